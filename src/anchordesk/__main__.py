@@ -1,0 +1,3 @@
+from anchordesk.cli import main
+
+raise SystemExit(main())

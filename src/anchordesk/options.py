@@ -1,0 +1,84 @@
+"""The options of a live run, parsed and checked once, shared by the CLI, the window and tests."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from anchordesk.errors import UserError
+
+# Canvas shapes the compositor and the overlay layouts are designed for. Others are accepted as
+# long as both sides are even (yuv420p needs even sizes).
+KNOWN_CANVASES: dict[str, tuple[int, int]] = {
+    "1280x720": (1280, 720),
+    "1920x1080": (1920, 1080),
+    "720x1280": (720, 1280),
+    "1080x1920": (1080, 1920),
+}
+
+FEED_KINDS = ("youtube-chat", "shopify-orders", "json", "rehearsal")
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One ``--feed KIND=URL``; for ``rehearsal`` the URL may be empty (simulator in-process)."""
+
+    kind: str
+    url: str
+
+
+@dataclass
+class LiveOptions:
+    destinations: list[str] = field(default_factory=list)
+    record_path: Path | None = None
+    record: bool = True
+    camera: str | None = None  # None: the first camera, else the test pattern with a warning
+    microphone: str | None = None  # None: the default microphone, else the test tone
+    canvas_width: int = 1280
+    canvas_height: int = 720
+    fps: int = 30
+    video_kbps: int = 2500
+    audio_kbps: int = 128
+    audio_rate_hz: int = 48000
+    encoder: str = "libx264"
+    seconds: float | None = None
+    stats_path: Path | None = None
+    banner_text: str | None = None
+    show_path: Path | None = None
+    autoplay: bool = False
+    feeds: list[FeedSpec] = field(default_factory=list)
+    session_path: Path | None = None
+
+
+def parse_canvas(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*", text)
+    if not match:
+        raise UserError(f"--canvas {text!r}: expected WIDTHxHEIGHT, for example 1280x720")
+    width, height = int(match.group(1)), int(match.group(2))
+    if width % 2 or height % 2:
+        raise UserError(f"--canvas {text!r}: width and height must be even numbers")
+    if not (160 <= width <= 4096 and 160 <= height <= 4096):
+        raise UserError(f"--canvas {text!r}: each side must be between 160 and 4096 pixels")
+    return width, height
+
+
+def parse_feed(text: str) -> FeedSpec:
+    kind, sep, url = text.partition("=")
+    kind = kind.strip().lower()
+    if kind not in FEED_KINDS:
+        raise UserError(f"--feed {text!r}: KIND must be one of {', '.join(FEED_KINDS)}")
+    url = url.strip()
+    if not url and kind != "rehearsal":
+        raise UserError(f"--feed {text!r}: a URL is needed after {kind}=")
+    if url and not re.match(r"^https?://", url):
+        raise UserError(f"--feed {kind}=…: the URL must start with http:// or https://")
+    del sep
+    return FeedSpec(kind=kind, url=url)
+
+
+def check_destination(url: str) -> str:
+    if not re.match(r"^rtmps?://[^/\s]+/\S+", url, re.I):
+        # The URL may carry a key: never echo it back.
+        raise UserError("--to: expected rtmp://HOST/APP/KEY or rtmps://HOST/APP/KEY")
+    return url
