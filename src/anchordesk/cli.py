@@ -60,34 +60,66 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--show", type=Path, help="show file to open (default: the sample show)")
 
     live = commands.add_parser("live", help="stream and record without a window")
-    live.add_argument("--to", action="append", default=[], metavar="URL",
-                      help="rtmp:// or rtmps:// destination with its key; repeat for several")
-    live.add_argument("--record", type=Path, metavar="PATH",
-                      help="local recording (Matroska by default; default: a new file in the "
-                           "user's videos folder)")
+    live.add_argument(
+        "--to",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="rtmp:// or rtmps:// destination with its key; repeat for several",
+    )
+    live.add_argument(
+        "--record",
+        type=Path,
+        metavar="PATH",
+        help="local recording (Matroska by default; default: a new file in the "
+        "user's videos folder)",
+    )
     live.add_argument("--no-record", action="store_true", help="do not record a local copy")
-    live.add_argument("--camera", metavar="SPEC",
-                      help="'test', a device index, or a video file / stream URL")
+    live.add_argument(
+        "--camera", metavar="SPEC", help="'test', a device index, or a video file / stream URL"
+    )
     live.add_argument("--mic", metavar="SPEC", help="'test', 'none', or a device id or name")
-    live.add_argument("--canvas", default="1280x720", metavar="WxH",
-                      help="output size: 1280x720, 1920x1080, 720x1280, 1080x1920")
+    live.add_argument(
+        "--canvas",
+        default="1280x720",
+        metavar="WxH",
+        help="output size: 1280x720, 1920x1080, 720x1280, 1080x1920",
+    )
     live.add_argument("--fps", type=_positive_int, default=30)
     live.add_argument("--video-kbps", type=_positive_int, default=2500)
     live.add_argument("--audio-kbps", type=_positive_int, default=128)
     live.add_argument("--audio-rate", type=int, choices=(44100, 48000), default=48000)
     live.add_argument("--encoder", default="libx264", metavar="NAME|auto")
-    live.add_argument("--seconds", type=_positive_float, metavar="N",
-                      help="stop cleanly after N seconds of output")
-    live.add_argument("--stats", type=Path, metavar="PATH",
-                      help="write one JSON object of figures per second (JSON Lines)")
+    live.add_argument(
+        "--seconds",
+        type=_positive_float,
+        metavar="N",
+        help="stop cleanly after N seconds of output",
+    )
+    live.add_argument(
+        "--stats",
+        type=Path,
+        metavar="PATH",
+        help="write one JSON object of figures per second (JSON Lines)",
+    )
     live.add_argument("--banner", metavar="TEXT", help="a text banner burnt into the picture")
     live.add_argument("--show", type=Path, metavar="FILE", help="show file to put on screen")
-    live.add_argument("--autoplay", action="store_true",
-                      help="follow the show's rundown by its seconds")
-    live.add_argument("--feed", action="append", default=[], metavar="KIND=URL",
-                      help="comment/order feed: youtube-chat, shopify-orders, json, rehearsal")
-    live.add_argument("--session", type=Path, metavar="PATH",
-                      help="session store (default: a new file in the user data folder)")
+    live.add_argument(
+        "--autoplay", action="store_true", help="follow the show's rundown by its seconds"
+    )
+    live.add_argument(
+        "--feed",
+        action="append",
+        default=[],
+        metavar="KIND=URL",
+        help="comment/order feed: youtube-chat, shopify-orders, json, rehearsal",
+    )
+    live.add_argument(
+        "--session",
+        type=Path,
+        metavar="PATH",
+        help="session store (default: a new file in the user data folder)",
+    )
 
     commands.add_parser("devices", help="list cameras and microphones with their ids")
 
@@ -97,8 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path)
     importer = show_commands.add_parser("import-csv", help="make or update a show from a CSV")
     importer.add_argument("csv", type=Path)
-    importer.add_argument("--into", type=Path, metavar="SHOW",
-                          help="existing show file whose products are replaced")
+    importer.add_argument(
+        "--into", type=Path, metavar="SHOW", help="existing show file whose products are replaced"
+    )
     importer.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
 
     report = commands.add_parser("report", help="post-show report of a session")
@@ -110,8 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     audience.add_argument("--show", type=Path, required=True, metavar="FILE")
     audience.add_argument("--port", type=int, default=0, metavar="N")
     audience.add_argument("--seed", type=int, default=1, metavar="N")
-    audience.add_argument("--rate", type=_positive_float, default=2.0, metavar="N",
-                          help="mean comments per second")
+    audience.add_argument(
+        "--rate", type=_positive_float, default=2.0, metavar="N", help="mean comments per second"
+    )
     return parser
 
 
@@ -153,9 +187,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_gui(getattr(args, "show", None))
     if command == "live":
+        options = live_options_from_args(args)  # bad arguments fail before any heavy import
         from anchordesk.app import run_live
 
-        return run_live(live_options_from_args(args))
+        return run_live(options)
     if command == "devices":
         from anchordesk.app import run_devices
 

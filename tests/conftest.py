@@ -1,0 +1,61 @@
+"""Shared test set-up: Qt offscreen, and no test ever touches the user's real config, data,
+videos or keyring."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+class MemoryKeyring:
+    """An in-memory keyring backend (headless machines have none)."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.passwords.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """Point platformdirs (XDG) at a fresh folder so settings and sessions stay in the test."""
+    home = tmp_path_factory.mktemp("home")
+    for name, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_VIDEOS_DIR", "videos"),
+    ):
+        (home / sub).mkdir()
+        monkeypatch.setenv(name, str(home / sub))
+    yield home
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """A working in-memory keyring for the duration of one test."""
+    import keyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)  # type: ignore[arg-type]
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)

@@ -1,0 +1,57 @@
+"""The command-line contract: one-line errors with exit code 2, no traceback, keys never echoed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from anchordesk.cli import main
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "anchordesk", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["live", "--bogus"], "unrecognized arguments: --bogus"),
+        (["live", "--canvas", "12x3"], "--canvas '12x3'"),
+        (["live", "--canvas", "1281x720"], "even"),
+        (["live", "--fps", "0"], "--fps"),
+        (["live", "--autoplay"], "--autoplay needs --show"),
+        (["live", "--feed", "twitter=http://x"], "KIND must be one of"),
+        (["live", "--to", "http://example.com/live/SECRETKEY"], "rtmp://HOST/APP/KEY"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(
+    args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert fragment in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert "SECRETKEY" not in err
+
+
+def test_bad_arguments_in_a_real_process_print_no_traceback() -> None:
+    result = run_cli("live", "--canvas", "big")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_help_lists_every_command() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("gui", "live", "devices", "show", "report", "audience"):
+        assert command in result.stdout
