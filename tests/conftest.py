@@ -8,16 +8,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from keyring.backend import KeyringBackend
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-class MemoryKeyring:
-    """An in-memory keyring backend (headless machines have none)."""
+class MemoryKeyring(KeyringBackend):
+    """An in-memory keyring backend (headless machines have none).
 
-    priority = 1
+    keyring.set_keyring() only accepts KeyringBackend instances, hence the base class.
+    """
+
+    priority = 1  # type: ignore[assignment]
 
     def __init__(self) -> None:
+        super().__init__()
         self.passwords: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -54,7 +59,7 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
-    keyring.set_keyring(backend)  # type: ignore[arg-type]
+    keyring.set_keyring(backend)
     try:
         yield backend
     finally:

@@ -1,0 +1,168 @@
+"""Stream keys and feed tokens, kept in the system keyring and nowhere else.
+
+Settings files only hold *names* of secrets (``destination/<id>/stream_key``); the values live
+under the keyring service ``anchordesk``. On a machine where no keyring backend works (a headless
+Linux box without Secret Service, a locked or broken backend) the secret is kept in memory for
+this run only, and the user is told so once: the stream still works, nothing is written to disk.
+
+Keyring calls may block (a D-Bus round trip, an unlock prompt): call these functions from a
+worker thread or in a dialog's accept, never per keystroke.
+
+No function here logs or raises with a secret value in it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import keyring
+import keyring.errors
+
+SERVICE = "anchordesk"
+
+log = logging.getLogger(__name__)
+
+
+def stream_key_name(destination_id: str) -> str:
+    return f"destination/{destination_id}/stream_key"
+
+
+def feed_token_name(feed_id: str) -> str:
+    return f"feed/{feed_id}/token"
+
+
+class SecretStore:
+    """The keyring under service ``anchordesk``, with an in-memory fallback for this run.
+
+    ``persistent`` is False once a backend has failed; ``fallback_reason`` then says why, in one
+    line without any secret, for the settings dialog to show.
+    """
+
+    def __init__(self, service: str = SERVICE) -> None:
+        self.service = service
+        self._memory: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._fallback_reason: str | None = None
+        self._listeners: list[Callable[[str], None]] = []
+
+    # -- state ----------------------------------------------------------------------------------
+
+    @property
+    def persistent(self) -> bool:
+        return self._fallback_reason is None
+
+    @property
+    def fallback_reason(self) -> str | None:
+        return self._fallback_reason
+
+    def on_fallback(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(reason)`` once when the store falls back to memory (or now if it has)."""
+        with self._lock:
+            reason = self._fallback_reason
+            if reason is None:
+                self._listeners.append(listener)
+        if reason is not None:
+            listener(reason)
+
+    def reset(self) -> None:
+        """Forget the fallback and memory (tests, or after the user fixed their keyring)."""
+        with self._lock:
+            self._memory.clear()
+            self._fallback_reason = None
+
+    def _fall_back(self, error: BaseException) -> None:
+        # The exception text of a backend never carries the password, but keep it short anyway.
+        reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        reason = reason.rstrip(": ")
+        with self._lock:
+            if self._fallback_reason is not None:
+                return
+            self._fallback_reason = reason
+            listeners = list(self._listeners)
+            self._listeners.clear()
+        log.warning(
+            "No system keyring works (%s): stream keys and tokens are kept for this run only",
+            reason,
+        )
+        for listener in listeners:
+            listener(reason)
+
+    # -- operations -----------------------------------------------------------------------------
+
+    def get(self, name: str) -> str | None:
+        if self.persistent:
+            try:
+                value = keyring.get_password(self.service, name)
+            except (keyring.errors.KeyringError, RuntimeError, OSError) as error:
+                self._fall_back(error)
+            else:
+                with self._lock:
+                    # A secret set during a fallback period stays visible for this run.
+                    return value if value is not None else self._memory.get(name)
+        with self._lock:
+            return self._memory.get(name)
+
+    def set(self, name: str, value: str) -> None:
+        """Store ``value``; an empty value deletes the secret."""
+        if not value:
+            self.delete(name)
+            return
+        if self.persistent:
+            try:
+                keyring.set_password(self.service, name, value)
+            except (keyring.errors.KeyringError, RuntimeError, OSError) as error:
+                self._fall_back(error)
+            else:
+                with self._lock:
+                    self._memory.pop(name, None)
+                return
+        with self._lock:
+            self._memory[name] = value
+
+    def delete(self, name: str) -> None:
+        with self._lock:
+            self._memory.pop(name, None)
+        if not self.persistent:
+            return
+        try:
+            keyring.delete_password(self.service, name)
+        except keyring.errors.PasswordDeleteError:
+            pass  # nothing stored under that name: already deleted
+        except (keyring.errors.KeyringError, RuntimeError, OSError) as error:
+            self._fall_back(error)
+
+    def secret_values(self) -> list[str]:
+        """Values held in memory, for ``redact.mask_secrets`` on messages built this run."""
+        with self._lock:
+            return list(self._memory.values())
+
+
+_store = SecretStore()
+
+
+def store() -> SecretStore:
+    """The process-wide secret store."""
+    return _store
+
+
+def get_secret(name: str) -> str | None:
+    return _store.get(name)
+
+
+def set_secret(name: str, value: str) -> None:
+    _store.set(name, value)
+
+
+def delete_secret(name: str) -> None:
+    _store.delete(name)
+
+
+def keyring_available() -> bool:
+    """False once a keyring call failed this run (the secrets then live in memory only)."""
+    return _store.persistent
+
+
+def fallback_reason() -> str | None:
+    return _store.fallback_reason
