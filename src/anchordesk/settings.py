@@ -1,0 +1,594 @@
+"""The user's settings (never secrets) and the platforms' destination presets.
+
+Settings are one JSON file, ``settings.json`` in :func:`anchordesk.paths.user_config_dir`. Stream
+keys and feed tokens are not fields of any class here: they live in the keyring under names made
+by :mod:`anchordesk.secrets`, so no code path can write them to this file.
+
+A broken settings file never stops the program: it is kept next to the new one as
+``settings.json.broken`` and the defaults are used, with the problem in ``Settings.problems``.
+
+The preset figures come from each platform's published guidance (YouTube "Choose live encoder
+settings, bitrates, and resolutions"; Twitch "Broadcasting guidelines"; Facebook Live Video API
+"Recommended settings"; Amazon IVS, which Kick runs on; the Douyin, Kuaishou, TikTok and Taobao
+companion apps' push guidance). Platforms change them: they are the defaults the settings dialog
+proposes and the limits it warns about, never a hard rule.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from anchordesk import paths
+from anchordesk.options import FEED_KINDS, KNOWN_CANVASES, FeedSpec, LiveOptions, parse_canvas
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FORMAT = 1
+SETTINGS_FILE_NAME = "settings.json"
+LANGUAGE_CHOICES = ("system", "en", "zh_CN", "ja")
+ENCODER_CHOICES = ("libx264", "auto")
+MAX_RECENT_SHOWS = 10
+
+
+# -- platform presets ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BitrateTier:
+    """Recommended and maximum video bitrate for pictures up to ``height`` lines at ``fps``."""
+
+    height: int
+    fps: int
+    recommended_kbps: int
+    max_kbps: int
+
+
+@dataclass(frozen=True)
+class PlatformPreset:
+    """What a platform expects from an encoder, and where its ingest servers are.
+
+    ``servers`` lists known ingest URLs (the first is the default). An empty tuple means the
+    platform hands out a server URL per broadcast (Douyin, Kuaishou, TikTok, Taobao): the user
+    pastes it next to the key.
+    """
+
+    preset_id: str
+    name: str
+    servers: tuple[str, ...]
+    tiers: tuple[BitrateTier, ...]
+    keyframe_interval_s: int = 2
+    max_keyframe_interval_s: int = 4
+    max_width: int = 1920
+    max_height: int = 1080
+    max_fps: int = 60
+    audio_kbps: int = 128
+    max_audio_kbps: int = 320
+    preferred_canvas: str = "1280x720"
+    server_placeholder: str = ""
+    requires_rtmps: bool = False
+
+    @property
+    def server_is_per_broadcast(self) -> bool:
+        return not self.servers
+
+    def tier_for(self, width: int, height: int, fps: int) -> BitrateTier | None:
+        """The tier of the smallest height at or above the picture's shorter side and fps."""
+        if not self.tiers:
+            return None
+        lines = min(width, height)  # a vertical 720x1280 canvas is a "720p" picture
+        fitting = [t for t in self.tiers if t.height >= lines and t.fps >= fps]
+        if fitting:
+            return min(fitting, key=lambda t: (t.height, t.fps))
+        return max(self.tiers, key=lambda t: (t.height, t.fps))
+
+
+def _tiers(*rows: tuple[int, int, int, int]) -> tuple[BitrateTier, ...]:
+    return tuple(BitrateTier(*row) for row in rows)
+
+
+PRESETS: dict[str, PlatformPreset] = {
+    preset.preset_id: preset
+    for preset in (
+        PlatformPreset(
+            "youtube",
+            "YouTube",
+            servers=(
+                "rtmps://a.rtmps.youtube.com:443/live2",
+                "rtmp://a.rtmp.youtube.com/live2",
+                "rtmps://b.rtmps.youtube.com:443/live2?backup=1",
+            ),
+            # H.264 figures of YouTube's table (Mbps): 720p30 up to 4-8, 1080p30 up to 8-10,
+            # 1080p60 up to 12; keyframes every 2 s, never above 4 s.
+            tiers=_tiers(
+                (720, 30, 4000, 8000),
+                (720, 60, 6000, 8000),
+                (1080, 30, 8000, 10000),
+                (1080, 60, 12000, 12000),
+            ),
+            max_width=3840,
+            max_height=2160,
+        ),
+        PlatformPreset(
+            "twitch",
+            "Twitch",
+            servers=("rtmp://live.twitch.tv/app", "rtmps://live.twitch.tv:443/app"),
+            # Strict CBR, 6000 kbps ceiling, 2 s keyframes, AAC up to 160 kbps.
+            tiers=_tiers(
+                (720, 30, 3000, 6000),
+                (720, 60, 4500, 6000),
+                (1080, 30, 4500, 6000),
+                (1080, 60, 6000, 6000),
+            ),
+            max_keyframe_interval_s=2,
+            audio_kbps=160,
+            max_audio_kbps=160,
+        ),
+        PlatformPreset(
+            "facebook",
+            "Facebook Live",
+            servers=("rtmps://live-api-s.facebook.com:443/rtmp/",),
+            # Live Video API: RTMPS only; 720p30 1500-4000, 720p60 2250-6000, 1080p30
+            # 3000-6000, 1080p60 4500-9000 kbps; keyframes 2 s, at most 4 s; audio <= 256 kbps.
+            tiers=_tiers(
+                (720, 30, 4000, 4000),
+                (720, 60, 6000, 6000),
+                (1080, 30, 6000, 6000),
+                (1080, 60, 9000, 9000),
+            ),
+            max_audio_kbps=256,
+            requires_rtmps=True,
+        ),
+        PlatformPreset(
+            "kick",
+            "Kick",
+            servers=("rtmps://fa723fc1b171.global-contribute.live-video.net:443/app",),
+            # Kick ingests through Amazon IVS: 2 s keyframes, up to 1080p60 and 8500 kbps.
+            tiers=_tiers(
+                (720, 30, 4500, 8000),
+                (720, 60, 6000, 8000),
+                (1080, 30, 6000, 8000),
+                (1080, 60, 8000, 8000),
+            ),
+            max_audio_kbps=160,
+            requires_rtmps=True,
+        ),
+        PlatformPreset(
+            "tiktok",
+            "TikTok LIVE",
+            servers=(),
+            tiers=_tiers((720, 30, 2500, 4000), (1080, 30, 4000, 6000), (1080, 60, 6000, 6000)),
+            preferred_canvas="720x1280",
+            server_placeholder="rtmp://push-rtmp-l1-va01.tiktokcdn.com/game",
+        ),
+        PlatformPreset(
+            "douyin",
+            "抖音 Douyin",
+            servers=(),
+            # The Douyin companion recommends 720p/1080p at 25-30 fps and 1500-4000 kbps.
+            tiers=_tiers((720, 30, 2500, 4000), (1080, 30, 4000, 6000)),
+            max_fps=30,
+            preferred_canvas="720x1280",
+            server_placeholder="rtmp://push-rtmp-l11.douyincdn.com/third",
+        ),
+        PlatformPreset(
+            "kuaishou",
+            "快手 Kuaishou",
+            servers=(),
+            tiers=_tiers((720, 30, 3000, 4500), (1080, 30, 4500, 6000)),
+            max_fps=30,
+            preferred_canvas="720x1280",
+            server_placeholder="rtmp://open-push.voip.yximgs.com/gifshow",
+        ),
+        PlatformPreset(
+            "taobao",
+            "淘宝直播 Taobao Live",
+            servers=(),
+            tiers=_tiers((720, 30, 2000, 3000), (1080, 30, 3000, 4000)),
+            max_fps=30,
+            preferred_canvas="720x1280",
+            server_placeholder="rtmp://livepush.taobao.com/mediaplatform",
+        ),
+        PlatformPreset(
+            "custom",
+            "Custom RTMP / RTMPS",
+            servers=(),
+            tiers=(),
+            max_keyframe_interval_s=10,
+            max_width=4096,
+            max_height=4096,
+            server_placeholder="rtmp://127.0.0.1:1935/live",
+        ),
+    )
+}
+
+
+# -- the settings model --------------------------------------------------------------------------
+
+
+@dataclass
+class Destination:
+    """Where a show is pushed. The stream key is in the keyring: ``secrets.stream_key_name(id)``."""
+
+    destination_id: str
+    name: str
+    preset_id: str = "custom"
+    server_url: str = ""
+    enabled: bool = True
+
+    @property
+    def preset(self) -> PlatformPreset:
+        return PRESETS.get(self.preset_id, PRESETS["custom"])
+
+
+@dataclass
+class DeviceSettings:
+    camera: str = "auto"  # "auto" (first camera, else test pattern), "test", an index or a path
+    microphone: str = "default"  # "default", "test", "none", or a device id or name
+
+
+@dataclass
+class EncoderSettings:
+    encoder: str = "libx264"
+    video_kbps: int = 2500
+    audio_kbps: int = 128
+    canvas: str = "1280x720"
+    fps: int = 30
+    keyframe_interval_s: int = 2
+
+
+@dataclass
+class FeedSettings:
+    """A comment/order feed. Its token (if any) is in the keyring: ``secrets.feed_token_name``."""
+
+    feed_id: str
+    kind: str = "rehearsal"
+    url: str = ""
+    enabled: bool = True
+
+
+@dataclass
+class Settings:
+    language: str = "system"
+    destinations: list[Destination] = field(default_factory=list)
+    active_destination_id: str | None = None  # None: rehearsal, nothing is pushed
+    devices: DeviceSettings = field(default_factory=DeviceSettings)
+    encoder: EncoderSettings = field(default_factory=EncoderSettings)
+    feeds: list[FeedSettings] = field(default_factory=list)
+    record: bool = True
+    recordings_dir: str | None = None
+    recent_shows: list[str] = field(default_factory=list)
+    # Problems met while loading, for the window to show once; never saved.
+    problems: list[str] = field(default_factory=list, compare=False)
+
+    def destination(self, destination_id: str | None) -> Destination | None:
+        return next((d for d in self.destinations if d.destination_id == destination_id), None)
+
+    @property
+    def active_destination(self) -> Destination | None:
+        return self.destination(self.active_destination_id)
+
+    def add_recent_show(self, path: Path) -> None:
+        text = str(Path(path).resolve())
+        self.recent_shows = [text, *(p for p in self.recent_shows if p != text)][:MAX_RECENT_SHOWS]
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+# -- stream URLs and limits ----------------------------------------------------------------------
+
+
+def destination_url(destination: Destination, stream_key: str) -> str:
+    """The full push URL (server + key), for the network output only: never log it unmasked."""
+    server = destination.server_url.strip() or (
+        destination.preset.servers[0] if destination.preset.servers else ""
+    )
+    key = stream_key.strip()
+    if not key:
+        return server
+    base, sep, query = server.partition("?")
+    # YouTube's backup server carries "?backup=1", which belongs after the key.
+    return f"{base.rstrip('/')}/{key}{sep}{query}"
+
+
+def split_pasted_url(preset: PlatformPreset, url: str) -> tuple[str, str]:
+    """Split a pasted full push URL into (server, key).
+
+    Platforms show "server" and "key" separately but users often paste the whole URL into the
+    server field. For known servers whatever follows the server is the key; for other rtmp URLs
+    the last path segment is the key when there are at least two segments (app/key).
+    """
+    url = url.strip()
+    for server in preset.servers:
+        base = server.partition("?")[0].rstrip("/")
+        if url.startswith(base + "/") and len(url) > len(base) + 1:
+            return base, url[len(base) + 1 :].strip("/")
+    match = re.match(r"^(rtmps?://[^/\s]+/[^/\s]+)/([^\s]+)$", url, re.I)
+    if match and not preset.servers:
+        return match.group(1), match.group(2)
+    return url, ""
+
+
+def check_server_url(preset: PlatformPreset, url: str) -> str | None:
+    """One line saying what is wrong with a server URL, or None if it is usable."""
+    url = url.strip()
+    if not url:
+        return "the server URL is empty" if preset.server_is_per_broadcast else None
+    if not re.match(r"^rtmps?://[^/\s]+(/\S*)?$", url, re.I):
+        return "the server URL must start with rtmp:// or rtmps:// and name a host"
+    if preset.requires_rtmps and not url.lower().startswith("rtmps://"):
+        return f"{preset.name} accepts RTMPS only (rtmps://…)"
+    return None
+
+
+def encoder_warnings(preset: PlatformPreset, encoder: EncoderSettings) -> list[str]:
+    """What the encoder settings break of the platform's guidance, one line each."""
+    warnings: list[str] = []
+    try:
+        width, height = parse_canvas(encoder.canvas)
+    except Exception:
+        return [f"canvas {encoder.canvas!r} is not WIDTHxHEIGHT"]
+    if max(width, height) > max(preset.max_width, preset.max_height) or min(width, height) > min(
+        preset.max_width, preset.max_height
+    ):
+        warnings.append(
+            f"{preset.name} accepts up to {preset.max_width}x{preset.max_height}; "
+            f"the canvas is {width}x{height}"
+        )
+    if encoder.fps > preset.max_fps:
+        warnings.append(f"{preset.name} accepts up to {preset.max_fps} fps; set {encoder.fps}")
+    tier = preset.tier_for(width, height, encoder.fps)
+    if tier and encoder.video_kbps > tier.max_kbps:
+        warnings.append(
+            f"{preset.name} recommends at most {tier.max_kbps} kbps at "
+            f"{tier.height}p{tier.fps}; set {encoder.video_kbps} kbps"
+        )
+    if encoder.keyframe_interval_s > preset.max_keyframe_interval_s:
+        warnings.append(
+            f"{preset.name} needs a keyframe at least every {preset.max_keyframe_interval_s} s; "
+            f"set {encoder.keyframe_interval_s} s"
+        )
+    if encoder.audio_kbps > preset.max_audio_kbps:
+        warnings.append(
+            f"{preset.name} accepts audio up to {preset.max_audio_kbps} kbps; "
+            f"set {encoder.audio_kbps} kbps"
+        )
+    return warnings
+
+
+def recommended_encoder(preset: PlatformPreset, encoder: EncoderSettings) -> EncoderSettings:
+    """The encoder settings moved inside the preset's guidance (canvas kept when it fits)."""
+    canvas = encoder.canvas
+    try:
+        width, height = parse_canvas(canvas)
+    except Exception:
+        width, height = parse_canvas(preset.preferred_canvas)
+        canvas = preset.preferred_canvas
+    fps = min(encoder.fps, preset.max_fps)
+    tier = preset.tier_for(width, height, fps)
+    return replace(
+        encoder,
+        canvas=canvas,
+        fps=fps,
+        video_kbps=tier.recommended_kbps if tier else encoder.video_kbps,
+        keyframe_interval_s=min(preset.keyframe_interval_s, preset.max_keyframe_interval_s),
+        audio_kbps=min(preset.audio_kbps, preset.max_audio_kbps),
+    )
+
+
+def live_options(settings: Settings, destination_urls: list[str]) -> LiveOptions:
+    """The options of a live run from the settings; URLs carry keys fetched from the keyring."""
+    width, height = parse_canvas(settings.encoder.canvas)
+    devices = settings.devices
+    return LiveOptions(
+        destinations=list(destination_urls),
+        record=settings.record,
+        record_path=None,
+        camera=None if devices.camera == "auto" else devices.camera,
+        microphone=None if devices.microphone == "default" else devices.microphone,
+        canvas_width=width,
+        canvas_height=height,
+        fps=settings.encoder.fps,
+        video_kbps=settings.encoder.video_kbps,
+        audio_kbps=settings.encoder.audio_kbps,
+        encoder=settings.encoder.encoder,
+        feeds=[FeedSpec(kind=f.kind, url=f.url) for f in settings.feeds if f.enabled],
+    )
+
+
+# -- reading and writing -------------------------------------------------------------------------
+
+
+def settings_path() -> Path:
+    return paths.user_config_dir() / SETTINGS_FILE_NAME
+
+
+def _as_int(value: Any, default: int, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return default
+    return max(low, min(high, int(value)))
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_str(value: Any, default: str) -> str:
+    return value if isinstance(value, str) else default
+
+
+def settings_from_dict(data: dict[str, Any]) -> Settings:
+    """Build settings from parsed JSON, field by field: a bad field falls back to its default."""
+    settings = Settings()
+    problems = settings.problems
+    language = data.get("language", "system")
+    settings.language = language if language in LANGUAGE_CHOICES else "system"
+
+    for index, raw in enumerate(data.get("destinations") or []):
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+            problems.append(f"settings: destinations[{index}] is not a destination; skipped")
+            continue
+        preset_id = _as_str(raw.get("preset"), "custom")
+        settings.destinations.append(
+            Destination(
+                destination_id=raw["id"],
+                name=_as_str(raw.get("name"), preset_id),
+                preset_id=preset_id if preset_id in PRESETS else "custom",
+                server_url=_as_str(raw.get("server_url"), ""),
+                enabled=bool(raw.get("enabled", True)),
+            )
+        )
+    active = data.get("active_destination")
+    settings.active_destination_id = active if settings.destination(active) else None
+
+    devices = _as_dict(data.get("devices"))
+    settings.devices = DeviceSettings(
+        camera=_as_str(devices.get("camera"), "auto") or "auto",
+        microphone=_as_str(devices.get("microphone"), "default") or "default",
+    )
+
+    enc = _as_dict(data.get("encoder"))
+    canvas = _as_str(enc.get("canvas"), "1280x720")
+    try:
+        parse_canvas(canvas)
+    except Exception:
+        problems.append(f"settings: encoder canvas {canvas!r} is not WIDTHxHEIGHT; using 1280x720")
+        canvas = "1280x720"
+    encoder_name = _as_str(enc.get("encoder"), "libx264")
+    settings.encoder = EncoderSettings(
+        encoder=encoder_name or "libx264",
+        video_kbps=_as_int(enc.get("video_kbps"), 2500, 200, 51000),
+        audio_kbps=_as_int(enc.get("audio_kbps"), 128, 32, 512),
+        canvas=canvas,
+        fps=_as_int(enc.get("fps"), 30, 1, 60),
+        keyframe_interval_s=_as_int(enc.get("keyframe_interval_s"), 2, 1, 10),
+    )
+
+    for index, raw in enumerate(data.get("feeds") or []):
+        if not isinstance(raw, dict) or raw.get("kind") not in FEED_KINDS:
+            problems.append(f"settings: feeds[{index}] has no known kind; skipped")
+            continue
+        settings.feeds.append(
+            FeedSettings(
+                feed_id=_as_str(raw.get("id"), "") or new_id(),
+                kind=raw["kind"],
+                url=_as_str(raw.get("url"), ""),
+                enabled=bool(raw.get("enabled", True)),
+            )
+        )
+    settings.record = bool(data.get("record", True))
+    recordings_dir = data.get("recordings_dir")
+    settings.recordings_dir = recordings_dir if isinstance(recordings_dir, str) else None
+    settings.recent_shows = [p for p in (data.get("recent_shows") or []) if isinstance(p, str)][
+        :MAX_RECENT_SHOWS
+    ]
+    return settings
+
+
+def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    return {
+        "format": SETTINGS_FORMAT,
+        "language": settings.language,
+        "destinations": [
+            {
+                "id": d.destination_id,
+                "name": d.name,
+                "preset": d.preset_id,
+                "server_url": d.server_url,
+                "enabled": d.enabled,
+            }
+            for d in settings.destinations
+        ],
+        "active_destination": settings.active_destination_id,
+        "devices": asdict(settings.devices),
+        "encoder": asdict(settings.encoder),
+        "feeds": [
+            {"id": f.feed_id, "kind": f.kind, "url": f.url, "enabled": f.enabled}
+            for f in settings.feeds
+        ],
+        "record": settings.record,
+        "recordings_dir": settings.recordings_dir,
+        "recent_shows": list(settings.recent_shows),
+    }
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or settings_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except OSError as error:
+        settings = Settings()
+        settings.problems.append(f"settings: cannot read {path}: {error.strerror}; using defaults")
+        return settings
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("the top level is not an object")
+    except (ValueError, json.JSONDecodeError) as error:
+        backup = path.with_name(path.name + ".broken")
+        try:
+            path.replace(backup)
+        except OSError:
+            backup = path
+        settings = Settings()
+        settings.problems.append(
+            f"settings: {path} is not valid JSON ({error}); kept as {backup.name}, using defaults"
+        )
+        log.warning("%s", settings.problems[-1])
+        return settings
+    settings = settings_from_dict(data)
+    for problem in settings.problems:
+        log.warning("%s", problem)
+    return settings
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write atomically (temp file + rename), so a crash never leaves half a settings file."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(settings_to_dict(settings), ensure_ascii=False, indent=2) + "\n"
+    handle, temp_name = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as temp_file:
+            temp_file.write(text)
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+__all__ = [
+    "ENCODER_CHOICES",
+    "KNOWN_CANVASES",
+    "LANGUAGE_CHOICES",
+    "PRESETS",
+    "BitrateTier",
+    "Destination",
+    "DeviceSettings",
+    "EncoderSettings",
+    "FeedSettings",
+    "PlatformPreset",
+    "Settings",
+    "check_server_url",
+    "destination_url",
+    "encoder_warnings",
+    "live_options",
+    "load_settings",
+    "new_id",
+    "recommended_encoder",
+    "save_settings",
+    "settings_path",
+    "split_pasted_url",
+]
