@@ -1,0 +1,56 @@
+"""The few words the overlays burn into the picture, in the show's language.
+
+These are picture text, not UI: the window has its own Qt translations. A show in Chinese shows
+Chinese labels on stream whatever language the operator's desktop uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from anchordesk.media.overlays.fonts import normalise_language
+
+
+@dataclass(frozen=True)
+class Labels:
+    stock_left: str  # "{count}" is replaced by the number
+    sold_out: str
+    deal: str
+    deal_ended: str
+    notice: str
+    pinned: str
+
+    def left(self, count: int) -> str:
+        return self.stock_left.format(count=count)
+
+
+_LABELS: dict[str, Labels] = {
+    "en": Labels(
+        stock_left="{count} left",
+        sold_out="SOLD OUT",
+        deal="FLASH DEAL",
+        deal_ended="DEAL ENDED",
+        notice="NEWS",
+        pinned="Pinned",
+    ),
+    "zh_CN": Labels(
+        stock_left="仅剩 {count} 件",
+        sold_out="已售罄",
+        deal="限时秒杀",
+        deal_ended="秒杀结束",
+        notice="公告",
+        pinned="置顶",
+    ),
+    "ja": Labels(
+        stock_left="残り{count}点",
+        sold_out="完売",
+        deal="タイムセール",
+        deal_ended="セール終了",
+        notice="お知らせ",
+        pinned="ピン留め",
+    ),
+}
+
+
+def labels_for(language: str) -> Labels:
+    return _LABELS[normalise_language(language)]
