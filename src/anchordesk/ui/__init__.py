@@ -1,0 +1,1 @@
+"""The desktop control room: widgets that observe snapshots and send commands."""

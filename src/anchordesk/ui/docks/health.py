@@ -1,0 +1,222 @@
+"""Stream health and audio docks.
+
+Health: output state with attempt and next retry, "reconnect now", a bitrate graph, dropped
+frames by stage, CPU, recording size. Audio: microphone level meter, mute, gain.
+
+Signals: ``HealthPanel.reconnect_requested()``; ``AudioPanel.mute_changed(bool)``,
+``AudioPanel.gain_changed(float gain_db)``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from anchordesk.ui.docks.charts import LineChart
+from anchordesk.ui.state import HealthState, OutputRow
+
+STAGES = ("capture", "render", "encode", "network")
+
+
+def format_bytes(count: int) -> str:
+    size = float(count)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+class HealthPanel(QWidget):
+    reconnect_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("health")
+        self.state_label = QLabel(self)
+        self.state_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.state_label.setWordWrap(True)
+        bold = self.state_label.font()
+        bold.setBold(True)
+        self.state_label.setFont(bold)
+        self.reconnect = QPushButton(self)
+        self.reconnect.clicked.connect(self.reconnect_requested)
+        self.bitrate = LineChart(self, capacity=60, unit="kbps")
+        self.values: dict[str, QLabel] = {}
+        self.captions: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setVerticalSpacing(1)
+        for key in ("fps", "cpu", "recording", "dropped"):
+            caption, value = QLabel(self), QLabel("—", self)
+            value.setTextFormat(Qt.TextFormat.PlainText)
+            self.captions[key], self.values[key] = caption, value
+            form.addRow(caption, value)
+        top = QHBoxLayout()
+        top.addWidget(self.state_label, 1)
+        top.addWidget(self.reconnect)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.bitrate)
+        layout.addLayout(form)
+        self._health = HealthState()
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.reconnect.setText(self.tr("Reconnect now"))
+        self.reconnect.setAccessibleName(self.tr("Reconnect now"))
+        self.bitrate.setAccessibleName(self.tr("Bitrate over the last minute"))
+        self.captions["fps"].setText(self.tr("Frame rate"))
+        self.captions["cpu"].setText(self.tr("CPU"))
+        self.captions["recording"].setText(self.tr("Recording"))
+        self.captions["dropped"].setText(self.tr("Dropped frames"))
+        self.update_health(self._health, sample=False)
+
+    def state_text(self, output: OutputRow | None) -> str:
+        if output is None:
+            return self.tr("Rehearsal: nothing is pushed")
+        if output.state == "live":
+            return self.tr("Live")
+        if output.state == "connecting":
+            return self.tr("Connecting…")
+        if output.state == "reconnecting":
+            text = self.tr("Reconnecting (attempt %1)").replace("%1", str(output.attempt))
+            if output.next_retry_in_s is not None:
+                text += " · " + self.tr("next try in %1 s").replace(
+                    "%1", str(max(0, round(output.next_retry_in_s)))
+                )
+            return text
+        if output.state == "failed":
+            return self.tr("Failed")
+        return self.tr("Stopped")
+
+    def update_health(self, health: HealthState, sample: bool = True) -> None:
+        self._health = health
+        network = health.network
+        self.state_label.setText(self.state_text(network))
+        if network is not None and network.last_error and network.state != "live":
+            self.state_label.setToolTip(network.last_error)
+        colour = {"live": "#2e7d32", "reconnecting": "#e65100", "failed": "#c62828"}.get(
+            network.state if network else "", ""
+        )
+        self.state_label.setStyleSheet(f"color: {colour}" if colour else "")
+        self.reconnect.setEnabled(network is not None and network.state == "reconnecting")
+        if sample:
+            self.bitrate.add(network.bitrate_kbps if network else health.video_kbps)
+        self.values["fps"].setText(f"{health.fps:.1f}")
+        self.values["cpu"].setText(f"{health.cpu_percent:.0f} %")
+        self.values["recording"].setText(format_bytes(health.recording_bytes))
+        names = {
+            "capture": self.tr("capture"),
+            "render": self.tr("render"),
+            "encode": self.tr("encode"),
+            "network": self.tr("network"),
+        }
+        self.values["dropped"].setText(
+            " · ".join(f"{names[s]} {health.dropped_by_stage.get(s, 0)}" for s in STAGES)
+        )
+
+
+class LevelMeter(QWidget):
+    """A horizontal dBFS meter from -60 to 0 with a falling peak hold."""
+
+    FLOOR_DB = -60.0
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.level_dbfs = self.FLOOR_DB
+        self.peak_dbfs = self.FLOOR_DB
+        self.setMinimumHeight(14)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(160, 16)
+
+    def set_level(self, dbfs: float | None) -> None:
+        level = self.FLOOR_DB if dbfs is None else max(self.FLOOR_DB, min(0.0, dbfs))
+        self.level_dbfs = level
+        self.peak_dbfs = max(level, self.peak_dbfs - 1.5)
+        self.update()
+
+    def _x(self, dbfs: float, width: float) -> float:
+        return width * (dbfs - self.FLOOR_DB) / -self.FLOOR_DB
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        area = QRectF(self.rect()).adjusted(1, 1, -1, -1)
+        painter.fillRect(area, QColor("#222"))
+        gradient = QLinearGradient(area.topLeft(), area.topRight())
+        gradient.setColorAt(0.0, QColor("#43a047"))
+        gradient.setColorAt(0.75, QColor("#fdd835"))
+        gradient.setColorAt(1.0, QColor("#e53935"))
+        filled = QRectF(
+            area.left(), area.top(), self._x(self.level_dbfs, area.width()), area.height()
+        )
+        painter.fillRect(filled, gradient)
+        peak_x = area.left() + self._x(self.peak_dbfs, area.width())
+        painter.fillRect(QRectF(peak_x - 1, area.top(), 2, area.height()), QColor("white"))
+        painter.end()
+
+
+class AudioPanel(QWidget):
+    mute_changed = Signal(bool)
+    gain_changed = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("audio")
+        self.meter = LevelMeter(self)
+        self.level_text = QLabel("—", self)
+        self.level_text.setMinimumWidth(self.fontMetrics().horizontalAdvance("-60.0 dB "))
+        self.mute = QCheckBox(self)
+        self.mute.toggled.connect(self.mute_changed)
+        self.gain = QSlider(Qt.Orientation.Horizontal, self)
+        self.gain.setRange(-200, 200)  # tenths of a dB
+        self.gain.setPageStep(10)
+        self.gain_label = QLabel(self)
+        self.gain_value = QLabel("0.0 dB", self)
+        self.gain.valueChanged.connect(self._gain_moved)
+        row1 = QHBoxLayout()
+        row1.addWidget(self.meter, 1)
+        row1.addWidget(self.level_text)
+        row1.addWidget(self.mute)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.gain_label)
+        row2.addWidget(self.gain, 1)
+        row2.addWidget(self.gain_value)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(row1)
+        layout.addLayout(row2)
+        layout.addStretch(1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.meter.setAccessibleName(self.tr("Microphone level"))
+        self.mute.setText(self.tr("Mute"))
+        self.mute.setAccessibleName(self.tr("Mute the microphone"))
+        self.gain_label.setText(self.tr("Gain"))
+        self.gain.setAccessibleName(self.tr("Microphone gain"))
+
+    def _gain_moved(self, tenths: int) -> None:
+        self.gain_value.setText(f"{tenths / 10:+.1f} dB")
+        self.gain_changed.emit(tenths / 10)
+
+    def set_level(self, dbfs: float | None, available: bool = True) -> None:
+        self.meter.set_level(dbfs)
+        if not available:
+            self.level_text.setText(self.tr("no mic"))
+        else:
+            self.level_text.setText("—" if dbfs is None else f"{dbfs:.0f} dB")

@@ -1,0 +1,148 @@
+"""Orders and sales board: the live order list; GMV, orders per minute, units per product."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from anchordesk.ui.docks.charts import BarChart
+from anchordesk.ui.docks.products import format_money
+from anchordesk.ui.state import OrderRow, SalesState
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+class OrderModel(QAbstractTableModel):
+    """Newest order first; capped like the comments (the store keeps every order)."""
+
+    def __init__(self, capacity: int = 2000, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[OrderRow] = []
+        self.capacity = capacity
+        self._headers = ["", "", "", ""]
+
+    def set_headers(self, headers: Sequence[str]) -> None:
+        self._headers = list(headers)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 3)
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 4
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self._headers[section]
+        return None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                time.strftime("%H:%M:%S", time.localtime(row.at_s)),
+                row.title or row.sku,
+                str(row.quantity),
+                format_money(row.amount, row.currency),
+            )[index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def prepend(self, rows: Sequence[OrderRow]) -> None:
+        if not rows:
+            return
+        newest_first = list(reversed(rows))[: self.capacity]
+        self.beginInsertRows(QModelIndex(), 0, len(newest_first) - 1)
+        self._rows[0:0] = newest_first
+        self.endInsertRows()
+        if len(self._rows) > self.capacity:
+            self.beginRemoveRows(QModelIndex(), self.capacity, len(self._rows) - 1)
+            del self._rows[self.capacity :]
+            self.endRemoveRows()
+
+
+class OrdersPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("orders")
+        self.model = OrderModel(parent=self)
+        self.view = QTableView(self)
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column in (0, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        big = QFont(self.font())
+        big.setPointSizeF(big.pointSizeF() * 1.5)
+        big.setBold(True)
+        self.gmv_value = QLabel("—", self)
+        self.rate_value = QLabel("—", self)
+        self.count_value = QLabel("0", self)
+        self.gmv_caption = QLabel(self)
+        self.rate_caption = QLabel(self)
+        self.count_caption = QLabel(self)
+        board = QGridLayout()
+        for column, (caption, value) in enumerate(
+            (
+                (self.gmv_caption, self.gmv_value),
+                (self.count_caption, self.count_value),
+                (self.rate_caption, self.rate_value),
+            )
+        ):
+            for label in (caption, value):
+                label.setTextFormat(Qt.TextFormat.PlainText)
+            value.setFont(big)
+            board.addWidget(caption, 0, column)
+            board.addWidget(value, 1, column)
+        self.chart = BarChart(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(board)
+        layout.addWidget(self.chart)
+        layout.addWidget(self.view, 1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.model.set_headers(
+            [self.tr("Time"), self.tr("Product"), self.tr("Qty"), self.tr("Amount")]
+        )
+        self.gmv_caption.setText(self.tr("GMV"))
+        self.rate_caption.setText(self.tr("Orders/min"))
+        self.count_caption.setText(self.tr("Orders"))
+        self.view.setAccessibleName(self.tr("Orders"))
+        self.chart.setAccessibleName(self.tr("Units sold per product"))
+        self.gmv_value.setAccessibleName(self.tr("Gross merchandise value"))
+        self.rate_value.setAccessibleName(self.tr("Orders per minute"))
+        self.count_value.setAccessibleName(self.tr("Orders"))
+
+    def add_orders(self, rows: Sequence[OrderRow]) -> None:
+        self.model.prepend(rows)
+
+    def update_sales(self, sales: SalesState) -> None:
+        self.gmv_value.setText(format_money(sales.gmv, sales.currency))
+        self.count_value.setText(str(sales.orders))
+        self.rate_value.setText(f"{sales.orders_per_minute:.1f}")
+        self.chart.set_bars([(title, float(units)) for title, units in sales.units_by_product])

@@ -1,0 +1,231 @@
+"""Products dock: one button-card per product (price, stock left, units sold); click puts it on
+screen. Below, the flash deal of the product on screen, prefilled from the show's plan.
+
+Signals: ``show_product_requested(str sku)``, ``clear_product_requested()``,
+``start_deal_requested(str sku, str price, int seconds, int stock)`` (price as a decimal string:
+money never goes through a float), ``stop_deal_requested()``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from anchordesk.ui.rehearsal import format_duration
+from anchordesk.ui.state import DealRow, ProductRow, ShowState
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    symbols = {"CNY": "¥", "JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
+    symbol = symbols.get(currency, "")
+    places = 0 if currency == "JPY" else 2
+    text = f"{amount:,.{places}f}"
+    return f"{symbol}{text}" if symbol else f"{text} {currency}".strip()
+
+
+class ProductPanel(QWidget):
+    show_product_requested = Signal(str)
+    clear_product_requested = Signal()
+    start_deal_requested = Signal(str, str, int, int)
+    stop_deal_requested = Signal()
+
+    COLUMNS = 2
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("products")
+        self._cards: dict[str, QPushButton] = {}
+        self._products: tuple[ProductRow, ...] = ()
+        self._currency = ""
+        self._on_screen: str | None = None
+        self._deal: DealRow | None = None
+        self._prefilled_for: str | None = None
+
+        self._grid_host = QWidget(self)
+        self._grid = QGridLayout(self._grid_host)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(4)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self._grid_host)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self._clear = QPushButton(self)
+        self._clear.clicked.connect(self.clear_product_requested)
+
+        self._deal_box = QGroupBox(self)
+        self._deal_price = QDoubleSpinBox(self._deal_box)
+        self._deal_price.setDecimals(2)
+        self._deal_price.setMaximum(10_000_000)
+        self._deal_seconds = QSpinBox(self._deal_box)
+        self._deal_seconds.setRange(5, 24 * 3600)
+        self._deal_stock = QSpinBox(self._deal_box)
+        self._deal_stock.setRange(1, 10_000_000)
+        self._deal_button = QPushButton(self._deal_box)
+        self._deal_button.clicked.connect(self.toggle_deal)
+        self._deal_status = QLabel(self._deal_box)
+        self._deal_status.setTextFormat(Qt.TextFormat.PlainText)
+        self._deal_status.setWordWrap(True)
+        form = QFormLayout(self._deal_box)
+        form.setContentsMargins(6, 4, 6, 4)
+        self._price_label = QLabel(self._deal_box)
+        self._seconds_label = QLabel(self._deal_box)
+        self._stock_label = QLabel(self._deal_box)
+        fields = QHBoxLayout()
+        for label, box in (
+            (self._price_label, self._deal_price),
+            (self._seconds_label, self._deal_seconds),
+            (self._stock_label, self._deal_stock),
+        ):
+            label.setBuddy(box)
+            fields.addWidget(label)
+            fields.addWidget(box, 1)
+        form.addRow(fields)
+        form.addRow(self._deal_button)
+        form.addRow(self._deal_status)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self._clear)
+        layout.addWidget(self._deal_box)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self._clear.setText(self.tr("Take the product off screen"))
+        self._clear.setAccessibleName(self.tr("Take the product off screen"))
+        self._deal_box.setTitle(self.tr("Flash deal"))
+        self._price_label.setText(self.tr("&Price"))
+        self._seconds_label.setText(self.tr("&Seconds"))
+        self._stock_label.setText(self.tr("S&tock"))
+        self._deal_price.setAccessibleName(self.tr("Deal price"))
+        self._deal_seconds.setAccessibleName(self.tr("Deal length in seconds"))
+        self._deal_stock.setAccessibleName(self.tr("Deal stock"))
+        self._render_deal()
+        for product in self._products:
+            self._render_card(product)
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def update_state(self, state: ShowState) -> None:
+        self._currency = state.currency
+        if tuple(p.sku for p in state.products) != tuple(p.sku for p in self._products):
+            self._rebuild(state.products)
+        self._products = state.products
+        self._on_screen = state.on_screen_sku
+        self._deal = state.deal
+        for product in state.products:
+            self._render_card(product)
+        if state.on_screen_sku != self._prefilled_for and not (state.deal and state.deal.is_live):
+            self._prefill(state.product(state.on_screen_sku))
+        self._render_deal()
+
+    def _rebuild(self, products: tuple[ProductRow, ...]) -> None:
+        for card in self._cards.values():
+            card.deleteLater()
+        self._cards.clear()
+        for position, product in enumerate(products):
+            card = QPushButton(self._grid_host)
+            card.setCheckable(True)
+            card.setObjectName(f"product_card_{product.sku}")
+            card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+            card.setMinimumHeight(52)
+            card.setStyleSheet("QPushButton { text-align: left; padding: 4px 8px; }")
+            sku = product.sku
+            card.clicked.connect(lambda _checked=False, sku=sku: self._card_clicked(sku))
+            self._grid.addWidget(card, position // self.COLUMNS, position % self.COLUMNS)
+            self._cards[product.sku] = card
+
+    def _card_clicked(self, sku: str) -> None:
+        card = self._cards[sku]
+        card.setChecked(sku == self._on_screen)  # the engine's state decides, not the click
+        self.show_product_requested.emit(sku)
+
+    def card(self, sku: str) -> QPushButton:
+        return self._cards[sku]
+
+    def _render_card(self, product: ProductRow) -> None:
+        card = self._cards.get(product.sku)
+        if card is None:
+            return
+        number = list(self._cards).index(product.sku) + 1
+        prefix = f"{number} · " if number <= 9 else ""
+        if product.stock_left <= 0:
+            stock = self.tr("sold out")
+        else:
+            stock = self.tr("%1 left").replace("%1", str(product.stock_left))
+        sold = self.tr("%1 sold").replace("%1", str(product.units_sold))
+        text = (
+            f"{prefix}{product.title}\n"
+            f"{format_money(product.price, self._currency)} · {stock} · {sold}"
+        )
+        if card.text() != text:
+            card.setText(text)  # QPushButton never interprets markup
+            card.setToolTip("")
+        card.setAccessibleName(self.tr("Put %1 on screen").replace("%1", product.title))
+        card.setChecked(product.sku == self._on_screen)
+
+    def _prefill(self, product: ProductRow | None) -> None:
+        self._prefilled_for = product.sku if product else None
+        if product is None:
+            return
+        plan = product.deal
+        price = plan.price if plan else (product.price * Decimal("0.8")).quantize(Decimal("0.01"))
+        self._deal_price.setMaximum(float(product.price))
+        self._deal_price.setValue(float(price))
+        self._deal_seconds.setValue(plan.seconds if plan else 120)
+        self._deal_stock.setMaximum(max(1, product.stock_left))
+        stock = plan.stock if plan else min(100, product.stock_left)
+        self._deal_stock.setValue(max(1, min(stock, max(1, product.stock_left))))
+
+    def _render_deal(self) -> None:
+        deal = self._deal
+        live = bool(deal and deal.is_live)
+        self._deal_button.setText(self.tr("Stop the deal") if live else self.tr("Start the deal"))
+        self._deal_button.setAccessibleName(self._deal_button.text())
+        self._deal_button.setEnabled(live or self._on_screen is not None)
+        for box in (self._deal_price, self._deal_seconds, self._deal_stock):
+            box.setEnabled(not live)
+        if deal is None:
+            status = "" if self._on_screen else self.tr("Put a product on screen to start a deal.")
+        elif deal.state == "live":
+            status = self.tr("Live: %1 left · %2 of %3 units left").replace(
+                "%1", format_duration(deal.seconds_left)
+            )
+            status = status.replace("%2", str(deal.stock_left)).replace("%3", str(deal.stock_total))
+        elif deal.state == "sold_out":
+            status = self.tr("Sold out")
+        elif deal.state == "ended":
+            status = self.tr("Ended")
+        else:
+            status = self.tr("Scheduled")
+        self._deal_status.setText(status)
+
+    def deal_status_text(self) -> str:
+        return self._deal_status.text()
+
+    def toggle_deal(self) -> None:
+        if self._deal and self._deal.is_live:
+            self.stop_deal_requested.emit()
+            return
+        if self._on_screen is None:
+            return
+        price = Decimal(str(round(self._deal_price.value(), 2)))
+        self.start_deal_requested.emit(
+            self._on_screen, str(price), self._deal_seconds.value(), self._deal_stock.value()
+        )

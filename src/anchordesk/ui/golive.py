@@ -1,0 +1,269 @@
+"""Go-live flow: choose a destination, run the pre-flight checks, go live.
+
+Checks: camera, microphone, encoder (from the running pipeline's figures), stream key present
+(keyring), show compliance (hits listed, a warning, not a blocker), destination reachable (a TCP
+connect with a timeout, in a worker thread: a black-holed server must never freeze the window).
+A failed check blocks "Go live"; warnings do not.
+
+Signals: ``GoLiveDialog.go_live_requested(str destination_id, bool record)``.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from anchordesk.settings import Destination
+
+OK, WARN, FAIL, RUNNING = "ok", "warn", "fail", "running"
+_MARKS = {OK: "✔", WARN: "⚠", FAIL: "✖", RUNNING: "…"}
+_COLOURS = {OK: "#2e7d32", WARN: "#e65100", FAIL: "#c62828", RUNNING: "#555"}
+DEFAULT_PORTS = {"rtmp": 1935, "rtmps": 443}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check_id: str
+    status: str  # ok | warn | fail | running
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PreflightFacts:
+    """What the window already knows, gathered without blocking (from the last snapshots)."""
+
+    camera_ok: bool
+    camera_detail: str
+    microphone_ok: bool
+    microphone_detail: str
+    encoder_ok: bool
+    encoder_detail: str
+    compliance_hits: tuple[str, ...]
+
+
+def server_address(server_url: str) -> tuple[str, int] | None:
+    try:
+        parts = urlsplit(server_url.strip())
+        host = parts.hostname
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if not host or not port:
+        return None
+    return host, port
+
+
+def destination_server(destination: Destination) -> str:
+    """The server a destination pushes to: its own, else its platform's first."""
+    preset_servers = destination.preset.servers
+    return destination.server_url.strip() or (preset_servers[0] if preset_servers else "")
+
+
+def tcp_reachable(host: str, port: int, timeout_s: float = 3.0) -> str | None:
+    """None when a TCP connection opens within ``timeout_s``, else the reason in one line.
+
+    Blocks up to ``timeout_s`` (DNS included): call it from a worker, never the Qt thread.
+    """
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return None
+    except TimeoutError:
+        return f"no answer from {host}:{port} within {timeout_s:.0f} s"
+    except OSError as error:
+        return f"{host}:{port}: {error.strerror or error}"
+
+
+class _Relay(QObject):
+    """Carries a worker's result to the Qt thread (queued: the relay lives in the Qt thread)."""
+
+    finished = Signal(str, object)
+
+
+class GoLiveDialog(QDialog):
+    go_live_requested = Signal(str, bool)
+
+    def __init__(
+        self,
+        destinations: Sequence[Destination],
+        active_destination_id: str | None,
+        record: bool,
+        facts: Callable[[], PreflightFacts],
+        stream_key_present: Callable[[str], bool],
+        executor: Executor,
+        parent: QWidget | None = None,
+        connect_timeout_s: float = 3.0,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("go_live_dialog")
+        self._destinations = [d for d in destinations if d.enabled]
+        self._facts = facts
+        self._key_present = stream_key_present
+        self._executor = executor
+        self._timeout_s = connect_timeout_s
+        self._relay = _Relay(self)
+        self._relay.finished.connect(self._reachability_done)
+        self._generation = 0
+        self.results: dict[str, CheckResult] = {}
+
+        self.destination = QComboBox(self)
+        for destination in self._destinations:
+            self.destination.addItem(
+                f"{destination.name} ({destination.preset.name})", destination.destination_id
+            )
+        position = self.destination.findData(active_destination_id)
+        self.destination.setCurrentIndex(max(0, position))
+        self.destination.currentIndexChanged.connect(lambda _i: self.run_checks())
+        self.record = QCheckBox(self)
+        self.record.setChecked(record)
+        self.checks = QListWidget(self)
+        self.no_destination = QLabel(self)
+        self.no_destination.setWordWrap(True)
+        self.no_destination.setVisible(not self._destinations)
+        self.again = QPushButton(self)
+        self.again.clicked.connect(self.run_checks)
+        self.buttons = QDialogButtonBox(self)
+        self.go = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._go)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        self.destination_label = QLabel(self)
+        self.destination_label.setBuddy(self.destination)
+        form.addRow(self.destination_label, self.destination)
+        form.addRow("", self.record)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.no_destination)
+        layout.addLayout(form)
+        layout.addWidget(self.checks, 1)
+        layout.addWidget(self.again, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.buttons)
+        self.resize(560, 420)
+        self.retranslate()
+        self.run_checks()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Go live"))
+        self.destination_label.setText(self.tr("&Destination"))
+        self.destination.setAccessibleName(self.tr("Destination"))
+        self.record.setText(self.tr("Record a local copy"))
+        self.record.setAccessibleName(self.tr("Record a local copy"))
+        self.checks.setAccessibleName(self.tr("Pre-flight checks"))
+        self.again.setText(self.tr("Check again"))
+        self.go.setText(self.tr("Go live"))
+        self.go.setAccessibleName(self.tr("Go live"))
+        self.no_destination.setText(
+            self.tr("No destination is set up. Add one in Settings, or keep rehearsing.")
+        )
+
+    def _labels(self) -> dict[str, str]:
+        return {
+            "camera": self.tr("Camera"),
+            "microphone": self.tr("Microphone"),
+            "encoder": self.tr("Encoder"),
+            "key": self.tr("Stream key"),
+            "reachable": self.tr("Destination reachable"),
+            "compliance": self.tr("Show compliance"),
+        }
+
+    def selected_destination(self) -> Destination | None:
+        destination_id = self.destination.currentData()
+        return next((d for d in self._destinations if d.destination_id == destination_id), None)
+
+    def run_checks(self) -> None:
+        self._generation += 1
+        self.results.clear()
+        facts = self._facts()
+        self._set("camera", OK if facts.camera_ok else FAIL, facts.camera_detail)
+        self._set("microphone", OK if facts.microphone_ok else WARN, facts.microphone_detail)
+        self._set("encoder", OK if facts.encoder_ok else FAIL, facts.encoder_detail)
+        if facts.compliance_hits:
+            self._set(
+                "compliance",
+                WARN,
+                "; ".join(facts.compliance_hits[:6])
+                + (" …" if len(facts.compliance_hits) > 6 else ""),
+            )
+        else:
+            self._set("compliance", OK, self.tr("no banned or absolute terms"))
+        destination = self.selected_destination()
+        if destination is None:
+            self._set("key", FAIL, self.tr("no destination"))
+            self._set("reachable", FAIL, self.tr("no destination"))
+        else:
+            present = self._key_present(destination.destination_id)
+            self._set("key", OK if present else FAIL, "" if present else self.tr("missing"))
+            address = server_address(destination_server(destination))
+            if address is None:
+                self._set("reachable", FAIL, self.tr("the server URL names no host"))
+            else:
+                self._set("reachable", RUNNING, f"{address[0]}:{address[1]}")
+                generation = self._generation
+                host, port = address
+                timeout_s = self._timeout_s
+                relay = self._relay
+
+                def work() -> None:
+                    relay.finished.emit(str(generation), tcp_reachable(host, port, timeout_s))
+
+                self._executor.submit(work)
+        self._render()
+
+    def _reachability_done(self, generation: str, error: object) -> None:
+        if int(generation) != self._generation:
+            return  # the destination changed meanwhile: an old answer
+        destination = self.selected_destination()
+        if error is None:
+            address = server_address(destination_server(destination)) if destination else None
+            self._set("reachable", OK, f"{address[0]}:{address[1]}" if address else "")
+        else:
+            self._set("reachable", FAIL, str(error))
+        self._render()
+
+    def _set(self, check_id: str, status: str, detail: str) -> None:
+        self.results[check_id] = CheckResult(check_id, status, detail)
+
+    def _render(self) -> None:
+        labels = self._labels()
+        self.checks.clear()
+        for check_id in ("camera", "microphone", "encoder", "key", "reachable", "compliance"):
+            result = self.results.get(check_id)
+            if result is None:
+                continue
+            text = f"{_MARKS[result.status]}  {labels[check_id]}"
+            if result.detail:
+                text += f" — {result.detail}"
+            item = QListWidgetItem(text)  # plain text: compliance hits quote the show's words
+            item.setForeground(QBrush(QColor(_COLOURS[result.status])))
+            item.setData(Qt.ItemDataRole.UserRole, result.status)
+            self.checks.addItem(item)
+        self.go.setEnabled(self.ready())
+
+    def ready(self) -> bool:
+        statuses = {r.status for r in self.results.values()}
+        return bool(self.results) and FAIL not in statuses and RUNNING not in statuses
+
+    def _go(self) -> None:
+        destination = self.selected_destination()
+        if destination is None or not self.ready():
+            return
+        self.go_live_requested.emit(destination.destination_id, self.record.isChecked())
+        self.accept()

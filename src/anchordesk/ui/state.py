@@ -1,0 +1,154 @@
+"""What the window shows, as plain immutable values.
+
+The controller turns the engine's snapshots (the show runtime, the pipeline's stats, the feeds'
+events) into these values; the docks only ever read them. Keeping the widgets on this one small
+vocabulary means a change in an engine class touches one adapter, not every dock, and lets the
+docks be tested with values built by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class DealPlan:
+    """A flash deal as the show file plans it (prefills the "start deal" form)."""
+
+    price: Decimal
+    seconds: int
+    stock: int
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    index: int
+    title: str
+    planned_s: float
+    elapsed_s: float  # time spent in the segment so far (0 when it has not started)
+    sku: str | None
+    script: str
+    deal: DealPlan | None
+    is_current: bool = False
+    is_done: bool = False
+
+    @property
+    def over_run(self) -> bool:
+        return self.elapsed_s > self.planned_s
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    sku: str
+    title: str
+    price: Decimal
+    stock_left: int
+    units_sold: int
+    image_path: Path | None = None
+    deal: DealPlan | None = None  # the first deal the rundown plans for this product
+
+
+@dataclass(frozen=True)
+class DealRow:
+    sku: str
+    state: str  # "scheduled" | "live" | "ended" | "sold_out"
+    price: Decimal
+    seconds_left: float
+    seconds_total: float
+    stock_left: int
+    stock_total: int
+
+    @property
+    def is_live(self) -> bool:
+        return self.state == "live"
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    key: str  # unique across sources: "source:id"
+    author: str
+    text: str
+    at_s: float  # wall-clock seconds since the epoch
+    is_question: bool = False
+    flagged: bool = False
+    hits: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    key: str
+    sku: str
+    title: str
+    quantity: int
+    amount: Decimal
+    currency: str
+    at_s: float
+
+
+@dataclass(frozen=True)
+class ShowState:
+    title: str = ""
+    currency: str = ""
+    language: str = ""
+    segments: tuple[SegmentRow, ...] = ()
+    current_index: int = 0
+    products: tuple[ProductRow, ...] = ()
+    on_screen_sku: str | None = None
+    deal: DealRow | None = None
+    pinned: CommentRow | None = None
+
+    @property
+    def current(self) -> SegmentRow | None:
+        if 0 <= self.current_index < len(self.segments):
+            return self.segments[self.current_index]
+        return None
+
+    @property
+    def next(self) -> SegmentRow | None:
+        if 0 <= self.current_index + 1 < len(self.segments):
+            return self.segments[self.current_index + 1]
+        return None
+
+    def product(self, sku: str | None) -> ProductRow | None:
+        return next((p for p in self.products if p.sku == sku), None)
+
+
+@dataclass(frozen=True)
+class OutputRow:
+    name: str  # never carries a secret
+    kind: str  # "recording" | "network"
+    state: str  # connecting | live | reconnecting | stopped | failed
+    attempt: int = 0
+    next_retry_in_s: float | None = None
+    bytes_written: int = 0
+    bitrate_kbps: float = 0.0
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class HealthState:
+    running: bool = False
+    fps: float = 0.0
+    video_kbps: float = 0.0
+    cpu_percent: float = 0.0
+    recording_bytes: int = 0
+    dropped_by_stage: dict[str, int] = field(default_factory=dict)
+    outputs: tuple[OutputRow, ...] = ()
+    audio_level_dbfs: float | None = None
+    camera_ok: bool = True
+    microphone_ok: bool = True
+
+    @property
+    def network(self) -> OutputRow | None:
+        return next((o for o in self.outputs if o.kind == "network"), None)
+
+
+@dataclass(frozen=True)
+class SalesState:
+    gmv: Decimal = Decimal(0)
+    currency: str = ""
+    orders: int = 0
+    orders_per_minute: float = 0.0
+    units_by_product: tuple[tuple[str, int], ...] = ()  # (title, units)
