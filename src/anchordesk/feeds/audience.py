@@ -1,0 +1,407 @@
+"""The rehearsal audience: a simulated crowd served over real HTTP in the generic JSON protocol.
+
+Rehearsal goes through exactly the code of a real show (poller, store, ledger): only the server
+is pretend. The crowd follows the show: it asks about the product on screen in the show's
+language, comes in bursts, now and then writes something the compliance list flags (or tries
+markup), and orders only products already shown, more during a deal, never beyond stock.
+
+Repeatable: the crowd's behaviour in each 100 ms of show time is drawn from a generator seeded
+with ``(seed, tick)``, so the same seed and the same show give the same comments and orders at
+the same show times.
+
+The server is ``http.server.ThreadingHTTPServer`` on a daemon thread (no extra dependency); it
+binds loopback only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from anchordesk.show.model import Show
+
+log = logging.getLogger(__name__)
+
+TICK_S = 0.1
+MAX_PAGE_ITEMS = 500
+
+
+@dataclass(frozen=True)
+class AudienceView:
+    """What the audience sees right now: the segment and whether its deal is live."""
+
+    segment_index: int
+    deal_live: bool
+
+
+def autoplay_view(show: Show) -> Callable[[float], AudienceView]:
+    """The show as autoplay runs it: segment i from the sum of the earlier seconds; the
+    segment's deal live for its own seconds from the segment's start."""
+
+    def view(show_s: float) -> AudienceView:
+        start = 0.0
+        for index, segment in enumerate(show.rundown):
+            if show_s < start + segment.seconds or index == len(show.rundown) - 1:
+                deal = segment.deal
+                live = deal is not None and show_s - start < deal.seconds
+                return AudienceView(index, live)
+            start += segment.seconds
+        return AudienceView(0, False)
+
+    return view
+
+
+_TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "zh": {
+        "question": (
+            "{title}多少钱？",
+            "{title}还有货吗",
+            "{title}怎么用？",
+            "敏感肌可以用{title}吗？",
+            "{title}有什么颜色",
+            "今天下单什么时候发货？",
+            "{title}和上次的有什么区别？",
+            "链接在哪里？",
+        ),
+        "chat": (
+            "已下单！",
+            "主播好美",
+            "来了来了",
+            "{title}看起来不错",
+            "支持一下",
+            "666",
+            "买了两个",
+            "好喜欢",
+            "晚上好",
+            "{title}包装好好看",
+        ),
+        "banned": (
+            "这是{title}全网最低价吧",
+            "{title}绝对是第一名",
+            "用了{title}100%有效",
+            "{title}是国家级产品",
+        ),
+        "authors": ("小红", "阿明", "糖糖", "李女士", "大橙子", "Momo", "小鹿", "晴天"),
+    },
+    "en": {
+        "question": (
+            "How much is the {title}?",
+            "Is the {title} still in stock?",
+            "Does the {title} ship to Canada?",
+            "What sizes does the {title} come in?",
+            "Can I use the {title} on sensitive skin?",
+            "When will it ship?",
+            "Where is the link?",
+        ),
+        "chat": (
+            "Just ordered!",
+            "Love this",
+            "Hi from Berlin",
+            "The {title} looks great",
+            "🔥🔥🔥",
+            "Got two of them",
+            "So pretty",
+            "Evening everyone",
+        ),
+        "banned": (
+            "Is this the best {title} ever",
+            "The {title} is guaranteed to cure acne",
+            "#1 product, guaranteed",
+        ),
+        "authors": ("Amy", "Jordan", "sam_k", "Priya", "Lena", "Marco", "Chloe B.", "Tom"),
+    },
+    "ja": {
+        "question": (
+            "{title}はいくらですか？",
+            "{title}の在庫はありますか",
+            "敏感肌でも使えますか？",
+            "{title}はどう使いますか",
+            "いつ届きますか？",
+            "リンクはどこですか？",
+        ),
+        "chat": (
+            "買いました！",
+            "かわいい",
+            "こんばんは",
+            "{title}いいですね",
+            "待ってました",
+            "2つ買いました",
+        ),
+        "banned": ("{title}は絶対に一番ですか", "100%効果ありますか", "最高の{title}"),
+        "authors": ("さくら", "ゆうき", "Hana", "たろう", "みか", "Ken"),
+    },
+}
+
+# Strangers type markup and control characters; the app must show them as typed, harmlessly.
+_HOSTILE_TEXTS = (
+    "<b>x</b><img src=http://example.invalid/a.png>",
+    "\x07beep\x1b[31m red \u202egnp.exe",
+    '<a href="javascript:alert(1)">click</a>',
+)
+
+
+def _language(show: Show) -> str:
+    code = show.language.lower()
+    if code.startswith("zh"):
+        return "zh"
+    if code.startswith("ja"):
+        return "ja"
+    return "en"
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    # Knuth's method: fine for the small means of one 100 ms tick.
+    limit = math.exp(-mean)
+    count, product = 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+class AudienceSimulator:
+    """Generates the crowd's comments and orders as show time passes. Thread-safe."""
+
+    def __init__(
+        self,
+        show: Show,
+        *,
+        seed: int = 1,
+        rate_per_s: float = 2.0,
+        view: Callable[[float], AudienceView] | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        if not show.rundown:
+            raise ValueError("the show has no rundown for the audience to follow")
+        self.show = show
+        self.seed = seed
+        self.rate_per_s = rate_per_s
+        self._view = view or autoplay_view(show)
+        # A fresh run id per server start: ids of a restarted audience never collide with the
+        # ids an earlier run already put into the session.
+        self.run_id = run_id or secrets.token_hex(3)
+        self._lock = threading.Lock()
+        self._items: list[dict[str, Any]] = []
+        self._next_tick = 0
+        self._burst_until_tick = -1
+        self._stock = {product.sku: product.stock for product in show.products}
+        self._deal_stock: dict[int, int | None] = {
+            index: segment.deal.stock
+            for index, segment in enumerate(show.rundown)
+            if segment.deal is not None
+        }
+        self._shown: list[str] = []
+        self._texts = _TEXTS[_language(show)]
+        self._banned = tuple(word for word in show.banned_words if word.strip())
+        self.comments_made = 0
+        self.orders_made = 0
+        self.units_by_sku: dict[str, int] = {}
+        self.gmv = Decimal(0)
+
+    # -- generation ------------------------------------------------------------------------
+
+    def advance(self, show_s: float) -> None:
+        """Generate everything up to ``show_s`` seconds after the start of the show."""
+        with self._lock:
+            last_tick = int(show_s / TICK_S)
+            while self._next_tick <= last_tick:
+                self._tick(self._next_tick)
+                self._next_tick += 1
+
+    def _tick(self, tick: int) -> None:
+        rng = random.Random(f"{self.seed}:{tick}")
+        at_s = tick * TICK_S
+        view = self._view(at_s)
+        segment = self.show.rundown[view.segment_index]
+        if segment.sku and segment.sku not in self._shown:
+            self._shown.append(segment.sku)
+        product = self.show.product(segment.sku)
+        if tick > self._burst_until_tick and rng.random() < 0.004:
+            self._burst_until_tick = tick + rng.randint(20, 50)  # 2–5 s of excitement
+        burst = 4.0 if tick <= self._burst_until_tick else 1.0
+        deal_boost = 2.0 if view.deal_live else 1.0
+        for _ in range(_poisson(rng, self.rate_per_s * TICK_S * burst * deal_boost)):
+            self._comment(rng, at_s, product.title if product else self.show.title)
+        order_rate = self.rate_per_s * TICK_S * (0.5 if view.deal_live else 0.08) * burst
+        for _ in range(_poisson(rng, order_rate)):
+            self._order(rng, at_s, view)
+
+    def _comment(self, rng: random.Random, at_s: float, title: str) -> None:
+        roll = rng.random()
+        if roll < 0.02:
+            text = rng.choice(_HOSTILE_TEXTS)
+        elif roll < 0.07:
+            if self._banned and rng.random() < 0.5:
+                text = f"{title} {rng.choice(self._banned)}"
+            else:
+                text = rng.choice(self._texts["banned"]).format(title=title)
+        elif roll < 0.47:
+            text = rng.choice(self._texts["question"]).format(title=title)
+        else:
+            text = rng.choice(self._texts["chat"]).format(title=title)
+        self.comments_made += 1
+        self._items.append(
+            {
+                "type": "comment",
+                "id": f"{self.run_id}-c{len(self._items) + 1}",
+                "author": rng.choice(self._texts["authors"]),
+                "text": text,
+                "at_s": round(at_s, 3),
+            }
+        )
+
+    def _order(self, rng: random.Random, at_s: float, view: AudienceView) -> None:
+        current = self.show.rundown[view.segment_index]
+        candidates = [sku for sku in self._shown if self._stock.get(sku, 0) > 0]
+        if not candidates:
+            return
+        if current.sku in candidates and rng.random() < 0.85:
+            sku = current.sku
+        else:
+            sku = rng.choice(candidates)
+        product = self.show.product(sku)
+        if product is None:
+            return
+        in_deal = view.deal_live and current.sku == sku and current.deal is not None
+        limit = self._stock[sku]
+        deal_left = self._deal_stock.get(view.segment_index) if in_deal else None
+        if in_deal and deal_left is not None:
+            if deal_left <= 0:
+                in_deal = False  # the deal sold out: the crowd pays the list price now
+            else:
+                limit = min(limit, deal_left)
+        quantity = min(limit, rng.choice((1, 1, 1, 2, 2, 3)))
+        if quantity <= 0:
+            return
+        unit_price = current.deal.price if in_deal and current.deal else product.price
+        self._stock[sku] -= quantity
+        if in_deal and deal_left is not None:
+            self._deal_stock[view.segment_index] = deal_left - quantity
+        total = unit_price * quantity
+        self.orders_made += 1
+        self.units_by_sku[sku] = self.units_by_sku.get(sku, 0) + quantity
+        self.gmv += total
+        self._items.append(
+            {
+                "type": "order",
+                "id": f"{self.run_id}-o{len(self._items) + 1}",
+                "currency": self.show.currency_of(product),
+                "total": str(total),
+                "customer": rng.choice(self._texts["authors"]),
+                "lines": [
+                    {
+                        "sku": sku,
+                        "quantity": quantity,
+                        "price": str(unit_price),
+                        "title": product.title,
+                    }
+                ],
+                "at_s": round(at_s, 3),
+            }
+        )
+
+    # -- serving ---------------------------------------------------------------------------
+
+    def page(self, after: str | None, show_s: float, poll_ms: int) -> dict[str, Any]:
+        """The generic protocol's answer to ``GET ?after=CURSOR`` at ``show_s``."""
+        self.advance(show_s)
+        start = 0
+        if after:
+            run, _, position = after.partition(":")
+            # A cursor from an earlier run of the audience: its items are not ours, start over.
+            if run == self.run_id and position.isdigit():
+                start = int(position)
+        with self._lock:
+            items = self._items[start : start + MAX_PAGE_ITEMS]
+            end = start + len(items)
+            more = end < len(self._items)
+        return {
+            "items": items,
+            "next": f"{self.run_id}:{end}",
+            "poll_ms": 0 if more else poll_ms,
+            "more": more,
+        }
+
+
+class AudienceServer:
+    """Serves an ``AudienceSimulator`` at ``http://127.0.0.1:PORT/feed`` until ``stop()``."""
+
+    def __init__(
+        self,
+        simulator: AudienceSimulator,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        poll_ms: int = 500,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.simulator = simulator
+        self.poll_ms = poll_ms
+        self._clock = clock
+        self._started_at = clock()
+        server_self = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                if parts.path.rstrip("/") not in ("/feed", ""):
+                    self._send(404, {"error": "not found; the feed is at /feed"})
+                    return
+                after = parse_qs(parts.query).get("after", [None])[0]
+                show_s = server_self._clock() - server_self._started_at
+                body = server_self.simulator.page(after, show_s, server_self.poll_ms)
+                self._send(200, body)
+
+            def _send(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug("audience: " + format, *args)
+
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="anchordesk-audience", daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/feed"
+
+    def start(self) -> AudienceServer:
+        self._started_at = self._clock()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+    def __enter__(self) -> AudienceServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,258 @@
+"""The feeds of one show, together: pollers for every ``--feed``, the store, and delivery.
+
+Order of things for every page a feed returns (this order is the guarantee):
+1. comment text is made safe (plain one-line text, capped), flagged by the show's compliance
+   matcher, and marked when it reads as a question;
+2. the page and the feed's cursor are committed to the session store in one transaction (on
+   the store's writer thread; the event loop only awaits);
+3. only the items that were new to the store are delivered to the callbacks (the show's stock,
+   the window): nothing is shown that is not stored, nothing is counted twice.
+
+The show's own events (segment started, deal sold out, …) go to the store through
+``record_show_event``, which any thread may call.
+
+The hub does no CPU-heavy work on the loop: JSON of large pages is parsed on a worker thread,
+SQLite runs on the writer thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter, YouTubeChatAdapter
+from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
+from anchordesk.feeds.poller import BackoffPolicy, FeedAdapter, FeedHealth, Poller
+from anchordesk.feeds.tokens import feed_token
+from anchordesk.options import FeedSpec
+from anchordesk.redact import mask_url
+from anchordesk.show.events import ShowEvent, event_record
+from anchordesk.show.feed_items import (
+    MAX_NAME_CHARS,
+    Comment,
+    FeedItem,
+    Order,
+    clean_text,
+    is_question,
+)
+from anchordesk.show.ledger import show_snapshot
+from anchordesk.show.model import Show
+from anchordesk.store import ShowEventRecord, StoreWriter
+
+log = logging.getLogger(__name__)
+
+
+CommentsCallback = Callable[[Sequence[Comment]], None]
+OrdersCallback = Callable[[Sequence[Order]], None]
+FlagTerms = Callable[[str], Sequence[str]]
+
+
+class FeedSetupError(ValueError):
+    """A ``--feed`` that cannot work (no live chat id, no show for the audience): one line."""
+
+
+def source_names(kinds: Sequence[str]) -> list[str]:
+    """Stable names for the feeds: the kind, or ``kind#2``… when a kind is repeated, so a
+    restart with the same command line finds each feed's cursor again."""
+    names = []
+    seen: dict[str, int] = {}
+    for kind in kinds:
+        seen[kind] = seen.get(kind, 0) + 1
+        names.append(kind if seen[kind] == 1 else f"{kind}#{seen[kind]}")
+    return names
+
+
+class FeedHub:
+    """Runs every feed of a show until ``stop`` is set.
+
+    ``on_comments``/``on_orders`` are called on the event loop's thread with the new items of
+    each page, after they are stored. ``flag_terms(text)`` returns the compliance terms a
+    comment matches (the show's matcher). ``show`` is needed for ``rehearsal`` without a URL.
+    """
+
+    def __init__(
+        self,
+        feeds: Sequence[FeedSpec],
+        writer: StoreWriter,
+        *,
+        on_comments: CommentsCallback | None = None,
+        on_orders: OrdersCallback | None = None,
+        flag_terms: FlagTerms | None = None,
+        show: Show | None = None,
+        token_lookup: Callable[[str], str | None] = feed_token,
+        timeout_s: float = 10.0,
+        backoff: BackoffPolicy | None = None,
+        audience_seed: int = 1,
+        audience_rate_per_s: float = 2.0,
+        shopify_created_at_min: datetime | None = None,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._writer = writer
+        self._on_comments = on_comments
+        self._on_orders = on_orders
+        self._flag_terms = flag_terms
+        self._show = show
+        self._timeout_s = timeout_s
+        self._backoff = backoff
+        self._wall_clock = wall_clock
+        self._event_run = secrets.token_hex(4)
+        self._event_seq = 0
+        self._event_lock = threading.Lock()
+        self.audience: AudienceServer | None = None
+        self._audience_seed = audience_seed
+        self._audience_rate = audience_rate_per_s
+        self.pollers: list[Poller] = []
+        created_at_min = shopify_created_at_min or datetime.now(UTC)
+        self._adapters: list[FeedAdapter] = []
+        for feed, source in zip(feeds, source_names([f.kind for f in feeds]), strict=True):
+            self._adapters.append(self._adapter(feed, source, token_lookup, created_at_min))
+
+    def _adapter(
+        self,
+        feed: FeedSpec,
+        source: str,
+        token_lookup: Callable[[str], str | None],
+        created_at_min: datetime,
+    ) -> FeedAdapter:
+        token = None if feed.kind == "rehearsal" else token_lookup(feed.kind)
+        try:
+            if feed.kind == "youtube-chat":
+                return YouTubeChatAdapter(feed.url, token, source)
+            if feed.kind == "shopify-orders":
+                return ShopifyOrdersAdapter(feed.url, token, source, created_at_min)
+            if feed.kind == "json":
+                return JsonFeedAdapter(feed.url, token, source)
+            if feed.kind == "rehearsal":
+                url = feed.url or self._start_audience()
+                return JsonFeedAdapter(url, None, source)
+        except ValueError as error:
+            raise FeedSetupError(f"--feed {feed.kind}: {error}") from None
+        raise FeedSetupError(f"--feed {feed.kind}: unknown kind")
+
+    def _start_audience(self) -> str:
+        if self._show is None:
+            raise ValueError("the rehearsal audience needs a show (--show FILE)")
+        if self.audience is None:
+            simulator = AudienceSimulator(
+                self._show, seed=self._audience_seed, rate_per_s=self._audience_rate
+            )
+            self.audience = AudienceServer(simulator).start()
+            log.info("rehearsal audience at %s", self.audience.url)
+        return self.audience.url
+
+    # -- show events (any thread) ----------------------------------------------------------
+
+    def record_show_event(self, event: ShowEvent) -> None:
+        """A show controller listener: keep the event in the session (never blocks)."""
+        with self._event_lock:
+            self._event_seq += 1
+            event_id = f"{self._event_run}-{self._event_seq}"
+        record = ShowEventRecord(
+            id=event_id, kind=event.kind, at=self._wall_clock(), data=event_record(event)
+        )
+        self._writer.submit_show_events([record])
+
+    def record_show(self, show: Show) -> None:
+        """Keep the catalogue and rundown in the session, so the report needs nothing else."""
+        snapshot = json.dumps(show_snapshot(show), ensure_ascii=False)
+
+        def keep(store: Any) -> None:
+            store.set_meta("show", snapshot)
+
+        self._writer.call(keep)
+
+    # -- running ---------------------------------------------------------------------------
+
+    def health(self) -> list[FeedHealth]:
+        return [poller.health for poller in self.pollers]
+
+    async def run(self, stop: asyncio.Event) -> None:
+        cursors: dict[str, str] = await asyncio.wrap_future(
+            self._writer.call(lambda store: store.cursors())
+        )
+        limits = httpx.Limits(max_connections=len(self._adapters) * 2 + 2)
+        async with httpx.AsyncClient(
+            timeout=self._timeout_s, limits=limits, follow_redirects=False
+        ) as client:
+            self.pollers = [
+                Poller(
+                    adapter,
+                    client,
+                    self._sink,
+                    cursor=cursors.get(adapter.source),
+                    timeout_s=self._timeout_s,
+                    backoff=self._backoff,
+                )
+                for adapter in self._adapters
+            ]
+            for poller in self.pollers:
+                if poller.cursor:
+                    log.info("feed %s: continuing after the stored cursor", poller.adapter.source)
+            try:
+                await asyncio.gather(*(poller.run(stop) for poller in self.pollers))
+            finally:
+                if self.audience is not None:
+                    self.audience.stop()
+                    self.audience = None
+
+    def _prepare(self, item: FeedItem) -> FeedItem:
+        if not isinstance(item, Comment):
+            return item
+        text = clean_text(item.text)
+        flagged: tuple[str, ...] = ()
+        if self._flag_terms is not None:
+            try:
+                flagged = tuple(dict.fromkeys(self._flag_terms(text)))
+            except Exception:  # a broken matcher must not lose the comment
+                log.exception("compliance matcher failed on a comment")
+        return dataclasses.replace(
+            item,
+            text=text,
+            author=clean_text(item.author, MAX_NAME_CHARS),
+            flagged_terms=flagged,
+            is_question=is_question(text),
+        )
+
+    async def _sink(self, source: str, items: Sequence[FeedItem], cursor: str | None) -> None:
+        prepared = [self._prepare(item) for item in items]
+        new = await self._writer.write_batch(source, prepared, cursor, self._wall_clock())
+        comments = [item for item in new if isinstance(item, Comment)]
+        orders = [item for item in new if isinstance(item, Order)]
+        # The items are stored: a failing consumer is logged but never makes the poller re-ask.
+        if comments and self._on_comments is not None:
+            try:
+                self._on_comments(comments)
+            except Exception:
+                log.exception("a comment consumer failed")
+        if orders and self._on_orders is not None:
+            try:
+                self._on_orders(orders)
+            except Exception:
+                log.exception("an order consumer failed")
+
+
+def describe_feed(feed: FeedSpec) -> str:
+    """For the start-up log: the kind and the URL with any secret masked."""
+    return f"{feed.kind} {mask_url(feed.url) if feed.url else '(in-process audience)'}"
+
+
+async def run_feeds(
+    feeds: Sequence[FeedSpec],
+    writer: StoreWriter,
+    stop: asyncio.Event,
+    **options: Any,
+) -> FeedHub:
+    """Convenience for the app layer: build a hub and run it until ``stop``."""
+    hub = FeedHub(feeds, writer, **options)
+    await hub.run(stop)
+    return hub

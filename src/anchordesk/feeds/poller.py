@@ -1,0 +1,308 @@
+"""The polling core shared by every feed: one loop per feed on the asyncio event loop.
+
+What it guarantees, whatever the server or the network does:
+- it waits as long as the server asks (``pollingIntervalMillis``, ``poll_ms``, Shopify's call
+  limit) and follows page tokens/cursors; when the server says more is waiting it asks at once;
+- a cursor moves only after the page it acknowledges has been handed to the sink (the store
+  commits items and cursor together), so an error anywhere means "ask again", never "skip";
+- duplicates (the same id on two pages, a server that replays after a restart) are dropped by
+  id here and again by the store's UNIQUE(source, id);
+- every request has a timeout; errors back off exponentially with jitter; ``Retry-After`` on
+  429/503 is honoured; a response that is not JSON is counted and retried, an item that cannot
+  be read is counted and skipped; nothing stops the loop but ``stop`` or the feed's end;
+- it reports its health (last success, errors, latency) as a snapshot.
+
+Time is injected (``clock`` and ``sleep``) so tests drive the timing without real waits. The
+loop does no CPU work of its own: large bodies are parsed on a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import email.utils
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+
+from anchordesk.redact import mask_secrets, mask_url
+from anchordesk.show.feed_items import FeedItem
+
+log = logging.getLogger(__name__)
+
+# Bodies above this size are parsed off the event loop (a 2000-message YouTube page is ~1 MB).
+_PARSE_IN_THREAD_BYTES = 32 * 1024
+_RECENT_IDS = 20_000
+
+
+class MalformedResponse(Exception):
+    """The body is not the JSON the platform documents (counted, then asked again)."""
+
+
+class FeedEnded(Exception):
+    """The platform says the feed is over (the live chat went offline, was deleted)."""
+
+
+@dataclass(frozen=True)
+class FeedRequest:
+    url: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: Sequence[FeedItem]
+    cursor: str | None  # the cursor to store once the items are stored (None: unchanged)
+    interval_s: float | None = None  # how long the server asks us to wait
+    more: bool = False  # the server has more right now: ask again without waiting
+    ended: bool = False  # the feed is over after these items
+    malformed_items: int = 0
+
+
+class FeedAdapter(Protocol):
+    """One platform's call: how to ask for the page after ``cursor`` and how to read it."""
+
+    source: str
+    default_interval_s: float
+
+    def request(self, cursor: str | None) -> FeedRequest: ...
+
+    def parse(self, response: httpx.Response, cursor: str | None) -> Page: ...
+
+    def ended_reason(self, response: httpx.Response) -> str | None:
+        """For an error response: why the feed is over for good, or None to retry."""
+        ...
+
+    def secrets(self) -> tuple[str, ...]: ...
+
+
+# The sink stores a page (items + cursor, atomically) and returns once it is durable.
+PageSink = Callable[[str, Sequence[FeedItem], str | None], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    source: str
+    state: str = "starting"  # starting | ok | retrying | ended | stopped
+    requests: int = 0
+    errors: int = 0
+    consecutive_errors: int = 0
+    malformed_responses: int = 0
+    malformed_items: int = 0
+    duplicates: int = 0
+    items: int = 0
+    last_success_at: float | None = None  # the poller's clock
+    last_latency_ms: float | None = None
+    last_error: str = ""
+    next_poll_in_s: float | None = None
+
+
+@dataclass(frozen=True)
+class BackoffPolicy:
+    first_delay_s: float = 1.0
+    max_delay_s: float = 60.0
+    max_retry_after_s: float = 600.0
+    min_interval_s: float = 0.2  # even if a server asks for 0 ms
+
+    def delay_s(self, consecutive_errors: int, unit_random: float) -> float:
+        """Exponential backoff with "equal jitter": half fixed, half random, so a crowd of
+        clients that failed together does not come back together."""
+        exponent = max(0, consecutive_errors - 1)
+        delay = min(self.max_delay_s, self.first_delay_s * (2.0**exponent))
+        return delay * (0.5 + 0.5 * unit_random)
+
+
+def parse_retry_after(value: str | None, now_epoch_s: float) -> float | None:
+    """``Retry-After`` as seconds or as an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now_epoch_s)
+
+
+async def _default_sleep(delay_s: float) -> None:
+    await asyncio.sleep(delay_s)
+
+
+class Poller:
+    """Polls one feed until ``stop`` is set or the feed ends.
+
+    ``clock`` is monotonic seconds; ``sleep`` waits (tests pass a fake that advances the fake
+    clock); ``unit_random`` gives the jitter in [0, 1).
+    """
+
+    def __init__(
+        self,
+        adapter: FeedAdapter,
+        client: httpx.AsyncClient,
+        sink: PageSink,
+        *,
+        cursor: str | None = None,
+        timeout_s: float = 10.0,
+        backoff: BackoffPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = _default_sleep,
+        unit_random: Callable[[], float] | None = None,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.adapter = adapter
+        self.cursor = cursor
+        self._client = client
+        self._sink = sink
+        self._timeout_s = timeout_s
+        self._backoff = backoff or BackoffPolicy()
+        self._clock = clock
+        self._sleep = sleep
+        self._random = unit_random or random.Random().random
+        self._wall_clock = wall_clock
+        self._recent_ids: set[str] = set()
+        self._recent_order: deque[str] = deque()
+        self._health = FeedHealth(source=adapter.source)
+        self.delays_s: list[float] = []  # every wait chosen, for tests and diagnostics
+
+    @property
+    def health(self) -> FeedHealth:
+        return self._health
+
+    def _update(self, **changes: object) -> None:
+        self._health = dataclasses.replace(self._health, **changes)  # type: ignore[arg-type]
+
+    async def run(self, stop: asyncio.Event) -> FeedHealth:
+        log.info("feed %s: polling %s", self.adapter.source, self._describe())
+        while not stop.is_set():
+            delay_s = await self.poll_once()
+            if self._health.state == "ended":
+                log.info("feed %s: the platform ended the feed", self.adapter.source)
+                return self._health
+            self.delays_s.append(delay_s)
+            self._update(next_poll_in_s=delay_s)
+            if delay_s > 0:
+                await self._wait(delay_s, stop)
+        self._update(state="stopped", next_poll_in_s=None)
+        return self._health
+
+    async def _wait(self, delay_s: float, stop: asyncio.Event) -> None:
+        if self._sleep is _default_sleep:
+            # Real time: wake at once when asked to stop.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay_s)
+        else:
+            await self._sleep(delay_s)
+
+    def _describe(self) -> str:
+        request = self.adapter.request(self.cursor)
+        return mask_url(request.url)
+
+    def _error(self, message: str, *, malformed: bool = False) -> float:
+        consecutive = self._health.consecutive_errors + 1
+        message = mask_secrets(message, self.adapter.secrets())
+        self._update(
+            state="retrying",
+            errors=self._health.errors + 1,
+            consecutive_errors=consecutive,
+            malformed_responses=self._health.malformed_responses + (1 if malformed else 0),
+            last_error=message,
+        )
+        delay = self._backoff.delay_s(consecutive, self._random())
+        log.warning("feed %s: %s; retrying in %.1f s", self.adapter.source, message, delay)
+        return delay
+
+    async def poll_once(self) -> float:
+        """One request; returns how long to wait before the next one."""
+        request = self.adapter.request(self.cursor)
+        started = self._clock()
+        self._update(requests=self._health.requests + 1)
+        try:
+            response = await self._client.get(
+                request.url,
+                params=dict(request.params),
+                headers=dict(request.headers),
+                timeout=self._timeout_s,
+            )
+            # The body is read inside the timeout too (httpx applies read timeouts per chunk).
+        except httpx.TimeoutException:
+            return self._error(f"no answer within {self._timeout_s:g} s")
+        except httpx.HTTPError as error:
+            return self._error(f"network error ({type(error).__name__}: {error})")
+        latency_ms = (self._clock() - started) * 1000.0
+        self._update(last_latency_ms=latency_ms)
+
+        if response.status_code in (429, 503):
+            retry_after = parse_retry_after(response.headers.get("Retry-After"), self._wall_clock())
+            backoff_delay = self._error(f"server busy (HTTP {response.status_code})")
+            if retry_after is not None:
+                return min(retry_after, self._backoff.max_retry_after_s)
+            return backoff_delay
+        if response.status_code >= 400:
+            ended_reason = self.adapter.ended_reason(response)
+            if ended_reason is not None:
+                self._update(state="ended", last_error=ended_reason)
+                return 0.0
+            return self._error(f"HTTP {response.status_code}")
+
+        try:
+            if len(response.content) > _PARSE_IN_THREAD_BYTES:
+                page = await asyncio.to_thread(self.adapter.parse, response, self.cursor)
+            else:
+                page = self.adapter.parse(response, self.cursor)
+        except FeedEnded as ended:
+            self._update(state="ended", last_error=str(ended))
+            return 0.0
+        except MalformedResponse as error:
+            return self._error(f"malformed response: {error}", malformed=True)
+
+        fresh = self._drop_duplicates(page.items)
+        try:
+            await self._sink(self.adapter.source, fresh, page.cursor)
+        except Exception as error:  # the store failed: keep the cursor, ask again later
+            return self._error(f"could not store the page ({error})")
+        for item in fresh:
+            self._remember(item.id)
+        if page.cursor is not None:
+            self.cursor = page.cursor
+        self._update(
+            state="ended" if page.ended else "ok",
+            consecutive_errors=0,
+            last_success_at=self._clock(),
+            items=self._health.items + len(fresh),
+            duplicates=self._health.duplicates + (len(page.items) - len(fresh)),
+            malformed_items=self._health.malformed_items + page.malformed_items,
+        )
+        if page.more:
+            return 0.0
+        interval = (
+            page.interval_s if page.interval_s is not None else self.adapter.default_interval_s
+        )
+        return max(self._backoff.min_interval_s, interval)
+
+    def _drop_duplicates(self, items: Sequence[FeedItem]) -> list[FeedItem]:
+        fresh: list[FeedItem] = []
+        seen_here: set[str] = set()
+        for item in items:
+            if item.id in self._recent_ids or item.id in seen_here:
+                continue
+            seen_here.add(item.id)
+            fresh.append(item)
+        return fresh
+
+    def _remember(self, item_id: str) -> None:
+        self._recent_ids.add(item_id)
+        self._recent_order.append(item_id)
+        if len(self._recent_order) > _RECENT_IDS:
+            self._recent_ids.discard(self._recent_order.popleft())

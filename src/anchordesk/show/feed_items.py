@@ -1,0 +1,125 @@
+"""What the audience sends during a show: comments and orders, as plain immutable values.
+
+They live in ``show/`` (the lowest layer) because the store, the feeds, the ledger and the UI all
+speak them. ``source`` names the feed (``youtube-chat``, ``shopify-orders``, ``json``,
+``rehearsal``); ``(source, id)`` is unique for the whole session, which is what makes a re-read
+page or a restarted program harmless.
+
+Comment text arrives from strangers: it is cleaned here once (control characters stripped,
+length capped) and must still be shown as plain text everywhere (never Qt rich text).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+MAX_COMMENT_CHARS = 500
+MAX_NAME_CHARS = 80
+
+
+@dataclass(frozen=True)
+class Comment:
+    source: str
+    id: str
+    author: str
+    text: str
+    published_at: str = ""  # ISO 8601 as the platform sent it ("" when unknown)
+    is_moderator: bool = False
+    is_owner: bool = False
+    # A paid comment (YouTube Super Chat): amount in the given currency.
+    paid_amount: Decimal | None = None
+    paid_currency: str = ""
+    # Set by the feed hub before the comment is stored: the show's compliance terms that the
+    # text matched, and whether it reads as a question.
+    flagged_terms: tuple[str, ...] = ()
+    is_question: bool = False
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flagged_terms)
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    title: str = ""
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class Order:
+    source: str
+    id: str
+    currency: str
+    total_price: Decimal
+    lines: tuple[OrderLine, ...] = field(default_factory=tuple)
+    created_at: str = ""  # ISO 8601 as the platform sent it
+    customer: str = ""
+
+    @property
+    def units(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+
+FeedItem = Comment | Order
+
+# Cc (controls) and Cf (format: bidi overrides, zero-width joiners used to smuggle text) are
+# removed; ordinary whitespace becomes a plain space so a comment stays on one line.
+_SPACE_LIKE = re.compile(r"[\t\n\r\v\f\u2028\u2029]+")
+_MULTI_SPACE = re.compile(r" {2,}")
+
+
+def clean_text(text: str, max_chars: int = MAX_COMMENT_CHARS) -> str:
+    """Return ``text`` as one line of printable characters, at most ``max_chars`` long."""
+    text = _SPACE_LIKE.sub(" ", text)
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs", "Co", "Cn"):
+            continue
+        # Keep ZWJ (emoji sequences) but drop bidi overrides and other invisible format chars.
+        if category == "Cf" and char != "\u200d":
+            continue
+        kept.append(char)
+    cleaned = _MULTI_SPACE.sub(" ", "".join(kept)).strip()
+    if len(cleaned) > max_chars:
+        cleaned = cleaned[: max_chars - 1].rstrip() + "…"
+    return cleaned
+
+
+_QUESTION_MARKS = ("?", "？", "¿")
+_QUESTION_WORDS_EN = re.compile(
+    r"^(how|what|when|where|which|who|whom|whose|why|is|are|can|could|do|does|did|will|would|"
+    r"should|shall|may|any|has|have)\b",
+    re.I,
+)
+_QUESTION_WORDS_ZH = (
+    "吗", "什么", "怎么", "怎样", "如何", "多少", "几号", "几个", "哪", "为什么", "为啥", "是否",
+    "能不能", "可不可以", "有没有", "是不是", "咋", "呢",
+)  # fmt: skip
+_QUESTION_WORDS_JA = (
+    "ですか", "ますか", "でしょうか", "かな", "何", "なに", "どう", "どこ", "いつ", "いくら",
+    "どれ", "だれ", "誰", "なぜ", "なんで", "ありますか", "できますか",
+)  # fmt: skip
+
+
+def is_question(text: str) -> bool:
+    """Whether a comment reads as a question (zh, en, ja), so the anchor can find it fast."""
+    stripped = text.strip()
+    if not stripped:
+        return False
+    if any(mark in stripped for mark in _QUESTION_MARKS):
+        return True
+    if _QUESTION_WORDS_EN.match(stripped):
+        return True
+    if any(word in stripped for word in _QUESTION_WORDS_ZH):
+        return True
+    return any(word in stripped for word in _QUESTION_WORDS_JA)

@@ -1,0 +1,42 @@
+"""The session store: one SQLite file per show session (see session.py for the guarantees)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from anchordesk.store.session import (
+    SessionStore,
+    ShowEventRecord,
+    StoredComment,
+    StoredOrder,
+    StoreError,
+)
+from anchordesk.store.writer import StoreWriter
+
+SESSION_SUFFIX = ".adsession"
+
+
+def default_session_path(data_dir: Path) -> Path:
+    """A new, unused session file under ``data_dir/sessions`` named by the local start time."""
+    folder = data_dir / "sessions"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
+    path = folder / f"show_{stamp}{SESSION_SUFFIX}"
+    counter = 2
+    while path.exists():
+        path = folder / f"show_{stamp}_{counter}{SESSION_SUFFIX}"
+        counter += 1
+    return path
+
+
+__all__ = [
+    "SESSION_SUFFIX",
+    "SessionStore",
+    "ShowEventRecord",
+    "StoreError",
+    "StoreWriter",
+    "StoredComment",
+    "StoredOrder",
+    "default_session_path",
+]

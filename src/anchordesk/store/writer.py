@@ -1,0 +1,196 @@
+"""The session store on a thread of its own, so a commit (an fsync) never stalls the event loop.
+
+The feeds' asyncio loop runs on the Qt main thread; a ``synchronous=FULL`` commit can take
+milliseconds to tens of milliseconds on a busy disk. Every write goes through a queue to one
+writer thread that owns the SQLite connection; callers get a ``concurrent.futures.Future``
+(``await``-able with ``asyncio.wrap_future``). Requests that are waiting when the writer wakes up
+are committed together in one transaction (group commit), which keeps the cost per item low at
+high rates without delaying any single write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from anchordesk.show.feed_items import FeedItem
+from anchordesk.store.session import SessionStore, ShowEventRecord
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_MAX_GROUP = 64
+
+
+@dataclass
+class _Batch:
+    source: str
+    items: Sequence[FeedItem]
+    cursor: str | None
+    received_at: float | None
+    future: Future[list[FeedItem]]
+
+
+@dataclass
+class _Events:
+    events: Sequence[ShowEventRecord]
+    future: Future[int]
+
+
+@dataclass
+class _Call:
+    function: Callable[[SessionStore], Any]
+    future: Future[Any]
+
+
+_STOP = object()
+
+
+class StoreWriter:
+    """Owns a ``SessionStore`` on a daemon thread. Thread-safe; every method returns at once.
+
+    ``write_latencies_ms`` keeps the duration of recent commits (for the benchmark and health).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._queue: queue.Queue[object] = queue.Queue()
+        self.write_latencies_ms: deque[float] = deque(maxlen=100_000)
+        opened: Future[None] = Future()
+        self._thread = threading.Thread(
+            target=self._run, args=(opened,), name="anchordesk-store", daemon=True
+        )
+        self._thread.start()
+        # Opening errors (unwritable folder, not a session file) reach the caller here.
+        opened.result()
+        self._closed = False
+
+    # -- public API ------------------------------------------------------------------------
+
+    def submit_batch(
+        self,
+        source: str,
+        items: Sequence[FeedItem],
+        cursor: str | None,
+        received_at: float | None = None,
+    ) -> Future[list[FeedItem]]:
+        future: Future[list[FeedItem]] = Future()
+        self._queue.put(_Batch(source, tuple(items), cursor, received_at, future))
+        return future
+
+    async def write_batch(
+        self,
+        source: str,
+        items: Sequence[FeedItem],
+        cursor: str | None,
+        received_at: float | None = None,
+    ) -> list[FeedItem]:
+        """Store a page of a feed with its cursor; return the items that are new."""
+        return await asyncio.wrap_future(self.submit_batch(source, items, cursor, received_at))
+
+    def submit_show_events(self, events: Sequence[ShowEventRecord]) -> Future[int]:
+        """Callable from any thread (the pipeline's autoplay, the UI, the feeds)."""
+        future: Future[int] = Future()
+        self._queue.put(_Events(tuple(events), future))
+        return future
+
+    def call(self, function: Callable[[SessionStore], T]) -> Future[T]:
+        """Run ``function(store)`` on the writer thread (reads that must see every write)."""
+        future: Future[T] = Future()
+        self._queue.put(_Call(function, future))
+        return future
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Commit everything queued, then close the file."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._thread.join(timeout_s)
+
+    # -- the thread ------------------------------------------------------------------------
+
+    def _run(self, opened: Future[None]) -> None:
+        try:
+            store = SessionStore(self.path)
+        except BaseException as error:
+            opened.set_exception(error)
+            return
+        opened.set_result(None)
+        try:
+            while True:
+                first = self._queue.get()
+                if first is _STOP:
+                    return
+                group = [first]
+                stop = False
+                while len(group) < _MAX_GROUP:
+                    try:
+                        more = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is _STOP:
+                        stop = True
+                        break
+                    group.append(more)
+                self._execute(store, group)
+                if stop:
+                    return
+        finally:
+            store.close()
+
+    def _execute(self, store: SessionStore, group: list[object]) -> None:
+        writes: list[_Batch | _Events] = [
+            entry for entry in group if isinstance(entry, _Batch | _Events)
+        ]
+        if writes:
+            started = time.perf_counter()
+            try:
+                with store._transaction():  # one commit for the whole group
+                    results: list[Any] = []
+                    for entry in writes:
+                        if isinstance(entry, _Batch):
+                            results.append(
+                                store._write_batch(
+                                    entry.source, entry.items, entry.cursor, entry.received_at
+                                )
+                            )
+                        elif isinstance(entry, _Events):
+                            results.append(store._record_show_events(entry.events))
+            except Exception:
+                # One bad request must not fail the others: retry them one by one so each gets
+                # its own result or its own error.
+                log.warning("group commit failed; retrying %d writes one by one", len(writes))
+                for write in writes:
+                    self._execute_one(store, write)
+            else:
+                self.write_latencies_ms.append((time.perf_counter() - started) * 1000.0)
+                for done, result in zip(writes, results, strict=True):
+                    done.future.set_result(result)
+        for call in group:
+            if isinstance(call, _Call):
+                try:
+                    call.future.set_result(call.function(store))
+                except Exception as error:
+                    call.future.set_exception(error)
+
+    def _execute_one(self, store: SessionStore, entry: _Batch | _Events) -> None:
+        try:
+            if isinstance(entry, _Batch):
+                entry.future.set_result(
+                    store.write_batch(entry.source, entry.items, entry.cursor, entry.received_at)
+                )
+            elif isinstance(entry, _Events):
+                entry.future.set_result(store.record_show_events(entry.events))
+        except Exception as error:
+            entry.future.set_exception(error)
