@@ -1,0 +1,324 @@
+"""The local recording: every encoded packet, into a file that survives a crash.
+
+The show's recording is the one copy that must never be lost, so:
+
+- Matroska by default: its header carries the codec parameters up front and every cluster is
+  self-contained, so a file cut short by a crash, ``kill -9`` or a power cut plays up to its
+  last complete cluster. Clusters are closed at least every second and the data is handed to
+  the kernel after every packet (``flush_packets``) and forced to the disk every
+  ``fsync_interval_s`` (a power cut loses at most that much).
+- Muxing runs on its own thread fed by a bounded queue: a slow disk makes the queue drop (and
+  count) packets instead of holding up the encoder. After a dropped video packet the video is
+  skipped until the next keyframe, so the file never holds undecodable frames.
+- A disk error (full disk, removed drive, bad path) puts the output in ``FAILED`` with a one-line
+  reason; it never raises into the pipeline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Final
+
+import av
+
+from anchordesk.errors import UserError
+from anchordesk.media.packets import EncodedPacket, OutputState, OutputStatus, StreamTemplates
+
+if TYPE_CHECKING:
+    from av.container import OutputContainer
+    from av.stream import Stream
+
+log = logging.getLogger(__name__)
+
+# Extension -> (FFmpeg muxer, muxer options). Every format here accepts H.264 + AAC.
+_FORMATS: Final[dict[str, str]] = {
+    ".mkv": "matroska",
+    ".flv": "flv",
+    ".ts": "mpegts",
+    ".mp4": "mp4",
+}
+SUPPORTED_EXTENSIONS: Final = tuple(_FORMATS)
+
+_MUXER_OPTIONS: Final[dict[str, dict[str, str]]] = {
+    # A cluster is written (and so survives a crash) when it closes: close one every second.
+    "matroska": {"cluster_time_limit": "1000", "cluster_size_limit": "4194304"},
+    "flv": {},
+    "mpegts": {},
+    # Fragmented MP4: a crash loses only the fragment being written instead of the whole file
+    # (a plain MP4 needs its index written at the very end).
+    "mp4": {"movflags": "frag_keyframe+empty_moov+default_base_moof"},
+}
+
+
+def format_for_path(path: Path, container_format: str | None = None) -> str:
+    """The FFmpeg muxer for ``path``: from ``container_format`` or else from the extension."""
+    if container_format is not None:
+        if container_format not in _MUXER_OPTIONS:
+            raise UserError(
+                f"recording {path}: unsupported container format {container_format!r} "
+                f"(use one of {', '.join(sorted(_MUXER_OPTIONS))})"
+            )
+        return container_format
+    suffix = path.suffix.lower()
+    if suffix == "":
+        return "matroska"
+    if suffix not in _FORMATS:
+        raise UserError(
+            f"recording {path}: unsupported file extension {suffix!r} "
+            f"(use {', '.join(SUPPORTED_EXTENSIONS)})"
+        )
+    return _FORMATS[suffix]
+
+
+def av_packet(packet: EncodedPacket, stream: Stream) -> av.Packet:
+    """An ``av.Packet`` for ``stream`` carrying ``packet``'s bytes and timing."""
+    result = av.Packet(packet.data)
+    result.pts = packet.pts
+    result.dts = packet.dts
+    result.time_base = packet.time_base
+    result.is_keyframe = packet.is_keyframe
+    if packet.duration:
+        result.duration = packet.duration
+    result.stream = stream
+    return result
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as one short line for a status or a log."""
+    if isinstance(error, OSError) and error.strerror:
+        # str(OSError) repeats the file name, which the caller already names.
+        text = error.strerror
+    else:
+        text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+class _CountingFile:
+    """A raw file that remembers how far it has been written (muxers seek back to patch)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.size_bytes = 0
+
+    def write(self, data: bytes) -> int:
+        written = self._raw.write(data) or 0
+        self.size_bytes = max(self.size_bytes, self._raw.tell())
+        return written
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def flush(self) -> None:
+        self._raw.flush()
+
+    def fileno(self) -> int:
+        return self._raw.fileno()
+
+
+_STOP: Final = object()
+
+
+class RecordingOutput:
+    """Records the encoded packets into ``path`` (a :class:`PacketOutput`)."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        container_format: str | None = None,
+        queue_packets: int = 2048,
+        fsync_interval_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = Path(path)
+        self.container_format = format_for_path(self.path, container_format)
+        if self.container_format == "mp4":
+            log.warning(
+                "recording %s: MP4 is less crash-safe than Matroska (.mkv); writing fragmented "
+                "MP4 so a crash loses only the last fragment",
+                self.path,
+            )
+        self._queue: queue.Queue[EncodedPacket | object] = queue.Queue(maxsize=queue_packets)
+        self._fsync_interval_s = fsync_interval_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._state = OutputState.CONNECTING
+        self._last_error: str | None = None
+        self._dropped_packets = 0
+        self._bytes_written = 0
+        self._bitrate_kbps = 0.0
+        self._video_gap = False  # set by send() when a video packet was dropped
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    @property
+    def name(self) -> str:
+        return f"recording {self.path.name}"
+
+    # --- PacketOutput -------------------------------------------------------------------------
+
+    def start(self, streams: StreamTemplates) -> None:
+        if self._thread is not None:
+            raise RuntimeError(f"{self.name} already started")
+        self._thread = threading.Thread(
+            target=self._run, args=(streams,), name=f"recording-{self.path.name}", daemon=True
+        )
+        self._thread.start()
+
+    def send(self, packet: EncodedPacket) -> None:
+        with self._lock:
+            if self._stopping or self._state in (OutputState.FAILED, OutputState.STOPPED):
+                return
+        try:
+            self._queue.put_nowait(packet)
+        except queue.Full:
+            with self._lock:
+                self._dropped_packets += 1
+                if packet.kind == "video":
+                    self._video_gap = True
+
+    def status(self) -> OutputStatus:
+        with self._lock:
+            return OutputStatus(
+                name=self.name,
+                kind="recording",
+                state=self._state,
+                bytes_written=self._bytes_written,
+                bitrate_kbps=self._bitrate_kbps,
+                dropped_packets=self._dropped_packets,
+                last_error=self._last_error,
+            )
+
+    def reconnect_now(self) -> None:
+        """Nothing to reconnect: the recording is local."""
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        with self._lock:
+            if self._stopping:
+                return
+            self._stopping = True
+        thread = self._thread
+        if thread is None:
+            self._set_state(OutputState.STOPPED)
+            return
+        deadline = time.monotonic() + timeout_s
+        # The stop marker must get in even when the queue is full of packets.
+        while True:
+            try:
+                self._queue.put(_STOP, timeout=0.05)
+                break
+            except queue.Full:
+                if time.monotonic() > deadline:
+                    break
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            log.error("%s: the writer did not finish within %.1f s (disk stuck?)", self.name, timeout_s)
+
+    # --- writer thread ------------------------------------------------------------------------
+
+    def _set_state(self, state: OutputState, error: str | None = None) -> None:
+        with self._lock:
+            self._state = state
+            if error is not None:
+                self._last_error = error
+
+    def _fail(self, what: str, error: BaseException) -> None:
+        reason = f"{what} {self.path}: {one_line(error)}"
+        log.error("%s", reason)
+        self._set_state(OutputState.FAILED, reason)
+
+    def _run(self, streams: StreamTemplates) -> None:
+        try:
+            raw = open(self.path, "wb", buffering=0)  # noqa: SIM115 - closed in _write_all
+        except OSError as error:
+            self._fail("cannot create recording", error)
+            self._drain()
+            return
+        try:
+            self._write_all(raw, streams)
+        finally:
+            with contextlib.suppress(OSError):
+                raw.close()
+            self._drain()
+
+    def _drain(self) -> None:
+        """Empty the queue after a failure so stop() and send() never wait on it."""
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+
+    def _write_all(self, raw: IO[bytes], streams: StreamTemplates) -> None:
+        sink = _CountingFile(raw)
+        try:
+            container: OutputContainer = av.open(
+                sink,
+                "w",
+                format=self.container_format,
+                container_options={"flush_packets": "1"},
+                options=_MUXER_OPTIONS[self.container_format],
+            )
+            video = container.add_stream_from_template(streams.video)
+            audio = (
+                container.add_stream_from_template(streams.audio)
+                if streams.audio is not None
+                else None
+            )
+        except (OSError, av.FFmpegError, ValueError) as error:
+            self._fail("cannot open recording", error)
+            return
+        self._set_state(OutputState.LIVE)
+        log.info("recording to %s (%s)", self.path, self.container_format)
+        last_sync_s = rate_since_s = self._clock()
+        rate_since_bytes = 0
+        waiting_for_keyframe = True  # a file must start with a decodable picture
+        try:
+            while True:
+                item = self._queue.get()
+                if item is _STOP:
+                    break
+                assert isinstance(item, EncodedPacket)
+                if item.kind == "video":
+                    with self._lock:
+                        if self._video_gap:
+                            waiting_for_keyframe = True
+                            self._video_gap = False
+                    if waiting_for_keyframe and not item.is_keyframe:
+                        with self._lock:
+                            self._dropped_packets += 1
+                        continue
+                    waiting_for_keyframe = False
+                    container.mux(av_packet(item, video))
+                elif audio is not None:
+                    container.mux(av_packet(item, audio))
+                now_s = self._clock()
+                if now_s - last_sync_s >= self._fsync_interval_s:
+                    os.fsync(sink.fileno())
+                    last_sync_s = now_s
+                with self._lock:
+                    self._bytes_written = sink.size_bytes
+                    if now_s - rate_since_s >= 1.0:
+                        self._bitrate_kbps = (
+                            (sink.size_bytes - rate_since_bytes) * 8 / 1000 / (now_s - rate_since_s)
+                        )
+                        rate_since_s, rate_since_bytes = now_s, sink.size_bytes
+            container.close()
+            os.fsync(sink.fileno())
+        except (OSError, av.FFmpegError, ValueError) as error:
+            self._fail("cannot write recording", error)
+            with contextlib.suppress(Exception):
+                container.close()
+            return
+        with self._lock:
+            self._bytes_written = sink.size_bytes
+            self._bitrate_kbps = 0.0
+        self._set_state(OutputState.STOPPED)
+        log.info("recording %s finished: %d bytes", self.path, sink.size_bytes)
