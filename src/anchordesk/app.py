@@ -1,0 +1,417 @@
+"""Composition root: builds sources, overlays, encoder, outputs and the pipeline, and runs them.
+
+``LiveSession`` is the seam the window and the headless command share: give it overlay sources
+and packet outputs (or let it build them from ``LiveOptions``), ``start()`` it, await ``run()``
+on the asyncio loop of the main thread (plain asyncio for ``anchordesk live``, qasync in the
+window), and ``stop()`` it. Feed polling and show autoplay are added as asyncio tasks next to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from anchordesk.errors import FatalError, UserError
+from anchordesk.options import LiveOptions
+from anchordesk.redact import mask_url
+
+log = logging.getLogger("anchordesk")
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
+
+if TYPE_CHECKING:  # without importing Qt/FFmpeg for `anchordesk --help`
+    from anchordesk.media.layers import OverlaySource
+    from anchordesk.media.packets import PacketOutput
+    from anchordesk.media.pipeline import Pipeline
+    from anchordesk.media.sources.base import AudioSource, VideoSource
+    from anchordesk.media.stats import StatsReporter
+
+
+# --- building the parts from the options -----------------------------------------------------
+
+
+def build_video_source(options: LiveOptions) -> VideoSource:
+    from anchordesk.media.devices import list_cameras
+    from anchordesk.media.sources import (
+        CameraSource,
+        StillImageSource,
+        TestPatternSource,
+    )
+
+    width, height, fps = options.canvas_width, options.canvas_height, options.fps
+    spec = options.camera
+    if spec is None:
+        cameras = list_cameras()
+        if not cameras:
+            log.warning("no camera found; using the test pattern (pass --camera to choose)")
+            return TestPatternSource(width, height, fps)
+        camera = CameraSource(cameras[0].index, width=width, height=height, fps=fps)
+        log.info("camera: %d (%s)", cameras[0].index, cameras[0].name)
+        return camera
+    spec = spec.strip()
+    if spec.lower() == "test":
+        return TestPatternSource(width, height, fps)
+    if spec.isdigit():
+        camera = CameraSource(int(spec), width=width, height=height, fps=fps)
+        if not camera.open_once():
+            raise UserError(
+                f"--camera {spec}: no camera with this number can be opened "
+                "(see `anchordesk devices`)"
+            )
+        return camera
+    if "://" not in spec:
+        path = Path(spec).expanduser()
+        if not path.is_file():
+            raise UserError(f"--camera {spec}: no such file")
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            return StillImageSource.from_file(path)
+        camera = CameraSource(str(path), width=width, height=height, fps=fps)
+        if not camera.open_once():
+            raise UserError(f"--camera {spec}: not a video file this program can read")
+        return camera
+    # A stream URL may be down right now: the slate shows until it comes up.
+    return CameraSource(spec, width=width, height=height, fps=fps)
+
+
+def build_audio_source(options: LiveOptions) -> AudioSource:
+    from anchordesk.media.devices import default_microphone, resolve_microphone
+    from anchordesk.media.sources import MicrophoneSource, SilenceSource, ToneSource
+
+    rate = options.audio_rate_hz
+    spec = options.microphone
+    if spec is None:
+        microphone = default_microphone()
+        if microphone is None:
+            log.warning("no microphone found; using the test tone (pass --mic none for silence)")
+            return ToneSource(rate)
+        return MicrophoneSource(microphone.id, rate)
+    spec = spec.strip()
+    if spec.lower() == "test":
+        return ToneSource(rate)
+    if spec.lower() == "none":
+        return SilenceSource()
+    found = resolve_microphone(spec)
+    if found is None:
+        raise UserError(f"--mic {spec}: no such microphone (see `anchordesk devices`)")
+    return MicrophoneSource(found.id, rate)
+
+
+def default_recording_path(now: datetime.datetime | None = None) -> Path:
+    from anchordesk.paths import default_recordings_dir
+
+    folder = default_recordings_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = (now or datetime.datetime.now()).strftime("%Y-%m-%d_%H-%M-%S")
+    return folder / f"anchordesk_{stamp}.mkv"
+
+
+def recording_path(options: LiveOptions) -> Path | None:
+    if not options.record:
+        return None
+    if options.record_path is None:
+        return default_recording_path()
+    path = options.record_path.expanduser()
+    if path.is_dir():
+        raise UserError(f"--record {path}: is a folder; give a file name such as show.mkv")
+    if not path.parent.is_dir():
+        raise UserError(f"--record {path}: the folder {path.parent} does not exist")
+    return path
+
+
+def build_outputs(options: LiveOptions) -> list[PacketOutput]:
+    outputs: list[PacketOutput] = []
+    path = recording_path(options)
+    if path is not None:
+        from anchordesk.media.recording import RecordingOutput
+
+        outputs.append(RecordingOutput(path))
+    if options.destinations:
+        from anchordesk.media.network_output import NetworkOutput
+
+        outputs.extend(NetworkOutput(url) for url in options.destinations)
+    return outputs
+
+
+def build_overlays(options: LiveOptions) -> list[OverlaySource]:
+    """Overlay sources from the options. The show wiring adds its scene here."""
+    overlays: list[OverlaySource] = []
+    if options.banner_text:
+        from anchordesk.media.banner import TextBanner
+
+        overlays.append(TextBanner(options.banner_text))
+    return overlays
+
+
+# --- the live session ------------------------------------------------------------------------
+
+
+class LiveSession:
+    """Sources -> compositor -> encoder -> outputs, for one live run (window or headless).
+
+    Threads: the pipeline thread, one grab thread per camera, the microphone supervisor (plus
+    PortAudio's own), one child process per network destination. ``run`` runs on the asyncio
+    loop of the main thread and does no CPU work: it samples the stats once a second and waits
+    for the end.
+    """
+
+    def __init__(
+        self,
+        options: LiveOptions,
+        *,
+        overlays: Sequence[OverlaySource] = (),
+        outputs: Sequence[PacketOutput] = (),
+        video_source: VideoSource,
+        audio_source: AudioSource | None,
+        clock: Any = None,
+    ) -> None:
+        self.options = options
+        self.overlays = list(overlays)
+        self.outputs = list(outputs)
+        self.video_source = video_source
+        self.audio_source = audio_source
+        self._clock = clock
+        self.pipeline: Pipeline | None = None
+        self.stats: StatsReporter | None = None
+        self._encoder: Any = None
+        self._started_sources: list[Any] = []
+        self._started_outputs: list[PacketOutput] = []
+        self._stopped = False
+        self.on_stats: list[Callable[[dict[str, Any]], None]] = []
+
+    @classmethod
+    def from_options(
+        cls, options: LiveOptions, extra_overlays: Sequence[OverlaySource] = ()
+    ) -> LiveSession:
+        """Everything from the command line: checks every argument before anything starts."""
+        video_source = build_video_source(options)
+        audio_source = build_audio_source(options)
+        outputs = build_outputs(options)
+        if not outputs:
+            raise UserError("anchordesk live: nothing to do: give --to URL or drop --no-record")
+        overlays = [*build_overlays(options), *extra_overlays]
+        return cls(
+            options,
+            overlays=overlays,
+            outputs=outputs,
+            video_source=video_source,
+            audio_source=audio_source,
+        )
+
+    def start(self) -> None:
+        from anchordesk.media.compositor import Compositor
+        from anchordesk.media.encoder import Encoder, EncoderSettings
+        from anchordesk.media.pipeline import Pipeline
+        from anchordesk.media.stats import StatsReporter
+
+        options = self.options
+        if self.overlays:
+            from anchordesk.media.overlays.fonts import ensure_gui_application
+
+            ensure_gui_application()
+        settings = EncoderSettings(
+            width=options.canvas_width,
+            height=options.canvas_height,
+            fps=options.fps,
+            video_kbps=options.video_kbps,
+            audio_kbps=options.audio_kbps,
+            audio_rate_hz=options.audio_rate_hz,
+            video_encoder=options.encoder,
+        )
+        self._encoder = Encoder(settings, with_audio=self.audio_source is not None)
+        log.info(
+            "encoding %dx%d %d fps, %s %d kbps, AAC %d Hz %d kbps",
+            options.canvas_width,
+            options.canvas_height,
+            options.fps,
+            self._encoder.video_codec_name,
+            options.video_kbps,
+            options.audio_rate_hz,
+            options.audio_kbps,
+        )
+        try:
+            for output in self.outputs:
+                output.start(self._encoder.templates)
+                self._started_outputs.append(output)
+                log.info("output: %s", output.name)
+            for source in (self.video_source, self.audio_source):
+                if source is not None:
+                    source.start()
+                    self._started_sources.append(source)
+            self.pipeline = Pipeline(
+                compositor=Compositor(options.canvas_width, options.canvas_height),
+                encoder=self._encoder,
+                video_source=self.video_source,
+                audio_source=self.audio_source,
+                outputs=self.outputs,
+                overlays=self.overlays,
+                fps=options.fps,
+                duration_s=options.seconds,
+                clock=self._clock,
+            )
+            self.stats = StatsReporter(
+                self.pipeline,
+                self.outputs,
+                lambda: self.video_source,
+                lambda: self.audio_source,
+                options.stats_path,
+            )
+            self.pipeline.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def reconnect_now(self) -> None:
+        for output in self.outputs:
+            output.reconnect_now()
+
+    def set_video_source(self, source: VideoSource) -> None:
+        """Switch the picture while live; the old source is stopped, the new one started."""
+        source.start()
+        old, self.video_source = self.video_source, source
+        if self.pipeline is not None:
+            self.pipeline.set_video_source(source)
+        old.stop()
+
+    def set_overlays(self, overlays: Sequence[OverlaySource]) -> None:
+        self.overlays = list(overlays)
+        if self.pipeline is not None:
+            self.pipeline.set_overlays(self.overlays)
+
+    async def run(self, stop: asyncio.Event, log_every_s: float = 10.0) -> None:
+        """Until the pipeline finishes (``--seconds``) or ``stop`` is set; stats every second."""
+        assert self.pipeline is not None and self.stats is not None, "start() first"
+        loop = asyncio.get_running_loop()
+        next_sample_s = loop.time() + 1.0
+        next_log_s = loop.time() + log_every_s
+        while not stop.is_set() and not self.pipeline.finished.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=0.05)
+            if loop.time() >= next_sample_s:
+                next_sample_s += 1.0
+                sample = self.stats.sample()
+                for callback in self.on_stats:
+                    callback(sample)
+                if loop.time() >= next_log_s:
+                    next_log_s += log_every_s
+                    log.info("%s", summary_line(sample))
+        if self.pipeline.error is not None:
+            raise FatalError(f"the pipeline stopped: {self.pipeline.error}")
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Finish the current frame, flush the encoder, close every output within the bound."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if self.pipeline is not None:
+            self.pipeline.stop(timeout_s)
+        if self.stats is not None and self.pipeline is not None:
+            self.stats.sample()
+        # Outputs stop in parallel: a stuck network child must not delay the recording's trailer.
+        stoppers = [
+            threading.Thread(target=output.stop, args=(timeout_s,), name=f"stop {output.name}")
+            for output in self._started_outputs
+        ]
+        for thread in stoppers:
+            thread.start()
+        for thread in stoppers:
+            thread.join(timeout_s + 2.0)
+        for source in self._started_sources:
+            source.stop()
+        if self._encoder is not None:
+            self._encoder.close()
+        if self.stats is not None:
+            self.stats.close()
+
+
+def summary_line(sample: dict[str, Any]) -> str:
+    dropped = sum(
+        sample.get(f"dropped_frames_{stage}_total", 0) or 0
+        for stage in ("capture", "render", "encode", "network")
+    )
+    media_s = int(sample.get("media_time_s", 0))
+    parts = [
+        f"{media_s // 3600:02d}:{media_s // 60 % 60:02d}:{media_s % 60:02d}",
+        f"{sample.get('output_fps', 0):.1f} fps",
+        f"encode {sample.get('encode_ms_per_frame') or 0:.1f} ms",
+        f"cpu {sample.get('process_cpu_percent', 0):.0f}%",
+        f"dropped {dropped}",
+    ]
+    for output in sample.get("outputs", []):
+        parts.append(f"{output['name']}: {output['state']} {output['bitrate_kbps']:.0f} kbps")
+    return "  ".join(parts)
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+async def _run_until_stopped(session: LiveSession) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def request_stop(signal_name: str) -> None:
+        if not stop.is_set():
+            log.info("%s: stopping cleanly (finishing the files)", signal_name)
+        stop.set()
+
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signal_number, request_stop, signal_number.name)
+        except (NotImplementedError, RuntimeError):  # Windows: no loop signal handlers
+            signal.signal(
+                signal_number,
+                lambda number, _frame: loop.call_soon_threadsafe(
+                    request_stop, signal.Signals(number).name
+                ),
+            )
+    await session.run(stop)
+
+
+def run_live(options: LiveOptions) -> int:
+    for url in options.destinations:
+        log.info("destination: %s", mask_url(url))
+    session = LiveSession.from_options(options)
+    try:
+        session.start()
+        asyncio.run(_run_until_stopped(session))
+    finally:
+        session.stop()
+    for output in session.outputs:
+        status = output.status()
+        if status.kind == "recording" and status.bytes_written:
+            log.info("recording: %s (%.1f MB)", output.name, status.bytes_written / 1e6)
+    return 0
+
+
+def run_devices() -> int:
+    from anchordesk.media.devices import format_device_list, list_cameras, list_microphones
+
+    print(format_device_list(list_cameras(), list_microphones()))
+    return 0
+
+
+def run_gui(show_path: Path | None = None) -> int:
+    try:
+        from anchordesk.ui.main_window import run_window
+    except ImportError as error:
+        if error.name not in ("anchordesk.ui.main_window", "anchordesk.ui"):
+            raise
+    else:
+        result: int = run_window(show_path)
+        return result
+    options = LiveOptions(camera="test", microphone="test")
+    path = default_recording_path()
+    options.record_path = path
+    print(
+        "The control room window is not part of this build yet: running a headless rehearsal "
+        f"(test pattern and test tone) into {path}. Press Ctrl-C to stop.",
+        file=sys.stderr,
+    )
+    return run_live(options)

@@ -1,0 +1,277 @@
+"""The pipeline thread: tick at the frame rate, composite, encode once, fan out.
+
+Frame ``n`` is due at ``start + n / fps`` on the media clock and carries pts ``n`` (time base
+1/fps), so video timestamps never drift from the clock. Audio is timestamped by sample count and
+pulled, after each video frame, up to that frame's end time: both follow the same clock, and the
+A/V offset stays under one AAC frame forever (see benchmarks/av_drift.py).
+
+When a tick comes late by a whole frame interval or more, the frames whose time has passed are
+skipped (pts jumps, dts stays strictly increasing) and counted as dropped at the stage that took
+the time (render, encode or network). Nothing queues up inside the pipeline: a source hands over
+only its newest frame and outputs queue (and drop) on their own side.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from anchordesk.media.buffers import NewestItemBuffer
+from anchordesk.media.clock import MediaClock, MonotonicClock
+from anchordesk.media.compositor import Compositor
+from anchordesk.media.encoder import AAC_FRAME_SAMPLES, Encoder
+from anchordesk.media.layers import OverlayLayer, OverlaySource
+from anchordesk.media.packets import EncodedPacket, PacketOutput
+from anchordesk.media.sources.base import AudioSource, VideoSource
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PipelineCounters:
+    """Totals since the start; the stats take differences between two snapshots."""
+
+    media_time_s: float
+    frames_encoded: int
+    dropped_render: int
+    dropped_encode: int
+    dropped_network: int  # ticks lost to a slow output send (outputs count their own drops too)
+    render_s_total: float
+    encode_s_total: float
+    video_bytes: int
+    audio_bytes: int
+    audio_samples: int
+    last_video_pts_s: float
+    last_audio_pts_s: float
+    running: bool
+
+
+class Pipeline:
+    """One thread; every method here is safe to call from another thread."""
+
+    def __init__(
+        self,
+        *,
+        compositor: Compositor,
+        encoder: Encoder,
+        video_source: VideoSource,
+        audio_source: AudioSource | None,
+        outputs: Sequence[PacketOutput],
+        overlays: Sequence[OverlaySource] = (),
+        fps: int = 30,
+        duration_s: float | None = None,
+        clock: MediaClock | None = None,
+        lateness_budget_s: float = 0.15,
+    ) -> None:
+        self._compositor = compositor
+        self._encoder = encoder
+        self._video_source = video_source
+        self._audio_source = audio_source
+        self._outputs = list(outputs)
+        self._overlays = list(overlays)
+        self._fps = fps
+        self._total_frames = None if duration_s is None else max(1, round(duration_s * fps))
+        self._clock: MediaClock = clock or MonotonicClock()
+        # A frame may come this late without a drop: a single slow frame (a font loaded, an
+        # overlay re-rendered, the OS scheduling something else) is caught up by the next ones.
+        self._lateness_budget_s = max(lateness_budget_s, 1.0 / fps)
+        self._audio_rate = encoder.settings.audio_rate_hz
+        self._stop = threading.Event()
+        self.finished = threading.Event()
+        self.error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._failed_overlays: set[int] = set()
+        self._failed_outputs: set[int] = set()
+        self._preview_wanted = False
+        self._preview: NewestItemBuffer[npt.NDArray[np.uint8]] = NewestItemBuffer()
+        # Counters: written by the pipeline thread only, read as a snapshot.
+        self._media_time_s = 0.0
+        self._frames_encoded = 0
+        self._dropped = {"render": 0, "encode": 0, "network": 0}
+        self._render_s_total = 0.0
+        self._encode_s_total = 0.0
+        self._video_bytes = 0
+        self._audio_bytes = 0
+        self._audio_samples = 0
+        self._last_video_pts_s = 0.0
+        self._last_audio_pts_s = 0.0
+        self._last_dts: dict[str, int] = {}
+
+    # --- control ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="pipeline", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Ask the thread to finish the current frame, flush the encoder and return."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def set_video_source(self, source: VideoSource) -> None:
+        """Switch the picture (camera, still, test pattern); the caller starts/stops sources."""
+        with self._lock:
+            self._video_source = source
+
+    def set_overlays(self, overlays: Sequence[OverlaySource]) -> None:
+        with self._lock:
+            self._overlays = list(overlays)
+            self._failed_overlays.clear()
+
+    def request_preview(self) -> npt.NDArray[np.uint8] | None:
+        """The latest composited frame copied at most once per call (UI preview timer).
+
+        Returns the copy made for the previous request, so the pipeline never waits for the UI.
+        """
+        self._preview_wanted = True
+        stamped = self._preview.latest()
+        return None if stamped is None else stamped.item
+
+    def counters(self) -> PipelineCounters:
+        return PipelineCounters(
+            media_time_s=self._media_time_s,
+            frames_encoded=self._frames_encoded,
+            dropped_render=self._dropped["render"],
+            dropped_encode=self._dropped["encode"],
+            dropped_network=self._dropped["network"],
+            render_s_total=self._render_s_total,
+            encode_s_total=self._encode_s_total,
+            video_bytes=self._video_bytes,
+            audio_bytes=self._audio_bytes,
+            audio_samples=self._audio_samples,
+            last_video_pts_s=self._last_video_pts_s,
+            last_audio_pts_s=self._last_audio_pts_s,
+            running=self._thread is not None and not self.finished.is_set(),
+        )
+
+    # --- pipeline thread -------------------------------------------------------------------
+
+    def _fan_out(self, packets: list[EncodedPacket]) -> None:
+        for packet in packets:
+            last_dts = self._last_dts.get(packet.kind)
+            if last_dts is not None and packet.dts <= last_dts:
+                # Muxers reject non-increasing dts; an encoder that emits one is a bug worth a
+                # log line, not a dead stream.
+                log.warning(
+                    "dropping a %s packet with dts %d after %d", packet.kind, packet.dts, last_dts
+                )
+                continue
+            self._last_dts[packet.kind] = packet.dts
+            if packet.kind == "video":
+                self._video_bytes += len(packet.data)
+                self._last_video_pts_s = packet.pts_s
+            else:
+                self._audio_bytes += len(packet.data)
+                self._last_audio_pts_s = packet.pts_s
+            for output in self._outputs:
+                try:
+                    output.send(packet)
+                except Exception:
+                    if id(output) not in self._failed_outputs:
+                        self._failed_outputs.add(id(output))
+                        log.exception("output %s failed to take a packet", output.name)
+
+    def _layers(self, media_s: float, overlays: list[OverlaySource]) -> list[OverlayLayer]:
+        layers: list[OverlayLayer] = []
+        size = self._compositor.size
+        for source in overlays:
+            try:
+                layers.extend(source.layers(media_s, size))
+            except Exception:
+                # A broken overlay must not take the stream down; say so once.
+                if id(source) not in self._failed_overlays:
+                    self._failed_overlays.add(id(source))
+                    log.exception("overlay %r failed; it is left out", source)
+        return layers
+
+    def _pull_audio(self, until_sample: int) -> None:
+        source = self._audio_source
+        if source is None:
+            return
+        while self._audio_samples + AAC_FRAME_SAMPLES <= until_sample:
+            samples = source.read(AAC_FRAME_SAMPLES)
+            packets = self._encoder.encode_audio(samples, self._audio_samples)
+            self._audio_samples += AAC_FRAME_SAMPLES
+            self._fan_out(packets)
+
+    def _tick(self, frame_index: int) -> tuple[float, float, float]:
+        media_s = frame_index / self._fps
+        self._media_time_s = media_s
+        with self._lock:
+            video_source = self._video_source
+            overlays = self._overlays
+        started = time.perf_counter()
+        frame = video_source.frame(media_s)
+        canvas = self._compositor.compose(frame, self._layers(media_s, overlays))
+        if self._preview_wanted:
+            self._preview_wanted = False
+            self._preview.put(canvas.copy())
+        rendered = time.perf_counter()
+        packets = self._encoder.encode_video(canvas, frame_index)
+        encoded = time.perf_counter()
+        self._fan_out(packets)
+        self._frames_encoded += 1
+        self._pull_audio((frame_index + 1) * self._audio_rate // self._fps)
+        sent = time.perf_counter()
+        self._render_s_total += rendered - started
+        self._encode_s_total += encoded - rendered
+        return rendered - started, encoded - rendered, sent - encoded
+
+    def _run(self) -> None:
+        try:
+            self._loop()
+        except BaseException as error:
+            self.error = error
+            log.error("pipeline stopped: %s", error)
+        finally:
+            self.finished.set()
+
+    def _loop(self) -> None:
+        clock = self._clock
+        interval_s = 1.0 / self._fps
+        # The first frame loads fonts, renders every overlay and spins up the encoder's threads
+        # (100-200 ms); the clock starts when it is done so that start-up costs no frame.
+        stage_times = self._tick(0)
+        frame_index = 1
+        start_s = clock.now_s() - interval_s
+        while self._total_frames is None or frame_index < self._total_frames:
+            due_s = start_s + frame_index * interval_s
+            if clock.sleep_until(due_s, self._stop):
+                break
+            late_s = clock.now_s() - due_s
+            if late_s > self._lateness_budget_s:
+                # Behind by more than the jitter budget: skip the frames whose time has passed
+                # rather than build up latency that never drains.
+                skipped = int(late_s * self._fps)
+                if self._total_frames is not None:
+                    skipped = min(skipped, self._total_frames - 1 - frame_index)
+                if skipped > 0:
+                    stage = ("render", "encode", "network")[stage_times.index(max(stage_times))]
+                    self._dropped[stage] += skipped
+                    log.debug(
+                        "late by %.1f ms at frame %d: skipping %d (render %.1f ms, "
+                        "encode %.1f ms, send %.1f ms)",
+                        late_s * 1000,
+                        frame_index,
+                        skipped,
+                        *(t * 1000 for t in stage_times),
+                    )
+                    frame_index += skipped
+            stage_times = self._tick(frame_index)
+            frame_index += 1
+        self._finish(frame_index)
+
+    def _finish(self, frame_count: int) -> None:
+        if self._total_frames is not None and frame_count >= self._total_frames:
+            # Audio up to the very end of the last frame, so both tracks last --seconds.
+            end_sample = frame_count * self._audio_rate // self._fps
+            self._pull_audio(end_sample + AAC_FRAME_SAMPLES - 1)
+        self._fan_out(self._encoder.flush())

@@ -1,0 +1,87 @@
+"""A still picture as a source (a "be right back" card, a product photo), and the slate shown
+while the camera is unavailable."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from anchordesk.errors import UserError
+from anchordesk.media.sources.base import SourceState, SourceStatus, VideoFrameRef
+
+_still_ids = itertools.count(1_000_000)
+
+
+def load_image_bgr(path: Path) -> npt.NDArray[np.uint8]:
+    """Read an image file; a missing or unreadable file is the user's to fix (exit code 2)."""
+    try:
+        # imdecode over a byte buffer: cv2.imread cannot open non-ASCII paths on Windows.
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError as error:
+        raise UserError(f"{path}: cannot read the image ({error.strerror})") from None
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None:
+        raise UserError(f"{path}: not an image OpenCV can read")
+    return np.ascontiguousarray(image, dtype=np.uint8)
+
+
+def render_slate(width: int, height: int, title: str, subtitle: str) -> npt.NDArray[np.uint8]:
+    """A dark card with two lines of centred text (ASCII: drawn with OpenCV's own font)."""
+    picture = np.full((height, width, 3), (48, 32, 24), np.uint8)
+    scale = height / 720
+    for text, font_scale, y in ((title, 1.6 * scale, 0.47), (subtitle, 0.9 * scale, 0.58)):
+        thickness = max(1, round(2 * scale))
+        (text_width, _), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
+        cv2.putText(
+            picture,
+            text,
+            ((width - text_width) // 2, int(height * y)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            font_scale,
+            (235, 235, 235),
+            thickness,
+            cv2.LINE_AA,
+        )
+    return picture
+
+
+class StillImageSource:
+    def __init__(self, picture: npt.NDArray[np.uint8], name: str = "still image") -> None:
+        self._frame = VideoFrameRef(picture, next(_still_ids), 1)
+        self._name = name
+        self._state = SourceState.STOPPED
+
+    @classmethod
+    def from_file(cls, path: Path) -> StillImageSource:
+        return cls(load_image_bgr(path), name=path.name)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def start(self) -> None:
+        self._state = SourceState.ACTIVE
+
+    def stop(self) -> None:
+        self._state = SourceState.STOPPED
+
+    def status(self) -> SourceStatus:
+        height, width = self._frame.bgr.shape[:2]
+        return SourceStatus(self._name, self._state, f"{width}x{height}")
+
+    def frame(self, now_s: float) -> VideoFrameRef:
+        return self._frame
+
+
+class SlateSource(StillImageSource):
+    """The "camera unavailable" card."""
+
+    def __init__(self, width: int = 1280, height: int = 720, detail: str = "") -> None:
+        super().__init__(
+            render_slate(width, height, "Camera unavailable", detail or "Retrying automatically"),
+            name="slate",
+        )

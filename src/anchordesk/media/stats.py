@@ -1,0 +1,145 @@
+"""Figures of a live run, once a second: for the log, the UI and ``--stats PATH`` (JSON Lines).
+
+Keys are full names with units. The pipeline and the outputs keep running totals; a sample is
+the difference between two snapshots, so nothing on the hot path resets or locks for the stats.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from anchordesk.media.packets import OutputStatus, PacketOutput
+from anchordesk.media.pipeline import Pipeline, PipelineCounters
+from anchordesk.media.sources.base import AudioSource, VideoSource
+
+log = logging.getLogger(__name__)
+
+
+class StatsReporter:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        outputs: Sequence[PacketOutput],
+        video_source: Callable[[], VideoSource],
+        audio_source: Callable[[], AudioSource | None],
+        path: Path | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._pipeline = pipeline
+        self._outputs = list(outputs)
+        self._video_source = video_source
+        self._audio_source = audio_source
+        self._monotonic = monotonic
+        self._file: IO[str] | None = None
+        if path is not None:
+            try:
+                self._file = path.open("w", encoding="utf-8")
+            except OSError as error:
+                from anchordesk.errors import UserError
+
+                raise UserError(f"--stats {path}: cannot write ({error.strerror})") from None
+        self._previous: PipelineCounters = pipeline.counters()
+        self._previous_at_s = monotonic()
+        self._previous_cpu_s = time.process_time()
+        self._previous_output_bytes: dict[str, int] = {}
+        self.latest: dict[str, Any] = {}
+
+    def sample(self) -> dict[str, Any]:
+        """Take one sample now (call about once a second) and write it if a path was given."""
+        now_s = self._monotonic()
+        cpu_s = time.process_time()
+        counters = self._pipeline.counters()
+        previous = self._previous
+        elapsed_s = max(now_s - self._previous_at_s, 1e-6)
+        frames = counters.frames_encoded - previous.frames_encoded
+        video = self._video_source()
+        audio = self._audio_source()
+        video_status = video.status()
+        audio_status = audio.status() if audio is not None else None
+        outputs: list[dict[str, Any]] = []
+        recording_bytes = 0
+        network_dropped = counters.dropped_network
+        for output in self._outputs:
+            status: OutputStatus = output.status()
+            last_bytes = self._previous_output_bytes.get(status.name, 0)
+            bitrate_kbps = status.bitrate_kbps or (
+                (status.bytes_written - last_bytes) * 8 / 1000 / elapsed_s
+            )
+            self._previous_output_bytes[status.name] = status.bytes_written
+            if status.kind == "recording":
+                recording_bytes += status.bytes_written
+            else:
+                network_dropped += status.dropped_packets
+            outputs.append(
+                {
+                    "name": status.name,
+                    "kind": status.kind,
+                    "state": str(status.state),
+                    "reconnect_attempt": status.attempt,
+                    "next_retry_in_s": status.next_retry_in_s,
+                    "reconnects": status.reconnects,
+                    "bitrate_kbps": round(bitrate_kbps, 1),
+                    "bytes_written": status.bytes_written,
+                    "dropped_packets": status.dropped_packets,
+                    "last_error": status.last_error,
+                }
+            )
+        encode_s = counters.encode_s_total - previous.encode_s_total
+        render_s = counters.render_s_total - previous.render_s_total
+        sample: dict[str, Any] = {
+            "wall_time_unix_s": round(time.time(), 3),
+            "media_time_s": round(counters.media_time_s, 3),
+            "output_fps": round(frames / elapsed_s, 2),
+            "frames_encoded_total": counters.frames_encoded,
+            "dropped_frames_capture_total": video_status.dropped_frames,
+            "dropped_frames_render_total": counters.dropped_render,
+            "dropped_frames_encode_total": counters.dropped_encode,
+            "dropped_frames_network_total": network_dropped,
+            "render_ms_per_frame": round(render_s * 1000 / frames, 2) if frames else None,
+            "encode_ms_per_frame": round(encode_s * 1000 / frames, 2) if frames else None,
+            "video_bitrate_kbps": round(
+                (counters.video_bytes - previous.video_bytes) * 8 / 1000 / elapsed_s, 1
+            ),
+            "audio_bitrate_kbps": round(
+                (counters.audio_bytes - previous.audio_bytes) * 8 / 1000 / elapsed_s, 1
+            ),
+            "av_offset_ms": round(
+                (counters.last_audio_pts_s - counters.last_video_pts_s) * 1000, 1
+            ),
+            "process_cpu_percent": round((cpu_s - self._previous_cpu_s) * 100 / elapsed_s, 1),
+            "camera": {
+                "name": video_status.name,
+                "state": str(video_status.state),
+                "detail": video_status.detail,
+                "lost_count": video_status.lost_count,
+            },
+            "microphone": None
+            if audio_status is None
+            else {
+                "name": audio_status.name,
+                "state": str(audio_status.state),
+                "detail": audio_status.detail,
+                "lost_count": audio_status.lost_count,
+                "underruns": audio_status.underruns,
+            },
+            "recording_bytes": recording_bytes,
+            "outputs": outputs,
+        }
+        self._previous = counters
+        self._previous_at_s = now_s
+        self._previous_cpu_s = cpu_s
+        self.latest = sample
+        if self._file is not None:
+            self._file.write(json.dumps(sample, ensure_ascii=False) + "\n")
+            self._file.flush()
+        return sample
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
