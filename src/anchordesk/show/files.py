@@ -1,0 +1,578 @@
+"""Reading and writing show files (JSON, ``"format": 1``; see docs/show-format.md).
+
+Reading never raises on bad content: every problem is collected with its JSON path, so a user
+sees them all at once instead of fixing one per run. `load_show` is the strict entry point for
+the rest of the program: it returns a valid show or raises `ShowError` carrying the problems.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, cast
+
+from anchordesk.errors import UserError
+from anchordesk.show.model import (
+    SHOW_FORMAT_VERSION,
+    THEME_LOOKS,
+    DealPlan,
+    Product,
+    Segment,
+    Show,
+    Theme,
+    ThemeLook,
+)
+from anchordesk.show.validate import Problem, Severity, errors_of, skip_under, validate_show
+
+MAX_SHOW_FILE_BYTES = 20 * 1024 * 1024
+
+
+class ShowError(UserError):
+    """A show file that cannot be used; `problems` lists everything wrong with it."""
+
+    def __init__(self, path: Path | None, problems: list[Problem]) -> None:
+        self.path = path
+        self.problems = problems
+        errors = errors_of(problems) or problems
+        where = f"{path}: " if path else ""
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        first = str(errors[0]) if errors else "unusable show"
+        super().__init__(f"{where}{first}{more}")
+
+
+@dataclass(frozen=True)
+class ShowReport:
+    """The outcome of reading a show file: the show when it has no errors, and every problem."""
+
+    show: Show | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return errors_of(self.problems)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+class _NonFinite:
+    """Python's json accepts NaN and Infinity, which are not JSON; kept to be reported."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class _Object(dict[str, Any]):
+    """A JSON object that remembers keys written twice (the last one wins in json.loads)."""
+
+    duplicate_keys: list[str]
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
+    result = _Object()
+    result.duplicate_keys = []
+    for key, value in pairs:
+        if key in result:
+            result.duplicate_keys.append(key)
+        result[key] = value
+    return result
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a text"
+    if isinstance(value, int | Decimal | _NonFinite):
+        return "a number"
+    return type(value).__name__
+
+
+_SHOW_KEYS = (
+    "format",
+    "title",
+    "currency",
+    "language",
+    "theme",
+    "banned_words",
+    "ticker",
+    "products",
+    "rundown",
+)
+_THEME_KEYS = ("accent", "logo", "look")
+_PRODUCT_KEYS = ("sku", "title", "price", "currency", "stock", "image", "points")
+_SEGMENT_KEYS = ("title", "sku", "seconds", "script", "notes", "deal")
+_DEAL_KEYS = ("price", "seconds", "stock")
+
+
+class _Reader:
+    """Walks the parsed JSON, converting it to the model and noting every problem on the way."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.bad_paths: set[str] = set()
+
+    def error(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+        self.bad_paths.add(path)
+
+    def warning(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message, Severity.WARNING))
+
+    def obj(self, value: object, path: str, known: tuple[str, ...]) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.error(path, f"expected an object {{...}}, found {_type_name(value)}")
+            return None
+        for key in getattr(value, "duplicate_keys", ()):
+            self.warning(f"{path}.{key}", f"{key!r} is written twice; the last one is used")
+        for key in value:
+            if key not in known:
+                hint = _closest(key, known)
+                self.warning(
+                    f"{path}.{key}",
+                    f"unknown field {key!r} (ignored)"
+                    + (f"; did you mean {hint!r}?" if hint else ""),
+                )
+        return value
+
+    def required(self, data: dict[str, Any], key: str, path: str) -> object:
+        if key not in data:
+            self.error(f"{path}.{key}", "required field is missing")
+            return _MISSING
+        return data[key]
+
+    def text(
+        self, data: dict[str, Any], key: str, path: str, *, required: bool, default: str = ""
+    ) -> str:
+        value = self.required(data, key, path) if required else data.get(key, default)
+        if value is _MISSING:
+            return default
+        if value is None and not required:
+            return default
+        if not isinstance(value, str):
+            self.error(f"{path}.{key}", f"expected a text, found {_type_name(value)}")
+            return default
+        return value
+
+    def optional_text(self, data: dict[str, Any], key: str, path: str) -> str | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.error(f"{path}.{key}", f"expected a text or null, found {_type_name(value)}")
+            return None
+        return value if value.strip() else None
+
+    def whole(self, data: dict[str, Any], key: str, path: str, *, required: bool) -> int | None:
+        value = self.required(data, key, path) if required else data.get(key)
+        if value is _MISSING or (value is None and not required):
+            return None
+        where = f"{path}.{key}"
+        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+            value = int(value)  # 60.0 is a whole number written with a point
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, str | Decimal):
+                self.error(where, f"expected a whole number, found {_shown(value)}")
+            else:
+                self.error(where, f"expected a whole number, found {_type_name(value)}")
+            return None
+        return value
+
+    def money(self, data: dict[str, Any], key: str, path: str) -> Decimal | None:
+        value = self.required(data, key, path)
+        if value is _MISSING:
+            return None
+        where = f"{path}.{key}"
+        if isinstance(value, bool) or value is None:
+            self.error(where, f"expected a price (a number), found {_type_name(value)}")
+            return None
+        if isinstance(value, _NonFinite):
+            self.error(where, f"{value.text} is not a price")
+            return None
+        if isinstance(value, int):
+            return Decimal(value)
+        if isinstance(value, Decimal):
+            return value
+        if isinstance(value, str):
+            # Spreadsheets and hand-written files sometimes quote prices; accept "199.00".
+            try:
+                amount = Decimal(value.strip())
+            except InvalidOperation:
+                amount = None
+            if amount is None or not amount.is_finite():
+                self.error(where, f"not a number: {value!r}")
+                return None
+            return amount
+        self.error(where, f"expected a price (a number), found {_type_name(value)}")
+        return None
+
+    def text_list(self, data: dict[str, Any], key: str, path: str) -> tuple[str, ...]:
+        value = data.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.error(f"{path}.{key}", f"expected a list of texts, found {_type_name(value)}")
+            return ()
+        texts: list[str] = []
+        for index, item in enumerate(value):
+            if isinstance(item, str):
+                texts.append(item)
+            else:
+                self.error(f"{path}.{key}[{index}]", f"expected a text, found {_type_name(item)}")
+                texts.append("")
+        return tuple(texts)
+
+    def items(self, data: dict[str, Any], key: str, path: str) -> list[object]:
+        value = self.required(data, key, path)
+        if value is _MISSING:
+            return []
+        if not isinstance(value, list):
+            self.error(f"{path}.{key}", f"expected a list [...], found {_type_name(value)}")
+            return []
+        return value
+
+    # -- the parts of a show -------------------------------------------------------------------
+
+    def theme(self, value: object, path: str) -> Theme:
+        if value is None:
+            return Theme()
+        data = self.obj(value, path, _THEME_KEYS)
+        if data is None:
+            return Theme()
+        look = self.text(data, "look", path, required=False, default="dark")
+        if look not in THEME_LOOKS:
+            self.error(f"{path}.look", f"{look!r} is not one of: {', '.join(THEME_LOOKS)}")
+            look = "dark"
+        return Theme(
+            accent=self.text(data, "accent", path, required=False, default=_DEFAULT_ACCENT),
+            logo=self.optional_text(data, "logo", path),
+            look=cast(ThemeLook, look),
+        )
+
+    def product(self, value: object, path: str) -> Product:
+        data = self.obj(value, path, _PRODUCT_KEYS)
+        if data is None:
+            return Product(sku="", title="", price=Decimal(0), stock=0)
+        price = self.money(data, "price", path)
+        stock = self.whole(data, "stock", path, required=True)
+        return Product(
+            sku=self.text(data, "sku", path, required=True),
+            title=self.text(data, "title", path, required=True),
+            price=price if price is not None else Decimal(0),
+            stock=stock if stock is not None else 0,
+            image=self.optional_text(data, "image", path),
+            points=self.text_list(data, "points", path),
+            currency=self.optional_text(data, "currency", path),
+        )
+
+    def deal(self, value: object, path: str) -> DealPlan | None:
+        if value is None:
+            return None
+        data = self.obj(value, path, _DEAL_KEYS)
+        if data is None:
+            return None
+        price = self.money(data, "price", path)
+        seconds = self.whole(data, "seconds", path, required=True)
+        return DealPlan(
+            price=price if price is not None else Decimal(0),
+            seconds=seconds if seconds is not None else 1,
+            stock=self.whole(data, "stock", path, required=False),
+        )
+
+    def segment(self, value: object, path: str) -> Segment:
+        data = self.obj(value, path, _SEGMENT_KEYS)
+        if data is None:
+            return Segment(title="", seconds=1)
+        seconds = self.whole(data, "seconds", path, required=True)
+        sku = data.get("sku")
+        if sku is not None and not isinstance(sku, str):
+            self.error(f"{path}.sku", f"expected a sku (a text) or null, found {_type_name(sku)}")
+            sku = None
+        return Segment(
+            title=self.text(data, "title", path, required=True),
+            seconds=seconds if seconds is not None else 1,
+            sku=sku if sku else None,
+            script=self.text(data, "script", path, required=False),
+            notes=self.text(data, "notes", path, required=False),
+            deal=self.deal(data.get("deal"), f"{path}.deal"),
+        )
+
+    def show(self, value: object, base_dir: Path | None) -> Show | None:
+        data = self.obj(value, "$", _SHOW_KEYS)
+        if data is None:
+            return None
+        version = self.required(data, "format", "$")
+        if version is _MISSING:
+            return None
+        if isinstance(version, Decimal) and version == version.to_integral_value():
+            version = int(version)
+        if version != SHOW_FORMAT_VERSION or isinstance(version, bool):
+            shown = _shown(version) if isinstance(version, int | str | Decimal) else None
+            self.error(
+                "$.format",
+                f"unknown format version {shown or _type_name(version)}: this program reads "
+                f"format {SHOW_FORMAT_VERSION}"
+                + (" (a newer AnchorDesk may read it)" if isinstance(version, int) else ""),
+            )
+            # The rest of a file of another version would only produce misleading problems.
+            return None
+        products = tuple(
+            self.product(item, f"$.products[{index}]")
+            for index, item in enumerate(self.items(data, "products", "$"))
+        )
+        rundown = tuple(
+            self.segment(item, f"$.rundown[{index}]")
+            for index, item in enumerate(self.items(data, "rundown", "$"))
+        )
+        return Show(
+            format=SHOW_FORMAT_VERSION,
+            title=self.text(data, "title", "$", required=True),
+            currency=self.text(data, "currency", "$", required=True),
+            language=self.text(data, "language", "$", required=True),
+            theme=self.theme(data.get("theme"), "$.theme"),
+            banned_words=self.text_list(data, "banned_words", "$"),
+            ticker=self.text_list(data, "ticker", "$"),
+            products=products,
+            rundown=rundown,
+            base_dir=base_dir,
+        )
+
+
+_MISSING: Any = object()
+_DEFAULT_ACCENT = Theme().accent
+
+
+def _shown(value: object) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _closest(key: str, known: tuple[str, ...]) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.75)
+    return matches[0] if matches else None
+
+
+def _decode_json(text: str) -> Any:
+    return json.loads(
+        text, parse_float=Decimal, parse_constant=_NonFinite, object_pairs_hook=_object_pairs
+    )
+
+
+def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
+    """Read a show from its JSON text; never raises on bad content.
+
+    Paths inside are resolved against `base_dir` (the show file's folder).
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            return ShowReport(
+                None,
+                [
+                    Problem(
+                        "$",
+                        f"not UTF-8 text: byte 0x{text[error.start]:02x} at offset "
+                        f"{error.start}; save the file as UTF-8",
+                    )
+                ],
+            )
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        return ShowReport(None, [Problem("$", "the file is empty")])
+    try:
+        data = _decode_json(text)
+    except json.JSONDecodeError as error:
+        return ShowReport(
+            None,
+            [Problem("$", f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno)],
+        )
+    except RecursionError:
+        return ShowReport(None, [Problem("$", "invalid show: the JSON is nested too deeply")])
+    reader = _Reader()
+    show = reader.show(data, base_dir)
+    problems = list(reader.problems)
+    if show is not None:
+        problems += validate_show(show, skip=skip_under(reader.bad_paths))
+    if errors_of(problems):
+        return ShowReport(None, _in_file_order(problems))
+    return ShowReport(show, _in_file_order(problems))
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    """Problems sorted by where they are (products before rundown, [2] before [10])."""
+    order = {key: index for index, key in enumerate(_SHOW_KEYS)}
+
+    def sort_key(problem: Problem) -> tuple[int, list[int | str]]:
+        parts: list[int | str] = []
+        for token in problem.path.replace("[", ".[").split(".")[1:]:
+            if token.startswith("[") and token.endswith("]") and token[1:-1].isdigit():
+                parts.append(int(token[1:-1]))
+            else:
+                parts.append(token)
+        top = order.get(str(parts[0]), len(order)) if parts else -1
+        # Keep the order of discovery inside one field: stable sort, same key.
+        return top, [p if isinstance(p, int) else 0 for p in parts[1:2]]
+
+    return sorted(problems, key=sort_key)
+
+
+def read_show_file(path: Path) -> ShowReport:
+    """Read and validate a show file; never raises (an unreadable file is a problem too)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_SHOW_FILE_BYTES:
+            return ShowReport(
+                None,
+                [
+                    Problem(
+                        "$",
+                        f"the file is {size // 1_048_576} MB; a show file is JSON "
+                        f"text of at most {MAX_SHOW_FILE_BYTES // 1_048_576} MB",
+                    )
+                ],
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return ShowReport(None, [Problem("$", f"no such file: {path}")])
+    except IsADirectoryError:
+        return ShowReport(None, [Problem("$", f"{path} is a folder, not a show file")])
+    except OSError as error:
+        return ShowReport(None, [Problem("$", f"cannot read {path}: {error.strerror or error}")])
+    return parse_show(raw, base_dir=path.resolve().parent)
+
+
+def load_show(path: Path) -> Show:
+    """A valid show from its file, or `ShowError` (a `UserError`) listing every problem."""
+    report = read_show_file(path)
+    if report.show is None:
+        raise ShowError(path, report.problems)
+    return report.show
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def _amount_json(amount: Decimal) -> float | str:
+    """A price as a JSON number when the number reads back as the same decimal, else a string.
+
+    json cannot write a Decimal; a float's shortest repr ("199.99") reads back as exactly
+    Decimal("199.99") with parse_float=Decimal, which is true of every ordinary price.
+    """
+    as_float = float(amount)
+    if Decimal(repr(as_float)) == amount:
+        return as_float if amount != amount.to_integral_value() else float(int(amount))
+    return format(amount, "f")
+
+
+def _rebased(relative: str | None, old_base: Path | None, new_base: Path) -> str | None:
+    """A path relative to the old show folder, made relative to the folder it is saved into."""
+    if not relative or old_base is None or Path(relative).is_absolute():
+        return relative
+    if old_base.resolve() == new_base.resolve():
+        return relative
+    target = (old_base / relative).resolve()
+    try:
+        return Path(os.path.relpath(target, new_base.resolve())).as_posix()
+    except ValueError:  # another drive on Windows
+        return str(target)
+
+
+def show_to_data(show: Show, base_dir: Path | None = None) -> dict[str, Any]:
+    """The show as JSON-ready data, in the file's field order; paths rebased to `base_dir`."""
+    target = base_dir or show.base_dir or Path.cwd()
+
+    def path_of(relative: str | None) -> str | None:
+        return _rebased(relative, show.base_dir, target)
+
+    theme: dict[str, Any] = {"accent": show.theme.accent, "logo": path_of(show.theme.logo)}
+    if show.theme.look != "dark":
+        theme["look"] = show.theme.look
+    products: list[dict[str, Any]] = []
+    for product in show.products:
+        item: dict[str, Any] = {
+            "sku": product.sku,
+            "title": product.title,
+            "price": _amount_json(product.price),
+        }
+        if product.currency:
+            item["currency"] = product.currency
+        item["stock"] = product.stock
+        item["image"] = path_of(product.image)
+        item["points"] = list(product.points)
+        products.append(item)
+    rundown: list[dict[str, Any]] = []
+    for segment in show.rundown:
+        entry: dict[str, Any] = {
+            "title": segment.title,
+            "sku": segment.sku,
+            "seconds": segment.seconds,
+            "script": segment.script,
+        }
+        if segment.notes:
+            entry["notes"] = segment.notes
+        if segment.deal is not None:
+            deal: dict[str, Any] = {
+                "price": _amount_json(segment.deal.price),
+                "seconds": segment.deal.seconds,
+            }
+            if segment.deal.stock is not None:
+                deal["stock"] = segment.deal.stock
+            entry["deal"] = deal
+        rundown.append(entry)
+    return {
+        "format": show.format,
+        "title": show.title,
+        "currency": show.currency,
+        "language": show.language,
+        "theme": theme,
+        "banned_words": list(show.banned_words),
+        "ticker": list(show.ticker),
+        "products": products,
+        "rundown": rundown,
+    }
+
+
+def dump_show_text(show: Show, base_dir: Path | None = None) -> str:
+    return json.dumps(show_to_data(show, base_dir), ensure_ascii=False, indent=2) + "\n"
+
+
+def dump_show(show: Show, path: Path) -> Show:
+    """Write the show to `path` atomically (a crash leaves the old file or the new, never half).
+
+    Image and logo paths are rewritten relative to the new folder when it differs ("save as").
+    Returns the show as it now stands on disk (its `base_dir` is the new folder).
+    """
+    folder = path.resolve().parent
+    text = dump_show_text(show, folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    # Read back what was written (without validating: the editor saves shows still in the
+    # making) so that the caller holds exactly what the file now says.
+    written = _Reader().show(_decode_json(text), folder)
+    return written if written is not None else show
