@@ -74,8 +74,10 @@ class SecretStore:
 
     def _fall_back(self, error: BaseException) -> None:
         # The exception text of a backend never carries the password, but keep it short anyway.
-        reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-        reason = reason.rstrip(": ")
+        # Only the first sentence: backends append install advice the user cannot act on here.
+        first_line = str(error).splitlines()[0] if str(error) else ""
+        first_sentence = first_line.split(". ")[0].rstrip(".")
+        reason = f"{type(error).__name__}: {first_sentence}".rstrip(": ")
         with self._lock:
             if self._fallback_reason is not None:
                 return
