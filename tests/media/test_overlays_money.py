@@ -1,0 +1,49 @@
+"""Prices on the picture: exact amounts, the currency's own symbol in the show's language."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from anchordesk.media.overlays.labels import labels_for
+from anchordesk.media.overlays.money import format_price
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "language", "expected"),
+    [
+        ("199", "CNY", "zh_CN", "¥199"),
+        ("199.9", "CNY", "zh_CN", "¥199.90"),
+        ("129.00", "CNY", "en", "CN¥129"),
+        ("12800", "JPY", "ja", "¥12,800"),
+        ("12800", "JPY", "zh_CN", "JP¥12,800"),
+        ("12800.4", "JPY", "ja", "¥12,800"),  # yen has no minor unit
+        ("29.99", "USD", "en", "$29.99"),
+        ("29.99", "USD", "zh_CN", "$29.99"),
+        ("1234567.5", "USD", "en", "$1,234,567.50"),
+        ("0.10", "EUR", "en", "€0.10"),
+        ("0.005", "USD", "en", "$0.01"),  # half up, as shops round
+        ("5", "CHF", "en", "CHF 5"),  # unknown symbol: the ISO code
+    ],
+)
+def test_prices_read_as_the_audience_expects(
+    amount: str, currency: str, language: str, expected: str
+) -> None:
+    assert format_price(Decimal(amount), currency, language) == expected
+
+
+def test_a_float_price_never_sneaks_in() -> None:
+    # 0.1 + 0.2 as Decimals is exactly 0.3; the card must not show 0.30000000000000004.
+    assert format_price(Decimal("0.1") + Decimal("0.2"), "USD", "en") == "$0.30"
+
+
+@pytest.mark.parametrize(
+    ("language", "left", "sold_out"),
+    [("zh_CN", "仅剩 5 件", "已售罄"), ("ja", "残り5点", "完売"), ("en", "5 left", "SOLD OUT"),
+     ("ja_JP", "残り5点", "完売"), ("fr", "5 left", "SOLD OUT")],
+)  # fmt: skip
+def test_labels_are_in_the_show_language(language: str, left: str, sold_out: str) -> None:
+    labels = labels_for(language)
+    assert labels.left(5) == left
+    assert labels.sold_out == sold_out
