@@ -1,0 +1,375 @@
+"""The polling core against local servers speaking each platform's JSON, with faults injected.
+
+Time is injected: the poller's waits are recorded by a fake sleep that advances a fake clock, so
+every test runs as fast as the loopback requests and checks the exact waits chosen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from decimal import Decimal
+
+import httpx
+import pytest
+from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter, YouTubeChatAdapter
+from anchordesk.feeds.poller import BackoffPolicy, FeedAdapter, Poller, parse_retry_after
+from anchordesk.show.feed_items import Comment, FeedItem, Order
+from feed_servers import Fault, JsonFeedServer, ShopifyOrdersServer, YouTubeChatServer
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now_s = 100.0
+        self.waits: list[float] = []
+
+    def clock(self) -> float:
+        return self.now_s
+
+    async def sleep(self, delay_s: float) -> None:
+        self.waits.append(delay_s)
+        self.now_s += delay_s
+        await asyncio.sleep(0)
+
+
+class Collector:
+    """A sink that keeps what it got, like the store does (cursor with the items)."""
+
+    def __init__(self) -> None:
+        self.items: list[FeedItem] = []
+        self.cursors: list[str | None] = []
+        self.fail_next = 0
+
+    async def __call__(self, source: str, items: Sequence[FeedItem], cursor: str | None) -> None:
+        if self.fail_next:
+            self.fail_next -= 1
+            raise OSError("disk full")
+        self.items.extend(items)
+        self.cursors.append(cursor)
+
+    @property
+    def ids(self) -> list[str]:
+        return [item.id for item in self.items]
+
+
+def make_poller(
+    adapter: FeedAdapter, client: httpx.AsyncClient, sink: Collector, fake: FakeTime, **kw: object
+) -> Poller:
+    return Poller(
+        adapter,
+        client,
+        sink,
+        clock=fake.clock,
+        sleep=fake.sleep,
+        unit_random=lambda: 0.0,
+        backoff=BackoffPolicy(first_delay_s=1.0, max_delay_s=30.0),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+async def polls(poller: Poller, count: int) -> list[float]:
+    return [await poller.poll_once() for _ in range(count)]
+
+
+def run(coroutine: object) -> None:
+    asyncio.run(coroutine)  # type: ignore[arg-type]
+
+
+# -- YouTube -----------------------------------------------------------------------------------
+
+
+def test_youtube_follows_page_tokens_and_waits_as_long_as_the_server_asks() -> None:
+    server = YouTubeChatServer(page_size=2, interval_ms=2500)
+    with server:
+        for n in range(5):
+            server.add_text(f"viewer{n}", f"hello {n}")
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                adapter = YouTubeChatAdapter(server.feed_url, server.api_key)
+                poller = make_poller(adapter, client, sink, fake)
+                delays = await polls(poller, 4)
+                assert delays == [2.5, 2.5, 2.5, 2.5]
+                assert poller.health.state == "ok"
+                assert poller.health.last_latency_ms is not None
+
+        run(scenario())
+    assert sink.ids == [f"LCC.{n:06d}" for n in range(1, 6)]
+    tokens = [query.get("pageToken") for _, query, _ in server.requests]
+    assert tokens == [None, "tok2", "tok4", "tok5"]
+    # The API key travels in a header, never in the URL (URLs end up in logs).
+    assert all("key" not in query for _, query, _ in server.requests)
+    assert all(h["x-goog-api-key"] == server.api_key for _, _, h in server.requests)
+    first = sink.items[0]
+    assert isinstance(first, Comment) and first.author == "viewer0" and first.text == "hello 0"
+
+
+def test_youtube_super_chat_amount_is_exact_and_offline_ends_the_feed() -> None:
+    server = YouTubeChatServer(page_size=10)
+    with server:
+        server.add_text("a", "hi", moderator=True)
+        server.add_super_chat("b", "take my money", 19_990_000, "USD")
+        server.offline = True
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(
+                    YouTubeChatAdapter(server.feed_url, "ya29.oauth-token"), client, sink, fake
+                )
+                health = await poller.run(asyncio.Event())
+                assert health.state == "ended"
+
+        run(scenario())
+    assert server.requests[0][2]["authorization"] == "Bearer ya29.oauth-token"
+    moderator, paid = sink.items
+    assert isinstance(moderator, Comment) and moderator.is_moderator
+    assert isinstance(paid, Comment)
+    assert paid.paid_amount == Decimal("19.99") and paid.paid_currency == "USD"
+
+
+def test_a_deleted_live_chat_ends_the_feed_instead_of_retrying_forever() -> None:
+    server = YouTubeChatServer()
+    with server:
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                url = server.url + "?liveChatId=gone"
+                poller = make_poller(YouTubeChatAdapter(url, server.api_key), client, sink, fake)
+                health = await poller.run(asyncio.Event())
+                assert health.state == "ended"
+                assert "liveChatNotFound" in health.last_error
+
+        run(scenario())
+
+
+# -- faults ------------------------------------------------------------------------------------
+
+
+def test_429_with_retry_after_is_honoured_exactly_and_nothing_is_lost() -> None:
+    server = JsonFeedServer(poll_ms=1000)
+    with server:
+        for n in range(3):
+            server.add_comment("a", f"c{n}")
+        server.inject(Fault("status", 429, {"Retry-After": "7"}))
+        server.inject(Fault("status", 503, {"Retry-After": "3"}))
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, fake)
+                assert await polls(poller, 3) == [7.0, 3.0, 1.0]
+                assert poller.health.errors == 2 and poller.health.consecutive_errors == 0
+
+        run(scenario())
+    assert sink.ids == ["c1", "c2", "c3"]
+
+
+def test_retry_after_as_an_http_date() -> None:
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470.0) == pytest.approx(10)
+    assert parse_retry_after("soon", 0.0) is None
+    assert parse_retry_after(None, 0.0) is None
+
+
+def test_server_errors_back_off_exponentially_with_jitter_then_recover() -> None:
+    server = JsonFeedServer(poll_ms=500)
+    with server:
+        server.add_comment("a", "after the storm")
+        server.inject(*[Fault("status", 500) for _ in range(7)])
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, fake)
+                delays = await polls(poller, 8)
+                # unit_random = 0: half of 1, 2, 4, 8, 16, 30 (capped), 30; then the server's 0.5
+                assert delays == [0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 0.5]
+                assert poller.health.errors == 7
+
+        run(scenario())
+    assert sink.ids == ["c1"]
+
+
+def test_jitter_spreads_the_wait_between_half_and_all_of_the_step() -> None:
+    policy = BackoffPolicy(first_delay_s=2.0, max_delay_s=60.0)
+    assert policy.delay_s(3, 0.0) == 4.0
+    assert policy.delay_s(3, 0.999) == pytest.approx(7.996)
+    assert policy.delay_s(50, 0.5) == 45.0
+
+
+def test_a_response_slower_than_the_timeout_is_an_error_and_the_next_poll_gets_the_items() -> None:
+    server = JsonFeedServer(poll_ms=1000)
+    with server:
+        server.add_order("SERUM-30", 2, "129.00")
+        server.inject(Fault("slow", delay_s=1.0))
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(
+                    JsonFeedAdapter(server.url, None), client, sink, fake, timeout_s=0.2
+                )
+                first, second = await polls(poller, 2)
+                assert first == 0.5 and "within 0.2 s" in poller.health.last_error
+                assert second == 1.0
+
+        run(scenario())
+    assert sink.ids == ["o1"]
+
+
+def test_malformed_json_is_counted_and_skipped_without_losing_the_page() -> None:
+    server = JsonFeedServer(poll_ms=1000)
+    with server:
+        server.add_comment("a", "one")
+        server.inject(Fault("malformed"))
+        # An item that cannot be read (no id) is skipped and counted; its neighbours are kept.
+        with server.lock:
+            server.items.append({"type": "comment", "text": "no id"})
+            server.items.append({"type": "order", "id": "o9", "lines": [{"sku": "X"}]})
+        server.add_comment("b", "two")
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, fake)
+                await polls(poller, 2)
+                health = poller.health
+                assert health.malformed_responses == 1
+                assert health.malformed_items == 2
+                assert health.state == "ok"
+
+        run(scenario())
+    assert sink.ids == ["c1", "c4"]
+
+
+def test_the_same_item_on_two_pages_is_delivered_once() -> None:
+    server = JsonFeedServer(poll_ms=1000, page_size=2)
+    with server:
+        for n in range(4):
+            server.add_comment("a", f"c{n}")
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, fake)
+                await poller.poll_once()
+                server.inject(Fault("overlap"))
+                await polls(poller, 3)
+                assert poller.health.duplicates == 1
+
+        run(scenario())
+    assert sink.ids == ["c1", "c2", "c3", "c4"]
+
+
+def test_a_failed_store_write_keeps_the_cursor_so_the_page_is_asked_again() -> None:
+    server = JsonFeedServer(poll_ms=1000)
+    with server:
+        server.add_comment("a", "must not be lost")
+        sink, fake = Collector(), FakeTime()
+        sink.fail_next = 1
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, fake)
+                await polls(poller, 2)
+                assert poller.cursor == "1"
+
+        run(scenario())
+    assert sink.ids == ["c1"]
+    assert [query.get("after") for _, query, _ in server.requests] == [None, None]
+
+
+def test_network_loss_and_a_server_restart_mid_show_lose_nothing() -> None:
+    server = JsonFeedServer(poll_ms=1000)
+    server.start()
+    try:
+        server.add_comment("a", "before")
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, fake)
+                await poller.poll_once()
+                server.stop()  # the server goes away: connection refused
+                server.add_comment("a", "during the outage")
+                down = await polls(poller, 2)
+                assert down == [0.5, 1.0]
+                assert "network error" in poller.health.last_error
+                server.start()  # same port, same data
+                server.add_comment("a", "after")
+                await poller.poll_once()
+                assert poller.health.state == "ok"
+
+        run(scenario())
+    finally:
+        server.stop()
+    assert sink.ids == ["c1", "c2", "c3"]
+
+
+# -- Shopify -----------------------------------------------------------------------------------
+
+
+def test_shopify_pages_by_since_id_asks_again_at_once_for_a_full_page_and_reads_money_exactly():
+    server = ShopifyOrdersServer()
+    with server:
+        for n in range(260):
+            server.add_order([("SERUM-30", 1 + n % 2, "19.99"), ("MASK-5", 1, "0.10")])
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                adapter = ShopifyOrdersAdapter(server.url, server.token)
+                poller = make_poller(adapter, client, sink, fake)
+                delays = await polls(poller, 3)
+                assert delays == [0.0, 2.0, 2.0]
+
+        run(scenario())
+    assert len(sink.items) == 260
+    since = [query["since_id"] for _, query, _ in server.requests]
+    assert since[0] == "0" and since[1] == str(server.orders[249]["id"])
+    assert all(query["limit"] == "250" and query["status"] == "any" for _, query, _ in
+               server.requests)
+    first = sink.items[0]
+    assert isinstance(first, Order)
+    assert first.total_price == Decimal("20.09")
+    assert sum((o.total_price for o in sink.items if isinstance(o, Order)), Decimal(0)) == sum(
+        (Decimal(o["total_price"]) for o in server.orders), Decimal(0)
+    )
+
+
+def test_shopify_429_retry_after_and_a_filling_call_bucket_slow_the_poller() -> None:
+    server = ShopifyOrdersServer()
+    with server:
+        server.add_order([("SERUM-30", 1, "199.00")])
+        server.inject(Fault("status", 429, {"Retry-After": "2.0"}))
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(ShopifyOrdersAdapter(server.url, server.token), client,
+                                     sink, fake)
+                assert await poller.poll_once() == 2.0
+                server.call_limit_used = 36  # 36/40: keep the bucket half empty for others
+                assert await poller.poll_once() == 8.0
+
+        run(scenario())
+    assert len(sink.items) == 1
+
+
+def test_shopify_order_without_sku_is_kept_for_the_ledger_to_report() -> None:
+    server = ShopifyOrdersServer()
+    with server:
+        server.add_order([(None, 1, "5.00")])
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(ShopifyOrdersAdapter(server.url, server.token), client,
+                                     sink, fake)
+                await poller.poll_once()
+
+        run(scenario())
+    (order,) = sink.items
+    assert isinstance(order, Order) and order.lines[0].sku == ""
