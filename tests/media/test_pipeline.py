@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -122,7 +123,7 @@ def test_dts_strictly_increase_and_keyframes_come_every_two_seconds() -> None:
     _, collector = run_pipeline(5.0)
     for kind in ("video", "audio"):
         dts = [packet.dts for packet in collector.of_kind(kind)]
-        assert all(later > earlier for earlier, later in zip(dts, dts[1:], strict=False)), kind
+        assert all(later > earlier for earlier, later in itertools.pairwise(dts)), kind
     keyframe_times_s = [p.pts_s for p in collector.of_kind("video") if p.is_keyframe]
     assert keyframe_times_s == [0.0, 2.0, 4.0]
     assert collector.templates is not None
@@ -141,11 +142,11 @@ def test_a_late_pipeline_drops_frames_counts_them_and_keeps_its_timestamps() -> 
     assert len(video_pts) + dropped == 3 * FPS
     # Timestamps stay on the clock: after the gap the frames are where time says they are.
     assert video_pts[-1] == 3 * FPS - 1
-    gaps = [b - a for a, b in zip(video_pts, video_pts[1:], strict=False) if b - a > 1]
+    gaps = [b - a for a, b in itertools.pairwise(video_pts) if b - a > 1]
     assert gaps == [dropped + 1]
     # Audio has no gap: samples keep flowing by count.
     audio = collector.of_kind("audio")
-    assert all(b.pts - a.pts == 1024 for a, b in zip(audio, audio[1:], strict=False))
+    assert all(b.pts - a.pts == 1024 for a, b in itertools.pairwise(audio))
 
 
 def test_a_short_hiccup_within_the_lateness_budget_drops_nothing() -> None:
@@ -158,7 +159,7 @@ def test_a_short_hiccup_within_the_lateness_budget_drops_nothing() -> None:
 
 def test_a_broken_overlay_or_output_does_not_stop_the_stream() -> None:
     healthy_after_broken = CollectingOutput()
-    pipeline, collector = run_pipeline(
+    _pipeline, collector = run_pipeline(
         1.0, overlays=[BrokenOverlay()], outputs=[CollectingOutput(fail=True), healthy_after_broken]
     )
     assert len(collector.of_kind("video")) == FPS
