@@ -14,15 +14,18 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
-from anchordesk.show.model import SHOW_FORMAT_VERSION, THEME_LOOKS, Product, Segment, Show
+from anchordesk.show.model import (
+    SHOW_FORMAT_VERSION,
+    THEME_LOOKS,
+    Product,
+    Segment,
+    Show,
+    minor_units,
+)
 
 MAX_AMOUNT = Decimal(1_000_000_000)  # beyond any live-commerce price; catches "1e12" typos
 MAX_STOCK = 1_000_000_000
 MAX_SEGMENT_SECONDS = 24 * 3600
-
-# ISO 4217 minor units that differ from the usual two decimals.
-_ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "PYG", "XAF"})
-_THREE_DECIMAL_CURRENCIES = frozenset({"BHD", "KWD", "OMR", "JOD", "TND", "IQD", "LYD"})
 
 CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
 LANGUAGE_PATTERN = re.compile(r"[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*")
@@ -55,15 +58,6 @@ class Problem:
 
 def errors_of(problems: Iterable[Problem]) -> list[Problem]:
     return [problem for problem in problems if problem.is_error]
-
-
-def minor_units(currency: str) -> int:
-    """Decimals a price may have in this currency (JPY 0, CNY/USD/EUR 2, KWD 3)."""
-    if currency in _ZERO_DECIMAL_CURRENCIES:
-        return 0
-    if currency in _THREE_DECIMAL_CURRENCIES:
-        return 3
-    return 2
 
 
 def decimals_of(amount: Decimal) -> int:
