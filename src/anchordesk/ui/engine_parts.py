@@ -1,0 +1,132 @@
+"""Two small parts the window puts into the live session (no widgets here).
+
+- :class:`OutputSwitch`: a packet output that exists for the whole session and forwards to an
+  output attached later (the network destination when the operator goes live, the recording
+  when it is switched on). The pipeline, the show clock and the recording never restart to go
+  live; the attached output starts from the next keyframe on its own.
+- :class:`AudioControl`: wraps the microphone source with mute, gain and a peak meter. It runs
+  on the pipeline thread inside ``read``: one multiply and one max per AAC frame.
+
+Both belong with the media layer; they live here, next to their only user, until the pipeline
+offers the same.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+import numpy.typing as npt
+
+from anchordesk.media.packets import (
+    EncodedPacket,
+    OutputState,
+    OutputStatus,
+    PacketOutput,
+    StreamTemplates,
+)
+from anchordesk.media.sources.base import AudioSource, SourceStatus
+
+
+class OutputSwitch:
+    """A ``PacketOutput`` whose real output can be attached and detached while running."""
+
+    def __init__(self, name: str, kind: str) -> None:
+        self._name = name
+        self._kind = kind
+        self._streams: StreamTemplates | None = None
+        self._inner: PacketOutput | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        inner = self._inner
+        return inner.name if inner is not None else self._name
+
+    @property
+    def attached(self) -> PacketOutput | None:
+        return self._inner
+
+    def start(self, streams: StreamTemplates) -> None:
+        self._streams = streams
+
+    def attach(self, output: PacketOutput) -> None:
+        """Start ``output`` (quick: outputs open in the background) and feed it from now on."""
+        if self._streams is None:
+            raise RuntimeError("the session has not started")
+        output.start(self._streams)
+        with self._lock:
+            old, self._inner = self._inner, output
+        if old is not None:
+            old.stop()
+
+    def detach(self, timeout_s: float = 5.0) -> None:
+        """Stop feeding and finish the attached output (bounded; call it from a worker)."""
+        with self._lock:
+            old, self._inner = self._inner, None
+        if old is not None:
+            old.stop(timeout_s)
+
+    def send(self, packet: EncodedPacket) -> None:
+        inner = self._inner
+        if inner is not None:
+            inner.send(packet)
+
+    def status(self) -> OutputStatus:
+        inner = self._inner
+        if inner is not None:
+            return inner.status()
+        kind = "recording" if self._kind == "recording" else "network"
+        return OutputStatus(name=self._name, kind=kind, state=OutputState.STOPPED)
+
+    def reconnect_now(self) -> None:
+        inner = self._inner
+        if inner is not None:
+            inner.reconnect_now()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        self.detach(timeout_s)
+
+
+class AudioControl:
+    """An ``AudioSource`` wrapper: mute, gain in dB, and the peak level of what goes out."""
+
+    def __init__(self, source: AudioSource) -> None:
+        self.source = source
+        self.muted = False
+        self._gain = 1.0
+        self._peak = 0.0  # linear, max since the last read of the meter
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+    def set_gain_db(self, gain_db: float) -> None:
+        self._gain = 10 ** (gain_db / 20)
+
+    def start(self) -> None:
+        self.source.start()
+
+    def stop(self) -> None:
+        self.source.stop()
+
+    def status(self) -> SourceStatus:
+        return self.source.status()
+
+    def read(self, sample_count: int) -> npt.NDArray[np.float32]:
+        samples = self.source.read(sample_count)
+        if self.muted:
+            samples = np.zeros_like(samples)
+        elif self._gain != 1.0:
+            samples = np.clip(samples * np.float32(self._gain), -1.0, 1.0).astype(np.float32)
+        if samples.size:
+            self._peak = max(self._peak, float(np.abs(samples).max()))
+        return samples
+
+    def take_peak_dbfs(self) -> float | None:
+        """The peak since the previous call, in dBFS (None for digital silence)."""
+        peak, self._peak = self._peak, 0.0
+        if peak <= 1e-6:
+            return None
+        return 20 * math.log10(peak)

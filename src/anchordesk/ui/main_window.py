@@ -1,0 +1,647 @@
+"""The control room window: program preview in the middle, docks around it, the show's keys.
+
+The window only observes (the controller's signals and snapshots) and commands (the
+controller's methods); it never touches the engine nor waits for it. Layout, dock positions and
+the window geometry are remembered in ``window.ini`` in the user config directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from anchordesk import paths
+from anchordesk.ui.controller import Controller
+from anchordesk.ui.docks.comments import CommentPanel
+from anchordesk.ui.docks.health import AudioPanel, HealthPanel
+from anchordesk.ui.docks.orders import OrdersPanel
+from anchordesk.ui.docks.products import ProductPanel
+from anchordesk.ui.docks.run_sheet import RunSheetPanel
+from anchordesk.ui.golive import GoLiveDialog
+from anchordesk.ui.hotkeys import HotkeyDialog, Hotkeys
+from anchordesk.ui.preview import FramePreview
+from anchordesk.ui.rehearsal import SegmentTiming, format_difference, format_duration
+from anchordesk.ui.state import ShowState
+from anchordesk.ui.teleprompter import TeleprompterWindow
+
+log = logging.getLogger(__name__)
+
+LAYOUT_VERSION = 1
+
+
+def window_settings() -> QSettings:
+    return QSettings(str(paths.user_config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller: Controller, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.controller = controller
+        self.qsettings = settings if settings is not None else window_settings()
+        self._quitting = False
+
+        # -- centre: program preview, and the staged preview in studio mode ---------------------
+        self.program = FramePreview(self, fps=30, border="#e53935")
+        self.program.setObjectName("program_preview")
+        self.staged = FramePreview(self, fps=10, border="#43a047")
+        self.staged.setObjectName("staged_preview")
+        self.staged.hide()
+        centre = QSplitter(Qt.Orientation.Horizontal, self)
+        centre.addWidget(self.staged)
+        centre.addWidget(self.program)
+        centre.setChildrenCollapsible(False)
+        self.setCentralWidget(centre)
+
+        # -- docks -------------------------------------------------------------------------------
+        self.run_sheet = RunSheetPanel(self)
+        self.products = ProductPanel(self)
+        self.comments = CommentPanel(self)
+        self.orders = OrdersPanel(self)
+        self.health = HealthPanel(self)
+        self.audio = AudioPanel(self)
+        self.docks: dict[str, QDockWidget] = {}
+        self._add_dock("run_sheet", self.run_sheet, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock("products", self.products, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock("comments", self.comments, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("orders", self.orders, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("health", self.health, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock("audio", self.audio, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["comments"], self.docks["orders"])
+        self.docks["comments"].raise_()
+        self.splitDockWidget(self.docks["health"], self.docks["audio"], Qt.Orientation.Horizontal)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resizeDocks(
+            [self.docks["run_sheet"], self.docks["comments"]], [330, 370], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks([self.docks["run_sheet"], self.docks["products"]], [250, 330],
+                         Qt.Orientation.Vertical)  # fmt: skip
+        self.resizeDocks([self.docks["health"]], [150], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["health"], self.docks["audio"]], [420, 220],
+                         Qt.Orientation.Horizontal)  # fmt: skip
+
+        self.teleprompter = TeleprompterWindow(None)
+
+        # -- actions, menus, toolbar ---------------------------------------------------------------
+        self.hotkeys = Hotkeys(self, self.qsettings)
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self.mode_label = QLabel(self)
+        self.mode_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.clock_label = QLabel(self)
+        self.clock_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.statusBar().addPermanentWidget(self.clock_label)
+        self.statusBar().addPermanentWidget(self.mode_label)
+
+        self._connect()
+        self.retranslate()
+        self.resize(1366, 768)
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self._restore_layout()
+
+    # -- construction ------------------------------------------------------------------------------
+
+    def _add_dock(self, name: str, panel: QWidget, area: Qt.DockWidgetArea) -> None:
+        dock = QDockWidget(self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(panel)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+
+    def _build_actions(self) -> None:
+        self.open_show_action = QAction(self)
+        self.open_show_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_show_action.triggered.connect(self.open_show)
+        self.edit_show_action = QAction(self)
+        self.edit_show_action.triggered.connect(self.edit_show)
+        self.settings_action = QAction(self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action.triggered.connect(self.open_settings)
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.record_action = QAction(self)
+        self.record_action.setCheckable(True)
+        self.record_action.setChecked(self.controller.recording_wanted)
+        self.record_action.toggled.connect(self.controller.set_recording)
+        self.reconnect_action = QAction(self)
+        self.reconnect_action.triggered.connect(self.controller.reconnect_now)
+        self.studio_action = QAction(self)
+        self.studio_action.setCheckable(True)
+        self.studio_action.toggled.connect(self.set_studio_mode)
+        self.end_rehearsal_action = QAction(self)
+        self.end_rehearsal_action.triggered.connect(self.end_rehearsal)
+        self.reset_layout_action = QAction(self)
+        self.reset_layout_action.triggered.connect(self.reset_layout)
+        self.shortcuts_action = QAction(self)
+        self.shortcuts_action.triggered.connect(self.edit_shortcuts)
+        self.about_action = QAction(self)
+        self.about_action.triggered.connect(self.about)
+        self.language_group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in (("system", ""), ("en", "English"), ("zh_CN", "简体中文"),
+                           ("ja", "日本語")):  # fmt: skip
+            action = QAction(name, self)
+            action.setCheckable(True)
+            action.setData(code)
+            action.triggered.connect(lambda _c=False, code=code: self.set_language(code))
+            self.language_group.addAction(action)
+            self.language_actions[code] = action
+
+        hk = self.hotkeys.actions
+        hk["next_segment"].triggered.connect(self.controller.next_segment)
+        hk["previous_segment"].triggered.connect(self.controller.previous_segment)
+        for number in range(1, 10):
+            hk[f"product_{number}"].triggered.connect(
+                lambda _c=False, n=number: self.controller.show_product_number(n)
+            )
+        hk["clear_product"].triggered.connect(lambda: self.controller.show_product(None))
+        hk["toggle_deal"].triggered.connect(self.products.toggle_deal)
+        hk["pin_comment"].triggered.connect(self.comments.pin_selected)
+        hk["unpin_comment"].triggered.connect(self.controller.unpin_comment)
+        hk["take"].triggered.connect(self.take)
+        hk["go_live"].triggered.connect(self.toggle_live)
+        hk["teleprompter"].triggered.connect(self.show_teleprompter)
+        hk["focus_comments"].triggered.connect(self._focus_comment_search)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("")
+        self.file_menu.addAction(self.open_show_action)
+        self.recent_menu = self.file_menu.addMenu("")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.file_menu.addAction(self.edit_show_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.settings_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        hk = self.hotkeys.actions
+        self.show_menu = bar.addMenu("")
+        self.show_menu.addAction(hk["previous_segment"])
+        self.show_menu.addAction(hk["next_segment"])
+        self.show_menu.addSeparator()
+        self.products_menu = self.show_menu.addMenu("")
+        for number in range(1, 10):
+            self.products_menu.addAction(hk[f"product_{number}"])
+        self.products_menu.addAction(hk["clear_product"])
+        self.show_menu.addAction(hk["toggle_deal"])
+        self.show_menu.addSeparator()
+        self.show_menu.addAction(hk["pin_comment"])
+        self.show_menu.addAction(hk["unpin_comment"])
+        self.show_menu.addAction(hk["focus_comments"])
+        self.show_menu.addSeparator()
+        self.show_menu.addAction(hk["take"])
+        self.show_menu.addAction(self.end_rehearsal_action)
+        self.stream_menu = bar.addMenu("")
+        self.stream_menu.addAction(hk["go_live"])
+        self.stream_menu.addAction(self.record_action)
+        self.stream_menu.addAction(self.reconnect_action)
+        self.view_menu = bar.addMenu("")
+        for dock in self.docks.values():
+            self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.studio_action)
+        self.view_menu.addAction(hk["teleprompter"])
+        self.view_menu.addAction(self.reset_layout_action)
+        self.language_menu = self.view_menu.addMenu("")
+        for action in self.language_actions.values():
+            self.language_menu.addAction(action)
+        self.help_menu = bar.addMenu("")
+        self.help_menu.addAction(self.shortcuts_action)
+        self.help_menu.addAction(self.about_action)
+
+    def _build_toolbar(self) -> None:
+        self.toolbar = QToolBar(self)
+        self.toolbar.setObjectName("main_toolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        hk = self.hotkeys.actions
+        self.toolbar.addAction(hk["go_live"])
+        self.go_live_button = self.toolbar.widgetForAction(hk["go_live"])
+        self.go_live_button.setObjectName("go_live_button")
+        self.toolbar.addAction(self.record_action)
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(hk["previous_segment"])
+        self.toolbar.addAction(hk["next_segment"])
+        self.toolbar.addAction(hk["toggle_deal"])
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(self.studio_action)
+        self.toolbar.addAction(hk["take"])
+        self.toolbar.addAction(hk["teleprompter"])
+        self.toolbar.addSeparator()
+        self.toolbar.addAction(self.end_rehearsal_action)
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.show_changed.connect(self._show_changed)
+        c.health_changed.connect(self.health.update_health)
+        c.health_changed.connect(
+            lambda h: self.audio.set_level(h.audio_level_dbfs, h.microphone_ok)
+        )
+        c.sales_changed.connect(self.orders.update_sales)
+        c.comments_arrived.connect(self.comments.add_comments)
+        c.orders_arrived.connect(self.orders.add_orders)
+        c.live_changed.connect(self._live_changed)
+        c.session_started.connect(self._session_started)
+        c.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        c.rehearsal_finished.connect(self.show_rehearsal_report)
+        self.run_sheet.next_requested.connect(c.next_segment)
+        self.run_sheet.previous_requested.connect(c.previous_segment)
+        self.run_sheet.jump_requested.connect(c.jump_to_segment)
+        self.products.show_product_requested.connect(self._product_clicked)
+        self.products.clear_product_requested.connect(lambda: c.show_product(None))
+        self.products.start_deal_requested.connect(c.start_deal)
+        self.products.stop_deal_requested.connect(c.stop_deal)
+        self.comments.pin_requested.connect(c.pin_comment)
+        self.comments.unpin_requested.connect(c.unpin_comment)
+        self.comments.hide_requested.connect(c.hide_comment)
+        self.health.reconnect_requested.connect(c.reconnect_now)
+        self.audio.mute_changed.connect(c.set_muted)
+        self.audio.gain_changed.connect(c.set_gain_db)
+
+    # -- language --------------------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        titles = {
+            "run_sheet": self.tr("Run sheet"),
+            "products": self.tr("Products"),
+            "comments": self.tr("Comments"),
+            "orders": self.tr("Orders and sales"),
+            "health": self.tr("Stream health"),
+            "audio": self.tr("Audio"),
+        }
+        for name, dock in self.docks.items():
+            dock.setWindowTitle(titles[name])
+            dock.toggleViewAction().setText(titles[name])
+        for panel in (self.run_sheet, self.products, self.comments, self.orders, self.health,
+                      self.audio, self.teleprompter):  # fmt: skip
+            panel.retranslate()
+        self.hotkeys.retranslate()
+        self.file_menu.setTitle(self.tr("&File"))
+        self.recent_menu.setTitle(self.tr("Open &recent"))
+        self.show_menu.setTitle(self.tr("&Show"))
+        self.products_menu.setTitle(self.tr("&Products"))
+        self.stream_menu.setTitle(self.tr("S&tream"))
+        self.view_menu.setTitle(self.tr("&View"))
+        self.language_menu.setTitle(self.tr("&Language"))
+        self.help_menu.setTitle(self.tr("&Help"))
+        self.open_show_action.setText(self.tr("&Open show…"))
+        self.edit_show_action.setText(self.tr("&Edit show…"))
+        self.settings_action.setText(self.tr("&Settings…"))
+        self.quit_action.setText(self.tr("&Quit"))
+        self.record_action.setText(self.tr("Record"))
+        self.record_action.setToolTip(self.tr("Record a local copy"))
+        self.reconnect_action.setText(self.tr("Reconnect now"))
+        self.studio_action.setText(self.tr("Studio mode"))
+        self.studio_action.setToolTip(self.tr("Stage the next card in a preview, then take it"))
+        self.end_rehearsal_action.setText(self.tr("End rehearsal"))
+        self.reset_layout_action.setText(self.tr("Reset the layout"))
+        self.shortcuts_action.setText(self.tr("&Keyboard shortcuts…"))
+        self.about_action.setText(self.tr("&About AnchorDesk"))
+        self.language_actions["system"].setText(self.tr("System language"))
+        self.program.setAccessibleName(self.tr("Program preview"))
+        self.staged.setAccessibleName(self.tr("Staged preview"))
+        self.program.set_label(self.tr("PROGRAM"))
+        self.staged.set_label(self.tr("STAGED — press Take"))
+        self.toolbar.setWindowTitle(self.tr("Main toolbar"))
+        self._live_changed(self.controller.is_live)
+        self._update_title()
+
+    def _update_title(self) -> None:
+        show = self.controller.show_state.title
+        self.setWindowTitle(f"{show} — AnchorDesk" if show else "AnchorDesk")
+
+    # -- state from the controller -----------------------------------------------------------------
+
+    def _show_changed(self, state: ShowState) -> None:
+        self.run_sheet.update_state(state)
+        self.products.update_state(state)
+        self.comments.set_pinned(state.pinned)
+        if self.teleprompter.isVisible():
+            self.teleprompter.update_state(state)
+        current = state.current
+        if current is not None:
+            self.clock_label.setText(
+                f"{current.index + 1}/{len(state.segments)} · {current.title} · "
+                f"{format_duration(current.elapsed_s)} / {format_duration(current.planned_s)}"
+            )
+        if state.title and not self.windowTitle().startswith(state.title):
+            self._update_title()
+
+    def _session_started(self) -> None:
+        self.program.set_source(self.controller.frame_source())
+        if self.studio_action.isChecked():
+            self.staged.set_source(self.controller.staged_frame_source())
+
+    def _live_changed(self, live: bool) -> None:
+        action = self.hotkeys.actions["go_live"]
+        action.setText(self.tr("Stop streaming") if live else self.tr("Go live…"))
+        action.setToolTip(action.text())
+        self.go_live_button.setStyleSheet(
+            "background: #c62828; color: white; font-weight: bold" if live else "font-weight: bold"
+        )
+        self.go_live_button.setAccessibleName(action.text())
+        self.mode_label.setText(
+            self.tr("LIVE") if live else self.tr("Rehearsal — nothing is pushed")
+        )
+        self.mode_label.setStyleSheet("color: #c62828; font-weight: bold" if live else "")
+        # While live, nothing that would restart the pipeline may be used.
+        self.settings_action.setEnabled(not live)
+        self.open_show_action.setEnabled(not live)
+        self.recent_menu.setEnabled(not live)
+        self.end_rehearsal_action.setEnabled(not live)
+        self.record_action.setEnabled(not live)
+
+    # -- commands --------------------------------------------------------------------------------
+
+    def _product_clicked(self, sku: str) -> None:
+        if self.studio_action.isChecked():
+            self.controller.stage_product(sku)
+        else:
+            self.controller.show_product(sku)
+
+    def set_studio_mode(self, on: bool) -> None:
+        self.staged.setVisible(on)
+        self.controller.set_studio_mode(on)
+        self.staged.set_source(self.controller.staged_frame_source() if on else None)
+
+    def take(self) -> None:
+        if self.studio_action.isChecked():
+            self.controller.take()
+
+    def toggle_live(self) -> None:
+        if self.controller.is_live:
+            self.confirm_stop_live()
+        else:
+            self.open_go_live()
+
+    def open_go_live(self) -> GoLiveDialog:
+        settings = self.controller.settings
+        dialog = GoLiveDialog(
+            settings.destinations,
+            settings.active_destination_id,
+            self.controller.recording_wanted,
+            self.controller.preflight_facts,
+            self.controller.stream_key_present,
+            self.controller.executor,
+            self,
+        )
+        dialog.go_live_requested.connect(self.controller.go_live)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def confirm_stop_live(self) -> None:
+        answer = QMessageBox.question(
+            self,
+            self.tr("Stop streaming"),
+            self.tr("Stop the stream now? Viewers will see the stream end."),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.controller.stop_live()
+
+    def show_teleprompter(self) -> None:
+        self.teleprompter.update_state(self.controller.show_state)
+        self.teleprompter.show()
+        self.teleprompter.raise_()
+        screens = QApplication.screens()
+        if len(screens) > 1 and self.screen() is screens[0]:
+            # A second screen is what a prompter is for.
+            self.teleprompter.setGeometry(screens[1].availableGeometry())
+
+    def _focus_comment_search(self) -> None:
+        self.docks["comments"].show()
+        self.docks["comments"].raise_()
+        self.comments.search.setFocus()
+        self.comments.search.selectAll()
+
+    def open_show(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, self.tr("Open show"), str(Path.home()), self.tr("Show files (*.json)")
+        )
+        if path:
+            self.controller.open_show(Path(path))
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for text in self.controller.settings.recent_shows:
+            action = self.recent_menu.addAction(text)
+            action.triggered.connect(lambda _c=False, t=text: self.controller.open_show(Path(t)))
+        if not self.controller.settings.recent_shows:
+            self.recent_menu.addAction(self.tr("No recent shows")).setEnabled(False)
+
+    def edit_show(self) -> None:
+        try:
+            from anchordesk.ui.editor import open_editor  # type: ignore[attr-defined]
+        except ImportError:
+            self.statusBar().showMessage(self.tr("The show editor is not available."), 6000)
+            return
+        open_editor(self.controller.show_path, self)
+
+    def open_settings(self) -> None:
+        try:
+            from anchordesk.ui.settings import open_settings  # type: ignore[attr-defined]
+        except ImportError:
+            self.statusBar().showMessage(self.tr("Settings are not available."), 6000)
+            return
+        if open_settings(self):
+            self.controller.reload_settings()
+
+    def set_language(self, code: str) -> None:
+        self.controller.set_language(code)
+
+    def edit_shortcuts(self) -> None:
+        HotkeyDialog(self.hotkeys, self).exec()
+
+    def about(self) -> None:
+        from anchordesk import __version__
+
+        QMessageBox.about(
+            self,
+            self.tr("About AnchorDesk"),
+            self.tr("AnchorDesk %1 — the control room of a live-commerce show.").replace(
+                "%1", __version__
+            ),
+        )
+
+    def end_rehearsal(self) -> None:
+        self.controller.end_rehearsal()
+
+    def show_rehearsal_report(self, report: object) -> None:
+        dialog = RehearsalReportDialog(report, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    # -- layout ----------------------------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        geometry = self.qsettings.value("window/geometry")
+        state = self.qsettings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)  # type: ignore[arg-type]
+        if state is not None:
+            self.restoreState(state, LAYOUT_VERSION)  # type: ignore[arg-type]
+
+    def save_layout(self) -> None:
+        self.qsettings.setValue("window/geometry", self.saveGeometry())
+        self.qsettings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self.qsettings.sync()
+
+    def reset_layout(self) -> None:
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.controller.is_live and not self._quitting:
+            answer = QMessageBox.question(
+                self,
+                self.tr("Quit while live"),
+                self.tr("The stream is live. Stop streaming and quit?"),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self._quitting = True
+        self.save_layout()
+        self.teleprompter.deleteLater()
+        self.controller.shutdown()
+        event.accept()
+
+
+class RehearsalReportDialog(QDialog):
+    """Each segment's actual time next to its plan, beside the session report's totals."""
+
+    def __init__(self, report: object, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from anchordesk.ui.controller import RehearsalReport
+
+        assert isinstance(report, RehearsalReport)
+        self.setObjectName("rehearsal_report")
+        self.setWindowTitle(self.tr("Rehearsal report"))
+        self.table = QTableWidget(len(report.timings) + 1, 4, self)
+        self.table.setAccessibleName(self.tr("Segment times"))
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("Segment"), self.tr("Plan"), self.tr("Actual"), self.tr("Difference")]
+        )
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        rows: list[SegmentTiming] = list(report.timings)
+        for row, timing in enumerate(rows):
+            self._row(row, timing.title, timing.planned_s, timing.actual_s)
+        self._row(
+            len(rows),
+            self.tr("Total"),
+            sum(t.planned_s for t in rows),
+            sum(t.actual_s for t in rows),
+        )
+        summary = QLabel(self)
+        summary.setTextFormat(Qt.TextFormat.PlainText)
+        summary.setWordWrap(True)
+        summary.setText("\n".join(report.session_lines))
+        files = QLabel(self)
+        files.setTextFormat(Qt.TextFormat.PlainText)
+        files.setWordWrap(True)
+        files.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        files.setText("\n".join(str(p) for p in report.files))
+        side = QVBoxLayout()
+        side.addWidget(summary)
+        side.addStretch(1)
+        body = QHBoxLayout()
+        body.addWidget(self.table, 3)
+        body.addLayout(side, 2)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(files)
+        layout.addWidget(buttons)
+        self.resize(820, 460)
+
+    def _row(self, row: int, title: str, planned_s: float, actual_s: float) -> None:
+        difference = actual_s - planned_s
+        for column, text in enumerate(
+            (
+                title,
+                format_duration(planned_s),
+                format_duration(actual_s),
+                format_difference(difference),
+            )
+        ):
+            item = QTableWidgetItem(text)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            if column == 3 and difference > 0.5:
+                item.setForeground(Qt.GlobalColor.red)
+            self.table.setItem(row, column, item)
+
+
+def run_window(show_path: Path | None) -> int:
+    """Open the control room (``anchordesk`` / ``anchordesk gui``) and run until it closes."""
+    import asyncio
+
+    import qasync
+
+    from anchordesk import i18n
+    from anchordesk.settings import load_settings
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("AnchorDesk")
+    app.setOrganizationName("AnchorDesk")
+    settings = load_settings()
+    i18n.install(app, settings.language)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    controller = Controller(settings=settings)
+    window = MainWindow(controller)
+    window.language_actions.get(settings.language, window.language_actions["system"]).setChecked(
+        True
+    )
+    window.show()
+    QTimer.singleShot(0, lambda: controller.start(show_path))
+    closed = asyncio.Event()
+    app.lastWindowClosed.connect(closed.set)
+    with loop:
+        loop.run_until_complete(closed.wait())
+        controller.shutdown()
+    return 0

@@ -1,0 +1,97 @@
+"""A control room on a small real pipeline: test pattern, silence, 320x180 at 15 fps.
+
+The engine is real (compositor, encoder, show runtime, overlays); only the camera is the test
+pattern. Feeds are left out (no asyncio loop here): tests hand comments and orders to the
+controller as the feed hub would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+
+from anchordesk.options import LiveOptions
+from anchordesk.settings import Settings
+from anchordesk.show.model import DealPlan, Product, Segment, Show
+from anchordesk.ui.controller import Controller
+from anchordesk.ui.main_window import MainWindow
+
+CANVAS = (320, 180)
+
+
+def small_show() -> Show:
+    return Show(
+        title="Test night",
+        currency="USD",
+        language="en",
+        products=(
+            Product("SERUM", "Hydra Serum", Decimal("39.00"), 50),
+            Product("CREAM", "Night Cream", Decimal("25.00"), 40),
+            Product("MASK", "Clay Mask", Decimal("12.50"), 30),
+        ),
+        rundown=(
+            Segment("Opening", 60, None, "Welcome everyone to the show."),
+            Segment("Serum", 120, "SERUM", "Talk about the serum.", deal=DealPlan(
+                Decimal("29.00"), 90, 20)),
+            Segment("Cream", 120, "CREAM", "Talk about the cream."),
+        ),
+    )  # fmt: skip
+
+
+def small_options() -> LiveOptions:
+    return LiveOptions(
+        camera="test",
+        microphone="none",
+        canvas_width=CANVAS[0],
+        canvas_height=CANVAS[1],
+        fps=15,
+        video_kbps=300,
+        record=False,
+    )
+
+
+@pytest.fixture
+def executor() -> Iterator[ThreadPoolExecutor]:
+    pool = ThreadPoolExecutor(3, "test-ui")
+    yield pool
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture
+def control_room(qtbot, executor, tmp_path) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    settings = Settings(record=False)
+    controller = Controller(
+        settings,
+        options=small_options(),
+        executor=executor,
+        feeds=[],
+        save=lambda _settings: None,
+    )
+    window = MainWindow(
+        controller, QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    with qtbot.waitSignal(controller.session_started, timeout=20000):
+        controller.start_with_show(small_show())
+    qtbot.waitUntil(lambda: controller.frame_source()() is not None, timeout=10000)
+    yield window
+    controller.shutdown()
+
+
+def newest_frame(window: MainWindow, after: int = 0) -> np.ndarray:
+    """A frame the pipeline composited after ``after`` (its preview number)."""
+    source = window.controller.frame_source()
+    newest = source()
+    while newest is None or newest[0] <= after:
+        from PySide6.QtTest import QTest
+
+        QTest.qWait(20)
+        newest = source()
+    return newest[1]
