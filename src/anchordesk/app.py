@@ -28,6 +28,7 @@ log = logging.getLogger("anchordesk")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 
 if TYPE_CHECKING:  # without importing Qt/FFmpeg for `anchordesk --help`
+    from anchordesk.feed_commands import LiveFeeds
     from anchordesk.media.layers import OverlaySource
     from anchordesk.media.packets import PacketOutput
     from anchordesk.media.pipeline import Pipeline
@@ -385,7 +386,7 @@ def summary_line(sample: dict[str, Any]) -> str:
 # --- commands --------------------------------------------------------------------------------
 
 
-async def _run_until_stopped(session: LiveSession) -> None:
+async def _run_until_stopped(session: LiveSession, feeds: LiveFeeds | None = None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -404,18 +405,30 @@ async def _run_until_stopped(session: LiveSession) -> None:
                     request_stop, signal.Signals(number).name
                 ),
             )
-    await session.run(stop)
+    # The feeds poll on this same loop; they stop with the session and flush into the store.
+    feeds_task = asyncio.create_task(feeds.run(stop)) if feeds is not None else None
+    try:
+        await session.run(stop)
+    finally:
+        stop.set()
+        if feeds_task is not None:
+            await feeds_task
 
 
 def run_live(options: LiveOptions) -> int:
     for url in options.destinations:
         log.info("destination: %s", mask_url(url))
     session = LiveSession.from_options(options)
+    from anchordesk.feed_commands import LiveFeeds
+
+    feeds = LiveFeeds.from_options(options, session.show_runtime)
     try:
         session.start()
-        asyncio.run(_run_until_stopped(session))
+        asyncio.run(_run_until_stopped(session, feeds))
     finally:
         session.stop()
+        if feeds is not None:
+            feeds.close()
     for output in session.outputs:
         status = output.status()
         if status.kind == "recording" and status.bytes_written:

@@ -209,6 +209,12 @@ class AudienceSimulator:
         self.units_by_sku: dict[str, int] = {}
         self.gmv = Decimal(0)
 
+    def follow(self, view: Callable[[float], AudienceView]) -> None:
+        """Follow the live show (the operator may move the run sheet by hand) instead of the
+        rundown's planned times."""
+        with self._lock:
+            self._view = view
+
     # -- generation ------------------------------------------------------------------------
 
     def advance(self, show_s: float) -> None:

@@ -1,0 +1,313 @@
+"""``anchordesk report`` and ``anchordesk audience``, plus the feeds-only runner.
+
+The runner (``python -m anchordesk.feed_commands --session PATH --feed KIND=URL``) pulls feeds
+into a session with no camera and no encoder: the crash tests and the benchmark use it, and it
+is handy to record a platform's chat and orders on a machine that does not stream.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from anchordesk.errors import UserError
+from anchordesk.feeds.audience import AudienceServer, AudienceSimulator, AudienceView
+from anchordesk.feeds.hub import FeedHub, FeedSetupError, describe_feed
+from anchordesk.options import FeedSpec, LiveOptions, parse_feed
+from anchordesk.show.feed_items import Comment, Order
+from anchordesk.show.model import Show
+from anchordesk.store import StoreError, StoreWriter, default_session_path
+from anchordesk.store.report import build_report, report_text
+from anchordesk.store.report_html import report_html
+
+if TYPE_CHECKING:
+    from anchordesk.show_runtime import ShowRuntime
+
+log = logging.getLogger(__name__)
+
+
+def run_report(session_path: Path, as_json: bool = False, html_path: Path | None = None) -> int:
+    try:
+        report = build_report(session_path)
+    except StoreError as error:
+        raise UserError(f"anchordesk report: {error}") from None
+    if html_path is not None:
+        try:
+            html_path.write_text(report_html(report), encoding="utf-8")
+        except OSError as error:
+            raise UserError(
+                f"anchordesk report --html {html_path}: cannot write ({error.strerror})"
+            ) from None
+    if as_json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(report_text(report))
+        if html_path is not None:
+            print(f"\nPage with charts: {html_path}")
+    return 0
+
+
+def _load_show(path: Path) -> Show:
+    from anchordesk.show.files import load_show
+
+    return load_show(path)
+
+
+def run_audience(show_path: Path, port: int = 0, seed: int = 1, rate: float = 2.0) -> int:
+    show = _load_show(show_path)
+    if not show.rundown:
+        raise UserError(f"{show_path}: the show has no rundown for the audience to follow")
+    simulator = AudienceSimulator(show, seed=seed, rate_per_s=rate)
+    try:
+        server = AudienceServer(simulator, port=port)
+    except OSError as error:
+        raise UserError(f"anchordesk audience --port {port}: {error.strerror or error}") from None
+    server.start()
+    print(f"Rehearsal audience for {show.title!r} at {server.url}")
+    print(f"  use it with: anchordesk live --show {show_path} --feed json={server.url}")
+    print("  Ctrl+C stops it.", flush=True)
+    stop = threading.Event()
+    with contextlib.suppress(ValueError):  # not the main thread (tests)
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    print(
+        f"Served {simulator.comments_made} comments and {simulator.orders_made} orders "
+        f"(GMV {simulator.gmv} {show.currency})."
+    )
+    return 0
+
+
+# -- the feeds-only runner ---------------------------------------------------------------------
+
+
+def open_session(session_path: Path | None) -> tuple[StoreWriter, Path]:
+    """The session's writer; a new file in the user data folder when no path is given."""
+    from anchordesk.paths import user_data_dir
+
+    path = session_path or default_session_path(user_data_dir())
+    try:
+        return StoreWriter(path), path
+    except StoreError as error:
+        raise UserError(f"--session: {error}") from None
+    except OSError as error:
+        raise UserError(f"--session {path}: cannot open ({error.strerror or error})") from None
+
+
+def comment_flagger(show: Show) -> object:
+    from anchordesk.show.compliance import find_hits
+
+    words = tuple(show.banned_words)
+
+    def flag(text: str) -> list[str]:
+        return [hit.term for hit in find_hits(text, words)]
+
+    return flag
+
+
+async def ingest(
+    feeds: Sequence[FeedSpec],
+    writer: StoreWriter,
+    stop: asyncio.Event,
+    show: Show | None = None,
+    seconds: float | None = None,
+) -> FeedHub:
+    """Pull ``feeds`` into the session until ``stop`` (or ``seconds``)."""
+    options: dict[str, object] = {"show": show}
+    if show is not None:
+        options["flag_terms"] = comment_flagger(show)
+    hub = FeedHub(feeds, writer, **options)  # type: ignore[arg-type]
+    if show is not None:
+        hub.record_show(show)
+    if seconds is not None:
+        asyncio.get_running_loop().call_later(seconds, stop.set)
+    await hub.run(stop)
+    return hub
+
+
+def _ingest_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m anchordesk.feed_commands")
+    parser.add_argument("--session", type=Path)
+    parser.add_argument("--feed", action="append", default=[])
+    parser.add_argument("--show", type=Path)
+    parser.add_argument("--seconds", type=float)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        feeds = [parse_feed(text) for text in args.feed]
+        show = _load_show(args.show) if args.show else None
+        writer, path = open_session(args.session)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    print(f"Session: {path}", flush=True)
+    for feed in feeds:
+        print(f"Feed: {describe_feed(feed)}", flush=True)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await ingest(feeds, writer, stop, show, args.seconds)
+
+    try:
+        asyncio.run(main())
+    except FeedSetupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        writer.close()
+    return 0
+
+
+# -- the feeds of a live run (wired by app.run_live and the window) ---------------------------
+
+
+class LiveFeeds:
+    """The session store and the feeds of one live run, next to the show on screen.
+
+    - opens the session (``--session PATH`` or a new file in the user data folder; its path
+      is printed at start, so the user knows what to pass to ``anchordesk report``);
+    - keeps the show's catalogue and every show event in it;
+    - on a restart with an existing session, takes the orders already stored from the stock
+      on screen, then continues each feed after its stored cursor;
+    - applies each new order to the show (stock and deal stock fall; a deal that reaches zero
+      is sold out at once) after it is stored.
+
+    ``comment_listeners`` get the new comments of each page on the event loop's thread (the
+    window adds one).
+    """
+
+    def __init__(
+        self,
+        writer: StoreWriter,
+        session_path: Path,
+        feeds: Sequence[FeedSpec],
+        runtime: ShowRuntime | None,
+    ) -> None:
+        self.writer = writer
+        self.session_path = session_path
+        self.runtime = runtime
+        self.comment_listeners: list[Callable[[Sequence[Comment]], None]] = []
+        self.stop_event: asyncio.Event | None = None
+        show = runtime.show if runtime is not None else None
+        options: dict[str, Any] = {
+            "show": show,
+            "on_comments": self._deliver_comments,
+            "on_orders": self._apply_orders,
+        }
+        if show is not None:
+            options["flag_terms"] = comment_flagger(show)
+        self.hub = FeedHub(feeds, writer, **options)
+        if runtime is not None and self.hub.audience is not None:
+            self.hub.audience.simulator.follow(_runtime_view(runtime))
+        if runtime is not None:
+            self.hub.record_show(runtime.show)
+            self._restore_stock(runtime)
+            runtime.add_listener(self.hub.record_show_event)
+
+    @classmethod
+    def from_options(cls, options: LiveOptions, runtime: ShowRuntime | None) -> LiveFeeds | None:
+        """None when the run has no show, no feed and no ``--session``: nothing to keep."""
+        if runtime is None and not options.feeds and options.session_path is None:
+            return None
+        if any(f.kind == "rehearsal" and not f.url for f in options.feeds) and runtime is None:
+            raise UserError("--feed rehearsal: the simulated audience needs --show FILE")
+        writer, path = open_session(options.session_path)
+        resumed = writer.call(lambda store: store.count("orders") + store.count("comments"))
+        try:
+            live_feeds = cls(writer, path, options.feeds, runtime)
+        except FeedSetupError as error:
+            writer.close()
+            raise UserError(str(error)) from None
+        count = resumed.result()
+        print(
+            f"Session: {path}" + (f" (continuing: {count} items already kept)" if count else ""),
+            flush=True,
+        )
+        for feed in options.feeds:
+            log.info("feed: %s", describe_feed(feed))
+        return live_feeds
+
+    def _restore_stock(self, runtime: ShowRuntime) -> None:
+        stored = self.writer.call(lambda store: store.orders()).result()
+        for kept in stored:
+            for line in kept.order.lines:
+                if line.quantity > 0:
+                    runtime.apply_order(line.sku, line.quantity)
+        if stored:
+            log.info("session: %d stored orders taken from the stock on screen", len(stored))
+
+    def _deliver_comments(self, comments: Sequence[Comment]) -> None:
+        for comment in comments:
+            if comment.flagged:
+                log.info("comment flagged (%s)", ", ".join(comment.flagged_terms))
+        for listener in list(self.comment_listeners):
+            listener(comments)
+
+    def _apply_orders(self, orders: Sequence[Order]) -> None:
+        if self.runtime is None:
+            return
+        for order in orders:
+            for line in order.lines:
+                if line.quantity <= 0:
+                    continue
+                outcome = self.runtime.apply_order(line.sku, line.quantity)
+                if not outcome.known_sku:
+                    log.warning(
+                        "order %s: SKU %r is not in the show (kept in the session)",
+                        order.id,
+                        line.sku,
+                    )
+                elif outcome.accepted_units < line.quantity:
+                    log.warning(
+                        "order %s: %s oversold by %d units",
+                        order.id,
+                        line.sku,
+                        line.quantity - outcome.accepted_units,
+                    )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self.stop_event = stop
+        await self.hub.run(stop)
+
+    def close(self) -> None:
+        if self.runtime is not None:
+            with contextlib.suppress(ValueError):
+                self.runtime.remove_listener(self.hub.record_show_event)
+        if self.hub.audience is not None:
+            self.hub.audience.stop()
+        self.writer.close()
+        print(
+            f"Session kept in {self.session_path}; report: anchordesk report {self.session_path}",
+            flush=True,
+        )
+
+
+def _runtime_view(runtime: ShowRuntime) -> Callable[[float], AudienceView]:
+    def view(show_s: float) -> AudienceView:
+        state = runtime.snapshot().state
+        segment = state.segment
+        deal = state.live_deal(segment.sku) if segment.sku else None
+        return AudienceView(state.segment_index, deal is not None)
+
+    return view
+
+
+if __name__ == "__main__":
+    sys.exit(_ingest_main())
