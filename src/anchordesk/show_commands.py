@@ -58,13 +58,17 @@ def _clock(seconds: float) -> str:
     )
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def summary_lines(show: Show) -> list[str]:
     """A one-screen summary: products, segments with their planned times, deals."""
     deals = [(index, s) for index, s in enumerate(show.rundown) if s.deal is not None]
     lines = [
         f"{show.title}  ({show.language}, {show.currency})",
-        f"{len(show.products)} products, {len(show.rundown)} segments, "
-        f"{_clock(show.planned_seconds)} planned, {len(deals)} flash deals",
+        f"{_count(len(show.products), 'product')}, {_count(len(show.rundown), 'segment')}, "
+        f"{_clock(show.planned_seconds)} planned, {_count(len(deals), 'flash deal')}",
         "",
         "Products:",
     ]
