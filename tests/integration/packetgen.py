@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import av
 import numpy as np
+
 from anchordesk.media.packets import EncodedPacket, StreamTemplates
 
 
@@ -49,12 +50,12 @@ class PacketGenerator:
         video.pix_fmt = "yuv420p"
         video.bit_rate = video_kbps * 1000
         video.codec_context.time_base = Fraction(1, fps)
-        video.codec_context.gop_size = int(round(gop_s * fps))
+        video.codec_context.gop_size = round(gop_s * fps)
         video.codec_context.max_b_frames = 0
         video.codec_context.options = {
             "preset": "ultrafast",
             "tune": "zerolatency",
-            "x264-params": f"keyint={int(round(gop_s * fps))}:min-keyint={int(round(gop_s * fps))}"
+            "x264-params": f"keyint={round(gop_s * fps)}:min-keyint={round(gop_s * fps)}"
             ":scenecut=0",
         }
         self._video = video
@@ -120,7 +121,7 @@ class PacketGenerator:
 
     def packets(self, seconds: float) -> Iterator[EncodedPacket]:
         """The next ``seconds`` of media, video and audio interleaved in time order."""
-        end_frame = self._frame_index + int(round(seconds * self.fps))
+        end_frame = self._frame_index + round(seconds * self.fps)
         while self._frame_index < end_frame:
             frame_time_s = self._frame_index / self.fps
             if self._audio is not None:

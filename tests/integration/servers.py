@@ -53,7 +53,9 @@ def wait_for_port(port: int, timeout_s: float = 10.0, host: str = "127.0.0.1") -
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"nothing listens on {host}:{port} after {timeout_s} s") from None
+                raise TimeoutError(
+                    f"nothing listens on {host}:{port} after {timeout_s} s"
+                ) from None
             time.sleep(0.05)
 
 
@@ -70,7 +72,9 @@ def wait_until(predicate: Any, timeout_s: float, interval_s: float = 0.05, what:
 
 
 def find_program(name: str, package: str) -> str:
-    path = shutil.which(name) or (f"/usr/sbin/{name}" if Path(f"/usr/sbin/{name}").exists() else None)
+    path = shutil.which(name) or (
+        f"/usr/sbin/{name}" if Path(f"/usr/sbin/{name}").exists() else None
+    )
     if path is None:
         raise MissingTool(f"{name} is not installed (Debian package {package})")
     return path
@@ -168,7 +172,9 @@ http {{
         except TimeoutError:
             log = self.error_log.read_text(errors="replace") if self.error_log.exists() else ""
             self.stop()
-            raise RuntimeError(f"nginx-rtmp did not start on port {self.port}: {log[-500:]}") from None
+            raise RuntimeError(
+                f"nginx-rtmp did not start on port {self.port}: {log[-500:]}"
+            ) from None
 
     def stop(self) -> None:
         """Graceful stop (SIGTERM to nginx and its worker)."""
@@ -235,9 +241,11 @@ class Stunnel:
     """TLS on 127.0.0.1:``port`` forwarded as plain TCP to ``target_port`` (rtmps -> rtmp)."""
 
     def __init__(self, base_dir: Path, target_port: int, port: int | None = None) -> None:
-        self.stunnel = find_program("stunnel4", "stunnel4") if shutil.which(
-            "stunnel4"
-        ) else find_program("stunnel", "stunnel4")
+        self.stunnel = (
+            find_program("stunnel4", "stunnel4")
+            if shutil.which("stunnel4")
+            else find_program("stunnel", "stunnel4")
+        )
         base_dir.mkdir(parents=True, exist_ok=True)
         self.base_dir = base_dir
         self.port = port or free_port()

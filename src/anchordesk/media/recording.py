@@ -77,9 +77,9 @@ def format_for_path(path: Path, container_format: str | None = None) -> str:
     return _FORMATS[suffix]
 
 
-def av_packet(packet: EncodedPacket, stream: Stream) -> av.Packet:
+def av_packet(packet: EncodedPacket, stream: Stream) -> av.Packet[Stream]:
     """An ``av.Packet`` for ``stream`` carrying ``packet``'s bytes and timing."""
-    result = av.Packet(packet.data)
+    result: av.Packet[Stream] = av.Packet(packet.data)
     result.pts = packet.pts
     result.dts = packet.dts
     result.time_base = packet.time_base
@@ -221,7 +221,9 @@ class RecordingOutput:
                     break
         thread.join(max(0.0, deadline - time.monotonic()))
         if thread.is_alive():
-            log.error("%s: the writer did not finish within %.1f s (disk stuck?)", self.name, timeout_s)
+            log.error(
+                "%s: the writer did not finish within %.1f s (disk stuck?)", self.name, timeout_s
+            )
 
     # --- writer thread ------------------------------------------------------------------------
 

@@ -1,0 +1,161 @@
+"""The child process that pushes one RTMP(S) destination (``python -m <this module>``).
+
+Why a process: PyAV holds the GIL while FFmpeg connects, performs the RTMP handshake, writes
+and writes the trailer, with no timeout for outputs (PyAV issue #2400). A server that accepts
+TCP and never answers would freeze every thread of the program. A child process can be killed.
+
+Protocol (the parent is :class:`anchordesk.media.network_output.NetworkOutput`):
+
+- stdin, first line: a JSON object ``{"url": ..., "input_format": "matroska"}``. The URL holds
+  the stream key, so it never goes on the command line or into the environment, where other
+  users of the machine could read it (``/proc/PID/cmdline``, ``/proc/PID/environ``).
+- stdin, after that line: the encoded packets as a live Matroska stream (codec parameters with
+  extradata in its header, one small cluster per packet), until EOF.
+- stdout: JSON lines, ``{"event": "opened"}`` once the input header is read,
+  ``{"event": "connected"}`` once the first packet went out (the handshake is done),
+  ``{"event": "progress", "packets": N, "bytes": N}`` at most every ``PROGRESS_INTERVAL_S``
+  while packets flow, ``{"event": "error", "message": ...}`` (key masked) before a failure
+  exit, ``{"event": "closed", ...}`` after a clean trailer.
+- exit code: 0 after EOF and a clean trailer, 1 on a connection or muxing error, 2 on a
+  protocol error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import sys
+import time
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+PROGRESS_INTERVAL_S: Final = 0.2
+_MAX_HEADER_BYTES: Final = 64 * 1024
+
+
+def secrets_of(url: str) -> list[str]:
+    """The parts of ``url`` that must never be shown: the URL itself, the key, query values."""
+    parts = urlsplit(url)
+    segments = [segment for segment in parts.path.split("/")[2:] if segment]
+    values = [pair.partition("=")[2] for pair in parts.query.split("&") if "=" in pair]
+    userinfo = [parts.netloc.rsplit("@", 1)[0]] if "@" in parts.netloc else []
+    candidates = [url, "/".join(segments), *segments, *values, *userinfo]
+    # Longest first, so that the whole URL is masked before its pieces are.
+    return sorted({c for c in candidates if len(c) >= 4}, key=len, reverse=True)
+
+
+def masked(text: str, url: str) -> str:
+    from anchordesk.redact import mask_secrets, mask_url
+
+    return mask_secrets(text.replace(url, mask_url(url)), secrets_of(url))
+
+
+def _die_with_parent() -> None:
+    """Linux: get SIGKILL when the parent dies, even while FFmpeg blocks in a socket call."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+class _Reporter:
+    def __init__(self) -> None:
+        self._out = sys.stdout
+
+    def send(self, event: str, **fields: Any) -> None:
+        line = json.dumps({"event": event, **fields}, ensure_ascii=True)
+        try:
+            self._out.write(line + "\n")
+            self._out.flush()
+        except (BrokenPipeError, ValueError):
+            # The parent is gone: nobody is watching, stop now.
+            os._exit(1)
+
+
+def _read_header() -> dict[str, Any]:
+    """Read the first stdin line byte by byte, so that no media byte is buffered in Python:
+    FFmpeg reads the rest of fd 0 itself."""
+    data = bytearray()
+    while not data.endswith(b"\n"):
+        chunk = os.read(0, 1)
+        if not chunk:
+            raise ValueError("stdin closed before the header line")
+        data += chunk
+        if len(data) > _MAX_HEADER_BYTES:
+            raise ValueError("header line too long")
+    header = json.loads(data.decode("utf-8"))
+    if not isinstance(header, dict) or not isinstance(header.get("url"), str):
+        raise ValueError("header must be a JSON object with a 'url' string")
+    return header
+
+
+def run() -> int:
+    _die_with_parent()
+    reporter = _Reporter()
+    try:
+        header = _read_header()
+    except (ValueError, OSError) as error:
+        reporter.send("error", message=f"bad header: {error}")
+        return 2
+    url: str = header["url"]
+    input_format: str = header.get("input_format", "matroska")
+
+    import av
+
+    with contextlib.suppress(Exception):
+        av.logging.set_level(av.logging.ERROR)
+
+    packets = 0
+    bytes_sent = 0
+    try:
+        source = av.open(
+            "pipe:0",
+            "r",
+            format=input_format,
+            # The Matroska header carries all codec parameters: no need to read ahead.
+            options={"probesize": "32", "analyzeduration": "0", "fflags": "nobuffer"},
+        )
+        reporter.send("opened")
+        destination = av.open(
+            url, "w", format="flv", container_options={"flvflags": "no_duration_filesize"}
+        )
+        mapping = {}
+        for stream in source.streams:
+            if stream.type in ("video", "audio"):
+                mapping[stream.index] = destination.add_stream_from_template(stream)
+        if not mapping:
+            reporter.send("error", message="the input holds no audio or video stream")
+            return 2
+        last_report_s = 0.0
+        for packet in source.demux():
+            if packet.dts is None or packet.stream.index not in mapping:
+                continue  # demuxer flush packets carry no data
+            size = packet.size
+            packet.stream = mapping[packet.stream.index]
+            destination.mux(packet)
+            packets += 1
+            bytes_sent += size
+            if packets == 1:
+                reporter.send("connected")
+            now_s = time.monotonic()
+            if now_s - last_report_s >= PROGRESS_INTERVAL_S:
+                reporter.send("progress", packets=packets, bytes=bytes_sent)
+                last_report_s = now_s
+        destination.close()
+        source.close()
+    except (OSError, av.FFmpegError, ValueError) as error:
+        message = " ".join(str(error).split()) or type(error).__name__
+        reporter.send("error", message=masked(message, url), packets=packets, bytes=bytes_sent)
+        return 1
+    reporter.send("progress", packets=packets, bytes=bytes_sent)
+    reporter.send("closed", packets=packets, bytes=bytes_sent)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run())

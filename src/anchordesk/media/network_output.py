@@ -1,0 +1,561 @@
+"""One network destination (``rtmp://`` or ``rtmps://``) that can never freeze the program.
+
+The RTMP muxer runs in a child process (:mod:`anchordesk.media.network_child`), because PyAV
+holds the GIL with no timeout while FFmpeg connects, handshakes and writes (PyAV issue #2400).
+This side keeps everything that must stay responsive:
+
+- :meth:`NetworkOutput.send` only appends to a bounded queue; when it is full (server slow or
+  gone) the oldest packets are dropped and counted, and the video then restarts at a keyframe.
+- A supervisor thread muxes queued packets into a live Matroska stream (one small cluster per
+  packet: lowest latency measured, with the codec extradata in its header) and writes it to the
+  child's stdin through a non-blocking pipe, so it can watch the child while writing.
+- Stall detector: data written but no progress from the child for ``stall_timeout_s`` (or no
+  connection within ``connect_timeout_s``) -> the child is killed and the destination retried.
+- Reconnects follow :class:`~anchordesk.media.backoff.Backoff` (2 s, x1.5, jitter, cap 60 s,
+  no limit) and resume at the newest queued video keyframe, timestamps continuing from the
+  media clock. :meth:`NetworkOutput.reconnect_now` skips the wait.
+- The stream key never leaves this object except on the child's stdin: names, logs, statuses
+  and errors show :func:`anchordesk.redact.mask_url`.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import logging
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
+
+import av
+
+import anchordesk
+from anchordesk.errors import UserError
+from anchordesk.media.backoff import Backoff
+from anchordesk.media.network_child import masked
+from anchordesk.media.packets import EncodedPacket, OutputState, OutputStatus, StreamTemplates
+from anchordesk.media.recording import av_packet, one_line
+from anchordesk.redact import mask_url
+
+if TYPE_CHECKING:
+    from av.container import OutputContainer
+    from av.stream import Stream
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SCHEMES: Final = ("rtmp", "rtmps")
+_PIPE_FORMAT: Final = "matroska"
+# live: no seeking back (the pipe cannot); cluster_time_limit 0: every packet closes a cluster,
+# so it leaves the muxer at once (measured: one frame of latency, same as NUT and FLV).
+_PIPE_OPTIONS: Final = {"live": "1", "cluster_time_limit": "0", "cluster_size_limit": "262144"}
+_PIPE_CONTAINER_OPTIONS: Final = {"flush_packets": "1", "max_interleave_delta": "500000"}
+_WRITE_CHUNK_BYTES: Final = 65536
+_POLL_S: Final = 0.05
+
+
+def _shown_url(url: str) -> str:
+    """``url`` safe to print even when its scheme is unknown (then the whole path is masked)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "****"
+    if parts.scheme.lower() in SUPPORTED_SCHEMES:
+        return mask_url(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}/****" if parts.scheme else "****"
+
+
+def validate_url(url: str) -> None:
+    """Raise a one-line :class:`UserError` (key masked) unless ``url`` is rtmp(s)://host/app/..."""
+    shown = _shown_url(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise UserError(f"--to {shown}: not a valid URL") from None
+    if parts.scheme.lower() not in SUPPORTED_SCHEMES:
+        raise UserError(
+            f"--to {shown}: unsupported scheme {parts.scheme or '(none)'!r} "
+            "(use rtmp:// or rtmps://)"
+        )
+    if not parts.hostname:
+        raise UserError(f"--to {shown}: the URL names no server")
+    if not [segment for segment in parts.path.split("/") if segment]:
+        raise UserError(f"--to {shown}: the URL names no application (rtmp://host/app/KEY)")
+
+
+class _MemorySink:
+    """Where the pipe muxer writes: the supervisor moves the bytes to the child itself."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.buffer += data
+        return len(data)
+
+
+@dataclass
+class _Child:
+    """One connection attempt: the child process and what its reader threads learnt."""
+
+    process: subprocess.Popen[bytes]
+    started_s: float
+    last_progress_s: float
+    last_write_s: float = 0.0
+    connected_s: float | None = None
+    packets: int = 0
+    bytes_sent: int = 0
+    error: str | None = None
+    finished: bool = False  # stdout reached EOF
+
+
+class NetworkOutput:
+    """Pushes the encoded packets to one RTMP(S) URL through a killable child process.
+
+    Implements :class:`~anchordesk.media.packets.PacketOutput`. All methods return quickly and
+    never raise into the pipeline; failures show in :meth:`status` and the log.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        queue_packets: int = 600,
+        stall_timeout_s: float = 5.0,
+        connect_timeout_s: float = 10.0,
+        stable_after_s: float = 10.0,
+        backoff: Backoff | None = None,
+        python_executable: str = sys.executable,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        validate_url(url)
+        self._url = url
+        self._name = mask_url(url)
+        self._queue: collections.deque[EncodedPacket] = collections.deque()
+        self._queue_packets = queue_packets
+        self._stall_timeout_s = stall_timeout_s
+        self._connect_timeout_s = connect_timeout_s
+        self._stable_after_s = stable_after_s
+        self._backoff = backoff or Backoff()
+        self._python = python_executable
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._packet_ready = threading.Condition(self._lock)
+        self._wake = threading.Event()
+        self._state = OutputState.CONNECTING
+        self._stopping = False
+        self._stop_deadline_s = 0.0
+        self._flush_deadline_s = 0.0
+        self._dropped_packets = 0
+        self._video_gap = False
+        self._reconnects = 0
+        self._last_error: str | None = None
+        self._bytes_before_child = 0
+        self._rate_sample: tuple[float, int] = (0.0, 0)
+        self._bitrate_kbps = 0.0
+        self._child: _Child | None = None
+        self._streams: StreamTemplates | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- PacketOutput -------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def child_pid(self) -> int | None:
+        """The pid of the current child process (for diagnostics and tests)."""
+        child = self._child
+        return child.process.pid if child is not None and child.process.poll() is None else None
+
+    def start(self, streams: StreamTemplates) -> None:
+        if self._thread is not None:
+            raise RuntimeError(f"{self._name} already started")
+        self._streams = streams
+        self._thread = threading.Thread(
+            target=self._supervise, name=f"network-{self._name}", daemon=True
+        )
+        self._thread.start()
+
+    def send(self, packet: EncodedPacket) -> None:
+        with self._lock:
+            if self._stopping:
+                return
+            if len(self._queue) >= self._queue_packets:
+                dropped = self._queue.popleft()
+                self._dropped_packets += 1
+                if dropped.kind == "video":
+                    self._video_gap = True
+            self._queue.append(packet)
+            self._packet_ready.notify()
+
+    def status(self) -> OutputStatus:
+        now_s = self._clock()
+        with self._lock:
+            child = self._child
+            bytes_written = self._bytes_before_child + (child.bytes_sent if child else 0)
+            stale = child is None or now_s - child.last_progress_s > 2.0
+            next_retry_in_s = None
+            if self._state is OutputState.RECONNECTING and child is None:
+                next_retry_in_s = round(self._backoff.wait_s(), 1)
+            return OutputStatus(
+                name=self._name,
+                kind="network",
+                state=self._state,
+                attempt=self._backoff.attempt if self._state is OutputState.RECONNECTING else 0,
+                next_retry_in_s=next_retry_in_s,
+                bytes_written=bytes_written,
+                bitrate_kbps=0.0 if stale else round(self._bitrate_kbps, 1),
+                dropped_packets=self._dropped_packets,
+                reconnects=self._reconnects,
+                last_error=self._last_error,
+            )
+
+    def reconnect_now(self) -> None:
+        with self._lock:
+            self._backoff.skip_wait()
+        self._wake.set()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        with self._lock:
+            if self._stopping:
+                return
+            self._stopping = True
+            self._stop_deadline_s = time.monotonic() + timeout_s
+            # Queued packets may go out during the first part; the rest is for the trailer.
+            self._flush_deadline_s = time.monotonic() + 0.6 * timeout_s
+            self._packet_ready.notify_all()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None:
+            # The supervisor finishes on its own before the deadline (it kills the child when
+            # the trailer does not come); the margin covers reaping the killed child.
+            thread.join(timeout_s + 1.0)
+            if thread.is_alive():
+                log.error("%s: the network output did not stop in time", self._name)
+        with self._lock:
+            self._state = OutputState.STOPPED
+        log.info("%s: stopped", self._name)
+
+    # --- supervisor thread --------------------------------------------------------------------
+
+    def _supervise(self) -> None:
+        first = True
+        while True:
+            with self._lock:
+                if self._stopping:
+                    break
+                due = self._backoff.is_due()
+                wait_s = self._backoff.wait_s()
+            if not (first or due):
+                self._wake.wait(min(wait_s, 0.5))
+                self._wake.clear()
+                continue
+            if not first:
+                with self._lock:
+                    self._reconnects += 1
+                log.info("%s: reconnecting (attempt %d)", self._name, self._backoff.attempt)
+            first = False
+            live_s, error = self._run_child()
+            with self._lock:
+                if self._stopping:
+                    break
+                if live_s >= self._stable_after_s:
+                    self._backoff.reset()
+                delay_s = self._backoff.failed()
+                self._state = OutputState.RECONNECTING
+                self._last_error = error
+            log.warning(
+                "%s: %s; retrying in %.1f s (attempt %d)",
+                self._name,
+                error,
+                delay_s,
+                self._backoff.attempt,
+            )
+        with self._lock:
+            self._state = OutputState.STOPPED
+
+    def _child_environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        # The child must import this very package, also when it runs from a source checkout.
+        package_root = str(Path(anchordesk.__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join(
+            [package_root, *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
+        )
+        return env
+
+    def _spawn(self) -> _Child:
+        process = subprocess.Popen(
+            [self._python, "-m", "anchordesk.media.network_child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=self._child_environment(),
+            close_fds=True,
+        )
+        now_s = self._clock()
+        child = _Child(process=process, started_s=now_s, last_progress_s=now_s)
+        assert process.stdout is not None and process.stderr is not None
+        threading.Thread(
+            target=self._read_events, args=(child, process.stdout), daemon=True,
+            name=f"network-events-{process.pid}",
+        ).start()  # fmt: skip
+        threading.Thread(
+            target=self._read_log, args=(process.stderr,), daemon=True,
+            name=f"network-log-{process.pid}",
+        ).start()  # fmt: skip
+        return child
+
+    def _read_events(self, child: _Child, stream: IO[bytes]) -> None:
+        try:
+            self._read_event_lines(child, stream)
+        except (OSError, ValueError):
+            pass  # the pipe broke: the process is gone, which the supervisor sees
+        finally:
+            with contextlib.suppress(OSError):
+                stream.close()
+            with self._lock:
+                child.finished = True
+
+    def _read_event_lines(self, child: _Child, stream: IO[bytes]) -> None:
+        for raw_line in stream:
+            try:
+                event: dict[str, Any] = json.loads(raw_line)
+            except ValueError:
+                continue
+            now_s = self._clock()
+            kind = event.get("event")
+            with self._lock:
+                if kind == "opened":
+                    child.last_progress_s = now_s
+                elif kind == "connected":
+                    child.connected_s = now_s
+                    child.last_progress_s = now_s
+                    self._state = OutputState.LIVE
+                    self._last_error = None
+                elif kind in ("progress", "closed", "error"):
+                    packets = int(event.get("packets", child.packets))
+                    if packets > child.packets:
+                        child.last_progress_s = now_s
+                    child.packets = packets
+                    child.bytes_sent = int(event.get("bytes", child.bytes_sent))
+                    sample_s, sample_bytes = self._rate_sample
+                    total = self._bytes_before_child + child.bytes_sent
+                    if now_s - sample_s >= 1.0:
+                        if sample_s > 0 and total >= sample_bytes:
+                            self._bitrate_kbps = (
+                                (total - sample_bytes) * 8 / 1000 / (now_s - sample_s)
+                            )
+                        self._rate_sample = (now_s, total)
+                    if kind == "error":
+                        child.error = masked(str(event.get("message", "error")), self._url)
+            if kind == "connected":
+                log.info("%s: live", self._name)
+
+    def _read_log(self, stream: IO[bytes]) -> None:
+        try:
+            for raw_line in stream:
+                text = raw_line.decode("utf-8", "replace").rstrip()
+                if text:
+                    log.debug("%s child: %s", self._name, masked(text, self._url))
+        except (OSError, ValueError):
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                stream.close()
+
+    def _take_from_queue(self, waiting_for_keyframe: bool) -> tuple[EncodedPacket | None, bool]:
+        """The next packet to send (None after a short wait), applying the keyframe rule."""
+        with self._lock:
+            if not self._queue:
+                self._packet_ready.wait(_POLL_S)
+            while self._queue:
+                packet = self._queue.popleft()
+                if packet.kind == "video" and self._video_gap:
+                    self._video_gap = False
+                    waiting_for_keyframe = True
+                if waiting_for_keyframe:
+                    if packet.kind == "video" and packet.is_keyframe:
+                        return packet, False
+                    self._dropped_packets += 1
+                    continue
+                return packet, False
+        return None, waiting_for_keyframe
+
+    def _trim_queue_to_newest_keyframe(self) -> None:
+        """Resume from the newest keyframe: older packets would only add latency."""
+        with self._lock:
+            newest = None
+            for index in range(len(self._queue) - 1, -1, -1):
+                packet = self._queue[index]
+                if packet.kind == "video" and packet.is_keyframe:
+                    newest = index
+                    break
+            drop = newest if newest is not None else len(self._queue)
+            for _ in range(drop):
+                self._queue.popleft()
+            self._dropped_packets += drop
+            self._video_gap = False
+
+    def _open_pipe_muxer(self, sink: _MemorySink) -> tuple[OutputContainer, Stream, Stream | None]:
+        streams = self._streams
+        assert streams is not None
+        container: OutputContainer = av.open(
+            sink,
+            "w",
+            format=_PIPE_FORMAT,
+            options=_PIPE_OPTIONS,
+            container_options=_PIPE_CONTAINER_OPTIONS,
+        )
+        video = container.add_stream_from_template(streams.video)
+        audio = (
+            container.add_stream_from_template(streams.audio) if streams.audio is not None else None
+        )
+        return container, video, audio
+
+    def _run_child(self) -> tuple[float, str]:
+        """One connection attempt, until it fails or the output stops.
+
+        Returns how long it was live and why it ended (a one-line, key-free reason).
+        """
+        try:
+            child = self._spawn()
+        except OSError as error:
+            return 0.0, f"cannot start the network process: {one_line(error)}"
+        with self._lock:
+            self._child = child
+        stdin = child.process.stdin
+        assert stdin is not None
+        fd = stdin.fileno()
+        sink = _MemorySink()
+        header = json.dumps({"url": self._url, "input_format": _PIPE_FORMAT}) + "\n"
+        pending = bytearray(header.encode("utf-8"))
+        os.set_blocking(fd, False)
+        try:
+            container, video, audio = self._open_pipe_muxer(sink)
+        except (OSError, av.FFmpegError, ValueError) as error:
+            self._end_child(child, graceful=False)
+            return 0.0, f"cannot start the stream: {one_line(error)}"
+        self._trim_queue_to_newest_keyframe()
+        waiting_for_keyframe = True
+        reason: str | None = None
+        eof_sent = False
+        try:
+            while True:
+                now_s = self._clock()
+                with self._lock:
+                    stopping = self._stopping
+                    finished = child.finished
+                    child_error = child.error
+                    last_progress_s = child.last_progress_s
+                    connected = child.connected_s is not None
+                if finished or child.process.poll() is not None:
+                    if stopping:
+                        break
+                    reason = child_error or self._exit_reason(child)
+                    break
+                if (
+                    stopping
+                    and not eof_sent
+                    and (
+                        not connected
+                        or not self._queue
+                        or time.monotonic() >= self._flush_deadline_s
+                    )
+                ):
+                    # Nothing (more) to deliver: finish the stream and let the trailer go.
+                    with contextlib.suppress(Exception):
+                        container.close()
+                    pending += sink.buffer
+                    sink.buffer.clear()
+                    eof_sent = True
+                if stopping and time.monotonic() >= self._stop_deadline_s:
+                    break
+                limit_s = self._stall_timeout_s if connected else self._connect_timeout_s
+                if child.last_write_s > last_progress_s and now_s - last_progress_s > limit_s:
+                    if connected:
+                        reason = f"stalled: no progress for {limit_s:g} s"
+                    else:
+                        reason = f"no answer from the server within {limit_s:g} s"
+                    break
+                if pending:
+                    _, writable, _ = select.select([], [fd], [], _POLL_S)
+                    if writable:
+                        try:
+                            written = os.write(fd, pending[:_WRITE_CHUNK_BYTES])
+                        except BlockingIOError:
+                            continue
+                        except OSError:
+                            # The child is gone: its exit status and error say why.
+                            with contextlib.suppress(subprocess.TimeoutExpired):
+                                child.process.wait(1.0)
+                            continue
+                        del pending[:written]
+                        with self._lock:
+                            child.last_write_s = self._clock()
+                    continue
+                if eof_sent:
+                    with contextlib.suppress(OSError):
+                        stdin.close()
+                    # Wait for the child to write the trailer and exit (checked above).
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        child.process.wait(_POLL_S)
+                    continue
+                packet, waiting_for_keyframe = self._take_from_queue(waiting_for_keyframe)
+                if packet is None:
+                    continue
+                stream = video if packet.kind == "video" else audio
+                if stream is None:
+                    continue
+                try:
+                    container.mux(av_packet(packet, stream))
+                except (av.FFmpegError, ValueError) as error:
+                    # A malformed packet (e.g. timestamps out of order): skip it, keep going.
+                    with self._lock:
+                        self._dropped_packets += 1
+                    log.debug("%s: packet not muxed: %s", self._name, one_line(error))
+                pending += sink.buffer
+                sink.buffer.clear()
+        finally:
+            if not eof_sent:
+                with contextlib.suppress(Exception):
+                    container.close()
+            live_s = 0.0 if child.connected_s is None else self._clock() - child.connected_s
+            self._end_child(child, graceful=reason is None)
+        return live_s, reason or "stopped"
+
+    @staticmethod
+    def _exit_reason(child: _Child) -> str:
+        code = child.process.poll()
+        if code is None or code == 0:
+            return "the server closed the connection"
+        return f"the network process ended with code {code}"
+
+    def _end_child(self, child: _Child, graceful: bool) -> None:
+        process = child.process
+        if process.poll() is None:
+            if graceful:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(max(0.0, self._stop_deadline_s - time.monotonic()))
+            if process.poll() is None:
+                process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(2.0)
+        # stdout and stderr are closed by their reader threads at EOF.
+        if process.stdin is not None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+        with self._lock:
+            self._bytes_before_child += child.bytes_sent
+            if self._child is child:
+                self._child = None
