@@ -1,0 +1,126 @@
+"""The session file: each item once, the cursor with its items, exact money, clear errors."""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from anchordesk.show.feed_items import Comment, Order, OrderLine
+from anchordesk.store import SessionStore, ShowEventRecord, StoreError, StoreWriter
+
+
+def comment(n: int, source: str = "json") -> Comment:
+    return Comment(source=source, id=f"c{n}", author="小红", text=f"第{n}条？", is_question=True)
+
+
+def order(n: int, price: str = "19.99", quantity: int = 3, source: str = "json") -> Order:
+    line = OrderLine("SERUM-30", quantity, Decimal(price))
+    return Order(source, f"o{n}", "CNY", line.amount, (line,))
+
+
+def test_items_are_stored_once_and_only_new_ones_are_returned(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "s.adsession")
+    first = store.write_batch("json", [comment(1), order(2)], "2")
+    again = store.write_batch("json", [comment(1), order(2), comment(3)], "3")
+    assert [item.id for item in first] == ["c1", "o2"]
+    assert [item.id for item in again] == ["c3"]
+    assert store.count("comments") == 2 and store.count("orders") == 1
+    assert store.cursor("json") == "3"
+    store.close()
+
+
+def test_the_same_id_from_two_sources_is_two_items(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "s.adsession")
+    store.write_batch("json", [comment(1)], None)
+    store.write_batch("youtube-chat", [comment(1, "youtube-chat")], None)
+    assert store.count("comments") == 2
+    store.close()
+
+
+def test_a_failed_batch_stores_neither_its_items_nor_its_cursor(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "s.adsession")
+    store.write_batch("json", [comment(1)], "1")
+    with pytest.raises(ValueError):
+        store.write_batch("json", [comment(2), comment(3, source="other")], "3")
+    assert store.cursor("json") == "1"
+    assert store.count("comments") == 1
+    store.close()
+
+
+def test_money_and_text_come_back_exactly_after_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "s.adsession"
+    store = SessionStore(path)
+    store.write_batch("json", [order(1, "0.10", 3), comment(2)], "2", received_at=1000.5)
+    store.close()
+    reopened = SessionStore(path, read_only=True)
+    (kept,) = reopened.orders()
+    assert kept.order.total_price == Decimal("0.30")
+    assert kept.order.lines[0].unit_price == Decimal("0.10")
+    assert kept.received_at == 1000.5
+    (said,) = reopened.comments()
+    assert said.comment == comment(2)
+    reopened.close()
+
+
+def test_the_file_uses_write_ahead_logging(tmp_path: Path) -> None:
+    path = tmp_path / "s.adsession"
+    SessionStore(path).close()
+    mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_show_events_are_unique_by_id(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "s.adsession")
+    event = ShowEventRecord("run1-1", "deal_started", 5.0, {"deal_id": "segment-1", "sku": "A"})
+    assert store.record_show_events([event, event]) == 1
+    assert store.show_events() == [event]
+    store.close()
+
+
+def test_a_file_that_is_not_a_session_is_one_clear_error(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list\n" * 100)
+    with pytest.raises(StoreError, match="notes.txt"):
+        SessionStore(notes, read_only=True)
+    with pytest.raises(StoreError, match="no such session file"):
+        SessionStore(tmp_path / "missing.adsession", read_only=True)
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(StoreError, match="not an AnchorDesk session"):
+        SessionStore(other, read_only=True)
+
+
+def test_writer_thread_commits_batches_and_events_and_reports_latency(tmp_path: Path) -> None:
+    writer = StoreWriter(tmp_path / "s.adsession")
+    futures = [writer.submit_batch("json", [comment(n)], str(n)) for n in range(1, 51)]
+    event = writer.submit_show_events([ShowEventRecord("e1", "segment_started", 1.0, {})])
+    assert all(len(f.result(5)) == 1 for f in futures)
+    assert event.result(5) == 1
+    assert writer.call(lambda store: store.cursor("json")).result(5) == "50"
+    assert writer.write_latencies_ms
+    writer.close()
+    store = SessionStore(tmp_path / "s.adsession", read_only=True)
+    assert store.count("comments") == 50
+    store.close()
+
+
+def test_one_bad_write_in_a_group_does_not_fail_the_others(tmp_path: Path) -> None:
+    writer = StoreWriter(tmp_path / "s.adsession")
+    # Queue several at once so the writer groups them into one transaction.
+    good = writer.submit_batch("json", [comment(1)], "1")
+    bad = writer.submit_batch("json", [comment(2, source="elsewhere")], "2")
+    later = writer.submit_batch("json", [comment(3)], "3")
+    assert len(good.result(5)) == 1 and len(later.result(5)) == 1
+    with pytest.raises(ValueError):
+        bad.result(5)
+    assert writer.call(lambda store: store.count("comments")).result(5) == 2
+    writer.close()
+
+
+def test_an_unwritable_session_path_fails_when_opened(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises((StoreError, OSError)):
+        StoreWriter(blocker / "s.adsession")
