@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk import paths
+from anchordesk.settings import Settings
 from anchordesk.ui.controller import Controller
 from anchordesk.ui.docks.comments import CommentPanel
 from anchordesk.ui.docks.health import AudioPanel, HealthPanel
@@ -617,6 +619,19 @@ class RehearsalReportDialog(QDialog):
 
 def run_window(show_path: Path | None) -> int:
     """Open the control room (``anchordesk`` / ``anchordesk gui``) and run until it closes."""
+    return run_control_room(show_path)
+
+
+def run_control_room(
+    show_path: Path | None,
+    *,
+    settings: Settings | None = None,
+    language: str | None = None,
+    on_ready: Callable[[MainWindow], object] | None = None,
+    controller_options: dict[str, object] | None = None,
+) -> int:
+    """The window on a qasync loop (the feeds run on it). ``on_ready`` is called once the
+    picture runs (screenshots, benchmarks); closing the last window ends the loop."""
     import asyncio
 
     import qasync
@@ -628,16 +643,17 @@ def run_window(show_path: Path | None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("AnchorDesk")
     app.setOrganizationName("AnchorDesk")
-    settings = load_settings()
-    i18n.install(app, settings.language)
+    settings = settings if settings is not None else load_settings()
+    i18n.install(app, language or settings.language)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    controller = Controller(settings=settings)
+    controller = Controller(settings=settings, **(controller_options or {}))  # type: ignore[arg-type]
     window = MainWindow(controller)
-    window.language_actions.get(settings.language, window.language_actions["system"]).setChecked(
-        True
-    )
+    checked = window.language_actions.get(settings.language, window.language_actions["system"])
+    checked.setChecked(True)
     window.show()
+    if on_ready is not None:
+        controller.session_started.connect(lambda: on_ready(window))
     QTimer.singleShot(0, lambda: controller.start(show_path))
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)

@@ -184,7 +184,9 @@ class CommentPanel(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(CommentModel.TIME, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(CommentModel.TIME, self.fontMetrics().horizontalAdvance("00:00:00 "))
+        header.resizeSection(
+            CommentModel.TIME, self.fontMetrics().horizontalAdvance("00:00:00") + 18
+        )
         header.setSectionResizeMode(CommentModel.AUTHOR, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(CommentModel.AUTHOR, 110)
         header.setSectionResizeMode(CommentModel.TEXT, QHeaderView.ResizeMode.Stretch)
