@@ -71,7 +71,7 @@ def test_orders_count_in_the_segment_and_the_deal_running_when_they_arrived() ->
     assert (deal.units, deal.gmv, deal.orders, deal.end_reason) == (
         3, Decimal("387.00"), 2, "sold_out"
     )
-    assert ledger.gmv == Decimal("1171.20")
+    assert ledger.gmv == Decimal("984.20")
     assert opening.ended_at == 60.0 and mask.ended_at is None
 
 

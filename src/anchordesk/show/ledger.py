@@ -179,23 +179,30 @@ class Ledger:
         return self.gmv_by_currency.get(self.currency, Decimal(0))
 
 
+_END_KINDS = frozenset({"deal_ended", "segment_ended", "show_finished"})
+
+
 def replay(
     products: Sequence[Product],
     currency: str,
     events: Iterable[tuple[float, str, Mapping[str, Any]]],
     orders: Iterable[TimedOrder],
 ) -> Ledger:
-    """Build a ledger from stored events and orders, merged in time order (events first on a
-    tie, so an order received the instant a deal started counts in the deal)."""
+    """Build a ledger from stored events and orders, merged in time order.
+
+    On a tie, starts come before orders and ends after them: an order received the instant a
+    deal started counts in the deal, and so does the order that sold it out (the sold-out event
+    is recorded right after it)."""
     ledger = Ledger(products, currency)
     merged: list[tuple[float, int, int, object]] = []
     for position, (at, kind, data) in enumerate(events):
-        merged.append((at, 0, position, (kind, data)))
+        rank = 2 if kind in _END_KINDS else 0
+        merged.append((at, rank, position, (kind, data)))
     for position, timed in enumerate(orders):
         merged.append((timed.at, 1, position, timed))
     merged.sort(key=lambda entry: (entry[0], entry[1], entry[2]))
-    for at, is_order, _, payload in merged:
-        if is_order:
+    for at, rank, _, payload in merged:
+        if rank == 1:
             assert isinstance(payload, TimedOrder)
             ledger.add_order(payload.order, at)
         else:
