@@ -3,17 +3,18 @@ handshake hangs forever) must not freeze the window, and stopping asks first."""
 
 from __future__ import annotations
 
+import itertools
 import socket
 import time
 
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
+from tests.integration.servers import BlackHole
 
 from anchordesk.secrets import set_secret, stream_key_name
 from anchordesk.settings import Destination
 from anchordesk.ui.golive import FAIL, OK, GoLiveDialog
-from tests.integration.servers import BlackHole
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_hung_destination_never_blocks_the_qt_thread(  # type: ignore[no-untyped
     qtbot.waitUntil(lambda: black_hole.accepted >= 1, timeout=10000)
     qtbot.waitUntil(lambda: len(beats) > 150, timeout=10000)
     heart.stop()
-    longest_gap_s = max(b - a for a, b in zip(beats, beats[1:], strict=False))
+    longest_gap_s = max(b - a for a, b in itertools.pairwise(beats))
     assert longest_gap_s < 1.0, "the window kept running while the handshake hung"
     assert window.health.state_label.text() != ""
     assert "secret-key-123" not in window.statusBar().currentMessage()
