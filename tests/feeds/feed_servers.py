@@ -90,10 +90,8 @@ class PlatformServer:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(OSError):
                     self.wfile.write(reply.body)
-                except OSError:
-                    pass
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -233,9 +231,7 @@ class YouTubeChatServer(PlatformServer):
         if key != self.api_key and not bearer.startswith("Bearer "):
             return Reply(
                 403,
-                json.dumps(
-                    {"error": {"code": 403, "errors": [{"reason": "forbidden"}]}}
-                ).encode(),
+                json.dumps({"error": {"code": 403, "errors": [{"reason": "forbidden"}]}}).encode(),
             )
         if query.get("liveChatId") != self.live_chat_id:
             error = {"error": {"code": 404, "errors": [{"reason": "liveChatNotFound"}]}}
@@ -286,8 +282,13 @@ class ShopifyOrdersServer(PlatformServer):
                     "total_price": f"{total:.2f}",
                     "financial_status": "paid",
                     "line_items": [
-                        {"id": self.next_id * 10 + i, "sku": sku, "quantity": qty,
-                         "price": price, "title": f"Product {sku}"}
+                        {
+                            "id": self.next_id * 10 + i,
+                            "sku": sku,
+                            "quantity": qty,
+                            "price": price,
+                            "title": f"Product {sku}",
+                        }
                         for i, (sku, qty, price) in enumerate(lines)
                     ],
                 }

@@ -12,10 +12,11 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from feed_servers import Fault, JsonFeedServer, ShopifyOrdersServer, YouTubeChatServer
+
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter, YouTubeChatAdapter
 from anchordesk.feeds.poller import BackoffPolicy, FeedAdapter, Poller, parse_retry_after
 from anchordesk.show.feed_items import Comment, FeedItem, Order
-from feed_servers import Fault, JsonFeedServer, ShopifyOrdersServer, YouTubeChatServer
 
 
 class FakeTime:
@@ -329,8 +330,9 @@ def test_shopify_pages_by_since_id_asks_again_at_once_for_a_full_page_and_reads_
     assert len(sink.items) == 260
     since = [query["since_id"] for _, query, _ in server.requests]
     assert since[0] == "0" and since[1] == str(server.orders[249]["id"])
-    assert all(query["limit"] == "250" and query["status"] == "any" for _, query, _ in
-               server.requests)
+    assert all(
+        query["limit"] == "250" and query["status"] == "any" for _, query, _ in server.requests
+    )
     first = sink.items[0]
     assert isinstance(first, Order)
     assert first.total_price == Decimal("20.09")
@@ -348,8 +350,9 @@ def test_shopify_429_retry_after_and_a_filling_call_bucket_slow_the_poller() -> 
 
         async def scenario() -> None:
             async with httpx.AsyncClient() as client:
-                poller = make_poller(ShopifyOrdersAdapter(server.url, server.token), client,
-                                     sink, fake)
+                poller = make_poller(
+                    ShopifyOrdersAdapter(server.url, server.token), client, sink, fake
+                )
                 assert await poller.poll_once() == 2.0
                 server.call_limit_used = 36  # 36/40: keep the bucket half empty for others
                 assert await poller.poll_once() == 8.0
@@ -366,8 +369,9 @@ def test_shopify_order_without_sku_is_kept_for_the_ledger_to_report() -> None:
 
         async def scenario() -> None:
             async with httpx.AsyncClient() as client:
-                poller = make_poller(ShopifyOrdersAdapter(server.url, server.token), client,
-                                     sink, fake)
+                poller = make_poller(
+                    ShopifyOrdersAdapter(server.url, server.token), client, sink, fake
+                )
                 await poller.poll_once()
 
         run(scenario())

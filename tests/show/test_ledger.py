@@ -69,7 +69,10 @@ def test_orders_count_in_the_segment_and_the_deal_running_when_they_arrived() ->
     assert (mask.orders, mask.units, mask.gmv) == (1, 3, Decimal("199.20"))
     (deal,) = ledger.deals
     assert (deal.units, deal.gmv, deal.orders, deal.end_reason) == (
-        3, Decimal("387.00"), 2, "sold_out"
+        3,
+        Decimal("387.00"),
+        2,
+        "sold_out",
     )
     assert ledger.gmv == Decimal("984.20")
     assert opening.ended_at == 60.0 and mask.ended_at is None

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from anchordesk.show.feed_items import Comment, Order, OrderLine
 from anchordesk.store import SessionStore, ShowEventRecord, StoreError, StoreWriter
 
@@ -82,7 +83,7 @@ def test_show_events_are_unique_by_id(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_session_is_one_clear_error(tmp_path: Path) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("shopping list\n" * 100)
-    with pytest.raises(StoreError, match="notes.txt"):
+    with pytest.raises(StoreError, match=r"notes\.txt"):
         SessionStore(notes, read_only=True)
     with pytest.raises(StoreError, match="no such session file"):
         SessionStore(tmp_path / "missing.adsession", read_only=True)
