@@ -94,7 +94,7 @@ def build_audio_source(options: LiveOptions) -> AudioSource:
         if microphone is None:
             log.warning("no microphone found; using the test tone (pass --mic none for silence)")
             return ToneSource(rate)
-        return MicrophoneSource(microphone.id, rate)
+        return MicrophoneSource(microphone.id, rate, label=microphone.name)
     spec = spec.strip()
     if spec.lower() == "test":
         return ToneSource(rate)
@@ -103,7 +103,7 @@ def build_audio_source(options: LiveOptions) -> AudioSource:
     found = resolve_microphone(spec)
     if found is None:
         raise UserError(f"--mic {spec}: no such microphone (see `anchordesk devices`)")
-    return MicrophoneSource(found.id, rate)
+    return MicrophoneSource(found.id, rate, label=found.name)
 
 
 def default_recording_path(now: datetime.datetime | None = None) -> Path:

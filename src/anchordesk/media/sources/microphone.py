@@ -82,6 +82,8 @@ class MicrophoneSource:
         target_latency_s: float = 0.06,
         retry_interval_s: float = 2.0,
         lost_after_s: float = 1.0,
+        first_samples_within_s: float = 5.0,
+        label: str | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._device = device
@@ -89,6 +91,11 @@ class MicrophoneSource:
         self._target_backlog = int(target_latency_s * sample_rate_hz)
         self._retry_interval_s = retry_interval_s
         self._lost_after_s = lost_after_s
+        # Capture through PulseAudio takes about half a second to deliver its first samples.
+        self._first_samples_within_s = first_samples_within_s
+        self._label = label
+        self._opened_at_s = 0.0
+        self._callbacks = 0
         self._monotonic = monotonic
         self._ring = SampleRing(sample_rate_hz, 2)
         self._out = np.zeros((2, 0), np.float32)
@@ -106,13 +113,18 @@ class MicrophoneSource:
 
     @property
     def name(self) -> str:
-        return "default microphone" if self._device is None else f"microphone {self._device}"
+        if self._device is None:
+            return "default microphone"
+        if self._label:
+            return f"microphone {self._device} ({self._label})"
+        return f"microphone {self._device}"
 
     # --- PortAudio thread --------------------------------------------------------------------
 
     def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
         self._ring.write(indata)
         self._last_callback_at_s = self._monotonic()
+        self._callbacks += 1
 
     # --- supervisor ----------------------------------------------------------------------------
 
@@ -148,7 +160,8 @@ class MicrophoneSource:
             )
             self._ring = SampleRing(self._rate, channels)
             self._primed = False
-            self._last_callback_at_s = self._monotonic()
+            self._callbacks = 0
+            self._opened_at_s = self._last_callback_at_s = self._monotonic()
             stream.start()
         except Exception as error:  # PortAudioError, ValueError: no such device
             log.debug("%s: open failed: %s", self.name, error)
@@ -208,8 +221,12 @@ class MicrophoneSource:
                 first_open = False
             if self._stop.wait(0.25):
                 break
-            silent_for_s = self._monotonic() - self._last_callback_at_s
-            if not self._stream.active or silent_for_s > self._lost_after_s:
+            now_s = self._monotonic()
+            if self._callbacks:
+                quiet = now_s - self._last_callback_at_s > self._lost_after_s
+            else:
+                quiet = now_s - self._opened_at_s > self._first_samples_within_s
+            if not self._stream.active or quiet:
                 self._close_stream()
                 self._mark_lost(first_open)
                 self._stop.wait(self._retry_interval_s)
