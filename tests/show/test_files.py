@@ -254,3 +254,15 @@ def test_random_json_values_never_crash() -> None:
             data["format"] = 1
         parse_show(json.dumps(data))
     assert parse_show("[" * 100_000).errors  # nesting beyond Python's recursion limit
+
+
+def test_schema_names_the_same_fields_as_the_reader() -> None:
+    from anchordesk.show import files
+
+    schema = json.loads((resources_dir() / "show.schema.json").read_text(encoding="utf-8"))
+    definitions = schema["$defs"]
+    assert set(schema["properties"]) == {*files._SHOW_KEYS, "$schema"}
+    assert set(schema["properties"]["theme"]["properties"]) == set(files._THEME_KEYS)
+    assert set(definitions["product"]["properties"]) == set(files._PRODUCT_KEYS)
+    assert set(definitions["segment"]["properties"]) == set(files._SEGMENT_KEYS)
+    assert set(definitions["deal"]["properties"]) == set(files._DEAL_KEYS)

@@ -312,7 +312,8 @@ class _Reader:
         )
 
     def show(self, value: object, base_dir: Path | None) -> Show | None:
-        data = self.obj(value, "$", _SHOW_KEYS)
+        # "$schema" lets editors such as VS Code complete and check the file.
+        data = self.obj(value, "$", (*_SHOW_KEYS, "$schema"))
         if data is None:
             return None
         version = self.required(data, "format", "$")
