@@ -104,9 +104,10 @@ class FramePreview(QWidget):
         self._canvas_size = QSize(width, height)
         target = fit_rect(self._canvas_size, self.rect())
         if target.width() < width or target.height() < height:
-            # INTER_AREA averages the pixels away cleanly (text stays readable when shrunk).
+            # Bilinear: 0.5 ms for 720p on this machine against 4 ms for INTER_AREA, and the
+            # preview is shrunk less than 2:1 in a normal layout, where the two look alike.
             small = cv2.resize(
-                frame, (target.width(), target.height()), interpolation=cv2.INTER_AREA
+                frame, (target.width(), target.height()), interpolation=cv2.INTER_LINEAR
             )
         else:
             small = np.ascontiguousarray(frame)

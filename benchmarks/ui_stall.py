@@ -1,0 +1,123 @@
+"""How smooth the control room stays while live with a busy chat (issue 5, point 12).
+
+    .venv/bin/python benchmarks/ui_stall.py [--seconds 30] [--rate 500] [--canvas 1280x720]
+
+The real window (offscreen) on the English sample show: test pattern and test tone at 720p30,
+2500 kbps, live to a local nginx-rtmp started here, the rehearsal audience as a local HTTP feed
+sending ``--rate`` comments a second through the real feed hub and session store. The Qt main
+thread runs a 2 ms heartbeat timer; a stall is how late a beat came. Printed: stall p50 / p99 /
+max, the preview's frame rate, comments shown, pipeline fps and drops. Target: p99 < 16 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--warmup", type=float, default=4.0)
+    parser.add_argument("--rate", type=float, default=500.0, help="comments per second")
+    parser.add_argument("--canvas", default="1280x720")
+    args = parser.parse_args()
+
+    # The user's real config and data stay untouched.
+    scratch = Path(tempfile.mkdtemp(prefix="anchordesk-ui-stall-"))
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_VIDEOS_DIR"):
+        os.environ[name] = str(scratch / name.lower())
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from tests.integration.servers import NginxRtmp
+
+    from anchordesk.secrets import set_secret, stream_key_name
+    from anchordesk.settings import Destination, DeviceSettings, EncoderSettings, Settings
+    from anchordesk.ui.controller import sample_show_path
+    from anchordesk.ui.main_window import MainWindow, run_control_room
+
+    nginx = NginxRtmp(scratch / "nginx")
+    nginx.start()
+    settings = Settings(
+        language="en",
+        record=True,
+        devices=DeviceSettings(camera="test", microphone="test"),
+        encoder=EncoderSettings(canvas=args.canvas, fps=30, video_kbps=2500),
+        destinations=[
+            Destination("local", "Local nginx", "custom", f"rtmp://127.0.0.1:{nginx.port}/live")
+        ],
+    )
+    set_secret(stream_key_name("local"), "bench")
+    beats: list[float] = []
+    results: dict[str, float] = {}
+
+    def ready(window: MainWindow) -> None:
+        controller = window.controller
+        window.resize(1366, 768)
+        controller.go_live("local", True)
+        heart = QTimer(window)
+        heart.setInterval(2)
+        heart.timeout.connect(lambda: beats.append(time.perf_counter()))
+        start: dict[str, float] = {}
+
+        def begin() -> None:
+            beats.clear()
+            start["frames"] = window.program.frames_shown
+            start["comments"] = controller.comment_count()
+            start["at"] = time.perf_counter()
+            heart.start()
+
+        def finish() -> None:
+            heart.stop()
+            elapsed = time.perf_counter() - start["at"]
+            results["preview_fps"] = (window.program.frames_shown - start["frames"]) / elapsed
+            results["comments_per_s"] = (controller.comment_count() - start["comments"]) / elapsed
+            health = controller.health
+            results["pipeline_fps"] = health.fps
+            results["dropped"] = float(sum(health.dropped_by_stage.values()))
+            network = health.network
+            results["network_live"] = 1.0 if network and network.state == "live" else 0.0
+            controller.stop_live()
+            QApplication.closeAllWindows()
+
+        QTimer.singleShot(int(args.warmup * 1000), begin)
+        QTimer.singleShot(int((args.warmup + args.seconds) * 1000), finish)
+
+    try:
+        run_control_room(
+            sample_show_path("en"), settings=settings, language="en", on_ready=ready,
+            controller_options={"audience_rate_per_s": args.rate},
+        )  # fmt: skip
+    finally:
+        nginx.stop()
+    stalls_ms = [max(0.0, (b - a) * 1000 - 2.0) for a, b in zip(beats, beats[1:], strict=False)]
+    print(f"canvas {args.canvas} at 30 fps, live to local nginx-rtmp, {args.rate:.0f} comments/s")
+    print(f"measured {args.seconds:.0f} s after {args.warmup:.0f} s warm-up, {len(beats)} beats")
+    print(f"Qt main thread stall: p50 {percentile(stalls_ms, 0.50):.1f} ms, "
+          f"p99 {percentile(stalls_ms, 0.99):.1f} ms, max {max(stalls_ms, default=0):.1f} ms "
+          f"(target p99 < 16 ms)")  # fmt: skip
+    print(f"preview: {results.get('preview_fps', 0):.1f} fps; comments shown: "
+          f"{results.get('comments_per_s', 0):.0f}/s; pipeline: {results.get('pipeline_fps', 0):.1f}"
+          f" fps, dropped frames {results.get('dropped', 0):.0f}; network live: "
+          f"{'yes' if results.get('network_live') else 'no'}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
