@@ -105,9 +105,13 @@ class Compositor:
         pixels = layer.bgra_premultiplied[
             top - layer.y : bottom - layer.y, left - layer.x : right - layer.x
         ]
-        bgr = np.ascontiguousarray(pixels[:, :, :3])
-        alpha = pixels[:, :, 3]
-        inverse_alpha: npt.NDArray[np.uint8] = np.asarray(cv2.merge([255 - alpha] * 3), np.uint8)
+        # OpenCV's channel shuffles are ~50x faster than numpy's strided copies here (1.5 ms ->
+        # 0.03 ms for a 1920x66 ticker), which matters for layers that change every frame.
+        bgr: npt.NDArray[np.uint8] = np.asarray(cv2.cvtColor(pixels, cv2.COLOR_BGRA2BGR), np.uint8)
+        alpha = np.asarray(cv2.extractChannel(pixels, 3), np.uint8)
+        inverse_alpha: npt.NDArray[np.uint8] = np.asarray(
+            cv2.cvtColor(cv2.bitwise_not(alpha), cv2.COLOR_GRAY2BGR), np.uint8
+        )
         prepared = _PreparedLayer(
             version=layer.version,
             array_id=array_id,
