@@ -84,7 +84,10 @@ def render_ticker(
     strip_image = new_image(period + window, height)
     painter = begin(strip_image)
     try:
-        painter.fillRect(QRectF(0, 0, strip_image.width(), height), qcolor(theme.panel))
+        # An opaque band: the window moves every frame, and an opaque layer is a plain copy in
+        # the compositor instead of a blend.
+        band = (*theme.panel[:3], 255)
+        painter.fillRect(QRectF(0, 0, strip_image.width(), height), qcolor(band))
         painter.setFont(text_font)
         painter.setPen(qcolor(theme.text))
         baseline = (height - metrics.height()) / 2 + metrics.ascent()
