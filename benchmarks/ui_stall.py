@@ -12,6 +12,7 @@ max, the preview's frame rate, comments shown, pipeline fps and drops. Target: p
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import tempfile
@@ -106,7 +107,7 @@ def main() -> int:
         )  # fmt: skip
     finally:
         nginx.stop()
-    stalls_ms = [max(0.0, (b - a) * 1000 - 2.0) for a, b in zip(beats, beats[1:], strict=False)]
+    stalls_ms = [max(0.0, (b - a) * 1000 - 2.0) for a, b in itertools.pairwise(beats)]
     print(f"canvas {args.canvas} at 30 fps, live to local nginx-rtmp, {args.rate:.0f} comments/s")
     print(f"measured {args.seconds:.0f} s after {args.warmup:.0f} s warm-up, {len(beats)} beats")
     p50, p99 = percentile(stalls_ms, 0.50), percentile(stalls_ms, 0.99)
