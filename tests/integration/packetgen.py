@@ -37,12 +37,16 @@ class PacketGenerator:
         sample_rate: int = 48000,
         tone_hz: float = 440.0,
         audio: bool = True,
+        noise: bool = False,
     ) -> None:
         self.width = width
         self.height = height
         self.fps = fps
         self.sample_rate = sample_rate
         self.tone_hz = tone_hz
+        # Noise makes every frame expensive, so the encoder really spends its bitrate (used to
+        # fill socket buffers quickly when a test freezes the server).
+        self._noise = np.random.default_rng(1234) if noise else None
         self._holder = av.open(io.BytesIO(), "w", format="matroska")
         video = self._holder.add_stream("libx264", rate=fps)
         video.width = width
@@ -83,6 +87,8 @@ class PacketGenerator:
         y = np.full((self.height, self.width), 16 + (index * 3) % 200, dtype=np.uint8)
         x = (index * 4) % self.width
         y[:, x : x + 16] = 235
+        if self._noise is not None:
+            y = self._noise.integers(16, 235, size=y.shape, dtype=np.uint8)
         u = np.full((self.height // 2, self.width // 2), 128, dtype=np.uint8)
         v = np.full((self.height // 2, self.width // 2), 90 + index % 60, dtype=np.uint8)
         frame = av.VideoFrame.from_ndarray(

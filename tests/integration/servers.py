@@ -178,6 +178,7 @@ http {{
 
     def stop(self) -> None:
         """Graceful stop (SIGTERM to nginx and its worker)."""
+        self.thaw()
         _stop_process(self.process)
         self.process = None
 
@@ -188,6 +189,15 @@ http {{
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(5)
         self.process = None
+
+    def freeze(self) -> None:
+        """SIGSTOP nginx: connections stay open but nothing is read any more (a hung server)."""
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGCONT)
 
     def restart(self) -> None:
         """Start again on the same port (after stop() or kill())."""

@@ -172,6 +172,40 @@ def test_server_killed_and_restarted_the_stream_resumes_at_a_keyframe(
     assert frames[0][0] >= killed_at_media_s - 2.5
 
 
+def test_server_that_stops_reading_mid_stream_is_detected_and_retried(
+    nginx_rtmp: NginxRtmp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A hung server (SIGSTOP): the connection stays open, nothing is read. FFmpeg keeps writing
+    # into the socket buffers for a while, then blocks for ever; the stall detector must act.
+    generator = PacketGenerator(video_kbps=3000, noise=True)  # fills the buffers quickly
+    output = NetworkOutput(
+        nginx_rtmp.url(KEY), stall_timeout_s=2.0, backoff=Backoff(initial_delay_s=0.5)
+    )
+    output.start(generator.templates)
+    try:
+        with Feeder(output, generator):
+            wait_until(lambda: output.status().state is OutputState.LIVE, 15, what="LIVE")
+            nginx_rtmp.wait_for_recording(min_bytes=100_000)
+            nginx_rtmp.freeze()
+            frozen_s = time.monotonic()
+            stalled = wait_until(
+                lambda: (s := output.status()).state is OutputState.RECONNECTING and s,
+                60,
+                what="the stall detector",
+            )
+            detected_s = time.monotonic() - frozen_s
+            nginx_rtmp.thaw()
+            wait_until(lambda: output.status().state is OutputState.LIVE, 30, what="LIVE again")
+        output.stop(timeout_s=3)
+    finally:
+        nginx_rtmp.thaw()
+        generator.close()
+    with capsys.disabled():
+        print(f"\n[stall] hung server detected {detected_s:.1f} s after it stopped reading")
+    assert stalled.last_error == "stalled: no progress for 2 s"
+    assert output.status().reconnects >= 1
+
+
 def test_black_hole_server_never_freezes_the_program(
     black_hole: BlackHole, packet_generator: PacketGenerator, caplog: pytest.LogCaptureFixture
 ) -> None:

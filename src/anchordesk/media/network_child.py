@@ -54,13 +54,20 @@ def masked(text: str, url: str) -> str:
 
 
 def _die_with_parent() -> None:
-    """Linux: get SIGKILL when the parent dies, even while FFmpeg blocks in a socket call."""
+    """Linux: get SIGKILL when the parent dies, even while FFmpeg blocks in a socket call.
+
+    (The signal follows the parent *thread* that spawned this process: the supervisor thread
+    of the output, which outlives every child it starts.)
+    """
     if not sys.platform.startswith("linux"):
         return
+    parent_pid = os.getppid()
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent_pid:
+        os._exit(1)  # the parent died before prctl took effect
 
 
 class _Reporter:

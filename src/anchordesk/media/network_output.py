@@ -200,6 +200,9 @@ class NetworkOutput:
             self._packet_ready.notify()
 
     def status(self) -> OutputStatus:
+        """State, bytes and bitrate sent, drops, and ``reconnects``: the reconnect attempts
+        started since :meth:`start` (``attempt`` counts the failures since the last stable
+        connection, as shown while RECONNECTING)."""
         now_s = self._clock()
         with self._lock:
             child = self._child
