@@ -837,7 +837,7 @@ class Controller(QObject):
         self.settings.language = code
         app = QApplication.instance()
         if app is not None:
-            i18n.install(app, code)  # type: ignore[arg-type]
+            i18n.install(app, code)
         self.executor.submit(self._save, self.settings)
 
     def open_show(self, path: Path) -> None:

@@ -77,8 +77,9 @@ class OutputSwitch:
         inner = self._inner
         if inner is not None:
             return inner.status()
-        kind = "recording" if self._kind == "recording" else "network"
-        return OutputStatus(name=self._name, kind=kind, state=OutputState.STOPPED)
+        if self._kind == "recording":
+            return OutputStatus(name=self._name, kind="recording", state=OutputState.STOPPED)
+        return OutputStatus(name=self._name, kind="network", state=OutputState.STOPPED)
 
     def reconnect_now(self) -> None:
         inner = self._inner

@@ -517,9 +517,9 @@ class MainWindow(QMainWindow):
         geometry = self.qsettings.value("window/geometry")
         state = self.qsettings.value("window/state")
         if geometry is not None:
-            self.restoreGeometry(geometry)  # type: ignore[arg-type]
+            self.restoreGeometry(geometry)
         if state is not None:
-            self.restoreState(state, LAYOUT_VERSION)  # type: ignore[arg-type]
+            self.restoreState(state, LAYOUT_VERSION)
 
     def save_layout(self) -> None:
         self.qsettings.setValue("window/geometry", self.saveGeometry())

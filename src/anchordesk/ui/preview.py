@@ -106,7 +106,7 @@ class FramePreview(QWidget):
         if target.width() < width or target.height() < height:
             # Bilinear: 0.5 ms for 720p on this machine against 4 ms for INTER_AREA, and the
             # preview is shrunk less than 2:1 in a normal layout, where the two look alike.
-            small = cv2.resize(
+            small: Frame = cv2.resize(  # type: ignore[assignment]
                 frame, (target.width(), target.height()), interpolation=cv2.INTER_LINEAR
             )
         else:

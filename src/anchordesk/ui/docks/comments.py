@@ -135,10 +135,15 @@ class CommentFilter(QSortFilterProxyModel):
         self.needle = ""
 
     def set_filters(self, needle: str, questions_only: bool, flagged_only: bool) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt 6.9+: the old invalidateFilter is deprecated
+            self.beginFilterChange()
         self.needle = needle.casefold()
         self.questions_only = questions_only
         self.flagged_only = flagged_only
-        self.invalidateFilter()
+        if hasattr(self, "endFilterChange"):
+            self.endFilterChange()
+        else:
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
         model = self.sourceModel()

@@ -1,0 +1,148 @@
+"""The docks, the teleprompter and the rehearsal report on values built by hand, plus studio
+mode and the rehearsal report on the running control room."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from anchordesk.media.packets import OutputState
+from anchordesk.media.sources.tone import ToneSource
+from anchordesk.ui.docks.comments import CommentPanel
+from anchordesk.ui.docks.health import HealthPanel
+from anchordesk.ui.engine_parts import AudioControl, OutputSwitch
+from anchordesk.ui.rehearsal import SegmentClock, segment_timings
+from anchordesk.ui.state import CommentRow, HealthState, OutputRow, SegmentRow, ShowState
+from anchordesk.ui.teleprompter import TeleprompterWindow
+
+
+def test_segment_timings_add_revisits_and_compare_with_plan() -> None:
+    clock = SegmentClock()
+    clock.enter(0, 100.0)
+    clock.enter(1, 160.0)
+    clock.enter(0, 200.0)  # back to the opening for 10 s
+    clock.enter(2, 210.0)
+    clock.end(400.0)
+    timings = segment_timings(
+        [("Opening", 60.0), ("Serum", 120.0), ("Cream", 120.0)],
+        clock.changes(),
+        clock.ended_at_s(0.0),
+    )
+    assert [t.actual_s for t in timings] == [70.0, 40.0, 190.0]
+    assert [round(t.difference_s) for t in timings] == [10, -80, 70]
+
+
+def test_comments_filter_questions_flagged_and_search(qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = CommentPanel(capacity=3)
+    qtbot.addWidget(panel)
+    rows = [
+        CommentRow("a:1", "Ann", "hello", 0.0),
+        CommentRow("a:2", "Bob", "how much?", 0.0, is_question=True),
+        CommentRow("a:3", "Cat", "the best ever", 0.0, flagged=True, hits=("best",)),
+        CommentRow("a:4", "Dan", "Love it", 0.0),
+    ]
+    panel.add_comments(rows)
+    assert panel.model.rowCount() == 3  # capped: the oldest went
+    panel.questions_only.setChecked(True)
+    assert panel.proxy.rowCount() == 1
+    panel.questions_only.setChecked(False)
+    panel.flagged_only.setChecked(True)
+    assert panel.proxy.rowCount() == 1
+    assert panel.proxy.index(0, 2).data(Qt.ItemDataRole.ToolTipRole) == "best"
+    panel.flagged_only.setChecked(False)
+    panel.search.setText("love")
+    assert panel.proxy.rowCount() == 1
+    panel.search.clear()
+    panel.view.selectRow(0)
+    with qtbot.waitSignal(panel.hide_requested) as hidden:
+        panel.hide_button.click()
+    assert hidden.args == ["a:2"]
+    assert panel.model.rowCount() == 2
+
+
+def test_health_shows_reconnect_attempt_and_next_try(qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = HealthPanel()
+    qtbot.addWidget(panel)
+    reconnecting = OutputRow("rtmp://x/live/****", "network", "reconnecting", 3, 4.2)
+    panel.update_health(
+        HealthState(
+            running=True,
+            fps=30,
+            outputs=(reconnecting,),
+            recording_bytes=5 * 2**20,
+            dropped_by_stage={"network": 7},
+        )  # fmt: skip
+    )
+    assert "3" in panel.state_label.text() and "4 s" in panel.state_label.text()
+    assert panel.reconnect.isEnabled()
+    assert panel.values["recording"].text() == "5.0 MB"
+    assert "network 7" in panel.values["dropped"].text()
+    with qtbot.waitSignal(panel.reconnect_requested):
+        panel.reconnect.click()
+
+
+def test_audio_control_mutes_gains_and_meters() -> None:
+    control = AudioControl(ToneSource(48000))
+    control.start()
+    control.read(1024)
+    loud = control.take_peak_dbfs()
+    assert loud is not None and -30 < loud <= 0
+    control.set_gain_db(-20)
+    control.read(1024)
+    quieter = control.take_peak_dbfs()
+    assert quieter is not None and abs((loud - quieter) - 20) < 0.5
+    control.muted = True
+    assert not np.any(control.read(1024))
+    assert control.take_peak_dbfs() is None
+
+
+def test_output_switch_is_stopped_until_attached() -> None:
+    switch = OutputSwitch("network", "network")
+    assert switch.status().state == OutputState.STOPPED
+    assert switch.status().kind == "network"
+
+
+def test_teleprompter_shows_script_remaining_time_and_next(qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = TeleprompterWindow()
+    qtbot.addWidget(window)
+    segments = (
+        SegmentRow(0, "Opening", 60, 75, None, "Hello and welcome", None, is_current=True),
+        SegmentRow(1, "Serum", 120, 0, "SERUM", "The serum", None),
+    )
+    window.update_state(ShowState(title="T", segments=segments, current_index=0))
+    assert window.view.script == "Hello and welcome"
+    assert window.remaining.text() == "-0:15"  # over-run shows below zero, in red
+    assert "Serum" in window.next_title.text()
+    window.show()
+    window.mirror.setChecked(True)
+    assert window.view.mirrored
+    QTest.keyClick(window, Qt.Key.Key_Up)
+    assert window.speed.value() == 50
+
+
+def test_studio_mode_stages_then_takes(qtbot, control_room) -> None:  # type: ignore[no-untyped-def]
+    window = control_room
+    window.studio_action.setChecked(True)
+    assert window.staged.isVisible()
+    qtbot.mouseClick(window.products.card("MASK"), Qt.MouseButton.LeftButton)
+    assert window.controller.staged_sku == "MASK"
+    assert window.controller.show_state.on_screen_sku is None  # not on air yet
+    qtbot.waitUntil(lambda: window.staged.current_image() is not None, timeout=5000)
+    QTest.keyClick(window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert window.controller.show_state.on_screen_sku == "MASK"
+
+
+def test_rehearsal_report_compares_actual_with_plan(qtbot, control_room) -> None:  # type: ignore[no-untyped-def]
+    window = control_room
+    window.controller.next_segment()
+    with qtbot.waitSignal(window.controller.rehearsal_finished) as finished:
+        window.end_rehearsal_action.trigger()
+    report = finished.args[0]
+    assert [t.title for t in report.timings] == ["Opening", "Serum", "Cream"]
+    assert report.timings[0].actual_s > 0 and report.timings[2].actual_s == 0
+    assert report.timings[0].planned_s == 60
+    assert any(str(path).endswith(".html") for path in report.files)
+    assert Decimal(0) == window.controller.sales.gmv
