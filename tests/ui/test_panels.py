@@ -74,7 +74,7 @@ def test_health_shows_reconnect_attempt_and_next_try(qtbot) -> None:  # type: ig
             outputs=(reconnecting,),
             recording_bytes=5 * 2**20,
             dropped_by_stage={"network": 7},
-        )  # fmt: skip
+        )
     )
     assert "3" in panel.state_label.text() and "4 s" in panel.state_label.text()
     assert panel.reconnect.isEnabled()
