@@ -104,6 +104,8 @@ class FeedHub:
         self._on_comments = on_comments
         self._on_orders = on_orders
         self._flag_terms = flag_terms
+        if flag_terms is not None:
+            flag_terms("")  # build the matcher now, not on the loop with the first comment
         self._show = show
         self._timeout_s = timeout_s
         self._backoff = backoff
@@ -184,9 +186,11 @@ class FeedHub:
             self._writer.call(lambda store: store.cursors())
         )
         limits = httpx.Limits(max_connections=len(self._adapters) * 2 + 2)
-        async with httpx.AsyncClient(
-            timeout=self._timeout_s, limits=limits, follow_redirects=False
-        ) as client:
+        # Building a client loads the CA bundle into an SSL context (tens of ms): not on the loop.
+        client = await asyncio.to_thread(
+            httpx.AsyncClient, timeout=self._timeout_s, limits=limits, follow_redirects=False
+        )
+        async with client:
             self.pollers = [
                 Poller(
                     adapter,
