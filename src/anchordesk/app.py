@@ -415,10 +415,10 @@ async def _run_until_stopped(session: LiveSession, feeds: LiveFeeds | None = Non
             await feeds_task
 
 
-def run_live(options: LiveOptions) -> int:
+def run_live(options: LiveOptions, extra_overlays: Sequence[OverlaySource] = ()) -> int:
     for url in options.destinations:
         log.info("destination: %s", mask_url(url))
-    session = LiveSession.from_options(options)
+    session = LiveSession.from_options(options, extra_overlays)
     from anchordesk.feed_commands import LiveFeeds
 
     feeds = LiveFeeds.from_options(options, session.show_runtime)

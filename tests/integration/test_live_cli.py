@@ -41,8 +41,7 @@ STREAM_KEY = "live_8d7f3c2a9b_SECRET"
 FPS = 30
 
 
-def anchordesk(*args: str, env: dict[str, str] | None = None) -> list[str]:
-    del env
+def anchordesk(*args: str) -> list[str]:
     return [sys.executable, "-m", "anchordesk", *args]
 
 

@@ -35,8 +35,12 @@ class TextBanner:
     ``set_text`` may be called from any thread; the pipeline thread renders on its next frame.
     """
 
-    def __init__(self, text: str, *, name: str = "banner", z: int = 100) -> None:
+    def __init__(
+        self, text: str, *, name: str = "banner", z: int = 100, vertical_position: float = 0.0
+    ) -> None:
+        """``vertical_position``: 0.0 at the top of the picture, 1.0 at the bottom."""
         self._text = plain(text)
+        self._vertical_position = min(max(vertical_position, 0.0), 1.0)
         self._name = name
         self._z = z
         self._lock = threading.Lock()
@@ -86,4 +90,5 @@ class TextBanner:
             )
         finally:
             painter.end()
-        return to_layer(image, self._name, margin, margin, self._z)
+        y = margin + round(self._vertical_position * (canvas_height - height - 2 * margin))
+        return to_layer(image, self._name, margin, y, self._z)

@@ -259,10 +259,10 @@ class MicrophoneSource:
         if available > ring.capacity:
             ring.read_position = ring.written - self._target_backlog
             self._resyncs += 1
-        elif excess > self._target_backlog:
+        elif excess > 0:
             # The device runs fast against the media clock: drop a little, at most 1/64 of a read,
             # which is inaudible, instead of letting latency grow.
-            ring.read_position += min(excess - self._target_backlog, max(1, sample_count // 64))
+            ring.read_position += min(excess, max(1, sample_count // 64))
         available = ring.available()
         count = min(available, sample_count)
         if count:
