@@ -15,6 +15,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,8 +26,8 @@ from anchordesk.feeds.hub import FeedHub, FeedSetupError, describe_feed
 from anchordesk.options import FeedSpec, LiveOptions, parse_feed
 from anchordesk.show.feed_items import Comment, Order
 from anchordesk.show.model import Show
-from anchordesk.store import StoreError, StoreWriter, default_session_path
-from anchordesk.store.report import build_report, report_text
+from anchordesk.store import ShowEventRecord, StoreError, StoreWriter, default_session_path
+from anchordesk.store.report import ORDER_APPLIED, build_report, report_text
 from anchordesk.store.report_html import report_html
 
 if TYPE_CHECKING:
@@ -263,11 +264,16 @@ class LiveFeeds:
     def _apply_orders(self, orders: Sequence[Order]) -> None:
         if self.runtime is None:
             return
+        records = []
         for order in orders:
+            deals: dict[str, str | None] = {}
+            accepted: dict[str, int] = {}
             for line in order.lines:
                 if line.quantity <= 0:
                     continue
                 outcome = self.runtime.apply_order(line.sku, line.quantity)
+                deals[line.sku] = outcome.deal_id
+                accepted[line.sku] = accepted.get(line.sku, 0) + outcome.accepted_units
                 if not outcome.known_sku:
                     log.warning(
                         "order %s: SKU %r is not in the show (kept in the session)",
@@ -281,6 +287,22 @@ class LiveFeeds:
                         line.sku,
                         line.quantity - outcome.accepted_units,
                     )
+            records.append(
+                ShowEventRecord(
+                    id=f"applied:{order.source}:{order.id}",
+                    kind=ORDER_APPLIED,
+                    at=time.time(),
+                    data={
+                        "source": order.source,
+                        "order_id": order.id,
+                        "deals": deals,
+                        "accepted": accepted,
+                    },
+                )
+            )
+        if records:
+            # Which deal each line went to, as the show decided it: the report's deal figures.
+            self.writer.submit_show_events(records)
 
     async def run(self, stop: asyncio.Event) -> None:
         self.stop_event = stop

@@ -9,9 +9,10 @@ were received, and it only adds up. The live show's stock is moved by the show c
 Definitions (what the report shows and what its tests check):
 - GMV is the sum of the orders' ``total_price`` as the platform charged it, per currency;
 - a product's GMV is the sum of its lines' ``unit_price × quantity``;
-- an order belongs to the segment that was running when it was received, and an order line to
-  the deal that was live for its SKU at that time (deal windows include their end instant, so
-  the order that sold a deal out counts in it);
+- an order belongs to the segment that was running when it was received; an order line belongs
+  to the deal the live show sold it in (recorded as an ``order_applied`` event), or, for orders
+  the show never saw, to the deal that was live for its SKU at that time (deal windows include
+  their end instant, so the order that sold a deal out counts in it);
 - a line whose SKU is not in the show is kept under ``unknown_skus``, never dropped.
 """
 
@@ -79,6 +80,7 @@ class Ledger:
         self.segments: list[SegmentSales] = []
         self.deals: list[DealSales] = []
         self._live_deals: dict[str, DealSales] = {}  # sku -> live deal
+        self._deals_by_id: dict[str, DealSales] = {}
         self.gmv_by_currency: dict[str, Decimal] = {}
         self.orders = 0
         self.units = 0
@@ -104,6 +106,7 @@ class Ledger:
             previous.end_reason = previous.end_reason or "stopped"
         deal = DealSales(deal_id, sku, price, at)
         self.deals.append(deal)
+        self._deals_by_id[deal_id] = deal
         self._live_deals[sku] = deal
 
     def deal_ended(self, deal_id: str, reason: str, at: float) -> None:
@@ -131,7 +134,12 @@ class Ledger:
 
     # -- orders ----------------------------------------------------------------------------
 
-    def add_order(self, order: Order, at: float) -> None:
+    def add_order(
+        self, order: Order, at: float, deal_by_sku: Mapping[str, str | None] | None = None
+    ) -> None:
+        """Count ``order`` received at ``at``. ``deal_by_sku`` is what the live show decided
+        for each line (the deal it was sold in, or None); without it the deal live for the SKU
+        at ``at`` is assumed."""
         self.orders += 1
         self.timeline.append(TimedOrder(order, at))
         currency = order.currency or self.currency
@@ -157,7 +165,11 @@ class Ledger:
             product.gmv += line.amount
             if segment is not None:
                 segment.units += line.quantity
-            deal = self._live_deals.get(line.sku)
+            if deal_by_sku is not None and line.sku in deal_by_sku:
+                deal_id = deal_by_sku[line.sku]
+                deal = self._deals_by_id.get(deal_id) if deal_id else None
+            else:
+                deal = self._live_deals.get(line.sku)
             if deal is not None:
                 deal.units += line.quantity
                 deal.gmv += line.amount
@@ -187,12 +199,15 @@ def replay(
     currency: str,
     events: Iterable[tuple[float, str, Mapping[str, Any]]],
     orders: Iterable[TimedOrder],
+    applied: Mapping[tuple[str, str], Mapping[str, str | None]] | None = None,
 ) -> Ledger:
     """Build a ledger from stored events and orders, merged in time order.
 
     On a tie, starts come before orders and ends after them: an order received the instant a
     deal started counts in the deal, and so does the order that sold it out (the sold-out event
-    is recorded right after it)."""
+    is recorded right after it). ``applied`` holds, by (source, order id), the deal each line
+    was sold in as the live show decided it (``order_applied`` events): exact even when one page
+    held the order that sold a deal out and orders after it."""
     ledger = Ledger(products, currency)
     merged: list[tuple[float, int, int, object]] = []
     for position, (at, kind, data) in enumerate(events):
@@ -204,7 +219,8 @@ def replay(
     for at, rank, _, payload in merged:
         if rank == 1:
             assert isinstance(payload, TimedOrder)
-            ledger.add_order(payload.order, at)
+            key = (payload.order.source, payload.order.id)
+            ledger.add_order(payload.order, at, applied.get(key) if applied else None)
         else:
             kind, data = payload  # type: ignore[misc]
             ledger.apply_event(kind, data, at)

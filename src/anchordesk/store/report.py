@@ -18,6 +18,10 @@ from anchordesk.show.ledger import Ledger, TimedOrder, replay, show_from_snapsho
 from anchordesk.show.model import Show
 from anchordesk.store.session import SessionStore
 
+# A show event the feeds record once the live show took an order: which deal each line was sold
+# in. ``data``: {"source", "order_id", "deals": {sku: deal_id or null}, "accepted": {sku: n}}.
+ORDER_APPLIED = "order_applied"
+
 
 @dataclass
 class SessionReport:
@@ -136,11 +140,17 @@ def build_report(path: Path) -> SessionReport:
         if show
         else (order_currencies.most_common(1)[0][0] if order_currencies else "")
     )
+    applied: dict[tuple[str, str], dict[str, str | None]] = {}
+    for event in events:
+        if event.kind == ORDER_APPLIED:
+            key = (str(event.data.get("source")), str(event.data.get("order_id")))
+            applied[key] = {str(sku): deal for sku, deal in event.data.get("deals", {}).items()}
     ledger = replay(
         show.products if show else (),
         currency,
-        [(event.at, event.kind, event.data) for event in events],
+        [(event.at, event.kind, event.data) for event in events if event.kind != ORDER_APPLIED],
         [TimedOrder(stored.order, stored.received_at) for stored in orders],
+        applied,
     )
     times = (
         [c.received_at for c in comments] + [o.received_at for o in orders] + [e.at for e in events]
