@@ -117,10 +117,20 @@ class FeedHub:
         self._audience_seed = audience_seed
         self._audience_rate = audience_rate_per_s
         self.pollers: list[Poller] = []
-        created_at_min = shopify_created_at_min or datetime.now(UTC)
-        self._adapters: list[FeedAdapter] = []
+        # Orders of the shop from before this session are not the show's. The session's own
+        # start (not this run's) so that a restart never filters out orders placed while the
+        # program was down.
+        created_at_min = shopify_created_at_min or self._session_started_at()
+        self.adapters: list[FeedAdapter] = []
         for feed, source in zip(feeds, source_names([f.kind for f in feeds]), strict=True):
-            self._adapters.append(self._adapter(feed, source, token_lookup, created_at_min))
+            self.adapters.append(self._adapter(feed, source, token_lookup, created_at_min))
+
+    def _session_started_at(self) -> datetime:
+        created = self._writer.call(lambda store: store.meta("created_at")).result(10)
+        try:
+            return datetime.fromtimestamp(float(created), UTC) if created else datetime.now(UTC)
+        except (ValueError, OverflowError):
+            return datetime.now(UTC)
 
     def _adapter(
         self,
@@ -185,7 +195,7 @@ class FeedHub:
         cursors: dict[str, str] = await asyncio.wrap_future(
             self._writer.call(lambda store: store.cursors())
         )
-        limits = httpx.Limits(max_connections=len(self._adapters) * 2 + 2)
+        limits = httpx.Limits(max_connections=len(self.adapters) * 2 + 2)
         # Building a client loads the CA bundle into an SSL context (tens of ms): not on the loop.
         client = await asyncio.to_thread(
             httpx.AsyncClient, timeout=self._timeout_s, limits=limits, follow_redirects=False
@@ -200,7 +210,7 @@ class FeedHub:
                     timeout_s=self._timeout_s,
                     backoff=self._backoff,
                 )
-                for adapter in self._adapters
+                for adapter in self.adapters
             ]
             for poller in self.pollers:
                 if poller.cursor:
