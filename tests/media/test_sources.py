@@ -3,6 +3,7 @@ still image, the slate of a lost camera, and the microphone's drift handling."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import time
@@ -118,13 +119,19 @@ def test_a_missing_video_file_is_a_user_error() -> None:
         CameraSource("/nonexistent/clip.mp4")
 
 
-def test_an_unreachable_stream_shows_the_slate_and_retries() -> None:
+def test_an_unreachable_stream_shows_the_slate_and_retries(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="anchordesk.media.sources.camera")
     camera = CameraSource(
-        "rtmp://127.0.0.1:1/live/cam", width=320, height=180, retry_interval_s=0.05
+        "rtmp://127.0.0.1:1/live/cam", width=320, height=180, retry_interval_s=0.02
     )
     camera.start()
     try:
         assert wait_for(lambda: camera.status().state is SourceState.LOST)
+        assert wait_for(lambda: camera.open_attempts >= 5)
+        # Said once, not once per retry or per frame.
+        assert len([r for r in caplog.records if "cannot be opened" in r.getMessage()]) == 1
         slate = camera.frame(0.0).bgr
         assert slate.shape == (180, 320, 3)
         # The slate says so in text: not a black frame.
@@ -214,3 +221,20 @@ def test_a_lost_microphone_reads_silence() -> None:
     microphone._callback(np.ones((2048, 2), np.float32), 2048, None, None)
     microphone._state = SourceState.LOST
     assert not microphone.read(1024).any()
+
+
+def test_a_lost_camera_comes_back_by_itself(video_file: Path, tmp_path: Path) -> None:
+    # A stream URL (not a looped file): absent at first, then its end is a loss like an unplug.
+    target = tmp_path / "later.mp4"
+    camera = CameraSource(f"file://{target}", width=320, height=240, retry_interval_s=0.05)
+    camera.start()
+    try:
+        assert wait_for(lambda: camera.status().state is SourceState.LOST)
+        assert camera.frame(0.0).bgr.shape == (240, 320, 3)  # the slate, at the canvas size
+        shutil.copy(video_file, target)
+        assert wait_for(lambda: camera.status().state is SourceState.ACTIVE)
+        # The 0.5 s clip ends: lost once (counted), reopened, and active again.
+        assert wait_for(lambda: camera.status().lost_count >= 1)
+        assert wait_for(lambda: camera.status().state is SourceState.ACTIVE)
+    finally:
+        camera.stop()

@@ -91,6 +91,7 @@ class CameraSource:
             1,
         )
         self._last_ref: VideoFrameRef | None = None
+        self.open_attempts = 0
 
     @property
     def name(self) -> str:
@@ -149,10 +150,17 @@ class CameraSource:
     # --- grab thread -------------------------------------------------------------------------
 
     def _open(self) -> cv2.VideoCapture | None:
+        self.open_attempts += 1
         if self._is_device:
             capture = cv2.VideoCapture(int(self._spec), camera_backend())
         else:
-            capture = cv2.VideoCapture(str(self._spec), cv2.CAP_FFMPEG)
+            # Bounded waits: a stream URL whose server is gone must not hold the grab thread for
+            # OpenCV's default 30 s before the slate shows and the retries begin.
+            capture = cv2.VideoCapture(
+                str(self._spec),
+                cv2.CAP_FFMPEG,
+                [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 5000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 3000],
+            )
         if not capture.isOpened():
             capture.release()
             return None
