@@ -32,7 +32,7 @@ def load_image_bgr(path: Path) -> npt.NDArray[np.uint8]:
 def render_slate(width: int, height: int, title: str, subtitle: str) -> npt.NDArray[np.uint8]:
     """A dark card with two lines of centred text (ASCII: drawn with OpenCV's own font)."""
     picture = np.full((height, width, 3), (48, 32, 24), np.uint8)
-    scale = height / 720
+    scale = min(width, height) / 720  # vertical canvases: fit the narrow side
     for text, font_scale, y in ((title, 1.6 * scale, 0.47), (subtitle, 0.9 * scale, 0.58)):
         thickness = max(1, round(2 * scale))
         (text_width, _), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)

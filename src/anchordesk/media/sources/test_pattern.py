@@ -59,7 +59,7 @@ class TestPatternSource:
         self._picture = self._base.copy()
         self._source_id = next(_source_ids)
         self._sequence = 0
-        scale = height / 720
+        scale = min(width, height) / 720  # vertical canvases: fit the narrow side
         self._font_scale = 1.1 * scale
         self._thickness = max(1, round(2 * scale))
         self._bar_width = max(4, width // 64)
