@@ -35,6 +35,17 @@ class MemoryKeyring(KeyringBackend):
         self.passwords.pop((service, username), None)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_qapplication_for_the_session(qapp: object) -> object:
+    """Create the QApplication (widgets) before any test runs.
+
+    Overlay code makes a bare QGuiApplication when none exists (it must not import QtWidgets);
+    if that happened first, a later widget test would abort the whole run ("Cannot create a
+    QWidget without QApplication"). One QApplication serves both.
+    """
+    return qapp
+
+
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
