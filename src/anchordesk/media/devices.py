@@ -67,8 +67,10 @@ def list_cameras(probe_limit: int = 6) -> list[CameraInfo]:
 
 def list_microphones() -> list[MicrophoneInfo]:
     """Input devices through PortAudio; empty when PortAudio itself is missing or finds none."""
+    from anchordesk.media.portaudio import import_sounddevice
+
     try:
-        import sounddevice
+        sounddevice = import_sounddevice()
     except OSError as error:  # libportaudio2 not installed
         log.warning("no audio devices: PortAudio is not available (%s)", error)
         return []

@@ -144,7 +144,9 @@ class MicrophoneSource:
             self._state = SourceState.STOPPED
 
     def _open_stream(self) -> bool:
-        import sounddevice
+        from anchordesk.media.portaudio import import_sounddevice
+
+        sounddevice = import_sounddevice()
 
         try:
             info = sounddevice.query_devices(self._device, "input")
