@@ -34,4 +34,5 @@ def import_sounddevice() -> ModuleType:
             os.dup2(saved_fd, 2)
             os.close(saved_fd)
             os.close(devnull)
-        return sounddevice
+        module: ModuleType = sounddevice
+        return module
