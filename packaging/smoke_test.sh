@@ -27,8 +27,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # Keep the user's own settings and keyring out of it.
 export XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" XDG_CACHE_HOME="$work/cache"
+export XDG_VIDEOS_DIR="$work/videos" HOME="$work/home"
 export XDG_RUNTIME_DIR="$work/runtime" QT_QPA_PLATFORM=offscreen
-mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+mkdir -p "$XDG_RUNTIME_DIR" "$HOME" && chmod 700 "$XDG_RUNTIME_DIR"
 
 version=$("$APP" --version) || fail "--version exited with $?"
 echo "built: $version"
