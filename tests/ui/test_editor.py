@@ -202,3 +202,15 @@ def test_an_invalid_json_file_is_refused_with_its_line(
     editor = make_editor()
     assert not editor.open_show(broken)
     assert shown and "line 2" in shown[0]
+
+
+def test_open_editor_opens_a_window_on_the_show(qtbot: QtBot, sample_show: Path) -> None:
+    from anchordesk.ui.editor import open_editor
+
+    editor = open_editor(sample_show)
+    try:
+        assert editor.isVisible() and editor.path == sample_show
+        assert editor.products_table.rowCount() > 0
+    finally:
+        editor.discard_changes()
+        editor.close()

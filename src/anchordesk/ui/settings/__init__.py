@@ -1,6 +1,25 @@
 """The settings dialog and its parts."""
 
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QWidget
+
+from anchordesk.settings import load_settings
 from anchordesk.ui.settings.dialog import SettingsDialog
 from anchordesk.ui.settings.secret_field import SecretLineEdit
 
-__all__ = ["SecretLineEdit", "SettingsDialog"]
+
+def open_settings(parent: QWidget | None = None) -> bool:
+    """Show the settings dialog on the saved settings; True when the user saved changes.
+
+    The dialog writes the settings file and the keyring itself; the caller reloads what it
+    needs (``anchordesk.settings.load_settings()``).
+    """
+    dialog = SettingsDialog(load_settings(), parent)
+    try:
+        return dialog.exec() == QDialog.DialogCode.Accepted
+    finally:
+        dialog.deleteLater()
+
+
+__all__ = ["SecretLineEdit", "SettingsDialog", "open_settings"]
