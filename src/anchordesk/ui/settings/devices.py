@@ -51,8 +51,9 @@ def list_cameras() -> list[DeviceChoice]:
 def list_microphones() -> list[DeviceChoice]:
     """Input devices as PortAudio sees them. Slow on first call (PortAudio init): use a thread."""
     try:
-        import sounddevice
+        from anchordesk.media.portaudio import import_sounddevice
 
+        sounddevice = import_sounddevice()
         devices: Any = sounddevice.query_devices()
     except Exception as error:  # PortAudio missing or broken: the dialog still opens
         log.info("no microphone list: %s", error)
@@ -166,8 +167,9 @@ class MicrophoneLevel:
         if self.spec in ("none", "test"):
             return False
         try:
-            import sounddevice
+            from anchordesk.media.portaudio import import_sounddevice
 
+            sounddevice = import_sounddevice()
             device: int | str | None = None
             if self.spec.isdigit():
                 device = int(self.spec)
