@@ -470,19 +470,26 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction(self.tr("No recent shows")).setEnabled(False)
 
     def edit_show(self) -> None:
-        try:
-            from anchordesk.ui.editor import open_editor  # type: ignore[attr-defined]
-        except ImportError:
-            self.statusBar().showMessage(self.tr("The show editor is not available."), 6000)
-            return
-        open_editor(self.controller.show_path, self)
+        from anchordesk.ui.editor import open_editor
+
+        editor = open_editor(self.controller.show_path, self, settings=self.controller.settings)
+        editor.show_saved.connect(self._show_saved)
+
+    def _show_saved(self, path: Path) -> None:
+        # A rehearsal picks up the edited show at once; a live show is never swapped under the
+        # operator's hands (the stream would jump), the edit applies to the next run.
+        if self.controller.is_live:
+            self.statusBar().showMessage(
+                self.tr("Show saved. It will be used the next time the show is opened."), 8000
+            )
+        elif self.controller.show_path is not None and Path(path) == Path(
+            self.controller.show_path
+        ):
+            self.controller.open_show(Path(path))
 
     def open_settings(self) -> None:
-        try:
-            from anchordesk.ui.settings import open_settings  # type: ignore[attr-defined]
-        except ImportError:
-            self.statusBar().showMessage(self.tr("Settings are not available."), 6000)
-            return
+        from anchordesk.ui.settings import open_settings
+
         if open_settings(self):
             self.controller.reload_settings()
 

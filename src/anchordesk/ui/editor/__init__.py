@@ -7,16 +7,22 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from anchordesk.settings import load_settings
+from anchordesk.settings import Settings, load_settings
 from anchordesk.ui.editor.editor import ShowEditor
 
 
-def open_editor(show_path: Path | None = None, parent: QWidget | None = None) -> ShowEditor:
+def open_editor(
+    show_path: Path | None = None,
+    parent: QWidget | None = None,
+    settings: Settings | None = None,
+) -> ShowEditor:
     """Open the show editor as its own window (on ``show_path`` when given) and return it.
 
-    Connect ``editor.show_saved`` to reload the show in the control room after a save.
+    Pass the window's own ``settings`` so both edit one recent-shows list (two copies would
+    overwrite each other on save). Connect ``editor.show_saved`` to reload the show in the
+    control room after a save.
     """
-    editor = ShowEditor(load_settings(), parent)
+    editor = ShowEditor(settings if settings is not None else load_settings(), parent)
     editor.setWindowFlag(Qt.WindowType.Window, True)
     editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     if show_path is not None:
