@@ -55,3 +55,24 @@ def test_help_lists_every_command() -> None:
     assert result.returncode == 0
     for command in ("gui", "live", "devices", "show", "report", "audience"):
         assert command in result.stdout
+
+
+def test_window_without_a_display_says_so_in_one_line() -> None:
+    import os
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "anchordesk"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 1
+    assert "no display" in result.stderr and "anchordesk live" in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1

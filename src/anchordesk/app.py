@@ -443,21 +443,25 @@ def run_devices() -> int:
     return 0
 
 
+def _has_display() -> bool:
+    """Whether Qt can open a window here. Without one Qt aborts the process with a page of
+    plugin messages; a user deserves one line that says what to do instead."""
+    import os
+
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True  # the user chose a platform (offscreen, vnc, wayland...) on purpose
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run_gui(show_path: Path | None = None) -> int:
-    try:
-        from anchordesk.ui.main_window import run_window
-    except ImportError as error:
-        if error.name not in ("anchordesk.ui.main_window", "anchordesk.ui"):
-            raise
-    else:
-        result: int = run_window(show_path)
-        return result
-    options = LiveOptions(camera="test", microphone="test")
-    path = default_recording_path()
-    options.record_path = path
-    print(
-        "The control room window is not part of this build yet: running a headless rehearsal "
-        f"(test pattern and test tone) into {path}. Press Ctrl-C to stop.",
-        file=sys.stderr,
-    )
-    return run_live(options)
+    if not _has_display():
+        raise FatalError(
+            "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): run it "
+            "in a desktop session, or use `anchordesk live` for a headless run"
+        )
+    from anchordesk.ui.main_window import run_window
+
+    result: int = run_window(show_path)
+    return result
