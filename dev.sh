@@ -7,10 +7,11 @@ cd "$(dirname "$0")"
 VENV=${ANCHORDESK_VENV:-.venv}
 
 # Debian package names, by purpose. Runtime: PortAudio for sounddevice, the libraries Qt's xcb
-# platform plugin loads (Qt names only the first missing one), and a CJK font for the overlays.
+# platform plugin loads (Qt names only the first missing one), a CJK font for the overlays and
+# an emoji font (viewers write 🔥 and ❤ in comments; without it they show as empty boxes).
 RUNTIME_PACKAGES=(python3 python3-venv libportaudio2 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
   libxkbcommon-x11-0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
-  libxcb-shape0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-noto-cjk)
+  libxcb-shape0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-noto-cjk fonts-noto-color-emoji)
 # Tests start real parts: an RTMP server, ffprobe, a PulseAudio null sink, a TLS terminator, Xvfb.
 TEST_PACKAGES=(nginx-light libnginx-mod-rtmp ffmpeg pulseaudio libasound2-plugins stunnel4 xvfb
   xauth)
