@@ -236,19 +236,17 @@ def report_text(report: SessionReport) -> str:
         lines.append("  Deals")
         for deal in ledger.deals:
             lines.append(
-                f"    {deal.deal_id:<12} {deal.sku:<14} at {deal.price}  {deal.units:>6} units  "
+                f"    {deal.deal_id:<12} {deal.sku:<14} "
+                f"at {format_money(deal.price, report.currency):>10}  {deal.units:>6} units  "
                 f"{format_money(deal.gmv, report.currency):>16}  {deal.end_reason or 'live'}"
             )
     if report.comments_per_minute:
         lines.append("")
-        lines.append("  Per minute (comments / orders)")
-        lines.append(
-            "    "
-            + " ".join(
-                f"{c}/{o}"
-                for c, o in zip(report.comments_per_minute, report.orders_per_minute, strict=True)
-            )
-        )
+        lines.append("  Per minute     comments   orders")
+        for minute, (comments, orders) in enumerate(
+            zip(report.comments_per_minute, report.orders_per_minute, strict=True), start=1
+        ):
+            lines.append(f"    {minute:>4}       {comments:>8} {orders:>8}")
     if ledger.unknown_skus:
         lines.append("")
         lines.append(
