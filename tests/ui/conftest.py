@@ -1,8 +1,13 @@
 """A control room on a small real pipeline: test pattern, silence, 320x180 at 15 fps.
 
 The engine is real (compositor, encoder, show runtime, overlays); only the camera is the test
-pattern. Feeds are left out (no asyncio loop here): tests hand comments and orders to the
-controller as the feed hub would.
+pattern. Feeds are left out of ``control_room`` (no asyncio loop there): tests hand comments and
+orders to the controller as the feed hub would; ``tests/ui/test_feed_path.py`` runs the real
+feed path on a qasync loop.
+
+The real servers (nginx-rtmp, a black hole, ffprobe) come from ``tests/integration/servers.py``;
+the fixtures here are the same as ``tests/integration/conftest.py``'s, for the UI's own
+end-to-end tests.
 """
 
 from __future__ import annotations
@@ -10,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
+from tests.integration.servers import BlackHole, MissingTool, NginxRtmp, ffprobe_path
 
 from anchordesk.options import LiveOptions
 from anchordesk.settings import Settings
@@ -53,6 +60,35 @@ def small_options() -> LiveOptions:
         video_kbps=300,
         record=False,
     )
+
+
+@pytest.fixture(scope="session")
+def ffprobe() -> str:
+    try:
+        return ffprobe_path()
+    except MissingTool as error:
+        pytest.skip(f"{error}; ./dev.sh test installs it")
+
+
+@pytest.fixture
+def nginx_rtmp(tmp_path: Path, ffprobe: str) -> Iterator[NginxRtmp]:
+    """A running nginx-rtmp on a free loopback port, recording into ``.record_dir``."""
+    try:
+        server = NginxRtmp(tmp_path / "nginx")
+    except MissingTool as error:
+        pytest.skip(f"{error}; ./dev.sh test installs it")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def black_hole() -> Iterator[BlackHole]:
+    """A TCP server that accepts connections and never answers."""
+    with BlackHole() as server:
+        yield server
 
 
 @pytest.fixture

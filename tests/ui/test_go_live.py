@@ -7,21 +7,12 @@ import itertools
 import socket
 import time
 
-import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
-from tests.integration.servers import BlackHole
 
 from anchordesk.secrets import set_secret, stream_key_name
 from anchordesk.settings import Destination
 from anchordesk.ui.golive import FAIL, OK, GoLiveDialog
-
-
-@pytest.fixture
-def black_hole():  # type: ignore[no-untyped-def]
-    hole = BlackHole()
-    yield hole
-    hole.close()
 
 
 def _destination(port: int) -> Destination:

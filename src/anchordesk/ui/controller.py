@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -39,7 +40,7 @@ from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 
 from anchordesk import paths
 from anchordesk.options import FeedSpec, LiveOptions
-from anchordesk.redact import mask_url
+from anchordesk.redact import mask_secrets, mask_url
 from anchordesk.settings import Settings, destination_url, save_settings
 from anchordesk.show.events import SegmentStarted, ShowEvent
 from anchordesk.show.feed_items import Comment, Order
@@ -126,6 +127,7 @@ class Controller(QObject):
     rehearsal_finished = Signal(object)
     _started = Signal(object, object)  # (parts | None, error text | None), from the worker
     _worker_message = Signal(str)
+    _live_failed = Signal(int, str)  # (go-live generation, one line without the key)
 
     SHOW_POLL_MS = 100
     HEALTH_POLL_MS = 1000
@@ -177,8 +179,14 @@ class Controller(QObject):
         self._staged_cache: tuple[object, Frame] | None = None
         self._comment_total = 0
         self._pinned_key: str | None = None
+        self._previous_stopping: Future[None] | None = None
 
+        # Attach and detach of the network output, one at a time and in order.
+        self._stream_worker = ThreadPoolExecutor(1, "anchordesk-stream")
+        self._live_lock = threading.Lock()
+        self._live_generation = 0
         self._started.connect(self._on_started)
+        self._live_failed.connect(self._on_live_failed)
         self._worker_message.connect(self.message)
         self.comments_arrived.connect(self._count_comments)
         self._show_timer = QTimer(self)
@@ -235,7 +243,12 @@ class Controller(QObject):
         options = self._live_options()
         feeds = self._feed_specs()
 
+        previous, self._previous_stopping = self._previous_stopping, None
+
         def work() -> None:
+            if previous is not None:
+                with contextlib.suppress(Exception):
+                    previous.result(10.0)
             try:
                 parts = self._build_session(options, runtime, feeds)
             except Exception as error:
@@ -377,6 +390,9 @@ class Controller(QObject):
         self._shutting_down = True
         for timer in (self._show_timer, self._health_timer, self._feed_timer):
             timer.stop()
+        with self._live_lock:
+            self._live_generation += 1  # a go-live still queued must not attach any more
+        self._stream_worker.shutdown(wait=False, cancel_futures=True)
         parts, self._parts = self._parts, None
         if parts is not None:
             if parts.feed_stop is not None:
@@ -760,37 +776,63 @@ class Controller(QObject):
     # -- stream commands -------------------------------------------------------------------------
 
     def go_live(self, destination_id: str, record: bool) -> None:
-        from anchordesk.media.network_output import NetworkOutput
-        from anchordesk.secrets import get_secret, stream_key_name
+        """Start pushing to ``destination_id``; returns at once.
 
+        The stream key is read from the keyring and the output attached on the stream worker
+        (the keyring may wait on D-Bus or an unlock prompt). The window shows "live" from now
+        on, so the operator's next press of the go-live key asks before it stops anything.
+        """
         parts = self._parts
         destination = self.settings.destination(destination_id)
         if parts is None or destination is None or self.is_live:
             return
-        key = get_secret(stream_key_name(destination_id)) or ""
-        url = destination_url(destination, key)
         self.settings.active_destination_id = destination_id
         if record != self.recording_wanted:
             self.set_recording(record)
-        try:
-            parts.network.attach(NetworkOutput(url))
-        except Exception as error:
-            self.message.emit(
-                self.tr("Could not go live: %1").replace("%1", str(error).replace(key, "****"))
-            )
-            return
-        log.info("going live to %s", mask_url(url))
         self.is_live = True
+        self._live_generation += 1
+        generation = self._live_generation
         self.live_changed.emit(True)
-        self.message.emit(self.tr("Live on %1").replace("%1", destination.name))
+        self.message.emit(self.tr("Going live on %1…").replace("%1", destination.name))
+
+        def attach() -> None:
+            from anchordesk.media.network_output import NetworkOutput
+            from anchordesk.secrets import get_secret, stream_key_name
+
+            key = get_secret(stream_key_name(destination_id)) or ""
+            url = destination_url(destination, key)
+            try:
+                output = NetworkOutput(url)
+                with self._live_lock:
+                    if generation != self._live_generation:
+                        return  # stopped before the output existed
+                    parts.network.attach(output)
+            except Exception as error:
+                text = mask_secrets(str(error), [key]) if key else str(error)
+                self._live_failed.emit(generation, text)
+                return
+            log.info("going live to %s", mask_url(url))
+            self._worker_message.emit(self.tr("Live on %1").replace("%1", destination.name))
+
+        self._stream_worker.submit(attach)
         self.executor.submit(self._save, self.settings)
+
+    def _on_live_failed(self, generation: int, error: str) -> None:
+        if generation != self._live_generation or not self.is_live:
+            return
+        self.is_live = False
+        self.live_changed.emit(False)
+        self.message.emit(self.tr("Could not go live: %1").replace("%1", error))
 
     def stop_live(self) -> None:
         parts = self._parts
         if parts is None or not self.is_live:
             return
         self.is_live = False
-        self.executor.submit(parts.network.detach, 5.0)
+        with self._live_lock:
+            self._live_generation += 1
+        # The same single worker as the attach: a stop never overtakes the start it ends.
+        self._stream_worker.submit(parts.network.detach, 5.0)
         self.live_changed.emit(False)
         self.message.emit(self.tr("The stream has stopped; rehearsal goes on."))
 
@@ -825,9 +867,17 @@ class Controller(QObject):
     # -- settings, language, shows ---------------------------------------------------------------
 
     def reload_settings(self) -> None:
+        """Take the saved settings; a changed camera, microphone, encoder or feed restarts the
+        rehearsal's picture on the same show (settings cannot change while live)."""
         from anchordesk.settings import load_settings
 
+        before = (self._live_options(), self._feed_specs())
         self.settings = load_settings()
+        if self.is_live or self._starting or self._parts is None:
+            return
+        if (self._live_options(), self._feed_specs()) != before and self.runtime is not None:
+            self.message.emit(self.tr("Settings changed: the picture restarts."))
+            self._restart(lambda: self.start_with_show(self.runtime.show, self.show_path))
 
     def set_language(self, code: str) -> None:
         from PySide6.QtWidgets import QApplication
@@ -843,15 +893,18 @@ class Controller(QObject):
     def open_show(self, path: Path) -> None:
         if self.is_live:
             return
+        self._restart(lambda: self.start(path))
+
+    def _restart(self, start: Callable[[], None]) -> None:
         parts, self._parts = self._parts, None
         for timer in (self._show_timer, self._health_timer, self._feed_timer):
             timer.stop()
         if parts is not None:
             if parts.feed_stop is not None:
                 parts.feed_stop.set()
-            stopped: Future[None] = self.executor.submit(self._stop_parts, parts)
-            stopped.add_done_callback(lambda _f: None)
-        self.start(path)
+            # The new session waits for this one to let go of the camera and microphone.
+            self._previous_stopping = self.executor.submit(self._stop_parts, parts)
+        start()
 
     def end_rehearsal(self) -> None:
         """The rehearsal report: each segment's actual time against its plan."""

@@ -2,7 +2,10 @@
 
 Checks: camera, microphone, encoder (from the running pipeline's figures), stream key present
 (keyring), show compliance (hits listed, a warning, not a blocker), destination reachable (a TCP
-connect with a timeout, in a worker thread: a black-holed server must never freeze the window).
+connect with a timeout). The keyring and the network are asked in a worker thread: a keyring
+that waits for an unlock prompt or a black-holed server must never freeze the window. The
+pipeline's figures are read again twice a second while the dialog is open, so a check that
+failed only because the picture was still starting turns green by itself.
 A failed check blocks "Go live"; warnings do not.
 
 Signals: ``GoLiveDialog.go_live_requested(str destination_id, bool record)``.
@@ -16,7 +19,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -93,13 +96,18 @@ def tcp_reachable(host: str, port: int, timeout_s: float = 3.0) -> str | None:
 
 
 class _Relay(QObject):
-    """Carries a worker's result to the Qt thread (queued: the relay lives in the Qt thread)."""
+    """Carries a worker's results to the Qt thread (queued: the relay lives in the Qt thread).
 
-    finished = Signal(str, object)
+    ``finished(generation, check_id, status, detail)``.
+    """
+
+    finished = Signal(int, str, str, str)
 
 
 class GoLiveDialog(QDialog):
     go_live_requested = Signal(str, bool)
+
+    FACTS_REFRESH_MS = 500
 
     def __init__(
         self,
@@ -120,7 +128,7 @@ class GoLiveDialog(QDialog):
         self._executor = executor
         self._timeout_s = connect_timeout_s
         self._relay = _Relay(self)
-        self._relay.finished.connect(self._reachability_done)
+        self._relay.finished.connect(self._worker_check_done)
         self._generation = 0
         self.results: dict[str, CheckResult] = {}
 
@@ -157,6 +165,10 @@ class GoLiveDialog(QDialog):
         layout.addWidget(self.again, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.buttons)
         self.resize(560, 420)
+        self._facts_timer = QTimer(self)
+        self._facts_timer.setInterval(self.FACTS_REFRESH_MS)
+        self._facts_timer.timeout.connect(self._refresh_facts)
+        self._facts_timer.start()
         self.retranslate()
         self.run_checks()
 
@@ -191,7 +203,40 @@ class GoLiveDialog(QDialog):
     def run_checks(self) -> None:
         self._generation += 1
         self.results.clear()
-        facts = self._facts()
+        self._apply_facts(self._facts())
+        destination = self.selected_destination()
+        if destination is None:
+            self._set("key", FAIL, self.tr("no destination"))
+            self._set("reachable", FAIL, self.tr("no destination"))
+            self._render()
+            return
+        address = server_address(destination_server(destination))
+        self._set("key", RUNNING, "")
+        if address is None:
+            self._set("reachable", FAIL, self.tr("the server URL names no host"))
+        else:
+            self._set("reachable", RUNNING, f"{address[0]}:{address[1]}")
+        generation = self._generation
+        destination_id = destination.destination_id
+        key_present = self._key_present
+        timeout_s = self._timeout_s
+        relay = self._relay
+        missing = self.tr("missing")
+
+        def work() -> None:
+            # The keyring may wait on D-Bus or an unlock prompt: never on the Qt thread.
+            present = key_present(destination_id)
+            key_status, key_detail = (OK, "") if present else (FAIL, missing)
+            relay.finished.emit(generation, "key", key_status, key_detail)
+            if address is not None:
+                error = tcp_reachable(address[0], address[1], timeout_s)
+                detail = f"{address[0]}:{address[1]}" if error is None else error
+                relay.finished.emit(generation, "reachable", OK if error is None else FAIL, detail)
+
+        self._executor.submit(work)
+        self._render()
+
+    def _apply_facts(self, facts: PreflightFacts) -> None:
         self._set("camera", OK if facts.camera_ok else FAIL, facts.camera_detail)
         self._set("microphone", OK if facts.microphone_ok else WARN, facts.microphone_detail)
         self._set("encoder", OK if facts.encoder_ok else FAIL, facts.encoder_detail)
@@ -204,38 +249,17 @@ class GoLiveDialog(QDialog):
             )
         else:
             self._set("compliance", OK, self.tr("no banned or absolute terms"))
-        destination = self.selected_destination()
-        if destination is None:
-            self._set("key", FAIL, self.tr("no destination"))
-            self._set("reachable", FAIL, self.tr("no destination"))
-        else:
-            present = self._key_present(destination.destination_id)
-            self._set("key", OK if present else FAIL, "" if present else self.tr("missing"))
-            address = server_address(destination_server(destination))
-            if address is None:
-                self._set("reachable", FAIL, self.tr("the server URL names no host"))
-            else:
-                self._set("reachable", RUNNING, f"{address[0]}:{address[1]}")
-                generation = self._generation
-                host, port = address
-                timeout_s = self._timeout_s
-                relay = self._relay
 
-                def work() -> None:
-                    relay.finished.emit(str(generation), tcp_reachable(host, port, timeout_s))
+    def _refresh_facts(self) -> None:
+        before = dict(self.results)
+        self._apply_facts(self._facts())
+        if self.results != before:
+            self._render()
 
-                self._executor.submit(work)
-        self._render()
-
-    def _reachability_done(self, generation: str, error: object) -> None:
-        if int(generation) != self._generation:
+    def _worker_check_done(self, generation: int, check_id: str, status: str, detail: str) -> None:
+        if generation != self._generation:
             return  # the destination changed meanwhile: an old answer
-        destination = self.selected_destination()
-        if error is None:
-            address = server_address(destination_server(destination)) if destination else None
-            self._set("reachable", OK, f"{address[0]}:{address[1]}" if address else "")
-        else:
-            self._set("reachable", FAIL, str(error))
+        self._set(check_id, status, detail)
         self._render()
 
     def _set(self, check_id: str, status: str, detail: str) -> None:

@@ -388,6 +388,10 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(not live)
         self.end_rehearsal_action.setEnabled(not live)
         self.record_action.setEnabled(not live)
+        # The go-live dialog may have switched the recording on.
+        self.record_action.blockSignals(True)
+        self.record_action.setChecked(self.controller.recording_wanted)
+        self.record_action.blockSignals(False)
 
     # -- commands --------------------------------------------------------------------------------
 

@@ -1,0 +1,176 @@
+"""The issue's "done when" path, clicked as a user would: Settings -> a custom RTMP destination
+with its stream key typed into the masked field -> Go live (pre-flight passes) -> a real
+nginx-rtmp receives H.264 + AAC -> Stop asks first -> the stream ends, the local recording and
+the rehearsal go on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QDeadlineTimer, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
+from tests.integration.servers import NginxRtmp, codecs
+
+from anchordesk import paths, secrets
+from anchordesk.settings import load_settings, settings_path
+from anchordesk.ui.golive import OK, GoLiveDialog
+from anchordesk.ui.main_window import MainWindow
+from anchordesk.ui.settings import SettingsDialog
+
+STREAM_KEY = "shop-night-7f3a9c2e"
+
+
+@pytest.fixture(autouse=True)
+def fresh_secret_store() -> Iterator[None]:
+    secrets.store().reset()
+    yield
+    secrets.store().reset()
+
+
+def when_modal(kind: type[QWidget], act: Callable[[Any], None], timeout_ms: int = 10000) -> None:
+    """Run ``act(dialog)`` as soon as a modal ``kind`` is up (its ``exec`` blocks the caller)."""
+    timer = QTimer(QApplication.instance())
+    deadline = QDeadlineTimer(timeout_ms)
+
+    def poll() -> None:
+        widget = QApplication.activeModalWidget()
+        found = isinstance(widget, kind) and widget.isVisible()
+        if found or deadline.hasExpired():
+            timer.stop()
+            timer.deleteLater()
+        if found:
+            try:
+                act(widget)
+            except BaseException:
+                widget.close()  # never leave a modal loop running after a failed check
+                raise
+        elif deadline.hasExpired():
+            raise AssertionError(f"no {kind.__name__} came up")
+
+    timer.setInterval(20)
+    timer.timeout.connect(poll)
+    timer.start()
+
+
+def recordings_dir() -> Path:
+    return paths.default_recordings_dir()
+
+
+def newest_local_recording() -> Path | None:
+    files = sorted(recordings_dir().glob("*.mkv"))
+    return files[-1] if files else None
+
+
+def test_settings_to_live_on_a_local_rtmp_server_and_back_to_rehearsal(
+    qtbot: QtBot, control_room: MainWindow, nginx_rtmp: NginxRtmp, memory_keyring: Any
+) -> None:
+    window = control_room
+    controller = window.controller
+    server_url = f"rtmp://127.0.0.1:{nginx_rtmp.port}/live"
+
+    # -- File > Settings: add a custom RTMP destination and type its key ------------------------
+    def fill_settings(dialog: SettingsDialog) -> None:
+        custom = next(a for a in dialog.add_destination_menu.actions() if a.data() == "custom")
+        custom.trigger()
+        dialog.destination_name.selectAll()
+        qtbot.keyClicks(dialog.destination_name, "Studio server")
+        server_edit = dialog.destination_server.lineEdit()
+        assert server_edit is not None
+        server_edit.selectAll()
+        qtbot.keyClicks(server_edit, server_url)
+        qtbot.keyClick(server_edit, Qt.Key.Key_Tab)
+        destination = dialog.settings.destinations[-1]
+        key_field = dialog.stream_key_field(destination.destination_id)
+        assert key_field.isVisible()
+        assert key_field.line_edit.echoMode() == QLineEdit.EchoMode.Password
+        qtbot.keyClicks(key_field.line_edit, STREAM_KEY)
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        assert not dialog.error_label.isVisible(), dialog.error_label.text()
+
+    when_modal(SettingsDialog, fill_settings)
+    window.settings_action.trigger()  # returns once the dialog is closed
+
+    saved = load_settings()
+    assert [(d.name, d.preset_id, d.server_url) for d in saved.destinations] == [
+        ("Studio server", "custom", server_url)
+    ]
+    destination_id = saved.destinations[0].destination_id
+    assert STREAM_KEY in memory_keyring.passwords.values()
+    assert STREAM_KEY not in settings_path().read_text(encoding="utf-8")
+    assert controller.settings.destination(destination_id) is not None
+
+    # -- Stream > Go live: the pre-flight checks pass, "Record a local copy" on -----------------
+    window.hotkeys.actions["go_live"].trigger()
+    dialog = window.findChild(GoLiveDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.selected_destination() is not None
+    assert dialog.selected_destination().destination_id == destination_id  # type: ignore[union-attr]
+    # Opened while the picture is still starting: the checks turn green by themselves.
+    qtbot.waitUntil(dialog.ready, timeout=10000)
+    statuses = {check: result.status for check, result in dialog.results.items()}
+    assert statuses == {
+        "camera": OK,
+        "microphone": OK,  # the fixture's "no microphone": silence, as chosen
+        "encoder": OK,
+        "key": OK,
+        "reachable": OK,
+        "compliance": OK,
+    }
+    dialog.record.setChecked(True)
+    qtbot.mouseClick(dialog.go, Qt.MouseButton.LeftButton)
+    assert controller.is_live
+    assert window.mode_label.text() == "LIVE"
+    assert window.hotkeys.actions["go_live"].text() == "Stop streaming"
+    assert window.record_action.isChecked() and not window.record_action.isEnabled()
+
+    # nginx receives the stream; the local copy is written too.
+    def received() -> Path | None:
+        files = nginx_rtmp.recordings()
+        return files[-1] if files and files[-1].stat().st_size > 40_000 else None
+
+    qtbot.waitUntil(lambda: received() is not None, timeout=20000)
+    qtbot.waitUntil(lambda: newest_local_recording() is not None, timeout=10000)
+    qtbot.waitUntil(
+        lambda: any(o.kind == "network" and o.state == "live" for o in controller.health.outputs),
+        timeout=10000,
+    )
+    assert STREAM_KEY not in window.statusBar().currentMessage()
+
+    # -- Stop asks first: "Cancel" keeps the stream, "Yes" stops it -----------------------------
+    def answer(button: QMessageBox.StandardButton) -> Callable[[QMessageBox], None]:
+        def click(box: QMessageBox) -> None:
+            assert "Stop the stream now?" in box.text()
+            box.button(button).click()
+
+        return click
+
+    when_modal(QMessageBox, answer(QMessageBox.StandardButton.Cancel))
+    window.hotkeys.actions["go_live"].trigger()
+    assert controller.is_live
+    when_modal(QMessageBox, answer(QMessageBox.StandardButton.Yes))
+    window.hotkeys.actions["go_live"].trigger()
+    assert not controller.is_live
+    assert window.mode_label.text() != "LIVE"
+    assert window.settings_action.isEnabled()
+
+    # The network output is gone; nginx closes its file, which holds H.264 + AAC.
+    qtbot.waitUntil(lambda: controller._parts.network.attached is None, timeout=10000)  # type: ignore[union-attr]
+    pushed = received()
+    assert pushed is not None
+    assert codecs(pushed) == {"video": "h264", "audio": "aac"}
+    size_after_stop = pushed.stat().st_size
+
+    # The rehearsal goes on: the picture runs, the local recording keeps growing, the show moves.
+    local = newest_local_recording()
+    assert local is not None
+    local_size = local.stat().st_size
+    qtbot.waitUntil(lambda: local.stat().st_size > local_size + 5_000, timeout=10000)
+    assert controller.health.running
+    window.hotkeys.actions["next_segment"].trigger()
+    assert controller.show_state.current_index == 1
+    assert pushed.stat().st_size == size_after_stop, "nothing is pushed after the stop"
