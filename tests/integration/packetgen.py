@@ -8,6 +8,7 @@ its codec parameters (with extradata) from.
 
 from __future__ import annotations
 
+import collections
 import io
 import math
 from collections.abc import Iterator
@@ -38,12 +39,18 @@ class PacketGenerator:
         tone_hz: float = 440.0,
         audio: bool = True,
         noise: bool = False,
+        video_delay_frames: int = 0,
     ) -> None:
         self.width = width
         self.height = height
         self.fps = fps
         self.sample_rate = sample_rate
         self.tone_hz = tone_hz
+        # A frame-threaded encoder (x264 with frame threads, as the pipeline and the ffmpeg CLI
+        # use) hands out each video packet a few frames after its picture went in, so the
+        # audio of those frames reaches the outputs before the first video keyframe.
+        self.video_delay_frames = video_delay_frames
+        self._delayed_video: collections.deque[EncodedPacket] = collections.deque()
         # Noise makes every frame expensive, so the encoder really spends its bitrate (used to
         # fill socket buffers quickly when a test freezes the server).
         self._noise = np.random.default_rng(1234) if noise else None
@@ -136,7 +143,13 @@ class PacketGenerator:
                         yield self._convert("audio", packet)
                     self._sample_index += self._audio_frame_samples
             for packet in self._video.encode(self._video_frame(self._frame_index)):
-                yield self._convert("video", packet)
+                self._delayed_video.append(self._convert("video", packet))
+            while (
+                self._delayed_video
+                and round(self._delayed_video[0].pts_s * self.fps) + self.video_delay_frames
+                <= self._frame_index
+            ):
+                yield self._delayed_video.popleft()
             self._frame_index += 1
 
     def close(self) -> None:

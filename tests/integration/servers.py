@@ -426,9 +426,15 @@ def codecs(path: Path | str) -> dict[str, str]:
 
 def video_frame_times_s(path: Path | str) -> list[tuple[float, bool]]:
     """(pts in seconds, is keyframe) for every video packet, in file order."""
+    return media_packet_times_s(path, "v")
+
+
+def media_packet_times_s(path: Path | str, stream: str) -> list[tuple[float, bool]]:
+    """(pts in seconds, is keyframe) for every packet of the first ``stream`` ("v" or "a")."""
     data = ffprobe_json(
-        path, "-select_streams", "v:0", "-show_entries", "packet=pts_time,flags", "-show_packets"
-    )
+        path, "-select_streams", f"{stream}:0", "-show_entries", "packet=pts_time,flags",
+        "-show_packets",
+    )  # fmt: skip
     frames = []
     for packet in data.get("packets", []):
         if packet.get("pts_time") in (None, "N/A"):

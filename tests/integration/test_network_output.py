@@ -19,6 +19,7 @@ from servers import (
     duration_s,
     free_port,
     keyframe_times_s,
+    media_packet_times_s,
     probe_streams,
     video_frame_times_s,
     wait_until,
@@ -108,6 +109,39 @@ def test_stream_reaches_nginx_as_h264_and_aac(
     assert duration_s(recording) == pytest.approx(feeder.sent_s, abs=0.15)
     assert audio_rms_db(recording) > -30.0  # the 440 Hz tone, not silence
     assert_no_key(caplog.text, live_status)
+
+
+def test_audio_before_the_first_keyframe_never_costs_the_keyframe(
+    nginx_rtmp: NginxRtmp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A frame-threaded encoder hands out the first video packet (the keyframe) four frames
+    # late, so the connection sees audio first. Only that audio may be left out: the server's
+    # file must start at the first keyframe, not at the next one 2 s later.
+    generator = PacketGenerator(video_delay_frames=4)
+    output = NetworkOutput(nginx_rtmp.url(KEY))
+    output.start(generator.templates)
+    try:
+        with Feeder(output, generator) as feeder:
+            wait_until(lambda: output.status().state is OutputState.LIVE, 15, what="LIVE")
+            wait_until(lambda: feeder.sent_s >= 4.0, 20, what="4 s of media")
+        output.stop(timeout_s=5)
+    finally:
+        generator.close()
+    video_sent_s = feeder.sent_s - generator.video_delay_frames / generator.fps
+
+    [recording] = nginx_rtmp.recordings()
+    frames = video_frame_times_s(recording)
+    assert frames[0] == (0.0, True), f"the server's first picture is {frames[0]}"
+    assert duration_s(recording) == pytest.approx(video_sent_s, abs=0.15)
+    audio_start_s = min(t for t, _ in media_packet_times_s(recording, "a"))
+    assert audio_start_s <= 0.2  # only the audio sent before the keyframe is left out
+    assert output.status().dropped_packets <= 8
+    with capsys.disabled():
+        print(
+            f"\n[audio first] server file: video from {frames[0][0]:.3f} s for "
+            f"{duration_s(recording):.2f} s of {video_sent_s:.2f} s sent, audio from "
+            f"{audio_start_s:.3f} s"
+        )
 
 
 def test_rtmps_through_a_tls_terminator(

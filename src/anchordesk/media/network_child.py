@@ -29,6 +29,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -101,6 +102,43 @@ def _read_header() -> dict[str, Any]:
     return header
 
 
+class _DtsFiller:
+    """Gives every packet a decode timestamp, without dropping any.
+
+    Matroska stores presentation times only; the demuxer derives dts and leaves it unset on
+    the first packets of a stream (those read while probing, and with B-frames the reorder
+    delay), the first of which is the connection's first video keyframe. Those packets are held
+    until a packet of their stream carries a dts, then get decode times counted back from it
+    by their durations (never after their own pts): without B-frames that is their own pts.
+    Empty packets (the demuxer's end-of-stream flush) are skipped.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[int, list[Any]] = {}
+
+    def filled(self, packets: Iterable[Any]) -> Iterator[Any]:
+        for packet in packets:
+            if packet.size == 0 or (packet.dts is None and packet.pts is None):
+                continue  # a flush packet, or one no muxer could place in time
+            held = self._held.setdefault(packet.stream.index, [])
+            if packet.dts is None:
+                held.append(packet)
+                continue
+            if held:
+                next_dts = packet.dts
+                for earlier in reversed(held):
+                    next_dts = min(earlier.pts, next_dts - max(1, earlier.duration or 0))
+                    earlier.dts = next_dts
+                yield from held
+                held.clear()
+            yield packet
+        for held in self._held.values():
+            for packet in held:
+                packet.dts = packet.pts
+            yield from held
+        self._held.clear()
+
+
 def run() -> int:
     _die_with_parent()
     reporter = _Reporter()
@@ -124,8 +162,10 @@ def run() -> int:
             "pipe:0",
             "r",
             format=input_format,
-            # The Matroska header carries all codec parameters: no need to read ahead.
-            options={"probesize": "32", "analyzeduration": "0", "fflags": "nobuffer"},
+            # The Matroska header carries all codec parameters: no need to read ahead. (Never
+            # fflags=nobuffer: it throws away the packets read while probing, which is the
+            # first video keyframe, and the server then waits 2 s for the next one.)
+            options={"probesize": "32", "analyzeduration": "0"},
         )
         reporter.send("opened")
         destination = av.open(
@@ -139,9 +179,10 @@ def run() -> int:
             reporter.send("error", message="the input holds no audio or video stream")
             return 2
         last_report_s = 0.0
-        for packet in source.demux():
-            if packet.dts is None or packet.stream.index not in mapping:
-                continue  # demuxer flush packets carry no data
+        timestamps = _DtsFiller()
+        for packet in timestamps.filled(source.demux()):
+            if packet.stream.index not in mapping:
+                continue
             size = packet.size
             packet.stream = mapping[packet.stream.index]
             destination.mux(packet)

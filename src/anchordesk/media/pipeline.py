@@ -220,11 +220,10 @@ class Pipeline:
         encoded, encoded_on_clock = time.perf_counter(), clock.now_s()
         self._fan_out(packets)
         self._frames_encoded += 1
-        if "video" in self._last_dts:
-            # Audio starts with the first video packet (a frame-threaded encoder emits it a few
-            # frames late): outputs and servers then see the video's keyframe first, and the
-            # audio catches up here in one go with its own timestamps.
-            self._pull_audio((frame_index + 1) * self._audio_rate // self._fps)
+        # Audio is pulled on time even before a frame-threaded encoder emits its first video
+        # packet (a few frames late): a microphone's queue must keep draining. Each output
+        # decides where its stream starts (a network connection at a video keyframe).
+        self._pull_audio((frame_index + 1) * self._audio_rate // self._fps)
         sent, sent_on_clock = time.perf_counter(), clock.now_s()
         self._render_s_total += rendered - started
         self._encode_s_total += encoded - rendered
