@@ -1,1808 +1,1813 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="ja">
-    <context>
-        <name>AudioPanel</name>
-        <message>
-            <location filename="../src/anchordesk/ui/docks/health.py" line="+207" />
-            <source>Microphone level</source>
-            <translation>マイク音量</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Mute</source>
-            <translation>ミュート</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Mute the microphone</source>
-            <translation>マイクをミュート</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Gain</source>
-            <translation>ゲイン</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Microphone gain</source>
-            <translation>マイクのゲイン</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>no mic</source>
-            <translation>マイクなし</translation>
-        </message>
-    </context>
-    <context>
-        <name>CommentPanel</name>
-        <message>
-            <location filename="../src/anchordesk/ui/docks/comments.py" line="+231" />
-            <source>Time</source>
-            <translation>時刻</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Name</source>
-            <translation>名前</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Comment</source>
-            <translation>コメント</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <location line="+1" />
-            <source>Search comments</source>
-            <translation>コメントを検索</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Questions</source>
-            <translation>質問</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Show questions only</source>
-            <translation>質問のみ表示</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Flagged</source>
-            <translation>要注意</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Show flagged comments only</source>
-            <translation>要注意のコメントのみ表示</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Comments</source>
-            <translation>コメント</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Pin</source>
-            <translation>固定</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Pin the selected comment to the picture</source>
-            <translation>選択したコメントを映像に固定表示</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Unpin</source>
-            <translation>固定解除</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Take the pinned comment off the picture</source>
-            <translation>固定コメントを映像から外す</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Hide</source>
-            <translation>非表示</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Hide the selected comment</source>
-            <translation>選択したコメントを非表示</translation>
-        </message>
-        <message>
-            <location line="+16" />
-            <source>%1 received</source>
-            <translation>%1 件受信</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>Nothing pinned</source>
-            <translation>固定中のコメントなし</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Pinned: %1: %2</source>
-            <translation>固定中：%1：%2</translation>
-        </message>
-    </context>
-    <context>
-        <name>Controller</name>
-        <message>
-            <location filename="../src/anchordesk/ui/controller.py" line="+206" />
-            <source>Cannot open the show: %1</source>
-            <translation>番組を開けません：%1</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>No show to open: the sample show is missing.</source>
-            <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
-        </message>
-        <message>
-            <location line="+89" />
-            <source>Recording to %1</source>
-            <translation>%1 に録画中</translation>
-        </message>
-        <message>
-            <location line="+31" />
-            <source>The picture could not start: %1</source>
-            <translation>映像を開始できません：%1</translation>
-        </message>
-        <message>
-            <location line="+37" />
-            <source>Feeds are off: no event loop.</source>
-            <translation>フィードは停止中：イベントループがありません。</translation>
-        </message>
-        <message>
-            <location line="+91" />
-            <source>none</source>
-            <translation>なし</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>%1 fps</source>
-            <translation>%1 fps</translation>
-        </message>
-        <message>
-            <location line="+250" />
-            <source>The deal price is not a number.</source>
-            <translation>セール価格が数値ではありません。</translation>
-        </message>
-        <message>
-            <location line="+68" />
-            <source>Could not go live: %1</source>
-            <translation>配信を開始できません：%1</translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <source>Live on %1</source>
-            <translation>%1 でライブ配信中</translation>
-        </message>
-        <message>
-            <location line="+10" />
-            <source>The stream has stopped; rehearsal goes on.</source>
-            <translation>配信は停止しました。リハーサルは続行中です。</translation>
-        </message>
-        <message>
-            <location line="+77" />
-            <source>Comments: %1</source>
-            <translation>コメント：%1</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Orders: %1</source>
-            <translation>注文：%1</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>GMV: %1 %2</source>
-            <translation>流通総額：%1 %2</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>Segment</source>
-            <translation>コーナー</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Plan</source>
-            <translation>予定</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Actual</source>
-            <translation>実績</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Difference</source>
-            <translation>差分</translation>
-        </message>
-    </context>
-    <context>
-        <name>FramePreview</name>
-        <message>
-            <location filename="../src/anchordesk/ui/preview.py" line="+143" />
-            <source>No picture yet</source>
-            <translation>まだ映像がありません</translation>
-        </message>
-    </context>
-    <context>
-        <name>GoLiveDialog</name>
-        <message>
-            <location filename="../src/anchordesk/ui/golive.py" line="+164" />
-            <location line="+7" />
-            <location line="+1" />
-            <source>Go live</source>
-            <translation>配信開始</translation>
-        </message>
-        <message>
-            <location line="-7" />
-            <source>&amp;Destination</source>
-            <translation>配信先(&amp;D)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Destination</source>
-            <translation>配信先</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <location line="+1" />
-            <source>Record a local copy</source>
-            <translation>ローカルにも録画する</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Pre-flight checks</source>
-            <translation>配信前チェック</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Check again</source>
-            <translation>再チェック</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>No destination is set up. Add one in Settings, or keep rehearsing.</source>
-            <translation>配信先が未設定です。設定で追加するか、リハーサルを続けてください。</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Camera</source>
-            <translation>カメラ</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Microphone</source>
-            <translation>マイク</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Encoder</source>
-            <translation>エンコーダー</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Stream key</source>
-            <translation>ストリームキー</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Destination reachable</source>
-            <translation>配信先に接続可能</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Show compliance</source>
-            <translation>番組のコンプライアンス</translation>
-        </message>
-        <message>
-            <location line="+22" />
-            <source>no banned or absolute terms</source>
-            <translation>禁止語・断定表現なし</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <location line="+1" />
-            <source>no destination</source>
-            <translation>配信先なし</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>missing</source>
-            <translation>未設定</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>the server URL names no host</source>
-            <translation>サーバー URL にホスト名がありません</translation>
-        </message>
-    </context>
-    <context>
-        <name>HealthPanel</name>
-        <message>
-            <location filename="../src/anchordesk/ui/docks/health.py" line="-142" />
-            <location line="+1" />
-            <source>Reconnect now</source>
-            <translation>今すぐ再接続</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Bitrate over the last minute</source>
-            <translation>直近 1 分間のビットレート</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Frame rate</source>
-            <translation>フレームレート</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>CPU</source>
-            <translation>CPU</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Recording</source>
-            <translation>録画</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Dropped frames</source>
-            <translation>ドロップフレーム</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Rehearsal: nothing is pushed</source>
-            <translation>リハーサル中：配信しません</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Live</source>
-            <translation>ライブ配信中</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Connecting…</source>
-            <translation>接続中…</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Reconnecting (attempt %1)</source>
-            <translation>再接続中（%1 回目）</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>next try in %1 s</source>
-            <translation>%1 秒後に再試行</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Failed</source>
-            <translation>失敗</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Stopped</source>
-            <translation>停止</translation>
-        </message>
-        <message>
-            <location line="+19" />
-            <source>capture</source>
-            <translation>取り込み</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>render</source>
-            <translation>描画</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>encode</source>
-            <translation>エンコード</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>network</source>
-            <translation>ネットワーク</translation>
-        </message>
-    </context>
-    <context>
-        <name>HotkeyDialog</name>
-        <message>
-            <location filename="../src/anchordesk/ui/hotkeys.py" line="+142" />
-            <location line="+1" />
-            <source>Keyboard shortcuts</source>
-            <translation>キーボードショートカット</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Shortcuts</source>
-            <translation>ショートカット</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Command</source>
-            <translation>コマンド</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Shortcut</source>
-            <translation>ショートカット</translation>
-        </message>
-        <message>
-            <location line="+50" />
-            <source>“%1” and “%2” have the same shortcut.</source>
-            <translation>「%1」と「%2」のショートカットが重複しています。</translation>
-        </message>
-    </context>
-    <context>
-        <name>Hotkeys</name>
-        <message>
-            <location line="-157" />
-            <source>Put product %1 on screen</source>
-            <translation>商品 %1 を画面に表示</translation>
-        </message>
-        <message>
-            <location line="+8" />
-            <source>Next segment</source>
-            <translation>次のコーナー</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Previous segment</source>
-            <translation>前のコーナー</translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <source>Take the product off screen</source>
-            <translation>商品を画面から外す</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Start or stop the flash deal</source>
-            <translation>タイムセールを開始／停止</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Pin the selected comment</source>
-            <translation>選択したコメントを固定</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Unpin the comment</source>
-            <translation>コメントの固定を解除</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Take the staged card</source>
-            <translation>待機中のカードを切り替え</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Go live / stop</source>
-            <translation>配信開始／停止</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Show the teleprompter</source>
-            <translation>プロンプターを表示</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Search the comments</source>
-            <translation>コメントを検索</translation>
-        </message>
-    </context>
-    <context>
-        <name>MainWindow</name>
-        <message>
-            <location filename="../src/anchordesk/ui/main_window.py" line="+303" />
-            <source>Run sheet</source>
-            <translation>進行表</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Products</source>
-            <translation>商品</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Comments</source>
-            <translation>コメント</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Orders and sales</source>
-            <translation>注文と売上</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Stream health</source>
-            <translation>配信の状態</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Audio</source>
-            <translation>音声</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>&amp;File</source>
-            <translation>ファイル(&amp;F)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Open &amp;recent</source>
-            <translation>最近使ったファイル(&amp;R)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Show</source>
-            <translation>番組(&amp;S)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Products</source>
-            <translation>商品(&amp;P)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>S&amp;tream</source>
-            <translation>配信(&amp;T)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;View</source>
-            <translation>表示(&amp;V)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Language</source>
-            <translation>言語(&amp;L)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Help</source>
-            <translation>ヘルプ(&amp;H)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Open show…</source>
-            <translation>番組を開く(&amp;O)…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Edit show…</source>
-            <translation>番組を編集(&amp;E)…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Settings…</source>
-            <translation>設定(&amp;S)…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Quit</source>
-            <translation>終了(&amp;Q)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Record</source>
-            <translation>録画</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Record a local copy</source>
-            <translation>ローカルにも録画する</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Reconnect now</source>
-            <translation>今すぐ再接続</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Studio mode</source>
-            <translation>スタジオモード</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Stage the next card in a preview, then take it</source>
-            <translation>次のカードをプレビューで準備してから切り替え</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>End rehearsal</source>
-            <translation>リハーサル終了</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Reset the layout</source>
-            <translation>レイアウトをリセット</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Keyboard shortcuts…</source>
-            <translation>キーボードショートカット(&amp;K)…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;About AnchorDesk</source>
-            <translation>AnchorDesk について(&amp;A)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>System language</source>
-            <translation>システムの言語</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Program preview</source>
-            <translation>番組出力プレビュー</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Staged preview</source>
-            <translation>待機プレビュー</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>PROGRAM</source>
-            <translation>番組出力</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>STAGED — press Take</source>
-            <translation>待機中 — 「切り替え」を押す</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Main toolbar</source>
-            <translation>メインツールバー</translation>
-        </message>
-        <message>
-            <location line="+32" />
-            <location line="+59" />
-            <source>Stop streaming</source>
-            <translation>配信停止</translation>
-        </message>
-        <message>
-            <location line="-59" />
-            <source>Go live…</source>
-            <translation>配信開始…</translation>
-        </message>
-        <message>
-            <location line="+7" />
-            <source>LIVE</source>
-            <translation>LIVE</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Rehearsal — nothing is pushed</source>
-            <translation>リハーサル — 配信しません</translation>
-        </message>
-        <message>
-            <location line="+53" />
-            <source>Stop the stream now? Viewers will see the stream end.</source>
-            <translation>配信を今すぐ停止しますか？視聴者には配信終了と表示されます。</translation>
-        </message>
-        <message>
-            <location line="+24" />
-            <source>Open show</source>
-            <translation>番組を開く</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Show files (*.json)</source>
-            <translation>番組ファイル (*.json)</translation>
-        </message>
-        <message>
-            <location line="+11" />
-            <source>No recent shows</source>
-            <translation>最近の番組はありません</translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <source>The show editor is not available.</source>
-            <translation>番組エディターは利用できません。</translation>
-        </message>
-        <message>
-            <location line="+8" />
-            <source>Settings are not available.</source>
-            <translation>設定は利用できません。</translation>
-        </message>
-        <message>
-            <location line="+16" />
-            <source>About AnchorDesk</source>
-            <translation>AnchorDesk について</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>AnchorDesk %1 — the control room of a live-commerce show.</source>
-            <translation>AnchorDesk %1 — ライブコマース配信のコントロールルーム。</translation>
-        </message>
-        <message>
-            <location line="+38" />
-            <source>Quit while live</source>
-            <translation>配信中に終了</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>The stream is live. Stop streaming and quit?</source>
-            <translation>配信中です。配信を停止して終了しますか？</translation>
-        </message>
-    </context>
-    <context>
-        <name>OrdersPanel</name>
-        <message>
-            <location filename="../src/anchordesk/ui/docks/orders.py" line="+130" />
-            <source>Time</source>
-            <translation>時刻</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Product</source>
-            <translation>商品</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Qty</source>
-            <translation>数量</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Amount</source>
-            <translation>金額</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>GMV</source>
-            <translation>流通総額</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Orders/min</source>
-            <translation>注文/分</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <location line="+1" />
-            <location line="+4" />
-            <source>Orders</source>
-            <translation>注文</translation>
-        </message>
-        <message>
-            <location line="-3" />
-            <source>Units sold per product</source>
-            <translation>商品別の販売数</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Gross merchandise value</source>
-            <translation>流通総額</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Orders per minute</source>
-            <translation>1 分あたりの注文数</translation>
-        </message>
-    </context>
-    <context>
-        <name>ProductPanel</name>
-        <message>
-            <location filename="../src/anchordesk/ui/docks/products.py" line="+110" />
-            <location line="+1" />
-            <source>Take the product off screen</source>
-            <translation>商品を画面から外す</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Flash deal</source>
-            <translation>タイムセール</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Price</source>
-            <translation>価格(&amp;P)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Seconds</source>
-            <translation>秒数(&amp;S)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>S&amp;tock</source>
-            <translation>在庫(&amp;T)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Deal price</source>
-            <translation>セール価格</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Deal length in seconds</source>
-            <translation>セールの長さ（秒）</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Deal stock</source>
-            <translation>セール在庫</translation>
-        </message>
-        <message>
-            <location line="+51" />
-            <source>sold out</source>
-            <translation>完売</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>%1 left</source>
-            <translation>残り %1</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>%1 sold</source>
-            <translation>%1 個販売</translation>
-        </message>
-        <message>
-            <location line="+8" />
-            <source>Put %1 on screen</source>
-            <translation>%1 を画面に表示</translation>
-        </message>
-        <message>
-            <location line="+19" />
-            <source>Stop the deal</source>
-            <translation>セールを停止</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Start the deal</source>
-            <translation>セールを開始</translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <source>Put a product on screen to start a deal.</source>
-            <translation>セールを始めるには、まず商品を画面に表示してください。</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Live: %1 left · %2 of %3 units left</source>
-            <translation>開催中：残り %1 · 在庫 %2/%3 個</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Sold out</source>
-            <translation>完売</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Ended</source>
-            <translation>終了</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Scheduled</source>
-            <translation>開始待ち</translation>
-        </message>
-    </context>
-    <context>
-        <name>RehearsalReportDialog</name>
-        <message>
-            <location filename="../src/anchordesk/ui/main_window.py" line="+23" />
-            <source>Rehearsal report</source>
-            <translation>リハーサルレポート</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Segment times</source>
-            <translation>コーナーごとの時間</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Segment</source>
-            <translation>コーナー</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Plan</source>
-            <translation>予定</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Actual</source>
-            <translation>実績</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Difference</source>
-            <translation>差分</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>Total</source>
-            <translation>合計</translation>
-        </message>
-    </context>
-    <context>
-        <name>RunSheetPanel</name>
-        <message>
-            <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+66" />
-            <source>Segment</source>
-            <translation>コーナー</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Plan</source>
-            <translation>予定</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Elapsed</source>
-            <translation>経過</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>◀ Previous</source>
-            <translation>◀ 前へ</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Next ▶</source>
-            <translation>次へ ▶</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Jump to selected</source>
-            <translation>選択したコーナーへ</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Previous segment</source>
-            <translation>前のコーナー</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Next segment</source>
-            <translation>次のコーナー</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Jump to the selected segment</source>
-            <translation>選択したコーナーへジャンプ</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Run sheet</source>
-            <translation>進行表</translation>
-        </message>
-    </context>
-    <context>
-        <name>SecretLineEdit</name>
-        <message>
-            <location filename="../src/anchordesk/ui/settings/secret_field.py" line="+51" />
-            <source>Show or hide %1</source>
-            <translation>%1 の表示／非表示</translation>
-        </message>
-        <message>
-            <location line="+26" />
-            <source>Hide</source>
-            <translation>非表示</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Show</source>
-            <translation>表示</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Hide the text</source>
-            <translation>内容を隠す</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Show the text</source>
-            <translation>内容を表示</translation>
-        </message>
-    </context>
-    <context>
-        <name>SettingsDialog</name>
-        <message>
-            <location filename="../src/anchordesk/ui/settings/dialog.py" line="+692" />
-            <location line="+394" />
-            <source>Rehearsal — nothing is pushed</source>
-            <translation>リハーサル — 配信しません</translation>
-        </message>
-        <message>
-            <location line="-375" />
-            <source>Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every %6 s, up to %7×%8 at %9 fps.</source>
-            <translation>%1 の推奨：%3p%4 で %2 kbps（最大 %5 kbps）、キーフレーム間隔 %6 秒、最大 %7×%8・%9 fps。</translation>
-        </message>
-        <message>
-            <location line="+15" />
-            <source>No platform limits are known for a custom server.</source>
-            <translation>カスタムサーバーには既知のプラットフォーム制限がありません。</translation>
-        </message>
-        <message>
-            <location line="+14" />
-            <source>The encoder settings exceed this platform's guidance:</source>
-            <translation>エンコーダー設定がこのプラットフォームの推奨を超えています：</translation>
-        </message>
-        <message>
-            <location line="+23" />
-            <source>%1 gives a server URL with each broadcast: paste it here.</source>
-            <translation>%1 は配信ごとにサーバー URL を発行します。ここに貼り付けてください。</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>%1 accepts RTMPS only (rtmps://…).</source>
-            <translation>%1 は RTMPS（rtmps://…）のみ対応です。</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>The server URL must start with rtmp:// or rtmps:// and name a host.</source>
-            <translation>サーバー URL は rtmp:// または rtmps:// で始まり、ホスト名を含む必要があります。</translation>
-        </message>
-        <message>
-            <location line="+22" />
-            <location line="+313" />
-            <source>Access token</source>
-            <translation>アクセストークン</translation>
-        </message>
-        <message>
-            <location line="-225" />
-            <source>Stream keys and tokens are kept in the system keyring.</source>
-            <translation>ストリームキーとトークンはシステムのキーリングに保存されます。</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>No system keyring works on this computer (%1). Stream keys and tokens are kept for this run only and must be typed again next time.</source>
-            <translation>このコンピューターでは使えるシステムキーリングがありません（%1）。ストリームキーとトークンは今回の起動中だけ保持され、次回は再入力が必要です。</translation>
-        </message>
-        <message>
-            <location line="+47" />
-            <source>Camera %1 could not be opened; the test pattern is shown.</source>
-            <translation>カメラ %1 を開けません。テストパターンを表示しています。</translation>
-        </message>
-        <message>
-            <location line="+32" />
-            <source>The microphone could not be opened: %1</source>
-            <translation>マイクを開けません：%1</translation>
-        </message>
-        <message>
-            <location line="+21" />
-            <source>Video file as camera</source>
-            <translation>動画ファイルをカメラとして使う</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Videos (*.mp4 *.mkv *.mov *.webm *.avi);;All files (*)</source>
-            <translation>動画 (*.mp4 *.mkv *.mov *.webm *.avi);;すべてのファイル (*)</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>Folder for recordings</source>
-            <translation>録画の保存先フォルダー</translation>
-        </message>
-        <message>
-            <location line="+24" />
-            <source>Feed %1: the URL must start with http:// or https://.</source>
-            <translation>フィード %1：URL は http:// または https:// で始まる必要があります。</translation>
-        </message>
-        <message>
-            <location line="+18" />
-            <source>The settings could not be saved: %1</source>
-            <translation>設定を保存できません：%1</translation>
-        </message>
-        <message>
-            <location line="+36" />
-            <source>Stream key (push code) given with the server URL</source>
-            <translation>サーバー URL と一緒に発行されるストリームキー</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Paste the stream key from the platform</source>
-            <translation>プラットフォームのストリームキーを貼り付け</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Stream key</source>
-            <translation>ストリームキー</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Settings</source>
-            <translation>設定</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <location line="+10" />
-            <source>Destinations</source>
-            <translation>配信先</translation>
-        </message>
-        <message>
-            <location line="-9" />
-            <source>Devices</source>
-            <translation>デバイス</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Encoder</source>
-            <translation>エンコーダー</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <location line="+61" />
-            <source>Feeds</source>
-            <translation>フィード</translation>
-        </message>
-        <message>
-            <location line="-60" />
-            <source>General</source>
-            <translation>一般</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Go live to:</source>
-            <translation>配信先：</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <location line="+54" />
-            <source>Add</source>
-            <translation>追加</translation>
-        </message>
-        <message>
-            <location line="-53" />
-            <location line="+54" />
-            <source>Remove</source>
-            <translation>削除</translation>
-        </message>
-        <message>
-            <location line="-52" />
-            <source>Destination</source>
-            <translation>配信先</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Name:</source>
-            <translation>名前(&amp;N)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Platform:</source>
-            <translation>プラットフォーム(&amp;P)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Server:</source>
-            <translation>サーバー(&amp;S)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Stream &amp;key:</source>
-            <translation>ストリームキー(&amp;K)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Use the platform's recommended encoder</source>
-            <translation>プラットフォーム推奨のエンコード設定を使う</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>Token, if the feed needs one</source>
-            <translation>トークン（フィードで必要な場合）</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>&amp;Camera:</source>
-            <translation>カメラ(&amp;C)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Automatic (first camera, else test pattern)</source>
-            <translation>自動（最初のカメラ、なければテストパターン）</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Test pattern</source>
-            <translation>テストパターン</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Video file…</source>
-            <translation>動画ファイル…</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Preview</source>
-            <translation>プレビュー</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Microphone:</source>
-            <translation>マイク(&amp;M)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Default microphone</source>
-            <translation>既定のマイク</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Test tone</source>
-            <translation>テストトーン</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>No audio</source>
-            <translation>音声なし</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Microphone level</source>
-            <translation>マイク音量</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>x264 (software)</source>
-            <translation>x264（ソフトウェア）</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Automatic (hardware if available)</source>
-            <translation>自動（可能ならハードウェア）</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>&amp;Encoder:</source>
-            <translation>エンコーダー(&amp;E)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Canvas:</source>
-            <translation>キャンバス(&amp;C)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Frame rate (fps):</source>
-            <translation>フレームレート（fps）(&amp;F)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Video bitrate (kbps):</source>
-            <translation>映像ビットレート（kbps）(&amp;V)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Audio bitrate (kbps):</source>
-            <translation>音声ビットレート（kbps）(&amp;A)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Keyframe interval (s):</source>
-            <translation>キーフレーム間隔（秒）(&amp;K)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Recordings &amp;folder:</source>
-            <translation>録画フォルダー(&amp;F)：</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Record a local copy</source>
-            <translation>ローカルにも録画する</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>The Videos folder</source>
-            <translation>「ビデオ」フォルダー</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Browse…</source>
-            <translation>参照…</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Feed</source>
-            <translation>フィード</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Kind:</source>
-            <translation>種類(&amp;K)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;URL:</source>
-            <translation>URL(&amp;U)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Token:</source>
-            <translation>トークン(&amp;T)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Enabled</source>
-            <translation>有効</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>&amp;Language:</source>
-            <translation>言語(&amp;L)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>System language</source>
-            <translation>システムの言語</translation>
-        </message>
-    </context>
-    <context>
-        <name>ShowEditor</name>
-        <message>
-            <location filename="../src/anchordesk/ui/editor/editor.py" line="+663" />
-            <source>No image</source>
-            <translation>画像なし</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Image not found</source>
-            <translation>画像が見つかりません</translation>
-        </message>
-        <message>
-            <location line="+18" />
-            <source>Product image</source>
-            <translation>商品画像</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <location line="+81" />
-            <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
-            <translation>画像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
-        </message>
-        <message>
-            <location line="-2" />
-            <source>Logo</source>
-            <translation>ロゴ</translation>
-        </message>
-        <message>
-            <location line="+32" />
-            <source>Products, row %1</source>
-            <translation>商品、%1 行目</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>Run sheet, segment %1</source>
-            <translation>進行表、%1 番目のコーナー</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <location line="+353" />
-            <location line="+31" />
-            <source>Products</source>
-            <translation>商品</translation>
-        </message>
-        <message>
-            <location line="-382" />
-            <location line="+352" />
-            <location line="+47" />
-            <source>Run sheet</source>
-            <translation>進行表</translation>
-        </message>
-        <message>
-            <location line="-398" />
-            <location line="+349" />
-            <source>Show</source>
-            <translation>番組</translation>
-        </message>
-        <message>
-            <location line="-327" />
-            <source>Error</source>
-            <translation>エラー</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Warning</source>
-            <translation>警告</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>line %1, column %2</source>
-            <translation>%1 行 %2 列</translation>
-        </message>
-        <message>
-            <location line="+28" />
-            <source>No problems found.</source>
-            <translation>問題は見つかりませんでした。</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>%1 errors, %2 warnings (click one to go to its field)</source>
-            <translation>エラー %1 件、警告 %2 件（クリックで該当箇所へ移動）</translation>
-        </message>
-        <message>
-            <location line="+44" />
-            <source>Planned: %1</source>
-            <translation>予定時間：%1</translation>
-        </message>
-        <message>
-            <location line="+36" />
-            <location line="+12" />
-            <source>Open show</source>
-            <translation>番組を開く</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Show files (*.json);;All files (*)</source>
-            <translation>番組ファイル (*.json);;すべてのファイル (*)</translation>
-        </message>
-        <message>
-            <location line="+13" />
-            <source>Save show as</source>
-            <translation>番組に名前を付けて保存</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Show files (*.json)</source>
-            <translation>番組ファイル (*.json)</translation>
-        </message>
-        <message>
-            <location line="+21" />
-            <location line="+11" />
-            <source>Save show</source>
-            <translation>番組を保存</translation>
-        </message>
-        <message>
-            <location line="-9" />
-            <source>The show still has %1 errors. Save it anyway, to finish later?</source>
-            <translation>番組にはまだエラーが %1 件あります。あとで直すために、このまま保存しますか？</translation>
-        </message>
-        <message>
-            <location line="+10" />
-            <source>The show could not be saved: %1</source>
-            <translation>番組を保存できません：%1</translation>
-        </message>
-        <message>
-            <location line="+23" />
-            <location line="+13" />
-            <location line="+32" />
-            <source>Import products from CSV</source>
-            <translation>CSV から商品を読み込む</translation>
-        </message>
-        <message>
-            <location line="-43" />
-            <source>CSV files (*.csv);;All files (*)</source>
-            <translation>CSV ファイル (*.csv);;すべてのファイル (*)</translation>
-        </message>
-        <message>
-            <location line="+44" />
-            <source>%1 products imported. Some rows had problems:</source>
-            <translation>%1 件の商品を読み込みました。一部の行に問題があります：</translation>
-        </message>
-        <message>
-            <location line="+21" />
-            <source>No recent shows</source>
-            <translation>最近の番組はありません</translation>
-        </message>
-        <message>
-            <location line="+24" />
-            <source>Unsaved changes</source>
-            <translation>未保存の変更</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>The show has changes that are not saved. Save them?</source>
-            <translation>番組に保存されていない変更があります。保存しますか？</translation>
-        </message>
-        <message>
-            <location line="+18" />
-            <source>New show</source>
-            <translation>新しい番組</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>%1 — Show editor</source>
-            <translation>%1 — 番組エディター</translation>
-        </message>
-        <message>
-            <location line="+10" />
-            <source>&amp;File</source>
-            <translation>ファイル(&amp;F)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Open &amp;recent</source>
-            <translation>最近使ったファイル(&amp;R)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;New show</source>
-            <translation>新しい番組(&amp;N)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Open…</source>
-            <translation>開く(&amp;O)…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Save</source>
-            <translation>保存(&amp;S)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Save &amp;as…</source>
-            <translation>名前を付けて保存(&amp;A)…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Import products from CSV…</source>
-            <translation>CSV から商品を読み込む(&amp;I)…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Close</source>
-            <translation>閉じる(&amp;C)</translation>
-        </message>
-        <message>
-            <location line="+7" />
-            <source>&amp;Title:</source>
-            <translation>タイトル(&amp;T)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Currency:</source>
-            <translation>通貨(&amp;C)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Language:</source>
-            <translation>言語(&amp;L)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Accent colour:</source>
-            <translation>アクセントカラー(&amp;A)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Loo&amp;k:</source>
-            <translation>外観(&amp;K)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>L&amp;ogo:</source>
-            <translation>ロゴ(&amp;O)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Banned words (one per line):</source>
-            <translation>禁止語（1 行に 1 つ）(&amp;B)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Tic&amp;ker announcements (one per line):</source>
-            <translation>テロップのお知らせ（1 行に 1 件）(&amp;K)：</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <location line="+1" />
-            <source>Choose…</source>
-            <translation>選択…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Dark</source>
-            <translation>ダーク</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Light</source>
-            <translation>ライト</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>SKU</source>
-            <translation>品番</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Title</source>
-            <translation>タイトル</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Price</source>
-            <translation>価格</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Stock</source>
-            <translation>在庫</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Image</source>
-            <translation>画像</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Talking points</source>
-            <translation>説明ポイント</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>Add product</source>
-            <translation>商品を追加</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Remove product</source>
-            <translation>商品を削除</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Import CSV…</source>
-            <translation>CSV を読み込む…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Choose image…</source>
-            <translation>画像を選択…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Talking &amp;points (one per line):</source>
-            <translation>説明ポイント（1 行に 1 つ）(&amp;P)：</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Segment</source>
-            <translation>コーナー</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Product</source>
-            <translation>商品</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Seconds</source>
-            <translation>秒数</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Deal price</source>
-            <translation>セール価格</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Deal seconds</source>
-            <translation>セール秒数</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Deal stock</source>
-            <translation>セール在庫</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Script</source>
-            <translation>台本</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>Add segment</source>
-            <translation>コーナーを追加</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Remove segment</source>
-            <translation>コーナーを削除</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Move up</source>
-            <translation>上へ</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Move down</source>
-            <translation>下へ</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Teleprompter &amp;script:</source>
-            <translation>プロンプターの台本(&amp;S)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Crew &amp;notes (not on air):</source>
-            <translation>スタッフ用メモ（放送されません）(&amp;N)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Problems</source>
-            <translation>問題</translation>
-        </message>
-    </context>
-    <context>
-        <name>TeleprompterWindow</name>
-        <message>
-            <location filename="../src/anchordesk/ui/teleprompter.py" line="+159" />
-            <source>Teleprompter</source>
-            <translation>プロンプター</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Speed</source>
-            <translation>速度</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Size</source>
-            <translation>文字サイズ</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Mirror</source>
-            <translation>左右反転</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Pause</source>
-            <translation>一時停止</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>From the top</source>
-            <translation>最初から</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Scroll speed</source>
-            <translation>スクロール速度</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Text size</source>
-            <translation>文字サイズ</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Mirror the text</source>
-            <translation>文字を左右反転</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Pause scrolling</source>
-            <translation>スクロールを一時停止</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Scroll back to the top</source>
-            <translation>先頭に戻る</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Script</source>
-            <translation>台本</translation>
-        </message>
-        <message>
-            <location line="+16" />
-            <source>Next: %1</source>
-            <translation>次：%1</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Last segment</source>
-            <translation>最後のコーナー</translation>
-        </message>
-    </context>
+<context>
+    <name>AudioPanel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+207"/>
+        <source>Microphone level</source>
+        <translation>マイク音量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mute</source>
+        <translation>ミュート</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mute the microphone</source>
+        <translation>マイクをミュート</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Gain</source>
+        <translation>ゲイン</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Microphone gain</source>
+        <translation>マイクのゲイン</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>no mic</source>
+        <translation>マイクなし</translation>
+    </message>
+</context>
+<context>
+    <name>CommentPanel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+231"/>
+        <source>Time</source>
+        <translation>時刻</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Name</source>
+        <translation>名前</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Comment</source>
+        <translation>コメント</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>Search comments</source>
+        <translation>コメントを検索</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Questions</source>
+        <translation>質問</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show questions only</source>
+        <translation>質問のみ表示</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Flagged</source>
+        <translation>要注意</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show flagged comments only</source>
+        <translation>要注意のコメントのみ表示</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Comments</source>
+        <translation>コメント</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pin</source>
+        <translation>固定</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pin the selected comment to the picture</source>
+        <translation>選択したコメントを映像に固定表示</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Unpin</source>
+        <translation>固定解除</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Take the pinned comment off the picture</source>
+        <translation>固定コメントを映像から外す</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Hide</source>
+        <translation>非表示</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Hide the selected comment</source>
+        <translation>選択したコメントを非表示</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>%1 received</source>
+        <translation>%1 件受信</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Nothing pinned</source>
+        <translation>固定中のコメントなし</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Pinned: %1: %2</source>
+        <translation>固定中：%1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>Controller</name>
+    <message>
+        <location filename="../src/anchordesk/ui/controller.py" line="+214"/>
+        <source>Cannot open the show: %1</source>
+        <translation>番組を開けません：%1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>No show to open: the sample show is missing.</source>
+        <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
+    </message>
+    <message>
+        <location line="+94"/>
+        <source>Recording to %1</source>
+        <translation>%1 に録画中</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>The picture could not start: %1</source>
+        <translation>映像を開始できません：%1</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>Feeds are off: no event loop.</source>
+        <translation>フィードは停止中：イベントループがありません。</translation>
+    </message>
+    <message>
+        <location line="+94"/>
+        <source>none</source>
+        <translation>なし</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 fps</source>
+        <translation>%1 fps</translation>
+    </message>
+    <message>
+        <location line="+250"/>
+        <source>The deal price is not a number.</source>
+        <translation>セール価格が数値ではありません。</translation>
+    </message>
+    <message>
+        <location line="+69"/>
+        <source>Going live on %1…</source>
+        <translation>%1 へのライブ配信を開始しています…</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Could not go live: %1</source>
+        <translation>配信を開始できません：%1</translation>
+    </message>
+    <message>
+        <location line="-10"/>
+        <source>Live on %1</source>
+        <translation>%1 でライブ配信中</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>The stream has stopped; rehearsal goes on.</source>
+        <translation>配信は停止しました。リハーサルは続行中です。</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>Settings changed: the picture restarts.</source>
+        <translation>設定が変更されたため、映像を再起動します。</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>Comments: %1</source>
+        <translation>コメント：%1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Orders: %1</source>
+        <translation>注文：%1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>GMV: %1 %2</source>
+        <translation>流通総額：%1 %2</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Segment</source>
+        <translation>コーナー</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Plan</source>
+        <translation>予定</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Actual</source>
+        <translation>実績</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Difference</source>
+        <translation>差分</translation>
+    </message>
+</context>
+<context>
+    <name>FramePreview</name>
+    <message>
+        <location filename="../src/anchordesk/ui/preview.py" line="+143"/>
+        <source>No picture yet</source>
+        <translation>まだ映像がありません</translation>
+    </message>
+</context>
+<context>
+    <name>GoLiveDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/golive.py" line="+176"/>
+        <location line="+7"/>
+        <location line="+1"/>
+        <source>Go live</source>
+        <translation>配信開始</translation>
+    </message>
+    <message>
+        <location line="-7"/>
+        <source>&amp;Destination</source>
+        <translation>配信先(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Destination</source>
+        <translation>配信先</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>Record a local copy</source>
+        <translation>ローカルにも録画する</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pre-flight checks</source>
+        <translation>配信前チェック</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check again</source>
+        <translation>再チェック</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>No destination is set up. Add one in Settings, or keep rehearsing.</source>
+        <translation>配信先が未設定です。設定で追加するか、リハーサルを続けてください。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Camera</source>
+        <translation>カメラ</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Microphone</source>
+        <translation>マイク</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Encoder</source>
+        <translation>エンコーダー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream key</source>
+        <translation>ストリームキー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Destination reachable</source>
+        <translation>配信先に接続可能</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show compliance</source>
+        <translation>番組のコンプライアンス</translation>
+    </message>
+    <message>
+        <location line="+55"/>
+        <source>no banned or absolute terms</source>
+        <translation>禁止語・断定表現なし</translation>
+    </message>
+    <message>
+        <location line="-42"/>
+        <location line="+1"/>
+        <source>no destination</source>
+        <translation>配信先なし</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>missing</source>
+        <translation>未設定</translation>
+    </message>
+    <message>
+        <location line="-8"/>
+        <source>the server URL names no host</source>
+        <translation>サーバー URL にホスト名がありません</translation>
+    </message>
+</context>
+<context>
+    <name>HealthPanel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="-142"/>
+        <location line="+1"/>
+        <source>Reconnect now</source>
+        <translation>今すぐ再接続</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Bitrate over the last minute</source>
+        <translation>直近 1 分間のビットレート</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Frame rate</source>
+        <translation>フレームレート</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Recording</source>
+        <translation>録画</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dropped frames</source>
+        <translation>ドロップフレーム</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Rehearsal: nothing is pushed</source>
+        <translation>リハーサル中：配信しません</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Live</source>
+        <translation>ライブ配信中</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Connecting…</source>
+        <translation>接続中…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reconnecting (attempt %1)</source>
+        <translation>再接続中（%1 回目）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>next try in %1 s</source>
+        <translation>%1 秒後に再試行</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Failed</source>
+        <translation>失敗</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stopped</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>capture</source>
+        <translation>取り込み</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>render</source>
+        <translation>描画</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>encode</source>
+        <translation>エンコード</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>network</source>
+        <translation>ネットワーク</translation>
+    </message>
+</context>
+<context>
+    <name>HotkeyDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/hotkeys.py" line="+142"/>
+        <location line="+1"/>
+        <source>Keyboard shortcuts</source>
+        <translation>キーボードショートカット</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Shortcuts</source>
+        <translation>ショートカット</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Command</source>
+        <translation>コマンド</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Shortcut</source>
+        <translation>ショートカット</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <source>“%1” and “%2” have the same shortcut.</source>
+        <translation>「%1」と「%2」のショートカットが重複しています。</translation>
+    </message>
+</context>
+<context>
+    <name>Hotkeys</name>
+    <message>
+        <location line="-157"/>
+        <source>Put product %1 on screen</source>
+        <translation>商品 %1 を画面に表示</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Next segment</source>
+        <translation>次のコーナー</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Previous segment</source>
+        <translation>前のコーナー</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Take the product off screen</source>
+        <translation>商品を画面から外す</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Start or stop the flash deal</source>
+        <translation>タイムセールを開始／停止</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Pin the selected comment</source>
+        <translation>選択したコメントを固定</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Unpin the comment</source>
+        <translation>コメントの固定を解除</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Take the staged card</source>
+        <translation>待機中のカードを切り替え</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Go live / stop</source>
+        <translation>配信開始／停止</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Show the teleprompter</source>
+        <translation>プロンプターを表示</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Search the comments</source>
+        <translation>コメントを検索</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+304"/>
+        <source>Run sheet</source>
+        <translation>進行表</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Products</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Comments</source>
+        <translation>コメント</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Orders and sales</source>
+        <translation>注文と売上</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream health</source>
+        <translation>配信の状態</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Audio</source>
+        <translation>音声</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>&amp;File</source>
+        <translation>ファイル(&amp;F)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open &amp;recent</source>
+        <translation>最近使ったファイル(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Show</source>
+        <translation>番組(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Products</source>
+        <translation>商品(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>S&amp;tream</source>
+        <translation>配信(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;View</source>
+        <translation>表示(&amp;V)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Language</source>
+        <translation>言語(&amp;L)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Help</source>
+        <translation>ヘルプ(&amp;H)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Open show…</source>
+        <translation>番組を開く(&amp;O)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Edit show…</source>
+        <translation>番組を編集(&amp;E)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Settings…</source>
+        <translation>設定(&amp;S)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Quit</source>
+        <translation>終了(&amp;Q)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Record</source>
+        <translation>録画</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Record a local copy</source>
+        <translation>ローカルにも録画する</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reconnect now</source>
+        <translation>今すぐ再接続</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Studio mode</source>
+        <translation>スタジオモード</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stage the next card in a preview, then take it</source>
+        <translation>次のカードをプレビューで準備してから切り替え</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>End rehearsal</source>
+        <translation>リハーサル終了</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reset the layout</source>
+        <translation>レイアウトをリセット</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Keyboard shortcuts…</source>
+        <translation>キーボードショートカット(&amp;K)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;About AnchorDesk</source>
+        <translation>AnchorDesk について(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>System language</source>
+        <translation>システムの言語</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Program preview</source>
+        <translation>番組出力プレビュー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Staged preview</source>
+        <translation>待機プレビュー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PROGRAM</source>
+        <translation>番組出力</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>STAGED — press Take</source>
+        <translation>待機中 — 「切り替え」を押す</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Main toolbar</source>
+        <translation>メインツールバー</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <location line="+63"/>
+        <source>Stop streaming</source>
+        <translation>配信停止</translation>
+    </message>
+    <message>
+        <location line="-63"/>
+        <source>Go live…</source>
+        <translation>配信開始…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>LIVE</source>
+        <translation>LIVE</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Rehearsal — nothing is pushed</source>
+        <translation>リハーサル — 配信しません</translation>
+    </message>
+    <message>
+        <location line="+57"/>
+        <source>Stop the stream now? Viewers will see the stream end.</source>
+        <translation>配信を今すぐ停止しますか？視聴者には配信終了と表示されます。</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Open show</source>
+        <translation>番組を開く</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Show files (*.json)</source>
+        <translation>番組ファイル (*.json)</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>No recent shows</source>
+        <translation>最近の番組はありません</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Show saved. It will be used the next time the show is opened.</source>
+        <translation>番組を保存しました。次に番組を開いたときに反映されます。</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>About AnchorDesk</source>
+        <translation>AnchorDesk について</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>AnchorDesk %1 — the control room of a live-commerce show.</source>
+        <translation>AnchorDesk %1 — ライブコマース配信のコントロールルーム。</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>Quit while live</source>
+        <translation>配信中に終了</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The stream is live. Stop streaming and quit?</source>
+        <translation>配信中です。配信を停止して終了しますか？</translation>
+    </message>
+</context>
+<context>
+    <name>OrdersPanel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/orders.py" line="+130"/>
+        <source>Time</source>
+        <translation>時刻</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Qty</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Amount</source>
+        <translation>金額</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>GMV</source>
+        <translation>流通総額</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Orders/min</source>
+        <translation>注文/分</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <location line="+4"/>
+        <source>Orders</source>
+        <translation>注文</translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>Units sold per product</source>
+        <translation>商品別の販売数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Gross merchandise value</source>
+        <translation>流通総額</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Orders per minute</source>
+        <translation>1 分あたりの注文数</translation>
+    </message>
+</context>
+<context>
+    <name>ProductPanel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+110"/>
+        <location line="+1"/>
+        <source>Take the product off screen</source>
+        <translation>商品を画面から外す</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Flash deal</source>
+        <translation>タイムセール</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Price</source>
+        <translation>価格(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Seconds</source>
+        <translation>秒数(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>S&amp;tock</source>
+        <translation>在庫(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal price</source>
+        <translation>セール価格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal length in seconds</source>
+        <translation>セールの長さ（秒）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal stock</source>
+        <translation>セール在庫</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>sold out</source>
+        <translation>完売</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 left</source>
+        <translation>残り %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 sold</source>
+        <translation>%1 個販売</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Put %1 on screen</source>
+        <translation>%1 を画面に表示</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Stop the deal</source>
+        <translation>セールを停止</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Start the deal</source>
+        <translation>セールを開始</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Put a product on screen to start a deal.</source>
+        <translation>セールを始めるには、まず商品を画面に表示してください。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Live: %1 left · %2 of %3 units left</source>
+        <translation>開催中：残り %1 · 在庫 %2/%3 個</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Sold out</source>
+        <translation>完売</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Ended</source>
+        <translation>終了</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Scheduled</source>
+        <translation>開始待ち</translation>
+    </message>
+</context>
+<context>
+    <name>RehearsalReportDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+23"/>
+        <source>Rehearsal report</source>
+        <translation>リハーサルレポート</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Segment times</source>
+        <translation>コーナーごとの時間</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Segment</source>
+        <translation>コーナー</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Plan</source>
+        <translation>予定</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Actual</source>
+        <translation>実績</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Difference</source>
+        <translation>差分</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Total</source>
+        <translation>合計</translation>
+    </message>
+</context>
+<context>
+    <name>RunSheetPanel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+66"/>
+        <source>Segment</source>
+        <translation>コーナー</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Plan</source>
+        <translation>予定</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Elapsed</source>
+        <translation>経過</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>◀ Previous</source>
+        <translation>◀ 前へ</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Next ▶</source>
+        <translation>次へ ▶</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Jump to selected</source>
+        <translation>選択したコーナーへ</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Previous segment</source>
+        <translation>前のコーナー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Next segment</source>
+        <translation>次のコーナー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Jump to the selected segment</source>
+        <translation>選択したコーナーへジャンプ</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Run sheet</source>
+        <translation>進行表</translation>
+    </message>
+</context>
+<context>
+    <name>SecretLineEdit</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/secret_field.py" line="+51"/>
+        <source>Show or hide %1</source>
+        <translation>%1 の表示／非表示</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Hide</source>
+        <translation>非表示</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Show</source>
+        <translation>表示</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Hide the text</source>
+        <translation>内容を隠す</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Show the text</source>
+        <translation>内容を表示</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+692"/>
+        <location line="+394"/>
+        <source>Rehearsal — nothing is pushed</source>
+        <translation>リハーサル — 配信しません</translation>
+    </message>
+    <message>
+        <location line="-375"/>
+        <source>Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every %6 s, up to %7×%8 at %9 fps.</source>
+        <translation>%1 の推奨：%3p%4 で %2 kbps（最大 %5 kbps）、キーフレーム間隔 %6 秒、最大 %7×%8・%9 fps。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>No platform limits are known for a custom server.</source>
+        <translation>カスタムサーバーには既知のプラットフォーム制限がありません。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>The encoder settings exceed this platform&apos;s guidance:</source>
+        <translation>エンコーダー設定がこのプラットフォームの推奨を超えています：</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>%1 gives a server URL with each broadcast: paste it here.</source>
+        <translation>%1 は配信ごとにサーバー URL を発行します。ここに貼り付けてください。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 accepts RTMPS only (rtmps://…).</source>
+        <translation>%1 は RTMPS（rtmps://…）のみ対応です。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The server URL must start with rtmp:// or rtmps:// and name a host.</source>
+        <translation>サーバー URL は rtmp:// または rtmps:// で始まり、ホスト名を含む必要があります。</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <location line="+313"/>
+        <source>Access token</source>
+        <translation>アクセストークン</translation>
+    </message>
+    <message>
+        <location line="-225"/>
+        <source>Stream keys and tokens are kept in the system keyring.</source>
+        <translation>ストリームキーとトークンはシステムのキーリングに保存されます。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>No system keyring works on this computer (%1). Stream keys and tokens are kept for this run only and must be typed again next time.</source>
+        <translation>このコンピューターでは使えるシステムキーリングがありません（%1）。ストリームキーとトークンは今回の起動中だけ保持され、次回は再入力が必要です。</translation>
+    </message>
+    <message>
+        <location line="+47"/>
+        <source>Camera %1 could not be opened; the test pattern is shown.</source>
+        <translation>カメラ %1 を開けません。テストパターンを表示しています。</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>The microphone could not be opened: %1</source>
+        <translation>マイクを開けません：%1</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Video file as camera</source>
+        <translation>動画ファイルをカメラとして使う</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Videos (*.mp4 *.mkv *.mov *.webm *.avi);;All files (*)</source>
+        <translation>動画 (*.mp4 *.mkv *.mov *.webm *.avi);;すべてのファイル (*)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Folder for recordings</source>
+        <translation>録画の保存先フォルダー</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Feed %1: the URL must start with http:// or https://.</source>
+        <translation>フィード %1：URL は http:// または https:// で始まる必要があります。</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>The settings could not be saved: %1</source>
+        <translation>設定を保存できません：%1</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Stream key (push code) given with the server URL</source>
+        <translation>サーバー URL と一緒に発行されるストリームキー</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Paste the stream key from the platform</source>
+        <translation>プラットフォームのストリームキーを貼り付け</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream key</source>
+        <translation>ストリームキー</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Settings</source>
+        <translation>設定</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+10"/>
+        <source>Destinations</source>
+        <translation>配信先</translation>
+    </message>
+    <message>
+        <location line="-9"/>
+        <source>Devices</source>
+        <translation>デバイス</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Encoder</source>
+        <translation>エンコーダー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+61"/>
+        <source>Feeds</source>
+        <translation>フィード</translation>
+    </message>
+    <message>
+        <location line="-60"/>
+        <source>General</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Go live to:</source>
+        <translation>配信先：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+54"/>
+        <source>Add</source>
+        <translation>追加</translation>
+    </message>
+    <message>
+        <location line="-53"/>
+        <location line="+54"/>
+        <source>Remove</source>
+        <translation>削除</translation>
+    </message>
+    <message>
+        <location line="-52"/>
+        <source>Destination</source>
+        <translation>配信先</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Name:</source>
+        <translation>名前(&amp;N)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Platform:</source>
+        <translation>プラットフォーム(&amp;P)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Server:</source>
+        <translation>サーバー(&amp;S)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream &amp;key:</source>
+        <translation>ストリームキー(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Use the platform&apos;s recommended encoder</source>
+        <translation>プラットフォーム推奨のエンコード設定を使う</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Token, if the feed needs one</source>
+        <translation>トークン（フィードで必要な場合）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Camera:</source>
+        <translation>カメラ(&amp;C)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Automatic (first camera, else test pattern)</source>
+        <translation>自動（最初のカメラ、なければテストパターン）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test pattern</source>
+        <translation>テストパターン</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Video file…</source>
+        <translation>動画ファイル…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Preview</source>
+        <translation>プレビュー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Microphone:</source>
+        <translation>マイク(&amp;M)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Default microphone</source>
+        <translation>既定のマイク</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test tone</source>
+        <translation>テストトーン</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No audio</source>
+        <translation>音声なし</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Microphone level</source>
+        <translation>マイク音量</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>x264 (software)</source>
+        <translation>x264（ソフトウェア）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Automatic (hardware if available)</source>
+        <translation>自動（可能ならハードウェア）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Encoder:</source>
+        <translation>エンコーダー(&amp;E)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Canvas:</source>
+        <translation>キャンバス(&amp;C)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Frame rate (fps):</source>
+        <translation>フレームレート（fps）(&amp;F)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Video bitrate (kbps):</source>
+        <translation>映像ビットレート（kbps）(&amp;V)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Audio bitrate (kbps):</source>
+        <translation>音声ビットレート（kbps）(&amp;A)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Keyframe interval (s):</source>
+        <translation>キーフレーム間隔（秒）(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Recordings &amp;folder:</source>
+        <translation>録画フォルダー(&amp;F)：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Record a local copy</source>
+        <translation>ローカルにも録画する</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The Videos folder</source>
+        <translation>「ビデオ」フォルダー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Browse…</source>
+        <translation>参照…</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Feed</source>
+        <translation>フィード</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Kind:</source>
+        <translation>種類(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;URL:</source>
+        <translation>URL(&amp;U)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Token:</source>
+        <translation>トークン(&amp;T)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enabled</source>
+        <translation>有効</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Language:</source>
+        <translation>言語(&amp;L)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>System language</source>
+        <translation>システムの言語</translation>
+    </message>
+</context>
+<context>
+    <name>ShowEditor</name>
+    <message>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+663"/>
+        <source>No image</source>
+        <translation>画像なし</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Image not found</source>
+        <translation>画像が見つかりません</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Product image</source>
+        <translation>商品画像</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+81"/>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
+        <translation>画像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
+    </message>
+    <message>
+        <location line="-2"/>
+        <source>Logo</source>
+        <translation>ロゴ</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>Products, row %1</source>
+        <translation>商品、%1 行目</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Run sheet, segment %1</source>
+        <translation>進行表、%1 番目のコーナー</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+353"/>
+        <location line="+31"/>
+        <source>Products</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="-382"/>
+        <location line="+352"/>
+        <location line="+47"/>
+        <source>Run sheet</source>
+        <translation>進行表</translation>
+    </message>
+    <message>
+        <location line="-398"/>
+        <location line="+349"/>
+        <source>Show</source>
+        <translation>番組</translation>
+    </message>
+    <message>
+        <location line="-327"/>
+        <source>Error</source>
+        <translation>エラー</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>line %1, column %2</source>
+        <translation>%1 行 %2 列</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>No problems found.</source>
+        <translation>問題は見つかりませんでした。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 errors, %2 warnings (click one to go to its field)</source>
+        <translation>エラー %1 件、警告 %2 件（クリックで該当箇所へ移動）</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>Planned: %1</source>
+        <translation>予定時間：%1</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <location line="+12"/>
+        <source>Open show</source>
+        <translation>番組を開く</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Show files (*.json);;All files (*)</source>
+        <translation>番組ファイル (*.json);;すべてのファイル (*)</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Save show as</source>
+        <translation>番組に名前を付けて保存</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Show files (*.json)</source>
+        <translation>番組ファイル (*.json)</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <location line="+11"/>
+        <source>Save show</source>
+        <translation>番組を保存</translation>
+    </message>
+    <message>
+        <location line="-9"/>
+        <source>The show still has %1 errors. Save it anyway, to finish later?</source>
+        <translation>番組にはまだエラーが %1 件あります。あとで直すために、このまま保存しますか？</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>The show could not be saved: %1</source>
+        <translation>番組を保存できません：%1</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <location line="+13"/>
+        <location line="+32"/>
+        <source>Import products from CSV</source>
+        <translation>CSV から商品を読み込む</translation>
+    </message>
+    <message>
+        <location line="-43"/>
+        <source>CSV files (*.csv);;All files (*)</source>
+        <translation>CSV ファイル (*.csv);;すべてのファイル (*)</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>%1 products imported. Some rows had problems:</source>
+        <translation>%1 件の商品を読み込みました。一部の行に問題があります：</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>No recent shows</source>
+        <translation>最近の番組はありません</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Unsaved changes</source>
+        <translation>未保存の変更</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The show has changes that are not saved. Save them?</source>
+        <translation>番組に保存されていない変更があります。保存しますか？</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>New show</source>
+        <translation>新しい番組</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 — Show editor</source>
+        <translation>%1 — 番組エディター</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>&amp;File</source>
+        <translation>ファイル(&amp;F)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open &amp;recent</source>
+        <translation>最近使ったファイル(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;New show</source>
+        <translation>新しい番組(&amp;N)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Open…</source>
+        <translation>開く(&amp;O)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save &amp;as…</source>
+        <translation>名前を付けて保存(&amp;A)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Import products from CSV…</source>
+        <translation>CSV から商品を読み込む(&amp;I)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Close</source>
+        <translation>閉じる(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>&amp;Title:</source>
+        <translation>タイトル(&amp;T)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Currency:</source>
+        <translation>通貨(&amp;C)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Language:</source>
+        <translation>言語(&amp;L)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Accent colour:</source>
+        <translation>アクセントカラー(&amp;A)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Loo&amp;k:</source>
+        <translation>外観(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>L&amp;ogo:</source>
+        <translation>ロゴ(&amp;O)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Banned words (one per line):</source>
+        <translation>禁止語（1 行に 1 つ）(&amp;B)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tic&amp;ker announcements (one per line):</source>
+        <translation>テロップのお知らせ（1 行に 1 件）(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+1"/>
+        <source>Choose…</source>
+        <translation>選択…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dark</source>
+        <translation>ダーク</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Light</source>
+        <translation>ライト</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>SKU</source>
+        <translation>品番</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Title</source>
+        <translation>タイトル</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Price</source>
+        <translation>価格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stock</source>
+        <translation>在庫</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Image</source>
+        <translation>画像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Talking points</source>
+        <translation>説明ポイント</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Add product</source>
+        <translation>商品を追加</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove product</source>
+        <translation>商品を削除</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Import CSV…</source>
+        <translation>CSV を読み込む…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Choose image…</source>
+        <translation>画像を選択…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Talking &amp;points (one per line):</source>
+        <translation>説明ポイント（1 行に 1 つ）(&amp;P)：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Segment</source>
+        <translation>コーナー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Seconds</source>
+        <translation>秒数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal price</source>
+        <translation>セール価格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal seconds</source>
+        <translation>セール秒数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal stock</source>
+        <translation>セール在庫</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Script</source>
+        <translation>台本</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Add segment</source>
+        <translation>コーナーを追加</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove segment</source>
+        <translation>コーナーを削除</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Move up</source>
+        <translation>上へ</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Move down</source>
+        <translation>下へ</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Teleprompter &amp;script:</source>
+        <translation>プロンプターの台本(&amp;S)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Crew &amp;notes (not on air):</source>
+        <translation>スタッフ用メモ（放送されません）(&amp;N)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Problems</source>
+        <translation>問題</translation>
+    </message>
+</context>
+<context>
+    <name>TeleprompterWindow</name>
+    <message>
+        <location filename="../src/anchordesk/ui/teleprompter.py" line="+159"/>
+        <source>Teleprompter</source>
+        <translation>プロンプター</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Speed</source>
+        <translation>速度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Size</source>
+        <translation>文字サイズ</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mirror</source>
+        <translation>左右反転</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pause</source>
+        <translation>一時停止</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>From the top</source>
+        <translation>最初から</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Scroll speed</source>
+        <translation>スクロール速度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text size</source>
+        <translation>文字サイズ</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mirror the text</source>
+        <translation>文字を左右反転</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pause scrolling</source>
+        <translation>スクロールを一時停止</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Scroll back to the top</source>
+        <translation>先頭に戻る</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Script</source>
+        <translation>台本</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Next: %1</source>
+        <translation>次：%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Last segment</source>
+        <translation>最後のコーナー</translation>
+    </message>
+</context>
 </TS>

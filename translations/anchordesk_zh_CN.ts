@@ -1,1808 +1,1813 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
-    <context>
-        <name>AudioPanel</name>
-        <message>
-            <location filename="../src/anchordesk/ui/docks/health.py" line="+207" />
-            <source>Microphone level</source>
-            <translation>麦克风音量</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Mute</source>
-            <translation>静音</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Mute the microphone</source>
-            <translation>麦克风静音</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Gain</source>
-            <translation>增益</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Microphone gain</source>
-            <translation>麦克风增益</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>no mic</source>
-            <translation>无麦克风</translation>
-        </message>
-    </context>
-    <context>
-        <name>CommentPanel</name>
-        <message>
-            <location filename="../src/anchordesk/ui/docks/comments.py" line="+231" />
-            <source>Time</source>
-            <translation>时间</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Name</source>
-            <translation>昵称</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Comment</source>
-            <translation>评论</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <location line="+1" />
-            <source>Search comments</source>
-            <translation>搜索评论</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Questions</source>
-            <translation>提问</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Show questions only</source>
-            <translation>只看提问</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Flagged</source>
-            <translation>已标记</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Show flagged comments only</source>
-            <translation>只看被标记的评论</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Comments</source>
-            <translation>评论</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Pin</source>
-            <translation>置顶</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Pin the selected comment to the picture</source>
-            <translation>把选中的评论置顶到画面上</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Unpin</source>
-            <translation>取消置顶</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Take the pinned comment off the picture</source>
-            <translation>从画面上撤下置顶评论</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Hide</source>
-            <translation>隐藏</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Hide the selected comment</source>
-            <translation>隐藏选中的评论</translation>
-        </message>
-        <message>
-            <location line="+16" />
-            <source>%1 received</source>
-            <translation>已收到 %1 条</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>Nothing pinned</source>
-            <translation>没有置顶评论</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Pinned: %1: %2</source>
-            <translation>置顶：%1：%2</translation>
-        </message>
-    </context>
-    <context>
-        <name>Controller</name>
-        <message>
-            <location filename="../src/anchordesk/ui/controller.py" line="+206" />
-            <source>Cannot open the show: %1</source>
-            <translation>无法打开节目：%1</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>No show to open: the sample show is missing.</source>
-            <translation>没有可打开的节目：示例节目缺失。</translation>
-        </message>
-        <message>
-            <location line="+89" />
-            <source>Recording to %1</source>
-            <translation>正在录制到 %1</translation>
-        </message>
-        <message>
-            <location line="+31" />
-            <source>The picture could not start: %1</source>
-            <translation>画面无法启动：%1</translation>
-        </message>
-        <message>
-            <location line="+37" />
-            <source>Feeds are off: no event loop.</source>
-            <translation>数据源已关闭：没有事件循环。</translation>
-        </message>
-        <message>
-            <location line="+91" />
-            <source>none</source>
-            <translation>无</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>%1 fps</source>
-            <translation>%1 帧/秒</translation>
-        </message>
-        <message>
-            <location line="+250" />
-            <source>The deal price is not a number.</source>
-            <translation>秒杀价不是有效数字。</translation>
-        </message>
-        <message>
-            <location line="+68" />
-            <source>Could not go live: %1</source>
-            <translation>无法开播：%1</translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <source>Live on %1</source>
-            <translation>正在 %1 直播</translation>
-        </message>
-        <message>
-            <location line="+10" />
-            <source>The stream has stopped; rehearsal goes on.</source>
-            <translation>推流已停止，彩排继续进行。</translation>
-        </message>
-        <message>
-            <location line="+77" />
-            <source>Comments: %1</source>
-            <translation>评论：%1</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Orders: %1</source>
-            <translation>订单：%1</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>GMV: %1 %2</source>
-            <translation>成交额：%1 %2</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>Segment</source>
-            <translation>环节</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Plan</source>
-            <translation>计划</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Actual</source>
-            <translation>实际</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Difference</source>
-            <translation>差值</translation>
-        </message>
-    </context>
-    <context>
-        <name>FramePreview</name>
-        <message>
-            <location filename="../src/anchordesk/ui/preview.py" line="+143" />
-            <source>No picture yet</source>
-            <translation>暂无画面</translation>
-        </message>
-    </context>
-    <context>
-        <name>GoLiveDialog</name>
-        <message>
-            <location filename="../src/anchordesk/ui/golive.py" line="+164" />
-            <location line="+7" />
-            <location line="+1" />
-            <source>Go live</source>
-            <translation>开播</translation>
-        </message>
-        <message>
-            <location line="-7" />
-            <source>&amp;Destination</source>
-            <translation>推流目标(&amp;D)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Destination</source>
-            <translation>推流目标</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <location line="+1" />
-            <source>Record a local copy</source>
-            <translation>同时在本地录制</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Pre-flight checks</source>
-            <translation>开播前检查</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Check again</source>
-            <translation>重新检查</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>No destination is set up. Add one in Settings, or keep rehearsing.</source>
-            <translation>尚未设置推流目标。请在设置中添加，或继续彩排。</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Camera</source>
-            <translation>摄像头</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Microphone</source>
-            <translation>麦克风</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Encoder</source>
-            <translation>编码器</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Stream key</source>
-            <translation>推流密钥</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Destination reachable</source>
-            <translation>推流目标可连接</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Show compliance</source>
-            <translation>节目合规</translation>
-        </message>
-        <message>
-            <location line="+22" />
-            <source>no banned or absolute terms</source>
-            <translation>没有违禁词或极限词</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <location line="+1" />
-            <source>no destination</source>
-            <translation>没有推流目标</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>missing</source>
-            <translation>缺失</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>the server URL names no host</source>
-            <translation>服务器地址中没有主机名</translation>
-        </message>
-    </context>
-    <context>
-        <name>HealthPanel</name>
-        <message>
-            <location filename="../src/anchordesk/ui/docks/health.py" line="-142" />
-            <location line="+1" />
-            <source>Reconnect now</source>
-            <translation>立即重连</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Bitrate over the last minute</source>
-            <translation>最近一分钟的码率</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Frame rate</source>
-            <translation>帧率</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>CPU</source>
-            <translation>CPU</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Recording</source>
-            <translation>录制</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Dropped frames</source>
-            <translation>丢帧</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Rehearsal: nothing is pushed</source>
-            <translation>彩排中：不推流</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Live</source>
-            <translation>直播中</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Connecting…</source>
-            <translation>正在连接…</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Reconnecting (attempt %1)</source>
-            <translation>正在重连（第 %1 次）</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>next try in %1 s</source>
-            <translation>%1 秒后重试</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Failed</source>
-            <translation>失败</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Stopped</source>
-            <translation>已停止</translation>
-        </message>
-        <message>
-            <location line="+19" />
-            <source>capture</source>
-            <translation>采集</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>render</source>
-            <translation>渲染</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>encode</source>
-            <translation>编码</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>network</source>
-            <translation>网络</translation>
-        </message>
-    </context>
-    <context>
-        <name>HotkeyDialog</name>
-        <message>
-            <location filename="../src/anchordesk/ui/hotkeys.py" line="+142" />
-            <location line="+1" />
-            <source>Keyboard shortcuts</source>
-            <translation>快捷键</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Shortcuts</source>
-            <translation>快捷键</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Command</source>
-            <translation>命令</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Shortcut</source>
-            <translation>快捷键</translation>
-        </message>
-        <message>
-            <location line="+50" />
-            <source>“%1” and “%2” have the same shortcut.</source>
-            <translation>“%1”和“%2”的快捷键相同。</translation>
-        </message>
-    </context>
-    <context>
-        <name>Hotkeys</name>
-        <message>
-            <location line="-157" />
-            <source>Put product %1 on screen</source>
-            <translation>上架第 %1 个商品到画面</translation>
-        </message>
-        <message>
-            <location line="+8" />
-            <source>Next segment</source>
-            <translation>下一个环节</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Previous segment</source>
-            <translation>上一个环节</translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <source>Take the product off screen</source>
-            <translation>撤下画面上的商品</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Start or stop the flash deal</source>
-            <translation>开始或停止秒杀</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Pin the selected comment</source>
-            <translation>置顶选中的评论</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Unpin the comment</source>
-            <translation>取消置顶评论</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Take the staged card</source>
-            <translation>切出预备卡片</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Go live / stop</source>
-            <translation>开播 / 停播</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Show the teleprompter</source>
-            <translation>显示提词器</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Search the comments</source>
-            <translation>搜索评论</translation>
-        </message>
-    </context>
-    <context>
-        <name>MainWindow</name>
-        <message>
-            <location filename="../src/anchordesk/ui/main_window.py" line="+303" />
-            <source>Run sheet</source>
-            <translation>流程单</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Products</source>
-            <translation>商品</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Comments</source>
-            <translation>评论</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Orders and sales</source>
-            <translation>订单与销售</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Stream health</source>
-            <translation>推流状态</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Audio</source>
-            <translation>音频</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>&amp;File</source>
-            <translation>文件(&amp;F)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Open &amp;recent</source>
-            <translation>最近打开(&amp;R)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Show</source>
-            <translation>节目(&amp;S)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Products</source>
-            <translation>商品(&amp;P)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>S&amp;tream</source>
-            <translation>推流(&amp;T)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;View</source>
-            <translation>视图(&amp;V)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Language</source>
-            <translation>语言(&amp;L)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Help</source>
-            <translation>帮助(&amp;H)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Open show…</source>
-            <translation>打开节目(&amp;O)…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Edit show…</source>
-            <translation>编辑节目(&amp;E)…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Settings…</source>
-            <translation>设置(&amp;S)…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Quit</source>
-            <translation>退出(&amp;Q)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Record</source>
-            <translation>录制</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Record a local copy</source>
-            <translation>同时在本地录制</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Reconnect now</source>
-            <translation>立即重连</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Studio mode</source>
-            <translation>导播模式</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Stage the next card in a preview, then take it</source>
-            <translation>先在预览中准备下一张卡片，再切出</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>End rehearsal</source>
-            <translation>结束彩排</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Reset the layout</source>
-            <translation>重置布局</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Keyboard shortcuts…</source>
-            <translation>快捷键(&amp;K)…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;About AnchorDesk</source>
-            <translation>关于 AnchorDesk(&amp;A)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>System language</source>
-            <translation>跟随系统语言</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Program preview</source>
-            <translation>节目输出预览</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Staged preview</source>
-            <translation>预备画面预览</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>PROGRAM</source>
-            <translation>输出</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>STAGED — press Take</source>
-            <translation>预备中 — 按“切出”</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Main toolbar</source>
-            <translation>主工具栏</translation>
-        </message>
-        <message>
-            <location line="+32" />
-            <location line="+59" />
-            <source>Stop streaming</source>
-            <translation>停止推流</translation>
-        </message>
-        <message>
-            <location line="-59" />
-            <source>Go live…</source>
-            <translation>开播…</translation>
-        </message>
-        <message>
-            <location line="+7" />
-            <source>LIVE</source>
-            <translation>直播中</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Rehearsal — nothing is pushed</source>
-            <translation>彩排 — 不推流</translation>
-        </message>
-        <message>
-            <location line="+53" />
-            <source>Stop the stream now? Viewers will see the stream end.</source>
-            <translation>现在停止推流吗？观众会看到直播结束。</translation>
-        </message>
-        <message>
-            <location line="+24" />
-            <source>Open show</source>
-            <translation>打开节目</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Show files (*.json)</source>
-            <translation>节目文件 (*.json)</translation>
-        </message>
-        <message>
-            <location line="+11" />
-            <source>No recent shows</source>
-            <translation>没有最近打开的节目</translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <source>The show editor is not available.</source>
-            <translation>节目编辑器不可用。</translation>
-        </message>
-        <message>
-            <location line="+8" />
-            <source>Settings are not available.</source>
-            <translation>设置不可用。</translation>
-        </message>
-        <message>
-            <location line="+16" />
-            <source>About AnchorDesk</source>
-            <translation>关于 AnchorDesk</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>AnchorDesk %1 — the control room of a live-commerce show.</source>
-            <translation>AnchorDesk %1 — 直播带货的中控台。</translation>
-        </message>
-        <message>
-            <location line="+38" />
-            <source>Quit while live</source>
-            <translation>直播中退出</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>The stream is live. Stop streaming and quit?</source>
-            <translation>正在直播。要停止推流并退出吗？</translation>
-        </message>
-    </context>
-    <context>
-        <name>OrdersPanel</name>
-        <message>
-            <location filename="../src/anchordesk/ui/docks/orders.py" line="+130" />
-            <source>Time</source>
-            <translation>时间</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Product</source>
-            <translation>商品</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Qty</source>
-            <translation>数量</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Amount</source>
-            <translation>金额</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>GMV</source>
-            <translation>成交额</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Orders/min</source>
-            <translation>订单/分钟</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <location line="+1" />
-            <location line="+4" />
-            <source>Orders</source>
-            <translation>订单</translation>
-        </message>
-        <message>
-            <location line="-3" />
-            <source>Units sold per product</source>
-            <translation>各商品销量</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Gross merchandise value</source>
-            <translation>成交总额</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Orders per minute</source>
-            <translation>每分钟订单数</translation>
-        </message>
-    </context>
-    <context>
-        <name>ProductPanel</name>
-        <message>
-            <location filename="../src/anchordesk/ui/docks/products.py" line="+110" />
-            <location line="+1" />
-            <source>Take the product off screen</source>
-            <translation>撤下画面上的商品</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Flash deal</source>
-            <translation>秒杀</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Price</source>
-            <translation>价格(&amp;P)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Seconds</source>
-            <translation>秒数(&amp;S)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>S&amp;tock</source>
-            <translation>库存(&amp;T)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Deal price</source>
-            <translation>秒杀价</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Deal length in seconds</source>
-            <translation>秒杀时长（秒）</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Deal stock</source>
-            <translation>秒杀库存</translation>
-        </message>
-        <message>
-            <location line="+51" />
-            <source>sold out</source>
-            <translation>已售罄</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>%1 left</source>
-            <translation>剩余 %1</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>%1 sold</source>
-            <translation>已售 %1</translation>
-        </message>
-        <message>
-            <location line="+8" />
-            <source>Put %1 on screen</source>
-            <translation>把 %1 放到画面上</translation>
-        </message>
-        <message>
-            <location line="+19" />
-            <source>Stop the deal</source>
-            <translation>停止秒杀</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Start the deal</source>
-            <translation>开始秒杀</translation>
-        </message>
-        <message>
-            <location line="+6" />
-            <source>Put a product on screen to start a deal.</source>
-            <translation>先把商品放到画面上，才能开始秒杀。</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Live: %1 left · %2 of %3 units left</source>
-            <translation>进行中：还剩 %1 · 库存 %2/%3 件</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Sold out</source>
-            <translation>已售罄</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Ended</source>
-            <translation>已结束</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Scheduled</source>
-            <translation>待开始</translation>
-        </message>
-    </context>
-    <context>
-        <name>RehearsalReportDialog</name>
-        <message>
-            <location filename="../src/anchordesk/ui/main_window.py" line="+23" />
-            <source>Rehearsal report</source>
-            <translation>彩排报告</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Segment times</source>
-            <translation>各环节用时</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Segment</source>
-            <translation>环节</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Plan</source>
-            <translation>计划</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Actual</source>
-            <translation>实际</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Difference</source>
-            <translation>差值</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>Total</source>
-            <translation>合计</translation>
-        </message>
-    </context>
-    <context>
-        <name>RunSheetPanel</name>
-        <message>
-            <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+66" />
-            <source>Segment</source>
-            <translation>环节</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Plan</source>
-            <translation>计划</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Elapsed</source>
-            <translation>已用时</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>◀ Previous</source>
-            <translation>◀ 上一个</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Next ▶</source>
-            <translation>下一个 ▶</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Jump to selected</source>
-            <translation>跳到选中环节</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Previous segment</source>
-            <translation>上一个环节</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Next segment</source>
-            <translation>下一个环节</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Jump to the selected segment</source>
-            <translation>跳转到选中的环节</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Run sheet</source>
-            <translation>流程单</translation>
-        </message>
-    </context>
-    <context>
-        <name>SecretLineEdit</name>
-        <message>
-            <location filename="../src/anchordesk/ui/settings/secret_field.py" line="+51" />
-            <source>Show or hide %1</source>
-            <translation>显示或隐藏%1</translation>
-        </message>
-        <message>
-            <location line="+26" />
-            <source>Hide</source>
-            <translation>隐藏</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Show</source>
-            <translation>显示</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Hide the text</source>
-            <translation>隐藏内容</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Show the text</source>
-            <translation>显示内容</translation>
-        </message>
-    </context>
-    <context>
-        <name>SettingsDialog</name>
-        <message>
-            <location filename="../src/anchordesk/ui/settings/dialog.py" line="+692" />
-            <location line="+394" />
-            <source>Rehearsal — nothing is pushed</source>
-            <translation>彩排 — 不推流</translation>
-        </message>
-        <message>
-            <location line="-375" />
-            <source>Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every %6 s, up to %7×%8 at %9 fps.</source>
-            <translation>%1 推荐：%3p%4 时 %2 kbps（最高 %5 kbps），每 %6 秒一个关键帧，最高 %7×%8、%9 帧/秒。</translation>
-        </message>
-        <message>
-            <location line="+15" />
-            <source>No platform limits are known for a custom server.</source>
-            <translation>自定义服务器没有已知的平台限制。</translation>
-        </message>
-        <message>
-            <location line="+14" />
-            <source>The encoder settings exceed this platform's guidance:</source>
-            <translation>编码设置超出了该平台的建议：</translation>
-        </message>
-        <message>
-            <location line="+23" />
-            <source>%1 gives a server URL with each broadcast: paste it here.</source>
-            <translation>%1 每次开播都会给出服务器地址：请粘贴到这里。</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>%1 accepts RTMPS only (rtmps://…).</source>
-            <translation>%1 只接受 RTMPS（rtmps://…）。</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>The server URL must start with rtmp:// or rtmps:// and name a host.</source>
-            <translation>服务器地址必须以 rtmp:// 或 rtmps:// 开头，并包含主机名。</translation>
-        </message>
-        <message>
-            <location line="+22" />
-            <location line="+313" />
-            <source>Access token</source>
-            <translation>访问令牌</translation>
-        </message>
-        <message>
-            <location line="-225" />
-            <source>Stream keys and tokens are kept in the system keyring.</source>
-            <translation>推流密钥和令牌保存在系统钥匙串中。</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>No system keyring works on this computer (%1). Stream keys and tokens are kept for this run only and must be typed again next time.</source>
-            <translation>这台电脑上没有可用的系统钥匙串（%1）。推流密钥和令牌只在本次运行期间保存，下次需要重新输入。</translation>
-        </message>
-        <message>
-            <location line="+47" />
-            <source>Camera %1 could not be opened; the test pattern is shown.</source>
-            <translation>无法打开摄像头 %1，现在显示测试图。</translation>
-        </message>
-        <message>
-            <location line="+32" />
-            <source>The microphone could not be opened: %1</source>
-            <translation>无法打开麦克风：%1</translation>
-        </message>
-        <message>
-            <location line="+21" />
-            <source>Video file as camera</source>
-            <translation>用视频文件作为摄像头</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Videos (*.mp4 *.mkv *.mov *.webm *.avi);;All files (*)</source>
-            <translation>视频 (*.mp4 *.mkv *.mov *.webm *.avi);;所有文件 (*)</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>Folder for recordings</source>
-            <translation>录制文件夹</translation>
-        </message>
-        <message>
-            <location line="+24" />
-            <source>Feed %1: the URL must start with http:// or https://.</source>
-            <translation>数据源 %1：地址必须以 http:// 或 https:// 开头。</translation>
-        </message>
-        <message>
-            <location line="+18" />
-            <source>The settings could not be saved: %1</source>
-            <translation>无法保存设置：%1</translation>
-        </message>
-        <message>
-            <location line="+36" />
-            <source>Stream key (push code) given with the server URL</source>
-            <translation>与服务器地址一起给出的推流码</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Paste the stream key from the platform</source>
-            <translation>粘贴平台提供的推流密钥</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Stream key</source>
-            <translation>推流密钥</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Settings</source>
-            <translation>设置</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <location line="+10" />
-            <source>Destinations</source>
-            <translation>推流目标</translation>
-        </message>
-        <message>
-            <location line="-9" />
-            <source>Devices</source>
-            <translation>设备</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Encoder</source>
-            <translation>编码器</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <location line="+61" />
-            <source>Feeds</source>
-            <translation>数据源</translation>
-        </message>
-        <message>
-            <location line="-60" />
-            <source>General</source>
-            <translation>常规</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Go live to:</source>
-            <translation>开播到：</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <location line="+54" />
-            <source>Add</source>
-            <translation>添加</translation>
-        </message>
-        <message>
-            <location line="-53" />
-            <location line="+54" />
-            <source>Remove</source>
-            <translation>删除</translation>
-        </message>
-        <message>
-            <location line="-52" />
-            <source>Destination</source>
-            <translation>推流目标</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Name:</source>
-            <translation>名称(&amp;N)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Platform:</source>
-            <translation>平台(&amp;P)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Server:</source>
-            <translation>服务器(&amp;S)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Stream &amp;key:</source>
-            <translation>推流密钥(&amp;K)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Use the platform's recommended encoder</source>
-            <translation>使用平台推荐的编码设置</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>Token, if the feed needs one</source>
-            <translation>令牌（如果数据源需要）</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>&amp;Camera:</source>
-            <translation>摄像头(&amp;C)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Automatic (first camera, else test pattern)</source>
-            <translation>自动（第一个摄像头，没有则用测试图）</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Test pattern</source>
-            <translation>测试图</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Video file…</source>
-            <translation>视频文件…</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Preview</source>
-            <translation>预览</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Microphone:</source>
-            <translation>麦克风(&amp;M)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Default microphone</source>
-            <translation>默认麦克风</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Test tone</source>
-            <translation>测试音</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>No audio</source>
-            <translation>无音频</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Microphone level</source>
-            <translation>麦克风音量</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>x264 (software)</source>
-            <translation>x264（软件编码）</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Automatic (hardware if available)</source>
-            <translation>自动（优先使用硬件编码）</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>&amp;Encoder:</source>
-            <translation>编码器(&amp;E)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Canvas:</source>
-            <translation>画布(&amp;C)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Frame rate (fps):</source>
-            <translation>帧率（fps）(&amp;F)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Video bitrate (kbps):</source>
-            <translation>视频码率（kbps）(&amp;V)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Audio bitrate (kbps):</source>
-            <translation>音频码率（kbps）(&amp;A)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Keyframe interval (s):</source>
-            <translation>关键帧间隔（秒）(&amp;K)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Recordings &amp;folder:</source>
-            <translation>录制文件夹(&amp;F)：</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Record a local copy</source>
-            <translation>同时在本地录制</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>The Videos folder</source>
-            <translation>“视频”文件夹</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Browse…</source>
-            <translation>浏览…</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>Feed</source>
-            <translation>数据源</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Kind:</source>
-            <translation>类型(&amp;K)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;URL:</source>
-            <translation>地址(&amp;U)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Token:</source>
-            <translation>令牌(&amp;T)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Enabled</source>
-            <translation>启用</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>&amp;Language:</source>
-            <translation>语言(&amp;L)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>System language</source>
-            <translation>跟随系统语言</translation>
-        </message>
-    </context>
-    <context>
-        <name>ShowEditor</name>
-        <message>
-            <location filename="../src/anchordesk/ui/editor/editor.py" line="+663" />
-            <source>No image</source>
-            <translation>没有图片</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Image not found</source>
-            <translation>找不到图片</translation>
-        </message>
-        <message>
-            <location line="+18" />
-            <source>Product image</source>
-            <translation>商品图片</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <location line="+81" />
-            <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
-            <translation>图片 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
-        </message>
-        <message>
-            <location line="-2" />
-            <source>Logo</source>
-            <translation>标志</translation>
-        </message>
-        <message>
-            <location line="+32" />
-            <source>Products, row %1</source>
-            <translation>商品，第 %1 行</translation>
-        </message>
-        <message>
-            <location line="+9" />
-            <source>Run sheet, segment %1</source>
-            <translation>流程单，第 %1 个环节</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <location line="+353" />
-            <location line="+31" />
-            <source>Products</source>
-            <translation>商品</translation>
-        </message>
-        <message>
-            <location line="-382" />
-            <location line="+352" />
-            <location line="+47" />
-            <source>Run sheet</source>
-            <translation>流程单</translation>
-        </message>
-        <message>
-            <location line="-398" />
-            <location line="+349" />
-            <source>Show</source>
-            <translation>节目</translation>
-        </message>
-        <message>
-            <location line="-327" />
-            <source>Error</source>
-            <translation>错误</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Warning</source>
-            <translation>警告</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <source>line %1, column %2</source>
-            <translation>第 %1 行，第 %2 列</translation>
-        </message>
-        <message>
-            <location line="+28" />
-            <source>No problems found.</source>
-            <translation>没有发现问题。</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>%1 errors, %2 warnings (click one to go to its field)</source>
-            <translation>%1 个错误，%2 个警告（点击可跳到对应字段）</translation>
-        </message>
-        <message>
-            <location line="+44" />
-            <source>Planned: %1</source>
-            <translation>计划时长：%1</translation>
-        </message>
-        <message>
-            <location line="+36" />
-            <location line="+12" />
-            <source>Open show</source>
-            <translation>打开节目</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Show files (*.json);;All files (*)</source>
-            <translation>节目文件 (*.json);;所有文件 (*)</translation>
-        </message>
-        <message>
-            <location line="+13" />
-            <source>Save show as</source>
-            <translation>节目另存为</translation>
-        </message>
-        <message>
-            <location line="+0" />
-            <source>Show files (*.json)</source>
-            <translation>节目文件 (*.json)</translation>
-        </message>
-        <message>
-            <location line="+21" />
-            <location line="+11" />
-            <source>Save show</source>
-            <translation>保存节目</translation>
-        </message>
-        <message>
-            <location line="-9" />
-            <source>The show still has %1 errors. Save it anyway, to finish later?</source>
-            <translation>节目还有 %1 个错误。仍然保存，稍后再改吗？</translation>
-        </message>
-        <message>
-            <location line="+10" />
-            <source>The show could not be saved: %1</source>
-            <translation>无法保存节目：%1</translation>
-        </message>
-        <message>
-            <location line="+23" />
-            <location line="+13" />
-            <location line="+32" />
-            <source>Import products from CSV</source>
-            <translation>从 CSV 导入商品</translation>
-        </message>
-        <message>
-            <location line="-43" />
-            <source>CSV files (*.csv);;All files (*)</source>
-            <translation>CSV 文件 (*.csv);;所有文件 (*)</translation>
-        </message>
-        <message>
-            <location line="+44" />
-            <source>%1 products imported. Some rows had problems:</source>
-            <translation>已导入 %1 个商品。部分行有问题：</translation>
-        </message>
-        <message>
-            <location line="+21" />
-            <source>No recent shows</source>
-            <translation>没有最近打开的节目</translation>
-        </message>
-        <message>
-            <location line="+24" />
-            <source>Unsaved changes</source>
-            <translation>未保存的更改</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>The show has changes that are not saved. Save them?</source>
-            <translation>节目有未保存的更改。要保存吗？</translation>
-        </message>
-        <message>
-            <location line="+18" />
-            <source>New show</source>
-            <translation>新节目</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>%1 — Show editor</source>
-            <translation>%1 — 节目编辑器</translation>
-        </message>
-        <message>
-            <location line="+10" />
-            <source>&amp;File</source>
-            <translation>文件(&amp;F)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Open &amp;recent</source>
-            <translation>最近打开(&amp;R)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;New show</source>
-            <translation>新建节目(&amp;N)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Open…</source>
-            <translation>打开(&amp;O)…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Save</source>
-            <translation>保存(&amp;S)</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Save &amp;as…</source>
-            <translation>另存为(&amp;A)…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Import products from CSV…</source>
-            <translation>从 CSV 导入商品(&amp;I)…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Close</source>
-            <translation>关闭(&amp;C)</translation>
-        </message>
-        <message>
-            <location line="+7" />
-            <source>&amp;Title:</source>
-            <translation>标题(&amp;T)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Currency:</source>
-            <translation>货币(&amp;C)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Language:</source>
-            <translation>语言(&amp;L)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Accent colour:</source>
-            <translation>主题色(&amp;A)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Loo&amp;k:</source>
-            <translation>外观(&amp;K)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>L&amp;ogo:</source>
-            <translation>标志(&amp;O)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>&amp;Banned words (one per line):</source>
-            <translation>违禁词（每行一个）(&amp;B)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Tic&amp;ker announcements (one per line):</source>
-            <translation>滚动公告（每行一条）(&amp;K)：</translation>
-        </message>
-        <message>
-            <location line="+5" />
-            <location line="+1" />
-            <source>Choose…</source>
-            <translation>选择…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Dark</source>
-            <translation>深色</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Light</source>
-            <translation>浅色</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>SKU</source>
-            <translation>货号</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Title</source>
-            <translation>标题</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Price</source>
-            <translation>价格</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Stock</source>
-            <translation>库存</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Image</source>
-            <translation>图片</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Talking points</source>
-            <translation>卖点</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>Add product</source>
-            <translation>添加商品</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Remove product</source>
-            <translation>删除商品</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Import CSV…</source>
-            <translation>导入 CSV…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Choose image…</source>
-            <translation>选择图片…</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Talking &amp;points (one per line):</source>
-            <translation>卖点（每行一条）(&amp;P)：</translation>
-        </message>
-        <message>
-            <location line="+3" />
-            <source>Segment</source>
-            <translation>环节</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Product</source>
-            <translation>商品</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Seconds</source>
-            <translation>秒数</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Deal price</source>
-            <translation>秒杀价</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Deal seconds</source>
-            <translation>秒杀时长</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Deal stock</source>
-            <translation>秒杀库存</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Script</source>
-            <translation>台词</translation>
-        </message>
-        <message>
-            <location line="+4" />
-            <source>Add segment</source>
-            <translation>添加环节</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Remove segment</source>
-            <translation>删除环节</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Move up</source>
-            <translation>上移</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Move down</source>
-            <translation>下移</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Teleprompter &amp;script:</source>
-            <translation>提词器台词(&amp;S)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Crew &amp;notes (not on air):</source>
-            <translation>工作人员备注（不播出）(&amp;N)：</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Problems</source>
-            <translation>问题</translation>
-        </message>
-    </context>
-    <context>
-        <name>TeleprompterWindow</name>
-        <message>
-            <location filename="../src/anchordesk/ui/teleprompter.py" line="+159" />
-            <source>Teleprompter</source>
-            <translation>提词器</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Speed</source>
-            <translation>速度</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Size</source>
-            <translation>字号</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Mirror</source>
-            <translation>镜像</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Pause</source>
-            <translation>暂停</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>From the top</source>
-            <translation>从头开始</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Scroll speed</source>
-            <translation>滚动速度</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Text size</source>
-            <translation>文字大小</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Mirror the text</source>
-            <translation>镜像显示文字</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Pause scrolling</source>
-            <translation>暂停滚动</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Scroll back to the top</source>
-            <translation>滚回开头</translation>
-        </message>
-        <message>
-            <location line="+1" />
-            <source>Script</source>
-            <translation>台词</translation>
-        </message>
-        <message>
-            <location line="+16" />
-            <source>Next: %1</source>
-            <translation>下一个：%1</translation>
-        </message>
-        <message>
-            <location line="+2" />
-            <source>Last segment</source>
-            <translation>最后一个环节</translation>
-        </message>
-    </context>
+<context>
+    <name>AudioPanel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+207"/>
+        <source>Microphone level</source>
+        <translation>麦克风音量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mute</source>
+        <translation>静音</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mute the microphone</source>
+        <translation>麦克风静音</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Gain</source>
+        <translation>增益</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Microphone gain</source>
+        <translation>麦克风增益</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>no mic</source>
+        <translation>无麦克风</translation>
+    </message>
+</context>
+<context>
+    <name>CommentPanel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+231"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Name</source>
+        <translation>昵称</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Comment</source>
+        <translation>评论</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>Search comments</source>
+        <translation>搜索评论</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Questions</source>
+        <translation>提问</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show questions only</source>
+        <translation>只看提问</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Flagged</source>
+        <translation>已标记</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show flagged comments only</source>
+        <translation>只看被标记的评论</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Comments</source>
+        <translation>评论</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pin</source>
+        <translation>置顶</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pin the selected comment to the picture</source>
+        <translation>把选中的评论置顶到画面上</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Unpin</source>
+        <translation>取消置顶</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Take the pinned comment off the picture</source>
+        <translation>从画面上撤下置顶评论</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Hide</source>
+        <translation>隐藏</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Hide the selected comment</source>
+        <translation>隐藏选中的评论</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>%1 received</source>
+        <translation>已收到 %1 条</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Nothing pinned</source>
+        <translation>没有置顶评论</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Pinned: %1: %2</source>
+        <translation>置顶：%1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>Controller</name>
+    <message>
+        <location filename="../src/anchordesk/ui/controller.py" line="+214"/>
+        <source>Cannot open the show: %1</source>
+        <translation>无法打开节目：%1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>No show to open: the sample show is missing.</source>
+        <translation>没有可打开的节目：示例节目缺失。</translation>
+    </message>
+    <message>
+        <location line="+94"/>
+        <source>Recording to %1</source>
+        <translation>正在录制到 %1</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>The picture could not start: %1</source>
+        <translation>画面无法启动：%1</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>Feeds are off: no event loop.</source>
+        <translation>数据源已关闭：没有事件循环。</translation>
+    </message>
+    <message>
+        <location line="+94"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 fps</source>
+        <translation>%1 帧/秒</translation>
+    </message>
+    <message>
+        <location line="+250"/>
+        <source>The deal price is not a number.</source>
+        <translation>秒杀价不是有效数字。</translation>
+    </message>
+    <message>
+        <location line="+69"/>
+        <source>Going live on %1…</source>
+        <translation>正在向 %1 开播…</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Could not go live: %1</source>
+        <translation>无法开播：%1</translation>
+    </message>
+    <message>
+        <location line="-10"/>
+        <source>Live on %1</source>
+        <translation>正在 %1 直播</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>The stream has stopped; rehearsal goes on.</source>
+        <translation>推流已停止，彩排继续进行。</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>Settings changed: the picture restarts.</source>
+        <translation>设置已更改，画面将重新启动。</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>Comments: %1</source>
+        <translation>评论：%1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Orders: %1</source>
+        <translation>订单：%1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>GMV: %1 %2</source>
+        <translation>成交额：%1 %2</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Segment</source>
+        <translation>环节</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Plan</source>
+        <translation>计划</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Actual</source>
+        <translation>实际</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Difference</source>
+        <translation>差值</translation>
+    </message>
+</context>
+<context>
+    <name>FramePreview</name>
+    <message>
+        <location filename="../src/anchordesk/ui/preview.py" line="+143"/>
+        <source>No picture yet</source>
+        <translation>暂无画面</translation>
+    </message>
+</context>
+<context>
+    <name>GoLiveDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/golive.py" line="+176"/>
+        <location line="+7"/>
+        <location line="+1"/>
+        <source>Go live</source>
+        <translation>开播</translation>
+    </message>
+    <message>
+        <location line="-7"/>
+        <source>&amp;Destination</source>
+        <translation>推流目标(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Destination</source>
+        <translation>推流目标</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>Record a local copy</source>
+        <translation>同时在本地录制</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pre-flight checks</source>
+        <translation>开播前检查</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Check again</source>
+        <translation>重新检查</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>No destination is set up. Add one in Settings, or keep rehearsing.</source>
+        <translation>尚未设置推流目标。请在设置中添加，或继续彩排。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Microphone</source>
+        <translation>麦克风</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Encoder</source>
+        <translation>编码器</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream key</source>
+        <translation>推流密钥</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Destination reachable</source>
+        <translation>推流目标可连接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show compliance</source>
+        <translation>节目合规</translation>
+    </message>
+    <message>
+        <location line="+55"/>
+        <source>no banned or absolute terms</source>
+        <translation>没有违禁词或极限词</translation>
+    </message>
+    <message>
+        <location line="-42"/>
+        <location line="+1"/>
+        <source>no destination</source>
+        <translation>没有推流目标</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>missing</source>
+        <translation>缺失</translation>
+    </message>
+    <message>
+        <location line="-8"/>
+        <source>the server URL names no host</source>
+        <translation>服务器地址中没有主机名</translation>
+    </message>
+</context>
+<context>
+    <name>HealthPanel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="-142"/>
+        <location line="+1"/>
+        <source>Reconnect now</source>
+        <translation>立即重连</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Bitrate over the last minute</source>
+        <translation>最近一分钟的码率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Frame rate</source>
+        <translation>帧率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Recording</source>
+        <translation>录制</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dropped frames</source>
+        <translation>丢帧</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Rehearsal: nothing is pushed</source>
+        <translation>彩排中：不推流</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Live</source>
+        <translation>直播中</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Reconnecting (attempt %1)</source>
+        <translation>正在重连（第 %1 次）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>next try in %1 s</source>
+        <translation>%1 秒后重试</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>capture</source>
+        <translation>采集</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>render</source>
+        <translation>渲染</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>encode</source>
+        <translation>编码</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>network</source>
+        <translation>网络</translation>
+    </message>
+</context>
+<context>
+    <name>HotkeyDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/hotkeys.py" line="+142"/>
+        <location line="+1"/>
+        <source>Keyboard shortcuts</source>
+        <translation>快捷键</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Shortcuts</source>
+        <translation>快捷键</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Command</source>
+        <translation>命令</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Shortcut</source>
+        <translation>快捷键</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <source>“%1” and “%2” have the same shortcut.</source>
+        <translation>“%1”和“%2”的快捷键相同。</translation>
+    </message>
+</context>
+<context>
+    <name>Hotkeys</name>
+    <message>
+        <location line="-157"/>
+        <source>Put product %1 on screen</source>
+        <translation>上架第 %1 个商品到画面</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Next segment</source>
+        <translation>下一个环节</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Previous segment</source>
+        <translation>上一个环节</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Take the product off screen</source>
+        <translation>撤下画面上的商品</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Start or stop the flash deal</source>
+        <translation>开始或停止秒杀</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Pin the selected comment</source>
+        <translation>置顶选中的评论</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Unpin the comment</source>
+        <translation>取消置顶评论</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Take the staged card</source>
+        <translation>切出预备卡片</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Go live / stop</source>
+        <translation>开播 / 停播</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Show the teleprompter</source>
+        <translation>显示提词器</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Search the comments</source>
+        <translation>搜索评论</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+304"/>
+        <source>Run sheet</source>
+        <translation>流程单</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Products</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Comments</source>
+        <translation>评论</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Orders and sales</source>
+        <translation>订单与销售</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream health</source>
+        <translation>推流状态</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Audio</source>
+        <translation>音频</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open &amp;recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Show</source>
+        <translation>节目(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Products</source>
+        <translation>商品(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>S&amp;tream</source>
+        <translation>推流(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Open show…</source>
+        <translation>打开节目(&amp;O)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Edit show…</source>
+        <translation>编辑节目(&amp;E)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Record</source>
+        <translation>录制</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Record a local copy</source>
+        <translation>同时在本地录制</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reconnect now</source>
+        <translation>立即重连</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Studio mode</source>
+        <translation>导播模式</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stage the next card in a preview, then take it</source>
+        <translation>先在预览中准备下一张卡片，再切出</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>End rehearsal</source>
+        <translation>结束彩排</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reset the layout</source>
+        <translation>重置布局</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Keyboard shortcuts…</source>
+        <translation>快捷键(&amp;K)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;About AnchorDesk</source>
+        <translation>关于 AnchorDesk(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>System language</source>
+        <translation>跟随系统语言</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Program preview</source>
+        <translation>节目输出预览</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Staged preview</source>
+        <translation>预备画面预览</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PROGRAM</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>STAGED — press Take</source>
+        <translation>预备中 — 按“切出”</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Main toolbar</source>
+        <translation>主工具栏</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <location line="+63"/>
+        <source>Stop streaming</source>
+        <translation>停止推流</translation>
+    </message>
+    <message>
+        <location line="-63"/>
+        <source>Go live…</source>
+        <translation>开播…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>LIVE</source>
+        <translation>直播中</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Rehearsal — nothing is pushed</source>
+        <translation>彩排 — 不推流</translation>
+    </message>
+    <message>
+        <location line="+57"/>
+        <source>Stop the stream now? Viewers will see the stream end.</source>
+        <translation>现在停止推流吗？观众会看到直播结束。</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Open show</source>
+        <translation>打开节目</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Show files (*.json)</source>
+        <translation>节目文件 (*.json)</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>No recent shows</source>
+        <translation>没有最近打开的节目</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Show saved. It will be used the next time the show is opened.</source>
+        <translation>节目已保存，下次打开该节目时生效。</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>About AnchorDesk</source>
+        <translation>关于 AnchorDesk</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>AnchorDesk %1 — the control room of a live-commerce show.</source>
+        <translation>AnchorDesk %1 — 直播带货的中控台。</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>Quit while live</source>
+        <translation>直播中退出</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The stream is live. Stop streaming and quit?</source>
+        <translation>正在直播。要停止推流并退出吗？</translation>
+    </message>
+</context>
+<context>
+    <name>OrdersPanel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/orders.py" line="+130"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Qty</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>GMV</source>
+        <translation>成交额</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Orders/min</source>
+        <translation>订单/分钟</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <location line="+4"/>
+        <source>Orders</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <location line="-3"/>
+        <source>Units sold per product</source>
+        <translation>各商品销量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Gross merchandise value</source>
+        <translation>成交总额</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Orders per minute</source>
+        <translation>每分钟订单数</translation>
+    </message>
+</context>
+<context>
+    <name>ProductPanel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+110"/>
+        <location line="+1"/>
+        <source>Take the product off screen</source>
+        <translation>撤下画面上的商品</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Flash deal</source>
+        <translation>秒杀</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Price</source>
+        <translation>价格(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Seconds</source>
+        <translation>秒数(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>S&amp;tock</source>
+        <translation>库存(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal price</source>
+        <translation>秒杀价</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal length in seconds</source>
+        <translation>秒杀时长（秒）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal stock</source>
+        <translation>秒杀库存</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>sold out</source>
+        <translation>已售罄</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 left</source>
+        <translation>剩余 %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 sold</source>
+        <translation>已售 %1</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Put %1 on screen</source>
+        <translation>把 %1 放到画面上</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Stop the deal</source>
+        <translation>停止秒杀</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Start the deal</source>
+        <translation>开始秒杀</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Put a product on screen to start a deal.</source>
+        <translation>先把商品放到画面上，才能开始秒杀。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Live: %1 left · %2 of %3 units left</source>
+        <translation>进行中：还剩 %1 · 库存 %2/%3 件</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Sold out</source>
+        <translation>已售罄</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Ended</source>
+        <translation>已结束</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Scheduled</source>
+        <translation>待开始</translation>
+    </message>
+</context>
+<context>
+    <name>RehearsalReportDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+23"/>
+        <source>Rehearsal report</source>
+        <translation>彩排报告</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Segment times</source>
+        <translation>各环节用时</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Segment</source>
+        <translation>环节</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Plan</source>
+        <translation>计划</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Actual</source>
+        <translation>实际</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Difference</source>
+        <translation>差值</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+</context>
+<context>
+    <name>RunSheetPanel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+66"/>
+        <source>Segment</source>
+        <translation>环节</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Plan</source>
+        <translation>计划</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Elapsed</source>
+        <translation>已用时</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>◀ Previous</source>
+        <translation>◀ 上一个</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Next ▶</source>
+        <translation>下一个 ▶</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Jump to selected</source>
+        <translation>跳到选中环节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Previous segment</source>
+        <translation>上一个环节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Next segment</source>
+        <translation>下一个环节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Jump to the selected segment</source>
+        <translation>跳转到选中的环节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Run sheet</source>
+        <translation>流程单</translation>
+    </message>
+</context>
+<context>
+    <name>SecretLineEdit</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/secret_field.py" line="+51"/>
+        <source>Show or hide %1</source>
+        <translation>显示或隐藏%1</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Hide</source>
+        <translation>隐藏</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Hide the text</source>
+        <translation>隐藏内容</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Show the text</source>
+        <translation>显示内容</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+692"/>
+        <location line="+394"/>
+        <source>Rehearsal — nothing is pushed</source>
+        <translation>彩排 — 不推流</translation>
+    </message>
+    <message>
+        <location line="-375"/>
+        <source>Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every %6 s, up to %7×%8 at %9 fps.</source>
+        <translation>%1 推荐：%3p%4 时 %2 kbps（最高 %5 kbps），每 %6 秒一个关键帧，最高 %7×%8、%9 帧/秒。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>No platform limits are known for a custom server.</source>
+        <translation>自定义服务器没有已知的平台限制。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>The encoder settings exceed this platform&apos;s guidance:</source>
+        <translation>编码设置超出了该平台的建议：</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>%1 gives a server URL with each broadcast: paste it here.</source>
+        <translation>%1 每次开播都会给出服务器地址：请粘贴到这里。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 accepts RTMPS only (rtmps://…).</source>
+        <translation>%1 只接受 RTMPS（rtmps://…）。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The server URL must start with rtmp:// or rtmps:// and name a host.</source>
+        <translation>服务器地址必须以 rtmp:// 或 rtmps:// 开头，并包含主机名。</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <location line="+313"/>
+        <source>Access token</source>
+        <translation>访问令牌</translation>
+    </message>
+    <message>
+        <location line="-225"/>
+        <source>Stream keys and tokens are kept in the system keyring.</source>
+        <translation>推流密钥和令牌保存在系统钥匙串中。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>No system keyring works on this computer (%1). Stream keys and tokens are kept for this run only and must be typed again next time.</source>
+        <translation>这台电脑上没有可用的系统钥匙串（%1）。推流密钥和令牌只在本次运行期间保存，下次需要重新输入。</translation>
+    </message>
+    <message>
+        <location line="+47"/>
+        <source>Camera %1 could not be opened; the test pattern is shown.</source>
+        <translation>无法打开摄像头 %1，现在显示测试图。</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>The microphone could not be opened: %1</source>
+        <translation>无法打开麦克风：%1</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Video file as camera</source>
+        <translation>用视频文件作为摄像头</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Videos (*.mp4 *.mkv *.mov *.webm *.avi);;All files (*)</source>
+        <translation>视频 (*.mp4 *.mkv *.mov *.webm *.avi);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Folder for recordings</source>
+        <translation>录制文件夹</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Feed %1: the URL must start with http:// or https://.</source>
+        <translation>数据源 %1：地址必须以 http:// 或 https:// 开头。</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>The settings could not be saved: %1</source>
+        <translation>无法保存设置：%1</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Stream key (push code) given with the server URL</source>
+        <translation>与服务器地址一起给出的推流码</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Paste the stream key from the platform</source>
+        <translation>粘贴平台提供的推流密钥</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream key</source>
+        <translation>推流密钥</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+10"/>
+        <source>Destinations</source>
+        <translation>推流目标</translation>
+    </message>
+    <message>
+        <location line="-9"/>
+        <source>Devices</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Encoder</source>
+        <translation>编码器</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+61"/>
+        <source>Feeds</source>
+        <translation>数据源</translation>
+    </message>
+    <message>
+        <location line="-60"/>
+        <source>General</source>
+        <translation>常规</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Go live to:</source>
+        <translation>开播到：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+54"/>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <location line="-53"/>
+        <location line="+54"/>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location line="-52"/>
+        <source>Destination</source>
+        <translation>推流目标</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Name:</source>
+        <translation>名称(&amp;N)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Platform:</source>
+        <translation>平台(&amp;P)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Server:</source>
+        <translation>服务器(&amp;S)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream &amp;key:</source>
+        <translation>推流密钥(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Use the platform&apos;s recommended encoder</source>
+        <translation>使用平台推荐的编码设置</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Token, if the feed needs one</source>
+        <translation>令牌（如果数据源需要）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Camera:</source>
+        <translation>摄像头(&amp;C)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Automatic (first camera, else test pattern)</source>
+        <translation>自动（第一个摄像头，没有则用测试图）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test pattern</source>
+        <translation>测试图</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Video file…</source>
+        <translation>视频文件…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Microphone:</source>
+        <translation>麦克风(&amp;M)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Default microphone</source>
+        <translation>默认麦克风</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test tone</source>
+        <translation>测试音</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No audio</source>
+        <translation>无音频</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Microphone level</source>
+        <translation>麦克风音量</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>x264 (software)</source>
+        <translation>x264（软件编码）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Automatic (hardware if available)</source>
+        <translation>自动（优先使用硬件编码）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Encoder:</source>
+        <translation>编码器(&amp;E)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Canvas:</source>
+        <translation>画布(&amp;C)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Frame rate (fps):</source>
+        <translation>帧率（fps）(&amp;F)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Video bitrate (kbps):</source>
+        <translation>视频码率（kbps）(&amp;V)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Audio bitrate (kbps):</source>
+        <translation>音频码率（kbps）(&amp;A)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Keyframe interval (s):</source>
+        <translation>关键帧间隔（秒）(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Recordings &amp;folder:</source>
+        <translation>录制文件夹(&amp;F)：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Record a local copy</source>
+        <translation>同时在本地录制</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The Videos folder</source>
+        <translation>“视频”文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Feed</source>
+        <translation>数据源</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Kind:</source>
+        <translation>类型(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;URL:</source>
+        <translation>地址(&amp;U)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Token:</source>
+        <translation>令牌(&amp;T)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enabled</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Language:</source>
+        <translation>语言(&amp;L)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>System language</source>
+        <translation>跟随系统语言</translation>
+    </message>
+</context>
+<context>
+    <name>ShowEditor</name>
+    <message>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+663"/>
+        <source>No image</source>
+        <translation>没有图片</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Image not found</source>
+        <translation>找不到图片</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Product image</source>
+        <translation>商品图片</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+81"/>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
+        <translation>图片 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
+    </message>
+    <message>
+        <location line="-2"/>
+        <source>Logo</source>
+        <translation>标志</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>Products, row %1</source>
+        <translation>商品，第 %1 行</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Run sheet, segment %1</source>
+        <translation>流程单，第 %1 个环节</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+353"/>
+        <location line="+31"/>
+        <source>Products</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="-382"/>
+        <location line="+352"/>
+        <location line="+47"/>
+        <source>Run sheet</source>
+        <translation>流程单</translation>
+    </message>
+    <message>
+        <location line="-398"/>
+        <location line="+349"/>
+        <source>Show</source>
+        <translation>节目</translation>
+    </message>
+    <message>
+        <location line="-327"/>
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>line %1, column %2</source>
+        <translation>第 %1 行，第 %2 列</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>No problems found.</source>
+        <translation>没有发现问题。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 errors, %2 warnings (click one to go to its field)</source>
+        <translation>%1 个错误，%2 个警告（点击可跳到对应字段）</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>Planned: %1</source>
+        <translation>计划时长：%1</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <location line="+12"/>
+        <source>Open show</source>
+        <translation>打开节目</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Show files (*.json);;All files (*)</source>
+        <translation>节目文件 (*.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Save show as</source>
+        <translation>节目另存为</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Show files (*.json)</source>
+        <translation>节目文件 (*.json)</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <location line="+11"/>
+        <source>Save show</source>
+        <translation>保存节目</translation>
+    </message>
+    <message>
+        <location line="-9"/>
+        <source>The show still has %1 errors. Save it anyway, to finish later?</source>
+        <translation>节目还有 %1 个错误。仍然保存，稍后再改吗？</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>The show could not be saved: %1</source>
+        <translation>无法保存节目：%1</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <location line="+13"/>
+        <location line="+32"/>
+        <source>Import products from CSV</source>
+        <translation>从 CSV 导入商品</translation>
+    </message>
+    <message>
+        <location line="-43"/>
+        <source>CSV files (*.csv);;All files (*)</source>
+        <translation>CSV 文件 (*.csv);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <source>%1 products imported. Some rows had problems:</source>
+        <translation>已导入 %1 个商品。部分行有问题：</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>No recent shows</source>
+        <translation>没有最近打开的节目</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Unsaved changes</source>
+        <translation>未保存的更改</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The show has changes that are not saved. Save them?</source>
+        <translation>节目有未保存的更改。要保存吗？</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>New show</source>
+        <translation>新节目</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 — Show editor</source>
+        <translation>%1 — 节目编辑器</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open &amp;recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;New show</source>
+        <translation>新建节目(&amp;N)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Open…</source>
+        <translation>打开(&amp;O)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save &amp;as…</source>
+        <translation>另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Import products from CSV…</source>
+        <translation>从 CSV 导入商品(&amp;I)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Close</source>
+        <translation>关闭(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>&amp;Title:</source>
+        <translation>标题(&amp;T)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Currency:</source>
+        <translation>货币(&amp;C)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Language:</source>
+        <translation>语言(&amp;L)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Accent colour:</source>
+        <translation>主题色(&amp;A)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Loo&amp;k:</source>
+        <translation>外观(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>L&amp;ogo:</source>
+        <translation>标志(&amp;O)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Banned words (one per line):</source>
+        <translation>违禁词（每行一个）(&amp;B)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tic&amp;ker announcements (one per line):</source>
+        <translation>滚动公告（每行一条）(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+1"/>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>SKU</source>
+        <translation>货号</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Price</source>
+        <translation>价格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stock</source>
+        <translation>库存</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Image</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Talking points</source>
+        <translation>卖点</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Add product</source>
+        <translation>添加商品</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove product</source>
+        <translation>删除商品</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Import CSV…</source>
+        <translation>导入 CSV…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Choose image…</source>
+        <translation>选择图片…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Talking &amp;points (one per line):</source>
+        <translation>卖点（每行一条）(&amp;P)：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Segment</source>
+        <translation>环节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Seconds</source>
+        <translation>秒数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal price</source>
+        <translation>秒杀价</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal seconds</source>
+        <translation>秒杀时长</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal stock</source>
+        <translation>秒杀库存</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Script</source>
+        <translation>台词</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Add segment</source>
+        <translation>添加环节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remove segment</source>
+        <translation>删除环节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Move up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Move down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Teleprompter &amp;script:</source>
+        <translation>提词器台词(&amp;S)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Crew &amp;notes (not on air):</source>
+        <translation>工作人员备注（不播出）(&amp;N)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Problems</source>
+        <translation>问题</translation>
+    </message>
+</context>
+<context>
+    <name>TeleprompterWindow</name>
+    <message>
+        <location filename="../src/anchordesk/ui/teleprompter.py" line="+159"/>
+        <source>Teleprompter</source>
+        <translation>提词器</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Speed</source>
+        <translation>速度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Size</source>
+        <translation>字号</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mirror</source>
+        <translation>镜像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>From the top</source>
+        <translation>从头开始</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Scroll speed</source>
+        <translation>滚动速度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text size</source>
+        <translation>文字大小</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mirror the text</source>
+        <translation>镜像显示文字</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pause scrolling</source>
+        <translation>暂停滚动</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Scroll back to the top</source>
+        <translation>滚回开头</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Script</source>
+        <translation>台词</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Next: %1</source>
+        <translation>下一个：%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Last segment</source>
+        <translation>最后一个环节</translation>
+    </message>
+</context>
 </TS>

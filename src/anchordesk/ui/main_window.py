@@ -12,9 +12,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QApplication,
     QDialog,
     QDialogButtonBox,
@@ -343,6 +344,20 @@ class MainWindow(QMainWindow):
         self.toolbar.setWindowTitle(self.tr("Main toolbar"))
         self._live_changed(self.controller.is_live)
         self._update_title()
+        self._retranslate_qt_parts()
+
+    def _retranslate_qt_parts(self) -> None:
+        """Qt names the buttons it adds itself (a dock's float and close, the tab bar's scroll
+        arrows) once, when it makes them; a screen reader would keep the old language."""
+        translate = QCoreApplication.translate
+        for object_name, context, text in (
+            ("qt_dockwidget_closebutton", "QDockWidget", "Close"),
+            ("qt_dockwidget_floatbutton", "QDockWidget", "Float"),
+            ("ScrollLeftButton", "QTabBar", "Scroll Left"),
+            ("ScrollRightButton", "QTabBar", "Scroll Right"),
+        ):
+            for button in self.findChildren(QAbstractButton, object_name):
+                button.setAccessibleName(translate(context, text))
 
     def _update_title(self) -> None:
         show = self.controller.show_state.title
@@ -557,7 +572,7 @@ class MainWindow(QMainWindow):
                 return
         self._quitting = True
         self.save_layout()
-        self.teleprompter.deleteLater()
+        self.teleprompter.close()
         self.controller.shutdown()
         event.accept()
 
