@@ -63,14 +63,16 @@ def texts(window: MainWindow) -> dict[tuple[int, str], str]:
         model = header.model()
         if model is not None:
             for section in range(header.count()):
-                add(header, f"section {section}", str(model.headerData(section, header.orientation())))
+                title = model.headerData(section, header.orientation())
+                add(header, f"section {section}", str(title))
     return found
 
 
 # Strings that are the same in every language: names, numbers, the show's own words.
 _SAME_EVERYWHERE = re.compile(
-    r"^(English|简体中文|日本語|AnchorDesk|None|CPU|#|[\d.]+ (B|dB)|[\d\s.:/·%+\-–—−,]*|.*(Test night|Hydra Serum|"
-    r"Night Cream|Clay Mask|Opening|Serum|Cream|USD).*|[A-Z]?\+?\w?[\d+]*|Ctrl\+.*|F\d+)$"
+    r"^(English|简体中文|日本語|AnchorDesk|None|CPU|#|[\d.]+ (B|dB)|[\d\s.:/·%+\-–—−,]*"
+    r"|.*(Test night|Hydra Serum|Night Cream|Clay Mask|Opening|Serum|Cream|USD).*"
+    r"|[A-Z]?\+?\w?[\d+]*|Ctrl\+.*|F\d+)$"
 )
 
 
