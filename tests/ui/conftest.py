@@ -22,7 +22,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from tests.integration.servers import BlackHole, MissingTool, NginxRtmp, ffprobe_path
 
-from anchordesk.options import LiveOptions
+from anchordesk.options import FeedSpec, LiveOptions
 from anchordesk.settings import Settings
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.ui.controller import Controller
@@ -98,14 +98,16 @@ def executor() -> Iterator[ThreadPoolExecutor]:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-@pytest.fixture
-def control_room(qtbot, executor, tmp_path) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+def open_control_room(
+    qtbot, executor: ThreadPoolExecutor, tmp_path: Path, feeds: list[FeedSpec]
+) -> MainWindow:  # type: ignore[no-untyped-def]
+    """The window on the small show, its picture running (feeds as given)."""
     settings = Settings(record=False)
     controller = Controller(
         settings,
         options=small_options(),
         executor=executor,
-        feeds=[],
+        feeds=feeds,
         save=lambda _settings: None,
     )
     window = MainWindow(
@@ -117,8 +119,23 @@ def control_room(qtbot, executor, tmp_path) -> Iterator[MainWindow]:  # type: ig
     with qtbot.waitSignal(controller.session_started, timeout=20000):
         controller.start_with_show(small_show())
     qtbot.waitUntil(lambda: controller.frame_source()() is not None, timeout=10000)
+    return window
+
+
+@pytest.fixture
+def control_room(qtbot, executor, tmp_path) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    window = open_control_room(qtbot, executor, tmp_path, [])
     yield window
-    controller.shutdown()
+    window.controller.shutdown()
+
+
+@pytest.fixture
+def control_room_with_store(qtbot, executor, tmp_path) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    """A control room whose session has its store (the rehearsal audience's), with no event
+    loop to poll feeds: tests hand comments to the controller as the hub would."""
+    window = open_control_room(qtbot, executor, tmp_path, [FeedSpec("rehearsal", "")])
+    yield window
+    window.controller.shutdown()
 
 
 def newest_frame(window: MainWindow, after: int = 0) -> np.ndarray:

@@ -21,6 +21,8 @@ from anchordesk.store.session import SessionStore
 # A show event the feeds record once the live show took an order: which deal each line was sold
 # in. ``data``: {"source", "order_id", "deals": {sku: deal_id or null}, "accepted": {sku: n}}.
 ORDER_APPLIED = "order_applied"
+#: The operator hid a comment in the control room (data: source, comment_id, author, text).
+COMMENT_HIDDEN = "comment_hidden"
 
 
 @dataclass
@@ -40,6 +42,7 @@ class SessionReport:
     gmv_over_time: list[tuple[float, Decimal]] = field(default_factory=list)  # (s, cumulative)
     comments_by_source: dict[str, int] = field(default_factory=dict)
     orders_by_source: dict[str, int] = field(default_factory=dict)
+    hidden: int = 0  # comments the operator hid (they stay counted in ``comments``)
 
     @property
     def gmv(self) -> Decimal:
@@ -63,6 +66,7 @@ class SessionReport:
             "comments": self.comments,
             "questions": self.questions,
             "flagged_comments": self.flagged,
+            "hidden_comments": self.hidden,
             "orders": self.orders,
             "units": ledger.units,
             "units_by_sku": self.units_by_sku,
@@ -171,6 +175,13 @@ def build_report(path: Path) -> SessionReport:
         ledger=ledger,
         comments_by_source=dict(Counter(c.comment.source for c in comments)),
         orders_by_source=dict(Counter(o.order.source for o in orders)),
+        hidden=len(
+            {
+                (str(e.data.get("source")), str(e.data.get("comment_id")))
+                for e in events
+                if e.kind == COMMENT_HIDDEN
+            }
+        ),
     )
     if started is not None:
         report.comments_per_minute = _per_minute(
@@ -204,7 +215,7 @@ def report_text(report: SessionReport) -> str:
         lines.append(f"  duration        {minutes:.1f} min")
     lines.append(
         f"  comments        {report.comments} ({report.questions} questions, "
-        f"{report.flagged} flagged)"
+        f"{report.flagged} flagged, {report.hidden} hidden)"
     )
     lines.append(f"  orders          {report.orders} ({ledger.units} units)")
     lines.append(f"  GMV             {format_money(report.gmv, report.currency)}")

@@ -112,6 +112,8 @@ def comment_row(comment: Comment, at_s: float | None = None) -> CommentRow:
         is_question=comment.is_question,
         flagged=comment.flagged,
         hits=comment.flagged_terms,
+        source=comment.source,
+        comment_id=comment.id,
     )
 
 
@@ -756,10 +758,32 @@ class Controller(QObject):
     def unpin_comment(self) -> None:
         self._command(lambda: self.runtime.unpin_comment())
 
-    def hide_comment(self, key: str) -> None:
-        """A hidden comment leaves the list (it stays in the session) and the picture."""
-        if key == self._pinned_key and self.show_state.pinned is not None:
+    def hide_comment(self, row: CommentRow) -> None:
+        """A hidden comment leaves the list and the picture; the session keeps the comment and
+        a ``comment_hidden`` show event naming it, so the report counts it and the hide is on
+        record (who said what, and when the operator took it down)."""
+        if row.key == self._pinned_key and self.show_state.pinned is not None:
             self.unpin_comment()
+        parts = self._parts
+        if parts is None or parts.writer is None:
+            return
+        from anchordesk.store.report import COMMENT_HIDDEN
+        from anchordesk.store.session import ShowEventRecord
+
+        source, _, comment_id = row.key.partition(":")
+        record = ShowEventRecord(
+            # One event per comment: hiding it twice (or a replay) stores it once.
+            id=f"hidden:{row.key}",
+            kind=COMMENT_HIDDEN,
+            at=time.time(),
+            data={
+                "source": row.source or source,
+                "comment_id": row.comment_id or comment_id,
+                "author": row.author,
+                "text": row.text,
+            },
+        )
+        parts.writer.submit_show_events([record])
 
     def set_studio_mode(self, on: bool) -> None:
         self.studio_mode = on

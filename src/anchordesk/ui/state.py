@@ -74,6 +74,8 @@ class CommentRow:
     is_question: bool = False
     flagged: bool = False
     hits: tuple[str, ...] = ()
+    source: str = ""  # the feed's source and the comment's id there (as the store keeps them)
+    comment_id: str = ""
 
 
 @dataclass(frozen=True)

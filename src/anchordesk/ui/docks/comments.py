@@ -7,7 +7,8 @@ comments a second cost the Qt thread a few short slices instead of thousands of 
 The model returns comment text only as ``DisplayRole`` strings, which views draw as plain text:
 a comment ``<b>x</b>`` shows exactly as typed.
 
-Signals: ``pin_requested(object CommentRow)``, ``unpin_requested()``, ``hide_requested(str key)``.
+Signals: ``pin_requested(object CommentRow)``, ``unpin_requested()``,
+``hide_requested(object CommentRow)``.
 """
 
 from __future__ import annotations
@@ -161,7 +162,7 @@ class CommentFilter(QSortFilterProxyModel):
 class CommentPanel(QWidget):
     pin_requested = Signal(object)
     unpin_requested = Signal()
-    hide_requested = Signal(str)
+    hide_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None, capacity: int = 5000) -> None:
         super().__init__(parent)
@@ -291,7 +292,7 @@ class CommentPanel(QWidget):
         row = self.selected()
         if row is not None:
             self.model.hide(row.key)
-            self.hide_requested.emit(row.key)
+            self.hide_requested.emit(row)
 
     def _refilter(self) -> None:
         self.proxy.set_filters(
