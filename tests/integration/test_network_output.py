@@ -134,8 +134,9 @@ def test_audio_before_the_first_keyframe_never_costs_the_keyframe(
     assert frames[0] == (0.0, True), f"the server's first picture is {frames[0]}"
     assert duration_s(recording) == pytest.approx(video_sent_s, abs=0.15)
     audio_start_s = min(t for t, _ in media_packet_times_s(recording, "a"))
-    assert audio_start_s <= 0.2  # only the audio sent before the keyframe is left out
-    assert output.status().dropped_packets <= 8
+    # The audio queued before the keyframe but timed after it goes out right behind it.
+    assert 0.0 <= audio_start_s <= 0.03
+    assert output.status().dropped_packets <= 2  # the audio timed before the keyframe
     with capsys.disabled():
         print(
             f"\n[audio first] server file: video from {frames[0][0]:.3f} s for "

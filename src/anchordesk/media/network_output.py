@@ -13,7 +13,9 @@ This side keeps everything that must stay responsive:
   connection within ``connect_timeout_s``) -> the child is killed and the destination retried.
 - Reconnects follow :class:`~anchordesk.media.backoff.Backoff` (2 s, x1.5, jitter, cap 60 s,
   no limit) and resume at the newest queued video keyframe, timestamps continuing from the
-  media clock. :meth:`NetworkOutput.reconnect_now` skips the wait.
+  media clock. Every connection starts at a video keyframe; audio queued before it (a
+  frame-threaded encoder emits the keyframe late) follows it when timed at or after it.
+  :meth:`NetworkOutput.reconnect_now` skips the wait.
 - The stream key never leaves this object except on the child's stdin: names, logs, statuses
   and errors show :func:`anchordesk.redact.mask_url`.
 """
@@ -60,6 +62,8 @@ _PIPE_OPTIONS: Final = {"live": "1", "cluster_time_limit": "0", "cluster_size_li
 _PIPE_CONTAINER_OPTIONS: Final = {"flush_packets": "1", "max_interleave_delta": "500000"}
 _WRITE_CHUNK_BYTES: Final = 65536
 _POLL_S: Final = 0.05
+# Audio held while a connection waits for its first keyframe: 2 s of AAC frames at 48 kHz.
+_HELD_AUDIO_PACKETS: Final = 96
 
 
 def _shown_url(url: str) -> str:
@@ -157,6 +161,10 @@ class NetworkOutput:
         self._flush_deadline_s = 0.0
         self._dropped_packets = 0
         self._video_gap = False
+        # Supervisor thread only: audio waiting for the keyframe a connection starts at, and
+        # packets to send before the queue's next one.
+        self._held_audio: collections.deque[EncodedPacket] = collections.deque()
+        self._ready: collections.deque[EncodedPacket] = collections.deque()
         self._reconnects = 0
         self._last_error: str | None = None
         self._bytes_before_child = 0
@@ -378,7 +386,15 @@ class NetworkOutput:
                 stream.close()
 
     def _take_from_queue(self, waiting_for_keyframe: bool) -> tuple[EncodedPacket | None, bool]:
-        """The next packet to send (None after a short wait), applying the keyframe rule."""
+        """The next packet to send (None after a short wait), applying the keyframe rule.
+
+        A connection (and the stream after a gap) starts at a video keyframe. A frame-threaded
+        encoder hands out a keyframe a few frames after its picture went in, so the audio of
+        those frames is queued before it: that audio is held, and what belongs at or after the
+        keyframe's time goes out right behind it; only older audio is dropped.
+        """
+        if self._ready:
+            return self._ready.popleft(), False
         with self._lock:
             if not self._queue:
                 self._packet_ready.wait(_POLL_S)
@@ -387,28 +403,50 @@ class NetworkOutput:
                 if packet.kind == "video" and self._video_gap:
                     self._video_gap = False
                     waiting_for_keyframe = True
-                if waiting_for_keyframe:
-                    if packet.kind == "video" and packet.is_keyframe:
-                        return packet, False
+                if not waiting_for_keyframe:
+                    return packet, False
+                if packet.kind == "audio":
+                    self._held_audio.append(packet)
+                    if len(self._held_audio) > _HELD_AUDIO_PACKETS:
+                        self._held_audio.popleft()
+                        self._dropped_packets += 1
+                    continue
+                if not packet.is_keyframe:
                     self._dropped_packets += 1
                     continue
+                for audio in self._held_audio:
+                    if audio.pts_s >= packet.pts_s:
+                        self._ready.append(audio)
+                    else:
+                        self._dropped_packets += 1
+                self._held_audio.clear()
                 return packet, False
         return None, waiting_for_keyframe
 
     def _trim_queue_to_newest_keyframe(self) -> None:
         """Resume from the newest keyframe: older packets would only add latency."""
         with self._lock:
+            self._dropped_packets += len(self._ready) + len(self._held_audio)
+            self._ready.clear()
+            self._held_audio.clear()
             newest = None
             for index in range(len(self._queue) - 1, -1, -1):
                 packet = self._queue[index]
                 if packet.kind == "video" and packet.is_keyframe:
                     newest = index
                     break
-            drop = newest if newest is not None else len(self._queue)
-            for _ in range(drop):
-                self._queue.popleft()
-            self._dropped_packets += drop
             self._video_gap = False
+            if newest is None:
+                # No keyframe yet: keep the audio, whose newest part may follow the keyframe
+                # still in the encoder; _take_from_queue holds it until the keyframe comes.
+                return
+            keyframe_s = self._queue[newest].pts_s
+            for _ in range(newest):
+                packet = self._queue.popleft()
+                if packet.kind == "audio" and packet.pts_s >= keyframe_s:
+                    self._held_audio.append(packet)
+                else:
+                    self._dropped_packets += 1
 
     def _open_pipe_muxer(self, sink: _MemorySink) -> tuple[OutputContainer, Stream, Stream | None]:
         streams = self._streams
