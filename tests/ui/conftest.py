@@ -98,9 +98,13 @@ def executor() -> Iterator[ThreadPoolExecutor]:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-def open_control_room(
-    qtbot, executor: ThreadPoolExecutor, tmp_path: Path, feeds: list[FeedSpec]
-) -> MainWindow:  # type: ignore[no-untyped-def]
+def open_control_room(  # type: ignore[no-untyped-def]
+    qtbot,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    feeds: list[FeedSpec],
+    audience_rate_per_s: float = 2.0,
+) -> MainWindow:
     """The window on the small show, its picture running (feeds as given)."""
     settings = Settings(record=False)
     controller = Controller(
@@ -109,6 +113,7 @@ def open_control_room(
         executor=executor,
         feeds=feeds,
         save=lambda _settings: None,
+        audience_rate_per_s=audience_rate_per_s,
     )
     window = MainWindow(
         controller, QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
