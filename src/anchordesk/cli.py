@@ -215,6 +215,13 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["--network-child"]:
+        # A frozen app's network child (anchordesk.media.network_child.child_command): no -m
+        # there, so the app's own executable runs it. Not a user command: no argparse, no logs.
+        from anchordesk.media.network_child import run
+
+        return run()
     try:
         args = build_parser().parse_args(argv)
     except UserError as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import sys
 import threading
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ from servers import (
     wait_until,
 )
 
+import anchordesk
 from anchordesk.errors import UserError
 from anchordesk.media.backoff import Backoff
 from anchordesk.media.network_output import NetworkOutput
@@ -143,6 +145,39 @@ def test_audio_before_the_first_keyframe_never_costs_the_keyframe(
             f"{duration_s(recording):.2f} s of {video_sent_s:.2f} s sent, audio from "
             f"{audio_start_s:.3f} s"
         )
+
+
+def test_frozen_app_pushes_through_its_own_executable_in_child_mode(
+    nginx_rtmp: NginxRtmp,
+    packet_generator: PacketGenerator,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # A PyInstaller app has no ``python -m``: its own executable (here a script that, like
+    # packaging/anchordesk_entry.py, only calls anchordesk.cli.main) runs the child.
+    package_root = Path(anchordesk.__file__).resolve().parents[1]
+    app = tmp_path / "anchordesk"
+    app.write_text(
+        f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(package_root)!r})\n"
+        "from anchordesk.cli import main\nraise SystemExit(main())\n",
+        encoding="utf-8",
+    )
+    app.chmod(0o755)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(app))
+    output = NetworkOutput(nginx_rtmp.url(KEY))
+    output.start(packet_generator.templates)
+    with Feeder(output, packet_generator):
+        pid = wait_until(lambda: output.child_pid, 10, what="a child process")
+        # The kernel runs the script through its interpreter: [python, app, --network-child].
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+        wait_until(lambda: output.status().state is OutputState.LIVE, 15, what="LIVE")
+        nginx_rtmp.wait_for_recording(min_bytes=30_000)
+    output.stop(timeout_s=5)
+    assert arguments[-2:] == [str(app).encode(), b"--network-child"]
+    assert not any(KEY.encode() in argument for argument in arguments)
+    [recording] = nginx_rtmp.recordings()
+    assert codecs(recording) == {"video": "h264", "audio": "aac"}
 
 
 def test_rtmps_through_a_tls_terminator(

@@ -1,4 +1,9 @@
-"""The child process that pushes one RTMP(S) destination (``python -m <this module>``).
+"""The child process that pushes one RTMP(S) destination.
+
+It is started as ``python -m anchordesk.media.network_child`` from a Python installation, and
+as ``<the app's executable> --network-child`` from a frozen (PyInstaller) app, which has no
+``-m``: :func:`anchordesk.cli.main` runs :func:`run` when that is its first argument.
+See :func:`child_command`.
 
 Why a process: PyAV holds the GIL while FFmpeg connects, performs the RTMP handshake, writes
 and writes the trailer, with no timeout for outputs (PyAV issue #2400). A server that accepts
@@ -34,7 +39,23 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 PROGRESS_INTERVAL_S: Final = 0.2
+# The first argument that makes the app's own executable run as this child (frozen apps).
+CHILD_MODE_ARGUMENT: Final = "--network-child"
 _MAX_HEADER_BYTES: Final = 64 * 1024
+
+
+def child_command(executable: str | None = None, *, frozen: bool | None = None) -> list[str]:
+    """The command that starts this child; it never holds the URL (that goes on stdin).
+
+    ``frozen`` defaults to ``sys.frozen`` (set by PyInstaller), ``executable`` to
+    ``sys.executable``: the Python interpreter, or in a frozen app the app itself.
+    """
+    if frozen is None:
+        frozen = bool(getattr(sys, "frozen", False))
+    program = executable or sys.executable
+    if frozen:
+        return [program, CHILD_MODE_ARGUMENT]
+    return [program, "-m", "anchordesk.media.network_child"]
 
 
 def secrets_of(url: str) -> list[str]:

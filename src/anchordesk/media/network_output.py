@@ -32,7 +32,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
@@ -42,6 +42,7 @@ import av
 
 import anchordesk
 from anchordesk.errors import UserError
+from anchordesk.media import network_child
 from anchordesk.media.backoff import Backoff
 from anchordesk.media.network_child import masked
 from anchordesk.media.packets import EncodedPacket, OutputState, OutputStatus, StreamTemplates
@@ -138,7 +139,7 @@ class NetworkOutput:
         connect_timeout_s: float = 10.0,
         stable_after_s: float = 10.0,
         backoff: Backoff | None = None,
-        python_executable: str = sys.executable,
+        child_command: Sequence[str] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         validate_url(url)
@@ -150,7 +151,9 @@ class NetworkOutput:
         self._connect_timeout_s = connect_timeout_s
         self._stable_after_s = stable_after_s
         self._backoff = backoff or Backoff()
-        self._python = python_executable
+        # The default follows how the program runs: ``python -m`` the child module, or the
+        # frozen app's own executable in its hidden child mode (network_child.child_command).
+        self._child_command = list(child_command or network_child.child_command())
         self._clock = clock
         self._lock = threading.Lock()
         self._packet_ready = threading.Condition(self._lock)
@@ -179,6 +182,11 @@ class NetworkOutput:
     @property
     def name(self) -> str:
         return self._name
+
+    @property
+    def child_command(self) -> list[str]:
+        """How each child process is started (never holds the URL: that goes on stdin)."""
+        return list(self._child_command)
 
     @property
     def child_pid(self) -> int | None:
@@ -298,6 +306,8 @@ class NetworkOutput:
 
     def _child_environment(self) -> dict[str, str]:
         env = dict(os.environ)
+        if getattr(sys, "frozen", False):
+            return env  # the frozen app carries its own modules
         # The child must import this very package, also when it runs from a source checkout.
         package_root = str(Path(anchordesk.__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(
@@ -307,7 +317,7 @@ class NetworkOutput:
 
     def _spawn(self) -> _Child:
         process = subprocess.Popen(
-            [self._python, "-m", "anchordesk.media.network_child"],
+            self._child_command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
