@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -93,9 +94,14 @@ def main() -> int:
         shoot(args.child, args.out, args.seconds)
         return 0
     xvfb, display = start_xvfb()
+    # The window as a new user sees it: default layout, no saved settings, and no session files
+    # of the reviewer's own left behind.
+    home = Path(tempfile.mkdtemp(prefix="anchordesk-screenshots-"))
     try:
         environment = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
         environment.pop("WAYLAND_DISPLAY", None)
+        for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_VIDEOS_DIR"):
+            environment[name] = str(home / name.lower())
         for language in ("en", "zh_CN"):
             subprocess.run(
                 [sys.executable, __file__, "--out", str(args.out), "--seconds",
@@ -105,6 +111,7 @@ def main() -> int:
     finally:
         xvfb.terminate()
         xvfb.wait(5)
+        shutil.rmtree(home, ignore_errors=True)
     return 0
 
 

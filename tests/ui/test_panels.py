@@ -11,7 +11,7 @@ from PySide6.QtTest import QTest
 
 from anchordesk.media.packets import OutputState
 from anchordesk.media.sources.tone import ToneSource
-from anchordesk.ui.docks.comments import CommentPanel
+from anchordesk.ui.docks.comments import CommentModel, CommentPanel
 from anchordesk.ui.docks.health import HealthPanel
 from anchordesk.ui.engine_parts import AudioControl, OutputSwitch
 from anchordesk.ui.rehearsal import SegmentClock, segment_timings
@@ -51,7 +51,14 @@ def test_comments_filter_questions_flagged_and_search(qtbot) -> None:  # type: i
     panel.questions_only.setChecked(False)
     panel.flagged_only.setChecked(True)
     assert panel.proxy.rowCount() == 1
-    assert panel.proxy.index(0, 2).data(Qt.ItemDataRole.ToolTipRole) == "best"
+    # The full text and the hits in the tooltip, escaped: a stranger's markup shows as typed.
+    assert panel.proxy.index(0, 2).data(Qt.ItemDataRole.ToolTipRole) == (
+        "<qt>Cat: the best ever<br>⚠ best</qt>"
+    )
+    hostile = CommentModel()
+    hostile.append([CommentRow("a:9", "<i>M</i>", "<b>x</b> &amp;", 0.0)])
+    tip = hostile.index(0, 2).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip == "<qt>&lt;i&gt;M&lt;/i&gt;: &lt;b&gt;x&lt;/b&gt; &amp;amp;</qt>"
     panel.flagged_only.setChecked(False)
     panel.search.setText("love")
     assert panel.proxy.rowCount() == 1

@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
         self.mode_label.setTextFormat(Qt.TextFormat.PlainText)
         self.clock_label = QLabel(self)
         self.clock_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.mode_label.setContentsMargins(16, 0, 6, 0)
         self.statusBar().addPermanentWidget(self.clock_label)
         self.statusBar().addPermanentWidget(self.mode_label)
 

@@ -145,10 +145,21 @@ class FramePreview(QWidget):
             painter.setPen(QPen(self._border, 3))
             painter.drawRect(target.adjusted(1, 1, -2, -2))
         if self._label:
-            painter.setPen(QColor("white"))
-            box = QRect(target.x() + 6, target.y() + 4, target.width() - 12, 22)
-            painter.fillRect(box.adjusted(-4, 0, 0, 0).intersected(target), QColor(0, 0, 0, 140))
+            # Above the picture when the frame leaves room: the preview must show the picture
+            # as it goes out, overlays in its corners included. Else a tag as small as its text.
+            metrics = painter.fontMetrics()
+            height = metrics.height() + 6
+            width = min(metrics.horizontalAdvance(self._label) + 12, target.width())
+            top = target.y() - height - 2 if target.y() >= height + 2 else target.y() + 3
+            box = QRect(target.x() + 3, top, width, height)
+            if top < target.y():
+                painter.setPen(self._border or QColor("white"))
+            else:
+                painter.fillRect(box, QColor(0, 0, 0, 160))
+                painter.setPen(QColor("white"))
             painter.drawText(
-                box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._label
+                box.adjusted(6, 0, 0, 0),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                self._label,
             )
         painter.end()

@@ -23,7 +23,7 @@ class LineChart(QWidget):
         self._values: deque[float] = deque(maxlen=capacity)
         self._unit = unit
         self._colour = QColor("#42a5f5")
-        self.setMinimumHeight(48)
+        self.setMinimumHeight(self.fontMetrics().height() + 36)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
     def add(self, value: float) -> None:
@@ -42,13 +42,15 @@ class LineChart(QWidget):
         area = QRectF(self.rect()).adjusted(2, 2, -2, -2)
         painter.fillRect(area, self.palette().base())
         values = list(self._values)
-        if len(values) >= 2:
-            top = max(max(values), 1.0) * 1.15
-            step = area.width() / (self._values.maxlen or len(values) - 1)
+        # The line stays under the figure's label, never through it.
+        plot = area.adjusted(0, self.fontMetrics().height() + 4, 0, -2)
+        if len(values) >= 2 and plot.height() > 4:
+            top = max(max(values), 1.0) * 1.05
+            step = plot.width() / (self._values.maxlen or len(values) - 1)
             path = QPainterPath()
-            x0 = area.right() - step * (len(values) - 1)
+            x0 = plot.right() - step * (len(values) - 1)
             for i, value in enumerate(values):
-                point = QPointF(x0 + i * step, area.bottom() - area.height() * value / top)
+                point = QPointF(x0 + i * step, plot.bottom() - plot.height() * value / top)
                 if i == 0:
                     path.moveTo(point)
                 else:

@@ -13,6 +13,7 @@ Signals: ``pin_requested(object CommentRow)``, ``unpin_requested()``,
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -86,8 +87,13 @@ class CommentModel(QAbstractTableModel):
                 return row.author
             marks = ("⚠ " if row.flagged else "") + ("？ " if row.is_question else "")
             return marks + row.text
-        if role == Qt.ItemDataRole.ToolTipRole and row.flagged:
-            return ", ".join(row.hits)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            # Qt guesses whether a tooltip is rich text from a tag in its first line; a
+            # stranger's "<a href…>" would be rendered. Escaped inside <qt>, it shows as typed.
+            text = f"{row.author}: {row.text}"
+            if row.flagged:
+                text += "\n⚠ " + ", ".join(row.hits)
+            return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
         if role == Qt.ItemDataRole.BackgroundRole and row.is_question:
             return QBrush(QUESTION_BACKGROUND)
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -194,7 +200,8 @@ class CommentPanel(QWidget):
             CommentModel.TIME, self.fontMetrics().horizontalAdvance("00:00:00") + 18
         )
         header.setSectionResizeMode(CommentModel.AUTHOR, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(CommentModel.AUTHOR, 110)
+        # Names are short; the comment itself gets the width (its full text is the tooltip).
+        header.resizeSection(CommentModel.AUTHOR, self.fontMetrics().horizontalAdvance("M") * 7)
         header.setSectionResizeMode(CommentModel.TEXT, QHeaderView.ResizeMode.Stretch)
         self.view.doubleClicked.connect(lambda _index: self.pin_selected())
         self.pin = QPushButton(self)
