@@ -2,14 +2,19 @@
 
 Keys are full names with units. The pipeline and the outputs keep running totals; a sample is
 the difference between two snapshots, so nothing on the hot path resets or locks for the stats.
+
+``process_cpu_percent`` is the CPU of the whole program: this process plus its child processes
+(the network outputs' muxers), the running ones read from ``/proc/PID/stat`` and the ones that
+ended from the kernel's totals for reaped children. 100 % is one core.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,6 +23,45 @@ from anchordesk.media.pipeline import Pipeline, PipelineCounters
 from anchordesk.media.sources.base import AudioSource, VideoSource
 
 log = logging.getLogger(__name__)
+
+try:
+    _CLOCK_TICKS_PER_S = float(os.sysconf("SC_CLK_TCK"))
+except (AttributeError, ValueError, OSError):  # not a POSIX system
+    _CLOCK_TICKS_PER_S = 100.0
+
+
+def running_process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of a running process, from ``/proc/PID/stat`` (Linux);
+    None when it is gone or there is no ``/proc``."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces or parentheses: count from its last ")".
+    fields = text[text.rfind(b")") + 2 :].split()
+    try:
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS_PER_S
+    except (IndexError, ValueError):
+        return None
+
+
+def ended_children_cpu_s() -> float:
+    """CPU seconds of every child process of this program that has ended and been reaped."""
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+def program_cpu_s(child_pids: Iterable[int]) -> float:
+    """CPU seconds used so far by this process and its child processes (running or ended).
+
+    Ended children are read first: a child reaped between the two reads is then missed in this
+    reading only (never counted twice); the reporter keeps the highest reading, so a figure never
+    goes below zero and the next one brings the missed time back.
+    """
+    ended_s = ended_children_cpu_s()
+    running_s = sum(cpu_s for pid in child_pids if (cpu_s := running_process_cpu_s(pid)))
+    return time.process_time() + ended_s + running_s
 
 
 class StatsReporter:
@@ -45,14 +89,23 @@ class StatsReporter:
                 raise UserError(f"--stats {path}: cannot write ({error.strerror})") from None
         self._previous: PipelineCounters = pipeline.counters()
         self._previous_at_s = monotonic()
-        self._previous_cpu_s = time.process_time()
+        self._previous_cpu_s = program_cpu_s(self._child_pids())
         self._previous_output_bytes: dict[str, int] = {}
         self.latest: dict[str, Any] = {}
+
+    def _child_pids(self) -> list[int]:
+        """The running child processes of the outputs (network muxers)."""
+        pids = []
+        for output in self._outputs:
+            pid = getattr(output, "child_pid", None)
+            if isinstance(pid, int):
+                pids.append(pid)
+        return pids
 
     def sample(self) -> dict[str, Any]:
         """Take one sample now (call about once a second) and write it if a path was given."""
         now_s = self._monotonic()
-        cpu_s = time.process_time()
+        cpu_s = program_cpu_s(self._child_pids())
         counters = self._pipeline.counters()
         previous = self._previous
         elapsed_s = max(now_s - self._previous_at_s, 1e-6)
@@ -111,7 +164,9 @@ class StatsReporter:
             "av_offset_ms": round(
                 (counters.last_audio_pts_s - counters.last_video_pts_s) * 1000, 1
             ),
-            "process_cpu_percent": round((cpu_s - self._previous_cpu_s) * 100 / elapsed_s, 1),
+            "process_cpu_percent": round(
+                max(0.0, cpu_s - self._previous_cpu_s) * 100 / elapsed_s, 1
+            ),
             "camera": {
                 "name": video_status.name,
                 "state": str(video_status.state),
@@ -132,7 +187,7 @@ class StatsReporter:
         }
         self._previous = counters
         self._previous_at_s = now_s
-        self._previous_cpu_s = cpu_s
+        self._previous_cpu_s = max(cpu_s, self._previous_cpu_s)
         self.latest = sample
         if self._file is not None:
             self._file.write(json.dumps(sample, ensure_ascii=False) + "\n")
