@@ -7,6 +7,10 @@ The real window (offscreen) on the English sample show: test pattern and test to
 sending ``--rate`` comments a second through the real feed hub and session store. The Qt main
 thread runs a 2 ms heartbeat timer; a stall is how late a beat came. Printed: stall p50 / p99 /
 max, the preview's frame rate, comments shown, pipeline fps and drops. Target: p99 < 16 ms.
+
+``--watchdog-ms N`` also names the culprits: a watchdog thread looks at the Qt thread's Python
+stack (``sys._current_frames``) whenever no beat came for N ms, and the most frequent stacks
+of those long beats are printed (where the Qt thread was while it was late).
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ import itertools
 import os
 import sys
 import tempfile
+import threading
 import time
+import traceback
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +44,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=4.0)
     parser.add_argument("--rate", type=float, default=500.0, help="comments per second")
     parser.add_argument("--canvas", default="1280x720")
+    parser.add_argument("--watchdog-ms", type=float, default=0.0, help="sample stalls > N ms")
     args = parser.parse_args()
 
     # The user's real config and data stay untouched.
@@ -67,6 +75,7 @@ def main() -> int:
     set_secret(stream_key_name("local"), "bench")
     beats: list[float] = []
     results: dict[str, float] = {}
+    watchdog = StallWatchdog(args.watchdog_ms / 1000) if args.watchdog_ms > 0 else None
 
     def ready(window: MainWindow) -> None:
         controller = window.controller
@@ -74,7 +83,14 @@ def main() -> int:
         controller.go_live("local", True)
         heart = QTimer(window)
         heart.setInterval(2)
-        heart.timeout.connect(lambda: beats.append(time.perf_counter()))
+
+        def beat() -> None:
+            now = time.perf_counter()
+            beats.append(now)
+            if watchdog is not None:
+                watchdog.last_beat = now
+
+        heart.timeout.connect(beat)
         start: dict[str, float] = {}
 
         def begin() -> None:
@@ -83,9 +99,13 @@ def main() -> int:
             start["comments"] = controller.comment_count()
             start["at"] = time.perf_counter()
             heart.start()
+            if watchdog is not None:
+                watchdog.start()
 
         def finish() -> None:
             heart.stop()
+            if watchdog is not None:
+                watchdog.stop()
             elapsed = time.perf_counter() - start["at"]
             results["preview_fps"] = (window.program.frames_shown - start["frames"]) / elapsed
             results["comments_per_s"] = (controller.comment_count() - start["comments"]) / elapsed
@@ -119,7 +139,71 @@ def main() -> int:
     print(f"comments shown: {results.get('comments_per_s', 0):.0f}/s")
     print(f"pipeline: {results.get('pipeline_fps', 0):.1f} fps, dropped frames "
           f"{results.get('dropped', 0):.0f}; network live: {live}")  # fmt: skip
+    if watchdog is not None:
+        watchdog.report()
     return 0
+
+
+class StallWatchdog:
+    """Samples the Qt thread's Python stack while its heartbeat is late by ``threshold_s``."""
+
+    def __init__(self, threshold_s: float, interval_s: float = 0.002) -> None:
+        self.threshold_s = threshold_s
+        self.interval_s = interval_s
+        self.last_beat = time.perf_counter()
+        self.main_id = threading.main_thread().ident
+        self.stacks: Counter[str] = Counter()
+        self.others: Counter[str] = Counter()  # threads busy in Python meanwhile (GIL holders)
+        self.stalls = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stall-watchdog", daemon=True)
+
+    def start(self) -> None:
+        self.last_beat = time.perf_counter()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+
+    def _run(self) -> None:
+        sampled_beat = 0.0
+        while not self._stop.wait(self.interval_s):
+            beat = self.last_beat
+            if time.perf_counter() - beat < self.threshold_s or beat == sampled_beat:
+                continue
+            sampled_beat = beat  # one sample per stall: each long beat counts once
+            frames = sys._current_frames()
+            frame = frames.get(self.main_id or 0)
+            if frame is None:
+                continue
+            names = {t.ident: t.name for t in threading.enumerate()}
+            for ident, other in frames.items():
+                if ident in (self.main_id, threading.get_ident()):
+                    continue
+                inner = traceback.extract_stack(other)[-1]
+                if inner.name not in _IDLE:
+                    where = f"{Path(inner.filename).name}:{inner.lineno} {inner.name}"
+                    self.others[f"{names.get(ident, ident)}: {where}"] += 1
+            self.stalls += 1
+            entries = traceback.extract_stack(frame)
+            own = [e for e in entries if "anchordesk" in e.filename or "qasync" in e.filename]
+            lines = [f"{Path(e.filename).name}:{e.lineno} {e.name}" for e in (own or entries)[-6:]]
+            self.stacks[" <- ".join(reversed(lines))] += 1
+
+    def report(self) -> None:
+        print(f"watchdog: {self.stalls} beats later than {self.threshold_s * 1000:.0f} ms; "
+              "where the Qt thread was (innermost first):")  # fmt: skip
+        for stack, count in self.stacks.most_common(12):
+            print(f"  {count:4d}  {stack}")
+        print("other threads busy in Python during those beats:")
+        for where, count in self.others.most_common(12):
+            print(f"  {count:4d}  {where}")
+
+
+_IDLE = {"wait", "select", "sleep", "get", "_wait_for_tstate_lock", "accept", "poll", "read",
+         "readinto", "recv", "recv_into", "readline", "_run", "_worker", "serve_forever", "join",
+         "acquire", "_readerthread", "_communicate"}  # fmt: skip
 
 
 if __name__ == "__main__":
