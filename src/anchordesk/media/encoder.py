@@ -6,7 +6,10 @@ codec parameters carry the extradata (SPS/PPS, AudioSpecificConfig) that every o
 with ``add_stream_from_template``. The packets' bytes then go to all outputs unchanged.
 
 Colour conversion is OpenCV's BGR->I420 (about six times cheaper than ``VideoFrame.reformat``
-at 720p), written into a preallocated buffer.
+at 720p), written into a preallocated buffer. For libx264 that buffer is handed to the encoder
+without a copy (``VideoFrame.from_numpy_buffer``): x264 copies the picture into its own frame
+inside the encode call, so the buffer is free again when the call returns. Other encoders get a
+copy (``from_ndarray``), as they may keep the frame after the call.
 """
 
 from __future__ import annotations
@@ -175,11 +178,16 @@ class Encoder:
         self.audio_time_base = Fraction(1, settings.audio_rate_hz)
         self._i420 = np.empty((settings.height * 3 // 2, settings.width), np.uint8)
         self._nv12 = self.video_codec_name == "h264_qsv"
+        # Measured at 720p: 0.3-1.0 ms per frame for from_ndarray's fresh buffer and copy
+        # (page faults included) against 0.01 ms for wrapping the buffer.
+        self._wrap_buffer = self.video_codec_name == "libx264"
 
     def encode_video(self, bgr: npt.NDArray[np.uint8], pts: int) -> list[EncodedPacket]:
         """``pts`` in frames (time base 1/fps); must increase."""
         cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420, dst=self._i420)
-        if self._nv12:
+        if self._wrap_buffer:
+            frame = av.VideoFrame.from_numpy_buffer(self._i420, format="yuv420p")
+        elif self._nv12:
             frame = av.VideoFrame.from_ndarray(self._i420, format="yuv420p").reformat(format="nv12")
         else:
             frame = av.VideoFrame.from_ndarray(self._i420, format="yuv420p")

@@ -163,6 +163,10 @@ class NetworkOutput:
         self._stop_deadline_s = 0.0
         self._flush_deadline_s = 0.0
         self._dropped_packets = 0
+        self._dropped_video_frames = 0
+        # Audio timed before the stream's very first keyframe is not a loss: the stream starts
+        # with its first picture. After that, whatever a connection skips is counted.
+        self._first_keyframe_sent = False
         self._video_gap = False
         # Supervisor thread only: audio waiting for the keyframe a connection starts at, and
         # packets to send before the queue's next one.
@@ -209,7 +213,7 @@ class NetworkOutput:
                 return
             if len(self._queue) >= self._queue_packets:
                 dropped = self._queue.popleft()
-                self._dropped_packets += 1
+                self._count_dropped(dropped)
                 if dropped.kind == "video":
                     self._video_gap = True
             self._queue.append(packet)
@@ -236,6 +240,7 @@ class NetworkOutput:
                 bytes_written=bytes_written,
                 bitrate_kbps=0.0 if stale else round(self._bitrate_kbps, 1),
                 dropped_packets=self._dropped_packets,
+                dropped_video_frames=self._dropped_video_frames,
                 reconnects=self._reconnects,
                 last_error=self._last_error,
             )
@@ -418,25 +423,32 @@ class NetworkOutput:
                 if packet.kind == "audio":
                     self._held_audio.append(packet)
                     if len(self._held_audio) > _HELD_AUDIO_PACKETS:
-                        self._held_audio.popleft()
-                        self._dropped_packets += 1
+                        self._count_dropped(self._held_audio.popleft())
                     continue
                 if not packet.is_keyframe:
-                    self._dropped_packets += 1
+                    self._count_dropped(packet)
                     continue
                 for audio in self._held_audio:
                     if audio.pts_s >= packet.pts_s:
                         self._ready.append(audio)
-                    else:
-                        self._dropped_packets += 1
+                    elif self._first_keyframe_sent:
+                        self._count_dropped(audio)
                 self._held_audio.clear()
+                self._first_keyframe_sent = True
                 return packet, False
         return None, waiting_for_keyframe
+
+    def _count_dropped(self, packet: EncodedPacket) -> None:
+        """Count a packet that will never be sent (call with the lock held)."""
+        self._dropped_packets += 1
+        if packet.kind == "video":
+            self._dropped_video_frames += 1
 
     def _trim_queue_to_newest_keyframe(self) -> None:
         """Resume from the newest keyframe: older packets would only add latency."""
         with self._lock:
-            self._dropped_packets += len(self._ready) + len(self._held_audio)
+            for packet in (*self._ready, *self._held_audio):
+                self._count_dropped(packet)
             self._ready.clear()
             self._held_audio.clear()
             newest = None
@@ -455,8 +467,8 @@ class NetworkOutput:
                 packet = self._queue.popleft()
                 if packet.kind == "audio" and packet.pts_s >= keyframe_s:
                     self._held_audio.append(packet)
-                else:
-                    self._dropped_packets += 1
+                elif packet.kind == "video" or self._first_keyframe_sent:
+                    self._count_dropped(packet)
 
     def _open_pipe_muxer(self, sink: _MemorySink) -> tuple[OutputContainer, Stream, Stream | None]:
         streams = self._streams
@@ -573,7 +585,7 @@ class NetworkOutput:
                 except (av.FFmpegError, ValueError) as error:
                     # A malformed packet (e.g. timestamps out of order): skip it, keep going.
                     with self._lock:
-                        self._dropped_packets += 1
+                        self._count_dropped(packet)
                     log.debug("%s: packet not muxed: %s", self._name, one_line(error))
                 pending += sink.buffer
                 sink.buffer.clear()

@@ -62,7 +62,8 @@ class OutputStatus:
     next_retry_in_s: float | None = None
     bytes_written: int = 0
     bitrate_kbps: float = 0.0
-    dropped_packets: int = 0
+    dropped_packets: int = 0  # audio and video packets that never went out
+    dropped_video_frames: int = 0  # the video frames among them (the stats' dropped frames)
     reconnects: int = 0
     last_error: str | None = None
 

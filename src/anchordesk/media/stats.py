@@ -127,7 +127,7 @@ class StatsReporter:
             if status.kind == "recording":
                 recording_bytes += status.bytes_written
             else:
-                network_dropped += status.dropped_packets
+                network_dropped += status.dropped_video_frames
             outputs.append(
                 {
                     "name": status.name,
@@ -139,6 +139,7 @@ class StatsReporter:
                     "bitrate_kbps": round(bitrate_kbps, 1),
                     "bytes_written": status.bytes_written,
                     "dropped_packets": status.dropped_packets,
+                    "dropped_video_frames": status.dropped_video_frames,
                     "last_error": status.last_error,
                 }
             )
