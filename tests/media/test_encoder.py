@@ -44,3 +44,34 @@ def test_each_frame_keeps_its_own_picture_with_the_reused_buffer() -> None:
     # OpenCV's conversion keeps a grey's level as its luma; x264 at this bitrate keeps it
     # within a step or two.
     assert np.allclose(decoded, levels, atol=2.0)
+
+
+def test_the_stream_says_which_colours_it_carries_and_red_stays_red() -> None:
+    """Untagged HD H.264 is shown as BT.709 by players; our conversion is BT.601 limited range,
+    so the stream must say so, and a decoder that follows the tags gets the colour back."""
+    encoder = Encoder(EncoderSettings(width=WIDTH, height=HEIGHT, fps=FPS), with_audio=False)
+    packets = []
+    try:
+        red = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+        red[..., 2] = 230
+        for index in range(10):
+            packets += encoder.encode_video(red, index)
+        packets += encoder.flush()
+        decoder = av.CodecContext.create("h264", "r")
+        decoder.extradata = encoder.templates.video.codec_context.extradata
+        frames = []
+        for encoded in packets:
+            packet = av.Packet(encoded.data)
+            packet.pts, packet.dts = encoded.pts, encoded.dts
+            frames += decoder.decode(packet)
+        frames += decoder.decode(None)
+    finally:
+        encoder.close()
+    last = frames[-1]
+    assert last.color_range == 1  # limited ("tv")
+    assert last.colorspace == 6  # SMPTE 170M / BT.601
+    bgr = last.reformat(
+        format="bgr24", src_colorspace=last.colorspace, src_color_range=last.color_range
+    ).to_ndarray()
+    blue, green, red_level = (float(bgr[..., channel].mean()) for channel in range(3))
+    assert abs(red_level - 230) < 6 and blue < 8 and green < 8

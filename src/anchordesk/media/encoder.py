@@ -87,6 +87,13 @@ def _open_video_stream(
     stream.bit_rate = settings.video_kbps * 1000
     stream.codec_context.time_base = Fraction(1, settings.fps)
     stream.options = _video_options(name, settings)
+    # OpenCV's BGR->I420 is BT.601 limited range (black 16, white 235). Say so in the stream:
+    # untagged HD video is shown as BT.709 by players and platforms, which shifts every colour.
+    context = stream.codec_context
+    context.colorspace = 6  # AVCOL_SPC_SMPTE170M (BT.601)
+    context.color_primaries = 6  # AVCOL_PRI_SMPTE170M
+    context.color_trc = 6  # AVCOL_TRC_SMPTE170M
+    context.color_range = 1  # AVCOL_RANGE_MPEG (limited)
     if name == "libx264":
         # Frame threads, as the ffmpeg CLI uses: PyAV's default (slices) costs about 5-10 % more
         # CPU per frame for a couple of frames less latency, which an RTMP stream does not need.
