@@ -12,6 +12,9 @@ from keyring.backend import KeyringBackend
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# nginx-rtmp, stunnel, black hole, ffprobe, packet generator (tests/integration/server_fixtures.py)
+pytest_plugins = ["server_fixtures"]
+
 
 class MemoryKeyring(KeyringBackend):
     """An in-memory keyring backend (headless machines have none).

@@ -13,12 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from feed_servers import JsonFeedServer
 
 from anchordesk.cli import main as cli_main
 from anchordesk.store.report import build_report
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "feeds"))
-from feed_servers import JsonFeedServer
 
 pytestmark = pytest.mark.integration
 

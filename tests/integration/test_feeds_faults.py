@@ -4,11 +4,16 @@ once and the report's totals equal what the servers served."""
 from __future__ import annotations
 
 import asyncio
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from feed_servers import (
+    Fault,
+    JsonFeedServer,
+    ShopifyOrdersServer,
+    YouTubeChatServer,
+)
 
 from anchordesk.feeds.adapters import ShopifyOrdersAdapter
 from anchordesk.feeds.hub import FeedHub
@@ -16,14 +21,6 @@ from anchordesk.feeds.poller import BackoffPolicy
 from anchordesk.options import FeedSpec
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "feeds"))
-from feed_servers import (
-    Fault,
-    JsonFeedServer,
-    ShopifyOrdersServer,
-    YouTubeChatServer,
-)
 
 pytestmark = pytest.mark.integration
 

@@ -4,10 +4,10 @@ report's deal figures match what the show decided, and a restart restores the st
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 import pytest
+from feed_servers import JsonFeedServer
 
 from anchordesk.feed_commands import LiveFeeds
 from anchordesk.options import FeedSpec
@@ -16,9 +16,6 @@ from anchordesk.show.state import DealStatus
 from anchordesk.show_runtime import ShowRuntime
 from anchordesk.store import SessionStore, StoreWriter
 from anchordesk.store.report import build_report
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "feeds"))
-from feed_servers import JsonFeedServer
 
 pytestmark = pytest.mark.integration
 

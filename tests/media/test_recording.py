@@ -13,17 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from anchordesk.errors import UserError
-from anchordesk.media.packets import OutputState
-from anchordesk.media.recording import RecordingOutput
-
-# The packet generator and the ffprobe helpers are shared with the integration tests.
-INTEGRATION_DIR = Path(__file__).resolve().parents[1] / "integration"
-sys.path.insert(0, str(INTEGRATION_DIR))
-
-from packetgen import PacketGenerator  # noqa: E402
-from servers import (  # noqa: E402
+from packetgen import PacketGenerator
+from servers import (
     MissingTool,
     codecs,
     decoded_video_frames,
@@ -33,6 +24,13 @@ from servers import (  # noqa: E402
     probe_streams,
     wait_until,
 )
+
+from anchordesk.errors import UserError
+from anchordesk.media.packets import OutputState
+from anchordesk.media.recording import RecordingOutput
+
+# The writer child imports the packet generator shared with the integration tests.
+INTEGRATION_DIR = Path(__file__).resolve().parents[1] / "integration"
 
 
 @pytest.fixture(scope="module")

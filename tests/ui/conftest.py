@@ -5,9 +5,8 @@ pattern. Feeds are left out of ``control_room`` (no asyncio loop there): tests h
 orders to the controller as the feed hub would; ``tests/ui/test_feed_path.py`` runs the real
 feed path on a qasync loop.
 
-The real servers (nginx-rtmp, a black hole, ffprobe) come from ``tests/integration/servers.py``;
-the fixtures here are the same as ``tests/integration/conftest.py``'s, for the UI's own
-end-to-end tests.
+The real servers (nginx-rtmp, a black hole, ffprobe) are the suite's shared fixtures
+(``tests/integration/server_fixtures.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
-from tests.integration.servers import BlackHole, MissingTool, NginxRtmp, ffprobe_path
 
 from anchordesk.options import FeedSpec, LiveOptions
 from anchordesk.settings import Settings
@@ -60,35 +58,6 @@ def small_options() -> LiveOptions:
         video_kbps=300,
         record=False,
     )
-
-
-@pytest.fixture(scope="session")
-def ffprobe() -> str:
-    try:
-        return ffprobe_path()
-    except MissingTool as error:
-        pytest.skip(f"{error}; ./dev.sh test installs it")
-
-
-@pytest.fixture
-def nginx_rtmp(tmp_path: Path, ffprobe: str) -> Iterator[NginxRtmp]:
-    """A running nginx-rtmp on a free loopback port, recording into ``.record_dir``."""
-    try:
-        server = NginxRtmp(tmp_path / "nginx")
-    except MissingTool as error:
-        pytest.skip(f"{error}; ./dev.sh test installs it")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def black_hole() -> Iterator[BlackHole]:
-    """A TCP server that accepts connections and never answers."""
-    with BlackHole() as server:
-        yield server
 
 
 @pytest.fixture

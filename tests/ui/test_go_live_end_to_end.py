@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QDeadlineTimer, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
-from tests.integration.servers import NginxRtmp, codecs
+from servers import NginxRtmp, codecs
 
 from anchordesk import paths, secrets
 from anchordesk.settings import load_settings, settings_path

@@ -1,5 +1,8 @@
 """Fixtures that start real servers on loopback (see servers.py); every one is stopped at teardown.
 
+Loaded for the whole suite by ``tests/conftest.py`` (``pytest_plugins``), so the integration,
+media and UI tests share one set.
+
 A test is skipped, with the reason, only when a program is truly absent (nginx's RTMP module,
 stunnel, ffprobe); ``./dev.sh test`` installs them all.
 """
