@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import logging
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -45,7 +47,17 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=500.0, help="comments per second")
     parser.add_argument("--canvas", default="1280x720")
     parser.add_argument("--watchdog-ms", type=float, default=0.0, help="sample stalls > N ms")
+    parser.add_argument(
+        "--audience",
+        choices=("process", "thread"),
+        default="process",
+        help="where the simulated audience's HTTP server runs: its own process (as a platform's "
+        "server is: not ours) or a thread of the app (rehearsal's default at a few comments/s)",
+    )
+    parser.add_argument("--serve-audience", metavar="SHOW", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_audience:
+        return serve_audience(Path(args.serve_audience), args.rate)
 
     # The user's real config and data stay untouched.
     scratch = Path(tempfile.mkdtemp(prefix="anchordesk-ui-stall-"))
@@ -57,12 +69,43 @@ def main() -> int:
     from tests.integration.servers import NginxRtmp
 
     from anchordesk.secrets import set_secret, stream_key_name
-    from anchordesk.settings import Destination, DeviceSettings, EncoderSettings, Settings
+    from anchordesk.settings import (
+        Destination,
+        DeviceSettings,
+        EncoderSettings,
+        FeedSettings,
+        Settings,
+    )
     from anchordesk.ui.controller import sample_show_path
     from anchordesk.ui.main_window import MainWindow, run_control_room
 
+    load_before = os.getloadavg()
     nginx = NginxRtmp(scratch / "nginx")
     nginx.start()
+    show_path = sample_show_path("en")
+    audience: subprocess.Popen[str] | None = None
+    feeds: list[FeedSettings] = []
+    controller_options: dict[str, object] = {"audience_rate_per_s": args.rate}
+    if args.audience == "process":
+        # A platform's chat server is not in our process: the load generator (the simulated
+        # crowd and its JSON) runs in a child, and the app pulls it over HTTP as a real feed.
+        audience = subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--serve-audience",
+                str(show_path),
+                "--rate",
+                str(args.rate),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert audience.stdout is not None
+        feeds.append(FeedSettings("audience", "rehearsal", audience.stdout.readline().strip()))
+        controller_options = {}
+    drops = PipelineDrops()
+    ticks = TickTimes()
     settings = Settings(
         language="en",
         record=True,
@@ -71,6 +114,7 @@ def main() -> int:
         destinations=[
             Destination("local", "Local nginx", "custom", f"rtmp://127.0.0.1:{nginx.port}/live")
         ],
+        feeds=feeds,
     )
     set_secret(stream_key_name("local"), "bench")
     beats: list[float] = []
@@ -93,8 +137,23 @@ def main() -> int:
         heart.timeout.connect(beat)
         start: dict[str, float] = {}
 
+        def dropped_by_stage() -> dict[str, int]:
+            controller.poll_health()  # a fresh sample, not the last second's
+            return dict(controller.health.dropped_by_stage)
+
+        def frames_encoded() -> int:
+            session = controller._parts.session if controller._parts else None
+            pipeline = session.pipeline if session else None
+            return pipeline.counters().frames_encoded if pipeline else 0
+
         def begin() -> None:
+            session = controller._parts.session if controller._parts else None
+            if session is not None and session.pipeline is not None:
+                ticks.watch(session.pipeline)
             beats.clear()
+            drops.begin()
+            start["encoded"] = frames_encoded()
+            start.update({f"dropped_{k}": v for k, v in dropped_by_stage().items()})
             start["frames"] = window.program.frames_shown
             start["comments"] = controller.comment_count()
             start["at"] = time.perf_counter()
@@ -110,8 +169,12 @@ def main() -> int:
             results["preview_fps"] = (window.program.frames_shown - start["frames"]) / elapsed
             results["comments_per_s"] = (controller.comment_count() - start["comments"]) / elapsed
             health = controller.health
-            results["pipeline_fps"] = health.fps
-            results["dropped"] = float(sum(health.dropped_by_stage.values()))
+            results["pipeline_fps"] = (frames_encoded() - start["encoded"]) / elapsed
+            for stage, total in dropped_by_stage().items():
+                results[f"dropped_{stage}"] = total - start[f"dropped_{stage}"]
+                results[f"dropped_since_start_{stage}"] = total
+            drops.end()
+            ticks.stop()
             network = health.network
             results["network_live"] = 1.0 if network and network.state == "live" else 0.0
             controller.stop_live()
@@ -122,13 +185,20 @@ def main() -> int:
 
     try:
         run_control_room(
-            sample_show_path("en"), settings=settings, language="en", on_ready=ready,
-            controller_options={"audience_rate_per_s": args.rate},
+            show_path, settings=settings, language="en", on_ready=ready,
+            controller_options=controller_options,
         )  # fmt: skip
     finally:
         nginx.stop()
+        if audience is not None:
+            audience.terminate()
+            audience.wait(5)
+    load_after = os.getloadavg()
     stalls_ms = [max(0.0, (b - a) * 1000 - 2.0) for a, b in itertools.pairwise(beats)]
-    print(f"canvas {args.canvas} at 30 fps, live to local nginx-rtmp, {args.rate:.0f} comments/s")
+    print(f"canvas {args.canvas} at 30 fps, live to local nginx-rtmp, {args.rate:.0f} comments/s "
+          f"from an audience in a {args.audience}")  # fmt: skip
+    print("load average before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f}".format(
+        *load_before, *load_after))  # fmt: skip
     print(f"measured {args.seconds:.0f} s after {args.warmup:.0f} s warm-up, {len(beats)} beats")
     p50, p99 = percentile(stalls_ms, 0.50), percentile(stalls_ms, 0.99)
     longest = max(stalls_ms, default=0.0)
@@ -137,11 +207,116 @@ def main() -> int:
     live = "yes" if results.get("network_live") else "no"
     print(f"preview: {results.get('preview_fps', 0):.1f} fps")
     print(f"comments shown: {results.get('comments_per_s', 0):.0f}/s")
+    stages = ("capture", "render", "encode", "network")
+    dropped = {stage: int(results.get(f"dropped_{stage}", 0)) for stage in stages}
+    by_stage = ", ".join(f"{stage} {count}" for stage, count in dropped.items())
     print(f"pipeline: {results.get('pipeline_fps', 0):.1f} fps, dropped frames "
-          f"{results.get('dropped', 0):.0f}; network live: {live}")  # fmt: skip
+          f"{sum(dropped.values())} ({by_stage}); network live: {live}")  # fmt: skip
+    since_start = ", ".join(
+        f"{stage} {int(results.get(f'dropped_since_start_{stage}', 0))}" for stage in stages
+    )
+    print(f"  since start-up (warm-up and going live included): {since_start}")
+    drops.report()
+    ticks.report()
     if watchdog is not None:
         watchdog.report()
     return 0
+
+
+def serve_audience(show_path: Path, rate_per_s: float) -> int:
+    """The child of ``--audience process``: the simulated crowd over HTTP, URL on stdout."""
+    import signal
+
+    from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
+    from anchordesk.show.files import load_show
+
+    show = load_show(show_path)
+    server = AudienceServer(AudienceSimulator(show, rate_per_s=rate_per_s)).start()
+    print(server.url, flush=True)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    stopped.wait()
+    server.stop()
+    return 0
+
+
+class TickTimes:
+    """How long each pipeline tick took and how late it woke (its wait for the GIL and the CPU
+    included), by wrapping the running pipeline's tick and its clock's sleep."""
+
+    def __init__(self) -> None:
+        self.tick_ms: list[float] = []
+        self.wake_late_ms: list[float] = []
+        self._on = False
+
+    def watch(self, pipeline: object) -> None:
+        tick = pipeline._tick  # type: ignore[attr-defined]
+        clock = pipeline._clock  # type: ignore[attr-defined]
+        sleep_until = clock.sleep_until
+
+        def timed_tick(frame_index: int) -> object:
+            started = time.perf_counter()
+            result = tick(frame_index)
+            if self._on:
+                self.tick_ms.append((time.perf_counter() - started) * 1000)
+            return result
+
+        def timed_sleep(deadline_s: float, stop: threading.Event) -> bool:
+            stopped = sleep_until(deadline_s, stop)
+            if self._on:
+                self.wake_late_ms.append(max(0.0, (clock.now_s() - deadline_s) * 1000))
+            return stopped
+
+        pipeline._tick = timed_tick  # type: ignore[attr-defined]
+        clock.sleep_until = timed_sleep
+        self._on = True
+
+    def stop(self) -> None:
+        self._on = False
+
+    def report(self) -> None:
+        for name, values in (("tick took", self.tick_ms), ("woke late", self.wake_late_ms)):
+            if values:
+                print(f"pipeline {name}: p50 {percentile(values, 0.5):.1f} ms, p99 "
+                      f"{percentile(values, 0.99):.1f} ms, max {max(values):.1f} ms")  # fmt: skip
+
+
+class PipelineDrops(logging.Handler):
+    """Collects the pipeline's "late by" lines: when each drop came, how late the tick was and
+    each stage's time in the tick before it; from start-up on, so the warm-up shows too."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.events: list[tuple[float, ...]] = []
+        self.window = (0.0, 0.0)
+        logger = logging.getLogger("anchordesk.media.pipeline")
+        logger.addHandler(self)
+        logger.setLevel(logging.DEBUG)
+
+    def begin(self) -> None:
+        self.window = (time.perf_counter(), float("inf"))
+
+    def end(self) -> None:
+        self.window = (self.window[0], time.perf_counter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith("late by") and isinstance(record.args, tuple):
+            values = tuple(float(value) for value in record.args)
+            self.events.append((time.perf_counter(), *values))
+
+    def report(self) -> None:
+        start, end = self.window
+        before = [e for e in self.events if e[0] < start]
+        inside = [e for e in self.events if start <= e[0] <= end]
+        print(f"pipeline late ticks: {len(before)} before the measured window (skipped "
+              f"{sum(e[3] for e in before):.0f} frames), {len(inside)} inside it (skipped "
+              f"{sum(e[3] for e in inside):.0f})")  # fmt: skip
+        worst = sorted(self.events, key=lambda e: -e[1])[:8]
+        if worst:
+            print("  worst: at_s late_ms skipped | render_ms encode_ms send_ms (tick before)")
+        for at, late_ms, _frame, skipped, *stages in worst:
+            times = " ".join(f"{t:.1f}" for t in stages)
+            print(f"  {at - start:+7.1f} s {late_ms:7.1f} ms {skipped:3.0f} | {times}")
 
 
 class StallWatchdog:
