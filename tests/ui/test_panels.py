@@ -153,3 +153,29 @@ def test_rehearsal_report_compares_actual_with_plan(qtbot, control_room) -> None
     assert report.timings[0].planned_s == 60
     assert any(str(path).endswith(".html") for path in report.files)
     assert Decimal(0) == window.controller.sales.gmv
+
+
+def test_a_burst_of_comments_is_one_insert_into_the_dock(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """500 comments arriving between two feed flushes cost the Qt thread one model insert (not
+    500), every one of them shows, as plain text, and the dock keeps only its newest rows."""
+    from anchordesk.show.feed_items import Comment
+    from anchordesk.ui.controller import Controller
+
+    controller = Controller()
+    panel = CommentPanel(capacity=300)
+    qtbot.addWidget(panel)
+    controller.comments_arrived.connect(panel.add_comments)
+    inserts: list[int] = []
+    panel.model.rowsInserted.connect(lambda _parent, first, last: inserts.append(last - first + 1))
+    burst = [Comment("rehearsal", f"c{n}", f"Viewer {n}", f"<b>hi</b> {n}") for n in range(500)]
+    controller.add_comments(burst[:200])
+    controller.add_comments(burst[200:])
+    controller.flush_feeds()
+    assert inserts == [300]  # one insert, capped at the dock's capacity
+    assert controller.comment_count() == 500
+    assert panel.model.rowCount() == 300
+    shown = [panel.model.index(row, CommentModel.TEXT).data() for row in range(300)]
+    assert shown == [f"<b>hi</b> {n}" for n in range(200, 500)]  # the newest, as typed
+    controller.flush_feeds()  # nothing new: no insert
+    assert inserts == [300]
+    controller.shutdown()
