@@ -6,7 +6,14 @@ The real window (offscreen) on the English sample show: test pattern and test to
 2500 kbps, live to a local nginx-rtmp started here, the rehearsal audience as a local HTTP feed
 sending ``--rate`` comments a second through the real feed hub and session store. The Qt main
 thread runs a 2 ms heartbeat timer; a stall is how late a beat came. Printed: stall p50 / p99 /
-max, the preview's frame rate, comments shown, pipeline fps and drops. Target: p99 < 16 ms.
+max, the preview's frame rate, comments shown, pipeline fps, frames dropped by stage inside the
+measured window (and since start-up apart: going live mid-GOP and the go-live moment are not the
+chat's doing), the pipeline's late ticks, tick time and wake-up lateness, and the load average.
+Target: p99 < 16 ms and no dropped frame.
+
+The audience (the load generator) runs in a child process by default, as a platform's chat
+server is not in our process; ``--audience thread`` puts it back inside the app (rehearsal's own
+arrangement at a few comments a second): its JSON work then competes for the GIL.
 
 ``--watchdog-ms N`` also names the culprits: a watchdog thread looks at the Qt thread's Python
 stack (``sys._current_frames``) whenever no beat came for N ms, and the most frequent stacks
