@@ -187,3 +187,35 @@ def test_the_preview_is_a_copy_made_only_when_asked() -> None:
     assert preview is not None and preview.shape == (HEIGHT, WIDTH, 3)
     assert np.count_nonzero(preview) > 0
     encoder.close()
+
+
+class LateJoiningOutput(CollectingOutput):
+    """An output that starts a new stream at 1.0 s of media time (mid keyframe interval), as
+    a destination does when the operator goes live, and asks for a keyframe then."""
+
+    def __init__(self, join_at_pts: int) -> None:
+        super().__init__()
+        self.join_at_pts = join_at_pts
+        self.asked = False
+        self.seen_pts: list[int] = []
+
+    def send(self, packet: EncodedPacket) -> None:
+        if packet.kind == "video":
+            self.seen_pts.append(packet.pts)
+        super().send(packet)
+
+    def wants_keyframe(self) -> bool:
+        if not self.asked and self.seen_pts and self.seen_pts[-1] >= self.join_at_pts:
+            self.asked = True
+            return True
+        return False
+
+
+def test_an_output_that_joins_mid_interval_gets_a_keyframe_at_once() -> None:
+    joiner = LateJoiningOutput(join_at_pts=FPS)  # 1.0 s: the scheduled ones are at 0 and 2 s
+    _, collector = run_pipeline(3.0, outputs=[joiner])
+    keyframe_pts = [p.pts for p in collector.of_kind("video") if p.is_keyframe]
+    assert keyframe_pts[0] == 0
+    # The request is honoured within the encoder's few frames of delay, not at 2 s.
+    forced = [pts for pts in keyframe_pts if FPS < pts < 2 * FPS]
+    assert forced and forced[0] <= FPS + 5

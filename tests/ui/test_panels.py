@@ -112,6 +112,26 @@ def test_output_switch_is_stopped_until_attached() -> None:
     assert switch.status().kind == "network"
 
 
+def test_going_live_asks_the_pipeline_for_a_keyframe_once() -> None:
+    """A destination attached mid keyframe interval must not wait up to 2 s for a picture."""
+
+    class Destination:  # the smallest output: keeps nothing
+        name = "rtmp://host/app/****"
+
+        def start(self, streams: object) -> None:
+            self.streams = streams
+
+        def stop(self, timeout_s: float = 5.0) -> None:
+            pass
+
+    switch = OutputSwitch("network", "network")
+    assert switch.wants_keyframe() is False
+    switch.start(object())  # type: ignore[arg-type]
+    switch.attach(Destination())  # type: ignore[arg-type]
+    assert switch.wants_keyframe() is True
+    assert switch.wants_keyframe() is False  # once per attach
+
+
 def test_teleprompter_shows_script_remaining_time_and_next(qtbot) -> None:  # type: ignore[no-untyped-def]
     window = TeleprompterWindow()
     qtbot.addWidget(window)

@@ -181,6 +181,7 @@ class Encoder:
         except av.FFmpegError as error:
             raise FatalError(f"cannot open the {self.video_codec_name} encoder: {error}") from None
         self.templates = StreamTemplates(video=self._video, audio=self._audio)
+        self._keyframe_requested = False
         self.video_time_base = Fraction(1, settings.fps)
         self.audio_time_base = Fraction(1, settings.audio_rate_hz)
         self._i420 = np.empty((settings.height * 3 // 2, settings.width), np.uint8)
@@ -200,7 +201,15 @@ class Encoder:
             frame = av.VideoFrame.from_ndarray(self._i420, format="yuv420p")
         frame.pts = pts
         frame.time_base = self.video_time_base
+        if self._keyframe_requested:
+            self._keyframe_requested = False
+            frame.pict_type = av.video.frame.PictureType.I
         return [_detach(packet, "video", 1) for packet in self._video.encode(frame)]
+
+    def request_keyframe(self) -> None:
+        """Make the next picture a keyframe (a destination just attached starts at once instead
+        of waiting up to a whole keyframe interval). Called from the pipeline thread."""
+        self._keyframe_requested = True
 
     def encode_audio(self, planar: npt.NDArray[np.float32], pts: int) -> list[EncodedPacket]:
         """``planar`` (2, n) float32; ``pts`` in samples."""

@@ -87,3 +87,8 @@ class PacketOutput(Protocol):
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Finish: flush, write the trailer, end child processes; bounded by ``timeout_s``."""
+
+    # Optional, not part of the protocol so simple outputs need not define it:
+    #     def wants_keyframe(self) -> bool
+    # True once when the output starts a new stream and would otherwise wait for the next
+    # scheduled keyframe (up to the keyframe interval); the pipeline then makes one at once.

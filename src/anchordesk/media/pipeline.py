@@ -179,6 +179,16 @@ class Pipeline:
                         self._failed_outputs.add(id(output))
                         log.exception("output %s failed to take a packet", output.name)
 
+    def _an_output_wants_a_keyframe(self) -> bool:
+        # Optional hook of PacketOutput (see media/packets.py): asked every frame, so it is a
+        # flag read, and each output answers True once per request.
+        wanted = False
+        for output in self._outputs:
+            hook = getattr(output, "wants_keyframe", None)
+            if hook is not None and hook():
+                wanted = True
+        return wanted
+
     def _layers(self, media_s: float, overlays: list[OverlaySource]) -> list[OverlayLayer]:
         layers: list[OverlayLayer] = []
         size = self._compositor.size
@@ -216,6 +226,8 @@ class Pipeline:
             self._preview_wanted = False
             self._preview.put(canvas.copy())
         rendered, rendered_on_clock = time.perf_counter(), clock.now_s()
+        if self._an_output_wants_a_keyframe():
+            self._encoder.request_keyframe()
         packets = self._encoder.encode_video(canvas, frame_index)
         encoded, encoded_on_clock = time.perf_counter(), clock.now_s()
         self._fan_out(packets)

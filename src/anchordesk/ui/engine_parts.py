@@ -38,6 +38,7 @@ class OutputSwitch:
         self._streams: StreamTemplates | None = None
         self._inner: PacketOutput | None = None
         self._lock = threading.Lock()
+        self._keyframe_wanted = False
 
     @property
     def name(self) -> str:
@@ -58,6 +59,9 @@ class OutputSwitch:
         output.start(self._streams)
         with self._lock:
             old, self._inner = self._inner, output
+            # Viewers see the picture as soon as the connection is up, not up to one keyframe
+            # interval (2 s) later.
+            self._keyframe_wanted = True
         if old is not None:
             old.stop()
 
@@ -67,6 +71,14 @@ class OutputSwitch:
             old, self._inner = self._inner, None
         if old is not None:
             old.stop(timeout_s)
+
+    def wants_keyframe(self) -> bool:
+        """The pipeline's optional hook: True once after each attach."""
+        with self._lock:
+            wanted, self._keyframe_wanted = self._keyframe_wanted, False
+        inner = self._inner
+        hook = getattr(inner, "wants_keyframe", None)
+        return bool(hook()) or wanted if hook is not None else wanted
 
     def send(self, packet: EncodedPacket) -> None:
         inner = self._inner
