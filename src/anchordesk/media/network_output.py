@@ -400,8 +400,11 @@ class NetworkOutput:
             with contextlib.suppress(OSError):
                 stream.close()
 
-    def _take_from_queue(self, waiting_for_keyframe: bool) -> tuple[EncodedPacket | None, bool]:
-        """The next packet to send (None after a short wait), applying the keyframe rule.
+    def _take_from_queue(
+        self, waiting_for_keyframe: bool, wait: bool = True
+    ) -> tuple[EncodedPacket | None, bool]:
+        """The next packet to send (None after a short wait, or at once unless ``wait``),
+        applying the keyframe rule.
 
         A connection (and the stream after a gap) starts at a video keyframe. A frame-threaded
         encoder hands out a keyframe a few frames after its picture went in, so the audio of
@@ -411,7 +414,7 @@ class NetworkOutput:
         if self._ready:
             return self._ready.popleft(), False
         with self._lock:
-            if not self._queue:
+            if not self._queue and wait:
                 self._packet_ready.wait(_POLL_S)
             while self._queue:
                 packet = self._queue.popleft()
@@ -552,20 +555,10 @@ class NetworkOutput:
                         reason = f"no answer from the server within {limit_s:g} s"
                     break
                 if pending:
-                    _, writable, _ = select.select([], [fd], [], _POLL_S)
-                    if writable:
-                        try:
-                            written = os.write(fd, pending[:_WRITE_CHUNK_BYTES])
-                        except BlockingIOError:
-                            continue
-                        except OSError:
-                            # The child is gone: its exit status and error say why.
-                            with contextlib.suppress(subprocess.TimeoutExpired):
-                                child.process.wait(1.0)
-                            continue
-                        del pending[:written]
-                        with self._lock:
-                            child.last_write_s = self._clock()
+                    # The pipe has room most of the time: write at once, and wait for it only
+                    # when it is full (a select per packet costs more than the write).
+                    if not self._write_pending(child, fd, pending):
+                        select.select([], [fd], [], _POLL_S)
                     continue
                 if eof_sent:
                     with contextlib.suppress(OSError):
@@ -574,21 +567,19 @@ class NetworkOutput:
                     with contextlib.suppress(subprocess.TimeoutExpired):
                         child.process.wait(_POLL_S)
                     continue
+                # Everything queued goes out in one write: the packets of one frame (video and
+                # its audio) come together, and each wake-up of this thread costs more CPU than
+                # muxing a packet.
                 packet, waiting_for_keyframe = self._take_from_queue(waiting_for_keyframe)
-                if packet is None:
-                    continue
-                stream = video if packet.kind == "video" else audio
-                if stream is None:
-                    continue
-                try:
-                    container.mux(av_packet(packet, stream))
-                except (av.FFmpegError, ValueError) as error:
-                    # A malformed packet (e.g. timestamps out of order): skip it, keep going.
-                    with self._lock:
-                        self._count_dropped(packet)
-                    log.debug("%s: packet not muxed: %s", self._name, one_line(error))
-                pending += sink.buffer
-                sink.buffer.clear()
+                while packet is not None:
+                    self._mux(container, video, audio, packet)
+                    packet, waiting_for_keyframe = self._take_from_queue(
+                        waiting_for_keyframe, wait=False
+                    )
+                if sink.buffer:
+                    pending += sink.buffer
+                    sink.buffer.clear()
+                    self._write_pending(child, fd, pending)
         finally:
             if not eof_sent:
                 with contextlib.suppress(Exception):
@@ -596,6 +587,40 @@ class NetworkOutput:
             live_s = 0.0 if child.connected_s is None else self._clock() - child.connected_s
             self._end_child(child, graceful=reason is None)
         return live_s, reason or "stopped"
+
+    def _mux(
+        self,
+        container: OutputContainer,
+        video: Stream,
+        audio: Stream | None,
+        packet: EncodedPacket,
+    ) -> None:
+        stream = video if packet.kind == "video" else audio
+        if stream is None:
+            return
+        try:
+            container.mux(av_packet(packet, stream))
+        except (av.FFmpegError, ValueError) as error:
+            # A malformed packet (e.g. timestamps out of order): skip it, keep going.
+            with self._lock:
+                self._count_dropped(packet)
+            log.debug("%s: packet not muxed: %s", self._name, one_line(error))
+
+    def _write_pending(self, child: _Child, fd: int, pending: bytearray) -> bool:
+        """Write what the non-blocking pipe takes now; False when it is full."""
+        try:
+            written = os.write(fd, pending[:_WRITE_CHUNK_BYTES])
+        except BlockingIOError:
+            return False
+        except OSError:
+            # The child is gone: its exit status and error say why.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.process.wait(1.0)
+            return True
+        del pending[:written]
+        with self._lock:
+            child.last_write_s = self._clock()
+        return True
 
     @staticmethod
     def _exit_reason(child: _Child) -> str:
