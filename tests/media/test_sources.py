@@ -37,6 +37,29 @@ def test_the_test_pattern_moves_and_shows_the_frame_number() -> None:
     assert 0 < len(changed) < 640 * 360 // 4
 
 
+def test_the_test_pattern_burns_in_the_media_time_and_frame_number_as_opencv_draws_them() -> None:
+    pattern = TestPatternSource(1280, 720, 30)
+    picture = pattern.frame(12.345).bgr.copy()
+    # What cv2.putText draws for the first line, where the pattern puts it (text box at
+    # x=24, y=586, 55-pixel lines, baseline a quarter line up, 12 pixels in).
+    expected = np.zeros((55, 700, 3), np.uint8)
+    cv2.putText(
+        expected,
+        "00:00:12.345  frame 0000370",
+        (0, 42),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        1.1,
+        (255, 255, 255),
+        2,
+        cv2.LINE_AA,
+    )
+    drawn = picture[586 : 586 + 55, 36 : 36 + 700].astype(np.int16)
+    assert (np.abs(drawn - expected) > 64).mean() < 0.001
+    # A different frame shows a different number in the same place.
+    later = pattern.frame(12.378).bgr
+    assert (later[586:641, 36:736] != picture[586:641, 36:736]).any()
+
+
 def test_the_test_pattern_flashes_at_each_whole_second() -> None:
     pattern = TestPatternSource(640, 360, 30)
     flash_corner = (30, 640 - 40)  # inside the flash square (top right)

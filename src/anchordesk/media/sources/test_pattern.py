@@ -5,14 +5,16 @@ the wall-clock time next to a viewer's own clock shows the end-to-end latency, a
 square that flashes at each whole second lines up with the tone's beep (A/V sync by eye and ear).
 
 Per frame only the regions that change are redrawn (the sweeping bar, the flash square, the text
-box), so the pattern costs a fraction of a millisecond even at 1080p.
+box), so the pattern costs a fraction of a millisecond even at 1080p. The text is set from glyphs
+drawn once (:class:`_GlyphCache`), as FFmpeg's drawtext does: drawing two anti-aliased lines with
+``cv2.putText`` every frame cost about 0.5 ms at 720p, setting them from cached glyphs ~0.05 ms.
 """
 
 from __future__ import annotations
 
-import datetime
 import itertools
 import math
+import time
 
 import cv2
 import numpy as np
@@ -32,6 +34,51 @@ _BAR_COLOURS_BGR = [
 _FLASH_S = 0.1  # the tone beeps for the same span at each whole second
 _SWEEP_PERIOD_S = 2.0
 _source_ids = itertools.count(1)
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+class _GlyphCache:
+    """White anti-aliased Hershey glyphs on black, each drawn once into a cell of its advance.
+
+    A line is the glyphs' cells side by side (one ``np.hstack``), where ``cv2.putText`` would
+    put them (it advances by whole pixels per glyph too); the ink stays inside the cell (Hershey
+    advances include the side bearings).
+    """
+
+    def __init__(self, font_scale: float, thickness: int, line_height: int) -> None:
+        self._font_scale = font_scale
+        self._thickness = thickness
+        self.line_height = line_height
+        # The baseline sits a quarter of a line above the cell's bottom, as the text lines did.
+        self._baseline = line_height - line_height // 4
+        self._glyphs: dict[str, npt.NDArray[np.uint8]] = {}
+
+    def _glyph(self, character: str) -> npt.NDArray[np.uint8]:
+        glyph = self._glyphs.get(character)
+        if glyph is not None:
+            return glyph
+        # The advance without what getTextSize adds for the pen at the end of a line.
+        (once, _), _ = cv2.getTextSize(character, _FONT, self._font_scale, self._thickness)
+        (twice, _), _ = cv2.getTextSize(2 * character, _FONT, self._font_scale, self._thickness)
+        width = max(1, twice - once)
+        margin = 4 * self._thickness
+        drawn = np.zeros((self.line_height, width + 2 * margin, 3), np.uint8)
+        cv2.putText(
+            drawn,
+            character,
+            (margin, self._baseline),
+            _FONT,
+            self._font_scale,
+            (255, 255, 255),
+            self._thickness,
+            cv2.LINE_AA,
+        )
+        glyph = np.ascontiguousarray(drawn[:, margin : margin + width])
+        self._glyphs[character] = glyph
+        return glyph
+
+    def line(self, text: str) -> npt.NDArray[np.uint8]:
+        return np.hstack([self._glyph(character) for character in text])
 
 
 def _base_picture(width: int, height: int) -> npt.NDArray[np.uint8]:
@@ -77,6 +124,9 @@ class TestPatternSource:
             round(100 * scale),
         )
         self._dirty: list[tuple[int, int, int, int]] = []
+        self._glyphs = _GlyphCache(self._font_scale, self._thickness, box_height // 2)
+        self._wall_second = -1
+        self._wall_prefix = ""
         self._state = SourceState.STOPPED
 
     @property
@@ -91,6 +141,15 @@ class TestPatternSource:
 
     def status(self) -> SourceStatus:
         return SourceStatus(self.name, self._state, f"{self._width}x{self._height}")
+
+    def _wall_text(self) -> str:
+        """The local wall-clock time to the millisecond (formatted anew once a second)."""
+        wall_s = time.time()
+        second = int(wall_s)
+        if second != self._wall_second:
+            self._wall_second = second
+            self._wall_prefix = time.strftime("wall %H:%M:%S", time.localtime(second))
+        return f"{self._wall_prefix}.{int((wall_s - second) * 1000):03d}"
 
     def _restore(self, x: int, y: int, w: int, h: int) -> None:
         self._picture[y : y + h, x : x + w] = self._base[y : y + h, x : x + w]
@@ -112,27 +171,19 @@ class TestPatternSource:
             picture[y : y + h, x : x + w] = 255
             self._dirty.append(self._flash_box)
 
+        # The text box is painted over whole each frame: black, then the two lines.
         x, y, w, h = self._text_box
         picture[y : y + h, x : x + w] = 0
-        self._dirty.append(self._text_box)
         frame_number = round(now_s * self._fps)
         whole_s = int(now_s)
         media_text = (
             f"{whole_s // 3600:02d}:{whole_s // 60 % 60:02d}:{whole_s % 60:02d}."
             f"{int((now_s - whole_s) * 1000):03d}  frame {frame_number:07d}"
         )
-        wall_text = "wall " + datetime.datetime.now().strftime("%H:%M:%S.%f")[:-3]
-        line_height = h // 2
-        for line, text in enumerate((media_text, wall_text)):
-            cv2.putText(
-                picture,
-                text,
-                (x + 12, y + line_height * (line + 1) - line_height // 4),
-                cv2.FONT_HERSHEY_SIMPLEX,
-                self._font_scale,
-                (255, 255, 255),
-                self._thickness,
-                cv2.LINE_AA,
-            )
+        for line, text in enumerate((media_text, self._wall_text())):
+            pixels = self._glyphs.line(text)
+            top = y + line * self._glyphs.line_height
+            width = min(pixels.shape[1], w - 12)
+            picture[top : top + pixels.shape[0], x + 12 : x + 12 + width] = pixels[:, :width]
         self._sequence += 1
         return VideoFrameRef(picture, self._source_id, self._sequence)
