@@ -5,20 +5,29 @@ produces items at the given rates by the clock. This process runs the real FeedH
 real session store (writer thread, WAL, synchronous=FULL) on an asyncio loop, and a heartbeat
 coroutine on that loop measures how late it wakes up: the longest stall of the feeds' thread.
 
-Prints: items stored, store commit latency (p50/p99/max), loop stall (p99/max, target < 16 ms).
+Prints: items stored, store commit latency (p50/p99/max), loop stall (p99/max, target < 16 ms)
+with when each stall over 16 ms happened (seconds after the feeds started), the cyclic garbage
+collector's pauses by generation (any thread; a pause holds the GIL, so it stalls the loop too),
+and the load average (another process on the 2 cores shows up as stalls).
 
-    .venv/bin/python benchmarks/feeds.py [--seconds 60] [--comments 500] [--orders 50]
+``--backlog N`` starts the server with N items already waiting, as after a network outage or a
+restart: the feed catches up in pages of 2000 items.
+
+    .venv/bin/python benchmarks/feeds.py [--seconds 60] [--comments 500] [--orders 50] [--backlog 0]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,8 +35,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
-def _serve(port_queue: Any, comments_per_s: float, orders_per_s: float, poll_ms: int) -> None:
-    started = time.monotonic()
+def _serve(
+    port_queue: Any, comments_per_s: float, orders_per_s: float, poll_ms: int, backlog: int
+) -> None:
+    rate = comments_per_s + orders_per_s
+    started = time.monotonic() - backlog / rate if rate else time.monotonic()
     skus = ["SERUM-30", "CREAM-50", "CLEANSER-120", "MASK-10"]
 
     def item(index: int) -> dict[str, Any]:
@@ -87,12 +99,46 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def heartbeat(stop: asyncio.Event, lateness_ms: list[float], period_s: float) -> None:
+async def heartbeat(
+    stop: asyncio.Event,
+    lateness_ms: list[float],
+    period_s: float,
+    stalls: list[tuple[float, float]] | None = None,
+) -> None:
+    """Wake every ``period_s``; record how late; ``stalls`` gets (seconds since start, ms) of
+    each wake-up later than 16 ms."""
     loop = asyncio.get_running_loop()
+    started = loop.time()
     while not stop.is_set():
         expected = loop.time() + period_s
         await asyncio.sleep(period_s)
-        lateness_ms.append(max(0.0, (loop.time() - expected) * 1000.0))
+        late_ms = max(0.0, (loop.time() - expected) * 1000.0)
+        lateness_ms.append(late_ms)
+        if stalls is not None and late_ms > 16:
+            stalls.append((expected - started, late_ms))
+
+
+class GcPauses:
+    """Every collection of the cyclic garbage collector, timed, by generation."""
+
+    def __init__(self) -> None:
+        self.pauses_ms: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._started: dict[int, float] = {}
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        thread = threading.get_ident()
+        if phase == "start":
+            self._started[thread] = time.perf_counter()
+        elif thread in self._started:
+            elapsed_ms = (time.perf_counter() - self._started.pop(thread)) * 1000.0
+            self.pauses_ms[info["generation"]].append(elapsed_ms)
+
+    def summary(self) -> str:
+        parts = []
+        for generation, pauses in self.pauses_ms.items():
+            worst = max(pauses or [0.0])
+            parts.append(f"gen{generation} {len(pauses)}x max {worst:.2f} ms")
+        return ", ".join(parts)
 
 
 def main() -> int:
@@ -101,6 +147,7 @@ def main() -> int:
     parser.add_argument("--comments", type=float, default=500.0, help="comments per second")
     parser.add_argument("--orders", type=float, default=50.0, help="orders per second")
     parser.add_argument("--poll-ms", type=int, default=250)
+    parser.add_argument("--backlog", type=int, default=0, help="items waiting at the start")
     args = parser.parse_args()
     baseline_ms: list[float] = []
     baseline_s = min(10.0, args.seconds)
@@ -121,7 +168,9 @@ def main() -> int:
 
     ports: Any = multiprocessing.Queue()
     server = multiprocessing.Process(
-        target=_serve, args=(ports, args.comments, args.orders, args.poll_ms), daemon=True
+        target=_serve,
+        args=(ports, args.comments, args.orders, args.poll_ms, args.backlog),
+        daemon=True,
     )
     server.start()
     port = ports.get(timeout=10)
@@ -136,15 +185,19 @@ def main() -> int:
             flag_terms=lambda text: [hit.term for hit in find_hits(text)],
         )
         lateness_ms: list[float] = []
+        stalls: list[tuple[float, float]] = []
 
         async def run() -> None:
             stop = asyncio.Event()
             asyncio.get_running_loop().call_later(args.seconds, stop.set)
-            await asyncio.gather(hub.run(stop), heartbeat(stop, lateness_ms, 0.002))
+            await asyncio.gather(hub.run(stop), heartbeat(stop, lateness_ms, 0.002, stalls))
 
+        gc_pauses = GcPauses()
+        gc.callbacks.append(gc_pauses)
         started = time.perf_counter()
         asyncio.run(run())
         elapsed = time.perf_counter() - started
+        gc.callbacks.remove(gc_pauses)
         writer.close()
         store = SessionStore(session, read_only=True)
         comments, orders = store.count("comments"), store.count("orders")
@@ -153,10 +206,10 @@ def main() -> int:
     server.terminate()
     server.join(5)
 
-    offered = (args.comments + args.orders) * args.seconds
+    offered = (args.comments + args.orders) * args.seconds + args.backlog
     print(
         f"feeds benchmark: {args.comments:g} comments/s + {args.orders:g} orders/s "
-        f"for {args.seconds:g} s (poll {args.poll_ms} ms)"
+        f"for {args.seconds:g} s (poll {args.poll_ms} ms, backlog {args.backlog})"
     )
     print(
         f"  stored            {comments} comments, {orders} orders "
@@ -171,6 +224,10 @@ def main() -> int:
         f"max {max(lateness_ms or [0]):.2f} ms  (target: none over 16 ms; "
         f"{sum(1 for v in lateness_ms if v > 16)} over)"
     )
+    if stalls:
+        listed = ", ".join(f"{ms:.1f} ms at {at:.2f} s" for at, ms in stalls[:10])
+        print(f"  stalls over 16 ms {listed}")
+    print(f"  gc pauses         {gc_pauses.summary()}")
     print(
         f"  baseline (no feeds, {baseline_s:g} s) p99 {percentile(baseline_ms, 0.99):.2f} ms  "
         f"max {max(baseline_ms or [0]):.2f} ms  "
@@ -181,6 +238,8 @@ def main() -> int:
         f"  feed health       {health.state}, {health.requests} requests, "
         f"{health.errors} errors, last latency {health.last_latency_ms or 0:.1f} ms"
     )
+    load_1, load_5, _ = os.getloadavg()
+    print(f"  load average      {load_1:.2f} (1 min), {load_5:.2f} (5 min) at the end")
     return 0
 
 

@@ -11,14 +11,16 @@ Order of things for every page a feed returns (this order is the guarantee):
 The show's own events (segment started, deal sold out, …) go to the store through
 ``record_show_event``, which any thread may call.
 
-The hub does no CPU-heavy work on the loop: JSON of large pages is parsed on a worker thread,
-SQLite runs on the writer thread.
+The hub holds the loop only briefly: JSON of large pages is parsed on a worker thread, pages
+are prepared in slices of ~2 ms, SQLite runs on the writer thread, and the HTTP stack's lazy
+imports are loaded on a worker thread before the first request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib
 import json
 import logging
 import secrets
@@ -58,6 +60,25 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 CommentsCallback = Callable[[Sequence[Comment]], None]
 OrdersCallback = Callable[[Sequence[Order]], None]
 FlagTerms = Callable[[str], Sequence[str]]
+
+
+# Preparing a page (plain text, compliance, questions) runs on the loop in slices of at most
+# this long, so a 2000-item catch-up page never holds the loop past one frame (16 ms).
+_PREPARE_SLICE_S = 0.002
+
+
+def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClient:
+    """Build the client and load what its first request would load, on a worker thread.
+
+    Building a client loads the CA bundle into an SSL context (tens of ms), and httpcore loads
+    anyio's asyncio backend (~30 modules, 40-50 ms) lazily on the first request: done on the
+    loop, that import was the longest stall of the feeds' thread.
+    """
+    try:
+        importlib.import_module("anyio._backends._asyncio")
+    except ImportError:  # another anyio layout: the first request imports it, only slower
+        log.debug("could not preload anyio's asyncio backend", exc_info=True)
+    return httpx.AsyncClient(timeout=timeout_s, limits=limits, follow_redirects=False)
 
 
 class FeedSetupError(ValueError):
@@ -196,10 +217,7 @@ class FeedHub:
             self._writer.call(lambda store: store.cursors())
         )
         limits = httpx.Limits(max_connections=len(self.adapters) * 2 + 2)
-        # Building a client loads the CA bundle into an SSL context (tens of ms): not on the loop.
-        client = await asyncio.to_thread(
-            httpx.AsyncClient, timeout=self._timeout_s, limits=limits, follow_redirects=False
-        )
+        client = await asyncio.to_thread(_new_http_client, self._timeout_s, limits)
         async with client:
             self.pollers = [
                 Poller(
@@ -241,7 +259,15 @@ class FeedHub:
         )
 
     async def _sink(self, source: str, items: Sequence[FeedItem], cursor: str | None) -> None:
-        prepared = [self._prepare(item) for item in items]
+        prepared: list[FeedItem] = []
+        slice_started = time.perf_counter()
+        for item in items:
+            prepared.append(self._prepare(item))
+            if time.perf_counter() - slice_started > _PREPARE_SLICE_S:
+                # Let the loop run (Qt events, the other feeds) between slices of a big page;
+                # nothing is stored or shown until the whole page is prepared.
+                await asyncio.sleep(0)
+                slice_started = time.perf_counter()
         new = await self._writer.write_batch(source, prepared, cursor, self._wall_clock())
         comments = [item for item in new if isinstance(item, Comment)]
         orders = [item for item in new if isinstance(item, Order)]
