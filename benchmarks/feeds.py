@@ -123,21 +123,27 @@ class GcPauses:
 
     def __init__(self) -> None:
         self.pauses_ms: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self.long_pauses: list[tuple[float, int, float]] = []  # (s since start, generation, ms)
+        self._origin = time.monotonic()
         self._started: dict[int, float] = {}
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
         thread = threading.get_ident()
         if phase == "start":
-            self._started[thread] = time.perf_counter()
+            self._started[thread] = time.monotonic()
         elif thread in self._started:
-            elapsed_ms = (time.perf_counter() - self._started.pop(thread)) * 1000.0
+            began = self._started.pop(thread)
+            elapsed_ms = (time.monotonic() - began) * 1000.0
             self.pauses_ms[info["generation"]].append(elapsed_ms)
+            if elapsed_ms > 16:
+                self.long_pauses.append((began - self._origin, info["generation"], elapsed_ms))
 
     def summary(self) -> str:
         parts = []
         for generation, pauses in self.pauses_ms.items():
             worst = max(pauses or [0.0])
             parts.append(f"gen{generation} {len(pauses)}x max {worst:.2f} ms")
+        parts += [f"gen{gen} {ms:.1f} ms at {at:.2f} s" for at, gen, ms in self.long_pauses[:5]]
         return ", ".join(parts)
 
 

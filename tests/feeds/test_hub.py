@@ -1,14 +1,18 @@
-"""The hub's set-up: feed names, tokens, and the Shopify window across restarts."""
+"""The hub's set-up: feed names, tokens, and the Shopify window across restarts; big pages."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from feed_servers import JsonFeedServer
 
 from anchordesk.feeds.hub import FeedHub, FeedSetupError, source_names
 from anchordesk.options import FeedSpec
-from anchordesk.store import StoreWriter
+from anchordesk.show.feed_items import Comment
+from anchordesk.store import SessionStore, StoreWriter
 
 
 def test_repeated_kinds_get_stable_names() -> None:
@@ -45,3 +49,58 @@ def test_feeds_that_cannot_work_are_one_line_errors(tmp_path: Path) -> None:
             FeedHub([FeedSpec("shopify-orders", "https://shop.example/admin")], writer)
     finally:
         writer.close()
+
+
+def test_a_big_catch_up_page_lets_the_loop_run_and_is_stored_once_before_it_is_shown(
+    tmp_path: Path,
+) -> None:
+    # After an outage the platform answers with a page of 2000 comments. Preparing them (plain
+    # text, compliance, questions) must not hold the loop (the Qt thread) for the whole page.
+    server = JsonFeedServer(poll_ms=1000, page_size=2000)
+    path = tmp_path / "s.adsession"
+    writer = StoreWriter(path)
+    loop_turns = 0
+    turns_seen_by_matcher: list[int] = []
+    shown: list[Comment] = []
+    stored_when_shown: list[int] = []
+
+    def flag_terms(text: str) -> list[str]:
+        turns_seen_by_matcher.append(loop_turns)
+        return []
+
+    def on_comments(comments: Sequence[Comment]) -> None:
+        stored_when_shown.append(writer.call(lambda store: store.count("comments")).result(5))
+        shown.extend(comments)
+        stop.set()
+
+    async def other_work() -> None:
+        nonlocal loop_turns
+        while not stop.is_set():
+            loop_turns += 1
+            await asyncio.sleep(0)
+
+    async def scenario() -> None:
+        hub = FeedHub(
+            [FeedSpec("json", server.url)], writer, on_comments=on_comments, flag_terms=flag_terms
+        )
+        await asyncio.wait_for(asyncio.gather(hub.run(stop), other_work()), 30)
+
+    with server:
+        for n in range(2000):
+            server.add_comment(f"观众{n}", f"这个能用吗？第{n}条")
+        stop = asyncio.Event()
+        try:
+            asyncio.run(scenario())
+        finally:
+            writer.close()
+    turns_seen = turns_seen_by_matcher[1:]  # [0]: the matcher built at construction
+    assert len(turns_seen) == 2000
+    assert turns_seen[-1] > turns_seen[0], "the loop never ran while the page was prepared"
+    assert [comment.id for comment in shown] == [f"c{n}" for n in range(1, 2001)]
+    assert stored_when_shown == [2000]
+    store = SessionStore(path, read_only=True)
+    try:
+        assert store.count("comments") == 2000
+        assert store.cursor("json") == "2000"
+    finally:
+        store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -53,15 +54,15 @@ def test_a_failed_batch_stores_neither_its_items_nor_its_cursor(tmp_path: Path) 
 def test_money_and_text_come_back_exactly_after_reopening(tmp_path: Path) -> None:
     path = tmp_path / "s.adsession"
     store = SessionStore(path)
-    store.write_batch("json", [order(1, "0.10", 3), comment(2)], "2", received_at=1000.5)
+    flagged = dataclasses.replace(comment(3), text="全网最低价", flagged_terms=("最低价", "最"))
+    store.write_batch("json", [order(1, "0.10", 3), comment(2), flagged], "3", received_at=1000.5)
     store.close()
     reopened = SessionStore(path, read_only=True)
     (kept,) = reopened.orders()
     assert kept.order.total_price == Decimal("0.30")
     assert kept.order.lines[0].unit_price == Decimal("0.10")
     assert kept.received_at == 1000.5
-    (said,) = reopened.comments()
-    assert said.comment == comment(2)
+    assert [said.comment for said in reopened.comments()] == [comment(2), flagged]
     reopened.close()
 
 

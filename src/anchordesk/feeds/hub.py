@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import importlib
 import json
 import logging
@@ -79,6 +80,24 @@ def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClien
     except ImportError:  # another anyio layout: the first request imports it, only slower
         log.debug("could not preload anyio's asyncio backend", exc_info=True)
     return httpx.AsyncClient(timeout=timeout_s, limits=limits, follow_redirects=False)
+
+
+_heap_frozen = False
+
+
+def _freeze_startup_heap() -> None:
+    """Move every object alive now (modules, classes, the HTTP stack, the show, Qt's wrappers)
+    out of the cyclic garbage collector's sight, once per process.
+
+    A full (generation 2) collection visits every tracked object; during a catch-up the
+    allocations of 2000-item pages trigger one, and it paused the loop ~20 ms in the benchmark,
+    of which ~90 % was spent on objects from start-up that live as long as the program. Frozen
+    objects are still freed by reference counting; only start-up cycles that are garbage stay.
+    """
+    global _heap_frozen
+    if not _heap_frozen:
+        _heap_frozen = True
+        gc.freeze()
 
 
 class FeedSetupError(ValueError):
@@ -218,6 +237,7 @@ class FeedHub:
         )
         limits = httpx.Limits(max_connections=len(self.adapters) * 2 + 2)
         client = await asyncio.to_thread(_new_http_client, self._timeout_s, limits)
+        _freeze_startup_heap()
         async with client:
             self.pollers = [
                 Poller(

@@ -79,6 +79,15 @@ CREATE TABLE IF NOT EXISTS cursors (
 """
 
 
+# json.dumps(..., ensure_ascii=False) builds a new encoder on every call (~6 µs): one encoder for
+# every row keeps a 2000-item page's commit shorter (the writer thread holds the GIL meanwhile).
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _terms_json(terms: Sequence[str]) -> str:
+    return _encode_json(list(terms)) if terms else "[]"
+
+
 class StoreError(Exception):
     """The session file cannot be opened or written (its message names the file)."""
 
@@ -243,7 +252,7 @@ class SessionStore:
                         int(item.is_owner),
                         _decimal_text(item.paid_amount),
                         item.paid_currency,
-                        json.dumps(list(item.flagged_terms), ensure_ascii=False),
+                        _terms_json(item.flagged_terms),
                         int(item.is_question),
                     ),
                 )
@@ -268,7 +277,7 @@ class SessionStore:
                         item.currency,
                         str(item.total_price),
                         item.customer,
-                        json.dumps(lines, ensure_ascii=False),
+                        _encode_json(lines),
                     ),
                 )
             if cursor_obj.rowcount == 1:
