@@ -28,6 +28,7 @@ from servers import (
 
 import anchordesk
 from anchordesk.errors import UserError
+from anchordesk.media import network_child
 from anchordesk.media.backoff import Backoff
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState
@@ -241,6 +242,33 @@ def test_server_killed_and_restarted_the_stream_resumes_at_a_keyframe(
     assert frames[0][1], "the resumed stream must start with a keyframe"
     # Timestamps continue from the media clock (no restart at zero after the reconnect).
     assert frames[0][0] >= killed_at_media_s - 2.5
+
+
+def test_a_child_that_falls_behind_for_a_while_loses_no_frame_and_keeps_their_order(
+    nginx_rtmp: NginxRtmp,
+) -> None:
+    # The child starts reading 2 s late, so the pipe fills while send() writes to it directly:
+    # the direct path must hand over to the supervisor (queue, wait for room) and come back,
+    # with every frame delivered once and in order.
+    generator = PacketGenerator(video_kbps=3000, noise=True)  # fills the 64 kB pipe at once
+    late_child = ["sh", "-c", 'sleep 2; exec "$@"', "sh", *network_child.child_command()]
+    output = NetworkOutput(nginx_rtmp.url(KEY), child_command=late_child)
+    output.start(generator.templates)
+    try:
+        with Feeder(output, generator) as feeder:
+            wait_until(lambda: output.status().state is OutputState.LIVE, 15, what="LIVE")
+            wait_until(lambda: feeder.sent_s >= 5.0, 20, what="5 s of media")
+        output.stop(timeout_s=5)
+    finally:
+        generator.close()
+    status = output.status()
+    assert status.dropped_packets == 0
+    assert status.reconnects == 0
+    [recording] = nginx_rtmp.recordings()
+    times_s = [time_s for time_s, _ in video_frame_times_s(recording)]
+    assert len(times_s) == round(feeder.sent_s * generator.fps)
+    steps = [b - a for a, b in itertools.pairwise(times_s)]
+    assert all(0 < step < 1.5 / generator.fps for step in steps)
 
 
 def test_server_that_stops_reading_mid_stream_is_detected_and_retried(
