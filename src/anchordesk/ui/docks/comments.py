@@ -19,9 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -40,40 +38,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.ui.docks.table_model import ModelIndex, RowTableModel
 from anchordesk.ui.state import CommentRow
 
 QUESTION_BACKGROUND = QColor("#e3f2fd")
 FLAGGED_FOREGROUND = QColor("#c62828")
-ModelIndex = QModelIndex | QPersistentModelIndex
 
 
-class CommentModel(QAbstractTableModel):
+class CommentModel(RowTableModel):
     TIME, AUTHOR, TEXT = range(3)
     ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, capacity: int = 5000, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(3, parent)
         self._rows: list[CommentRow] = []
         self._hidden: set[str] = set()
         self.capacity = capacity
-        self._headers = ["", "", ""]
-
-    def set_headers(self, headers: Sequence[str]) -> None:
-        self._headers = list(headers)
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 2)
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 3
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self._headers[section]
-        return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

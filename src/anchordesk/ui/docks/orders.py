@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,36 +20,17 @@ from PySide6.QtWidgets import (
 
 from anchordesk.ui.docks.charts import BarChart
 from anchordesk.ui.docks.products import format_money
+from anchordesk.ui.docks.table_model import ModelIndex, RowTableModel
 from anchordesk.ui.state import OrderRow, SalesState
 
-ModelIndex = QModelIndex | QPersistentModelIndex
 
-
-class OrderModel(QAbstractTableModel):
+class OrderModel(RowTableModel):
     """Newest order first; capped like the comments (the store keeps every order)."""
 
     def __init__(self, capacity: int = 2000, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(4, parent)
         self._rows: list[OrderRow] = []
         self.capacity = capacity
-        self._headers = ["", "", "", ""]
-
-    def set_headers(self, headers: Sequence[str]) -> None:
-        self._headers = list(headers)
-        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 3)
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 4
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self._headers[section]
-        return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
