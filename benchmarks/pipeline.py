@@ -11,7 +11,9 @@ while recording a local Matroska copy:
 
 CPU is user+system time of the whole process tree (the network child included), read from the
 kernel's accounting of reaped children. Printed: CPU seconds per output frame for each, their
-ratio (anchordesk / ffmpeg; target <= 1.00) and dropped frames. Usage:
+ratio (anchordesk / ffmpeg; target <= 1.00) and dropped frames, and for anchordesk where its CPU
+went: the network child processes, and the start-up (estimated from ``/proc`` samples: CPU at
+the first stats line less the steady per-frame rate times the media time by then). Usage:
 
     .venv/bin/python benchmarks/pipeline.py [--seconds 60] [--sizes 1280x720,1920x1080]
 """
@@ -19,6 +21,7 @@ ratio (anchordesk / ffmpeg; target <= 1.00) and dropped frames. Usage:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -66,6 +69,81 @@ def measured_run(command: list[str], env: dict[str, str] | None = None) -> tuple
     if result.returncode != 0:
         raise SystemExit(f"{command[0]} failed ({result.returncode}): {result.stderr[-1500:]}")
     return cpu_s, wall_s, result.stderr
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """user+system CPU of one live process from /proc (None once it is gone)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def child_pids(pid: int) -> list[int]:
+    """Children of every thread of ``pid`` (the network child is started by its own thread)."""
+    found: list[int] = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError, ValueError):
+            found += [int(child) for child in children.read_text().split()]
+    return found
+
+
+@dataclass
+class Breakdown:
+    """Where anchordesk's CPU went, from /proc samples taken every 0.1 s during the run."""
+
+    network_child_cpu_s: float = 0.0
+    startup_cpu_s: float | None = None
+
+
+def sampled_run(
+    command: list[str], env: dict[str, str], stats: Path
+) -> tuple[float, float, Breakdown]:
+    """measured_run, plus /proc samples of the process and its children for the breakdown."""
+    before = children_cpu_s()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+    )
+    children: dict[int, float] = {}
+    # (process CPU, media time) at the first and the latest stats line.
+    first: tuple[float, float] | None = None
+    latest: tuple[float, float] | None = None
+    lines_seen = 0
+    while process.poll() is None:
+        time.sleep(0.1)
+        main_cpu_s = process_cpu_s(process.pid)
+        for pid in child_pids(process.pid):
+            cpu_s = process_cpu_s(pid)
+            if cpu_s is not None:
+                children[pid] = cpu_s
+        if main_cpu_s is None or not stats.exists():
+            continue
+        lines = [line for line in stats.read_text().splitlines() if line.strip()]
+        if len(lines) > lines_seen:
+            lines_seen = len(lines)
+            try:
+                media_s = float(json.loads(lines[-1])["media_time_s"])
+            except (ValueError, KeyError):
+                continue
+            total_s = main_cpu_s + sum(children.values())
+            first = first or (total_s, media_s)
+            latest = (total_s, media_s)
+    _, stderr = process.communicate()
+    wall_s = time.monotonic() - started
+    cpu_s = children_cpu_s() - before
+    if process.returncode != 0:
+        raise SystemExit(f"{command[0]} failed ({process.returncode}): {stderr[-1500:]}")
+    breakdown = Breakdown(network_child_cpu_s=sum(children.values()))
+    if first is not None and latest is not None and latest[1] > first[1]:
+        steady_cpu_per_media_s = (latest[0] - first[0]) / (latest[1] - first[1])
+        breakdown.startup_cpu_s = first[0] - steady_cpu_per_media_s * first[1]
+    return cpu_s, wall_s, breakdown
 
 
 # The child side of (a): the real `anchordesk live` command with three overlays added.
@@ -121,7 +199,7 @@ def run_anchordesk(server: NginxRtmp, folder: Path, size: str, seconds: float, k
         "--stats",
         str(stats),
     ]
-    cpu_s, wall_s, _ = measured_run(command, env)
+    cpu_s, wall_s, breakdown = sampled_run(command, env, stats)
     samples = [json.loads(line) for line in stats.read_text().splitlines() if line.strip()]
     last = samples[-1]
     dropped = sum(
@@ -131,6 +209,15 @@ def run_anchordesk(server: NginxRtmp, folder: Path, size: str, seconds: float, k
     frames = len(video_frame_times_s(record))
     encode_ms = [s["encode_ms_per_frame"] for s in samples if s["encode_ms_per_frame"]]
     note = f"encode {sum(encode_ms) / max(len(encode_ms), 1):.1f} ms/frame"
+    note += (
+        f"\n{'':18s}of which: network child {breakdown.network_child_cpu_s:.2f} s CPU "
+        f"({breakdown.network_child_cpu_s * 1000 / max(frames, 1):.2f} ms/frame)"
+    )
+    if breakdown.startup_cpu_s is not None:
+        note += (
+            f", start-up ~{breakdown.startup_cpu_s:.2f} s CPU "
+            f"({breakdown.startup_cpu_s * 1000 / max(frames, 1):.2f} ms/frame)"
+        )
     return Result("anchordesk live", cpu_s, wall_s, frames, dropped, note)
 
 
