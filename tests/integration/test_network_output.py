@@ -382,3 +382,26 @@ def test_bad_destination_is_a_one_line_user_error_without_the_key(url: str) -> N
     message = str(error.value)
     assert "\n" not in message
     assert KEY not in message
+
+
+def test_a_new_connection_asks_for_a_fresh_keyframe_instead_of_starting_behind_live(
+    packet_generator: PacketGenerator,
+) -> None:
+    """1.5 s queued since the last keyframe: starting there would keep the viewers 1.5 s behind
+    for the whole connection. When the pipeline honours keyframe requests, the connection asks
+    for one and starts at it; otherwise it starts at the queued keyframe, as before."""
+    packets = list(packet_generator.packets(1.5))  # one keyframe, at 0 s (one every 2 s)
+    for honoured in (True, False):
+        output = NetworkOutput("rtmp://127.0.0.1:9/live/KEY")
+        if honoured:
+            assert output.wants_keyframe() is False  # the pipeline polls every frame
+        for packet in packets:
+            output.send(packet)
+        output._trim_queue_to_newest_keyframe()  # what a connection does when it starts
+        queued_video = [p for p in output._queue if p.kind == "video"]
+        if honoured:
+            assert queued_video == []
+            assert output.wants_keyframe() is True
+            assert output.wants_keyframe() is False  # once per connection
+        else:
+            assert queued_video[0].is_keyframe and queued_video[0].pts_s == 0.0

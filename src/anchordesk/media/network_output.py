@@ -69,6 +69,9 @@ _PIPE_OPTIONS: Final = {"live": "1", "cluster_time_limit": "0", "cluster_size_li
 _PIPE_CONTAINER_OPTIONS: Final = {"flush_packets": "1", "max_interleave_delta": "500000"}
 _WRITE_CHUNK_BYTES: Final = 65536
 _POLL_S: Final = 0.05
+# A queued keyframe further than this behind the newest picture is not worth starting at when
+# the pipeline can make a fresh one (two frames' wait instead of up to 2 s of extra latency).
+_STALE_KEYFRAME_S = 0.5
 # Audio held while a connection waits for its first keyframe: 2 s of AAC frames at 48 kHz.
 _HELD_AUDIO_PACKETS: Final = 96
 
@@ -190,6 +193,10 @@ class NetworkOutput:
         # Audio timed before the stream's very first keyframe is not a loss: the stream starts
         # with its first picture. After that, whatever a connection skips is counted.
         self._first_keyframe_sent = False
+        # The pipeline polls wants_keyframe() every frame when it honours it (media/packets.py);
+        # only then may a connection wait for a fresh keyframe instead of a stale queued one.
+        self._keyframe_hook_polled = False
+        self._keyframe_wanted = False
         self._video_gap = False
         # Supervisor thread only: audio waiting for the keyframe a connection starts at, and
         # packets to send before the queue's next one.
@@ -502,6 +509,13 @@ class NetworkOutput:
                 return packet, False
         return None, waiting_for_keyframe
 
+    def wants_keyframe(self) -> bool:
+        """The pipeline's optional hook: True once when a connection starts (see the trim)."""
+        with self._lock:
+            self._keyframe_hook_polled = True
+            wanted, self._keyframe_wanted = self._keyframe_wanted, False
+        return wanted
+
     def _count_dropped(self, packet: EncodedPacket) -> None:
         """Count a packet that will never be sent (call with the lock held)."""
         self._dropped_packets += 1
@@ -522,6 +536,28 @@ class NetworkOutput:
                     newest = index
                     break
             self._video_gap = False
+            if self._keyframe_hook_polled:
+                # Ask for a keyframe now: the pipeline makes one within a frame or two.
+                self._keyframe_wanted = True
+                newest_video_s = max(
+                    (p.pts_s for p in self._queue if p.kind == "video"), default=None
+                )
+                if (
+                    newest is not None
+                    and newest_video_s is not None
+                    and newest_video_s - self._queue[newest].pts_s > _STALE_KEYFRAME_S
+                ):
+                    # Starting at an old keyframe would keep this connection up to a keyframe
+                    # interval behind live for its whole life; the fresh one is frames away.
+                    while self._queue:
+                        packet = self._queue.popleft()
+                        if packet.kind == "audio":
+                            self._held_audio.append(packet)
+                            if len(self._held_audio) > _HELD_AUDIO_PACKETS:
+                                self._count_dropped(self._held_audio.popleft())
+                        else:
+                            self._count_dropped(packet)
+                    return
             if newest is None:
                 # No keyframe yet: keep the audio, whose newest part may follow the keyframe
                 # still in the encoder; _take_from_queue holds it until the keyframe comes.
