@@ -41,6 +41,10 @@ STREAM_KEY = "live_8d7f3c2a9b_SECRET"
 FPS = 30
 
 
+# A small picture keeps these end-to-end runs light on a 2-core machine.
+SMALL_PICTURE = ("--canvas", "640x360", "--video-kbps", "800")
+
+
 def anchordesk(*args: str) -> list[str]:
     return [sys.executable, "-m", "anchordesk", *args]
 
@@ -166,10 +170,7 @@ def test_server_killed_and_restarted_stream_resumes_and_recording_has_no_gap(
             "test",
             "--mic",
             "test",
-            "--canvas",
-            "640x360",
-            "--video-kbps",
-            "800",
+            *SMALL_PICTURE,
             "--seconds",
             str(seconds),
             "--stats",
@@ -229,10 +230,7 @@ def test_a_server_that_never_answers_does_not_freeze_the_program(
         "test",
         "--mic",
         "test",
-        "--canvas",
-        "640x360",
-        "--video-kbps",
-        "800",
+        *SMALL_PICTURE,
         "--seconds",
         str(seconds),
         "--stats",
@@ -266,10 +264,7 @@ def test_rtmps_through_a_tls_terminator(
         "test",
         "--mic",
         "test",
-        "--canvas",
-        "640x360",
-        "--video-kbps",
-        "800",
+        *SMALL_PICTURE,
         "--seconds",
         "4",
     )
@@ -291,10 +286,7 @@ def test_two_destinations_share_one_encode(tmp_path: Path, nginx_rtmp: NginxRtmp
         "test",
         "--mic",
         "none",
-        "--canvas",
-        "640x360",
-        "--video-kbps",
-        "800",
+        *SMALL_PICTURE,
         "--seconds",
         "3",
     )
