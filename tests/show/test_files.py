@@ -261,7 +261,7 @@ def test_schema_names_the_same_fields_as_the_reader() -> None:
 
     schema = json.loads((resources_dir() / "show.schema.json").read_text(encoding="utf-8"))
     definitions = schema["$defs"]
-    assert set(schema["properties"]) == {*files._SHOW_KEYS, "$schema"}
+    assert set(schema["properties"]) == {*files.SHOW_KEYS, "$schema"}
     assert set(schema["properties"]["theme"]["properties"]) == set(files._THEME_KEYS)
     assert set(definitions["product"]["properties"]) == set(files._PRODUCT_KEYS)
     assert set(definitions["segment"]["properties"]) == set(files._SEGMENT_KEYS)

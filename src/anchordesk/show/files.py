@@ -102,7 +102,8 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-_SHOW_KEYS = (
+# The top-level fields of a show file, in the order they are written.
+SHOW_KEYS = (
     "format",
     "title",
     "currency",
@@ -313,7 +314,7 @@ class _Reader:
 
     def show(self, value: object, base_dir: Path | None) -> Show | None:
         # "$schema" lets editors such as VS Code complete and check the file.
-        data = self.obj(value, "$", (*_SHOW_KEYS, "$schema"))
+        data = self.obj(value, "$", (*SHOW_KEYS, "$schema"))
         if data is None:
             return None
         version = self.required(data, "format", "$")
@@ -418,7 +419,7 @@ def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
 
 def _in_file_order(problems: list[Problem]) -> list[Problem]:
     """Problems sorted by where they are (products before rundown, [2] before [10])."""
-    order = {key: index for index, key in enumerate(_SHOW_KEYS)}
+    order = {key: index for index, key in enumerate(SHOW_KEYS)}
 
     def sort_key(problem: Problem) -> tuple[int, list[int | str]]:
         parts: list[int | str] = []
@@ -554,14 +555,9 @@ def dump_show_text(show: Show, base_dir: Path | None = None) -> str:
     return json.dumps(show_to_data(show, base_dir), ensure_ascii=False, indent=2) + "\n"
 
 
-def dump_show(show: Show, path: Path) -> Show:
-    """Write the show to `path` atomically (a crash leaves the old file or the new, never half).
-
-    Image and logo paths are rewritten relative to the new folder when it differs ("save as").
-    Returns the show as it now stands on disk (its `base_dir` is the new folder).
-    """
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` so that a crash leaves the old file or the new one, never half of one."""
     folder = path.resolve().parent
-    text = dump_show_text(show, folder)
     folder.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
@@ -573,6 +569,17 @@ def dump_show(show: Show, path: Path) -> Show:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def dump_show(show: Show, path: Path) -> Show:
+    """Write the show to `path` atomically (a crash leaves the old file or the new, never half).
+
+    Image and logo paths are rewritten relative to the new folder when it differs ("save as").
+    Returns the show as it now stands on disk (its `base_dir` is the new folder).
+    """
+    folder = path.resolve().parent
+    text = dump_show_text(show, folder)
+    write_text_atomically(path, text)
     # Read back what was written (without validating: the editor saves shows still in the
     # making) so that the caller holds exactly what the file now says.
     written = _Reader().show(_decode_json(text), folder)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from anchordesk.show.compliance import HitKind, find_hits
-from anchordesk.show.files import ShowReport, parse_show
+from anchordesk.show.files import ShowReport, parse_show, write_text_atomically
 from anchordesk.show.validate import Problem, Severity
 
 _PATH_TOKEN = re.compile(r"\.([A-Za-z_]+)|\[(\d+)\]")
@@ -169,18 +168,7 @@ def write_draft(data: dict[str, Any], path: Path, old_dir: Path | None) -> None:
     for product in data.get("products") or []:
         if isinstance(product, dict) and isinstance(product.get("image"), str):
             product["image"] = rebase(product["image"], old_dir, folder)
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def problem_to_finding(problem: Problem) -> Finding:

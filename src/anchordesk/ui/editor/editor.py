@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 
 from anchordesk.settings import Settings, save_settings
 from anchordesk.show.csv_import import read_products_csv
-from anchordesk.show.files import ShowReport, dump_show
+from anchordesk.show.files import SHOW_KEYS, ShowReport, dump_show
 from anchordesk.ui.editor.draft import (
     Finding,
     cell_text,
@@ -431,18 +431,8 @@ class ShowEditor(QMainWindow):
         try:
             self.path = path
             self.base_dir = path.resolve().parent if path else None
-            known = {
-                "format",
-                "title",
-                "currency",
-                "language",
-                "theme",
-                "banned_words",
-                "ticker",
-                "products",
-                "rundown",
-            }
-            self._extra = {k: v for k, v in data.items() if k not in known}
+            # Fields the editor has no widget for are kept and written back untouched.
+            self._extra = {k: v for k, v in data.items() if k not in SHOW_KEYS}
             self._format = data.get("format", 1)
             self.title_edit.setText(cell_text(data.get("title")))
             self.currency_combo.setEditText(cell_text(data.get("currency")))
