@@ -65,7 +65,7 @@ make_venv() {
     "$VENV/bin/pip" install -q -e ".[$extra]"
     touch "$stamp"
   fi
-  "$VENV/bin/python" -m anchordesk.i18n_build >/dev/null 2>&1 || true
+  "$VENV/bin/python" -m anchordesk.ui.i18n_build >/dev/null 2>&1 || true
 }
 
 case "${1:-}" in

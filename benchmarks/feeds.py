@@ -168,7 +168,7 @@ def main() -> int:
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from anchordesk.feeds.hub import FeedHub
-    from anchordesk.options import FeedSpec
+    from anchordesk.live.options import FeedSpec
     from anchordesk.show.compliance import find_hits
     from anchordesk.store import SessionStore, StoreWriter
 

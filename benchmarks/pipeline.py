@@ -151,7 +151,7 @@ CHILD = r"""
 import sys
 from anchordesk.cli import build_parser, live_options_from_args
 from anchordesk.media.banner import TextBanner
-from anchordesk import app
+from anchordesk.cli import commands as app
 import logging
 
 class Countdown(TextBanner):

@@ -75,8 +75,8 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
     from tests.integration.servers import NginxRtmp
 
-    from anchordesk.secrets import set_secret, stream_key_name
-    from anchordesk.settings import (
+    from anchordesk.core.secrets import set_secret, stream_key_name
+    from anchordesk.live.settings import (
         Destination,
         DeviceSettings,
         EncoderSettings,
@@ -235,7 +235,7 @@ def serve_audience(show_path: Path, rate_per_s: float) -> int:
     import signal
 
     from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
-    from anchordesk.show.files import load_show
+    from anchordesk.showfile.files import load_show
 
     show = load_show(show_path)
     server = AudienceServer(AudienceSimulator(show, rate_per_s=rate_per_s)).start()

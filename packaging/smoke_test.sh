@@ -15,7 +15,7 @@ APP=dist/anchordesk/anchordesk
 
 if [ "${1:-}" != "--no-build" ]; then
   "$VENV/bin/python" -c "import PyInstaller" 2>/dev/null || "$VENV/bin/pip" install -q pyinstaller
-  "$VENV/bin/python" -m anchordesk.i18n_build
+  "$VENV/bin/python" -m anchordesk.ui.i18n_build
   "$VENV/bin/pyinstaller" --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller \
     packaging/anchordesk.spec
 fi

@@ -53,7 +53,7 @@ def shoot(language: str, out: Path, seconds: float) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from anchordesk.settings import DeviceSettings, Settings
+    from anchordesk.live.settings import DeviceSettings, Settings
     from anchordesk.ui.controller import sample_show_path
     from anchordesk.ui.main_window import MainWindow, run_control_room
 

@@ -71,6 +71,11 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     """A working in-memory keyring for the duration of one test."""
     import keyring
 
+    from anchordesk.core.secrets import store
+
+    # A secret an earlier test set while no keyring worked sits in the store's memory fallback
+    # (as it would for the rest of a user's run); each test starts without it.
+    store().reset()
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
@@ -78,3 +83,4 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
         yield backend
     finally:
         keyring.set_keyring(previous)
+        store().reset()

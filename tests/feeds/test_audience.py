@@ -12,7 +12,7 @@ from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator, autoplay_view
 from anchordesk.show.compliance import find_hits
 from anchordesk.show.feed_items import Comment, Order, is_question
-from anchordesk.show.files import load_show
+from anchordesk.showfile.files import load_show
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "shows"
 ZH = load_show(RESOURCES / "zh" / "show.json")

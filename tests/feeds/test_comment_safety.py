@@ -75,7 +75,7 @@ def test_no_keyring_backend_falls_back_to_the_environment() -> None:
     import keyring
     from keyring.backends.fail import Keyring as FailKeyring
 
-    from anchordesk import secrets
+    from anchordesk.core import secrets
 
     previous = keyring.get_keyring()
     keyring.set_keyring(FailKeyring())

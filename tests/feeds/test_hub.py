@@ -10,7 +10,7 @@ import pytest
 from feed_servers import JsonFeedServer
 
 from anchordesk.feeds.hub import FeedHub, FeedSetupError, source_names
-from anchordesk.options import FeedSpec
+from anchordesk.live.options import FeedSpec
 from anchordesk.show.feed_items import Comment
 from anchordesk.store import SessionStore, StoreWriter
 

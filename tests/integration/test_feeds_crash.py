@@ -43,7 +43,7 @@ def start_ingest(session: Path, url: str) -> subprocess.Popen[bytes]:
         [
             sys.executable,
             "-m",
-            "anchordesk.feed_commands",
+            "anchordesk.live.feeds",
             "--session",
             str(session),
             "--feed",

@@ -18,7 +18,7 @@ from feed_servers import (
 from anchordesk.feeds.adapters import ShopifyOrdersAdapter
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.poller import BackoffPolicy
-from anchordesk.options import FeedSpec
+from anchordesk.live.options import FeedSpec
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
 

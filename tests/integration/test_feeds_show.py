@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from feed_servers import JsonFeedServer
 
-from anchordesk.feed_commands import LiveFeeds
-from anchordesk.options import FeedSpec
-from anchordesk.show.files import load_show
+from anchordesk.live.feeds import LiveFeeds
+from anchordesk.live.options import FeedSpec
+from anchordesk.live.runtime import ShowRuntime
 from anchordesk.show.state import DealStatus
-from anchordesk.show_runtime import ShowRuntime
+from anchordesk.showfile.files import load_show
 from anchordesk.store import SessionStore, StoreWriter
 from anchordesk.store.report import build_report
 

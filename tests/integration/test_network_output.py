@@ -27,9 +27,9 @@ from servers import (
 )
 
 import anchordesk
-from anchordesk.errors import UserError
+from anchordesk.core.backoff import Backoff
+from anchordesk.core.errors import UserError
 from anchordesk.media import network_child
-from anchordesk.media.backoff import Backoff
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState
 

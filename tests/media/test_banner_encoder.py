@@ -7,7 +7,7 @@ import logging
 import numpy as np
 import pytest
 
-from anchordesk.errors import UserError
+from anchordesk.core.errors import UserError
 from anchordesk.media.banner import TextBanner
 from anchordesk.media.encoder import Encoder, EncoderSettings, choose_video_encoder
 

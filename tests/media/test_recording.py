@@ -25,7 +25,7 @@ from servers import (
     wait_until,
 )
 
-from anchordesk.errors import UserError
+from anchordesk.core.errors import UserError
 from anchordesk.media.packets import OutputState
 from anchordesk.media.recording import RecordingOutput
 

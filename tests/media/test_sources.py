@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from anchordesk.errors import UserError
+from anchordesk.core.errors import UserError
 from anchordesk.media.sources import (
     CameraSource,
     MicrophoneSource,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from anchordesk.paths import resources_dir
+from anchordesk.core.paths import resources_dir
 from anchordesk.show.compliance import ComplianceMatcher, HitKind, check_show, find_hits
-from anchordesk.show.files import load_show
+from anchordesk.showfile.files import load_show
 
 
 def terms(text: str, banned: tuple[str, ...] = ()) -> list[tuple[str, str, int]]:

@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 
-from anchordesk.options import FeedSpec, LiveOptions
-from anchordesk.settings import Settings
+from anchordesk.live.options import FeedSpec, LiveOptions
+from anchordesk.live.settings import Settings
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.ui.controller import Controller
 from anchordesk.ui.main_window import MainWindow

@@ -12,9 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from pytestqt.qtbot import QtBot
 
-from anchordesk import paths
-from anchordesk.settings import Settings, load_settings
-from anchordesk.show.files import load_show, read_show_file
+from anchordesk.core import paths
+from anchordesk.live.settings import Settings, load_settings
+from anchordesk.showfile.files import load_show, read_show_file
 from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.editor.editor import (
     ERROR_BRUSH,

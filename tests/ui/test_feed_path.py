@@ -20,7 +20,7 @@ import qasync
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from anchordesk.options import FeedSpec
+from anchordesk.live.options import FeedSpec
 from anchordesk.store.session import SessionStore
 from anchordesk.ui.docks.comments import CommentModel
 

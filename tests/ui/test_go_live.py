@@ -10,8 +10,8 @@ import time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
-from anchordesk.secrets import set_secret, stream_key_name
-from anchordesk.settings import Destination
+from anchordesk.core.secrets import set_secret, stream_key_name
+from anchordesk.live.settings import Destination
 from anchordesk.ui.golive import FAIL, OK, GoLiveDialog
 
 

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QMessag
 from pytestqt.qtbot import QtBot
 from servers import NginxRtmp, codecs
 
-from anchordesk import paths, secrets
-from anchordesk.settings import load_settings, settings_path
+from anchordesk.core import paths, secrets
+from anchordesk.live.settings import load_settings, settings_path
 from anchordesk.ui.golive import OK, GoLiveDialog
 from anchordesk.ui.main_window import MainWindow
 from anchordesk.ui.settings import SettingsDialog

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from anchordesk import i18n
+from anchordesk.ui import i18n
 from anchordesk.ui.main_window import MainWindow
 
 

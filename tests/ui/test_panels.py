@@ -9,11 +9,11 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from anchordesk.media.controls import AudioControl, OutputSwitch
 from anchordesk.media.packets import OutputState
 from anchordesk.media.sources.tone import ToneSource
 from anchordesk.ui.docks.comments import CommentModel, CommentPanel
 from anchordesk.ui.docks.health import HealthPanel
-from anchordesk.ui.engine_parts import AudioControl, OutputSwitch
 from anchordesk.ui.rehearsal import SegmentClock, segment_timings
 from anchordesk.ui.state import CommentRow, HealthState, OutputRow, SegmentRow, ShowState
 from anchordesk.ui.teleprompter import TeleprompterWindow

@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
-from anchordesk import paths, secrets
-from anchordesk.settings import Destination, Settings, load_settings, settings_path
+from anchordesk.core import paths, secrets
+from anchordesk.live.settings import Destination, Settings, load_settings, settings_path
 from anchordesk.ui.settings import SettingsDialog
 
 

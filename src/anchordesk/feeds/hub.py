@@ -33,12 +33,12 @@ from typing import Any
 
 import httpx
 
+from anchordesk.core.redact import mask_url
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter, YouTubeChatAdapter
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
 from anchordesk.feeds.poller import BackoffPolicy, FeedAdapter, FeedHealth, Poller
+from anchordesk.feeds.spec import FeedSpec
 from anchordesk.feeds.tokens import feed_token
-from anchordesk.options import FeedSpec
-from anchordesk.redact import mask_url
 from anchordesk.show.events import ShowEvent, event_record
 from anchordesk.show.feed_items import (
     MAX_NAME_CHARS,

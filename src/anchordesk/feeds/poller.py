@@ -32,7 +32,7 @@ from typing import Protocol
 
 import httpx
 
-from anchordesk.redact import mask_secrets, mask_url
+from anchordesk.core.redact import mask_secrets, mask_url
 from anchordesk.show.feed_items import FeedItem
 
 log = logging.getLogger(__name__)

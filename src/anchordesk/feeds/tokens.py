@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from anchordesk import secrets
+from anchordesk.core import secrets
 
 
 def token_env_name(kind: str) -> str:

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from anchordesk.errors import FatalError, UserError
+from anchordesk.core.errors import FatalError, UserError
 from anchordesk.media.packets import EncodedPacket, StreamTemplates
 
 log = logging.getLogger(__name__)

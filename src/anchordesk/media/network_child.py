@@ -70,7 +70,7 @@ def secrets_of(url: str) -> list[str]:
 
 
 def masked(text: str, url: str) -> str:
-    from anchordesk.redact import mask_secrets, mask_url
+    from anchordesk.core.redact import mask_secrets, mask_url
 
     return mask_secrets(text.replace(url, mask_url(url)), secrets_of(url))
 

@@ -17,13 +17,13 @@ This side keeps everything that must stay responsive:
   and the supervisor takes over again, in order.
 - Stall detector: data written but no progress from the child for ``stall_timeout_s`` (or no
   connection within ``connect_timeout_s``) -> the child is killed and the destination retried.
-- Reconnects follow :class:`~anchordesk.media.backoff.Backoff` (2 s, x1.5, jitter, cap 60 s,
+- Reconnects follow :class:`~anchordesk.core.backoff.Backoff` (2 s, x1.5, jitter, cap 60 s,
   no limit) and resume at the newest queued video keyframe, timestamps continuing from the
   media clock. Every connection starts at a video keyframe; audio queued before it (a
   frame-threaded encoder emits the keyframe late) follows it when timed at or after it.
   :meth:`NetworkOutput.reconnect_now` skips the wait.
 - The stream key never leaves this object except on the child's stdin: names, logs, statuses
-  and errors show :func:`anchordesk.redact.mask_url`.
+  and errors show :func:`anchordesk.core.redact.mask_url`.
 """
 
 from __future__ import annotations
@@ -47,13 +47,13 @@ from urllib.parse import urlsplit
 import av
 
 import anchordesk
-from anchordesk.errors import UserError
+from anchordesk.core.backoff import Backoff
+from anchordesk.core.errors import UserError
+from anchordesk.core.redact import mask_url
 from anchordesk.media import network_child
-from anchordesk.media.backoff import Backoff
 from anchordesk.media.network_child import masked
 from anchordesk.media.packets import EncodedPacket, OutputState, OutputStatus, StreamTemplates
 from anchordesk.media.recording import av_packet, one_line
-from anchordesk.redact import mask_url
 
 if TYPE_CHECKING:
     from av.container import OutputContainer

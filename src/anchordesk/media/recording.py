@@ -28,7 +28,7 @@ from typing import IO, TYPE_CHECKING, Final
 
 import av
 
-from anchordesk.errors import UserError
+from anchordesk.core.errors import UserError
 from anchordesk.media.packets import EncodedPacket, OutputState, OutputStatus, StreamTemplates
 
 if TYPE_CHECKING:

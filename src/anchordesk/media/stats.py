@@ -84,7 +84,7 @@ class StatsReporter:
             try:
                 self._file = path.open("w", encoding="utf-8")
             except OSError as error:
-                from anchordesk.errors import UserError
+                from anchordesk.core.errors import UserError
 
                 raise UserError(f"--stats {path}: cannot write ({error.strerror})") from None
         self._previous: PipelineCounters = pipeline.counters()

@@ -39,15 +39,15 @@ import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 
-from anchordesk import paths
-from anchordesk.options import FeedSpec, LiveOptions
-from anchordesk.redact import mask_secrets, mask_url
-from anchordesk.settings import Settings, destination_url, save_settings
+from anchordesk.core import paths
+from anchordesk.core.redact import mask_secrets, mask_url
+from anchordesk.live.options import FeedSpec, LiveOptions
+from anchordesk.live.settings import Settings, destination_url, save_settings
+from anchordesk.media.controls import AudioControl, OutputSwitch
 from anchordesk.show.events import SegmentStarted, ShowEvent
 from anchordesk.show.feed_items import Comment, Order
 from anchordesk.show.model import Show
 from anchordesk.show.state import DealStatus, ShowCommandError
-from anchordesk.ui.engine_parts import AudioControl, OutputSwitch
 from anchordesk.ui.golive import PreflightFacts
 from anchordesk.ui.preview import FrameSource
 from anchordesk.ui.rehearsal import SegmentClock, SegmentTiming, segment_timings, timings_html
@@ -80,7 +80,7 @@ class RehearsalReport:
 class _SessionParts:
     """What one running session consists of (all created on a worker thread)."""
 
-    session: Any  # anchordesk.app.LiveSession
+    session: Any  # anchordesk.live.session.LiveSession
     audio: AudioControl | None
     network: OutputSwitch
     recording: OutputSwitch
@@ -156,7 +156,7 @@ class Controller(QObject):
         self._save = save if save is not None else save_settings
         self._monotonic = monotonic
         self.show_path: Path | None = None
-        self.runtime: Any = None  # anchordesk.show_runtime.ShowRuntime
+        self.runtime: Any = None  # anchordesk.live.runtime.ShowRuntime
         self.show_state = ShowState()
         self.health = HealthState()
         self.sales = SalesState()
@@ -206,7 +206,7 @@ class Controller(QObject):
 
     def start(self, show_path: Path | None = None) -> None:
         """Open the show and start the session (in a worker); returns at once."""
-        from anchordesk.show.files import load_show
+        from anchordesk.showfile.files import load_show
 
         path = show_path or sample_show_path()
         show: Show | None = None
@@ -224,8 +224,8 @@ class Controller(QObject):
         self.start_with_show(show, path)
 
     def start_with_show(self, show: Show, path: Path | None = None) -> None:
+        from anchordesk.live.runtime import ShowRuntime
         from anchordesk.show.compliance import check_show, matcher_for
-        from anchordesk.show_runtime import ShowRuntime
 
         if self._starting:
             return
@@ -265,7 +265,7 @@ class Controller(QObject):
     def _live_options(self) -> LiveOptions:
         if self._options_override is not None:
             return replace(self._options_override, destinations=[], record=False)
-        from anchordesk.settings import live_options
+        from anchordesk.live.settings import live_options
 
         return replace(live_options(self.settings, []), record=False)
 
@@ -282,7 +282,7 @@ class Controller(QObject):
         self, options: LiveOptions, runtime: Any, feeds: list[FeedSpec]
     ) -> _SessionParts:
         """On a worker: open sources, encoder and outputs (the slow part)."""
-        from anchordesk.app import LiveSession, build_audio_source, build_video_source
+        from anchordesk.live.session import LiveSession, build_audio_source, build_video_source
 
         # Loaded now, before the picture runs: importing the network output's modules at the
         # press of "go live" held the GIL for ~150 ms, and the pipeline dropped 4-5 frames (a
@@ -310,7 +310,7 @@ class Controller(QObject):
         return parts
 
     def _attach_recording(self, parts: _SessionParts) -> None:
-        from anchordesk.app import default_recording_path
+        from anchordesk.live.session import default_recording_path
         from anchordesk.media.recording import RecordingOutput
 
         folder = self.settings.recordings_dir
@@ -444,8 +444,8 @@ class Controller(QObject):
 
     def staged_frame_source(self) -> FrameSource:
         """The program picture with the staged product's card (studio mode)."""
+        from anchordesk.live.runtime import scene_from_snapshot
         from anchordesk.media.overlays.scene import render_scene_image
-        from anchordesk.show_runtime import scene_from_snapshot
 
         def staged() -> tuple[int, Frame] | None:
             runtime = self.runtime
@@ -487,7 +487,7 @@ class Controller(QObject):
         )
 
     def stream_key_present(self, destination_id: str) -> bool:
-        from anchordesk.secrets import get_secret, stream_key_name
+        from anchordesk.core.secrets import get_secret, stream_key_name
 
         return bool(get_secret(stream_key_name(destination_id)))
 
@@ -826,8 +826,8 @@ class Controller(QObject):
         self.message.emit(self.tr("Going live on %1…").replace("%1", destination.name))
 
         def attach() -> None:
+            from anchordesk.core.secrets import get_secret, stream_key_name
             from anchordesk.media.network_output import NetworkOutput
-            from anchordesk.secrets import get_secret, stream_key_name
 
             key = get_secret(stream_key_name(destination_id)) or ""
             url = destination_url(destination, key)
@@ -899,7 +899,7 @@ class Controller(QObject):
     def reload_settings(self) -> None:
         """Take the saved settings; a changed camera, microphone, encoder or feed restarts the
         rehearsal's picture on the same show (settings cannot change while live)."""
-        from anchordesk.settings import load_settings
+        from anchordesk.live.settings import load_settings
 
         before = (self._live_options(), self._feed_specs())
         self.settings = load_settings()
@@ -912,7 +912,7 @@ class Controller(QObject):
     def set_language(self, code: str) -> None:
         from PySide6.QtWidgets import QApplication
 
-        from anchordesk import i18n
+        from anchordesk.ui import i18n
 
         self.settings.language = code
         app = QApplication.instance()

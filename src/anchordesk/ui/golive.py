@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.settings import Destination
+from anchordesk.live.settings import Destination
 
 OK, WARN, FAIL, RUNNING = "ok", "warn", "fail", "running"
 _MARKS = {OK: "✔", WARN: "⚠", FAIL: "✖", RUNNING: "…"}

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk import paths
-from anchordesk.settings import Settings
+from anchordesk.core import paths
+from anchordesk.live.settings import Settings
 from anchordesk.ui.controller import Controller
 from anchordesk.ui.docks.comments import CommentPanel
 from anchordesk.ui.docks.health import AudioPanel, HealthPanel
@@ -663,8 +663,8 @@ def run_control_room(
 
     import qasync
 
-    from anchordesk import i18n
-    from anchordesk.settings import load_settings
+    from anchordesk.live.settings import load_settings
+    from anchordesk.ui import i18n
 
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)

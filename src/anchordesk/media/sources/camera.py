@@ -22,11 +22,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from anchordesk.errors import UserError
+from anchordesk.core.errors import UserError
+from anchordesk.core.redact import mask_url
 from anchordesk.media.buffers import NewestItemBuffer
 from anchordesk.media.sources.base import SourceState, SourceStatus, VideoFrameRef
 from anchordesk.media.sources.still import render_slate
-from anchordesk.redact import mask_url
 
 log = logging.getLogger(__name__)
 

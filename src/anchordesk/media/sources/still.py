@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from anchordesk.errors import UserError
+from anchordesk.core.errors import UserError
 from anchordesk.media.sources.base import SourceState, SourceStatus, VideoFrameRef
 
 _still_ids = itertools.count(1_000_000)

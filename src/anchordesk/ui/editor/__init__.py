@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from anchordesk.settings import Settings, load_settings
+from anchordesk.live.settings import Settings, load_settings
 from anchordesk.ui.editor.editor import ShowEditor
 
 

@@ -2,7 +2,7 @@
 
 The editor keeps the user's text even when it is wrong ("12,5" as a price, an unknown sku), so
 the draft is JSON-like data, not a frozen :class:`anchordesk.show.model.Show`. It is checked by
-the show's own reader (:func:`anchordesk.show.files.parse_show`), so the editor reports exactly
+the show's own reader (:func:`anchordesk.showfile.files.parse_show`), so the editor reports exactly
 what ``anchordesk show check`` would, at the same JSON paths.
 """
 
@@ -16,9 +16,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from anchordesk.core.files import write_text_atomically
 from anchordesk.show.compliance import HitKind, find_hits
-from anchordesk.show.files import ShowReport, parse_show, write_text_atomically
 from anchordesk.show.validate import Problem, Severity
+from anchordesk.showfile.files import ShowReport, parse_show
 
 _PATH_TOKEN = re.compile(r"\.([A-Za-z_]+)|\[(\d+)\]")
 

@@ -41,9 +41,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.settings import Settings, save_settings
-from anchordesk.show.csv_import import read_products_csv
-from anchordesk.show.files import SHOW_KEYS, ShowReport, dump_show
+from anchordesk.live.settings import Settings, save_settings
+from anchordesk.showfile.csv_import import read_products_csv
+from anchordesk.showfile.files import SHOW_KEYS, ShowReport, dump_show
 from anchordesk.ui.editor.draft import (
     Finding,
     cell_text,

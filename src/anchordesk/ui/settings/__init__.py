@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QWidget
 
-from anchordesk.settings import load_settings
+from anchordesk.live.settings import load_settings
 from anchordesk.ui.settings.dialog import SettingsDialog
 from anchordesk.ui.settings.secret_field import SecretLineEdit
 
@@ -13,7 +13,7 @@ def open_settings(parent: QWidget | None = None) -> bool:
     """Show the settings dialog on the saved settings; True when the user saved changes.
 
     The dialog writes the settings file and the keyring itself; the caller reloads what it
-    needs (``anchordesk.settings.load_settings()``).
+    needs (``anchordesk.live.settings.load_settings()``).
     """
     dialog = SettingsDialog(load_settings(), parent)
     try:

@@ -1,7 +1,7 @@
 """The settings dialog: destinations, devices, encoder, feeds, language.
 
 Secrets (stream keys, feed tokens) are read from the keyring in a worker thread when the dialog
-opens and written in ``accept``; they are never part of :class:`anchordesk.settings.Settings`,
+opens and written in ``accept``; they are never part of :class:`anchordesk.live.settings.Settings`,
 so saving the settings cannot write them to disk.
 """
 
@@ -40,9 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk import i18n, secrets
-from anchordesk.options import FEED_KINDS, KNOWN_CANVASES
-from anchordesk.settings import (
+from anchordesk.core import secrets
+from anchordesk.live.options import FEED_KINDS, KNOWN_CANVASES
+from anchordesk.live.settings import (
     PRESETS,
     Destination,
     EncoderSettings,
@@ -56,6 +56,7 @@ from anchordesk.settings import (
     save_settings,
     split_pasted_url,
 )
+from anchordesk.ui import i18n
 from anchordesk.ui.settings.devices import (
     CameraPreview,
     DeviceChoice,

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from anchordesk.live.runtime import ShowRuntime, scene_from_snapshot
 from anchordesk.media.overlays import CountdownState, ensure_gui_application
 from anchordesk.show.events import (
     DealEnded,
@@ -19,7 +20,6 @@ from anchordesk.show.events import (
 )
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.show.state import ShowCommandError
-from anchordesk.show_runtime import ShowRuntime, scene_from_snapshot
 
 
 def sample_show() -> Show:

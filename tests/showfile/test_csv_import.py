@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from anchordesk.paths import resources_dir
-from anchordesk.show.csv_import import parse_products_csv, read_products_csv
+from anchordesk.core.paths import resources_dir
+from anchordesk.showfile.csv_import import parse_products_csv, read_products_csv
 
 
 def test_sample_csv_with_and_without_bom(tmp_path: Path) -> None:

@@ -8,19 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from anchordesk import app
-from anchordesk.errors import UserError
+from anchordesk.cli import commands
+from anchordesk.core.errors import UserError
+from anchordesk.live import session as app
+from anchordesk.live.options import LiveOptions
 from anchordesk.media.banner import TextBanner
 from anchordesk.media.packets import OutputState
 from anchordesk.media.recording import RecordingOutput
 from anchordesk.media.sources import SilenceSource, TestPatternSource, ToneSource
-from anchordesk.options import LiveOptions
 
 
 def test_devices_lists_both_kinds_even_when_there_are_none(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert app.run_devices() == 0
+    assert commands.run_devices() == 0
     out = capsys.readouterr().out
     assert "Cameras" in out and "Microphones" in out
     assert "Traceback" not in out

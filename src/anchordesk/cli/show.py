@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TextIO
 
 from anchordesk.show.compliance import check_show
-from anchordesk.show.csv_import import read_products_csv
-from anchordesk.show.files import dump_show, read_show_file
 from anchordesk.show.model import DealPlan, Product, Segment, Show, format_money
 from anchordesk.show.validate import Problem, validate_show
+from anchordesk.showfile.csv_import import read_products_csv
+from anchordesk.showfile.files import dump_show, read_show_file
 
 _MAX_ROWS = 12  # keep the summary on one screen
 

@@ -12,7 +12,7 @@ import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
 
-from anchordesk import secrets
+from anchordesk.core import secrets
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """The program's language: Chinese (zh_CN), Japanese (ja) or English, from the setting or the
 system locale.
 
-``install(app, language)`` loads ``anchordesk_<lang>.qm`` (compiled by ``anchordesk.i18n_build``)
+``install(app, language)`` loads ``anchordesk_<lang>.qm`` (compiled by ``anchordesk.ui.i18n_build``)
 and Qt's own ``qtbase_<lang>.qm`` (standard buttons of dialogs), replacing the ones installed
 before, so the language can change while the program runs: Qt then sends every widget a
 ``LanguageChange`` event and widgets re-read their strings.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-from anchordesk import paths
+from anchordesk.core import paths
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from anchordesk import __version__
-from anchordesk.errors import FatalError, UserError
-from anchordesk.options import (
+from anchordesk.core.errors import FatalError, UserError
+from anchordesk.live.options import (
     LiveOptions,
     check_destination,
     parse_canvas,
@@ -183,20 +183,20 @@ def _dispatch(args: argparse.Namespace) -> int:
     # Qt or FFmpeg.
     command = args.command or "gui"
     if command == "gui":
-        from anchordesk.app import run_gui
+        from anchordesk.cli.commands import run_gui
 
         return run_gui(getattr(args, "show", None))
     if command == "live":
         options = live_options_from_args(args)  # bad arguments fail before any heavy import
-        from anchordesk.app import run_live
+        from anchordesk.cli.commands import run_live
 
         return run_live(options)
     if command == "devices":
-        from anchordesk.app import run_devices
+        from anchordesk.cli.commands import run_devices
 
         return run_devices()
     if command == "show":
-        from anchordesk import show_commands
+        from anchordesk.cli import show as show_commands
 
         if args.show_command == "check":
             return show_commands.run_check(args.file)
@@ -204,11 +204,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             return show_commands.run_import_csv(args.csv, args.into, args.output)
         raise UserError("anchordesk show: choose 'check' or 'import-csv'")
     if command == "report":
-        from anchordesk.feed_commands import run_report
+        from anchordesk.cli.commands import run_report
 
         return run_report(args.session, as_json=args.json, html_path=args.html)
     if command == "audience":
-        from anchordesk.feed_commands import run_audience
+        from anchordesk.cli.commands import run_audience
 
         return run_audience(args.show, port=args.port, seed=args.seed, rate=args.rate)
     raise UserError(f"anchordesk: unknown command {command!r}")

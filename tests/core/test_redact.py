@@ -1,4 +1,4 @@
-from anchordesk.redact import mask_secrets, mask_url
+from anchordesk.core.redact import mask_secrets, mask_url
 
 
 def test_stream_key_in_path_is_masked() -> None:

@@ -6,7 +6,17 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from anchordesk.errors import UserError
+from anchordesk.core.errors import UserError
+from anchordesk.feeds.spec import FEED_KINDS, FeedSpec, parse_feed
+
+__all__ = [
+    "FEED_KINDS",
+    "FeedSpec",
+    "LiveOptions",
+    "check_destination",
+    "parse_canvas",
+    "parse_feed",
+]
 
 # Canvas shapes the compositor and the overlay layouts are designed for. Others are accepted as
 # long as both sides are even (yuv420p needs even sizes).
@@ -16,16 +26,6 @@ KNOWN_CANVASES: dict[str, tuple[int, int]] = {
     "720x1280": (720, 1280),
     "1080x1920": (1080, 1920),
 }
-
-FEED_KINDS = ("youtube-chat", "shopify-orders", "json", "rehearsal")
-
-
-@dataclass(frozen=True)
-class FeedSpec:
-    """One ``--feed KIND=URL``; for ``rehearsal`` the URL may be empty (simulator in-process)."""
-
-    kind: str
-    url: str
 
 
 @dataclass
@@ -61,20 +61,6 @@ def parse_canvas(text: str) -> tuple[int, int]:
     if not (160 <= width <= 4096 and 160 <= height <= 4096):
         raise UserError(f"--canvas {text!r}: each side must be between 160 and 4096 pixels")
     return width, height
-
-
-def parse_feed(text: str) -> FeedSpec:
-    kind, sep, url = text.partition("=")
-    kind = kind.strip().lower()
-    if kind not in FEED_KINDS:
-        raise UserError(f"--feed {text!r}: KIND must be one of {', '.join(FEED_KINDS)}")
-    url = url.strip()
-    if not url and kind != "rehearsal":
-        raise UserError(f"--feed {text!r}: a URL is needed after {kind}=")
-    if url and not re.match(r"^https?://", url):
-        raise UserError(f"--feed {kind}=…: the URL must start with http:// or https://")
-    del sep
-    return FeedSpec(kind=kind, url=url)
 
 
 def check_destination(url: str) -> str:

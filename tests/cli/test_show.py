@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from anchordesk.paths import resources_dir
+from anchordesk.core.paths import resources_dir
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).parents[1] / "showfile" / "corpus"
 
 
 def anchordesk(*args: str | Path) -> subprocess.CompletedProcess[str]:

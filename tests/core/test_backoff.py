@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from anchordesk.media.backoff import Backoff
+from anchordesk.core.backoff import Backoff
 
 
 class FakeClock:

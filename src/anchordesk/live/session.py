@@ -12,29 +12,25 @@ import asyncio
 import contextlib
 import datetime
 import logging
-import signal
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from anchordesk.errors import FatalError, UserError
-from anchordesk.options import LiveOptions
-from anchordesk.redact import mask_url
+from anchordesk.core.errors import FatalError, UserError
+from anchordesk.live.options import LiveOptions
 
 log = logging.getLogger("anchordesk")
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 
 if TYPE_CHECKING:  # without importing Qt/FFmpeg for `anchordesk --help`
-    from anchordesk.feed_commands import LiveFeeds
+    from anchordesk.live.runtime import ShowRuntime
     from anchordesk.media.layers import OverlaySource
     from anchordesk.media.packets import PacketOutput
     from anchordesk.media.pipeline import Pipeline
     from anchordesk.media.sources.base import AudioSource, VideoSource
     from anchordesk.media.stats import StatsReporter
-    from anchordesk.show_runtime import ShowRuntime
 
 
 # --- building the parts from the options -----------------------------------------------------
@@ -107,7 +103,7 @@ def build_audio_source(options: LiveOptions) -> AudioSource:
 
 
 def default_recording_path(now: datetime.datetime | None = None) -> Path:
-    from anchordesk.paths import default_recordings_dir
+    from anchordesk.core.paths import default_recordings_dir
 
     folder = default_recordings_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -160,9 +156,9 @@ def build_show_runtime(options: LiveOptions) -> ShowRuntime | None:
     """
     if options.show_path is None:
         return None
+    from anchordesk.live.runtime import ShowRuntime
     from anchordesk.media.overlays.fonts import ensure_gui_application
-    from anchordesk.show.files import load_show
-    from anchordesk.show_runtime import ShowRuntime
+    from anchordesk.showfile.files import load_show
 
     show = load_show(options.show_path)
     ensure_gui_application()
@@ -381,91 +377,3 @@ def summary_line(sample: dict[str, Any]) -> str:
     for output in sample.get("outputs", []):
         parts.append(f"{output['name']}: {output['state']} {output['bitrate_kbps']:.0f} kbps")
     return "  ".join(parts)
-
-
-# --- commands --------------------------------------------------------------------------------
-
-
-async def _run_until_stopped(session: LiveSession, feeds: LiveFeeds | None = None) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-
-    def request_stop(signal_name: str) -> None:
-        if not stop.is_set():
-            log.info("%s: stopping cleanly (finishing the files)", signal_name)
-        stop.set()
-
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(signal_number, request_stop, signal_number.name)
-        except (NotImplementedError, RuntimeError):  # Windows: no loop signal handlers
-            signal.signal(
-                signal_number,
-                lambda number, _frame: loop.call_soon_threadsafe(
-                    request_stop, signal.Signals(number).name
-                ),
-            )
-    # The feeds poll on this same loop; they stop with the session and flush into the store.
-    feeds_task = asyncio.create_task(feeds.run(stop)) if feeds is not None else None
-    try:
-        await session.run(stop)
-    finally:
-        stop.set()
-        if feeds_task is not None:
-            await feeds_task
-
-
-def run_live(options: LiveOptions, extra_overlays: Sequence[OverlaySource] = ()) -> int:
-    for url in options.destinations:
-        log.info("destination: %s", mask_url(url))
-    session = LiveSession.from_options(options, extra_overlays)
-    feeds: LiveFeeds | None = None
-    if session.show_runtime is not None or options.feeds or options.session_path is not None:
-        # Only then is there anything to keep (LiveFeeds.from_options says the same): a plain
-        # stream skips importing the feeds, store and HTTP stack (~0.25 s of CPU at start-up).
-        from anchordesk.feed_commands import LiveFeeds
-
-        feeds = LiveFeeds.from_options(options, session.show_runtime)
-    try:
-        session.start()
-        asyncio.run(_run_until_stopped(session, feeds))
-    finally:
-        session.stop()
-        if feeds is not None:
-            feeds.close()
-    for output in session.outputs:
-        status = output.status()
-        if status.kind == "recording" and status.bytes_written:
-            log.info("recording: %s (%.1f MB)", output.name, status.bytes_written / 1e6)
-    return 0
-
-
-def run_devices() -> int:
-    from anchordesk.media.devices import format_device_list, list_cameras, list_microphones
-
-    print(format_device_list(list_cameras(), list_microphones()))
-    return 0
-
-
-def _has_display() -> bool:
-    """Whether Qt can open a window here. Without one Qt aborts the process with a page of
-    plugin messages; a user deserves one line that says what to do instead."""
-    import os
-
-    if os.environ.get("QT_QPA_PLATFORM"):
-        return True  # the user chose a platform (offscreen, vnc, wayland...) on purpose
-    if not sys.platform.startswith("linux"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def run_gui(show_path: Path | None = None) -> int:
-    if not _has_display():
-        raise FatalError(
-            "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): run it "
-            "in a desktop session, or use `anchordesk live` for a headless run"
-        )
-    from anchordesk.ui.main_window import run_window
-
-    result: int = run_window(show_path)
-    return result

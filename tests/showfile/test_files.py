@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from anchordesk.errors import UserError
-from anchordesk.paths import resources_dir
-from anchordesk.show.files import (
+from anchordesk.core.errors import UserError
+from anchordesk.core.paths import resources_dir
+from anchordesk.show.model import Product
+from anchordesk.show.validate import Severity, validate_show
+from anchordesk.showfile.files import (
     ShowError,
     dump_show,
     dump_show_text,
@@ -20,8 +22,6 @@ from anchordesk.show.files import (
     parse_show,
     read_show_file,
 )
-from anchordesk.show.model import Product
-from anchordesk.show.validate import Severity, validate_show
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -257,7 +257,7 @@ def test_random_json_values_never_crash() -> None:
 
 
 def test_schema_names_the_same_fields_as_the_reader() -> None:
-    from anchordesk.show import files
+    from anchordesk.showfile import files
 
     schema = json.loads((resources_dir() / "show.schema.json").read_text(encoding="utf-8"))
     definitions = schema["$defs"]

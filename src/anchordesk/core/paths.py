@@ -20,14 +20,14 @@ def resources_dir() -> Path:
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+    return Path(__file__).resolve().parents[3] / "resources"
 
 
 def translations_dir() -> Path:
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle) / "translations"
-    return Path(__file__).resolve().parents[2] / "translations"
+    return Path(__file__).resolve().parents[3] / "translations"
 
 
 def user_data_dir() -> Path:

@@ -1,6 +1,6 @@
 """``anchordesk report`` and ``anchordesk audience``, plus the feeds-only runner.
 
-The runner (``python -m anchordesk.feed_commands --session PATH --feed KIND=URL``) pulls feeds
+The runner (``python -m anchordesk.live.feeds --session PATH --feed KIND=URL``) pulls feeds
 into a session with no camera and no encoder: the crash tests and the benchmark use it, and it
 is handy to record a platform's chat and orders on a machine that does not stream.
 """
@@ -10,87 +10,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import signal
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from anchordesk.errors import UserError
-from anchordesk.feeds.audience import AudienceServer, AudienceSimulator, AudienceView
+from anchordesk.core.errors import UserError
+from anchordesk.feeds.audience import AudienceView
 from anchordesk.feeds.hub import FeedHub, FeedSetupError, describe_feed
-from anchordesk.options import FeedSpec, LiveOptions, parse_feed
+from anchordesk.live.options import FeedSpec, LiveOptions, parse_feed
 from anchordesk.show.feed_items import Comment, Order
 from anchordesk.show.model import Show
+from anchordesk.showfile.files import load_show
 from anchordesk.store import ShowEventRecord, StoreError, StoreWriter, default_session_path
-from anchordesk.store.report import ORDER_APPLIED, build_report, report_text
-from anchordesk.store.report_html import report_html
+from anchordesk.store.report import ORDER_APPLIED
 
 if TYPE_CHECKING:
-    from anchordesk.show_runtime import ShowRuntime
+    from anchordesk.live.runtime import ShowRuntime
 
 log = logging.getLogger(__name__)
-
-
-def run_report(session_path: Path, as_json: bool = False, html_path: Path | None = None) -> int:
-    try:
-        report = build_report(session_path)
-    except StoreError as error:
-        raise UserError(f"anchordesk report: {error}") from None
-    if html_path is not None:
-        try:
-            html_path.write_text(report_html(report), encoding="utf-8")
-        except OSError as error:
-            raise UserError(
-                f"anchordesk report --html {html_path}: cannot write ({error.strerror})"
-            ) from None
-    if as_json:
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
-    else:
-        print(report_text(report))
-        if html_path is not None:
-            print(f"\nPage with charts: {html_path}")
-    return 0
-
-
-def _load_show(path: Path) -> Show:
-    from anchordesk.show.files import load_show
-
-    return load_show(path)
-
-
-def run_audience(show_path: Path, port: int = 0, seed: int = 1, rate: float = 2.0) -> int:
-    show = _load_show(show_path)
-    if not show.rundown:
-        raise UserError(f"{show_path}: the show has no rundown for the audience to follow")
-    simulator = AudienceSimulator(show, seed=seed, rate_per_s=rate)
-    try:
-        server = AudienceServer(simulator, port=port)
-    except OSError as error:
-        raise UserError(f"anchordesk audience --port {port}: {error.strerror or error}") from None
-    server.start()
-    print(f"Rehearsal audience for {show.title!r} at {server.url}")
-    print(f"  use it with: anchordesk live --show {show_path} --feed json={server.url}")
-    print("  Ctrl+C stops it.", flush=True)
-    stop = threading.Event()
-    with contextlib.suppress(ValueError):  # not the main thread (tests)
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    print(
-        f"Served {simulator.comments_made} comments and {simulator.orders_made} orders "
-        f"(GMV {simulator.gmv} {show.currency})."
-    )
-    return 0
 
 
 # -- the feeds-only runner ---------------------------------------------------------------------
@@ -98,7 +39,7 @@ def run_audience(show_path: Path, port: int = 0, seed: int = 1, rate: float = 2.
 
 def open_session(session_path: Path | None) -> tuple[StoreWriter, Path]:
     """The session's writer; a new file in the user data folder when no path is given."""
-    from anchordesk.paths import user_data_dir
+    from anchordesk.core.paths import user_data_dir
 
     path = session_path or default_session_path(user_data_dir())
     try:
@@ -141,7 +82,7 @@ async def ingest(
 
 
 def _ingest_main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m anchordesk.feed_commands")
+    parser = argparse.ArgumentParser(prog="python -m anchordesk.live.feeds")
     parser.add_argument("--session", type=Path)
     parser.add_argument("--feed", action="append", default=[])
     parser.add_argument("--show", type=Path)
@@ -150,7 +91,7 @@ def _ingest_main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         feeds = [parse_feed(text) for text in args.feed]
-        show = _load_show(args.show) if args.show else None
+        show = load_show(args.show) if args.show else None
         writer, path = open_session(args.session)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)

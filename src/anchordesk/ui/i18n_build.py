@@ -1,11 +1,11 @@
 """Build step for the translations: compile ``translations/*.ts`` to ``.qm`` with lrelease.
 
-    python -m anchordesk.i18n_build            # compile (dev.sh runs this after install)
-    python -m anchordesk.i18n_build --update   # first re-scan the sources with lupdate
+    python -m anchordesk.ui.i18n_build            # compile (dev.sh runs this after install)
+    python -m anchordesk.ui.i18n_build --update   # first re-scan the sources with lupdate
 
 The ``.qm`` files are written next to the ``.ts`` files, in the folder
-:func:`anchordesk.paths.translations_dir` returns (the checkout's ``translations/`` or the
-PyInstaller bundle's), where :mod:`anchordesk.i18n` looks for them.
+:func:`anchordesk.core.paths.translations_dir` returns (the checkout's ``translations/`` or the
+PyInstaller bundle's), where :mod:`anchordesk.ui.i18n` looks for them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from anchordesk import paths
+from anchordesk.core import paths
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LANGUAGES = ("zh_CN", "ja")
@@ -98,7 +98,7 @@ def compile_all(ts_dir: Path, out_dir: Path | None = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m anchordesk.i18n_build")
+    parser = argparse.ArgumentParser(prog="python -m anchordesk.ui.i18n_build")
     parser.add_argument("--update", action="store_true", help="re-scan sources with lupdate first")
     parser.add_argument("--ts-dir", type=Path, default=None, help="folder of the .ts files")
     parser.add_argument("--out-dir", type=Path, default=None, help="where to write the .qm files")

@@ -1,8 +1,8 @@
 """The user's settings (never secrets) and the platforms' destination presets.
 
-Settings are one JSON file, ``settings.json`` in :func:`anchordesk.paths.user_config_dir`. Stream
-keys and feed tokens are not fields of any class here: they live in the keyring under names made
-by :mod:`anchordesk.secrets`, so no code path can write them to this file.
+Settings are one JSON file, ``settings.json`` in :func:`anchordesk.core.paths.user_config_dir`.
+Stream keys and feed tokens are not fields of any class here: they live in the keyring under
+names made by :mod:`anchordesk.core.secrets`, so no code path can write them to this file.
 
 A broken settings file never stops the program: it is kept next to the new one as
 ``settings.json.broken`` and the defaults are used, with the problem in ``Settings.problems``.
@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from anchordesk import paths
-from anchordesk.options import FEED_KINDS, KNOWN_CANVASES, FeedSpec, LiveOptions, parse_canvas
+from anchordesk.core import paths
+from anchordesk.core.files import write_text_atomically
+from anchordesk.live.options import FEED_KINDS, KNOWN_CANVASES, FeedSpec, LiveOptions, parse_canvas
 
 log = logging.getLogger(__name__)
 
@@ -556,16 +555,8 @@ def load_settings(path: Path | None = None) -> Settings:
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write atomically (temp file + rename), so a crash never leaves half a settings file."""
     path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(settings_to_dict(settings), ensure_ascii=False, indent=2) + "\n"
-    handle, temp_name = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as temp_file:
-            temp_file.write(text)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, text)
     return path
 
 

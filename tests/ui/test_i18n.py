@@ -11,8 +11,8 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from anchordesk import i18n
-from anchordesk.settings import Settings
+from anchordesk.live.settings import Settings
+from anchordesk.ui import i18n
 from anchordesk.ui.settings import SettingsDialog
 
 

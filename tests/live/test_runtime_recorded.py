@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QColor, QImage
 
+from anchordesk.live.runtime import ShowRuntime
 from anchordesk.media.layers import OverlayLayer
 from anchordesk.media.overlays import CountdownState, ensure_gui_application
 from anchordesk.media.overlays.countdown import CountdownView
 from anchordesk.media.overlays.scene import OverlayScene, SceneOverlaySource
-from anchordesk.show.files import load_show
-from anchordesk.show_runtime import ShowRuntime
+from anchordesk.showfile.files import load_show
 
 pytestmark = pytest.mark.integration
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, cast
 
-from anchordesk.errors import UserError
+from anchordesk.core.errors import UserError
+from anchordesk.core.files import write_text_atomically
 from anchordesk.show.model import (
     SHOW_FORMAT_VERSION,
     THEME_LOOKS,
@@ -553,22 +553,6 @@ def show_to_data(show: Show, base_dir: Path | None = None) -> dict[str, Any]:
 
 def dump_show_text(show: Show, base_dir: Path | None = None) -> str:
     return json.dumps(show_to_data(show, base_dir), ensure_ascii=False, indent=2) + "\n"
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write ``text`` so that a crash leaves the old file or the new one, never half of one."""
-    folder = path.resolve().parent
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def dump_show(show: Show, path: Path) -> Show:

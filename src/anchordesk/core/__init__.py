@@ -1,0 +1,1 @@
+"""The bottom layer: errors, paths, secrets, redaction, atomic writes, money, backoff."""

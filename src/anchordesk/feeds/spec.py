@@ -1,0 +1,32 @@
+"""What a feed is on the command line and in the settings: ``KIND=URL``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from anchordesk.core.errors import UserError
+
+FEED_KINDS = ("youtube-chat", "shopify-orders", "json", "rehearsal")
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One ``--feed KIND=URL``; for ``rehearsal`` the URL may be empty (simulator in-process)."""
+
+    kind: str
+    url: str
+
+
+def parse_feed(text: str) -> FeedSpec:
+    kind, sep, url = text.partition("=")
+    kind = kind.strip().lower()
+    if kind not in FEED_KINDS:
+        raise UserError(f"--feed {text!r}: KIND must be one of {', '.join(FEED_KINDS)}")
+    url = url.strip()
+    if not url and kind != "rehearsal":
+        raise UserError(f"--feed {text!r}: a URL is needed after {kind}=")
+    if url and not re.match(r"^https?://", url):
+        raise UserError(f"--feed {kind}=…: the URL must start with http:// or https://")
+    del sep
+    return FeedSpec(kind=kind, url=url)

@@ -1,0 +1,1 @@
+"""A running show, wired once for every front end (window, command line, remote)."""
