@@ -117,7 +117,10 @@ def test_orders_lower_the_stock_and_sell_the_deal_out() -> None:
     last = runtime.apply_order("SERUM-30", 5, 6.5)
     assert last.accepted_units == 1, "only what the deal has left"
     scene = runtime.scene(7.0)
-    assert scene.countdown is not None and scene.countdown.state is CountdownState.SOLD_OUT
+    # The deal's units are gone but the product is still on sale: the bar must not say "sold
+    # out" next to a card that says "47 left".
+    assert scene.countdown is not None
+    assert scene.countdown.state is CountdownState.DEAL_SOLD_OUT
     assert scene.card is not None and scene.card.deal_price is None
     assert scene.card.stock_left == 47 and not scene.card.sold_out
 

@@ -86,6 +86,7 @@ def scene_from_snapshot(snapshot: RuntimeSnapshot, now_s: float | None = None) -
 
     card: CardView | None = None
     countdown: CountdownView | None = None
+    deal_strip: CountdownView | None = None
     product = state.product_on_screen
     if product is not None:
         stock = state.stock_left(product.sku) or 0
@@ -112,12 +113,30 @@ def scene_from_snapshot(snapshot: RuntimeSnapshot, now_s: float | None = None) -
             and deal.end_reason is not DealEndReason.STOPPED
             and deal.ended_at_s >= state.segment_started_at_s
         ):
-            ended = (
-                CountdownState.SOLD_OUT
-                if deal.status is DealStatus.SOLD_OUT
-                else CountdownState.ENDED
-            )
+            # One sold-out state: "sold out" only when the card says so too (no stock left);
+            # a deal whose own units are gone while the product is still on sale says so.
+            if stock == 0:
+                ended = CountdownState.SOLD_OUT
+            elif deal.status is DealStatus.SOLD_OUT:
+                ended = CountdownState.DEAL_SOLD_OUT
+            else:
+                ended = CountdownState.ENDED
             countdown = CountdownView(0.0, float(deal.seconds), ended)
+    elsewhere = [d for d in state.live_deals if product is None or d.sku != product.sku]
+    if elsewhere:
+        # A deal keeps running when another product is on the card (or none is): it stays in
+        # the picture, named, so viewers and the host see it until it ends or is stopped.
+        deal = min(elsewhere, key=lambda d: (d.ends_at_s or 0.0, d.deal_id))
+        target = show.product(deal.sku)
+        strip = CountdownView(
+            deal.remaining_s(at_s),
+            float(deal.seconds),
+            product_title=target.title if target is not None else deal.sku,
+        )
+        if countdown is None:
+            countdown = strip
+        else:
+            deal_strip = strip
 
     segment = state.segment
     lower_third = LowerThirdView(segment.title, show.title) if segment.title.strip() else None
@@ -128,6 +147,7 @@ def scene_from_snapshot(snapshot: RuntimeSnapshot, now_s: float | None = None) -
         theme=theme,
         card=card,
         countdown=countdown,
+        deal_strip=deal_strip,
         lower_third=lower_third,
         ticker=TickerView(ticker_text) if ticker_text else None,
         pinned=PinnedCommentView(pinned.author, pinned.text) if pinned is not None else None,

@@ -67,6 +67,8 @@ class ShowController:
         self._listeners.remove(listener)
 
     def tick(self, now_s: float) -> tuple[ShowEvent, ...]:
+        if self._state.ended_at_s is not None:
+            return ()  # an ended show stands still: no deal runs out, no segment moves
         if self.autoplay:
             return self._apply(rules.autoplay_tick(self._state, now_s))
         return self._apply(rules.tick(self._state, now_s))
@@ -113,6 +115,16 @@ class ShowController:
         self._apply(transition)
         assert transition.order is not None
         return transition.order
+
+    def end_show(self, now_s: float) -> tuple[ShowEvent, ...]:
+        """End the session's show: live deals stop, the segment ends; nothing moves after."""
+        self.tick(now_s)
+        self.autoplay = False
+        return self._apply(rules.end_show(self._state, now_s))
+
+    @property
+    def ended(self) -> bool:
+        return self._state.ended_at_s is not None
 
     # -- internals -------------------------------------------------------------------------------
 

@@ -118,6 +118,7 @@ class ShowState:
     auto_start_deals: bool
     finished: bool = False
     hand_deals_started: int = 0
+    ended_at_s: float | None = None  # the session ended (End rehearsal, the stream stopped)
 
     # -- run sheet -------------------------------------------------------------------------
 
@@ -572,6 +573,36 @@ def apply_order(state: ShowState, sku: str, quantity: int, now_s: float) -> Tran
     if stock_left == 0:
         changes.events.append(ProductSoldOut(at_s, sku))
     return changes.done(outcome)
+
+
+def end_show(state: ShowState, now_s: float) -> Transition:
+    """The session ends (End rehearsal, the stream stopped): every live deal stops, the current
+    segment ends, and the show is finished. Ending twice changes nothing.
+
+    The segment's end and the show's end are events like any other, so the session store, the
+    ledger and the report all close the last segment at the same instant.
+    """
+    if state.ended_at_s is not None:
+        return Transition(state)
+    changes = _Changes(state)
+    at_s = changes.advance_clock(now_s)
+    for deal in changes.state.live_deals:
+        changes.end_deal(deal, at_s, DealEndReason.STOPPED)
+    current = changes.state
+    segment = current.segment
+    changes.events.append(
+        SegmentEnded(
+            at_s,
+            current.segment_index,
+            segment.title,
+            at_s - current.segment_started_at_s,
+            segment.seconds,
+        )
+    )
+    if not current.finished:
+        changes.events.append(ShowFinished(at_s, at_s - current.started_at_s))
+    changes.state = replace(changes.state, finished=True, ended_at_s=at_s)
+    return changes.done()
 
 
 # -- autoplay ------------------------------------------------------------------------------------

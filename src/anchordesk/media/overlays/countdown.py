@@ -25,7 +25,8 @@ URGENT_S = 10
 class CountdownState(Enum):
     LIVE = "live"
     ENDED = "ended"  # time ran out
-    SOLD_OUT = "sold_out"  # the deal's stock ran out first
+    SOLD_OUT = "sold_out"  # the product has no stock left (the card says sold out too)
+    DEAL_SOLD_OUT = "deal_sold_out"  # the deal's own units are gone; the product is still on sale
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class CountdownView:
     remaining_s: float
     duration_s: float
     state: CountdownState = CountdownState.LIVE
+    # A deal whose product is not the one on the card shows as a strip named after its product:
+    # a running deal never silently leaves the picture when the operator shows something else.
+    product_title: str | None = None
 
     @property
     def seconds_shown(self) -> int:
@@ -46,8 +50,8 @@ class CountdownView:
     def urgent(self) -> bool:
         return self.state is CountdownState.LIVE and 0 < self.seconds_shown <= URGENT_S
 
-    def render_key(self) -> tuple[int, float, CountdownState]:
-        return (self.seconds_shown, self.duration_s, self.state)
+    def render_key(self) -> tuple[int, float, CountdownState, str | None]:
+        return (self.seconds_shown, self.duration_s, self.state, self.product_title)
 
 
 def clock_text(seconds: int) -> str:
@@ -100,7 +104,10 @@ def render_countdown(
             CountdownState.LIVE: labels.deal,
             CountdownState.ENDED: labels.deal_ended,
             CountdownState.SOLD_OUT: labels.sold_out,
+            CountdownState.DEAL_SOLD_OUT: labels.deal_sold_out,
         }[view.state]
+        if view.product_title:
+            label = f"{label} · {view.product_title}"
         label_font = fonts.font(px(24), bold=True)
         label_rect = QRectF(row.left(), row.top(), row.width() - clock_width - px(12), row.height())
         label_colour = theme.text if view.state is CountdownState.LIVE else theme.muted

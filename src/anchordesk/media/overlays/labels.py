@@ -17,6 +17,7 @@ class Labels:
     sold_out: str
     deal: str
     deal_ended: str
+    deal_sold_out: str  # the deal's units are gone, the product is still on sale at list price
     notice: str
     pinned: str
 
@@ -30,6 +31,7 @@ _LABELS: dict[str, Labels] = {
         sold_out="SOLD OUT",
         deal="FLASH DEAL",
         deal_ended="DEAL ENDED",
+        deal_sold_out="DEAL ALL CLAIMED",
         notice="NEWS",
         pinned="Pinned",
     ),
@@ -38,6 +40,7 @@ _LABELS: dict[str, Labels] = {
         sold_out="已售罄",
         deal="限时秒杀",
         deal_ended="秒杀结束",
+        deal_sold_out="秒杀已抢光",
         notice="公告",
         pinned="置顶",
     ),
@@ -46,6 +49,7 @@ _LABELS: dict[str, Labels] = {
         sold_out="完売",
         deal="タイムセール",
         deal_ended="セール終了",
+        deal_sold_out="セール分完売",
         notice="お知らせ",
         pinned="ピン留め",
     ),

@@ -44,6 +44,7 @@ Z_LOWER_THIRD = 20
 Z_PINNED = 30
 Z_CARD = 40
 Z_COUNTDOWN = 41
+Z_DEAL_STRIP = 42
 Z_LOGO = 50
 
 
@@ -55,6 +56,8 @@ class OverlayScene:
     theme: Theme = field(default_factory=Theme)
     card: CardView | None = None
     countdown: CountdownView | None = None
+    # A live deal on a product that is not on the card, as a strip under the countdown.
+    deal_strip: CountdownView | None = None
     lower_third: LowerThirdView | None = None
     ticker: TickerView | None = None
     pinned: PinnedCommentView | None = None
@@ -113,6 +116,10 @@ class SceneOverlaySource:
             image = render_countdown(view, theme, layout, fonts, labels)
             return (to_layer(image, "show.countdown", box.countdown.x, countdown_y, Z_COUNTDOWN),)
 
+        def deal_strip(view: CountdownView) -> tuple[OverlayLayer, ...]:
+            image = render_countdown(view, theme, layout, fonts, labels)
+            return (to_layer(image, "show.deal_strip", box.countdown.x, strip_y, Z_DEAL_STRIP),)
+
         def lower_third(view: LowerThirdView) -> tuple[OverlayLayer, ...]:
             image = render_lower_third(view, theme, layout, fonts)
             lt = box.lower_third
@@ -146,8 +153,20 @@ class SceneOverlaySource:
             # The card is only as tall as its content: the countdown hangs right under it.
             countdown_y = card_layers[0].y + card_layers[0].height + layout.px(12)
         countdown_key = None if scene.countdown is None else scene.countdown.render_key()
-        result += self._slot(
+        countdown_layers = self._slot(
             "countdown", scene.countdown, (base, countdown_key, countdown_y), countdown
+        )
+        result += countdown_layers
+        strip_y = countdown_y
+        if countdown_layers:
+            gap = layout.px(12)
+            below = countdown_layers[0].y + countdown_layers[0].height + gap
+            above = countdown_layers[0].y - gap - box.countdown.height
+            # Landscape stacks downwards from the card; portrait stacks upwards from it.
+            strip_y = above if layout.portrait else below
+        strip_key = None if scene.deal_strip is None else scene.deal_strip.render_key()
+        result += self._slot(
+            "deal_strip", scene.deal_strip, (base, strip_key, strip_y), deal_strip
         )
         result += self._slot(
             "lower_third", scene.lower_third, (base, scene.lower_third), lower_third
