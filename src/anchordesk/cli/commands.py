@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 from anchordesk.core.errors import FatalError, UserError
 from anchordesk.core.redact import mask_url
 from anchordesk.live.options import LiveOptions
-from anchordesk.live.session import LiveSession
+from anchordesk.live.snapshot import SessionMode
 
 if TYPE_CHECKING:
-    from anchordesk.live.feeds import LiveFeeds
+    from anchordesk.live.show import LiveShow
     from anchordesk.media.layers import OverlaySource
 
 log = logging.getLogger("anchordesk")
@@ -32,7 +32,7 @@ log = logging.getLogger("anchordesk")
 # --- commands --------------------------------------------------------------------------------
 
 
-async def _run_until_stopped(session: LiveSession, feeds: LiveFeeds | None = None) -> None:
+async def _run_until_stopped(show: LiveShow) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -51,35 +51,45 @@ async def _run_until_stopped(session: LiveSession, feeds: LiveFeeds | None = Non
                     request_stop, signal.Signals(number).name
                 ),
             )
-    # The feeds poll on this same loop; they stop with the session and flush into the store.
-    feeds_task = asyncio.create_task(feeds.run(stop)) if feeds is not None else None
+    # The session's feeds poll on this same loop; it ends with the run and its file is closed.
+    mode = SessionMode.LIVE if show.media.options.destinations else SessionMode.REHEARSAL
+    session = show.begin_session(mode)
+    if session is not None:
+        count = session.ledger.orders + session.comment_count
+        print(
+            f"Session: {session.path}"
+            + (f" (continuing: {session.ledger.orders} orders already kept)" if count else ""),
+            flush=True,
+        )
     try:
-        await session.run(stop)
+        await show.media.run(stop)
     finally:
         stop.set()
-        if feeds_task is not None:
-            await feeds_task
+        path = await show.end_session()
+        if path is not None:
+            print(f"Session kept in {path}; report: anchordesk report {path}", flush=True)
 
 
 def run_live(options: LiveOptions, extra_overlays: Sequence[OverlaySource] = ()) -> int:
+    from anchordesk.live.show import build_live_show, plan_from_options
+
     for url in options.destinations:
         log.info("destination: %s", mask_url(url))
-    session = LiveSession.from_options(options, extra_overlays)
-    feeds: LiveFeeds | None = None
-    if session.show_runtime is not None or options.feeds or options.session_path is not None:
-        # Only then is there anything to keep (LiveFeeds.from_options says the same): a plain
-        # stream skips importing the feeds, store and HTTP stack (~0.25 s of CPU at start-up).
-        from anchordesk.live.feeds import LiveFeeds
+    plan = plan_from_options(options)
+    show = build_live_show(options, plan, extra_overlays=extra_overlays)
+    for feed in options.feeds:
+        from anchordesk.feeds.hub import describe_feed
 
-        feeds = LiveFeeds.from_options(options, session.show_runtime)
+        log.info("feed: %s", describe_feed(feed))
     try:
-        session.start()
-        asyncio.run(_run_until_stopped(session, feeds))
+        show.media.start()
+        asyncio.run(_run_until_stopped(show))
     finally:
-        session.stop()
-        if feeds is not None:
-            feeds.close()
-    for output in session.outputs:
+        show.media.stop()
+        session = show.session
+        if session is not None and not session.ended:
+            session.close_store()
+    for output in show.media.outputs:
         status = output.status()
         if status.kind == "recording" and status.bytes_written:
             log.info("recording: %s (%.1f MB)", output.name, status.bytes_written / 1e6)

@@ -60,6 +60,8 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 
 CommentsCallback = Callable[[Sequence[Comment]], None]
 OrdersCallback = Callable[[Sequence[Order]], None]
+# (source, the page's new items, the time the store kept them with)
+StoredCallback = Callable[[str, Sequence[FeedItem], float], None]
 FlagTerms = Callable[[str], Sequence[str]]
 
 
@@ -119,8 +121,10 @@ class FeedHub:
     """Runs every feed of a show until ``stop`` is set.
 
     ``on_comments``/``on_orders`` are called on the event loop's thread with the new items of
-    each page, after they are stored. ``flag_terms(text)`` returns the compliance terms a
-    comment matches (the show's matcher). ``show`` is needed for ``rehearsal`` without a URL.
+    each page, after they are stored; ``on_stored(source, items, received_at)`` gets every new
+    item of the page with the time the store kept them with. ``flag_terms(text)`` returns the
+    compliance terms a comment matches (the show's matcher). ``show`` is needed for
+    ``rehearsal`` without a URL.
     """
 
     def __init__(
@@ -130,6 +134,7 @@ class FeedHub:
         *,
         on_comments: CommentsCallback | None = None,
         on_orders: OrdersCallback | None = None,
+        on_stored: StoredCallback | None = None,
         flag_terms: FlagTerms | None = None,
         show: Show | None = None,
         token_lookup: Callable[[str], str | None] = feed_token,
@@ -143,6 +148,7 @@ class FeedHub:
         self._writer = writer
         self._on_comments = on_comments
         self._on_orders = on_orders
+        self._on_stored = on_stored
         self._flag_terms = flag_terms
         if flag_terms is not None:
             flag_terms("")  # build the matcher now, not on the loop with the first comment
@@ -288,7 +294,8 @@ class FeedHub:
                 # nothing is stored or shown until the whole page is prepared.
                 await asyncio.sleep(0)
                 slice_started = time.perf_counter()
-        new = await self._writer.write_batch(source, prepared, cursor, self._wall_clock())
+        received_at = self._wall_clock()
+        new = await self._writer.write_batch(source, prepared, cursor, received_at)
         comments = [item for item in new if isinstance(item, Comment)]
         orders = [item for item in new if isinstance(item, Order)]
         # The items are stored: a failing consumer is logged but never makes the poller re-ask.
@@ -302,6 +309,13 @@ class FeedHub:
                 self._on_orders(orders)
             except Exception:
                 log.exception("an order consumer failed")
+        if new and self._on_stored is not None:
+            # With the time the store kept: a ledger fed here adds up exactly as the report's
+            # replay of the file does.
+            try:
+                self._on_stored(source, new, received_at)
+            except Exception:
+                log.exception("a consumer of stored items failed")
 
 
 def describe_feed(feed: FeedSpec) -> str:

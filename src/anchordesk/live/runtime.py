@@ -36,7 +36,7 @@ from anchordesk.show.controller import ShowController
 from anchordesk.show.events import DealEndReason, ShowEvent
 from anchordesk.show.feed_items import MAX_NAME_CHARS, Comment, clean_text
 from anchordesk.show.model import Show
-from anchordesk.show.state import DealStatus, OrderOutcome, ShowState
+from anchordesk.show.state import DealStatus, OrderOutcome, ShowCommandError, ShowState
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +238,7 @@ class ShowRuntime:
 
     def tick(self, now_s: float) -> tuple[ShowEvent, ...]:
         """Let media time pass: autoplay moves the run sheet, deals run out."""
-        return self._run(now_s, lambda at_s: self._controller.tick(at_s))
+        return self._run(now_s, lambda at_s: self._controller.tick(at_s), allow_ended=True)
 
     def layers(self, now_s: float, canvas_size: tuple[int, int]) -> Sequence[OverlayLayer]:
         """The ``OverlaySource`` call from the pipeline thread, once per frame."""
@@ -340,6 +340,15 @@ class ShowRuntime:
             self._look = look
             self._snapshot = self._take_snapshot()
 
+    @property
+    def ended(self) -> bool:
+        return self._controller.ended
+
+    def end(self, now_s: float | None = None) -> tuple[ShowEvent, ...]:
+        """End the show: every live deal stops, the segment ends; nothing moves after this and
+        commands are refused (the session is over: rehearse again or go live)."""
+        return self._run(now_s, self._controller.end_show, allow_ended=True)
+
     # -- internals ---------------------------------------------------------------------------
 
     def _scene_at(self, now_s: float) -> OverlayScene:
@@ -362,9 +371,15 @@ class ShowRuntime:
         )
 
     def _run(
-        self, now_s: float | None, command: Callable[[float], tuple[ShowEvent, ...]]
+        self,
+        now_s: float | None,
+        command: Callable[[float], tuple[ShowEvent, ...]],
+        *,
+        allow_ended: bool = False,
     ) -> tuple[ShowEvent, ...]:
         with self._lock:
+            if self._controller.ended and not allow_ended:
+                raise ShowCommandError("the session has ended: rehearse again or go live")
             start = len(self._outbox)
             try:
                 at_s = self._advance(now_s)

@@ -165,9 +165,7 @@ class SceneOverlaySource:
             # Landscape stacks downwards from the card; portrait stacks upwards from it.
             strip_y = above if layout.portrait else below
         strip_key = None if scene.deal_strip is None else scene.deal_strip.render_key()
-        result += self._slot(
-            "deal_strip", scene.deal_strip, (base, strip_key, strip_y), deal_strip
-        )
+        result += self._slot("deal_strip", scene.deal_strip, (base, strip_key, strip_y), deal_strip)
         result += self._slot(
             "lower_third", scene.lower_third, (base, scene.lower_third), lower_third
         )

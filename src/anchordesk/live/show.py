@@ -1,0 +1,678 @@
+"""``LiveShow``: a running show, wired once for every front end.
+
+The window (``ui/controller.py``), ``anchordesk live`` and the remote API all drive a LiveShow
+with the same commands and read the same ``LiveSnapshot``; none of them builds sources, outputs,
+feeds or stores itself. A LiveShow owns:
+
+- the picture: one ``LiveSession`` (sources -> compositor -> encoder -> outputs) for the whole
+  run; the recording and the network destination hang on ``OutputSwitch``es so that going live
+  or starting a new session never restarts the picture;
+- the current ``ShowSession``: its store file, run sheet, ledger and feeds. Sessions follow an
+  explicit lifecycle, rehearsal -> live -> ended (or rehearsal -> ended): going live ends the
+  rehearsal (its simulated audience is gone before the first packet reaches a destination) and
+  starts a new session with the platforms' feeds; ending a session stops its run sheet, its
+  deals, its feeds and its recording and closes its file, so its report equals its board.
+
+Threads: commands and lifecycle calls run on the event loop's thread (qasync's in the window);
+what blocks (closing files, stopping outputs) is awaited off the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from anchordesk.core.errors import UserError
+from anchordesk.feeds.spec import FeedSpec
+from anchordesk.live.options import LiveOptions
+from anchordesk.live.runtime import ShowRuntime
+from anchordesk.live.session import LiveSession, default_recording_path
+from anchordesk.live.snapshot import (
+    DealPlanView,
+    DealView,
+    LiveSnapshot,
+    PinnedView,
+    ProductView,
+    SalesView,
+    SegmentView,
+    SessionMode,
+)
+from anchordesk.media.controls import OutputSwitch
+from anchordesk.media.layers import OverlaySource
+from anchordesk.media.overlays.painting import ImageCache
+from anchordesk.show.feed_items import Comment
+from anchordesk.show.ledger import Ledger
+from anchordesk.show.model import Show
+from anchordesk.show.state import DealStatus, ShowCommandError
+
+if TYPE_CHECKING:  # the feeds, store and HTTP stack load only when a session keeps anything
+    from anchordesk.live.show_session import ShowSession
+    from anchordesk.store import StoreWriter
+
+log = logging.getLogger(__name__)
+
+REHEARSAL_FEEDS = (FeedSpec("rehearsal", ""),)
+
+
+class CommandRejected(Exception):
+    """A command that cannot apply: one line for the operator, nothing changed.
+
+    ``status`` is what the remote API answers: 400 for a bad argument, 409 for "not possible
+    now" (no such deal live, the session has ended...).
+    """
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class LiveShowPlan:
+    """What a LiveShow needs besides the picture; the CLI and the window each fill one."""
+
+    show: Show | None
+    show_path: Path | None = None
+    sessions_dir: Path | None = None  # default: the user data folder's sessions/
+    first_session_path: Path | None = None  # ``--session PATH``: continue this file
+    platform_feeds: Sequence[FeedSpec] = ()  # the live session's feeds
+    rehearsal_feeds: Sequence[FeedSpec] = REHEARSAL_FEEDS
+    autoplay: bool = False
+    audience_rate_per_s: float = 2.0
+    # Recording per session onto the recording switch: None = off; a folder = a new file per
+    # session there. ``anchordesk live --record FILE`` records onto a fixed output instead.
+    recordings_dir: Path | None = None
+    keep_store: bool = True  # False: a plain stream with no show, feed or session
+    wall_clock: Callable[[], float] = field(default=time.time)
+
+
+class LiveShow:
+    """One running show. Commands raise ``CommandRejected``; reading never blocks."""
+
+    def __init__(
+        self,
+        media: LiveSession,
+        plan: LiveShowPlan,
+        *,
+        recording_switch: OutputSwitch | None = None,
+        network_switch: OutputSwitch | None = None,
+    ) -> None:
+        self.media = media
+        self.plan = plan
+        self.show = plan.show
+        self.recording_switch = recording_switch
+        self.network_switch = network_switch
+        self.images = ImageCache()
+        self.session: ShowSession | None = None
+        self.mode = SessionMode.ENDED
+        self.staged_sku: str | None = None
+        self.pinned_key: str | None = None
+        self.sessions: list[Path] = []  # every session file of this run, oldest first
+        self._matcher_terms: Callable[[str], Sequence[str]] | None = None
+        self._recording_path: Path | None = None
+        self.audio: object | None = None  # the AudioControl (mute, gain, meter) when there is one
+        if plan.show is not None:
+            from anchordesk.show.compliance import matcher_for
+
+            matcher = matcher_for(plan.show.banned_words)
+            self._matcher_terms = lambda text: [hit.term for hit in matcher.find_hits(text)]
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def runtime(self) -> ShowRuntime | None:
+        return self.session.runtime if self.session is not None else None
+
+    def begin_session(
+        self, mode: SessionMode, *, continue_at: int | None = None
+    ) -> ShowSession | None:
+        """Start a new session now (the previous one must have ended): a new store file, the
+        run sheet from its first segment (or ``continue_at``), a ledger at zero, its feeds."""
+        if self.session is not None and not self.session.ended:
+            raise CommandRejected("a session is still running: end it first")
+        if mode is SessionMode.ENDED:
+            raise CommandRejected("a new session is a rehearsal or a live show", 400)
+        if not self.plan.keep_store and self.show is None:
+            # A plain stream (no show, no feed, no --session): nothing to keep, and the feeds,
+            # store and HTTP stack are never imported (~0.25 s of CPU at start-up).
+            self.mode = mode
+            return None
+        live = mode is SessionMode.LIVE
+        feeds = list(self.plan.platform_feeds if live else self.plan.rehearsal_feeds)
+        simulated = any(spec.kind == "rehearsal" for spec in feeds)
+        if live and simulated:
+            raise UserError(
+                "a live show never takes simulated comments or orders: drop --feed rehearsal"
+            )
+        from anchordesk.live.show_session import ShowSession
+
+        runtime = self._new_runtime(continue_at)
+        writer = self._open_store(mode)
+        session = ShowSession(
+            mode=mode,
+            runtime=runtime,
+            writer=writer,
+            feeds=feeds if (runtime is not None or not simulated) else [],
+            simulated=simulated,
+            flag_terms=self._matcher_terms,
+            audience_rate_per_s=self.plan.audience_rate_per_s,
+            wall_clock=self.plan.wall_clock,
+        )
+        self.session = session
+        self.mode = mode
+        self.staged_sku = None
+        self.pinned_key = None
+        self.sessions.append(session.path)
+        if runtime is not None:
+            self.media.set_overlays([*self._fixed_overlays(), runtime])
+        self._attach_recording(mode)
+        if not session.start_feeds():
+            log.warning("feeds are off: no event loop is running")
+        log.info("%s session: %s", mode, session.path)
+        return session
+
+    def _fixed_overlays(self) -> list[OverlaySource]:
+        return [o for o in self.media.overlays if not isinstance(o, ShowRuntime)]
+
+    def _new_runtime(self, continue_at: int | None) -> ShowRuntime | None:
+        if self.show is None:
+            return None
+        from anchordesk.media.overlays.fonts import ensure_gui_application
+
+        ensure_gui_application()  # overlays are drawn with QPainter, on any thread
+        pipeline = self.media.pipeline
+        now_s = pipeline.counters().media_time_s if pipeline is not None else 0.0
+        runtime = ShowRuntime(self.show, now_s, autoplay=self.plan.autoplay, images=self.images)
+        runtime.preload_images()
+        if continue_at:
+            runtime.jump_to_segment(continue_at, now_s)
+            if self.plan.autoplay:
+                runtime.set_autoplay(True, now_s)
+        return runtime
+
+    def _open_store(self, mode: SessionMode) -> StoreWriter:
+        from anchordesk.core.paths import user_data_dir
+        from anchordesk.store import StoreError, StoreWriter, default_session_path
+
+        path = self.plan.first_session_path if not self.sessions else None
+        if path is None:
+            folder = self.plan.sessions_dir
+            path = default_session_path(folder.parent if folder else user_data_dir(), str(mode))
+            if folder is not None and path.parent != folder:
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / path.name
+        try:
+            return StoreWriter(path)
+        except StoreError as error:
+            raise UserError(f"--session: {error}") from None
+        except OSError as error:
+            raise UserError(f"--session {path}: cannot open ({error.strerror or error})") from None
+
+    def _attach_recording(self, mode: SessionMode) -> None:
+        folder = self.plan.recordings_dir
+        if self.recording_switch is None or folder is None:
+            return
+        from anchordesk.media.recording import RecordingOutput
+
+        path = folder / default_recording_path().name.replace("anchordesk_", f"{mode}_")
+        self.recording_switch.attach(RecordingOutput(path))
+        self._recording_path = path
+
+    def set_recording_dir(self, folder: Path | None) -> None:
+        """Record each session from now on into ``folder`` (None: stop recording)."""
+        self.plan.recordings_dir = folder
+        if self.recording_switch is None:
+            return
+        if folder is None:
+            self.recording_switch.detach(5.0)
+            self._recording_path = None
+        elif self.recording_switch.attached is None and self.session and not self.session.ended:
+            self._attach_recording(self.mode)
+
+    @property
+    def recording_path(self) -> Path | None:
+        switch = self.recording_switch
+        return self._recording_path if switch is not None and switch.attached else None
+
+    async def end_session(self) -> Path | None:
+        """Stop the run sheet, the deals, the feeds (and the audience) and the recording, and
+        close the session's file. Returns the file (for its report)."""
+        session = self.session
+        if session is None or session.ended:
+            return session.path if session else None
+        session.end_show()
+        await session.stop_feeds()
+        if self.recording_switch is not None and self.recording_switch.attached is not None:
+            await asyncio.to_thread(self.recording_switch.detach, 5.0)
+        await asyncio.to_thread(session.close_store)
+        self.mode = SessionMode.ENDED
+        log.info("session ended: %s", session.path)
+        return session.path
+
+    async def go_live(self, url: str, *, continue_run_sheet: bool = False) -> ShowSession | None:
+        """End the rehearsal, start a live session, then push to ``url``.
+
+        The simulated audience is stopped (its server gone) before the network output exists,
+        so no simulated item can reach the live session or its viewers.
+        """
+        if self.network_switch is None:
+            raise CommandRejected("this show has no network output to go live on")
+        if self.mode is SessionMode.LIVE:
+            raise CommandRejected("already live")
+        from anchordesk.live.options import check_destination
+
+        check_destination(url)
+        continue_at = None
+        runtime = self.runtime
+        if continue_run_sheet and runtime is not None:
+            continue_at = runtime.snapshot().state.segment_index
+        await self.end_session()
+        session = self.begin_session(SessionMode.LIVE, continue_at=continue_at)
+
+        def attach() -> None:
+            from anchordesk.media.network_output import NetworkOutput
+
+            assert self.network_switch is not None
+            self.network_switch.attach(NetworkOutput(url))
+
+        await asyncio.to_thread(attach)
+        return session
+
+    async def stop_live(self) -> Path | None:
+        """Stop pushing and end the live session (its report is final)."""
+        if self.network_switch is not None:
+            await asyncio.to_thread(self.network_switch.detach, 5.0)
+        return await self.end_session()
+
+    async def rehearse_again(self) -> ShowSession | None:
+        if self.mode is SessionMode.LIVE:
+            raise CommandRejected("the show is live: stop the stream first")
+        await self.end_session()
+        return self.begin_session(SessionMode.REHEARSAL)
+
+    async def close(self) -> None:
+        """End the session and stop the picture (the window closing, the command finishing)."""
+        if self.network_switch is not None and self.network_switch.attached is not None:
+            await asyncio.to_thread(self.network_switch.detach, 5.0)
+        await self.end_session()
+        await asyncio.to_thread(self.media.stop)
+
+    def shutdown(self, timeout_s: float = 5.0) -> None:
+        """Everything, now, without an event loop (the window closing): bounded, blocking."""
+        session = self.session
+        if session is not None and not session.ended:
+            session.end_show()
+            session.stop_feeds_now()
+        for switch in (self.network_switch, self.recording_switch):
+            if switch is not None and switch.attached is not None:
+                switch.detach(timeout_s)
+        if session is not None and not session.ended:
+            session.close_store(timeout_s)
+        self.mode = SessionMode.ENDED
+        self.media.stop(timeout_s)
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def _live_runtime(self) -> ShowRuntime:
+        runtime = self.runtime
+        if runtime is None:
+            raise CommandRejected("no show is open")
+        if runtime.ended:
+            raise CommandRejected("the session has ended: rehearse again or go live")
+        return runtime
+
+    def _run(self, command: Callable[[ShowRuntime], object]) -> None:
+        runtime = self._live_runtime()
+        try:
+            command(runtime)
+        except ShowCommandError as error:
+            raise CommandRejected(str(error)) from None
+
+    def next_segment(self) -> None:
+        self._run(lambda r: r.next_segment())
+
+    def previous_segment(self) -> None:
+        self._run(lambda r: r.previous_segment())
+
+    def goto_segment(self, index: int) -> None:
+        runtime = self._live_runtime()
+        count = len(runtime.show.rundown)
+        if not 0 <= index < count:
+            raise CommandRejected(f"no segment {index + 1}: the rundown has {count}", 400)
+        self._run(lambda r: r.jump_to_segment(index))
+
+    def _known_sku(self, sku: str | None) -> str:
+        runtime = self._live_runtime()
+        if not sku or runtime.show.product(sku) is None:
+            raise CommandRejected(f"no product with SKU {sku!r} in this show", 400)
+        return sku
+
+    def show_product(self, sku: str | None) -> None:
+        """Put a product's card on the picture (None takes it off). A deal running on another
+        product keeps running and stays in the picture as its strip."""
+        if sku is not None:
+            self._known_sku(sku)
+        self._run(lambda r: r.show_product(sku))
+
+    def hide_product(self) -> None:
+        self.show_product(None)
+
+    def stage_product(self, sku: str | None) -> None:
+        if sku is not None:
+            self._known_sku(sku)
+        self.staged_sku = sku
+
+    def take(self) -> None:
+        """Put the staged product on the picture (studio mode)."""
+        self._live_runtime()
+        self.show_product(self.staged_sku)
+
+    def start_deal(
+        self,
+        sku: str | None = None,
+        *,
+        price: Decimal | None = None,
+        seconds: int | None = None,
+        stock: int | None = None,
+    ) -> None:
+        """Start a flash deal; values not given come from the show's plan for the product."""
+        runtime = self._live_runtime()
+        sku = sku or runtime.snapshot().state.on_screen_sku
+        self._known_sku(sku)
+        if price is not None and (not price.is_finite() or price <= 0):
+            raise CommandRejected(f"deal price {price}: must be a positive amount", 400)
+        if seconds is not None and seconds <= 0:
+            raise CommandRejected(f"deal seconds {seconds}: must be positive", 400)
+        if stock is not None and stock <= 0:
+            raise CommandRejected(f"deal stock {stock}: must be positive", 400)
+        if runtime.snapshot().state.stock_left(sku or "") == 0:
+            raise CommandRejected(f"{sku} is sold out: no deal can start on it")
+        self._run(lambda r: r.start_deal(sku=sku, price=price, seconds=seconds, stock=stock))
+
+    def stop_deal(self, sku: str | None = None) -> None:
+        runtime = self._live_runtime()
+        state = runtime.snapshot().state
+        if sku is not None and state.live_deal(sku) is None:
+            raise CommandRejected(f"no live deal on {sku}")
+        if sku is None and not state.live_deals:
+            raise CommandRejected("no live deal to stop")
+        self._run(lambda r: r.stop_deal(sku=sku))
+
+    # -- comments ----------------------------------------------------------------------------
+
+    def _session(self) -> ShowSession:
+        if self.session is None:
+            raise CommandRejected("no session is running")
+        return self.session
+
+    def comment(self, key: str) -> Comment | None:
+        return self._session().comments.get(key)
+
+    def pin_comment(self, key: str) -> None:
+        session = self._session()
+        comment = session.comments.get(key)
+        if comment is None:
+            raise CommandRejected(f"no comment {key!r} (it may be too old to pin)", 400)
+        if key in session.hidden:
+            raise CommandRejected("that comment is hidden")
+        runtime = self._live_runtime()
+        runtime.pin(comment)
+        self.pinned_key = key
+
+    def pin_latest_question(self) -> str:
+        """Pin the newest question that is neither hidden nor flagged; returns its key."""
+        session = self._session()
+        for key, comment in reversed(session.comments.items()):
+            if comment.is_question and not comment.flagged and key not in session.hidden:
+                self.pin_comment(key)
+                return key
+        raise CommandRejected("no question to pin yet")
+
+    def unpin(self) -> None:
+        runtime = self._live_runtime()
+        runtime.unpin_comment()
+        self.pinned_key = None
+
+    def hide_comment(self, key: str) -> None:
+        """Take a comment off the list and the picture; the session keeps it and the hide."""
+        session = self._session()
+        if key == self.pinned_key:
+            self.unpin()
+        session.hide_comment(key, session.comments.get(key))
+
+    def add_comments(self, comments: Sequence[Comment]) -> None:
+        """Comments already stored by a feed (the hub's path; tests hand them in directly)."""
+        self._session().add_comments(comments)
+
+    def reconnect_now(self) -> None:
+        self.media.reconnect_now()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def snapshot(self) -> LiveSnapshot:
+        session = self.session
+        runtime = session.runtime if session is not None else None
+        if session is None or runtime is None:
+            return LiveSnapshot(
+                session_id=session.id if session else "",
+                session_path=session.path if session else None,
+                mode=self.mode,
+            )
+        shot = runtime.snapshot()
+        state = shot.state
+        show = state.show
+        now_s = shot.now_s
+        wall_now = self.plan.wall_clock()
+        ledger_view = session.read_ledger(lambda ledger: _LedgerFigures.of(ledger, wall_now))
+        assert isinstance(ledger_view, _LedgerFigures)
+        plans: dict[str, DealPlanView] = {}
+        for segment in show.rundown:
+            if segment.sku and segment.deal and segment.sku not in plans:
+                plans[segment.sku] = DealPlanView(
+                    segment.deal.price, segment.deal.seconds, segment.deal.stock
+                )
+        products = tuple(
+            ProductView(
+                sku=p.sku,
+                title=p.title,
+                price=p.price,
+                currency=show.currency_of(p),
+                stock_left=max(0, state.stock_left(p.sku) or 0),
+                units_sold=ledger_view.units.get(p.sku, 0),
+                gmv=ledger_view.product_gmv.get(p.sku, Decimal(0)),
+                image_path=show.image_path(p),
+                deal=plans.get(p.sku),
+                live_deal_price=(deal.price if (deal := state.live_deal(p.sku)) else None),
+            )
+            for p in show.products
+        )
+        deals: list[DealView] = []
+        for deal in state.deals:
+            if deal.started_at_s is None:
+                continue
+            product = show.product(deal.sku)
+            stock = max(0, state.stock_left(deal.sku) or 0)
+            quota_left = deal.stock_left
+            units_left = stock if quota_left is None else min(stock, quota_left)
+            deals.append(
+                DealView(
+                    deal_id=deal.deal_id,
+                    sku=deal.sku,
+                    title=product.title if product else deal.sku,
+                    state=str(deal.status),
+                    price=deal.price,
+                    list_price=deal.list_price,
+                    currency=show.currency_of(product) if product else show.currency,
+                    seconds=deal.seconds,
+                    remaining_s=deal.remaining_s(now_s),
+                    units_left=0 if deal.status is DealStatus.SOLD_OUT else units_left,
+                    units_total=(
+                        deal.stock if deal.stock is not None else units_left + deal.units_sold
+                    ),
+                    units_sold=ledger_view.deal_units.get(deal.deal_id, 0),
+                    end_reason=str(deal.end_reason) if deal.end_reason else None,
+                )
+            )
+        visited = set(session.segment_seconds)
+        # Once ended, the last segment's time is in segment_seconds already.
+        current_s = 0.0 if runtime.ended else state.segment_elapsed_s(now_s)
+        segments = tuple(
+            SegmentView(
+                index=i,
+                title=segment.title,
+                planned_s=float(segment.seconds),
+                elapsed_s=session.segment_seconds.get(i, 0.0)
+                + (current_s if i == state.segment_index else 0.0),
+                sku=segment.sku,
+                script=segment.script,
+                deal=None
+                if segment.deal is None
+                else DealPlanView(segment.deal.price, segment.deal.seconds, segment.deal.stock),
+                is_current=i == state.segment_index,
+                is_done=i in visited and i != state.segment_index,
+            )
+            for i, segment in enumerate(show.rundown)
+        )
+        pinned = None
+        if shot.pinned is not None:
+            pinned = PinnedView(self.pinned_key or "", shot.pinned.author, shot.pinned.text)
+        return LiveSnapshot(
+            session_id=session.id,
+            session_path=session.path,
+            mode=self.mode,
+            simulated=session.simulated,
+            title=show.title,
+            language=show.language,
+            currency=show.currency,
+            segments=segments,
+            current_index=state.segment_index,
+            on_screen_sku=state.on_screen_sku,
+            staged_sku=self.staged_sku,
+            products=products,
+            deals=tuple(deals),
+            sales=SalesView(
+                currency=show.currency,
+                gmv=ledger_view.gmv_by_currency.get(show.currency, Decimal(0)),
+                gmv_by_currency=tuple(sorted(ledger_view.gmv_by_currency.items())),
+                orders=ledger_view.orders,
+                units=ledger_view.total_units,
+                orders_per_minute=ledger_view.orders_per_minute,
+            ),
+            pinned=pinned,
+            comments=session.comment_count,
+            now_s=now_s,
+            ended=runtime.ended,
+        )
+
+
+@dataclass(frozen=True)
+class _LedgerFigures:
+    """The ledger's figures copied under the session's lock (the ledger itself is mutable)."""
+
+    units: dict[str, int]
+    product_gmv: dict[str, Decimal]
+    deal_units: dict[str, int]
+    gmv_by_currency: dict[str, Decimal]
+    orders: int
+    total_units: int
+    orders_per_minute: float
+
+    @classmethod
+    def of(cls, ledger: Ledger, now: float) -> _LedgerFigures:
+        recent = sum(1 for timed in ledger.timeline[-5000:] if now - timed.at <= 60.0)
+        return cls(
+            units={sku: sales.units for sku, sales in ledger.products.items()},
+            product_gmv={sku: sales.gmv for sku, sales in ledger.products.items()},
+            deal_units={deal.deal_id: deal.units for deal in ledger.deals},
+            gmv_by_currency=dict(ledger.gmv_by_currency),
+            orders=ledger.orders,
+            total_units=ledger.units,
+            orders_per_minute=float(recent),
+        )
+
+
+def build_live_show(
+    options: LiveOptions,
+    plan: LiveShowPlan,
+    *,
+    extra_overlays: Sequence[object] = (),
+    switched: bool = False,
+) -> LiveShow:
+    """The one factory, for the command line and the window: every argument is checked and the
+    devices are opened here (blocking: the window calls it on a worker thread).
+
+    ``switched`` (the window): the recording and the network destination hang on switches that
+    the session lifecycle attaches and detaches; otherwise (``anchordesk live``) the recording
+    file and every ``--to`` destination are fixed outputs for the whole run.
+    """
+    from anchordesk.live.session import build_audio_source, build_outputs, build_video_source
+    from anchordesk.media.controls import AudioControl
+
+    video = build_video_source(options)
+    audio_source = build_audio_source(options)
+    audio = AudioControl(audio_source) if audio_source is not None else None
+    recording_switch = network_switch = None
+    if switched:
+        recording_switch = OutputSwitch("recording", "recording")
+        network_switch = OutputSwitch("network", "network")
+        outputs: list[object] = [recording_switch, network_switch]
+        # Loaded now, before the picture runs: importing the network output's modules at the
+        # press of "go live" held the GIL for ~150 ms and the pipeline dropped 4-5 frames.
+        import importlib
+
+        importlib.import_module("anchordesk.media.network_output")
+    else:
+        outputs = list(build_outputs(options))
+        if not outputs:
+            raise UserError("anchordesk live: nothing to do: give --to URL or drop --no-record")
+        if options.destinations and any(spec.kind == "rehearsal" for spec in options.feeds):
+            raise UserError(
+                "--feed rehearsal with --to: a live show never takes simulated comments or "
+                "orders; rehearse without --to"
+            )
+    from anchordesk.live.session import build_overlays
+
+    media = LiveSession(
+        options,
+        overlays=[*build_overlays(options), *extra_overlays],  # type: ignore[list-item]
+        outputs=outputs,  # type: ignore[arg-type]
+        video_source=video,
+        audio_source=audio,
+    )
+    show = LiveShow(media, plan, recording_switch=recording_switch, network_switch=network_switch)
+    show.audio = audio
+    return show
+
+
+def plan_from_options(options: LiveOptions) -> LiveShowPlan:
+    """``anchordesk live``: a live session when there is a destination, else a rehearsal (nothing
+    is pushed), with the feeds given on the command line."""
+    show = None
+    if options.show_path is not None:
+        from anchordesk.showfile.files import load_show
+
+        show = load_show(options.show_path)
+        log.info(
+            "show: %s, %d segments, %d s planned%s",
+            show.title,
+            len(show.rundown),
+            show.planned_seconds,
+            ", autoplay" if options.autoplay else "",
+        )
+    if any(spec.kind == "rehearsal" and not spec.url for spec in options.feeds) and show is None:
+        raise UserError("--feed rehearsal: the simulated audience needs --show FILE")
+    live = bool(options.destinations)
+    return LiveShowPlan(
+        show=show,
+        show_path=options.show_path,
+        first_session_path=options.session_path,
+        platform_feeds=list(options.feeds) if live else [],
+        rehearsal_feeds=[] if live else list(options.feeds),
+        autoplay=options.autoplay,
+        keep_store=show is not None or bool(options.feeds) or options.session_path is not None,
+    )

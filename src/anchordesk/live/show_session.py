@@ -1,0 +1,355 @@
+"""One session of a show: its store file, its run sheet, its ledger, its feeds.
+
+Each rehearsal and each live show is its own ``ShowSession``: a new SQLite file, the run sheet
+from the first segment (or from where the operator chose to continue), a ledger that starts at
+zero, and its own feeds. A rehearsal's feeds are the simulated audience; a live session's are
+the platforms' — never both, so no simulated comment or order can reach a live session.
+
+Every item goes one way: feed page -> store (with its cursor) -> this session applies it to the
+show (stock, deals) and to the ledger, with the same time the store kept. Show events go to the
+store and the ledger together, under one lock, in one order. So the ledger here (what the
+board, the picture's counters and the remote read) is the ledger ``anchordesk report`` rebuilds
+from the file: the same numbers, by construction and by test.
+
+Threads: orders and comments arrive on the event loop's thread; show events come from whichever
+thread moved the show (the pipeline's tick ends a deal, the loop's command starts one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from anchordesk.feeds.audience import AudienceView
+from anchordesk.feeds.hub import FeedHub
+from anchordesk.feeds.spec import FeedSpec
+from anchordesk.live.runtime import ShowRuntime
+from anchordesk.live.snapshot import SessionMode
+from anchordesk.show.events import ShowEvent, event_record
+from anchordesk.show.feed_items import Comment, FeedItem, Order
+from anchordesk.show.ledger import Ledger, TimedOrder, replay, show_snapshot
+from anchordesk.store import ShowEventRecord, StoreWriter
+from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED
+
+log = logging.getLogger(__name__)
+
+# Comments kept in memory for pinning and hiding by id (the store keeps them all).
+RECENT_COMMENTS = 5000
+
+
+@dataclass(frozen=True)
+class StoredOrderRow:
+    """An order as the window's order list shows it: stored, then applied."""
+
+    order: Order
+    at: float
+
+
+def comment_key(comment: Comment) -> str:
+    return f"{comment.source}:{comment.id}"
+
+
+class ShowSession:
+    """The parts of one session. Built and ended by ``LiveShow``; never shared between two."""
+
+    def __init__(
+        self,
+        *,
+        mode: SessionMode,
+        runtime: ShowRuntime | None,
+        writer: StoreWriter,
+        feeds: Sequence[FeedSpec],
+        simulated: bool,
+        flag_terms: Callable[[str], Sequence[str]] | None = None,
+        audience_rate_per_s: float = 2.0,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.mode = mode
+        self.runtime = runtime
+        self.writer = writer
+        self.path = writer.path
+        self.id = writer.path.stem
+        self.simulated = simulated
+        self._wall_clock = wall_clock
+        self._event_run = secrets.token_hex(4)
+        self._event_seq = 0
+        # Re-entrant: applying an order moves the show, whose events come back here at once.
+        self._lock = threading.RLock()
+        show = runtime.show if runtime is not None else None
+        self.ledger = Ledger(show.products if show else (), show.currency if show else "")
+        self.comments: OrderedDict[str, Comment] = OrderedDict()
+        self.comment_count = 0
+        self.hidden: set[str] = set()
+        self._new_comments: deque[Comment] = deque()
+        self._new_orders: deque[StoredOrderRow] = deque()
+        self.segment_seconds: dict[int, float] = {}  # time spent in each segment left so far
+        self.ended = False
+        self.hub: FeedHub | None = None
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._resume_from_store()
+        if feeds:
+            self.hub = FeedHub(
+                feeds,
+                writer,
+                on_stored=self._stored,
+                flag_terms=flag_terms,
+                show=show,
+                audience_rate_per_s=audience_rate_per_s,
+                wall_clock=wall_clock,
+            )
+            if runtime is not None and self.hub.audience is not None:
+                self.hub.audience.simulator.follow(audience_view(runtime))
+        if show is not None:
+            snapshot = json.dumps(show_snapshot(show), ensure_ascii=False)
+            mode_text = str(mode)
+
+            def keep(store: object) -> None:
+                store.set_meta("show", snapshot)  # type: ignore[attr-defined]
+                store.set_meta("mode", mode_text)  # type: ignore[attr-defined]
+                store.set_meta("simulated", "1" if simulated else "0")  # type: ignore[attr-defined]
+
+            writer.call(keep)
+        if runtime is not None:
+            # Before the runtime's first tick: its start events (the first segment) are kept too.
+            runtime.add_listener(self.record_event)
+
+    # -- resuming (``anchordesk live --session`` with a file that already has items) ----------
+
+    def _resume_from_store(self) -> None:
+        def read(store: object) -> tuple[list[object], list[object]]:
+            return store.show_events(), store.orders()  # type: ignore[attr-defined]
+
+        events, orders = self.writer.call(read).result()
+        if not orders and not events:
+            return
+        applied: dict[tuple[str, str], dict[str, str | None]] = {}
+        for event in events:
+            if event.kind == ORDER_APPLIED:  # type: ignore[attr-defined]
+                data = event.data  # type: ignore[attr-defined]
+                key = (str(data.get("source")), str(data.get("order_id")))
+                applied[key] = {str(sku): deal for sku, deal in data.get("deals", {}).items()}
+        show = self.runtime.show if self.runtime is not None else None
+        self.ledger = replay(
+            show.products if show else (),
+            show.currency if show else "",
+            [
+                (e.at, e.kind, e.data)  # type: ignore[attr-defined]
+                for e in events
+                if e.kind != ORDER_APPLIED  # type: ignore[attr-defined]
+            ],
+            [TimedOrder(o.order, o.received_at) for o in orders],  # type: ignore[attr-defined]
+            applied,
+        )
+        if self.runtime is not None:
+            for kept in orders:
+                for line in kept.order.lines:  # type: ignore[attr-defined]
+                    if line.quantity > 0:
+                        self.runtime.apply_order(line.sku, line.quantity)
+        log.info(
+            "session %s: continuing (%d orders already kept, taken from the stock on screen)",
+            self.path,
+            len(orders),
+        )
+
+    # -- feeds -------------------------------------------------------------------------------
+
+    def start_feeds(self) -> bool:
+        """Poll the feeds on the running event loop; False when there is none (tests)."""
+        if self.hub is None:
+            return True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            try:
+                loop = asyncio.get_event_loop()
+            except RuntimeError:
+                return False
+            if not loop.is_running():
+                return False
+        self._task = loop.create_task(self.hub.run(self._stop))
+        return True
+
+    async def stop_feeds(self) -> None:
+        """Stop polling; the audience server (if any) is gone when this returns."""
+        self._stop.set()
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+        elif self.hub is not None and self.hub.audience is not None:
+            await asyncio.to_thread(self.hub.audience.stop)
+            self.hub.audience = None
+
+    def stop_feeds_now(self) -> None:
+        """Without awaiting (shutdown): the hub's task ends on the loop; the audience now."""
+        self._stop.set()
+        if self.hub is not None and self.hub.audience is not None:
+            self.hub.audience.stop()
+
+    @property
+    def feed_task(self) -> asyncio.Task[None] | None:
+        return self._task
+
+    def _stored(self, source: str, items: Sequence[FeedItem], at: float) -> None:
+        """A page's new items, just committed with ``at`` as their time (loop thread)."""
+        del source
+        if self.ended:
+            return
+        comments = [item for item in items if isinstance(item, Comment)]
+        orders = [item for item in items if isinstance(item, Order)]
+        if comments:
+            self.add_comments(comments)
+        if orders:
+            self.apply_orders(orders, at)
+
+    # -- comments ----------------------------------------------------------------------------
+
+    def add_comments(self, comments: Sequence[Comment]) -> None:
+        with self._lock:
+            for comment in comments:
+                self.comments[comment_key(comment)] = comment
+                if comment.flagged:
+                    log.info("comment flagged (%s)", ", ".join(comment.flagged_terms))
+            while len(self.comments) > RECENT_COMMENTS:
+                self.comments.popitem(last=False)
+            self.comment_count += len(comments)
+            self._new_comments.extend(comments)
+
+    def take_new_comments(self) -> list[Comment]:
+        with self._lock:
+            taken = list(self._new_comments)
+            self._new_comments.clear()
+        return taken
+
+    def take_new_orders(self) -> list[StoredOrderRow]:
+        with self._lock:
+            taken = list(self._new_orders)
+            self._new_orders.clear()
+        return taken
+
+    def hide_comment(self, key: str, comment: Comment | None) -> None:
+        """Keep a ``comment_hidden`` event naming the comment (once per comment)."""
+        with self._lock:
+            self.hidden.add(key)
+        source, _, comment_id = key.partition(":")
+        record = ShowEventRecord(
+            id=f"hidden:{key}",
+            kind=COMMENT_HIDDEN,
+            at=self._wall_clock(),
+            data={
+                "source": comment.source if comment else source,
+                "comment_id": comment.id if comment else comment_id,
+                "author": comment.author if comment else "",
+                "text": comment.text if comment else "",
+            },
+        )
+        self.writer.submit_show_events([record])
+
+    # -- orders ------------------------------------------------------------------------------
+
+    def apply_orders(self, orders: Sequence[Order], at: float) -> None:
+        """Apply stored orders to the show (stock, deals) and to the ledger, in that order."""
+        with self._lock:
+            for order in orders:
+                deals: dict[str, str | None] = {}
+                accepted: dict[str, int] = {}
+                oversold: dict[str, int] = {}
+                runtime = self.runtime
+                for line in order.lines:
+                    if line.quantity <= 0 or runtime is None:
+                        continue
+                    outcome = runtime.apply_order(line.sku, line.quantity)
+                    deals[line.sku] = outcome.deal_id
+                    accepted[line.sku] = accepted.get(line.sku, 0) + outcome.accepted_units
+                    if not outcome.known_sku:
+                        log.warning(
+                            "order %s: SKU %r is not in the show (kept in the session)",
+                            order.id,
+                            line.sku,
+                        )
+                    elif outcome.accepted_units < line.quantity:
+                        oversold[line.sku] = line.quantity - outcome.accepted_units
+                        log.warning(
+                            "order %s: %s oversold by %d units",
+                            order.id,
+                            line.sku,
+                            line.quantity - outcome.accepted_units,
+                        )
+                data: dict[str, object] = {
+                    "source": order.source,
+                    "order_id": order.id,
+                    "deals": deals,
+                    "accepted": accepted,
+                }
+                if oversold:
+                    data["oversold"] = oversold
+                # Which deal each line went to, as the show decided it: the report's figures.
+                self.writer.submit_show_events(
+                    [
+                        ShowEventRecord(
+                            id=f"applied:{order.source}:{order.id}",
+                            kind=ORDER_APPLIED,
+                            at=at,
+                            data=data,
+                        )
+                    ]
+                )
+                self.ledger.add_order(order, at, deals if runtime is not None else None)
+                self._new_orders.append(StoredOrderRow(order, at))
+
+    # -- show events -------------------------------------------------------------------------
+
+    def record_event(self, event: ShowEvent) -> None:
+        """A show runtime listener (any thread): the store and the ledger, same time, same order."""
+        with self._lock:
+            self._event_seq += 1
+            record = ShowEventRecord(
+                id=f"{self._event_run}-{self._event_seq}",
+                kind=event.kind,
+                at=self._wall_clock(),
+                data=event_record(event),
+            )
+            self.writer.submit_show_events([record])
+            self.ledger.apply_event(record.kind, record.data, record.at)
+            if record.kind == "segment_ended":
+                index = int(record.data["index"])
+                elapsed = float(record.data.get("elapsed_s", 0.0))
+                self.segment_seconds[index] = self.segment_seconds.get(index, 0.0) + elapsed
+
+    def read_ledger(self, read: Callable[[Ledger], object]) -> object:
+        with self._lock:
+            return read(self.ledger)
+
+    # -- the end -----------------------------------------------------------------------------
+
+    def end_show(self, now_s: float | None = None) -> None:
+        """Stop the run sheet and every deal (their end events are kept); idempotent."""
+        if self.runtime is not None and not self.runtime.ended:
+            self.runtime.end(now_s)
+
+    def close_store(self, timeout_s: float = 10.0) -> None:
+        """Commit what is queued and close the file (blocking: call it off the loop)."""
+        self.ended = True
+        if self.runtime is not None:
+            with contextlib.suppress(ValueError):
+                self.runtime.remove_listener(self.record_event)
+        self.writer.close(timeout_s)
+
+
+def audience_view(runtime: ShowRuntime) -> Callable[[float], AudienceView]:
+    """What the simulated audience reacts to: the show as the operator runs it."""
+
+    def view(_show_s: float) -> AudienceView:
+        state = runtime.snapshot().state
+        deal = state.live_deal(state.on_screen_sku) or state.live_deal(state.segment.sku)
+        return AudienceView(state.segment_index, deal is not None)
+
+    return view
