@@ -149,12 +149,12 @@ def main() -> int:
             return dict(controller.health.dropped_by_stage)
 
         def frames_encoded() -> int:
-            session = controller._parts.session if controller._parts else None
+            session = controller.live.media if controller.live else None
             pipeline = session.pipeline if session else None
             return pipeline.counters().frames_encoded if pipeline else 0
 
         def begin() -> None:
-            session = controller._parts.session if controller._parts else None
+            session = controller.live.media if controller.live else None
             if session is not None and session.pipeline is not None:
                 ticks.watch(session.pipeline)
             beats.clear()

@@ -11,6 +11,8 @@ The real servers (nginx-rtmp, a black hole, ffprobe) are the suite's shared fixt
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -18,7 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import qasync
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
 from anchordesk.live.options import FeedSpec, LiveOptions
 from anchordesk.live.settings import Settings
@@ -61,10 +65,33 @@ def small_options() -> LiveOptions:
 
 
 @pytest.fixture
+def qt_asyncio_loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        with contextlib.suppress(RuntimeError, TypeError):
+            qapp.aboutToQuit.disconnect(loop._after_run_forever)
+        # Not loop.stop(): it calls QApplication.exit(), which with no exec() running leaves
+        # Qt's "quit now" flag set and every later QEventLoop.exec() (pytest-qt's waitSignal)
+        # returns at once. Only the loop's own "running" mark is taken back.
+        loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
+        asyncio.events._set_running_loop(None)
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+@pytest.fixture
 def executor() -> Iterator[ThreadPoolExecutor]:
     pool = ThreadPoolExecutor(3, "test-ui")
     yield pool
     pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _quit_without_asking(window: MainWindow) -> None:
+    window._quitting = True
+    window.controller.shutdown()
 
 
 def open_control_room(  # type: ignore[no-untyped-def]
@@ -87,7 +114,9 @@ def open_control_room(  # type: ignore[no-untyped-def]
     window = MainWindow(
         controller, QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
     )
-    qtbot.addWidget(window)
+    # pytest-qt closes the window before fixtures tear down: a test that failed while live must
+    # not wait there on "quit while live?".
+    qtbot.addWidget(window, before_close_func=_quit_without_asking)
     window.resize(1366, 768)
     window.show()
     with qtbot.waitSignal(controller.session_started, timeout=20000):
@@ -97,18 +126,21 @@ def open_control_room(  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def control_room(qtbot, executor, tmp_path) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+def control_room(qtbot, executor, tmp_path, qt_asyncio_loop) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    """The window as it runs: on qasync's loop (the session lifecycle is asyncio), with no
+    feeds (tests hand comments and orders in through the session's own path)."""
     window = open_control_room(qtbot, executor, tmp_path, [])
     yield window
+    window._quitting = True  # a test that failed while live must not wait on "quit while live?"
     window.controller.shutdown()
 
 
 @pytest.fixture
-def control_room_with_store(qtbot, executor, tmp_path) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    """A control room whose session has its store (the rehearsal audience's), with no event
-    loop to poll feeds: tests hand comments to the controller as the hub would."""
+def control_room_with_store(qtbot, executor, tmp_path, qt_asyncio_loop) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    """A control room whose rehearsal has its simulated audience polling over HTTP."""
     window = open_control_room(qtbot, executor, tmp_path, [FeedSpec("rehearsal", "")])
     yield window
+    window._quitting = True
     window.controller.shutdown()
 
 

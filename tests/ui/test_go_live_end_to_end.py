@@ -61,7 +61,7 @@ def recordings_dir() -> Path:
 
 
 def newest_local_recording() -> Path | None:
-    files = sorted(recordings_dir().glob("*.mkv"))
+    files = sorted(recordings_dir().glob("*.mkv"), key=lambda path: path.stat().st_mtime_ns)
     return files[-1] if files else None
 
 
@@ -152,22 +152,41 @@ def test_settings_to_live_on_a_local_rtmp_server_and_back_to_rehearsal(
     when_modal(QMessageBox, answer(QMessageBox.StandardButton.Cancel))
     window.hotkeys.actions["go_live"].trigger()
     assert controller.is_live
+    live_session = controller.live.session  # type: ignore[union-attr]
+    assert live_session is not None and live_session.mode == "live"
+    assert not live_session.simulated and live_session.hub is None, "no simulated audience"
+    live_recording = newest_local_recording()
+    assert live_recording is not None and live_recording.name.startswith("live_")
     when_modal(QMessageBox, answer(QMessageBox.StandardButton.Yes))
-    window.hotkeys.actions["go_live"].trigger()
-    assert not controller.is_live
+    with qtbot.waitSignal(controller.rehearsal_finished, timeout=20000) as finished:
+        window.hotkeys.actions["go_live"].trigger()
+        assert not controller.is_live
     assert window.mode_label.text() != "LIVE"
     assert window.settings_action.isEnabled()
+    # Stopping ends the live session: its report is read back from its closed file.
+    report = finished.args[0]
+    assert report.mode == "live" and report.files[0] == live_session.path
+    assert controller.show_state.mode == "ended"
+    assert window.rehearse_again_action.isEnabled()
+    assert not window.end_rehearsal_action.isEnabled()
+    window.report_dialog.reject()
 
     # The network output is gone; nginx closes its file, which holds H.264 + AAC.
-    qtbot.waitUntil(lambda: controller._parts.network.attached is None, timeout=10000)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: controller.live.network_switch.attached is None, timeout=10000)  # type: ignore[union-attr]
     pushed = received()
     assert pushed is not None
     assert codecs(pushed) == {"video": "h264", "audio": "aac"}
     size_after_stop = pushed.stat().st_size
+    assert codecs(live_recording) == {"video": "h264", "audio": "aac"}
 
-    # The rehearsal goes on: the picture runs, the local recording keeps growing, the show moves.
+    # Rehearse again: a new session, a new recording that grows; the picture ran throughout.
+    window.rehearse_again_action.trigger()
+    qtbot.waitUntil(lambda: controller.show_state.mode == "rehearsal", timeout=10000)
+    assert controller.live.session is not live_session  # type: ignore[union-attr]
+    assert controller.show_state.current_index == 0, "a new run sheet, from the top"
+    qtbot.waitUntil(lambda: newest_local_recording() != live_recording, timeout=10000)
     local = newest_local_recording()
-    assert local is not None
+    assert local is not None and local.name.startswith("rehearsal_")
     local_size = local.stat().st_size
     qtbot.waitUntil(lambda: local.stat().st_size > local_size + 5_000, timeout=10000)
     assert controller.health.running

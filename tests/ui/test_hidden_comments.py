@@ -28,7 +28,7 @@ def test_a_hidden_comment_is_recorded_in_the_session_and_counted_in_the_report(
 ) -> None:
     window = control_room_with_store
     controller = window.controller
-    store_path = controller._parts.store_path  # type: ignore[union-attr]
+    store_path = controller.live.session.path  # type: ignore[union-attr]
     assert isinstance(store_path, Path)
     controller.add_comments(
         [

@@ -70,7 +70,7 @@ def texts(window: MainWindow) -> dict[tuple[int, str], str]:
 
 # Strings that are the same in every language: names, numbers, the show's own words.
 _SAME_EVERYWHERE = re.compile(
-    r"^(English|简体中文|日本語|AnchorDesk|None|CPU|#|[\d.]+ (B|dB)|[\d\s.:/·%+\-–—−,]*"
+    r"^(English|简体中文|日本語|AnchorDesk|None|CPU|#|[\d.]+ (B|dB)|[$¥€£\d\s.:/·%+\-–—−,]*"
     r"|.*(Test night|Hydra Serum|Night Cream|Clay Mask|Opening|Serum|Cream|USD).*"
     r"|[A-Z]?\+?\w?[\d+]*|Ctrl\+.*|F\d+)$"
 )

@@ -175,13 +175,13 @@ def test_rehearsal_report_compares_actual_with_plan(qtbot, control_room) -> None
     assert Decimal(0) == window.controller.sales.gmv
 
 
-def test_a_burst_of_comments_is_one_insert_into_the_dock(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_burst_of_comments_is_one_insert_into_the_dock(qtbot, control_room) -> None:  # type: ignore[no-untyped-def]
     """500 comments arriving between two feed flushes cost the Qt thread one model insert (not
     500), every one of them shows, as plain text, and the dock keeps only its newest rows."""
     from anchordesk.show.feed_items import Comment
-    from anchordesk.ui.controller import Controller
 
-    controller = Controller()
+    controller = control_room.controller
+    controller.flush_feeds()
     panel = CommentPanel(capacity=300)
     qtbot.addWidget(panel)
     controller.comments_arrived.connect(panel.add_comments)
@@ -198,4 +198,3 @@ def test_a_burst_of_comments_is_one_insert_into_the_dock(qtbot) -> None:  # type
     assert shown == [f"<b>hi</b> {n}" for n in range(200, 500)]  # the newest, as typed
     controller.flush_feeds()  # nothing new: no insert
     assert inserts == [300]
-    controller.shutdown()

@@ -223,15 +223,18 @@ class LiveShow:
         self.recording_switch.attach(RecordingOutput(path))
         self._recording_path = path
 
-    def set_recording_dir(self, folder: Path | None) -> None:
-        """Record each session from now on into ``folder`` (None: stop recording)."""
+    async def set_recording_dir(self, folder: Path | None) -> None:
+        """Record each session from now on into ``folder`` (None: stop recording). The current
+        session starts or stops its recording now."""
         self.plan.recordings_dir = folder
-        if self.recording_switch is None:
+        switch = self.recording_switch
+        if switch is None:
             return
         if folder is None:
-            self.recording_switch.detach(5.0)
+            if switch.attached is not None:
+                await asyncio.to_thread(switch.detach, 5.0)
             self._recording_path = None
-        elif self.recording_switch.attached is None and self.session and not self.session.ended:
+        elif switch.attached is None and self.session is not None and not self.session.ended:
             self._attach_recording(self.mode)
 
     @property

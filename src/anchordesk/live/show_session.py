@@ -94,6 +94,7 @@ class ShowSession:
         self.ended = False
         self.hub: FeedHub | None = None
         self._stop = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._resume_from_store()
         if feeds:
@@ -175,6 +176,7 @@ class ShowSession:
                 return False
             if not loop.is_running():
                 return False
+        self._loop = loop
         self._task = loop.create_task(self.hub.run(self._stop))
         return True
 
@@ -189,8 +191,14 @@ class ShowSession:
             self.hub.audience = None
 
     def stop_feeds_now(self) -> None:
-        """Without awaiting (shutdown): the hub's task ends on the loop; the audience now."""
-        self._stop.set()
+        """Without awaiting, from any thread (shutdown): the hub's task ends on its loop; the
+        audience server stops now."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            # asyncio.Event is not thread-safe: set it on its own loop.
+            loop.call_soon_threadsafe(self._stop.set)
+        else:
+            self._stop.set()
         if self.hub is not None and self.hub.audience is not None:
             self.hub.audience.stop()
 
@@ -209,6 +217,22 @@ class ShowSession:
             self.add_comments(comments)
         if orders:
             self.apply_orders(orders, at)
+
+    def ingest(self, items: Sequence[FeedItem]) -> list[FeedItem]:
+        """Store items as a feed page would (once, by source and id) and apply the new ones: the
+        hub's path for items that arrive another way (tests, an import). Blocking: waits for
+        the commit."""
+        by_source: dict[str, list[FeedItem]] = {}
+        for item in items:
+            by_source.setdefault(item.source, []).append(item)
+        kept: list[FeedItem] = []
+        for source, group in by_source.items():
+            at = self._wall_clock()
+            new = self.writer.submit_batch(source, group, None, at).result()
+            if new:
+                self._stored(source, new, at)
+            kept += new
+        return kept
 
     # -- comments ----------------------------------------------------------------------------
 

@@ -1,36 +1,31 @@
-"""The one place where the window talks to the engine.
+"""The window's adapter over ``live.LiveShow``: it sends commands and renders snapshots.
 
-``Controller`` owns the live session (pipeline, sources, outputs), the show runtime (the
-overlay source that burns the show into the picture), the session store and the feeds. The
-window calls its command methods and listens to its signals; it never touches the engine.
+Everything the show does — sources, outputs, feeds, the store, the ledger, the session
+lifecycle, every figure — lives in ``anchordesk.live``, the same code ``anchordesk live`` runs.
+This class only turns the LiveShow's snapshots into the window's small vocabulary
+(``ui/state.py``), polls them on timers (show 10 Hz, health 1 Hz, feeds 5 Hz) and turns a
+refused command into one line for the status bar. It computes no business figure.
 
-Threads: the Qt thread only ever does quick work here. Anything that can take time (opening
-the camera and the encoder, stopping outputs, pre-flight network checks, writing reports) runs
-on ``executor`` and posts its result back with a queued signal. Engine state reaches the window
-by polling immutable snapshots on timers (show 10 Hz, health 1 Hz, feeds 5 Hz), so a burst of
-500 comments a second becomes five list updates a second, not five hundred.
+Threads: building the LiveShow (opening the camera and the encoder) runs on ``executor``; the
+lifecycle steps that wait (ending a session, going live) are coroutines on the asyncio loop
+that qasync runs on the Qt thread; nothing here blocks the Qt thread.
 
 Signals:
-- ``show_changed(ShowState)``: the run sheet, products, deal and pinned comment;
-- ``health_changed(HealthState)``: stream health and the microphone level (1 Hz);
-- ``sales_changed(SalesState)``; ``comments_arrived(list[CommentRow])``;
-  ``orders_arrived(list[OrderRow])``;
-- ``live_changed(bool)``; ``session_started()``; ``message(str)`` (one line for the status
-  bar); ``rehearsal_finished(RehearsalReport)``.
+- ``show_changed(ShowState)``: the run sheet, products, deals, pinned comment, session mode;
+- ``health_changed(HealthState)``; ``sales_changed(SalesState)``;
+- ``comments_arrived(list[CommentRow])``; ``orders_arrived(list[OrderRow])``;
+- ``live_changed(bool)``; ``session_started()``; ``message(str)`` (one status-bar line);
+- ``session_ended(SessionReport)``: a session's final report (End rehearsal, stream stopped).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import importlib
 import logging
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -40,17 +35,16 @@ import numpy.typing as npt
 from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 
 from anchordesk.core import paths
-from anchordesk.core.redact import mask_secrets, mask_url
+from anchordesk.core.redact import mask_secrets
 from anchordesk.live.options import FeedSpec, LiveOptions
-from anchordesk.live.settings import Settings, destination_url, save_settings
-from anchordesk.media.controls import AudioControl, OutputSwitch
-from anchordesk.show.events import SegmentStarted, ShowEvent
+from anchordesk.live.reports import SessionSummary, session_summary
+from anchordesk.live.settings import Settings, save_settings
+from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan, build_live_show
+from anchordesk.live.snapshot import LiveSnapshot, SessionMode
 from anchordesk.show.feed_items import Comment, Order
 from anchordesk.show.model import Show
-from anchordesk.show.state import DealStatus, ShowCommandError
 from anchordesk.ui.golive import PreflightFacts
 from anchordesk.ui.preview import FrameSource
-from anchordesk.ui.rehearsal import SegmentClock, SegmentTiming, segment_timings, timings_html
 from anchordesk.ui.state import (
     CommentRow,
     DealPlan,
@@ -69,28 +63,7 @@ log = logging.getLogger(__name__)
 Frame = npt.NDArray[np.uint8]
 
 
-@dataclass(frozen=True)
-class RehearsalReport:
-    timings: tuple[SegmentTiming, ...]
-    session_lines: tuple[str, ...]  # the session report's totals, one line each
-    files: tuple[Path, ...] = ()
-
-
-@dataclass
-class _SessionParts:
-    """What one running session consists of (all created on a worker thread)."""
-
-    session: Any  # anchordesk.live.session.LiveSession
-    audio: AudioControl | None
-    network: OutputSwitch
-    recording: OutputSwitch
-    writer: Any = None  # anchordesk.store.StoreWriter
-    store_path: Path | None = None
-    audience: Any = None  # anchordesk.feeds.audience.AudienceServer
-    hub: Any = None  # anchordesk.feeds.hub.FeedHub
-    feed_stop: asyncio.Event | None = None
-    feed_task: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
+RehearsalReport = SessionSummary  # the name the window's report dialog knows
 
 
 def sample_show_path(language: str | None = None) -> Path | None:
@@ -104,7 +77,7 @@ def sample_show_path(language: str | None = None) -> Path | None:
     return None
 
 
-def comment_row(comment: Comment, at_s: float | None = None) -> CommentRow:
+def comment_row(comment: Comment, at_s: float | None = None, simulated: bool = False) -> CommentRow:
     return CommentRow(
         key=f"{comment.source}:{comment.id}",
         author=comment.author,
@@ -115,6 +88,7 @@ def comment_row(comment: Comment, at_s: float | None = None) -> CommentRow:
         hits=comment.flagged_terms,
         source=comment.source,
         comment_id=comment.id,
+        simulated=simulated,
     )
 
 
@@ -127,10 +101,10 @@ class Controller(QObject):
     live_changed = Signal(bool)
     session_started = Signal()
     message = Signal(str)
-    rehearsal_finished = Signal(object)
-    _started = Signal(object, object)  # (parts | None, error text | None), from the worker
+    rehearsal_finished = Signal(object)  # a RehearsalReport, when any session ends
+    _built = Signal(object, object)  # (LiveShow | None, error text | None), from the worker
     _worker_message = Signal(str)
-    _live_failed = Signal(int, str)  # (go-live generation, one line without the key)
+    _report_ready = Signal(object)
 
     SHOW_POLL_MS = 100
     HEALTH_POLL_MS = 1000
@@ -156,42 +130,25 @@ class Controller(QObject):
         self._save = save if save is not None else save_settings
         self._monotonic = monotonic
         self.show_path: Path | None = None
-        self.runtime: Any = None  # anchordesk.live.runtime.ShowRuntime
+        self.live: LiveShow | None = None
+        self.snapshot = LiveSnapshot()
         self.show_state = ShowState()
         self.health = HealthState()
         self.sales = SalesState()
         self.is_live = False
         self.recording_wanted = self.settings.record
         self.studio_mode = False
-        self.staged_sku: str | None = None
-        self._parts: _SessionParts | None = None
         self._starting = False
         self._shutting_down = False
-        self._segment_clock = SegmentClock()
-        self._show_events: deque[ShowEvent] = deque()
-        self._incoming_comments: deque[Comment] = deque()
-        self._incoming_orders: deque[Order] = deque()
-        self._order_times: deque[float] = deque()
-        self._units_by_sku: dict[str, int] = {}
-        self._gmv = Decimal(0)
-        self._orders = 0
-        self._matcher: Any = None
+        self._previous_stopping: Future[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._compliance_hits: tuple[str, ...] = ()
         self._last_preview: Frame | None = None
         self._preview_number = 0
         self._staged_cache: tuple[object, Frame] | None = None
-        self._comment_total = 0
-        self._pinned_key: str | None = None
-        self._previous_stopping: Future[None] | None = None
-
-        # Attach and detach of the network output, one at a time and in order.
-        self._stream_worker = ThreadPoolExecutor(1, "anchordesk-stream")
-        self._live_lock = threading.Lock()
-        self._live_generation = 0
-        self._started.connect(self._on_started)
-        self._live_failed.connect(self._on_live_failed)
+        self._built.connect(self._on_built)
         self._worker_message.connect(self.message)
-        self.comments_arrived.connect(self._count_comments)
+        self._report_ready.connect(self.rehearsal_finished)
         self._show_timer = QTimer(self)
         self._show_timer.setInterval(self.SHOW_POLL_MS)
         self._show_timer.timeout.connect(self.poll_show)
@@ -202,10 +159,24 @@ class Controller(QObject):
         self._feed_timer.setInterval(self.FEED_FLUSH_MS)
         self._feed_timer.timeout.connect(self.flush_feeds)
 
+    # -- compatibility views for the window --------------------------------------------------
+
+    @property
+    def runtime(self) -> Any:
+        return self.live.runtime if self.live is not None else None
+
+    @property
+    def staged_sku(self) -> str | None:
+        return self.live.staged_sku if self.live is not None else None
+
+    @property
+    def mode(self) -> SessionMode:
+        return self.live.mode if self.live is not None else SessionMode.ENDED
+
     # -- starting and stopping -------------------------------------------------------------------
 
     def start(self, show_path: Path | None = None) -> None:
-        """Open the show and start the session (in a worker); returns at once."""
+        """Open the show and start the picture and a rehearsal (in a worker); returns at once."""
         from anchordesk.showfile.files import load_show
 
         path = show_path or sample_show_path()
@@ -224,41 +195,40 @@ class Controller(QObject):
         self.start_with_show(show, path)
 
     def start_with_show(self, show: Show, path: Path | None = None) -> None:
-        from anchordesk.live.runtime import ShowRuntime
-        from anchordesk.show.compliance import check_show, matcher_for
+        from anchordesk.show.compliance import check_show
 
         if self._starting:
             return
         self.show_path = path
         if path is not None:
             self.settings.add_recent_show(path)
-        self.runtime = ShowRuntime(show, 0.0)
-        self.runtime.add_listener(self._show_events.append)
-        self._matcher = matcher_for(show.banned_words)
         self._compliance_hits = tuple(str(hit) for hit in check_show(show))
-        self._segment_clock = SegmentClock()
-        self._units_by_sku.clear()
-        self._gmv, self._orders = Decimal(0), 0
-        self._order_times.clear()
-        self.poll_show()
         self._starting = True
-        runtime = self.runtime
         options = self._live_options()
-        feeds = self._feed_specs()
-
+        plan = LiveShowPlan(
+            show=show,
+            show_path=path,
+            platform_feeds=self._platform_feeds(),
+            rehearsal_feeds=self._rehearsal_feeds(),
+            audience_rate_per_s=self._audience_rate,
+            recordings_dir=self._recordings_dir() if self.recording_wanted else None,
+        )
         previous, self._previous_stopping = self._previous_stopping, None
 
         def work() -> None:
             if previous is not None:
-                with contextlib.suppress(Exception):
+                try:
                     previous.result(10.0)
+                except Exception:
+                    log.exception("the previous show did not stop cleanly")
             try:
-                parts = self._build_session(options, runtime, feeds)
+                live = build_live_show(options, plan, switched=True)
+                live.media.start()
             except Exception as error:
-                log.exception("the session did not start")
-                self._started.emit(None, str(error))
+                log.exception("the picture did not start")
+                self._built.emit(None, str(error))
             else:
-                self._started.emit(parts, None)
+                self._built.emit(live, None)
 
         self.executor.submit(work)
 
@@ -269,127 +239,82 @@ class Controller(QObject):
 
         return replace(live_options(self.settings, []), record=False)
 
-    def _feed_specs(self) -> list[FeedSpec]:
+    def _configured_feeds(self) -> list[FeedSpec]:
         if self._feeds_override is not None:
             return list(self._feeds_override)
-        specs = [FeedSpec(f.kind, f.url) for f in self.settings.feeds if f.enabled]
-        # Rehearsal: with no platform feed the simulated audience plays the viewers.
-        if not any(spec.kind != "rehearsal" for spec in specs) and not specs:
-            specs = [FeedSpec("rehearsal", "")]
-        return specs
+        return [FeedSpec(f.kind, f.url) for f in self.settings.feeds if f.enabled]
 
-    def _build_session(
-        self, options: LiveOptions, runtime: Any, feeds: list[FeedSpec]
-    ) -> _SessionParts:
-        """On a worker: open sources, encoder and outputs (the slow part)."""
-        from anchordesk.live.session import LiveSession, build_audio_source, build_video_source
+    def _platform_feeds(self) -> list[FeedSpec]:
+        """A live session's feeds: the platforms' (never the simulated audience)."""
+        return [spec for spec in self._configured_feeds() if spec.kind != "rehearsal"]
 
-        # Loaded now, before the picture runs: importing the network output's modules at the
-        # press of "go live" held the GIL for ~150 ms, and the pipeline dropped 4-5 frames (a
-        # hitch in the recording) at the very moment the show went on air.
-        importlib.import_module("anchordesk.media.network_output")
+    def _rehearsal_feeds(self) -> list[FeedSpec]:
+        """A rehearsal's feeds: the simulated audience (needs no network)."""
+        if self._feeds_override is not None:
+            return [spec for spec in self._feeds_override if spec.kind == "rehearsal"]
+        return [FeedSpec("rehearsal", "")]
 
-        video = build_video_source(options)
-        audio_source = build_audio_source(options)
-        audio = AudioControl(audio_source) if audio_source is not None else None
-        network = OutputSwitch("network", "network")
-        recording = OutputSwitch("recording", "recording")
-        runtime.preload_images()
-        session = LiveSession(
-            options,
-            overlays=[runtime],
-            outputs=[recording, network],
-            video_source=video,
-            audio_source=audio,
-        )
-        session.start()
-        parts = _SessionParts(session, audio, network, recording)
-        if self.recording_wanted:
-            self._attach_recording(parts)
-        self._prepare_feeds(parts, feeds, runtime)
-        return parts
-
-    def _attach_recording(self, parts: _SessionParts) -> None:
-        from anchordesk.live.session import default_recording_path
-        from anchordesk.media.recording import RecordingOutput
+    def _recordings_dir(self) -> Path:
+        from anchordesk.core.paths import default_recordings_dir
 
         folder = self.settings.recordings_dir
-        path = default_recording_path()
-        if folder:
-            path = Path(folder).expanduser() / path.name
-        parts.recording.attach(RecordingOutput(path))
-        self._worker_message.emit(self.tr("Recording to %1").replace("%1", str(path)))
+        path = Path(folder).expanduser() if folder else default_recordings_dir()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
 
-    def _prepare_feeds(self, parts: _SessionParts, feeds: list[FeedSpec], runtime: Any) -> None:
-        if not feeds:
-            return
-        from anchordesk.feeds.audience import AudienceServer, AudienceSimulator, AudienceView
-        from anchordesk.store import StoreWriter
-
-        stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
-        parts.store_path = paths.user_data_dir() / f"session_{stamp}.sqlite"
-        parts.writer = StoreWriter(parts.store_path)
-        resolved: list[FeedSpec] = []
-        for spec in feeds:
-            if spec.kind == "rehearsal" and not spec.url:
-                # The audience follows the show as the operator runs it, not the rundown's clock.
-                def view(_show_s: float) -> AudienceView:
-                    state = runtime.snapshot().state
-                    deal = state.live_deal(state.on_screen_sku)
-                    return AudienceView(state.segment_index, deal is not None)
-
-                simulator = AudienceSimulator(
-                    runtime.show, rate_per_s=self._audience_rate, view=view
-                )
-                parts.audience = AudienceServer(simulator).start()
-                spec = FeedSpec("rehearsal", parts.audience.url)
-            resolved.append(spec)
-        parts.extra["feeds"] = resolved
-
-    def _on_started(self, parts: _SessionParts | None, error: str | None) -> None:
+    def _on_built(self, live: LiveShow | None, error: str | None) -> None:
         self._starting = False
-        if parts is None:
+        if live is None:
             self.message.emit(self.tr("The picture could not start: %1").replace("%1", error or ""))
             return
         if self._shutting_down:
-            self.executor.submit(self._stop_parts, parts)
+            self.executor.submit(live.shutdown)
             return
-        self._parts = parts
-        self._start_feeds(parts)
+        self.live = live
+        try:
+            live.begin_session(SessionMode.REHEARSAL)
+        except Exception as error:  # a session file that cannot be opened: one line
+            log.exception("the rehearsal session did not start")
+            self.message.emit(str(error))
+        self._announce_session()
         self._show_timer.start()
         self._health_timer.start()
         self._feed_timer.start()
+        self.poll_show()
         self.session_started.emit()
         self.live_changed.emit(False)
 
-    def _start_feeds(self, parts: _SessionParts) -> None:
-        feeds = parts.extra.get("feeds")
-        if not feeds or parts.writer is None:
+    def _announce_session(self) -> None:
+        live = self.live
+        if live is None or live.session is None:
             return
-        from anchordesk.feeds.hub import FeedHub
+        if live.recording_path is not None:
+            self.message.emit(self.tr("Recording to %1").replace("%1", str(live.recording_path)))
 
-        runtime = self.runtime
-        hub = FeedHub(
-            feeds,
-            parts.writer,
-            on_comments=self._incoming_comments.extend,
-            on_orders=self._incoming_orders.extend,
-            flag_terms=lambda text: [hit.term for hit in self._matcher.find_hits(text)],
-            show=runtime.show,
-        )
-        hub.record_show(runtime.show)
-        runtime.add_listener(hub.record_show_event)
-        parts.hub = hub
+    def _spawn(self, coroutine: Coroutine[Any, Any, Any], what: str) -> None:
+        """Run a lifecycle step on the loop; a failure is one line in the status bar."""
         try:
             loop = asyncio.get_event_loop()
         except RuntimeError:
             loop = None
-        if loop is None or not loop.is_running():
-            # No asyncio loop on the Qt thread (a test without qasync): feeds stay off.
-            self.message.emit(self.tr("Feeds are off: no event loop."))
+        if loop is None:
+            coroutine.close()
+            self.message.emit(self.tr("Cannot %1: no event loop.").replace("%1", what))
             return
-        parts.feed_stop = asyncio.Event()
-        parts.feed_task = loop.create_task(hub.run(parts.feed_stop))
+
+        async def guarded() -> Any:
+            try:
+                return await coroutine
+            except CommandRejected as error:
+                self.message.emit(str(error))
+            except Exception as error:
+                log.exception("%s failed", what)
+                self.message.emit(f"{what}: {error}")
+            return None
+
+        task = loop.create_task(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def shutdown(self, timeout_s: float = 8.0) -> None:
         """Stop everything; bounded. Called when the window closes."""
@@ -398,35 +323,22 @@ class Controller(QObject):
         self._shutting_down = True
         for timer in (self._show_timer, self._health_timer, self._feed_timer):
             timer.stop()
-        with self._live_lock:
-            self._live_generation += 1  # a go-live still queued must not attach any more
-        self._stream_worker.shutdown(wait=False, cancel_futures=True)
-        parts, self._parts = self._parts, None
-        if parts is not None:
-            if parts.feed_stop is not None:
-                parts.feed_stop.set()
-            done = self.executor.submit(self._stop_parts, parts)
-            with contextlib.suppress(Exception):
+        live, self.live = self.live, None
+        if live is not None:
+            done = self.executor.submit(live.shutdown, 4.0)
+            try:
                 done.result(timeout_s)
+            except Exception:
+                log.exception("the show did not stop within %.0f s", timeout_s)
         if isinstance(self.executor, ThreadPoolExecutor):
             self.executor.shutdown(wait=False, cancel_futures=True)
-
-    def _stop_parts(self, parts: _SessionParts) -> None:
-        with contextlib.suppress(Exception):
-            parts.session.stop(4.0)
-        if parts.audience is not None:
-            with contextlib.suppress(Exception):
-                parts.audience.stop()
-        if parts.writer is not None:
-            with contextlib.suppress(Exception):
-                parts.writer.close(4.0)
 
     # -- reading ---------------------------------------------------------------------------------
 
     def frame_source(self) -> FrameSource:
         def newest() -> tuple[int, Frame] | None:
-            parts = self._parts
-            pipeline = parts.session.pipeline if parts is not None else None
+            live = self.live
+            pipeline = live.media.pipeline if live is not None else None
             if pipeline is None:
                 return None
             frame = pipeline.request_preview()
@@ -450,13 +362,14 @@ class Controller(QObject):
         def staged() -> tuple[int, Frame] | None:
             runtime = self.runtime
             base = self._last_preview
+            staged_sku = self.staged_sku
             if runtime is None or base is None:
                 return None
             snapshot = runtime.snapshot()
             state = snapshot.state
-            if self.staged_sku is not None:
-                state = replace(state, on_screen_sku=self.staged_sku, on_screen_by_operator=True)
-            key = (id(base), self.staged_sku, state.stock_by_sku.get(self.staged_sku or ""))
+            if staged_sku is not None:
+                state = replace(state, on_screen_sku=staged_sku, on_screen_by_operator=True)
+            key = (id(base), staged_sku, state.stock_by_sku.get(staged_sku or ""))
             if self._staged_cache is not None and self._staged_cache[0] == key:
                 return hash(key), self._staged_cache[1]
             height, width = base.shape[:2]
@@ -472,10 +385,11 @@ class Controller(QObject):
 
     def preflight_facts(self) -> PreflightFacts:
         health = self.health
-        parts = self._parts
-        running = parts is not None and health.running
-        video_name = parts.session.video_source.name if parts is not None else ""
-        audio_name = parts.audio.name if parts is not None and parts.audio is not None else ""
+        live = self.live
+        running = live is not None and health.running
+        video_name = live.media.video_source.name if live is not None else ""
+        audio = live.audio if live is not None else None
+        audio_name = str(getattr(audio, "name", "")) if audio is not None else ""
         return PreflightFacts(
             camera_ok=running and health.camera_ok,
             camera_detail=video_name,
@@ -487,113 +401,30 @@ class Controller(QObject):
         )
 
     def stream_key_present(self, destination_id: str) -> bool:
-        from anchordesk.core.secrets import get_secret, stream_key_name
+        from anchordesk.live.destinations import stream_key_present
 
-        return bool(get_secret(stream_key_name(destination_id)))
+        return stream_key_present(destination_id)
 
     # -- polling ---------------------------------------------------------------------------------
 
     def poll_show(self) -> None:
-        runtime = self.runtime
-        if runtime is None:
+        live = self.live
+        if live is None:
             return
-        now = self._monotonic()
-        while self._show_events:
-            event = self._show_events.popleft()
-            if isinstance(event, SegmentStarted):
-                self._segment_clock.enter(event.index, now)
-        snapshot = runtime.snapshot()
-        if not self._segment_clock.started:
-            self._segment_clock.enter(snapshot.state.segment_index, now)
-        self.show_state = self._show_state(snapshot, now)
+        snapshot = live.snapshot()
+        self.snapshot = snapshot
+        self.show_state = show_state_of(snapshot)
         self.show_changed.emit(self.show_state)
-
-    def _show_state(self, snapshot: Any, now_monotonic: float) -> ShowState:
-        state = snapshot.state
-        show: Show = state.show
-        now_s = snapshot.now_s
-        plans: dict[str, DealPlan] = {}
-        for segment in show.rundown:
-            if segment.sku and segment.deal and segment.sku not in plans:
-                product = show.product(segment.sku)
-                stock = segment.deal.stock or (product.stock if product else 1)
-                plans[segment.sku] = DealPlan(segment.deal.price, segment.deal.seconds, stock)
-        actual = segment_timings(
-            [(s.title, float(s.seconds)) for s in show.rundown],
-            self._segment_clock.changes(),
-            now_monotonic,
-        )
-        visited = {index for index, _ in self._segment_clock.changes()}
-        segments = tuple(
-            SegmentRow(
-                index=i,
-                title=segment.title,
-                planned_s=float(segment.seconds),
-                elapsed_s=(
-                    state.segment_elapsed_s(now_s)
-                    if i == state.segment_index
-                    else actual[i].actual_s
-                ),
-                sku=segment.sku,
-                script=segment.script,
-                deal=None
-                if segment.deal is None
-                else DealPlan(segment.deal.price, segment.deal.seconds, segment.deal.stock or 0),
-                is_current=i == state.segment_index,
-                is_done=i in visited and i != state.segment_index,
-            )
-            for i, segment in enumerate(show.rundown)
-        )
-        products = tuple(
-            ProductRow(
-                sku=p.sku,
-                title=p.title,
-                price=p.price,
-                stock_left=state.stock_left(p.sku) or 0,
-                units_sold=max(0, p.stock - (state.stock_left(p.sku) or 0)),
-                image_path=show.image_path(p),
-                deal=plans.get(p.sku),
-            )
-            for p in show.products
-        )
-        deal_row: DealRow | None = None
-        deal = state.latest_deal(state.on_screen_sku)
-        if deal is not None:
-            product_stock = state.stock_left(deal.sku) or 0
-            deal_row = DealRow(
-                sku=deal.sku,
-                state=str(deal.status),
-                price=deal.price,
-                seconds_left=deal.remaining_s(now_s),
-                seconds_total=float(deal.seconds),
-                stock_left=deal.stock_left if deal.stock_left is not None else product_stock,
-                stock_total=deal.stock if deal.stock is not None else product_stock,
-            )
-        pinned = None
-        if snapshot.pinned is not None:
-            pinned = CommentRow(
-                key="pinned",
-                author=snapshot.pinned.author,
-                text=snapshot.pinned.text,
-                at_s=snapshot.pinned.pinned_at_s,
-            )
-        return ShowState(
-            title=show.title,
-            currency=show.currency,
-            language=show.language,
-            segments=segments,
-            current_index=state.segment_index,
-            products=products,
-            on_screen_sku=state.on_screen_sku,
-            deal=deal_row,
-            pinned=pinned,
-        )
+        sales = sales_state_of(snapshot)
+        if sales != self.sales:
+            self.sales = sales
+            self.sales_changed.emit(sales)
 
     def poll_health(self) -> None:
-        parts = self._parts
-        if parts is None or parts.session.stats is None:
+        live = self.live
+        if live is None or live.media.stats is None:
             return
-        sample: dict[str, Any] = parts.session.stats.sample()
+        sample: dict[str, Any] = live.media.stats.sample()
         outputs = []
         for output in sample.get("outputs", []):
             if output["kind"] == "network" and output["state"] == "stopped" and not self.is_live:
@@ -612,8 +443,10 @@ class Controller(QObject):
             )
         camera = sample.get("camera") or {}
         microphone = sample.get("microphone")
+        audio = live.audio
+        take_peak = getattr(audio, "take_peak_dbfs", None)
         self.health = HealthState(
-            running=bool(parts.session.pipeline and parts.session.pipeline.counters().running),
+            running=bool(live.media.pipeline and live.media.pipeline.counters().running),
             fps=float(sample.get("output_fps") or 0.0),
             video_kbps=float(sample.get("video_bitrate_kbps") or 0.0),
             cpu_percent=float(sample.get("process_cpu_percent") or 0.0),
@@ -623,101 +456,85 @@ class Controller(QObject):
                 for stage in ("capture", "render", "encode", "network")
             },
             outputs=tuple(outputs),
-            audio_level_dbfs=parts.audio.take_peak_dbfs() if parts.audio is not None else None,
+            audio_level_dbfs=take_peak() if take_peak is not None else None,
             camera_ok=camera.get("state") in ("active", "starting"),
             microphone_ok=microphone is not None and microphone.get("state") == "active",
         )
         self.health_changed.emit(self.health)
 
     def flush_feeds(self) -> None:
-        comments: list[Comment] = []
-        while self._incoming_comments:
-            comments.append(self._incoming_comments.popleft())
+        live = self.live
+        session = live.session if live is not None else None
+        if session is None:
+            return
+        comments = session.take_new_comments()
         if comments:
             now = time.time()
-            self.comments_arrived.emit([comment_row(c, now) for c in comments])
-        orders: list[Order] = []
-        while self._incoming_orders:
-            orders.append(self._incoming_orders.popleft())
-        if orders:
-            self._apply_orders(orders)
-        self._update_sales()
+            simulated = session.simulated
+            self.comments_arrived.emit([comment_row(c, now, simulated) for c in comments])
+        stored = session.take_new_orders()
+        if stored:
+            show = live.show if live is not None else None
+            rows: list[OrderRow] = []
+            for kept in stored:
+                order = kept.order
+                for line in order.lines:
+                    product = show.product(line.sku) if show is not None else None
+                    rows.append(
+                        OrderRow(
+                            key=f"{order.source}:{order.id}:{line.sku}",
+                            sku=line.sku,
+                            title=line.title or (product.title if product else line.sku),
+                            quantity=line.quantity,
+                            amount=line.amount,
+                            currency=order.currency,
+                            at_s=kept.at,
+                            simulated=session.simulated,
+                        )
+                    )
+            self.orders_arrived.emit(rows)
+            self.poll_show()
 
     def add_comments(self, comments: Sequence[Comment]) -> None:
-        """Comments as the feeds deliver them (any thread); shown at the next flush."""
-        self._incoming_comments.extend(comments)
+        """Comments through the session's one path: stored once, then shown (tests)."""
+        live = self.live
+        if live is not None and live.session is not None:
+            live.session.ingest(comments)
 
     def add_orders(self, orders: Sequence[Order]) -> None:
-        self._incoming_orders.extend(orders)
+        """Orders through the session's one path: stored once, then applied (tests)."""
+        live = self.live
+        if live is not None and live.session is not None:
+            live.session.ingest(orders)
 
-    def _apply_orders(self, orders: list[Order]) -> None:
-        runtime = self.runtime
-        now = time.time()
-        rows: list[OrderRow] = []
-        for order in orders:
-            self._orders += 1
-            self._order_times.append(self._monotonic())
-            self._gmv += order.total_price
-            for line in order.lines:
-                if runtime is not None:
-                    with contextlib.suppress(Exception):
-                        runtime.apply_order(line.sku, line.quantity)
-                self._units_by_sku[line.sku] = self._units_by_sku.get(line.sku, 0) + line.quantity
-                product = runtime.show.product(line.sku) if runtime is not None else None
-                rows.append(
-                    OrderRow(
-                        key=f"{order.source}:{order.id}:{line.sku}",
-                        sku=line.sku,
-                        title=line.title or (product.title if product else line.sku),
-                        quantity=line.quantity,
-                        amount=line.amount,
-                        currency=order.currency,
-                        at_s=now,
-                    )
-                )
-        self.orders_arrived.emit(rows)
-
-    def _update_sales(self) -> None:
-        now = self._monotonic()
-        while self._order_times and now - self._order_times[0] > 60:
-            self._order_times.popleft()
-        show = self.runtime.show if self.runtime is not None else None
-        titles = {p.sku: p.title for p in show.products} if show is not None else {}
-        sales = SalesState(
-            gmv=self._gmv,
-            currency=show.currency if show is not None else "",
-            orders=self._orders,
-            orders_per_minute=float(len(self._order_times)),
-            units_by_product=tuple(
-                (titles.get(sku, sku), units) for sku, units in self._units_by_sku.items()
-            ),
-        )
-        if sales != self.sales:
-            self.sales = sales
-            self.sales_changed.emit(sales)
+    def comment_count(self) -> int:
+        return self.snapshot.comments if self.live is None else self.live.snapshot().comments
 
     # -- show commands (quick: a lock and a pure function) ---------------------------------------
 
-    def _command(self, command: Callable[[], object]) -> None:
-        if self.runtime is None:
-            return
+    def _command(self, command: Callable[[LiveShow], object]) -> bool:
+        live = self.live
+        if live is None:
+            return False
         try:
-            command()
-        except ShowCommandError as error:
+            command(live)
+        except CommandRejected as error:
             self.message.emit(str(error))
+            return False
         self.poll_show()
+        return True
 
     def next_segment(self) -> None:
-        self._command(lambda: self.runtime.next_segment())
+        self._command(lambda live: live.next_segment())
 
     def previous_segment(self) -> None:
-        self._command(lambda: self.runtime.previous_segment())
+        self._command(lambda live: live.previous_segment())
 
     def jump_to_segment(self, index: int) -> None:
-        self._command(lambda: self.runtime.jump_to_segment(index))
+        self._command(lambda live: live.goto_segment(index))
 
     def show_product(self, sku: str | None) -> None:
-        self._command(lambda: self.runtime.show_product(sku))
+        self._command(lambda live: live.show_product(sku))
 
     def show_product_number(self, number: int) -> None:
         products = self.show_state.products
@@ -734,165 +551,175 @@ class Controller(QObject):
         except InvalidOperation:
             self.message.emit(self.tr("The deal price is not a number."))
             return
-        self._command(
-            lambda: self.runtime.start_deal(sku=sku, price=amount, seconds=seconds, stock=stock)
-        )
+        self._command(lambda live: live.start_deal(sku, price=amount, seconds=seconds, stock=stock))
 
-    def stop_deal(self) -> None:
-        sku = self.show_state.deal.sku if self.show_state.deal else None
-        self._command(lambda: self.runtime.stop_deal(sku=sku))
+    def stop_deal(self, sku: str | None = None) -> None:
+        if sku is None:
+            deal = self.show_state.deal
+            sku = deal.sku if deal is not None and deal.is_live else None
+        self._command(lambda live: live.stop_deal(sku))
 
     def toggle_deal(self) -> None:
+        """Stop the on-screen product's live deal, else start one from the show's plan."""
         deal = self.show_state.deal
-        if deal is not None and deal.state == DealStatus.LIVE:
-            self.stop_deal()
+        if deal is not None and deal.is_live:
+            self.stop_deal(deal.sku)
             return
         sku = self.show_state.on_screen_sku
-        product = self.show_state.product(sku)
-        if product is None or sku is None:
+        if sku is None:
+            self.message.emit(self.tr("Put a product on screen to start a deal."))
             return
-        plan = product.deal
-        if plan is not None:
-            self.start_deal(sku, str(plan.price), plan.seconds, plan.stock)
-        else:
-            self.start_deal(sku, str(product.price * Decimal("0.8")), 120, product.stock_left)
+        self._command(lambda live: live.start_deal(sku))
 
     def pin_comment(self, row: CommentRow) -> None:
-        self._pinned_key = row.key
-        self._command(lambda: self.runtime.pin_comment(row.author, row.text))
+        self._command(lambda live: live.pin_comment(row.key))
+
+    def pin_latest_question(self) -> None:
+        self._command(lambda live: live.pin_latest_question())
 
     def unpin_comment(self) -> None:
-        self._command(lambda: self.runtime.unpin_comment())
+        self._command(lambda live: live.unpin())
 
     def hide_comment(self, row: CommentRow) -> None:
         """A hidden comment leaves the list and the picture; the session keeps the comment and
-        a ``comment_hidden`` show event naming it, so the report counts it and the hide is on
-        record (who said what, and when the operator took it down)."""
-        if row.key == self._pinned_key and self.show_state.pinned is not None:
-            self.unpin_comment()
-        parts = self._parts
-        if parts is None or parts.writer is None:
-            return
-        from anchordesk.store.report import COMMENT_HIDDEN
-        from anchordesk.store.session import ShowEventRecord
-
-        source, _, comment_id = row.key.partition(":")
-        record = ShowEventRecord(
-            # One event per comment: hiding it twice (or a replay) stores it once.
-            id=f"hidden:{row.key}",
-            kind=COMMENT_HIDDEN,
-            at=time.time(),
-            data={
-                "source": row.source or source,
-                "comment_id": row.comment_id or comment_id,
-                "author": row.author,
-                "text": row.text,
-            },
-        )
-        parts.writer.submit_show_events([record])
+        a ``comment_hidden`` event naming it."""
+        self._command(lambda live: live.hide_comment(row.key))
 
     def set_studio_mode(self, on: bool) -> None:
         self.studio_mode = on
-        self.staged_sku = self.show_state.on_screen_sku if on else None
+        live = self.live
+        if live is not None:
+            live.stage_product(self.show_state.on_screen_sku if on else None)
 
     def stage_product(self, sku: str | None) -> None:
-        self.staged_sku = sku
         self._staged_cache = None
+        self._command(lambda live: live.stage_product(sku))
 
     def take(self) -> None:
         if self.studio_mode:
-            self.show_product(self.staged_sku)
+            self._command(lambda live: live.take())
 
-    # -- stream commands -------------------------------------------------------------------------
+    # -- the session lifecycle -------------------------------------------------------------------
 
     def go_live(self, destination_id: str, record: bool) -> None:
-        """Start pushing to ``destination_id``; returns at once.
-
-        The stream key is read from the keyring and the output attached on the stream worker
-        (the keyring may wait on D-Bus or an unlock prompt). The window shows "live" from now
-        on, so the operator's next press of the go-live key asks before it stops anything.
-        """
-        parts = self._parts
+        """End the rehearsal, start the live session, push to ``destination_id``; returns at
+        once (the window shows "live" from now on, so a second press asks before stopping)."""
+        live = self.live
         destination = self.settings.destination(destination_id)
-        if parts is None or destination is None or self.is_live:
+        if live is None or destination is None or self.is_live:
             return
         self.settings.active_destination_id = destination_id
         if record != self.recording_wanted:
             self.set_recording(record)
         self.is_live = True
-        self._live_generation += 1
-        generation = self._live_generation
         self.live_changed.emit(True)
         self.message.emit(self.tr("Going live on %1…").replace("%1", destination.name))
 
-        def attach() -> None:
-            from anchordesk.core.secrets import get_secret, stream_key_name
-            from anchordesk.media.network_output import NetworkOutput
+        async def go() -> None:
+            from anchordesk.live.destinations import push_url
 
-            key = get_secret(stream_key_name(destination_id)) or ""
-            url = destination_url(destination, key)
+            url, key = await asyncio.to_thread(push_url, destination)
             try:
-                output = NetworkOutput(url)
-                with self._live_lock:
-                    if generation != self._live_generation:
-                        return  # stopped before the output existed
-                    parts.network.attach(output)
+                await live.go_live(url)
             except Exception as error:
                 text = mask_secrets(str(error), [key]) if key else str(error)
-                self._live_failed.emit(generation, text)
+                self._live_failed(text)
                 return
-            log.info("going live to %s", mask_url(url))
-            self._worker_message.emit(self.tr("Live on %1").replace("%1", destination.name))
+            self._announce_session()
+            self.poll_show()
+            self.message.emit(self.tr("Live on %1").replace("%1", destination.name))
 
-        self._stream_worker.submit(attach)
+        self._spawn(go(), "go live")
         self.executor.submit(self._save, self.settings)
 
-    def _on_live_failed(self, generation: int, error: str) -> None:
-        if generation != self._live_generation or not self.is_live:
-            return
+    def _live_failed(self, error: str) -> None:
         self.is_live = False
         self.live_changed.emit(False)
         self.message.emit(self.tr("Could not go live: %1").replace("%1", error))
 
     def stop_live(self) -> None:
-        parts = self._parts
-        if parts is None or not self.is_live:
+        """Stop pushing and end the live session; its report follows."""
+        live = self.live
+        if live is None or not self.is_live:
             return
         self.is_live = False
-        with self._live_lock:
-            self._live_generation += 1
-        # The same single worker as the attach: a stop never overtakes the start it ends.
-        self._stream_worker.submit(parts.network.detach, 5.0)
         self.live_changed.emit(False)
-        self.message.emit(self.tr("The stream has stopped; rehearsal goes on."))
+
+        async def stop() -> None:
+            path = await live.stop_live()
+            self.poll_show()
+            self.message.emit(self.tr("The stream has stopped; the live session is closed."))
+            if path is not None:
+                self._report(path, "live")
+
+        self._spawn(stop(), "stop the stream")
+
+    def end_rehearsal(self) -> None:
+        """Stop the audience, the run sheet, the deals and the recording; close the session and
+        show its report (read from the closed file: it equals the board)."""
+        live = self.live
+        if live is None or self.is_live:
+            return
+
+        async def end() -> None:
+            path = await live.end_session()
+            self.poll_show()
+            if path is not None:
+                self._report(path, "rehearsal")
+
+        self._spawn(end(), "end the rehearsal")
+
+    def rehearse_again(self) -> None:
+        live = self.live
+        if live is None or self.is_live:
+            return
+
+        async def again() -> None:
+            await live.rehearse_again()
+            self._announce_session()
+            self.poll_show()
+            self.message.emit(self.tr("A new rehearsal has started."))
+
+        self._spawn(again(), "rehearse again")
+
+    def _report(self, path: Path, mode: str) -> None:
+        """Build the closed session's report on a worker and emit ``rehearsal_finished``."""
+        language = self.settings.language
+
+        def build() -> None:
+            try:
+                self._report_ready.emit(session_summary(path, mode, language))
+            except Exception as error:
+                log.exception("the report of %s could not be made", path)
+                self._worker_message.emit(str(error))
+
+        self.executor.submit(build)
 
     def reconnect_now(self) -> None:
-        parts = self._parts
-        if parts is not None:
-            parts.network.reconnect_now()
+        if self.live is not None:
+            self.live.reconnect_now()
 
     def set_recording(self, on: bool) -> None:
         if self.is_live and not on:
             return  # never stop a live show's recording by accident
         self.recording_wanted = on
         self.settings.record = on
-        parts = self._parts
-        if parts is None:
+        live = self.live
+        if live is None:
             return
-        if on and parts.recording.attached is None:
-            self.executor.submit(self._attach_recording, parts)
-        elif not on and parts.recording.attached is not None:
-            self.executor.submit(parts.recording.detach, 5.0)
+        folder = self._recordings_dir() if on else None
+        # On the loop, in order with going live: the live session records into this folder.
+        self._spawn(live.set_recording_dir(folder), "switch the recording")
 
     def set_muted(self, muted: bool) -> None:
-        parts = self._parts
-        if parts is not None and parts.audio is not None:
-            parts.audio.muted = muted
+        audio = self.live.audio if self.live is not None else None
+        if audio is not None:
+            audio.muted = muted  # type: ignore[attr-defined]
 
     def set_gain_db(self, gain_db: float) -> None:
-        parts = self._parts
-        if parts is not None and parts.audio is not None:
-            parts.audio.set_gain_db(gain_db)
+        audio = self.live.audio if self.live is not None else None
+        if audio is not None:
+            audio.set_gain_db(gain_db)  # type: ignore[attr-defined]
 
     # -- settings, language, shows ---------------------------------------------------------------
 
@@ -901,13 +728,14 @@ class Controller(QObject):
         rehearsal's picture on the same show (settings cannot change while live)."""
         from anchordesk.live.settings import load_settings
 
-        before = (self._live_options(), self._feed_specs())
+        before = (self._live_options(), self._configured_feeds())
         self.settings = load_settings()
-        if self.is_live or self._starting or self._parts is None:
+        if self.is_live or self._starting or self.live is None:
             return
-        if (self._live_options(), self._feed_specs()) != before and self.runtime is not None:
+        if (self._live_options(), self._configured_feeds()) != before and self.live.show:
+            show = self.live.show
             self.message.emit(self.tr("Settings changed: the picture restarts."))
-            self._restart(lambda: self.start_with_show(self.runtime.show, self.show_path))
+            self._restart(lambda: self.start_with_show(show, self.show_path))
 
     def set_language(self, code: str) -> None:
         from PySide6.QtWidgets import QApplication
@@ -926,58 +754,102 @@ class Controller(QObject):
         self._restart(lambda: self.start(path))
 
     def _restart(self, start: Callable[[], None]) -> None:
-        parts, self._parts = self._parts, None
+        live, self.live = self.live, None
         for timer in (self._show_timer, self._health_timer, self._feed_timer):
             timer.stop()
-        if parts is not None:
-            if parts.feed_stop is not None:
-                parts.feed_stop.set()
-            # The new session waits for this one to let go of the camera and microphone.
-            self._previous_stopping = self.executor.submit(self._stop_parts, parts)
+        if live is not None:
+            # The new picture waits for this one to let go of the camera and microphone.
+            self._previous_stopping = self.executor.submit(live.shutdown, 4.0)
         start()
 
-    def end_rehearsal(self) -> None:
-        """The rehearsal report: each segment's actual time against its plan."""
-        runtime = self.runtime
-        if runtime is None:
-            return
-        now = self._monotonic()
-        self._segment_clock.end(now)
-        show: Show = runtime.show
-        timings = tuple(
-            segment_timings(
-                [(s.title, float(s.seconds)) for s in show.rundown],
-                self._segment_clock.changes(),
-                self._segment_clock.ended_at_s(now),
-            )
+
+# -- snapshots into the window's vocabulary (field by field: no figure is computed here) ----------
+
+
+def show_state_of(snapshot: LiveSnapshot) -> ShowState:
+    def plan(view: Any) -> DealPlan | None:
+        return None if view is None else DealPlan(view.price, view.seconds, view.stock or 0)
+
+    segments = tuple(
+        SegmentRow(
+            index=s.index,
+            title=s.title,
+            planned_s=s.planned_s,
+            elapsed_s=s.elapsed_s,
+            sku=s.sku,
+            script=s.script,
+            deal=plan(s.deal),
+            is_current=s.is_current,
+            is_done=s.is_done,
         )
-        lines = (
-            self.tr("Comments: %1").replace("%1", str(self.comment_count())),
-            self.tr("Orders: %1").replace("%1", str(self._orders)),
-            self.tr("GMV: %1 %2").replace("%1", str(self._gmv)).replace("%2", show.currency),
+        for s in snapshot.segments
+    )
+    products = tuple(
+        ProductRow(
+            sku=p.sku,
+            title=p.title,
+            price=p.price,
+            stock_left=p.stock_left,
+            units_sold=p.units_sold,
+            image_path=p.image_path,
+            deal=plan(p.deal),
+            currency=p.currency,
         )
-        parts = self._parts
-        folder = paths.user_data_dir()
-        stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
-        page = folder / f"rehearsal_{stamp}.html"
-        files = [page]
-        if parts is not None and parts.store_path is not None:
-            files.append(parts.store_path)
-        headers = (self.tr("Segment"), self.tr("Plan"), self.tr("Actual"), self.tr("Difference"))
-        html_text = timings_html(show.title, timings, headers)
-        report = RehearsalReport(timings, lines, tuple(files))
+        for p in snapshot.products
+    )
+    deals = tuple(
+        DealRow(
+            sku=d.sku,
+            state=d.state,
+            price=d.price,
+            seconds_left=d.remaining_s,
+            seconds_total=float(d.seconds),
+            stock_left=d.units_left,
+            stock_total=d.units_total,
+            title=d.title,
+            units_sold=d.units_sold,
+            currency=d.currency,
+            deal_id=d.deal_id,
+        )
+        for d in snapshot.deals
+    )
+    on_screen = snapshot.deal_for(snapshot.on_screen_sku)
+    deal_row = next((row for row in deals if on_screen and row.deal_id == on_screen.deal_id), None)
+    pinned = None
+    if snapshot.pinned is not None:
+        pinned = CommentRow(
+            key=snapshot.pinned.key or "pinned",
+            author=snapshot.pinned.author,
+            text=snapshot.pinned.text,
+            at_s=0.0,
+        )
+    return ShowState(
+        title=snapshot.title,
+        currency=snapshot.currency,
+        language=snapshot.language,
+        segments=segments,
+        current_index=snapshot.current_index,
+        products=products,
+        on_screen_sku=snapshot.on_screen_sku,
+        deal=deal_row,
+        deals=tuple(row for row in deals if row.is_live),
+        pinned=pinned,
+        mode=str(snapshot.mode),
+        simulated=snapshot.simulated,
+        session_path=snapshot.session_path,
+    )
 
-        def write() -> None:
-            try:
-                page.write_text(html_text, encoding="utf-8")
-            except OSError as error:
-                self._worker_message.emit(str(error))
 
-        self.executor.submit(write)
-        self.rehearsal_finished.emit(report)
-
-    def comment_count(self) -> int:
-        return self._comment_total
-
-    def _count_comments(self, rows: list[CommentRow]) -> None:
-        self._comment_total += len(rows)
+def sales_state_of(snapshot: LiveSnapshot) -> SalesState:
+    titles = {p.sku: p.title for p in snapshot.products}
+    return SalesState(
+        gmv=snapshot.sales.gmv,
+        currency=snapshot.sales.currency,
+        orders=snapshot.sales.orders,
+        orders_per_minute=snapshot.sales.orders_per_minute,
+        units_by_product=tuple(
+            (titles.get(p.sku, p.sku), p.units_sold) for p in snapshot.products if p.units_sold
+        ),
+        gmv_by_currency=snapshot.sales.gmv_by_currency,
+        simulated=snapshot.simulated,
+    )

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import paths
+from anchordesk.live.reports import SegmentTiming
 from anchordesk.live.settings import Settings
 from anchordesk.ui.controller import Controller
 from anchordesk.ui.docks.comments import CommentPanel
@@ -45,7 +46,7 @@ from anchordesk.ui.docks.run_sheet import RunSheetPanel
 from anchordesk.ui.golive import GoLiveDialog
 from anchordesk.ui.hotkeys import HotkeyDialog, Hotkeys
 from anchordesk.ui.preview import FramePreview
-from anchordesk.ui.rehearsal import SegmentTiming, format_difference, format_duration
+from anchordesk.ui.rehearsal import format_difference, format_duration
 from anchordesk.ui.state import ShowState
 from anchordesk.ui.teleprompter import TeleprompterWindow
 
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.controller = controller
         self.qsettings = settings if settings is not None else window_settings()
         self._quitting = False
+        self._mode = "rehearsal"
 
         # -- centre: program preview, and the staged preview in studio mode ---------------------
         self.program = FramePreview(self, fps=30, border="#e53935")
@@ -164,6 +166,9 @@ class MainWindow(QMainWindow):
         self.studio_action.toggled.connect(self.set_studio_mode)
         self.end_rehearsal_action = QAction(self)
         self.end_rehearsal_action.triggered.connect(self.end_rehearsal)
+        self.rehearse_again_action = QAction(self)
+        self.rehearse_again_action.triggered.connect(self.controller.rehearse_again)
+        self.rehearse_again_action.setEnabled(False)
         self.reset_layout_action = QAction(self)
         self.reset_layout_action.triggered.connect(self.reset_layout)
         self.shortcuts_action = QAction(self)
@@ -225,6 +230,7 @@ class MainWindow(QMainWindow):
         self.show_menu.addSeparator()
         self.show_menu.addAction(hk["take"])
         self.show_menu.addAction(self.end_rehearsal_action)
+        self.show_menu.addAction(self.rehearse_again_action)
         self.stream_menu = bar.addMenu("")
         self.stream_menu.addAction(hk["go_live"])
         self.stream_menu.addAction(self.record_action)
@@ -264,6 +270,7 @@ class MainWindow(QMainWindow):
         self.toolbar.addAction(hk["teleprompter"])
         self.toolbar.addSeparator()
         self.toolbar.addAction(self.end_rehearsal_action)
+        self.toolbar.addAction(self.rehearse_again_action)
 
     def _connect(self) -> None:
         c = self.controller
@@ -285,7 +292,7 @@ class MainWindow(QMainWindow):
         self.products.show_product_requested.connect(self._product_clicked)
         self.products.clear_product_requested.connect(lambda: c.show_product(None))
         self.products.start_deal_requested.connect(c.start_deal)
-        self.products.stop_deal_requested.connect(c.stop_deal)
+        self.products.stop_deal_requested.connect(lambda sku: c.stop_deal(sku or None))
         self.comments.pin_requested.connect(c.pin_comment)
         self.comments.unpin_requested.connect(c.unpin_comment)
         self.comments.hide_requested.connect(c.hide_comment)
@@ -334,6 +341,7 @@ class MainWindow(QMainWindow):
         self.studio_action.setText(self.tr("Studio mode"))
         self.studio_action.setToolTip(self.tr("Stage the next card in a preview, then take it"))
         self.end_rehearsal_action.setText(self.tr("End rehearsal"))
+        self.rehearse_again_action.setText(self.tr("Rehearse again"))
         self.reset_layout_action.setText(self.tr("Reset the layout"))
         self.shortcuts_action.setText(self.tr("&Keyboard shortcuts…"))
         self.about_action.setText(self.tr("&About AnchorDesk"))
@@ -380,6 +388,9 @@ class MainWindow(QMainWindow):
             )
         if state.title and not self.windowTitle().startswith(state.title):
             self._update_title()
+        if state.mode != self._mode:
+            self._mode = state.mode
+            self._live_changed(self.controller.is_live)
 
     def _session_started(self) -> None:
         self.program.set_source(self.controller.frame_source())
@@ -394,15 +405,21 @@ class MainWindow(QMainWindow):
             "background: #c62828; color: white; font-weight: bold" if live else "font-weight: bold"
         )
         self.go_live_button.setAccessibleName(action.text())
-        self.mode_label.setText(
-            self.tr("LIVE") if live else self.tr("Rehearsal — nothing is pushed")
-        )
+        ended = self._mode == "ended" and not live
+        if live:
+            mode_text = self.tr("LIVE")
+        elif ended:
+            mode_text = self.tr("Session ended — rehearse again or go live")
+        else:
+            mode_text = self.tr("Rehearsal — simulated audience, nothing is pushed")
+        self.mode_label.setText(mode_text)
         self.mode_label.setStyleSheet("color: #c62828; font-weight: bold" if live else "")
+        self.rehearse_again_action.setEnabled(ended)
         # While live, nothing that would restart the pipeline may be used.
         self.settings_action.setEnabled(not live)
         self.open_show_action.setEnabled(not live)
         self.recent_menu.setEnabled(not live)
-        self.end_rehearsal_action.setEnabled(not live)
+        self.end_rehearsal_action.setEnabled(not live and not ended)
         self.record_action.setEnabled(not live)
         # The go-live dialog may have switched the recording on.
         self.record_action.blockSignals(True)
@@ -536,7 +553,9 @@ class MainWindow(QMainWindow):
     def show_rehearsal_report(self, report: object) -> None:
         dialog = RehearsalReportDialog(report, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self.controller.rehearse_again)
         dialog.open()
+        self.report_dialog = dialog
 
     # -- layout ----------------------------------------------------------------------------------
 
@@ -579,15 +598,20 @@ class MainWindow(QMainWindow):
 
 
 class RehearsalReportDialog(QDialog):
-    """Each segment's actual time next to its plan, beside the session report's totals."""
+    """A closed session's report (End rehearsal, or the stream stopped): each segment's actual
+    time next to its plan, beside the report's totals — all read back from the session file, so
+    they are the board's numbers. "Rehearse again" starts a new session."""
 
     def __init__(self, report: object, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from anchordesk.ui.controller import RehearsalReport
+        from anchordesk.live.reports import SessionSummary
 
-        assert isinstance(report, RehearsalReport)
+        assert isinstance(report, SessionSummary)
+        self.report = report
         self.setObjectName("rehearsal_report")
-        self.setWindowTitle(self.tr("Rehearsal report"))
+        self.setWindowTitle(
+            self.tr("Rehearsal report") if report.mode == "rehearsal" else self.tr("Show report")
+        )
         self.table = QTableWidget(len(report.timings) + 1, 4, self)
         self.table.setAccessibleName(self.tr("Segment times"))
         self.table.setHorizontalHeaderLabels(
@@ -605,6 +629,7 @@ class RehearsalReportDialog(QDialog):
             sum(t.actual_s for t in rows),
         )
         summary = QLabel(self)
+        summary.setObjectName("report_summary")
         summary.setTextFormat(Qt.TextFormat.PlainText)
         summary.setWordWrap(True)
         summary.setText("\n".join(report.session_lines))
@@ -621,11 +646,27 @@ class RehearsalReportDialog(QDialog):
         body.addLayout(side, 2)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
+        self.open_button = buttons.addButton(
+            self.tr("Open the full report"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.open_button.setEnabled(report.html_path is not None)
+        self.open_button.clicked.connect(self._open_page)
+        self.again_button = buttons.addButton(
+            self.tr("Rehearse again"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.again_button.clicked.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
         layout.addWidget(files)
         layout.addWidget(buttons)
         self.resize(820, 460)
+
+    def _open_page(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        if self.report.html_path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report.html_path)))
 
     def _row(self, row: int, title: str, planned_s: float, actual_s: float) -> None:
         difference = actual_s - planned_s

@@ -10,19 +10,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class SegmentTiming:
-    index: int
-    title: str
-    planned_s: float
-    actual_s: float
-
-    @property
-    def difference_s(self) -> float:
-        return self.actual_s - self.planned_s
+from anchordesk.live.reports import SegmentTiming
 
 
 class SegmentClock:

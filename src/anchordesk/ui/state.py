@@ -48,6 +48,7 @@ class ProductRow:
     units_sold: int
     image_path: Path | None = None
     deal: DealPlan | None = None  # the first deal the rundown plans for this product
+    currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,10 @@ class DealRow:
     seconds_total: float
     stock_left: int
     stock_total: int
+    title: str = ""
+    units_sold: int = 0  # deal lines only
+    currency: str = ""
+    deal_id: str = ""
 
     @property
     def is_live(self) -> bool:
@@ -76,6 +81,7 @@ class CommentRow:
     hits: tuple[str, ...] = ()
     source: str = ""  # the feed's source and the comment's id there (as the store keeps them)
     comment_id: str = ""
+    simulated: bool = False  # from the rehearsal audience, labelled so wherever it is shown
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ class OrderRow:
     amount: Decimal
     currency: str
     at_s: float
+    simulated: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,8 +105,12 @@ class ShowState:
     current_index: int = 0
     products: tuple[ProductRow, ...] = ()
     on_screen_sku: str | None = None
-    deal: DealRow | None = None
+    deal: DealRow | None = None  # the on-screen product's deal (live, else its latest)
+    deals: tuple[DealRow, ...] = ()  # every live deal, whichever product is on screen
     pinned: CommentRow | None = None
+    mode: str = "rehearsal"  # "rehearsal" | "live" | "ended"
+    simulated: bool = False
+    session_path: Path | None = None
 
     @property
     def current(self) -> SegmentRow | None:
@@ -154,3 +165,5 @@ class SalesState:
     orders: int = 0
     orders_per_minute: float = 0.0
     units_by_product: tuple[tuple[str, int], ...] = ()  # (title, units)
+    gmv_by_currency: tuple[tuple[str, Decimal], ...] = ()  # every currency, never added up
+    simulated: bool = False

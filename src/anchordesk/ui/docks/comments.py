@@ -64,7 +64,8 @@ class CommentModel(RowTableModel):
             if column == self.TIME:
                 return time.strftime("%H:%M:%S", time.localtime(row.at_s))
             if column == self.AUTHOR:
-                return row.author
+                # A rehearsal's audience is simulated: said so on every row it wrote.
+                return f"🤖 {row.author}" if row.simulated else row.author
             marks = ("⚠ " if row.flagged else "") + ("？ " if row.is_question else "")
             return marks + row.text
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -37,9 +37,12 @@ class OrderModel(RowTableModel):
             return None
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
+            title = row.title or row.sku
+            if row.simulated:
+                title = self.tr("%1 (simulated)").replace("%1", title)
             return (
                 time.strftime("%H:%M:%S", time.localtime(row.at_s)),
-                row.title or row.sku,
+                title,
                 str(row.quantity),
                 format_money(row.amount, row.currency),
             )[index.column()]
@@ -123,7 +126,17 @@ class OrdersPanel(QWidget):
         self.model.prepend(rows)
 
     def update_sales(self, sales: SalesState) -> None:
-        self.gmv_value.setText(format_money(sales.gmv, sales.currency))
+        # Orders in other currencies are shown apart, never added into the show's GMV.
+        others = [
+            format_money(amount, currency)
+            for currency, amount in sales.gmv_by_currency
+            if currency != sales.currency and amount
+        ]
+        text = format_money(sales.gmv, sales.currency)
+        if others:
+            text += "  (+ " + ", ".join(others) + ")"
+        self.gmv_value.setText(text)
+        self.gmv_value.setToolTip(self.tr("Simulated audience") if sales.simulated else "")
         self.count_value.setText(str(sales.orders))
         self.rate_value.setText(f"{sales.orders_per_minute:.1f}")
         self.chart.set_bars([(title, float(units)) for title, units in sales.units_by_product])

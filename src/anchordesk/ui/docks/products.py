@@ -1,9 +1,13 @@
 """Products dock: one button-card per product (price, stock left, units sold); click puts it on
 screen. Below, the flash deal of the product on screen, prefilled from the show's plan.
 
+Below the form, every deal that is running — whichever product is on screen — with its price,
+time and units left and a button to stop it: a deal never disappears from the operator's view
+while it runs.
+
 Signals: ``show_product_requested(str sku)``, ``clear_product_requested()``,
 ``start_deal_requested(str sku, str price, int seconds, int stock)`` (price as a decimal string:
-money never goes through a float), ``stop_deal_requested()``.
+money never goes through a float), ``stop_deal_requested(str sku)``.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ class ProductPanel(QWidget):
     show_product_requested = Signal(str)
     clear_product_requested = Signal()
     start_deal_requested = Signal(str, str, int, int)
-    stop_deal_requested = Signal()
+    stop_deal_requested = Signal(str)
 
     COLUMNS = 2
 
@@ -54,7 +58,9 @@ class ProductPanel(QWidget):
         self._currency = ""
         self._on_screen: str | None = None
         self._deal: DealRow | None = None
+        self._live_deals: tuple[DealRow, ...] = ()
         self._prefilled_for: str | None = None
+        self._showing_live: str | None = None  # deal_id whose real values fill the form
 
         self._grid_host = QWidget(self)
         self._grid = QGridLayout(self._grid_host)
@@ -98,6 +104,12 @@ class ProductPanel(QWidget):
         form.addRow(fields)
         form.addRow(self._deal_button)
         form.addRow(self._deal_status)
+        # Every running deal, with its own stop button (rebuilt when the set changes).
+        self._running_box = QWidget(self._deal_box)
+        self._running = QVBoxLayout(self._running_box)
+        self._running.setContentsMargins(0, 0, 0, 0)
+        self._running_rows: dict[str, tuple[QLabel, QPushButton]] = {}
+        form.addRow(self._running_box)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -129,11 +141,18 @@ class ProductPanel(QWidget):
         self._products = state.products
         self._on_screen = state.on_screen_sku
         self._deal = state.deal
+        self._live_deals = state.deals
         for product in state.products:
             self._render_card(product)
-        if state.on_screen_sku != self._prefilled_for and not (state.deal and state.deal.is_live):
+        live = state.deal if state.deal is not None and state.deal.is_live else None
+        if live is not None:
+            # While the deal runs the form shows the deal itself, not the form's last values.
+            self._show_live_values(live)
+        elif self._showing_live is not None or state.on_screen_sku != self._prefilled_for:
+            self._showing_live = None
             self._prefill(state.product(state.on_screen_sku))
         self._render_deal()
+        self._render_running()
 
     def _rebuild(self, products: tuple[ProductRow, ...]) -> None:
         for card in self._cards.values():
@@ -193,6 +212,51 @@ class ProductPanel(QWidget):
         stock = plan.stock if plan else min(100, product.stock_left)
         self._deal_stock.setValue(max(1, min(stock, max(1, product.stock_left))))
 
+    def _show_live_values(self, deal: DealRow) -> None:
+        self._showing_live = deal.deal_id
+        self._deal_price.setMaximum(max(self._deal_price.maximum(), float(deal.price)))
+        self._deal_price.setValue(float(deal.price))
+        self._deal_seconds.setValue(max(self._deal_seconds.minimum(), round(deal.seconds_left)))
+        self._deal_stock.setMaximum(max(self._deal_stock.maximum(), deal.stock_left))
+        self._deal_stock.setValue(max(self._deal_stock.minimum(), deal.stock_left))
+
+    def _render_running(self) -> None:
+        wanted = {deal.deal_id: deal for deal in self._live_deals}
+        for deal_id in [d for d in self._running_rows if d not in wanted]:
+            label, button = self._running_rows.pop(deal_id)
+            label.deleteLater()
+            button.deleteLater()
+        for deal_id, deal in wanted.items():
+            row = self._running_rows.get(deal_id)
+            if row is None:
+                label = QLabel(self._running_box)
+                label.setTextFormat(Qt.TextFormat.PlainText)  # product titles are plain text
+                label.setWordWrap(True)
+                button = QPushButton(self._running_box)
+                sku = deal.sku
+                button.clicked.connect(lambda _c=False, sku=sku: self.stop_deal_requested.emit(sku))
+                line = QHBoxLayout()
+                line.addWidget(label, 1)
+                line.addWidget(button)
+                self._running.addLayout(line)
+                row = (label, button)
+                self._running_rows[deal_id] = row
+            label, button = row
+            label.setText(
+                self.tr("%1: %2 · %3 left · %4 of %5 units left")
+                .replace("%1", deal.title or deal.sku)
+                .replace("%2", format_money(deal.price, deal.currency or self._currency))
+                .replace("%3", format_duration(deal.seconds_left))
+                .replace("%4", str(deal.stock_left))
+                .replace("%5", str(deal.stock_total))
+            )
+            button.setText(self.tr("Stop"))
+            button.setAccessibleName(self.tr("Stop the deal on %1").replace("%1", deal.title))
+        self._running_box.setVisible(bool(wanted))
+
+    def running_deal_texts(self) -> list[str]:
+        return [label.text() for label, _button in self._running_rows.values()]
+
     def _render_deal(self) -> None:
         deal = self._deal
         live = bool(deal and deal.is_live)
@@ -209,7 +273,9 @@ class ProductPanel(QWidget):
             )
             status = status.replace("%2", str(deal.stock_left)).replace("%3", str(deal.stock_total))
         elif deal.state == "sold_out":
-            status = self.tr("Sold out")
+            status = self.tr("Deal sold out: %1 of its units sold").replace(
+                "%1", str(deal.units_sold)
+            )
         elif deal.state == "ended":
             status = self.tr("Ended")
         else:
@@ -221,7 +287,7 @@ class ProductPanel(QWidget):
 
     def toggle_deal(self) -> None:
         if self._deal and self._deal.is_live:
-            self.stop_deal_requested.emit()
+            self.stop_deal_requested.emit(self._deal.sku)
             return
         if self._on_screen is None:
             return
