@@ -175,6 +175,8 @@ class Ledger:
         self.units = 0
         self.cancelled_orders = 0
         self.timeline: list[TimedOrder] = []
+        # Every change of GMV as it happened: (at, currency, + order total | - amount back).
+        self.gmv_changes: list[tuple[float, str, Decimal]] = []
         self._order_times: list[float] = []  # sorted, for orders_per_minute
         self._counted: dict[tuple[str, str], _CountedOrder] = {}
         self._update_keys: set[tuple[str, str]] = set()
@@ -256,6 +258,7 @@ class Ledger:
         self.gmv_by_currency[currency] = (
             self.gmv_by_currency.get(currency, Decimal(0)) + order.total_price
         )
+        self.gmv_changes.append((at, currency, order.total_price))
         segment = (
             self.segments[-1] if self.segments and self.segments[-1].ended_at is None else None
         )
@@ -297,7 +300,7 @@ class Ledger:
             )
         self._counted[key] = counted
         waiting = self._pending.pop(key, [])
-        return tuple(self._apply(timed.update, counted) for timed in waiting)
+        return tuple(self._apply(timed.update, counted, at) for timed in waiting)
 
     def _deal_line(self, sku: str, unit_price: Decimal, currency: str) -> DealSales | None:
         deal = self._live_deals.get(sku)
@@ -333,9 +336,9 @@ class Ledger:
                 TimedUpdate(update, at)
             )
             return UpdateOutcome(update, "pending")
-        return self._apply(update, counted)
+        return self._apply(update, counted, at)
 
-    def _apply(self, update: OrderUpdate, counted: _CountedOrder) -> UpdateOutcome:
+    def _apply(self, update: OrderUpdate, counted: _CountedOrder, at: float) -> UpdateOutcome:
         if update.status not in ("cancelled", "refunded"):
             return self._reject(update, f"unknown status {update.status!r}")
         if update.currency and update.currency != counted.currency:
@@ -357,6 +360,8 @@ class Ledger:
             self.refunded_by_currency.get(currency, Decimal(0)) + amount
         )
         counted.taken_back += amount
+        if amount:
+            self.gmv_changes.append((at, currency, -amount))
         if counted.segment is not None:
             counted.segment.gmv -= amount
         units_back: dict[str, int] = {}
