@@ -5,7 +5,10 @@
   Google's ``{"error": {"errors": [{"reason": …}]}}`` shape.
 - :class:`ShopifyOrdersServer`: ``GET /admin/api/2024-07/orders.json`` with ``since_id``,
   ``limit`` (max 250), ``status=any``, ``X-Shopify-Access-Token`` checked, and the
-  ``X-Shopify-Shop-Api-Call-Limit`` header.
+  ``X-Shopify-Shop-Api-Call-Limit`` header; ``updated_at_min`` (inclusive) with cursor-based
+  pages (``Link: <…page_info=…>; rel="next"``); orders carry ``updated_at``, ``cancelled_at``
+  and ``refunds`` (``transactions`` of kind ``refund``, ``refund_line_items`` with their
+  ``line_item``) as the Order resource documents them.
 - :class:`JsonFeedServer`: the generic protocol of docs/feed-protocol.md.
 
 Faults are queued with :meth:`PlatformServer.inject` and consumed one per request: an HTTP
@@ -22,7 +25,9 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -258,6 +263,10 @@ class YouTubeChatServer(PlatformServer):
         return _json(body)
 
 
+_SHOP_ZONE = timezone(timedelta(hours=-4))
+_SHOP_EPOCH = datetime(2024, 5, 1, 12, 0, 0, tzinfo=_SHOP_ZONE)
+
+
 class ShopifyOrdersServer(PlatformServer):
     path = "/admin/api/2024-07/orders.json"
 
@@ -267,17 +276,27 @@ class ShopifyOrdersServer(PlatformServer):
         self.orders: list[dict[str, Any]] = []
         self.next_id = 5_000_000_000
         self.call_limit_used = 1
+        self._seconds = 0  # the shop's clock: every change is one second after the last
+        self._pages: dict[str, tuple[datetime, int]] = {}  # page_info -> (updated min, offset)
+
+    def _now(self) -> str:
+        self._seconds += 1
+        return (_SHOP_EPOCH + timedelta(seconds=self._seconds)).isoformat()
 
     def add_order(self, lines: list[tuple[str | None, int, str]], currency: str = "USD") -> int:
         """Add an order of (sku, quantity, unit price) lines; the total is their sum."""
         with self.lock:
             self.next_id += 7  # ids grow but are not consecutive, as on Shopify
             total = sum((Decimal(price) * qty for _, qty, price in lines), Decimal(0))
+            now = self._now()
             self.orders.append(
                 {
                     "id": self.next_id,
                     "name": f"#{1000 + len(self.orders)}",
-                    "created_at": "2024-05-01T12:00:00-04:00",
+                    "created_at": now,
+                    "updated_at": now,
+                    "cancelled_at": None,
+                    "cancel_reason": None,
                     "currency": currency,
                     "total_price": f"{total:.2f}",
                     "financial_status": "paid",
@@ -291,17 +310,77 @@ class ShopifyOrdersServer(PlatformServer):
                         }
                         for i, (sku, qty, price) in enumerate(lines)
                     ],
+                    "refunds": [],
                 }
             )
             return self.next_id
 
+    def _order(self, order_id: int) -> dict[str, Any]:
+        return next(order for order in self.orders if order["id"] == order_id)
+
+    def cancel(self, order_id: int, reason: str = "customer") -> None:
+        with self.lock:
+            order = self._order(order_id)
+            order["cancelled_at"] = order["updated_at"] = self._now()
+            order["cancel_reason"] = reason
+            order["financial_status"] = "voided"
+
+    def refund(self, order_id: int, amount: str, lines: Sequence[tuple[int, int]] = ()) -> int:
+        """Refund ``amount``, and (line index, quantity) units, as one refund; its id."""
+        with self.lock:
+            order = self._order(order_id)
+            now = self._now()
+            refund_id = order_id * 100 + len(order["refunds"]) + 1
+            order["refunds"].append(
+                {
+                    "id": refund_id,
+                    "order_id": order_id,
+                    "created_at": now,
+                    "processed_at": now,
+                    "note": None,
+                    "restock": True,
+                    "refund_line_items": [
+                        {
+                            "id": refund_id * 10 + n,
+                            "line_item_id": order["line_items"][index]["id"],
+                            "quantity": quantity,
+                            "restock_type": "return",
+                            "line_item": dict(order["line_items"][index]),
+                        }
+                        for n, (index, quantity) in enumerate(lines)
+                    ],
+                    "transactions": [
+                        {
+                            "id": refund_id * 10,
+                            "order_id": order_id,
+                            "kind": "refund",
+                            "status": "success",
+                            "amount": amount,
+                            "currency": order["currency"],
+                        }
+                    ],
+                }
+            )
+            order["updated_at"] = now
+            order["financial_status"] = "partially_refunded"
+            return refund_id
+
     def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
         if headers.get("x-shopify-access-token") != self.token:
             return Reply(401, b'{"errors":"[API] Invalid API key or access token"}')
+        call_limit = {"X-Shopify-Shop-Api-Call-Limit": f"{self.call_limit_used}/40"}
+        limit = min(250, int(query.get("limit", "50")))
+        if "page_info" in query:
+            if set(query) - {"page_info", "limit", "fields"}:
+                return Reply(400, b'{"errors":"page_info takes no other filters"}')
+            updated_min, offset = self._pages[query["page_info"]]
+            return self._updated_page(updated_min, offset, limit, call_limit)
         if query.get("status") != "any":
             return Reply(400, b'{"errors":"status must be any for this test"}')
+        if "updated_at_min" in query:
+            updated_min = datetime.fromisoformat(query["updated_at_min"])
+            return self._updated_page(updated_min, 0, limit, call_limit)
         since_id = int(query.get("since_id", "0"))
-        limit = min(250, int(query.get("limit", "50")))
         matching = [o for o in self.orders if o["id"] > since_id]
         if self.overlap_next and since_id:
             earlier = [o for o in self.orders if o["id"] <= since_id]
@@ -309,10 +388,21 @@ class ShopifyOrdersServer(PlatformServer):
                 matching.insert(0, earlier[-1])
             self.overlap_next = False
         page = matching[:limit]
-        return _json(
-            {"orders": page},
-            {"X-Shopify-Shop-Api-Call-Limit": f"{self.call_limit_used}/40"},
-        )
+        return _json({"orders": page}, call_limit)
+
+    def _updated_page(
+        self, updated_min: datetime, offset: int, limit: int, headers: dict[str, str]
+    ) -> Reply:
+        matching = [
+            o for o in self.orders if datetime.fromisoformat(o["updated_at"]) >= updated_min
+        ]
+        page = matching[offset : offset + limit]
+        if offset + limit < len(matching):
+            token = f"p{len(self._pages) + 1}"
+            self._pages[token] = (updated_min, offset + limit)
+            link = f'<{self.url}?limit={limit}&page_info={token}>; rel="next"'
+            headers = {**headers, "Link": link}
+        return _json({"orders": page}, headers)
 
 
 class JsonFeedServer(PlatformServer):
@@ -344,6 +434,30 @@ class JsonFeedServer(PlatformServer):
                 }
             )
             return item_id
+
+    def add_update(
+        self,
+        order_id: str,
+        status: str,
+        refund: str | None = None,
+        *,
+        refund_id: str | None = None,
+        lines: Sequence[tuple[str, int]] = (),
+    ) -> None:
+        """An ``order_update`` item (docs/feed-protocol.md); sent again, it is the same one."""
+        with self.lock:
+            item: dict[str, Any] = {"type": "order_update", "id": order_id, "status": status}
+            if refund is not None:
+                item["refund"] = refund
+            if refund_id is not None:
+                item["refund_id"] = refund_id
+            if lines:
+                item["lines"] = [{"sku": sku, "quantity": qty} for sku, qty in lines]
+            self.items.append(item)
+
+    def add_raw(self, item: dict[str, Any]) -> None:
+        with self.lock:
+            self.items.append(item)
 
     def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
         after = query.get("after", "0")

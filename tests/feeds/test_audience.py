@@ -9,9 +9,15 @@ from pathlib import Path
 import httpx
 
 from anchordesk.feeds.adapters import JsonFeedAdapter
-from anchordesk.feeds.audience import AudienceServer, AudienceSimulator, autoplay_view
+from anchordesk.feeds.audience import (
+    AudienceServer,
+    AudienceSimulator,
+    AudienceView,
+    DealView,
+    autoplay_view,
+)
 from anchordesk.show.compliance import find_hits
-from anchordesk.show.feed_items import Comment, Order, is_question
+from anchordesk.show.feed_items import FeedItem, Order, OrderUpdate, is_question
 from anchordesk.showfile.files import load_show
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "shows"
@@ -58,6 +64,12 @@ def test_orders_follow_the_show_and_never_exceed_stock() -> None:
             and Decimal(line["price"]) == (segment.deal.price)
         ):
             deal_units += line["quantity"]
+    cancelled = {item["id"] for item in items if item["type"] == "order_update"}
+    assert cancelled, "now and then a buyer cancels"
+    for item in items:
+        if item["type"] == "order" and item["id"] in cancelled:
+            (line,) = item["lines"]
+            units[line["sku"]] -= line["quantity"]
     for product in ZH.products:
         assert units.get(product.sku, 0) <= product.stock
     # At 40 comments a second the deals sell out: exactly their stock, never more.
@@ -92,9 +104,9 @@ def test_served_over_http_in_the_generic_protocol() -> None:
     with AudienceServer(simulator, clock=lambda: fake_now[0]) as server:
         fake_now[0] = 400.0
 
-        async def fetch() -> list[Comment | Order]:
+        async def fetch() -> list[FeedItem]:
             adapter = JsonFeedAdapter(server.url, None, "rehearsal")
-            got: list[Comment | Order] = []
+            got: list[FeedItem] = []
             cursor = None
             async with httpx.AsyncClient() as client:
                 while True:
@@ -108,8 +120,11 @@ def test_served_over_http_in_the_generic_protocol() -> None:
 
         items = asyncio.run(fetch())
     orders = [i for i in items if isinstance(i, Order)]
-    assert len(items) == simulator.comments_made + simulator.orders_made
-    assert sum((o.total_price for o in orders), Decimal(0)) == simulator.gmv
+    cancelled = {i.order_id for i in items if isinstance(i, OrderUpdate)}
+    made = simulator.comments_made + simulator.orders_made + simulator.cancellations_made
+    assert len(items) == made and cancelled
+    kept = [o for o in orders if o.id not in cancelled]
+    assert sum((o.total_price for o in kept), Decimal(0)) == simulator.gmv
     assert all(o.currency == "USD" for o in orders)
 
 
@@ -121,3 +136,33 @@ def test_a_restarted_audience_does_not_reuse_ids() -> None:
     page = second.page(f"{first.run_id}:5", 60, 500)
     assert page["items"][0]["id"].endswith("-c1") or page["items"][0]["id"].endswith("-o1")
     assert ids_first.isdisjoint(i["id"] for i in all_items(second, 60))
+
+
+def test_the_crowd_pays_the_deal_price_only_while_the_show_says_a_deal_is_live() -> None:
+    # The operator started a deal by hand on the first product, outside its planned segment;
+    # the show's view says so, and the crowd follows it.
+    product = EN.products[0]
+    deal = DealView("deal-1", product.price - 1, stock=5, units_left=5)
+    live = [False]
+
+    def view(show_s: float) -> AudienceView:
+        index = next(i for i, s in enumerate(EN.rundown) if s.sku == product.sku)
+        return AudienceView(index, live[0], {product.sku: deal} if live[0] else {})
+
+    simulator = AudienceSimulator(EN, seed=4, rate_per_s=10, view=view)
+    before = all_items(simulator, 30)
+    live[0] = True
+    during = all_items(simulator, 60)[len(before) :]
+    prices = {
+        Decimal(item["lines"][0]["price"])
+        for item in before
+        if item["type"] == "order" and item["lines"][0]["sku"] == product.sku
+    }
+    assert prices == {product.price}
+    deal_lines = [
+        item["lines"][0]
+        for item in during
+        if item["type"] == "order" and Decimal(item["lines"][0]["price"]) == deal.price
+    ]
+    assert sum(line["quantity"] for line in deal_lines) == 5, "the deal's quota, never more"
+    assert all(line["sku"] == product.sku for line in deal_lines)

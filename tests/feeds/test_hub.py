@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from feed_servers import JsonFeedServer
 
 from anchordesk.feeds.hub import FeedHub, FeedSetupError, source_names
 from anchordesk.live.options import FeedSpec
-from anchordesk.show.feed_items import Comment
+from anchordesk.show.feed_items import Comment, Order, OrderUpdate
 from anchordesk.store import SessionStore, StoreWriter
 
 
@@ -102,5 +103,67 @@ def test_a_big_catch_up_page_lets_the_loop_run_and_is_stored_once_before_it_is_s
     try:
         assert store.count("comments") == 2000
         assert store.cursor("json") == "2000"
+    finally:
+        store.close()
+
+
+def test_json_order_updates_go_through_the_hub_into_the_store_once_even_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    server = JsonFeedServer(poll_ms=200)
+    path = tmp_path / "s.adsession"
+    delivered_orders: list[Order] = []
+    delivered_updates: list[OrderUpdate] = []
+
+    def run_until(expected_updates: int) -> None:
+        writer = StoreWriter(path)
+        stop = asyncio.Event()
+
+        def on_updates(updates: Sequence[OrderUpdate]) -> None:
+            delivered_updates.extend(updates)
+            if len(delivered_updates) >= expected_updates:
+                stop.set()
+
+        async def scenario() -> None:
+            hub = FeedHub(
+                [FeedSpec("json", server.url)],
+                writer,
+                on_orders=delivered_orders.extend,
+                on_order_updates=on_updates,
+            )
+            await asyncio.wait_for(hub.run(stop), 20)
+
+        try:
+            asyncio.run(scenario())
+        finally:
+            writer.close()
+
+    with server:
+        server.add_order("SERUM-30", 2, "129.00")  # o1
+        server.add_order("MASK-5", 1, "10.00")  # o2
+        server.add_update("o1", "cancelled")
+        server.add_update("o2", "refunded", "2.50")
+        server.add_update("o2", "refunded", "2.5")  # the same refund, re-sent
+        server.add_update("o1", "cancelled")  # the same cancellation, re-sent
+        run_until(2)
+        # Restarted, and the bridge no longer knows the stored cursor: it replays everything
+        # from the start (docs/feed-protocol.md), and one new refund follows.
+        store = SessionStore(path)
+        store.write_batch("json", [], "forgotten")
+        store.close()
+        server.add_update("o1", "cancelled")
+        server.add_update("o2", "refunded", "7.50", refund_id="r-2")
+        run_until(3)
+    assert [order.id for order in delivered_orders] == ["o1", "o2"]
+    assert [update.id for update in delivered_updates] == [
+        "o1:cancelled",
+        "o2:refund:2.5",
+        "o2:refund:r-2",
+    ]
+    store = SessionStore(path, read_only=True)
+    try:
+        stored = [kept.update for kept in store.order_updates()]
+        assert stored == delivered_updates
+        assert stored[1].refund == Decimal("2.50")
     finally:
         store.close()

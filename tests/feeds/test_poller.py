@@ -16,7 +16,7 @@ from feed_servers import Fault, JsonFeedServer, ShopifyOrdersServer, YouTubeChat
 
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter, YouTubeChatAdapter
 from anchordesk.feeds.poller import BackoffPolicy, FeedAdapter, Poller, parse_retry_after
-from anchordesk.show.feed_items import Comment, FeedItem, Order
+from anchordesk.show.feed_items import Comment, FeedItem, Order, OrderUpdate, RefundLine
 
 
 class FakeTime:
@@ -328,7 +328,7 @@ def test_shopify_pages_by_since_id_asks_again_at_once_for_a_full_page_and_reads_
 
         run(scenario())
     assert len(sink.items) == 260
-    since = [query["since_id"] for _, query, _ in server.requests]
+    since = [query["since_id"] for _, query, _ in server.requests if "since_id" in query]
     assert since[0] == "0" and since[1] == str(server.orders[249]["id"])
     assert all(
         query["limit"] == "250" and query["status"] == "any" for _, query, _ in server.requests
@@ -377,3 +377,107 @@ def test_shopify_order_without_sku_is_kept_for_the_ledger_to_report() -> None:
         run(scenario())
     (order,) = sink.items
     assert isinstance(order, Order) and order.lines[0].sku == ""
+
+
+def test_shopify_cancellations_and_refunds_of_orders_already_seen_arrive_once() -> None:
+    server = ShopifyOrdersServer()
+    with server:
+        first = server.add_order([("SERUM-30", 2, "19.99")])
+        second = server.add_order([("SERUM-30", 1, "19.99"), ("MASK-5", 3, "0.10")])
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(
+                    ShopifyOrdersAdapter(server.url, server.token), client, sink, fake
+                )
+                await polls(poller, 2)  # the new orders, then the (not yet) updated ones
+                assert sink.ids == [str(first), str(second)]
+                server.cancel(first)
+                refund_id = server.refund(second, "0.20", [(1, 2)])
+                # since_id never sees an order again; the updated-orders call does, every time
+                # the order changes and again at the inclusive edge of updated_at_min.
+                await polls(poller, 6)
+                assert sink.ids[2:] == [f"{first}:cancelled", f"{second}:refund:{refund_id}"]
+
+        run(scenario())
+    cancel, refund = sink.items[2:]
+    assert isinstance(cancel, OrderUpdate) and cancel.status == "cancelled"
+    assert cancel.refund is None and cancel.currency == "USD"
+    assert isinstance(refund, OrderUpdate) and refund.refund == Decimal("0.20")
+    assert refund.lines == (RefundLine("MASK-5", 2),)
+    updated_calls = [query for _, query, _ in server.requests if "updated_at_min" in query]
+    assert len(updated_calls) == 4 and all(q["status"] == "any" for q in updated_calls)
+
+
+def test_shopify_an_order_cancelled_before_it_was_first_seen_brings_its_cancellation() -> None:
+    server = ShopifyOrdersServer()
+    with server:
+        order_id = server.add_order([("SERUM-30", 1, "19.99")])
+        server.cancel(order_id)
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(
+                    ShopifyOrdersAdapter(server.url, server.token), client, sink, fake
+                )
+                await polls(poller, 2)
+
+        run(scenario())
+    assert sink.ids == [str(order_id), f"{order_id}:cancelled"]
+
+
+def test_shopify_updated_orders_follow_link_pages_and_move_the_cursor_after_the_last() -> None:
+    server = ShopifyOrdersServer()
+    with server:
+        orders = [server.add_order([("SERUM-30", 1, "19.99")]) for _ in range(260)]
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(
+                    ShopifyOrdersAdapter(server.url, server.token), client, sink, fake
+                )
+                await polls(poller, 3)  # 250 + 10 new orders, then updated ones (none changed)
+                for order_id in orders:
+                    server.cancel(order_id)
+                before = list(sink.cursors)
+                assert await poller.poll_once() == 2.0  # new orders: none
+                assert await poller.poll_once() == 0.0, "a full page of updates: ask at once"
+                assert sink.cursors[-1] is None, "the cursor waits for the window's last page"
+                await poller.poll_once()
+                assert sink.cursors[-1] != before[-1]
+
+        run(scenario())
+    cancels = [item for item in sink.items if isinstance(item, OrderUpdate)]
+    assert len(cancels) == 260 == len({item.id for item in cancels})
+    (paged,) = [query for _, query, _ in server.requests if "page_info" in query]
+    assert set(paged) == {"limit", "page_info"}
+
+
+def test_a_malformed_order_update_is_one_log_line_and_its_neighbours_are_kept(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = JsonFeedServer()
+    with server:
+        server.add_order("SERUM-30", 1, "129.00")
+        server.add_raw({"type": "order_update", "id": "o1", "status": "lost"})
+        server.add_raw(
+            {"type": "order_update", "id": "o1", "status": "refunded", "refund": "1e309"}
+        )
+        server.add_raw({"type": "order_update", "id": "o1", "status": "refunded", "refund": "-5"})
+        server.add_update("o1", "refunded", "12.50")
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, fake)
+                await poller.poll_once()
+                assert poller.health.malformed_items == 3
+
+        with caplog.at_level("WARNING", logger="anchordesk.feeds.adapters"):
+            run(scenario())
+    assert sink.ids == ["o1", "o1:refund:12.5"]
+    warnings = [r.getMessage() for r in caplog.records if "order update" in r.getMessage()]
+    assert len(warnings) == 3 and all("'o1'" in text for text in warnings)

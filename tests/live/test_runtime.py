@@ -111,18 +111,21 @@ def test_moving_by_hand_switches_autoplay_off() -> None:
 def test_orders_lower_the_stock_and_sell_the_deal_out() -> None:
     runtime = ShowRuntime(sample_show(), 0.0, autoplay=True)
     runtime.tick(5.0)
-    outcome = runtime.apply_order("SERUM-30", 2, 6.0)
+    list_price = runtime.apply_order("SERUM-30", 1, 5.5, Decimal("199"))
+    assert list_price.deal_id is None, "a list-price line during the deal is not a deal line"
+    assert runtime.scene().card.stock_left == 3  # type: ignore[union-attr]
+    outcome = runtime.apply_order("SERUM-30", 2, 6.0, Decimal("129.00"))
     assert outcome.accepted_units == 2 and outcome.unit_price == Decimal("129")
     assert runtime.scene().card.stock_left == 1  # type: ignore[union-attr]
-    last = runtime.apply_order("SERUM-30", 5, 6.5)
-    assert last.accepted_units == 1, "only what the deal has left"
+    last = runtime.apply_order("SERUM-30", 2, 6.5, Decimal("129"))
+    assert last.deal_units == 2 and last.over_deal_quota_units == 1
     scene = runtime.scene(7.0)
     # The deal's units are gone but the product is still on sale: the bar must not say "sold
-    # out" next to a card that says "47 left".
+    # out" next to a card that says "45 left".
     assert scene.countdown is not None
     assert scene.countdown.state is CountdownState.DEAL_SOLD_OUT
     assert scene.card is not None and scene.card.deal_price is None
-    assert scene.card.stock_left == 47 and not scene.card.sold_out
+    assert scene.card.stock_left == 45 and not scene.card.sold_out
 
 
 def test_a_product_with_no_stock_left_shows_sold_out() -> None:
@@ -201,7 +204,7 @@ def test_a_listener_may_command_the_runtime_and_order_is_kept() -> None:
     def sell_when_deal_starts(event: ShowEvent) -> None:
         seen.append(event)
         if isinstance(event, DealStarted):
-            runtime.apply_order(event.sku, 1, event.at_s)
+            runtime.apply_order(event.sku, 1, event.at_s, event.price)
 
     runtime.add_listener(sell_when_deal_starts)
     runtime.tick(5.0)

@@ -109,19 +109,20 @@ def test_orders_take_stock_and_deal_sells_out_at_once() -> None:
     controller.next_segment(60.0)
     seen: list[ShowEvent] = []
     controller.add_listener(seen.append)
-    outcome = controller.apply_order("SERUM", 60, 61.0)
+    deal_price = Decimal("129.00")
+    outcome = controller.apply_order("SERUM", 60, 61.0, deal_price)
     assert outcome.accepted_units == 60 and outcome.deal_id == "segment-1"
-    assert outcome.unit_price == Decimal("129.00")
+    assert outcome.unit_price == deal_price and outcome.deal_units == 60
     assert seen == [StockChanged(61.0, "SERUM", 440, -60, "segment-1", 40)]
-    outcome = controller.apply_order("SERUM", 50, 62.0)
-    assert outcome.accepted_units == 40  # only the deal's quota was left
+    outcome = controller.apply_order("SERUM", 40, 62.0, deal_price)
+    assert outcome.accepted_units == 40 and outcome.over_deal_quota_units == 0
     assert kinds(tuple(seen[1:])) == ["stock_changed", "deal_ended"]
     ended = seen[2]
     assert isinstance(ended, DealEnded) and ended.reason is DealEndReason.SOLD_OUT
     assert ended.at_s == 62.0 and ended.units_sold == 100 and ended.stock_left == 0
     assert controller.state.deal("segment-1").status is DealStatus.SOLD_OUT  # type: ignore[union-attr]
     # After the deal, orders are at list price and take the product's stock.
-    outcome = controller.apply_order("SERUM", 3, 63.0)
+    outcome = controller.apply_order("SERUM", 3, 63.0, Decimal("199.00"))
     assert outcome.deal_id is None and outcome.unit_price == Decimal("199.00")
     assert controller.state.stock_left("SERUM") == 397
 
@@ -131,8 +132,8 @@ def test_product_sold_out_ends_a_deal_without_quota() -> None:
     controller.jump_to_segment(2, 10.0)
     deal = controller.state.live_deal("CREAM")
     assert deal is not None and deal.stock is None
-    outcome = controller.apply_order("CREAM", 25, 11.0)
-    assert outcome.accepted_units == 10
+    outcome = controller.apply_order("CREAM", 25, 11.0, Decimal("199.00"))
+    assert outcome.accepted_units == 10 and outcome.oversold_units == 15
     events = controller.apply_order("CREAM", 1, 12.0)
     assert events.accepted_units == 0
     assert controller.state.is_sold_out("CREAM")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from anchordesk.show.feed_items import Comment, Order, OrderLine
+from anchordesk.show.feed_items import Comment, Order, OrderLine, OrderUpdate, RefundLine
 from anchordesk.store import SessionStore, ShowEventRecord, StoreError, StoreWriter
 
 
@@ -126,3 +126,39 @@ def test_an_unwritable_session_path_fails_when_opened(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises((StoreError, OSError)):
         StoreWriter(blocker / "s.adsession")
+
+
+def test_order_updates_are_kept_once_with_the_cursor_and_come_back_exactly(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.adsession"
+    store = SessionStore(path)
+    cancel = OrderUpdate("json", "o1", "cancelled", at="2024-05-01T20:03:11+08:00")
+    refund = OrderUpdate(
+        "json", "o2", "refunded", Decimal("12.50"), "CNY", lines=(RefundLine("SERUM-30", 1),)
+    )
+    first = store.write_batch("json", [order(1), cancel, refund], "3", received_at=10.0)
+    # The same updates again (a re-sent page, a replaying server; "12.5" is "12.50"):
+    resent = dataclasses.replace(refund, refund=Decimal("12.5"))
+    again = store.write_batch("json", [cancel, resent], "5", received_at=11.0)
+    assert [item.id for item in first] == ["o1", "o1:cancelled", "o2:refund:12.5"]
+    assert again == []
+    assert store.count("order_updates") == 2 and store.cursor("json") == "5"
+    store.close()
+    reopened = SessionStore(path, read_only=True)
+    stored = reopened.order_updates()
+    assert [(kept.update, kept.received_at) for kept in stored] == [(cancel, 10.0), (refund, 10.0)]
+    reopened.close()
+
+
+def test_a_session_from_before_order_updates_reads_as_having_none(tmp_path: Path) -> None:
+    path = tmp_path / "old.adsession"
+    SessionStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE order_updates")
+    db.close()
+    assert SessionStore(path, read_only=True).order_updates() == []
+    store = SessionStore(path)  # opened for writing, it gets the table
+    store.write_batch("json", [OrderUpdate("json", "o1", "cancelled")], None)
+    assert store.count("order_updates") == 1
+    store.close()

@@ -7,7 +7,7 @@ then to whoever the app wires (the show's stock, the window). See hub.py for the
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
 from anchordesk.feeds.hub import FeedHub, FeedSetupError, run_feeds, source_names
 from anchordesk.feeds.poller import BackoffPolicy, FeedHealth, Page, Poller
-from anchordesk.show.feed_items import Comment, Order, OrderLine
+from anchordesk.show.feed_items import Comment, Order, OrderLine, OrderUpdate
 
 __all__ = [
     "AudienceServer",
@@ -19,6 +19,7 @@ __all__ = [
     "FeedSetupError",
     "Order",
     "OrderLine",
+    "OrderUpdate",
     "Page",
     "Poller",
     "run_feeds",

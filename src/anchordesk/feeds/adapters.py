@@ -1,4 +1,5 @@
-"""The platforms' calls: YouTube live chat, Shopify orders, and the generic JSON feed.
+"""The platforms' calls: YouTube live chat and the generic JSON feed (Shopify orders are in
+shopify.py, re-exported here).
 
 Each adapter only builds a request and reads a response; the polling core (poller.py) does the
 waiting, retrying and storing. Base URLs are whatever the user passed with ``--feed``, so every
@@ -11,52 +12,35 @@ Money is read as ``Decimal`` straight from the JSON text (``parse_float=Decimal`
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 
+from anchordesk.feeds.parsing import as_text, load_json, money, refund_amount, split_url
 from anchordesk.feeds.poller import FeedRequest, MalformedResponse, Page
-from anchordesk.show.feed_items import Comment, FeedItem, Order, OrderLine
+from anchordesk.feeds.shopify import SHOPIFY_PAGE_LIMIT, ShopifyOrdersAdapter
+from anchordesk.show.feed_items import (
+    ORDER_UPDATE_STATUSES,
+    Comment,
+    FeedItem,
+    Order,
+    OrderLine,
+    OrderUpdate,
+    RefundLine,
+)
 
+__all__ = [
+    "SHOPIFY_PAGE_LIMIT",
+    "JsonFeedAdapter",
+    "ShopifyOrdersAdapter",
+    "YouTubeChatAdapter",
+    "load_json",
+]
 
-def load_json(response: httpx.Response) -> Any:
-    try:
-        return json.loads(response.content, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise MalformedResponse(f"not JSON ({error.__class__.__name__})") from None
-
-
-def _money(value: object) -> Decimal:
-    if isinstance(value, bool) or value is None:
-        raise ValueError("missing amount")
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, str):
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError(f"not an amount: {value!r}") from None
-        if not amount.is_finite():
-            raise ValueError(f"not an amount: {value!r}")
-        return amount
-    raise ValueError(f"not an amount: {value!r}")
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
-def _split_url(url: str) -> tuple[str, dict[str, str]]:
-    parts = urlsplit(url)
-    params = dict(parse_qsl(parts.query, keep_blank_values=True))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), params
-
+log = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------------------------
 # YouTube Data API v3: liveChatMessages.list
@@ -79,7 +63,7 @@ class YouTubeChatAdapter:
 
     def __init__(self, url: str, token: str | None, source: str = "youtube-chat") -> None:
         self.source = source
-        self._endpoint, params = _split_url(url)
+        self._endpoint, params = split_url(url)
         chat_id = params.pop("liveChatId", "").strip()
         if not chat_id:
             raise ValueError(
@@ -161,149 +145,26 @@ class YouTubeChatAdapter:
         if kind not in _YOUTUBE_COMMENT_TYPES:
             return None  # deletions, bans, memberships: not comments
         author = raw.get("authorDetails") or {}
-        text = _text(snippet.get("displayMessage"))
+        text = as_text(snippet.get("displayMessage"))
         paid_amount: Decimal | None = None
         paid_currency = ""
         details = snippet.get("superChatDetails")
         if kind == "superChatEvent" and isinstance(details, dict):
             micros = details.get("amountMicros")
             if micros is not None:
-                paid_amount = _money(micros) / Decimal(1_000_000)
-            paid_currency = _text(details.get("currency"))
-            text = text or _text(details.get("userComment"))
+                paid_amount = money(micros) / Decimal(1_000_000)
+            paid_currency = as_text(details.get("currency"))
+            text = text or as_text(details.get("userComment"))
         return Comment(
             source=self.source,
             id=item_id,
-            author=_text(author.get("displayName")),
+            author=as_text(author.get("displayName")),
             text=text,
-            published_at=_text(snippet.get("publishedAt")),
+            published_at=as_text(snippet.get("publishedAt")),
             is_moderator=bool(author.get("isChatModerator")),
             is_owner=bool(author.get("isChatOwner")),
             paid_amount=paid_amount,
             paid_currency=paid_currency,
-        )
-
-
-# --------------------------------------------------------------------------------------------
-# Shopify Admin REST: GET /admin/api/VERSION/orders.json
-# --------------------------------------------------------------------------------------------
-
-SHOPIFY_PAGE_LIMIT = 250
-# Shopify's REST bucket leaks 2 calls a second (standard plans).
-_SHOPIFY_LEAK_PER_S = 2.0
-
-
-class ShopifyOrdersAdapter:
-    """``GET …/orders.json?status=any&since_id=ID&limit=250`` with ``X-Shopify-Access-Token``.
-
-    The cursor is the highest order id stored: Shopify returns orders above ``since_id`` in
-    ascending id order, so a full page (250) means "more now". ``created_at_min`` (the session's
-    start) keeps a shop's old orders out of the show on the very first call.
-    """
-
-    default_interval_s = 2.0
-
-    def __init__(
-        self,
-        url: str,
-        token: str | None,
-        source: str = "shopify-orders",
-        created_at_min: datetime | None = None,
-    ) -> None:
-        self.source = source
-        self._endpoint, self._extra = _split_url(url)
-        if not self._endpoint.endswith(".json"):
-            raise ValueError(
-                "shopify-orders needs the orders endpoint, e.g. "
-                "https://SHOP.myshopify.com/admin/api/2024-07/orders.json"
-            )
-        self._token = token or ""
-        self._created_at_min = created_at_min
-
-    def secrets(self) -> tuple[str, ...]:
-        return (self._token,) if self._token else ()
-
-    def request(self, cursor: str | None) -> FeedRequest:
-        params = {
-            **self._extra,
-            "status": "any",
-            "limit": str(SHOPIFY_PAGE_LIMIT),
-            "since_id": cursor or "0",
-        }
-        if self._created_at_min is not None:
-            params["created_at_min"] = self._created_at_min.isoformat(timespec="seconds")
-        headers = {"X-Shopify-Access-Token": self._token} if self._token else {}
-        return FeedRequest(self._endpoint, params, headers)
-
-    def ended_reason(self, response: httpx.Response) -> str | None:
-        return None
-
-    def parse(self, response: httpx.Response, cursor: str | None) -> Page:
-        body = load_json(response)
-        if not isinstance(body, dict) or not isinstance(body.get("orders"), list):
-            raise MalformedResponse("expected an object with an 'orders' list")
-        items: list[FeedItem] = []
-        malformed = 0
-        highest = int(cursor) if cursor and cursor.isdigit() else 0
-        for raw in body["orders"]:
-            try:
-                order = self._order(raw)
-            except (KeyError, TypeError, ValueError, AttributeError):
-                malformed += 1
-                # Even an unreadable order moves since_id on, or we would ask for it forever.
-                raw_id = raw.get("id") if isinstance(raw, dict) else None
-                if isinstance(raw_id, int) and not isinstance(raw_id, bool):
-                    highest = max(highest, raw_id)
-                continue
-            items.append(order)
-            highest = max(highest, int(order.id))
-        return Page(
-            items=items,
-            cursor=str(highest) if highest else cursor,
-            interval_s=self._interval_from_call_limit(response),
-            more=len(body["orders"]) >= SHOPIFY_PAGE_LIMIT,
-            malformed_items=malformed,
-        )
-
-    def _interval_from_call_limit(self, response: httpx.Response) -> float | None:
-        header = response.headers.get("X-Shopify-Shop-Api-Call-Limit", "")
-        used_text, _, limit_text = header.partition("/")
-        try:
-            used, limit = int(used_text), int(limit_text)
-        except ValueError:
-            return None
-        if limit <= 0:
-            return None
-        # Keep the bucket at most half full: other apps of the shop share it.
-        excess = used - limit / 2
-        if excess <= 0:
-            return None
-        return max(self.default_interval_s, excess / _SHOPIFY_LEAK_PER_S)
-
-    def _order(self, raw: Mapping[str, Any]) -> Order:
-        order_id = raw["id"]
-        if not isinstance(order_id, int) or isinstance(order_id, bool) or order_id <= 0:
-            raise ValueError("no id")
-        lines = []
-        for line in raw.get("line_items") or []:
-            quantity = line["quantity"]
-            if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-                raise ValueError("bad quantity")
-            lines.append(
-                OrderLine(
-                    sku=_text(line.get("sku")).strip(),
-                    quantity=quantity,
-                    unit_price=_money(line["price"]),
-                    title=_text(line.get("title")),
-                )
-            )
-        return Order(
-            source=self.source,
-            id=str(order_id),
-            currency=_text(raw.get("currency")).upper(),
-            total_price=_money(raw["total_price"]),
-            lines=tuple(lines),
-            created_at=_text(raw.get("created_at")),
         )
 
 
@@ -319,7 +180,7 @@ class JsonFeedAdapter:
 
     def __init__(self, url: str, token: str | None, source: str = "json") -> None:
         self.source = source
-        self._endpoint, self._extra = _split_url(url)
+        self._endpoint, self._extra = split_url(url)
         self._token = token or ""
 
     def secrets(self) -> tuple[str, ...]:
@@ -344,8 +205,16 @@ class JsonFeedAdapter:
         for raw in body["items"]:
             try:
                 item = self._item(raw)
-            except (KeyError, TypeError, ValueError, AttributeError):
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
                 malformed += 1
+                if isinstance(raw, dict) and raw.get("type") == "order_update":
+                    # A lost cancellation would leave money in the GMV: say so, once.
+                    log.warning(
+                        "feed %s: order update %r cannot be read (%s): skipped",
+                        self.source,
+                        raw.get("id"),
+                        error,
+                    )
                 continue
             if item is not None:
                 items.append(item)
@@ -358,7 +227,7 @@ class JsonFeedAdapter:
         )
         return Page(
             items=items,
-            cursor=_text(next_cursor) if next_cursor not in (None, "") else None,
+            cursor=as_text(next_cursor) if next_cursor not in (None, "") else None,
             interval_s=interval_s,
             more=body.get("more") is True,
             ended=body.get("ended") is True,
@@ -374,9 +243,9 @@ class JsonFeedAdapter:
             return Comment(
                 source=self.source,
                 id=str(item_id),
-                author=_text(raw.get("author")),
-                text=_text(raw["text"]),
-                published_at=_text(raw.get("at")),
+                author=as_text(raw.get("author")),
+                text=as_text(raw["text"]),
+                published_at=as_text(raw.get("at")),
                 is_moderator=raw.get("moderator") is True,
                 is_owner=raw.get("owner") is True,
             )
@@ -388,22 +257,43 @@ class JsonFeedAdapter:
                     raise ValueError("bad quantity")
                 lines.append(
                     OrderLine(
-                        sku=_text(line["sku"]).strip(),
+                        sku=as_text(line["sku"]).strip(),
                         quantity=quantity,
-                        unit_price=_money(line["price"]),
-                        title=_text(line.get("title")),
+                        unit_price=money(line["price"]),
+                        title=as_text(line.get("title")),
                     )
                 )
             total = raw.get("total")
             return Order(
                 source=self.source,
                 id=str(item_id),
-                currency=_text(raw.get("currency")).upper(),
-                total_price=_money(total)
+                currency=as_text(raw.get("currency")).upper(),
+                total_price=money(total)
                 if total is not None
                 else sum((line.amount for line in lines), Decimal(0)),
                 lines=tuple(lines),
-                created_at=_text(raw.get("at")),
-                customer=_text(raw.get("customer")),
+                created_at=as_text(raw.get("at")),
+                customer=as_text(raw.get("customer")),
+            )
+        if kind == "order_update":
+            status = raw["status"]
+            if status not in ORDER_UPDATE_STATUSES:
+                raise ValueError(f"status {status!r} is not one of {ORDER_UPDATE_STATUSES}")
+            refund_lines = []
+            for line in raw.get("lines") or []:
+                quantity = line["quantity"]
+                if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
+                    raise ValueError("bad quantity")
+                refund_lines.append(RefundLine(as_text(line["sku"]).strip(), quantity))
+            refund_id = raw.get("refund_id")
+            return OrderUpdate(
+                source=self.source,
+                order_id=str(item_id),
+                status=status,
+                refund=refund_amount(raw.get("refund")),
+                currency=as_text(raw.get("currency")).upper(),
+                refund_id="" if refund_id in (None, "") else str(refund_id),
+                lines=tuple(refund_lines),
+                at=as_text(raw.get("at")),
             )
         return None  # an unknown kind from a newer bridge: ignored, not an error

@@ -3,7 +3,9 @@
 Rehearsal goes through exactly the code of a real show (poller, store, ledger): only the server
 is pretend. The crowd follows the show: it asks about the product on screen in the show's
 language, comes in bursts, now and then writes something the compliance list flags (or tries
-markup), and orders only products already shown, more during a deal, never beyond stock.
+markup), and orders only products already shown, more during a deal, never beyond stock: at
+the deal's price while a deal on the product is live, else at the list price; now and then a
+buyer cancels an order a few seconds later.
 
 Repeatable: the crowd's behaviour in each 100 ms of show time is drawn from a generator seeded
 with ``(seed, tick)``, so the same seed and the same show give the same comments and orders at
@@ -22,7 +24,7 @@ import random
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,11 +40,23 @@ MAX_PAGE_ITEMS = 500
 
 
 @dataclass(frozen=True)
+class DealView:
+    """A flash deal the audience can buy in: its price and how many units it may sell."""
+
+    deal_id: str
+    price: Decimal
+    stock: int | None  # the deal's quota; None: only the product's stock limits it
+    units_left: int | None = None  # what the show says is left now (None: as the quota)
+
+
+@dataclass(frozen=True)
 class AudienceView:
-    """What the audience sees right now: the segment and whether its deal is live."""
+    """What the audience sees right now: the segment, whether its deal is live, and the live
+    deals by SKU (None: the view does not say; the segment's planned deal is assumed)."""
 
     segment_index: int
     deal_live: bool
+    deals: Mapping[str, DealView] | None = None
 
 
 def autoplay_view(show: Show) -> Callable[[float], AudienceView]:
@@ -55,11 +69,27 @@ def autoplay_view(show: Show) -> Callable[[float], AudienceView]:
             if show_s < start + segment.seconds or index == len(show.rundown) - 1:
                 deal = segment.deal
                 live = deal is not None and show_s - start < deal.seconds
-                return AudienceView(index, live)
+                deals: dict[str, DealView] = {}
+                if live and deal is not None and segment.sku:
+                    deals[segment.sku] = DealView(f"segment-{index}", deal.price, deal.stock)
+                return AudienceView(index, live, deals)
             start += segment.seconds
-        return AudienceView(0, False)
+        return AudienceView(0, False, {})
 
     return view
+
+
+# Now and then a buyer cancels, a few seconds later, so rehearsals exercise that path too.
+CANCEL_PROBABILITY = 0.03
+_CANCEL_AFTER_TICKS = (20, 100)
+
+
+@dataclass
+class _Placed:
+    order_id: str
+    sku: str
+    quantity: int
+    total: Decimal
 
 
 _TEXTS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -196,18 +226,16 @@ class AudienceSimulator:
         self._next_tick = 0
         self._burst_until_tick = -1
         self._stock = {product.sku: product.stock for product in show.products}
-        self._deal_stock: dict[int, int | None] = {
-            index: segment.deal.stock
-            for index, segment in enumerate(show.rundown)
-            if segment.deal is not None
-        }
+        self._deal_taken: dict[str, int] = {}  # units the crowd bought in each deal
+        self._cancel_at_tick: dict[int, list[_Placed]] = {}
         self._shown: list[str] = []
         self._texts = _TEXTS[_language(show)]
         self._banned = tuple(word for word in show.banned_words if word.strip())
         self.comments_made = 0
         self.orders_made = 0
-        self.units_by_sku: dict[str, int] = {}
-        self.gmv = Decimal(0)
+        self.cancellations_made = 0
+        self.units_by_sku: dict[str, int] = {}  # net of cancellations
+        self.gmv = Decimal(0)  # net of cancellations
 
     def follow(self, view: Callable[[float], AudienceView]) -> None:
         """Follow the live show (the operator may move the run sheet by hand) instead of the
@@ -241,7 +269,9 @@ class AudienceSimulator:
             self._comment(rng, at_s, product.title if product else self.show.title)
         order_rate = self.rate_per_s * TICK_S * (0.5 if view.deal_live else 0.08) * burst
         for _ in range(_poisson(rng, order_rate)):
-            self._order(rng, at_s, view)
+            self._order(rng, tick, view)
+        for placed in self._cancel_at_tick.pop(tick, []):
+            self._cancel(placed, at_s)
 
     def _comment(self, rng: random.Random, at_s: float, title: str) -> None:
         roll = rng.random()
@@ -267,7 +297,18 @@ class AudienceSimulator:
             }
         )
 
-    def _order(self, rng: random.Random, at_s: float, view: AudienceView) -> None:
+    def _live_deal(self, sku: str, view: AudienceView) -> DealView | None:
+        if view.deals is not None:
+            return view.deals.get(sku)
+        # A view that does not name its deals: the segment's planned deal while it is live.
+        current = self.show.rundown[view.segment_index]
+        if view.deal_live and current.sku == sku and current.deal is not None:
+            plan = current.deal
+            return DealView(f"segment-{view.segment_index}", plan.price, plan.stock)
+        return None
+
+    def _order(self, rng: random.Random, tick: int, view: AudienceView) -> None:
+        at_s = tick * TICK_S
         current = self.show.rundown[view.segment_index]
         candidates = [sku for sku in self._shown if self._stock.get(sku, 0) > 0]
         if not candidates:
@@ -279,29 +320,36 @@ class AudienceSimulator:
         product = self.show.product(sku)
         if product is None:
             return
-        in_deal = view.deal_live and current.sku == sku and current.deal is not None
         limit = self._stock[sku]
-        deal_left = self._deal_stock.get(view.segment_index) if in_deal else None
-        if in_deal and deal_left is not None:
-            if deal_left <= 0:
-                in_deal = False  # the deal sold out: the crowd pays the list price now
+        # At the deal's price while a deal on the product is live (and has units left for
+        # this crowd), else at the list price: the show counts deal lines by their price.
+        deal = self._live_deal(sku, view)
+        if deal is not None:
+            left = [limit]
+            if deal.stock is not None:
+                left.append(deal.stock - self._deal_taken.get(deal.deal_id, 0))
+            if deal.units_left is not None:
+                left.append(deal.units_left)
+            if min(left) <= 0:
+                deal = None  # the deal sold out: the crowd pays the list price now
             else:
-                limit = min(limit, deal_left)
+                limit = min(left)
         quantity = min(limit, rng.choice((1, 1, 1, 2, 2, 3)))
         if quantity <= 0:
             return
-        unit_price = current.deal.price if in_deal and current.deal else product.price
+        unit_price = deal.price if deal is not None else product.price
         self._stock[sku] -= quantity
-        if in_deal and deal_left is not None:
-            self._deal_stock[view.segment_index] = deal_left - quantity
+        if deal is not None:
+            self._deal_taken[deal.deal_id] = self._deal_taken.get(deal.deal_id, 0) + quantity
         total = unit_price * quantity
         self.orders_made += 1
         self.units_by_sku[sku] = self.units_by_sku.get(sku, 0) + quantity
         self.gmv += total
+        order_id = f"{self.run_id}-o{len(self._items) + 1}"
         self._items.append(
             {
                 "type": "order",
-                "id": f"{self.run_id}-o{len(self._items) + 1}",
+                "id": order_id,
                 "currency": self.show.currency_of(product),
                 "total": str(total),
                 "customer": rng.choice(self._texts["authors"]),
@@ -313,6 +361,25 @@ class AudienceSimulator:
                         "title": product.title,
                     }
                 ],
+                "at_s": round(at_s, 3),
+            }
+        )
+        if rng.random() < CANCEL_PROBABILITY:
+            due = tick + rng.randint(*_CANCEL_AFTER_TICKS)
+            self._cancel_at_tick.setdefault(due, []).append(_Placed(order_id, sku, quantity, total))
+
+    def _cancel(self, placed: _Placed, at_s: float) -> None:
+        """The buyer cancels: the units are for sale again (a deal's quota is not refilled:
+        the show refills only a deal still live, and the crowd cannot tell)."""
+        self._stock[placed.sku] += placed.quantity
+        self.units_by_sku[placed.sku] -= placed.quantity
+        self.gmv -= placed.total
+        self.cancellations_made += 1
+        self._items.append(
+            {
+                "type": "order_update",
+                "id": placed.order_id,
+                "status": "cancelled",
                 "at_s": round(at_s, 3),
             }
         )

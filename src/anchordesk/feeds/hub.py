@@ -5,8 +5,9 @@ Order of things for every page a feed returns (this order is the guarantee):
    matcher, and marked when it reads as a question;
 2. the page and the feed's cursor are committed to the session store in one transaction (on
    the store's writer thread; the event loop only awaits);
-3. only the items that were new to the store are delivered to the callbacks (the show's stock,
-   the window): nothing is shown that is not stored, nothing is counted twice.
+3. only the items that were new to the store (comments, orders, order updates) are delivered
+   to the callbacks (the show's stock, the window): nothing is shown that is not stored,
+   nothing is counted twice.
 
 The show's own events (segment started, deal sold out, …) go to the store through
 ``record_show_event``, which any thread may call.
@@ -45,6 +46,7 @@ from anchordesk.show.feed_items import (
     Comment,
     FeedItem,
     Order,
+    OrderUpdate,
     clean_text,
     is_question,
 )
@@ -62,6 +64,7 @@ CommentsCallback = Callable[[Sequence[Comment]], None]
 OrdersCallback = Callable[[Sequence[Order]], None]
 # (source, the page's new items, the time the store kept them with)
 StoredCallback = Callable[[str, Sequence[FeedItem], float], None]
+OrderUpdatesCallback = Callable[[Sequence[OrderUpdate]], None]
 FlagTerms = Callable[[str], Sequence[str]]
 
 
@@ -120,11 +123,12 @@ def source_names(kinds: Sequence[str]) -> list[str]:
 class FeedHub:
     """Runs every feed of a show until ``stop`` is set.
 
-    ``on_comments``/``on_orders`` are called on the event loop's thread with the new items of
-    each page, after they are stored; ``on_stored(source, items, received_at)`` gets every new
-    item of the page with the time the store kept them with. ``flag_terms(text)`` returns the
-    compliance terms a comment matches (the show's matcher). ``show`` is needed for
-    ``rehearsal`` without a URL.
+    ``on_comments``/``on_orders``/``on_order_updates`` are called on the event loop's thread
+    with the new items of each page, after they are stored (a page's orders before its
+    updates, so a cancellation on the same page as its order finds it);
+    ``on_stored(source, items, received_at)`` gets every new item of the page with the time
+    the store kept them with. ``flag_terms(text)`` returns the compliance terms a comment
+    matches (the show's matcher). ``show`` is needed for ``rehearsal`` without a URL.
     """
 
     def __init__(
@@ -135,6 +139,7 @@ class FeedHub:
         on_comments: CommentsCallback | None = None,
         on_orders: OrdersCallback | None = None,
         on_stored: StoredCallback | None = None,
+        on_order_updates: OrderUpdatesCallback | None = None,
         flag_terms: FlagTerms | None = None,
         show: Show | None = None,
         token_lookup: Callable[[str], str | None] = feed_token,
@@ -149,6 +154,7 @@ class FeedHub:
         self._on_comments = on_comments
         self._on_orders = on_orders
         self._on_stored = on_stored
+        self._on_order_updates = on_order_updates
         self._flag_terms = flag_terms
         if flag_terms is not None:
             flag_terms("")  # build the matcher now, not on the loop with the first comment
@@ -309,6 +315,12 @@ class FeedHub:
                 self._on_orders(orders)
             except Exception:
                 log.exception("an order consumer failed")
+        updates = [item for item in new if isinstance(item, OrderUpdate)]
+        if updates and self._on_order_updates is not None:
+            try:
+                self._on_order_updates(updates)
+            except Exception:
+                log.exception("an order update consumer failed")
         if new and self._on_stored is not None:
             # With the time the store kept: a ledger fed here adds up exactly as the report's
             # replay of the file does.

@@ -36,7 +36,13 @@ from anchordesk.show.controller import ShowController
 from anchordesk.show.events import DealEndReason, ShowEvent
 from anchordesk.show.feed_items import MAX_NAME_CHARS, Comment, clean_text
 from anchordesk.show.model import Show
-from anchordesk.show.state import DealStatus, OrderOutcome, ShowCommandError, ShowState
+from anchordesk.show.state import (
+    DealStatus,
+    OrderOutcome,
+    RestockOutcome,
+    ShowCommandError,
+    ShowState,
+)
 
 log = logging.getLogger(__name__)
 
@@ -295,12 +301,38 @@ class ShowRuntime:
     ) -> tuple[ShowEvent, ...]:
         return self._run(now_s, lambda at_s: self._controller.stop_deal(at_s, sku=sku))
 
-    def apply_order(self, sku: str, quantity: int, now_s: float | None = None) -> OrderOutcome:
-        """Take an order's units from stock (the live deal's quota first)."""
+    def apply_order(
+        self,
+        sku: str,
+        quantity: int,
+        now_s: float | None = None,
+        unit_price: Decimal | None = None,
+    ) -> OrderOutcome:
+        """Take an order line's units from stock; a line at the live deal's price (to the cent)
+        counts in the deal, any other line (or one without a price) is a list-price sale."""
         outcomes: list[OrderOutcome] = []
 
         def command(at_s: float) -> tuple[ShowEvent, ...]:
-            outcomes.append(self._controller.apply_order(sku, quantity, at_s))
+            outcomes.append(self._controller.apply_order(sku, quantity, at_s, unit_price))
+            return ()
+
+        self._run(now_s, command)
+        return outcomes[0]
+
+    def restock(
+        self,
+        sku: str,
+        quantity: int,
+        now_s: float | None = None,
+        *,
+        deal_id: str | None = None,
+    ) -> RestockOutcome:
+        """Give a cancelled or refunded line's units back into stock (and into ``deal_id``'s
+        quota while that deal is still live)."""
+        outcomes: list[RestockOutcome] = []
+
+        def command(at_s: float) -> tuple[ShowEvent, ...]:
+            outcomes.append(self._controller.restock(sku, quantity, at_s, deal_id=deal_id))
             return ()
 
         self._run(now_s, command)

@@ -28,14 +28,21 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from anchordesk.feeds.audience import AudienceView
+from anchordesk.feeds.audience import AudienceView, DealView
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.runtime import ShowRuntime
 from anchordesk.live.snapshot import SessionMode
 from anchordesk.show.events import ShowEvent, event_record
-from anchordesk.show.feed_items import Comment, FeedItem, Order
-from anchordesk.show.ledger import Ledger, TimedOrder, replay, show_snapshot
+from anchordesk.show.feed_items import Comment, FeedItem, Order, OrderUpdate
+from anchordesk.show.ledger import (
+    Ledger,
+    TimedOrder,
+    TimedUpdate,
+    UpdateOutcome,
+    replay,
+    show_snapshot,
+)
 from anchordesk.store import ShowEventRecord, StoreWriter
 from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED
 
@@ -126,18 +133,26 @@ class ShowSession:
     # -- resuming (``anchordesk live --session`` with a file that already has items) ----------
 
     def _resume_from_store(self) -> None:
-        def read(store: object) -> tuple[list[object], list[object]]:
-            return store.show_events(), store.orders()  # type: ignore[attr-defined]
+        def read(store: object) -> tuple[list[object], list[object], list[object]]:
+            return (
+                store.show_events(),  # type: ignore[attr-defined]
+                store.orders(),  # type: ignore[attr-defined]
+                store.order_updates(),  # type: ignore[attr-defined]
+            )
 
-        events, orders = self.writer.call(read).result()
+        events, orders, updates = self.writer.call(read).result()
         if not orders and not events:
             return
         applied: dict[tuple[str, str], dict[str, str | None]] = {}
+        accepted: dict[tuple[str, str], dict[str, int]] = {}
         for event in events:
             if event.kind == ORDER_APPLIED:  # type: ignore[attr-defined]
                 data = event.data  # type: ignore[attr-defined]
                 key = (str(data.get("source")), str(data.get("order_id")))
                 applied[key] = {str(sku): deal for sku, deal in data.get("deals", {}).items()}
+                taken = data.get("accepted")
+                if isinstance(taken, dict):
+                    accepted[key] = {str(sku): int(units) for sku, units in taken.items()}
         show = self.runtime.show if self.runtime is not None else None
         self.ledger = replay(
             show.products if show else (),
@@ -149,12 +164,18 @@ class ShowSession:
             ],
             [TimedOrder(o.order, o.received_at) for o in orders],  # type: ignore[attr-defined]
             applied,
+            [TimedUpdate(u.update, u.received_at) for u in updates],  # type: ignore[attr-defined]
+            accepted,
         )
         if self.runtime is not None:
             for kept in orders:
                 for line in kept.order.lines:  # type: ignore[attr-defined]
                     if line.quantity > 0:
-                        self.runtime.apply_order(line.sku, line.quantity)
+                        self.runtime.apply_order(line.sku, line.quantity, None, line.unit_price)
+            # What the kept cancellations and refunds gave back is back in stock again.
+            for outcome in self.ledger.updates:
+                for restock in outcome.restocks:
+                    self.runtime.restock(restock.sku, restock.units)
         log.info(
             "session %s: continuing (%d orders already kept, taken from the stock on screen)",
             self.path,
@@ -217,6 +238,9 @@ class ShowSession:
             self.add_comments(comments)
         if orders:
             self.apply_orders(orders, at)
+        updates = [item for item in items if isinstance(item, OrderUpdate)]
+        if updates:
+            self.apply_updates(updates, at)
 
     def ingest(self, items: Sequence[FeedItem]) -> list[FeedItem]:
         """Store items as a feed page would (once, by source and id) and apply the new ones: the
@@ -290,7 +314,8 @@ class ShowSession:
                 for line in order.lines:
                     if line.quantity <= 0 or runtime is None:
                         continue
-                    outcome = runtime.apply_order(line.sku, line.quantity)
+                    # The line's unit price decides whether it is a deal line (show/state.py).
+                    outcome = runtime.apply_order(line.sku, line.quantity, None, line.unit_price)
                     deals[line.sku] = outcome.deal_id
                     accepted[line.sku] = accepted.get(line.sku, 0) + outcome.accepted_units
                     if not outcome.known_sku:
@@ -326,8 +351,32 @@ class ShowSession:
                         )
                     ]
                 )
-                self.ledger.add_order(order, at, deals if runtime is not None else None)
+                waiting = self.ledger.add_order(
+                    order,
+                    at,
+                    deals if runtime is not None else None,
+                    accepted if runtime is not None else None,
+                )
+                for came_first in waiting:  # a cancellation that came before its order
+                    self._restock(came_first)
                 self._new_orders.append(StoredOrderRow(order, at))
+
+    def apply_updates(self, updates: Sequence[OrderUpdate], at: float) -> None:
+        """Stored cancellations and refunds: out of the ledger once, their units back in stock."""
+        with self._lock:
+            for update in updates:
+                outcome = self.ledger.apply_update(update, at)
+                if outcome.status == "rejected":
+                    log.warning("order %s %s: %s", update.order_id, update.status, outcome.reason)
+                elif outcome.status == "pending":
+                    log.info("order %s %s before the order: kept", update.order_id, update.status)
+                self._restock(outcome)
+
+    def _restock(self, outcome: UpdateOutcome) -> None:
+        if outcome.status != "applied" or self.runtime is None:
+            return
+        for restock in outcome.restocks:
+            self.runtime.restock(restock.sku, restock.units, deal_id=restock.deal_id)
 
     # -- show events -------------------------------------------------------------------------
 
@@ -374,6 +423,11 @@ def audience_view(runtime: ShowRuntime) -> Callable[[float], AudienceView]:
     def view(_show_s: float) -> AudienceView:
         state = runtime.snapshot().state
         deal = state.live_deal(state.on_screen_sku) or state.live_deal(state.segment.sku)
-        return AudienceView(state.segment_index, deal is not None)
+        # Every live deal with its price: the crowd pays it for that product, list price else.
+        deals = {
+            live.sku: DealView(live.deal_id, live.price, live.stock, live.stock_left)
+            for live in state.live_deals
+        }
+        return AudienceView(state.segment_index, deal is not None, deals)
 
     return view

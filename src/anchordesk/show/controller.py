@@ -17,7 +17,7 @@ from decimal import Decimal
 from anchordesk.show import state as rules
 from anchordesk.show.events import ShowEvent
 from anchordesk.show.model import Show
-from anchordesk.show.state import OrderOutcome, ShowState, Transition
+from anchordesk.show.state import OrderOutcome, RestockOutcome, ShowState, Transition
 
 EventListener = Callable[[ShowEvent], None]
 
@@ -108,10 +108,14 @@ class ShowController:
         events = self.tick(now_s)
         return events + self._apply(rules.stop_deal(self._state, now_s, sku=sku))
 
-    def apply_order(self, sku: str, quantity: int, now_s: float) -> OrderOutcome:
-        """Take an order's units from stock; `outcome.accepted_units` says how many were taken."""
+    def apply_order(
+        self, sku: str, quantity: int, now_s: float, unit_price: Decimal | None = None
+    ) -> OrderOutcome:
+        """Take an order line's units from stock (see `state.apply_order` for the deal-line
+        rule); the outcome says how many were taken, whether it was a deal line, and what was
+        oversold."""
         self.tick(now_s)  # autoplay may have moved on; its events reach the listeners
-        transition = rules.apply_order(self._state, sku, quantity, now_s)
+        transition = rules.apply_order(self._state, sku, quantity, now_s, unit_price)
         self._apply(transition)
         assert transition.order is not None
         return transition.order
@@ -125,6 +129,16 @@ class ShowController:
     @property
     def ended(self) -> bool:
         return self._state.ended_at_s is not None
+
+    def restock(
+        self, sku: str, quantity: int, now_s: float, *, deal_id: str | None = None
+    ) -> RestockOutcome:
+        """Give a cancelled or refunded line's units back (see `state.restock`)."""
+        self.tick(now_s)
+        transition = rules.restock(self._state, sku, quantity, now_s, deal_id=deal_id)
+        self._apply(transition)
+        assert transition.restock is not None
+        return transition.restock
 
     # -- internals -------------------------------------------------------------------------------
 

@@ -89,14 +89,15 @@ class DealEnded:
 
 @dataclass(frozen=True, slots=True)
 class StockChanged:
-    """Units were taken from a product's stock by an order."""
+    """Units were taken from a product's stock by an order line (`delta` < 0), or given back
+    by a cancelled or refunded one (`delta` > 0)."""
 
     kind: ClassVar[str] = "stock_changed"
     at_s: float
     sku: str
     stock_left: int
-    delta: int  # negative: units taken
-    deal_id: str | None  # the live deal the units were sold in, if any
+    delta: int  # negative: units taken; positive: units returned
+    deal_id: str | None  # the live deal the units were sold in (or returned to), if any
     deal_stock_left: int | None
 
 

@@ -69,7 +69,58 @@ class Order:
         return sum(line.quantity for line in self.lines)
 
 
-FeedItem = Comment | Order
+ORDER_UPDATE_STATUSES = ("cancelled", "refunded")
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    """Units of one SKU given back by a refund, when the platform says which."""
+
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class OrderUpdate:
+    """A change to an order already placed: cancelled, or (partly) refunded.
+
+    ``refund`` is the amount given back, in ``currency`` ("" = the order's); None means the
+    whole order (a cancellation always takes the whole order back). ``lines`` are the units a
+    refund gives back when the platform names them (Shopify's ``refund_line_items``); a refund
+    without lines gives money back only. ``refund_id`` is the platform's id of one refund, so
+    two partial refunds of the same amount stay two.
+
+    ``id`` is the update's key within its source — the order, the status and the refund — so
+    the same update sent again is stored and counted once (the store's UNIQUE(source, id)).
+    """
+
+    source: str
+    order_id: str
+    status: str  # "cancelled" | "refunded"
+    refund: Decimal | None = None
+    currency: str = ""
+    refund_id: str = ""
+    lines: tuple[RefundLine, ...] = ()
+    at: str = ""  # ISO 8601 as the platform sent it
+
+    @property
+    def id(self) -> str:
+        if self.status == "cancelled":
+            return f"{self.order_id}:cancelled"
+        if self.refund_id:
+            return f"{self.order_id}:refund:{self.refund_id}"
+        if self.refund is None:
+            return f"{self.order_id}:refund:all"
+        # "12.50" and "12.5" are the same refund sent twice.
+        return f"{self.order_id}:refund:{format(self.refund.normalize(), 'f')}"
+
+    @property
+    def whole_order(self) -> bool:
+        """Cancelled, or refunded with no amount: all of the order goes back, units too."""
+        return self.status == "cancelled" or self.refund is None
+
+
+FeedItem = Comment | Order | OrderUpdate
 
 # Cc (controls) and Cf (format: bidi overrides, zero-width joiners used to smuggle text) are
 # removed; ordinary whitespace becomes a plain space so a comment stays on one line.

@@ -1,30 +1,55 @@
 """The sales ledger: orders matched to products by SKU, with units and GMV per product, per
-segment and per deal, in exact decimal money.
+segment and per deal, in exact decimal money; cancellations and refunds taken back out, once.
 
 Pure: it is fed the show's catalogue, the show's events (segment started, deal started/ended,
-as the session store kept them with their wall-clock time) and the orders with the time they
-were received, and it only adds up. The live show's stock is moved by the show controller
-(``apply_order``); this ledger is what the report and the window's sales panel read.
+as the session store kept them with their wall-clock time), the orders and the order updates
+with the time they were received, and it only adds up. The live show's stock is moved by the
+show controller (``apply_order``/``restock``); this ledger is what the board, the report and
+the window's sales panel read, and it says what a cancellation gives back to the stock.
 
 Definitions (what the report shows and what its tests check):
-- GMV is the sum of the orders' ``total_price`` as the platform charged it, per currency;
-- a product's GMV is the sum of its lines' ``unit_price × quantity``;
+- GMV is the sum of the orders' ``total_price`` as the platform charged it, per currency (an
+  order in another currency is counted apart, never added into the show's), less what
+  cancellations and refunds gave back in that currency;
+- a product's GMV is the sum of its lines' ``unit_price × quantity``; ``units`` what the
+  platform sold; ``oversold`` the units sold beyond the product's stock;
 - an order belongs to the segment that was running when it was received; an order line belongs
   to the deal the live show sold it in (recorded as an ``order_applied`` event), or, for orders
-  the show never saw, to the deal that was live for its SKU at that time (deal windows include
-  their end instant, so the order that sold a deal out counts in it);
+  the show never saw, by the same deal-line rule as the show: the deal live for its SKU at that
+  time (deal windows include their end instant, so the order that sold a deal out counts in
+  it) *and* a unit price equal to the deal price to the currency's smallest unit;
 - a line whose SKU is not in the show is kept under ``unknown_skus``, never dropped.
+
+Order updates (see ``apply_update``):
+- the key of an update is (source, ``OrderUpdate.id``): order, status and refund id (or
+  amount); the same update sent again changes nothing;
+- a cancellation takes back what is left of the order (money, and every line's units); a
+  refund takes back its amount, never more than is left of the order; a refund with no amount
+  is the whole order; a refund that names lines gives their units back too, one without lines
+  is money only (product and deal units and line GMV stay, the order-level GMV falls);
+- a deal line given back leaves the deal's units and GMV too;
+- an update for an order not seen yet is kept and applied when the order arrives (feeds do
+  not promise the order first); those still waiting at the end are ``orphan_updates``;
+- an update in another currency than its order's is rejected (``rejected_updates``): a
+  refund in CNY is never taken out of a USD order.
 """
 
 from __future__ import annotations
 
+import bisect
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
-from anchordesk.show.feed_items import Order
-from anchordesk.show.model import DealPlan, Product, Segment, Show
+from anchordesk.show.feed_items import Order, OrderUpdate
+from anchordesk.show.model import Product
+from anchordesk.show.snapshot import show_from_snapshot as show_from_snapshot
+from anchordesk.show.snapshot import show_snapshot as show_snapshot
+from anchordesk.show.state import is_deal_price
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -35,6 +60,9 @@ class ProductSales:
     units: int = 0
     orders: int = 0
     gmv: Decimal = field(default_factory=lambda: Decimal(0))
+    deal_units: int = 0  # of `units`, those sold in a deal
+    oversold: int = 0  # units sold beyond the product's stock
+    returned: int = 0  # units given back by cancellations and refunds (already out of `units`)
 
 
 @dataclass
@@ -68,23 +96,93 @@ class TimedOrder:
     at: float  # when it was received (wall clock, seconds since the epoch)
 
 
+@dataclass(frozen=True)
+class TimedUpdate:
+    update: OrderUpdate
+    at: float  # when it was received
+
+
+@dataclass(frozen=True)
+class Restock:
+    """Units a cancellation or refund gives back to the show's stock (what the order took)."""
+
+    sku: str
+    units: int
+    deal_id: str | None  # the deal the line was sold in (its quota is refilled while live)
+
+
+UpdateStatus = Literal["applied", "duplicate", "pending", "rejected"]
+
+
+@dataclass(frozen=True)
+class UpdateOutcome:
+    """What an order update did; the caller restocks ``restocks`` and logs ``reason``."""
+
+    update: OrderUpdate
+    status: UpdateStatus
+    currency: str = ""
+    amount_back: Decimal = Decimal(0)  # taken out of GMV in `currency`
+    units_back: Mapping[str, int] = field(default_factory=dict)  # by SKU, out of units sold
+    restocks: tuple[Restock, ...] = ()
+    reason: str = ""  # for "rejected": why, in one line
+
+
+@dataclass
+class _CountedLine:
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    product: ProductSales
+    deal: DealSales | None
+    accepted: int  # units the line took from stock
+    returned: int = 0  # units given back so far
+    restocked: int = 0  # of the accepted units, those given back to stock so far
+
+
+@dataclass
+class _CountedOrder:
+    order: Order
+    currency: str
+    segment: SegmentSales | None
+    lines: list[_CountedLine]
+    taken_back: Decimal = field(default_factory=lambda: Decimal(0))
+
+    @property
+    def left(self) -> Decimal:
+        return max(Decimal(0), self.order.total_price - self.taken_back)
+
+
 class Ledger:
-    """Add orders and show events in time order; read the totals at any point."""
+    """Add orders, updates and show events in time order; read the totals at any point."""
 
     def __init__(self, products: Iterable[Product] = (), currency: str = "") -> None:
         self.currency = currency
+        catalogue = list(products)
         self.products: dict[str, ProductSales] = {
-            product.sku: ProductSales(product.sku, product.title, True) for product in products
+            product.sku: ProductSales(product.sku, product.title, True) for product in catalogue
         }
+        self._currency_by_sku = {p.sku: p.currency or currency for p in catalogue}
+        self._starting_stock = {p.sku: p.stock for p in catalogue}
+        self._stock_left = dict(self._starting_stock)
         self.unknown_skus: dict[str, ProductSales] = {}
         self.segments: list[SegmentSales] = []
         self.deals: list[DealSales] = []
         self._live_deals: dict[str, DealSales] = {}  # sku -> live deal
         self._deals_by_id: dict[str, DealSales] = {}
         self.gmv_by_currency: dict[str, Decimal] = {}
+        self.refunded_by_currency: dict[str, Decimal] = {}  # given back, already out of GMV
         self.orders = 0
         self.units = 0
+        self.cancelled_orders = 0
         self.timeline: list[TimedOrder] = []
+        # Every change of GMV as it happened: (at, currency, + order total | - amount back).
+        self.gmv_changes: list[tuple[float, str, Decimal]] = []
+        self._order_times: list[float] = []  # sorted, for orders_per_minute
+        self._counted: dict[tuple[str, str], _CountedOrder] = {}
+        self._update_keys: set[tuple[str, str]] = set()
+        self._pending: dict[tuple[str, str], list[TimedUpdate]] = {}
+        self.updates: list[UpdateOutcome] = []  # every update applied, in order
+        self.rejected_updates: list[UpdateOutcome] = []
 
     # -- show events -----------------------------------------------------------------------
 
@@ -135,47 +233,191 @@ class Ledger:
     # -- orders ----------------------------------------------------------------------------
 
     def add_order(
-        self, order: Order, at: float, deal_by_sku: Mapping[str, str | None] | None = None
-    ) -> None:
-        """Count ``order`` received at ``at``. ``deal_by_sku`` is what the live show decided
-        for each line (the deal it was sold in, or None); without it the deal live for the SKU
-        at ``at`` is assumed."""
+        self,
+        order: Order,
+        at: float,
+        deal_by_sku: Mapping[str, str | None] | None = None,
+        accepted_by_sku: Mapping[str, int] | None = None,
+    ) -> tuple[UpdateOutcome, ...]:
+        """Count ``order`` received at ``at``, once (the same order again changes nothing).
+
+        ``deal_by_sku`` is what the live show decided for each line (the deal it was sold in,
+        or None) and ``accepted_by_sku`` the units it took from stock; without them the
+        deal-line rule and the ledger's own count of the stock decide the same way.
+
+        Returns the outcomes of updates that were waiting for this order (a cancellation that
+        arrived first): the caller restocks them as it would any update.
+        """
+        key = (order.source, order.id)
+        if key in self._counted:
+            return ()
         self.orders += 1
         self.timeline.append(TimedOrder(order, at))
+        bisect.insort(self._order_times, at)
         currency = order.currency or self.currency
         self.gmv_by_currency[currency] = (
             self.gmv_by_currency.get(currency, Decimal(0)) + order.total_price
         )
+        self.gmv_changes.append((at, currency, order.total_price))
         segment = (
             self.segments[-1] if self.segments and self.segments[-1].ended_at is None else None
         )
         if segment is not None:
             segment.orders += 1
             segment.gmv += order.total_price
+        counted = _CountedOrder(order, currency, segment, [])
+        accepted_left = dict(accepted_by_sku) if accepted_by_sku is not None else None
         deals_counted: set[str] = set()
         for line in order.lines:
-            self.units += line.quantity
+            quantity = max(0, line.quantity)
+            self.units += quantity
             product = self.products.get(line.sku)
             if product is None:
                 product = self.unknown_skus.setdefault(
                     line.sku, ProductSales(line.sku, line.title, False)
                 )
-            product.units += line.quantity
+            product.units += quantity
             product.orders += 1
             product.gmv += line.amount
             if segment is not None:
-                segment.units += line.quantity
+                segment.units += quantity
             if deal_by_sku is not None and line.sku in deal_by_sku:
                 deal_id = deal_by_sku[line.sku]
                 deal = self._deals_by_id.get(deal_id) if deal_id else None
             else:
-                deal = self._live_deals.get(line.sku)
+                deal = self._deal_line(line.sku, line.unit_price, currency)
             if deal is not None:
-                deal.units += line.quantity
+                deal.units += quantity
                 deal.gmv += line.amount
+                product.deal_units += quantity
                 if deal.deal_id not in deals_counted:
                     deal.orders += 1
                     deals_counted.add(deal.deal_id)
+            accepted = self._take_stock(line.sku, quantity, accepted_left)
+            product.oversold += quantity - accepted if product.known else 0
+            counted.lines.append(
+                _CountedLine(line.sku, quantity, line.unit_price, product, deal, accepted)
+            )
+        self._counted[key] = counted
+        waiting = self._pending.pop(key, [])
+        return tuple(self._apply(timed.update, counted, at) for timed in waiting)
+
+    def _deal_line(self, sku: str, unit_price: Decimal, currency: str) -> DealSales | None:
+        deal = self._live_deals.get(sku)
+        if deal is None:
+            return None
+        price_currency = self._currency_by_sku.get(sku) or currency
+        return deal if is_deal_price(unit_price, deal.price, price_currency) else None
+
+    def _take_stock(self, sku: str, quantity: int, accepted_left: dict[str, int] | None) -> int:
+        """Units a line took from stock: as the live show said, else by the ledger's count."""
+        left = self._stock_left.get(sku)
+        if left is None:
+            return 0  # not in the show: it has no stock to take from
+        if accepted_left is not None and sku in accepted_left:
+            accepted = max(0, min(quantity, accepted_left[sku]))
+            accepted_left[sku] -= accepted
+        else:
+            accepted = min(quantity, left)
+        self._stock_left[sku] = max(0, left - accepted)
+        return accepted
+
+    # -- order updates ---------------------------------------------------------------------
+
+    def apply_update(self, update: OrderUpdate, at: float) -> UpdateOutcome:
+        """Take a cancellation or refund back out of the figures, once (see the module doc)."""
+        update_key = (update.source, update.id)
+        if update_key in self._update_keys:
+            return UpdateOutcome(update, "duplicate")
+        self._update_keys.add(update_key)
+        counted = self._counted.get((update.source, update.order_id))
+        if counted is None:
+            self._pending.setdefault((update.source, update.order_id), []).append(
+                TimedUpdate(update, at)
+            )
+            return UpdateOutcome(update, "pending")
+        return self._apply(update, counted, at)
+
+    def _apply(self, update: OrderUpdate, counted: _CountedOrder, at: float) -> UpdateOutcome:
+        if update.status not in ("cancelled", "refunded"):
+            return self._reject(update, f"unknown status {update.status!r}")
+        if update.currency and update.currency != counted.currency:
+            return self._reject(
+                update,
+                f"refund in {update.currency} for an order in {counted.currency}: not counted",
+            )
+        if update.refund is not None and (not update.refund.is_finite() or update.refund < 0):
+            return self._reject(update, f"refund amount {update.refund} is not an amount")
+        whole = update.whole_order
+        amount = (
+            counted.left if whole or update.refund is None else min(update.refund, counted.left)
+        )
+        if update.status == "cancelled" and counted.left > 0:
+            self.cancelled_orders += 1
+        currency = counted.currency
+        self.gmv_by_currency[currency] = self.gmv_by_currency.get(currency, Decimal(0)) - amount
+        self.refunded_by_currency[currency] = (
+            self.refunded_by_currency.get(currency, Decimal(0)) + amount
+        )
+        counted.taken_back += amount
+        if amount:
+            self.gmv_changes.append((at, currency, -amount))
+        if counted.segment is not None:
+            counted.segment.gmv -= amount
+        units_back: dict[str, int] = {}
+        restocks: list[Restock] = []
+        returning = self._units_returning(update, counted, whole)
+        for line, units in returning:
+            if units <= 0:
+                continue
+            line.returned += units
+            self.units -= units
+            line.product.units -= units
+            line.product.returned += units
+            line.product.gmv -= line.unit_price * units
+            if line.deal is not None:
+                line.deal.units -= units
+                line.deal.gmv -= line.unit_price * units
+                line.product.deal_units -= units
+            if counted.segment is not None:
+                counted.segment.units -= units
+            units_back[line.sku] = units_back.get(line.sku, 0) + units
+            # Stock gets back what the line took, never the oversold part it never took.
+            to_stock = min(units, line.accepted - line.restocked)
+            if to_stock > 0 and line.product.known:
+                line.restocked += to_stock
+                start = self._starting_stock.get(line.sku, 0)
+                self._stock_left[line.sku] = min(start, self._stock_left[line.sku] + to_stock)
+                restocks.append(
+                    Restock(line.sku, to_stock, line.deal.deal_id if line.deal else None)
+                )
+        outcome = UpdateOutcome(update, "applied", currency, amount, units_back, tuple(restocks))
+        self.updates.append(outcome)
+        return outcome
+
+    @staticmethod
+    def _units_returning(
+        update: OrderUpdate, counted: _CountedOrder, whole: bool
+    ) -> list[tuple[_CountedLine, int]]:
+        """(line, units) an update gives back: every line's rest for a whole order, the named
+        lines' units (never more than they have left) for a refund that names them."""
+        if whole:
+            return [(line, line.quantity - line.returned) for line in counted.lines]
+        wanted: dict[str, int] = {}
+        for refund_line in update.lines:
+            wanted[refund_line.sku] = wanted.get(refund_line.sku, 0) + max(0, refund_line.quantity)
+        result = []
+        for line in counted.lines:
+            units = min(wanted.get(line.sku, 0), line.quantity - line.returned)
+            if units > 0:
+                wanted[line.sku] -= units
+                result.append((line, units))
+        return result
+
+    def _reject(self, update: OrderUpdate, reason: str) -> UpdateOutcome:
+        outcome = UpdateOutcome(update, "rejected", reason=reason)
+        self.rejected_updates.append(outcome)
+        return outcome
 
     # -- results ---------------------------------------------------------------------------
 
@@ -190,8 +432,28 @@ class Ledger:
         """GMV in the show's currency (orders in other currencies are in ``gmv_by_currency``)."""
         return self.gmv_by_currency.get(self.currency, Decimal(0))
 
+    def stock_left(self, sku: str) -> int | None:
+        """Units of a product left by the ledger's count (None: not in the show)."""
+        return self._stock_left.get(sku)
 
+    @property
+    def orphan_updates(self) -> list[TimedUpdate]:
+        """Updates whose order never arrived (kept, applied if it still does)."""
+        return [timed for waiting in self._pending.values() for timed in waiting]
+
+    def orders_per_minute(self, now: float, window_s: float = 60.0) -> float:
+        """Orders received in the ``window_s`` up to ``now``, as a rate per minute (the board's
+        figure: with the default window, the orders of the last minute)."""
+        if window_s <= 0:
+            raise ValueError("window_s must be above zero")
+        first = bisect.bisect_right(self._order_times, now - window_s)
+        last = bisect.bisect_right(self._order_times, now)
+        return (last - first) * 60.0 / window_s
+
+
+# Ties in `replay`: starts, then orders, then updates, then ends.
 _END_KINDS = frozenset({"deal_ended", "segment_ended", "show_finished"})
+_RANK_START, _RANK_ORDER, _RANK_UPDATE, _RANK_END = 0, 1, 2, 3
 
 
 def replay(
@@ -200,98 +462,41 @@ def replay(
     events: Iterable[tuple[float, str, Mapping[str, Any]]],
     orders: Iterable[TimedOrder],
     applied: Mapping[tuple[str, str], Mapping[str, str | None]] | None = None,
+    updates: Iterable[TimedUpdate] = (),
+    accepted: Mapping[tuple[str, str], Mapping[str, int]] | None = None,
 ) -> Ledger:
-    """Build a ledger from stored events and orders, merged in time order.
+    """Build a ledger from stored events, orders and order updates, merged in time order.
 
     On a tie, starts come before orders and ends after them: an order received the instant a
     deal started counts in the deal, and so does the order that sold it out (the sold-out event
-    is recorded right after it). ``applied`` holds, by (source, order id), the deal each line
-    was sold in as the live show decided it (``order_applied`` events): exact even when one page
-    held the order that sold a deal out and orders after it."""
+    is recorded right after it); an update received with its order comes after it. ``applied``
+    holds, by (source, order id), the deal each line was sold in as the live show decided it
+    (``order_applied`` events), and ``accepted`` the units it took from stock: exact even when
+    one page held the order that sold a deal out and orders after it."""
     ledger = Ledger(products, currency)
     merged: list[tuple[float, int, int, object]] = []
     for position, (at, kind, data) in enumerate(events):
-        rank = 2 if kind in _END_KINDS else 0
+        rank = _RANK_END if kind in _END_KINDS else _RANK_START
         merged.append((at, rank, position, (kind, data)))
     for position, timed in enumerate(orders):
-        merged.append((timed.at, 1, position, timed))
+        merged.append((timed.at, _RANK_ORDER, position, timed))
+    for position, timed_update in enumerate(updates):
+        merged.append((timed_update.at, _RANK_UPDATE, position, timed_update))
     merged.sort(key=lambda entry: (entry[0], entry[1], entry[2]))
     for at, rank, _, payload in merged:
-        if rank == 1:
+        if rank == _RANK_ORDER:
             assert isinstance(payload, TimedOrder)
             key = (payload.order.source, payload.order.id)
-            ledger.add_order(payload.order, at, applied.get(key) if applied else None)
+            ledger.add_order(
+                payload.order,
+                at,
+                applied.get(key) if applied else None,
+                accepted.get(key) if accepted else None,
+            )
+        elif rank == _RANK_UPDATE:
+            assert isinstance(payload, TimedUpdate)
+            ledger.apply_update(payload.update, at)
         else:
             kind, data = payload  # type: ignore[misc]
             ledger.apply_event(kind, data, at)
     return ledger
-
-
-# -- the show as the session keeps it (so a report needs only the session file) ---------------
-
-
-def show_snapshot(show: Show) -> dict[str, Any]:
-    """The parts of a show the report needs, JSON-ready, money as strings."""
-    return {
-        "title": show.title,
-        "currency": show.currency,
-        "language": show.language,
-        "products": [
-            {
-                "sku": product.sku,
-                "title": product.title,
-                "price": str(product.price),
-                "stock": product.stock,
-                "currency": product.currency,
-            }
-            for product in show.products
-        ],
-        "rundown": [
-            {
-                "title": segment.title,
-                "sku": segment.sku,
-                "seconds": segment.seconds,
-                "deal": None
-                if segment.deal is None
-                else {
-                    "price": str(segment.deal.price),
-                    "seconds": segment.deal.seconds,
-                    "stock": segment.deal.stock,
-                },
-            }
-            for segment in show.rundown
-        ],
-    }
-
-
-def show_from_snapshot(data: Mapping[str, Any]) -> Show:
-    return Show(
-        title=str(data.get("title", "")),
-        currency=str(data.get("currency", "")),
-        language=str(data.get("language", "en")),
-        products=tuple(
-            Product(
-                sku=str(p["sku"]),
-                title=str(p.get("title", "")),
-                price=Decimal(str(p.get("price", "0"))),
-                stock=int(p.get("stock", 0)),
-                currency=p.get("currency"),
-            )
-            for p in data.get("products", [])
-        ),
-        rundown=tuple(
-            Segment(
-                title=str(s.get("title", "")),
-                seconds=int(s.get("seconds", 0)),
-                sku=s.get("sku"),
-                deal=None
-                if not s.get("deal")
-                else DealPlan(
-                    price=Decimal(str(s["deal"]["price"])),
-                    seconds=int(s["deal"]["seconds"]),
-                    stock=s["deal"].get("stock"),
-                ),
-            )
-            for s in data.get("rundown", [])
-        ),
-    )

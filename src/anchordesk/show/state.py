@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -34,7 +34,7 @@ from anchordesk.show.events import (
     ShowStarted,
     StockChanged,
 )
-from anchordesk.show.model import Product, Segment, Show
+from anchordesk.show.model import Product, Segment, Show, minor_units
 
 
 class ShowCommandError(ValueError):
@@ -94,14 +94,53 @@ class DealState:
 
 @dataclass(frozen=True, slots=True)
 class OrderOutcome:
-    """What an order did to the show's stock."""
+    """What one order line did to the show's stock and deals.
+
+    The caller (the live show) stores, flags and logs an oversold line once, from here: the
+    state itself never shows stock below zero.
+    """
 
     sku: str
     requested_units: int
     accepted_units: int  # units taken from stock: fewer than requested when stock ran out
     known_sku: bool  # False: the sku is not in the show; nothing was taken
-    deal_id: str | None  # the live deal the units were sold in
-    unit_price: Decimal | None  # the deal price during a deal, else the list price
+    deal_id: str | None  # the live deal the line counts in (a deal line), else None
+    unit_price: Decimal | None  # the line's price as sent; the list price when it sent none
+    deal_units: int = 0  # units counted in the deal (all of a deal line's units, else 0)
+    over_deal_quota_units: int = 0  # deal units beyond what the deal's quota had left
+
+    @property
+    def is_deal_line(self) -> bool:
+        return self.deal_id is not None
+
+    @property
+    def oversold_units(self) -> int:
+        """Units the platform sold beyond the product's stock (0 for an unknown sku)."""
+        return self.requested_units - self.accepted_units if self.known_sku else 0
+
+
+@dataclass(frozen=True, slots=True)
+class RestockOutcome:
+    """What a cancelled or refunded line gave back."""
+
+    sku: str
+    requested_units: int
+    returned_units: int  # back into the product's stock (never above its starting stock)
+    known_sku: bool
+    deal_units_returned: int = 0  # back into a still-live deal's quota
+
+
+def is_deal_price(unit_price: Decimal | None, deal_price: Decimal, currency: str) -> bool:
+    """Whether a line's unit price is the deal price to the currency's smallest unit (the cent;
+    the yen for JPY, the fils for KWD). An unknown price (None, NaN) is never the deal price:
+    a feed that sends no price must not silently eat a deal's units."""
+    if unit_price is None or not unit_price.is_finite():
+        return False
+    unit = Decimal(1).scaleb(-minor_units(currency))
+    try:
+        return unit_price.quantize(unit, ROUND_HALF_UP) == deal_price.quantize(unit, ROUND_HALF_UP)
+    except InvalidOperation:  # an absurdly large amount cannot be a deal price
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +245,7 @@ class Transition:
     state: ShowState
     events: tuple[ShowEvent, ...] = ()
     order: OrderOutcome | None = None  # set by `apply_order`
+    restock: RestockOutcome | None = None  # set by `restock`
 
 
 # -- building blocks -----------------------------------------------------------------------------
@@ -218,8 +258,10 @@ class _Changes:
         self.state = state
         self.events: list[ShowEvent] = []
 
-    def done(self, order: OrderOutcome | None = None) -> Transition:
-        return Transition(self.state, tuple(self.events), order)
+    def done(
+        self, order: OrderOutcome | None = None, restock: RestockOutcome | None = None
+    ) -> Transition:
+        return Transition(self.state, tuple(self.events), order, restock)
 
     def set_deal(self, deal: DealState) -> None:
         self.state = replace(
@@ -526,11 +568,25 @@ def stop_deal(state: ShowState, now_s: float, *, sku: str | None = None) -> Tran
     return changes.done()
 
 
-def apply_order(state: ShowState, sku: str, quantity: int, now_s: float) -> Transition:
-    """Take an order's units from stock: the deal's quota first if one is live.
+def apply_order(
+    state: ShowState,
+    sku: str,
+    quantity: int,
+    now_s: float,
+    unit_price: Decimal | None = None,
+) -> Transition:
+    """Take one order line's units from stock.
 
-    Units beyond what is left are not accepted (the outcome says how many were). When the deal's
-    quota or the product reaches zero the deal ends as sold out at once, in the same transition.
+    The line is a *deal line* only when a deal on its product is live now and `unit_price` is
+    the deal price to the cent: only deal lines count towards the deal (`units_sold`, its
+    quota). A line at list price during a deal, or one with no price (None: the feed did not
+    say), is a list-price sale. Every line takes the product's stock, which never goes below
+    zero: the units beyond it are reported in the outcome (`oversold_units`), not taken.
+
+    Sold out is one state: when the product's stock reaches zero, a live deal on it ends sold
+    out; when a deal line takes the deal's quota to zero, the deal ends sold out — in the same
+    transition. A deal line beyond the quota's last units still counts whole in the deal (the
+    platform sold them at the deal price); `over_deal_quota_units` says how many were over.
     """
     changes = _Changes(state)
     at_s = changes.advance_clock(now_s)
@@ -538,25 +594,37 @@ def apply_order(state: ShowState, sku: str, quantity: int, now_s: float) -> Tran
     left = current.stock_by_sku.get(sku)
     product = current.show.product(sku)
     if left is None or product is None:
-        outcome = OrderOutcome(sku, quantity, 0, False, None, None)
-        return changes.done(outcome)
+        return changes.done(OrderOutcome(sku, quantity, 0, False, None, unit_price))
+    quantity = max(0, quantity)
     deal = current.live_deal(sku)
-    accepted = max(0, min(quantity, left))
+    currency = current.show.currency_of(product)
+    if deal is not None and not is_deal_price(unit_price, deal.price, currency):
+        deal = None  # a list-price sale while the deal runs
+    accepted = min(quantity, left)
+    deal_units = quantity if deal is not None else 0
+    over_quota = 0
     if deal is not None and deal.stock_left is not None:
-        accepted = min(accepted, deal.stock_left)
-    unit_price = deal.price if deal is not None else product.price
+        over_quota = max(0, deal_units - deal.stock_left)
     outcome = OrderOutcome(
-        sku, quantity, accepted, True, deal.deal_id if deal else None, unit_price
+        sku,
+        quantity,
+        accepted,
+        True,
+        deal.deal_id if deal is not None else None,
+        unit_price if unit_price is not None else product.price,
+        deal_units,
+        over_quota,
     )
-    if accepted == 0:
+    if accepted == 0 and deal_units == 0:
         return changes.done(outcome)
 
     stock_left = left - accepted
-    stock = dict(current.stock_by_sku)
-    stock[sku] = stock_left
-    changes.state = replace(current, stock_by_sku=MappingProxyType(stock))
+    if accepted:
+        stock = dict(current.stock_by_sku)
+        stock[sku] = stock_left
+        changes.state = replace(current, stock_by_sku=MappingProxyType(stock))
     if deal is not None:
-        deal = replace(deal, units_sold=deal.units_sold + accepted)
+        deal = replace(deal, units_sold=deal.units_sold + deal_units)
         changes.set_deal(deal)
     changes.events.append(
         StockChanged(
@@ -568,9 +636,11 @@ def apply_order(state: ShowState, sku: str, quantity: int, now_s: float) -> Tran
             deal.stock_left if deal else None,
         )
     )
-    if deal is not None and (deal.stock_left == 0 or stock_left == 0):
-        changes.end_deal(deal, at_s, DealEndReason.SOLD_OUT)
-    if stock_left == 0:
+    # The product running out ends any live deal on it, deal line or not.
+    live = changes.state.live_deal(sku)
+    if live is not None and (live.stock_left == 0 or stock_left == 0):
+        changes.end_deal(live, at_s, DealEndReason.SOLD_OUT)
+    if stock_left == 0 and accepted:
         changes.events.append(ProductSoldOut(at_s, sku))
     return changes.done(outcome)
 
@@ -603,6 +673,57 @@ def end_show(state: ShowState, now_s: float) -> Transition:
         changes.events.append(ShowFinished(at_s, at_s - current.started_at_s))
     changes.state = replace(changes.state, finished=True, ended_at_s=at_s)
     return changes.done()
+
+
+def restock(
+    state: ShowState,
+    sku: str,
+    quantity: int,
+    now_s: float,
+    *,
+    deal_id: str | None = None,
+) -> Transition:
+    """Put a cancelled or refunded line's units back into the product's stock.
+
+    The caller gives back what the order took (its accepted units), so a cancelled order
+    returns what it took; the stock never rises above what the show started with (a second
+    return of the same units cannot invent stock). `deal_id` is the deal the line counted in:
+    while that deal is still live its quota gets the units back; once it has ended (ran out,
+    stopped, sold out) it is history and is neither refilled nor revived. A product that was
+    sold out is on sale again at list price.
+    """
+    changes = _Changes(state)
+    at_s = changes.advance_clock(now_s)
+    current = changes.state
+    left = current.stock_by_sku.get(sku)
+    product = current.show.product(sku)
+    if left is None or product is None:
+        return changes.done(restock=RestockOutcome(sku, quantity, 0, False))
+    returned = max(0, min(quantity, product.stock - left))
+    deal = current.deal(deal_id) if deal_id is not None else None
+    deal_returned = 0
+    if deal is not None and deal.is_live and deal.sku == sku:
+        deal_returned = max(0, min(quantity, deal.units_sold))
+    outcome = RestockOutcome(sku, quantity, returned, True, deal_returned)
+    if returned == 0 and deal_returned == 0:
+        return changes.done(restock=outcome)
+    stock = dict(current.stock_by_sku)
+    stock[sku] = left + returned
+    changes.state = replace(current, stock_by_sku=MappingProxyType(stock))
+    if deal is not None and deal_returned:
+        deal = replace(deal, units_sold=deal.units_sold - deal_returned)
+        changes.set_deal(deal)
+    changes.events.append(
+        StockChanged(
+            at_s,
+            sku,
+            left + returned,
+            returned,
+            deal.deal_id if deal is not None and deal_returned else None,
+            deal.stock_left if deal is not None and deal_returned else None,
+        )
+    )
+    return changes.done(restock=outcome)
 
 
 # -- autoplay ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from anchordesk.store.session import (
     ShowEventRecord,
     StoredComment,
     StoredOrder,
+    StoredOrderUpdate,
     StoreError,
 )
 from anchordesk.store.writer import StoreWriter
@@ -40,5 +41,6 @@ __all__ = [
     "StoreWriter",
     "StoredComment",
     "StoredOrder",
+    "StoredOrderUpdate",
     "default_session_path",
 ]

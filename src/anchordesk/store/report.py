@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from anchordesk.show.ledger import Ledger, TimedOrder, replay, show_from_snapshot
+from anchordesk.show.ledger import Ledger, TimedOrder, TimedUpdate, replay, show_from_snapshot
 from anchordesk.show.model import Show
 from anchordesk.store.session import SessionStore
 
@@ -134,6 +134,7 @@ def build_report(path: Path) -> SessionReport:
         show_json = store.meta("show")
         comments = store.comments()
         orders = store.orders()
+        updates = store.order_updates()
         events = store.show_events()
     finally:
         store.close()
@@ -145,19 +146,30 @@ def build_report(path: Path) -> SessionReport:
         else (order_currencies.most_common(1)[0][0] if order_currencies else "")
     )
     applied: dict[tuple[str, str], dict[str, str | None]] = {}
+    accepted: dict[tuple[str, str], dict[str, int]] = {}
     for event in events:
         if event.kind == ORDER_APPLIED:
             key = (str(event.data.get("source")), str(event.data.get("order_id")))
             applied[key] = {str(sku): deal for sku, deal in event.data.get("deals", {}).items()}
+            taken = event.data.get("accepted")
+            if isinstance(taken, dict):
+                accepted[key] = {str(sku): int(units) for sku, units in taken.items()}
+    # Cancellations and refunds are replayed with the orders, so the report's GMV, units and
+    # deal figures are the board's: each update once, in the order it was received.
     ledger = replay(
         show.products if show else (),
         currency,
         [(event.at, event.kind, event.data) for event in events if event.kind != ORDER_APPLIED],
         [TimedOrder(stored.order, stored.received_at) for stored in orders],
         applied,
+        [TimedUpdate(stored.update, stored.received_at) for stored in updates],
+        accepted,
     )
     times = (
-        [c.received_at for c in comments] + [o.received_at for o in orders] + [e.at for e in events]
+        [c.received_at for c in comments]
+        + [o.received_at for o in orders]
+        + [u.received_at for u in updates]
+        + [e.at for e in events]
     )
     started = min(times) if times else None
     ended = max(times) if times else None
@@ -189,10 +201,11 @@ def build_report(path: Path) -> SessionReport:
         )
         report.orders_per_minute = _per_minute([o.received_at for o in orders], started, minutes)
         running = Decimal(0)
-        for timed in sorted(ledger.timeline, key=lambda t: t.at):
-            if (timed.order.currency or currency) == currency:
-                running += timed.order.total_price
-                report.gmv_over_time.append((timed.at - started, running))
+        # Orders add, cancellations and refunds take away: the curve ends at the GMV.
+        for at, change_currency, change in sorted(ledger.gmv_changes, key=lambda c: c[0]):
+            if change_currency == currency:
+                running += change
+                report.gmv_over_time.append((at - started, running))
     return report
 
 

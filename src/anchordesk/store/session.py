@@ -6,6 +6,10 @@ Why this shape:
 - A feed's cursor is written in the same transaction as the items it acknowledges, so after a
   kill -9 the stored cursor never points past an item that is not stored (no gap) and an item
   that is stored is never counted again (no duplicate).
+- Order updates (cancellations, refunds) have a table of their own, keyed like the rest by
+  ``(source, id)`` where the id names the order, the status and the refund: a re-sent update
+  is not new. A file written before the table existed gets it when opened for writing; read
+  only, it simply has no updates.
 - WAL with ``synchronous=FULL``: a commit survives the process being killed and the machine
   losing power; readers (the report, the UI) never block the writer.
 
@@ -25,7 +29,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from anchordesk.show.feed_items import Comment, FeedItem, Order, OrderLine
+from anchordesk.show.feed_items import (
+    Comment,
+    FeedItem,
+    Order,
+    OrderLine,
+    OrderUpdate,
+    RefundLine,
+)
 
 SCHEMA_VERSION = 1
 
@@ -59,6 +70,20 @@ CREATE TABLE IF NOT EXISTS orders (
     currency TEXT NOT NULL,
     total_price TEXT NOT NULL,
     customer TEXT NOT NULL,
+    lines TEXT NOT NULL,
+    UNIQUE (source, id)
+);
+CREATE TABLE IF NOT EXISTS order_updates (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,
+    id TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    refund TEXT,
+    currency TEXT NOT NULL,
+    refund_id TEXT NOT NULL,
     lines TEXT NOT NULL,
     UNIQUE (source, id)
 );
@@ -101,6 +126,12 @@ class StoredComment:
 @dataclass(frozen=True)
 class StoredOrder:
     order: Order
+    received_at: float
+
+
+@dataclass(frozen=True)
+class StoredOrderUpdate:
+    update: OrderUpdate
     received_at: float
 
 
@@ -256,6 +287,23 @@ class SessionStore:
                         int(item.is_question),
                     ),
                 )
+            elif isinstance(item, OrderUpdate):
+                cursor_obj = self._db.execute(
+                    "INSERT OR IGNORE INTO order_updates(source, id, order_id, received_at, at,"
+                    " status, refund, currency, refund_id, lines) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        item.source,
+                        item.id,
+                        item.order_id,
+                        now,
+                        item.at,
+                        item.status,
+                        _decimal_text(item.refund),
+                        item.currency,
+                        item.refund_id,
+                        _encode_json([[line.sku, line.quantity] for line in item.lines]),
+                    ),
+                )
             else:
                 lines = [
                     {
@@ -322,7 +370,7 @@ class SessionStore:
         return {str(s): str(c) for s, c in self._db.execute("SELECT source, cursor FROM cursors")}
 
     def count(self, table: str) -> int:
-        if table not in ("comments", "orders", "show_events"):
+        if table not in ("comments", "orders", "order_updates", "show_events"):
             raise ValueError(table)
         return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
@@ -375,6 +423,30 @@ class SessionStore:
                 lines=lines,
             )
             result.append(StoredOrder(order, float(row[2])))
+        return result
+
+    def order_updates(self) -> list[StoredOrderUpdate]:
+        """Cancellations and refunds, in the order they were stored."""
+        try:
+            rows = self._db.execute(
+                "SELECT source, id, order_id, received_at, at, status, refund, currency,"
+                " refund_id, lines FROM order_updates ORDER BY seq"
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []  # a session written before order updates existed, opened read-only
+        result = []
+        for row in rows:
+            update = OrderUpdate(
+                source=row[0],
+                order_id=row[2],
+                at=row[4],
+                status=row[5],
+                refund=_parse_decimal(row[6]),
+                currency=row[7],
+                refund_id=row[8],
+                lines=tuple(RefundLine(str(sku), int(qty)) for sku, qty in json.loads(row[9])),
+            )
+            result.append(StoredOrderUpdate(update, float(row[3])))
         return result
 
     def show_events(self) -> list[ShowEventRecord]:

@@ -1,0 +1,65 @@
+"""Reading the platforms' JSON: exact money, plain text, URLs whose query is kept apart.
+
+Money is read as ``Decimal`` straight from the JSON text (``parse_float=Decimal``): a price of
+19.99 never goes through a float.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+import httpx
+
+from anchordesk.feeds.poller import MalformedResponse
+
+# A refund larger than this is not money but a broken or hostile feed (1e309 parses as a
+# finite Decimal): rejected when read, with one log line.
+MAX_REFUND = Decimal("1e12")
+
+
+def load_json(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise MalformedResponse(f"not JSON ({error.__class__.__name__})") from None
+
+
+def money(value: object) -> Decimal:
+    if isinstance(value, bool) or value is None:
+        raise ValueError("missing amount")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"not an amount: {value!r}") from None
+        if not amount.is_finite():
+            raise ValueError(f"not an amount: {value!r}")
+        return amount
+    raise ValueError(f"not an amount: {value!r}")
+
+
+def refund_amount(value: object) -> Decimal | None:
+    """A refund amount: None when absent (the whole order), else a sane non-negative amount."""
+    if value is None:
+        return None
+    amount = money(value)
+    if amount < 0 or amount > MAX_REFUND:
+        raise ValueError(f"refund {value!r} is not an amount")
+    return amount
+
+
+def as_text(value: object) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def split_url(url: str) -> tuple[str, dict[str, str]]:
+    parts = urlsplit(url)
+    params = dict(parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), params

@@ -1,0 +1,330 @@
+"""Shopify Admin REST: ``GET /admin/api/VERSION/orders.json`` — new orders, and the
+cancellations and refunds of the session's orders.
+
+Only builds requests and reads responses; the polling core (poller.py) does the waiting,
+retrying and storing. The base URL is whatever the user passed with ``--feed``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from anchordesk.feeds.parsing import as_text, load_json, money, refund_amount, split_url
+from anchordesk.feeds.poller import FeedRequest, MalformedResponse, Page
+from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
+
+log = logging.getLogger(__name__)
+
+
+SHOPIFY_PAGE_LIMIT = 250
+# Shopify's REST bucket leaks 2 calls a second (standard plans).
+_SHOPIFY_LEAK_PER_S = 2.0
+_CURSOR_SEPARATOR = "|"
+
+
+def _shopify_time(text: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _next_link(response: httpx.Response) -> str | None:
+    """The ``rel="next"`` URL of Shopify's ``Link`` header (cursor-based pagination)."""
+    for part in response.headers.get("Link", "").split(","):
+        url, _, rel = part.partition(";")
+        if 'rel="next"' in rel.replace(" ", ""):
+            return str(url).strip().strip("<>")
+    return None
+
+
+class ShopifyOrdersAdapter:
+    """``GET …/orders.json?status=any&since_id=ID&limit=250`` with ``X-Shopify-Access-Token``.
+
+    New orders: the cursor's first part is the highest order id stored: Shopify returns orders
+    above ``since_id`` in ascending id order, so a full page (250) means "more now".
+    ``created_at_min`` (the session's start) keeps a shop's old orders out of the show.
+
+    Cancellations and refunds: ``since_id`` never sees an order again once it is past it, so
+    every other call asks for the session's orders *updated* since the last one seen
+    (``updated_at_min``, inclusive; following Shopify's ``Link: rel="next"`` pages when a page
+    is full). Each order's ``cancelled_at`` and ``refunds`` become ``OrderUpdate`` items, keyed
+    so that seeing the same order again (on both calls, every time it is updated) adds nothing.
+    The cursor is ``"SINCE_ID|UPDATED_AT"``; a stored cursor without the second part (an older
+    session) asks for updates since the session's start.
+    """
+
+    default_interval_s = 2.0
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        source: str = "shopify-orders",
+        created_at_min: datetime | None = None,
+    ) -> None:
+        self.source = source
+        self._endpoint, self._extra = split_url(url)
+        if not self._endpoint.endswith(".json"):
+            raise ValueError(
+                "shopify-orders needs the orders endpoint, e.g. "
+                "https://SHOP.myshopify.com/admin/api/2024-07/orders.json"
+            )
+        self._token = token or ""
+        self._created_at_min = created_at_min
+        self._updates_turn = False  # the next call asks for updated orders
+        self._asking_updates = False  # the call being answered asked for updated orders
+        self._updates_next_url: str | None = None  # the next page of updated orders
+        self._updates_high: datetime | None = None  # newest updated_at over those pages
+        self._first_page_high: datetime | None = None
+        self._resumed_without_updates: bool | None = None  # decided at the first call
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self._token,) if self._token else ()
+
+    @staticmethod
+    def _split_cursor(cursor: str | None) -> tuple[int, str]:
+        since, _, updated = (cursor or "").partition(_CURSOR_SEPARATOR)
+        return (int(since) if since.isdigit() else 0), updated
+
+    def request(self, cursor: str | None) -> FeedRequest:
+        headers = {"X-Shopify-Access-Token": self._token} if self._token else {}
+        since, updated = self._split_cursor(cursor)
+        # Updated orders need a lower bound: without one the call would page through the
+        # shop's history. Until there is one (no session start given, no order seen yet), only
+        # new orders are asked for.
+        self._asking_updates = self._updates_turn and bool(updated or self._updates_floor())
+        if self._asking_updates and self._updates_next_url is not None:
+            # A page_info URL carries its own filters; Shopify accepts nothing else with it.
+            endpoint, params = split_url(self._updates_next_url)
+            return FeedRequest(endpoint, params, headers)
+        params = {**self._extra, "status": "any", "limit": str(SHOPIFY_PAGE_LIMIT)}
+        if self._created_at_min is not None:
+            params["created_at_min"] = self._created_at_min.isoformat(timespec="seconds")
+        if self._asking_updates:
+            params["updated_at_min"] = updated or self._updates_floor()
+        else:
+            params["since_id"] = str(since)
+        return FeedRequest(self._endpoint, params, headers)
+
+    def _updates_floor(self) -> str:
+        """Where updated orders are first looked for when the cursor does not say.
+
+        A session resumed from a cursor of before order updates: from the session's start
+        (once). Otherwise from the newest ``updated_at`` on this run's first page of orders:
+        that page was read after every one of them, so any later change is newer, and orders
+        on later pages bring their state as they are read.
+        """
+        if self._resumed_without_updates and self._created_at_min is not None:
+            return self._created_at_min.isoformat(timespec="seconds")
+        return self._first_page_high.isoformat() if self._first_page_high else ""
+
+    def ended_reason(self, response: httpx.Response) -> str | None:
+        return None
+
+    def parse(self, response: httpx.Response, cursor: str | None) -> Page:
+        body = load_json(response)
+        if not isinstance(body, dict) or not isinstance(body.get("orders"), list):
+            raise MalformedResponse("expected an object with an 'orders' list")
+        if self._asking_updates:
+            return self._updates_page(response, body["orders"], cursor)
+        items: list[FeedItem] = []
+        malformed = 0
+        since, updated = self._split_cursor(cursor)
+        highest = since
+        for raw in body["orders"]:
+            try:
+                order = self._order(raw)
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                malformed += 1
+                log.warning("feed %s: an order cannot be read (%s): skipped", self.source, error)
+                # Even an unreadable order moves since_id on, or we would ask for it forever.
+                raw_id = raw.get("id") if isinstance(raw, dict) else None
+                if isinstance(raw_id, int) and not isinstance(raw_id, bool):
+                    highest = max(highest, raw_id)
+                continue
+            items.append(order)
+            # An order placed and cancelled (or refunded) between two calls.
+            items.extend(self._updates_or_none(raw, order.currency) or ())
+            highest = max(highest, int(order.id))
+        if self._first_page_high is None:
+            self._first_page_high = max(
+                (
+                    when
+                    for raw in body["orders"]
+                    if isinstance(raw, dict)
+                    and (when := _shopify_time(as_text(raw.get("updated_at")))) is not None
+                ),
+                default=None,
+            )
+        more = len(body["orders"]) >= SHOPIFY_PAGE_LIMIT
+        self._updates_turn = not more  # caught up with new orders: look at updated ones next
+        return Page(
+            items=items,
+            cursor=self._cursor(highest, updated) if highest else cursor,
+            interval_s=self._interval_from_call_limit(response),
+            more=more,
+            malformed_items=malformed,
+        )
+
+    def _updates_page(
+        self, response: httpx.Response, orders: list[Any], cursor: str | None
+    ) -> Page:
+        since, updated = self._split_cursor(cursor)
+        items: list[FeedItem] = []
+        malformed = 0
+        for raw in orders:
+            currency = as_text(raw.get("currency")).upper() if isinstance(raw, dict) else ""
+            updates = self._updates_or_none(raw, currency)
+            if updates is None:
+                malformed += 1
+            else:
+                items.extend(updates)
+            when = _shopify_time(as_text(raw.get("updated_at"))) if isinstance(raw, dict) else None
+            if when is not None and (self._updates_high is None or when > self._updates_high):
+                self._updates_high = when
+        self._updates_next_url = _next_link(response)
+        if self._updates_next_url is not None:
+            # More pages of this window: the cursor moves only once all of them are stored, so
+            # a crash half-way asks for the whole window again (updates are idempotent).
+            return Page(items=items, cursor=None, more=True, malformed_items=malformed)
+        self._updates_turn = False
+        if self._updates_high is not None:
+            updated = self._updates_high.isoformat(timespec="seconds")
+            self._updates_high = None
+        return Page(
+            items=items,
+            cursor=self._cursor(since, updated),
+            interval_s=self._interval_from_call_limit(response),
+            malformed_items=malformed,
+        )
+
+    @staticmethod
+    def _cursor(since: int, updated: str) -> str:
+        return f"{since}{_CURSOR_SEPARATOR}{updated}" if updated else str(since)
+
+    def _interval_from_call_limit(self, response: httpx.Response) -> float | None:
+        header = response.headers.get("X-Shopify-Shop-Api-Call-Limit", "")
+        used_text, _, limit_text = header.partition("/")
+        try:
+            used, limit = int(used_text), int(limit_text)
+        except ValueError:
+            return None
+        if limit <= 0:
+            return None
+        # Keep the bucket at most half full: other apps of the shop share it.
+        excess = used - limit / 2
+        if excess <= 0:
+            return None
+        return max(self.default_interval_s, excess / _SHOPIFY_LEAK_PER_S)
+
+    def _order(self, raw: Mapping[str, Any]) -> Order:
+        order_id = raw["id"]
+        if not isinstance(order_id, int) or isinstance(order_id, bool) or order_id <= 0:
+            raise ValueError("no id")
+        lines = []
+        for line in raw.get("line_items") or []:
+            quantity = line["quantity"]
+            if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
+                raise ValueError("bad quantity")
+            lines.append(
+                OrderLine(
+                    sku=as_text(line.get("sku")).strip(),
+                    quantity=quantity,
+                    unit_price=money(line["price"]),
+                    title=as_text(line.get("title")),
+                )
+            )
+        return Order(
+            source=self.source,
+            id=str(order_id),
+            currency=as_text(raw.get("currency")).upper(),
+            total_price=money(raw["total_price"]),
+            lines=tuple(lines),
+            created_at=as_text(raw.get("created_at")),
+        )
+
+    def _updates_or_none(self, raw: object, currency: str) -> list[OrderUpdate] | None:
+        """``_updates``, or None (with one log line) when they cannot be read: the order itself
+        is still kept."""
+        try:
+            if not isinstance(raw, dict):
+                raise TypeError("not an object")
+            return self._updates(raw, currency)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raw_id = raw.get("id") if isinstance(raw, dict) else None
+            log.warning(
+                "feed %s: order %s: its cancellation or refunds cannot be read (%s): skipped",
+                self.source,
+                raw_id,
+                error,
+            )
+            return None
+
+    def _updates(self, raw: Mapping[str, Any], currency: str) -> list[OrderUpdate]:
+        """An order's ``cancelled_at`` and ``refunds`` (Shopify's Order resource) as updates.
+
+        A refund's amount is the sum of its successful ``refund`` transactions; its units are
+        its ``refund_line_items`` (the SKU read from the nested ``line_item``, else from the
+        order's line of that ``line_item_id``).
+        """
+        order_id = raw["id"]
+        if not isinstance(order_id, int) or isinstance(order_id, bool) or order_id <= 0:
+            raise ValueError("no id")
+        updates: list[OrderUpdate] = []
+        cancelled_at = raw.get("cancelled_at")
+        if cancelled_at:
+            updates.append(
+                OrderUpdate(
+                    self.source,
+                    str(order_id),
+                    "cancelled",
+                    None,
+                    currency,
+                    at=as_text(cancelled_at),
+                )
+            )
+        sku_by_line = {
+            line.get("id"): as_text(line.get("sku")).strip() for line in raw.get("line_items") or []
+        }
+        for refund in raw.get("refunds") or []:
+            refund_id = refund["id"]
+            amount = Decimal(0)
+            refund_currency = currency
+            for transaction in refund.get("transactions") or []:
+                if transaction.get("kind") != "refund" or transaction.get("status") != "success":
+                    continue
+                amount += money(transaction["amount"])
+                refund_currency = as_text(transaction.get("currency")).upper() or refund_currency
+            lines = []
+            for item in refund.get("refund_line_items") or []:
+                quantity = item["quantity"]
+                if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
+                    raise ValueError("bad refund quantity")
+                nested = item.get("line_item")
+                sku = (
+                    as_text(nested.get("sku")).strip()
+                    if isinstance(nested, dict)
+                    else sku_by_line.get(item.get("line_item_id"), "")
+                )
+                lines.append(RefundLine(sku, quantity))
+            updates.append(
+                OrderUpdate(
+                    self.source,
+                    str(order_id),
+                    "refunded",
+                    refund_amount(amount),
+                    refund_currency,
+                    refund_id=str(refund_id),
+                    lines=tuple(lines),
+                    at=as_text(refund.get("processed_at") or refund.get("created_at")),
+                )
+            )
+        return updates
