@@ -178,8 +178,10 @@ def run_audience(show_path: Path, port: int = 0, seed: int = 1, rate: float = 2.
         pass
     finally:
         server.stop()
+    from anchordesk.core.money import format_money
+
+    gmv = format_money(simulator.gmv, show.currency, show.language)
     print(
-        f"Served {simulator.comments_made} comments and {simulator.orders_made} orders "
-        f"(GMV {simulator.gmv} {show.currency})."
+        f"Served {simulator.comments_made} comments and {simulator.orders_made} orders (GMV {gmv})."
     )
     return 0

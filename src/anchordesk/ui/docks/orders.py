@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.core.money import format_money
 from anchordesk.ui.docks.charts import BarChart
-from anchordesk.ui.docks.products import format_money
 from anchordesk.ui.docks.table_model import ModelIndex, RowTableModel
+from anchordesk.ui.i18n import current_language
 from anchordesk.ui.state import OrderRow, SalesState
 
 
@@ -41,7 +42,7 @@ class OrderModel(RowTableModel):
                 time.strftime("%H:%M:%S", time.localtime(row.at_s)),
                 row.title or row.sku,
                 str(row.quantity),
-                format_money(row.amount, row.currency),
+                format_money(row.amount, row.currency, current_language()),
             )[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -123,7 +124,7 @@ class OrdersPanel(QWidget):
         self.model.prepend(rows)
 
     def update_sales(self, sales: SalesState) -> None:
-        self.gmv_value.setText(format_money(sales.gmv, sales.currency))
+        self.gmv_value.setText(format_money(sales.gmv, sales.currency, current_language()))
         self.count_value.setText(str(sales.orders))
         self.rate_value.setText(f"{sales.orders_per_minute:.1f}")
         self.chart.set_bars([(title, float(units)) for title, units in sales.units_by_product])
