@@ -12,8 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from anchordesk.show.compliance import check_show
 from anchordesk.core.money import format_money
+from anchordesk.show.compliance import check_show
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.show.validate import Problem, validate_show
 from anchordesk.showfile.csv_import import read_products_csv

@@ -8,15 +8,28 @@ Money stays ``Decimal`` end to end; JSON carries it as strings ("1234.50").
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+
+from anchordesk.core.money import babel_locale, format_money
 from anchordesk.show.ledger import Ledger, TimedOrder, replay, show_from_snapshot
 from anchordesk.show.model import Show
-from anchordesk.store.session import SessionStore
+from anchordesk.show.timing import (
+    SegmentTiming,
+    format_difference,
+    format_duration,
+    segment_timings,
+)
+from anchordesk.store.report_i18n import end_reason_text, report_language, text
+from anchordesk.store.session import SessionStore, ShowEventRecord
 
 # A show event the feeds record once the live show took an order: which deal each line was sold
 # in. ``data``: {"source", "order_id", "deals": {sku: deal_id or null}, "accepted": {sku: n}}.
@@ -43,6 +56,19 @@ class SessionReport:
     comments_by_source: dict[str, int] = field(default_factory=dict)
     orders_by_source: dict[str, int] = field(default_factory=dict)
     hidden: int = 0  # comments the operator hid (they stay counted in ``comments``)
+    show: Show | None = None  # the catalogue and rundown as the session kept them
+    timings: list[SegmentTiming] = field(default_factory=list)  # plan against actual
+
+    @property
+    def language(self) -> str:
+        """The report's language when none is asked for: the show's (the report reads the
+        show's own titles, so its words match them)."""
+        return report_language(self.show.language if self.show else None)
+
+    def currency_of(self, sku: str) -> str:
+        """The currency a product is priced in (its own, or the show's)."""
+        product = self.show.product(sku) if self.show else None
+        return self.show.currency_of(product) if self.show and product else self.currency
 
     @property
     def gmv(self) -> Decimal:
@@ -111,6 +137,16 @@ class SessionReport:
                 }
                 for d in ledger.deals
             ],
+            "timing": [
+                {
+                    "index": t.index,
+                    "title": t.title,
+                    "planned_s": t.planned_s,
+                    "actual_s": round(t.actual_s, 3),
+                    "visited": t.visited,
+                }
+                for t in self.timings
+            ],
             "comments_per_minute": self.comments_per_minute,
             "orders_per_minute": self.orders_per_minute,
             "comments_by_source": self.comments_by_source,
@@ -138,6 +174,7 @@ def build_report(path: Path) -> SessionReport:
     finally:
         store.close()
     show: Show | None = show_from_snapshot(json.loads(show_json)) if show_json else None
+    events = restore_missing_segment_starts(events, show)
     order_currencies = Counter(o.order.currency for o in orders if o.order.currency)
     currency = (
         show.currency
@@ -182,6 +219,8 @@ def build_report(path: Path) -> SessionReport:
                 if e.kind == COMMENT_HIDDEN
             }
         ),
+        show=show,
+        timings=session_timings(show, events, ended),
     )
     if started is not None:
         report.comments_per_minute = _per_minute(
@@ -196,72 +235,267 @@ def build_report(path: Path) -> SessionReport:
     return report
 
 
-def format_money(amount: Decimal, currency: str) -> str:
-    return (
-        f"{amount:,.2f} {currency}".strip()
-        if amount == amount.quantize(Decimal("0.01"))
-        else f"{amount:,} {currency}".strip()
+def restore_missing_segment_starts(
+    events: list[ShowEventRecord], show: Show | None
+) -> list[ShowEventRecord]:
+    """Put back the start of a segment the session file lost.
+
+    The window used to attach its session recorder after the picture had already started the
+    show, so the show's start events (the first segment's ``segment_started`` among them)
+    never reached files it wrote. A segment that ended without having started is put back at
+    its end minus its elapsed time (``segment_ended`` carries both); when no segment start
+    was kept at all, the show started on its first segment at the first event kept. Files
+    written since the fix hold every start and pass through unchanged.
+    """
+    if show is None or not show.rundown:
+        return events
+    restored: list[ShowEventRecord] = []
+    open_index: int | None = None
+    for event in events:
+        if event.kind == "segment_started":
+            open_index = _int(event.data.get("index"))
+        elif event.kind == "segment_ended":
+            index = _int(event.data.get("index"))
+            if index is not None and index != open_index and 0 <= index < len(show.rundown):
+                elapsed_s = _number(event.data.get("elapsed_s")) or 0.0
+                restored.append(_segment_start(show, index, event, elapsed_s))
+            open_index = None
+        restored.append(event)
+    if restored and not any(e.kind == "segment_started" for e in restored):
+        first = min(restored, key=lambda e: e.at)
+        restored.insert(0, _segment_start(show, 0, first, 0.0))
+    return restored
+
+
+def _segment_start(
+    show: Show, index: int, anchor: ShowEventRecord, before_s: float
+) -> ShowEventRecord:
+    segment = show.rundown[index]
+    data: dict[str, Any] = {
+        "index": index,
+        "title": segment.title,
+        "sku": segment.sku,
+        "planned_s": segment.seconds,
+    }
+    at_s = _number(anchor.data.get("at_s"))
+    if at_s is not None:
+        data["at_s"] = at_s - before_s
+    return ShowEventRecord(
+        f"restored:{anchor.id}", "segment_started", anchor.at - before_s, data, anchor.source
     )
 
 
-def report_text(report: SessionReport) -> str:
-    """The report as a terminal screen."""
+def session_timings(
+    show: Show | None, events: list[ShowEventRecord], ended_at: float | None
+) -> list[SegmentTiming]:
+    """Each planned segment's actual time, from the segment starts the session kept.
+
+    Times are read on the show clock (``at_s``: when a change took effect, e.g. a segment's
+    planned start under autoplay) when every start carries it, else on the wall clock. The
+    last segment runs until autoplay finished the show, or else until the last thing the
+    session recorded.
+    """
+    if show is None or not show.rundown:
+        return []
+    starts = sorted(
+        (
+            e
+            for e in events
+            if e.kind == "segment_started" and _int(e.data.get("index")) is not None
+        ),
+        key=lambda e: e.at,
+    )
+    if not starts:
+        return []
+    on_show_clock = all(_number(e.data.get("at_s")) is not None for e in starts)
+
+    def moment(event: ShowEventRecord) -> float:
+        at_s = _number(event.data.get("at_s"))
+        return at_s if on_show_clock and at_s is not None else event.at
+
+    changes = sorted(
+        ((_int(e.data.get("index")) or 0, moment(e)) for e in starts), key=lambda c: c[1]
+    )
+    if on_show_clock:
+        clocked = [(e.at, _number(e.data.get("at_s"))) for e in events]
+        known = [(wall, at_s) for wall, at_s in clocked if at_s is not None]
+        end = max(at_s for _, at_s in known)
+        if ended_at is not None:
+            # The wall clock's last moment, carried onto the show clock by the latest event.
+            latest_wall, latest_s = max(known)
+            end = max(end, latest_s + (ended_at - latest_wall))
+    else:
+        end = ended_at if ended_at is not None else changes[-1][1]
+    finished = [moment(e) for e in events if e.kind == "show_finished"]
+    last_start = changes[-1][1]
+    if finished and max(finished) >= last_start:
+        end = max(finished)
+    return segment_timings(
+        [(segment.title, float(segment.seconds)) for segment in show.rundown], changes, end
+    )
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload,no-any-return]
+    except (TypeError, ValueError):
+        return None
+
+
+# -- the report as text ------------------------------------------------------------------------
+
+
+def display_width(text_: str) -> int:
+    """Columns a terminal gives ``text_``: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text_)
+
+
+def pad(text_: str, width: int, *, right: bool = False, cut: bool = False) -> str:
+    """``text_`` padded to ``width`` terminal columns (cut with an ellipsis when ``cut``)."""
+    if cut and display_width(text_) > width:
+        kept = ""
+        for char in text_:
+            if display_width(kept + char) > width - 1:
+                break
+            kept += char
+        text_ = kept + "…"
+    fill = " " * max(0, width - display_width(text_))
+    return fill + text_ if right else text_ + fill
+
+
+def money_text(amount: Decimal, currency: str, language: str) -> str:
+    """Money as every report writes it (the program's one formatter)."""
+    return format_money(amount, currency, language)
+
+
+def report_text(report: SessionReport, language: str | None = None) -> str:
+    """The report as a terminal screen, in ``language`` (default: the show's)."""
+    lang = report_language(language or report.language)
     ledger = report.ledger
-    lines = []
-    title = report.title or report.path.name
-    lines.append(f"Session report: {title}")
+
+    def t(message: str, **values: object) -> str:
+        return text(lang, message, **values)
+
+    def money(amount: Decimal, currency: str | None = None) -> str:
+        return money_text(amount, currency or report.currency, lang)
+
+    def count(number: int) -> str:
+        return format_decimal(number, locale=babel_locale(lang))
+
+    label_w = 12
+    lines = [t("report_title", title=report.title or report.path.name)]
     if report.started_at is not None and report.ended_at is not None:
-        minutes = (report.ended_at - report.started_at) / 60
-        lines.append(f"  duration        {minutes:.1f} min")
-    lines.append(
-        f"  comments        {report.comments} ({report.questions} questions, "
-        f"{report.flagged} flagged, {report.hidden} hidden)"
+        started = datetime.fromtimestamp(report.started_at).astimezone()
+        lines.append(
+            f"  {pad(t('started'), label_w)}"
+            f"{format_datetime(started, 'medium', locale=babel_locale(lang))}"
+        )
+        lines.append(
+            f"  {pad(t('duration'), label_w)}{format_duration(report.ended_at - report.started_at)}"
+        )
+    detail = t(
+        "comments_detail",
+        questions=count(report.questions),
+        flagged=count(report.flagged),
+        hidden=count(report.hidden),
     )
-    lines.append(f"  orders          {report.orders} ({ledger.units} units)")
-    lines.append(f"  GMV             {format_money(report.gmv, report.currency)}")
-    for other, amount in sorted(ledger.gmv_by_currency.items()):
-        if other != report.currency:
-            lines.append(f"                  + {format_money(amount, other)}")
-    if ledger.products or ledger.unknown_skus:
-        lines.append("")
-        lines.append("  Products")
-        for product in [*ledger.products.values(), *ledger.unknown_skus.values()]:
-            mark = "" if product.known else "  (not in the show)"
-            sku = product.sku or "(no SKU)"
+    lines.append(f"  {pad(t('comments'), label_w)}{count(report.comments)} ({detail})")
+    units = t("orders_detail", units=count(ledger.units))
+    lines.append(f"  {pad(t('orders'), label_w)}{count(report.orders)} ({units})")
+    lines.append(f"  {pad(t('gmv'), label_w)}{money(report.gmv)}")
+    others = sorted((c, v) for c, v in ledger.gmv_by_currency.items() if c != report.currency)
+    for other, amount in others:
+        lines.append(f"  {pad(t('gmv_in', currency=other), label_w)}{money(amount, other)}")
+    if others:
+        lines.append(f"  {t('gmv_apart')}")
+
+    products = [*ledger.products.values(), *ledger.unknown_skus.values()]
+    if products:
+        lines += ["", f"  {t('products')}"]
+        lines.append(
+            f"    {pad(t('sku'), 16)} {pad(t('units'), 8, right=True)} "
+            f"{pad(t('gmv'), 18, right=True)}  {t('product')}"
+        )
+        for product in products:
+            mark = "" if product.known else f"  ({t('not_in_show')})"
             lines.append(
-                f"    {sku:<16} {product.units:>6} units  "
-                f"{format_money(product.gmv, report.currency):>16}  {product.title}{mark}"
+                f"    {pad(product.sku or t('no_sku'), 16, cut=True)} "
+                f"{pad(count(product.units), 8, right=True)} "
+                f"{pad(money(product.gmv, report.currency_of(product.sku)), 18, right=True)}  "
+                f"{product.title}{mark}"
             )
     if ledger.segments:
-        lines.append("")
-        lines.append("  Segments")
+        lines += ["", f"  {t('segments')}"]
+        lines.append(
+            f"    {pad('#', 3, right=True)} {pad(t('start'), 6, right=True)}  "
+            f"{pad(t('segment'), 24)} {pad(t('orders'), 7, right=True)} "
+            f"{pad(t('units'), 7, right=True)} {pad(t('gmv'), 18, right=True)}"
+        )
         for segment in ledger.segments:
             start = report.relative_s(segment.started_at) or 0.0
             lines.append(
-                f"    {int(start // 60):02d}:{int(start % 60):02d}  {segment.title:<24.24} "
-                f"{segment.orders:>5} orders {segment.units:>6} units  "
-                f"{format_money(segment.gmv, report.currency):>16}"
+                f"    {pad(str(segment.index + 1), 3, right=True)} "
+                f"{pad(format_duration(start), 6, right=True)}  "
+                f"{pad(segment.title, 24, cut=True)} {pad(count(segment.orders), 7, right=True)} "
+                f"{pad(count(segment.units), 7, right=True)} "
+                f"{pad(money(segment.gmv), 18, right=True)}"
             )
     if ledger.deals:
-        lines.append("")
-        lines.append("  Deals")
+        lines += ["", f"  {t('deals')}"]
+        lines.append(
+            f"    {pad(t('sku'), 16)} {pad(t('price'), 14, right=True)} "
+            f"{pad(t('units'), 7, right=True)} {pad(t('gmv'), 18, right=True)}  {t('end')}"
+        )
         for deal in ledger.deals:
             lines.append(
-                f"    {deal.deal_id:<12} {deal.sku:<14} "
-                f"at {format_money(deal.price, report.currency):>10}  {deal.units:>6} units  "
-                f"{format_money(deal.gmv, report.currency):>16}  {deal.end_reason or 'live'}"
+                f"    {pad(deal.sku, 16, cut=True)} "
+                f"{pad(money(deal.price, report.currency_of(deal.sku)), 14, right=True)} "
+                f"{pad(count(deal.units), 7, right=True)} "
+                f"{pad(money(deal.gmv, report.currency_of(deal.sku)), 18, right=True)}  "
+                f"{end_reason_text(deal.end_reason, lang)}"
+            )
+    if report.timings:
+        lines += ["", f"  {t('timing')}"]
+        lines.append(
+            f"    {pad(t('segment'), 28)} {pad(t('plan'), 8, right=True)} "
+            f"{pad(t('actual'), 8, right=True)} {pad(t('difference'), 10, right=True)}"
+        )
+        for timing in [*report.timings, _total_timing(report.timings, t("total"))]:
+            actual = format_duration(timing.actual_s) if timing.visited else t("not_reached")
+            difference = format_difference(timing.difference_s) if timing.visited else ""
+            number = f"{timing.index + 1}. " if timing.index >= 0 else ""
+            lines.append(
+                f"    {pad(number + timing.title, 28, cut=True)} "
+                f"{pad(format_duration(timing.planned_s), 8, right=True)} "
+                f"{pad(actual, 8, right=True)} {pad(difference, 10, right=True)}"
             )
     if report.comments_per_minute:
-        lines.append("")
-        lines.append("  Per minute     comments   orders")
+        lines += ["", f"  {t('per_minute')}"]
+        lines.append(
+            f"    {pad(t('minute'), 6, right=True)} {pad(t('comments'), 10, right=True)} "
+            f"{pad(t('orders'), 8, right=True)}"
+        )
         for minute, (comments, orders) in enumerate(
             zip(report.comments_per_minute, report.orders_per_minute, strict=True), start=1
         ):
-            lines.append(f"    {minute:>4}       {comments:>8} {orders:>8}")
+            lines.append(
+                f"    {pad(str(minute), 6, right=True)} {pad(count(comments), 10, right=True)} "
+                f"{pad(count(orders), 8, right=True)}"
+            )
     if ledger.unknown_skus:
-        lines.append("")
-        lines.append(
-            "  Orders for SKUs not in the show: "
-            + ", ".join(sku or "(no SKU)" for sku in sorted(ledger.unknown_skus))
-        )
+        skus = ", ".join(sku or t("no_sku") for sku in sorted(ledger.unknown_skus))
+        lines += ["", f"  {t('unknown_skus', skus=skus)}"]
     return "\n".join(lines)
+
+
+def _total_timing(timings: list[SegmentTiming], label: str) -> SegmentTiming:
+    return SegmentTiming(
+        index=-1,
+        title=label,
+        planned_s=sum(t.planned_s for t in timings),
+        actual_s=sum(t.actual_s for t in timings),
+    )
