@@ -12,6 +12,7 @@ import random
 from decimal import Decimal
 from pathlib import Path
 
+from anchordesk.core.money import currency_digits
 from anchordesk.show.events import (
     DealEnded,
     DealEndReason,
@@ -70,8 +71,9 @@ SEGMENT_TITLES = [
 
 
 def big_show(currency: str = "CNY", language: str = "zh_CN") -> Show:
+    cents = Decimal("0.90") if currency_digits(currency) else Decimal(0)  # no sen in a yen price
     products = tuple(
-        Product(f"SKU-{n + 1:02d}", title, Decimal(99 + 150 * n) + Decimal("0.90"), 5000)
+        Product(f"SKU-{n + 1:02d}", title, Decimal(99 + 150 * n) + cents, 5000)
         for n, title in enumerate(_TITLES)
     )
     rundown = tuple(
@@ -79,7 +81,7 @@ def big_show(currency: str = "CNY", language: str = "zh_CN") -> Show:
             title,
             300,
             products[(index * 3) % len(products)].sku,
-            deal=DealPlan(Decimal("79.90"), 120, 200) if index in (1, 4, 9) else None,
+            deal=DealPlan(Decimal(79) + cents, 120, 200) if index in (1, 4, 9) else None,
         )
         for index, title in enumerate(SEGMENT_TITLES)
     )
@@ -148,9 +150,7 @@ def write_big_session(
                     segment.deal.seconds, segment.deal.stock, index,
                 )
             )  # fmt: skip
-            recorder.add(
-                DealEnded(start + 100, deal_id, segment.sku, deal_reasons[index], 40, 160)
-            )
+            recorder.add(DealEnded(start + 100, deal_id, segment.sku, deal_reasons[index], 40, 160))
     if not first_segment_recorded:
         recorder.records = [r for r in recorder.records if r.id not in ("run-1", "run-2")]
     store = SessionStore(path)
@@ -168,7 +168,9 @@ def write_big_session(
             wall = T0 + at - SHOW_CLOCK_AT_T0
             store.write_batch("json", [order], str(number), wall)
             if number % 3 == 0:
-                comment = Comment("json", f"c{number}", f"viewer{number}", "还有货吗？", is_question=True)
+                comment = Comment(
+                    "json", f"c{number}", f"viewer{number}", "还有货吗？", is_question=True
+                )
                 store.write_batch("json", [comment], f"c{number}", wall + 1)
             at += rng.uniform(4.0, 14.0)
     # One order in another currency: counted apart, never added into the show's GMV.

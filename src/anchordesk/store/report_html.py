@@ -9,12 +9,16 @@ an ellipsis (the full text in a tooltip) and moved to another lane rather than o
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from html import escape
+from pathlib import Path
 
-from anchordesk.core.money import format_money
+from babel.dates import format_datetime
+
+from anchordesk.core.money import babel_locale, format_money
 from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
-from anchordesk.store.report import SessionReport, money_text
+from anchordesk.store.report import SessionReport, build_report, money_text
 from anchordesk.store.report_i18n import end_reason_text, report_language, text
 from anchordesk.store.report_svg import (
     TextBox,
@@ -33,7 +37,7 @@ _PAD_RIGHT = 16
 _ACCENT = "#e8335a"
 _DEAL_FILL = "#ffd34d"
 _SEGMENT_LANES = 3
-_LANE_PX = 15.0
+_LANE_PX = 18.0
 
 
 def _clock(seconds: float) -> str:
@@ -124,7 +128,7 @@ def gmv_chart(report: SessionReport, language: str) -> str:
     for box in place_in_lanes(
         starts,
         lanes=_SEGMENT_LANES,
-        first_baseline=4 + _LANE_PX * 0.8,
+        first_baseline=2 + 1.16 * LABEL_PX,
         lane_px=_LANE_PX,
         right_limit=width - 2,
         font_px=LABEL_PX,
@@ -298,6 +302,25 @@ def timing_table(timings: list[SegmentTiming], language: str) -> str:
     )
 
 
+def _when(report: SessionReport, language: str) -> str:
+    if report.started_at is None or report.ended_at is None:
+        return ""
+    started = datetime.fromtimestamp(report.started_at).astimezone()
+    when = format_datetime(started, "medium", locale=babel_locale(language))
+    duration = _clock(report.ended_at - report.started_at)
+    return (
+        f"<p class=note>{escape(text(language, 'started'))} {escape(when)} · "
+        f"{escape(text(language, 'duration'))} {duration}</p>"
+    )
+
+
+def session_report_page(session_path: Path, language: str) -> str:
+    """The page of a session file in ``language``: what the window calls, with its own
+    language, once a session is closed (off the Qt thread: it reads the file).
+    Raises ``StoreError``."""
+    return report_html(build_report(session_path), language)
+
+
 def report_html(report: SessionReport, language: str | None = None) -> str:
     """The page, in ``language`` ("en", "zh_CN", "ja"; default: the show's language)."""
     lang = report_language(language or report.language)
@@ -357,6 +380,7 @@ def report_html(report: SessionReport, language: str | None = None) -> str:
 <style>{style}</style></head>
 <body>
 <h1>{escape(title)}</h1>
+{_when(report, lang)}
 <div class="figures">
 <div class=figure>{t("gmv")}<b>{money(report.gmv)}</b></div>
 {other_currencies}

@@ -94,7 +94,11 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "difference": ("Difference", "差异", "差"),
     "total": ("Total", "合计", "合計"),
     "not_reached": ("not reached", "未进行", "未実施"),
-    "page_written": ("Page with charts: {path}", "带图表的页面：{path}", "グラフ付きのページ：{path}"),
+    "page_written": (
+        "Page with charts: {path}",
+        "带图表的页面：{path}",
+        "グラフ付きのページ：{path}",
+    ),
     "session_file": ("Session file: {path}", "场次文件：{path}", "セッションファイル：{path}"),
 }
 

@@ -19,14 +19,16 @@ ELLIPSIS = "…"
 
 
 def char_width(char: str, font_px: float) -> float:
-    """An upper estimate of one character's advance in a sans-serif font at ``font_px``."""
-    if unicodedata.east_asian_width(char) in ("W", "F"):
+    """An upper estimate of one character's advance in the page's sans-serif fonts at
+    ``font_px``. The ratios are DejaVu Sans's (the widest common default; Noto and system UI
+    fonts draw narrower), rounded up."""
+    if unicodedata.east_asian_width(char) in ("W", "F") or char in "mwMW@%…—":
         return font_px
     if char in " .,:;'|!iIjlft()[]":
         return 0.4 * font_px
-    if char.isupper() or char in "mwMW@%&¥€$£#":
-        return 0.75 * font_px
-    return 0.6 * font_px
+    if char.isupper() or char in "&¥€$£#":
+        return 0.8 * font_px
+    return 0.64 * font_px
 
 
 def text_width(text: str, font_px: float) -> float:
@@ -75,11 +77,13 @@ class TextBox:
 
     @property
     def top(self) -> float:
-        return self.y - self.font_px  # ascent plus room, generously
+        # Noto Sans CJK's line box (what a browser's getBBox gives): ascent 1.16 em, descent
+        # 0.29 em; taller than the glyphs themselves.
+        return self.y - 1.16 * self.font_px
 
     @property
     def bottom(self) -> float:
-        return self.y + 0.3 * self.font_px  # descenders (g, y, 、)
+        return self.y + 0.3 * self.font_px
 
     def overlaps(self, other: TextBox) -> bool:
         return not (

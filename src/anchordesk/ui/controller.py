@@ -378,7 +378,7 @@ class Controller(QObject):
             show=runtime.show,
         )
         hub.record_show(runtime.show)
-        runtime.add_listener(hub.record_show_event)
+        runtime.add_listener(hub.record_show_event, from_start=True)  # the picture began
         parts.hub = hub
         try:
             loop = asyncio.get_event_loop()
