@@ -132,28 +132,27 @@ def place_in_lanes(
     font_px: float,
     max_label_px: float,
 ) -> list[TextBox]:
-    """Labels starting at x (``(x, full text, short text)``), each in the first lane where it
-    does not touch the previous label; the short text (a number) when the full one does not
-    fit anywhere; nothing when neither does. Labels never pass ``right_limit``."""
+    """Labels starting at x (``(x, full text, short text)``, in x order), each in the first
+    lane where it does not touch the previous label. A full label gets the room up to the
+    label ``lanes`` places ahead (so that one finds a lane too) and is cut to it; when too
+    little of it would show, the short text (the number) stands in; when no lane has room
+    even for that, the label stays out (the tables list every segment). Labels never pass
+    ``right_limit``."""
     gap = 0.4 * font_px
     lane_end = [-math.inf] * lanes
     placed: list[TextBox] = []
-    for x, full, short in items:
-        for candidate in (full, short):
-            chosen = None
-            for lane in range(lanes):
-                room = min(max_label_px, right_limit - x)
-                label = fit_text(candidate, room, font_px)
-                # A short label cut to an ellipsis says nothing: leave it out.
-                if not label or (candidate == short and label != short):
-                    continue
-                if x >= lane_end[lane] + gap:
-                    chosen = (lane, label)
-                    break
-            if chosen is not None:
-                lane, label = chosen
-                box = TextBox(x, first_baseline + lane * lane_px, label, font_px)
-                lane_end[lane] = box.right
-                placed.append(box)
-                break
+    for position, (x, full, short) in enumerate(items):
+        ahead = items[position + lanes][0] - gap if position + lanes < len(items) else math.inf
+        room = min(max_label_px, right_limit - x, ahead - x)
+        label = fit_text(full, room, font_px)
+        if len(label) < len(short) + 3:  # "12 …" says no more than "12"
+            label = short if text_width(short, font_px) <= right_limit - x else ""
+        if not label:
+            continue
+        lane = next((n for n in range(lanes) if x >= lane_end[n] + gap), None)
+        if lane is None:
+            continue
+        box = TextBox(x, first_baseline + lane * lane_px, label, font_px)
+        lane_end[lane] = box.right
+        placed.append(box)
     return placed
