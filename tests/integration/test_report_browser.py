@@ -16,7 +16,8 @@ import pytest
 from report_sessions import write_big_session
 
 from anchordesk.store.report import build_report
-from anchordesk.store.report_html import FONT_PX, report_html
+from anchordesk.store.report_charts import FONT_PX
+from anchordesk.store.report_html import report_html
 from anchordesk.store.report_svg import text_width
 
 pytestmark = pytest.mark.integration

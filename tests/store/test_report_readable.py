@@ -13,7 +13,8 @@ from report_sessions import SEGMENT_TITLES, write_big_session
 
 from anchordesk.cli import main as cli_main
 from anchordesk.store.report import build_report, report_text
-from anchordesk.store.report_html import FONT_PX, report_html
+from anchordesk.store.report_charts import FONT_PX
+from anchordesk.store.report_html import report_html
 from anchordesk.store.report_i18n import MESSAGES, environment_language, report_language
 from anchordesk.store.report_svg import TextBox
 
