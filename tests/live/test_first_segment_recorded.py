@@ -8,6 +8,9 @@ from pathlib import Path
 
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.live.runtime import ShowRuntime
+from anchordesk.live.show_session import ShowSession
+from anchordesk.live.snapshot import SessionMode
+from anchordesk.show.feed_items import Order, OrderLine
 from anchordesk.show.model import Product, Segment, Show
 from anchordesk.store import SessionStore, StoreWriter
 from anchordesk.store.report import build_report, report_text
@@ -54,3 +57,28 @@ def test_the_first_segment_reaches_the_session_and_the_report(tmp_path: Path) ->
     # Plan against actual, on the show clock: the first segment ran 3 s of its planned 5.
     first = report.timings[0]
     assert (first.title, first.planned_s, first.actual_s) == ("开场", 5.0, 3.0)
+
+
+def test_a_resumed_session_keeps_the_new_run_s_first_segment(tmp_path: Path) -> None:
+    # `anchordesk live --session FILE` with orders already kept: restoring their stock runs
+    # the new run sheet before the session's recorder is attached.
+    path = tmp_path / "resumed.adsession"
+    store = SessionStore(path)
+    line = OrderLine("SERUM-30", 2, Decimal("199"))
+    store.write_batch("json", [Order("json", "o1", "CNY", line.amount, (line,))], "1", 1.8e9)
+    store.close()
+    runtime = ShowRuntime(SHOW, 0.0)
+    session = ShowSession(
+        mode=SessionMode.REHEARSAL, runtime=runtime, writer=StoreWriter(path), feeds=[],
+        simulated=True,
+    )  # fmt: skip
+    runtime.tick(1.0)
+    session.close_store()
+    assert runtime.snapshot().state.stock_left("SERUM-30") == 48, "the kept order's stock"
+    store = SessionStore(path, read_only=True)
+    try:
+        kept = [(e.kind, e.data.get("index")) for e in store.show_events()]
+    finally:
+        store.close()
+    assert ("segment_started", 0) in kept
+    assert [s.index for s in session.ledger.segments] == [0]
