@@ -60,7 +60,7 @@ def test_check_valid_show_prints_a_summary_and_compliance_warnings(tmp_path: Pat
     out = result.stdout
     assert "Cozy Kitchen Live  (en, USD)" in out
     assert "4 products, 7 segments, 17:00 planned, 3 flash deals" in out
-    assert "deal 54.99 USD for 02:00, 30 units" in out
+    assert "deal $54.99 for 02:00, 30 units" in out
     assert len(out.splitlines()) <= 25  # one screen
     assert out.rstrip().endswith("OK: the show is valid")
 

@@ -269,3 +269,28 @@ def test_scene_of_a_snapshot_is_a_pure_function_of_time() -> None:
     snapshot = runtime.snapshot()
     assert scene_from_snapshot(snapshot, 9.5).countdown.seconds_shown == 2  # type: ignore[union-attr]
     assert scene_from_snapshot(snapshot, 5.0).countdown.seconds_shown == 6  # type: ignore[union-attr]
+
+
+def test_a_recorder_added_after_the_picture_began_still_gets_the_start_events_once() -> None:
+    # The window starts the picture (which ticks the show) before the session store opens;
+    # its recorder used to miss the show's start, and the report lost the first segment.
+    runtime = ShowRuntime(sample_show(), 0.0, autoplay=True)
+    early: list[ShowEvent] = []
+    runtime.add_listener(early.append)
+    runtime.tick(1.0)  # the pipeline's first frames
+    late: list[ShowEvent] = []
+    runtime.add_listener(late.append, from_start=True)
+    runtime.tick(6.0)  # autoplay moves to the second segment
+    started = [(e.index, e.at_s) for e in late if isinstance(e, SegmentStarted)]
+    assert started == [(0, 0.0), (1, 5.0)]
+    assert isinstance(late[0], ShowStarted)
+    assert [e.kind for e in late] == [e.kind for e in early], "same events, same order"
+
+
+def test_a_recorder_added_before_the_first_tick_gets_the_start_events_only_once() -> None:
+    runtime = ShowRuntime(sample_show(), 0.0, autoplay=True)
+    events: list[ShowEvent] = []
+    runtime.add_listener(events.append, from_start=True)
+    runtime.tick(1.0)
+    assert [e.kind for e in events].count("show_started") == 1
+    assert [e.index for e in events if isinstance(e, SegmentStarted)] == [0]

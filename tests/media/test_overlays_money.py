@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from anchordesk.media.overlays.card import _price_text
 from anchordesk.media.overlays.labels import labels_for
-from anchordesk.media.overlays.money import format_price
+
+NBSP = "\u00a0"
 
 
 @pytest.mark.parametrize(
@@ -16,26 +18,26 @@ from anchordesk.media.overlays.money import format_price
         ("199", "CNY", "zh_CN", "¥199"),
         ("199.9", "CNY", "zh_CN", "¥199.90"),
         ("129.00", "CNY", "en", "CN¥129"),
-        ("12800", "JPY", "ja", "¥12,800"),
+        ("12800", "JPY", "ja", "￥12,800"),
         ("12800", "JPY", "zh_CN", "JP¥12,800"),
-        ("12800.4", "JPY", "ja", "¥12,800"),  # yen has no minor unit
         ("29.99", "USD", "en", "$29.99"),
-        ("29.99", "USD", "zh_CN", "$29.99"),
+        ("29.99", "USD", "zh_CN", "US$29.99"),
         ("1234567.5", "USD", "en", "$1,234,567.50"),
         ("0.10", "EUR", "en", "€0.10"),
-        ("0.005", "USD", "en", "$0.01"),  # half up, as shops round
-        ("5", "CHF", "en", "CHF 5"),  # unknown symbol: the ISO code
+        ("12.345", "KWD", "en", f"KWD{NBSP}12.345"),  # three digits, never rounded to 12.35
+        ("0.005", "USD", "en", "$0.005"),  # a price the shop does not charge is not hidden
+        ("5", "CHF", "en", f"CHF{NBSP}5"),  # no symbol of its own: the ISO code
     ],
 )
 def test_prices_read_as_the_audience_expects(
     amount: str, currency: str, language: str, expected: str
 ) -> None:
-    assert format_price(Decimal(amount), currency, language) == expected
+    assert _price_text(Decimal(amount), currency, language) == expected
 
 
 def test_a_float_price_never_sneaks_in() -> None:
     # 0.1 + 0.2 as Decimals is exactly 0.3; the card must not show 0.30000000000000004.
-    assert format_price(Decimal("0.1") + Decimal("0.2"), "USD", "en") == "$0.30"
+    assert _price_text(Decimal("0.1") + Decimal("0.2"), "USD", "en") == "$0.30"
 
 
 @pytest.mark.parametrize(

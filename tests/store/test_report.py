@@ -88,9 +88,9 @@ def test_json_report_has_the_contract_keys_and_exact_totals(
 
 
 def test_text_report_names_unknown_skus(session: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli_main(["report", str(session)]) == 0
+    assert cli_main(["report", str(session), "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "466.90 CNY" in out
+    assert "CN¥466.90" in out
     assert "not in the show" in out
 
 
@@ -98,15 +98,15 @@ def test_html_page_is_self_contained_escaped_and_has_the_three_charts(
     session: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     page = tmp_path / "report.html"
-    assert cli_main(["report", str(session), "--html", str(page)]) == 0
+    assert cli_main(["report", str(session), "--html", str(page), "--lang", "en"]) == 0
     html = page.read_text(encoding="utf-8")
     assert html.count("<svg") == 4  # GMV, orders/min, comments/min, units per product
-    for label in ("GMV over time", "orders per minute", "units per product"):
+    for label in ("GMV over time", "Orders per minute", "Units per product"):
         assert f'aria-label="{label}"' in html
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;" in html
     assert not re.search(r"(src|href)=\"?https?://", html), "nothing loaded from the network"
-    assert "deal segment-1" in html  # the deal band on the GMV chart
+    assert "segment-1 SERUM-30 at CN¥129.00: 2 units, time ran out" in html  # the deal band
 
 
 def test_a_missing_or_foreign_file_is_one_line_exit_2(

@@ -127,28 +127,42 @@ def run_gui(show_path: Path | None = None) -> int:
     return result
 
 
-def run_report(session_path: Path, as_json: bool = False, html_path: Path | None = None) -> int:
+def run_report(
+    session_path: Path,
+    as_json: bool = False,
+    html_path: Path | None = None,
+    language: str | None = None,
+) -> int:
+    """Print the report (text or JSON) and write the page. The words, numbers, dates and money
+    are in ``language``; without one, in the user's (the locale the environment names), and
+    when it names none ("C", unset: a server), in the show's own language."""
     from anchordesk.store import StoreError
     from anchordesk.store.report import build_report, report_text
     from anchordesk.store.report_html import report_html
+    from anchordesk.store.report_i18n import REPORT_LANGUAGES, environment_language, text
 
+    if language is not None and language.replace("-", "_") not in REPORT_LANGUAGES:
+        choices = ", ".join(REPORT_LANGUAGES)
+        raise UserError(f"anchordesk report --lang {language}: choose one of {choices}")
     try:
         report = build_report(session_path)
     except StoreError as error:
         raise UserError(f"anchordesk report: {error}") from None
+    chosen = language or environment_language() or report.language
     if html_path is not None:
         try:
-            html_path.write_text(report_html(report), encoding="utf-8")
+            html_path.write_text(report_html(report, chosen), encoding="utf-8")
         except OSError as error:
             raise UserError(
                 f"anchordesk report --html {html_path}: cannot write ({error.strerror})"
             ) from None
     if as_json:
+        # Machine-readable: amounts stay decimal strings with their currency, codes stay codes.
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
-        print(report_text(report))
+        print(report_text(report, chosen))
         if html_path is not None:
-            print(f"\nPage with charts: {html_path}")
+            print("\n" + text(chosen, "page_written", path=html_path))
     return 0
 
 
@@ -178,8 +192,10 @@ def run_audience(show_path: Path, port: int = 0, seed: int = 1, rate: float = 2.
         pass
     finally:
         server.stop()
+    from anchordesk.core.money import format_money
+
+    gmv = format_money(simulator.gmv, show.currency, show.language)
     print(
-        f"Served {simulator.comments_made} comments and {simulator.orders_made} orders "
-        f"(GMV {simulator.gmv} {show.currency})."
+        f"Served {simulator.comments_made} comments and {simulator.orders_made} orders (GMV {gmv})."
     )
     return 0

@@ -138,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("session", type=Path)
     report.add_argument("--json", action="store_true", help="print one JSON object")
     report.add_argument("--html", type=Path, metavar="PATH", help="write a page with charts")
+    report.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="language of the text and the page: en, zh_CN or ja (default: your locale's "
+        "language - LANGUAGE, LC_ALL, LC_MESSAGES or LANG - and with none set, the show's)",
+    )
 
     audience = commands.add_parser("audience", help="run the rehearsal audience server alone")
     audience.add_argument("--show", type=Path, required=True, metavar="FILE")
@@ -206,7 +212,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "report":
         from anchordesk.cli.commands import run_report
 
-        return run_report(args.session, as_json=args.json, html_path=args.html)
+        return run_report(args.session, as_json=args.json, html_path=args.html, language=args.lang)
     if command == "audience":
         from anchordesk.cli.commands import run_audience
 

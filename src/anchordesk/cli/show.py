@@ -12,8 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from anchordesk.core.money import format_money
 from anchordesk.show.compliance import check_show
-from anchordesk.show.model import DealPlan, Product, Segment, Show, format_money
+from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.show.validate import Problem, validate_show
 from anchordesk.showfile.csv_import import read_products_csv
 from anchordesk.showfile.files import dump_show, read_show_file
@@ -74,7 +75,7 @@ def summary_lines(show: Show) -> list[str]:
     ]
     for product in show.products[:_MAX_ROWS]:
         currency = show.currency_of(product)
-        price = f"{format_money(product.price, currency)} {currency}"
+        price = format_money(product.price, currency, show.language)
         lines.append(
             f"  {_fit(product.sku, 14)} {_fit(product.title, 30)} {price:>14}  "
             f"stock {product.stock}"
@@ -88,7 +89,7 @@ def summary_lines(show: Show) -> list[str]:
         if segment.deal is not None:
             target = show.product(segment.sku)
             currency = show.currency_of(target) if target else show.currency
-            deal = _deal_text(segment.deal, currency)
+            deal = _deal_text(segment.deal, currency, show.language)
         lines.append(
             f"  {index + 1:>2}. {start:>7} {_clock(segment.seconds):>6}  "
             f"{_fit(segment.title, 26)} {_fit(segment.sku or '-', 12)} {deal}".rstrip()
@@ -98,9 +99,10 @@ def summary_lines(show: Show) -> list[str]:
     return lines
 
 
-def _deal_text(deal: DealPlan, currency: str) -> str:
+def _deal_text(deal: DealPlan, currency: str, language: str) -> str:
     stock = f", {deal.stock} units" if deal.stock is not None else ""
-    return f"deal {format_money(deal.price, currency)} {currency} for {_clock(deal.seconds)}{stock}"
+    price = format_money(deal.price, currency, language)
+    return f"deal {price} for {_clock(deal.seconds)}{stock}"
 
 
 def run_check(path: Path, out: TextIO | None = None) -> int:

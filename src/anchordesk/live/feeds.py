@@ -172,8 +172,9 @@ class LiveFeeds:
         if runtime is not None:
             self.hub.record_show(runtime.show)
             self._restore_stock(runtime)
-            runtime.add_listener(self.hub.record_show_event)
-            runtime.add_listener(self._ledger_event)
+            # from_start: restoring the stock above ran the show, delivering its start events.
+            runtime.add_listener(self.hub.record_show_event, from_start=True)
+            runtime.add_listener(self._ledger_event, from_start=True)
 
     @classmethod
     def from_options(cls, options: LiveOptions, runtime: ShowRuntime | None) -> LiveFeeds | None:

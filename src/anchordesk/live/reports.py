@@ -1,26 +1,18 @@
 """A closed session's summary for the window: plan against actual per segment, the report's
-totals and its HTML page — all read back from the session file, so they equal the board."""
+totals and its page — all read back from the session file by the same code as
+``anchordesk report``, so the window's report is the board's numbers and the command's report."""
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from anchordesk.show.timing import SegmentTiming
+
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class SegmentTiming:
-    index: int
-    title: str
-    planned_s: float
-    actual_s: float
-
-    @property
-    def difference_s(self) -> float:
-        return self.actual_s - self.planned_s
+__all__ = ["SegmentTiming", "SessionSummary", "session_summary"]
 
 
 @dataclass(frozen=True)
@@ -31,45 +23,34 @@ class SessionSummary:
     mode: str = "rehearsal"
     report_text: str = ""
     html_path: Path | None = None
+    gmv_text: str = ""  # the show currency's GMV as the report prints it
 
 
 def session_summary(path: Path, mode: str, language: str = "en") -> SessionSummary:
-    """The closed session's report: plan against actual per segment, and the totals."""
+    """Read the closed session ``path`` (blocking: call it off the Qt thread) and write its page
+    next to it, in ``language``."""
+    from anchordesk.core.money import format_money
     from anchordesk.store.report import build_report, report_text
+    from anchordesk.store.report_html import report_html
 
     report = build_report(path)
-    from anchordesk.show.ledger import show_from_snapshot
-    from anchordesk.store.session import SessionStore
-
-    store = SessionStore(path, read_only=True)
+    text = report_text(report, language)
+    lines = tuple(line for line in text.splitlines()[:10] if line.strip())
+    html_path: Path | None = path.with_suffix(".html")
     try:
-        show_json = store.meta("show")
-        events = store.show_events()
-    finally:
-        store.close()
-    # Each visit's time as the run sheet measured it (segment_ended events, media time): the
-    # same seconds the run sheet dock showed while the session ran.
-    spent: dict[int, float] = {}
-    for event in events:
-        if event.kind == "segment_ended":
-            index = int(event.data.get("index", -1))
-            spent[index] = spent.get(index, 0.0) + float(event.data.get("elapsed_s", 0.0))
-    timings: list[SegmentTiming] = []
-    if show_json:
-        show = show_from_snapshot(json.loads(show_json))
-        for index, segment in enumerate(show.rundown):
-            timings.append(
-                SegmentTiming(index, segment.title, float(segment.seconds), spent.get(index, 0.0))
-            )
-    text = report_text(report)
-    lines = tuple(line for line in text.splitlines()[:8] if line.strip())
-    html_path = path.with_suffix(".html")
-    try:
-        from anchordesk.store.report_html import report_html
-
-        html_path.write_text(report_html(report), encoding="utf-8")
+        assert html_path is not None
+        html_path.write_text(report_html(report, language), encoding="utf-8")
     except OSError:
-        log.exception("cannot write %s", html_path)
-        html_path = None  # type: ignore[assignment]
+        log.exception("cannot write the report page next to %s", path)
+        html_path = None
     files = (path, html_path) if html_path is not None else (path,)
-    return SessionSummary(tuple(timings), lines, files, mode, text, html_path)
+    gmv = report.ledger.gmv_by_currency.get(report.currency)
+    return SessionSummary(
+        timings=tuple(report.timings),
+        session_lines=lines,
+        files=files,
+        mode=mode,
+        report_text=text,
+        html_path=html_path,
+        gmv_text=format_money(gmv, report.currency, language) if gmv is not None else "",
+    )

@@ -184,6 +184,7 @@ class ShowRuntime:
         self._publish_lock = threading.Lock()
         self._outbox: list[ShowEvent] = []
         self._listeners: list[EventListener] = []
+        self._start_delivered = False
         self._controller = ShowController(
             show,
             now_s,
@@ -230,11 +231,30 @@ class ShowRuntime:
 
     # -- listeners ---------------------------------------------------------------------------
 
-    def add_listener(self, listener: EventListener) -> None:
+    def add_listener(self, listener: EventListener, *, from_start: bool = False) -> None:
         """The show's start events (ShowStarted, SegmentStarted...) wait for the first tick, so
-        a listener added before the stream starts receives them too."""
-        with self._lock:
-            self._listeners.append(listener)
+        a listener added before the stream starts receives them too.
+
+        A listener added later misses them, unless ``from_start``: then, when they were already
+        delivered, it gets them first (once, in order, before any later event). A recorder
+        needs this: the session must hold the first segment's start even when the store
+        opens after the picture began (the window's sessions lost their first segment so).
+        Not to be called from a listener.
+        """
+        if not from_start:
+            with self._lock:
+                self._listeners.append(listener)
+            return
+        # Holding the publish lock, no event is on its way to the listeners: the start events
+        # were either all delivered (give them to this one now) or are all still queued.
+        with self._publish_lock:
+            with self._lock:
+                missed = self._start_delivered
+            if missed:
+                for event in self._controller.initial_events:
+                    self._call(listener, event)
+            with self._lock:
+                self._listeners.append(listener)
 
     def remove_listener(self, listener: EventListener) -> None:
         with self._lock:
@@ -440,6 +460,9 @@ class ShowRuntime:
                         batch = list(self._outbox)
                         self._outbox.clear()
                         listeners = tuple(self._listeners)
+                        # The start events are the first in the queue: once any batch goes
+                        # out, they have (see add_listener's from_start).
+                        self._start_delivered = self._start_delivered or bool(batch)
                     if not batch:
                         break
                     for event in batch:

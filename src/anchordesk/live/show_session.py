@@ -127,8 +127,9 @@ class ShowSession:
 
             writer.call(keep)
         if runtime is not None:
-            # Before the runtime's first tick: its start events (the first segment) are kept too.
-            runtime.add_listener(self.record_event)
+            # from_start: resuming a file above already ran the show (the stock of the orders
+            # kept), which delivered its start events; the first segment must be kept anyway.
+            runtime.add_listener(self.record_event, from_start=True)
 
     # -- resuming (``anchordesk live --session`` with a file that already has items) ----------
 

@@ -6,7 +6,7 @@ and no clock of its own (every function that depends on time takes `now_s`).
 
 from anchordesk.show.compliance import ComplianceMatcher, Hit, check_show, find_hits
 from anchordesk.show.controller import ShowController
-from anchordesk.show.model import DealPlan, Product, Segment, Show, Theme, format_money
+from anchordesk.show.model import DealPlan, Product, Segment, Show, Theme
 from anchordesk.show.state import ShowCommandError, ShowState
 from anchordesk.show.validate import Problem, validate_show
 
@@ -24,6 +24,5 @@ __all__ = [
     "Theme",
     "check_show",
     "find_hits",
-    "format_money",
     "validate_show",
 ]

@@ -19,50 +19,6 @@ from typing import Literal
 SHOW_FORMAT_VERSION = 1
 """The one version of the show file this program reads and writes (`"format": 1`)."""
 
-# ISO 4217 minor units that differ from the usual two decimals.
-_ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "PYG", "XAF"})
-_THREE_DECIMAL_CURRENCIES = frozenset({"BHD", "KWD", "OMR", "JOD", "TND", "IQD", "LYD"})
-_SYMBOLS = {
-    "CNY": "¥",
-    "JPY": "¥",
-    "USD": "$",
-    "EUR": "€",
-    "GBP": "£",
-    "KRW": "₩",
-    "HKD": "HK$",
-    "TWD": "NT$",
-    "SGD": "S$",
-    "AUD": "A$",
-    "CAD": "C$",
-    "INR": "₹",
-}
-
-
-def minor_units(currency: str) -> int:
-    """Decimals a price has in this currency (JPY 0, CNY/USD/EUR 2, KWD 3)."""
-    if currency in _ZERO_DECIMAL_CURRENCIES:
-        return 0
-    if currency in _THREE_DECIMAL_CURRENCIES:
-        return 3
-    return 2
-
-
-def format_money(amount: Decimal, currency: str, *, symbol: bool = False) -> str:
-    """An amount as a price tag shows it: "199.00", "¥199.00" with `symbol`, "¥1,980" for JPY.
-
-    Never rounds away a digit the amount has: 0.125 USD stays "0.125".
-    """
-    places = minor_units(currency)
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent <= places:
-        amount = amount.quantize(Decimal(1).scaleb(-places))
-    text = f"{amount:,f}"
-    if symbol:
-        mark = _SYMBOLS.get(currency)
-        return f"{mark}{text}" if mark else f"{text} {currency}"
-    return text
-
-
 ThemeLook = Literal["dark", "light"]
 THEME_LOOKS: tuple[ThemeLook, ...] = ("dark", "light")
 

@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from types import MappingProxyType
 
+from anchordesk.core.money import currency_digits
 from anchordesk.show.events import (
     DealEnded,
     DealEndReason,
@@ -34,7 +35,7 @@ from anchordesk.show.events import (
     ShowStarted,
     StockChanged,
 )
-from anchordesk.show.model import Product, Segment, Show, minor_units
+from anchordesk.show.model import Product, Segment, Show
 
 
 class ShowCommandError(ValueError):
@@ -136,7 +137,7 @@ def is_deal_price(unit_price: Decimal | None, deal_price: Decimal, currency: str
     a feed that sends no price must not silently eat a deal's units."""
     if unit_price is None or not unit_price.is_finite():
         return False
-    unit = Decimal(1).scaleb(-minor_units(currency))
+    unit = Decimal(1).scaleb(-currency_digits(currency))
     try:
         return unit_price.quantize(unit, ROUND_HALF_UP) == deal_price.quantize(unit, ROUND_HALF_UP)
     except InvalidOperation:  # an absurdly large amount cannot be a deal price

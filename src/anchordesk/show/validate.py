@@ -14,13 +14,13 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
+from anchordesk.core.money import currency_digits
 from anchordesk.show.model import (
     SHOW_FORMAT_VERSION,
     THEME_LOOKS,
     Product,
     Segment,
     Show,
-    minor_units,
 )
 
 MAX_AMOUNT = Decimal(1_000_000_000)  # beyond any live-commerce price; catches "1e12" typos
@@ -260,8 +260,8 @@ def _check_amount(check: _Checker, path: str, amount: Decimal, currency: str, wh
         check.error(path, f"the {what} must not be negative (got {format_amount(amount)})")
     elif amount > MAX_AMOUNT:
         check.error(path, f"the {what} {format_amount(amount)} is too large")
-    elif CURRENCY_PATTERN.fullmatch(currency) and decimals_of(amount) > minor_units(currency):
-        allowed = minor_units(currency)
+    elif CURRENCY_PATTERN.fullmatch(currency) and decimals_of(amount) > currency_digits(currency):
+        allowed = currency_digits(currency)
         check.warning(
             path,
             f"{format_amount(amount)} has more decimals than {currency} uses ({allowed})",

@@ -8,14 +8,23 @@ Money stays ``Decimal`` end to end; JSON carries it as strings ("1234.50").
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+
+from anchordesk.core.money import babel_locale, format_money
 from anchordesk.show.ledger import Ledger, TimedOrder, TimedUpdate, replay, show_from_snapshot
 from anchordesk.show.model import Show
+from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
+from anchordesk.store.report_events import restore_missing_segment_starts, session_timings
+from anchordesk.store.report_i18n import end_reason_text, report_language, text
 from anchordesk.store.session import SessionStore
 
 # A show event the feeds record once the live show took an order: which deal each line was sold
@@ -43,6 +52,19 @@ class SessionReport:
     comments_by_source: dict[str, int] = field(default_factory=dict)
     orders_by_source: dict[str, int] = field(default_factory=dict)
     hidden: int = 0  # comments the operator hid (they stay counted in ``comments``)
+    show: Show | None = None  # the catalogue and rundown as the session kept them
+    timings: list[SegmentTiming] = field(default_factory=list)  # plan against actual
+
+    @property
+    def language(self) -> str:
+        """The report's language when none is asked for: the show's (the report reads the
+        show's own titles, so its words match them)."""
+        return report_language(self.show.language if self.show else None)
+
+    def currency_of(self, sku: str) -> str:
+        """The currency a product is priced in (its own, or the show's)."""
+        product = self.show.product(sku) if self.show else None
+        return self.show.currency_of(product) if self.show and product else self.currency
 
     @property
     def gmv(self) -> Decimal:
@@ -111,6 +133,16 @@ class SessionReport:
                 }
                 for d in ledger.deals
             ],
+            "timing": [
+                {
+                    "index": t.index,
+                    "title": t.title,
+                    "planned_s": t.planned_s,
+                    "actual_s": round(t.actual_s, 3),
+                    "visited": t.visited,
+                }
+                for t in self.timings
+            ],
             "comments_per_minute": self.comments_per_minute,
             "orders_per_minute": self.orders_per_minute,
             "comments_by_source": self.comments_by_source,
@@ -139,6 +171,7 @@ def build_report(path: Path) -> SessionReport:
     finally:
         store.close()
     show: Show | None = show_from_snapshot(json.loads(show_json)) if show_json else None
+    events = restore_missing_segment_starts(events, show)
     order_currencies = Counter(o.order.currency for o in orders if o.order.currency)
     currency = (
         show.currency
@@ -194,6 +227,8 @@ def build_report(path: Path) -> SessionReport:
                 if e.kind == COMMENT_HIDDEN
             }
         ),
+        show=show,
+        timings=session_timings(show, events, ended),
     )
     if started is not None:
         report.comments_per_minute = _per_minute(
@@ -209,72 +244,156 @@ def build_report(path: Path) -> SessionReport:
     return report
 
 
-def format_money(amount: Decimal, currency: str) -> str:
-    return (
-        f"{amount:,.2f} {currency}".strip()
-        if amount == amount.quantize(Decimal("0.01"))
-        else f"{amount:,} {currency}".strip()
-    )
+# -- the report as text ------------------------------------------------------------------------
 
 
-def report_text(report: SessionReport) -> str:
-    """The report as a terminal screen."""
+def display_width(text_: str) -> int:
+    """Columns a terminal gives ``text_``: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text_)
+
+
+def pad(text_: str, width: int, *, right: bool = False, cut: bool = False) -> str:
+    """``text_`` padded to ``width`` terminal columns (cut with an ellipsis when ``cut``)."""
+    if cut and display_width(text_) > width:
+        kept = ""
+        for char in text_:
+            if display_width(kept + char) > width - 1:
+                break
+            kept += char
+        text_ = kept + "…"
+    fill = " " * max(0, width - display_width(text_))
+    return fill + text_ if right else text_ + fill
+
+
+def money_text(amount: Decimal, currency: str, language: str) -> str:
+    """Money as every report writes it (the program's one formatter)."""
+    return format_money(amount, currency, language)
+
+
+def report_text(report: SessionReport, language: str | None = None) -> str:
+    """The report as a terminal screen, in ``language`` (default: the show's)."""
+    lang = report_language(language or report.language)
     ledger = report.ledger
-    lines = []
-    title = report.title or report.path.name
-    lines.append(f"Session report: {title}")
+
+    def t(message: str, **values: object) -> str:
+        return text(lang, message, **values)
+
+    def money(amount: Decimal, currency: str | None = None) -> str:
+        return money_text(amount, currency or report.currency, lang)
+
+    def count(number: int) -> str:
+        return format_decimal(number, locale=babel_locale(lang))
+
+    label_w = 12
+    lines = [t("report_title", title=report.title or report.path.name)]
     if report.started_at is not None and report.ended_at is not None:
-        minutes = (report.ended_at - report.started_at) / 60
-        lines.append(f"  duration        {minutes:.1f} min")
-    lines.append(
-        f"  comments        {report.comments} ({report.questions} questions, "
-        f"{report.flagged} flagged, {report.hidden} hidden)"
+        started = datetime.fromtimestamp(report.started_at).astimezone()
+        lines.append(
+            f"  {pad(t('started'), label_w)}"
+            f"{format_datetime(started, 'medium', locale=babel_locale(lang))}"
+        )
+        lines.append(
+            f"  {pad(t('duration'), label_w)}{format_duration(report.ended_at - report.started_at)}"
+        )
+    detail = t(
+        "comments_detail",
+        questions=count(report.questions),
+        flagged=count(report.flagged),
+        hidden=count(report.hidden),
     )
-    lines.append(f"  orders          {report.orders} ({ledger.units} units)")
-    lines.append(f"  GMV             {format_money(report.gmv, report.currency)}")
-    for other, amount in sorted(ledger.gmv_by_currency.items()):
-        if other != report.currency:
-            lines.append(f"                  + {format_money(amount, other)}")
-    if ledger.products or ledger.unknown_skus:
-        lines.append("")
-        lines.append("  Products")
-        for product in [*ledger.products.values(), *ledger.unknown_skus.values()]:
-            mark = "" if product.known else "  (not in the show)"
-            sku = product.sku or "(no SKU)"
+    lines.append(f"  {pad(t('comments'), label_w)}{count(report.comments)} ({detail})")
+    units = t("orders_detail", units=count(ledger.units))
+    lines.append(f"  {pad(t('orders'), label_w)}{count(report.orders)} ({units})")
+    lines.append(f"  {pad(t('gmv'), label_w)}{money(report.gmv)}")
+    others = sorted((c, v) for c, v in ledger.gmv_by_currency.items() if c != report.currency)
+    for other, amount in others:
+        lines.append(f"  {pad(t('gmv_in', currency=other), label_w)}{money(amount, other)}")
+    if others:
+        lines.append(f"  {t('gmv_apart')}")
+
+    products = [*ledger.products.values(), *ledger.unknown_skus.values()]
+    if products:
+        lines += ["", f"  {t('products')}"]
+        lines.append(
+            f"    {pad(t('sku'), 16)} {pad(t('units'), 8, right=True)} "
+            f"{pad(t('gmv'), 18, right=True)}  {t('product')}"
+        )
+        for product in products:
+            mark = "" if product.known else f"  ({t('not_in_show')})"
             lines.append(
-                f"    {sku:<16} {product.units:>6} units  "
-                f"{format_money(product.gmv, report.currency):>16}  {product.title}{mark}"
+                f"    {pad(product.sku or t('no_sku'), 16, cut=True)} "
+                f"{pad(count(product.units), 8, right=True)} "
+                f"{pad(money(product.gmv, report.currency_of(product.sku)), 18, right=True)}  "
+                f"{product.title}{mark}"
             )
     if ledger.segments:
-        lines.append("")
-        lines.append("  Segments")
+        lines += ["", f"  {t('segments')}"]
+        lines.append(
+            f"    {pad('#', 3, right=True)} {pad(t('start'), 6, right=True)}  "
+            f"{pad(t('segment'), 24)} {pad(t('orders'), 7, right=True)} "
+            f"{pad(t('units'), 7, right=True)} {pad(t('gmv'), 18, right=True)}"
+        )
         for segment in ledger.segments:
             start = report.relative_s(segment.started_at) or 0.0
             lines.append(
-                f"    {int(start // 60):02d}:{int(start % 60):02d}  {segment.title:<24.24} "
-                f"{segment.orders:>5} orders {segment.units:>6} units  "
-                f"{format_money(segment.gmv, report.currency):>16}"
+                f"    {pad(str(segment.index + 1), 3, right=True)} "
+                f"{pad(format_duration(start), 6, right=True)}  "
+                f"{pad(segment.title, 24, cut=True)} {pad(count(segment.orders), 7, right=True)} "
+                f"{pad(count(segment.units), 7, right=True)} "
+                f"{pad(money(segment.gmv), 18, right=True)}"
             )
     if ledger.deals:
-        lines.append("")
-        lines.append("  Deals")
+        lines += ["", f"  {t('deals')}"]
+        lines.append(
+            f"    {pad(t('sku'), 16)} {pad(t('price'), 14, right=True)} "
+            f"{pad(t('units'), 7, right=True)} {pad(t('gmv'), 18, right=True)}  {t('end')}"
+        )
         for deal in ledger.deals:
             lines.append(
-                f"    {deal.deal_id:<12} {deal.sku:<14} "
-                f"at {format_money(deal.price, report.currency):>10}  {deal.units:>6} units  "
-                f"{format_money(deal.gmv, report.currency):>16}  {deal.end_reason or 'live'}"
+                f"    {pad(deal.sku, 16, cut=True)} "
+                f"{pad(money(deal.price, report.currency_of(deal.sku)), 14, right=True)} "
+                f"{pad(count(deal.units), 7, right=True)} "
+                f"{pad(money(deal.gmv, report.currency_of(deal.sku)), 18, right=True)}  "
+                f"{end_reason_text(deal.end_reason, lang)}"
+            )
+    if report.timings:
+        lines += ["", f"  {t('timing')}"]
+        lines.append(
+            f"    {pad(t('segment'), 28)} {pad(t('plan'), 8, right=True)} "
+            f"{pad(t('actual'), 12, right=True)} {pad(t('difference'), 10, right=True)}"
+        )
+        for timing in [*report.timings, _total_timing(report.timings, t("total"))]:
+            actual = format_duration(timing.actual_s) if timing.visited else t("not_reached")
+            difference = format_difference(timing.difference_s) if timing.visited else ""
+            number = f"{timing.index + 1}. " if timing.index >= 0 else ""
+            lines.append(
+                f"    {pad(number + timing.title, 28, cut=True)} "
+                f"{pad(format_duration(timing.planned_s), 8, right=True)} "
+                f"{pad(actual, 12, right=True)} {pad(difference, 10, right=True)}"
             )
     if report.comments_per_minute:
-        lines.append("")
-        lines.append("  Per minute     comments   orders")
+        lines += ["", f"  {t('per_minute')}"]
+        lines.append(
+            f"    {pad(t('minute'), 6, right=True)} {pad(t('comments'), 10, right=True)} "
+            f"{pad(t('orders'), 8, right=True)}"
+        )
         for minute, (comments, orders) in enumerate(
             zip(report.comments_per_minute, report.orders_per_minute, strict=True), start=1
         ):
-            lines.append(f"    {minute:>4}       {comments:>8} {orders:>8}")
+            lines.append(
+                f"    {pad(str(minute), 6, right=True)} {pad(count(comments), 10, right=True)} "
+                f"{pad(count(orders), 8, right=True)}"
+            )
     if ledger.unknown_skus:
-        lines.append("")
-        lines.append(
-            "  Orders for SKUs not in the show: "
-            + ", ".join(sku or "(no SKU)" for sku in sorted(ledger.unknown_skus))
-        )
-    return "\n".join(lines)
+        skus = ", ".join(sku or t("no_sku") for sku in sorted(ledger.unknown_skus))
+        lines += ["", f"  {t('unknown_skus', skus=skus)}"]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _total_timing(timings: list[SegmentTiming], label: str) -> SegmentTiming:
+    return SegmentTiming(
+        index=-1,
+        title=label,
+        planned_s=sum(t.planned_s for t in timings),
+        actual_s=sum(t.actual_s for t in timings),
+    )

@@ -1,9 +1,8 @@
 """Rehearsal timing: what each segment actually took, next to its plan.
 
 The controller records every segment change with the monotonic time it happened
-(:class:`SegmentClock`); at the end of a rehearsal :func:`segment_timings` folds those changes
-into one row per segment (a segment visited twice adds both visits up). No Qt here: the
-report's numbers are tested without a window.
+(:class:`SegmentClock`); at the end of a rehearsal ``show.timing.segment_timings`` folds those
+changes into one row per segment (a segment visited twice adds both visits up). No Qt here.
 """
 
 from __future__ import annotations
@@ -11,7 +10,22 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from anchordesk.live.reports import SegmentTiming
+# The computation lives below ui/ so the session report (and `anchordesk report`) shares it.
+from anchordesk.show.timing import (
+    SegmentTiming,
+    format_difference,
+    format_duration,
+    segment_timings,
+)
+
+__all__ = [
+    "SegmentClock",
+    "SegmentTiming",
+    "format_difference",
+    "format_duration",
+    "segment_timings",
+    "timings_html",
+]
 
 
 class SegmentClock:
@@ -39,34 +53,6 @@ class SegmentClock:
 
     def ended_at_s(self, now_s: float) -> float:
         return self._ended_at_s if self._ended_at_s is not None else now_s
-
-
-def segment_timings(
-    plan: Sequence[tuple[str, float]],
-    changes: Sequence[tuple[int, float]],
-    ended_at_s: float,
-) -> list[SegmentTiming]:
-    """One row per planned segment: ``plan`` is (title, planned seconds) in rundown order,
-    ``changes`` the (segment index, time entered) in the order they happened."""
-    actual = [0.0] * len(plan)
-    for position, (index, entered_s) in enumerate(changes):
-        left_s = changes[position + 1][1] if position + 1 < len(changes) else ended_at_s
-        if 0 <= index < len(plan):
-            actual[index] += max(0.0, left_s - entered_s)
-    return [
-        SegmentTiming(index=i, title=title, planned_s=planned_s, actual_s=actual[i])
-        for i, (title, planned_s) in enumerate(plan)
-    ]
-
-
-def format_duration(seconds: float) -> str:
-    sign = "-" if seconds < 0 else ""
-    whole = round(abs(seconds))
-    return f"{sign}{whole // 60}:{whole % 60:02d}"
-
-
-def format_difference(seconds: float) -> str:
-    return ("+" if seconds >= 0.5 else "") + format_duration(seconds)
 
 
 def timings_html(

@@ -9,7 +9,6 @@ from anchordesk.media.overlays.card import CardView
 from anchordesk.media.overlays.countdown import CountdownState, CountdownView
 from anchordesk.media.overlays.fonts import ensure_gui_application, font_families
 from anchordesk.media.overlays.lower_third import LowerThirdView
-from anchordesk.media.overlays.money import format_price
 from anchordesk.media.overlays.pinned import PinnedCommentView
 from anchordesk.media.overlays.scene import OverlayScene, SceneOverlaySource, render_scene_image
 from anchordesk.media.overlays.theme import Look, Theme
@@ -28,6 +27,5 @@ __all__ = [
     "TickerView",
     "ensure_gui_application",
     "font_families",
-    "format_price",
     "render_scene_image",
 ]

@@ -12,10 +12,10 @@ from pathlib import Path
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 
+from anchordesk.core.money import format_money
 from anchordesk.media.overlays.fonts import FontFamilies
 from anchordesk.media.overlays.labels import Labels
 from anchordesk.media.overlays.layout import OverlayLayout
-from anchordesk.media.overlays.money import format_price
 from anchordesk.media.overlays.painting import (
     ImageCache,
     begin,
@@ -41,6 +41,13 @@ class CardView:
     sold_out: bool = False
     image_path: Path | None = None
     sku: str = ""
+
+
+def _price_text(amount: Decimal, currency: str, language: str) -> str:
+    """A price as the card writes it: the program's formatter in the show's language; a whole
+    price without its zeros (¥129, as live-commerce cards write it), any other with all its
+    digits (a KWD price keeps three, and nothing is rounded in front of the viewers)."""
+    return format_money(amount, currency, language, drop_zero_fraction=True)
 
 
 def render_card(
@@ -119,13 +126,13 @@ def _draw(
     price_font = fonts.font(px(44), bold=True)
     shown_price = view.deal_price if view.deal_price is not None else view.price
     price_colour = qcolor(theme.sold_out if view.sold_out else theme.accent)
-    price_text = format_price(shown_price, view.currency, fonts.language)
+    price_text = _price_text(shown_price, view.currency, fonts.language)
     price_height = QFontMetricsF(price_font).height()
     price_rect = QRectF(text.left(), y, text.width(), price_height)
     advance = draw_elided(painter, price_text, price_font, price_colour, price_rect)
     if view.deal_price is not None:
         list_font = fonts.font(px(22))
-        list_text = format_price(view.price, view.currency, fonts.language)
+        list_text = _price_text(view.price, view.currency, fonts.language)
         list_left = text.left() + advance + px(12)
         list_rect = QRectF(list_left, y + px(8), text.right() - list_left, price_height - px(8))
         list_width = draw_elided(painter, list_text, list_font, qcolor(theme.muted), list_rect)

@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.core.money import format_money
 from anchordesk.ui.docks.charts import BarChart
-from anchordesk.ui.docks.products import format_money
 from anchordesk.ui.docks.table_model import ModelIndex, RowTableModel
+from anchordesk.ui.i18n import current_language
 from anchordesk.ui.state import OrderRow, SalesState
 
 
@@ -44,7 +45,7 @@ class OrderModel(RowTableModel):
                 time.strftime("%H:%M:%S", time.localtime(row.at_s)),
                 title,
                 str(row.quantity),
-                format_money(row.amount, row.currency),
+                format_money(row.amount, row.currency, current_language()),
             )[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -128,11 +129,11 @@ class OrdersPanel(QWidget):
     def update_sales(self, sales: SalesState) -> None:
         # Orders in other currencies are shown apart, never added into the show's GMV.
         others = [
-            format_money(amount, currency)
+            format_money(amount, currency, current_language())
             for currency, amount in sales.gmv_by_currency
             if currency != sales.currency and amount
         ]
-        text = format_money(sales.gmv, sales.currency)
+        text = format_money(sales.gmv, sales.currency, current_language())
         if others:
             text += "  (+ " + ", ".join(others) + ")"
         self.gmv_value.setText(text)

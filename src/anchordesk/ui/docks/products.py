@@ -30,16 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.core.money import format_money
+from anchordesk.ui.i18n import current_language
 from anchordesk.ui.rehearsal import format_duration
 from anchordesk.ui.state import DealRow, ProductRow, ShowState
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    symbols = {"CNY": "¥", "JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
-    symbol = symbols.get(currency, "")
-    places = 0 if currency == "JPY" else 2
-    text = f"{amount:,.{places}f}"
-    return f"{symbol}{text}" if symbol else f"{text} {currency}".strip()
 
 
 class ProductPanel(QWidget):
@@ -191,7 +185,7 @@ class ProductPanel(QWidget):
         sold = self.tr("%1 sold").replace("%1", str(product.units_sold))
         text = (
             f"{prefix}{product.title}\n"
-            f"{format_money(product.price, self._currency)} · {stock} · {sold}"
+            f"{format_money(product.price, self._currency, current_language())} · {stock} · {sold}"
         )
         if card.text() != text:
             card.setText(text)  # QPushButton never interprets markup

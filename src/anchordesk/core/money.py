@@ -1,0 +1,133 @@
+"""The one money formatter of the program: CLDR rules (through Babel) for every price shown.
+
+The card in the picture, the docks, the show summary and the reports all call
+:func:`format_money`, so a price reads the same everywhere and per the locale's own conventions:
+the currency's symbol as that language writes it (a Chinese show writes yuan as ``¥`` and yen
+as ``JP¥``; a Japanese one writes yen as ``￥`` and yuan as ``元``), the currency's own number of
+digits (JPY none, KWD three, CNY/USD/EUR two) and the locale's grouping.
+
+Two rules on top of CLDR's:
+
+- an amount is never rounded to fit the currency: a KWD price of 12.345 shows all three digits,
+  and a USD amount of 0.125 (a data error the show validator reports) shows as ``$0.125``
+  rather than a price the shop does not charge;
+- only exact amounts come in: ``Decimal`` (or ``int``), never a ``float``, which cannot hold
+  0.10 and would turn a price into 0.1000000000000000055.
+
+It formats one amount in one currency; adding amounts up (never across currencies) is the
+ledger's job.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import (
+    format_currency,
+    get_currency_precision,
+    get_currency_symbol,
+)
+
+DEFAULT_LOCALE = "en"
+
+# CLDR's currencySpacing (the same in every locale we ship): a symbol that ends (or starts)
+# with a letter, such as "KWD" or "元", gets a no-break space before the digits. Babel does not
+# apply it ("KWD12.000"); ICU and the platforms' own apps do ("KWD 12.000").
+_CURRENCY_SPACE = "\u00a0"
+
+
+def currency_digits(currency: str) -> int:
+    """Digits after the decimal point in this currency's prices: JPY 0, CNY 2, KWD 3 (CLDR)."""
+    return int(get_currency_precision(_code(currency)))
+
+
+@lru_cache(maxsize=64)
+def babel_locale(language: str) -> Locale:
+    """A Babel locale for a language as the program names it ("zh_CN", "ja", "ja-JP", "en").
+
+    Anything Babel does not know (empty, "system", "C", "xx") formats as English.
+    """
+    name = (language or "").strip().replace("-", "_").split(".")[0]
+    if not name or name.upper() in ("C", "POSIX"):
+        name = DEFAULT_LOCALE
+    try:
+        return Locale.parse(name)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return Locale.parse(DEFAULT_LOCALE)
+
+
+def format_money(
+    amount: Decimal | int,
+    currency: str,
+    locale: str = DEFAULT_LOCALE,
+    *,
+    symbol: bool = True,
+    drop_zero_fraction: bool = False,
+) -> str:
+    """``Decimal("1234.5"), "CNY", "zh_CN"`` -> ``"¥1,234.50"``.
+
+    ``symbol`` False gives the number alone, with the currency's digits (for a column whose
+    header names the currency). ``drop_zero_fraction`` writes a whole amount without its zeros
+    (``¥129`` rather than ``¥129.00``), as a product card in the picture does; an amount with
+    cents keeps all its digits (``¥129.90``).
+    """
+    exact = _exact(amount)
+    code = _code(currency)
+    where = babel_locale(locale)
+    pattern = where.currency_formats["standard"].pattern.split(";")[0]
+    if not symbol or not code:
+        # The same pattern without its symbol: "#,##0.00" in all three languages.
+        pattern = pattern.replace("\u00a4", "").strip(" \u00a0")
+    whole = drop_zero_fraction and exact == exact.to_integral_value()
+    if whole:
+        pattern = re.sub(r"\.[0#]+", "", pattern)
+        exact = exact.quantize(Decimal(1))
+    text = format_currency(
+        exact,
+        code or "XXX",
+        format=pattern,
+        locale=where,
+        # The currency's own digits, padded (12 -> 12.000 KWD), but a digit the amount has
+        # beyond them is kept (decimal_quantization False), never rounded away.
+        currency_digits=not whole and bool(code),
+        decimal_quantization=False,
+    )
+    if symbol and code:
+        text = _space_symbol(text, get_currency_symbol(code, where))
+    return text
+
+
+def _exact(amount: Decimal | int) -> Decimal:
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
+        raise TypeError(f"money must be a Decimal, not {type(amount).__name__}: {amount!r}")
+    exact = Decimal(amount)
+    if not exact.is_finite():
+        raise ValueError(f"not an amount of money: {amount}")
+    return exact
+
+
+def _code(currency: str) -> str:
+    return (currency or "").strip().upper()
+
+
+def _space_symbol(text: str, mark: str) -> str:
+    """Apply CLDR's currencySpacing between a letter-like symbol and the digits."""
+    if not mark:
+        return text
+    at = text.find(mark)
+    if at < 0:
+        return text
+    after = at + len(mark)
+    if after < len(text) and text[after].isdigit() and not _is_symbol_or_space(mark[-1]):
+        return text[:after] + _CURRENCY_SPACE + text[after:]
+    if at > 0 and text[at - 1].isdigit() and not _is_symbol_or_space(mark[0]):
+        return text[:at] + _CURRENCY_SPACE + text[at:]
+    return text
+
+
+def _is_symbol_or_space(char: str) -> bool:
+    return unicodedata.category(char)[0] in ("S", "Z")

@@ -1,0 +1,148 @@
+"""The report's words in English, Simplified Chinese and Japanese: a small message catalogue.
+
+The store layer has no Qt, so the window's Qt Linguist catalogues cannot reach the report;
+the report needs a few dozen strings, kept here next to each other so a translator sees the
+three languages of one message at once (a test checks that every message has all three, with
+the same placeholders). Numbers, dates and money come from CLDR through Babel, in the same
+language.
+"""
+
+from __future__ import annotations
+
+import locale as system_locale
+import os
+from collections.abc import Mapping
+
+REPORT_LANGUAGES = ("en", "zh_CN", "ja")
+DEFAULT_LANGUAGE = "en"
+
+# message id -> (English, 简体中文, 日本語). Placeholders are str.format fields.
+MESSAGES: dict[str, tuple[str, str, str]] = {
+    "report": ("Session report", "场次报告", "セッションレポート"),
+    "report_title": ("Session report: {title}", "场次报告：{title}", "セッションレポート：{title}"),
+    "page_title": (
+        "{title} — AnchorDesk report",
+        "{title} — AnchorDesk 报告",
+        "{title} — AnchorDesk レポート",
+    ),
+    "started": ("Started", "开始时间", "開始"),
+    "duration": ("Duration", "时长", "長さ"),
+    "minutes": ("{n} min", "{n} 分钟", "{n} 分"),
+    "comments": ("Comments", "评论", "コメント"),
+    "comments_detail": (
+        "{questions} questions, {flagged} flagged, {hidden} hidden",
+        "提问 {questions}，含违禁词 {flagged}，已隐藏 {hidden}",
+        "質問 {questions}、NGワード {flagged}、非表示 {hidden}",
+    ),
+    "questions": ("Questions", "提问", "質問"),
+    "flagged": ("Flagged", "含违禁词", "NGワード"),
+    "hidden": ("Hidden", "已隐藏", "非表示"),
+    "orders": ("Orders", "订单", "注文"),
+    "units": ("Units", "件数", "点数"),
+    "orders_detail": ("{units} units", "共 {units} 件", "{units} 点"),
+    "gmv": ("GMV", "成交额", "売上"),
+    "gmv_in": ("GMV in {currency}", "{currency} 成交额", "{currency} の売上"),
+    "gmv_apart": (
+        "Orders in another currency are counted apart, never added in.",
+        "其他币种的订单单独统计，不计入上面的成交额。",
+        "他の通貨の注文は別に集計し、合算しません。",
+    ),
+    "products": ("Products", "商品", "商品"),
+    "product": ("Product", "商品", "商品"),
+    "sku": ("SKU", "货号", "SKU"),
+    "no_sku": ("(no SKU)", "（无货号）", "（SKUなし）"),
+    "not_in_show": ("not in the show", "不在本场商品中", "番組にない商品"),
+    "unknown_skus": (
+        "Orders for SKUs not in the show: {skus}",
+        "不在本场商品中的货号的订单：{skus}",
+        "番組にないSKUの注文：{skus}",
+    ),
+    "share": ("Share", "占比", "構成比"),
+    "segments": ("Segments", "环节", "コーナー"),
+    "segment": ("Segment", "环节", "コーナー"),
+    "start": ("Start", "开始", "開始"),
+    "deals": ("Flash deals", "限时秒杀", "タイムセール"),
+    "deal": ("Deal", "秒杀", "セール"),
+    "price": ("Price", "价格", "価格"),
+    "end": ("End", "结束", "終了"),
+    "no_deals": ("No flash deal ran.", "本场没有限时秒杀。", "タイムセールはありませんでした。"),
+    "end_ended": ("time ran out", "时间到", "時間切れ"),
+    "end_sold_out": ("sold out", "已售罄", "完売"),
+    "end_stopped": ("stopped by the operator", "手动结束", "手動で終了"),
+    "end_live": ("still running at the end", "结束时仍在进行", "終了時も継続中"),
+    "per_minute": ("Per minute", "每分钟", "1分ごと"),
+    "minute": ("Minute", "分钟", "分"),
+    "minute_tip": ("minute {n}: {value}", "第 {n} 分钟：{value}", "{n} 分目：{value}"),
+    "gmv_over_time": ("GMV over time", "成交额走势", "売上の推移"),
+    "gmv_chart_note": (
+        "Dashed lines: segment starts, numbered as in the Segments table. "
+        "Yellow bands: flash deals.",
+        "虚线：环节开始（编号同“环节”表）。黄色区域：限时秒杀。",
+        "破線：コーナーの開始（番号は「コーナー」の表と同じ）。黄色の帯：タイムセール。",
+    ),
+    "orders_per_minute": ("Orders per minute", "每分钟订单", "1分ごとの注文"),
+    "comments_per_minute": ("Comments per minute", "每分钟评论", "1分ごとのコメント"),
+    "units_per_product": ("Units per product", "各商品件数", "商品別の点数"),
+    "deal_tip": (
+        "{deal} {sku} at {price}: {units} units, {end}",
+        "{deal} {sku} 价格 {price}：{units} 件，{end}",
+        "{deal} {sku} 価格 {price}：{units} 点、{end}",
+    ),
+    "timing": ("Timing: plan and actual", "时间：计划与实际", "時間：予定と実績"),
+    "plan": ("Plan", "计划", "予定"),
+    "actual": ("Actual", "实际", "実績"),
+    "difference": ("Difference", "差异", "差"),
+    "total": ("Total", "合计", "合計"),
+    "not_reached": ("not reached", "未进行", "未実施"),
+    "page_written": (
+        "Page with charts: {path}",
+        "带图表的页面：{path}",
+        "グラフ付きのページ：{path}",
+    ),
+    "session_file": ("Session file: {path}", "场次文件：{path}", "セッションファイル：{path}"),
+}
+
+
+def report_language(name: str | None) -> str:
+    """One of the report's languages for a language or locale name ("zh-CN", "ja_JP.UTF-8",
+    "zh_TW"...): any Chinese gives Simplified Chinese (the one catalogue), any Japanese
+    Japanese, anything else English."""
+    cleaned = (name or "").strip().replace("-", "_").split(".")[0].split("@")[0]
+    language = cleaned.split("_")[0].lower()
+    if language == "zh":
+        return "zh_CN"
+    if language == "ja":
+        return "ja"
+    return DEFAULT_LANGUAGE
+
+
+def environment_language(environ: Mapping[str, str] | None = None) -> str | None:
+    """The user's language from the environment (LANGUAGE, LC_ALL, LC_MESSAGES, LANG, as
+    gettext reads them), or None when it names none (unset, "C", "POSIX")."""
+    env = os.environ if environ is None else environ
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(variable, "")
+        for name in value.split(":"):
+            base = name.split(".")[0].strip()
+            if base and base.upper() not in ("C", "POSIX"):
+                return report_language(base)
+    if environ is None and os.name == "nt":  # Windows keeps it out of the environment
+        found, _ = system_locale.getlocale()
+        return report_language(found) if found else None
+    return None
+
+
+def text(language: str, message: str, **values: object) -> str:
+    """A message in one of ``REPORT_LANGUAGES`` (others read English), filled in."""
+    english, chinese, japanese = MESSAGES[message]
+    template = {"zh_CN": chinese, "ja": japanese}.get(report_language(language), english)
+    return template.format(**values) if values else template
+
+
+def end_reason_text(reason: str | None, language: str) -> str:
+    """How a flash deal ended, in words ("sold_out" -> "sold out", "已售罄", "完売");
+    no reason means it was still running when the session ended."""
+    if not reason:
+        return text(language, "end_live")
+    message = f"end_{reason}"
+    return text(language, message) if message in MESSAGES else reason.replace("_", " ")
