@@ -53,7 +53,9 @@ def test_verbose_logs_debug(tmp_path: Path) -> None:
 def test_a_stream_key_never_reaches_the_file_from_any_logger(log_setup: logs.LogSetup) -> None:
     logs.register_secret("registered-secret-9f8e7d")
     # A third-party module, an f-string, %-arguments, an exception text, a traceback.
-    logging.getLogger("a.network.library").warning("push to rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl")
+    logging.getLogger("a.network.library").warning(
+        "push to rtmp://a.rtmp.youtube.com/live2/abcd-efgh-ijkl"
+    )
     logging.getLogger("some.library").warning("key=%s", "SUPERSECRETKEY1")
     logging.getLogger("anchordesk.x").error(
         "GET %s", "https://api.example.com/v1/chat?access_token=TOKEN123456&page=2"
