@@ -59,7 +59,7 @@ class _VersionAction(argparse.Action):
         values: object,
         option_string: str | None = None,
     ) -> None:
-        from anchordesk.cli.about import version_report
+        from anchordesk.core.about import version_report
 
         print(version_report())
         parser.exit()

@@ -62,6 +62,8 @@ _HANDLER_MARK = "_anchordesk_handler"
 #: to stderr itself; the console must not print them a second time).
 FILE_ONLY = "anchordesk_file_only"
 _MASKED_MARK = "_anchordesk_masked"
+#: Set on the exception hook installed here (the window's crash reporter chains past it).
+HOOK_MARK = "_anchordesk_hook"
 
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
@@ -324,9 +326,14 @@ def install_exception_hooks() -> None:
     def hook(
         kind: type[BaseException], value: BaseException, traceback: TracebackType | None
     ) -> None:
-        if not issubclass(kind, KeyboardInterrupt):
-            log_uncaught(kind, value, traceback)
-        previous(kind, value, traceback)
+        if issubclass(kind, KeyboardInterrupt) or not logging.getLogger().handlers:
+            previous(kind, value, traceback)
+            return
+        # The log's handlers print it, masked, to stderr and the file; Python's own hook would
+        # print it again, unmasked. Another hook (a test framework's) still gets it.
+        log_uncaught(kind, value, traceback)
+        if previous is not sys.__excepthook__:
+            previous(kind, value, traceback)
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
         if args.exc_value is None or issubclass(args.exc_type, SystemExit):
@@ -336,8 +343,8 @@ def install_exception_hooks() -> None:
             args.exc_type, args.exc_value, args.exc_traceback, f"uncaught exception in {name}"
         )
 
-    if not getattr(sys.excepthook, _HANDLER_MARK, False):
-        setattr(hook, _HANDLER_MARK, True)
+    if not getattr(sys.excepthook, HOOK_MARK, False):
+        setattr(hook, HOOK_MARK, True)
         sys.excepthook = hook
     # The default thread hook prints an unmasked traceback to stderr: the log's one replaces it.
     threading.excepthook = thread_hook
