@@ -65,7 +65,7 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-COMMANDS = ("gui", "live", "devices", "show", "report", "audience")
+COMMANDS = ("gui", "live", "devices", "show", "report", "audience", "desktop")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -200,6 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     audience.add_argument(
         "--rate", type=_positive_float, default=2.0, metavar="N", help="mean comments per second"
     )
+    desktop = commands.add_parser(
+        "desktop",
+        parents=[verbose],
+        help="add AnchorDesk to the desktop menu and 'Open with' for *.show.json (Linux)",
+    )
+    desktop.add_argument("action", choices=("install", "uninstall"))
     return parser
 
 
@@ -243,7 +249,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "gui":
         from anchordesk.cli.commands import run_gui
 
-        return run_gui(_gui_show_path(args))
+        show_path = _gui_show_path(args)
+        logging.getLogger("anchordesk").info("window on %s", show_path or "the sample show")
+        return run_gui(show_path)
     if command == "live":
         options = live_options_from_args(args)  # bad arguments fail before any heavy import
         from anchordesk.cli.commands import run_live
@@ -269,6 +277,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from anchordesk.cli.commands import run_audience
 
         return run_audience(args.show, port=args.port, seed=args.seed, rate=args.rate)
+    if command == "desktop":
+        from anchordesk.cli.desktop import run_desktop
+
+        return run_desktop(args.action)
     raise UserError(f"anchordesk: unknown command {command!r}")
 
 

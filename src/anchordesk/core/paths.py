@@ -28,6 +28,7 @@ APP_ID = "io.github.anchordesk.AnchorDesk"
 
 RESOURCES_PACKAGE = "anchordesk.resources"
 TRANSLATIONS_PACKAGE = "anchordesk.translations"
+DESKTOP_PACKAGE = "anchordesk.packaging"
 
 
 def _package_folder(package: str) -> Path:
@@ -57,6 +58,11 @@ def resources_dir() -> Path:
 def translations_dir() -> Path:
     """The ``anchordesk_<lang>.qm`` catalogues (in a checkout: next to the ``.ts`` sources)."""
     return _package_folder(TRANSLATIONS_PACKAGE)
+
+
+def desktop_files_dir() -> Path:
+    """The desktop entry, the shared-mime-info XML and the AppStream metainfo (``packaging/``)."""
+    return _package_folder(DESKTOP_PACKAGE)
 
 
 def icon_path(size: int | None = None) -> Path:

@@ -30,7 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -242,10 +242,29 @@ class CrashReporter(QObject):
         self.dialog = None
 
 
+def close_windows_on_sigterm() -> None:
+    """SIGTERM (a logout, ``kill``, a service manager) closes the windows like the close button:
+    the recording is finished and the log says so, instead of the process dying mid-write.
+
+    Python runs a signal handler at its next bytecode; the window runs Python many times a
+    second (the preview and health timers), so the close comes within a frame or two.
+    """
+    import signal
+
+    def handler(signal_number: int, _frame: object) -> None:
+        log.info("%s: closing the window", signal.Signals(signal_number).name)
+        QTimer.singleShot(0, QApplication.closeAllWindows)
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)
+
+
 def install(app: QApplication, loop: asyncio.AbstractEventLoop | None = None) -> CrashReporter:
-    """Install the crash reporter for this application (kept alive as the app's child)."""
+    """Install the crash reporter for this application (kept alive as the app's child) and the
+    clean stop on SIGTERM."""
     reporter = CrashReporter(app)
     reporter.install()
     if loop is not None:
         reporter.install_on_loop(loop)
+    close_windows_on_sigterm()
     return reporter
