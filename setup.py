@@ -20,13 +20,7 @@ from setuptools import find_namespace_packages, find_packages, setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-DATA_PACKAGES = {
-    "anchordesk.resources": "resources",
-    "anchordesk.translations": "translations",
-    # The desktop entry, MIME type and AppStream files, for `anchordesk desktop install` (a pip
-    # or pipx install has no other way to reach the menu). Only those files: see below.
-    "anchordesk.packaging": "packaging",
-}
+DATA_PACKAGES = {"anchordesk.resources": "resources", "anchordesk.translations": "translations"}
 
 
 def _data_packages() -> list[str]:
@@ -75,8 +69,8 @@ class BuildPyWithTranslations(build_py):
     def find_package_modules(self, package: str, package_dir: str) -> list[tuple[str, str, str]]:
         modules: list[tuple[str, str, str]] = super().find_package_modules(package, package_dir)
         if any(package == data or package.startswith(data + ".") for data in DATA_PACKAGES):
-            # Data folders hold scripts of their own (packaging/anchordesk_entry.py is
-            # PyInstaller's entry): only the marker __init__.py is a module of the package.
+            # Only the marker __init__.py is a module of a data package: a helper script that
+            # someone leaves in a data folder must not become importable code.
             modules = [module for module in modules if module[1] == "__init__"]
         return modules
 

@@ -21,10 +21,9 @@ from anchordesk.cli import desktop
 from anchordesk.core import paths
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGING = ROOT / "packaging"
-DESKTOP_FILE = PACKAGING / f"{paths.APP_ID}.desktop"
-METAINFO = PACKAGING / f"{paths.APP_ID}.metainfo.xml"
-MIME_XML = PACKAGING / f"{paths.APP_ID}.xml"
+DESKTOP_FILE = paths.desktop_files_dir() / f"{paths.APP_ID}.desktop"
+METAINFO = paths.desktop_files_dir() / f"{paths.APP_ID}.metainfo.xml"
+MIME_XML = paths.desktop_files_dir() / f"{paths.APP_ID}.xml"
 
 
 def need(tool: str) -> str:
@@ -75,6 +74,12 @@ def test_the_metainfo_names_what_a_software_centre_shows() -> None:
     assert images
     for url in images:  # each screenshot is a file of this repository
         assert (ROOT / url.split("/main/", 1)[1]).is_file(), url
+
+
+def test_packaging_links_to_the_desktop_files_for_distribution_packagers() -> None:
+    for source in (DESKTOP_FILE, METAINFO, MIME_XML):
+        link = ROOT / "packaging" / source.name
+        assert link.resolve() == source.resolve(), link
 
 
 def test_every_icon_png_is_the_size_its_folder_says() -> None:

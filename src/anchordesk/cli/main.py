@@ -250,7 +250,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         from anchordesk.cli.commands import run_gui
 
         show_path = _gui_show_path(args)
-        logging.getLogger("anchordesk").info("window on %s", show_path or "the sample show")
+        logging.getLogger("anchordesk").info(
+            "window on %s", show_path or "the sample show", extra={logs.FILE_ONLY: True}
+        )
         return run_gui(show_path)
     if command == "live":
         options = live_options_from_args(args)  # bad arguments fail before any heavy import

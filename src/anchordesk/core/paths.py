@@ -28,7 +28,6 @@ APP_ID = "io.github.anchordesk.AnchorDesk"
 
 RESOURCES_PACKAGE = "anchordesk.resources"
 TRANSLATIONS_PACKAGE = "anchordesk.translations"
-DESKTOP_PACKAGE = "anchordesk.packaging"
 
 
 def _package_folder(package: str) -> Path:
@@ -61,8 +60,12 @@ def translations_dir() -> Path:
 
 
 def desktop_files_dir() -> Path:
-    """The desktop entry, the shared-mime-info XML and the AppStream metainfo (``packaging/``)."""
-    return _package_folder(DESKTOP_PACKAGE)
+    """The desktop entry, the shared-mime-info XML and the AppStream metainfo.
+
+    They are resources of the program (``anchordesk desktop install`` copies them for a pip or
+    pipx install); ``packaging/`` links to them for distribution packagers.
+    """
+    return resources_dir() / "desktop"
 
 
 def icon_path(size: int | None = None) -> Path:
