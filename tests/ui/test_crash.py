@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
@@ -42,11 +43,20 @@ def failing_button(qtbot: QtBot, message: str) -> QPushButton:
     return button
 
 
+def click_from_the_event_loop(qtbot: QtBot, button: QPushButton) -> None:
+    """A click delivered by Qt's event loop, as a user's is (a click() called from Python hands
+    the exception back to the Python caller on some PySide versions)."""
+    clicked: list[bool] = []
+    button.clicked.connect(lambda: clicked.append(True))
+    QTimer.singleShot(0, button.click)
+    qtbot.waitUntil(lambda: bool(clicked))
+
+
 def test_an_error_in_a_slot_shows_the_log_path_and_copies_masked_details(
     qtbot: QtBot, reporter: crash.CrashReporter, tmp_path: Path
 ) -> None:
     button = failing_button(qtbot, f"cannot reach {SECRET}")
-    button.click()  # PySide hands the exception to sys.excepthook and goes on
+    click_from_the_event_loop(qtbot, button)  # PySide hands it to sys.excepthook, goes on
     dialog = reporter.dialog
     assert dialog is not None and dialog.isVisible()
     assert str(tmp_path / logs.LOG_FILE_NAME) in dialog.log_label.text()
@@ -58,11 +68,11 @@ def test_an_error_in_a_slot_shows_the_log_path_and_copies_masked_details(
     assert "RuntimeError" in log_text and "CRASHKEY123" not in log_text
 
     # The program keeps running: the same failure again is logged, not a second dialog.
-    button.click()
+    click_from_the_event_loop(qtbot, button)
     assert reporter.errors_while_open == 1
     dialog.keep_button.click()
     assert reporter.dialog is None
-    button.click()
+    click_from_the_event_loop(qtbot, button)
     assert reporter.dialog is None
     assert (tmp_path / logs.LOG_FILE_NAME).read_text(encoding="utf-8").count("RuntimeError") >= 3
 
@@ -72,6 +82,9 @@ def test_an_error_in_another_thread_reaches_the_dialog_on_the_qt_thread(
 ) -> None:
     def worker() -> None:
         raise ValueError("the pipeline thread failed")
+
+    # pytest (before 8.4) swaps threading.excepthook around each test's call: install again.
+    reporter.install()
 
     thread = threading.Thread(target=worker, name="pipeline-test")
     thread.start()
@@ -88,7 +101,7 @@ def test_quit_closes_the_windows_for_a_clean_stop(
     window = QWidget()
     qtbot.addWidget(window)
     window.show()
-    failing_button(qtbot, "another failure").click()
+    click_from_the_event_loop(qtbot, failing_button(qtbot, "another failure"))
     assert reporter.dialog is not None
     reporter.dialog.quit_button.click()
     assert not window.isVisible()
