@@ -112,3 +112,17 @@ def test_the_application_has_its_icon_and_desktop_file_name(qapp: QApplication) 
     assert qapp.desktopFileName() == paths.APP_ID
     sizes = {size.width() for size in qapp.windowIcon().availableSizes()}
     assert {16, 32, 48, 256} <= sizes
+
+
+def test_the_dialog_speaks_chinese(qtbot: QtBot, qapp: QApplication) -> None:
+    from anchordesk.ui import i18n
+
+    i18n.install(qapp, "zh_CN")
+    try:
+        dialog = crash.CrashDialog("details", Path("/tmp/anchordesk.log"))
+        qtbot.addWidget(dialog)
+        assert dialog.keep_button.text() == "继续运行"
+        assert dialog.copy_button.text() == "复制详情"
+        assert "/tmp/anchordesk.log" in dialog.log_label.text() and "日志" in dialog.log_label.text()
+    finally:
+        i18n.install(qapp, "en")
