@@ -112,10 +112,14 @@ def system_package(library: Path) -> tuple[str, Path | None]:
     for folder in ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"):
         candidate = Path(folder) / library.name
         if candidate.exists():
-            result = subprocess.run(
-                ["dpkg", "-S", str(candidate.resolve())], capture_output=True, text=True
-            )
-            if result.returncode == 0:
+            # dpkg knows a file by the path its package shipped it under: with merged /usr
+            # that may be /lib/... or /usr/lib/..., the link's name or its target's.
+            resolved = candidate.resolve()
+            names = {str(candidate), str(resolved)}
+            names |= {name.removeprefix("/usr") for name in names}
+            names |= {"/usr" + name for name in names if not name.startswith("/usr")}
+            result = subprocess.run(["dpkg", "-S", *sorted(names)], capture_output=True, text=True)
+            if result.stdout.strip():
                 package = result.stdout.split(":")[0]
                 copyright_file = Path("/usr/share/doc") / package / "copyright"
                 return package, copyright_file if copyright_file.is_file() else None
@@ -132,7 +136,9 @@ def main(argv: list[str]) -> int:
     by_distribution: dict[str, list[str]] = defaultdict(list)
     distributions: dict[str, metadata.Distribution] = {}
     system_files: list[Path] = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    # PyInstaller links some libraries at the top of the folder to their real place (Qt's under
+    # PySide6/Qt/lib): the real file is counted with its owner, the link is skipped.
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
         relative = path.relative_to(root).as_posix()
         distribution = owned.get(relative)
         if distribution is not None:
@@ -192,7 +198,13 @@ def main(argv: list[str]) -> int:
     system_sections: dict[str, list[str]] = defaultdict(list)
     copyrights: dict[str, Path | None] = {}
     for library in system_files:
-        if library.name.startswith("libpython"):
+        dynload = (
+            Path(sys.base_prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        )
+        if (
+            library.name.startswith("libpython")
+            or (dynload / "lib-dynload" / library.name).exists()
+        ):
             system_sections["Python " + sys.version.split()[0]].append(library.name)
             version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
             license_path = Path(sys.base_prefix) / "lib" / version / "LICENSE.txt"
