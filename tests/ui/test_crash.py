@@ -123,6 +123,7 @@ def test_the_dialog_speaks_chinese(qtbot: QtBot, qapp: QApplication) -> None:
         qtbot.addWidget(dialog)
         assert dialog.keep_button.text() == "继续运行"
         assert dialog.copy_button.text() == "复制详情"
-        assert "/tmp/anchordesk.log" in dialog.log_label.text() and "日志" in dialog.log_label.text()
+        label = dialog.log_label.text()
+        assert "/tmp/anchordesk.log" in label and "日志" in label
     finally:
         i18n.install(qapp, "en")
