@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # The two-command entry of the README: `./dev.sh run` and `./dev.sh test`.
 # Each one installs what it needs (Debian/Ubuntu packages, the virtual environment) and then runs.
+#
+# CI (.ci/run) also runs:
+#   ./dev.sh package   build the sdist and the wheel, install the wheel into a fresh virtual
+#                      environment and smoke-test it there (packaging/smoke_wheel.sh)
+#   ./dev.sh lowest    the fast tests (no real servers) on the lowest versions pyproject.toml
+#                      declares, in .venv-lowest (uv's --resolution lowest-direct)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -13,8 +19,9 @@ RUNTIME_PACKAGES=(python3 python3-venv libportaudio2 libxcb-cursor0 libxcb-icccm
   libxkbcommon-x11-0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
   libxcb-shape0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-noto-cjk fonts-noto-color-emoji)
 # Tests start real parts: an RTMP server, ffprobe, a PulseAudio null sink, a TLS terminator, Xvfb.
+# The packaging checks: desktop-file-validate, appstreamcli, update-mime-database.
 TEST_PACKAGES=(nginx-light libnginx-mod-rtmp ffmpeg pulseaudio libasound2-plugins stunnel4 xvfb
-  xauth)
+  xauth desktop-file-utils appstream shared-mime-info)
 
 missing_packages() {
   local pkg
@@ -59,10 +66,12 @@ make_venv() {
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q --upgrade pip
   fi
-  # A stamp keeps repeated runs fast: reinstall only when pyproject.toml changed.
+  # A stamp keeps repeated runs fast: reinstall only when pyproject.toml, setup.py or the
+  # constraints (the versions CI tested with) changed.
   local stamp="$VENV/.installed-$extra"
-  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    "$VENV/bin/pip" install -q -e ".[$extra]"
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ setup.py -nt "$stamp" ] \
+      || [ constraints.txt -nt "$stamp" ]; then
+    "$VENV/bin/pip" install -q -c constraints.txt -e ".[$extra]"
     touch "$stamp"
   fi
   "$VENV/bin/python" -m anchordesk.ui.i18n_build >/dev/null 2>&1 || true
@@ -82,8 +91,32 @@ case "${1:-}" in
     export QT_QPA_PLATFORM=offscreen
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
+  package)
+    shift
+    install_system_packages "${RUNTIME_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    make_venv test
+    exec packaging/smoke_wheel.sh "$@"
+    ;;
+  lowest)
+    shift
+    install_system_packages "${RUNTIME_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    make_venv test
+    # uv resolves the lowest release of each direct dependency (pip cannot); the transitive
+    # ones come at their newest. Then the tests that start no real server.
+    "$VENV/bin/pip" show -q uv >/dev/null 2>&1 || "$VENV/bin/pip" install -q -c constraints.txt uv
+    lowest=${ANCHORDESK_LOWEST_VENV:-.venv-lowest}
+    [ -x "$lowest/bin/python" ] || "$VENV/bin/uv" venv -q --python "$(command -v python3)" "$lowest"
+    "$VENV/bin/uv" pip install -q --python "$lowest/bin/python" --resolution lowest-direct \
+      -e ".[test]"
+    echo "dev.sh lowest: $("$VENV/bin/uv" pip freeze --python "$lowest/bin/python" \
+      | grep -i -E '^(pyside6-essentials|av|opencv-python-headless|numpy|qasync|httpx|keyring|platformdirs|sounddevice)==' \
+      | tr '\n' ' ')"
+    export QT_QPA_PLATFORM=offscreen
+    exec "$lowest/bin/python" -m pytest -m "not integration" -p no:cacheprovider "$@"
+    ;;
   *)
     echo "usage: ./dev.sh run [anchordesk arguments] | ./dev.sh test [pytest arguments]" >&2
+    echo "       ./dev.sh package | ./dev.sh lowest [pytest arguments]   (what CI adds)" >&2
     exit 2
     ;;
 esac

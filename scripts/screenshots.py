@@ -7,6 +7,11 @@ system's fonts), opens the window on the sample show of each language in rehears
 pattern, test tone, simulated audience), lets the show run a few seconds so comments and orders
 arrive, puts the first product on screen, and saves ``main_window_en.png`` and
 ``main_window_zh_CN.png``.
+
+    .venv/bin/python scripts/screenshots.py --out docs/screenshots
+
+refreshes the screenshots the AppStream metainfo (packaging/) points to: software centres show
+them on the program's page.
 """
 
 from __future__ import annotations
@@ -100,7 +105,13 @@ def main() -> int:
     try:
         environment = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
         environment.pop("WAYLAND_DISPLAY", None)
-        for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_VIDEOS_DIR"):
+        for name in (
+            "XDG_CONFIG_HOME",
+            "XDG_DATA_HOME",
+            "XDG_CACHE_HOME",
+            "XDG_STATE_HOME",
+            "XDG_VIDEOS_DIR",
+        ):
             environment[name] = str(home / name.lower())
         for language in ("en", "zh_CN"):
             subprocess.run(

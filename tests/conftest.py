@@ -59,6 +59,7 @@ def isolated_user_dirs(
         ("XDG_CONFIG_HOME", "config"),
         ("XDG_DATA_HOME", "data"),
         ("XDG_CACHE_HOME", "cache"),
+        ("XDG_STATE_HOME", "state"),  # the log file and crash reports (core/logs.py)
         ("XDG_VIDEOS_DIR", "videos"),
     ):
         (home / sub).mkdir()

@@ -1810,4 +1810,47 @@
         <translation>最後のコーナー</translation>
     </message>
 </context>
+<context>
+    <name>CrashDialog</name>
+    <message>
+        <source>AnchorDesk: unexpected error</source>
+        <translation>AnchorDesk: 予期しないエラー</translation>
+    </message>
+    <message>
+        <source>Something went wrong inside AnchorDesk. The picture, the recording and the stream go on; the part of the window that failed may not have updated.</source>
+        <translation>AnchorDesk の内部でエラーが発生しました。映像・録画・配信は続いています。エラーの起きたウィンドウの部分は更新されていないかもしれません。</translation>
+    </message>
+    <message>
+        <source>no log file (it could not be written)</source>
+        <translation>ログファイルなし（書き込めませんでした）</translation>
+    </message>
+    <message>
+        <source>The log, to send with a bug report: {path}</source>
+        <translation>ログ（不具合報告に添付してください）: {path}</translation>
+    </message>
+    <message>
+        <source>Copy details</source>
+        <translation>詳細をコピー</translation>
+    </message>
+    <message>
+        <source>Open log folder</source>
+        <translation>ログフォルダーを開く</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>終了</translation>
+    </message>
+    <message>
+        <source>Keep running</source>
+        <translation>実行を続ける</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>コピーしました</translation>
+    </message>
+    <message>
+        <source>{count} more errors since; they are in the log.</source>
+        <translation>その後さらに {count} 件のエラーがあり、ログに記録されています。</translation>
+    </message>
+</context>
 </TS>

@@ -1810,4 +1810,47 @@
         <translation>最后一个环节</translation>
     </message>
 </context>
+<context>
+    <name>CrashDialog</name>
+    <message>
+        <source>AnchorDesk: unexpected error</source>
+        <translation>AnchorDesk：意外错误</translation>
+    </message>
+    <message>
+        <source>Something went wrong inside AnchorDesk. The picture, the recording and the stream go on; the part of the window that failed may not have updated.</source>
+        <translation>AnchorDesk 内部出错了。画面、录制和推流仍在继续；出错的那部分窗口可能没有更新。</translation>
+    </message>
+    <message>
+        <source>no log file (it could not be written)</source>
+        <translation>没有日志文件（无法写入）</translation>
+    </message>
+    <message>
+        <source>The log, to send with a bug report: {path}</source>
+        <translation>日志（提交问题报告时请附上）：{path}</translation>
+    </message>
+    <message>
+        <source>Copy details</source>
+        <translation>复制详情</translation>
+    </message>
+    <message>
+        <source>Open log folder</source>
+        <translation>打开日志文件夹</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>Keep running</source>
+        <translation>继续运行</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>已复制</translation>
+    </message>
+    <message>
+        <source>{count} more errors since; they are in the log.</source>
+        <translation>此后又有 {count} 个错误，均已写入日志。</translation>
+    </message>
+</context>
 </TS>

@@ -76,3 +76,50 @@ def test_window_without_a_display_says_so_in_one_line() -> None:
     assert result.returncode == 1
     assert "no display" in result.stderr and "anchordesk live" in result.stderr
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_show_file_alone_opens_the_window_on_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from anchordesk.cli import commands
+    from anchordesk.core.paths import resources_dir
+
+    opened: list[object] = []
+    monkeypatch.setattr(commands, "run_gui", lambda path: opened.append(path) or 0)
+    sample = resources_dir() / "shows" / "zh" / "show.json"
+    assert main([str(sample)]) == 0  # what the desktop entry's Exec=anchordesk %f runs
+    assert main(["gui", str(sample)]) == 0
+    assert main(["-v", "gui", "--show", str(sample)]) == 0
+    assert main([]) == 0
+    assert opened == [sample, sample, sample, None]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["nothing-like-a-command"], "is neither a command (gui, live"),
+        (["missing.show.json"], "missing.show.json: no such file"),
+        (["gui", "missing.json"], "missing.json: no such file"),
+    ],
+)
+def test_a_wrong_show_file_is_one_line(
+    args: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and err.count("\n") == 1
+
+
+def test_version_names_the_parts_a_bug_report_needs() -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0
+    for part in ("anchordesk 0.", "Python: ", "Qt: PySide6 ", "FFmpeg ", "OpenCV ", "System: "):
+        assert part in result.stdout, part
+
+
+def test_every_run_is_in_the_log_file_and_errors_too(isolated_user_dirs: object) -> None:
+    from anchordesk.core import paths
+
+    result = run_cli("live", "--to", "nowhere-saved")
+    assert result.returncode == 2
+    log = (paths.user_log_dir() / "anchordesk.log").read_text(encoding="utf-8")
+    assert "command: live" in log and "nowhere-saved: no saved destination" in log
+    assert result.stderr.count("\n") == 1  # the console still gets the one line only

@@ -2,6 +2,9 @@
 
 Every command returns an exit code: 0 on a clean stop, 2 with one line for a user's mistake,
 1 with one line for a fatal error. No traceback reaches the user for a mistake of theirs.
+
+``anchordesk SHOW.json`` (what a file manager runs through the desktop entry's ``Exec``) is
+``anchordesk gui SHOW.json``. Every run logs to the rotating file of :mod:`anchordesk.core.logs`.
 """
 
 from __future__ import annotations
@@ -13,14 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from anchordesk import __version__
+from anchordesk.core import logs
 from anchordesk.core.errors import FatalError, UserError
-from anchordesk.live.options import (
-    LiveOptions,
-    check_destination,
-    parse_canvas,
-    parse_feed,
-)
+from anchordesk.live.options import LiveOptions, parse_canvas, parse_feed
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,22 +48,74 @@ def _positive_float(text: str) -> float:
     return value
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the versions a bug report needs (Qt, PyAV/FFmpeg, OpenCV, Python), which
+    cost an import each, so only when asked."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from anchordesk.core.about import version_report
+
+        print(version_report())
+        parser.exit()
+
+
+COMMANDS = ("gui", "live", "devices", "show", "report", "audience", "desktop")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="anchordesk", description="The control room of a live-commerce show.")
-    parser.add_argument("--version", action="version", version=f"anchordesk {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser = _Parser(
+        prog="anchordesk",
+        description="The control room of a live-commerce show. "
+        "`anchordesk SHOW.json` opens a show in the window.",
+    )
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        nargs=0,
+        help="print the versions of AnchorDesk, Qt, PyAV/FFmpeg, OpenCV and Python, then exit",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log debug messages (to the log file too)"
+    )
+    # Each command accepts -v as well (`anchordesk live -v`); SUPPRESS keeps a command's default
+    # from overwriting a -v given before the command.
+    verbose = _Parser(add_help=False)
+    verbose.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    gui = commands.add_parser("gui", help="open the control room window (the default)")
-    gui.add_argument("--show", type=Path, help="show file to open (default: the sample show)")
+    gui = commands.add_parser(
+        "gui", parents=[verbose], help="open the control room window (the default)"
+    )
+    gui.add_argument(
+        "file", nargs="?", type=Path, metavar="SHOW", help="show file to open (default: the sample)"
+    )
+    gui.add_argument("--show", type=Path, help="the same as SHOW")
 
-    live = commands.add_parser("live", help="stream and record without a window")
+    live = commands.add_parser("live", parents=[verbose], help="stream and record without a window")
     live.add_argument(
         "--to",
         action="append",
         default=[],
-        metavar="URL",
-        help="rtmp:// or rtmps:// destination with its key; repeat for several",
+        metavar="NAME|URL",
+        help="a destination saved in the settings (its name, or the platform such as 'youtube': "
+        "server and key from the settings and the keyring), or rtmp(s)://HOST/APP/KEY; repeat "
+        "for several. A key written here is visible to other users of this machine (ps) and "
+        "stays in the shell history: prefer a saved destination, --to-key-stdin or "
+        "ANCHORDESK_STREAM_KEY",
+    )
+    live.add_argument(
+        "--to-key-stdin",
+        action="store_true",
+        help="read the stream key of the one --to (a saved name, or a server URL without the "
+        "key) from standard input",
     )
     live.add_argument(
         "--record",
@@ -121,9 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="session store (default: a new file in the user data folder)",
     )
 
-    commands.add_parser("devices", help="list cameras and microphones with their ids")
+    commands.add_parser(
+        "devices", parents=[verbose], help="list cameras and microphones with their ids"
+    )
 
-    show = commands.add_parser("show", help="check or import show files")
+    show = commands.add_parser("show", parents=[verbose], help="check or import show files")
     show_commands = show.add_subparsers(dest="show_command", parser_class=_Parser)
     check = show_commands.add_parser("check", help="validate a show file and summarise it")
     check.add_argument("file", type=Path)
@@ -134,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
 
-    report = commands.add_parser("report", help="post-show report of a session")
+    report = commands.add_parser("report", parents=[verbose], help="post-show report of a session")
     report.add_argument("session", type=Path)
     report.add_argument("--json", action="store_true", help="print one JSON object")
     report.add_argument("--html", type=Path, metavar="PATH", help="write a page with charts")
@@ -145,13 +197,21 @@ def build_parser() -> argparse.ArgumentParser:
         "language - LANGUAGE, LC_ALL, LC_MESSAGES or LANG - and with none set, the show's)",
     )
 
-    audience = commands.add_parser("audience", help="run the rehearsal audience server alone")
+    audience = commands.add_parser(
+        "audience", parents=[verbose], help="run the rehearsal audience server alone"
+    )
     audience.add_argument("--show", type=Path, required=True, metavar="FILE")
     audience.add_argument("--port", type=int, default=0, metavar="N")
     audience.add_argument("--seed", type=int, default=1, metavar="N")
     audience.add_argument(
         "--rate", type=_positive_float, default=2.0, metavar="N", help="mean comments per second"
     )
+    desktop = commands.add_parser(
+        "desktop",
+        parents=[verbose],
+        help="add AnchorDesk to the desktop menu and 'Open with' for *.show.json (Linux)",
+    )
+    desktop.add_argument("action", choices=("install", "uninstall"))
     return parser
 
 
@@ -161,8 +221,12 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
         raise UserError("anchordesk live: --record and --no-record exclude each other")
     if args.autoplay and not args.show:
         raise UserError("anchordesk live: --autoplay needs --show FILE")
+    if args.to_key_stdin and not args.to:
+        raise UserError("anchordesk live: --to-key-stdin needs one --to NAME or --to SERVER_URL")
+    from anchordesk.cli.destinations import resolve_destinations
+
     return LiveOptions(
-        destinations=[check_destination(url) for url in args.to],
+        destinations=resolve_destinations(args.to, key_from_stdin=args.to_key_stdin),
         record_path=args.record,
         record=not args.no_record,
         camera=args.camera,
@@ -191,7 +255,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "gui":
         from anchordesk.cli.commands import run_gui
 
-        return run_gui(getattr(args, "show", None))
+        show_path = _gui_show_path(args)
+        logging.getLogger("anchordesk").info(
+            "window on %s", show_path or "the sample show", extra={logs.FILE_ONLY: True}
+        )
+        return run_gui(show_path)
     if command == "live":
         options = live_options_from_args(args)  # bad arguments fail before any heavy import
         from anchordesk.cli.commands import run_live
@@ -217,7 +285,46 @@ def _dispatch(args: argparse.Namespace) -> int:
         from anchordesk.cli.commands import run_audience
 
         return run_audience(args.show, port=args.port, seed=args.seed, rate=args.rate)
+    if command == "desktop":
+        from anchordesk.cli.desktop import run_desktop
+
+        return run_desktop(args.action)
     raise UserError(f"anchordesk: unknown command {command!r}")
+
+
+def _gui_show_path(args: argparse.Namespace) -> Path | None:
+    given: list[Path] = [p for p in (getattr(args, "file", None), getattr(args, "show", None)) if p]
+    if len(given) == 2 and given[0] != given[1]:
+        raise UserError("anchordesk gui: give the show file once (SHOW or --show SHOW)")
+    if not given:
+        return None
+    path = given[0]
+    if not path.is_file():
+        what = "is a folder, not a show file" if path.is_dir() else "no such file"
+        raise UserError(f"anchordesk gui: {path}: {what}")
+    return path
+
+
+def with_default_command(arguments: list[str]) -> list[str]:
+    """``anchordesk SHOW.json [-v]`` -> ``anchordesk gui SHOW.json [-v]``.
+
+    argparse cannot mix a positional file with sub-commands, so the first word that is not an
+    option and not a command is taken as the show file of ``gui``. A word that is neither a
+    command nor an existing file is a mistake: say both possibilities in one line.
+    """
+    for index, word in enumerate(arguments):
+        if word == "--":
+            return [*arguments[:index], "gui", *arguments[index:]]
+        if word.startswith("-"):
+            continue
+        if word in COMMANDS:
+            return arguments
+        if not Path(word).exists() and not word.lower().endswith(".json"):
+            raise UserError(
+                f"anchordesk: {word!r} is neither a command ({', '.join(COMMANDS)}) nor a show file"
+            )
+        return [*arguments[:index], "gui", *arguments[index:]]
+    return arguments
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -229,19 +336,36 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run()
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(with_default_command(arguments))
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
-    )
+    logs.setup_logging(verbose=getattr(args, "verbose", False))
+    logs.install_exception_hooks()
+    log = logging.getLogger("anchordesk")
+    log.info("command: %s", args.command or "gui", extra={logs.FILE_ONLY: True})
     try:
         return _dispatch(args)
     except (UserError, FatalError) as error:
+        # One line for the user on stderr; the log file keeps it too (started from the desktop
+        # menu, stderr goes nowhere).
+        log.error("%s", error, extra={logs.FILE_ONLY: True})
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+
+
+def gui_main() -> int:
+    """The ``anchordesk-gui`` launcher (a gui-script: no console window on Windows).
+
+    Under pythonw there is no stdout or stderr at all (``None``): a print would raise, so both
+    go to the null device and the log file is the record of the run.
+    """
+    import os
+
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
+    return main()

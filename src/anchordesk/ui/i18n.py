@@ -33,9 +33,9 @@ _current_language = DEFAULT_LANGUAGE
 
 
 def translation_dirs() -> list[Path]:
-    """Where ``anchordesk_*.qm`` may be: the bundle or checkout, then inside the package."""
-    dirs = [paths.translations_dir(), Path(__file__).resolve().parent / "translations"]
-    return [d for i, d in enumerate(dirs) if d not in dirs[:i]]
+    """Where ``anchordesk_*.qm`` (or the ``.ts`` sources) are: the package
+    ``anchordesk.translations``, in a checkout, a wheel and the frozen app alike."""
+    return [paths.translations_dir()]
 
 
 def resolve_language(setting: str | None, system_locale: QLocale | None = None) -> str:

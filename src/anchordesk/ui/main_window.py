@@ -715,6 +715,11 @@ def run_control_room(
     i18n.install(app, language or settings.language)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    from anchordesk.ui import crash, desktop
+
+    # Icon and Wayland app id (the .desktop file's name); the crash dialog (ui/crash.py).
+    desktop.set_application_identity(app)
+    crash.install(app, loop)
     controller = Controller(settings=settings, **(controller_options or {}))  # type: ignore[arg-type]
     window = MainWindow(controller)
     checked = window.language_actions.get(settings.language, window.language_actions["system"])

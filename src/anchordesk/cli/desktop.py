@@ -1,0 +1,139 @@
+"""``anchordesk desktop install``: put AnchorDesk in the desktop's menu and "Open with".
+
+A distribution package installs the desktop entry, the MIME type and the icons system-wide; a
+``pip``/``pipx`` install cannot (a wheel has no place for them). This command copies them into
+the user's own data folder (``$XDG_DATA_HOME``, ``~/.local/share``), with ``Exec`` pointing at
+this very ``anchordesk`` by its absolute path (a desktop session's ``PATH`` often lacks
+``~/.local/bin``), and refreshes the caches the desktop reads. ``uninstall`` removes them.
+Linux and other freedesktop systems only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from anchordesk.core import paths
+from anchordesk.core.errors import UserError
+
+MIME_TYPE = "application/x-anchordesk-show+json"
+
+
+def data_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+def this_executable() -> Path:
+    """The ``anchordesk`` command being run, by absolute path (the frozen app: itself)."""
+    if getattr(sys, "frozen", False):
+        return Path(sys.executable).absolute()
+    started_as = Path(sys.argv[0])
+    if started_as.name in ("anchordesk", "anchordesk-gui") and started_as.exists():
+        return started_as.absolute()
+    found = shutil.which("anchordesk")
+    if found:
+        return Path(found).absolute()
+    raise UserError(
+        "anchordesk desktop install: run it as the `anchordesk` command (not python -m), so "
+        "the menu entry knows what to start"
+    )
+
+
+def installed_files(home: Path) -> dict[str, Path]:
+    """Where each file goes, under the user's data folder."""
+    app_id = paths.APP_ID
+    files = {
+        "desktop": home / "applications" / f"{app_id}.desktop",
+        "mime": home / "mime" / "packages" / f"{app_id}.xml",
+        "metainfo": home / "metainfo" / f"{app_id}.metainfo.xml",
+        "svg": home / "icons" / "hicolor" / "scalable" / "apps" / f"{app_id}.svg",
+    }
+    for png in (paths.resources_dir() / "icons" / "hicolor").glob("*/apps/*.png"):
+        size = png.parent.parent.name
+        files[f"png {size}"] = home / "icons" / "hicolor" / size / "apps" / png.name
+    return files
+
+
+def desktop_entry(executable: Path) -> str:
+    """The packaged desktop entry with ``Exec`` and ``TryExec`` at ``executable``."""
+    source = paths.desktop_files_dir() / f"{paths.APP_ID}.desktop"
+    quoted = str(executable)
+    if any(char in quoted for char in ' "`$\\'):
+        quoted = '"' + quoted.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    lines = []
+    for line in source.read_text(encoding="utf-8").splitlines():
+        if line.startswith("Exec="):
+            line = f"Exec={quoted} %f"
+        elif line.startswith("TryExec="):
+            line = f"TryExec={executable}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _refresh_caches(home: Path) -> list[str]:
+    """Run the cache tools that exist here; a missing one only means the desktop rescans."""
+    done = []
+    for command in (
+        ["update-mime-database", str(home / "mime")],
+        ["update-desktop-database", str(home / "applications")],
+        ["gtk-update-icon-cache", "--force", "--ignore-theme-index", str(home / "icons/hicolor")],
+    ):
+        if shutil.which(command[0]) is None:
+            continue
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode == 0:
+            done.append(command[0])
+    return done
+
+
+def install(home: Path | None = None, executable: Path | None = None) -> list[Path]:
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        raise UserError("anchordesk desktop install: for Linux desktops (freedesktop.org) only")
+    home = home or data_home()
+    executable = executable or this_executable()
+    sources = {
+        "mime": paths.desktop_files_dir() / f"{paths.APP_ID}.xml",
+        "metainfo": paths.desktop_files_dir() / f"{paths.APP_ID}.metainfo.xml",
+        "svg": paths.icon_path(),
+    }
+    written = []
+    for key, target in installed_files(home).items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if key == "desktop":
+            target.write_text(desktop_entry(executable), encoding="utf-8")
+        elif key.startswith("png "):
+            size = int(key.split()[1].split("x")[0])
+            shutil.copyfile(paths.icon_path(size), target)
+        else:
+            shutil.copyfile(sources[key], target)
+        written.append(target)
+    _refresh_caches(home)
+    return written
+
+
+def uninstall(home: Path | None = None) -> list[Path]:
+    home = home or data_home()
+    removed = []
+    for target in installed_files(home).values():
+        if target.exists():
+            target.unlink()
+            removed.append(target)
+    _refresh_caches(home)
+    return removed
+
+
+def run_desktop(action: str) -> int:
+    if action == "install":
+        written = install()
+        print(f"AnchorDesk is in the menu and opens *.show.json files ({len(written)} files):")
+        print(f"  {written[0]}")
+        print("  undo with: anchordesk desktop uninstall")
+        return 0
+    if action == "uninstall":
+        removed = uninstall()
+        print(f"removed {len(removed)} files of AnchorDesk's desktop integration")
+        return 0
+    raise UserError("anchordesk desktop: choose 'install' or 'uninstall'")

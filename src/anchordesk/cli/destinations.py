@@ -1,0 +1,144 @@
+"""``anchordesk live --to``: a saved destination by name, or a URL, with the key kept out of the
+process arguments.
+
+A key on the command line is readable by every user of the machine (``ps``, ``/proc/*/cmdline``)
+and lands in the shell history. So, besides ``--to rtmp://HOST/APP/KEY``:
+
+- ``--to NAME`` takes a destination saved in the window's settings (its name, id or platform,
+  such as ``youtube``): the server from the settings, the key from the system keyring;
+- ``--to-key-stdin`` reads the key from standard input (typed without echo at a terminal, or
+  piped from a password manager);
+- ``ANCHORDESK_STREAM_KEY`` holds the key in the environment (readable only by the same user).
+
+The key then applies to the one ``--to``: a saved destination's server, or a server URL given
+without its key (``--to rtmp://a.rtmp.youtube.com/live2``). Every key is registered with the
+log's masking, so no line of the log can print it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import TextIO
+
+from anchordesk.core import logs
+from anchordesk.core.errors import UserError
+from anchordesk.live.options import check_destination
+from anchordesk.live.settings import Destination, Settings, destination_url, load_settings
+
+KEY_ENVIRONMENT_VARIABLE = "ANCHORDESK_STREAM_KEY"
+
+
+def is_url(target: str) -> bool:
+    return "://" in target
+
+
+def find_destination(settings: Settings, name: str) -> Destination:
+    """The saved destination called ``name`` (case does not matter), or with that id, or the one
+    saved for that platform preset (``youtube``, ``twitch``...)."""
+    wanted = name.strip().casefold()
+    for destination in settings.destinations:
+        if wanted in (destination.name.strip().casefold(), destination.destination_id):
+            return destination
+    by_platform = [d for d in settings.destinations if d.preset_id.casefold() == wanted]
+    if len(by_platform) == 1:
+        return by_platform[0]
+    saved = ", ".join(repr(d.name) for d in settings.destinations) or "none"
+    if by_platform:
+        raise UserError(
+            f"--to {name}: {len(by_platform)} saved destinations are for that platform "
+            f"({', '.join(repr(d.name) for d in by_platform)}): give one of their names"
+        )
+    raise UserError(
+        f"--to {name}: no saved destination of that name (saved: {saved}); add it in "
+        "File → Settings → Destinations, or give rtmp://HOST/APP/KEY"
+    )
+
+
+def read_key_from_stdin(stdin: TextIO) -> str:
+    # At a terminal the key is typed without echo (it would otherwise stay on screen).
+    key = (getpass.getpass("stream key: ") if stdin.isatty() else stdin.readline()).strip()
+    if not key:
+        raise UserError("--to-key-stdin: standard input gave no stream key")
+    return key
+
+
+def resolve_destinations(
+    targets: Sequence[str],
+    *,
+    key_from_stdin: bool = False,
+    stdin: TextIO | None = None,
+    environ: Mapping[str, str] | None = None,
+    settings_loader: Callable[[], Settings] = load_settings,
+    keyring_lookup: Callable[[str], str | None] | None = None,
+) -> list[str]:
+    """The push URLs (server + key) for the ``--to`` values. Never echoes a key in an error."""
+    environ = os.environ if environ is None else environ
+    given_key: str | None = None
+    source = ""
+    if key_from_stdin:
+        if len(targets) != 1:
+            raise UserError("--to-key-stdin: give exactly one --to (the key is for that one)")
+        import sys
+
+        given_key = read_key_from_stdin(stdin or sys.stdin)
+        source = "--to-key-stdin"
+    elif environ.get(KEY_ENVIRONMENT_VARIABLE, "").strip():
+        if len(targets) > 1:
+            raise UserError(
+                f"{KEY_ENVIRONMENT_VARIABLE} holds one key: give exactly one --to with it"
+            )
+        given_key = environ[KEY_ENVIRONMENT_VARIABLE].strip()
+        source = KEY_ENVIRONMENT_VARIABLE
+    if given_key is not None:
+        logs.register_secret(given_key)
+
+    settings: Settings | None = None
+    urls = []
+    for target in targets:
+        if is_url(target):
+            if given_key is not None:
+                url = destination_url(Destination("", "", server_url=target), given_key)
+                urls.append(_checked(url, f"--to with {source}"))
+            else:
+                urls.append(check_destination(target))
+            continue
+        if settings is None:
+            settings = settings_loader()
+        destination = find_destination(settings, target)
+        key = given_key if given_key is not None else _keyring_key(destination, keyring_lookup)
+        if not key:
+            raise UserError(
+                f"--to {target}: no stream key saved for {destination.name!r} (the system keyring "
+                "has none, or no keyring works here); save it in File → Settings → Destinations, "
+                f"or give it with --to-key-stdin or {KEY_ENVIRONMENT_VARIABLE}"
+            )
+        logs.register_secret(key)
+        if not (destination.server_url.strip() or destination.preset.servers):
+            raise UserError(
+                f"--to {target}: {destination.name!r} has no server URL; set it in File → "
+                "Settings → Destinations"
+            )
+        urls.append(_checked(destination_url(destination, key), f"--to {target}"))
+    return urls
+
+
+def _keyring_key(
+    destination: Destination, keyring_lookup: Callable[[str], str | None] | None
+) -> str | None:
+    from anchordesk.core import secrets
+
+    lookup = keyring_lookup or secrets.get_secret
+    return lookup(secrets.stream_key_name(destination.destination_id))
+
+
+def _checked(url: str, where: str) -> str:
+    try:
+        return check_destination(url)
+    except UserError:
+        # check_destination's message is about --to URLs; say which destination it was.
+        raise UserError(
+            f"{where}: the server and key do not make an rtmp://HOST/APP/KEY or "
+            "rtmps://HOST/APP/KEY address"
+        ) from None

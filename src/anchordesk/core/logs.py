@@ -1,0 +1,350 @@
+"""The log: a rotating file in the user's log folder, secret masking on every record, and a
+file for native crashes.
+
+Started from the desktop menu, AnchorDesk has no terminal: without a file, a traceback or a
+crash vanishes. ``setup_logging`` (called once by ``anchordesk.cli.main``) writes
+
+- ``anchordesk.log`` in :func:`anchordesk.core.paths.user_log_dir` (Linux:
+  ``~/.local/state/AnchorDesk/log``), rotated at 2 MB with 4 old files kept, at info level
+  (debug with ``--verbose``); stderr gets the same lines, as before;
+- ``crash-<time>-<pid>.txt`` next to it, where :mod:`faulthandler` dumps every thread's Python
+  stack when the process dies of a native fault (a segfault in Qt, FFmpeg or PortAudio). An
+  empty one is removed at a clean exit, so the ones that stay are real crashes.
+
+Secrets: a stream key must never reach a log line, whatever module logs it and whatever handler
+prints it. A filter on the root *logger* alone would not do it: Python applies a logger's
+filters only to records made by that very logger, not to the ones its children propagate.
+:class:`SecretMaskingFilter` is therefore also installed as the record factory, so every record
+is masked once when it is made (before any handler, ours or a library's, can format it) and on
+the root logger and its handlers as well. It masks every URL the way
+:func:`anchordesk.core.redact.mask_url` does (the key of an rtmp URL, credentials, token query
+parameters), ``Bearer`` tokens, ``key=value`` pairs named like secrets, and any value passed to
+:func:`register_secret` (a key read from the keyring, stdin or the environment).
+"""
+
+from __future__ import annotations
+
+import atexit
+import faulthandler
+import logging
+import logging.handlers
+import platform
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from anchordesk.core import paths
+from anchordesk.core.redact import mask_url
+
+LOG_FILE_NAME = "anchordesk.log"
+LOG_MAX_BYTES = 2_000_000
+LOG_BACKUP_COUNT = 4
+CRASH_FILE_PREFIX = "crash-"
+#: Native crash reports kept (the newest); empty ones left by a killed process go after a day.
+CRASH_FILES_KEPT = 10
+EMPTY_CRASH_FILE_MAX_AGE_S = 24 * 3600
+
+_MASK = "****"
+_URL = re.compile(r"\b(?:rtmps?|rtmpt|rtmpe|srt|rist|https?|wss?)://[^\s'\"<>]+", re.I)
+_BEARER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}", re.I)
+_SECRET_PAIR = re.compile(
+    r"(?i)\b((?:stream[_-]?)?key|token|secret|password|passwd|api[_-]?key|access[_-]?token)"
+    r"(\s*[:=]\s*['\"]?)([^\s'\",;&]{4,})"
+)
+_HANDLER_MARK = "_anchordesk_handler"
+#: ``extra={FILE_ONLY: True}``: a line for the log file only (the CLI prints its one-line errors
+#: to stderr itself; the console must not print them a second time).
+FILE_ONLY = "anchordesk_file_only"
+_MASKED_MARK = "_anchordesk_masked"
+#: Set on the exception hook installed here (the window's crash reporter chains past it).
+HOOK_MARK = "_anchordesk_hook"
+
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+
+def register_secret(value: str) -> None:
+    """Mask ``value`` wherever it appears in a log line from now on (a stream key or token the
+    program holds). Values under 4 characters are ignored: masking them would shred text."""
+    value = value.strip()
+    if len(value) >= 4:
+        with _secrets_lock:
+            _secrets.add(value)
+
+
+def mask_text(text: str) -> str:
+    """``text`` with URLs masked, secret-looking pairs and tokens hidden, known secrets replaced."""
+    if not text:
+        return text
+    text = _URL.sub(lambda match: mask_url(match.group(0)), text)
+    text = _BEARER.sub(lambda match: f"{match.group(1)} {_MASK}", text)
+    text = _SECRET_PAIR.sub(lambda match: f"{match.group(1)}{match.group(2)}{_MASK}", text)
+    with _secrets_lock:
+        known = sorted(_secrets, key=len, reverse=True)  # longest first: a key inside a key
+    for secret in known:
+        text = text.replace(secret, _MASK)
+    return text
+
+
+class SecretMaskingFilter(logging.Filter):
+    """Rewrites a record so that its message, traceback and stack carry no secret.
+
+    It formats the message once (``msg % args``) and keeps the masked text as the message, so a
+    handler formatting it later cannot bring an argument back; the traceback text is cached
+    masked in ``exc_text``, which ``logging.Formatter`` uses instead of formatting it again.
+    """
+
+    _formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, _MASKED_MARK, False):
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: show it raw rather than lose the record
+            message = f"{record.msg!s} {record.args!r}"
+        record.msg = mask_text(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
+        setattr(record, _MASKED_MARK, True)
+        return True
+
+
+_filter = SecretMaskingFilter()
+_base_factory: Callable[..., logging.LogRecord] | None = None
+
+
+def _masking_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    assert _base_factory is not None
+    record = _base_factory(*args, **kwargs)
+    _filter.filter(record)
+    return record
+
+
+def install_masking() -> None:
+    """Mask every record from now on (idempotent)."""
+    global _base_factory
+    if logging.getLogRecordFactory() is not _masking_factory:
+        _base_factory = logging.getLogRecordFactory()
+        logging.setLogRecordFactory(_masking_factory)
+    root = logging.getLogger()
+    if _filter not in root.filters:
+        root.addFilter(_filter)
+
+
+@dataclass(frozen=True)
+class LogSetup:
+    """Where this run logs. ``log_file`` is None when the log folder could not be written."""
+
+    log_file: Path | None
+    crash_file: Path | None
+    level: int
+
+
+_current: LogSetup | None = None
+_crash_stream: IO[str] | None = None
+
+
+def current_setup() -> LogSetup | None:
+    """What ``setup_logging`` did in this process (the crash dialog shows the log's path)."""
+    return _current
+
+
+def setup_logging(
+    *,
+    verbose: bool = False,
+    stderr: IO[str] | None = None,
+    log_dir: Path | None = None,
+    native_crashes: bool = True,
+) -> LogSetup:
+    """Log to the rotating file and to ``stderr`` (default ``sys.stderr``; None for none).
+
+    Safe to call again (tests call ``main`` many times): the handlers of an earlier call are
+    replaced, handlers others added (pytest's) are left alone.
+    """
+    global _current
+    install_masking()
+    level = logging.DEBUG if verbose else logging.INFO
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, _HANDLER_MARK, False)]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
+
+    stream = sys.stderr if stderr is None else stderr
+    if stream is not None:  # pythonw (the Windows gui-script) has no stderr at all
+        console = logging.StreamHandler(stream)
+        console.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
+        )
+        console.addFilter(lambda record: not getattr(record, FILE_ONLY, False))
+        _add_handler(root, console)
+
+    log_file: Path | None = None
+    crash_file: Path | None = None
+    problem: str | None = None
+    try:
+        folder = log_dir or paths.user_log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        log_file = folder / LOG_FILE_NAME
+        file_handler = logging.handlers.RotatingFileHandler(
+            log_file,
+            maxBytes=LOG_MAX_BYTES,
+            backupCount=LOG_BACKUP_COUNT,
+            encoding="utf-8",
+            delay=False,
+        )
+        file_handler.setFormatter(
+            logging.Formatter(
+                "%(asctime)s %(levelname)s [%(process)d %(threadName)s] %(name)s: %(message)s"
+            )
+        )
+        _add_handler(root, file_handler)
+        if native_crashes:
+            crash_file = _enable_faulthandler(folder)
+    except OSError as error:
+        problem = f"cannot write the log in {error.filename or log_dir}: {error.strerror}"
+        log_file = None
+    _current = LogSetup(log_file=log_file, crash_file=crash_file, level=level)
+
+    log = logging.getLogger("anchordesk")
+    if problem:
+        log.warning("%s; logging to stderr only", problem)
+    from anchordesk import __version__
+
+    # Never the command line: a key given with --to would be in it.
+    log.info(
+        "AnchorDesk %s, Python %s on %s; log %s",
+        __version__,
+        platform.python_version(),
+        platform.platform(terse=True),
+        log_file,
+        extra={FILE_ONLY: True},  # the file's record of each run; stderr stays as it was
+    )
+    return _current
+
+
+def _add_handler(root: logging.Logger, handler: logging.Handler) -> None:
+    setattr(handler, _HANDLER_MARK, True)
+    handler.addFilter(_filter)
+    root.addHandler(handler)
+
+
+def _enable_faulthandler(folder: Path) -> Path:
+    """A fresh crash file for this process, handed to faulthandler; old ones are pruned."""
+    global _crash_stream
+    _prune_crash_files(folder)
+    if _crash_stream is not None:  # set up again in the same process: keep the one we have
+        return Path(_crash_stream.name)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = folder / f"{CRASH_FILE_PREFIX}{stamp}-{_pid()}.txt"
+    _crash_stream = path.open("w", encoding="utf-8")
+    faulthandler.enable(_crash_stream, all_threads=True)
+    atexit.register(_close_crash_file, path)
+    return path
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+def _close_crash_file(path: Path) -> None:
+    """At a clean exit: nothing crashed, so the empty report goes."""
+    global _crash_stream
+    if _crash_stream is None:
+        return
+    faulthandler.disable()
+    _crash_stream.close()
+    _crash_stream = None
+    try:
+        if path.stat().st_size == 0:
+            path.unlink()
+    except OSError:
+        pass
+
+
+def _prune_crash_files(folder: Path) -> None:
+    now = time.time()
+    reports = []
+    for path in folder.glob(f"{CRASH_FILE_PREFIX}*.txt"):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if info.st_size == 0:
+            # Left by a process that was killed (no atexit); a running one's is fresh.
+            if now - info.st_mtime > EMPTY_CRASH_FILE_MAX_AGE_S:
+                path.unlink(missing_ok=True)
+        else:
+            reports.append((info.st_mtime, path))
+    reports.sort(reverse=True)
+    for _, path in reports[CRASH_FILES_KEPT:]:
+        path.unlink(missing_ok=True)
+    if reports:
+        logging.getLogger("anchordesk").info(
+            "native crash reports from earlier runs: %d, the newest %s",
+            len(reports[:CRASH_FILES_KEPT]),
+            reports[0][1],
+        )
+
+
+def crash_reports(folder: Path | None = None) -> list[Path]:
+    """Native crash reports that hold a stack (newest first)."""
+    folder = folder or paths.user_log_dir()
+    found = [p for p in folder.glob(f"{CRASH_FILE_PREFIX}*.txt") if p.stat().st_size > 0]
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def log_uncaught(
+    kind: type[BaseException],
+    value: BaseException,
+    traceback: TracebackType | None,
+    where: str = "uncaught exception",
+) -> None:
+    """Put an uncaught exception in the log (masked like any record)."""
+    logging.getLogger("anchordesk").critical(where, exc_info=(kind, value, traceback))
+
+
+def install_exception_hooks() -> None:
+    """Uncaught exceptions of the main thread and of other threads go to the log too (the
+    window's crash dialog, :mod:`anchordesk.ui.crash`, chains onto these)."""
+    previous = sys.excepthook
+
+    def hook(
+        kind: type[BaseException], value: BaseException, traceback: TracebackType | None
+    ) -> None:
+        if issubclass(kind, KeyboardInterrupt) or not logging.getLogger().handlers:
+            previous(kind, value, traceback)
+            return
+        # The log's handlers print it, masked, to stderr and the file; Python's own hook would
+        # print it again, unmasked. Another hook (a test framework's) still gets it.
+        log_uncaught(kind, value, traceback)
+        if previous is not sys.__excepthook__:
+            previous(kind, value, traceback)
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is None or issubclass(args.exc_type, SystemExit):
+            return
+        name = args.thread.name if args.thread is not None else "?"
+        log_uncaught(
+            args.exc_type, args.exc_value, args.exc_traceback, f"uncaught exception in {name}"
+        )
+
+    if not getattr(sys.excepthook, HOOK_MARK, False):
+        setattr(hook, HOOK_MARK, True)
+        sys.excepthook = hook
+    # The default thread hook prints an unmasked traceback to stderr: the log's one replaces it.
+    threading.excepthook = thread_hook
