@@ -37,7 +37,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+231"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+220"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -131,7 +131,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+214"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+188"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -141,22 +141,26 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+94"/>
+        <location line="+99"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="-24"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
     <message>
-        <location line="+37"/>
         <source>Feeds are off: no event loop.</source>
-        <translation>フィードは停止中：イベントループがありません。</translation>
+        <translation type="vanished">フィードは停止中：イベントループがありません。</translation>
     </message>
     <message>
-        <location line="+94"/>
+        <location line="+34"/>
+        <source>Cannot %1: no event loop.</source>
+        <translation>%1できません：イベントループがありません。</translation>
+    </message>
+    <message>
+        <location line="+97"/>
         <source>none</source>
         <translation>なし</translation>
     </message>
@@ -166,69 +170,129 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+250"/>
+        <location line="+153"/>
         <source>The deal price is not a number.</source>
         <translation>セール価格が数値ではありません。</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+18"/>
+        <source>Put a product on screen to start a deal.</source>
+        <translation>セールを始めるには商品を画面に出してください。</translation>
+    </message>
+    <message>
+        <location line="+46"/>
         <source>Going live on %1…</source>
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+22"/>
         <source>Could not go live: %1</source>
         <translation>配信を開始できません：%1</translation>
     </message>
     <message>
-        <location line="-10"/>
+        <location line="+13"/>
+        <source>The stream has stopped; the live session is closed.</source>
+        <translation>配信を停止しました。ライブのセッションは終了しました。</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>A new rehearsal has started.</source>
+        <translation>新しいリハーサルを始めました。</translation>
+    </message>
+    <message>
+        <location line="-51"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+22"/>
         <source>The stream has stopped; rehearsal goes on.</source>
-        <translation>配信は停止しました。リハーサルは続行中です。</translation>
+        <translation type="vanished">配信は停止しました。リハーサルは続行中です。</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+107"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
     <message>
-        <location line="+46"/>
         <source>Comments: %1</source>
-        <translation>コメント：%1</translation>
+        <translation type="vanished">コメント：%1</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Orders: %1</source>
-        <translation>注文：%1</translation>
+        <translation type="vanished">注文：%1</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>GMV: %1 %2</source>
-        <translation>流通総額：%1 %2</translation>
+        <translation type="vanished">流通総額：%1 %2</translation>
     </message>
     <message>
-        <location line="+9"/>
         <source>Segment</source>
-        <translation>コーナー</translation>
+        <translation type="vanished">コーナー</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Plan</source>
-        <translation>予定</translation>
+        <translation type="vanished">予定</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Actual</source>
-        <translation>実績</translation>
+        <translation type="vanished">実績</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Difference</source>
-        <translation>差分</translation>
+        <translation type="vanished">差分</translation>
+    </message>
+</context>
+<context>
+    <name>CrashDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/crash.py" line="+84"/>
+        <source>AnchorDesk: unexpected error</source>
+        <translation>AnchorDesk: 予期しないエラー</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Something went wrong inside AnchorDesk. The picture, the recording and the stream go on; the part of the window that failed may not have updated.</source>
+        <translation>AnchorDesk の内部でエラーが発生しました。映像・録画・配信は続いています。エラーの起きたウィンドウの部分は更新されていないかもしれません。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>no log file (it could not be written)</source>
+        <translation>ログファイルなし（書き込めませんでした）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The log, to send with a bug report: {path}</source>
+        <translation>ログ（不具合報告に添付してください）: {path}</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Copy details</source>
+        <translation>詳細をコピー</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Open log folder</source>
+        <translation>ログフォルダーを開く</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Quit</source>
+        <translation>終了</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Keep running</source>
+        <translation>実行を続ける</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Copied</source>
+        <translation>コピーしました</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>{count} more errors since; they are in the log.</source>
+        <translation>その後さらに {count} 件のエラーがあり、ログに記録されています。</translation>
     </message>
 </context>
 <context>
@@ -510,7 +574,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+304"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+312"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>
@@ -631,6 +695,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Rehearse again</source>
+        <translation>もう一度リハーサル</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Reset the layout</source>
         <translation>レイアウトをリセット</translation>
     </message>
@@ -675,28 +744,37 @@
         <translation>メインツールバー</translation>
     </message>
     <message>
-        <location line="+46"/>
-        <location line="+63"/>
+        <location line="+49"/>
+        <location line="+69"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
     </message>
     <message>
-        <location line="-63"/>
+        <location line="-69"/>
         <source>Go live…</source>
         <translation>配信開始…</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>LIVE</source>
         <translation>LIVE</translation>
     </message>
     <message>
-        <location line="+0"/>
-        <source>Rehearsal — nothing is pushed</source>
-        <translation>リハーサル — 配信しません</translation>
+        <location line="+2"/>
+        <source>Session ended — rehearse again or go live</source>
+        <translation>セッション終了 — もう一度リハーサルするか配信を開始</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+2"/>
+        <source>Rehearsal — simulated audience, nothing is pushed</source>
+        <translation>リハーサル — 模擬視聴者、配信しません</translation>
+    </message>
+    <message>
+        <source>Rehearsal — nothing is pushed</source>
+        <translation type="vanished">リハーサル — 配信しません</translation>
+    </message>
+    <message>
+        <location line="+58"/>
         <source>Stop the stream now? Viewers will see the stream end.</source>
         <translation>配信を今すぐ停止しますか？視聴者には配信終了と表示されます。</translation>
     </message>
@@ -731,7 +809,7 @@
         <translation>AnchorDesk %1 — ライブコマース配信のコントロールルーム。</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+40"/>
         <source>Quit while live</source>
         <translation>配信中に終了</translation>
     </message>
@@ -742,9 +820,17 @@
     </message>
 </context>
 <context>
+    <name>OrderModel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/orders.py" line="+43"/>
+        <source>%1 (simulated)</source>
+        <translation>%1（模擬）</translation>
+    </message>
+</context>
+<context>
     <name>OrdersPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/orders.py" line="+130"/>
+        <location line="+72"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -795,11 +881,16 @@
         <source>Orders per minute</source>
         <translation>1 分あたりの注文数</translation>
     </message>
+    <message>
+        <location line="+17"/>
+        <source>Simulated audience</source>
+        <translation>模擬視聴者</translation>
+    </message>
 </context>
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+110"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+116"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>商品を画面から外す</translation>
@@ -840,7 +931,7 @@
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+58"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
@@ -860,7 +951,22 @@
         <translation>%1 を画面に表示</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+47"/>
+        <source>%1: %2 · %3 left · %4 of %5 units left</source>
+        <translation>%1：%2 · 残り %3 · %5点中残り%4点</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop the deal on %1</source>
+        <translation>%1 のセールを停止</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Stop the deal</source>
         <translation>セールを停止</translation>
     </message>
@@ -881,11 +987,15 @@
     </message>
     <message>
         <location line="+5"/>
-        <source>Sold out</source>
-        <translation>完売</translation>
+        <source>Deal sold out: %1 of its units sold</source>
+        <translation>セール分完売：%1点販売</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <source>Sold out</source>
+        <translation type="vanished">完売</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Ended</source>
         <translation>終了</translation>
     </message>
@@ -898,12 +1008,17 @@
 <context>
     <name>RehearsalReportDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+23"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+27"/>
         <source>Rehearsal report</source>
         <translation>リハーサルレポート</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+0"/>
+        <source>Show report</source>
+        <translation>配信レポート</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Segment times</source>
         <translation>コーナーごとの時間</translation>
     </message>
@@ -931,6 +1046,16 @@
         <location line="+9"/>
         <source>Total</source>
         <translation>合計</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Open the full report</source>
+        <translation>レポート全体を開く</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Rehearse again</source>
+        <translation>もう一度リハーサル</translation>
     </message>
 </context>
 <context>
@@ -1017,7 +1142,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+692"/>
+        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+693"/>
         <location line="+394"/>
         <source>Rehearsal — nothing is pushed</source>
         <translation>リハーサル — 配信しません</translation>
@@ -1351,7 +1476,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+663"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+653"/>
         <source>No image</source>
         <translation>画像なし</translation>
     </message>
@@ -1808,49 +1933,6 @@
         <location line="+2"/>
         <source>Last segment</source>
         <translation>最後のコーナー</translation>
-    </message>
-</context>
-<context>
-    <name>CrashDialog</name>
-    <message>
-        <source>AnchorDesk: unexpected error</source>
-        <translation>AnchorDesk: 予期しないエラー</translation>
-    </message>
-    <message>
-        <source>Something went wrong inside AnchorDesk. The picture, the recording and the stream go on; the part of the window that failed may not have updated.</source>
-        <translation>AnchorDesk の内部でエラーが発生しました。映像・録画・配信は続いています。エラーの起きたウィンドウの部分は更新されていないかもしれません。</translation>
-    </message>
-    <message>
-        <source>no log file (it could not be written)</source>
-        <translation>ログファイルなし（書き込めませんでした）</translation>
-    </message>
-    <message>
-        <source>The log, to send with a bug report: {path}</source>
-        <translation>ログ（不具合報告に添付してください）: {path}</translation>
-    </message>
-    <message>
-        <source>Copy details</source>
-        <translation>詳細をコピー</translation>
-    </message>
-    <message>
-        <source>Open log folder</source>
-        <translation>ログフォルダーを開く</translation>
-    </message>
-    <message>
-        <source>Quit</source>
-        <translation>終了</translation>
-    </message>
-    <message>
-        <source>Keep running</source>
-        <translation>実行を続ける</translation>
-    </message>
-    <message>
-        <source>Copied</source>
-        <translation>コピーしました</translation>
-    </message>
-    <message>
-        <source>{count} more errors since; they are in the log.</source>
-        <translation>その後さらに {count} 件のエラーがあり、ログに記録されています。</translation>
     </message>
 </context>
 </TS>

@@ -37,7 +37,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+231"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+220"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -131,7 +131,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+214"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+188"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -141,22 +141,26 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+94"/>
+        <location line="+99"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="-24"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
     <message>
-        <location line="+37"/>
         <source>Feeds are off: no event loop.</source>
-        <translation>数据源已关闭：没有事件循环。</translation>
+        <translation type="vanished">数据源已关闭：没有事件循环。</translation>
     </message>
     <message>
-        <location line="+94"/>
+        <location line="+34"/>
+        <source>Cannot %1: no event loop.</source>
+        <translation>无法%1：没有事件循环。</translation>
+    </message>
+    <message>
+        <location line="+97"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -166,69 +170,129 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+250"/>
+        <location line="+153"/>
         <source>The deal price is not a number.</source>
         <translation>秒杀价不是有效数字。</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+18"/>
+        <source>Put a product on screen to start a deal.</source>
+        <translation>请先把商品放上画面再开始秒杀。</translation>
+    </message>
+    <message>
+        <location line="+46"/>
         <source>Going live on %1…</source>
         <translation>正在向 %1 开播…</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+22"/>
         <source>Could not go live: %1</source>
         <translation>无法开播：%1</translation>
     </message>
     <message>
-        <location line="-10"/>
+        <location line="+13"/>
+        <source>The stream has stopped; the live session is closed.</source>
+        <translation>推流已停止；本场直播的场次已关闭。</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>A new rehearsal has started.</source>
+        <translation>新的彩排已开始。</translation>
+    </message>
+    <message>
+        <location line="-51"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+22"/>
         <source>The stream has stopped; rehearsal goes on.</source>
-        <translation>推流已停止，彩排继续进行。</translation>
+        <translation type="vanished">推流已停止，彩排继续进行。</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+107"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
     <message>
-        <location line="+46"/>
         <source>Comments: %1</source>
-        <translation>评论：%1</translation>
+        <translation type="vanished">评论：%1</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Orders: %1</source>
-        <translation>订单：%1</translation>
+        <translation type="vanished">订单：%1</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>GMV: %1 %2</source>
-        <translation>成交额：%1 %2</translation>
+        <translation type="vanished">成交额：%1 %2</translation>
     </message>
     <message>
-        <location line="+9"/>
         <source>Segment</source>
-        <translation>环节</translation>
+        <translation type="vanished">环节</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Plan</source>
-        <translation>计划</translation>
+        <translation type="vanished">计划</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Actual</source>
-        <translation>实际</translation>
+        <translation type="vanished">实际</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Difference</source>
-        <translation>差值</translation>
+        <translation type="vanished">差值</translation>
+    </message>
+</context>
+<context>
+    <name>CrashDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/crash.py" line="+84"/>
+        <source>AnchorDesk: unexpected error</source>
+        <translation>AnchorDesk：意外错误</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Something went wrong inside AnchorDesk. The picture, the recording and the stream go on; the part of the window that failed may not have updated.</source>
+        <translation>AnchorDesk 内部出错了。画面、录制和推流仍在继续；出错的那部分窗口可能没有更新。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>no log file (it could not be written)</source>
+        <translation>没有日志文件（无法写入）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The log, to send with a bug report: {path}</source>
+        <translation>日志（提交问题报告时请附上）：{path}</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Copy details</source>
+        <translation>复制详情</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Open log folder</source>
+        <translation>打开日志文件夹</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Keep running</source>
+        <translation>继续运行</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Copied</source>
+        <translation>已复制</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>{count} more errors since; they are in the log.</source>
+        <translation>此后又有 {count} 个错误，均已写入日志。</translation>
     </message>
 </context>
 <context>
@@ -510,7 +574,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+304"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+312"/>
         <source>Run sheet</source>
         <translation>流程单</translation>
     </message>
@@ -631,6 +695,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Rehearse again</source>
+        <translation>再次彩排</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Reset the layout</source>
         <translation>重置布局</translation>
     </message>
@@ -675,28 +744,37 @@
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location line="+46"/>
-        <location line="+63"/>
+        <location line="+49"/>
+        <location line="+69"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
     </message>
     <message>
-        <location line="-63"/>
+        <location line="-69"/>
         <source>Go live…</source>
         <translation>开播…</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>LIVE</source>
         <translation>直播中</translation>
     </message>
     <message>
-        <location line="+0"/>
-        <source>Rehearsal — nothing is pushed</source>
-        <translation>彩排 — 不推流</translation>
+        <location line="+2"/>
+        <source>Session ended — rehearse again or go live</source>
+        <translation>场次已结束 — 可再次彩排或开播</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+2"/>
+        <source>Rehearsal — simulated audience, nothing is pushed</source>
+        <translation>彩排 — 模拟观众，不推流</translation>
+    </message>
+    <message>
+        <source>Rehearsal — nothing is pushed</source>
+        <translation type="vanished">彩排 — 不推流</translation>
+    </message>
+    <message>
+        <location line="+58"/>
         <source>Stop the stream now? Viewers will see the stream end.</source>
         <translation>现在停止推流吗？观众会看到直播结束。</translation>
     </message>
@@ -731,7 +809,7 @@
         <translation>AnchorDesk %1 — 直播带货的中控台。</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+40"/>
         <source>Quit while live</source>
         <translation>直播中退出</translation>
     </message>
@@ -742,9 +820,17 @@
     </message>
 </context>
 <context>
+    <name>OrderModel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/orders.py" line="+43"/>
+        <source>%1 (simulated)</source>
+        <translation>%1（模拟）</translation>
+    </message>
+</context>
+<context>
     <name>OrdersPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/orders.py" line="+130"/>
+        <location line="+72"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -795,11 +881,16 @@
         <source>Orders per minute</source>
         <translation>每分钟订单数</translation>
     </message>
+    <message>
+        <location line="+17"/>
+        <source>Simulated audience</source>
+        <translation>模拟观众</translation>
+    </message>
 </context>
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+110"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+116"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>撤下画面上的商品</translation>
@@ -840,7 +931,7 @@
         <translation>秒杀库存</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+58"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>
@@ -860,7 +951,22 @@
         <translation>把 %1 放到画面上</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+47"/>
+        <source>%1: %2 · %3 left · %4 of %5 units left</source>
+        <translation>%1：%2 · 剩余 %3 · 剩 %4/%5 件</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop the deal on %1</source>
+        <translation>停止 %1 的秒杀</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Stop the deal</source>
         <translation>停止秒杀</translation>
     </message>
@@ -881,11 +987,15 @@
     </message>
     <message>
         <location line="+5"/>
-        <source>Sold out</source>
-        <translation>已售罄</translation>
+        <source>Deal sold out: %1 of its units sold</source>
+        <translation>秒杀已抢光：售出 %1 件</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <source>Sold out</source>
+        <translation type="vanished">已售罄</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Ended</source>
         <translation>已结束</translation>
     </message>
@@ -898,12 +1008,17 @@
 <context>
     <name>RehearsalReportDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+23"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+27"/>
         <source>Rehearsal report</source>
         <translation>彩排报告</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+0"/>
+        <source>Show report</source>
+        <translation>直播报告</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Segment times</source>
         <translation>各环节用时</translation>
     </message>
@@ -931,6 +1046,16 @@
         <location line="+9"/>
         <source>Total</source>
         <translation>合计</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Open the full report</source>
+        <translation>打开完整报告</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Rehearse again</source>
+        <translation>再次彩排</translation>
     </message>
 </context>
 <context>
@@ -1017,7 +1142,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+692"/>
+        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+693"/>
         <location line="+394"/>
         <source>Rehearsal — nothing is pushed</source>
         <translation>彩排 — 不推流</translation>
@@ -1351,7 +1476,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+663"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+653"/>
         <source>No image</source>
         <translation>没有图片</translation>
     </message>
@@ -1808,49 +1933,6 @@
         <location line="+2"/>
         <source>Last segment</source>
         <translation>最后一个环节</translation>
-    </message>
-</context>
-<context>
-    <name>CrashDialog</name>
-    <message>
-        <source>AnchorDesk: unexpected error</source>
-        <translation>AnchorDesk：意外错误</translation>
-    </message>
-    <message>
-        <source>Something went wrong inside AnchorDesk. The picture, the recording and the stream go on; the part of the window that failed may not have updated.</source>
-        <translation>AnchorDesk 内部出错了。画面、录制和推流仍在继续；出错的那部分窗口可能没有更新。</translation>
-    </message>
-    <message>
-        <source>no log file (it could not be written)</source>
-        <translation>没有日志文件（无法写入）</translation>
-    </message>
-    <message>
-        <source>The log, to send with a bug report: {path}</source>
-        <translation>日志（提交问题报告时请附上）：{path}</translation>
-    </message>
-    <message>
-        <source>Copy details</source>
-        <translation>复制详情</translation>
-    </message>
-    <message>
-        <source>Open log folder</source>
-        <translation>打开日志文件夹</translation>
-    </message>
-    <message>
-        <source>Quit</source>
-        <translation>退出</translation>
-    </message>
-    <message>
-        <source>Keep running</source>
-        <translation>继续运行</translation>
-    </message>
-    <message>
-        <source>Copied</source>
-        <translation>已复制</translation>
-    </message>
-    <message>
-        <source>{count} more errors since; they are in the log.</source>
-        <translation>此后又有 {count} 个错误，均已写入日志。</translation>
     </message>
 </context>
 </TS>

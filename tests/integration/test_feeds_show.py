@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from feed_servers import JsonFeedServer
 
-from anchordesk.live.feeds import LiveFeeds
 from anchordesk.live.options import FeedSpec
 from anchordesk.live.runtime import ShowRuntime
+from anchordesk.live.show_session import ShowSession
+from anchordesk.live.snapshot import SessionMode
 from anchordesk.show.state import DealStatus
 from anchordesk.showfile.files import load_show
 from anchordesk.store import SessionStore, StoreWriter
@@ -22,17 +23,22 @@ pytestmark = pytest.mark.integration
 SHOW = load_show(Path(__file__).resolve().parents[2] / "resources" / "shows" / "zh" / "show.json")
 
 
-def pull_all(feeds: LiveFeeds, writer: StoreWriter, expected: int) -> None:
+def live_session(writer: StoreWriter, feeds: list[FeedSpec], runtime: ShowRuntime) -> ShowSession:
+    """A live session on ``writer``, as LiveShow builds it for the window and the CLI."""
+    return ShowSession(
+        mode=SessionMode.LIVE, runtime=runtime, writer=writer, feeds=feeds, simulated=False
+    )
+
+
+def pull_all(feeds: ShowSession, writer: StoreWriter, expected: int) -> None:
     async def run() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(feeds.run(stop))
+        assert feeds.start_feeds()
         for _ in range(400):
             count = await asyncio.wrap_future(writer.call(lambda s: s.count("orders")))
             if count >= expected:
                 break
             await asyncio.sleep(0.02)
-        stop.set()
-        await task
+        await feeds.stop_feeds()
 
     asyncio.run(run())
 
@@ -47,10 +53,10 @@ def test_a_deal_sells_out_mid_page_and_the_report_agrees_with_the_show(tmp_path:
     runtime = ShowRuntime(SHOW, 0.0)
     writer = StoreWriter(session)
     with server:
-        feeds = LiveFeeds(writer, session, [FeedSpec("json", server.url)], runtime)
+        feeds = live_session(writer, [FeedSpec("json", server.url)], runtime)
         runtime.jump_to_segment(1)  # the operator moves on to the serum: its deal goes live
         pull_all(feeds, writer, 60)
-        feeds.close()
+        feeds.close_store()
 
     state = runtime.snapshot().state
     deal = state.latest_deal("SERUM-30")
@@ -70,8 +76,8 @@ def test_a_deal_sells_out_mid_page_and_the_report_agrees_with_the_show(tmp_path:
     # The program restarts with the same session: the stock on screen is what was left.
     again = ShowRuntime(SHOW, 0.0)
     writer = StoreWriter(session)
-    restored = LiveFeeds(writer, session, [], again)
+    restored = live_session(writer, [], again)
     try:
         assert again.snapshot().state.stock_left("SERUM-30") == 380
     finally:
-        restored.close()
+        restored.close_store()

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from feed_servers import JsonFeedServer
 
-from anchordesk.live.feeds import LiveFeeds
 from anchordesk.live.options import FeedSpec
 from anchordesk.live.runtime import ShowRuntime
+from anchordesk.live.show_session import ShowSession
+from anchordesk.live.snapshot import SessionMode
 from anchordesk.showfile.files import load_show
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
@@ -23,18 +24,23 @@ pytestmark = pytest.mark.integration
 SHOW = load_show(Path(__file__).resolve().parents[2] / "resources" / "shows" / "zh" / "show.json")
 
 
-def pull(feeds: LiveFeeds, orders: int, updates: int) -> None:
+def live_session(writer: StoreWriter, feeds: list[FeedSpec], runtime: ShowRuntime) -> ShowSession:
+    """A live session on ``writer``, as LiveShow builds it for the window and the CLI."""
+    return ShowSession(
+        mode=SessionMode.LIVE, runtime=runtime, writer=writer, feeds=feeds, simulated=False
+    )
+
+
+def pull(feeds: ShowSession, orders: int, updates: int) -> None:
     """Run the feeds until the live show has applied ``orders`` and ``updates``."""
 
     async def run() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(feeds.run(stop))
+        assert feeds.start_feeds()
         for _ in range(400):
             if feeds.ledger.orders >= orders and len(feeds.ledger.updates) >= updates:
                 break
             await asyncio.sleep(0.02)
-        stop.set()
-        await task
+        await feeds.stop_feeds()
 
     asyncio.run(run())
 
@@ -55,10 +61,10 @@ def test_unit_prices_decide_deal_lines_and_cancellations_restock_once(tmp_path: 
     runtime = ShowRuntime(SHOW, 0.0)
     writer = StoreWriter(session)
     with server:
-        feeds = LiveFeeds(writer, session, [FeedSpec("json", server.url)], runtime)
+        feeds = live_session(writer, [FeedSpec("json", server.url)], runtime)
         runtime.jump_to_segment(1)
         pull(feeds, 3, 2)
-        feeds.close()
+        feeds.close_store()
 
     state = runtime.snapshot().state
     deal = state.live_deal("SERUM-30")
@@ -71,9 +77,9 @@ def test_unit_prices_decide_deal_lines_and_cancellations_restock_once(tmp_path: 
     # Restarted with the same session: the stock on screen counts the cancellation once.
     again = ShowRuntime(SHOW, 0.0)
     writer = StoreWriter(session)
-    restored = LiveFeeds(writer, session, [], again)
+    restored = live_session(writer, [], again)
     try:
         assert again.snapshot().state.stock_left("SERUM-30") == product.stock - 9
         assert restored.ledger.gmv == report.gmv
     finally:
-        restored.close()
+        restored.close_store()

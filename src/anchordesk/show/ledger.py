@@ -193,6 +193,18 @@ class Ledger:
     def show_finished(self, at: float) -> None:
         self._close_segment(at)
 
+    def _segment_at(self, at: float) -> SegmentSales | None:
+        """The segment running at ``at``: the latest one started by then, unless the show had
+        already finished. By time, not "the current one": an order kept a moment before a
+        segment change but added after it (the live show's ledger) lands where the report's
+        replay of the file puts it."""
+        for segment in reversed(self.segments):
+            if segment.started_at <= at:
+                if segment.ended_at is not None and at > segment.ended_at:
+                    return None if segment is self.segments[-1] else segment
+                return segment
+        return None
+
     def _close_segment(self, at: float) -> None:
         if self.segments and self.segments[-1].ended_at is None:
             self.segments[-1].ended_at = at
@@ -259,9 +271,7 @@ class Ledger:
             self.gmv_by_currency.get(currency, Decimal(0)) + order.total_price
         )
         self.gmv_changes.append((at, currency, order.total_price))
-        segment = (
-            self.segments[-1] if self.segments and self.segments[-1].ended_at is None else None
-        )
+        segment = self._segment_at(at)
         if segment is not None:
             segment.orders += 1
             segment.gmv += order.total_price

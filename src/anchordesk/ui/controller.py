@@ -323,6 +323,8 @@ class Controller(QObject):
         self._shutting_down = True
         for timer in (self._show_timer, self._health_timer, self._feed_timer):
             timer.stop()
+        for task in list(self._tasks):
+            task.cancel()  # a lifecycle step still waiting: the shutdown below does it all
         live, self.live = self.live, None
         if live is not None:
             done = self.executor.submit(live.shutdown, 4.0)

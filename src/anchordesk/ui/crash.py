@@ -51,10 +51,6 @@ log = logging.getLogger(__name__)
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("CrashDialog", text)
-
-
 def failure_site(kind: type[BaseException], tb: TracebackType | None) -> tuple[str, str, int]:
     """(type name, file, line) of the innermost frame: the identity of "the same failure"."""
     frames = traceback.extract_tb(tb)
@@ -84,18 +80,27 @@ class CrashDialog(QDialog):
         super().__init__(parent)
         self.details = details
         self.log_file = log_file
-        self.setWindowTitle(_tr("AnchorDesk: unexpected error"))
+        self.setWindowTitle(
+            QCoreApplication.translate("CrashDialog", "AnchorDesk: unexpected error")
+        )
         layout = QVBoxLayout(self)
         self.message = QLabel(
-            _tr(
+            QCoreApplication.translate(
+                "CrashDialog",
                 "Something went wrong inside AnchorDesk. The picture, the recording and the "
-                "stream go on; the part of the window that failed may not have updated."
+                "stream go on; the part of the window that failed may not have updated.",
             )
         )
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
-        where = str(log_file) if log_file else _tr("no log file (it could not be written)")
-        text = _tr("The log, to send with a bug report: {path}").format(path=where)
+        where = (
+            str(log_file)
+            if log_file
+            else QCoreApplication.translate("CrashDialog", "no log file (it could not be written)")
+        )
+        text = QCoreApplication.translate(
+            "CrashDialog", "The log, to send with a bug report: {path}"
+        ).format(path=where)
         self.log_label = QLabel(text)
         self.log_label.setWordWrap(True)
         self.log_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -110,17 +115,19 @@ class CrashDialog(QDialog):
         layout.addWidget(self.text)
 
         buttons = QDialogButtonBox()
-        self.copy_button = QPushButton(_tr("Copy details"))
+        self.copy_button = QPushButton(QCoreApplication.translate("CrashDialog", "Copy details"))
         self.copy_button.clicked.connect(self.copy_details)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
-        self.folder_button = QPushButton(_tr("Open log folder"))
+        self.folder_button = QPushButton(
+            QCoreApplication.translate("CrashDialog", "Open log folder")
+        )
         self.folder_button.setEnabled(log_file is not None)
         self.folder_button.clicked.connect(self.open_log_folder)
         buttons.addButton(self.folder_button, QDialogButtonBox.ButtonRole.ActionRole)
-        self.quit_button = QPushButton(_tr("Quit"))
+        self.quit_button = QPushButton(QCoreApplication.translate("CrashDialog", "Quit"))
         self.quit_button.clicked.connect(self.quit_program)
         buttons.addButton(self.quit_button, QDialogButtonBox.ButtonRole.DestructiveRole)
-        self.keep_button = QPushButton(_tr("Keep running"))
+        self.keep_button = QPushButton(QCoreApplication.translate("CrashDialog", "Keep running"))
         self.keep_button.setDefault(True)
         self.keep_button.clicked.connect(self.accept)
         buttons.addButton(self.keep_button, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -128,7 +135,7 @@ class CrashDialog(QDialog):
 
     def copy_details(self) -> None:
         QGuiApplication.clipboard().setText(self.details)
-        self.copy_button.setText(_tr("Copied"))
+        self.copy_button.setText(QCoreApplication.translate("CrashDialog", "Copied"))
 
     def open_log_folder(self) -> None:
         if self.log_file is not None:
@@ -141,7 +148,9 @@ class CrashDialog(QDialog):
 
     def count_more(self, count: int) -> None:
         self.more_label.setText(
-            _tr("{count} more errors since; they are in the log.").format(count=count)
+            QCoreApplication.translate(
+                "CrashDialog", "{count} more errors since; they are in the log."
+            ).format(count=count)
         )
         self.more_label.show()
 
