@@ -102,6 +102,7 @@ class ShowSession:
         self.hub: FeedHub | None = None
         self._stop = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
         self._task: asyncio.Task[None] | None = None
         self._resume_from_store()
         if feeds:
@@ -199,6 +200,7 @@ class ShowSession:
             if not loop.is_running():
                 return False
         self._loop = loop
+        self._loop_thread = threading.get_ident()
         self._task = loop.create_task(self.hub.run(self._stop))
         return True
 
@@ -216,11 +218,13 @@ class ShowSession:
         """Without awaiting, from any thread (shutdown): the hub's task ends on its loop; the
         audience server stops now."""
         loop = self._loop
-        if loop is not None and not loop.is_closed():
+        if self._stop.is_set():
+            pass
+        elif loop is None or self._loop_thread == threading.get_ident():
+            self._stop.set()
+        elif not loop.is_closed():
             # asyncio.Event is not thread-safe: set it on its own loop.
             loop.call_soon_threadsafe(self._stop.set)
-        else:
-            self._stop.set()
         if self.hub is not None and self.hub.audience is not None:
             self.hub.audience.stop()
 

@@ -327,6 +327,10 @@ class Controller(QObject):
             task.cancel()  # a lifecycle step still waiting: the shutdown below does it all
         live, self.live = self.live, None
         if live is not None:
+            if live.session is not None:
+                # On the loop's own thread, now: nothing is left queued for a loop that may be
+                # closed by the time a worker would post to it.
+                live.session.stop_feeds_now()
             done = self.executor.submit(live.shutdown, 4.0)
             try:
                 done.result(timeout_s)

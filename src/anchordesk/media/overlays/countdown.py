@@ -106,12 +106,31 @@ def render_countdown(
             CountdownState.SOLD_OUT: labels.sold_out,
             CountdownState.DEAL_SOLD_OUT: labels.deal_sold_out,
         }[view.state]
-        if view.product_title:
-            label = f"{label} · {view.product_title}"
-        label_font = fonts.font(px(24), bold=True)
         label_rect = QRectF(row.left(), row.top(), row.width() - clock_width - px(12), row.height())
         label_colour = theme.text if view.state is CountdownState.LIVE else theme.muted
-        draw_elided(painter, label, label_font, qcolor(label_colour), label_rect)
+        if view.product_title:
+            # A deal on a product that is not on the card: which product, in two lines (a
+            # small "FLASH DEAL" over the product's name), so the name is never cut to "…".
+            top = QRectF(
+                label_rect.left(), label_rect.top(), label_rect.width(), label_rect.height() * 0.45
+            )
+            bottom = QRectF(
+                label_rect.left(),
+                top.bottom(),
+                label_rect.width(),
+                label_rect.height() - top.height(),
+            )
+            draw_elided(painter, label, fonts.font(px(15), bold=True), qcolor(highlight), top)
+            draw_elided(
+                painter,
+                view.product_title,
+                fonts.font(px(20), bold=True),
+                qcolor(label_colour),
+                bottom,
+            )
+        else:
+            label_font = fonts.font(px(24), bold=True)
+            draw_elided(painter, label, label_font, qcolor(label_colour), label_rect)
 
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(qcolor(theme.track))

@@ -239,7 +239,10 @@ class ProductPanel(QWidget):
             label.setText(
                 self.tr("%1: %2 · %3 left · %4 of %5 units left")
                 .replace("%1", deal.title or deal.sku)
-                .replace("%2", format_money(deal.price, deal.currency or self._currency))
+                .replace(
+                    "%2",
+                    format_money(deal.price, deal.currency or self._currency, current_language()),
+                )
                 .replace("%3", format_duration(deal.seconds_left))
                 .replace("%4", str(deal.stock_left))
                 .replace("%5", str(deal.stock_total))
