@@ -160,7 +160,7 @@
         <translation>%1できません：イベントループがありません。</translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+101"/>
         <source>none</source>
         <translation>なし</translation>
     </message>
@@ -306,14 +306,14 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+176"/>
-        <location line="+7"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+181"/>
+        <location line="+9"/>
         <location line="+1"/>
         <source>Go live</source>
         <translation>配信開始</translation>
     </message>
     <message>
-        <location line="-7"/>
+        <location line="-9"/>
         <source>&amp;Destination</source>
         <translation>配信先(&amp;D)</translation>
     </message>
@@ -330,6 +330,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Continue the run sheet from the current segment</source>
+        <translation>現在のコーナーから進行表を続ける</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Pre-flight checks</source>
         <translation>配信前チェック</translation>
     </message>
@@ -931,7 +936,7 @@
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+61"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
@@ -956,7 +961,7 @@
         <translation>%1：%2 · 残り %3 · %5点中残り%4点</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+10"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>

@@ -160,7 +160,7 @@
         <translation>无法%1：没有事件循环。</translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+101"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -306,14 +306,14 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+176"/>
-        <location line="+7"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+181"/>
+        <location line="+9"/>
         <location line="+1"/>
         <source>Go live</source>
         <translation>开播</translation>
     </message>
     <message>
-        <location line="-7"/>
+        <location line="-9"/>
         <source>&amp;Destination</source>
         <translation>推流目标(&amp;D)</translation>
     </message>
@@ -330,6 +330,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Continue the run sheet from the current segment</source>
+        <translation>开播后从当前环节继续流程单</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Pre-flight checks</source>
         <translation>开播前检查</translation>
     </message>
@@ -931,7 +936,7 @@
         <translation>秒杀库存</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+61"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>
@@ -956,7 +961,7 @@
         <translation>%1：%2 · 剩余 %3 · 剩 %4/%5 件</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+10"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>

@@ -587,7 +587,6 @@ class _LedgerFigures:
 
     @classmethod
     def of(cls, ledger: Ledger, now: float) -> _LedgerFigures:
-        recent = sum(1 for timed in ledger.timeline[-5000:] if now - timed.at <= 60.0)
         return cls(
             units={sku: sales.units for sku, sales in ledger.products.items()},
             product_gmv={sku: sales.gmv for sku, sales in ledger.products.items()},
@@ -595,7 +594,7 @@ class _LedgerFigures:
             gmv_by_currency=dict(ledger.gmv_by_currency),
             orders=ledger.orders,
             total_units=ledger.units,
-            orders_per_minute=float(recent),
+            orders_per_minute=ledger.orders_per_minute(now),
         )
 
 

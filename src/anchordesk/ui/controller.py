@@ -607,7 +607,7 @@ class Controller(QObject):
 
     # -- the session lifecycle -------------------------------------------------------------------
 
-    def go_live(self, destination_id: str, record: bool) -> None:
+    def go_live(self, destination_id: str, record: bool, continue_run_sheet: bool = False) -> None:
         """End the rehearsal, start the live session, push to ``destination_id``; returns at
         once (the window shows "live" from now on, so a second press asks before stopping)."""
         live = self.live
@@ -626,7 +626,7 @@ class Controller(QObject):
 
             url, key = await asyncio.to_thread(push_url, destination)
             try:
-                await live.go_live(url)
+                await live.go_live(url, continue_run_sheet=continue_run_sheet)
             except Exception as error:
                 text = mask_secrets(str(error), [key]) if key else str(error)
                 self._live_failed(text)

@@ -8,7 +8,8 @@ pipeline's figures are read again twice a second while the dialog is open, so a 
 failed only because the picture was still starting turns green by itself.
 A failed check blocks "Go live"; warnings do not.
 
-Signals: ``GoLiveDialog.go_live_requested(str destination_id, bool record)``.
+Signals: ``GoLiveDialog.go_live_requested(str destination_id, bool record,
+bool continue_run_sheet)``.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ class _Relay(QObject):
 
 
 class GoLiveDialog(QDialog):
-    go_live_requested = Signal(str, bool)
+    go_live_requested = Signal(str, bool, bool)
 
     FACTS_REFRESH_MS = 500
 
@@ -142,6 +143,9 @@ class GoLiveDialog(QDialog):
         self.destination.currentIndexChanged.connect(lambda _i: self.run_checks())
         self.record = QCheckBox(self)
         self.record.setChecked(record)
+        # Going live starts a new session from the first segment; a rehearsal that ran into the
+        # real show may continue where the run sheet is.
+        self.continue_run_sheet = QCheckBox(self)
         self.checks = QListWidget(self)
         self.no_destination = QLabel(self)
         self.no_destination.setWordWrap(True)
@@ -158,6 +162,7 @@ class GoLiveDialog(QDialog):
         self.destination_label.setBuddy(self.destination)
         form.addRow(self.destination_label, self.destination)
         form.addRow("", self.record)
+        form.addRow("", self.continue_run_sheet)
         layout = QVBoxLayout(self)
         layout.addWidget(self.no_destination)
         layout.addLayout(form)
@@ -178,6 +183,8 @@ class GoLiveDialog(QDialog):
         self.destination.setAccessibleName(self.tr("Destination"))
         self.record.setText(self.tr("Record a local copy"))
         self.record.setAccessibleName(self.tr("Record a local copy"))
+        self.continue_run_sheet.setText(self.tr("Continue the run sheet from the current segment"))
+        self.continue_run_sheet.setAccessibleName(self.continue_run_sheet.text())
         self.checks.setAccessibleName(self.tr("Pre-flight checks"))
         self.again.setText(self.tr("Check again"))
         self.go.setText(self.tr("Go live"))
@@ -289,5 +296,9 @@ class GoLiveDialog(QDialog):
         destination = self.selected_destination()
         if destination is None or not self.ready():
             return
-        self.go_live_requested.emit(destination.destination_id, self.record.isChecked())
+        self.go_live_requested.emit(
+            destination.destination_id,
+            self.record.isChecked(),
+            self.continue_run_sheet.isChecked(),
+        )
         self.accept()

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.core.money import format_money
+from anchordesk.core.money import currency_digits, format_money
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.rehearsal import format_duration
 from anchordesk.ui.state import DealRow, ProductRow, ShowState
@@ -129,6 +129,9 @@ class ProductPanel(QWidget):
     # -- state -----------------------------------------------------------------------------------
 
     def update_state(self, state: ShowState) -> None:
+        if state.currency != self._currency:
+            # JPY has no decimals, KWD three: the price field follows the show's currency.
+            self._deal_price.setDecimals(currency_digits(state.currency) if state.currency else 2)
         self._currency = state.currency
         if tuple(p.sku for p in state.products) != tuple(p.sku for p in self._products):
             self._rebuild(state.products)
@@ -288,7 +291,7 @@ class ProductPanel(QWidget):
             return
         if self._on_screen is None:
             return
-        price = Decimal(str(round(self._deal_price.value(), 2)))
+        price = Decimal(str(round(self._deal_price.value(), self._deal_price.decimals())))
         self.start_deal_requested.emit(
             self._on_screen, str(price), self._deal_seconds.value(), self._deal_stock.value()
         )

@@ -1,0 +1,83 @@
+"""LiveShow headless, as ``anchordesk live`` and the window drive it: one session per rehearsal
+or live show, the live one never simulated, and its figures equal the report of its file."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from anchordesk.core.errors import UserError
+from anchordesk.live.options import FeedSpec, LiveOptions
+from anchordesk.live.show import CommandRejected, LiveShowPlan, build_live_show
+from anchordesk.live.snapshot import SessionMode
+from anchordesk.show.feed_items import Order, OrderLine
+from anchordesk.show.model import DealPlan, Product, Segment, Show
+from anchordesk.store.report import build_report
+
+SHOW = Show(
+    title="Night",
+    currency="USD",
+    language="en",
+    products=(
+        Product("SERUM", "Serum", Decimal("39.00"), 50),
+        Product("CREAM", "Cream", Decimal("25.00"), 40),
+    ),
+    rundown=(
+        Segment("Opening", 60),
+        Segment("Serum", 120, "SERUM", deal=DealPlan(Decimal("29.00"), 90, 20)),
+        Segment("Cream", 120, "CREAM"),
+    ),
+)
+
+
+def small_show(tmp_path: Path, **plan: object):  # type: ignore[no-untyped-def]
+    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+    return build_live_show(
+        options,
+        LiveShowPlan(show=SHOW, sessions_dir=tmp_path / "sessions", rehearsal_feeds=[], **plan),  # type: ignore[arg-type]
+        switched=True,
+    )
+
+
+def order(order_id: str, sku: str, quantity: int, price: str, currency: str = "USD") -> Order:
+    unit = Decimal(price)
+    return Order("json", order_id, currency, unit * quantity, (OrderLine(sku, quantity, unit),))
+
+
+def test_each_session_has_its_own_file_run_sheet_and_ledger(tmp_path: Path) -> None:
+    show = small_show(tmp_path)
+    rehearsal = show.begin_session(SessionMode.REHEARSAL)
+    assert rehearsal is not None
+    show.goto_segment(1)
+    rehearsal.ingest([order("o1", "SERUM", 2, "29.00"), order("o2", "SERUM", 1, "30.00", "EUR")])
+    before = show.snapshot()
+    assert before.sales.gmv == Decimal("58.00") and before.sales.orders == 2
+    assert dict(before.sales.gmv_by_currency) == {"USD": Decimal("58.00"), "EUR": Decimal("30.00")}
+    assert before.deals[0].units_sold == 2 and before.product("SERUM").stock_left == 47  # type: ignore[union-attr]
+
+    path = asyncio.run(show.end_session())
+    assert path == rehearsal.path and show.mode is SessionMode.ENDED
+    report = build_report(path)
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("58.00"), "EUR": Decimal("30.00")}
+    assert report.orders == before.sales.orders
+    with pytest.raises(CommandRejected, match="ended"):
+        show.next_segment()
+
+    # The live session continues the run sheet where the rehearsal left it, when asked to.
+    live = show.begin_session(SessionMode.LIVE, continue_at=1)
+    assert live is not None and live.path != rehearsal.path and not live.simulated
+    after = show.snapshot()
+    assert after.mode is SessionMode.LIVE and after.current_index == 1
+    assert after.sales.orders == 0 and after.product("SERUM").stock_left == 50  # type: ignore[union-attr]
+    asyncio.run(show.end_session())
+    show.media.stop()
+
+
+def test_a_live_session_never_takes_the_simulated_audience(tmp_path: Path) -> None:
+    show = small_show(tmp_path, platform_feeds=[FeedSpec("rehearsal", "")])
+    with pytest.raises(UserError, match="never takes simulated"):
+        show.begin_session(SessionMode.LIVE)
+    show.media.stop()
