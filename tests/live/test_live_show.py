@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from anchordesk.core.errors import UserError
+from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import FeedSpec, LiveOptions
-from anchordesk.live.show import CommandRejected, LiveShowPlan, build_live_show
+from anchordesk.live.show import CommandRejected, LiveShowPlan
 from anchordesk.live.snapshot import SessionMode
 from anchordesk.show.feed_items import Order, OrderLine
 from anchordesk.show.model import DealPlan, Product, Segment, Show

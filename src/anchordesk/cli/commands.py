@@ -71,7 +71,7 @@ async def _run_until_stopped(show: LiveShow) -> None:
 
 
 def run_live(options: LiveOptions, extra_overlays: Sequence[OverlaySource] = ()) -> int:
-    from anchordesk.live.show import build_live_show, plan_from_options
+    from anchordesk.live.factory import build_live_show, plan_from_options
 
     for url in options.destinations:
         log.info("destination: %s", mask_url(url))

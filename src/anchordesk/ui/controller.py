@@ -36,25 +36,23 @@ from PySide6.QtCore import QLocale, QObject, QTimer, Signal
 
 from anchordesk.core import paths
 from anchordesk.core.redact import mask_secrets
+from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import FeedSpec, LiveOptions
 from anchordesk.live.reports import SessionSummary, session_summary
 from anchordesk.live.settings import Settings, save_settings
-from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan, build_live_show
+from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan
 from anchordesk.live.snapshot import LiveSnapshot, SessionMode
 from anchordesk.show.feed_items import Comment, Order
 from anchordesk.show.model import Show
 from anchordesk.ui.golive import PreflightFacts
 from anchordesk.ui.preview import FrameSource
+from anchordesk.ui.snapshots import sales_state_of, show_state_of
 from anchordesk.ui.state import (
     CommentRow,
-    DealPlan,
-    DealRow,
     HealthState,
     OrderRow,
     OutputRow,
-    ProductRow,
     SalesState,
-    SegmentRow,
     ShowState,
 )
 
@@ -142,6 +140,7 @@ class Controller(QObject):
         self._shutting_down = False
         self._previous_stopping: Future[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._closing: list[asyncio.Task[Any]] = []  # feed tasks still ending after shutdown
         self._compliance_hits: tuple[str, ...] = ()
         self._last_preview: Frame | None = None
         self._preview_number = 0
@@ -327,6 +326,9 @@ class Controller(QObject):
             task.cancel()  # a lifecycle step still waiting: the shutdown below does it all
         live, self.live = self.live, None
         if live is not None:
+            feed_task = live.session.feed_task if live.session is not None else None
+            if feed_task is not None and not feed_task.done():
+                self._closing.append(feed_task)
             if live.session is not None:
                 # On the loop's own thread, now: nothing is left queued for a loop that may be
                 # closed by the time a worker would post to it.
@@ -338,6 +340,12 @@ class Controller(QObject):
                 log.exception("the show did not stop within %.0f s", timeout_s)
         if isinstance(self.executor, ThreadPoolExecutor):
             self.executor.shutdown(wait=False, cancel_futures=True)
+
+    async def wait_closed(self, timeout_s: float = 5.0) -> None:
+        """After ``shutdown``: wait (bounded) for the feeds' tasks to end on the loop."""
+        pending = [task for task in self._closing if not task.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout_s)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -767,95 +775,3 @@ class Controller(QObject):
             # The new picture waits for this one to let go of the camera and microphone.
             self._previous_stopping = self.executor.submit(live.shutdown, 4.0)
         start()
-
-
-# -- snapshots into the window's vocabulary (field by field: no figure is computed here) ----------
-
-
-def show_state_of(snapshot: LiveSnapshot) -> ShowState:
-    def plan(view: Any) -> DealPlan | None:
-        return None if view is None else DealPlan(view.price, view.seconds, view.stock or 0)
-
-    segments = tuple(
-        SegmentRow(
-            index=s.index,
-            title=s.title,
-            planned_s=s.planned_s,
-            elapsed_s=s.elapsed_s,
-            sku=s.sku,
-            script=s.script,
-            deal=plan(s.deal),
-            is_current=s.is_current,
-            is_done=s.is_done,
-        )
-        for s in snapshot.segments
-    )
-    products = tuple(
-        ProductRow(
-            sku=p.sku,
-            title=p.title,
-            price=p.price,
-            stock_left=p.stock_left,
-            units_sold=p.units_sold,
-            image_path=p.image_path,
-            deal=plan(p.deal),
-            currency=p.currency,
-        )
-        for p in snapshot.products
-    )
-    deals = tuple(
-        DealRow(
-            sku=d.sku,
-            state=d.state,
-            price=d.price,
-            seconds_left=d.remaining_s,
-            seconds_total=float(d.seconds),
-            stock_left=d.units_left,
-            stock_total=d.units_total,
-            title=d.title,
-            units_sold=d.units_sold,
-            currency=d.currency,
-            deal_id=d.deal_id,
-        )
-        for d in snapshot.deals
-    )
-    on_screen = snapshot.deal_for(snapshot.on_screen_sku)
-    deal_row = next((row for row in deals if on_screen and row.deal_id == on_screen.deal_id), None)
-    pinned = None
-    if snapshot.pinned is not None:
-        pinned = CommentRow(
-            key=snapshot.pinned.key or "pinned",
-            author=snapshot.pinned.author,
-            text=snapshot.pinned.text,
-            at_s=0.0,
-        )
-    return ShowState(
-        title=snapshot.title,
-        currency=snapshot.currency,
-        language=snapshot.language,
-        segments=segments,
-        current_index=snapshot.current_index,
-        products=products,
-        on_screen_sku=snapshot.on_screen_sku,
-        deal=deal_row,
-        deals=tuple(row for row in deals if row.is_live),
-        pinned=pinned,
-        mode=str(snapshot.mode),
-        simulated=snapshot.simulated,
-        session_path=snapshot.session_path,
-    )
-
-
-def sales_state_of(snapshot: LiveSnapshot) -> SalesState:
-    titles = {p.sku: p.title for p in snapshot.products}
-    return SalesState(
-        gmv=snapshot.sales.gmv,
-        currency=snapshot.sales.currency,
-        orders=snapshot.sales.orders,
-        orders_per_minute=snapshot.sales.orders_per_minute,
-        units_by_product=tuple(
-            (titles.get(p.sku, p.sku), p.units_sold) for p in snapshot.products if p.units_sold
-        ),
-        gmv_by_currency=snapshot.sales.gmv_by_currency,
-        simulated=snapshot.simulated,
-    )

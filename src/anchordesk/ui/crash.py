@@ -227,7 +227,11 @@ class CrashReporter(QObject):
             self._from_other_thread.emit(payload, where)
 
     def _show(self, payload: tuple[tuple[str, str, int], str], where: str) -> None:
+        from PySide6.QtWidgets import QApplication
+
         site, details = payload
+        if not isinstance(QApplication.instance(), QApplication):
+            return  # the window is gone (the program is ending): the log has it
         if self.dialog is not None and self.dialog.isVisible():
             self.errors_while_open += 1
             self.dialog.count_more(self.errors_while_open)

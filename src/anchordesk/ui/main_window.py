@@ -733,4 +733,7 @@ def run_control_room(
     with loop:
         loop.run_until_complete(closed.wait())
         controller.shutdown()
+        # Let the feeds' tasks see their stop on the loop before it closes (else they would be
+        # destroyed pending, or resumed with no loop running).
+        loop.run_until_complete(controller.wait_closed(5.0))
     return 0

@@ -1,0 +1,96 @@
+"""The one factory of a ``LiveShow``, for the command line and the window."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from anchordesk.core.errors import UserError
+from anchordesk.live.options import LiveOptions
+from anchordesk.live.session import LiveSession
+from anchordesk.live.show import LiveShow, LiveShowPlan
+from anchordesk.media.controls import OutputSwitch
+
+log = logging.getLogger(__name__)
+
+
+def build_live_show(
+    options: LiveOptions,
+    plan: LiveShowPlan,
+    *,
+    extra_overlays: Sequence[object] = (),
+    switched: bool = False,
+) -> LiveShow:
+    """The one factory, for the command line and the window: every argument is checked and the
+    devices are opened here (blocking: the window calls it on a worker thread).
+
+    ``switched`` (the window): the recording and the network destination hang on switches that
+    the session lifecycle attaches and detaches; otherwise (``anchordesk live``) the recording
+    file and every ``--to`` destination are fixed outputs for the whole run.
+    """
+    from anchordesk.live.session import build_audio_source, build_outputs, build_video_source
+    from anchordesk.media.controls import AudioControl
+
+    video = build_video_source(options)
+    audio_source = build_audio_source(options)
+    audio = AudioControl(audio_source) if audio_source is not None else None
+    recording_switch = network_switch = None
+    if switched:
+        recording_switch = OutputSwitch("recording", "recording")
+        network_switch = OutputSwitch("network", "network")
+        outputs: list[object] = [recording_switch, network_switch]
+        # Loaded now, before the picture runs: importing the network output's modules at the
+        # press of "go live" held the GIL for ~150 ms and the pipeline dropped 4-5 frames.
+        import importlib
+
+        importlib.import_module("anchordesk.media.network_output")
+    else:
+        outputs = list(build_outputs(options))
+        if not outputs:
+            raise UserError("anchordesk live: nothing to do: give --to URL or drop --no-record")
+        if options.destinations and any(spec.kind == "rehearsal" for spec in options.feeds):
+            raise UserError(
+                "--feed rehearsal with --to: a live show never takes simulated comments or "
+                "orders; rehearse without --to"
+            )
+    from anchordesk.live.session import build_overlays
+
+    media = LiveSession(
+        options,
+        overlays=[*build_overlays(options), *extra_overlays],  # type: ignore[list-item]
+        outputs=outputs,  # type: ignore[arg-type]
+        video_source=video,
+        audio_source=audio,
+    )
+    show = LiveShow(media, plan, recording_switch=recording_switch, network_switch=network_switch)
+    show.audio = audio
+    return show
+
+
+def plan_from_options(options: LiveOptions) -> LiveShowPlan:
+    """``anchordesk live``: a live session when there is a destination, else a rehearsal (nothing
+    is pushed), with the feeds given on the command line."""
+    show = None
+    if options.show_path is not None:
+        from anchordesk.showfile.files import load_show
+
+        show = load_show(options.show_path)
+        log.info(
+            "show: %s, %d segments, %d s planned%s",
+            show.title,
+            len(show.rundown),
+            show.planned_seconds,
+            ", autoplay" if options.autoplay else "",
+        )
+    if any(spec.kind == "rehearsal" and not spec.url for spec in options.feeds) and show is None:
+        raise UserError("--feed rehearsal: the simulated audience needs --show FILE")
+    live = bool(options.destinations)
+    return LiveShowPlan(
+        show=show,
+        show_path=options.show_path,
+        first_session_path=options.session_path,
+        platform_feeds=list(options.feeds) if live else [],
+        rehearsal_feeds=[] if live else list(options.feeds),
+        autoplay=options.autoplay,
+        keep_store=show is not None or bool(options.feeds) or options.session_path is not None,
+    )
