@@ -91,17 +91,28 @@ def test_platform_orders_agree_on_board_picture_store_and_report_in_two_currenci
 ) -> None:
     server = JsonFeedServer(poll_ms=50).start()
     try:
-        window = open_control_room(qtbot, executor, tmp_path, [FeedSpec("json", server.url)])
+        window = open_control_room(
+            qtbot,
+            executor,
+            tmp_path,
+            [FeedSpec("json", server.url), FeedSpec("rehearsal", "")],
+            audience_rate_per_s=20.0,
+        )
         controller = window.controller
         controller.settings.destinations.append(
             Destination("studio", "Studio", "custom", f"rtmp://127.0.0.1:{nginx_rtmp.port}/live")
         )
         secrets.set_secret(secrets.stream_key_name("studio"), "seams-key-1")
         rehearsal = controller.live.session
+        audience = rehearsal.hub.audience
+        assert rehearsal.simulated and audience is not None
+        qtbot.waitUntil(lambda: controller.comment_count() > 0, timeout=15000)
         controller.go_live("studio", record=False)
         qtbot.waitUntil(lambda: controller.show_state.mode == "live", timeout=15000)
         session = controller.live.session
         assert session is not rehearsal and not session.simulated
+        # The simulated audience was stopped before anything was pushed: its server is gone.
+        assert audience._thread is None or not audience._thread.is_alive()
         controller.show_product("SERUM")
 
         server.add_order("SERUM", 2, "39.00", "USD")
@@ -136,7 +147,8 @@ def test_platform_orders_agree_on_board_picture_store_and_report_in_two_currenci
         assert summary.mode == "live" and summary.files[0] == session.path
         store = SessionStore(session.path, read_only=True)
         try:
-            assert len(store.orders()) == 4
+            assert [kept.order.source for kept in store.orders()] == ["json"] * 4
+            assert all(kept.comment.source != "rehearsal" for kept in store.comments())
             assert store.meta("mode") == "live" and store.meta("simulated") == "0"
         finally:
             store.close()

@@ -28,6 +28,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+import numpy.typing as npt
+
 from anchordesk.core.errors import UserError
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.runtime import ShowRuntime
@@ -455,6 +458,29 @@ class LiveShow:
         self.media.reconnect_now()
 
     # -- reading -----------------------------------------------------------------------------
+
+    def staged_picture(self, base: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
+        """``base`` (a program frame, BGR) with the staged product's card instead of the one on
+        air: studio mode's second preview, drawn by the picture's own scene rules."""
+        runtime = self.runtime
+        if runtime is None:
+            return None
+        from dataclasses import replace
+
+        from anchordesk.live.runtime import scene_from_snapshot
+        from anchordesk.media.overlays.scene import render_scene_image
+
+        snapshot = runtime.snapshot()
+        state = snapshot.state
+        if self.staged_sku is not None:
+            state = replace(state, on_screen_sku=self.staged_sku, on_screen_by_operator=True)
+        height, width = base.shape[:2]
+        scene = scene_from_snapshot(replace(snapshot, state=state))
+        image = render_scene_image(scene, (width, height), snapshot.now_s)
+        overlay = np.frombuffer(image.constBits(), np.uint8).reshape(height, width, 4)
+        alpha = overlay[:, :, 3:4].astype(np.float32) / 255.0
+        composed = base.astype(np.float32) * (1 - alpha) + overlay[:, :, :3]
+        return composed.astype(np.uint8)
 
     def snapshot(self) -> LiveSnapshot:
         session = self.session

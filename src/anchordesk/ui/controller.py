@@ -369,29 +369,23 @@ class Controller(QObject):
         return self._last_preview
 
     def staged_frame_source(self) -> FrameSource:
-        """The program picture with the staged product's card (studio mode)."""
-        from anchordesk.live.runtime import scene_from_snapshot
-        from anchordesk.media.overlays.scene import render_scene_image
+        """The program picture with the staged product's card (studio mode), drawn by the
+        LiveShow with the same scene rules as the picture."""
 
         def staged() -> tuple[int, Frame] | None:
-            runtime = self.runtime
+            live = self.live
             base = self._last_preview
-            staged_sku = self.staged_sku
-            if runtime is None or base is None:
+            if live is None or base is None:
                 return None
-            snapshot = runtime.snapshot()
-            state = snapshot.state
-            if staged_sku is not None:
-                state = replace(state, on_screen_sku=staged_sku, on_screen_by_operator=True)
-            key = (id(base), staged_sku, state.stock_by_sku.get(staged_sku or ""))
+            staged_sku = live.staged_sku
+            runtime = live.runtime
+            stock = runtime.snapshot().state.stock_by_sku.get(staged_sku or "") if runtime else None
+            key = (id(base), staged_sku, stock)
             if self._staged_cache is not None and self._staged_cache[0] == key:
                 return hash(key), self._staged_cache[1]
-            height, width = base.shape[:2]
-            scene = scene_from_snapshot(replace(snapshot, state=state))
-            image = render_scene_image(scene, (width, height), snapshot.now_s)
-            overlay = np.frombuffer(image.constBits(), np.uint8).reshape(height, width, 4)
-            alpha = overlay[:, :, 3:4].astype(np.float32) / 255.0
-            composed = (base.astype(np.float32) * (1 - alpha) + overlay[:, :, :3]).astype(np.uint8)
+            composed = live.staged_picture(base)
+            if composed is None:
+                return None
             self._staged_cache = (key, composed)
             return hash(key), composed
 
