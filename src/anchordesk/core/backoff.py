@@ -1,4 +1,7 @@
-"""When to try a lost network destination again.
+"""When to try again: the one backoff of the program.
+
+``exponential_delay_s`` is the schedule every retry uses (the feeds' pollers with their own
+jitter, see ``feeds/poller.py``); ``Backoff`` is the stateful form a network destination keeps.
 
 Exponential backoff (2 s, x1.5 each failure, capped at 60 s) with jitter, so that many streamers
 dropped by the same ingest outage do not all hammer it again in the same second. There is no
@@ -11,6 +14,16 @@ from __future__ import annotations
 import random as random_module
 import time
 from collections.abc import Callable
+
+
+def exponential_delay_s(attempt: int, initial_s: float, factor: float, cap_s: float) -> float:
+    """The delay before retry number ``attempt`` (1-based), without jitter: ``initial_s``
+    times ``factor`` per earlier failure, never above ``cap_s``."""
+    if attempt <= 0:
+        return 0.0
+    # Capping the exponent keeps a show that has been retrying for days from overflowing.
+    exponent = min(attempt - 1, 64)
+    return float(min(initial_s * factor**exponent, cap_s))
 
 
 class Backoff:
@@ -50,11 +63,7 @@ class Backoff:
 
     def base_delay_s(self, attempt: int) -> float:
         """The delay before retry number ``attempt`` (1-based) without jitter."""
-        if attempt <= 0:
-            return 0.0
-        # Capping the exponent keeps a show that has been retrying for days from overflowing.
-        exponent = min(attempt - 1, 64)
-        return min(self.initial_delay_s * self.factor**exponent, self.max_delay_s)
+        return exponential_delay_s(attempt, self.initial_delay_s, self.factor, self.max_delay_s)
 
     def failed(self) -> float:
         """Record one failure and schedule the next attempt; returns the delay in seconds."""

@@ -32,6 +32,7 @@ from typing import Protocol
 
 import httpx
 
+from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.redact import mask_secrets, mask_url
 from anchordesk.show.feed_items import FeedItem
 
@@ -115,8 +116,9 @@ class BackoffPolicy:
     def delay_s(self, consecutive_errors: int, unit_random: float) -> float:
         """Exponential backoff with "equal jitter": half fixed, half random, so a crowd of
         clients that failed together does not come back together."""
-        exponent = max(0, consecutive_errors - 1)
-        delay = min(self.max_delay_s, self.first_delay_s * (2.0**exponent))
+        delay = exponential_delay_s(
+            max(1, consecutive_errors), self.first_delay_s, 2.0, self.max_delay_s
+        )
         return delay * (0.5 + 0.5 * unit_random)
 
 
