@@ -42,11 +42,14 @@ wheel=$(ls "$work"/dist/anchordesk-*.whl)
 list_wheel() { "$VENV/bin/python" -c "import sys, zipfile; print('\n'.join(sorted(n for n in zipfile.ZipFile(sys.argv[1]).namelist() if '.dist-info/' not in n)))" "$1"; }
 diff <(list_wheel "$wheel") <(list_wheel "$work"/direct/anchordesk-*.whl) >"$work/wheel.diff" \
   || { cat "$work/wheel.diff"; fail "the wheel built from the sdist differs from the checkout's"; }
+# The listing goes to a file first: `list_wheel | grep -q` under pipefail failed at random when
+# grep stopped reading early (BrokenPipeError in the lister).
+list_wheel "$wheel" >"$work/wheel.files"
 for must in anchordesk/resources/shows/zh/show.json anchordesk/resources/show.schema.json \
     anchordesk/translations/anchordesk_zh_CN.qm anchordesk/translations/anchordesk_ja.qm \
     anchordesk/resources/icons/hicolor/256x256/apps/io.github.anchordesk.AnchorDesk.png \
     anchordesk/resources/desktop/io.github.anchordesk.AnchorDesk.desktop; do
-  list_wheel "$wheel" | grep -qx "$must" || fail "the wheel lacks $must"
+  grep -qx "$must" "$work/wheel.files" || fail "the wheel lacks $must"
 done
 tests_in_repo=$(git ls-files tests | grep -c . || true)
 tests_in_sdist=$(tar tzf "$sdist" | grep -c '^anchordesk-[^/]*/tests/.*[^/]$' || true)
