@@ -12,24 +12,17 @@ from PySide6.QtTest import QTest
 from anchordesk.media.controls import AudioControl, OutputSwitch
 from anchordesk.media.packets import OutputState
 from anchordesk.media.sources.tone import ToneSource
+from anchordesk.show.timing import segment_timings
 from anchordesk.ui.docks.comments import CommentModel, CommentPanel
 from anchordesk.ui.docks.health import HealthPanel
-from anchordesk.ui.rehearsal import SegmentClock, segment_timings
 from anchordesk.ui.state import CommentRow, HealthState, OutputRow, SegmentRow, ShowState
 from anchordesk.ui.teleprompter import TeleprompterWindow
 
 
 def test_segment_timings_add_revisits_and_compare_with_plan() -> None:
-    clock = SegmentClock()
-    clock.enter(0, 100.0)
-    clock.enter(1, 160.0)
-    clock.enter(0, 200.0)  # back to the opening for 10 s
-    clock.enter(2, 210.0)
-    clock.end(400.0)
+    visits = [(0, 100.0), (1, 160.0), (0, 200.0), (2, 210.0)]  # back to the opening for 10 s
     timings = segment_timings(
-        [("Opening", 60.0), ("Serum", 120.0), ("Cream", 120.0)],
-        clock.changes(),
-        clock.ended_at_s(0.0),
+        [("Opening", 60.0), ("Serum", 120.0), ("Cream", 120.0)], visits, 400.0
     )
     assert [t.actual_s for t in timings] == [70.0, 40.0, 190.0]
     assert [round(t.difference_s) for t in timings] == [10, -80, 70]
@@ -164,6 +157,10 @@ def test_studio_mode_stages_then_takes(qtbot, control_room) -> None:  # type: ig
 
 def test_rehearsal_report_compares_actual_with_plan(qtbot, control_room) -> None:  # type: ignore[no-untyped-def]
     window = control_room
+    # Let the show clock run a few frames into the opening (the clock is the picture's).
+    source = window.controller.frame_source()
+    first = (source() or (0, None))[0]
+    qtbot.waitUntil(lambda: (source() or (0, None))[0] >= first + 3, timeout=10000)
     window.controller.next_segment()
     with qtbot.waitSignal(window.controller.rehearsal_finished) as finished:
         window.end_rehearsal_action.trigger()

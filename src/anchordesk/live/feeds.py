@@ -12,7 +12,7 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,15 +45,10 @@ def open_session(session_path: Path | None) -> tuple[StoreWriter, Path]:
         raise UserError(f"--session {path}: cannot open ({error.strerror or error})") from None
 
 
-def comment_flagger(show: Show) -> object:
-    from anchordesk.show.compliance import find_hits
+def comment_flagger(show: Show) -> Callable[[str], list[str]]:
+    from anchordesk.show.compliance import terms_flagger
 
-    words = tuple(show.banned_words)
-
-    def flag(text: str) -> list[str]:
-        return [hit.term for hit in find_hits(text, words)]
-
-    return flag
+    return terms_flagger(show.banned_words)
 
 
 async def ingest(

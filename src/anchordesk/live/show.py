@@ -45,7 +45,7 @@ from anchordesk.live.snapshot import (
     SegmentView,
     SessionMode,
 )
-from anchordesk.media.controls import OutputSwitch
+from anchordesk.media.controls import AudioControl, OutputSwitch
 from anchordesk.media.layers import OverlaySource
 from anchordesk.media.overlays.painting import ImageCache
 from anchordesk.show.feed_items import Comment
@@ -117,12 +117,11 @@ class LiveShow:
         self.sessions: list[Path] = []  # every session file of this run, oldest first
         self._matcher_terms: Callable[[str], Sequence[str]] | None = None
         self._recording_path: Path | None = None
-        self.audio: object | None = None  # the AudioControl (mute, gain, meter) when there is one
+        self.audio: AudioControl | None = None  # mute, gain and meter, when there is audio
         if plan.show is not None:
-            from anchordesk.show.compliance import matcher_for
+            from anchordesk.show.compliance import terms_flagger
 
-            matcher = matcher_for(plan.show.banned_words)
-            self._matcher_terms = lambda text: [hit.term for hit in matcher.find_hits(text)]
+            self._matcher_terms = terms_flagger(plan.show.banned_words)
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -37,14 +37,12 @@ from anchordesk.show.events import ShowEvent, event_record
 from anchordesk.show.feed_items import Comment, FeedItem, Order, OrderUpdate
 from anchordesk.show.ledger import (
     Ledger,
-    TimedOrder,
-    TimedUpdate,
     UpdateOutcome,
-    replay,
     show_snapshot,
 )
 from anchordesk.store import ShowEventRecord, StoreWriter
-from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED
+from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED, replay_session
+from anchordesk.store.session import SessionStore, StoredOrder, StoredOrderUpdate
 
 log = logging.getLogger(__name__)
 
@@ -121,10 +119,10 @@ class ShowSession:
             snapshot = json.dumps(show_snapshot(show), ensure_ascii=False)
             mode_text = str(mode)
 
-            def keep(store: object) -> None:
-                store.set_meta("show", snapshot)  # type: ignore[attr-defined]
-                store.set_meta("mode", mode_text)  # type: ignore[attr-defined]
-                store.set_meta("simulated", "1" if simulated else "0")  # type: ignore[attr-defined]
+            def keep(store: SessionStore) -> None:
+                store.set_meta("show", snapshot)
+                store.set_meta("mode", mode_text)
+                store.set_meta("simulated", "1" if simulated else "0")
 
             writer.call(keep)
         if runtime is not None:
@@ -135,43 +133,22 @@ class ShowSession:
     # -- resuming (``anchordesk live --session`` with a file that already has items) ----------
 
     def _resume_from_store(self) -> None:
-        def read(store: object) -> tuple[list[object], list[object], list[object]]:
-            return (
-                store.show_events(),  # type: ignore[attr-defined]
-                store.orders(),  # type: ignore[attr-defined]
-                store.order_updates(),  # type: ignore[attr-defined]
-            )
+        def read(
+            store: SessionStore,
+        ) -> tuple[list[ShowEventRecord], list[StoredOrder], list[StoredOrderUpdate]]:
+            return store.show_events(), store.orders(), store.order_updates()
 
         events, orders, updates = self.writer.call(read).result()
         if not orders and not events:
             return
-        applied: dict[tuple[str, str], dict[str, str | None]] = {}
-        accepted: dict[tuple[str, str], dict[str, int]] = {}
-        for event in events:
-            if event.kind == ORDER_APPLIED:  # type: ignore[attr-defined]
-                data = event.data  # type: ignore[attr-defined]
-                key = (str(data.get("source")), str(data.get("order_id")))
-                applied[key] = {str(sku): deal for sku, deal in data.get("deals", {}).items()}
-                taken = data.get("accepted")
-                if isinstance(taken, dict):
-                    accepted[key] = {str(sku): int(units) for sku, units in taken.items()}
         show = self.runtime.show if self.runtime is not None else None
-        self.ledger = replay(
-            show.products if show else (),
-            show.currency if show else "",
-            [
-                (e.at, e.kind, e.data)  # type: ignore[attr-defined]
-                for e in events
-                if e.kind != ORDER_APPLIED  # type: ignore[attr-defined]
-            ],
-            [TimedOrder(o.order, o.received_at) for o in orders],  # type: ignore[attr-defined]
-            applied,
-            [TimedUpdate(u.update, u.received_at) for u in updates],  # type: ignore[attr-defined]
-            accepted,
+        # The same replay as the report's: the board continues from the report's numbers.
+        self.ledger = replay_session(
+            show.products if show else (), show.currency if show else "", events, orders, updates
         )
         if self.runtime is not None:
             for kept in orders:
-                for line in kept.order.lines:  # type: ignore[attr-defined]
+                for line in kept.order.lines:
                     if line.quantity > 0:
                         self.runtime.apply_order(line.sku, line.quantity, None, line.unit_price)
             # What the kept cancellations and refunds gave back is back in stock again.

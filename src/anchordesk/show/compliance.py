@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -265,3 +265,14 @@ def check_show(show: Show, matcher: ComplianceMatcher | None = None) -> list[Com
         for path, text in show_texts(show)
         for hit in matcher.find_hits(text)
     ]
+
+
+def terms_flagger(banned_words: Sequence[str]) -> Callable[[str], list[str]]:
+    """``flag(text)`` -> the compliance terms a comment matches: what the feed hub stores with
+    each comment (one matcher, built once)."""
+    matcher = matcher_for(tuple(banned_words))
+
+    def flag(text: str) -> list[str]:
+        return [hit.term for hit in matcher.find_hits(text)]
+
+    return flag

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -21,11 +22,11 @@ from babel.numbers import format_decimal
 
 from anchordesk.core.money import babel_locale, format_money
 from anchordesk.show.ledger import Ledger, TimedOrder, TimedUpdate, replay, show_from_snapshot
-from anchordesk.show.model import Show
+from anchordesk.show.model import Product, Show
 from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
 from anchordesk.store.report_events import restore_missing_segment_starts, session_timings
 from anchordesk.store.report_i18n import end_reason_text, report_language, text
-from anchordesk.store.session import SessionStore
+from anchordesk.store.session import SessionStore, ShowEventRecord, StoredOrder, StoredOrderUpdate
 
 # A show event the feeds record once the live show took an order: which deal each line was sold
 # in. ``data``: {"source", "order_id", "deals": {sku: deal_id or null}, "accepted": {sku: n}}.
@@ -159,6 +160,36 @@ def _per_minute(times: list[float], start: float, minutes: int) -> list[int]:
     return counts
 
 
+def replay_session(
+    products: Sequence[Product],
+    currency: str,
+    events: Sequence[ShowEventRecord],
+    orders: Sequence[StoredOrder],
+    updates: Sequence[StoredOrderUpdate],
+) -> Ledger:
+    """The session's ledger from what its file keeps: the report's, and the live show's when it
+    continues a session file (``anchordesk live --session``). Each order's lines go to the deal
+    the live show decided and take the units it accepted (its ``order_applied`` event)."""
+    applied: dict[tuple[str, str], dict[str, str | None]] = {}
+    accepted: dict[tuple[str, str], dict[str, int]] = {}
+    for event in events:
+        if event.kind == ORDER_APPLIED:
+            key = (str(event.data.get("source")), str(event.data.get("order_id")))
+            applied[key] = {str(sku): deal for sku, deal in event.data.get("deals", {}).items()}
+            taken = event.data.get("accepted")
+            if isinstance(taken, dict):
+                accepted[key] = {str(sku): int(units) for sku, units in taken.items()}
+    return replay(
+        products,
+        currency,
+        [(event.at, event.kind, event.data) for event in events if event.kind != ORDER_APPLIED],
+        [TimedOrder(stored.order, stored.received_at) for stored in orders],
+        applied,
+        [TimedUpdate(stored.update, stored.received_at) for stored in updates],
+        accepted,
+    )
+
+
 def build_report(path: Path) -> SessionReport:
     """Read a session file (read-only) and add everything up. Raises ``StoreError``."""
     store = SessionStore(path, read_only=True)
@@ -178,26 +209,9 @@ def build_report(path: Path) -> SessionReport:
         if show
         else (order_currencies.most_common(1)[0][0] if order_currencies else "")
     )
-    applied: dict[tuple[str, str], dict[str, str | None]] = {}
-    accepted: dict[tuple[str, str], dict[str, int]] = {}
-    for event in events:
-        if event.kind == ORDER_APPLIED:
-            key = (str(event.data.get("source")), str(event.data.get("order_id")))
-            applied[key] = {str(sku): deal for sku, deal in event.data.get("deals", {}).items()}
-            taken = event.data.get("accepted")
-            if isinstance(taken, dict):
-                accepted[key] = {str(sku): int(units) for sku, units in taken.items()}
     # Cancellations and refunds are replayed with the orders, so the report's GMV, units and
     # deal figures are the board's: each update once, in the order it was received.
-    ledger = replay(
-        show.products if show else (),
-        currency,
-        [(event.at, event.kind, event.data) for event in events if event.kind != ORDER_APPLIED],
-        [TimedOrder(stored.order, stored.received_at) for stored in orders],
-        applied,
-        [TimedUpdate(stored.update, stored.received_at) for stored in updates],
-        accepted,
-    )
+    ledger = replay_session(show.products if show else (), currency, events, orders, updates)
     times = (
         [c.received_at for c in comments]
         + [o.received_at for o in orders]

@@ -10,13 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from html import escape
-from pathlib import Path
 
 from babel.dates import format_datetime
 
 from anchordesk.core.money import babel_locale
 from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
-from anchordesk.store.report import SessionReport, build_report, money_text
+from anchordesk.store.report import SessionReport, money_text
 from anchordesk.store.report_charts import bar_chart, gmv_chart, units_chart
 from anchordesk.store.report_i18n import end_reason_text, report_language, text
 
@@ -88,13 +87,6 @@ def _when(report: SessionReport, language: str) -> str:
         f"<p class=note>{escape(text(language, 'started'))} {escape(when)} · "
         f"{escape(text(language, 'duration'))} {duration}</p>"
     )
-
-
-def session_report_page(session_path: Path, language: str) -> str:
-    """The page of a session file in ``language``: what the window calls, with its own
-    language, once a session is closed (off the Qt thread: it reads the file).
-    Raises ``StoreError``."""
-    return report_html(build_report(session_path), language)
 
 
 def report_html(report: SessionReport, language: str | None = None) -> str:

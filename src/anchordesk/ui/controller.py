@@ -397,7 +397,7 @@ class Controller(QObject):
         running = live is not None and health.running
         video_name = live.media.video_source.name if live is not None else ""
         audio = live.audio if live is not None else None
-        audio_name = str(getattr(audio, "name", "")) if audio is not None else ""
+        audio_name = audio.name if audio is not None else ""
         return PreflightFacts(
             camera_ok=running and health.camera_ok,
             camera_detail=video_name,
@@ -452,7 +452,6 @@ class Controller(QObject):
         camera = sample.get("camera") or {}
         microphone = sample.get("microphone")
         audio = live.audio
-        take_peak = getattr(audio, "take_peak_dbfs", None)
         self.health = HealthState(
             running=bool(live.media.pipeline and live.media.pipeline.counters().running),
             fps=float(sample.get("output_fps") or 0.0),
@@ -464,7 +463,7 @@ class Controller(QObject):
                 for stage in ("capture", "render", "encode", "network")
             },
             outputs=tuple(outputs),
-            audio_level_dbfs=take_peak() if take_peak is not None else None,
+            audio_level_dbfs=audio.take_peak_dbfs() if audio is not None else None,
             camera_ok=camera.get("state") in ("active", "starting"),
             microphone_ok=microphone is not None and microphone.get("state") == "active",
         )
@@ -516,7 +515,9 @@ class Controller(QObject):
             live.session.ingest(orders)
 
     def comment_count(self) -> int:
-        return self.snapshot.comments if self.live is None else self.live.snapshot().comments
+        """Comments the session kept (read directly: not worth a whole snapshot)."""
+        session = self.live.session if self.live is not None else None
+        return session.comment_count if session is not None else self.snapshot.comments
 
     # -- show commands (quick: a lock and a pure function) ---------------------------------------
 
@@ -722,12 +723,12 @@ class Controller(QObject):
     def set_muted(self, muted: bool) -> None:
         audio = self.live.audio if self.live is not None else None
         if audio is not None:
-            audio.muted = muted  # type: ignore[attr-defined]
+            audio.muted = muted
 
     def set_gain_db(self, gain_db: float) -> None:
         audio = self.live.audio if self.live is not None else None
         if audio is not None:
-            audio.set_gain_db(gain_db)  # type: ignore[attr-defined]
+            audio.set_gain_db(gain_db)
 
     # -- settings, language, shows ---------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from anchordesk.core import paths
 from anchordesk.live.reports import SegmentTiming
 from anchordesk.live.settings import Settings
+from anchordesk.show.timing import format_difference, format_duration
 from anchordesk.ui.controller import Controller
 from anchordesk.ui.docks.comments import CommentPanel
 from anchordesk.ui.docks.health import AudioPanel, HealthPanel
@@ -46,7 +47,6 @@ from anchordesk.ui.docks.run_sheet import RunSheetPanel
 from anchordesk.ui.golive import GoLiveDialog
 from anchordesk.ui.hotkeys import HotkeyDialog, Hotkeys
 from anchordesk.ui.preview import FramePreview
-from anchordesk.ui.rehearsal import format_difference, format_duration
 from anchordesk.ui.state import ShowState
 from anchordesk.ui.teleprompter import TeleprompterWindow
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.ui.rehearsal import format_duration
+from anchordesk.show.timing import format_duration
 from anchordesk.ui.state import ShowState
 
 _TEXT_FLAGS = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap)

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core.money import currency_digits, format_money
+from anchordesk.show.timing import format_duration
 from anchordesk.ui.i18n import current_language
-from anchordesk.ui.rehearsal import format_duration
 from anchordesk.ui.state import DealRow, ProductRow, ShowState
 
 

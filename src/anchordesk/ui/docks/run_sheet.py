@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.ui.rehearsal import format_duration
+from anchordesk.show.timing import format_duration
 from anchordesk.ui.state import SegmentRow, ShowState
 
 OVER_RUN = QColor("#e53935")
