@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import qasync
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QDeadlineTimer, QEventLoop, QSettings
 from PySide6.QtWidgets import QApplication
 
 from anchordesk.live.options import FeedSpec, LiveOptions
@@ -71,6 +71,14 @@ def qt_asyncio_loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
     try:
         yield loop
     finally:
+        # Tasks still pending (a feed's poll, a lifecycle step) end on this loop before it is
+        # closed: none is destroyed pending or resumed later on a loop that is gone.
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        deadline = QDeadlineTimer(5000)
+        while any(not task.done() for task in pending) and not deadline.hasExpired():
+            qapp.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         with contextlib.suppress(RuntimeError, TypeError):
             qapp.aboutToQuit.disconnect(loop._after_run_forever)
         # Not loop.stop(): it calls QApplication.exit(), which with no exec() running leaves

@@ -77,6 +77,7 @@ def run_live(options: LiveOptions, extra_overlays: Sequence[OverlaySource] = ())
         log.info("destination: %s", mask_url(url))
     plan = plan_from_options(options)
     show = build_live_show(options, plan, extra_overlays=extra_overlays)
+    show.preload_images()  # before the loop and the picture start
     for feed in options.feeds:
         from anchordesk.feeds.hub import describe_feed
 

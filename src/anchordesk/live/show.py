@@ -125,6 +125,17 @@ class LiveShow:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
+    def preload_images(self) -> None:
+        """Decode the show's product images and logo (blocking: call it where waiting is fine,
+        the window's worker). Every session's run sheet shares this cache, so starting a
+        session on the event loop never waits for an image decoder."""
+        show = self.show
+        if show is None:
+            return
+        paths = [show.image_path(product) for product in show.products]
+        paths.append(show.logo_path())
+        self.images.preload([path for path in paths if path is not None])
+
     @property
     def runtime(self) -> ShowRuntime | None:
         return self.session.runtime if self.session is not None else None

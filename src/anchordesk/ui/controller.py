@@ -222,6 +222,7 @@ class Controller(QObject):
                     log.exception("the previous show did not stop cleanly")
             try:
                 live = build_live_show(options, plan, switched=True)
+                live.preload_images()  # here, not when the session starts on the Qt thread
                 live.media.start()
             except Exception as error:
                 log.exception("the picture did not start")
