@@ -109,7 +109,7 @@ case "${1:-}" in
     "$VENV/bin/uv" pip install -q --python "$lowest/bin/python" --resolution lowest-direct \
       -e ".[test]"
     echo "dev.sh lowest: $("$VENV/bin/uv" pip freeze --python "$lowest/bin/python" \
-      | grep -i -E '^(pyside6-essentials|av|opencv-python-headless|numpy|qasync|httpx|keyring|platformdirs|sounddevice)==' \
+      | grep -i -E '^(pyside6-essentials|av|opencv-python-headless|numpy|qasync|httpx|keyring|platformdirs|sounddevice|babel)==' \
       | tr '\n' ' ')"
     export QT_QPA_PLATFORM=offscreen
     exec "$lowest/bin/python" -m pytest -m "not integration" -p no:cacheprovider "$@"
