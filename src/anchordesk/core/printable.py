@@ -1,0 +1,34 @@
+"""One rule for printing or logging text that came from outside (feeds, show files, CSVs).
+
+A SKU or an order id is typed by a stranger or a spreadsheet: an ESC sequence in it would
+retitle or clear the operator's terminal, a newline would forge a log line, a bidi override
+would make a line read differently from what it holds. Everything from outside that reaches a
+terminal or a log goes through ``escape_controls`` first; what it shows stays readable and
+unambiguous (``\\x1b``, ``\\n``), and nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 controls, DEL, and the Unicode bidi embeddings/overrides/isolates and line/paragraph
+# separators: the characters that change how a terminal or a log viewer shows the rest.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character written as an escape, on one line.
+
+    A backslash is left as it is: the escapes are for reading, not for parsing back.
+    """
+    return _CONTROLS.sub(_escape, text)
