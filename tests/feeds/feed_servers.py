@@ -174,8 +174,18 @@ def _json(body: Any, headers: dict[str, str] | None = None) -> Reply:
 class YouTubeChatServer(PlatformServer):
     path = "/youtube/v3/liveChat/messages"
 
-    def __init__(self, live_chat_id: str = "chat-1", page_size: int = 5, interval_ms: int = 2000):
+    def __init__(
+        self,
+        live_chat_id: str = "chat-1",
+        page_size: int = 5,
+        interval_ms: int = 2000,
+        units_per_hour: int | None = 3_600_000,
+    ):
         super().__init__()
+        # The feed URL asks for a quota budget this large by default, so the server's own
+        # ``pollingIntervalMillis`` decides the waits (loopback tests run at their speed); the
+        # budget itself is tested in tests/feeds/test_youtube.py.
+        self.units_per_hour = units_per_hour
         self.live_chat_id = live_chat_id
         self.page_size = page_size
         self.interval_ms = interval_ms
@@ -185,7 +195,8 @@ class YouTubeChatServer(PlatformServer):
 
     @property
     def feed_url(self) -> str:
-        return f"{self.url}?liveChatId={self.live_chat_id}"
+        budget = f"&units_per_hour={self.units_per_hour}" if self.units_per_hour else ""
+        return f"{self.url}?liveChatId={self.live_chat_id}{budget}"
 
     def add_text(self, author: str, text: str, *, moderator: bool = False) -> str:
         with self.lock:

@@ -122,6 +122,7 @@ def test_served_over_http_in_the_generic_protocol() -> None:
     orders = [i for i in items if isinstance(i, Order)]
     cancelled = {i.order_id for i in items if isinstance(i, OrderUpdate)}
     made = simulator.comments_made + simulator.orders_made + simulator.cancellations_made
+    made += len(simulator.viewer_counts)  # the crowd's size, counted every 5 s
     assert len(items) == made and cancelled
     kept = [o for o in orders if o.id not in cancelled]
     assert sum((o.total_price for o in kept), Decimal(0)) == simulator.gmv

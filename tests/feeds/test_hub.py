@@ -46,8 +46,12 @@ def test_feeds_that_cannot_work_are_one_line_errors(tmp_path: Path) -> None:
             FeedHub([FeedSpec("youtube-chat", "https://www.googleapis.com/youtube/v3/x")], writer)
         with pytest.raises(FeedSetupError, match="needs a show"):
             FeedHub([FeedSpec("rehearsal", "")], writer)
-        with pytest.raises(FeedSetupError, match=r"orders\.json"):
+        # A shop's address means the GraphQL Admin API, which needs a token or the app's
+        # client credentials; the legacy REST endpoint must still name orders.json.
+        with pytest.raises(FeedSetupError, match=r"access token .* client id and secret"):
             FeedHub([FeedSpec("shopify-orders", "https://shop.example/admin")], writer)
+        with pytest.raises(FeedSetupError, match="twitch-chat needs the channel's user id"):
+            FeedHub([FeedSpec("twitch-chat", "wss://eventsub.example/ws")], writer)
     finally:
         writer.close()
 

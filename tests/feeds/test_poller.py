@@ -88,7 +88,8 @@ def test_youtube_follows_page_tokens_and_waits_as_long_as_the_server_asks() -> N
 
         async def scenario() -> None:
             async with httpx.AsyncClient() as client:
-                adapter = YouTubeChatAdapter(server.feed_url, server.api_key)
+                # A budget whose floor (2 s) is below the server's 2.5 s: the server's wins.
+                adapter = YouTubeChatAdapter(server.feed_url, server.api_key, units_per_hour=9000)
                 poller = make_poller(adapter, client, sink, fake)
                 delays = await polls(poller, 4)
                 assert delays == [2.5, 2.5, 2.5, 2.5]

@@ -1,5 +1,5 @@
-"""The platforms' calls: YouTube live chat and the generic JSON feed (Shopify orders are in
-shopify.py, re-exported here).
+"""The platforms' calls: the generic JSON feed here; YouTube (youtube.py), Shopify (shopify.py,
+shopify_graphql.py) and Twitch (twitch.py, a push feed) in modules of their own, re-exported.
 
 Each adapter only builds a request and reads a response; the polling core (poller.py) does the
 waiting, retrying and storing. Base URLs are whatever the user passed with ``--feed``, so every
@@ -11,7 +11,6 @@ Money is read as ``Decimal`` straight from the JSON text (``parse_float=Decimal`
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from decimal import Decimal
@@ -22,6 +21,8 @@ import httpx
 from anchordesk.feeds.parsing import as_text, load_json, money, refund_amount, split_url
 from anchordesk.feeds.poller import FeedRequest, MalformedResponse, Page
 from anchordesk.feeds.shopify import SHOPIFY_PAGE_LIMIT, ShopifyOrdersAdapter
+from anchordesk.feeds.viewers import viewers_item
+from anchordesk.feeds.youtube import YOUTUBE_DEFAULT_URL, YouTubeChatAdapter
 from anchordesk.show.feed_items import (
     ORDER_UPDATE_STATUSES,
     Comment,
@@ -34,6 +35,7 @@ from anchordesk.show.feed_items import (
 
 __all__ = [
     "SHOPIFY_PAGE_LIMIT",
+    "YOUTUBE_DEFAULT_URL",
     "JsonFeedAdapter",
     "ShopifyOrdersAdapter",
     "YouTubeChatAdapter",
@@ -41,132 +43,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-# --------------------------------------------------------------------------------------------
-# YouTube Data API v3: liveChatMessages.list
-# --------------------------------------------------------------------------------------------
-
-YOUTUBE_DEFAULT_URL = "https://www.googleapis.com/youtube/v3/liveChat/messages"
-_YOUTUBE_COMMENT_TYPES = ("textMessageEvent", "superChatEvent")
-_YOUTUBE_ENDED_REASONS = ("liveChatEnded", "liveChatDisabled", "liveChatNotFound", "forbidden")
-
-
-class YouTubeChatAdapter:
-    """``GET …/liveChat/messages?liveChatId=…&part=snippet,authorDetails&pageToken=…``.
-
-    ``url`` is the list endpoint with ``liveChatId`` in its query. The token is an API key
-    (sent as the ``X-Goog-Api-Key`` header so it never sits in a URL that could be logged) or an
-    OAuth access token (``Authorization: Bearer``); keys from Google start with ``AIza``.
-    """
-
-    default_interval_s = 5.0
-
-    def __init__(self, url: str, token: str | None, source: str = "youtube-chat") -> None:
-        self.source = source
-        self._endpoint, params = split_url(url)
-        chat_id = params.pop("liveChatId", "").strip()
-        if not chat_id:
-            raise ValueError(
-                "youtube-chat needs the live chat id in the URL: "
-                f"{YOUTUBE_DEFAULT_URL}?liveChatId=ID"
-            )
-        params.pop("key", None)  # a key in the URL would be logged: use the keyring instead
-        self.live_chat_id = chat_id
-        self._extra = params
-        self._token = token or ""
-
-    def secrets(self) -> tuple[str, ...]:
-        return (self._token,) if self._token else ()
-
-    def request(self, cursor: str | None) -> FeedRequest:
-        params = {
-            **self._extra,
-            "liveChatId": self.live_chat_id,
-            "part": "snippet,authorDetails",
-            "maxResults": "2000",
-        }
-        if cursor:
-            params["pageToken"] = cursor
-        headers: dict[str, str] = {}
-        if self._token.startswith("AIza"):
-            headers["X-Goog-Api-Key"] = self._token
-        elif self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
-        return FeedRequest(self._endpoint, params, headers)
-
-    def ended_reason(self, response: httpx.Response) -> str | None:
-        if response.status_code not in (403, 404):
-            return None
-        try:
-            body = json.loads(response.content)
-            reasons = [e.get("reason", "") for e in body["error"]["errors"]]
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return None
-        for reason in reasons:
-            if reason in _YOUTUBE_ENDED_REASONS:
-                return f"YouTube: {reason}"
-        return None
-
-    def parse(self, response: httpx.Response, cursor: str | None) -> Page:
-        body = load_json(response)
-        if not isinstance(body, dict) or not isinstance(body.get("items", []), list):
-            raise MalformedResponse("expected an object with an 'items' list")
-        items: list[FeedItem] = []
-        malformed = 0
-        for raw in body.get("items", []):
-            try:
-                comment = self._comment(raw)
-            except (KeyError, TypeError, ValueError, AttributeError):
-                malformed += 1
-                continue
-            if comment is not None:
-                items.append(comment)
-        next_token = body.get("nextPageToken")
-        interval_ms = body.get("pollingIntervalMillis")
-        interval_s = (
-            float(interval_ms) / 1000.0
-            if isinstance(interval_ms, int | Decimal) and not isinstance(interval_ms, bool)
-            else None
-        )
-        return Page(
-            items=items,
-            cursor=next_token if isinstance(next_token, str) and next_token else None,
-            interval_s=interval_s,
-            ended=bool(body.get("offlineAt")),
-            malformed_items=malformed,
-        )
-
-    def _comment(self, raw: Mapping[str, Any]) -> Comment | None:
-        item_id = raw["id"]
-        if not isinstance(item_id, str) or not item_id:
-            raise ValueError("no id")
-        snippet = raw["snippet"]
-        kind = snippet.get("type", "")
-        if kind not in _YOUTUBE_COMMENT_TYPES:
-            return None  # deletions, bans, memberships: not comments
-        author = raw.get("authorDetails") or {}
-        text = as_text(snippet.get("displayMessage"))
-        paid_amount: Decimal | None = None
-        paid_currency = ""
-        details = snippet.get("superChatDetails")
-        if kind == "superChatEvent" and isinstance(details, dict):
-            micros = details.get("amountMicros")
-            if micros is not None:
-                paid_amount = money(micros) / Decimal(1_000_000)
-            paid_currency = as_text(details.get("currency"))
-            text = text or as_text(details.get("userComment"))
-        return Comment(
-            source=self.source,
-            id=item_id,
-            author=as_text(author.get("displayName")),
-            text=text,
-            published_at=as_text(snippet.get("publishedAt")),
-            is_moderator=bool(author.get("isChatModerator")),
-            is_owner=bool(author.get("isChatOwner")),
-            paid_amount=paid_amount,
-            paid_currency=paid_currency,
-        )
-
 
 # --------------------------------------------------------------------------------------------
 # The generic JSON feed (docs/feed-protocol.md)
@@ -235,6 +111,8 @@ class JsonFeedAdapter:
         )
 
     def _item(self, raw: Mapping[str, Any]) -> FeedItem | None:
+        if raw.get("type") == "viewers":  # an id is optional for viewer counts (feeds/viewers.py)
+            return viewers_item(self.source, raw)
         item_id = raw["id"]
         if isinstance(item_id, bool) or not isinstance(item_id, str | int) or item_id == "":
             raise ValueError("no id")

@@ -79,6 +79,20 @@ def autoplay_view(show: Show) -> Callable[[float], AudienceView]:
     return view
 
 
+# The crowd's size (viewers items, docs/feed-protocol.md): counted every VIEWERS_EVERY_TICKS.
+# Each viewer stays STAY_S on average; arrivals keep BASE_ONLINE_PER_RATE x rate_per_s people
+# watching. A deal starting brings a wave (x DEAL_ARRIVALS for DEAL_WAVE_S); talk without a
+# deal for more than LONG_TALK_S makes people leave faster (up to x MAX_LEAVE_BOOST).
+VIEWERS_EVERY_TICKS = 50
+STAY_S = 240.0
+BASE_ONLINE_PER_RATE = 40.0
+OPENING_WAVE_S = 30.0
+DEAL_WAVE_S = 20.0
+DEAL_ARRIVALS = 5.0
+LONG_TALK_S = 90.0
+MAX_LEAVE_BOOST = 4.0
+LIKES_PER_VIEWER_S = 0.01
+
 # Now and then a buyer cancels, a few seconds later, so rehearsals exercise that path too.
 CANCEL_PROBABILITY = 0.03
 _CANCEL_AFTER_TICKS = (20, 100)
@@ -236,6 +250,15 @@ class AudienceSimulator:
         self.cancellations_made = 0
         self.units_by_sku: dict[str, int] = {}  # net of cancellations
         self.gmv = Decimal(0)  # net of cancellations
+        # The crowd's size: who is watching, who came in so far, likes so far.
+        self.online = 0
+        self.entered = 0
+        self.likes = 0
+        self.viewer_counts: list[tuple[float, int]] = []  # (show seconds, online) as sent
+        self._segment_index = -1
+        self._talk_since_tick = 0  # the segment's start or the last live deal, in ticks
+        self._live_deal_ids: frozenset[str] = frozenset()
+        self._wave_until_tick = int(OPENING_WAVE_S / TICK_S)
 
     def follow(self, view: Callable[[float], AudienceView]) -> None:
         """Follow the live show (the operator may move the run sheet by hand) instead of the
@@ -272,6 +295,54 @@ class AudienceSimulator:
             self._order(rng, tick, view)
         for placed in self._cancel_at_tick.pop(tick, []):
             self._cancel(placed, at_s)
+        self._crowd(tick, view)
+
+    def _crowd(self, tick: int, view: AudienceView) -> None:
+        """Arrivals and departures of one tick; a viewers item every VIEWERS_EVERY_TICKS.
+
+        Drawn from a generator of its own, so the comments and orders of a seed are the same
+        with or without the crowd's counts."""
+        rng = random.Random(f"{self.seed}:viewers:{tick}")
+        if view.segment_index != self._segment_index:
+            self._segment_index = view.segment_index
+            self._talk_since_tick = tick
+        if view.deals is not None:
+            deal_ids = frozenset(deal.deal_id for deal in view.deals.values())
+        else:
+            deal_ids = (
+                frozenset({f"segment-{view.segment_index}"}) if view.deal_live else frozenset()
+            )
+        if deal_ids - self._live_deal_ids:  # a deal started: word spreads, people come
+            self._wave_until_tick = max(self._wave_until_tick, tick + int(DEAL_WAVE_S / TICK_S))
+        self._live_deal_ids = deal_ids
+        if deal_ids:
+            self._talk_since_tick = tick
+        base_online = BASE_ONLINE_PER_RATE * self.rate_per_s
+        arrivals_per_s = base_online / STAY_S
+        if tick <= self._wave_until_tick:
+            arrivals_per_s *= DEAL_ARRIVALS
+        talk_s = (tick - self._talk_since_tick) * TICK_S
+        leave_boost = 1.0
+        if talk_s > LONG_TALK_S:
+            leave_boost = min(MAX_LEAVE_BOOST, 1.0 + (talk_s - LONG_TALK_S) / 60.0)
+        arrived = _poisson(rng, arrivals_per_s * TICK_S)
+        left = min(self.online, _poisson(rng, self.online * leave_boost * TICK_S / STAY_S))
+        self.online += arrived - left
+        self.entered += arrived
+        self.likes += _poisson(rng, self.online * LIKES_PER_VIEWER_S * TICK_S)
+        if tick % VIEWERS_EVERY_TICKS == 0:
+            at_s = round(tick * TICK_S, 3)
+            self.viewer_counts.append((at_s, self.online))
+            self._items.append(
+                {
+                    "type": "viewers",
+                    "id": f"{self.run_id}-v{tick}",
+                    "online": self.online,
+                    "entered": self.entered,
+                    "likes": self.likes,
+                    "at_s": at_s,
+                }
+            )
 
     def _comment(self, rng: random.Random, at_s: float, title: str) -> None:
         roll = rng.random()

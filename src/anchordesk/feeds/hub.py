@@ -35,11 +35,16 @@ from typing import Any
 import httpx
 
 from anchordesk.core.redact import mask_url
-from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter, YouTubeChatAdapter
+from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
 from anchordesk.feeds.poller import BackoffPolicy, FeedAdapter, FeedHealth, Poller
+from anchordesk.feeds.push import PushFeed
+from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
 from anchordesk.feeds.spec import FeedSpec
+from anchordesk.feeds.status import AdapterStatus
 from anchordesk.feeds.tokens import feed_token
+from anchordesk.feeds.twitch import TwitchChatFeed
+from anchordesk.feeds.youtube import YouTubeChatAdapter
 from anchordesk.show.events import ShowEvent, event_record
 from anchordesk.show.feed_items import (
     MAX_NAME_CHARS,
@@ -65,6 +70,12 @@ OrdersCallback = Callable[[Sequence[Order]], None]
 # (source, the page's new items, the time the store kept them with)
 StoredCallback = Callable[[str, Sequence[FeedItem], float], None]
 OrderUpdatesCallback = Callable[[Sequence[OrderUpdate]], None]
+# A push feed for a kind (feeds/push.py): (spec, source name, token) -> the feed. The hub knows
+# Twitch's; a later platform registers its own in PUSH_FEED_FACTORIES.
+PushFeedFactory = Callable[[FeedSpec, str, "str | None"], PushFeed]
+PUSH_FEED_FACTORIES: dict[str, PushFeedFactory] = {
+    "twitch-chat": lambda feed, source, token: TwitchChatFeed(feed.url, token, source),
+}
 FlagTerms = Callable[[str], Sequence[str]]
 
 
@@ -169,13 +180,26 @@ class FeedHub:
         self._audience_seed = audience_seed
         self._audience_rate = audience_rate_per_s
         self.pollers: list[Poller] = []
+        self.push_feeds: list[PushFeed] = []
+        self._token_lookup = token_lookup
         # Orders of the shop from before this session are not the show's. The session's own
         # start (not this run's) so that a restart never filters out orders placed while the
         # program was down.
         created_at_min = shopify_created_at_min or self._session_started_at()
         self.adapters: list[FeedAdapter] = []
         for feed, source in zip(feeds, source_names([f.kind for f in feeds]), strict=True):
-            self.adapters.append(self._adapter(feed, source, token_lookup, created_at_min))
+            if feed.kind in PUSH_FEED_FACTORIES:
+                self.push_feeds.append(self._push_feed(feed, source, token_lookup))
+            else:
+                self.adapters.append(self._adapter(feed, source, token_lookup, created_at_min))
+
+    def _push_feed(
+        self, feed: FeedSpec, source: str, token_lookup: Callable[[str], str | None]
+    ) -> PushFeed:
+        try:
+            return PUSH_FEED_FACTORIES[feed.kind](feed, source, token_lookup(feed.kind))
+        except ValueError as error:
+            raise FeedSetupError(f"--feed {feed.kind}: {error}") from None
 
     def _session_started_at(self) -> datetime:
         created = self._writer.call(lambda store: store.meta("created_at")).result(10)
@@ -196,7 +220,16 @@ class FeedHub:
             if feed.kind == "youtube-chat":
                 return YouTubeChatAdapter(feed.url, token, source)
             if feed.kind == "shopify-orders":
-                return ShopifyOrdersAdapter(feed.url, token, source, created_at_min)
+                if feed.url.split("?")[0].endswith("/orders.json"):  # REST: legacy, still kept
+                    return ShopifyOrdersAdapter(feed.url, token, source, created_at_min)
+                return ShopifyGraphQLOrdersAdapter(
+                    feed.url,
+                    token,
+                    source,
+                    created_at_min.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    client_id=token_lookup(f"{feed.kind}-client-id"),
+                    client_secret=token_lookup(f"{feed.kind}-client-secret"),
+                )
             if feed.kind == "json":
                 return JsonFeedAdapter(feed.url, token, source)
             if feed.kind == "rehearsal":
@@ -241,13 +274,40 @@ class FeedHub:
     # -- running ---------------------------------------------------------------------------
 
     def health(self) -> list[FeedHealth]:
-        return [poller.health for poller in self.pollers]
+        """Every feed's health, with what its adapter says of itself (quota spent, a note)."""
+        healths = []
+        for poller in self.pollers:
+            health = poller.health
+            status = getattr(poller.adapter, "status", None)
+            if callable(status):
+                extra = status()
+                if isinstance(extra, AdapterStatus):
+                    health = dataclasses.replace(
+                        health, quota_units=extra.quota_units, note=extra.note
+                    )
+            healths.append(health)
+        return healths + [feed.health for feed in self.push_feeds]
+
+    def _keep_health(self) -> None:
+        """Every feed's last health into the session (meta ``feed_status``): what each feed
+        did and spent (YouTube quota units), for the report."""
+        status = json.dumps(
+            [dataclasses.asdict(health) for health in self.health()], ensure_ascii=False
+        )
+
+        def keep(store: Any) -> None:
+            store.set_meta("feed_status", status)
+
+        try:
+            self._writer.call(keep)
+        except Exception:  # the writer may be closing: the status is a nicety
+            log.debug("could not keep the feeds' status", exc_info=True)
 
     async def run(self, stop: asyncio.Event) -> None:
         cursors: dict[str, str] = await asyncio.wrap_future(
             self._writer.call(lambda store: store.cursors())
         )
-        limits = httpx.Limits(max_connections=len(self.adapters) * 2 + 2)
+        limits = httpx.Limits(max_connections=(len(self.adapters) + len(self.push_feeds)) * 2 + 2)
         client = await asyncio.to_thread(_new_http_client, self._timeout_s, limits)
         _freeze_startup_heap()
         async with client:
@@ -265,9 +325,12 @@ class FeedHub:
             for poller in self.pollers:
                 if poller.cursor:
                     log.info("feed %s: continuing after the stored cursor", poller.adapter.source)
+            runs = [poller.run(stop) for poller in self.pollers]
+            runs += [feed.run(client, self._sink, stop) for feed in self.push_feeds]
             try:
-                await asyncio.gather(*(poller.run(stop) for poller in self.pollers))
+                await asyncio.gather(*runs)
             finally:
+                self._keep_health()
                 if self.audience is not None:
                     self.audience.stop()
                     self.audience = None

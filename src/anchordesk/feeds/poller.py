@@ -56,6 +56,9 @@ class FeedRequest:
     url: str
     params: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+    # GraphQL queries and token requests are POSTs with a body (Shopify's GraphQL Admin API).
+    method: str = "GET"
+    content: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,10 @@ class FeedHealth:
     last_latency_ms: float | None = None
     last_error: str = ""
     next_poll_in_s: float | None = None
+    # What the adapter says of itself (filled in by the hub from ``adapter.status()``): quota
+    # units spent this run (YouTube Data API) and one line for the feed's status.
+    quota_units: int = 0
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -231,10 +238,12 @@ class Poller:
         started = self._clock()
         self._update(requests=self._health.requests + 1)
         try:
-            response = await self._client.get(
+            response = await self._client.request(
+                request.method,
                 request.url,
                 params=dict(request.params),
                 headers=dict(request.headers),
+                content=request.content,
                 timeout=self._timeout_s,
             )
             # The body is read inside the timeout too (httpx applies read timeouts per chunk).

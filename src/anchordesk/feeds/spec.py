@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from anchordesk.core.errors import UserError
 
-FEED_KINDS = ("youtube-chat", "shopify-orders", "json", "rehearsal")
+FEED_KINDS = ("youtube-chat", "shopify-orders", "twitch-chat", "json", "rehearsal")
+# Push feeds listen on a WebSocket (feeds/push.py); their URL is a ws:// or wss:// address.
+PUSH_KINDS = ("twitch-chat",)
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,10 @@ def parse_feed(text: str) -> FeedSpec:
     url = url.strip()
     if not url and kind != "rehearsal":
         raise UserError(f"--feed {text!r}: a URL is needed after {kind}=")
-    if url and not re.match(r"^https?://", url):
+    if kind in PUSH_KINDS:
+        if not re.match(r"^wss?://", url):
+            raise UserError(f"--feed {kind}=…: the URL must start with wss:// (or ws://)")
+    elif url and not re.match(r"^https?://", url):
         raise UserError(f"--feed {kind}=…: the URL must start with http:// or https://")
     del sep
     return FeedSpec(kind=kind, url=url)

@@ -13,9 +13,14 @@ from collections.abc import Mapping
 
 from anchordesk.core import secrets
 
+# Secrets that are not tokens (an app's client id and secret for Shopify's client-credentials
+# grant) keep their own name in the environment: ANCHORDESK_SHOPIFY_ORDERS_CLIENT_SECRET.
+_NOT_TOKENS = ("-client-id", "-client-secret")
+
 
 def token_env_name(kind: str) -> str:
-    return "ANCHORDESK_" + kind.upper().replace("-", "_") + "_TOKEN"
+    name = "ANCHORDESK_" + kind.upper().replace("-", "_")
+    return name if kind.endswith(_NOT_TOKENS) else name + "_TOKEN"
 
 
 def feed_token(kind: str, environ: Mapping[str, str] | None = None) -> str | None:

@@ -175,6 +175,7 @@ class LiveShow:
             audience_rate_per_s=self.plan.audience_rate_per_s,
             wall_clock=self.plan.wall_clock,
         )
+        session.on_comments_removed = self._comments_removed
         self.session = session
         self.mode = mode
         self.staged_sku = None
@@ -459,6 +460,13 @@ class LiveShow:
         if key == self.pinned_key:
             self.unpin()
         session.hide_comment(key, session.comments.get(key))
+
+    def _comments_removed(self, keys: Sequence[str]) -> None:
+        """The platform took comments down (deleted, author banned): the pinned one leaves the
+        picture at once (the session has hidden them already)."""
+        if self.pinned_key is not None and self.pinned_key in keys and self.runtime is not None:
+            self.runtime.unpin_comment()
+            self.pinned_key = None
 
     def add_comments(self, comments: Sequence[Comment]) -> None:
         """Comments already stored by a feed (the hub's path; tests hand them in directly)."""

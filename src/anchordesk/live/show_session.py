@@ -34,7 +34,14 @@ from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.runtime import ShowRuntime
 from anchordesk.live.snapshot import SessionMode
 from anchordesk.show.events import ShowEvent, event_record
-from anchordesk.show.feed_items import Comment, FeedItem, Order, OrderUpdate
+from anchordesk.show.feed_items import (
+    Comment,
+    CommentRemoval,
+    FeedItem,
+    Order,
+    OrderUpdate,
+    ViewerStats,
+)
 from anchordesk.show.ledger import (
     Ledger,
     UpdateOutcome,
@@ -42,12 +49,20 @@ from anchordesk.show.ledger import (
 )
 from anchordesk.store import ShowEventRecord, StoreWriter
 from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED, replay_session
-from anchordesk.store.session import SessionStore, StoredOrder, StoredOrderUpdate
+from anchordesk.store.session import (
+    SessionStore,
+    StoredOrder,
+    StoredOrderUpdate,
+    StoredViewerSample,
+)
 
 log = logging.getLogger(__name__)
 
 # Comments kept in memory for pinning and hiding by id (the store keeps them all).
 RECENT_COMMENTS = 5000
+# Viewer samples kept in memory for the board (a sample a minute per platform is ~60 an hour;
+# the rehearsal audience sends one every few seconds). The store keeps them all.
+RECENT_VIEWER_SAMPLES = 20_000
 
 
 @dataclass(frozen=True)
@@ -95,6 +110,16 @@ class ShowSession:
         self.hidden: set[str] = set()
         self._new_comments: deque[Comment] = deque()
         self._new_orders: deque[StoredOrderRow] = deque()
+        # Viewer counts as stored (oldest first), and the latest count of each source.
+        self.viewer_samples: deque[StoredViewerSample] = deque(maxlen=RECENT_VIEWER_SAMPLES)
+        self._latest_viewers: dict[str, StoredViewerSample] = {}
+        # What the platforms took down: comment keys deleted, (source, author id) banned; a
+        # comment that comes after its removal is hidden as it arrives.
+        self._removed_keys: set[str] = set()
+        self._banned_authors: set[tuple[str, str]] = set()
+        self._new_removed: deque[str] = deque()
+        # LiveShow's hook: keys of comments just taken down (it unpins the pinned one).
+        self.on_comments_removed: Callable[[Sequence[str]], None] | None = None
         self.segment_seconds: dict[int, float] = {}  # time spent in each segment left so far
         self.ended = False
         self.hub: FeedHub | None = None
@@ -135,10 +160,22 @@ class ShowSession:
     def _resume_from_store(self) -> None:
         def read(
             store: SessionStore,
-        ) -> tuple[list[ShowEventRecord], list[StoredOrder], list[StoredOrderUpdate]]:
-            return store.show_events(), store.orders(), store.order_updates()
+        ) -> tuple[
+            list[ShowEventRecord],
+            list[StoredOrder],
+            list[StoredOrderUpdate],
+            list[StoredViewerSample],
+        ]:
+            return (
+                store.show_events(),
+                store.orders(),
+                store.order_updates(),
+                store.viewer_samples(),
+            )
 
-        events, orders, updates = self.writer.call(read).result()
+        events, orders, updates, samples = self.writer.call(read).result()
+        for sample in samples:
+            self._keep_viewers(sample)
         if not orders and not events:
             return
         show = self.runtime.show if self.runtime is not None else None
@@ -223,6 +260,12 @@ class ShowSession:
         updates = [item for item in items if isinstance(item, OrderUpdate)]
         if updates:
             self.apply_updates(updates, at)
+        samples = [item for item in items if isinstance(item, ViewerStats)]
+        if samples:
+            self.add_viewer_samples(samples, at)
+        removals = [item for item in items if isinstance(item, CommentRemoval)]
+        if removals:
+            self.apply_removals(removals)
 
     def ingest(self, items: Sequence[FeedItem]) -> list[FeedItem]:
         """Store items as a feed page would (once, by source and id) and apply the new ones: the
@@ -243,15 +286,26 @@ class ShowSession:
     # -- comments ----------------------------------------------------------------------------
 
     def add_comments(self, comments: Sequence[Comment]) -> None:
+        taken_down: list[tuple[str, Comment, str]] = []
         with self._lock:
             for comment in comments:
-                self.comments[comment_key(comment)] = comment
+                key = comment_key(comment)
+                self.comments[key] = comment
                 if comment.flagged:
                     log.info("comment flagged (%s)", ", ".join(comment.flagged_terms))
+                if key in self._removed_keys:
+                    taken_down.append((key, comment, "deleted"))
+                elif comment.author_id and (comment.source, comment.author_id) in (
+                    self._banned_authors
+                ):
+                    taken_down.append((key, comment, "banned"))
+                else:
+                    self._new_comments.append(comment)
             while len(self.comments) > RECENT_COMMENTS:
                 self.comments.popitem(last=False)
             self.comment_count += len(comments)
-            self._new_comments.extend(comments)
+        for key, comment, reason in taken_down:
+            self.hide_comment(key, comment, reason=reason)
 
     def take_new_comments(self) -> list[Comment]:
         with self._lock:
@@ -265,23 +319,92 @@ class ShowSession:
             self._new_orders.clear()
         return taken
 
-    def hide_comment(self, key: str, comment: Comment | None) -> None:
-        """Keep a ``comment_hidden`` event naming the comment (once per comment)."""
+    def hide_comment(self, key: str, comment: Comment | None, *, reason: str = "") -> None:
+        """Keep a ``comment_hidden`` event naming the comment (once per comment). ``reason``
+        is "" for the operator's hide, else why the platform took it down ("deleted",
+        "banned")."""
         with self._lock:
+            if key in self.hidden and reason:
+                return  # hidden already (by the operator or an earlier removal)
             self.hidden.add(key)
         source, _, comment_id = key.partition(":")
+        data = {
+            "source": comment.source if comment else source,
+            "comment_id": comment.id if comment else comment_id,
+            "author": comment.author if comment else "",
+            "text": comment.text if comment else "",
+        }
+        if reason:
+            data["reason"] = reason
         record = ShowEventRecord(
-            id=f"hidden:{key}",
-            kind=COMMENT_HIDDEN,
-            at=self._wall_clock(),
-            data={
-                "source": comment.source if comment else source,
-                "comment_id": comment.id if comment else comment_id,
-                "author": comment.author if comment else "",
-                "text": comment.text if comment else "",
-            },
+            id=f"hidden:{key}", kind=COMMENT_HIDDEN, at=self._wall_clock(), data=data
         )
         self.writer.submit_show_events([record])
+        if reason:
+            with self._lock:
+                self._new_removed.append(key)
+            hook = self.on_comments_removed
+            if hook is not None:
+                try:
+                    hook([key])
+                except Exception:
+                    log.exception("a consumer of removed comments failed")
+
+    def apply_removals(self, removals: Sequence[CommentRemoval]) -> None:
+        """The platform deleted a comment or banned its author: hide what it names, as the
+        operator's hide does (off the list, off the picture if pinned, never pinned again)."""
+        taken_down: list[tuple[str, Comment | None, str]] = []
+        with self._lock:
+            for removal in removals:
+                if removal.reason == "deleted" and removal.comment_id:
+                    key = f"{removal.source}:{removal.comment_id}"
+                    self._removed_keys.add(key)
+                    if key in self.comments:
+                        taken_down.append((key, self.comments[key], "deleted"))
+                elif removal.reason == "banned" and removal.author_id:
+                    self._banned_authors.add((removal.source, removal.author_id))
+                    taken_down += [
+                        (key, comment, "banned")
+                        for key, comment in self.comments.items()
+                        if comment.source == removal.source
+                        and comment.author_id == removal.author_id
+                    ]
+                log.info(
+                    "feed %s: %s comment(s) taken down (%s)",
+                    removal.source,
+                    len(taken_down),
+                    removal.reason,
+                )
+        for key, comment, reason in taken_down:
+            self.hide_comment(key, comment, reason=reason)
+
+    def take_removed_comments(self) -> list[str]:
+        """Keys of the comments the platforms took down since the last call (for the window's
+        comment list: they leave it as a hidden comment does)."""
+        with self._lock:
+            taken = list(self._new_removed)
+            self._new_removed.clear()
+        return taken
+
+    # -- viewers -----------------------------------------------------------------------------
+
+    def add_viewer_samples(self, samples: Sequence[ViewerStats], at: float) -> None:
+        """Stored viewer counts (``at``: when the store kept them)."""
+        with self._lock:
+            for sample in samples:
+                self._keep_viewers(StoredViewerSample(sample, at))
+
+    def _keep_viewers(self, stored: StoredViewerSample) -> None:
+        self.viewer_samples.append(stored)
+        self._latest_viewers[stored.sample.source] = stored
+
+    def viewers_online(self) -> int | None:
+        """The audience now: the latest count of each source that sends counts, added up
+        (each platform counts its own viewers); None when no feed counts viewers."""
+        with self._lock:
+            if not self._latest_viewers:
+                return None
+            return sum(kept.sample.online for kept in self._latest_viewers.values())
 
     # -- orders ------------------------------------------------------------------------------
 

@@ -36,6 +36,9 @@ class Comment:
     # text matched, and whether it reads as a question.
     flagged_terms: tuple[str, ...] = ()
     is_question: bool = False
+    # The platform's stable id of the author (YouTube channelId, Twitch user id), so a ban
+    # can hide every comment of that author; "" when the feed does not say. Not stored.
+    author_id: str = ""
 
     @property
     def flagged(self) -> bool:
@@ -120,7 +123,49 @@ class OrderUpdate:
         return self.status == "cancelled" or self.refund is None
 
 
-FeedItem = Comment | Order | OrderUpdate
+@dataclass(frozen=True)
+class ViewerStats:
+    """One sample of the audience's size, as the platform counted it.
+
+    ``online`` is the number watching now (YouTube ``concurrentViewers``, Twitch
+    ``viewer_count``, the generic feed's ``online``); ``entered``, ``likes`` and ``follows`` are
+    the platform's running totals for the show when it gives them (None: not said). ``at`` is
+    the platform's ISO 8601 time of the count ("" when unknown: the store's receive time
+    stands). ``id`` is unique within the source, so a sample sent twice is kept once.
+    """
+
+    source: str
+    id: str
+    online: int
+    at: str = ""
+    entered: int | None = None
+    likes: int | None = None
+    follows: int | None = None
+
+
+COMMENT_REMOVAL_REASONS = ("deleted", "banned")
+
+
+@dataclass(frozen=True)
+class CommentRemoval:
+    """The platform took a comment (``deleted``) or all of an author's comments (``banned``)
+    down: a moderator deleted it (YouTube ``messageDeletedEvent``, Twitch
+    ``channel.chat.message_delete``) or banned its author (YouTube ``userBannedEvent``).
+
+    The show hides what it names the way an operator's "hide" does (off the list, off the
+    picture if pinned, never pinnable again). ``id`` is the platform's id of the removal event.
+    """
+
+    source: str
+    id: str
+    reason: str  # "deleted" | "banned"
+    comment_id: str = ""  # the removed comment's id within ``source`` ("deleted")
+    author_id: str = ""  # the banned author's id ("banned")
+    author: str = ""  # display name, for the record
+    at: str = ""
+
+
+FeedItem = Comment | Order | OrderUpdate | ViewerStats | CommentRemoval
 
 # Cc (controls) and Cf (format: bidi overrides, zero-width joiners used to smuggle text) are
 # removed; ordinary whitespace becomes a plain space so a comment stays on one line.

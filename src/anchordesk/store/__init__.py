@@ -9,8 +9,10 @@ from anchordesk.store.session import (
     SessionStore,
     ShowEventRecord,
     StoredComment,
+    StoredCommentRemoval,
     StoredOrder,
     StoredOrderUpdate,
+    StoredViewerSample,
     StoreError,
 )
 from anchordesk.store.writer import StoreWriter
@@ -40,7 +42,9 @@ __all__ = [
     "StoreError",
     "StoreWriter",
     "StoredComment",
+    "StoredCommentRemoval",
     "StoredOrder",
     "StoredOrderUpdate",
+    "StoredViewerSample",
     "default_session_path",
 ]

@@ -31,11 +31,13 @@ from typing import Any
 
 from anchordesk.show.feed_items import (
     Comment,
+    CommentRemoval,
     FeedItem,
     Order,
     OrderLine,
     OrderUpdate,
     RefundLine,
+    ViewerStats,
 )
 
 SCHEMA_VERSION = 1
@@ -96,6 +98,30 @@ CREATE TABLE IF NOT EXISTS show_events (
     data TEXT NOT NULL,
     UNIQUE (source, id)
 );
+CREATE TABLE IF NOT EXISTS viewer_samples (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,
+    id TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    at TEXT NOT NULL,
+    online INTEGER NOT NULL,
+    entered INTEGER,
+    likes INTEGER,
+    follows INTEGER,
+    UNIQUE (source, id)
+);
+CREATE TABLE IF NOT EXISTS comment_removals (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,
+    id TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    comment_id TEXT NOT NULL,
+    author_id TEXT NOT NULL,
+    author TEXT NOT NULL,
+    UNIQUE (source, id)
+);
 CREATE TABLE IF NOT EXISTS cursors (
     source TEXT PRIMARY KEY,
     cursor TEXT NOT NULL,
@@ -132,6 +158,21 @@ class StoredOrder:
 @dataclass(frozen=True)
 class StoredOrderUpdate:
     update: OrderUpdate
+    received_at: float
+
+
+@dataclass(frozen=True)
+class StoredViewerSample:
+    """A viewer count as kept: ``received_at`` is when the store kept it (wall clock), the
+    time line the report and the board draw it on (the platform's ``at`` may be absent)."""
+
+    sample: ViewerStats
+    received_at: float
+
+
+@dataclass(frozen=True)
+class StoredCommentRemoval:
+    removal: CommentRemoval
     received_at: float
 
 
@@ -304,6 +345,36 @@ class SessionStore:
                         _encode_json([[line.sku, line.quantity] for line in item.lines]),
                     ),
                 )
+            elif isinstance(item, ViewerStats):
+                cursor_obj = self._db.execute(
+                    "INSERT OR IGNORE INTO viewer_samples(source, id, received_at, at, online,"
+                    " entered, likes, follows) VALUES (?,?,?,?,?,?,?,?)",
+                    (
+                        item.source,
+                        item.id,
+                        now,
+                        item.at,
+                        item.online,
+                        item.entered,
+                        item.likes,
+                        item.follows,
+                    ),
+                )
+            elif isinstance(item, CommentRemoval):
+                cursor_obj = self._db.execute(
+                    "INSERT OR IGNORE INTO comment_removals(source, id, received_at, at, reason,"
+                    " comment_id, author_id, author) VALUES (?,?,?,?,?,?,?,?)",
+                    (
+                        item.source,
+                        item.id,
+                        now,
+                        item.at,
+                        item.reason,
+                        item.comment_id,
+                        item.author_id,
+                        item.author,
+                    ),
+                )
             else:
                 lines = [
                     {
@@ -370,7 +441,14 @@ class SessionStore:
         return {str(s): str(c) for s, c in self._db.execute("SELECT source, cursor FROM cursors")}
 
     def count(self, table: str) -> int:
-        if table not in ("comments", "orders", "order_updates", "show_events"):
+        if table not in (
+            "comments",
+            "orders",
+            "order_updates",
+            "show_events",
+            "viewer_samples",
+            "comment_removals",
+        ):
             raise ValueError(table)
         return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
@@ -448,6 +526,57 @@ class SessionStore:
             )
             result.append(StoredOrderUpdate(update, float(row[3])))
         return result
+
+    def viewer_samples(self) -> list[StoredViewerSample]:
+        """Every viewer count, in the order kept (all sources; a file from before viewer counts
+        opened read-only has none)."""
+        try:
+            rows = self._db.execute(
+                "SELECT source, id, received_at, at, online, entered, likes, follows"
+                " FROM viewer_samples ORDER BY seq"
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [
+            StoredViewerSample(
+                ViewerStats(
+                    source=row[0],
+                    id=row[1],
+                    at=row[3],
+                    online=int(row[4]),
+                    entered=None if row[5] is None else int(row[5]),
+                    likes=None if row[6] is None else int(row[6]),
+                    follows=None if row[7] is None else int(row[7]),
+                ),
+                float(row[2]),
+            )
+            for row in rows
+        ]
+
+    def comment_removals(self) -> list[StoredCommentRemoval]:
+        """Deletions and bans the platforms sent, in the order kept."""
+        try:
+            rows = self._db.execute(
+                "SELECT source, id, received_at, at, reason, comment_id, author_id, author"
+                " FROM comment_removals ORDER BY seq"
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [
+            StoredCommentRemoval(
+                CommentRemoval(
+                    source=row[0],
+                    id=row[1],
+                    at=row[3],
+                    reason=row[4],
+                    comment_id=row[5],
+                    author_id=row[6],
+                    author=row[7],
+                ),
+                float(row[2]),
+            )
+            for row in rows
+        ]
 
     def show_events(self) -> list[ShowEventRecord]:
         rows = self._db.execute(

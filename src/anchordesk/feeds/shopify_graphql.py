@@ -1,0 +1,423 @@
+"""Shopify orders through the GraphQL Admin API — orders created or updated since the cursor —
+with a static access token or the client-credentials grant (tokens that expire, refreshed
+before they do).
+
+Why this shape:
+- REST is legacy for Shopify since 2024-10; the GraphQL Admin API is where new apps live. The
+  API version is chosen in one place (``SHOPIFY_API_VERSION``: a stable version, supported for
+  at least twelve months from its release).
+- One query reads the show's orders by ``updated_at`` (``sortKey: UPDATED_AT``): a new order
+  and a later cancellation or refund of it are both "an order updated since the cursor", so
+  cancellations and refunds arrive as ``OrderUpdate`` items with no second kind of call.
+  ``created_at`` from the session's start keeps the shop's older orders out of the show.
+- The cursor is the newest ``updatedAt`` of a finished window (inclusive: the last order comes
+  again and is dropped by id). Pages of one window follow ``pageInfo.endCursor`` in memory;
+  the stored cursor moves only when the window is complete, so a crash half-way asks for the
+  whole window again (orders and updates are idempotent by id).
+- Tokens: a static token (``shpat_…``, keyring user ``shopify-orders``), or the app's client
+  id and secret (keyring users ``shopify-orders-client-id`` and ``shopify-orders-client-secret``)
+  exchanged at ``POST /admin/oauth/access_token`` (``grant_type=client_credentials``); the
+  answer's ``expires_in`` (24 h today) decides when the token is refreshed — five minutes
+  before it expires, and at once when Shopify answers 401. Token calls go through the same
+  poller (timeouts, backoff); no secret is ever logged (the poller masks ``secrets()``).
+- GraphQL's own rate limit (``extensions.cost.throttleStatus``) decides the wait when the
+  bucket runs low, and a ``THROTTLED`` answer waits until the bucket has refilled.
+
+Order ids are the orders' ``legacyResourceId`` — the same ids as the REST adapter's, so a shop
+that moves from one to the other keeps one set of ids.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import httpx
+
+from anchordesk.feeds.parsing import as_text, load_json, money, refund_amount
+from anchordesk.feeds.poller import FeedEnded, FeedRequest, MalformedResponse, Page
+from anchordesk.feeds.status import AdapterStatus
+from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
+
+log = logging.getLogger(__name__)
+
+# The one place the GraphQL Admin API version is chosen (a stable, supported release).
+SHOPIFY_API_VERSION = "2026-07"
+SHOPIFY_ORDERS_PER_PAGE = 100
+# Refresh an expiring token this long before it expires (or at half its life if shorter).
+TOKEN_REFRESH_MARGIN_S = 300.0
+
+ORDERS_QUERY = """
+query AnchorDeskOrders($first: Int!, $after: String, $query: String!) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id
+      legacyResourceId
+      createdAt
+      updatedAt
+      cancelledAt
+      currencyCode
+      totalPriceSet { shopMoney { amount currencyCode } }
+      lineItems(first: 100) {
+        nodes {
+          id
+          sku
+          title
+          quantity
+          originalUnitPriceSet { shopMoney { amount currencyCode } }
+        }
+      }
+      refunds(first: 50) {
+        id
+        createdAt
+        totalRefundedSet { shopMoney { amount currencyCode } }
+        refundLineItems(first: 100) { nodes { quantity lineItem { id sku } } }
+      }
+    }
+  }
+}
+""".strip()
+
+
+def graphql_endpoint(url: str) -> str:
+    """``https://SHOP.myshopify.com`` (or any URL on the shop) → the GraphQL endpoint of the
+    chosen version; a URL already naming ``…/admin/api/VERSION/graphql.json`` is kept."""
+    parts = urlsplit(url)
+    if parts.path.endswith("/graphql.json"):
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return urlunsplit(
+        (parts.scheme, parts.netloc, f"/admin/api/{SHOPIFY_API_VERSION}/graphql.json", "", "")
+    )
+
+
+def _legacy_id(gid: object) -> str:
+    text = as_text(gid)
+    return text.rsplit("/", 1)[-1] if text else ""
+
+
+def _shop_money(money_set: object) -> tuple[Decimal, str]:
+    if not isinstance(money_set, dict):
+        raise ValueError("no money")
+    shop = money_set["shopMoney"]
+    return money(shop["amount"]), as_text(shop.get("currencyCode")).upper()
+
+
+def _nodes(connection: object) -> list[Any]:
+    if connection is None:
+        return []
+    if not isinstance(connection, dict):
+        raise ValueError("not a connection")
+    nodes = connection.get("nodes")
+    if nodes is None:
+        nodes = [edge.get("node") for edge in connection.get("edges") or []]
+    if not isinstance(nodes, list):
+        raise ValueError("nodes is not a list")
+    return nodes
+
+
+def _count(value: object, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"bad {name}")
+    return value
+
+
+class ShopifyGraphQLOrdersAdapter:
+    """Orders and their cancellations and refunds, from ``POST …/graphql.json``.
+
+    ``token`` is a static Admin API access token; ``client_id``/``client_secret`` switch to the
+    client-credentials grant (they win over a static token). ``clock`` is monotonic seconds.
+    """
+
+    default_interval_s = 2.0
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        source: str = "shopify-orders",
+        created_at_min: str | None = None,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.source = source
+        self.endpoint = graphql_endpoint(url)
+        parts = urlsplit(self.endpoint)
+        self.token_endpoint = urlunsplit(
+            (parts.scheme, parts.netloc, "/admin/oauth/access_token", "", "")
+        )
+        self._client_id = (client_id or "").strip()
+        self._client_secret = (client_secret or "").strip()
+        self.uses_client_credentials = bool(self._client_id and self._client_secret)
+        self._token = "" if self.uses_client_credentials else (token or "").strip()
+        if not self._token and not self.uses_client_credentials:
+            raise ValueError(
+                "shopify-orders needs an access token (keyring user 'shopify-orders') or the "
+                "app's client id and secret ('shopify-orders-client-id', "
+                "'shopify-orders-client-secret')"
+            )
+        self._created_at_min = created_at_min
+        self._clock = clock
+        self._token_expires_at: float | None = None
+        self._next = "token" if self.uses_client_credentials else "orders"
+        self._page_after: str | None = None  # endCursor within the current window
+        self._window_high = ""  # newest updatedAt seen in the current window
+        self.token_refreshes = 0
+        self.orders_seen = 0
+        self._note = ""
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self._token, self._client_secret) if s)
+
+    def status(self) -> AdapterStatus:
+        parts = [f"GraphQL Admin API {SHOPIFY_API_VERSION}"]
+        if self.uses_client_credentials:
+            parts.append(f"client credentials ({self.token_refreshes} tokens fetched)")
+        if self._note:
+            parts.append(self._note)
+        return AdapterStatus(note="; ".join(parts))
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def _token_due(self) -> bool:
+        if not self.uses_client_credentials:
+            return False
+        if not self._token or self._token_expires_at is None:
+            return True
+        return self._clock() >= self._token_expires_at
+
+    def request(self, cursor: str | None) -> FeedRequest:
+        if self._next == "token":
+            body = urlencode(
+                {
+                    "grant_type": "client_credentials",
+                    "client_id": self._client_id,
+                    "client_secret": self._client_secret,
+                }
+            ).encode()
+            headers = {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/json",
+            }
+            return FeedRequest(self.token_endpoint, {}, headers, method="POST", content=body)
+        filters = []
+        if cursor:
+            filters.append(f"updated_at:>='{cursor}'")
+        if self._created_at_min:
+            filters.append(f"created_at:>='{self._created_at_min}'")
+        variables: dict[str, object] = {
+            "first": SHOPIFY_ORDERS_PER_PAGE,
+            "after": self._page_after,
+            "query": " AND ".join(filters),
+        }
+        payload = json.dumps({"query": ORDERS_QUERY, "variables": variables}).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-Shopify-Access-Token": self._token,
+        }
+        return FeedRequest(self.endpoint, {}, headers, method="POST", content=payload)
+
+    def ended_reason(self, response: httpx.Response) -> str | None:
+        status = response.status_code
+        if self._next == "token":
+            if status in (400, 401, 403):
+                code = ""
+                try:
+                    body = json.loads(response.content)
+                    code = as_text(body.get("error")) if isinstance(body, dict) else ""
+                except ValueError:
+                    pass
+                detail = f"HTTP {status}" + (f": {code}" if code else "")
+                return f"Shopify refused the app's client credentials ({detail})"
+            return None
+        if status == 401:
+            if self.uses_client_credentials:
+                # Expired or revoked early: fetch a new token, then ask again.
+                self._token = ""
+                self._next = "token"
+                log.info("feed %s: the access token was refused; fetching a new one", self.source)
+                return None
+            return "Shopify refused the access token (HTTP 401): set a new one in the keyring"
+        if status == 403:
+            return "Shopify: the app may not read orders (HTTP 403: it needs read_orders)"
+        if status == 404:
+            return f"Shopify: no GraphQL Admin API at this address (HTTP 404, {self.endpoint})"
+        return None
+
+    # -- responses --------------------------------------------------------------------------
+
+    def parse(self, response: httpx.Response, cursor: str | None) -> Page:
+        body = load_json(response)
+        if not isinstance(body, dict):
+            raise MalformedResponse("expected a JSON object")
+        if self._next == "token":
+            return self._token_page(body)
+        return self._orders_page(body, cursor)
+
+    def _token_page(self, body: Mapping[str, Any]) -> Page:
+        token = body.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise MalformedResponse("the token answer has no access_token")
+        expires_in = body.get("expires_in")
+        self._token = token
+        if isinstance(expires_in, int | Decimal) and not isinstance(expires_in, bool):
+            life_s = float(expires_in)
+            margin = min(TOKEN_REFRESH_MARGIN_S, life_s / 2)
+            self._token_expires_at = self._clock() + life_s - margin
+        else:
+            self._token_expires_at = float("inf")  # a token that does not expire
+        self.token_refreshes += 1
+        self._next = "orders"
+        log.info("feed %s: access token fetched (client credentials)", self.source)
+        return Page(items=(), cursor=None, more=True)
+
+    def _orders_page(self, body: Mapping[str, Any], cursor: str | None) -> Page:
+        errors = body.get("errors")
+        if errors:
+            codes = (
+                [
+                    as_text((error.get("extensions") or {}).get("code"))
+                    for error in errors
+                    if isinstance(error, dict)
+                ]
+                if isinstance(errors, list)
+                else []
+            )
+            if "THROTTLED" in codes:
+                wait = self._throttle_wait(body, throttled=True)
+                self._note = f"throttled by Shopify: waiting {wait:.1f} s"
+                return Page(items=(), cursor=None, interval_s=wait)
+            if "ACCESS_DENIED" in codes:
+                raise FeedEnded("Shopify: the app may not read orders (ACCESS_DENIED)")
+            raise MalformedResponse(f"GraphQL errors: {json.dumps(errors)[:200]}")
+        try:
+            orders = body["data"]["orders"]
+            nodes = _nodes(orders)
+            page_info = orders.get("pageInfo") or {}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise MalformedResponse("expected data.orders with nodes") from None
+        items: list[FeedItem] = []
+        malformed = 0
+        for node in nodes:
+            try:
+                order = self._order(node)
+                updates = self._updates(node, order)
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                malformed += 1
+                log.warning("feed %s: an order cannot be read (%s): skipped", self.source, error)
+            else:
+                items.append(order)
+                items.extend(updates)
+            updated = as_text(node.get("updatedAt")) if isinstance(node, dict) else ""
+            # ISO 8601 UTC strings from one server sort as times.
+            if updated > self._window_high:
+                self._window_high = updated
+        self.orders_seen += len(nodes) - malformed
+        if page_info.get("hasNextPage") is True and page_info.get("endCursor"):
+            self._page_after = as_text(page_info["endCursor"])
+            return Page(items=items, cursor=None, more=True, malformed_items=malformed)
+        self._page_after = None
+        new_cursor = self._window_high if self._window_high > (cursor or "") else None
+        self._window_high = ""
+        self._note = ""
+        if self._token_due():
+            self._next = "token"
+        return Page(
+            items=items,
+            cursor=new_cursor,
+            interval_s=self._throttle_wait(body, throttled=False),
+            malformed_items=malformed,
+        )
+
+    def _throttle_wait(self, body: Mapping[str, Any], *, throttled: bool) -> float | None:
+        """How long until the query's cost is back in the bucket (None: the usual interval)."""
+        try:
+            cost = body["extensions"]["cost"]
+            status = cost["throttleStatus"]
+            available = float(status["currentlyAvailable"])
+            maximum = float(status["maximumAvailable"])
+            rate = float(status["restoreRate"])
+            requested = float(cost.get("requestedQueryCost") or 0)
+        except (KeyError, TypeError, ValueError):
+            return self.default_interval_s * 2 if throttled else None
+        if rate <= 0:
+            return None
+        if throttled:
+            return max(self.default_interval_s, (requested - available) / rate)
+        # Keep the bucket at least half full: other apps of the shop share it.
+        if available >= maximum / 2:
+            return None
+        return max(self.default_interval_s, (maximum / 2 - available) / rate)
+
+    def _order(self, node: Mapping[str, Any]) -> Order:
+        order_id = as_text(node.get("legacyResourceId")) or _legacy_id(node["id"])
+        if not order_id:
+            raise ValueError("no id")
+        total, total_currency = _shop_money(node["totalPriceSet"])
+        lines = []
+        for line in _nodes(node.get("lineItems")):
+            unit_price, _ = _shop_money(line["originalUnitPriceSet"])
+            lines.append(
+                OrderLine(
+                    sku=as_text(line.get("sku")).strip(),
+                    quantity=_count(line["quantity"], "quantity"),
+                    unit_price=unit_price,
+                    title=as_text(line.get("title")),
+                )
+            )
+        return Order(
+            source=self.source,
+            id=order_id,
+            currency=(as_text(node.get("currencyCode")) or total_currency).upper(),
+            total_price=total,
+            lines=tuple(lines),
+            created_at=as_text(node.get("createdAt")),
+        )
+
+    def _updates(self, node: Mapping[str, Any], order: Order) -> list[OrderUpdate]:
+        updates: list[OrderUpdate] = []
+        cancelled_at = node.get("cancelledAt")
+        if cancelled_at:
+            updates.append(
+                OrderUpdate(
+                    self.source,
+                    order.id,
+                    "cancelled",
+                    None,
+                    order.currency,
+                    at=as_text(cancelled_at),
+                )
+            )
+        refunds = node.get("refunds") or []
+        if not isinstance(refunds, list):
+            raise ValueError("refunds is not a list")
+        for refund in refunds:
+            amount, currency = _shop_money(refund["totalRefundedSet"])
+            lines = [
+                RefundLine(
+                    as_text((item.get("lineItem") or {}).get("sku")).strip(),
+                    _count(item["quantity"], "refund quantity"),
+                )
+                for item in _nodes(refund.get("refundLineItems"))
+            ]
+            updates.append(
+                OrderUpdate(
+                    self.source,
+                    order.id,
+                    "refunded",
+                    refund_amount(amount),
+                    currency or order.currency,
+                    refund_id=_legacy_id(refund["id"]),
+                    lines=tuple(lines),
+                    at=as_text(refund.get("createdAt")),
+                )
+            )
+        return updates

@@ -1,0 +1,436 @@
+"""Twitch chat over EventSub's WebSocket transport, and the viewer count from Helix ``streams``.
+
+The EventSub WebSocket life cycle, as Twitch documents it:
+1. connect to ``wss://eventsub.wss.twitch.tv/ws``; the first message is ``session_welcome``
+   with the session id and ``keepalive_timeout_seconds``;
+2. within 10 s, subscribe with Helix ``POST /eventsub/subscriptions`` naming that session id
+   (``channel.chat.message``, ``channel.chat.message_delete``,
+   ``channel.chat.clear_user_messages``; condition ``broadcaster_user_id`` + ``user_id``);
+3. ``notification`` messages carry the events; ``session_keepalive`` says the line is alive.
+   When no message at all arrives within the keepalive timeout, the connection is dead: a new
+   connection, a new session, subscriptions made again;
+4. ``session_reconnect`` names a new URL: connect to it, wait for its welcome, then close the
+   old connection — the subscriptions move with the session (no new subscribe);
+5. ``revocation`` says a subscription is gone (authorization revoked, user removed): losing the
+   chat subscription ends the feed with that reason.
+
+Events are deduplicated by ``message_id`` (Twitch may resend). The client never sends data
+frames (Twitch closes with 4001 on inbound traffic) and leaves pings to the server.
+
+Library: ``websockets`` (asyncio, pure Python with optional C speed-ups, no dependencies,
+actively maintained, RFC 6455 + permessage-deflate): the project's HTTP client (httpx) has no
+WebSocket support, and aiohttp would be a second HTTP stack only for this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import WebSocketException
+
+from anchordesk.core.backoff import exponential_delay_s
+from anchordesk.core.redact import mask_secrets
+from anchordesk.feeds.parsing import as_text, split_url
+from anchordesk.feeds.poller import FeedHealth, PageSink
+from anchordesk.feeds.viewers import viewer_count
+from anchordesk.show.feed_items import Comment, CommentRemoval, FeedItem, ViewerStats
+
+log = logging.getLogger(__name__)
+
+TWITCH_EVENTSUB_URL = "wss://eventsub.wss.twitch.tv/ws"
+TWITCH_HELIX_URL = "https://api.twitch.tv/helix"
+CHAT_MESSAGE = "channel.chat.message"
+CHAT_MESSAGE_DELETE = "channel.chat.message_delete"
+CHAT_CLEAR_USER = "channel.chat.clear_user_messages"
+SUBSCRIPTIONS = (CHAT_MESSAGE, CHAT_MESSAGE_DELETE, CHAT_CLEAR_USER)
+VIEWERS_EVERY_S = 60.0
+_WELCOME_TIMEOUT_S = 10.0
+_RECENT_MESSAGES = 5000
+
+
+class TwitchEnded(Exception):
+    """Twitch refused or revoked what the feed needs: the feed is over, with this reason."""
+
+
+def _keepalive_timeout(keepalive_s: float) -> float:
+    # Twitch's advice: allow a little more than the keepalive interval before giving up.
+    return keepalive_s * 1.5 + 1.0
+
+
+async def _sleep(delay_s: float) -> None:
+    await asyncio.sleep(delay_s)
+
+
+class TwitchChatFeed:
+    """``twitch-chat=wss://eventsub.wss.twitch.tv/ws?broadcaster_user_id=B&client_id=C``.
+
+    Query parameters (taken off the WebSocket URL): ``broadcaster_user_id`` (required),
+    ``user_id`` (the user whose token reads the chat; default the broadcaster), ``client_id``
+    (the app's client id, sent as ``Client-Id``; not a secret), ``helix`` (the Helix base URL;
+    default Twitch's). The token (a user access token with ``user:read:chat``) comes from the
+    keyring (user ``twitch-chat``) or ``ANCHORDESK_TWITCH_CHAT_TOKEN``.
+
+    ``timeout_for(keepalive_s)`` is how long silence may last before reconnecting and
+    ``sleep`` waits between viewer counts and reconnects (both injectable for tests).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        source: str = "twitch-chat",
+        *,
+        timeout_for: Callable[[float], float] = _keepalive_timeout,
+        sleep: Callable[[float], Awaitable[None]] = _sleep,
+        viewers_every_s: float = VIEWERS_EVERY_S,
+        wall_clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.source = source
+        endpoint, params = split_url(url)
+        self.broadcaster_id = params.pop("broadcaster_user_id", "").strip()
+        if not self.broadcaster_id:
+            raise ValueError(
+                "twitch-chat needs the channel's user id: "
+                f"{TWITCH_EVENTSUB_URL}?broadcaster_user_id=ID&client_id=APP_CLIENT_ID"
+            )
+        self.user_id = params.pop("user_id", "").strip() or self.broadcaster_id
+        self.client_id = params.pop("client_id", "").strip()
+        self.helix = params.pop("helix", "").strip().rstrip("/") or TWITCH_HELIX_URL
+        self.ws_url = endpoint
+        self._token = (token or "").strip()
+        if not self._token:
+            raise ValueError(
+                "twitch-chat needs a user access token with user:read:chat "
+                "(keyring user 'twitch-chat' or ANCHORDESK_TWITCH_CHAT_TOKEN)"
+            )
+        self._timeout_for = timeout_for
+        self._sleep = sleep
+        self._viewers_every_s = viewers_every_s
+        self._wall_clock = wall_clock
+        self._clock = clock
+        self._health = FeedHealth(source=source)
+        self._recent: deque[str] = deque()
+        self._recent_set: set[str] = set()
+        self.session_id = ""
+        self.sessions = 0  # welcomes received
+        self.reconnects = 0  # new connections after the first (lost line or session_reconnect)
+        self.subscribed: list[str] = []
+        self.revoked: list[str] = []
+        self._last_online: int | None = None
+
+    # -- health -----------------------------------------------------------------------------
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self._token,)
+
+    @property
+    def health(self) -> FeedHealth:
+        note = f"EventSub session {self.session_id or '-'}; {self.reconnects} reconnects"
+        if self._last_online is not None:
+            note += f"; {self._last_online:,} watching"
+        if self.revoked:
+            note += f"; revoked: {', '.join(self.revoked)}"
+        return dataclasses.replace(self._health, note=note)
+
+    def _update(self, **changes: Any) -> None:
+        self._health = dataclasses.replace(self._health, **changes)
+
+    def _failed(self, message: str) -> None:
+        message = mask_secrets(message, self.secrets())
+        self._update(
+            state="retrying",
+            errors=self._health.errors + 1,
+            consecutive_errors=self._health.consecutive_errors + 1,
+            last_error=message,
+        )
+        log.warning("feed %s: %s", self.source, message)
+
+    # -- running ----------------------------------------------------------------------------
+
+    async def run(
+        self, client: httpx.AsyncClient, sink: PageSink, stop: asyncio.Event
+    ) -> FeedHealth:
+        log.info("feed %s: EventSub at %s", self.source, self.ws_url)
+        viewers = asyncio.create_task(self._viewers_loop(client, sink, stop))
+        try:
+            await self._chat_loop(client, sink, stop)
+        except TwitchEnded as ended:
+            self._update(state="ended", last_error=str(ended))
+            log.error("feed %s: %s", self.source, ended)
+        finally:
+            viewers.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await viewers
+        if self._health.state != "ended":
+            self._update(state="stopped")
+        return self.health
+
+    async def _wait(self, delay_s: float, stop: asyncio.Event) -> None:
+        if self._sleep is _sleep:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay_s)
+        else:
+            await self._sleep(delay_s)
+
+    async def _chat_loop(
+        self, client: httpx.AsyncClient, sink: PageSink, stop: asyncio.Event
+    ) -> None:
+        url = self.ws_url
+        while not stop.is_set():
+            try:
+                await self._session(client, sink, stop, url)
+            except (OSError, WebSocketException, TimeoutError) as error:
+                self._failed(f"WebSocket: {type(error).__name__}: {error}")
+            except _Reconnect as again:
+                log.info("feed %s: %s: reconnecting", self.source, again)
+            if stop.is_set():
+                break
+            self.reconnects += 1
+            url = self.ws_url  # a lost line starts over at the main URL, with a new session
+            delay = exponential_delay_s(max(1, self._health.consecutive_errors), 1.0, 2.0, 60.0)
+            if self._health.consecutive_errors:
+                await self._wait(delay, stop)
+
+    async def _connect(self, url: str) -> tuple[ClientConnection, Mapping[str, Any]]:
+        """Open a connection and read its welcome (the first message Twitch sends)."""
+        connection = await connect(url, open_timeout=10, ping_interval=None, close_timeout=2)
+        try:
+            raw = await asyncio.wait_for(connection.recv(), _WELCOME_TIMEOUT_S)
+            message = json.loads(raw)
+            if message["metadata"]["message_type"] != "session_welcome":
+                raise ValueError(f"expected session_welcome, got {message['metadata']}")
+            session = message["payload"]["session"]
+        except BaseException:
+            await connection.close()
+            raise
+        self.sessions += 1
+        self.session_id = as_text(session.get("id"))
+        return connection, session
+
+    async def _session(
+        self, client: httpx.AsyncClient, sink: PageSink, stop: asyncio.Event, url: str
+    ) -> None:
+        connection, session = await self._connect(url)
+        try:
+            keepalive_s = float(session.get("keepalive_timeout_seconds") or 10)
+            await self._subscribe(client, self.session_id)
+            self._update(state="ok", consecutive_errors=0, last_success_at=self._clock())
+            stop_wait = asyncio.ensure_future(stop.wait())
+            try:
+                while not stop.is_set():
+                    receive = asyncio.ensure_future(connection.recv())
+                    done, _ = await asyncio.wait(
+                        {receive, stop_wait},
+                        timeout=self._timeout_for(keepalive_s),
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    if receive not in done:
+                        receive.cancel()
+                        with contextlib.suppress(BaseException):
+                            await receive
+                        if stop.is_set():
+                            return
+                        raise _Reconnect(f"no message for {self._timeout_for(keepalive_s):g} s")
+                    message = json.loads(receive.result())
+                    moved = await self._handle(message, sink)
+                    if moved is not None:
+                        # session_reconnect: the new connection first, then the old one closes.
+                        new_connection, new_session = await self._connect(moved)
+                        self.reconnects += 1
+                        keepalive_s = float(new_session.get("keepalive_timeout_seconds") or 10)
+                        old, connection = connection, new_connection
+                        await old.close()
+                        log.info("feed %s: moved to a new EventSub connection", self.source)
+            finally:
+                stop_wait.cancel()
+        finally:
+            await connection.close()
+
+    async def _handle(self, message: Mapping[str, Any], sink: PageSink) -> str | None:
+        """One message; returns the new URL for ``session_reconnect``."""
+        try:
+            metadata = message["metadata"]
+            kind = metadata["message_type"]
+            message_id = as_text(metadata.get("message_id"))
+        except (KeyError, TypeError):
+            self._update(malformed_responses=self._health.malformed_responses + 1)
+            return None
+        self._update(last_success_at=self._clock())
+        if kind == "session_keepalive":
+            return None
+        if kind == "session_reconnect":
+            return as_text(message["payload"]["session"]["reconnect_url"])
+        if message_id and message_id in self._recent_set:
+            self._update(duplicates=self._health.duplicates + 1)
+            return None
+        self._remember(message_id)
+        if kind == "revocation":
+            subscription = message["payload"]["subscription"]
+            sub_type = as_text(subscription.get("type"))
+            reason = as_text(subscription.get("status"))
+            self.revoked.append(sub_type)
+            log.warning("feed %s: Twitch revoked %s (%s)", self.source, sub_type, reason)
+            if sub_type == CHAT_MESSAGE:
+                raise TwitchEnded(f"Twitch revoked the chat subscription ({reason})")
+            return None
+        if kind != "notification":
+            return None
+        try:
+            item = self._item(metadata, message["payload"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            self._update(malformed_items=self._health.malformed_items + 1)
+            return None
+        if item is not None:
+            await sink(self.source, [item], None)
+            self._update(items=self._health.items + 1)
+        return None
+
+    def _remember(self, message_id: str) -> None:
+        if not message_id:
+            return
+        self._recent.append(message_id)
+        self._recent_set.add(message_id)
+        if len(self._recent) > _RECENT_MESSAGES:
+            self._recent_set.discard(self._recent.popleft())
+
+    def _item(self, metadata: Mapping[str, Any], payload: Mapping[str, Any]) -> FeedItem | None:
+        sub_type = as_text(payload["subscription"]["type"])
+        event = payload["event"]
+        at = as_text(metadata.get("message_timestamp"))
+        if sub_type == CHAT_MESSAGE:
+            message_id = as_text(event["message_id"])
+            if not message_id:
+                raise ValueError("no message_id")
+            badges = {as_text(b.get("set_id")) for b in event.get("badges") or []}
+            cheer = event.get("cheer")
+            bits = cheer.get("bits") if isinstance(cheer, dict) else None
+            chatter = as_text(event.get("chatter_user_id"))
+            return Comment(
+                source=self.source,
+                id=message_id,
+                author=as_text(event.get("chatter_user_name") or event.get("chatter_user_login")),
+                text=as_text((event.get("message") or {}).get("text")),
+                published_at=at,
+                is_moderator="moderator" in badges,
+                is_owner=chatter == self.broadcaster_id or "broadcaster" in badges,
+                paid_amount=Decimal(bits) if isinstance(bits, int) and bits > 0 else None,
+                paid_currency="BITS" if isinstance(bits, int) and bits > 0 else "",
+                author_id=chatter,
+            )
+        removal_id = as_text(metadata.get("message_id"))
+        if not removal_id:
+            raise ValueError("no message_id")
+        if sub_type == CHAT_MESSAGE_DELETE:
+            return CommentRemoval(
+                self.source,
+                removal_id,
+                "deleted",
+                comment_id=as_text(event["message_id"]),
+                author_id=as_text(event.get("target_user_id")),
+                author=as_text(event.get("target_user_name")),
+                at=at,
+            )
+        if sub_type == CHAT_CLEAR_USER:  # a ban or a timeout: that user's messages go
+            return CommentRemoval(
+                self.source,
+                removal_id,
+                "banned",
+                author_id=as_text(event["target_user_id"]),
+                author=as_text(event.get("target_user_name")),
+                at=at,
+            )
+        return None
+
+    # -- Helix ------------------------------------------------------------------------------
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self._token}"}
+        if self.client_id:
+            headers["Client-Id"] = self.client_id
+        return headers
+
+    async def _subscribe(self, client: httpx.AsyncClient, session_id: str) -> None:
+        self.subscribed = []
+        for sub_type in SUBSCRIPTIONS:
+            body = {
+                "type": sub_type,
+                "version": "1",
+                "condition": {"broadcaster_user_id": self.broadcaster_id, "user_id": self.user_id},
+                "transport": {"method": "websocket", "session_id": session_id},
+            }
+            self._update(requests=self._health.requests + 1)
+            response = await client.post(
+                f"{self.helix}/eventsub/subscriptions",
+                json=body,
+                headers=self._headers(),
+                timeout=10.0,
+            )
+            if response.status_code in (202, 409):  # 409: it exists already
+                self.subscribed.append(sub_type)
+                continue
+            detail = _helix_message(response)
+            if response.status_code == 401:
+                raise TwitchEnded(f"Twitch refused the token ({detail})")
+            if response.status_code == 403:
+                if sub_type == CHAT_MESSAGE:
+                    raise TwitchEnded(f"Twitch: the token may not read this chat ({detail})")
+                log.warning("feed %s: cannot subscribe to %s (%s)", self.source, sub_type, detail)
+                continue
+            raise OSError(f"subscribing to {sub_type}: HTTP {response.status_code} ({detail})")
+
+    async def _viewers_loop(
+        self, client: httpx.AsyncClient, sink: PageSink, stop: asyncio.Event
+    ) -> None:
+        while not stop.is_set():
+            try:
+                await self.count_viewers(client, sink)
+            except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
+                log.info("feed %s: viewer count failed (%s)", self.source, type(error).__name__)
+            await self._wait(self._viewers_every_s, stop)
+
+    async def count_viewers(self, client: httpx.AsyncClient, sink: PageSink) -> int | None:
+        """One Helix ``GET /streams?user_id=…``; a live stream's ``viewer_count`` becomes a
+        sample (an offline channel gives none)."""
+        response = await client.get(
+            f"{self.helix}/streams",
+            params={"user_id": self.broadcaster_id},
+            headers=self._headers(),
+            timeout=10.0,
+        )
+        if response.status_code != 200:
+            log.info("feed %s: Helix streams HTTP %d", self.source, response.status_code)
+            return None
+        data = response.json()["data"]
+        if not data:
+            return None
+        online = viewer_count(data[0]["viewer_count"], "viewer_count", required=True)
+        assert online is not None
+        at = datetime.fromtimestamp(self._wall_clock(), UTC).isoformat(timespec="seconds")
+        await sink(self.source, [ViewerStats(self.source, f"streams@{at}", online, at=at)], None)
+        self._last_online = online
+        return online
+
+
+class _Reconnect(Exception):
+    """The line went silent: a new connection (and a new session) is needed."""
+
+
+def _helix_message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        return as_text(body.get("message")) or f"HTTP {response.status_code}"
+    except ValueError:
+        return f"HTTP {response.status_code}"

@@ -1,0 +1,56 @@
+"""Viewer counts: the generic protocol's ``viewers`` item, and the rules every adapter's counts
+follow (whole numbers >= 0, one sample per time, exactly once).
+
+A sample's id is what makes it "once": the platform's own id when it sends one, else the time
+of the count (two counts at the same instant from the same feed are the same count).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from anchordesk.feeds.parsing import as_text
+from anchordesk.show.feed_items import ViewerStats
+
+# A count above this is a broken or hostile feed, not an audience.
+MAX_VIEWERS = 10**10
+
+
+def viewer_count(value: object, name: str, *, required: bool = False) -> int | None:
+    """A whole number of people >= 0; None when absent and not required. Numbers sent as
+    strings ("1234", as YouTube's ``concurrentViewers`` is) are read too."""
+    if value is None:
+        if required:
+            raise ValueError(f"{name} is missing")
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{name} {value!r} is not a count")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int) or value < 0 or value > MAX_VIEWERS:
+        raise ValueError(f"{name} {value!r} is not a count")
+    return value
+
+
+def viewers_item(source: str, raw: Mapping[str, Any]) -> ViewerStats:
+    """``{"type": "viewers", "at": ..., "online": n, "entered": n?, "likes": n?, "follows": n?}``
+    (docs/feed-protocol.md); ``id`` is optional (default: ``at``)."""
+    at = as_text(raw.get("at")).strip()
+    raw_id = raw.get("id")
+    if isinstance(raw_id, bool) or (raw_id not in (None, "") and not isinstance(raw_id, str | int)):
+        raise ValueError("viewers: bad id")
+    sample_id = "" if raw_id in (None, "") else str(raw_id)
+    if not sample_id and not at:
+        raise ValueError("viewers: needs 'at' (or an 'id')")
+    online = viewer_count(raw.get("online"), "online", required=True)
+    assert online is not None
+    return ViewerStats(
+        source=source,
+        id=sample_id or f"at:{at}",
+        online=online,
+        at=at,
+        entered=viewer_count(raw.get("entered"), "entered"),
+        likes=viewer_count(raw.get("likes"), "likes"),
+        follows=viewer_count(raw.get("follows"), "follows"),
+    )
