@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from feed_servers import JsonFeedServer
 
+from anchordesk.core.errors import UserError
 from anchordesk.feeds.hub import FeedHub, FeedSetupError, source_names
+from anchordesk.feeds.spec import parse_feed
 from anchordesk.live.options import FeedSpec
 from anchordesk.show.feed_items import Comment, Order, OrderUpdate
 from anchordesk.store import SessionStore, StoreWriter
@@ -171,3 +173,12 @@ def test_json_order_updates_go_through_the_hub_into_the_store_once_even_after_a_
         assert stored[1].refund == Decimal("2.50")
     finally:
         store.close()
+
+
+def test_a_push_feed_is_named_by_its_websocket_address() -> None:
+    spec = parse_feed("twitch-chat=wss://eventsub.wss.twitch.tv/ws?broadcaster_user_id=1")
+    assert spec.kind == "twitch-chat" and spec.url.startswith("wss://")
+    with pytest.raises(UserError, match="must start with wss://"):
+        parse_feed("twitch-chat=https://api.twitch.tv/helix")
+    with pytest.raises(UserError, match="http:// or https://"):
+        parse_feed("youtube-chat=wss://example.invalid/ws")
