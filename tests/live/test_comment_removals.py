@@ -53,6 +53,7 @@ def test_deleted_and_banned_comments_leave_the_picture_and_the_list(tmp_path: Pa
     session.ingest([ViewerStats("youtube-chat", "v@1", 140, at="2026-11-28T20:01:00Z")])
     session.ingest([ViewerStats("youtube-chat", "v@1", 140, at="2026-11-28T20:01:00Z")])  # again
     assert session.viewers_online() == 140
+    assert show.snapshot().viewers_online == 140  # what the window and the remote read
     path = asyncio.run(show.end_session())
     show.media.stop()
 

@@ -275,6 +275,10 @@ class FeedHub:
 
     def health(self) -> list[FeedHealth]:
         """Every feed's health, with what its adapter says of itself (quota spent, a note)."""
+        if not self.pollers:  # not running yet: every polling feed is starting
+            return [FeedHealth(source=a.source) for a in self.adapters] + [
+                feed.health for feed in self.push_feeds
+            ]
         healths = []
         for poller in self.pollers:
             health = poller.health

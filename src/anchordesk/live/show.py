@@ -613,6 +613,8 @@ class LiveShow:
             comments=session.comment_count,
             now_s=now_s,
             ended=runtime.ended,
+            viewers_online=session.viewers_online(),
+            feeds=session.feed_views(),
         )
 
 

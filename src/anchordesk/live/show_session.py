@@ -32,7 +32,7 @@ from anchordesk.feeds.audience import AudienceView, DealView
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.runtime import ShowRuntime
-from anchordesk.live.snapshot import SessionMode
+from anchordesk.live.snapshot import FeedView, SessionMode
 from anchordesk.show.events import ShowEvent, event_record
 from anchordesk.show.feed_items import (
     Comment,
@@ -397,6 +397,23 @@ class ShowSession:
     def _keep_viewers(self, stored: StoredViewerSample) -> None:
         self.viewer_samples.append(stored)
         self._latest_viewers[stored.sample.source] = stored
+
+    def feed_views(self) -> tuple[FeedView, ...]:
+        """Every feed's status now (state, items, errors, quota spent, its note)."""
+        if self.hub is None:
+            return ()
+        return tuple(
+            FeedView(
+                source=health.source,
+                state=health.state,
+                items=health.items,
+                errors=health.errors,
+                quota_units=health.quota_units,
+                note=health.note,
+                last_error=health.last_error,
+            )
+            for health in self.hub.health()
+        )
 
     def viewers_online(self) -> int | None:
         """The audience now: the latest count of each source that sends counts, added up

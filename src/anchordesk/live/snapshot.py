@@ -103,6 +103,22 @@ class PinnedView:
 
 
 @dataclass(frozen=True)
+class FeedView:
+    """One feed's status, as the feeds report it (feeds/poller.py ``FeedHealth`` plus what the
+    adapter says of itself): ``state`` is starting | ok | retrying | ended | stopped;
+    ``quota_units`` the platform quota spent in this run (YouTube); ``note`` one line such as
+    "4,490 quota units spent (…); budget 4,500/h of 10,000/day; 120 watching"."""
+
+    source: str
+    state: str
+    items: int = 0
+    errors: int = 0
+    quota_units: int = 0
+    note: str = ""
+    last_error: str = ""
+
+
+@dataclass(frozen=True)
 class LiveSnapshot:
     session_id: str = ""
     session_path: Path | None = None
@@ -122,6 +138,10 @@ class LiveSnapshot:
     comments: int = 0
     now_s: float = 0.0
     ended: bool = False
+    # The audience now: each viewer-counting feed's latest count, added up (None: no feed
+    # counts viewers). The samples themselves: ShowSession.viewer_samples and the session file.
+    viewers_online: int | None = None
+    feeds: tuple[FeedView, ...] = ()
 
     @property
     def current(self) -> SegmentView | None:
