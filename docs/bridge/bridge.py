@@ -7,7 +7,8 @@ bridge turns those into the generic JSON feed protocol (docs/feed-protocol.md):
     POST /webhook/order     {"order_id", "paid_at", "currency", "items": [{"sku", "qty", "price"}]}
     POST /webhook/refund    {"order_id", "refund_id", "amount", "items": [{"sku", "qty"}]}
     POST /webhook/cancel    {"order_id", "cancelled_at"}
-    POST /webhook/comment   {"comment_id", "nickname", "content", "time"}
+    POST /webhook/comment   {"comment_id", "user_id", "nickname", "content", "time"}
+    POST /webhook/comment_deleted  {"event_id", "comment_id"}
     POST /console/viewers   {"time", "online", "enter_count", "like_count", "follow_count"}
     GET  /feed?after=N      -> {"items": [...], "next": "M", "poll_ms": 1000}
 
@@ -78,8 +79,17 @@ def to_comment(body: dict[str, Any]) -> dict[str, Any]:
         "type": "comment",
         "id": str(body["comment_id"]),
         "author": body.get("nickname", ""),
+        "author_id": str(body.get("user_id", "")),
         "text": body["content"],
         "at": body.get("time", ""),
+    }
+
+
+def to_comment_deleted(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "comment_removed",
+        "id": str(body["event_id"]),
+        "comment_id": str(body["comment_id"]),
     }
 
 
@@ -100,6 +110,7 @@ ROUTES = {
     "/webhook/refund": to_refund,
     "/webhook/cancel": to_cancel,
     "/webhook/comment": to_comment,
+    "/webhook/comment_deleted": to_comment_deleted,
     "/console/viewers": to_viewers,
 }
 

@@ -78,6 +78,7 @@ def test_every_platform_feeds_one_session_and_the_file_keeps_what_they_served(
                 },
             ),
             ("/webhook/cancel", {"order_id": "D1"}),
+            ("/webhook/comment_deleted", {"event_id": "E1", "comment_id": "C1"}),
         ):
             port = bridge_server.server_address[1]
             assert client.post(f"http://127.0.0.1:{port}{path}", json=body).status_code == 200
@@ -145,7 +146,7 @@ def test_every_platform_feeds_one_session_and_the_file_keeps_what_they_served(
         viewers = {s.sample.source: s.sample.online for s in store.viewer_samples()}
         assert viewers == {"youtube-chat": 120, "twitch-chat": 321, "json": 1834}
         removals = {(r.removal.source, r.removal.comment_id) for r in store.comment_removals()}
-        assert removals == {("youtube-chat", spam), ("twitch-chat", "tw-2")}
+        assert removals == {("youtube-chat", spam), ("twitch-chat", "tw-2"), ("json", "C1")}
         orders = {(o.order.source, o.order.id): o.order.total_price for o in store.orders()}
         assert orders == {
             ("shopify-orders", "5001"): Decimal("36.00"),

@@ -20,6 +20,7 @@ import httpx
 
 from anchordesk.feeds.parsing import as_text, load_json, money, refund_amount, split_url
 from anchordesk.feeds.poller import FeedRequest, MalformedResponse, Page
+from anchordesk.feeds.removals import removal_item
 from anchordesk.feeds.shopify import SHOPIFY_PAGE_LIMIT, ShopifyOrdersAdapter
 from anchordesk.feeds.viewers import viewers_item
 from anchordesk.feeds.youtube import YOUTUBE_DEFAULT_URL, YouTubeChatAdapter
@@ -126,7 +127,10 @@ class JsonFeedAdapter:
                 published_at=as_text(raw.get("at")),
                 is_moderator=raw.get("moderator") is True,
                 is_owner=raw.get("owner") is True,
+                author_id=as_text(raw.get("author_id")),
             )
+        if kind == "comment_removed":
+            return removal_item(self.source, raw)
         if kind == "order":
             lines = []
             for line in raw["lines"]:

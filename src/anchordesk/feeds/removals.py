@@ -1,0 +1,38 @@
+"""The generic protocol's ``comment_removed`` item: a bridge's way to say a platform deleted a
+comment or banned its author (docs/feed-protocol.md), read into ``CommentRemoval``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from anchordesk.feeds.parsing import as_text
+from anchordesk.show.feed_items import COMMENT_REMOVAL_REASONS, CommentRemoval
+
+
+def removal_item(source: str, raw: Mapping[str, Any]) -> CommentRemoval:
+    """``{"type": "comment_removed", "id": …, "comment_id": …}`` (deleted) or
+    ``{"type": "comment_removed", "id": …, "author_id": …}`` (banned)."""
+    raw_id = raw["id"]
+    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or raw_id == "":
+        raise ValueError("no id")
+    comment_id = raw.get("comment_id")
+    author_id = raw.get("author_id")
+    comment_text = "" if comment_id in (None, "") else as_text(comment_id)
+    author_text = "" if author_id in (None, "") else as_text(author_id)
+    reason = as_text(raw.get("reason")) or ("deleted" if comment_text else "banned")
+    if reason not in COMMENT_REMOVAL_REASONS:
+        raise ValueError(f"reason {reason!r} is not one of {COMMENT_REMOVAL_REASONS}")
+    if reason == "deleted" and not comment_text:
+        raise ValueError("a deletion names its comment_id")
+    if reason == "banned" and not author_text:
+        raise ValueError("a ban names its author_id")
+    return CommentRemoval(
+        source=source,
+        id=str(raw_id),
+        reason=reason,
+        comment_id=comment_text,
+        author_id=author_text,
+        author=as_text(raw.get("author")),
+        at=as_text(raw.get("at")),
+    )
