@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KIND=URL",
-        help="comment/order feed: youtube-chat, shopify-orders, json, rehearsal",
+        help="feed: youtube-chat, shopify-orders, twitch-chat, json, rehearsal",
     )
     live.add_argument(
         "--session",

@@ -1,5 +1,6 @@
-"""Shopify Admin REST: ``GET /admin/api/VERSION/orders.json`` — new orders, and the
-cancellations and refunds of the session's orders.
+"""Shopify Admin REST (legacy since 2024-10; the GraphQL adapter in shopify_graphql.py is the
+supported one): ``GET /admin/api/VERSION/orders.json`` — new orders, and the cancellations and
+refunds of the session's orders. Kept for shops whose apps still use REST.
 
 Only builds requests and reads responses; the polling core (poller.py) does the waiting,
 retrying and storing. The base URL is whatever the user passed with ``--feed``.
@@ -75,7 +76,8 @@ class ShopifyOrdersAdapter:
         if not self._endpoint.endswith(".json"):
             raise ValueError(
                 "shopify-orders needs the orders endpoint, e.g. "
-                "https://SHOP.myshopify.com/admin/api/2024-07/orders.json"
+                "https://SHOP.myshopify.com/admin/api/2026-07/orders.json (legacy REST), "
+                "or the shop's address for the GraphQL Admin API"
             )
         self._token = token or ""
         self._created_at_min = created_at_min
