@@ -11,7 +11,9 @@ from anchordesk.store.session import (
     StoredComment,
     StoredOrder,
     StoredOrderUpdate,
+    StoredRejected,
     StoreError,
+    UnreadableRow,
 )
 from anchordesk.store.writer import StoreWriter
 
@@ -42,5 +44,7 @@ __all__ = [
     "StoredComment",
     "StoredOrder",
     "StoredOrderUpdate",
+    "StoredRejected",
+    "UnreadableRow",
     "default_session_path",
 ]
