@@ -27,13 +27,13 @@ from anchordesk.show.ledger import Ledger, TimedOrder, TimedUpdate, replay, show
 from anchordesk.show.model import Product, Show
 from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
 from anchordesk.store.report_events import restore_missing_segment_starts, session_timings
-from anchordesk.store.report_i18n import MESSAGES, end_reason_text, report_language, text
+from anchordesk.store.report_i18n import end_reason_text, report_language, text
+from anchordesk.store.report_rejected import RejectedEntry, rejected_entries, rejected_lines
 from anchordesk.store.session import (
     SessionStore,
     ShowEventRecord,
     StoredOrder,
     StoredOrderUpdate,
-    StoredRejected,
     UnreadableRow,
 )
 
@@ -44,21 +44,6 @@ ORDER_APPLIED = "order_applied"
 COMMENT_HIDDEN = "comment_hidden"
 
 log = logging.getLogger(__name__)
-
-#: Rejected items listed one by one in the text report (all are counted, and all are in JSON).
-REJECTED_LISTED = 20
-
-
-@dataclass(frozen=True)
-class RejectedEntry:
-    """An item of the session that is not counted (docs/feed-protocol.md, "Amounts")."""
-
-    source: str
-    kind: str
-    item_id: str
-    reason: str  # one of show.feed_rules.REASONS
-    detail: str
-    received_at: float | None
 
 
 @dataclass
@@ -302,7 +287,7 @@ def build_report(path: Path) -> SessionReport:
         ),
         show=show,
         timings=session_timings(show, events, ended),
-        rejected=_rejected_entries(stored_rejected, ledger),
+        rejected=rejected_entries(stored_rejected, ledger),
         unreadable_rows=unreadable,
     )
     if started is not None:
@@ -327,26 +312,6 @@ def _kept_show(show_json: str | None, unreadable: list[UnreadableRow]) -> Show |
     except (ValueError, TypeError, KeyError, AttributeError, InvalidOperation) as error:
         unreadable.append(UnreadableRow("meta", -1, f"the show kept in the session: {error}"))
         return None
-
-
-def _rejected_entries(stored: list[StoredRejected], ledger: Ledger) -> list[RejectedEntry]:
-    entries = [
-        RejectedEntry(
-            kept.item.source,
-            kept.item.kind,
-            kept.item.item_id,
-            kept.item.reason,
-            kept.item.detail,
-            kept.received_at,
-        )
-        for kept in stored
-    ]
-    # Orders the store let through but the ledger did not (the report's currency decided).
-    entries += [
-        RejectedEntry(order.source, "order", order.id, problem.reason, problem.detail, None)
-        for order, problem in ledger.rejected_orders
-    ]
-    return entries
 
 
 # -- the report as text ------------------------------------------------------------------------
@@ -497,44 +462,10 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
     if ledger.unknown_skus:
         skus = ", ".join(sku or t("no_sku") for sku in sorted(ledger.unknown_skus))
         lines += ["", f"  {t('unknown_skus', skus=skus)}"]
-    lines += _rejected_lines(report, t, count)
+    lines += rejected_lines(report, t, count)
     # Every line is escaped as a whole too: no value from outside reaches the terminal raw,
     # whichever line it is in (escaping an escaped text changes nothing).
     return "\n".join(escape_controls(line).rstrip() for line in lines)
-
-
-def _rejected_lines(report: SessionReport, t: Any, count: Any) -> list[str]:
-    lines: list[str] = []
-    if report.rejected:
-        reasons = ", ".join(
-            f"{count(n)} {t('reason_' + reason) if 'reason_' + reason in MESSAGES else reason}"
-            for reason, n in report.rejected_by_reason.items()
-        )
-        lines += [
-            "",
-            f"  {t('rejected_items', count=count(len(report.rejected)), reasons=reasons)}",
-        ]
-        for entry in report.rejected[:REJECTED_LISTED]:
-            lines.append(
-                f"    {entry.kind or '?'} {entry.item_id or '-'} ({entry.source}): {entry.detail}"
-            )
-        if len(report.rejected) > REJECTED_LISTED:
-            more = len(report.rejected) - REJECTED_LISTED
-            lines.append(f"    {t('and_more', count=count(more))}")
-    if report.unreadable_rows:
-        lines += [
-            "",
-            "  "
-            + t(
-                "unreadable_rows",
-                count=count(len(report.unreadable_rows)),
-                path=str(report.path),
-            ),
-        ]
-        for row in report.unreadable_rows[:REJECTED_LISTED]:
-            where = t("row_of", table=row.table, row=row.row) if row.row >= 0 else row.table
-            lines.append(f"    {where}: {row.problem}")
-    return lines
 
 
 def _total_timing(timings: list[SegmentTiming], label: str) -> SegmentTiming:
