@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from anchordesk.cli import main as cli_main
+from anchordesk.show.feed_items import Comment
 from anchordesk.store import SessionStore
 
 T0 = 1_800_000_000.0
@@ -100,3 +101,23 @@ def test_corrupted_rows_are_named_and_skipped_not_a_traceback(
     assert cli_main(["report", str(old_session), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["unreadable_rows"]
     assert {(r["table"], r["row"]) for r in rows} == {("orders", 1), ("comments", 1)}
+
+
+def test_a_damaged_page_of_the_file_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "damaged.adsession"
+    store = SessionStore(path)
+    store.write_batch(
+        "json", [Comment("json", f"c{i}", "a", "hello " * 20) for i in range(3000)], "1"
+    )
+    store.close()
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    for page in range(10, 20):  # past the header and the schema: table pages
+        data[page * 4096 + 100 : page * 4096 + 400] = b"\xff" * 300
+    path.write_bytes(bytes(data))
+    assert cli_main(["report", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and str(path) in err and len(err.splitlines()) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from anchordesk.store.session import (
     ShowEventRecord,
     StoredOrder,
     StoredOrderUpdate,
+    StoreError,
     UnreadableRow,
 )
 
@@ -243,6 +245,8 @@ def build_report(path: Path) -> SessionReport:
         events = store.show_events()
         stored_rejected = store.rejected_items()
         unreadable = store.unreadable_rows
+    except sqlite3.DatabaseError as error:  # a damaged page of the file, not a damaged row
+        raise StoreError(f"{path}: cannot be read ({error})") from None
     finally:
         store.close()
     show = _kept_show(show_json, unreadable)
