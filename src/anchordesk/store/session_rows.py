@@ -1,4 +1,4 @@
-"""Rows of a session file back into items, trusting nothing in them.
+"""Items into rows of a session file, and rows back into items, trusting nothing in them.
 
 A session file is a file: it can be damaged, edited by hand, or written by an older version
 before a rule existed. Each row is read on its own; a row that cannot be read raises
@@ -10,6 +10,7 @@ and row number), and an order or update that breaks today's amount rule comes ba
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -18,6 +19,7 @@ from typing import Any
 from anchordesk.show.feed_items import (
     MAX_RAW_CHARS,
     Comment,
+    FeedItem,
     Order,
     OrderLine,
     OrderUpdate,
@@ -227,3 +229,97 @@ def rejected_update(update: OrderUpdate, problem: Problem) -> RejectedItem:
         problem.detail,
         cut_raw(json.dumps(raw, ensure_ascii=False)),
     )
+
+
+# json.dumps(..., ensure_ascii=False) builds a new encoder on every call (~6 µs): one encoder for
+# every row keeps a 2000-item page's commit shorter (the writer thread holds the GIL meanwhile).
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _terms_json(terms: Sequence[str]) -> str:
+    return _encode_json(list(terms)) if terms else "[]"
+
+
+def _decimal_text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def insert_item(db: sqlite3.Connection, item: FeedItem, now: float) -> bool:
+    """Insert ``item`` into its kind's table unless its (source, id) is there; True when new."""
+    if isinstance(item, RejectedItem):
+        cursor_obj = db.execute(
+            "INSERT OR IGNORE INTO rejected_items(source, id, kind, item_id, received_at,"
+            " reason, detail, raw) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                item.source,
+                item.id,
+                item.kind,
+                item.item_id,
+                now,
+                item.reason,
+                item.detail,
+                item.raw,
+            ),
+        )
+    elif isinstance(item, Comment):
+        cursor_obj = db.execute(
+            "INSERT OR IGNORE INTO comments(source, id, received_at, published_at, author,"
+            " text, is_moderator, is_owner, paid_amount, paid_currency, flagged_terms,"
+            " is_question) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                item.source,
+                item.id,
+                now,
+                item.published_at,
+                item.author,
+                item.text,
+                int(item.is_moderator),
+                int(item.is_owner),
+                _decimal_text(item.paid_amount),
+                item.paid_currency,
+                _terms_json(item.flagged_terms),
+                int(item.is_question),
+            ),
+        )
+    elif isinstance(item, OrderUpdate):
+        cursor_obj = db.execute(
+            "INSERT OR IGNORE INTO order_updates(source, id, order_id, received_at, at,"
+            " status, refund, currency, refund_id, lines) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                item.source,
+                item.id,
+                item.order_id,
+                now,
+                item.at,
+                item.status,
+                _decimal_text(item.refund),
+                item.currency,
+                item.refund_id,
+                _encode_json([[line.sku, line.quantity] for line in item.lines]),
+            ),
+        )
+    else:
+        lines = [
+            {
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_price),
+                "title": line.title,
+            }
+            for line in item.lines
+        ]
+        cursor_obj = db.execute(
+            "INSERT OR IGNORE INTO orders(source, id, received_at, created_at, currency,"
+            " total_price, customer, lines) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                item.source,
+                item.id,
+                now,
+                item.created_at,
+                item.currency,
+                str(item.total_price),
+                item.customer,
+                _encode_json(lines),
+            ),
+        )
+    return cursor_obj.rowcount == 1
