@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from feed_servers import JsonFeedServer
+from feed_servers import JsonFeedServer, ShopifyOrdersServer
 
 from anchordesk.cli import main as cli_main
 from anchordesk.core import logs
@@ -137,3 +137,40 @@ def test_a_newline_in_an_order_id_cannot_forge_a_log_line(tmp_path: Path) -> Non
     assert "order o1\\n12:00:00 ERROR anchordesk: \\x1b[2Jstream key leaked" in rejected
     assert not any(line.startswith("12:00:00") for line in lines)
     assert not any("\x1b" in line for line in lines)
+
+
+def test_shopify_orders_against_the_rule_are_kept_as_rejected_too(tmp_path: Path) -> None:
+    server = ShopifyOrdersServer()
+    with server:
+        server.add_order([("SERUM-30", 1, "19.99")])
+        absurd = server.add_order([("SERUM-30", 1, "19.99")])
+        unreadable = server.add_order([("SERUM-30", 1, "19.99")])
+        with server.lock:
+            server._order(absurd)["total_price"] = "1e309"
+            server._order(unreadable)["total_price"] = {"amount": "19.99"}
+        writer = StoreWriter(tmp_path / "s.adsession")
+        hub = FeedHub(
+            [FeedSpec("shopify-orders", server.url)],
+            writer,
+            token_lookup=lambda kind: server.token,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+        )
+
+        async def run() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(hub.run(stop))
+            for _ in range(400):
+                await asyncio.sleep(0.01)
+                if hub.pollers and hub.pollers[0].cursor == str(unreadable):
+                    break
+            stop.set()
+            await task
+
+        try:
+            asyncio.run(run())
+        finally:
+            writer.close()
+    report = build_report(tmp_path / "s.adsession")
+    assert report.orders == 1 and report.ledger.gmv_by_currency == {"USD": Decimal("19.99")}
+    assert report.rejected_by_reason == {"amount_too_large": 1, "unreadable": 1}
+    assert {r.item_id for r in report.rejected} == {str(absurd), str(unreadable)}

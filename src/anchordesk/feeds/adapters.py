@@ -123,8 +123,9 @@ class YouTubeChatAdapter:
         for raw in body.get("items", []):
             try:
                 comment = self._comment(raw)
-            except (KeyError, TypeError, ValueError, AttributeError):
+            except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
                 malformed += 1
+                items.append(unreadable_item(self.source, raw, error, "comment"))
                 continue
             if comment is not None:
                 items.append(comment)

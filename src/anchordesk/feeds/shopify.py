@@ -15,7 +15,14 @@ from typing import Any
 
 import httpx
 
-from anchordesk.feeds.parsing import as_text, load_json, money, refund_amount, split_url
+from anchordesk.feeds.parsing import (
+    as_text,
+    load_json,
+    money,
+    refund_amount,
+    split_url,
+    unreadable_item,
+)
 from anchordesk.feeds.poller import FeedRequest, MalformedResponse, Page
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
 
@@ -142,9 +149,10 @@ class ShopifyOrdersAdapter:
         for raw in body["orders"]:
             try:
                 order = self._order(raw)
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
+            except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
                 malformed += 1
-                log.warning("feed %s: an order cannot be read (%s): skipped", self.source, error)
+                # Kept as rejected, with why (the hub logs it once, the report lists it).
+                items.append(unreadable_item(self.source, raw, error, "order"))
                 # Even an unreadable order moves since_id on, or we would ask for it forever.
                 raw_id = raw.get("id") if isinstance(raw, dict) else None
                 if isinstance(raw_id, int) and not isinstance(raw_id, bool):
