@@ -17,7 +17,8 @@ from anchordesk.core.money import babel_locale
 from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
 from anchordesk.store.report import SessionReport, money_text
 from anchordesk.store.report_charts import bar_chart, gmv_chart, units_chart
-from anchordesk.store.report_i18n import MESSAGES, end_reason_text, report_language, text
+from anchordesk.store.report_i18n import end_reason_text, report_language, text
+from anchordesk.store.report_rejected import reason_text
 
 _STYLE = """
 body { font-family: %(fonts)s; margin: 2em auto; max-width: 800px; color: #222;
@@ -189,14 +190,16 @@ def _rejected_section(report: SessionReport, lang: str) -> str:
     """The items kept but not counted, and the rows of the file that could not be read."""
     parts = []
     if report.rejected:
-        reasons = ", ".join(
-            f"{n:,} {text(lang, 'reason_' + r) if 'reason_' + r in MESSAGES else r}"
-            for r, n in report.rejected_by_reason.items()
-        )
+
+        def words(reason: str) -> str:
+            return reason_text(reason, lambda message: text(lang, message))
+
+        reasons = ", ".join(f"{n:,} {words(r)}" for r, n in report.rejected_by_reason.items())
         title = text(lang, "rejected_items", count=f"{len(report.rejected):,}", reasons=reasons)
         rows = "".join(
             f"<tr><td>{escape(r.kind)}</td><td>{escape(r.item_id)}</td>"
-            f"<td>{escape(r.source)}</td><td>{escape(r.detail)}</td></tr>"
+            f"<td>{escape(r.source)}</td><td>{escape(r.detail)}</td>"
+            f"<td>{escape(words(r.reason))}</td></tr>"
             for r in report.rejected
         )
         parts.append(f"<h2>{escape(text(lang, 'rejected'))}</h2>\n<p>{escape(title)}</p>")

@@ -57,7 +57,7 @@ def rejected_lines(
     lines: list[str] = []
     if report.rejected:
         reasons = ", ".join(
-            f"{count(n)} {t('reason_' + reason) if 'reason_' + reason in MESSAGES else reason}"
+            f"{count(n)} {reason_text(reason, t)}"
             for reason, n in report.rejected_by_reason.items()
         )
         lines += [
@@ -67,6 +67,7 @@ def rejected_lines(
         for entry in report.rejected[:REJECTED_LISTED]:
             lines.append(
                 f"    {entry.kind or '?'} {entry.item_id or '-'} ({entry.source}): {entry.detail}"
+                f" — {reason_text(entry.reason, t)}"
             )
         if len(report.rejected) > REJECTED_LISTED:
             more = len(report.rejected) - REJECTED_LISTED
@@ -85,3 +86,9 @@ def rejected_lines(
             where = t("row_of", table=row.table, row=row.row) if row.row >= 0 else row.table
             lines.append(f"    {where}: {row.problem}")
     return lines
+
+
+def reason_text(reason: str, t: Callable[..., str]) -> str:
+    """A rejection reason in the report's words (a code from a newer version reads as is)."""
+    message = f"reason_{reason}"
+    return t(message) if message in MESSAGES else reason.replace("_", " ")
