@@ -16,7 +16,14 @@ from feed_servers import Fault, JsonFeedServer, ShopifyOrdersServer, YouTubeChat
 
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter, YouTubeChatAdapter
 from anchordesk.feeds.poller import BackoffPolicy, FeedAdapter, Poller, parse_retry_after
-from anchordesk.show.feed_items import Comment, FeedItem, Order, OrderUpdate, RefundLine
+from anchordesk.show.feed_items import (
+    Comment,
+    FeedItem,
+    Order,
+    OrderUpdate,
+    RefundLine,
+    RejectedItem,
+)
 
 
 class FakeTime:
@@ -243,7 +250,9 @@ def test_malformed_json_is_counted_and_skipped_without_losing_the_page() -> None
                 assert health.state == "ok"
 
         run(scenario())
-    assert sink.ids == ["c1", "c4"]
+    # The unreadable ones go to the store as rejected (with why), between their neighbours.
+    assert sink.ids[0] == "c1" and sink.ids[3] == "c4"
+    assert [type(item).__name__ for item in sink.items[1:3]] == ["RejectedItem"] * 2
 
 
 def test_the_same_item_on_two_pages_is_delivered_once() -> None:
@@ -457,9 +466,7 @@ def test_shopify_updated_orders_follow_link_pages_and_move_the_cursor_after_the_
     assert set(paged) == {"limit", "page_info"}
 
 
-def test_a_malformed_order_update_is_one_log_line_and_its_neighbours_are_kept(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def test_a_malformed_order_update_is_kept_as_rejected_and_its_neighbours_are_kept() -> None:
     server = JsonFeedServer()
     with server:
         server.add_order("SERUM-30", 1, "129.00")
@@ -477,8 +484,9 @@ def test_a_malformed_order_update_is_one_log_line_and_its_neighbours_are_kept(
                 await poller.poll_once()
                 assert poller.health.malformed_items == 3
 
-        with caplog.at_level("WARNING", logger="anchordesk.feeds.adapters"):
-            run(scenario())
-    assert sink.ids == ["o1", "o1:refund:12.5"]
-    warnings = [r.getMessage() for r in caplog.records if "order update" in r.getMessage()]
-    assert len(warnings) == 3 and all("'o1'" in text for text in warnings)
+        run(scenario())
+    kept = [item.id for item in sink.items if not isinstance(item, RejectedItem)]
+    assert kept == ["o1", "o1:refund:12.5"]
+    rejected = [item for item in sink.items if isinstance(item, RejectedItem)]
+    assert [(r.kind, r.item_id) for r in rejected] == [("order_update", "o1")] * 3
+    assert len({r.id for r in rejected}) == 3, "three different bad updates, three kept"

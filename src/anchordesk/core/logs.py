@@ -40,6 +40,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from anchordesk.core import paths
+from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_url
 
 LOG_FILE_NAME = "anchordesk.log"
@@ -93,7 +94,8 @@ def mask_text(text: str) -> str:
 
 
 class SecretMaskingFilter(logging.Filter):
-    """Rewrites a record so that its message, traceback and stack carry no secret.
+    """Rewrites a record so that its message, traceback and stack carry no secret, and its
+    message no control character (escaped, so one record stays one line).
 
     It formats the message once (``msg % args``) and keeps the masked text as the message, so a
     handler formatting it later cannot bring an argument back; the traceback text is cached
@@ -109,7 +111,9 @@ class SecretMaskingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a bad format string: show it raw rather than lose the record
             message = f"{record.msg!s} {record.args!r}"
-        record.msg = mask_text(message)
+        # Control characters escaped too: an order id with a newline must not forge a line, an
+        # ESC sequence must not drive the terminal that shows the log (core/printable.py).
+        record.msg = escape_controls(mask_text(message))
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = self._formatter.formatException(record.exc_info)

@@ -18,7 +18,14 @@ from typing import Any
 
 import httpx
 
-from anchordesk.feeds.parsing import as_text, load_json, money, refund_amount, split_url
+from anchordesk.feeds.parsing import (
+    as_text,
+    load_json,
+    money,
+    refund_amount,
+    split_url,
+    unreadable_item,
+)
 from anchordesk.feeds.poller import FeedRequest, MalformedResponse, Page
 from anchordesk.feeds.removals import removal_item
 from anchordesk.feeds.shopify import SHOPIFY_PAGE_LIMIT, ShopifyOrdersAdapter
@@ -82,16 +89,10 @@ class JsonFeedAdapter:
         for raw in body["items"]:
             try:
                 item = self._item(raw)
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
+            except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
                 malformed += 1
-                if isinstance(raw, dict) and raw.get("type") == "order_update":
-                    # A lost cancellation would leave money in the GMV: say so, once.
-                    log.warning(
-                        "feed %s: order update %r cannot be read (%s): skipped",
-                        self.source,
-                        raw.get("id"),
-                        error,
-                    )
+                # Kept as rejected (the hub logs it once and the report lists it).
+                items.append(unreadable_item(self.source, raw, error))
                 continue
             if item is not None:
                 items.append(item)

@@ -4,7 +4,9 @@ Order of things for every page a feed returns (this order is the guarantee):
 1. comment text is made safe (plain one-line text, capped), flagged by the show's compliance
    matcher, and marked when it reads as a question;
 2. the page and the feed's cursor are committed to the session store in one transaction (on
-   the store's writer thread; the event loop only awaits);
+   the store's writer thread; the event loop only awaits); an order or update against the
+   amount rule (show/feed_rules.py) and an item the adapter could not read are kept there as
+   rejected, logged once, and go no further;
 3. only the items that were new to the store (comments, orders, order updates) are delivered
    to the callbacks (the show's stock, the window): nothing is shown that is not stored,
    nothing is counted twice.
@@ -52,6 +54,7 @@ from anchordesk.show.feed_items import (
     FeedItem,
     Order,
     OrderUpdate,
+    RejectedItem,
     clean_text,
     is_question,
 )
@@ -357,7 +360,9 @@ class FeedHub:
             is_question=is_question(text),
         )
 
-    async def _sink(self, source: str, items: Sequence[FeedItem], cursor: str | None) -> None:
+    async def _sink(
+        self, source: str, items: Sequence[FeedItem], cursor: str | None
+    ) -> Sequence[FeedItem]:
         prepared: list[FeedItem] = []
         slice_started = time.perf_counter()
         for item in items:
@@ -368,7 +373,18 @@ class FeedHub:
                 await asyncio.sleep(0)
                 slice_started = time.perf_counter()
         received_at = self._wall_clock()
-        new = await self._writer.write_batch(source, prepared, cursor, received_at)
+        stored = await self._writer.write_batch(source, prepared, cursor, received_at)
+        # Rejected items are kept in the session (the report lists them), never delivered.
+        new = [item for item in stored if not isinstance(item, RejectedItem)]
+        for item in stored:
+            if isinstance(item, RejectedItem):
+                log.warning(
+                    "feed %s: %s %s rejected (%s): kept in the session, not counted",
+                    source,
+                    item.kind or "item",
+                    item.item_id or "without id",
+                    item.detail,
+                )
         comments = [item for item in new if isinstance(item, Comment)]
         orders = [item for item in new if isinstance(item, Order)]
         # The items are stored: a failing consumer is logged but never makes the poller re-ask.
@@ -395,6 +411,7 @@ class FeedHub:
                 self._on_stored(source, new, received_at)
             except Exception:
                 log.exception("a consumer of stored items failed")
+        return stored
 
 
 def describe_feed(feed: FeedSpec) -> str:

@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import httpx
 
 from anchordesk.feeds.poller import MalformedResponse
+from anchordesk.show.feed_items import MAX_RAW_CHARS, RejectedItem
+from anchordesk.show.feed_rules import UNREADABLE
 
 # A refund larger than this is not money but a broken or hostile feed (1e309 parses as a
 # finite Decimal): rejected when read, with one log line.
@@ -63,3 +65,25 @@ def split_url(url: str) -> tuple[str, dict[str, str]]:
     parts = urlsplit(url)
     params = dict(parse_qsl(parts.query, keep_blank_values=True))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), params
+
+
+def unreadable_item(source: str, raw: object, error: Exception, kind: str = "") -> RejectedItem:
+    """An item of a page that cannot be read, as the session keeps it (rejected, with why):
+    never silently dropped. ``kind`` is what it claims to be when the adapter knows."""
+    claimed = raw.get("type") if isinstance(raw, dict) else None
+    raw_id = raw.get("id") if isinstance(raw, dict) else None
+    try:
+        text = json.dumps(raw, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(raw)
+    if len(text) > MAX_RAW_CHARS:
+        text = text[: MAX_RAW_CHARS - 1] + "…"
+    item_id = "" if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) else str(raw_id)
+    return RejectedItem(
+        source=source,
+        kind=kind or (claimed if isinstance(claimed, str) else ""),
+        item_id=item_id[:200],
+        reason=UNREADABLE,
+        detail=str(error)[:200] or type(error).__name__,
+        raw=text,
+    )

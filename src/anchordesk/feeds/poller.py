@@ -2,14 +2,23 @@
 
 What it guarantees, whatever the server or the network does:
 - it waits as long as the server asks (``pollingIntervalMillis``, ``poll_ms``, Shopify's call
-  limit) and follows page tokens/cursors; when the server says more is waiting it asks at once;
+  limit), within [``min_interval_s``, ``max_interval_s``] (a wait outside is clamped, with one
+  warning), and follows page tokens/cursors; when the server says more is waiting it asks at
+  once, unless that page brought neither a new cursor nor a new item (a server that says
+  "more" forever without progress is asked at the normal interval; logged once);
 - a cursor moves only after the page it acknowledges has been handed to the sink (the store
   commits items and cursor together), so an error anywhere means "ask again", never "skip";
 - duplicates (the same id on two pages, a server that replays after a restart) are dropped by
-  id here and again by the store's UNIQUE(source, id);
-- every request has a timeout; errors back off exponentially with jitter; ``Retry-After`` on
-  429/503 is honoured; a response that is not JSON is counted and retried, an item that cannot
-  be read is counted and skipped; nothing stops the loop but ``stop`` or the feed's end;
+  kind and id here (an order and a comment may share an id) and again by the store's
+  UNIQUE(source, id) of each kind's table;
+- a body is read in a stream and never past ``MAX_RESPONSE_BYTES`` (a bigger one is refused
+  with one line in the feed's status, and asked again after the backoff);
+- every request has a timeout, and the whole response a deadline; errors back off
+  exponentially with jitter; ``Retry-After`` on 429/503 (delta-seconds or an HTTP date, RFC
+  9110) is honoured within [``first_delay_s``, ``max_retry_after_s``] (0, negative or
+  unreadable values never make it ask at once); a response that is not JSON is counted and
+  retried; an item that cannot be read is counted and kept as rejected by the store; nothing
+  stops the loop but ``stop`` or the feed's end;
 - it reports its health (last success, errors, latency) as a snapshot.
 
 Time is injected (``clock`` and ``sleep``) so tests drive the timing without real waits. The
@@ -23,7 +32,9 @@ import contextlib
 import dataclasses
 import email.utils
 import logging
+import math
 import random
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -34,13 +45,19 @@ import httpx
 
 from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.redact import mask_secrets, mask_url
-from anchordesk.show.feed_items import FeedItem
+from anchordesk.show.feed_items import FeedItem, RejectedItem, item_kind
 
 log = logging.getLogger(__name__)
 
 # Bodies above this size are parsed off the event loop (a 2000-message YouTube page is ~1 MB).
 _PARSE_IN_THREAD_BYTES = 32 * 1024
 _RECENT_IDS = 20_000
+#: The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full
+#: Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack
+#: (a 150 MB page once took 860 MB of memory and the picture down to 5 fps).
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+#: The whole response (connect, headers, body) must arrive within this many request timeouts.
+_RESPONSE_DEADLINE_TIMEOUTS = 3.0
 
 
 class MalformedResponse(Exception):
@@ -67,8 +84,15 @@ class Page:
     cursor: str | None  # the cursor to store once the items are stored (None: unchanged)
     interval_s: float | None = None  # how long the server asks us to wait
     more: bool = False  # the server has more right now: ask again without waiting
+    # The adapter moved on by itself with no item and no cursor (a token fetched, a chat id
+    # found, a new page token of a window): ``more`` then counts as progress.
+    advanced: bool = False
     ended: bool = False  # the feed is over after these items
     malformed_items: int = 0
+
+
+class ResponseTooLarge(Exception):
+    """The body is above ``MAX_RESPONSE_BYTES`` (not read further)."""
 
 
 class FeedAdapter(Protocol):
@@ -88,8 +112,9 @@ class FeedAdapter(Protocol):
     def secrets(self) -> tuple[str, ...]: ...
 
 
-# The sink stores a page (items + cursor, atomically) and returns once it is durable.
-PageSink = Callable[[str, Sequence[FeedItem], str | None], Awaitable[None]]
+# The sink stores a page (items + cursor, atomically) and returns once it is durable; it may
+# return the items that were new to the store (rejected ones among them are counted).
+PageSink = Callable[[str, Sequence[FeedItem], str | None], Awaitable[Sequence[FeedItem] | None]]
 
 
 @dataclass(frozen=True)
@@ -103,6 +128,7 @@ class FeedHealth:
     malformed_items: int = 0
     duplicates: int = 0
     items: int = 0
+    rejected: int = 0  # items kept as rejected (unreadable, or against the amount rule)
     last_success_at: float | None = None  # the poller's clock
     last_latency_ms: float | None = None
     last_error: str = ""
@@ -119,6 +145,12 @@ class BackoffPolicy:
     max_delay_s: float = 60.0
     max_retry_after_s: float = 600.0
     min_interval_s: float = 0.2  # even if a server asks for 0 ms
+    max_interval_s: float = 60.0  # even if a server asks for 1e12 ms
+
+    def retry_after_s(self, retry_after: float) -> float:
+        """The wait for a server's ``Retry-After``: never less than the first backoff step (a
+        server saying 0 gets no hammering), never more than ``max_retry_after_s``."""
+        return min(max(retry_after, self.first_delay_s), self.max_retry_after_s)
 
     def delay_s(self, consecutive_errors: int, unit_random: float) -> float:
         """Exponential backoff with "equal jitter": half fixed, half random, so a crowd of
@@ -130,19 +162,24 @@ class BackoffPolicy:
 
 
 def parse_retry_after(value: str | None, now_epoch_s: float) -> float | None:
-    """``Retry-After`` as seconds or as an HTTP date; None when absent or unreadable."""
+    """``Retry-After`` (RFC 9110 10.2.3) in seconds: delta-seconds or an HTTP date; None when
+    absent or unreadable (negative, ``nan``, ``inf``, words). A decimal such as Shopify's
+    ``2.0`` is read as seconds too; a date in the past is 0."""
     if not value:
         return None
     value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    if _DELTA_SECONDS.fullmatch(value):
+        return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:
         return None
     return max(0.0, when.timestamp() - now_epoch_s)
+
+
+_DELTA_SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?")
 
 
 async def _default_sleep(delay_s: float) -> None:
@@ -180,8 +217,10 @@ class Poller:
         self._sleep = sleep
         self._random = unit_random or random.Random().random
         self._wall_clock = wall_clock
-        self._recent_ids: set[str] = set()
-        self._recent_order: deque[str] = deque()
+        self._recent_ids: set[tuple[str, str]] = set()
+        self._recent_order: deque[tuple[str, str]] = deque()
+        self._said_no_progress = False
+        self._said_interval_clamped = False
         self._health = FeedHealth(source=adapter.source)
         self.delays_s: list[float] = []  # every wait chosen, for tests and diagnostics
 
@@ -238,16 +277,11 @@ class Poller:
         started = self._clock()
         self._update(requests=self._health.requests + 1)
         try:
-            response = await self._client.request(
-                request.method,
-                request.url,
-                params=dict(request.params),
-                headers=dict(request.headers),
-                content=request.content,
-                timeout=self._timeout_s,
-            )
-            # The body is read inside the timeout too (httpx applies read timeouts per chunk).
-        except httpx.TimeoutException:
+            async with asyncio.timeout(self._timeout_s * _RESPONSE_DEADLINE_TIMEOUTS):
+                response = await self._get(request)
+        except ResponseTooLarge as error:
+            return self._error(str(error))
+        except (httpx.TimeoutException, TimeoutError):
             return self._error(f"no answer within {self._timeout_s:g} s")
         except httpx.HTTPError as error:
             return self._error(f"network error ({type(error).__name__}: {error})")
@@ -258,7 +292,7 @@ class Poller:
             retry_after = parse_retry_after(response.headers.get("Retry-After"), self._wall_clock())
             backoff_delay = self._error(f"server busy (HTTP {response.status_code})")
             if retry_after is not None:
-                return min(retry_after, self._backoff.max_retry_after_s)
+                return self._backoff.retry_after_s(retry_after)
             return backoff_delay
         if response.status_code >= 400:
             ended_reason = self.adapter.ended_reason(response)
@@ -280,40 +314,113 @@ class Poller:
 
         fresh = self._drop_duplicates(page.items)
         try:
-            await self._sink(self.adapter.source, fresh, page.cursor)
+            new = await self._sink(self.adapter.source, fresh, page.cursor)
         except Exception as error:  # the store failed: keep the cursor, ask again later
             return self._error(f"could not store the page ({error})")
         for item in fresh:
-            self._remember(item.id)
+            self._remember(item)
+        progressed = (
+            bool(fresh) or page.advanced or (page.cursor is not None and page.cursor != self.cursor)
+        )
         if page.cursor is not None:
             self.cursor = page.cursor
+        rejected = sum(1 for item in (new or ()) if isinstance(item, RejectedItem))
         self._update(
             state="ended" if page.ended else "ok",
             consecutive_errors=0,
             last_success_at=self._clock(),
             items=self._health.items + len(fresh),
+            rejected=self._health.rejected + rejected,
             duplicates=self._health.duplicates + (len(page.items) - len(fresh)),
             malformed_items=self._health.malformed_items + page.malformed_items,
         )
-        if page.more:
+        if page.more and progressed:
+            self._said_no_progress = False
             return 0.0
+        if page.more and not self._said_no_progress:
+            self._said_no_progress = True
+            log.warning(
+                "feed %s: the server says more is waiting but sent nothing new; "
+                "asking again at the normal interval",
+                self.adapter.source,
+            )
         interval = (
             page.interval_s if page.interval_s is not None else self.adapter.default_interval_s
         )
-        return max(self._backoff.min_interval_s, interval)
+        return self._bounded_interval(interval)
+
+    def _bounded_interval(self, interval_s: float) -> float:
+        low, high = self._backoff.min_interval_s, self._backoff.max_interval_s
+        if math.isnan(interval_s):
+            interval_s = self.adapter.default_interval_s
+        bounded = min(max(interval_s, low), high)
+        # Below the floor is routine (``poll_ms: 0`` while catching up); above the ceiling is
+        # a server that would silence the feed for the session: say so once.
+        if interval_s > high and not self._said_interval_clamped:
+            self._said_interval_clamped = True
+            log.warning(
+                "feed %s: the server asks to wait %.4g s between calls; waiting %g s",
+                self.adapter.source,
+                interval_s,
+                high,
+            )
+        return bounded
+
+    async def _get(self, request: FeedRequest) -> httpx.Response:
+        """The response with its body read, but never more than ``MAX_RESPONSE_BYTES`` of it:
+        the body is streamed, and the connection dropped as soon as it is too big."""
+        async with self._client.stream(
+            request.method,
+            request.url,
+            params=dict(request.params),
+            headers=dict(request.headers),
+            content=request.content,
+            timeout=self._timeout_s,
+        ) as response:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+                raise ResponseTooLarge(self._too_large(f"{int(declared) / 1e6:.0f} MB announced"))
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    raise ResponseTooLarge(self._too_large("more was sent"))
+                chunks.append(chunk)
+            # The body is decoded already: the new response must not decode it again.
+            headers = [
+                (name, value)
+                for name, value in response.headers.multi_items()
+                if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+            ]
+            return httpx.Response(
+                response.status_code,
+                headers=headers,
+                content=b"".join(chunks),
+                request=response.request,
+            )
+
+    @staticmethod
+    def _too_large(what: str) -> str:
+        return (
+            f"response larger than the {MAX_RESPONSE_BYTES // (1024 * 1024)} MB limit "
+            f"({what}): not read"
+        )
 
     def _drop_duplicates(self, items: Sequence[FeedItem]) -> list[FeedItem]:
         fresh: list[FeedItem] = []
-        seen_here: set[str] = set()
+        seen_here: set[tuple[str, str]] = set()
         for item in items:
-            if item.id in self._recent_ids or item.id in seen_here:
+            key = (item_kind(item), item.id)
+            if key in self._recent_ids or key in seen_here:
                 continue
-            seen_here.add(item.id)
+            seen_here.add(key)
             fresh.append(item)
         return fresh
 
-    def _remember(self, item_id: str) -> None:
-        self._recent_ids.add(item_id)
-        self._recent_order.append(item_id)
+    def _remember(self, item: FeedItem) -> None:
+        key = (item_kind(item), item.id)
+        self._recent_ids.add(key)
+        self._recent_order.append(key)
         if len(self._recent_order) > _RECENT_IDS:
             self._recent_ids.discard(self._recent_order.popleft())

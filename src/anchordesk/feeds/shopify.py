@@ -16,7 +16,14 @@ from typing import Any
 
 import httpx
 
-from anchordesk.feeds.parsing import as_text, load_json, money, refund_amount, split_url
+from anchordesk.feeds.parsing import (
+    as_text,
+    load_json,
+    money,
+    refund_amount,
+    split_url,
+    unreadable_item,
+)
 from anchordesk.feeds.poller import FeedRequest, MalformedResponse, Page
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
 
@@ -144,9 +151,10 @@ class ShopifyOrdersAdapter:
         for raw in body["orders"]:
             try:
                 order = self._order(raw)
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
+            except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
                 malformed += 1
-                log.warning("feed %s: an order cannot be read (%s): skipped", self.source, error)
+                # Kept as rejected, with why (the hub logs it once, the report lists it).
+                items.append(unreadable_item(self.source, raw, error, "order"))
                 # Even an unreadable order moves since_id on, or we would ask for it forever.
                 raw_id = raw.get("id") if isinstance(raw, dict) else None
                 if isinstance(raw_id, int) and not isinstance(raw_id, bool):
@@ -192,11 +200,18 @@ class ShopifyOrdersAdapter:
             when = _shopify_time(as_text(raw.get("updated_at"))) if isinstance(raw, dict) else None
             if when is not None and (self._updates_high is None or when > self._updates_high):
                 self._updates_high = when
-        self._updates_next_url = _next_link(response)
-        if self._updates_next_url is not None:
+        next_url, previous_url = _next_link(response), self._updates_next_url
+        self._updates_next_url = next_url
+        if next_url is not None:
             # More pages of this window: the cursor moves only once all of them are stored, so
             # a crash half-way asks for the whole window again (updates are idempotent).
-            return Page(items=items, cursor=None, more=True, malformed_items=malformed)
+            return Page(
+                items=items,
+                cursor=None,
+                more=True,
+                advanced=next_url != previous_url,  # a repeated link is no progress
+                malformed_items=malformed,
+            )
         self._updates_turn = False
         if self._updates_high is not None:
             updated = self._updates_high.isoformat(timespec="seconds")

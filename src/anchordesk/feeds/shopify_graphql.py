@@ -277,7 +277,7 @@ class ShopifyGraphQLOrdersAdapter:
         self.token_refreshes += 1
         self._next = "orders"
         log.info("feed %s: access token fetched (client credentials)", self.source)
-        return Page(items=(), cursor=None, more=True)
+        return Page(items=(), cursor=None, more=True, advanced=True)
 
     def _orders_page(self, body: Mapping[str, Any], cursor: str | None) -> Page:
         errors = body.get("errors")
@@ -322,8 +322,12 @@ class ShopifyGraphQLOrdersAdapter:
                 self._window_high = updated
         self.orders_seen += len(nodes) - malformed
         if page_info.get("hasNextPage") is True and page_info.get("endCursor"):
-            self._page_after = as_text(page_info["endCursor"])
-            return Page(items=items, cursor=None, more=True, malformed_items=malformed)
+            after = as_text(page_info["endCursor"])
+            # A server repeating its end cursor is not progress (that would loop at once).
+            advanced, self._page_after = after != self._page_after, after
+            return Page(
+                items=items, cursor=None, more=True, advanced=advanced, malformed_items=malformed
+            )
         self._page_after = None
         new_cursor = self._window_high if self._window_high > (cursor or "") else None
         self._window_high = ""

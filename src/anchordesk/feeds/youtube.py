@@ -40,7 +40,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from anchordesk.feeds.parsing import as_text, load_json, money, split_url
+from anchordesk.feeds.parsing import as_text, load_json, money, split_url, unreadable_item
 from anchordesk.feeds.poller import FeedEnded, FeedRequest, MalformedResponse, Page
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.feeds.viewers import viewer_count
@@ -272,7 +272,7 @@ class YouTubeChatAdapter:
             self._next = "chat"
             self._note = ""
             log.info("feed %s: live chat found from video %s", self.source, self.video_id)
-            return Page(items=(), cursor=None, more=True)
+            return Page(items=(), cursor=None, more=True, advanced=True)
         if details.get("actualEndTime"):
             raise FeedEnded(f"YouTube: the broadcast {self.video_id!r} has ended")
         # Scheduled but not live yet (or no live stream at all): ask again, sparingly.
@@ -305,8 +305,9 @@ class YouTubeChatAdapter:
         for raw in body.get("items", []):
             try:
                 item = self._item(raw)
-            except (KeyError, TypeError, ValueError, AttributeError):
+            except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
                 malformed += 1
+                items.append(unreadable_item(self.source, raw, error, "comment"))
                 continue
             if item is not None:
                 items.append(item)

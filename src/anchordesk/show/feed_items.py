@@ -11,6 +11,7 @@ length capped) and must still be shown as plain text everywhere (never Qt rich t
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -165,7 +166,54 @@ class CommentRemoval:
     at: str = ""
 
 
-FeedItem = Comment | Order | OrderUpdate | ViewerStats | CommentRemoval
+@dataclass(frozen=True)
+class RejectedItem:
+    """An item a feed sent that is not counted: unreadable, or against the rule of
+    ``show/feed_rules.py`` (an absurd amount or quantity). It is kept in the session with its
+    reason and listed in the report: never silently dropped, never summed.
+
+    ``kind`` is what it claimed to be (``order``, ``order_update``, ``comment``, or ``""``),
+    ``item_id`` its id as sent (``""`` when it had none), ``reason`` one of
+    ``feed_rules.REASONS``, ``detail`` the field and value at fault, ``raw`` the item as
+    received (JSON, cut at :data:`MAX_RAW_CHARS`).
+    """
+
+    source: str
+    kind: str
+    item_id: str
+    reason: str
+    detail: str
+    raw: str = ""
+
+    @property
+    def id(self) -> str:
+        """The key within its source: kind, id and a digest of the item as received, so the
+        same item sent again is kept once, and two different bad updates of one order twice."""
+        digest = hashlib.sha256(self.raw.encode("utf-8", "replace")).hexdigest()[:16]
+        return f"{self.kind}:{self.item_id}:{digest}"
+
+
+MAX_RAW_CHARS = 2000
+
+FeedItem = Comment | Order | OrderUpdate | ViewerStats | CommentRemoval | RejectedItem
+
+
+def item_kind(item: FeedItem) -> str:
+    """``comment``, ``order``, ``order_update``, ``viewers``, ``comment_removal`` or
+    ``rejected``: ids are unique only within a
+    kind (a platform may number its orders and its comments alike), as the store keys them."""
+    if isinstance(item, Comment):
+        return "comment"
+    if isinstance(item, Order):
+        return "order"
+    if isinstance(item, OrderUpdate):
+        return "order_update"
+    if isinstance(item, ViewerStats):
+        return "viewers"
+    if isinstance(item, CommentRemoval):
+        return "comment_removal"
+    return "rejected"
+
 
 # Cc (controls) and Cf (format: bidi overrides, zero-width joiners used to smuggle text) are
 # removed; ordinary whitespace becomes a plain space so a comment stays on one line.

@@ -18,7 +18,11 @@ Definitions (what the report shows and what its tests check):
   the show never saw, by the same deal-line rule as the show: the deal live for its SKU at that
   time (deal windows include their end instant, so the order that sold a deal out counts in
   it) *and* a unit price equal to the deal price to the currency's smallest unit;
-- a line whose SKU is not in the show is kept under ``unknown_skus``, never dropped.
+- a line whose SKU is not in the show is kept under ``unknown_skus``, never dropped;
+- an order that breaks the amount rule (``show/feed_rules.py``: an absurd, negative or
+  too-precise amount, a quantity out of range) is never summed: it is listed in
+  ``rejected_orders`` with its problem (the store already keeps such orders apart; a session
+  file written before the rule may still hold them).
 
 Order updates (see ``apply_update``):
 - the key of an update is (source, ``OrderUpdate.id``): order, status and refund id (or
@@ -31,7 +35,7 @@ Order updates (see ``apply_update``):
 - an update for an order not seen yet is kept and applied when the order arrives (feeds do
   not promise the order first); those still waiting at the end are ``orphan_updates``;
 - an update in another currency than its order's is rejected (``rejected_updates``): a
-  refund in CNY is never taken out of a USD order.
+  refund in CNY is never taken out of a USD order; so is one against the amount rule.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from anchordesk.show.feed_items import Order, OrderUpdate
+from anchordesk.show.feed_rules import Problem, order_problem, update_problem
 from anchordesk.show.model import Product
 from anchordesk.show.snapshot import show_from_snapshot as show_from_snapshot
 from anchordesk.show.snapshot import show_snapshot as show_snapshot
@@ -183,6 +188,7 @@ class Ledger:
         self._pending: dict[tuple[str, str], list[TimedUpdate]] = {}
         self.updates: list[UpdateOutcome] = []  # every update applied, in order
         self.rejected_updates: list[UpdateOutcome] = []
+        self.rejected_orders: list[tuple[Order, Problem]] = []  # against the amount rule
 
     # -- show events -----------------------------------------------------------------------
 
@@ -262,6 +268,11 @@ class Ledger:
         """
         key = (order.source, order.id)
         if key in self._counted:
+            return ()
+        problem = order_problem(order, self.currency)
+        if problem is not None:
+            log.warning("order %s: %s: not counted", order.id, problem)
+            self.rejected_orders.append((order, problem))
             return ()
         self.orders += 1
         self.timeline.append(TimedOrder(order, at))
@@ -356,8 +367,9 @@ class Ledger:
                 update,
                 f"refund in {update.currency} for an order in {counted.currency}: not counted",
             )
-        if update.refund is not None and (not update.refund.is_finite() or update.refund < 0):
-            return self._reject(update, f"refund amount {update.refund} is not an amount")
+        problem = update_problem(update, counted.currency)
+        if problem is not None:
+            return self._reject(update, str(problem))
         whole = update.whole_order
         amount = (
             counted.left if whole or update.refund is None else min(update.refund, counted.left)
@@ -508,5 +520,9 @@ def replay(
             ledger.apply_update(payload.update, at)
         else:
             kind, data = payload  # type: ignore[misc]
-            ledger.apply_event(kind, data, at)
+            try:
+                ledger.apply_event(kind, data, at)
+            except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+                # A damaged event in a session file: the others still add up.
+                log.warning("show event %s cannot be read (%r): skipped", kind, error)
     return ledger

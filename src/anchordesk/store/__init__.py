@@ -12,8 +12,10 @@ from anchordesk.store.session import (
     StoredCommentRemoval,
     StoredOrder,
     StoredOrderUpdate,
+    StoredRejected,
     StoredViewerSample,
     StoreError,
+    UnreadableRow,
 )
 from anchordesk.store.writer import StoreWriter
 
@@ -45,6 +47,8 @@ __all__ = [
     "StoredCommentRemoval",
     "StoredOrder",
     "StoredOrderUpdate",
+    "StoredRejected",
     "StoredViewerSample",
+    "UnreadableRow",
     "default_session_path",
 ]

@@ -8,12 +8,14 @@ Money stays ``Decimal`` end to end; JSON carries it as strings ("1234.50").
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +23,29 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from anchordesk.core.money import babel_locale, format_money
+from anchordesk.core.printable import escape_controls
 from anchordesk.show.ledger import Ledger, TimedOrder, TimedUpdate, replay, show_from_snapshot
 from anchordesk.show.model import Product, Show
 from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
 from anchordesk.store.report_events import restore_missing_segment_starts, session_timings
 from anchordesk.store.report_i18n import end_reason_text, report_language, text
-from anchordesk.store.session import SessionStore, ShowEventRecord, StoredOrder, StoredOrderUpdate
+from anchordesk.store.report_rejected import RejectedEntry, rejected_entries, rejected_lines
+from anchordesk.store.session import (
+    SessionStore,
+    ShowEventRecord,
+    StoredOrder,
+    StoredOrderUpdate,
+    StoreError,
+    UnreadableRow,
+)
 
 # A show event the feeds record once the live show took an order: which deal each line was sold
 # in. ``data``: {"source", "order_id", "deals": {sku: deal_id or null}, "accepted": {sku: n}}.
 ORDER_APPLIED = "order_applied"
 #: The operator hid a comment in the control room (data: source, comment_id, author, text).
 COMMENT_HIDDEN = "comment_hidden"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -55,6 +68,12 @@ class SessionReport:
     hidden: int = 0  # comments the operator hid (they stay counted in ``comments``)
     show: Show | None = None  # the catalogue and rundown as the session kept them
     timings: list[SegmentTiming] = field(default_factory=list)  # plan against actual
+    rejected: list[RejectedEntry] = field(default_factory=list)  # kept, never counted
+    unreadable_rows: list[UnreadableRow] = field(default_factory=list)  # skipped
+
+    @property
+    def rejected_by_reason(self) -> dict[str, int]:
+        return dict(Counter(entry.reason for entry in self.rejected).most_common())
 
     @property
     def language(self) -> str:
@@ -149,6 +168,21 @@ class SessionReport:
             "comments_by_source": self.comments_by_source,
             "orders_by_source": self.orders_by_source,
             "duration_s": self.relative_s(self.ended_at),
+            "rejected_items": len(self.rejected),
+            "rejected_by_reason": self.rejected_by_reason,
+            "rejected": [
+                {
+                    "source": r.source,
+                    "kind": r.kind,
+                    "id": r.item_id,
+                    "reason": r.reason,
+                    "detail": r.detail,
+                }
+                for r in self.rejected
+            ],
+            "unreadable_rows": [
+                {"table": u.table, "row": u.row, "problem": u.problem} for u in self.unreadable_rows
+            ],
         }
 
 
@@ -175,10 +209,17 @@ def replay_session(
     for event in events:
         if event.kind == ORDER_APPLIED:
             key = (str(event.data.get("source")), str(event.data.get("order_id")))
-            applied[key] = {str(sku): deal for sku, deal in event.data.get("deals", {}).items()}
+            deals = event.data.get("deals", {})
             taken = event.data.get("accepted")
-            if isinstance(taken, dict):
-                accepted[key] = {str(sku): int(units) for sku, units in taken.items()}
+            try:
+                if isinstance(deals, dict):
+                    applied[key] = {
+                        str(sku): None if deal is None else str(deal) for sku, deal in deals.items()
+                    }
+                if isinstance(taken, dict):
+                    accepted[key] = {str(sku): int(units) for sku, units in taken.items()}
+            except (TypeError, ValueError, OverflowError):
+                log.warning("session event %s cannot be read: skipped", event.id)
     return replay(
         products,
         currency,
@@ -191,7 +232,10 @@ def replay_session(
 
 
 def build_report(path: Path) -> SessionReport:
-    """Read a session file (read-only) and add everything up. Raises ``StoreError``."""
+    """Read a session file (read-only) and add everything up. Raises ``StoreError``.
+
+    A row that cannot be read is skipped and listed (``unreadable_rows``); an item that breaks
+    the amount rule is listed as rejected and never counted."""
     store = SessionStore(path, read_only=True)
     try:
         show_json = store.meta("show")
@@ -199,9 +243,13 @@ def build_report(path: Path) -> SessionReport:
         orders = store.orders()
         updates = store.order_updates()
         events = store.show_events()
+        stored_rejected = store.rejected_items()
+        unreadable = store.unreadable_rows
+    except sqlite3.DatabaseError as error:  # a damaged page of the file, not a damaged row
+        raise StoreError(f"{path}: cannot be read ({error})") from None
     finally:
         store.close()
-    show: Show | None = show_from_snapshot(json.loads(show_json)) if show_json else None
+    show = _kept_show(show_json, unreadable)
     events = restore_missing_segment_starts(events, show)
     order_currencies = Counter(o.order.currency for o in orders if o.order.currency)
     currency = (
@@ -230,7 +278,7 @@ def build_report(path: Path) -> SessionReport:
         comments=len(comments),
         questions=sum(1 for c in comments if c.comment.is_question),
         flagged=sum(1 for c in comments if c.comment.flagged),
-        orders=len(orders),
+        orders=ledger.orders,
         ledger=ledger,
         comments_by_source=dict(Counter(c.comment.source for c in comments)),
         orders_by_source=dict(Counter(o.order.source for o in orders)),
@@ -243,6 +291,8 @@ def build_report(path: Path) -> SessionReport:
         ),
         show=show,
         timings=session_timings(show, events, ended),
+        rejected=rejected_entries(stored_rejected, ledger),
+        unreadable_rows=unreadable,
     )
     if started is not None:
         report.comments_per_minute = _per_minute(
@@ -258,6 +308,16 @@ def build_report(path: Path) -> SessionReport:
     return report
 
 
+def _kept_show(show_json: str | None, unreadable: list[UnreadableRow]) -> Show | None:
+    if not show_json:
+        return None
+    try:
+        return show_from_snapshot(json.loads(show_json))
+    except (ValueError, TypeError, KeyError, AttributeError, InvalidOperation) as error:
+        unreadable.append(UnreadableRow("meta", -1, f"the show kept in the session: {error}"))
+        return None
+
+
 # -- the report as text ------------------------------------------------------------------------
 
 
@@ -267,7 +327,9 @@ def display_width(text_: str) -> int:
 
 
 def pad(text_: str, width: int, *, right: bool = False, cut: bool = False) -> str:
-    """``text_`` padded to ``width`` terminal columns (cut with an ellipsis when ``cut``)."""
+    """``text_`` padded to ``width`` terminal columns (cut with an ellipsis when ``cut``),
+    its control characters escaped first (a SKU from a feed must not drive the terminal)."""
+    text_ = escape_controls(text_)
     if cut and display_width(text_) > width:
         kept = ""
         for char in text_:
@@ -319,6 +381,9 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
     units = t("orders_detail", units=count(ledger.units))
     lines.append(f"  {pad(t('orders'), label_w)}{count(report.orders)} ({units})")
     lines.append(f"  {pad(t('gmv'), label_w)}{money(report.gmv)}")
+    if report.rejected:
+        rejected = t("rejected_short", count=count(len(report.rejected)))
+        lines.append(f"  {pad(t('rejected'), label_w)}{rejected}")
     others = sorted((c, v) for c, v in ledger.gmv_by_currency.items() if c != report.currency)
     for other, amount in others:
         lines.append(f"  {pad(t('gmv_in', currency=other), label_w)}{money(amount, other)}")
@@ -401,7 +466,10 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
     if ledger.unknown_skus:
         skus = ", ".join(sku or t("no_sku") for sku in sorted(ledger.unknown_skus))
         lines += ["", f"  {t('unknown_skus', skus=skus)}"]
-    return "\n".join(line.rstrip() for line in lines)
+    lines += rejected_lines(report, t, count)
+    # Every line is escaped as a whole too: no value from outside reaches the terminal raw,
+    # whichever line it is in (escaping an escaped text changes nothing).
+    return "\n".join(escape_controls(line).rstrip() for line in lines)
 
 
 def _total_timing(timings: list[SegmentTiming], label: str) -> SegmentTiming:

@@ -18,6 +18,7 @@ from anchordesk.show.timing import SegmentTiming, format_difference, format_dura
 from anchordesk.store.report import SessionReport, money_text
 from anchordesk.store.report_charts import bar_chart, gmv_chart, units_chart
 from anchordesk.store.report_i18n import end_reason_text, report_language, text
+from anchordesk.store.report_rejected import reason_text
 
 _STYLE = """
 body { font-family: %(fonts)s; margin: 2em auto; max-width: 800px; color: #222;
@@ -179,9 +180,44 @@ def report_html(report: SessionReport, language: str | None = None) -> str:
 {timing}
 <h2>{t("deals")}</h2>
 {deals}
+{_rejected_section(report, lang)}
 <p><small>{t("session_file", path=str(report.path))}</small></p>
 </body></html>
 """
+
+
+def _rejected_section(report: SessionReport, lang: str) -> str:
+    """The items kept but not counted, and the rows of the file that could not be read."""
+    parts = []
+    if report.rejected:
+
+        def words(reason: str) -> str:
+            return reason_text(reason, lambda message: text(lang, message))
+
+        reasons = ", ".join(f"{n:,} {words(r)}" for r, n in report.rejected_by_reason.items())
+        title = text(lang, "rejected_items", count=f"{len(report.rejected):,}", reasons=reasons)
+        rows = "".join(
+            f"<tr><td>{escape(r.kind)}</td><td>{escape(r.item_id)}</td>"
+            f"<td>{escape(r.source)}</td><td>{escape(r.detail)}</td>"
+            f"<td>{escape(words(r.reason))}</td></tr>"
+            for r in report.rejected
+        )
+        parts.append(f"<h2>{escape(text(lang, 'rejected'))}</h2>\n<p>{escape(title)}</p>")
+        parts.append(f"<table class=rejected>{rows}</table>")
+    if report.unreadable_rows:
+        title = text(
+            lang,
+            "unreadable_rows",
+            count=f"{len(report.unreadable_rows):,}",
+            path=str(report.path),
+        )
+        rows = "".join(
+            f"<tr><td>{escape(u.table)}</td><td class=num>{u.row}</td>"
+            f"<td>{escape(u.problem)}</td></tr>"
+            for u in report.unreadable_rows
+        )
+        parts.append(f"<p class=note>{escape(title)}</p><table>{rows}</table>")
+    return "\n".join(parts)
 
 
 def _clock(seconds: float) -> str:

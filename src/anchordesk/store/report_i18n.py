@@ -100,6 +100,42 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "グラフ付きのページ：{path}",
     ),
     "session_file": ("Session file: {path}", "场次文件：{path}", "セッションファイル：{path}"),
+    "rejected": ("Rejected", "已拒收", "除外"),
+    "rejected_short": (
+        "{count} items, not counted",
+        "{count} 条，未计入",
+        "{count} 件、集計に含めず",
+    ),
+    "rejected_items": (
+        "{count} items rejected, not counted: {reasons}",
+        "{count} 条数据被拒收，未计入：{reasons}",
+        "{count} 件を除外し、集計に含めていません：{reasons}",
+    ),
+    "reason_amount_not_a_number": ("amount not a number", "金额不是数字", "金額が数値でない"),
+    "reason_amount_negative": ("negative amount", "金额为负", "金額が負"),
+    "reason_amount_too_large": (
+        "amount above the ceiling",
+        "金额超过上限",
+        "金額が上限を超える",
+    ),
+    "reason_amount_too_precise": (
+        "amount finer than the currency's digits",
+        "金额小数位多于该币种",
+        "金額の桁が通貨の桁より細かい",
+    ),
+    "reason_quantity_invalid": (
+        "quantity out of range",
+        "数量超出范围",
+        "数量が範囲外",
+    ),
+    "reason_unreadable": ("unreadable item", "无法读取的数据", "読み取れない項目"),
+    "and_more": ("… and {count} more", "……另有 {count} 条", "…ほか {count} 件"),
+    "unreadable_rows": (
+        "{count} unreadable rows skipped in {path}",
+        "{path} 中有 {count} 行无法读取，已跳过",
+        "{path} の読み取れない {count} 行を飛ばしました",
+    ),
+    "row_of": ("{table} row {row}", "{table} 第 {row} 行", "{table} の {row} 行目"),
 }
 
 

@@ -10,6 +10,13 @@ Why this shape:
   ``(source, id)`` where the id names the order, the status and the refund: a re-sent update
   is not new. A file written before the table existed gets it when opened for writing; read
   only, it simply has no updates.
+- Orders and updates are checked against the amount rule (``show/feed_rules.py``) at the door:
+  one that breaks it is kept in ``rejected_items`` with its reason, never in ``orders``, so no
+  reader can sum it. Unreadable items a feed sent are kept there too.
+- Reading trusts no row: one that cannot be read is skipped and listed (``unreadable_rows``),
+  an order an older version kept against today's rule comes back as rejected.
+- Whether a file is a session at all (and not a newer one) is one check, ``session_check``,
+  made before anything is written to it.
 - WAL with ``synchronous=FULL``: a commit survives the process being killed and the machine
   losing power; readers (the report, the UI) never block the writer.
 
@@ -20,12 +27,12 @@ The class is synchronous and single-threaded (SQLite connections are); the feeds
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +41,35 @@ from anchordesk.show.feed_items import (
     CommentRemoval,
     FeedItem,
     Order,
-    OrderLine,
     OrderUpdate,
-    RefundLine,
+    RejectedItem,
     ViewerStats,
 )
+from anchordesk.show.feed_rules import order_problem, update_problem
+from anchordesk.store.session_check import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    SessionFileError,
+    check_session_file,
+)
+from anchordesk.store.session_rows import (
+    UnreadableRow,
+    UnreadableRowError,
+    comment_from_row,
+    insert_item,
+    json_field,
+    order_from_row,
+    rejected_from_row,
+    rejected_order,
+    rejected_update,
+    text_field,
+    time_field,
+    update_from_row,
+)
 
-SCHEMA_VERSION = 1
+__all__ = ["SCHEMA_VERSION", "SessionStore", "StoreError", "UnreadableRow"]
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -122,21 +151,24 @@ CREATE TABLE IF NOT EXISTS comment_removals (
     author TEXT NOT NULL,
     UNIQUE (source, id)
 );
+CREATE TABLE IF NOT EXISTS rejected_items (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    UNIQUE (source, id)
+);
 CREATE TABLE IF NOT EXISTS cursors (
     source TEXT PRIMARY KEY,
     cursor TEXT NOT NULL,
     updated_at REAL NOT NULL
 );
 """
-
-
-# json.dumps(..., ensure_ascii=False) builds a new encoder on every call (~6 µs): one encoder for
-# every row keeps a 2000-item page's commit shorter (the writer thread holds the GIL meanwhile).
-_encode_json = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def _terms_json(terms: Sequence[str]) -> str:
-    return _encode_json(list(terms)) if terms else "[]"
 
 
 class StoreError(Exception):
@@ -177,6 +209,12 @@ class StoredCommentRemoval:
 
 
 @dataclass(frozen=True)
+class StoredRejected:
+    item: RejectedItem
+    received_at: float
+
+
+@dataclass(frozen=True)
 class ShowEventRecord:
     """A change of the show (segment started, card shown, deal live/ended/sold out, stream
     state), as stored. ``id`` is unique within ``source`` so a replay is harmless."""
@@ -188,24 +226,15 @@ class ShowEventRecord:
     source: str = "show"
 
 
-def _decimal_text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _parse_decimal(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
-
-
 class SessionStore:
     """The session file. Open it with ``SessionStore(path)``; close it with ``close()``."""
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        # Rows skipped and orders rejected while reading, by (table, seq): each once.
+        self._unreadable: dict[tuple[str, int], UnreadableRow] = {}
+        self._rejected_on_read: dict[tuple[str, int], StoredRejected] = {}
+        self._show_currency: str | None = None
         try:
             if read_only:
                 if not self.path.is_file():
@@ -215,35 +244,40 @@ class SessionStore:
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(self.path, isolation_level=None)
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            if not read_only:
-                self._db.executescript(_SCHEMA)
-                self._init_meta()
-            else:
-                self._check_is_session()
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path}: not a usable session file ({error})") from None
+        try:
+            self._db.execute("PRAGMA busy_timeout=5000")
+            # Before anything is written: a foreign or newer file is left exactly as it was.
+            is_new = check_session_file(self._db, self.path)
+            if read_only:
+                if is_new:
+                    raise StoreError(f"{self.path}: not an AnchorDesk session file (empty)")
+            else:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._db.executescript(_SCHEMA)
+                self._init_meta()
+        except SessionFileError as error:
+            self._db.close()
+            raise StoreError(str(error)) from None
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise StoreError(f"{self.path}: not a usable session file ({error})") from None
+        except StoreError:
+            self._db.close()
+            raise
 
     # -- setup -----------------------------------------------------------------------------
 
     def _init_meta(self) -> None:
-        existing = self.meta("schema_version")
-        if existing is None:
-            with self._transaction():
+        with self._transaction():
+            if self.meta("schema_version") is None:
                 self._set_meta("schema_version", str(SCHEMA_VERSION))
                 self._set_meta("created_at", repr(time.time()))
-        elif existing != str(SCHEMA_VERSION):
-            raise StoreError(
-                f"{self.path}: session format {existing} is not supported "
-                f"(this version reads format {SCHEMA_VERSION})"
-            )
-
-    def _check_is_session(self) -> None:
-        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
-        if not {"meta", "comments", "orders", "show_events", "cursors"} <= tables:
-            raise StoreError(f"{self.path}: not an AnchorDesk session file")
+            if int(self._db.execute("PRAGMA application_id").fetchone()[0]) != APPLICATION_ID:
+                # New, or written before the mark existed (the check found only our tables).
+                self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -261,6 +295,8 @@ class SessionStore:
     # -- meta ------------------------------------------------------------------------------
 
     def _set_meta(self, key: str, value: str) -> None:
+        if key == "show":
+            self._show_currency = None
         self._db.execute(
             "INSERT INTO meta(key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -274,6 +310,20 @@ class SessionStore:
     def meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+    def show_currency(self) -> str:
+        """The show's currency as the session keeps it ("" when it keeps no show): what an
+        order that names no currency is in, for the amount rule."""
+        if self._show_currency is None:
+            currency = ""
+            try:
+                show = json.loads(self.meta("show") or "{}")
+                if isinstance(show, dict) and isinstance(show.get("currency"), str):
+                    currency = show["currency"].strip().upper()
+            except ValueError:
+                pass
+            self._show_currency = currency
+        return self._show_currency
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -308,98 +358,16 @@ class SessionStore:
         for item in items:
             if item.source != source:
                 raise ValueError(f"item from {item.source!r} in a batch of {source!r}")
-            if isinstance(item, Comment):
-                cursor_obj = self._db.execute(
-                    "INSERT OR IGNORE INTO comments(source, id, received_at, published_at, author,"
-                    " text, is_moderator, is_owner, paid_amount, paid_currency, flagged_terms,"
-                    " is_question) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        item.source,
-                        item.id,
-                        now,
-                        item.published_at,
-                        item.author,
-                        item.text,
-                        int(item.is_moderator),
-                        int(item.is_owner),
-                        _decimal_text(item.paid_amount),
-                        item.paid_currency,
-                        _terms_json(item.flagged_terms),
-                        int(item.is_question),
-                    ),
-                )
+            # The amount rule at the door: a bad order is kept as rejected, never as an order.
+            if isinstance(item, Order):
+                problem = order_problem(item, self.show_currency())
+                if problem is not None:
+                    item = rejected_order(item, problem)
             elif isinstance(item, OrderUpdate):
-                cursor_obj = self._db.execute(
-                    "INSERT OR IGNORE INTO order_updates(source, id, order_id, received_at, at,"
-                    " status, refund, currency, refund_id, lines) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        item.source,
-                        item.id,
-                        item.order_id,
-                        now,
-                        item.at,
-                        item.status,
-                        _decimal_text(item.refund),
-                        item.currency,
-                        item.refund_id,
-                        _encode_json([[line.sku, line.quantity] for line in item.lines]),
-                    ),
-                )
-            elif isinstance(item, ViewerStats):
-                cursor_obj = self._db.execute(
-                    "INSERT OR IGNORE INTO viewer_samples(source, id, received_at, at, online,"
-                    " entered, likes, follows) VALUES (?,?,?,?,?,?,?,?)",
-                    (
-                        item.source,
-                        item.id,
-                        now,
-                        item.at,
-                        item.online,
-                        item.entered,
-                        item.likes,
-                        item.follows,
-                    ),
-                )
-            elif isinstance(item, CommentRemoval):
-                cursor_obj = self._db.execute(
-                    "INSERT OR IGNORE INTO comment_removals(source, id, received_at, at, reason,"
-                    " comment_id, author_id, author) VALUES (?,?,?,?,?,?,?,?)",
-                    (
-                        item.source,
-                        item.id,
-                        now,
-                        item.at,
-                        item.reason,
-                        item.comment_id,
-                        item.author_id,
-                        item.author,
-                    ),
-                )
-            else:
-                lines = [
-                    {
-                        "sku": line.sku,
-                        "quantity": line.quantity,
-                        "unit_price": str(line.unit_price),
-                        "title": line.title,
-                    }
-                    for line in item.lines
-                ]
-                cursor_obj = self._db.execute(
-                    "INSERT OR IGNORE INTO orders(source, id, received_at, created_at, currency,"
-                    " total_price, customer, lines) VALUES (?,?,?,?,?,?,?,?)",
-                    (
-                        item.source,
-                        item.id,
-                        now,
-                        item.created_at,
-                        item.currency,
-                        str(item.total_price),
-                        item.customer,
-                        _encode_json(lines),
-                    ),
-                )
-            if cursor_obj.rowcount == 1:
+                problem = update_problem(item, self.show_currency())
+                if problem is not None:
+                    item = rejected_update(item, problem)
+            if insert_item(self._db, item, now):
                 new.append(item)
         if cursor is not None:
             self._db.execute(
@@ -448,83 +416,96 @@ class SessionStore:
             "show_events",
             "viewer_samples",
             "comment_removals",
+            "rejected_items",
         ):
             raise ValueError(table)
-        return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+        try:
+            return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0  # a table an older file opened read-only does not have
+
+    @property
+    def unreadable_rows(self) -> list[UnreadableRow]:
+        """Rows skipped by the readers so far (which table, which row, what is wrong)."""
+        return list(self._unreadable.values())
+
+    def _rows(self, table: str, columns: str) -> list[tuple[Any, ...]]:
+        """``seq`` and ``columns`` of every row of ``table``, in the order they were stored;
+        none for a table an older file opened read-only does not have."""
+        try:
+            return self._db.execute(f"SELECT seq, {columns} FROM {table} ORDER BY seq").fetchall()
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                return []
+            raise StoreError(f"{self.path}: cannot read {table} ({error})") from None
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: cannot read {table} ({error})") from None
+
+    def _skip(self, table: str, seq: object, error: Exception) -> None:
+        row = seq if isinstance(seq, int) else -1
+        if (table, row) not in self._unreadable:
+            self._unreadable[(table, row)] = UnreadableRow(
+                table, row, str(error) or type(error).__name__
+            )
+            log.warning("%s: %s row %d cannot be read (%s): skipped", self.path, table, row, error)
 
     def comments(self) -> list[StoredComment]:
-        rows = self._db.execute(
-            "SELECT source, id, received_at, published_at, author, text, is_moderator, is_owner,"
-            " paid_amount, paid_currency, flagged_terms, is_question FROM comments ORDER BY seq"
-        )
         result = []
-        for row in rows:
-            comment = Comment(
-                source=row[0],
-                id=row[1],
-                published_at=row[3],
-                author=row[4],
-                text=row[5],
-                is_moderator=bool(row[6]),
-                is_owner=bool(row[7]),
-                paid_amount=_parse_decimal(row[8]),
-                paid_currency=row[9],
-                flagged_terms=tuple(json.loads(row[10])),
-                is_question=bool(row[11]),
-            )
-            result.append(StoredComment(comment, float(row[2])))
+        for seq, *row in self._rows(
+            "comments",
+            "source, id, received_at, published_at, author, text, is_moderator, is_owner,"
+            " paid_amount, paid_currency, flagged_terms, is_question",
+        ):
+            try:
+                comment, received_at = comment_from_row(row)
+            except ValueError as error:
+                self._skip("comments", seq, error)
+                continue
+            result.append(StoredComment(comment, received_at))
         return result
 
     def orders(self) -> list[StoredOrder]:
-        rows = self._db.execute(
-            "SELECT source, id, received_at, created_at, currency, total_price, customer, lines"
-            " FROM orders ORDER BY seq"
-        )
+        """The orders to count. An order kept before the amount rule that breaks it is not
+        among them: ``rejected_items`` lists it."""
         result = []
-        for row in rows:
-            lines = tuple(
-                OrderLine(
-                    sku=str(line["sku"]),
-                    quantity=int(line["quantity"]),
-                    unit_price=Decimal(line["unit_price"]),
-                    title=str(line.get("title", "")),
+        currency = self.show_currency()
+        for seq, *row in self._rows(
+            "orders", "source, id, received_at, created_at, currency, total_price, customer, lines"
+        ):
+            try:
+                order, received_at = order_from_row(row)
+            except ValueError as error:
+                self._skip("orders", seq, error)
+                continue
+            problem = order_problem(order, currency)
+            if problem is not None:
+                self._rejected_on_read[("orders", seq)] = StoredRejected(
+                    rejected_order(order, problem), received_at
                 )
-                for line in json.loads(row[7])
-            )
-            order = Order(
-                source=row[0],
-                id=row[1],
-                created_at=row[3],
-                currency=row[4],
-                total_price=Decimal(row[5]),
-                customer=row[6],
-                lines=lines,
-            )
-            result.append(StoredOrder(order, float(row[2])))
+                continue
+            result.append(StoredOrder(order, received_at))
         return result
 
     def order_updates(self) -> list[StoredOrderUpdate]:
         """Cancellations and refunds, in the order they were stored."""
-        try:
-            rows = self._db.execute(
-                "SELECT source, id, order_id, received_at, at, status, refund, currency,"
-                " refund_id, lines FROM order_updates ORDER BY seq"
-            ).fetchall()
-        except sqlite3.OperationalError:
-            return []  # a session written before order updates existed, opened read-only
         result = []
-        for row in rows:
-            update = OrderUpdate(
-                source=row[0],
-                order_id=row[2],
-                at=row[4],
-                status=row[5],
-                refund=_parse_decimal(row[6]),
-                currency=row[7],
-                refund_id=row[8],
-                lines=tuple(RefundLine(str(sku), int(qty)) for sku, qty in json.loads(row[9])),
-            )
-            result.append(StoredOrderUpdate(update, float(row[3])))
+        currency = self.show_currency()
+        for seq, *row in self._rows(
+            "order_updates",
+            "source, id, order_id, received_at, at, status, refund, currency, refund_id, lines",
+        ):
+            try:
+                update, received_at = update_from_row(row)
+            except ValueError as error:
+                self._skip("order_updates", seq, error)
+                continue
+            problem = update_problem(update, currency)
+            if problem is not None:
+                self._rejected_on_read[("order_updates", seq)] = StoredRejected(
+                    rejected_update(update, problem), received_at
+                )
+                continue
+            result.append(StoredOrderUpdate(update, received_at))
         return result
 
     def viewer_samples(self) -> list[StoredViewerSample]:
@@ -578,13 +559,38 @@ class SessionStore:
             for row in rows
         ]
 
+    def rejected_items(self) -> list[StoredRejected]:
+        """Items not counted: those rejected when they arrived, then those found against the
+        rule by ``orders()``/``order_updates()`` (call them first) in a file kept before it."""
+        result = []
+        for seq, *row in self._rows(
+            "rejected_items", "source, kind, item_id, received_at, reason, detail, raw"
+        ):
+            try:
+                item, received_at = rejected_from_row(row)
+            except ValueError as error:
+                self._skip("rejected_items", seq, error)
+                continue
+            result.append(StoredRejected(item, received_at))
+        return result + list(self._rejected_on_read.values())
+
     def show_events(self) -> list[ShowEventRecord]:
-        rows = self._db.execute(
-            "SELECT source, id, at, kind, data FROM show_events ORDER BY seq"
-        ).fetchall()
-        return [
-            ShowEventRecord(
-                id=row[1], kind=row[3], at=float(row[2]), data=json.loads(row[4]), source=row[0]
-            )
-            for row in rows
-        ]
+        result = []
+        for seq, source, event_id, at, kind, data in self._rows(
+            "show_events", "source, id, at, kind, data"
+        ):
+            try:
+                record = ShowEventRecord(
+                    id=text_field(event_id, "id"),
+                    kind=text_field(kind, "kind"),
+                    at=time_field(at, "at"),
+                    data=json_field(data, "data"),
+                    source=text_field(source, "source"),
+                )
+                if not isinstance(record.data, dict):
+                    raise UnreadableRowError("data is not an object")
+            except ValueError as error:
+                self._skip("show_events", seq, error)
+                continue
+            result.append(record)
+        return result

@@ -1,0 +1,121 @@
+"""The one rule for what an amount of money and a quantity from a feed may be.
+
+A feed is a stranger's JSON: ``"1e309"`` parses as a finite ``Decimal``, ``-999.99`` as a
+refund disguised as an order, ``1e26`` as more money than exists. Summed, one of them turns the
+show's GMV into nonsense and the report's formatting into an exception. So every order and
+order update is checked here once, by the store before it keeps it (a bad one is kept as
+*rejected*, with its reason, never summed) and by the ledger before it adds (a session file
+written before this rule still holds such values). docs/feed-protocol.md states the same rule.
+
+An amount (order total, line unit price, refund) is valid when it is
+- a finite decimal number, not negative;
+- at most :data:`MAX_AMOUNT` (10^12 in the currency's units: above any real order, and far below
+  where ``Decimal``'s 28 significant digits would start rounding a sum);
+- exact in the currency's own digits (CLDR: JPY 0, CNY/USD 2, KWD 3): ``"19.990"`` is 19.99,
+  ``"0.125"`` USD is rejected, never rounded into a price the shop did not charge. An order that
+  names no currency is checked against the show's; with none known, 4 digits (ISO 4217's most).
+
+A quantity (an order line's, a refund line's units) is a whole number from 1 to
+:data:`MAX_QUANTITY`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from anchordesk.core.money import currency_digits
+from anchordesk.show.feed_items import Order, OrderUpdate
+
+MAX_AMOUNT = Decimal(10) ** 12
+MAX_QUANTITY = 100_000
+#: Digits allowed when neither the item nor the show names a currency (ISO 4217's largest).
+UNKNOWN_CURRENCY_DIGITS = 4
+
+# Why an item is rejected: a code the reports translate, stored with the item.
+AMOUNT_NOT_A_NUMBER = "amount_not_a_number"
+AMOUNT_NEGATIVE = "amount_negative"
+AMOUNT_TOO_LARGE = "amount_too_large"
+AMOUNT_TOO_PRECISE = "amount_too_precise"
+QUANTITY_INVALID = "quantity_invalid"
+UNREADABLE = "unreadable"  # the adapter could not read the item at all
+REASONS = (
+    AMOUNT_NOT_A_NUMBER,
+    AMOUNT_NEGATIVE,
+    AMOUNT_TOO_LARGE,
+    AMOUNT_TOO_PRECISE,
+    QUANTITY_INVALID,
+    UNREADABLE,
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why an item breaks the rule: ``reason`` is one of :data:`REASONS`, ``detail`` names the
+    field and the value as received (for the log and the report)."""
+
+    reason: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.detail}: {self.reason.replace('_', ' ')}"
+
+
+def allowed_digits(currency: str, default_currency: str = "") -> int:
+    code = (currency or default_currency or "").strip()
+    return currency_digits(code) if code else UNKNOWN_CURRENCY_DIGITS
+
+
+def amount_problem(what: str, amount: object, digits: int) -> Problem | None:
+    """None when ``amount`` is a valid amount with at most ``digits`` decimal places."""
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
+        return Problem(AMOUNT_NOT_A_NUMBER, f"{what} {amount!r}")
+    value = Decimal(amount)
+    if not value.is_finite():
+        return Problem(AMOUNT_NOT_A_NUMBER, f"{what} {value}")
+    if value < 0:
+        return Problem(AMOUNT_NEGATIVE, f"{what} {value}")
+    if value > MAX_AMOUNT:
+        return Problem(AMOUNT_TOO_LARGE, f"{what} {value}")
+    # Compare, never quantize: quantizing 1E+300 would raise; the ceiling above keeps this small.
+    if value != value.quantize(Decimal(1).scaleb(-digits)):
+        return Problem(AMOUNT_TOO_PRECISE, f"{what} {value}")
+    return None
+
+
+def quantity_problem(what: str, quantity: object) -> Problem | None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        return Problem(QUANTITY_INVALID, f"{what} {quantity!r}")
+    if not 1 <= quantity <= MAX_QUANTITY:
+        return Problem(QUANTITY_INVALID, f"{what} {quantity}")
+    return None
+
+
+def order_problem(order: Order, default_currency: str = "") -> Problem | None:
+    """The first way ``order`` breaks the rule, or None when it may be kept and counted."""
+    digits = allowed_digits(order.currency, default_currency)
+    problem = amount_problem("total", order.total_price, digits)
+    if problem is not None:
+        return problem
+    for line in order.lines:
+        name = line.sku or "(no SKU)"
+        problem = quantity_problem(f"line {name} quantity", line.quantity) or amount_problem(
+            f"line {name} price", line.unit_price, digits
+        )
+        if problem is not None:
+            return problem
+    return None
+
+
+def update_problem(update: OrderUpdate, default_currency: str = "") -> Problem | None:
+    """The first way a cancellation or refund breaks the rule, or None."""
+    if update.refund is not None:
+        digits = allowed_digits(update.currency, default_currency)
+        problem = amount_problem("refund", update.refund, digits)
+        if problem is not None:
+            return problem
+    for line in update.lines:
+        problem = quantity_problem(f"refund line {line.sku or '(no SKU)'} quantity", line.quantity)
+        if problem is not None:
+            return problem
+    return None

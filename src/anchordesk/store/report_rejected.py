@@ -1,0 +1,94 @@
+"""What a session kept but the report does not count: items rejected by the amount rule or
+unreadable when they arrived, and rows of the file that could not be read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from anchordesk.show.ledger import Ledger
+from anchordesk.store.report_i18n import MESSAGES
+from anchordesk.store.session import StoredRejected
+
+if TYPE_CHECKING:
+    from anchordesk.store.report import SessionReport
+
+#: Rejected items listed one by one in the text report (all are counted, and all are in JSON).
+REJECTED_LISTED = 20
+
+
+@dataclass(frozen=True)
+class RejectedEntry:
+    """An item of the session that is not counted (docs/feed-protocol.md, "Amounts")."""
+
+    source: str
+    kind: str
+    item_id: str
+    reason: str  # one of show.feed_rules.REASONS
+    detail: str
+    received_at: float | None
+
+
+def rejected_entries(stored: list[StoredRejected], ledger: Ledger) -> list[RejectedEntry]:
+    entries = [
+        RejectedEntry(
+            kept.item.source,
+            kept.item.kind,
+            kept.item.item_id,
+            kept.item.reason,
+            kept.item.detail,
+            kept.received_at,
+        )
+        for kept in stored
+    ]
+    # Orders the store let through but the ledger did not (the report's currency decided).
+    entries += [
+        RejectedEntry(order.source, "order", order.id, problem.reason, problem.detail, None)
+        for order, problem in ledger.rejected_orders
+    ]
+    return entries
+
+
+def rejected_lines(
+    report: SessionReport, t: Callable[..., str], count: Callable[[int], str]
+) -> list[str]:
+    """The text report's lines on what was not counted and what could not be read."""
+    lines: list[str] = []
+    if report.rejected:
+        reasons = ", ".join(
+            f"{count(n)} {reason_text(reason, t)}"
+            for reason, n in report.rejected_by_reason.items()
+        )
+        lines += [
+            "",
+            f"  {t('rejected_items', count=count(len(report.rejected)), reasons=reasons)}",
+        ]
+        for entry in report.rejected[:REJECTED_LISTED]:
+            lines.append(
+                f"    {entry.kind or '?'} {entry.item_id or '-'} ({entry.source}): {entry.detail}"
+                f" — {reason_text(entry.reason, t)}"
+            )
+        if len(report.rejected) > REJECTED_LISTED:
+            more = len(report.rejected) - REJECTED_LISTED
+            lines.append(f"    {t('and_more', count=count(more))}")
+    if report.unreadable_rows:
+        lines += [
+            "",
+            "  "
+            + t(
+                "unreadable_rows",
+                count=count(len(report.unreadable_rows)),
+                path=str(report.path),
+            ),
+        ]
+        for row in report.unreadable_rows[:REJECTED_LISTED]:
+            where = t("row_of", table=row.table, row=row.row) if row.row >= 0 else row.table
+            lines.append(f"    {where}: {row.problem}")
+    return lines
+
+
+def reason_text(reason: str, t: Callable[..., str]) -> str:
+    """A rejection reason in the report's words (a code from a newer version reads as is)."""
+    message = f"reason_{reason}"
+    return t(message) if message in MESSAGES else reason.replace("_", " ")

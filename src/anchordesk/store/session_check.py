@@ -1,0 +1,75 @@
+"""Is this file an AnchorDesk session we can read (and write)? One check, for ``report`` and
+``live --session`` alike.
+
+The rule:
+- a new or empty file becomes a session: it gets :data:`APPLICATION_ID` in SQLite's header
+  (``PRAGMA application_id``, what ``file(1)`` and other tools read) and the schema;
+- a file with our application id is a session; a file without one (written before the mark
+  existed) is a session only if every table in it is one of ours and its ``meta`` names a
+  schema version;
+- anything else (another program's database, another application id) is refused, and nothing
+  in it is changed: the check runs before the first write, even before the journal mode is set;
+- a session of a newer format than :data:`SCHEMA_VERSION` is refused by both commands (this
+  version could misread it); an older one is read, and brought up to date only when written.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+#: "ADsk" in SQLite's header: marks the file as an AnchorDesk session.
+APPLICATION_ID = 0x4144736B
+
+_CORE_TABLES = frozenset({"meta", "comments", "orders", "show_events", "cursors"})
+KNOWN_TABLES = _CORE_TABLES | {
+    "order_updates",
+    "rejected_items",
+    "viewer_samples",
+    "comment_removals",
+}
+
+
+class SessionFileError(Exception):
+    """The file is not a session this version can use (the message says why, in one line)."""
+
+
+def check_session_file(db: sqlite3.Connection, path: Path) -> bool:
+    """Raise ``SessionFileError`` unless ``db`` is a usable session; True when it is still
+    empty (a new session to set up)."""
+    application_id = int(db.execute("PRAGMA application_id").fetchone()[0])
+    tables = {
+        str(row[0])
+        for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not str(row[0]).startswith("sqlite_")
+    }
+    if application_id not in (0, APPLICATION_ID):
+        raise SessionFileError(
+            f"{path}: not an AnchorDesk session file (a database of another program, "
+            f"application id {application_id:#x}); nothing was changed in it"
+        )
+    if not tables:  # new, or marked by a run that died before its first commit
+        return True
+    foreign = sorted(tables - KNOWN_TABLES)
+    missing = sorted(_CORE_TABLES - tables)
+    if application_id == 0 and (foreign or missing):
+        what = f"tables {', '.join(foreign[:5])}" if foreign else f"no {', '.join(missing)} table"
+        raise SessionFileError(
+            f"{path}: not an AnchorDesk session file ({what}); nothing was changed in it"
+        )
+    if missing:
+        raise SessionFileError(f"{path}: a damaged session file (no {', '.join(missing)} table)")
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    version_text = "" if row is None else str(row[0])
+    if not version_text.isdigit():
+        raise SessionFileError(
+            f"{path}: not a usable session file (schema version {version_text!r} unreadable)"
+        )
+    version = int(version_text)
+    if version > SCHEMA_VERSION:
+        raise SessionFileError(
+            f"{path}: session format {version} is newer than this AnchorDesk reads "
+            f"(format {SCHEMA_VERSION}); open it with a newer AnchorDesk"
+        )
+    return False
