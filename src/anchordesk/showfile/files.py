@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
@@ -26,7 +26,23 @@ from anchordesk.show.model import (
     Theme,
     ThemeLook,
 )
-from anchordesk.show.validate import Problem, Severity, errors_of, skip_under, validate_show
+from anchordesk.show.validate import (
+    MAX_AMOUNT,
+    MAX_SEGMENT_SECONDS,
+    MAX_STOCK,
+    Problem,
+    Severity,
+    errors_of,
+    format_amount,
+    product_subject,
+    segment_subject,
+    shown,
+    shown_literal,
+    skip_under,
+    validate_show,
+)
+from anchordesk.showfile.images import image_problems
+from anchordesk.showfile.numbers import BadNumber, bounded_decimal, json_float, json_int
 
 MAX_SHOW_FILE_BYTES = 20 * 1024 * 1024
 
@@ -46,10 +62,15 @@ class ShowError(UserError):
 
 @dataclass(frozen=True)
 class ShowReport:
-    """The outcome of reading a show file: the show when it has no errors, and every problem."""
+    """The outcome of reading a show file: the show when it has no errors, and every problem.
+
+    `read` is the show as far as it could be read even when it has errors (bad fields hold
+    defaults): enough to check its texts for compliance, never to run.
+    """
 
     show: Show | None
     problems: list[Problem] = field(default_factory=list)
+    read: Show | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -97,7 +118,7 @@ def _type_name(value: object) -> str:
         return "a list"
     if isinstance(value, str):
         return "a text"
-    if isinstance(value, int | Decimal | _NonFinite):
+    if isinstance(value, int | Decimal | _NonFinite | BadNumber):
         return "a number"
     return type(value).__name__
 
@@ -119,6 +140,9 @@ _PRODUCT_KEYS = ("sku", "title", "price", "currency", "stock", "image", "points"
 _SEGMENT_KEYS = ("title", "sku", "seconds", "script", "notes", "deal")
 _DEAL_KEYS = ("price", "seconds", "stock")
 
+# The range of each whole-number field, for the message about a number beyond it.
+_WHOLE_RANGES = {"stock": (0, MAX_STOCK), "seconds": (1, MAX_SEGMENT_SECONDS)}
+
 
 class _Reader:
     """Walks the parsed JSON, converting it to the model and noting every problem on the way."""
@@ -126,26 +150,29 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.bad_paths: set[str] = set()
+        self.subject = ""  # the product or segment being read, for messages
 
     def error(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
+        self.problems.append(Problem(path, message, subject=self.subject))
         self.bad_paths.add(path)
 
     def warning(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message, Severity.WARNING))
+        self.problems.append(Problem(path, message, Severity.WARNING, subject=self.subject))
 
     def obj(self, value: object, path: str, known: tuple[str, ...]) -> dict[str, Any] | None:
         if not isinstance(value, dict):
             self.error(path, f"expected an object {{...}}, found {_type_name(value)}")
             return None
         for key in getattr(value, "duplicate_keys", ()):
-            self.warning(f"{path}.{key}", f"{key!r} is written twice; the last one is used")
+            self.warning(
+                f"{path}.{_key_shown(key)}", f"{shown(key)} is written twice; the last one is used"
+            )
         for key in value:
             if key not in known:
                 hint = _closest(key, known)
                 self.warning(
-                    f"{path}.{key}",
-                    f"unknown field {key!r} (ignored)"
+                    f"{path}.{_key_shown(key)}",
+                    f"unknown field {shown(key)} (ignored)"
                     + (f"; did you mean {hint!r}?" if hint else ""),
                 )
         return value
@@ -183,7 +210,19 @@ class _Reader:
         if value is _MISSING or (value is None and not required):
             return None
         where = f"{path}.{key}"
-        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        if isinstance(value, _NonFinite):
+            self.error(where, f"expected a whole number, found {value.text}")
+            return None
+        if isinstance(value, BadNumber):
+            low, high = _WHOLE_RANGES.get(key, (0, MAX_STOCK))
+            self.error(
+                where,
+                f"{key} {shown_literal(value.text)} is out of range: a whole number from "
+                f"{low:,} to {high:,}",
+            )
+            return None
+        # Decimals are bounded (numbers.py), so int() of an integral one is small.
+        if isinstance(value, Decimal) and value == value.to_integral_value():
             value = int(value)  # 60.0 is a whole number written with a point
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, str | Decimal):
@@ -201,23 +240,27 @@ class _Reader:
         if isinstance(value, bool) or value is None:
             self.error(where, f"expected a price (a number), found {_type_name(value)}")
             return None
+        if isinstance(value, str):
+            # Spreadsheets and hand-written files sometimes quote prices; accept "199.00".
+            amount = bounded_decimal(value)
+            if amount is None:
+                self.error(where, f"not a number: {shown(value)}")
+                return None
+            value = amount
         if isinstance(value, _NonFinite):
             self.error(where, f"{value.text} is not a price")
+            return None
+        if isinstance(value, BadNumber):
+            self.error(
+                where,
+                f"the {key} {shown_literal(value.text)} is out of range: a number from 0 to "
+                f"{format_amount(MAX_AMOUNT)}",
+            )
             return None
         if isinstance(value, int):
             return Decimal(value)
         if isinstance(value, Decimal):
             return value
-        if isinstance(value, str):
-            # Spreadsheets and hand-written files sometimes quote prices; accept "199.00".
-            try:
-                amount = Decimal(value.strip())
-            except InvalidOperation:
-                amount = None
-            if amount is None or not amount.is_finite():
-                self.error(where, f"not a number: {value!r}")
-                return None
-            return amount
         self.error(where, f"expected a price (a number), found {_type_name(value)}")
         return None
 
@@ -265,9 +308,11 @@ class _Reader:
         )
 
     def product(self, value: object, path: str) -> Product:
+        self.subject = ""
         data = self.obj(value, path, _PRODUCT_KEYS)
         if data is None:
             return Product(sku="", title="", price=Decimal(0), stock=0)
+        self.subject = product_subject(data.get("sku"), data.get("title"))
         price = self.money(data, "price", path)
         stock = self.whole(data, "stock", path, required=True)
         return Product(
@@ -294,10 +339,12 @@ class _Reader:
             stock=self.whole(data, "stock", path, required=False),
         )
 
-    def segment(self, value: object, path: str) -> Segment:
+    def segment(self, value: object, path: str, index: int) -> Segment:
+        self.subject = ""
         data = self.obj(value, path, _SEGMENT_KEYS)
         if data is None:
             return Segment(title="", seconds=1)
+        self.subject = segment_subject(index, data.get("title"))
         seconds = self.whole(data, "seconds", path, required=True)
         sku = data.get("sku")
         if sku is not None and not isinstance(sku, str):
@@ -323,11 +370,11 @@ class _Reader:
         if isinstance(version, Decimal) and version == version.to_integral_value():
             version = int(version)
         if version != SHOW_FORMAT_VERSION or isinstance(version, bool):
-            shown = _shown(version) if isinstance(version, int | str | Decimal) else None
+            version_shown = _shown(version) if isinstance(version, int | str | Decimal) else None
             self.error(
                 "$.format",
-                f"unknown format version {shown or _type_name(version)}: this program reads "
-                f"format {SHOW_FORMAT_VERSION}"
+                f"unknown format version {version_shown or _type_name(version)}: this program "
+                f"reads format {SHOW_FORMAT_VERSION}"
                 + (" (a newer AnchorDesk may read it)" if isinstance(version, int) else ""),
             )
             # The rest of a file of another version would only produce misleading problems.
@@ -337,9 +384,10 @@ class _Reader:
             for index, item in enumerate(self.items(data, "products", "$"))
         )
         rundown = tuple(
-            self.segment(item, f"$.rundown[{index}]")
+            self.segment(item, f"$.rundown[{index}]", index)
             for index, item in enumerate(self.items(data, "rundown", "$"))
         )
+        self.subject = ""
         return Show(
             format=SHOW_FORMAT_VERSION,
             title=self.text(data, "title", "$", required=True),
@@ -359,8 +407,12 @@ _DEFAULT_ACCENT = Theme().accent
 
 
 def _shown(value: object) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return shown(value)
+
+
+def _key_shown(key: str) -> str:
+    """A field name as a path shows it: a hostile 2 MB key is cut and escaped there too."""
+    return shown_literal(key)
 
 
 def _closest(key: str, known: tuple[str, ...]) -> str | None:
@@ -371,8 +423,13 @@ def _closest(key: str, known: tuple[str, ...]) -> str | None:
 
 
 def _decode_json(text: str) -> Any:
+    """JSON with every number bounded before it is converted (see `numbers.py`)."""
     return json.loads(
-        text, parse_float=Decimal, parse_constant=_NonFinite, object_pairs_hook=_object_pairs
+        text,
+        parse_int=json_int,
+        parse_float=json_float,
+        parse_constant=_NonFinite,
+        object_pairs_hook=_object_pairs,
     )
 
 
@@ -411,10 +468,17 @@ def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
     show = reader.show(data, base_dir)
     problems = list(reader.problems)
     if show is not None:
-        problems += validate_show(show, skip=skip_under(reader.bad_paths))
+        skip = skip_under(reader.bad_paths)
+        problems += validate_show(show, skip=skip)
+        problems += [p for p in image_problems(show) if not skip(p.path)]
     if errors_of(problems):
-        return ShowReport(None, _in_file_order(problems))
-    return ShowReport(show, _in_file_order(problems))
+        return ShowReport(None, _in_file_order(problems), show)
+    return ShowReport(show, _in_file_order(problems), show)
+
+
+def check_show(show: Show) -> list[Problem]:
+    """Every problem of a show built in memory (an import, an edit): its rules and its files."""
+    return _in_file_order(validate_show(show) + image_problems(show))
 
 
 def _in_file_order(problems: list[Problem]) -> list[Problem]:
