@@ -415,8 +415,7 @@ def _check_amount(
     elif amount > MAX_AMOUNT:
         check.error(
             path,
-            f"the {what} {format_amount(amount)} is out of range: at most "
-            f"{format_amount(MAX_AMOUNT)}",
+            f"the {what} {format_amount(amount)} is out of range: at most {MAX_AMOUNT:,}",
         )
     elif (
         currency is not None

@@ -29,7 +29,6 @@ from anchordesk.show.validate import (
     Problem,
     Severity,
     errors_of,
-    format_amount,
     product_problems,
     shown,
     shown_literal,
@@ -350,7 +349,7 @@ def _product(row: _Row) -> Product:
         row.unreadable_cell(
             "price",
             f"{shown_literal(price.text)} is out of range: a price is a number from 0 to "
-            f"{format_amount(MAX_AMOUNT)}",
+            f"{MAX_AMOUNT:,}",
         )
     elif price is None:
         row.unreadable_cell(

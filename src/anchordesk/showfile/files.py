@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from anchordesk.core.errors import UserError
 from anchordesk.core.files import write_text_atomically
+from anchordesk.core.printable import escape_controls
 from anchordesk.show.model import (
     SHOW_FORMAT_VERSION,
     THEME_LOOKS,
@@ -33,7 +34,6 @@ from anchordesk.show.validate import (
     Problem,
     Severity,
     errors_of,
-    format_amount,
     product_subject,
     segment_subject,
     shown,
@@ -57,7 +57,8 @@ class ShowError(UserError):
         where = f"{path}: " if path else ""
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
         first = str(errors[0]) if errors else "unusable show"
-        super().__init__(f"{where}{first}{more}")
+        # Printed to a terminal by every front end: nothing from the file may act on it.
+        super().__init__(escape_controls(f"{where}{first}{more}"))
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,9 @@ class _Reader:
             return None
         return value if value.strip() else None
 
-    def whole(self, data: dict[str, Any], key: str, path: str, *, required: bool) -> int | None:
+    def whole(
+        self, data: dict[str, Any], key: str, path: str, *, required: bool, low: int | None = None
+    ) -> int | None:
         value = self.required(data, key, path) if required else data.get(key)
         if value is _MISSING or (value is None and not required):
             return None
@@ -214,7 +217,8 @@ class _Reader:
             self.error(where, f"expected a whole number, found {value.text}")
             return None
         if isinstance(value, BadNumber):
-            low, high = _WHOLE_RANGES.get(key, (0, MAX_STOCK))
+            lowest, high = _WHOLE_RANGES.get(key, (0, MAX_STOCK))
+            low = lowest if low is None else low
             self.error(
                 where,
                 f"{key} {shown_literal(value.text)} is out of range: a whole number from "
@@ -254,7 +258,7 @@ class _Reader:
             self.error(
                 where,
                 f"the {key} {shown_literal(value.text)} is out of range: a number from 0 to "
-                f"{format_amount(MAX_AMOUNT)}",
+                f"{MAX_AMOUNT:,}",
             )
             return None
         if isinstance(value, int):
@@ -336,7 +340,7 @@ class _Reader:
         return DealPlan(
             price=price if price is not None else Decimal(0),
             seconds=seconds if seconds is not None else 1,
-            stock=self.whole(data, "stock", path, required=False),
+            stock=self.whole(data, "stock", path, required=False, low=1),
         )
 
     def segment(self, value: object, path: str, index: int) -> Segment:
