@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -151,14 +153,15 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.bad_paths: set[str] = set()
-        self.subject = ""  # the product or segment being read, for messages
+        # The product or segment being read, named only for a message (see validate._Checker).
+        self.subject: Callable[[], str] = str
 
     def error(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message, subject=self.subject))
+        self.problems.append(Problem(path, message, subject=self.subject()))
         self.bad_paths.add(path)
 
     def warning(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message, Severity.WARNING, subject=self.subject))
+        self.problems.append(Problem(path, message, Severity.WARNING, subject=self.subject()))
 
     def obj(self, value: object, path: str, known: tuple[str, ...]) -> dict[str, Any] | None:
         if not isinstance(value, dict):
@@ -312,11 +315,11 @@ class _Reader:
         )
 
     def product(self, value: object, path: str) -> Product:
-        self.subject = ""
+        self.subject = str
         data = self.obj(value, path, _PRODUCT_KEYS)
         if data is None:
             return Product(sku="", title="", price=Decimal(0), stock=0)
-        self.subject = product_subject(data.get("sku"), data.get("title"))
+        self.subject = partial(product_subject, data.get("sku"), data.get("title"))
         price = self.money(data, "price", path)
         stock = self.whole(data, "stock", path, required=True)
         return Product(
@@ -344,11 +347,11 @@ class _Reader:
         )
 
     def segment(self, value: object, path: str, index: int) -> Segment:
-        self.subject = ""
+        self.subject = str
         data = self.obj(value, path, _SEGMENT_KEYS)
         if data is None:
             return Segment(title="", seconds=1)
-        self.subject = segment_subject(index, data.get("title"))
+        self.subject = partial(segment_subject, index, data.get("title"))
         seconds = self.whole(data, "seconds", path, required=True)
         sku = data.get("sku")
         if sku is not None and not isinstance(sku, str):
@@ -391,7 +394,7 @@ class _Reader:
             self.segment(item, f"$.rundown[{index}]", index)
             for index, item in enumerate(self.items(data, "rundown", "$"))
         )
-        self.subject = ""
+        self.subject = str
         return Show(
             format=SHOW_FORMAT_VERSION,
             title=self.text(data, "title", "$", required=True),
