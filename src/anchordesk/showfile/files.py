@@ -440,6 +440,27 @@ def _decode_json(text: str) -> Any:
     )
 
 
+def _number_or_literal(text: str) -> int | float | str:
+    number = bounded_decimal(text)
+    if not isinstance(number, Decimal):
+        return text
+    if number == number.to_integral_value() and "." not in text and "e" not in text.lower():
+        return int(number)
+    return float(number)
+
+
+def decode_show_data(text: str) -> Any:
+    """A show's JSON as plain data for an editor (ints, floats, texts): never a huge number.
+
+    A number beyond the bounds of `numbers.py`, or NaN/Infinity, is kept as the text it was
+    written as: the editor shows it in its cell, and the reader (`parse_show`) names it.
+    Raises `json.JSONDecodeError` for text that is not JSON.
+    """
+    return json.loads(
+        text, parse_int=_number_or_literal, parse_float=_number_or_literal, parse_constant=str
+    )
+
+
 def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
     """Read a show from its JSON text; never raises on bad content.
 
