@@ -4,8 +4,10 @@ reported together with the errors."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+from anchordesk.cli.show import run_check
 from anchordesk.showfile.files import read_show_file
 
 from .show_inputs import anchordesk, assert_clean_output, valid_show, write_show
@@ -88,3 +90,16 @@ def test_show_check_reports_compliance_hits_along_with_errors(tmp_path: Path) ->
         f"{path}: warning: $.rundown[1].script: absolute term 'guaranteed' at character 14",
         f"{path}: 1 error, 0 warnings, 2 compliance hits: the show cannot be used as it is",
     ]
+
+
+def test_show_check_output_stays_bounded_for_a_script_full_of_hits(tmp_path: Path) -> None:
+    data = valid_show()
+    data["rundown"][1]["script"] = "best " * 5_000  # 25,000 characters: also too long
+    out = io.StringIO()
+    assert run_check(write_show(tmp_path, data), out) == 2
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1 + 200 + 1 + 1  # the error, 200 hits, "… and N more", the total
+    assert lines[-2].endswith("warning: … and 4800 more compliance hits")
+    assert lines[-1].endswith(
+        "1 error, 0 warnings, 5000 compliance hits: the show cannot be used as it is"
+    )

@@ -53,9 +53,11 @@ EXPECTED_ERRORS: dict[str, list[str]] = {
         "$.products[3].price (product D, d): expected a price (a number), found true",
     ],
     "bad_deals.json": [
-        "$.rundown[0].deal.price (segment 1, One): deal price 100 is not below the list price 100 of A",
+        "$.rundown[0].deal.price (segment 1, One): deal price 100 is not below the list price "
+        "100 of A",
         "$.rundown[1].deal.stock (segment 2, Two): deal stock 51 is above the stock 50 of A",
-        "$.rundown[2].deal (segment 3, Three): a deal needs the segment's product: set the segment's sku",
+        "$.rundown[2].deal (segment 3, Three): a deal needs the segment's product: set the "
+        "segment's sku",
         "$.rundown[2].deal.seconds (segment 3, Three): must be above zero (got 0)",
     ],
     "missing_image.json": [
@@ -63,7 +65,8 @@ EXPECTED_ERRORS: dict[str, list[str]] = {
         f"$.theme.logo: logo file not found: nologo.png (looked for {CORPUS / 'nologo.png'})",
         "$.products[0].image (product A, a): image file not found: images/none.png "
         f"(looked for {CORPUS / 'images/none.png'})",
-        "$.products[1].image (product B, b): image not_an_image.png is not a PNG, JPEG, WebP or BMP image (.png)",
+        "$.products[1].image (product B, b): image not_an_image.png is not a PNG, JPEG, WebP or "
+        "BMP image (.png)",
     ],
     "wrong_types.json": [
         "$.banned_words: expected a list of texts, found a text",

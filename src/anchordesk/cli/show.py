@@ -23,6 +23,8 @@ from anchordesk.showfile.csv_import import read_products_csv
 from anchordesk.showfile.files import check_show, dump_show, read_show_file
 
 _MAX_ROWS = 12  # keep the summary on one screen
+# A script of "best best best…" would otherwise print a line per word: enough to find them all.
+_MAX_HITS_SHOWN = 200
 
 
 def _say(text: str, out: TextIO) -> None:
@@ -121,8 +123,10 @@ def run_check(path: Path, out: TextIO | None = None) -> int:
     for problem in report.warnings:
         _print_problem(path, problem, out)
     hits = compliance_hits(report.read) if report.read is not None else []
-    for hit in hits:
+    for hit in hits[:_MAX_HITS_SHOWN]:
         _say(f"{path}: warning: {hit}", out)
+    if len(hits) > _MAX_HITS_SHOWN:
+        _say(f"{path}: warning: … and {len(hits) - _MAX_HITS_SHOWN} more compliance hits", out)
     if report.show is None:
         errors = len(report.errors)
         warnings = len(report.warnings)
