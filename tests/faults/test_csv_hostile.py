@@ -119,3 +119,11 @@ def test_csv_images_are_checked_like_a_shows(tmp_path: Path) -> None:
         "or incomplete",
     ]
     assert [product.sku for product in imported.products] == ["A"]
+
+
+def test_a_two_megabyte_cell_is_named_by_its_row() -> None:
+    imported = parse_products_csv(f"sku,title,price,stock\nA,a,1,1\nB,{'x' * 2_000_000},1,1\n")
+    assert [str(p) for p in imported.problems] == [
+        "row 3: a cell is longer than 131,072 characters: no field of a product is that long"
+    ]
+    assert imported.bad_rows == [3]

@@ -208,7 +208,14 @@ def _parse(
     try:
         rows = list(reader)
     except csv.Error as error:
-        result.problems.append(Problem(_where(reader.line_num), f"unreadable CSV: {error}"))
+        why = (
+            f"a cell is longer than {csv.field_size_limit():,} characters: no field of a "
+            "product is that long"
+            if "field larger than field limit" in str(error)
+            else f"unreadable CSV: {error}"
+        )
+        result.problems.append(Problem(_where(reader.line_num), why))
+        result.bad_rows = [reader.line_num]
         return result
 
     header_index = next(index for index, row in enumerate(rows) if any(c.strip() for c in row))
