@@ -136,3 +136,12 @@ def test_live_refuses_the_hostile_show_with_one_line(tmp_path: Path) -> None:
     assert "$.products[0].stock (product MUG, Travel mug): stock 1e999999999 is out of range" in (
         result.stderr + result.stdout
     )
+
+
+@pytest.mark.parametrize("literal", ["0.00", "24.10", "1000000000", "2.4e1", "24.000000"])
+def test_ordinary_prices_written_in_any_way_pass(tmp_path: Path, literal: str) -> None:
+    data = valid_show()
+    data["products"][0]["price"] = "NUMBER"
+    data["rundown"][1].pop("deal")  # a deal must stay below the list price
+    path = write_show(tmp_path, with_raw_number(data, "NUMBER", literal))
+    assert read_show_file(path).problems == []

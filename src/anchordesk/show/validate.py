@@ -124,8 +124,10 @@ def decimals_of(amount: Decimal) -> int:
         return 0
     # Trailing zeros do not count (199.00 CNY has no cents); strip them without normalize(),
     # which overflows on exponents beyond the decimal context.
-    digits = amount.as_tuple().digits
-    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    written = "".join(map(str, amount.as_tuple().digits))
+    if not written.strip("0"):
+        return 0  # 0.00
+    trailing = len(written) - len(written.rstrip("0"))
     return max(0, -exponent - trailing)
 
 
