@@ -425,6 +425,9 @@ def _key_shown(key: str) -> str:
 def _closest(key: str, known: tuple[str, ...]) -> str | None:
     import difflib
 
+    if len(key) > 40:  # no field name is that long; difflib would index a 2 MB key for nothing
+        return None
+
     matches = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.75)
     return matches[0] if matches else None
 
