@@ -29,12 +29,13 @@ def test_check_prints_one_line_per_problem_and_exits_2() -> None:
     lines = result.stdout.splitlines()
     file = CORPUS / "bad_deals.json"
     assert lines == [
-        f"{file}: error: $.rundown[0].deal.price: deal price 100 is not below the list price "
-        "100 of A",
-        f"{file}: error: $.rundown[1].deal.stock: deal stock 51 is above the stock 50 of A",
-        f"{file}: error: $.rundown[2].deal: a deal needs the segment's product: set the "
-        "segment's sku",
-        f"{file}: error: $.rundown[2].deal.seconds: must be above zero (got 0)",
+        f"{file}: error: $.rundown[0].deal.price (segment 1, One): deal price 100 is not below "
+        "the list price 100 of A",
+        f"{file}: error: $.rundown[1].deal.stock (segment 2, Two): deal stock 51 is above the "
+        "stock 50 of A",
+        f"{file}: error: $.rundown[2].deal (segment 3, Three): a deal needs the segment's "
+        "product: set the segment's sku",
+        f"{file}: error: $.rundown[2].deal.seconds (segment 3, Three): must be above zero (got 0)",
         f"{file}: 4 errors, 0 warnings: the show cannot be used as it is",
     ]
 
@@ -123,8 +124,8 @@ def test_import_csv_with_bad_rows_writes_nothing(tmp_path: Path) -> None:
     result = anchordesk("show", "import-csv", csv, "-o", output)
     assert result.returncode == 2
     assert result.stdout.splitlines() == [
-        f"{csv}: error: row 2, column price: must not be negative (got -1)",
+        f"{csv}: error: row 2, column price: the price must not be negative (got -1)",
         f"{csv}: error: row 3, column stock: not a whole number: 'x'",
-        f"{csv}: nothing written: fix the rows above and import again",
+        f"{csv}: nothing written: fix the rows 2, 3 and import again",
     ]
     assert not output.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +15,7 @@ def test_sample_csv_with_and_without_bom(tmp_path: Path) -> None:
     plain = read_products_csv(sample)
     assert plain.problems == []
     with_bom = tmp_path / "bom.csv"
+    shutil.copytree(sample.parent / "images", tmp_path / "images")
     with_bom.write_bytes(b"\xef\xbb\xbf" + sample.read_bytes())
     from_bom = read_products_csv(with_bom)
     assert from_bom.problems == []
@@ -43,9 +45,9 @@ def test_bad_rows_are_named_by_row_and_column() -> None:
     assert [str(p) for p in imported.problems] == [
         "row 1, column Colour: unknown column 'Colour' (ignored); the columns are sku, title, "
         "price, stock, image, points, currency",
-        "row 4, column title: the title is empty",
+        "row 4, column title: the product needs a title",
         "row 4, column price: not a number: 'abc'",
-        "row 4, column stock: must not be negative (got -2)",
+        "row 4, column stock: stock must not be negative (got -2)",
         "row 5, column sku: duplicate sku 'A' (also in row 2)",
         "row 5, column stock: not a whole number: '1.5'",
         "row 6, column sku: the sku is empty",

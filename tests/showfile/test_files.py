@@ -38,40 +38,45 @@ EXPECTED_ERRORS: dict[str, list[str]] = {
         "$.title: required field is missing",
         "$.currency: required field is missing",
         "$.language: required field is missing",
-        "$.products[0].stock: required field is missing",
-        "$.products[0].title: required field is missing",
-        "$.rundown[0].seconds: required field is missing",
+        "$.products[0].stock (product A): required field is missing",
+        "$.products[0].title (product A): required field is missing",
+        "$.rundown[0].seconds (segment 1, Open): required field is missing",
     ],
-    "unknown_sku.json": ["$.rundown[0].sku: unknown sku 'B': no product has it"],
-    "duplicate_sku.json": ["$.products[1].sku: duplicate sku 'A' (also in $.products[0])"],
+    "unknown_sku.json": ["$.rundown[0].sku (segment 1, Open): unknown sku 'B': no product has it"],
+    "duplicate_sku.json": [
+        "$.products[1].sku (product A, a2): duplicate sku 'A' (also in $.products[0])"
+    ],
     "bad_prices.json": [
-        "$.products[0].price: the price must not be negative (got -10)",
-        "$.products[1].price: not a number: 'ten'",
-        "$.products[2].price: NaN is not a price",
-        "$.products[3].price: expected a price (a number), found true",
+        "$.products[0].price (product A, a): the price must not be negative (got -10)",
+        "$.products[1].price (product B, b): not a number: 'ten'",
+        "$.products[2].price (product C, c): NaN is not a price",
+        "$.products[3].price (product D, d): expected a price (a number), found true",
     ],
     "bad_deals.json": [
-        "$.rundown[0].deal.price: deal price 100 is not below the list price 100 of A",
-        "$.rundown[1].deal.stock: deal stock 51 is above the stock 50 of A",
-        "$.rundown[2].deal: a deal needs the segment's product: set the segment's sku",
-        "$.rundown[2].deal.seconds: must be above zero (got 0)",
+        "$.rundown[0].deal.price (segment 1, One): deal price 100 is not below the list price "
+        "100 of A",
+        "$.rundown[1].deal.stock (segment 2, Two): deal stock 51 is above the stock 50 of A",
+        "$.rundown[2].deal (segment 3, Three): a deal needs the segment's product: set the "
+        "segment's sku",
+        "$.rundown[2].deal.seconds (segment 3, Three): must be above zero (got 0)",
     ],
     "missing_image.json": [
         "$.theme.accent: 'red' is not a colour such as #ff3355",
         f"$.theme.logo: logo file not found: nologo.png (looked for {CORPUS / 'nologo.png'})",
-        "$.products[0].image: image file not found: images/none.png "
+        "$.products[0].image (product A, a): image file not found: images/none.png "
         f"(looked for {CORPUS / 'images/none.png'})",
-        "$.products[1].image: image not_an_image.png is not a PNG, JPEG, WebP or BMP image (.png)",
+        "$.products[1].image (product B, b): image not_an_image.png is not a PNG, JPEG, WebP or "
+        "BMP image (.png)",
     ],
     "wrong_types.json": [
         "$.banned_words: expected a list of texts, found a text",
         "$.products: expected a list [...], found an object",
-        "$.rundown[0].seconds: expected a whole number, found '60'",
-        "$.rundown[0].sku: expected a sku (a text) or null, found a number",
-        "$.rundown[0].title: expected a text, found a number",
-        "$.rundown[0].script: expected a text, found a list",
+        "$.rundown[0].seconds (segment 1): expected a whole number, found '60'",
+        "$.rundown[0].sku (segment 1): expected a sku (a text) or null, found a number",
+        "$.rundown[0].title (segment 1): expected a text, found a number",
+        "$.rundown[0].script (segment 1): expected a text, found a list",
         "$.rundown[1]: expected an object {...}, found a text",
-        "$.rundown[2].seconds: expected a whole number, found 1.5",
+        "$.rundown[2].seconds (segment 3, X): expected a whole number, found 1.5",
     ],
     "empty_rundown.json": ["$.rundown: the rundown needs at least one segment"],
 }
@@ -175,8 +180,9 @@ def test_validate_show_on_an_edited_model_names_the_field() -> None:
     edited = replace(show, products=(*show.products, Product("MUG-350", "Again", Decimal("-1"), 1)))
     problems = [str(p) for p in validate_show(edited) if p.severity is Severity.ERROR]
     assert problems == [
-        "$.products[4].sku: duplicate sku 'MUG-350' (also in $.products[0])",
-        "$.products[4].price: the price must not be negative (got -1)",
+        "$.products[4].sku (product MUG-350, Again): duplicate sku 'MUG-350' (also in "
+        "$.products[0])",
+        "$.products[4].price (product MUG-350, Again): the price must not be negative (got -1)",
     ]
 
 

@@ -1,7 +1,9 @@
 """`anchordesk show check FILE` and `anchordesk show import-csv CSV [--into SHOW] -o FILE`.
 
 Both print one line per problem (`FILE: error: $.products[2].price: ...`) and exit 2 when the
-show cannot be used, 0 otherwise. No traceback for anything a file may contain.
+show cannot be used, 0 otherwise. No traceback for anything a file may contain, and nothing a
+file holds reaches the terminal raw: every line goes through `escape_controls` (an ESC in a
+title would otherwise retitle or clear the terminal).
 """
 
 from __future__ import annotations
@@ -13,23 +15,28 @@ from pathlib import Path
 from typing import TextIO
 
 from anchordesk.core.money import format_money
-from anchordesk.show.compliance import check_show
+from anchordesk.core.printable import escape_controls
+from anchordesk.show.compliance import check_show as compliance_hits
 from anchordesk.show.model import DealPlan, Product, Segment, Show
-from anchordesk.show.validate import Problem, validate_show
+from anchordesk.show.validate import Problem
 from anchordesk.showfile.csv_import import read_products_csv
-from anchordesk.showfile.files import dump_show, read_show_file
+from anchordesk.showfile.files import check_show, dump_show, read_show_file
 
 _MAX_ROWS = 12  # keep the summary on one screen
+# A script of "best best best…" would otherwise print a line per word: enough to find them all.
+_MAX_HITS_SHOWN = 200
+
+
+def _say(text: str, out: TextIO) -> None:
+    """One line of output; what came from a file is shown, never obeyed, by the terminal."""
+    print(escape_controls(text), file=out)
 
 
 def _print_problem(file: Path, problem: Problem, out: TextIO) -> None:
     if problem.line is not None:
-        print(
-            f"{file}:{problem.line}:{problem.column}: {problem.severity}: {problem.message}",
-            file=out,
-        )
+        _say(f"{file}:{problem.line}:{problem.column}: {problem.severity}: {problem.message}", out)
     else:
-        print(f"{file}: {problem.severity}: {problem}", file=out)
+        _say(f"{file}: {problem.severity}: {problem}", out)
 
 
 def _width(text: str) -> int:
@@ -106,32 +113,39 @@ def _deal_text(deal: DealPlan, currency: str, language: str) -> str:
 
 
 def run_check(path: Path, out: TextIO | None = None) -> int:
+    """Errors first, then warnings, then compliance hits — all of them, even when the show has
+    errors: fixing the errors first and only then hearing of a banned word costs a second round.
+    """
     out = out or sys.stdout
     report = read_show_file(path)
-    for problem in report.problems:
+    for problem in report.errors:
         _print_problem(path, problem, out)
+    for problem in report.warnings:
+        _print_problem(path, problem, out)
+    hits = compliance_hits(report.read) if report.read is not None else []
+    for hit in hits[:_MAX_HITS_SHOWN]:
+        _say(f"{path}: warning: {hit}", out)
+    if len(hits) > _MAX_HITS_SHOWN:
+        _say(f"{path}: warning: … and {len(hits) - _MAX_HITS_SHOWN} more compliance hits", out)
     if report.show is None:
         errors = len(report.errors)
-        print(
-            f"{path}: {errors} error{'s' if errors != 1 else ''}, "
-            f"{len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}: "
-            "the show cannot be used as it is",
-            file=out,
+        warnings = len(report.warnings)
+        _say(
+            f"{path}: {_count(errors, 'error')}, {_count(warnings, 'warning')}"
+            + (f", {_count(len(hits), 'compliance hit')}" if hits else "")
+            + ": the show cannot be used as it is",
+            out,
         )
         return 2
-    hits = check_show(report.show)
-    for hit in hits:
-        print(f"{path}: warning: {hit}", file=out)
     if report.problems or hits:
         print("", file=out)
     for line in summary_lines(report.show):
-        print(line, file=out)
+        _say(line, out)
     warnings = len(report.warnings) + len(hits)
     print(
         "\nOK: the show is valid"
         + (
-            f" ({warnings} warning{'s' if warnings != 1 else ''}, "
-            f"{len(hits)} compliance hit{'s' if len(hits) != 1 else ''})"
+            f" ({_count(warnings, 'warning')}, {_count(len(hits), 'compliance hit')})"
             if warnings
             else ""
         ),
@@ -181,32 +195,42 @@ def run_import_csv(
     out = out or sys.stdout
     output_dir = output_path.resolve().parent
     into_dir = into_show_path.resolve().parent if into_show_path is not None else output_dir
-    # Image paths of the CSV are made relative to the show they go into; dump_show then
-    # rewrites every path relative to the output's folder.
-    imported = read_products_csv(csv_path, show_dir=into_dir)
-    for problem in imported.problems:
-        print(f"{csv_path}: {problem.severity}: {problem}", file=out)
-    if imported.errors:
-        print(f"{csv_path}: nothing written: fix the rows above and import again", file=out)
-        return 2
-
+    into: Show | None = None
     if into_show_path is not None:
         report = read_show_file(into_show_path)
         if report.show is None:
             for problem in report.errors:
                 _print_problem(into_show_path, problem, out)
-            print(
-                f"{into_show_path}: nothing written: the show to import into has errors", file=out
-            )
+            _say(f"{into_show_path}: nothing written: the show to import into has errors", out)
             return 2
-        show = replace(report.show, products=tuple(imported.products))
+        into = report.show
+    # Image paths of the CSV are made relative to the show they go into; dump_show then
+    # rewrites every path relative to the output's folder. The rows obey a show's rules for
+    # products (the same checks), with the currency of the show they go into.
+    imported = read_products_csv(
+        csv_path, show_dir=into_dir, show_currency=into.currency if into else None
+    )
+    for problem in imported.problems:
+        _say(f"{csv_path}: {problem.severity}: {problem}", out)
+    if imported.errors:
+        rows = ", ".join(map(str, imported.bad_rows))
+        _say(
+            f"{csv_path}: nothing written: fix the "
+            + (f"row{'s' if len(imported.bad_rows) > 1 else ''} {rows}" if rows else "file")
+            + " and import again",
+            out,
+        )
+        return 2
+
+    if into is not None:
+        show = replace(into, products=tuple(imported.products))
         note = f"replaced the products of {into_show_path}"
     else:
         if output_path.exists():
-            print(
+            _say(
                 f"{output_path}: error: the file exists; to replace its products use "
                 f"--into {output_path} -o {output_path}",
-                file=out,
+                out,
             )
             return 2
         show = _new_show(csv_path.stem, imported.products, output_dir)
@@ -215,16 +239,16 @@ def run_import_csv(
             f"currency {show.currency}: edit them in the file if wrong"
         )
 
-    problems = validate_show(show)
+    problems = check_show(show)
     for problem in problems:
         _print_problem(output_path, problem, out)
     if any(problem.is_error for problem in problems):
-        print(f"{output_path}: nothing written: the resulting show has errors", file=out)
+        _say(f"{output_path}: nothing written: the resulting show has errors", out)
         return 2
     try:
         dump_show(show, output_path)
     except OSError as error:
-        print(f"{output_path}: error: cannot write: {error.strerror or error}", file=out)
+        _say(f"{output_path}: error: cannot write: {error.strerror or error}", out)
         return 2
-    print(f"{output_path}: wrote {len(show.products)} products ({note})", file=out)
+    _say(f"{output_path}: wrote {len(show.products)} products ({note})", out)
     return 0

@@ -3,7 +3,13 @@
 Talking points are separated by ``|`` inside their cell. The file is UTF-8 with or without a
 byte-order mark (Excel writes one); a file that is not UTF-8 is read as GB18030 — what Excel
 on a Chinese Windows saves as "CSV" — with a warning. Every bad cell is reported with its row
-(as the spreadsheet numbers it: the header is row 1) and its column.
+(as the spreadsheet numbers it: the header is row 1), its column, its value and why.
+
+A row is a product and obeys the rules of a product in a show file: the cells are read here
+(numbers bounded as in show files, see `numbers.py`), then the rows go through
+`anchordesk.show.validate.product_problems` and `images.image_problems`, the very checks a show
+file's products go through; their problems are renamed from ``$.products[k].price`` to
+``row N, column price``.
 """
 
 from __future__ import annotations
@@ -13,11 +19,22 @@ import io
 import os
 import re
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
-from anchordesk.show.model import Product
-from anchordesk.show.validate import Problem, Severity, errors_of
+from anchordesk.show.model import Product, Show
+from anchordesk.show.validate import (
+    MAX_AMOUNT,
+    MAX_STOCK,
+    Problem,
+    Severity,
+    errors_of,
+    product_problems,
+    shown,
+    shown_literal,
+)
+from anchordesk.showfile.images import image_problems
+from anchordesk.showfile.numbers import BadNumber, bounded_decimal
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 
@@ -49,9 +66,16 @@ _CURRENCY_SIGNS = "¥￥$€£₩"
 
 @dataclass
 class CsvImport:
+    """The good rows as products, and every problem (``row N, column NAME: value: why``).
+
+    `products` holds only the rows without errors, so the editor can import those and show the
+    problems of the others; `anchordesk show import-csv` refuses the file when `bad_rows`.
+    """
+
     products: list[Product] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     encoding: str = "utf-8"
+    bad_rows: list[int] = field(default_factory=list)  # spreadsheet row numbers, header = 1
 
     @property
     def errors(self) -> list[Problem]:
@@ -97,26 +121,21 @@ def _column_for(header: str) -> str | None:
     return None
 
 
-def _amount(text: str) -> Decimal | None:
+def _amount(text: str) -> Decimal | BadNumber | None:
     cleaned = text.strip().lstrip(_CURRENCY_SIGNS).strip()
     if _THOUSANDS.fullmatch(cleaned):
         cleaned = cleaned.replace(",", "")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() else None
+    return bounded_decimal(cleaned)
 
 
-def _whole(text: str) -> int | None:
+def _whole(text: str) -> int | BadNumber | None:
     cleaned = text.strip().replace(",", "") if _THOUSANDS.fullmatch(text.strip()) else text.strip()
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
+    number = bounded_decimal(cleaned)
+    if number is None or isinstance(number, BadNumber):
+        return number
+    if number != number.to_integral_value():
         return None
-    if not number.is_finite() or number != number.to_integral_value():
-        return None
-    return int(number)
+    return int(number)  # bounded: at most about 40 digits
 
 
 def _rebase(image: str, csv_dir: Path, show_dir: Path | None) -> str:
@@ -132,14 +151,25 @@ def _rebase(image: str, csv_dir: Path, show_dir: Path | None) -> str:
 
 
 def parse_products_csv(
-    text: str, *, csv_dir: Path | None = None, show_dir: Path | None = None
+    text: str,
+    *,
+    csv_dir: Path | None = None,
+    show_dir: Path | None = None,
+    show_currency: str | None = None,
 ) -> CsvImport:
-    """Products from CSV text. Image paths are rewritten from `csv_dir` to `show_dir`."""
+    """Products from CSV text. Image paths are rewritten from `csv_dir` to `show_dir`.
+
+    Images are checked (present, regular files, decodable) when `csv_dir` is given.
+    `show_currency`: the currency of the show the products go into, for the digits of prices
+    without their own currency.
+    """
     result = CsvImport()
-    return _parse(text, result, csv_dir, show_dir)
+    return _parse(text, result, csv_dir, show_dir, show_currency)
 
 
-def read_products_csv(path: Path, *, show_dir: Path | None = None) -> CsvImport:
+def read_products_csv(
+    path: Path, *, show_dir: Path | None = None, show_currency: str | None = None
+) -> CsvImport:
     """Products from a CSV file; never raises on bad content (see `CsvImport.problems`)."""
     result = CsvImport()
     try:
@@ -156,10 +186,16 @@ def read_products_csv(path: Path, *, show_dir: Path | None = None) -> CsvImport:
     text = _decode(raw, result)
     if errors_of(result.problems):
         return result
-    return _parse(text, result, path.resolve().parent, show_dir)
+    return _parse(text, result, path.resolve().parent, show_dir, show_currency)
 
 
-def _parse(text: str, result: CsvImport, csv_dir: Path | None, show_dir: Path | None) -> CsvImport:
+def _parse(
+    text: str,
+    result: CsvImport,
+    csv_dir: Path | None,
+    show_dir: Path | None,
+    show_currency: str | None,
+) -> CsvImport:
     text = text.removeprefix("\ufeff")
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
@@ -172,7 +208,14 @@ def _parse(text: str, result: CsvImport, csv_dir: Path | None, show_dir: Path | 
     try:
         rows = list(reader)
     except csv.Error as error:
-        result.problems.append(Problem(_where(reader.line_num), f"unreadable CSV: {error}"))
+        why = (
+            f"a cell is longer than {csv.field_size_limit():,} characters: no field of a "
+            "product is that long"
+            if "field larger than field limit" in str(error)
+            else f"unreadable CSV: {error}"
+        )
+        result.problems.append(Problem(_where(reader.line_num), why))
+        result.bad_rows = [reader.line_num]
         return result
 
     header_index = next(index for index, row in enumerate(rows) if any(c.strip() for c in row))
@@ -210,18 +253,78 @@ def _parse(text: str, result: CsvImport, csv_dir: Path | None, show_dir: Path | 
         )
         return result
 
-    first_row_of_sku: dict[str, int] = {}
+    # Every row becomes a product (unreadable cells hold a placeholder and are reported once,
+    # by the reading), so that the rules below see every row.
+    candidates: list[Product] = []
+    row_numbers: list[int] = []
+    unreadable: set[str] = set()  # "$.products[k].column" of cells that could not be read
     for index in range(header_index + 1, len(rows)):
         row = rows[index]
         if any(cell.strip() for cell in row):
-            product = _product(_Row(row, index + 1, columns, result), first_row_of_sku)
-            if product is not None:
-                if product.image and csv_dir is not None:
-                    product = replace(product, image=_rebase(product.image, csv_dir, show_dir))
-                result.products.append(product)
-    if not result.products and not result.errors:
+            cells = _Row(row, index + 1, columns, result)
+            product = _product(cells)
+            for column in cells.unreadable:
+                unreadable.add(f"$.products[{len(candidates)}].{column}")
+            if product.image and csv_dir is not None:
+                product = replace(product, image=_rebase(product.image, csv_dir, show_dir))
+            candidates.append(product)
+            row_numbers.append(index + 1)
+
+    rules = product_problems(candidates, show_currency, skip=lambda path: path in unreadable)
+    if csv_dir is not None:
+        holder = Show(
+            title="",
+            currency=show_currency or "",
+            language="",
+            products=tuple(candidates),
+            base_dir=show_dir or csv_dir,
+        )
+        rules += [p for p in image_problems(holder) if p.path not in unreadable]
+    result.problems += [_as_row_problem(problem, row_numbers) for problem in rules]
+
+    bad_rows = sorted(
+        {number for p in result.problems if p.is_error and (number := _row_of(p.path)) is not None}
+    )
+    result.bad_rows = bad_rows
+    result.problems.sort(key=_cell_order)  # stable: a cell's problems keep their order
+    result.products = [
+        product
+        for product, number in zip(candidates, row_numbers, strict=True)
+        if number not in bad_rows
+    ]
+    if not candidates and not result.errors:
         result.problems.append(Problem("file", "the CSV has a header but no products"))
     return result
+
+
+_PRODUCT_PATH = re.compile(r"\$\.products\[(\d+)\](?:\.(\w+))?")
+_ROW_PATH = re.compile(r"row (\d+)")
+
+
+def _as_row_problem(problem: Problem, row_numbers: list[int]) -> Problem:
+    """A product's problem named as the spreadsheet names the cell: row N, column NAME."""
+    match = _PRODUCT_PATH.match(problem.path)
+    if match is None:
+        return problem
+    row = row_numbers[int(match.group(1))]
+    message = _PRODUCT_PATH.sub(
+        lambda found: f"row {row_numbers[int(found.group(1))]}", problem.message
+    )
+    return Problem(_where(row, match.group(2)), message, problem.severity)
+
+
+def _row_of(path: str) -> int | None:
+    match = _ROW_PATH.match(path)
+    return int(match.group(1)) if match else None
+
+
+_COLUMN_ORDER = {column: index for index, column in enumerate(COLUMN_ALIASES)}
+
+
+def _cell_order(problem: Problem) -> tuple[int, int]:
+    """Problems by row, then by column in the order of `COLUMN_ALIASES` (sku, title, price...)."""
+    column = problem.path.partition(", column ")[2]
+    return _row_of(problem.path) or 0, _COLUMN_ORDER.get(column, -1)
 
 
 class _Row:
@@ -232,7 +335,7 @@ class _Row:
         self.number = number
         self.columns = columns
         self.result = result
-        self.failed = False
+        self.unreadable: list[str] = []  # columns whose cell could not be read as its type
 
     def __getitem__(self, column: str) -> str:
         position = self.columns.get(column)
@@ -240,44 +343,43 @@ class _Row:
             return ""
         return self.cells[position].strip()
 
-    def error(self, column: str, message: str) -> None:
-        self.failed = True
+    def unreadable_cell(self, column: str, message: str) -> None:
+        self.unreadable.append(column)
         self.result.problems.append(Problem(_where(self.number, column), message))
 
 
-def _product(row: _Row, first_row_of_sku: dict[str, int]) -> Product | None:
-    sku = row["sku"]
-    if not sku:
-        row.error("sku", "the sku is empty")
-    elif sku in first_row_of_sku:
-        row.error("sku", f"duplicate sku {sku!r} (also in row {first_row_of_sku[sku]})")
-    else:
-        first_row_of_sku[sku] = row.number
-    title = row["title"]
-    if not title:
-        row.error("title", "the title is empty")
+def _product(row: _Row) -> Product:
+    """The row as a product; a cell that is not even a number is reported here, the rest of
+    the rules are the show's (see `_parse`)."""
     price = _amount(row["price"])
-    if price is None:
-        row.error("price", f"not a number: {row['price']!r}" if row["price"] else "empty")
-    elif price < 0:
-        row.error("price", f"must not be negative (got {row['price']})")
+    if isinstance(price, BadNumber):
+        row.unreadable_cell(
+            "price",
+            f"{shown_literal(price.text)} is out of range: a price is a number from 0 to "
+            f"{MAX_AMOUNT:,}",
+        )
+    elif price is None:
+        row.unreadable_cell(
+            "price", f"not a number: {shown(row['price'])}" if row["price"] else "empty"
+        )
     stock = _whole(row["stock"])
-    if stock is None:
-        row.error("stock", f"not a whole number: {row['stock']!r}" if row["stock"] else "empty")
-    elif stock < 0:
-        row.error("stock", f"must not be negative (got {stock})")
-    currency = row["currency"].upper() or None
-    if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
-        row.error("currency", f"{currency!r} is not an ISO 4217 code such as CNY")
-    if row.failed or price is None or stock is None:
-        return None
+    if isinstance(stock, BadNumber):
+        row.unreadable_cell(
+            "stock",
+            f"{shown_literal(stock.text)} is out of range: stock is a whole number from 0 to "
+            f"{MAX_STOCK:,}",
+        )
+    elif stock is None:
+        row.unreadable_cell(
+            "stock", f"not a whole number: {shown(row['stock'])}" if row["stock"] else "empty"
+        )
     points = tuple(point.strip() for point in row["points"].split("|") if point.strip())
     return Product(
-        sku=sku,
-        title=title,
-        price=price,
-        stock=stock,
+        sku=row["sku"],
+        title=row["title"],
+        price=price if isinstance(price, Decimal) else Decimal(0),
+        stock=stock if isinstance(stock, int) else 0,
         image=row["image"].replace("\\", "/") or None,
         points=points,
-        currency=currency,
+        currency=row["currency"].upper() or None,
     )

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
 from anchordesk.core.errors import UserError
 from anchordesk.core.files import write_text_atomically
+from anchordesk.core.printable import escape_controls
 from anchordesk.show.model import (
     SHOW_FORMAT_VERSION,
     THEME_LOOKS,
@@ -26,7 +29,22 @@ from anchordesk.show.model import (
     Theme,
     ThemeLook,
 )
-from anchordesk.show.validate import Problem, Severity, errors_of, skip_under, validate_show
+from anchordesk.show.validate import (
+    MAX_AMOUNT,
+    MAX_SEGMENT_SECONDS,
+    MAX_STOCK,
+    Problem,
+    Severity,
+    errors_of,
+    product_subject,
+    segment_subject,
+    shown,
+    shown_literal,
+    skip_under,
+    validate_show,
+)
+from anchordesk.showfile.images import image_problems
+from anchordesk.showfile.numbers import BadNumber, bounded_decimal, json_float, json_int
 
 MAX_SHOW_FILE_BYTES = 20 * 1024 * 1024
 
@@ -41,15 +59,21 @@ class ShowError(UserError):
         where = f"{path}: " if path else ""
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
         first = str(errors[0]) if errors else "unusable show"
-        super().__init__(f"{where}{first}{more}")
+        # Printed to a terminal by every front end: nothing from the file may act on it.
+        super().__init__(escape_controls(f"{where}{first}{more}"))
 
 
 @dataclass(frozen=True)
 class ShowReport:
-    """The outcome of reading a show file: the show when it has no errors, and every problem."""
+    """The outcome of reading a show file: the show when it has no errors, and every problem.
+
+    `read` is the show as far as it could be read even when it has errors (bad fields hold
+    defaults): enough to check its texts for compliance, never to run.
+    """
 
     show: Show | None
     problems: list[Problem] = field(default_factory=list)
+    read: Show | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -97,7 +121,7 @@ def _type_name(value: object) -> str:
         return "a list"
     if isinstance(value, str):
         return "a text"
-    if isinstance(value, int | Decimal | _NonFinite):
+    if isinstance(value, int | Decimal | _NonFinite | BadNumber):
         return "a number"
     return type(value).__name__
 
@@ -119,6 +143,9 @@ _PRODUCT_KEYS = ("sku", "title", "price", "currency", "stock", "image", "points"
 _SEGMENT_KEYS = ("title", "sku", "seconds", "script", "notes", "deal")
 _DEAL_KEYS = ("price", "seconds", "stock")
 
+# The range of each whole-number field, for the message about a number beyond it.
+_WHOLE_RANGES = {"stock": (0, MAX_STOCK), "seconds": (1, MAX_SEGMENT_SECONDS)}
+
 
 class _Reader:
     """Walks the parsed JSON, converting it to the model and noting every problem on the way."""
@@ -126,26 +153,30 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.bad_paths: set[str] = set()
+        # The product or segment being read, named only for a message (see validate._Checker).
+        self.subject: Callable[[], str] = str
 
     def error(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
+        self.problems.append(Problem(path, message, subject=self.subject()))
         self.bad_paths.add(path)
 
     def warning(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message, Severity.WARNING))
+        self.problems.append(Problem(path, message, Severity.WARNING, subject=self.subject()))
 
     def obj(self, value: object, path: str, known: tuple[str, ...]) -> dict[str, Any] | None:
         if not isinstance(value, dict):
             self.error(path, f"expected an object {{...}}, found {_type_name(value)}")
             return None
         for key in getattr(value, "duplicate_keys", ()):
-            self.warning(f"{path}.{key}", f"{key!r} is written twice; the last one is used")
+            self.warning(
+                f"{path}.{_key_shown(key)}", f"{shown(key)} is written twice; the last one is used"
+            )
         for key in value:
             if key not in known:
                 hint = _closest(key, known)
                 self.warning(
-                    f"{path}.{key}",
-                    f"unknown field {key!r} (ignored)"
+                    f"{path}.{_key_shown(key)}",
+                    f"unknown field {shown(key)} (ignored)"
                     + (f"; did you mean {hint!r}?" if hint else ""),
                 )
         return value
@@ -178,12 +209,27 @@ class _Reader:
             return None
         return value if value.strip() else None
 
-    def whole(self, data: dict[str, Any], key: str, path: str, *, required: bool) -> int | None:
+    def whole(
+        self, data: dict[str, Any], key: str, path: str, *, required: bool, low: int | None = None
+    ) -> int | None:
         value = self.required(data, key, path) if required else data.get(key)
         if value is _MISSING or (value is None and not required):
             return None
         where = f"{path}.{key}"
-        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        if isinstance(value, _NonFinite):
+            self.error(where, f"expected a whole number, found {value.text}")
+            return None
+        if isinstance(value, BadNumber):
+            lowest, high = _WHOLE_RANGES.get(key, (0, MAX_STOCK))
+            low = lowest if low is None else low
+            self.error(
+                where,
+                f"{key} {shown_literal(value.text)} is out of range: a whole number from "
+                f"{low:,} to {high:,}",
+            )
+            return None
+        # Decimals are bounded (numbers.py), so int() of an integral one is small.
+        if isinstance(value, Decimal) and value == value.to_integral_value():
             value = int(value)  # 60.0 is a whole number written with a point
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, str | Decimal):
@@ -201,23 +247,27 @@ class _Reader:
         if isinstance(value, bool) or value is None:
             self.error(where, f"expected a price (a number), found {_type_name(value)}")
             return None
+        if isinstance(value, str):
+            # Spreadsheets and hand-written files sometimes quote prices; accept "199.00".
+            amount = bounded_decimal(value)
+            if amount is None:
+                self.error(where, f"not a number: {shown(value)}")
+                return None
+            value = amount
         if isinstance(value, _NonFinite):
             self.error(where, f"{value.text} is not a price")
+            return None
+        if isinstance(value, BadNumber):
+            self.error(
+                where,
+                f"the {key} {shown_literal(value.text)} is out of range: a number from 0 to "
+                f"{MAX_AMOUNT:,}",
+            )
             return None
         if isinstance(value, int):
             return Decimal(value)
         if isinstance(value, Decimal):
             return value
-        if isinstance(value, str):
-            # Spreadsheets and hand-written files sometimes quote prices; accept "199.00".
-            try:
-                amount = Decimal(value.strip())
-            except InvalidOperation:
-                amount = None
-            if amount is None or not amount.is_finite():
-                self.error(where, f"not a number: {value!r}")
-                return None
-            return amount
         self.error(where, f"expected a price (a number), found {_type_name(value)}")
         return None
 
@@ -265,9 +315,11 @@ class _Reader:
         )
 
     def product(self, value: object, path: str) -> Product:
+        self.subject = str
         data = self.obj(value, path, _PRODUCT_KEYS)
         if data is None:
             return Product(sku="", title="", price=Decimal(0), stock=0)
+        self.subject = partial(product_subject, data.get("sku"), data.get("title"))
         price = self.money(data, "price", path)
         stock = self.whole(data, "stock", path, required=True)
         return Product(
@@ -291,13 +343,15 @@ class _Reader:
         return DealPlan(
             price=price if price is not None else Decimal(0),
             seconds=seconds if seconds is not None else 1,
-            stock=self.whole(data, "stock", path, required=False),
+            stock=self.whole(data, "stock", path, required=False, low=1),
         )
 
-    def segment(self, value: object, path: str) -> Segment:
+    def segment(self, value: object, path: str, index: int) -> Segment:
+        self.subject = str
         data = self.obj(value, path, _SEGMENT_KEYS)
         if data is None:
             return Segment(title="", seconds=1)
+        self.subject = partial(segment_subject, index, data.get("title"))
         seconds = self.whole(data, "seconds", path, required=True)
         sku = data.get("sku")
         if sku is not None and not isinstance(sku, str):
@@ -323,11 +377,11 @@ class _Reader:
         if isinstance(version, Decimal) and version == version.to_integral_value():
             version = int(version)
         if version != SHOW_FORMAT_VERSION or isinstance(version, bool):
-            shown = _shown(version) if isinstance(version, int | str | Decimal) else None
+            version_shown = _shown(version) if isinstance(version, int | str | Decimal) else None
             self.error(
                 "$.format",
-                f"unknown format version {shown or _type_name(version)}: this program reads "
-                f"format {SHOW_FORMAT_VERSION}"
+                f"unknown format version {version_shown or _type_name(version)}: this program "
+                f"reads format {SHOW_FORMAT_VERSION}"
                 + (" (a newer AnchorDesk may read it)" if isinstance(version, int) else ""),
             )
             # The rest of a file of another version would only produce misleading problems.
@@ -337,9 +391,10 @@ class _Reader:
             for index, item in enumerate(self.items(data, "products", "$"))
         )
         rundown = tuple(
-            self.segment(item, f"$.rundown[{index}]")
+            self.segment(item, f"$.rundown[{index}]", index)
             for index, item in enumerate(self.items(data, "rundown", "$"))
         )
+        self.subject = str
         return Show(
             format=SHOW_FORMAT_VERSION,
             title=self.text(data, "title", "$", required=True),
@@ -359,20 +414,53 @@ _DEFAULT_ACCENT = Theme().accent
 
 
 def _shown(value: object) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return shown(value)
+
+
+def _key_shown(key: str) -> str:
+    """A field name as a path shows it: a hostile 2 MB key is cut and escaped there too."""
+    return shown_literal(key)
 
 
 def _closest(key: str, known: tuple[str, ...]) -> str | None:
     import difflib
+
+    if len(key) > 40:  # no field name is that long; difflib would index a 2 MB key for nothing
+        return None
 
     matches = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.75)
     return matches[0] if matches else None
 
 
 def _decode_json(text: str) -> Any:
+    """JSON with every number bounded before it is converted (see `numbers.py`)."""
     return json.loads(
-        text, parse_float=Decimal, parse_constant=_NonFinite, object_pairs_hook=_object_pairs
+        text,
+        parse_int=json_int,
+        parse_float=json_float,
+        parse_constant=_NonFinite,
+        object_pairs_hook=_object_pairs,
+    )
+
+
+def _number_or_literal(text: str) -> int | float | str:
+    number = bounded_decimal(text)
+    if not isinstance(number, Decimal):
+        return text
+    if number == number.to_integral_value() and "." not in text and "e" not in text.lower():
+        return int(number)
+    return float(number)
+
+
+def decode_show_data(text: str) -> Any:
+    """A show's JSON as plain data for an editor (ints, floats, texts): never a huge number.
+
+    A number beyond the bounds of `numbers.py`, or NaN/Infinity, is kept as the text it was
+    written as: the editor shows it in its cell, and the reader (`parse_show`) names it.
+    Raises `json.JSONDecodeError` for text that is not JSON.
+    """
+    return json.loads(
+        text, parse_int=_number_or_literal, parse_float=_number_or_literal, parse_constant=str
     )
 
 
@@ -411,10 +499,17 @@ def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
     show = reader.show(data, base_dir)
     problems = list(reader.problems)
     if show is not None:
-        problems += validate_show(show, skip=skip_under(reader.bad_paths))
+        skip = skip_under(reader.bad_paths)
+        problems += validate_show(show, skip=skip)
+        problems += [p for p in image_problems(show) if not skip(p.path)]
     if errors_of(problems):
-        return ShowReport(None, _in_file_order(problems))
-    return ShowReport(show, _in_file_order(problems))
+        return ShowReport(None, _in_file_order(problems), show)
+    return ShowReport(show, _in_file_order(problems), show)
+
+
+def check_show(show: Show) -> list[Problem]:
+    """Every problem of a show built in memory (an import, an edit): its rules and its files."""
+    return _in_file_order(validate_show(show) + image_problems(show))
 
 
 def _in_file_order(problems: list[Problem]) -> list[Problem]:

@@ -12,14 +12,15 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from anchordesk.core.files import write_text_atomically
 from anchordesk.show.compliance import HitKind, find_hits
 from anchordesk.show.validate import Problem, Severity
-from anchordesk.showfile.files import ShowReport, parse_show
+from anchordesk.showfile.files import ShowReport, decode_show_data, parse_show
+from anchordesk.showfile.numbers import MAX_NUMBER_CHARS, bounded_decimal
 
 _PATH_TOKEN = re.compile(r"\.([A-Za-z_]+)|\[(\d+)\]")
 
@@ -30,12 +31,9 @@ def number_or_text(text: str) -> int | float | str | None:
     text = text.strip()
     if not text:
         return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return text
-    if not value.is_finite():
-        return text
+    if len(text) > MAX_NUMBER_CHARS or not isinstance(bounded_decimal(text), Decimal):
+        return text  # "1e999999999" stays text: the reader names it, nothing computes with it
+    value = Decimal(text)
     if value == value.to_integral_value() and "." not in text and "e" not in text.lower():
         return int(value)
     as_float = float(value)
@@ -128,7 +126,7 @@ def read_draft(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as error:
         raise ValueError(f"{path.name} is not UTF-8 text (byte at offset {error.start})") from None
     try:
-        data = json.loads(text)
+        data = decode_show_data(text)  # numbers bounded, as the show's reader does
     except json.JSONDecodeError as error:
         raise ValueError(
             f"{path.name}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"

@@ -1,0 +1,212 @@
+"""The pictures a show names (product images, the logo): are they there, whole and shareable?
+
+Checked here, in the I/O layer, not in `anchordesk.show.validate`: only regular files are
+opened (a FIFO named as an image would block the check forever; a device would be read
+without end), their size is bounded, and each is actually decoded — a PNG header followed by
+garbage would otherwise pass and leave the card empty on air. A path that leaves the show's
+folder works on this computer but not for someone the show folder is given to, hence a warning.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import struct
+from pathlib import Path
+
+from anchordesk.core.printable import escape_controls
+from anchordesk.show.model import Show
+from anchordesk.show.validate import MAX_PATH_CHARS, Problem, Severity, product_subject
+
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000
+"""Below Qt's 256 MB image allocation limit (4 bytes a pixel), so what passes here is drawn."""
+
+_MAGIC_NUMBERS: tuple[tuple[bytes, int], ...] = (
+    (b"\x89PNG\r\n\x1a\n", 0),
+    (b"\xff\xd8\xff", 0),
+    (b"WEBP", 8),
+    (b"BM", 0),
+)
+
+
+def image_problems(show: Show) -> list[Problem]:
+    """Problems with the logo and the product images of `show` (paths from `show.base_dir`)."""
+    problems: list[Problem] = []
+    if show.theme.logo:
+        problems += _check(show, show.theme.logo, "$.theme.logo", "logo", "")
+    for index, product in enumerate(show.products):
+        if product.image:
+            subject = product_subject(product.sku, product.title)
+            problems += _check(show, product.image, f"$.products[{index}].image", "image", subject)
+    return problems
+
+
+def _check(show: Show, relative: str, path: str, what: str, subject: str) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def error(message: str) -> list[Problem]:
+        problems.append(Problem(path, message, subject=subject))
+        return problems
+
+    resolved = show.resolve(relative)
+    if resolved is None or len(relative) > MAX_PATH_CHARS or _CONTROLS.search(relative):
+        return problems  # the rules of texts report such a path (anchordesk.show.validate)
+    name = escape_controls(relative)
+    if show.base_dir is not None:
+        folder = Path(os.path.abspath(show.base_dir))
+        target = Path(os.path.normpath(folder / relative))
+        if not target.is_relative_to(folder):
+            problems.append(
+                Problem(
+                    path,
+                    f"the {what} {name} is outside the show's folder "
+                    f"({escape_controls(str(folder))}): a copy of the folder given to someone "
+                    "else would lack it",
+                    Severity.WARNING,
+                    subject=subject,
+                )
+            )
+    where = f"{name} (looked for {escape_controls(str(resolved))})" if show.base_dir else name
+    try:
+        info = os.stat(resolved)
+    except (FileNotFoundError, NotADirectoryError):
+        return error(f"{what} file not found: {where}")
+    except ValueError:  # a NUL in the show's folder
+        return error(f"{what} path {name} is not a valid path")
+    except OSError as error_:
+        return error(f"{what} file cannot be read: {where}: {error_.strerror or error_}")
+    kind = _not_regular(info.st_mode)
+    if kind is not None:
+        return error(f"{what} {name} is {kind}, not an image file")
+    if info.st_size > MAX_IMAGE_BYTES:
+        return error(
+            f"{what} {name} is {info.st_size // 1_048_576} MB; an image is at most "
+            f"{MAX_IMAGE_BYTES // 1_048_576} MB"
+        )
+    try:
+        data = _read_regular_file(resolved)
+    except OSError as error_:
+        return error(f"{what} file cannot be read: {where}: {error_.strerror or error_}")
+    if data is None:
+        return error(f"{what} {name} is not a regular file, not an image file")
+    if not any(data[offset : offset + len(magic)] == magic for magic, offset in _MAGIC_NUMBERS):
+        suffix = escape_controls(Path(relative).suffix.lower())
+        kind = "an empty file" if not data else f"not a PNG, JPEG, WebP or BMP image ({suffix})"
+        return error(f"{what} {name} is {kind}")
+    size = image_size(data)
+    if size is not None and size[0] * size[1] > MAX_IMAGE_PIXELS:
+        return error(
+            f"{what} {name} is {size[0]}×{size[1]} pixels; an image has at most "
+            f"{MAX_IMAGE_PIXELS // 1_000_000} million"
+        )
+    if not _decodes(data):
+        return error(f"{what} {name} cannot be decoded: the file is damaged or incomplete")
+    return problems
+
+
+def _not_regular(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _read_regular_file(path: Path) -> bytes | None:
+    """The file's bytes; None when what is opened is not a regular file (swapped after stat).
+
+    O_NONBLOCK: should a FIFO replace the file between stat and open, opening it does not wait
+    for a writer.
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        return file.read(MAX_IMAGE_BYTES + 1)
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG, BMP, WebP or JPEG header, without decoding the pixels.
+
+    So that a small file declaring 60,000 × 60,000 pixels is refused before a decoder
+    allocates gigabytes for it. None when the header does not say.
+    """
+    try:
+        if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
+            width, height = struct.unpack(">II", data[16:24])
+            return width, height
+        if data.startswith(b"BM"):
+            width, height = struct.unpack("<ii", data[18:26])
+            return abs(width), abs(height)
+        if data[8:12] == b"WEBP":
+            return _webp_size(data)
+        if data.startswith(b"\xff\xd8"):
+            return _jpeg_size(data)
+    except struct.error:
+        return None
+    return None
+
+
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    chunk = data[12:16]
+    if chunk == b"VP8X":
+        width = 1 + int.from_bytes(data[24:27], "little")
+        height = 1 + int.from_bytes(data[27:30], "little")
+        return width, height
+    if chunk == b"VP8L":
+        bits = int.from_bytes(data[21:25], "little")
+        return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+    if chunk == b"VP8 ":
+        width, height = struct.unpack("<HH", data[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    return None
+
+
+_JPEG_FRAMES = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    index = 2
+    while index + 9 <= len(data):
+        if data[index] != 0xFF:
+            return None
+        marker = data[index + 1]
+        if marker == 0xFF:  # fill byte
+            index += 1
+            continue
+        if marker in _JPEG_FRAMES:
+            height, width = struct.unpack(">HH", data[index + 5 : index + 9])
+            return width, height
+        if marker == 0x01 or 0xD0 <= marker <= 0xD9:
+            index += 2
+            continue
+        (length,) = struct.unpack(">H", data[index + 2 : index + 4])
+        index += 2 + length
+    return None
+
+
+def _decodes(data: bytes) -> bool:
+    """True when OpenCV (already a dependency, and not Qt: this layer is below the window)
+    decodes the image; its decoder's complaints are kept off the user's terminal."""
+    import cv2
+    import numpy as np
+
+    previous = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error:
+        return False
+    finally:
+        cv2.utils.logging.setLogLevel(previous)
+    return image is not None and image.size > 0

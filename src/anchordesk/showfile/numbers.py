@@ -1,0 +1,73 @@
+"""Numbers read from show files and CSVs, bounded before any arithmetic is done on them.
+
+Python turns ``1e999999999`` into a `Decimal` at once, but the first ``int()`` of it builds a
+billion-digit integer (minutes at 100 % CPU, hundreds of MB), a 4,301-digit literal makes
+``int()`` raise, and ``Decimal("1e9999999").normalize()`` overflows the decimal context. No
+price, stock or duration needs any of that, so every number is refused here — by the length of
+its literal and by its exponent — before anything computes with it. The field that holds it
+then says what it accepts (see `anchordesk.show.validate` for the ranges of each field).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from anchordesk.show.validate import shown_literal
+
+MAX_NUMBER_CHARS = 40
+"""The longest number literal read: more digits than any price or count has."""
+
+MAX_EXPONENT = 40
+"""|exponent| of the decimal value: beyond 10**40 or finer than 10**-40 nothing is a price."""
+
+
+@dataclass(frozen=True, slots=True)
+class BadNumber:
+    """A number literal that was not converted: too long, out of range, or not finite."""
+
+    text: str
+    reason: str  # "too long", "out of range", "not finite"
+
+    def __str__(self) -> str:
+        return shown_literal(self.text)
+
+
+def bounded_decimal(text: str) -> Decimal | BadNumber | None:
+    """`text` as a bounded Decimal; BadNumber when too long or too large; None when no number."""
+    literal = text.strip()
+    if len(literal) > MAX_NUMBER_CHARS:
+        return BadNumber(literal, "too long") if _looks_numeric(literal) else None
+    try:
+        number = Decimal(literal)
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return BadNumber(literal, "not finite")
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if abs(exponent) > MAX_EXPONENT or abs(number.adjusted()) > MAX_EXPONENT:
+        return BadNumber(literal, "out of range")
+    return number
+
+
+def json_int(text: str) -> int | BadNumber:
+    """`parse_int` for json.loads: a long literal never reaches int()."""
+    if len(text) > MAX_NUMBER_CHARS:
+        return BadNumber(text, "too long")
+    return int(text)
+
+
+def json_float(text: str) -> Decimal | BadNumber:
+    """`parse_float` for json.loads: exact decimals, bounded (see `bounded_decimal`)."""
+    number = bounded_decimal(text)
+    assert number is not None  # the JSON scanner only passes number literals
+    return number
+
+
+_NUMERIC = re.compile(r"[+-]?[\d.,]*(?:[eE][+-]?\d*)?")
+
+
+def _looks_numeric(text: str) -> bool:
+    return bool(text) and _NUMERIC.fullmatch(text) is not None
