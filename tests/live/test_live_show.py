@@ -82,3 +82,74 @@ def test_a_live_session_never_takes_the_simulated_audience(tmp_path: Path) -> No
     with pytest.raises(UserError, match="never takes simulated"):
         show.begin_session(SessionMode.LIVE)
     show.media.stop()
+
+
+def test_studio_mode_stages_a_segments_card_and_deal_until_take(tmp_path: Path) -> None:
+    show = small_show(tmp_path)
+    show.begin_session(SessionMode.REHEARSAL)
+    with pytest.raises(CommandRejected, match="studio mode"):
+        show.take()  # nothing is staged outside studio mode: said, not silently ignored
+    show.set_studio_mode(True)
+
+    # PgDown in studio mode: the run sheet moves, the picture does not.
+    show.next_segment()
+    shot = show.snapshot()
+    assert shot.current_index == 1 and shot.on_screen_sku is None and shot.deals == ()
+    assert shot.staged_sku == "SERUM"
+    plan = show.staged_deal()
+    assert plan is not None and plan.price == Decimal("29.00") and plan.seconds == 90
+    # The staged scene is exactly what Take will put on air: the card at the deal price with
+    # its full countdown; the program's picture (no card, no countdown) stays as it is.
+    staged = show.staged_scene()
+    assert staged is not None and staged.card is not None and staged.card.title == "Serum"
+    assert staged.card.deal_price == Decimal("29.00") and staged.card.stock_left == 20
+    assert staged.countdown is not None and staged.countdown.remaining_s == 90
+    assert show.runtime is not None and show.runtime.scene().card is None
+
+    show.take()
+    shot = show.snapshot()
+    assert shot.on_screen_sku == "SERUM"
+    assert [(d.sku, d.state, d.deal_id) for d in shot.deals] == [("SERUM", "live", "segment-1")]
+    assert show.staged_deal() is None  # taken: a second Take starts nothing new
+
+    # The next segment's card waits; the running deal stays on air with the Serum card.
+    show.next_segment()
+    shot = show.snapshot()
+    assert (shot.on_screen_sku, shot.staged_sku) == ("SERUM", "CREAM")
+    staged = show.staged_scene()
+    assert staged is not None and staged.card is not None and staged.card.title == "Cream"
+    # The Serum deal still runs after Take: the staged scene shows it as Serum's strip, never
+    # as a countdown under the Cream card.
+    assert staged.countdown is not None and staged.countdown.product_title == "Serum"
+
+    # Studio mode off: segment changes go on air at once again.
+    show.set_studio_mode(False)
+    show.previous_segment()
+    assert show.snapshot().on_screen_sku == "SERUM" and show.snapshot().staged_sku is None
+    asyncio.run(show.end_session())
+    show.media.stop()
+
+
+def test_the_staged_preview_is_drawn_over_the_camera_not_over_the_program(
+    tmp_path: Path,
+) -> None:
+    import numpy as np
+
+    show = small_show(tmp_path)
+    show.begin_session(SessionMode.REHEARSAL)
+    show.show_product("CREAM")  # on air: the Cream card
+    show.set_studio_mode(True)
+    show.stage_product(None)  # staged: no card at all
+    camera = np.full((180, 320, 3), 90, np.uint8)
+    staged = show.staged_picture(camera)
+    assert staged is not None and staged.shape == (180, 320, 3)
+    show.stage_product("SERUM")
+    with_card = show.staged_picture(camera)
+    assert with_card is not None
+    # Where a card is drawn, the staged picture without a card is the camera's own grey: the
+    # program's Cream card is not under it.
+    card = (with_card != staged).any(axis=2)
+    assert card.sum() > 1000
+    assert (staged[card] == 90).all()
+    asyncio.run(show.end_session())
+    show.media.stop()

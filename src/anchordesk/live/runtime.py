@@ -296,6 +296,10 @@ class ShowRuntime:
     def jump_to_segment(self, index: int, now_s: float | None = None) -> tuple[ShowEvent, ...]:
         return self._run(now_s, lambda at_s: self._controller.jump_to_segment(index, at_s))
 
+    def hold_picture(self, on: bool, now_s: float | None = None) -> tuple[ShowEvent, ...]:
+        """Studio mode: segment changes leave the card and the deals on air as they are."""
+        return self._run(now_s, lambda at_s: self._controller.hold_picture(on, at_s))
+
     def show_product(self, sku: str | None, now_s: float | None = None) -> tuple[ShowEvent, ...]:
         """Put a product's card up by hand (None hides it) until the segment changes."""
         return self._run(now_s, lambda at_s: self._controller.show_product(sku, at_s))

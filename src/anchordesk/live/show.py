@@ -51,9 +51,11 @@ from anchordesk.media.overlays.painting import ImageCache
 from anchordesk.show.feed_items import Comment
 from anchordesk.show.ledger import Ledger
 from anchordesk.show.model import Show
-from anchordesk.show.state import DealStatus, ShowCommandError
+from anchordesk.show.state import DealStatus, ShowCommandError, planned_deal
 
 if TYPE_CHECKING:  # the feeds, store and HTTP stack load only when a session keeps anything
+    from anchordesk.media.compositor import Compositor
+    from anchordesk.media.overlays.scene import OverlayScene, SceneOverlaySource
     from anchordesk.live.show_session import ShowSession
     from anchordesk.store import StoreWriter
 
@@ -113,6 +115,9 @@ class LiveShow:
         self.session: ShowSession | None = None
         self.mode = SessionMode.ENDED
         self.staged_sku: str | None = None
+        self.studio_mode = False
+        self._staged_view: tuple[SceneOverlaySource, Compositor] | None = None
+        self._staged_scene_now: OverlayScene | None = None
         self.pinned_key: str | None = None
         self.sessions: list[Path] = []  # every session file of this run, oldest first
         self._matcher_terms: Callable[[str], Sequence[str]] | None = None
@@ -178,8 +183,12 @@ class LiveShow:
         session.on_comments_removed = self._comments_removed
         self.session = session
         self.mode = mode
-        self.staged_sku = None
         self.pinned_key = None
+        if runtime is not None and self.studio_mode:
+            runtime.hold_picture(True)
+        self.staged_sku = runtime.snapshot().state.on_screen_sku if runtime else None
+        if not self.studio_mode:
+            self.staged_sku = None
         self.sessions.append(session.path)
         if runtime is not None:
             self.media.set_overlays([*self._fixed_overlays(), runtime])
@@ -351,9 +360,11 @@ class LiveShow:
 
     def next_segment(self) -> None:
         self._run(lambda r: r.next_segment())
+        self._stage_segment()
 
     def previous_segment(self) -> None:
         self._run(lambda r: r.previous_segment())
+        self._stage_segment()
 
     def goto_segment(self, index: int) -> None:
         runtime = self._live_runtime()
@@ -361,6 +372,7 @@ class LiveShow:
         if not 0 <= index < count:
             raise CommandRejected(f"no segment {index + 1}: the rundown has {count}", 400)
         self._run(lambda r: r.jump_to_segment(index))
+        self._stage_segment()
 
     def _known_sku(self, sku: str | None) -> str:
         runtime = self._live_runtime()
@@ -378,15 +390,57 @@ class LiveShow:
     def hide_product(self) -> None:
         self.show_product(None)
 
+    # -- studio mode -------------------------------------------------------------------------
+    #
+    # In studio mode the run sheet and the picture part ways: a segment change moves the
+    # segment (title, timer, script, lower third) and *stages* the segment's card and planned
+    # deal; nothing of it reaches the picture until Take. The rule lives here, once, so the
+    # window's keys, the remote and ``anchordesk live`` stage alike.
+
+    def set_studio_mode(self, on: bool) -> None:
+        """Studio mode on: what is on air stays, and is what is staged to begin with."""
+        self.studio_mode = on
+        runtime = self.runtime
+        if runtime is not None and not runtime.ended:
+            runtime.hold_picture(on)
+        self.staged_sku = runtime.snapshot().state.on_screen_sku if on and runtime else None
+
     def stage_product(self, sku: str | None) -> None:
+        if not self.studio_mode:
+            raise CommandRejected("staging needs studio mode: switch studio mode on first")
         if sku is not None:
             self._known_sku(sku)
         self.staged_sku = sku
 
+    def staged_deal(self) -> DealPlanView | None:
+        """The deal Take starts with the staged card: the current segment's planned deal, while
+        it has not started and its product is the one staged."""
+        runtime = self.runtime
+        if not self.studio_mode or runtime is None or self.staged_sku is None:
+            return None
+        state = runtime.snapshot().state
+        planned = planned_deal(state)
+        if not state.auto_start_deals or planned is None or planned.sku != self.staged_sku:
+            return None
+        return DealPlanView(planned.price, planned.seconds, planned.stock)
+
+    def _stage_segment(self) -> None:
+        """After a segment change in studio mode: its card (and planned deal) wait for Take."""
+        runtime = self.runtime
+        if self.studio_mode and runtime is not None:
+            self.staged_sku = runtime.snapshot().state.segment.sku
+
     def take(self) -> None:
-        """Put the staged product on the picture (studio mode)."""
+        """Put what is staged on air: the staged card, and the segment's planned deal when it
+        is staged with it (studio mode)."""
         self._live_runtime()
-        self.show_product(self.staged_sku)
+        if not self.studio_mode:
+            raise CommandRejected("Take works in studio mode: nothing is staged")
+        deal = self.staged_deal()
+        sku = self.staged_sku
+        self.show_product(sku)
+        if deal is not None and sku is not None:
+            self._run(lambda r: r.start_deal(sku=sku))
 
     def start_deal(
         self,
@@ -477,28 +531,71 @@ class LiveShow:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def staged_picture(self, base: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
-        """``base`` (a program frame, BGR) with the staged product's card instead of the one on
-        air: studio mode's second preview, drawn by the picture's own scene rules."""
+    def staged_scene(self) -> OverlayScene | None:
+        """What Take would put on air, as the picture's own scene rules draw it: the staged
+        card (at the staged deal's price, with its full countdown) and what stays on air
+        whatever is taken (the segment's lower third, the ticker, the pinned comment, a deal
+        still running on another product as its strip)."""
         runtime = self.runtime
         if runtime is None:
             return None
         from dataclasses import replace
 
         from anchordesk.live.runtime import scene_from_snapshot
-        from anchordesk.media.overlays.scene import render_scene_image
+        from anchordesk.media.overlays.countdown import CountdownView
 
         snapshot = runtime.snapshot()
         state = snapshot.state
-        if self.staged_sku is not None:
+        if self.staged_sku != state.on_screen_sku:
             state = replace(state, on_screen_sku=self.staged_sku, on_screen_by_operator=True)
+        # Countdowns as whole seconds: the staged preview is drawn again once a second at most.
+        scene = scene_from_snapshot(
+            replace(snapshot, state=state, now_s=float(int(snapshot.now_s)))
+        )
+        deal = self.staged_deal()
+        if deal is not None and scene.card is not None:
+            stock = scene.card.stock_left
+            if deal.stock is not None and stock is not None:
+                stock = min(stock, deal.stock)
+            scene = replace(
+                scene,
+                card=replace(scene.card, deal_price=deal.price, stock_left=stock),
+                countdown=CountdownView(float(deal.seconds), float(deal.seconds)),
+            )
+        return scene
+
+    def _staged_scene_at(self, _now_s: float) -> OverlayScene:
+        from anchordesk.media.overlays.scene import OverlayScene
+
+        return self._staged_scene_now or OverlayScene()
+
+    def staged_picture(self, base: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
+        """``base`` (the camera's picture before any overlay, BGR) with ``staged_scene`` drawn
+        on it: studio mode's second preview. Each overlay is drawn again only when what it
+        shows changes, and only the regions overlays cover are blended, so the preview costs
+        the program's encoder next to nothing."""
+        scene = self.staged_scene()
+        if scene is None:
+            return None
+        from anchordesk.media.compositor import Compositor
+        from anchordesk.media.overlays.scene import SceneOverlaySource
+        from anchordesk.media.sources.base import VideoFrameRef
+
+        pipeline = self.media.pipeline
+        size = pipeline.canvas_size if pipeline is not None else None
         height, width = base.shape[:2]
-        scene = scene_from_snapshot(replace(snapshot, state=state))
-        image = render_scene_image(scene, (width, height), snapshot.now_s)
-        overlay = np.frombuffer(image.constBits(), np.uint8).reshape(height, width, 4)
-        alpha = overlay[:, :, 3:4].astype(np.float32) / 255.0
-        composed = base.astype(np.float32) * (1 - alpha) + overlay[:, :, :3]
-        return composed.astype(np.uint8)
+        canvas = size or (width - width % 2, height - height % 2)
+        if self._staged_view is None or self._staged_view[1].size != canvas:
+            self._staged_view = (
+                SceneOverlaySource(self._staged_scene_at, self.images),
+                Compositor(*canvas),
+            )
+        source, compositor = self._staged_view
+        self._staged_scene_now = scene
+        runtime = self.runtime
+        layers = source.layers(float(int(runtime.now_s)) if runtime else 0.0, canvas)
+        frame = VideoFrameRef(base, id(self), id(base))
+        return compositor.compose(frame, layers).copy()
 
     def snapshot(self) -> LiveSnapshot:
         session = self.session

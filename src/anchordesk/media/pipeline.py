@@ -91,6 +91,8 @@ class Pipeline:
         self._failed_outputs: set[int] = set()
         self._preview_wanted = False
         self._preview: NewestItemBuffer[npt.NDArray[np.uint8]] = NewestItemBuffer()
+        self._source_preview_wanted = False
+        self._source_preview: NewestItemBuffer[npt.NDArray[np.uint8]] = NewestItemBuffer()
         # Counters: written by the pipeline thread only, read as a snapshot.
         self._media_time_s = 0.0
         self._frames_encoded = 0
@@ -133,6 +135,18 @@ class Pipeline:
         """
         self._preview_wanted = True
         stamped = self._preview.latest()
+        return None if stamped is None else stamped.item
+
+    @property
+    def canvas_size(self) -> tuple[int, int]:
+        return self._compositor.size
+
+    def request_source_preview(self) -> npt.NDArray[np.uint8] | None:
+        """The latest camera picture before any overlay, copied at most once per call: studio
+        mode's staged preview draws what Take would put on air over it, not over the program's
+        own card and countdown."""
+        self._source_preview_wanted = True
+        stamped = self._source_preview.latest()
         return None if stamped is None else stamped.item
 
     def counters(self) -> PipelineCounters:
@@ -225,6 +239,9 @@ class Pipeline:
         if self._preview_wanted:
             self._preview_wanted = False
             self._preview.put(canvas.copy())
+        if self._source_preview_wanted:
+            self._source_preview_wanted = False
+            self._source_preview.put(frame.bgr.copy())
         rendered, rendered_on_clock = time.perf_counter(), clock.now_s()
         if self._an_output_wants_a_keyframe():
             self._encoder.request_keyframe()

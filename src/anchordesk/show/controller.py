@@ -85,6 +85,10 @@ class ShowController:
         self._manual(now_s)
         return self._apply(rules.jump_to_segment(self._state, index, now_s))
 
+    def hold_picture(self, on: bool, now_s: float) -> tuple[ShowEvent, ...]:
+        events = self.tick(now_s)
+        return events + self._apply(rules.hold_picture(self._state, on, now_s))
+
     def show_product(self, sku: str | None, now_s: float) -> tuple[ShowEvent, ...]:
         events = self.tick(now_s)
         return events + self._apply(rules.show_product(self._state, sku, now_s))

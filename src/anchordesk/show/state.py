@@ -159,6 +159,9 @@ class ShowState:
     finished: bool = False
     hand_deals_started: int = 0
     ended_at_s: float | None = None  # the session ended (End rehearsal, the stream stopped)
+    # Studio mode: a segment change moves the run sheet (title, timer, script) but leaves the
+    # card and the deals as they are on air; the operator stages them and takes them on air.
+    hold_picture: bool = False
 
     # -- run sheet -------------------------------------------------------------------------
 
@@ -353,6 +356,8 @@ class _Changes:
         self.events.append(
             SegmentStarted(at_s, state.segment_index, segment.title, segment.sku, segment.seconds)
         )
+        if state.hold_picture:
+            return
         # The card follows the run sheet again whatever the operator put up before.
         self.show_product(segment.sku, at_s, by_operator=False)
         if state.auto_start_deals:
@@ -443,6 +448,23 @@ def previous_segment(state: ShowState, now_s: float) -> Transition:
     if state.segment_index == 0:
         return tick(state, now_s)
     return jump_to_segment(state, state.segment_index - 1, now_s)
+
+
+def hold_picture(state: ShowState, on: bool, now_s: float) -> Transition:
+    """Studio mode on or off: whether a segment change leaves the card and deals alone."""
+    changes = _Changes(state)
+    changes.advance_clock(now_s)
+    changes.state = replace(changes.state, hold_picture=on)
+    return changes.done()
+
+
+def planned_deal(state: ShowState) -> DealState | None:
+    """The current segment's planned deal while it has not started (what a segment change
+    starts on its own, and what studio mode's Take starts)."""
+    planned = state.deal(_segment_deal_id(state.segment_index))
+    if planned is None or planned.status is not DealStatus.SCHEDULED:
+        return None
+    return planned
 
 
 def show_product(state: ShowState, sku: str | None, now_s: float) -> Transition:

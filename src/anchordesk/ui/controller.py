@@ -144,7 +144,8 @@ class Controller(QObject):
         self._compliance_hits: tuple[str, ...] = ()
         self._last_preview: Frame | None = None
         self._preview_number = 0
-        self._staged_cache: tuple[object, Frame] | None = None
+        self._staged_number = 0
+        self._staged_last: tuple[Frame, Frame] | None = None
         self._built.connect(self._on_built)
         self._worker_message.connect(self.message)
         self._report_ready.connect(self.rehearsal_finished)
@@ -271,6 +272,7 @@ class Controller(QObject):
             self.executor.submit(live.shutdown)
             return
         self.live = live
+        live.studio_mode = self.studio_mode  # a restarted picture keeps the operator's mode
         try:
             live.begin_session(SessionMode.REHEARSAL)
         except Exception as error:  # a session file that cannot be opened: one line
@@ -370,25 +372,25 @@ class Controller(QObject):
         return self._last_preview
 
     def staged_frame_source(self) -> FrameSource:
-        """The program picture with the staged product's card (studio mode), drawn by the
-        LiveShow with the same scene rules as the picture."""
+        """Studio mode's second preview: the camera's picture with what Take would put on air,
+        drawn by the LiveShow with the picture's own scene rules."""
 
         def staged() -> tuple[int, Frame] | None:
             live = self.live
-            base = self._last_preview
-            if live is None or base is None:
+            pipeline = live.media.pipeline if live is not None else None
+            if live is None or pipeline is None:
                 return None
-            staged_sku = live.staged_sku
-            runtime = live.runtime
-            stock = runtime.snapshot().state.stock_by_sku.get(staged_sku or "") if runtime else None
-            key = (id(base), staged_sku, stock)
-            if self._staged_cache is not None and self._staged_cache[0] == key:
-                return hash(key), self._staged_cache[1]
+            base = pipeline.request_source_preview()
+            if base is None:
+                return None
+            if self._staged_last is not None and self._staged_last[0] is base:
+                return self._staged_number, self._staged_last[1]  # no new camera picture yet
             composed = live.staged_picture(base)
             if composed is None:
                 return None
-            self._staged_cache = (key, composed)
-            return hash(key), composed
+            self._staged_last = (base, composed)
+            self._staged_number += 1
+            return self._staged_number, composed
 
         return staged
 
@@ -597,17 +599,15 @@ class Controller(QObject):
 
     def set_studio_mode(self, on: bool) -> None:
         self.studio_mode = on
-        live = self.live
-        if live is not None:
-            live.stage_product(self.show_state.on_screen_sku if on else None)
+        if self.live is not None:
+            self.live.set_studio_mode(on)
+            self.poll_show()
 
     def stage_product(self, sku: str | None) -> None:
-        self._staged_cache = None
         self._command(lambda live: live.stage_product(sku))
 
     def take(self) -> None:
-        if self.studio_mode:
-            self._command(lambda live: live.take())
+        self._command(lambda live: live.take())
 
     # -- the session lifecycle -------------------------------------------------------------------
 
