@@ -412,3 +412,22 @@ def test_qt_calls_do_not_leak_references_to_none() -> None:
     for index in range(200):
         render(scene(countdown=CountdownView(float(index % 60), 60.0)))
     assert sys.getrefcount(None) - before > -100
+
+
+def test_a_product_without_an_image_gets_a_drawn_placeholder_never_its_sku(
+    tmp_path: Path,
+) -> None:
+    plain = named(render(scene(card=card_view(sku="TEA-06", deal_price=None))), "show.card")
+    other = named(render(scene(card=card_view(sku="ZZZ-99", deal_price=None))), "show.card")
+    # The SKU is not drawn: two SKUs give the same pixels.
+    assert np.array_equal(plain.bgra_premultiplied, other.bgra_premultiplied)
+    # Something is drawn in the picture tile (the bag), not an empty box.
+    broken = tmp_path / "tea.png"
+    broken.write_bytes(b"not a png")
+    unreadable = named(
+        render(scene(card=card_view(sku="TEA-06", deal_price=None, image_path=broken))),
+        "show.card",
+    )
+    assert np.array_equal(unreadable.bgra_premultiplied, plain.bgra_premultiplied)
+    tile = plain.bgra_premultiplied[16:160, 16:160, :3].astype(int)
+    assert tile.std() > 5  # the bag's outline on the tile

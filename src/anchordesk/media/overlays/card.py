@@ -182,12 +182,10 @@ def _draw_picture(
         x = picture.left() + (picture.width() - product_image.width()) / 2
         y = picture.top() + (picture.height() - product_image.height()) / 2
         painter.drawImage(QPointF(x, y), product_image)
-    elif view.sku:
-        # No picture: the SKU in the tile still tells the operator which product this is.
-        font = fonts.font(int(picture.height() / 6), bold=True)
-        draw_elided(
-            painter, view.sku, font, qcolor(theme.muted), picture, Qt.AlignmentFlag.AlignHCenter
-        )
+    else:
+        # No picture (none given, or it cannot be read): a drawn shopping bag. Never the SKU:
+        # an internal code means nothing to viewers and looks like a mistake on air.
+        _draw_placeholder(painter, theme, picture)
     if view.sold_out:
         # Grey the product out: the card stays readable but clearly not buyable.
         veil = QColor(qcolor(theme.panel))
@@ -195,6 +193,25 @@ def _draw_picture(
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(veil)
         painter.drawRoundedRect(picture, radius, radius)
+
+
+def _draw_placeholder(painter: QPainter, theme: Theme, picture: QRectF) -> None:
+    """A shopping bag in the muted colour, centred in the tile, sized to it."""
+    side = min(picture.width(), picture.height()) * 0.5
+    if side < 8:
+        return
+    colour = qcolor(theme.muted)
+    centre = picture.center()
+    body = QRectF(centre.x() - side / 2, centre.y() - side * 0.3, side, side * 0.75)
+    pen = QPen(colour, max(1.5, side / 14))
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(body, side / 12, side / 12)
+    handle = QRectF(centre.x() - side / 4, body.top() - side * 0.28, side / 2, side * 0.56)
+    painter.drawArc(handle, 0, 180 * 16)
+    painter.setPen(Qt.PenStyle.NoPen)
 
 
 def _draw_badge(
