@@ -4,7 +4,7 @@
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+207"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+208"/>
         <source>Microphone level</source>
         <translation>マイク音量</translation>
     </message>
@@ -37,7 +37,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+220"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+264"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -113,7 +113,17 @@
         <translation>選択したコメントを非表示</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+48"/>
+        <source>%1 new comments ↓</source>
+        <translation>新着コメント %1 件 ↓</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 new comments: show the newest</source>
+        <translation>新着コメント %1 件：最新を表示</translation>
+    </message>
+    <message>
+        <location line="+34"/>
         <source>%1 received</source>
         <translation>%1 件受信</translation>
     </message>
@@ -141,12 +151,12 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+99"/>
+        <location line="+101"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-24"/>
+        <location line="-25"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
@@ -155,12 +165,12 @@
         <translation type="vanished">フィードは停止中：イベントループがありません。</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>Cannot %1: no event loop.</source>
         <translation>%1できません：イベントループがありません。</translation>
     </message>
     <message>
-        <location line="+101"/>
+        <location line="+104"/>
         <source>none</source>
         <translation>なし</translation>
     </message>
@@ -170,7 +180,22 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+153"/>
+        <location line="+132"/>
+        <source>This is the last segment: there is no next one.</source>
+        <translation>最後のコーナーです。次のコーナーはありません。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>This is the first segment: there is no previous one.</source>
+        <translation>最初のコーナーです。前のコーナーはありません。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>This show has %1 products: there is no product %2.</source>
+        <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>The deal price is not a number.</source>
         <translation>セール価格が数値ではありません。</translation>
     </message>
@@ -180,7 +205,7 @@
         <translation>セールを始めるには商品を画面に出してください。</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+44"/>
         <source>Going live on %1…</source>
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
@@ -492,7 +517,7 @@
 <context>
     <name>HotkeyDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/hotkeys.py" line="+142"/>
+        <location filename="../src/anchordesk/ui/hotkeys.py" line="+224"/>
         <location line="+1"/>
         <source>Keyboard shortcuts</source>
         <translation>キーボードショートカット</translation>
@@ -521,65 +546,140 @@
 <context>
     <name>Hotkeys</name>
     <message>
-        <location line="-157"/>
+        <location line="-238"/>
         <source>Put product %1 on screen</source>
         <translation>商品 %1 を画面に表示</translation>
     </message>
     <message>
         <location line="+8"/>
-        <source>Next segment</source>
-        <translation>次のコーナー</translation>
+        <source>&amp;Next segment</source>
+        <translation>次のコーナー(&amp;N)</translation>
     </message>
     <message>
         <location line="+5"/>
-        <source>Previous segment</source>
-        <translation>前のコーナー</translation>
+        <source>&amp;Previous segment</source>
+        <translation>前のコーナー(&amp;P)</translation>
     </message>
     <message>
         <location line="+6"/>
+        <source>Take the product &amp;off screen</source>
+        <translation>商品を画面から外す(&amp;O)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Start or stop the flash &amp;deal</source>
+        <translation>タイムセールを開始／停止(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>P&amp;in the selected comment</source>
+        <translation>選択したコメントを固定(&amp;I)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Unpin the comment</source>
+        <translation>コメントの固定を解除(&amp;U)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Take the staged card</source>
+        <translation>待機中のカードを切り替え(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Go live / stop</source>
+        <translation>配信開始／停止(&amp;G)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Show the &amp;teleprompter</source>
+        <translation>プロンプターを表示(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Pin the &amp;latest question</source>
+        <translation>最新の質問を固定(&amp;L)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Mark the question &amp;answered</source>
+        <translation>質問を回答済みにする(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Studio mode</source>
+        <translation>スタジオモード(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;End rehearsal</source>
+        <translation>リハーサル終了(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Record</source>
+        <translation>録画(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Searc&amp;h the comments</source>
+        <translation>コメントを検索(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Next segment</source>
+        <translation type="vanished">次のコーナー</translation>
+    </message>
+    <message>
+        <source>Previous segment</source>
+        <translation type="vanished">前のコーナー</translation>
+    </message>
+    <message>
         <source>Take the product off screen</source>
-        <translation>商品を画面から外す</translation>
+        <translation type="vanished">商品を画面から外す</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Start or stop the flash deal</source>
-        <translation>タイムセールを開始／停止</translation>
+        <translation type="vanished">タイムセールを開始／停止</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Pin the selected comment</source>
-        <translation>選択したコメントを固定</translation>
+        <translation type="vanished">選択したコメントを固定</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Unpin the comment</source>
-        <translation>コメントの固定を解除</translation>
+        <translation type="vanished">コメントの固定を解除</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Take the staged card</source>
-        <translation>待機中のカードを切り替え</translation>
+        <translation type="vanished">待機中のカードを切り替え</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Go live / stop</source>
-        <translation>配信開始／停止</translation>
+        <translation type="vanished">配信開始／停止</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Show the teleprompter</source>
-        <translation>プロンプターを表示</translation>
+        <translation type="vanished">プロンプターを表示</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Search the comments</source>
-        <translation>コメントを検索</translation>
+        <translation type="vanished">コメントを検索</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+312"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+234"/>
+        <source>Take works in studio mode: press %1 to switch it on.</source>
+        <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The recording cannot be switched off while live.</source>
+        <translation>配信中は録画を止められません。</translation>
+    </message>
+    <message>
+        <location line="+124"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>
@@ -609,7 +709,12 @@
         <translation>音声</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+1"/>
+        <source>Teleprompter</source>
+        <translation>プロンプター</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>&amp;File</source>
         <translation>ファイル(&amp;F)</translation>
     </message>
@@ -625,11 +730,100 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>&amp;Products</source>
-        <translation>商品(&amp;P)</translation>
+        <source>Pr&amp;oducts</source>
+        <translation>商品(&amp;O)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Record a local copy (%1)</source>
+        <translation>ローカルにも録画する（%1）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Re&amp;connect now</source>
+        <translation>今すぐ再接続(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stage the next card in a preview, then take it (%1)</source>
+        <translation>次のカードをプレビューで準備してから切り替え（%1）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Rehearse a&amp;gain</source>
+        <translation>もう一度リハーサル(&amp;G)</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>&amp;Reset the layout</source>
+        <translation>レイアウトをリセット(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>STAGED — %1 takes it on air</source>
+        <translation>待機中 — %1 で本番に切り替え</translation>
+    </message>
+    <message>
+        <location line="+117"/>
+        <source>Stage “%1”</source>
+        <translation>「%1」を待機</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Put “%1” on screen</source>
+        <translation>「%1」を画面に出す</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>This show has %1 products: there is no product %2.</source>
+        <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The show is live: stop streaming to end it.</source>
+        <translation>配信中です。終了するには配信を停止してください。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The session has ended already: rehearse again or go live.</source>
+        <translation>このセッションは終了しています。もう一度リハーサルするか配信を開始してください。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>No product is on screen.</source>
+        <translation>画面に商品は出ていません。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Select a comment to pin first, or press %1 to pin the latest question.</source>
+        <translation>固定するコメントを選ぶか、%1 で最新の質問を固定してください。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>No comment is pinned.</source>
+        <translation>固定中のコメントはありません。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>No question is pinned: press %1 to pin the latest one.</source>
+        <translation>固定中の質問はありません。%1 で最新の質問を固定できます。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Answered: %1</source>
+        <translation>回答済み：%1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Nothing is being streamed: there is nothing to reconnect.</source>
+        <translation>配信していないため、再接続するものはありません。</translation>
+    </message>
+    <message>
+        <source>&amp;Products</source>
+        <translation type="vanished">商品(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="-225"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -669,47 +863,39 @@
         <translation>終了(&amp;Q)</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Record</source>
-        <translation>録画</translation>
+        <translation type="vanished">録画</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Record a local copy</source>
-        <translation>ローカルにも録画する</translation>
+        <translation type="vanished">ローカルにも録画する</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Reconnect now</source>
-        <translation>今すぐ再接続</translation>
+        <translation type="vanished">今すぐ再接続</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Studio mode</source>
-        <translation>スタジオモード</translation>
+        <translation type="vanished">スタジオモード</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Stage the next card in a preview, then take it</source>
-        <translation>次のカードをプレビューで準備してから切り替え</translation>
+        <translation type="vanished">次のカードをプレビューで準備してから切り替え</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>End rehearsal</source>
-        <translation>リハーサル終了</translation>
+        <translation type="vanished">リハーサル終了</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Rehearse again</source>
-        <translation>もう一度リハーサル</translation>
+        <translation type="vanished">もう一度リハーサル</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Reset the layout</source>
-        <translation>レイアウトをリセット</translation>
+        <translation type="vanished">レイアウトをリセット</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+12"/>
         <source>&amp;Keyboard shortcuts…</source>
         <translation>キーボードショートカット(&amp;K)…</translation>
     </message>
@@ -739,33 +925,42 @@
         <translation>番組出力</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>STAGED — press Take</source>
-        <translation>待機中 — 「切り替え」を押す</translation>
+        <translation type="vanished">待機中 — 「切り替え」を押す</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+4"/>
         <source>Main toolbar</source>
         <translation>メインツールバー</translation>
     </message>
     <message>
-        <location line="+49"/>
-        <location line="+69"/>
+        <location line="+19"/>
+        <source>More toolbar buttons</source>
+        <translation>ツールバーのその他のボタン</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <location line="+191"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
     </message>
     <message>
-        <location line="-69"/>
+        <location line="-191"/>
         <source>Go live…</source>
         <translation>配信開始…</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+35"/>
+        <source>LIVE — reconnecting (attempt %1)</source>
+        <translation>配信中 — 再接続中（%1 回目）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>LIVE</source>
         <translation>LIVE</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Session ended — rehearse again or go live</source>
         <translation>セッション終了 — もう一度リハーサルするか配信を開始</translation>
     </message>
@@ -779,12 +974,12 @@
         <translation type="vanished">リハーサル — 配信しません</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+147"/>
         <source>Stop the stream now? Viewers will see the stream end.</source>
         <translation>配信を今すぐ停止しますか？視聴者には配信終了と表示されます。</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+38"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
     </message>
@@ -814,7 +1009,7 @@
         <translation>AnchorDesk %1 — ライブコマース配信のコントロールルーム。</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+105"/>
         <source>Quit while live</source>
         <translation>配信中に終了</translation>
     </message>
@@ -895,7 +1090,7 @@
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+116"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+127"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>商品を画面から外す</translation>
@@ -911,14 +1106,22 @@
         <translation>価格(&amp;P)</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>&amp;Seconds</source>
-        <translation>秒数(&amp;S)</translation>
+        <translation type="vanished">秒数(&amp;S)</translation>
+    </message>
+    <message>
+        <source>S&amp;tock</source>
+        <translation type="vanished">在庫(&amp;T)</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>S&amp;tock</source>
-        <translation>在庫(&amp;T)</translation>
+        <source>Se&amp;conds</source>
+        <translation>秒数(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stoc&amp;k</source>
+        <translation>在庫(&amp;K)</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -936,7 +1139,7 @@
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+62"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
@@ -956,7 +1159,7 @@
         <translation>%1 を画面に表示</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+57"/>
         <source>%1: %2 · %3 left · %4 of %5 units left</source>
         <translation>%1：%2 · 残り %3 · %5点中残り%4点</translation>
     </message>
@@ -982,11 +1185,12 @@
     </message>
     <message>
         <location line="+6"/>
+        <location line="+24"/>
         <source>Put a product on screen to start a deal.</source>
         <translation>セールを始めるには、まず商品を画面に表示してください。</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-22"/>
         <source>Live: %1 left · %2 of %3 units left</source>
         <translation>開催中：残り %1 · 在庫 %2/%3 個</translation>
     </message>
@@ -1013,7 +1217,7 @@
 <context>
     <name>RehearsalReportDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+27"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+26"/>
         <source>Rehearsal report</source>
         <translation>リハーサルレポート</translation>
     </message>
@@ -1868,14 +2072,9 @@
     </message>
 </context>
 <context>
-    <name>TeleprompterWindow</name>
+    <name>TeleprompterPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/teleprompter.py" line="+159"/>
-        <source>Teleprompter</source>
-        <translation>プロンプター</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location filename="../src/anchordesk/ui/teleprompter.py" line="+234"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
@@ -1930,7 +2129,17 @@
         <translation>台本</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+23"/>
+        <source>Flash deal %1 · %2 · %3 left · %4</source>
+        <translation>タイムセール %1 · %2 · 残り %3 点 · %4</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Pinned: %1: %2</source>
+        <translation>固定中：%1：%2</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>Next: %1</source>
         <translation>次：%1</translation>
     </message>
@@ -1938,6 +2147,65 @@
         <location line="+2"/>
         <source>Last segment</source>
         <translation>最後のコーナー</translation>
+    </message>
+</context>
+<context>
+    <name>TeleprompterWindow</name>
+    <message>
+        <source>Teleprompter</source>
+        <translation type="vanished">プロンプター</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation type="vanished">速度</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation type="vanished">文字サイズ</translation>
+    </message>
+    <message>
+        <source>Mirror</source>
+        <translation type="vanished">左右反転</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation type="vanished">一時停止</translation>
+    </message>
+    <message>
+        <source>From the top</source>
+        <translation type="vanished">最初から</translation>
+    </message>
+    <message>
+        <source>Scroll speed</source>
+        <translation type="vanished">スクロール速度</translation>
+    </message>
+    <message>
+        <source>Text size</source>
+        <translation type="vanished">文字サイズ</translation>
+    </message>
+    <message>
+        <source>Mirror the text</source>
+        <translation type="vanished">文字を左右反転</translation>
+    </message>
+    <message>
+        <source>Pause scrolling</source>
+        <translation type="vanished">スクロールを一時停止</translation>
+    </message>
+    <message>
+        <source>Scroll back to the top</source>
+        <translation type="vanished">先頭に戻る</translation>
+    </message>
+    <message>
+        <source>Script</source>
+        <translation type="vanished">台本</translation>
+    </message>
+    <message>
+        <source>Next: %1</source>
+        <translation type="vanished">次：%1</translation>
+    </message>
+    <message>
+        <source>Last segment</source>
+        <translation type="vanished">最後のコーナー</translation>
     </message>
 </context>
 </TS>

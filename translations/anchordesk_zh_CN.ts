@@ -4,7 +4,7 @@
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+207"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+208"/>
         <source>Microphone level</source>
         <translation>麦克风音量</translation>
     </message>
@@ -37,7 +37,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+220"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+264"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -113,7 +113,17 @@
         <translation>隐藏选中的评论</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+48"/>
+        <source>%1 new comments ↓</source>
+        <translation>%1 条新评论 ↓</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 new comments: show the newest</source>
+        <translation>%1 条新评论：跳到最新</translation>
+    </message>
+    <message>
+        <location line="+34"/>
         <source>%1 received</source>
         <translation>已收到 %1 条</translation>
     </message>
@@ -141,12 +151,12 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+99"/>
+        <location line="+101"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-24"/>
+        <location line="-25"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
@@ -155,12 +165,12 @@
         <translation type="vanished">数据源已关闭：没有事件循环。</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>Cannot %1: no event loop.</source>
         <translation>无法%1：没有事件循环。</translation>
     </message>
     <message>
-        <location line="+101"/>
+        <location line="+104"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -170,7 +180,22 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+153"/>
+        <location line="+132"/>
+        <source>This is the last segment: there is no next one.</source>
+        <translation>这是最后一个环节，没有下一个了。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>This is the first segment: there is no previous one.</source>
+        <translation>这是第一个环节，没有上一个了。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>This show has %1 products: there is no product %2.</source>
+        <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>The deal price is not a number.</source>
         <translation>秒杀价不是有效数字。</translation>
     </message>
@@ -180,7 +205,7 @@
         <translation>请先把商品放上画面再开始秒杀。</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+44"/>
         <source>Going live on %1…</source>
         <translation>正在向 %1 开播…</translation>
     </message>
@@ -492,7 +517,7 @@
 <context>
     <name>HotkeyDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/hotkeys.py" line="+142"/>
+        <location filename="../src/anchordesk/ui/hotkeys.py" line="+224"/>
         <location line="+1"/>
         <source>Keyboard shortcuts</source>
         <translation>快捷键</translation>
@@ -521,65 +546,140 @@
 <context>
     <name>Hotkeys</name>
     <message>
-        <location line="-157"/>
+        <location line="-238"/>
         <source>Put product %1 on screen</source>
         <translation>上架第 %1 个商品到画面</translation>
     </message>
     <message>
         <location line="+8"/>
-        <source>Next segment</source>
-        <translation>下一个环节</translation>
+        <source>&amp;Next segment</source>
+        <translation>下一个环节(&amp;N)</translation>
     </message>
     <message>
         <location line="+5"/>
-        <source>Previous segment</source>
-        <translation>上一个环节</translation>
+        <source>&amp;Previous segment</source>
+        <translation>上一个环节(&amp;P)</translation>
     </message>
     <message>
         <location line="+6"/>
+        <source>Take the product &amp;off screen</source>
+        <translation>撤下画面上的商品(&amp;O)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Start or stop the flash &amp;deal</source>
+        <translation>开始或停止秒杀(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>P&amp;in the selected comment</source>
+        <translation>置顶选中的评论(&amp;I)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Unpin the comment</source>
+        <translation>取消置顶评论(&amp;U)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Take the staged card</source>
+        <translation>切出预备卡片(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Go live / stop</source>
+        <translation>开播 / 停播(&amp;G)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Show the &amp;teleprompter</source>
+        <translation>显示提词器(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Pin the &amp;latest question</source>
+        <translation>置顶最新的提问(&amp;L)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Mark the question &amp;answered</source>
+        <translation>标记提问已回答(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Studio mode</source>
+        <translation>导播模式(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;End rehearsal</source>
+        <translation>结束彩排(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Record</source>
+        <translation>录制(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Searc&amp;h the comments</source>
+        <translation>搜索评论(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Next segment</source>
+        <translation type="vanished">下一个环节</translation>
+    </message>
+    <message>
+        <source>Previous segment</source>
+        <translation type="vanished">上一个环节</translation>
+    </message>
+    <message>
         <source>Take the product off screen</source>
-        <translation>撤下画面上的商品</translation>
+        <translation type="vanished">撤下画面上的商品</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Start or stop the flash deal</source>
-        <translation>开始或停止秒杀</translation>
+        <translation type="vanished">开始或停止秒杀</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Pin the selected comment</source>
-        <translation>置顶选中的评论</translation>
+        <translation type="vanished">置顶选中的评论</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Unpin the comment</source>
-        <translation>取消置顶评论</translation>
+        <translation type="vanished">取消置顶评论</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Take the staged card</source>
-        <translation>切出预备卡片</translation>
+        <translation type="vanished">切出预备卡片</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Go live / stop</source>
-        <translation>开播 / 停播</translation>
+        <translation type="vanished">开播 / 停播</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Show the teleprompter</source>
-        <translation>显示提词器</translation>
+        <translation type="vanished">显示提词器</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Search the comments</source>
-        <translation>搜索评论</translation>
+        <translation type="vanished">搜索评论</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+312"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+234"/>
+        <source>Take works in studio mode: press %1 to switch it on.</source>
+        <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The recording cannot be switched off while live.</source>
+        <translation>直播中不能关闭录制。</translation>
+    </message>
+    <message>
+        <location line="+124"/>
         <source>Run sheet</source>
         <translation>流程单</translation>
     </message>
@@ -609,7 +709,12 @@
         <translation>音频</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+1"/>
+        <source>Teleprompter</source>
+        <translation>提词器</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -625,11 +730,100 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>&amp;Products</source>
-        <translation>商品(&amp;P)</translation>
+        <source>Pr&amp;oducts</source>
+        <translation>商品(&amp;O)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Record a local copy (%1)</source>
+        <translation>同时在本地录制（%1）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Re&amp;connect now</source>
+        <translation>立即重连(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stage the next card in a preview, then take it (%1)</source>
+        <translation>先在预览中准备下一张卡片，再切出（%1）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Rehearse a&amp;gain</source>
+        <translation>再次彩排(&amp;G)</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>&amp;Reset the layout</source>
+        <translation>重置布局(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>STAGED — %1 takes it on air</source>
+        <translation>预备中 — 按 %1 切出</translation>
+    </message>
+    <message>
+        <location line="+117"/>
+        <source>Stage “%1”</source>
+        <translation>预备“%1”</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Put “%1” on screen</source>
+        <translation>把“%1”放上画面</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>This show has %1 products: there is no product %2.</source>
+        <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>The show is live: stop streaming to end it.</source>
+        <translation>正在直播：请先停播再结束。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The session has ended already: rehearse again or go live.</source>
+        <translation>本场已结束：可以再次彩排或开播。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>No product is on screen.</source>
+        <translation>画面上没有商品。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Select a comment to pin first, or press %1 to pin the latest question.</source>
+        <translation>请先选中要置顶的评论，或按 %1 置顶最新的提问。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>No comment is pinned.</source>
+        <translation>没有置顶的评论。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>No question is pinned: press %1 to pin the latest one.</source>
+        <translation>没有置顶的提问：按 %1 置顶最新的提问。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Answered: %1</source>
+        <translation>已回答：%1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Nothing is being streamed: there is nothing to reconnect.</source>
+        <translation>当前没有推流，无需重连。</translation>
+    </message>
+    <message>
+        <source>&amp;Products</source>
+        <translation type="vanished">商品(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="-225"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -669,47 +863,39 @@
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Record</source>
-        <translation>录制</translation>
+        <translation type="vanished">录制</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Record a local copy</source>
-        <translation>同时在本地录制</translation>
+        <translation type="vanished">同时在本地录制</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Reconnect now</source>
-        <translation>立即重连</translation>
+        <translation type="vanished">立即重连</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Studio mode</source>
-        <translation>导播模式</translation>
+        <translation type="vanished">导播模式</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Stage the next card in a preview, then take it</source>
-        <translation>先在预览中准备下一张卡片，再切出</translation>
+        <translation type="vanished">先在预览中准备下一张卡片，再切出</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>End rehearsal</source>
-        <translation>结束彩排</translation>
+        <translation type="vanished">结束彩排</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Rehearse again</source>
-        <translation>再次彩排</translation>
+        <translation type="vanished">再次彩排</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Reset the layout</source>
-        <translation>重置布局</translation>
+        <translation type="vanished">重置布局</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+12"/>
         <source>&amp;Keyboard shortcuts…</source>
         <translation>快捷键(&amp;K)…</translation>
     </message>
@@ -739,33 +925,42 @@
         <translation>输出</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>STAGED — press Take</source>
-        <translation>预备中 — 按“切出”</translation>
+        <translation type="vanished">预备中 — 按“切出”</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+4"/>
         <source>Main toolbar</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location line="+49"/>
-        <location line="+69"/>
+        <location line="+19"/>
+        <source>More toolbar buttons</source>
+        <translation>更多工具栏按钮</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <location line="+191"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
     </message>
     <message>
-        <location line="-69"/>
+        <location line="-191"/>
         <source>Go live…</source>
         <translation>开播…</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+35"/>
+        <source>LIVE — reconnecting (attempt %1)</source>
+        <translation>直播中 — 正在重连（第 %1 次）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>LIVE</source>
         <translation>直播中</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Session ended — rehearse again or go live</source>
         <translation>场次已结束 — 可再次彩排或开播</translation>
     </message>
@@ -779,12 +974,12 @@
         <translation type="vanished">彩排 — 不推流</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+147"/>
         <source>Stop the stream now? Viewers will see the stream end.</source>
         <translation>现在停止推流吗？观众会看到直播结束。</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+38"/>
         <source>Open show</source>
         <translation>打开节目</translation>
     </message>
@@ -814,7 +1009,7 @@
         <translation>AnchorDesk %1 — 直播带货的中控台。</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+105"/>
         <source>Quit while live</source>
         <translation>直播中退出</translation>
     </message>
@@ -895,7 +1090,7 @@
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+116"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+127"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>撤下画面上的商品</translation>
@@ -911,14 +1106,22 @@
         <translation>价格(&amp;P)</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>&amp;Seconds</source>
-        <translation>秒数(&amp;S)</translation>
+        <translation type="vanished">秒数(&amp;S)</translation>
+    </message>
+    <message>
+        <source>S&amp;tock</source>
+        <translation type="vanished">库存(&amp;T)</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>S&amp;tock</source>
-        <translation>库存(&amp;T)</translation>
+        <source>Se&amp;conds</source>
+        <translation>秒数(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stoc&amp;k</source>
+        <translation>库存(&amp;K)</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -936,7 +1139,7 @@
         <translation>秒杀库存</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+62"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>
@@ -956,7 +1159,7 @@
         <translation>把 %1 放到画面上</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+57"/>
         <source>%1: %2 · %3 left · %4 of %5 units left</source>
         <translation>%1：%2 · 剩余 %3 · 剩 %4/%5 件</translation>
     </message>
@@ -982,11 +1185,12 @@
     </message>
     <message>
         <location line="+6"/>
+        <location line="+24"/>
         <source>Put a product on screen to start a deal.</source>
         <translation>先把商品放到画面上，才能开始秒杀。</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-22"/>
         <source>Live: %1 left · %2 of %3 units left</source>
         <translation>进行中：还剩 %1 · 库存 %2/%3 件</translation>
     </message>
@@ -1013,7 +1217,7 @@
 <context>
     <name>RehearsalReportDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+27"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+26"/>
         <source>Rehearsal report</source>
         <translation>彩排报告</translation>
     </message>
@@ -1868,14 +2072,9 @@
     </message>
 </context>
 <context>
-    <name>TeleprompterWindow</name>
+    <name>TeleprompterPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/teleprompter.py" line="+159"/>
-        <source>Teleprompter</source>
-        <translation>提词器</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location filename="../src/anchordesk/ui/teleprompter.py" line="+234"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
@@ -1930,7 +2129,17 @@
         <translation>台词</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+23"/>
+        <source>Flash deal %1 · %2 · %3 left · %4</source>
+        <translation>秒杀 %1 · %2 · 剩 %3 件 · %4</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Pinned: %1: %2</source>
+        <translation>置顶：%1：%2</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>Next: %1</source>
         <translation>下一个：%1</translation>
     </message>
@@ -1938,6 +2147,65 @@
         <location line="+2"/>
         <source>Last segment</source>
         <translation>最后一个环节</translation>
+    </message>
+</context>
+<context>
+    <name>TeleprompterWindow</name>
+    <message>
+        <source>Teleprompter</source>
+        <translation type="vanished">提词器</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation type="vanished">速度</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation type="vanished">字号</translation>
+    </message>
+    <message>
+        <source>Mirror</source>
+        <translation type="vanished">镜像</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation type="vanished">暂停</translation>
+    </message>
+    <message>
+        <source>From the top</source>
+        <translation type="vanished">从头开始</translation>
+    </message>
+    <message>
+        <source>Scroll speed</source>
+        <translation type="vanished">滚动速度</translation>
+    </message>
+    <message>
+        <source>Text size</source>
+        <translation type="vanished">文字大小</translation>
+    </message>
+    <message>
+        <source>Mirror the text</source>
+        <translation type="vanished">镜像显示文字</translation>
+    </message>
+    <message>
+        <source>Pause scrolling</source>
+        <translation type="vanished">暂停滚动</translation>
+    </message>
+    <message>
+        <source>Scroll back to the top</source>
+        <translation type="vanished">滚回开头</translation>
+    </message>
+    <message>
+        <source>Script</source>
+        <translation type="vanished">台词</translation>
+    </message>
+    <message>
+        <source>Next: %1</source>
+        <translation type="vanished">下一个：%1</translation>
+    </message>
+    <message>
+        <source>Last segment</source>
+        <translation type="vanished">最后一个环节</translation>
     </message>
 </context>
 </TS>

@@ -86,7 +86,15 @@ def test_switching_to_chinese_then_japanese_retranslates_menus_docks_and_buttons
     window.language_actions["zh_CN"].trigger()
     qtbot.waitUntil(lambda: menu_titles(window)[0] == "文件(&F)", timeout=3000)
     assert menu_titles(window) == ["文件(&F)", "节目(&S)", "推流(&T)", "视图(&V)", "帮助(&H)"]
-    assert dock_titles(window) == ["流程单", "商品", "评论", "订单与销售", "推流状态", "音频"]
+    assert dock_titles(window) == [
+        "流程单",
+        "商品",
+        "评论",
+        "订单与销售",
+        "推流状态",
+        "音频",
+        "提词器",
+    ]
     assert window.hotkeys.actions["go_live"].text() == "开播…"
     assert window.controller.settings.language == "zh_CN"
     chinese = texts(window)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 
 from anchordesk.media.controls import AudioControl, OutputSwitch
@@ -15,8 +16,15 @@ from anchordesk.media.sources.tone import ToneSource
 from anchordesk.show.timing import segment_timings
 from anchordesk.ui.docks.comments import CommentModel, CommentPanel
 from anchordesk.ui.docks.health import HealthPanel
-from anchordesk.ui.state import CommentRow, HealthState, OutputRow, SegmentRow, ShowState
-from anchordesk.ui.teleprompter import TeleprompterWindow
+from anchordesk.ui.state import (
+    CommentRow,
+    DealRow,
+    HealthState,
+    OutputRow,
+    SegmentRow,
+    ShowState,
+)
+from anchordesk.ui.teleprompter import TeleprompterPanel
 
 
 def test_segment_timings_add_revisits_and_compare_with_plan() -> None:
@@ -125,22 +133,75 @@ def test_going_live_asks_the_pipeline_for_a_keyframe_once() -> None:
     assert switch.wants_keyframe() is False  # once per attach
 
 
-def test_teleprompter_shows_script_remaining_time_and_next(qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = TeleprompterWindow()
-    qtbot.addWidget(window)
+def pixels(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    width, height = image.width(), image.height()
+    data = np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * height)
+    return (
+        data.reshape(height, image.bytesPerLine())[:, : width * 3].reshape(height, width, 3).copy()
+    )
+
+
+def coarse(picture: np.ndarray) -> np.ndarray:
+    import cv2
+
+    height, width = picture.shape[:2]
+    small = cv2.resize(
+        picture.astype(np.float32), (width // 20, height // 20), interpolation=cv2.INTER_AREA
+    )
+    return np.asarray(small)
+
+
+def test_teleprompter_shows_script_remaining_time_deal_pinned_question_and_next(qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = TeleprompterPanel()
+    qtbot.addWidget(panel)
     segments = (
         SegmentRow(0, "Opening", 60, 75, None, "Hello and welcome", None, is_current=True),
         SegmentRow(1, "Serum", 120, 0, "SERUM", "The serum", None),
     )
-    window.update_state(ShowState(title="T", segments=segments, current_index=0))
-    assert window.view.script == "Hello and welcome"
-    assert window.remaining.text() == "-0:15"  # over-run shows below zero, in red
-    assert "Serum" in window.next_title.text()
-    window.show()
-    window.mirror.setChecked(True)
-    assert window.view.mirrored
-    QTest.keyClick(window, Qt.Key.Key_Up)
-    assert window.speed.value() == 50
+    deal = DealRow("SERUM", "live", Decimal("29.00"), 72.0, 90.0, 18, 20, "Hydra Serum",
+                   currency="USD", deal_id="segment-1")  # fmt: skip
+    pinned = CommentRow("a:1", "Alice", "Does it suit dry skin?", 0.0, is_question=True)
+    panel.update_state(
+        ShowState(
+            title="T",
+            currency="USD",
+            segments=segments,
+            current_index=0,
+            deals=(deal,),
+            pinned=pinned,
+        )  # fmt: skip
+    )
+    lines = panel.view.lines
+    assert panel.view.script == "Hello and welcome"
+    assert lines.remaining == "-0:15" and lines.over_run  # over-run shows below zero, in red
+    assert "1:12" in lines.deal and "18 left" in lines.deal and "$29.00" in lines.deal
+    assert lines.pinned == "Pinned: Alice: Does it suit dry skin?"
+    assert "Serum" in lines.following
+    panel.resize(500, 400)
+    panel.show()
+    panel.pause.setChecked(True)  # the script stands still between the two pictures
+    plain = pixels(panel.view.grab().toImage())
+    panel.mirror.setChecked(True)
+    assert panel.view.mirrored
+    mirrored = pixels(panel.view.grab().toImage())
+    # Mirroring flips the whole view — header (title, time, deal, pinned question) and the
+    # "Next" line too, not only the script. Compared in 20-pixel blocks: mirrored glyphs are
+    # hinted a little differently from flipped ones.
+    assert np.abs(coarse(mirrored) - coarse(plain[:, ::-1])).max() < 20
+    assert np.abs(coarse(mirrored) - coarse(plain)).max() > 60
+    panel.pause.setChecked(False)
+    QTest.keyClick(panel, Qt.Key.Key_Up)
+    assert panel.speed.value() == 50
+
+
+def test_teleprompter_controls_are_on_the_windows_own_colours(qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = TeleprompterPanel()
+    qtbot.addWidget(panel)
+    # The dark background is the view's alone: the Mirror box and the sliders keep the
+    # palette's contrast (the Mirror box was invisible, black on black).
+    assert panel.styleSheet() == "" and panel.mirror.styleSheet() == ""
+    assert panel.mirror.parentWidget() is panel and panel.mirror.parentWidget() is not panel.view
 
 
 def test_studio_mode_stages_then_takes(qtbot, control_room) -> None:  # type: ignore[no-untyped-def]

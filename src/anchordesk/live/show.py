@@ -54,9 +54,9 @@ from anchordesk.show.model import Show
 from anchordesk.show.state import DealStatus, ShowCommandError, planned_deal
 
 if TYPE_CHECKING:  # the feeds, store and HTTP stack load only when a session keeps anything
+    from anchordesk.live.show_session import ShowSession
     from anchordesk.media.compositor import Compositor
     from anchordesk.media.overlays.scene import OverlayScene, SceneOverlaySource
-    from anchordesk.live.show_session import ShowSession
     from anchordesk.store import StoreWriter
 
 log = logging.getLogger(__name__)

@@ -537,9 +537,16 @@ class Controller(QObject):
         return True
 
     def next_segment(self) -> None:
+        state = self.show_state
+        if state.segments and state.current_index >= len(state.segments) - 1:
+            self.message.emit(self.tr("This is the last segment: there is no next one."))
+            return
         self._command(lambda live: live.next_segment())
 
     def previous_segment(self) -> None:
+        if self.show_state.segments and self.show_state.current_index == 0:
+            self.message.emit(self.tr("This is the first segment: there is no previous one."))
+            return
         self._command(lambda live: live.previous_segment())
 
     def jump_to_segment(self, index: int) -> None:
@@ -550,12 +557,18 @@ class Controller(QObject):
 
     def show_product_number(self, number: int) -> None:
         products = self.show_state.products
-        if 1 <= number <= len(products):
-            sku = products[number - 1].sku
-            if self.studio_mode:
-                self.stage_product(sku)
-            else:
-                self.show_product(sku)
+        if not 1 <= number <= len(products):
+            self.message.emit(
+                self.tr("This show has %1 products: there is no product %2.")
+                .replace("%1", str(len(products)))
+                .replace("%2", str(number))
+            )
+            return
+        sku = products[number - 1].sku
+        if self.studio_mode:
+            self.stage_product(sku)
+        else:
+            self.show_product(sku)
 
     def start_deal(self, sku: str, price: str, seconds: int, stock: int) -> None:
         try:

@@ -8,11 +8,12 @@ run sheet match what presentation clickers send.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -45,53 +46,108 @@ def _product_spec(number: int) -> HotkeySpec:
 
 HOTKEYS: tuple[HotkeySpec, ...] = (
     HotkeySpec(
-        "next_segment", "PgDown", lambda: QCoreApplication.translate("Hotkeys", "Next segment")
+        "next_segment", "PgDown", lambda: QCoreApplication.translate("Hotkeys", "&Next segment")
     ),
     HotkeySpec(
         "previous_segment",
         "PgUp",
-        lambda: QCoreApplication.translate("Hotkeys", "Previous segment"),
+        lambda: QCoreApplication.translate("Hotkeys", "&Previous segment"),
     ),
     *(_product_spec(n) for n in range(1, 10)),
     HotkeySpec(
         "clear_product",
         "Ctrl+0",
-        lambda: QCoreApplication.translate("Hotkeys", "Take the product off screen"),
+        lambda: QCoreApplication.translate("Hotkeys", "Take the product &off screen"),
     ),
     HotkeySpec(
         "toggle_deal",
         "Ctrl+D",
-        lambda: QCoreApplication.translate("Hotkeys", "Start or stop the flash deal"),
+        lambda: QCoreApplication.translate("Hotkeys", "Start or stop the flash &deal"),
     ),
     HotkeySpec(
         "pin_comment",
         "Ctrl+P",
-        lambda: QCoreApplication.translate("Hotkeys", "Pin the selected comment"),
+        lambda: QCoreApplication.translate("Hotkeys", "P&in the selected comment"),
     ),
     HotkeySpec(
         "unpin_comment",
         "Ctrl+Shift+P",
-        lambda: QCoreApplication.translate("Hotkeys", "Unpin the comment"),
+        lambda: QCoreApplication.translate("Hotkeys", "&Unpin the comment"),
     ),
     HotkeySpec(
-        "take", "Ctrl+T", lambda: QCoreApplication.translate("Hotkeys", "Take the staged card")
+        "take", "Ctrl+T", lambda: QCoreApplication.translate("Hotkeys", "&Take the staged card")
     ),
     HotkeySpec(
-        "go_live", "Ctrl+Shift+L", lambda: QCoreApplication.translate("Hotkeys", "Go live / stop")
+        "go_live", "Ctrl+Shift+L", lambda: QCoreApplication.translate("Hotkeys", "&Go live / stop")
     ),
     HotkeySpec(
         "teleprompter",
         "F11",
-        lambda: QCoreApplication.translate("Hotkeys", "Show the teleprompter"),
+        lambda: QCoreApplication.translate("Hotkeys", "Show the &teleprompter"),
+    ),
+    HotkeySpec(
+        "pin_latest_question",
+        "F7",
+        lambda: QCoreApplication.translate("Hotkeys", "Pin the &latest question"),
+    ),
+    HotkeySpec(
+        "mark_answered",
+        "F8",
+        lambda: QCoreApplication.translate("Hotkeys", "Mark the question &answered"),
+    ),
+    HotkeySpec(
+        "studio_mode",
+        "Ctrl+Shift+S",
+        lambda: QCoreApplication.translate("Hotkeys", "&Studio mode"),
+    ),
+    HotkeySpec(
+        "end_rehearsal",
+        "Ctrl+Shift+E",
+        lambda: QCoreApplication.translate("Hotkeys", "&End rehearsal"),
+    ),
+    HotkeySpec(
+        "record",
+        "Ctrl+Shift+R",
+        lambda: QCoreApplication.translate("Hotkeys", "&Record"),
     ),
     HotkeySpec(
         "focus_comments",
         "Ctrl+F",
-        lambda: QCoreApplication.translate("Hotkeys", "Search the comments"),
+        lambda: QCoreApplication.translate("Hotkeys", "Searc&h the comments"),
     ),
 )
 
 _SETTINGS_GROUP = "hotkeys"
+
+_CJK_MNEMONIC = re.compile(r"\s*[(（]&(\w)[)）]")
+
+
+def without_mnemonic(text: str) -> str:
+    """A label as a list or a screen reader shows it: "(&S)" and "&" gone, "&&" kept as "&"."""
+    text = _CJK_MNEMONIC.sub("", text)
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&")
+
+
+def mnemonic(text: str) -> str | None:
+    """The access key a Qt label or action text gives (upper case), or None."""
+    index = 0
+    while True:
+        index = text.find("&", index)
+        if index < 0 or index + 1 >= len(text):
+            return None
+        if text[index + 1] == "&":
+            index += 2
+            continue
+        return text[index + 1].upper()
+
+
+class _Explained(QObject):
+    """Signals: ``reason(str)``: a key whose action cannot act now, and why (one line)."""
+
+    reason = Signal(str)
+
+    def emit_reason(self, text: str) -> None:
+        self.reason.emit(text)
 
 
 class Hotkeys:
@@ -99,7 +155,10 @@ class Hotkeys:
 
     def __init__(self, parent: QWidget, settings: QSettings) -> None:
         self._settings = settings
+        self._parent = parent
         self.actions: dict[str, QAction] = {}
+        self._explainers: dict[str, tuple[QShortcut, Callable[[], str]]] = {}
+        self.explained = _Explained()
         for spec in HOTKEYS:
             action = QAction(spec.label(), parent)
             action.setObjectName(f"action_{spec.action_id}")
@@ -107,6 +166,23 @@ class Hotkeys:
             parent.addAction(action)
             self.actions[spec.action_id] = action
         self.apply()
+
+    def explain_when_disabled(self, action_id: str, reason: Callable[[], str]) -> None:
+        """A disabled action's key does nothing in Qt, silently. While ``action_id`` is
+        disabled, its key says ``reason()`` instead (through ``explained``)."""
+        action = self.actions[action_id]
+        shortcut = QShortcut(self._parent)
+        shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        shortcut.activated.connect(lambda: self.explained.emit_reason(reason()))
+        self._explainers[action_id] = (shortcut, reason)
+        action.changed.connect(lambda: self._sync_explainer(action_id))
+        self._sync_explainer(action_id)
+
+    def _sync_explainer(self, action_id: str) -> None:
+        shortcut, _reason = self._explainers[action_id]
+        action = self.actions[action_id]
+        shortcut.setKey(action.shortcut())
+        shortcut.setEnabled(not action.isEnabled())
 
     def sequence(self, action_id: str) -> QKeySequence:
         spec = next(s for s in HOTKEYS if s.action_id == action_id)
@@ -118,6 +194,12 @@ class Hotkeys:
             action = self.actions[spec.action_id]
             action.setShortcut(self.sequence(spec.action_id))
             action.setText(spec.label())
+            action.setToolTip(
+                f"{without_mnemonic(spec.label())} "
+                f"({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+                if not action.shortcut().isEmpty()
+                else without_mnemonic(spec.label())
+            )
 
     def save(self, sequences: dict[str, QKeySequence]) -> None:
         for action_id, sequence in sequences.items():
@@ -149,12 +231,12 @@ class HotkeyDialog(QDialog):
         self._table.verticalHeader().hide()
         self._editors: dict[str, QKeySequenceEdit] = {}
         for row, spec in enumerate(HOTKEYS):
-            item = QTableWidgetItem(spec.label())
+            item = QTableWidgetItem(without_mnemonic(spec.label()))
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self._table.setItem(row, 0, item)
             editor = QKeySequenceEdit(hotkeys.sequence(spec.action_id), self._table)
             editor.setMaximumSequenceLength(1)
-            editor.setAccessibleName(spec.label())
+            editor.setAccessibleName(without_mnemonic(spec.label()))
             self._table.setCellWidget(row, 1, editor)
             self._editors[spec.action_id] = editor
         layout.addWidget(self._table)
@@ -186,8 +268,8 @@ class HotkeyDialog(QDialog):
             if not text:
                 continue
             if text in seen:
-                return seen[text], spec.label()
-            seen[text] = spec.label()
+                return seen[text], without_mnemonic(spec.label())
+            seen[text] = without_mnemonic(spec.label())
         return None
 
     def _accept(self) -> None:

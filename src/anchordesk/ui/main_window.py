@@ -2,18 +2,22 @@
 
 The window only observes (the controller's signals and snapshots) and commands (the
 controller's methods); it never touches the engine nor waits for it. Layout, dock positions and
-the window geometry are remembered in ``window.ini`` in the user config directory.
+the window geometry are remembered in ``window.ini`` in the user config directory; the first
+run fits the window to the screen's available area, and View → Reset the layout goes back to
+that. Every key either acts or says in one line why it cannot, over the picture (where the
+operator looks) and in the status bar.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QCoreApplication, QEvent, QMargins, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -21,12 +25,13 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QSplitter,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QToolBar,
@@ -47,12 +52,19 @@ from anchordesk.ui.docks.run_sheet import RunSheetPanel
 from anchordesk.ui.golive import GoLiveDialog
 from anchordesk.ui.hotkeys import HotkeyDialog, Hotkeys
 from anchordesk.ui.preview import FramePreview
-from anchordesk.ui.state import ShowState
-from anchordesk.ui.teleprompter import TeleprompterWindow
+from anchordesk.ui.state import HealthState, ProductRow, ShowState
+from anchordesk.ui.teleprompter import TeleprompterPanel
+from anchordesk.ui.window_parts import (
+    DEFAULT_FRAME_MARGINS,
+    NoticeBanner,
+    PreviewPair,
+    fitted_geometry,
+)
 
 log = logging.getLogger(__name__)
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: the teleprompter became a dock
+DEFAULT_SIZE = QSize(1366, 768)
 
 
 def window_settings() -> QSettings:
@@ -74,11 +86,9 @@ class MainWindow(QMainWindow):
         self.staged = FramePreview(self, fps=10, border="#43a047")
         self.staged.setObjectName("staged_preview")
         self.staged.hide()
-        centre = QSplitter(Qt.Orientation.Horizontal, self)
-        centre.addWidget(self.staged)
-        centre.addWidget(self.program)
-        centre.setChildrenCollapsible(False)
-        self.setCentralWidget(centre)
+        self.previews = PreviewPair(self.staged, self.program, self)
+        self.setCentralWidget(self.previews)
+        self.notice = NoticeBanner(self.program)
 
         # -- docks -------------------------------------------------------------------------------
         self.run_sheet = RunSheetPanel(self)
@@ -87,28 +97,25 @@ class MainWindow(QMainWindow):
         self.orders = OrdersPanel(self)
         self.health = HealthPanel(self)
         self.audio = AudioPanel(self)
+        self.teleprompter = TeleprompterPanel(self)
         self.docks: dict[str, QDockWidget] = {}
-        self._add_dock("run_sheet", self.run_sheet, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self._add_dock("products", self.products, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.panels: dict[str, QWidget] = {}
+        self._add_dock("run_sheet", self.run_sheet, Qt.DockWidgetArea.LeftDockWidgetArea, scroll=True)
+        self._add_dock("products", self.products, Qt.DockWidgetArea.LeftDockWidgetArea, scroll=True)
         self._add_dock("comments", self.comments, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("orders", self.orders, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("health", self.health, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._add_dock("audio", self.audio, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock("health", self.health, Qt.DockWidgetArea.BottomDockWidgetArea, scroll=True)
+        self._add_dock("audio", self.audio, Qt.DockWidgetArea.BottomDockWidgetArea, scroll=True)
+        self._add_dock("teleprompter", self.teleprompter, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.docks["comments"], self.docks["orders"])
+        self.tabifyDockWidget(self.docks["run_sheet"], self.docks["teleprompter"])
         self.docks["comments"].raise_()
+        self.docks["run_sheet"].raise_()
         self.splitDockWidget(self.docks["health"], self.docks["audio"], Qt.Orientation.Horizontal)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.resizeDocks(
-            [self.docks["run_sheet"], self.docks["comments"]], [330, 370], Qt.Orientation.Horizontal
-        )
-        self.resizeDocks([self.docks["run_sheet"], self.docks["products"]], [250, 330],
-                         Qt.Orientation.Vertical)  # fmt: skip
-        self.resizeDocks([self.docks["health"]], [150], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["health"], self.docks["audio"]], [420, 220],
-                         Qt.Orientation.Horizontal)  # fmt: skip
-
-        self.teleprompter = TeleprompterWindow(None)
+        self.docks["teleprompter"].topLevelChanged.connect(self._teleprompter_floated)
+        self._side_widths: tuple[int, int] | None = None  # dock widths before studio mode
 
         # -- actions, menus, toolbar ---------------------------------------------------------------
         self.hotkeys = Hotkeys(self, self.qsettings)
@@ -125,16 +132,35 @@ class MainWindow(QMainWindow):
 
         self._connect()
         self.retranslate()
-        self.resize(1366, 768)
+        self._product_names: tuple[tuple[str, str], ...] | None = None
+        self._name_product_actions(())
+        self._frame_margins = DEFAULT_FRAME_MARGINS
+        self._fitted_once = False
+        self.fit_to_screen()
+        self._apply_default_sizes()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._restore_layout()
 
     # -- construction ------------------------------------------------------------------------------
 
-    def _add_dock(self, name: str, panel: QWidget, area: Qt.DockWidgetArea) -> None:
+    def _add_dock(
+        self, name: str, panel: QWidget, area: Qt.DockWidgetArea, *, scroll: bool = False
+    ) -> None:
         dock = QDockWidget(self)
         dock.setObjectName(f"dock_{name}")
-        dock.setWidget(panel)
+        if scroll:
+            # A form-like panel scrolls on a small screen instead of pushing the window past
+            # it (1280×720 at 125 % leaves about 1024×500 for the whole control room).
+            holder = QScrollArea(dock)
+            holder.setObjectName(f"scroll_{name}")
+            holder.setWidgetResizable(True)
+            holder.setFrameShape(QFrame.Shape.NoFrame)
+            holder.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+            holder.setWidget(panel)
+            holder.setMinimumSize(120, 60)
+            dock.setWidget(holder)
+        else:
+            dock.setWidget(panel)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
@@ -142,6 +168,7 @@ class MainWindow(QMainWindow):
         )
         self.addDockWidget(area, dock)
         self.docks[name] = dock
+        self.panels[name] = panel
 
     def _build_actions(self) -> None:
         self.open_show_action = QAction(self)
@@ -155,16 +182,17 @@ class MainWindow(QMainWindow):
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
-        self.record_action = QAction(self)
+        hk = self.hotkeys.actions
+        self.record_action = hk["record"]
         self.record_action.setCheckable(True)
         self.record_action.setChecked(self.controller.recording_wanted)
         self.record_action.toggled.connect(self.controller.set_recording)
         self.reconnect_action = QAction(self)
-        self.reconnect_action.triggered.connect(self.controller.reconnect_now)
-        self.studio_action = QAction(self)
+        self.reconnect_action.triggered.connect(self.reconnect_now)
+        self.studio_action = hk["studio_mode"]
         self.studio_action.setCheckable(True)
         self.studio_action.toggled.connect(self.set_studio_mode)
-        self.end_rehearsal_action = QAction(self)
+        self.end_rehearsal_action = hk["end_rehearsal"]
         self.end_rehearsal_action.triggered.connect(self.end_rehearsal)
         self.rehearse_again_action = QAction(self)
         self.rehearse_again_action.triggered.connect(self.controller.rehearse_again)
@@ -186,18 +214,35 @@ class MainWindow(QMainWindow):
             self.language_group.addAction(action)
             self.language_actions[code] = action
 
-        hk = self.hotkeys.actions
         hk["next_segment"].triggered.connect(self.controller.next_segment)
         hk["previous_segment"].triggered.connect(self.controller.previous_segment)
         for number in range(1, 10):
             hk[f"product_{number}"].triggered.connect(
                 lambda _c=False, n=number: self.controller.show_product_number(n)
             )
-        hk["clear_product"].triggered.connect(lambda: self.controller.show_product(None))
+        hk["clear_product"].triggered.connect(self.clear_product)
         hk["toggle_deal"].triggered.connect(self.products.toggle_deal)
-        hk["pin_comment"].triggered.connect(self.comments.pin_selected)
-        hk["unpin_comment"].triggered.connect(self.controller.unpin_comment)
+        hk["pin_comment"].triggered.connect(self.pin_selected_comment)
+        hk["unpin_comment"].triggered.connect(self.unpin_comment)
+        hk["pin_latest_question"].triggered.connect(self.controller.pin_latest_question)
+        hk["mark_answered"].triggered.connect(self.mark_answered)
         hk["take"].triggered.connect(self.take)
+        hk["take"].setEnabled(False)  # studio mode only
+        # A disabled action's key would do nothing, silently: these say why instead.
+        self.hotkeys.explain_when_disabled(
+            "take",
+            lambda: self.tr("Take works in studio mode: press %1 to switch it on.").replace(
+                "%1", self._key_text("studio_mode")
+            ),
+        )
+        self.hotkeys.explain_when_disabled("end_rehearsal", self._why_no_end_rehearsal)
+        self.hotkeys.explain_when_disabled(
+            "record", lambda: self.tr("The recording cannot be switched off while live.")
+        )
+        for number in range(1, 10):
+            self.hotkeys.explain_when_disabled(
+                f"product_{number}", functools.partial(self._why_no_product, number)
+            )
         hk["go_live"].triggered.connect(self.toggle_live)
         hk["teleprompter"].triggered.connect(self.show_teleprompter)
         hk["focus_comments"].triggered.connect(self._focus_comment_search)
@@ -221,14 +266,19 @@ class MainWindow(QMainWindow):
         self.products_menu = self.show_menu.addMenu("")
         for number in range(1, 10):
             self.products_menu.addAction(hk[f"product_{number}"])
+        self.products_menu.addSeparator()
         self.products_menu.addAction(hk["clear_product"])
         self.show_menu.addAction(hk["toggle_deal"])
         self.show_menu.addSeparator()
+        self.show_menu.addAction(hk["pin_latest_question"])
         self.show_menu.addAction(hk["pin_comment"])
+        self.show_menu.addAction(hk["mark_answered"])
         self.show_menu.addAction(hk["unpin_comment"])
         self.show_menu.addAction(hk["focus_comments"])
         self.show_menu.addSeparator()
+        self.show_menu.addAction(self.studio_action)
         self.show_menu.addAction(hk["take"])
+        self.show_menu.addSeparator()
         self.show_menu.addAction(self.end_rehearsal_action)
         self.show_menu.addAction(self.rehearse_again_action)
         self.stream_menu = bar.addMenu("")
@@ -239,7 +289,6 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             self.view_menu.addAction(dock.toggleViewAction())
         self.view_menu.addSeparator()
-        self.view_menu.addAction(self.studio_action)
         self.view_menu.addAction(hk["teleprompter"])
         self.view_menu.addAction(self.reset_layout_action)
         self.language_menu = self.view_menu.addMenu("")
@@ -284,7 +333,10 @@ class MainWindow(QMainWindow):
         c.orders_arrived.connect(self.orders.add_orders)
         c.live_changed.connect(self._live_changed)
         c.session_started.connect(self._session_started)
-        c.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        c.message.connect(self.notify)
+        c.health_changed.connect(self._health_changed)
+        self.products.notice.connect(self.notify)
+        self.hotkeys.explained.reason.connect(self.notify)
         c.rehearsal_finished.connect(self.show_rehearsal_report)
         self.run_sheet.next_requested.connect(c.next_segment)
         self.run_sheet.previous_requested.connect(c.previous_segment)
@@ -315,6 +367,7 @@ class MainWindow(QMainWindow):
             "orders": self.tr("Orders and sales"),
             "health": self.tr("Stream health"),
             "audio": self.tr("Audio"),
+            "teleprompter": self.tr("Teleprompter"),
         }
         for name, dock in self.docks.items():
             dock.setWindowTitle(titles[name])
@@ -323,10 +376,12 @@ class MainWindow(QMainWindow):
                       self.audio, self.teleprompter):  # fmt: skip
             panel.retranslate()
         self.hotkeys.retranslate()
+        self._product_names = None  # the hotkeys' labels came back: name the products again
+        self._name_product_actions(self.controller.show_state.products)
         self.file_menu.setTitle(self.tr("&File"))
         self.recent_menu.setTitle(self.tr("Open &recent"))
         self.show_menu.setTitle(self.tr("&Show"))
-        self.products_menu.setTitle(self.tr("&Products"))
+        self.products_menu.setTitle(self.tr("Pr&oducts"))
         self.stream_menu.setTitle(self.tr("S&tream"))
         self.view_menu.setTitle(self.tr("&View"))
         self.language_menu.setTitle(self.tr("&Language"))
@@ -335,21 +390,26 @@ class MainWindow(QMainWindow):
         self.edit_show_action.setText(self.tr("&Edit show…"))
         self.settings_action.setText(self.tr("&Settings…"))
         self.quit_action.setText(self.tr("&Quit"))
-        self.record_action.setText(self.tr("Record"))
-        self.record_action.setToolTip(self.tr("Record a local copy"))
-        self.reconnect_action.setText(self.tr("Reconnect now"))
-        self.studio_action.setText(self.tr("Studio mode"))
-        self.studio_action.setToolTip(self.tr("Stage the next card in a preview, then take it"))
-        self.end_rehearsal_action.setText(self.tr("End rehearsal"))
-        self.rehearse_again_action.setText(self.tr("Rehearse again"))
-        self.reset_layout_action.setText(self.tr("Reset the layout"))
+        self.record_action.setToolTip(
+            self.tr("Record a local copy (%1)").replace("%1", self._key_text("record"))
+        )
+        self.reconnect_action.setText(self.tr("Re&connect now"))
+        self.studio_action.setToolTip(
+            self.tr("Stage the next card in a preview, then take it (%1)").replace(
+                "%1", self._key_text("studio_mode")
+            )
+        )
+        self.rehearse_again_action.setText(self.tr("Rehearse a&gain"))
+        self.reset_layout_action.setText(self.tr("&Reset the layout"))
         self.shortcuts_action.setText(self.tr("&Keyboard shortcuts…"))
         self.about_action.setText(self.tr("&About AnchorDesk"))
         self.language_actions["system"].setText(self.tr("System language"))
         self.program.setAccessibleName(self.tr("Program preview"))
         self.staged.setAccessibleName(self.tr("Staged preview"))
         self.program.set_label(self.tr("PROGRAM"))
-        self.staged.set_label(self.tr("STAGED — press Take"))
+        self.staged.set_label(
+            self.tr("STAGED — %1 takes it on air").replace("%1", self._key_text("take"))
+        )
         self.toolbar.setWindowTitle(self.tr("Main toolbar"))
         self._live_changed(self.controller.is_live)
         self._update_title()
@@ -367,6 +427,9 @@ class MainWindow(QMainWindow):
         ):
             for button in self.findChildren(QAbstractButton, object_name):
                 button.setAccessibleName(translate(context, text))
+        for button in self.findChildren(QAbstractButton, "qt_toolbar_ext_button"):
+            # The toolbar's "»" on a narrow screen: Qt gives it no name at all.
+            button.setAccessibleName(self.tr("More toolbar buttons"))
 
     def _update_title(self) -> None:
         show = self.controller.show_state.title
@@ -378,6 +441,7 @@ class MainWindow(QMainWindow):
         self.run_sheet.update_state(state)
         self.products.update_state(state)
         self.comments.set_pinned(state.pinned)
+        self._name_product_actions(state.products)
         if self.teleprompter.isVisible():
             self.teleprompter.update_state(state)
         current = state.current
@@ -406,14 +470,7 @@ class MainWindow(QMainWindow):
         )
         self.go_live_button.setAccessibleName(action.text())
         ended = self._mode == "ended" and not live
-        if live:
-            mode_text = self.tr("LIVE")
-        elif ended:
-            mode_text = self.tr("Session ended — rehearse again or go live")
-        else:
-            mode_text = self.tr("Rehearsal — simulated audience, nothing is pushed")
-        self.mode_label.setText(mode_text)
-        self.mode_label.setStyleSheet("color: #c62828; font-weight: bold" if live else "")
+        self._render_mode_label()
         self.rehearse_again_action.setEnabled(ended)
         # While live, nothing that would restart the pipeline may be used.
         self.settings_action.setEnabled(not live)
@@ -426,7 +483,83 @@ class MainWindow(QMainWindow):
         self.record_action.setChecked(self.controller.recording_wanted)
         self.record_action.blockSignals(False)
 
+    def _health_changed(self, health: HealthState) -> None:
+        network = health.network
+        attempt = network.attempt if network is not None and network.state == "reconnecting" else 0
+        if attempt != self._reconnect_attempt:
+            self._reconnect_attempt = attempt
+            self._render_mode_label()
+
+    _reconnect_attempt = 0
+
+    def _render_mode_label(self) -> None:
+        live = self.controller.is_live
+        ended = self._mode == "ended" and not live
+        style = ""
+        if live and self._reconnect_attempt:
+            # Not a red LIVE while viewers see nothing: amber, with the attempt.
+            mode_text = self.tr("LIVE — reconnecting (attempt %1)").replace(
+                "%1", str(self._reconnect_attempt)
+            )
+            style = "color: #ef6c00; font-weight: bold"
+        elif live:
+            mode_text = self.tr("LIVE")
+            style = "color: #c62828; font-weight: bold"
+        elif ended:
+            mode_text = self.tr("Session ended — rehearse again or go live")
+        else:
+            mode_text = self.tr("Rehearsal — simulated audience, nothing is pushed")
+        self.mode_label.setText(mode_text)
+        self.mode_label.setStyleSheet(style)
+
+    def _name_product_actions(self, products: tuple[ProductRow, ...]) -> None:
+        """The Products menu lists the show's products by name, and only as many as it has;
+        in studio mode their keys stage the card instead of putting it on air."""
+        studio = self.studio_action.isChecked()
+        names = tuple((p.sku, p.title) for p in products[:9])
+        key = (*names, ("studio", str(studio)))
+        if key == self._product_names:
+            return
+        self._product_names = key
+        for number in range(1, 10):
+            action = self.hotkeys.actions[f"product_{number}"]
+            if number <= len(names):
+                title = names[number - 1][1].replace("&", "&&")
+                text = (self.tr("Stage “%1”") if studio else self.tr("Put “%1” on screen")).replace(
+                    "%1", title
+                )
+                action.setText(f"&{number}  {text}")
+                action.setEnabled(True)
+                action.setVisible(True)
+            else:
+                action.setEnabled(False)
+                action.setVisible(False)
+
     # -- commands --------------------------------------------------------------------------------
+
+    def notify(self, text: str) -> None:
+        """A message the operator must see: over the picture and in the status bar."""
+        self.statusBar().showMessage(text, 8000)
+        self.notice.notify(text)
+
+    def _key_text(self, action_id: str) -> str:
+        return (
+            self.hotkeys.actions[action_id]
+            .shortcut()
+            .toString(QKeySequence.SequenceFormat.NativeText)
+        )
+
+    def _why_no_product(self, number: int) -> str:
+        return (
+            self.tr("This show has %1 products: there is no product %2.")
+            .replace("%1", str(len(self.controller.show_state.products)))
+            .replace("%2", str(number))
+        )
+
+    def _why_no_end_rehearsal(self) -> str:
+        if self.controller.is_live:
+            return self.tr("The show is live: stop streaming to end it.")
+        return self.tr("The session has ended already: rehearse again or go live.")
 
     def _product_clicked(self, sku: str) -> None:
         if self.studio_action.isChecked():
@@ -434,14 +567,67 @@ class MainWindow(QMainWindow):
         else:
             self.controller.show_product(sku)
 
+    def clear_product(self) -> None:
+        if self.studio_action.isChecked():
+            self.controller.stage_product(None)
+        elif self.controller.show_state.on_screen_sku is None:
+            self.notify(self.tr("No product is on screen."))
+        else:
+            self.controller.show_product(None)
+
+    def pin_selected_comment(self) -> None:
+        if self.comments.selected() is None:
+            self.notify(
+                self.tr(
+                    "Select a comment to pin first, or press %1 to pin the latest question."
+                ).replace("%1", self._key_text("pin_latest_question"))
+            )
+            return
+        self.comments.pin_selected()
+
+    def unpin_comment(self) -> None:
+        if self.controller.show_state.pinned is None:
+            self.notify(self.tr("No comment is pinned."))
+            return
+        self.controller.unpin_comment()
+
+    def mark_answered(self) -> None:
+        """The pinned question is answered: marked ✓ in the list and taken off the picture."""
+        pinned = self.controller.show_state.pinned
+        if pinned is None:
+            self.notify(
+                self.tr("No question is pinned: press %1 to pin the latest one.").replace(
+                    "%1", self._key_text("pin_latest_question")
+                )
+            )
+            return
+        self.comments.mark_answered(pinned.key)
+        self.controller.unpin_comment()
+        self.statusBar().showMessage(self.tr("Answered: %1").replace("%1", pinned.text), 8000)
+
+    def reconnect_now(self) -> None:
+        if not self.controller.is_live:
+            self.notify(self.tr("Nothing is being streamed: there is nothing to reconnect."))
+            return
+        self.controller.reconnect_now()
+
     def set_studio_mode(self, on: bool) -> None:
+        left, right = self.docks["run_sheet"], self.docks["comments"]
+        if on:
+            self._side_widths = (left.width(), right.width())
         self.staged.setVisible(on)
         self.controller.set_studio_mode(on)
         self.staged.set_source(self.controller.staged_frame_source() if on else None)
+        self.hotkeys.actions["take"].setEnabled(on)
+        self._name_product_actions(self.controller.show_state.products)
+        if not on and self._side_widths is not None:
+            # The docks get back the width the staged preview took from them.
+            self.resizeDocks([left, right], list(self._side_widths), Qt.Orientation.Horizontal)
+            self._side_widths = None
+        self.previews.arrange()
 
     def take(self) -> None:
-        if self.studio_action.isChecked():
-            self.controller.take()
+        self.controller.take()
 
     def toggle_live(self) -> None:
         if self.controller.is_live:
@@ -477,13 +663,27 @@ class MainWindow(QMainWindow):
             self.controller.stop_live()
 
     def show_teleprompter(self) -> None:
+        """Show (and raise) the teleprompter dock; detached, it goes to the screen it was last
+        detached on, when that screen is still there."""
+        dock = self.docks["teleprompter"]
         self.teleprompter.update_state(self.controller.show_state)
-        self.teleprompter.show()
-        self.teleprompter.raise_()
-        screens = QApplication.screens()
-        if len(screens) > 1 and self.screen() is screens[0]:
-            # A second screen is what a prompter is for.
-            self.teleprompter.setGeometry(screens[1].availableGeometry())
+        dock.show()
+        dock.raise_()
+        if dock.isFloating():
+            name = self.qsettings.value("teleprompter/screen")
+            screen = next((s for s in QApplication.screens() if s.name() == name), None)
+            if screen is not None and dock.screen() is not screen:
+                dock.setGeometry(screen.availableGeometry())
+            dock.activateWindow()
+
+    def _teleprompter_floated(self, floating: bool) -> None:
+        if floating:
+            QTimer.singleShot(0, self._remember_teleprompter_screen)
+
+    def _remember_teleprompter_screen(self) -> None:
+        dock = self.docks["teleprompter"]
+        if dock.isFloating():
+            self.qsettings.setValue("teleprompter/screen", dock.screen().name())
 
     def _focus_comment_search(self) -> None:
         self.docks["comments"].show()
@@ -559,6 +759,63 @@ class MainWindow(QMainWindow):
 
     # -- layout ----------------------------------------------------------------------------------
 
+    def _apply_default_sizes(self) -> None:
+        """The default dock sizes, as fractions of the window (a 1366×768 laptop gives run
+        sheet and products about 330 px, comments about 360 px, the health row 150 px)."""
+        width, height = max(800, self.width()), max(500, self.height())
+        side = max(240, min(380, width // 4))
+        self.resizeDocks(
+            [self.docks["run_sheet"], self.docks["comments"]],
+            [side, side + 20],
+            Qt.Orientation.Horizontal,
+        )
+        self.resizeDocks(
+            [self.docks["run_sheet"], self.docks["products"]],
+            [height * 2 // 5, height * 3 // 5],
+            Qt.Orientation.Vertical,
+        )
+        self.resizeDocks([self.docks["health"]], [max(120, height // 5)], Qt.Orientation.Vertical)
+
+    def fit_to_screen(self) -> None:
+        """Size the window to the screen's available area (title bar and status bar on
+        screen), at most 1366×768 of content."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            self.resize(DEFAULT_SIZE)
+            return
+        rect = fitted_geometry(screen.availableGeometry(), DEFAULT_SIZE, self._frame_margins)
+        self.setGeometry(rect)
+
+    def fits_screen(self) -> bool:
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return True
+        return screen.availableGeometry().contains(self.frameGeometry())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._fitted_once:
+            self._fitted_once = True
+            QTimer.singleShot(0, self._check_fit)
+
+    def _check_fit(self) -> None:
+        """Once shown, the window manager's real frame is known: a window whose frame runs
+        past the screen (a restored geometry from a bigger screen, a guess too small) is
+        fitted again."""
+        if self.isMaximized() or self.isFullScreen():
+            return
+        frame, client = self.frameGeometry(), self.geometry()
+        margins = QMargins(
+            client.left() - frame.left(),
+            client.top() - frame.top(),
+            frame.right() - client.right(),
+            frame.bottom() - client.bottom(),
+        )
+        if margins.top() > 0:
+            self._frame_margins = margins
+        if not self.fits_screen():
+            self.fit_to_screen()
+
     def _restore_layout(self) -> None:
         geometry = self.qsettings.value("window/geometry")
         state = self.qsettings.value("window/state")
@@ -573,10 +830,18 @@ class MainWindow(QMainWindow):
         self.qsettings.sync()
 
     def reset_layout(self) -> None:
+        """The first-run layout: every dock back in place and shown, the window fitted."""
+        if self.isMaximized() or self.isFullScreen():
+            self.showNormal()
         for dock in self.docks.values():
             dock.setFloating(False)
-            dock.show()
         self.restoreState(self._default_state, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            dock.show()
+        self.docks["comments"].raise_()
+        self.docks["run_sheet"].raise_()
+        self.fit_to_screen()
+        self._apply_default_sizes()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.controller.is_live and not self._quitting:
@@ -592,7 +857,6 @@ class MainWindow(QMainWindow):
                 return
         self._quitting = True
         self.save_layout()
-        self.teleprompter.close()
         self.controller.shutdown()
         event.accept()
 

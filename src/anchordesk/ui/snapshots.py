@@ -84,6 +84,7 @@ def show_state_of(snapshot: LiveSnapshot) -> ShowState:
         current_index=snapshot.current_index,
         products=products,
         on_screen_sku=snapshot.on_screen_sku,
+        staged_sku=snapshot.staged_sku,
         deal=deal_row,
         deals=tuple(row for row in deals if row.is_live),
         pinned=pinned,

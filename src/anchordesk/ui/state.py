@@ -105,6 +105,7 @@ class ShowState:
     current_index: int = 0
     products: tuple[ProductRow, ...] = ()
     on_screen_sku: str | None = None
+    staged_sku: str | None = None  # studio mode: the card Take puts on air
     deal: DealRow | None = None  # the on-screen product's deal (live, else its latest)
     deals: tuple[DealRow, ...] = ()  # every live deal, whichever product is on screen
     pinned: CommentRow | None = None

@@ -7,6 +7,11 @@ comments a second cost the Qt thread a few short slices instead of thousands of 
 The model returns comment text only as ``DisplayRole`` strings, which views draw as plain text:
 a comment ``<b>x</b>`` shows exactly as typed.
 
+Comments wrap onto two lines (the full text is the tooltip). The list follows new comments
+while it is scrolled to the bottom; once the operator scrolls up or selects a comment it stays
+where it is (the selected comment must not run away from the Pin key) and a "N new comments ↓"
+button says what arrived meanwhile; pressing it (or End) follows again.
+
 Signals: ``pin_requested(object CommentRow)``, ``unpin_requested()``,
 ``hide_requested(object CommentRow)``.
 """
@@ -19,12 +24,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
+    QEvent,
     QModelIndex,
+    QObject,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,6 +40,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -53,6 +61,7 @@ class CommentModel(RowTableModel):
         super().__init__(3, parent)
         self._rows: list[CommentRow] = []
         self._hidden: set[str] = set()
+        self._answered: set[str] = set()
         self.capacity = capacity
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -67,6 +76,8 @@ class CommentModel(RowTableModel):
                 # A rehearsal's audience is simulated: said so on every row it wrote.
                 return f"🤖 {row.author}" if row.simulated else row.author
             marks = ("⚠ " if row.flagged else "") + ("？ " if row.is_question else "")
+            if row.key in self._answered:
+                marks = "✓ " + marks
             return marks + row.text
         if role == Qt.ItemDataRole.ToolTipRole:
             # Qt guesses whether a tooltip is rich text from a tag in its first line; a
@@ -76,6 +87,8 @@ class CommentModel(RowTableModel):
                 text += "\n⚠ " + ", ".join(row.hits)
             return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
         if role == Qt.ItemDataRole.BackgroundRole and row.is_question:
+            if row.key in self._answered:
+                return None
             return QBrush(QUESTION_BACKGROUND)
         if role == Qt.ItemDataRole.ForegroundRole:
             if row.flagged:
@@ -113,6 +126,19 @@ class CommentModel(RowTableModel):
 
     def row(self, position: int) -> CommentRow:
         return self._rows[position]
+
+    def mark_answered(self, key: str) -> bool:
+        """Mark a question answered (shown ✓, no longer highlighted); False if not listed."""
+        for position, row in enumerate(self._rows):
+            if row.key == key:
+                self._answered.add(key)
+                first, last = self.index(position, 0), self.index(position, self.TEXT)
+                self.dataChanged.emit(first, last)
+                return True
+        return False
+
+    def is_answered(self, key: str) -> bool:
+        return key in self._answered
 
 
 class CommentFilter(QSortFilterProxyModel):
@@ -170,11 +196,13 @@ class CommentPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setWordWrap(False)
+        # Two lines a comment (Qt elides the second when more would follow); the tooltip has it
+        # all. Fixed row heights: measuring thousands of rows would stall the Qt thread.
+        self.view.setWordWrap(True)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.view.verticalHeader().hide()
-        # Fixed row heights: measuring thousands of rows would stall the Qt thread.
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.view.verticalHeader().setDefaultSectionSize(2 * self.fontMetrics().lineSpacing() + 8)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(CommentModel.TIME, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(
@@ -185,6 +213,19 @@ class CommentPanel(QWidget):
         header.resizeSection(CommentModel.AUTHOR, self.fontMetrics().horizontalAdvance("M") * 7)
         header.setSectionResizeMode(CommentModel.TEXT, QHeaderView.ResizeMode.Stretch)
         self.view.doubleClicked.connect(lambda _index: self.pin_selected())
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.view.verticalScrollBar().actionTriggered.connect(self._scrolled_by_hand)
+        self.new_comments = QPushButton(self.view)
+        self.new_comments.setObjectName("new_comments_button")
+        self.new_comments.setStyleSheet(
+            "QPushButton { background: #1565c0; color: white; border-radius: 10px;"
+            " padding: 3px 12px; font-weight: bold; }"
+        )
+        self.new_comments.clicked.connect(self.follow)
+        self.new_comments.hide()
+        self.following = True
+        self._unseen = 0
+        self.view.installEventFilter(self)
         self.pin = QPushButton(self)
         self.unpin = QPushButton(self)
         self.hide_button = QPushButton(self)
@@ -194,8 +235,12 @@ class CommentPanel(QWidget):
         self.pinned_label = QLabel(self)
         self.pinned_label.setTextFormat(Qt.TextFormat.PlainText)
         self.pinned_label.setWordWrap(True)
+        # Growing text must never widen the dock (the layout jumped as comments arrived).
+        self.pinned_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.count_label = QLabel(self)
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.count_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
         filters.addWidget(self.questions_only)
@@ -204,8 +249,7 @@ class CommentPanel(QWidget):
         buttons.addWidget(self.pin)
         buttons.addWidget(self.unpin)
         buttons.addWidget(self.hide_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.count_label)
+        buttons.addWidget(self.count_label, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(filters)
@@ -237,13 +281,81 @@ class CommentPanel(QWidget):
     def add_comments(self, rows: Sequence[CommentRow]) -> None:
         if not rows:
             return
-        bar = self.view.verticalScrollBar()
-        at_bottom = bar.value() >= bar.maximum() - 2
         self.model.append(rows)
         self._received += len(rows)
         self._render_count()
-        if at_bottom:
+        if self.following:
             self.view.scrollToBottom()
+        else:
+            self._unseen += len(rows)
+            self._render_new_comments()
+
+    def follow(self) -> None:
+        """Back to the newest comment, and keep following the list."""
+        self.following = True
+        self._unseen = 0
+        self.view.clearSelection()
+        self.view.scrollToBottom()
+        self._render_new_comments()
+
+    def stop_following(self) -> None:
+        if self.following:
+            self.following = False
+            self._unseen = 0
+            self._render_new_comments()
+
+    def _selection_changed(self) -> None:
+        if self.view.selectionModel().hasSelection():
+            self.stop_following()
+
+    def _scrolled_by_hand(self, _action: int) -> None:
+        bar = self.view.verticalScrollBar()
+        # Applied after this signal: look at the position once the scroll happened.
+        at_bottom = bar.sliderPosition() >= bar.maximum() - 2
+        if at_bottom and not self.view.selectionModel().hasSelection():
+            self.follow()
+        else:
+            self.stop_following()
+
+    def _render_new_comments(self) -> None:
+        button = self.new_comments
+        if self.following or self._unseen == 0:
+            button.hide()
+            return
+        button.setText(self.tr("%1 new comments ↓").replace("%1", str(self._unseen)))
+        button.setAccessibleName(
+            self.tr("%1 new comments: show the newest").replace("%1", str(self._unseen))
+        )
+        button.adjustSize()
+        self._place_new_comments()
+        button.show()
+        button.raise_()
+
+    def _place_new_comments(self) -> None:
+        button = self.new_comments
+        view = self.view
+        x = (view.width() - button.width()) // 2
+        y = view.height() - button.height() - 10
+        button.move(max(0, x), max(0, y))
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._place_new_comments()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # End in the list: back to the newest comment and follow (as the button does).
+        if (
+            watched is self.view
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_End
+        ):
+            self.follow()
+            return True
+        return super().eventFilter(watched, event)
+
+    def mark_answered(self, key: str) -> bool:
+        return self.model.mark_answered(key)
 
     def _render_count(self) -> None:
         self.count_label.setText(self.tr("%1 received").replace("%1", str(self._received)))

@@ -61,6 +61,7 @@ class HealthPanel(QWidget):
         for key in ("fps", "cpu", "recording", "dropped"):
             caption, value = QLabel(self), QLabel("—", self)
             value.setTextFormat(Qt.TextFormat.PlainText)
+            value.setWordWrap(True)  # "dropped" lists the stages: it wraps, never widens
             self.captions[key], self.values[key] = caption, value
             form.addRow(caption, value)
         top = QHBoxLayout()

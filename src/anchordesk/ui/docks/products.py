@@ -7,7 +7,8 @@ while it runs.
 
 Signals: ``show_product_requested(str sku)``, ``clear_product_requested()``,
 ``start_deal_requested(str sku, str price, int seconds, int stock)`` (price as a decimal string:
-money never goes through a float), ``stop_deal_requested(str sku)``.
+money never goes through a float), ``stop_deal_requested(str sku)``, ``notice(str)`` (a
+command that cannot act, and why).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class ProductPanel(QWidget):
     clear_product_requested = Signal()
     start_deal_requested = Signal(str, str, int, int)
     stop_deal_requested = Signal(str)
+    notice = Signal(str)  # a key or button that cannot act, and why
 
     COLUMNS = 2
 
@@ -51,6 +53,7 @@ class ProductPanel(QWidget):
         self._products: tuple[ProductRow, ...] = ()
         self._currency = ""
         self._on_screen: str | None = None
+        self._staged: str | None = None
         self._deal: DealRow | None = None
         self._live_deals: tuple[DealRow, ...] = ()
         self._prefilled_for: str | None = None
@@ -86,17 +89,25 @@ class ProductPanel(QWidget):
         self._price_label = QLabel(self._deal_box)
         self._seconds_label = QLabel(self._deal_box)
         self._stock_label = QLabel(self._deal_box)
-        fields = QHBoxLayout()
-        for label, box in (
-            (self._price_label, self._deal_price),
-            (self._seconds_label, self._deal_seconds),
-            (self._stock_label, self._deal_stock),
+        # Two pairs a row: the dock stays narrow enough for a 1024-pixel-wide screen.
+        fields = QGridLayout()
+        fields.setHorizontalSpacing(6)
+        for position, (label, box) in enumerate(
+            (
+                (self._price_label, self._deal_price),
+                (self._seconds_label, self._deal_seconds),
+                (self._stock_label, self._deal_stock),
+            )
         ):
             label.setBuddy(box)
-            fields.addWidget(label)
-            fields.addWidget(box, 1)
+            box.setMinimumWidth(70)
+            row, column = divmod(position, 2)
+            fields.addWidget(label, row, column * 2)
+            fields.addWidget(box, row, column * 2 + 1)
+        fields.addWidget(self._deal_button, 1, 2, 1, 2)
+        fields.setColumnStretch(1, 1)
+        fields.setColumnStretch(3, 1)
         form.addRow(fields)
-        form.addRow(self._deal_button)
         form.addRow(self._deal_status)
         # Every running deal, with its own stop button (rebuilt when the set changes).
         self._running_box = QWidget(self._deal_box)
@@ -117,8 +128,8 @@ class ProductPanel(QWidget):
         self._clear.setAccessibleName(self.tr("Take the product off screen"))
         self._deal_box.setTitle(self.tr("Flash deal"))
         self._price_label.setText(self.tr("&Price"))
-        self._seconds_label.setText(self.tr("&Seconds"))
-        self._stock_label.setText(self.tr("S&tock"))
+        self._seconds_label.setText(self.tr("Se&conds"))
+        self._stock_label.setText(self.tr("Stoc&k"))
         self._deal_price.setAccessibleName(self.tr("Deal price"))
         self._deal_seconds.setAccessibleName(self.tr("Deal length in seconds"))
         self._deal_stock.setAccessibleName(self.tr("Deal stock"))
@@ -137,6 +148,7 @@ class ProductPanel(QWidget):
             self._rebuild(state.products)
         self._products = state.products
         self._on_screen = state.on_screen_sku
+        self._staged = state.staged_sku
         self._deal = state.deal
         self._live_deals = state.deals
         for product in state.products:
@@ -195,6 +207,16 @@ class ProductPanel(QWidget):
             card.setToolTip("")
         card.setAccessibleName(self.tr("Put %1 on screen").replace("%1", product.title))
         card.setChecked(product.sku == self._on_screen)
+        staged = product.sku == self._staged and product.sku != self._on_screen
+        # Studio mode: the staged card is framed green, as its preview is.
+        style = "QPushButton { text-align: left; padding: 4px 8px; }"
+        if staged:
+            style = (
+                "QPushButton { text-align: left; padding: 3px 7px; border: 2px solid #43a047;"
+                " border-radius: 3px; }"
+            )
+        if card.styleSheet() != style:
+            card.setStyleSheet(style)
 
     def _prefill(self, product: ProductRow | None) -> None:
         self._prefilled_for = product.sku if product else None
@@ -290,6 +312,7 @@ class ProductPanel(QWidget):
             self.stop_deal_requested.emit(self._deal.sku)
             return
         if self._on_screen is None:
+            self.notice.emit(self.tr("Put a product on screen to start a deal."))
             return
         price = Decimal(str(round(self._deal_price.value(), self._deal_price.decimals())))
         self.start_deal_requested.emit(
