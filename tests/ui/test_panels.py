@@ -170,7 +170,7 @@ def test_teleprompter_shows_script_remaining_time_deal_pinned_question_and_next(
             current_index=0,
             deals=(deal,),
             pinned=pinned,
-        )  # fmt: skip
+        )
     )
     lines = panel.view.lines
     assert panel.view.script == "Hello and welcome"
@@ -256,3 +256,54 @@ def test_a_burst_of_comments_is_one_insert_into_the_dock(qtbot, control_room) ->
     assert shown == [f"<b>hi</b> {n}" for n in range(200, 500)]  # the newest, as typed
     controller.flush_feeds()  # nothing new: no insert
     assert inserts == [300]
+
+
+def test_comments_wrap_on_two_lines_with_the_whole_text_as_tooltip(qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = CommentPanel()
+    qtbot.addWidget(panel)
+    long_question = "Is the serum fine for very dry and sensitive skin in winter, and morning too?"
+    panel.add_comments([CommentRow("a:1", "Ann", long_question, 0.0, is_question=True)])
+    view = panel.view
+    assert view.wordWrap()
+    line = panel.fontMetrics().lineSpacing()
+    assert view.rowHeight(0) >= 2 * line  # two lines at least, never one cut with "…"
+    tooltip = panel.model.data(panel.model.index(0, CommentModel.TEXT), Qt.ItemDataRole.ToolTipRole)
+    assert long_question in tooltip
+
+
+def test_new_comments_button_when_the_list_is_not_following(qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel = CommentPanel()
+    qtbot.addWidget(panel)
+    panel.resize(360, 300)
+    panel.show()
+
+    def rows(start: int, count: int) -> list[CommentRow]:
+        return [
+            CommentRow(f"a:{n}", "Ann", f"comment {n}", 0.0) for n in range(start, start + count)
+        ]
+
+    panel.add_comments(rows(0, 40))
+    bar = panel.view.verticalScrollBar()
+    assert panel.following and bar.value() == bar.maximum()
+    assert not panel.new_comments.isVisible()
+
+    panel.view.selectRow(3)  # the operator picks a comment to pin: the list stays put
+    position = bar.value()
+    panel.add_comments(rows(40, 3))
+    assert not panel.following and bar.value() == position
+    assert panel.new_comments.isVisible() and panel.new_comments.text() == "3 new comments ↓"
+    panel.add_comments(rows(43, 2))
+    assert panel.new_comments.text() == "5 new comments ↓"
+
+    qtbot.mouseClick(panel.new_comments, Qt.MouseButton.LeftButton)
+    assert panel.following and not panel.new_comments.isVisible()
+    assert bar.value() == bar.maximum()
+    panel.add_comments(rows(45, 1))
+    assert bar.value() == bar.maximum()  # following again
+
+    # Scrolling up by hand stops following too; End follows again.
+    bar.triggerAction(bar.SliderAction.SliderToMinimum)
+    panel.add_comments(rows(46, 1))
+    assert panel.new_comments.isVisible()
+    QTest.keyClick(panel.view, Qt.Key.Key_End)
+    assert panel.following and bar.value() == bar.maximum()

@@ -100,8 +100,9 @@ class MainWindow(QMainWindow):
         self.teleprompter = TeleprompterPanel(self)
         self.docks: dict[str, QDockWidget] = {}
         self.panels: dict[str, QWidget] = {}
-        self._add_dock("run_sheet", self.run_sheet, Qt.DockWidgetArea.LeftDockWidgetArea, scroll=True)
-        self._add_dock("products", self.products, Qt.DockWidgetArea.LeftDockWidgetArea, scroll=True)
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        self._add_dock("run_sheet", self.run_sheet, left, scroll=True)
+        self._add_dock("products", self.products, left, scroll=True)
         self._add_dock("comments", self.comments, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("orders", self.orders, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("health", self.health, Qt.DockWidgetArea.BottomDockWidgetArea, scroll=True)
