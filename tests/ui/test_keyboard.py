@@ -180,7 +180,7 @@ def test_record_studio_and_end_rehearsal_have_keys_shown_in_their_menus(
             "record",
             "pin_latest_question",
             "mark_answered",
-        )  # fmt: skip
+        )
     }
     assert keys == {
         "studio_mode": "Ctrl+Shift+S",
