@@ -4,7 +4,7 @@
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+208"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+217"/>
         <source>Microphone level</source>
         <translation>マイク音量</translation>
     </message>
@@ -669,7 +669,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+234"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+235"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -710,11 +710,12 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+42"/>
         <source>Teleprompter</source>
         <translation>プロンプター</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="-31"/>
         <source>&amp;File</source>
         <translation>ファイル(&amp;F)</translation>
     </message>
@@ -754,7 +755,32 @@
         <translation>もう一度リハーサル(&amp;G)</translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>◀ Previous</source>
+        <translation>◀ 前へ</translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Next ▶</source>
+        <translation>次へ ▶</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Flash deal</source>
+        <translation>タイムセール</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Studio</source>
+        <translation>スタジオ</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Take</source>
+        <translation>切り替え</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>&amp;Reset the layout</source>
         <translation>レイアウトをリセット(&amp;R)</translation>
     </message>
@@ -823,7 +849,7 @@
         <translation type="vanished">商品(&amp;P)</translation>
     </message>
     <message>
-        <location line="-225"/>
+        <location line="-240"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -863,8 +889,9 @@
         <translation>終了(&amp;Q)</translation>
     </message>
     <message>
+        <location line="+24"/>
         <source>Record</source>
-        <translation type="vanished">録画</translation>
+        <translation>録画</translation>
     </message>
     <message>
         <source>Record a local copy</source>
@@ -883,19 +910,21 @@
         <translation type="vanished">次のカードをプレビューで準備してから切り替え</translation>
     </message>
     <message>
+        <location line="-3"/>
         <source>End rehearsal</source>
-        <translation type="vanished">リハーサル終了</translation>
+        <translation>リハーサル終了</translation>
     </message>
     <message>
+        <location line="+4"/>
         <source>Rehearse again</source>
-        <translation type="vanished">もう一度リハーサル</translation>
+        <translation>もう一度リハーサル</translation>
     </message>
     <message>
         <source>Reset the layout</source>
         <translation type="vanished">レイアウトをリセット</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+2"/>
         <source>&amp;Keyboard shortcuts…</source>
         <translation>キーボードショートカット(&amp;K)…</translation>
     </message>
@@ -1090,7 +1119,7 @@
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+127"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+129"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>商品を画面から外す</translation>
@@ -1139,7 +1168,7 @@
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+78"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>

@@ -4,7 +4,7 @@
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+208"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+217"/>
         <source>Microphone level</source>
         <translation>麦克风音量</translation>
     </message>
@@ -669,7 +669,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+234"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+235"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -710,11 +710,12 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+42"/>
         <source>Teleprompter</source>
         <translation>提词器</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="-31"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -754,7 +755,32 @@
         <translation>再次彩排(&amp;G)</translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>◀ Previous</source>
+        <translation>◀ 上一个</translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Next ▶</source>
+        <translation>下一个 ▶</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Flash deal</source>
+        <translation>秒杀</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Studio</source>
+        <translation>导播</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Take</source>
+        <translation>切出</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>&amp;Reset the layout</source>
         <translation>重置布局(&amp;R)</translation>
     </message>
@@ -823,7 +849,7 @@
         <translation type="vanished">商品(&amp;P)</translation>
     </message>
     <message>
-        <location line="-225"/>
+        <location line="-240"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -863,8 +889,9 @@
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
+        <location line="+24"/>
         <source>Record</source>
-        <translation type="vanished">录制</translation>
+        <translation>录制</translation>
     </message>
     <message>
         <source>Record a local copy</source>
@@ -883,19 +910,21 @@
         <translation type="vanished">先在预览中准备下一张卡片，再切出</translation>
     </message>
     <message>
+        <location line="-3"/>
         <source>End rehearsal</source>
-        <translation type="vanished">结束彩排</translation>
+        <translation>结束彩排</translation>
     </message>
     <message>
+        <location line="+4"/>
         <source>Rehearse again</source>
-        <translation type="vanished">再次彩排</translation>
+        <translation>再次彩排</translation>
     </message>
     <message>
         <source>Reset the layout</source>
         <translation type="vanished">重置布局</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+2"/>
         <source>&amp;Keyboard shortcuts…</source>
         <translation>快捷键(&amp;K)…</translation>
     </message>
@@ -1090,7 +1119,7 @@
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+127"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+129"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>撤下画面上的商品</translation>
@@ -1139,7 +1168,7 @@
         <translation>秒杀库存</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+78"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>

@@ -401,6 +401,21 @@ class MainWindow(QMainWindow):
             )
         )
         self.rehearse_again_action.setText(self.tr("Rehearse a&gain"))
+        # The toolbar says it short (the menus keep the whole sentence): it must fit 1366
+        # pixels in Chinese and Japanese too, with no "»" hiding Take or End rehearsal.
+        hk = self.hotkeys.actions
+        for action_id, short in (
+            ("previous_segment", self.tr("◀ Previous")),
+            ("next_segment", self.tr("Next ▶")),
+            ("toggle_deal", self.tr("Flash deal")),
+            ("studio_mode", self.tr("Studio")),
+            ("take", self.tr("Take")),
+            ("teleprompter", self.tr("Teleprompter")),
+            ("end_rehearsal", self.tr("End rehearsal")),
+        ):
+            hk[action_id].setIconText(short)
+        self.record_action.setIconText(self.tr("Record"))
+        self.rehearse_again_action.setIconText(self.tr("Rehearse again"))
         self.reset_layout_action.setText(self.tr("&Reset the layout"))
         self.shortcuts_action.setText(self.tr("&Keyboard shortcuts…"))
         self.about_action.setText(self.tr("&About AnchorDesk"))
@@ -762,7 +777,7 @@ class MainWindow(QMainWindow):
 
     def _apply_default_sizes(self) -> None:
         """The default dock sizes, as fractions of the window (a 1366×768 laptop gives run
-        sheet and products about 330 px, comments about 360 px, the health row 150 px)."""
+        sheet and products about 330 px, comments about 360 px, the health row 180 px)."""
         width, height = max(800, self.width()), max(500, self.height())
         side = max(240, min(380, width // 4))
         self.resizeDocks(
@@ -775,7 +790,7 @@ class MainWindow(QMainWindow):
             [height * 2 // 5, height * 3 // 5],
             Qt.Orientation.Vertical,
         )
-        self.resizeDocks([self.docks["health"]], [max(120, height // 5)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["health"]], [max(120, height // 4)], Qt.Orientation.Vertical)
 
     def fit_to_screen(self) -> None:
         """Size the window to the screen's available area (title bar and status bar on

@@ -62,7 +62,7 @@ class ScriptView(QWidget):
         self.speed_px_s = 40.0
         self.mirrored = False
         self.scrolling = True
-        self.point_size = 32
+        self.point_size = 24  # a dock beside the picture; talent enlarges it when detached
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 150)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -103,10 +103,10 @@ class ScriptView(QWidget):
         return big + (rows - 1) * small + 12
 
     def _header_size(self) -> int:
-        return max(12, min(28, self.point_size * 2 // 3))
+        return max(11, min(28, self.point_size * 3 // 4))
 
     def _small_size(self) -> int:
-        return max(10, min(20, self.point_size // 2))
+        return max(9, min(20, self.point_size // 2))
 
     def _script_area(self) -> QRectF:
         top = self._header_height()

@@ -63,15 +63,24 @@ class HealthPanel(QWidget):
             value.setTextFormat(Qt.TextFormat.PlainText)
             value.setWordWrap(True)  # "dropped" lists the stages: it wraps, never widens
             self.captions[key], self.values[key] = caption, value
-            form.addRow(caption, value)
+            if key != "dropped":
+                form.addRow(caption, value)
         top = QHBoxLayout()
         top.addWidget(self.state_label, 1)
         top.addWidget(self.reconnect)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
-        layout.addWidget(self.bitrate)
-        layout.addLayout(form)
+        # The graph beside the figures: the dock fits the default 150-pixel row of a laptop.
+        middle = QHBoxLayout()
+        middle.addWidget(self.bitrate, 2)
+        middle.addLayout(form, 3)
+        layout.addLayout(middle, 1)
+        # Dropped frames by stage: a whole line of its own, under the graph and the figures.
+        dropped = QHBoxLayout()
+        dropped.addWidget(self.captions["dropped"])
+        dropped.addWidget(self.values["dropped"], 1)
+        layout.addLayout(dropped)
         self._health = HealthState()
         self.retranslate()
 

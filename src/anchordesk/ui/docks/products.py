@@ -16,6 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
@@ -44,12 +45,13 @@ class ProductPanel(QWidget):
     stop_deal_requested = Signal(str)
     notice = Signal(str)  # a key or button that cannot act, and why
 
-    COLUMNS = 2
+    CARD_MIN_WIDTH = 210  # "$1,299.00 · 150 left · 12 sold" in one line
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("products")
         self._cards: dict[str, QPushButton] = {}
+        self._columns = 0
         self._products: tuple[ProductRow, ...] = ()
         self._currency = ""
         self._on_screen: str | None = None
@@ -167,7 +169,7 @@ class ProductPanel(QWidget):
         for card in self._cards.values():
             card.deleteLater()
         self._cards.clear()
-        for position, product in enumerate(products):
+        for product in products:
             card = QPushButton(self._grid_host)
             card.setCheckable(True)
             card.setObjectName(f"product_card_{product.sku}")
@@ -176,8 +178,24 @@ class ProductPanel(QWidget):
             card.setStyleSheet("QPushButton { text-align: left; padding: 4px 8px; }")
             sku = product.sku
             card.clicked.connect(lambda _checked=False, sku=sku: self._card_clicked(sku))
-            self._grid.addWidget(card, position // self.COLUMNS, position % self.COLUMNS)
             self._cards[product.sku] = card
+        self._columns = 0
+        self._lay_out_cards()
+
+    def _lay_out_cards(self) -> None:
+        """As many columns as fit whole cards: a card's text is never cut at the dock's edge."""
+        columns = max(1, min(3, (self.width() - 12) // self.CARD_MIN_WIDTH))
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for card in self._cards.values():
+            self._grid.removeWidget(card)
+        for position, card in enumerate(self._cards.values()):
+            self._grid.addWidget(card, position // columns, position % columns)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._lay_out_cards()
 
     def _card_clicked(self, sku: str) -> None:
         card = self._cards[sku]
