@@ -15,6 +15,10 @@ The audience (the load generator) runs in a child process by default, as a platf
 server is not in our process; ``--audience thread`` puts it back inside the app (rehearsal's own
 arrangement at a few comments a second): its JSON work then competes for the GIL.
 
+``--studio`` runs the same with studio mode on (issue 13, point 3): the staged preview beside
+the program, the next segment staged, another product staged every two seconds; compare the
+process CPU (printed as a share of one core) and the dropped frames with a run without it.
+
 ``--watchdog-ms N`` also names the culprits: a watchdog thread looks at the Qt thread's Python
 stack (``sys._current_frames``) whenever no beat came for N ms, and the most frequent stacks
 of those long beats are printed (where the Qt thread was while it was late).
@@ -54,6 +58,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=500.0, help="comments per second")
     parser.add_argument("--canvas", default="1280x720")
     parser.add_argument("--watchdog-ms", type=float, default=0.0, help="sample stalls > N ms")
+    parser.add_argument("--studio", action="store_true", help="studio mode on while measured")
     parser.add_argument(
         "--audience",
         choices=("process", "thread"),
@@ -153,7 +158,21 @@ def main() -> int:
             pipeline = session.pipeline if session else None
             return pipeline.counters().frames_encoded if pipeline else 0
 
+        staging = QTimer(window)
+        staging.setInterval(2000)
+        staged_number = [1]
+
+        def stage_another() -> None:
+            staged_number[0] = staged_number[0] % len(controller.show_state.products) + 1
+            controller.show_product_number(staged_number[0])  # stages, in studio mode
+
+        staging.timeout.connect(stage_another)
+
         def begin() -> None:
+            if args.studio:
+                window.studio_action.setChecked(True)
+                controller.next_segment()  # its card and deal are staged, not on air
+                staging.start()
             session = controller.live.media if controller.live else None
             if session is not None and session.pipeline is not None:
                 ticks.watch(session.pipeline)
@@ -164,6 +183,7 @@ def main() -> int:
             start["frames"] = window.program.frames_shown
             start["comments"] = controller.comment_count()
             start["at"] = time.perf_counter()
+            start["cpu"] = time.process_time()
             heart.start()
             if watchdog is not None:
                 watchdog.start()
@@ -173,6 +193,9 @@ def main() -> int:
             if watchdog is not None:
                 watchdog.stop()
             elapsed = time.perf_counter() - start["at"]
+            results["cpu_percent"] = (time.process_time() - start["cpu"]) / elapsed * 100
+            staging.stop()
+            results["staged_fps"] = window.staged.shown_fps() if args.studio else 0.0
             results["preview_fps"] = (window.program.frames_shown - start["frames"]) / elapsed
             results["comments_per_s"] = (controller.comment_count() - start["comments"]) / elapsed
             health = controller.health
@@ -203,7 +226,8 @@ def main() -> int:
     load_after = os.getloadavg()
     stalls_ms = [max(0.0, (b - a) * 1000 - 2.0) for a, b in itertools.pairwise(beats)]
     print(f"canvas {args.canvas} at 30 fps, live to local nginx-rtmp, {args.rate:.0f} comments/s "
-          f"from an audience in a {args.audience}")  # fmt: skip
+          f"from an audience in a {args.audience}, studio mode "
+          f"{'on' if args.studio else 'off'}")  # fmt: skip
     print("load average before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f}".format(
         *load_before, *load_after))  # fmt: skip
     print(f"measured {args.seconds:.0f} s after {args.warmup:.0f} s warm-up, {len(beats)} beats")
@@ -212,7 +236,12 @@ def main() -> int:
     print(f"Qt main thread stall: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {longest:.1f} ms")
     print("  (target p99 < 16 ms)")
     live = "yes" if results.get("network_live") else "no"
-    print(f"preview: {results.get('preview_fps', 0):.1f} fps")
+    print(
+        f"preview: {results.get('preview_fps', 0):.1f} fps"
+        + (f", staged preview {results.get('staged_fps', 0):.1f} fps" if args.studio else "")
+    )
+    print(f"process CPU: {results.get('cpu_percent', 0):.0f} % of one core "
+          f"({os.cpu_count()} cores)")  # fmt: skip
     print(f"comments shown: {results.get('comments_per_s', 0):.0f}/s")
     stages = ("capture", "render", "encode", "network")
     dropped = {stage: int(results.get(f"dropped_{stage}", 0)) for stage in stages}
