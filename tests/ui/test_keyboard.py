@@ -221,3 +221,18 @@ def test_reset_layout_brings_back_every_dock_in_the_window(
     for name, dock in window.docks.items():
         assert dock.isVisibleTo(window) or window.tabifiedDockWidgets(dock), name
     assert window.screen().availableGeometry().contains(window.frameGeometry())
+
+
+def test_the_detached_teleprompter_remembers_its_screen(
+    qtbot: QtBot, control_room: MainWindow
+) -> None:
+    window = control_room
+    dock = window.docks["teleprompter"]
+    assert dock.widget() is window.teleprompter and not dock.isFloating()  # a dock by default
+    dock.setFloating(True)
+    qtbot.waitUntil(lambda: window.qsettings.value("teleprompter/screen") is not None, timeout=2000)
+    assert window.qsettings.value("teleprompter/screen") == dock.screen().name()
+    QTest.keyClick(window, Qt.Key.Key_F11)  # raised where it was put, not over the window
+    assert dock.isVisible() and dock.isFloating()
+    assert dock.screen().name() == window.qsettings.value("teleprompter/screen")
+    dock.setFloating(False)
