@@ -1,7 +1,10 @@
 """Screenshots of AnchorDesk for review: 1366x768, in English, Chinese and Japanese, under Xvfb.
 
     .venv/bin/python scripts/screenshots.py [--out screenshots] [--seconds 6]
-        [--languages en zh_CN ja]
+        [--languages en zh_CN ja] [--screen 1366x768] [--scale 1]
+
+``--screen 1280x720 --scale 1.25`` checks the smaller laptop the window must fit too (Qt's scale
+factor as a desktop set to 125 % gives it).
 
 Starts its own Xvfb (1366x768) on a free display and, when it is installed, the openbox window
 manager (so windows have the title bars and frames a user sees, and the window is fitted under
@@ -47,12 +50,12 @@ def free_display() -> int:
     raise SystemExit("no free X display number between :90 and :139")
 
 
-def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+def start_xvfb(screen: tuple[int, int]) -> tuple[subprocess.Popen[bytes], str]:
     if shutil.which("Xvfb") is None:
         raise SystemExit("Xvfb is missing: apt-get install xvfb")
     display = f":{free_display()}"
     process = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
+        ["Xvfb", display, "-screen", "0", f"{screen[0]}x{screen[1]}x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -217,19 +220,24 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--languages", nargs="+", default=list(LANGUAGES), choices=LANGUAGES)
+    parser.add_argument("--screen", default=f"{SCREEN[0]}x{SCREEN[1]}", help="WIDTHxHEIGHT")
+    parser.add_argument("--scale", type=float, default=1.0, help="Qt's scale factor (1.25: 125 %%)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.child:
         shoot(args.child, args.out, args.seconds)
         return 0
-    xvfb, display = start_xvfb()
+    width, _x, height = args.screen.partition("x")
+    xvfb, display = start_xvfb((int(width), int(height)))
     window_manager = start_window_manager(display)
     # The window as a new user sees it: default layout, no saved settings, and no session files
     # of the reviewer's own left behind.
     home = Path(tempfile.mkdtemp(prefix="anchordesk-screenshots-"))
     try:
         environment = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+        if args.scale != 1.0:
+            environment["QT_SCALE_FACTOR"] = str(args.scale)
         environment.pop("WAYLAND_DISPLAY", None)
         for name in (
             "XDG_CONFIG_HOME",

@@ -779,10 +779,11 @@ class MainWindow(QMainWindow):
         """The default dock sizes, as fractions of the window (a 1366×768 laptop gives run
         sheet and products about 330 px, comments about 360 px, the health row 180 px)."""
         width, height = max(800, self.width()), max(500, self.height())
-        side = max(240, min(380, width // 4))
+        left = max(self.run_sheet.minimumSizeHint().width() + 24, min(380, width // 4))
+        right = max(self.comments.minimumSizeHint().width() + 8, min(400, width // 4 + 20))
         self.resizeDocks(
             [self.docks["run_sheet"], self.docks["comments"]],
-            [side, side + 20],
+            [left, right],
             Qt.Orientation.Horizontal,
         )
         self.resizeDocks(

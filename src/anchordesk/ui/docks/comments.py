@@ -239,7 +239,7 @@ class CommentPanel(QWidget):
         self.pinned_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.count_label = QLabel(self)
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.count_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.count_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         filters = QHBoxLayout()
         filters.addWidget(self.search, 1)
@@ -276,6 +276,9 @@ class CommentPanel(QWidget):
         self.hide_button.setText(self.tr("Hide"))
         self.hide_button.setAccessibleName(self.tr("Hide the selected comment"))
         self._render_pinned()
+        # Wide enough for 99 999 comments in this language: the dock never widens as they come.
+        widest = self.tr("%1 received").replace("%1", "99999")
+        self.count_label.setFixedWidth(self.count_label.fontMetrics().horizontalAdvance(widest) + 6)
         self._render_count()
 
     def add_comments(self, rows: Sequence[CommentRow]) -> None:
