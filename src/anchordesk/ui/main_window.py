@@ -781,6 +781,9 @@ class MainWindow(QMainWindow):
         width, height = max(800, self.width()), max(500, self.height())
         left = max(self.run_sheet.minimumSizeHint().width() + 24, min(380, width // 4))
         right = max(self.comments.minimumSizeHint().width() + 8, min(400, width // 4 + 20))
+        room = width - 260  # the previews keep at least this much
+        if left + right > room:  # a small screen: the docks share what there is (they scroll)
+            left, right = left * room // (left + right), right * room // (left + right)
         self.resizeDocks(
             [self.docks["run_sheet"], self.docks["comments"]],
             [left, right],

@@ -249,12 +249,16 @@ class CommentPanel(QWidget):
         buttons.addWidget(self.pin)
         buttons.addWidget(self.unpin)
         buttons.addWidget(self.hide_button)
-        buttons.addWidget(self.count_label, 1)
+        buttons.addStretch(1)
+        # The count beside the pinned line: the buttons' row stays as narrow as its buttons.
+        status = QHBoxLayout()
+        status.addWidget(self.pinned_label, 1)
+        status.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(filters)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.pinned_label)
+        layout.addLayout(status)
         layout.addLayout(buttons)
         self._received = 0
         self._pinned: CommentRow | None = None
