@@ -37,7 +37,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+264"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+268"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -113,7 +113,7 @@
         <translation>選択したコメントを非表示</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+51"/>
         <source>%1 new comments ↓</source>
         <translation>新着コメント %1 件 ↓</translation>
     </message>
@@ -123,7 +123,8 @@
         <translation>新着コメント %1 件：最新を表示</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="-50"/>
+        <location line="+84"/>
         <source>%1 received</source>
         <translation>%1 件受信</translation>
     </message>
@@ -180,7 +181,37 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+132"/>
+        <location line="+122"/>
+        <source>No question to pin yet.</source>
+        <translation>固定できる質問はまだありません。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The session has ended: rehearse again or go live.</source>
+        <translation>このセッションは終了しました。もう一度リハーサルするか配信を開始してください。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No deal is running.</source>
+        <translation>実施中のタイムセールはありません。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Take works in studio mode: nothing is staged.</source>
+        <translation>「切り替え」はスタジオモードで使えます。待機中のものはありません。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Staging needs studio mode: switch it on first.</source>
+        <translation>待機させるにはスタジオモードが必要です。先にオンにしてください。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No session is running.</source>
+        <translation>実行中のセッションはありません。</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>This is the last segment: there is no next one.</source>
         <translation>最後のコーナーです。次のコーナーはありません。</translation>
     </message>
@@ -1038,7 +1069,7 @@
         <translation>AnchorDesk %1 — ライブコマース配信のコントロールルーム。</translation>
     </message>
     <message>
-        <location line="+105"/>
+        <location line="+109"/>
         <source>Quit while live</source>
         <translation>配信中に終了</translation>
     </message>

@@ -37,7 +37,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+264"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+268"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -113,7 +113,7 @@
         <translation>隐藏选中的评论</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+51"/>
         <source>%1 new comments ↓</source>
         <translation>%1 条新评论 ↓</translation>
     </message>
@@ -123,7 +123,8 @@
         <translation>%1 条新评论：跳到最新</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="-50"/>
+        <location line="+84"/>
         <source>%1 received</source>
         <translation>已收到 %1 条</translation>
     </message>
@@ -180,7 +181,37 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+132"/>
+        <location line="+122"/>
+        <source>No question to pin yet.</source>
+        <translation>还没有可置顶的提问。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The session has ended: rehearse again or go live.</source>
+        <translation>本场已结束：可以再次彩排或开播。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No deal is running.</source>
+        <translation>没有进行中的秒杀。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Take works in studio mode: nothing is staged.</source>
+        <translation>“切出”只在导播模式下可用：现在没有预备的内容。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Staging needs studio mode: switch it on first.</source>
+        <translation>预备需要导播模式：请先开启。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No session is running.</source>
+        <translation>没有进行中的场次。</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>This is the last segment: there is no next one.</source>
         <translation>这是最后一个环节，没有下一个了。</translation>
     </message>
@@ -1038,7 +1069,7 @@
         <translation>AnchorDesk %1 — 直播带货的中控台。</translation>
     </message>
     <message>
-        <location line="+105"/>
+        <location line="+109"/>
         <source>Quit while live</source>
         <translation>直播中退出</translation>
     </message>

@@ -236,3 +236,19 @@ def test_the_detached_teleprompter_remembers_its_screen(
     assert dock.isVisible() and dock.isFloating()
     assert dock.screen().name() == window.qsettings.value("teleprompter/screen")
     dock.setFloating(False)
+
+
+def test_a_refusal_from_the_show_is_said_in_the_windows_language(
+    qtbot: QtBot, control_room: MainWindow
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from anchordesk.ui import i18n
+
+    window = control_room
+    try:
+        i18n.install(QApplication.instance(), "ja")  # type: ignore[arg-type]
+        QTest.keyClick(window, Qt.Key.Key_F7)  # no comment yet: the show refuses
+        assert notice(window) == "固定できる質問はまだありません。"
+    finally:
+        i18n.install(QApplication.instance(), "en")  # type: ignore[arg-type]

@@ -524,6 +524,26 @@ class Controller(QObject):
 
     # -- show commands (quick: a lock and a pure function) ---------------------------------------
 
+    def _refusal(self, error: CommandRejected) -> str:
+        """A refused command in the window's language: the LiveShow says it in English (for
+        the remote and the log); the refusals an operator meets at the keyboard are said here
+        in words of the window's language."""
+        words = {
+            "no question to pin yet": self.tr("No question to pin yet."),
+            "the session has ended: rehearse again or go live": self.tr(
+                "The session has ended: rehearse again or go live."
+            ),
+            "no live deal to stop": self.tr("No deal is running."),
+            "Take works in studio mode: nothing is staged": self.tr(
+                "Take works in studio mode: nothing is staged."
+            ),
+            "staging needs studio mode: switch studio mode on first": self.tr(
+                "Staging needs studio mode: switch it on first."
+            ),
+            "no session is running": self.tr("No session is running."),
+        }
+        return words.get(str(error), str(error))
+
     def _command(self, command: Callable[[LiveShow], object]) -> bool:
         live = self.live
         if live is None:
@@ -531,7 +551,7 @@ class Controller(QObject):
         try:
             command(live)
         except CommandRejected as error:
-            self.message.emit(str(error))
+            self.message.emit(self._refusal(error))
             return False
         self.poll_show()
         return True

@@ -11,7 +11,7 @@ arrangement, and the notice shown over the picture.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMargins, QRect, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QMargins, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QSplitter, QWidget
 
@@ -101,6 +101,13 @@ class NoticeBanner(QLabel):
         self.timer.setInterval(self.SHOW_MS)
         self.timer.timeout.connect(self.hide)
         self.hide()
+        parent.installEventFilter(self)  # the preview resized: the banner follows its width
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
+            if self.isVisible():
+                self.place()
+        return super().eventFilter(watched, event)
 
     def notify(self, text: str) -> None:
         self.setText(text)
