@@ -104,9 +104,9 @@ class NoticeBanner(QLabel):
         parent.installEventFilter(self)  # the preview resized: the banner follows its width
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
-            if self.isVisible():
-                self.place()
+        resized = watched is self.parentWidget() and event.type() == QEvent.Type.Resize
+        if resized and self.isVisible():
+            self.place()
         return super().eventFilter(watched, event)
 
     def notify(self, text: str) -> None:
