@@ -1,53 +1,157 @@
 """Keep secrets (stream keys, tokens) out of logs, messages and exceptions.
 
-A platform hands out a stream URL whose last path segment is the key
-(``rtmp://a.rtmp.youtube.com/live2/KEY``); tokens also travel in query strings. Everything that
-prints a URL prints ``mask_url(url)`` instead.
+Everything that prints a URL prints ``mask_url(url)`` instead; text that may hold the URL (a
+child process's log line, an error message) goes through ``mask_secrets(text, url_secrets(url))``.
+Both follow one rule, wherever a secret sits in the URL:
+
+1. **User info** (``user:password@``) is always masked.
+2. **Path**, for streaming URLs (``rtmp``, ``rtmps``, ``rtmpt``, ``rtmpe``, ``srt``, ``rist``):
+   the first segment is the application name and stays readable; every segment after it is the
+   stream key and is masked. A lone segment is masked too when it looks like a key (see 4),
+   because some servers take ``rtmp://host/KEY``.
+   For every other scheme (an http feed): the path stays readable (``/api/v1/comments``),
+   except a segment that looks like a key (see 4), as webhook-style URLs carry one.
+3. **Query**: for streaming URLs every value is masked. For other URLs a value is kept only
+   when it is clearly harmless: its name is not secret-like (``token``, ``jwt``, ``sig``...) and
+   the value is a number, a boolean, a date, or a short plain word. Anything else (``?jwt=…``,
+   an opaque ``?session=…``) is masked.
+4. **Looks like a key**: at least 16 characters mixing letters and digits, or 32 characters or
+   more of a token alphabet, or a well-known key prefix (``sk_``, ``live_``, ``rk_``...).
+   Words, version numbers (``v1``, ``2024-10``), numeric ids and ``live2`` stay readable.
+
+The fragment is dropped: it is never needed to tell which destination or feed a line is about.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-_MASK = "****"
-_SECRET_QUERY_KEYS = re.compile(r"(key|token|secret|auth|sig|signature|password|pass)", re.I)
+MASK = "****"
+_MASK = MASK
+STREAMING_SCHEMES = frozenset(
+    {"rtmp", "rtmps", "rtmpt", "rtmpe", "rtmpte", "rtmpts", "srt", "rist"}
+)
+_SECRET_QUERY_NAMES = re.compile(
+    r"(key|token|secret|auth|sig|signature|password|passwd|pass|pwd|jwt|session|sid|"
+    r"credential|code|hmac|hash|nonce|otp|cookie|bearer|ticket)",
+    re.I,
+)
+# Values that cannot be a secret: numbers, booleans, dates and short plain words.
+_HARMLESS_VALUE = re.compile(
+    r"""^(?:
+        [+-]?\d{1,20}(?:\.\d{1,12})?                      # a number or an id
+        |true|false|yes|no|on|off|null|none              # a flag
+        |\d{4}-\d{2}-\d{2}(?:[T\ ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?
+        |[A-Za-z][A-Za-z_.-]{0,23}(?:,[A-Za-z][A-Za-z_.-]{0,23})*  # words: json, en-US, a,b
+    )$""",
+    re.I | re.X,
+)
+_KEY_PREFIX = re.compile(r"^(?:sk|rk|pk|live|key|sess|tok|ghp|xox[abp])[_-][A-Za-z0-9]", re.I)
+_TOKEN_ALPHABET = re.compile(r"^[A-Za-z0-9._~+/=-]{32,}$")
+
+
+def looks_like_key(text: str) -> bool:
+    """Rule 4 of the module doc: could ``text`` (one path segment) be a key or a token?"""
+    text = unquote(text)
+    if _KEY_PREFIX.match(text) and len(text) >= 8:
+        return True
+    if _TOKEN_ALPHABET.match(text):
+        return True
+    has_letter = any(c.isalpha() for c in text)
+    has_digit = any(c.isdigit() for c in text)
+    return len(text) >= 16 and has_letter and has_digit
+
+
+def _is_streaming(scheme: str) -> bool:
+    return scheme.lower() in STREAMING_SCHEMES
+
+
+def _masked_segments(scheme: str, path: str) -> list[bool]:
+    """For each segment of ``path.split('/')``: is it a secret (rule 2)?"""
+    segments = path.split("/")
+    named = [index for index, segment in enumerate(segments) if segment]
+    secret = [False] * len(segments)
+    if _is_streaming(scheme):
+        if len(named) == 1:
+            secret[named[0]] = looks_like_key(segments[named[0]])
+        for index in named[1:]:
+            secret[index] = True
+    else:
+        for index in named:
+            secret[index] = looks_like_key(segments[index])
+    return secret
+
+
+def _query_value_is_secret(scheme: str, name: str, value: str) -> bool:
+    """Rule 3 of the module doc."""
+    if _is_streaming(scheme):
+        return True
+    if _SECRET_QUERY_NAMES.search(name):
+        return True
+    return not (value == "" or _HARMLESS_VALUE.match(value))
 
 
 def mask_url(url: str) -> str:
-    """Return ``url`` with the stream key, user info and secret query values masked.
-
-    For rtmp/rtmps/srt URLs the path after the application name is the key, so every path
-    segment after the first is masked. For http(s) URLs only credentials and secret-looking
-    query parameters are masked.
-    """
+    """``url`` with every secret masked by the rule of the module doc."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return _MASK
+    scheme = parts.scheme
     netloc = parts.netloc
     if "@" in netloc:
         netloc = _MASK + "@" + netloc.rsplit("@", 1)[1]
-    path = parts.path
-    if parts.scheme.lower() in {"rtmp", "rtmps", "rtmpt", "rtmpe", "srt", "rist"}:
-        segments = path.split("/")
-        # ['', 'app', 'key', ...] -> keep the application name, mask the rest.
-        if len(segments) > 2:
-            path = "/".join([*segments[:2], *(_MASK if s else s for s in segments[2:])])
+    segments = parts.path.split("/")
+    secret = _masked_segments(scheme, parts.path)
+    path = "/".join(
+        _MASK if hidden else segment for segment, hidden in zip(segments, secret, strict=True)
+    )
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
-        if parts.scheme.lower() in {"rtmp", "rtmps"}:
-            pairs = [(k, _MASK) for k, _ in pairs]
-        else:
-            pairs = [(k, _MASK if _SECRET_QUERY_KEYS.search(k) else v) for k, v in pairs]
-        query = urlencode(pairs, safe="*")
-    return urlunsplit((parts.scheme, netloc, path, query, ""))
+        pairs = [
+            (name, _MASK if _query_value_is_secret(scheme, name, value) else value)
+            for name, value in pairs
+        ]
+        query = urlencode(pairs, safe="*,:")
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def url_secrets(url: str) -> list[str]:
+    """The substrings of ``url`` that :func:`mask_url` hides, raw and decoded, longest first:
+    for :func:`mask_secrets` on text that quotes the URL or its parts (FFmpeg's log lines
+    print the key alone: ``fname = KEY``)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url] if len(url) >= 4 else []
+    found: set[str] = {url}
+    if "@" in parts.netloc:
+        userinfo = parts.netloc.rsplit("@", 1)[0]
+        found.update({userinfo, *userinfo.split(":", 1)})
+    segments = parts.path.split("/")
+    hidden = [
+        s for s, h in zip(segments, _masked_segments(parts.scheme, parts.path), strict=True) if h
+    ]
+    if hidden:
+        found.update(hidden)
+        first = segments.index(hidden[0])
+        found.add("/".join(segments[first:]))  # the key with its slashes (a playpath)
+    if parts.query:
+        for pair in parts.query.split("&"):
+            name, _, value = pair.partition("=")
+            if value and _query_value_is_secret(parts.scheme, unquote(name), unquote(value)):
+                found.add(value)
+        if _is_streaming(parts.scheme):
+            found.add(parts.query)  # FFmpeg quotes a key with its query (KEY?a=b)
+    found.update({unquote(value) for value in list(found)})
+    return sorted((value for value in found if len(value) >= 4), key=len, reverse=True)
 
 
 def mask_secrets(text: str, secrets: list[str] | tuple[str, ...]) -> str:
     """Replace every occurrence of each known secret in ``text`` (for error messages)."""
-    for secret in secrets:
+    for secret in sorted(secrets, key=len, reverse=True):
         if secret and len(secret) >= 4:
             text = text.replace(secret, _MASK)
     return text

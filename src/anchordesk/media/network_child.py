@@ -36,7 +36,6 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 PROGRESS_INTERVAL_S: Final = 0.2
 # The first argument that makes the app's own executable run as this child (frozen apps).
@@ -59,14 +58,11 @@ def child_command(executable: str | None = None, *, frozen: bool | None = None) 
 
 
 def secrets_of(url: str) -> list[str]:
-    """The parts of ``url`` that must never be shown: the URL itself, the key, query values."""
-    parts = urlsplit(url)
-    segments = [segment for segment in parts.path.split("/")[2:] if segment]
-    values = [pair.partition("=")[2] for pair in parts.query.split("&") if "=" in pair]
-    userinfo = [parts.netloc.rsplit("@", 1)[0]] if "@" in parts.netloc else []
-    candidates = [url, "/".join(segments), *segments, *values, *userinfo]
-    # Longest first, so that the whole URL is masked before its pieces are.
-    return sorted({c for c in candidates if len(c) >= 4}, key=len, reverse=True)
+    """The parts of ``url`` that must never be shown (:func:`anchordesk.core.redact.url_secrets`:
+    the one masking rule), longest first."""
+    from anchordesk.core.redact import url_secrets
+
+    return url_secrets(url)
 
 
 def masked(text: str, url: str) -> str:
@@ -173,8 +169,13 @@ def run() -> int:
 
     import av
 
+    # FFmpeg's own log lines go to stderr, written by FFmpeg itself: they reach the parent even
+    # while this process is stuck in a connect or a handshake that holds the GIL, and they say
+    # how far the connection got (see network_phase.ConnectionPhases). Detailed until the
+    # first packet is out, errors only after that.
     with contextlib.suppress(Exception):
-        av.logging.set_level(av.logging.ERROR)
+        av.logging.restore_default_callback()
+        av.logging.set_libav_level(av.logging.DEBUG)
 
     packets = 0
     bytes_sent = 0
@@ -210,6 +211,8 @@ def run() -> int:
             packets += 1
             bytes_sent += size
             if packets == 1:
+                with contextlib.suppress(Exception):
+                    av.logging.set_libav_level(av.logging.ERROR)
                 reporter.send("connected")
             now_s = time.monotonic()
             if now_s - last_report_s >= PROGRESS_INTERVAL_S:

@@ -15,15 +15,24 @@ This side keeps everything that must stay responsive:
   waking the supervisor thread for every packet (a wake-up and GIL hand-over cost ~0.2 ms of CPU
   per frame). Anything else (a full pipe, a gap, a reconnect, stopping) closes the direct path
   and the supervisor takes over again, in order.
-- Stall detector: data written but no progress from the child for ``stall_timeout_s`` (or no
-  connection within ``connect_timeout_s``) -> the child is killed and the destination retried.
+- Every attempt has a deadline, whatever state the pipe and the child are in: not live within
+  ``connect_timeout_s`` of its first media byte -> the child is killed and the next attempt
+  follows on the backoff schedule. A live connection is stalled when the server has
+  acknowledged nothing for ``stall_timeout_s`` while bytes wait for it (read from the kernel's
+  view of the child's socket, :mod:`anchordesk.media.network_watch`; a stopped server is seen
+  once its receive buffer is full, in seconds, not when the socket buffers are: 10 s and
+  more), or when data waits for the child and it reports no progress for that long (the only
+  test where the socket cannot be read).
+- A failure is told in words: FFmpeg's log lines from the child say how far the connection got
+  (refused stream key or application, TLS handshake to a plain port, no answer at all).
 - Reconnects follow :class:`~anchordesk.core.backoff.Backoff` (2 s, x1.5, jitter, cap 60 s,
   no limit) and resume at the newest queued video keyframe, timestamps continuing from the
   media clock. Every connection starts at a video keyframe; audio queued before it (a
   frame-threaded encoder emits the keyframe late) follows it when timed at or after it.
   :meth:`NetworkOutput.reconnect_now` skips the wait.
 - The stream key never leaves this object except on the child's stdin: names, logs, statuses
-  and errors show :func:`anchordesk.core.redact.mask_url`.
+  and errors show :func:`anchordesk.core.redact.mask_url`. The child's environment holds only
+  what it needs to run (:func:`child_environment`), none of the program's tokens.
 """
 
 from __future__ import annotations
@@ -52,6 +61,7 @@ from anchordesk.core.errors import UserError
 from anchordesk.core.redact import mask_url
 from anchordesk.media import network_child
 from anchordesk.media.network_child import masked
+from anchordesk.media.network_watch import AcknowledgementWatch, ConnectionPhases, SocketReader
 from anchordesk.media.packets import EncodedPacket, OutputState, OutputStatus, StreamTemplates
 from anchordesk.media.recording import av_packet, one_line
 
@@ -74,6 +84,44 @@ _POLL_S: Final = 0.05
 _STALE_KEYFRAME_S = 0.5
 # Audio held while a connection waits for its first keyframe: 2 s of AAC frames at 48 kHz.
 _HELD_AUDIO_PACKETS: Final = 96
+# How often the child's socket is read from /proc (a few hundred microseconds each).
+_SOCKET_SAMPLE_S: Final = 0.25
+# What a network child inherits: enough to start Python or the frozen app, find its libraries
+# and certificates and speak the user's language; never the program's tokens
+# (ANCHORDESK_*_TOKEN) or anything else it has no use for.
+_CHILD_ENVIRONMENT_NAMES: Final = frozenset(
+    {
+        "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP",
+        "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "DYLD_FALLBACK_LIBRARY_PATH",
+        "SSL_CERT_FILE", "SSL_CERT_DIR", "PYTHONPATH", "PYTHONHOME", "PYTHONNOUSERSITE",
+        "PYTHONUTF8", "PYTHONIOENCODING", "PYTHONDONTWRITEBYTECODE",
+        "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "APPDATA", "LOCALAPPDATA",
+        "USERPROFILE",
+    }
+)  # fmt: skip
+# Prefixes: the locale (LC_ALL, LC_CTYPE...) and PyInstaller's hand-over to its own children.
+_CHILD_ENVIRONMENT_PREFIXES: Final = ("LC_", "_PYI_", "_MEIPASS")
+
+
+def child_environment(parent: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a network child: an allow-list of ``parent`` (``os.environ``),
+    plus the package's location on ``PYTHONPATH`` when it runs from a checkout."""
+    source = dict(os.environ) if parent is None else parent
+    env = {
+        name: value
+        for name, value in source.items()
+        if name.upper() in _CHILD_ENVIRONMENT_NAMES
+        or name.upper().startswith(_CHILD_ENVIRONMENT_PREFIXES)
+    }
+    env["AV_LOG_FORCE_NOCOLOR"] = "1"  # FFmpeg's lines are parsed (network_watch)
+    if getattr(sys, "frozen", False):
+        return env  # the frozen app carries its own modules
+    # The child must import this very package, also when it runs from a source checkout.
+    package_root = str(Path(anchordesk.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [package_root, *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
+    )
+    return env
 
 
 def _shown_url(url: str) -> str:
@@ -124,7 +172,13 @@ class _Child:
     process: subprocess.Popen[bytes]
     started_s: float
     last_progress_s: float
+    phases: ConnectionPhases
+    socket: SocketReader
+    acknowledgements: AcknowledgementWatch
     last_write_s: float = 0.0
+    log_thread: threading.Thread | None = None
+    media_since_s: float | None = None  # when its first media byte was ready for it
+    next_socket_sample_s: float = 0.0
     connected_s: float | None = None
     packets: int = 0
     bytes_sent: int = 0
@@ -161,7 +215,7 @@ class NetworkOutput:
         url: str,
         *,
         queue_packets: int = 600,
-        stall_timeout_s: float = 5.0,
+        stall_timeout_s: float = 4.0,
         connect_timeout_s: float = 10.0,
         stable_after_s: float = 10.0,
         backoff: Backoff | None = None,
@@ -377,37 +431,34 @@ class NetworkOutput:
         with self._lock:
             self._state = OutputState.STOPPED
 
-    def _child_environment(self) -> dict[str, str]:
-        env = dict(os.environ)
-        if getattr(sys, "frozen", False):
-            return env  # the frozen app carries its own modules
-        # The child must import this very package, also when it runs from a source checkout.
-        package_root = str(Path(anchordesk.__file__).resolve().parents[1])
-        env["PYTHONPATH"] = os.pathsep.join(
-            [package_root, *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
-        )
-        return env
-
     def _spawn(self) -> _Child:
         process = subprocess.Popen(
             self._child_command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=self._child_environment(),
+            env=child_environment(),
             close_fds=True,
         )
         now_s = self._clock()
-        child = _Child(process=process, started_s=now_s, last_progress_s=now_s)
+        child = _Child(
+            process=process,
+            started_s=now_s,
+            last_progress_s=now_s,
+            phases=ConnectionPhases(urlsplit(self._url).scheme),
+            socket=SocketReader(process.pid),
+            acknowledgements=AcknowledgementWatch(),
+        )
         assert process.stdout is not None and process.stderr is not None
         threading.Thread(
             target=self._read_events, args=(child, process.stdout), daemon=True,
             name=f"network-events-{process.pid}",
         ).start()  # fmt: skip
-        threading.Thread(
-            target=self._read_log, args=(process.stderr,), daemon=True,
+        child.log_thread = threading.Thread(
+            target=self._read_log, args=(child, process.stderr), daemon=True,
             name=f"network-log-{process.pid}",
-        ).start()  # fmt: skip
+        )  # fmt: skip
+        child.log_thread.start()
         return child
 
     def _read_events(self, child: _Child, stream: IO[bytes]) -> None:
@@ -456,12 +507,15 @@ class NetworkOutput:
             if kind == "connected":
                 log.info("%s: live", self._name)
 
-    def _read_log(self, stream: IO[bytes]) -> None:
+    def _read_log(self, child: _Child, stream: IO[bytes]) -> None:
         try:
             for raw_line in stream:
                 text = raw_line.decode("utf-8", "replace").rstrip()
                 if text:
-                    log.debug("%s child: %s", self._name, masked(text, self._url))
+                    text = masked(text, self._url)
+                    with self._lock:
+                        child.phases.feed(text)
+                    log.debug("%s child: %s", self._name, text)
         except (OSError, ValueError):
             pass
         finally:
@@ -624,8 +678,7 @@ class NetworkOutput:
                     connected = child.connected_s is not None
                     direct_open = self._direct is not None
                 ended = finished or child.process.poll() is not None
-                limit_s = self._stall_timeout_s if connected else self._connect_timeout_s
-                stalled = child.last_write_s > last_progress_s and now_s - last_progress_s > limit_s
+                stalled = self._stall_reason(child, now_s, connected, last_progress_s, pending)
                 if direct_open:
                     if not (ended or stopping or stalled):
                         # send() writes; watch the child, wake up when send() hands back.
@@ -638,6 +691,12 @@ class NetworkOutput:
                     if stopping:
                         break
                     reason = child_error or self._exit_reason(child)
+                    if not connected:
+                        # The log lines say how far it got: wait for the last of them.
+                        if child.log_thread is not None:
+                            child.log_thread.join(1.0)
+                        with self._lock:
+                            reason = child.phases.failure(reason)
                     break
                 if (
                     stopping
@@ -657,10 +716,7 @@ class NetworkOutput:
                 if stopping and time.monotonic() >= self._stop_deadline_s:
                     break
                 if stalled:
-                    if connected:
-                        reason = f"stalled: no progress for {limit_s:g} s"
-                    else:
-                        reason = f"no answer from the server within {limit_s:g} s"
+                    reason = stalled
                     break
                 if pending:
                     # The pipe has room most of the time: write at once, and wait for it only
@@ -693,6 +749,8 @@ class NetworkOutput:
                         waiting_for_keyframe, wait=False
                     )
                 if sink.buffer:
+                    if child.media_since_s is None:
+                        child.media_since_s = self._clock()
                     pending += sink.buffer
                     sink.buffer.clear()
                     self._write_pending(child, fd, pending)
@@ -704,6 +762,39 @@ class NetworkOutput:
             live_s = 0.0 if child.connected_s is None else self._clock() - child.connected_s
             self._end_child(child, graceful=reason is None)
         return live_s, reason or "stopped"
+
+    def _stall_reason(
+        self,
+        child: _Child,
+        now_s: float,
+        connected: bool,
+        last_progress_s: float,
+        pending: bytearray,
+    ) -> str | None:
+        """Why this attempt must end now (None: it may go on). See the module doc.
+
+        Nothing here depends on the pipe having taken a byte lately: a child stuck before it
+        reads anything, with the pipe full since, still runs out of time.
+        """
+        if not connected:
+            if child.media_since_s is None or self._stopping:
+                return None  # nothing to send yet (stopping has its own deadline)
+            if now_s - child.media_since_s <= self._connect_timeout_s:
+                return None
+            with self._lock:
+                return child.phases.failure("", timed_out_s=self._connect_timeout_s)
+        if now_s >= child.next_socket_sample_s:
+            child.next_socket_sample_s = now_s + _SOCKET_SAMPLE_S
+            child.acknowledgements.update(child.socket.read(), now_s)
+        if child.acknowledgements.stalled_for_s(now_s) > self._stall_timeout_s:
+            return (
+                "the server stopped taking the stream: nothing acknowledged for "
+                f"{self._stall_timeout_s:g} s"
+            )
+        data_waiting = bool(pending) or child.last_write_s > last_progress_s
+        if data_waiting and now_s - last_progress_s > self._stall_timeout_s:
+            return f"stalled: no progress for {self._stall_timeout_s:g} s"
+        return None
 
     def _mux(
         self,
