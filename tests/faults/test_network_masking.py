@@ -69,3 +69,21 @@ def test_text_quoting_the_parts_of_a_url_is_masked_by_the_same_rule() -> None:
     assert KEY not in mask_text(f"destination: {url}")
     assert "jwt" in mask_text("GET https://f.example/c?jwt=eyJhbGciOi.x.y")
     assert "eyJhbGciOi" not in mask_text("GET https://f.example/c?jwt=eyJhbGciOi.x.y")
+
+
+def test_a_network_child_inherits_no_token_of_the_program() -> None:
+    from anchordesk.media.network_output import child_environment
+
+    parent = {
+        "PATH": "/usr/bin",
+        "LANG": "zh_CN.UTF-8",
+        "LC_ALL": "ja_JP.UTF-8",
+        "ANCHORDESK_STREAM_KEY": KEY,
+        "ANCHORDESK_SHOPIFY_TOKEN": "shpat_0123456789",
+        "AWS_SECRET_ACCESS_KEY": "x" * 40,
+        "GITHUB_TOKEN": "ghp_0123456789",
+    }
+    env = child_environment(parent)
+    assert {"PATH", "LANG", "LC_ALL"} <= env.keys()
+    assert not {name for name in env if "TOKEN" in name or "KEY" in name or "SECRET" in name}
+    assert KEY not in "".join(env.values())

@@ -74,45 +74,74 @@ def test_rtmp_to_a_tls_port_and_timeouts_by_phase() -> None:
     assert phases_after([]).failure("bad header: x") == "bad header: x"
 
 
-def test_acknowledgements_stall_counts_only_while_bytes_wait_unacknowledged() -> None:
+def test_a_stall_counts_while_the_server_takes_nothing() -> None:
     watch = AcknowledgementWatch()
-    flowing = SocketState(unacknowledged_bytes=30_000, window_closed=False, retransmissions=0)
-    closed = SocketState(unacknowledged_bytes=400_000, window_closed=True, retransmissions=0)
-    lost = SocketState(unacknowledged_bytes=400_000, window_closed=False, retransmissions=2)
-    watch.update(flowing, 10.0)  # bytes in flight on a healthy link: not a stall
+
+    def sample(acknowledged: int, window: int, waiting: int = 30_000) -> SocketState:
+        return SocketState(
+            unacknowledged_bytes=waiting,
+            window_closed=window == 0,
+            retransmissions=0,
+            acknowledged_bytes=acknowledged,
+            send_window_bytes=window,
+        )
+
+    watch.update(sample(1_000_000, 1_600_000), 10.0)
+    watch.update(sample(1_050_000, 1_600_000), 10.5)  # read what arrived: a healthy server
     assert watch.stalled_for_s(11.0) == 0.0
-    watch.update(closed, 11.0)
-    watch.update(closed, 12.5)
-    assert watch.stalled_for_s(13.0) == 2.0
-    watch.update(flowing, 13.5)  # the server read again
-    assert watch.stalled_for_s(14.0) == 0.0
-    watch.update(lost, 14.0)
-    assert watch.stalled_for_s(15.0) == 1.0
+    # Stopped: its kernel still acknowledges, the window shrinks by the same amount.
+    watch.update(sample(1_100_000, 1_552_000), 11.0)
+    watch.update(sample(1_150_000, 1_503_000), 11.5)
+    assert watch.stalled_for_s(12.5) == 1.5
+    watch.update(sample(1_200_000, 1_600_000), 12.5)  # it read again
+    assert watch.stalled_for_s(13.0) == 0.0
+    watch.update(sample(1_200_000, 0, waiting=400_000), 13.0)  # window closed: nothing taken
+    watch.update(sample(1_200_000, 0, waiting=400_000), 14.0)
+    assert watch.stalled_for_s(14.0) == 1.0
+    lost = SocketState(unacknowledged_bytes=400_000, window_closed=False, retransmissions=2)
+    watch.update(lost, 14.5)  # retransmissions without an acknowledgement (no TCP_INFO)
+    assert watch.stalled_for_s(15.0) == 2.0
     watch.update(None, 15.5)  # unknown never counts as a stall
     assert watch.stalled_for_s(16.0) == 0.0
+    watch.update(sample(1_200_000, 1_600_000, waiting=0), 16.0)  # idle: nothing to take
+    watch.update(sample(1_200_000, 1_600_000, waiting=0), 17.0)
+    assert watch.stalled_for_s(17.0) == 0.0
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (Linux)")
-def test_the_kernel_shows_a_server_that_stops_reading() -> None:
-    # A real loopback connection whose receiving end never reads: once its receive buffer is
-    # full, the sender's bytes wait unacknowledged behind a zero window.
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and sock_diag")
+def test_the_kernel_shows_a_server_that_stops_reading_within_a_sample() -> None:
+    # A real loopback connection whose receiving end stops reading: its kernel acknowledges
+    # and buffers what comes, and the window it announces shrinks by as much.
+    chunk = b"\0" * 12_000
     with socket.create_server(("127.0.0.1", 0)) as server:
         sender = socket.create_connection(server.getsockname())
         receiver, _ = server.accept()
         with contextlib.closing(sender), contextlib.closing(receiver):
             reader = SocketReader(os.getpid())
-            assert reader.read() is not None  # this process's connected sockets
-            sender.setblocking(False)
-            chunk = b"\0" * 65536
+            watch = AcknowledgementWatch()
 
-            def server_stopped() -> bool:
-                with contextlib.suppress(BlockingIOError):
-                    sender.send(chunk)
-                state = reader.read()
-                return state is not None and state.server_not_acknowledging
+            def send_acknowledged(read_it: bool) -> None:
+                sender.sendall(chunk)
+                received = 0
+                while read_it and received < len(chunk):
+                    received += len(receiver.recv(1 << 20))
+                wait_until(lambda: reader.read().unacknowledged_bytes == 0, 5, what="the ack")
 
-            wait_until(server_stopped, 10, interval_s=0.01, what="a closed window")
-            receiver.recv(1 << 22)  # the server reads: the window opens, bytes are acknowledged
+            send_acknowledged(read_it=True)
+            watch.update(reader.read(), 0.0)
+            # Stopped: acknowledged and buffered, not read. (The first chunk may still fit in
+            # room the window had not announced yet; the next ones shrink it.)
+            for second in range(1, 5):
+                send_acknowledged(read_it=False)
+                watch.update(reader.read(), float(second))
+            assert watch.stalled_for_s(4.0) >= 2.0
+            for _ in range(4):  # it reads again: the window opens
+                received = 0
+                while received < len(chunk):
+                    received += len(receiver.recv(len(chunk) - received))
+            send_acknowledged(read_it=True)
+            watch.update(reader.read(), 5.0)
+            assert watch.stalled_for_s(5.0) == 0.0
 
 
 def test_no_proc_means_no_reading_and_no_stall(tmp_path: os.PathLike[str]) -> None:

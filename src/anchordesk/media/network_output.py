@@ -17,12 +17,12 @@ This side keeps everything that must stay responsive:
   and the supervisor takes over again, in order.
 - Every attempt has a deadline, whatever state the pipe and the child are in: not live within
   ``connect_timeout_s`` of its first media byte -> the child is killed and the next attempt
-  follows on the backoff schedule. A live connection is stalled when the server has
-  acknowledged nothing for ``stall_timeout_s`` while bytes wait for it (read from the kernel's
-  view of the child's socket, :mod:`anchordesk.media.network_watch`; a stopped server is seen
-  once its receive buffer is full, in seconds, not when the socket buffers are: 10 s and
-  more), or when data waits for the child and it reports no progress for that long (the only
-  test where the socket cannot be read).
+  follows on the backoff schedule. A live connection is stalled when the server has taken
+  nothing for ``stall_timeout_s``: read from the kernel's view of the child's socket
+  (:mod:`anchordesk.media.network_watch`: the bytes it acknowledged and the window it
+  announced with them), so a stopped server is seen in seconds, not once the socket buffers
+  are full (10 s and more); or when data waits for the child and it reports no progress for
+  that long (the only test where the socket cannot be read).
 - A failure is told in words: FFmpeg's log lines from the child say how far the connection got
   (refused stream key or application, TLS handshake to a plain port, no answer at all).
 - Reconnects follow :class:`~anchordesk.core.backoff.Backoff` (2 s, x1.5, jitter, cap 60 s,
@@ -787,10 +787,8 @@ class NetworkOutput:
             child.next_socket_sample_s = now_s + _SOCKET_SAMPLE_S
             child.acknowledgements.update(child.socket.read(), now_s)
         if child.acknowledgements.stalled_for_s(now_s) > self._stall_timeout_s:
-            return (
-                "the server stopped taking the stream: nothing acknowledged for "
-                f"{self._stall_timeout_s:g} s"
-            )
+            limit_s = self._stall_timeout_s
+            return f"the server stopped taking the stream (nothing read for {limit_s:g} s)"
         data_waiting = bool(pending) or child.last_write_s > last_progress_s
         if data_waiting and now_s - last_progress_s > self._stall_timeout_s:
             return f"stalled: no progress for {self._stall_timeout_s:g} s"

@@ -6,13 +6,12 @@ Two sources, both readable while the child is frozen in a connect, a handshake o
   its stderr directly (no Python, so no GIL needed): how far the connection got (TCP, TLS, the
   RTMP handshake, the publish request) and what the server said. It turns a failure into words
   ("the server refused the stream", "the TLS handshake failed") instead of "[Errno 5]".
-- :func:`read_socket` and :class:`AcknowledgementWatch` read the child's TCP socket as the
-  kernel sees it (Linux: ``/proc/<pid>/fd`` names the socket's inode, ``/proc/<pid>/net/tcp``
-  and ``tcp6`` give its state). Written bytes prove nothing (they sit in buffers for 10 s and
-  more when a server stops reading); acknowledged ones do. When bytes wait unacknowledged while
-  the server's receive window is closed (the kernel is probing a zero window) or while the
-  retransmission timer has expired, the server is not taking the stream. Elsewhere
-  :func:`read_socket` returns None and the output relies on the child's progress alone.
+- :class:`SocketReader` and :class:`AcknowledgementWatch` read the child's TCP socket as the
+  kernel sees it (Linux: ``/proc/<pid>/fd`` names the socket's inode, the kernel's sock_diag
+  netlink interface gives its state and TCP_INFO, as ``ss -ti`` shows them). Written bytes
+  prove nothing (they sit in buffers for 10 s and more when a server stops reading);
+  acknowledged ones, and the window the server announces with them, do. Elsewhere the reader
+  returns None and the output relies on the child's progress alone.
 """
 
 from __future__ import annotations
@@ -21,13 +20,12 @@ import contextlib
 import enum
 import os
 import re
+import socket
+import struct
 import sys
 from dataclasses import dataclass
 from typing import Final
 
-# /proc/net/tcp: "st" 01 is ESTABLISHED; timer 4 is the zero-window probe timer.
-_TCP_ESTABLISHED: Final = "01"
-_TIMER_ZERO_WINDOW_PROBE: Final = 4
 _SOCKET_LINK = re.compile(r"^socket:\[(\d+)\]$")
 
 
@@ -120,79 +118,178 @@ class SocketState:
     unacknowledged_bytes: int  # written, not yet acknowledged by the server
     window_closed: bool  # the server's receive window is zero: it is not reading
     retransmissions: int  # retransmission timeouts without an acknowledgement
+    # From TCP_INFO (Linux 5.4+), None when the kernel does not tell:
+    acknowledged_bytes: int | None = None  # acknowledged since the connection opened
+    send_window_bytes: int | None = None  # the server's receive window, as it last said
 
     @property
     def server_not_acknowledging(self) -> bool:
         return self.unacknowledged_bytes > 0 and (self.window_closed or self.retransmissions > 0)
 
 
+# sock_diag (linux/sock_diag.h, linux/inet_diag.h, linux/tcp.h): a dump of the established TCP
+# sockets with their TCP_INFO, readable for any socket of the same user without touching it.
+_NETLINK_SOCK_DIAG: Final = 4
+_SOCK_DIAG_BY_FAMILY: Final = 20
+_NLM_F_REQUEST_DUMP: Final = 0x1 | 0x300
+_NLMSG_ERROR: Final = 2
+_NLMSG_DONE: Final = 3
+_INET_DIAG_INFO: Final = 2
+_TCP_ESTABLISHED_BIT: Final = 1 << 1
+_NLMSG_HEADER = struct.Struct("=IHHII")
+_INET_DIAG_REQUEST = struct.Struct("=BBBxI48x")
+# inet_diag_msg: family, state, timer, retrans, the socket id (48 bytes), expires, rqueue,
+# wqueue, uid, inode.
+_INET_DIAG_MESSAGE = struct.Struct("=BBBB48xIIIII")
+_ATTRIBUTE = struct.Struct("=HH")
+# struct tcp_info offsets: tcpi_bytes_acked (u64), tcpi_snd_wnd (u32, Linux 5.4).
+_TCPI_BYTES_ACKED = struct.Struct("=120xQ")
+_TCPI_SND_WND = struct.Struct("=228xI")
+_TIMER_ZERO_WINDOW_PROBE: Final = 4
+
+
+def _diagnose(inodes: set[int]) -> list[SocketState]:
+    """The states of the established TCP sockets whose inode is in ``inodes``."""
+    found: list[SocketState] = []
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as netlink:
+        netlink.settimeout(1.0)
+        for sequence, family in enumerate((socket.AF_INET, socket.AF_INET6), 1):
+            request = _INET_DIAG_REQUEST.pack(
+                family, socket.IPPROTO_TCP, 1 << (_INET_DIAG_INFO - 1), _TCP_ESTABLISHED_BIT
+            )
+            netlink.send(
+                _NLMSG_HEADER.pack(
+                    _NLMSG_HEADER.size + len(request),
+                    _SOCK_DIAG_BY_FAMILY,
+                    _NLM_F_REQUEST_DUMP,
+                    sequence,
+                    0,
+                )
+                + request
+            )
+            done = False
+            while not done:
+                data = netlink.recv(1 << 16)
+                if not data:
+                    break
+                offset = 0
+                while offset + _NLMSG_HEADER.size <= len(data):
+                    length, kind, _, _, _ = _NLMSG_HEADER.unpack_from(data, offset)
+                    if kind in (_NLMSG_DONE, _NLMSG_ERROR) or length < _NLMSG_HEADER.size:
+                        done = True
+                        break
+                    state = _parse_message(data[offset + _NLMSG_HEADER.size : offset + length])
+                    if state is not None and state[0] in inodes:
+                        found.append(state[1])
+                    offset += (length + 3) & ~3
+    return found
+
+
+def _parse_message(body: bytes) -> tuple[int, SocketState] | None:
+    if len(body) < _INET_DIAG_MESSAGE.size:
+        return None
+    _, _, timer, retransmissions, _, _, wqueue, _, inode = _INET_DIAG_MESSAGE.unpack_from(body)
+    acknowledged = window = None
+    offset = _INET_DIAG_MESSAGE.size
+    while offset + _ATTRIBUTE.size <= len(body):
+        length, kind = _ATTRIBUTE.unpack_from(body, offset)
+        if length < _ATTRIBUTE.size:
+            break
+        if kind == _INET_DIAG_INFO:
+            info = body[offset + _ATTRIBUTE.size : offset + length]
+            if len(info) >= _TCPI_SND_WND.size:  # older kernels: the /proc-like fields only
+                (acknowledged,) = _TCPI_BYTES_ACKED.unpack_from(info)
+                (window,) = _TCPI_SND_WND.unpack_from(info)
+        offset += (length + 3) & ~3
+    return inode, SocketState(
+        unacknowledged_bytes=wqueue,
+        window_closed=timer == _TIMER_ZERO_WINDOW_PROBE,
+        retransmissions=retransmissions,
+        acknowledged_bytes=acknowledged,
+        send_window_bytes=window,
+    )
+
+
 class SocketReader:
-    """Reads one child's TCP socket from ``/proc`` (Linux); :meth:`read` is None elsewhere,
-    before the child has a connected socket, and once it is gone."""
+    """Reads one child's TCP socket (Linux: its inode from ``/proc/<pid>/fd``, its state from
+    sock_diag); :meth:`read` is None elsewhere, before the child has a connected socket, once
+    it is gone, and when the kernel does not answer."""
 
     def __init__(self, pid: int, proc: str = "/proc") -> None:
         self._pid = pid
         self._proc = proc
         self.available = sys.platform.startswith("linux") and os.path.isdir(f"{proc}/{pid}")
 
-    def _socket_inodes(self) -> set[str]:
-        inodes: set[str] = set()
+    def _socket_inodes(self) -> set[int]:
+        inodes: set[int] = set()
         directory = f"{self._proc}/{self._pid}/fd"
         with contextlib.suppress(OSError):
             for name in os.listdir(directory):
                 with contextlib.suppress(OSError):
                     if match := _SOCKET_LINK.match(os.readlink(f"{directory}/{name}")):
-                        inodes.add(match.group(1))
+                        inodes.add(int(match.group(1)))
         return inodes
 
     def read(self) -> SocketState | None:
-        """The child's connected TCP socket; with several, the one with the most bytes waiting
-        (the stream's: the child opens no other)."""
+        """The child's connected TCP socket; with several, the one with the most bytes waiting,
+        then acknowledged (the stream's: the child opens no other)."""
         if not self.available:
             return None
         inodes = self._socket_inodes()
         if not inodes:
             return None
-        found: list[SocketState] = []
-        for table in ("tcp", "tcp6"):
-            try:
-                with open(f"{self._proc}/{self._pid}/net/{table}", encoding="ascii") as file:
-                    lines = file.readlines()[1:]
-            except OSError:
-                continue
-            for line in lines:
-                fields = line.split()
-                if len(fields) < 10 or fields[9] not in inodes or fields[3] != _TCP_ESTABLISHED:
-                    continue
-                with contextlib.suppress(ValueError):
-                    found.append(
-                        SocketState(
-                            unacknowledged_bytes=int(fields[4].split(":")[0], 16),
-                            window_closed=int(fields[5].split(":")[0], 16)
-                            == _TIMER_ZERO_WINDOW_PROBE,
-                            retransmissions=int(fields[6], 16),
-                        )
-                    )
-        return max(found, key=lambda state: state.unacknowledged_bytes, default=None)
+        try:
+            found = _diagnose(inodes)
+        except (OSError, struct.error):
+            self.available = False  # no sock_diag here (a sandbox): do not ask again
+            return None
+        return max(
+            found,
+            key=lambda state: (state.unacknowledged_bytes, state.acknowledged_bytes or 0),
+            default=None,
+        )
 
 
 class AcknowledgementWatch:
-    """How long the server has acknowledged nothing while bytes wait for it.
+    """How long the server has taken nothing of the stream, from its acknowledgements.
 
-    Fed one :class:`SocketState` per sample (None when unknown: that never counts as a stall).
-    The time is the caller's clock, so the rule is tested without waiting.
+    Between two samples the server is *not taking* the stream when bytes wait unacknowledged
+    behind a closed window or expired retransmissions, or when its window shrank by nearly all
+    it acknowledged (its kernel buffers the bytes, its application reads none: a stopped
+    server, seen long before its buffer is full). It is taking it when its application read at
+    least a quarter of what arrived, or nothing was sent. Fed one :class:`SocketState` per
+    sample (None when unknown: never a stall); the time is the caller's clock, so the rule is
+    tested without waiting.
     """
+
+    # Below this much acknowledged between two samples, window rounding hides what was read.
+    MIN_ACKNOWLEDGED_BYTES: Final = 4096
 
     def __init__(self) -> None:
         self._since_s: float | None = None
-        self.samples = 0
+        self._previous: SocketState | None = None
 
     def update(self, state: SocketState | None, now_s: float) -> None:
-        self.samples += state is not None
-        if state is None or not state.server_not_acknowledging:
+        previous, self._previous = self._previous, state
+        if state is None or not self._not_taking(previous, state):
             self._since_s = None
         elif self._since_s is None:
             self._since_s = now_s
+
+    def _not_taking(self, previous: SocketState | None, state: SocketState) -> bool:
+        if state.server_not_acknowledging:
+            return True
+        if (
+            previous is None
+            or state.acknowledged_bytes is None
+            or state.send_window_bytes is None
+            or previous.acknowledged_bytes is None
+            or previous.send_window_bytes is None
+        ):
+            return False
+        acknowledged = state.acknowledged_bytes - previous.acknowledged_bytes
+        read = acknowledged + state.send_window_bytes - previous.send_window_bytes
+        return acknowledged >= self.MIN_ACKNOWLEDGED_BYTES and read * 4 < acknowledged
 
     def stalled_for_s(self, now_s: float) -> float:
         return 0.0 if self._since_s is None else now_s - self._since_s
