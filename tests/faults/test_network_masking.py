@@ -87,3 +87,13 @@ def test_a_network_child_inherits_no_token_of_the_program() -> None:
     assert {"PATH", "LANG", "LC_ALL"} <= env.keys()
     assert not {name for name in env if "TOKEN" in name or "KEY" in name or "SECRET" in name}
     assert KEY not in "".join(env.values())
+
+
+def test_a_feed_is_described_with_its_query_secrets_masked_and_its_path_readable() -> None:
+    from anchordesk.feeds.hub import describe_feed
+    from anchordesk.feeds.spec import FeedSpec
+
+    url = "https://shop.example/api/v1/comments?jwt=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"
+    assert describe_feed(FeedSpec("json", url)) == (
+        "json https://shop.example/api/v1/comments?jwt=****"
+    )

@@ -21,8 +21,12 @@ Protocol (the parent is :class:`anchordesk.media.network_output.NetworkOutput`):
   ``{"event": "progress", "packets": N, "bytes": N}`` at most every ``PROGRESS_INTERVAL_S``
   while packets flow, ``{"event": "error", "message": ...}`` (key masked) before a failure
   exit, ``{"event": "closed", ...}`` after a clean trailer.
+- stderr: FFmpeg's own log lines (debug detail until the first packet went out, errors after
+  that), which tell the parent how far a connection got; the parent masks them.
 - exit code: 0 after EOF and a clean trailer, 1 on a connection or muxing error, 2 on a
   protocol error.
+- environment: only what :func:`anchordesk.media.network_output.child_environment` passes
+  (no token of the program).
 """
 
 from __future__ import annotations
@@ -171,7 +175,7 @@ def run() -> int:
 
     # FFmpeg's own log lines go to stderr, written by FFmpeg itself: they reach the parent even
     # while this process is stuck in a connect or a handshake that holds the GIL, and they say
-    # how far the connection got (see network_phase.ConnectionPhases). Detailed until the
+    # how far the connection got (network_watch.ConnectionPhases). Detailed until the
     # first packet is out, errors only after that.
     with contextlib.suppress(Exception):
         av.logging.restore_default_callback()

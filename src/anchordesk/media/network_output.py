@@ -84,7 +84,7 @@ _POLL_S: Final = 0.05
 _STALE_KEYFRAME_S = 0.5
 # Audio held while a connection waits for its first keyframe: 2 s of AAC frames at 48 kHz.
 _HELD_AUDIO_PACKETS: Final = 96
-# How often the child's socket is read from /proc (a few hundred microseconds each).
+# How often the child's socket is read (/proc and sock_diag: well under a millisecond each).
 _SOCKET_SAMPLE_S: Final = 0.25
 # What a network child inherits: enough to start Python or the frozen app, find its libraries
 # and certificates and speak the user's language; never the program's tokens

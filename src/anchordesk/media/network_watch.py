@@ -131,16 +131,20 @@ class SocketState:
 # sockets with their TCP_INFO, readable for any socket of the same user without touching it.
 _NETLINK_SOCK_DIAG: Final = 4
 _SOCK_DIAG_BY_FAMILY: Final = 20
-_NLM_F_REQUEST_DUMP: Final = 0x1 | 0x300
+_NLM_F_REQUEST: Final = 0x1
+_NLM_F_MULTI: Final = 0x2
+_NLM_F_DUMP: Final = 0x300
 _NLMSG_ERROR: Final = 2
 _NLMSG_DONE: Final = 3
 _INET_DIAG_INFO: Final = 2
-_TCP_ESTABLISHED_BIT: Final = 1 << 1
+_TCP_ESTABLISHED: Final = 1
+_TCP_ESTABLISHED_BIT: Final = 1 << _TCP_ESTABLISHED
+_SOCKET_ID_BYTES: Final = 48
 _NLMSG_HEADER = struct.Struct("=IHHII")
-_INET_DIAG_REQUEST = struct.Struct("=BBBxI48x")
+_INET_DIAG_REQUEST_HEAD = struct.Struct("=BBBxI")
 # inet_diag_msg: family, state, timer, retrans, the socket id (48 bytes), expires, rqueue,
 # wqueue, uid, inode.
-_INET_DIAG_MESSAGE = struct.Struct("=BBBB48xIIIII")
+_INET_DIAG_MESSAGE = struct.Struct("=BBBB48x4x4xI4xI")
 _ATTRIBUTE = struct.Struct("=HH")
 # struct tcp_info offsets: tcpi_bytes_acked (u64), tcpi_snd_wnd (u32, Linux 5.4).
 _TCPI_BYTES_ACKED = struct.Struct("=120xQ")
@@ -148,47 +152,52 @@ _TCPI_SND_WND = struct.Struct("=228xI")
 _TIMER_ZERO_WINDOW_PROBE: Final = 4
 
 
-def _diagnose(inodes: set[int]) -> list[SocketState]:
-    """The states of the established TCP sockets whose inode is in ``inodes``."""
-    found: list[SocketState] = []
-    with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as netlink:
-        netlink.settimeout(1.0)
-        for sequence, family in enumerate((socket.AF_INET, socket.AF_INET6), 1):
-            request = _INET_DIAG_REQUEST.pack(
-                family, socket.IPPROTO_TCP, 1 << (_INET_DIAG_INFO - 1), _TCP_ESTABLISHED_BIT
-            )
-            netlink.send(
-                _NLMSG_HEADER.pack(
-                    _NLMSG_HEADER.size + len(request),
-                    _SOCK_DIAG_BY_FAMILY,
-                    _NLM_F_REQUEST_DUMP,
-                    sequence,
-                    0,
-                )
-                + request
-            )
-            done = False
-            while not done:
-                data = netlink.recv(1 << 16)
-                if not data:
-                    break
-                offset = 0
-                while offset + _NLMSG_HEADER.size <= len(data):
-                    length, kind, _, _, _ = _NLMSG_HEADER.unpack_from(data, offset)
-                    if kind in (_NLMSG_DONE, _NLMSG_ERROR) or length < _NLMSG_HEADER.size:
-                        done = True
-                        break
-                    state = _parse_message(data[offset + _NLMSG_HEADER.size : offset + length])
-                    if state is not None and state[0] in inodes:
-                        found.append(state[1])
-                    offset += (length + 3) & ~3
-    return found
+@dataclass(frozen=True)
+class _Found:
+    inode: int
+    family: int
+    socket_id: bytes  # inet_diag_sockid as the kernel gave it: asks for this socket alone
+    state: SocketState
 
 
-def _parse_message(body: bytes) -> tuple[int, SocketState] | None:
+def _request(netlink: socket.socket, family: int, socket_id: bytes | None, sequence: int) -> None:
+    """A dump of the established TCP sockets of ``family``, or one socket by its id."""
+    request = _INET_DIAG_REQUEST_HEAD.pack(
+        family, socket.IPPROTO_TCP, 1 << (_INET_DIAG_INFO - 1), _TCP_ESTABLISHED_BIT
+    ) + (socket_id or bytes(_SOCKET_ID_BYTES))
+    flags = _NLM_F_REQUEST if socket_id else _NLM_F_REQUEST | _NLM_F_DUMP
+    header = _NLMSG_HEADER.pack(
+        _NLMSG_HEADER.size + len(request), _SOCK_DIAG_BY_FAMILY, flags, sequence, 0
+    )
+    netlink.send(header + request)
+
+
+def _answers(netlink: socket.socket, family: int) -> list[_Found]:
+    """The sockets in the kernel's answer, until its end (or its error: a socket gone)."""
+    found: list[_Found] = []
+    while True:
+        data = netlink.recv(1 << 16)
+        if not data:
+            return found
+        offset = 0
+        while offset + _NLMSG_HEADER.size <= len(data):
+            length, kind, flags, _, _ = _NLMSG_HEADER.unpack_from(data, offset)
+            if kind in (_NLMSG_DONE, _NLMSG_ERROR) or length < _NLMSG_HEADER.size:
+                return found
+            parsed = _parse_message(data[offset + _NLMSG_HEADER.size : offset + length], family)
+            if parsed is not None:
+                found.append(parsed)
+            offset += (length + 3) & ~3
+            if not flags & _NLM_F_MULTI:
+                return found  # a single answer (a lookup by id)
+
+
+def _parse_message(body: bytes, family: int) -> _Found | None:
     if len(body) < _INET_DIAG_MESSAGE.size:
         return None
-    _, _, timer, retransmissions, _, _, wqueue, _, inode = _INET_DIAG_MESSAGE.unpack_from(body)
+    _, tcp_state, timer, retransmissions, wqueue, inode = _INET_DIAG_MESSAGE.unpack_from(body)
+    if tcp_state != _TCP_ESTABLISHED:
+        return None
     acknowledged = window = None
     offset = _INET_DIAG_MESSAGE.size
     while offset + _ATTRIBUTE.size <= len(body):
@@ -201,24 +210,31 @@ def _parse_message(body: bytes) -> tuple[int, SocketState] | None:
                 (acknowledged,) = _TCPI_BYTES_ACKED.unpack_from(info)
                 (window,) = _TCPI_SND_WND.unpack_from(info)
         offset += (length + 3) & ~3
-    return inode, SocketState(
+    state = SocketState(
         unacknowledged_bytes=wqueue,
         window_closed=timer == _TIMER_ZERO_WINDOW_PROBE,
         retransmissions=retransmissions,
         acknowledged_bytes=acknowledged,
         send_window_bytes=window,
     )
+    return _Found(inode, family, body[4 : 4 + _SOCKET_ID_BYTES], state)
 
 
 class SocketReader:
     """Reads one child's TCP socket (Linux: its inode from ``/proc/<pid>/fd``, its state from
     sock_diag); :meth:`read` is None elsewhere, before the child has a connected socket, once
-    it is gone, and when the kernel does not answer."""
+    it is gone, and when the kernel does not answer.
+
+    The first read finds the socket in a dump of the established ones (a fraction of a
+    millisecond to a few); the next ones ask for that socket alone (microseconds).
+    """
 
     def __init__(self, pid: int, proc: str = "/proc") -> None:
         self._pid = pid
         self._proc = proc
         self.available = sys.platform.startswith("linux") and os.path.isdir(f"{proc}/{pid}")
+        self._known: _Found | None = None
+        self._sequence = 0
 
     def _socket_inodes(self) -> set[int]:
         inodes: set[int] = set()
@@ -235,19 +251,35 @@ class SocketReader:
         then acknowledged (the stream's: the child opens no other)."""
         if not self.available:
             return None
-        inodes = self._socket_inodes()
-        if not inodes:
-            return None
         try:
-            found = _diagnose(inodes)
+            with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as netlink:
+                netlink.settimeout(1.0)
+                known = self._known
+                if known is not None:
+                    self._sequence += 1
+                    _request(netlink, known.family, known.socket_id, self._sequence)
+                    again = [f for f in _answers(netlink, known.family) if f.inode == known.inode]
+                    if again:
+                        return again[0].state
+                    self._known = None  # closed: the child is ending, or has a new socket
+                inodes = self._socket_inodes()
+                if not inodes:
+                    return None
+                found: list[_Found] = []
+                for family in (socket.AF_INET, socket.AF_INET6):
+                    self._sequence += 1
+                    _request(netlink, family, None, self._sequence)
+                    found += [f for f in _answers(netlink, family) if f.inode in inodes]
         except (OSError, struct.error):
             self.available = False  # no sock_diag here (a sandbox): do not ask again
             return None
-        return max(
+        best = max(
             found,
-            key=lambda state: (state.unacknowledged_bytes, state.acknowledged_bytes or 0),
+            key=lambda f: (f.state.unacknowledged_bytes, f.state.acknowledged_bytes or 0),
             default=None,
         )
+        self._known = best
+        return None if best is None else best.state
 
 
 class AcknowledgementWatch:
