@@ -128,7 +128,7 @@ class SocketState:
 
 
 # sock_diag (linux/sock_diag.h, linux/inet_diag.h, linux/tcp.h): a dump of the established TCP
-# sockets with their TCP_INFO, readable for any socket of the same user without touching it.
+# sockets with their TCP_INFO, as `ss -ti` prints them, read without touching the socket.
 _NETLINK_SOCK_DIAG: Final = 4
 _SOCK_DIAG_BY_FAMILY: Final = 20
 _NLM_F_REQUEST: Final = 0x1
