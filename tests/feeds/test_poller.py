@@ -490,3 +490,31 @@ def test_a_malformed_order_update_is_kept_as_rejected_and_its_neighbours_are_kep
     rejected = [item for item in sink.items if isinstance(item, RejectedItem)]
     assert [(r.kind, r.item_id) for r in rejected] == [("order_update", "o1")] * 3
     assert len({r.id for r in rejected}) == 3, "three different bad updates, three kept"
+
+
+class _QuotingAdapter(JsonFeedAdapter):
+    """A server whose error text quotes a URL with a token in its query (as some do)."""
+
+    def parse(self, response: httpx.Response, cursor: str | None):  # type: ignore[no-untyped-def]
+        from anchordesk.feeds.poller import MalformedResponse
+
+        raise MalformedResponse("see https://cdn.example.com/page?jwt=eyJhbGciOiJIUzI1NiJ9.sig")
+
+
+def test_a_feed_status_never_shows_a_token_quoted_by_the_server() -> None:
+    server = JsonFeedServer(poll_ms=1000)
+    server.start()
+    try:
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(_QuotingAdapter(server.url, None), client, sink, fake)
+                await poller.poll_once()
+                shown = poller.health.last_error
+                assert "cdn.example.com/page" in shown  # still says where
+                assert "eyJhbGciOiJIUzI1NiJ9" not in shown
+
+        asyncio.run(scenario())
+    finally:
+        server.stop()

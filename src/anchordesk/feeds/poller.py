@@ -44,6 +44,7 @@ from typing import Protocol
 import httpx
 
 from anchordesk.core.backoff import exponential_delay_s
+from anchordesk.core.logs import mask_text
 from anchordesk.core.redact import mask_secrets, mask_url
 from anchordesk.show.feed_items import FeedItem, RejectedItem, item_kind
 
@@ -259,7 +260,9 @@ class Poller:
 
     def _error(self, message: str, *, malformed: bool = False) -> float:
         consecutive = self._health.consecutive_errors + 1
-        message = mask_secrets(message, self.adapter.secrets())
+        # The status is shown in the window and the remote: URLs in an HTTP client's message are
+        # masked by the log's rule too, not only the adapter's own token.
+        message = mask_text(mask_secrets(message, self.adapter.secrets()))
         self._update(
             state="retrying",
             errors=self._health.errors + 1,
