@@ -16,17 +16,10 @@ from anchordesk.core import paths
 from anchordesk.live.settings import Settings, load_settings
 from anchordesk.showfile.files import load_show, read_show_file
 from anchordesk.ui.editor import ShowEditor
-from anchordesk.ui.editor.editor import (
-    ERROR_BRUSH,
-    P_PRICE,
-    P_SKU,
-    PRODUCTS_PAGE,
-    R_DEAL_PRICE,
-    R_SKU,
-    R_TITLE,
-    RUNDOWN_PAGE,
-    WARNING_BRUSH,
-)
+from anchordesk.ui.editor.editor import PRODUCTS_PAGE, RUNDOWN_PAGE, SHOW_PAGE
+from anchordesk.ui.editor.model import ERROR_BRUSH, WARNING_BRUSH
+from anchordesk.ui.editor.products_page import P_IMAGE, P_PRICE, P_SKU, P_TITLE
+from anchordesk.ui.editor.rundown_page import R_DEAL_PRICE, R_SCRIPT, R_SKU, R_TITLE
 
 
 @pytest.fixture
@@ -55,11 +48,21 @@ def make_editor(qtbot: QtBot) -> Iterator[Callable[[], ShowEditor]]:
         editor.deleteLater()
 
 
-def _background(editor: ShowEditor, table: str, row: int, column: int) -> QBrush:
-    widget = editor.products_table if table == "products" else editor.rundown_table
-    item = widget.item(row, column)
-    assert item is not None
-    return item.background()
+def _type(editor: ShowEditor, table: str, row: int, column: int, text: str) -> None:
+    """Type into a cell as the cell's editor does (through the model)."""
+    page = editor.products if table == "products" else editor.rundown
+    assert page.model.setData(page.model.index(row, column), text)
+
+
+def _cell(editor: ShowEditor, table: str, row: int, column: int, role: Qt.ItemDataRole) -> object:
+    page = editor.products if table == "products" else editor.rundown
+    return page.model.index(row, column).data(role)
+
+
+def _background(editor: ShowEditor, table: str, row: int, column: int) -> QBrush | None:
+    brush = _cell(editor, table, row, column, Qt.ItemDataRole.BackgroundRole)
+    assert brush is None or isinstance(brush, QBrush)
+    return brush
 
 
 def test_opening_the_sample_show_fills_the_tables_without_errors(
@@ -68,36 +71,48 @@ def test_opening_the_sample_show_fills_the_tables_without_errors(
     editor = make_editor()
     assert editor.open_show(sample_show)
     show = load_show(sample_show)
-    assert editor.products_table.rowCount() == len(show.products)
-    assert editor.rundown_table.rowCount() == len(show.rundown)
+    assert editor.products.model.rowCount() == len(show.products)
+    assert editor.rundown.model.rowCount() == len(show.rundown)
     assert not [f for f in editor.findings if f.is_error]
+    # The title says which file: its name and its folder.
     assert editor.windowTitle().startswith("show.json")
+    assert str(sample_show.parent) in editor.windowTitle()
+    assert not editor.read_only_banner.isVisibleTo(editor)
 
 
-def test_a_bad_price_and_an_unknown_sku_are_marked_on_their_cells(
+def test_a_bad_price_and_an_unknown_sku_are_marked_on_their_cells_and_said_under_the_table(
     qtbot: QtBot, make_editor: Callable[[], ShowEditor], sample_show: Path
 ) -> None:
     editor = make_editor()
     editor.open_show(sample_show)
-    editor.products_table.item(0, P_PRICE).setText("12,5")  # type: ignore[union-attr]
-    editor.rundown_table.item(1, R_SKU).setText("NO-SUCH-SKU")  # type: ignore[union-attr]
+    _type(editor, "products", 0, P_PRICE, "12,5")
+    _type(editor, "rundown", 1, R_SKU, "NO-SUCH-SKU")
     editor.check_now()
 
     assert _background(editor, "products", 0, P_PRICE) == ERROR_BRUSH
-    assert "12,5" in editor.products_table.item(0, P_PRICE).toolTip()  # type: ignore[union-attr]
+    assert "12,5" in str(_cell(editor, "products", 0, P_PRICE, Qt.ItemDataRole.ToolTipRole))
     assert _background(editor, "rundown", 1, R_SKU) == ERROR_BRUSH
-    tip = editor.rundown_table.item(1, R_SKU).toolTip()  # type: ignore[union-attr]
-    assert "NO-SUCH-SKU" in tip
-    # Untouched cells stay clean.
-    assert _background(editor, "products", 1, P_PRICE).style() == Qt.BrushStyle.NoBrush
+    assert "NO-SUCH-SKU" in str(_cell(editor, "rundown", 1, R_SKU, Qt.ItemDataRole.ToolTipRole))
+    assert _background(editor, "products", 1, P_PRICE) is None  # untouched cells stay clean
 
-    # Clicking the message in the list goes to the cell at fault.
-    messages = [editor.problem_list.item(i) for i in range(editor.problem_list.count())]
-    sku_message = next(m for m in messages if m is not None and "NO-SUCH-SKU" in m.text())
-    editor.tabs.setCurrentIndex(0)
-    editor._go_to_finding(sku_message)
-    assert editor.tabs.currentIndex() == RUNDOWN_PAGE
-    assert (editor.rundown_table.currentRow(), editor.rundown_table.currentColumn()) == (1, R_SKU)
+    # The selected row's problem is written right under the table, with the column's name.
+    editor.tabs.setCurrentIndex(PRODUCTS_PAGE)
+    editor.products.go_to(0, P_TITLE)
+    message = editor.products.row_message
+    assert message.isVisibleTo(editor) and "Price" in message.text() and "12,5" in message.text()
+    editor.products.go_to(1, P_TITLE)
+    assert not message.isVisibleTo(editor)
+
+    # F8 goes to the fields at fault, one after the other.
+    editor.tabs.setCurrentIndex(SHOW_PAGE)
+    visited = set()
+    for _ in range(len(editor.findings)):
+        editor.go_to_next_problem()
+        page = editor.products if editor.tabs.currentIndex() == PRODUCTS_PAGE else editor.rundown
+        index = page.table.currentIndex()
+        visited.add((editor.tabs.currentIndex(), index.row(), index.column()))
+    assert {(PRODUCTS_PAGE, 0, P_PRICE), (RUNDOWN_PAGE, 1, R_SKU)} <= visited
+    assert "2 errors" in editor.problem_summary.text()
 
 
 def test_a_deal_price_above_list_price_is_marked_on_the_deal_cell(
@@ -107,9 +122,35 @@ def test_a_deal_price_above_list_price_is_marked_on_the_deal_cell(
     editor.open_show(sample_show)
     data = editor.data()
     row = next(i for i, s in enumerate(data["rundown"]) if s.get("deal") and s.get("sku"))
-    editor.rundown_table.item(row, R_DEAL_PRICE).setText("99999")  # type: ignore[union-attr]
+    _type(editor, "rundown", row, R_DEAL_PRICE, "99999")
     editor.check_now()
     assert _background(editor, "rundown", row, R_DEAL_PRICE) == ERROR_BRUSH
+
+
+def test_a_show_field_error_is_written_under_that_field(
+    qtbot: QtBot, make_editor: Callable[[], ShowEditor], sample_show: Path
+) -> None:
+    editor = make_editor()
+    editor.open_show(sample_show)
+    editor.show_page.accent_edit.setText("not-a-colour")
+    editor.show_page.accent_edit.textEdited.emit("not-a-colour")
+    editor.check_now()
+    label = editor.show_page.messages["theme.accent"]
+    assert label.isVisibleTo(editor) and "not-a-colour" in label.text()
+    assert not editor.show_page.messages["title"].isVisibleTo(editor)
+
+
+def test_a_show_without_a_theme_opens_without_errors(
+    qtbot: QtBot, make_editor: Callable[[], ShowEditor], sample_show: Path
+) -> None:
+    data = json.loads(sample_show.read_text(encoding="utf-8"))
+    del data["theme"]
+    sample_show.write_text(json.dumps(data), encoding="utf-8")
+    assert read_show_file(sample_show).show is not None
+    editor = make_editor()
+    editor.open_show(sample_show)
+    assert [f.message for f in editor.findings if f.is_error] == []
+    assert "theme" not in editor.data()
 
 
 def test_compliance_hits_in_a_script_are_shown_under_the_script(
@@ -118,14 +159,13 @@ def test_compliance_hits_in_a_script_are_shown_under_the_script(
     editor = make_editor()
     editor.open_show(sample_show)
     editor.tabs.setCurrentIndex(RUNDOWN_PAGE)
-    editor.rundown_table.setCurrentCell(0, R_TITLE)
-    editor.script_edit.setPlainText("This kettle is the best, guaranteed!")
+    editor.rundown.go_to(0, R_TITLE)
+    editor.rundown.script_edit.setPlainText("This kettle is the best, guaranteed!")
     editor.check_now()
-    assert editor.script_message.isVisibleTo(editor)
-    assert "best" in editor.script_message.text().lower()
+    assert editor.rundown.script_message.isVisibleTo(editor)
+    assert "best" in editor.rundown.script_message.text().lower()
     assert any(not f.is_error and f.path == "$.rundown[0].script" for f in editor.findings)
-    title_cell_row0 = _background(editor, "rundown", 0, 6)
-    assert title_cell_row0 == WARNING_BRUSH
+    assert _background(editor, "rundown", 0, R_SCRIPT) == WARNING_BRUSH
 
 
 def test_reorder_add_and_save_then_reopen(
@@ -134,15 +174,19 @@ def test_reorder_add_and_save_then_reopen(
     editor = make_editor()
     editor.open_show(sample_show)
     before = [s["title"] for s in editor.data()["rundown"]]
-    editor.rundown_table.setCurrentCell(0, R_TITLE)
-    qtbot.mouseClick(editor.down_button, Qt.MouseButton.LeftButton)
+    editor.tabs.setCurrentIndex(RUNDOWN_PAGE)
+    editor.rundown.go_to(0, R_TITLE)
+    qtbot.mouseClick(editor.rundown.down_button, Qt.MouseButton.LeftButton)
     after = [s["title"] for s in editor.data()["rundown"]]
     assert after[:2] == [before[1], before[0]] and after[2:] == before[2:]
-    assert editor.is_modified() and editor.windowTitle().endswith("*")
+    assert editor.rundown.current_row() == 1  # the moved segment stays selected
+    assert editor.is_modified() and editor.isWindowModified()
 
     row = editor.add_product({"sku": "NEW-1", "title": "热水壶 新款", "price": 88.8, "stock": 5})
     editor.set_product_image(row, sample_show.parent / "images" / "mug.png")
-    assert editor.products_table.item(row, 4).text() == "images/mug.png"  # type: ignore[union-attr]
+    assert _cell(editor, "products", row, P_IMAGE, Qt.ItemDataRole.DisplayRole) == (
+        "images/mug.png"
+    )
 
     with qtbot.waitSignal(editor.show_saved):
         assert editor.save()
@@ -154,12 +198,63 @@ def test_reorder_add_and_save_then_reopen(
     assert load_settings().recent_shows[0] == str(sample_show.resolve())
 
 
+def test_saving_keeps_the_files_mode(
+    qtbot: QtBot, make_editor: Callable[[], ShowEditor], sample_show: Path, tmp_path: Path
+) -> None:
+    sample_show.chmod(0o644)
+    editor = make_editor()
+    editor.open_show(sample_show)
+    editor.show_page.title_edit.setText("Renamed")
+    editor.show_page.title_edit.textEdited.emit("Renamed")
+    assert editor.save()
+    assert sample_show.stat().st_mode & 0o777 == 0o644
+    sample_show.chmod(0o664)  # a file shared with a group stays shared
+    assert editor.save_to(sample_show)
+    assert sample_show.stat().st_mode & 0o777 == 0o664
+    assert load_show(sample_show).title == "Renamed"
+
+
+def test_the_built_in_sample_is_read_only_and_save_offers_save_as(
+    qtbot: QtBot,
+    make_editor: Callable[[], ShowEditor],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sample = paths.resources_dir() / "shows" / "en" / "show.json"
+    original = sample.read_bytes()
+    editor = make_editor()
+    editor.open_show(sample)
+    assert "read-only" in editor.windowTitle() and "sample" in editor.windowTitle()
+    assert editor.read_only_banner.isVisibleTo(editor)
+    assert "Save as" in editor.read_only_label.text()
+
+    copy = tmp_path / "mine" / "show.json"
+    asked: list[str] = []
+
+    def choose(_parent: object, _title: str, start: str, _filter: str) -> tuple[str, str]:
+        asked.append(start)
+        return str(copy), ""
+
+    monkeypatch.setattr("anchordesk.ui.editor.editor.QFileDialog.getSaveFileName", choose)
+    editor.show_page.title_edit.setText("My night")
+    editor.show_page.title_edit.textEdited.emit("My night")
+    assert editor.save()  # Ctrl+S on the sample asks where to keep the copy
+    assert asked and not Path(asked[0]).is_relative_to(paths.resources_dir())
+    assert sample.read_bytes() == original
+    saved = load_show(copy)
+    assert saved.title == "My night"
+    assert all(p.image and (copy.parent / p.image).is_file() for p in saved.products)
+    assert editor.path == copy and not editor.read_only
+    assert "read-only" not in editor.windowTitle()
+    assert not editor.read_only_banner.isVisibleTo(editor)
+
+
 def test_a_show_with_errors_is_saved_as_typed_so_nothing_is_lost(
     qtbot: QtBot, make_editor: Callable[[], ShowEditor], sample_show: Path, tmp_path: Path
 ) -> None:
     editor = make_editor()
     editor.open_show(sample_show)
-    editor.products_table.item(0, P_SKU).setText("")  # type: ignore[union-attr]
+    _type(editor, "products", 0, P_SKU, "")
     target = tmp_path / "elsewhere" / "draft.json"
     assert editor.save_to(target, confirm_errors=False)
     assert read_show_file(target).errors  # still broken, as the user left it
@@ -186,7 +281,43 @@ def test_import_csv_adds_products(make_editor: Callable[[], ShowEditor], tmp_pat
     assert [p["sku"] for p in products] == ["A-1", "B-2"]
     assert products[0]["points"] == ["保湿", "温和"]
     # Markup in a title stays text: the table shows it literally.
-    assert editor.products_table.item(1, 1).text() == "<b>Serum</b>"  # type: ignore[union-attr]
+    assert _cell(editor, "products", 1, P_TITLE, Qt.ItemDataRole.DisplayRole) == "<b>Serum</b>"
+
+
+def test_a_csv_with_bad_rows_is_refused_with_the_problems_the_cli_prints(
+    qtbot: QtBot, make_editor: Callable[[], ShowEditor], sample_show: Path, tmp_path: Path
+) -> None:
+    from io import StringIO
+
+    from anchordesk.cli.show import run_import_csv
+
+    csv_path = tmp_path / "products.csv"
+    csv_path.write_text(
+        "sku,title,price,stock\n"
+        "A-1,Good mug,12.50,10\n"
+        "B-2,Bad price,12;5,10\n"
+        "C-3,Bad stock,9.90,-4\n",
+        encoding="utf-8",
+    )
+    printed = StringIO()
+    assert run_import_csv(csv_path, sample_show, tmp_path / "out.json", printed) == 2
+    cli_lines = [
+        line.removeprefix(f"{csv_path}: ")
+        for line in printed.getvalue().splitlines()
+        if line.startswith(f"{csv_path}: ") and ("error:" in line or "warning:" in line)
+    ]
+    assert len(cli_lines) >= 2
+
+    editor = make_editor()
+    editor.open_show(sample_show)
+    before = editor.data()["products"]
+    assert editor.import_csv(csv_path) == 0
+    assert editor.data()["products"] == before  # nothing imported, not even the good row
+    assert not editor.is_modified()
+    dialog = editor.last_dialog
+    assert dialog.isVisible()
+    assert dialog.lines() == cli_lines
+    assert "3, 4" in dialog.heading.text()  # the rows to fix, as the CLI names them
 
 
 def test_an_invalid_json_file_is_refused_with_its_line(
@@ -210,7 +341,7 @@ def test_open_editor_opens_a_window_on_the_show(qtbot: QtBot, sample_show: Path)
     editor = open_editor(sample_show)
     try:
         assert editor.isVisible() and editor.path == sample_show
-        assert editor.products_table.rowCount() > 0
+        assert editor.products.model.rowCount() > 0
     finally:
         editor.discard_changes()
         editor.close()

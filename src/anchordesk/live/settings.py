@@ -556,7 +556,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write atomically (temp file + rename), so a crash never leaves half a settings file."""
     path = path or settings_path()
     text = json.dumps(settings_to_dict(settings), ensure_ascii=False, indent=2) + "\n"
-    write_text_atomically(path, text)
+    write_text_atomically(path, text, new_file_mode=0o600)  # a file of one user's setup
     return path
 
 

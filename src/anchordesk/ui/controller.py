@@ -32,9 +32,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QLocale, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from anchordesk.core import paths
 from anchordesk.core.redact import mask_secrets
 from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import FeedSpec, LiveOptions
@@ -65,14 +64,12 @@ RehearsalReport = SessionSummary  # the name the window's report dialog knows
 
 
 def sample_show_path(language: str | None = None) -> Path | None:
-    """The sample show in the user's language (zh for any Chinese locale), else English."""
-    language = language or QLocale.system().name()
-    folder = "zh" if language.lower().startswith("zh") else "en"
-    for candidate in (folder, "en", "zh"):
-        path = paths.resources_dir() / "shows" / candidate / "show.json"
-        if path.is_file():
-            return path
-    return None
+    """The sample show in ``language``, by default the language the window speaks (so
+    LANG=ja_JP, or Japanese chosen in the settings, opens the Japanese sample)."""
+    from anchordesk.showfile.samples import sample_show_path as sample_in
+    from anchordesk.ui.i18n import current_language
+
+    return sample_in(language or current_language())
 
 
 def comment_row(comment: Comment, at_s: float | None = None, simulated: bool = False) -> CommentRow:
@@ -99,6 +96,7 @@ class Controller(QObject):
     live_changed = Signal(bool)
     session_started = Signal()
     message = Signal(str)
+    show_refused = Signal(Path, list)  # a show file that cannot run, and its problems
     rehearsal_finished = Signal(object)  # a RehearsalReport, when any session ends
     _built = Signal(object, object)  # (LiveShow | None, error text | None), from the worker
     _worker_message = Signal(str)
@@ -792,7 +790,15 @@ class Controller(QObject):
         self.executor.submit(self._save, self.settings)
 
     def open_show(self, path: Path) -> None:
+        """Open another show; one that cannot run is refused (``show_refused``) and the running
+        rehearsal goes on untouched."""
+        from anchordesk.showfile.files import read_show_file
+
         if self.is_live:
+            return
+        report = read_show_file(path)
+        if report.show is None:
+            self.show_refused.emit(path, [str(problem) for problem in report.problems])
             return
         self._restart(lambda: self.start(path))
 

@@ -339,6 +339,7 @@ class MainWindow(QMainWindow):
         self.products.notice.connect(self.notify)
         self.hotkeys.explained.reason.connect(self.notify)
         c.rehearsal_finished.connect(self.show_rehearsal_report)
+        c.show_refused.connect(self._show_refused)
         self.run_sheet.next_requested.connect(c.next_segment)
         self.run_sheet.previous_requested.connect(c.previous_segment)
         self.run_sheet.jump_requested.connect(c.jump_to_segment)
@@ -713,6 +714,17 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.controller.open_show(Path(path))
+
+    def _show_refused(self, path: Path, problems: list[str]) -> None:
+        """A show that cannot run: its problems in full, and the rehearsal goes on."""
+        from anchordesk.ui.editor.problems_dialog import ProblemsDialog
+
+        heading = self.tr(
+            "%1 cannot be opened: it has the problems below. The current show goes on; "
+            "fix the file in the show editor and open it again."
+        ).replace("%1", str(path))
+        self.refused_dialog = ProblemsDialog(self.tr("Open show"), heading, problems, self)
+        self.refused_dialog.open()
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
