@@ -1,7 +1,7 @@
 """Draw the product pictures and logos of the sample shows (resources/shows/*/images/).
 
-Run from the repository:
-    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/make_sample_images.py
+Run from the repository (all samples, or the languages named: zh, en, ja):
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/make_sample_images.py [ja ...]
 The pictures are simple studio-style packshots (gradient backdrop, soft shadow, a shaded
 bottle, jar, tube, box, mug, kettle, bag or tumbler with its label) so that the overlays and
 the screenshots look like a real show without shipping anyone's photographs.
@@ -227,23 +227,46 @@ def logo(text: str, colour: str, path: Path) -> None:
         raise SystemExit(f"cannot write {path}")
 
 
-def main() -> int:
-    app = QGuiApplication.instance() or QGuiApplication(sys.argv)
+def draw_zh() -> None:
     zh = ROOT / "zh" / "images"
     draw(bottle, "#e8a0b4", "玻尿酸\n精华液", zh / "serum.png")
     draw(jar, "#f3e3c3", "修护\n面霜", zh / "cream.png")
     draw(tube, "#6fb7c9", "氨基酸\n洁面乳", zh / "cleanser.png")
     draw(box, "#9fc98f", "补水\n面膜", zh / "mask.png")
     logo("秋", "#ff3355", ROOT / "zh" / "logo.png")
+
+
+def draw_en() -> None:
     en = ROOT / "en" / "images"
     draw(mug, "#d9534f", "Cozy\nMug", en / "mug.png")
     draw(kettle, "#5b7db1", "Pour\nOver", en / "kettle.png")
     draw(bag, "#8d6e4f", "Single\nOrigin", en / "beans.png")
     draw(tumbler, "#3f8f6b", "Travel\n500ml", en / "tumbler.png")
     logo("CK", "#1e88e5", ROOT / "en" / "logo.png")
+
+
+def draw_ja() -> None:
+    ja = ROOT / "ja" / "images"
+    draw(jar, "#7cb342", "宇治\n抹茶", ja / "matcha.png")
+    draw(kettle, "#a0522d", "常滑\n急須", ja / "kyusu.png")
+    draw(mug, "#4f6d8f", "有田\n湯呑", ja / "yunomi.png")
+    draw(bag, "#9c6b43", "焙じ茶\n20包", ja / "hojicha.png")
+    logo("和", "#2e7d32", ROOT / "ja" / "logo.png")
+
+
+SAMPLES = {"zh": draw_zh, "en": draw_en, "ja": draw_ja}
+
+
+def main(argv: list[str]) -> int:
+    """Draw the samples named on the command line (zh, en, ja), or all of them."""
+    app = QGuiApplication.instance() or QGuiApplication(sys.argv)
+    for language in argv or list(SAMPLES):
+        if language not in SAMPLES:
+            raise SystemExit(f"no sample show {language!r}; choose from {', '.join(SAMPLES)}")
+        SAMPLES[language]()
     del app
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

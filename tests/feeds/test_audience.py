@@ -167,3 +167,23 @@ def test_the_crowd_pays_the_deal_price_only_while_the_show_says_a_deal_is_live()
     ]
     assert sum(line["quantity"] for line in deal_lines) == 5, "the deal's quota, never more"
     assert all(line["sku"] == product.sku for line in deal_lines)
+
+
+def test_the_japanese_sample_gets_a_japanese_crowd() -> None:
+    show = load_show(RESOURCES / "ja" / "show.json")
+    items = all_items(AudienceSimulator(show, seed=4, rate_per_s=10), 600)
+    comments = [i for i in items if i["type"] == "comment"]
+    texts = [i["text"] for i in comments]
+
+    def japanese(text: str) -> bool:
+        return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)
+
+    assert sum(1 for t in texts if japanese(t)) > len(texts) * 0.8
+    questions = sum(1 for t in texts if is_question(t))
+    flagged = [t for t in texts if find_hits(t, show.banned_words)]
+    assert 0.2 < questions / len(texts) < 0.7
+    assert 0 < len(flagged) < len(texts) * 0.2
+    # The crowd names what is on screen, by the product's Japanese title.
+    assert any(p.title in t for p in show.products for t in texts)
+    assert sum(1 for i in comments if japanese(i["author"])) > len(comments) * 0.5
+    assert all(o["currency"] == "JPY" for o in items if o["type"] == "order")

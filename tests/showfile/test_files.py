@@ -129,7 +129,7 @@ def test_bom_and_exact_money_are_kept() -> None:
 
 
 def test_sample_shows_are_valid_without_warnings() -> None:
-    for language in ("zh", "en"):
+    for language in ("zh", "en", "ja"):
         report = read_show_file(resources_dir() / "shows" / language / "show.json")
         assert report.show is not None, [str(p) for p in report.problems]
         assert report.problems == []
