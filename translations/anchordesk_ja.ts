@@ -142,7 +142,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+188"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+186"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -710,7 +710,7 @@
         <translation>配信中は録画を止められません。</translation>
     </message>
     <message>
-        <location line="+124"/>
+        <location line="+125"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>
@@ -1040,16 +1040,22 @@
     </message>
     <message>
         <location line="+38"/>
+        <location line="+13"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-13"/>
         <source>Show files (*.json)</source>
         <translation>番組ファイル (*.json)</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+10"/>
+        <source>%1 cannot be opened: it has the problems below. The current show goes on; fix the file in the show editor and open it again.</source>
+        <translation>%1 は開けません。以下の問題があります。現在の番組はそのまま続きます。番組エディターでファイルを直してから、もう一度開いてください。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>No recent shows</source>
         <translation>最近の番組はありません</translation>
     </message>
@@ -1275,6 +1281,94 @@
     </message>
 </context>
 <context>
+    <name>ProductsPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/editor/products_page.py" line="+126"/>
+        <source>Product %1</source>
+        <translation>商品 %1</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>No image</source>
+        <translation>画像なし</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Image not found</source>
+        <translation>画像が見つかりません</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Product image</source>
+        <translation>商品画像</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
+        <translation>画像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>SKU</source>
+        <translation>品番</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Title</source>
+        <translation>タイトル</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Price</source>
+        <translation>価格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stock</source>
+        <translation>在庫</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Image</source>
+        <translation>画像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Talking points</source>
+        <translation>説明ポイント</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Products</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Add product</source>
+        <translation>商品を追加(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Remove product</source>
+        <translation>商品を削除(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Import CSV…</source>
+        <translation>CSV を取り込む(&amp;I)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Choose i&amp;mage…</source>
+        <translation>画像を選ぶ(&amp;M)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Talking &amp;points (one per line):</source>
+        <translation>説明ポイント（1 行に 1 つ）(&amp;P)：</translation>
+    </message>
+</context>
+<context>
     <name>RehearsalReportDialog</name>
     <message>
         <location filename="../src/anchordesk/ui/main_window.py" line="+26"/>
@@ -1378,6 +1472,89 @@
         <location line="+1"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
+    </message>
+</context>
+<context>
+    <name>RundownPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/editor/rundown_page.py" line="+176"/>
+        <source>Segment %1</source>
+        <translation>コーナー %1</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>Planned: %1</source>
+        <translation>予定時間：%1</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Segment</source>
+        <translation>コーナー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Seconds</source>
+        <translation>秒数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal price</source>
+        <translation>セール価格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal seconds</source>
+        <translation>セール秒数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal stock</source>
+        <translation>セール在庫</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Script</source>
+        <translation>台本</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Run sheet</source>
+        <translation>進行表</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Add segment</source>
+        <translation>コーナーを追加(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Remove segment</source>
+        <translation>コーナーを削除(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Move &amp;up</source>
+        <translation>上へ(&amp;U)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Move &amp;down</source>
+        <translation>下へ(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Teleprompter &amp;script:</source>
+        <translation>プロンプターの台本(&amp;S)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Crew &amp;notes (not on air):</source>
+        <translation>スタッフ用メモ（放送されません）(&amp;N)：</translation>
     </message>
 </context>
 <context>
@@ -1745,99 +1922,86 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+653"/>
         <source>No image</source>
-        <translation>画像なし</translation>
+        <translation type="vanished">画像なし</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Image not found</source>
-        <translation>画像が見つかりません</translation>
+        <translation type="vanished">画像が見つかりません</translation>
     </message>
     <message>
-        <location line="+18"/>
         <source>Product image</source>
-        <translation>商品画像</translation>
+        <translation type="vanished">商品画像</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <location line="+81"/>
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
-        <translation>画像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
+        <translation type="vanished">画像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
     </message>
     <message>
-        <location line="-2"/>
         <source>Logo</source>
-        <translation>ロゴ</translation>
+        <translation type="vanished">ロゴ</translation>
     </message>
     <message>
-        <location line="+32"/>
         <source>Products, row %1</source>
-        <translation>商品、%1 行目</translation>
+        <translation type="vanished">商品、%1 行目</translation>
     </message>
     <message>
-        <location line="+9"/>
         <source>Run sheet, segment %1</source>
-        <translation>進行表、%1 番目のコーナー</translation>
+        <translation type="vanished">進行表、%1 番目のコーナー</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <location line="+353"/>
-        <location line="+31"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+620"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location line="-382"/>
-        <location line="+352"/>
-        <location line="+47"/>
+        <location line="+1"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>
     <message>
-        <location line="-398"/>
-        <location line="+349"/>
+        <location line="-2"/>
         <source>Show</source>
         <translation>番組</translation>
     </message>
     <message>
-        <location line="-327"/>
         <source>Error</source>
-        <translation>エラー</translation>
+        <translation type="vanished">エラー</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Warning</source>
-        <translation>警告</translation>
+        <translation type="vanished">警告</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>line %1, column %2</source>
-        <translation>%1 行 %2 列</translation>
+        <translation type="vanished">%1 行 %2 列</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="-284"/>
         <source>No problems found.</source>
         <translation>問題は見つかりませんでした。</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>%1 errors, %2 warnings (click one to go to its field)</source>
-        <translation>エラー %1 件、警告 %2 件（クリックで該当箇所へ移動）</translation>
+        <translation type="vanished">エラー %1 件、警告 %2 件（クリックで該当箇所へ移動）</translation>
     </message>
     <message>
-        <location line="+44"/>
         <source>Planned: %1</source>
-        <translation>予定時間：%1</translation>
+        <translation type="vanished">予定時間：%1</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+4"/>
+        <source>%1 errors, %2 warnings, each shown next to its field</source>
+        <translation>エラー %1 件、警告 %2 件（それぞれの項目の横に表示）</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <location line="+12"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+2"/>
         <source>Show files (*.json);;All files (*)</source>
         <translation>番組ファイル (*.json);;すべてのファイル (*)</translation>
     </message>
@@ -1852,13 +2016,19 @@
         <translation>番組ファイル (*.json)</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+15"/>
+        <location line="+13"/>
         <location line="+11"/>
         <source>Save show</source>
         <translation>番組を保存</translation>
     </message>
     <message>
-        <location line="-9"/>
+        <location line="-23"/>
+        <source>The built-in sample show cannot be changed. Use Save as… to keep a copy.</source>
+        <translation>付属のサンプル番組は変更できません。「名前を付けて保存…」でコピーを保存してください。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>The show still has %1 errors. Save it anyway, to finish later?</source>
         <translation>番組にはまだエラーが %1 件あります。あとで直すために、このまま保存しますか？</translation>
     </message>
@@ -1868,24 +2038,77 @@
         <translation>番組を保存できません：%1</translation>
     </message>
     <message>
-        <location line="+23"/>
-        <location line="+13"/>
-        <location line="+32"/>
+        <location line="+24"/>
+        <location line="+16"/>
         <source>Import products from CSV</source>
         <translation>CSV から商品を読み込む</translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-14"/>
         <source>CSV files (*.csv);;All files (*)</source>
         <translation>CSV ファイル (*.csv);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location line="+44"/>
-        <source>%1 products imported. Some rows had problems:</source>
-        <translation>%1 件の商品を読み込みました。一部の行に問題があります：</translation>
+        <location line="+18"/>
+        <source>Nothing was imported from %1: fix rows %2 and import again.</source>
+        <translation>%1 からは何も取り込んでいません。%2 行目を直してから、もう一度取り込んでください。</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+5"/>
+        <source>Nothing was imported from %1: fix the file and import again.</source>
+        <translation>%1 からは何も取り込んでいません。ファイルを直してから、もう一度取り込んでください。</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>%1 products imported from %2, with these warnings:</source>
+        <translation>%2 から %1 件の商品を取り込みました。次の警告があります：</translation>
+    </message>
+    <message>
+        <location line="+66"/>
+        <source>New show[*] — Show editor</source>
+        <translation>新しい番組[*] — 番組エディター</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1[*] (built-in sample, read-only) — Show editor</source>
+        <translation>%1[*]（付属サンプル・読み取り専用）— 番組エディター</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1[*] (read-only) — %2 — Show editor</source>
+        <translation>%1[*]（読み取り専用）— %2 — 番組エディター</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1[*] — %2 — Show editor</source>
+        <translation>%1[*] — %2 — 番組エディター</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>This is the built-in sample show: it is read-only. Use Save as… to keep your own copy, then edit that.</source>
+        <translation>これは付属のサンプル番組で、読み取り専用です。「名前を付けて保存…」で自分用のコピーを作り、そちらを編集してください。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>This file cannot be written. Use Save as… to keep your changes.</source>
+        <translation>このファイルには書き込めません。「名前を付けて保存…」で変更を保存してください。</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Save as…</source>
+        <translation>名前を付けて保存…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Next problem (F8)</source>
+        <translation>次の問題へ (F8)</translation>
+    </message>
+    <message>
+        <source>%1 products imported. Some rows had problems:</source>
+        <translation type="vanished">%1 件の商品を読み込みました。一部の行に問題があります：</translation>
+    </message>
+    <message>
+        <location line="-93"/>
         <source>No recent shows</source>
         <translation>最近の番組はありません</translation>
     </message>
@@ -1900,17 +2123,15 @@
         <translation>番組に保存されていない変更があります。保存しますか？</translation>
     </message>
     <message>
-        <location line="+18"/>
         <source>New show</source>
-        <translation>新しい番組</translation>
+        <translation type="vanished">新しい番組</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>%1 — Show editor</source>
-        <translation>%1 — 番組エディター</translation>
+        <translation type="vanished">%1 — 番組エディター</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+58"/>
         <source>&amp;File</source>
         <translation>ファイル(&amp;F)</translation>
     </message>
@@ -1946,11 +2167,173 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Next &amp;problem</source>
+        <translation>次の問題へ(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>&amp;Close</source>
         <translation>閉じる(&amp;C)</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <source>&amp;Title:</source>
+        <translation type="vanished">タイトル(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>&amp;Currency:</source>
+        <translation type="vanished">通貨(&amp;C)：</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation type="vanished">言語(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>&amp;Accent colour:</source>
+        <translation type="vanished">アクセントカラー(&amp;A)：</translation>
+    </message>
+    <message>
+        <source>Loo&amp;k:</source>
+        <translation type="vanished">外観(&amp;K)：</translation>
+    </message>
+    <message>
+        <source>L&amp;ogo:</source>
+        <translation type="vanished">ロゴ(&amp;O)：</translation>
+    </message>
+    <message>
+        <source>&amp;Banned words (one per line):</source>
+        <translation type="vanished">禁止語（1 行に 1 つ）(&amp;B)：</translation>
+    </message>
+    <message>
+        <source>Tic&amp;ker announcements (one per line):</source>
+        <translation type="vanished">テロップのお知らせ（1 行に 1 件）(&amp;K)：</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation type="vanished">選択…</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation type="vanished">ダーク</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation type="vanished">ライト</translation>
+    </message>
+    <message>
+        <source>SKU</source>
+        <translation type="vanished">品番</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation type="vanished">タイトル</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation type="vanished">価格</translation>
+    </message>
+    <message>
+        <source>Stock</source>
+        <translation type="vanished">在庫</translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation type="vanished">画像</translation>
+    </message>
+    <message>
+        <source>Talking points</source>
+        <translation type="vanished">説明ポイント</translation>
+    </message>
+    <message>
+        <source>Add product</source>
+        <translation type="vanished">商品を追加</translation>
+    </message>
+    <message>
+        <source>Remove product</source>
+        <translation type="vanished">商品を削除</translation>
+    </message>
+    <message>
+        <source>Import CSV…</source>
+        <translation type="vanished">CSV を読み込む…</translation>
+    </message>
+    <message>
+        <source>Choose image…</source>
+        <translation type="vanished">画像を選択…</translation>
+    </message>
+    <message>
+        <source>Talking &amp;points (one per line):</source>
+        <translation type="vanished">説明ポイント（1 行に 1 つ）(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>Segment</source>
+        <translation type="vanished">コーナー</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation type="vanished">商品</translation>
+    </message>
+    <message>
+        <source>Seconds</source>
+        <translation type="vanished">秒数</translation>
+    </message>
+    <message>
+        <source>Deal price</source>
+        <translation type="vanished">セール価格</translation>
+    </message>
+    <message>
+        <source>Deal seconds</source>
+        <translation type="vanished">セール秒数</translation>
+    </message>
+    <message>
+        <source>Deal stock</source>
+        <translation type="vanished">セール在庫</translation>
+    </message>
+    <message>
+        <source>Script</source>
+        <translation type="vanished">台本</translation>
+    </message>
+    <message>
+        <source>Add segment</source>
+        <translation type="vanished">コーナーを追加</translation>
+    </message>
+    <message>
+        <source>Remove segment</source>
+        <translation type="vanished">コーナーを削除</translation>
+    </message>
+    <message>
+        <source>Move up</source>
+        <translation type="vanished">上へ</translation>
+    </message>
+    <message>
+        <source>Move down</source>
+        <translation type="vanished">下へ</translation>
+    </message>
+    <message>
+        <source>Teleprompter &amp;script:</source>
+        <translation type="vanished">プロンプターの台本(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>Crew &amp;notes (not on air):</source>
+        <translation type="vanished">スタッフ用メモ（放送されません）(&amp;N)：</translation>
+    </message>
+    <message>
+        <source>Problems</source>
+        <translation type="vanished">問題</translation>
+    </message>
+</context>
+<context>
+    <name>ShowPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+220"/>
+        <source>Logo</source>
+        <translation>ロゴ</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
+        <translation>画像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>&amp;Title:</source>
         <translation>タイトル(&amp;T)：</translation>
     </message>
@@ -1986,14 +2369,18 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>Tic&amp;ker announcements (one per line):</source>
-        <translation>テロップのお知らせ（1 行に 1 件）(&amp;K)：</translation>
+        <source>T&amp;icker announcements (one per line):</source>
+        <translation>ティッカーのお知らせ（1 行に 1 つ）(&amp;I)：</translation>
     </message>
     <message>
         <location line="+5"/>
+        <source>C&amp;hoose…</source>
+        <translation>選ぶ(&amp;H)…</translation>
+    </message>
+    <message>
         <location line="+1"/>
-        <source>Choose…</source>
-        <translation>選択…</translation>
+        <source>Choos&amp;e…</source>
+        <translation>選ぶ(&amp;E)…</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -2004,131 +2391,6 @@
         <location line="+1"/>
         <source>Light</source>
         <translation>ライト</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>SKU</source>
-        <translation>品番</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Title</source>
-        <translation>タイトル</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Price</source>
-        <translation>価格</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Stock</source>
-        <translation>在庫</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Image</source>
-        <translation>画像</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Talking points</source>
-        <translation>説明ポイント</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Add product</source>
-        <translation>商品を追加</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Remove product</source>
-        <translation>商品を削除</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Import CSV…</source>
-        <translation>CSV を読み込む…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Choose image…</source>
-        <translation>画像を選択…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Talking &amp;points (one per line):</source>
-        <translation>説明ポイント（1 行に 1 つ）(&amp;P)：</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Segment</source>
-        <translation>コーナー</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Product</source>
-        <translation>商品</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Seconds</source>
-        <translation>秒数</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Deal price</source>
-        <translation>セール価格</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Deal seconds</source>
-        <translation>セール秒数</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Deal stock</source>
-        <translation>セール在庫</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Script</source>
-        <translation>台本</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Add segment</source>
-        <translation>コーナーを追加</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Remove segment</source>
-        <translation>コーナーを削除</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Move up</source>
-        <translation>上へ</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Move down</source>
-        <translation>下へ</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Teleprompter &amp;script:</source>
-        <translation>プロンプターの台本(&amp;S)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Crew &amp;notes (not on air):</source>
-        <translation>スタッフ用メモ（放送されません）(&amp;N)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Problems</source>
-        <translation>問題</translation>
     </message>
 </context>
 <context>

@@ -142,7 +142,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+188"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+186"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -710,7 +710,7 @@
         <translation>直播中不能关闭录制。</translation>
     </message>
     <message>
-        <location line="+124"/>
+        <location line="+125"/>
         <source>Run sheet</source>
         <translation>流程单</translation>
     </message>
@@ -1040,16 +1040,22 @@
     </message>
     <message>
         <location line="+38"/>
+        <location line="+13"/>
         <source>Open show</source>
         <translation>打开节目</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-13"/>
         <source>Show files (*.json)</source>
         <translation>节目文件 (*.json)</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+10"/>
+        <source>%1 cannot be opened: it has the problems below. The current show goes on; fix the file in the show editor and open it again.</source>
+        <translation>无法打开 %1：它有以下问题。当前节目继续进行；请在节目编辑器中修改文件后再打开。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>No recent shows</source>
         <translation>没有最近打开的节目</translation>
     </message>
@@ -1275,6 +1281,94 @@
     </message>
 </context>
 <context>
+    <name>ProductsPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/editor/products_page.py" line="+126"/>
+        <source>Product %1</source>
+        <translation>商品 %1</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>No image</source>
+        <translation>没有图片</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Image not found</source>
+        <translation>找不到图片</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Product image</source>
+        <translation>商品图片</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
+        <translation>图片 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>SKU</source>
+        <translation>货号</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Price</source>
+        <translation>价格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stock</source>
+        <translation>库存</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Image</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Talking points</source>
+        <translation>卖点</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Products</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Add product</source>
+        <translation>添加商品(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Remove product</source>
+        <translation>删除商品(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Import CSV…</source>
+        <translation>导入 CSV(&amp;I)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Choose i&amp;mage…</source>
+        <translation>选择图片(&amp;M)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Talking &amp;points (one per line):</source>
+        <translation>卖点（每行一条）(&amp;P)：</translation>
+    </message>
+</context>
+<context>
     <name>RehearsalReportDialog</name>
     <message>
         <location filename="../src/anchordesk/ui/main_window.py" line="+26"/>
@@ -1378,6 +1472,89 @@
         <location line="+1"/>
         <source>Run sheet</source>
         <translation>流程单</translation>
+    </message>
+</context>
+<context>
+    <name>RundownPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/editor/rundown_page.py" line="+176"/>
+        <source>Segment %1</source>
+        <translation>环节 %1</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>Planned: %1</source>
+        <translation>计划时长：%1</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Segment</source>
+        <translation>环节</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Seconds</source>
+        <translation>秒数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal price</source>
+        <translation>秒杀价</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal seconds</source>
+        <translation>秒杀时长</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Deal stock</source>
+        <translation>秒杀库存</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Script</source>
+        <translation>台词</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Run sheet</source>
+        <translation>流程单</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Add segment</source>
+        <translation>添加环节(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Remove segment</source>
+        <translation>删除环节(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Move &amp;up</source>
+        <translation>上移(&amp;U)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Move &amp;down</source>
+        <translation>下移(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Teleprompter &amp;script:</source>
+        <translation>提词器台词(&amp;S)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Crew &amp;notes (not on air):</source>
+        <translation>工作人员备注（不播出）(&amp;N)：</translation>
     </message>
 </context>
 <context>
@@ -1745,99 +1922,86 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+653"/>
         <source>No image</source>
-        <translation>没有图片</translation>
+        <translation type="vanished">没有图片</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Image not found</source>
-        <translation>找不到图片</translation>
+        <translation type="vanished">找不到图片</translation>
     </message>
     <message>
-        <location line="+18"/>
         <source>Product image</source>
-        <translation>商品图片</translation>
+        <translation type="vanished">商品图片</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <location line="+81"/>
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
-        <translation>图片 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
+        <translation type="vanished">图片 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
     </message>
     <message>
-        <location line="-2"/>
         <source>Logo</source>
-        <translation>标志</translation>
+        <translation type="vanished">标志</translation>
     </message>
     <message>
-        <location line="+32"/>
         <source>Products, row %1</source>
-        <translation>商品，第 %1 行</translation>
+        <translation type="vanished">商品，第 %1 行</translation>
     </message>
     <message>
-        <location line="+9"/>
         <source>Run sheet, segment %1</source>
-        <translation>流程单，第 %1 个环节</translation>
+        <translation type="vanished">流程单，第 %1 个环节</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <location line="+353"/>
-        <location line="+31"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+620"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location line="-382"/>
-        <location line="+352"/>
-        <location line="+47"/>
+        <location line="+1"/>
         <source>Run sheet</source>
         <translation>流程单</translation>
     </message>
     <message>
-        <location line="-398"/>
-        <location line="+349"/>
+        <location line="-2"/>
         <source>Show</source>
         <translation>节目</translation>
     </message>
     <message>
-        <location line="-327"/>
         <source>Error</source>
-        <translation>错误</translation>
+        <translation type="vanished">错误</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Warning</source>
-        <translation>警告</translation>
+        <translation type="vanished">警告</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>line %1, column %2</source>
-        <translation>第 %1 行，第 %2 列</translation>
+        <translation type="vanished">第 %1 行，第 %2 列</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="-284"/>
         <source>No problems found.</source>
         <translation>没有发现问题。</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>%1 errors, %2 warnings (click one to go to its field)</source>
-        <translation>%1 个错误，%2 个警告（点击可跳到对应字段）</translation>
+        <translation type="vanished">%1 个错误，%2 个警告（点击可跳到对应字段）</translation>
     </message>
     <message>
-        <location line="+44"/>
         <source>Planned: %1</source>
-        <translation>计划时长：%1</translation>
+        <translation type="vanished">计划时长：%1</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+4"/>
+        <source>%1 errors, %2 warnings, each shown next to its field</source>
+        <translation>%1 个错误，%2 个警告（各自显示在对应字段旁）</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <location line="+12"/>
         <source>Open show</source>
         <translation>打开节目</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+2"/>
         <source>Show files (*.json);;All files (*)</source>
         <translation>节目文件 (*.json);;所有文件 (*)</translation>
     </message>
@@ -1852,13 +2016,19 @@
         <translation>节目文件 (*.json)</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+15"/>
+        <location line="+13"/>
         <location line="+11"/>
         <source>Save show</source>
         <translation>保存节目</translation>
     </message>
     <message>
-        <location line="-9"/>
+        <location line="-23"/>
+        <source>The built-in sample show cannot be changed. Use Save as… to keep a copy.</source>
+        <translation>内置示例节目不能修改。请用“另存为…”保存一份副本。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>The show still has %1 errors. Save it anyway, to finish later?</source>
         <translation>节目还有 %1 个错误。仍然保存，稍后再改吗？</translation>
     </message>
@@ -1868,24 +2038,77 @@
         <translation>无法保存节目：%1</translation>
     </message>
     <message>
-        <location line="+23"/>
-        <location line="+13"/>
-        <location line="+32"/>
+        <location line="+24"/>
+        <location line="+16"/>
         <source>Import products from CSV</source>
         <translation>从 CSV 导入商品</translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-14"/>
         <source>CSV files (*.csv);;All files (*)</source>
         <translation>CSV 文件 (*.csv);;所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+44"/>
-        <source>%1 products imported. Some rows had problems:</source>
-        <translation>已导入 %1 个商品。部分行有问题：</translation>
+        <location line="+18"/>
+        <source>Nothing was imported from %1: fix rows %2 and import again.</source>
+        <translation>未从 %1 导入任何内容：请修改第 %2 行后重新导入。</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+5"/>
+        <source>Nothing was imported from %1: fix the file and import again.</source>
+        <translation>未从 %1 导入任何内容：请修改文件后重新导入。</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>%1 products imported from %2, with these warnings:</source>
+        <translation>已从 %2 导入 %1 个商品，有以下警告：</translation>
+    </message>
+    <message>
+        <location line="+66"/>
+        <source>New show[*] — Show editor</source>
+        <translation>新节目[*] — 节目编辑器</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1[*] (built-in sample, read-only) — Show editor</source>
+        <translation>%1[*]（内置示例，只读）— 节目编辑器</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1[*] (read-only) — %2 — Show editor</source>
+        <translation>%1[*]（只读）— %2 — 节目编辑器</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1[*] — %2 — Show editor</source>
+        <translation>%1[*] — %2 — 节目编辑器</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>This is the built-in sample show: it is read-only. Use Save as… to keep your own copy, then edit that.</source>
+        <translation>这是内置示例节目，只读。请用“另存为…”保存自己的副本，再编辑副本。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>This file cannot be written. Use Save as… to keep your changes.</source>
+        <translation>此文件无法写入。请用“另存为…”保存您的修改。</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Save as…</source>
+        <translation>另存为…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Next problem (F8)</source>
+        <translation>下一个问题 (F8)</translation>
+    </message>
+    <message>
+        <source>%1 products imported. Some rows had problems:</source>
+        <translation type="vanished">已导入 %1 个商品。部分行有问题：</translation>
+    </message>
+    <message>
+        <location line="-93"/>
         <source>No recent shows</source>
         <translation>没有最近打开的节目</translation>
     </message>
@@ -1900,17 +2123,15 @@
         <translation>节目有未保存的更改。要保存吗？</translation>
     </message>
     <message>
-        <location line="+18"/>
         <source>New show</source>
-        <translation>新节目</translation>
+        <translation type="vanished">新节目</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>%1 — Show editor</source>
-        <translation>%1 — 节目编辑器</translation>
+        <translation type="vanished">%1 — 节目编辑器</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+58"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -1946,11 +2167,173 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Next &amp;problem</source>
+        <translation>下一个问题(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>&amp;Close</source>
         <translation>关闭(&amp;C)</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <source>&amp;Title:</source>
+        <translation type="vanished">标题(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>&amp;Currency:</source>
+        <translation type="vanished">货币(&amp;C)：</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation type="vanished">语言(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>&amp;Accent colour:</source>
+        <translation type="vanished">主题色(&amp;A)：</translation>
+    </message>
+    <message>
+        <source>Loo&amp;k:</source>
+        <translation type="vanished">外观(&amp;K)：</translation>
+    </message>
+    <message>
+        <source>L&amp;ogo:</source>
+        <translation type="vanished">标志(&amp;O)：</translation>
+    </message>
+    <message>
+        <source>&amp;Banned words (one per line):</source>
+        <translation type="vanished">违禁词（每行一个）(&amp;B)：</translation>
+    </message>
+    <message>
+        <source>Tic&amp;ker announcements (one per line):</source>
+        <translation type="vanished">滚动公告（每行一条）(&amp;K)：</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation type="vanished">选择…</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation type="vanished">深色</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation type="vanished">浅色</translation>
+    </message>
+    <message>
+        <source>SKU</source>
+        <translation type="vanished">货号</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation type="vanished">标题</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation type="vanished">价格</translation>
+    </message>
+    <message>
+        <source>Stock</source>
+        <translation type="vanished">库存</translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation type="vanished">图片</translation>
+    </message>
+    <message>
+        <source>Talking points</source>
+        <translation type="vanished">卖点</translation>
+    </message>
+    <message>
+        <source>Add product</source>
+        <translation type="vanished">添加商品</translation>
+    </message>
+    <message>
+        <source>Remove product</source>
+        <translation type="vanished">删除商品</translation>
+    </message>
+    <message>
+        <source>Import CSV…</source>
+        <translation type="vanished">导入 CSV…</translation>
+    </message>
+    <message>
+        <source>Choose image…</source>
+        <translation type="vanished">选择图片…</translation>
+    </message>
+    <message>
+        <source>Talking &amp;points (one per line):</source>
+        <translation type="vanished">卖点（每行一条）(&amp;P)：</translation>
+    </message>
+    <message>
+        <source>Segment</source>
+        <translation type="vanished">环节</translation>
+    </message>
+    <message>
+        <source>Product</source>
+        <translation type="vanished">商品</translation>
+    </message>
+    <message>
+        <source>Seconds</source>
+        <translation type="vanished">秒数</translation>
+    </message>
+    <message>
+        <source>Deal price</source>
+        <translation type="vanished">秒杀价</translation>
+    </message>
+    <message>
+        <source>Deal seconds</source>
+        <translation type="vanished">秒杀时长</translation>
+    </message>
+    <message>
+        <source>Deal stock</source>
+        <translation type="vanished">秒杀库存</translation>
+    </message>
+    <message>
+        <source>Script</source>
+        <translation type="vanished">台词</translation>
+    </message>
+    <message>
+        <source>Add segment</source>
+        <translation type="vanished">添加环节</translation>
+    </message>
+    <message>
+        <source>Remove segment</source>
+        <translation type="vanished">删除环节</translation>
+    </message>
+    <message>
+        <source>Move up</source>
+        <translation type="vanished">上移</translation>
+    </message>
+    <message>
+        <source>Move down</source>
+        <translation type="vanished">下移</translation>
+    </message>
+    <message>
+        <source>Teleprompter &amp;script:</source>
+        <translation type="vanished">提词器台词(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>Crew &amp;notes (not on air):</source>
+        <translation type="vanished">工作人员备注（不播出）(&amp;N)：</translation>
+    </message>
+    <message>
+        <source>Problems</source>
+        <translation type="vanished">问题</translation>
+    </message>
+</context>
+<context>
+    <name>ShowPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+220"/>
+        <source>Logo</source>
+        <translation>标志</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
+        <translation>图片 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>&amp;Title:</source>
         <translation>标题(&amp;T)：</translation>
     </message>
@@ -1986,14 +2369,18 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>Tic&amp;ker announcements (one per line):</source>
-        <translation>滚动公告（每行一条）(&amp;K)：</translation>
+        <source>T&amp;icker announcements (one per line):</source>
+        <translation>滚动公告（每行一条）(&amp;I)：</translation>
     </message>
     <message>
         <location line="+5"/>
+        <source>C&amp;hoose…</source>
+        <translation>选择(&amp;H)…</translation>
+    </message>
+    <message>
         <location line="+1"/>
-        <source>Choose…</source>
-        <translation>选择…</translation>
+        <source>Choos&amp;e…</source>
+        <translation>选择(&amp;E)…</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -2004,131 +2391,6 @@
         <location line="+1"/>
         <source>Light</source>
         <translation>浅色</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>SKU</source>
-        <translation>货号</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Title</source>
-        <translation>标题</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Price</source>
-        <translation>价格</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Stock</source>
-        <translation>库存</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Image</source>
-        <translation>图片</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Talking points</source>
-        <translation>卖点</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Add product</source>
-        <translation>添加商品</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Remove product</source>
-        <translation>删除商品</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Import CSV…</source>
-        <translation>导入 CSV…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Choose image…</source>
-        <translation>选择图片…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Talking &amp;points (one per line):</source>
-        <translation>卖点（每行一条）(&amp;P)：</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Segment</source>
-        <translation>环节</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Product</source>
-        <translation>商品</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Seconds</source>
-        <translation>秒数</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Deal price</source>
-        <translation>秒杀价</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Deal seconds</source>
-        <translation>秒杀时长</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Deal stock</source>
-        <translation>秒杀库存</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Script</source>
-        <translation>台词</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Add segment</source>
-        <translation>添加环节</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Remove segment</source>
-        <translation>删除环节</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Move up</source>
-        <translation>上移</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Move down</source>
-        <translation>下移</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Teleprompter &amp;script:</source>
-        <translation>提词器台词(&amp;S)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Crew &amp;notes (not on air):</source>
-        <translation>工作人员备注（不播出）(&amp;N)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Problems</source>
-        <translation>问题</translation>
     </message>
 </context>
 <context>
