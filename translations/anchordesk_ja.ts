@@ -1283,7 +1283,7 @@
 <context>
     <name>ProductsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/products_page.py" line="+126"/>
+        <location filename="../src/anchordesk/ui/editor/products_page.py" line="+128"/>
         <source>Product %1</source>
         <translation>商品 %1</translation>
     </message>
@@ -1477,7 +1477,7 @@
 <context>
     <name>RundownPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/rundown_page.py" line="+176"/>
+        <location filename="../src/anchordesk/ui/editor/rundown_page.py" line="+178"/>
         <source>Segment %1</source>
         <translation>コーナー %1</translation>
     </message>
@@ -2323,7 +2323,7 @@
 <context>
     <name>ShowPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+220"/>
+        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+236"/>
         <source>Logo</source>
         <translation>ロゴ</translation>
     </message>
@@ -2391,6 +2391,14 @@
         <location line="+1"/>
         <source>Light</source>
         <translation>ライト</translation>
+    </message>
+</context>
+<context>
+    <name>TablePage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/editor/table_page.py" line="+46"/>
+        <source>…and %1 more (F8 goes to each)</source>
+        <translation>…ほか %1 件（F8 で順に移動）</translation>
     </message>
 </context>
 <context>

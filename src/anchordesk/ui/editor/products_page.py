@@ -49,7 +49,9 @@ class ProductsPage(TablePage):
         super().__init__(PRODUCT_COLUMNS, "products-table", parent)
         self.base_dir: Path | None = None
         header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(P_TITLE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(P_IMAGE, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(P_POINTS, QHeaderView.ResizeMode.Stretch)
         self.add_button = QPushButton(self)
         self.add_button.setObjectName("add-product")

@@ -91,6 +91,8 @@ class RundownPage(TablePage):
         super().__init__(SEGMENT_COLUMNS, "rundown-table", parent)
         self.table.setItemDelegateForColumn(R_SKU, _SkuDelegate(product_choices, self))
         header = self.table.horizontalHeader()
+        # Numbers take what they need; the segment's title and script share the rest.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(R_TITLE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(R_SCRIPT, QHeaderView.ResizeMode.Stretch)
         self.add_button = QPushButton(self)

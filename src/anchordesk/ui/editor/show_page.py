@@ -18,11 +18,14 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -86,7 +89,10 @@ class ShowPage(QWidget):
             key: message_label(self, f"message-{key}") for key in FIELD_KEYS
         }
         self.labels = [QLabel(self) for _ in range(8)]
-        form = QFormLayout(self)
+        # The fields keep their height and the free space stays below them (a message label
+        # would otherwise take it all); a long list of messages scrolls instead of squeezing.
+        fields = QWidget(self)
+        form = QFormLayout()
         accent_row = QHBoxLayout()
         accent_row.addWidget(self.accent_edit, 1)
         accent_row.addWidget(self.accent_button)
@@ -110,6 +116,16 @@ class ShowPage(QWidget):
             form.addRow("", self.messages[key])
             if isinstance(field_widget, QWidget):
                 label.setBuddy(field_widget)
+        column = QVBoxLayout(fields)
+        column.addLayout(form)
+        column.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(fields)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self.labels[3].setBuddy(self.accent_edit)
         self.labels[5].setBuddy(self.logo_edit)
         self.fields: dict[str, QWidget] = {

@@ -8,7 +8,7 @@ Signals:
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView, QWidget
 
 from anchordesk.ui.editor.draft import Finding
@@ -16,6 +16,7 @@ from anchordesk.ui.editor.model import Column, DraftTableModel
 
 ERROR_TEXT = "#c62828"
 WARNING_TEXT = "#a65300"
+MAX_LINES = 5
 
 
 def message_label(parent: QWidget, object_name: str = "") -> QLabel:
@@ -31,11 +32,23 @@ def message_label(parent: QWidget, object_name: str = "") -> QLabel:
 
 
 def show_messages(label: QLabel, lines: list[tuple[str, bool]]) -> None:
-    """Put ``(text, is_error)`` lines in ``label``, red when any is an error, else amber."""
-    label.setText("\n".join(("⛔ " if is_error else "⚠ ") + text for text, is_error in lines))
-    has_error = any(is_error for _text, is_error in lines)
+    """Put ``(text, is_error)`` lines in ``label``, red when any is an error, else amber.
+
+    The same message twice (a word repeated in a script) is said once, errors first, and at
+    most MAX_LINES: the rest is counted on a last line (F8 walks through them all), so a
+    long list never pushes the field it is about off the page.
+    """
+    unique = list(dict.fromkeys(lines))
+    unique.sort(key=lambda line: not line[1])
+    shown = unique[:MAX_LINES] if len(unique) > MAX_LINES + 1 else unique
+    text = "\n".join(("⛔ " if is_error else "⚠ ") + message for message, is_error in shown)
+    if len(shown) < len(unique):
+        more = QCoreApplication.translate("TablePage", "…and %1 more (F8 goes to each)")
+        text += "\n" + more.replace("%1", str(len(unique) - len(shown)))
+    label.setText(text)
+    has_error = any(is_error for _text, is_error in unique)
     label.setStyleSheet(f"color: {ERROR_TEXT if has_error else WARNING_TEXT};")
-    label.setVisible(bool(lines))
+    label.setVisible(bool(unique))
 
 
 class TablePage(QWidget):
