@@ -243,7 +243,11 @@ def test_the_built_in_sample_is_read_only_and_save_offers_save_as(
     assert sample.read_bytes() == original
     saved = load_show(copy)
     assert saved.title == "My night"
+    # The copy takes the sample's pictures along, beside it, under the same names.
+    assert [p.image for p in saved.products] == [p.image for p in load_show(sample).products]
     assert all(p.image and (copy.parent / p.image).is_file() for p in saved.products)
+    assert saved.theme.logo == "logo.png" and (copy.parent / "logo.png").is_file()
+    assert read_show_file(copy).problems == []
     assert editor.path == copy and not editor.read_only
     assert "read-only" not in editor.windowTitle()
     assert not editor.read_only_banner.isVisibleTo(editor)

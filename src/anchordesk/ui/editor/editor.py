@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -402,9 +404,16 @@ class ShowEditor(QMainWindow):
             )
             return False
         self.check_now()
+        old_dir = self.base_dir
+        new_dir = path.resolve().parent
         try:
+            if self.path is not None and is_sample(self.path) and old_dir != new_dir:
+                # A copy of the sample takes its pictures along: paths into the installed
+                # package would break with the next upgrade and warn as outside the show.
+                self._copy_media(old_dir, new_dir)
+                old_dir = new_dir
             if self.report is not None and self.report.show is not None:
-                dump_show(self.report.show, path)
+                dump_show(replace(self.report.show, base_dir=old_dir), path)
             else:
                 errors = [f for f in self.findings if f.is_error]
                 if confirm_errors and errors:
@@ -417,7 +426,7 @@ class ShowEditor(QMainWindow):
                     )
                     if answer != QMessageBox.StandardButton.Yes:
                         return False
-                write_draft(self.data(), path, self.base_dir)
+                write_draft(self.data(), path, old_dir)
         except OSError as error:
             QMessageBox.warning(
                 self,
@@ -427,9 +436,7 @@ class ShowEditor(QMainWindow):
                 ),
             )
             return False
-        old_dir = self.base_dir
-        new_dir = path.resolve().parent
-        if old_dir != new_dir or self.read_only:
+        if self.base_dir != new_dir or self.read_only:
             # Image paths were rewritten relative to the new folder: show what the file says.
             try:
                 self.load_data(read_draft(path), path)
@@ -442,6 +449,26 @@ class ShowEditor(QMainWindow):
         self._remember(path)
         self.show_saved.emit(path)
         return True
+
+    def _copy_media(self, old_dir: Path | None, new_dir: Path) -> None:
+        """Copy the logo and product images found in ``old_dir`` to the same places under
+        ``new_dir`` (a file already there is kept)."""
+        if old_dir is None:
+            return
+        data = self.data()
+        theme = data.get("theme")
+        relative = [theme.get("logo")] if isinstance(theme, dict) else []
+        relative += [p.get("image") for p in data["products"] if isinstance(p, dict)]
+        for name in relative:
+            if not isinstance(name, str) or not name or Path(name).is_absolute():
+                continue
+            source = (old_dir / name).resolve()
+            target = new_dir / name
+            if not source.is_file() or not source.is_relative_to(old_dir.resolve()):
+                continue
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
 
     def _choose_and_import_csv(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
