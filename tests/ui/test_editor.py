@@ -346,6 +346,10 @@ def test_open_editor_opens_a_window_on_the_show(qtbot: QtBot, sample_show: Path)
     try:
         assert editor.isVisible() and editor.path == sample_show
         assert editor.products.model.rowCount() > 0
+        # On the screen it has (offscreen: 800x600), its status bar included.
+        screen = editor.screen().availableGeometry()
+        assert screen.contains(editor.geometry())
+        assert editor.statusBar().isVisible()
     finally:
         editor.discard_changes()
         editor.close()

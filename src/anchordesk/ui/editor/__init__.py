@@ -27,10 +27,29 @@ def open_editor(
     editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     if show_path is not None:
         editor.open_show(Path(show_path))
+    fit_to_screen(editor)
     editor.show()
     editor.raise_()
     editor.activateWindow()
     return editor
 
 
-__all__ = ["ShowEditor", "open_editor"]
+def fit_to_screen(editor: ShowEditor) -> None:
+    """Its usual size, or less on a small screen (1280x720 at 125 %): the title bar and the
+    status bar, where the problems are counted, stay on the screen."""
+    screen = editor.screen()
+    if screen is None:
+        return
+    available = screen.availableGeometry()
+    frame_px = 40  # a title bar and borders, which the window manager adds around the window
+    editor.resize(
+        min(editor.width(), available.width() - 2 * 8),
+        min(editor.height(), available.height() - frame_px),
+    )
+    editor.move(
+        available.left() + (available.width() - editor.width()) // 2,
+        available.top() + max(0, (available.height() - frame_px - editor.height()) // 2),
+    )
+
+
+__all__ = ["ShowEditor", "fit_to_screen", "open_editor"]
