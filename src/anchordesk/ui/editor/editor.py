@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -641,6 +642,10 @@ class ShowEditor(QMainWindow):
         self.import_csv_action.setText(self.tr("&Import products from CSV…"))
         self.next_problem_action.setText(self.tr("Next &problem"))
         self.close_action.setText(self.tr("&Close"))
+        for action in self.toolbar.actions():
+            # A toolbar button has no access key: without "(&N)" of the CJK menus and "…".
+            label = re.sub(r"\s*[(（]&\w[)）]", "", action.text()).replace("&", "")
+            action.setIconText(label.rstrip("…").rstrip("."))
         self.banner_save_as.setText(self.tr("Save as…"))
         self.next_problem_button.setText(self.tr("Next problem (F8)"))
         self.tabs.setTabText(SHOW_PAGE, self.tr("Show"))
