@@ -1950,7 +1950,7 @@
         <translation type="vanished">進行表、%1 番目のコーナー</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+620"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+369"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -1977,7 +1977,7 @@
         <translation type="vanished">%1 行 %2 列</translation>
     </message>
     <message>
-        <location line="-284"/>
+        <location line="-70"/>
         <source>No problems found.</source>
         <translation>問題は見つかりませんでした。</translation>
     </message>
@@ -1995,8 +1995,8 @@
         <translation>エラー %1 件、警告 %2 件（それぞれの項目の横に表示）</translation>
     </message>
     <message>
-        <location line="+19"/>
-        <location line="+12"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+85"/>
+        <location line="+13"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
     </message>
@@ -2006,39 +2006,39 @@
         <translation>番組ファイル (*.json);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Save show as</source>
         <translation>番組に名前を付けて保存</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+2"/>
         <source>Show files (*.json)</source>
         <translation>番組ファイル (*.json)</translation>
     </message>
     <message>
         <location line="+15"/>
-        <location line="+13"/>
-        <location line="+11"/>
+        <location line="+23"/>
+        <location line="+12"/>
         <source>Save show</source>
         <translation>番組を保存</translation>
     </message>
     <message>
-        <location line="-23"/>
+        <location line="-34"/>
         <source>The built-in sample show cannot be changed. Use Save as… to keep a copy.</source>
         <translation>付属のサンプル番組は変更できません。「名前を付けて保存…」でコピーを保存してください。</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+23"/>
         <source>The show still has %1 errors. Save it anyway, to finish later?</source>
         <translation>番組にはまだエラーが %1 件あります。あとで直すために、このまま保存しますか？</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>The show could not be saved: %1</source>
         <translation>番組を保存できません：%1</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+42"/>
         <location line="+16"/>
         <source>Import products from CSV</source>
         <translation>CSV から商品を読み込む</translation>
@@ -2054,17 +2054,17 @@
         <translation>%1 からは何も取り込んでいません。%2 行目を直してから、もう一度取り込んでください。</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Nothing was imported from %1: fix the file and import again.</source>
         <translation>%1 からは何も取り込んでいません。ファイルを直してから、もう一度取り込んでください。</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+33"/>
         <source>%1 products imported from %2, with these warnings:</source>
         <translation>%2 から %1 件の商品を取り込みました。次の警告があります：</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+13"/>
         <source>New show[*] — Show editor</source>
         <translation>新しい番組[*] — 番組エディター</translation>
     </message>
@@ -2094,7 +2094,7 @@
         <translation>このファイルには書き込めません。「名前を付けて保存…」で変更を保存してください。</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+23"/>
         <source>Save as…</source>
         <translation>名前を付けて保存…</translation>
     </message>
@@ -2108,12 +2108,12 @@
         <translation type="vanished">%1 件の商品を読み込みました。一部の行に問題があります：</translation>
     </message>
     <message>
-        <location line="-93"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+26"/>
         <source>No recent shows</source>
         <translation>最近の番組はありません</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>Unsaved changes</source>
         <translation>未保存の変更</translation>
     </message>
@@ -2131,7 +2131,7 @@
         <translation type="vanished">%1 — 番組エディター</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="-14"/>
         <source>&amp;File</source>
         <translation>ファイル(&amp;F)</translation>
     </message>

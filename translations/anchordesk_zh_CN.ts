@@ -1950,7 +1950,7 @@
         <translation type="vanished">流程单，第 %1 个环节</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+620"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+369"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -1977,7 +1977,7 @@
         <translation type="vanished">第 %1 行，第 %2 列</translation>
     </message>
     <message>
-        <location line="-284"/>
+        <location line="-70"/>
         <source>No problems found.</source>
         <translation>没有发现问题。</translation>
     </message>
@@ -1995,8 +1995,8 @@
         <translation>%1 个错误，%2 个警告（各自显示在对应字段旁）</translation>
     </message>
     <message>
-        <location line="+19"/>
-        <location line="+12"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+85"/>
+        <location line="+13"/>
         <source>Open show</source>
         <translation>打开节目</translation>
     </message>
@@ -2006,39 +2006,39 @@
         <translation>节目文件 (*.json);;所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Save show as</source>
         <translation>节目另存为</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+2"/>
         <source>Show files (*.json)</source>
         <translation>节目文件 (*.json)</translation>
     </message>
     <message>
         <location line="+15"/>
-        <location line="+13"/>
-        <location line="+11"/>
+        <location line="+23"/>
+        <location line="+12"/>
         <source>Save show</source>
         <translation>保存节目</translation>
     </message>
     <message>
-        <location line="-23"/>
+        <location line="-34"/>
         <source>The built-in sample show cannot be changed. Use Save as… to keep a copy.</source>
         <translation>内置示例节目不能修改。请用“另存为…”保存一份副本。</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+23"/>
         <source>The show still has %1 errors. Save it anyway, to finish later?</source>
         <translation>节目还有 %1 个错误。仍然保存，稍后再改吗？</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>The show could not be saved: %1</source>
         <translation>无法保存节目：%1</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+42"/>
         <location line="+16"/>
         <source>Import products from CSV</source>
         <translation>从 CSV 导入商品</translation>
@@ -2054,17 +2054,17 @@
         <translation>未从 %1 导入任何内容：请修改第 %2 行后重新导入。</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Nothing was imported from %1: fix the file and import again.</source>
         <translation>未从 %1 导入任何内容：请修改文件后重新导入。</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+33"/>
         <source>%1 products imported from %2, with these warnings:</source>
         <translation>已从 %2 导入 %1 个商品，有以下警告：</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+13"/>
         <source>New show[*] — Show editor</source>
         <translation>新节目[*] — 节目编辑器</translation>
     </message>
@@ -2094,7 +2094,7 @@
         <translation>此文件无法写入。请用“另存为…”保存您的修改。</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+23"/>
         <source>Save as…</source>
         <translation>另存为…</translation>
     </message>
@@ -2108,12 +2108,12 @@
         <translation type="vanished">已导入 %1 个商品。部分行有问题：</translation>
     </message>
     <message>
-        <location line="-93"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+26"/>
         <source>No recent shows</source>
         <translation>没有最近打开的节目</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
@@ -2131,7 +2131,7 @@
         <translation type="vanished">%1 — 节目编辑器</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="-14"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>

@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from anchordesk.core import paths
 from anchordesk.live.settings import Settings, load_settings
 from anchordesk.showfile.files import load_show, read_show_file
+from anchordesk.ui import i18n
 from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.editor.editor import PRODUCTS_PAGE, RUNDOWN_PAGE, SHOW_PAGE
 from anchordesk.ui.editor.model import ERROR_BRUSH, WARNING_BRUSH
@@ -235,7 +237,7 @@ def test_the_built_in_sample_is_read_only_and_save_offers_save_as(
         asked.append(start)
         return str(copy), ""
 
-    monkeypatch.setattr("anchordesk.ui.editor.editor.QFileDialog.getSaveFileName", choose)
+    monkeypatch.setattr("anchordesk.ui.editor.files.QFileDialog.getSaveFileName", choose)
     editor.show_page.title_edit.setText("My night")
     editor.show_page.title_edit.textEdited.emit("My night")
     assert editor.save()  # Ctrl+S on the sample asks where to keep the copy
@@ -331,7 +333,7 @@ def test_an_invalid_json_file_is_refused_with_its_line(
     broken.write_text('{"title": "x",\n "products": [}', encoding="utf-8")
     shown: list[str] = []
     monkeypatch.setattr(
-        "anchordesk.ui.editor.editor.QMessageBox.warning",
+        "anchordesk.ui.editor.files.QMessageBox.warning",
         lambda _parent, _title, text: shown.append(text),
     )
     editor = make_editor()
@@ -353,3 +355,33 @@ def test_open_editor_opens_a_window_on_the_show(qtbot: QtBot, sample_show: Path)
     finally:
         editor.discard_changes()
         editor.close()
+
+
+@pytest.fixture
+def japanese(qapp: QApplication) -> Iterator[None]:
+    i18n.install(qapp, "ja")
+    yield
+    i18n.install(qapp, "en")
+
+
+def test_in_japanese_the_refusal_the_title_and_the_row_messages_are_japanese(
+    qtbot: QtBot, japanese: None, tmp_path: Path
+) -> None:
+    editor = ShowEditor(Settings())
+    try:
+        editor.open_show(paths.resources_dir() / "shows" / "ja" / "show.json")
+        assert "読み取り専用" in editor.windowTitle()
+        assert editor.products.model.rowCount() == 4
+        _type(editor, "products", 0, P_PRICE, "12,5")
+        editor.check_now()
+        editor.products.go_to(0, P_TITLE)
+        assert "商品 1 (MATCHA-40), 価格" in editor.products.row_message.text()
+        csv_path = tmp_path / "bad.csv"
+        csv_path.write_text("sku,title,price,stock\nA,x,12;5,1\n", encoding="utf-8")
+        assert editor.import_csv(csv_path) == 0
+        assert "何も取り込んでいません" in editor.last_dialog.heading.text()
+        editor.last_dialog.close()
+    finally:
+        editor.discard_changes()
+        editor.close()
+        editor.deleteLater()

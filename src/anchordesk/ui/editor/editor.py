@@ -12,20 +12,16 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QTabWidget,
     QToolBar,
@@ -33,67 +29,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.live.settings import Settings, save_settings
-from anchordesk.showfile.csv_import import CsvImport, read_products_csv
-from anchordesk.showfile.files import SHOW_KEYS, ShowReport, dump_show
+from anchordesk.live.settings import Settings
+from anchordesk.showfile.files import SHOW_KEYS, ShowReport
 from anchordesk.showfile.samples import is_sample
-from anchordesk.ui.editor.draft import (
-    Finding,
-    check_draft,
-    new_show_data,
-    number_or_text,
-    read_draft,
-    split_path,
-    write_draft,
-)
-from anchordesk.ui.editor.problems_dialog import ProblemsDialog
-from anchordesk.ui.editor.products_page import FIELD_COLUMNS as PRODUCT_FIELD_COLUMNS
-from anchordesk.ui.editor.products_page import P_SKU, ProductsPage
-from anchordesk.ui.editor.rundown_page import (
-    DEAL_COLUMNS,
-    R_DEAL_PRICE,
-    R_SCRIPT,
-    R_TITLE,
-    RundownPage,
-)
-from anchordesk.ui.editor.rundown_page import FIELD_COLUMNS as SEGMENT_FIELD_COLUMNS
+from anchordesk.ui.editor.draft import Finding, check_draft, new_show_data
+from anchordesk.ui.editor.files import EditorFiles, csv_problem_lines
+from anchordesk.ui.editor.locate import PRODUCTS_PAGE, RUNDOWN_PAGE, SHOW_PAGE, locate
+from anchordesk.ui.editor.products_page import ProductsPage
+from anchordesk.ui.editor.rundown_page import RundownPage
 from anchordesk.ui.editor.show_page import ShowPage
 from anchordesk.ui.editor.table_page import TablePage
 
 log = logging.getLogger(__name__)
 
 CHECK_DELAY_MS = 250
-SHOW_PAGE, PRODUCTS_PAGE, RUNDOWN_PAGE = range(3)
-Location = tuple[int, int, int]  # (page, row, column); row -1: the page or list as a whole
+__all__ = [
+    "PRODUCTS_PAGE",
+    "RUNDOWN_PAGE",
+    "SHOW_PAGE",
+    "ShowEditor",
+    "csv_problem_lines",
+    "locate",
+]
 
 
-def locate(path: str) -> Location:
-    """Which page, row and column a JSON path is shown at."""
-    parts = split_path(path)
-    if len(parts) >= 2 and parts[0] == "products" and isinstance(parts[1], int):
-        name = str(parts[2]) if len(parts) > 2 else "sku"
-        return PRODUCTS_PAGE, parts[1], PRODUCT_FIELD_COLUMNS.get(name, P_SKU)
-    if len(parts) >= 2 and parts[0] == "rundown" and isinstance(parts[1], int):
-        name = str(parts[2]) if len(parts) > 2 else "title"
-        if name == "deal":
-            sub = str(parts[3]) if len(parts) > 3 else "price"
-            return RUNDOWN_PAGE, parts[1], DEAL_COLUMNS.get(sub, R_DEAL_PRICE)
-        if name == "notes":
-            return RUNDOWN_PAGE, parts[1], R_SCRIPT
-        return RUNDOWN_PAGE, parts[1], SEGMENT_FIELD_COLUMNS.get(name, R_TITLE)
-    if parts and parts[0] == "products":
-        return PRODUCTS_PAGE, -1, -1
-    if parts and parts[0] == "rundown":
-        return RUNDOWN_PAGE, -1, -1
-    return SHOW_PAGE, -1, -1
-
-
-def csv_problem_lines(imported: CsvImport) -> list[str]:
-    """A CSV's problems as ``anchordesk show import-csv`` prints them (without the file name)."""
-    return [f"{problem.severity}: {problem}" for problem in imported.problems]
-
-
-class ShowEditor(QMainWindow):
+class ShowEditor(EditorFiles, QMainWindow):
     """Edit a show file: open, save, save as, recent shows, import products from CSV.
 
     Signals:
@@ -346,249 +306,6 @@ class ShowEditor(QMainWindow):
             self.problem_summary.setStyleSheet("color: #c62828;" if errors else "color: #a65300;")
         self.next_problem_button.setEnabled(bool(self.findings))
         self.next_problem_action.setEnabled(bool(self.findings))
-
-    # -- files -----------------------------------------------------------------------------------
-
-    def new_show(self) -> None:
-        if self._confirm_discard():
-            self.load_data(new_show_data(), None)
-
-    def open_show(self, path: Path) -> bool:
-        """Open a show file; a file that breaks rules opens with its problems shown."""
-        try:
-            data = read_draft(path)
-        except ValueError as error:
-            QMessageBox.warning(self, self.tr("Open show"), str(error))
-            return False
-        self.load_data(data, path)
-        self._remember(path)
-        self.show_opened.emit(path)
-        return True
-
-    def _choose_and_open(self) -> None:
-        if not self._confirm_discard():
-            return
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            self.tr("Open show"),
-            str(self.base_dir or Path.home()),
-            self.tr("Show files (*.json);;All files (*)"),
-        )
-        if path:
-            self.open_show(Path(path))
-
-    def save(self) -> bool:
-        if self.path is None or self.read_only:
-            return self.save_as()  # the built-in sample is never written over
-        return self.save_to(self.path)
-
-    def save_as(self) -> bool:
-        start = Path.home() / "show.json" if self.path is None or self.read_only else self.path
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Save show as"), str(start), self.tr("Show files (*.json)")
-        )
-        if not path:
-            return False
-        target = Path(path)
-        if target.suffix.lower() != ".json":
-            target = target.with_suffix(".json")
-        return self.save_to(target)
-
-    def save_to(self, path: Path, *, confirm_errors: bool = True) -> bool:
-        """Write the show. A show with errors is saved as typed (after asking), so no work is
-        lost; the program refuses to go live with it until the errors are fixed."""
-        if is_sample(path):
-            QMessageBox.warning(
-                self,
-                self.tr("Save show"),
-                self.tr("The built-in sample show cannot be changed. Use Save as… to keep a copy."),
-            )
-            return False
-        self.check_now()
-        old_dir = self.base_dir
-        new_dir = path.resolve().parent
-        try:
-            if self.path is not None and is_sample(self.path) and old_dir != new_dir:
-                # A copy of the sample takes its pictures along: paths into the installed
-                # package would break with the next upgrade and warn as outside the show.
-                self._copy_media(old_dir, new_dir)
-                old_dir = new_dir
-            if self.report is not None and self.report.show is not None:
-                dump_show(replace(self.report.show, base_dir=old_dir), path)
-            else:
-                errors = [f for f in self.findings if f.is_error]
-                if confirm_errors and errors:
-                    answer = QMessageBox.question(
-                        self,
-                        self.tr("Save show"),
-                        self.tr(
-                            "The show still has %1 errors. Save it anyway, to finish later?"
-                        ).replace("%1", str(len(errors))),
-                    )
-                    if answer != QMessageBox.StandardButton.Yes:
-                        return False
-                write_draft(self.data(), path, old_dir)
-        except OSError as error:
-            QMessageBox.warning(
-                self,
-                self.tr("Save show"),
-                self.tr("The show could not be saved: %1").replace(
-                    "%1", error.strerror or str(error)
-                ),
-            )
-            return False
-        if self.base_dir != new_dir or self.read_only:
-            # Image paths were rewritten relative to the new folder: show what the file says.
-            try:
-                self.load_data(read_draft(path), path)
-            except ValueError as error:
-                log.warning("re-reading %s: %s", path, error)
-        self.path = path
-        self.base_dir = new_dir
-        self._modified = False
-        self._update_title()
-        self._remember(path)
-        self.show_saved.emit(path)
-        return True
-
-    def _copy_media(self, old_dir: Path | None, new_dir: Path) -> None:
-        """Copy the logo and product images found in ``old_dir`` to the same places under
-        ``new_dir`` (a file already there is kept)."""
-        if old_dir is None:
-            return
-        data = self.data()
-        theme = data.get("theme")
-        relative = [theme.get("logo")] if isinstance(theme, dict) else []
-        relative += [p.get("image") for p in data["products"] if isinstance(p, dict)]
-        for name in relative:
-            if not isinstance(name, str) or not name or Path(name).is_absolute():
-                continue
-            source = (old_dir / name).resolve()
-            target = new_dir / name
-            if not source.is_file() or not source.is_relative_to(old_dir.resolve()):
-                continue
-            if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
-
-    def _choose_and_import_csv(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            self.tr("Import products from CSV"),
-            str(self.base_dir or Path.home()),
-            self.tr("CSV files (*.csv);;All files (*)"),
-        )
-        if path:
-            self.import_csv(Path(path))
-
-    def import_csv(self, path: Path) -> int:
-        """Add or replace (same sku) products from a spreadsheet export; returns how many.
-
-        The rule of ``anchordesk show import-csv``: a file with a bad row is refused whole,
-        each problem listed as the command prints it, so the sheet is fixed and imported again
-        (taking the good rows would leave the show silently short of products).
-        """
-        currency = self.show_page.values().get("currency") or None
-        imported = read_products_csv(path, show_dir=self.base_dir, show_currency=currency)
-        title = self.tr("Import products from CSV")
-        if imported.errors:
-            rows = ", ".join(map(str, imported.bad_rows))
-            heading = (
-                self.tr("Nothing was imported from %1: fix rows %2 and import again.")
-                .replace("%1", path.name)
-                .replace("%2", rows)
-                if rows
-                else self.tr(
-                    "Nothing was imported from %1: fix the file and import again."
-                ).replace("%1", path.name)
-            )
-            self.last_dialog = ProblemsDialog(title, heading, csv_problem_lines(imported), self)
-            self.last_dialog.open()
-            return 0
-        model = self.products.model
-        rows_by_sku = {sku: row for row, (sku, _title) in enumerate(self.products.choices())}
-        for product in imported.products:
-            data = {
-                "sku": product.sku,
-                "title": product.title,
-                "price": number_or_text(format(product.price, "f")),
-                "stock": product.stock,
-                "image": product.image,
-                "points": list(product.points),
-            }
-            if product.currency:
-                data["currency"] = product.currency
-            row = rows_by_sku.get(product.sku)
-            if row is None:
-                model.insert(model.rowCount(), data)
-            else:
-                model.remove(row)
-                model.insert(row, data)
-        self.tabs.setCurrentIndex(PRODUCTS_PAGE)
-        self._edited()
-        self.check_now()
-        if imported.problems:  # warnings only (an unknown column, an image outside the show)
-            heading = (
-                self.tr("%1 products imported from %2, with these warnings:")
-                .replace("%1", str(len(imported.products)))
-                .replace("%2", path.name)
-            )
-            self.last_dialog = ProblemsDialog(title, heading, csv_problem_lines(imported), self)
-            self.last_dialog.open()
-        return len(imported.products)
-
-    def _remember(self, path: Path) -> None:
-        if self.settings is None or is_sample(path):
-            return
-        self.settings.add_recent_show(path)
-        try:
-            save_settings(self.settings, self._settings_file)
-        except OSError as error:
-            log.warning("could not save the recent shows: %s", error)
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        recent = self.settings.recent_shows if self.settings else []
-        if not recent:
-            action = self.recent_menu.addAction(self.tr("No recent shows"))
-            action.setEnabled(False)
-            return
-        for text in recent:
-            action = self.recent_menu.addAction(text)
-            action.triggered.connect(lambda _checked=False, p=text: self._open_recent(Path(p)))
-
-    def _open_recent(self, path: Path) -> None:
-        if self._confirm_discard():
-            self.open_show(path)
-
-    def is_modified(self) -> bool:
-        return self._modified
-
-    def discard_changes(self) -> None:
-        """Forget that the draft changed (closing then asks nothing)."""
-        self._modified = False
-        self._update_title()
-
-    def _confirm_discard(self) -> bool:
-        if not self._modified:
-            return True
-        answer = QMessageBox.question(
-            self,
-            self.tr("Unsaved changes"),
-            self.tr("The show has changes that are not saved. Save them?"),
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        return answer == QMessageBox.StandardButton.Discard
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self._confirm_discard():
-            event.accept()
-        else:
-            event.ignore()
 
     # -- title and translation -------------------------------------------------------------------
 
