@@ -252,3 +252,24 @@ def test_a_refusal_from_the_show_is_said_in_the_windows_language(
         assert notice(window) == "固定できる質問はまだありません。"
     finally:
         i18n.install(QApplication.instance(), "en")  # type: ignore[arg-type]
+
+
+def test_a_comment_the_platform_deleted_leaves_the_list_and_the_picture(
+    qtbot: QtBot, control_room: MainWindow
+) -> None:
+    from anchordesk.show.feed_items import CommentRemoval
+
+    window = control_room
+    comments(window, ("q1", "Amy", "Is it vegan?", True), ("c2", "Bo", "hello", False))
+    model = window.comments.model
+    assert {model.row(n).key for n in range(model.rowCount())} >= {"json:q1", "json:c2"}
+    window.controller.pin_latest_question()
+    assert window.controller.live is not None
+    assert window.controller.live.snapshot().pinned is not None
+    session = window.controller.live.session
+    assert session is not None
+    session.ingest([CommentRemoval("json", "del-1", "deleted", comment_id="q1")])
+    window.controller.flush_feeds()
+    keys = {model.row(n).key for n in range(model.rowCount())}
+    assert "json:q1" not in keys and "json:c2" in keys
+    assert window.controller.live.snapshot().pinned is None  # off the picture too

@@ -13,7 +13,8 @@ that qasync runs on the Qt thread; nothing here blocks the Qt thread.
 Signals:
 - ``show_changed(ShowState)``: the run sheet, products, deals, pinned comment, session mode;
 - ``health_changed(HealthState)``; ``sales_changed(SalesState)``;
-- ``comments_arrived(list[CommentRow])``; ``orders_arrived(list[OrderRow])``;
+- ``comments_arrived(list[CommentRow])``; ``comments_removed(list[str])`` (keys a platform
+  took down); ``orders_arrived(list[OrderRow])``;
 - ``live_changed(bool)``; ``session_started()``; ``message(str)`` (one status-bar line);
 - ``session_ended(SessionReport)``: a session's final report (End rehearsal, stream stopped).
 """
@@ -92,6 +93,7 @@ class Controller(QObject):
     health_changed = Signal(object)
     sales_changed = Signal(object)
     comments_arrived = Signal(list)
+    comments_removed = Signal(list)  # keys of comments a platform took down
     orders_arrived = Signal(list)
     live_changed = Signal(bool)
     session_started = Signal()
@@ -480,6 +482,9 @@ class Controller(QObject):
             now = time.time()
             simulated = session.simulated
             self.comments_arrived.emit([comment_row(c, now, simulated) for c in comments])
+        removed = session.take_removed_comments()
+        if removed:
+            self.comments_removed.emit(removed)
         stored = session.take_new_orders()
         if stored:
             show = live.show if live is not None else None

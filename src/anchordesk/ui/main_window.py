@@ -331,6 +331,7 @@ class MainWindow(QMainWindow):
         )
         c.sales_changed.connect(self.orders.update_sales)
         c.comments_arrived.connect(self.comments.add_comments)
+        c.comments_removed.connect(self.comments.remove_comments)
         c.orders_arrived.connect(self.orders.add_orders)
         c.live_changed.connect(self._live_changed)
         c.session_started.connect(self._session_started)

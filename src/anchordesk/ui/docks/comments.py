@@ -395,6 +395,12 @@ class CommentPanel(QWidget):
         if row is not None:
             self.pin_requested.emit(row)
 
+    def remove_comments(self, keys: Sequence[str]) -> None:
+        """Comments a platform took down (deleted, or their author banned) leave the list, as
+        the operator's hide does; the session has hidden them already."""
+        for key in keys:
+            self.model.hide(key)
+
     def hide_selected(self) -> None:
         row = self.selected()
         if row is not None:
