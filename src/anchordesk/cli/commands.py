@@ -7,6 +7,7 @@ window and the command line alike) and print the outcome in one line.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import logging
@@ -24,6 +25,7 @@ from anchordesk.live.options import LiveOptions
 from anchordesk.live.snapshot import SessionMode
 
 if TYPE_CHECKING:
+    from anchordesk.cli.stopping import StopRequests
     from anchordesk.live.show import LiveShow
     from anchordesk.media.layers import OverlaySource
 
@@ -41,68 +43,133 @@ def _json_escape(match: re.Match[str]) -> str:
 # --- commands --------------------------------------------------------------------------------
 
 
-async def _run_until_stopped(show: LiveShow) -> None:
+def _say(text: str, *, error: bool = False) -> None:
+    """Print one line; a terminal that hung up (SIGHUP) or a full stdout must not turn a
+    clean stop into a traceback."""
+    with contextlib.suppress(OSError, ValueError):
+        print(text, file=sys.stderr if error else sys.stdout, flush=True)
+
+
+class _StoppedDuringStartUp(Exception):
+    """A stop request came before the picture started: nothing is left to finish."""
+
+
+async def _run_until_stopped(show: LiveShow, stops: StopRequests) -> None:
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-
-    def request_stop(signal_name: str) -> None:
-        if not stop.is_set():
-            log.info("%s: stopping cleanly (finishing the files)", signal_name)
-        stop.set()
-
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(signal_number, request_stop, signal_number.name)
-        except (NotImplementedError, RuntimeError):  # Windows: no loop signal handlers
-            signal.signal(
-                signal_number,
-                lambda number, _frame: loop.call_soon_threadsafe(
-                    request_stop, signal.Signals(number).name
-                ),
-            )
-    # The session's feeds poll on this same loop; it ends with the run and its file is closed.
-    mode = SessionMode.LIVE if show.media.options.destinations else SessionMode.REHEARSAL
-    session = show.begin_session(mode)
-    if session is not None:
-        count = session.ledger.orders + session.comment_count
-        print(
-            f"Session: {session.path}"
-            + (f" (continuing: {session.ledger.orders} orders already kept)" if count else ""),
-            flush=True,
-        )
+    stops.attach(stop)
     try:
-        await show.media.run(stop)
+        # The session's feeds poll on this same loop; it ends with the run and its file is
+        # closed.
+        mode = SessionMode.LIVE if show.media.options.destinations else SessionMode.REHEARSAL
+        session = show.begin_session(mode)
+        if session is not None:
+            count = session.ledger.orders + session.comment_count
+            _say(
+                f"Session: {session.path}"
+                + (f" (continuing: {session.ledger.orders} orders already kept)" if count else "")
+            )
+        try:
+            await show.media.run(stop)
+        finally:
+            if not stops.requested:
+                # --seconds reached (or the picture failed): the same stop, the same budget.
+                stops.request(
+                    f"--seconds {show.media.options.seconds:g} reached"
+                    if show.media.options.seconds
+                    else "the picture ended"
+                )
+            stop.set()
+            await _finish(show, stops)
     finally:
-        stop.set()
-        path = await show.end_session()
-        if path is not None:
-            print(f"Session kept in {path}; report: anchordesk report {path}", flush=True)
+        stops.detach()
+
+
+async def _finish(show: LiveShow, stops: StopRequests) -> None:
+    """The picture and its outputs, and the session (feeds, store), stop side by side within
+    what is left of the stop budget."""
+    media_stopped: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+    def stop_media() -> None:
+        try:
+            show.media.stop(stops.time_left_s())
+        finally:
+            media_stopped.set_result(None)
+
+    threading.Thread(target=stop_media, name="stop the picture", daemon=True).start()
+    path = await show.end_session(stops.time_left_s())
+    if path is not None:
+        _say(f"Session kept in {path}; report: anchordesk report {path}")
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.wrap_future(media_stopped), stops.time_left_s() + 0.2)
 
 
 def run_live(options: LiveOptions, extra_overlays: Sequence[OverlaySource] = ()) -> int:
-    from anchordesk.live.factory import build_live_show, plan_from_options
+    """``anchordesk live``. Exit codes: 0 when every file is whole, 2 for a user's mistake
+    (before anything starts), 3 when the show ran but a file stopped being written (a full or
+    read-only disk: the recording, --stats, the session store or the log), 1 when the run
+    could not go on."""
+    from anchordesk.cli import stopping
+    from anchordesk.core import logs
+    from anchordesk.core.disk import FAULT_EXIT_CODE
 
-    for url in options.destinations:
-        log.info("destination: %s", mask_url(url))
-    plan = plan_from_options(options)
-    show = build_live_show(options, plan, extra_overlays=extra_overlays)
-    show.preload_images()  # before the loop and the picture start
-    for feed in options.feeds:
-        from anchordesk.feeds.hub import describe_feed
+    stops = stopping.current()
 
-        log.info("feed: %s", describe_feed(feed))
+    def not_stopped() -> None:
+        # Between the steps of the start-up (each well under the stop budget): a request that
+        # came meanwhile ends the run here, before anything else is built or started.
+        if stops.requested:
+            raise _StoppedDuringStartUp
+
+    show: LiveShow | None = None
     try:
+        not_stopped()
+        from anchordesk.live.factory import build_live_show, plan_from_options
+
+        for url in options.destinations:
+            log.info("destination: %s", mask_url(url))
+        plan = plan_from_options(options)
+        not_stopped()
+        show = build_live_show(options, plan, extra_overlays=extra_overlays)
+        not_stopped()
+        show.preload_images()  # before the loop and the picture start
+        for feed in options.feeds:
+            from anchordesk.feeds.hub import describe_feed
+
+            log.info("feed: %s", describe_feed(feed))
+        not_stopped()
         show.media.start()
-        asyncio.run(_run_until_stopped(show))
+        asyncio.run(_run_until_stopped(show, stops))
+    except _StoppedDuringStartUp:
+        log.info("%s during start-up: stopped before the picture started", stops.reason)
     finally:
-        show.media.stop()
-        session = show.session
-        if session is not None and not session.ended:
-            session.close_store()
-    for output in show.media.outputs:
+        if show is not None:
+            show.media.stop(stops.time_left_s())
+            session = show.session
+            if session is not None and not session.ended:
+                session.close_store(stops.time_left_s())
+    if stops.requested:
+        log.info(
+            "stopped %.2f s after the request (%s)", stops.seconds_since() or 0.0, stops.reason
+        )
+    faults = show.media.write_faults() if show is not None else []
+    if show is not None and show.session is not None and show.session.writer.fault:
+        faults.append(show.session.writer.fault)
+    if (log_fault := logs.write_fault()) is not None:
+        faults.append(log_fault)
+    if faults:
+        for fault in faults:
+            _say(f"error: {fault}", error=True)
+        _say(
+            f"error: the show went on, but {'a file' if len(faults) == 1 else 'files'} of this "
+            f"run stopped early (exit code {FAULT_EXIT_CODE})",
+            error=True,
+        )
+        return FAULT_EXIT_CODE
+    for output in show.media.outputs if show is not None else []:
         status = output.status()
         if status.kind == "recording" and status.bytes_written:
-            log.info("recording: %s (%.1f MB)", output.name, status.bytes_written / 1e6)
+            path = getattr(output, "path", output.name)
+            _say(f"Recording kept in {path} ({status.bytes_written / 1e6:.1f} MB)")
     return 0
 
 

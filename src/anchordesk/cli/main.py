@@ -1,7 +1,9 @@
 """The ``anchordesk`` command: gui (default), live (headless), devices, show, report, audience.
 
 Every command returns an exit code: 0 on a clean stop, 2 with one line for a user's mistake,
-1 with one line for a fatal error. No traceback reaches the user for a mistake of theirs.
+1 with one line for a fatal error; ``live`` also 3 when the show went on but a file stopped
+being written (:data:`anchordesk.core.disk.FAULT_EXIT_CODE`). No traceback reaches the user for
+a mistake of theirs.
 
 ``anchordesk SHOW.json`` (what a file manager runs through the desktop entry's ``Exec``) is
 ``anchordesk gui SHOW.json``. Every run logs to the rotating file of :mod:`anchordesk.core.logs`.
@@ -14,11 +16,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from anchordesk.core import logs
 from anchordesk.core.errors import FatalError, UserError
-from anchordesk.live.options import LiveOptions, parse_canvas, parse_feed
+
+if TYPE_CHECKING:  # loaded when `live` runs: the stop handlers go in before any heavy import
+    from anchordesk.live.options import LiveOptions
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,6 +69,24 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+LIVE_EPILOG = """\
+stopping:
+  Ctrl+C (SIGINT), SIGTERM, SIGHUP or --seconds end the run within 2 s, with every file
+  finished (the recording playable to its end, the session file closed).
+
+recordings:
+  A recording never overwrites a file: when the --record file (or the default name) exists,
+  the recording goes to NAME-2.mkv (then -3...) and the run says so. A folder that cannot be
+  written is refused before anything starts.
+
+exit codes:
+  0  the run ended and every file is whole
+  1  the run could not go on (the picture failed)
+  2  a mistake in the command (one line says what and where); nothing was started
+  3  the show went on, but a file stopped being written (a full or read-only disk: the
+     recording, --stats, the session store or the log); the lines before say which
+"""
+
 COMMANDS = ("gui", "live", "devices", "show", "report", "audience", "desktop")
 
 
@@ -99,7 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gui.add_argument("--show", type=Path, help="the same as SHOW")
 
-    live = commands.add_parser("live", parents=[verbose], help="stream and record without a window")
+    live = commands.add_parser(
+        "live",
+        parents=[verbose],
+        help="stream and record without a window",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=LIVE_EPILOG,
+    )
     live.add_argument(
         "--to",
         action="append",
@@ -216,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
+    from anchordesk.live.options import LiveOptions, parse_canvas, parse_feed
+
     width, height = parse_canvas(args.canvas)
     if args.record and args.no_record:
         raise UserError("anchordesk live: --record and --no-record exclude each other")
@@ -340,6 +370,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    if args.command == "live":
+        # First thing, before the imports that take a second (PyAV, OpenCV, Qt) and before any
+        # file exists: a stop request from now on is never lost (cli/stopping.py).
+        from anchordesk.cli import stopping
+
+        stopping.install()
     logs.setup_logging(verbose=getattr(args, "verbose", False))
     logs.install_exception_hooks()
     log = logging.getLogger("anchordesk")
@@ -354,6 +390,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+    finally:
+        if args.command == "live":
+            from anchordesk.cli import stopping
+
+            stopping.forget()
 
 
 def gui_main() -> int:

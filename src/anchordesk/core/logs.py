@@ -25,6 +25,7 @@ parameters), ``Bearer`` tokens, ``key=value`` pairs named like secrets, and any 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import faulthandler
 import logging
 import logging.handlers
@@ -40,6 +41,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from anchordesk.core import paths
+from anchordesk.core.disk import describe_error
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_url
 
@@ -147,6 +149,43 @@ def install_masking() -> None:
         root.addFilter(_filter)
 
 
+class _LogFileHandler(logging.handlers.RotatingFileHandler):
+    """The rotating log file; on a full or read-only disk it stops alone and says so once.
+
+    ``logging`` would print a "--- Logging error ---" traceback to stderr for every record
+    after that (many a second during a show) while the show itself is fine.
+    """
+
+    fault: str | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.fault is None:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError) or self.fault is not None:
+            super().handleError(record)
+            return
+        self.fault = f"log file {self.baseFilename}: stopped writing: " + describe_error(
+            self.baseFilename, error
+        )
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()
+        # The console (and any other handler) says it; this one is silent from now on.
+        logging.getLogger("anchordesk").error("%s; the show goes on", self.fault)
+
+
+def write_fault() -> str | None:
+    """Why the log file stopped being written in this run (None while it is whole)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, _LogFileHandler) and handler.fault is not None:
+            return handler.fault
+    return None
+
+
 @dataclass(frozen=True)
 class LogSetup:
     """Where this run logs. ``log_file`` is None when the log folder could not be written."""
@@ -202,7 +241,7 @@ def setup_logging(
         folder = log_dir or paths.user_log_dir()
         folder.mkdir(parents=True, exist_ok=True)
         log_file = folder / LOG_FILE_NAME
-        file_handler = logging.handlers.RotatingFileHandler(
+        file_handler = _LogFileHandler(
             log_file,
             maxBytes=LOG_MAX_BYTES,
             backupCount=LOG_BACKUP_COUNT,

@@ -45,14 +45,15 @@ def build_live_show(
 
         importlib.import_module("anchordesk.media.network_output")
     else:
-        outputs = list(build_outputs(options))
-        if not outputs:
-            raise UserError("anchordesk live: nothing to do: give --to URL or drop --no-record")
         if options.destinations and any(spec.kind == "rehearsal" for spec in options.feeds):
             raise UserError(
                 "--feed rehearsal with --to: a live show never takes simulated comments or "
                 "orders; rehearse without --to"
             )
+        if not options.record and not options.destinations:
+            raise UserError("anchordesk live: nothing to do: give --to URL or drop --no-record")
+        # Last: the recording's file is created here (after every check that can refuse).
+        outputs = list(build_outputs(options))
     from anchordesk.live.session import build_overlays
 
     media = LiveSession(
@@ -69,7 +70,17 @@ def build_live_show(
 
 def plan_from_options(options: LiveOptions) -> LiveShowPlan:
     """``anchordesk live``: a live session when there is a destination, else a rehearsal (nothing
-    is pushed), with the feeds given on the command line."""
+    is pushed), with the feeds given on the command line.
+
+    The files the run will write are tried first: a folder that cannot be written is refused
+    with one line before anything starts (the recording's is, when its file is created)."""
+    from anchordesk.core.disk import cannot_write
+
+    for option, path in (("--session", options.session_path), ("--stats", options.stats_path)):
+        if path is not None and not path.is_dir() and path.parent.is_dir():
+            problem = cannot_write(path)
+            if problem is not None:
+                raise UserError(f"{option} {path}: cannot write: {problem}")
     show = None
     if options.show_path is not None:
         from anchordesk.showfile.files import load_show

@@ -13,6 +13,7 @@ import contextlib
 import datetime
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,13 +103,18 @@ def build_audio_source(options: LiveOptions) -> AudioSource:
     return MicrophoneSource(found.id, rate, label=found.name)
 
 
+def recording_file_name(prefix: str = "anchordesk", now: datetime.datetime | None = None) -> str:
+    """``PREFIX_2026-11-28_21-05-09.mkv``; the recording makes it unique (``-2``...) if taken."""
+    stamp = (now or datetime.datetime.now()).strftime("%Y-%m-%d_%H-%M-%S")
+    return f"{prefix}_{stamp}.mkv"
+
+
 def default_recording_path(now: datetime.datetime | None = None) -> Path:
     from anchordesk.core.paths import default_recordings_dir
 
     folder = default_recordings_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = (now or datetime.datetime.now()).strftime("%Y-%m-%d_%H-%M-%S")
-    return folder / f"anchordesk_{stamp}.mkv"
+    return folder / recording_file_name(now=now)
 
 
 def recording_path(options: LiveOptions) -> Path | None:
@@ -125,12 +131,29 @@ def recording_path(options: LiveOptions) -> Path | None:
 
 
 def build_outputs(options: LiveOptions) -> list[PacketOutput]:
+    """The recording and the ``--to`` destinations.
+
+    The recording's file is created here, before anything starts: a folder that cannot be
+    written is refused now with one line (nothing has run, nothing is lost), and an existing
+    file is never overwritten: the recording takes the next free numbered name and says so.
+    """
     outputs: list[PacketOutput] = []
     path = recording_path(options)
     if path is not None:
         from anchordesk.media.recording import RecordingOutput
 
-        outputs.append(RecordingOutput(path))
+        recording = RecordingOutput(path)
+        if recording.open_error is not None:
+            what = "--record" if options.record_path is not None else "the recording"
+            hint = "" if options.record_path is not None else " (choose --record PATH)"
+            raise UserError(f"{what} {path}: cannot create it: {recording.open_error}{hint}")
+        if recording.renamed:
+            log.warning(
+                "%s exists and is kept (a recording never overwrites a file): recording into %s",
+                path,
+                recording.path,
+            )
+        outputs.append(recording)
     if options.destinations:
         from anchordesk.media.network_output import NetworkOutput
 
@@ -336,29 +359,60 @@ class LiveSession:
             raise FatalError(f"the pipeline stopped: {self.pipeline.error}")
 
     def stop(self, timeout_s: float = 5.0) -> None:
-        """Finish the current frame, flush the encoder, close every output within the bound."""
+        """Finish the current frame, flush the encoder, close every output, all within
+        ``timeout_s`` (a network output that does not finish in time has its child killed)."""
         if self._stopped:
             return
         self._stopped = True
+        deadline_s = time.monotonic() + timeout_s
+
+        def left_s(share: float = 1.0) -> float:
+            return max(0.05, (deadline_s - time.monotonic()) * share)
+
         if self.pipeline is not None:
-            self.pipeline.stop(timeout_s)
+            # The last frame and the encoder's flush: normally a few ms; a stuck source or
+            # encoder gets a part of the time, not all of it.
+            self.pipeline.stop(left_s(0.4))
         if self.stats is not None and self.pipeline is not None:
             self.stats.sample()
-        # Outputs stop in parallel: a stuck network child must not delay the recording's trailer.
+        # Outputs (and the ones that never started, which may hold a file created for them)
+        # stop in parallel: a stuck network child must not delay the recording's trailer.
+        # Daemon threads: one that overruns never holds the process at exit.
         stoppers = [
-            threading.Thread(target=output.stop, args=(timeout_s,), name=f"stop {output.name}")
-            for output in self._started_outputs
+            threading.Thread(
+                target=output.stop, args=(left_s(),), name=f"stop {output.name}", daemon=True
+            )
+            for output in self.outputs
         ]
-        for thread in stoppers:
+        sources = [
+            threading.Thread(target=source.stop, name=f"stop {source!r}", daemon=True)
+            for source in self._started_sources
+        ]
+        for thread in [*stoppers, *sources]:
             thread.start()
-        for thread in stoppers:
-            thread.join(timeout_s + 2.0)
-        for source in self._started_sources:
-            source.stop()
+        for thread in [*stoppers, *sources]:
+            thread.join(left_s() + 0.3)
+        late = [thread.name for thread in [*stoppers, *sources] if thread.is_alive()]
+        if late:
+            log.warning("still stopping after %.1f s: %s", timeout_s, ", ".join(late))
         if self._encoder is not None:
             self._encoder.close()
         if self.stats is not None:
             self.stats.close()
+
+    def write_faults(self) -> list[str]:
+        """Why a file of this run stopped being written (the recording, ``--stats``): one
+        line each, empty when every file is whole."""
+        from anchordesk.media.packets import OutputState
+
+        faults: list[str] = []
+        for output in self.outputs:
+            status = output.status()
+            if status.kind == "recording" and status.state is OutputState.FAILED:
+                faults.append(status.last_error or f"{status.name}: failed")
+        if self.stats is not None and self.stats.fault is not None:
+            faults.append(self.stats.fault)
+        return faults
 
 
 def summary_line(sample: dict[str, Any]) -> str:

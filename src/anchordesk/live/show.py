@@ -34,7 +34,7 @@ import numpy.typing as npt
 from anchordesk.core.errors import UserError
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.runtime import ShowRuntime
-from anchordesk.live.session import LiveSession, default_recording_path
+from anchordesk.live.session import LiveSession, recording_file_name
 from anchordesk.live.snapshot import (
     DealPlanView,
     DealView,
@@ -241,9 +241,13 @@ class LiveShow:
             return
         from anchordesk.media.recording import RecordingOutput
 
-        path = folder / default_recording_path().name.replace("anchordesk_", f"{mode}_")
-        self.recording_switch.attach(RecordingOutput(path))
-        self._recording_path = path
+        # Named by the second: a session started in the same second as the previous one (or
+        # a file left there) gets the next numbered name; a recording never overwrites a file.
+        output = RecordingOutput(folder / recording_file_name(str(mode)))
+        if output.renamed:
+            log.info("%s exists: recording into %s", output.requested_path, output.path)
+        self.recording_switch.attach(output)
+        self._recording_path = output.path
 
     async def set_recording_dir(self, folder: Path | None) -> None:
         """Record each session from now on into ``folder`` (None: stop recording). The current
@@ -264,17 +268,22 @@ class LiveShow:
         switch = self.recording_switch
         return self._recording_path if switch is not None and switch.attached else None
 
-    async def end_session(self) -> Path | None:
+    async def end_session(self, timeout_s: float = 5.0) -> Path | None:
         """Stop the run sheet, the deals, the feeds (and the audience) and the recording, and
-        close the session's file. Returns the file (for its report)."""
+        close the session's file, within ``timeout_s`` (a feed request still waiting for its
+        server is cancelled: its page is fetched again by the next run). Returns the file (for
+        its report)."""
         session = self.session
         if session is None or session.ended:
             return session.path if session else None
+        deadline_s = time.monotonic() + timeout_s
         session.end_show()
-        await session.stop_feeds()
+        await session.stop_feeds(timeout_s * 0.5)
         if self.recording_switch is not None and self.recording_switch.attached is not None:
-            await asyncio.to_thread(self.recording_switch.detach, 5.0)
-        await asyncio.to_thread(session.close_store)
+            await asyncio.to_thread(
+                self.recording_switch.detach, max(0.1, deadline_s - time.monotonic())
+            )
+        await asyncio.to_thread(session.close_store, max(0.1, deadline_s - time.monotonic()))
         self.mode = SessionMode.ENDED
         log.info("session ended: %s", session.path)
         return session.path

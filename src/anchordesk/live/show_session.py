@@ -218,12 +218,22 @@ class ShowSession:
         self._task = loop.create_task(self.hub.run(self._stop))
         return True
 
-    async def stop_feeds(self) -> None:
-        """Stop polling; the audience server (if any) is gone when this returns."""
+    async def stop_feeds(self, timeout_s: float | None = None) -> None:
+        """Stop polling; the audience server (if any) is gone when this returns.
+
+        A poller waiting for a slow server would hold the stop for its whole request timeout:
+        after ``timeout_s`` the task is cancelled (its page is not stored, nor its cursor, so
+        the next run asks for it again)."""
         self._stop.set()
         if self._task is not None:
-            with contextlib.suppress(Exception):
-                await self._task
+            done, _ = await asyncio.wait({self._task}, timeout=timeout_s)
+            if not done:
+                log.info("feeds: a request was still waiting for its server; cancelled")
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=1.0)
+            if self._task.done() and not self._task.cancelled():
+                with contextlib.suppress(Exception):
+                    self._task.result()
         elif self.hub is not None and self.hub.audience is not None:
             await asyncio.to_thread(self.hub.audience.stop)
             self.hub.audience = None

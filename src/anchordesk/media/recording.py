@@ -11,7 +11,12 @@ The show's recording is the one copy that must never be lost, so:
   count) packets instead of holding up the encoder. After a dropped video packet the video is
   skipped until the next keyframe, so the file never holds undecodable frames.
 - A disk error (full disk, removed drive, bad path) puts the output in ``FAILED`` with a one-line
-  reason; it never raises into the pipeline.
+  reason in words (:mod:`anchordesk.core.disk`); it never raises into the pipeline, and what was
+  written before it stays playable.
+- A recording never overwrites a file: when ``path`` exists (the recording of a show that
+  crashed, run again with the same command), the next free ``NAME-2.mkv``, ``NAME-3.mkv``... is
+  created instead (atomically, ``O_EXCL``) and ``path`` tells which. A device or a pipe
+  (``/dev/full``, a FIFO) is written as it is. A run that muxed nothing leaves no empty file.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import contextlib
 import logging
 import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +34,7 @@ from typing import IO, TYPE_CHECKING, Final
 
 import av
 
+from anchordesk.core.disk import describe_error
 from anchordesk.core.errors import UserError
 from anchordesk.media.packets import EncodedPacket, OutputState, OutputStatus, StreamTemplates
 
@@ -100,6 +107,32 @@ def one_line(error: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
+_MAX_NUMBERED = 9999
+
+
+def numbered_path(path: Path, number: int) -> Path:
+    """``show.mkv`` -> ``show-2.mkv`` (the name a recording takes when ``show.mkv`` exists)."""
+    return path.with_name(f"{path.stem}-{number}{path.suffix}")
+
+
+def open_new_file(path: Path) -> tuple[Path, IO[bytes] | None]:
+    """Create ``path``, or the first free numbered name next to it when it exists; never
+    truncates a file. Returns the path created and the open file, or ``(path, None)`` for a
+    device or a pipe that already exists there (opened by the writer thread: opening a FIFO
+    waits for its reader). Raises ``OSError`` when the folder cannot be written."""
+    candidate = path
+    for number in range(2, _MAX_NUMBERED + 2):
+        try:
+            return candidate, open(candidate, "xb", buffering=0)
+        except FileExistsError:
+            with contextlib.suppress(OSError):
+                mode = candidate.lstat().st_mode
+                if not stat.S_ISREG(mode) and not stat.S_ISLNK(mode) and not stat.S_ISDIR(mode):
+                    return candidate, None
+        candidate = numbered_path(path, number)
+    raise FileExistsError(f"{path} and {_MAX_NUMBERED} numbered names after it exist")
+
+
 class _CountingFile:
     """A raw file that remembers how far it has been written (muxers seek back to patch)."""
 
@@ -139,7 +172,8 @@ class RecordingOutput:
         fsync_interval_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.path = Path(path)
+        self.requested_path = Path(path)
+        self.path = self.requested_path
         self.container_format = format_for_path(self.path, container_format)
         if self.container_format == "mp4":
             log.warning(
@@ -159,6 +193,41 @@ class RecordingOutput:
         self._video_gap = False  # set by send() when a video packet was dropped
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._packets_muxed = 0
+        self._media_s = 0.0  # the last video timestamp written: how far the file plays
+        # The file is created now (the caller learns its name at once, and two recordings
+        # started in the same second never share one); the writer thread muxes into it.
+        self._raw: IO[bytes] | None = None
+        self._open_error: OSError | None = None
+        self._created = False
+        try:
+            self.path, self._raw = open_new_file(self.requested_path)
+            self._created = self._raw is not None
+        except OSError as error:
+            self._open_error = error
+
+    @property
+    def open_error(self) -> str | None:
+        """Why the file could not be created (None when it was): one line in words."""
+        error = self._open_error
+        return None if error is None else describe_error(self.requested_path, error)
+
+    @property
+    def renamed(self) -> bool:
+        """True when ``requested_path`` existed and the recording went to a numbered name."""
+        return self.path != self.requested_path
+
+    @property
+    def fault(self) -> str | None:
+        """Why the recording stopped before the end (None while it is whole)."""
+        with self._lock:
+            return self._last_error if self._state is OutputState.FAILED else None
+
+    @property
+    def media_s(self) -> float:
+        """How far the file plays (seconds of video written)."""
+        with self._lock:
+            return self._media_s
 
     @property
     def name(self) -> str:
@@ -208,6 +277,8 @@ class RecordingOutput:
             self._stopping = True
         thread = self._thread
         if thread is None:
+            # Never started (the run stopped during start-up): no empty file stays behind.
+            self._close_raw(remove_if_empty=True)
             self._set_state(OutputState.STOPPED)
             return
         deadline = time.monotonic() + timeout_s
@@ -234,22 +305,49 @@ class RecordingOutput:
                 self._last_error = error
 
     def _fail(self, what: str, error: BaseException) -> None:
-        reason = f"{what} {self.path}: {one_line(error)}"
-        log.error("%s", reason)
+        if isinstance(error, OSError):
+            words = describe_error(self.path, error)
+        else:
+            words = f"{self.path}: {one_line(error)}"
+        with self._lock:
+            media_s, written = self._media_s, self._bytes_written
+        if self._packets_muxed:
+            reason = (
+                f"the recording stopped at {_clock_text(media_s)} ({written / 1e6:.1f} MB kept, "
+                f"it plays up to there): {words}"
+            )
+        else:
+            reason = f"{what}: {words}"
+        log.error("%s; the show goes on", reason)
         self._set_state(OutputState.FAILED, reason)
 
-    def _run(self, streams: StreamTemplates) -> None:
-        try:
-            raw = open(self.path, "wb", buffering=0)  # noqa: SIM115 - closed in _write_all
-        except OSError as error:
-            self._fail("cannot create recording", error)
-            self._drain()
-            return
-        try:
-            self._write_all(raw, streams)
-        finally:
+    def _close_raw(self, remove_if_empty: bool) -> None:
+        raw, self._raw = self._raw, None
+        if raw is not None:
             with contextlib.suppress(OSError):
                 raw.close()
+        if remove_if_empty and self._created and not self._packets_muxed:
+            # Created by this output and nothing in it: a stop before the first packet.
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+                log.info("%s: nothing was recorded; no file kept", self.name)
+
+    def _run(self, streams: StreamTemplates) -> None:
+        if self._open_error is not None:
+            self._fail("cannot create the recording", self._open_error)
+            self._drain()
+            return
+        if self._raw is None:
+            try:
+                self._raw = open(self.path, "wb", buffering=0)  # noqa: SIM115 - a device or FIFO
+            except OSError as error:
+                self._fail("cannot create the recording", error)
+                self._drain()
+                return
+        try:
+            self._write_all(self._raw, streams)
+        finally:
+            self._close_raw(remove_if_empty=True)
             self._drain()
 
     def _drain(self) -> None:
@@ -275,7 +373,7 @@ class RecordingOutput:
                 else None
             )
         except (OSError, av.FFmpegError, ValueError) as error:
-            self._fail("cannot open recording", error)
+            self._fail("cannot open the recording", error)
             return
         self._set_state(OutputState.LIVE)
         log.info("recording to %s (%s)", self.path, self.container_format)
@@ -299,8 +397,13 @@ class RecordingOutput:
                         continue
                     waiting_for_keyframe = False
                     container.mux(av_packet(item, video))
+                    self._packets_muxed += 1
+                    if item.pts is not None:
+                        with self._lock:
+                            self._media_s = max(self._media_s, float(item.pts * item.time_base))
                 elif audio is not None:
                     container.mux(av_packet(item, audio))
+                    self._packets_muxed += 1
                 now_s = self._clock()
                 if now_s - last_sync_s >= self._fsync_interval_s:
                     os.fsync(sink.fileno())
@@ -315,7 +418,7 @@ class RecordingOutput:
             container.close()
             os.fsync(sink.fileno())
         except (OSError, av.FFmpegError, ValueError) as error:
-            self._fail("cannot write recording", error)
+            self._fail("cannot write the recording", error)
             with contextlib.suppress(Exception):
                 container.close()
             return
@@ -323,4 +426,10 @@ class RecordingOutput:
             self._bytes_written = sink.size_bytes
             self._bitrate_kbps = 0.0
         self._set_state(OutputState.STOPPED)
-        log.info("recording %s finished: %d bytes", self.path, sink.size_bytes)
+        if self._packets_muxed:
+            log.info("recording %s finished: %d bytes", self.path, sink.size_bytes)
+
+
+def _clock_text(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"

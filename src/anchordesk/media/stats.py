@@ -3,6 +3,10 @@
 Keys are full names with units. The pipeline and the outputs keep running totals; a sample is
 the difference between two snapshots, so nothing on the hot path resets or locks for the stats.
 
+``--stats PATH`` is one writer among others: when its disk is full or read-only the file stops
+there (what was written stays valid JSON Lines), the reporter says so once in words and keeps
+sampling for the log and the window (``fault``); the show goes on.
+
 ``process_cpu_percent`` is the CPU of the whole program: this process plus its child processes
 (the network outputs' muxers), the running ones read from ``/proc/PID/stat`` and the ones that
 ended from the kernel's totals for reaped children. 100 % is one core.
@@ -10,6 +14,7 @@ ended from the kernel's totals for reaped children. 100 % is one core.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -18,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from anchordesk.core.disk import describe_error
 from anchordesk.media.packets import OutputStatus, PacketOutput
 from anchordesk.media.pipeline import Pipeline, PipelineCounters
 from anchordesk.media.sources.base import AudioSource, VideoSource
@@ -80,13 +86,19 @@ class StatsReporter:
         self._audio_source = audio_source
         self._monotonic = monotonic
         self._file: IO[str] | None = None
+        self._path = path
+        self._whole_bytes = 0  # the file's size after the last sample written whole
+        #: Why ``--stats`` stopped being written (None while it is whole).
+        self.fault: str | None = None
         if path is not None:
             try:
                 self._file = path.open("w", encoding="utf-8")
             except OSError as error:
                 from anchordesk.core.errors import UserError
 
-                raise UserError(f"--stats {path}: cannot write ({error.strerror})") from None
+                raise UserError(
+                    f"--stats {path}: cannot write: {describe_error(path, error)}"
+                ) from None
         self._previous: PipelineCounters = pipeline.counters()
         self._previous_at_s = monotonic()
         self._previous_cpu_s = program_cpu_s(self._child_pids())
@@ -191,11 +203,33 @@ class StatsReporter:
         self._previous_cpu_s = max(cpu_s, self._previous_cpu_s)
         self.latest = sample
         if self._file is not None:
-            self._file.write(json.dumps(sample, ensure_ascii=False) + "\n")
-            self._file.flush()
+            try:
+                self._file.write(json.dumps(sample, ensure_ascii=False) + "\n")
+                self._file.flush()
+                self._whole_bytes = os.lseek(self._file.fileno(), 0, os.SEEK_CUR)
+            except OSError as error:
+                self._stop_writing(error)
         return sample
 
+    def _stop_writing(self, error: OSError) -> None:
+        """The file stops at its last whole line; said once, the samples go on."""
+        file, self._file = self._file, None
+        where = self._path or "--stats"
+        self.fault = f"--stats {where}: stopped writing: {describe_error(where, error)}"
+        log.error("%s; the show goes on", self.fault)
+        if file is not None:
+            with contextlib.suppress(OSError):
+                file.close()  # closes the descriptor even when flushing the rest fails again
+        if self._path is not None and self._path.is_file():
+            # A line cut in the middle by the full disk goes: the file ends on a whole sample.
+            with contextlib.suppress(OSError):
+                os.truncate(self._path, self._whole_bytes)
+
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        file, self._file = self._file, None
+        if file is not None:
+            try:
+                file.close()
+            except OSError as error:
+                self._file = file
+                self._stop_writing(error)

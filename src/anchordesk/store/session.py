@@ -31,11 +31,12 @@ import logging
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from anchordesk.core.disk import DiskProblem, describe_error, describe_write_fault
 from anchordesk.show.feed_items import (
     Comment,
     CommentRemoval,
@@ -175,6 +176,41 @@ class StoreError(Exception):
     """The session file cannot be opened or written (its message names the file)."""
 
 
+# SQLite's primary result codes that mean the disk, not the request, is at fault.
+_SQLITE_DISK_PROBLEMS = {
+    13: DiskProblem.FULL,  # SQLITE_FULL
+    8: DiskProblem.READ_ONLY,  # SQLITE_READONLY
+    10: DiskProblem.FAILED,  # SQLITE_IOERR
+    14: DiskProblem.FAILED,  # SQLITE_CANTOPEN (the file, its WAL or journal cannot be made)
+}
+
+
+def disk_fault(path: Path, error: BaseException) -> str | None:
+    """The fault in words when ``error`` comes from the disk, else None (a bad request)."""
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        problem = _SQLITE_DISK_PROBLEMS.get(code & 0xFF) if isinstance(code, int) else None
+        if problem is None:
+            return None
+        return describe_write_fault(path, problem, " ".join(str(error).split()))
+    if isinstance(error, OSError):
+        return describe_error(path, error)
+    return None
+
+
+def _why_not_writable(path: Path, error: sqlite3.Error) -> str | None:
+    """SQLite says "unable to open database file" for a read-only or full disk alike: ask the
+    system, which knows which (None when the file can be written after all)."""
+    if disk_fault(path, error) is None:
+        return None
+    try:
+        with path.open("ab"):
+            pass
+    except OSError as system_error:
+        return describe_error(path, system_error)
+    return disk_fault(path, error)
+
+
 @dataclass(frozen=True)
 class StoredComment:
     comment: Comment
@@ -245,6 +281,9 @@ class SessionStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(self.path, isolation_level=None)
         except sqlite3.DatabaseError as error:
+            why = None if read_only else _why_not_writable(self.path, error)
+            if why is not None:
+                raise StoreError(why) from None
             raise StoreError(f"{self.path}: not a usable session file ({error})") from None
         try:
             self._db.execute("PRAGMA busy_timeout=5000")
@@ -284,10 +323,14 @@ class SessionStore:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
+            self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            # On a full disk SQLite may have rolled back already ("no transaction is active"):
+            # the error the caller needs is the one that stopped the write, not this one.
+            with suppress(sqlite3.Error):
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
     def close(self) -> None:
         self._db.close()

@@ -6,6 +6,12 @@ writer thread that owns the SQLite connection; callers get a ``concurrent.future
 (``await``-able with ``asyncio.wrap_future``). Requests that are waiting when the writer wakes up
 are committed together in one transaction (group commit), which keeps the cost per item low at
 high rates without delaying any single write.
+
+A full or read-only disk stops the writer alone: the first write that fails for that reason is
+said once in words (``fault``), every later write fails at once with a ``StoreError`` naming it
+(the feeds keep their cursors, so a later run with ``--session`` fetches what the platforms
+still serve), and the show goes on. A request whose future was cancelled before it ran (a feed
+stopped at the end of a show) is skipped: its page and cursor are fetched again next time.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -23,7 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from anchordesk.show.feed_items import FeedItem
-from anchordesk.store.session import SessionStore, ShowEventRecord
+from anchordesk.store.session import SessionStore, ShowEventRecord, StoreError, disk_fault
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +73,9 @@ class StoreWriter:
         self.path = Path(path)
         self._queue: queue.Queue[object] = queue.Queue()
         self.write_latencies_ms: deque[float] = deque(maxlen=100_000)
+        self._closed = False
+        #: Why the writer stopped writing (None while every write lands).
+        self.fault: str | None = None
         opened: Future[None] = Future()
         self._thread = threading.Thread(
             target=self._run, args=(opened,), name="anchordesk-store", daemon=True
@@ -73,7 +83,6 @@ class StoreWriter:
         self._thread.start()
         # Opening errors (unwritable folder, not a session file) reach the caller here.
         opened.result()
-        self._closed = False
 
     # -- public API ------------------------------------------------------------------------
 
@@ -147,12 +156,40 @@ class StoreWriter:
                 if stop:
                     return
         finally:
-            store.close()
+            try:
+                store.close()
+            except sqlite3.Error as error:  # the last checkpoint on a full disk
+                fault = disk_fault(self.path, error)
+                if fault is not None:
+                    self._stop_writing(error, fault)
+
+    def _stop_writing(self, error: BaseException, fault: str) -> None:
+        if self.fault is None:
+            self.fault = f"session store {self.path}: stopped writing: {fault}"
+            log.error(
+                "%s; comments, orders and show events from now on are not kept (the show goes "
+                "on; a later run with --session %s fetches what the platforms still serve)",
+                self.fault,
+                self.path,
+            )
+        del error
 
     def _execute(self, store: SessionStore, group: list[object]) -> None:
+        # A request cancelled before it ran is skipped (its future says so); the others can no
+        # longer be cancelled from here on.
+        group = [
+            entry
+            for entry in group
+            if not isinstance(entry, _Batch | _Events | _Call)
+            or entry.future.set_running_or_notify_cancel()
+        ]
         writes: list[_Batch | _Events] = [
             entry for entry in group if isinstance(entry, _Batch | _Events)
         ]
+        if writes and self.fault is not None:
+            for write in writes:
+                write.future.set_exception(StoreError(self.fault))
+            writes = []
         if writes:
             started = time.perf_counter()
             try:
@@ -167,12 +204,18 @@ class StoreWriter:
                             )
                         elif isinstance(entry, _Events):
                             results.append(store._record_show_events(entry.events))
-            except Exception:
-                # One bad request must not fail the others: retry them one by one so each gets
-                # its own result or its own error.
-                log.warning("group commit failed; retrying %d writes one by one", len(writes))
-                for write in writes:
-                    self._execute_one(store, write)
+            except Exception as error:
+                fault = disk_fault(self.path, error)
+                if fault is not None:
+                    self._stop_writing(error, fault)
+                    for write in writes:
+                        write.future.set_exception(StoreError(self.fault or fault))
+                else:
+                    # One bad request must not fail the others: retry them one by one so each
+                    # gets its own result or its own error.
+                    log.warning("group commit failed; retrying %d writes one by one", len(writes))
+                    for write in writes:
+                        self._execute_one(store, write)
             else:
                 self.write_latencies_ms.append((time.perf_counter() - started) * 1000.0)
                 for done, result in zip(writes, results, strict=True):
@@ -193,4 +236,9 @@ class StoreWriter:
             elif isinstance(entry, _Events):
                 entry.future.set_result(store.record_show_events(entry.events))
         except Exception as error:
-            entry.future.set_exception(error)
+            fault = disk_fault(self.path, error)
+            if fault is not None:
+                self._stop_writing(error, fault)
+                entry.future.set_exception(StoreError(self.fault or fault))
+            else:
+                entry.future.set_exception(error)

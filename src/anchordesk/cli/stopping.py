@@ -1,0 +1,131 @@
+"""How ``anchordesk live`` is asked to stop: SIGINT (Ctrl+C), SIGTERM, SIGHUP or ``--seconds``.
+
+The handlers are installed first thing, before the heavy imports (PyAV, OpenCV, Qt) and before
+any file is created, so a request is never lost (Python's default SIGINT raises wherever the
+program happens to be, and the default SIGTERM and SIGHUP kill it with the recording half
+written). A handler only notes the request and wakes the event loop; the start-up checks
+:meth:`StopRequests.requested` between its steps, and the run loop stops on the event. Every
+stop then finishes the files within :data:`STOP_BUDGET_S` of the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Final
+
+log = logging.getLogger("anchordesk")
+
+#: From the request to the files finished (the process exits just after): the network outputs
+#: and the feeds get what is left of it, then their child is killed or their request cancelled.
+STOP_BUDGET_S: Final = 1.2
+
+_SIGNALS: Final = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+class StopRequests:
+    """The first stop request of the run (its reason and when it came)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.reason: str | None = None
+        self.requested_at_s: float | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event: asyncio.Event | None = None
+        self._installed: dict[int, object] = {}
+
+    @property
+    def requested(self) -> bool:
+        return self.reason is not None
+
+    def install(self) -> None:
+        """Take SIGINT, SIGTERM and SIGHUP (main thread only; elsewhere nothing happens)."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for number in _SIGNALS:
+            self._installed[number] = signal.signal(number, self._on_signal)
+
+    def uninstall(self) -> None:
+        for number, previous in self._installed.items():
+            signal.signal(number, previous)  # type: ignore[arg-type]
+        self._installed.clear()
+
+    def _on_signal(self, number: int, _frame: FrameType | None) -> None:
+        # A signal handler may interrupt the main thread anywhere, logging included: it only
+        # notes the request; the loop (or the start-up) logs it.
+        self.request(signal.Signals(number).name)
+
+    def request(self, reason: str) -> None:
+        with self._lock:
+            first = self.reason is None
+            if first:
+                self.reason = reason
+                self.requested_at_s = self._clock()
+            loop, event = self._loop, self._event
+        if first and loop is not None and event is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._set_event, event, reason)
+
+    def attach(self, event: asyncio.Event) -> None:
+        """Set ``event`` (on the running loop) on a request; at once if one came already."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            self._loop, self._event = loop, event
+            reason = self.reason
+        if reason is not None:
+            self._set_event(event, reason)
+
+    def detach(self) -> None:
+        with self._lock:
+            self._loop = self._event = None
+
+    @staticmethod
+    def _set_event(event: asyncio.Event, reason: str) -> None:
+        if not event.is_set():
+            log.info("%s: stopping cleanly (finishing the files)", reason)
+        event.set()
+
+    def seconds_since(self) -> float | None:
+        """Seconds from the request to now (None before any request)."""
+        at = self.requested_at_s
+        return None if at is None else self._clock() - at
+
+    def time_left_s(self, budget_s: float = STOP_BUDGET_S) -> float:
+        """What is left of ``budget_s`` since the request (the whole budget before one)."""
+        since = self.seconds_since()
+        return budget_s if since is None else max(0.05, budget_s - since)
+
+
+_current: StopRequests | None = None
+
+
+def install() -> StopRequests:
+    """The run's stop requests, with the signal handlers installed (``anchordesk live``)."""
+    global _current
+    _current = StopRequests()
+    _current.install()
+    return _current
+
+
+def current() -> StopRequests:
+    """The requests ``install`` set up; a fresh one, without handlers, when it was not called
+    (``run_live`` called from a test or another program)."""
+    global _current
+    if _current is None:
+        _current = StopRequests()
+    return _current
+
+
+def forget() -> None:
+    """Uninstall and drop the run's requests (the next run starts clean)."""
+    global _current
+    if _current is not None:
+        _current.uninstall()
+    _current = None

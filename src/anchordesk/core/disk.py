@@ -1,0 +1,81 @@
+"""Write faults in words: what a user can act on when a file stops being written.
+
+Every writer of a run (the recording, ``--stats``, the session store, the log file) may hit a
+full or read-only disk in the middle of a show. The rule, the same for all of them: the writer
+that failed stops alone, says so once with :func:`describe_write_fault` ("the disk holding
+/media/usb/show.mkv is full"), and the show goes on; ``anchordesk live`` then ends with
+:data:`FAULT_EXIT_CODE` so a script knows that something was lost.
+"""
+
+from __future__ import annotations
+
+import errno
+from enum import Enum
+from pathlib import Path
+from typing import Final
+
+#: The exit code of a run that went on after a writer failed (2 stays a user's mistake, 1 a
+#: run that could not go on at all).
+FAULT_EXIT_CODE: Final = 3
+
+
+class DiskProblem(Enum):
+    FULL = "full"
+    READ_ONLY = "read-only"
+    DENIED = "denied"
+    FAILED = "failed"
+
+
+_PROBLEMS: Final[dict[int, DiskProblem]] = {
+    errno.ENOSPC: DiskProblem.FULL,
+    errno.EDQUOT: DiskProblem.FULL,
+    errno.EFBIG: DiskProblem.FULL,
+    errno.EROFS: DiskProblem.READ_ONLY,
+    errno.EACCES: DiskProblem.DENIED,
+    errno.EPERM: DiskProblem.DENIED,
+}
+
+
+def disk_problem(error: BaseException) -> DiskProblem:
+    """What kind of write fault ``error`` (an ``OSError``, or anything else) is."""
+    code = getattr(error, "errno", None)
+    if isinstance(code, int):
+        return _PROBLEMS.get(code, DiskProblem.FAILED)
+    return DiskProblem.FAILED
+
+
+def describe_write_fault(path: Path | str, problem: DiskProblem, detail: str | None = None) -> str:
+    """One line naming the file and the reason, without a traceback or an errno."""
+    if problem is DiskProblem.FULL:
+        return f"the disk holding {path} is full"
+    if problem is DiskProblem.READ_ONLY:
+        return f"the disk holding {path} is read-only"
+    if problem is DiskProblem.DENIED:
+        return f"{path} may not be written here (permission denied)"
+    return f"{path} cannot be written ({detail or 'input/output error'})"
+
+
+def describe_error(path: Path | str, error: BaseException) -> str:
+    """:func:`describe_write_fault` for an exception."""
+    strerror = getattr(error, "strerror", None)
+    detail = strerror if isinstance(strerror, str) and strerror else None
+    if detail is None:
+        detail = " ".join(str(error).split()) or type(error).__name__
+    return describe_write_fault(path, disk_problem(error), detail)
+
+
+def cannot_write(path: Path) -> str | None:
+    """Why ``path`` cannot be written, in words (None when it can), found by trying: the
+    folder's permissions alone do not tell a read-only or full disk. A file that did not
+    exist is removed again (an empty file is what the writers start from anyway)."""
+    try:
+        if path.exists():
+            with path.open("ab"):
+                pass
+        else:
+            with path.open("xb"):
+                pass
+            path.unlink()
+    except OSError as error:
+        return describe_error(path, error)
+    return None
