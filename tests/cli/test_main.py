@@ -123,3 +123,17 @@ def test_every_run_is_in_the_log_file_and_errors_too(isolated_user_dirs: object)
     log = (paths.user_log_dir() / "anchordesk.log").read_text(encoding="utf-8")
     assert "command: live" in log and "nowhere-saved: no saved destination" in log
     assert result.stderr.count("\n") == 1  # the console still gets the one line only
+
+
+def test_live_help_documents_the_exit_codes_and_the_recording_rule() -> None:
+    result = run_cli("live", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    for line in (
+        "0 the run ended and every file is whole",
+        "2 a mistake in the command",
+        "3 the show went on, but a file stopped being written",
+        "A recording never overwrites a file",
+        "SIGHUP or --seconds end the run within 2 s",
+    ):
+        assert line in text, result.stdout

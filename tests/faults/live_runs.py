@@ -19,7 +19,7 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env["QT_QPA_PLATFORM"] = "offscreen"
     for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-        env.setdefault(name, str(home / name.lower()))
+        env[name] = str(home / name.lower())  # the log file and sessions stay in the test
     env.update(extra)
     return env
 

@@ -136,6 +136,12 @@ def run_live(options: LiveOptions, extra_overlays: Sequence[OverlaySource] = ())
             from anchordesk.feeds.hub import describe_feed
 
             log.info("feed: %s", describe_feed(feed))
+        if plan.keep_store or plan.show is not None:
+            # The session's store, feeds and HTTP stack (~0.5 s of imports) load here, where a
+            # stop request is seen at once, not inside the first session's start.
+            import importlib
+
+            importlib.import_module("anchordesk.live.show_session")
         not_stopped()
         show.media.start()
         asyncio.run(_run_until_stopped(show, stops))

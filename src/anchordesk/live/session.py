@@ -378,9 +378,15 @@ class LiveSession:
         # Outputs (and the ones that never started, which may hold a file created for them)
         # stop in parallel: a stuck network child must not delay the recording's trailer.
         # Daemon threads: one that overruns never holds the process at exit.
+        # A network output gets part of the time: a destination that never answered has
+        # nothing to finish and its child is killed at the end of it; the recording's trailer
+        # may use all of it.
         stoppers = [
             threading.Thread(
-                target=output.stop, args=(left_s(),), name=f"stop {output.name}", daemon=True
+                target=output.stop,
+                args=(left_s(0.6 if output.status().kind == "network" else 1.0),),
+                name=f"stop {output.name}",
+                daemon=True,
             )
             for output in self.outputs
         ]
