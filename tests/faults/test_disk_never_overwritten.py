@@ -19,7 +19,7 @@ from servers import decoded_video_frames, duration_s, wait_until
 
 from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import LiveOptions
-from anchordesk.live.show import LiveShowPlan
+from anchordesk.live.show import LiveShow, LiveShowPlan
 from anchordesk.live.snapshot import SessionMode
 from anchordesk.media.recording import RecordingOutput
 
@@ -45,6 +45,11 @@ def test_an_existing_file_gets_the_next_numbered_name(tmp_path: Path) -> None:
     assert decoded_video_frames(tmp_path / "show-3.mkv") == 30
 
 
+def recorded_bytes(show: LiveShow) -> int:
+    assert show.recording_switch is not None
+    return show.recording_switch.status().bytes_written
+
+
 def test_the_windows_recordings_never_share_a_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -64,10 +69,8 @@ def test_the_windows_recordings_never_share_a_name(
         for _ in range(2):
             show.begin_session(SessionMode.REHEARSAL)
             paths.append(show.recording_path)
-            switch = show.recording_switch
-            assert switch is not None
             # A few frames after the first keyframe (the header alone is under 1 kB).
-            wait_until(lambda: switch.status().bytes_written > 10_000, 30, what="some frames")
+            wait_until(lambda: recorded_bytes(show) > 10_000, 30, what="some frames")
             asyncio.run(show.end_session())
     finally:
         show.media.stop()

@@ -7,6 +7,7 @@ before the handlers, a recording without duration after SIGHUP and a swallowed e
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
@@ -81,7 +82,9 @@ MOMENTS = ("start-up", "picture starting", "running")
 
 
 @pytest.mark.parametrize("moment", MOMENTS)
-@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize(
+    "number", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"]
+)
 def test_a_signal_stops_the_run_within_2_s_with_every_file_finished(
     tmp_path: Path,
     busy_servers: tuple[BlackHole, BlackHole],
@@ -132,3 +135,40 @@ def test_seconds_end_the_run_within_2_s_while_a_feed_and_a_destination_hang(
     assert overrun_s < STOP_WITHIN_S, run.stderr
     assert format_duration_s(tmp_path / "show.mkv") == pytest.approx(seconds, abs=0.1)
     assert_files_finished(tmp_path)
+
+
+def test_the_terminal_closing_stops_the_run_with_every_file_finished(tmp_path: Path) -> None:
+    # A real hang-up (an ssh session dropped): SIGHUP, and every later write to the terminal
+    # fails with EIO; the end of the run must not turn that into a traceback or a lost file.
+    import os
+    import pty
+    import sys
+
+    record, session = tmp_path / "show.mkv", tmp_path / "show.sqlite"
+    env = child_env(tmp_path)
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: anchordesk live on the pseudo-terminal
+        os.execve(
+            sys.executable,
+            [sys.executable, "-m", "anchordesk", "live", *SMALL, "--record", str(record),
+             "--session", str(session), "--seconds", "60"],
+            env,
+        )  # fmt: skip
+    try:
+        seen = b""
+        while b"Session: " not in seen:
+            seen += os.read(terminal, 4096)
+        wait_until(lambda: record.stat().st_size > 50_000, 30, what="some recording")
+        closed_at_s = time.monotonic()
+        os.close(terminal)
+        _, status = os.waitpid(pid, 0)
+        stop_s = time.monotonic() - closed_at_s
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    print(f"terminal closed: exit {os.waitstatus_to_exitcode(status)} {stop_s:.2f} s after")
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert stop_s < STOP_WITHIN_S
+    assert_files_finished(tmp_path)
+    assert log_file_says(tmp_path, "SIGHUP: stopping cleanly")

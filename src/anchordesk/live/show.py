@@ -20,6 +20,7 @@ what blocks (closing files, stopping outputs) is awaited off the loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -243,6 +244,8 @@ class LiveShow:
 
         # Named by the second: a session started in the same second as the previous one (or
         # a file left there) gets the next numbered name; a recording never overwrites a file.
+        with contextlib.suppress(OSError):  # else the recording says why it cannot write
+            folder.mkdir(parents=True, exist_ok=True)  # a chosen folder removed since
         output = RecordingOutput(folder / recording_file_name(str(mode)))
         if output.renamed:
             log.info("%s exists: recording into %s", output.requested_path, output.path)

@@ -224,12 +224,6 @@ class RecordingOutput:
             return self._last_error if self._state is OutputState.FAILED else None
 
     @property
-    def media_s(self) -> float:
-        """How far the file plays (seconds of video written)."""
-        with self._lock:
-            return self._media_s
-
-    @property
     def name(self) -> str:
         return f"recording {self.path.name}"
 
