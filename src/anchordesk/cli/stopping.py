@@ -115,12 +115,9 @@ def install() -> StopRequests:
 
 
 def current() -> StopRequests:
-    """The requests ``install`` set up; a fresh one, without handlers, when it was not called
-    (``run_live`` called from a test or another program)."""
-    global _current
-    if _current is None:
-        _current = StopRequests()
-    return _current
+    """The requests ``install`` set up; a fresh one for this run alone, without handlers, when
+    it was not called (``run_live`` called from a test or another program)."""
+    return _current if _current is not None else StopRequests()
 
 
 def forget() -> None:
