@@ -302,6 +302,9 @@ class SessionStore:
             raise StoreError(str(error)) from None
         except sqlite3.DatabaseError as error:
             self._db.close()
+            why = None if read_only else _why_not_writable(self.path, error)
+            if why is not None:
+                raise StoreError(why) from None
             raise StoreError(f"{self.path}: not a usable session file ({error})") from None
         except StoreError:
             self._db.close()
