@@ -164,7 +164,6 @@ def test_a_recording_on_a_disk_that_fills_keeps_what_it_wrote(tmp_path: Path) ->
 def test_a_session_store_on_a_read_only_disk_says_so(tmp_path: Path) -> None:
     # SQLite says "unable to open database file" for a read-only disk and a corrupt file
     # alike; the user needs to know which.
-    with tmpfs(tmp_path / "ro", 64, read_only=True) as folder:
-        with pytest.raises(StoreError) as error:
-            StoreWriter(folder / "show.sqlite")
+    with tmpfs(tmp_path / "ro", 64, read_only=True) as folder, pytest.raises(StoreError) as error:
+        StoreWriter(folder / "show.sqlite")
     assert str(error.value) == f"the disk holding {folder / 'show.sqlite'} is read-only"
