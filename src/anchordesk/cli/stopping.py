@@ -23,7 +23,7 @@ log = logging.getLogger("anchordesk")
 
 #: From the request to the files finished (the process exits just after): the network outputs
 #: and the feeds get what is left of it, then their child is killed or their request cancelled.
-STOP_BUDGET_S: Final = 1.2
+STOP_BUDGET_S: Final = 1.0
 
 _SIGNALS: Final = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)

@@ -230,7 +230,8 @@ class ShowSession:
             if not done:
                 log.info("feeds: a request was still waiting for its server; cancelled")
                 self._task.cancel()
-                await asyncio.wait({self._task}, timeout=1.0)
+                # Its request ends at once; asyncio.run ends the task anyway if it lingers.
+                await asyncio.wait({self._task}, timeout=0.2)
             if self._task.done() and not self._task.cancelled():
                 with contextlib.suppress(Exception):
                     self._task.result()
