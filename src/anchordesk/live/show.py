@@ -39,11 +39,13 @@ from anchordesk.live.snapshot import (
     DealPlanView,
     DealView,
     LiveSnapshot,
+    OutputView,
     PinnedView,
     ProductView,
     SalesView,
     SegmentView,
     SessionMode,
+    StatsView,
 )
 from anchordesk.media.controls import AudioControl, OutputSwitch
 from anchordesk.media.layers import OverlaySource
@@ -54,7 +56,7 @@ from anchordesk.show.model import Show
 from anchordesk.show.state import DealStatus, ShowCommandError, planned_deal
 
 if TYPE_CHECKING:  # the feeds, store and HTTP stack load only when a session keeps anything
-    from anchordesk.live.show_session import ShowSession
+    from anchordesk.live.show_session import ShowSession, StoredOrderRow
     from anchordesk.media.compositor import Compositor
     from anchordesk.media.overlays.scene import OverlayScene, SceneOverlaySource
     from anchordesk.store import StoreWriter
@@ -123,6 +125,9 @@ class LiveShow:
         self._matcher_terms: Callable[[str], Sequence[str]] | None = None
         self._recording_path: Path | None = None
         self.audio: AudioControl | None = None  # mute, gain and meter, when there is audio
+        # Told of every comment and order a session keeps (the remote's event stream); they
+        # run on the thread that applied the item: be quick.
+        self.feed_listeners: list[Callable[[Comment | StoredOrderRow], None]] = []
         if plan.show is not None:
             from anchordesk.show.compliance import terms_flagger
 
@@ -181,6 +186,7 @@ class LiveShow:
             wall_clock=self.plan.wall_clock,
         )
         session.on_comments_removed = self._comments_removed
+        session.listeners = self.feed_listeners
         self.session = session
         self.mode = mode
         self.pinned_key = None
@@ -529,6 +535,18 @@ class LiveShow:
     def reconnect_now(self) -> None:
         self.media.reconnect_now()
 
+    def record_command(self, name: str, arguments: dict[str, object], origin: str) -> None:
+        """Keep a command that was applied, with who gave it ("remote", "window"), in the
+        session's events (nothing when no session keeps a file)."""
+        if self.session is not None and not self.session.ended:
+            self.session.record_command(name, arguments, origin)
+
+    def recent_comments(self, limit: int) -> list[tuple[str, Comment, bool]]:
+        """The newest comments the session holds (key, comment, hidden), oldest first."""
+        if self.session is None:
+            return []
+        return self.session.recent_comments(limit)
+
     # -- reading -----------------------------------------------------------------------------
 
     def staged_scene(self) -> OverlayScene | None:
@@ -600,11 +618,14 @@ class LiveShow:
     def snapshot(self) -> LiveSnapshot:
         session = self.session
         runtime = session.runtime if session is not None else None
+        outputs, stats = self._media_views()
         if session is None or runtime is None:
             return LiveSnapshot(
                 session_id=session.id if session else "",
                 session_path=session.path if session else None,
                 mode=self.mode,
+                outputs=outputs,
+                stats=stats,
             )
         shot = runtime.snapshot()
         state = shot.state
@@ -712,7 +733,35 @@ class LiveShow:
             ended=runtime.ended,
             viewers_online=session.viewers_online(),
             feeds=session.feed_views(),
+            outputs=outputs,
+            stats=stats,
         )
+
+    def _media_views(self) -> tuple[tuple[OutputView, ...], StatsView]:
+        """The network destinations and the picture's figures from the last stats sample."""
+        reporter = self.media.stats
+        sample = reporter.latest if reporter is not None else {}
+        if not sample:
+            return (), StatsView()
+        from anchordesk.live.session import dropped_frames_total
+
+        outputs = tuple(
+            OutputView(
+                url=str(output["name"]),  # an output's name is its masked URL
+                state=str(output["state"]),
+                attempt=int(output.get("reconnect_attempt") or 0),
+            )
+            for output in sample.get("outputs", [])
+            # The window's idle network switch is not a destination until it goes live.
+            if output.get("kind") == "network" and output.get("name") != "network"
+        )
+        stats = StatsView(
+            fps=float(sample.get("output_fps") or 0.0),
+            dropped_frames=dropped_frames_total(sample),
+            cpu_percent=float(sample.get("process_cpu_percent") or 0.0),
+            recording_bytes=int(sample.get("recording_bytes") or 0),
+        )
+        return outputs, stats
 
 
 @dataclass(frozen=True)
