@@ -24,6 +24,7 @@ from anchordesk.live.options import LiveOptions
 from anchordesk.live.snapshot import SessionMode
 
 if TYPE_CHECKING:
+    from anchordesk.cli.control import ControlAddress
     from anchordesk.live.show import LiveShow
     from anchordesk.media.layers import OverlaySource
 
@@ -41,7 +42,7 @@ def _json_escape(match: re.Match[str]) -> str:
 # --- commands --------------------------------------------------------------------------------
 
 
-async def _run_until_stopped(show: LiveShow) -> None:
+async def _run_until_stopped(show: LiveShow, control: ControlAddress | None = None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -70,16 +71,27 @@ async def _run_until_stopped(show: LiveShow) -> None:
             + (f" (continuing: {session.ledger.orders} orders already kept)" if count else ""),
             flush=True,
         )
+    server = None
     try:
+        if control is not None:
+            from anchordesk.cli.control import start_control
+
+            server = await start_control(show, control)
         await show.media.run(stop)
     finally:
         stop.set()
+        if server is not None:
+            await server.stop()
         path = await show.end_session()
         if path is not None:
             print(f"Session kept in {path}; report: anchordesk report {path}", flush=True)
 
 
-def run_live(options: LiveOptions, extra_overlays: Sequence[OverlaySource] = ()) -> int:
+def run_live(
+    options: LiveOptions,
+    extra_overlays: Sequence[OverlaySource] = (),
+    control: ControlAddress | None = None,
+) -> int:
     from anchordesk.live.factory import build_live_show, plan_from_options
 
     for url in options.destinations:
@@ -93,7 +105,7 @@ def run_live(options: LiveOptions, extra_overlays: Sequence[OverlaySource] = ())
         log.info("feed: %s", describe_feed(feed))
     try:
         show.media.start()
-        asyncio.run(_run_until_stopped(show))
+        asyncio.run(_run_until_stopped(show, control))
     finally:
         show.media.stop()
         session = show.session
