@@ -53,7 +53,7 @@ JPEG_MIN_INTERVAL_S = 0.25  # per client: a few previews a second
 JPEG_WIDTH = 640  # a phone's preview; the program itself is untouched
 FEED_BACKLOG = 500
 RECENT_COMMENTS = 50
-_WEB = "anchordesk.control.web"
+_PACKAGE = "anchordesk.control"
 _STATIC = {"app.js": "text/javascript", "style.css": "text/css", "i18n.js": "text/javascript"}
 
 ShowProvider = Callable[[], "LiveShow | None"]
@@ -243,7 +243,7 @@ class ControlServer:
     # -- the web remote --------------------------------------------------------------------
 
     async def _index(self, request: web.Request) -> web.Response:
-        page = resources.files(_WEB).joinpath("index.html").read_bytes()
+        page = resources.files(_PACKAGE).joinpath("web", "index.html").read_bytes()
         return web.Response(
             body=page,
             content_type="text/html",
@@ -260,7 +260,7 @@ class ControlServer:
         content_type = _STATIC.get(name)
         if content_type is None:
             return _error(404, f"no file {name[:40]!r}")
-        data = resources.files(_WEB).joinpath(name).read_bytes()
+        data = resources.files(_PACKAGE).joinpath("web", name).read_bytes()
         return web.Response(body=data, content_type=content_type, charset="utf-8")
 
     # -- the API ---------------------------------------------------------------------------

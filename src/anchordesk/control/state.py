@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 from anchordesk.core.money import currency_digits
-
 from anchordesk.live.show_session import StoredOrderRow
 from anchordesk.live.snapshot import LiveSnapshot, StatsView
 from anchordesk.show.feed_items import Comment
