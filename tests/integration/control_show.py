@@ -99,36 +99,18 @@ def running_show(
     show = write_show(folder)
     camera = write_camera(folder, canvas)
     port = free_port()
+    command = [
+        sys.executable, "-m", "anchordesk", "live", "--show", str(show),
+        "--camera", str(camera), "--mic", "none", "--canvas", f"{canvas[0]}x{canvas[1]}",
+        "--fps", str(FPS), "--video-kbps", "1500",
+        "--record", str(folder / "show.mkv"), "--session", str(folder / "s.adsession"),
+        "--stats", str(folder / "stats.jsonl"),
+        "--control", f"127.0.0.1:{port}", *extra,
+    ]  # fmt: skip
     running = RunningShow(
         url=f"http://127.0.0.1:{port}",
         process=subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "anchordesk",
-                "live",
-                "--show",
-                str(show),
-                "--camera",
-                str(camera),
-                "--mic",
-                "none",
-                "--canvas",
-                f"{canvas[0]}x{canvas[1]}",
-                "--fps",
-                str(FPS),
-                "--video-kbps",
-                "1500",
-                "--record",
-                str(folder / "show.mkv"),
-                "--session",
-                str(folder / "s.adsession"),
-                "--stats",
-                str(folder / "stats.jsonl"),
-                "--control",
-                f"127.0.0.1:{port}",
-                *extra,
-            ],  # fmt: skip
+            command,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -107,7 +107,8 @@ def test_commands_drive_the_show_and_the_picture(tmp_path: Path) -> None:
         done = control(show, "goto_segment", "index=x")
         assert done.returncode == 2
         assert done.stderr.strip() == (
-            "error: anchordesk control goto_segment: 400: goto_segment: index must be a whole number"
+            "error: anchordesk control goto_segment: 400: "
+            "goto_segment: index must be a whole number"
         )
         out, err = show.stop()
         assert TOKEN not in out + err
@@ -240,12 +241,12 @@ def test_bad_calls_get_one_line_and_a_flood_of_wrong_tokens_locks_the_address_ou
             ([1, 2], 400, "the body must be a JSON object"),
             ({"command": "launch_rocket"}, 400, "unknown command 'launch_rocket'"),
             ({"command": 7}, 400, '"command" is missing or not a string'),
-            ({"command": "goto_segment", "index": "2"}, 400, "goto_segment: index must be a whole"),
-            ({"command": "goto_segment", "index": True}, 400, "goto_segment: index must be a whole"),
+            ({"command": "goto_segment", "index": "2"}, 400, "goto_segment: index must be"),
+            ({"command": "goto_segment", "index": True}, 400, "goto_segment: index must be"),
             ({"command": "goto_segment"}, 400, "goto_segment: index is required"),
             ({"command": "show_product", "sku": "NOPE"}, 400, "no product with SKU 'NOPE'"),
-            ({"command": "next_segment", "force": 1}, 400, "next_segment: unknown argument 'force'"),
-            ({"command": "start_deal", "sku": "SERUM-30", "price": "cheap"}, 400, "start_deal: price"),
+            ({"command": "next_segment", "force": 1}, 400, "next_segment: unknown argument"),
+            ({"command": "start_deal", "sku": "SERUM-30", "price": "x"}, 400, "start_deal: price"),
             ({"command": "start_deal", "sku": "SERUM-30", "price": "-5"}, 400, "deal price -5"),
             (b"x" * 100_000, 413, "the body is larger than 16384 bytes"),
         ]  # fmt: skip
