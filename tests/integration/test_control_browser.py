@@ -122,7 +122,9 @@ _GREEN_SHARE = """(async () => {
   const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
   let near = 0;
   for (let i = 0; i < data.length; i += 4) {
-    if (Math.abs(data[i] - %d) + Math.abs(data[i + 1] - %d) + Math.abs(data[i + 2] - %d) < 40) near++;
+    const distance = Math.abs(data[i] - %d) + Math.abs(data[i + 1] - %d)
+      + Math.abs(data[i + 2] - %d);
+    if (distance < 40) near++;
   }
   return near / (data.length / 4);
 })()"""
