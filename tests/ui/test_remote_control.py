@@ -84,9 +84,11 @@ def test_the_settings_page_turns_the_api_on_and_its_state_is_the_windows(
         assert state["on_screen"] == shown.on_screen_sku == "CREAM"
         assert state["segment"]["index"] == shown.current_index == 1
         assert state["segment"]["title"] == shown.current.title if shown.current else None
-        assert [(p["sku"], p["title"], p["stock_left"], p["units_sold"]) for p in state["products"]] == [
-            (p.sku, p.title, p.stock_left, p.units_sold) for p in shown.products
-        ]  # fmt: skip
+        api_rows = [
+            (p["sku"], p["title"], p["stock_left"], p["units_sold"]) for p in state["products"]
+        ]
+        window_rows = [(p.sku, p.title, p.stock_left, p.units_sold) for p in shown.products]
+        assert api_rows == window_rows
         assert [p["price"] for p in state["products"]] == [str(p.price) for p in shown.products]
         sales = controller.sales
         assert (
