@@ -93,7 +93,7 @@ class RunningShow:
 
 @contextlib.contextmanager
 def running_show(
-    folder: Path, *extra: str, canvas: tuple[int, int] = (640, 360)
+    folder: Path, *extra: str, canvas: tuple[int, int] = (640, 360), fps: int = FPS
 ) -> Iterator[RunningShow]:
     folder.mkdir(parents=True, exist_ok=True)
     show = write_show(folder)
@@ -102,7 +102,7 @@ def running_show(
     command = [
         sys.executable, "-m", "anchordesk", "live", "--show", str(show),
         "--camera", str(camera), "--mic", "none", "--canvas", f"{canvas[0]}x{canvas[1]}",
-        "--fps", str(FPS), "--video-kbps", "1500",
+        "--fps", str(fps), "--video-kbps", "1500",
         "--record", str(folder / "show.mkv"), "--session", str(folder / "s.adsession"),
         "--stats", str(folder / "stats.jsonl"),
         "--control", f"127.0.0.1:{port}", *extra,
