@@ -61,9 +61,12 @@ def test_tokens_from_the_header_or_the_address() -> None:
 
 
 def test_only_the_remotes_own_page_or_no_browser_may_post() -> None:
-    assert origin_allowed(None, "http", "127.0.0.1:8750")
-    assert origin_allowed("http://127.0.0.1:8750", "http", "127.0.0.1:8750")
-    assert origin_allowed("http://192.168.1.5:8750/", "http", "192.168.1.5:8750")
-    assert not origin_allowed("http://evil.example", "http", "127.0.0.1:8750")
-    assert not origin_allowed("http://127.0.0.1:9999", "http", "127.0.0.1:8750")
-    assert not origin_allowed("null", "http", "127.0.0.1:8750")  # a sandboxed frame, a file
+    assert origin_allowed(None, "127.0.0.1:8750")
+    assert origin_allowed("http://127.0.0.1:8750", "127.0.0.1:8750")
+    assert origin_allowed("http://192.168.1.5:8750/", "192.168.1.5:8750")
+    assert origin_allowed("https://studio.example:8443", "studio.example:8443")  # behind TLS
+    assert not origin_allowed("http://evil.example", "127.0.0.1:8750")
+    assert not origin_allowed("http://127.0.0.1:9999", "127.0.0.1:8750")
+    assert not origin_allowed("http://127.0.0.1:8750.evil.example", "127.0.0.1:8750")
+    assert not origin_allowed("null", "127.0.0.1:8750")  # a sandboxed frame, a file
+    assert not origin_allowed("chrome-extension://127.0.0.1:8750", "127.0.0.1:8750")

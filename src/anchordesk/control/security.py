@@ -85,8 +85,12 @@ class FailureLimiter:
             self._failures.clear()
 
 
-def origin_allowed(origin: str | None, scheme: str, host: str) -> bool:
-    """No ``Origin`` (not a browser page), or the remote's own (same scheme, host and port)."""
+def origin_allowed(origin: str | None, host: str) -> bool:
+    """No ``Origin`` (not a browser page), or the remote's own page: the same host and port as
+    the request's ``Host`` (http or https: a TLS terminator in front serves the same page)."""
     if origin is None:
         return True
-    return origin.rstrip("/").lower() == f"{scheme}://{host}".lower()
+    scheme, separator, rest = origin.strip().rstrip("/").partition("://")
+    if not separator or scheme.lower() not in ("http", "https"):
+        return False
+    return rest.lower() == host.lower()

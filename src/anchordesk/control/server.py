@@ -224,7 +224,7 @@ class ControlServer:
                 )
             guarded = request.method != "GET" or request.path == "/api/v1/events"
             origin = request.headers.get("Origin")
-            if guarded and not origin_allowed(origin, request.scheme, request.host):
+            if guarded and not origin_allowed(origin, request.host):
                 return _error(403, "this page may not drive the show (Origin refused)")
         try:
             response = await handler(request)
@@ -322,11 +322,10 @@ class ControlServer:
         now = self._clock()
         last = self._jpeg_served_at.get(address)
         if last is not None and now - last < JPEG_MIN_INTERVAL_S:
-            wait_s = JPEG_MIN_INTERVAL_S - (now - last)
             return _error(
                 429,
                 f"at most {1 / JPEG_MIN_INTERVAL_S:.0f} pictures a second",
-                **{"Retry-After": "1"} if wait_s > 1 else {},
+                **{"Retry-After": "1"},
             )
         if len(self._jpeg_served_at) > 1000:
             self._jpeg_served_at.clear()
