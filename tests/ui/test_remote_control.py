@@ -5,7 +5,9 @@ nothing listens."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,12 @@ def _call(qtbot: QtBot, pool: ThreadPoolExecutor, method: str, url: str, **kwarg
     future: Future[httpx.Response] = pool.submit(httpx.request, method, url, timeout=10, **kwargs)
     qtbot.waitUntil(future.done, timeout=10000)
     return future.result()
+
+
+def _commands(path: Path) -> list[tuple[str, str]]:
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        rows = db.execute("SELECT data FROM show_events WHERE kind = 'command' ORDER BY seq")
+        return [(json.loads(data)["command"], json.loads(data)["origin"]) for (data,) in rows]
 
 
 def _turn_on(qtbot: QtBot, window: MainWindow, tmp_path: Path, on: bool, port: int) -> None:
@@ -95,6 +103,14 @@ def test_the_settings_page_turns_the_api_on_and_its_state_is_the_windows(
             state["sales"]["gmv"] == f"{sales.gmv:.2f}" and state["sales"]["orders"] == sales.orders
         )
         assert state["session"]["mode"] == shown.mode
+
+        # The session keeps both commands, each with who gave it.
+        session_file = (
+            controller.live.session.path if controller.live and controller.live.session else None
+        )
+        assert session_file is not None
+        qtbot.waitUntil(lambda: len(_commands(session_file)) >= 2, timeout=10000)
+        assert _commands(session_file) == [("next_segment", "window"), ("show_product", "remote")]
 
         _turn_on(qtbot, window, tmp_path, False, port)
         refused = pool.submit(httpx.get, f"{base}/api/v1/state", timeout=5)

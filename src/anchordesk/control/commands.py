@@ -123,43 +123,41 @@ def parse_command(body: object) -> tuple[str, dict[str, Any]]:
 
 
 def run_command(show: LiveShow, name: str, arguments: dict[str, Any], origin: str) -> None:
-    """Apply a parsed command; ``CommandRejected`` when the show refuses it now."""
+    """Apply a parsed command (the show keeps it with ``origin``); ``CommandRejected`` when the
+    show refuses it now."""
     if name == "next_segment":
-        show.next_segment()
+        show.next_segment(origin=origin)
     elif name == "previous_segment":
-        show.previous_segment()
+        show.previous_segment(origin=origin)
     elif name == "goto_segment":
-        show.goto_segment(arguments["index"])
+        show.goto_segment(arguments["index"], origin=origin)
     elif name == "show_product":
-        show.show_product(arguments["sku"])
+        show.show_product(arguments["sku"], origin=origin)
     elif name == "hide_product":
-        show.hide_product()
+        show.hide_product(origin=origin)
     elif name == "stage_product":
-        show.stage_product(arguments["sku"])
+        show.stage_product(arguments["sku"], origin=origin)
     elif name == "take":
-        show.take()
+        show.take(origin=origin)
     elif name == "start_deal":
         show.start_deal(
             arguments.get("sku"),
             price=arguments.get("price"),
             seconds=arguments.get("seconds"),
             stock=arguments.get("stock"),
+            origin=origin,
         )
     elif name == "stop_deal":
-        show.stop_deal(arguments.get("sku"))
+        show.stop_deal(arguments.get("sku"), origin=origin)
     elif name == "pin_comment":
-        show.pin_comment(arguments["id"])
+        show.pin_comment(arguments["id"], origin=origin)
     elif name == "pin_latest_question":
-        arguments = {**arguments, "id": show.pin_latest_question()}
+        show.pin_latest_question(origin=origin)
     elif name == "unpin":
-        show.unpin()
+        show.unpin(origin=origin)
     elif name == "hide_comment":
-        show.hide_comment(arguments["id"])
+        show.hide_comment(arguments["id"], origin=origin)
     elif name == "reconnect_now":
-        show.reconnect_now()
+        show.reconnect_now(origin=origin)
     else:  # parse_command knows the same names
         raise CommandRejected(f"unknown command {name!r}", 400)
-    stored = {
-        key: str(value) if isinstance(value, Decimal) else value for key, value in arguments.items()
-    }
-    show.record_command(name, stored, origin)

@@ -364,21 +364,32 @@ class LiveShow:
         except ShowCommandError as error:
             raise CommandRejected(str(error)) from None
 
-    def next_segment(self) -> None:
+    # Each command below takes ``origin``: who gave it ("window", "remote"), kept with the
+    # command in the session's events once it applied; None when another command calls it.
+
+    def _applied(self, origin: str | None, name: str, **arguments: object) -> None:
+        if origin:
+            kept = {k: str(v) if isinstance(v, Decimal) else v for k, v in arguments.items()}
+            self.record_command(name, kept, origin)
+
+    def next_segment(self, *, origin: str | None = "window") -> None:
         self._run(lambda r: r.next_segment())
         self._stage_segment()
+        self._applied(origin, "next_segment")
 
-    def previous_segment(self) -> None:
+    def previous_segment(self, *, origin: str | None = "window") -> None:
         self._run(lambda r: r.previous_segment())
         self._stage_segment()
+        self._applied(origin, "previous_segment")
 
-    def goto_segment(self, index: int) -> None:
+    def goto_segment(self, index: int, *, origin: str | None = "window") -> None:
         runtime = self._live_runtime()
         count = len(runtime.show.rundown)
         if not 0 <= index < count:
             raise CommandRejected(f"no segment {index + 1}: the rundown has {count}", 400)
         self._run(lambda r: r.jump_to_segment(index))
         self._stage_segment()
+        self._applied(origin, "goto_segment", index=index)
 
     def _known_sku(self, sku: str | None) -> str:
         runtime = self._live_runtime()
@@ -386,15 +397,17 @@ class LiveShow:
             raise CommandRejected(f"no product with SKU {sku!r} in this show", 400)
         return sku
 
-    def show_product(self, sku: str | None) -> None:
+    def show_product(self, sku: str | None, *, origin: str | None = "window") -> None:
         """Put a product's card on the picture (None takes it off). A deal running on another
         product keeps running and stays in the picture as its strip."""
         if sku is not None:
             self._known_sku(sku)
         self._run(lambda r: r.show_product(sku))
+        self._applied(origin, "show_product", sku=sku)
 
-    def hide_product(self) -> None:
-        self.show_product(None)
+    def hide_product(self, *, origin: str | None = "window") -> None:
+        self.show_product(None, origin=None)
+        self._applied(origin, "hide_product")
 
     # -- studio mode -------------------------------------------------------------------------
     #
@@ -411,12 +424,13 @@ class LiveShow:
             runtime.hold_picture(on)
         self.staged_sku = runtime.snapshot().state.on_screen_sku if on and runtime else None
 
-    def stage_product(self, sku: str | None) -> None:
+    def stage_product(self, sku: str | None, *, origin: str | None = "window") -> None:
         if not self.studio_mode:
             raise CommandRejected("staging needs studio mode: switch studio mode on first")
         if sku is not None:
             self._known_sku(sku)
         self.staged_sku = sku
+        self._applied(origin, "stage_product", sku=sku)
 
     def staged_deal(self) -> DealPlanView | None:
         """The deal Take starts with the staged card: the current segment's planned deal, while
@@ -436,7 +450,7 @@ class LiveShow:
         if self.studio_mode and runtime is not None:
             self.staged_sku = runtime.snapshot().state.segment.sku
 
-    def take(self) -> None:
+    def take(self, *, origin: str | None = "window") -> None:
         """Put what is staged on air: the staged card, and the segment's planned deal when it
         is staged with it (studio mode)."""
         self._live_runtime()
@@ -444,9 +458,10 @@ class LiveShow:
             raise CommandRejected("Take works in studio mode: nothing is staged")
         deal = self.staged_deal()
         sku = self.staged_sku
-        self.show_product(sku)
+        self.show_product(sku, origin=None)
         if deal is not None and sku is not None:
             self._run(lambda r: r.start_deal(sku=sku))
+        self._applied(origin, "take", sku=sku)
 
     def start_deal(
         self,
@@ -455,6 +470,7 @@ class LiveShow:
         price: Decimal | None = None,
         seconds: int | None = None,
         stock: int | None = None,
+        origin: str | None = "window",
     ) -> None:
         """Start a flash deal; values not given come from the show's plan for the product."""
         runtime = self._live_runtime()
@@ -469,8 +485,10 @@ class LiveShow:
         if runtime.snapshot().state.stock_left(sku or "") == 0:
             raise CommandRejected(f"{sku} is sold out: no deal can start on it")
         self._run(lambda r: r.start_deal(sku=sku, price=price, seconds=seconds, stock=stock))
+        given = {"price": price, "seconds": seconds, "stock": stock}
+        self._applied(origin, "start_deal", sku=sku, **{k: v for k, v in given.items() if v})
 
-    def stop_deal(self, sku: str | None = None) -> None:
+    def stop_deal(self, sku: str | None = None, *, origin: str | None = "window") -> None:
         runtime = self._live_runtime()
         state = runtime.snapshot().state
         if sku is not None and state.live_deal(sku) is None:
@@ -478,6 +496,7 @@ class LiveShow:
         if sku is None and not state.live_deals:
             raise CommandRejected("no live deal to stop")
         self._run(lambda r: r.stop_deal(sku=sku))
+        self._applied(origin, "stop_deal", sku=sku)
 
     # -- comments ----------------------------------------------------------------------------
 
@@ -489,7 +508,7 @@ class LiveShow:
     def comment(self, key: str) -> Comment | None:
         return self._session().comments.get(key)
 
-    def pin_comment(self, key: str) -> None:
+    def pin_comment(self, key: str, *, origin: str | None = "window") -> None:
         session = self._session()
         comment = session.comments.get(key)
         if comment is None:
@@ -499,27 +518,31 @@ class LiveShow:
         runtime = self._live_runtime()
         runtime.pin(comment)
         self.pinned_key = key
+        self._applied(origin, "pin_comment", id=key)
 
-    def pin_latest_question(self) -> str:
+    def pin_latest_question(self, *, origin: str | None = "window") -> str:
         """Pin the newest question that is neither hidden nor flagged; returns its key."""
         session = self._session()
         for key, comment in reversed(session.comments.items()):
             if comment.is_question and not comment.flagged and key not in session.hidden:
-                self.pin_comment(key)
+                self.pin_comment(key, origin=None)
+                self._applied(origin, "pin_latest_question", id=key)
                 return key
         raise CommandRejected("no question to pin yet")
 
-    def unpin(self) -> None:
+    def unpin(self, *, origin: str | None = "window") -> None:
         runtime = self._live_runtime()
         runtime.unpin_comment()
         self.pinned_key = None
+        self._applied(origin, "unpin")
 
-    def hide_comment(self, key: str) -> None:
+    def hide_comment(self, key: str, *, origin: str | None = "window") -> None:
         """Take a comment off the list and the picture; the session keeps it and the hide."""
         session = self._session()
         if key == self.pinned_key:
-            self.unpin()
+            self.unpin(origin=None)
         session.hide_comment(key, session.comments.get(key))
+        self._applied(origin, "hide_comment", id=key)
 
     def _comments_removed(self, keys: Sequence[str]) -> None:
         """The platform took comments down (deleted, author banned): the pinned one leaves the
@@ -532,8 +555,9 @@ class LiveShow:
         """Comments already stored by a feed (the hub's path; tests hand them in directly)."""
         self._session().add_comments(comments)
 
-    def reconnect_now(self) -> None:
+    def reconnect_now(self, *, origin: str | None = "window") -> None:
         self.media.reconnect_now()
+        self._applied(origin, "reconnect_now")
 
     def record_command(self, name: str, arguments: dict[str, object], origin: str) -> None:
         """Keep a command that was applied, with who gave it ("remote", "window"), in the
