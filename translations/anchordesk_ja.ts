@@ -1429,7 +1429,12 @@
         <translation>リモート操作</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+31"/>
+        <source>Takes effect when the settings are saved.</source>
+        <translation>設定を保存すると反映されます。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Listening at %1</source>
         <translation>%1 で待ち受け中</translation>
     </message>

@@ -1429,7 +1429,12 @@
         <translation>远程控制</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+31"/>
+        <source>Takes effect when the settings are saved.</source>
+        <translation>保存设置后生效。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Listening at %1</source>
         <translation>正在监听 %1</translation>
     </message>

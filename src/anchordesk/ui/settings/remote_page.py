@@ -152,6 +152,8 @@ class RemotePage(QWidget):
         self.token_notice.setVisible(not self.remote.token_persistent)
         if self.remote.error:
             self.status_label.setText(self.remote.error)
+        elif on != self.remote.running:
+            self.status_label.setText(self.tr("Takes effect when the settings are saved."))
         elif self.remote.running and self.remote.server is not None:
             self.status_label.setText(
                 self.tr("Listening at %1").replace("%1", self.remote.server.url)
