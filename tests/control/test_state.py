@@ -74,6 +74,7 @@ def test_the_contract_shape() -> None:
     assert state["outputs"] == [
         {"url": "rtmp://a.rtmp.youtube.com/live2/****", "state": "reconnecting", "attempt": 3}
     ]
+    assert state["viewers"] is None and state["feeds"] == []
     assert state["stats"] == {
         "fps": 29.97, "dropped_frames": 4, "cpu_percent": 35.5, "recording_bytes": 1_000_000,
     }  # fmt: skip

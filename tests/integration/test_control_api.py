@@ -96,9 +96,11 @@ def test_commands_drive_the_show_and_the_picture(tmp_path: Path) -> None:
 
         assert post(client, {"command": "stop_deal", "sku": "SERUM-30"}).status_code == 200
         assert post(client, {"command": "goto_segment", "index": 2}).status_code == 200
-        state = post(client, {"command": "stage_product", "sku": "CREAM-50"}).json()["state"]
-        assert state["staged"] == "CREAM-50"
-        state = post(client, {"command": "take"}).json()["state"]
+        # Staging is studio mode's, which the window switches on (tests/ui/test_remote_control.py).
+        answer = post(client, {"command": "stage_product", "sku": "CREAM-50"})
+        assert answer.status_code == 409
+        assert answer.json()["error"] == "staging needs studio mode: switch studio mode on first"
+        state = post(client, {"command": "show_product", "sku": "CREAM-50"}).json()["state"]
         assert state["on_screen"] == "CREAM-50"
         assert state["segment"]["index"] == 2
         assert state["deals"][0]["state"] == "ended"
@@ -113,7 +115,7 @@ def test_commands_drive_the_show_and_the_picture(tmp_path: Path) -> None:
         out, err = show.stop()
         assert TOKEN not in out + err
 
-    # The picture: the serum's card (green) after the first command, the cream's after "take".
+    # The picture: the serum's card (green) after the first command, the cream's after the last.
     frames = recorded_frames(show.recording)
     green = [time_s for time_s, frame in frames if colour_fraction(frame, SERUM_BGR) > 0.01]
     orange = [time_s for time_s, frame in frames if colour_fraction(frame, CREAM_BGR) > 0.01]
@@ -130,8 +132,7 @@ def test_commands_drive_the_show_and_the_picture(tmp_path: Path) -> None:
         ("start_deal", "remote"),
         ("stop_deal", "remote"),
         ("goto_segment", "remote"),
-        ("stage_product", "remote"),
-        ("take", "remote"),
+        ("show_product", "remote"),
         ("previous_segment", "remote"),
     ]
     assert kept[1]["arguments"] == {"sku": "SERUM-30", "seconds": 90}
@@ -225,7 +226,9 @@ def test_bad_calls_get_one_line_and_a_flood_of_wrong_tokens_locks_the_address_ou
         assert response.status_code == 403
         own = {"Origin": show.url}
         assert (
-            client.post("/api/v1/commands", json={"command": "take"}, headers=own).status_code
+            client.post(
+                "/api/v1/commands", json={"command": "hide_product"}, headers=own
+            ).status_code
             == 200
         )
         events = show.url.replace("http:", "ws:") + f"/api/v1/events?token={TOKEN}"

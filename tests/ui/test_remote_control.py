@@ -104,13 +104,33 @@ def test_the_settings_page_turns_the_api_on_and_its_state_is_the_windows(
         )
         assert state["session"]["mode"] == shown.mode
 
-        # The session keeps both commands, each with who gave it.
+        # Studio mode in the window: the remote stages, the window shows it staged, Take airs it.
+        window.set_studio_mode(True)
+        answer = _call(
+            qtbot, pool, "POST", f"{base}/api/v1/commands", headers=headers,
+            json={"command": "stage_product", "sku": "MASK"},
+        )  # fmt: skip
+        assert answer.json()["state"]["staged"] == "MASK"
+        assert answer.json()["state"]["on_screen"] == "CREAM"  # on air stays until Take
+        answer = _call(
+            qtbot, pool, "POST", f"{base}/api/v1/commands", headers=headers,
+            json={"command": "take"},
+        )  # fmt: skip
+        assert answer.json()["state"]["on_screen"] == "MASK"
+        qtbot.waitUntil(lambda: controller.show_state.on_screen_sku == "MASK", timeout=5000)
+
+        # The session keeps the commands, each with who gave it.
         session_file = (
             controller.live.session.path if controller.live and controller.live.session else None
         )
         assert session_file is not None
-        qtbot.waitUntil(lambda: len(_commands(session_file)) >= 2, timeout=10000)
-        assert _commands(session_file) == [("next_segment", "window"), ("show_product", "remote")]
+        qtbot.waitUntil(lambda: len(_commands(session_file)) >= 4, timeout=10000)
+        assert _commands(session_file) == [
+            ("next_segment", "window"),
+            ("show_product", "remote"),
+            ("stage_product", "remote"),
+            ("take", "remote"),
+        ]
 
         _turn_on(qtbot, window, tmp_path, False, port)
         refused = pool.submit(httpx.get, f"{base}/api/v1/state", timeout=5)

@@ -431,7 +431,15 @@ class ControlServer:
             self._broadcast({"type": "state", **state})
         if now >= self._next_stats_at:
             self._next_stats_at = now + 1.0
-            self._broadcast({"type": "stats", **state["stats"], "outputs": state["outputs"]})
+            self._broadcast(
+                {
+                    "type": "stats",
+                    **state["stats"],
+                    "outputs": state["outputs"],
+                    "viewers": state["viewers"],
+                    "feeds": state["feeds"],
+                }
+            )
 
     def _broadcast(self, message: JsonObject) -> None:
         text = _dumps(message)

@@ -82,6 +82,19 @@ def state_json(snapshot: LiveSnapshot) -> JsonObject:
             for output in snapshot.outputs
         ],
         "stats": stats_json(snapshot.stats),
+        # Additions to the contract: the audience now and each feed's health (texts masked).
+        "viewers": snapshot.viewers_online,
+        "feeds": [
+            {
+                "source": feed.source,
+                "state": feed.state,
+                "items": feed.items,
+                "errors": feed.errors,
+                "note": feed.note,
+                "last_error": feed.last_error,
+            }
+            for feed in snapshot.feeds
+        ],
     }
 
 
@@ -98,7 +111,8 @@ def settled(state: JsonObject) -> JsonObject:
     """The state without what runs by itself (segment and deal clocks, the stats): what a
     "state" event is sent for. The remote counts the clocks down on its own between events."""
     quiet = dict(state)
-    quiet.pop("stats", None)
+    for running in ("stats", "viewers", "feeds"):  # these go out with the stats, each second
+        quiet.pop(running, None)
     if isinstance(quiet.get("segment"), dict):
         quiet["segment"] = {k: v for k, v in quiet["segment"].items() if k != "elapsed_s"}
     quiet["deals"] = [

@@ -121,7 +121,7 @@
     const pinned = state.pinned;
     $("pinned").hidden = !pinned;
     $("pinned-text").textContent = pinned ? `${pinned.author}: ${pinned.text}` : "";
-    renderStats(state.stats, state.outputs);
+    renderStats(state.stats, state.outputs, state);
   }
 
   function renderDeals() {
@@ -149,7 +149,7 @@
     }
   }
 
-  function renderStats(stats, outputs) {
+  function renderStats(stats, outputs, audience) {
     $("fps").textContent = stats.fps.toFixed(1);
     $("dropped").textContent = String(stats.dropped_frames);
     $("cpu").textContent = `${stats.cpu_percent.toFixed(0)}%`;
@@ -161,6 +161,15 @@
       list.append(make("li", `${output.url} · ${output.state}${attempt}`));
     }
     if (!outputs || !outputs.length) list.append(make("li", t("no_outputs")));
+    $("viewers").textContent = audience.viewers === null || audience.viewers === undefined
+      ? "—" : String(audience.viewers);
+    const feeds = $("feeds");
+    feeds.replaceChildren();
+    for (const feed of audience.feeds || []) {
+      const line = make("li", t("feed", feed.source, feed.state, feed.items));
+      if (feed.note || feed.last_error) line.title = feed.last_error || feed.note;
+      feeds.append(line);
+    }
   }
 
   function renderQuestions() {
@@ -184,7 +193,7 @@
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
       if (message.type === "state") render(message);
-      else if (message.type === "stats") renderStats(message, message.outputs);
+      else if (message.type === "stats") renderStats(message, message.outputs, message);
       else if (message.type === "comment") {
         if (message.question && !message.flagged && !message.hidden) {
           questions.set(message.id, message);

@@ -16,6 +16,7 @@ window.ANCHORDESK_TEXT = {
     reconnect: "Reconnect now", no_outputs: "Nothing is pushed (rehearsal)",
     output_attempt: "attempt {0}", unauthorized: "The token was refused.",
     refused: "Refused: {0}", unreachable: "AnchorDesk cannot be reached.",
+    viewers: "Viewers", feed: "{0} · {1} · {2} items",
   },
   zh_CN: {
     title: "AnchorDesk 场控", token_prompt: "场控令牌（在 AnchorDesk 设置中查看）",
@@ -32,6 +33,7 @@ window.ANCHORDESK_TEXT = {
     reconnect: "立即重连", no_outputs: "未推流（彩排）",
     output_attempt: "第 {0} 次重试", unauthorized: "令牌无效。",
     refused: "未执行：{0}", unreachable: "无法连接 AnchorDesk。",
+    viewers: "在线观众", feed: "{0} · {1} · {2} 条",
   },
   ja: {
     title: "AnchorDesk リモート", token_prompt: "リモートのトークン（AnchorDesk の設定に表示）",
@@ -48,5 +50,6 @@ window.ANCHORDESK_TEXT = {
     reconnect: "今すぐ再接続", no_outputs: "配信なし（リハーサル）",
     output_attempt: "{0} 回目の再試行", unauthorized: "トークンが拒否されました。",
     refused: "実行できません：{0}", unreachable: "AnchorDesk に接続できません。",
+    viewers: "視聴者", feed: "{0} · {1} · {2} 件",
   },
 };
