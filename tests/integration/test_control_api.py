@@ -169,6 +169,20 @@ async def _events(show: RunningShow) -> list[dict[str, Any]]:
                     on_screen = message["on_screen"]
                 if message["type"] == "stats":
                     fps = message["fps"]
+            # The operator hides a comment: every remote hears it is gone.
+            hidden = next(m["id"] for m in seen if m["type"] == "comment")
+            async with session.post(
+                f"{show.url}/api/v1/commands",
+                json={"command": "hide_comment", "id": hidden},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            ) as response:
+                assert response.status == 200
+            while True:
+                message = await ws.receive_json()
+                seen.append(message)
+                if message["type"] == "comment_hidden":
+                    assert message == {"type": "comment_hidden", "id": hidden, "reason": ""}
+                    break
     return seen
 
 

@@ -448,11 +448,13 @@ class ControlServer:
 
 
 def _feed_json(item: object) -> JsonObject:
-    from anchordesk.live.show_session import StoredOrderRow, comment_key
+    from anchordesk.live.show_session import CommentHidden, StoredOrderRow, comment_key
     from anchordesk.show.feed_items import Comment
 
     if isinstance(item, Comment):
         return comment_json(comment_key(item), item)
+    if isinstance(item, CommentHidden):
+        return {"type": "comment_hidden", "id": item.key, "reason": item.reason}
     assert isinstance(item, StoredOrderRow)
     return order_json(item)
 

@@ -56,7 +56,7 @@ from anchordesk.show.model import Show
 from anchordesk.show.state import DealStatus, ShowCommandError, planned_deal
 
 if TYPE_CHECKING:  # the feeds, store and HTTP stack load only when a session keeps anything
-    from anchordesk.live.show_session import ShowSession, StoredOrderRow
+    from anchordesk.live.show_session import CommentHidden, ShowSession, StoredOrderRow
     from anchordesk.media.compositor import Compositor
     from anchordesk.media.overlays.scene import OverlayScene, SceneOverlaySource
     from anchordesk.store import StoreWriter
@@ -127,7 +127,7 @@ class LiveShow:
         self.audio: AudioControl | None = None  # mute, gain and meter, when there is audio
         # Told of every comment and order a session keeps (the remote's event stream); they
         # run on the thread that applied the item: be quick.
-        self.feed_listeners: list[Callable[[Comment | StoredOrderRow], None]] = []
+        self.feed_listeners: list[Callable[[Comment | StoredOrderRow | CommentHidden], None]] = []
         if plan.show is not None:
             from anchordesk.show.compliance import terms_flagger
 

@@ -70,6 +70,14 @@ RECENT_VIEWER_SAMPLES = 20_000
 
 
 @dataclass(frozen=True)
+class CommentHidden:
+    """A comment taken off the list (the operator's hide, or the platform's removal)."""
+
+    key: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class StoredOrderRow:
     """An order as the window's order list shows it: stored, then applied."""
 
@@ -126,7 +134,7 @@ class ShowSession:
         self.on_comments_removed: Callable[[Sequence[str]], None] | None = None
         self.segment_seconds: dict[int, float] = {}  # time spent in each segment left so far
         # LiveShow.feed_listeners: told of each new comment and applied order (quick calls).
-        self.listeners: list[Callable[[Comment | StoredOrderRow], None]] = []
+        self.listeners: list[Callable[[Comment | StoredOrderRow | CommentHidden], None]] = []
         self._command_seq = 0
         self.ended = False
         self.hub: FeedHub | None = None
@@ -315,7 +323,7 @@ class ShowSession:
         for key, comment, reason in taken_down:
             self.hide_comment(key, comment, reason=reason)
 
-    def _tell(self, item: Comment | StoredOrderRow) -> None:
+    def _tell(self, item: Comment | StoredOrderRow | CommentHidden) -> None:
         for listener in list(self.listeners):
             try:
                 listener(item)
@@ -360,6 +368,7 @@ class ShowSession:
             id=f"hidden:{key}", kind=COMMENT_HIDDEN, at=self._wall_clock(), data=data
         )
         self.writer.submit_show_events([record])
+        self._tell(CommentHidden(key, reason))
         if reason:
             with self._lock:
                 self._new_removed.append(key)

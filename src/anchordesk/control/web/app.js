@@ -194,7 +194,9 @@
       const message = JSON.parse(event.data);
       if (message.type === "state") render(message);
       else if (message.type === "stats") renderStats(message, message.outputs, message);
-      else if (message.type === "comment") {
+      else if (message.type === "comment_hidden") {
+        if (questions.delete(message.id)) renderQuestions();
+      } else if (message.type === "comment") {
         if (message.question && !message.flagged && !message.hidden) {
           questions.set(message.id, message);
           while (questions.size > 50) questions.delete(questions.keys().next().value);
