@@ -18,10 +18,12 @@ VENV=${ANCHORDESK_VENV:-.venv}
 RUNTIME_PACKAGES=(python3 python3-venv libportaudio2 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
   libxkbcommon-x11-0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
   libxcb-shape0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-noto-cjk fonts-noto-color-emoji)
-# Tests start real parts: an RTMP server, ffprobe, a PulseAudio null sink, a TLS terminator, Xvfb.
+# Tests start real parts: an RTMP server, ffprobe, a PulseAudio null sink, a TLS terminator, Xvfb,
+# and a headless chromium (the report's page and the web remote, driven over its DevTools
+# protocol: no chromium-driver needed).
 # The packaging checks: desktop-file-validate, appstreamcli, update-mime-database.
 TEST_PACKAGES=(nginx-light libnginx-mod-rtmp ffmpeg pulseaudio libasound2-plugins stunnel4 xvfb
-  xauth desktop-file-utils appstream shared-mime-info)
+  xauth desktop-file-utils appstream shared-mime-info chromium)
 
 missing_packages() {
   local pkg

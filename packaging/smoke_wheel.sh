@@ -48,7 +48,9 @@ list_wheel "$wheel" >"$work/wheel.files"
 for must in anchordesk/resources/shows/zh/show.json anchordesk/resources/show.schema.json \
     anchordesk/translations/anchordesk_zh_CN.qm anchordesk/translations/anchordesk_ja.qm \
     anchordesk/resources/icons/hicolor/256x256/apps/io.github.anchordesk.AnchorDesk.png \
-    anchordesk/resources/desktop/io.github.anchordesk.AnchorDesk.desktop; do
+    anchordesk/resources/desktop/io.github.anchordesk.AnchorDesk.desktop \
+    anchordesk/control/web/index.html anchordesk/control/web/app.js \
+    anchordesk/control/web/i18n.js anchordesk/control/web/style.css; do
   grep -qx "$must" "$work/wheel.files" || fail "the wheel lacks $must"
 done
 tests_in_repo=$(git ls-files tests | grep -c . || true)
@@ -86,6 +88,24 @@ duration=$(ffprobe -v error -show_entries format=duration -of csv=p=0 x.mkv)
 [ "$codecs" = "aac h264 " ] || fail "x.mkv holds '$codecs', not H.264 + AAC"
 awk -v d="$duration" 'BEGIN { exit !(d > 2.8 && d < 3.3) }' || fail "x.mkv lasts $duration s"
 echo "   x.mkv: $codecs, $duration s"
+
+step "anchordesk live --control: the web remote and the API from the installed wheel"
+port=$("$work/venv/bin/python" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])")
+ANCHORDESK_CONTROL_TOKEN=smoke-test-token-0123456789 "$app" live --camera test --mic none \
+  --seconds 8 --no-record --to rtmp://127.0.0.1:9/live/k --control "127.0.0.1:$port" \
+  >control.log 2>&1 &
+control_pid=$!
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$port/" -o remote.html && break
+  sleep 0.1
+done
+curl -sf "http://127.0.0.1:$port/static/app.js" -o remote.js || fail "/static/app.js"
+state=$(curl -sf -H "Authorization: Bearer smoke-test-token-0123456789" \
+  "http://127.0.0.1:$port/api/v1/state") || { cat control.log; fail "/api/v1/state"; }
+wait "$control_pid" || { cat control.log; fail "anchordesk live --control"; }
+grep -q "/static/app.js" remote.html || fail "the web remote's page"
+echo "$state" | grep -q '"stats"' || fail "the state: $state"
+echo "   / $(wc -c <remote.html) B, app.js $(wc -c <remote.js) B, /api/v1/state answered"
 
 step "the window in Chinese on the embedded sample show"
 LANG=zh_CN.UTF-8 LANGUAGE=zh_CN "$work/venv/bin/python" "$REPO/packaging/smoke_window.py" \

@@ -700,7 +700,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+235"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+241"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -1371,7 +1371,7 @@
 <context>
     <name>RehearsalReportDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+26"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+27"/>
         <source>Rehearsal report</source>
         <translation>リハーサルレポート</translation>
     </message>
@@ -1419,6 +1419,84 @@
         <location line="+5"/>
         <source>Rehearse again</source>
         <translation>もう一度リハーサル</translation>
+    </message>
+</context>
+<context>
+    <name>RemotePage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/remote_page.py" line="+125"/>
+        <source>Remote control</source>
+        <translation>リモート操作</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Takes effect when the settings are saved.</source>
+        <translation>設定を保存すると反映されます。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Listening at %1</source>
+        <translation>%1 で待ち受け中</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Off: nothing listens.</source>
+        <translation>オフ：何も待ち受けていません。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Let a phone, a stream deck or a script run the show</source>
+        <translation>スマートフォン、Stream Deck、スクリプトから番組を操作する</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Port:</source>
+        <translation>ポート：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Allow other devices on this network</source>
+        <translation>このネットワーク上の他の機器を許可する</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Token:</source>
+        <translation>トークン：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remote control token</source>
+        <translation>リモート操作トークン</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New token</source>
+        <translation>新しいトークン</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Make a new token: phones and scripts with the old one are refused</source>
+        <translation>新しいトークンを作成：古いトークンを使うスマートフォンやスクリプトは拒否されます</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>No keyring on this computer: this token is for this run only; AnchorDesk makes a new one the next time it starts.</source>
+        <translation>このコンピューターにはキーリングがありません：このトークンは今回の実行中のみ有効で、次回の起動時に新しいトークンが作成されます。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Web remote:</source>
+        <translation>Web リモート：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Copy address with token</source>
+        <translation>トークン付きのアドレスをコピー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Scan with the phone&apos;s camera to open the web remote</source>
+        <translation>スマートフォンのカメラで読み取って Web リモートを開きます</translation>
     </message>
 </context>
 <context>
@@ -1588,13 +1666,13 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+693"/>
-        <location line="+394"/>
+        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+702"/>
+        <location line="+395"/>
         <source>Rehearsal — nothing is pushed</source>
         <translation>リハーサル — 配信しません</translation>
     </message>
     <message>
-        <location line="-375"/>
+        <location line="-376"/>
         <source>Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every %6 s, up to %7×%8 at %9 fps.</source>
         <translation>%1 の推奨：%3p%4 で %2 kbps（最大 %5 kbps）、キーフレーム間隔 %6 秒、最大 %7×%8・%9 fps。</translation>
     </message>
@@ -1625,12 +1703,12 @@
     </message>
     <message>
         <location line="+22"/>
-        <location line="+313"/>
+        <location line="+314"/>
         <source>Access token</source>
         <translation>アクセストークン</translation>
     </message>
     <message>
-        <location line="-225"/>
+        <location line="-226"/>
         <source>Stream keys and tokens are kept in the system keyring.</source>
         <translation>ストリームキーとトークンはシステムのキーリングに保存されます。</translation>
     </message>
@@ -1696,12 +1774,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Destinations</source>
         <translation>配信先</translation>
     </message>
     <message>
-        <location line="-9"/>
+        <location line="-10"/>
         <source>Devices</source>
         <translation>デバイス</translation>
     </message>
@@ -1712,17 +1790,17 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+61"/>
+        <location line="+62"/>
         <source>Feeds</source>
         <translation>フィード</translation>
     </message>
     <message>
-        <location line="-60"/>
+        <location line="-61"/>
         <source>General</source>
         <translation>一般</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Go live to:</source>
         <translation>配信先：</translation>
     </message>

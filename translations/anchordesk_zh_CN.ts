@@ -700,7 +700,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+235"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+241"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -1371,7 +1371,7 @@
 <context>
     <name>RehearsalReportDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+26"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+27"/>
         <source>Rehearsal report</source>
         <translation>彩排报告</translation>
     </message>
@@ -1419,6 +1419,84 @@
         <location line="+5"/>
         <source>Rehearse again</source>
         <translation>再次彩排</translation>
+    </message>
+</context>
+<context>
+    <name>RemotePage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/remote_page.py" line="+125"/>
+        <source>Remote control</source>
+        <translation>远程控制</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Takes effect when the settings are saved.</source>
+        <translation>保存设置后生效。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Listening at %1</source>
+        <translation>正在监听 %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Off: nothing listens.</source>
+        <translation>已关闭：不监听任何连接。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Let a phone, a stream deck or a script run the show</source>
+        <translation>允许手机、控制台（Stream Deck）或脚本控制直播</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Port:</source>
+        <translation>端口：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Allow other devices on this network</source>
+        <translation>允许本网络中的其他设备连接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Token:</source>
+        <translation>令牌：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Remote control token</source>
+        <translation>远程控制令牌</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>New token</source>
+        <translation>新令牌</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Make a new token: phones and scripts with the old one are refused</source>
+        <translation>生成新令牌：使用旧令牌的手机和脚本将被拒绝</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>No keyring on this computer: this token is for this run only; AnchorDesk makes a new one the next time it starts.</source>
+        <translation>此电脑没有密钥环：该令牌仅在本次运行中有效，AnchorDesk 下次启动时会生成新的令牌。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Web remote:</source>
+        <translation>网页遥控：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Copy address with token</source>
+        <translation>复制带令牌的地址</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Scan with the phone&apos;s camera to open the web remote</source>
+        <translation>用手机相机扫码打开网页遥控</translation>
     </message>
 </context>
 <context>
@@ -1588,13 +1666,13 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+693"/>
-        <location line="+394"/>
+        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+702"/>
+        <location line="+395"/>
         <source>Rehearsal — nothing is pushed</source>
         <translation>彩排 — 不推流</translation>
     </message>
     <message>
-        <location line="-375"/>
+        <location line="-376"/>
         <source>Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every %6 s, up to %7×%8 at %9 fps.</source>
         <translation>%1 推荐：%3p%4 时 %2 kbps（最高 %5 kbps），每 %6 秒一个关键帧，最高 %7×%8、%9 帧/秒。</translation>
     </message>
@@ -1625,12 +1703,12 @@
     </message>
     <message>
         <location line="+22"/>
-        <location line="+313"/>
+        <location line="+314"/>
         <source>Access token</source>
         <translation>访问令牌</translation>
     </message>
     <message>
-        <location line="-225"/>
+        <location line="-226"/>
         <source>Stream keys and tokens are kept in the system keyring.</source>
         <translation>推流密钥和令牌保存在系统钥匙串中。</translation>
     </message>
@@ -1696,12 +1774,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Destinations</source>
         <translation>推流目标</translation>
     </message>
     <message>
-        <location line="-9"/>
+        <location line="-10"/>
         <source>Devices</source>
         <translation>设备</translation>
     </message>
@@ -1712,17 +1790,17 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+61"/>
+        <location line="+62"/>
         <source>Feeds</source>
         <translation>数据源</translation>
     </message>
     <message>
-        <location line="-60"/>
+        <location line="-61"/>
         <source>General</source>
         <translation>常规</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Go live to:</source>
         <translation>开播到：</translation>
     </message>

@@ -26,6 +26,7 @@ from anchordesk.live.snapshot import SessionMode
 
 if TYPE_CHECKING:
     from anchordesk.cli.stopping import StopRequests
+    from anchordesk.cli.control import ControlAddress
     from anchordesk.live.show import LiveShow
     from anchordesk.media.layers import OverlaySource
 
@@ -54,9 +55,12 @@ class _StoppedDuringStartUp(Exception):
     """A stop request came before the picture started: nothing is left to finish."""
 
 
-async def _run_until_stopped(show: LiveShow, stops: StopRequests) -> None:
+async def _run_until_stopped(
+    show: LiveShow, stops: StopRequests, control: ControlAddress | None = None
+) -> None:
     stop = asyncio.Event()
     stops.attach(stop)
+    server = None
     try:
         # The session's feeds poll on this same loop; it ends with the run and its file is
         # closed.
@@ -69,6 +73,10 @@ async def _run_until_stopped(show: LiveShow, stops: StopRequests) -> None:
                 + (f" (continuing: {session.ledger.orders} orders already kept)" if count else "")
             )
         try:
+            if control is not None:
+                from anchordesk.cli.control import start_control
+
+                server = await start_control(show, control)
             await show.media.run(stop)
         finally:
             if not stops.requested:
@@ -79,6 +87,10 @@ async def _run_until_stopped(show: LiveShow, stops: StopRequests) -> None:
                     else "the picture ended"
                 )
             stop.set()
+            if server is not None:
+                # The remote's connections close first: no command lands in a closing session.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(server.stop(), max(0.1, stops.time_left_s() / 4))
             await _finish(show, stops)
     finally:
         stops.detach()
@@ -103,7 +115,11 @@ async def _finish(show: LiveShow, stops: StopRequests) -> None:
         await asyncio.wait_for(asyncio.wrap_future(media_stopped), stops.time_left_s() + 0.2)
 
 
-def run_live(options: LiveOptions, extra_overlays: Sequence[OverlaySource] = ()) -> int:
+def run_live(
+    options: LiveOptions,
+    extra_overlays: Sequence[OverlaySource] = (),
+    control: ControlAddress | None = None,
+) -> int:
     """``anchordesk live``. Exit codes: 0 when every file is whole, 2 for a user's mistake
     (before anything starts), 3 when the show ran but a file stopped being written (a full or
     read-only disk: the recording, --stats, the session store or the log), 1 when the run
@@ -144,7 +160,7 @@ def run_live(options: LiveOptions, extra_overlays: Sequence[OverlaySource] = ())
             importlib.import_module("anchordesk.live.show_session")
         not_stopped()
         show.media.start()
-        asyncio.run(_run_until_stopped(show, stops))
+        asyncio.run(_run_until_stopped(show, stops, control))
     except _StoppedDuringStartUp:
         log.info("%s during start-up: stopped before the picture started", stops.reason)
     finally:

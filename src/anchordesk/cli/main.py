@@ -87,7 +87,7 @@ exit codes:
      recording, --stats, the session store or the log); the lines before say which
 """
 
-COMMANDS = ("gui", "live", "devices", "show", "report", "audience", "desktop")
+COMMANDS = ("gui", "live", "devices", "show", "report", "audience", "desktop", "control")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -199,9 +199,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="session store (default: a new file in the user data folder)",
     )
 
+    live.add_argument(
+        "--control",
+        metavar="HOST:PORT",
+        help="serve the remote-control API and the web remote there (token from "
+        "ANCHORDESK_CONTROL_TOKEN; 127.0.0.1 keeps it on this machine)",
+    )
+
     commands.add_parser(
         "devices", parents=[verbose], help="list cameras and microphones with their ids"
     )
+    control = commands.add_parser(
+        "control",
+        parents=[verbose],
+        help="send one command to a running show's remote-control API; print its state as JSON",
+    )
+    control.add_argument(
+        "--url", metavar="URL", help="the API (default: ANCHORDESK_CONTROL_URL or 127.0.0.1:8750)"
+    )
+    control.add_argument("name", metavar="COMMAND", help="e.g. next_segment, start_deal, state")
+    control.add_argument("arguments", nargs="*", metavar="NAME=VALUE")
 
     show = commands.add_parser("show", parents=[verbose], help="check or import show files")
     show_commands = show.add_subparsers(dest="show_command", parser_class=_Parser)
@@ -292,9 +309,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_gui(show_path)
     if command == "live":
         options = live_options_from_args(args)  # bad arguments fail before any heavy import
+        control = None
+        if args.control:
+            from anchordesk.cli.control import control_address
+
+            control = control_address(args.control)
         from anchordesk.cli.commands import run_live
 
-        return run_live(options)
+        return run_live(options, control=control)
     if command == "devices":
         from anchordesk.cli.commands import run_devices
 
@@ -315,6 +337,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from anchordesk.cli.commands import run_audience
 
         return run_audience(args.show, port=args.port, seed=args.seed, rate=args.rate)
+    if command == "control":
+        from anchordesk.cli.control import run_control
+
+        return run_control(args.url, args.name, args.arguments)
     if command == "desktop":
         from anchordesk.cli.desktop import run_desktop
 

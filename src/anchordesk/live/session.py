@@ -421,11 +421,16 @@ class LiveSession:
         return faults
 
 
-def summary_line(sample: dict[str, Any]) -> str:
-    dropped = sum(
-        sample.get(f"dropped_frames_{stage}_total", 0) or 0
+def dropped_frames_total(sample: dict[str, Any]) -> int:
+    """Frames lost at any stage since the start (the log line's and the snapshot's figure)."""
+    return sum(
+        int(sample.get(f"dropped_frames_{stage}_total", 0) or 0)
         for stage in ("capture", "render", "encode", "network")
     )
+
+
+def summary_line(sample: dict[str, Any]) -> str:
+    dropped = dropped_frames_total(sample)
     media_s = int(sample.get("media_time_s", 0))
     parts = [
         f"{media_s // 3600:02d}:{media_s // 60 % 60:02d}:{media_s % 60:02d}",

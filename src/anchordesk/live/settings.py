@@ -254,6 +254,15 @@ class FeedSettings:
 
 
 @dataclass
+class RemoteSettings:
+    """The remote-control API in the window. Its token is in the keyring, never here."""
+
+    enabled: bool = False  # off by default: nothing listens until the operator turns it on
+    port: int = 8750
+    allow_lan: bool = False  # False: 127.0.0.1 only; True: other devices on this network
+
+
+@dataclass
 class Settings:
     language: str = "system"
     destinations: list[Destination] = field(default_factory=list)
@@ -264,6 +273,7 @@ class Settings:
     record: bool = True
     recordings_dir: str | None = None
     recent_shows: list[str] = field(default_factory=list)
+    remote: RemoteSettings = field(default_factory=RemoteSettings)
     # Problems met while loading, for the window to show once; never saved.
     problems: list[str] = field(default_factory=list, compare=False)
 
@@ -490,6 +500,12 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     settings.recent_shows = [p for p in (data.get("recent_shows") or []) if isinstance(p, str)][
         :MAX_RECENT_SHOWS
     ]
+    remote = _as_dict(data.get("remote"))
+    settings.remote = RemoteSettings(
+        enabled=remote.get("enabled") is True,
+        port=_as_int(remote.get("port"), 8750, 1024, 65535),
+        allow_lan=remote.get("allow_lan") is True,
+    )
     return settings
 
 
@@ -517,6 +533,7 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
         "record": settings.record,
         "recordings_dir": settings.recordings_dir,
         "recent_shows": list(settings.recent_shows),
+        "remote": asdict(settings.remote),
     }
 
 
@@ -571,6 +588,7 @@ __all__ = [
     "EncoderSettings",
     "FeedSettings",
     "PlatformPreset",
+    "RemoteSettings",
     "Settings",
     "check_server_url",
     "destination_url",

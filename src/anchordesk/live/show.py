@@ -40,11 +40,13 @@ from anchordesk.live.snapshot import (
     DealPlanView,
     DealView,
     LiveSnapshot,
+    OutputView,
     PinnedView,
     ProductView,
     SalesView,
     SegmentView,
     SessionMode,
+    StatsView,
 )
 from anchordesk.media.controls import AudioControl, OutputSwitch
 from anchordesk.media.layers import OverlaySource
@@ -55,7 +57,7 @@ from anchordesk.show.model import Show
 from anchordesk.show.state import DealStatus, ShowCommandError, planned_deal
 
 if TYPE_CHECKING:  # the feeds, store and HTTP stack load only when a session keeps anything
-    from anchordesk.live.show_session import ShowSession
+    from anchordesk.live.show_session import CommentHidden, ShowSession, StoredOrderRow
     from anchordesk.media.compositor import Compositor
     from anchordesk.media.overlays.scene import OverlayScene, SceneOverlaySource
     from anchordesk.store import StoreWriter
@@ -124,6 +126,9 @@ class LiveShow:
         self._matcher_terms: Callable[[str], Sequence[str]] | None = None
         self._recording_path: Path | None = None
         self.audio: AudioControl | None = None  # mute, gain and meter, when there is audio
+        # Told of every comment and order a session keeps (the remote's event stream); they
+        # run on the thread that applied the item: be quick.
+        self.feed_listeners: list[Callable[[Comment | StoredOrderRow | CommentHidden], None]] = []
         if plan.show is not None:
             from anchordesk.show.compliance import terms_flagger
 
@@ -182,6 +187,7 @@ class LiveShow:
             wall_clock=self.plan.wall_clock,
         )
         session.on_comments_removed = self._comments_removed
+        session.listeners = self.feed_listeners
         self.session = session
         self.mode = mode
         self.pinned_key = None
@@ -370,21 +376,32 @@ class LiveShow:
         except ShowCommandError as error:
             raise CommandRejected(str(error)) from None
 
-    def next_segment(self) -> None:
+    # Each command below takes ``origin``: who gave it ("window", "remote"), kept with the
+    # command in the session's events once it applied; None when another command calls it.
+
+    def _applied(self, origin: str | None, name: str, **arguments: object) -> None:
+        if origin:
+            kept = {k: str(v) if isinstance(v, Decimal) else v for k, v in arguments.items()}
+            self.record_command(name, kept, origin)
+
+    def next_segment(self, *, origin: str | None = "window") -> None:
         self._run(lambda r: r.next_segment())
         self._stage_segment()
+        self._applied(origin, "next_segment")
 
-    def previous_segment(self) -> None:
+    def previous_segment(self, *, origin: str | None = "window") -> None:
         self._run(lambda r: r.previous_segment())
         self._stage_segment()
+        self._applied(origin, "previous_segment")
 
-    def goto_segment(self, index: int) -> None:
+    def goto_segment(self, index: int, *, origin: str | None = "window") -> None:
         runtime = self._live_runtime()
         count = len(runtime.show.rundown)
         if not 0 <= index < count:
             raise CommandRejected(f"no segment {index + 1}: the rundown has {count}", 400)
         self._run(lambda r: r.jump_to_segment(index))
         self._stage_segment()
+        self._applied(origin, "goto_segment", index=index)
 
     def _known_sku(self, sku: str | None) -> str:
         runtime = self._live_runtime()
@@ -392,15 +409,17 @@ class LiveShow:
             raise CommandRejected(f"no product with SKU {sku!r} in this show", 400)
         return sku
 
-    def show_product(self, sku: str | None) -> None:
+    def show_product(self, sku: str | None, *, origin: str | None = "window") -> None:
         """Put a product's card on the picture (None takes it off). A deal running on another
         product keeps running and stays in the picture as its strip."""
         if sku is not None:
             self._known_sku(sku)
         self._run(lambda r: r.show_product(sku))
+        self._applied(origin, "show_product", sku=sku)
 
-    def hide_product(self) -> None:
-        self.show_product(None)
+    def hide_product(self, *, origin: str | None = "window") -> None:
+        self.show_product(None, origin=None)
+        self._applied(origin, "hide_product")
 
     # -- studio mode -------------------------------------------------------------------------
     #
@@ -417,12 +436,13 @@ class LiveShow:
             runtime.hold_picture(on)
         self.staged_sku = runtime.snapshot().state.on_screen_sku if on and runtime else None
 
-    def stage_product(self, sku: str | None) -> None:
+    def stage_product(self, sku: str | None, *, origin: str | None = "window") -> None:
         if not self.studio_mode:
             raise CommandRejected("staging needs studio mode: switch studio mode on first")
         if sku is not None:
             self._known_sku(sku)
         self.staged_sku = sku
+        self._applied(origin, "stage_product", sku=sku)
 
     def staged_deal(self) -> DealPlanView | None:
         """The deal Take starts with the staged card: the current segment's planned deal, while
@@ -442,7 +462,7 @@ class LiveShow:
         if self.studio_mode and runtime is not None:
             self.staged_sku = runtime.snapshot().state.segment.sku
 
-    def take(self) -> None:
+    def take(self, *, origin: str | None = "window") -> None:
         """Put what is staged on air: the staged card, and the segment's planned deal when it
         is staged with it (studio mode)."""
         self._live_runtime()
@@ -450,9 +470,10 @@ class LiveShow:
             raise CommandRejected("Take works in studio mode: nothing is staged")
         deal = self.staged_deal()
         sku = self.staged_sku
-        self.show_product(sku)
+        self.show_product(sku, origin=None)
         if deal is not None and sku is not None:
             self._run(lambda r: r.start_deal(sku=sku))
+        self._applied(origin, "take", sku=sku)
 
     def start_deal(
         self,
@@ -461,6 +482,7 @@ class LiveShow:
         price: Decimal | None = None,
         seconds: int | None = None,
         stock: int | None = None,
+        origin: str | None = "window",
     ) -> None:
         """Start a flash deal; values not given come from the show's plan for the product."""
         runtime = self._live_runtime()
@@ -475,8 +497,10 @@ class LiveShow:
         if runtime.snapshot().state.stock_left(sku or "") == 0:
             raise CommandRejected(f"{sku} is sold out: no deal can start on it")
         self._run(lambda r: r.start_deal(sku=sku, price=price, seconds=seconds, stock=stock))
+        given = {"price": price, "seconds": seconds, "stock": stock}
+        self._applied(origin, "start_deal", sku=sku, **{k: v for k, v in given.items() if v})
 
-    def stop_deal(self, sku: str | None = None) -> None:
+    def stop_deal(self, sku: str | None = None, *, origin: str | None = "window") -> None:
         runtime = self._live_runtime()
         state = runtime.snapshot().state
         if sku is not None and state.live_deal(sku) is None:
@@ -484,6 +508,7 @@ class LiveShow:
         if sku is None and not state.live_deals:
             raise CommandRejected("no live deal to stop")
         self._run(lambda r: r.stop_deal(sku=sku))
+        self._applied(origin, "stop_deal", sku=sku)
 
     # -- comments ----------------------------------------------------------------------------
 
@@ -495,7 +520,7 @@ class LiveShow:
     def comment(self, key: str) -> Comment | None:
         return self._session().comments.get(key)
 
-    def pin_comment(self, key: str) -> None:
+    def pin_comment(self, key: str, *, origin: str | None = "window") -> None:
         session = self._session()
         comment = session.comments.get(key)
         if comment is None:
@@ -505,27 +530,31 @@ class LiveShow:
         runtime = self._live_runtime()
         runtime.pin(comment)
         self.pinned_key = key
+        self._applied(origin, "pin_comment", id=key)
 
-    def pin_latest_question(self) -> str:
+    def pin_latest_question(self, *, origin: str | None = "window") -> str:
         """Pin the newest question that is neither hidden nor flagged; returns its key."""
         session = self._session()
         for key, comment in reversed(session.comments.items()):
             if comment.is_question and not comment.flagged and key not in session.hidden:
-                self.pin_comment(key)
+                self.pin_comment(key, origin=None)
+                self._applied(origin, "pin_latest_question", id=key)
                 return key
         raise CommandRejected("no question to pin yet")
 
-    def unpin(self) -> None:
+    def unpin(self, *, origin: str | None = "window") -> None:
         runtime = self._live_runtime()
         runtime.unpin_comment()
         self.pinned_key = None
+        self._applied(origin, "unpin")
 
-    def hide_comment(self, key: str) -> None:
+    def hide_comment(self, key: str, *, origin: str | None = "window") -> None:
         """Take a comment off the list and the picture; the session keeps it and the hide."""
         session = self._session()
         if key == self.pinned_key:
-            self.unpin()
+            self.unpin(origin=None)
         session.hide_comment(key, session.comments.get(key))
+        self._applied(origin, "hide_comment", id=key)
 
     def _comments_removed(self, keys: Sequence[str]) -> None:
         """The platform took comments down (deleted, author banned): the pinned one leaves the
@@ -538,8 +567,21 @@ class LiveShow:
         """Comments already stored by a feed (the hub's path; tests hand them in directly)."""
         self._session().add_comments(comments)
 
-    def reconnect_now(self) -> None:
+    def reconnect_now(self, *, origin: str | None = "window") -> None:
         self.media.reconnect_now()
+        self._applied(origin, "reconnect_now")
+
+    def record_command(self, name: str, arguments: dict[str, object], origin: str) -> None:
+        """Keep a command that was applied, with who gave it ("remote", "window"), in the
+        session's events (nothing when no session keeps a file)."""
+        if self.session is not None and not self.session.ended:
+            self.session.record_command(name, arguments, origin)
+
+    def recent_comments(self, limit: int) -> list[tuple[str, Comment, bool]]:
+        """The newest comments the session holds (key, comment, hidden), oldest first."""
+        if self.session is None:
+            return []
+        return self.session.recent_comments(limit)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -612,11 +654,14 @@ class LiveShow:
     def snapshot(self) -> LiveSnapshot:
         session = self.session
         runtime = session.runtime if session is not None else None
+        outputs, stats = self._media_views()
         if session is None or runtime is None:
             return LiveSnapshot(
                 session_id=session.id if session else "",
                 session_path=session.path if session else None,
                 mode=self.mode,
+                outputs=outputs,
+                stats=stats,
             )
         shot = runtime.snapshot()
         state = shot.state
@@ -724,7 +769,35 @@ class LiveShow:
             ended=runtime.ended,
             viewers_online=session.viewers_online(),
             feeds=session.feed_views(),
+            outputs=outputs,
+            stats=stats,
         )
+
+    def _media_views(self) -> tuple[tuple[OutputView, ...], StatsView]:
+        """The network destinations and the picture's figures from the last stats sample."""
+        reporter = self.media.stats
+        sample = reporter.latest if reporter is not None else {}
+        if not sample:
+            return (), StatsView()
+        from anchordesk.live.session import dropped_frames_total
+
+        outputs = tuple(
+            OutputView(
+                url=str(output["name"]),  # an output's name is its masked URL
+                state=str(output["state"]),
+                attempt=int(output.get("reconnect_attempt") or 0),
+            )
+            for output in sample.get("outputs", [])
+            # The window's idle network switch is not a destination until it goes live.
+            if output.get("kind") == "network" and output.get("name") != "network"
+        )
+        stats = StatsView(
+            fps=float(sample.get("output_fps") or 0.0),
+            dropped_frames=dropped_frames_total(sample),
+            cpu_percent=float(sample.get("process_cpu_percent") or 0.0),
+            recording_bytes=int(sample.get("recording_bytes") or 0),
+        )
+        return outputs, stats
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,10 @@ from anchordesk.store.session import (
     StoredViewerSample,
 )
 
+#: A command the operator gave, kept with its origin ("remote" for the control API).
+#: ``data``: {"command": name, "origin": str, "arguments": {...}}. The report ignores it.
+COMMAND = "command"
+
 log = logging.getLogger(__name__)
 
 # Comments kept in memory for pinning and hiding by id (the store keeps them all).
@@ -63,6 +67,14 @@ RECENT_COMMENTS = 5000
 # Viewer samples kept in memory for the board (a sample a minute per platform is ~60 an hour;
 # the rehearsal audience sends one every few seconds). The store keeps them all.
 RECENT_VIEWER_SAMPLES = 20_000
+
+
+@dataclass(frozen=True)
+class CommentHidden:
+    """A comment taken off the list (the operator's hide, or the platform's removal)."""
+
+    key: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,9 @@ class ShowSession:
         # LiveShow's hook: keys of comments just taken down (it unpins the pinned one).
         self.on_comments_removed: Callable[[Sequence[str]], None] | None = None
         self.segment_seconds: dict[int, float] = {}  # time spent in each segment left so far
+        # LiveShow.feed_listeners: told of each new comment and applied order (quick calls).
+        self.listeners: list[Callable[[Comment | StoredOrderRow | CommentHidden], None]] = []
+        self._command_seq = 0
         self.ended = False
         self.hub: FeedHub | None = None
         self._stop = asyncio.Event()
@@ -312,11 +327,24 @@ class ShowSession:
                     taken_down.append((key, comment, "banned"))
                 else:
                     self._new_comments.append(comment)
+                    self._tell(comment)
             while len(self.comments) > RECENT_COMMENTS:
                 self.comments.popitem(last=False)
             self.comment_count += len(comments)
         for key, comment, reason in taken_down:
             self.hide_comment(key, comment, reason=reason)
+
+    def _tell(self, item: Comment | StoredOrderRow | CommentHidden) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(item)
+            except Exception:
+                log.exception("a feed listener failed")
+
+    def recent_comments(self, limit: int) -> list[tuple[str, Comment, bool]]:
+        with self._lock:
+            newest = list(self.comments.items())[-limit:] if limit > 0 else []
+            return [(key, comment, key in self.hidden) for key, comment in newest]
 
     def take_new_comments(self) -> list[Comment]:
         with self._lock:
@@ -351,6 +379,7 @@ class ShowSession:
             id=f"hidden:{key}", kind=COMMENT_HIDDEN, at=self._wall_clock(), data=data
         )
         self.writer.submit_show_events([record])
+        self._tell(CommentHidden(key, reason))
         if reason:
             with self._lock:
                 self._new_removed.append(key)
@@ -434,6 +463,18 @@ class ShowSession:
                 return None
             return sum(kept.sample.online for kept in self._latest_viewers.values())
 
+    def record_command(self, name: str, arguments: dict[str, object], origin: str) -> None:
+        """Keep an applied command and its origin ("remote", "window") in the show events."""
+        with self._lock:
+            self._command_seq += 1
+            record = ShowEventRecord(
+                id=f"command:{self._event_run}-{self._command_seq}",
+                kind=COMMAND,
+                at=self._wall_clock(),
+                data={"command": name, "origin": origin, "arguments": arguments},
+            )
+        self.writer.submit_show_events([record])
+
     # -- orders ------------------------------------------------------------------------------
 
     def apply_orders(self, orders: Sequence[Order], at: float) -> None:
@@ -492,7 +533,9 @@ class ShowSession:
                 )
                 for came_first in waiting:  # a cancellation that came before its order
                     self._restock(came_first)
-                self._new_orders.append(StoredOrderRow(order, at))
+                row = StoredOrderRow(order, at)
+                self._new_orders.append(row)
+                self._tell(row)
 
     def apply_updates(self, updates: Sequence[OrderUpdate], at: float) -> None:
         """Stored cancellations and refunds: out of the ledger once, their units back in stock."""

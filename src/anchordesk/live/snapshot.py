@@ -119,6 +119,25 @@ class FeedView:
 
 
 @dataclass(frozen=True)
+class OutputView:
+    """A network destination as the stream health shows it: ``url`` is masked (no key)."""
+
+    url: str
+    state: str  # "connecting" | "live" | "reconnecting" | "stopped"
+    attempt: int = 0  # the reconnect attempt under way (0: none)
+
+
+@dataclass(frozen=True)
+class StatsView:
+    """The picture's figures of the last stats sample (about once a second)."""
+
+    fps: float = 0.0
+    dropped_frames: int = 0  # every stage: capture, render, encode, network
+    cpu_percent: float = 0.0
+    recording_bytes: int = 0
+
+
+@dataclass(frozen=True)
 class LiveSnapshot:
     session_id: str = ""
     session_path: Path | None = None
@@ -142,6 +161,8 @@ class LiveSnapshot:
     # counts viewers). The samples themselves: ShowSession.viewer_samples and the session file.
     viewers_online: int | None = None
     feeds: tuple[FeedView, ...] = ()
+    outputs: tuple[OutputView, ...] = ()
+    stats: StatsView = field(default_factory=StatsView)
 
     @property
     def current(self) -> SegmentView | None:

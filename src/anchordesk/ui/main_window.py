@@ -79,6 +79,12 @@ class MainWindow(QMainWindow):
         self.qsettings = settings if settings is not None else window_settings()
         self._quitting = False
         self._mode = "rehearsal"
+        # The remote-control API (Settings → Remote control), on the controller's LiveShow.
+        from anchordesk.ui.remote import RemoteControl
+
+        self.remote = RemoteControl(lambda: self.controller.live, parent=self)
+        if controller.settings.remote.enabled:
+            self.remote.apply(controller.settings.remote)
 
         # -- centre: program preview, and the staged preview in studio mode ---------------------
         self.program = FramePreview(self, fps=30, border="#e53935")
@@ -756,7 +762,7 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from anchordesk.ui.settings import open_settings
 
-        if open_settings(self):
+        if open_settings(self, self.remote):
             self.controller.reload_settings()
 
     def set_language(self, code: str) -> None:
@@ -890,6 +896,7 @@ class MainWindow(QMainWindow):
                 return
         self._quitting = True
         self.save_layout()
+        self.remote.close()
         self.controller.shutdown()
         event.accept()
 

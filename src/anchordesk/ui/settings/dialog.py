@@ -57,6 +57,7 @@ from anchordesk.live.settings import (
     split_pasted_url,
 )
 from anchordesk.ui import i18n
+from anchordesk.ui.remote import RemoteControl
 from anchordesk.ui.settings.devices import (
     CameraPreview,
     DeviceChoice,
@@ -64,6 +65,7 @@ from anchordesk.ui.settings.devices import (
     list_cameras,
     list_microphones,
 )
+from anchordesk.ui.settings.remote_page import RemotePage
 from anchordesk.ui.settings.secret_field import SecretLineEdit
 
 log = logging.getLogger(__name__)
@@ -102,6 +104,7 @@ class SettingsDialog(QDialog):
         *,
         settings_file: Path | None = None,
         secret_store: secrets.SecretStore | None = None,
+        remote: RemoteControl | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("settings-dialog")
@@ -131,6 +134,11 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._build_encoder_tab(), "")
         self.tabs.addTab(self._build_feeds_tab(), "")
         self.tabs.addTab(self._build_general_tab(), "")
+        # Remote control: its own page (ui/settings/remote_page.py) on the window's server.
+        remote = remote or RemoteControl(lambda: None, self._store, self)
+        self.remote_page = RemotePage(self.settings, remote, self)
+        self.tabs.addTab(self.remote_page, "")
+        self.settings_saved.connect(lambda _saved: self.remote_page.apply())
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
         self.keyring_notice = QLabel(self)
@@ -517,6 +525,7 @@ class SettingsDialog(QDialog):
         s.record = self.record_check.isChecked()
         s.recordings_dir = self.recordings_dir_edit.text().strip() or None
         s.language = self.language_combo.currentData() or "system"
+        self.remote_page.collect(s)
         return s
 
     def _encoder_from_widgets(self) -> EncoderSettings:
@@ -1082,6 +1091,7 @@ class SettingsDialog(QDialog):
         self.tabs.setTabText(2, self.tr("Encoder"))
         self.tabs.setTabText(3, self.tr("Feeds"))
         self.tabs.setTabText(4, self.tr("General"))
+        self.tabs.setTabText(self.tabs.indexOf(self.remote_page), self.remote_page.title())
         self.active_label.setText(self.tr("Go live to:"))
         if self.active_combo.count():
             self.active_combo.setItemText(0, self.tr("Rehearsal — nothing is pushed"))

@@ -1,0 +1,114 @@
+"""``anchordesk live --control HOST:PORT`` and ``anchordesk control COMMAND [NAME=VALUE …]``.
+
+The token never travels on a command line (``ps`` shows arguments to every user): both read
+it from ``ANCHORDESK_CONTROL_TOKEN``. ``anchordesk control`` speaks plain HTTP with httpx and
+loads nothing of the show, so a shell script or a stream deck button runs it quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from anchordesk.core.errors import FatalError, UserError
+
+if TYPE_CHECKING:
+    from anchordesk.control.server import ControlServer
+    from anchordesk.live.show import LiveShow
+
+TOKEN_ENVIRONMENT = "ANCHORDESK_CONTROL_TOKEN"  # the same name as anchordesk.control's
+URL_ENVIRONMENT = "ANCHORDESK_CONTROL_URL"
+DEFAULT_URL = "http://127.0.0.1:8750"
+# Arguments that are whole numbers; every other value goes as text (a price stays "89.00").
+_WHOLE_NUMBERS = {"index", "seconds", "stock"}
+
+
+@dataclass(frozen=True)
+class ControlAddress:
+    host: str
+    port: int
+    token: str
+
+    def __repr__(self) -> str:  # never the token, even in a traceback's locals
+        return f"ControlAddress({self.host!r}, {self.port})"
+
+
+def control_address(text: str) -> ControlAddress:
+    """``--control HOST:PORT`` with the token from the environment; one line when wrong."""
+    match = re.fullmatch(r"\s*(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})\s*", text)
+    if not match or not 0 < int(match.group(2)) < 65536:
+        raise UserError(f"--control {text!r}: expected HOST:PORT, for example 127.0.0.1:8750")
+    token = os.environ.get(TOKEN_ENVIRONMENT, "").strip()
+    if not token:
+        raise UserError(
+            f"--control: set {TOKEN_ENVIRONMENT} to the remote's token first (the API never "
+            "runs without one)"
+        )
+    if len(token) < 16:
+        raise UserError(f"--control: {TOKEN_ENVIRONMENT} is too short (16 characters at least)")
+    return ControlAddress(match.group(1).strip("[]"), int(match.group(2)), token)
+
+
+async def start_control(show: LiveShow, address: ControlAddress) -> ControlServer:
+    from anchordesk.control.server import ControlServer
+
+    server = ControlServer(lambda: show, address.token, address.host, address.port)
+    await server.start()
+    print(f"Remote control: {server.url} (token from {TOKEN_ENVIRONMENT})", flush=True)
+    return server
+
+
+def _value(name: str, text: str) -> object:
+    if text == "null":
+        return None
+    if name in _WHOLE_NUMBERS and re.fullmatch(r"-?\d+", text.strip()):
+        return int(text)
+    return text
+
+
+def command_body(command: str, pairs: Sequence[str]) -> dict[str, object]:
+    body: dict[str, object] = {"command": command}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            raise UserError(f"anchordesk control: {pair!r}: expected NAME=VALUE, e.g. sku=SERUM-30")
+        body[name] = _value(name, value)
+    return body
+
+
+def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
+    """Send one command (``state``: only read the state) and print the state as JSON."""
+    import httpx
+
+    token = os.environ.get(TOKEN_ENVIRONMENT, "").strip()
+    if not token:
+        raise UserError(f"anchordesk control: set {TOKEN_ENVIRONMENT} to the remote's token")
+    base = (url or os.environ.get(URL_ENVIRONMENT) or DEFAULT_URL).rstrip("/")
+    if not re.match(r"^https?://[^/\s]+", base):
+        raise UserError(f"anchordesk control --url {base!r}: expected http://HOST:PORT")
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        with httpx.Client(timeout=10.0, headers=headers) as client:
+            if command == "state" and not pairs:
+                response = client.get(f"{base}/api/v1/state")
+            else:
+                response = client.post(f"{base}/api/v1/commands", json=command_body(command, pairs))
+    except httpx.HTTPError as error:
+        raise FatalError(f"anchordesk control: {base}: {type(error).__name__}: {error}") from None
+    try:
+        answer = response.json()
+    except ValueError:
+        raise FatalError(
+            f"anchordesk control: {base} answered {response.status_code} without JSON"
+        ) from None
+    if response.status_code != 200 or not isinstance(answer, dict):
+        message = answer.get("error") if isinstance(answer, dict) else None
+        raise UserError(f"anchordesk control {command}: {response.status_code}: {message}")
+    state = answer.get("state", answer)
+    sys.stdout.write(json.dumps(state, ensure_ascii=False, indent=2) + "\n")
+    return 0

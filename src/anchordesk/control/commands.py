@@ -1,0 +1,163 @@
+"""``POST /api/v1/commands``: one JSON object naming a ``LiveShow`` command and its arguments.
+
+Every argument is checked here (its name, its type) before the command runs, so a bad request
+is a 400 with one line naming what is wrong; a command the show refuses now is ``LiveShow``'s
+own ``CommandRejected`` (400 or 409). An applied command is kept in the session's events with
+its origin.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from anchordesk.live.show import CommandRejected, LiveShow
+
+
+class BadCommand(Exception):
+    """The request itself is wrong (HTTP 400): unknown command or argument, wrong type."""
+
+
+@dataclass(frozen=True)
+class _Argument:
+    name: str
+    kind: str  # "int", "sku", "text", "price"
+    required: bool = False
+    nullable: bool = False
+
+
+def _int(command: str, name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadCommand(f"{command}: {name} must be a whole number")
+    return value
+
+
+def _text(command: str, name: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise BadCommand(f"{command}: {name} must be a non-empty string")
+    if len(value) > 200:
+        raise BadCommand(f"{command}: {name} is longer than 200 characters")
+    return value
+
+
+def _price(command: str, name: str, value: object) -> Decimal:
+    """Decimal text ("89.00") or a JSON number; never a float's binary noise."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise BadCommand(f'{command}: {name} must be an amount such as "89.00"')
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadCommand(f"{command}: {name} must be a finite amount")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise BadCommand(f"{command}: {name} {str(value)[:40]!r} is not an amount") from None
+    if not amount.is_finite():
+        raise BadCommand(f"{command}: {name} must be a finite amount")
+    return amount
+
+
+_CONVERT: dict[str, Callable[[str, str, object], object]] = {
+    "int": _int,
+    "sku": _text,
+    "text": _text,
+    "price": _price,
+}
+
+# name -> its arguments, as docs/control-api.md lists them.
+COMMANDS: dict[str, tuple[_Argument, ...]] = {
+    "next_segment": (),
+    "previous_segment": (),
+    "goto_segment": (_Argument("index", "int", required=True),),
+    "show_product": (_Argument("sku", "sku", required=True),),
+    "hide_product": (),
+    "stage_product": (_Argument("sku", "sku", required=True, nullable=True),),
+    "take": (),
+    "start_deal": (
+        _Argument("sku", "sku"),
+        _Argument("price", "price"),
+        _Argument("seconds", "int"),
+        _Argument("stock", "int"),
+    ),
+    "stop_deal": (_Argument("sku", "sku"),),
+    "pin_comment": (_Argument("id", "text", required=True),),
+    "pin_latest_question": (),
+    "unpin": (),
+    "hide_comment": (_Argument("id", "text", required=True),),
+    "reconnect_now": (),
+}
+
+
+def parse_command(body: object) -> tuple[str, dict[str, Any]]:
+    """The command's name and its checked arguments; ``BadCommand`` otherwise."""
+    if not isinstance(body, dict):
+        raise BadCommand('the body must be a JSON object such as {"command": "next_segment"}')
+    name = body.get("command")
+    if not isinstance(name, str):
+        raise BadCommand('"command" is missing or not a string')
+    spec = COMMANDS.get(name)
+    if spec is None:
+        shown = name if len(name) <= 40 else name[:40] + "…"
+        raise BadCommand(f"unknown command {shown!r}: see GET /api/v1/ for the list")
+    known = {argument.name for argument in spec}
+    for key in body:
+        if key != "command" and key not in known:
+            shown = str(key)[:40]
+            allowed = ", ".join(sorted(known)) or "none"
+            raise BadCommand(f"{name}: unknown argument {shown!r} (arguments: {allowed})")
+    arguments: dict[str, Any] = {}
+    for argument in spec:
+        if argument.name not in body:
+            if argument.required:
+                raise BadCommand(f"{name}: {argument.name} is required")
+            continue
+        value = body[argument.name]
+        if value is None:
+            if argument.nullable or not argument.required:
+                arguments[argument.name] = None
+                continue
+            raise BadCommand(f"{name}: {argument.name} must not be null")
+        arguments[argument.name] = _CONVERT[argument.kind](name, argument.name, value)
+    return name, arguments
+
+
+def run_command(show: LiveShow, name: str, arguments: dict[str, Any], origin: str) -> None:
+    """Apply a parsed command (the show keeps it with ``origin``); ``CommandRejected`` when the
+    show refuses it now."""
+    if name == "next_segment":
+        show.next_segment(origin=origin)
+    elif name == "previous_segment":
+        show.previous_segment(origin=origin)
+    elif name == "goto_segment":
+        show.goto_segment(arguments["index"], origin=origin)
+    elif name == "show_product":
+        show.show_product(arguments["sku"], origin=origin)
+    elif name == "hide_product":
+        show.hide_product(origin=origin)
+    elif name == "stage_product":
+        show.stage_product(arguments["sku"], origin=origin)
+    elif name == "take":
+        show.take(origin=origin)
+    elif name == "start_deal":
+        show.start_deal(
+            arguments.get("sku"),
+            price=arguments.get("price"),
+            seconds=arguments.get("seconds"),
+            stock=arguments.get("stock"),
+            origin=origin,
+        )
+    elif name == "stop_deal":
+        show.stop_deal(arguments.get("sku"), origin=origin)
+    elif name == "pin_comment":
+        show.pin_comment(arguments["id"], origin=origin)
+    elif name == "pin_latest_question":
+        show.pin_latest_question(origin=origin)
+    elif name == "unpin":
+        show.unpin(origin=origin)
+    elif name == "hide_comment":
+        show.hide_comment(arguments["id"], origin=origin)
+    elif name == "reconnect_now":
+        show.reconnect_now(origin=origin)
+    else:  # parse_command knows the same names
+        raise CommandRejected(f"unknown command {name!r}", 400)

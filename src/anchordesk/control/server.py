@@ -1,0 +1,466 @@
+"""The control server: aiohttp on the running asyncio loop (qasync's under the window).
+
+Handlers only read snapshots and call ``LiveShow`` commands, which are quick; the one costly
+job, encoding the preview JPEG, runs on a worker thread (OpenCV releases the GIL), and one
+encoded picture is shared by every client that asks within its frame. A ticker (ten times a
+second) keeps the preview fresh while a client watches it and sends each WebSocket client the
+state when it changed (so at most ten state messages a second), the stats once a second, and
+the comments and orders the session kept.
+
+Routes (docs/control-api.md): ``/`` and ``/static/…`` the web remote (files of the package,
+no show data), ``/api/v1/`` the contract's index, ``/api/v1/state``, ``/api/v1/commands``,
+``/api/v1/events`` (WebSocket), ``/api/v1/program.jpg``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+from anchordesk.control.commands import COMMANDS, BadCommand, parse_command, run_command
+from anchordesk.control.security import FailureLimiter, origin_allowed, token_matches, token_of
+from anchordesk.control.state import (
+    JsonObject,
+    comment_json,
+    order_json,
+    settled,
+    state_json,
+    stats_json,
+)
+from anchordesk.core.errors import UserError
+from anchordesk.live.show import CommandRejected
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from anchordesk.live.show import LiveShow
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 16 * 1024  # a command is a few hundred bytes
+TICK_S = 0.1  # at most ten state messages a second
+JPEG_MIN_INTERVAL_S = 0.25  # per client: a few previews a second
+JPEG_WIDTH = 640  # a phone's preview; the program itself is untouched
+FEED_BACKLOG = 500
+RECENT_COMMENTS = 50
+_PACKAGE = "anchordesk.control"
+_STATIC = {"app.js": "text/javascript", "style.css": "text/css", "i18n.js": "text/javascript"}
+
+ShowProvider = Callable[[], "LiveShow | None"]
+
+
+def _error(status: int, message: str, **headers: str) -> web.Response:
+    return web.json_response({"ok": False, "error": message}, status=status, headers=headers)
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_jpeg(frame: npt.NDArray[np.uint8], width: int = JPEG_WIDTH) -> bytes:
+    """A BGR frame as a JPEG no wider than ``width`` (worker thread: OpenCV frees the GIL)."""
+    import cv2
+
+    height, frame_width = frame.shape[:2]
+    picture: Any = frame
+    if frame_width > width:
+        picture = cv2.resize(
+            frame,
+            (width, max(2, round(height * width / frame_width))),
+            interpolation=cv2.INTER_AREA,
+        )
+    ok, data = cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, 75])
+    if not ok:
+        raise RuntimeError("the picture could not be encoded as JPEG")
+    return bytes(data.tobytes())
+
+
+class _Client:
+    """One WebSocket client: its own queue, so a slow phone never holds the others up."""
+
+    def __init__(self, ws: web.WebSocketResponse) -> None:
+        self.ws = ws
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=200)
+        self.closing: asyncio.Future[bool] | None = None
+
+    def put(self, text: str) -> None:
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:  # it stopped reading: it reconnects and gets the state anew
+            if self.closing is None:
+                self.closing = asyncio.ensure_future(self.ws.close(message=b"too slow"))
+
+
+class ControlServer:
+    """The API and the web remote for whatever show ``show`` returns now (the window starts a
+    new LiveShow when its settings change; the server follows it)."""
+
+    def __init__(
+        self,
+        show: ShowProvider,
+        token: str,
+        host: str = "127.0.0.1",
+        port: int = 8750,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        limiter: FailureLimiter | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        if not token:
+            raise ValueError("the control API needs a token")
+        self._show = show
+        self._token = token
+        self.host = host
+        self.port = port
+        self._clock = clock
+        self.limiter = limiter or FailureLimiter(clock=clock)
+        self._max_body_bytes = max_body_bytes
+        self._runner: web.AppRunner | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._clients: set[_Client] = set()
+        self._last_settled: JsonObject | None = None
+        self._next_stats_at = 0.0
+        self._feed: deque[object] = deque(maxlen=FEED_BACKLOG)
+        self._listened: LiveShow | None = None
+        self._preview_wanted_until = 0.0
+        self._jpeg_served_at: dict[str, float] = {}
+        self._jpeg: tuple[int, bytes] | None = None  # (id of the frame, its JPEG)
+        self._jpeg_lock = asyncio.Lock()
+        self._frame: object = None  # keeps the encoded frame alive, so its id stays unique
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._runner is not None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    async def start(self) -> None:
+        """Listen (raises ``UserError`` with one line when the address cannot be used)."""
+        from anchordesk.core.logs import register_secret
+
+        register_secret(self._token)
+        app = web.Application(
+            client_max_size=self._max_body_bytes,
+            middlewares=[self._guard],
+            handler_args={"max_line_size": 8190, "max_field_size": 8190},
+        )
+        app.router.add_get("/", self._index)
+        app.router.add_get("/static/{name}", self._static)
+        app.router.add_get("/api/v1", self._api_index)
+        app.router.add_get("/api/v1/", self._api_index)
+        app.router.add_get("/api/v1/state", self._state)
+        app.router.add_post("/api/v1/commands", self._command)
+        app.router.add_get("/api/v1/events", self._events)
+        app.router.add_get("/api/v1/program.jpg", self._program)
+        # No access log: a page's address carries ?token=.
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        try:
+            await site.start()
+        except OSError as error:
+            await runner.cleanup()
+            raise UserError(
+                f"remote control on {self.host}:{self.port}: cannot listen "
+                f"({error.strerror or error})"
+            ) from None
+        self._runner = runner
+        sockets = getattr(site._server, "sockets", None) or []  # the port chosen for port 0
+        if sockets:
+            self.port = int(sockets[0].getsockname()[1])
+        self._ticker = asyncio.ensure_future(self._tick_forever())
+        log.info("remote control: %s", self.url)
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._ticker
+            self._ticker = None
+        for client in list(self._clients):
+            with contextlib.suppress(Exception):
+                await client.ws.close(message=b"server stopping")
+        self._listen(None)
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+            log.info("remote control stopped")
+
+    # -- access ----------------------------------------------------------------------------
+
+    @web.middleware
+    async def _guard(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if request.path.startswith("/api/"):
+            address = request.remote or "?"
+            left = self.limiter.refused_for_s(address)
+            if left > 0:
+                return _error(
+                    429,
+                    f"too many wrong tokens from this address: try again in {left:.0f} s",
+                    **{"Retry-After": str(int(left) + 1)},
+                )
+            given = token_of(request.headers.get("Authorization"), request.query.get("token"))
+            if not token_matches(given, self._token):
+                self.limiter.failed(address)
+                return _error(
+                    401, "a valid token is required", **{"WWW-Authenticate": 'Bearer realm="api"'}
+                )
+            guarded = request.method != "GET" or request.path == "/api/v1/events"
+            origin = request.headers.get("Origin")
+            if guarded and not origin_allowed(origin, request.host):
+                return _error(403, "this page may not drive the show (Origin refused)")
+        try:
+            response = await handler(request)
+        except web.HTTPException as error:
+            if error.status == 413:
+                return _error(413, f"the body is larger than {self._max_body_bytes} bytes")
+            if error.status in (404, 405):
+                return _error(error.status, f"no {request.method} {request.path[:80]} here")
+            raise
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+    # -- the web remote --------------------------------------------------------------------
+
+    async def _index(self, request: web.Request) -> web.Response:
+        page = resources.files(_PACKAGE).joinpath("web", "index.html").read_bytes()
+        return web.Response(
+            body=page,
+            content_type="text/html",
+            charset="utf-8",
+            headers={
+                "Content-Security-Policy": "default-src 'self'; img-src 'self' blob:; "
+                "connect-src 'self'; script-src 'self'; style-src 'self'; "
+                "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+            },
+        )
+
+    async def _static(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        content_type = _STATIC.get(name)
+        if content_type is None:
+            return _error(404, f"no file {name[:40]!r}")
+        data = resources.files(_PACKAGE).joinpath("web", name).read_bytes()
+        return web.Response(body=data, content_type=content_type, charset="utf-8")
+
+    # -- the API ---------------------------------------------------------------------------
+
+    async def _api_index(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "version": 1,
+                "commands": {
+                    name: [argument.name for argument in arguments]
+                    for name, arguments in COMMANDS.items()
+                },
+            },
+            dumps=_dumps,
+        )
+
+    def _state_now(self) -> JsonObject | None:
+        show = self._show()
+        return None if show is None else state_json(show.snapshot())
+
+    async def _state(self, request: web.Request) -> web.Response:
+        state = self._state_now()
+        if state is None:
+            return _error(409, "no show is running yet")
+        return web.json_response(state, dumps=_dumps)
+
+    async def _command(self, request: web.Request) -> web.Response:
+        length = request.content_length
+        if length is not None and length > self._max_body_bytes:
+            return _error(413, f"the body is larger than {self._max_body_bytes} bytes")
+        raw = await request.read()  # aiohttp stops at client_max_size (413)
+        try:
+            body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+        except UnicodeDecodeError:
+            return _error(400, "the body is not UTF-8 text")
+        except ValueError as error:
+            return _error(400, f"malformed JSON: {str(error).splitlines()[0][:120]}")
+        try:
+            name, arguments = parse_command(body)
+        except BadCommand as error:
+            return _error(400, str(error))
+        show = self._show()
+        if show is None:
+            return _error(409, "no show is running yet")
+        try:
+            run_command(show, name, arguments, origin="remote")
+        except CommandRejected as error:
+            return _error(error.status, str(error).splitlines()[0])
+        except UserError as error:
+            return _error(409, str(error).splitlines()[0])
+        except Exception:
+            log.exception("remote command %s failed", name)
+            return _error(500, f"{name} failed: see the log")
+        self._last_settled = None  # the clients hear of it at the next tick
+        return web.json_response({"ok": True, "state": state_json(show.snapshot())}, dumps=_dumps)
+
+    async def _program(self, request: web.Request) -> web.Response:
+        address = request.remote or "?"
+        now = self._clock()
+        last = self._jpeg_served_at.get(address)
+        if last is not None and now - last < JPEG_MIN_INTERVAL_S:
+            return _error(
+                429,
+                f"at most {1 / JPEG_MIN_INTERVAL_S:.0f} pictures a second",
+                **{"Retry-After": "1"},
+            )
+        if len(self._jpeg_served_at) > 1000:
+            self._jpeg_served_at.clear()
+        self._jpeg_served_at[address] = now
+        self._preview_wanted_until = now + 3.0
+        show = self._show()
+        pipeline = show.media.pipeline if show is not None else None
+        frame = pipeline.request_preview() if pipeline is not None else None
+        for _ in range(10):  # the first request: the pipeline copies a frame within a tick
+            if frame is not None or pipeline is None:
+                break
+            await asyncio.sleep(0.05)
+            frame = pipeline.request_preview()
+        if frame is None:
+            return _error(503, "no picture yet: ask again in a moment", **{"Retry-After": "1"})
+        async with self._jpeg_lock:
+            cached = self._jpeg
+            if cached is None or cached[0] != id(frame) or self._frame is not frame:
+                data = await asyncio.to_thread(encode_jpeg, frame)
+                self._frame = frame
+                self._jpeg = cached = (id(frame), data)
+        return web.Response(body=cached[1], content_type="image/jpeg")
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4096)
+        await ws.prepare(request)
+        client = _Client(ws)
+        state = self._state_now()
+        if state is not None:
+            client.put(_dumps({"type": "state", **state}))
+        show = self._show()
+        if show is not None:
+            for key, comment, hidden in show.recent_comments(RECENT_COMMENTS):
+                client.put(_dumps(comment_json(key, comment, hidden)))
+        self._clients.add(client)
+        reader = asyncio.ensure_future(self._read_until_closed(ws))
+        try:
+            while not ws.closed:
+                getter = asyncio.ensure_future(client.queue.get())
+                done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    break
+                await ws.send_str(getter.result())
+        except (ConnectionError, RuntimeError):
+            pass
+        finally:
+            self._clients.discard(client)
+            reader.cancel()
+            with contextlib.suppress(Exception):
+                await ws.close()
+        return ws
+
+    @staticmethod
+    async def _read_until_closed(ws: web.WebSocketResponse) -> None:
+        # The stream goes one way; what a client sends is read and dropped (a ping, a close).
+        async for message in ws:
+            if message.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
+                break
+
+    # -- the ticker ------------------------------------------------------------------------
+
+    def _listen(self, show: LiveShow | None) -> None:
+        if show is self._listened:
+            return
+        if self._listened is not None:
+            with contextlib.suppress(ValueError):
+                self._listened.feed_listeners.remove(self._feed.append)
+        if show is not None:
+            show.feed_listeners.append(self._feed.append)
+        self._listened = show
+
+    async def _tick_forever(self) -> None:
+        while True:
+            try:
+                self.tick()
+            except Exception:
+                log.exception("remote control: a tick failed")
+            await asyncio.sleep(TICK_S)
+
+    def tick(self) -> None:
+        """Keep the preview fresh while watched; send what changed to the WebSocket clients."""
+        show = self._show()
+        self._listen(show)
+        now = self._clock()
+        if show is not None and now < self._preview_wanted_until:
+            pipeline = show.media.pipeline
+            if pipeline is not None:
+                pipeline.request_preview()
+        if not self._clients:
+            self._feed.clear()
+            self._last_settled = None
+            return
+        while self._feed:
+            item = self._feed.popleft()
+            self._broadcast(_feed_json(item))
+        if show is None:
+            return
+        state = state_json(show.snapshot())
+        quiet = settled(state)
+        if quiet != self._last_settled:
+            self._last_settled = quiet
+            self._broadcast({"type": "state", **state})
+        if now >= self._next_stats_at:
+            self._next_stats_at = now + 1.0
+            self._broadcast(
+                {
+                    "type": "stats",
+                    **state["stats"],
+                    "outputs": state["outputs"],
+                    "viewers": state["viewers"],
+                    "feeds": state["feeds"],
+                }
+            )
+
+    def _broadcast(self, message: JsonObject) -> None:
+        text = _dumps(message)
+        for client in list(self._clients):
+            client.put(text)
+
+
+def _feed_json(item: object) -> JsonObject:
+    from anchordesk.live.show_session import CommentHidden, StoredOrderRow, comment_key
+    from anchordesk.show.feed_items import Comment
+
+    if isinstance(item, Comment):
+        return comment_json(comment_key(item), item)
+    if isinstance(item, CommentHidden):
+        return {"type": "comment_hidden", "id": item.key, "reason": item.reason}
+    assert isinstance(item, StoredOrderRow)
+    return order_json(item)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+__all__ = ["ControlServer", "encode_jpeg", "stats_json"]

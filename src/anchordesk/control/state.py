@@ -1,0 +1,152 @@
+"""The API's JSON: the ``LiveSnapshot`` as the contract of docs/control-api.md gives it.
+
+Nothing here computes a figure: each value is a field of the snapshot (money as its decimal
+text, never a float). URLs are the outputs' masked names; no stream key, feed token or control
+token is ever part of a snapshot.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from anchordesk.core.money import currency_digits
+from anchordesk.live.show_session import StoredOrderRow
+from anchordesk.live.snapshot import LiveSnapshot, StatsView
+from anchordesk.show.feed_items import Comment
+
+JsonObject = dict[str, Any]
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """Decimal text with the currency's digits ("129.00", JPY "1280"); never rounded away."""
+    digits = currency_digits(currency) if currency else 2
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent <= digits:
+        return str(amount.quantize(Decimal(1).scaleb(-digits)))
+    return str(amount)
+
+
+def state_json(snapshot: LiveSnapshot) -> JsonObject:
+    current = snapshot.current
+    segment: JsonObject | None = None
+    if current is not None:
+        segment = {
+            "index": current.index,
+            "title": current.title,
+            "elapsed_s": round(current.elapsed_s, 3),
+            "planned_s": current.planned_s,
+            "count": len(snapshot.segments),
+        }
+    pinned = snapshot.pinned
+    return {
+        "session": {"id": snapshot.session_id, "mode": str(snapshot.mode)},
+        "segment": segment,
+        "segments": [
+            {"index": s.index, "title": s.title, "planned_s": s.planned_s, "sku": s.sku}
+            for s in snapshot.segments
+        ],
+        "on_screen": snapshot.on_screen_sku,
+        "staged": snapshot.staged_sku,
+        "deals": [
+            {
+                "sku": deal.sku,
+                "state": deal.state,
+                "price": money_text(deal.price, deal.currency),
+                "remaining_s": round(deal.remaining_s, 3),
+                "units_left": deal.units_left,
+            }
+            for deal in snapshot.deals
+        ],
+        "products": [
+            {
+                "sku": product.sku,
+                "title": product.title,
+                "price": money_text(product.price, product.currency),
+                "stock_left": product.stock_left,
+                "units_sold": product.units_sold,
+            }
+            for product in snapshot.products
+        ],
+        "sales": {
+            "currency": snapshot.sales.currency,
+            "gmv": money_text(snapshot.sales.gmv, snapshot.sales.currency),
+            "orders": snapshot.sales.orders,
+            "orders_per_minute": round(snapshot.sales.orders_per_minute, 3),
+        },
+        "pinned": None
+        if pinned is None
+        else {"id": pinned.key, "author": pinned.author, "text": pinned.text},
+        "outputs": [
+            {"url": output.url, "state": output.state, "attempt": output.attempt}
+            for output in snapshot.outputs
+        ],
+        "stats": stats_json(snapshot.stats),
+        # Additions to the contract: the audience now and each feed's health (texts masked).
+        "viewers": snapshot.viewers_online,
+        "feeds": [
+            {
+                "source": feed.source,
+                "state": feed.state,
+                "items": feed.items,
+                "errors": feed.errors,
+                "note": feed.note,
+                "last_error": feed.last_error,
+            }
+            for feed in snapshot.feeds
+        ],
+    }
+
+
+def stats_json(stats: StatsView) -> JsonObject:
+    return {
+        "fps": round(stats.fps, 2),
+        "dropped_frames": stats.dropped_frames,
+        "cpu_percent": round(stats.cpu_percent, 1),
+        "recording_bytes": stats.recording_bytes,
+    }
+
+
+def settled(state: JsonObject) -> JsonObject:
+    """The state without what runs by itself (segment and deal clocks, the stats): what a
+    "state" event is sent for. The remote counts the clocks down on its own between events."""
+    quiet = dict(state)
+    for running in ("stats", "viewers", "feeds"):  # these go out with the stats, each second
+        quiet.pop(running, None)
+    if isinstance(quiet.get("segment"), dict):
+        quiet["segment"] = {k: v for k, v in quiet["segment"].items() if k != "elapsed_s"}
+    quiet["deals"] = [
+        {k: v for k, v in deal.items() if k != "remaining_s"} for deal in quiet.get("deals", [])
+    ]
+    return quiet
+
+
+def comment_json(key: str, comment: Comment, hidden: bool = False) -> JsonObject:
+    return {
+        "type": "comment",
+        "id": key,
+        "author": comment.author,
+        "text": comment.text,
+        "question": comment.is_question,
+        "flagged": comment.flagged,
+        "hidden": hidden,
+    }
+
+
+def order_json(row: StoredOrderRow) -> JsonObject:
+    order = row.order
+    return {
+        "type": "order",
+        "id": f"{order.source}:{order.id}",
+        "currency": order.currency,
+        "total": money_text(order.total_price, order.currency),
+        "lines": [
+            {
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price": money_text(line.unit_price, order.currency),
+            }
+            for line in order.lines
+        ],
+        "at": row.at,
+    }

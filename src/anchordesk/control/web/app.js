@@ -1,0 +1,269 @@
+// The web remote: reads /api/v1/state and the /api/v1/events stream, sends /api/v1/commands.
+// Every text that comes from the show or its audience is set with textContent, never as HTML.
+"use strict";
+(() => {
+  const TEXTS = window.ANCHORDESK_TEXT;
+  const browserLanguage = (navigator.languages && navigator.languages[0]) || navigator.language || "en";
+  const LANG = /^zh/i.test(browserLanguage) ? "zh_CN" : /^ja/i.test(browserLanguage) ? "ja" : "en";
+  document.documentElement.lang = { zh_CN: "zh-CN", ja: "ja", en: "en" }[LANG];
+  const t = (key, ...values) =>
+    (TEXTS[LANG][key] || TEXTS.en[key] || key).replace(/\{(\d)\}/g, (_, i) => String(values[i]));
+  const $ = (id) => document.getElementById(id);
+  const make = (tag, text, className) => {
+    const node = document.createElement(tag);
+    if (text !== undefined) node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  };
+
+  // The token arrives once in the address (?token=, the QR code); it is kept for this tab only
+  // and taken out of the address bar, so it is neither shared by a copied link nor in history.
+  const params = new URLSearchParams(location.search);
+  if (params.get("token")) {
+    sessionStorage.setItem("anchordesk-token", params.get("token"));
+    history.replaceState(null, "", location.pathname);
+  }
+  let token = sessionStorage.getItem("anchordesk-token") || "";
+  let state = null;
+  let stateAt = 0;
+  const questions = new Map();
+
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  document.title = t("title");
+
+  function showError(message) {
+    const box = $("error");
+    box.textContent = message;
+    box.hidden = !message;
+    if (message) setTimeout(() => { if (box.textContent === message) box.hidden = true; }, 6000);
+  }
+
+  function money(text, currency) {
+    try {
+      return new Intl.NumberFormat(document.documentElement.lang, { style: "currency", currency })
+        .format(text);
+    } catch (error) {
+      return `${text} ${currency}`;
+    }
+  }
+
+  function clock(seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  }
+
+  async function command(name, args = {}) {
+    try {
+      const response = await fetch("/api/v1/commands", {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ command: name, ...args }),
+      });
+      const answer = await response.json();
+      if (response.status === 401) return askToken(t("unauthorized"));
+      if (!answer.ok) return showError(t("refused", answer.error));
+      render(answer.state);
+    } catch (error) {
+      showError(t("unreachable"));
+    }
+  }
+
+  function button(text, onClick, className) {
+    const node = make("button", text, className);
+    node.type = "button";
+    node.addEventListener("click", onClick);
+    return node;
+  }
+
+  function render(next) {
+    state = next;
+    stateAt = performance.now();
+    const mode = state.session.mode;
+    $("mode").textContent = t(mode);
+    $("mode").className = `badge ${mode === "live" ? "live" : ""}`;
+    const currency = state.sales.currency;
+    $("gmv").textContent = money(state.sales.gmv, currency);
+    $("orders").textContent = String(state.sales.orders);
+    $("opm").textContent = state.sales.orders_per_minute.toFixed(1);
+
+    const segments = $("segments");
+    segments.replaceChildren();
+    for (const segment of state.segments || []) {
+      const item = make("li");
+      if (state.segment && segment.index === state.segment.index) item.className = "current";
+      item.append(button(`${segment.index + 1}. ${segment.title}`,
+        () => command("goto_segment", { index: segment.index })));
+      segments.append(item);
+    }
+    $("segment-title").textContent = state.segment
+      ? `${state.segment.index + 1}/${state.segment.count} ${state.segment.title}` : "";
+
+    const products = $("products");
+    products.replaceChildren();
+    for (const product of state.products) {
+      const item = make("li");
+      const main = button("", () => command("show_product", { sku: product.sku }),
+        product.sku === state.on_screen ? "on-screen" : "");
+      main.dataset.sku = product.sku;
+      main.append(make("span", product.title),
+        make("span", `${money(product.price, currency)} · ${t("stock", product.stock_left)} · ` +
+          t("sold", product.units_sold), "detail"));
+      const live = state.deals.find((deal) => deal.sku === product.sku && deal.state === "live");
+      const deal = live
+        ? button(t("stop"), () => command("stop_deal", { sku: product.sku }))
+        : button(t("start_deal"), () => command("start_deal", { sku: product.sku }), "primary");
+      deal.disabled = !live && product.stock_left === 0;
+      item.append(main, deal);
+      products.append(item);
+    }
+    renderDeals();
+
+    const pinned = state.pinned;
+    $("pinned").hidden = !pinned;
+    $("pinned-text").textContent = pinned ? `${pinned.author}: ${pinned.text}` : "";
+    renderStats(state.stats, state.outputs, state);
+  }
+
+  function renderDeals() {
+    const list = $("deals");
+    list.replaceChildren();
+    const passed = (performance.now() - stateAt) / 1000;
+    const titles = new Map(state.products.map((p) => [p.sku, p.title]));
+    for (const deal of state.deals) {
+      const item = make("li");
+      const title = titles.get(deal.sku) || deal.sku;
+      const price = money(deal.price, state.sales.currency);
+      if (deal.state === "live") {
+        const units = deal.units_left === null ? "∞" : deal.units_left;
+        item.append(make("span", t("deal_live", title, price, clock(deal.remaining_s - passed), units)),
+          button(t("stop"), () => command("stop_deal", { sku: deal.sku })));
+      } else {
+        item.append(make("span", t("deal_over", title, price)));
+      }
+      list.append(item);
+    }
+    if (!state.deals.length) list.append(make("li", t("no_deals")));
+    if (state.segment) {
+      $("segment-time").textContent =
+        `${clock(state.segment.elapsed_s + passed)} / ${clock(state.segment.planned_s)}`;
+    }
+  }
+
+  function renderStats(stats, outputs, audience) {
+    $("fps").textContent = stats.fps.toFixed(1);
+    $("dropped").textContent = String(stats.dropped_frames);
+    $("cpu").textContent = `${stats.cpu_percent.toFixed(0)}%`;
+    $("recording").textContent = `${(stats.recording_bytes / 1e6).toFixed(1)} MB`;
+    const list = $("outputs");
+    list.replaceChildren();
+    for (const output of outputs || []) {
+      const attempt = output.attempt ? ` · ${t("output_attempt", output.attempt)}` : "";
+      list.append(make("li", `${output.url} · ${output.state}${attempt}`));
+    }
+    if (!outputs || !outputs.length) list.append(make("li", t("no_outputs")));
+    $("viewers").textContent = audience.viewers === null || audience.viewers === undefined
+      ? "—" : String(audience.viewers);
+    const feeds = $("feeds");
+    feeds.replaceChildren();
+    for (const feed of audience.feeds || []) {
+      const line = make("li", t("feed", feed.source, feed.state, feed.items));
+      if (feed.note || feed.last_error) line.title = feed.last_error || feed.note;
+      feeds.append(line);
+    }
+  }
+
+  function renderQuestions() {
+    const list = $("questions");
+    list.replaceChildren();
+    const newest = [...questions.values()].reverse().slice(0, 8);
+    for (const comment of newest) {
+      const item = make("li");
+      item.append(make("span", `${comment.author}: ${comment.text}`),
+        button(t("pin"), () => command("pin_comment", { id: comment.id })));
+      list.append(item);
+    }
+    if (!newest.length) list.append(make("li", t("no_questions")));
+  }
+
+  let socket = null;
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    socket = new WebSocket(`${scheme}//${location.host}/api/v1/events?token=${encodeURIComponent(token)}`);
+    socket.onopen = () => { $("connection").textContent = t("connected"); $("connection").className = "badge on"; };
+    socket.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      if (message.type === "state") render(message);
+      else if (message.type === "stats") renderStats(message, message.outputs, message);
+      else if (message.type === "comment_hidden") {
+        if (questions.delete(message.id)) renderQuestions();
+      } else if (message.type === "comment") {
+        if (message.question && !message.flagged && !message.hidden) {
+          questions.set(message.id, message);
+          while (questions.size > 50) questions.delete(questions.keys().next().value);
+          renderQuestions();
+        }
+      }
+    };
+    socket.onclose = () => {
+      $("connection").textContent = t("disconnected");
+      $("connection").className = "badge off";
+      setTimeout(start, 2000);
+    };
+  }
+
+  // The preview: one picture at a time, about two a second, only while the page is visible.
+  let previewUrl = null;
+  async function refreshPreview() {
+    if (!document.hidden && token && state) {
+      try {
+        const response = await fetch("/api/v1/program.jpg", { headers: { Authorization: `Bearer ${token}` } });
+        if (response.ok) {
+          const url = URL.createObjectURL(await response.blob());
+          $("preview").src = url;
+          if (previewUrl) URL.revokeObjectURL(previewUrl);
+          previewUrl = url;
+        }
+      } catch (error) { /* the state stream says when AnchorDesk is gone */ }
+    }
+    setTimeout(refreshPreview, 500);
+  }
+
+  function askToken(message) {
+    showError(message || "");
+    $("remote").hidden = true;
+    $("login").hidden = false;
+  }
+
+  async function start() {
+    if (!token) return askToken();
+    try {
+      const response = await fetch("/api/v1/state", { headers: { Authorization: `Bearer ${token}` } });
+      if (response.status === 401) return askToken(t("unauthorized"));
+      if (response.ok) render(await response.json());
+    } catch (error) {
+      showError(t("unreachable"));
+      setTimeout(start, 2000);
+      return;
+    }
+    $("login").hidden = true;
+    $("remote").hidden = false;
+    connect();
+  }
+
+  $("login").addEventListener("submit", (event) => {
+    event.preventDefault();
+    token = $("token-input").value.trim();
+    sessionStorage.setItem("anchordesk-token", token);
+    start();
+  });
+  $("previous").addEventListener("click", () => command("previous_segment"));
+  $("next").addEventListener("click", () => command("next_segment"));
+  $("hide-product").addEventListener("click", () => command("hide_product"));
+  $("unpin").addEventListener("click", () => command("unpin"));
+  $("pin-latest").addEventListener("click", () => command("pin_latest_question"));
+  $("reconnect").addEventListener("click", () => command("reconnect_now"));
+  setInterval(() => { if (state) renderDeals(); }, 500);
+  renderQuestions();
+  start();
+  refreshPreview();
+})();

@@ -1,0 +1,97 @@
+"""The API's state is the snapshot's values in the contract's shape; money as decimal text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from anchordesk.control.state import money_text, settled, state_json
+from anchordesk.live.snapshot import (
+    DealView,
+    LiveSnapshot,
+    OutputView,
+    PinnedView,
+    ProductView,
+    SalesView,
+    SegmentView,
+    SessionMode,
+    StatsView,
+)
+
+
+def snapshot() -> LiveSnapshot:
+    return LiveSnapshot(
+        session_id="rehearsal_2026",
+        mode=SessionMode.REHEARSAL,
+        currency="JPY",
+        segments=(
+            SegmentView(0, "オープニング", 60.0, 12.5, None, "", None),
+            SegmentView(1, "美容液", 120.0, 0.0, "SERUM", "", None),
+        ),
+        current_index=0,
+        on_screen_sku="SERUM",
+        products=(ProductView("SERUM", "美容液", Decimal("1280"), "JPY", 40, 10, Decimal(12800)),),
+        deals=(
+            DealView(
+                "deal-1",
+                "SERUM",
+                "美容液",
+                "live",
+                Decimal("980"),
+                Decimal("1280"),
+                "JPY",
+                60,
+                41.25,
+                7,
+                20,
+                3,
+            ),
+        ),
+        sales=SalesView("JPY", Decimal("12800"), orders=9, orders_per_minute=1.5),
+        pinned=PinnedView("youtube:c1", "ゆき", "<b>在庫は?</b>"),
+        outputs=(OutputView("rtmp://a.rtmp.youtube.com/live2/****", "reconnecting", 3),),
+        stats=StatsView(29.97, 4, 35.5, 1_000_000),
+    )
+
+
+def test_the_contract_shape() -> None:
+    state = state_json(snapshot())
+    assert state["session"] == {"id": "rehearsal_2026", "mode": "rehearsal"}
+    assert state["segment"] == {
+        "index": 0, "title": "オープニング", "elapsed_s": 12.5, "planned_s": 60.0, "count": 2,
+    }  # fmt: skip
+    assert state["on_screen"] == "SERUM" and state["staged"] is None
+    assert state["deals"] == [
+        {"sku": "SERUM", "state": "live", "price": "980", "remaining_s": 41.25, "units_left": 7}
+    ]
+    assert state["products"] == [
+        {"sku": "SERUM", "title": "美容液", "price": "1280", "stock_left": 40, "units_sold": 10}
+    ]
+    assert state["sales"] == {
+        "currency": "JPY", "gmv": "12800", "orders": 9, "orders_per_minute": 1.5,
+    }  # fmt: skip
+    # Comment text goes out as a JSON string, as it was written; the page shows it as text.
+    assert state["pinned"] == {"id": "youtube:c1", "author": "ゆき", "text": "<b>在庫は?</b>"}
+    assert state["outputs"] == [
+        {"url": "rtmp://a.rtmp.youtube.com/live2/****", "state": "reconnecting", "attempt": 3}
+    ]
+    assert state["viewers"] is None and state["feeds"] == []
+    assert state["stats"] == {
+        "fps": 29.97, "dropped_frames": 4, "cpu_percent": 35.5, "recording_bytes": 1_000_000,
+    }  # fmt: skip
+
+
+def test_the_running_clocks_alone_are_no_change() -> None:
+    one = state_json(snapshot())
+    later = {**one, "segment": {**one["segment"], "elapsed_s": 20.0}, "stats": {}}
+    later["deals"] = [{**one["deals"][0], "remaining_s": 30.0}]
+    assert settled(one) == settled(later)
+    other = {**one, "on_screen": None}
+    assert settled(one) != settled(other)
+
+
+def test_money_text_has_the_currencys_digits_and_never_rounds() -> None:
+    assert money_text(Decimal("129.0"), "CNY") == "129.00"
+    assert money_text(Decimal("129"), "USD") == "129.00"
+    assert money_text(Decimal("1280"), "JPY") == "1280"
+    assert money_text(Decimal("12.3"), "KWD") == "12.300"
+    assert money_text(Decimal("1.005"), "USD") == "1.005"  # kept, not rounded away
