@@ -25,8 +25,8 @@ from anchordesk.live.options import LiveOptions
 from anchordesk.live.snapshot import SessionMode
 
 if TYPE_CHECKING:
-    from anchordesk.cli.stopping import StopRequests
     from anchordesk.cli.control import ControlAddress
+    from anchordesk.cli.stopping import StopRequests
     from anchordesk.live.show import LiveShow
     from anchordesk.media.layers import OverlaySource
 
