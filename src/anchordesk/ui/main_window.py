@@ -51,6 +51,7 @@ from anchordesk.ui.docks.products import ProductPanel
 from anchordesk.ui.docks.run_sheet import RunSheetPanel
 from anchordesk.ui.golive import GoLiveDialog
 from anchordesk.ui.hotkeys import HotkeyDialog, Hotkeys
+from anchordesk.ui.on_air_check import OnAirCheck
 from anchordesk.ui.preview import FramePreview
 from anchordesk.ui.state import HealthState, ProductRow, ShowState
 from anchordesk.ui.teleprompter import TeleprompterPanel
@@ -341,6 +342,7 @@ class MainWindow(QMainWindow):
         self.hotkeys.explained.reason.connect(self.notify)
         c.rehearsal_finished.connect(self.show_rehearsal_report)
         c.show_refused.connect(self._show_refused)
+        c.on_air_check = OnAirCheck(self, lambda: c.live.show if c.live is not None else None)
         self.run_sheet.next_requested.connect(c.next_segment)
         self.run_sheet.previous_requested.connect(c.previous_segment)
         self.run_sheet.jump_requested.connect(c.jump_to_segment)

@@ -43,7 +43,7 @@ from anchordesk.ui.settings.keyring_text import KeyringNote
 from anchordesk.ui.settings.page import PageContext, SettingsPage, select_data
 from anchordesk.ui.settings.secret_field import SecretLineEdit
 
-HINT_LINES = 2  # the server hint's reserved height, in lines
+HINT_LINES = 3  # the server hint's reserved height, in lines (a Japanese hint takes three)
 
 
 class DestinationsPage(SettingsPage):
@@ -102,8 +102,11 @@ class DestinationsPage(SettingsPage):
         self.server_error.setStyleSheet("color: #c62828;")
         self.server_error.setWordWrap(True)
         self.server_error.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        # Reserved: the key field below must not jump when the hint comes and goes.
-        self.server_error.setFixedHeight(HINT_LINES * self.server_error.fontMetrics().lineSpacing())
+        # Reserved: the key field below must not jump when the hint comes and goes. Measured on
+        # CJK text too: a fallback font for Chinese or Japanese has taller lines.
+        metrics = self.server_error.fontMetrics()
+        line_px = max(metrics.lineSpacing(), metrics.boundingRect("推流密钥ストリーム").height())
+        self.server_error.setFixedHeight(HINT_LINES * line_px + 2)
         self.key_stack = QWidget(box)
         self.key_stack.setObjectName("stream-key-stack")
         self.key_layout = QVBoxLayout(self.key_stack)
@@ -255,7 +258,9 @@ class DestinationsPage(SettingsPage):
         key_field.setObjectName(f"stream-key-{destination.destination_id}")
         key_field.hide()
         self.key_layout.addWidget(key_field)
-        self.context.secret_fields.add(secrets.stream_key_name(destination.destination_id), key_field)
+        self.context.secret_fields.add(
+            secrets.stream_key_name(destination.destination_id), key_field
+        )
         self._retranslate_key_field(key_field, destination.preset)
 
     def current_destination(self) -> Destination | None:
@@ -427,10 +432,7 @@ class DestinationsPage(SettingsPage):
         if problem is None:
             return ""
         if problem == SERVER_URL_HOLDS_KEY:
-            return self.tr(
-                "This looks like a stream key. Keys are not saved with the server: put it in "
-                "the Stream key field."
-            )
+            return self.tr("This looks like a stream key: put it in the Stream key field.")
         if problem.startswith("the server URL is empty"):
             return self.tr("%1 gives a server URL with each broadcast: paste it here.").replace(
                 "%1", preset.name

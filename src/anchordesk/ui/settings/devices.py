@@ -2,8 +2,8 @@
 
 The camera is opened and read in a worker of :mod:`anchordesk.ui.workers` (opening a V4L2 device
 takes hundreds of ms and a read blocks until the next frame); frames reach the dialog through a
-queued signal, at most ~15 per second. The microphone callback of sounddevice only stores the peak level; the
-dialog polls it on a timer. Neither can hold up the Qt thread.
+queued signal, at most ~15 per second. The microphone callback of sounddevice only stores the
+peak level; the dialog polls it on a timer. Neither can hold up the Qt thread.
 """
 
 from __future__ import annotations
