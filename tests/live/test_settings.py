@@ -3,13 +3,19 @@ every front end uses (``live.settings.check_server_url``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from anchordesk.live.settings import (
     PRESETS,
     SERVER_URL_HOLDS_KEY,
+    Destination,
+    Settings,
     check_server_url,
+    load_settings,
     looks_like_stream_key,
+    save_settings,
 )
 
 
@@ -52,3 +58,20 @@ def test_key_shapes() -> None:
     assert looks_like_stream_key("FB-1234567890-0-AbCdEf")
     assert not looks_like_stream_key("live2")
     assert not looks_like_stream_key("mediaplatform")
+
+
+def test_a_key_in_a_server_url_never_reaches_the_settings_file(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    key = "abcd-efgh-ijkl-mnop-qrst"
+    bad = Destination("d1", "Old", "youtube", f"rtmp://a.rtmp.youtube.com/live2/{key}")
+    save_settings(Settings(destinations=[bad]), path)
+    assert key not in path.read_text(encoding="utf-8")
+    assert load_settings(path).destinations[0].server_url == ""
+
+    path.write_text(
+        '{"destinations": [{"id": "d1", "name": "Old", "preset": "youtube", '
+        f'"server_url": "rtmp://a.rtmp.youtube.com/live2/{key}"}}]}}',
+        encoding="utf-8",
+    )
+    [problem] = load_settings(path).problems  # a file written by an older version: said once
+    assert "stream key" in problem and key not in problem

@@ -514,6 +514,12 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 enabled=bool(raw.get("enabled", True)),
             )
         )
+    for destination in settings.destinations:
+        if server_url_holds_key(destination.preset, destination.server_url):
+            problems.append(
+                f"settings: destination {destination.name!r} has what looks like a stream key in "
+                "its server URL; move the key to the stream key field in Settings"
+            )
     active = data.get("active_destination")
     settings.active_destination_id = active if settings.destination(active) else None
 
@@ -561,6 +567,21 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     return settings
 
 
+def _savable_server_url(destination: Destination) -> str:
+    """The server URL as it may be written to disk: never one that holds a stream key.
+
+    The settings dialog refuses such a URL; this is the last net for any other path (an older
+    settings file, a script): the URL is left out and the log names the destination only.
+    """
+    if server_url_holds_key(destination.preset, destination.server_url):
+        log.warning(
+            "destination %r: its server URL looks like it holds a stream key; not saved",
+            destination.name,
+        )
+        return ""
+    return destination.server_url
+
+
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
     return {
         "format": SETTINGS_FORMAT,
@@ -570,7 +591,7 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
                 "id": d.destination_id,
                 "name": d.name,
                 "preset": d.preset_id,
-                "server_url": d.server_url,
+                "server_url": _savable_server_url(d),
                 "enabled": d.enabled,
             }
             for d in settings.destinations
