@@ -57,7 +57,8 @@ def test_a_key_lost_with_the_last_run_says_why_and_can_be_typed_again(
         assert "no system keyring" in detail and "Settings" in detail
         assert "Error" not in detail
         assert dialog.fix_key.isVisible()
-        dialog.fix_key.click()
+        with qtbot.waitSignal(dialog.settings_changed, timeout=1000):
+            dialog.fix_key.click()
         assert typed_for == ["d1"]
         qtbot.waitUntil(lambda: dialog.results["key"].status == OK, timeout=5000)
         assert not dialog.fix_key.isVisible()

@@ -109,7 +109,11 @@ def tcp_reachable(host: str, port: int, timeout_s: float = 3.0) -> str | None:
 
 
 class GoLiveDialog(QDialog):
+    """Signals: ``go_live_requested(destination_id, record, continue_run_sheet)``;
+    ``settings_changed()``: the settings were saved from here (to type a missing key)."""
+
     go_live_requested = Signal(str, bool, bool)
+    settings_changed = Signal()
 
     FACTS_REFRESH_MS = 500
 
@@ -289,11 +293,11 @@ class GoLiveDialog(QDialog):
                 "camera",
                 WARN,
                 self.tr("%1 is not sending pictures").replace(
-                    "%1", facts.camera_detail or self.tr("the camera")
+                    "%1", self._device_name(facts.camera_detail) or self.tr("the camera")
                 ),
             )
         else:
-            self._set("camera", OK, facts.camera_detail)
+            self._set("camera", OK, self._device_name(facts.camera_detail))
         self._set("microphone", *self._microphone_check(facts))
         self._set("encoder", OK if facts.encoder_ok else FAIL, facts.encoder_detail)
         if facts.compliance_hits:
@@ -308,8 +312,18 @@ class GoLiveDialog(QDialog):
         else:
             self._set("compliance", OK, self.tr("no banned or absolute terms"))
 
+    def _device_name(self, name: str) -> str:
+        """media/ names its stand-in sources in English; say them in the user's language."""
+        names = {
+            "test pattern": self.tr("Test pattern"),
+            "test tone": self.tr("Test tone"),
+            "silence": self.tr("No audio"),
+            "default microphone": self.tr("Default microphone"),
+        }
+        return names.get(name, name)
+
     def _microphone_check(self, facts: PreflightFacts) -> tuple[str, str]:
-        name = facts.microphone_detail
+        name = self._device_name(facts.microphone_detail)
         if not facts.microphone_ok:
             return WARN, self.tr("%1: no sound comes in").replace("%1", name)
         if facts.microphone_muted:
@@ -362,6 +376,7 @@ class GoLiveDialog(QDialog):
         if destination is None:
             return
         if self._edit_stream_key(self, destination.destination_id):
+            self.settings_changed.emit()
             self.run_checks()
 
     def ready(self) -> bool:

@@ -667,6 +667,7 @@ class MainWindow(QMainWindow):
             self,
         )
         dialog.go_live_requested.connect(self.controller.go_live)
+        dialog.settings_changed.connect(self.controller.reload_settings)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
