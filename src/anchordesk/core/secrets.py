@@ -129,10 +129,7 @@ class SecretStore:
             self._problem = problem
             listeners = list(self._listeners)
             self._listeners.clear()
-        log.warning(
-            "No system keyring works (%s): stream keys and tokens are kept for this run only",
-            reason,
-        )
+        log.warning("Stream keys and tokens are kept for this run only: %s", reason)
         for listener in listeners:
             listener(reason)
 

@@ -116,17 +116,23 @@ class OnAirCheck:
         self._parent = parent
         self._show = show
         self._ask = ask or self._ask_with_message_box
-        self._allowed: set[tuple[int, str]] = set()
-        self._announced: set[int] = set()
+        # Keyed by what was judged, not by object identity: an edited title asks again, the
+        # same words reopened do not.
+        self._allowed: set[tuple[object, ...]] = set()
+        self._announced: tuple[str, ...] | None = None
 
     def allow_product(self, sku: str | None) -> bool:
         show = self._show()
         if sku is None or show is None:
             return True
         hits = product_on_air_hits(show, sku)
-        if not hits or (id(show), sku) in self._allowed:
+        product = show.product(sku)
+        if not hits or product is None:
             return True
-        title = next((p.title for p in show.products if p.sku == sku), sku)
+        judged = (sku, product.title, product.points, show.banned_words)
+        if judged in self._allowed:
+            return True
+        title = product.title
         answer = self._ask(
             QCoreApplication.translate("OnAirCheck", "Put this product on screen?"),
             QCoreApplication.translate(
@@ -136,7 +142,7 @@ class OnAirCheck:
             [describe_placed_hit(placed) for placed in hits],
         )
         if answer:
-            self._allowed.add((id(show), sku))
+            self._allowed.add(judged)
         return answer
 
     def allow_comment(self, row: CommentRow) -> bool:
@@ -165,13 +171,12 @@ class OnAirCheck:
         )
 
     def show_opened(self, show: Show) -> None:
-        """Tell the show's hits once per opened show (not at every rehearsal restart)."""
-        if id(show) in self._announced:
-            return
-        self._announced.add(id(show))
+        """Tell the show's hits once (not again at a rehearsal restart of the same words)."""
         lines = describe_show_hits(show)
-        if not lines:
+        announced = (show.title, *lines)
+        if not lines or announced == self._announced:
             return
+        self._announced = announced
         box = QMessageBox(self._parent)
         box.setObjectName("show-compliance-hits")
         box.setIcon(QMessageBox.Icon.Warning)
