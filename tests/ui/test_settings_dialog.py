@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,12 @@ def fresh_secret_store() -> Iterator[None]:
     secrets.store().reset()
     yield
     secrets.store().reset()
+
+
+def _save(qtbot: QtBot, dialog: SettingsDialog) -> None:
+    """OK: the keys and the file are written in a worker; the dialog closes once they are."""
+    with qtbot.waitSignal(dialog.finished, timeout=5000):
+        dialog.accept()
 
 
 def _files_under(folder: Path) -> list[Path]:
@@ -108,7 +115,7 @@ def test_a_pasted_full_push_url_is_split_and_its_key_masked(
     key_field = dialog.page(DestinationsPage).stream_key_field(destination.destination_id)
     assert key_field.text() == "live_1234_SeCrEtKeY"
     assert key_field.line_edit.echoMode() == QLineEdit.EchoMode.Password
-    dialog.accept()
+    _save(qtbot, dialog)
     assert "SeCrEtKeY" not in settings_path().read_text(encoding="utf-8")
     assert "live_1234_SeCrEtKeY" in memory_keyring.passwords.values()
 
@@ -125,7 +132,7 @@ def test_a_stored_key_is_shown_masked_and_kept_when_not_edited(
     key_field = dialog.page(DestinationsPage).stream_key_field("d1")
     qtbot.waitUntil(lambda: key_field.text() == "stream-0000-key", timeout=5000)
     assert key_field.line_edit.echoMode() == QLineEdit.EchoMode.Password
-    dialog.accept()
+    _save(qtbot, dialog)
     assert secrets.get_secret(secrets.stream_key_name("d1")) == "stream-0000-key"
 
 
@@ -137,7 +144,7 @@ def test_removing_a_destination_deletes_its_key(qtbot: QtBot, memory_keyring: An
     _wait_for_secrets(qtbot, dialog)
     dialog.page(DestinationsPage).destination_list.setCurrentRow(0)
     dialog.page(DestinationsPage).remove_button.click()
-    dialog.accept()
+    _save(qtbot, dialog)
     assert memory_keyring.passwords == {}
     assert load_settings().destinations == []
 
@@ -164,7 +171,7 @@ def test_without_a_keyring_the_first_key_entry_says_plainly_it_lasts_this_run_on
             assert "Error" not in label.text() and "backend" not in label.text(), label.text()
         page.server.setEditText("rtmp://127.0.0.1:1935/live")
         qtbot.keyClicks(page.stream_key_field(destination.destination_id).line_edit, "k-5678")
-        dialog.accept()
+        _save(qtbot, dialog)
         assert secrets.get_secret(secrets.stream_key_name(destination.destination_id)) == "k-5678"
         for path in _files_under(paths.user_config_dir()):
             assert b"k-5678" not in path.read_bytes()
@@ -324,3 +331,27 @@ def test_devices_page_shows_a_live_preview_off_the_qt_thread(
     assert preview is not None and preview.is_running()
     dialog.reject()
     assert not preview.is_running()
+
+
+def test_a_keyring_that_hangs_on_save_does_not_freeze_the_window(
+    qtbot: QtBot, memory_keyring: Any
+) -> None:
+    release = threading.Event()
+    slow_set = memory_keyring.set_password
+
+    def waiting_set_password(service: str, username: str, password: str) -> None:
+        release.wait(5)  # an unlock prompt nobody answers yet
+        slow_set(service, username, password)
+
+    memory_keyring.set_password = waiting_set_password
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    page = dialog.page(DestinationsPage)
+    destination = page.add_destination("youtube")
+    qtbot.keyClicks(page.stream_key_field(destination.destination_id).line_edit, "k-1234-5678")
+    dialog.accept()  # returns at once: the write waits in a worker
+    assert dialog.isVisible() and not dialog.buttons.isEnabled()
+    with qtbot.waitSignal(dialog.finished, timeout=5000):
+        release.set()
+    assert "k-1234-5678" in memory_keyring.passwords.values()

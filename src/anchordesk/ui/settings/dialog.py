@@ -1,7 +1,7 @@
 """The settings dialog: a tab per page (one page per file, as OBS and Picard do).
 
 Secrets (stream keys, feed tokens) are read from the keyring in a worker when the dialog opens
-and written in ``accept``; they are never part of :class:`anchordesk.live.settings.Settings`,
+and written, with the settings file, in a worker after ``accept``; they are never part of :class:`anchordesk.live.settings.Settings`,
 so saving the settings cannot write them to disk. Opening also asks whether a keyring backend
 exists at all, so the very first key typed is told where it will be kept.
 """
@@ -93,6 +93,7 @@ class SettingsDialog(QDialog):
             destinations.apply_encoder = self._encoder_page.apply
             self._encoder_page.encoder_changed.connect(destinations.update_info)
         self._current_index = 0
+        self._saving = False
         self.tabs.currentChanged.connect(self._on_tab_changed)
 
         self.error_label = QLabel(self)
@@ -205,6 +206,10 @@ class SettingsDialog(QDialog):
         return None
 
     def accept(self) -> None:
+        """Check, then write the keys and the file in a worker; the dialog closes when both
+        are written (a keyring waiting on an unlock prompt never freezes the window)."""
+        if self._saving:
+            return
         problem = self.validate()
         if problem:
             self.error_label.setText(problem)
@@ -212,18 +217,32 @@ class SettingsDialog(QDialog):
             return
         self.error_label.hide()
         self._stop_previews()
-        self.secret_fields.write(self._store)
+        self._saving = True
+        self.buttons.setEnabled(False)
+        store, path = self._store, self._settings_file
+        settings = copy.deepcopy(self.settings)
+        deleted, values = self.secret_fields.pending()
+
+        def save() -> None:
+            SecretFields.write(store, deleted, values)
+            save_settings(settings, path)
+
+        run_task(save, self._saved, self._save_failed, owner=self)
+
+    def _save_failed(self, error: BaseException) -> None:
+        self._saving = False
+        self.buttons.setEnabled(True)
+        self._update_keyring_notes()
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        self.error_label.setText(
+            self.tr("The settings could not be saved: %1").replace("%1", reason)
+        )
+        self.error_label.show()
+
+    def _saved(self, _result: None) -> None:
+        self._saving = False
+        self.buttons.setEnabled(True)
         self._update_keyring_notes()  # writing may have found the keyring broken
-        try:
-            save_settings(self.settings, self._settings_file)
-        except OSError as error:
-            self.error_label.setText(
-                self.tr("The settings could not be saved: %1").replace(
-                    "%1", error.strerror or str(error)
-                )
-            )
-            self.error_label.show()
-            return
         language_changed = self.settings.language != self._original.language
         self.settings_saved.emit(copy.deepcopy(self.settings))
         if language_changed:

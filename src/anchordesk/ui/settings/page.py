@@ -49,13 +49,22 @@ class SecretFields:
             if secret_field is not None:
                 secret_field.set_loaded_text(value)
 
-    def write(self, store: secrets.SecretStore) -> None:
-        """Blocking (the keyring): called from the dialog's accept, as the user asked to save."""
-        for name in self.deleted:
+    def pending(self) -> tuple[list[str], dict[str, str]]:
+        """(names to delete, {name: value} to store): read on the Qt thread, from the fields."""
+        values = {
+            name: secret_field.text().strip()
+            for name, secret_field in self.fields.items()
+            if secret_field.user_edited
+        }
+        return sorted(self.deleted), values
+
+    @staticmethod
+    def write(store: secrets.SecretStore, deleted: list[str], values: dict[str, str]) -> None:
+        """Blocking (the keyring may wait on D-Bus or an unlock prompt): run in a worker."""
+        for name in deleted:
             store.delete(name)
-        for name, secret_field in self.fields.items():
-            if secret_field.user_edited:
-                store.set(name, secret_field.text().strip())
+        for name, value in values.items():
+            store.set(name, value)
 
 
 @dataclass
