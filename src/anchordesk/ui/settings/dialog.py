@@ -1,9 +1,10 @@
 """The settings dialog: a tab per page (one page per file, as OBS and Picard do).
 
 Secrets (stream keys, feed tokens) are read from the keyring in a worker when the dialog opens
-and written, with the settings file, in a worker after ``accept``; they are never part of :class:`anchordesk.live.settings.Settings`,
-so saving the settings cannot write them to disk. Opening also asks whether a keyring backend
-exists at all, so the very first key typed is told where it will be kept.
+and written, with the settings file, in a worker after ``accept``; they are never part of
+:class:`anchordesk.live.settings.Settings`, so saving the settings cannot write them to disk.
+Opening also asks whether a keyring backend exists at all, so the very first key typed is told
+where it will be kept.
 """
 
 from __future__ import annotations
