@@ -259,6 +259,8 @@ def test_end_rehearsal_stops_everything_and_rehearse_again_starts_a_new_session(
     controller.next_segment()  # the serum: the audience buys what is presented
     qtbot.waitUntil(lambda: controller.sales.orders >= 3, timeout=30000)
     assert controller.comment_count() > 0
+    # The dock takes comments on its flush timer (every 200 ms): wait for the first flush.
+    qtbot.waitUntil(lambda: window.comments.model.rowCount() > 0, timeout=3000)
     rows = window.comments.model.row(0)
     assert rows.simulated and window.comments.model.index(0, 1).data().startswith("🤖")
 

@@ -194,7 +194,10 @@ class OnAirCheck:
         )
         box.setText(intro + "\n\n" + "\n".join(f"• {line}" for line in lines))
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
-        box.open()  # not modal to the flow: the rehearsal goes on behind it
+        # Not modal: the rehearsal and the hotkeys go on while it is read.
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
 
     def _ask_with_message_box(self, title: str, text: str, details: Sequence[str]) -> bool:
         box = QMessageBox(self._parent)

@@ -22,6 +22,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
+from anchordesk.ui.workers import run_task, to_main
+
 log = logging.getLogger(__name__)
 
 PREVIEW_INTERVAL_S = 1 / 15
@@ -109,10 +111,11 @@ class CameraPreview(QObject):
         self.setObjectName("camera-preview")
         self._stop = threading.Event()
         self._future: Future[None] | None = None
+        stop = self._stop
+        # Deleted with its page without stop(): the loop ends by itself (no reference to self).
+        self.destroyed.connect(lambda *_args: stop.set())
 
     def start(self) -> None:
-        from anchordesk.ui.workers import run_task
-
         self._future = run_task(self._run)
 
     def is_running(self) -> bool:
@@ -132,7 +135,7 @@ class CameraPreview(QObject):
         if self.spec not in ("test", ""):
             capture = self._open(self.spec)
             if capture is None:
-                self.failed.emit(self.spec)
+                to_main(self.failed.emit, self.spec, owner=self)
         started = time.monotonic()
         try:
             while not self._stop.is_set():
@@ -144,7 +147,9 @@ class CameraPreview(QObject):
                         frame = None
                 if frame is None:
                     frame = test_pattern_frame(320, 180, tick - started)
-                self.frame_ready.emit(_to_qimage(frame))
+                # Through the Qt thread's poster: a frame for a preview deleted meanwhile is
+                # dropped there instead of reaching a deleted object.
+                to_main(self.frame_ready.emit, _to_qimage(frame), owner=self)
                 remaining = PREVIEW_INTERVAL_S - (time.monotonic() - tick)
                 if remaining > 0:
                     self._stop.wait(remaining)

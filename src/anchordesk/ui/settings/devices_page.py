@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
@@ -233,9 +234,10 @@ class DevicesPage(SettingsPage):
         self.microphone_status.setText("")
 
         def started(ok: bool) -> None:
-            if microphone is not self._microphone:
-                microphone.stop()  # the choice changed meanwhile
-            elif ok:
+            if not shiboken6.isValid(self) or microphone is not self._microphone:
+                microphone.stop()  # the page closed or the choice changed meanwhile
+                return
+            if ok:
                 self._mic_timer.start()
             elif microphone.error:
                 self.microphone_status.setText(
@@ -244,7 +246,7 @@ class DevicesPage(SettingsPage):
                     )
                 )
 
-        run_task(microphone.start, started, owner=self)
+        run_task(microphone.start, started)
 
     def _update_mic_level(self) -> None:
         if self._microphone is not None:
