@@ -167,6 +167,7 @@ def test_a_deal_outlives_product_switches_take_and_segment_moves_and_all_views_a
 ) -> None:
     window = control_room
     controller = window.controller
+    wait_frames(qtbot, window, 3)  # the opening runs a few frames (its time is in the report)
     controller.jump_to_segment(1)  # Serum: its planned deal starts (29.00, 90 s, 20 units)
     deal = controller.show_state.deal
     assert deal is not None and deal.is_live and deal.price == Decimal("29.00")
