@@ -11,6 +11,7 @@ import keyring
 import keyring.backends.fail
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -355,3 +356,22 @@ def test_a_keyring_that_hangs_on_save_does_not_freeze_the_window(
     with qtbot.waitSignal(dialog.finished, timeout=5000):
         release.set()
     assert "k-1234-5678" in memory_keyring.passwords.values()
+
+
+def test_alt_k_puts_the_cursor_in_the_selected_destinations_key_field(
+    qtbot: QtBot, memory_keyring: Any
+) -> None:
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    page = dialog.page(DestinationsPage)
+    first = page.add_destination("youtube")
+    second = page.add_destination("twitch")
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=3000)
+    assert page.key_label.text() == "Stream &key:"
+    QTest.keyClick(dialog, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
+    assert page.stream_key_field(second.destination_id).line_edit.hasFocus()
+    page.select_destination(first.destination_id)
+    QTest.keyClick(dialog, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
+    assert page.stream_key_field(first.destination_id).line_edit.hasFocus()

@@ -139,7 +139,7 @@ class DestinationsPage(SettingsPage):
             (self.name_label, self.name),
             (self.platform_label, self.platform),
             (self.server_label, self.server),
-            # The stack's focus proxy is the selected destination's key field.
+            # Until a destination is selected; then its own key field (see below).
             (self.key_label, self.key_stack),
         ):
             label.setBuddy(buddy)
@@ -278,7 +278,8 @@ class DestinationsPage(SettingsPage):
             if name.startswith("destination/"):
                 key_field.setVisible(name == wanted)
                 if name == wanted:
-                    self.key_stack.setFocusProxy(key_field)
+                    # Alt+K goes to this destination's field (a label's buddy must take focus).
+                    self.key_label.setBuddy(key_field.line_edit)
         if destination is None:
             self.limits.setText("")
             self.warnings.setText("")

@@ -77,7 +77,7 @@ class FeedsPage(SettingsPage):
         form.addRow("", self.enabled)
         self.kind_label.setBuddy(self.kind)
         self.url_label.setBuddy(self.url)
-        self.token_label.setBuddy(self.token_stack)  # its focus proxy: the selected feed's token
+        self.token_label.setBuddy(self.token_stack)  # then the selected feed's token field
         self.kind.currentIndexChanged.connect(self._on_form_edited)
         self.url.textEdited.connect(self._on_form_edited)
         self.enabled.toggled.connect(self._on_form_edited)
@@ -182,7 +182,7 @@ class FeedsPage(SettingsPage):
             if name.startswith("feed/"):
                 token_field.setVisible(name == wanted)
                 if name == wanted:
-                    self.token_stack.setFocusProxy(token_field)
+                    self.token_label.setBuddy(token_field.line_edit)
         if feed is None:
             return
         self._syncing = True
