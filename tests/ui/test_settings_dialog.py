@@ -375,3 +375,19 @@ def test_alt_k_puts_the_cursor_in_the_selected_destinations_key_field(
     page.select_destination(first.destination_id)
     QTest.keyClick(dialog, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
     assert page.stream_key_field(first.destination_id).line_edit.hasFocus()
+
+
+def test_a_twitch_chat_feed_takes_a_websocket_address(qtbot: QtBot, memory_keyring: Any) -> None:
+    settings = Settings(feeds=[FeedSettings("f1", "twitch-chat", "https://example.com/chat")])
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    page = dialog.page(FeedsPage)
+    assert page.feed_list.item(0).text().startswith("Twitch chat — ")
+    dialog.accept()
+    assert (
+        dialog.error_label.text() == "Feed Twitch chat: the URL must start with wss:// (or ws://)."
+    )
+    page.url.setText("wss://eventsub.example/ws")
+    page.url.textEdited.emit("wss://eventsub.example/ws")
+    _save(qtbot, dialog)
+    assert load_settings().feeds[0].url == "wss://eventsub.example/ws"

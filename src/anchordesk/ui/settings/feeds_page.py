@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import secrets
-from anchordesk.live.options import FEED_KINDS
+from anchordesk.live.options import FEED_KINDS, PUSH_KINDS
 from anchordesk.live.settings import FeedSettings, new_id
 from anchordesk.ui.settings.keyring_text import KeyringNote
 from anchordesk.ui.settings.page import PageContext, SettingsPage, select_data
@@ -34,6 +34,7 @@ def feed_kind_name(kind: str) -> str:
     names = {
         "youtube-chat": QCoreApplication.translate("FeedKinds", "YouTube chat"),
         "shopify-orders": QCoreApplication.translate("FeedKinds", "Shopify orders"),
+        "twitch-chat": QCoreApplication.translate("FeedKinds", "Twitch chat"),
         "json": QCoreApplication.translate("FeedKinds", "JSON feed (comments and orders)"),
         "rehearsal": QCoreApplication.translate("FeedKinds", "Simulated audience (rehearsal)"),
     }
@@ -107,10 +108,18 @@ class FeedsPage(SettingsPage):
         self._store_form()
 
     def validate(self) -> str | None:
+        """The same URL rule as ``--feed`` (feeds.spec.parse_feed), said in the user's words."""
         for row, feed in enumerate(self.settings.feeds):
-            if feed.kind != "rehearsal" and not feed.url.lower().startswith(
-                ("http://", "https://")
-            ):
+            url = feed.url.lower()
+            if feed.kind == "rehearsal":
+                continue
+            if feed.kind in PUSH_KINDS:
+                if not url.startswith(("ws://", "wss://")):
+                    self.feed_list.setCurrentRow(row)
+                    return self.tr("Feed %1: the URL must start with wss:// (or ws://).").replace(
+                        "%1", feed_kind_name(feed.kind)
+                    )
+            elif not url.startswith(("http://", "https://")):
                 self.feed_list.setCurrentRow(row)
                 return self.tr("Feed %1: the URL must start with http:// or https://.").replace(
                     "%1", feed_kind_name(feed.kind)
