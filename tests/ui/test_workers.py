@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from importlib import resources
 
 from PySide6.QtWidgets import QWidget
@@ -59,3 +60,18 @@ def test_no_module_in_ui_starts_threads_another_way() -> None:
         if pattern.search(path.read_text(encoding="utf-8")):
             offenders.append(path.name)
     assert offenders == []
+
+
+def test_a_widget_held_only_by_a_task_is_let_go_of_on_the_qt_thread(qtbot: QtBot) -> None:
+    # A widget destroyed on a worker thread leaves its timers behind: the next event loop
+    # pass fired one on freed memory (a crash seen in later tests).
+    main = threading.get_ident()
+    released_on: list[int] = []
+    release = threading.Event()
+    widget = QWidget()
+    weakref.finalize(widget, lambda: released_on.append(threading.get_ident()))
+    workers.run_task(lambda w=widget: release.wait(3))  # the work holds the only reference
+    del widget
+    release.set()
+    qtbot.waitUntil(lambda: bool(released_on), timeout=3000)
+    assert released_on == [main]

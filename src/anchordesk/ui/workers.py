@@ -12,10 +12,12 @@ all go through here; nothing in ``ui/`` starts its own thread, QThread or QThrea
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import shiboken6
@@ -106,25 +108,55 @@ def run_task(
 
     An error with no ``on_error`` is logged (with its traceback) and otherwise dropped: the
     caller decides what the user is told. ``pool`` lets a caller (a test) use its own pool.
+
+    The callables (and whatever widgets they hold) are kept here, on the Qt thread, and let go
+    of there: a worker never drops the last reference to a widget, which would destroy it on
+    the wrong thread (its timers then fire on freed memory).
     """
-    _ensure_poster()  # made here, on the Qt thread, before any worker needs it
-    future = (pool or executor()).submit(work)
-
-    def finished(done: Future[T]) -> None:
-        if done.cancelled():
-            return
-        error = done.exception()
-        if error is not None:
-            if on_error is not None:
-                to_main(on_error, error, owner=owner)
-            else:
-                log.error("work off the Qt thread failed", exc_info=error)
-            return
-        if on_done is not None:
-            to_main(on_done, done.result(), owner=owner)
-
-    future.add_done_callback(finished)
+    poster = _ensure_poster()  # made here, on the Qt thread, before any worker needs it
+    task_id = next(_task_ids)
+    with _lock:
+        _tasks[task_id] = _Task(work, on_done, on_error, owner)
+    future: Future[T] = (pool or executor()).submit(_run_task, task_id)
+    future.add_done_callback(lambda done: poster.posted.emit(lambda: _deliver(task_id, done)))
     return future
+
+
+@dataclass
+class _Task:
+    work: Callable[[], Any]
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[BaseException], None] | None
+    owner: QObject | None
+
+
+_tasks: dict[int, _Task] = {}
+_task_ids = itertools.count(1)
+
+
+def _run_task(task_id: int) -> Any:
+    with _lock:
+        work = _tasks[task_id].work
+    return work()  # the registry still holds ``work``: this reference is never the last
+
+
+def _deliver(task_id: int, done: Future[Any]) -> None:
+    """On the Qt thread: the task's answer to its callbacks, then the task is let go of here."""
+    with _lock:
+        task = _tasks.pop(task_id, None)
+    if task is None or done.cancelled():
+        return
+    if task.owner is not None and not shiboken6.isValid(task.owner):
+        return
+    error = done.exception()
+    if error is not None:
+        if task.on_error is not None:
+            task.on_error(error)
+        else:
+            log.error("work off the Qt thread failed", exc_info=error)
+        return
+    if task.on_done is not None:
+        task.on_done(done.result())
 
 
 __all__ = ["executor", "run_task", "shutdown", "to_main"]
