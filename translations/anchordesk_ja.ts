@@ -142,7 +142,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+194"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+196"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -177,7 +177,7 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+136"/>
+        <location line="+139"/>
         <source>No question to pin yet.</source>
         <translation>固定できる質問はまだありません。</translation>
     </message>
@@ -1144,7 +1144,7 @@
         <translation>配信中は録画を止められません。</translation>
     </message>
     <message>
-        <location line="+126"/>
+        <location line="+127"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>

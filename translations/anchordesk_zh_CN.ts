@@ -142,7 +142,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+194"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+196"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -177,7 +177,7 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+136"/>
+        <location line="+139"/>
         <source>No question to pin yet.</source>
         <translation>还没有可置顶的提问。</translation>
     </message>
@@ -1144,7 +1144,7 @@
         <translation>直播中不能关闭录制。</translation>
     </message>
     <message>
-        <location line="+126"/>
+        <location line="+127"/>
         <source>Run sheet</source>
         <translation>流程单</translation>
     </message>
