@@ -142,7 +142,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+186"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+196"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -157,21 +157,17 @@
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-25"/>
+        <location line="-27"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
     <message>
-        <source>Feeds are off: no event loop.</source>
-        <translation type="vanished">フィードは停止中：イベントループがありません。</translation>
-    </message>
-    <message>
-        <location line="+35"/>
+        <location line="+37"/>
         <source>Cannot %1: no event loop.</source>
         <translation>%1できません：イベントループがありません。</translation>
     </message>
     <message>
-        <location line="+104"/>
+        <location line="+106"/>
         <source>none</source>
         <translation>なし</translation>
     </message>
@@ -181,7 +177,7 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+122"/>
+        <location line="+139"/>
         <source>No question to pin yet.</source>
         <translation>固定できる質問はまだありません。</translation>
     </message>
@@ -221,7 +217,7 @@
         <translation>最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+16"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -236,12 +232,12 @@
         <translation>セールを始めるには商品を画面に出してください。</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+49"/>
         <source>Going live on %1…</source>
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+28"/>
         <source>Could not go live: %1</source>
         <translation>配信を開始できません：%1</translation>
     </message>
@@ -256,46 +252,14 @@
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-51"/>
+        <location line="-55"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <source>The stream has stopped; rehearsal goes on.</source>
-        <translation type="vanished">配信は停止しました。リハーサルは続行中です。</translation>
-    </message>
-    <message>
-        <location line="+107"/>
+        <location line="+111"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
-    </message>
-    <message>
-        <source>Comments: %1</source>
-        <translation type="vanished">コメント：%1</translation>
-    </message>
-    <message>
-        <source>Orders: %1</source>
-        <translation type="vanished">注文：%1</translation>
-    </message>
-    <message>
-        <source>GMV: %1 %2</source>
-        <translation type="vanished">流通総額：%1 %2</translation>
-    </message>
-    <message>
-        <source>Segment</source>
-        <translation type="vanished">コーナー</translation>
-    </message>
-    <message>
-        <source>Plan</source>
-        <translation type="vanished">予定</translation>
-    </message>
-    <message>
-        <source>Actual</source>
-        <translation type="vanished">実績</translation>
-    </message>
-    <message>
-        <source>Difference</source>
-        <translation type="vanished">差分</translation>
     </message>
 </context>
 <context>
@@ -352,6 +316,386 @@
     </message>
 </context>
 <context>
+    <name>DestinationsPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+167"/>
+        <location line="+32"/>
+        <source>Destinations</source>
+        <translation>配信先</translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <source>&amp;Go live to:</source>
+        <translation>配信先の選択(&amp;G)：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+180"/>
+        <source>Rehearsal — nothing is pushed</source>
+        <translation>リハーサル — 配信しません</translation>
+    </message>
+    <message>
+        <location line="-179"/>
+        <source>A&amp;dd</source>
+        <translation>追加(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Remove</source>
+        <translation>削除(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Destination</source>
+        <translation>配信先</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Name:</source>
+        <translation>名前(&amp;N)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Platform:</source>
+        <translation>プラットフォーム(&amp;P)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Server:</source>
+        <translation>サーバー(&amp;S)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream &amp;key:</source>
+        <translation>ストリームキー(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Use the platform&apos;s recommended encoder</source>
+        <translation>プラットフォーム推奨のエンコード設定を使う</translation>
+    </message>
+    <message>
+        <location line="+192"/>
+        <source>Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every %6 s, up to %7×%8 at %9 fps.</source>
+        <translation>%1 の推奨：%3p%4 で %2 kbps（最大 %5 kbps）、キーフレーム間隔 %6 秒、最大 %7×%8・%9 fps。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>No platform limits are known for a custom server.</source>
+        <translation>カスタムサーバーには既知のプラットフォーム制限がありません。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The encoder settings exceed this platform&apos;s guidance:</source>
+        <translation>エンコーダー設定がこのプラットフォームの推奨を超えています：</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>This looks like a stream key: put it in the Stream key field.</source>
+        <translation>これはストリームキーのようです：「ストリームキー」欄に入力してください。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 gives a server URL with each broadcast: paste it here.</source>
+        <translation>%1 は配信ごとにサーバー URL を発行します。ここに貼り付けてください。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 accepts RTMPS only (rtmps://…).</source>
+        <translation>%1 は RTMPS（rtmps://…）のみ対応です。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The server URL must start with rtmp:// or rtmps:// and name a host.</source>
+        <translation>サーバー URL は rtmp:// または rtmps:// で始まり、ホスト名を含む必要があります。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Stream key (push code) given with the server URL</source>
+        <translation>サーバー URL と一緒に発行されるストリームキー</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Paste the stream key from the platform</source>
+        <translation>プラットフォームのストリームキーを貼り付け</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream key</source>
+        <translation>ストリームキー</translation>
+    </message>
+</context>
+<context>
+    <name>DevicesPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/devices_page.py" line="+99"/>
+        <source>Devices</source>
+        <translation>デバイス</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>&amp;Camera:</source>
+        <translation>カメラ(&amp;C)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Automatic (first camera, else test pattern)</source>
+        <translation>自動（最初のカメラ、なければテストパターン）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test pattern</source>
+        <translation>テストパターン</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Video file…</source>
+        <translation>動画ファイル(&amp;V)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Preview:</source>
+        <translation>プレビュー：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Camera preview</source>
+        <translation>カメラのプレビュー</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Preview</source>
+        <translation>プレビュー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Microphone:</source>
+        <translation>マイク(&amp;M)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Default microphone</source>
+        <translation>既定のマイク</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test tone</source>
+        <translation>テストトーン</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No audio</source>
+        <translation>音声なし</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Level:</source>
+        <translation>音量：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Microphone level</source>
+        <translation>マイク音量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The microphone&apos;s loudest sound, live</source>
+        <translation>マイクのリアルタイムの最大音量</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>No camera was found; the preview shows the test pattern.</source>
+        <translation>カメラが見つかりません。プレビューにはテストパターンを表示しています。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>“%1” could not be opened; the preview shows the test pattern.</source>
+        <translation>「%1」を開けません。プレビューにはテストパターンを表示しています。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Video file as camera</source>
+        <translation>動画ファイルをカメラとして使う</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Videos (*.mp4 *.mkv *.mov *.webm *.avi);;All files (*)</source>
+        <translation>動画 (*.mp4 *.mkv *.mov *.webm *.avi);;すべてのファイル (*)</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>The microphone could not be opened: %1</source>
+        <translation>マイクを開けません：%1</translation>
+    </message>
+</context>
+<context>
+    <name>EncoderPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/encoder_page.py" line="+78"/>
+        <source>Encoder</source>
+        <translation>エンコーダー</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>x264 (software)</source>
+        <translation>x264（ソフトウェア）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Automatic (hardware if available)</source>
+        <translation>自動（可能ならハードウェア）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Encoder:</source>
+        <translation>エンコーダー(&amp;E)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ca&amp;nvas:</source>
+        <translation>キャンバス(&amp;N)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Frame rate (fps):</source>
+        <translation>フレームレート（fps）(&amp;F)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Video bitrate (kbps):</source>
+        <translation>映像ビットレート（kbps）(&amp;V)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Audio bitrate (kbps):</source>
+        <translation>音声ビットレート（kbps）(&amp;A)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Keyframe interval (s):</source>
+        <translation>キーフレーム間隔（秒）(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Recordings fol&amp;der:</source>
+        <translation>録画フォルダー(&amp;D)：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Record a local copy</source>
+        <translation>ローカルにも録画する(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The Videos folder</source>
+        <translation>「ビデオ」フォルダー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Browse…</source>
+        <translation>参照(&amp;B)…</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Folder for recordings</source>
+        <translation>録画の保存先フォルダー</translation>
+    </message>
+</context>
+<context>
+    <name>FeedKinds</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+35"/>
+        <source>YouTube chat</source>
+        <translation>YouTube チャット</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Shopify orders</source>
+        <translation>Shopify 注文</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Twitch chat</source>
+        <translation>Twitch チャット</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>JSON feed (comments and orders)</source>
+        <translation>JSON フィード（コメントと注文）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Simulated audience (rehearsal)</source>
+        <translation>模擬視聴者（リハーサル）</translation>
+    </message>
+</context>
+<context>
+    <name>FeedsPage</name>
+    <message>
+        <location line="+57"/>
+        <location line="+36"/>
+        <source>Feeds</source>
+        <translation>フィード</translation>
+    </message>
+    <message>
+        <location line="-13"/>
+        <source>Feed %1: the URL must start with wss:// (or ws://).</source>
+        <translation>フィード %1：URL は wss://（または ws://）で始まる必要があります。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Feed %1: the URL must start with http:// or https://.</source>
+        <translation>フィード %1：URL は http:// または https:// で始まる必要があります。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>A&amp;dd</source>
+        <translation>追加(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Remove</source>
+        <translation>削除(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Feed</source>
+        <translation>フィード</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Kind:</source>
+        <translation>種類(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;URL:</source>
+        <translation>URL(&amp;U)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Token:</source>
+        <translation>トークン(&amp;T)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Enabled</source>
+        <translation>有効(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <location line="+23"/>
+        <source>Access token</source>
+        <translation>アクセストークン</translation>
+    </message>
+    <message>
+        <location line="-22"/>
+        <location line="+23"/>
+        <source>Token, if the feed needs one</source>
+        <translation>トークン（フィードで必要な場合）</translation>
+    </message>
+</context>
+<context>
     <name>FramePreview</name>
     <message>
         <location filename="../src/anchordesk/ui/preview.py" line="+143"/>
@@ -360,16 +704,39 @@
     </message>
 </context>
 <context>
+    <name>GeneralPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/general_page.py" line="+34"/>
+        <source>General</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>&amp;Language:</source>
+        <translation>言語(&amp;L)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>System language</source>
+        <translation>システムの言語</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream keys:</source>
+        <translation>ストリームキー：</translation>
+    </message>
+</context>
+<context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+181"/>
-        <location line="+9"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+203"/>
+        <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
         <translation>配信開始</translation>
     </message>
     <message>
-        <location line="-9"/>
+        <location line="-12"/>
         <source>&amp;Destination</source>
         <translation>配信先(&amp;D)</translation>
     </message>
@@ -380,12 +747,21 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>&amp;Record a local copy</source>
+        <translation>ローカルにも録画する(&amp;R)</translation>
+    </message>
+    <message>
         <location line="+1"/>
         <source>Record a local copy</source>
         <translation>ローカルにも録画する</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>C&amp;ontinue the run sheet from the current segment</source>
+        <translation>現在のセグメントから進行表を続ける(&amp;O)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Continue the run sheet from the current segment</source>
         <translation>現在のコーナーから進行表を続ける</translation>
     </message>
@@ -396,8 +772,13 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>Check again</source>
-        <translation>再チェック</translation>
+        <source>Check &amp;again</source>
+        <translation>再チェック(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enter the stream &amp;key…</source>
+        <translation>ストリームキーを入力(&amp;K)…</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -435,23 +816,83 @@
         <translation>番組のコンプライアンス</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+58"/>
+        <source>the test pattern is chosen in Settings: viewers would see colour bars</source>
+        <translation>設定でテストパターンが選ばれています：視聴者にはカラーバーが映ります</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no camera was found: viewers would see the test pattern</source>
+        <translation>カメラが見つかりません：視聴者にはテストパターンが映ります</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1 is not sending pictures</source>
+        <translation>%1 から映像が来ていません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the camera</source>
+        <translation>カメラ</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>%1 word(s) to avoid on air:</source>
+        <translation>配信で避けるべき語が %1 件：</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>no banned or absolute terms</source>
         <translation>禁止語・断定表現なし</translation>
     </message>
     <message>
-        <location line="-42"/>
+        <location line="+5"/>
+        <source>Test pattern</source>
+        <translation>テストパターン</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test tone</source>
+        <translation>テストトーン</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No audio</source>
+        <translation>音声なし</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Default microphone</source>
+        <translation>既定のマイク</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1: no sound comes in</source>
+        <translation>%1：音声が入っていません</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 is muted</source>
+        <translation>%1 はミュート中です</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 is silent: speak to check that it picks you up</source>
+        <translation>%1 が無音です：話しかけて音を拾うか確認してください</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1, level %2 dB</source>
+        <translation>%1、音量 %2 dB</translation>
+    </message>
+    <message>
+        <location line="-95"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>配信先なし</translation>
     </message>
     <message>
-        <location line="+14"/>
-        <source>missing</source>
-        <translation>未設定</translation>
-    </message>
-    <message>
-        <location line="-8"/>
+        <location line="+6"/>
         <source>the server URL names no host</source>
         <translation>サーバー URL にホスト名がありません</translation>
     </message>
@@ -656,51 +1097,44 @@
         <source>Searc&amp;h the comments</source>
         <translation>コメントを検索(&amp;H)</translation>
     </message>
+</context>
+<context>
+    <name>Keyring</name>
     <message>
-        <source>Next segment</source>
-        <translation type="vanished">次のコーナー</translation>
+        <location filename="../src/anchordesk/ui/settings/keyring_text.py" line="+19"/>
+        <source>Stream keys and tokens are kept in the system keyring.</source>
+        <translation>ストリームキーとトークンはシステムのキーリングに保存されます。</translation>
     </message>
     <message>
-        <source>Previous segment</source>
-        <translation type="vanished">前のコーナー</translation>
+        <location line="+4"/>
+        <source>No system keyring was found on this computer, so stream keys and tokens are kept for this run only: after AnchorDesk closes they must be typed again. To keep them, install a keyring (GNOME Keyring or KWallet on Linux; macOS and Windows have one) and restart AnchorDesk.</source>
+        <translation>このコンピューターにはシステムのキーリングがないため、ストリームキーとトークンは今回の起動中だけ保持されます：AnchorDesk を閉じると再入力が必要です。保存するには、キーリングをインストール（Linux なら GNOME Keyring か KWallet。macOS と Windows には標準であります）して AnchorDesk を再起動してください。</translation>
     </message>
     <message>
-        <source>Take the product off screen</source>
-        <translation type="vanished">商品を画面から外す</translation>
+        <location line="+7"/>
+        <source>The system keyring did not answer or refused access (it may be locked), so stream keys and tokens are kept for this run only: after AnchorDesk closes they must be typed again. Unlock the keyring and restart AnchorDesk to keep them.</source>
+        <translation>システムのキーリングが応答しないかアクセスを拒否しました（ロック中かもしれません）。ストリームキーとトークンは今回の起動中だけ保持され、AnchorDesk を閉じると再入力が必要です。保存するには、キーリングのロックを解除して AnchorDesk を再起動してください。</translation>
     </message>
     <message>
-        <source>Start or stop the flash deal</source>
-        <translation type="vanished">タイムセールを開始／停止</translation>
+        <location line="+11"/>
+        <source>missing: no system keyring on this computer, so keys last one run only. Type it again in Settings (or install a keyring to keep it).</source>
+        <translation>未入力：このコンピューターにはシステムのキーリングがないため、キーは 1 回の起動中だけ保持されます。設定で入力し直してください（保存するにはキーリングをインストール）。</translation>
     </message>
     <message>
-        <source>Pin the selected comment</source>
-        <translation type="vanished">選択したコメントを固定</translation>
+        <location line="+6"/>
+        <source>missing: the system keyring did not answer (it may be locked). Unlock it, or type the key again in Settings for this run.</source>
+        <translation>未入力：システムのキーリングが応答しません（ロック中かもしれません）。ロックを解除するか、設定で今回用のキーを入力し直してください。</translation>
     </message>
     <message>
-        <source>Unpin the comment</source>
-        <translation type="vanished">コメントの固定を解除</translation>
-    </message>
-    <message>
-        <source>Take the staged card</source>
-        <translation type="vanished">待機中のカードを切り替え</translation>
-    </message>
-    <message>
-        <source>Go live / stop</source>
-        <translation type="vanished">配信開始／停止</translation>
-    </message>
-    <message>
-        <source>Show the teleprompter</source>
-        <translation type="vanished">プロンプターを表示</translation>
-    </message>
-    <message>
-        <source>Search the comments</source>
-        <translation type="vanished">コメントを検索</translation>
+        <location line="+5"/>
+        <source>missing: no key is saved for this destination. Type it in Settings.</source>
+        <translation>未入力：この配信先にはキーが保存されていません。設定で入力してください。</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+241"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+242"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -710,7 +1144,7 @@
         <translation>配信中は録画を止められません。</translation>
     </message>
     <message>
-        <location line="+125"/>
+        <location line="+127"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>
@@ -876,10 +1310,6 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <source>&amp;Products</source>
-        <translation type="vanished">商品(&amp;P)</translation>
-    </message>
-    <message>
         <location line="-240"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
@@ -925,22 +1355,6 @@
         <translation>録画</translation>
     </message>
     <message>
-        <source>Record a local copy</source>
-        <translation type="vanished">ローカルにも録画する</translation>
-    </message>
-    <message>
-        <source>Reconnect now</source>
-        <translation type="vanished">今すぐ再接続</translation>
-    </message>
-    <message>
-        <source>Studio mode</source>
-        <translation type="vanished">スタジオモード</translation>
-    </message>
-    <message>
-        <source>Stage the next card in a preview, then take it</source>
-        <translation type="vanished">次のカードをプレビューで準備してから切り替え</translation>
-    </message>
-    <message>
         <location line="-3"/>
         <source>End rehearsal</source>
         <translation>リハーサル終了</translation>
@@ -949,10 +1363,6 @@
         <location line="+4"/>
         <source>Rehearse again</source>
         <translation>もう一度リハーサル</translation>
-    </message>
-    <message>
-        <source>Reset the layout</source>
-        <translation type="vanished">レイアウトをリセット</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -985,10 +1395,6 @@
         <translation>番組出力</translation>
     </message>
     <message>
-        <source>STAGED — press Take</source>
-        <translation type="vanished">待機中 — 「切り替え」を押す</translation>
-    </message>
-    <message>
         <location line="+4"/>
         <source>Main toolbar</source>
         <translation>メインツールバー</translation>
@@ -1000,12 +1406,12 @@
     </message>
     <message>
         <location line="+34"/>
-        <location line="+191"/>
+        <location line="+193"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
     </message>
     <message>
-        <location line="-191"/>
+        <location line="-193"/>
         <source>Go live…</source>
         <translation>配信開始…</translation>
     </message>
@@ -1030,11 +1436,7 @@
         <translation>リハーサル — 模擬視聴者、配信しません</translation>
     </message>
     <message>
-        <source>Rehearsal — nothing is pushed</source>
-        <translation type="vanished">リハーサル — 配信しません</translation>
-    </message>
-    <message>
-        <location line="+147"/>
+        <location line="+149"/>
         <source>Stop the stream now? Viewers will see the stream end.</source>
         <translation>配信を今すぐ停止しますか？視聴者には配信終了と表示されます。</translation>
     </message>
@@ -1065,7 +1467,7 @@
         <translation>番組を保存しました。次に番組を開いたときに反映されます。</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+29"/>
         <source>About AnchorDesk</source>
         <translation>AnchorDesk について</translation>
     </message>
@@ -1083,6 +1485,119 @@
         <location line="+1"/>
         <source>The stream is live. Stop streaming and quit?</source>
         <translation>配信中です。配信を停止して終了しますか？</translation>
+    </message>
+</context>
+<context>
+    <name>OnAirCheck</name>
+    <message>
+        <location filename="../src/anchordesk/ui/on_air_check.py" line="+33"/>
+        <source>on this show&apos;s list of banned words</source>
+        <translation>この番組の禁止語リストにあります</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>an absolute claim, banned by China&apos;s Advertising Law (art. 9)</source>
+        <translation>絶対的表現で、中国の広告法（第 9 条）で禁止されています</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>a superlative or efficacy claim that Japan&apos;s Premiums and Representations Act or PMD Act forbid without proof</source>
+        <translation>根拠のない最上級・効能表現で、景品表示法または薬機法で禁止されています</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>an absolute or unproven claim that platforms and the FTC forbid</source>
+        <translation>絶対的または根拠のない表現で、プラットフォームと米国 FTC が禁止しています</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>“%1”</source>
+        <translation>「%1」</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>“%1” (the term “%2”)</source>
+        <translation>「%1」（語「%2」）</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Show title</source>
+        <translation>番組タイトル</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Ticker line %1</source>
+        <translation>ティッカー %1 行目</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Product “%1”, title</source>
+        <translation>商品「%1」のタイトル</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Product “%1”, talking point %2</source>
+        <translation>商品「%1」のトークポイント %2</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Segment %1 “%2”, title</source>
+        <translation>セグメント %1「%2」のタイトル</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Segment %1 “%2”, script</source>
+        <translation>セグメント %1「%2」の台本</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1: %2 — %3</source>
+        <translation>%1：%2 — %3</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>Put this product on screen?</source>
+        <translation>この商品を画面に出しますか？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>“%1” has words that platforms may punish on air. Put it on screen anyway?</source>
+        <translation>「%1」には配信中にプラットフォームから処罰されうる語があります。それでも画面に出しますか？</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>%1 — %2</source>
+        <translation>%1 — %2</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Flagged terms: %1</source>
+        <translation>検出された語：%1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Pin this comment?</source>
+        <translation>このコメントを固定しますか？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1&apos;s comment “%2” has words that platforms may punish on air. Pin it anyway?</source>
+        <translation>%1 さんのコメント「%2」には配信中にプラットフォームから処罰されうる語があります。それでも固定しますか？</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Words to avoid on air</source>
+        <translation>配信で避けるべき語</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>“%1” has %2 word(s) that platforms may punish on air. Edit the show, or avoid them when speaking:</source>
+        <translation>「%1」には配信中にプラットフォームから処罰されうる語が %2 件あります。番組を編集するか、話すときに避けてください：</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>&amp;Put it on air</source>
+        <translation>放送に出す(&amp;P)</translation>
     </message>
 </context>
 <context>
@@ -1172,14 +1687,6 @@
         <translation>価格(&amp;P)</translation>
     </message>
     <message>
-        <source>&amp;Seconds</source>
-        <translation type="vanished">秒数(&amp;S)</translation>
-    </message>
-    <message>
-        <source>S&amp;tock</source>
-        <translation type="vanished">在庫(&amp;T)</translation>
-    </message>
-    <message>
         <location line="+1"/>
         <source>Se&amp;conds</source>
         <translation>秒数(&amp;C)</translation>
@@ -1264,10 +1771,6 @@
         <location line="+5"/>
         <source>Deal sold out: %1 of its units sold</source>
         <translation>セール分完売：%1点販売</translation>
-    </message>
-    <message>
-        <source>Sold out</source>
-        <translation type="vanished">完売</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -1424,7 +1927,7 @@
 <context>
     <name>RemotePage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/remote_page.py" line="+125"/>
+        <location filename="../src/anchordesk/ui/settings/remote_page.py" line="+131"/>
         <source>Remote control</source>
         <translation>リモート操作</translation>
     </message>
@@ -1444,7 +1947,7 @@
         <translation>オフ：何も待ち受けていません。</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+3"/>
         <source>Let a phone, a stream deck or a script run the show</source>
         <translation>スマートフォン、Stream Deck、スクリプトから番組を操作する</translation>
     </message>
@@ -1666,367 +2169,18 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+702"/>
-        <location line="+395"/>
-        <source>Rehearsal — nothing is pushed</source>
-        <translation>リハーサル — 配信しません</translation>
-    </message>
-    <message>
-        <location line="-376"/>
-        <source>Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every %6 s, up to %7×%8 at %9 fps.</source>
-        <translation>%1 の推奨：%3p%4 で %2 kbps（最大 %5 kbps）、キーフレーム間隔 %6 秒、最大 %7×%8・%9 fps。</translation>
-    </message>
-    <message>
-        <location line="+15"/>
-        <source>No platform limits are known for a custom server.</source>
-        <translation>カスタムサーバーには既知のプラットフォーム制限がありません。</translation>
-    </message>
-    <message>
-        <location line="+14"/>
-        <source>The encoder settings exceed this platform&apos;s guidance:</source>
-        <translation>エンコーダー設定がこのプラットフォームの推奨を超えています：</translation>
-    </message>
-    <message>
-        <location line="+23"/>
-        <source>%1 gives a server URL with each broadcast: paste it here.</source>
-        <translation>%1 は配信ごとにサーバー URL を発行します。ここに貼り付けてください。</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>%1 accepts RTMPS only (rtmps://…).</source>
-        <translation>%1 は RTMPS（rtmps://…）のみ対応です。</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>The server URL must start with rtmp:// or rtmps:// and name a host.</source>
-        <translation>サーバー URL は rtmp:// または rtmps:// で始まり、ホスト名を含む必要があります。</translation>
-    </message>
-    <message>
-        <location line="+22"/>
-        <location line="+314"/>
-        <source>Access token</source>
-        <translation>アクセストークン</translation>
-    </message>
-    <message>
-        <location line="-226"/>
-        <source>Stream keys and tokens are kept in the system keyring.</source>
-        <translation>ストリームキーとトークンはシステムのキーリングに保存されます。</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>No system keyring works on this computer (%1). Stream keys and tokens are kept for this run only and must be typed again next time.</source>
-        <translation>このコンピューターでは使えるシステムキーリングがありません（%1）。ストリームキーとトークンは今回の起動中だけ保持され、次回は再入力が必要です。</translation>
-    </message>
-    <message>
-        <location line="+47"/>
-        <source>Camera %1 could not be opened; the test pattern is shown.</source>
-        <translation>カメラ %1 を開けません。テストパターンを表示しています。</translation>
-    </message>
-    <message>
-        <location line="+32"/>
-        <source>The microphone could not be opened: %1</source>
-        <translation>マイクを開けません：%1</translation>
-    </message>
-    <message>
-        <location line="+21"/>
-        <source>Video file as camera</source>
-        <translation>動画ファイルをカメラとして使う</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Videos (*.mp4 *.mkv *.mov *.webm *.avi);;All files (*)</source>
-        <translation>動画 (*.mp4 *.mkv *.mov *.webm *.avi);;すべてのファイル (*)</translation>
-    </message>
-    <message>
-        <location line="+9"/>
-        <source>Folder for recordings</source>
-        <translation>録画の保存先フォルダー</translation>
-    </message>
-    <message>
-        <location line="+24"/>
-        <source>Feed %1: the URL must start with http:// or https://.</source>
-        <translation>フィード %1：URL は http:// または https:// で始まる必要があります。</translation>
-    </message>
-    <message>
-        <location line="+18"/>
+        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+247"/>
         <source>The settings could not be saved: %1</source>
         <translation>設定を保存できません：%1</translation>
     </message>
     <message>
-        <location line="+36"/>
-        <source>Stream key (push code) given with the server URL</source>
-        <translation>サーバー URL と一緒に発行されるストリームキー</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Paste the stream key from the platform</source>
-        <translation>プラットフォームのストリームキーを貼り付け</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Stream key</source>
-        <translation>ストリームキー</translation>
-    </message>
-    <message>
-        <location line="+3"/>
+        <location line="+43"/>
         <source>Settings</source>
         <translation>設定</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <location line="+11"/>
-        <source>Destinations</source>
-        <translation>配信先</translation>
-    </message>
-    <message>
-        <location line="-10"/>
-        <source>Devices</source>
-        <translation>デバイス</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Encoder</source>
-        <translation>エンコーダー</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <location line="+62"/>
-        <source>Feeds</source>
-        <translation>フィード</translation>
-    </message>
-    <message>
-        <location line="-61"/>
-        <source>General</source>
-        <translation>一般</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Go live to:</source>
-        <translation>配信先：</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <location line="+54"/>
-        <source>Add</source>
-        <translation>追加</translation>
-    </message>
-    <message>
-        <location line="-53"/>
-        <location line="+54"/>
-        <source>Remove</source>
-        <translation>削除</translation>
-    </message>
-    <message>
-        <location line="-52"/>
-        <source>Destination</source>
-        <translation>配信先</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Name:</source>
-        <translation>名前(&amp;N)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Platform:</source>
-        <translation>プラットフォーム(&amp;P)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Server:</source>
-        <translation>サーバー(&amp;S)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Stream &amp;key:</source>
-        <translation>ストリームキー(&amp;K)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Use the platform&apos;s recommended encoder</source>
-        <translation>プラットフォーム推奨のエンコード設定を使う</translation>
-    </message>
-    <message>
-        <location line="+9"/>
-        <source>Token, if the feed needs one</source>
-        <translation>トークン（フィードで必要な場合）</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>&amp;Camera:</source>
-        <translation>カメラ(&amp;C)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Automatic (first camera, else test pattern)</source>
-        <translation>自動（最初のカメラ、なければテストパターン）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Test pattern</source>
-        <translation>テストパターン</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Video file…</source>
-        <translation>動画ファイル…</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Preview</source>
-        <translation>プレビュー</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Microphone:</source>
-        <translation>マイク(&amp;M)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Default microphone</source>
-        <translation>既定のマイク</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Test tone</source>
-        <translation>テストトーン</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>No audio</source>
-        <translation>音声なし</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Microphone level</source>
-        <translation>マイク音量</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>x264 (software)</source>
-        <translation>x264（ソフトウェア）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Automatic (hardware if available)</source>
-        <translation>自動（可能ならハードウェア）</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>&amp;Encoder:</source>
-        <translation>エンコーダー(&amp;E)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Canvas:</source>
-        <translation>キャンバス(&amp;C)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Frame rate (fps):</source>
-        <translation>フレームレート（fps）(&amp;F)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Video bitrate (kbps):</source>
-        <translation>映像ビットレート（kbps）(&amp;V)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Audio bitrate (kbps):</source>
-        <translation>音声ビットレート（kbps）(&amp;A)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Keyframe interval (s):</source>
-        <translation>キーフレーム間隔（秒）(&amp;K)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Recordings &amp;folder:</source>
-        <translation>録画フォルダー(&amp;F)：</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Record a local copy</source>
-        <translation>ローカルにも録画する</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>The Videos folder</source>
-        <translation>「ビデオ」フォルダー</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Browse…</source>
-        <translation>参照…</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Feed</source>
-        <translation>フィード</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Kind:</source>
-        <translation>種類(&amp;K)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;URL:</source>
-        <translation>URL(&amp;U)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Token:</source>
-        <translation>トークン(&amp;T)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Enabled</source>
-        <translation>有効</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>&amp;Language:</source>
-        <translation>言語(&amp;L)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>System language</source>
-        <translation>システムの言語</translation>
     </message>
 </context>
 <context>
     <name>ShowEditor</name>
-    <message>
-        <source>No image</source>
-        <translation type="vanished">画像なし</translation>
-    </message>
-    <message>
-        <source>Image not found</source>
-        <translation type="vanished">画像が見つかりません</translation>
-    </message>
-    <message>
-        <source>Product image</source>
-        <translation type="vanished">商品画像</translation>
-    </message>
-    <message>
-        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
-        <translation type="vanished">画像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
-    </message>
-    <message>
-        <source>Logo</source>
-        <translation type="vanished">ロゴ</translation>
-    </message>
-    <message>
-        <source>Products, row %1</source>
-        <translation type="vanished">商品、%1 行目</translation>
-    </message>
-    <message>
-        <source>Run sheet, segment %1</source>
-        <translation type="vanished">進行表、%1 番目のコーナー</translation>
-    </message>
     <message>
         <location filename="../src/anchordesk/ui/editor/editor.py" line="+369"/>
         <source>Products</source>
@@ -2043,29 +2197,9 @@
         <translation>番組</translation>
     </message>
     <message>
-        <source>Error</source>
-        <translation type="vanished">エラー</translation>
-    </message>
-    <message>
-        <source>Warning</source>
-        <translation type="vanished">警告</translation>
-    </message>
-    <message>
-        <source>line %1, column %2</source>
-        <translation type="vanished">%1 行 %2 列</translation>
-    </message>
-    <message>
         <location line="-70"/>
         <source>No problems found.</source>
         <translation>問題は見つかりませんでした。</translation>
-    </message>
-    <message>
-        <source>%1 errors, %2 warnings (click one to go to its field)</source>
-        <translation type="vanished">エラー %1 件、警告 %2 件（クリックで該当箇所へ移動）</translation>
-    </message>
-    <message>
-        <source>Planned: %1</source>
-        <translation type="vanished">予定時間：%1</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -2182,10 +2316,6 @@
         <translation>次の問題へ (F8)</translation>
     </message>
     <message>
-        <source>%1 products imported. Some rows had problems:</source>
-        <translation type="vanished">%1 件の商品を読み込みました。一部の行に問題があります：</translation>
-    </message>
-    <message>
         <location filename="../src/anchordesk/ui/editor/files.py" line="+26"/>
         <source>No recent shows</source>
         <translation>最近の番組はありません</translation>
@@ -2199,14 +2329,6 @@
         <location line="+1"/>
         <source>The show has changes that are not saved. Save them?</source>
         <translation>番組に保存されていない変更があります。保存しますか？</translation>
-    </message>
-    <message>
-        <source>New show</source>
-        <translation type="vanished">新しい番組</translation>
-    </message>
-    <message>
-        <source>%1 — Show editor</source>
-        <translation type="vanished">%1 — 番組エディター</translation>
     </message>
     <message>
         <location filename="../src/anchordesk/ui/editor/editor.py" line="-14"/>
@@ -2252,150 +2374,6 @@
         <location line="+1"/>
         <source>&amp;Close</source>
         <translation>閉じる(&amp;C)</translation>
-    </message>
-    <message>
-        <source>&amp;Title:</source>
-        <translation type="vanished">タイトル(&amp;T)：</translation>
-    </message>
-    <message>
-        <source>&amp;Currency:</source>
-        <translation type="vanished">通貨(&amp;C)：</translation>
-    </message>
-    <message>
-        <source>&amp;Language:</source>
-        <translation type="vanished">言語(&amp;L)：</translation>
-    </message>
-    <message>
-        <source>&amp;Accent colour:</source>
-        <translation type="vanished">アクセントカラー(&amp;A)：</translation>
-    </message>
-    <message>
-        <source>Loo&amp;k:</source>
-        <translation type="vanished">外観(&amp;K)：</translation>
-    </message>
-    <message>
-        <source>L&amp;ogo:</source>
-        <translation type="vanished">ロゴ(&amp;O)：</translation>
-    </message>
-    <message>
-        <source>&amp;Banned words (one per line):</source>
-        <translation type="vanished">禁止語（1 行に 1 つ）(&amp;B)：</translation>
-    </message>
-    <message>
-        <source>Tic&amp;ker announcements (one per line):</source>
-        <translation type="vanished">テロップのお知らせ（1 行に 1 件）(&amp;K)：</translation>
-    </message>
-    <message>
-        <source>Choose…</source>
-        <translation type="vanished">選択…</translation>
-    </message>
-    <message>
-        <source>Dark</source>
-        <translation type="vanished">ダーク</translation>
-    </message>
-    <message>
-        <source>Light</source>
-        <translation type="vanished">ライト</translation>
-    </message>
-    <message>
-        <source>SKU</source>
-        <translation type="vanished">品番</translation>
-    </message>
-    <message>
-        <source>Title</source>
-        <translation type="vanished">タイトル</translation>
-    </message>
-    <message>
-        <source>Price</source>
-        <translation type="vanished">価格</translation>
-    </message>
-    <message>
-        <source>Stock</source>
-        <translation type="vanished">在庫</translation>
-    </message>
-    <message>
-        <source>Image</source>
-        <translation type="vanished">画像</translation>
-    </message>
-    <message>
-        <source>Talking points</source>
-        <translation type="vanished">説明ポイント</translation>
-    </message>
-    <message>
-        <source>Add product</source>
-        <translation type="vanished">商品を追加</translation>
-    </message>
-    <message>
-        <source>Remove product</source>
-        <translation type="vanished">商品を削除</translation>
-    </message>
-    <message>
-        <source>Import CSV…</source>
-        <translation type="vanished">CSV を読み込む…</translation>
-    </message>
-    <message>
-        <source>Choose image…</source>
-        <translation type="vanished">画像を選択…</translation>
-    </message>
-    <message>
-        <source>Talking &amp;points (one per line):</source>
-        <translation type="vanished">説明ポイント（1 行に 1 つ）(&amp;P)：</translation>
-    </message>
-    <message>
-        <source>Segment</source>
-        <translation type="vanished">コーナー</translation>
-    </message>
-    <message>
-        <source>Product</source>
-        <translation type="vanished">商品</translation>
-    </message>
-    <message>
-        <source>Seconds</source>
-        <translation type="vanished">秒数</translation>
-    </message>
-    <message>
-        <source>Deal price</source>
-        <translation type="vanished">セール価格</translation>
-    </message>
-    <message>
-        <source>Deal seconds</source>
-        <translation type="vanished">セール秒数</translation>
-    </message>
-    <message>
-        <source>Deal stock</source>
-        <translation type="vanished">セール在庫</translation>
-    </message>
-    <message>
-        <source>Script</source>
-        <translation type="vanished">台本</translation>
-    </message>
-    <message>
-        <source>Add segment</source>
-        <translation type="vanished">コーナーを追加</translation>
-    </message>
-    <message>
-        <source>Remove segment</source>
-        <translation type="vanished">コーナーを削除</translation>
-    </message>
-    <message>
-        <source>Move up</source>
-        <translation type="vanished">上へ</translation>
-    </message>
-    <message>
-        <source>Move down</source>
-        <translation type="vanished">下へ</translation>
-    </message>
-    <message>
-        <source>Teleprompter &amp;script:</source>
-        <translation type="vanished">プロンプターの台本(&amp;S)：</translation>
-    </message>
-    <message>
-        <source>Crew &amp;notes (not on air):</source>
-        <translation type="vanished">スタッフ用メモ（放送されません）(&amp;N)：</translation>
-    </message>
-    <message>
-        <source>Problems</source>
-        <translation type="vanished">問題</translation>
     </message>
 </context>
 <context>
@@ -2555,65 +2533,6 @@
         <location line="+2"/>
         <source>Last segment</source>
         <translation>最後のコーナー</translation>
-    </message>
-</context>
-<context>
-    <name>TeleprompterWindow</name>
-    <message>
-        <source>Teleprompter</source>
-        <translation type="vanished">プロンプター</translation>
-    </message>
-    <message>
-        <source>Speed</source>
-        <translation type="vanished">速度</translation>
-    </message>
-    <message>
-        <source>Size</source>
-        <translation type="vanished">文字サイズ</translation>
-    </message>
-    <message>
-        <source>Mirror</source>
-        <translation type="vanished">左右反転</translation>
-    </message>
-    <message>
-        <source>Pause</source>
-        <translation type="vanished">一時停止</translation>
-    </message>
-    <message>
-        <source>From the top</source>
-        <translation type="vanished">最初から</translation>
-    </message>
-    <message>
-        <source>Scroll speed</source>
-        <translation type="vanished">スクロール速度</translation>
-    </message>
-    <message>
-        <source>Text size</source>
-        <translation type="vanished">文字サイズ</translation>
-    </message>
-    <message>
-        <source>Mirror the text</source>
-        <translation type="vanished">文字を左右反転</translation>
-    </message>
-    <message>
-        <source>Pause scrolling</source>
-        <translation type="vanished">スクロールを一時停止</translation>
-    </message>
-    <message>
-        <source>Scroll back to the top</source>
-        <translation type="vanished">先頭に戻る</translation>
-    </message>
-    <message>
-        <source>Script</source>
-        <translation type="vanished">台本</translation>
-    </message>
-    <message>
-        <source>Next: %1</source>
-        <translation type="vanished">次：%1</translation>
-    </message>
-    <message>
-        <source>Last segment</source>
-        <translation type="vanished">最後のコーナー</translation>
     </message>
 </context>
 </TS>

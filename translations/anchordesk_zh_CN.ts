@@ -142,7 +142,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+186"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+196"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -157,21 +157,17 @@
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-25"/>
+        <location line="-27"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
     <message>
-        <source>Feeds are off: no event loop.</source>
-        <translation type="vanished">数据源已关闭：没有事件循环。</translation>
-    </message>
-    <message>
-        <location line="+35"/>
+        <location line="+37"/>
         <source>Cannot %1: no event loop.</source>
         <translation>无法%1：没有事件循环。</translation>
     </message>
     <message>
-        <location line="+104"/>
+        <location line="+106"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -181,7 +177,7 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+122"/>
+        <location line="+139"/>
         <source>No question to pin yet.</source>
         <translation>还没有可置顶的提问。</translation>
     </message>
@@ -221,7 +217,7 @@
         <translation>这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+16"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -236,12 +232,12 @@
         <translation>请先把商品放上画面再开始秒杀。</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+49"/>
         <source>Going live on %1…</source>
         <translation>正在向 %1 开播…</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+28"/>
         <source>Could not go live: %1</source>
         <translation>无法开播：%1</translation>
     </message>
@@ -256,46 +252,14 @@
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-51"/>
+        <location line="-55"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <source>The stream has stopped; rehearsal goes on.</source>
-        <translation type="vanished">推流已停止，彩排继续进行。</translation>
-    </message>
-    <message>
-        <location line="+107"/>
+        <location line="+111"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
-    </message>
-    <message>
-        <source>Comments: %1</source>
-        <translation type="vanished">评论：%1</translation>
-    </message>
-    <message>
-        <source>Orders: %1</source>
-        <translation type="vanished">订单：%1</translation>
-    </message>
-    <message>
-        <source>GMV: %1 %2</source>
-        <translation type="vanished">成交额：%1 %2</translation>
-    </message>
-    <message>
-        <source>Segment</source>
-        <translation type="vanished">环节</translation>
-    </message>
-    <message>
-        <source>Plan</source>
-        <translation type="vanished">计划</translation>
-    </message>
-    <message>
-        <source>Actual</source>
-        <translation type="vanished">实际</translation>
-    </message>
-    <message>
-        <source>Difference</source>
-        <translation type="vanished">差值</translation>
     </message>
 </context>
 <context>
@@ -352,6 +316,386 @@
     </message>
 </context>
 <context>
+    <name>DestinationsPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+167"/>
+        <location line="+32"/>
+        <source>Destinations</source>
+        <translation>推流目标</translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <source>&amp;Go live to:</source>
+        <translation>开播推流到(&amp;G)：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+180"/>
+        <source>Rehearsal — nothing is pushed</source>
+        <translation>彩排 — 不推流</translation>
+    </message>
+    <message>
+        <location line="-179"/>
+        <source>A&amp;dd</source>
+        <translation>添加(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Remove</source>
+        <translation>删除(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Destination</source>
+        <translation>推流目标</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Name:</source>
+        <translation>名称(&amp;N)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Platform:</source>
+        <translation>平台(&amp;P)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Server:</source>
+        <translation>服务器(&amp;S)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream &amp;key:</source>
+        <translation>推流密钥(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Use the platform&apos;s recommended encoder</source>
+        <translation>使用平台推荐的编码设置</translation>
+    </message>
+    <message>
+        <location line="+192"/>
+        <source>Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every %6 s, up to %7×%8 at %9 fps.</source>
+        <translation>%1 推荐：%3p%4 时 %2 kbps（最高 %5 kbps），每 %6 秒一个关键帧，最高 %7×%8、%9 帧/秒。</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>No platform limits are known for a custom server.</source>
+        <translation>自定义服务器没有已知的平台限制。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The encoder settings exceed this platform&apos;s guidance:</source>
+        <translation>编码设置超出了该平台的建议：</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>This looks like a stream key: put it in the Stream key field.</source>
+        <translation>这看起来是推流密钥：请填到“推流密钥”一栏。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 gives a server URL with each broadcast: paste it here.</source>
+        <translation>%1 每次开播都会给出服务器地址：请粘贴到这里。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 accepts RTMPS only (rtmps://…).</source>
+        <translation>%1 只接受 RTMPS（rtmps://…）。</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The server URL must start with rtmp:// or rtmps:// and name a host.</source>
+        <translation>服务器地址必须以 rtmp:// 或 rtmps:// 开头，并包含主机名。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Stream key (push code) given with the server URL</source>
+        <translation>与服务器地址一起给出的推流码</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Paste the stream key from the platform</source>
+        <translation>粘贴平台提供的推流密钥</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream key</source>
+        <translation>推流密钥</translation>
+    </message>
+</context>
+<context>
+    <name>DevicesPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/devices_page.py" line="+99"/>
+        <source>Devices</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>&amp;Camera:</source>
+        <translation>摄像头(&amp;C)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Automatic (first camera, else test pattern)</source>
+        <translation>自动（第一个摄像头，没有则用测试图）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test pattern</source>
+        <translation>测试图</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Video file…</source>
+        <translation>视频文件(&amp;V)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Preview:</source>
+        <translation>预览：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Camera preview</source>
+        <translation>摄像头预览</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Microphone:</source>
+        <translation>麦克风(&amp;M)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Default microphone</source>
+        <translation>默认麦克风</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test tone</source>
+        <translation>测试音</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No audio</source>
+        <translation>无音频</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Level:</source>
+        <translation>音量：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Microphone level</source>
+        <translation>麦克风音量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The microphone&apos;s loudest sound, live</source>
+        <translation>麦克风实时的最大音量</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>No camera was found; the preview shows the test pattern.</source>
+        <translation>没有找到摄像头；预览显示的是测试图。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>“%1” could not be opened; the preview shows the test pattern.</source>
+        <translation>无法打开“%1”；预览显示的是测试图。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Video file as camera</source>
+        <translation>用视频文件作为摄像头</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Videos (*.mp4 *.mkv *.mov *.webm *.avi);;All files (*)</source>
+        <translation>视频 (*.mp4 *.mkv *.mov *.webm *.avi);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>The microphone could not be opened: %1</source>
+        <translation>无法打开麦克风：%1</translation>
+    </message>
+</context>
+<context>
+    <name>EncoderPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/encoder_page.py" line="+78"/>
+        <source>Encoder</source>
+        <translation>编码器</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>x264 (software)</source>
+        <translation>x264（软件编码）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Automatic (hardware if available)</source>
+        <translation>自动（优先使用硬件编码）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Encoder:</source>
+        <translation>编码器(&amp;E)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ca&amp;nvas:</source>
+        <translation>画布(&amp;N)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Frame rate (fps):</source>
+        <translation>帧率（fps）(&amp;F)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Video bitrate (kbps):</source>
+        <translation>视频码率（kbps）(&amp;V)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Audio bitrate (kbps):</source>
+        <translation>音频码率（kbps）(&amp;A)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Keyframe interval (s):</source>
+        <translation>关键帧间隔（秒）(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Recordings fol&amp;der:</source>
+        <translation>录制文件夹(&amp;D)：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Record a local copy</source>
+        <translation>在本地录制一份(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The Videos folder</source>
+        <translation>“视频”文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Browse…</source>
+        <translation>浏览(&amp;B)…</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Folder for recordings</source>
+        <translation>录制文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>FeedKinds</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+35"/>
+        <source>YouTube chat</source>
+        <translation>YouTube 聊天</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Shopify orders</source>
+        <translation>Shopify 订单</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Twitch chat</source>
+        <translation>Twitch 聊天</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>JSON feed (comments and orders)</source>
+        <translation>JSON 数据源（评论和订单）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Simulated audience (rehearsal)</source>
+        <translation>模拟观众（彩排）</translation>
+    </message>
+</context>
+<context>
+    <name>FeedsPage</name>
+    <message>
+        <location line="+57"/>
+        <location line="+36"/>
+        <source>Feeds</source>
+        <translation>数据源</translation>
+    </message>
+    <message>
+        <location line="-13"/>
+        <source>Feed %1: the URL must start with wss:// (or ws://).</source>
+        <translation>数据源 %1：地址必须以 wss://（或 ws://）开头。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Feed %1: the URL must start with http:// or https://.</source>
+        <translation>数据源 %1：地址必须以 http:// 或 https:// 开头。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>A&amp;dd</source>
+        <translation>添加(&amp;D)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Remove</source>
+        <translation>删除(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Feed</source>
+        <translation>数据源</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Kind:</source>
+        <translation>类型(&amp;K)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;URL:</source>
+        <translation>地址(&amp;U)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Token:</source>
+        <translation>令牌(&amp;T)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Enabled</source>
+        <translation>启用(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <location line="+23"/>
+        <source>Access token</source>
+        <translation>访问令牌</translation>
+    </message>
+    <message>
+        <location line="-22"/>
+        <location line="+23"/>
+        <source>Token, if the feed needs one</source>
+        <translation>令牌（如果数据源需要）</translation>
+    </message>
+</context>
+<context>
     <name>FramePreview</name>
     <message>
         <location filename="../src/anchordesk/ui/preview.py" line="+143"/>
@@ -360,16 +704,39 @@
     </message>
 </context>
 <context>
+    <name>GeneralPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/general_page.py" line="+34"/>
+        <source>General</source>
+        <translation>常规</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>&amp;Language:</source>
+        <translation>语言(&amp;L)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>System language</source>
+        <translation>跟随系统语言</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream keys:</source>
+        <translation>推流密钥：</translation>
+    </message>
+</context>
+<context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+181"/>
-        <location line="+9"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+203"/>
+        <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
         <translation>开播</translation>
     </message>
     <message>
-        <location line="-9"/>
+        <location line="-12"/>
         <source>&amp;Destination</source>
         <translation>推流目标(&amp;D)</translation>
     </message>
@@ -380,12 +747,21 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>&amp;Record a local copy</source>
+        <translation>在本地录制一份(&amp;R)</translation>
+    </message>
+    <message>
         <location line="+1"/>
         <source>Record a local copy</source>
         <translation>同时在本地录制</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>C&amp;ontinue the run sheet from the current segment</source>
+        <translation>从当前环节继续流程单(&amp;O)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Continue the run sheet from the current segment</source>
         <translation>开播后从当前环节继续流程单</translation>
     </message>
@@ -396,8 +772,13 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>Check again</source>
-        <translation>重新检查</translation>
+        <source>Check &amp;again</source>
+        <translation>重新检查(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Enter the stream &amp;key…</source>
+        <translation>输入推流密钥(&amp;K)…</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -435,23 +816,83 @@
         <translation>节目合规</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+58"/>
+        <source>the test pattern is chosen in Settings: viewers would see colour bars</source>
+        <translation>设置里选的是测试图：观众会看到彩条</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no camera was found: viewers would see the test pattern</source>
+        <translation>没有找到摄像头：观众会看到测试图</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1 is not sending pictures</source>
+        <translation>%1 没有画面</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>%1 word(s) to avoid on air:</source>
+        <translation>%1 处直播中应避免的用语：</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>no banned or absolute terms</source>
         <translation>没有违禁词或极限词</translation>
     </message>
     <message>
-        <location line="-42"/>
+        <location line="+5"/>
+        <source>Test pattern</source>
+        <translation>测试图</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test tone</source>
+        <translation>测试音</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No audio</source>
+        <translation>无音频</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Default microphone</source>
+        <translation>默认麦克风</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1: no sound comes in</source>
+        <translation>%1：没有声音输入</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 is muted</source>
+        <translation>%1 已静音</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 is silent: speak to check that it picks you up</source>
+        <translation>%1 没有声音：请说句话，确认能收到声音</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1, level %2 dB</source>
+        <translation>%1，音量 %2 dB</translation>
+    </message>
+    <message>
+        <location line="-95"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>没有推流目标</translation>
     </message>
     <message>
-        <location line="+14"/>
-        <source>missing</source>
-        <translation>缺失</translation>
-    </message>
-    <message>
-        <location line="-8"/>
+        <location line="+6"/>
         <source>the server URL names no host</source>
         <translation>服务器地址中没有主机名</translation>
     </message>
@@ -656,51 +1097,44 @@
         <source>Searc&amp;h the comments</source>
         <translation>搜索评论(&amp;H)</translation>
     </message>
+</context>
+<context>
+    <name>Keyring</name>
     <message>
-        <source>Next segment</source>
-        <translation type="vanished">下一个环节</translation>
+        <location filename="../src/anchordesk/ui/settings/keyring_text.py" line="+19"/>
+        <source>Stream keys and tokens are kept in the system keyring.</source>
+        <translation>推流密钥和令牌保存在系统钥匙串中。</translation>
     </message>
     <message>
-        <source>Previous segment</source>
-        <translation type="vanished">上一个环节</translation>
+        <location line="+4"/>
+        <source>No system keyring was found on this computer, so stream keys and tokens are kept for this run only: after AnchorDesk closes they must be typed again. To keep them, install a keyring (GNOME Keyring or KWallet on Linux; macOS and Windows have one) and restart AnchorDesk.</source>
+        <translation>这台电脑上没有找到系统密钥环，所以推流密钥和令牌只保存到本次运行结束：关闭 AnchorDesk 后需要重新输入。要长期保存，请安装密钥环（Linux 上可用 GNOME Keyring 或 KWallet；macOS 和 Windows 自带），然后重启 AnchorDesk。</translation>
     </message>
     <message>
-        <source>Take the product off screen</source>
-        <translation type="vanished">撤下画面上的商品</translation>
+        <location line="+7"/>
+        <source>The system keyring did not answer or refused access (it may be locked), so stream keys and tokens are kept for this run only: after AnchorDesk closes they must be typed again. Unlock the keyring and restart AnchorDesk to keep them.</source>
+        <translation>系统密钥环没有响应或拒绝访问（可能已锁定），所以推流密钥和令牌只保存到本次运行结束：关闭 AnchorDesk 后需要重新输入。要长期保存，请解锁密钥环并重启 AnchorDesk。</translation>
     </message>
     <message>
-        <source>Start or stop the flash deal</source>
-        <translation type="vanished">开始或停止秒杀</translation>
+        <location line="+11"/>
+        <source>missing: no system keyring on this computer, so keys last one run only. Type it again in Settings (or install a keyring to keep it).</source>
+        <translation>缺少：这台电脑没有系统密钥环，密钥只保存一次运行。请在“设置”里重新输入（或安装密钥环以便保存）。</translation>
     </message>
     <message>
-        <source>Pin the selected comment</source>
-        <translation type="vanished">置顶选中的评论</translation>
+        <location line="+6"/>
+        <source>missing: the system keyring did not answer (it may be locked). Unlock it, or type the key again in Settings for this run.</source>
+        <translation>缺少：系统密钥环没有响应（可能已锁定）。请解锁它，或在“设置”里重新输入本次使用的密钥。</translation>
     </message>
     <message>
-        <source>Unpin the comment</source>
-        <translation type="vanished">取消置顶评论</translation>
-    </message>
-    <message>
-        <source>Take the staged card</source>
-        <translation type="vanished">切出预备卡片</translation>
-    </message>
-    <message>
-        <source>Go live / stop</source>
-        <translation type="vanished">开播 / 停播</translation>
-    </message>
-    <message>
-        <source>Show the teleprompter</source>
-        <translation type="vanished">显示提词器</translation>
-    </message>
-    <message>
-        <source>Search the comments</source>
-        <translation type="vanished">搜索评论</translation>
+        <location line="+5"/>
+        <source>missing: no key is saved for this destination. Type it in Settings.</source>
+        <translation>缺少：这个推流目标没有保存密钥。请在“设置”里输入。</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+241"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+242"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -710,7 +1144,7 @@
         <translation>直播中不能关闭录制。</translation>
     </message>
     <message>
-        <location line="+125"/>
+        <location line="+127"/>
         <source>Run sheet</source>
         <translation>流程单</translation>
     </message>
@@ -876,10 +1310,6 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <source>&amp;Products</source>
-        <translation type="vanished">商品(&amp;P)</translation>
-    </message>
-    <message>
         <location line="-240"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
@@ -925,22 +1355,6 @@
         <translation>录制</translation>
     </message>
     <message>
-        <source>Record a local copy</source>
-        <translation type="vanished">同时在本地录制</translation>
-    </message>
-    <message>
-        <source>Reconnect now</source>
-        <translation type="vanished">立即重连</translation>
-    </message>
-    <message>
-        <source>Studio mode</source>
-        <translation type="vanished">导播模式</translation>
-    </message>
-    <message>
-        <source>Stage the next card in a preview, then take it</source>
-        <translation type="vanished">先在预览中准备下一张卡片，再切出</translation>
-    </message>
-    <message>
         <location line="-3"/>
         <source>End rehearsal</source>
         <translation>结束彩排</translation>
@@ -949,10 +1363,6 @@
         <location line="+4"/>
         <source>Rehearse again</source>
         <translation>再次彩排</translation>
-    </message>
-    <message>
-        <source>Reset the layout</source>
-        <translation type="vanished">重置布局</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -985,10 +1395,6 @@
         <translation>输出</translation>
     </message>
     <message>
-        <source>STAGED — press Take</source>
-        <translation type="vanished">预备中 — 按“切出”</translation>
-    </message>
-    <message>
         <location line="+4"/>
         <source>Main toolbar</source>
         <translation>主工具栏</translation>
@@ -1000,12 +1406,12 @@
     </message>
     <message>
         <location line="+34"/>
-        <location line="+191"/>
+        <location line="+193"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
     </message>
     <message>
-        <location line="-191"/>
+        <location line="-193"/>
         <source>Go live…</source>
         <translation>开播…</translation>
     </message>
@@ -1030,11 +1436,7 @@
         <translation>彩排 — 模拟观众，不推流</translation>
     </message>
     <message>
-        <source>Rehearsal — nothing is pushed</source>
-        <translation type="vanished">彩排 — 不推流</translation>
-    </message>
-    <message>
-        <location line="+147"/>
+        <location line="+149"/>
         <source>Stop the stream now? Viewers will see the stream end.</source>
         <translation>现在停止推流吗？观众会看到直播结束。</translation>
     </message>
@@ -1065,7 +1467,7 @@
         <translation>节目已保存，下次打开该节目时生效。</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+29"/>
         <source>About AnchorDesk</source>
         <translation>关于 AnchorDesk</translation>
     </message>
@@ -1083,6 +1485,119 @@
         <location line="+1"/>
         <source>The stream is live. Stop streaming and quit?</source>
         <translation>正在直播。要停止推流并退出吗？</translation>
+    </message>
+</context>
+<context>
+    <name>OnAirCheck</name>
+    <message>
+        <location filename="../src/anchordesk/ui/on_air_check.py" line="+33"/>
+        <source>on this show&apos;s list of banned words</source>
+        <translation>在本节目的禁用词列表中</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>an absolute claim, banned by China&apos;s Advertising Law (art. 9)</source>
+        <translation>绝对化用语，《广告法》第九条禁止</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>a superlative or efficacy claim that Japan&apos;s Premiums and Representations Act or PMD Act forbid without proof</source>
+        <translation>最高级或功效宣称，日本《景品表示法》或《药机法》禁止无依据使用</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>an absolute or unproven claim that platforms and the FTC forbid</source>
+        <translation>绝对化或无依据的宣称，平台和美国 FTC 均禁止</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>“%1”</source>
+        <translation>“%1”</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>“%1” (the term “%2”)</source>
+        <translation>“%1”（用语“%2”）</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Show title</source>
+        <translation>节目标题</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Ticker line %1</source>
+        <translation>滚动字幕第 %1 行</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Product “%1”, title</source>
+        <translation>商品“%1”，标题</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Product “%1”, talking point %2</source>
+        <translation>商品“%1”，卖点 %2</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Segment %1 “%2”, title</source>
+        <translation>环节 %1“%2”，标题</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Segment %1 “%2”, script</source>
+        <translation>环节 %1“%2”，台词</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1: %2 — %3</source>
+        <translation>%1：%2 — %3</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>Put this product on screen?</source>
+        <translation>要把这个商品放上画面吗？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>“%1” has words that platforms may punish on air. Put it on screen anyway?</source>
+        <translation>“%1”含有平台可能在直播中处罚的用语。仍然放上画面吗？</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>%1 — %2</source>
+        <translation>%1 — %2</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Flagged terms: %1</source>
+        <translation>标记的用语：%1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Pin this comment?</source>
+        <translation>要置顶这条评论吗？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1&apos;s comment “%2” has words that platforms may punish on air. Pin it anyway?</source>
+        <translation>%1 的评论“%2”含有平台可能在直播中处罚的用语。仍然置顶吗？</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Words to avoid on air</source>
+        <translation>直播中应避免的用语</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>“%1” has %2 word(s) that platforms may punish on air. Edit the show, or avoid them when speaking:</source>
+        <translation>“%1”有 %2 处平台可能在直播中处罚的用语。请修改节目，或在讲解时避开：</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>&amp;Put it on air</source>
+        <translation>仍然上播(&amp;P)</translation>
     </message>
 </context>
 <context>
@@ -1172,14 +1687,6 @@
         <translation>价格(&amp;P)</translation>
     </message>
     <message>
-        <source>&amp;Seconds</source>
-        <translation type="vanished">秒数(&amp;S)</translation>
-    </message>
-    <message>
-        <source>S&amp;tock</source>
-        <translation type="vanished">库存(&amp;T)</translation>
-    </message>
-    <message>
         <location line="+1"/>
         <source>Se&amp;conds</source>
         <translation>秒数(&amp;C)</translation>
@@ -1264,10 +1771,6 @@
         <location line="+5"/>
         <source>Deal sold out: %1 of its units sold</source>
         <translation>秒杀已抢光：售出 %1 件</translation>
-    </message>
-    <message>
-        <source>Sold out</source>
-        <translation type="vanished">已售罄</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -1424,7 +1927,7 @@
 <context>
     <name>RemotePage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/remote_page.py" line="+125"/>
+        <location filename="../src/anchordesk/ui/settings/remote_page.py" line="+131"/>
         <source>Remote control</source>
         <translation>远程控制</translation>
     </message>
@@ -1444,7 +1947,7 @@
         <translation>已关闭：不监听任何连接。</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+3"/>
         <source>Let a phone, a stream deck or a script run the show</source>
         <translation>允许手机、控制台（Stream Deck）或脚本控制直播</translation>
     </message>
@@ -1666,367 +2169,18 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+702"/>
-        <location line="+395"/>
-        <source>Rehearsal — nothing is pushed</source>
-        <translation>彩排 — 不推流</translation>
-    </message>
-    <message>
-        <location line="-376"/>
-        <source>Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every %6 s, up to %7×%8 at %9 fps.</source>
-        <translation>%1 推荐：%3p%4 时 %2 kbps（最高 %5 kbps），每 %6 秒一个关键帧，最高 %7×%8、%9 帧/秒。</translation>
-    </message>
-    <message>
-        <location line="+15"/>
-        <source>No platform limits are known for a custom server.</source>
-        <translation>自定义服务器没有已知的平台限制。</translation>
-    </message>
-    <message>
-        <location line="+14"/>
-        <source>The encoder settings exceed this platform&apos;s guidance:</source>
-        <translation>编码设置超出了该平台的建议：</translation>
-    </message>
-    <message>
-        <location line="+23"/>
-        <source>%1 gives a server URL with each broadcast: paste it here.</source>
-        <translation>%1 每次开播都会给出服务器地址：请粘贴到这里。</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>%1 accepts RTMPS only (rtmps://…).</source>
-        <translation>%1 只接受 RTMPS（rtmps://…）。</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>The server URL must start with rtmp:// or rtmps:// and name a host.</source>
-        <translation>服务器地址必须以 rtmp:// 或 rtmps:// 开头，并包含主机名。</translation>
-    </message>
-    <message>
-        <location line="+22"/>
-        <location line="+314"/>
-        <source>Access token</source>
-        <translation>访问令牌</translation>
-    </message>
-    <message>
-        <location line="-226"/>
-        <source>Stream keys and tokens are kept in the system keyring.</source>
-        <translation>推流密钥和令牌保存在系统钥匙串中。</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>No system keyring works on this computer (%1). Stream keys and tokens are kept for this run only and must be typed again next time.</source>
-        <translation>这台电脑上没有可用的系统钥匙串（%1）。推流密钥和令牌只在本次运行期间保存，下次需要重新输入。</translation>
-    </message>
-    <message>
-        <location line="+47"/>
-        <source>Camera %1 could not be opened; the test pattern is shown.</source>
-        <translation>无法打开摄像头 %1，现在显示测试图。</translation>
-    </message>
-    <message>
-        <location line="+32"/>
-        <source>The microphone could not be opened: %1</source>
-        <translation>无法打开麦克风：%1</translation>
-    </message>
-    <message>
-        <location line="+21"/>
-        <source>Video file as camera</source>
-        <translation>用视频文件作为摄像头</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Videos (*.mp4 *.mkv *.mov *.webm *.avi);;All files (*)</source>
-        <translation>视频 (*.mp4 *.mkv *.mov *.webm *.avi);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <location line="+9"/>
-        <source>Folder for recordings</source>
-        <translation>录制文件夹</translation>
-    </message>
-    <message>
-        <location line="+24"/>
-        <source>Feed %1: the URL must start with http:// or https://.</source>
-        <translation>数据源 %1：地址必须以 http:// 或 https:// 开头。</translation>
-    </message>
-    <message>
-        <location line="+18"/>
+        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+247"/>
         <source>The settings could not be saved: %1</source>
         <translation>无法保存设置：%1</translation>
     </message>
     <message>
-        <location line="+36"/>
-        <source>Stream key (push code) given with the server URL</source>
-        <translation>与服务器地址一起给出的推流码</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Paste the stream key from the platform</source>
-        <translation>粘贴平台提供的推流密钥</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Stream key</source>
-        <translation>推流密钥</translation>
-    </message>
-    <message>
-        <location line="+3"/>
+        <location line="+43"/>
         <source>Settings</source>
         <translation>设置</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <location line="+11"/>
-        <source>Destinations</source>
-        <translation>推流目标</translation>
-    </message>
-    <message>
-        <location line="-10"/>
-        <source>Devices</source>
-        <translation>设备</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Encoder</source>
-        <translation>编码器</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <location line="+62"/>
-        <source>Feeds</source>
-        <translation>数据源</translation>
-    </message>
-    <message>
-        <location line="-61"/>
-        <source>General</source>
-        <translation>常规</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Go live to:</source>
-        <translation>开播到：</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <location line="+54"/>
-        <source>Add</source>
-        <translation>添加</translation>
-    </message>
-    <message>
-        <location line="-53"/>
-        <location line="+54"/>
-        <source>Remove</source>
-        <translation>删除</translation>
-    </message>
-    <message>
-        <location line="-52"/>
-        <source>Destination</source>
-        <translation>推流目标</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Name:</source>
-        <translation>名称(&amp;N)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Platform:</source>
-        <translation>平台(&amp;P)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Server:</source>
-        <translation>服务器(&amp;S)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Stream &amp;key:</source>
-        <translation>推流密钥(&amp;K)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Use the platform&apos;s recommended encoder</source>
-        <translation>使用平台推荐的编码设置</translation>
-    </message>
-    <message>
-        <location line="+9"/>
-        <source>Token, if the feed needs one</source>
-        <translation>令牌（如果数据源需要）</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>&amp;Camera:</source>
-        <translation>摄像头(&amp;C)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Automatic (first camera, else test pattern)</source>
-        <translation>自动（第一个摄像头，没有则用测试图）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Test pattern</source>
-        <translation>测试图</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Video file…</source>
-        <translation>视频文件…</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Preview</source>
-        <translation>预览</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Microphone:</source>
-        <translation>麦克风(&amp;M)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Default microphone</source>
-        <translation>默认麦克风</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Test tone</source>
-        <translation>测试音</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>No audio</source>
-        <translation>无音频</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Microphone level</source>
-        <translation>麦克风音量</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>x264 (software)</source>
-        <translation>x264（软件编码）</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Automatic (hardware if available)</source>
-        <translation>自动（优先使用硬件编码）</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>&amp;Encoder:</source>
-        <translation>编码器(&amp;E)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Canvas:</source>
-        <translation>画布(&amp;C)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Frame rate (fps):</source>
-        <translation>帧率（fps）(&amp;F)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Video bitrate (kbps):</source>
-        <translation>视频码率（kbps）(&amp;V)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Audio bitrate (kbps):</source>
-        <translation>音频码率（kbps）(&amp;A)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Keyframe interval (s):</source>
-        <translation>关键帧间隔（秒）(&amp;K)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Recordings &amp;folder:</source>
-        <translation>录制文件夹(&amp;F)：</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Record a local copy</source>
-        <translation>同时在本地录制</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>The Videos folder</source>
-        <translation>“视频”文件夹</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Browse…</source>
-        <translation>浏览…</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Feed</source>
-        <translation>数据源</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Kind:</source>
-        <translation>类型(&amp;K)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;URL:</source>
-        <translation>地址(&amp;U)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>&amp;Token:</source>
-        <translation>令牌(&amp;T)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Enabled</source>
-        <translation>启用</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>&amp;Language:</source>
-        <translation>语言(&amp;L)：</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>System language</source>
-        <translation>跟随系统语言</translation>
     </message>
 </context>
 <context>
     <name>ShowEditor</name>
-    <message>
-        <source>No image</source>
-        <translation type="vanished">没有图片</translation>
-    </message>
-    <message>
-        <source>Image not found</source>
-        <translation type="vanished">找不到图片</translation>
-    </message>
-    <message>
-        <source>Product image</source>
-        <translation type="vanished">商品图片</translation>
-    </message>
-    <message>
-        <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
-        <translation type="vanished">图片 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
-    </message>
-    <message>
-        <source>Logo</source>
-        <translation type="vanished">标志</translation>
-    </message>
-    <message>
-        <source>Products, row %1</source>
-        <translation type="vanished">商品，第 %1 行</translation>
-    </message>
-    <message>
-        <source>Run sheet, segment %1</source>
-        <translation type="vanished">流程单，第 %1 个环节</translation>
-    </message>
     <message>
         <location filename="../src/anchordesk/ui/editor/editor.py" line="+369"/>
         <source>Products</source>
@@ -2043,29 +2197,9 @@
         <translation>节目</translation>
     </message>
     <message>
-        <source>Error</source>
-        <translation type="vanished">错误</translation>
-    </message>
-    <message>
-        <source>Warning</source>
-        <translation type="vanished">警告</translation>
-    </message>
-    <message>
-        <source>line %1, column %2</source>
-        <translation type="vanished">第 %1 行，第 %2 列</translation>
-    </message>
-    <message>
         <location line="-70"/>
         <source>No problems found.</source>
         <translation>没有发现问题。</translation>
-    </message>
-    <message>
-        <source>%1 errors, %2 warnings (click one to go to its field)</source>
-        <translation type="vanished">%1 个错误，%2 个警告（点击可跳到对应字段）</translation>
-    </message>
-    <message>
-        <source>Planned: %1</source>
-        <translation type="vanished">计划时长：%1</translation>
     </message>
     <message>
         <location line="+4"/>
@@ -2182,10 +2316,6 @@
         <translation>下一个问题 (F8)</translation>
     </message>
     <message>
-        <source>%1 products imported. Some rows had problems:</source>
-        <translation type="vanished">已导入 %1 个商品。部分行有问题：</translation>
-    </message>
-    <message>
         <location filename="../src/anchordesk/ui/editor/files.py" line="+26"/>
         <source>No recent shows</source>
         <translation>没有最近打开的节目</translation>
@@ -2199,14 +2329,6 @@
         <location line="+1"/>
         <source>The show has changes that are not saved. Save them?</source>
         <translation>节目有未保存的更改。要保存吗？</translation>
-    </message>
-    <message>
-        <source>New show</source>
-        <translation type="vanished">新节目</translation>
-    </message>
-    <message>
-        <source>%1 — Show editor</source>
-        <translation type="vanished">%1 — 节目编辑器</translation>
     </message>
     <message>
         <location filename="../src/anchordesk/ui/editor/editor.py" line="-14"/>
@@ -2252,150 +2374,6 @@
         <location line="+1"/>
         <source>&amp;Close</source>
         <translation>关闭(&amp;C)</translation>
-    </message>
-    <message>
-        <source>&amp;Title:</source>
-        <translation type="vanished">标题(&amp;T)：</translation>
-    </message>
-    <message>
-        <source>&amp;Currency:</source>
-        <translation type="vanished">货币(&amp;C)：</translation>
-    </message>
-    <message>
-        <source>&amp;Language:</source>
-        <translation type="vanished">语言(&amp;L)：</translation>
-    </message>
-    <message>
-        <source>&amp;Accent colour:</source>
-        <translation type="vanished">主题色(&amp;A)：</translation>
-    </message>
-    <message>
-        <source>Loo&amp;k:</source>
-        <translation type="vanished">外观(&amp;K)：</translation>
-    </message>
-    <message>
-        <source>L&amp;ogo:</source>
-        <translation type="vanished">标志(&amp;O)：</translation>
-    </message>
-    <message>
-        <source>&amp;Banned words (one per line):</source>
-        <translation type="vanished">违禁词（每行一个）(&amp;B)：</translation>
-    </message>
-    <message>
-        <source>Tic&amp;ker announcements (one per line):</source>
-        <translation type="vanished">滚动公告（每行一条）(&amp;K)：</translation>
-    </message>
-    <message>
-        <source>Choose…</source>
-        <translation type="vanished">选择…</translation>
-    </message>
-    <message>
-        <source>Dark</source>
-        <translation type="vanished">深色</translation>
-    </message>
-    <message>
-        <source>Light</source>
-        <translation type="vanished">浅色</translation>
-    </message>
-    <message>
-        <source>SKU</source>
-        <translation type="vanished">货号</translation>
-    </message>
-    <message>
-        <source>Title</source>
-        <translation type="vanished">标题</translation>
-    </message>
-    <message>
-        <source>Price</source>
-        <translation type="vanished">价格</translation>
-    </message>
-    <message>
-        <source>Stock</source>
-        <translation type="vanished">库存</translation>
-    </message>
-    <message>
-        <source>Image</source>
-        <translation type="vanished">图片</translation>
-    </message>
-    <message>
-        <source>Talking points</source>
-        <translation type="vanished">卖点</translation>
-    </message>
-    <message>
-        <source>Add product</source>
-        <translation type="vanished">添加商品</translation>
-    </message>
-    <message>
-        <source>Remove product</source>
-        <translation type="vanished">删除商品</translation>
-    </message>
-    <message>
-        <source>Import CSV…</source>
-        <translation type="vanished">导入 CSV…</translation>
-    </message>
-    <message>
-        <source>Choose image…</source>
-        <translation type="vanished">选择图片…</translation>
-    </message>
-    <message>
-        <source>Talking &amp;points (one per line):</source>
-        <translation type="vanished">卖点（每行一条）(&amp;P)：</translation>
-    </message>
-    <message>
-        <source>Segment</source>
-        <translation type="vanished">环节</translation>
-    </message>
-    <message>
-        <source>Product</source>
-        <translation type="vanished">商品</translation>
-    </message>
-    <message>
-        <source>Seconds</source>
-        <translation type="vanished">秒数</translation>
-    </message>
-    <message>
-        <source>Deal price</source>
-        <translation type="vanished">秒杀价</translation>
-    </message>
-    <message>
-        <source>Deal seconds</source>
-        <translation type="vanished">秒杀时长</translation>
-    </message>
-    <message>
-        <source>Deal stock</source>
-        <translation type="vanished">秒杀库存</translation>
-    </message>
-    <message>
-        <source>Script</source>
-        <translation type="vanished">台词</translation>
-    </message>
-    <message>
-        <source>Add segment</source>
-        <translation type="vanished">添加环节</translation>
-    </message>
-    <message>
-        <source>Remove segment</source>
-        <translation type="vanished">删除环节</translation>
-    </message>
-    <message>
-        <source>Move up</source>
-        <translation type="vanished">上移</translation>
-    </message>
-    <message>
-        <source>Move down</source>
-        <translation type="vanished">下移</translation>
-    </message>
-    <message>
-        <source>Teleprompter &amp;script:</source>
-        <translation type="vanished">提词器台词(&amp;S)：</translation>
-    </message>
-    <message>
-        <source>Crew &amp;notes (not on air):</source>
-        <translation type="vanished">工作人员备注（不播出）(&amp;N)：</translation>
-    </message>
-    <message>
-        <source>Problems</source>
-        <translation type="vanished">问题</translation>
     </message>
 </context>
 <context>
@@ -2555,65 +2533,6 @@
         <location line="+2"/>
         <source>Last segment</source>
         <translation>最后一个环节</translation>
-    </message>
-</context>
-<context>
-    <name>TeleprompterWindow</name>
-    <message>
-        <source>Teleprompter</source>
-        <translation type="vanished">提词器</translation>
-    </message>
-    <message>
-        <source>Speed</source>
-        <translation type="vanished">速度</translation>
-    </message>
-    <message>
-        <source>Size</source>
-        <translation type="vanished">字号</translation>
-    </message>
-    <message>
-        <source>Mirror</source>
-        <translation type="vanished">镜像</translation>
-    </message>
-    <message>
-        <source>Pause</source>
-        <translation type="vanished">暂停</translation>
-    </message>
-    <message>
-        <source>From the top</source>
-        <translation type="vanished">从头开始</translation>
-    </message>
-    <message>
-        <source>Scroll speed</source>
-        <translation type="vanished">滚动速度</translation>
-    </message>
-    <message>
-        <source>Text size</source>
-        <translation type="vanished">文字大小</translation>
-    </message>
-    <message>
-        <source>Mirror the text</source>
-        <translation type="vanished">镜像显示文字</translation>
-    </message>
-    <message>
-        <source>Pause scrolling</source>
-        <translation type="vanished">暂停滚动</translation>
-    </message>
-    <message>
-        <source>Scroll back to the top</source>
-        <translation type="vanished">滚回开头</translation>
-    </message>
-    <message>
-        <source>Script</source>
-        <translation type="vanished">台词</translation>
-    </message>
-    <message>
-        <source>Next: %1</source>
-        <translation type="vanished">下一个：%1</translation>
-    </message>
-    <message>
-        <source>Last segment</source>
-        <translation type="vanished">最后一个环节</translation>
     </message>
 </context>
 </TS>

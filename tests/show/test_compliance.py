@@ -93,3 +93,37 @@ def test_show_check_reports_where_each_hit_is() -> None:
     ]
     assert str(hits[1]) == "$.rundown[1].script: absolute term '最好' at character 4"
     assert str(hits[2]) == "$.rundown[1].script: banned word '假货' at character 12"
+
+
+def test_hits_are_named_by_product_and_segment_not_by_json_path() -> None:
+    from decimal import Decimal
+
+    from anchordesk.show.compliance import Place, placed_hits, product_on_air_hits
+    from anchordesk.show.model import Product, Segment, Show
+
+    show = Show(
+        title="Spring sale",
+        currency="CNY",
+        language="zh_CN",
+        products=(
+            Product(
+                "TEA-01", "Best green tea 最好", Decimal("9"), 10, points=("guaranteed fresh",)
+            ),
+            Product("CUP-02", "Glass cup", Decimal("5"), 10),
+        ),
+        rundown=(Segment("Opening", 60, None, "The cheapest tea online!"),),
+    )
+    hits = placed_hits(show)
+    assert [(h.place, h.owner, h.number, h.hit.text) for h in hits] == [
+        (Place.PRODUCT_TITLE, "Best green tea 最好", 1, "Best"),
+        (Place.PRODUCT_TITLE, "Best green tea 最好", 1, "最好"),
+        (Place.PRODUCT_POINT, "Best green tea 最好", 1, "guaranteed"),
+        (Place.SEGMENT_SCRIPT, "Opening", 1, "cheapest"),
+    ]
+    assert [h.hit.text for h in product_on_air_hits(show, "TEA-01")] == [
+        "Best",
+        "最好",
+        "guaranteed",
+    ]
+    assert product_on_air_hits(show, "CUP-02") == []
+    assert product_on_air_hits(show, "NOPE") == []

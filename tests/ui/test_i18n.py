@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from anchordesk.live.settings import Settings
 from anchordesk.ui import i18n
 from anchordesk.ui.settings import SettingsDialog
+from anchordesk.ui.settings.general_page import GeneralPage
 
 
 @pytest.fixture
@@ -75,7 +76,8 @@ def test_choosing_a_language_in_settings_installs_it(
 ) -> None:
     dialog = SettingsDialog(Settings())
     qtbot.addWidget(dialog)
-    dialog.language_combo.setCurrentIndex(dialog.language_combo.findData("ja"))
+    language_combo = dialog.page(GeneralPage).language_combo
+    language_combo.setCurrentIndex(language_combo.findData("ja"))
     with qtbot.waitSignal(dialog.language_changed):
         dialog.accept()
     assert i18n.current_language() == "ja"

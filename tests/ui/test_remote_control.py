@@ -23,6 +23,7 @@ from anchordesk.live.settings import Settings
 from anchordesk.ui.main_window import MainWindow
 from anchordesk.ui.remote import TOKEN_NAME, RemoteControl
 from anchordesk.ui.settings.dialog import SettingsDialog
+from anchordesk.ui.settings.remote_page import RemotePage
 
 
 def _call(qtbot: QtBot, pool: ThreadPoolExecutor, method: str, url: str, **kwargs: Any) -> Any:
@@ -43,7 +44,7 @@ def _turn_on(qtbot: QtBot, window: MainWindow, tmp_path: Path, on: bool, port: i
         window.controller.settings, window, settings_file=tmp_path / "s.json", remote=window.remote
     )
     qtbot.addWidget(dialog)
-    page = dialog.remote_page
+    page = dialog.page(RemotePage)
     dialog.tabs.setCurrentWidget(page)
     assert dialog.tabs.tabText(dialog.tabs.indexOf(page)) == "Remote control"
     page.enabled_check.setChecked(on)
@@ -53,7 +54,8 @@ def _turn_on(qtbot: QtBot, window: MainWindow, tmp_path: Path, on: bool, port: i
         assert page.token_field.text() == window.remote.token()
         assert not page.token_field.is_revealed()
         assert window.remote.token() not in page.address_value.text()
-    dialog.accept()
+    with qtbot.waitSignal(dialog.settings_saved, timeout=10000):
+        dialog.accept()  # the keyring and the file are written in a worker
     saved = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
     assert saved["remote"] == {"enabled": on, "port": port, "allow_lan": False}
     assert window.remote.token() not in (tmp_path / "s.json").read_text(encoding="utf-8")
@@ -147,7 +149,7 @@ def test_without_a_keyring_the_token_is_for_this_run_only(qtbot: QtBot) -> None:
         dialog = SettingsDialog(Settings(), secret_store=store, remote=remote)
         qtbot.addWidget(dialog)
         dialog.show()
-        page = dialog.remote_page
+        page = dialog.page(RemotePage)
         dialog.tabs.setCurrentWidget(page)
         assert not page.token_notice.isVisibleTo(dialog)
         page.enabled_check.setChecked(True)

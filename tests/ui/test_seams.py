@@ -167,6 +167,7 @@ def test_a_deal_outlives_product_switches_take_and_segment_moves_and_all_views_a
 ) -> None:
     window = control_room
     controller = window.controller
+    wait_frames(qtbot, window, 3)  # the opening runs a few frames (its time is in the report)
     controller.jump_to_segment(1)  # Serum: its planned deal starts (29.00, 90 s, 20 units)
     deal = controller.show_state.deal
     assert deal is not None and deal.is_live and deal.price == Decimal("29.00")
@@ -259,6 +260,8 @@ def test_end_rehearsal_stops_everything_and_rehearse_again_starts_a_new_session(
     controller.next_segment()  # the serum: the audience buys what is presented
     qtbot.waitUntil(lambda: controller.sales.orders >= 3, timeout=30000)
     assert controller.comment_count() > 0
+    # The dock takes comments on its flush timer (every 200 ms): wait for the first flush.
+    qtbot.waitUntil(lambda: window.comments.model.rowCount() > 0, timeout=3000)
     rows = window.comments.model.row(0)
     assert rows.simulated and window.comments.model.index(0, 1).data().startswith("🤖")
 

@@ -16,8 +16,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from enum import StrEnum
 
 import keyring
+import keyring.backends.chainer
+import keyring.backends.fail
 import keyring.errors
 
 SERVICE = "anchordesk"
@@ -33,11 +36,19 @@ def feed_token_name(feed_id: str) -> str:
     return f"feed/{feed_id}/token"
 
 
+class KeyringProblem(StrEnum):
+    """Why secrets are kept in memory only; a window words each one in the user's language."""
+
+    NO_BACKEND = "no-backend"  # no keyring is installed (a headless Linux box, a bare container)
+    UNAVAILABLE = "unavailable"  # a keyring exists but failed or refused (locked, D-Bus down)
+
+
 class SecretStore:
     """The keyring under service ``anchordesk``, with an in-memory fallback for this run.
 
-    ``persistent`` is False once a backend has failed; ``fallback_reason`` then says why, in one
-    line without any secret, for the settings dialog to show.
+    ``persistent`` is False once a backend has failed; ``problem`` then says which kind of
+    failure, and ``fallback_reason`` says it in one English line without any secret (for logs
+    and the command line; never an exception's class name).
     """
 
     def __init__(self, service: str = SERVICE) -> None:
@@ -45,6 +56,7 @@ class SecretStore:
         self._memory: dict[str, str] = {}
         self._lock = threading.Lock()
         self._fallback_reason: str | None = None
+        self._problem: KeyringProblem | None = None
         self._listeners: list[Callable[[str], None]] = []
 
     # -- state ----------------------------------------------------------------------------------
@@ -56,6 +68,31 @@ class SecretStore:
     @property
     def fallback_reason(self) -> str | None:
         return self._fallback_reason
+
+    @property
+    def problem(self) -> KeyringProblem | None:
+        return self._problem
+
+    def probe(self) -> bool:
+        """Find out, without touching any secret, whether a keyring backend is installed.
+
+        The first key a user types must already be told the truth: a store that has never been
+        asked anything still looks persistent. This looks at the configured backend only (no
+        D-Bus call, no unlock prompt). Returns ``persistent`` afterwards.
+        """
+        if not self.persistent:
+            return False
+        try:
+            backend = keyring.get_keyring()
+        except Exception as error:  # a broken keyring configuration: no backend to use
+            self._fall_back(error)
+            return False
+        missing = isinstance(backend, keyring.backends.fail.Keyring) or (
+            isinstance(backend, keyring.backends.chainer.ChainerBackend) and not backend.backends
+        )
+        if missing:
+            self._fall_back(keyring.errors.NoKeyringError())
+        return self.persistent
 
     def on_fallback(self, listener: Callable[[str], None]) -> None:
         """Call ``listener(reason)`` once when the store falls back to memory (or now if it has)."""
@@ -71,23 +108,28 @@ class SecretStore:
         with self._lock:
             self._memory.clear()
             self._fallback_reason = None
+            self._problem = None
 
     def _fall_back(self, error: BaseException) -> None:
         # The exception text of a backend never carries the password, but keep it short anyway.
         # Only the first sentence: backends append install advice the user cannot act on here.
         first_line = str(error).splitlines()[0] if str(error) else ""
         first_sentence = first_line.split(". ")[0].rstrip(".")
-        reason = f"{type(error).__name__}: {first_sentence}".rstrip(": ")
+        if isinstance(error, keyring.errors.NoKeyringError):
+            problem = KeyringProblem.NO_BACKEND
+            reason = "no system keyring is installed"
+        else:
+            problem = KeyringProblem.UNAVAILABLE
+            detail = f" ({first_sentence})" if first_sentence else ""
+            reason = f"the system keyring failed{detail}"
         with self._lock:
             if self._fallback_reason is not None:
                 return
             self._fallback_reason = reason
+            self._problem = problem
             listeners = list(self._listeners)
             self._listeners.clear()
-        log.warning(
-            "No system keyring works (%s): stream keys and tokens are kept for this run only",
-            reason,
-        )
+        log.warning("Stream keys and tokens are kept for this run only: %s", reason)
         for listener in listeners:
             listener(reason)
 

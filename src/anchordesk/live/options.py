@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anchordesk.core.errors import UserError
-from anchordesk.feeds.spec import FEED_KINDS, FeedSpec, parse_feed
+from anchordesk.feeds.spec import FEED_KINDS, PUSH_KINDS, FeedSpec, parse_feed
 
 __all__ = [
     "FEED_KINDS",
+    "PUSH_KINDS",
     "FeedSpec",
     "LiveOptions",
     "check_destination",

@@ -327,11 +327,79 @@ def split_pasted_url(preset: PlatformPreset, url: str) -> tuple[str, str]:
     return url, ""
 
 
+# What platforms' stream keys look like: YouTube "abcd-efgh-ijkl-mnop(-qrst)", Twitch
+# "live_123_abc", Facebook "FB-123-0-Ab…", Amazon IVS/Kick "sk_us-west-2_…", Douyin/Kuaishou push
+# codes "stream-123…", and query parameters that sign a push URL (Tencent txSecret, Alibaba
+# auth_key, Douyin sign).
+_KEY_SHAPES = (
+    re.compile(r"[a-z0-9]{4}(?:-[a-z0-9]{4}){3,4}", re.I),
+    re.compile(r"live_\d+_\w+", re.I),
+    re.compile(r"fb-\d+-\d+-\S+", re.I),
+    re.compile(r"sk_[a-z0-9-]+_\w+", re.I),
+    re.compile(r"stream-\d{6,}\S*", re.I),
+)
+_KEY_QUERY = re.compile(
+    r"(?:^|[?&])(?:key|stream_?key|secret|txsecret|auth_key|sign|token|access_token|"
+    r"password|pwd)=",
+    re.I,
+)
+SERVER_URL_HOLDS_KEY = (
+    "the server URL holds what looks like a stream key; put the key in the stream key field"
+)
+
+
+def looks_like_stream_key(text: str) -> bool:
+    """Whether a piece of text has a stream key's shape (a platform's pattern, or a long
+    random-looking token of letters and digits)."""
+    text = text.strip().strip("/")
+    if not text:
+        return False
+    if any(shape.fullmatch(text) for shape in _KEY_SHAPES):
+        return True
+    return (
+        len(text) >= 16
+        and re.fullmatch(r"[A-Za-z0-9_\-]+", text) is not None
+        and any(c.isdigit() for c in text)
+        and any(c.isalpha() for c in text)
+    )
+
+
+def server_url_holds_key(preset: PlatformPreset, url: str) -> bool:
+    """Whether a server URL carries a stream key, which would then be saved in plain text.
+
+    Catches a key typed or pasted into the server field: on its own, appended to a known
+    server ("…/live2abcd-efgh-…"), as a path segment, or as a signing query parameter.
+    """
+    url = url.strip()
+    if not url:
+        return False
+    if "://" not in url:
+        return looks_like_stream_key(url)
+    if url in preset.servers:
+        return False
+    base_url, _sep, query = url.partition("?")
+    if _KEY_QUERY.search("?" + query):
+        return True
+    for server in preset.servers:
+        base = server.partition("?")[0].rstrip("/")
+        if base_url.startswith(base) and len(base_url[len(base) :].strip("/")) >= 6:
+            return True
+    match = re.match(r"^rtmps?://[^/\s]+(/.*)?$", base_url, re.I)
+    path = (match.group(1) or "") if match else ""
+    return any(looks_like_stream_key(segment) for segment in path.split("/") if segment)
+
+
 def check_server_url(preset: PlatformPreset, url: str) -> str | None:
-    """One line saying what is wrong with a server URL, or None if it is usable."""
+    """One line saying what is wrong with a server URL, or None if it is usable.
+
+    A URL that carries a stream key is refused (:data:`SERVER_URL_HOLDS_KEY`): the server URL
+    is saved in the settings file, the key only in the keyring.
+    """
     url = url.strip()
     if not url:
         return "the server URL is empty" if preset.server_is_per_broadcast else None
+    if server_url_holds_key(preset, url):
+        return SERVER_URL_HOLDS_KEY
     if not re.match(r"^rtmps?://[^/\s]+(/\S*)?$", url, re.I):
         return "the server URL must start with rtmp:// or rtmps:// and name a host"
     if preset.requires_rtmps and not url.lower().startswith("rtmps://"):
@@ -456,6 +524,12 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 enabled=bool(raw.get("enabled", True)),
             )
         )
+    for destination in settings.destinations:
+        if server_url_holds_key(destination.preset, destination.server_url):
+            problems.append(
+                f"settings: destination {destination.name!r} has what looks like a stream key in "
+                "its server URL; move the key to the stream key field in Settings"
+            )
     active = data.get("active_destination")
     settings.active_destination_id = active if settings.destination(active) else None
 
@@ -509,6 +583,21 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     return settings
 
 
+def _savable_server_url(destination: Destination) -> str:
+    """The server URL as it may be written to disk: never one that holds a stream key.
+
+    The settings dialog refuses such a URL; this is the last net for any other path (an older
+    settings file, a script): the URL is left out and the log names the destination only.
+    """
+    if server_url_holds_key(destination.preset, destination.server_url):
+        log.warning(
+            "destination %r: its server URL looks like it holds a stream key; not saved",
+            destination.name,
+        )
+        return ""
+    return destination.server_url
+
+
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
     return {
         "format": SETTINGS_FORMAT,
@@ -518,7 +607,7 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
                 "id": d.destination_id,
                 "name": d.name,
                 "preset": d.preset_id,
-                "server_url": d.server_url,
+                "server_url": _savable_server_url(d),
                 "enabled": d.enabled,
             }
             for d in settings.destinations
@@ -582,6 +671,7 @@ __all__ = [
     "KNOWN_CANVASES",
     "LANGUAGE_CHOICES",
     "PRESETS",
+    "SERVER_URL_HOLDS_KEY",
     "BitrateTier",
     "Destination",
     "DeviceSettings",
@@ -595,9 +685,11 @@ __all__ = [
     "encoder_warnings",
     "live_options",
     "load_settings",
+    "looks_like_stream_key",
     "new_id",
     "recommended_encoder",
     "save_settings",
+    "server_url_holds_key",
     "settings_path",
     "split_pasted_url",
 ]

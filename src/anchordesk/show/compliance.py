@@ -276,3 +276,81 @@ def terms_flagger(banned_words: Sequence[str]) -> Callable[[str], list[str]]:
         return [hit.term for hit in matcher.find_hits(text)]
 
     return flag
+
+
+class Place(StrEnum):
+    """Where in a show a text is, for telling a person (not a JSON path)."""
+
+    SHOW_TITLE = "show-title"
+    TICKER = "ticker"
+    PRODUCT_TITLE = "product-title"
+    PRODUCT_POINT = "product-point"
+    SEGMENT_TITLE = "segment-title"
+    SEGMENT_SCRIPT = "segment-script"
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedHit:
+    """A hit with what it belongs to by name: the product's or segment's title, and the sku.
+
+    ``number`` is 1-based (the third ticker line, the second talking point) for a person to
+    find it; ``owner`` is "" for the show's own title and ticker.
+    """
+
+    place: Place
+    owner: str
+    number: int
+    hit: Hit
+    sku: str | None = None
+
+
+def placed_hits(show: Show, matcher: ComplianceMatcher | None = None) -> list[PlacedHit]:
+    """Every hit in the show's on-air texts (as :func:`check_show`), named by product and
+    segment instead of by JSON path, in file order."""
+    matcher = matcher or matcher_for(tuple(show.banned_words))
+    found: list[PlacedHit] = [
+        PlacedHit(Place.SHOW_TITLE, "", 1, hit) for hit in matcher.find_hits(show.title)
+    ]
+    for index, line in enumerate(show.ticker):
+        found += [PlacedHit(Place.TICKER, "", index + 1, hit) for hit in matcher.find_hits(line)]
+    for product in show.products:
+        found += _product_hits(product.sku, product.title, product.points, matcher)
+    for index, segment in enumerate(show.rundown):
+        for place, text in (
+            (Place.SEGMENT_TITLE, segment.title),
+            (Place.SEGMENT_SCRIPT, segment.script),
+        ):
+            found += [
+                PlacedHit(place, segment.title, index + 1, hit, segment.sku)
+                for hit in matcher.find_hits(text)
+            ]
+    return found
+
+
+def _product_hits(
+    sku: str, title: str, points: Sequence[str], matcher: ComplianceMatcher
+) -> list[PlacedHit]:
+    found = [PlacedHit(Place.PRODUCT_TITLE, title, 1, hit, sku) for hit in matcher.find_hits(title)]
+    for index, point in enumerate(points):
+        found += [
+            PlacedHit(Place.PRODUCT_POINT, title, index + 1, hit, sku)
+            for hit in matcher.find_hits(point)
+        ]
+    return found
+
+
+def product_on_air_hits(show: Show, sku: str) -> list[PlacedHit]:
+    """The hits in what putting this product on screen shows and has said: its title and its
+    talking points. Empty for an unknown sku (nothing of it goes on air)."""
+    product = next((p for p in show.products if p.sku == sku), None)
+    if product is None:
+        return []
+    return _product_hits(
+        product.sku, product.title, product.points, matcher_for(tuple(show.banned_words))
+    )
+
+
+def comment_hits(show: Show | None, text: str) -> list[Hit]:
+    """The hits in a viewer's comment, with the show's own banned words (to say why it is
+    flagged before it is pinned on air)."""
+    return find_hits(text, tuple(show.banned_words) if show is not None else ())

@@ -6,7 +6,8 @@ This class only turns the LiveShow's snapshots into the window's small vocabular
 (``ui/state.py``), polls them on timers (show 10 Hz, health 1 Hz, feeds 5 Hz) and turns a
 refused command into one line for the status bar. It computes no business figure.
 
-Threads: building the LiveShow (opening the camera and the encoder) runs on ``executor``; the
+Threads: building the LiveShow (opening the camera and the encoder) runs through
+``ui.workers.run_task`` (on ``executor``, the shared worker pool unless a test gives one); the
 lifecycle steps that wait (ending a session, going live) are coroutines on the asyncio loop
 that qasync runs on the Qt thread; nothing here blocks the Qt thread.
 
@@ -44,7 +45,9 @@ from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan
 from anchordesk.live.snapshot import LiveSnapshot, SessionMode
 from anchordesk.show.feed_items import Comment, Order
 from anchordesk.show.model import Show
+from anchordesk.ui import workers
 from anchordesk.ui.golive import PreflightFacts
+from anchordesk.ui.on_air_check import OnAirCheck, describe_show_hits
 from anchordesk.ui.preview import FrameSource
 from anchordesk.ui.snapshots import sales_state_of, show_state_of
 from anchordesk.ui.state import (
@@ -122,7 +125,8 @@ class Controller(QObject):
         super().__init__()
         self.settings = settings if settings is not None else Settings()
         self._options_override = options
-        self.executor: Executor = executor or ThreadPoolExecutor(4, "anchordesk-ui-worker")
+        self._owns_executor = executor is None
+        self.executor: Executor = executor or workers.executor()
         self._feeds_override = feeds
         self._audience_rate = audience_rate_per_s
         self._save = save if save is not None else save_settings
@@ -141,7 +145,11 @@ class Controller(QObject):
         self._previous_stopping: Future[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing: list[asyncio.Task[Any]] = []  # feed tasks still ending after shutdown
-        self._compliance_hits: tuple[str, ...] = ()
+        self._compliance_show: Show | None = None
+        self._compliance_lines: tuple[str, ...] = ()
+        self._compliance_lines_of: Show | None = None
+        # Set by the window: asks before a flagged product or comment goes on air.
+        self.on_air_check: OnAirCheck | None = None
         self._last_preview: Frame | None = None
         self._preview_number = 0
         self._staged_number = 0
@@ -195,14 +203,12 @@ class Controller(QObject):
         self.start_with_show(show, path)
 
     def start_with_show(self, show: Show, path: Path | None = None) -> None:
-        from anchordesk.show.compliance import check_show
-
         if self._starting:
             return
         self.show_path = path
         if path is not None:
             self.settings.add_recent_show(path)
-        self._compliance_hits = tuple(str(hit) for hit in check_show(show))
+        self._compliance_show = show
         self._starting = True
         options = self._live_options()
         plan = LiveShowPlan(
@@ -231,7 +237,7 @@ class Controller(QObject):
             else:
                 self._built.emit(live, None)
 
-        self.executor.submit(work)
+        workers.run_task(work, pool=self.executor)
 
     def _live_options(self) -> LiveOptions:
         if self._options_override is not None:
@@ -269,7 +275,7 @@ class Controller(QObject):
             self.message.emit(self.tr("The picture could not start: %1").replace("%1", error or ""))
             return
         if self._shutting_down:
-            self.executor.submit(live.shutdown)
+            workers.run_task(live.shutdown, pool=self.executor)
             return
         self.live = live
         live.studio_mode = self.studio_mode  # a restarted picture keeps the operator's mode
@@ -279,6 +285,8 @@ class Controller(QObject):
             log.exception("the rehearsal session did not start")
             self.message.emit(str(error))
         self._announce_session()
+        if self.on_air_check is not None and live.show is not None:
+            self.on_air_check.show_opened(live.show)
         self._show_timer.start()
         self._health_timer.start()
         self._feed_timer.start()
@@ -336,12 +344,14 @@ class Controller(QObject):
                 # On the loop's own thread, now: nothing is left queued for a loop that may be
                 # closed by the time a worker would post to it.
                 live.session.stop_feeds_now()
-            done = self.executor.submit(live.shutdown, 4.0)
+            done = workers.run_task(lambda: live.shutdown(4.0), pool=self.executor)
             try:
                 done.result(timeout_s)
             except Exception:
                 log.exception("the show did not stop within %.0f s", timeout_s)
-        if isinstance(self.executor, ThreadPoolExecutor):
+        if self._owns_executor:
+            workers.shutdown()
+        elif isinstance(self.executor, ThreadPoolExecutor):
             self.executor.shutdown(wait=False, cancel_futures=True)
 
     async def wait_closed(self, timeout_s: float = 5.0) -> None:
@@ -408,8 +418,22 @@ class Controller(QObject):
             microphone_detail=audio_name or self.tr("none"),
             encoder_ok=running and health.fps > 0,
             encoder_detail=self.tr("%1 fps").replace("%1", f"{health.fps:.0f}"),
-            compliance_hits=self._compliance_hits,
+            compliance_hits=self._compliance_hit_lines(),
+            camera_is_test_pattern=video_name == "test pattern",
+            test_pattern_chosen=self.settings.devices.camera == "test",
+            microphone_level_dbfs=health.audio_level_dbfs,
+            microphone_muted=audio is not None and audio.muted,
         )
+
+    def _compliance_hit_lines(self) -> tuple[str, ...]:
+        """The open show's hits, one line each by product and segment name (cached per show)."""
+        show = self._compliance_show
+        if show is None:
+            return ()
+        if self._compliance_lines_of is not show:
+            self._compliance_lines = tuple(describe_show_hits(show))
+            self._compliance_lines_of = show
+        return self._compliance_lines
 
     def stream_key_present(self, destination_id: str) -> bool:
         from anchordesk.live.destinations import stream_key_present
@@ -576,6 +600,8 @@ class Controller(QObject):
         self._command(lambda live: live.goto_segment(index))
 
     def show_product(self, sku: str | None) -> None:
+        if self.on_air_check is not None and not self.on_air_check.allow_product(sku):
+            return
         self._command(lambda live: live.show_product(sku))
 
     def show_product_number(self, number: int) -> None:
@@ -620,6 +646,8 @@ class Controller(QObject):
         self._command(lambda live: live.start_deal(sku))
 
     def pin_comment(self, row: CommentRow) -> None:
+        if self.on_air_check is not None and not self.on_air_check.allow_comment(row):
+            return
         self._command(lambda live: live.pin_comment(row.key))
 
     def pin_latest_question(self) -> None:
@@ -643,6 +671,9 @@ class Controller(QObject):
         self._command(lambda live: live.stage_product(sku))
 
     def take(self) -> None:
+        staged = self.staged_sku if self.studio_mode else None
+        if self.on_air_check is not None and not self.on_air_check.allow_product(staged):
+            return
         self._command(lambda live: live.take())
 
     # -- the session lifecycle -------------------------------------------------------------------
@@ -664,7 +695,9 @@ class Controller(QObject):
         async def go() -> None:
             from anchordesk.live.destinations import push_url
 
-            url, key = await asyncio.to_thread(push_url, destination)
+            url, key = await asyncio.wrap_future(
+                workers.run_task(lambda: push_url(destination), pool=self.executor)
+            )
             try:
                 await live.go_live(url, continue_run_sheet=continue_run_sheet)
             except Exception as error:
@@ -676,7 +709,11 @@ class Controller(QObject):
             self.message.emit(self.tr("Live on %1").replace("%1", destination.name))
 
         self._spawn(go(), "go live")
-        self.executor.submit(self._save, self.settings)
+        self._save_settings()
+
+    def _save_settings(self) -> None:
+        settings, save = self.settings, self._save
+        workers.run_task(lambda: save(settings), pool=self.executor)
 
     def _live_failed(self, error: str) -> None:
         self.is_live = False
@@ -739,7 +776,7 @@ class Controller(QObject):
                 log.exception("the report of %s could not be made", path)
                 self._worker_message.emit(str(error))
 
-        self.executor.submit(build)
+        workers.run_task(build, pool=self.executor)
 
     def reconnect_now(self) -> None:
         if self.live is not None:
@@ -792,7 +829,7 @@ class Controller(QObject):
         app = QApplication.instance()
         if app is not None:
             i18n.install(app, code)
-        self.executor.submit(self._save, self.settings)
+        self._save_settings()
 
     def open_show(self, path: Path) -> None:
         """Open another show; one that cannot run is refused (``show_refused``) and the running
@@ -813,5 +850,7 @@ class Controller(QObject):
             timer.stop()
         if live is not None:
             # The new picture waits for this one to let go of the camera and microphone.
-            self._previous_stopping = self.executor.submit(live.shutdown, 4.0)
+            self._previous_stopping = workers.run_task(
+                lambda: live.shutdown(4.0), pool=self.executor
+            )
         start()

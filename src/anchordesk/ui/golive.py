@@ -1,11 +1,14 @@
 """Go-live flow: choose a destination, run the pre-flight checks, go live.
 
-Checks: camera, microphone, encoder (from the running pipeline's figures), stream key present
-(keyring), show compliance (hits listed, a warning, not a blocker), destination reachable (a TCP
-connect with a timeout). The keyring and the network are asked in a worker thread: a keyring
-that waits for an unlock prompt or a black-holed server must never freeze the window. The
-pipeline's figures are read again twice a second while the dialog is open, so a check that
-failed only because the picture was still starting turns green by itself.
+Checks: camera (the test pattern or no camera is a warning), microphone (no level or silence
+is a warning: speak to check it), encoder (from the running pipeline's figures), stream key
+present (keyring; when missing, why and a button to type it), show compliance (each hit by
+product or segment name, wrapped, a warning, not a blocker), destination reachable (a TCP
+connect with a timeout). The keyring and the network are asked through
+:func:`anchordesk.ui.workers.run_task`: a keyring that waits for an unlock prompt or a
+black-holed server must never freeze the window. The pipeline's figures are read again twice a
+second while the dialog is open, so a check that failed only because the picture was still
+starting turns green by itself.
 A failed check blocks "Go live"; warnings do not.
 
 Signals: ``GoLiveDialog.go_live_requested(str destination_id, bool record,
@@ -20,7 +23,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,6 +31,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -36,12 +40,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.core import secrets
 from anchordesk.live.settings import Destination
+from anchordesk.ui.settings.keyring_text import missing_key_reason
+from anchordesk.ui.workers import run_task
 
 OK, WARN, FAIL, RUNNING = "ok", "warn", "fail", "running"
 _MARKS = {OK: "✔", WARN: "⚠", FAIL: "✖", RUNNING: "…"}
 _COLOURS = {OK: "#2e7d32", WARN: "#e65100", FAIL: "#c62828", RUNNING: "#555"}
 DEFAULT_PORTS = {"rtmp": 1935, "rtmps": 443}
+SILENCE_DBFS = -50.0  # a peak below this over the last second: nobody is speaking into it
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,11 @@ class PreflightFacts:
     microphone_detail: str
     encoder_ok: bool
     encoder_detail: str
-    compliance_hits: tuple[str, ...]
+    compliance_hits: tuple[str, ...]  # one line each, by product and segment name
+    camera_is_test_pattern: bool = False
+    test_pattern_chosen: bool = False  # the settings ask for it (else: no camera was found)
+    microphone_level_dbfs: float | None = None  # the peak of the last second; None: silence
+    microphone_muted: bool = False
 
 
 def server_address(server_url: str) -> tuple[str, int] | None:
@@ -96,17 +108,12 @@ def tcp_reachable(host: str, port: int, timeout_s: float = 3.0) -> str | None:
         return f"{host}:{port}: {error.strerror or error}"
 
 
-class _Relay(QObject):
-    """Carries a worker's results to the Qt thread (queued: the relay lives in the Qt thread).
-
-    ``finished(generation, check_id, status, detail)``.
-    """
-
-    finished = Signal(int, str, str, str)
-
-
 class GoLiveDialog(QDialog):
+    """Signals: ``go_live_requested(destination_id, record, continue_run_sheet)``;
+    ``settings_changed()``: the settings were saved from here (to type a missing key)."""
+
     go_live_requested = Signal(str, bool, bool)
+    settings_changed = Signal()
 
     FACTS_REFRESH_MS = 500
 
@@ -120,6 +127,8 @@ class GoLiveDialog(QDialog):
         executor: Executor,
         parent: QWidget | None = None,
         connect_timeout_s: float = 3.0,
+        edit_stream_key: Callable[[QWidget, str], bool] | None = None,
+        secret_store: secrets.SecretStore | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("go_live_dialog")
@@ -128,8 +137,8 @@ class GoLiveDialog(QDialog):
         self._key_present = stream_key_present
         self._executor = executor
         self._timeout_s = connect_timeout_s
-        self._relay = _Relay(self)
-        self._relay.finished.connect(self._worker_check_done)
+        self._edit_stream_key = edit_stream_key or _open_settings_on_key
+        self._store = secret_store or secrets.store()
         self._generation = 0
         self.results: dict[str, CheckResult] = {}
 
@@ -147,6 +156,15 @@ class GoLiveDialog(QDialog):
         # real show may continue where the run sheet is.
         self.continue_run_sheet = QCheckBox(self)
         self.checks = QListWidget(self)
+        self.checks.setObjectName("preflight-checks")
+        # Whole lines, wrapped: a compliance hit or a reason cut with "…" helps nobody.
+        self.checks.setWordWrap(True)
+        self.checks.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.checks.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.fix_key = QPushButton(self)
+        self.fix_key.setObjectName("enter-stream-key")
+        self.fix_key.clicked.connect(self._enter_stream_key)
+        self.fix_key.hide()
         self.no_destination = QLabel(self)
         self.no_destination.setWordWrap(True)
         self.no_destination.setVisible(not self._destinations)
@@ -167,9 +185,13 @@ class GoLiveDialog(QDialog):
         layout.addWidget(self.no_destination)
         layout.addLayout(form)
         layout.addWidget(self.checks, 1)
-        layout.addWidget(self.again, 0, Qt.AlignmentFlag.AlignLeft)
+        row = QHBoxLayout()
+        row.addWidget(self.again)
+        row.addWidget(self.fix_key)
+        row.addStretch(1)
+        layout.addLayout(row)
         layout.addWidget(self.buttons)
-        self.resize(560, 420)
+        self.resize(640, 500)
         self._facts_timer = QTimer(self)
         self._facts_timer.setInterval(self.FACTS_REFRESH_MS)
         self._facts_timer.timeout.connect(self._refresh_facts)
@@ -181,12 +203,15 @@ class GoLiveDialog(QDialog):
         self.setWindowTitle(self.tr("Go live"))
         self.destination_label.setText(self.tr("&Destination"))
         self.destination.setAccessibleName(self.tr("Destination"))
-        self.record.setText(self.tr("Record a local copy"))
+        self.record.setText(self.tr("&Record a local copy"))
         self.record.setAccessibleName(self.tr("Record a local copy"))
-        self.continue_run_sheet.setText(self.tr("Continue the run sheet from the current segment"))
-        self.continue_run_sheet.setAccessibleName(self.continue_run_sheet.text())
+        self.continue_run_sheet.setText(self.tr("C&ontinue the run sheet from the current segment"))
+        self.continue_run_sheet.setAccessibleName(
+            self.tr("Continue the run sheet from the current segment")
+        )
         self.checks.setAccessibleName(self.tr("Pre-flight checks"))
-        self.again.setText(self.tr("Check again"))
+        self.again.setText(self.tr("Check &again"))
+        self.fix_key.setText(self.tr("Enter the stream &key…"))
         self.go.setText(self.tr("Go live"))
         self.go.setAccessibleName(self.tr("Go live"))
         self.no_destination.setText(
@@ -227,35 +252,88 @@ class GoLiveDialog(QDialog):
         destination_id = destination.destination_id
         key_present = self._key_present
         timeout_s = self._timeout_s
-        relay = self._relay
-        missing = self.tr("missing")
+        store = self._store
 
-        def work() -> None:
+        def key_work() -> bool:
             # The keyring may wait on D-Bus or an unlock prompt: never on the Qt thread.
-            present = key_present(destination_id)
-            key_status, key_detail = (OK, "") if present else (FAIL, missing)
-            relay.finished.emit(generation, "key", key_status, key_detail)
-            if address is not None:
-                error = tcp_reachable(address[0], address[1], timeout_s)
-                detail = f"{address[0]}:{address[1]}" if error is None else error
-                relay.finished.emit(generation, "reachable", OK if error is None else FAIL, detail)
+            store.probe()
+            return key_present(destination_id)
 
-        self._executor.submit(work)
+        def key_done(present: bool) -> None:
+            detail = "" if present else missing_key_reason(store)
+            self._worker_check_done(generation, "key", OK if present else FAIL, detail)
+
+        run_task(key_work, key_done, owner=self, pool=self._executor)
+        if address is not None:
+
+            def reach_done(error: str | None) -> None:
+                detail = f"{address[0]}:{address[1]}" if error is None else error
+                self._worker_check_done(
+                    generation, "reachable", OK if error is None else FAIL, detail
+                )
+
+            run_task(
+                lambda: tcp_reachable(address[0], address[1], timeout_s),
+                reach_done,
+                owner=self,
+                pool=self._executor,
+            )
         self._render()
 
     def _apply_facts(self, facts: PreflightFacts) -> None:
-        self._set("camera", OK if facts.camera_ok else FAIL, facts.camera_detail)
-        self._set("microphone", OK if facts.microphone_ok else WARN, facts.microphone_detail)
+        if facts.camera_is_test_pattern:
+            detail = (
+                self.tr("the test pattern is chosen in Settings: viewers would see colour bars")
+                if facts.test_pattern_chosen
+                else self.tr("no camera was found: viewers would see the test pattern")
+            )
+            self._set("camera", WARN, detail)
+        elif not facts.camera_ok:
+            self._set(
+                "camera",
+                WARN,
+                self.tr("%1 is not sending pictures").replace(
+                    "%1", self._device_name(facts.camera_detail) or self.tr("the camera")
+                ),
+            )
+        else:
+            self._set("camera", OK, self._device_name(facts.camera_detail))
+        self._set("microphone", *self._microphone_check(facts))
         self._set("encoder", OK if facts.encoder_ok else FAIL, facts.encoder_detail)
         if facts.compliance_hits:
             self._set(
                 "compliance",
                 WARN,
-                "; ".join(facts.compliance_hits[:6])
-                + (" …" if len(facts.compliance_hits) > 6 else ""),
+                self.tr("%1 word(s) to avoid on air:").replace(
+                    "%1", str(len(facts.compliance_hits))
+                )
+                + "".join(f"\n• {line}" for line in facts.compliance_hits),
             )
         else:
             self._set("compliance", OK, self.tr("no banned or absolute terms"))
+
+    def _device_name(self, name: str) -> str:
+        """media/ names its stand-in sources in English; say them in the user's language."""
+        names = {
+            "test pattern": self.tr("Test pattern"),
+            "test tone": self.tr("Test tone"),
+            "silence": self.tr("No audio"),
+            "default microphone": self.tr("Default microphone"),
+        }
+        return names.get(name, name)
+
+    def _microphone_check(self, facts: PreflightFacts) -> tuple[str, str]:
+        name = self._device_name(facts.microphone_detail)
+        if not facts.microphone_ok:
+            return WARN, self.tr("%1: no sound comes in").replace("%1", name)
+        if facts.microphone_muted:
+            return WARN, self.tr("%1 is muted").replace("%1", name)
+        level = facts.microphone_level_dbfs
+        if level is None or level < SILENCE_DBFS:
+            return WARN, self.tr("%1 is silent: speak to check that it picks you up").replace(
+                "%1", name
+            )
+        return OK, self.tr("%1, level %2 dB").replace("%1", name).replace("%2", f"{level:.0f}")
 
     def _refresh_facts(self) -> None:
         before = dict(self.results)
@@ -285,8 +363,21 @@ class GoLiveDialog(QDialog):
             item = QListWidgetItem(text)  # plain text: compliance hits quote the show's words
             item.setForeground(QBrush(QColor(_COLOURS[result.status])))
             item.setData(Qt.ItemDataRole.UserRole, result.status)
+            item.setToolTip(text)
             self.checks.addItem(item)
+        key = self.results.get("key")
+        self.fix_key.setVisible(
+            key is not None and key.status == FAIL and self.selected_destination() is not None
+        )
         self.go.setEnabled(self.ready())
+
+    def _enter_stream_key(self) -> None:
+        destination = self.selected_destination()
+        if destination is None:
+            return
+        if self._edit_stream_key(self, destination.destination_id):
+            self.settings_changed.emit()
+            self.run_checks()
 
     def ready(self) -> bool:
         statuses = {r.status for r in self.results.values()}
@@ -302,3 +393,9 @@ class GoLiveDialog(QDialog):
             self.continue_run_sheet.isChecked(),
         )
         self.accept()
+
+
+def _open_settings_on_key(parent: QWidget, destination_id: str) -> bool:
+    from anchordesk.ui.settings import open_settings
+
+    return open_settings(parent, stream_key_for=destination_id)

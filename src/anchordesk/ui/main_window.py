@@ -51,6 +51,7 @@ from anchordesk.ui.docks.products import ProductPanel
 from anchordesk.ui.docks.run_sheet import RunSheetPanel
 from anchordesk.ui.golive import GoLiveDialog
 from anchordesk.ui.hotkeys import HotkeyDialog, Hotkeys
+from anchordesk.ui.on_air_check import OnAirCheck
 from anchordesk.ui.preview import FramePreview
 from anchordesk.ui.state import HealthState, ProductRow, ShowState
 from anchordesk.ui.teleprompter import TeleprompterPanel
@@ -347,6 +348,7 @@ class MainWindow(QMainWindow):
         self.hotkeys.explained.reason.connect(self.notify)
         c.rehearsal_finished.connect(self.show_rehearsal_report)
         c.show_refused.connect(self._show_refused)
+        c.on_air_check = OnAirCheck(self, lambda: c.live.show if c.live is not None else None)
         self.run_sheet.next_requested.connect(c.next_segment)
         self.run_sheet.previous_requested.connect(c.previous_segment)
         self.run_sheet.jump_requested.connect(c.jump_to_segment)
@@ -669,8 +671,10 @@ class MainWindow(QMainWindow):
             self.controller.stream_key_present,
             self.controller.executor,
             self,
+            edit_stream_key=self._open_settings_on_key,
         )
         dialog.go_live_requested.connect(self.controller.go_live)
+        dialog.settings_changed.connect(self.controller.reload_settings)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
@@ -764,6 +768,11 @@ class MainWindow(QMainWindow):
 
         if open_settings(self, self.remote):
             self.controller.reload_settings()
+
+    def _open_settings_on_key(self, parent: QWidget, destination_id: str) -> bool:
+        from anchordesk.ui.settings import open_settings
+
+        return open_settings(parent, self.remote, stream_key_for=destination_id)
 
     def set_language(self, code: str) -> None:
         self.controller.set_language(code)

@@ -14,13 +14,22 @@ if TYPE_CHECKING:
     from anchordesk.ui.remote import RemoteControl
 
 
-def open_settings(parent: QWidget | None = None, remote: RemoteControl | None = None) -> bool:
+def open_settings(
+    parent: QWidget | None = None,
+    remote: RemoteControl | None = None,
+    *,
+    stream_key_for: str | None = None,
+) -> bool:
     """Show the settings dialog on the saved settings; True when the user saved changes.
 
-    The dialog writes the settings file and the keyring itself; the caller reloads what it
-    needs (``anchordesk.live.settings.load_settings()``).
+    ``remote`` is the window's remote-control server (its page starts, moves or stops it);
+    ``stream_key_for`` (a destination id) opens the dialog on that destination's stream key
+    field. The dialog writes the settings file and the keyring itself; the caller reloads what
+    it needs (``anchordesk.live.settings.load_settings()``).
     """
     dialog = SettingsDialog(load_settings(), parent, remote=remote)
+    if stream_key_for is not None:
+        dialog.open_stream_key(stream_key_for)
     try:
         return dialog.exec() == QDialog.DialogCode.Accepted
     finally:

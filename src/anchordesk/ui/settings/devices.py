@@ -1,24 +1,28 @@
 """Live previews for the settings dialog: a camera preview and a microphone level.
 
-The camera is opened and read in its own QThread (opening a V4L2 device takes hundreds of ms
-and a read blocks until the next frame); frames reach the dialog through a queued signal, at
-most ~15 per second. The microphone callback of sounddevice only stores the peak level; the
-dialog polls it on a timer. Neither can hold up the Qt thread.
+The camera is opened and read in a worker of :mod:`anchordesk.ui.workers` (opening a V4L2 device
+takes hundreds of ms and a read blocks until the next frame); frames reach the dialog through a
+queued signal, at most ~15 per second. The microphone callback of sounddevice only stores the
+peak level; the dialog polls it on a timer. Neither can hold up the Qt thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import logging
 import re
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
+
+from anchordesk.ui.workers import run_task, to_main
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +90,12 @@ def test_pattern_frame(width: int, height: int, t_s: float) -> np.ndarray:
     return frame
 
 
-class CameraPreview(QThread):
-    """Reads a camera (or the test pattern) and emits small preview images.
+class CameraPreview(QObject):
+    """Reads a camera (or the test pattern) in a worker and emits small preview images.
+
+    Opening a V4L2 device takes hundreds of ms and a read blocks until the next frame: the loop
+    runs through :func:`anchordesk.ui.workers.run_task`; frames reach the Qt thread through
+    queued signals, at most ~15 per second.
 
     Signals:
         frame_ready(QImage): a new preview frame (a deep copy, safe to keep).
@@ -101,16 +109,36 @@ class CameraPreview(QThread):
         super().__init__(parent)
         self.spec = spec
         self.setObjectName("camera-preview")
+        self._stop = threading.Event()
+        self._future: Future[None] | None = None
+        stop = self._stop
+        # Deleted with its page without stop(): the loop ends by itself (no reference to self).
+        self.destroyed.connect(lambda *_args: stop.set())
 
-    def run(self) -> None:
+    def start(self) -> None:
+        self._future = run_task(self._run)
+
+    def is_running(self) -> bool:
+        return self._future is not None and not self._future.done()
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        """Ask the loop to end and wait for it (it checks every 1/15 s; a read blocks at most
+        one frame)."""
+        self._stop.set()
+        future, self._future = self._future, None
+        if future is not None:
+            with contextlib.suppress(Exception):
+                future.result(timeout_s)
+
+    def _run(self) -> None:
         capture = None
         if self.spec not in ("test", ""):
             capture = self._open(self.spec)
             if capture is None:
-                self.failed.emit(self.spec)
+                to_main(self.failed.emit, self.spec, owner=self)
         started = time.monotonic()
         try:
-            while not self.isInterruptionRequested():
+            while not self._stop.is_set():
                 tick = time.monotonic()
                 frame = None
                 if capture is not None:
@@ -119,10 +147,12 @@ class CameraPreview(QThread):
                         frame = None
                 if frame is None:
                     frame = test_pattern_frame(320, 180, tick - started)
-                self.frame_ready.emit(_to_qimage(frame))
+                # Through the Qt thread's poster: a frame for a preview deleted meanwhile is
+                # dropped there instead of reaching a deleted object.
+                to_main(self.frame_ready.emit, _to_qimage(frame), owner=self)
                 remaining = PREVIEW_INTERVAL_S - (time.monotonic() - tick)
                 if remaining > 0:
-                    self.msleep(int(remaining * 1000))
+                    self._stop.wait(remaining)
         finally:
             if capture is not None:
                 capture.release()

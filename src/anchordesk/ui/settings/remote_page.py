@@ -7,7 +7,7 @@ starts, moves or stops the server. The token never goes into the settings file.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.live.settings import RemoteSettings, Settings
+from anchordesk.live.settings import RemoteSettings
 from anchordesk.ui.remote import RemoteControl
+from anchordesk.ui.settings.page import PageContext, SettingsPage
 from anchordesk.ui.settings.secret_field import SecretLineEdit
 
 
@@ -47,10 +48,13 @@ def qr_image(text: str, module_px: int = 5, border: int = 4) -> QImage:
     return image
 
 
-class RemotePage(QWidget):
-    def __init__(self, settings: Settings, remote: RemoteControl, parent: QWidget | None = None):
-        super().__init__(parent)
+class RemotePage(SettingsPage):
+    def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
         self.setObjectName("remote-page")
+        # The window's server; a dialog opened without one (tests, first run) gets its own,
+        # which starts nothing until saved.
+        remote = context.remote or RemoteControl(lambda: None, context.store, self)
         self.remote = remote
         self.enabled_check = QCheckBox(self)
         self.port_label = QLabel(self)
@@ -93,7 +97,7 @@ class RemotePage(QWidget):
         layout.addWidget(self.qr_label, 1)
         layout.addWidget(self.status_label)
 
-        current = settings.remote
+        current = self.settings.remote
         self.enabled_check.setChecked(current.enabled)
         self.port_spin.setValue(current.port)
         self.lan_check.setChecked(current.allow_lan)
@@ -104,11 +108,11 @@ class RemotePage(QWidget):
         self.new_token_button.clicked.connect(self._new_token)
         self.copy_button.clicked.connect(self._copy_address)
         remote.changed.connect(self._update)
-        self._retranslate()
+        self.retranslate()
         self._update()
 
-    def collect(self, settings: Settings) -> None:
-        settings.remote = self.wanted()
+    def collect(self) -> None:
+        self.settings.remote = self.wanted()
 
     def wanted(self) -> RemoteSettings:
         return RemoteSettings(
@@ -117,9 +121,11 @@ class RemotePage(QWidget):
             allow_lan=self.lan_check.isChecked(),
         )
 
-    def apply(self) -> None:
-        """The dialog saved: the server follows the page."""
-        self.remote.apply(self.wanted())
+    def saved(self) -> None:
+        """The dialog saved: the window's server follows the page (a dialog without the window's
+        server only writes the setting; the window applies it when it starts)."""
+        if self.context.remote is not None:
+            self.remote.apply(self.wanted())
 
     def title(self) -> str:
         return self.tr("Remote control")
@@ -161,12 +167,7 @@ class RemotePage(QWidget):
         else:
             self.status_label.setText(self.tr("Off: nothing listens."))
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self._retranslate()
-        super().changeEvent(event)
-
-    def _retranslate(self) -> None:
+    def retranslate(self) -> None:
         self.enabled_check.setText(self.tr("Let a phone, a stream deck or a script run the show"))
         self.port_label.setText(self.tr("Port:"))
         self.lan_check.setText(self.tr("Allow other devices on this network"))
