@@ -224,6 +224,11 @@ def setup_logging(
         root.removeHandler(handler)
         handler.close()
     root.setLevel(level)
+    # httpx logs every request at INFO with its full URL: too chatty for a show (the feeds ask
+    # every second), noise in `anchordesk control`'s one-line answers, and a URL may carry a
+    # token a user pasted into it. Set here, for every command, not where a client is built.
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
     stream = sys.stderr if stderr is None else stderr
     if stream is not None:  # pythonw (the Windows gui-script) has no stderr at all

@@ -63,9 +63,6 @@ from anchordesk.show.model import Show
 from anchordesk.store import ShowEventRecord, StoreWriter
 
 log = logging.getLogger(__name__)
-# httpx logs every request at INFO with its full URL: too chatty for a show, and a URL may carry
-# a token a user pasted into it.
-logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 CommentsCallback = Callable[[Sequence[Comment]], None]
