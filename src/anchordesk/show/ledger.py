@@ -108,6 +108,17 @@ class TimedUpdate:
 
 
 @dataclass(frozen=True)
+class KeptOrder:
+    """An order as the ledger counts it now: ``left`` is its total less what was given back."""
+
+    order: Order
+    at: float
+    currency: str
+    left: Decimal
+    segment: SegmentSales | None
+
+
+@dataclass(frozen=True)
 class Restock:
     """Units a cancellation or refund gives back to the show's stock (what the order took)."""
 
@@ -462,6 +473,20 @@ class Ledger:
     def orphan_updates(self) -> list[TimedUpdate]:
         """Updates whose order never arrived (kept, applied if it still does)."""
         return [timed for waiting in self._pending.values() for timed in waiting]
+
+    def kept_orders(self) -> list[KeptOrder]:
+        """Every order counted, in the order received, with what cancellations and refunds
+        left of it: the board's buyers, average order value and GMV per segment and currency."""
+        kept = []
+        for timed in self.timeline:
+            counted = self._counted.get((timed.order.source, timed.order.id))
+            if counted is not None:
+                kept.append(
+                    KeptOrder(
+                        timed.order, timed.at, counted.currency, counted.left, counted.segment
+                    )
+                )
+        return kept
 
     def orders_per_minute(self, now: float, window_s: float = 60.0) -> float:
         """Orders received in the ``window_s`` up to ``now``, as a rate per minute (the board's
