@@ -75,6 +75,7 @@ class SessionReport:
     @property
     def rejected_by_reason(self) -> dict[str, int]:
         return dict(Counter(entry.reason for entry in self.rejected).most_common())
+
     board: ReportBoard | None = None  # viewers, conversion, per segment, prompts (the board's)
 
     @property
