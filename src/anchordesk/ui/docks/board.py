@@ -51,11 +51,12 @@ from anchordesk.show.prompts import (
 from anchordesk.ui.i18n import current_language
 
 DASH = "—"
+MIN_SPAN_S = 60.0  # the sparkline's shortest time span
 
 
 class Sparkline(QWidget):
-    """The audience over the last ten minutes, drawn with QPainter (time runs left to right,
-    now at the right edge)."""
+    """The audience over the last ten minutes (or since the first count, at least a minute),
+    drawn with QPainter: time runs left to right, now at the right edge."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,9 +80,11 @@ class Sparkline(QWidget):
         plot = area.adjusted(4, 4, -4, -4)
         if len(self.points) >= 1 and plot.width() > 4:
             top = max(max(n for _, n in self.points), 1) * 1.1
+            # A young show fills the line too: the span grows with the data, up to ten minutes.
+            span = min(HISTORY_S, max(MIN_SPAN_S, -self.points[0][0]))
 
             def point(at: float, value: float) -> QPointF:
-                x = plot.right() + plot.width() * max(-HISTORY_S, at) / HISTORY_S
+                x = plot.right() + plot.width() * max(-span, at) / span
                 return QPointF(x, plot.bottom() - plot.height() * value / top)
 
             path = QPainterPath(point(*self.points[0]))
