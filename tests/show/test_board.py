@@ -67,8 +67,8 @@ def test_conversion_is_buyers_over_peak_viewers_and_a_cancelled_buyer_does_not_c
     assert board.buyers == 2  # ann and cat; bob's only order was cancelled
     assert board.conversion == pytest.approx(2 / 200)
     assert board.gmv_by_currency == (("USD", Decimal("65.00")),)
-    # The average order: GMV over the orders that still count (3 of 4).
-    assert board.average_order_value == (("USD", Decimal("65.00") / 3),)
+    # The average order: GMV over the orders that still count (3 of 4), to the cent.
+    assert board.average_order_value == (("USD", Decimal("21.67")),)
     opening, serum = board.segments
     assert (opening.viewers_start, opening.viewers_end, opening.viewers_peak) == (50, 150, 200)
     assert (opening.comments, opening.orders, opening.buyers) == (2, 1, 1)

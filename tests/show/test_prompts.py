@@ -34,6 +34,7 @@ def test_thresholds_are_the_issues() -> None:
     assert THRESHOLDS.deal_ending_s == 30
     assert THRESHOLDS.deal_units_left_fraction == 0.5
     assert THRESHOLDS.question_wait_s == 60
+    assert THRESHOLDS.question_stale_s == 120
 
 
 def test_viewers_falling_by_more_than_a_third_in_two_minutes_prompts_once() -> None:
@@ -107,6 +108,9 @@ def test_a_question_waiting_60_s_prompts_once_and_one_at_a_time() -> None:
     # ... then it gets its prompt, and the first never again.
     new = desk.evaluate(PromptInputs(T0 + 121, questions=[first, second]))
     assert [p.value("comment") for p in new] == ["json:c2"]
+    # A question left waiting past two minutes is a backlog, not news: no prompt for it.
+    third = WaitingQuestion("json:c3", T0 + 60, "cat", "Colour?")
+    assert fired(desk, PromptInputs(T0 + 60 + 121 + 60, questions=[third])) == []
 
 
 def test_stock_running_out_before_the_segment_ends_prompts_once_per_visit() -> None:

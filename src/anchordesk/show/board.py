@@ -11,7 +11,8 @@ Definitions:
   at least one order not wholly cancelled or refunded;
 - conversion is buyers ÷ peak viewers (overall, and per segment with the segment's own buyers
   and peak); None when no feed counts viewers;
-- average order value is, per currency, the GMV ÷ the orders that still count;
+- average order value is, per currency, the GMV ÷ the orders that still count, rounded to the
+  currency's smallest unit;
 - the sell-out forecast divides a product's stock left by its units sold per second over the
   last ``FORECAST_WINDOW_S`` (or since the session began, when that is shorter, but never a
   span under ``FORECAST_MIN_SPAN_S``: two quick orders are not a rate).
@@ -22,8 +23,9 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
+from anchordesk.core.money import currency_digits
 from anchordesk.show.ledger import KeptOrder, Ledger, SegmentSales
 
 COMMENT_RATE_WINDOW_S = 60.0
@@ -172,6 +174,11 @@ def _per_currency(orders: Iterable[KeptOrder]) -> dict[str, Decimal]:
     return totals
 
 
+def _to_minor_unit(amount: Decimal, currency: str) -> Decimal:
+    """An average rounded to the currency's smallest unit (half up, as a price is)."""
+    return amount.quantize(Decimal(1).scaleb(-currency_digits(currency)), ROUND_HALF_UP)
+
+
 def _count_between(times: Sequence[float], start: float, end: float) -> int:
     """Times in [start, end) — a comment at a segment's change belongs to the new segment."""
     return bisect.bisect_left(times, end) - bisect.bisect_left(times, start)
@@ -311,7 +318,7 @@ def board_figures(
     counting = [order for order in kept if order.left > 0]
     per_currency = _per_currency(kept)
     average = {
-        currency: per_currency[currency] / count
+        currency: _to_minor_unit(per_currency[currency] / count, currency)
         for currency in per_currency
         if (count := sum(1 for order in counting if order.currency == currency))
     }

@@ -42,6 +42,9 @@ class Thresholds:
     deal_ending_s: float = 30.0  # a live deal ends within this ...
     deal_units_left_fraction: float = 0.5  # ... with more than this share of its units left
     question_wait_s: float = 60.0  # a question unanswered (not pinned, not hidden) this long
+    # ... but not longer than this: an older one had its turn (one question prompt a minute)
+    # and the host needs the questions of now, not a backlog.
+    question_stale_s: float = 120.0
     # A rule that may fire again for a new situation waits this long after it last fired (a
     # slide in viewers is one prompt, not one a sample; one waiting question at a time).
     cooldown_s: tuple[tuple[str, float], ...] = ((VIEWERS_DROP, 120.0), (QUESTION_WAITING, 60.0))
@@ -192,8 +195,8 @@ def sold_out_on_screen(inputs: PromptInputs, t: Thresholds) -> list[Prompt]:
 
 
 def question_waiting(inputs: PromptInputs, t: Thresholds) -> list[Prompt]:
-    """Questions nobody answered (pinned or hid) that have waited 60 s, oldest first (the
-    desk's cooldown lets one through at a time)."""
+    """Questions nobody answered (pinned or hid) that have waited 60 s (and not yet two
+    minutes), oldest first; the desk's cooldown lets one through at a time."""
     return [
         Prompt(
             f"{QUESTION_WAITING}:{question.key}",
@@ -207,7 +210,7 @@ def question_waiting(inputs: PromptInputs, t: Thresholds) -> list[Prompt]:
             ),
         )
         for question in inputs.questions
-        if (waited := inputs.now - question.at) >= t.question_wait_s
+        if t.question_wait_s <= (waited := inputs.now - question.at) <= t.question_stale_s
     ]
 
 
