@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+181"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+184"/>
         <source>Viewers now</source>
         <translation>在线人数</translation>
     </message>
