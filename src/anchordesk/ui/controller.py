@@ -822,6 +822,8 @@ class Controller(QObject):
 
         before = (self._live_options(), self._configured_feeds())
         self.settings = load_settings()
+        if self.live is not None:  # prompt rules turned on or off apply at once
+            self.live.set_prompt_rules_off(self.settings.prompts_off)
         if self.is_live or self._starting or self.live is None:
             return
         if (self._live_options(), self._configured_feeds()) != before and self.live.show:
