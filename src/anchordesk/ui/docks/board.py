@@ -350,7 +350,8 @@ class BoardPanel(QWidget):
         if newest != self.newest_prompt:
             self.newest_prompt = newest
             self.newest_prompt_changed.emit(newest)
-        for prompt, line in zip(snapshot.prompts, lines, strict=True):
+        # Oldest first: when several fire at once, the last notice is the newest prompt.
+        for prompt, line in reversed(list(zip(snapshot.prompts, lines, strict=True))):
             if prompt.key not in self._seen_prompts:
                 self._seen_prompts.add(prompt.key)
                 if announce:
