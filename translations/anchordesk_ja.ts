@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+184"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+204"/>
         <source>Viewers now</source>
         <translation>視聴者数</translation>
     </message>
@@ -53,18 +53,18 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+14"/>
+        <location line="+32"/>
         <source>GMV</source>
         <translation>売上</translation>
     </message>
     <message>
-        <location line="-13"/>
-        <location line="+16"/>
+        <location line="-31"/>
+        <location line="+34"/>
         <source>Conversion</source>
         <translation>コンバージョン率</translation>
     </message>
     <message>
-        <location line="-15"/>
+        <location line="-33"/>
         <source>Average order</source>
         <translation>平均注文額</translation>
     </message>
@@ -96,6 +96,41 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Rules</source>
+        <translation>ルール</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Which prompts the board gives</source>
+        <translation>ボードが出すプロンプト</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Viewers fell by more than %1% in %2 s</source>
+        <translation>%2 秒で視聴者が %1% 以上減少</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A deal ends within %1 s with more than %2% of its units left</source>
+        <translation>セールが %1 秒以内に終了し、%2% 超が売れ残り</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The product on screen sold out</source>
+        <translation>表示中の商品が完売</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A question has waited %1 s unanswered</source>
+        <translation>質問が %1 秒未回答</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The product on screen will sell out before its segment ends</source>
+        <translation>表示中の商品がコーナー終了前に完売しそう</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -383,7 +418,7 @@
         <translation>セールを始めるには商品を画面に出してください。</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+59"/>
         <source>Going live on %1…</source>
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
@@ -408,7 +443,7 @@
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+113"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -1295,7 +1330,7 @@
         <translation>配信中は録画を止められません。</translation>
     </message>
     <message>
-        <location line="+131"/>
+        <location line="+133"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>

@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+184"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+204"/>
         <source>Viewers now</source>
         <translation>在线人数</translation>
     </message>
@@ -53,18 +53,18 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+14"/>
+        <location line="+32"/>
         <source>GMV</source>
         <translation>成交额</translation>
     </message>
     <message>
-        <location line="-13"/>
-        <location line="+16"/>
+        <location line="-31"/>
+        <location line="+34"/>
         <source>Conversion</source>
         <translation>转化率</translation>
     </message>
     <message>
-        <location line="-15"/>
+        <location line="-33"/>
         <source>Average order</source>
         <translation>客单价</translation>
     </message>
@@ -96,6 +96,41 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Rules</source>
+        <translation>规则</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Which prompts the board gives</source>
+        <translation>看板给出哪些提示</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Viewers fell by more than %1% in %2 s</source>
+        <translation>%2 秒内在线人数下降超过 %1%</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A deal ends within %1 s with more than %2% of its units left</source>
+        <translation>秒杀 %1 秒内结束且剩余超过 %2% 的件数</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The product on screen sold out</source>
+        <translation>展示中的商品已售罄</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A question has waited %1 s unanswered</source>
+        <translation>提问已等待 %1 秒未回答</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The product on screen will sell out before its segment ends</source>
+        <translation>展示中的商品将在本环节结束前售罄</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -383,7 +418,7 @@
         <translation>请先把商品放上画面再开始秒杀。</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+59"/>
         <source>Going live on %1…</source>
         <translation>正在向 %1 开播…</translation>
     </message>
@@ -408,7 +443,7 @@
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+113"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -1295,7 +1330,7 @@
         <translation>直播中不能关闭录制。</translation>
     </message>
     <message>
-        <location line="+131"/>
+        <location line="+133"/>
         <source>Run sheet</source>
         <translation>流程单</translation>
     </message>

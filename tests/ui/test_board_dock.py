@@ -155,3 +155,26 @@ def test_the_windows_board_and_teleprompter_follow_the_live_show(qtbot, control_
     window.board.dismiss_button.click()
     controller.poll_show()
     assert all(p.rule != QUESTION_WAITING for p in controller.snapshot.prompts)
+
+
+def test_the_rules_menu_lists_each_rule_with_its_threshold_and_turns_it_off(  # type: ignore[no-untyped-def]
+    qtbot, control_room
+) -> None:
+    window = control_room
+    texts = [action.text() for action in window.board.rule_actions.values()]
+    assert texts[0] == "Viewers fell by more than 33% in 120 s"
+    assert texts[1] == "A deal ends within 30 s with more than 50% of its units left"
+    assert texts[3] == "A question has waited 60 s unanswered"
+    assert all(action.isChecked() for action in window.board.rule_actions.values())
+    window.board.rule_actions[QUESTION_WAITING].trigger()  # off
+    assert window.controller.settings.prompts_off == [QUESTION_WAITING]
+    session = window.controller.live.session
+    assert QUESTION_WAITING not in session.board.prompts.enabled
+    # A question left unanswered for a minute: no prompt while the rule is off.
+    window.controller.live.plan.wall_clock = lambda: session.board.started_at + 3600
+    session.add_comments(
+        [Comment("json", "q9", "Ann", "Any other colours?", is_question=True)],
+        session.board.started_at + 3500,
+    )
+    window.controller.poll_show()
+    assert all(p.rule != QUESTION_WAITING for p in window.controller.snapshot.prompts)

@@ -659,6 +659,13 @@ class Controller(QObject):
     def pin_latest_question(self) -> None:
         self._command(lambda live: live.pin_latest_question())
 
+    def set_prompt_rules_off(self, off: list[str]) -> None:
+        """The board's Rules menu: applies now and is kept in the settings."""
+        self.settings.prompts_off = list(off)
+        if self.live is not None:
+            self.live.set_prompt_rules_off(off)
+        self.executor.submit(self._save, self.settings)
+
     def dismiss_prompt(self, key: str) -> None:
         self._command(lambda live: live.dismiss_prompt(key))
 

@@ -357,6 +357,8 @@ class MainWindow(QMainWindow):
         self.board.dismiss_requested.connect(c.dismiss_prompt)
         self.board.prompt_fired.connect(self._prompt_fired)
         self.board.newest_prompt_changed.connect(self.teleprompter.set_prompt)
+        self.board.set_rules_off(c.settings.prompts_off)
+        self.board.rules_off_changed.connect(c.set_prompt_rules_off)
         self.run_sheet.next_requested.connect(c.next_segment)
         self.run_sheet.previous_requested.connect(c.previous_segment)
         self.run_sheet.jump_requested.connect(c.jump_to_segment)

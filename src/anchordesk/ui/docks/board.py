@@ -9,17 +9,19 @@ texts inside prompts) is shown as plain text: table items, plain-text labels, QP
 Signals: ``dismiss_requested(str)`` — the operator dismissed the prompt with that key;
 ``prompt_fired(str)`` — a prompt appeared on the board, as one line in the window's language;
 ``newest_prompt_changed(str)`` — the newest prompt on the board ("" when none is left): the
-teleprompter's line.
+teleprompter's line; ``rules_off_changed(list)`` — the prompt rules the operator turned off
+(the Rules menu lists every rule with its threshold).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 
 from babel.numbers import format_decimal, format_percent
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtGui import QAction, QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -28,11 +30,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -43,8 +47,10 @@ from anchordesk.show.board import HISTORY_S, BoardFigures, format_forecast_minut
 from anchordesk.show.prompts import (
     DEAL_ENDING,
     QUESTION_WAITING,
+    RULES,
     SOLD_OUT_ON_SCREEN,
     STOCK_SHORT,
+    THRESHOLDS,
     VIEWERS_DROP,
     Prompt,
 )
@@ -101,6 +107,7 @@ class BoardPanel(QWidget):
     dismiss_requested = Signal(str)
     prompt_fired = Signal(str)
     newest_prompt_changed = Signal(str)
+    rules_off_changed = Signal(list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -146,8 +153,21 @@ class BoardPanel(QWidget):
         self.dismiss_button = QPushButton(self)
         self.dismiss_button.setObjectName("board_dismiss")
         self.dismiss_button.clicked.connect(self.dismiss_selected)
+        self.rules_button = QToolButton(self)
+        self.rules_button.setObjectName("board_rules")
+        self.rules_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.rules_menu = QMenu(self.rules_button)
+        self.rule_actions: dict[str, QAction] = {}
+        for rule in RULES:
+            action = self.rules_menu.addAction("")
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.toggled.connect(self._rules_toggled)
+            self.rule_actions[rule] = action
+        self.rules_button.setMenu(self.rules_menu)
         prompt_head = QHBoxLayout()
         prompt_head.addWidget(self.prompts_label, 1)
+        prompt_head.addWidget(self.rules_button)
         prompt_head.addWidget(self.dismiss_button)
 
         self.products = QTableWidget(0, 4, self)
@@ -195,6 +215,24 @@ class BoardPanel(QWidget):
         self.prompts_label.setText(self.tr("Prompts"))
         self.dismiss_button.setText(self.tr("Dismiss"))
         self.dismiss_button.setToolTip(self.tr("Take the selected prompt off the board"))
+        self.rules_button.setText(self.tr("Rules"))
+        self.rules_button.setToolTip(self.tr("Which prompts the board gives"))
+        t = THRESHOLDS
+        rule_texts = {
+            VIEWERS_DROP: self.tr("Viewers fell by more than %1% in %2 s")
+            .replace("%1", f"{t.viewers_drop_fraction * 100:.0f}")
+            .replace("%2", f"{t.viewers_drop_window_s:.0f}"),
+            DEAL_ENDING: self.tr("A deal ends within %1 s with more than %2% of its units left")
+            .replace("%1", f"{t.deal_ending_s:.0f}")
+            .replace("%2", f"{t.deal_units_left_fraction * 100:.0f}"),
+            SOLD_OUT_ON_SCREEN: self.tr("The product on screen sold out"),
+            QUESTION_WAITING: self.tr("A question has waited %1 s unanswered").replace(
+                "%1", f"{t.question_wait_s:.0f}"
+            ),
+            STOCK_SHORT: self.tr("The product on screen will sell out before its segment ends"),
+        }
+        for rule, action in self.rule_actions.items():
+            action.setText(rule_texts[rule])
         self.tables.setTabText(0, self.tr("Products"))
         self.tables.setTabText(1, self.tr("Segments"))
         self.products.setHorizontalHeaderLabels(
@@ -356,6 +394,19 @@ class BoardPanel(QWidget):
                 self._seen_prompts.add(prompt.key)
                 if announce:
                     self.prompt_fired.emit(line)
+
+    def set_rules_off(self, off: Sequence[str]) -> None:
+        """Tick the rules that are on (from the settings), without announcing a change."""
+        for rule, action in self.rule_actions.items():
+            action.blockSignals(True)
+            action.setChecked(rule not in off)
+            action.blockSignals(False)
+
+    def rules_off(self) -> list[str]:
+        return [rule for rule, action in self.rule_actions.items() if not action.isChecked()]
+
+    def _rules_toggled(self) -> None:
+        self.rules_off_changed.emit(self.rules_off())
 
     def selected_key(self) -> str | None:
         items = self.prompt_list.selectedItems()
