@@ -163,17 +163,6 @@ def buyer_key(kept: KeptOrder) -> tuple[str, str]:
     return (order.source, order.customer) if order.customer else (order.source, "#" + order.id)
 
 
-def _buyers(orders: Iterable[KeptOrder]) -> int:
-    return len({buyer_key(kept) for kept in orders if kept.left > 0})
-
-
-def _per_currency(orders: Iterable[KeptOrder]) -> dict[str, Decimal]:
-    totals: dict[str, Decimal] = {}
-    for kept in orders:
-        totals[kept.currency] = totals.get(kept.currency, Decimal(0)) + kept.left
-    return totals
-
-
 def _to_minor_unit(amount: Decimal, currency: str) -> Decimal:
     """An average rounded to the currency's smallest unit (half up, as a price is)."""
     return amount.quantize(Decimal(1).scaleb(-currency_digits(currency)), ROUND_HALF_UP)
@@ -184,20 +173,71 @@ def _count_between(times: Sequence[float], start: float, end: float) -> int:
     return bisect.bisect_left(times, end) - bisect.bisect_left(times, start)
 
 
-def units_per_second(ledger: Ledger, sku: str, now: float, started_at: float | None) -> float:
-    """A product's recent sales rate: units ordered in the forecast window up to ``now``."""
+@dataclass(frozen=True)
+class OrderFigures:
+    """What the orders alone decide (buyers, GMV per segment and currency, average order):
+    it changes only when an order or an update arrives, so a live board keeps it between
+    arrivals (``order_figures`` reads every order)."""
+
+    buyers: int
+    average_order_value: tuple[tuple[str, Decimal], ...]
+    # By position in ``Ledger.segments``: (buyers, GMV per currency).
+    segments: tuple[tuple[int, tuple[tuple[str, Decimal], ...]], ...]
+
+
+def order_figures(ledger: Ledger) -> OrderFigures:
+    """One pass over the orders (each order's ``left`` is worked out once)."""
+    position = {id(segment): number for number, segment in enumerate(ledger.segments)}
+    buyers: set[tuple[str, str]] = set()
+    gmv: dict[str, Decimal] = {}
+    counting: dict[str, int] = {}
+    segment_buyers: list[set[tuple[str, str]]] = [set() for _ in ledger.segments]
+    segment_gmv: list[dict[str, Decimal]] = [{} for _ in ledger.segments]
+    for kept in ledger.kept_orders():
+        left = kept.left
+        currency = kept.currency
+        gmv[currency] = gmv.get(currency, Decimal(0)) + left
+        number = position.get(id(kept.segment)) if kept.segment is not None else None
+        if number is not None:
+            totals = segment_gmv[number]
+            totals[currency] = totals.get(currency, Decimal(0)) + left
+        if left > 0:
+            key = buyer_key(kept)
+            buyers.add(key)
+            counting[currency] = counting.get(currency, 0) + 1
+            if number is not None:
+                segment_buyers[number].add(key)
+    average = {
+        currency: _to_minor_unit(gmv[currency] / counting[currency], currency)
+        for currency in gmv
+        if counting.get(currency)
+    }
+    return OrderFigures(
+        buyers=len(buyers),
+        average_order_value=tuple(sorted(average.items())),
+        segments=tuple(
+            (len(segment_buyers[number]), tuple(sorted(segment_gmv[number].items())))
+            for number in range(len(ledger.segments))
+        ),
+    )
+
+
+def units_per_second(ledger: Ledger, now: float, started_at: float | None) -> dict[str, float]:
+    """Each product's recent sales rate: units ordered in the forecast window up to ``now``,
+    per second (products that sold nothing in it are absent)."""
     span = FORECAST_WINDOW_S
     if started_at is not None:
         span = min(span, max(FORECAST_MIN_SPAN_S, now - started_at))
     since = now - span
-    units = 0
+    units: dict[str, int] = {}
     for timed in reversed(ledger.timeline):
         if timed.at <= since:
             break
         if timed.at > now:
             continue
-        units += sum(max(0, line.quantity) for line in timed.order.lines if line.sku == sku)
-    return units / span
+        for line in timed.order.lines:
+            units[line.sku] = units.get(line.sku, 0) + max(0, line.quantity)
+    return {sku: count / span for sku, count in units.items()}
 
 
 def sells_out_in_s(stock_left: int | None, rate_per_s: float) -> float | None:
@@ -210,24 +250,20 @@ def sells_out_in_s(stock_left: int | None, rate_per_s: float) -> float | None:
 
 def segment_figures(
     ledger: Ledger,
-    kept: Sequence[KeptOrder],
+    orders: OrderFigures,
     audience: AudienceCurve,
     comment_times: Sequence[float],
     end: float,
     deal_totals: Mapping[str, int | None],
 ) -> tuple[SegmentFigures, ...]:
     """Each visit of a segment as the ledger kept it; ``end`` closes the one still running."""
-    by_segment: dict[int, list[KeptOrder]] = {}
-    for order in kept:
-        if order.segment is not None:
-            by_segment.setdefault(id(order.segment), []).append(order)
     result = []
     for number, segment in enumerate(ledger.segments):
         stop = segment.ended_at if segment.ended_at is not None else end
         nxt = ledger.segments[number + 1].started_at if number + 1 < len(ledger.segments) else None
         comments_end = nxt if nxt is not None else max(stop, end)
         points = audience.between(segment.started_at, stop)
-        orders = by_segment.get(id(segment), [])
+        buyers, gmv = orders.segments[number] if number < len(orders.segments) else (0, ())
         result.append(
             SegmentFigures(
                 index=segment.index,
@@ -240,9 +276,9 @@ def segment_figures(
                 viewers_peak=max((total for _, total in points), default=None),
                 comments=_count_between(comment_times, segment.started_at, comments_end),
                 orders=segment.orders,
-                buyers=_buyers(orders),
+                buyers=buyers,
                 units=segment.units,
-                gmv_by_currency=tuple(sorted(_per_currency(orders).items())),
+                gmv_by_currency=gmv,
                 deals=_deals_in(ledger, segment, stop, deal_totals),
             )
         )
@@ -293,15 +329,19 @@ def board_figures(
     on_sale: Iterable[str] = (),
     deal_quotas: Mapping[str, tuple[str, int | None]] | None = None,
     currency_of: Mapping[str, str] | None = None,
+    orders: OrderFigures | None = None,
 ) -> BoardFigures:
-    """Every figure of the board at ``now`` (wall clock), from the session's data."""
-    kept = ledger.kept_orders()
+    """Every figure of the board at ``now`` (wall clock), from the session's data (``orders``:
+    the ledger's ``order_figures`` when the caller kept them since the last arrival)."""
+    if orders is None:
+        orders = order_figures(ledger)
+    rates = units_per_second(ledger, now, started_at)
     selling = set(on_sale)
     currencies = currency_of or {}
     products = []
     for sales in [*ledger.products.values(), *ledger.unknown_skus.values()]:
         left = stock_left.get(sales.sku) if sales.known else None
-        rate = units_per_second(ledger, sales.sku, now, started_at)
+        rate = rates.get(sales.sku, 0.0)
         products.append(
             ProductFigures(
                 sku=sales.sku,
@@ -315,13 +355,6 @@ def board_figures(
                 on_sale=sales.sku in selling,
             )
         )
-    counting = [order for order in kept if order.left > 0]
-    per_currency = _per_currency(kept)
-    average = {
-        currency: _to_minor_unit(per_currency[currency] / count, currency)
-        for currency in per_currency
-        if (count := sum(1 for order in counting if order.currency == currency))
-    }
     start = bisect.bisect_left(audience.times, now - HISTORY_S)
     stop = bisect.bisect_right(audience.times, now)
     history = [
@@ -339,12 +372,12 @@ def board_figures(
         / COMMENT_RATE_WINDOW_S,
         orders_per_minute=ledger.orders_per_minute(now),
         orders=ledger.orders,
-        buyers=_buyers(kept),
+        buyers=orders.buyers,
         units=ledger.units,
         gmv_by_currency=tuple(sorted(ledger.gmv_by_currency.items())),
-        average_order_value=tuple(sorted(average.items())),
+        average_order_value=orders.average_order_value,
         products=tuple(products),
-        segments=segment_figures(ledger, kept, audience, comment_times, now, totals),
+        segments=segment_figures(ledger, orders, audience, comment_times, now, totals),
     )
 
 

@@ -45,7 +45,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from anchordesk.show.feed_items import Order, OrderUpdate
 from anchordesk.show.feed_rules import Problem, order_problem, update_problem
@@ -107,15 +107,21 @@ class TimedUpdate:
     at: float  # when it was received
 
 
-@dataclass(frozen=True)
-class KeptOrder:
-    """An order as the ledger counts it now: ``left`` is its total less what was given back."""
+class KeptOrder(Protocol):
+    """An order as the ledger counts it now: ``left`` is its total less what was given back,
+    ``segment`` the segment it arrived in."""
 
-    order: Order
-    at: float
-    currency: str
-    left: Decimal
-    segment: SegmentSales | None
+    @property
+    def order(self) -> Order: ...
+
+    @property
+    def currency(self) -> str: ...
+
+    @property
+    def segment(self) -> SegmentSales | None: ...
+
+    @property
+    def left(self) -> Decimal: ...
 
 
 @dataclass(frozen=True)
@@ -477,16 +483,7 @@ class Ledger:
     def kept_orders(self) -> list[KeptOrder]:
         """Every order counted, in the order received, with what cancellations and refunds
         left of it: the board's buyers, average order value and GMV per segment and currency."""
-        kept = []
-        for timed in self.timeline:
-            counted = self._counted.get((timed.order.source, timed.order.id))
-            if counted is not None:
-                kept.append(
-                    KeptOrder(
-                        timed.order, timed.at, counted.currency, counted.left, counted.segment
-                    )
-                )
-        return kept
+        return list(self._counted.values())
 
     def orders_per_minute(self, now: float, window_s: float = 60.0) -> float:
         """Orders received in the ``window_s`` up to ``now``, as a rate per minute (the board's
