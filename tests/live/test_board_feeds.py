@@ -148,3 +148,37 @@ def test_conversion_and_segment_figures_equal_what_the_feed_served(tmp_path: Pat
     audience = report.to_json()["audience"]
     assert audience["peak_viewers"] == 160 and audience["buyers"] == 3  # type: ignore[index]
     assert audience["segments"][1]["gmv_by_currency"] == {"EUR": "30.00", "USD": "24.00"}  # type: ignore[index]
+
+
+def test_a_continued_session_file_keeps_its_prompts_fired_and_dismissed(tmp_path: Path) -> None:
+    from anchordesk.show.prompts import DealSituation, PromptInputs
+
+    path = tmp_path / "again.adsession"
+    inputs = PromptInputs(
+        T0 + 5,
+        live_deals=[DealSituation("d1", "MUG", "Mug", 20.0, 90, 100)],
+        questions=(),
+    )
+
+    def open_session() -> ShowSession:
+        return ShowSession(
+            mode=SessionMode.LIVE,
+            runtime=ShowRuntime(SHOW, 0.0),
+            writer=StoreWriter(path),
+            feeds=[],
+            simulated=False,
+            wall_clock=lambda: T0,
+        )
+
+    first = open_session()
+    (fired,) = first.board.prompt_now(inputs)
+    assert first.board.dismiss(fired.key, T0 + 6)
+    first.close_store()
+    again = open_session()
+    assert again.board.prompt_now(inputs) == ()  # fired once, and dismissed, in this file
+    assert fired.key in again.board.prompts.fired
+    again.close_store()
+    report = build_report(path)
+    assert report.board is not None
+    assert [p.key for p in report.board.prompts] == [fired.key]
+    assert report.board.dismissed == {fired.key: T0 + 6}
