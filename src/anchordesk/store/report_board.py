@@ -140,6 +140,21 @@ def _clock(seconds: float | None) -> str:
 # -- text ---------------------------------------------------------------------------------------
 
 
+def board_summary_line(report: SessionReport, language: str) -> str:
+    """Peak viewers, buyers, conversion and average order on one line ("" without a board)."""
+    board = report.board
+    if board is None:
+        return ""
+    lang = report_language(language)
+    figures = board.figures
+    return (
+        f"{text(lang, 'peak_viewers')} {_count(figures.viewers_peak, lang)} · "
+        f"{text(lang, 'buyers')} {_count(figures.buyers, lang)} · "
+        f"{text(lang, 'conversion')} {percent(figures.conversion, lang)} · "
+        f"{text(lang, 'average_order')} {_money_list(figures.average_order_value, lang)}"
+    )
+
+
 def board_text_lines(report: SessionReport, language: str) -> list[str]:
     from anchordesk.store.report import pad
 
@@ -155,12 +170,7 @@ def board_text_lines(report: SessionReport, language: str) -> list[str]:
     lines = ["", f"  {t('audience')}"]
     if not board.counts_viewers:
         lines.append(f"    {t('no_viewers')}")
-    lines.append(
-        f"    {t('peak_viewers')} {_count(figures.viewers_peak, lang)} · "
-        f"{t('buyers')} {_count(figures.buyers, lang)} · "
-        f"{t('conversion')} {percent(figures.conversion, lang)} · "
-        f"{t('average_order')} {_money_list(figures.average_order_value, lang)}"
-    )
+    lines.append(f"    {board_summary_line(report, lang)}")
     lines.append(f"    {t('conversion_note')}")
     lines.append(
         f"    {pad('#', 3, right=True)} {pad(t('segment'), 20)} "
