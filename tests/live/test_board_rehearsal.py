@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from anchordesk.control.commands import run_command
 from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.audience import AudienceSimulator
 from anchordesk.live.factory import build_live_show
@@ -33,6 +34,7 @@ from anchordesk.show.prompts import (
     VIEWERS_DROP,
     Prompt,
 )
+from anchordesk.store import SessionStore
 from anchordesk.store.report import build_report, report_text
 from anchordesk.store.report_html import report_html
 
@@ -113,8 +115,9 @@ class Rehearsal:
             for prompt in snapshot.prompts:
                 self.fired.setdefault(prompt.key, prompt)
             if show_s == DISMISS_AT_S and snapshot.prompts:
-                self.dismissed = snapshot.prompts[-1].key  # the operator dismisses the oldest
-                self.show.dismiss_prompt(self.dismissed)
+                # The operator dismisses the oldest, from the web remote.
+                self.dismissed = snapshot.prompts[-1].key
+                run_command(self.show, "dismiss_prompt", {"key": self.dismissed}, "remote")
             show_s += STEP_S
 
     def expected_buyers(self) -> int:
@@ -252,6 +255,13 @@ def test_a_dismissed_prompt_leaves_the_board_and_the_report_says_when(
     report = build_report(rehearsal.path)  # type: ignore[attr-defined]
     assert report.board is not None
     assert report.board.dismissed == {key: T0 + DISMISS_AT_S}
+    store = SessionStore(rehearsal.path, read_only=True)  # type: ignore[attr-defined]
+    try:
+        commands = [e.data for e in store.show_events() if e.kind == "command"]
+    finally:
+        store.close()
+    (dismissal,) = [c for c in commands if c["command"] == "dismiss_prompt"]
+    assert dismissal["origin"] == "remote" and dismissal["arguments"] == {"key": key}
     assert "dismissed at 10:50" in report_text(report, "en")
     with pytest.raises(CommandRejected, match="no prompt"):
         rehearsal.show.dismiss_prompt("no-such-prompt")

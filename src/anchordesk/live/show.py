@@ -589,11 +589,12 @@ class LiveShow:
 
     # -- prompts -----------------------------------------------------------------------------
 
-    def dismiss_prompt(self, key: str) -> None:
+    def dismiss_prompt(self, key: str, *, origin: str | None = "window") -> None:
         """Take a prompt off the board (kept in the session's events with the time)."""
         session = self._session()
         if not session.board.dismiss(key, self.plan.wall_clock()):
             raise CommandRejected(f"no prompt {key!r} on the board", 400)
+        self._applied(origin, "dismiss_prompt", key=key)
 
     def set_prompt_rules_off(self, off: Sequence[str]) -> None:
         """Turn prompt rules off (or back on) from now on, in this and later sessions."""

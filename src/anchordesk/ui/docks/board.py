@@ -359,7 +359,7 @@ class BoardPanel(QWidget):
         if item.text() != text:
             item.setText(text)
         if right:
-            item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
     # -- prompts -------------------------------------------------------------------------------
 
