@@ -53,18 +53,18 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+32"/>
+        <location line="+18"/>
         <source>GMV</source>
         <translation>売上</translation>
     </message>
     <message>
-        <location line="-31"/>
-        <location line="+34"/>
+        <location line="-17"/>
+        <location line="+20"/>
         <source>Conversion</source>
         <translation>コンバージョン率</translation>
     </message>
     <message>
-        <location line="-33"/>
+        <location line="-19"/>
         <source>Average order</source>
         <translation>平均注文額</translation>
     </message>
@@ -105,32 +105,27 @@
         <translation>ボードが出すプロンプト</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Viewers fell by more than %1% in %2 s</source>
-        <translation>%2 秒で視聴者が %1% 以上減少</translation>
+        <translation type="vanished">%2 秒で視聴者が %1% 以上減少</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>A deal ends within %1 s with more than %2% of its units left</source>
-        <translation>セールが %1 秒以内に終了し、%2% 超が売れ残り</translation>
+        <translation type="vanished">セールが %1 秒以内に終了し、%2% 超が売れ残り</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>The product on screen sold out</source>
-        <translation>表示中の商品が完売</translation>
+        <translation type="vanished">表示中の商品が完売</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>A question has waited %1 s unanswered</source>
-        <translation>質問が %1 秒未回答</translation>
+        <translation type="vanished">質問が %1 秒未回答</translation>
+    </message>
+    <message>
+        <source>The product on screen will sell out before its segment ends</source>
+        <translation type="vanished">表示中の商品がコーナー終了前に完売しそう</translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>The product on screen will sell out before its segment ends</source>
-        <translation>表示中の商品がコーナー終了前に完売しそう</translation>
-    </message>
-    <message>
-        <location line="+4"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -1663,7 +1658,7 @@
         <translation>番組を保存しました。次に番組を開いたときに反映されます。</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>About AnchorDesk</source>
         <translation>AnchorDesk について</translation>
     </message>
@@ -2068,6 +2063,52 @@
     </message>
 </context>
 <context>
+    <name>PromptRules</name>
+    <message>
+        <location filename="../src/anchordesk/ui/prompt_rules.py" line="+25"/>
+        <source>Viewers fell by more than %1% in %2 s</source>
+        <translation>%2 秒で視聴者が %1% 以上減少</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>A deal ends within %1 s with more than %2% of its units left</source>
+        <translation>セールが %1 秒以内に終了し、%2% 超が売れ残り</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The product on screen sold out</source>
+        <translation>表示中の商品が完売</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>A question has waited %1 s unanswered</source>
+        <translation>質問が %1 秒未回答</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The product on screen will sell out before its segment ends</source>
+        <translation>表示中の商品がコーナー終了前に完売しそう</translation>
+    </message>
+</context>
+<context>
+    <name>PromptsPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/prompts_page.py" line="+36"/>
+        <source>Prompts</source>
+        <translation>プロンプト</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>The data board prompts the host and the operator when:</source>
+        <translation>データボードは次のときにホストとオペレーターに知らせます：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Each situation is prompted once, on the board, over the picture and on the teleprompter, and kept in the session&apos;s report.</source>
+        <translation>同じ状況の通知は一度だけ。ボード、画面の上、プロンプターに表示され、セッションのレポートに残ります。</translation>
+    </message>
+</context>
+<context>
     <name>RehearsalReportDialog</name>
     <message>
         <location filename="../src/anchordesk/ui/main_window.py" line="+27"/>
@@ -2365,7 +2406,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+245"/>
+        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+247"/>
         <source>The settings could not be saved: %1</source>
         <translation>設定を保存できません：%1</translation>
     </message>

@@ -53,18 +53,18 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+32"/>
+        <location line="+18"/>
         <source>GMV</source>
         <translation>成交额</translation>
     </message>
     <message>
-        <location line="-31"/>
-        <location line="+34"/>
+        <location line="-17"/>
+        <location line="+20"/>
         <source>Conversion</source>
         <translation>转化率</translation>
     </message>
     <message>
-        <location line="-33"/>
+        <location line="-19"/>
         <source>Average order</source>
         <translation>客单价</translation>
     </message>
@@ -105,32 +105,27 @@
         <translation>看板给出哪些提示</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Viewers fell by more than %1% in %2 s</source>
-        <translation>%2 秒内在线人数下降超过 %1%</translation>
+        <translation type="vanished">%2 秒内在线人数下降超过 %1%</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>A deal ends within %1 s with more than %2% of its units left</source>
-        <translation>秒杀 %1 秒内结束且剩余超过 %2% 的件数</translation>
+        <translation type="vanished">秒杀 %1 秒内结束且剩余超过 %2% 的件数</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>The product on screen sold out</source>
-        <translation>展示中的商品已售罄</translation>
+        <translation type="vanished">展示中的商品已售罄</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>A question has waited %1 s unanswered</source>
-        <translation>提问已等待 %1 秒未回答</translation>
+        <translation type="vanished">提问已等待 %1 秒未回答</translation>
+    </message>
+    <message>
+        <source>The product on screen will sell out before its segment ends</source>
+        <translation type="vanished">展示中的商品将在本环节结束前售罄</translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>The product on screen will sell out before its segment ends</source>
-        <translation>展示中的商品将在本环节结束前售罄</translation>
-    </message>
-    <message>
-        <location line="+4"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -1663,7 +1658,7 @@
         <translation>节目已保存，下次打开该节目时生效。</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>About AnchorDesk</source>
         <translation>关于 AnchorDesk</translation>
     </message>
@@ -2068,6 +2063,52 @@
     </message>
 </context>
 <context>
+    <name>PromptRules</name>
+    <message>
+        <location filename="../src/anchordesk/ui/prompt_rules.py" line="+25"/>
+        <source>Viewers fell by more than %1% in %2 s</source>
+        <translation>%2 秒内在线人数下降超过 %1%</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>A deal ends within %1 s with more than %2% of its units left</source>
+        <translation>秒杀 %1 秒内结束且剩余超过 %2% 的件数</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The product on screen sold out</source>
+        <translation>展示中的商品已售罄</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>A question has waited %1 s unanswered</source>
+        <translation>提问已等待 %1 秒未回答</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The product on screen will sell out before its segment ends</source>
+        <translation>展示中的商品将在本环节结束前售罄</translation>
+    </message>
+</context>
+<context>
+    <name>PromptsPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/prompts_page.py" line="+36"/>
+        <source>Prompts</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>The data board prompts the host and the operator when:</source>
+        <translation>数据看板在以下情况提示主播和场控：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Each situation is prompted once, on the board, over the picture and on the teleprompter, and kept in the session&apos;s report.</source>
+        <translation>每种情况只提示一次：显示在看板上、画面上方和提词器上，并记入场次报告。</translation>
+    </message>
+</context>
+<context>
     <name>RehearsalReportDialog</name>
     <message>
         <location filename="../src/anchordesk/ui/main_window.py" line="+27"/>
@@ -2365,7 +2406,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+245"/>
+        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+247"/>
         <source>The settings could not be saved: %1</source>
         <translation>无法保存设置：%1</translation>
     </message>

@@ -784,6 +784,7 @@ class MainWindow(QMainWindow):
 
         if open_settings(self, self.remote):
             self.controller.reload_settings()
+            self.board.set_rules_off(self.controller.settings.prompts_off)
 
     def _open_settings_on_key(self, parent: QWidget, destination_id: str) -> bool:
         from anchordesk.ui.settings import open_settings

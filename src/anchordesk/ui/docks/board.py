@@ -50,11 +50,11 @@ from anchordesk.show.prompts import (
     RULES,
     SOLD_OUT_ON_SCREEN,
     STOCK_SHORT,
-    THRESHOLDS,
     VIEWERS_DROP,
     Prompt,
 )
 from anchordesk.ui.i18n import current_language
+from anchordesk.ui.prompt_rules import rule_text
 
 DASH = "—"
 MIN_SPAN_S = 60.0  # the sparkline's shortest time span
@@ -217,22 +217,8 @@ class BoardPanel(QWidget):
         self.dismiss_button.setToolTip(self.tr("Take the selected prompt off the board"))
         self.rules_button.setText(self.tr("Rules"))
         self.rules_button.setToolTip(self.tr("Which prompts the board gives"))
-        t = THRESHOLDS
-        rule_texts = {
-            VIEWERS_DROP: self.tr("Viewers fell by more than %1% in %2 s")
-            .replace("%1", f"{t.viewers_drop_fraction * 100:.0f}")
-            .replace("%2", f"{t.viewers_drop_window_s:.0f}"),
-            DEAL_ENDING: self.tr("A deal ends within %1 s with more than %2% of its units left")
-            .replace("%1", f"{t.deal_ending_s:.0f}")
-            .replace("%2", f"{t.deal_units_left_fraction * 100:.0f}"),
-            SOLD_OUT_ON_SCREEN: self.tr("The product on screen sold out"),
-            QUESTION_WAITING: self.tr("A question has waited %1 s unanswered").replace(
-                "%1", f"{t.question_wait_s:.0f}"
-            ),
-            STOCK_SHORT: self.tr("The product on screen will sell out before its segment ends"),
-        }
         for rule, action in self.rule_actions.items():
-            action.setText(rule_texts[rule])
+            action.setText(rule_text(rule))
         self.tables.setTabText(0, self.tr("Products"))
         self.tables.setTabText(1, self.tr("Segments"))
         self.products.setHorizontalHeaderLabels(
