@@ -14,6 +14,7 @@ comments and orders arrive, then drives it with the same actions the keys trigge
 the whole screen after each step:
 
 - ``main_window_<lang>.png``: the control room, the first product on screen;
+- ``data_board_<lang>.png``: the data board dock in front (viewers, rates, forecasts, prompts);
 - ``studio_mode_<lang>.png``: studio mode, the next segment staged beside the program;
 - ``teleprompter_<lang>.png``: the teleprompter dock in front, a deal running, a question pinned;
 - ``go_live_<lang>.png``: the go-live pre-flight dialog;
@@ -140,6 +141,10 @@ def shoot(language: str, out: Path, seconds: float) -> None:
         def first_product() -> None:
             hotkeys["product_1"].trigger()
 
+        def board() -> None:
+            window.docks["board"].show()
+            window.docks["board"].raise_()
+
         def studio() -> None:
             window.studio_action.setChecked(True)
             hotkeys["next_segment"].trigger()
@@ -191,6 +196,8 @@ def shoot(language: str, out: Path, seconds: float) -> None:
             [
                 (seconds / 2, first_product),
                 (seconds / 2, lambda: grab("main_window")),
+                (0.1, board),
+                (1.5, lambda: grab("data_board")),
                 (0.1, studio),
                 (2.0, lambda: grab("studio_mode")),
                 (0.1, leave_studio),

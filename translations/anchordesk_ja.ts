@@ -35,6 +35,187 @@
     </message>
 </context>
 <context>
+    <name>BoardPanel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+204"/>
+        <source>Viewers now</source>
+        <translation>視聴者数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Comments/min</source>
+        <translation>コメント/分</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Orders/min</source>
+        <translation>注文/分</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+18"/>
+        <source>GMV</source>
+        <translation>売上</translation>
+    </message>
+    <message>
+        <location line="-17"/>
+        <location line="+20"/>
+        <source>Conversion</source>
+        <translation>コンバージョン率</translation>
+    </message>
+    <message>
+        <location line="-19"/>
+        <source>Average order</source>
+        <translation>平均注文額</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Buyers ÷ peak viewers</source>
+        <translation>購入者 ÷ 最大視聴者数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>Viewers over the last ten minutes</source>
+        <translation>直近10分間の視聴者数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Prompts</source>
+        <translation>プロンプト</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dismiss</source>
+        <translation>閉じる</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Take the selected prompt off the board</source>
+        <translation>選択したプロンプトをボードから外す</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rules</source>
+        <translation>ルール</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Which prompts the board gives</source>
+        <translation>ボードが出すプロンプト</translation>
+    </message>
+    <message>
+        <source>Viewers fell by more than %1% in %2 s</source>
+        <translation type="vanished">%2 秒で視聴者が %1% 以上減少</translation>
+    </message>
+    <message>
+        <source>A deal ends within %1 s with more than %2% of its units left</source>
+        <translation type="vanished">セールが %1 秒以内に終了し、%2% 超が売れ残り</translation>
+    </message>
+    <message>
+        <source>The product on screen sold out</source>
+        <translation type="vanished">表示中の商品が完売</translation>
+    </message>
+    <message>
+        <source>A question has waited %1 s unanswered</source>
+        <translation type="vanished">質問が %1 秒未回答</translation>
+    </message>
+    <message>
+        <source>The product on screen will sell out before its segment ends</source>
+        <translation type="vanished">表示中の商品がコーナー終了前に完売しそう</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Products</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Segments</source>
+        <translation>コーナー</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Sold</source>
+        <translation>販売数</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Forecast</source>
+        <translation>完売予測</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Segment</source>
+        <translation>コーナー</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Peak</source>
+        <translation>最大</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Orders</source>
+        <translation>注文</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Viewers fell from %1 to %2 in %3 min: give them a reason to stay</source>
+        <translation>%3 分で視聴者が %1 から %2 に減少：残る理由を伝えましょう</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Deal on %1 ends in %2 s with %3 of %4 left</source>
+        <translation>%1 のセールは残り %2 秒、%4 点中 %3 点が残っています</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 sold out while on screen: move on or restock</source>
+        <translation>%1 が表示中に完売：次へ進むか補充を</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A question has waited %1 s: %2: %3</source>
+        <translation>質問が %1 秒待っています：%2：%3</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 sells out in ~%2 min, before this segment ends</source>
+        <translation>%1 は約 %2 分で完売、このコーナーの終了前です</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>No feed counts viewers</source>
+        <translation>視聴者数を送るフィードがありません</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Peak %1 · buyers %2</source>
+        <translation>最大 %1 · 購入者 %2</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>sold out</source>
+        <translation>完売</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>sells out in ~%1 min</source>
+        <translation>約 %1 分で完売</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>On sale now</source>
+        <translation>販売中</translation>
+    </message>
+</context>
+<context>
     <name>CommentPanel</name>
     <message>
         <location filename="../src/anchordesk/ui/docks/comments.py" line="+268"/>
@@ -142,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+196"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+198"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -152,7 +333,7 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+101"/>
+        <location line="+102"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
@@ -177,7 +358,7 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+139"/>
+        <location line="+142"/>
         <source>No question to pin yet.</source>
         <translation>固定できる質問はまだありません。</translation>
     </message>
@@ -232,7 +413,7 @@
         <translation>セールを始めるには商品を画面に出してください。</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+59"/>
         <source>Going live on %1…</source>
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
@@ -257,7 +438,7 @@
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+113"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -1134,7 +1315,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+242"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+246"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -1144,7 +1325,7 @@
         <translation>配信中は録画を止められません。</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+133"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>
@@ -1175,12 +1356,17 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+42"/>
+        <location line="+43"/>
         <source>Teleprompter</source>
         <translation>プロンプター</translation>
     </message>
     <message>
-        <location line="-31"/>
+        <location line="-42"/>
+        <source>Data board</source>
+        <translation>データボード</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>&amp;File</source>
         <translation>ファイル(&amp;F)</translation>
     </message>
@@ -1255,7 +1441,12 @@
         <translation>待機中 — %1 で本番に切り替え</translation>
     </message>
     <message>
-        <location line="+117"/>
+        <location line="+51"/>
+        <source>Prompt: %1</source>
+        <translation>プロンプト：%1</translation>
+    </message>
+    <message>
+        <location line="+71"/>
         <source>Stage “%1”</source>
         <translation>「%1」を待機</translation>
     </message>
@@ -1310,7 +1501,7 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="-240"/>
+        <location line="-245"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -1405,7 +1596,7 @@
         <translation>ツールバーのその他のボタン</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+39"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
@@ -1467,7 +1658,7 @@
         <translation>番組を保存しました。次に番組を開いたときに反映されます。</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>About AnchorDesk</source>
         <translation>AnchorDesk について</translation>
     </message>
@@ -1869,6 +2060,52 @@
         <location line="+1"/>
         <source>Talking &amp;points (one per line):</source>
         <translation>説明ポイント（1 行に 1 つ）(&amp;P)：</translation>
+    </message>
+</context>
+<context>
+    <name>PromptRules</name>
+    <message>
+        <location filename="../src/anchordesk/ui/prompt_rules.py" line="+25"/>
+        <source>Viewers fell by more than %1% in %2 s</source>
+        <translation>%2 秒で視聴者が %1% 以上減少</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>A deal ends within %1 s with more than %2% of its units left</source>
+        <translation>セールが %1 秒以内に終了し、%2% 超が売れ残り</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The product on screen sold out</source>
+        <translation>表示中の商品が完売</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>A question has waited %1 s unanswered</source>
+        <translation>質問が %1 秒未回答</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The product on screen will sell out before its segment ends</source>
+        <translation>表示中の商品がコーナー終了前に完売しそう</translation>
+    </message>
+</context>
+<context>
+    <name>PromptsPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/prompts_page.py" line="+36"/>
+        <source>Prompts</source>
+        <translation>プロンプト</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>The data board prompts the host and the operator when:</source>
+        <translation>データボードは次のときにホストとオペレーターに知らせます：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Each situation is prompted once, on the board, over the picture and on the teleprompter, and kept in the session&apos;s report.</source>
+        <translation>同じ状況の通知は一度だけ。ボード、画面の上、プロンプターに表示され、セッションのレポートに残ります。</translation>
     </message>
 </context>
 <context>
@@ -2460,7 +2697,7 @@
 <context>
     <name>TeleprompterPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/teleprompter.py" line="+234"/>
+        <location filename="../src/anchordesk/ui/teleprompter.py" line="+242"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
@@ -2515,7 +2752,7 @@
         <translation>台本</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+29"/>
         <source>Flash deal %1 · %2 · %3 left · %4</source>
         <translation>タイムセール %1 · %2 · 残り %3 点 · %4</translation>
     </message>
@@ -2525,7 +2762,7 @@
         <translation>固定中：%1：%2</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Next: %1</source>
         <translation>次：%1</translation>
     </message>

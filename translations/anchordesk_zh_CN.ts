@@ -35,6 +35,187 @@
     </message>
 </context>
 <context>
+    <name>BoardPanel</name>
+    <message>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+204"/>
+        <source>Viewers now</source>
+        <translation>在线人数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Comments/min</source>
+        <translation>评论/分钟</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Orders/min</source>
+        <translation>订单/分钟</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+18"/>
+        <source>GMV</source>
+        <translation>成交额</translation>
+    </message>
+    <message>
+        <location line="-17"/>
+        <location line="+20"/>
+        <source>Conversion</source>
+        <translation>转化率</translation>
+    </message>
+    <message>
+        <location line="-19"/>
+        <source>Average order</source>
+        <translation>客单价</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Buyers ÷ peak viewers</source>
+        <translation>下单人数 ÷ 峰值在线人数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>Viewers over the last ten minutes</source>
+        <translation>最近十分钟的在线人数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Prompts</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Take the selected prompt off the board</source>
+        <translation>从看板上移除选中的提示</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rules</source>
+        <translation>规则</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Which prompts the board gives</source>
+        <translation>看板给出哪些提示</translation>
+    </message>
+    <message>
+        <source>Viewers fell by more than %1% in %2 s</source>
+        <translation type="vanished">%2 秒内在线人数下降超过 %1%</translation>
+    </message>
+    <message>
+        <source>A deal ends within %1 s with more than %2% of its units left</source>
+        <translation type="vanished">秒杀 %1 秒内结束且剩余超过 %2% 的件数</translation>
+    </message>
+    <message>
+        <source>The product on screen sold out</source>
+        <translation type="vanished">展示中的商品已售罄</translation>
+    </message>
+    <message>
+        <source>A question has waited %1 s unanswered</source>
+        <translation type="vanished">提问已等待 %1 秒未回答</translation>
+    </message>
+    <message>
+        <source>The product on screen will sell out before its segment ends</source>
+        <translation type="vanished">展示中的商品将在本环节结束前售罄</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Products</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Segments</source>
+        <translation>环节</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Sold</source>
+        <translation>已售</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Forecast</source>
+        <translation>售罄预测</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Segment</source>
+        <translation>环节</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Peak</source>
+        <translation>峰值</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Orders</source>
+        <translation>订单</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Viewers fell from %1 to %2 in %3 min: give them a reason to stay</source>
+        <translation>%3 分钟内在线人数从 %1 降到 %2：给观众一个留下的理由</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Deal on %1 ends in %2 s with %3 of %4 left</source>
+        <translation>%1 的秒杀 %2 秒后结束，还剩 %3/%4 件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 sold out while on screen: move on or restock</source>
+        <translation>%1 在展示中售罄：换下一个商品或补货</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A question has waited %1 s: %2: %3</source>
+        <translation>有提问已等待 %1 秒：%2：%3</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 sells out in ~%2 min, before this segment ends</source>
+        <translation>%1 约 %2 分钟后售罄，早于本环节结束</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>No feed counts viewers</source>
+        <translation>没有数据源提供在线人数</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Peak %1 · buyers %2</source>
+        <translation>峰值 %1 · 下单 %2 人</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>sold out</source>
+        <translation>已售罄</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>sells out in ~%1 min</source>
+        <translation>约 %1 分钟后售罄</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>On sale now</source>
+        <translation>正在销售</translation>
+    </message>
+</context>
+<context>
     <name>CommentPanel</name>
     <message>
         <location filename="../src/anchordesk/ui/docks/comments.py" line="+268"/>
@@ -142,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+196"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+198"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -152,7 +333,7 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+101"/>
+        <location line="+102"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
@@ -177,7 +358,7 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+139"/>
+        <location line="+142"/>
         <source>No question to pin yet.</source>
         <translation>还没有可置顶的提问。</translation>
     </message>
@@ -232,7 +413,7 @@
         <translation>请先把商品放上画面再开始秒杀。</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+59"/>
         <source>Going live on %1…</source>
         <translation>正在向 %1 开播…</translation>
     </message>
@@ -257,7 +438,7 @@
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+113"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -1134,7 +1315,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+242"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+246"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -1144,7 +1325,7 @@
         <translation>直播中不能关闭录制。</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+133"/>
         <source>Run sheet</source>
         <translation>流程单</translation>
     </message>
@@ -1175,12 +1356,17 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+42"/>
+        <location line="+43"/>
         <source>Teleprompter</source>
         <translation>提词器</translation>
     </message>
     <message>
-        <location line="-31"/>
+        <location line="-42"/>
+        <source>Data board</source>
+        <translation>数据看板</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -1255,7 +1441,12 @@
         <translation>预备中 — 按 %1 切出</translation>
     </message>
     <message>
-        <location line="+117"/>
+        <location line="+51"/>
+        <source>Prompt: %1</source>
+        <translation>提示：%1</translation>
+    </message>
+    <message>
+        <location line="+71"/>
         <source>Stage “%1”</source>
         <translation>预备“%1”</translation>
     </message>
@@ -1310,7 +1501,7 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="-240"/>
+        <location line="-245"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -1405,7 +1596,7 @@
         <translation>更多工具栏按钮</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+39"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
@@ -1467,7 +1658,7 @@
         <translation>节目已保存，下次打开该节目时生效。</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>About AnchorDesk</source>
         <translation>关于 AnchorDesk</translation>
     </message>
@@ -1869,6 +2060,52 @@
         <location line="+1"/>
         <source>Talking &amp;points (one per line):</source>
         <translation>卖点（每行一条）(&amp;P)：</translation>
+    </message>
+</context>
+<context>
+    <name>PromptRules</name>
+    <message>
+        <location filename="../src/anchordesk/ui/prompt_rules.py" line="+25"/>
+        <source>Viewers fell by more than %1% in %2 s</source>
+        <translation>%2 秒内在线人数下降超过 %1%</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>A deal ends within %1 s with more than %2% of its units left</source>
+        <translation>秒杀 %1 秒内结束且剩余超过 %2% 的件数</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The product on screen sold out</source>
+        <translation>展示中的商品已售罄</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>A question has waited %1 s unanswered</source>
+        <translation>提问已等待 %1 秒未回答</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The product on screen will sell out before its segment ends</source>
+        <translation>展示中的商品将在本环节结束前售罄</translation>
+    </message>
+</context>
+<context>
+    <name>PromptsPage</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/prompts_page.py" line="+36"/>
+        <source>Prompts</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>The data board prompts the host and the operator when:</source>
+        <translation>数据看板在以下情况提示主播和场控：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Each situation is prompted once, on the board, over the picture and on the teleprompter, and kept in the session&apos;s report.</source>
+        <translation>每种情况只提示一次：显示在看板上、画面上方和提词器上，并记入场次报告。</translation>
     </message>
 </context>
 <context>
@@ -2460,7 +2697,7 @@
 <context>
     <name>TeleprompterPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/teleprompter.py" line="+234"/>
+        <location filename="../src/anchordesk/ui/teleprompter.py" line="+242"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
@@ -2515,7 +2752,7 @@
         <translation>台词</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+29"/>
         <source>Flash deal %1 · %2 · %3 left · %4</source>
         <translation>秒杀 %1 · %2 · 剩 %3 件 · %4</translation>
     </message>
@@ -2525,7 +2762,7 @@
         <translation>置顶：%1：%2</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>Next: %1</source>
         <translation>下一个：%1</translation>
     </message>

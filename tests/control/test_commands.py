@@ -13,7 +13,7 @@ def test_every_command_of_the_contract_is_known() -> None:
     assert set(COMMANDS) == {
         "next_segment", "previous_segment", "goto_segment", "show_product", "hide_product",
         "stage_product", "take", "start_deal", "stop_deal", "pin_comment",
-        "pin_latest_question", "unpin", "hide_comment", "reconnect_now",
+        "pin_latest_question", "unpin", "hide_comment", "reconnect_now", "dismiss_prompt",
     }  # fmt: skip
 
 

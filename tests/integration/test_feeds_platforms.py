@@ -24,6 +24,7 @@ from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.show.feed_items import FeedItem
 from anchordesk.store import SessionStore, StoreWriter
+from anchordesk.store.report import build_report
 
 pytestmark = pytest.mark.integration
 
@@ -161,6 +162,18 @@ def test_every_platform_feeds_one_session_and_the_file_keeps_what_they_served(
         assert status["youtube-chat"]["quota_units"] == youtube.units > 0
         assert "quota units spent" in status["youtube-chat"]["note"]
         assert "client credentials" in status["shopify-orders"]["note"]
+        # The board's figures in the report are what the platforms served: the audience is
+        # each platform's count added up, a cancelled order's buyer is not a buyer, GMV stays
+        # per currency (the refund and the cancellation taken out).
+        board = build_report(path).board
+        assert board is not None
+        assert board.figures.viewers_peak == 120 + 321 + 1834
+        assert board.figures.buyers == 2  # the two Shopify orders; the bridge's D1 cancelled
+        assert board.figures.conversion == pytest.approx(2 / (120 + 321 + 1834))
+        assert dict(board.figures.gmv_by_currency) == {
+            "USD": Decimal("36.00") + Decimal("5.50") - Decimal("18.00"),
+            "CNY": Decimal("0.00"),
+        }
         text = path.read_bytes()
         for secret in (youtube.api_key, shopify.client_secret, twitch.token, *shopify.issued):
             assert secret.encode() not in text

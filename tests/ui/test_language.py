@@ -94,6 +94,7 @@ def test_switching_to_chinese_then_japanese_retranslates_menus_docks_and_buttons
         "推流状态",
         "音频",
         "提词器",
+        "数据看板",
     ]
     assert window.hotkeys.actions["go_live"].text() == "开播…"
     assert window.controller.settings.language == "zh_CN"

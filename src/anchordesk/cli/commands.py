@@ -72,6 +72,7 @@ async def _run_until_stopped(
                 f"Session: {session.path}"
                 + (f" (continuing: {session.ledger.orders} orders already kept)" if count else "")
             )
+        board = asyncio.create_task(_watch_board(show, stop))
         try:
             if control is not None:
                 from anchordesk.cli.control import start_control
@@ -91,9 +92,22 @@ async def _run_until_stopped(
                 # The remote's connections close first: no command lands in a closing session.
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(server.stop(), max(0.1, stops.time_left_s() / 4))
+            await board
             await _finish(show, stops)
     finally:
         stops.detach()
+
+
+async def _watch_board(show: LiveShow, stop: asyncio.Event, every_s: float = 1.0) -> None:
+    """Read the snapshot as the window does, so the data board's prompts fire headless too
+    (each is logged and kept in the session for the report)."""
+    while not stop.is_set():
+        try:
+            show.snapshot()
+        except Exception:  # the board must never end the show
+            log.exception("the data board failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)
 
 
 async def _finish(show: LiveShow, stops: StopRequests) -> None:

@@ -86,6 +86,7 @@ COMMANDS: dict[str, tuple[_Argument, ...]] = {
     "unpin": (),
     "hide_comment": (_Argument("id", "text", required=True),),
     "reconnect_now": (),
+    "dismiss_prompt": (_Argument("key", "text", required=True),),
 }
 
 
@@ -159,5 +160,7 @@ def run_command(show: LiveShow, name: str, arguments: dict[str, Any], origin: st
         show.hide_comment(arguments["id"], origin=origin)
     elif name == "reconnect_now":
         show.reconnect_now(origin=origin)
+    elif name == "dismiss_prompt":
+        show.dismiss_prompt(arguments["key"], origin=origin)
     else:  # parse_command knows the same names
         raise CommandRejected(f"unknown command {name!r}", 400)

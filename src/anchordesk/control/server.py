@@ -438,6 +438,7 @@ class ControlServer:
                     "outputs": state["outputs"],
                     "viewers": state["viewers"],
                     "feeds": state["feeds"],
+                    "board": state["board"],
                 }
             )
 

@@ -95,6 +95,72 @@ def state_json(snapshot: LiveSnapshot) -> JsonObject:
             }
             for feed in snapshot.feeds
         ],
+        # Additions (issue 12): the data board's figures and the prompts on it now.
+        "board": board_json(snapshot),
+        "prompts": [
+            {
+                "key": prompt.key,
+                "rule": prompt.rule,
+                "at": prompt.at,
+                "text": prompt.english,
+                "values": dict(prompt.values),
+            }
+            for prompt in snapshot.prompts
+        ],
+    }
+
+
+def _money_map(amounts: tuple[tuple[str, Decimal], ...]) -> dict[str, str]:
+    return {currency: money_text(amount, currency) for currency, amount in amounts}
+
+
+def _ratio(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def board_json(snapshot: LiveSnapshot) -> JsonObject | None:
+    """The board's figures as the window shows them (money per currency, never added up)."""
+    board = snapshot.board
+    if board is None:
+        return None
+    return {
+        "viewers_now": board.viewers_now,
+        "viewers_peak": board.viewers_peak,
+        "viewer_history": [[at_s, online] for at_s, online in board.viewer_history],
+        "comments_per_minute": round(board.comments_per_minute, 3),
+        "orders_per_minute": round(board.orders_per_minute, 3),
+        "buyers": board.buyers,
+        "conversion": _ratio(board.conversion),
+        "gmv": _money_map(board.gmv_by_currency),
+        "average_order": _money_map(board.average_order_value),
+        "products": [
+            {
+                "sku": p.sku,
+                "units": p.units,
+                "gmv": money_text(p.gmv, p.currency),
+                "currency": p.currency,
+                "stock_left": p.stock_left,
+                "units_per_minute": round(p.units_per_minute, 3),
+                "sells_out_in_s": None if p.sells_out_in_s is None else round(p.sells_out_in_s),
+                "on_sale": p.on_sale,
+            }
+            for p in board.products
+        ],
+        "segments": [
+            {
+                "index": s.index,
+                "title": s.title,
+                "viewers_start": s.viewers_start,
+                "viewers_end": s.viewers_end,
+                "viewers_peak": s.viewers_peak,
+                "comments": s.comments,
+                "orders": s.orders,
+                "buyers": s.buyers,
+                "conversion": _ratio(s.conversion),
+                "gmv": _money_map(s.gmv_by_currency),
+            }
+            for s in board.segments
+        ],
     }
 
 
@@ -111,7 +177,8 @@ def settled(state: JsonObject) -> JsonObject:
     """The state without what runs by itself (segment and deal clocks, the stats): what a
     "state" event is sent for. The remote counts the clocks down on its own between events."""
     quiet = dict(state)
-    for running in ("stats", "viewers", "feeds"):  # these go out with the stats, each second
+    # These go out with the stats, each second (the board's rates move by the second).
+    for running in ("stats", "viewers", "feeds", "board"):
         quiet.pop(running, None)
     if isinstance(quiet.get("segment"), dict):
         quiet["segment"] = {k: v for k, v in quiet["segment"].items() if k != "elapsed_s"}

@@ -31,11 +31,15 @@ def session_summary(path: Path, mode: str, language: str = "en") -> SessionSumma
     next to it, in ``language``."""
     from anchordesk.core.money import format_money
     from anchordesk.store.report import build_report, report_text
+    from anchordesk.store.report_board import board_summary_line
     from anchordesk.store.report_html import report_html
 
     report = build_report(path)
     text = report_text(report, language)
     lines = tuple(line for line in text.splitlines()[:10] if line.strip())
+    audience = board_summary_line(report, language)
+    if audience:
+        lines += (f"  {audience}",)  # the data board's figures, as the report has them
     html_path: Path | None = path.with_suffix(".html")
     try:
         assert html_path is not None

@@ -274,6 +274,8 @@ class Settings:
     recordings_dir: str | None = None
     recent_shows: list[str] = field(default_factory=list)
     remote: RemoteSettings = field(default_factory=RemoteSettings)
+    # The data board's prompt rules turned off (show/prompts.py RULES); every rule is on else.
+    prompts_off: list[str] = field(default_factory=list)
     # Problems met while loading, for the window to show once; never saved.
     problems: list[str] = field(default_factory=list, compare=False)
 
@@ -580,6 +582,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         port=_as_int(remote.get("port"), 8750, 1024, 65535),
         allow_lan=remote.get("allow_lan") is True,
     )
+    settings.prompts_off = _prompts_off(data.get("prompts_off"))
     return settings
 
 
@@ -596,6 +599,14 @@ def _savable_server_url(destination: Destination) -> str:
         )
         return ""
     return destination.server_url
+
+
+def _prompts_off(value: object) -> list[str]:
+    from anchordesk.show.prompts import RULES
+
+    if not isinstance(value, list):
+        return []
+    return [rule for rule in RULES if rule in value]
 
 
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
@@ -623,6 +634,7 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
         "recordings_dir": settings.recordings_dir,
         "recent_shows": list(settings.recent_shows),
         "remote": asdict(settings.remote),
+        "prompts_off": list(settings.prompts_off),
     }
 
 

@@ -34,6 +34,7 @@ import numpy.typing as npt
 
 from anchordesk.core.errors import UserError
 from anchordesk.feeds.spec import FeedSpec
+from anchordesk.live.board import board_now
 from anchordesk.live.runtime import ShowRuntime
 from anchordesk.live.session import LiveSession, recording_file_name
 from anchordesk.live.snapshot import (
@@ -95,6 +96,7 @@ class LiveShowPlan:
     # session there. ``anchordesk live --record FILE`` records onto a fixed output instead.
     recordings_dir: Path | None = None
     keep_store: bool = True  # False: a plain stream with no show, feed or session
+    prompts_off: Sequence[str] = ()  # prompt rules turned off (show/prompts.py RULES)
     wall_clock: Callable[[], float] = field(default=time.time)
 
 
@@ -185,6 +187,7 @@ class LiveShow:
             flag_terms=self._matcher_terms,
             audience_rate_per_s=self.plan.audience_rate_per_s,
             wall_clock=self.plan.wall_clock,
+            prompts_off=self.plan.prompts_off,
         )
         session.on_comments_removed = self._comments_removed
         session.listeners = self.feed_listeners
@@ -531,6 +534,7 @@ class LiveShow:
         runtime.pin(comment)
         self.pinned_key = key
         self._applied(origin, "pin_comment", id=key)
+        session.board.answered(key)  # a question on air is being answered
 
     def pin_latest_question(self, *, origin: str | None = "window") -> str:
         """Pin the newest question that is neither hidden nor flagged; returns its key."""
@@ -582,6 +586,21 @@ class LiveShow:
         if self.session is None:
             return []
         return self.session.recent_comments(limit)
+
+    # -- prompts -----------------------------------------------------------------------------
+
+    def dismiss_prompt(self, key: str, *, origin: str | None = "window") -> None:
+        """Take a prompt off the board (kept in the session's events with the time)."""
+        session = self._session()
+        if not session.board.dismiss(key, self.plan.wall_clock()):
+            raise CommandRejected(f"no prompt {key!r} on the board", 400)
+        self._applied(origin, "dismiss_prompt", key=key)
+
+    def set_prompt_rules_off(self, off: Sequence[str]) -> None:
+        """Turn prompt rules off (or back on) from now on, in this and later sessions."""
+        self.plan.prompts_off = tuple(off)
+        if self.session is not None:
+            self.session.board.set_rules_off(off)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -741,6 +760,16 @@ class LiveShow:
         pinned = None
         if shot.pinned is not None:
             pinned = PinnedView(self.pinned_key or "", shot.pinned.author, shot.pinned.text)
+        board, prompts = board_now(
+            session.board,
+            session.read_ledger,
+            wall_now,
+            products,
+            tuple(deals),
+            segments[state.segment_index] if 0 <= state.segment_index < len(segments) else None,
+            state.on_screen_sku,
+            ended=runtime.ended,
+        )
         return LiveSnapshot(
             session_id=session.id,
             session_path=session.path,
@@ -771,6 +800,8 @@ class LiveShow:
             feeds=session.feed_views(),
             outputs=outputs,
             stats=stats,
+            board=board,
+            prompts=prompts,
         )
 
     def _media_views(self) -> tuple[tuple[OutputView, ...], StatsView]:

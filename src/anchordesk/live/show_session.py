@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from anchordesk.feeds.audience import AudienceView, DealView
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.spec import FeedSpec
+from anchordesk.live.board import SessionBoard
 from anchordesk.live.runtime import ShowRuntime
 from anchordesk.live.snapshot import FeedView, SessionMode
 from anchordesk.show.events import ShowEvent, event_record
@@ -103,6 +104,7 @@ class ShowSession:
         flag_terms: Callable[[str], Sequence[str]] | None = None,
         audience_rate_per_s: float = 2.0,
         wall_clock: Callable[[], float] = time.time,
+        prompts_off: Sequence[str] = (),
     ) -> None:
         self.mode = mode
         self.runtime = runtime
@@ -142,6 +144,8 @@ class ShowSession:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._task: asyncio.Task[None] | None = None
+        # The data board's figures and prompts (live/board.py).
+        self.board = SessionBoard(wall_clock(), prompts_off, writer.submit_show_events)
         self._resume_from_store()
         if feeds:
             self.hub = FeedHub(
@@ -180,17 +184,21 @@ class ShowSession:
             list[StoredOrder],
             list[StoredOrderUpdate],
             list[StoredViewerSample],
+            list[float],
         ]:
             return (
                 store.show_events(),
                 store.orders(),
                 store.order_updates(),
                 store.viewer_samples(),
+                sorted(kept.received_at for kept in store.comments()),
             )
 
-        events, orders, updates, samples = self.writer.call(read).result()
+        events, orders, updates, samples, comment_times = self.writer.call(read).result()
         for sample in samples:
             self._keep_viewers(sample)
+        self.board.comment_times.extend(comment_times)
+        self.board.restore(events)
         if not orders and not events:
             return
         show = self.runtime.show if self.runtime is not None else None
@@ -280,7 +288,7 @@ class ShowSession:
         comments = [item for item in items if isinstance(item, Comment)]
         orders = [item for item in items if isinstance(item, Order)]
         if comments:
-            self.add_comments(comments)
+            self.add_comments(comments, at)
         if orders:
             self.apply_orders(orders, at)
         updates = [item for item in items if isinstance(item, OrderUpdate)]
@@ -311,7 +319,8 @@ class ShowSession:
 
     # -- comments ----------------------------------------------------------------------------
 
-    def add_comments(self, comments: Sequence[Comment]) -> None:
+    def add_comments(self, comments: Sequence[Comment], at: float | None = None) -> None:
+        """Stored comments (``at``: when the store kept them; default: now)."""
         taken_down: list[tuple[str, Comment, str]] = []
         with self._lock:
             for comment in comments:
@@ -328,6 +337,12 @@ class ShowSession:
                 else:
                     self._new_comments.append(comment)
                     self._tell(comment)
+            # Every comment counts in the rates, as in the report; one taken down is no
+            # waiting question (hide_comment below marks it answered).
+            self.board.add_comments(
+                [(comment_key(comment), comment) for comment in comments],
+                self._wall_clock() if at is None else at,
+            )
             while len(self.comments) > RECENT_COMMENTS:
                 self.comments.popitem(last=False)
             self.comment_count += len(comments)
@@ -366,6 +381,7 @@ class ShowSession:
             if key in self.hidden and reason:
                 return  # hidden already (by the operator or an earlier removal)
             self.hidden.add(key)
+            self.board.answered(key)
         source, _, comment_id = key.partition(":")
         data = {
             "source": comment.source if comment else source,
@@ -437,6 +453,7 @@ class ShowSession:
     def _keep_viewers(self, stored: StoredViewerSample) -> None:
         self.viewer_samples.append(stored)
         self._latest_viewers[stored.sample.source] = stored
+        self.board.add_viewers(stored.received_at, stored.sample.source, stored.sample.online)
 
     def feed_views(self) -> tuple[FeedView, ...]:
         """Every feed's status now (state, items, errors, quota spent, its note)."""
@@ -568,6 +585,7 @@ class ShowSession:
             )
             self.writer.submit_show_events([record])
             self.ledger.apply_event(record.kind, record.data, record.at)
+            self.board.show_event(record.kind, record.data)
             if record.kind == "segment_ended":
                 index = int(record.data["index"])
                 elapsed = float(record.data.get("elapsed_s", 0.0))

@@ -13,6 +13,9 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
+from anchordesk.show.board import BoardFigures
+from anchordesk.show.prompts import Prompt
+
 
 class SessionMode(StrEnum):
     REHEARSAL = "rehearsal"
@@ -163,6 +166,10 @@ class LiveSnapshot:
     feeds: tuple[FeedView, ...] = ()
     outputs: tuple[OutputView, ...] = ()
     stats: StatsView = field(default_factory=StatsView)
+    # The data board (show/board.py: viewers, rates, conversion, forecasts, per segment) and
+    # the prompts on it now (show/prompts.py), computed once for the window, remote and report.
+    board: BoardFigures | None = None
+    prompts: tuple[Prompt, ...] = ()
 
     @property
     def current(self) -> SegmentView | None:

@@ -45,7 +45,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from anchordesk.show.feed_items import Order, OrderUpdate
 from anchordesk.show.feed_rules import Problem, order_problem, update_problem
@@ -105,6 +105,23 @@ class TimedOrder:
 class TimedUpdate:
     update: OrderUpdate
     at: float  # when it was received
+
+
+class KeptOrder(Protocol):
+    """An order as the ledger counts it now: ``left`` is its total less what was given back,
+    ``segment`` the segment it arrived in."""
+
+    @property
+    def order(self) -> Order: ...
+
+    @property
+    def currency(self) -> str: ...
+
+    @property
+    def segment(self) -> SegmentSales | None: ...
+
+    @property
+    def left(self) -> Decimal: ...
 
 
 @dataclass(frozen=True)
@@ -462,6 +479,11 @@ class Ledger:
     def orphan_updates(self) -> list[TimedUpdate]:
         """Updates whose order never arrived (kept, applied if it still does)."""
         return [timed for waiting in self._pending.values() for timed in waiting]
+
+    def kept_orders(self) -> list[KeptOrder]:
+        """Every order counted, in the order received, with what cancellations and refunds
+        left of it: the board's buyers, average order value and GMV per segment and currency."""
+        return list(self._counted.values())
 
     def orders_per_minute(self, now: float, window_s: float = 60.0) -> float:
         """Orders received in the ``window_s`` up to ``now``, as a rate per minute (the board's

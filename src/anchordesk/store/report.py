@@ -27,6 +27,7 @@ from anchordesk.core.printable import escape_controls
 from anchordesk.show.ledger import Ledger, TimedOrder, TimedUpdate, replay, show_from_snapshot
 from anchordesk.show.model import Product, Show
 from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
+from anchordesk.store.report_board import ReportBoard, board_json, board_text_lines, session_board
 from anchordesk.store.report_events import restore_missing_segment_starts, session_timings
 from anchordesk.store.report_i18n import end_reason_text, report_language, text
 from anchordesk.store.report_rejected import RejectedEntry, rejected_entries, rejected_lines
@@ -74,6 +75,8 @@ class SessionReport:
     @property
     def rejected_by_reason(self) -> dict[str, int]:
         return dict(Counter(entry.reason for entry in self.rejected).most_common())
+
+    board: ReportBoard | None = None  # viewers, conversion, per segment, prompts (the board's)
 
     @property
     def language(self) -> str:
@@ -183,6 +186,7 @@ class SessionReport:
             "unreadable_rows": [
                 {"table": u.table, "row": u.row, "problem": u.problem} for u in self.unreadable_rows
             ],
+            "audience": board_json(self),
         }
 
 
@@ -245,6 +249,7 @@ def build_report(path: Path) -> SessionReport:
         events = store.show_events()
         stored_rejected = store.rejected_items()
         unreadable = store.unreadable_rows
+        samples = store.viewer_samples()
     except sqlite3.DatabaseError as error:  # a damaged page of the file, not a damaged row
         raise StoreError(f"{path}: cannot be read ({error})") from None
     finally:
@@ -293,6 +298,9 @@ def build_report(path: Path) -> SessionReport:
         timings=session_timings(show, events, ended),
         rejected=rejected_entries(stored_rejected, ledger),
         unreadable_rows=unreadable,
+    )
+    report.board = session_board(
+        show, ledger, samples, [c.received_at for c in comments], events, ended, started
     )
     if started is not None:
         report.comments_per_minute = _per_minute(
@@ -463,6 +471,7 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
                 f"    {pad(str(minute), 6, right=True)} {pad(count(comments), 10, right=True)} "
                 f"{pad(count(orders), 8, right=True)}"
             )
+    lines += board_text_lines(report, lang)
     if ledger.unknown_skus:
         skus = ", ".join(sku or t("no_sku") for sku in sorted(ledger.unknown_skus))
         lines += ["", f"  {t('unknown_skus', skus=skus)}"]

@@ -16,6 +16,7 @@ from babel.dates import format_datetime
 from anchordesk.core.money import babel_locale
 from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
 from anchordesk.store.report import SessionReport, money_text
+from anchordesk.store.report_board import board_html
 from anchordesk.store.report_charts import bar_chart, gmv_chart, units_chart
 from anchordesk.store.report_i18n import end_reason_text, report_language, text
 from anchordesk.store.report_rejected import reason_text
@@ -181,6 +182,7 @@ def report_html(report: SessionReport, language: str | None = None) -> str:
 <h2>{t("deals")}</h2>
 {deals}
 {_rejected_section(report, lang)}
+{board_html(report, lang)}
 <p><small>{t("session_file", path=str(report.path))}</small></p>
 </body></html>
 """

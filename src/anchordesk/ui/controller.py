@@ -103,6 +103,7 @@ class Controller(QObject):
     message = Signal(str)
     show_refused = Signal(Path, list)  # a show file that cannot run, and its problems
     rehearsal_finished = Signal(object)  # a RehearsalReport, when any session ends
+    board_changed = Signal(object)  # the LiveSnapshot, when its board or prompts changed
     _built = Signal(object, object)  # (LiveShow | None, error text | None), from the worker
     _worker_message = Signal(str)
     _report_ready = Signal(object)
@@ -138,6 +139,7 @@ class Controller(QObject):
         self.health = HealthState()
         self.sales = SalesState()
         self.is_live = False
+        self._board_seen: tuple[object, object] = (None, ())
         self.recording_wanted = self.settings.record
         self.studio_mode = False
         self._starting = False
@@ -218,6 +220,7 @@ class Controller(QObject):
             rehearsal_feeds=self._rehearsal_feeds(),
             audience_rate_per_s=self._audience_rate,
             recordings_dir=self._recordings_dir() if self.recording_wanted else None,
+            prompts_off=tuple(self.settings.prompts_off),
         )
         previous, self._previous_stopping = self._previous_stopping, None
 
@@ -450,6 +453,9 @@ class Controller(QObject):
         self.snapshot = snapshot
         self.show_state = show_state_of(snapshot)
         self.show_changed.emit(self.show_state)
+        if snapshot.board is not self._board_seen[0] or snapshot.prompts != self._board_seen[1]:
+            self._board_seen = (snapshot.board, snapshot.prompts)
+            self.board_changed.emit(snapshot)
         sales = sales_state_of(snapshot)
         if sales != self.sales:
             self.sales = sales
@@ -653,6 +659,16 @@ class Controller(QObject):
     def pin_latest_question(self) -> None:
         self._command(lambda live: live.pin_latest_question())
 
+    def set_prompt_rules_off(self, off: list[str]) -> None:
+        """The board's Rules menu: applies now and is kept in the settings."""
+        self.settings.prompts_off = list(off)
+        if self.live is not None:
+            self.live.set_prompt_rules_off(off)
+        self.executor.submit(self._save, self.settings)
+
+    def dismiss_prompt(self, key: str) -> None:
+        self._command(lambda live: live.dismiss_prompt(key))
+
     def unpin_comment(self) -> None:
         self._command(lambda live: live.unpin())
 
@@ -813,6 +829,8 @@ class Controller(QObject):
 
         before = (self._live_options(), self._configured_feeds())
         self.settings = load_settings()
+        if self.live is not None:  # prompt rules turned on or off apply at once
+            self.live.set_prompt_rules_off(self.settings.prompts_off)
         if self.is_live or self._starting or self.live is None:
             return
         if (self._live_options(), self._configured_feeds()) != before and self.live.show:

@@ -44,6 +44,7 @@ from anchordesk.live.reports import SegmentTiming
 from anchordesk.live.settings import Settings
 from anchordesk.show.timing import format_difference, format_duration
 from anchordesk.ui.controller import Controller
+from anchordesk.ui.docks.board import BoardPanel
 from anchordesk.ui.docks.comments import CommentPanel
 from anchordesk.ui.docks.health import AudioPanel, HealthPanel
 from anchordesk.ui.docks.orders import OrdersPanel
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.health = HealthPanel(self)
         self.audio = AudioPanel(self)
         self.teleprompter = TeleprompterPanel(self)
+        self.board = BoardPanel(self)
         self.docks: dict[str, QDockWidget] = {}
         self.panels: dict[str, QWidget] = {}
         left = Qt.DockWidgetArea.LeftDockWidgetArea
@@ -117,6 +119,8 @@ class MainWindow(QMainWindow):
         self._add_dock("teleprompter", self.teleprompter, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.docks["comments"], self.docks["orders"])
         self.tabifyDockWidget(self.docks["run_sheet"], self.docks["teleprompter"])
+        self._add_dock("board", self.board, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["orders"], self.docks["board"])
         self.docks["comments"].raise_()
         self.docks["run_sheet"].raise_()
         self.splitDockWidget(self.docks["health"], self.docks["audio"], Qt.Orientation.Horizontal)
@@ -349,6 +353,12 @@ class MainWindow(QMainWindow):
         c.rehearsal_finished.connect(self.show_rehearsal_report)
         c.show_refused.connect(self._show_refused)
         c.on_air_check = OnAirCheck(self, lambda: c.live.show if c.live is not None else None)
+        c.board_changed.connect(self.board.update_snapshot)
+        self.board.dismiss_requested.connect(c.dismiss_prompt)
+        self.board.prompt_fired.connect(self._prompt_fired)
+        self.board.newest_prompt_changed.connect(self.teleprompter.set_prompt)
+        self.board.set_rules_off(c.settings.prompts_off)
+        self.board.rules_off_changed.connect(c.set_prompt_rules_off)
         self.run_sheet.next_requested.connect(c.next_segment)
         self.run_sheet.previous_requested.connect(c.previous_segment)
         self.run_sheet.jump_requested.connect(c.jump_to_segment)
@@ -379,12 +389,13 @@ class MainWindow(QMainWindow):
             "health": self.tr("Stream health"),
             "audio": self.tr("Audio"),
             "teleprompter": self.tr("Teleprompter"),
+            "board": self.tr("Data board"),
         }
         for name, dock in self.docks.items():
             dock.setWindowTitle(titles[name])
             dock.toggleViewAction().setText(titles[name])
         for panel in (self.run_sheet, self.products, self.comments, self.orders, self.health,
-                      self.audio, self.teleprompter):  # fmt: skip
+                      self.audio, self.teleprompter, self.board):  # fmt: skip
             panel.retranslate()
         self.hotkeys.retranslate()
         self._product_names = None  # the hotkeys' labels came back: name the products again
@@ -481,6 +492,11 @@ class MainWindow(QMainWindow):
         if state.mode != self._mode:
             self._mode = state.mode
             self._live_changed(self.controller.is_live)
+
+    def _prompt_fired(self, line: str) -> None:
+        """A new prompt: a notice over the picture and in the status bar (the teleprompter
+        shows the newest one while it is on the board)."""
+        self.notify(self.tr("Prompt: %1").replace("%1", line))
 
     def _session_started(self) -> None:
         self.program.set_source(self.controller.frame_source())
@@ -768,6 +784,7 @@ class MainWindow(QMainWindow):
 
         if open_settings(self, self.remote):
             self.controller.reload_settings()
+            self.board.set_rules_off(self.controller.settings.prompts_off)
 
     def _open_settings_on_key(self, parent: QWidget, destination_id: str) -> bool:
         from anchordesk.ui.settings import open_settings

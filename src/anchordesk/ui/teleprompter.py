@@ -47,6 +47,7 @@ class PrompterLines:
     deal: str = ""  # "Flash deal 01:12 · 18 left", empty when no deal runs
     pinned: str = ""  # "Q: Alice: does it suit dry skin?"
     following: str = ""  # "Next: …" / "Last segment"
+    prompt: str = ""  # the data board's newest prompt, one line
 
 
 class ScriptView(QWidget):
@@ -99,7 +100,9 @@ class ScriptView(QWidget):
     def _header_height(self) -> float:
         big = QFontMetricsF(self._font(self._header_size(), True)).height()
         small = QFontMetricsF(self._font(self._small_size())).height()
-        rows = 1 + (1 if self.lines.deal else 0) + (1 if self.lines.pinned else 0)
+        rows = 1 + sum(
+            1 for text in (self.lines.deal, self.lines.pinned, self.lines.prompt) if text
+        )
         return big + (rows - 1) * small + 12
 
     def _header_size(self) -> int:
@@ -151,7 +154,11 @@ class ScriptView(QWidget):
         painter.drawText(QRectF(12, 4, width - 24, header_height), _ONE_LINE, title)
         y = 4 + header_height
         painter.setFont(small_font)
-        for text, colour in ((lines.deal, "#ffca28"), (lines.pinned, "#80d8ff")):
+        for text, colour in (
+            (lines.prompt, "#ffab40"),
+            (lines.deal, "#ffca28"),
+            (lines.pinned, "#80d8ff"),
+        ):
             if not text:
                 continue
             painter.setPen(QColor(colour))
@@ -228,6 +235,7 @@ class TeleprompterPanel(QWidget):
         layout.addLayout(controls)
         layout.addLayout(buttons)
         self._state = ShowState()
+        self._prompt = ""
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -243,6 +251,12 @@ class TeleprompterPanel(QWidget):
         self.restart.setAccessibleName(self.tr("Scroll back to the top"))
         self.view.setAccessibleName(self.tr("Script"))
         self.update_state(self._state)
+
+    def set_prompt(self, line: str) -> None:
+        """The data board's newest prompt as one line over the script ("" when none)."""
+        if line != self._prompt:
+            self._prompt = line
+            self.update_state(self._state)
 
     def update_state(self, state: ShowState) -> None:
         self._state = state
@@ -283,6 +297,7 @@ class TeleprompterPanel(QWidget):
                 over_run=over_run,
                 deal=deal_text,
                 pinned=pinned_text,
+                prompt=self._prompt,
                 following=(
                     self.tr("Next: %1").replace("%1", following.title)
                     if following

@@ -35,6 +35,7 @@ from anchordesk.ui.settings.feeds_page import FeedsPage
 from anchordesk.ui.settings.general_page import GeneralPage
 from anchordesk.ui.settings.keyring_text import KeyringNote
 from anchordesk.ui.settings.page import PageContext, SecretFields, SettingsPage
+from anchordesk.ui.settings.prompts_page import PromptsPage
 from anchordesk.ui.settings.remote_page import RemotePage
 from anchordesk.ui.workers import run_task
 
@@ -52,6 +53,7 @@ PAGES: list[type[SettingsPage]] = [
     FeedsPage,
     GeneralPage,
     RemotePage,
+    PromptsPage,
 ]
 
 P = TypeVar("P", bound=SettingsPage)

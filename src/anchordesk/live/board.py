@@ -1,0 +1,265 @@
+"""The session's side of the data board: what it keeps for the figures, and the prompts.
+
+``SessionBoard`` belongs to one ``ShowSession``: the audience curve and the comments' times as
+the store kept them, the questions nobody has answered yet, each deal's quota, and the prompt
+desk. ``LiveShow.snapshot`` asks it for the figures (``show/board.py``, computed once) and the
+prompts at one moment; a prompt that fires, and a dismissal, are kept in the session's events
+(kinds ``prompt`` and ``prompt_dismissed``) so the report lists them with their time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from anchordesk.live.snapshot import DealView, ProductView, SegmentView
+from anchordesk.show.board import (
+    AudienceCurve,
+    BoardFigures,
+    OrderFigures,
+    board_figures,
+    order_figures,
+)
+from anchordesk.show.feed_items import Comment
+from anchordesk.show.ledger import Ledger
+from anchordesk.show.prompts import (
+    PROMPT_DISMISSED_EVENT,
+    PROMPT_EVENT,
+    QUESTION_WAITING,
+    DealSituation,
+    Prompt,
+    PromptDesk,
+    PromptInputs,
+    WaitingQuestion,
+    prompt_data,
+    prompt_from_data,
+    rules_on,
+)
+
+if TYPE_CHECKING:  # the store loads only when a session keeps anything (live/show.py)
+    from anchordesk.store.session import ShowEventRecord
+
+log = logging.getLogger(__name__)
+
+# The figures are recomputed at most this often while nothing new arrived (the window polls
+# the snapshot ten times a second; the rates only move by the second).
+REFRESH_S = 0.5
+QUESTION_KEEP_S = 600.0
+ORDERS_REFRESH_S = 2.0
+
+
+def prompt_record(prompt: Prompt) -> ShowEventRecord:
+    from anchordesk.store.session import ShowEventRecord
+
+    return ShowEventRecord(
+        id=f"{PROMPT_EVENT}:{prompt.key}", kind=PROMPT_EVENT, at=prompt.at, data=prompt_data(prompt)
+    )
+
+
+class SessionBoard:
+    def __init__(
+        self,
+        started_at: float,
+        prompts_off: Iterable[str] = (),
+        keep_events: Callable[[list[ShowEventRecord]], object] | None = None,
+    ) -> None:
+        self.started_at = started_at
+        self.audience = AudienceCurve()
+        self.comment_times: list[float] = []
+        self.questions: OrderedDict[str, WaitingQuestion] = OrderedDict()
+        self._answered: set[str] = set()
+        self.deal_quotas: dict[str, tuple[str, int | None]] = {}
+        self.prompts = PromptDesk(enabled=rules_on(prompts_off))
+        self._keep_events = keep_events
+        self._cache: tuple[tuple[object, ...], BoardFigures] | None = None
+        self._orders: tuple[tuple[int, int, int], OrderFigures] | None = None
+        self._orders_at = 0.0
+
+    # -- what arrives -------------------------------------------------------------------------
+
+    def add_viewers(self, at: float, source: str, online: int) -> None:
+        self.audience.add(at, source, online)
+
+    def add_comments(self, comments: Sequence[tuple[str, Comment]], at: float) -> None:
+        for key, comment in comments:
+            if self.comment_times and at < self.comment_times[-1]:
+                bisect.insort(self.comment_times, at)
+            else:
+                self.comment_times.append(at)
+            if comment.is_question and not comment.flagged and key not in self._answered:
+                self.questions[key] = WaitingQuestion(key, at, comment.author, comment.text)
+
+    def answered(self, key: str) -> None:
+        """A question pinned (answered on air) or hidden: no longer waiting."""
+        self._answered.add(key)
+        self.questions.pop(key, None)
+
+    def show_event(self, kind: str, data: Mapping[str, Any]) -> None:
+        if kind == "deal_started":
+            stock = data.get("stock")
+            self.deal_quotas[str(data.get("deal_id"))] = (
+                str(data.get("sku")),
+                int(stock) if isinstance(stock, int) else None,
+            )
+
+    def restore(self, events: Sequence[ShowEventRecord]) -> None:
+        """A session file continued: the deals' quotas and the prompts already fired."""
+        for event in events:
+            self.show_event(event.kind, event.data)
+            prompt = prompt_from_data(event.at, event.data) if event.kind == PROMPT_EVENT else None
+            if prompt is not None:
+                self.prompts.keep(prompt)
+            elif event.kind == PROMPT_DISMISSED_EVENT:
+                self.prompts.dismissed.add(str(event.data.get("key", "")))
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def figures(
+        self,
+        ledger: Ledger,
+        now: float,
+        *,
+        stock_left: Mapping[str, int],
+        on_sale: Iterable[str],
+        currency_of: Mapping[str, str],
+    ) -> BoardFigures:
+        selling = tuple(sorted(on_sale))
+        key = (
+            ledger.orders,
+            len(ledger.updates),
+            len(ledger.segments),
+            ledger.segments[-1].ended_at if ledger.segments else None,
+            tuple((deal.units, deal.ended_at) for deal in ledger.deals),
+            len(self.comment_times),
+            len(self.audience.times),
+            selling,
+            tuple(sorted(stock_left.items())),
+            int(now / REFRESH_S),
+        )
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        # Buyers and GMV per segment read every order (~20 ms at 10,000): again only when one
+        # arrived, and at most every ORDERS_REFRESH_S while they keep coming — at once when a
+        # segment changes or the show has finished (the figures the report will show).
+        orders_key = (ledger.orders, len(ledger.updates), len(ledger.segments))
+        finished = bool(ledger.segments) and ledger.segments[-1].ended_at is not None
+        kept = self._orders
+        if kept is None or (
+            kept[0] != orders_key
+            and (
+                finished or kept[0][2] != orders_key[2] or now - self._orders_at >= ORDERS_REFRESH_S
+            )
+        ):
+            kept = self._orders = (orders_key, order_figures(ledger))
+            self._orders_at = now
+        figures = board_figures(
+            ledger,
+            self.audience,
+            self.comment_times,
+            now,
+            started_at=self.started_at,
+            stock_left=stock_left,
+            on_sale=selling,
+            deal_quotas=self.deal_quotas,
+            currency_of=currency_of,
+            orders=kept[1],
+        )
+        self._cache = (key, figures)
+        return figures
+
+    def prompt_now(self, inputs: PromptInputs) -> tuple[Prompt, ...]:
+        """Fire what is due (kept in the session's events) and return what is on the board."""
+        new = self.prompts.evaluate(inputs)
+        for prompt in new:
+            if prompt.rule == QUESTION_WAITING:
+                self.questions.pop(prompt.value("comment"), None)  # prompted: no longer news
+        while self.questions:  # a question unanswered for ten minutes is not coming back
+            oldest = next(iter(self.questions.values()))
+            if inputs.now - oldest.at < QUESTION_KEEP_S:
+                break
+            self.questions.popitem(last=False)
+        if new:
+            for prompt in new:
+                log.info("prompt: %s", prompt.english)
+            if self._keep_events is not None:
+                self._keep_events([prompt_record(prompt) for prompt in new])
+        return self.prompts.active(inputs.now)
+
+    def dismiss(self, key: str, now: float) -> bool:
+        if not self.prompts.dismiss(key):
+            return False
+        if self._keep_events is not None:
+            from anchordesk.store.session import ShowEventRecord
+
+            self._keep_events(
+                [
+                    ShowEventRecord(
+                        id=f"{PROMPT_DISMISSED_EVENT}:{key}",
+                        kind=PROMPT_DISMISSED_EVENT,
+                        at=now,
+                        data={"key": key},
+                    )
+                ]
+            )
+        return True
+
+    def set_rules_off(self, off: Iterable[str]) -> None:
+        self.prompts.enabled = rules_on(off)
+
+    def recent_audience(self, now: float, window_s: float) -> list[tuple[float, int]]:
+        return self.audience.between(now - window_s, now)
+
+
+def deal_situations(deals: Iterable[DealView]) -> tuple[DealSituation, ...]:
+    """The snapshot's live deals (``DealView``) as the prompt rules read them."""
+    return tuple(
+        DealSituation(d.deal_id, d.sku, d.title, d.remaining_s, d.units_left, d.units_total)
+        for d in deals
+        if d.is_live
+    )
+
+
+def board_now(
+    board: SessionBoard,
+    read_ledger: Callable[[Callable[[Ledger], object]], object],
+    now: float,
+    products: Sequence[ProductView],
+    deals: Sequence[DealView],
+    segment: SegmentView | None,
+    on_screen_sku: str | None,
+    *,
+    ended: bool,
+) -> tuple[BoardFigures, tuple[Prompt, ...]]:
+    """The board's figures at ``now`` and the prompts on the board (none once ended)."""
+    stock_left = {p.sku: p.stock_left for p in products}
+    on_sale = {d.sku for d in deals if d.is_live}
+    if on_screen_sku:
+        on_sale.add(on_screen_sku)
+    currency_of = {p.sku: p.currency for p in products}
+    figures = read_ledger(
+        lambda ledger: board.figures(
+            ledger, now, stock_left=stock_left, on_sale=on_sale, currency_of=currency_of
+        )
+    )
+    assert isinstance(figures, BoardFigures)
+    if ended:
+        return figures, ()
+    product = next((p for p in products if p.sku == on_screen_sku), None)
+    selling = figures.product(on_screen_sku)
+    inputs = PromptInputs(
+        now=now,
+        audience=board.recent_audience(now, board.prompts.thresholds.viewers_drop_window_s),
+        live_deals=deal_situations(deals),
+        on_screen_sku=product.sku if product else None,
+        on_screen_title=product.title if product else "",
+        on_screen_stock_left=product.stock_left if product else None,
+        on_screen_sells_out_in_s=selling.sells_out_in_s if selling else None,
+        segment_started_at=figures.segments[-1].started_at if figures.segments else None,
+        segment_title=segment.title if segment else "",
+        segment_left_s=(segment.planned_s - segment.elapsed_s) if segment else None,
+        questions=tuple(board.questions.values()),
+    )
+    return figures, board.prompt_now(inputs)

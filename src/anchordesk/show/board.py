@@ -1,0 +1,386 @@
+"""The data board's figures: the audience, the rates, conversion and the sell-out forecasts.
+
+Computed once, here, from what the session keeps (the ledger, the viewer samples, the comments'
+times) and a time passed in: the live snapshot (``live/``), the window's board, the remote API
+and the report all read these values, so they cannot disagree. Pure: no clock, no I/O.
+
+Definitions:
+- the audience at a moment is the sum of each source's latest count (each platform counts its
+  own viewers); "peak viewers" the highest such sum;
+- a buyer is a customer (by feed and customer name; an order without one is its own buyer) with
+  at least one order not wholly cancelled or refunded;
+- conversion is buyers ÷ peak viewers (overall, and per segment with the segment's own buyers
+  and peak); None when no feed counts viewers;
+- average order value is, per currency, the GMV ÷ the orders that still count, rounded to the
+  currency's smallest unit;
+- the sell-out forecast divides a product's stock left by its units sold per second over the
+  last ``FORECAST_WINDOW_S`` (or since the session began, when that is shorter, but never a
+  span under ``FORECAST_MIN_SPAN_S``: two quick orders are not a rate).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from anchordesk.core.money import currency_digits
+from anchordesk.show.ledger import KeptOrder, Ledger, SegmentSales
+
+COMMENT_RATE_WINDOW_S = 60.0
+FORECAST_WINDOW_S = 120.0
+FORECAST_MIN_SPAN_S = 30.0
+HISTORY_S = 600.0  # the sparkline: the last ten minutes
+HISTORY_POINTS = 240
+
+
+class AudienceCurve:
+    """The audience's size over time, one point per sample kept: (when, sum of each source's
+    latest count). Fed in the order the store kept the samples (live, and replayed)."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.totals: list[int] = []
+        self._latest: dict[str, int] = {}
+        self.peak: int | None = None
+
+    def add(self, at: float, source: str, online: int) -> None:
+        self._latest[source] = max(0, online)
+        total = sum(self._latest.values())
+        if self.times and at < self.times[-1]:
+            at = self.times[-1]  # kept in store order: the time line never runs backwards
+        self.times.append(at)
+        self.totals.append(total)
+        self.peak = total if self.peak is None else max(self.peak, total)
+
+    @property
+    def now(self) -> int | None:
+        return self.totals[-1] if self.totals else None
+
+    def at(self, moment: float) -> int | None:
+        """The audience at ``moment``: the last point at or before it (None before any)."""
+        index = bisect.bisect_right(self.times, moment)
+        return self.totals[index - 1] if index else None
+
+    def between(self, start: float, end: float) -> list[tuple[float, int]]:
+        """Points in [start, end], preceded by the audience at ``start`` when known."""
+        first = bisect.bisect_left(self.times, start)
+        last = bisect.bisect_right(self.times, end)
+        points = list(zip(self.times[first:last], self.totals[first:last], strict=True))
+        before = self.at(start)
+        if before is not None and (not points or points[0][0] > start):
+            points.insert(0, (start, before))
+        return points
+
+
+@dataclass(frozen=True)
+class ProductFigures:
+    sku: str
+    title: str
+    currency: str
+    units: int
+    gmv: Decimal
+    stock_left: int | None  # None: not tracked (not in the show)
+    units_per_minute: float  # over the forecast's window
+    sells_out_in_s: float | None  # None: not selling now, or nothing left to sell
+    on_sale: bool  # on screen or in a live deal
+
+    @property
+    def sold_out(self) -> bool:
+        return self.stock_left == 0
+
+
+@dataclass(frozen=True)
+class DealFigures:
+    deal_id: str
+    sku: str
+    units_sold: int
+    units_total: int | None  # the deal's quota, else what it sold plus the stock left
+    end_reason: str
+
+    @property
+    def sell_through(self) -> float | None:
+        if not self.units_total:
+            return None
+        return self.units_sold / self.units_total
+
+
+@dataclass(frozen=True)
+class SegmentFigures:
+    index: int
+    title: str
+    sku: str | None
+    started_at: float
+    ended_at: float | None
+    viewers_start: int | None
+    viewers_end: int | None
+    viewers_peak: int | None
+    comments: int
+    orders: int
+    buyers: int
+    units: int
+    gmv_by_currency: tuple[tuple[str, Decimal], ...]
+    deals: tuple[DealFigures, ...]
+
+    @property
+    def conversion(self) -> float | None:
+        return conversion(self.buyers, self.viewers_peak)
+
+
+@dataclass(frozen=True)
+class BoardFigures:
+    at: float  # the wall-clock moment these figures are for
+    viewers_now: int | None
+    viewers_peak: int | None
+    viewer_history: tuple[tuple[float, int], ...]  # (seconds before ``at``, ≤ 0; audience)
+    comments_per_minute: float
+    orders_per_minute: float
+    orders: int
+    buyers: int
+    units: int
+    gmv_by_currency: tuple[tuple[str, Decimal], ...]
+    average_order_value: tuple[tuple[str, Decimal], ...]
+    products: tuple[ProductFigures, ...]
+    segments: tuple[SegmentFigures, ...]
+
+    @property
+    def conversion(self) -> float | None:
+        return conversion(self.buyers, self.viewers_peak)
+
+    def product(self, sku: str | None) -> ProductFigures | None:
+        return next((p for p in self.products if p.sku == sku), None)
+
+
+def conversion(buyers: int, peak_viewers: int | None) -> float | None:
+    if not peak_viewers:
+        return None
+    return buyers / peak_viewers
+
+
+def buyer_key(kept: KeptOrder) -> tuple[str, str]:
+    order = kept.order
+    return (order.source, order.customer) if order.customer else (order.source, "#" + order.id)
+
+
+def _to_minor_unit(amount: Decimal, currency: str) -> Decimal:
+    """An average rounded to the currency's smallest unit (half up, as a price is)."""
+    return amount.quantize(Decimal(1).scaleb(-currency_digits(currency)), ROUND_HALF_UP)
+
+
+def _count_between(times: Sequence[float], start: float, end: float) -> int:
+    """Times in [start, end) — a comment at a segment's change belongs to the new segment."""
+    return bisect.bisect_left(times, end) - bisect.bisect_left(times, start)
+
+
+@dataclass(frozen=True)
+class OrderFigures:
+    """What the orders alone decide (buyers, GMV per segment and currency, average order):
+    it changes only when an order or an update arrives, so a live board keeps it between
+    arrivals (``order_figures`` reads every order)."""
+
+    buyers: int
+    average_order_value: tuple[tuple[str, Decimal], ...]
+    # By position in ``Ledger.segments``: (buyers, GMV per currency).
+    segments: tuple[tuple[int, tuple[tuple[str, Decimal], ...]], ...]
+
+
+def order_figures(ledger: Ledger) -> OrderFigures:
+    """One pass over the orders (each order's ``left`` is worked out once)."""
+    position = {id(segment): number for number, segment in enumerate(ledger.segments)}
+    buyers: set[tuple[str, str]] = set()
+    gmv: dict[str, Decimal] = {}
+    counting: dict[str, int] = {}
+    segment_buyers: list[set[tuple[str, str]]] = [set() for _ in ledger.segments]
+    segment_gmv: list[dict[str, Decimal]] = [{} for _ in ledger.segments]
+    for kept in ledger.kept_orders():
+        left = kept.left
+        currency = kept.currency
+        gmv[currency] = gmv.get(currency, Decimal(0)) + left
+        number = position.get(id(kept.segment)) if kept.segment is not None else None
+        if number is not None:
+            totals = segment_gmv[number]
+            totals[currency] = totals.get(currency, Decimal(0)) + left
+        if left > 0:
+            key = buyer_key(kept)
+            buyers.add(key)
+            counting[currency] = counting.get(currency, 0) + 1
+            if number is not None:
+                segment_buyers[number].add(key)
+    average = {
+        currency: _to_minor_unit(gmv[currency] / counting[currency], currency)
+        for currency in gmv
+        if counting.get(currency)
+    }
+    return OrderFigures(
+        buyers=len(buyers),
+        average_order_value=tuple(sorted(average.items())),
+        segments=tuple(
+            (len(segment_buyers[number]), tuple(sorted(segment_gmv[number].items())))
+            for number in range(len(ledger.segments))
+        ),
+    )
+
+
+def units_per_second(ledger: Ledger, now: float, started_at: float | None) -> dict[str, float]:
+    """Each product's recent sales rate: units ordered in the forecast window up to ``now``,
+    per second (products that sold nothing in it are absent)."""
+    span = FORECAST_WINDOW_S
+    if started_at is not None:
+        span = min(span, max(FORECAST_MIN_SPAN_S, now - started_at))
+    since = now - span
+    units: dict[str, int] = {}
+    for timed in reversed(ledger.timeline):
+        if timed.at <= since:
+            break
+        if timed.at > now:
+            continue
+        for line in timed.order.lines:
+            units[line.sku] = units.get(line.sku, 0) + max(0, line.quantity)
+    return {sku: count / span for sku, count in units.items()}
+
+
+def sells_out_in_s(stock_left: int | None, rate_per_s: float) -> float | None:
+    """Seconds until ``stock_left`` is gone at ``rate_per_s``; None when nothing sells or
+    nothing is left."""
+    if stock_left is None or stock_left <= 0 or rate_per_s <= 0:
+        return None
+    return stock_left / rate_per_s
+
+
+def segment_figures(
+    ledger: Ledger,
+    orders: OrderFigures,
+    audience: AudienceCurve,
+    comment_times: Sequence[float],
+    end: float,
+    deal_totals: Mapping[str, int | None],
+) -> tuple[SegmentFigures, ...]:
+    """Each visit of a segment as the ledger kept it; ``end`` closes the one still running."""
+    result = []
+    for number, segment in enumerate(ledger.segments):
+        stop = segment.ended_at if segment.ended_at is not None else end
+        nxt = ledger.segments[number + 1].started_at if number + 1 < len(ledger.segments) else None
+        comments_end = nxt if nxt is not None else max(stop, end)
+        points = audience.between(segment.started_at, stop)
+        buyers, gmv = orders.segments[number] if number < len(orders.segments) else (0, ())
+        result.append(
+            SegmentFigures(
+                index=segment.index,
+                title=segment.title,
+                sku=segment.sku,
+                started_at=segment.started_at,
+                ended_at=segment.ended_at,
+                viewers_start=points[0][1] if points else None,
+                viewers_end=audience.at(stop),
+                viewers_peak=max((total for _, total in points), default=None),
+                comments=_count_between(comment_times, segment.started_at, comments_end),
+                orders=segment.orders,
+                buyers=buyers,
+                units=segment.units,
+                gmv_by_currency=gmv,
+                deals=_deals_in(ledger, segment, stop, deal_totals),
+            )
+        )
+    return tuple(result)
+
+
+def _deals_in(
+    ledger: Ledger, segment: SegmentSales, stop: float, deal_totals: Mapping[str, int | None]
+) -> tuple[DealFigures, ...]:
+    return tuple(
+        deal_figures(deal.deal_id, deal.sku, deal.units, deal.end_reason, deal_totals)
+        for deal in ledger.deals
+        if segment.started_at <= deal.started_at and (deal.started_at < stop)
+    )
+
+
+def deal_figures(
+    deal_id: str, sku: str, units: int, end_reason: str, deal_totals: Mapping[str, int | None]
+) -> DealFigures:
+    return DealFigures(deal_id, sku, units, deal_totals.get(deal_id), end_reason)
+
+
+def deal_totals_of(
+    quotas: Mapping[str, tuple[str, int | None]], ledger: Ledger, stock_left: Mapping[str, int]
+) -> dict[str, int | None]:
+    """Each deal's units on offer: its quota (``quotas``: deal id -> (sku, quota or None)),
+    else what it sold plus the product's stock left."""
+    sold = {deal.deal_id: deal.units for deal in ledger.deals}
+    totals: dict[str, int | None] = {}
+    for deal_id, (sku, quota) in quotas.items():
+        if quota is not None:
+            totals[deal_id] = quota
+        elif sku in stock_left:
+            totals[deal_id] = sold.get(deal_id, 0) + max(0, stock_left[sku])
+        else:
+            totals[deal_id] = None
+    return totals
+
+
+def board_figures(
+    ledger: Ledger,
+    audience: AudienceCurve,
+    comment_times: Sequence[float],
+    now: float,
+    *,
+    started_at: float | None,
+    stock_left: Mapping[str, int],
+    on_sale: Iterable[str] = (),
+    deal_quotas: Mapping[str, tuple[str, int | None]] | None = None,
+    currency_of: Mapping[str, str] | None = None,
+    orders: OrderFigures | None = None,
+) -> BoardFigures:
+    """Every figure of the board at ``now`` (wall clock), from the session's data (``orders``:
+    the ledger's ``order_figures`` when the caller kept them since the last arrival)."""
+    if orders is None:
+        orders = order_figures(ledger)
+    rates = units_per_second(ledger, now, started_at)
+    selling = set(on_sale)
+    currencies = currency_of or {}
+    products = []
+    for sales in [*ledger.products.values(), *ledger.unknown_skus.values()]:
+        left = stock_left.get(sales.sku) if sales.known else None
+        rate = rates.get(sales.sku, 0.0)
+        products.append(
+            ProductFigures(
+                sku=sales.sku,
+                title=sales.title,
+                currency=currencies.get(sales.sku, ledger.currency),
+                units=sales.units,
+                gmv=sales.gmv,
+                stock_left=left,
+                units_per_minute=rate * 60.0,
+                sells_out_in_s=sells_out_in_s(left, rate),
+                on_sale=sales.sku in selling,
+            )
+        )
+    start = bisect.bisect_left(audience.times, now - HISTORY_S)
+    stop = bisect.bisect_right(audience.times, now)
+    history = [
+        (round(at - now, 3), total)
+        for at, total in zip(audience.times[start:stop], audience.totals[start:stop], strict=True)
+    ][-HISTORY_POINTS:]
+    totals = deal_totals_of(deal_quotas or {}, ledger, stock_left)
+    return BoardFigures(
+        at=now,
+        viewers_now=audience.at(now),
+        viewers_peak=audience.peak,
+        viewer_history=tuple(history),
+        comments_per_minute=_count_between(comment_times, now - COMMENT_RATE_WINDOW_S, now + 1e-9)
+        * 60.0
+        / COMMENT_RATE_WINDOW_S,
+        orders_per_minute=ledger.orders_per_minute(now),
+        orders=ledger.orders,
+        buyers=orders.buyers,
+        units=ledger.units,
+        gmv_by_currency=tuple(sorted(ledger.gmv_by_currency.items())),
+        average_order_value=orders.average_order_value,
+        products=tuple(products),
+        segments=segment_figures(ledger, orders, audience, comment_times, now, totals),
+    )
+
+
+def format_forecast_minutes(seconds: float) -> int:
+    """The forecast as the board says it: whole minutes, at least one ("~1 min")."""
+    return max(1, round(seconds / 60.0))
