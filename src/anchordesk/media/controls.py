@@ -3,7 +3,7 @@
 - :class:`OutputSwitch`: a packet output that exists for the whole session and forwards to an
   output attached later (the network destination when the operator goes live, the recording
   when it is switched on). The pipeline, the show clock and the recording never restart to go
-  live; the attached output starts from the next keyframe on its own.
+  live; the attached output starts from the next keyframe on its own, at timestamp zero.
 - :class:`AudioControl`: wraps the microphone source with mute, gain and a peak meter. It runs
   on the pipeline thread inside ``read``: one multiply and one max per AAC frame.
 
@@ -24,19 +24,28 @@ from anchordesk.media.packets import (
     OutputState,
     OutputStatus,
     PacketOutput,
+    RebasedOutput,
     StreamTemplates,
+    output_wants_packets,
 )
 from anchordesk.media.sources.base import AudioSource, SourceStatus
 
 
 class OutputSwitch:
-    """A ``PacketOutput`` whose real output can be attached and detached while running."""
+    """A ``PacketOutput`` whose real output can be attached and detached while running.
+
+    Each attached output is a new stream that starts at timestamp zero (its own
+    ``RebasedOutput``), and with nothing attached the switch wants no packets (the pipeline
+    then encodes nothing for it)."""
+
+    starts_at_zero = True  # the pipeline leaves the timestamps to the attached outputs
 
     def __init__(self, name: str, kind: str) -> None:
         self._name = name
         self._kind = kind
         self._streams: StreamTemplates | None = None
         self._inner: PacketOutput | None = None
+        self._sink: RebasedOutput | None = None  # the attached output, rebased
         self._lock = threading.Lock()
         self._keyframe_wanted = False
 
@@ -57,8 +66,10 @@ class OutputSwitch:
         if self._streams is None:
             raise RuntimeError("the session has not started")
         output.start(self._streams)
+        sink = RebasedOutput(output)
         with self._lock:
             old, self._inner = self._inner, output
+            self._sink = sink
             # Viewers see the picture as soon as the connection is up, not up to one keyframe
             # interval (2 s) later.
             self._keyframe_wanted = True
@@ -69,8 +80,14 @@ class OutputSwitch:
         """Stop feeding and finish the attached output (bounded; call it from a worker)."""
         with self._lock:
             old, self._inner = self._inner, None
+            self._sink = None
         if old is not None:
             old.stop(timeout_s)
+
+    def wants_packets(self) -> bool:
+        """The pipeline's optional hook: an attached output that is still writing."""
+        inner = self._inner
+        return inner is not None and output_wants_packets(inner)
 
     def wants_keyframe(self) -> bool:
         """The pipeline's optional hook: True once after each attach."""
@@ -81,9 +98,9 @@ class OutputSwitch:
         return bool(hook()) or wanted if hook is not None else wanted
 
     def send(self, packet: EncodedPacket) -> None:
-        inner = self._inner
-        if inner is not None:
-            inner.send(packet)
+        sink = self._sink
+        if sink is not None:
+            sink.send(packet)
 
     def status(self) -> OutputStatus:
         inner = self._inner
