@@ -50,6 +50,7 @@ from anchordesk.live.snapshot import (
     StatsView,
 )
 from anchordesk.media.controls import AudioControl, OutputSwitch
+from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.media.layers import OverlaySource
 from anchordesk.media.overlays.painting import ImageCache
 from anchordesk.show.feed_items import Comment
@@ -95,6 +96,9 @@ class LiveShowPlan:
     # Recording per session onto the recording switch: None = off; a folder = a new file per
     # session there. ``anchordesk live --record FILE`` records onto a fixed output instead.
     recordings_dir: Path | None = None
+    # The recording's free-space guard (media/disk_space.py): it stops a recording before its
+    # disk fills. Tests give one with an injected probe and clock.
+    space_guard: Callable[[Path], FreeSpaceGuard] = field(default=FreeSpaceGuard)
     keep_store: bool = True  # False: a plain stream with no show, feed or session
     prompts_off: Sequence[str] = ()  # prompt rules turned off (show/prompts.py RULES)
     wall_clock: Callable[[], float] = field(default=time.time)
@@ -255,7 +259,9 @@ class LiveShow:
         # a file left there) gets the next numbered name; a recording never overwrites a file.
         with contextlib.suppress(OSError):  # else the recording says why it cannot write
             folder.mkdir(parents=True, exist_ok=True)  # a chosen folder removed since
-        output = RecordingOutput(folder / recording_file_name(str(mode)))
+        output = RecordingOutput(
+            folder / recording_file_name(str(mode)), space_guard=self.plan.space_guard(folder)
+        )
         if output.renamed:
             log.info("%s exists: recording into %s", output.requested_path, output.path)
         self.recording_switch.attach(output)

@@ -74,6 +74,7 @@ class OutputStatus:
     reconnects: int = 0
     last_error: str | None = None
     free_bytes: int | None = None  # the recording's disk, as last measured (None: not known)
+    stopped_for_space: bool = False  # the recording stopped itself before its disk filled
 
 
 class PacketOutput(Protocol):

@@ -17,6 +17,8 @@ The show's recording is the one copy that must never be lost, so:
   crashed, run again with the same command), the next free ``NAME-2.mkv``, ``NAME-3.mkv``... is
   created instead (atomically, ``O_EXCL``) and ``path`` tells which. A device or a pipe
   (``/dev/full``, a FIFO) is written as it is. A run that muxed nothing leaves no empty file.
+- With a :class:`FreeSpaceGuard` the recording stops the same way, closed and playable, while
+  the disk still has room (``media/disk_space.py``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import av
 
 from anchordesk.core.disk import describe_error
 from anchordesk.core.errors import UserError
+from anchordesk.media.disk_space import FreeSpaceGuard, LowDiskSpace
 from anchordesk.media.packets import EncodedPacket, OutputState, OutputStatus, StreamTemplates
 
 if TYPE_CHECKING:
@@ -171,9 +174,11 @@ class RecordingOutput:
         queue_packets: int = 2048,
         fsync_interval_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
+        space_guard: FreeSpaceGuard | None = None,
     ) -> None:
         self.requested_path = Path(path)
         self.path = self.requested_path
+        self.space_guard = space_guard
         self.container_format = format_for_path(self.path, container_format)
         if self.container_format == "mp4":
             log.warning(
@@ -259,6 +264,8 @@ class RecordingOutput:
                 bitrate_kbps=self._bitrate_kbps,
                 dropped_packets=self._dropped_packets,
                 last_error=self._last_error,
+                free_bytes=self.space_guard.free_bytes if self.space_guard else None,
+                stopped_for_space=bool(self.space_guard and self.space_guard.low),
             )
 
     def reconnect_now(self) -> None:
@@ -380,6 +387,8 @@ class RecordingOutput:
                 if item is _STOP:
                     break
                 assert isinstance(item, EncodedPacket)
+                if self.space_guard is not None:
+                    self.space_guard.check()
                 if item.kind == "video":
                     with self._lock:
                         if self._video_gap:
@@ -411,7 +420,7 @@ class RecordingOutput:
                         rate_since_s, rate_since_bytes = now_s, sink.size_bytes
             container.close()
             os.fsync(sink.fileno())
-        except (OSError, av.FFmpegError, ValueError) as error:
+        except (OSError, av.FFmpegError, ValueError, LowDiskSpace) as error:
             self._fail("cannot write the recording", error)
             with contextlib.suppress(Exception):
                 container.close()

@@ -128,6 +128,7 @@ class StatsReporter:
         audio_status = audio.status() if audio is not None else None
         outputs: list[dict[str, Any]] = []
         recording_bytes = 0
+        recording_free_bytes: int | None = None
         network_dropped = counters.dropped_network
         for output in self._outputs:
             status: OutputStatus = output.status()
@@ -138,6 +139,8 @@ class StatsReporter:
             self._previous_output_bytes[status.name] = status.bytes_written
             if status.kind == "recording":
                 recording_bytes += status.bytes_written
+                if status.free_bytes is not None:
+                    recording_free_bytes = status.free_bytes
             else:
                 network_dropped += status.dropped_video_frames
             outputs.append(
@@ -153,6 +156,8 @@ class StatsReporter:
                     "dropped_packets": status.dropped_packets,
                     "dropped_video_frames": status.dropped_video_frames,
                     "last_error": status.last_error,
+                    "free_bytes": status.free_bytes,
+                    "stopped_for_space": status.stopped_for_space,
                 }
             )
         encode_s = counters.encode_s_total - previous.encode_s_total
@@ -162,6 +167,7 @@ class StatsReporter:
             "media_time_s": round(counters.media_time_s, 3),
             "output_fps": round(frames / elapsed_s, 2),
             "frames_encoded_total": counters.frames_encoded,
+            "encoding": counters.encoding,
             "dropped_frames_capture_total": video_status.dropped_frames,
             "dropped_frames_render_total": counters.dropped_render,
             "dropped_frames_encode_total": counters.dropped_encode,
@@ -196,6 +202,7 @@ class StatsReporter:
                 "underruns": audio_status.underruns,
             },
             "recording_bytes": recording_bytes,
+            "recording_free_bytes": recording_free_bytes,
             "outputs": outputs,
         }
         self._previous = counters

@@ -1,0 +1,94 @@
+"""The recording's disk: how much is free, and when to stop before it is full.
+
+A show records about 1.1 GB an hour at 720p30. A disk that fills in the middle of a show takes
+everything else on it down too (the session store, the log, other programs), so the recording
+stops itself, with a message, while ``min_free_bytes`` are still free; the file is closed
+properly and plays up to there. The free space is measured with ``shutil.disk_usage`` on the
+recording's folder, at most every ``interval_s`` (a ``statvfs``, microseconds, on the writer's
+thread); the probe and the clock are injected in tests.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+#: What a recording leaves free on its disk: about 25 minutes of it, room for the session files
+#: and the system. A disk smaller than 20 times this keeps a twentieth of its size free.
+DEFAULT_MIN_FREE_BYTES: Final = 500 * 1000 * 1000
+
+
+def free_bytes(folder: Path) -> int:
+    return shutil.disk_usage(folder).free
+
+
+def format_bytes(count: float) -> str:
+    """1 234 567 890 -> "1.2 GB" (decimal units, as file managers show disk space)."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if abs(count) < 1000 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit in ("B", "kB") else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count:.1f} TB"  # pragma: no cover - the loop returns at GB
+
+
+class LowDiskSpace(Exception):
+    """Raised on the recording's thread to stop it the way a write fault stops it."""
+
+
+class FreeSpaceGuard:
+    """Measures the free space of ``folder`` now and then; says why to stop when it is low."""
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        min_free_bytes: int | None = None,
+        interval_s: float = 5.0,
+        probe: Callable[[Path], int] = free_bytes,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.folder = folder
+        self._min_free_bytes = min_free_bytes
+        self.interval_s = interval_s
+        self._probe = probe
+        self._clock = clock
+        self._checked_at_s: float | None = None
+        #: Free bytes at the last measurement (None before the first, or when it failed).
+        self.free_bytes: int | None = None
+        #: Why the recording stopped for space (None while it has room).
+        self.low: str | None = None
+
+    @property
+    def min_free_bytes(self) -> int:
+        if self._min_free_bytes is not None:
+            return self._min_free_bytes
+        try:
+            total = shutil.disk_usage(self.folder).total
+        except OSError:
+            return DEFAULT_MIN_FREE_BYTES
+        return min(DEFAULT_MIN_FREE_BYTES, total // 20)
+
+    def check(self) -> None:
+        """Measure when ``interval_s`` has passed since the last time; raise
+        :class:`LowDiskSpace` when less than ``min_free_bytes`` is free. A folder that cannot
+        be measured (a network share gone) is left to the writes themselves."""
+        now_s = self._clock()
+        if self._checked_at_s is not None and now_s - self._checked_at_s < self.interval_s:
+            return
+        self._checked_at_s = now_s
+        try:
+            free = self._probe(self.folder)
+        except OSError:
+            self.free_bytes = None
+            return
+        self.free_bytes = free
+        limit = self.min_free_bytes
+        if free < limit:
+            self.low = (
+                f"only {format_bytes(free)} left on the disk holding {self.folder}: the recording "
+                f"stops while {format_bytes(limit)} are still free, before the disk fills"
+            )
+            raise LowDiskSpace(self.low)
