@@ -116,7 +116,10 @@ def shoot(language: str, out: Path, seconds: float) -> None:
     from anchordesk.ui.main_window import MainWindow, run_control_room
 
     settings = Settings(
-        language=language, record=False, devices=DeviceSettings(camera="test", microphone="test")
+        language=language,
+        record=False,
+        record_asked=True,
+        devices=DeviceSettings(camera="test", microphone="test"),
     )
     show = sample_show_path(language)
     opened: list[QWidget] = []

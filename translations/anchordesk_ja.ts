@@ -4,7 +4,7 @@
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+217"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+220"/>
         <source>Microphone level</source>
         <translation>マイク音量</translation>
     </message>
@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+198"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+208"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -333,17 +333,17 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+102"/>
+        <location line="+113"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-27"/>
+        <location line="-33"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+43"/>
         <source>Cannot %1: no event loop.</source>
         <translation>%1できません：イベントループがありません。</translation>
     </message>
@@ -358,7 +358,17 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+142"/>
+        <location line="+106"/>
+        <source>The recording has stopped: only %1 is left on its disk. What was recorded is kept; the show goes on. Free some space, then press Record again.</source>
+        <translation>録画を停止しました：ディスクの空きが %1 しかありません。録画済みの部分は残っており、番組は続いています。空き容量を確保してから、もう一度「録画」を押してください。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The recording has stopped: %1</source>
+        <translation>録画を停止しました：%1</translation>
+    </message>
+    <message>
+        <location line="+63"/>
         <source>No question to pin yet.</source>
         <translation>固定できる質問はまだありません。</translation>
     </message>
@@ -438,7 +448,7 @@
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+121"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -1081,7 +1091,7 @@
 <context>
     <name>HealthPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="-142"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="-147"/>
         <location line="+1"/>
         <source>Reconnect now</source>
         <translation>今すぐ再接続</translation>
@@ -1148,6 +1158,11 @@
     </message>
     <message>
         <location line="+19"/>
+        <source>%1 free</source>
+        <translation>空き %1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>capture</source>
         <translation>取り込み</translation>
     </message>
@@ -1315,7 +1330,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+246"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+250"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -1325,7 +1340,7 @@
         <translation>配信中は録画を止められません。</translation>
     </message>
     <message>
-        <location line="+133"/>
+        <location line="+137"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>
@@ -1441,12 +1456,12 @@
         <translation>待機中 — %1 で本番に切り替え</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+52"/>
         <source>Prompt: %1</source>
         <translation>プロンプト：%1</translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location line="+97"/>
         <source>Stage “%1”</source>
         <translation>「%1」を待機</translation>
     </message>
@@ -1501,7 +1516,7 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="-245"/>
+        <location line="-272"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -1591,12 +1606,12 @@
         <translation>メインツールバー</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>More toolbar buttons</source>
         <translation>ツールバーのその他のボタン</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+65"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
@@ -2106,6 +2121,47 @@
         <location line="+5"/>
         <source>Each situation is prompted once, on the board, over the picture and on the teleprompter, and kept in the session&apos;s report.</source>
         <translation>同じ状況の通知は一度だけ。ボード、画面の上、プロンプターに表示され、セッションのレポートに残ります。</translation>
+    </message>
+</context>
+<context>
+    <name>RecordingIndicator</name>
+    <message>
+        <location filename="../src/anchordesk/ui/recording_parts.py" line="+72"/>
+        <source>● REC %1</source>
+        <translation>● 録画中 %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 free</source>
+        <translation>空き %1</translation>
+    </message>
+</context>
+<context>
+    <name>RecordingQuestion</name>
+    <message>
+        <location line="-43"/>
+        <source>Record rehearsals and shows?</source>
+        <translation>リハーサルと本番を録画しますか？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Keep a local recording of each rehearsal and show?</source>
+        <translation>リハーサルと本番を毎回このパソコンに録画しますか？</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Recordings go to %1 and take about %2 an hour at these settings. You can change this later with Record (%3) or in Settings.</source>
+        <translation>録画は %1 に保存され、現在の設定では 1 時間あたり約 %2 になります。あとで「録画」（%3）または「設定」から変更できます。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>&amp;Record</source>
+        <translation>録画する(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Don&apos;t record</source>
+        <translation>録画しない(&amp;D)</translation>
     </message>
 </context>
 <context>

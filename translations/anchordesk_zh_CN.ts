@@ -4,7 +4,7 @@
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+217"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+220"/>
         <source>Microphone level</source>
         <translation>麦克风音量</translation>
     </message>
@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+198"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+208"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -333,17 +333,17 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+102"/>
+        <location line="+113"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-27"/>
+        <location line="-33"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+43"/>
         <source>Cannot %1: no event loop.</source>
         <translation>无法%1：没有事件循环。</translation>
     </message>
@@ -358,7 +358,17 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+142"/>
+        <location line="+106"/>
+        <source>The recording has stopped: only %1 is left on its disk. What was recorded is kept; the show goes on. Free some space, then press Record again.</source>
+        <translation>录制已停止：所在磁盘只剩 %1。已录制的内容都保留着，节目继续进行。请腾出一些空间，然后再次按“录制”。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The recording has stopped: %1</source>
+        <translation>录制已停止：%1</translation>
+    </message>
+    <message>
+        <location line="+63"/>
         <source>No question to pin yet.</source>
         <translation>还没有可置顶的提问。</translation>
     </message>
@@ -438,7 +448,7 @@
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+121"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -1081,7 +1091,7 @@
 <context>
     <name>HealthPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="-142"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="-147"/>
         <location line="+1"/>
         <source>Reconnect now</source>
         <translation>立即重连</translation>
@@ -1148,6 +1158,11 @@
     </message>
     <message>
         <location line="+19"/>
+        <source>%1 free</source>
+        <translation>可用 %1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>capture</source>
         <translation>采集</translation>
     </message>
@@ -1315,7 +1330,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+246"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+250"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -1325,7 +1340,7 @@
         <translation>直播中不能关闭录制。</translation>
     </message>
     <message>
-        <location line="+133"/>
+        <location line="+137"/>
         <source>Run sheet</source>
         <translation>流程单</translation>
     </message>
@@ -1441,12 +1456,12 @@
         <translation>预备中 — 按 %1 切出</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+52"/>
         <source>Prompt: %1</source>
         <translation>提示：%1</translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location line="+97"/>
         <source>Stage “%1”</source>
         <translation>预备“%1”</translation>
     </message>
@@ -1501,7 +1516,7 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="-245"/>
+        <location line="-272"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -1591,12 +1606,12 @@
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>More toolbar buttons</source>
         <translation>更多工具栏按钮</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+65"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
@@ -2106,6 +2121,47 @@
         <location line="+5"/>
         <source>Each situation is prompted once, on the board, over the picture and on the teleprompter, and kept in the session&apos;s report.</source>
         <translation>每种情况只提示一次：显示在看板上、画面上方和提词器上，并记入场次报告。</translation>
+    </message>
+</context>
+<context>
+    <name>RecordingIndicator</name>
+    <message>
+        <location filename="../src/anchordesk/ui/recording_parts.py" line="+72"/>
+        <source>● REC %1</source>
+        <translation>● 录制中 %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 free</source>
+        <translation>可用 %1</translation>
+    </message>
+</context>
+<context>
+    <name>RecordingQuestion</name>
+    <message>
+        <location line="-43"/>
+        <source>Record rehearsals and shows?</source>
+        <translation>录制彩排和节目吗？</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Keep a local recording of each rehearsal and show?</source>
+        <translation>是否在本机保存每次彩排和节目的录像？</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Recordings go to %1 and take about %2 an hour at these settings. You can change this later with Record (%3) or in Settings.</source>
+        <translation>录像保存在 %1，按当前设置每小时约占 %2。之后可以用“录制”（%3）或在“设置”中更改。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>&amp;Record</source>
+        <translation>录制(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Don&apos;t record</source>
+        <translation>不录制(&amp;D)</translation>
     </message>
 </context>
 <context>

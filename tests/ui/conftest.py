@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -108,16 +109,21 @@ def open_control_room(  # type: ignore[no-untyped-def]
     tmp_path: Path,
     feeds: list[FeedSpec],
     audience_rate_per_s: float = 2.0,
+    settings: Settings | None = None,
+    save: Callable[[Settings], object] | None = None,
+    controller_options: dict[str, Any] | None = None,
 ) -> MainWindow:
-    """The window on the small show, its picture running (feeds as given)."""
-    settings = Settings(record=False)
+    """The window on the small show, its picture running (feeds as given). Recording is off
+    and already decided unless ``settings`` say otherwise (no first-rehearsal question)."""
+    settings = settings or Settings(record=False, record_asked=True)
     controller = Controller(
         settings,
         options=small_options(),
         executor=executor,
         feeds=feeds,
-        save=lambda _settings: None,
+        save=save or (lambda _settings: None),
         audience_rate_per_s=audience_rate_per_s,
+        **(controller_options or {}),
     )
     window = MainWindow(
         controller, QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)

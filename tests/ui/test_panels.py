@@ -80,7 +80,7 @@ def test_health_shows_reconnect_attempt_and_next_try(qtbot) -> None:  # type: ig
             running=True,
             fps=30,
             outputs=(reconnecting,),
-            recording_bytes=5 * 2**20,
+            recording_bytes=5_000_000,
             dropped_by_stage={"network": 7},
         )
     )

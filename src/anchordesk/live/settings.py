@@ -271,6 +271,9 @@ class Settings:
     encoder: EncoderSettings = field(default_factory=EncoderSettings)
     feeds: list[FeedSettings] = field(default_factory=list)
     record: bool = True
+    # False until the operator has answered "record?" (asked at the first rehearsal, not
+    # assumed: a recording takes about 1.1 GB an hour); Record and Settings change it later.
+    record_asked: bool = False
     recordings_dir: str | None = None
     recent_shows: list[str] = field(default_factory=list)
     remote: RemoteSettings = field(default_factory=RemoteSettings)
@@ -464,6 +467,12 @@ def recommended_encoder(preset: PlatformPreset, encoder: EncoderSettings) -> Enc
     )
 
 
+def recording_bytes_per_hour(settings: Settings) -> int:
+    """What an hour of recording takes at the settings' bitrates (the container adds ~1 %)."""
+    encoder = settings.encoder
+    return round((encoder.video_kbps + encoder.audio_kbps) * 1000 / 8 * 3600 * 1.01)
+
+
 def live_options(settings: Settings, destination_urls: list[str]) -> LiveOptions:
     """The options of a live run from the settings; URLs carry keys fetched from the keyring."""
     width, height = parse_canvas(settings.encoder.canvas)
@@ -571,6 +580,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
             )
         )
     settings.record = bool(data.get("record", True))
+    settings.record_asked = data.get("record_asked") is True
     recordings_dir = data.get("recordings_dir")
     settings.recordings_dir = recordings_dir if isinstance(recordings_dir, str) else None
     settings.recent_shows = [p for p in (data.get("recent_shows") or []) if isinstance(p, str)][
@@ -631,6 +641,7 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
             for f in settings.feeds
         ],
         "record": settings.record,
+        "record_asked": settings.record_asked,
         "recordings_dir": settings.recordings_dir,
         "recent_shows": list(settings.recent_shows),
         "remote": asdict(settings.remote),

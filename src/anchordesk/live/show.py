@@ -53,6 +53,7 @@ from anchordesk.media.controls import AudioControl, OutputSwitch
 from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.media.layers import OverlaySource
 from anchordesk.media.overlays.painting import ImageCache
+from anchordesk.media.packets import OutputState
 from anchordesk.show.feed_items import Comment
 from anchordesk.show.ledger import Ledger
 from anchordesk.show.model import Show
@@ -67,6 +68,7 @@ if TYPE_CHECKING:  # the feeds, store and HTTP stack load only when a session ke
 log = logging.getLogger(__name__)
 
 REHEARSAL_FEEDS = (FeedSpec("rehearsal", ""),)
+_FINISHED = (OutputState.STOPPED, OutputState.FAILED)
 
 
 class CommandRejected(Exception):
@@ -278,8 +280,14 @@ class LiveShow:
             if switch.attached is not None:
                 await asyncio.to_thread(switch.detach, 5.0)
             self._recording_path = None
-        elif switch.attached is None and self.session is not None and not self.session.ended:
-            self._attach_recording(self.mode)
+        elif self.session is not None and not self.session.ended:
+            attached = switch.attached
+            if attached is not None and attached.status().state in _FINISHED:
+                # A recording that stopped early (its disk was low): a new file, not nothing.
+                await asyncio.to_thread(switch.detach, 5.0)
+                attached = None
+            if attached is None:
+                self._attach_recording(self.mode)
 
     @property
     def recording_path(self) -> Path | None:

@@ -62,6 +62,7 @@ class PipelineCounters:
     last_audio_pts_s: float
     running: bool
     encoding: bool = False  # the encoder is being fed (an output wants packets)
+    frames_composited: int = 0  # pictures made, for the preview and (when encoding) the outputs
 
 
 class Pipeline:
@@ -113,6 +114,7 @@ class Pipeline:
         # Counters: written by the pipeline thread only, read as a snapshot.
         self._media_time_s = 0.0
         self._frames_encoded = 0
+        self._frames_composited = 0
         self._dropped = {"render": 0, "encode": 0, "network": 0}
         self._render_s_total = 0.0
         self._encode_s_total = 0.0
@@ -186,6 +188,7 @@ class Pipeline:
             last_audio_pts_s=self._last_audio_pts_s,
             running=self._thread is not None and not self.finished.is_set(),
             encoding=self._encoding,
+            frames_composited=self._frames_composited,
         )
 
     # --- pipeline thread -------------------------------------------------------------------
@@ -289,6 +292,7 @@ class Pipeline:
         started, started_on_clock = time.perf_counter(), clock.now_s()
         frame = video_source.frame(media_s)
         canvas = self._compositor.compose(frame, self._layers(media_s, overlays))
+        self._frames_composited += 1
         if self._preview_wanted:
             self._preview_wanted = False
             self._preview.put(canvas.copy())

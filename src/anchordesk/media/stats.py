@@ -166,6 +166,10 @@ class StatsReporter:
             "wall_time_unix_s": round(time.time(), 3),
             "media_time_s": round(counters.media_time_s, 3),
             "output_fps": round(frames / elapsed_s, 2),
+            # The picture's rate (the preview's): the same as output_fps while encoding.
+            "picture_fps": round(
+                (counters.frames_composited - previous.frames_composited) / elapsed_s, 2
+            ),
             "frames_encoded_total": counters.frames_encoded,
             "encoding": counters.encoding,
             "dropped_frames_capture_total": video_status.dropped_frames,

@@ -17,7 +17,10 @@ Signals:
 - ``comments_arrived(list[CommentRow])``; ``comments_removed(list[str])`` (keys a platform
   took down); ``orders_arrived(list[OrderRow])``;
 - ``live_changed(bool)``; ``session_started()``; ``message(str)`` (one status-bar line);
-- ``session_ended(SessionReport)``: a session's final report (End rehearsal, stream stopped).
+- ``session_ended(SessionReport)``: a session's final report (End rehearsal, stream stopped);
+- ``recording_changed(bool)``: Record went off by itself (the recording stopped early);
+- ``recording_question(str, int)``: the first rehearsal asks whether to record (the folder and
+  the bytes an hour takes); the window answers with ``answer_recording_question``.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from anchordesk.live.reports import SessionSummary, session_summary
 from anchordesk.live.settings import Settings, save_settings
 from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan
 from anchordesk.live.snapshot import LiveSnapshot, SessionMode
+from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.show.feed_items import Comment, Order
 from anchordesk.show.model import Show
 from anchordesk.ui import workers
@@ -99,6 +103,8 @@ class Controller(QObject):
     comments_removed = Signal(list)  # keys of comments a platform took down
     orders_arrived = Signal(list)
     live_changed = Signal(bool)
+    recording_question = Signal(str, int)  # (recordings folder, bytes an hour)
+    recording_changed = Signal(bool)  # the recording was switched off for the operator
     session_started = Signal()
     message = Signal(str)
     show_refused = Signal(Path, list)  # a show file that cannot run, and its problems
@@ -122,8 +128,10 @@ class Controller(QObject):
         audience_rate_per_s: float = 2.0,
         save: Callable[[Settings], object] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        space_guard: Callable[[Path], FreeSpaceGuard] | None = None,
     ) -> None:
         super().__init__()
+        self._space_guard = space_guard  # the recordings' free-space guard (tests inject one)
         self.settings = settings if settings is not None else Settings()
         self._options_override = options
         self._owns_executor = executor is None
@@ -140,7 +148,9 @@ class Controller(QObject):
         self.sales = SalesState()
         self.is_live = False
         self._board_seen: tuple[object, object] = (None, ())
-        self.recording_wanted = self.settings.record
+        # Nothing is recorded before the operator has said so once (the first rehearsal asks).
+        self.recording_wanted = self.settings.record and self.settings.record_asked
+        self._recording_faults_said: set[str] = set()
         self.studio_mode = False
         self._starting = False
         self._shutting_down = False
@@ -222,6 +232,8 @@ class Controller(QObject):
             recordings_dir=self._recordings_dir() if self.recording_wanted else None,
             prompts_off=tuple(self.settings.prompts_off),
         )
+        if self._space_guard is not None:
+            plan.space_guard = self._space_guard
         previous, self._previous_stopping = self._previous_stopping, None
 
         def work() -> None:
@@ -264,11 +276,14 @@ class Controller(QObject):
             return [spec for spec in self._feeds_override if spec.kind == "rehearsal"]
         return [FeedSpec("rehearsal", "")]
 
-    def _recordings_dir(self) -> Path:
+    def _recordings_folder(self) -> Path:
         from anchordesk.core.paths import default_recordings_dir
 
         folder = self.settings.recordings_dir
-        path = Path(folder).expanduser() if folder else default_recordings_dir()
+        return Path(folder).expanduser() if folder else default_recordings_dir()
+
+    def _recordings_dir(self) -> Path:
+        path = self._recordings_folder()
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -296,6 +311,12 @@ class Controller(QObject):
         self.poll_show()
         self.session_started.emit()
         self.live_changed.emit(False)
+        if not self.settings.record_asked:
+            from anchordesk.live.settings import recording_bytes_per_hour
+
+            self.recording_question.emit(
+                str(self._recordings_folder()), recording_bytes_per_hour(self.settings)
+            )
 
     def _announce_session(self) -> None:
         live = self.live
@@ -480,17 +501,23 @@ class Controller(QObject):
                     bytes_written=output.get("bytes_written") or 0,
                     bitrate_kbps=output.get("bitrate_kbps") or 0.0,
                     last_error=output.get("last_error"),
+                    free_bytes=output.get("free_bytes"),
+                    stopped_for_space=bool(output.get("stopped_for_space")),
                 )
             )
+            self._say_recording_stopped(outputs[-1])
         camera = sample.get("camera") or {}
         microphone = sample.get("microphone")
         audio = live.audio
         self.health = HealthState(
             running=bool(live.media.pipeline and live.media.pipeline.counters().running),
-            fps=float(sample.get("output_fps") or 0.0),
+            # The picture's rate: with nothing recorded or pushed nothing is encoded.
+            fps=float(sample.get("picture_fps") or sample.get("output_fps") or 0.0),
             video_kbps=float(sample.get("video_bitrate_kbps") or 0.0),
             cpu_percent=float(sample.get("process_cpu_percent") or 0.0),
             recording_bytes=int(sample.get("recording_bytes") or 0),
+            recording_free_bytes=sample.get("recording_free_bytes"),
+            recording=next((o.state for o in outputs if o.kind == "recording"), "stopped"),
             dropped_by_stage={
                 stage: int(sample.get(f"dropped_frames_{stage}_total") or 0)
                 for stage in ("capture", "render", "encode", "network")
@@ -501,6 +528,31 @@ class Controller(QObject):
             microphone_ok=microphone is not None and microphone.get("state") == "active",
         )
         self.health_changed.emit(self.health)
+
+    def _say_recording_stopped(self, output: OutputRow) -> None:
+        """A recording that stopped early (its disk low or failing) is said once, in words."""
+        if output.kind != "recording" or output.state != "failed":
+            return
+        if output.name in self._recording_faults_said:
+            return
+        self._recording_faults_said.add(output.name)
+        live = self.live
+        if live is not None:
+            # Record shows off (the session would otherwise look recorded); pressing it again
+            # starts a new file once there is room.
+            self.recording_wanted = False
+            self._spawn(live.set_recording_dir(None), "stop the recording")
+            self.recording_changed.emit(False)
+        if output.stopped_for_space:
+            from anchordesk.ui.docks.health import format_bytes
+
+            text = self.tr(
+                "The recording has stopped: only %1 is left on its disk. What was recorded is "
+                "kept; the show goes on. Free some space, then press Record again."
+            ).replace("%1", format_bytes(output.free_bytes or 0))
+        else:
+            text = self.tr("The recording has stopped: %1").replace("%1", output.last_error or "")
+        self.message.emit(text)
 
     def flush_feeds(self) -> None:
         live = self.live
@@ -798,11 +850,19 @@ class Controller(QObject):
         if self.live is not None:
             self.live.reconnect_now()
 
+    def answer_recording_question(self, record: bool) -> None:
+        """The operator's answer to "record?": remembered in the settings (Record and Settings
+        change it later) and applied to the running rehearsal at once."""
+        self.set_recording(record)
+        self.executor.submit(self._save, self.settings)
+
     def set_recording(self, on: bool) -> None:
         if self.is_live and not on:
             return  # never stop a live show's recording by accident
         self.recording_wanted = on
         self.settings.record = on
+        self.settings.record_asked = True  # Record pressed: the question is answered
+        self._recording_faults_said.clear()
         live = self.live
         if live is None:
             return

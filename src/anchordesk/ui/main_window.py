@@ -54,6 +54,7 @@ from anchordesk.ui.golive import GoLiveDialog
 from anchordesk.ui.hotkeys import HotkeyDialog, Hotkeys
 from anchordesk.ui.on_air_check import OnAirCheck
 from anchordesk.ui.preview import FramePreview
+from anchordesk.ui.recording_parts import RecordingIndicator, RecordingQuestion
 from anchordesk.ui.state import HealthState, ProductRow, ShowState
 from anchordesk.ui.teleprompter import TeleprompterPanel
 from anchordesk.ui.window_parts import (
@@ -139,6 +140,9 @@ class MainWindow(QMainWindow):
         self.clock_label = QLabel(self)
         self.clock_label.setTextFormat(Qt.TextFormat.PlainText)
         self.mode_label.setContentsMargins(16, 0, 6, 0)
+        self.recording_indicator = RecordingIndicator(self)
+        self.recording_question: RecordingQuestion | None = None
+        self.statusBar().addPermanentWidget(self.recording_indicator)
         self.statusBar().addPermanentWidget(self.clock_label)
         self.statusBar().addPermanentWidget(self.mode_label)
 
@@ -348,6 +352,10 @@ class MainWindow(QMainWindow):
         c.session_started.connect(self._session_started)
         c.message.connect(self.notify)
         c.health_changed.connect(self._health_changed)
+        c.health_changed.connect(self.recording_indicator.update_health)
+        c.recording_question.connect(self._ask_to_record)
+        c.recording_changed.connect(self._show_record_state)
+        self.record_action.toggled.connect(self._close_recording_question)
         self.products.notice.connect(self.notify)
         self.hotkeys.explained.reason.connect(self.notify)
         c.rehearsal_finished.connect(self.show_rehearsal_report)
@@ -450,6 +458,7 @@ class MainWindow(QMainWindow):
         self.toolbar.setWindowTitle(self.tr("Main toolbar"))
         self._live_changed(self.controller.is_live)
         self._update_title()
+        self.recording_indicator.retranslate()
         self._retranslate_qt_parts()
 
     def _retranslate_qt_parts(self) -> None:
@@ -497,6 +506,32 @@ class MainWindow(QMainWindow):
         """A new prompt: a notice over the picture and in the status bar (the teleprompter
         shows the newest one while it is on the board)."""
         self.notify(self.tr("Prompt: %1").replace("%1", line))
+
+    def _ask_to_record(self, folder: str, bytes_per_hour: int) -> None:
+        """The first rehearsal: record or not, asked once (the answer is kept)."""
+        if self.recording_question is not None:
+            return
+        box = RecordingQuestion(folder, bytes_per_hour, self._key_text("record"), self)
+        box.answered.connect(self._recording_answered)
+        self.recording_question = box
+        box.open()
+
+    def _recording_answered(self, record: bool) -> None:
+        self.recording_question = None
+        self.controller.answer_recording_question(record)
+        self._show_record_state(self.controller.recording_wanted)
+
+    def _close_recording_question(self) -> None:
+        """Record pressed while the question is open: that is the answer."""
+        box, self.recording_question = self.recording_question, None
+        if box is not None:
+            box.answered.disconnect(self._recording_answered)
+            box.close()
+
+    def _show_record_state(self, on: bool) -> None:
+        self.record_action.blockSignals(True)
+        self.record_action.setChecked(on)
+        self.record_action.blockSignals(False)
 
     def _session_started(self) -> None:
         self.program.set_source(self.controller.frame_source())

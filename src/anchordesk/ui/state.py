@@ -139,6 +139,8 @@ class OutputRow:
     bytes_written: int = 0
     bitrate_kbps: float = 0.0
     last_error: str | None = None
+    free_bytes: int | None = None  # a recording's disk
+    stopped_for_space: bool = False
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,8 @@ class HealthState:
     video_kbps: float = 0.0
     cpu_percent: float = 0.0
     recording_bytes: int = 0
+    recording_free_bytes: int | None = None  # free on the recording's disk, when recording
+    recording: str = "stopped"  # the recording's state (connecting | live | stopped | failed)
     dropped_by_stage: dict[str, int] = field(default_factory=dict)
     outputs: tuple[OutputRow, ...] = ()
     audio_level_dbfs: float | None = None

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.media.disk_space import format_bytes as media_format_bytes
 from anchordesk.ui.docks.charts import LineChart
 from anchordesk.ui.state import HealthState, OutputRow
 
@@ -30,12 +31,9 @@ STAGES = ("capture", "render", "encode", "network")
 
 
 def format_bytes(count: int) -> str:
-    size = float(count)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GB"
+    """Decimal units, as file managers show sizes and free space (and as the recording's own
+    messages do: "only 500.0 MB left")."""
+    return media_format_bytes(count)
 
 
 class HealthPanel(QWidget):
@@ -127,7 +125,12 @@ class HealthPanel(QWidget):
             self.bitrate.add(network.bitrate_kbps if network else health.video_kbps)
         self.values["fps"].setText(f"{health.fps:.1f}")
         self.values["cpu"].setText(f"{health.cpu_percent:.0f} %")
-        self.values["recording"].setText(format_bytes(health.recording_bytes))
+        recording = format_bytes(health.recording_bytes)
+        if health.recording_free_bytes is not None:
+            recording += " · " + self.tr("%1 free").replace(
+                "%1", format_bytes(health.recording_free_bytes)
+            )
+        self.values["recording"].setText(recording)
         names = {
             "capture": self.tr("capture"),
             "render": self.tr("render"),
