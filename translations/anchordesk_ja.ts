@@ -4,7 +4,7 @@
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+220"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+221"/>
         <source>Microphone level</source>
         <translation>マイク音量</translation>
     </message>
@@ -1091,7 +1091,7 @@
 <context>
     <name>HealthPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="-147"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="-148"/>
         <location line="+1"/>
         <source>Reconnect now</source>
         <translation>今すぐ再接続</translation>
@@ -1157,12 +1157,12 @@
         <translation>停止</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+22"/>
         <source>%1 free</source>
         <translation>空き %1</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+3"/>
         <source>capture</source>
         <translation>取り込み</translation>
     </message>

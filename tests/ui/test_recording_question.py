@@ -134,6 +134,8 @@ def test_pressing_record_while_asked_is_the_answer(
         window.record_action.trigger()
         assert window.recording_question is None and not box.isVisible()
         assert window.controller.settings.record and window.controller.settings.record_asked
+        qtbot.waitUntil(lambda: bool(saved), timeout=5000)
+        assert saved[-1]["record"] is True and saved[-1]["record_asked"] is True
         live = window.controller.live
         assert live is not None
         qtbot.waitUntil(lambda: live.recording_path is not None, timeout=10000)

@@ -854,7 +854,6 @@ class Controller(QObject):
         """The operator's answer to "record?": remembered in the settings (Record and Settings
         change it later) and applied to the running rehearsal at once."""
         self.set_recording(record)
-        self.executor.submit(self._save, self.settings)
 
     def set_recording(self, on: bool) -> None:
         if self.is_live and not on:
@@ -863,6 +862,7 @@ class Controller(QObject):
         self.settings.record = on
         self.settings.record_asked = True  # Record pressed: the question is answered
         self._recording_faults_said.clear()
+        self.executor.submit(self._save, self.settings)  # remembered for the next run
         live = self.live
         if live is None:
             return

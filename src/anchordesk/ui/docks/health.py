@@ -125,12 +125,13 @@ class HealthPanel(QWidget):
             self.bitrate.add(network.bitrate_kbps if network else health.video_kbps)
         self.values["fps"].setText(f"{health.fps:.1f}")
         self.values["cpu"].setText(f"{health.cpu_percent:.0f} %")
-        recording = format_bytes(health.recording_bytes)
-        if health.recording_free_bytes is not None:
-            recording += " · " + self.tr("%1 free").replace(
-                "%1", format_bytes(health.recording_free_bytes)
-            )
-        self.values["recording"].setText(recording)
+        # The size here; the free space beside it in the status bar's recording indicator and
+        # in the tooltip (both in one line would wrap in a narrow dock).
+        self.values["recording"].setText(format_bytes(health.recording_bytes))
+        free = health.recording_free_bytes
+        self.values["recording"].setToolTip(
+            "" if free is None else self.tr("%1 free").replace("%1", format_bytes(free))
+        )
         names = {
             "capture": self.tr("capture"),
             "render": self.tr("render"),
