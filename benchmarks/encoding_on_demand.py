@@ -1,6 +1,12 @@
 """What a rehearsal costs with Record off and nothing pushed (issue 13, point 8).
 
     .venv/bin/python benchmarks/encoding_on_demand.py [--seconds 20] [--canvas 1280x720]
+        [--camera test|FILE]
+
+``--camera FILE`` plays a video file as the camera (looped): a camera's picture, with its noise
+and motion, costs x264 much more than the test pattern; for example
+``ffmpeg -f lavfi -i testsrc2=size=1280x720:rate=30 -vf noise=alls=20:allf=t -t 30 -c:v
+libx264 -crf 18 noisy.mkv``.
 
 The window's arrangement, headless: one LiveShow on the English sample show (its cards, lower
 third and ticker drawn into the picture), test pattern and test tone at 30 fps, 2500 kbps,
@@ -88,12 +94,12 @@ async def measure(live: LiveShow, label: str, seconds: float) -> None:
     )
 
 
-async def run(seconds: float, canvas: str) -> None:
+async def run(seconds: float, canvas: str, camera: str) -> None:
     width, height = parse_canvas(canvas)
     show_path = sample_show_path("en")
     assert show_path is not None
     options = LiveOptions(
-        camera="test",
+        camera=camera,
         microphone="test",
         canvas_width=width,
         canvas_height=height,
@@ -125,10 +131,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--canvas", default="1280x720")
+    parser.add_argument("--camera", default="test", help="test, or a video file played as it")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     print(f"load average before: {os.getloadavg()[0]:.2f}, {os.cpu_count()} cores")
-    asyncio.run(run(args.seconds, args.canvas))
+    asyncio.run(run(args.seconds, args.canvas, args.camera))
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
