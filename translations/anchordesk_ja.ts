@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+208"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+209"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -448,7 +448,7 @@
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+121"/>
+        <location line="+127"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -727,7 +727,7 @@
         <translation>エンコーダー</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+41"/>
         <source>x264 (software)</source>
         <translation>x264（ソフトウェア）</translation>
     </message>

@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+208"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+209"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -448,7 +448,7 @@
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+121"/>
+        <location line="+127"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -727,7 +727,7 @@
         <translation>编码器</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+41"/>
         <source>x264 (software)</source>
         <translation>x264（软件编码）</translation>
     </message>

@@ -10,7 +10,12 @@ from typing import Any
 
 from pytestqt.qtbot import QtBot
 
-from anchordesk.live.settings import Settings, settings_from_dict, settings_to_dict
+from anchordesk.live.settings import (
+    Settings,
+    save_settings,
+    settings_from_dict,
+    settings_to_dict,
+)
 from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.ui.main_window import MainWindow
 from anchordesk.ui.recording_parts import RecordingQuestion
@@ -180,3 +185,21 @@ def test_a_recording_low_on_disk_stops_says_so_and_record_starts_a_new_file(
         qtbot.waitUntil(lambda: window.recording_indicator.isVisible(), timeout=10000)
     finally:
         close(window)
+
+
+def test_record_switched_in_settings_applies_to_the_running_rehearsal(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path
+) -> None:
+    controller = control_room.controller
+    live = controller.live
+    assert live is not None and live.recording_path is None
+    # What the Settings dialog writes when "Record a local copy" is ticked, then OK.
+    chosen = Settings(record=True, record_asked=True, recordings_dir=str(tmp_path / "videos"))
+    chosen.devices = controller.settings.devices
+    chosen.encoder = controller.settings.encoder
+    save_settings(chosen)
+    controller.reload_settings()
+    assert control_room.record_action.isChecked()
+    qtbot.waitUntil(lambda: live.recording_path is not None, timeout=10000)
+    assert live.recording_path is not None
+    assert live.recording_path.parent == tmp_path / "videos"

@@ -18,7 +18,8 @@ Signals:
   took down); ``orders_arrived(list[OrderRow])``;
 - ``live_changed(bool)``; ``session_started()``; ``message(str)`` (one status-bar line);
 - ``session_ended(SessionReport)``: a session's final report (End rehearsal, stream stopped);
-- ``recording_changed(bool)``: Record went off by itself (the recording stopped early);
+- ``recording_changed(bool)``: Record changed other than by its action (the recording stopped
+  early, or Settings switched it);
 - ``recording_question(str, int)``: the first rehearsal asks whether to record (the folder and
   the bytes an hour takes); the window answers with ``answer_recording_question``.
 """
@@ -104,7 +105,7 @@ class Controller(QObject):
     orders_arrived = Signal(list)
     live_changed = Signal(bool)
     recording_question = Signal(str, int)  # (recordings folder, bytes an hour)
-    recording_changed = Signal(bool)  # the recording was switched off for the operator
+    recording_changed = Signal(bool)  # Record changed other than by its action
     session_started = Signal()
     message = Signal(str)
     show_refused = Signal(Path, list)  # a show file that cannot run, and its problems
@@ -893,10 +894,19 @@ class Controller(QObject):
             self.live.set_prompt_rules_off(self.settings.prompts_off)
         if self.is_live or self._starting or self.live is None:
             return
+        wanted = self.settings.record and self.settings.record_asked
+        switched = wanted != self.recording_wanted
+        if switched:
+            # "Record a local copy" changed in Settings: the running rehearsal follows it.
+            self.recording_wanted = wanted
+            self.recording_changed.emit(wanted)
         if (self._live_options(), self._configured_feeds()) != before and self.live.show:
             show = self.live.show
             self.message.emit(self.tr("Settings changed: the picture restarts."))
             self._restart(lambda: self.start_with_show(show, self.show_path))
+        elif switched:
+            folder = self._recordings_dir() if wanted else None
+            self._spawn(self.live.set_recording_dir(folder), "switch the recording")
 
     def set_language(self, code: str) -> None:
         from PySide6.QtWidgets import QApplication

@@ -109,7 +109,10 @@ class EncoderPage(SettingsPage):
 
     def collect(self) -> None:
         self.settings.encoder = self.encoder_settings()
-        self.settings.record = self.record_check.isChecked()
+        record = self.record_check.isChecked()
+        if record != self.settings.record:
+            self.settings.record_asked = True  # a choice made here answers "record?" too
+        self.settings.record = record
         self.settings.recordings_dir = self.recordings_dir_edit.text().strip() or None
 
     def retranslate(self) -> None:
