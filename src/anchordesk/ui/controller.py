@@ -867,6 +867,8 @@ class Controller(QObject):
         live = self.live
         if live is None:
             return
+        if not on and live.plan.recordings_dir is None and live.recording_path is None:
+            return  # nothing records (the first rehearsal's "Don't record"): nothing to stop
         folder = self._recordings_dir() if on else None
         # On the loop, in order with going live: the live session records into this folder.
         self._spawn(live.set_recording_dir(folder), "switch the recording")
