@@ -837,7 +837,8 @@ class LiveShow:
             if output.get("kind") == "network" and output.get("name") != "network"
         )
         stats = StatsView(
-            fps=float(sample.get("output_fps") or 0.0),
+            # The picture's rate: with nothing recorded or pushed nothing is encoded.
+            fps=float(sample.get("picture_fps") or sample.get("output_fps") or 0.0),
             dropped_frames=dropped_frames_total(sample),
             cpu_percent=float(sample.get("process_cpu_percent") or 0.0),
             recording_bytes=int(sample.get("recording_bytes") or 0),
