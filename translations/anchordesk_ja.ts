@@ -448,7 +448,7 @@
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+129"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>

@@ -448,7 +448,7 @@
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+129"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
