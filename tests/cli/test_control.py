@@ -35,6 +35,9 @@ def test_command_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
         "command": "goto_segment",
         "index": "two",
     }
+    # A shell's words for a switch become JSON's true/false (the API refuses "true" as text).
+    assert command_body("studio_mode", ["on=true"]) == {"command": "studio_mode", "on": True}
+    assert command_body("studio_mode", ["on=off"]) == {"command": "studio_mode", "on": False}
     with pytest.raises(UserError, match="expected NAME=VALUE"):
         command_body("show_product", ["SERUM-30"])
 

@@ -28,6 +28,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         (["live", "--canvas", "1281x720"], "even"),
         (["live", "--fps", "0"], "--fps"),
         (["live", "--autoplay"], "--autoplay needs --show"),
+        (["live", "--studio", "--show", "s.json"], "--studio needs --show FILE and --control"),
         (["live", "--feed", "twitter=http://x"], "KIND must be one of"),
         (["live", "--to", "http://example.com/live/SECRETKEY"], "rtmp://HOST/APP/KEY"),
     ],

@@ -12,7 +12,7 @@ from anchordesk.control.commands import COMMANDS, BadCommand, parse_command
 def test_every_command_of_the_contract_is_known() -> None:
     assert set(COMMANDS) == {
         "next_segment", "previous_segment", "goto_segment", "show_product", "hide_product",
-        "stage_product", "take", "start_deal", "stop_deal", "pin_comment",
+        "studio_mode", "stage_product", "take", "start_deal", "stop_deal", "pin_comment",
         "pin_latest_question", "unpin", "hide_comment", "reconnect_now", "dismiss_prompt",
     }  # fmt: skip
 
@@ -33,6 +33,7 @@ def test_arguments_are_converted_and_missing_optional_ones_left_to_the_show() ->
         {"sku": None},
     )
     assert parse_command({"command": "goto_segment", "index": 0})[1] == {"index": 0}
+    assert parse_command({"command": "studio_mode", "on": True}) == ("studio_mode", {"on": True})
 
 
 _PRICE = 'start_deal: price must be an amount such as "89.00"'
@@ -56,6 +57,9 @@ _LONG = "x" * 100
         ({"command": "start_deal", "price": "Infinity"}, "start_deal: price must be a finite"
          " amount"),
         ({"command": "start_deal", "price": "1,5"}, "start_deal: price '1,5' is not an amount"),
+        ({"command": "studio_mode"}, "studio_mode: on is required"),
+        ({"command": "studio_mode", "on": "yes"}, "studio_mode: on must be true or false"),
+        ({"command": "studio_mode", "on": 1}, "studio_mode: on must be true or false"),
         ({"command": "unpin", "id": "x"}, "unpin: unknown argument 'id' (arguments: none)"),
     ],
 )  # fmt: skip

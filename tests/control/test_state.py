@@ -60,6 +60,7 @@ def test_the_contract_shape() -> None:
         "index": 0, "title": "オープニング", "elapsed_s": 12.5, "planned_s": 60.0, "count": 2,
     }  # fmt: skip
     assert state["on_screen"] == "SERUM" and state["staged"] is None
+    assert state["studio_mode"] is False
     assert state["deals"] == [
         {"sku": "SERUM", "state": "live", "price": "980", "remaining_s": 41.25, "units_left": 7}
     ]

@@ -18,8 +18,11 @@ from typing import Any
 
 import aiohttp
 import httpx
+import numpy as np
 import pytest
+from PySide6.QtGui import QImage
 from control_show import (
+    BACKGROUND_BGR,
     CREAM_BGR,
     SERUM_BGR,
     TOKEN,
@@ -96,7 +99,7 @@ def test_commands_drive_the_show_and_the_picture(tmp_path: Path) -> None:
 
         assert post(client, {"command": "stop_deal", "sku": "SERUM-30"}).status_code == 200
         assert post(client, {"command": "goto_segment", "index": 2}).status_code == 200
-        # Staging is studio mode's, which the window switches on (tests/ui/test_remote_control.py).
+        # Staging is studio mode's: refused until studio mode is on (test_studio_mode_...).
         answer = post(client, {"command": "stage_product", "sku": "CREAM-50"})
         assert answer.status_code == 409
         assert answer.json()["error"] == "staging needs studio mode: switch studio mode on first"
@@ -316,3 +319,74 @@ def test_control_refuses_to_start_without_a_token(tmp_path: Path) -> None:
         "error: --control: set ANCHORDESK_CONTROL_TOKEN to the remote's token first (the API "
         "never runs without one)"
     ]
+
+
+def program_picture(client: httpx.Client) -> np.ndarray:
+    """The next program picture the API serves (it allows a few a second: ask until it does)."""
+
+    def fetch() -> bytes | None:
+        answer = client.get("/api/v1/program.jpg")
+        return answer.content if answer.status_code == 200 else None
+
+    data = wait_until(fetch, 20, 0.1, "a program picture")
+    image = QImage.fromData(data, "JPEG").convertToFormat(QImage.Format.Format_BGR888)
+    width, height = image.width(), image.height()
+    return np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * height).reshape(
+        height, image.bytesPerLine()
+    )[:, : width * 3].reshape(height, width, 3)
+
+
+def test_studio_mode_from_the_remote_stages_and_only_take_puts_on_air(tmp_path: Path) -> None:
+    with running_show(tmp_path / "run") as show, show.client() as client:
+        assert client.get("/api/v1/state").json()["studio_mode"] is False
+        answer = post(client, {"command": "studio_mode", "on": True})
+        assert answer.status_code == 200
+        assert answer.json()["state"]["studio_mode"] is True
+
+        staged = post(client, {"command": "stage_product", "sku": "SERUM-30"}).json()["state"]
+        assert (staged["staged"], staged["on_screen"]) == ("SERUM-30", None)
+        # The program picture does not show the staged card: the API serves the copy made for
+        # the previous request, so the second and third pictures were composited after staging.
+        pictures = [program_picture(client) for _ in range(3)]
+        assert [colour_fraction(p, SERUM_BGR) for p in pictures[1:]] == [0.0, 0.0]
+        assert all(colour_fraction(p, BACKGROUND_BGR) > 0.3 for p in pictures)  # a real picture
+
+        # A segment change in studio mode moves the run sheet and stages its card, no more.
+        moved = post(client, {"command": "goto_segment", "index": 2}).json()["state"]
+        assert (moved["segment"]["index"], moved["staged"], moved["on_screen"]) == (
+            2, "CREAM-50", None,
+        )  # fmt: skip
+        post(client, {"command": "stage_product", "sku": "SERUM-30"})
+
+        done = control(show, "take")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["on_screen"] == "SERUM-30"
+        wait_until(
+            lambda: colour_fraction(program_picture(client), SERUM_BGR) > 0.01,
+            20,
+            0,
+            "the serum's card on the program picture after take",
+        )
+
+        done = control(show, "studio_mode", "on=false")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["studio_mode"] is False
+        answer = post(client, {"command": "stage_product", "sku": "CREAM-50"})
+        assert answer.status_code == 409
+        show.stop()
+
+    with sqlite3.connect(show.session) as db:
+        rows = db.execute("SELECT data FROM show_events WHERE kind = 'command' ORDER BY seq")
+        kept = [(c["command"], c["arguments"]) for c in (json.loads(d) for (d,) in rows)]
+    assert kept[0] == ("studio_mode", {"on": True})
+    assert kept[-1] == ("studio_mode", {"on": False})
+
+
+def test_live_studio_starts_in_studio_mode(tmp_path: Path) -> None:
+    with running_show(tmp_path / "run", "--studio") as show, show.client() as client:
+        state = post(client, {"command": "next_segment"}).json()["state"]
+        assert state["studio_mode"] is True
+        assert (state["staged"], state["on_screen"]) == ("SERUM-30", None)
+        state = post(client, {"command": "take"}).json()["state"]
+        assert state["on_screen"] == "SERUM-30"
+        assert [deal["sku"] for deal in state["deals"] if deal["state"] == "live"] == ["SERUM-30"]

@@ -133,6 +133,7 @@ def run_live(
     options: LiveOptions,
     extra_overlays: Sequence[OverlaySource] = (),
     control: ControlAddress | None = None,
+    studio: bool = False,
 ) -> int:
     """``anchordesk live``. Exit codes: 0 when every file is whole, 2 for a user's mistake
     (before anything starts), 3 when the show ran but a file stopped being written (a full or
@@ -160,6 +161,8 @@ def run_live(
         plan = plan_from_options(options)
         not_stopped()
         show = build_live_show(options, plan, extra_overlays=extra_overlays)
+        if studio:
+            show.set_studio_mode(True)  # before the first session: it begins holding the picture
         not_stopped()
         show.preload_images()  # before the loop and the picture start
         for feed in options.feeds:

@@ -26,6 +26,8 @@ URL_ENVIRONMENT = "ANCHORDESK_CONTROL_URL"
 DEFAULT_URL = "http://127.0.0.1:8750"
 # Arguments that are whole numbers; every other value goes as text (a price stays "89.00").
 _WHOLE_NUMBERS = {"index", "seconds", "stock"}
+_SWITCHES = frozenset({"on"})
+_SWITCH_WORDS = {"true": True, "false": False, "on": True, "off": False, "1": True, "0": False}
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ def _value(name: str, text: str) -> object:
         return None
     if name in _WHOLE_NUMBERS and re.fullmatch(r"-?\d+", text.strip()):
         return int(text)
+    if name in _SWITCHES and text.strip().lower() in _SWITCH_WORDS:
+        return _SWITCH_WORDS[text.strip().lower()]  # studio_mode on=true (or on=off)
     return text
 
 

@@ -205,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the remote-control API and the web remote there (token from "
         "ANCHORDESK_CONTROL_TOKEN; 127.0.0.1 keeps it on this machine)",
     )
+    live.add_argument(
+        "--studio",
+        action="store_true",
+        help="start in studio mode: segment changes and stage_product stage a card, the "
+        "remote's take puts it on air (needs --show and --control)",
+    )
 
     commands.add_parser(
         "devices", parents=[verbose], help="list cameras and microphones with their ids"
@@ -268,6 +274,9 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
         raise UserError("anchordesk live: --record and --no-record exclude each other")
     if args.autoplay and not args.show:
         raise UserError("anchordesk live: --autoplay needs --show FILE")
+    if args.studio and not (args.show and args.control):
+        # Without a show nothing can be staged; without the API nothing could ever Take.
+        raise UserError("anchordesk live: --studio needs --show FILE and --control HOST:PORT")
     if args.to_key_stdin and not args.to:
         raise UserError("anchordesk live: --to-key-stdin needs one --to NAME or --to SERVER_URL")
     from anchordesk.cli.destinations import resolve_destinations
@@ -316,7 +325,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             control = control_address(args.control)
         from anchordesk.cli.commands import run_live
 
-        return run_live(options, control=control)
+        return run_live(options, control=control, studio=args.studio)
     if command == "devices":
         from anchordesk.cli.commands import run_devices
 

@@ -24,7 +24,7 @@ class BadCommand(Exception):
 @dataclass(frozen=True)
 class _Argument:
     name: str
-    kind: str  # "int", "sku", "text", "price"
+    kind: str  # "int", "bool", "sku", "text", "price"
     required: bool = False
     nullable: bool = False
 
@@ -32,6 +32,12 @@ class _Argument:
 def _int(command: str, name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadCommand(f"{command}: {name} must be a whole number")
+    return value
+
+
+def _bool(command: str, name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise BadCommand(f"{command}: {name} must be true or false")
     return value
 
 
@@ -60,6 +66,7 @@ def _price(command: str, name: str, value: object) -> Decimal:
 
 _CONVERT: dict[str, Callable[[str, str, object], object]] = {
     "int": _int,
+    "bool": _bool,
     "sku": _text,
     "text": _text,
     "price": _price,
@@ -74,6 +81,7 @@ COMMANDS: dict[str, tuple[_Argument, ...]] = {
     "hide_product": (),
     "stage_product": (_Argument("sku", "sku", required=True, nullable=True),),
     "take": (),
+    "studio_mode": (_Argument("on", "bool", required=True),),
     "start_deal": (
         _Argument("sku", "sku"),
         _Argument("price", "price"),
@@ -140,6 +148,8 @@ def run_command(show: LiveShow, name: str, arguments: dict[str, Any], origin: st
         show.stage_product(arguments["sku"], origin=origin)
     elif name == "take":
         show.take(origin=origin)
+    elif name == "studio_mode":
+        show.set_studio_mode(arguments["on"], origin=origin)
     elif name == "start_deal":
         show.start_deal(
             arguments.get("sku"),

@@ -48,6 +48,7 @@ def state_json(snapshot: LiveSnapshot) -> JsonObject:
         ],
         "on_screen": snapshot.on_screen_sku,
         "staged": snapshot.staged_sku,
+        "studio_mode": snapshot.studio_mode,
         "deals": [
             {
                 "sku": deal.sku,

@@ -445,13 +445,17 @@ class LiveShow:
     # deal; nothing of it reaches the picture until Take. The rule lives here, once, so the
     # window's keys, the remote and ``anchordesk live`` stage alike.
 
-    def set_studio_mode(self, on: bool) -> None:
-        """Studio mode on: what is on air stays, and is what is staged to begin with."""
+    def set_studio_mode(self, on: bool, *, origin: str | None = None) -> None:
+        """Studio mode on: what is on air stays, and is what is staged to begin with. Off:
+        nothing is staged, and the next segment change puts its card on air again."""
+        changed = on != self.studio_mode
         self.studio_mode = on
         runtime = self.runtime
         if runtime is not None and not runtime.ended:
             runtime.hold_picture(on)
         self.staged_sku = runtime.snapshot().state.on_screen_sku if on and runtime else None
+        if changed:
+            self._applied(origin, "studio_mode", on=on)
 
     def stage_product(self, sku: str | None, *, origin: str | None = "window") -> None:
         if not self.studio_mode:
@@ -693,6 +697,7 @@ class LiveShow:
                 session_id=session.id if session else "",
                 session_path=session.path if session else None,
                 mode=self.mode,
+                studio_mode=self.studio_mode,
                 outputs=outputs,
                 stats=stats,
             )
@@ -796,6 +801,7 @@ class LiveShow:
             current_index=state.segment_index,
             on_screen_sku=state.on_screen_sku,
             staged_sku=self.staged_sku,
+            studio_mode=self.studio_mode,
             products=products,
             deals=tuple(deals),
             sales=SalesView(

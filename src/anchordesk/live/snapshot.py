@@ -153,6 +153,7 @@ class LiveSnapshot:
     current_index: int = 0
     on_screen_sku: str | None = None
     staged_sku: str | None = None
+    studio_mode: bool = False  # segment changes and product choices stage; Take puts on air
     products: tuple[ProductView, ...] = ()
     deals: tuple[DealView, ...] = ()
     sales: SalesView = field(default_factory=lambda: SalesView("", Decimal(0)))
