@@ -348,7 +348,8 @@ def test_studio_mode_from_the_remote_stages_and_only_take_puts_on_air(tmp_path: 
         # The program picture does not show the staged card: the API serves the copy made for
         # the previous request, so the second and third pictures were composited after staging.
         pictures = [program_picture(client) for _ in range(3)]
-        assert [colour_fraction(p, SERUM_BGR) for p in pictures[1:]] == [0.0, 0.0]
+        # (a card covers well over 1 % of the picture; JPEG noise may tint a pixel or two)
+        assert all(colour_fraction(p, SERUM_BGR) < 0.001 for p in pictures[1:])
         assert all(colour_fraction(p, BACKGROUND_BGR) > 0.3 for p in pictures)  # a real picture
 
         # A segment change in studio mode moves the run sheet and stages its card, no more.
