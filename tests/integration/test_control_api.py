@@ -333,7 +333,7 @@ def program_picture(client: httpx.Client) -> np.ndarray:
     width, height = image.width(), image.height()
     return np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * height).reshape(
         height, image.bytesPerLine()
-    )[:, : width * 3].reshape(height, width, 3)
+    )[:, : width * 3].reshape(height, width, 3).copy()  # the QImage's memory goes with it
 
 
 def test_studio_mode_from_the_remote_stages_and_only_take_puts_on_air(tmp_path: Path) -> None:

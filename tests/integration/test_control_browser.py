@@ -218,3 +218,71 @@ def test_web_remote_on_a_phone_sized_chinese_browser(tmp_path: Path) -> None:
     cjk = [f for f in facts["fonts"] if "CJK" in f["familyName"] or "Han" in f["familyName"]]
     assert cjk and sum(f["glyphCount"] for f in cjk) >= len("玻尿酸保湿精华液")
     assert facts["green_share"] > 0.005
+
+
+async def _tap(page: DevTools, selector: str) -> None:
+    """A finger's tap on the element ``selector`` names (scrolled into view first)."""
+    box = await page.evaluate(
+        f"(() => {{ const b = document.querySelector({selector!r});"
+        " b.scrollIntoView({block: 'center'}); const r = b.getBoundingClientRect();"
+        " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
+    )
+    point = {"x": box[0], "y": box[1]}
+    await page.send("Input.dispatchTouchEvent", type="touchStart", touchPoints=[point])
+    await page.send("Input.dispatchTouchEvent", type="touchEnd", touchPoints=[])
+
+
+async def _studio(url: str, browser: str, profile: Path) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    async with chromium_page(browser, profile) as page:
+        await page.send("Page.enable")
+        await page.send("Page.navigate", url=f"{url}/?token={TOKEN}")
+        await page.wait_for("document.querySelectorAll('[data-sku]').length === 3")
+        facts["switch_off"] = await page.evaluate("document.getElementById('studio').textContent")
+        facts["take_shown_off"] = await page.evaluate(
+            "document.getElementById('take').getClientRects().length > 0"
+        )
+        await _tap(page, "#studio")
+        await page.wait_for(
+            "document.getElementById('studio').getAttribute('aria-pressed') === 'true'"
+        )
+        facts["switch_on"] = await page.evaluate("document.getElementById('studio').textContent")
+        facts["switch_height"] = await page.evaluate(
+            "document.getElementById('studio').getBoundingClientRect().height"
+        )
+        await _tap(page, "[data-sku='SERUM-30']")  # in studio mode a tap stages
+        await page.wait_for(
+            "document.querySelector(\"[data-sku='SERUM-30']\").classList.contains('staged')"
+        )
+        facts["staged_line"] = await page.evaluate("document.getElementById('staged').textContent")
+        facts["on_screen_after_stage"] = await page.evaluate(
+            "document.querySelectorAll('.on-screen').length"
+        )
+        facts["take_text"] = await page.evaluate("document.getElementById('take').textContent")
+        await _tap(page, "#take")
+        await page.wait_for(
+            "document.querySelector(\"[data-sku='SERUM-30']\").classList.contains('on-screen')"
+        )
+        facts["green_share"] = await page.wait_for(
+            f"(async () => {{ const s = await {GREEN_SHARE}; return s > 0.005 ? s : 0; }})()"
+        )
+    return facts
+
+
+def test_web_remote_switches_studio_mode_stages_and_takes(tmp_path: Path) -> None:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    with running_show(tmp_path / "run", canvas=(640, 360)) as show:
+        facts = asyncio.run(_studio(show.url, browser, tmp_path / "profile"))
+        state = httpx.get(
+            f"{show.url}/api/v1/state", headers={"Authorization": f"Bearer {TOKEN}"}
+        ).json()
+    assert (facts["switch_off"], facts["switch_on"]) == ("导播模式：关", "导播模式：开")
+    assert facts["take_shown_off"] is False  # no Take button outside studio mode
+    assert facts["switch_height"] >= 48  # a thumb's target
+    assert facts["staged_line"] == "预备：玻尿酸保湿精华液"
+    assert facts["on_screen_after_stage"] == 0  # staged is not on air
+    assert facts["take_text"] == "切上直播 ▶"
+    assert facts["green_share"] > 0.005  # after Take the program preview shows the card
+    assert state["studio_mode"] is True and state["on_screen"] == "SERUM-30"

@@ -98,12 +98,26 @@
     $("segment-title").textContent = state.segment
       ? `${state.segment.index + 1}/${state.segment.count} ${state.segment.title}` : "";
 
+    // Studio mode: a tap stages the card; only Take puts it on air.
+    const studio = state.studio_mode === true;
+    $("studio").textContent = t(studio ? "studio_on" : "studio_off");
+    $("studio").setAttribute("aria-pressed", String(studio));
+    $("studio").classList.toggle("active", studio);
+    $("take").hidden = !studio;
+    const stagedProduct = state.products.find((product) => product.sku === state.staged);
+    $("staged").hidden = !studio;
+    $("staged").textContent = studio
+      ? t("staged", stagedProduct ? stagedProduct.title : t("nothing_staged")) : "";
+
     const products = $("products");
     products.replaceChildren();
     for (const product of state.products) {
       const item = make("li");
-      const main = button("", () => command("show_product", { sku: product.sku }),
-        product.sku === state.on_screen ? "on-screen" : "");
+      const classes = [product.sku === state.on_screen ? "on-screen" : "",
+        studio && product.sku === state.staged ? "staged" : ""].join(" ").trim();
+      const main = button("", () => studio
+        ? command("stage_product", { sku: product.sku })
+        : command("show_product", { sku: product.sku }), classes);
       main.dataset.sku = product.sku;
       main.append(make("span", product.title),
         make("span", `${money(product.price, currency)} · ${t("stock", product.stock_left)} · ` +
@@ -262,6 +276,9 @@
   $("unpin").addEventListener("click", () => command("unpin"));
   $("pin-latest").addEventListener("click", () => command("pin_latest_question"));
   $("reconnect").addEventListener("click", () => command("reconnect_now"));
+  $("studio").addEventListener("click", () =>
+    command("studio_mode", { on: !(state && state.studio_mode === true) }));
+  $("take").addEventListener("click", () => command("take"));
   setInterval(() => { if (state) renderDeals(); }, 500);
   renderQuestions();
   start();

@@ -2,6 +2,8 @@
 "use strict";
 window.ANCHORDESK_TEXT = {
   en: {
+    studio_off: "Studio mode: off", studio_on: "Studio mode: on", take: "Take ▶ on air",
+    staged: "Staged: {0}", nothing_staged: "nothing",
     title: "AnchorDesk remote", token_prompt: "Token of the remote (shown in AnchorDesk's settings)",
     connect: "Connect", connected: "connected", disconnected: "reconnecting…",
     rehearsal: "Rehearsal", live: "LIVE", ended: "Ended",
@@ -19,6 +21,8 @@ window.ANCHORDESK_TEXT = {
     viewers: "Viewers", feed: "{0} · {1} · {2} items",
   },
   zh_CN: {
+    studio_off: "导播模式：关", studio_on: "导播模式：开", take: "切上直播 ▶",
+    staged: "预备：{0}", nothing_staged: "无",
     title: "AnchorDesk 场控", token_prompt: "场控令牌（在 AnchorDesk 设置中查看）",
     connect: "连接", connected: "已连接", disconnected: "正在重连…",
     rehearsal: "彩排", live: "直播中", ended: "已结束",
@@ -36,6 +40,8 @@ window.ANCHORDESK_TEXT = {
     viewers: "在线观众", feed: "{0} · {1} · {2} 条",
   },
   ja: {
+    studio_off: "スタジオモード：オフ", studio_on: "スタジオモード：オン", take: "本番へ切替 ▶",
+    staged: "待機中：{0}", nothing_staged: "なし",
     title: "AnchorDesk リモート", token_prompt: "リモートのトークン（AnchorDesk の設定に表示）",
     connect: "接続", connected: "接続中", disconnected: "再接続中…",
     rehearsal: "リハーサル", live: "配信中", ended: "終了",
