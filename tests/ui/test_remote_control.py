@@ -107,7 +107,7 @@ def test_the_settings_page_turns_the_api_on_and_its_state_is_the_windows(
         assert state["session"]["mode"] == shown.mode
 
         # Studio mode in the window: the remote stages, the window shows it staged, Take airs it.
-        window.set_studio_mode(True)
+        window.studio_action.setChecked(True)
         answer = _call(
             qtbot, pool, "POST", f"{base}/api/v1/commands", headers=headers,
             json={"command": "stage_product", "sku": "MASK"},
@@ -120,18 +120,30 @@ def test_the_settings_page_turns_the_api_on_and_its_state_is_the_windows(
         )  # fmt: skip
         assert answer.json()["state"]["on_screen"] == "MASK"
         qtbot.waitUntil(lambda: controller.show_state.on_screen_sku == "MASK", timeout=5000)
+        # The remote switches studio mode off: the window's switch, staged preview and Take follow.
+        answer = _call(
+            qtbot, pool, "POST", f"{base}/api/v1/commands", headers=headers,
+            json={"command": "studio_mode", "on": False},
+        )  # fmt: skip
+        assert answer.json()["state"]["studio_mode"] is False
+        qtbot.waitUntil(lambda: not window.studio_action.isChecked(), timeout=5000)
+        assert not controller.studio_mode
+        assert not window.staged.isVisibleTo(window)
+        assert not window.hotkeys.actions["take"].isEnabled()
 
         # The session keeps the commands, each with who gave it.
         session_file = (
             controller.live.session.path if controller.live and controller.live.session else None
         )
         assert session_file is not None
-        qtbot.waitUntil(lambda: len(_commands(session_file)) >= 4, timeout=10000)
+        qtbot.waitUntil(lambda: len(_commands(session_file)) >= 6, timeout=10000)
         assert _commands(session_file) == [
             ("next_segment", "window"),
             ("show_product", "remote"),
+            ("studio_mode", "window"),
             ("stage_product", "remote"),
             ("take", "remote"),
+            ("studio_mode", "remote"),
         ]
 
         _turn_on(qtbot, window, tmp_path, False, port)

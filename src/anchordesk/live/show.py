@@ -448,14 +448,14 @@ class LiveShow:
     def set_studio_mode(self, on: bool, *, origin: str | None = None) -> None:
         """Studio mode on: what is on air stays, and is what is staged to begin with. Off:
         nothing is staged, and the next segment change puts its card on air again."""
-        changed = on != self.studio_mode
+        if on == self.studio_mode:
+            return  # switched on twice (the window following the remote): the stage stays
         self.studio_mode = on
         runtime = self.runtime
         if runtime is not None and not runtime.ended:
             runtime.hold_picture(on)
         self.staged_sku = runtime.snapshot().state.on_screen_sku if on and runtime else None
-        if changed:
-            self._applied(origin, "studio_mode", on=on)
+        self._applied(origin, "studio_mode", on=on)
 
     def stage_product(self, sku: str | None, *, origin: str | None = "window") -> None:
         if not self.studio_mode:

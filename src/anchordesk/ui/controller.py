@@ -106,6 +106,7 @@ class Controller(QObject):
     live_changed = Signal(bool)
     recording_question = Signal(str, int)  # (recordings folder, bytes an hour)
     recording_changed = Signal(bool)  # Record changed other than by its action
+    studio_mode_changed = Signal(bool)  # switched elsewhere: the remote, a script
     session_started = Signal()
     message = Signal(str)
     show_refused = Signal(Path, list)  # a show file that cannot run, and its problems
@@ -473,6 +474,10 @@ class Controller(QObject):
             return
         snapshot = live.snapshot()
         self.snapshot = snapshot
+        if snapshot.studio_mode != self.studio_mode:
+            # The remote switched it: the window follows the one LiveShow's mode.
+            self.studio_mode = snapshot.studio_mode
+            self.studio_mode_changed.emit(snapshot.studio_mode)
         self.show_state = show_state_of(snapshot)
         self.show_changed.emit(self.show_state)
         if snapshot.board is not self._board_seen[0] or snapshot.prompts != self._board_seen[1]:
@@ -733,7 +738,7 @@ class Controller(QObject):
     def set_studio_mode(self, on: bool) -> None:
         self.studio_mode = on
         if self.live is not None:
-            self.live.set_studio_mode(on)
+            self.live.set_studio_mode(on, origin="window")
             self.poll_show()
 
     def stage_product(self, sku: str | None) -> None:

@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
         self.studio_action = hk["studio_mode"]
         self.studio_action.setCheckable(True)
         self.studio_action.toggled.connect(self.set_studio_mode)
+        self.controller.studio_mode_changed.connect(self.studio_action.setChecked)
         self.end_rehearsal_action = hk["end_rehearsal"]
         self.end_rehearsal_action.triggered.connect(self.end_rehearsal)
         self.rehearse_again_action = QAction(self)
