@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+209"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+210"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -358,7 +358,7 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+110"/>
         <source>The recording has stopped: only %1 is left on its disk. What was recorded is kept; the show goes on. Free some space, then press Record again.</source>
         <translation>録画を停止しました：ディスクの空きが %1 しかありません。録画済みの部分は残っており、番組は続いています。空き容量を確保してから、もう一度「録画」を押してください。</translation>
     </message>
@@ -403,12 +403,12 @@
         <translation>最後のコーナーです。次のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>This is the first segment: there is no previous one.</source>
         <translation>最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+31"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -1330,7 +1330,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+250"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+251"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -1761,7 +1761,7 @@
         <translation>%1：%2 — %3</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+54"/>
         <source>Put this product on screen?</source>
         <translation>この商品を画面に出しますか？</translation>
     </message>
@@ -1771,7 +1771,17 @@
         <translation>「%1」には配信中にプラットフォームから処罰されうる語があります。それでも画面に出しますか？</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+5"/>
+        <source>Go to this segment?</source>
+        <translation>このセグメントに進みますか？</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Segment %1 “%2” puts “%3” on screen, and it has words that platforms may punish on air. Go to the segment anyway?</source>
+        <translation>セグメント %1「%2」は「%3」を画面に出しますが、配信中にプラットフォームから処罰されうる語があります。それでもこのセグメントに進みますか？</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>%1 — %2</source>
         <translation>%1 — %2</translation>
     </message>

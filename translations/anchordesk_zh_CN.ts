@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+209"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+210"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -358,7 +358,7 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+110"/>
         <source>The recording has stopped: only %1 is left on its disk. What was recorded is kept; the show goes on. Free some space, then press Record again.</source>
         <translation>录制已停止：所在磁盘只剩 %1。已录制的内容都保留着，节目继续进行。请腾出一些空间，然后再次按“录制”。</translation>
     </message>
@@ -403,12 +403,12 @@
         <translation>这是最后一个环节，没有下一个了。</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>This is the first segment: there is no previous one.</source>
         <translation>这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+31"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -1330,7 +1330,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+250"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+251"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -1761,7 +1761,7 @@
         <translation>%1：%2 — %3</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+54"/>
         <source>Put this product on screen?</source>
         <translation>要把这个商品放上画面吗？</translation>
     </message>
@@ -1771,7 +1771,17 @@
         <translation>“%1”含有平台可能在直播中处罚的用语。仍然放上画面吗？</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+5"/>
+        <source>Go to this segment?</source>
+        <translation>切换到这一段？</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Segment %1 “%2” puts “%3” on screen, and it has words that platforms may punish on air. Go to the segment anyway?</source>
+        <translation>第 %1 段“%2”会把“%3”放上画面，而它含有直播中可能被平台处罚的用语。仍要切换到这一段吗？</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>%1 — %2</source>
         <translation>%1 — %2</translation>
     </message>

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from tests.ui.conftest import small_show
@@ -78,6 +79,69 @@ def test_a_product_with_hits_goes_on_screen_only_after_a_question_naming_the_hit
     controller.show_product("CREAM")  # no hits: no question
     controller.show_product("SERUM")  # asked and answered once for this show
     assert len(answers.asked) == 2
+
+
+def test_a_segment_change_that_would_air_a_flagged_product_asks_first(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path
+) -> None:
+    window = control_room
+    controller = window.controller
+    open_flagged(qtbot, window, tmp_path)
+    for box in window.findChildren(QMessageBox):
+        box.accept()
+    answers = Answers(False)
+    controller.on_air_check = OnAirCheck(
+        window, lambda: controller.live.show if controller.live else None, answers
+    )
+    window.activateWindow()  # the operator's keys go to the control room again
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+
+    QTest.keyClick(window, Qt.Key.Key_PageDown)  # segment 2 "Serum" puts the serum on air
+    controller.poll_show()
+    assert controller.show_state.current_index == 0  # "Cancel": the segment did not change
+    assert controller.show_state.on_screen_sku is None
+    [(title, text, details)] = answers.asked
+    assert title == "Go to this segment?"
+    assert "Segment 2 “Serum”" in text and "Best Hydra Serum" in text
+    assert details == [
+        "Product “Best Hydra Serum”, title: “Best” — an absolute or unproven claim that "
+        "platforms and the FTC forbid"
+    ]
+
+    answers.answer = True
+    QTest.keyClick(window, Qt.Key.Key_PageDown)
+    controller.poll_show()
+    assert controller.show_state.current_index == 1
+    assert controller.show_state.on_screen_sku == "SERUM"
+    QTest.keyClick(window, Qt.Key.Key_PageUp)  # the opening has no product: no question
+    controller.jump_to_segment(1)  # asked and answered once for this show
+    controller.jump_to_segment(2)  # the cream has no hits
+    assert len(answers.asked) == 2
+
+
+def test_in_studio_mode_a_segment_change_only_stages_and_take_asks(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path
+) -> None:
+    window = control_room
+    controller = window.controller
+    open_flagged(qtbot, window, tmp_path)
+    for box in window.findChildren(QMessageBox):
+        box.accept()
+    answers = Answers(False)
+    controller.on_air_check = OnAirCheck(
+        window, lambda: controller.live.show if controller.live else None, answers
+    )
+    window.studio_action.setChecked(True)
+    controller.next_segment()  # stages the serum: nothing reaches the picture, nothing to ask
+    controller.poll_show()
+    assert answers.asked == []
+    assert controller.show_state.current_index == 1
+    assert controller.snapshot.staged_sku == "SERUM"
+    assert controller.show_state.on_screen_sku is None
+    controller.take()  # Take is what would air it: it asks
+    controller.poll_show()
+    assert [title for title, _text, _details in answers.asked] == ["Put this product on screen?"]
+    assert controller.show_state.on_screen_sku is None
 
 
 def test_pinning_a_flagged_comment_asks_first(qtbot: QtBot, control_room: MainWindow) -> None:

@@ -652,16 +652,32 @@ class Controller(QObject):
         if state.segments and state.current_index >= len(state.segments) - 1:
             self.message.emit(self.tr("This is the last segment: there is no next one."))
             return
-        self._command(lambda live: live.next_segment())
+        if self._segment_allowed(state.current_index + 1):
+            self._command(lambda live: live.next_segment())
 
     def previous_segment(self) -> None:
         if self.show_state.segments and self.show_state.current_index == 0:
             self.message.emit(self.tr("This is the first segment: there is no previous one."))
             return
-        self._command(lambda live: live.previous_segment())
+        if self._segment_allowed(self.show_state.current_index - 1):
+            self._command(lambda live: live.previous_segment())
 
     def jump_to_segment(self, index: int) -> None:
-        self._command(lambda live: live.goto_segment(index))
+        if self._segment_allowed(index):
+            self._command(lambda live: live.goto_segment(index))
+
+    def _segment_allowed(self, index: int) -> bool:
+        """Entering a segment puts its card on air (outside studio mode): a card with flagged
+        words asks first, as putting it on screen by hand does."""
+        state = self.show_state
+        if self.on_air_check is None or self.studio_mode or index == state.current_index:
+            return True
+        if not 0 <= index < len(state.segments):
+            return True  # the LiveShow refuses it in words
+        segment = state.segments[index]
+        if segment.sku is None or segment.sku == state.on_screen_sku:
+            return True  # nothing new reaches the picture
+        return self.on_air_check.allow_segment(index + 1, segment.title, segment.sku)
 
     def show_product(self, sku: str | None) -> None:
         if self.on_air_check is not None and not self.on_air_check.allow_product(sku):

@@ -122,6 +122,14 @@ class OnAirCheck:
         self._announced: tuple[str, ...] | None = None
 
     def allow_product(self, sku: str | None) -> bool:
+        return self._allow(sku, None)
+
+    def allow_segment(self, number: int, title: str, sku: str | None) -> bool:
+        """A segment change that would put ``sku``'s card on air (not in studio mode, where it
+        only stages): the same question, saying which segment brings the product."""
+        return self._allow(sku, (number, title))
+
+    def _allow(self, sku: str | None, segment: tuple[int, str] | None) -> bool:
         show = self._show()
         if sku is None or show is None:
             return True
@@ -133,14 +141,25 @@ class OnAirCheck:
         if judged in self._allowed:
             return True
         title = product.title
-        answer = self._ask(
-            QCoreApplication.translate("OnAirCheck", "Put this product on screen?"),
-            QCoreApplication.translate(
+        if segment is None:
+            question = QCoreApplication.translate("OnAirCheck", "Put this product on screen?")
+            text = QCoreApplication.translate(
                 "OnAirCheck",
                 "“%1” has words that platforms may punish on air. Put it on screen anyway?",
-            ).replace("%1", title),
-            [describe_placed_hit(placed) for placed in hits],
-        )
+            ).replace("%1", title)
+        else:
+            question = QCoreApplication.translate("OnAirCheck", "Go to this segment?")
+            text = (
+                QCoreApplication.translate(
+                    "OnAirCheck",
+                    "Segment %1 “%2” puts “%3” on screen, and it has words that platforms may "
+                    "punish on air. Go to the segment anyway?",
+                )
+                .replace("%1", str(segment[0]))
+                .replace("%2", segment[1])
+                .replace("%3", title)
+            )
+        answer = self._ask(question, text, [describe_placed_hit(placed) for placed in hits])
         if answer:
             self._allowed.add(judged)
         return answer
