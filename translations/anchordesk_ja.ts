@@ -920,7 +920,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+203"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+189"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1007,7 +1007,42 @@
         <translation>番組のコンプライアンス</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+64"/>
+        <source>no server is named %1: check the server URL</source>
+        <translation>%1 という名前のサーバーは見つかりません。サーバー URL を確認してください</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the name %1 could not be looked up: is this computer online?</source>
+        <translation>%1 の名前を解決できません。このコンピューターはネットにつながっていますか？</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 refused the connection: the server is down or the port is wrong</source>
+        <translation>%1 に接続を拒否されました。サーバーが止まっているか、ポートが違います</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no answer from %1 within %2 s</source>
+        <translation>%1 から %2 秒以内に応答がありません</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>no network route to %1: is this computer online?</source>
+        <translation>%1 へのネットワーク経路がありません。このコンピューターはネットにつながっていますか？</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 answered, but the secure connection (TLS) failed: is it an rtmps:// server?</source>
+        <translation>%1 は応答しましたが、安全な接続（TLS）に失敗しました。rtmps:// のサーバーですか？</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 could not be reached (the log says why)</source>
+        <translation>%1 に接続できません（理由はログにあります）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>the test pattern is chosen in Settings: viewers would see colour bars</source>
         <translation>設定でテストパターンが選ばれています：視聴者にはカラーバーが映ります</translation>
     </message>
@@ -1077,13 +1112,13 @@
         <translation>%1、音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-95"/>
+        <location line="-127"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>配信先なし</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>the server URL names no host</source>
         <translation>サーバー URL にホスト名がありません</translation>
     </message>

@@ -920,7 +920,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+203"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+189"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1007,7 +1007,42 @@
         <translation>节目合规</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+64"/>
+        <source>no server is named %1: check the server URL</source>
+        <translation>找不到名为 %1 的服务器：请检查服务器地址</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the name %1 could not be looked up: is this computer online?</source>
+        <translation>无法解析域名 %1：这台电脑联网了吗？</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 refused the connection: the server is down or the port is wrong</source>
+        <translation>%1 拒绝了连接：服务器未运行或端口不对</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no answer from %1 within %2 s</source>
+        <translation>%1 在 %2 秒内没有应答</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>no network route to %1: is this computer online?</source>
+        <translation>没有通往 %1 的网络路径：这台电脑联网了吗？</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 answered, but the secure connection (TLS) failed: is it an rtmps:// server?</source>
+        <translation>%1 有应答，但安全连接（TLS）失败：它是 rtmps:// 服务器吗？</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 could not be reached (the log says why)</source>
+        <translation>无法连接 %1（原因见日志）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>the test pattern is chosen in Settings: viewers would see colour bars</source>
         <translation>设置里选的是测试图：观众会看到彩条</translation>
     </message>
@@ -1077,13 +1112,13 @@
         <translation>%1，音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-95"/>
+        <location line="-127"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>没有推流目标</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>the server URL names no host</source>
         <translation>服务器地址中没有主机名</translation>
     </message>

@@ -17,7 +17,6 @@ bool continue_run_sheet)``.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from anchordesk.core import secrets
 from anchordesk.live.settings import Destination
+from anchordesk.ui.reach import ReachProblem, Unreachable, tcp_reachable
 from anchordesk.ui.settings.keyring_text import missing_key_reason
 from anchordesk.ui.workers import run_task
 
@@ -92,20 +92,6 @@ def destination_server(destination: Destination) -> str:
     """The server a destination pushes to: its own, else its platform's first."""
     preset_servers = destination.preset.servers
     return destination.server_url.strip() or (preset_servers[0] if preset_servers else "")
-
-
-def tcp_reachable(host: str, port: int, timeout_s: float = 3.0) -> str | None:
-    """None when a TCP connection opens within ``timeout_s``, else the reason in one line.
-
-    Blocks up to ``timeout_s`` (DNS included): call it from a worker, never the Qt thread.
-    """
-    try:
-        with socket.create_connection((host, port), timeout=timeout_s):
-            return None
-    except TimeoutError:
-        return f"no answer from {host}:{port} within {timeout_s:.0f} s"
-    except OSError as error:
-        return f"{host}:{port}: {error.strerror or error}"
 
 
 class GoLiveDialog(QDialog):
@@ -242,7 +228,9 @@ class GoLiveDialog(QDialog):
             self._set("reachable", FAIL, self.tr("no destination"))
             self._render()
             return
-        address = server_address(destination_server(destination))
+        server = destination_server(destination)
+        address = server_address(server)
+        tls = server.strip().lower().startswith("rtmps://")
         self._set("key", RUNNING, "")
         if address is None:
             self._set("reachable", FAIL, self.tr("the server URL names no host"))
@@ -266,19 +254,49 @@ class GoLiveDialog(QDialog):
         run_task(key_work, key_done, owner=self, pool=self._executor)
         if address is not None:
 
-            def reach_done(error: str | None) -> None:
-                detail = f"{address[0]}:{address[1]}" if error is None else error
-                self._worker_check_done(
-                    generation, "reachable", OK if error is None else FAIL, detail
-                )
+            def reach_done(problem: ReachProblem | None) -> None:
+                if problem is None:
+                    status, detail = OK, f"{address[0]}:{address[1]}"
+                else:
+                    status, detail = FAIL, self.reach_problem_text(problem)
+                self._worker_check_done(generation, "reachable", status, detail)
 
             run_task(
-                lambda: tcp_reachable(address[0], address[1], timeout_s),
+                lambda: tcp_reachable(address[0], address[1], timeout_s, tls=tls),
                 reach_done,
                 owner=self,
                 pool=self._executor,
             )
         self._render()
+
+    def reach_problem_text(self, problem: ReachProblem) -> str:
+        """Why the server cannot be reached, in the window's language (the OS's English text
+        is in the log)."""
+        where = f"{problem.host}:{problem.port}"
+        texts = {
+            Unreachable.NAME_NOT_FOUND: self.tr(
+                "no server is named %1: check the server URL"
+            ).replace("%1", problem.host),
+            Unreachable.NAME_LOOKUP_FAILED: self.tr(
+                "the name %1 could not be looked up: is this computer online?"
+            ).replace("%1", problem.host),
+            Unreachable.REFUSED: self.tr(
+                "%1 refused the connection: the server is down or the port is wrong"
+            ).replace("%1", where),
+            Unreachable.TIMEOUT: self.tr("no answer from %1 within %2 s")
+            .replace("%1", where)
+            .replace("%2", f"{problem.timeout_s:g}"),
+            Unreachable.NO_ROUTE: self.tr(
+                "no network route to %1: is this computer online?"
+            ).replace("%1", where),
+            Unreachable.TLS_FAILED: self.tr(
+                "%1 answered, but the secure connection (TLS) failed: is it an rtmps:// server?"
+            ).replace("%1", where),
+        }
+        return texts.get(
+            problem.kind,
+            self.tr("%1 could not be reached (the log says why)").replace("%1", where),
+        )
 
     def _apply_facts(self, facts: PreflightFacts) -> None:
         if facts.camera_is_test_pattern:

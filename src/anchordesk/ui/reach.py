@@ -1,0 +1,86 @@
+"""Whether a destination's server answers, and why not: the go-live pre-flight's network check.
+
+Kept apart from the dialog (no Qt here): it runs on a worker thread. The reason is a kind, not
+the OS's English text, so the window can say it in the user's language; the OS's words go to
+the log for whoever reads it.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+import ssl
+from dataclasses import dataclass
+from enum import StrEnum
+
+log = logging.getLogger(__name__)
+
+
+class Unreachable(StrEnum):
+    """Why a destination's server could not be reached, as the window words it."""
+
+    NAME_NOT_FOUND = "name-not-found"  # no such host name
+    NAME_LOOKUP_FAILED = "name-lookup-failed"  # the name server did not answer (offline?)
+    REFUSED = "refused"  # the host answered: nothing listens on that port
+    TIMEOUT = "timeout"  # no answer within the time allowed
+    NO_ROUTE = "no-route"  # no network path to the host
+    TLS_FAILED = "tls-failed"  # connected, but the TLS handshake of rtmps:// failed
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class ReachProblem:
+    kind: Unreachable
+    host: str
+    port: int
+    timeout_s: float
+
+
+def _problem_kind(error: OSError) -> Unreachable:
+    if isinstance(error, socket.gaierror):
+        if error.errno == socket.EAI_AGAIN:
+            return Unreachable.NAME_LOOKUP_FAILED
+        return Unreachable.NAME_NOT_FOUND
+    if isinstance(error, ssl.SSLError):
+        return Unreachable.TLS_FAILED
+    if isinstance(error, TimeoutError):
+        return Unreachable.TIMEOUT
+    if isinstance(error, ConnectionRefusedError):
+        return Unreachable.REFUSED
+    if error.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN):
+        return Unreachable.NO_ROUTE
+    return Unreachable.OTHER
+
+
+def tcp_reachable(
+    host: str, port: int, timeout_s: float = 3.0, *, tls: bool = False
+) -> ReachProblem | None:
+    """None when a TCP connection opens within ``timeout_s`` (and, with ``tls``, its TLS
+    handshake completes), else why not. The OS's own words go to the log only: the window
+    says it in the user's language (:meth:`GoLiveDialog.reach_problem_text`).
+
+    Blocks up to ``timeout_s`` (DNS included): call it from a worker, never the Qt thread.
+    """
+    stage = "connect"
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s) as connection:
+            if tls:
+                stage = "TLS handshake"
+                # As FFmpeg pushes rtmps:// by default: the handshake must work; the
+                # certificate is not judged here (a studio's own relay may be self-signed).
+                context = ssl.create_default_context()
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+                with context.wrap_socket(connection, server_hostname=host):
+                    pass
+            return None
+    except OSError as error:
+        kind = _problem_kind(error)
+        if tls and stage == "TLS handshake" and kind in (Unreachable.OTHER, Unreachable.REFUSED):
+            kind = Unreachable.TLS_FAILED  # the peer closed or reset during the handshake
+        log.info(
+            "pre-flight: %s:%d not reachable at %s (%s): %s",
+            host, port, stage, kind, getattr(error, "strerror", None) or error,
+        )  # fmt: skip
+        return ReachProblem(kind, host, port, timeout_s)
