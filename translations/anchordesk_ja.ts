@@ -795,7 +795,7 @@
 <context>
     <name>FeedKinds</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+35"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+39"/>
         <source>YouTube chat</source>
         <translation>YouTube チャット</translation>
     </message>
@@ -823,13 +823,18 @@
 <context>
     <name>FeedsPage</name>
     <message>
-        <location line="+57"/>
-        <location line="+36"/>
+        <location line="+69"/>
+        <location line="+53"/>
         <source>Feeds</source>
         <translation>フィード</translation>
     </message>
     <message>
-        <location line="-13"/>
+        <location line="-31"/>
+        <source>Feed %1: %2</source>
+        <translation>フィード %1：%2</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Feed %1: the URL must start with wss:// (or ws://).</source>
         <translation>フィード %1：URL は wss://（または ws://）で始まる必要があります。</translation>
     </message>
@@ -839,7 +844,12 @@
         <translation>フィード %1：URL は http:// または https:// で始まる必要があります。</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
+        <source>The URL holds a token or a password: put the token in the Token field, and keep the URL without it.</source>
+        <translation>URL にトークンかパスワードが含まれています。トークンは「トークン」欄に入れ、URL からは外してください。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>A&amp;dd</source>
         <translation>追加(&amp;D)</translation>
     </message>

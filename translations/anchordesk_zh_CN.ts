@@ -795,7 +795,7 @@
 <context>
     <name>FeedKinds</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+35"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+39"/>
         <source>YouTube chat</source>
         <translation>YouTube 聊天</translation>
     </message>
@@ -823,13 +823,18 @@
 <context>
     <name>FeedsPage</name>
     <message>
-        <location line="+57"/>
-        <location line="+36"/>
+        <location line="+69"/>
+        <location line="+53"/>
         <source>Feeds</source>
         <translation>数据源</translation>
     </message>
     <message>
-        <location line="-13"/>
+        <location line="-31"/>
+        <source>Feed %1: %2</source>
+        <translation>数据源 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Feed %1: the URL must start with wss:// (or ws://).</source>
         <translation>数据源 %1：地址必须以 wss://（或 ws://）开头。</translation>
     </message>
@@ -839,7 +844,12 @@
         <translation>数据源 %1：地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
+        <source>The URL holds a token or a password: put the token in the Token field, and keep the URL without it.</source>
+        <translation>地址里含有令牌或密码：请把令牌填到“令牌”一栏，地址里不要带它。</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>A&amp;dd</source>
         <translation>添加(&amp;D)</translation>
     </message>

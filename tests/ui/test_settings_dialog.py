@@ -391,3 +391,56 @@ def test_a_twitch_chat_feed_takes_a_websocket_address(qtbot: QtBot, memory_keyri
     page.url.textEdited.emit("wss://eventsub.example/ws")
     _save(qtbot, dialog)
     assert load_settings().feeds[0].url == "wss://eventsub.example/ws"
+
+
+def test_a_feed_token_in_the_url_is_refused_masked_in_the_list_and_kept_in_the_keyring(
+    qtbot: QtBot, memory_keyring: Any
+) -> None:
+    token = "eyJhbGciOiJIUzI1NiJ9.SeCrEt123"
+    # A URL with its token, as an older settings file kept it for this run.
+    settings = Settings(
+        feeds=[FeedSettings("f1", "json", f"https://feeds.example.com/c?room=7&jwt={token}")]
+    )
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    page = dialog.page(FeedsPage)
+    dialog.show_page(FeedsPage)
+    listed = page.feed_list.item(0).text()
+    assert token not in listed and "SeCrEt" not in listed
+    assert listed == "JSON feed (comments and orders) — https://feeds.example.com/c?room=7&jwt=****"
+    hint = "The URL holds a token or a password: put the token in the Token field"
+    assert page.url_error.text().startswith(hint)
+    token_field = page.feed_token_field("f1")
+    token_y = token_field.mapTo(dialog, token_field.rect().topLeft()).y()
+
+    dialog.accept()  # refused: the dialog stays open, naming the feed and what to do
+    assert dialog.isVisible()
+    assert dialog.error_label.text().startswith("Feed JSON feed (comments and orders): " + hint)
+    assert not settings_path().exists()
+
+    page.url.selectAll()
+    qtbot.keyClicks(page.url, "https://feeds.example.com/c?room=7")
+    assert page.url_error.text() == ""
+    assert token_field.mapTo(dialog, token_field.rect().topLeft()).y() == token_y  # no jump
+    qtbot.keyClicks(token_field.line_edit, token)
+    _save(qtbot, dialog)
+
+    assert memory_keyring.passwords[("anchordesk", secrets.feed_token_name("f1"))] == token
+    for path in _files_under(paths.user_config_dir()):
+        assert b"SeCrEt" not in path.read_bytes(), path
+    assert load_settings().feeds[0].url == "https://feeds.example.com/c?room=7"
+
+
+def test_typing_a_feed_url_with_a_token_shows_the_hint_in_chinese(
+    qtbot: QtBot, memory_keyring: Any, qapp: QApplication, app_language: None
+) -> None:
+    i18n.install(qapp, "zh_CN")
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    page = dialog.page(FeedsPage)
+    page.add_feed("json")
+    qtbot.keyClicks(page.url, "https://api.example.com/orders?access_token=abc123def456")
+    assert page.url_error.text() == "地址里含有令牌或密码：请把令牌填到“令牌”一栏，地址里不要带它。"
+    assert "abc123def456" not in page.feed_list.item(0).text()

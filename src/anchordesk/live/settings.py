@@ -23,9 +23,11 @@ import uuid
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from anchordesk.core import paths
+from anchordesk.core import paths, secrets
 from anchordesk.core.files import write_text_atomically
+from anchordesk.core.redact import mask_url
 from anchordesk.live.options import FEED_KINDS, KNOWN_CANVASES, FeedSpec, LiveOptions, parse_canvas
 
 log = logging.getLogger(__name__)
@@ -412,6 +414,59 @@ def check_server_url(preset: PlatformPreset, url: str) -> str | None:
     return None
 
 
+FEED_URL_HOLDS_SECRET = (
+    "the feed URL holds what looks like a token or a password; put the token in the Token field"
+)
+# Query parameters that carry a credential, by how their (normalised) name ends: ``token``,
+# ``access_token``, ``jwt``, ``api_key``/``key``, ``client_secret``, ``sig``... Ids such as a
+# YouTube ``liveChatId`` are not secrets and stay.
+_SECRET_PARAMETER = re.compile(
+    r"(?:token|jwt|key|secret|password|passwd|pwd|sig|signature|auth|authorization|bearer|"
+    r"session|sessionid|sid|credential|credentials)$",
+    re.I,
+)
+_SECRET_VALUE = re.compile(r"^(?:sk|rk|shpat|shpss|shpca|ghp|xox[abpr]|eyJ)[_-]?[A-Za-z0-9]")
+
+
+def feed_url_secrets(url: str) -> list[tuple[str, str]]:
+    """The credentials a feed URL carries, as ``(where, value)``: ``"userinfo"`` for
+    ``user:password@``, else the query parameter's name. Empty when the URL holds none."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return []
+    found: list[tuple[str, str]] = []
+    if "@" in parts.netloc:
+        found.append(("userinfo", parts.netloc.rsplit("@", 1)[0]))
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        plain_name = re.sub(r"[^a-z0-9]", "", name.lower())
+        if value and (_SECRET_PARAMETER.search(plain_name) or _SECRET_VALUE.match(value)):
+            found.append((name, value))
+    return found
+
+
+def feed_url_without_secrets(url: str) -> str:
+    """``url`` without its credentials (user info, secret query parameters); the rest stays,
+    so the feed's address and its harmless parameters are kept."""
+    secret_names = {name for name, _value in feed_url_secrets(url)}
+    if not secret_names:
+        return url
+    parts = urlsplit(url.strip())
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = [
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if name not in secret_names
+    ]
+    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def check_feed_url(url: str) -> str | None:
+    """:data:`FEED_URL_HOLDS_SECRET` when a feed URL carries a credential: the URL is saved
+    in the settings file, the token only in the keyring."""
+    return FEED_URL_HOLDS_SECRET if feed_url_secrets(url) else None
+
+
 def encoder_warnings(preset: PlatformPreset, encoder: EncoderSettings) -> list[str]:
     """What the encoder settings break of the platform's guidance, one line each."""
     warnings: list[str] = []
@@ -579,6 +634,9 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 enabled=bool(raw.get("enabled", True)),
             )
         )
+    for feed in settings.feeds:
+        if feed_url_secrets(feed.url):
+            problems.append(_feed_secret_problem(feed))
     settings.record = bool(data.get("record", True))
     settings.record_asked = data.get("record_asked") is True
     recordings_dir = data.get("recordings_dir")
@@ -619,6 +677,27 @@ def _prompts_off(value: object) -> list[str]:
     return [rule for rule in RULES if rule in value]
 
 
+def _feed_secret_problem(feed: FeedSettings) -> str:
+    return (
+        f"settings: feed {feed.kind} ({mask_url(feed.url)}) has a token or a password in its "
+        "URL; put the token in the Token field of Settings, Feeds"
+    )
+
+
+def _savable_feed_url(feed: FeedSettings) -> str:
+    """The feed URL as it may be written to disk: without a token or a password. The form
+    refuses such a URL; this is the last net for any other path (an older file kept for this
+    run because no keyring could take its token, a script)."""
+    if not feed_url_secrets(feed.url):
+        return feed.url
+    log.warning(
+        "feed %s: its URL holds a token or a password; saved without it (%s)",
+        feed.kind,
+        mask_url(feed.url),
+    )
+    return feed_url_without_secrets(feed.url)
+
+
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
     return {
         "format": SETTINGS_FORMAT,
@@ -637,7 +716,7 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
         "devices": asdict(settings.devices),
         "encoder": asdict(settings.encoder),
         "feeds": [
-            {"id": f.feed_id, "kind": f.kind, "url": f.url, "enabled": f.enabled}
+            {"id": f.feed_id, "kind": f.kind, "url": _savable_feed_url(f), "enabled": f.enabled}
             for f in settings.feeds
         ],
         "record": settings.record,
@@ -676,9 +755,48 @@ def load_settings(path: Path | None = None) -> Settings:
         log.warning("%s", settings.problems[-1])
         return settings
     settings = settings_from_dict(data)
+    if _move_feed_tokens_to_keyring(settings):
+        try:
+            save_settings(settings, path)  # the token leaves the file now, not at the next save
+        except OSError as error:
+            settings.problems.append(f"settings: cannot rewrite {path}: {error.strerror}")
     for problem in settings.problems:
         log.warning("%s", problem)
     return settings
+
+
+def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
+    """A settings file of an older version may hold a feed's token in its URL: when a system
+    keyring works, the token moves there (the feed's Token field) and the URL loses it.
+    Without one the URL is kept as it is for this run (the feed still works; nothing is
+    lost) and the problem, already listed, tells the user what to do. True if any moved."""
+    moved = False
+    for feed in settings.feeds:
+        found = feed_url_secrets(feed.url)
+        tokens = [value for where, value in found if where != "userinfo"]
+        if not tokens:
+            continue
+        store = secrets.store()
+        if not store.probe():
+            continue
+        name = secrets.feed_token_name(feed.feed_id)
+        if not store.get(name):
+            store.set(name, tokens[0])
+        if not store.persistent:  # the keyring failed on the way: keep the URL for this run
+            continue
+        reported = _feed_secret_problem(feed)
+        feed.url = feed_url_without_secrets(feed.url)
+        moved = True
+        index = next((i for i, p in enumerate(settings.problems) if p == reported), None)
+        note = (
+            f"settings: feed {feed.kind} had a token in its URL; it was moved to the system "
+            f"keyring (the feed's Token field) and the URL saved without it: {mask_url(feed.url)}"
+        )
+        if index is None:
+            settings.problems.append(note)
+        else:
+            settings.problems[index] = note
+    return moved
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
@@ -703,7 +821,11 @@ __all__ = [
     "PlatformPreset",
     "RemoteSettings",
     "Settings",
+    "FEED_URL_HOLDS_SECRET",
+    "check_feed_url",
     "check_server_url",
+    "feed_url_secrets",
+    "feed_url_without_secrets",
     "destination_url",
     "encoder_warnings",
     "live_options",

@@ -1,6 +1,9 @@
 """Settings page: comment and order feeds (kind, URL, token), each shown by its name.
 
-A feed's token is a secret: masked, kept in the keyring like a stream key.
+A feed's token is a secret: masked, kept in the keyring like a stream key. A URL that carries
+one (``?token=…``, ``?jwt=…``, ``user:password@``) is refused with a hint that keeps its space
+(the token field below never jumps), by the rule the settings file follows
+(``live.settings.check_feed_url``); the list shows every URL masked as the logs do.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import secrets
+from anchordesk.core.redact import mask_url
 from anchordesk.live.options import FEED_KINDS, PUSH_KINDS
-from anchordesk.live.settings import FeedSettings, new_id
+from anchordesk.live.settings import FeedSettings, check_feed_url, new_id
 from anchordesk.ui.settings.keyring_text import KeyringNote
 from anchordesk.ui.settings.page import PageContext, SettingsPage, select_data
 from anchordesk.ui.settings.secret_field import SecretLineEdit
@@ -61,6 +65,17 @@ class FeedsPage(SettingsPage):
             self.kind.addItem(feed_kind_name(kind), kind)
         self.url = QLineEdit(self.form_box)
         self.url.setObjectName("feed-url")
+        self.url_error = QLabel(self.form_box)
+        self.url_error.setObjectName("feed-url-error")
+        self.url_error.setTextFormat(Qt.TextFormat.PlainText)
+        self.url_error.setStyleSheet("color: #c62828;")
+        self.url_error.setWordWrap(True)
+        self.url_error.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # Reserved, as the destination form's hint: the token field must not move under the
+        # pointer when the hint comes and goes (CJK fallback fonts have taller lines).
+        metrics = self.url_error.fontMetrics()
+        line_px = max(metrics.lineSpacing(), metrics.boundingRect("令牌トークン").height())
+        self.url_error.setFixedHeight(2 * line_px + 2)
         self.enabled = QCheckBox(self.form_box)
         self.token_stack = QWidget(self.form_box)
         self.token_stack.setObjectName("feed-token-stack")
@@ -73,6 +88,7 @@ class FeedsPage(SettingsPage):
         form = QFormLayout(self.form_box)
         form.addRow(self.kind_label, self.kind)
         form.addRow(self.url_label, self.url)
+        form.addRow("", self.url_error)
         form.addRow(self.token_label, self.token_stack)
         form.addRow("", self.keyring_note)
         form.addRow("", self.enabled)
@@ -113,6 +129,11 @@ class FeedsPage(SettingsPage):
             url = feed.url.lower()
             if feed.kind == "rehearsal":
                 continue
+            if check_feed_url(feed.url) is not None:
+                self.feed_list.setCurrentRow(row)
+                return self.tr("Feed %1: %2").replace("%1", feed_kind_name(feed.kind)).replace(
+                    "%2", self.secret_in_url_text()
+                )
             if feed.kind in PUSH_KINDS:
                 if not url.startswith(("ws://", "wss://")):
                     self.feed_list.setCurrentRow(row)
@@ -126,7 +147,19 @@ class FeedsPage(SettingsPage):
                 )
         return None
 
+    def secret_in_url_text(self) -> str:
+        return self.tr(
+            "The URL holds a token or a password: put the token in the Token field, and keep "
+            "the URL without it."
+        )
+
+    def _update_url_error(self) -> None:
+        feed = self.current_feed()
+        secret = feed is not None and check_feed_url(self.url.text()) is not None
+        self.url_error.setText(self.secret_in_url_text() if secret else "")
+
     def retranslate(self) -> None:
+        self._update_url_error()
         self.add_button.setText(self.tr("A&dd"))
         self.remove_button.setText(self.tr("&Remove"))
         self.feed_list.setAccessibleName(self.tr("Feeds"))
@@ -172,8 +205,9 @@ class FeedsPage(SettingsPage):
 
     @staticmethod
     def _feed_title(feed: FeedSettings) -> str:
+        """The list's line: the kind by name and the URL masked (a token never shows)."""
         name = feed_kind_name(feed.kind)
-        return f"{name} — {feed.url}" if feed.url else name
+        return f"{name} — {mask_url(feed.url)}" if feed.url else name
 
     def _feed_by_id(self, feed_id: str) -> FeedSettings | None:
         return next((f for f in self.settings.feeds if f.feed_id == feed_id), None)
@@ -201,6 +235,7 @@ class FeedsPage(SettingsPage):
             self.enabled.setChecked(feed.enabled)
         finally:
             self._syncing = False
+        self._update_url_error()
 
     def _on_form_edited(self, *_args: object) -> None:
         if not self._syncing:
@@ -216,6 +251,7 @@ class FeedsPage(SettingsPage):
         item = self.feed_list.currentItem()
         if item is not None:
             item.setText(self._feed_title(feed))
+        self._update_url_error()
 
     def _remove_feed(self) -> None:
         feed = self.current_feed()
