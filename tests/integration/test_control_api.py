@@ -20,7 +20,6 @@ import aiohttp
 import httpx
 import numpy as np
 import pytest
-from PySide6.QtGui import QImage
 from control_show import (
     BACKGROUND_BGR,
     CREAM_BGR,
@@ -32,6 +31,7 @@ from control_show import (
     recorded_frames,
     running_show,
 )
+from PySide6.QtGui import QImage
 from servers import wait_until
 
 pytestmark = pytest.mark.integration
@@ -331,9 +331,12 @@ def program_picture(client: httpx.Client) -> np.ndarray:
     data = wait_until(fetch, 20, 0.1, "a program picture")
     image = QImage.fromData(data, "JPEG").convertToFormat(QImage.Format.Format_BGR888)
     width, height = image.width(), image.height()
-    return np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * height).reshape(
-        height, image.bytesPerLine()
-    )[:, : width * 3].reshape(height, width, 3).copy()  # the QImage's memory goes with it
+    return (
+        np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * height)
+        .reshape(height, image.bytesPerLine())[:, : width * 3]
+        .reshape(height, width, 3)
+        .copy()
+    )  # the QImage's memory goes with it
 
 
 def test_studio_mode_from_the_remote_stages_and_only_take_puts_on_air(tmp_path: Path) -> None:

@@ -135,9 +135,7 @@ def test_preflight_says_why_in_english_words(qtbot: QtBot) -> None:
     assert line == f"no answer from 127.0.0.1:{port} within 0.5 s"
 
 
-def test_preflight_says_why_in_chinese_without_the_os_english(
-    qtbot: QtBot, chinese: None
-) -> None:
+def test_preflight_says_why_in_chinese_without_the_os_english(qtbot: QtBot, chinese: None) -> None:
     port = _closed_port()
     line = _reachable_line(qtbot, f"rtmp://127.0.0.1:{port}/live")
     assert line == f"127.0.0.1:{port} 拒绝了连接：服务器未运行或端口不对"

@@ -809,6 +809,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
 
 __all__ = [
     "ENCODER_CHOICES",
+    "FEED_URL_HOLDS_SECRET",
     "KNOWN_CANVASES",
     "LANGUAGE_CHOICES",
     "PRESETS",
@@ -821,13 +822,12 @@ __all__ = [
     "PlatformPreset",
     "RemoteSettings",
     "Settings",
-    "FEED_URL_HOLDS_SECRET",
     "check_feed_url",
     "check_server_url",
-    "feed_url_secrets",
-    "feed_url_without_secrets",
     "destination_url",
     "encoder_warnings",
+    "feed_url_secrets",
+    "feed_url_without_secrets",
     "live_options",
     "load_settings",
     "looks_like_stream_key",

@@ -131,8 +131,10 @@ class FeedsPage(SettingsPage):
                 continue
             if check_feed_url(feed.url) is not None:
                 self.feed_list.setCurrentRow(row)
-                return self.tr("Feed %1: %2").replace("%1", feed_kind_name(feed.kind)).replace(
-                    "%2", self.secret_in_url_text()
+                return (
+                    self.tr("Feed %1: %2")
+                    .replace("%1", feed_kind_name(feed.kind))
+                    .replace("%2", self.secret_in_url_text())
                 )
             if feed.kind in PUSH_KINDS:
                 if not url.startswith(("ws://", "wss://")):
