@@ -259,6 +259,9 @@ async def _studio(url: str, browser: str, profile: Path) -> dict[str, Any]:
             "document.querySelectorAll('.on-screen').length"
         )
         facts["take_text"] = await page.evaluate("document.getElementById('take').textContent")
+        await page.evaluate("window.scrollTo(0, 0)")
+        shot = await page.send("Page.captureScreenshot", format="png")
+        (profile.parent / "remote-360-studio.png").write_bytes(base64.b64decode(shot["data"]))
         await _tap(page, "#take")
         await page.wait_for(
             "document.querySelector(\"[data-sku='SERUM-30']\").classList.contains('on-screen')"
