@@ -195,6 +195,7 @@ class FeedsPage(SettingsPage):
 
     def _add_item(self, feed: FeedSettings) -> None:
         item = QListWidgetItem(self._feed_title(feed))
+        item.setToolTip(item.text())  # the whole line when the list is narrower (masked too)
         item.setData(Qt.ItemDataRole.UserRole, feed.feed_id)
         self.feed_list.addItem(item)
         token_field = SecretLineEdit(self.token_stack)
@@ -253,6 +254,7 @@ class FeedsPage(SettingsPage):
         item = self.feed_list.currentItem()
         if item is not None:
             item.setText(self._feed_title(feed))
+            item.setToolTip(item.text())
         self._update_url_error()
 
     def _remove_feed(self) -> None:
