@@ -824,17 +824,17 @@
     <name>FeedsPage</name>
     <message>
         <location line="+69"/>
-        <location line="+53"/>
+        <location line="+55"/>
         <source>Feeds</source>
         <translation>フィード</translation>
     </message>
     <message>
-        <location line="-31"/>
+        <location line="-32"/>
         <source>Feed %1: %2</source>
         <translation>フィード %1：%2</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Feed %1: the URL must start with wss:// (or ws://).</source>
         <translation>フィード %1：URL は wss://（または ws://）で始まる必要があります。</translation>
     </message>
@@ -885,13 +885,13 @@
     </message>
     <message>
         <location line="+10"/>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>Access token</source>
         <translation>アクセストークン</translation>
     </message>
     <message>
-        <location line="-22"/>
-        <location line="+23"/>
+        <location line="-23"/>
+        <location line="+24"/>
         <source>Token, if the feed needs one</source>
         <translation>トークン（フィードで必要な場合）</translation>
     </message>

@@ -824,17 +824,17 @@
     <name>FeedsPage</name>
     <message>
         <location line="+69"/>
-        <location line="+53"/>
+        <location line="+55"/>
         <source>Feeds</source>
         <translation>数据源</translation>
     </message>
     <message>
-        <location line="-31"/>
+        <location line="-32"/>
         <source>Feed %1: %2</source>
         <translation>数据源 %1：%2</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Feed %1: the URL must start with wss:// (or ws://).</source>
         <translation>数据源 %1：地址必须以 wss://（或 ws://）开头。</translation>
     </message>
@@ -885,13 +885,13 @@
     </message>
     <message>
         <location line="+10"/>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>Access token</source>
         <translation>访问令牌</translation>
     </message>
     <message>
-        <location line="-22"/>
-        <location line="+23"/>
+        <location line="-23"/>
+        <location line="+24"/>
         <source>Token, if the feed needs one</source>
         <translation>令牌（如果数据源需要）</translation>
     </message>
