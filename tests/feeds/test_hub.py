@@ -41,6 +41,26 @@ def test_shopify_only_asks_for_orders_since_the_session_began_even_after_a_resta
         writer.close()
 
 
+def test_a_feed_set_in_the_window_sends_its_own_token(tmp_path: Path) -> None:
+    """Settings → Feeds keeps each feed's token under ``feed/<id>/token``: that is the token
+    sent, before the one for the feed's kind (``anchordesk live --feed``'s)."""
+    from anchordesk.live.settings import FeedSettings, Settings, feed_specs
+
+    settings = Settings(
+        feeds=[FeedSettings("shop-a", "shopify-orders", "https://a.example/admin/orders.json")]
+    )
+    keyring = {"feed/shop-a/token": "shpat_own", "shopify-orders": "shpat_by_kind"}
+    writer = StoreWriter(tmp_path / "s.adsession")
+    try:
+        hub = FeedHub(feed_specs(settings), writer, token_lookup=keyring.get)
+        assert hub.adapters[0].request(None).headers["X-Shopify-Access-Token"] == "shpat_own"
+        del keyring["feed/shop-a/token"]
+        hub = FeedHub(feed_specs(settings), writer, token_lookup=keyring.get)
+        assert hub.adapters[0].request(None).headers["X-Shopify-Access-Token"] == "shpat_by_kind"
+    finally:
+        writer.close()
+
+
 def test_feeds_that_cannot_work_are_one_line_errors(tmp_path: Path) -> None:
     writer = StoreWriter(tmp_path / "s.adsession")
     try:

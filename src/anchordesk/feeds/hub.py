@@ -65,6 +65,16 @@ from anchordesk.store import ShowEventRecord, StoreWriter
 log = logging.getLogger(__name__)
 
 
+def _token(feed: FeedSpec, token_lookup: Callable[[str], str | None]) -> str | None:
+    """The feed's own token (set in the window for this feed), else the one for its kind (the
+    keyring entry or environment variable ``anchordesk live --feed`` uses)."""
+    if feed.token_name:
+        own = token_lookup(feed.token_name)
+        if own:
+            return own
+    return token_lookup(feed.kind)
+
+
 CommentsCallback = Callable[[Sequence[Comment]], None]
 OrdersCallback = Callable[[Sequence[Order]], None]
 # (source, the page's new items, the time the store kept them with)
@@ -197,7 +207,7 @@ class FeedHub:
         self, feed: FeedSpec, source: str, token_lookup: Callable[[str], str | None]
     ) -> PushFeed:
         try:
-            return PUSH_FEED_FACTORIES[feed.kind](feed, source, token_lookup(feed.kind))
+            return PUSH_FEED_FACTORIES[feed.kind](feed, source, _token(feed, token_lookup))
         except ValueError as error:
             raise FeedSetupError(f"--feed {feed.kind}: {error}") from None
 
@@ -215,7 +225,7 @@ class FeedHub:
         token_lookup: Callable[[str], str | None],
         created_at_min: datetime,
     ) -> FeedAdapter:
-        token = None if feed.kind == "rehearsal" else token_lookup(feed.kind)
+        token = None if feed.kind == "rehearsal" else _token(feed, token_lookup)
         try:
             if feed.kind == "youtube-chat":
                 return YouTubeChatAdapter(feed.url, token, source)

@@ -18,6 +18,9 @@ class FeedSpec:
 
     kind: str
     url: str
+    # The keyring entry of this feed's own token (the window's Settings → Feeds keeps one per
+    # feed: ``feed/<id>/token``); looked up before the token by kind. Empty for ``--feed``.
+    token_name: str = ""
 
 
 def parse_feed(text: str) -> FeedSpec:

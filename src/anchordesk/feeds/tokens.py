@@ -28,6 +28,8 @@ def feed_token(kind: str, environ: Mapping[str, str] | None = None) -> str | Non
     value = secrets.get_secret(kind)
     if value:
         return value.strip()
+    if "/" in kind:  # a keyring entry of its own (``feed/<id>/token``): no variable names it
+        return None
     env = os.environ if environ is None else environ
     value = env.get(token_env_name(kind), "").strip()
     return value or None

@@ -544,8 +544,17 @@ def live_options(settings: Settings, destination_urls: list[str]) -> LiveOptions
         video_kbps=settings.encoder.video_kbps,
         audio_kbps=settings.encoder.audio_kbps,
         encoder=settings.encoder.encoder,
-        feeds=[FeedSpec(kind=f.kind, url=f.url) for f in settings.feeds if f.enabled],
+        feeds=feed_specs(settings),
     )
+
+
+def feed_specs(settings: Settings) -> list[FeedSpec]:
+    """The enabled feeds, each with the keyring entry of its own token."""
+    return [
+        FeedSpec(kind=f.kind, url=f.url, token_name=secrets.feed_token_name(f.feed_id))
+        for f in settings.feeds
+        if f.enabled
+    ]
 
 
 # -- reading and writing -------------------------------------------------------------------------

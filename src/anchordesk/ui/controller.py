@@ -266,7 +266,9 @@ class Controller(QObject):
     def _configured_feeds(self) -> list[FeedSpec]:
         if self._feeds_override is not None:
             return list(self._feeds_override)
-        return [FeedSpec(f.kind, f.url) for f in self.settings.feeds if f.enabled]
+        from anchordesk.live.settings import feed_specs
+
+        return feed_specs(self.settings)
 
     def _platform_feeds(self) -> list[FeedSpec]:
         """A live session's feeds: the platforms' (never the simulated audience)."""
