@@ -1,14 +1,18 @@
 """The second round against ``anchordesk live`` as a user runs it (issue 10): a recording path
-that is a pipe nobody reads."""
+that is a pipe nobody reads, two programs on one session file, a session path that cannot be
+one."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from .live_runs import SMALL, child_env, run_live
+from .live_runs import SMALL, LiveRun, child_env, run_live
 
 pytestmark = pytest.mark.integration
 
@@ -33,3 +37,72 @@ def test_a_fifo_nobody_reads_as_the_recording_ends_the_run_with_exit_code_3(
         errors[1] == "error: the show went on, but a file of this run stopped early (exit code 3)"
     )
     assert "Recording kept" not in run.stdout
+
+
+def test_a_second_program_on_the_same_session_is_refused_and_readers_stay_free(
+    tmp_path: Path,
+) -> None:
+    # Before: both ran; each applied the feeds to a ledger of its own, their two timelines
+    # went into one file, and the first to stop marked the session ended under the other.
+    session = tmp_path / "show.adsession"
+    env = child_env(tmp_path)
+    first = LiveRun(*SMALL, "--session", str(session), "--seconds", "60", env=env)
+    try:
+        first.wait_for_line("Session: ")
+        second = run_live(
+            *SMALL,
+            "--session",
+            str(session),
+            "--record",
+            str(tmp_path / "second.mkv"),
+            "--seconds",
+            "2",
+            env=env,
+        )
+        assert second.process.returncode == 2, second.stderr
+        assert [line for line in second.stderr.splitlines() if "error" in line] == [
+            f"error: --session: {session}: this session is open in another running "
+            "AnchorDesk; stop that one first, or give another --session"
+        ]
+        assert not (tmp_path / "second.mkv").exists(), "refused before the picture started"
+        # The report reads the file while the show goes on.
+        report = subprocess.run(
+            [sys.executable, "-m", "anchordesk", "report", str(session)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert report.returncode == 0, report.stderr
+        first.send(signal.SIGINT)
+        assert first.wait() == 0, first.stderr
+    finally:
+        first.kill()
+    assert not session.with_name("show.adsession.lock").exists(), "no lock file left behind"
+    # Once the first has ended, the same command continues the session.
+    again = run_live(*SMALL, "--session", str(session), "--seconds", "1", env=env)
+    assert again.process.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize("kind", ["folder", "not-a-session"])
+def test_a_session_path_that_cannot_be_one_is_refused_before_the_recording_starts(
+    tmp_path: Path, kind: str
+) -> None:
+    # Before: the one line came after the recording had started, which left a stray file.
+    session = tmp_path / "show.adsession"
+    if kind == "folder":
+        session.mkdir()
+        expected = f"error: --session {session}: is a folder, not a session file"
+    else:
+        session.write_text("notes for the show\n")
+        expected = (
+            f"error: --session: {session}: not a usable session file (file is not a database)"
+        )
+    record = tmp_path / "show.mkv"
+    run = run_live(
+        *SMALL, "--session", str(session), "--record", str(record), "--seconds", "2",
+        env=child_env(tmp_path),
+    )  # fmt: skip
+    assert run.process.returncode == 2, run.stderr
+    assert [line for line in run.stderr.splitlines() if "error" in line] == [expected]
+    assert not record.exists()
