@@ -189,6 +189,10 @@ def read_products_csv(
     return _parse(text, result, path.resolve().parent, show_dir, show_currency)
 
 
+# Unknown header columns named one by one; the rest are counted in one more line.
+_UNKNOWN_COLUMNS_NAMED = 5
+
+
 def _parse(
     text: str,
     result: CsvImport,
@@ -221,10 +225,14 @@ def _parse(
     header_index = next(index for index, row in enumerate(rows) if any(c.strip() for c in row))
     header = rows[header_index]
     columns: dict[str, int] = {}
+    unknown = 0
     for position, name in enumerate(header):
         column = _column_for(name)
         if column is None:
             if name.strip():
+                unknown += 1
+                if unknown > _UNKNOWN_COLUMNS_NAMED:
+                    continue  # counted below: a million columns is one line, not a million
                 result.problems.append(
                     Problem(
                         _where(header_index + 1, name.strip()),
@@ -240,6 +248,14 @@ def _parse(
             )
             continue
         columns[column] = position
+    if unknown > _UNKNOWN_COLUMNS_NAMED:
+        result.problems.append(
+            Problem(
+                _where(header_index + 1),
+                f"{unknown - _UNKNOWN_COLUMNS_NAMED:,} more unknown columns (ignored)",
+                Severity.WARNING,
+            )
+        )
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
     if missing:
         result.problems.append(
