@@ -106,3 +106,30 @@ def test_a_session_path_that_cannot_be_one_is_refused_before_the_recording_start
     assert run.process.returncode == 2, run.stderr
     assert [line for line in run.stderr.splitlines() if "error" in line] == [expected]
     assert not record.exists()
+
+
+@pytest.mark.parametrize("command", ["report", "show check"])
+def test_a_reader_that_went_away_is_no_traceback(tmp_path: Path, command: str) -> None:
+    # `anchordesk report s.adsession | head`: BrokenPipeError with a traceback (exit 1), or
+    # "Exception ignored ... BrokenPipeError" (exit 120) when the output fit in the buffer.
+    from anchordesk.core.paths import resources_dir
+    from anchordesk.store.session import SessionStore
+
+    session = tmp_path / "s.adsession"
+    SessionStore(session).close()
+    target = session if command == "report" else resources_dir() / "shows" / "en" / "show.json"
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "anchordesk", *command.split(), str(target)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            env=child_env(tmp_path),
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr
+    assert result.returncode == 141, result.stderr  # as a program killed by SIGPIPE
