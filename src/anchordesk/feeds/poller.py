@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 # Bodies above this size are parsed off the event loop (a 2000-message YouTube page is ~1 MB).
 _PARSE_IN_THREAD_BYTES = 32 * 1024
 _RECENT_IDS = 20_000
+# Pages with more items than this are deduplicated off the event loop (a page of 550,000 tiny
+# items held it for 2.6 s).
+_DEDUPE_IN_THREAD_ITEMS = 5_000
 #: The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full
 #: Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack
 #: (a 150 MB page once took 860 MB of memory and the picture down to 5 fps).
@@ -379,13 +382,19 @@ class Poller:
         except MalformedResponse as error:
             return self._error(f"malformed response: {error}", malformed=True)
 
-        fresh = self._drop_duplicates(page.items)
+        if len(page.items) > _DEDUPE_IN_THREAD_ITEMS:
+            # Only this poller touches its recent ids, one page at a time: safe off the loop.
+            fresh = await asyncio.to_thread(self._drop_duplicates, page.items)
+        else:
+            fresh = self._drop_duplicates(page.items)
         try:
             new = await self._sink(self.adapter.source, fresh, page.cursor)
         except Exception as error:  # the store failed: keep the cursor, ask again later
             return self._error(f"could not store the page ({error})")
-        for item in fresh:
-            self._remember(item)
+        if len(fresh) > _DEDUPE_IN_THREAD_ITEMS:
+            await asyncio.to_thread(self._remember_all, fresh)
+        else:
+            self._remember_all(fresh)
         progressed = (
             bool(fresh) or page.advanced or (page.cursor is not None and page.cursor != self.cursor)
         )
@@ -483,6 +492,10 @@ class Poller:
             seen_here.add(key)
             fresh.append(item)
         return fresh
+
+    def _remember_all(self, items: Sequence[FeedItem]) -> None:
+        for item in items:
+            self._remember(item)
 
     def _remember(self, item: FeedItem) -> None:
         key = (item_kind(item), item.id)
