@@ -4,6 +4,7 @@ one."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -133,3 +134,49 @@ def test_a_reader_that_went_away_is_no_traceback(tmp_path: Path, command: str) -
         os.close(write_end)
     assert "Traceback" not in result.stderr and "BrokenPipeError" not in result.stderr
     assert result.returncode == 141, result.stderr  # as a program killed by SIGPIPE
+
+
+@pytest.mark.parametrize("option", ["--stats", "--session"])
+def test_a_pipe_nobody_reads_as_stats_or_session_is_one_line_not_a_hang(
+    tmp_path: Path, option: str
+) -> None:
+    # Before: the start-up's write check opened the FIFO and waited for a reader forever, deaf
+    # to SIGTERM (Python retries the open after its handler): only kill -9 ended it.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    run = run_live(*SMALL, option, str(fifo), "--seconds", "2", env=child_env(tmp_path))
+    assert run.process.returncode == 2, run.stderr
+    assert [line for line in run.stderr.splitlines() if "error" in line] == [
+        f"error: {option} {fifo}: cannot write: {fifo} is a pipe that no program reads"
+    ]
+
+
+def test_stats_into_a_pipe_a_program_reads_get_every_sample(tmp_path: Path) -> None:
+    # `anchordesk live --stats >(jq .)`: before, the first sample's lseek failed (ESPIPE) and
+    # the run ended with "--stats /dev/fd/63: stopped writing ... (Illegal seek)", exit 3.
+    read_end, write_end = os.pipe()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "anchordesk",
+            "live",
+            *SMALL,
+            "--seconds",
+            "3",
+            "--stats",
+            f"/dev/fd/{write_end}",
+        ],
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env(tmp_path),
+    )
+    os.close(write_end)  # the child's copy is the only writer: its exit ends the reading
+    with os.fdopen(read_end, encoding="utf-8") as reader:
+        samples = [json.loads(line) for line in reader]
+    stderr = process.stderr.read() if process.stderr else ""
+    assert process.wait(60) == 0, stderr
+    assert "error" not in stderr
+    assert len(samples) >= 2
