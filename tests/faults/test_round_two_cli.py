@@ -180,3 +180,31 @@ def test_stats_into_a_pipe_a_program_reads_get_every_sample(tmp_path: Path) -> N
     assert process.wait(60) == 0, stderr
     assert "error" not in stderr
     assert len(samples) >= 2
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+@pytest.mark.parametrize("command", ["show check", "show import-csv", "live --show"])
+def test_a_show_or_csv_path_that_is_a_pipe_or_a_device_is_one_line(
+    tmp_path: Path, command: str, kind: str
+) -> None:
+    # Before: a FIFO blocked the read forever (`live` deaf to SIGTERM, which it takes first),
+    # /dev/zero was read until memory ran out (its size says 0, so the 2 MB cap never applied).
+    if kind == "fifo":
+        path = tmp_path / "show.json"
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    extra = ["-o", str(tmp_path / "out.json")] if command == "show import-csv" else []
+    live_args = [*SMALL, "--seconds", "2"] if command.startswith("live") else []
+    result = subprocess.run(
+        [sys.executable, "-m", "anchordesk", *command.split(), str(path), *extra, *live_args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=child_env(tmp_path),
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    what = "a named pipe (FIFO)" if kind == "fifo" else "a device"
+    expected = f"{path} is {what}, not a {'CSV' if 'csv' in command else 'show'} file"
+    assert expected in result.stdout + result.stderr

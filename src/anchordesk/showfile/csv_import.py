@@ -33,7 +33,7 @@ from anchordesk.show.validate import (
     shown,
     shown_literal,
 )
-from anchordesk.showfile.images import image_problems
+from anchordesk.showfile.images import image_problems, not_a_regular_file, read_regular_file
 from anchordesk.showfile.numbers import BadNumber, bounded_decimal
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
@@ -176,7 +176,13 @@ def read_products_csv(
         if path.stat().st_size > MAX_CSV_BYTES:
             result.problems.append(Problem("file", f"{path} is larger than 20 MB"))
             return result
-        raw = path.read_bytes()
+        kind = not_a_regular_file(path)
+        # A FIFO, /dev/zero: opened without waiting, read no further than the cap.
+        raw = read_regular_file(path, MAX_CSV_BYTES) if kind is None else None
+        if raw is None or len(raw) > MAX_CSV_BYTES:
+            what = kind or "not a regular file"
+            result.problems.append(Problem("file", f"{path} is {what}, not a CSV file"))
+            return result
     except FileNotFoundError:
         result.problems.append(Problem("file", f"no such file: {path}"))
         return result
