@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -392,6 +393,9 @@ def with_default_command(arguments: list[str]) -> list[str]:
     return arguments
 
 
+_BROKEN_PIPE_EXIT_CODE = 128 + 13  # 128 + SIGPIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["--network-child"]:
@@ -416,7 +420,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     log = logging.getLogger("anchordesk")
     log.info("command: %s", args.command or "gui", extra={logs.FILE_ONLY: True})
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+        sys.stdout.flush()  # here, where a reader that went away is caught (not at exit)
+        return code
     except (UserError, FatalError) as error:
         # One line for the user on stderr; the log file keeps it too (started from the desktop
         # menu, stderr goes nowhere).
@@ -425,6 +431,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`anchordesk report s.adsession | head`): not a fault to show
+        # with a traceback. Python would raise again flushing stdout at exit, so stdout goes
+        # to /dev/null (the recipe of Python's signal docs); the code a program killed by
+        # SIGPIPE gives.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return _BROKEN_PIPE_EXIT_CODE
     finally:
         if args.command == "live":
             from anchordesk.cli import stopping

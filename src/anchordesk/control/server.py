@@ -298,6 +298,8 @@ class ControlServer:
             return _error(400, "the body is not UTF-8 text")
         except ValueError as error:
             return _error(400, f"malformed JSON: {str(error).splitlines()[0][:120]}")
+        except RecursionError:  # a few kilobytes of '[' reach Python's recursion limit
+            return _error(400, "malformed JSON: nested too deep")
         try:
             name, arguments = parse_command(body)
         except BadCommand as error:

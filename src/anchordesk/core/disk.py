@@ -10,6 +10,8 @@ that failed stops alone, says so once with :func:`describe_write_fault` ("the di
 from __future__ import annotations
 
 import errno
+import os
+import stat
 from enum import Enum
 from pathlib import Path
 from typing import Final
@@ -70,12 +72,17 @@ def cannot_write(path: Path) -> str | None:
     exist is removed again (an empty file is what the writers start from anyway)."""
     try:
         if path.exists():
-            with path.open("ab"):
-                pass
+            # Non-blocking: opening a pipe that nobody reads blocks forever otherwise, deaf to
+            # SIGTERM (Python retries the open after its handler): `--stats FIFO` hung start-up.
+            # A pipe that a program reads (`--stats >(jq .)`) opens at once.
+            descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK | os.O_CLOEXEC)
+            os.close(descriptor)
         else:
             with path.open("xb"):
                 pass
             path.unlink()
     except OSError as error:
+        if error.errno == errno.ENXIO and stat.S_ISFIFO(path.stat().st_mode):
+            return f"{path} is a pipe that no program reads"
         return describe_error(path, error)
     return None

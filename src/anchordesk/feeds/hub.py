@@ -92,6 +92,7 @@ FlagTerms = Callable[[str], Sequence[str]]
 # Preparing a page (plain text, compliance, questions) runs on the loop in slices of at most
 # this long, so a 2000-item catch-up page never holds the loop past one frame (16 ms).
 _PREPARE_SLICE_S = 0.002
+_REJECTED_NAMED_PER_PAGE = 5  # rejected items logged one by one per page
 
 
 def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClient:
@@ -383,15 +384,24 @@ class FeedHub:
         stored = await self._writer.write_batch(source, prepared, cursor, received_at)
         # Rejected items are kept in the session (the report lists them), never delivered.
         new = [item for item in stored if not isinstance(item, RejectedItem)]
-        for item in stored:
-            if isinstance(item, RejectedItem):
-                log.warning(
-                    "feed %s: %s %s rejected (%s): kept in the session, not counted",
-                    source,
-                    item.kind or "item",
-                    item.item_id or "without id",
-                    item.detail,
-                )
+        rejected = [item for item in stored if isinstance(item, RejectedItem)]
+        # A few named, the rest counted: a page of 550,000 bad items logged one line each
+        # held the event loop (the window, the remote, a stop request) for 10 s.
+        for item in rejected[:_REJECTED_NAMED_PER_PAGE]:
+            log.warning(
+                "feed %s: %s %s rejected (%s): kept in the session, not counted",
+                source,
+                item.kind or "item",
+                item.item_id or "without id",
+                item.detail,
+            )
+        if len(rejected) > _REJECTED_NAMED_PER_PAGE:
+            log.warning(
+                "feed %s: %d more items of this page rejected: kept in the session and listed "
+                "in the report, not counted",
+                source,
+                len(rejected) - _REJECTED_NAMED_PER_PAGE,
+            )
         comments = [item for item in new if isinstance(item, Comment)]
         orders = [item for item in new if isinstance(item, Order)]
         # The items are stored: a failing consumer is logged but never makes the poller re-ask.

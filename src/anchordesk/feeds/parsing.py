@@ -2,11 +2,17 @@
 
 Money is read as ``Decimal`` straight from the JSON text (``parse_float=Decimal``): a price of
 19.99 never goes through a float.
+
+A page is a stranger's JSON: nesting deep enough to exhaust Python's recursion is a malformed
+page (asked again), never an exception out of the poller; an integer literal too long for
+``int`` (4,301+ digits) is read as a ``Decimal``, so the one item holding it is rejected and the
+rest of the page is kept (a whole page refused would be asked for again forever).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -22,11 +28,21 @@ from anchordesk.show.feed_rules import UNREADABLE
 MAX_REFUND = Decimal("1e12")
 
 
+_AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Python's limit on int() of a decimal string (sys.get_int_max_str_digits' default).
+_INT_DIGITS = 4300
+
+
+def _integer(text: str) -> int | Decimal:
+    return int(text) if len(text.lstrip("-")) <= _INT_DIGITS else Decimal(text)
+
+
 def load_json(response: httpx.Response) -> Any:
     try:
-        return json.loads(response.content, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise MalformedResponse(f"not JSON ({error.__class__.__name__})") from None
+        return json.loads(response.content, parse_float=Decimal, parse_int=_integer)
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        what = "nested too deep" if isinstance(error, RecursionError) else "not JSON"
+        raise MalformedResponse(f"{what} ({error.__class__.__name__})") from None
 
 
 def money(value: object) -> Decimal:
@@ -37,10 +53,13 @@ def money(value: object) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, str):
+        # JSON's number syntax only: Decimal() alone also takes "1_000" and full-width digits.
+        if not _AMOUNT_TEXT.fullmatch(value.strip()):
+            raise ValueError(f"not an amount: {value[:40]!r}")
         try:
             amount = Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f"not an amount: {value!r}") from None
+            raise ValueError(f"not an amount: {value[:40]!r}") from None
         if not amount.is_finite():
             raise ValueError(f"not an amount: {value!r}")
         return amount

@@ -233,7 +233,7 @@ class ShopifyGraphQLOrdersAdapter:
                 try:
                     body = json.loads(response.content)
                     code = as_text(body.get("error")) if isinstance(body, dict) else ""
-                except ValueError:
+                except (ValueError, RecursionError):
                     pass
                 detail = f"HTTP {status}" + (f": {code}" if code else "")
                 return f"Shopify refused the app's client credentials ({detail})"

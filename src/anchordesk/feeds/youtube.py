@@ -102,7 +102,7 @@ def _error_reasons(response: httpx.Response) -> list[str]:
     try:
         body = json.loads(response.content)
         return [str(e.get("reason", "")) for e in body["error"]["errors"]]
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
         return []
 
 

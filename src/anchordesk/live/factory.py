@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 from anchordesk.core.errors import UserError
 from anchordesk.live.options import LiveOptions
@@ -81,6 +82,8 @@ def plan_from_options(options: LiveOptions) -> LiveShowPlan:
             problem = cannot_write(path)
             if problem is not None:
                 raise UserError(f"{option} {path}: cannot write: {problem}")
+    if options.session_path is not None:
+        _check_session_file(options.session_path)
     show = None
     if options.show_path is not None:
         from anchordesk.showfile.files import load_show
@@ -105,3 +108,26 @@ def plan_from_options(options: LiveOptions) -> LiveShowPlan:
         autoplay=options.autoplay,
         keep_store=show is not None or bool(options.feeds) or options.session_path is not None,
     )
+
+
+def _check_session_file(path: Path) -> None:
+    """``--session PATH`` tried before the picture starts (else a refusal comes after the
+    recording has begun and leaves a stray file): a folder, a file that is no session, or a
+    session another running AnchorDesk writes is a user's mistake, said in one line."""
+    from anchordesk.store import session_lock
+    from anchordesk.store.session import SessionStore, StoreError
+
+    if path.is_dir():
+        raise UserError(f"--session {path}: is a folder, not a session file")
+    try:
+        session_lock.acquire(path)
+    except session_lock.SessionInUse as error:
+        raise UserError(f"--session: {error}") from None
+    try:
+        if path.is_file() and path.stat().st_size > 0:
+            SessionStore(path, read_only=True).close()
+    except StoreError as error:
+        raise UserError(f"--session: {error}") from None
+    finally:
+        # Taken again, and held, when the session opens: this was only a look.
+        session_lock.release(path)

@@ -296,6 +296,13 @@ class RecordingOutput:
             log.error(
                 "%s: the writer did not finish within %.1f s (disk stuck?)", self.name, timeout_s
             )
+            # A pipe nobody reads (a FIFO given to --record) or a hung disk: the file is not
+            # whole, and the run must not end as if it were (exit code 0, "Recording kept").
+            self._set_state(
+                OutputState.FAILED,
+                f"cannot finish the recording: writing {self.path} did not end within "
+                f"{timeout_s:.1f} s (a pipe nobody reads, or a stuck disk)",
+            )
 
     # --- writer thread ------------------------------------------------------------------------
 

@@ -217,7 +217,10 @@ class StatsReporter:
             try:
                 self._file.write(json.dumps(sample, ensure_ascii=False) + "\n")
                 self._file.flush()
-                self._whole_bytes = os.lseek(self._file.fileno(), 0, os.SEEK_CUR)
+                if self._path is not None and self._path.is_file():
+                    # A pipe (`--stats >(jq .)`, /dev/stdout into one) has no position: lseek
+                    # failed with ESPIPE and --stats stopped after its first sample.
+                    self._whole_bytes = os.lseek(self._file.fileno(), 0, os.SEEK_CUR)
             except OSError as error:
                 self._stop_writing(error)
         return sample

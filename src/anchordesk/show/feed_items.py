@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 MAX_COMMENT_CHARS = 500
 MAX_NAME_CHARS = 80
@@ -185,10 +186,11 @@ class RejectedItem:
     detail: str
     raw: str = ""
 
-    @property
+    @cached_property
     def id(self) -> str:
         """The key within its source: kind, id and a digest of the item as received, so the
-        same item sent again is kept once, and two different bad updates of one order twice."""
+        same item sent again is kept once, and two different bad updates of one order twice.
+        Computed once (a page of half a million bad items asked for it millions of times)."""
         digest = hashlib.sha256(self.raw.encode("utf-8", "replace")).hexdigest()[:16]
         return f"{self.kind}:{self.item_id}:{digest}"
 

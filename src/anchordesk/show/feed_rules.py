@@ -17,10 +17,15 @@ An amount (order total, line unit price, refund) is valid when it is
 
 A quantity (an order line's, a refund line's units) is a whole number from 1 to
 :data:`MAX_QUANTITY`.
+
+A currency (an order's, a refund's) is absent (the show's) or an ISO 4217 code: three letters
+A-Z. Anything else (a 1 MB string, escape sequences, ``"12"``) is no currency: summed, it would
+open a GMV line of its own under that name in every report and board.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -38,6 +43,7 @@ AMOUNT_NEGATIVE = "amount_negative"
 AMOUNT_TOO_LARGE = "amount_too_large"
 AMOUNT_TOO_PRECISE = "amount_too_precise"
 QUANTITY_INVALID = "quantity_invalid"
+CURRENCY_INVALID = "currency_invalid"
 UNREADABLE = "unreadable"  # the adapter could not read the item at all
 REASONS = (
     AMOUNT_NOT_A_NUMBER,
@@ -45,8 +51,10 @@ REASONS = (
     AMOUNT_TOO_LARGE,
     AMOUNT_TOO_PRECISE,
     QUANTITY_INVALID,
+    CURRENCY_INVALID,
     UNREADABLE,
 )
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(frozen=True)
@@ -91,8 +99,19 @@ def quantity_problem(what: str, quantity: object) -> Problem | None:
     return None
 
 
+def currency_problem(what: str, currency: str) -> Problem | None:
+    """None when ``currency`` is absent or shaped as an ISO 4217 code."""
+    if currency == "" or _CURRENCY_CODE.fullmatch(currency):
+        return None
+    shown = currency if len(currency) <= 20 else currency[:20] + "…"
+    return Problem(CURRENCY_INVALID, f"{what} {shown!r}")
+
+
 def order_problem(order: Order, default_currency: str = "") -> Problem | None:
     """The first way ``order`` breaks the rule, or None when it may be kept and counted."""
+    problem = currency_problem("currency", order.currency)
+    if problem is not None:
+        return problem
     digits = allowed_digits(order.currency, default_currency)
     problem = amount_problem("total", order.total_price, digits)
     if problem is not None:
@@ -109,6 +128,9 @@ def order_problem(order: Order, default_currency: str = "") -> Problem | None:
 
 def update_problem(update: OrderUpdate, default_currency: str = "") -> Problem | None:
     """The first way a cancellation or refund breaks the rule, or None."""
+    problem = currency_problem("refund currency", update.currency)
+    if problem is not None:
+        return problem
     if update.refund is not None:
         digits = allowed_digits(update.currency, default_currency)
         problem = amount_problem("refund", update.refund, digits)

@@ -33,7 +33,7 @@ from anchordesk.show.validate import (
     shown,
     shown_literal,
 )
-from anchordesk.showfile.images import image_problems
+from anchordesk.showfile.images import image_problems, not_a_regular_file, read_regular_file
 from anchordesk.showfile.numbers import BadNumber, bounded_decimal
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
@@ -176,7 +176,13 @@ def read_products_csv(
         if path.stat().st_size > MAX_CSV_BYTES:
             result.problems.append(Problem("file", f"{path} is larger than 20 MB"))
             return result
-        raw = path.read_bytes()
+        kind = not_a_regular_file(path)
+        # A FIFO, /dev/zero: opened without waiting, read no further than the cap.
+        raw = read_regular_file(path, MAX_CSV_BYTES) if kind is None else None
+        if raw is None or len(raw) > MAX_CSV_BYTES:
+            what = kind or "not a regular file"
+            result.problems.append(Problem("file", f"{path} is {what}, not a CSV file"))
+            return result
     except FileNotFoundError:
         result.problems.append(Problem("file", f"no such file: {path}"))
         return result
@@ -187,6 +193,10 @@ def read_products_csv(
     if errors_of(result.problems):
         return result
     return _parse(text, result, path.resolve().parent, show_dir, show_currency)
+
+
+# Unknown header columns named one by one; the rest are counted in one more line.
+_UNKNOWN_COLUMNS_NAMED = 5
 
 
 def _parse(
@@ -221,10 +231,14 @@ def _parse(
     header_index = next(index for index, row in enumerate(rows) if any(c.strip() for c in row))
     header = rows[header_index]
     columns: dict[str, int] = {}
+    unknown = 0
     for position, name in enumerate(header):
         column = _column_for(name)
         if column is None:
             if name.strip():
+                unknown += 1
+                if unknown > _UNKNOWN_COLUMNS_NAMED:
+                    continue  # counted below: a million columns is one line, not a million
                 result.problems.append(
                     Problem(
                         _where(header_index + 1, name.strip()),
@@ -240,6 +254,14 @@ def _parse(
             )
             continue
         columns[column] = position
+    if unknown > _UNKNOWN_COLUMNS_NAMED:
+        result.problems.append(
+            Problem(
+                _where(header_index + 1),
+                f"{unknown - _UNKNOWN_COLUMNS_NAMED:,} more unknown columns (ignored)",
+                Severity.WARNING,
+            )
+        )
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
     if missing:
         result.problems.append(

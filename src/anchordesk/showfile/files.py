@@ -43,7 +43,7 @@ from anchordesk.show.validate import (
     skip_under,
     validate_show,
 )
-from anchordesk.showfile.images import image_problems
+from anchordesk.showfile.images import image_problems, not_a_regular_file, read_regular_file
 from anchordesk.showfile.numbers import BadNumber, bounded_decimal, json_float, json_int
 
 MAX_SHOW_FILE_BYTES = 20 * 1024 * 1024
@@ -545,7 +545,12 @@ def read_show_file(path: Path) -> ShowReport:
                     )
                 ],
             )
-        raw = path.read_bytes()
+        kind = not_a_regular_file(path)
+        # A FIFO, /dev/zero: opened without waiting, read no further than the cap.
+        raw = read_regular_file(path, MAX_SHOW_FILE_BYTES) if kind is None else None
+        if raw is None or len(raw) > MAX_SHOW_FILE_BYTES:
+            what = kind or "not a regular file"
+            return ShowReport(None, [Problem("$", f"{path} is {what}, not a show file")])
     except FileNotFoundError:
         return ShowReport(None, [Problem("$", f"no such file: {path}")])
     except IsADirectoryError:

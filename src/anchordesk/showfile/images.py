@@ -123,16 +123,27 @@ def _not_regular(mode: int) -> str | None:
 
 
 def _read_regular_file(path: Path) -> bytes | None:
-    """The file's bytes; None when what is opened is not a regular file (swapped after stat).
+    return read_regular_file(path, MAX_IMAGE_BYTES)
 
-    O_NONBLOCK: should a FIFO replace the file between stat and open, opening it does not wait
-    for a writer.
+
+def not_a_regular_file(path: Path) -> str | None:
+    """What ``path`` is when it is not a regular file ("a named pipe (FIFO)", "a device"...),
+    None when it is one. Raises OSError as ``os.stat`` does."""
+    return _not_regular(os.stat(path).st_mode)
+
+
+def read_regular_file(path: Path, max_bytes: int) -> bytes | None:
+    """At most ``max_bytes + 1`` bytes of the file (one more tells it is too long); None when
+    what is opened is not a regular file (a FIFO, /dev/zero, or swapped in after a stat).
+
+    O_NONBLOCK: opening a FIFO does not wait for a writer (a blocked open is deaf to SIGTERM
+    once ``anchordesk live`` has taken the signal).
     """
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     with os.fdopen(descriptor, "rb") as file:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             return None
-        return file.read(MAX_IMAGE_BYTES + 1)
+        return file.read(max_bytes + 1)
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:

@@ -184,6 +184,11 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "数量超出范围",
         "数量が範囲外",
     ),
+    "reason_currency_invalid": (
+        "currency not an ISO 4217 code",
+        "币种不是 ISO 4217 代码",
+        "通貨が ISO 4217 のコードでない",
+    ),
     "reason_unreadable": ("unreadable item", "无法读取的数据", "読み取れない項目"),
     "and_more": ("… and {count} more", "……另有 {count} 条", "…ほか {count} 件"),
     "unreadable_rows": (

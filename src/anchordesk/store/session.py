@@ -47,6 +47,7 @@ from anchordesk.show.feed_items import (
     ViewerStats,
 )
 from anchordesk.show.feed_rules import order_problem, update_problem
+from anchordesk.store import session_lock
 from anchordesk.store.session_check import (
     APPLICATION_ID,
     SCHEMA_VERSION,
@@ -271,6 +272,28 @@ class SessionStore:
         self._unreadable: dict[tuple[str, int], UnreadableRow] = {}
         self._rejected_on_read: dict[tuple[str, int], StoredRejected] = {}
         self._show_currency: str | None = None
+        # One writing program per file (store/session_lock.py); readers never wait for it.
+        self._locked = False
+        if not read_only:
+            with suppress(OSError):
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                session_lock.acquire(self.path)
+            except session_lock.SessionInUse as error:
+                raise StoreError(str(error)) from None
+            self._locked = True
+        try:
+            self._open(read_only)
+        except BaseException:
+            self._unlock()
+            raise
+
+    def _unlock(self) -> None:
+        if self._locked:
+            self._locked = False
+            session_lock.release(self.path)
+
+    def _open(self, read_only: bool) -> None:
         try:
             if read_only:
                 if not self.path.is_file():
@@ -336,7 +359,10 @@ class SessionStore:
             raise
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self._db.close()
+        finally:
+            self._unlock()
 
     # -- meta ------------------------------------------------------------------------------
 
