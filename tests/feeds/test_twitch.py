@@ -151,3 +151,18 @@ def test_a_refused_token_ends_the_feed_without_showing_the_token() -> None:
     )
     assert "Twitch refused the token (Invalid OAuth token)" in feed.health.last_error
     assert "wrong-token" not in feed.health.last_error
+
+
+def test_a_frame_that_is_not_json_or_nested_too_deep_is_skipped_not_the_session() -> None:
+    server, sink = TwitchServer(), Collector()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=len(SUBSCRIPTIONS))
+        await server.connections[-1].send("{not json")
+        await server.connections[-1].send("[" * 100_000)  # past the JSON parser's depth
+        await server.chat("msg-3", "42", "Amy", "still here?")
+        await wait_until(lambda: any(isinstance(i, Comment) for i in sink.items))()
+
+    feed = run_with(server, lambda: feed_for(server), sink, script)
+    assert feed.health.malformed_responses == 2
+    assert feed.reconnects == 0 and len(server.subscriptions) == len(SUBSCRIPTIONS)

@@ -244,7 +244,13 @@ class TwitchChatFeed:
                         if stop.is_set():
                             return
                         raise _Reconnect(f"no message for {self._timeout_for(keepalive_s):g} s")
-                    message = json.loads(receive.result())
+                    try:
+                        message = json.loads(receive.result())
+                    except (ValueError, RecursionError):
+                        # Not JSON, or nested past the parser's depth: skipped and counted,
+                        # the connection goes on (a bad frame is not a lost session).
+                        self._update(malformed_responses=self._health.malformed_responses + 1)
+                        continue
                     moved = await self._handle(message, sink)
                     if moved is not None:
                         # session_reconnect: the new connection first, then the old one closes.
