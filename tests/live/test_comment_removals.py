@@ -67,3 +67,41 @@ def test_deleted_and_banned_comments_leave_the_picture_and_the_list(tmp_path: Pa
         assert sample.sample.online == 140 and sample.sample.at == "2026-11-28T20:01:00Z"
     finally:
         store.close()
+
+
+def test_a_ban_after_a_restart_takes_down_the_comments_kept_before_it(tmp_path: Path) -> None:
+    # The first run keeps the troll's comments, then the program stops.
+    show = small_show(tmp_path)
+    session = show.begin_session(SessionMode.LIVE)
+    assert session is not None
+    session.ingest([comment("c1", "amy", "hello"), comment("c2", "troll", "fake product")])
+    session.ingest([comment("c3", "troll", "scam")])
+    session.ingest([CommentRemoval("youtube-chat", "d0", "deleted", comment_id="c1")])
+    path = asyncio.run(show.end_session())
+    show.media.stop()
+
+    # `anchordesk live --session FILE`: nothing of the first run is in memory any more.
+    again = small_show(tmp_path, first_session_path=path)
+    resumed = again.begin_session(SessionMode.LIVE)
+    assert resumed is not None and resumed.path == path and not resumed.comments
+    resumed.ingest([comment("c4", "troll", "still here")])
+    resumed.ingest([CommentRemoval("youtube-chat", "b1", "banned", author_id="troll")])
+    assert sorted(resumed.take_removed_comments()) == [f"youtube-chat:c{n}" for n in (2, 3, 4)]
+    # The deletion kept before the restart still holds: c1 is hidden, not hidden twice.
+    assert "youtube-chat:c1" in resumed.hidden
+    # A comment of the banned author that arrives after the restart never reaches the list.
+    resumed.ingest([comment("c5", "troll", "new account, same troll")])
+    assert [c.id for c in resumed.take_new_comments()] == ["c4"]
+    assert resumed.take_removed_comments() == ["youtube-chat:c5"]
+    asyncio.run(again.end_session())
+    again.media.stop()
+
+    store = SessionStore(path, read_only=True)
+    try:
+        hidden = [e for e in store.show_events() if e.kind == "comment_hidden"]
+        reasons = {e.data["comment_id"]: e.data.get("reason") for e in hidden}
+        assert reasons == {"c1": "deleted", "c2": "banned", "c3": "banned", "c4": "banned",
+                           "c5": "banned"}  # fmt: skip
+        assert {c.comment.id: c.comment.author_id for c in store.comments()}["c2"] == "troll"
+    finally:
+        store.close()

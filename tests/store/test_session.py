@@ -162,3 +162,59 @@ def test_a_session_from_before_order_updates_reads_as_having_none(tmp_path: Path
     store.write_batch("json", [OrderUpdate("json", "o1", "cancelled")], None)
     assert store.count("order_updates") == 1
     store.close()
+
+
+def format_1_file(path: Path) -> None:
+    """A session as AnchorDesk wrote it before comments kept their author's id (format 1)."""
+    store = SessionStore(path)
+    store.write_batch("youtube-chat", [comment(1, "youtube-chat")], "p1")
+    store.close()
+    with sqlite3.connect(path) as db:
+        db.execute("DROP INDEX comments_by_author")
+        db.execute("ALTER TABLE comments DROP COLUMN author_id")
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+
+
+def test_comments_keep_their_author_id_so_a_ban_finds_them_later(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "s.adsession")
+    troll = dataclasses.replace(comment(1, "youtube-chat"), author_id="UCtroll")
+    other = dataclasses.replace(comment(2, "youtube-chat"), author_id="UCamy")
+    elsewhere = dataclasses.replace(comment(3, "twitch-chat"), author_id="UCtroll")
+    store.write_batch("youtube-chat", [troll, other], None)
+    store.write_batch("twitch-chat", [elsewhere], None)
+    store.close()
+    store = SessionStore(tmp_path / "s.adsession", read_only=True)
+    try:
+        assert [c.comment for c in store.comments()][:2] == [troll, other]
+        found = store.comments_of("youtube-chat", author_id="UCtroll")
+        assert [c.comment.id for c in found] == ["c1"]  # not the same id on another platform
+        assert [c.comment.id for c in store.comments_of("youtube-chat", comment_id="c2")] == [
+            "c2"
+        ]
+    finally:
+        store.close()
+
+
+def test_a_format_1_session_is_read_as_it_is_and_upgraded_when_written(tmp_path: Path) -> None:
+    path = tmp_path / "old.adsession"
+    format_1_file(path)
+    store = SessionStore(path, read_only=True)  # `anchordesk report`: nothing changes
+    try:
+        (kept,) = store.comments()
+        assert kept.comment.id == "c1" and kept.comment.author_id == ""
+        assert store.comments_of("youtube-chat", author_id="UCx") == []
+        assert store.meta("schema_version") == "1"
+    finally:
+        store.close()
+    store = SessionStore(path)  # `anchordesk live --session`: brought up to date
+    try:
+        assert store.meta("schema_version") == "2"
+        newer = dataclasses.replace(comment(2, "youtube-chat"), author_id="UCx")
+        store.write_batch("youtube-chat", [newer], "p2")
+        assert [c.comment.author_id for c in store.comments()] == ["", "UCx"]
+        assert [c.comment.id for c in store.comments_of("youtube-chat", author_id="UCx")] == [
+            "c2"
+        ]
+        assert store.cursor("youtube-chat") == "p2"
+    finally:
+        store.close()

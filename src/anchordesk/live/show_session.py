@@ -26,6 +26,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from anchordesk.feeds.audience import AudienceView, DealView
@@ -52,6 +53,8 @@ from anchordesk.store import ShowEventRecord, StoreWriter
 from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED, replay_session
 from anchordesk.store.session import (
     SessionStore,
+    StoredComment,
+    StoredCommentRemoval,
     StoredOrder,
     StoredOrderUpdate,
     StoredViewerSample,
@@ -185,6 +188,7 @@ class ShowSession:
             list[StoredOrderUpdate],
             list[StoredViewerSample],
             list[float],
+            list[StoredCommentRemoval],
         ]:
             return (
                 store.show_events(),
@@ -192,13 +196,29 @@ class ShowSession:
                 store.order_updates(),
                 store.viewer_samples(),
                 sorted(kept.received_at for kept in store.comments()),
+                store.comment_removals(),
             )
 
-        events, orders, updates, samples, comment_times = self.writer.call(read).result()
+        events, orders, updates, samples, comment_times, removals = self.writer.call(
+            read
+        ).result()
         for sample in samples:
             self._keep_viewers(sample)
         self.board.comment_times.extend(comment_times)
         self.board.restore(events)
+        # What was hidden stays hidden, and what the platforms took down stays down: a comment
+        # of a banned author that arrives after the restart is hidden as it arrives.
+        for event in events:
+            if event.kind == COMMENT_HIDDEN:
+                source, comment_id = event.data.get("source"), event.data.get("comment_id")
+                if isinstance(source, str) and isinstance(comment_id, str):
+                    self.hidden.add(f"{source}:{comment_id}")
+        for kept_removal in removals:
+            removal = kept_removal.removal
+            if removal.reason == "deleted" and removal.comment_id:
+                self._removed_keys.add(f"{removal.source}:{removal.comment_id}")
+            elif removal.reason == "banned" and removal.author_id:
+                self._banned_authors.add((removal.source, removal.author_id))
         if not orders and not events:
             return
         show = self.runtime.show if self.runtime is not None else None
@@ -433,6 +453,65 @@ class ShowSession:
                 )
         for key, comment, reason in taken_down:
             self.hide_comment(key, comment, reason=reason)
+        self._take_down_stored(removals)
+
+    def _take_down_stored(self, removals: Sequence[CommentRemoval]) -> None:
+        """The comments a removal names that are no longer in memory — kept before a restart
+        (``--session``) or pushed out of the recent ones — are found in the session file.
+
+        The look-up runs on the writer thread (where every earlier write is visible); on a
+        running loop its answer comes back to the loop without blocking it."""
+        wanted = [
+            removal
+            for removal in removals
+            if (removal.reason == "banned" and removal.author_id)
+            or (
+                removal.reason == "deleted"
+                and removal.comment_id
+                and f"{removal.source}:{removal.comment_id}" not in self.comments
+            )
+        ]
+        if not wanted:
+            return
+
+        def find(store: SessionStore) -> list[tuple[StoredComment, str]]:
+            found: list[tuple[StoredComment, str]] = []
+            for removal in wanted:
+                if removal.reason == "banned":
+                    kept = store.comments_of(removal.source, author_id=removal.author_id)
+                else:
+                    kept = store.comments_of(removal.source, comment_id=removal.comment_id)
+                found += [(stored, removal.reason) for stored in kept]
+            return found
+
+        def hide(found: list[tuple[StoredComment, str]]) -> None:
+            for stored, reason in found:
+                key = comment_key(stored.comment)
+                if key not in self.hidden:
+                    self.hide_comment(key, stored.comment, reason=reason)
+            if found:
+                log.info("%d kept comment(s) taken down from the session file", len(found))
+
+        future = self.writer.call(find)
+        loop = self._loop
+        if loop is None or loop.is_closed() or self._loop_thread != threading.get_ident():
+            # No loop of ours to come back to (ingest from a test, an import): wait here.
+            try:
+                hide(future.result(timeout=10.0))
+            except Exception:
+                log.exception("cannot look up the comments a removal names")
+            return
+
+        def done(answer: Future[list[tuple[StoredComment, str]]]) -> None:
+            try:
+                found = answer.result()
+            except Exception:
+                log.exception("cannot look up the comments a removal names")
+                return
+            if not self.ended and not loop.is_closed():
+                loop.call_soon_threadsafe(hide, found)
+
+        future.add_done_callback(done)
 
     def take_removed_comments(self) -> list[str]:
         """Keys of the comments the platforms took down since the last call (for the window's

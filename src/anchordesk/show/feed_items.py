@@ -39,7 +39,8 @@ class Comment:
     flagged_terms: tuple[str, ...] = ()
     is_question: bool = False
     # The platform's stable id of the author (YouTube channelId, Twitch user id), so a ban
-    # can hide every comment of that author; "" when the feed does not say. Not stored.
+    # can hide every comment of that author, also after a restart (the session keeps it); ""
+    # when the feed does not say.
     author_id: str = ""
 
     @property

@@ -92,6 +92,7 @@ CREATE TABLE IF NOT EXISTS comments (
     paid_currency TEXT NOT NULL,
     flagged_terms TEXT NOT NULL,
     is_question INTEGER NOT NULL,
+    author_id TEXT NOT NULL DEFAULT '',
     UNIQUE (source, id)
 );
 CREATE TABLE IF NOT EXISTS orders (
@@ -320,6 +321,7 @@ class SessionStore:
                 self._db.execute("PRAGMA synchronous=FULL")
                 self._db.executescript(_SCHEMA)
                 self._init_meta()
+                self._migrate()
         except SessionFileError as error:
             self._db.close()
             raise StoreError(str(error)) from None
@@ -343,6 +345,28 @@ class SessionStore:
             if int(self._db.execute("PRAGMA application_id").fetchone()[0]) != APPLICATION_ID:
                 # New, or written before the mark existed (the check found only our tables).
                 self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def _comment_columns(self) -> set[str]:
+        return {str(row[1]) for row in self._db.execute("PRAGMA table_info(comments)")}
+
+    def _migrate(self) -> None:
+        """Bring a file of an older format up to :data:`SCHEMA_VERSION` (opened for writing).
+
+        Format 2 keeps each comment's ``author_id``, so a ban that arrives after a restart still
+        finds that author's comments; the comments an older file kept have none ("").
+        """
+        with self._transaction():
+            if "author_id" not in self._comment_columns():
+                self._db.execute(
+                    "ALTER TABLE comments ADD COLUMN author_id TEXT NOT NULL DEFAULT ''"
+                )
+            # A ban looks up one author's comments: an index, not a scan of the whole show.
+            self._db.execute(
+                "CREATE INDEX IF NOT EXISTS comments_by_author ON comments(source, author_id)"
+            )
+            version = self.meta("schema_version") or "0"
+            if not version.isdigit() or int(version) < SCHEMA_VERSION:
+                self._set_meta("schema_version", str(SCHEMA_VERSION))
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -521,13 +545,48 @@ class SessionStore:
             )
             log.warning("%s: %s row %d cannot be read (%s): skipped", self.path, table, row, error)
 
+    def _comment_select(self) -> str:
+        # A format-1 file opened read-only has no author_id column: its comments have none.
+        author_id = "author_id" if "author_id" in self._comment_columns() else "''"
+        return (
+            "source, id, received_at, published_at, author, text, is_moderator, is_owner,"
+            f" paid_amount, paid_currency, flagged_terms, is_question, {author_id}"
+        )
+
     def comments(self) -> list[StoredComment]:
         result = []
-        for seq, *row in self._rows(
-            "comments",
-            "source, id, received_at, published_at, author, text, is_moderator, is_owner,"
-            " paid_amount, paid_currency, flagged_terms, is_question",
-        ):
+        for seq, *row in self._rows("comments", self._comment_select()):
+            try:
+                comment, received_at = comment_from_row(row)
+            except ValueError as error:
+                self._skip("comments", seq, error)
+                continue
+            result.append(StoredComment(comment, received_at))
+        return result
+
+    def comments_of(
+        self, source: str, *, author_id: str = "", comment_id: str = ""
+    ) -> list[StoredComment]:
+        """The kept comments of one author (a ban) or the one with ``comment_id`` (a
+        deletion), of ``source``: what a removal that arrives after a restart takes down."""
+        if author_id:
+            where, value = "author_id = ?", author_id
+            if "author_id" not in self._comment_columns():
+                return []  # a format-1 file read-only: no comment names its author
+        elif comment_id:
+            where, value = "id = ?", comment_id
+        else:
+            return []
+        try:
+            rows = self._db.execute(
+                f"SELECT seq, {self._comment_select()} FROM comments"
+                f" WHERE source = ? AND {where} ORDER BY seq",
+                (source, value),
+            ).fetchall()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: cannot read comments ({error})") from None
+        result = []
+        for seq, *row in rows:
             try:
                 comment, received_at = comment_from_row(row)
             except ValueError as error:

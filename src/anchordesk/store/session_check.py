@@ -18,7 +18,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+#: 1: the first format; 2: comments keep their author's platform id (``author_id``), so a ban
+#: after a restart finds them. An older file is read as it is and brought up to date when
+#: opened for writing (``SessionStore._migrate``).
+SCHEMA_VERSION = 2
 #: "ADsk" in SQLite's header: marks the file as an AnchorDesk session.
 APPLICATION_ID = 0x4144736B
 

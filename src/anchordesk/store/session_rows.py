@@ -81,7 +81,7 @@ def json_field(value: object, name: str) -> Any:
 
 def comment_from_row(row: Sequence[object]) -> tuple[Comment, float]:
     """``source, id, received_at, published_at, author, text, is_moderator, is_owner,
-    paid_amount, paid_currency, flagged_terms, is_question``."""
+    paid_amount, paid_currency, flagged_terms, is_question, author_id``."""
     terms = json_field(row[10], "flagged_terms")
     if not isinstance(terms, list) or not all(isinstance(term, str) for term in terms):
         raise UnreadableRowError("flagged_terms is not a list of words")
@@ -98,6 +98,7 @@ def comment_from_row(row: Sequence[object]) -> tuple[Comment, float]:
         paid_currency=text_field(row[9], "paid_currency"),
         flagged_terms=tuple(terms),
         is_question=bool(row[11]),
+        author_id=text_field(row[12], "author_id"),
     )
     return comment, time_field(row[2], "received_at")
 
@@ -267,7 +268,7 @@ def insert_item(db: sqlite3.Connection, item: FeedItem, now: float) -> bool:
         cursor_obj = db.execute(
             "INSERT OR IGNORE INTO comments(source, id, received_at, published_at, author,"
             " text, is_moderator, is_owner, paid_amount, paid_currency, flagged_terms,"
-            " is_question) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " is_question, author_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 item.source,
                 item.id,
@@ -281,6 +282,7 @@ def insert_item(db: sqlite3.Connection, item: FeedItem, now: float) -> bool:
                 item.paid_currency,
                 _terms_json(item.flagged_terms),
                 int(item.is_question),
+                item.author_id,
             ),
         )
     elif isinstance(item, ViewerStats):
