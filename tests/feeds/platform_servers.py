@@ -50,6 +50,8 @@ class YouTubeLiveServer(YouTubeChatServer):
         self.concurrent_viewers: int | None = 120
         self.chat_open = True
         self.ended = False
+        # The next N calls are answered 503 backendError (Google counts them all the same).
+        self.busy_answers = 0
 
     @property
     def video_url(self) -> str:
@@ -63,6 +65,10 @@ class YouTubeLiveServer(YouTubeChatServer):
                 self.requests.append((path, query, headers))
                 return _error(403, "quotaExceeded")
             self.units += cost
+            if self.busy_answers > 0:
+                self.busy_answers -= 1
+                self.requests.append((path, query, headers))
+                return _error(503, "backendError")
         if path != self.videos_path:
             return super()._handle(path, query, headers)
         with self.lock:

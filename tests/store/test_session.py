@@ -188,9 +188,7 @@ def test_comments_keep_their_author_id_so_a_ban_finds_them_later(tmp_path: Path)
         assert [c.comment for c in store.comments()][:2] == [troll, other]
         found = store.comments_of("youtube-chat", author_id="UCtroll")
         assert [c.comment.id for c in found] == ["c1"]  # not the same id on another platform
-        assert [c.comment.id for c in store.comments_of("youtube-chat", comment_id="c2")] == [
-            "c2"
-        ]
+        assert [c.comment.id for c in store.comments_of("youtube-chat", comment_id="c2")] == ["c2"]
     finally:
         store.close()
 
@@ -212,9 +210,7 @@ def test_a_format_1_session_is_read_as_it_is_and_upgraded_when_written(tmp_path:
         newer = dataclasses.replace(comment(2, "youtube-chat"), author_id="UCx")
         store.write_batch("youtube-chat", [newer], "p2")
         assert [c.comment.author_id for c in store.comments()] == ["", "UCx"]
-        assert [c.comment.id for c in store.comments_of("youtube-chat", author_id="UCx")] == [
-            "c2"
-        ]
+        assert [c.comment.id for c in store.comments_of("youtube-chat", author_id="UCx")] == ["c2"]
         assert store.cursor("youtube-chat") == "p2"
     finally:
         store.close()

@@ -42,7 +42,7 @@ import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import httpx
 
@@ -176,6 +176,14 @@ class FeedAdapter(Protocol):
         ...
 
     def secrets(self) -> tuple[str, ...]: ...
+
+
+@runtime_checkable
+class CountsBusyAnswers(Protocol):
+    """An adapter whose platform charges for a 429/503 answer too (YouTube's quota): the
+    poller tells it before backing off."""
+
+    def busy_answer(self, response: httpx.Response) -> None: ...
 
 
 # The sink stores a page (items + cursor, atomically) and returns once it is durable; it may
@@ -359,6 +367,8 @@ class Poller:
         self._update(last_latency_ms=latency_ms)
 
         if response.status_code in (429, 503):
+            if isinstance(self.adapter, CountsBusyAnswers):
+                self.adapter.busy_answer(response)
             retry_after = parse_retry_after(response.headers.get("Retry-After"), self._wall_clock())
             backoff_delay = self._error(f"server busy (HTTP {response.status_code})")
             if retry_after is not None:

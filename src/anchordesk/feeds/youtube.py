@@ -7,7 +7,9 @@ server-streaming method whose client is generated from ``stream_list.proto`` wit
 every other feed, so it is what this adapter uses — with its cost under control:
 
 - every ``liveChatMessages.list`` costs 5 quota units, every ``videos.list`` 1; the adapter
-  counts the units of every call answered and shows them in the feed's status;
+  counts the units of every call answered and shows them in the feed's status, with the day's
+  total for the key: Google's quota is per project and per Pacific-time day, so the units are
+  kept across restarts in the user data folder (feeds/quota.py), never the key itself;
 - the chat is read no faster than a budget allows (default 4,500 units an hour of show: a
   one-hour show spends at most ~4,500 of the default 10,000-unit daily quota, so two shows a
   day and a restart fit), or the server's ``pollingIntervalMillis`` when that is longer;
@@ -42,6 +44,7 @@ import httpx
 
 from anchordesk.feeds.parsing import as_text, load_json, money, split_url, unreadable_item
 from anchordesk.feeds.poller import FeedEnded, FeedRequest, MalformedResponse, Page
+from anchordesk.feeds.quota import DailyQuota, default_quota_path
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.feeds.viewers import viewer_count
 from anchordesk.show.feed_items import Comment, CommentRemoval, FeedItem, ViewerStats
@@ -134,6 +137,7 @@ class YouTubeChatAdapter:
         daily_quota: int = DEFAULT_DAILY_QUOTA,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        quota: DailyQuota | None = None,
     ) -> None:
         self.source = source
         watch = _video_id_from_url(url)
@@ -163,7 +167,14 @@ class YouTubeChatAdapter:
         self._token = token or ""
         self._clock = clock
         self._wall_clock = wall_clock
-        self.quota_units = 0
+        self.quota_units = 0  # this run's
+        # Today's units with this key, this run's and the earlier runs' (a restart continues).
+        # Without a key the units are Google's anonymous ones: kept under the API's address.
+        self.daily = quota or DailyQuota(
+            self._token or f"anonymous:{self._chat_endpoint}",
+            default_quota_path(),
+            wall_clock=wall_clock,
+        )
         self.chat_calls = 0
         self.videos_calls = 0
         # What the next call is: "resolve" (find the chat id), "chat", or "viewers".
@@ -176,10 +187,12 @@ class YouTubeChatAdapter:
         return (self._token,) if self._token else ()
 
     def status(self) -> AdapterStatus:
-        spent = f"{self.quota_units:,} quota units spent ({self.chat_calls} chat reads"
+        today = f"{self.daily.units:,} of {self.daily_quota:,} quota units spent today"
+        today += f" (Pacific day {self.daily.day}, this key)"
+        spent = f"{self.quota_units:,} quota units spent by this run ({self.chat_calls} chat reads"
         spent += f", {self.videos_calls} video look-ups)"
-        budget = f"budget {self.units_per_hour:,}/h of {self.daily_quota:,}/day"
-        parts = [spent, budget]
+        budget = f"budget {self.units_per_hour:,}/h"
+        parts = [today, spent, budget]
         if self._last_online is not None:
             parts.append(f"{self._last_online:,} watching")
         if self._note:
@@ -210,12 +223,25 @@ class YouTubeChatAdapter:
         return FeedRequest(self._chat_endpoint, params, self._headers())
 
     def _spend(self) -> None:
+        # What Google counts: "all API requests, including invalid requests, incur a quota
+        # cost of at least one point" (YouTube Data API, "Quota costs"). It does not say an
+        # error answer costs less than its method, so every answered call — 2xx, 4xx, and
+        # 429/503 too (busy_answer) — is counted at its method's full cost: an over-count
+        # keeps the budget on the safe side. A call that got no answer at all (timeout,
+        # network error) may never have reached Google and is not counted.
         if self._next == "chat":
-            self.quota_units += CHAT_LIST_UNITS
+            units = CHAT_LIST_UNITS
             self.chat_calls += 1
         else:
-            self.quota_units += VIDEOS_LIST_UNITS
+            units = VIDEOS_LIST_UNITS
             self.videos_calls += 1
+        self.quota_units += units
+        self.daily.spend(units)
+
+    def busy_answer(self, response: httpx.Response) -> None:
+        """Google answered 429 or 503 (the poller backs off): the call is counted all the same."""
+        del response
+        self._spend()
 
     def ended_reason(self, response: httpx.Response) -> str | None:
         self._spend()  # an error answer costs its units too
@@ -225,9 +251,10 @@ class YouTubeChatAdapter:
         for reason in reasons:
             if reason in _QUOTA_REASONS:
                 message = (
-                    f"YouTube: daily quota exceeded ({reason}) after {self.quota_units:,} units "
-                    "spent by this feed; the chat stops here (the quota resets at midnight "
-                    "Pacific time; Google can raise it in the Cloud console)"
+                    f"YouTube: daily quota exceeded ({reason}) after {self.daily.units:,} units "
+                    f"spent today with this key ({self.quota_units:,} by this run); the chat "
+                    "stops here (the quota resets at midnight Pacific time; Google can raise "
+                    "it in the Cloud console)"
                 )
                 log.error("feed %s: %s", self.source, message)
                 return message
