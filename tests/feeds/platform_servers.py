@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from feed_servers import Reply, YouTubeChatServer, _json
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -428,12 +428,48 @@ class TwitchServer(HttpServer):
         self.connected = asyncio.Event()
         self.welcome_on_connect = True
         self._ids = itertools.count(1)
+        # The app's secret and the user's refresh token (the authorization code flow's).
+        self.client_secret = "twitch-client-secret"
+        self.refresh_token = "twitch-refresh-1"
+        self.refreshes: list[dict[str, str]] = []
+        self._tokens = itertools.count(2)
 
-    # HTTP (Helix) --------------------------------------------------------------------------
+    def expire_token(self) -> None:
+        """The user access token expires: Helix answers 401 until it is refreshed."""
+        self.token = f"not-issued-yet-{next(self._tokens)}"
+
+    # HTTP (id.twitch.tv token endpoint, Helix) --------------------------------------------
+
+    def _token_grant(self, body: bytes) -> Reply:
+        form = dict(parse_qsl(body.decode()))
+        self.refreshes.append(form)
+        if (
+            form.get("grant_type") != "refresh_token"
+            or form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+            or form.get("refresh_token") != self.refresh_token
+        ):
+            return Reply(
+                400, b'{"error": "Bad Request", "status": 400, "message": "Invalid refresh token"}'
+            )
+        number = next(self._tokens)
+        self.token = f"twitch-user-token-{number}"
+        self.refresh_token = f"twitch-refresh-{number}"  # Twitch may hand out a new one
+        return _json(
+            {
+                "access_token": self.token,
+                "refresh_token": self.refresh_token,
+                "expires_in": 14400,
+                "scope": ["user:read:chat"],
+                "token_type": "bearer",
+            }
+        )
 
     def handle(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
     ) -> Reply:
+        if method == "POST" and path == "/oauth2/token":
+            return self._token_grant(body)
         if headers.get("authorization") != f"Bearer {self.token}":
             return Reply(
                 401, b'{"error": "Unauthorized", "status": 401, "message": "Invalid OAuth token"}'
@@ -508,7 +544,7 @@ class TwitchServer(HttpServer):
     def feed_url(self) -> str:
         return (
             f"{self.ws_url}?broadcaster_user_id={self.broadcaster}"
-            f"&client_id={self.client_id}&helix={self.helix}"
+            f"&client_id={self.client_id}&helix={self.helix}&oauth={self.url}/oauth2/token"
         )
 
     def _metadata(self, message_type: str, **extra: str) -> dict[str, str]:

@@ -166,3 +166,126 @@ def test_a_frame_that_is_not_json_or_nested_too_deep_is_skipped_not_the_session(
     feed = run_with(server, lambda: feed_for(server), sink, script)
     assert feed.health.malformed_responses == 2
     assert feed.reconnects == 0 and len(server.subscriptions) == len(SUBSCRIPTIONS)
+
+
+def refreshing_feed(
+    server: TwitchServer, kept: list[tuple[str, str]], silence_s: float = 5.0
+) -> TwitchChatFeed:
+    return TwitchChatFeed(
+        server.feed_url(),
+        server.token,
+        timeout_for=lambda _keepalive_s: silence_s,
+        sleep=no_wait,
+        refresh_token=server.refresh_token,
+        client_secret=server.client_secret,
+        keep_tokens=lambda access, refresh: kept.append((access, refresh)),
+    )
+
+
+def test_an_expired_token_is_refreshed_and_the_chat_goes_on() -> None:
+    # The token expires mid-show; the line then goes silent, so the feed reconnects and its
+    # new subscriptions meet a 401: one refresh, then the chat goes on over the new session.
+    server, sink = TwitchServer(), Collector()
+    kept: list[tuple[str, str]] = []
+    first_token = server.token
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=3)
+        server.expire_token()
+        await server.wait_for_connections(2, subscriptions=6)  # silence: a new session
+        await server.chat("msg-9", "42", "Amy", "still here?")
+        await wait_until(lambda: any(isinstance(i, Comment) for i in sink.items))()
+
+    feed = run_with(server, lambda: refreshing_feed(server, kept, silence_s=0.3), sink, script)
+    assert feed.health.state == "stopped" and feed.token_refreshes == 1
+    assert [form["grant_type"] for form in server.refreshes] == ["refresh_token"]
+    assert server.refreshes[0]["refresh_token"] == "twitch-refresh-1"
+    # The new pair is kept for the next run; no token is in what the feed shows.
+    assert kept == [(server.token, server.refresh_token)] and server.token != first_token
+    assert "token refreshed 1x" in feed.health.note
+    assert [c.id for c in sink.items if isinstance(c, Comment)] == ["msg-9"]
+    shown = f"{feed.health.note} {feed.health.last_error}"
+    assert not any(secret in shown for secret in feed.secrets())
+
+
+def test_a_token_expired_before_the_start_is_refreshed_once() -> None:
+    server, sink = TwitchServer(), Collector()
+    kept: list[tuple[str, str]] = []
+    stale = server.token
+    server.expire_token()
+
+    def make_feed() -> TwitchChatFeed:
+        feed = refreshing_feed(server, kept)
+        feed._token = stale  # what the keyring still held
+        return feed
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=3)
+        await wait_until(lambda: any(isinstance(i, ViewerStats) for i in sink.items))()
+
+    feed = run_with(server, make_feed, sink, script)
+    # The subscriptions and the viewer count both met the 401: one refresh between them.
+    assert feed.token_refreshes == 1 and len(server.refreshes) == 1
+    assert feed.health.state == "stopped"
+
+
+def test_a_refused_refresh_token_ends_the_feed_with_what_to_do() -> None:
+    server, sink = TwitchServer(), Collector()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=3)
+        server.refresh_token = "the user disconnected the app"
+        # Twitch revokes the chat subscription: a refresh is tried, and refused.
+        await server.revoke("channel.chat.message", "authorization_revoked")
+        await wait_until(lambda: feed.health.state == "ended")()
+
+    feed = run_with(server, lambda: refreshing_feed(server, []), sink, script)
+    assert len(server.refreshes) == 1
+    error = feed.health.last_error
+    assert "revoked the chat subscription (authorization_revoked)" in error
+    assert "refused the refresh token (Invalid refresh token): authorize AnchorDesk again" in error
+    assert "twitch-refresh-1" not in error and server.client_secret not in error
+
+
+def test_an_expired_token_without_a_refresh_token_ends_the_feed_saying_why() -> None:
+    server, sink = TwitchServer(), Collector()
+    stale = server.token
+    server.expire_token()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await wait_until(lambda: feed.health.state == "ended")()
+
+    feed = run_with(
+        server,
+        lambda: TwitchChatFeed(server.feed_url(), stale, sleep=no_wait),
+        sink,
+        script,
+    )
+    assert "Twitch refused the token (Invalid OAuth token)" in feed.health.last_error
+    assert server.refreshes == []
+
+
+def test_the_hub_gives_the_feed_its_refresh_secrets_and_keeps_the_new_pair(
+    memory_keyring: object,
+) -> None:
+    from anchordesk.core import secrets
+    from anchordesk.feeds.hub import PUSH_FEED_FACTORIES
+    from anchordesk.feeds.spec import FeedSpec
+    from anchordesk.feeds.tokens import feed_token, keep_refreshed_tokens, token_env_name
+
+    assert token_env_name("twitch-chat-refresh-token") == "ANCHORDESK_TWITCH_CHAT_REFRESH_TOKEN"
+    looked_up: list[str] = []
+
+    def lookup(name: str) -> str:
+        looked_up.append(name)
+        return f"secret-of-{name}"
+
+    url = "wss://eventsub.wss.twitch.tv/ws?broadcaster_user_id=1001&client_id=app"
+    feed = PUSH_FEED_FACTORIES["twitch-chat"](FeedSpec("twitch-chat", url), "twitch-chat", lookup)
+    assert isinstance(feed, TwitchChatFeed) and feed.can_refresh
+    assert {"twitch-chat", "twitch-chat-refresh-token", "twitch-chat-client-secret"} <= set(
+        looked_up
+    )
+    keep_refreshed_tokens("twitch-chat", "new-access", "new-refresh")
+    assert secrets.get_secret("twitch-chat") == "new-access"
+    assert feed_token("twitch-chat-refresh-token", {}) == "new-refresh"

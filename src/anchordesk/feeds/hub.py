@@ -44,7 +44,7 @@ from anchordesk.feeds.push import PushFeed
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.feeds.status import AdapterStatus
-from anchordesk.feeds.tokens import feed_token
+from anchordesk.feeds.tokens import feed_token, keep_refreshed_tokens
 from anchordesk.feeds.twitch import TwitchChatFeed
 from anchordesk.feeds.youtube import YouTubeChatAdapter
 from anchordesk.show.events import ShowEvent, event_record
@@ -80,12 +80,31 @@ OrdersCallback = Callable[[Sequence[Order]], None]
 # (source, the page's new items, the time the store kept them with)
 StoredCallback = Callable[[str, Sequence[FeedItem], float], None]
 OrderUpdatesCallback = Callable[[Sequence[OrderUpdate]], None]
-# A push feed for a kind (feeds/push.py): (spec, source name, token) -> the feed. The hub knows
-# Twitch's; a later platform registers its own in PUSH_FEED_FACTORIES.
-PushFeedFactory = Callable[[FeedSpec, str, "str | None"], PushFeed]
-PUSH_FEED_FACTORIES: dict[str, PushFeedFactory] = {
-    "twitch-chat": lambda feed, source, token: TwitchChatFeed(feed.url, token, source),
-}
+# A push feed for a kind (feeds/push.py): (spec, source name, secret lookup by keyring name)
+# -> the feed. The hub knows Twitch's; a later platform registers its own in
+# PUSH_FEED_FACTORIES.
+PushFeedFactory = Callable[[FeedSpec, str, Callable[[str], "str | None"]], PushFeed]
+
+
+def _twitch_feed(feed: FeedSpec, source: str, lookup: Callable[[str], str | None]) -> PushFeed:
+    # A refreshed access token replaces the one it came from: the feed's own (set in the
+    # window) when it has one, else the kind's.
+    own = bool(feed.token_name and lookup(feed.token_name))
+    access_name = feed.token_name if own and feed.token_name else feed.kind
+    return TwitchChatFeed(
+        feed.url,
+        _token(feed, lookup),
+        source,
+        refresh_token=lookup(f"{feed.kind}-refresh-token"),
+        client_id=lookup(f"{feed.kind}-client-id"),
+        client_secret=lookup(f"{feed.kind}-client-secret"),
+        keep_tokens=lambda access, refresh: keep_refreshed_tokens(
+            feed.kind, access, refresh, access_name=access_name
+        ),
+    )
+
+
+PUSH_FEED_FACTORIES: dict[str, PushFeedFactory] = {"twitch-chat": _twitch_feed}
 FlagTerms = Callable[[str], Sequence[str]]
 
 
@@ -208,7 +227,7 @@ class FeedHub:
         self, feed: FeedSpec, source: str, token_lookup: Callable[[str], str | None]
     ) -> PushFeed:
         try:
-            return PUSH_FEED_FACTORIES[feed.kind](feed, source, _token(feed, token_lookup))
+            return PUSH_FEED_FACTORIES[feed.kind](feed, source, token_lookup)
         except ValueError as error:
             raise FeedSetupError(f"--feed {feed.kind}: {error}") from None
 

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 
 from anchordesk.core import secrets
 
-# Secrets that are not tokens (an app's client id and secret for Shopify's client-credentials
-# grant) keep their own name in the environment: ANCHORDESK_SHOPIFY_ORDERS_CLIENT_SECRET.
-_NOT_TOKENS = ("-client-id", "-client-secret")
+# Secrets that are not access tokens (an app's client id and secret for Shopify's
+# client-credentials grant, Twitch's refresh token) keep their own name in the environment:
+# ANCHORDESK_SHOPIFY_ORDERS_CLIENT_SECRET, ANCHORDESK_TWITCH_CHAT_REFRESH_TOKEN.
+_NOT_TOKENS = ("-client-id", "-client-secret", "-refresh-token")
 
 
 def token_env_name(kind: str) -> str:
@@ -33,3 +34,16 @@ def feed_token(kind: str, environ: Mapping[str, str] | None = None) -> str | Non
     env = os.environ if environ is None else environ
     value = env.get(token_env_name(kind), "").strip()
     return value or None
+
+
+def keep_refreshed_tokens(
+    kind: str, access_token: str, refresh_token: str, *, access_name: str | None = None
+) -> None:
+    """A feed refreshed its token: keep the new pair for the next run in the keyring when one
+    works (the old refresh token may no longer be valid). Without a keyring (tokens from the
+    environment) the feed keeps them in memory for this run only, and nothing is written."""
+    if not secrets.keyring_available():
+        return
+    secrets.set_secret(access_name or kind, access_token)
+    if refresh_token:
+        secrets.set_secret(f"{kind}-refresh-token", refresh_token)

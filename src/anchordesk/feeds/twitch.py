@@ -14,6 +14,15 @@ The EventSub WebSocket life cycle, as Twitch documents it:
 5. ``revocation`` says a subscription is gone (authorization revoked, user removed): losing the
    chat subscription ends the feed with that reason.
 
+Tokens: a user access token expires (about four hours for a token from the authorization code
+flow). Twitch advises refreshing on a 401 rather than by the clock ("Refreshing Access
+Tokens"), so with a refresh token and the app's client secret the feed ``POST``s
+``grant_type=refresh_token`` to ``https://id.twitch.tv/oauth2/token`` when Helix answers 401
+(subscribing after a reconnect, counting viewers) and when EventSub revokes the chat
+subscription with ``authorization_revoked``; the new pair is kept through ``keep_tokens``
+(the keyring when there is one, else this run's memory). A refused refresh token (400
+"Invalid refresh token": the user disconnected the app) ends the feed: authorize again.
+
 Events are deduplicated by ``message_id`` (Twitch may resend). The client never sends data
 frames (Twitch closes with 4001 on inbound traffic) and leaves pings to the server.
 
@@ -51,6 +60,7 @@ log = logging.getLogger(__name__)
 
 TWITCH_EVENTSUB_URL = "wss://eventsub.wss.twitch.tv/ws"
 TWITCH_HELIX_URL = "https://api.twitch.tv/helix"
+TWITCH_TOKEN_URL = "https://id.twitch.tv/oauth2/token"
 CHAT_MESSAGE = "channel.chat.message"
 CHAT_MESSAGE_DELETE = "channel.chat.message_delete"
 CHAT_CLEAR_USER = "channel.chat.clear_user_messages"
@@ -58,6 +68,10 @@ SUBSCRIPTIONS = (CHAT_MESSAGE, CHAT_MESSAGE_DELETE, CHAT_CLEAR_USER)
 VIEWERS_EVERY_S = 60.0
 _WELCOME_TIMEOUT_S = 10.0
 _RECENT_MESSAGES = 5000
+
+
+# (access token, refresh token) -> kept for the next run (the keyring), or nothing.
+KeepTokens = Callable[[str, str], None]
 
 
 class TwitchEnded(Exception):
@@ -79,8 +93,10 @@ class TwitchChatFeed:
     Query parameters (taken off the WebSocket URL): ``broadcaster_user_id`` (required),
     ``user_id`` (the user whose token reads the chat; default the broadcaster), ``client_id``
     (the app's client id, sent as ``Client-Id``; not a secret), ``helix`` (the Helix base URL;
-    default Twitch's). The token (a user access token with ``user:read:chat``) comes from the
-    keyring (user ``twitch-chat``) or ``ANCHORDESK_TWITCH_CHAT_TOKEN``.
+    default Twitch's), ``oauth`` (the token endpoint; default Twitch's). The token (a user
+    access token with ``user:read:chat``) comes from the keyring (user ``twitch-chat``) or
+    ``ANCHORDESK_TWITCH_CHAT_TOKEN``; ``refresh_token`` and ``client_secret`` (keyring users
+    ``twitch-chat-refresh-token``, ``twitch-chat-client-secret``) let it be refreshed.
 
     ``timeout_for(keepalive_s)`` is how long silence may last before reconnecting and
     ``sleep`` waits between viewer counts and reconnects (both injectable for tests).
@@ -97,6 +113,10 @@ class TwitchChatFeed:
         viewers_every_s: float = VIEWERS_EVERY_S,
         wall_clock: Callable[[], float] = time.time,
         clock: Callable[[], float] = time.monotonic,
+        refresh_token: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        keep_tokens: KeepTokens | None = None,
     ) -> None:
         self.source = source
         endpoint, params = split_url(url)
@@ -107,8 +127,14 @@ class TwitchChatFeed:
                 f"{TWITCH_EVENTSUB_URL}?broadcaster_user_id=ID&client_id=APP_CLIENT_ID"
             )
         self.user_id = params.pop("user_id", "").strip() or self.broadcaster_id
-        self.client_id = params.pop("client_id", "").strip()
+        self.client_id = params.pop("client_id", "").strip() or (client_id or "").strip()
         self.helix = params.pop("helix", "").strip().rstrip("/") or TWITCH_HELIX_URL
+        self.token_url = params.pop("oauth", "").strip() or TWITCH_TOKEN_URL
+        self._refresh_token = (refresh_token or "").strip()
+        self._client_secret = (client_secret or "").strip()
+        self._keep_tokens = keep_tokens
+        self._refresh_lock = asyncio.Lock()
+        self.token_refreshes = 0
         self.ws_url = endpoint
         self._token = (token or "").strip()
         if not self._token:
@@ -134,13 +160,19 @@ class TwitchChatFeed:
     # -- health -----------------------------------------------------------------------------
 
     def secrets(self) -> tuple[str, ...]:
-        return (self._token,)
+        return tuple(s for s in (self._token, self._refresh_token, self._client_secret) if s)
+
+    @property
+    def can_refresh(self) -> bool:
+        return bool(self._refresh_token and self.client_id and self._client_secret)
 
     @property
     def health(self) -> FeedHealth:
         note = f"EventSub session {self.session_id or '-'}; {self.reconnects} reconnects"
         if self._last_online is not None:
             note += f"; {self._last_online:,} watching"
+        if self.token_refreshes:
+            note += f"; token refreshed {self.token_refreshes}x"
         if self.revoked:
             note += f"; revoked: {', '.join(self.revoked)}"
         return dataclasses.replace(self._health, note=note)
@@ -251,7 +283,7 @@ class TwitchChatFeed:
                         # the connection goes on (a bad frame is not a lost session).
                         self._update(malformed_responses=self._health.malformed_responses + 1)
                         continue
-                    moved = await self._handle(message, sink)
+                    moved = await self._handle(message, sink, client)
                     if moved is not None:
                         # session_reconnect: the new connection first, then the old one closes.
                         new_connection, new_session = await self._connect(moved)
@@ -265,7 +297,9 @@ class TwitchChatFeed:
         finally:
             await connection.close()
 
-    async def _handle(self, message: Mapping[str, Any], sink: PageSink) -> str | None:
+    async def _handle(
+        self, message: Mapping[str, Any], sink: PageSink, client: httpx.AsyncClient
+    ) -> str | None:
         """One message; returns the new URL for ``session_reconnect``."""
         try:
             metadata = message["metadata"]
@@ -290,6 +324,18 @@ class TwitchChatFeed:
             self.revoked.append(sub_type)
             log.warning("feed %s: Twitch revoked %s (%s)", self.source, sub_type, reason)
             if sub_type == CHAT_MESSAGE:
+                if reason == "authorization_revoked" and self.can_refresh:
+                    # The token the subscription relied on is gone: a new one, if Twitch
+                    # still grants it, subscribes again on this session.
+                    try:
+                        await self._refresh(client, self._token)
+                    except TwitchEnded as refused:
+                        raise TwitchEnded(
+                            f"Twitch revoked the chat subscription ({reason}); {refused}"
+                        ) from None
+                    await self._subscribe(client, self.session_id, only=(sub_type,))
+                    self.revoked.remove(sub_type)
+                    return None
                 raise TwitchEnded(f"Twitch revoked the chat subscription ({reason})")
             return None
         if kind != "notification":
@@ -368,24 +414,95 @@ class TwitchChatFeed:
             headers["Client-Id"] = self.client_id
         return headers
 
-    async def _subscribe(self, client: httpx.AsyncClient, session_id: str) -> None:
-        self.subscribed = []
-        for sub_type in SUBSCRIPTIONS:
+    async def _refresh(self, client: httpx.AsyncClient, refused_token: str) -> None:
+        """Get a new user access token with the refresh token (once for every caller that saw
+        ``refused_token`` refused). Raises ``TwitchEnded`` when Twitch refuses the refresh,
+        ``OSError`` when it cannot be asked now (the caller retries)."""
+        async with self._refresh_lock:
+            if self._token != refused_token:
+                return  # another call refreshed it meanwhile
+            if not self.can_refresh:
+                raise TwitchEnded(
+                    "Twitch refused the token and it cannot be refreshed (no refresh token or "
+                    "client secret: keyring users 'twitch-chat-refresh-token', "
+                    "'twitch-chat-client-secret')"
+                )
+            self._update(requests=self._health.requests + 1)
+            try:
+                response = await client.post(
+                    self.token_url,
+                    data={
+                        "grant_type": "refresh_token",
+                        "refresh_token": self._refresh_token,
+                        "client_id": self.client_id,
+                        "client_secret": self._client_secret,
+                    },
+                    headers={"Accept": "application/json"},
+                    timeout=10.0,
+                )
+            except httpx.HTTPError as error:
+                raise OSError(f"refreshing the token: {type(error).__name__}") from None
+            if response.status_code in (400, 401, 403):
+                raise TwitchEnded(
+                    f"Twitch refused the refresh token ({_helix_message(response)}): "
+                    "authorize AnchorDesk again"
+                )
+            if response.status_code != 200:
+                raise OSError(f"refreshing the token: HTTP {response.status_code}")
+            try:
+                body = response.json()
+                access = as_text(body["access_token"]).strip()
+            except (ValueError, KeyError, TypeError):
+                access = ""
+            if not access:
+                raise OSError("refreshing the token: the answer has no access_token")
+            refresh = as_text(body.get("refresh_token")).strip() or self._refresh_token
+            self._token, self._refresh_token = access, refresh
+            self.token_refreshes += 1
+            log.info("feed %s: user access token refreshed", self.source)
+        if self._keep_tokens is not None:
+            try:
+                # The keyring may talk to a daemon (D-Bus): not on the loop.
+                await asyncio.to_thread(self._keep_tokens, access, refresh)
+            except Exception as error:  # the new token works this run all the same
+                log.warning(
+                    "feed %s: the refreshed token could not be kept (%s)",
+                    self.source,
+                    type(error).__name__,
+                )
+
+    async def _post_subscription(
+        self, client: httpx.AsyncClient, body: Mapping[str, Any]
+    ) -> httpx.Response:
+        self._update(requests=self._health.requests + 1)
+        return await client.post(
+            f"{self.helix}/eventsub/subscriptions", json=body, headers=self._headers(), timeout=10.0
+        )
+
+    async def _subscribe(
+        self,
+        client: httpx.AsyncClient,
+        session_id: str,
+        only: tuple[str, ...] = SUBSCRIPTIONS,
+    ) -> None:
+        if only == SUBSCRIPTIONS:
+            self.subscribed = []
+        for sub_type in only:
             body = {
                 "type": sub_type,
                 "version": "1",
                 "condition": {"broadcaster_user_id": self.broadcaster_id, "user_id": self.user_id},
                 "transport": {"method": "websocket", "session_id": session_id},
             }
-            self._update(requests=self._health.requests + 1)
-            response = await client.post(
-                f"{self.helix}/eventsub/subscriptions",
-                json=body,
-                headers=self._headers(),
-                timeout=10.0,
-            )
+            token = self._token
+            response = await self._post_subscription(client, body)
+            if response.status_code == 401 and self.can_refresh:
+                # Expired (a token lasts hours; a show and its reconnects can last longer).
+                await self._refresh(client, token)
+                response = await self._post_subscription(client, body)
             if response.status_code in (202, 409):  # 409: it exists already
-                self.subscribed.append(sub_type)
+                if sub_type not in self.subscribed:
+                    self.subscribed.append(sub_type)
                 continue
             detail = _helix_message(response)
             if response.status_code == 401:
@@ -410,12 +527,22 @@ class TwitchChatFeed:
     async def count_viewers(self, client: httpx.AsyncClient, sink: PageSink) -> int | None:
         """One Helix ``GET /streams?user_id=…``; a live stream's ``viewer_count`` becomes a
         sample (an offline channel gives none)."""
-        response = await client.get(
-            f"{self.helix}/streams",
-            params={"user_id": self.broadcaster_id},
-            headers=self._headers(),
-            timeout=10.0,
-        )
+        for attempt in range(2):
+            token = self._token
+            response = await client.get(
+                f"{self.helix}/streams",
+                params={"user_id": self.broadcaster_id},
+                headers=self._headers(),
+                timeout=10.0,
+            )
+            if response.status_code != 401 or attempt or not self.can_refresh:
+                break
+            try:
+                await self._refresh(client, token)
+            except (TwitchEnded, OSError) as error:
+                # The chat's own call ends the feed if the refresh is refused for good.
+                log.info("feed %s: viewer count: %s", self.source, error)
+                return None
         if response.status_code != 200:
             log.info("feed %s: Helix streams HTTP %d", self.source, response.status_code)
             return None

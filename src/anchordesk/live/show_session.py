@@ -199,9 +199,7 @@ class ShowSession:
                 store.comment_removals(),
             )
 
-        events, orders, updates, samples, comment_times, removals = self.writer.call(
-            read
-        ).result()
+        events, orders, updates, samples, comment_times, removals = self.writer.call(read).result()
         for sample in samples:
             self._keep_viewers(sample)
         self.board.comment_times.extend(comment_times)
