@@ -101,6 +101,23 @@ class PlatformServer:
                 with contextlib.suppress(OSError):
                     self.wfile.write(reply.body)
 
+            def do_POST(self) -> None:
+                if owner._server is None:
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                with owner.lock:
+                    owner.requests.append((urlsplit(self.path).path, {}, headers))
+                    reply = owner.respond_post(urlsplit(self.path).path, headers, body)
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    self.wfile.write(reply.body)
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
@@ -164,6 +181,9 @@ class PlatformServer:
 
     def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
         raise NotImplementedError
+
+    def respond_post(self, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        return Reply(404, b'{"error": "not found"}')
 
 
 def _json(body: Any, headers: dict[str, str] | None = None) -> Reply:
@@ -287,6 +307,10 @@ class ShopifyOrdersServer(PlatformServer):
     def __init__(self, token: str = "shpat_test_token_0123") -> None:
         super().__init__()
         self.token = token
+        # The client-credentials grant (POST /admin/oauth/access_token), as for GraphQL.
+        self.client_id = "client-id-123"
+        self.client_secret = "shpss_client_secret_456"
+        self.issued: list[str] = []
         self.orders: list[dict[str, Any]] = []
         self.next_id = 5_000_000_000
         self.call_limit_used = 1
@@ -378,6 +402,24 @@ class ShopifyOrdersServer(PlatformServer):
             order["updated_at"] = now
             order["financial_status"] = "partially_refunded"
             return refund_id
+
+    def respond_post(self, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        if path != "/admin/oauth/access_token":
+            return Reply(404, b'{"errors":"Not Found"}')
+        form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
+        if (
+            form.get("grant_type") != "client_credentials"
+            or form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
+            return Reply(401, b'{"error": "invalid_client"}')
+        self.token = f"shpat_issued_{len(self.issued) + 1}"
+        self.issued.append(self.token)
+        return _json({"access_token": self.token, "scope": "read_orders", "expires_in": 86399})
+
+    def expire_token(self) -> None:
+        """Shopify revokes the token early: the orders call answers 401."""
+        self.token = "expired"
 
     def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
         if headers.get("x-shopify-access-token") != self.token:

@@ -251,7 +251,14 @@ class FeedHub:
                 return YouTubeChatAdapter(feed.url, token, source)
             if feed.kind == "shopify-orders":
                 if feed.url.split("?")[0].endswith("/orders.json"):  # REST: legacy, still kept
-                    return ShopifyOrdersAdapter(feed.url, token, source, created_at_min)
+                    return ShopifyOrdersAdapter(
+                        feed.url,
+                        token,
+                        source,
+                        created_at_min,
+                        client_id=token_lookup(f"{feed.kind}-client-id"),
+                        client_secret=token_lookup(f"{feed.kind}-client-secret"),
+                    )
                 return ShopifyGraphQLOrdersAdapter(
                     feed.url,
                     token,

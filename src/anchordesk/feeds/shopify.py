@@ -3,13 +3,16 @@ supported one): ``GET /admin/api/VERSION/orders.json`` — new orders, and the c
 refunds of the session's orders. Kept for shops whose apps still use REST.
 
 Only builds requests and reads responses; the polling core (poller.py) does the waiting,
-retrying and storing. The base URL is whatever the user passed with ``--feed``.
+retrying and storing. The base URL is whatever the user passed with ``--feed``. The token is a
+static one or the app's client credentials, exactly as for GraphQL (``ShopifyAccessToken``,
+shopify_token.py: one implementation for both).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,6 +28,8 @@ from anchordesk.feeds.parsing import (
     unreadable_item,
 )
 from anchordesk.feeds.poller import FeedRequest, MalformedResponse, Page
+from anchordesk.feeds.shopify_token import ShopifyAccessToken
+from anchordesk.feeds.status import AdapterStatus
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
 
 log = logging.getLogger(__name__)
@@ -77,6 +82,10 @@ class ShopifyOrdersAdapter:
         token: str | None,
         source: str = "shopify-orders",
         created_at_min: datetime | None = None,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.source = source
         self._endpoint, self._extra = split_url(url)
@@ -86,7 +95,10 @@ class ShopifyOrdersAdapter:
                 "https://SHOP.myshopify.com/admin/api/2026-07/orders.json (legacy REST), "
                 "or the shop's address for the GraphQL Admin API"
             )
-        self._token = token or ""
+        self.token = ShopifyAccessToken(
+            self._endpoint, token, client_id=client_id, client_secret=client_secret, clock=clock
+        )
+        self._asking_token = False  # the call being answered fetches a token
         self._created_at_min = created_at_min
         self._updates_turn = False  # the next call asks for updated orders
         self._asking_updates = False  # the call being answered asked for updated orders
@@ -96,7 +108,12 @@ class ShopifyOrdersAdapter:
         self._resumed_without_updates: bool | None = None  # decided at the first call
 
     def secrets(self) -> tuple[str, ...]:
-        return (self._token,) if self._token else ()
+        return self.token.secrets()
+
+    def status(self) -> AdapterStatus:
+        return AdapterStatus(
+            note="; ".join(p for p in ("REST (legacy)", self.token.describe()) if p)
+        )
 
     @staticmethod
     def _split_cursor(cursor: str | None) -> tuple[int, str]:
@@ -104,7 +121,10 @@ class ShopifyOrdersAdapter:
         return (int(since) if since.isdigit() else 0), updated
 
     def request(self, cursor: str | None) -> FeedRequest:
-        headers = {"X-Shopify-Access-Token": self._token} if self._token else {}
+        self._asking_token = self.token.due()
+        if self._asking_token:
+            return self.token.request()
+        headers = {"X-Shopify-Access-Token": self.token.value}
         since, updated = self._split_cursor(cursor)
         # Updated orders need a lower bound: without one the call would page through the
         # shop's history. Until there is one (no session start given, no order seen yet), only
@@ -136,10 +156,21 @@ class ShopifyOrdersAdapter:
         return self._first_page_high.isoformat() if self._first_page_high else ""
 
     def ended_reason(self, response: httpx.Response) -> str | None:
+        if self._asking_token:
+            return self.token.refused_reason(response)
+        if response.status_code == 401 and self.token.rejected():
+            # An expiring token refused early: the next call fetches a new one.
+            log.info("feed %s: the access token was refused; fetching a new one", self.source)
         return None
 
     def parse(self, response: httpx.Response, cursor: str | None) -> Page:
         body = load_json(response)
+        if self._asking_token:
+            if not isinstance(body, dict):
+                raise MalformedResponse("expected a JSON object")
+            self.token.accept(body)
+            log.info("feed %s: access token fetched (client credentials)", self.source)
+            return Page(items=(), cursor=None, more=True, advanced=True)
         if not isinstance(body, dict) or not isinstance(body.get("orders"), list):
             raise MalformedResponse("expected an object with an 'orders' list")
         if self._asking_updates:

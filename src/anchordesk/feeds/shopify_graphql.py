@@ -16,10 +16,9 @@ Why this shape:
   whole window again (orders and updates are idempotent by id).
 - Tokens: a static token (``shpat_…``, keyring user ``shopify-orders``), or the app's client
   id and secret (keyring users ``shopify-orders-client-id`` and ``shopify-orders-client-secret``)
-  exchanged at ``POST /admin/oauth/access_token`` (``grant_type=client_credentials``); the
-  answer's ``expires_in`` (24 h today) decides when the token is refreshed — five minutes
-  before it expires, and at once when Shopify answers 401. Token calls go through the same
-  poller (timeouts, backoff); no secret is ever logged (the poller masks ``secrets()``).
+  exchanged at ``POST /admin/oauth/access_token`` (``grant_type=client_credentials``) and
+  refreshed before it expires and on a 401 — ``ShopifyAccessToken`` (shopify_token.py), the
+  one implementation both Shopify adapters use.
 - GraphQL's own rate limit (``extensions.cost.throttleStatus``) decides the wait when the
   bucket runs low, and a ``THROTTLED`` answer waits until the bucket has refilled.
 
@@ -35,12 +34,13 @@ import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from anchordesk.feeds.parsing import as_text, load_json, money, refund_amount
 from anchordesk.feeds.poller import FeedEnded, FeedRequest, MalformedResponse, Page
+from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
 
@@ -49,8 +49,6 @@ log = logging.getLogger(__name__)
 # The one place the GraphQL Admin API version is chosen (a stable, supported release).
 SHOPIFY_API_VERSION = "2026-07"
 SHOPIFY_ORDERS_PER_PAGE = 100
-# Refresh an expiring token this long before it expires (or at half its life if shorter).
-TOKEN_REFRESH_MARGIN_S = 300.0
 
 ORDERS_QUERY = """
 query AnchorDeskOrders($first: Int!, $after: String, $query: String!) {
@@ -149,64 +147,38 @@ class ShopifyGraphQLOrdersAdapter:
     ) -> None:
         self.source = source
         self.endpoint = graphql_endpoint(url)
-        parts = urlsplit(self.endpoint)
-        self.token_endpoint = urlunsplit(
-            (parts.scheme, parts.netloc, "/admin/oauth/access_token", "", "")
+        self.token = ShopifyAccessToken(
+            self.endpoint, token, client_id=client_id, client_secret=client_secret, clock=clock
         )
-        self._client_id = (client_id or "").strip()
-        self._client_secret = (client_secret or "").strip()
-        self.uses_client_credentials = bool(self._client_id and self._client_secret)
-        self._token = "" if self.uses_client_credentials else (token or "").strip()
-        if not self._token and not self.uses_client_credentials:
-            raise ValueError(
-                "shopify-orders needs an access token (keyring user 'shopify-orders') or the "
-                "app's client id and secret ('shopify-orders-client-id', "
-                "'shopify-orders-client-secret')"
-            )
+        self.token_endpoint = self.token.token_endpoint
+        self.uses_client_credentials = self.token.uses_client_credentials
         self._created_at_min = created_at_min
-        self._clock = clock
-        self._token_expires_at: float | None = None
-        self._next = "token" if self.uses_client_credentials else "orders"
+        self._next = "token" if self.token.due() else "orders"
         self._page_after: str | None = None  # endCursor within the current window
         self._window_high = ""  # newest updatedAt seen in the current window
-        self.token_refreshes = 0
         self.orders_seen = 0
         self._note = ""
 
+    @property
+    def token_refreshes(self) -> int:
+        return self.token.fetched
+
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self._token, self._client_secret) if s)
+        return self.token.secrets()
 
     def status(self) -> AdapterStatus:
         parts = [f"GraphQL Admin API {SHOPIFY_API_VERSION}"]
-        if self.uses_client_credentials:
-            parts.append(f"client credentials ({self.token_refreshes} tokens fetched)")
+        if self.token.describe():
+            parts.append(self.token.describe())
         if self._note:
             parts.append(self._note)
         return AdapterStatus(note="; ".join(parts))
 
     # -- requests ---------------------------------------------------------------------------
 
-    def _token_due(self) -> bool:
-        if not self.uses_client_credentials:
-            return False
-        if not self._token or self._token_expires_at is None:
-            return True
-        return self._clock() >= self._token_expires_at
-
     def request(self, cursor: str | None) -> FeedRequest:
         if self._next == "token":
-            body = urlencode(
-                {
-                    "grant_type": "client_credentials",
-                    "client_id": self._client_id,
-                    "client_secret": self._client_secret,
-                }
-            ).encode()
-            headers = {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Accept": "application/json",
-            }
-            return FeedRequest(self.token_endpoint, {}, headers, method="POST", content=body)
+            return self.token.request()
         filters = []
         if cursor:
             filters.append(f"updated_at:>='{cursor}'")
@@ -221,27 +193,17 @@ class ShopifyGraphQLOrdersAdapter:
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
-            "X-Shopify-Access-Token": self._token,
+            "X-Shopify-Access-Token": self.token.value,
         }
         return FeedRequest(self.endpoint, {}, headers, method="POST", content=payload)
 
     def ended_reason(self, response: httpx.Response) -> str | None:
         status = response.status_code
         if self._next == "token":
-            if status in (400, 401, 403):
-                code = ""
-                try:
-                    body = json.loads(response.content)
-                    code = as_text(body.get("error")) if isinstance(body, dict) else ""
-                except (ValueError, RecursionError):
-                    pass
-                detail = f"HTTP {status}" + (f": {code}" if code else "")
-                return f"Shopify refused the app's client credentials ({detail})"
-            return None
+            return self.token.refused_reason(response)
         if status == 401:
-            if self.uses_client_credentials:
+            if self.token.rejected():
                 # Expired or revoked early: fetch a new token, then ask again.
-                self._token = ""
                 self._next = "token"
                 log.info("feed %s: the access token was refused; fetching a new one", self.source)
                 return None
@@ -263,18 +225,7 @@ class ShopifyGraphQLOrdersAdapter:
         return self._orders_page(body, cursor)
 
     def _token_page(self, body: Mapping[str, Any]) -> Page:
-        token = body.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise MalformedResponse("the token answer has no access_token")
-        expires_in = body.get("expires_in")
-        self._token = token
-        if isinstance(expires_in, int | Decimal) and not isinstance(expires_in, bool):
-            life_s = float(expires_in)
-            margin = min(TOKEN_REFRESH_MARGIN_S, life_s / 2)
-            self._token_expires_at = self._clock() + life_s - margin
-        else:
-            self._token_expires_at = float("inf")  # a token that does not expire
-        self.token_refreshes += 1
+        self.token.accept(body)
         self._next = "orders"
         log.info("feed %s: access token fetched (client credentials)", self.source)
         return Page(items=(), cursor=None, more=True, advanced=True)
@@ -332,7 +283,7 @@ class ShopifyGraphQLOrdersAdapter:
         new_cursor = self._window_high if self._window_high > (cursor or "") else None
         self._window_high = ""
         self._note = ""
-        if self._token_due():
+        if self.token.due():
             self._next = "token"
         return Page(
             items=items,

@@ -1,0 +1,134 @@
+"""A shop's Admin API access token, for both Shopify adapters (GraphQL and legacy REST): a
+static token, or the client-credentials grant with refresh before expiry — one implementation.
+
+New Shopify apps get tokens that expire (24 h today): the app's client id and secret are
+exchanged at ``POST https://SHOP/admin/oauth/access_token`` (``grant_type=client_credentials``);
+the answer's ``expires_in`` decides when the token is fetched again — five minutes before it
+expires (or at half its life if shorter), and at once when Shopify answers 401. The exchange
+is a request like any other of the feed's (built here, sent by the poller with its timeouts
+and backoff), so no secret is ever logged (the poller masks ``secrets()``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import httpx
+
+from anchordesk.feeds.parsing import as_text
+from anchordesk.feeds.poller import FeedRequest, MalformedResponse
+
+log = logging.getLogger(__name__)
+
+# Fetch an expiring token again this long before it expires (or at half its life if shorter).
+TOKEN_REFRESH_MARGIN_S = 300.0
+
+
+class ShopifyAccessToken:
+    """The token an adapter sends as ``X-Shopify-Access-Token``.
+
+    ``client_id``/``client_secret`` switch to the client-credentials grant (they win over a
+    static token). ``url`` is any address on the shop (the token endpoint is on its host).
+    ``clock`` is monotonic seconds.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        parts = urlsplit(url)
+        self.token_endpoint = urlunsplit(
+            (parts.scheme, parts.netloc, "/admin/oauth/access_token", "", "")
+        )
+        self._client_id = (client_id or "").strip()
+        self._client_secret = (client_secret or "").strip()
+        self.uses_client_credentials = bool(self._client_id and self._client_secret)
+        self.value = "" if self.uses_client_credentials else (token or "").strip()
+        if not self.value and not self.uses_client_credentials:
+            raise ValueError(
+                "shopify-orders needs an access token (keyring user 'shopify-orders') or the "
+                "app's client id and secret ('shopify-orders-client-id', "
+                "'shopify-orders-client-secret')"
+            )
+        self._clock = clock
+        self._expires_at: float | None = None
+        self.fetched = 0  # tokens fetched with the client credentials
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.value, self._client_secret) if s)
+
+    def describe(self) -> str:
+        """For the feed's status ("" for a static token)."""
+        if not self.uses_client_credentials:
+            return ""
+        return f"client credentials ({self.fetched} tokens fetched)"
+
+    def due(self) -> bool:
+        """True when the next call must fetch a token first."""
+        if not self.uses_client_credentials:
+            return False
+        if not self.value or self._expires_at is None:
+            return True
+        return self._clock() >= self._expires_at
+
+    def request(self) -> FeedRequest:
+        body = urlencode(
+            {
+                "grant_type": "client_credentials",
+                "client_id": self._client_id,
+                "client_secret": self._client_secret,
+            }
+        ).encode()
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        }
+        return FeedRequest(self.token_endpoint, {}, headers, method="POST", content=body)
+
+    def refused_reason(self, response: httpx.Response) -> str | None:
+        """The token endpoint's error answer: why the feed is over (None: retry later)."""
+        status = response.status_code
+        if status not in (400, 401, 403):
+            return None
+        code = ""
+        try:
+            body = json.loads(response.content)
+            code = as_text(body.get("error")) if isinstance(body, dict) else ""
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
+            pass
+        detail = f"HTTP {status}" + (f": {code}" if code else "")
+        return f"Shopify refused the app's client credentials ({detail})"
+
+    def rejected(self) -> bool:
+        """Shopify answered 401 to a call with the token: True when a new one will be fetched
+        (client credentials: expired or revoked early), False for a static token."""
+        if not self.uses_client_credentials:
+            return False
+        self.value = ""
+        return True
+
+    def accept(self, body: Mapping[str, Any]) -> None:
+        """The token endpoint's answer."""
+        token = body.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise MalformedResponse("the token answer has no access_token")
+        expires_in = body.get("expires_in")
+        self.value = token
+        if isinstance(expires_in, int | Decimal) and not isinstance(expires_in, bool):
+            life_s = float(expires_in)
+            margin = min(TOKEN_REFRESH_MARGIN_S, life_s / 2)
+            self._expires_at = self._clock() + life_s - margin
+        else:
+            self._expires_at = float("inf")  # a token that does not expire
+        self.fetched += 1
