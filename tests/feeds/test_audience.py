@@ -1,4 +1,6 @@
-"""The rehearsal audience: follows the show, repeatable, never sells beyond stock, real HTTP."""
+"""The rehearsal audience: follows the show, repeatable, never sells beyond stock, real HTTP;
+its comments and orders follow the crowd's size, a deal's start brings a rush of orders, and
+conversion (orders / peak viewers) comes out at a few percent."""
 
 from __future__ import annotations
 
@@ -7,9 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+import pytest
 
+from anchordesk.feeds import audience
 from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.audience import (
+    DEAL_RUSH_S,
     AudienceServer,
     AudienceSimulator,
     AudienceView,
@@ -42,7 +47,14 @@ def test_the_same_seed_gives_the_same_audience() -> None:
     assert first != other
 
 
-def test_orders_follow_the_show_and_never_exceed_stock() -> None:
+@pytest.fixture
+def eager_buyers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crowd that buys two hundred times as much as a believable one: the limits (stock, a
+    deal's quota) are reached within the test's show time."""
+    monkeypatch.setattr(audience, "BUY_PER_VIEWER_S", audience.BUY_PER_VIEWER_S * 200)
+
+
+def test_orders_follow_the_show_and_never_exceed_stock(eager_buyers: None) -> None:
     simulator = AudienceSimulator(ZH, seed=3, rate_per_s=40)
     items = all_items(simulator, ZH.planned_seconds)
     view = autoplay_view(ZH)
@@ -72,7 +84,7 @@ def test_orders_follow_the_show_and_never_exceed_stock() -> None:
             units[line["sku"]] -= line["quantity"]
     for product in ZH.products:
         assert units.get(product.sku, 0) <= product.stock
-    # At 40 comments a second the deals sell out: exactly their stock, never more.
+    # Eager buyers sell the deals out: exactly their stock, never more.
     deal_stock = sum(s.deal.stock or 0 for s in ZH.rundown if s.deal)
     assert deal_units == deal_stock
 
@@ -135,11 +147,13 @@ def test_a_restarted_audience_does_not_reuse_ids() -> None:
     ids_first = {i["id"] for i in all_items(first, 60)}
     # An old cursor from the first run makes the second start from its beginning.
     page = second.page(f"{first.run_id}:5", 60, 500)
-    assert page["items"][0]["id"].endswith("-c1") or page["items"][0]["id"].endswith("-o1")
+    assert page["items"][0]["id"] == f"{second.run_id}-v0"  # the first count of the crowd
     assert ids_first.isdisjoint(i["id"] for i in all_items(second, 60))
 
 
-def test_the_crowd_pays_the_deal_price_only_while_the_show_says_a_deal_is_live() -> None:
+def test_the_crowd_pays_the_deal_price_only_while_the_show_says_a_deal_is_live(
+    eager_buyers: None,
+) -> None:
     # The operator started a deal by hand on the first product, outside its planned segment;
     # the show's view says so, and the crowd follows it.
     product = EN.products[0]
@@ -187,3 +201,78 @@ def test_the_japanese_sample_gets_a_japanese_crowd() -> None:
     assert any(p.title in t for p in show.products for t in texts)
     assert sum(1 for i in comments if japanese(i["author"])) > len(comments) * 0.5
     assert all(o["currency"] == "JPY" for o in items if o["type"] == "order")
+
+
+def window_counts(items: list[dict], kind: str, every_s: float = 5.0) -> dict[float, int]:
+    counts: dict[float, int] = {}
+    for item in items:
+        if item["type"] == kind:
+            start = item["at_s"] // every_s * every_s
+            counts[start] = counts.get(start, 0) + 1
+    return counts
+
+
+def test_comments_and_orders_follow_the_number_watching() -> None:
+    # The same show and seeds, a crowd four times as large: about four times the comments,
+    # several times the orders.
+    small = [AudienceSimulator(EN, seed=seed, rate_per_s=2, run_id="r") for seed in range(1, 6)]
+    large = [AudienceSimulator(EN, seed=seed, rate_per_s=8, run_id="r") for seed in range(1, 6)]
+    for simulator in small + large:
+        simulator.advance(EN.planned_seconds)
+    comments_ratio = sum(s.comments_made for s in large) / sum(s.comments_made for s in small)
+    assert 3.0 < comments_ratio < 5.0
+    assert sum(s.orders_made for s in large) > 2.5 * sum(s.orders_made for s in small)
+    # Within one show: the chat is busier when more people watch (each 5 s window's comments
+    # against the count of the crowd at its start).
+    simulator = AudienceSimulator(EN, seed=2, rate_per_s=10, run_id="r")
+    comments = window_counts(all_items(simulator, EN.planned_seconds), "comment")
+    online = dict(simulator.viewer_counts)
+    quiet = [comments.get(at, 0) for at, n in online.items() if 0 < n < 300]
+    busy = [comments.get(at, 0) for at, n in online.items() if n > 450]
+    assert quiet and busy
+    assert sum(busy) / len(busy) > 1.4 * sum(quiet) / len(quiet)
+
+
+def test_conversion_is_a_few_percent_as_on_the_platforms_dashboards() -> None:
+    figures = []
+    for language in ("en", "zh", "ja"):
+        show = load_show(RESOURCES / language / "show.json")
+        for seed in range(1, 6):
+            simulator = AudienceSimulator(show, seed=seed, rate_per_s=10, run_id="r")
+            simulator.advance(show.planned_seconds)
+            peak = max(online for _, online in simulator.viewer_counts)
+            figures.append(simulator.orders_made / peak)
+    average = sum(figures) / len(figures)
+    print(f"conversion (orders / peak viewers): {average:.1%} on average, "
+          f"{min(figures):.1%}-{max(figures):.1%}")  # fmt: skip
+    assert 0.02 < average < 0.06
+    assert all(0.005 < figure < 0.10 for figure in figures)
+
+
+def test_a_deal_starting_brings_a_rush_of_orders_then_a_steady_flow() -> None:
+    view = autoplay_view(EN)
+    starts = []
+    start = 0.0
+    for segment in EN.rundown:
+        if segment.deal:
+            starts.append((start, start + segment.deal.seconds))
+        start += segment.seconds
+    rush = steady = outside = 0
+    for seed in range(1, 6):
+        for item in all_items(AudienceSimulator(EN, seed=seed, rate_per_s=10), EN.planned_seconds):
+            if item["type"] != "order":
+                continue
+            at = item["at_s"]
+            deal = next(((a, b) for a, b in starts if a <= at < b), None)
+            if deal is None:
+                outside += 1
+                assert not view(at).deal_live
+            elif at < deal[0] + DEAL_RUSH_S:
+                rush += 1
+            else:
+                steady += 1
+    deal_s = sum(b - a for a, b in starts)
+    rush_s = DEAL_RUSH_S * len(starts)
+    rush_rate, steady_rate = rush / rush_s, steady / (deal_s - rush_s)
+    outside_rate = outside / (EN.planned_seconds - deal_s)
+    assert rush_rate > 2 * steady_rate > 2 * outside_rate > 0

@@ -31,7 +31,8 @@ def test_shopify_only_asks_for_orders_since_the_session_began_even_after_a_resta
         hub = FeedHub(
             [FeedSpec("shopify-orders", "https://shop.example/admin/api/2024-07/orders.json")],
             writer,
-            token_lookup=lambda kind: "shpat_secret",
+            # The static token only (no client credentials in the keyring).
+            token_lookup=lambda kind: "shpat_secret" if kind == "shopify-orders" else None,
         )
         request = hub.adapters[0].request(None)
         assert request.params["created_at_min"] == "2024-05-01T12:00:00+00:00"

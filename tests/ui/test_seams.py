@@ -22,6 +22,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from anchordesk.core import secrets
+from anchordesk.feeds import audience as simulated_audience
 from anchordesk.live.options import FeedSpec
 from anchordesk.live.settings import Destination
 from anchordesk.media.overlays.countdown import CountdownState
@@ -248,8 +249,17 @@ def test_a_deal_outlives_product_switches_take_and_segment_moves_and_all_views_a
 
 
 def test_end_rehearsal_stops_everything_and_rehearse_again_starts_a_new_session(
-    qtbot: QtBot, qt_asyncio_loop: Any, executor: ThreadPoolExecutor, tmp_path: Path
+    qtbot: QtBot,
+    qt_asyncio_loop: Any,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A crowd that buys a hundred times as often as a believable one (a few percent of the
+    # viewers over a show): a few orders within seconds of real time.
+    monkeypatch.setattr(
+        simulated_audience, "BUY_PER_VIEWER_S", simulated_audience.BUY_PER_VIEWER_S * 100
+    )
     window = open_control_room(
         qtbot, executor, tmp_path, [FeedSpec("rehearsal", "")], audience_rate_per_s=40.0
     )

@@ -7,6 +7,13 @@ markup), and orders only products already shown, more during a deal, never beyon
 the deal's price while a deal on the product is live, else at the list price; now and then a
 buyer cancels an order a few seconds later.
 
+The comments and orders come from the people watching (the viewer curve below): twice the
+viewers, twice the comments and orders. ``rate_per_s`` is the comments a second of the usual
+crowd (``BASE_ONLINE_PER_RATE x rate_per_s`` viewers); each viewer orders at a small rate that
+a live deal multiplies, and a deal's first seconds bring a rush of orders with the wave of
+arrivals — so conversion (buyers / peak viewers) comes out at a few percent, as on the
+platforms' dashboards, and the figures the board derives from them are believable.
+
 Repeatable: the crowd's behaviour in each 100 ms of show time is drawn from a generator seeded
 with ``(seed, tick)``, so the same seed and the same show give the same comments and orders at
 the same show times.
@@ -92,6 +99,15 @@ DEAL_ARRIVALS = 5.0
 LONG_TALK_S = 90.0
 MAX_LEAVE_BOOST = 4.0
 LIKES_PER_VIEWER_S = 0.01
+
+# Orders per viewer per second: the usual buying of products already shown; x DEAL_BUY_BOOST
+# while a deal is live, x DEAL_RUSH_BOOST in a deal's first DEAL_RUSH_S (the rush when the
+# price drops). With the sample shows this gives a conversion (orders / peak viewers) of a
+# few percent (tests/feeds/test_audience.py measures it).
+BUY_PER_VIEWER_S = 0.00001
+DEAL_BUY_BOOST = 6.0
+DEAL_RUSH_S = 15.0
+DEAL_RUSH_BOOST = 25.0
 
 # Now and then a buyer cancels, a few seconds later, so rehearsals exercise that path too.
 CANCEL_PROBABILITY = 0.03
@@ -271,6 +287,7 @@ class AudienceSimulator:
         self._talk_since_tick = 0  # the segment's start or the last live deal, in ticks
         self._live_deal_ids: frozenset[str] = frozenset()
         self._wave_until_tick = int(OPENING_WAVE_S / TICK_S)
+        self._rush_until_tick = -1  # a deal just started: the buyers' rush lasts until then
 
     def follow(self, view: Callable[[float], AudienceView]) -> None:
         """Follow the live show (the operator may move the run sheet by hand) instead of the
@@ -300,10 +317,15 @@ class AudienceSimulator:
             self._burst_until_tick = tick + rng.randint(20, 50)  # 2–5 s of excitement
         burst = 4.0 if tick <= self._burst_until_tick else 1.0
         deal_boost = 2.0 if view.deal_live else 1.0
-        for _ in range(_poisson(rng, self.rate_per_s * TICK_S * burst * deal_boost)):
+        # The people watching as last counted (the crowd moves at the end of the tick).
+        crowd = self.online / (BASE_ONLINE_PER_RATE * self.rate_per_s)
+        comment_rate = self.rate_per_s * crowd * TICK_S * burst * deal_boost
+        for _ in range(_poisson(rng, comment_rate)):
             self._comment(rng, at_s, product.title if product else self.show.title)
-        order_rate = self.rate_per_s * TICK_S * (0.5 if view.deal_live else 0.08) * burst
-        for _ in range(_poisson(rng, order_rate)):
+        buying = BUY_PER_VIEWER_S
+        if view.deal_live:
+            buying *= DEAL_RUSH_BOOST if tick <= self._rush_until_tick else DEAL_BUY_BOOST
+        for _ in range(_poisson(rng, self.online * buying * TICK_S * burst)):
             self._order(rng, tick, view)
         for placed in self._cancel_at_tick.pop(tick, []):
             self._cancel(placed, at_s)
@@ -326,6 +348,7 @@ class AudienceSimulator:
             )
         if deal_ids - self._live_deal_ids:  # a deal started: word spreads, people come
             self._wave_until_tick = max(self._wave_until_tick, tick + int(DEAL_WAVE_S / TICK_S))
+            self._rush_until_tick = tick + int(DEAL_RUSH_S / TICK_S)  # and those here buy
         self._live_deal_ids = deal_ids
         if deal_ids:
             self._talk_since_tick = tick
