@@ -155,7 +155,8 @@ def test_shopify_orders_against_the_rule_are_kept_as_rejected_too(tmp_path: Path
         hub = FeedHub(
             [FeedSpec("shopify-orders", server.url)],
             writer,
-            token_lookup=lambda kind: server.token,
+            # The static token only (no client credentials in the keyring).
+            token_lookup=lambda kind: server.token if kind == "shopify-orders" else None,
             backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
         )
 
