@@ -113,3 +113,17 @@ def test_a_quota_file_that_cannot_be_read_starts_at_zero_and_is_rewritten() -> N
     assert quota.units == 0
     assert quota.spend(5) == 5
     assert DailyQuota("AIza-key", path, wall_clock=wall).units == 5
+
+
+def test_the_status_warns_when_the_day_s_quota_will_not_last_the_hour() -> None:
+    wall = WallClock("2026-11-28T18:00:00")
+    quota = DailyQuota("AIza-key", user_data_dir() / QUOTA_FILE_NAME, wall_clock=wall)
+    quota.spend(8_500)  # two shows earlier today
+    adapter = YouTubeChatAdapter(
+        "https://www.googleapis.com/youtube/v3/liveChat/messages?liveChatId=c",
+        "AIza-key",
+        wall_clock=wall,
+    )
+    note = adapter.status().note
+    assert "8,500 of 10,000 quota units spent today" in note
+    assert "only 1,500 units left today: ~20 min of chat" in note

@@ -193,6 +193,11 @@ class YouTubeChatAdapter:
         spent += f", {self.videos_calls} video look-ups)"
         budget = f"budget {self.units_per_hour:,}/h"
         parts = [today, spent, budget]
+        left = self.daily_quota - self.daily.units
+        if left < self.units_per_hour:
+            # Earlier shows today (or a restart) spent most of it: say how long the rest lasts.
+            minutes = max(0, left) * 60 // self.units_per_hour
+            parts.append(f"only {max(0, left):,} units left today: ~{minutes} min of chat")
         if self._last_online is not None:
             parts.append(f"{self._last_online:,} watching")
         if self._note:
