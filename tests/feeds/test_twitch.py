@@ -289,3 +289,25 @@ def test_the_hub_gives_the_feed_its_refresh_secrets_and_keeps_the_new_pair(
     keep_refreshed_tokens("twitch-chat", "new-access", "new-refresh")
     assert secrets.get_secret("twitch-chat") == "new-access"
     assert feed_token("twitch-chat-refresh-token", {}) == "new-refresh"
+
+
+def test_a_revoked_authorization_that_twitch_still_refreshes_subscribes_again() -> None:
+    # The token behind the chat subscription was revoked, but the grant still stands: a new
+    # token, the chat subscribed again on the same session, and the chat goes on.
+    server, sink = TwitchServer(), Collector()
+    kept: list[tuple[str, str]] = []
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=3)
+        server.expire_token()
+        await server.revoke("channel.chat.message", "authorization_revoked")
+        await wait_until(lambda: len(server.subscriptions) == 4)()
+        await server.chat("msg-7", "42", "Amy", "back?")
+        await wait_until(lambda: any(isinstance(i, Comment) for i in sink.items))()
+
+    feed = run_with(server, lambda: refreshing_feed(server, kept), sink, script)
+    assert feed.health.state == "stopped" and feed.token_refreshes == 1
+    assert server.subscriptions[-1]["type"] == "channel.chat.message"
+    assert server.subscriptions[-1]["transport"]["session_id"] == "session-1"
+    assert len(server.connections) == 1 and feed.revoked == []
+    assert kept == [(server.token, server.refresh_token)]
