@@ -49,9 +49,9 @@ def test_the_same_seed_gives_the_same_audience() -> None:
 
 @pytest.fixture
 def eager_buyers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A crowd that buys two hundred times as much as a believable one: the limits (stock, a
+    """A crowd that buys sixteen times as much as a believable one: the limits (stock, a
     deal's quota) are reached within the test's show time."""
-    monkeypatch.setattr(audience, "BUY_PER_VIEWER_S", audience.BUY_PER_VIEWER_S * 200)
+    monkeypatch.setattr(audience, "BUY_PER_VIEWER_S", audience.BUY_PER_VIEWER_S * 16)
 
 
 def test_orders_follow_the_show_and_never_exceed_stock(eager_buyers: None) -> None:
@@ -227,10 +227,15 @@ def test_comments_and_orders_follow_the_number_watching() -> None:
     simulator = AudienceSimulator(EN, seed=2, rate_per_s=10, run_id="r")
     comments = window_counts(all_items(simulator, EN.planned_seconds), "comment")
     online = dict(simulator.viewer_counts)
-    quiet = [comments.get(at, 0) for at, n in online.items() if 0 < n < 300]
-    busy = [comments.get(at, 0) for at, n in online.items() if n > 450]
-    assert quiet and busy
-    assert sum(busy) / len(busy) > 1.4 * sum(quiet) / len(quiet)
+    by_crowd = sorted((n, comments.get(at, 0)) for at, n in online.items() if n > 0)
+    third = len(by_crowd) // 3
+    quiet, busy = by_crowd[:third], by_crowd[-third:]
+    quiet_crowd, busy_crowd = (sum(n for n, _ in part) / third for part in (quiet, busy))
+    quiet_chat, busy_chat = (sum(c for _, c in part) / third for part in (quiet, busy))
+    print(f"crowd x{busy_crowd / quiet_crowd:.2f}, chat x{busy_chat / quiet_chat:.2f}")
+    assert busy_crowd > 1.2 * quiet_crowd
+    # The third of the show with most viewers talks most, about in proportion.
+    assert busy_chat / quiet_chat > 0.8 * busy_crowd / quiet_crowd
 
 
 def test_conversion_is_a_few_percent_as_on_the_platforms_dashboards() -> None:

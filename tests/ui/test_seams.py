@@ -255,10 +255,10 @@ def test_end_rehearsal_stops_everything_and_rehearse_again_starts_a_new_session(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A crowd that buys a hundred times as often as a believable one (a few percent of the
+    # A crowd that buys ten times as often as a believable one (a few percent of the
     # viewers over a show): a few orders within seconds of real time.
     monkeypatch.setattr(
-        simulated_audience, "BUY_PER_VIEWER_S", simulated_audience.BUY_PER_VIEWER_S * 100
+        simulated_audience, "BUY_PER_VIEWER_S", simulated_audience.BUY_PER_VIEWER_S * 10
     )
     window = open_control_room(
         qtbot, executor, tmp_path, [FeedSpec("rehearsal", "")], audience_rate_per_s=40.0

@@ -92,7 +92,9 @@ def autoplay_view(show: Show) -> Callable[[float], AudienceView]:
 # deal for more than LONG_TALK_S makes people leave faster (up to x MAX_LEAVE_BOOST).
 VIEWERS_EVERY_TICKS = 50
 STAY_S = 240.0
-BASE_ONLINE_PER_RATE = 40.0
+# 500 viewers per comment a second: about one comment per viewer every four minutes, as a
+# busy chat of a shopping show has (the default crowd, rate 2, is ~1,000 watching).
+BASE_ONLINE_PER_RATE = 500.0
 OPENING_WAVE_S = 30.0
 DEAL_WAVE_S = 20.0
 DEAL_ARRIVALS = 5.0
