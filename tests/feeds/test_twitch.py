@@ -311,3 +311,22 @@ def test_a_revoked_authorization_that_twitch_still_refreshes_subscribes_again() 
     assert server.subscriptions[-1]["transport"]["session_id"] == "session-1"
     assert len(server.connections) == 1 and feed.revoked == []
     assert kept == [(server.token, server.refresh_token)]
+
+
+def test_a_feed_with_its_own_token_keeps_the_refreshed_one_under_its_name(
+    memory_keyring: object,
+) -> None:
+    from anchordesk.core import secrets
+    from anchordesk.feeds.hub import PUSH_FEED_FACTORIES
+    from anchordesk.feeds.spec import FeedSpec
+
+    secrets.set_secret("feed/studio/token", "own-access")
+    url = "wss://eventsub.wss.twitch.tv/ws?broadcaster_user_id=1001&client_id=app"
+    spec = FeedSpec("twitch-chat", url, token_name="feed/studio/token")
+    feed = PUSH_FEED_FACTORIES["twitch-chat"](spec, "twitch-chat", secrets.get_secret)
+    assert isinstance(feed, TwitchChatFeed) and "own-access" in feed.secrets()
+    assert feed._keep_tokens is not None
+    feed._keep_tokens("new-access", "new-refresh")
+    assert secrets.get_secret("feed/studio/token") == "new-access"
+    assert secrets.get_secret("twitch-chat") is None  # the kind's entry is not touched
+    assert secrets.get_secret("twitch-chat-refresh-token") == "new-refresh"
