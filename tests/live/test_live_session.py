@@ -11,6 +11,7 @@ import pytest
 from anchordesk.cli import commands
 from anchordesk.core.errors import UserError
 from anchordesk.live import session as app
+from anchordesk.live.factory import build_live_show, plan_from_options
 from anchordesk.live.options import LiveOptions
 from anchordesk.media.banner import TextBanner
 from anchordesk.media.packets import OutputState
@@ -57,7 +58,8 @@ def test_record_path_problems_are_user_errors(tmp_path: Path) -> None:
 
 def test_nothing_to_do_is_a_user_error() -> None:
     with pytest.raises(UserError, match="nothing to do"):
-        app.LiveSession.from_options(LiveOptions(record=False, camera="test", microphone="none"))
+        options = LiveOptions(record=False, camera="test", microphone="none")
+        build_live_show(options, plan_from_options(options))
 
 
 def test_a_live_session_runs_on_asyncio_and_finishes_its_files(tmp_path: Path) -> None:

@@ -26,7 +26,6 @@ log = logging.getLogger("anchordesk")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 
 if TYPE_CHECKING:  # without importing Qt/FFmpeg for `anchordesk --help`
-    from anchordesk.live.runtime import ShowRuntime
     from anchordesk.media.layers import OverlaySource
     from anchordesk.media.packets import PacketOutput
     from anchordesk.media.pipeline import Pipeline
@@ -171,32 +170,6 @@ def build_overlays(options: LiveOptions) -> list[OverlaySource]:
     return overlays
 
 
-def build_show_runtime(options: LiveOptions) -> ShowRuntime | None:
-    """The show on screen (``--show FILE``, following its rundown with ``--autoplay``).
-
-    A bad show file stops here with one line naming the file and its first problem. Without
-    autoplay the show starts on its first segment and waits for commands.
-    """
-    if options.show_path is None:
-        return None
-    from anchordesk.live.runtime import ShowRuntime
-    from anchordesk.media.overlays.fonts import ensure_gui_application
-    from anchordesk.showfile.files import load_show
-
-    show = load_show(options.show_path)
-    ensure_gui_application()
-    runtime = ShowRuntime(show, 0.0, autoplay=options.autoplay)
-    runtime.preload_images()
-    log.info(
-        "show: %s, %d segments, %d s planned%s",
-        show.title,
-        len(show.rundown),
-        show.planned_seconds,
-        ", autoplay" if options.autoplay else "",
-    )
-    return runtime
-
-
 # --- the live session ------------------------------------------------------------------------
 
 
@@ -232,31 +205,6 @@ class LiveSession:
         self._started_outputs: list[PacketOutput] = []
         self._stopped = False
         self.on_stats: list[Callable[[dict[str, Any]], None]] = []
-        # The live show (``--show``): the window commands it, the feeds apply orders to it.
-        self.show_runtime: ShowRuntime | None = None
-
-    @classmethod
-    def from_options(
-        cls, options: LiveOptions, extra_overlays: Sequence[OverlaySource] = ()
-    ) -> LiveSession:
-        """Everything from the command line: checks every argument before anything starts."""
-        video_source = build_video_source(options)
-        audio_source = build_audio_source(options)
-        outputs = build_outputs(options)
-        if not outputs:
-            raise UserError("anchordesk live: nothing to do: give --to URL or drop --no-record")
-        show_runtime = build_show_runtime(options)
-        show_overlays = [show_runtime] if show_runtime is not None else []
-        overlays = [*build_overlays(options), *show_overlays, *extra_overlays]
-        session = cls(
-            options,
-            overlays=overlays,
-            outputs=outputs,
-            video_source=video_source,
-            audio_source=audio_source,
-        )
-        session.show_runtime = show_runtime
-        return session
 
     def start(self) -> None:
         from anchordesk.media.compositor import Compositor
