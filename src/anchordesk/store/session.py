@@ -30,11 +30,11 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from anchordesk.core.disk import DiskProblem, describe_error, describe_write_fault
 from anchordesk.show.feed_items import (
@@ -46,7 +46,7 @@ from anchordesk.show.feed_items import (
     RejectedItem,
     ViewerStats,
 )
-from anchordesk.show.feed_rules import order_problem, update_problem
+from anchordesk.show.feed_rules import Problem, order_problem, update_problem
 from anchordesk.store import session_lock
 from anchordesk.store.session_check import (
     APPLICATION_ID,
@@ -72,6 +72,8 @@ from anchordesk.store.session_rows import (
 __all__ = ["SCHEMA_VERSION", "SessionStore", "StoreError", "UnreadableRow"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -598,45 +600,56 @@ class SessionStore:
     def orders(self) -> list[StoredOrder]:
         """The orders to count. An order kept before the amount rule that breaks it is not
         among them: ``rejected_items`` lists it."""
-        result = []
-        currency = self.show_currency()
-        for seq, *row in self._rows(
-            "orders", "source, id, received_at, created_at, currency, total_price, customer, lines"
-        ):
-            try:
-                order, received_at = order_from_row(row)
-            except ValueError as error:
-                self._skip("orders", seq, error)
-                continue
-            problem = order_problem(order, currency)
-            if problem is not None:
-                self._rejected_on_read[("orders", seq)] = StoredRejected(
-                    rejected_order(order, problem), received_at
-                )
-                continue
-            result.append(StoredOrder(order, received_at))
-        return result
+        return [
+            StoredOrder(order, received_at)
+            for order, received_at in self._counted(
+                "orders",
+                "source, id, received_at, created_at, currency, total_price, customer, lines",
+                order_from_row,
+                order_problem,
+                rejected_order,
+            )
+        ]
 
     def order_updates(self) -> list[StoredOrderUpdate]:
         """Cancellations and refunds, in the order they were stored."""
+        return [
+            StoredOrderUpdate(update, received_at)
+            for update, received_at in self._counted(
+                "order_updates",
+                "source, id, order_id, received_at, at, status, refund, currency, refund_id, lines",
+                update_from_row,
+                update_problem,
+                rejected_update,
+            )
+        ]
+
+    def _counted(
+        self,
+        table: str,
+        columns: str,
+        from_row: Callable[[Sequence[object]], tuple[T, float]],
+        problem_of: Callable[[T, str], Problem | None],
+        rejected: Callable[[T, Problem], RejectedItem],
+    ) -> list[tuple[T, float]]:
+        """The rows of ``table`` that count: an unreadable row is skipped and named, and one
+        that breaks the amount rule (kept before the rule) is set aside for
+        ``rejected_items``."""
         result = []
         currency = self.show_currency()
-        for seq, *row in self._rows(
-            "order_updates",
-            "source, id, order_id, received_at, at, status, refund, currency, refund_id, lines",
-        ):
+        for seq, *row in self._rows(table, columns):
             try:
-                update, received_at = update_from_row(row)
+                item, received_at = from_row(row)
             except ValueError as error:
-                self._skip("order_updates", seq, error)
+                self._skip(table, seq, error)
                 continue
-            problem = update_problem(update, currency)
+            problem = problem_of(item, currency)
             if problem is not None:
-                self._rejected_on_read[("order_updates", seq)] = StoredRejected(
-                    rejected_update(update, problem), received_at
+                self._rejected_on_read[(table, seq)] = StoredRejected(
+                    rejected(item, problem), received_at
                 )
                 continue
-            result.append(StoredOrderUpdate(update, received_at))
+            result.append((item, received_at))
         return result
 
     def viewer_samples(self) -> list[StoredViewerSample]:
