@@ -947,15 +947,22 @@ class Controller(QObject):
     def open_show(self, path: Path) -> None:
         """Open another show; one that cannot run is refused (``show_refused``) and the running
         rehearsal goes on untouched."""
-        from anchordesk.showfile.files import read_show_file
+        from anchordesk.showfile.files import ShowReport, read_show_file
 
         if self.is_live:
             return
-        report = read_show_file(path)
-        if report.show is None:
-            self.show_refused.emit(path, [str(problem) for problem in report.problems])
-            return
-        self._restart(lambda: self.start(path))
+
+        def checked(report: ShowReport) -> None:
+            if self.is_live:  # went live while the file was read
+                return
+            if report.show is None:
+                self.show_refused.emit(path, [str(problem) for problem in report.problems])
+                return
+            self._restart(lambda: self.start(path))
+
+        # Reading the file decodes its images (up to 20 MB each): in a worker, not on the Qt
+        # thread that draws the preview.
+        workers.run_task(lambda: read_show_file(path), checked, owner=self, pool=self.executor)
 
     def _restart(self, start: Callable[[], None]) -> None:
         live, self.live = self.live, None
