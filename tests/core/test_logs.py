@@ -154,3 +154,24 @@ def test_an_unwritable_log_folder_falls_back_to_stderr(tmp_path: Path) -> None:
     setup = logs.setup_logging(stderr=None, log_dir=blocked / "log", native_crashes=False)
     assert setup.log_file is None
     logs.setup_logging(stderr=None, log_dir=tmp_path, native_crashes=False)
+
+
+def test_an_earlier_crash_is_said_once_in_words_then_not_before_every_command(
+    tmp_path: Path,
+) -> None:
+    crashed = "from anchordesk.core import logs; logs.setup_logging(); import faulthandler; "
+    assert _run_python(crashed + "faulthandler._sigsegv()", tmp_path).returncode != 0
+    report = next(tmp_path.rglob("crash-*.txt"))
+
+    first = _run_python("from anchordesk.core import logs; logs.setup_logging()", tmp_path)
+    lines = [line for line in first.stderr.splitlines() if "crash" in line]
+    assert len(lines) == 1
+    assert "AnchorDesk crashed in an earlier run" in lines[0] and str(report) in lines[0]
+    assert "WARNING" in lines[0] and "bug report" in lines[0]
+
+    second = _run_python("from anchordesk.core import logs; logs.setup_logging()", tmp_path)
+    assert "crash" not in second.stderr  # the same old crash is not news any more
+
+    assert _run_python(crashed + "faulthandler._sigsegv()", tmp_path).returncode != 0
+    third = _run_python("from anchordesk.core import logs; logs.setup_logging()", tmp_path)
+    assert "AnchorDesk crashed in an earlier run" in third.stderr  # a new one is

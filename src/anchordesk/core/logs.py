@@ -29,6 +29,7 @@ import contextlib
 import faulthandler
 import logging
 import logging.handlers
+import os
 import platform
 import re
 import sys
@@ -52,6 +53,7 @@ CRASH_FILE_PREFIX = "crash-"
 #: Native crash reports kept (the newest); empty ones left by a killed process go after a day.
 CRASH_FILES_KEPT = 10
 EMPTY_CRASH_FILE_MAX_AGE_S = 24 * 3600
+CRASH_ANNOUNCED_MARKER = ".crash-announced"  # mtime: the newest report already said
 
 _MASK = "****"
 _URL = re.compile(r"\b(?:rtmps?|rtmpt|rtmpe|srt|rist|https?|wss?)://[^\s'\"<>]+", re.I)
@@ -341,12 +343,36 @@ def _prune_crash_files(folder: Path) -> None:
     reports.sort(reverse=True)
     for _, path in reports[CRASH_FILES_KEPT:]:
         path.unlink(missing_ok=True)
-    if reports:
-        logging.getLogger("anchordesk").info(
-            "native crash reports from earlier runs: %d, the newest %s",
-            len(reports[:CRASH_FILES_KEPT]),
-            reports[0][1],
-        )
+    _announce_new_crash(folder, reports[:CRASH_FILES_KEPT])
+
+
+def _announce_new_crash(folder: Path, reports: list[tuple[float, Path]]) -> None:
+    """Say once, in words, that an earlier run crashed and where its report is. Said on every
+    start, the same old crash would be a line of noise before every command's own output
+    (``show check``, ``report``) for as long as the file is kept; so a marker beside the
+    reports remembers the newest one already said."""
+    if not reports:
+        return
+    marker = folder / CRASH_ANNOUNCED_MARKER
+    try:
+        said_up_to = marker.stat().st_mtime
+    except OSError:
+        said_up_to = 0.0
+    newest_at, newest = reports[0]
+    unsaid = sum(1 for at, _ in reports if at > said_up_to)
+    if not unsaid:
+        return
+    logging.getLogger("anchordesk").warning(
+        "AnchorDesk crashed in %s (%s); the report is %s: please attach it to a bug report",
+        "an earlier run" if unsaid == 1 else f"{unsaid} earlier runs",
+        time.strftime("%Y-%m-%d %H:%M", time.localtime(newest_at)),
+        newest,
+    )
+    try:
+        marker.touch()
+        os.utime(marker, (newest_at, newest_at))
+    except OSError:
+        pass  # a folder we cannot write: the log itself has said so
 
 
 def crash_reports(folder: Path | None = None) -> list[Path]:
