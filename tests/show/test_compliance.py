@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import re
 from dataclasses import replace
 
 from anchordesk.core.paths import resources_dir
+from anchordesk.show import compliance
 from anchordesk.show.compliance import ComplianceMatcher, HitKind, check_show, find_hits
 from anchordesk.showfile.files import load_show
 
@@ -127,3 +130,33 @@ def test_hits_are_named_by_product_and_segment_not_by_json_path() -> None:
     ]
     assert product_on_air_hits(show, "CUP-02") == []
     assert product_on_air_hits(show, "NOPE") == []
+
+
+def test_the_factored_pattern_finds_exactly_what_the_plain_list_of_terms_would() -> None:
+    """2,000 banned words are matched as a trie (one try per character, not 2,000): the hits,
+    and which term wins where several could start, must stay those of the plain alternation
+    of every term, longest first. Random words over characters that make terms share
+    prefixes and collide with the built-in ones (最低价, 第一, 100%, #1, no. 1)."""
+    rng = random.Random(5)
+    alphabet = "ab最低价 第一1%#no.t"
+    for _ in range(150):
+        words = [
+            "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 5)))
+            for _ in range(rng.randint(0, 12))
+        ]
+        terms = compliance._show_terms(words) + compliance._builtin_terms()
+        ordered = sorted(terms, key=lambda term: (-len(term.term), term.special))
+        plain = re.compile("|".join(term.pattern for term in ordered))
+        factored = ComplianceMatcher(words)._regex
+        assert factored is not None
+        for _ in range(5):
+            text = "".join(rng.choice(alphabet + "xyz近") for _ in range(rng.randint(0, 30)))
+            expected = [m.span() for m in plain.finditer(text)]
+            assert [m.span() for m in factored.finditer(text)] == expected, (words, text)
+
+
+def test_two_thousand_banned_words_with_one_first_letter_are_all_found() -> None:
+    words = [f"w{index:05d}" + "x" * 20 for index in range(2000)]
+    matcher = ComplianceMatcher(words)
+    text = "lorem " + words[1234] + " ipsum " + words[7].upper() + " w00001xx"
+    assert [hit.term for hit in matcher.find_hits(text)] == [words[1234], words[7]]
