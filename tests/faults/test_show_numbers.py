@@ -3,6 +3,7 @@ with one line naming the file, the product or segment, the JSON path and the val
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,35 @@ def test_ordinary_prices_written_in_any_way_pass(tmp_path: Path, literal: str) -
     data["rundown"][1].pop("deal")  # a deal must stay below the list price
     path = write_show(tmp_path, with_raw_number(data, "NUMBER", literal))
     assert read_show_file(path).problems == []
+
+
+@pytest.mark.parametrize(("literal", "say"), [("1_000", "'1_000'"), ("１２", "'１２'")])
+def test_a_quoted_price_is_read_by_the_feeds_rule_not_by_decimal(
+    tmp_path: Path, literal: str, say: str
+) -> None:
+    # Decimal() reads "1_000" as a thousand and "１２" as twelve; the feeds already refuse both
+    # (round two). A show file and a CSV follow the same rule (core.money.DECIMAL_TEXT).
+    data = valid_show()
+    data["products"][1]["price"] = literal
+    report = read_show_file(write_show(tmp_path, data))
+    assert [str(p) for p in report.errors] == [
+        f"$.products[1].price (product KETTLE, Gooseneck kettle): not a number: {say}"
+    ]
+
+
+def test_a_lone_surrogate_escape_is_named_not_a_traceback(tmp_path: Path) -> None:
+    # "\ud800" is valid JSON but no Unicode text: printing the title raised
+    # UnicodeEncodeError (exit 1, a traceback); storing it would have failed the same way.
+    data = valid_show()
+    data["ticker"] = ["PAIR", "LONE"]
+    text = json.dumps(data, ensure_ascii=False)
+    text = text.replace('"PAIR"', r'"ok \ud83d\ude00"').replace('"LONE"', r'"x\udc00y"')
+    path = write_show(tmp_path, text)
+    result = anchordesk("show", "check", path)
+    assert result.returncode == 2
+    assert_clean_output(result)
+    assert result.stdout.splitlines()[0] == (
+        f"{path}: error: $.ticker[1]: the text 'x\\udc00y' holds a lone surrogate \\udc00 at "
+        "character 1 (a broken \\u escape): it is not Unicode text"
+    )
+    assert "ticker[0]" not in result.stdout  # a pair (an emoji) is one character: fine

@@ -32,6 +32,11 @@ from babel.numbers import (
     get_currency_symbol,
 )
 
+DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""An amount written as text: JSON's number syntax, ASCII digits. ``Decimal()`` alone also
+takes "1_000", full-width "１２" and "Infinity", none of which a price list or a feed means as
+a number (one rule for show files, CSVs, the editor and the feeds)."""
+
 DEFAULT_LOCALE = "en"
 
 # CLDR's currencySpacing (the same in every locale we ship): a symbol that ends (or starts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -495,6 +496,9 @@ def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
         )
     except RecursionError:
         return ShowReport(None, [Problem("$", "invalid show: the JSON is nested too deeply")])
+    broken = _lone_surrogates(data)
+    if broken:
+        return ShowReport(None, broken)
     reader = _Reader()
     show = reader.show(data, base_dir)
     problems = list(reader.problems)
@@ -505,6 +509,42 @@ def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
     if errors_of(problems):
         return ShowReport(None, _in_file_order(problems), show)
     return ShowReport(show, _in_file_order(problems), show)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    """`text` with each lone surrogate written as its escape (it cannot be printed as is)."""
+    return escape_controls(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
+def _lone_surrogates(data: Any) -> list[Problem]:
+    """Texts that hold half of a UTF-16 pair: JSON's ``"\\ud800"`` escape decodes to a string
+    no file, database, terminal or picture can hold (printing it raised, storing it would).
+    A pair (an emoji written as two escapes) is one character by then and passes."""
+    problems: list[Problem] = []
+    stack: list[tuple[str, Any]] = [("$", data)]
+    while stack and len(problems) < 20:
+        path, value = stack.pop()
+        texts = [value] if isinstance(value, str) else []
+        if isinstance(value, dict):
+            texts = [key for key in value if isinstance(key, str)]  # a key is text too
+            stack.extend((f"{path}.{_encodable(str(k))}", v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(value))))
+        for text in texts:
+            found = None if text.isascii() else _SURROGATE.search(text)
+            if found is not None:
+                problems.append(
+                    Problem(
+                        path,
+                        f"the text '{_encodable(text[:40])}' holds a lone surrogate "
+                        f"{_encodable(found.group())} at character {found.start()} (a broken "
+                        "\\u escape): it is not Unicode text",
+                    )
+                )
+    return problems
 
 
 def check_show(show: Show) -> list[Problem]:

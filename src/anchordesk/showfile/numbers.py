@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from anchordesk.core.money import DECIMAL_TEXT
 from anchordesk.show.validate import shown_literal
 
 MAX_NUMBER_CHARS = 40
@@ -39,6 +40,11 @@ def bounded_decimal(text: str) -> Decimal | BadNumber | None:
     literal = text.strip()
     if len(literal) > MAX_NUMBER_CHARS:
         return BadNumber(literal, "too long") if _looks_numeric(literal) else None
+    if not DECIMAL_TEXT.fullmatch(literal):
+        # "NaN" and "Infinity" are numbers to Decimal() but no price: said as not finite.
+        if literal.lstrip("+-").lower() in {"nan", "snan", "inf", "infinity"}:
+            return BadNumber(literal, "not finite")
+        return None
     try:
         number = Decimal(literal)
     except InvalidOperation:
