@@ -3,11 +3,16 @@ row is listed with its row, column, value and why, and nothing is written."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from pathlib import Path
 
+import pytest
+
+from anchordesk.cli.show import run_import_csv
 from anchordesk.core.paths import resources_dir
+from anchordesk.showfile import files
 from anchordesk.showfile.csv_import import parse_products_csv, read_products_csv
 
 from .show_inputs import anchordesk, assert_clean_output, valid_show, write_show
@@ -127,3 +132,23 @@ def test_a_two_megabyte_cell_is_named_by_its_row() -> None:
         "row 3: a cell is longer than 131,072 characters: no field of a product is that long"
     ]
     assert imported.bad_rows == [3]
+
+
+def test_an_import_never_writes_a_show_too_large_to_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 200,000 rows made a 44 MB show that `show check` and the window then refused (20 MB);
+    # the limit is lowered here so that the sample's CSV is "too large" without 11 s of rows.
+    monkeypatch.setattr(files, "MAX_SHOW_FILE_BYTES", 200_000)
+    csv = tmp_path / "products.csv"
+    csv.write_text("sku,title,price,stock\n" + "".join(f"S{i},t,1,1\n" for i in range(2000)))
+    output = tmp_path / "show.json"
+    out = io.StringIO()
+    assert run_import_csv(csv, None, output, out) == 2
+    size = out.getvalue().rsplit("would be ", 1)[-1].split(" of JSON")[0]
+    assert size.endswith(" MB") and float(size[:-3]) > 0.2
+    assert out.getvalue().splitlines()[-1] == (
+        f"{output}: error: cannot write: the show would be {size} of JSON; a show file is at "
+        "most 0.2 MB (fewer products, shorter texts)"
+    )
+    assert not output.exists()

@@ -250,5 +250,5 @@ def run_import_csv(
     except OSError as error:
         _say(f"{output_path}: error: cannot write: {error.strerror or error}", out)
         return 2
-    _say(f"{output_path}: wrote {len(show.products)} products ({note})", out)
+    _say(f"{output_path}: wrote {_count(len(show.products), 'product')} ({note})", out)
     return 0

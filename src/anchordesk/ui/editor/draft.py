@@ -16,10 +16,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from anchordesk.core.files import write_text_atomically
 from anchordesk.show.compliance import HitKind, find_hits
 from anchordesk.show.validate import Problem, Severity
-from anchordesk.showfile.files import ShowReport, decode_show_data, parse_show
+from anchordesk.showfile.files import ShowReport, decode_show_data, parse_show, write_show_text
 from anchordesk.showfile.numbers import MAX_NUMBER_CHARS, bounded_decimal
 
 _PATH_TOKEN = re.compile(r"\.([A-Za-z_]+)|\[(\d+)\]")
@@ -167,7 +166,7 @@ def write_draft(data: dict[str, Any], path: Path, old_dir: Path | None) -> None:
     for product in data.get("products") or []:
         if isinstance(product, dict) and isinstance(product.get("image"), str):
             product["image"] = rebase(product["image"], old_dir, folder)
-    write_text_atomically(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    write_show_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def problem_to_finding(problem: Problem) -> Finding:
