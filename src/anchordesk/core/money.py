@@ -30,6 +30,7 @@ from babel.numbers import (
     format_currency,
     get_currency_precision,
     get_currency_symbol,
+    is_currency,
 )
 
 DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -63,6 +64,21 @@ def babel_locale(language: str) -> Locale:
         return Locale.parse(name)
     except (UnknownLocaleError, ValueError, TypeError):
         return Locale.parse(DEFAULT_LOCALE)
+
+
+def is_known_currency(code: str) -> bool:
+    """An ISO 4217 code CLDR knows ("CNY", "USD"); not "BTC", nor a made-up three letters."""
+    return is_currency(code)
+
+
+def is_known_language(language: str) -> bool:
+    """A language Babel has data for (money and dates in its words), as the program names it."""
+    name = (language or "").strip().replace("-", "_").split(".")[0]
+    try:
+        Locale.parse(name)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
 
 
 def format_money(

@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import partial
 
-from anchordesk.core.money import currency_digits
+from anchordesk.core.money import currency_digits, is_known_currency, is_known_language
 from anchordesk.core.printable import escape_controls
 from anchordesk.show.model import (
     SHOW_FORMAT_VERSION,
@@ -114,6 +114,15 @@ def segment_subject(index: int, title: object) -> str:
     """How a message names a segment: by its number on the run sheet and its title."""
     name = _label(title) if isinstance(title, str) and title.strip() else ""
     return f"segment {index + 1}" + (f", {name}" if name else "")
+
+
+def _unknown_currency(code: str) -> str:
+    # A warning, not an error: the code is well formed and a custom feed may use it, but a
+    # typo ("USB") would otherwise pass silently and be shown with two decimals.
+    return (
+        f"{shown(code)} is not an ISO 4217 currency: its prices are shown as "
+        f"{code} 1.00 with two decimals; check the code"
+    )
 
 
 def decimals_of(amount: Decimal) -> int:
@@ -217,9 +226,17 @@ def validate_show(
         check.error(
             "$.currency", f"{shown(show.currency)} is not an ISO 4217 code such as CNY, USD or JPY"
         )
+    elif not is_known_currency(show.currency):
+        check.warning("$.currency", _unknown_currency(show.currency))
     if not LANGUAGE_PATTERN.fullmatch(show.language):
         check.error(
             "$.language", f"{shown(show.language)} is not a language tag such as zh_CN or en"
+        )
+    elif not is_known_language(show.language):
+        check.warning(
+            "$.language",
+            f"{shown(show.language)} is no language this program knows: prices and times are "
+            "written as in English, and the rehearsal audience speaks English",
         )
 
     theme = show.theme
@@ -324,6 +341,8 @@ def product_problems(
                 f"{path}.currency",
                 f"{shown(product.currency)} is not an ISO 4217 code such as CNY",
             )
+        elif product.currency is not None and not is_known_currency(product.currency):
+            check.warning(f"{path}.currency", _unknown_currency(product.currency))
         _check_amount(check, f"{path}.price", product.price, currency, "price")
         if product.stock < 0:
             check.error(f"{path}.stock", f"stock must not be negative (got {product.stock})")
