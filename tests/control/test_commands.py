@@ -54,8 +54,11 @@ _LONG = "x" * 100
         ({"command": "pin_comment", "id": "c" * 201}, "pin_comment: id is longer than 200 chara"
          "cters"),
         ({"command": "start_deal", "price": True}, _PRICE),
-        ({"command": "start_deal", "price": "Infinity"}, "start_deal: price must be a finite"
-         " amount"),
+        ({"command": "start_deal", "price": "Infinity"}, "start_deal: price 'Infinity' is not"
+         " an amount"),
+        # Decimal() reads both (ten, twelve): the feeds' and the show file's rule refuses them.
+        ({"command": "start_deal", "price": "1_0"}, "start_deal: price '1_0' is not an amount"),
+        ({"command": "start_deal", "price": "１２"}, "start_deal: price '１２' is not an amount"),
         ({"command": "start_deal", "price": "1,5"}, "start_deal: price '1,5' is not an amount"),
         ({"command": "studio_mode"}, "studio_mode: on is required"),
         ({"command": "studio_mode", "on": "yes"}, "studio_mode: on must be true or false"),

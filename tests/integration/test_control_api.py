@@ -258,6 +258,9 @@ def test_bad_calls_get_one_line_and_a_flood_of_wrong_tokens_locks_the_address_ou
             (b'{"command": ', 400, "malformed JSON: "),
             (b"\xff\xfe", 400, "the body is not UTF-8 text"),
             (b'{"command": "next_segment", "x": NaN}', 400, "malformed JSON: NaN"),
+            # Python's own words for it named sys.set_int_max_str_digits().
+            (b'{"command": "goto_segment", "index": ' + b"9" * 5000 + b"}", 400,
+             "malformed JSON: the number 99999999999999999999... has more than 18 digits"),
             ([1, 2], 400, "the body must be a JSON object"),
             ({"command": "launch_rocket"}, 400, "unknown command 'launch_rocket'"),
             ({"command": 7}, 400, '"command" is missing or not a string'),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from anchordesk.core.money import DECIMAL_TEXT
 from anchordesk.live.show import CommandRejected, LiveShow
 
 
@@ -55,6 +56,9 @@ def _price(command: str, name: str, value: object) -> Decimal:
         raise BadCommand(f'{command}: {name} must be an amount such as "89.00"')
     if isinstance(value, float) and not math.isfinite(value):
         raise BadCommand(f"{command}: {name} must be a finite amount")
+    if isinstance(value, str) and not DECIMAL_TEXT.fullmatch(value.strip()):
+        # Decimal() also reads "1_0" as ten and "１２" as twelve: the show file's rule instead.
+        raise BadCommand(f"{command}: {name} {value[:40]!r} is not an amount")
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
