@@ -25,6 +25,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from anchordesk.control.commands import COMMANDS, BadCommand, parse_command, run_command
 from anchordesk.control.security import FailureLimiter, origin_allowed, token_matches, token_of
@@ -46,6 +47,27 @@ if TYPE_CHECKING:
     from anchordesk.live.show import LiveShow
 
 log = logging.getLogger(__name__)
+
+
+class _OneLineBadRequests(logging.Filter):
+    """aiohttp logs a request it cannot parse (a 100 KB header, a TLS client or a scanner on
+    the port) at ERROR with a traceback: the client's mistake, not the show's, so one line at
+    INFO without the bytes it sent (they may be anything)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            peer = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            record.msg = "remote control: refused a malformed request from %s (%s, HTTP %s)"
+            record.args = (peer, type(error).__name__, error.code)
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+_request_log = logging.getLogger(__name__ + ".requests")
+_request_log.addFilter(_OneLineBadRequests())
 
 MAX_BODY_BYTES = 16 * 1024  # a command is a few hundred bytes
 TICK_S = 0.1  # at most ten state messages a second
@@ -168,7 +190,7 @@ class ControlServer:
         app.router.add_get("/api/v1/events", self._events)
         app.router.add_get("/api/v1/program.jpg", self._program)
         # No access log: a page's address carries ?token=.
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, logger=_request_log)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
         try:
