@@ -19,3 +19,10 @@ def test_bidi_overrides_are_visible() -> None:
 def test_plain_text_in_any_script_is_unchanged() -> None:
     text = "精华液 30ml — セール 🔥 Serum \\ ok"
     assert escape_controls(text) == text
+
+
+def test_a_lone_surrogate_is_escaped_so_a_utf8_stream_can_take_the_line() -> None:
+    # JSON's "\ud800" decodes to half a UTF-16 pair: print() and a log file raised on it.
+    line = escape_controls("order \ud800 and \udfff, not 😀")
+    assert line == "order \\ud800 and \\udfff, not 😀"
+    line.encode("utf-8")  # no UnicodeEncodeError

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from anchordesk.core.errors import FatalError, UserError
 
 if TYPE_CHECKING:
+    import httpx
+
     from anchordesk.control.server import ControlServer
     from anchordesk.live.show import LiveShow
 
@@ -57,6 +59,7 @@ def control_address(text: str) -> ControlAddress:
 
 
 async def start_control(show: LiveShow, address: ControlAddress) -> ControlServer:
+
     from anchordesk.control.server import ControlServer
 
     server = ControlServer(lambda: show, address.token, address.host, address.port)
@@ -85,6 +88,22 @@ def command_body(command: str, pairs: Sequence[str]) -> dict[str, object]:
     return body
 
 
+ANSWER_TIMEOUT_S = 10.0
+MAX_ANSWER_BYTES = 8 * 1024 * 1024  # a state is a few KB; what else answers is not AnchorDesk
+
+
+def _read_capped(response: httpx.Response) -> bytes:
+    data = bytearray()
+    for chunk in response.iter_bytes():
+        data += chunk
+        if len(data) > MAX_ANSWER_BYTES:
+            raise FatalError(
+                f"anchordesk control: {response.url.host}:{response.url.port} answered more "
+                f"than {MAX_ANSWER_BYTES // 1_048_576} MB: that is not AnchorDesk's remote control"
+            )
+    return bytes(data)
+
+
 def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     """Send one command (``state``: only read the state) and print the state as JSON."""
     import httpx
@@ -97,16 +116,27 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
         raise UserError(f"anchordesk control --url {base!r}: expected http://HOST:PORT")
     headers = {"Authorization": f"Bearer {token}"}
     try:
-        with httpx.Client(timeout=10.0, headers=headers) as client:
+        with httpx.Client(timeout=ANSWER_TIMEOUT_S, headers=headers) as client:
             if command == "state" and not pairs:
-                response = client.get(f"{base}/api/v1/state")
+                request = client.build_request("GET", f"{base}/api/v1/state")
             else:
-                response = client.post(f"{base}/api/v1/commands", json=command_body(command, pairs))
+                body = command_body(command, pairs)
+                request = client.build_request("POST", f"{base}/api/v1/commands", json=body)
+            response = client.send(request, stream=True)
+            try:
+                raw = _read_capped(response)
+            finally:
+                response.close()
+    except httpx.TimeoutException:
+        raise FatalError(
+            f"anchordesk control: {base}: no answer within {ANSWER_TIMEOUT_S:.0f} s "
+            "(is AnchorDesk running with the remote control on?)"
+        ) from None
     except httpx.HTTPError as error:
         raise FatalError(f"anchordesk control: {base}: {type(error).__name__}: {error}") from None
     try:
-        answer = response.json()
-    except ValueError:
+        answer = json.loads(raw)
+    except (ValueError, RecursionError):
         raise FatalError(
             f"anchordesk control: {base} answered {response.status_code} without JSON"
         ) from None

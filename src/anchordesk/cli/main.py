@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from anchordesk.core import logs
 from anchordesk.core.errors import FatalError, UserError
+from anchordesk.core.printable import escape_controls
 
 if TYPE_CHECKING:  # loaded when `live` runs: the stop handlers go in before any heavy import
     from anchordesk.live.options import LiveOptions
@@ -396,6 +397,13 @@ def with_default_command(arguments: list[str]) -> list[str]:
 _BROKEN_PIPE_EXIT_CODE = 128 + 13  # 128 + SIGPIPE
 
 
+def _printable(error: Exception) -> str:
+    """An error's one line as the terminal may show it: it often quotes what came from outside
+    (a path, a server's answer), so control characters and lone surrogates are escaped here,
+    for every error."""
+    return escape_controls(str(error))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["--network-child"]:
@@ -407,7 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(with_default_command(arguments))
     except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_printable(error)}", file=sys.stderr)
         return error.exit_code
     if args.command == "live":
         # First thing, before the imports that take a second (PyAV, OpenCV, Qt) and before any
@@ -427,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # One line for the user on stderr; the log file keeps it too (started from the desktop
         # menu, stderr goes nowhere).
         log.error("%s", error, extra={logs.FILE_ONLY: True})
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_printable(error)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130

@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 
 # C0 and C1 controls, DEL, and the Unicode bidi embeddings/overrides/isolates and line/paragraph
-# separators: the characters that change how a terminal or a log viewer shows the rest.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# separators: the characters that change how a terminal or a log viewer shows the rest. Lone
+# surrogates too (JSON's "\ud800" makes one): no UTF-8 stream can take them, so a print() or
+# a log record holding one raised UnicodeEncodeError instead of showing the line.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 

@@ -515,11 +515,6 @@ def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _encodable(text: str) -> str:
-    """`text` with each lone surrogate written as its escape (it cannot be printed as is)."""
-    return escape_controls(text.encode("utf-8", "backslashreplace").decode("utf-8"))
-
-
 def _lone_surrogates(data: Any) -> list[Problem]:
     """Texts that hold half of a UTF-16 pair: JSON's ``"\\ud800"`` escape decodes to a string
     no file, database, terminal or picture can hold (printing it raised, storing it would).
@@ -531,7 +526,9 @@ def _lone_surrogates(data: Any) -> list[Problem]:
         texts = [value] if isinstance(value, str) else []
         if isinstance(value, dict):
             texts = [key for key in value if isinstance(key, str)]  # a key is text too
-            stack.extend((f"{path}.{_encodable(str(k))}", v) for k, v in reversed(value.items()))
+            stack.extend(
+                (f"{path}.{escape_controls(str(k))}", v) for k, v in reversed(value.items())
+            )
         elif isinstance(value, list):
             stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(value))))
         for text in texts:
@@ -540,8 +537,8 @@ def _lone_surrogates(data: Any) -> list[Problem]:
                 problems.append(
                     Problem(
                         path,
-                        f"the text '{_encodable(text[:40])}' holds a lone surrogate "
-                        f"{_encodable(found.group())} at character {found.start()} (a broken "
+                        f"the text '{escape_controls(text[:40])}' holds a lone surrogate "
+                        f"{escape_controls(found.group())} at character {found.start()} (a broken "
                         "\\u escape): it is not Unicode text",
                     )
                 )
