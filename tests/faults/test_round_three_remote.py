@@ -108,8 +108,11 @@ def _serving(body: bytes, status: int = 200) -> Iterator[str]:
         # RecursionError escaped `anchordesk control state` as a traceback
         (b'{"x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 200, "answered 200 without JSON"),
         # a server's error text went to the terminal as it came
-        (b'{"ok": false, "error": "\\u001b]0;owned\\u0007 \\ud800"}', 409,
-         "409: \\x1b]0;owned\\x07 \\ud800"),
+        (
+            b'{"ok": false, "error": "\\u001b]0;owned\\u0007 \\ud800"}',
+            409,
+            "409: \\x1b]0;owned\\x07 \\ud800",
+        ),
         # read whole, however large
         (b'{"x": "' + b"a" * 9_000_000 + b'"}', 200, "answered more than 8 MB: that is not"),
         (b"SILENT", 200, "no answer within 0 s (is AnchorDesk running with the remote"),
