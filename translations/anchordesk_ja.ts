@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+210"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+213"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -333,7 +333,7 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+115"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
@@ -1375,7 +1375,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+251"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+253"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -1385,7 +1385,7 @@
         <translation>配信中は録画を止められません。</translation>
     </message>
     <message>
-        <location line="+137"/>
+        <location line="+138"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>
@@ -1506,7 +1506,7 @@
         <translation>プロンプト：%1</translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+104"/>
         <source>Stage “%1”</source>
         <translation>「%1」を待機</translation>
     </message>
@@ -1561,7 +1561,7 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="-272"/>
+        <location line="-279"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -1656,7 +1656,7 @@
         <translation>ツールバーのその他のボタン</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+72"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
@@ -1708,7 +1708,12 @@
         <translation>%1 は開けません。以下の問題があります。現在の番組はそのまま続きます。番組エディターでファイルを直してから、もう一度開いてください。</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+16"/>
+        <source>%1 cannot be opened: the sample show is running.</source>
+        <translation>%1 は開けません。サンプル番組を実行しています。</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>No recent shows</source>
         <translation>最近の番組はありません</translation>
     </message>
@@ -1718,7 +1723,7 @@
         <translation>番組を保存しました。次に番組を開いたときに反映されます。</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+33"/>
         <source>About AnchorDesk</source>
         <translation>AnchorDesk について</translation>
     </message>
@@ -2795,6 +2800,39 @@
         <location line="+1"/>
         <source>Light</source>
         <translation>ライト</translation>
+    </message>
+</context>
+<context>
+    <name>StartRefusedDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/start_refused.py" line="+32"/>
+        <source>%1 cannot be opened: it has the problems below. The sample show is running instead. Fix the file in the show editor, or open another show.</source>
+        <translation>%1 は開けません。以下の問題があります。代わりにサンプル番組を実行しています。番組エディターでファイルを直すか、別の番組を開いてください。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 cannot be opened: it has the problems below. The sample show is running instead. Open another show, or go on with the sample.</source>
+        <translation>%1 は開けません。以下の問題があります。代わりにサンプル番組を実行しています。別の番組を開くか、サンプルのまま続けてください。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Open show</source>
+        <translation>番組を開く</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>&amp;Edit in the show editor</source>
+        <translation>番組エディターで直す(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Open another show…</source>
+        <translation>別の番組を開く(&amp;O)…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Go on with the &amp;sample</source>
+        <translation>サンプルのまま続ける(&amp;S)</translation>
     </message>
 </context>
 <context>

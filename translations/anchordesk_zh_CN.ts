@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+210"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+213"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -333,7 +333,7 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+115"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
@@ -1375,7 +1375,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+251"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+253"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -1385,7 +1385,7 @@
         <translation>直播中不能关闭录制。</translation>
     </message>
     <message>
-        <location line="+137"/>
+        <location line="+138"/>
         <source>Run sheet</source>
         <translation>流程单</translation>
     </message>
@@ -1506,7 +1506,7 @@
         <translation>提示：%1</translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+104"/>
         <source>Stage “%1”</source>
         <translation>预备“%1”</translation>
     </message>
@@ -1561,7 +1561,7 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="-272"/>
+        <location line="-279"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -1656,7 +1656,7 @@
         <translation>更多工具栏按钮</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+72"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
@@ -1708,7 +1708,12 @@
         <translation>无法打开 %1：它有以下问题。当前节目继续进行；请在节目编辑器中修改文件后再打开。</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+16"/>
+        <source>%1 cannot be opened: the sample show is running.</source>
+        <translation>无法打开 %1：正在运行示例节目。</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>No recent shows</source>
         <translation>没有最近打开的节目</translation>
     </message>
@@ -1718,7 +1723,7 @@
         <translation>节目已保存，下次打开该节目时生效。</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+33"/>
         <source>About AnchorDesk</source>
         <translation>关于 AnchorDesk</translation>
     </message>
@@ -2795,6 +2800,39 @@
         <location line="+1"/>
         <source>Light</source>
         <translation>浅色</translation>
+    </message>
+</context>
+<context>
+    <name>StartRefusedDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/start_refused.py" line="+32"/>
+        <source>%1 cannot be opened: it has the problems below. The sample show is running instead. Fix the file in the show editor, or open another show.</source>
+        <translation>无法打开 %1：它有以下问题。现在运行的是示例节目。请在节目编辑器中修改文件，或打开另一个节目。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 cannot be opened: it has the problems below. The sample show is running instead. Open another show, or go on with the sample.</source>
+        <translation>无法打开 %1：它有以下问题。现在运行的是示例节目。请打开另一个节目，或继续使用示例节目。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Open show</source>
+        <translation>打开节目</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>&amp;Edit in the show editor</source>
+        <translation>在节目编辑器中修改(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Open another show…</source>
+        <translation>打开另一个节目(&amp;O)…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Go on with the &amp;sample</source>
+        <translation>继续使用示例节目(&amp;S)</translation>
     </message>
 </context>
 <context>

@@ -110,6 +110,9 @@ class Controller(QObject):
     session_started = Signal()
     message = Signal(str)
     show_refused = Signal(Path, list)  # a show file that cannot run, and its problems
+    # The show named at start-up cannot run: (file, its problems, whether the show editor can
+    # open it); the sample runs instead.
+    start_refused = Signal(Path, list, bool)
     rehearsal_finished = Signal(object)  # a RehearsalReport, when any session ends
     board_changed = Signal(object)  # the LiveSnapshot, when its board or prompts changed
     _built = Signal(object, object)  # (LiveShow | None, error text | None), from the worker
@@ -944,7 +947,16 @@ class Controller(QObject):
             i18n.install(app, code)
         self._save_settings()
 
-    def open_show(self, path: Path) -> None:
+    def start_on(self, show_path: Path | None) -> None:
+        """The window's first show: the one named on the command line (or "Open with"), checked
+        as File → Open checks it; one that cannot run is refused (``start_refused``) and the
+        sample runs instead. Without a name, the sample."""
+        if show_path is None:
+            self.start(None)
+        else:
+            self.open_show(show_path, at_start=True)
+
+    def open_show(self, path: Path, *, at_start: bool = False) -> None:
         """Open another show; one that cannot run is refused (``show_refused``) and the running
         rehearsal goes on untouched."""
         from anchordesk.showfile.files import ShowReport, read_show_file
@@ -956,7 +968,13 @@ class Controller(QObject):
             if self.is_live:  # went live while the file was read
                 return
             if report.show is None:
-                self.show_refused.emit(path, [str(problem) for problem in report.problems])
+                lines = [str(problem) for problem in report.problems]
+                if at_start:
+                    # `read` is what the show editor can put in its tables (None: not JSON).
+                    self.start_refused.emit(path, lines, report.read is not None)
+                    self.start(None)
+                else:
+                    self.show_refused.emit(path, lines)
                 return
             self._restart(lambda: self.start(path))
 

@@ -142,6 +142,8 @@ class MainWindow(QMainWindow):
         self.mode_label.setContentsMargins(16, 0, 6, 0)
         self.recording_indicator = RecordingIndicator(self)
         self.recording_question: RecordingQuestion | None = None
+        self.start_dialog: QDialog | None = None  # the start-up show's problems, when refused
+        self.show_to_fix: Path | None = None  # that show, opened in the editor from there
         self.statusBar().addPermanentWidget(self.recording_indicator)
         self.statusBar().addPermanentWidget(self.clock_label)
         self.statusBar().addPermanentWidget(self.mode_label)
@@ -361,6 +363,7 @@ class MainWindow(QMainWindow):
         self.hotkeys.explained.reason.connect(self.notify)
         c.rehearsal_finished.connect(self.show_rehearsal_report)
         c.show_refused.connect(self._show_refused)
+        c.start_refused.connect(self._start_refused)
         c.on_air_check = OnAirCheck(self, lambda: c.live.show if c.live is not None else None)
         c.board_changed.connect(self.board.update_snapshot)
         self.board.dismiss_requested.connect(c.dismiss_prompt)
@@ -511,6 +514,13 @@ class MainWindow(QMainWindow):
     def _ask_to_record(self, folder: str, bytes_per_hour: int) -> None:
         """The first rehearsal: record or not, asked once (the answer is kept)."""
         if self.recording_question is not None:
+            return
+        if self.start_dialog is not None and self.start_dialog.isVisible():
+            # One question at a time: the refused show's problems first (they say the sample
+            # is running); the recording question when that dialog is closed.
+            self.start_dialog.finished.connect(
+                lambda _result: self._ask_to_record(folder, bytes_per_hour)
+            )
             return
         box = RecordingQuestion(folder, bytes_per_hour, self._key_text("record"), self)
         box.answered.connect(self._recording_answered)
@@ -789,6 +799,27 @@ class MainWindow(QMainWindow):
         self.refused_dialog = ProblemsDialog(self.tr("Open show"), heading, problems, self)
         self.refused_dialog.open()
 
+    def _start_refused(self, path: Path, problems: list[str], editable: bool) -> None:
+        """The show named at start-up cannot run: its problems, the sample said to be running,
+        and the next steps (the editor on that file, another show, or the sample)."""
+        from anchordesk.ui.start_refused import StartRefusedDialog
+
+        self.start_dialog = StartRefusedDialog(path, problems, editable, self)
+        self.start_dialog.edit_requested.connect(self._edit_refused_show)
+        self.start_dialog.open_requested.connect(self.open_show)
+        self.start_dialog.open()
+        self.statusBar().showMessage(
+            self.tr("%1 cannot be opened: the sample show is running.").replace("%1", path.name)
+        )
+
+    def _edit_refused_show(self, path: Path) -> None:
+        from anchordesk.ui.editor import open_editor
+
+        # Saved without errors, the fixed show replaces the sample (see _show_saved).
+        self.show_to_fix = path
+        editor = open_editor(path, self, settings=self.controller.settings)
+        editor.show_saved.connect(self._show_saved)
+
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for text in self.controller.settings.recent_shows:
@@ -813,6 +844,9 @@ class MainWindow(QMainWindow):
         elif self.controller.show_path is not None and Path(path) == Path(
             self.controller.show_path
         ):
+            self.controller.open_show(Path(path))
+        elif self.show_to_fix is not None and Path(path) == self.show_to_fix:
+            self.show_to_fix = None
             self.controller.open_show(Path(path))
 
     def open_settings(self) -> None:
@@ -1093,7 +1127,7 @@ def run_control_room(
     window.show()
     if on_ready is not None:
         controller.session_started.connect(lambda: on_ready(window))
-    QTimer.singleShot(0, lambda: controller.start(show_path))
+    QTimer.singleShot(0, lambda: controller.start_on(show_path))
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)
     with loop:
