@@ -218,7 +218,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+268"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+285"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -294,7 +294,7 @@
         <translation>選択したコメントを非表示</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+60"/>
         <source>%1 new comments ↓</source>
         <translation>新着コメント %1 件 ↓</translation>
     </message>
@@ -304,8 +304,8 @@
         <translation>新着コメント %1 件：最新を表示</translation>
     </message>
     <message>
-        <location line="-50"/>
-        <location line="+84"/>
+        <location line="-59"/>
+        <location line="+93"/>
         <source>%1 received</source>
         <translation>%1 件受信</translation>
     </message>
@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+213"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+215"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -358,7 +358,7 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="+112"/>
         <source>The recording has stopped: only %1 is left on its disk. What was recorded is kept; the show goes on. Free some space, then press Record again.</source>
         <translation>録画を停止しました：ディスクの空きが %1 しかありません。録画済みの部分は残っており、番組は続いています。空き容量を確保してから、もう一度「録画」を押してください。</translation>
     </message>
@@ -368,7 +368,7 @@
         <translation>録画を停止しました：%1</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+67"/>
         <source>No question to pin yet.</source>
         <translation>固定できる質問はまだありません。</translation>
     </message>
@@ -930,7 +930,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+189"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+192"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1107,6 +1107,16 @@
         <translation>%1：音声が入っていません</translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>the test tone is chosen in Settings: viewers would hear a beep, not you</source>
+        <translation>設定でテストトーンが選ばれています：視聴者にはあなたの声ではなくビープ音が聞こえます</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no microphone was found: viewers would hear the test tone</source>
+        <translation>マイクが見つかりません：視聴者にはテストトーンが聞こえます</translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>%1 is muted</source>
         <translation>%1 はミュート中です</translation>
@@ -1122,7 +1132,7 @@
         <translation>%1、音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-127"/>
+        <location line="-134"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>配信先なし</translation>
@@ -1375,7 +1385,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+253"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+250"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -1385,7 +1395,7 @@
         <translation>配信中は録画を止められません。</translation>
     </message>
     <message>
-        <location line="+138"/>
+        <location line="+140"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>
@@ -1929,7 +1939,7 @@
         <translation>1 分あたりの注文数</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+21"/>
         <source>Simulated audience</source>
         <translation>模擬視聴者</translation>
     </message>
@@ -1937,7 +1947,7 @@
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+129"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+141"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>商品を画面から外す</translation>
@@ -1998,7 +2008,7 @@
         <translation>%1 を画面に表示</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+60"/>
         <source>%1: %2 · %3 left · %4 of %5 units left</source>
         <translation>%1：%2 · 残り %3 · %5点中残り%4点</translation>
     </message>
@@ -2227,7 +2237,7 @@
 <context>
     <name>RehearsalReportDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+27"/>
+        <location filename="../src/anchordesk/ui/report_dialog.py" line="+37"/>
         <source>Rehearsal report</source>
         <translation>リハーサルレポート</translation>
     </message>
@@ -2262,19 +2272,32 @@
         <translation>差分</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+12"/>
         <source>Total</source>
         <translation>合計</translation>
     </message>
     <message>
-        <location line="+23"/>
-        <source>Open the full report</source>
-        <translation>レポート全体を開く</translation>
+        <location line="+13"/>
+        <source>Session totals</source>
+        <translation>セッションの合計</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>&amp;Open the full report</source>
+        <translation>レポート全体を開く(&amp;O)</translation>
     </message>
     <message>
         <location line="+5"/>
+        <source>&amp;Rehearse again</source>
+        <translation>もう一度リハーサル(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Open the full report</source>
+        <translation type="vanished">レポート全体を開く</translation>
+    </message>
+    <message>
         <source>Rehearse again</source>
-        <translation>もう一度リハーサル</translation>
+        <translation type="vanished">もう一度リハーサル</translation>
     </message>
 </context>
 <context>

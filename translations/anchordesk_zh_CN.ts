@@ -218,7 +218,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+268"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+285"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -294,7 +294,7 @@
         <translation>隐藏选中的评论</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+60"/>
         <source>%1 new comments ↓</source>
         <translation>%1 条新评论 ↓</translation>
     </message>
@@ -304,8 +304,8 @@
         <translation>%1 条新评论：跳到最新</translation>
     </message>
     <message>
-        <location line="-50"/>
-        <location line="+84"/>
+        <location line="-59"/>
+        <location line="+93"/>
         <source>%1 received</source>
         <translation>已收到 %1 条</translation>
     </message>
@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+213"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+215"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -358,7 +358,7 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="+112"/>
         <source>The recording has stopped: only %1 is left on its disk. What was recorded is kept; the show goes on. Free some space, then press Record again.</source>
         <translation>录制已停止：所在磁盘只剩 %1。已录制的内容都保留着，节目继续进行。请腾出一些空间，然后再次按“录制”。</translation>
     </message>
@@ -368,7 +368,7 @@
         <translation>录制已停止：%1</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+67"/>
         <source>No question to pin yet.</source>
         <translation>还没有可置顶的提问。</translation>
     </message>
@@ -930,7 +930,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+189"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+192"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1107,6 +1107,16 @@
         <translation>%1：没有声音输入</translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>the test tone is chosen in Settings: viewers would hear a beep, not you</source>
+        <translation>设置里选的是测试音：观众会听到哔声，而不是你的声音</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no microphone was found: viewers would hear the test tone</source>
+        <translation>没有找到麦克风：观众会听到测试音</translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>%1 is muted</source>
         <translation>%1 已静音</translation>
@@ -1122,7 +1132,7 @@
         <translation>%1，音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-127"/>
+        <location line="-134"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>没有推流目标</translation>
@@ -1375,7 +1385,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+253"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+250"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -1385,7 +1395,7 @@
         <translation>直播中不能关闭录制。</translation>
     </message>
     <message>
-        <location line="+138"/>
+        <location line="+140"/>
         <source>Run sheet</source>
         <translation>流程单</translation>
     </message>
@@ -1929,7 +1939,7 @@
         <translation>每分钟订单数</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+21"/>
         <source>Simulated audience</source>
         <translation>模拟观众</translation>
     </message>
@@ -1937,7 +1947,7 @@
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+129"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+141"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>撤下画面上的商品</translation>
@@ -1998,7 +2008,7 @@
         <translation>把 %1 放到画面上</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+60"/>
         <source>%1: %2 · %3 left · %4 of %5 units left</source>
         <translation>%1：%2 · 剩余 %3 · 剩 %4/%5 件</translation>
     </message>
@@ -2227,7 +2237,7 @@
 <context>
     <name>RehearsalReportDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+27"/>
+        <location filename="../src/anchordesk/ui/report_dialog.py" line="+37"/>
         <source>Rehearsal report</source>
         <translation>彩排报告</translation>
     </message>
@@ -2262,19 +2272,32 @@
         <translation>差值</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+12"/>
         <source>Total</source>
         <translation>合计</translation>
     </message>
     <message>
-        <location line="+23"/>
-        <source>Open the full report</source>
-        <translation>打开完整报告</translation>
+        <location line="+13"/>
+        <source>Session totals</source>
+        <translation>场次总计</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>&amp;Open the full report</source>
+        <translation>打开完整报告(&amp;O)</translation>
     </message>
     <message>
         <location line="+5"/>
+        <source>&amp;Rehearse again</source>
+        <translation>再次彩排(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Open the full report</source>
+        <translation type="vanished">打开完整报告</translation>
+    </message>
+    <message>
         <source>Rehearse again</source>
-        <translation>再次彩排</translation>
+        <translation type="vanished">再次彩排</translation>
     </message>
 </context>
 <context>

@@ -108,6 +108,7 @@ class Controller(QObject):
     recording_changed = Signal(bool)  # Record changed other than by its action
     studio_mode_changed = Signal(bool)  # switched elsewhere: the remote, a script
     session_started = Signal()
+    session_changed = Signal()  # a new session (rehearsal, live, rehearse again) has begun
     message = Signal(str)
     show_refused = Signal(Path, list)  # a show file that cannot run, and its problems
     # The show named at start-up cannot run: (file, its problems, whether the show editor can
@@ -146,6 +147,7 @@ class Controller(QObject):
         self._save = save if save is not None else save_settings
         self._monotonic = monotonic
         self.show_path: Path | None = None
+        self._listed_session: object | None = None  # the session whose comments are listed
         self.live: LiveShow | None = None
         self.snapshot = LiveSnapshot()
         self.show_state = ShowState()
@@ -454,6 +456,8 @@ class Controller(QObject):
             test_pattern_chosen=self.settings.devices.camera == "test",
             microphone_level_dbfs=health.audio_level_dbfs,
             microphone_muted=audio is not None and audio.muted,
+            microphone_is_test_tone=audio_name == "test tone",
+            test_tone_chosen=self.settings.devices.microphone == "test",
         )
 
     def _compliance_hit_lines(self) -> tuple[str, ...]:
@@ -570,6 +574,10 @@ class Controller(QObject):
         session = live.session if live is not None else None
         if session is None:
             return
+        if session is not self._listed_session:
+            # Each session's lists start empty, before its first comment or order is handed on.
+            self._listed_session = session
+            self.session_changed.emit()
         comments = session.take_new_comments()
         if comments:
             now = time.time()
