@@ -448,7 +448,7 @@
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+129"/>
+        <location line="+133"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -509,29 +509,29 @@
 <context>
     <name>DestinationsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+167"/>
-        <location line="+32"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+175"/>
+        <location line="+36"/>
         <source>Destinations</source>
         <translation>配信先</translation>
     </message>
     <message>
-        <location line="-5"/>
+        <location line="-9"/>
         <source>&amp;Go live to:</source>
         <translation>配信先の選択(&amp;G)：</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+180"/>
+        <location line="+184"/>
         <source>Rehearsal — nothing is pushed</source>
         <translation>リハーサル — 配信しません</translation>
     </message>
     <message>
-        <location line="-179"/>
+        <location line="-183"/>
         <source>A&amp;dd</source>
         <translation>追加(&amp;D)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+5"/>
         <source>&amp;Remove</source>
         <translation>削除(&amp;R)</translation>
     </message>
@@ -596,7 +596,7 @@
         <translation>%1 は RTMPS（rtmps://…）のみ対応です。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>The server URL must start with rtmp:// or rtmps:// and name a host.</source>
         <translation>サーバー URL は rtmp:// または rtmps:// で始まり、ホスト名を含む必要があります。</translation>
     </message>
@@ -930,7 +930,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+192"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+193"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1945,9 +1945,17 @@
     </message>
 </context>
 <context>
+    <name>Platforms</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-411"/>
+        <source>Custom RTMP / RTMPS</source>
+        <translation>カスタム RTMP / RTMPS</translation>
+    </message>
+</context>
+<context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+141"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+140"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>商品を画面から外す</translation>
@@ -1988,7 +1996,7 @@
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+78"/>
+        <location line="+79"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
@@ -2023,7 +2031,7 @@
         <translation>%1 のセールを停止</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+17"/>
         <source>Stop the deal</source>
         <translation>セールを停止</translation>
     </message>

@@ -448,7 +448,7 @@
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+129"/>
+        <location line="+133"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -509,29 +509,29 @@
 <context>
     <name>DestinationsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+167"/>
-        <location line="+32"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+175"/>
+        <location line="+36"/>
         <source>Destinations</source>
         <translation>推流目标</translation>
     </message>
     <message>
-        <location line="-5"/>
+        <location line="-9"/>
         <source>&amp;Go live to:</source>
         <translation>开播推流到(&amp;G)：</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+180"/>
+        <location line="+184"/>
         <source>Rehearsal — nothing is pushed</source>
         <translation>彩排 — 不推流</translation>
     </message>
     <message>
-        <location line="-179"/>
+        <location line="-183"/>
         <source>A&amp;dd</source>
         <translation>添加(&amp;D)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+5"/>
         <source>&amp;Remove</source>
         <translation>删除(&amp;R)</translation>
     </message>
@@ -596,7 +596,7 @@
         <translation>%1 只接受 RTMPS（rtmps://…）。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>The server URL must start with rtmp:// or rtmps:// and name a host.</source>
         <translation>服务器地址必须以 rtmp:// 或 rtmps:// 开头，并包含主机名。</translation>
     </message>
@@ -930,7 +930,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+192"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+193"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1945,9 +1945,17 @@
     </message>
 </context>
 <context>
+    <name>Platforms</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-411"/>
+        <source>Custom RTMP / RTMPS</source>
+        <translation>自定义 RTMP / RTMPS</translation>
+    </message>
+</context>
+<context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+141"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+140"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>撤下画面上的商品</translation>
@@ -1988,7 +1996,7 @@
         <translation>秒杀库存</translation>
     </message>
     <message>
-        <location line="+78"/>
+        <location line="+79"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>
@@ -2023,7 +2031,7 @@
         <translation>停止 %1 的秒杀</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+17"/>
         <source>Stop the deal</source>
         <translation>停止秒杀</translation>
     </message>

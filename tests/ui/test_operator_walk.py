@@ -11,12 +11,14 @@ from dataclasses import replace
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextLayout
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
+from anchordesk.core import paths
 from anchordesk.live.reports import SegmentTiming, SessionSummary
 from anchordesk.live.settings import Destination
 from anchordesk.show.feed_items import Comment
+from anchordesk.ui import i18n
 from anchordesk.ui.docks.comments import CommentModel, CommentPanel
 from anchordesk.ui.golive import OK, RUNNING, WARN, GoLiveDialog, PreflightFacts
 from anchordesk.ui.hotkeys import mnemonic
@@ -123,7 +125,12 @@ def test_running_deals_are_listed_once_and_never_squeeze_the_products(
     # The other deals' rows scroll within two rows' height: the list above keeps its room.
     rows = products._running_scroll
     assert rows.isVisibleTo(products)
-    assert rows.height() <= 2 * (2 * products.fontMetrics().lineSpacing() + 8)
+    assert rows.height() <= products.running_rows_max_px()
+    # One other deal: the box is as tall as its row, no blank band under the status line.
+    controller.stop_deal("SERUM")
+    controller.poll_show()
+    assert len(products.running_deal_texts()) == 1
+    assert rows.height() <= products._running_box.sizeHint().height()
 
 
 def _summary() -> SessionSummary:
@@ -188,3 +195,44 @@ def test_a_new_session_lists_only_its_own_comments(qtbot: QtBot, control_room: M
     controller.add_comments([Comment(source="rehearsal", id="r2", author="Ann", text="Hi")])
     controller.flush_feeds()
     assert window.comments.model.rowCount() == 1
+
+
+def test_the_report_speaks_the_window_language_when_the_setting_is_system(
+    qtbot: QtBot, control_room: MainWindow
+) -> None:
+    # With the language left at "system" (the default) a Chinese window got an English report.
+    window = control_room
+    assert window.controller.settings.language == "system"
+    i18n.install(QApplication.instance(), "zh_CN")  # type: ignore[arg-type]
+    try:
+        with qtbot.waitSignal(window.controller.rehearsal_finished, timeout=10000) as finished:
+            window.end_rehearsal_action.trigger()
+        lines = "\n".join(finished.args[0].session_lines)
+        assert "Duration" not in lines and "时长" in lines, lines
+        window.report_dialog.reject()
+    finally:
+        i18n.install(QApplication.instance(), "en")  # type: ignore[arg-type]
+
+
+def test_a_four_product_show_fits_its_list_at_1366x768_in_chinese(
+    qtbot: QtBot, control_room: MainWindow
+) -> None:
+    # A fixed 52 px a card cut the fourth product of the Chinese sample (a scroll bar) at
+    # 1366x768; a card needs only its two lines and its padding.
+    window = control_room
+    i18n.install(QApplication.instance(), "zh_CN")  # type: ignore[arg-type]
+    try:
+        window.resize(1366, 768 - 22)  # the window manager's title bar
+        sample = paths.resources_dir() / "shows" / "zh" / "show.json"
+        with qtbot.waitSignal(window.controller.session_started, timeout=20000):
+            window.controller.open_show(sample)
+        qtbot.waitUntil(lambda: len(window.products._cards) == 4, timeout=5000)
+        QApplication.processEvents()
+        cards = window.products.findChild(QScrollArea)
+        assert cards is not None and cards.widget() is window.products._grid_host
+        viewport = cards.viewport()
+        for card in window.products._cards.values():  # each card whole in the list's view
+            bottom = card.mapTo(viewport, card.rect().bottomLeft()).y()
+            assert 0 <= bottom < viewport.height(), card.text()
+    finally:
+        i18n.install(QApplication.instance(), "en")  # type: ignore[arg-type]

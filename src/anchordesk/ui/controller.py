@@ -870,7 +870,11 @@ class Controller(QObject):
 
     def _report(self, path: Path, mode: str) -> None:
         """Build the closed session's report on a worker and emit ``rehearsal_finished``."""
-        language = self.settings.language
+        from anchordesk.ui.i18n import current_language
+
+        # The window's language ("system" resolved): the report read English in a Chinese
+        # window when the setting was left at "system".
+        language = current_language()
 
         def build() -> None:
             try:

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from anchordesk.core import secrets
 from anchordesk.live.settings import Destination
 from anchordesk.ui.reach import ReachProblem, Unreachable, tcp_reachable
+from anchordesk.ui.settings.destinations_page import platform_name
 from anchordesk.ui.settings.keyring_text import missing_key_reason
 from anchordesk.ui.workers import run_task
 
@@ -132,7 +133,7 @@ class GoLiveDialog(QDialog):
 
         self.destination = QComboBox(self)
         for destination in self._destinations:
-            name, platform = destination.name, destination.preset.name
+            name, platform = destination.name, platform_name(destination.preset)
             # A destination named after its platform (the default name) says it once.
             label = name if name == platform else f"{name} ({platform})"
             self.destination.addItem(label, destination.destination_id)

@@ -126,7 +126,6 @@ class ProductPanel(QWidget):
         self._running_scroll.setWidgetResizable(True)
         self._running_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self._running_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._running_scroll.setMaximumHeight(2 * (2 * self.fontMetrics().lineSpacing() + 8))
         self._running_scroll.hide()
         form.addRow(self._running_scroll)
 
@@ -186,7 +185,8 @@ class ProductPanel(QWidget):
             card.setCheckable(True)
             card.setObjectName(f"product_card_{product.sku}")
             card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-            card.setMinimumHeight(52)
+            # As tall as its two lines need (their sizeHint), no taller: a fixed 52 px left the
+            # fourth card of a four-product show cut at 1366x768 in Chinese and Japanese.
             card.setStyleSheet("QPushButton { text-align: left; padding: 4px 8px; }")
             sku = product.sku
             card.clicked.connect(lambda _checked=False, sku=sku: self._card_clicked(sku))
@@ -308,6 +308,14 @@ class ProductPanel(QWidget):
             button.setText(self.tr("Stop"))
             button.setAccessibleName(self.tr("Stop the deal on %1").replace("%1", deal.title))
         self._running_scroll.setVisible(bool(wanted))
+        if wanted:
+            # As tall as its rows, up to two of them (a scroll area alone asks for more).
+            self._running.activate()
+            rows_px = self._running_box.sizeHint().height()
+            self._running_scroll.setFixedHeight(min(rows_px, self.running_rows_max_px()))
+
+    def running_rows_max_px(self) -> int:
+        return 2 * (2 * self.fontMetrics().lineSpacing() + 12)
 
     def running_deal_texts(self) -> list[str]:
         return [label.text() for label, _button in self._running_rows.values()]
