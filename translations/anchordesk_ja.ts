@@ -2044,7 +2044,7 @@
         <location line="+6"/>
         <location line="+24"/>
         <source>Put a product on screen to start a deal.</source>
-        <translation>セールを始めるには、まず商品を画面に表示してください。</translation>
+        <translation>商品を画面に出すとセールを始められます。</translation>
     </message>
     <message>
         <location line="-22"/>
