@@ -114,7 +114,7 @@ def main() -> int:
             text=True,
         )
         assert audience.stdout is not None
-        feeds.append(FeedSettings("audience", "rehearsal", audience.stdout.readline().strip()))
+        feeds.append(FeedSettings("audience", "json", audience.stdout.readline().strip()))
         controller_options = {}
     drops = PipelineDrops()
     ticks = TickTimes()

@@ -218,7 +218,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+268"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+285"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -294,7 +294,7 @@
         <translation>選択したコメントを非表示</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+60"/>
         <source>%1 new comments ↓</source>
         <translation>新着コメント %1 件 ↓</translation>
     </message>
@@ -304,8 +304,8 @@
         <translation>新着コメント %1 件：最新を表示</translation>
     </message>
     <message>
-        <location line="-50"/>
-        <location line="+84"/>
+        <location line="-59"/>
+        <location line="+93"/>
         <source>%1 received</source>
         <translation>%1 件受信</translation>
     </message>
@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+210"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+215"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -333,7 +333,7 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+115"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
@@ -358,7 +358,7 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="+112"/>
         <source>The recording has stopped: only %1 is left on its disk. What was recorded is kept; the show goes on. Free some space, then press Record again.</source>
         <translation>録画を停止しました：ディスクの空きが %1 しかありません。録画済みの部分は残っており、番組は続いています。空き容量を確保してから、もう一度「録画」を押してください。</translation>
     </message>
@@ -368,7 +368,7 @@
         <translation>録画を停止しました：%1</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+67"/>
         <source>No question to pin yet.</source>
         <translation>固定できる質問はまだありません。</translation>
     </message>
@@ -448,7 +448,7 @@
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+129"/>
+        <location line="+133"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -509,29 +509,29 @@
 <context>
     <name>DestinationsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+167"/>
-        <location line="+32"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+175"/>
+        <location line="+36"/>
         <source>Destinations</source>
         <translation>配信先</translation>
     </message>
     <message>
-        <location line="-5"/>
+        <location line="-9"/>
         <source>&amp;Go live to:</source>
         <translation>配信先の選択(&amp;G)：</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+180"/>
+        <location line="+184"/>
         <source>Rehearsal — nothing is pushed</source>
         <translation>リハーサル — 配信しません</translation>
     </message>
     <message>
-        <location line="-179"/>
+        <location line="-183"/>
         <source>A&amp;dd</source>
         <translation>追加(&amp;D)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+5"/>
         <source>&amp;Remove</source>
         <translation>削除(&amp;R)</translation>
     </message>
@@ -596,7 +596,7 @@
         <translation>%1 は RTMPS（rtmps://…）のみ対応です。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>The server URL must start with rtmp:// or rtmps:// and name a host.</source>
         <translation>サーバー URL は rtmp:// または rtmps:// で始まり、ホスト名を含む必要があります。</translation>
     </message>
@@ -930,7 +930,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+189"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+193"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1107,6 +1107,16 @@
         <translation>%1：音声が入っていません</translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>the test tone is chosen in Settings: viewers would hear a beep, not you</source>
+        <translation>設定でテストトーンが選ばれています：視聴者にはあなたの声ではなくビープ音が聞こえます</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no microphone was found: viewers would hear the test tone</source>
+        <translation>マイクが見つかりません：視聴者にはテストトーンが聞こえます</translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>%1 is muted</source>
         <translation>%1 はミュート中です</translation>
@@ -1122,7 +1132,7 @@
         <translation>%1、音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-127"/>
+        <location line="-134"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>配信先なし</translation>
@@ -1375,7 +1385,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+251"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+250"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -1385,7 +1395,7 @@
         <translation>配信中は録画を止められません。</translation>
     </message>
     <message>
-        <location line="+137"/>
+        <location line="+140"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>
@@ -1506,7 +1516,7 @@
         <translation>プロンプト：%1</translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+104"/>
         <source>Stage “%1”</source>
         <translation>「%1」を待機</translation>
     </message>
@@ -1561,7 +1571,7 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="-272"/>
+        <location line="-279"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -1656,7 +1666,7 @@
         <translation>ツールバーのその他のボタン</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+72"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
@@ -1708,7 +1718,12 @@
         <translation>%1 は開けません。以下の問題があります。現在の番組はそのまま続きます。番組エディターでファイルを直してから、もう一度開いてください。</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+16"/>
+        <source>%1 cannot be opened: the sample show is running.</source>
+        <translation>%1 は開けません。サンプル番組を実行しています。</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>No recent shows</source>
         <translation>最近の番組はありません</translation>
     </message>
@@ -1718,7 +1733,7 @@
         <translation>番組を保存しました。次に番組を開いたときに反映されます。</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+33"/>
         <source>About AnchorDesk</source>
         <translation>AnchorDesk について</translation>
     </message>
@@ -1924,15 +1939,23 @@
         <translation>1 分あたりの注文数</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+21"/>
         <source>Simulated audience</source>
         <translation>模擬視聴者</translation>
     </message>
 </context>
 <context>
+    <name>Platforms</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-411"/>
+        <source>Custom RTMP / RTMPS</source>
+        <translation>カスタム RTMP / RTMPS</translation>
+    </message>
+</context>
+<context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+129"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+140"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>商品を画面から外す</translation>
@@ -1973,7 +1996,7 @@
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+78"/>
+        <location line="+79"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
@@ -1993,7 +2016,7 @@
         <translation>%1 を画面に表示</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+60"/>
         <source>%1: %2 · %3 left · %4 of %5 units left</source>
         <translation>%1：%2 · 残り %3 · %5点中残り%4点</translation>
     </message>
@@ -2008,7 +2031,7 @@
         <translation>%1 のセールを停止</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+17"/>
         <source>Stop the deal</source>
         <translation>セールを停止</translation>
     </message>
@@ -2021,7 +2044,7 @@
         <location line="+6"/>
         <location line="+24"/>
         <source>Put a product on screen to start a deal.</source>
-        <translation>セールを始めるには、まず商品を画面に表示してください。</translation>
+        <translation>商品を画面に出すとセールを始められます。</translation>
     </message>
     <message>
         <location line="-22"/>
@@ -2222,7 +2245,7 @@
 <context>
     <name>RehearsalReportDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+27"/>
+        <location filename="../src/anchordesk/ui/report_dialog.py" line="+37"/>
         <source>Rehearsal report</source>
         <translation>リハーサルレポート</translation>
     </message>
@@ -2257,19 +2280,32 @@
         <translation>差分</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+12"/>
         <source>Total</source>
         <translation>合計</translation>
     </message>
     <message>
-        <location line="+23"/>
-        <source>Open the full report</source>
-        <translation>レポート全体を開く</translation>
+        <location line="+13"/>
+        <source>Session totals</source>
+        <translation>セッションの合計</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>&amp;Open the full report</source>
+        <translation>レポート全体を開く(&amp;O)</translation>
     </message>
     <message>
         <location line="+5"/>
+        <source>&amp;Rehearse again</source>
+        <translation>もう一度リハーサル(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Open the full report</source>
+        <translation type="vanished">レポート全体を開く</translation>
+    </message>
+    <message>
         <source>Rehearse again</source>
-        <translation>もう一度リハーサル</translation>
+        <translation type="vanished">もう一度リハーサル</translation>
     </message>
 </context>
 <context>
@@ -2795,6 +2831,39 @@
         <location line="+1"/>
         <source>Light</source>
         <translation>ライト</translation>
+    </message>
+</context>
+<context>
+    <name>StartRefusedDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/start_refused.py" line="+32"/>
+        <source>%1 cannot be opened: it has the problems below. The sample show is running instead. Fix the file in the show editor, or open another show.</source>
+        <translation>%1 は開けません。以下の問題があります。代わりにサンプル番組を実行しています。番組エディターでファイルを直すか、別の番組を開いてください。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 cannot be opened: it has the problems below. The sample show is running instead. Open another show, or go on with the sample.</source>
+        <translation>%1 は開けません。以下の問題があります。代わりにサンプル番組を実行しています。別の番組を開くか、サンプルのまま続けてください。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Open show</source>
+        <translation>番組を開く</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>&amp;Edit in the show editor</source>
+        <translation>番組エディターで直す(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Open another show…</source>
+        <translation>別の番組を開く(&amp;O)…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Go on with the &amp;sample</source>
+        <translation>サンプルのまま続ける(&amp;S)</translation>
     </message>
 </context>
 <context>

@@ -218,7 +218,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+268"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+285"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -294,7 +294,7 @@
         <translation>隐藏选中的评论</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+60"/>
         <source>%1 new comments ↓</source>
         <translation>%1 条新评论 ↓</translation>
     </message>
@@ -304,8 +304,8 @@
         <translation>%1 条新评论：跳到最新</translation>
     </message>
     <message>
-        <location line="-50"/>
-        <location line="+84"/>
+        <location line="-59"/>
+        <location line="+93"/>
         <source>%1 received</source>
         <translation>已收到 %1 条</translation>
     </message>
@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+210"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+215"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -333,7 +333,7 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+113"/>
+        <location line="+115"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
@@ -358,7 +358,7 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="+112"/>
         <source>The recording has stopped: only %1 is left on its disk. What was recorded is kept; the show goes on. Free some space, then press Record again.</source>
         <translation>录制已停止：所在磁盘只剩 %1。已录制的内容都保留着，节目继续进行。请腾出一些空间，然后再次按“录制”。</translation>
     </message>
@@ -368,7 +368,7 @@
         <translation>录制已停止：%1</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+67"/>
         <source>No question to pin yet.</source>
         <translation>还没有可置顶的提问。</translation>
     </message>
@@ -448,7 +448,7 @@
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+129"/>
+        <location line="+133"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -509,29 +509,29 @@
 <context>
     <name>DestinationsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+167"/>
-        <location line="+32"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+175"/>
+        <location line="+36"/>
         <source>Destinations</source>
         <translation>推流目标</translation>
     </message>
     <message>
-        <location line="-5"/>
+        <location line="-9"/>
         <source>&amp;Go live to:</source>
         <translation>开播推流到(&amp;G)：</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+180"/>
+        <location line="+184"/>
         <source>Rehearsal — nothing is pushed</source>
         <translation>彩排 — 不推流</translation>
     </message>
     <message>
-        <location line="-179"/>
+        <location line="-183"/>
         <source>A&amp;dd</source>
         <translation>添加(&amp;D)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+5"/>
         <source>&amp;Remove</source>
         <translation>删除(&amp;R)</translation>
     </message>
@@ -596,7 +596,7 @@
         <translation>%1 只接受 RTMPS（rtmps://…）。</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>The server URL must start with rtmp:// or rtmps:// and name a host.</source>
         <translation>服务器地址必须以 rtmp:// 或 rtmps:// 开头，并包含主机名。</translation>
     </message>
@@ -930,7 +930,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+189"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+193"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1107,6 +1107,16 @@
         <translation>%1：没有声音输入</translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>the test tone is chosen in Settings: viewers would hear a beep, not you</source>
+        <translation>设置里选的是测试音：观众会听到哔声，而不是你的声音</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no microphone was found: viewers would hear the test tone</source>
+        <translation>没有找到麦克风：观众会听到测试音</translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>%1 is muted</source>
         <translation>%1 已静音</translation>
@@ -1122,7 +1132,7 @@
         <translation>%1，音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-127"/>
+        <location line="-134"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>没有推流目标</translation>
@@ -1375,7 +1385,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+251"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+250"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -1385,7 +1395,7 @@
         <translation>直播中不能关闭录制。</translation>
     </message>
     <message>
-        <location line="+137"/>
+        <location line="+140"/>
         <source>Run sheet</source>
         <translation>流程单</translation>
     </message>
@@ -1506,7 +1516,7 @@
         <translation>提示：%1</translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+104"/>
         <source>Stage “%1”</source>
         <translation>预备“%1”</translation>
     </message>
@@ -1561,7 +1571,7 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="-272"/>
+        <location line="-279"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -1656,7 +1666,7 @@
         <translation>更多工具栏按钮</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+72"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
@@ -1708,7 +1718,12 @@
         <translation>无法打开 %1：它有以下问题。当前节目继续进行；请在节目编辑器中修改文件后再打开。</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+16"/>
+        <source>%1 cannot be opened: the sample show is running.</source>
+        <translation>无法打开 %1：正在运行示例节目。</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>No recent shows</source>
         <translation>没有最近打开的节目</translation>
     </message>
@@ -1718,7 +1733,7 @@
         <translation>节目已保存，下次打开该节目时生效。</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+33"/>
         <source>About AnchorDesk</source>
         <translation>关于 AnchorDesk</translation>
     </message>
@@ -1924,15 +1939,23 @@
         <translation>每分钟订单数</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+21"/>
         <source>Simulated audience</source>
         <translation>模拟观众</translation>
     </message>
 </context>
 <context>
+    <name>Platforms</name>
+    <message>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-411"/>
+        <source>Custom RTMP / RTMPS</source>
+        <translation>自定义 RTMP / RTMPS</translation>
+    </message>
+</context>
+<context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+129"/>
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+140"/>
         <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>撤下画面上的商品</translation>
@@ -1973,7 +1996,7 @@
         <translation>秒杀库存</translation>
     </message>
     <message>
-        <location line="+78"/>
+        <location line="+79"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>
@@ -1993,7 +2016,7 @@
         <translation>把 %1 放到画面上</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+60"/>
         <source>%1: %2 · %3 left · %4 of %5 units left</source>
         <translation>%1：%2 · 剩余 %3 · 剩 %4/%5 件</translation>
     </message>
@@ -2008,7 +2031,7 @@
         <translation>停止 %1 的秒杀</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+17"/>
         <source>Stop the deal</source>
         <translation>停止秒杀</translation>
     </message>
@@ -2222,7 +2245,7 @@
 <context>
     <name>RehearsalReportDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+27"/>
+        <location filename="../src/anchordesk/ui/report_dialog.py" line="+37"/>
         <source>Rehearsal report</source>
         <translation>彩排报告</translation>
     </message>
@@ -2257,19 +2280,32 @@
         <translation>差值</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+12"/>
         <source>Total</source>
         <translation>合计</translation>
     </message>
     <message>
-        <location line="+23"/>
-        <source>Open the full report</source>
-        <translation>打开完整报告</translation>
+        <location line="+13"/>
+        <source>Session totals</source>
+        <translation>场次总计</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>&amp;Open the full report</source>
+        <translation>打开完整报告(&amp;O)</translation>
     </message>
     <message>
         <location line="+5"/>
+        <source>&amp;Rehearse again</source>
+        <translation>再次彩排(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Open the full report</source>
+        <translation type="vanished">打开完整报告</translation>
+    </message>
+    <message>
         <source>Rehearse again</source>
-        <translation>再次彩排</translation>
+        <translation type="vanished">再次彩排</translation>
     </message>
 </context>
 <context>
@@ -2795,6 +2831,39 @@
         <location line="+1"/>
         <source>Light</source>
         <translation>浅色</translation>
+    </message>
+</context>
+<context>
+    <name>StartRefusedDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/start_refused.py" line="+32"/>
+        <source>%1 cannot be opened: it has the problems below. The sample show is running instead. Fix the file in the show editor, or open another show.</source>
+        <translation>无法打开 %1：它有以下问题。现在运行的是示例节目。请在节目编辑器中修改文件，或打开另一个节目。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 cannot be opened: it has the problems below. The sample show is running instead. Open another show, or go on with the sample.</source>
+        <translation>无法打开 %1：它有以下问题。现在运行的是示例节目。请打开另一个节目，或继续使用示例节目。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Open show</source>
+        <translation>打开节目</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>&amp;Edit in the show editor</source>
+        <translation>在节目编辑器中修改(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Open another show…</source>
+        <translation>打开另一个节目(&amp;O)…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Go on with the &amp;sample</source>
+        <translation>继续使用示例节目(&amp;S)</translation>
     </message>
 </context>
 <context>

@@ -365,11 +365,10 @@ def _gui_show_path(args: argparse.Namespace) -> Path | None:
         raise UserError("anchordesk gui: give the show file once (SHOW or --show SHOW)")
     if not given:
         return None
-    path = given[0]
-    if not path.is_file():
-        what = "is a folder, not a show file" if path.is_dir() else "no such file"
-        raise UserError(f"anchordesk gui: {path}: {what}")
-    return path
+    # A missing file or a folder is not refused here: the window says so in its problems dialog
+    # (as for a broken show) with the sample running, where a user who opened it from the file
+    # manager, with no console, can see it.
+    return given[0]
 
 
 def with_default_command(arguments: list[str]) -> list[str]:

@@ -108,8 +108,12 @@ class Controller(QObject):
     recording_changed = Signal(bool)  # Record changed other than by its action
     studio_mode_changed = Signal(bool)  # switched elsewhere: the remote, a script
     session_started = Signal()
+    session_changed = Signal()  # a new session (rehearsal, live, rehearse again) has begun
     message = Signal(str)
     show_refused = Signal(Path, list)  # a show file that cannot run, and its problems
+    # The show named at start-up cannot run: (file, its problems, whether the show editor can
+    # open it); the sample runs instead.
+    start_refused = Signal(Path, list, bool)
     rehearsal_finished = Signal(object)  # a RehearsalReport, when any session ends
     board_changed = Signal(object)  # the LiveSnapshot, when its board or prompts changed
     _built = Signal(object, object)  # (LiveShow | None, error text | None), from the worker
@@ -143,6 +147,7 @@ class Controller(QObject):
         self._save = save if save is not None else save_settings
         self._monotonic = monotonic
         self.show_path: Path | None = None
+        self._listed_session: object | None = None  # the session whose comments are listed
         self.live: LiveShow | None = None
         self.snapshot = LiveSnapshot()
         self.show_state = ShowState()
@@ -451,6 +456,8 @@ class Controller(QObject):
             test_pattern_chosen=self.settings.devices.camera == "test",
             microphone_level_dbfs=health.audio_level_dbfs,
             microphone_muted=audio is not None and audio.muted,
+            microphone_is_test_tone=audio_name == "test tone",
+            test_tone_chosen=self.settings.devices.microphone == "test",
         )
 
     def _compliance_hit_lines(self) -> tuple[str, ...]:
@@ -567,6 +574,10 @@ class Controller(QObject):
         session = live.session if live is not None else None
         if session is None:
             return
+        if session is not self._listed_session:
+            # Each session's lists start empty, before its first comment or order is handed on.
+            self._listed_session = session
+            self.session_changed.emit()
         comments = session.take_new_comments()
         if comments:
             now = time.time()
@@ -859,7 +870,11 @@ class Controller(QObject):
 
     def _report(self, path: Path, mode: str) -> None:
         """Build the closed session's report on a worker and emit ``rehearsal_finished``."""
-        language = self.settings.language
+        from anchordesk.ui.i18n import current_language
+
+        # The window's language ("system" resolved): the report read English in a Chinese
+        # window when the setting was left at "system".
+        language = current_language()
 
         def build() -> None:
             try:
@@ -944,7 +959,16 @@ class Controller(QObject):
             i18n.install(app, code)
         self._save_settings()
 
-    def open_show(self, path: Path) -> None:
+    def start_on(self, show_path: Path | None) -> None:
+        """The window's first show: the one named on the command line (or "Open with"), checked
+        as File → Open checks it; one that cannot run is refused (``start_refused``) and the
+        sample runs instead. Without a name, the sample."""
+        if show_path is None:
+            self.start(None)
+        else:
+            self.open_show(show_path, at_start=True)
+
+    def open_show(self, path: Path, *, at_start: bool = False) -> None:
         """Open another show; one that cannot run is refused (``show_refused``) and the running
         rehearsal goes on untouched."""
         from anchordesk.showfile.files import ShowReport, read_show_file
@@ -956,7 +980,13 @@ class Controller(QObject):
             if self.is_live:  # went live while the file was read
                 return
             if report.show is None:
-                self.show_refused.emit(path, [str(problem) for problem in report.problems])
+                lines = [str(problem) for problem in report.problems]
+                if at_start:
+                    # `read` is what the show editor can put in its tables (None: not JSON).
+                    self.start_refused.emit(path, lines, report.read is not None)
+                    self.start(None)
+                else:
+                    self.show_refused.emit(path, lines)
                 return
             self._restart(lambda: self.start(path))
 

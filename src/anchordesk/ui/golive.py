@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from anchordesk.core import secrets
 from anchordesk.live.settings import Destination
 from anchordesk.ui.reach import ReachProblem, Unreachable, tcp_reachable
+from anchordesk.ui.settings.destinations_page import platform_name
 from anchordesk.ui.settings.keyring_text import missing_key_reason
 from anchordesk.ui.workers import run_task
 
@@ -74,6 +75,8 @@ class PreflightFacts:
     test_pattern_chosen: bool = False  # the settings ask for it (else: no camera was found)
     microphone_level_dbfs: float | None = None  # the peak of the last second; None: silence
     microphone_muted: bool = False
+    microphone_is_test_tone: bool = False  # viewers would hear a beep, not the streamer
+    test_tone_chosen: bool = False  # the settings ask for it (else: no microphone was found)
 
 
 def server_address(server_url: str) -> tuple[str, int] | None:
@@ -130,9 +133,10 @@ class GoLiveDialog(QDialog):
 
         self.destination = QComboBox(self)
         for destination in self._destinations:
-            self.destination.addItem(
-                f"{destination.name} ({destination.preset.name})", destination.destination_id
-            )
+            name, platform = destination.name, platform_name(destination.preset)
+            # A destination named after its platform (the default name) says it once.
+            label = name if name == platform else f"{name} ({platform})"
+            self.destination.addItem(label, destination.destination_id)
         position = self.destination.findData(active_destination_id)
         self.destination.setCurrentIndex(max(0, position))
         self.destination.currentIndexChanged.connect(lambda _i: self.run_checks())
@@ -344,6 +348,13 @@ class GoLiveDialog(QDialog):
         name = self._device_name(facts.microphone_detail)
         if not facts.microphone_ok:
             return WARN, self.tr("%1: no sound comes in").replace("%1", name)
+        if facts.microphone_is_test_tone:
+            # A level is no proof of a voice: the tone has one. Said as the test pattern is.
+            if facts.test_tone_chosen:
+                return WARN, self.tr(
+                    "the test tone is chosen in Settings: viewers would hear a beep, not you"
+                )
+            return WARN, self.tr("no microphone was found: viewers would hear the test tone")
         if facts.microphone_muted:
             return WARN, self.tr("%1 is muted").replace("%1", name)
         level = facts.microphone_level_dbfs

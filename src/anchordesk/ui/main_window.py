@@ -22,27 +22,20 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QDialog,
-    QDialogButtonBox,
     QDockWidget,
     QFileDialog,
     QFrame,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
     QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
 from anchordesk.core import paths
-from anchordesk.live.reports import SegmentTiming
 from anchordesk.live.settings import Settings
-from anchordesk.show.timing import format_difference, format_duration
+from anchordesk.show.timing import format_duration
 from anchordesk.ui.controller import Controller
 from anchordesk.ui.docks.board import BoardPanel
 from anchordesk.ui.docks.comments import CommentPanel
@@ -55,6 +48,7 @@ from anchordesk.ui.hotkeys import HotkeyDialog, Hotkeys
 from anchordesk.ui.on_air_check import OnAirCheck
 from anchordesk.ui.preview import FramePreview
 from anchordesk.ui.recording_parts import RecordingIndicator, RecordingQuestion
+from anchordesk.ui.report_dialog import RehearsalReportDialog
 from anchordesk.ui.state import HealthState, ProductRow, ShowState
 from anchordesk.ui.teleprompter import TeleprompterPanel
 from anchordesk.ui.window_parts import (
@@ -142,6 +136,8 @@ class MainWindow(QMainWindow):
         self.mode_label.setContentsMargins(16, 0, 6, 0)
         self.recording_indicator = RecordingIndicator(self)
         self.recording_question: RecordingQuestion | None = None
+        self.start_dialog: QDialog | None = None  # the start-up show's problems, when refused
+        self.show_to_fix: Path | None = None  # that show, opened in the editor from there
         self.statusBar().addPermanentWidget(self.recording_indicator)
         self.statusBar().addPermanentWidget(self.clock_label)
         self.statusBar().addPermanentWidget(self.mode_label)
@@ -193,7 +189,10 @@ class MainWindow(QMainWindow):
         self.edit_show_action = QAction(self)
         self.edit_show_action.triggered.connect(self.edit_show)
         self.settings_action = QAction(self)
-        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        # The platform's Preferences key (Ctrl+, on macOS and KDE); most Linux desktops have
+        # none, and Settings (where a destination is set up) had no key at all: Ctrl+, there.
+        preferences = QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+        self.settings_action.setShortcuts(preferences or [QKeySequence("Ctrl+,")])
         self.settings_action.triggered.connect(self.open_settings)
         self.quit_action = QAction(self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -351,6 +350,8 @@ class MainWindow(QMainWindow):
         c.orders_arrived.connect(self.orders.add_orders)
         c.live_changed.connect(self._live_changed)
         c.session_started.connect(self._session_started)
+        c.session_changed.connect(self.comments.start_session)
+        c.session_changed.connect(self.orders.start_session)
         c.message.connect(self.notify)
         c.health_changed.connect(self._health_changed)
         c.health_changed.connect(self.recording_indicator.update_health)
@@ -361,6 +362,7 @@ class MainWindow(QMainWindow):
         self.hotkeys.explained.reason.connect(self.notify)
         c.rehearsal_finished.connect(self.show_rehearsal_report)
         c.show_refused.connect(self._show_refused)
+        c.start_refused.connect(self._start_refused)
         c.on_air_check = OnAirCheck(self, lambda: c.live.show if c.live is not None else None)
         c.board_changed.connect(self.board.update_snapshot)
         self.board.dismiss_requested.connect(c.dismiss_prompt)
@@ -511,6 +513,13 @@ class MainWindow(QMainWindow):
     def _ask_to_record(self, folder: str, bytes_per_hour: int) -> None:
         """The first rehearsal: record or not, asked once (the answer is kept)."""
         if self.recording_question is not None:
+            return
+        if self.start_dialog is not None and self.start_dialog.isVisible():
+            # One question at a time: the refused show's problems first (they say the sample
+            # is running); the recording question when that dialog is closed.
+            self.start_dialog.finished.connect(
+                lambda _result: self._ask_to_record(folder, bytes_per_hour)
+            )
             return
         box = RecordingQuestion(folder, bytes_per_hour, self._key_text("record"), self)
         box.answered.connect(self._recording_answered)
@@ -789,6 +798,27 @@ class MainWindow(QMainWindow):
         self.refused_dialog = ProblemsDialog(self.tr("Open show"), heading, problems, self)
         self.refused_dialog.open()
 
+    def _start_refused(self, path: Path, problems: list[str], editable: bool) -> None:
+        """The show named at start-up cannot run: its problems, the sample said to be running,
+        and the next steps (the editor on that file, another show, or the sample)."""
+        from anchordesk.ui.start_refused import StartRefusedDialog
+
+        self.start_dialog = StartRefusedDialog(path, problems, editable, self)
+        self.start_dialog.edit_requested.connect(self._edit_refused_show)
+        self.start_dialog.open_requested.connect(self.open_show)
+        self.start_dialog.open()
+        self.statusBar().showMessage(
+            self.tr("%1 cannot be opened: the sample show is running.").replace("%1", path.name)
+        )
+
+    def _edit_refused_show(self, path: Path) -> None:
+        from anchordesk.ui.editor import open_editor
+
+        # Saved without errors, the fixed show replaces the sample (see _show_saved).
+        self.show_to_fix = path
+        editor = open_editor(path, self, settings=self.controller.settings)
+        editor.show_saved.connect(self._show_saved)
+
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for text in self.controller.settings.recent_shows:
@@ -813,6 +843,9 @@ class MainWindow(QMainWindow):
         elif self.controller.show_path is not None and Path(path) == Path(
             self.controller.show_path
         ):
+            self.controller.open_show(Path(path))
+        elif self.show_to_fix is not None and Path(path) == self.show_to_fix:
+            self.show_to_fix = None
             self.controller.open_show(Path(path))
 
     def open_settings(self) -> None:
@@ -963,94 +996,6 @@ class MainWindow(QMainWindow):
         event.accept()
 
 
-class RehearsalReportDialog(QDialog):
-    """A closed session's report (End rehearsal, or the stream stopped): each segment's actual
-    time next to its plan, beside the report's totals — all read back from the session file, so
-    they are the board's numbers. "Rehearse again" starts a new session."""
-
-    def __init__(self, report: object, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        from anchordesk.live.reports import SessionSummary
-
-        assert isinstance(report, SessionSummary)
-        self.report = report
-        self.setObjectName("rehearsal_report")
-        self.setWindowTitle(
-            self.tr("Rehearsal report") if report.mode == "rehearsal" else self.tr("Show report")
-        )
-        self.table = QTableWidget(len(report.timings) + 1, 4, self)
-        self.table.setAccessibleName(self.tr("Segment times"))
-        self.table.setHorizontalHeaderLabels(
-            [self.tr("Segment"), self.tr("Plan"), self.tr("Actual"), self.tr("Difference")]
-        )
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        rows: list[SegmentTiming] = list(report.timings)
-        for row, timing in enumerate(rows):
-            self._row(row, timing.title, timing.planned_s, timing.actual_s)
-        self._row(
-            len(rows),
-            self.tr("Total"),
-            sum(t.planned_s for t in rows),
-            sum(t.actual_s for t in rows),
-        )
-        summary = QLabel(self)
-        summary.setObjectName("report_summary")
-        summary.setTextFormat(Qt.TextFormat.PlainText)
-        summary.setWordWrap(True)
-        summary.setText("\n".join(report.session_lines))
-        files = QLabel(self)
-        files.setTextFormat(Qt.TextFormat.PlainText)
-        files.setWordWrap(True)
-        files.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        files.setText("\n".join(str(p) for p in report.files))
-        side = QVBoxLayout()
-        side.addWidget(summary)
-        side.addStretch(1)
-        body = QHBoxLayout()
-        body.addWidget(self.table, 3)
-        body.addLayout(side, 2)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.reject)
-        self.open_button = buttons.addButton(
-            self.tr("Open the full report"), QDialogButtonBox.ButtonRole.ActionRole
-        )
-        self.open_button.setEnabled(report.html_path is not None)
-        self.open_button.clicked.connect(self._open_page)
-        self.again_button = buttons.addButton(
-            self.tr("Rehearse again"), QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.again_button.clicked.connect(self.accept)
-        layout = QVBoxLayout(self)
-        layout.addLayout(body, 1)
-        layout.addWidget(files)
-        layout.addWidget(buttons)
-        self.resize(820, 460)
-
-    def _open_page(self) -> None:
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
-
-        if self.report.html_path is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report.html_path)))
-
-    def _row(self, row: int, title: str, planned_s: float, actual_s: float) -> None:
-        difference = actual_s - planned_s
-        for column, text in enumerate(
-            (
-                title,
-                format_duration(planned_s),
-                format_duration(actual_s),
-                format_difference(difference),
-            )
-        ):
-            item = QTableWidgetItem(text)
-            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            if column == 3 and difference > 0.5:
-                item.setForeground(Qt.GlobalColor.red)
-            self.table.setItem(row, column, item)
-
-
 def run_window(show_path: Path | None) -> int:
     """Open the control room (``anchordesk`` / ``anchordesk gui``) and run until it closes."""
     return run_control_room(show_path)
@@ -1093,7 +1038,7 @@ def run_control_room(
     window.show()
     if on_ready is not None:
         controller.session_started.connect(lambda: on_ready(window))
-    QTimer.singleShot(0, lambda: controller.start(show_path))
+    QTimer.singleShot(0, lambda: controller.start_on(show_path))
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)
     with loop:

@@ -31,7 +31,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QTextLayout
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -48,6 +48,23 @@ from PySide6.QtWidgets import (
 
 from anchordesk.ui.docks.table_model import ModelIndex, RowTableModel
 from anchordesk.ui.state import CommentRow
+
+# Latin, Chinese, Japanese, Korean and the marks a row starts with ("？", "⚠", "✓").
+_LINE_SAMPLE = "Ag中あ한？⚠✓"
+
+
+def line_height_px(font: QFont) -> int:
+    """One line of comment text as Qt lays it out, fallback fonts included: a CJK fallback
+    (Noto Sans CJK under DejaVu Sans) is 18 px where the font's own metrics say 14, and rows
+    sized from those metrics had room for one line only, so every Chinese or Japanese comment
+    and every question (its "？" mark) was cut to one line with "…"."""
+    layout = QTextLayout(_LINE_SAMPLE, font)
+    layout.beginLayout()
+    line = layout.createLine()
+    line.setLineWidth(10_000)
+    layout.endLayout()
+    return max(1, round(line.height()))
+
 
 QUESTION_BACKGROUND = QColor("#e3f2fd")
 FLAGGED_FOREGROUND = QColor("#c62828")
@@ -202,7 +219,7 @@ class CommentPanel(QWidget):
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.view.verticalHeader().setDefaultSectionSize(2 * self.fontMetrics().lineSpacing() + 8)
+        self.view.verticalHeader().setDefaultSectionSize(2 * line_height_px(self.view.font()) + 8)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(CommentModel.TIME, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(
@@ -284,6 +301,15 @@ class CommentPanel(QWidget):
         widest = self.tr("%1 received").replace("%1", "99999")
         self.count_label.setFixedWidth(self.count_label.fontMetrics().horizontalAdvance(widest) + 6)
         self._render_count()
+
+    def start_session(self) -> None:
+        """A new session (live, or a rehearsal again) lists only its own comments: the ended
+        rehearsal's simulated questions stayed in the live list, where "pin the latest question"
+        rightly found none of them and the selected ones could not be pinned."""
+        self.model.clear()
+        self._received = 0
+        self._render_count()
+        self.follow()
 
     def add_comments(self, rows: Sequence[CommentRow]) -> None:
         if not rows:

@@ -123,6 +123,10 @@ class OrdersPanel(QWidget):
         self.rate_value.setAccessibleName(self.tr("Orders per minute"))
         self.count_value.setAccessibleName(self.tr("Orders"))
 
+    def start_session(self) -> None:
+        """A new session (live, or a rehearsal again): its orders only, as its figures are."""
+        self.model.clear()
+
     def add_orders(self, rows: Sequence[OrderRow]) -> None:
         self.model.prepend(rows)
 

@@ -20,6 +20,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -111,12 +112,22 @@ class ProductPanel(QWidget):
         fields.setColumnStretch(3, 1)
         form.addRow(fields)
         form.addRow(self._deal_status)
-        # Every running deal, with its own stop button (rebuilt when the set changes).
-        self._running_box = QWidget(self._deal_box)
+        # Every other running deal, with its own stop button (rebuilt when the set changes).
+        # At most two rows high, then it scrolls: each deal used to add two lines to the box,
+        # and with three deals running the product list above lost its last product to a
+        # scroll bar (a 1366x768 screen).
+        self._running_box = QWidget()
         self._running = QVBoxLayout(self._running_box)
         self._running.setContentsMargins(0, 0, 0, 0)
         self._running_rows: dict[str, tuple[QLabel, QPushButton]] = {}
-        form.addRow(self._running_box)
+        self._running_scroll = QScrollArea(self._deal_box)
+        self._running_scroll.setObjectName("running_deals")
+        self._running_scroll.setWidget(self._running_box)
+        self._running_scroll.setWidgetResizable(True)
+        self._running_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._running_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._running_scroll.hide()
+        form.addRow(self._running_scroll)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -174,7 +185,8 @@ class ProductPanel(QWidget):
             card.setCheckable(True)
             card.setObjectName(f"product_card_{product.sku}")
             card.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-            card.setMinimumHeight(52)
+            # As tall as its two lines need (their sizeHint), no taller: a fixed 52 px left the
+            # fourth card of a four-product show cut at 1366x768 in Chinese and Japanese.
             card.setStyleSheet("QPushButton { text-align: left; padding: 4px 8px; }")
             sku = product.sku
             card.clicked.connect(lambda _checked=False, sku=sku: self._card_clicked(sku))
@@ -258,7 +270,10 @@ class ProductPanel(QWidget):
         self._deal_stock.setValue(max(self._deal_stock.minimum(), deal.stock_left))
 
     def _render_running(self) -> None:
-        wanted = {deal.deal_id: deal for deal in self._live_deals}
+        # The on-screen product's deal is the form's: its status line and "Stop the deal"
+        # above say it, a row here would say it twice.
+        form_deal = self._deal.deal_id if self._deal is not None and self._deal.is_live else None
+        wanted = {deal.deal_id: deal for deal in self._live_deals if deal.deal_id != form_deal}
         for deal_id in [d for d in self._running_rows if d not in wanted]:
             label, button = self._running_rows.pop(deal_id)
             label.deleteLater()
@@ -292,7 +307,15 @@ class ProductPanel(QWidget):
             )
             button.setText(self.tr("Stop"))
             button.setAccessibleName(self.tr("Stop the deal on %1").replace("%1", deal.title))
-        self._running_box.setVisible(bool(wanted))
+        self._running_scroll.setVisible(bool(wanted))
+        if wanted:
+            # As tall as its rows, up to two of them (a scroll area alone asks for more).
+            self._running.activate()
+            rows_px = self._running_box.sizeHint().height()
+            self._running_scroll.setFixedHeight(min(rows_px, self.running_rows_max_px()))
+
+    def running_rows_max_px(self) -> int:
+        return 2 * (2 * self.fontMetrics().lineSpacing() + 12)
 
     def running_deal_texts(self) -> list[str]:
         return [label.text() for label, _button in self._running_rows.values()]

@@ -20,6 +20,11 @@ class RowTableModel(QAbstractTableModel):
         self._rows: list[Any] = []
         self._headers = [""] * column_count
 
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._rows.clear()
+        self.endResetModel()
+
     def set_headers(self, headers: Sequence[str]) -> None:
         self._headers = list(headers)
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self._headers) - 1)

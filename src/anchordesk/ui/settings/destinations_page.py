@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -46,6 +46,14 @@ from anchordesk.ui.settings.secret_field import SecretLineEdit
 HINT_LINES = 3  # the server hint's reserved height, in lines (a Japanese hint takes three)
 
 
+def platform_name(preset: PlatformPreset) -> str:
+    """A platform as the user reads it: brands as they are ("YouTube", "抖音 Douyin"), the
+    generic one in the window's language (it showed "Custom RTMP / RTMPS" in Chinese)."""
+    if preset.preset_id == "custom":
+        return QCoreApplication.translate("Platforms", "Custom RTMP / RTMPS")
+    return preset.name
+
+
 class DestinationsPage(SettingsPage):
     """Destinations list, the form of the selected one, and the "Go live to" choice."""
 
@@ -66,7 +74,7 @@ class DestinationsPage(SettingsPage):
         self.add_button.setObjectName("add-destination")
         self.add_menu = QMenu(self.add_button)
         for preset in PRESETS.values():
-            action = self.add_menu.addAction(preset.name)
+            action = self.add_menu.addAction(platform_name(preset))
             action.setData(preset.preset_id)
             action.triggered.connect(
                 lambda _checked=False, pid=preset.preset_id: self.add_destination(pid)
@@ -91,7 +99,7 @@ class DestinationsPage(SettingsPage):
         self.platform = QComboBox(box)
         self.platform.setObjectName("destination-platform")
         for preset in PRESETS.values():
-            self.platform.addItem(preset.name, preset.preset_id)
+            self.platform.addItem(platform_name(preset), preset.preset_id)
         self.server = QComboBox(box)
         self.server.setObjectName("destination-server")
         self.server.setEditable(True)
@@ -195,6 +203,10 @@ class DestinationsPage(SettingsPage):
         if self.active_combo.count():
             self.active_combo.setItemText(0, self.tr("Rehearsal — nothing is pushed"))
         self.add_button.setText(self.tr("A&dd"))
+        for action in self.add_menu.actions():
+            action.setText(platform_name(PRESETS[action.data()]))
+        for index in range(self.platform.count()):
+            self.platform.setItemText(index, platform_name(PRESETS[self.platform.itemData(index)]))
         self.remove_button.setText(self.tr("&Remove"))
         self.destination_list.setAccessibleName(self.tr("Destinations"))
         self.form_box.setTitle(self.tr("Destination"))
@@ -217,7 +229,7 @@ class DestinationsPage(SettingsPage):
         preset = PRESETS[preset_id]
         destination = Destination(
             destination_id=new_id(),
-            name=self._unique_name(preset.name),
+            name=self._unique_name(platform_name(preset)),
             preset_id=preset_id,
             server_url=preset.servers[0] if preset.servers else "",
         )
@@ -348,7 +360,7 @@ class DestinationsPage(SettingsPage):
         destination = self.current_destination()
         if destination is None:
             return
-        destination.name = self.name.text().strip() or destination.preset.name
+        destination.name = self.name.text().strip() or platform_name(destination.preset)
         destination.server_url = self.server.currentText().strip()
         item = self.destination_list.currentItem()
         if item is not None and item.text() != destination.name:
@@ -397,7 +409,7 @@ class DestinationsPage(SettingsPage):
                     "Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every "
                     "%6 s, up to %7×%8 at %9 fps."
                 )
-                .replace("%1", preset.name)
+                .replace("%1", platform_name(preset))
                 .replace("%2", str(tier.recommended_kbps))
                 .replace("%3", str(tier.height))
                 .replace("%4", str(tier.fps))
@@ -436,10 +448,12 @@ class DestinationsPage(SettingsPage):
             return self.tr("This looks like a stream key: put it in the Stream key field.")
         if problem.startswith("the server URL is empty"):
             return self.tr("%1 gives a server URL with each broadcast: paste it here.").replace(
-                "%1", preset.name
+                "%1", platform_name(preset)
             )
         if "RTMPS only" in problem:
-            return self.tr("%1 accepts RTMPS only (rtmps://…).").replace("%1", preset.name)
+            return self.tr("%1 accepts RTMPS only (rtmps://…).").replace(
+                "%1", platform_name(preset)
+            )
         return self.tr("The server URL must start with rtmp:// or rtmps:// and name a host.")
 
     def _retranslate_key_field(self, key_field: SecretLineEdit, preset: PlatformPreset) -> None:
