@@ -369,7 +369,7 @@ class ShowEditor(EditorFiles, QMainWindow):
         self.tabs.setTabText(PRODUCTS_PAGE, self.tr("Products"))
         self.tabs.setTabText(RUNDOWN_PAGE, self.tr("Run sheet"))
         if self.report is not None:
-            self._update_summary()
+            self.check_now()  # the problems said again, in the new language
 
 
 def _list(value: object) -> list[Any]:
