@@ -505,7 +505,7 @@ def show_product(state: ShowState, sku: str | None, now_s: float) -> Transition:
 
 def _no_product(sku: str) -> Words:
     return Words(
-        QT_TRANSLATE_NOOP("LiveShow", "no product with sku {sku} in this show"), sku=repr(sku)
+        QT_TRANSLATE_NOOP("LiveShow", "no product with SKU {sku} in this show"), sku=repr(sku)
     )
 
 

@@ -323,9 +323,11 @@ def validate_show(
             "$.format",
             Words(
                 QT_TRANSLATE_NOOP(
-                    "ShowProblems", "unknown format version {version}: this program reads 1"
+                    "ShowProblems",
+                    "unknown format version {version}: this program reads format {format}",
                 ),
                 version=show.format,
+                format=SHOW_FORMAT_VERSION,
             ),
         )
     if not show.title.strip():
@@ -470,7 +472,7 @@ def validate_show(
 
 
 def not_one_of(value: str, allowed: Iterable[str]) -> Words:
-    """ "'neon' is not one of: dark, light" (a value quoted as `shown` quotes it)."""
+    """A value outside a fixed set: "'neon' is not one of: dark, light"."""
     return Words(
         QT_TRANSLATE_NOOP("ShowProblems", "{value} is not one of: {allowed}"),
         value=value,

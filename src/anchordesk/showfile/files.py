@@ -75,7 +75,8 @@ class ShowError(UserError):
 
 
 def _show_error_words(path: Path | None, problems: list[Problem]) -> Words:
-    """ "show.json: $.title: the show needs a title (and 2 more problems)", in words."""
+    """The one line of a refused show file, in words: "show.json: $.title: the show needs a
+    title (and 2 more problems)"."""
     errors = errors_of(problems) or problems
     first: Words = (
         errors[0].located() if errors else Words(QT_TRANSLATE_NOOP("ShowProblems", "unusable show"))
@@ -158,7 +159,8 @@ def _type_name(value: object) -> Words | str:
 
 
 def _expected(what: Words, found: object) -> Words:
-    """ "expected a text, found a number"; ``found`` a value's kind or the value as written."""
+    """A value of the wrong kind: "expected a text, found a number" (``found``: a kind, or
+    the value as written)."""
     return Words(
         QT_TRANSLATE_NOOP("ShowProblems", "expected {what}, found {found}"), what=what, found=found
     )

@@ -59,11 +59,17 @@ def cannot_read(path: Path, error: OSError) -> Words:
 
 
 def not_a_file_of_its_kind(path: Path, kind: Words | None, wanted: Words) -> Words:
-    """ "/dev/zero is a device, not a show file"."""
+    """Why a path cannot be read as ``wanted``: "/dev/zero is a device, not a show file";
+    without a kind (what was opened was swapped for something else): "… is not a regular
+    file"."""
+    if kind is None or kind == NOT_A_REGULAR_FILE:
+        return Words(
+            QT_TRANSLATE_NOOP("ShowProblems", "{path} is not a regular file"), path=str(path)
+        )
     return Words(
         QT_TRANSLATE_NOOP("ShowProblems", "{path} is {kind}, not {wanted}"),
         path=str(path),
-        kind=kind or NOT_A_REGULAR_FILE,
+        kind=kind,
         wanted=wanted,
     )
 
@@ -144,6 +150,8 @@ def _check(
     except OSError as error_:
         return error(_unreadable(what, where, error_))
     kind = _not_regular(info.st_mode)
+    if kind == NOT_A_REGULAR_FILE:
+        return error(_not_regular_image(what, name))
     if kind is not None:
         return error(_is_not(what, name, kind, AN_IMAGE_FILE))
     if info.st_size > MAX_IMAGE_BYTES:
@@ -163,7 +171,7 @@ def _check(
     except OSError as error_:
         return error(_unreadable(what, where, error_))
     if data is None:
-        return error(_is_not(what, name, NOT_A_REGULAR_FILE, AN_IMAGE_FILE))
+        return error(_not_regular_image(what, name))
     if not any(data[offset : offset + len(magic)] == magic for magic, offset in _MAGIC_NUMBERS):
         suffix = escape_controls(Path(relative).suffix.lower())
         return error(
@@ -218,6 +226,14 @@ def _unreadable(what: Words, where: Words | str, error: OSError) -> Words:
         what=what,
         where=where,
         reason=error.strerror or str(error),
+    )
+
+
+def _not_regular_image(what: Words, name: str) -> Words:
+    return Words(
+        QT_TRANSLATE_NOOP("ShowProblems", "{what} {name} is not a regular file"),
+        what=what,
+        name=name,
     )
 
 
