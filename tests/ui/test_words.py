@@ -307,3 +307,24 @@ def test_the_remote_api_refuses_in_english_while_the_window_speaks_japanese(
     finally:
         i18n.install(qapp, "en")
         _turn_on(qtbot, window, tmp_path, False, port)
+
+
+def test_the_editors_problems_follow_a_change_of_language(
+    qtbot: QtBot, qapp: QApplication, tmp_path: Path
+) -> None:
+    from anchordesk.ui.editor.products_page import P_PRICE
+
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor)
+    try:
+        editor.open_show(_invalid_show(tmp_path))
+        editor.products.go_to(0, P_PRICE)
+        assert "not a number: '12,5'" in editor.products.row_message.text()
+        i18n.install(qapp, "zh_CN")
+        qtbot.waitUntil(lambda: "不是数字：'12,5'" in editor.products.row_message.text())
+        assert any("未知货号 'NO-SUCH-SKU'" in finding.message for finding in editor.findings)
+        i18n.install(qapp, "ja")
+        qtbot.waitUntil(lambda: "数値ではありません：'12,5'" in editor.products.row_message.text())
+    finally:
+        i18n.install(qapp, "en")
+        editor.discard_changes()

@@ -369,7 +369,10 @@ class ShowEditor(EditorFiles, QMainWindow):
         self.tabs.setTabText(PRODUCTS_PAGE, self.tr("Products"))
         self.tabs.setTabText(RUNDOWN_PAGE, self.tr("Run sheet"))
         if self.report is not None:
-            self.check_now()  # the problems said again, in the new language
+            self._update_summary()
+            # The problems said again in the new language, once the event is over (as after an
+            # edit): not inside the language change, while widgets may be going away.
+            self._check_timer.start()
 
 
 def _list(value: object) -> list[Any]:
