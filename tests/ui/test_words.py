@@ -328,3 +328,29 @@ def test_the_editors_problems_follow_a_change_of_language(
     finally:
         i18n.install(qapp, "en")
         editor.discard_changes()
+
+
+def test_a_value_quoted_in_a_problem_shows_as_typed_in_the_tooltip(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """A problem quotes the cell; a tag typed there is text, not markup, in every language."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QTextDocument
+
+    from anchordesk.ui.editor.products_page import P_PRICE
+
+    show_file = _invalid_show(tmp_path)
+    data = json.loads(show_file.read_text(encoding="utf-8"))
+    data["products"][0]["price"] = "<b>12</b>"
+    show_file.write_text(json.dumps(data), encoding="utf-8")
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor)
+    try:
+        editor.open_show(show_file)
+        model = editor.products.model
+        tooltip = model.data(model.index(0, P_PRICE), Qt.ItemDataRole.ToolTipRole)
+        document = QTextDocument()
+        document.setHtml(tooltip)
+        assert document.toPlainText() == "not a number: '<b>12</b>'"
+    finally:
+        editor.discard_changes()
