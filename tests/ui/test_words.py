@@ -354,3 +354,34 @@ def test_a_value_quoted_in_a_problem_shows_as_typed_in_the_tooltip(
         assert document.toPlainText() == "not a number: '<b>12</b>'"
     finally:
         editor.discard_changes()
+
+
+def test_a_show_that_cannot_open_at_start_is_said_in_the_windows_language(  # type: ignore[no-untyped-def]
+    qtbot: QtBot, executor, tmp_path: Path, qt_asyncio_loop, qapp: QApplication
+) -> None:
+    """The show of the last run no longer opens: the one line before the sample opens instead
+    names the file and its first problem in the window's language."""
+    from anchordesk.ui.controller import Controller
+
+    from .conftest import small_options
+
+    controller = Controller(
+        Settings(record=False, record_asked=True),
+        options=small_options(),
+        executor=executor,
+        feeds=[],
+        save=lambda _settings: None,
+    )
+    said: list[str] = []
+    controller.message.connect(said.append)
+    show_file = _invalid_show(tmp_path)
+    i18n.install(qapp, "ja")
+    try:
+        with qtbot.waitSignal(controller.session_started, timeout=20000):
+            controller.start(show_file)
+        first = next(line for line in said if str(show_file) in line)
+        assert first.startswith("番組を開けません")
+        assert "数値ではありません：'12,5'" in first and "件の問題）" in first
+    finally:
+        i18n.install(qapp, "en")
+        controller.shutdown()
