@@ -19,7 +19,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
-from anchordesk.core import paths, secrets
+from anchordesk.core import paths
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words, field_names
 from anchordesk.live.settings import Settings
 from anchordesk.show.feed_items import Order, OrderLine
@@ -27,7 +27,6 @@ from anchordesk.ui import i18n
 from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.editor.problems_dialog import ProblemsDialog
 from anchordesk.ui.main_window import MainWindow
-from anchordesk.ui.remote import TOKEN_NAME
 from anchordesk.ui.words import refusal_text, say
 
 from .test_keyboard import notice
@@ -281,7 +280,7 @@ def test_the_remote_api_refuses_in_english_while_the_window_speaks_japanese(
     window = control_room
     port = __import__("servers").free_port()
     _turn_on(qtbot, window, tmp_path, True, port)
-    token = secrets.get_secret(TOKEN_NAME)
+    token = window.remote.token()
     headers = {"Authorization": f"Bearer {token}"}
     i18n.install(qapp, "ja")
     try:
@@ -318,12 +317,18 @@ def test_the_editors_problems_follow_a_change_of_language(
     qtbot.addWidget(editor)
     try:
         editor.open_show(_invalid_show(tmp_path))
+        editor.show()
         editor.products.go_to(0, P_PRICE)
         assert "not a number: '12,5'" in editor.products.row_message.text()
         i18n.install(qapp, "zh_CN")
         qtbot.waitUntil(lambda: "不是数字：'12,5'" in editor.products.row_message.text())
         assert any("未知货号 'NO-SUCH-SKU'" in finding.message for finding in editor.findings)
+        # Closed, the editor waits; shown again, it says its problems in the new language.
+        editor.hide()
         i18n.install(qapp, "ja")
+        QTest.qWait(50)
+        assert "不是数字：'12,5'" in editor.products.row_message.text()
+        editor.show()
         qtbot.waitUntil(lambda: "数値ではありません：'12,5'" in editor.products.row_message.text())
     finally:
         i18n.install(qapp, "en")
