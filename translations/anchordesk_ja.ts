@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+215"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+217"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -368,37 +368,31 @@
         <translation>録画を停止しました：%1</translation>
     </message>
     <message>
-        <location line="+67"/>
         <source>No question to pin yet.</source>
-        <translation>固定できる質問はまだありません。</translation>
+        <translation type="vanished">固定できる質問はまだありません。</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>The session has ended: rehearse again or go live.</source>
-        <translation>このセッションは終了しました。もう一度リハーサルするか配信を開始してください。</translation>
+        <translation type="vanished">このセッションは終了しました。もう一度リハーサルするか配信を開始してください。</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>No deal is running.</source>
-        <translation>実施中のタイムセールはありません。</translation>
+        <translation type="vanished">実施中のタイムセールはありません。</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Take works in studio mode: nothing is staged.</source>
-        <translation>「切り替え」はスタジオモードで使えます。待機中のものはありません。</translation>
+        <translation type="vanished">「切り替え」はスタジオモードで使えます。待機中のものはありません。</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Staging needs studio mode: switch it on first.</source>
-        <translation>待機させるにはスタジオモードが必要です。先にオンにしてください。</translation>
+        <translation type="vanished">待機させるにはスタジオモードが必要です。先にオンにしてください。</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>No session is running.</source>
-        <translation>実行中のセッションはありません。</translation>
+        <translation type="vanished">実行中のセッションはありません。</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+78"/>
         <source>This is the last segment: there is no next one.</source>
         <translation>最後のコーナーです。次のコーナーはありません。</translation>
     </message>
@@ -504,6 +498,119 @@
         <location line="+13"/>
         <source>{count} more errors since; they are in the log.</source>
         <translation>その後さらに {count} 件のエラーがあり、ログに記録されています。</translation>
+    </message>
+</context>
+<context>
+    <name>CsvImport</name>
+    <message>
+        <location filename="../src/anchordesk/showfile/csv_import.py" line="+49"/>
+        <source>a CSV file</source>
+        <translation>CSV ファイル</translation>
+    </message>
+    <message>
+        <location line="+55"/>
+        <source>row {row}, column {column}</source>
+        <translation>{row} 行目の {column} 列</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>row {row}</source>
+        <translation>{row} 行目</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>file</source>
+        <translation>ファイル</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
+        <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。表を「CSV UTF-8」形式で保存し直してください</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
+        <translation>UTF-8 ではないため GB18030（中国語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
+    </message>
+    <message>
+        <location line="+76"/>
+        <source>{path} is larger than {limit} MB</source>
+        <translation>{path} は {limit} MB を超えています</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>the CSV is empty</source>
+        <translation>CSV が空です</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>a cell is longer than {limit} characters: no field of a product is that long</source>
+        <translation>{limit} 文字を超えるセルがあります。商品の項目にこれほど長いものはありません</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>unreadable CSV: {reason}</source>
+        <translation>CSV を読み取れません：{reason}</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>unknown column {name} (ignored); the columns are {known}</source>
+        <translation>不明な列 {name}（無視します）。使える列は {known} です</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>column {name} appears twice</source>
+        <translation>列 {name} が 2 回あります</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>{count} more unknown columns (ignored)</source>
+        <translation>ほかに不明な列が {count} 個あります（無視します）</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>the header lacks the columns {missing} (found: {found})</source>
+        <translation>見出し行に列 {missing} がありません（あった列：{found}）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the header lacks the column {missing} (found: {found})</source>
+        <translation>見出し行に列 {missing} がありません（あった列：{found}）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>nothing</source>
+        <translation>なし</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>the CSV has a header but no products</source>
+        <translation>CSV に見出し行はありますが、商品がありません</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>empty</source>
+        <translation>空です</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>{value} is out of range: a price is a number from 0 to {limit}</source>
+        <translation>{value} は範囲外です。価格は 0〜{limit} の数値です</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>not a number: {value}</source>
+        <translation>数値ではありません：{value}</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>{value} is out of range: stock is a whole number from 0 to {limit}</source>
+        <translation>{value} は範囲外です。在庫は 0〜{limit} の整数です</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>not a whole number: {value}</source>
+        <translation>整数ではありません：{value}</translation>
     </message>
 </context>
 <context>
@@ -1380,6 +1487,161 @@
         <location line="+5"/>
         <source>missing: no key is saved for this destination. Type it in Settings.</source>
         <translation>未入力：この配信先にはキーが保存されていません。設定で入力してください。</translation>
+    </message>
+</context>
+<context>
+    <name>LiveShow</name>
+    <message>
+        <location filename="../src/anchordesk/live/show.py" line="+179"/>
+        <source>a session is still running: end it first</source>
+        <translation>実行中のセッションがあります。先に終了してください</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>a new session is a rehearsal or a live show</source>
+        <translation>新しいセッションはリハーサルかライブ配信のどちらかです</translation>
+    </message>
+    <message>
+        <location line="+158"/>
+        <source>this show has no network output to go live on</source>
+        <translation>この番組には配信用のネットワーク出力がありません</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>already live</source>
+        <translation>すでに配信中です</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>the show is live: stop the stream first</source>
+        <translation>配信中です。先に配信を停止してください</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>no show is open</source>
+        <translation>番組が開かれていません</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <location filename="../src/anchordesk/show/state.py" line="+508"/>
+        <source>no product with SKU {sku} in this show</source>
+        <translation>この番組に品番 {sku} の商品はありません</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>staging needs studio mode: switch studio mode on first</source>
+        <translation>待機させるにはスタジオモードが必要です。先にオンにしてください</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Take works in studio mode: nothing is staged</source>
+        <translation>「切り替え」はスタジオモードで使えます。待機中のものはありません</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>deal price {price}: must be a positive amount</source>
+        <translation>セール価格 {price}：正の金額にしてください</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>deal seconds {seconds}: must be positive</source>
+        <translation>セール秒数 {seconds}：正の数にしてください</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>deal stock {stock}: must be positive</source>
+        <translation>セール在庫 {stock}：正の数にしてください</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{sku} is sold out: no deal can start on it</source>
+        <translation>{sku} は完売しています。タイムセールを開始できません</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <location filename="../src/anchordesk/show/state.py" line="-437"/>
+        <source>no live deal to stop</source>
+        <translation>実施中のタイムセールはありません</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>no session is running</source>
+        <translation>実行中のセッションはありません</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>no comment {key} (it may be too old to pin)</source>
+        <translation>コメント {key} が見つかりません（古すぎて固定できない可能性があります）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>that comment is hidden</source>
+        <translation>そのコメントは非表示です</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>no question to pin yet</source>
+        <translation>固定できる質問はまだありません</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <source>no prompt {key} on the board</source>
+        <translation>ボードにプロンプト {key} はありません</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/show/state.py" line="-17"/>
+        <source>the show has no segments in its rundown</source>
+        <translation>番組の進行表にセグメントがありません</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the session has ended: rehearse again or go live</source>
+        <translation>このセッションは終了しました。もう一度リハーサルするか配信を開始してください</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>no segment {number}: the rundown has {count}</source>
+        <translation>セグメント {number} はありません。進行表は全 {count} 個です</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>no live deal on {sku}</source>
+        <translation>{sku} に実施中のタイムセールはありません</translation>
+    </message>
+    <message>
+        <location line="+498"/>
+        <source>no product on screen to start a deal on</source>
+        <translation>タイムセールを始める商品が表示されていません</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>the show plans no deal for {sku}: give price and seconds</source>
+        <translation>番組に {sku} のタイムセールの予定はありません。価格と秒数を指定してください</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>deal price {price} is not a valid amount</source>
+        <translation>セール価格 {price} は有効な金額ではありません</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>deal price {price} must be below the list price {list_price} of {sku}</source>
+        <translation>セール価格 {price} は {sku} の定価 {list_price} より低くしてください</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>a deal must last at least one second</source>
+        <translation>タイムセールは 1 秒以上にしてください</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>a deal&apos;s stock must be above zero (or unset)</source>
+        <translation>セール在庫は 1 以上にしてください（または未設定）</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/ui/words.py" line="+56"/>
+        <source>{refusal}.</source>
+        <translation>{refusal}。</translation>
     </message>
 </context>
 <context>
@@ -2591,8 +2853,18 @@
         <translation>エラー %1 件、警告 %2 件（それぞれの項目の横に表示）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+85"/>
-        <location line="+13"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+44"/>
+        <source>error: %1</source>
+        <translation>エラー：%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>warning: %1</source>
+        <translation>警告：%1</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <location line="+14"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
     </message>
@@ -2759,11 +3031,36 @@
         <source>&amp;Close</source>
         <translation>閉じる(&amp;C)</translation>
     </message>
+    <message>
+        <location filename="../src/anchordesk/ui/editor/draft.py" line="+93"/>
+        <source>banned word “%1” (rule: %2)</source>
+        <translation>禁止語「%1」（ルール：%2）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>absolute term “%1” (rule: %2)</source>
+        <translation>断定表現「%1」（ルール：%2）</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>{file} is not UTF-8 text (byte at offset {offset})</source>
+        <translation>{file} は UTF-8 のテキストではありません（オフセット {offset} のバイト）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{file}: invalid JSON at line {line}, column {column}: {reason}</source>
+        <translation>{file}：{line} 行 {column} 列目の JSON が正しくありません：{reason}</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{file}: a show file holds one JSON object {{…}}</source>
+        <translation>{file}：番組ファイルには JSON オブジェクト {{…}} が 1 つ必要です</translation>
+    </message>
 </context>
 <context>
     <name>ShowPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+236"/>
+        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+238"/>
         <source>Logo</source>
         <translation>ロゴ</translation>
     </message>
@@ -2831,6 +3128,572 @@
         <location line="+1"/>
         <source>Light</source>
         <translation>ライト</translation>
+    </message>
+</context>
+<context>
+    <name>ShowProblems</name>
+    <message>
+        <location filename="../src/anchordesk/show/validate.py" line="+88"/>
+        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
+        <source>line {line}, column {column}: {message}</source>
+        <translation>{line} 行 {column} 列目：{message}</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{where} ({subject}): {message}</source>
+        <translation>{where}（{subject}）：{message}</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{where}: {message}</source>
+        <translation>{where}：{message}</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>product {sku}, {title}</source>
+        <translation>商品 {sku}「{title}」</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>product {name}</source>
+        <translation>商品 {name}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>segment {number}, {title}</source>
+        <translation>セグメント {number}「{title}」</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>segment {number}</source>
+        <translation>セグメント {number}</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{value} is not an ISO 4217 currency: its prices are shown as {code} 1.00 with two decimals; check the code</source>
+        <translation>{value} は ISO 4217 の通貨ではありません。価格は {code} 1.00 のように小数 2 桁で表示されます。コードを確認してください</translation>
+    </message>
+    <message>
+        <location line="+57"/>
+        <source>the {what} is {length} characters long; at most {limit}</source>
+        <translation>{what}が {length} 文字あります。上限は {limit} 文字です</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>the {what} {text} holds the control character {control} at character {position}: the picture cannot show it</source>
+        <translation>{what} {text} の {position} 文字目に制御文字 {control} があります。映像には表示できません</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>title</source>
+        <translation>タイトル</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>sku</source>
+        <translation>品番</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>price</source>
+        <translation>価格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>deal price</source>
+        <translation>セール価格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>logo path</source>
+        <translation>ロゴのパス</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>image path</source>
+        <translation>画像のパス</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>banned word</source>
+        <translation>禁止語</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>announcement</source>
+        <translation>お知らせ</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>script</source>
+        <translation>台本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>talking point</source>
+        <translation>トークポイント</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>must be above zero (got {value})</source>
+        <translation>0 より大きくしてください（現在 {value}）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{seconds} s is longer than a day</source>
+        <translation>{seconds} 秒は 1 日より長いです</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+481"/>
+        <source>unknown format version {version}: this program reads format {format}</source>
+        <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the show needs a title</source>
+        <translation>番組のタイトルが必要です</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{value} is not an ISO 4217 code such as CNY, USD or JPY</source>
+        <translation>{value} は ISO 4217 の通貨コード（CNY、USD、JPY など）ではありません</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{value} is not a language tag such as zh_CN or en</source>
+        <translation>{value} は言語タグ（zh_CN、en など）ではありません</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>{value} is no language this program knows: prices and times are written as in English, and the rehearsal audience speaks English</source>
+        <translation>{value} はこのプログラムが知らない言語です。価格と時刻は英語の形式で書かれ、リハーサルの観客も英語を話します</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>{value} is not a colour such as #ff3355</source>
+        <translation>{value} は色（#ff3355 など）ではありません</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>{count} banned words; at most {limit}</source>
+        <translation>禁止語が {count} 個あります。上限は {limit} 個です</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>empty word (ignored)</source>
+        <translation>空の語（無視します）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{count} announcements; at most {limit}</source>
+        <translation>お知らせが {count} 件あります。上限は {limit} 件です</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>empty announcement (ignored)</source>
+        <translation>空のお知らせ（無視します）</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>the rundown needs at least one segment</source>
+        <translation>進行表にはセグメントが 1 つ以上必要です</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the segment needs a title</source>
+        <translation>セグメントのタイトルが必要です</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the notes are {length} characters long; at most {limit}</source>
+        <translation>メモが {length} 文字あります。上限は {limit} 文字です</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>unknown sku {sku}: no product has it</source>
+        <translation>不明な品番 {sku}：この品番の商品はありません</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>{value} is not one of: {allowed}</source>
+        <translation>{value} は次のいずれでもありません：{allowed}</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>the sku is empty</source>
+        <translation>品番が空です</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>the sku {sku} has spaces at its ends</source>
+        <translation>品番 {sku} の前後に空白があります</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>duplicate sku {sku} (also in {other})</source>
+        <translation>品番 {sku} が重複しています（{other}にもあります）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>the product needs a title</source>
+        <translation>商品のタイトルが必要です</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>{value} is not an ISO 4217 code such as CNY</source>
+        <translation>{value} は ISO 4217 の通貨コード（CNY など）ではありません</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>stock must not be negative (got {value})</source>
+        <translation>在庫は負の数にできません（現在 {value}）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>stock {value} is out of range: a whole number from 0 to {limit}</source>
+        <translation>在庫 {value} は範囲外です。0〜{limit} の整数にしてください</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{count} talking points; at most {limit}</source>
+        <translation>トークポイントが {count} 個あります。上限は {limit} 個です</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>empty talking point</source>
+        <translation>空のトークポイント</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>a deal needs the segment&apos;s product: set the segment&apos;s sku</source>
+        <translation>タイムセールにはセグメントの商品が必要です。セグメントの品番を設定してください</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>deal price {price} is not below the list price {list_price} of {sku}</source>
+        <translation>セール価格 {price} が {sku} の定価 {list_price} より低くありません</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>the deal ({deal_seconds} s) outlasts its segment ({segment_seconds} s): it keeps counting down during the next segment</source>
+        <translation>タイムセール（{deal_seconds} 秒）がセグメント（{segment_seconds} 秒）より長いため、次のセグメントでもカウントダウンが続きます</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
+        <translation>セール在庫 {value} は範囲外です。1〜{limit} の整数にしてください</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>deal stock {deal_stock} is above the stock {stock} of {sku}</source>
+        <translation>セール在庫 {deal_stock} が {sku} の在庫 {stock} を超えています</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>the deals on {sku} plan {planned} units in all, more than its stock {stock}</source>
+        <translation>{sku} のタイムセールは合計 {planned} 点の予定で、在庫 {stock} を超えています</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>the {what} is not a finite number</source>
+        <translation>{what}が有限の数値ではありません</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>the {what} must not be negative (got {value})</source>
+        <translation>{what}は負の数にできません（現在 {value}）</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the {what} {value} is out of range: at most {limit}</source>
+        <translation>{what} {value} は範囲外です。上限は {limit} です</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>{value} has more decimals than {currency} uses ({allowed})</source>
+        <translation>{value} は {currency} の小数桁数（{allowed} 桁）を超えています</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/showfile/files.py" line="-418"/>
+        <source>a show file</source>
+        <translation>番組ファイル</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>unusable show</source>
+        <translation>使用できない番組</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{problem} (and {count} more problems)</source>
+        <translation>{problem}（ほかに {count} 件の問題）</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{file}: {problem}</source>
+        <translation>{file}：{problem}</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <source>an object</source>
+        <translation>オブジェクト</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>a list</source>
+        <translation>リスト</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+14"/>
+        <source>a text</source>
+        <translation>テキスト</translation>
+    </message>
+    <message>
+        <location line="-12"/>
+        <source>a number</source>
+        <translation>数値</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>expected {what}, found {found}</source>
+        <translation>{what}が必要です（実際は {found}）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>a text or null</source>
+        <translation>テキストまたは null</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a whole number</source>
+        <translation>整数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a price (a number)</source>
+        <translation>価格（数値）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a list of texts</source>
+        <translation>テキストのリスト</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a list [...]</source>
+        <translation>リスト [...]</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>an object {{...}}</source>
+        <translation>オブジェクト {{...}}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a sku (a text) or null</source>
+        <translation>品番（テキスト）または null</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>{key} is written twice; the last one is used</source>
+        <translation>{key} が 2 回書かれています。最後のものを使います</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>unknown field {key} (ignored); did you mean {hint}?</source>
+        <translation>不明な項目 {key}（無視します）。{hint} のことですか？</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>unknown field {key} (ignored)</source>
+        <translation>不明な項目 {key}（無視します）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>required field is missing</source>
+        <translation>必須の項目がありません</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>{field} {value} is out of range: a whole number from {low} to {high}</source>
+        <translation>{field} {value} は範囲外です。{low}〜{high} の整数にしてください</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>{value} is not a price</source>
+        <translation>{value} は価格ではありません</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>the {field} {value} is out of range: a number from 0 to {limit}</source>
+        <translation>{field} {value} は範囲外です。0〜{limit} の数値にしてください</translation>
+    </message>
+    <message>
+        <location line="+127"/>
+        <source>unknown format version {version}: this program reads format {format} (a newer AnchorDesk may read it)</source>
+        <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です（新しい AnchorDesk なら読めるかもしれません）</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>not a number: {value}</source>
+        <translation>数値ではありません：{value}</translation>
+    </message>
+    <message>
+        <location line="+72"/>
+        <source>not UTF-8 text: byte {byte} at offset {offset}; save the file as UTF-8</source>
+        <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。ファイルを UTF-8 で保存してください</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>the file is empty</source>
+        <translation>ファイルが空です</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>invalid JSON: {reason}</source>
+        <translation>JSON が正しくありません：{reason}</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>invalid show: the JSON is nested too deeply</source>
+        <translation>番組が正しくありません：JSON の入れ子が深すぎます</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>the text {text} holds a lone surrogate {surrogate} at character {position} (a broken \u escape): it is not Unicode text</source>
+        <translation>テキスト {text} の {position} 文字目に単独のサロゲート {surrogate} があります（壊れた \u エスケープ）。Unicode のテキストではありません</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>the file is {size} MB; a show file is JSON text of at most {limit} MB</source>
+        <translation>ファイルが {size} MB あります。番組ファイルは {limit} MB までの JSON テキストです</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/showfile/images.py" line="+38"/>
+        <source>a folder</source>
+        <translation>フォルダー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a named pipe (FIFO)</source>
+        <translation>名前付きパイプ（FIFO）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a socket</source>
+        <translation>ソケット</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a device</source>
+        <translation>デバイス</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not a regular file</source>
+        <translation>通常ファイル以外</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>an image file</source>
+        <translation>画像ファイル</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>image</source>
+        <translation>画像</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>logo</source>
+        <translation>ロゴ</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>no such file: {path}</source>
+        <translation>ファイルがありません：{path}</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>cannot read {path}: {reason}</source>
+        <translation>{path} を読み取れません：{reason}</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{path} is not a regular file</source>
+        <translation>{path} は通常のファイルではありません</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{path} is {kind}, not {wanted}</source>
+        <translation>{path} は{kind}で、{wanted}ではありません</translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>the {what} {name} is outside the show&apos;s folder ({folder}): a copy of the folder given to someone else would lack it</source>
+        <translation>{what} {name} は番組フォルダー（{folder}）の外にあります。フォルダーを他の人に渡すと含まれません</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>{name} (looked for {resolved})</source>
+        <translation>{name}（探した場所：{resolved}）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{what} file not found: {where}</source>
+        <translation>{what}ファイルが見つかりません：{where}</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{what} path {name} is not a valid path</source>
+        <translation>{what}のパス {name} は有効なパスではありません</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>{what} {name} is {size} MB; an image is at most {limit} MB</source>
+        <translation>{what} {name} は {size} MB あります。画像は {limit} MB までです</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>{what} {name} is an empty file</source>
+        <translation>{what} {name} は空のファイルです</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{what} {name} is not a PNG, JPEG, WebP or BMP image ({suffix})</source>
+        <translation>{what} {name} は PNG・JPEG・WebP・BMP 画像ではありません（{suffix}）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{what} {name} is {width}×{height} pixels; an image has at most {limit} million</source>
+        <translation>{what} {name} は {width}×{height} ピクセルです。画像は {limit} メガピクセルまでです</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>{what} {name} cannot be decoded: the file is damaged or incomplete</source>
+        <translation>{what} {name} をデコードできません。ファイルが壊れているか不完全です</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>{what} file cannot be read: {where}: {reason}</source>
+        <translation>{what}ファイルを読み取れません：{where}：{reason}</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>{what} {name} is not a regular file</source>
+        <translation>{what} {name} は通常のファイルではありません</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{what} {name} is {kind}, not {wanted}</source>
+        <translation>{what} {name} は{kind}で、{wanted}ではありません</translation>
     </message>
 </context>
 <context>

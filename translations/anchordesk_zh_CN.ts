@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+215"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+217"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -368,37 +368,31 @@
         <translation>录制已停止：%1</translation>
     </message>
     <message>
-        <location line="+67"/>
         <source>No question to pin yet.</source>
-        <translation>还没有可置顶的提问。</translation>
+        <translation type="vanished">还没有可置顶的提问。</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>The session has ended: rehearse again or go live.</source>
-        <translation>本场已结束：可以再次彩排或开播。</translation>
+        <translation type="vanished">本场已结束：可以再次彩排或开播。</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>No deal is running.</source>
-        <translation>没有进行中的秒杀。</translation>
+        <translation type="vanished">没有进行中的秒杀。</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Take works in studio mode: nothing is staged.</source>
-        <translation>“切出”只在导播模式下可用：现在没有预备的内容。</translation>
+        <translation type="vanished">“切出”只在导播模式下可用：现在没有预备的内容。</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Staging needs studio mode: switch it on first.</source>
-        <translation>预备需要导播模式：请先开启。</translation>
+        <translation type="vanished">预备需要导播模式：请先开启。</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>No session is running.</source>
-        <translation>没有进行中的场次。</translation>
+        <translation type="vanished">没有进行中的场次。</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+78"/>
         <source>This is the last segment: there is no next one.</source>
         <translation>这是最后一个环节，没有下一个了。</translation>
     </message>
@@ -504,6 +498,119 @@
         <location line="+13"/>
         <source>{count} more errors since; they are in the log.</source>
         <translation>此后又有 {count} 个错误，均已写入日志。</translation>
+    </message>
+</context>
+<context>
+    <name>CsvImport</name>
+    <message>
+        <location filename="../src/anchordesk/showfile/csv_import.py" line="+49"/>
+        <source>a CSV file</source>
+        <translation>CSV 文件</translation>
+    </message>
+    <message>
+        <location line="+55"/>
+        <source>row {row}, column {column}</source>
+        <translation>第 {row} 行，{column} 列</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>row {row}</source>
+        <translation>第 {row} 行</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>file</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
+        <translation>不是 UTF-8 文本（偏移 {offset} 处的字节 {byte}）；请把表格另存为“CSV UTF-8”</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
+        <translation>不是 UTF-8：已按 GB18030（中文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
+    </message>
+    <message>
+        <location line="+76"/>
+        <source>{path} is larger than {limit} MB</source>
+        <translation>{path} 超过 {limit} MB</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>the CSV is empty</source>
+        <translation>CSV 文件是空的</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>a cell is longer than {limit} characters: no field of a product is that long</source>
+        <translation>有单元格超过 {limit} 个字符：商品的任何字段都不会这么长</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>unreadable CSV: {reason}</source>
+        <translation>无法读取的 CSV：{reason}</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>unknown column {name} (ignored); the columns are {known}</source>
+        <translation>未知的列 {name}（已忽略）；可用的列为 {known}</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>column {name} appears twice</source>
+        <translation>列 {name} 出现了两次</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>{count} more unknown columns (ignored)</source>
+        <translation>另有 {count} 个未知的列（已忽略）</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>the header lacks the columns {missing} (found: {found})</source>
+        <translation>表头缺少这些列：{missing}（实际为：{found}）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the header lacks the column {missing} (found: {found})</source>
+        <translation>表头缺少列 {missing}（实际为：{found}）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>nothing</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>the CSV has a header but no products</source>
+        <translation>CSV 只有表头，没有商品</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>empty</source>
+        <translation>为空</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>{value} is out of range: a price is a number from 0 to {limit}</source>
+        <translation>{value} 超出范围：价格应为 0 到 {limit} 之间的数字</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>not a number: {value}</source>
+        <translation>不是数字：{value}</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>{value} is out of range: stock is a whole number from 0 to {limit}</source>
+        <translation>{value} 超出范围：库存应为 0 到 {limit} 之间的整数</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>not a whole number: {value}</source>
+        <translation>不是整数：{value}</translation>
     </message>
 </context>
 <context>
@@ -1380,6 +1487,161 @@
         <location line="+5"/>
         <source>missing: no key is saved for this destination. Type it in Settings.</source>
         <translation>缺少：这个推流目标没有保存密钥。请在“设置”里输入。</translation>
+    </message>
+</context>
+<context>
+    <name>LiveShow</name>
+    <message>
+        <location filename="../src/anchordesk/live/show.py" line="+179"/>
+        <source>a session is still running: end it first</source>
+        <translation>还有场次在进行：请先结束它</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>a new session is a rehearsal or a live show</source>
+        <translation>新场次只能是彩排或直播</translation>
+    </message>
+    <message>
+        <location line="+158"/>
+        <source>this show has no network output to go live on</source>
+        <translation>本节目没有可用于开播的网络输出</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>already live</source>
+        <translation>已经在直播</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>the show is live: stop the stream first</source>
+        <translation>正在直播：请先停止推流</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>no show is open</source>
+        <translation>没有打开的节目</translation>
+    </message>
+    <message>
+        <location line="+44"/>
+        <location filename="../src/anchordesk/show/state.py" line="+508"/>
+        <source>no product with SKU {sku} in this show</source>
+        <translation>本节目没有货号为 {sku} 的商品</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>staging needs studio mode: switch studio mode on first</source>
+        <translation>预备需要导播模式：请先开启导播模式</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Take works in studio mode: nothing is staged</source>
+        <translation>“切出”只在导播模式下可用：现在没有预备的内容</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>deal price {price}: must be a positive amount</source>
+        <translation>秒杀价 {price}：必须是正数金额</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>deal seconds {seconds}: must be positive</source>
+        <translation>秒杀时长 {seconds}：必须大于零</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>deal stock {stock}: must be positive</source>
+        <translation>秒杀库存 {stock}：必须大于零</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{sku} is sold out: no deal can start on it</source>
+        <translation>{sku} 已售罄：无法开始秒杀</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <location filename="../src/anchordesk/show/state.py" line="-437"/>
+        <source>no live deal to stop</source>
+        <translation>没有进行中的秒杀</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>no session is running</source>
+        <translation>没有进行中的场次</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>no comment {key} (it may be too old to pin)</source>
+        <translation>找不到评论 {key}（可能太早，已无法置顶）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>that comment is hidden</source>
+        <translation>该评论已隐藏</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>no question to pin yet</source>
+        <translation>还没有可置顶的提问</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <source>no prompt {key} on the board</source>
+        <translation>看板上没有提示 {key}</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/show/state.py" line="-17"/>
+        <source>the show has no segments in its rundown</source>
+        <translation>节目的流程单里没有环节</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the session has ended: rehearse again or go live</source>
+        <translation>本场已结束：可以再次彩排或开播</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>no segment {number}: the rundown has {count}</source>
+        <translation>没有第 {number} 个环节：流程单共有 {count} 个</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>no live deal on {sku}</source>
+        <translation>{sku} 没有进行中的秒杀</translation>
+    </message>
+    <message>
+        <location line="+498"/>
+        <source>no product on screen to start a deal on</source>
+        <translation>画面上没有商品，无法开始秒杀</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>the show plans no deal for {sku}: give price and seconds</source>
+        <translation>节目没有为 {sku} 安排秒杀：请填写价格和秒数</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>deal price {price} is not a valid amount</source>
+        <translation>秒杀价 {price} 不是有效金额</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>deal price {price} must be below the list price {list_price} of {sku}</source>
+        <translation>秒杀价 {price} 必须低于 {sku} 的原价 {list_price}</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>a deal must last at least one second</source>
+        <translation>秒杀至少要持续一秒</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>a deal&apos;s stock must be above zero (or unset)</source>
+        <translation>秒杀库存必须大于零（或不设）</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/ui/words.py" line="+56"/>
+        <source>{refusal}.</source>
+        <translation>{refusal}。</translation>
     </message>
 </context>
 <context>
@@ -2591,8 +2853,18 @@
         <translation>%1 个错误，%2 个警告（各自显示在对应字段旁）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+85"/>
-        <location line="+13"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+44"/>
+        <source>error: %1</source>
+        <translation>错误：%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>warning: %1</source>
+        <translation>警告：%1</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <location line="+14"/>
         <source>Open show</source>
         <translation>打开节目</translation>
     </message>
@@ -2759,11 +3031,36 @@
         <source>&amp;Close</source>
         <translation>关闭(&amp;C)</translation>
     </message>
+    <message>
+        <location filename="../src/anchordesk/ui/editor/draft.py" line="+93"/>
+        <source>banned word “%1” (rule: %2)</source>
+        <translation>违禁词“%1”（规则：%2）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>absolute term “%1” (rule: %2)</source>
+        <translation>极限词“%1”（规则：%2）</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>{file} is not UTF-8 text (byte at offset {offset})</source>
+        <translation>{file} 不是 UTF-8 文本（偏移 {offset} 处的字节）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{file}: invalid JSON at line {line}, column {column}: {reason}</source>
+        <translation>{file}：第 {line} 行第 {column} 列的 JSON 无效：{reason}</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{file}: a show file holds one JSON object {{…}}</source>
+        <translation>{file}：节目文件应包含一个 JSON 对象 {{…}}</translation>
+    </message>
 </context>
 <context>
     <name>ShowPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+236"/>
+        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+238"/>
         <source>Logo</source>
         <translation>标志</translation>
     </message>
@@ -2831,6 +3128,572 @@
         <location line="+1"/>
         <source>Light</source>
         <translation>浅色</translation>
+    </message>
+</context>
+<context>
+    <name>ShowProblems</name>
+    <message>
+        <location filename="../src/anchordesk/show/validate.py" line="+88"/>
+        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
+        <source>line {line}, column {column}: {message}</source>
+        <translation>第 {line} 行第 {column} 列：{message}</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{where} ({subject}): {message}</source>
+        <translation>{where}（{subject}）：{message}</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{where}: {message}</source>
+        <translation>{where}：{message}</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>product {sku}, {title}</source>
+        <translation>商品 {sku}，{title}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>product {name}</source>
+        <translation>商品 {name}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>product</source>
+        <translation>商品</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>segment {number}, {title}</source>
+        <translation>环节 {number}，{title}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>segment {number}</source>
+        <translation>环节 {number}</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{value} is not an ISO 4217 currency: its prices are shown as {code} 1.00 with two decimals; check the code</source>
+        <translation>{value} 不是 ISO 4217 货币：其价格将按 {code} 1.00 显示两位小数；请检查代码</translation>
+    </message>
+    <message>
+        <location line="+57"/>
+        <source>the {what} is {length} characters long; at most {limit}</source>
+        <translation>{what}长 {length} 个字符；最多 {limit} 个</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>the {what} {text} holds the control character {control} at character {position}: the picture cannot show it</source>
+        <translation>{what} {text} 的第 {position} 个字符是控制字符 {control}：画面无法显示</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>sku</source>
+        <translation>货号</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>price</source>
+        <translation>价格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>deal price</source>
+        <translation>秒杀价</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>logo path</source>
+        <translation>标志路径</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>image path</source>
+        <translation>图片路径</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>banned word</source>
+        <translation>违禁词</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>announcement</source>
+        <translation>滚动公告</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>script</source>
+        <translation>台词</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>talking point</source>
+        <translation>卖点</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>must be above zero (got {value})</source>
+        <translation>必须大于零（现为 {value}）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{seconds} s is longer than a day</source>
+        <translation>{seconds} 秒超过一天</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+481"/>
+        <source>unknown format version {version}: this program reads format {format}</source>
+        <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the show needs a title</source>
+        <translation>节目需要标题</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{value} is not an ISO 4217 code such as CNY, USD or JPY</source>
+        <translation>{value} 不是 ISO 4217 货币代码（如 CNY、USD、JPY）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{value} is not a language tag such as zh_CN or en</source>
+        <translation>{value} 不是语言标记（如 zh_CN、en）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>{value} is no language this program knows: prices and times are written as in English, and the rehearsal audience speaks English</source>
+        <translation>本程序不认识语言 {value}：价格和时间将按英语格式书写，彩排观众也说英语</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>{value} is not a colour such as #ff3355</source>
+        <translation>{value} 不是颜色（如 #ff3355）</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>{count} banned words; at most {limit}</source>
+        <translation>共 {count} 个违禁词；最多 {limit} 个</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>empty word (ignored)</source>
+        <translation>空词（已忽略）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{count} announcements; at most {limit}</source>
+        <translation>共 {count} 条公告；最多 {limit} 条</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>empty announcement (ignored)</source>
+        <translation>空公告（已忽略）</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>the rundown needs at least one segment</source>
+        <translation>流程单至少需要一个环节</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the segment needs a title</source>
+        <translation>环节需要标题</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the notes are {length} characters long; at most {limit}</source>
+        <translation>备注长 {length} 个字符；最多 {limit} 个</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>unknown sku {sku}: no product has it</source>
+        <translation>未知货号 {sku}：没有商品使用它</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>{value} is not one of: {allowed}</source>
+        <translation>{value} 不在可选值中：{allowed}</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>the sku is empty</source>
+        <translation>货号为空</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>the sku {sku} has spaces at its ends</source>
+        <translation>货号 {sku} 首尾有空格</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>duplicate sku {sku} (also in {other})</source>
+        <translation>货号 {sku} 重复（{other} 也有）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>the product needs a title</source>
+        <translation>商品需要标题</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>{value} is not an ISO 4217 code such as CNY</source>
+        <translation>{value} 不是 ISO 4217 货币代码（如 CNY）</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>stock must not be negative (got {value})</source>
+        <translation>库存不能为负数（现为 {value}）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>stock {value} is out of range: a whole number from 0 to {limit}</source>
+        <translation>库存 {value} 超出范围：应为 0 到 {limit} 之间的整数</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{count} talking points; at most {limit}</source>
+        <translation>共 {count} 个卖点；最多 {limit} 个</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>empty talking point</source>
+        <translation>空卖点</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>a deal needs the segment&apos;s product: set the segment&apos;s sku</source>
+        <translation>秒杀需要本环节的商品：请设置环节的货号</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>deal price {price} is not below the list price {list_price} of {sku}</source>
+        <translation>秒杀价 {price} 不低于 {sku} 的原价 {list_price}</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>the deal ({deal_seconds} s) outlasts its segment ({segment_seconds} s): it keeps counting down during the next segment</source>
+        <translation>秒杀（{deal_seconds} 秒）比所在环节（{segment_seconds} 秒）长：下一个环节中仍会继续倒计时</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
+        <translation>秒杀库存 {value} 超出范围：应为 1 到 {limit} 之间的整数</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>deal stock {deal_stock} is above the stock {stock} of {sku}</source>
+        <translation>秒杀库存 {deal_stock} 超过 {sku} 的库存 {stock}</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>the deals on {sku} plan {planned} units in all, more than its stock {stock}</source>
+        <translation>{sku} 的各场秒杀共计划 {planned} 件，超过其库存 {stock}</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>the {what} is not a finite number</source>
+        <translation>{what}不是有限的数字</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>the {what} must not be negative (got {value})</source>
+        <translation>{what}不能为负数（现为 {value}）</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the {what} {value} is out of range: at most {limit}</source>
+        <translation>{what} {value} 超出范围：最多 {limit}</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>{value} has more decimals than {currency} uses ({allowed})</source>
+        <translation>{value} 的小数位多于 {currency} 使用的位数（{allowed} 位）</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/showfile/files.py" line="-418"/>
+        <source>a show file</source>
+        <translation>节目文件</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>unusable show</source>
+        <translation>无法使用的节目</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{problem} (and {count} more problems)</source>
+        <translation>{problem}（另有 {count} 个问题）</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{file}: {problem}</source>
+        <translation>{file}：{problem}</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <source>an object</source>
+        <translation>对象</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>a list</source>
+        <translation>列表</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+14"/>
+        <source>a text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location line="-12"/>
+        <source>a number</source>
+        <translation>数字</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>expected {what}, found {found}</source>
+        <translation>应为{what}，实际为{found}</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>a text or null</source>
+        <translation>文本或 null</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a whole number</source>
+        <translation>整数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a price (a number)</source>
+        <translation>价格（数字）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a list of texts</source>
+        <translation>文本列表</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a list [...]</source>
+        <translation>列表 [...]</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>an object {{...}}</source>
+        <translation>对象 {{...}}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a sku (a text) or null</source>
+        <translation>货号（文本）或 null</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>{key} is written twice; the last one is used</source>
+        <translation>{key} 写了两次；使用最后一个</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>unknown field {key} (ignored); did you mean {hint}?</source>
+        <translation>未知字段 {key}（已忽略）；是否想写 {hint}？</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>unknown field {key} (ignored)</source>
+        <translation>未知字段 {key}（已忽略）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>required field is missing</source>
+        <translation>缺少必填字段</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>{field} {value} is out of range: a whole number from {low} to {high}</source>
+        <translation>{field} {value} 超出范围：应为 {low} 到 {high} 之间的整数</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>{value} is not a price</source>
+        <translation>{value} 不是价格</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>the {field} {value} is out of range: a number from 0 to {limit}</source>
+        <translation>{field} {value} 超出范围：应为 0 到 {limit} 之间的数字</translation>
+    </message>
+    <message>
+        <location line="+127"/>
+        <source>unknown format version {version}: this program reads format {format} (a newer AnchorDesk may read it)</source>
+        <translation>未知的格式版本 {version}：本程序读取格式 {format}（更新版本的 AnchorDesk 也许能读取）</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>not a number: {value}</source>
+        <translation>不是数字：{value}</translation>
+    </message>
+    <message>
+        <location line="+72"/>
+        <source>not UTF-8 text: byte {byte} at offset {offset}; save the file as UTF-8</source>
+        <translation>不是 UTF-8 文本：偏移 {offset} 处的字节 {byte}；请把文件存为 UTF-8</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>the file is empty</source>
+        <translation>文件是空的</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>invalid JSON: {reason}</source>
+        <translation>JSON 无效：{reason}</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>invalid show: the JSON is nested too deeply</source>
+        <translation>节目无效：JSON 嵌套过深</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>the text {text} holds a lone surrogate {surrogate} at character {position} (a broken \u escape): it is not Unicode text</source>
+        <translation>文本 {text} 的第 {position} 个字符是孤立的代理项 {surrogate}（\u 转义不完整）：不是有效的 Unicode 文本</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>the file is {size} MB; a show file is JSON text of at most {limit} MB</source>
+        <translation>文件有 {size} MB；节目文件是不超过 {limit} MB 的 JSON 文本</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/showfile/images.py" line="+38"/>
+        <source>a folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a named pipe (FIFO)</source>
+        <translation>命名管道（FIFO）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a socket</source>
+        <translation>套接字</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>not a regular file</source>
+        <translation>非普通文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>an image file</source>
+        <translation>图片文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>image</source>
+        <translation>图片</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>logo</source>
+        <translation>标志</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>no such file: {path}</source>
+        <translation>找不到文件：{path}</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>cannot read {path}: {reason}</source>
+        <translation>无法读取 {path}：{reason}</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{path} is not a regular file</source>
+        <translation>{path} 不是普通文件</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{path} is {kind}, not {wanted}</source>
+        <translation>{path} 是{kind}，不是{wanted}</translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>the {what} {name} is outside the show&apos;s folder ({folder}): a copy of the folder given to someone else would lack it</source>
+        <translation>{what} {name} 在节目文件夹（{folder}）之外：把文件夹复制给别人时会缺少它</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>{name} (looked for {resolved})</source>
+        <translation>{name}（查找位置：{resolved}）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{what} file not found: {where}</source>
+        <translation>找不到{what}文件：{where}</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{what} path {name} is not a valid path</source>
+        <translation>{what}路径 {name} 不是有效路径</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>{what} {name} is {size} MB; an image is at most {limit} MB</source>
+        <translation>{what} {name} 有 {size} MB；图片最大 {limit} MB</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>{what} {name} is an empty file</source>
+        <translation>{what} {name} 是空文件</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{what} {name} is not a PNG, JPEG, WebP or BMP image ({suffix})</source>
+        <translation>{what} {name} 不是 PNG、JPEG、WebP 或 BMP 图片（{suffix}）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{what} {name} is {width}×{height} pixels; an image has at most {limit} million</source>
+        <translation>{what} {name} 为 {width}×{height} 像素；图片最多 {limit} 百万像素</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>{what} {name} cannot be decoded: the file is damaged or incomplete</source>
+        <translation>{what} {name} 无法解码：文件已损坏或不完整</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>{what} file cannot be read: {where}: {reason}</source>
+        <translation>无法读取{what}文件：{where}：{reason}</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>{what} {name} is not a regular file</source>
+        <translation>{what} {name} 不是普通文件</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{what} {name} is {kind}, not {wanted}</source>
+        <translation>{what} {name} 是{kind}，不是{wanted}</translation>
     </message>
 </context>
 <context>

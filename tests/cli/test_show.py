@@ -129,3 +129,21 @@ def test_import_csv_with_bad_rows_writes_nothing(tmp_path: Path) -> None:
         f"{csv}: nothing written: fix the rows 2, 3 and import again",
     ]
     assert not output.exists()
+
+
+def test_check_speaks_english_whatever_the_locale() -> None:
+    """The window translates show problems; the command's lines (read by scripts, pasted into
+    tickets) are the same under a Japanese or Chinese locale."""
+    import os
+
+    english = anchordesk("show", "check", CORPUS / "bad_deals.json").stdout
+    for locale in ("ja_JP.UTF-8", "zh_CN.UTF-8"):
+        result = subprocess.run(
+            [sys.executable, "-m", "anchordesk", "show", "check", str(CORPUS / "bad_deals.json")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "LANG": locale, "LC_ALL": locale, "LANGUAGE": locale[:2]},
+        )
+        assert result.stdout == english
+        assert "must be above zero (got 0)" in result.stdout

@@ -90,7 +90,7 @@ def test_operator_puts_another_product_on_screen_until_the_segment_changes() -> 
     controller.next_segment(80.0)
     assert controller.state.on_screen_sku == "CREAM"
     assert not controller.state.on_screen_by_operator
-    with pytest.raises(ShowCommandError, match="no product with sku 'NOPE'"):
+    with pytest.raises(ShowCommandError, match="no product with SKU 'NOPE'"):
         controller.show_product("NOPE", 81.0)
 
 

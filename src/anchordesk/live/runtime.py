@@ -37,6 +37,7 @@ from anchordesk.show.events import DealEndReason, ShowEvent
 from anchordesk.show.feed_items import MAX_NAME_CHARS, Comment, clean_text
 from anchordesk.show.model import Show
 from anchordesk.show.state import (
+    SESSION_ENDED,
     DealStatus,
     OrderOutcome,
     RestockOutcome,
@@ -435,7 +436,7 @@ class ShowRuntime:
     ) -> tuple[ShowEvent, ...]:
         with self._lock:
             if self._controller.ended and not allow_ended:
-                raise ShowCommandError("the session has ended: rehearse again or go live")
+                raise ShowCommandError(SESSION_ENDED)
             start = len(self._outbox)
             try:
                 at_s = self._advance(now_s)

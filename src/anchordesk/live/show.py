@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from anchordesk.core.errors import UserError
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.board import board_now
 from anchordesk.live.runtime import ShowRuntime
@@ -57,7 +58,14 @@ from anchordesk.media.packets import OutputState
 from anchordesk.show.feed_items import Comment
 from anchordesk.show.ledger import Ledger
 from anchordesk.show.model import Show
-from anchordesk.show.state import DealStatus, ShowCommandError, planned_deal
+from anchordesk.show.state import (
+    SESSION_ENDED,
+    DealStatus,
+    ShowCommandError,
+    no_live_deal,
+    no_segment,
+    planned_deal,
+)
 
 if TYPE_CHECKING:  # the feeds, store and HTTP stack load only when a session keeps anything
     from anchordesk.live.show_session import CommentHidden, ShowSession, StoredOrderRow
@@ -75,11 +83,13 @@ class CommandRejected(Exception):
     """A command that cannot apply: one line for the operator, nothing changed.
 
     ``status`` is what the remote API answers: 400 for a bad argument, 409 for "not possible
-    now" (no such deal live, the session has ended...).
+    now" (no such deal live, the session has ended...). ``words`` is the message as the window
+    translates it; ``str()`` is its English (the remote API, the log, ``anchordesk live``).
     """
 
-    def __init__(self, message: str, status: int = 409) -> None:
-        super().__init__(message)
+    def __init__(self, message: Words | str, status: int = 409) -> None:
+        super().__init__(str(message))
+        self.words = message
         self.status = status
 
 
@@ -165,9 +175,14 @@ class LiveShow:
         """Start a new session now (the previous one must have ended): a new store file, the
         run sheet from its first segment (or ``continue_at``), a ledger at zero, its feeds."""
         if self.session is not None and not self.session.ended:
-            raise CommandRejected("a session is still running: end it first")
+            raise CommandRejected(
+                Words(QT_TRANSLATE_NOOP("LiveShow", "a session is still running: end it first"))
+            )
         if mode is SessionMode.ENDED:
-            raise CommandRejected("a new session is a rehearsal or a live show", 400)
+            raise CommandRejected(
+                Words(QT_TRANSLATE_NOOP("LiveShow", "a new session is a rehearsal or a live show")),
+                400,
+            )
         if not self.plan.keep_store and self.show is None:
             # A plain stream (no show, no feed, no --session): nothing to keep, and the feeds,
             # store and HTTP stack are never imported (~0.25 s of CPU at start-up).
@@ -321,9 +336,13 @@ class LiveShow:
         so no simulated item can reach the live session or its viewers.
         """
         if self.network_switch is None:
-            raise CommandRejected("this show has no network output to go live on")
+            raise CommandRejected(
+                Words(
+                    QT_TRANSLATE_NOOP("LiveShow", "this show has no network output to go live on")
+                )
+            )
         if self.mode is SessionMode.LIVE:
-            raise CommandRejected("already live")
+            raise CommandRejected(Words(QT_TRANSLATE_NOOP("LiveShow", "already live")))
         from anchordesk.live.options import check_destination
 
         check_destination(url)
@@ -351,7 +370,9 @@ class LiveShow:
 
     async def rehearse_again(self) -> ShowSession | None:
         if self.mode is SessionMode.LIVE:
-            raise CommandRejected("the show is live: stop the stream first")
+            raise CommandRejected(
+                Words(QT_TRANSLATE_NOOP("LiveShow", "the show is live: stop the stream first"))
+            )
         await self.end_session()
         return self.begin_session(SessionMode.REHEARSAL)
 
@@ -381,9 +402,9 @@ class LiveShow:
     def _live_runtime(self) -> ShowRuntime:
         runtime = self.runtime
         if runtime is None:
-            raise CommandRejected("no show is open")
+            raise CommandRejected(Words(QT_TRANSLATE_NOOP("LiveShow", "no show is open")))
         if runtime.ended:
-            raise CommandRejected("the session has ended: rehearse again or go live")
+            raise CommandRejected(SESSION_ENDED)
         return runtime
 
     def _run(self, command: Callable[[ShowRuntime], object]) -> None:
@@ -391,7 +412,7 @@ class LiveShow:
         try:
             command(runtime)
         except ShowCommandError as error:
-            raise CommandRejected(str(error)) from None
+            raise CommandRejected(error.words) from None
 
     # Each command below takes ``origin``: who gave it ("window", "remote"), kept with the
     # command in the session's events once it applied; None when another command calls it.
@@ -415,7 +436,7 @@ class LiveShow:
         runtime = self._live_runtime()
         count = len(runtime.show.rundown)
         if not 0 <= index < count:
-            raise CommandRejected(f"no segment {index + 1}: the rundown has {count}", 400)
+            raise CommandRejected(no_segment(index, count), 400)
         self._run(lambda r: r.jump_to_segment(index))
         self._stage_segment()
         self._applied(origin, "goto_segment", index=index)
@@ -423,7 +444,13 @@ class LiveShow:
     def _known_sku(self, sku: str | None) -> str:
         runtime = self._live_runtime()
         if not sku or runtime.show.product(sku) is None:
-            raise CommandRejected(f"no product with SKU {sku!r} in this show", 400)
+            raise CommandRejected(
+                Words(
+                    QT_TRANSLATE_NOOP("LiveShow", "no product with SKU {sku} in this show"),
+                    sku=repr(sku),
+                ),
+                400,
+            )
         return sku
 
     def show_product(self, sku: str | None, *, origin: str | None = "window") -> None:
@@ -459,7 +486,13 @@ class LiveShow:
 
     def stage_product(self, sku: str | None, *, origin: str | None = "window") -> None:
         if not self.studio_mode:
-            raise CommandRejected("staging needs studio mode: switch studio mode on first")
+            raise CommandRejected(
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "LiveShow", "staging needs studio mode: switch studio mode on first"
+                    )
+                )
+            )
         if sku is not None:
             self._known_sku(sku)
         self.staged_sku = sku
@@ -488,7 +521,9 @@ class LiveShow:
         is staged with it (studio mode)."""
         self._live_runtime()
         if not self.studio_mode:
-            raise CommandRejected("Take works in studio mode: nothing is staged")
+            raise CommandRejected(
+                Words(QT_TRANSLATE_NOOP("LiveShow", "Take works in studio mode: nothing is staged"))
+            )
         deal = self.staged_deal()
         sku = self.staged_sku
         self.show_product(sku, origin=None)
@@ -510,13 +545,36 @@ class LiveShow:
         sku = sku or runtime.snapshot().state.on_screen_sku
         self._known_sku(sku)
         if price is not None and (not price.is_finite() or price <= 0):
-            raise CommandRejected(f"deal price {price}: must be a positive amount", 400)
+            raise CommandRejected(
+                Words(
+                    QT_TRANSLATE_NOOP("LiveShow", "deal price {price}: must be a positive amount"),
+                    price=price,
+                ),
+                400,
+            )
         if seconds is not None and seconds <= 0:
-            raise CommandRejected(f"deal seconds {seconds}: must be positive", 400)
+            raise CommandRejected(
+                Words(
+                    QT_TRANSLATE_NOOP("LiveShow", "deal seconds {seconds}: must be positive"),
+                    seconds=seconds,
+                ),
+                400,
+            )
         if stock is not None and stock <= 0:
-            raise CommandRejected(f"deal stock {stock}: must be positive", 400)
+            raise CommandRejected(
+                Words(
+                    QT_TRANSLATE_NOOP("LiveShow", "deal stock {stock}: must be positive"),
+                    stock=stock,
+                ),
+                400,
+            )
         if runtime.snapshot().state.stock_left(sku or "") == 0:
-            raise CommandRejected(f"{sku} is sold out: no deal can start on it")
+            raise CommandRejected(
+                Words(
+                    QT_TRANSLATE_NOOP("LiveShow", "{sku} is sold out: no deal can start on it"),
+                    sku=sku,
+                )
+            )
         self._run(lambda r: r.start_deal(sku=sku, price=price, seconds=seconds, stock=stock))
         given = {"price": price, "seconds": seconds, "stock": stock}
         self._applied(origin, "start_deal", sku=sku, **{k: v for k, v in given.items() if v})
@@ -525,9 +583,9 @@ class LiveShow:
         runtime = self._live_runtime()
         state = runtime.snapshot().state
         if sku is not None and state.live_deal(sku) is None:
-            raise CommandRejected(f"no live deal on {sku}")
+            raise CommandRejected(no_live_deal(sku))
         if sku is None and not state.live_deals:
-            raise CommandRejected("no live deal to stop")
+            raise CommandRejected(Words(QT_TRANSLATE_NOOP("LiveShow", "no live deal to stop")))
         self._run(lambda r: r.stop_deal(sku=sku))
         self._applied(origin, "stop_deal", sku=sku)
 
@@ -535,7 +593,7 @@ class LiveShow:
 
     def _session(self) -> ShowSession:
         if self.session is None:
-            raise CommandRejected("no session is running")
+            raise CommandRejected(Words(QT_TRANSLATE_NOOP("LiveShow", "no session is running")))
         return self.session
 
     def comment(self, key: str) -> Comment | None:
@@ -545,9 +603,15 @@ class LiveShow:
         session = self._session()
         comment = session.comments.get(key)
         if comment is None:
-            raise CommandRejected(f"no comment {key!r} (it may be too old to pin)", 400)
+            raise CommandRejected(
+                Words(
+                    QT_TRANSLATE_NOOP("LiveShow", "no comment {key} (it may be too old to pin)"),
+                    key=repr(key),
+                ),
+                400,
+            )
         if key in session.hidden:
-            raise CommandRejected("that comment is hidden")
+            raise CommandRejected(Words(QT_TRANSLATE_NOOP("LiveShow", "that comment is hidden")))
         runtime = self._live_runtime()
         runtime.pin(comment)
         self.pinned_key = key
@@ -562,7 +626,7 @@ class LiveShow:
                 self.pin_comment(key, origin=None)
                 self._applied(origin, "pin_latest_question", id=key)
                 return key
-        raise CommandRejected("no question to pin yet")
+        raise CommandRejected(Words(QT_TRANSLATE_NOOP("LiveShow", "no question to pin yet")))
 
     def unpin(self, *, origin: str | None = "window") -> None:
         runtime = self._live_runtime()
@@ -611,7 +675,10 @@ class LiveShow:
         """Take a prompt off the board (kept in the session's events with the time)."""
         session = self._session()
         if not session.board.dismiss(key, self.plan.wall_clock()):
-            raise CommandRejected(f"no prompt {key!r} on the board", 400)
+            raise CommandRejected(
+                Words(QT_TRANSLATE_NOOP("LiveShow", "no prompt {key} on the board"), key=repr(key)),
+                400,
+            )
         self._applied(origin, "dismiss_prompt", key=key)
 
     def set_prompt_rules_off(self, off: Sequence[str]) -> None:

@@ -22,6 +22,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from anchordesk.core.money import currency_digits
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.events import (
     DealEnded,
     DealEndReason,
@@ -41,8 +42,33 @@ from anchordesk.show.model import Product, Segment, Show
 class ShowCommandError(ValueError):
     """A command that cannot apply (no such segment, price not below list price...).
 
-    The message is one line for the operator; the state is left unchanged.
+    The message is one line for the operator (``words``, which the window translates;
+    ``str()`` is its English); the state is left unchanged.
     """
+
+    def __init__(self, words: Words) -> None:
+        super().__init__(str(words))
+        self.words = words
+
+
+NO_SEGMENTS = Words(QT_TRANSLATE_NOOP("LiveShow", "the show has no segments in its rundown"))
+SESSION_ENDED = Words(
+    QT_TRANSLATE_NOOP("LiveShow", "the session has ended: rehearse again or go live")
+)
+
+
+def no_segment(index: int, count: int) -> Words:
+    return Words(
+        QT_TRANSLATE_NOOP("LiveShow", "no segment {number}: the rundown has {count}"),
+        number=index + 1,
+        count=count,
+    )
+
+
+def no_live_deal(sku: str | None) -> Words:
+    if sku:
+        return Words(QT_TRANSLATE_NOOP("LiveShow", "no live deal on {sku}"), sku=sku)
+    return Words(QT_TRANSLATE_NOOP("LiveShow", "no live deal to stop"))
 
 
 class DealStatus(StrEnum):
@@ -398,7 +424,7 @@ def start_show(
 ) -> Transition:
     """The first segment starts at `now_s`, its card shows and (if enabled) its deal starts."""
     if not show.rundown:
-        raise ShowCommandError("the show has no segments in its rundown")
+        raise ShowCommandError(NO_SEGMENTS)
     state = ShowState(
         show=show,
         started_at_s=now_s,
@@ -429,7 +455,7 @@ def tick(state: ShowState, now_s: float) -> Transition:
 def jump_to_segment(state: ShowState, index: int, now_s: float) -> Transition:
     count = len(state.show.rundown)
     if not 0 <= index < count:
-        raise ShowCommandError(f"no segment {index + 1}: the rundown has {count}")
+        raise ShowCommandError(no_segment(index, count))
     changes = _Changes(state)
     at_s = changes.advance_clock(now_s)
     if index != state.segment_index:
@@ -470,11 +496,17 @@ def planned_deal(state: ShowState) -> DealState | None:
 def show_product(state: ShowState, sku: str | None, now_s: float) -> Transition:
     """Put a product's card on screen by hand (None hides the card) until the segment changes."""
     if sku is not None and state.show.product(sku) is None:
-        raise ShowCommandError(f"no product with sku {sku!r} in this show")
+        raise ShowCommandError(_no_product(sku))
     changes = _Changes(state)
     at_s = changes.advance_clock(now_s)
     changes.show_product(sku, at_s, by_operator=True)
     return changes.done()
+
+
+def _no_product(sku: str) -> Words:
+    return Words(
+        QT_TRANSLATE_NOOP("LiveShow", "no product with SKU {sku} in this show"), sku=repr(sku)
+    )
 
 
 def deal_defaults(state: ShowState, sku: str | None = None) -> DealState | None:
@@ -532,25 +564,51 @@ def start_deal(
     product = state.show.product(sku)
     if product is None:
         if sku is None:
-            raise ShowCommandError("no product on screen to start a deal on")
-        raise ShowCommandError(f"no product with sku {sku!r} in this show")
+            raise ShowCommandError(
+                Words(QT_TRANSLATE_NOOP("LiveShow", "no product on screen to start a deal on"))
+            )
+        raise ShowCommandError(_no_product(sku))
     plan = deal_defaults(state, product.sku)
     price = price if price is not None else (plan.price if plan else None)
     seconds = seconds if seconds is not None else (plan.seconds if plan else None)
     if stock is None and plan is not None and (price == plan.price and seconds == plan.seconds):
         stock = plan.stock
     if price is None or seconds is None:
-        raise ShowCommandError(f"the show plans no deal for {product.sku}: give price and seconds")
+        raise ShowCommandError(
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "LiveShow", "the show plans no deal for {sku}: give price and seconds"
+                ),
+                sku=product.sku,
+            )
+        )
     if not price.is_finite() or price < 0:
-        raise ShowCommandError(f"deal price {price} is not a valid amount")
+        raise ShowCommandError(
+            Words(
+                QT_TRANSLATE_NOOP("LiveShow", "deal price {price} is not a valid amount"),
+                price=price,
+            )
+        )
     if price >= product.price:
         raise ShowCommandError(
-            f"deal price {price} must be below the list price {product.price} of {product.sku}"
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "LiveShow",
+                    "deal price {price} must be below the list price {list_price} of {sku}",
+                ),
+                price=price,
+                list_price=product.price,
+                sku=product.sku,
+            )
         )
     if seconds <= 0:
-        raise ShowCommandError("a deal must last at least one second")
+        raise ShowCommandError(
+            Words(QT_TRANSLATE_NOOP("LiveShow", "a deal must last at least one second"))
+        )
     if stock is not None and stock <= 0:
-        raise ShowCommandError("a deal's stock must be above zero (or unset)")
+        raise ShowCommandError(
+            Words(QT_TRANSLATE_NOOP("LiveShow", "a deal's stock must be above zero (or unset)"))
+        )
 
     changes = _Changes(state)
     at_s = changes.advance_clock(now_s)
@@ -586,7 +644,7 @@ def stop_deal(state: ShowState, now_s: float, *, sku: str | None = None) -> Tran
     if deal is None and sku is None and current.live_deals:
         deal = max(current.live_deals, key=lambda d: d.started_at_s or 0.0)
     if deal is None:
-        raise ShowCommandError(f"no live deal on {sku}" if sku else "no live deal to stop")
+        raise ShowCommandError(no_live_deal(sku))
     changes.end_deal(deal, at_s, DealEndReason.STOPPED)
     return changes.done()
 
@@ -766,7 +824,7 @@ def autoplay_position(show: Show, start_s: float, now_s: float) -> AutoplayPosit
     last one the show is finished and stays on the last segment.
     """
     if not show.rundown:
-        raise ShowCommandError("the show has no segments in its rundown")
+        raise ShowCommandError(NO_SEGMENTS)
     elapsed_s = max(0.0, now_s - start_s)
     segment_start_s = 0.0
     for index, segment in enumerate(show.rundown):

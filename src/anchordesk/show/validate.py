@@ -16,6 +16,7 @@ from functools import partial
 
 from anchordesk.core.money import currency_digits, is_known_currency, is_known_language
 from anchordesk.core.printable import escape_controls
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import (
     SHOW_FORMAT_VERSION,
     THEME_LOOKS,
@@ -61,20 +62,48 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """One thing wrong, where it is and why, in words the window translates (`Words`).
+
+    ``message`` and ``str()`` are the English text the command line prints.
+    """
+
     path: str  # JSON path ("$.products[0].price"), "$" for the whole file
-    message: str
+    words: Words
     severity: Severity = Severity.ERROR
     line: int | None = None  # for invalid JSON: where the parser stopped (1-based)
     column: int | None = None
     # What the path belongs to, in words a user finds it by: "product SERUM-30, Hydra Serum".
-    subject: str = ""
+    subject: Words | None = None
+    # Where it is in words, when the path is not a JSON path (a CSV's "row 3, column price").
+    where: Words | None = None
+
+    @property
+    def message(self) -> str:
+        return str(self.words)
+
+    def located(self) -> Words:
+        """The problem with where it is: what ``str()`` prints and the window translates."""
+        if self.line is not None:
+            return Words(
+                QT_TRANSLATE_NOOP("ShowProblems", "line {line}, column {column}: {message}"),
+                line=self.line,
+                column=self.column,
+                message=self.words,
+            )
+        where: Words | str = self.where or self.path
+        if self.subject is not None:
+            return Words(
+                QT_TRANSLATE_NOOP("ShowProblems", "{where} ({subject}): {message}"),
+                where=where,
+                subject=self.subject,
+                message=self.words,
+            )
+        return Words(
+            QT_TRANSLATE_NOOP("ShowProblems", "{where}: {message}"), where=where, message=self.words
+        )
 
     def __str__(self) -> str:
-        if self.line is not None:
-            return f"line {self.line}, column {self.column}: {self.message}"
-        if self.subject:
-            return f"{self.path} ({self.subject}): {self.message}"
-        return f"{self.path}: {self.message}"
+        return str(self.located())
 
     @property
     def is_error(self) -> bool:
@@ -104,24 +133,47 @@ def _label(text: str) -> str:
     return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
 
 
-def product_subject(sku: object, title: object) -> str:
+def product_subject(sku: object, title: object) -> Words:
     """How a message names a product: "product SERUM-30, Hydra Serum 30 ml"."""
     parts = [_label(part) for part in (sku, title) if isinstance(part, str) and part.strip()]
-    return "product " + ", ".join(parts) if parts else "product"
+    if len(parts) == 2:
+        return Words(
+            QT_TRANSLATE_NOOP("ShowProblems", "product {sku}, {title}"),
+            sku=parts[0],
+            title=parts[1],
+        )
+    if parts:
+        return Words(QT_TRANSLATE_NOOP("ShowProblems", "product {name}"), name=parts[0])
+    return Words(QT_TRANSLATE_NOOP("ShowProblems", "product"))
 
 
-def segment_subject(index: int, title: object) -> str:
+def segment_subject(index: int, title: object) -> Words:
     """How a message names a segment: by its number on the run sheet and its title."""
-    name = _label(title) if isinstance(title, str) and title.strip() else ""
-    return f"segment {index + 1}" + (f", {name}" if name else "")
+    if isinstance(title, str) and title.strip():
+        return Words(
+            QT_TRANSLATE_NOOP("ShowProblems", "segment {number}, {title}"),
+            number=index + 1,
+            title=_label(title),
+        )
+    return Words(QT_TRANSLATE_NOOP("ShowProblems", "segment {number}"), number=index + 1)
 
 
-def _unknown_currency(code: str) -> str:
+def grouped(number: int) -> str:
+    """A count or limit as messages write it: 1,000,000,000."""
+    return f"{number:,}"
+
+
+def _unknown_currency(code: str) -> Words:
     # A warning, not an error: the code is well formed and a custom feed may use it, but a
     # typo ("USB") would otherwise pass silently and be shown with two decimals.
-    return (
-        f"{shown(code)} is not an ISO 4217 currency: its prices are shown as "
-        f"{code} 1.00 with two decimals; check the code"
+    return Words(
+        QT_TRANSLATE_NOOP(
+            "ShowProblems",
+            "{value} is not an ISO 4217 currency: its prices are shown as {code} 1.00 with two "
+            "decimals; check the code",
+        ),
+        value=shown(code),
+        code=code,
     )
 
 
@@ -154,30 +206,80 @@ class _Checker:
         self._skip = skip
         # What the next problems belong to; named only when there is a problem (a show of
         # 100,000 products would otherwise spend a second naming products that are fine).
-        self.subject: Callable[[], str] = str
+        self.subject: Callable[[], Words | None] = _nothing
 
-    def error(self, path: str, message: str, *related: str) -> None:
+    def error(self, path: str, message: Words, *related: str) -> None:
         if not any(self._skip(p) for p in (path, *related)):
             self.problems.append(Problem(path, message, Severity.ERROR, subject=self.subject()))
 
-    def warning(self, path: str, message: str, *related: str) -> None:
+    def warning(self, path: str, message: Words, *related: str) -> None:
         if not any(self._skip(p) for p in (path, *related)):
             self.problems.append(Problem(path, message, Severity.WARNING, subject=self.subject()))
 
-    def text(self, path: str, text: str, limit: int, what: str, *, multiline: bool = False) -> None:
+    def text(
+        self, path: str, text: str, limit: int, what: Words, *, multiline: bool = False
+    ) -> None:
         """The length limit and the control characters of a text that goes on air."""
         if len(text) > limit:
-            self.error(path, f"the {what} is {len(text):,} characters long; at most {limit:,}")
+            self.error(
+                path,
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems", "the {what} is {length} characters long; at most {limit}"
+                    ),
+                    what=what,
+                    length=grouped(len(text)),
+                    limit=grouped(limit),
+                ),
+            )
             return
         controls = _MULTI_LINE_CONTROLS if multiline else _ONE_LINE_CONTROLS
         found = controls.search(text)
         if found is not None:
             self.error(
                 path,
-                f"the {what} {shown(text)} holds the control character "
-                f"{escape_controls(found.group())} at character {found.start()}: the picture "
-                "cannot show it",
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems",
+                        "the {what} {text} holds the control character {control} at character "
+                        "{position}: the picture cannot show it",
+                    ),
+                    what=what,
+                    text=shown(text),
+                    control=escape_controls(found.group()),
+                    position=found.start(),
+                ),
             )
+
+
+def _nothing() -> Words | None:
+    return None
+
+
+# The names of the texts a message is about ("the title is 300 characters long").
+TITLE = Words(QT_TRANSLATE_NOOP("ShowProblems", "title"))
+SKU = Words(QT_TRANSLATE_NOOP("ShowProblems", "sku"))
+PRICE = Words(QT_TRANSLATE_NOOP("ShowProblems", "price"))
+DEAL_PRICE = Words(QT_TRANSLATE_NOOP("ShowProblems", "deal price"))
+LOGO_PATH = Words(QT_TRANSLATE_NOOP("ShowProblems", "logo path"))
+IMAGE_PATH = Words(QT_TRANSLATE_NOOP("ShowProblems", "image path"))
+BANNED_WORD = Words(QT_TRANSLATE_NOOP("ShowProblems", "banned word"))
+ANNOUNCEMENT = Words(QT_TRANSLATE_NOOP("ShowProblems", "announcement"))
+SCRIPT = Words(QT_TRANSLATE_NOOP("ShowProblems", "script"))
+TALKING_POINT = Words(QT_TRANSLATE_NOOP("ShowProblems", "talking point"))
+
+
+def _above_zero(value: object) -> Words:
+    return Words(
+        QT_TRANSLATE_NOOP("ShowProblems", "must be above zero (got {value})"), value=shown(value)
+    )
+
+
+def _longer_than_a_day(seconds: object) -> Words:
+    return Words(
+        QT_TRANSLATE_NOOP("ShowProblems", "{seconds} s is longer than a day"),
+        seconds=shown(seconds),
+    )
 
 
 def skip_under(bad_paths: Iterable[str]) -> Callable[[str], bool]:
@@ -217,53 +319,104 @@ def validate_show(
     check = _Checker(skip or (lambda _path: False))
 
     if show.format != SHOW_FORMAT_VERSION:
-        check.error("$.format", f"unknown format version {show.format}: this program reads 1")
+        check.error(
+            "$.format",
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems",
+                    "unknown format version {version}: this program reads format {format}",
+                ),
+                version=show.format,
+                format=SHOW_FORMAT_VERSION,
+            ),
+        )
     if not show.title.strip():
-        check.error("$.title", "the show needs a title")
+        check.error("$.title", Words(QT_TRANSLATE_NOOP("ShowProblems", "the show needs a title")))
     else:
-        check.text("$.title", show.title, MAX_TITLE_CHARS, "title")
+        check.text("$.title", show.title, MAX_TITLE_CHARS, TITLE)
     if not CURRENCY_PATTERN.fullmatch(show.currency):
         check.error(
-            "$.currency", f"{shown(show.currency)} is not an ISO 4217 code such as CNY, USD or JPY"
+            "$.currency",
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems", "{value} is not an ISO 4217 code such as CNY, USD or JPY"
+                ),
+                value=shown(show.currency),
+            ),
         )
     elif not is_known_currency(show.currency):
         check.warning("$.currency", _unknown_currency(show.currency))
     if not LANGUAGE_PATTERN.fullmatch(show.language):
         check.error(
-            "$.language", f"{shown(show.language)} is not a language tag such as zh_CN or en"
+            "$.language",
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems", "{value} is not a language tag such as zh_CN or en"
+                ),
+                value=shown(show.language),
+            ),
         )
     elif not is_known_language(show.language):
         check.warning(
             "$.language",
-            f"{shown(show.language)} is no language this program knows: prices and times are "
-            "written as in English, and the rehearsal audience speaks English",
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems",
+                    "{value} is no language this program knows: prices and times are written "
+                    "as in English, and the rehearsal audience speaks English",
+                ),
+                value=shown(show.language),
+            ),
         )
 
     theme = show.theme
     if not COLOUR_PATTERN.fullmatch(theme.accent):
-        check.error("$.theme.accent", f"{shown(theme.accent)} is not a colour such as #ff3355")
+        check.error(
+            "$.theme.accent",
+            Words(
+                QT_TRANSLATE_NOOP("ShowProblems", "{value} is not a colour such as #ff3355"),
+                value=shown(theme.accent),
+            ),
+        )
     if theme.look not in THEME_LOOKS:
-        check.error("$.theme.look", f"{shown(theme.look)} is not one of: {', '.join(THEME_LOOKS)}")
+        check.error("$.theme.look", not_one_of(shown(theme.look), THEME_LOOKS))
     if theme.logo:
-        check.text("$.theme.logo", theme.logo, MAX_PATH_CHARS, "logo path")
+        check.text("$.theme.logo", theme.logo, MAX_PATH_CHARS, LOGO_PATH)
 
     if len(show.banned_words) > MAX_BANNED_WORDS:
         check.error(
             "$.banned_words",
-            f"{len(show.banned_words):,} banned words; at most {MAX_BANNED_WORDS:,}",
+            Words(
+                QT_TRANSLATE_NOOP("ShowProblems", "{count} banned words; at most {limit}"),
+                count=grouped(len(show.banned_words)),
+                limit=grouped(MAX_BANNED_WORDS),
+            ),
         )
     for index, word in enumerate(show.banned_words):
         if not word.strip():
-            check.warning(f"$.banned_words[{index}]", "empty word (ignored)")
+            check.warning(
+                f"$.banned_words[{index}]",
+                Words(QT_TRANSLATE_NOOP("ShowProblems", "empty word (ignored)")),
+            )
         else:
-            check.text(f"$.banned_words[{index}]", word, MAX_BANNED_WORD_CHARS, "banned word")
+            check.text(f"$.banned_words[{index}]", word, MAX_BANNED_WORD_CHARS, BANNED_WORD)
     if len(show.ticker) > MAX_TICKER_LINES:
-        check.error("$.ticker", f"{len(show.ticker):,} announcements; at most {MAX_TICKER_LINES}")
+        check.error(
+            "$.ticker",
+            Words(
+                QT_TRANSLATE_NOOP("ShowProblems", "{count} announcements; at most {limit}"),
+                count=grouped(len(show.ticker)),
+                limit=MAX_TICKER_LINES,
+            ),
+        )
     for index, line in enumerate(show.ticker):
         if not line.strip():
-            check.warning(f"$.ticker[{index}]", "empty announcement (ignored)")
+            check.warning(
+                f"$.ticker[{index}]",
+                Words(QT_TRANSLATE_NOOP("ShowProblems", "empty announcement (ignored)")),
+            )
         else:
-            check.text(f"$.ticker[{index}]", line, MAX_TICKER_CHARS, "announcement")
+            check.text(f"$.ticker[{index}]", line, MAX_TICKER_CHARS, ANNOUNCEMENT)
 
     check.problems += product_problems(show.products, show.currency, skip=skip)
     index_of_sku: dict[str, int] = {}
@@ -271,34 +424,60 @@ def validate_show(
         index_of_sku.setdefault(product.sku, index)  # the first wins, as Show.product does
 
     if not show.rundown:
-        check.error("$.rundown", "the rundown needs at least one segment")
+        check.error(
+            "$.rundown",
+            Words(QT_TRANSLATE_NOOP("ShowProblems", "the rundown needs at least one segment")),
+        )
     deal_units_by_sku: dict[str, int] = {}
     for index, segment in enumerate(show.rundown):
         path = f"$.rundown[{index}]"
         check.subject = partial(segment_subject, index, segment.title)
         if not segment.title.strip():
-            check.error(f"{path}.title", "the segment needs a title")
+            check.error(
+                f"{path}.title",
+                Words(QT_TRANSLATE_NOOP("ShowProblems", "the segment needs a title")),
+            )
         else:
-            check.text(f"{path}.title", segment.title, MAX_TITLE_CHARS, "title")
-        check.text(f"{path}.script", segment.script, MAX_SCRIPT_CHARS, "script", multiline=True)
+            check.text(f"{path}.title", segment.title, MAX_TITLE_CHARS, TITLE)
+        check.text(f"{path}.script", segment.script, MAX_SCRIPT_CHARS, SCRIPT, multiline=True)
         if len(segment.notes) > MAX_NOTES_CHARS:
             check.error(
                 f"{path}.notes",
-                f"the notes are {len(segment.notes):,} characters long; at most "
-                f"{MAX_NOTES_CHARS:,}",
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems", "the notes are {length} characters long; at most {limit}"
+                    ),
+                    length=grouped(len(segment.notes)),
+                    limit=grouped(MAX_NOTES_CHARS),
+                ),
             )
         if segment.seconds <= 0:
-            check.error(f"{path}.seconds", f"must be above zero (got {shown(segment.seconds)})")
+            check.error(f"{path}.seconds", _above_zero(segment.seconds))
         elif segment.seconds > MAX_SEGMENT_SECONDS:
-            check.error(f"{path}.seconds", f"{shown(segment.seconds)} s is longer than a day")
+            check.error(f"{path}.seconds", _longer_than_a_day(segment.seconds))
         target_index = index_of_sku.get(segment.sku) if segment.sku is not None else None
         target = show.products[target_index] if target_index is not None else None
         if segment.sku is not None and target is None:
-            check.error(f"{path}.sku", f"unknown sku {shown(segment.sku)}: no product has it")
+            check.error(
+                f"{path}.sku",
+                Words(
+                    QT_TRANSLATE_NOOP("ShowProblems", "unknown sku {sku}: no product has it"),
+                    sku=shown(segment.sku),
+                ),
+            )
         if segment.deal is not None:
             product_path = f"$.products[{target_index}]" if target_index is not None else ""
             _check_deal(check, show, segment, target, path, product_path, deal_units_by_sku)
     return check.problems
+
+
+def not_one_of(value: str, allowed: Iterable[str]) -> Words:
+    """A value outside a fixed set: "'neon' is not one of: dark, light"."""
+    return Words(
+        QT_TRANSLATE_NOOP("ShowProblems", "{value} is not one of: {allowed}"),
+        value=value,
+        allowed=", ".join(allowed),
+    )
 
 
 def product_problems(
@@ -319,50 +498,90 @@ def product_problems(
         path = f"$.products[{index}]"
         check.subject = partial(product_subject, product.sku, product.title)
         if not product.sku.strip():
-            check.error(f"{path}.sku", "the sku is empty")
+            check.error(f"{path}.sku", Words(QT_TRANSLATE_NOOP("ShowProblems", "the sku is empty")))
         elif len(product.sku) > MAX_SKU_CHARS or _ONE_LINE_CONTROLS.search(product.sku):
-            check.text(f"{path}.sku", product.sku, MAX_SKU_CHARS, "sku")
+            check.text(f"{path}.sku", product.sku, MAX_SKU_CHARS, SKU)
         elif product.sku != product.sku.strip():
-            check.error(f"{path}.sku", f"the sku {shown(product.sku)} has spaces at its ends")
+            check.error(
+                f"{path}.sku",
+                Words(
+                    QT_TRANSLATE_NOOP("ShowProblems", "the sku {sku} has spaces at its ends"),
+                    sku=shown(product.sku),
+                ),
+            )
         elif product.sku in first_index_of_sku:
             first = first_index_of_sku[product.sku]
+            # ``other`` is a path: a CSV import names it by its row instead (csv_import.py).
             check.error(
-                f"{path}.sku", f"duplicate sku {shown(product.sku)} (also in $.products[{first}])"
+                f"{path}.sku",
+                Words(
+                    QT_TRANSLATE_NOOP("ShowProblems", "duplicate sku {sku} (also in {other})"),
+                    sku=shown(product.sku),
+                    other=f"$.products[{first}]",
+                ),
             )
         else:
             first_index_of_sku[product.sku] = index
         if not product.title.strip():
-            check.error(f"{path}.title", "the product needs a title")
+            check.error(
+                f"{path}.title",
+                Words(QT_TRANSLATE_NOOP("ShowProblems", "the product needs a title")),
+            )
         else:
-            check.text(f"{path}.title", product.title, MAX_TITLE_CHARS, "title")
+            check.text(f"{path}.title", product.title, MAX_TITLE_CHARS, TITLE)
         currency = product.currency or show_currency
         if product.currency is not None and not CURRENCY_PATTERN.fullmatch(product.currency):
             check.error(
                 f"{path}.currency",
-                f"{shown(product.currency)} is not an ISO 4217 code such as CNY",
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems", "{value} is not an ISO 4217 code such as CNY"
+                    ),
+                    value=shown(product.currency),
+                ),
             )
         elif product.currency is not None and not is_known_currency(product.currency):
             check.warning(f"{path}.currency", _unknown_currency(product.currency))
-        _check_amount(check, f"{path}.price", product.price, currency, "price")
+        _check_amount(check, f"{path}.price", product.price, currency, PRICE)
         if product.stock < 0:
-            check.error(f"{path}.stock", f"stock must not be negative (got {product.stock})")
+            check.error(
+                f"{path}.stock",
+                Words(
+                    QT_TRANSLATE_NOOP("ShowProblems", "stock must not be negative (got {value})"),
+                    value=product.stock,
+                ),
+            )
         elif product.stock > MAX_STOCK:
             check.error(
                 f"{path}.stock",
-                f"stock {shown(product.stock)} is out of range: a whole number from 0 to "
-                f"{MAX_STOCK:,}",
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems",
+                        "stock {value} is out of range: a whole number from 0 to {limit}",
+                    ),
+                    value=shown(product.stock),
+                    limit=grouped(MAX_STOCK),
+                ),
             )
         if len(product.points) > MAX_POINTS:
             check.error(
-                f"{path}.points", f"{len(product.points)} talking points; at most {MAX_POINTS}"
+                f"{path}.points",
+                Words(
+                    QT_TRANSLATE_NOOP("ShowProblems", "{count} talking points; at most {limit}"),
+                    count=len(product.points),
+                    limit=MAX_POINTS,
+                ),
             )
         for point_index, point in enumerate(product.points):
             if not point.strip():
-                check.warning(f"{path}.points[{point_index}]", "empty talking point")
+                check.warning(
+                    f"{path}.points[{point_index}]",
+                    Words(QT_TRANSLATE_NOOP("ShowProblems", "empty talking point")),
+                )
             else:
-                check.text(f"{path}.points[{point_index}]", point, MAX_POINT_CHARS, "talking point")
+                check.text(f"{path}.points[{point_index}]", point, MAX_POINT_CHARS, TALKING_POINT)
         if product.image:
-            check.text(f"{path}.image", product.image, MAX_PATH_CHARS, "image path")
+            check.text(f"{path}.image", product.image, MAX_PATH_CHARS, IMAGE_PATH)
     return check.problems
 
 
@@ -379,42 +598,75 @@ def _check_deal(
     assert deal is not None
     deal_path = f"{path}.deal"
     if segment.sku is None:
-        check.error(deal_path, "a deal needs the segment's product: set the segment's sku")
+        check.error(
+            deal_path,
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems", "a deal needs the segment's product: set the segment's sku"
+                )
+            ),
+        )
     currency = show.currency_of(target) if target else show.currency
-    _check_amount(check, f"{deal_path}.price", deal.price, currency, "deal price")
+    _check_amount(check, f"{deal_path}.price", deal.price, currency, DEAL_PRICE)
     if target is not None and deal.price.is_finite() and deal.price >= target.price:
         check.error(
             f"{deal_path}.price",
-            f"deal price {format_amount(deal.price)} is not below the list price "
-            f"{format_amount(target.price)} of {escape_controls(target.sku)}",
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems",
+                    "deal price {price} is not below the list price {list_price} of {sku}",
+                ),
+                price=format_amount(deal.price),
+                list_price=format_amount(target.price),
+                sku=escape_controls(target.sku),
+            ),
             f"{product_path}.price",
         )
     if deal.seconds <= 0:
-        check.error(f"{deal_path}.seconds", f"must be above zero (got {shown(deal.seconds)})")
+        check.error(f"{deal_path}.seconds", _above_zero(deal.seconds))
     elif deal.seconds > MAX_SEGMENT_SECONDS:
-        check.error(f"{deal_path}.seconds", f"{shown(deal.seconds)} s is longer than a day")
+        check.error(f"{deal_path}.seconds", _longer_than_a_day(deal.seconds))
     elif segment.seconds > 0 and deal.seconds > segment.seconds:
         check.warning(
             f"{deal_path}.seconds",
-            f"the deal ({deal.seconds} s) outlasts its segment ({segment.seconds} s): it "
-            "keeps counting down during the next segment",
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems",
+                    "the deal ({deal_seconds} s) outlasts its segment ({segment_seconds} s): it "
+                    "keeps counting down during the next segment",
+                ),
+                deal_seconds=deal.seconds,
+                segment_seconds=segment.seconds,
+            ),
             f"{path}.seconds",
         )
     if deal.stock is None:
         return
     if deal.stock <= 0:
-        check.error(f"{deal_path}.stock", f"must be above zero (got {shown(deal.stock)})")
+        check.error(f"{deal_path}.stock", _above_zero(deal.stock))
     elif deal.stock > MAX_STOCK:
         check.error(
             f"{deal_path}.stock",
-            f"deal stock {shown(deal.stock)} is out of range: a whole number from 1 to "
-            f"{MAX_STOCK:,}",
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems",
+                    "deal stock {value} is out of range: a whole number from 1 to {limit}",
+                ),
+                value=shown(deal.stock),
+                limit=grouped(MAX_STOCK),
+            ),
         )
     elif target is not None and deal.stock > target.stock:
         check.error(
             f"{deal_path}.stock",
-            f"deal stock {deal.stock} is above the stock {target.stock} of "
-            f"{escape_controls(target.sku)}",
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems", "deal stock {deal_stock} is above the stock {stock} of {sku}"
+                ),
+                deal_stock=deal.stock,
+                stock=target.stock,
+                sku=escape_controls(target.sku),
+            ),
             f"{product_path}.stock",
         )
     elif target is not None:
@@ -423,23 +675,50 @@ def _check_deal(
         if planned > target.stock:
             check.warning(
                 f"{deal_path}.stock",
-                f"the deals on {escape_controls(target.sku)} plan {planned} units in all, more "
-                f"than its stock {target.stock}",
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems",
+                        "the deals on {sku} plan {planned} units in all, more than its stock "
+                        "{stock}",
+                    ),
+                    sku=escape_controls(target.sku),
+                    planned=planned,
+                    stock=target.stock,
+                ),
                 f"{product_path}.stock",
             )
 
 
 def _check_amount(
-    check: _Checker, path: str, amount: Decimal, currency: str | None, what: str
+    check: _Checker, path: str, amount: Decimal, currency: str | None, what: Words
 ) -> None:
     if not amount.is_finite():
-        check.error(path, f"the {what} is not a finite number")
+        check.error(
+            path,
+            Words(
+                QT_TRANSLATE_NOOP("ShowProblems", "the {what} is not a finite number"), what=what
+            ),
+        )
     elif amount < 0:
-        check.error(path, f"the {what} must not be negative (got {format_amount(amount)})")
+        check.error(
+            path,
+            Words(
+                QT_TRANSLATE_NOOP("ShowProblems", "the {what} must not be negative (got {value})"),
+                what=what,
+                value=format_amount(amount),
+            ),
+        )
     elif amount > MAX_AMOUNT:
         check.error(
             path,
-            f"the {what} {format_amount(amount)} is out of range: at most {MAX_AMOUNT:,}",
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems", "the {what} {value} is out of range: at most {limit}"
+                ),
+                what=what,
+                value=format_amount(amount),
+                limit=grouped(int(MAX_AMOUNT)),
+            ),
         )
     elif (
         currency is not None
@@ -447,8 +726,14 @@ def _check_amount(
         and decimals_of(amount) > currency_digits(currency)
     ):
         # A price the platform cannot charge; the ledger would add up fractions of a cent.
-        allowed = currency_digits(currency)
         check.error(
             path,
-            f"{format_amount(amount)} has more decimals than {currency} uses ({allowed})",
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems", "{value} has more decimals than {currency} uses ({allowed})"
+                ),
+                value=format_amount(amount),
+                currency=currency,
+                allowed=currency_digits(currency),
+            ),
         )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import Product, Show
 from anchordesk.show.validate import (
     MAX_AMOUNT,
@@ -29,14 +30,23 @@ from anchordesk.show.validate import (
     Problem,
     Severity,
     errors_of,
+    grouped,
     product_problems,
     shown,
     shown_literal,
 )
-from anchordesk.showfile.images import image_problems, not_a_regular_file, read_regular_file
+from anchordesk.showfile.images import (
+    cannot_read,
+    image_problems,
+    no_such_file,
+    not_a_file_of_its_kind,
+    not_a_regular_file,
+    read_regular_file,
+)
 from anchordesk.showfile.numbers import BadNumber, bounded_decimal
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
+A_CSV_FILE = Words(QT_TRANSLATE_NOOP("CsvImport", "a CSV file"))
 
 # Column names and the headers people actually use for them (English, Chinese, Japanese).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -83,7 +93,34 @@ class CsvImport:
 
 
 def _where(row: int, column: str | None = None) -> str:
+    """The problem's path: the cell as the command line names it (and sorts by)."""
     return f"row {row}, column {column}" if column else f"row {row}"
+
+
+def _where_words(row: int, column: str | None = None) -> Words:
+    """The same place in words the window translates."""
+    if column:
+        return Words(
+            QT_TRANSLATE_NOOP("CsvImport", "row {row}, column {column}"), row=row, column=column
+        )
+    return _row(row)
+
+
+def _row(row: int) -> Words:
+    return Words(QT_TRANSLATE_NOOP("CsvImport", "row {row}"), row=row)
+
+
+def _cell_problem(
+    row: int, column: str | None, message: Words, severity: Severity = Severity.ERROR
+) -> Problem:
+    return Problem(_where(row, column), message, severity, where=_where_words(row, column))
+
+
+def _file_problem(message: Words, severity: Severity = Severity.ERROR) -> Problem:
+    return Problem("file", message, severity, where=_FILE)
+
+
+_FILE = Words(QT_TRANSLATE_NOOP("CsvImport", "file"))
 
 
 def _decode(raw: bytes, result: CsvImport) -> str:
@@ -94,19 +131,29 @@ def _decode(raw: bytes, result: CsvImport) -> str:
             text = raw.decode("gb18030")
         except UnicodeDecodeError:
             result.problems.append(
-                Problem(
-                    "file",
-                    f"not UTF-8 text (byte 0x{raw[error.start]:02x} at offset {error.start}); "
-                    "save the spreadsheet as 'CSV UTF-8'",
+                _file_problem(
+                    Words(
+                        QT_TRANSLATE_NOOP(
+                            "CsvImport",
+                            "not UTF-8 text (byte {byte} at offset {offset}); save the "
+                            "spreadsheet as 'CSV UTF-8'",
+                        ),
+                        byte=f"0x{raw[error.start]:02x}",
+                        offset=error.start,
+                    )
                 )
             )
             return ""
         result.encoding = "gb18030"
         result.problems.append(
-            Problem(
-                "file",
-                "not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer "
-                "saving as 'CSV UTF-8'",
+            _file_problem(
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "CsvImport",
+                        "not UTF-8: read as GB18030 (Chinese Windows); check the titles, and "
+                        "prefer saving as 'CSV UTF-8'",
+                    )
+                ),
                 Severity.WARNING,
             )
         )
@@ -174,20 +221,27 @@ def read_products_csv(
     result = CsvImport()
     try:
         if path.stat().st_size > MAX_CSV_BYTES:
-            result.problems.append(Problem("file", f"{path} is larger than 20 MB"))
+            result.problems.append(
+                _file_problem(
+                    Words(
+                        QT_TRANSLATE_NOOP("CsvImport", "{path} is larger than {limit} MB"),
+                        path=str(path),
+                        limit=MAX_CSV_BYTES // 1_048_576,
+                    )
+                )
+            )
             return result
         kind = not_a_regular_file(path)
         # A FIFO, /dev/zero: opened without waiting, read no further than the cap.
         raw = read_regular_file(path, MAX_CSV_BYTES) if kind is None else None
         if raw is None or len(raw) > MAX_CSV_BYTES:
-            what = kind or "not a regular file"
-            result.problems.append(Problem("file", f"{path} is {what}, not a CSV file"))
+            result.problems.append(_file_problem(not_a_file_of_its_kind(path, kind, A_CSV_FILE)))
             return result
     except FileNotFoundError:
-        result.problems.append(Problem("file", f"no such file: {path}"))
+        result.problems.append(_file_problem(no_such_file(path)))
         return result
     except OSError as error:
-        result.problems.append(Problem("file", f"cannot read {path}: {error.strerror or error}"))
+        result.problems.append(_file_problem(cannot_read(path, error)))
         return result
     text = _decode(raw, result)
     if errors_of(result.problems):
@@ -210,7 +264,9 @@ def _parse(
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     if not first:
-        result.problems.append(Problem("file", "the CSV is empty"))
+        result.problems.append(
+            _file_problem(Words(QT_TRANSLATE_NOOP("CsvImport", "the CSV is empty")))
+        )
         return result
     # Excel in many European locales separates with ";"; tab-separated exports exist too.
     delimiter = max((",", ";", "\t"), key=first.count)
@@ -219,12 +275,17 @@ def _parse(
         rows = list(reader)
     except csv.Error as error:
         why = (
-            f"a cell is longer than {csv.field_size_limit():,} characters: no field of a "
-            "product is that long"
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "CsvImport",
+                    "a cell is longer than {limit} characters: no field of a product is that long",
+                ),
+                limit=grouped(csv.field_size_limit()),
+            )
             if "field larger than field limit" in str(error)
-            else f"unreadable CSV: {error}"
+            else Words(QT_TRANSLATE_NOOP("CsvImport", "unreadable CSV: {reason}"), reason=error)
         )
-        result.problems.append(Problem(_where(reader.line_num), why))
+        result.problems.append(_cell_problem(reader.line_num, None, why))
         result.bad_rows = [reader.line_num]
         return result
 
@@ -240,37 +301,64 @@ def _parse(
                 if unknown > _UNKNOWN_COLUMNS_NAMED:
                     continue  # counted below: a million columns is one line, not a million
                 result.problems.append(
-                    Problem(
-                        _where(header_index + 1, name.strip()),
-                        f"unknown column {name.strip()!r} (ignored); the columns are "
-                        + ", ".join(COLUMN_ALIASES),
+                    _cell_problem(
+                        header_index + 1,
+                        name.strip(),
+                        Words(
+                            QT_TRANSLATE_NOOP(
+                                "CsvImport",
+                                "unknown column {name} (ignored); the columns are {known}",
+                            ),
+                            name=repr(name.strip()),
+                            known=", ".join(COLUMN_ALIASES),
+                        ),
                         Severity.WARNING,
                     )
                 )
             continue
         if column in columns:
             result.problems.append(
-                Problem(_where(header_index + 1, name.strip()), f"column {column!r} appears twice")
+                _cell_problem(
+                    header_index + 1,
+                    name.strip(),
+                    Words(
+                        QT_TRANSLATE_NOOP("CsvImport", "column {name} appears twice"),
+                        name=repr(column),
+                    ),
+                )
             )
             continue
         columns[column] = position
     if unknown > _UNKNOWN_COLUMNS_NAMED:
         result.problems.append(
-            Problem(
-                _where(header_index + 1),
-                f"{unknown - _UNKNOWN_COLUMNS_NAMED:,} more unknown columns (ignored)",
+            _cell_problem(
+                header_index + 1,
+                None,
+                Words(
+                    QT_TRANSLATE_NOOP("CsvImport", "{count} more unknown columns (ignored)"),
+                    count=grouped(unknown - _UNKNOWN_COLUMNS_NAMED),
+                ),
                 Severity.WARNING,
             )
         )
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
     if missing:
+        found = ", ".join(h.strip() for h in header if h.strip())
         result.problems.append(
-            Problem(
-                _where(header_index + 1),
-                "the header lacks the column"
-                + ("s " if len(missing) > 1 else " ")
-                + ", ".join(missing)
-                + f" (found: {', '.join(h.strip() for h in header if h.strip()) or 'nothing'})",
+            _cell_problem(
+                header_index + 1,
+                None,
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "CsvImport", "the header lacks the columns {missing} (found: {found})"
+                    )
+                    if len(missing) > 1
+                    else QT_TRANSLATE_NOOP(
+                        "CsvImport", "the header lacks the column {missing} (found: {found})"
+                    ),
+                    missing=", ".join(missing),
+                    found=found or Words(QT_TRANSLATE_NOOP("CsvImport", "nothing")),
+                ),
             )
         )
         return result
@@ -315,7 +403,11 @@ def _parse(
         if number not in bad_rows
     ]
     if not candidates and not result.errors:
-        result.problems.append(Problem("file", "the CSV has a header but no products"))
+        result.problems.append(
+            _file_problem(
+                Words(QT_TRANSLATE_NOOP("CsvImport", "the CSV has a header but no products"))
+            )
+        )
     return result
 
 
@@ -329,10 +421,22 @@ def _as_row_problem(problem: Problem, row_numbers: list[int]) -> Problem:
     if match is None:
         return problem
     row = row_numbers[int(match.group(1))]
-    message = _PRODUCT_PATH.sub(
-        lambda found: f"row {row_numbers[int(found.group(1))]}", problem.message
+    return _cell_problem(
+        row, match.group(2), _paths_as_rows(problem.words, row_numbers), problem.severity
     )
-    return Problem(_where(row, match.group(2)), message, problem.severity)
+
+
+def _paths_as_rows(words: Words, row_numbers: list[int]) -> Words:
+    """A message whose values name a product by its path (``$.products[3]``, "also in ...")
+    with the row of the spreadsheet instead."""
+    renamed: dict[str, object] = {}
+    for name, value in words.params.items():
+        if isinstance(value, Words):
+            value = _paths_as_rows(value, row_numbers)
+        elif isinstance(value, str) and (found := _PRODUCT_PATH.fullmatch(value)):
+            value = _row(row_numbers[int(found.group(1))])
+        renamed[name] = value
+    return words.replaced(**renamed)
 
 
 def _row_of(path: str) -> int | None:
@@ -347,6 +451,9 @@ def _cell_order(problem: Problem) -> tuple[int, int]:
     """Problems by row, then by column in the order of `COLUMN_ALIASES` (sku, title, price...)."""
     column = problem.path.partition(", column ")[2]
     return _row_of(problem.path) or 0, _COLUMN_ORDER.get(column, -1)
+
+
+_EMPTY = Words(QT_TRANSLATE_NOOP("CsvImport", "empty"))
 
 
 class _Row:
@@ -365,9 +472,9 @@ class _Row:
             return ""
         return self.cells[position].strip()
 
-    def unreadable_cell(self, column: str, message: str) -> None:
+    def unreadable_cell(self, column: str, message: Words) -> None:
         self.unreadable.append(column)
-        self.result.problems.append(Problem(_where(self.number, column), message))
+        self.result.problems.append(_cell_problem(self.number, column, message))
 
 
 def _product(row: _Row) -> Product:
@@ -377,23 +484,45 @@ def _product(row: _Row) -> Product:
     if isinstance(price, BadNumber):
         row.unreadable_cell(
             "price",
-            f"{shown_literal(price.text)} is out of range: a price is a number from 0 to "
-            f"{MAX_AMOUNT:,}",
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "CsvImport", "{value} is out of range: a price is a number from 0 to {limit}"
+                ),
+                value=shown_literal(price.text),
+                limit=grouped(int(MAX_AMOUNT)),
+            ),
         )
     elif price is None:
         row.unreadable_cell(
-            "price", f"not a number: {shown(row['price'])}" if row["price"] else "empty"
+            "price",
+            Words(
+                QT_TRANSLATE_NOOP("CsvImport", "not a number: {value}"), value=shown(row["price"])
+            )
+            if row["price"]
+            else _EMPTY,
         )
     stock = _whole(row["stock"])
     if isinstance(stock, BadNumber):
         row.unreadable_cell(
             "stock",
-            f"{shown_literal(stock.text)} is out of range: stock is a whole number from 0 to "
-            f"{MAX_STOCK:,}",
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "CsvImport",
+                    "{value} is out of range: stock is a whole number from 0 to {limit}",
+                ),
+                value=shown_literal(stock.text),
+                limit=grouped(MAX_STOCK),
+            ),
         )
     elif stock is None:
         row.unreadable_cell(
-            "stock", f"not a whole number: {shown(row['stock'])}" if row["stock"] else "empty"
+            "stock",
+            Words(
+                QT_TRANSLATE_NOOP("CsvImport", "not a whole number: {value}"),
+                value=shown(row["stock"]),
+            )
+            if row["stock"]
+            else _EMPTY,
         )
     points = tuple(point.strip() for point in row["points"].split("|") if point.strip())
     return Product(

@@ -21,6 +21,7 @@ from typing import Any, cast
 from anchordesk.core.errors import UserError
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.printable import escape_controls
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import (
     SHOW_FORMAT_VERSION,
     THEME_LOOKS,
@@ -38,6 +39,8 @@ from anchordesk.show.validate import (
     Problem,
     Severity,
     errors_of,
+    grouped,
+    not_one_of,
     product_subject,
     segment_subject,
     shown,
@@ -45,10 +48,19 @@ from anchordesk.show.validate import (
     skip_under,
     validate_show,
 )
-from anchordesk.showfile.images import image_problems, not_a_regular_file, read_regular_file
+from anchordesk.showfile.images import (
+    A_FOLDER,
+    cannot_read,
+    image_problems,
+    no_such_file,
+    not_a_file_of_its_kind,
+    not_a_regular_file,
+    read_regular_file,
+)
 from anchordesk.showfile.numbers import BadNumber, bounded_decimal, json_float, json_int
 
 MAX_SHOW_FILE_BYTES = 20 * 1024 * 1024
+SHOW_FILE = Words(QT_TRANSLATE_NOOP("ShowProblems", "a show file"))
 
 
 class ShowError(UserError):
@@ -57,12 +69,29 @@ class ShowError(UserError):
     def __init__(self, path: Path | None, problems: list[Problem]) -> None:
         self.path = path
         self.problems = problems
-        errors = errors_of(problems) or problems
-        where = f"{path}: " if path else ""
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-        first = str(errors[0]) if errors else "unusable show"
+        self.words = _show_error_words(path, problems)
         # Printed to a terminal by every front end: nothing from the file may act on it.
-        super().__init__(escape_controls(f"{where}{first}{more}"))
+        super().__init__(escape_controls(str(self.words)))
+
+
+def _show_error_words(path: Path | None, problems: list[Problem]) -> Words:
+    """The one line of a refused show file, in words: "show.json: $.title: the show needs a
+    title (and 2 more problems)"."""
+    errors = errors_of(problems) or problems
+    first: Words = (
+        errors[0].located() if errors else Words(QT_TRANSLATE_NOOP("ShowProblems", "unusable show"))
+    )
+    if len(errors) > 1:
+        first = Words(
+            QT_TRANSLATE_NOOP("ShowProblems", "{problem} (and {count} more problems)"),
+            problem=first,
+            count=len(errors) - 1,
+        )
+    if path is None:
+        return first
+    return Words(
+        QT_TRANSLATE_NOOP("ShowProblems", "{file}: {problem}"), file=str(path), problem=first
+    )
 
 
 @dataclass(frozen=True)
@@ -112,20 +141,39 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
     return result
 
 
-def _type_name(value: object) -> str:
+def _type_name(value: object) -> Words | str:
+    """What a JSON value is, for "expected a text, found a number"."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        return "an object"
+        return Words(QT_TRANSLATE_NOOP("ShowProblems", "an object"))
     if isinstance(value, list):
-        return "a list"
+        return Words(QT_TRANSLATE_NOOP("ShowProblems", "a list"))
     if isinstance(value, str):
-        return "a text"
+        return Words(QT_TRANSLATE_NOOP("ShowProblems", "a text"))
     if isinstance(value, int | Decimal | _NonFinite | BadNumber):
-        return "a number"
+        return Words(QT_TRANSLATE_NOOP("ShowProblems", "a number"))
     return type(value).__name__
+
+
+def _expected(what: Words, found: object) -> Words:
+    """A value of the wrong kind: "expected a text, found a number" (``found``: a kind, or
+    the value as written)."""
+    return Words(
+        QT_TRANSLATE_NOOP("ShowProblems", "expected {what}, found {found}"), what=what, found=found
+    )
+
+
+A_TEXT = Words(QT_TRANSLATE_NOOP("ShowProblems", "a text"))
+A_TEXT_OR_NULL = Words(QT_TRANSLATE_NOOP("ShowProblems", "a text or null"))
+A_WHOLE_NUMBER = Words(QT_TRANSLATE_NOOP("ShowProblems", "a whole number"))
+A_PRICE = Words(QT_TRANSLATE_NOOP("ShowProblems", "a price (a number)"))
+A_LIST_OF_TEXTS = Words(QT_TRANSLATE_NOOP("ShowProblems", "a list of texts"))
+A_LIST = Words(QT_TRANSLATE_NOOP("ShowProblems", "a list [...]"))
+AN_OBJECT = Words(QT_TRANSLATE_NOOP("ShowProblems", "an object {{...}}"))
+A_SKU_OR_NULL = Words(QT_TRANSLATE_NOOP("ShowProblems", "a sku (a text) or null"))
 
 
 # The top-level fields of a show file, in the order they are written.
@@ -156,36 +204,55 @@ class _Reader:
         self.problems: list[Problem] = []
         self.bad_paths: set[str] = set()
         # The product or segment being read, named only for a message (see validate._Checker).
-        self.subject: Callable[[], str] = str
+        self.subject: Callable[[], Words | None] = _nobody
 
-    def error(self, path: str, message: str) -> None:
+    def error(self, path: str, message: Words) -> None:
         self.problems.append(Problem(path, message, subject=self.subject()))
         self.bad_paths.add(path)
 
-    def warning(self, path: str, message: str) -> None:
+    def warning(self, path: str, message: Words) -> None:
         self.problems.append(Problem(path, message, Severity.WARNING, subject=self.subject()))
 
     def obj(self, value: object, path: str, known: tuple[str, ...]) -> dict[str, Any] | None:
         if not isinstance(value, dict):
-            self.error(path, f"expected an object {{...}}, found {_type_name(value)}")
+            self.error(path, _expected(AN_OBJECT, _type_name(value)))
             return None
         for key in getattr(value, "duplicate_keys", ()):
             self.warning(
-                f"{path}.{_key_shown(key)}", f"{shown(key)} is written twice; the last one is used"
+                f"{path}.{_key_shown(key)}",
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems", "{key} is written twice; the last one is used"
+                    ),
+                    key=shown(key),
+                ),
             )
         for key in value:
             if key not in known:
                 hint = _closest(key, known)
                 self.warning(
                     f"{path}.{_key_shown(key)}",
-                    f"unknown field {shown(key)} (ignored)"
-                    + (f"; did you mean {hint!r}?" if hint else ""),
+                    Words(
+                        QT_TRANSLATE_NOOP(
+                            "ShowProblems", "unknown field {key} (ignored); did you mean {hint}?"
+                        ),
+                        key=shown(key),
+                        hint=repr(hint),
+                    )
+                    if hint
+                    else Words(
+                        QT_TRANSLATE_NOOP("ShowProblems", "unknown field {key} (ignored)"),
+                        key=shown(key),
+                    ),
                 )
         return value
 
     def required(self, data: dict[str, Any], key: str, path: str) -> object:
         if key not in data:
-            self.error(f"{path}.{key}", "required field is missing")
+            self.error(
+                f"{path}.{key}",
+                Words(QT_TRANSLATE_NOOP("ShowProblems", "required field is missing")),
+            )
             return _MISSING
         return data[key]
 
@@ -198,7 +265,7 @@ class _Reader:
         if value is None and not required:
             return default
         if not isinstance(value, str):
-            self.error(f"{path}.{key}", f"expected a text, found {_type_name(value)}")
+            self.error(f"{path}.{key}", _expected(A_TEXT, _type_name(value)))
             return default
         return value
 
@@ -207,7 +274,7 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, str):
-            self.error(f"{path}.{key}", f"expected a text or null, found {_type_name(value)}")
+            self.error(f"{path}.{key}", _expected(A_TEXT_OR_NULL, _type_name(value)))
             return None
         return value if value.strip() else None
 
@@ -219,25 +286,31 @@ class _Reader:
             return None
         where = f"{path}.{key}"
         if isinstance(value, _NonFinite):
-            self.error(where, f"expected a whole number, found {value.text}")
+            self.error(where, _expected(A_WHOLE_NUMBER, value.text))
             return None
         if isinstance(value, BadNumber):
             lowest, high = _WHOLE_RANGES.get(key, (0, MAX_STOCK))
             low = lowest if low is None else low
             self.error(
                 where,
-                f"{key} {shown_literal(value.text)} is out of range: a whole number from "
-                f"{low:,} to {high:,}",
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems",
+                        "{field} {value} is out of range: a whole number from {low} to {high}",
+                    ),
+                    field=key,
+                    value=shown_literal(value.text),
+                    low=grouped(low),
+                    high=grouped(high),
+                ),
             )
             return None
         # Decimals are bounded (numbers.py), so int() of an integral one is small.
         if isinstance(value, Decimal) and value == value.to_integral_value():
             value = int(value)  # 60.0 is a whole number written with a point
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str | Decimal):
-                self.error(where, f"expected a whole number, found {_shown(value)}")
-            else:
-                self.error(where, f"expected a whole number, found {_type_name(value)}")
+            found = _shown(value) if isinstance(value, str | Decimal) else _type_name(value)
+            self.error(where, _expected(A_WHOLE_NUMBER, found))
             return None
         return value
 
@@ -247,30 +320,42 @@ class _Reader:
             return None
         where = f"{path}.{key}"
         if isinstance(value, bool) or value is None:
-            self.error(where, f"expected a price (a number), found {_type_name(value)}")
+            self.error(where, _expected(A_PRICE, _type_name(value)))
             return None
         if isinstance(value, str):
             # Spreadsheets and hand-written files sometimes quote prices; accept "199.00".
             amount = bounded_decimal(value)
             if amount is None:
-                self.error(where, f"not a number: {shown(value)}")
+                self.error(where, not_a_number(shown(value)))
                 return None
             value = amount
         if isinstance(value, _NonFinite):
-            self.error(where, f"{value.text} is not a price")
+            self.error(
+                where,
+                Words(
+                    QT_TRANSLATE_NOOP("ShowProblems", "{value} is not a price"), value=value.text
+                ),
+            )
             return None
         if isinstance(value, BadNumber):
             self.error(
                 where,
-                f"the {key} {shown_literal(value.text)} is out of range: a number from 0 to "
-                f"{MAX_AMOUNT:,}",
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems",
+                        "the {field} {value} is out of range: a number from 0 to {limit}",
+                    ),
+                    field=key,
+                    value=shown_literal(value.text),
+                    limit=grouped(int(MAX_AMOUNT)),
+                ),
             )
             return None
         if isinstance(value, int):
             return Decimal(value)
         if isinstance(value, Decimal):
             return value
-        self.error(where, f"expected a price (a number), found {_type_name(value)}")
+        self.error(where, _expected(A_PRICE, _type_name(value)))
         return None
 
     def text_list(self, data: dict[str, Any], key: str, path: str) -> tuple[str, ...]:
@@ -278,14 +363,14 @@ class _Reader:
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.error(f"{path}.{key}", f"expected a list of texts, found {_type_name(value)}")
+            self.error(f"{path}.{key}", _expected(A_LIST_OF_TEXTS, _type_name(value)))
             return ()
         texts: list[str] = []
         for index, item in enumerate(value):
             if isinstance(item, str):
                 texts.append(item)
             else:
-                self.error(f"{path}.{key}[{index}]", f"expected a text, found {_type_name(item)}")
+                self.error(f"{path}.{key}[{index}]", _expected(A_TEXT, _type_name(item)))
                 texts.append("")
         return tuple(texts)
 
@@ -294,7 +379,7 @@ class _Reader:
         if value is _MISSING:
             return []
         if not isinstance(value, list):
-            self.error(f"{path}.{key}", f"expected a list [...], found {_type_name(value)}")
+            self.error(f"{path}.{key}", _expected(A_LIST, _type_name(value)))
             return []
         return value
 
@@ -308,7 +393,7 @@ class _Reader:
             return Theme()
         look = self.text(data, "look", path, required=False, default="dark")
         if look not in THEME_LOOKS:
-            self.error(f"{path}.look", f"{look!r} is not one of: {', '.join(THEME_LOOKS)}")
+            self.error(f"{path}.look", not_one_of(repr(look), THEME_LOOKS))
             look = "dark"
         return Theme(
             accent=self.text(data, "accent", path, required=False, default=_DEFAULT_ACCENT),
@@ -317,7 +402,7 @@ class _Reader:
         )
 
     def product(self, value: object, path: str) -> Product:
-        self.subject = str
+        self.subject = _nobody
         data = self.obj(value, path, _PRODUCT_KEYS)
         if data is None:
             return Product(sku="", title="", price=Decimal(0), stock=0)
@@ -349,7 +434,7 @@ class _Reader:
         )
 
     def segment(self, value: object, path: str, index: int) -> Segment:
-        self.subject = str
+        self.subject = _nobody
         data = self.obj(value, path, _SEGMENT_KEYS)
         if data is None:
             return Segment(title="", seconds=1)
@@ -357,7 +442,7 @@ class _Reader:
         seconds = self.whole(data, "seconds", path, required=True)
         sku = data.get("sku")
         if sku is not None and not isinstance(sku, str):
-            self.error(f"{path}.sku", f"expected a sku (a text) or null, found {_type_name(sku)}")
+            self.error(f"{path}.sku", _expected(A_SKU_OR_NULL, _type_name(sku)))
             sku = None
         return Segment(
             title=self.text(data, "title", path, required=True),
@@ -382,9 +467,24 @@ class _Reader:
             version_shown = _shown(version) if isinstance(version, int | str | Decimal) else None
             self.error(
                 "$.format",
-                f"unknown format version {version_shown or _type_name(version)}: this program "
-                f"reads format {SHOW_FORMAT_VERSION}"
-                + (" (a newer AnchorDesk may read it)" if isinstance(version, int) else ""),
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems",
+                        "unknown format version {version}: this program reads format {format} "
+                        "(a newer AnchorDesk may read it)",
+                    ),
+                    version=version_shown or _type_name(version),
+                    format=SHOW_FORMAT_VERSION,
+                )
+                if isinstance(version, int)
+                else Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems",
+                        "unknown format version {version}: this program reads format {format}",
+                    ),
+                    version=version_shown or _type_name(version),
+                    format=SHOW_FORMAT_VERSION,
+                ),
             )
             # The rest of a file of another version would only produce misleading problems.
             return None
@@ -396,7 +496,7 @@ class _Reader:
             self.segment(item, f"$.rundown[{index}]", index)
             for index, item in enumerate(self.items(data, "rundown", "$"))
         )
-        self.subject = str
+        self.subject = _nobody
         return Show(
             format=SHOW_FORMAT_VERSION,
             title=self.text(data, "title", "$", required=True),
@@ -412,6 +512,16 @@ class _Reader:
 
 
 _MISSING: Any = object()
+
+
+def _nobody() -> Words | None:
+    return None
+
+
+def not_a_number(value: str) -> Words:
+    return Words(QT_TRANSLATE_NOOP("ShowProblems", "not a number: {value}"), value=value)
+
+
 _DEFAULT_ACCENT = Theme().accent
 
 
@@ -480,23 +590,55 @@ def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
                 [
                     Problem(
                         "$",
-                        f"not UTF-8 text: byte 0x{text[error.start]:02x} at offset "
-                        f"{error.start}; save the file as UTF-8",
+                        Words(
+                            QT_TRANSLATE_NOOP(
+                                "ShowProblems",
+                                "not UTF-8 text: byte {byte} at offset {offset}; save the file "
+                                "as UTF-8",
+                            ),
+                            byte=f"0x{text[error.start]:02x}",
+                            offset=error.start,
+                        ),
                     )
                 ],
             )
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        return ShowReport(None, [Problem("$", "the file is empty")])
+        return ShowReport(
+            None, [Problem("$", Words(QT_TRANSLATE_NOOP("ShowProblems", "the file is empty")))]
+        )
     try:
         data = _decode_json(text)
     except json.JSONDecodeError as error:
         return ShowReport(
             None,
-            [Problem("$", f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno)],
+            [
+                Problem(
+                    "$",
+                    # json's own reason ("Expecting ',' delimiter") has no translation.
+                    Words(
+                        QT_TRANSLATE_NOOP("ShowProblems", "invalid JSON: {reason}"),
+                        reason=error.msg,
+                    ),
+                    line=error.lineno,
+                    column=error.colno,
+                )
+            ],
         )
     except RecursionError:
-        return ShowReport(None, [Problem("$", "invalid show: the JSON is nested too deeply")])
+        return ShowReport(
+            None,
+            [
+                Problem(
+                    "$",
+                    Words(
+                        QT_TRANSLATE_NOOP(
+                            "ShowProblems", "invalid show: the JSON is nested too deeply"
+                        )
+                    ),
+                )
+            ],
+        )
     broken = _lone_surrogates(data)
     if broken:
         return ShowReport(None, broken)
@@ -537,9 +679,16 @@ def _lone_surrogates(data: Any) -> list[Problem]:
                 problems.append(
                     Problem(
                         path,
-                        f"the text '{escape_controls(text[:40])}' holds a lone surrogate "
-                        f"{escape_controls(found.group())} at character {found.start()} (a broken "
-                        "\\u escape): it is not Unicode text",
+                        Words(
+                            QT_TRANSLATE_NOOP(
+                                "ShowProblems",
+                                "the text {text} holds a lone surrogate {surrogate} at character "
+                                "{position} (a broken \\u escape): it is not Unicode text",
+                            ),
+                            text=f"'{escape_controls(text[:40])}'",
+                            surrogate=escape_controls(found.group()),
+                            position=found.start(),
+                        ),
                     )
                 )
     return problems
@@ -578,8 +727,15 @@ def read_show_file(path: Path) -> ShowReport:
                 [
                     Problem(
                         "$",
-                        f"the file is {size // 1_048_576} MB; a show file is JSON "
-                        f"text of at most {MAX_SHOW_FILE_BYTES // 1_048_576} MB",
+                        Words(
+                            QT_TRANSLATE_NOOP(
+                                "ShowProblems",
+                                "the file is {size} MB; a show file is JSON text of at most "
+                                "{limit} MB",
+                            ),
+                            size=size // 1_048_576,
+                            limit=MAX_SHOW_FILE_BYTES // 1_048_576,
+                        ),
                     )
                 ],
             )
@@ -587,14 +743,13 @@ def read_show_file(path: Path) -> ShowReport:
         # A FIFO, /dev/zero: opened without waiting, read no further than the cap.
         raw = read_regular_file(path, MAX_SHOW_FILE_BYTES) if kind is None else None
         if raw is None or len(raw) > MAX_SHOW_FILE_BYTES:
-            what = kind or "not a regular file"
-            return ShowReport(None, [Problem("$", f"{path} is {what}, not a show file")])
+            return ShowReport(None, [Problem("$", not_a_file_of_its_kind(path, kind, SHOW_FILE))])
     except FileNotFoundError:
-        return ShowReport(None, [Problem("$", f"no such file: {path}")])
+        return ShowReport(None, [Problem("$", no_such_file(path))])
     except IsADirectoryError:
-        return ShowReport(None, [Problem("$", f"{path} is a folder, not a show file")])
+        return ShowReport(None, [Problem("$", not_a_file_of_its_kind(path, A_FOLDER, SHOW_FILE))])
     except OSError as error:
-        return ShowReport(None, [Problem("$", f"cannot read {path}: {error.strerror or error}")])
+        return ShowReport(None, [Problem("$", cannot_read(path, error))])
     return parse_show(raw, base_dir=path.resolve().parent)
 
 

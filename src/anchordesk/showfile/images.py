@@ -16,6 +16,7 @@ import struct
 from pathlib import Path
 
 from anchordesk.core.printable import escape_controls
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import Show
 from anchordesk.show.validate import MAX_PATH_CHARS, Problem, Severity, product_subject
 
@@ -33,22 +34,64 @@ _MAGIC_NUMBERS: tuple[tuple[bytes, int], ...] = (
 )
 
 
+# What a file is when it is not a regular one, and what a message calls the files it reads.
+A_FOLDER = Words(QT_TRANSLATE_NOOP("ShowProblems", "a folder"))
+A_NAMED_PIPE = Words(QT_TRANSLATE_NOOP("ShowProblems", "a named pipe (FIFO)"))
+A_SOCKET = Words(QT_TRANSLATE_NOOP("ShowProblems", "a socket"))
+A_DEVICE = Words(QT_TRANSLATE_NOOP("ShowProblems", "a device"))
+NOT_A_REGULAR_FILE = Words(QT_TRANSLATE_NOOP("ShowProblems", "not a regular file"))
+AN_IMAGE_FILE = Words(QT_TRANSLATE_NOOP("ShowProblems", "an image file"))
+_IMAGE = Words(QT_TRANSLATE_NOOP("ShowProblems", "image"))
+_LOGO = Words(QT_TRANSLATE_NOOP("ShowProblems", "logo"))
+
+
+def no_such_file(path: Path) -> Words:
+    return Words(QT_TRANSLATE_NOOP("ShowProblems", "no such file: {path}"), path=str(path))
+
+
+def cannot_read(path: Path, error: OSError) -> Words:
+    """The system's reason is kept as it says it (its words are not ours to translate)."""
+    return Words(
+        QT_TRANSLATE_NOOP("ShowProblems", "cannot read {path}: {reason}"),
+        path=str(path),
+        reason=error.strerror or str(error),
+    )
+
+
+def not_a_file_of_its_kind(path: Path, kind: Words | None, wanted: Words) -> Words:
+    """Why a path cannot be read as ``wanted``: "/dev/zero is a device, not a show file";
+    without a kind (what was opened was swapped for something else): "… is not a regular
+    file"."""
+    if kind is None or kind == NOT_A_REGULAR_FILE:
+        return Words(
+            QT_TRANSLATE_NOOP("ShowProblems", "{path} is not a regular file"), path=str(path)
+        )
+    return Words(
+        QT_TRANSLATE_NOOP("ShowProblems", "{path} is {kind}, not {wanted}"),
+        path=str(path),
+        kind=kind,
+        wanted=wanted,
+    )
+
+
 def image_problems(show: Show) -> list[Problem]:
     """Problems with the logo and the product images of `show` (paths from `show.base_dir`)."""
     problems: list[Problem] = []
     if show.theme.logo:
-        problems += _check(show, show.theme.logo, "$.theme.logo", "logo", "")
+        problems += _check(show, show.theme.logo, "$.theme.logo", _LOGO, None)
     for index, product in enumerate(show.products):
         if product.image:
             subject = product_subject(product.sku, product.title)
-            problems += _check(show, product.image, f"$.products[{index}].image", "image", subject)
+            problems += _check(show, product.image, f"$.products[{index}].image", _IMAGE, subject)
     return problems
 
 
-def _check(show: Show, relative: str, path: str, what: str, subject: str) -> list[Problem]:
+def _check(
+    show: Show, relative: str, path: str, what: Words, subject: Words | None
+) -> list[Problem]:
     problems: list[Problem] = []
 
-    def error(message: str) -> list[Problem]:
+    def error(message: Words) -> list[Problem]:
         problems.append(Problem(path, message, subject=subject))
         return problems
 
@@ -63,70 +106,166 @@ def _check(show: Show, relative: str, path: str, what: str, subject: str) -> lis
             problems.append(
                 Problem(
                     path,
-                    f"the {what} {name} is outside the show's folder "
-                    f"({escape_controls(str(folder))}): a copy of the folder given to someone "
-                    "else would lack it",
+                    Words(
+                        QT_TRANSLATE_NOOP(
+                            "ShowProblems",
+                            "the {what} {name} is outside the show's folder ({folder}): a copy "
+                            "of the folder given to someone else would lack it",
+                        ),
+                        what=what,
+                        name=name,
+                        folder=escape_controls(str(folder)),
+                    ),
                     Severity.WARNING,
                     subject=subject,
                 )
             )
-    where = f"{name} (looked for {escape_controls(str(resolved))})" if show.base_dir else name
+    where: Words | str = (
+        Words(
+            QT_TRANSLATE_NOOP("ShowProblems", "{name} (looked for {resolved})"),
+            name=name,
+            resolved=escape_controls(str(resolved)),
+        )
+        if show.base_dir
+        else name
+    )
     try:
         info = os.stat(resolved)
     except (FileNotFoundError, NotADirectoryError):
-        return error(f"{what} file not found: {where}")
+        return error(
+            Words(
+                QT_TRANSLATE_NOOP("ShowProblems", "{what} file not found: {where}"),
+                what=what,
+                where=where,
+            )
+        )
     except ValueError:  # a NUL in the show's folder
-        return error(f"{what} path {name} is not a valid path")
+        return error(
+            Words(
+                QT_TRANSLATE_NOOP("ShowProblems", "{what} path {name} is not a valid path"),
+                what=what,
+                name=name,
+            )
+        )
     except OSError as error_:
-        return error(f"{what} file cannot be read: {where}: {error_.strerror or error_}")
+        return error(_unreadable(what, where, error_))
     kind = _not_regular(info.st_mode)
+    if kind == NOT_A_REGULAR_FILE:
+        return error(_not_regular_image(what, name))
     if kind is not None:
-        return error(f"{what} {name} is {kind}, not an image file")
+        return error(_is_not(what, name, kind, AN_IMAGE_FILE))
     if info.st_size > MAX_IMAGE_BYTES:
         return error(
-            f"{what} {name} is {info.st_size // 1_048_576} MB; an image is at most "
-            f"{MAX_IMAGE_BYTES // 1_048_576} MB"
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems", "{what} {name} is {size} MB; an image is at most {limit} MB"
+                ),
+                what=what,
+                name=name,
+                size=info.st_size // 1_048_576,
+                limit=MAX_IMAGE_BYTES // 1_048_576,
+            )
         )
     try:
         data = _read_regular_file(resolved)
     except OSError as error_:
-        return error(f"{what} file cannot be read: {where}: {error_.strerror or error_}")
+        return error(_unreadable(what, where, error_))
     if data is None:
-        return error(f"{what} {name} is not a regular file, not an image file")
+        return error(_not_regular_image(what, name))
     if not any(data[offset : offset + len(magic)] == magic for magic, offset in _MAGIC_NUMBERS):
         suffix = escape_controls(Path(relative).suffix.lower())
-        kind = "an empty file" if not data else f"not a PNG, JPEG, WebP or BMP image ({suffix})"
-        return error(f"{what} {name} is {kind}")
+        return error(
+            Words(
+                QT_TRANSLATE_NOOP("ShowProblems", "{what} {name} is an empty file"),
+                what=what,
+                name=name,
+            )
+            if not data
+            else Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems", "{what} {name} is not a PNG, JPEG, WebP or BMP image ({suffix})"
+                ),
+                what=what,
+                name=name,
+                suffix=suffix,
+            )
+        )
     size = image_size(data)
     if size is not None and size[0] * size[1] > MAX_IMAGE_PIXELS:
         return error(
-            f"{what} {name} is {size[0]}×{size[1]} pixels; an image has at most "
-            f"{MAX_IMAGE_PIXELS // 1_000_000} million"
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems",
+                    "{what} {name} is {width}×{height} pixels; an image has at most {limit} "
+                    "million",
+                ),
+                what=what,
+                name=name,
+                width=size[0],
+                height=size[1],
+                limit=MAX_IMAGE_PIXELS // 1_000_000,
+            )
         )
     if not _decodes(data):
-        return error(f"{what} {name} cannot be decoded: the file is damaged or incomplete")
+        return error(
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems",
+                    "{what} {name} cannot be decoded: the file is damaged or incomplete",
+                ),
+                what=what,
+                name=name,
+            )
+        )
     return problems
 
 
-def _not_regular(mode: int) -> str | None:
+def _unreadable(what: Words, where: Words | str, error: OSError) -> Words:
+    return Words(
+        QT_TRANSLATE_NOOP("ShowProblems", "{what} file cannot be read: {where}: {reason}"),
+        what=what,
+        where=where,
+        reason=error.strerror or str(error),
+    )
+
+
+def _not_regular_image(what: Words, name: str) -> Words:
+    return Words(
+        QT_TRANSLATE_NOOP("ShowProblems", "{what} {name} is not a regular file"),
+        what=what,
+        name=name,
+    )
+
+
+def _is_not(what: Words, name: str, kind: Words, wanted: Words) -> Words:
+    return Words(
+        QT_TRANSLATE_NOOP("ShowProblems", "{what} {name} is {kind}, not {wanted}"),
+        what=what,
+        name=name,
+        kind=kind,
+        wanted=wanted,
+    )
+
+
+def _not_regular(mode: int) -> Words | None:
     if stat.S_ISREG(mode):
         return None
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return A_FOLDER
     if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
+        return A_NAMED_PIPE
     if stat.S_ISSOCK(mode):
-        return "a socket"
+        return A_SOCKET
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
+        return A_DEVICE
+    return NOT_A_REGULAR_FILE
 
 
 def _read_regular_file(path: Path) -> bytes | None:
     return read_regular_file(path, MAX_IMAGE_BYTES)
 
 
-def not_a_regular_file(path: Path) -> str | None:
+def not_a_regular_file(path: Path) -> Words | None:
     """What ``path`` is when it is not a regular file ("a named pipe (FIFO)", "a device"...),
     None when it is one. Raises OSError as ``os.stat`` does."""
     return _not_regular(os.stat(path).st_mode)

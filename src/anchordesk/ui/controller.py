@@ -63,6 +63,7 @@ from anchordesk.ui.state import (
     SalesState,
     ShowState,
 )
+from anchordesk.ui.words import refusal_text, say, say_problem
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +205,7 @@ class Controller(QObject):
 
     def start(self, show_path: Path | None = None) -> None:
         """Open the show and start the picture and a rehearsal (in a worker); returns at once."""
-        from anchordesk.showfile.files import load_show
+        from anchordesk.showfile.files import ShowError, load_show
 
         path = show_path or sample_show_path()
         show: Show | None = None
@@ -212,7 +213,8 @@ class Controller(QObject):
             try:
                 show = load_show(path)
             except Exception as error:  # a bad show file: one line, and the sample instead
-                self.message.emit(self.tr("Cannot open the show: %1").replace("%1", str(error)))
+                said = say(error.words) if isinstance(error, ShowError) else str(error)
+                self.message.emit(self.tr("Cannot open the show: %1").replace("%1", said))
                 fallback = sample_show_path()
                 if fallback is not None and fallback != path:
                     show, path = load_show(fallback), fallback
@@ -349,7 +351,7 @@ class Controller(QObject):
             try:
                 return await coroutine
             except CommandRejected as error:
-                self.message.emit(str(error))
+                self.message.emit(refusal_text(error.words))
             except Exception as error:
                 log.exception("%s failed", what)
                 self.message.emit(f"{what}: {error}")
@@ -628,26 +630,6 @@ class Controller(QObject):
 
     # -- show commands (quick: a lock and a pure function) ---------------------------------------
 
-    def _refusal(self, error: CommandRejected) -> str:
-        """A refused command in the window's language: the LiveShow says it in English (for
-        the remote and the log); the refusals an operator meets at the keyboard are said here
-        in words of the window's language."""
-        words = {
-            "no question to pin yet": self.tr("No question to pin yet."),
-            "the session has ended: rehearse again or go live": self.tr(
-                "The session has ended: rehearse again or go live."
-            ),
-            "no live deal to stop": self.tr("No deal is running."),
-            "Take works in studio mode: nothing is staged": self.tr(
-                "Take works in studio mode: nothing is staged."
-            ),
-            "staging needs studio mode: switch studio mode on first": self.tr(
-                "Staging needs studio mode: switch it on first."
-            ),
-            "no session is running": self.tr("No session is running."),
-        }
-        return words.get(str(error), str(error))
-
     def _command(self, command: Callable[[LiveShow], object]) -> bool:
         live = self.live
         if live is None:
@@ -655,7 +637,8 @@ class Controller(QObject):
         try:
             command(live)
         except CommandRejected as error:
-            self.message.emit(self._refusal(error))
+            # The LiveShow's own words (the remote and the log get their English).
+            self.message.emit(refusal_text(error.words))
             return False
         self.poll_show()
         return True
@@ -980,7 +963,7 @@ class Controller(QObject):
             if self.is_live:  # went live while the file was read
                 return
             if report.show is None:
-                lines = [str(problem) for problem in report.problems]
+                lines = [say_problem(problem) for problem in report.problems]
                 if at_start:
                     # `read` is what the show editor can put in its tables (None: not JSON).
                     self.start_refused.emit(path, lines, report.read is not None)

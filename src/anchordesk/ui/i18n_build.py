@@ -20,6 +20,9 @@ from pathlib import Path
 from anchordesk.core import paths
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+# The layers below the window mark their messages too (``anchordesk.core.words``): the whole
+# package is scanned.
+SOURCE_ROOT = PACKAGE_DIR.parent
 LANGUAGES = ("zh_CN", "ja")
 
 
@@ -48,10 +51,10 @@ def find_tool(name: str) -> str | None:
 
 
 def source_files() -> list[Path]:
-    """Python files that call tr()/translate(): the widgets, and everything under the package
-    that names user-visible strings through QCoreApplication.translate."""
+    """Python files that call tr()/translate() or mark texts with QT_TRANSLATE_NOOP: the
+    widgets, and the messages of the layers below them (show problems, refused commands)."""
     files = []
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+    for path in sorted(SOURCE_ROOT.rglob("*.py")):
         text = path.read_text(encoding="utf-8", errors="replace")
         if ".tr(" in text or "translate(" in text or "QT_TRANSLATE_NOOP" in text:
             files.append(path)

@@ -16,10 +16,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from anchordesk.show.compliance import HitKind, find_hits
-from anchordesk.show.validate import Problem, Severity
+from PySide6.QtCore import QCoreApplication
+
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
+from anchordesk.show.compliance import Hit, HitKind, find_hits
+from anchordesk.show.validate import Problem
 from anchordesk.showfile.files import ShowReport, decode_show_data, parse_show, write_show_text
+from anchordesk.showfile.images import cannot_read
 from anchordesk.showfile.numbers import MAX_NUMBER_CHARS, bounded_decimal
+from anchordesk.ui.words import say
 
 _PATH_TOKEN = re.compile(r"\.([A-Za-z_]+)|\[(\d+)\]")
 
@@ -61,7 +66,8 @@ def split_path(path: str) -> list[str | int]:
 
 @dataclass(frozen=True)
 class Finding:
-    """A problem or compliance hit, ready for the editor: where, what, how bad."""
+    """A problem or compliance hit, ready for the editor: where, what (in the window's
+    language), how bad."""
 
     path: str
     message: str
@@ -73,18 +79,24 @@ class Finding:
 def check_draft(data: dict[str, Any], base_dir: Path | None) -> tuple[ShowReport, list[Finding]]:
     """Validate the draft with the show's reader and run the compliance matcher on its texts."""
     report = parse_show(json.dumps(data, ensure_ascii=False), base_dir=base_dir)
-    findings = [
-        Finding(p.path, p.message, p.severity is Severity.ERROR, p.line, p.column)
-        for p in report.problems
-    ]
+    findings = [problem_to_finding(p) for p in report.problems]
     banned = tuple(w for w in data.get("banned_words") or [] if isinstance(w, str) and w.strip())
     for path, text in on_air_texts(data):
         for hit in find_hits(text, banned):
-            what = "banned word" if hit.kind is HitKind.BANNED else "absolute term"
-            findings.append(
-                Finding(path, f"{what} {hit.text!r} (rule: {hit.term})", is_error=False)
-            )
+            findings.append(Finding(path, _hit_message(hit), is_error=False))
     return report, findings
+
+
+def _hit_message(hit: Hit) -> str:
+    """'banned word “cheap” (rule: cheap)': the term as written and the rule it matched."""
+    if hit.kind is HitKind.BANNED:
+        template = QCoreApplication.translate("ShowEditor", "banned word “%1” (rule: %2)")
+    else:
+        template = QCoreApplication.translate("ShowEditor", "absolute term “%1” (rule: %2)")
+    # One pass, so a “%2” typed in the comment is not replaced in turn.
+    return "".join(
+        {"%1": hit.text, "%2": hit.term}.get(part, part) for part in re.split(r"(%[12])", template)
+    )
 
 
 def on_air_texts(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -119,20 +131,49 @@ def read_draft(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
+        raise UnreadableDraft(cannot_read(path, error)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ValueError(f"{path.name} is not UTF-8 text (byte at offset {error.start})") from None
+        raise UnreadableDraft(
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowEditor", "{file} is not UTF-8 text (byte at offset {offset})"
+                ),
+                file=path.name,
+                offset=error.start,
+            )
+        ) from None
     try:
         data = decode_show_data(text)  # numbers bounded, as the show's reader does
     except json.JSONDecodeError as error:
-        raise ValueError(
-            f"{path.name}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        raise UnreadableDraft(
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowEditor", "{file}: invalid JSON at line {line}, column {column}: {reason}"
+                ),
+                file=path.name,
+                line=error.lineno,
+                column=error.colno,
+                reason=error.msg,
+            )
         ) from None
     if not isinstance(data, dict):
-        raise ValueError(f"{path.name}: a show file holds one JSON object {{…}}")
+        raise UnreadableDraft(
+            Words(
+                QT_TRANSLATE_NOOP("ShowEditor", "{file}: a show file holds one JSON object {{…}}"),
+                file=path.name,
+            )
+        )
     return data
+
+
+class UnreadableDraft(ValueError):
+    """A file the editor cannot put in its tables; ``words`` says why (translated on show)."""
+
+    def __init__(self, words: Words) -> None:
+        super().__init__(str(words))
+        self.words = words
 
 
 def rebase(relative: str | None, old_dir: Path | None, new_dir: Path) -> str | None:
@@ -170,7 +211,7 @@ def write_draft(data: dict[str, Any], path: Path, old_dir: Path | None) -> None:
 
 
 def problem_to_finding(problem: Problem) -> Finding:
-    return Finding(problem.path, problem.message, problem.is_error, problem.line, problem.column)
+    return Finding(problem.path, say(problem.words), problem.is_error, problem.line, problem.column)
 
 
 def new_show_data(language: str = "zh_CN", currency: str = "CNY") -> dict[str, Any]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from anchordesk.live.settings import Settings
 from anchordesk.showfile.files import SHOW_KEYS, ShowReport
 from anchordesk.showfile.samples import is_sample
+from anchordesk.ui import i18n
 from anchordesk.ui.editor.draft import Finding, check_draft, new_show_data
 from anchordesk.ui.editor.files import EditorFiles, csv_problem_lines
 from anchordesk.ui.editor.locate import PRODUCTS_PAGE, RUNDOWN_PAGE, SHOW_PAGE, locate
@@ -85,6 +86,7 @@ class ShowEditor(EditorFiles, QMainWindow):
         self._modified = False
         self._loading = False
         self._next_finding = 0
+        self._said_in: str | None = None  # the language the problems were last said in
         self._check_timer = QTimer(self)
         self._check_timer.setSingleShot(True)
         self._check_timer.setInterval(CHECK_DELAY_MS)
@@ -241,6 +243,7 @@ class ShowEditor(EditorFiles, QMainWindow):
     def check_now(self) -> list[Finding]:
         """Check the draft and show every problem next to its field."""
         self._check_timer.stop()
+        self._said_in = i18n.current_language()
         self.report, self.findings = check_draft(self.data(), self.base_dir)
         show_findings: list[Finding] = []
         cells: dict[int, dict[tuple[int, int], list[Finding]]] = {
@@ -343,6 +346,11 @@ class ShowEditor(EditorFiles, QMainWindow):
                 self.tr("This file cannot be written. Use Save as… to keep your changes.")
             )
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.report is not None and self._said_in != i18n.current_language():
+            self._check_timer.start()  # the language changed while the editor was closed
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self._retranslate()
@@ -370,6 +378,11 @@ class ShowEditor(EditorFiles, QMainWindow):
         self.tabs.setTabText(RUNDOWN_PAGE, self.tr("Run sheet"))
         if self.report is not None:
             self._update_summary()
+            # The problems said again in the new language, once the event is over (as after an
+            # edit) and only by an editor on screen: a closed one says them when shown again.
+            self._said_in = None
+            if self.isVisible():
+                self._check_timer.start()
 
 
 def _list(value: object) -> list[Any]:

@@ -19,6 +19,7 @@ from anchordesk.showfile.files import ShowReport, dump_show
 from anchordesk.showfile.samples import is_sample
 from anchordesk.ui.editor.draft import (
     Finding,
+    UnreadableDraft,
     new_show_data,
     number_or_text,
     read_draft,
@@ -28,6 +29,7 @@ from anchordesk.ui.editor.locate import PRODUCTS_PAGE
 from anchordesk.ui.editor.problems_dialog import ProblemsDialog
 from anchordesk.ui.editor.products_page import ProductsPage
 from anchordesk.ui.editor.show_page import ShowPage
+from anchordesk.ui.words import say, say_problem
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +37,16 @@ log = logging.getLogger(__name__)
 
 
 def csv_problem_lines(imported: CsvImport) -> list[str]:
-    """A CSV's problems as ``anchordesk show import-csv`` prints them (without the file name)."""
-    return [f"{problem.severity}: {problem}" for problem in imported.problems]
+    """A CSV's problems as ``anchordesk show import-csv`` prints them (without the file name),
+    in the window's language: "error: row 3, column price: not a number: 'abc'"."""
+    return [
+        (
+            QCoreApplication.translate("ShowEditor", "error: %1")
+            if problem.is_error
+            else QCoreApplication.translate("ShowEditor", "warning: %1")
+        ).replace("%1", say_problem(problem))
+        for problem in imported.problems
+    ]
 
 
 class EditorFiles:
@@ -82,7 +92,9 @@ class EditorFiles:
             data = read_draft(path)
         except ValueError as error:
             QMessageBox.warning(
-                self._widget(), QCoreApplication.translate("ShowEditor", "Open show"), str(error)
+                self._widget(),
+                QCoreApplication.translate("ShowEditor", "Open show"),
+                say(error.words) if isinstance(error, UnreadableDraft) else str(error),
             )
             return False
         self.load_data(data, path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import enum
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -213,7 +214,10 @@ class DraftTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(QColor("black"))  # readable on the light marks in a dark theme too
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(finding.message for finding in findings)
+            # A problem quotes the cell ("'<b>Serum</b>' …"): Qt would guess rich text from the
+            # tag and render it. Escaped inside <qt>, it shows as typed.
+            text = "\n".join(finding.message for finding in findings)
+            return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
         if role == Qt.ItemDataRole.DecorationRole:
             style = QApplication.style()
             icon = (

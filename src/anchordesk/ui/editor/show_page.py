@@ -29,10 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import Theme
 from anchordesk.ui.editor.draft import Finding, cell_text, relative_to_show, split_path
 from anchordesk.ui.editor.products_page import lines_of
 from anchordesk.ui.editor.table_page import message_label, show_messages
+from anchordesk.ui.words import say
 
 DEFAULT_ACCENT = Theme().accent
 # Where a problem of the show's own fields is shown: the key of its message label.
@@ -281,7 +283,14 @@ def field_key(path: str) -> str:
 
 def _located(finding: Finding) -> str:
     if finding.line is not None:
-        return f"line {finding.line}, column {finding.column}: {finding.message}"
+        return say(
+            Words(
+                QT_TRANSLATE_NOOP("ShowProblems", "line {line}, column {column}: {message}"),
+                line=finding.line,
+                column=finding.column,
+                message=finding.message,
+            )
+        )
     return finding.message
 
 
