@@ -1492,7 +1492,7 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+179"/>
+        <location filename="../src/anchordesk/live/show.py" line="+180"/>
         <source>a session is still running: end it first</source>
         <translation>実行中のセッションがあります。先に終了してください</translation>
     </message>
@@ -1523,7 +1523,7 @@
     </message>
     <message>
         <location line="+44"/>
-        <location filename="../src/anchordesk/show/state.py" line="+508"/>
+        <location filename="../src/anchordesk/show/state.py" line="+509"/>
         <source>no product with SKU {sku} in this show</source>
         <translation>この番組に品番 {sku} の商品はありません</translation>
     </message>
@@ -1538,22 +1538,19 @@
         <translation>「切り替え」はスタジオモードで使えます。待機中のものはありません</translation>
     </message>
     <message>
-        <location line="+25"/>
         <source>deal price {price}: must be a positive amount</source>
-        <translation>セール価格 {price}：正の金額にしてください</translation>
+        <translation type="vanished">セール価格 {price}：正の金額にしてください</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>deal seconds {seconds}: must be positive</source>
-        <translation>セール秒数 {seconds}：正の数にしてください</translation>
+        <translation type="vanished">セール秒数 {seconds}：正の数にしてください</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>deal stock {stock}: must be positive</source>
-        <translation>セール在庫 {stock}：正の数にしてください</translation>
+        <translation type="vanished">セール在庫 {stock}：正の数にしてください</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+33"/>
         <source>{sku} is sold out: no deal can start on it</source>
         <translation>{sku} は完売しています。タイムセールを開始できません</translation>
     </message>
@@ -1619,24 +1616,20 @@
         <translation>番組に {sku} のタイムセールの予定はありません。価格と秒数を指定してください</translation>
     </message>
     <message>
-        <location line="+9"/>
         <source>deal price {price} is not a valid amount</source>
-        <translation>セール価格 {price} は有効な金額ではありません</translation>
+        <translation type="vanished">セール価格 {price} は有効な金額ではありません</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>deal price {price} must be below the list price {list_price} of {sku}</source>
-        <translation>セール価格 {price} は {sku} の定価 {list_price} より低くしてください</translation>
+        <translation type="vanished">セール価格 {price} は {sku} の定価 {list_price} より低くしてください</translation>
     </message>
     <message>
-        <location line="+11"/>
         <source>a deal must last at least one second</source>
-        <translation>タイムセールは 1 秒以上にしてください</translation>
+        <translation type="vanished">タイムセールは 1 秒以上にしてください</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>a deal&apos;s stock must be above zero (or unset)</source>
-        <translation>セール在庫は 1 以上にしてください（または未設定）</translation>
+        <translation type="vanished">セール在庫は 1 以上にしてください（または未設定）</translation>
     </message>
     <message>
         <location filename="../src/anchordesk/ui/words.py" line="+56"/>
@@ -2828,7 +2821,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+369"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+377"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -2843,7 +2836,7 @@
         <translation>番組</translation>
     </message>
     <message>
-        <location line="-70"/>
+        <location line="-75"/>
         <source>No problems found.</source>
         <translation>問題は見つかりませんでした。</translation>
     </message>
@@ -2962,7 +2955,7 @@
         <translation>このファイルには書き込めません。「名前を付けて保存…」で変更を保存してください。</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+28"/>
         <source>Save as…</source>
         <translation>名前を付けて保存…</translation>
     </message>
@@ -3210,6 +3203,16 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>deal seconds</source>
+        <translation>セール時間</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>deal stock</source>
+        <translation>セール在庫</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>logo path</source>
         <translation>ロゴのパス</translation>
     </message>
@@ -3375,17 +3378,17 @@
         <translation>タイムセールにはセグメントの商品が必要です。セグメントの品番を設定してください</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+63"/>
         <source>deal price {price} is not below the list price {list_price} of {sku}</source>
         <translation>セール価格 {price} が {sku} の定価 {list_price} より低くありません</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="-50"/>
         <source>the deal ({deal_seconds} s) outlasts its segment ({segment_seconds} s): it keeps counting down during the next segment</source>
         <translation>タイムセール（{deal_seconds} 秒）がセグメント（{segment_seconds} 秒）より長いため、次のセグメントでもカウントダウンが続きます</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+73"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>セール在庫 {value} は範囲外です。1〜{limit} の整数にしてください</translation>
     </message>
@@ -3395,12 +3398,17 @@
         <translation>セール在庫 {deal_stock} が {sku} の在庫 {stock} を超えています</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="-68"/>
         <source>the deals on {sku} plan {planned} units in all, more than its stock {stock}</source>
         <translation>{sku} のタイムセールは合計 {planned} 点の予定で、在庫 {stock} を超えています</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+110"/>
+        <source>{field}: {problem}</source>
+        <translation>{field}：{problem}</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>the {what} is not a finite number</source>
         <translation>{what}が有限の数値ではありません</translation>
     </message>

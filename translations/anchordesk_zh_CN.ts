@@ -1492,7 +1492,7 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+179"/>
+        <location filename="../src/anchordesk/live/show.py" line="+180"/>
         <source>a session is still running: end it first</source>
         <translation>还有场次在进行：请先结束它</translation>
     </message>
@@ -1523,7 +1523,7 @@
     </message>
     <message>
         <location line="+44"/>
-        <location filename="../src/anchordesk/show/state.py" line="+508"/>
+        <location filename="../src/anchordesk/show/state.py" line="+509"/>
         <source>no product with SKU {sku} in this show</source>
         <translation>本节目没有货号为 {sku} 的商品</translation>
     </message>
@@ -1538,22 +1538,19 @@
         <translation>“切出”只在导播模式下可用：现在没有预备的内容</translation>
     </message>
     <message>
-        <location line="+25"/>
         <source>deal price {price}: must be a positive amount</source>
-        <translation>秒杀价 {price}：必须是正数金额</translation>
+        <translation type="vanished">秒杀价 {price}：必须是正数金额</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>deal seconds {seconds}: must be positive</source>
-        <translation>秒杀时长 {seconds}：必须大于零</translation>
+        <translation type="vanished">秒杀时长 {seconds}：必须大于零</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>deal stock {stock}: must be positive</source>
-        <translation>秒杀库存 {stock}：必须大于零</translation>
+        <translation type="vanished">秒杀库存 {stock}：必须大于零</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+33"/>
         <source>{sku} is sold out: no deal can start on it</source>
         <translation>{sku} 已售罄：无法开始秒杀</translation>
     </message>
@@ -1619,24 +1616,20 @@
         <translation>节目没有为 {sku} 安排秒杀：请填写价格和秒数</translation>
     </message>
     <message>
-        <location line="+9"/>
         <source>deal price {price} is not a valid amount</source>
-        <translation>秒杀价 {price} 不是有效金额</translation>
+        <translation type="vanished">秒杀价 {price} 不是有效金额</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>deal price {price} must be below the list price {list_price} of {sku}</source>
-        <translation>秒杀价 {price} 必须低于 {sku} 的原价 {list_price}</translation>
+        <translation type="vanished">秒杀价 {price} 必须低于 {sku} 的原价 {list_price}</translation>
     </message>
     <message>
-        <location line="+11"/>
         <source>a deal must last at least one second</source>
-        <translation>秒杀至少要持续一秒</translation>
+        <translation type="vanished">秒杀至少要持续一秒</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>a deal&apos;s stock must be above zero (or unset)</source>
-        <translation>秒杀库存必须大于零（或不设）</translation>
+        <translation type="vanished">秒杀库存必须大于零（或不设）</translation>
     </message>
     <message>
         <location filename="../src/anchordesk/ui/words.py" line="+56"/>
@@ -2828,7 +2821,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+369"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+377"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -2843,7 +2836,7 @@
         <translation>节目</translation>
     </message>
     <message>
-        <location line="-70"/>
+        <location line="-75"/>
         <source>No problems found.</source>
         <translation>没有发现问题。</translation>
     </message>
@@ -2962,7 +2955,7 @@
         <translation>此文件无法写入。请用“另存为…”保存您的修改。</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+28"/>
         <source>Save as…</source>
         <translation>另存为…</translation>
     </message>
@@ -3210,6 +3203,16 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>deal seconds</source>
+        <translation>秒杀时长</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>deal stock</source>
+        <translation>秒杀库存</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>logo path</source>
         <translation>标志路径</translation>
     </message>
@@ -3375,17 +3378,17 @@
         <translation>秒杀需要本环节的商品：请设置环节的货号</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+63"/>
         <source>deal price {price} is not below the list price {list_price} of {sku}</source>
         <translation>秒杀价 {price} 不低于 {sku} 的原价 {list_price}</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="-50"/>
         <source>the deal ({deal_seconds} s) outlasts its segment ({segment_seconds} s): it keeps counting down during the next segment</source>
         <translation>秒杀（{deal_seconds} 秒）比所在环节（{segment_seconds} 秒）长：下一个环节中仍会继续倒计时</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+73"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>秒杀库存 {value} 超出范围：应为 1 到 {limit} 之间的整数</translation>
     </message>
@@ -3395,12 +3398,17 @@
         <translation>秒杀库存 {deal_stock} 超过 {sku} 的库存 {stock}</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="-68"/>
         <source>the deals on {sku} plan {planned} units in all, more than its stock {stock}</source>
         <translation>{sku} 的各场秒杀共计划 {planned} 件，超过其库存 {stock}</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+110"/>
+        <source>{field}: {problem}</source>
+        <translation>{field}：{problem}</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>the {what} is not a finite number</source>
         <translation>{what}不是有限的数字</translation>
     </message>

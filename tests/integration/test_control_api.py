@@ -270,7 +270,10 @@ def test_bad_calls_get_one_line_and_a_flood_of_wrong_tokens_locks_the_address_ou
             ({"command": "show_product", "sku": "NOPE"}, 400, "no product with SKU 'NOPE'"),
             ({"command": "next_segment", "force": 1}, 400, "next_segment: unknown argument"),
             ({"command": "start_deal", "sku": "SERUM-30", "price": "x"}, 400, "start_deal: price"),
-            ({"command": "start_deal", "sku": "SERUM-30", "price": "-5"}, 400, "deal price -5"),
+            ({"command": "start_deal", "sku": "SERUM-30", "price": "-5"}, 400,
+             "the deal price must not be negative (got -5)"),
+            ({"command": "start_deal", "sku": "SERUM-30", "seconds": 10**12}, 400,
+             "deal seconds: 1000000000000 s is longer than a day"),
             (b"x" * 100_000, 413, "the body is larger than 16384 bytes"),
         ]  # fmt: skip
         for body, status, start in bad:

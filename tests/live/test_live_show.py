@@ -153,3 +153,36 @@ def test_the_staged_preview_is_drawn_over_the_camera_not_over_the_program(
     assert (staged[card] == 90).all()
     asyncio.run(show.end_session())
     show.media.stop()
+
+
+@pytest.mark.parametrize(
+    ("values", "said"),
+    [
+        ({"seconds": 10**12}, "deal seconds: 1000000000000 s is longer than a day"),
+        (
+            {"stock": 10**20},
+            "deal stock 100000000000000000000 is out of range: a whole number from 1 to "
+            "1,000,000,000",
+        ),
+        ({"stock": 51}, "deal stock 51 is above the stock 50 of SERUM"),
+        ({"price": Decimal("0.001")}, "deal price: 0.001 has more decimals than USD uses (2)"),
+        ({"price": Decimal("-5")}, "the deal price must not be negative (got -5)"),
+        ({"seconds": 0}, "deal seconds: must be above zero (got 0)"),
+    ],
+)
+def test_a_deal_started_live_obeys_the_show_files_rule_for_deals(
+    tmp_path: Path, values: dict[str, object], said: str
+) -> None:
+    # The remote started deals of 10**12 s, a stock of 10**20 and a price of 0.001 USD: the
+    # LiveShow checked only "> 0", while a show file bounds each value. One rule now
+    # (show.validate.deal_value_problems), refused as the caller's mistake (400).
+    show = small_show(tmp_path)
+    show.begin_session(SessionMode.REHEARSAL)
+    show.show_product("SERUM")
+    arguments = {"price": Decimal("29.00"), "seconds": 60, "stock": 5, **values}
+    with pytest.raises(CommandRejected) as refused:
+        show.start_deal("SERUM", **arguments)  # type: ignore[arg-type]
+    assert str(refused.value) == said and refused.value.status == 400
+    assert show.snapshot().deals == ()  # nothing started, nothing half-applied
+    asyncio.run(show.end_session())
+    show.media.stop()

@@ -66,6 +66,7 @@ from anchordesk.show.state import (
     no_segment,
     planned_deal,
 )
+from anchordesk.show.validate import deal_value_problems
 
 if TYPE_CHECKING:  # the feeds, store and HTTP stack load only when a session keeps anything
     from anchordesk.live.show_session import CommentHidden, ShowSession, StoredOrderRow
@@ -544,30 +545,14 @@ class LiveShow:
         runtime = self._live_runtime()
         sku = sku or runtime.snapshot().state.on_screen_sku
         self._known_sku(sku)
-        if price is not None and (not price.is_finite() or price <= 0):
-            raise CommandRejected(
-                Words(
-                    QT_TRANSLATE_NOOP("LiveShow", "deal price {price}: must be a positive amount"),
-                    price=price,
-                ),
-                400,
+        product = self.show.product(sku) if self.show is not None and sku else None
+        if product is not None and self.show is not None:
+            # A bad value is the caller's mistake (400), said by the show file's rule.
+            problems = deal_value_problems(
+                self.show, product, price=price, seconds=seconds, stock=stock
             )
-        if seconds is not None and seconds <= 0:
-            raise CommandRejected(
-                Words(
-                    QT_TRANSLATE_NOOP("LiveShow", "deal seconds {seconds}: must be positive"),
-                    seconds=seconds,
-                ),
-                400,
-            )
-        if stock is not None and stock <= 0:
-            raise CommandRejected(
-                Words(
-                    QT_TRANSLATE_NOOP("LiveShow", "deal stock {stock}: must be positive"),
-                    stock=stock,
-                ),
-                400,
-            )
+            if problems:
+                raise CommandRejected(problems[0], 400)
         if runtime.snapshot().state.stock_left(sku or "") == 0:
             raise CommandRejected(
                 Words(

@@ -37,6 +37,7 @@ from anchordesk.show.events import (
     StockChanged,
 )
 from anchordesk.show.model import Product, Segment, Show
+from anchordesk.show.validate import deal_value_problems
 
 
 class ShowCommandError(ValueError):
@@ -582,33 +583,11 @@ def start_deal(
                 sku=product.sku,
             )
         )
-    if not price.is_finite() or price < 0:
-        raise ShowCommandError(
-            Words(
-                QT_TRANSLATE_NOOP("LiveShow", "deal price {price} is not a valid amount"),
-                price=price,
-            )
-        )
-    if price >= product.price:
-        raise ShowCommandError(
-            Words(
-                QT_TRANSLATE_NOOP(
-                    "LiveShow",
-                    "deal price {price} must be below the list price {list_price} of {sku}",
-                ),
-                price=price,
-                list_price=product.price,
-                sku=product.sku,
-            )
-        )
-    if seconds <= 0:
-        raise ShowCommandError(
-            Words(QT_TRANSLATE_NOOP("LiveShow", "a deal must last at least one second"))
-        )
-    if stock is not None and stock <= 0:
-        raise ShowCommandError(
-            Words(QT_TRANSLATE_NOOP("LiveShow", "a deal's stock must be above zero (or unset)"))
-        )
+    # The show file's rule for a deal's values (validate.deal_value_problems): a deal started
+    # now is held to what a planned one is, whoever starts it.
+    problems = deal_value_problems(state.show, product, price=price, seconds=seconds, stock=stock)
+    if problems:
+        raise ShowCommandError(problems[0])
 
     changes = _Changes(state)
     at_s = changes.advance_clock(now_s)

@@ -261,6 +261,8 @@ TITLE = Words(QT_TRANSLATE_NOOP("ShowProblems", "title"))
 SKU = Words(QT_TRANSLATE_NOOP("ShowProblems", "sku"))
 PRICE = Words(QT_TRANSLATE_NOOP("ShowProblems", "price"))
 DEAL_PRICE = Words(QT_TRANSLATE_NOOP("ShowProblems", "deal price"))
+DEAL_SECONDS = Words(QT_TRANSLATE_NOOP("ShowProblems", "deal seconds"))
+DEAL_STOCK = Words(QT_TRANSLATE_NOOP("ShowProblems", "deal stock"))
 LOGO_PATH = Words(QT_TRANSLATE_NOOP("ShowProblems", "logo path"))
 IMAGE_PATH = Words(QT_TRANSLATE_NOOP("ShowProblems", "image path"))
 BANNED_WORD = Words(QT_TRANSLATE_NOOP("ShowProblems", "banned word"))
@@ -607,26 +609,10 @@ def _check_deal(
             ),
         )
     currency = show.currency_of(target) if target else show.currency
-    _check_amount(check, f"{deal_path}.price", deal.price, currency, DEAL_PRICE)
-    if target is not None and deal.price.is_finite() and deal.price >= target.price:
-        check.error(
-            f"{deal_path}.price",
-            Words(
-                QT_TRANSLATE_NOOP(
-                    "ShowProblems",
-                    "deal price {price} is not below the list price {list_price} of {sku}",
-                ),
-                price=format_amount(deal.price),
-                list_price=format_amount(target.price),
-                sku=escape_controls(target.sku),
-            ),
-            f"{product_path}.price",
-        )
-    if deal.seconds <= 0:
-        check.error(f"{deal_path}.seconds", _above_zero(deal.seconds))
-    elif deal.seconds > MAX_SEGMENT_SECONDS:
-        check.error(f"{deal_path}.seconds", _longer_than_a_day(deal.seconds))
-    elif segment.seconds > 0 and deal.seconds > segment.seconds:
+    seconds_ok, stock_ok = _check_deal_values(
+        check, deal_path, product_path, currency, target, deal.price, deal.seconds, deal.stock
+    )
+    if seconds_ok and segment.seconds > 0 and deal.seconds > segment.seconds:
         check.warning(
             f"{deal_path}.seconds",
             Words(
@@ -640,36 +626,7 @@ def _check_deal(
             ),
             f"{path}.seconds",
         )
-    if deal.stock is None:
-        return
-    if deal.stock <= 0:
-        check.error(f"{deal_path}.stock", _above_zero(deal.stock))
-    elif deal.stock > MAX_STOCK:
-        check.error(
-            f"{deal_path}.stock",
-            Words(
-                QT_TRANSLATE_NOOP(
-                    "ShowProblems",
-                    "deal stock {value} is out of range: a whole number from 1 to {limit}",
-                ),
-                value=shown(deal.stock),
-                limit=grouped(MAX_STOCK),
-            ),
-        )
-    elif target is not None and deal.stock > target.stock:
-        check.error(
-            f"{deal_path}.stock",
-            Words(
-                QT_TRANSLATE_NOOP(
-                    "ShowProblems", "deal stock {deal_stock} is above the stock {stock} of {sku}"
-                ),
-                deal_stock=deal.stock,
-                stock=target.stock,
-                sku=escape_controls(target.sku),
-            ),
-            f"{product_path}.stock",
-        )
-    elif target is not None:
+    if stock_ok and target is not None and deal.stock is not None:
         planned = deal_units_by_sku.get(target.sku, 0) + deal.stock
         deal_units_by_sku[target.sku] = planned
         if planned > target.stock:
@@ -687,6 +644,109 @@ def _check_deal(
                 ),
                 f"{product_path}.stock",
             )
+
+
+def _check_deal_values(
+    check: _Checker,
+    deal_path: str,
+    product_path: str,
+    currency: str,
+    target: Product | None,
+    price: Decimal | None,
+    seconds: int | None,
+    stock: int | None,
+) -> tuple[bool, bool]:
+    """The rule for a flash deal's own values, planned in a show file or started live: its
+    price (an amount below the list price), its length and its stock. A value that is None is
+    not checked. Returns whether the seconds and the stock passed (the warnings that compare
+    them with the segment and the other deals need valid values)."""
+    if price is not None:
+        _check_amount(check, f"{deal_path}.price", price, currency, DEAL_PRICE)
+        if target is not None and price.is_finite() and price >= target.price:
+            check.error(
+                f"{deal_path}.price",
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems",
+                        "deal price {price} is not below the list price {list_price} of {sku}",
+                    ),
+                    price=format_amount(price),
+                    list_price=format_amount(target.price),
+                    sku=escape_controls(target.sku),
+                ),
+                f"{product_path}.price",
+            )
+    seconds_ok = seconds is not None and 0 < seconds <= MAX_SEGMENT_SECONDS
+    if seconds is not None and seconds <= 0:
+        check.error(f"{deal_path}.seconds", _above_zero(seconds))
+    elif seconds is not None and seconds > MAX_SEGMENT_SECONDS:
+        check.error(f"{deal_path}.seconds", _longer_than_a_day(seconds))
+    if stock is None:
+        return seconds_ok, False
+    if stock <= 0:
+        check.error(f"{deal_path}.stock", _above_zero(stock))
+    elif stock > MAX_STOCK:
+        check.error(
+            f"{deal_path}.stock",
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems",
+                    "deal stock {value} is out of range: a whole number from 1 to {limit}",
+                ),
+                value=shown(stock),
+                limit=grouped(MAX_STOCK),
+            ),
+        )
+    elif target is not None and stock > target.stock:
+        check.error(
+            f"{deal_path}.stock",
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems", "deal stock {deal_stock} is above the stock {stock} of {sku}"
+                ),
+                deal_stock=stock,
+                stock=target.stock,
+                sku=escape_controls(target.sku),
+            ),
+            f"{product_path}.stock",
+        )
+    else:
+        return seconds_ok, True
+    return seconds_ok, False
+
+
+def deal_value_problems(
+    show: Show,
+    product: Product,
+    *,
+    price: Decimal | None = None,
+    seconds: int | None = None,
+    stock: int | None = None,
+) -> list[Words]:
+    """What is wrong with a deal started live on `product` (the window's deal form, the remote,
+    a script), by the rule a deal planned in the show file obeys: a price the currency can
+    charge and below the list price, at most a day, a stock from 1 to the product's. Each
+    problem names the value it is about. Values not given (taken from the plan) are not
+    checked: the show file's check had them."""
+    check = _Checker(lambda _path: False)
+    _check_deal_values(
+        check, "deal", "product", show.currency_of(product), product, price, seconds, stock
+    )
+    fields = {"deal.price": DEAL_PRICE, "deal.seconds": DEAL_SECONDS, "deal.stock": DEAL_STOCK}
+    said: list[Words] = []
+    for problem in check.problems:
+        if not problem.is_error:
+            continue
+        words = problem.words
+        # In a file the path names the field; here a message that does not name it itself
+        # ("must be above zero (got 0)") gets it in front.
+        if "deal" not in words.template and DEAL_PRICE not in words.params.values():
+            field = fields.get(problem.path, DEAL_PRICE)
+            words = Words(
+                QT_TRANSLATE_NOOP("ShowProblems", "{field}: {problem}"), field=field, problem=words
+            )
+        said.append(words)
+    return said
 
 
 def _check_amount(
