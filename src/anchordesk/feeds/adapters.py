@@ -22,6 +22,7 @@ from anchordesk.feeds.parsing import (
     as_text,
     load_json,
     money,
+    readable,
     refund_amount,
     split_url,
     unreadable_item,
@@ -81,14 +82,14 @@ class JsonFeedAdapter:
         return "the feed is gone (HTTP 410)" if response.status_code == 410 else None
 
     def parse(self, response: httpx.Response, cursor: str | None) -> Page:
-        body = load_json(response)
+        body = load_json(response, items_at=[("items",)])
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
             raise MalformedResponse("expected an object with an 'items' list")
         items: list[FeedItem] = []
         malformed = 0
         for raw in body["items"]:
             try:
-                item = self._item(raw)
+                item = self._item(readable(raw))  # type: ignore[arg-type]
             except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
                 malformed += 1
                 # Kept as rejected (the hub logs it once and the report lists it).

@@ -4,7 +4,9 @@ Money is read as ``Decimal`` straight from the JSON text (``parse_float=Decimal`
 19.99 never goes through a float.
 
 A page is a stranger's JSON: nesting deep enough to exhaust Python's recursion is a malformed
-page (asked again), never an exception out of the poller; an integer literal too long for
+page (asked again), never an exception out of the poller, unless the depth is inside one
+element of the page's item list: that element alone is rejected and the rest of the page kept
+(``items_at``, see deep_json.py); an integer literal too long for
 ``int`` (4,301+ digits) is read as a ``Decimal``, so the one item holding it is rejected and the
 rest of the page is kept (a whole page refused would be asked for again forever).
 """
@@ -19,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 
+from anchordesk.feeds.deep_json import ItemPaths, UnreadableElement, load_deep_page
 from anchordesk.feeds.poller import MalformedResponse
 from anchordesk.show.feed_items import MAX_RAW_CHARS, RejectedItem
 from anchordesk.show.feed_rules import UNREADABLE
@@ -37,12 +40,46 @@ def _integer(text: str) -> int | Decimal:
     return int(text) if len(text.lstrip("-")) <= _INT_DIGITS else Decimal(text)
 
 
-def load_json(response: httpx.Response) -> Any:
+def _load_text(text: str | bytes) -> Any:
+    return json.loads(text, parse_float=Decimal, parse_int=_integer)
+
+
+def load_json(response: httpx.Response, items_at: ItemPaths = ()) -> Any:
+    """The page's JSON. ``items_at``: where the page keeps its items (paths of object keys);
+    an element there nested too deep to read comes back as an :class:`UnreadableElement`."""
     try:
-        return json.loads(response.content, parse_float=Decimal, parse_int=_integer)
-    except (ValueError, UnicodeDecodeError, RecursionError) as error:
-        what = "nested too deep" if isinstance(error, RecursionError) else "not JSON"
-        raise MalformedResponse(f"{what} ({error.__class__.__name__})") from None
+        return _load_text(response.content)
+    except RecursionError:
+        page = _load_deep(response.content, items_at) if items_at else None
+        if page is None:
+            raise MalformedResponse("nested too deep (RecursionError)") from None
+        return page
+    except (ValueError, UnicodeDecodeError) as error:
+        raise MalformedResponse(f"not JSON ({error.__class__.__name__})") from None
+
+
+def _load_deep(content: bytes, items_at: ItemPaths) -> Any:
+    # Decoded as json.loads decodes bytes (UTF-8/16/32 by the first bytes, a BOM skipped).
+    text = content.decode(json.detect_encoding(content), "surrogatepass")
+    try:
+        return load_deep_page(text, items_at, _load_text)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise MalformedResponse(f"not JSON ({error.__class__.__name__})") from None
+
+
+def readable(raw: object) -> object:
+    """``raw`` itself, unless it is an element that could not be read: then why, as the
+    ``ValueError`` an adapter turns into a rejected item."""
+    if isinstance(raw, UnreadableElement):
+        raise ValueError(raw.reason)
+    return raw
+
+
+def fields_of(raw: object) -> dict[str, Any]:
+    """The item's object, or what could be read of it (its id, its type) when it could not."""
+    if isinstance(raw, UnreadableElement):
+        return raw.fields
+    return raw if isinstance(raw, dict) else {}
 
 
 def money(value: object) -> Decimal:
@@ -89,12 +126,18 @@ def split_url(url: str) -> tuple[str, dict[str, str]]:
 def unreadable_item(source: str, raw: object, error: Exception, kind: str = "") -> RejectedItem:
     """An item of a page that cannot be read, as the session keeps it (rejected, with why):
     never silently dropped. ``kind`` is what it claims to be when the adapter knows."""
-    claimed = raw.get("type") if isinstance(raw, dict) else None
-    raw_id = raw.get("id") if isinstance(raw, dict) else None
-    try:
-        text = json.dumps(raw, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        text = repr(raw)
+    fields = fields_of(raw)
+    claimed = fields.get("type")
+    raw_id = fields.get("id")
+    if isinstance(raw, UnreadableElement):
+        text = raw.text
+    else:
+        try:
+            text = json.dumps(raw, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            text = repr(raw)
+        except RecursionError:  # readable, yet too deep to write out again: its start
+            text = "(nested too deep to show)"
     if len(text) > MAX_RAW_CHARS:
         text = text[: MAX_RAW_CHARS - 1] + "…"
     item_id = "" if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) else str(raw_id)

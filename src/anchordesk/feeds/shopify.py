@@ -21,8 +21,10 @@ import httpx
 
 from anchordesk.feeds.parsing import (
     as_text,
+    fields_of,
     load_json,
     money,
+    readable,
     refund_amount,
     split_url,
     unreadable_item,
@@ -164,7 +166,7 @@ class ShopifyOrdersAdapter:
         return None
 
     def parse(self, response: httpx.Response, cursor: str | None) -> Page:
-        body = load_json(response)
+        body = load_json(response, items_at=[("orders",)])
         if self._asking_token:
             if not isinstance(body, dict):
                 raise MalformedResponse("expected a JSON object")
@@ -181,13 +183,13 @@ class ShopifyOrdersAdapter:
         highest = since
         for raw in body["orders"]:
             try:
-                order = self._order(raw)
+                order = self._order(readable(raw))  # type: ignore[arg-type]
             except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
                 malformed += 1
                 # Kept as rejected, with why (the hub logs it once, the report lists it).
                 items.append(unreadable_item(self.source, raw, error, "order"))
                 # Even an unreadable order moves since_id on, or we would ask for it forever.
-                raw_id = raw.get("id") if isinstance(raw, dict) else None
+                raw_id = fields_of(raw).get("id")
                 if isinstance(raw_id, int) and not isinstance(raw_id, bool):
                     highest = max(highest, raw_id)
                 continue

@@ -1,0 +1,159 @@
+"""The third round of hostile inputs, feeds (issue 10): one item nested too deep for Python's
+JSON reader refused the whole page (asked again and refused again, forever), on every platform.
+Now that item alone is kept as rejected, with its reason, and the rest of the page is read.
+
+Real parts: each platform's local server (its documented JSON), with one item's field swapped
+for 5,000 levels of brackets on the wire; the store and the report for the generic feed."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import httpx
+import pytest
+from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer, YouTubeChatServer
+from platform_servers import ShopifyGraphQLServer
+
+from anchordesk.cli import main as cli_main
+from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter, YouTubeChatAdapter
+from anchordesk.feeds.poller import FeedAdapter, Poller
+from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
+from anchordesk.show.feed_items import Comment, Order, RejectedItem
+from anchordesk.store.report import build_report
+
+from .test_feed_amounts import ingest
+from .test_feed_limits import FakeTime, Sink
+
+pytestmark = pytest.mark.integration
+
+MARK = "@@deep@@"
+DEEP = b"[" * 5000 + b"]" * 5000
+
+
+def _deepen(reply: Reply) -> Reply:
+    reply.body = reply.body.replace(f'"{MARK}"'.encode(), DEEP)
+    return reply
+
+
+class DeepJsonServer(JsonFeedServer):
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        return _deepen(super().respond(query, headers))
+
+
+class DeepYouTubeServer(YouTubeChatServer):
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        return _deepen(super().respond(query, headers))
+
+
+class DeepShopifyServer(ShopifyOrdersServer):
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        return _deepen(super().respond(query, headers))
+
+
+class DeepGraphQLServer(ShopifyGraphQLServer):
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        return _deepen(super().handle(method, path, query, headers, body))
+
+
+def test_one_item_nested_too_deep_is_rejected_and_the_page_kept_in_store_and_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = DeepJsonServer(poll_ms=10)
+    with server:
+        server.add_comment("ann", "before")
+        server.add_raw({"type": "comment", "id": "c-deep", "author": "x", "text": MARK})
+        server.add_order("SERUM-30", 1, "129.00")
+        hub = ingest(server, tmp_path / "s.adsession")
+    health = hub.health()[0]
+    assert health.rejected == 1 and health.malformed_responses == 0
+
+    report = build_report(tmp_path / "s.adsession")
+    assert report.comments == 1 and report.orders == 1
+    [rejected] = report.rejected
+    assert (rejected.kind, rejected.item_id, rejected.reason) == ("comment", "c-deep", "unreadable")
+    assert rejected.detail == "nested too deep to read"
+    with sqlite3.connect(tmp_path / "s.adsession") as db:
+        [(raw,)] = db.execute("SELECT raw FROM rejected_items").fetchall()
+    assert raw.startswith('{"type": "comment", "id": "c-deep"') and len(raw) <= 2000
+
+    assert cli_main(["report", str(tmp_path / "s.adsession")]) == 0
+    assert "1 items rejected, not counted" in capsys.readouterr().out
+
+
+def _poll(adapter: FeedAdapter, rounds: int) -> tuple[Sink, Poller]:
+    sink, fake = Sink(), FakeTime()
+
+    async def scenario() -> Poller:
+        async with httpx.AsyncClient() as client:
+            poller = Poller(
+                adapter, client, sink, clock=fake.clock, sleep=fake.sleep, unit_random=lambda: 0.0
+            )
+            for _ in range(rounds):
+                fake.now_s += await poller.poll_once()
+            return poller
+
+    return sink, asyncio.run(scenario())
+
+
+def _split(sink: Sink) -> tuple[list[object], list[RejectedItem]]:
+    kept = [item for item in sink.items if not isinstance(item, RejectedItem)]
+    return kept, [item for item in sink.items if isinstance(item, RejectedItem)]
+
+
+def test_youtube_a_message_nested_too_deep_is_rejected_the_others_kept() -> None:
+    with DeepYouTubeServer() as server:
+        server.add_text("ann", "first")
+        deep_id = server.add_text("bob", MARK)
+        server.add_text("cy", "third")
+        sink, poller = _poll(YouTubeChatAdapter(server.feed_url, server.api_key), 1)
+    kept, rejected = _split(sink)
+    assert [c.text for c in kept if isinstance(c, Comment)] == ["first", "third"]
+    assert [(r.item_id, r.kind, r.detail) for r in rejected] == [
+        (deep_id, "comment", "nested too deep to read")
+    ]
+    assert poller.cursor == "tok3", "the page was read: its token moves on"
+
+
+def test_shopify_rest_an_order_nested_too_deep_is_rejected_and_since_id_moves_on() -> None:
+    with DeepShopifyServer() as server:
+        first = server.add_order([("SERUM-30", 1, "10.00")])
+        deep = server.add_order([("SERUM-30", 1, "10.00")])
+        server.orders[-1]["note_attributes"] = MARK
+        last = server.add_order([("SERUM-30", 2, "10.00")])
+        adapter = ShopifyOrdersAdapter(server.url, server.token)
+        sink, poller = _poll(adapter, 1)
+    kept, rejected = _split(sink)
+    assert [o.id for o in kept if isinstance(o, Order)] == [str(first), str(last)]
+    assert [(r.item_id, r.kind) for r in rejected] == [(str(deep), "order")]
+    assert poller.cursor is not None and str(last) in poller.cursor
+
+
+def test_shopify_graphql_an_order_nested_too_deep_is_rejected_not_the_page() -> None:
+    with DeepGraphQLServer() as server:
+        server.add_order([("SERUM-30", 1, "10.00")])
+        server.add_order([("SERUM-30", 1, "10.00")])
+        server.add_order([("SERUM-30", 3, "10.00")])
+        server.orders[1].currency = MARK
+        adapter = ShopifyGraphQLOrdersAdapter(server.shop_url, server.static_token)
+        sink, poller = _poll(adapter, 1)
+    kept, rejected = _split(sink)
+    assert [o.id for o in kept if isinstance(o, Order)] == ["5001", "5003"]
+    assert len(rejected) == 1 and rejected[0].kind == "order"
+    assert rejected[0].item_id.endswith("5002") and poller.health.malformed_responses == 0
+
+
+def test_depth_beside_the_item_list_still_refuses_the_page() -> None:
+    # Not the platform's JSON: nothing to keep apart, the page is asked for again.
+    server = DeepJsonServer(poll_ms=10)
+    with server:
+        server.add_comment("ann", "kept later")
+        page = server.respond({}, {})
+        page.body = page.body[:-1] + b', "extra": ' + DEEP + b"}"
+        server.respond = lambda query, headers: page  # type: ignore[method-assign]
+        sink, poller = _poll(JsonFeedAdapter(server.url, None), 1)
+    assert sink.items == []
+    assert poller.health.last_error == "malformed response: nested too deep (RecursionError)"
