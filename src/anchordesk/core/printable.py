@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from anchordesk.core.redact import mask_urls
+
 # C0 and C1 controls, DEL, and the Unicode bidi embeddings/overrides/isolates and line/paragraph
 # separators: the characters that change how a terminal or a log viewer shows the rest. Lone
 # surrogates too (JSON's "\ud800" makes one): no UTF-8 stream can take them, so a print() or
@@ -34,3 +36,10 @@ def escape_controls(text: str) -> str:
     A backslash is left as it is: the escapes are for reading, not for parsing back.
     """
     return _CONTROLS.sub(_escape, text)
+
+
+def printable_message(text: str) -> str:
+    """A message for the terminal or the log, on one line: every URL in it masked by the one
+    rule of ``core/redact.py`` (a stream key typed in a misspelt ``--to`` is still a key) and
+    every control character escaped (a file name may hold a newline or an ESC)."""
+    return escape_controls(mask_urls(text))
