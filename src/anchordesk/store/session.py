@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -53,7 +54,9 @@ from anchordesk.store.session_check import (
     SCHEMA_VERSION,
     SessionFileError,
     check_session_file,
+    path_problem,
 )
+from anchordesk.store.session_open import open_for_reading
 from anchordesk.store.session_rows import (
     UnreadableRow,
     UnreadableRowError,
@@ -277,6 +280,10 @@ class SessionStore:
         self._show_currency: str | None = None
         # One writing program per file (store/session_lock.py); readers never wait for it.
         self._locked = False
+        self._copy: tempfile.TemporaryDirectory[str] | None = None  # read from a copy
+        problem = path_problem(self.path, must_exist=read_only)
+        if problem is not None:
+            raise StoreError(f"{self.path}: {problem}")
         if not read_only:
             with suppress(OSError):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -299,10 +306,7 @@ class SessionStore:
     def _open(self, read_only: bool) -> None:
         try:
             if read_only:
-                if not self.path.is_file():
-                    raise StoreError(f"{self.path}: no such session file")
-                uri = f"file:{self.path.resolve()}?mode=ro"
-                self._db = sqlite3.connect(uri, uri=True, isolation_level=None)
+                self._db, self._copy = open_for_reading(self.path)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(self.path, isolation_level=None)
@@ -389,6 +393,8 @@ class SessionStore:
             self._db.close()
         finally:
             self._unlock()
+            if self._copy is not None:
+                self._copy.cleanup()
 
     # -- meta ------------------------------------------------------------------------------
 
