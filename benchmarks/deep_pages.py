@@ -1,4 +1,10 @@
-"""A feed page with one item nested too deep (feeds/deep_json.py): what the fallback costs.
+"""Reading a feed page: the normal path, and a page with one item nested too deep.
+
+The normal path reads the body as text first (feeds/parsing.body_text: a lone surrogate
+escape becomes U+FFFD, a body in another charset is read in it) and then ``json.loads``; it is
+printed against ``json.loads`` of the bytes (what it was before round three).
+
+What the deep-item fallback costs (feeds/deep_json.py):
 
 The normal path is unchanged (one ``json.loads``); only a page that Python's reader refuses
 with ``RecursionError`` is scanned. Prints, for pages near the 8 MB body cap, the plain read
@@ -15,7 +21,10 @@ import time
 from decimal import Decimal
 from typing import Any
 
+import httpx
+
 from anchordesk.feeds.deep_json import load_deep_page
+from anchordesk.feeds.parsing import load_json
 
 DEEP = "[" * 5000 + "]" * 5000
 
@@ -40,7 +49,28 @@ def _timed(what: str, text: str) -> None:
     )
 
 
+def _normal(what: str, body: bytes, rounds: int = 5) -> None:
+    response = httpx.Response(200, content=body)
+    before = after = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        json.loads(body, parse_float=Decimal)
+        before = min(before, time.perf_counter() - started)
+        started = time.perf_counter()
+        load_json(response, items_at=[("items",)])
+        after = min(after, time.perf_counter() - started)
+    print(
+        f"normal path, {what:<26} {len(body) / 1e6:5.1f} MB  json.loads(bytes) "
+        f"{before * 1000:6.1f} ms  load_json {after * 1000:6.1f} ms  ({after / before:4.2f}x)"
+    )
+
+
 def main() -> None:
+    chat = '{"id": "LCC.%06d", "snippet": {"displayMessage": "这个多少钱？ hello 😀"}},'
+    page = "".join(chat % n for n in range(12_000))
+    _normal("2,000-message-like UTF-8", ('{"items": [' + page + "1]}").encode())
+    escaped = json.dumps({"items": [{"text": "这个多少钱？ hello 😀"}] * 12_000})
+    _normal("the same, all \\u-escaped", escaped.encode())
     comment = '{"type": "comment", "id": "c%d", "author": "ann", "text": "hello, [world] {x}"},'
     _timed("120,000 comments", "".join(comment % n for n in range(120_000)))
     order = (

@@ -8,6 +8,7 @@ for 5,000 levels of brackets on the wire; the store and the report for the gener
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from pathlib import Path
 
@@ -157,3 +158,68 @@ def test_depth_beside_the_item_list_still_refuses_the_page() -> None:
         sink, poller = _poll(JsonFeedAdapter(server.url, None), 1)
     assert sink.items == []
     assert poller.health.last_error == "malformed response: nested too deep (RecursionError)"
+
+
+class RawPageServer(JsonFeedServer):
+    """Serves the page's JSON with one item's text swapped, byte for byte, for ``raw``."""
+
+    def __init__(self, raw: bytes, content_type: str = "application/json") -> None:
+        super().__init__(poll_ms=10)
+        self.raw, self.content_type = raw, content_type
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        reply = super().respond(query, headers)
+        reply.body = reply.body.replace(f'"{MARK}"'.encode(), self.raw)
+        reply.headers["Content-Type"] = self.content_type
+        return reply
+
+
+def test_a_lone_surrogate_spoils_one_character_not_the_feed(tmp_path: Path) -> None:
+    # JSON's grammar allows "\ud800" (half an emoji, cut by a server); Python's reader kept it,
+    # and the session file (UTF-8) could not store the page: "could not store the page
+    # ('utf-8' codec can't encode ...)", asked again forever, nothing after it ever arrived.
+    page_item = (
+        b'{"type": "order", "id": "o\\ud800", "currency": "CNY", "total": "10.00",'
+        b' "customer": "\\udfff", "lines": [{"sku": "S\\ud800", "quantity": 1, "price": "10.00"}]}'
+    )
+    server = RawPageServer(page_item)
+    with server:
+        server.add_raw({"type": "x", "id": "placeholder"})
+        server.items[-1] = MARK  # type: ignore[call-overload]
+        server.add_raw({"type": "comment", "id": "c-emoji", "author": "\U0001f600", "text": "ok"})
+        server.add_comment("ann", "after")
+        hub = ingest(server, tmp_path / "s.adsession")
+    assert hub.health()[0].errors == 0
+    report = build_report(tmp_path / "s.adsession")
+    assert report.orders == 1 and report.comments == 2
+    with sqlite3.connect(tmp_path / "s.adsession") as db:
+        assert db.execute("SELECT id FROM orders").fetchall() == [("o\ufffd",)]
+        authors = {row[0] for row in db.execute("SELECT author FROM comments")}
+    assert "\U0001f600" in authors
+
+
+@pytest.mark.parametrize(
+    ("raw", "content_type", "expected"),
+    [
+        # A bridge that sends Latin-1 and says so: read in its charset.
+        ('"caf\xe9"'.encode("latin-1"), "application/json; charset=iso-8859-1", "café"),
+        # One byte that is not UTF-8 and no charset: that character is lost, not the page.
+        (b'"caf\xe9 au lait"', "application/json", "caf\ufffd au lait"),
+        # UTF-16 with its BOM, as JSON's reader detects it.
+        (None, "application/json", "été"),
+    ],
+)
+def test_a_body_in_another_charset_is_read_not_refused_forever(
+    raw: bytes | None, content_type: str, expected: str
+) -> None:
+    page = {"items": [{"type": "comment", "id": "c1", "author": "ann", "text": expected}]}
+    server = RawPageServer(raw or b"", content_type)
+    with server:
+        if raw is None:
+            utf16 = json.dumps(page, ensure_ascii=False).encode("utf-16")
+            server.respond = lambda query, headers: Reply(200, utf16)  # type: ignore[method-assign]
+        else:
+            server.add_raw({"type": "comment", "id": "c1", "author": "ann", "text": MARK})
+        sink, poller = _poll(JsonFeedAdapter(server.url, None), 1)
+    assert poller.health.errors == 0, poller.health.last_error
+    assert [item.text for item in sink.items if isinstance(item, Comment)] == [expected]

@@ -330,3 +330,17 @@ def test_a_feed_with_its_own_token_keeps_the_refreshed_one_under_its_name(
     assert secrets.get_secret("feed/studio/token") == "new-access"
     assert secrets.get_secret("twitch-chat") is None  # the kind's entry is not touched
     assert secrets.get_secret("twitch-chat-refresh-token") == "new-refresh"
+
+
+def test_half_a_surrogate_pair_in_a_chat_message_reads_as_the_replacement_character() -> None:
+    # "\ud800" escaped in a frame: the comment could not be stored (UTF-8), feeds/parsing.py.
+    server, sink = TwitchServer(), Collector()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=len(SUBSCRIPTIONS))
+        await server.chat("msg-1", "42", "Amy\ud800", "cut \udc00 emoji")
+        await wait_until(lambda: any(isinstance(i, Comment) for i in sink.items))()
+
+    run_with(server, lambda: feed_for(server), sink, script)
+    [comment] = [item for item in sink.items if isinstance(item, Comment)]
+    assert (comment.author, comment.text) == ("Amy\ufffd", "cut \ufffd emoji")

@@ -13,6 +13,7 @@ rest of the page is kept (a whole page refused would be asked for again forever)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -40,27 +41,76 @@ def _integer(text: str) -> int | Decimal:
     return int(text) if len(text.lstrip("-")) <= _INT_DIGITS else Decimal(text)
 
 
-def _load_text(text: str | bytes) -> Any:
+def _load_text(text: str) -> Any:
     return json.loads(text, parse_float=Decimal, parse_int=_integer)
+
+
+# A \u escape of half a surrogate pair with no other half (JSON's grammar allows it; a server
+# that cut an emoji in two sends it). Escaped backslashes are matched first, so ``\\ud800``
+# (a backslash, then "ud800") is left as it is.
+_ESCAPES = re.compile(
+    r"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
+)
+
+
+# The first look, with no callback per match: exact when the text has no escaped backslash
+# (then every backslash starts an escape); with one, the exact pass above decides.
+# (It starts with the literal "\\u", so the engine jumps from one escape to the next.)
+_LONE_WITHOUT_ESCAPED_BACKSLASHES = re.compile(
+    r"\\u[dD](?:[89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+    r"|[c-fC-F](?<!\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F]))"
+)
+
+
+def _lone_half(match: re.Match[str]) -> str:
+    return "\\ufffd" if len(match.group()) == 6 else match.group()
+
+
+def json_text(text: str) -> str:
+    """JSON text in which a lone surrogate (``"\\ud800"``) reads as U+FFFD: Python's reader
+    would keep it, and the session file (UTF-8) could then not store the page at all, so the
+    feed would ask for it again forever and nothing after it would arrive."""
+    if "\\u" not in text:
+        return text
+    if "\\\\" not in text and _LONE_WITHOUT_ESCAPED_BACKSLASHES.search(text) is None:
+        return text
+    return _ESCAPES.sub(_lone_half, text)
+
+
+def body_text(response: httpx.Response) -> str:
+    """The body as text, for JSON: UTF-8 (or UTF-16/32, told by the first bytes, as JSON's
+    reader does). A body that is not: in the charset its ``Content-Type`` names, if that reads
+    it, else with the bytes that cannot be read as U+FFFD: one wrong byte (a server's
+    Latin-1 name) spoils a name, never the page and every page after it."""
+    content = response.content
+    encoding = json.detect_encoding(content)
+    try:
+        return json_text(content.decode(encoding))
+    except UnicodeDecodeError:
+        pass
+    declared = response.charset_encoding
+    if declared:
+        with contextlib.suppress(LookupError, UnicodeDecodeError):
+            return json_text(content.decode(declared))
+    return json_text(content.decode(encoding, "replace"))
 
 
 def load_json(response: httpx.Response, items_at: ItemPaths = ()) -> Any:
     """The page's JSON. ``items_at``: where the page keeps its items (paths of object keys);
     an element there nested too deep to read comes back as an :class:`UnreadableElement`."""
+    text = body_text(response)
     try:
-        return _load_text(response.content)
+        return _load_text(text)
     except RecursionError:
-        page = _load_deep(response.content, items_at) if items_at else None
+        page = _load_deep(text, items_at) if items_at else None
         if page is None:
             raise MalformedResponse("nested too deep (RecursionError)") from None
         return page
-    except (ValueError, UnicodeDecodeError) as error:
+    except ValueError as error:
         raise MalformedResponse(f"not JSON ({error.__class__.__name__})") from None
 
 
-def _load_deep(content: bytes, items_at: ItemPaths) -> Any:
-    # Decoded as json.loads decodes bytes (UTF-8/16/32 by the first bytes, a BOM skipped).
-    text = content.decode(json.detect_encoding(content), "surrogatepass")
+def _load_deep(text: str, items_at: ItemPaths) -> Any:
     try:
         return load_deep_page(text, items_at, _load_text)
     except (ValueError, UnicodeDecodeError) as error:
