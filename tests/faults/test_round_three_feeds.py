@@ -223,3 +223,22 @@ def test_a_body_in_another_charset_is_read_not_refused_forever(
         sink, poller = _poll(JsonFeedAdapter(server.url, None), 1)
     assert poller.health.errors == 0, poller.health.last_error
     assert [item.text for item in sink.items if isinstance(item, Comment)] == [expected]
+
+
+def test_a_megabyte_id_is_rejected_and_not_remembered_whole(tmp_path: Path) -> None:
+    # A 1 MB id was stored whole and kept in the poller's 20,000 recent ids: a hostile feed
+    # could grow the program's memory by its page size every poll (20 GB at the end).
+    huge = "A" * 1_000_000
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_comment("ann", "kept")
+        for n in range(5):
+            server.add_raw({"type": "comment", "id": f"{n}{huge}", "author": "x", "text": "t"})
+        hub = ingest(server, tmp_path / "s.adsession")
+    assert hub.health()[0].rejected == 5
+    remembered = hub.pollers[0]._recent_ids  # what the poller holds
+    assert len(remembered) == 6 and sum(len(item_id) for _, item_id in remembered) < 1_000
+    report = build_report(tmp_path / "s.adsession")
+    assert report.comments == 1
+    assert {r.detail for r in report.rejected} == {"an id of 1,000,001 characters (more than 512)"}
+    assert (tmp_path / "s.adsession").stat().st_size < 1_000_000
