@@ -107,6 +107,9 @@ def load_json(response: httpx.Response, items_at: ItemPaths = ()) -> Any:
             raise MalformedResponse("nested too deep (RecursionError)") from None
         return page
     except ValueError as error:
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip()[:60]
+        if kind and "json" not in kind.lower():  # an HTML error page, a login form, a proxy's
+            raise MalformedResponse(f"not JSON: the server sent {kind}") from None
         raise MalformedResponse(f"not JSON ({error.__class__.__name__})") from None
 
 

@@ -384,6 +384,15 @@ class Poller:
             if retry_after is not None:
                 return self._backoff.retry_after_s(retry_after)
             return backoff_delay
+        if 300 <= response.status_code < 400:
+            # Never followed (the client is built so): a redirect to another host would carry
+            # the feed's token there. Said as what it is, with where it points (masked).
+            location = response.headers.get("Location", "")[:300]
+            where = f"; it points to {mask_url(location)}" if location else ""
+            return self._error(
+                f"the server redirects (HTTP {response.status_code}), not followed: give the "
+                f"feed's new address{where}"
+            )
         if response.status_code >= 400:
             ended_reason = self.adapter.ended_reason(response)
             if ended_reason is not None:
