@@ -56,7 +56,7 @@ from anchordesk.store.session_check import (
     check_session_file,
     path_problem,
 )
-from anchordesk.store.session_open import open_for_reading
+from anchordesk.store.session_open import open_for_reading, read_text
 from anchordesk.store.session_rows import (
     UnreadableRow,
     UnreadableRowError,
@@ -310,6 +310,7 @@ class SessionStore:
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(self.path, isolation_level=None)
+                self._db.text_factory = read_text
         except sqlite3.DatabaseError as error:
             why = None if read_only else _why_not_writable(self.path, error)
             if why is not None:
