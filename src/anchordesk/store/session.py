@@ -310,7 +310,6 @@ class SessionStore:
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(self.path, isolation_level=None)
-                self._db.text_factory = read_text
         except sqlite3.DatabaseError as error:
             why = None if read_only else _why_not_writable(self.path, error)
             if why is not None:
@@ -413,8 +412,20 @@ class SessionStore:
             self._set_meta(key, value)
 
     def meta(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+        rows = self._fetch("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if not rows else str(rows[0][0])
+
+    def _fetch(self, sql: str, parameters: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """The rows; a text that is not UTF-8 (a damaged byte) read with U+FFFD for it. The
+        fast built-in decoding is kept until such a text is met (read_text costs twice as
+        much per value), then the connection reads every text that way."""
+        try:
+            return self._db.execute(sql, parameters).fetchall()
+        except sqlite3.OperationalError as error:
+            if "decode" not in str(error) or self._db.text_factory is read_text:
+                raise
+        self._db.text_factory = read_text
+        return self._db.execute(sql, parameters).fetchall()
 
     def show_currency(self) -> str:
         """The show's currency as the session keeps it ("" when it keeps no show): what an
@@ -538,7 +549,7 @@ class SessionStore:
         """``seq`` and ``columns`` of every row of ``table``, in the order they were stored;
         none for a table an older file opened read-only does not have."""
         try:
-            return self._db.execute(f"SELECT seq, {columns} FROM {table} ORDER BY seq").fetchall()
+            return self._fetch(f"SELECT seq, {columns} FROM {table} ORDER BY seq")
         except sqlite3.OperationalError as error:
             if "no such table" in str(error):
                 return []

@@ -22,16 +22,14 @@ def read_text(value: bytes) -> str:
     """A TEXT value as a string, a byte that is not UTF-8 (a damaged sector, a file edited by
     hand) as U+FFFD: Python's default refused the whole query ("Could not decode to UTF-8
     column 'lines'"), so one bad byte in one order refused the whole report. The row is then
-    read, or skipped and listed, as any row that cannot be read."""
+    read, or skipped and listed, as any row that cannot be read (``SessionStore._fetch``)."""
     return value.decode("utf-8", "replace")
 
 
 def _connect(path: Path, *options: str) -> sqlite3.Connection:
     # As a URI: a name holding "#", "?" or "%" is the name, not a fragment or a query.
     uri = f"{path.resolve().as_uri()}?{'&'.join(('mode=ro', *options))}"
-    db = sqlite3.connect(uri, uri=True, isolation_level=None)
-    db.text_factory = read_text
-    return db
+    return sqlite3.connect(uri, uri=True, isolation_level=None)
 
 
 def open_for_reading(
