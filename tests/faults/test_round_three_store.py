@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,3 +76,38 @@ def test_a_file_cut_short_is_one_line_or_a_report_never_a_traceback(
     assert "Traceback" not in captured.err
     errors = [line for line in captured.err.splitlines() if line.startswith("error")]
     assert (code, len(errors)) in ((2, 1), (0, 0))
+
+
+HOLD_LOCKED = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA locking_mode=EXCLUSIVE")
+db.execute("BEGIN EXCLUSIVE")
+db.execute("UPDATE meta SET value = value WHERE key = 'schema_version'")
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_file_another_program_holds_locked_is_said_to_be_busy_not_unusable(
+    session: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A database browser or a backup tool holding SQLite's exclusive lock: the report said
+    # "not a usable session file (database is locked)", as if the file were damaged.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCKED, str(session)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        assert cli_main(["report", str(session)]) == 2
+    finally:
+        holder.kill()
+        holder.wait()
+    [line] = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error")]
+    assert line == (
+        f"error: anchordesk report: {session}: another program holds this file locked "
+        "(SQLite: database is locked); close it and try again"
+    )

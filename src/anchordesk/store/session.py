@@ -269,6 +269,19 @@ class ShowEventRecord:
     source: str = "show"
 
 
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
+def _refuse_if_busy(path: Path, error: sqlite3.DatabaseError) -> None:
+    """Another program (a backup tool, a database browser) holds SQLite's lock past the wait:
+    the file is fine, it is busy; "not a usable session file" would send the user astray."""
+    if getattr(error, "sqlite_errorcode", 0) & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        raise StoreError(
+            f"{path}: another program holds this file locked (SQLite: {error}); close it and "
+            "try again"
+        ) from None
+
+
 class SessionStore:
     """The session file. Open it with ``SessionStore(path)``; close it with ``close()``."""
 
@@ -311,6 +324,7 @@ class SessionStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(self.path, isolation_level=None)
         except sqlite3.DatabaseError as error:
+            _refuse_if_busy(self.path, error)
             why = None if read_only else _why_not_writable(self.path, error)
             if why is not None:
                 raise StoreError(why) from None
@@ -333,6 +347,7 @@ class SessionStore:
             raise StoreError(str(error)) from None
         except sqlite3.DatabaseError as error:
             self._db.close()
+            _refuse_if_busy(self.path, error)
             why = None if read_only else _why_not_writable(self.path, error)
             if why is not None:
                 raise StoreError(why) from None
