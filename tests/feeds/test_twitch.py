@@ -6,6 +6,7 @@ first and no new subscriptions, revocation ends the feed; viewers from Helix str
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
@@ -344,3 +345,28 @@ def test_half_a_surrogate_pair_in_a_chat_message_reads_as_the_replacement_charac
     run_with(server, lambda: feed_for(server), sink, script)
     [comment] = [item for item in sink.items if isinstance(item, Comment)]
     assert (comment.author, comment.text) == ("Amy\ufffd", "cut \ufffd emoji")
+
+
+def test_a_frame_past_the_size_limit_means_a_new_connection_not_a_dead_chat() -> None:
+    # A 16 MB frame (a hostile or broken server): the library's 1 MiB limit closes the line
+    # (1009) before it is read into memory; the feed connects again and the chat goes on.
+    server, sink = TwitchServer(), Collector()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=len(SUBSCRIPTIONS))
+        with contextlib.suppress(Exception):
+            await server.connections[-1].send("x" * (16 * 1024 * 1024))
+        await server.wait_for_connections(2, subscriptions=2 * len(SUBSCRIPTIONS))
+        await server.chat("msg-9", "42", "Amy", "back")
+        await wait_until(lambda: any(isinstance(i, Comment) for i in sink.items))()
+
+    async def short_wait(_delay_s: float) -> None:  # the backoff, shortened for the test
+        await asyncio.sleep(0.05)
+
+    def make() -> TwitchChatFeed:
+        return TwitchChatFeed(
+            server.feed_url(), server.token, timeout_for=lambda _s: 5.0, sleep=short_wait
+        )
+
+    feed = run_with(server, make, sink, script)
+    assert feed.reconnects >= 1 and "1009" in feed.health.last_error
