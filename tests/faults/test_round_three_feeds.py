@@ -242,3 +242,22 @@ def test_a_megabyte_id_is_rejected_and_not_remembered_whole(tmp_path: Path) -> N
     assert report.comments == 1
     assert {r.detail for r in report.rejected} == {"an id of 1,000,001 characters (more than 512)"}
     assert (tmp_path / "s.adsession").stat().st_size < 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("online", "detail"),
+    [
+        (b"1e30", "online 1E+30 is not a count"),  # was "online Decimal('1E+30') is not a count"
+        (b"12.5", "online 12.5 is not a count"),
+        (b"-5", "online -5 is not a count"),
+        (b'"NaN"', "online 'NaN' is not a count"),
+    ],
+)
+def test_an_absurd_viewer_count_is_rejected_in_the_feed_s_words(online: bytes, detail: str) -> None:
+    server = RawPageServer(b'{"type": "viewers", "online": ' + online + b', "at": "2026-11-28"}')
+    with server:
+        server.add_raw({"type": "comment", "id": "c1", "author": "ann", "text": MARK})
+        server.items[-1] = MARK  # type: ignore[call-overload]
+        sink, _ = _poll(JsonFeedAdapter(server.url, None), 1)
+    [rejected] = [item for item in sink.items if isinstance(item, RejectedItem)]
+    assert rejected.detail == detail
