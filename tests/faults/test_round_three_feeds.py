@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -261,3 +262,25 @@ def test_an_absurd_viewer_count_is_rejected_in_the_feed_s_words(online: bytes, d
         sink, _ = _poll(JsonFeedAdapter(server.url, None), 1)
     [rejected] = [item for item in sink.items if isinstance(item, RejectedItem)]
     assert rejected.detail == detail
+
+
+def test_an_id_padded_with_white_space_is_the_same_item_not_a_second_order(
+    tmp_path: Path,
+) -> None:
+    # A bridge fed by a spreadsheet sent the same order as "o-77" and " o-77\n": two orders,
+    # the GMV counted twice; a refund naming "o-77 " missed it.
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        for padded in ("o-77", " o-77\n", "o-77\t"):
+            server.add_raw(
+                {
+                    "type": "order", "id": padded, "currency": "CNY", "total": "258.00",
+                    "lines": [{"sku": "SERUM-30", "quantity": 2, "price": "129.00"}],
+                }
+            )  # fmt: skip
+        server.add_update("o-77 ", "refunded", "58.00", refund_id=" r1 ")
+        server.add_update("o-77", "refunded", "58.00", refund_id="r1")  # the same refund again
+        ingest(server, tmp_path / "s.adsession")
+    report = build_report(tmp_path / "s.adsession")
+    assert report.orders == 1
+    assert report.ledger.gmv_by_currency == {"CNY": Decimal("200.00")}

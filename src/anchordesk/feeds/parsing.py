@@ -170,6 +170,28 @@ def as_text(value: object) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
+def item_id(value: object) -> str:
+    """An item's ``id`` (or the id it names) as the session keys it: a string or an integer,
+    without the white space around it. A bridge that pads an id once (" o1", "o1\\n" from a
+    spreadsheet) would otherwise have its order counted twice; case is kept (platform ids are
+    case-sensitive)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError("no id")
+    text = str(value).strip()
+    if not text:
+        raise ValueError("no id")
+    return text
+
+
+def optional_id(value: object, name: str) -> str:
+    """An id the item may name (``refund_id``, ``comment_id``, ``author_id``): "" when absent."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"{name} {str(value)[:40]!r} is not an id")
+    return str(value).strip()
+
+
 def split_url(url: str) -> tuple[str, dict[str, str]]:
     parts = urlsplit(url)
     params = dict(parse_qsl(parts.query, keep_blank_values=True))
