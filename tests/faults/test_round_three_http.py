@@ -15,11 +15,13 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
+from feed_servers import Reply, ShopifyOrdersServer
 
-from anchordesk.feeds.adapters import JsonFeedAdapter
+from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.poller import Poller
 
 from .test_feed_limits import Sink
@@ -136,3 +138,42 @@ def test_refusals_are_retried_with_backoff_and_name_the_status(status: int) -> N
     with raw_server(refuse) as url:
         _, delay, poller = poll(url)
     assert poller.health.last_error == f"HTTP {status}" and delay == 0.5
+
+
+def test_shopify_never_follows_a_next_page_link_to_another_host_with_the_token() -> None:
+    # Shopify pages updated orders with `Link: <…>; rel="next"`, and the adapter asked that
+    # URL as given, with X-Shopify-Access-Token: a hostile server (or a proxy) could point it
+    # at any host and collect the shop's token.
+    received: list[bytes] = []
+
+    def collect(connection: socket.socket) -> None:
+        received.append(b"asked")
+        connection.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\n{"orders": []}')
+
+    with raw_server(collect) as elsewhere:
+
+        class LinkingServer(ShopifyOrdersServer):
+            def _updated_page(self, *args: Any, **kwargs: Any) -> Reply:
+                reply = super()._updated_page(*args, **kwargs)
+                reply.headers["Link"] = f'<{elsewhere}?page_info=p1>; rel="next"'
+                return reply
+
+        with LinkingServer() as shop:
+            shop.add_order([("SERUM-30", 1, "10.00")])
+
+            async def scenario() -> Poller:
+                async with httpx.AsyncClient() as client:
+                    poller = Poller(
+                        ShopifyOrdersAdapter(shop.url, shop.token), client, Sink(),
+                        unit_random=lambda: 0.0,
+                    )  # fmt: skip
+                    for _ in range(4):
+                        await poller.poll_once()
+                    return poller
+
+            poller = asyncio.run(scenario())
+    assert received == []
+    assert poller.health.last_error == (
+        f"malformed response: the next page's link points to {elsewhere}?page_info=****, not "
+        "to the shop: not followed (it would carry the access token there)"
+    )

@@ -16,9 +16,11 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from anchordesk.core.redact import mask_url
 from anchordesk.feeds.parsing import (
     as_text,
     fields_of,
@@ -217,6 +219,21 @@ class ShopifyOrdersAdapter:
             malformed_items=malformed,
         )
 
+    def _own_link(self, link: str | None) -> str | None:
+        """The next page's URL, on the shop's own address only: the request carries the shop's
+        access token, and a ``Link`` naming another host or scheme (a hostile server, a proxy)
+        would have sent it there."""
+        if link is None:
+            return None
+        url = urljoin(self._endpoint, link)
+        ours, theirs = urlsplit(self._endpoint), urlsplit(url)
+        if (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc):
+            raise MalformedResponse(
+                f"the next page's link points to {mask_url(url)[:200]}, not to the shop: "
+                "not followed (it would carry the access token there)"
+            )
+        return url
+
     def _updates_page(
         self, response: httpx.Response, orders: list[Any], cursor: str | None
     ) -> Page:
@@ -233,7 +250,7 @@ class ShopifyOrdersAdapter:
             when = _shopify_time(as_text(raw.get("updated_at"))) if isinstance(raw, dict) else None
             if when is not None and (self._updates_high is None or when > self._updates_high):
                 self._updates_high = when
-        next_url, previous_url = _next_link(response), self._updates_next_url
+        next_url, previous_url = self._own_link(_next_link(response)), self._updates_next_url
         self._updates_next_url = next_url
         if next_url is not None:
             # More pages of this window: the cursor moves only once all of them are stored, so
