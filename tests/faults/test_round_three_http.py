@@ -23,6 +23,7 @@ from feed_servers import Reply, ShopifyOrdersServer
 
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.poller import Poller
+from anchordesk.feeds.tokens import feed_token
 
 from .test_feed_limits import Sink
 
@@ -177,3 +178,34 @@ def test_shopify_never_follows_a_next_page_link_to_another_host_with_the_token()
         f"malformed response: the next page's link points to {elsewhere}?page_info=****, not "
         "to the shop: not followed (it would carry the access token there)"
     )
+
+
+@pytest.mark.parametrize("token", ["tok\u200bSECRET123", "tokén-SECRET123", "tok\nSECRET123"])
+def test_a_token_http_cannot_carry_is_one_line_not_a_dead_feed(token: str) -> None:
+    # A token pasted with a zero-width space or an accented letter: UnicodeEncodeError escaped
+    # the poller (the feed's task ended with a traceback); one with a line break was quoted,
+    # token and all, in the feed's status and the log.
+    def answer(connection: socket.socket) -> None:
+        connection.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\n{"items": []}')
+
+    with raw_server(answer) as url:
+
+        async def scenario() -> Poller:
+            async with httpx.AsyncClient() as client:
+                poller = Poller(JsonFeedAdapter(url, token), client, Sink())
+                await poller.poll_once()
+                return poller
+
+        poller = asyncio.run(scenario())
+    assert poller.health.state == "retrying"
+    assert poller.health.last_error.startswith("the request cannot be sent: its token or address")
+    assert "SECRET123" not in poller.health.last_error
+
+
+@pytest.mark.parametrize(
+    "pasted", ["\u200btok-123\u200b", "\ufefftok-123", "\xa0tok-123\n", "tok-123\u2060"]
+)
+def test_a_token_pasted_with_invisible_characters_around_it_is_the_token(
+    pasted: str,
+) -> None:
+    assert feed_token("json", {"ANCHORDESK_JSON_TOKEN": pasted}) == "tok-123"

@@ -371,6 +371,13 @@ class Poller:
             return self._error(f"malformed response: {error}", malformed=True)
         except (httpx.TimeoutException, TimeoutError):
             return self._error(f"no answer within {self._timeout_s:g} s")
+        except (UnicodeEncodeError, httpx.LocalProtocolError):
+            # Not the error's text: it quotes the header, which holds the token.
+            return self._error(
+                "the request cannot be sent: its token or address holds a character HTTP "
+                "cannot carry (a line break, a letter outside ASCII, an invisible character); "
+                "set it again"
+            )
         except httpx.HTTPError as error:
             return self._error(f"network error ({type(error).__name__}: {error})")
         latency_ms = (self._clock() - started) * 1000.0
