@@ -370,3 +370,18 @@ def test_a_frame_past_the_size_limit_means_a_new_connection_not_a_dead_chat() ->
 
     feed = run_with(server, make, sink, script)
     assert feed.reconnects >= 1 and "1009" in feed.health.last_error
+
+
+def test_a_token_http_cannot_carry_ends_the_feed_in_one_line_not_a_traceback() -> None:
+    # "tokéSECRET": UnicodeEncodeError escaped the feed's run (its task died with it).
+    server, sink = TwitchServer(), Collector()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await wait_until(lambda: feed.health.state == "ended")()
+
+    def make() -> TwitchChatFeed:
+        return TwitchChatFeed(server.feed_url(), "tok\xe9SECRET", timeout_for=lambda _s: 5.0)
+
+    feed = run_with(server, make, sink, script)
+    assert feed.health.last_error.startswith("the token holds a character HTTP cannot carry")
+    assert "SECRET" not in feed.health.last_error

@@ -232,6 +232,13 @@ class TwitchChatFeed:
         while not stop.is_set():
             try:
                 await self._session(client, sink, stop, url)
+            except (UnicodeEncodeError, httpx.LocalProtocolError):
+                # Helix cannot be asked with this token, now or later (not the error's text:
+                # it quotes the header, which holds the token).
+                raise TwitchEnded(
+                    "the token holds a character HTTP cannot carry (a line break, a letter "
+                    "outside ASCII, an invisible character): set it again"
+                ) from None
             except (OSError, WebSocketException, TimeoutError) as error:
                 self._failed(f"WebSocket: {type(error).__name__}: {error}")
             except _Reconnect as again:
