@@ -77,6 +77,7 @@ def test_report_says_what_the_path_is_in_one_line(
         assert line.endswith(f", not a session file: {GIVE}")
 
 
+@pytest.mark.integration
 def test_report_of_dev_stdin_fed_by_a_pipe_names_the_pipe(session: Path) -> None:
     # A real shell pipe: `cat show.adsession | anchordesk report /dev/stdin`.
     with session.open("rb") as data:
@@ -141,6 +142,7 @@ def test_import_csv_refuses_an_output_or_into_that_cannot_be_a_show_file(
     assert capsys.readouterr().out.startswith(f"{path}: error: {what}")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("kind", ["pipe", "socket", "device", "loop"])
 def test_live_refuses_a_session_path_that_cannot_be_one_before_anything_starts(
     kind: str, odd_paths: dict[str, tuple[Path, str]], tmp_path: Path

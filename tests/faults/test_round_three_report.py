@@ -16,6 +16,8 @@ from anchordesk.cli import main as cli_main
 
 from .test_feed_amounts import ingest
 
+pytestmark = pytest.mark.integration
+
 LOOK_ALIKES = {
     "SERUM\u200b-30": "SERUM\\u200b-30",  # zero-width space
     "SERUM-30\u200f": "SERUM-30\\u200f",  # right-to-left mark
