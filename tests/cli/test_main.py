@@ -31,7 +31,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         (["live", "--autoplay"], "--autoplay needs --show"),
         (["live", "--studio", "--show", "s.json"], "--studio needs --show FILE and --control"),
         (["live", "--feed", "twitter=http://x"], "KIND must be one of"),
-        (["live", "--to", "http://example.com/live/SECRETKEY"], "rtmp://HOST/APP/KEY"),
+        (["live", "--to", "http://example.com/live/SECRETKEY"], "rtmp://HOST/APP/<KEY>"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(

@@ -74,14 +74,21 @@ def poll_once(server: RawServer) -> tuple[float, Sink, str]:
 
 def test_a_page_nested_too_deep_is_a_malformed_page_not_a_dead_feed() -> None:
     # 200 KB of brackets: Python's JSON reader gives up with RecursionError, which escaped the
-    # poller (the feed's task ended with a traceback; nothing was asked again).
-    body = b'{"items": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}"
+    # poller (the feed's task ended with a traceback; nothing was asked again). Since round
+    # three the depth inside one item rejects that item alone (test_round_three_feeds.py);
+    # depth beside the item list is still a malformed page.
+    body = b'{"items": [], "extra": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     delay, sink, error = poll_once(
         RawServer("HTTP/1.1 200 OK\nContent-Type: application/json\n", body)
     )
     assert delay == 0.5, "asked again after the backoff's first step"
     assert error == "malformed response: nested too deep (RecursionError)"
     assert sink.items == []
+    body = b'{"items": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}"
+    delay, sink, error = poll_once(RawServer("HTTP/1.1 200 OK\n", body))
+    assert (delay, error) == (1.0, "")
+    [rejected] = sink.items
+    assert isinstance(rejected, RejectedItem) and rejected.detail == "nested too deep to read"
 
 
 def test_an_integer_too_long_for_python_rejects_its_item_not_the_whole_page() -> None:

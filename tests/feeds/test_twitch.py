@@ -6,6 +6,7 @@ first and no new subscriptions, revocation ends the feed; viewers from Helix str
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
@@ -330,3 +331,57 @@ def test_a_feed_with_its_own_token_keeps_the_refreshed_one_under_its_name(
     assert secrets.get_secret("feed/studio/token") == "new-access"
     assert secrets.get_secret("twitch-chat") is None  # the kind's entry is not touched
     assert secrets.get_secret("twitch-chat-refresh-token") == "new-refresh"
+
+
+def test_half_a_surrogate_pair_in_a_chat_message_reads_as_the_replacement_character() -> None:
+    # "\ud800" escaped in a frame: the comment could not be stored (UTF-8), feeds/parsing.py.
+    server, sink = TwitchServer(), Collector()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=len(SUBSCRIPTIONS))
+        await server.chat("msg-1", "42", "Amy\ud800", "cut \udc00 emoji")
+        await wait_until(lambda: any(isinstance(i, Comment) for i in sink.items))()
+
+    run_with(server, lambda: feed_for(server), sink, script)
+    [comment] = [item for item in sink.items if isinstance(item, Comment)]
+    assert (comment.author, comment.text) == ("Amy\ufffd", "cut \ufffd emoji")
+
+
+def test_a_frame_past_the_size_limit_means_a_new_connection_not_a_dead_chat() -> None:
+    # A 16 MB frame (a hostile or broken server): the library's 1 MiB limit closes the line
+    # (1009) before it is read into memory; the feed connects again and the chat goes on.
+    server, sink = TwitchServer(), Collector()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=len(SUBSCRIPTIONS))
+        with contextlib.suppress(Exception):
+            await server.connections[-1].send("x" * (16 * 1024 * 1024))
+        await server.wait_for_connections(2, subscriptions=2 * len(SUBSCRIPTIONS))
+        await server.chat("msg-9", "42", "Amy", "back")
+        await wait_until(lambda: any(isinstance(i, Comment) for i in sink.items))()
+
+    async def short_wait(_delay_s: float) -> None:  # the backoff, shortened for the test
+        await asyncio.sleep(0.05)
+
+    def make() -> TwitchChatFeed:
+        return TwitchChatFeed(
+            server.feed_url(), server.token, timeout_for=lambda _s: 5.0, sleep=short_wait
+        )
+
+    feed = run_with(server, make, sink, script)
+    assert feed.reconnects >= 1 and "1009" in feed.health.last_error
+
+
+def test_a_token_http_cannot_carry_ends_the_feed_in_one_line_not_a_traceback() -> None:
+    # "tokéSECRET": UnicodeEncodeError escaped the feed's run (its task died with it).
+    server, sink = TwitchServer(), Collector()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await wait_until(lambda: feed.health.state == "ended")()
+
+    def make() -> TwitchChatFeed:
+        return TwitchChatFeed(server.feed_url(), "tok\xe9SECRET", timeout_for=lambda _s: 5.0)
+
+    feed = run_with(server, make, sink, script)
+    assert feed.health.last_error.startswith("the token holds a character HTTP cannot carry")
+    assert "SECRET" not in feed.health.last_error

@@ -52,7 +52,7 @@ def find_destination(settings: Settings, name: str) -> Destination:
         )
     raise UserError(
         f"--to {name}: no saved destination of that name (saved: {saved}); add it in "
-        "File → Settings → Destinations, or give rtmp://HOST/APP/KEY"
+        "File → Settings → Destinations, or give rtmp://HOST/APP/<KEY>"
     )
 
 
@@ -139,6 +139,6 @@ def _checked(url: str, where: str) -> str:
     except UserError:
         # check_destination's message is about --to URLs; say which destination it was.
         raise UserError(
-            f"{where}: the server and key do not make an rtmp://HOST/APP/KEY or "
-            "rtmps://HOST/APP/KEY address"
+            f"{where}: the server and key do not make an rtmp://HOST/APP/<KEY> or "
+            "rtmps://HOST/APP/<KEY> address"
         ) from None

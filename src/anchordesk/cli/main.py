@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from anchordesk.core import logs
 from anchordesk.core.errors import FatalError, UserError
-from anchordesk.core.printable import escape_controls
+from anchordesk.core.printable import printable_message
 
 if TYPE_CHECKING:  # loaded when `live` runs: the stop handlers go in before any heavy import
     from anchordesk.live.options import LiveOptions
@@ -399,8 +399,9 @@ _BROKEN_PIPE_EXIT_CODE = 128 + 13  # 128 + SIGPIPE
 def _printable(error: Exception) -> str:
     """An error's one line as the terminal may show it: it often quotes what came from outside
     (a path, a server's answer), so control characters and lone surrogates are escaped here,
-    for every error."""
-    return escape_controls(str(error))
+    for every error; and every URL in it is masked by the one rule (a stream key typed in a
+    misspelt ``--to`` is still a key)."""
+    return printable_message(str(error))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

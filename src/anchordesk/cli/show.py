@@ -8,6 +8,9 @@ title would otherwise retitle or clear the terminal).
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import sys
 import unicodedata
 from dataclasses import replace
@@ -189,10 +192,43 @@ def _new_show(title: str, products: list[Product], base_dir: Path) -> Show:
     )
 
 
+def _not_a_show_file(path: Path) -> str | None:
+    """Why ``path`` cannot be the show file written (or read with ``--into``): it exists and is
+    no regular file (a folder, a pipe, a socket, a device), or it cannot be reached (a link
+    loop, a file where a folder should be). None when it is a file or nothing yet."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "is a symbolic link that loops, not a show file"
+        if error.errno == errno.ENOTDIR:
+            return "cannot be reached (a part of the path is a file, not a folder)"
+        return f"cannot be used ({error.strerror or error})"
+    if stat.S_ISREG(mode):
+        return None
+    what = (
+        "a folder"
+        if stat.S_ISDIR(mode)
+        else "a pipe"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+    )
+    return f"is {what}, not a show file: give a .json file's path"
+
+
 def run_import_csv(
     csv_path: Path, into_show_path: Path | None, output_path: Path, out: TextIO | None = None
 ) -> int:
     out = out or sys.stdout
+    for given in (into_show_path, output_path):
+        refusal = _not_a_show_file(given) if given is not None else None
+        if refusal is not None:
+            _say(f"{given}: error: {refusal}", out)
+            return 2
     output_dir = output_path.resolve().parent
     into_dir = into_show_path.resolve().parent if into_show_path is not None else output_dir
     into: Show | None = None

@@ -44,7 +44,7 @@ from typing import IO, Any
 from anchordesk.core import paths
 from anchordesk.core.disk import describe_error
 from anchordesk.core.printable import escape_controls
-from anchordesk.core.redact import mask_url
+from anchordesk.core.redact import mask_urls
 
 LOG_FILE_NAME = "anchordesk.log"
 LOG_MAX_BYTES = 2_000_000
@@ -56,7 +56,6 @@ EMPTY_CRASH_FILE_MAX_AGE_S = 24 * 3600
 CRASH_ANNOUNCED_MARKER = ".crash-announced"  # mtime: the newest report already said
 
 _MASK = "****"
-_URL = re.compile(r"\b(?:rtmps?|rtmpt|rtmpe|srt|rist|https?|wss?)://[^\s'\"<>]+", re.I)
 _BEARER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}", re.I)
 _SECRET_PAIR = re.compile(
     r"(?i)\b((?:stream[_-]?)?key|token|secret|password|passwd|api[_-]?key|access[_-]?token)"
@@ -87,7 +86,7 @@ def mask_text(text: str) -> str:
     """``text`` with URLs masked, secret-looking pairs and tokens hidden, known secrets replaced."""
     if not text:
         return text
-    text = _URL.sub(lambda match: mask_url(match.group(0)), text)
+    text = mask_urls(text)
     text = _BEARER.sub(lambda match: f"{match.group(1)} {_MASK}", text)
     text = _SECRET_PAIR.sub(lambda match: f"{match.group(1)}{match.group(2)}{_MASK}", text)
     with _secrets_lock:

@@ -9,13 +9,23 @@ unambiguous (``\\x1b``, ``\\n``), and nothing is dropped.
 
 from __future__ import annotations
 
+import html
 import re
+
+from anchordesk.core.redact import mask_urls
 
 # C0 and C1 controls, DEL, and the Unicode bidi embeddings/overrides/isolates and line/paragraph
 # separators: the characters that change how a terminal or a log viewer shows the rest. Lone
 # surrogates too (JSON's "\ud800" makes one): no UTF-8 stream can take them, so a print() or
-# a log record holding one raised UnicodeEncodeError instead of showing the line.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# a log record holding one raised UnicodeEncodeError instead of showing the line. Also the
+# bidi marks (LRM, RLM, ALM: they move the neutral characters around them) and the invisible
+# ones that make two SKUs or ids look the same (zero-width space, word joiner and invisible
+# operators, the zero-width no-break space/BOM, the soft hyphen). The zero-width joiners
+# (U+200C, U+200D) stay: emoji sequences and several scripts need them.
+_CONTROLS = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"
+)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -34,3 +44,17 @@ def escape_controls(text: str) -> str:
     A backslash is left as it is: the escapes are for reading, not for parsing back.
     """
     return _CONTROLS.sub(_escape, text)
+
+
+def printable_message(text: str) -> str:
+    """A message for the terminal or the log, on one line: every URL in it masked by the one
+    rule of ``core/redact.py`` (a stream key typed in a misspelt ``--to`` is still a key) and
+    every control character escaped (a file name may hold a newline or an ESC)."""
+    return escape_controls(mask_urls(text))
+
+
+def html_text(text: str) -> str:
+    """Text from outside for a web page: HTML-escaped (quotes too, for attributes) and with
+    the characters above written as escapes, so a SKU reads the same in the page as in the
+    terminal report (a right-to-left override would show it reversed in its cell)."""
+    return html.escape(escape_controls(text))

@@ -20,12 +20,18 @@ Both follow one rule, wherever a secret sits in the URL:
    Words, version numbers (``v1``, ``2024-10``), numeric ids and ``live2`` stay readable.
 
 The fragment is dropped: it is never needed to tell which destination or feed a line is about.
+
+A streaming URL is read the same way however its authority is introduced: ``rtmp:host/app/KEY``
+(FFmpeg and librtmp accept it), ``rtmp:/host/...``, ``rtmp:///host/...`` and ``RTMP://`` name
+the same host, application and key as ``rtmp://host/app/KEY``. In free text (a log line, an
+error message, a child's output) :func:`mask_urls` finds every URL by one pattern and masks
+each by this rule; punctuation that ends a sentence around a URL stays outside it.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 MASK = "****"
 _MASK = MASK
@@ -92,10 +98,23 @@ def _query_value_is_secret(scheme: str, name: str, value: str) -> bool:
     return not (value == "" or _HARMLESS_VALUE.match(value))
 
 
+def _split(url: str) -> tuple[SplitResult, str]:
+    """``urlsplit(url)``, a streaming URL read with its authority whatever introduces it (the
+    module doc), and the text that stood between ``scheme:`` and the host (to write it back)."""
+    parts = urlsplit(url)
+    if not _is_streaming(parts.scheme) or parts.netloc:
+        return parts, "//"
+    rest = url[len(parts.scheme) + 1 :]
+    slashes = rest[: len(rest) - len(rest.lstrip("/\\"))]
+    if not rest[len(slashes) :]:
+        return parts, "//"
+    return urlsplit(f"{parts.scheme}://{rest[len(slashes) :]}"), slashes
+
+
 def mask_url(url: str) -> str:
     """``url`` with every secret masked by the rule of the module doc."""
     try:
-        parts = urlsplit(url)
+        parts, slashes = _split(url)
     except ValueError:
         return _MASK
     scheme = parts.scheme
@@ -115,7 +134,10 @@ def mask_url(url: str) -> str:
             for name, value in pairs
         ]
         query = urlencode(pairs, safe="*,:")
-    return urlunsplit((scheme, netloc, path, query, ""))
+    masked = urlunsplit((scheme, netloc, path, query, ""))
+    if slashes != "//":  # written back as it was introduced (rtmp:host/app/****)
+        masked = f"{scheme}:{slashes}{masked[len(scheme) + 3 :]}"
+    return masked
 
 
 def url_secrets(url: str) -> list[str]:
@@ -123,7 +145,7 @@ def url_secrets(url: str) -> list[str]:
     for :func:`mask_secrets` on text that quotes the URL or its parts (FFmpeg's log lines
     print the key alone: ``fname = KEY``)."""
     try:
-        parts = urlsplit(url)
+        parts, _ = _split(url)
     except ValueError:
         return [url] if len(url) >= 4 else []
     found: set[str] = {url}
@@ -155,3 +177,35 @@ def mask_secrets(text: str, secrets: list[str] | tuple[str, ...]) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, _MASK)
     return text
+
+
+# A URL in free text: a streaming scheme with or without its "//", a web or websocket scheme,
+# or any scheme whose URL carries user info (``ftp://user:password@host``). It runs to the next
+# space or quote; sentence punctuation at its end is not part of it.
+_URL_IN_TEXT = re.compile(
+    r"(?<![A-Za-z0-9+.-])(?:"
+    r"(?:rtmp[a-z]{0,2}|srt|rist):[^\s'\"<>`]+"
+    r"|(?:https?|wss?)://[^\s'\"<>`]+"
+    r"|[a-z][a-z0-9+.-]{0,15}://[^\s'\"<>`/@]+@[^\s'\"<>`]*"
+    r")",
+    re.I,
+)
+_TRAILING = ".,;:!?)]}"
+
+
+def _mask_found(match: re.Match[str]) -> str:
+    url = match.group(0)
+    end = len(url)
+    while end and url[end - 1] in _TRAILING:
+        closing = url[end - 1]
+        if closing in ")]}":
+            opening = "([{"[")]}".index(closing)]
+            if url.count(opening, 0, end) >= url.count(closing, 0, end):
+                break  # a bracket the URL opened is its own (rtmp://[::1]/app)
+        end -= 1
+    return mask_url(url[:end]) + url[end:]
+
+
+def mask_urls(text: str) -> str:
+    """``text`` with every URL in it masked by :func:`mask_url` (the one rule)."""
+    return _URL_IN_TEXT.sub(_mask_found, text)

@@ -20,8 +20,11 @@ import httpx
 
 from anchordesk.feeds.parsing import (
     as_text,
+    item_id,
     load_json,
     money,
+    optional_id,
+    readable,
     refund_amount,
     split_url,
     unreadable_item,
@@ -81,14 +84,14 @@ class JsonFeedAdapter:
         return "the feed is gone (HTTP 410)" if response.status_code == 410 else None
 
     def parse(self, response: httpx.Response, cursor: str | None) -> Page:
-        body = load_json(response)
+        body = load_json(response, items_at=[("items",)])
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
             raise MalformedResponse("expected an object with an 'items' list")
         items: list[FeedItem] = []
         malformed = 0
         for raw in body["items"]:
             try:
-                item = self._item(raw)
+                item = self._item(readable(raw))  # type: ignore[arg-type]
             except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
                 malformed += 1
                 # Kept as rejected (the hub logs it once and the report lists it).
@@ -115,20 +118,18 @@ class JsonFeedAdapter:
     def _item(self, raw: Mapping[str, Any]) -> FeedItem | None:
         if raw.get("type") == "viewers":  # an id is optional for viewer counts (feeds/viewers.py)
             return viewers_item(self.source, raw)
-        item_id = raw["id"]
-        if isinstance(item_id, bool) or not isinstance(item_id, str | int) or item_id == "":
-            raise ValueError("no id")
+        the_id = item_id(raw["id"])
         kind = raw["type"]
         if kind == "comment":
             return Comment(
                 source=self.source,
-                id=str(item_id),
+                id=the_id,
                 author=as_text(raw.get("author")),
                 text=as_text(raw["text"]),
                 published_at=as_text(raw.get("at")),
                 is_moderator=raw.get("moderator") is True,
                 is_owner=raw.get("owner") is True,
-                author_id=as_text(raw.get("author_id")),
+                author_id=optional_id(raw.get("author_id"), "author_id"),
             )
         if kind == "comment_removed":
             return removal_item(self.source, raw)
@@ -149,7 +150,7 @@ class JsonFeedAdapter:
             total = raw.get("total")
             return Order(
                 source=self.source,
-                id=str(item_id),
+                id=the_id,
                 currency=as_text(raw.get("currency")).upper(),
                 total_price=money(total)
                 if total is not None
@@ -168,14 +169,13 @@ class JsonFeedAdapter:
                 if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
                     raise ValueError("bad quantity")
                 refund_lines.append(RefundLine(as_text(line["sku"]).strip(), quantity))
-            refund_id = raw.get("refund_id")
             return OrderUpdate(
                 source=self.source,
-                order_id=str(item_id),
+                order_id=the_id,
                 status=status,
                 refund=refund_amount(raw.get("refund")),
                 currency=as_text(raw.get("currency")).upper(),
-                refund_id="" if refund_id in (None, "") else str(refund_id),
+                refund_id=optional_id(raw.get("refund_id"), "refund_id"),
                 lines=tuple(refund_lines),
                 at=as_text(raw.get("at")),
             )

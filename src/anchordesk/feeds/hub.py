@@ -50,6 +50,7 @@ from anchordesk.feeds.youtube import YouTubeChatAdapter
 from anchordesk.show.events import ShowEvent, event_record
 from anchordesk.show.feed_items import (
     MAX_NAME_CHARS,
+    MAX_RAW_CHARS,
     Comment,
     FeedItem,
     Order,
@@ -57,12 +58,33 @@ from anchordesk.show.feed_items import (
     RejectedItem,
     clean_text,
     is_question,
+    item_kind,
 )
+from anchordesk.show.feed_rules import UNREADABLE
 from anchordesk.show.ledger import show_snapshot
 from anchordesk.show.model import Show
 from anchordesk.store import ShowEventRecord, StoreWriter
 
 log = logging.getLogger(__name__)
+
+#: An item whose id (its key in the session) is longer than this is rejected. Platform ids are
+#: short (a YouTube chat message's is ~130 characters, Twitch's a UUID); a 1 MB id was stored
+#: whole, and the pollers remember 20,000 recent ids: a hostile feed grew memory by the page.
+MAX_ID_CHARS = 512
+
+
+def _id_too_long(item: FeedItem) -> RejectedItem | None:
+    if isinstance(item, RejectedItem) or len(item.id) <= MAX_ID_CHARS:
+        return None
+    kind = item_kind(item)
+    return RejectedItem(
+        source=item.source,
+        kind=kind,
+        item_id=item.id[:200],
+        reason=UNREADABLE,
+        detail=f"an id of {len(item.id):,} characters (more than {MAX_ID_CHARS})",
+        raw=json.dumps({"type": kind, "id": item.id[: MAX_RAW_CHARS - 100]}, ensure_ascii=False),
+    )
 
 
 def _token(feed: FeedSpec, token_lookup: Callable[[str], str | None]) -> str | None:
@@ -377,6 +399,9 @@ class FeedHub:
                     self.audience = None
 
     def _prepare(self, item: FeedItem) -> FeedItem:
+        too_long = _id_too_long(item)
+        if too_long is not None:
+            return too_long
         if not isinstance(item, Comment):
             return item
         text = clean_text(item.text)

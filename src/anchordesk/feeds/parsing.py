@@ -4,13 +4,16 @@ Money is read as ``Decimal`` straight from the JSON text (``parse_float=Decimal`
 19.99 never goes through a float.
 
 A page is a stranger's JSON: nesting deep enough to exhaust Python's recursion is a malformed
-page (asked again), never an exception out of the poller; an integer literal too long for
+page (asked again), never an exception out of the poller, unless the depth is inside one
+element of the page's item list: that element alone is rejected and the rest of the page kept
+(``items_at``, see deep_json.py); an integer literal too long for
 ``int`` (4,301+ digits) is read as a ``Decimal``, so the one item holding it is rejected and the
 rest of the page is kept (a whole page refused would be asked for again forever).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from decimal import Decimal, InvalidOperation
@@ -19,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 
+from anchordesk.feeds.deep_json import ItemPaths, UnreadableElement, load_deep_page
 from anchordesk.feeds.poller import MalformedResponse
 from anchordesk.show.feed_items import MAX_RAW_CHARS, RejectedItem
 from anchordesk.show.feed_rules import UNREADABLE
@@ -37,12 +41,98 @@ def _integer(text: str) -> int | Decimal:
     return int(text) if len(text.lstrip("-")) <= _INT_DIGITS else Decimal(text)
 
 
-def load_json(response: httpx.Response) -> Any:
+def _load_text(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal, parse_int=_integer)
+
+
+# A \u escape of half a surrogate pair with no other half (JSON's grammar allows it; a server
+# that cut an emoji in two sends it). Escaped backslashes are matched first, so ``\\ud800``
+# (a backslash, then "ud800") is left as it is.
+_ESCAPES = re.compile(
+    r"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
+)
+
+
+# The first look, with no callback per match: exact when the text has no escaped backslash
+# (then every backslash starts an escape); with one, the exact pass above decides.
+# (It starts with the literal "\\u", so the engine jumps from one escape to the next.)
+_LONE_WITHOUT_ESCAPED_BACKSLASHES = re.compile(
+    r"\\u[dD](?:[89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])"
+    r"|[c-fC-F](?<!\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F]))"
+)
+
+
+def _lone_half(match: re.Match[str]) -> str:
+    return "\\ufffd" if len(match.group()) == 6 else match.group()
+
+
+def json_text(text: str) -> str:
+    """JSON text in which a lone surrogate (``"\\ud800"``) reads as U+FFFD: Python's reader
+    would keep it, and the session file (UTF-8) could then not store the page at all, so the
+    feed would ask for it again forever and nothing after it would arrive."""
+    if "\\u" not in text:
+        return text
+    if "\\\\" not in text and _LONE_WITHOUT_ESCAPED_BACKSLASHES.search(text) is None:
+        return text
+    return _ESCAPES.sub(_lone_half, text)
+
+
+def body_text(response: httpx.Response) -> str:
+    """The body as text, for JSON: UTF-8 (or UTF-16/32, told by the first bytes, as JSON's
+    reader does). A body that is not: in the charset its ``Content-Type`` names, if that reads
+    it, else with the bytes that cannot be read as U+FFFD: one wrong byte (a server's
+    Latin-1 name) spoils a name, never the page and every page after it."""
+    content = response.content
+    encoding = json.detect_encoding(content)
     try:
-        return json.loads(response.content, parse_float=Decimal, parse_int=_integer)
-    except (ValueError, UnicodeDecodeError, RecursionError) as error:
-        what = "nested too deep" if isinstance(error, RecursionError) else "not JSON"
-        raise MalformedResponse(f"{what} ({error.__class__.__name__})") from None
+        return json_text(content.decode(encoding))
+    except UnicodeDecodeError:
+        pass
+    declared = response.charset_encoding
+    if declared:
+        with contextlib.suppress(LookupError, UnicodeDecodeError):
+            return json_text(content.decode(declared))
+    return json_text(content.decode(encoding, "replace"))
+
+
+def load_json(response: httpx.Response, items_at: ItemPaths = ()) -> Any:
+    """The page's JSON. ``items_at``: where the page keeps its items (paths of object keys);
+    an element there nested too deep to read comes back as an :class:`UnreadableElement`."""
+    text = body_text(response)
+    try:
+        return _load_text(text)
+    except RecursionError:
+        page = _load_deep(text, items_at) if items_at else None
+        if page is None:
+            raise MalformedResponse("nested too deep (RecursionError)") from None
+        return page
+    except ValueError as error:
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip()[:60]
+        if kind and "json" not in kind.lower():  # an HTML error page, a login form, a proxy's
+            raise MalformedResponse(f"not JSON: the server sent {kind}") from None
+        raise MalformedResponse(f"not JSON ({error.__class__.__name__})") from None
+
+
+def _load_deep(text: str, items_at: ItemPaths) -> Any:
+    try:
+        return load_deep_page(text, items_at, _load_text)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise MalformedResponse(f"not JSON ({error.__class__.__name__})") from None
+
+
+def readable(raw: object) -> object:
+    """``raw`` itself, unless it is an element that could not be read: then why, as the
+    ``ValueError`` an adapter turns into a rejected item."""
+    if isinstance(raw, UnreadableElement):
+        raise ValueError(raw.reason)
+    return raw
+
+
+def fields_of(raw: object) -> dict[str, Any]:
+    """The item's object, or what could be read of it (its id, its type) when it could not."""
+    if isinstance(raw, UnreadableElement):
+        return raw.fields
+    return raw if isinstance(raw, dict) else {}
 
 
 def money(value: object) -> Decimal:
@@ -80,6 +170,28 @@ def as_text(value: object) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
+def item_id(value: object) -> str:
+    """An item's ``id`` (or the id it names) as the session keys it: a string or an integer,
+    without the white space around it. A bridge that pads an id once (" o1", "o1\\n" from a
+    spreadsheet) would otherwise have its order counted twice; case is kept (platform ids are
+    case-sensitive)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError("no id")
+    text = str(value).strip()
+    if not text:
+        raise ValueError("no id")
+    return text
+
+
+def optional_id(value: object, name: str) -> str:
+    """An id the item may name (``refund_id``, ``comment_id``, ``author_id``): "" when absent."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"{name} {str(value)[:40]!r} is not an id")
+    return str(value).strip()
+
+
 def split_url(url: str) -> tuple[str, dict[str, str]]:
     parts = urlsplit(url)
     params = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -89,12 +201,18 @@ def split_url(url: str) -> tuple[str, dict[str, str]]:
 def unreadable_item(source: str, raw: object, error: Exception, kind: str = "") -> RejectedItem:
     """An item of a page that cannot be read, as the session keeps it (rejected, with why):
     never silently dropped. ``kind`` is what it claims to be when the adapter knows."""
-    claimed = raw.get("type") if isinstance(raw, dict) else None
-    raw_id = raw.get("id") if isinstance(raw, dict) else None
-    try:
-        text = json.dumps(raw, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        text = repr(raw)
+    fields = fields_of(raw)
+    claimed = fields.get("type")
+    raw_id = fields.get("id")
+    if isinstance(raw, UnreadableElement):
+        text = raw.text
+    else:
+        try:
+            text = json.dumps(raw, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            text = repr(raw)
+        except RecursionError:  # readable, yet too deep to write out again: its start
+            text = "(nested too deep to show)"
     if len(text) > MAX_RAW_CHARS:
         text = text[: MAX_RAW_CHARS - 1] + "…"
     item_id = "" if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) else str(raw_id)

@@ -6,20 +6,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from anchordesk.feeds.parsing import as_text
+from anchordesk.feeds.parsing import as_text, item_id, optional_id
 from anchordesk.show.feed_items import COMMENT_REMOVAL_REASONS, CommentRemoval
 
 
 def removal_item(source: str, raw: Mapping[str, Any]) -> CommentRemoval:
     """``{"type": "comment_removed", "id": …, "comment_id": …}`` (deleted) or
     ``{"type": "comment_removed", "id": …, "author_id": …}`` (banned)."""
-    raw_id = raw["id"]
-    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or raw_id == "":
-        raise ValueError("no id")
-    comment_id = raw.get("comment_id")
-    author_id = raw.get("author_id")
-    comment_text = "" if comment_id in (None, "") else as_text(comment_id)
-    author_text = "" if author_id in (None, "") else as_text(author_id)
+    raw_id = item_id(raw["id"])
+    comment_text = optional_id(raw.get("comment_id"), "comment_id")
+    author_text = optional_id(raw.get("author_id"), "author_id")
     reason = as_text(raw.get("reason")) or ("deleted" if comment_text else "banned")
     if reason not in COMMENT_REMOVAL_REASONS:
         raise ValueError(f"reason {reason!r} is not one of {COMMENT_REMOVAL_REASONS}")
@@ -29,7 +25,7 @@ def removal_item(source: str, raw: Mapping[str, Any]) -> CommentRemoval:
         raise ValueError("a ban names its author_id")
     return CommentRemoval(
         source=source,
-        id=str(raw_id),
+        id=raw_id,
         reason=reason,
         comment_id=comment_text,
         author_id=author_text,

@@ -16,13 +16,17 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from anchordesk.core.redact import mask_url
 from anchordesk.feeds.parsing import (
     as_text,
+    fields_of,
     load_json,
     money,
+    readable,
     refund_amount,
     split_url,
     unreadable_item,
@@ -164,7 +168,7 @@ class ShopifyOrdersAdapter:
         return None
 
     def parse(self, response: httpx.Response, cursor: str | None) -> Page:
-        body = load_json(response)
+        body = load_json(response, items_at=[("orders",)])
         if self._asking_token:
             if not isinstance(body, dict):
                 raise MalformedResponse("expected a JSON object")
@@ -181,13 +185,13 @@ class ShopifyOrdersAdapter:
         highest = since
         for raw in body["orders"]:
             try:
-                order = self._order(raw)
+                order = self._order(readable(raw))  # type: ignore[arg-type]
             except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
                 malformed += 1
                 # Kept as rejected, with why (the hub logs it once, the report lists it).
                 items.append(unreadable_item(self.source, raw, error, "order"))
                 # Even an unreadable order moves since_id on, or we would ask for it forever.
-                raw_id = raw.get("id") if isinstance(raw, dict) else None
+                raw_id = fields_of(raw).get("id")
                 if isinstance(raw_id, int) and not isinstance(raw_id, bool):
                     highest = max(highest, raw_id)
                 continue
@@ -215,6 +219,21 @@ class ShopifyOrdersAdapter:
             malformed_items=malformed,
         )
 
+    def _own_link(self, link: str | None) -> str | None:
+        """The next page's URL, on the shop's own address only: the request carries the shop's
+        access token, and a ``Link`` naming another host or scheme (a hostile server, a proxy)
+        would have sent it there."""
+        if link is None:
+            return None
+        url = urljoin(self._endpoint, link)
+        ours, theirs = urlsplit(self._endpoint), urlsplit(url)
+        if (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc):
+            raise MalformedResponse(
+                f"the next page's link points to {mask_url(url)[:200]}, not to the shop: "
+                "not followed (it would carry the access token there)"
+            )
+        return url
+
     def _updates_page(
         self, response: httpx.Response, orders: list[Any], cursor: str | None
     ) -> Page:
@@ -231,7 +250,7 @@ class ShopifyOrdersAdapter:
             when = _shopify_time(as_text(raw.get("updated_at"))) if isinstance(raw, dict) else None
             if when is not None and (self._updates_high is None or when > self._updates_high):
                 self._updates_high = when
-        next_url, previous_url = _next_link(response), self._updates_next_url
+        next_url, previous_url = self._own_link(_next_link(response)), self._updates_next_url
         self._updates_next_url = next_url
         if next_url is not None:
             # More pages of this window: the cursor moves only once all of them are stored, so

@@ -38,7 +38,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from anchordesk.feeds.parsing import as_text, load_json, money, refund_amount
+from anchordesk.feeds.parsing import (
+    as_text,
+    fields_of,
+    load_json,
+    money,
+    readable,
+    refund_amount,
+    unreadable_item,
+)
 from anchordesk.feeds.poller import FeedEnded, FeedRequest, MalformedResponse, Page
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
@@ -113,7 +121,12 @@ def _nodes(connection: object) -> list[Any]:
         raise ValueError("not a connection")
     nodes = connection.get("nodes")
     if nodes is None:
-        nodes = [edge.get("node") for edge in connection.get("edges") or []]
+        # An edge that is not an object is kept as the node: that order is rejected, not the
+        # whole page (which would be asked for again forever).
+        edges = connection.get("edges") or []
+        if not isinstance(edges, list):
+            raise ValueError("edges is not a list")
+        nodes = [edge.get("node") if isinstance(edge, dict) else edge for edge in edges]
     if not isinstance(nodes, list):
         raise ValueError("nodes is not a list")
     return nodes
@@ -217,7 +230,9 @@ class ShopifyGraphQLOrdersAdapter:
     # -- responses --------------------------------------------------------------------------
 
     def parse(self, response: httpx.Response, cursor: str | None) -> Page:
-        body = load_json(response)
+        body = load_json(
+            response, items_at=[("data", "orders", "nodes"), ("data", "orders", "edges")]
+        )
         if not isinstance(body, dict):
             raise MalformedResponse("expected a JSON object")
         if self._next == "token":
@@ -259,15 +274,17 @@ class ShopifyGraphQLOrdersAdapter:
         malformed = 0
         for node in nodes:
             try:
-                order = self._order(node)
+                order = self._order(readable(node))  # type: ignore[arg-type]
                 updates = self._updates(node, order)
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
+            except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
                 malformed += 1
-                log.warning("feed %s: an order cannot be read (%s): skipped", self.source, error)
+                # Kept as rejected, with why (the hub logs it once, the report lists it), as
+                # the other feeds do: never silently dropped.
+                items.append(unreadable_item(self.source, node, error, "order"))
             else:
                 items.append(order)
                 items.extend(updates)
-            updated = as_text(node.get("updatedAt")) if isinstance(node, dict) else ""
+            updated = as_text(fields_of(node).get("updatedAt"))
             # ISO 8601 UTC strings from one server sort as times.
             if updated > self._window_high:
                 self._window_high = updated

@@ -9,6 +9,7 @@ working keyring backend simply falls through to the environment.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 
 from anchordesk.core import secrets
@@ -24,15 +25,25 @@ def token_env_name(kind: str) -> str:
     return name if kind.endswith(_NOT_TOKENS) else name + "_TOKEN"
 
 
+# What a copy from a web page or a chat leaves around a token: white space (a no-break space
+# too) and the invisible zero-width characters. An HTTP header cannot carry them: a token
+# pasted with one made every request of the feed fail (UnicodeEncodeError).
+_AROUND = re.compile(r"^[\s\u200b-\u200d\u2060\ufeff]+|[\s\u200b-\u200d\u2060\ufeff]+$")
+
+
+def clean_token(value: str) -> str:
+    return _AROUND.sub("", value)
+
+
 def feed_token(kind: str, environ: Mapping[str, str] | None = None) -> str | None:
     """The token for ``kind`` or None. The value is never logged."""
     value = secrets.get_secret(kind)
     if value:
-        return value.strip()
+        return clean_token(value) or None
     if "/" in kind:  # a keyring entry of its own (``feed/<id>/token``): no variable names it
         return None
     env = os.environ if environ is None else environ
-    value = env.get(token_env_name(kind), "").strip()
+    value = clean_token(env.get(token_env_name(kind), ""))
     return value or None
 
 

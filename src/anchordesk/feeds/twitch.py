@@ -51,12 +51,20 @@ from websockets.exceptions import WebSocketException
 
 from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.redact import mask_secrets
-from anchordesk.feeds.parsing import as_text, split_url
+from anchordesk.feeds.parsing import as_text, json_text, split_url
 from anchordesk.feeds.poller import FeedHealth, PageSink
 from anchordesk.feeds.viewers import viewer_count
 from anchordesk.show.feed_items import Comment, CommentRemoval, FeedItem, ViewerStats
 
 log = logging.getLogger(__name__)
+
+
+def _message(raw: str | bytes) -> Any:
+    """A frame's JSON; a lone surrogate reads as U+FFFD (feeds/parsing.py: the session could
+    not store it), as does a byte of a binary frame that is not UTF-8."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    return json.loads(json_text(text))
+
 
 TWITCH_EVENTSUB_URL = "wss://eventsub.wss.twitch.tv/ws"
 TWITCH_HELIX_URL = "https://api.twitch.tv/helix"
@@ -224,6 +232,13 @@ class TwitchChatFeed:
         while not stop.is_set():
             try:
                 await self._session(client, sink, stop, url)
+            except (UnicodeEncodeError, httpx.LocalProtocolError):
+                # Helix cannot be asked with this token, now or later (not the error's text:
+                # it quotes the header, which holds the token).
+                raise TwitchEnded(
+                    "the token holds a character HTTP cannot carry (a line break, a letter "
+                    "outside ASCII, an invisible character): set it again"
+                ) from None
             except (OSError, WebSocketException, TimeoutError) as error:
                 self._failed(f"WebSocket: {type(error).__name__}: {error}")
             except _Reconnect as again:
@@ -241,7 +256,7 @@ class TwitchChatFeed:
         connection = await connect(url, open_timeout=10, ping_interval=None, close_timeout=2)
         try:
             raw = await asyncio.wait_for(connection.recv(), _WELCOME_TIMEOUT_S)
-            message = json.loads(raw)
+            message = _message(raw)
             if message["metadata"]["message_type"] != "session_welcome":
                 raise ValueError(f"expected session_welcome, got {message['metadata']}")
             session = message["payload"]["session"]
@@ -277,7 +292,7 @@ class TwitchChatFeed:
                             return
                         raise _Reconnect(f"no message for {self._timeout_for(keepalive_s):g} s")
                     try:
-                        message = json.loads(receive.result())
+                        message = _message(receive.result())
                     except (ValueError, RecursionError):
                         # Not JSON, or nested past the parser's depth: skipped and counted,
                         # the connection goes on (a bad frame is not a lost session).

@@ -8,6 +8,7 @@ of the count (two counts at the same instant from the same feed are the same cou
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from anchordesk.feeds.parsing import as_text
@@ -29,7 +30,9 @@ def viewer_count(value: object, name: str, *, required: bool = False) -> int | N
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int) or value < 0 or value > MAX_VIEWERS:
-        raise ValueError(f"{name} {value!r} is not a count")
+        # As the feed wrote it (1E+30, 12.5), not as Python holds it (Decimal('1E+30')).
+        shown = str(value) if isinstance(value, Decimal) else repr(value)
+        raise ValueError(f"{name} {shown[:40]} is not a count")
     return value
 
 

@@ -42,7 +42,14 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from anchordesk.feeds.parsing import as_text, load_json, money, split_url, unreadable_item
+from anchordesk.feeds.parsing import (
+    as_text,
+    load_json,
+    money,
+    readable,
+    split_url,
+    unreadable_item,
+)
 from anchordesk.feeds.poller import FeedEnded, FeedRequest, MalformedResponse, Page
 from anchordesk.feeds.quota import DailyQuota, default_quota_path
 from anchordesk.feeds.status import AdapterStatus
@@ -275,7 +282,7 @@ class YouTubeChatAdapter:
     def parse(self, response: httpx.Response, cursor: str | None) -> Page:
         current = self._next
         self._spend()
-        body = load_json(response)
+        body = load_json(response, items_at=[("items",)])
         if not isinstance(body, dict):
             raise MalformedResponse("expected a JSON object")
         if current == "resolve":
@@ -336,7 +343,7 @@ class YouTubeChatAdapter:
         malformed = 0
         for raw in body.get("items", []):
             try:
-                item = self._item(raw)
+                item = self._item(readable(raw))  # type: ignore[arg-type]
             except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
                 malformed += 1
                 items.append(unreadable_item(self.source, raw, error, "comment"))

@@ -76,7 +76,14 @@ def plan_from_options(options: LiveOptions) -> LiveShowPlan:
     The files the run will write are tried first: a folder that cannot be written is refused
     with one line before anything starts (the recording's is, when its file is created)."""
     from anchordesk.core.disk import cannot_write
+    from anchordesk.store.session_check import path_problem
 
+    if options.session_path is not None:
+        # A folder, a pipe, a socket, a device, a link loop: said as what it is, before a
+        # write is tried on it or a lock file made beside it.
+        problem = path_problem(options.session_path, must_exist=False)
+        if problem is not None:
+            raise UserError(f"--session {options.session_path}: {problem}")
     for option, path in (("--session", options.session_path), ("--stats", options.stats_path)):
         if path is not None and not path.is_dir() and path.parent.is_dir():
             problem = cannot_write(path)
@@ -117,8 +124,6 @@ def _check_session_file(path: Path) -> None:
     from anchordesk.store import session_lock
     from anchordesk.store.session import SessionStore, StoreError
 
-    if path.is_dir():
-        raise UserError(f"--session {path}: is a folder, not a session file")
     try:
         session_lock.acquire(path)
     except session_lock.SessionInUse as error:

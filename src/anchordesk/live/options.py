@@ -67,5 +67,5 @@ def parse_canvas(text: str) -> tuple[int, int]:
 def check_destination(url: str) -> str:
     if not re.match(r"^rtmps?://[^/\s]+/\S+", url, re.I):
         # The URL may carry a key: never echo it back.
-        raise UserError("--to: expected rtmp://HOST/APP/KEY or rtmps://HOST/APP/KEY")
+        raise UserError("--to: expected rtmp://HOST/APP/<KEY> or rtmps://HOST/APP/<KEY>")
     return url

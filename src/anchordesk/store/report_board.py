@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from html import escape
 from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal, format_percent
 
 from anchordesk.core.money import babel_locale, format_money
+from anchordesk.core.printable import html_text as escape  # outside text: escaped, controls shown
 from anchordesk.show.board import AudienceCurve, BoardFigures, SegmentFigures, board_figures
 from anchordesk.show.ledger import Ledger
 from anchordesk.show.model import Show

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from html import escape
 
 from anchordesk.core.money import format_money
+from anchordesk.core.printable import html_text as escape  # outside text: escaped, controls shown
 from anchordesk.show.timing import format_duration
 from anchordesk.store.report import SessionReport, money_text
 from anchordesk.store.report_i18n import end_reason_text, report_language, text

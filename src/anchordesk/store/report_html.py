@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from html import escape
 
 from babel.dates import format_datetime
 
 from anchordesk.core.money import babel_locale
+from anchordesk.core.printable import html_text as escape  # outside text: escaped, controls shown
 from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
 from anchordesk.store.report import SessionReport, money_text
 from anchordesk.store.report_board import board_html

@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 import unicodedata
 from dataclasses import dataclass
-from html import escape
+
+from anchordesk.core.printable import html_text as escape  # outside text: escaped, controls shown
 
 ELLIPSIS = "…"
 

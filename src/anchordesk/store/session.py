@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -53,7 +54,9 @@ from anchordesk.store.session_check import (
     SCHEMA_VERSION,
     SessionFileError,
     check_session_file,
+    path_problem,
 )
+from anchordesk.store.session_open import open_for_reading, read_text
 from anchordesk.store.session_rows import (
     UnreadableRow,
     UnreadableRowError,
@@ -266,6 +269,19 @@ class ShowEventRecord:
     source: str = "show"
 
 
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
+def _refuse_if_busy(path: Path, error: sqlite3.DatabaseError) -> None:
+    """Another program (a backup tool, a database browser) holds SQLite's lock past the wait:
+    the file is fine, it is busy; "not a usable session file" would send the user astray."""
+    if getattr(error, "sqlite_errorcode", 0) & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        raise StoreError(
+            f"{path}: another program holds this file locked (SQLite: {error}); close it and "
+            "try again"
+        ) from None
+
+
 class SessionStore:
     """The session file. Open it with ``SessionStore(path)``; close it with ``close()``."""
 
@@ -277,6 +293,10 @@ class SessionStore:
         self._show_currency: str | None = None
         # One writing program per file (store/session_lock.py); readers never wait for it.
         self._locked = False
+        self._copy: tempfile.TemporaryDirectory[str] | None = None  # read from a copy
+        problem = path_problem(self.path, must_exist=read_only)
+        if problem is not None:
+            raise StoreError(f"{self.path}: {problem}")
         if not read_only:
             with suppress(OSError):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -299,14 +319,12 @@ class SessionStore:
     def _open(self, read_only: bool) -> None:
         try:
             if read_only:
-                if not self.path.is_file():
-                    raise StoreError(f"{self.path}: no such session file")
-                uri = f"file:{self.path.resolve()}?mode=ro"
-                self._db = sqlite3.connect(uri, uri=True, isolation_level=None)
+                self._db, self._copy = open_for_reading(self.path)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._db = sqlite3.connect(self.path, isolation_level=None)
         except sqlite3.DatabaseError as error:
+            _refuse_if_busy(self.path, error)
             why = None if read_only else _why_not_writable(self.path, error)
             if why is not None:
                 raise StoreError(why) from None
@@ -329,6 +347,7 @@ class SessionStore:
             raise StoreError(str(error)) from None
         except sqlite3.DatabaseError as error:
             self._db.close()
+            _refuse_if_busy(self.path, error)
             why = None if read_only else _why_not_writable(self.path, error)
             if why is not None:
                 raise StoreError(why) from None
@@ -389,6 +408,8 @@ class SessionStore:
             self._db.close()
         finally:
             self._unlock()
+            if self._copy is not None:
+                self._copy.cleanup()
 
     # -- meta ------------------------------------------------------------------------------
 
@@ -406,8 +427,20 @@ class SessionStore:
             self._set_meta(key, value)
 
     def meta(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+        rows = self._fetch("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if not rows else str(rows[0][0])
+
+    def _fetch(self, sql: str, parameters: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """The rows; a text that is not UTF-8 (a damaged byte) read with U+FFFD for it. The
+        fast built-in decoding is kept until such a text is met (read_text costs twice as
+        much per value), then the connection reads every text that way."""
+        try:
+            return self._db.execute(sql, parameters).fetchall()
+        except sqlite3.OperationalError as error:
+            if "decode" not in str(error) or self._db.text_factory is read_text:
+                raise
+        self._db.text_factory = read_text
+        return self._db.execute(sql, parameters).fetchall()
 
     def show_currency(self) -> str:
         """The show's currency as the session keeps it ("" when it keeps no show): what an
@@ -531,7 +564,7 @@ class SessionStore:
         """``seq`` and ``columns`` of every row of ``table``, in the order they were stored;
         none for a table an older file opened read-only does not have."""
         try:
-            return self._db.execute(f"SELECT seq, {columns} FROM {table} ORDER BY seq").fetchall()
+            return self._fetch(f"SELECT seq, {columns} FROM {table} ORDER BY seq")
         except sqlite3.OperationalError as error:
             if "no such table" in str(error):
                 return []

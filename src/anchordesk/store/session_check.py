@@ -15,7 +15,10 @@ The rule:
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 #: 1: the first format; 2: comments keep their author's platform id (``author_id``), so a ban
@@ -76,3 +79,44 @@ def check_session_file(db: sqlite3.Connection, path: Path) -> bool:
             f"(format {SCHEMA_VERSION}); open it with a newer AnchorDesk"
         )
     return False
+
+
+_GIVE_THE_FILE = "give the .adsession file's path"
+
+
+def path_problem(path: Path, *, must_exist: bool) -> str | None:
+    """What makes ``path`` unusable as a session file, in a few words; None when it is a
+    regular file (or, when ``must_exist`` is false, nothing yet).
+
+    SQLite reads and writes a session in place, at offsets: a pipe (``report /dev/stdin <
+    file`` piped, ``<(cat x)``), a socket or a device cannot be one, and opening a pipe would
+    wait for a writer forever. Said before anything is opened, locked or created."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "no such session file" if must_exist else None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "is a symbolic link that loops, not a session file"
+        if error.errno == errno.ENOTDIR:
+            return "cannot be reached (a part of the path is a file, not a folder)"
+        if error.errno == errno.EACCES:
+            return "cannot be reached (permission denied on a folder of the path)"
+        if error.errno == errno.ENAMETOOLONG:
+            return "the name is too long"
+        return f"cannot be used ({error.strerror or error})"
+    if stat.S_ISREG(mode):
+        if must_exist and not os.access(path, os.R_OK):
+            return "cannot be read (permission denied)"
+        return None
+    if stat.S_ISDIR(mode):
+        what = "is a folder"
+    elif stat.S_ISFIFO(mode):
+        what = "is a pipe"
+    elif stat.S_ISSOCK(mode):
+        what = "is a socket"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        what = "is a device"
+    else:
+        what = "not a regular file"  # pragma: no cover - doors and ports on other systems
+    return f"{what}, not a session file: {_GIVE_THE_FILE}"

@@ -12,6 +12,12 @@ holds on it, and on NFS ``flock`` is emulated with those same locks. The system 
 lock when the program ends, however it ends (kill -9 included); a lock file left behind by a
 crash is taken over by the next run. Within one program the lock is shared by every store of
 the file (a window reopens the session for its report while the writer holds it).
+
+On Windows the same lock is ``msvcrt.locking`` (``LK_NBLCK``) of byte 0 of the lock file: an
+exclusive lock that Windows also drops when the program ends. A file open in any program
+cannot be removed there, so the lock file is removed after it is closed (when nobody else has
+it open), not before. The platform's call is one small function (:class:`LockCalls`); the
+rest is the same on both.
 """
 
 from __future__ import annotations
@@ -19,12 +25,75 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
-try:
-    import fcntl
-except ImportError:  # Windows: no flock; SQLite's locks alone keep the file consistent
-    fcntl = None  # type: ignore[assignment]
+_OPEN_FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOINHERIT", 0)
+
+
+@dataclass(frozen=True)
+class LockCalls:
+    """The platform's exclusive, non-blocking lock of an open lock file."""
+
+    #: Take the lock: True, or False when another program holds it.
+    lock: Callable[[int], bool]
+    unlock: Callable[[int], None]
+    #: POSIX removes the lock file while it is still held (nobody can take the removed file's
+    #: lock); Windows cannot remove a file that is open, so it removes it after closing.
+    remove_before_close: bool
+
+
+def posix_calls(fcntl_module: ModuleType) -> LockCalls:
+    def lock(descriptor: int) -> bool:
+        try:
+            fcntl_module.flock(descriptor, fcntl_module.LOCK_EX | fcntl_module.LOCK_NB)
+        except OSError:
+            return False
+        return True
+
+    def unlock(descriptor: int) -> None:
+        fcntl_module.flock(descriptor, fcntl_module.LOCK_UN)
+
+    return LockCalls(lock, unlock, remove_before_close=True)
+
+
+def windows_calls(msvcrt_module: ModuleType) -> LockCalls:
+    """``msvcrt.locking`` locks bytes from the file's position: always byte 0, so two
+    programs lock the same byte whatever they read or wrote before."""
+
+    def lock(descriptor: int) -> bool:
+        os.lseek(descriptor, 0, os.SEEK_SET)
+        try:
+            msvcrt_module.locking(descriptor, msvcrt_module.LK_NBLCK, 1)
+        except OSError:  # EACCES (or EDEADLOCK): another program holds it
+            return False
+        return True
+
+    def unlock(descriptor: int) -> None:
+        os.lseek(descriptor, 0, os.SEEK_SET)
+        msvcrt_module.locking(descriptor, msvcrt_module.LK_UNLCK, 1)
+
+    return LockCalls(lock, unlock, remove_before_close=False)
+
+
+def _platform_calls() -> LockCalls | None:
+    try:
+        import fcntl
+
+        return posix_calls(fcntl)
+    except ImportError:
+        pass
+    try:
+        import msvcrt
+
+        return windows_calls(msvcrt)
+    except ImportError:  # neither: SQLite's locks alone keep the file consistent
+        return None
+
+
+_calls = _platform_calls()
 
 
 class SessionInUse(Exception):
@@ -41,7 +110,8 @@ def lock_path(session: Path) -> Path:
 
 def acquire(session: Path) -> None:
     """Take the session's lock for this program, or raise :class:`SessionInUse`."""
-    if fcntl is None:
+    calls = _calls
+    if calls is None:
         return
     key = session.resolve()
     with _guard:
@@ -51,17 +121,15 @@ def acquire(session: Path) -> None:
             return
         for _ in range(3):
             try:
-                descriptor = os.open(lock_path(key), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                descriptor = os.open(lock_path(key), _OPEN_FLAGS, 0o600)
             except OSError:
                 return  # no lock file can be made there: SQLite will say why it cannot write
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
+            if not calls.lock(descriptor):
                 os.close(descriptor)
                 raise SessionInUse(
                     f"{session}: this session is open in another running AnchorDesk; stop "
                     "that one first, or give another --session"
-                ) from None
+                )
             # The holder before us may have removed the file as we opened it: a lock on the
             # removed file is one nobody else sees, so take the one now at the path.
             try:
@@ -76,7 +144,8 @@ def acquire(session: Path) -> None:
 
 def release(session: Path) -> None:
     """Let the lock go when the last store of this program closes the file."""
-    if fcntl is None:
+    calls = _calls
+    if calls is None:
         return
     key = session.resolve()
     with _guard:
@@ -86,7 +155,15 @@ def release(session: Path) -> None:
         if users > 1:
             _held[key] = (descriptor, users - 1)
             return
-        # Removed while still held, so no other program can hold it on the removed file.
+        if calls.remove_before_close:
+            # Removed while still held, so no other program can hold it on the removed file.
+            with contextlib.suppress(OSError):
+                os.unlink(lock_path(key))
         with contextlib.suppress(OSError):
-            os.unlink(lock_path(key))
+            calls.unlock(descriptor)
         os.close(descriptor)
+        if not calls.remove_before_close:
+            # Windows: only now can it go, and only if no other program has it open (then it
+            # stays, and the next run takes it over as after a crash).
+            with contextlib.suppress(OSError):
+                os.unlink(lock_path(key))

@@ -1,0 +1,59 @@
+"""Opening a session file for reading only (``anchordesk report``, the window's report).
+
+A session is written in WAL mode, and a WAL database is read through its ``-shm`` index,
+which SQLite creates beside the file. On read-only media (a USB stick, a read-only share, a
+mounted backup) it cannot, and the file could not be read at all ("unable to open database
+file"). There, a file without a ``-wal`` (closed cleanly) is opened as ``immutable`` (SQLite
+then needs no index and no lock: nothing can write there), and a file with one (a crash, or
+a copy taken while a show ran) is copied with its ``-wal`` into a temporary folder and read
+from there, so no committed order in the ``-wal`` is missed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
+
+
+def read_text(value: bytes) -> str:
+    """A TEXT value as a string, a byte that is not UTF-8 (a damaged sector, a file edited by
+    hand) as U+FFFD: Python's default refused the whole query ("Could not decode to UTF-8
+    column 'lines'"), so one bad byte in one order refused the whole report. The row is then
+    read, or skipped and listed, as any row that cannot be read (``SessionStore._fetch``)."""
+    return value.decode("utf-8", "replace")
+
+
+def _connect(path: Path, *options: str) -> sqlite3.Connection:
+    # As a URI: a name holding "#", "?" or "%" is the name, not a fragment or a query.
+    uri = f"{path.resolve().as_uri()}?{'&'.join(('mode=ro', *options))}"
+    return sqlite3.connect(uri, uri=True, isolation_level=None)
+
+
+def open_for_reading(
+    path: Path,
+) -> tuple[sqlite3.Connection, tempfile.TemporaryDirectory[str] | None]:
+    """The connection, and the temporary folder holding a copy when one was needed (removed
+    by the caller when it closes the connection)."""
+    db = _connect(path)
+    try:
+        db.execute("PRAGMA schema_version").fetchone()
+        return db, None
+    except sqlite3.OperationalError:
+        db.close()
+        if os.access(path.resolve().parent, os.W_OK):
+            raise  # not the read-only media case: the caller says what is wrong
+    wal = Path(f"{path}-wal")
+    if not wal.exists() or wal.stat().st_size == 0:
+        return _connect(path, "immutable=1"), None
+    copy = tempfile.TemporaryDirectory(prefix="anchordesk-session-")
+    try:
+        target = Path(copy.name) / "session.adsession"
+        shutil.copyfile(path, target)
+        shutil.copyfile(wal, Path(f"{target}-wal"))
+        return _connect(target), copy
+    except BaseException:
+        copy.cleanup()
+        raise
