@@ -3126,7 +3126,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+88"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+89"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>{line} 行 {column} 列目：{message}</translation>
@@ -3252,7 +3252,7 @@
         <translation>{seconds} 秒は 1 日より長いです</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+51"/>
         <location filename="../src/anchordesk/showfile/files.py" line="+481"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
@@ -3338,7 +3338,12 @@
         <translation>品番 {sku} の前後に空白があります</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+9"/>
+        <source>the sku {sku} holds the invisible character {char} at character {index}: orders name their product by the visible characters only</source>
+        <translation>SKU {sku} の {index} 文字目に見えない文字 {char} があります。注文は見える文字だけで商品を照合します</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>duplicate sku {sku} (also in {other})</source>
         <translation>品番 {sku} が重複しています（{other}にもあります）</translation>
     </message>

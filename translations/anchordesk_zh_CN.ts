@@ -3126,7 +3126,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+88"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+89"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>第 {line} 行第 {column} 列：{message}</translation>
@@ -3252,7 +3252,7 @@
         <translation>{seconds} 秒超过一天</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+51"/>
         <location filename="../src/anchordesk/showfile/files.py" line="+481"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>
@@ -3338,7 +3338,12 @@
         <translation>货号 {sku} 首尾有空格</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+9"/>
+        <source>the sku {sku} holds the invisible character {char} at character {index}: orders name their product by the visible characters only</source>
+        <translation>SKU {sku} 的第 {index} 个字符是不可见字符 {char}：订单只按可见字符匹配商品</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>duplicate sku {sku} (also in {other})</source>
         <translation>货号 {sku} 重复（{other} 也有）</translation>
     </message>

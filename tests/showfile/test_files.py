@@ -14,6 +14,7 @@ from anchordesk.core.errors import UserError
 from anchordesk.core.paths import resources_dir
 from anchordesk.show.model import Product
 from anchordesk.show.validate import Severity, validate_show
+from anchordesk.show.validate import product_problems as validate_products
 from anchordesk.showfile.files import (
     ShowError,
     dump_show,
@@ -291,4 +292,21 @@ def test_a_well_formed_but_unknown_currency_or_language_is_a_warning_in_words() 
         "$.products[1].currency (product KETTLE-GN, Gooseneck Pour-Over Kettle): 'BTC' is not "
         "an ISO 4217 currency: its prices are shown as BTC 1.00 with two decimals; check the "
         "code",
+    ]
+
+
+def test_a_sku_with_an_invisible_character_is_refused_not_a_second_product() -> None:
+    # "MU\u200bG" and "MUG" imported as two products; orders for MUG never reach the first.
+    products = [
+        Product("MU\u200bG", "Mug", Decimal(1), 1),
+        Product("MUG", "Mug", Decimal(1), 1),
+        Product("TEA\u00ad", "Tea", Decimal(1), 1),
+    ]
+    assert [str(p) for p in validate_products(products, "USD")] == [
+        "$.products[0].sku (product MU\\u200bG, Mug): the sku 'MU\\u200bG' holds the invisible "
+        "character U+200B at character 2: orders name their product by the visible characters "
+        "only",
+        "$.products[2].sku (product TEA\\xad, Tea): the sku 'TEA\\xad' holds the invisible "
+        "character U+00AD at character 3: orders name their product by the visible characters "
+        "only",
     ]

@@ -8,6 +8,7 @@ a show being edited in memory, so the editor can put each message next to the fi
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -284,6 +285,12 @@ def _longer_than_a_day(seconds: object) -> Words:
     )
 
 
+def _invisible_at(text: str) -> int | None:
+    """Where `text` holds a character that shows as nothing (Unicode format characters: zero
+    width spaces and joiners, soft hyphens, bidi marks, a BOM), or None."""
+    return next((i for i, char in enumerate(text) if unicodedata.category(char) == "Cf"), None)
+
+
 def skip_under(bad_paths: Iterable[str]) -> Callable[[str], bool]:
     """A skip function: True for a path equal to or inside one of `bad_paths`.
 
@@ -509,6 +516,21 @@ def product_problems(
                 Words(
                     QT_TRANSLATE_NOOP("ShowProblems", "the sku {sku} has spaces at its ends"),
                     sku=shown(product.sku),
+                ),
+            )
+        elif (invisible := _invisible_at(product.sku)) is not None:
+            # "MU\u200bG" reads as MUG but no platform's order for MUG would ever match it.
+            check.error(
+                f"{path}.sku",
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems",
+                        "the sku {sku} holds the invisible character {char} at character "
+                        "{index}: orders name their product by the visible characters only",
+                    ),
+                    sku=shown(product.sku),
+                    char=f"U+{ord(product.sku[invisible]):04X}",
+                    index=invisible,
                 ),
             )
         elif product.sku in first_index_of_sku:
