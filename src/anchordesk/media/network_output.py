@@ -26,9 +26,12 @@ This side keeps everything that must stay responsive:
 - A failure is told in words: FFmpeg's log lines from the child say how far the connection got
   (refused stream key or application, TLS handshake to a plain port, no answer at all).
 - Reconnects follow :class:`~anchordesk.core.backoff.Backoff` (2 s, x1.5, jitter, cap 60 s,
-  no limit) and resume at the newest queued video keyframe, timestamps continuing from the
-  media clock. Every connection starts at a video keyframe; audio queued before it (a
-  frame-threaded encoder emits the keyframe late) follows it when timed at or after it.
+  no limit) and resume at the newest queued video keyframe. Every connection starts at a video
+  keyframe; audio queued before it (a frame-threaded encoder emits the keyframe late) follows
+  it when timed at or after it. Every connection is a new stream for the server (a new
+  publish), so it starts at timestamp zero at that keyframe (:func:`packets.shifted`): a
+  platform's recording of the stream after a reconnect is as long as that stream, not as long
+  as the whole run. The local recording is not touched: it keeps one timeline.
   :meth:`NetworkOutput.reconnect_now` skips the wait.
 - The stream key never leaves this object except on the child's stdin: names, logs, statuses
   and errors show :func:`anchordesk.core.redact.mask_url`. The child's environment holds only
@@ -49,6 +52,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -62,7 +66,15 @@ from anchordesk.core.redact import mask_url
 from anchordesk.media import network_child
 from anchordesk.media.network_child import masked
 from anchordesk.media.network_watch import AcknowledgementWatch, ConnectionPhases, SocketReader
-from anchordesk.media.packets import EncodedPacket, OutputState, OutputStatus, StreamTemplates
+from anchordesk.media.packets import (
+    EncodedPacket,
+    OutputState,
+    OutputStatus,
+    StreamTemplates,
+    at_or_after,
+    shifted,
+    stream_origin,
+)
 from anchordesk.media.recording import av_packet, one_line
 
 if TYPE_CHECKING:
@@ -184,6 +196,8 @@ class _Child:
     bytes_sent: int = 0
     error: str | None = None
     finished: bool = False  # stdout reached EOF
+    # The media time this connection's stream takes as zero: its first keyframe's.
+    origin: Fraction | None = None
 
 
 @dataclass
@@ -318,8 +332,11 @@ class NetworkOutput:
         stream = direct.video if packet.kind == "video" else direct.audio
         if stream is None:
             return
+        rebased = self._rebased(direct.child, packet, lock_held=True)
+        if rebased is None:
+            return
         try:
-            direct.container.mux(av_packet(packet, stream))
+            direct.container.mux(av_packet(rebased, stream))
         except (av.FFmpegError, ValueError) as error:
             self._count_dropped(packet)
             log.debug("%s: packet not muxed: %s", self._name, one_line(error))
@@ -744,7 +761,7 @@ class NetworkOutput:
                 # muxing a packet.
                 packet, waiting_for_keyframe = self._take_from_queue(waiting_for_keyframe)
                 while packet is not None:
-                    self._mux(container, video, audio, packet)
+                    self._mux(container, video, audio, packet, child)
                     packet, waiting_for_keyframe = self._take_from_queue(
                         waiting_for_keyframe, wait=False
                     )
@@ -794,18 +811,46 @@ class NetworkOutput:
             return f"stalled: no progress for {self._stall_timeout_s:g} s"
         return None
 
+    def _rebased(
+        self, child: _Child, packet: EncodedPacket, lock_held: bool = False
+    ) -> EncodedPacket | None:
+        """``packet`` on the connection's own timeline (None: it comes before its start and is
+        dropped, counted). Called by the one thread that writes to the child at a time (the
+        supervisor, or send() on the direct path with the lock held)."""
+        if child.origin is None:
+            if packet.kind != "video" or not packet.is_keyframe:
+                self._count_dropped_locked(packet, lock_held)
+                return None
+            child.origin = stream_origin(packet)
+        elif packet.kind == "audio" and not at_or_after(packet, child.origin):
+            # Timed before the connection's first picture: the stream starts with its picture
+            # (as the very first one does, see _first_keyframe_sent); not a loss.
+            return None
+        return shifted(packet, child.origin)
+
+    def _count_dropped_locked(self, packet: EncodedPacket, lock_held: bool) -> None:
+        if lock_held:
+            self._count_dropped(packet)
+            return
+        with self._lock:
+            self._count_dropped(packet)
+
     def _mux(
         self,
         container: OutputContainer,
         video: Stream,
         audio: Stream | None,
         packet: EncodedPacket,
+        child: _Child,
     ) -> None:
         stream = video if packet.kind == "video" else audio
         if stream is None:
             return
+        rebased = self._rebased(child, packet)
+        if rebased is None:
+            return
         try:
-            container.mux(av_packet(packet, stream))
+            container.mux(av_packet(rebased, stream))
         except (av.FFmpegError, ValueError) as error:
             # A malformed packet (e.g. timestamps out of order): skip it, keep going.
             with self._lock:
