@@ -79,14 +79,16 @@ stopping:
 recordings:
   A recording never overwrites a file: when the --record file (or the default name) exists,
   the recording goes to NAME-2.mkv (then -3...) and the run says so. A folder that cannot be
-  written is refused before anything starts.
+  written is refused before anything starts. The recording stops, closed and playable, while
+  its disk still has 500 MB free (a twentieth of a smaller disk), so the disk never fills;
+  the show and the push go on (exit code 3).
 
 exit codes:
   0  the run ended and every file is whole
   1  the run could not go on (the picture failed)
   2  a mistake in the command (one line says what and where); nothing was started
-  3  the show went on, but a file stopped being written (a full or read-only disk: the
-     recording, --stats, the session store or the log); the lines before say which
+  3  the show went on, but a file stopped being written (a full, nearly full or read-only
+     disk: the recording, --stats, the session store or the log); the lines before say which
 """
 
 COMMANDS = ("gui", "live", "devices", "show", "report", "audience", "desktop", "control")

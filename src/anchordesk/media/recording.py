@@ -17,8 +17,11 @@ The show's recording is the one copy that must never be lost, so:
   crashed, run again with the same command), the next free ``NAME-2.mkv``, ``NAME-3.mkv``... is
   created instead (atomically, ``O_EXCL``) and ``path`` tells which. A device or a pipe
   (``/dev/full``, a FIFO) is written as it is. A run that muxed nothing leaves no empty file.
-- With a :class:`FreeSpaceGuard` the recording stops the same way, closed and playable, while
-  the disk still has room (``media/disk_space.py``).
+- The recording stops the same way, closed and playable, while its disk still has room
+  (:class:`FreeSpaceGuard`, ``media/disk_space.py``): every recording of a regular file has
+  one unless the caller passes its own, so the window and ``anchordesk live --record`` follow
+  the one rule. The line then reads "the disk holding PATH has less than N MB free: the
+  recording stopped at HH:MM:SS (...)".
 """
 
 from __future__ import annotations
@@ -162,6 +165,7 @@ class _CountingFile:
 
 
 _STOP: Final = object()
+_DEFAULT_GUARD: Final = object()  # the recording's own free-space guard (see __init__)
 
 
 class RecordingOutput:
@@ -174,11 +178,13 @@ class RecordingOutput:
         queue_packets: int = 2048,
         fsync_interval_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
-        space_guard: FreeSpaceGuard | None = None,
+        space_guard: FreeSpaceGuard | object | None = _DEFAULT_GUARD,
     ) -> None:
+        """``space_guard``: by default one on the file's folder with the default floor;
+        ``None`` for none (a caller that watches the disk itself)."""
         self.requested_path = Path(path)
         self.path = self.requested_path
-        self.space_guard = space_guard
+        self.space_guard: FreeSpaceGuard | None = None
         self.container_format = format_for_path(self.path, container_format)
         if self.container_format == "mp4":
             log.warning(
@@ -210,6 +216,11 @@ class RecordingOutput:
             self._created = self._raw is not None
         except OSError as error:
             self._open_error = error
+        if isinstance(space_guard, FreeSpaceGuard):
+            self.space_guard = space_guard
+        elif space_guard is _DEFAULT_GUARD and self._created:
+            # A file on a disk; a device or a pipe (/dev/null, a FIFO) fills no disk.
+            self.space_guard = FreeSpaceGuard(self.path.parent)
 
     @property
     def open_error(self) -> str | None:
@@ -313,6 +324,19 @@ class RecordingOutput:
                 self._last_error = error
 
     def _fail(self, what: str, error: BaseException) -> None:
+        if isinstance(error, LowDiskSpace):
+            with self._lock:
+                media_s, written = self._media_s, self._bytes_written
+            if self._packets_muxed:
+                reason = (
+                    f"{error.reason_for(self.path)}: the recording stopped at "
+                    f"{_clock_text(media_s)} ({written / 1e6:.1f} MB kept, it plays up to there)"
+                )
+            else:
+                reason = f"{error.reason_for(self.path)}: the recording stopped before it began"
+            log.error("%s; the show goes on", reason)
+            self._set_state(OutputState.FAILED, reason)
+            return
         if isinstance(error, OSError):
             words = describe_error(self.path, error)
         else:

@@ -1,0 +1,118 @@
+"""Hostile round three, media and `anchordesk live`: the recording's free-space floor on the
+command line, every reconnect a stream of its own, and what the round found (real parts:
+`anchordesk live` in a subprocess, nginx-rtmp, ffprobe, a small tmpfs)."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from servers import NginxRtmp, ffprobe_json, video_frame_times_s
+
+from .disks import fill, tmpfs
+from .live_runs import SMALL, LiveRun, child_env, format_duration_s, run_live
+
+pytestmark = pytest.mark.integration
+
+
+def assert_no_traceback(run: LiveRun) -> None:
+    assert "Traceback" not in run.stderr and "Logging error" not in run.stderr, run.stderr
+
+
+def start_and_length_s(path: Path) -> tuple[float, float]:
+    data = ffprobe_json(path, "-show_entries", "format=start_time,duration")
+    return float(data["format"]["start_time"]), float(data["format"]["duration"])
+
+
+def wait_for_count(run: LiveRun, needle: str, count: int, timeout_s: float = 60.0) -> float:
+    """When the ``count``-th line holding ``needle`` came."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = [at for at, _, text in run.lines if needle in text]
+        if len(found) >= count:
+            return found[count - 1]
+        assert run.process.poll() is None, f"exited without {count}x {needle!r}:\n{run.stderr}"
+        time.sleep(0.05)
+    raise AssertionError(f"no {count}x {needle!r} within {timeout_s} s:\n{run.stderr}")
+
+
+def test_live_record_stops_at_the_free_space_floor_and_the_push_goes_on(
+    tmp_path: Path, nginx_rtmp: NginxRtmp
+) -> None:
+    # The window's rule, now the recording's own: `anchordesk live --record` had none, and a
+    # recording filled its disk to the last byte. A 4 MB disk keeps a twentieth free (210 kB);
+    # 700 kB are left, about 5 s of this recording, so the second measurement (5 s) stops it.
+    seconds = 9.0
+    with tmpfs(tmp_path / "disk", 4096) as disk:
+        fill(disk, leave_bytes=700_000)
+        record = disk / "show.mkv"
+        run = run_live(
+            *SMALL,
+            "--to",
+            nginx_rtmp.url("floor"),
+            "--record",
+            str(record),
+            "--seconds",
+            str(seconds),
+            env=child_env(tmp_path),
+        )
+        assert run.process.returncode == 3, run.stderr
+        assert_no_traceback(run)
+        line = (
+            f"the disk holding {record} has less than 210 kB free: the recording stopped at 00:00:0"
+        )
+        # Said once when it happened, once in the summary at the end.
+        assert run.stderr.count(line) == 2, run.stderr
+        assert f"the disk holding {record} is full" not in run.stderr
+        # Closed properly: it has its duration and plays.
+        recorded_s = format_duration_s(record)
+        assert recorded_s is not None and 2.0 < recorded_s < seconds - 1
+        # Stopped with room left (measured every 5 s: at most 5 s of it past the floor).
+        assert shutil.disk_usage(disk).free > 50_000
+    [pushed] = nginx_rtmp.wait_for_recording()
+    assert start_and_length_s(pushed)[1] == pytest.approx(seconds, abs=0.3)
+
+
+def test_after_a_reconnect_the_destination_starts_at_zero_and_the_recording_is_one_timeline(
+    tmp_path: Path, nginx_rtmp: NginxRtmp
+) -> None:
+    seconds = 14.0
+    record = tmp_path / "show.mkv"
+    run = LiveRun(
+        *SMALL,
+        "--to",
+        nginx_rtmp.url("again"),
+        "--record",
+        str(record),
+        "--seconds",
+        str(seconds),
+        env=child_env(tmp_path),
+    )
+    try:
+        wait_for_count(run, "/**** live", 1)
+        nginx_rtmp.wait_for_recording(min_bytes=100_000)
+        nginx_rtmp.kill()
+        wait_for_count(run, "retrying in", 1)
+        nginx_rtmp.start()
+        live_again_at_s = wait_for_count(run, "/**** live", 2)
+        assert run.wait(60) == 0, run.stderr
+    finally:
+        run.kill()
+    assert run.ended_at_s is not None
+    assert_no_traceback(run)
+    second = nginx_rtmp.wait_for_recording(count=2)[-1]
+    # A new publish is a new stream: it starts at zero and is as long as it ran (before: it
+    # started at the run's media time, so the server's file claimed the whole run).
+    start_s, length_s = start_and_length_s(second)
+    assert start_s == pytest.approx(0.0, abs=0.1)
+    assert length_s == pytest.approx(run.ended_at_s - live_again_at_s, abs=1.0)
+    assert length_s < seconds - 2
+    # The local recording is one timeline from zero to the end, through the reconnect.
+    frames = video_frame_times_s(record)
+    assert frames[0][0] == pytest.approx(0.0, abs=0.05)
+    assert frames[-1][0] == pytest.approx(seconds, abs=0.3)
+    steps = [b[0] - a[0] for a, b in itertools.pairwise(frames)]
+    assert max(steps) < 0.1 and min(steps) > 0
