@@ -4,16 +4,27 @@ command line, every reconnect a stream of its own, and what the round found (rea
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import shutil
+import socket
+import threading
 import time
 from pathlib import Path
 
 import pytest
-from servers import NginxRtmp, ffprobe_json, video_frame_times_s
+from packetgen import PacketGenerator
+from servers import NginxRtmp, ffprobe_json, free_port, video_frame_times_s, wait_until
+
+from anchordesk.core.backoff import Backoff
+from anchordesk.media.network_output import NetworkOutput
 
 from .disks import fill, tmpfs
 from .live_runs import SMALL, LiveRun, child_env, format_duration_s, run_live
+from .network_helpers import Feeder
+
+KEY = "sk_live_51Round3KEYc0ffee"
 
 pytestmark = pytest.mark.integration
 
@@ -116,3 +127,76 @@ def test_after_a_reconnect_the_destination_starts_at_zero_and_the_recording_is_o
     assert frames[-1][0] == pytest.approx(seconds, abs=0.3)
     steps = [b[0] - a[0] for a, b in itertools.pairwise(frames)]
     assert max(steps) < 0.1 and min(steps) > 0
+
+
+# --- servers that misbehave in new ways: every failure in words, never "[Errno 5]" ----------
+
+
+class GarbageServer:
+    """Accepts, takes the RTMP handshake's first bytes, then answers random bytes for ever:
+    another protocol on the port, or a broken ingest."""
+
+    def __init__(self) -> None:
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._server.getsockname()[1])
+        self._closed = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                connection, _ = self._server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        with contextlib.suppress(OSError), connection:
+            connection.recv(1537)
+            while not self._closed.is_set():
+                connection.sendall(os.urandom(4096))
+                time.sleep(0.01)
+
+    def close(self) -> None:
+        self._closed.set()
+        self._server.close()
+
+
+def first_failure(url: str) -> str:
+    generator = PacketGenerator(width=320, height=240, fps=30)
+    output = NetworkOutput(url, connect_timeout_s=3.0, backoff=Backoff(initial_delay_s=5.0))
+    output.start(generator.templates)
+    try:
+        with Feeder(output, generator):
+            status = wait_until(
+                lambda: (s := output.status()).last_error is not None and s, 20, what="a failure"
+            )
+        output.stop(timeout_s=2)
+    finally:
+        generator.close()
+    assert status.last_error is not None
+    return status.last_error
+
+
+def test_a_server_that_answers_garbage_is_not_a_refused_key() -> None:
+    server = GarbageServer()
+    try:
+        error = first_failure(f"rtmp://127.0.0.1:{server.port}/live/{KEY}")
+    finally:
+        server.close()
+    # Before: "the server refused the stream (check the stream key...)": a wrong lead.
+    assert error == (
+        "the server's answer is not RTMP (is there an RTMP server at this address and port?)"
+    )
+
+
+def test_a_name_that_does_not_resolve_and_a_closed_port_are_said_in_words() -> None:
+    # Before: "[Errno 5] Input/output error" and "[Errno 111] Connection refused".
+    error = first_failure(f"rtmp://no-such-ingest.invalid/live/{KEY}")
+    assert error.startswith("the server's name was not found: no-such-ingest.invalid (")
+    assert error.endswith("check the URL)")
+    port = free_port()
+    assert first_failure(f"rtmp://[::1]:{port}/live/{KEY}") == (
+        f"nothing is listening at [::1]:{port} (connection refused: check the port, or the "
+        "server is down)"
+    )

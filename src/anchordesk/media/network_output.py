@@ -61,9 +61,9 @@ import av
 
 import anchordesk
 from anchordesk.core.backoff import Backoff
-from anchordesk.core.errors import UserError
 from anchordesk.core.redact import mask_url
 from anchordesk.media import network_child
+from anchordesk.media.destination_url import validate_url
 from anchordesk.media.network_child import masked
 from anchordesk.media.network_watch import AcknowledgementWatch, ConnectionPhases, SocketReader
 from anchordesk.media.packets import (
@@ -83,7 +83,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMES: Final = ("rtmp", "rtmps")
 _PIPE_FORMAT: Final = "matroska"
 # live: no seeking back (the pipe cannot); cluster_time_limit 0: every packet closes a cluster,
 # so it leaves the muxer at once (measured: one frame of latency, same as NUT and FLV).
@@ -134,36 +133,6 @@ def child_environment(parent: dict[str, str] | None = None) -> dict[str, str]:
         [package_root, *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
     )
     return env
-
-
-def _shown_url(url: str) -> str:
-    """``url`` safe to print even when its scheme is unknown (then the whole path is masked)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "****"
-    if parts.scheme.lower() in SUPPORTED_SCHEMES:
-        return mask_url(url)
-    host = parts.hostname or ""
-    return f"{parts.scheme}://{host}/****" if parts.scheme else "****"
-
-
-def validate_url(url: str) -> None:
-    """Raise a one-line :class:`UserError` (key masked) unless ``url`` is rtmp(s)://host/app/..."""
-    shown = _shown_url(url)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        raise UserError(f"--to {shown}: not a valid URL") from None
-    if parts.scheme.lower() not in SUPPORTED_SCHEMES:
-        raise UserError(
-            f"--to {shown}: unsupported scheme {parts.scheme or '(none)'!r} "
-            "(use rtmp:// or rtmps://)"
-        )
-    if not parts.hostname:
-        raise UserError(f"--to {shown}: the URL names no server")
-    if not [segment for segment in parts.path.split("/") if segment]:
-        raise UserError(f"--to {shown}: the URL names no application (rtmp://host/app/KEY)")
 
 
 class _MemorySink:

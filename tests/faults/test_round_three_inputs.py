@@ -1,0 +1,47 @@
+"""Hostile round three, inputs of `anchordesk live` that need no server: a destination URL
+that can never work is refused before anything starts, in one line, key masked (exit 2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from anchordesk.core.errors import UserError
+from anchordesk.live.options import check_destination
+from anchordesk.media.network_output import NetworkOutput
+
+KEY = "sk_live_51Round3KEYc0ffee"
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        # Before: each of these retried for the whole show ("Invalid argument returned 22",
+        # "bad header: header line too long" with 100 kB in every log line) or went out with
+        # the pasted line break in the key.
+        (f"rtmp://127.0.0.1:99999/live/{KEY}", "the port must be a number from 1 to 65535"),
+        (f"rtmp://127.0.0.1:0/live/{KEY}", "the port must be a number from 1 to 65535"),
+        (f"rtmp://ingest.example/live/{KEY}\n", "the URL holds a line break at character 53"),
+        (f"rtmp://ingest.example/live/{KEY[:8]} {KEY[8:]}", "the URL holds a space"),
+        (f"rtmp://ingest.example/live/\x1b[2J{KEY}", "the control character U+001B"),
+        ("rtmp://ingest.example/live/" + "k" * 100_000, "the URL is 100,027 bytes long"),
+        ("rtmp://ingest.example/" + "a" * 2000 + f"/{KEY}", "RTMP carries at most 1,024"),
+    ],
+)
+def test_a_url_that_cannot_work_is_refused_with_the_key_masked(url: str, words: str) -> None:
+    for check in (check_destination, NetworkOutput):
+        with pytest.raises(UserError) as raised:
+            check(url)
+        message = str(raised.value)
+        assert words in message, message
+        assert KEY[8:] not in message and "\n" not in message and "\x1b" not in message
+        assert len(message) < 400
+
+
+def test_unicode_and_percent_encoding_in_the_path_are_a_url_like_any_other() -> None:
+    # FFmpeg sends the application and the stream name as they are written: nothing to refuse.
+    for url in (
+        "rtmp://127.0.0.1/直播/密钥",
+        "rtmp://127.0.0.1/live/a%20b%zz",
+        "rtmp://[::1]/live/k",
+    ):
+        assert check_destination(url) == url
