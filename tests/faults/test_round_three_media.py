@@ -8,7 +8,9 @@ import contextlib
 import itertools
 import os
 import shutil
+import signal
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -200,3 +202,71 @@ def test_a_name_that_does_not_resolve_and_a_closed_port_are_said_in_words() -> N
         f"nothing is listening at [::1]:{port} (connection refused: check the port, or the "
         "server is down)"
     )
+
+
+# --- the recording's path and folder ---------------------------------------------------------
+
+
+def test_a_recording_folder_deleted_mid_run_is_written_again_and_kept(tmp_path: Path) -> None:
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    record = folder / "show.mkv"
+    run = LiveRun(*SMALL, "--record", str(record), "--seconds", "6", env=child_env(tmp_path))
+    try:
+        wait_until(lambda: record.exists() and record.stat().st_size > 50_000, 30, what="data")
+        shutil.rmtree(folder)
+        assert run.wait(60) == 0, run.stderr
+    finally:
+        run.kill()
+    assert_no_traceback(run)
+    # Before: the data stayed in the deleted file and vanished at the end, while the run said
+    # "Recording kept in .../show.mkv" (exit 0) about a file that did not exist.
+    assert f"{record} was deleted while recording: written again into {record}" in run.stderr
+    assert f"Recording kept in {record}" in run.stdout
+    assert format_duration_s(record) == pytest.approx(6.0, abs=0.3)
+    frames = video_frame_times_s(record)
+    assert frames[0][0] == pytest.approx(0.0, abs=0.05) and len(frames) >= 6 * 29
+
+
+def test_record_to_dev_null_and_to_a_fifo_with_a_reader_are_whole_runs(tmp_path: Path) -> None:
+    # Before: /dev/null ended with exit 3 ("cannot be written (Invalid argument)": fsync on a
+    # device) and a FIFO with a reader with exit 3 ("Illegal seek": the muxer was told it
+    # could seek a pipe).
+    run = run_live(*SMALL, "--record", "/dev/null", "--seconds", "2", env=child_env(tmp_path))
+    assert run.process.returncode == 0, run.stderr
+    fifo = tmp_path / "pipe.mkv"
+    os.mkfifo(fifo)
+    received = tmp_path / "received.mkv"
+    with received.open("wb") as sink:
+        reader = subprocess.Popen(["cat", str(fifo)], stdout=sink)
+        run = run_live(*SMALL, "--record", str(fifo), "--seconds", "2", env=child_env(tmp_path))
+        reader.wait(10)
+    assert run.process.returncode == 0, run.stderr
+    assert_no_traceback(run)
+    assert f"Recording kept in {fifo}" in run.stdout
+    frames = video_frame_times_s(received)
+    assert frames[0][1] and len(frames) >= 2 * 29
+
+
+# --- this program paused (Ctrl+Z, SIGSTOP, a suspended laptop) -------------------------------
+
+
+def test_a_pause_of_the_program_is_not_a_stalled_server(
+    tmp_path: Path, nginx_rtmp: NginxRtmp
+) -> None:
+    run = LiveRun(*SMALL, "--to", nginx_rtmp.url(KEY), "--seconds", "12", env=child_env(tmp_path))
+    try:
+        wait_for_count(run, "/**** live", 1)
+        nginx_rtmp.wait_for_recording(min_bytes=50_000)
+        run.send(signal.SIGTSTP)
+        time.sleep(5.5)  # the pause itself is what is tested (longer than the 4 s stall limit)
+        run.send(signal.SIGCONT)
+        assert run.wait(60) == 0, run.stderr
+    finally:
+        run.kill()
+    assert_no_traceback(run)
+    # Before: the first look after the pause counted the pause as the server's silence:
+    # "stalled: no progress for 4 s", a reconnect and a second stream for the viewers.
+    assert "retrying" not in run.stderr, run.stderr
+    assert "this program was paused for" in run.stderr
+    assert len(nginx_rtmp.recordings()) == 1

@@ -90,6 +90,8 @@ _PIPE_OPTIONS: Final = {"live": "1", "cluster_time_limit": "0", "cluster_size_li
 _PIPE_CONTAINER_OPTIONS: Final = {"flush_packets": "1", "max_interleave_delta": "500000"}
 _WRITE_CHUNK_BYTES: Final = 65536
 _POLL_S: Final = 0.05
+# The supervisor looks every _POLL_S; a gap longer than this is a pause of the whole process.
+_PAUSED_S: Final = 1.5
 # A queued keyframe further than this behind the newest picture is not worth starting at when
 # the pipeline can make a fresh one (two frames' wait instead of up to 2 s of extra latency).
 _STALE_KEYFRAME_S = 0.5
@@ -653,9 +655,13 @@ class NetworkOutput:
         waiting_for_keyframe = True
         reason: str | None = None
         eof_sent = False
+        looked_s = self._clock()
         try:
             while True:
                 now_s = self._clock()
+                if now_s - looked_s > _PAUSED_S:
+                    self._forget_pause(child, now_s - looked_s)
+                looked_s = now_s
                 with self._lock:
                     stopping = self._stopping
                     finished = child.finished
@@ -748,6 +754,19 @@ class NetworkOutput:
             live_s = 0.0 if child.connected_s is None else self._clock() - child.connected_s
             self._end_child(child, graceful=reason is None)
         return live_s, reason or "stopped"
+
+    def _forget_pause(self, child: _Child, paused_s: float) -> None:
+        """This loop did not run for ``paused_s`` (the process was stopped: Ctrl+Z, SIGSTOP, a
+        suspended laptop): that time says nothing about the server or the child, which had
+        nothing to take meanwhile. The attempt's clocks move on by it, so the next look at the
+        socket and the child decides, not a deadline that ran out while nobody watched."""
+        log.info("%s: this program was paused for %.1f s", self._name, paused_s)
+        with self._lock:
+            child.last_progress_s += paused_s
+            if child.media_since_s is not None:
+                child.media_since_s += paused_s
+            child.acknowledgements = AcknowledgementWatch()
+            child.next_socket_sample_s = 0.0
 
     def _stall_reason(
         self,

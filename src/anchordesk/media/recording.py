@@ -27,9 +27,11 @@ The show's recording is the one copy that must never be lost, so:
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import queue
+import shutil
 import stat
 import threading
 import time
@@ -145,10 +147,19 @@ class _CountingFile:
     def __init__(self, raw: IO[bytes]) -> None:
         self._raw = raw
         self.size_bytes = 0
+        # A FIFO (or a character device) cannot seek: the muxer is told so (PyAV asks
+        # seekable()) and writes straight through instead of failing with "Illegal seek".
+        self._seekable = raw.seekable()
+
+    def seekable(self) -> bool:
+        return self._seekable
 
     def write(self, data: bytes) -> int:
         written = self._raw.write(data) or 0
-        self.size_bytes = max(self.size_bytes, self._raw.tell())
+        if self._seekable:
+            self.size_bytes = max(self.size_bytes, self._raw.tell())
+        else:
+            self.size_bytes += written
         return written
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
@@ -162,6 +173,38 @@ class _CountingFile:
 
     def fileno(self) -> int:
         return self._raw.fileno()
+
+    def swap(self, raw: IO[bytes]) -> IO[bytes]:
+        """Write into ``raw`` (a copy of the file so far) from the same position; returns the
+        old file."""
+        raw.seek(self._raw.tell())
+        old, self._raw = self._raw, raw
+        return old
+
+
+def _sync(sink: _CountingFile) -> None:
+    """Force what was written onto the disk. A device or a pipe (``--record /dev/null``, a FIFO)
+    has no disk to force it to: Linux answers EINVAL there, which is no write fault."""
+    try:
+        os.fsync(sink.fileno())
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EROFS) or _is_regular(sink):
+            raise
+
+
+def _is_regular(sink: _CountingFile) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(sink.fileno()).st_mode)
+    except OSError:
+        return True
+
+
+def _deleted(raw: IO[bytes]) -> bool:
+    """The open file has no name any more (it, or its folder, was deleted)."""
+    try:
+        return os.fstat(raw.fileno()).st_nlink == 0
+    except OSError:
+        return False
 
 
 _STOP: Final = object()
@@ -388,6 +431,39 @@ class RecordingOutput:
             while True:
                 self._queue.get_nowait()
 
+    def _restore(self, sink: _CountingFile, raw: IO[bytes]) -> IO[bytes]:
+        """The file was deleted while recording (its folder removed, a clean-up): everything
+        written so far still sits in the open file, and would vanish with it at the end while
+        the run said "Recording kept in ...". Copy it to its name again (the folder made
+        again; a numbered name if the name is taken) and go on writing there. Raises OSError
+        (the recording then stops and says why) when that is impossible."""
+        folder = self.path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        path, new_raw = open_new_file(self.path)
+        if new_raw is None:
+            raise OSError(errno.EEXIST, "the file was deleted and its name is taken", str(path))
+        try:
+            with open(f"/proc/self/fd/{raw.fileno()}", "rb") as old_copy:
+                shutil.copyfileobj(old_copy, new_raw, 1 << 20)
+        except OSError:
+            new_raw.close()
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise
+        sink.swap(new_raw)
+        with contextlib.suppress(OSError):
+            raw.close()
+        moved = "" if path == self.path else f" (under a new name, {path.name})"
+        log.warning(
+            "%s was deleted while recording: written again into %s%s; the recording goes on",
+            self.path,
+            path,
+            moved,
+        )
+        self.path = path
+        self._raw = new_raw
+        return new_raw
+
     def _write_all(self, raw: IO[bytes], streams: StreamTemplates) -> None:
         sink = _CountingFile(raw)
         try:
@@ -440,8 +516,10 @@ class RecordingOutput:
                     self._packets_muxed += 1
                 now_s = self._clock()
                 if now_s - last_sync_s >= self._fsync_interval_s:
-                    os.fsync(sink.fileno())
+                    _sync(sink)
                     last_sync_s = now_s
+                    if self._created and _deleted(raw):
+                        raw = self._restore(sink, raw)
                 with self._lock:
                     self._bytes_written = sink.size_bytes
                     if now_s - rate_since_s >= 1.0:
@@ -450,7 +528,7 @@ class RecordingOutput:
                         )
                         rate_since_s, rate_since_bytes = now_s, sink.size_bytes
             container.close()
-            os.fsync(sink.fileno())
+            _sync(sink)
         except (OSError, av.FFmpegError, ValueError, LowDiskSpace) as error:
             self._fail("cannot write the recording", error)
             with contextlib.suppress(Exception):
