@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import os
 import shutil
 import signal
@@ -270,3 +271,61 @@ def test_a_pause_of_the_program_is_not_a_stalled_server(
     assert "retrying" not in run.stderr, run.stderr
     assert "this program was paused for" in run.stderr
     assert len(nginx_rtmp.recordings()) == 1
+
+
+# --- --stats into a pipe ----------------------------------------------------------------------
+
+
+def test_stats_into_a_fifo_read_by_cat_is_written_and_never_hangs(tmp_path: Path) -> None:
+    # Before: trying the FIFO (open and close) before the run ended cat's input, cat exited,
+    # and the real open then waited for a reader for ever, deaf to SIGTERM and --seconds.
+    fifo = tmp_path / "stats"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
+    try:
+        run = run_live(
+            *SMALL, "--no-record", "--to", "rtmp://127.0.0.1:9/live/k", "--stats", str(fifo),
+            "--seconds", "3", env=child_env(tmp_path), timeout_s=30,
+        )  # fmt: skip
+        out, _ = reader.communicate(timeout=10)
+    finally:
+        reader.kill()
+    assert run.process.returncode == 0, run.stderr
+    assert len([json.loads(line) for line in out.splitlines()]) >= 2
+
+
+def test_stats_into_a_fifo_nobody_reads_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "stats"
+    os.mkfifo(fifo)
+    run = run_live(*SMALL, "--stats", str(fifo), "--seconds", "3", env=child_env(tmp_path))
+    assert run.process.returncode == 2, run.stderr
+    assert run.stderr.strip().splitlines()[-1] == (
+        f"error: --stats {fifo}: a pipe that no program reads (start its reader first)"
+    )
+
+
+def test_stats_into_a_pipe_whose_reader_stopped_reading_skips_samples(tmp_path: Path) -> None:
+    # Before: the sample's write blocked the event loop once the pipe was full: the figures
+    # stopped, and SIGTERM and --seconds no longer ended the run.
+    fifo = tmp_path / "stats"
+    os.mkfifo(fifo)
+    read_end = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    write_end = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            os.write(write_end, b"\n" * 4096)  # full: a reader that stopped reading
+    try:
+        run = LiveRun(*SMALL, "--record", str(tmp_path / "a.mkv"), "--stats", str(fifo),
+                      env=child_env(tmp_path))  # fmt: skip
+        try:
+            run.wait_for_line("samples are skipped", 30)
+            asked_s = run.send(signal.SIGTERM)
+            assert run.wait(30) == 0, run.stderr
+        finally:
+            run.kill()
+    finally:
+        os.close(write_end)
+        os.close(read_end)
+    assert run.ended_at_s is not None and run.ended_at_s - asked_s < 2.0
+    assert run.stderr.count("its reader is not keeping up; samples are skipped") == 1
+    assert format_duration_s(tmp_path / "a.mkv") is not None

@@ -85,7 +85,10 @@ def plan_from_options(options: LiveOptions) -> LiveShowPlan:
         if problem is not None:
             raise UserError(f"--session {options.session_path}: {problem}")
     for option, path in (("--session", options.session_path), ("--stats", options.stats_path)):
-        if path is not None and not path.is_dir() and path.parent.is_dir():
+        if path is not None and path.parent.is_dir() and (path.is_file() or not path.exists()):
+            # Only files are tried: opening and closing a pipe to try it ends its reader's
+            # input (`cat FIFO` exits), and the run then waited for ever for a reader. A pipe or
+            # a device is opened once, by its writer, which says what is wrong with it.
             problem = cannot_write(path)
             if problem is not None:
                 raise UserError(f"{option} {path}: cannot write: {problem}")
