@@ -12,13 +12,21 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 from packetgen import PacketGenerator
-from servers import NginxRtmp, ffprobe_json, free_port, video_frame_times_s, wait_until
+from servers import (
+    NginxRtmp,
+    decoded_video_frames,
+    ffprobe_json,
+    free_port,
+    video_frame_times_s,
+    wait_until,
+)
 
 from anchordesk.core.backoff import Backoff
 from anchordesk.media.network_output import NetworkOutput
@@ -329,3 +337,23 @@ def test_stats_into_a_pipe_whose_reader_stopped_reading_skips_samples(tmp_path: 
     assert run.ended_at_s is not None and run.ended_at_s - asked_s < 2.0
     assert run.stderr.count("its reader is not keeping up; samples are skipped") == 1
     assert format_duration_s(tmp_path / "a.mkv") is not None
+
+
+# --- standard streams and signals -------------------------------------------------------------
+
+
+def test_a_run_with_stdout_stderr_and_stdin_closed_ends_well(tmp_path: Path) -> None:
+    # Before: `anchordesk live ... >&-` streamed and recorded, then died on sys.stdout.flush()
+    # (sys.stdout is None) with a traceback and exit 1; FFmpeg's log lines could land in a
+    # file that took descriptor 2.
+    record = tmp_path / "show.mkv"
+    command = [sys.executable, "-m", "anchordesk", "live", *SMALL, "--record", str(record)]
+    result = subprocess.run(
+        ["sh", "-c", '"$@" --seconds 2 >&- 2>&- <&-', "sh", *command],
+        env=child_env(tmp_path),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert format_duration_s(record) == pytest.approx(2.0, abs=0.3)
+    assert decoded_video_frames(record) >= 2 * 29

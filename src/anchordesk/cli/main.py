@@ -406,7 +406,31 @@ def _printable(error: Exception) -> str:
     return printable_message(str(error))
 
 
+def _standard_streams_on_null() -> None:
+    """Started with stdin, stdout or stderr closed (`anchordesk live >&-`, a service manager),
+    the first files this program opens would take descriptors 0-2: FFmpeg's and x264's log
+    lines (written to descriptor 2) would land in the recording or the session file, and
+    Python has no ``sys.stdout`` to print the closing line to (a traceback, exit 1, after a
+    show that went well). Closed ones are opened on the null device first."""
+    for descriptor in (0, 1, 2):
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            flags = os.O_RDONLY if descriptor == 0 else os.O_WRONLY
+            opened = os.open(os.devnull, flags)
+            if opened != descriptor:
+                os.dup2(opened, descriptor)
+                os.close(opened)
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - for the whole run
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _standard_streams_on_null()
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["--network-child"]:
         # A frozen app's network child (anchordesk.media.network_child.child_command): no -m
