@@ -357,3 +357,25 @@ def test_a_run_with_stdout_stderr_and_stdin_closed_ends_well(tmp_path: Path) -> 
     assert result.returncode == 0
     assert format_duration_s(record) == pytest.approx(2.0, abs=0.3)
     assert decoded_video_frames(record) >= 2 * 29
+
+
+def test_signals_that_keep_coming_after_the_stop_do_not_kill_the_run(tmp_path: Path) -> None:
+    # Ctrl+C pressed again and again, or a service manager's SIGTERM after the user's SIGINT:
+    # before, a signal that came once the files were finished met the default action (the
+    # handlers were put back before the process exited): exit code 143 instead of 0.
+    record = tmp_path / "show.mkv"
+    run = LiveRun(*SMALL, "--record", str(record), "--seconds", "30", env=child_env(tmp_path))
+    try:
+        run.wait_for_line("encoding from", 60)
+        run.send(signal.SIGINT)
+        run.wait_for_line("Recording kept in", 30)
+        while run.process.poll() is None:
+            for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                with contextlib.suppress(ProcessLookupError):
+                    run.process.send_signal(number)
+            time.sleep(0.01)
+        assert run.wait(10) == 0, run.stderr
+    finally:
+        run.kill()
+    assert_no_traceback(run)
+    assert format_duration_s(record) is not None

@@ -477,7 +477,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "live":
             from anchordesk.cli import stopping
 
-            stopping.forget()
+            # Called as the program (not from a test): it exits now, late signals are moot.
+            stopping.forget(keep_handlers=argv is None)
 
 
 def gui_main() -> int:
