@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from anchordesk.cli.main import main
 from anchordesk.core.errors import UserError
 from anchordesk.live.options import check_destination
 from anchordesk.media.network_output import NetworkOutput
@@ -45,3 +46,22 @@ def test_unicode_and_percent_encoding_in_the_path_are_a_url_like_any_other() -> 
         "rtmp://[::1]/live/k",
     ):
         assert check_destination(url) == url
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        # Before: exit 1 with FFmpeg's avcodec_open2 call and its option dict on screen.
+        (["--video-kbps", "99999999999"], "'99999999999' must be from 100 to 100,000 (kbit/s"),
+        # Before: accepted; the recording said 6.5 frames a second.
+        (["--fps", "100000"], "'100000' must be from 1 to 120 (frames a second)"),
+        (["--audio-kbps", "1"], "'1' must be from 32 to 512 (kbit/s of AAC)"),
+        (["--fps", "nan"], "'nan' is not a whole number"),
+    ],
+)
+def test_absurd_figures_are_refused_in_one_line(
+    args: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["live", "--camera", "test", "--mic", "test", *args, "--seconds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1, err

@@ -15,7 +15,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -42,6 +42,20 @@ def _positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be above zero")
     return value
+
+
+def _whole_number_from(low: int, high: int, why: str) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``. Beyond them FFmpeg gave a
+    traceback-like line and exit 1 (``--video-kbps 99999999999``) or silently made something
+    else (``--fps 100000`` recorded 6.5 frames a second)."""
+
+    def parse(text: str) -> int:
+        value = _positive_int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} must be from {low:,} to {high:,} ({why})")
+        return value
+
+    return parse
 
 
 def _positive_float(text: str) -> float:
@@ -167,9 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="WxH",
         help="output size: 1280x720, 1920x1080, 720x1280, 1080x1920",
     )
-    live.add_argument("--fps", type=_positive_int, default=30)
-    live.add_argument("--video-kbps", type=_positive_int, default=2500)
-    live.add_argument("--audio-kbps", type=_positive_int, default=128)
+    live.add_argument("--fps", type=_whole_number_from(1, 120, "frames a second"), default=30)
+    live.add_argument(
+        "--video-kbps",
+        type=_whole_number_from(100, 100_000, "kbit/s; platforms take up to about 50,000"),
+        default=2500,
+    )
+    live.add_argument(
+        "--audio-kbps", type=_whole_number_from(32, 512, "kbit/s of AAC"), default=128
+    )
     live.add_argument("--audio-rate", type=int, choices=(44100, 48000), default=48000)
     live.add_argument("--encoder", default="libx264", metavar="NAME|auto")
     live.add_argument(
