@@ -3,12 +3,16 @@ that can never work is refused before anything starts, in one line, key masked (
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from anchordesk.cli.main import main
 from anchordesk.core.errors import UserError
 from anchordesk.live.options import check_destination
 from anchordesk.media.network_output import NetworkOutput
+
+from .live_runs import child_env, run_live
 
 KEY = "sk_live_51Round3KEYc0ffee"
 
@@ -65,3 +69,19 @@ def test_absurd_figures_are_refused_in_one_line(
     assert main(["live", "--camera", "test", "--mic", "test", *args, "--seconds", "1"]) == 2
     err = capsys.readouterr().err
     assert words in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_camera_file_that_is_not_video_gets_one_line_and_no_library_noise(
+    tmp_path: Path,
+) -> None:
+    # Before: OpenCV's "[ WARN:0@0.1] global cap.cpp:212 open VIDEOIO(FFMPEG): ..." and its
+    # FFmpeg's "[mov,mp4,...] moov atom not found" came first, on stderr, around our line.
+    junk = tmp_path / "camera.mp4"
+    junk.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
+    run = run_live(
+        "--camera", str(junk), "--mic", "test", "--record", str(tmp_path / "a.mkv"),
+        "--seconds", "1", env=child_env(tmp_path),
+    )  # fmt: skip
+    assert run.process.returncode == 2
+    lines = [line for line in run.stderr.splitlines() if " INFO " not in line]
+    assert lines == [f"error: --camera {junk}: not a video file this program can read"]
