@@ -3,6 +3,7 @@ that can never work is refused before anything starts, in one line, key masked (
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from anchordesk.cli.main import main
 from anchordesk.core.errors import UserError
 from anchordesk.live.options import check_destination
 from anchordesk.media.network_output import NetworkOutput
+from anchordesk.media.portaudio import library_noise_filtered
 
 from .live_runs import child_env, run_live
 
@@ -85,3 +87,22 @@ def test_a_camera_file_that_is_not_video_gets_one_line_and_no_library_noise(
     assert run.process.returncode == 2
     lines = [line for line in run.stderr.splitlines() if " INFO " not in line]
     assert lines == [f"error: --camera {junk}: not a video file this program can read"]
+
+
+def test_a_lost_microphone_s_retries_print_no_library_noise(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # Measured with a PulseAudio daemon killed mid-run: every retry (each 2 s) printed
+    # PortAudio's "Expression '...' failed in 'src/hostapi/alsa/pa_linux_alsa.c'" lines and
+    # ALSA's "ALSA lib pulse.c:242:(pulse_connect) ..." on stderr, for the rest of the show.
+    # The open now runs with descriptor 2 filtered; a line of ours written meanwhile stays.
+    noise = (
+        b"Expression 'ret' failed in 'src/hostapi/alsa/pa_linux_alsa.c', line: 1736\n"
+        b"ALSA lib pulse.c:242:(pulse_connect) PulseAudio: Unable to connect: Connection "
+        b"refused\n\n"
+    )
+    with library_noise_filtered():
+        os.write(2, noise)
+        os.write(2, b"00:00:01 WARNING anchordesk: a line of ours\n")
+        os.write(2, noise)
+    assert capfd.readouterr().err == "00:00:01 WARNING anchordesk: a line of ours\n"
