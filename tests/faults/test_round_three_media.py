@@ -21,6 +21,7 @@ import pytest
 from packetgen import PacketGenerator
 from servers import (
     NginxRtmp,
+    Stunnel,
     decoded_video_frames,
     ffprobe_json,
     free_port,
@@ -379,3 +380,28 @@ def test_signals_that_keep_coming_after_the_stop_do_not_kill_the_run(tmp_path: P
         run.kill()
     assert_no_traceback(run)
     assert format_duration_s(record) is not None
+
+
+# --- rtmps to a server whose certificate is not trusted ---------------------------------------
+
+
+def test_rtmps_to_a_self_signed_server_never_gets_the_key(
+    tmp_path: Path, nginx_rtmp: NginxRtmp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: FFmpeg (as PyAV opens an output) checked no certificate: the push went live and
+    # the stream key went to whoever answered with any certificate at all.
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    tunnel = Stunnel(tmp_path / "stunnel", target_port=nginx_rtmp.port)
+    tunnel.start()
+    try:
+        error = first_failure(tunnel.url(key=KEY))
+    finally:
+        tunnel.stop()
+    assert error.startswith(
+        "the server's TLS certificate is not trusted (self-signed certificate): the stream key "
+        "was not sent"
+    ), error
+    assert KEY not in error
+    assert nginx_rtmp.recordings() == []
+    # The RTMP server behind the terminator never saw a publish.
+    assert "publish" not in nginx_rtmp.error_log.read_text(errors="replace")

@@ -62,6 +62,9 @@ _REFUSED = re.compile(
 # of another protocol on the port, or a broken one): not a refusal of the key.
 _NOT_RTMP = re.compile(r"^\[rtmps? @ [^]]*\] (Unknown packet type received|Unexpected packet)")
 _CHECK_KEY = "check the stream key and the application name in the URL"
+#: How the network child's own certificate check begins its refusal (network_child): a
+#: complete reason, never wrapped as a handshake failure.
+CERTIFICATE_NOT_TRUSTED: Final = "the server's TLS certificate is not trusted"
 
 
 def _one_line(text: str) -> str:
@@ -102,6 +105,8 @@ class ConnectionPhases:
         ``reason`` is what is known otherwise (the child's error, already masked);
         ``timed_out_s`` is set when the attempt ran out of time instead.
         """
+        if reason.startswith(CERTIFICATE_NOT_TRUSTED):
+            return reason
         waited = f"within {timed_out_s:g} s" if timed_out_s is not None else ""
         if self.server_error:
             return f"the server refused the stream: {self.server_error} ({_CHECK_KEY})"
