@@ -106,3 +106,18 @@ def test_a_lost_microphone_s_retries_print_no_library_noise(
         os.write(2, b"00:00:01 WARNING anchordesk: a line of ours\n")
         os.write(2, noise)
     assert capfd.readouterr().err == "00:00:01 WARNING anchordesk: a line of ours\n"
+
+
+@pytest.mark.parametrize("other", ["--stats", "--session"])
+def test_the_recording_and_another_file_of_the_run_cannot_be_one_file(
+    other: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: `--record X --stats X` ended with exit 0 and "Recording kept in X", and X was
+    # JSON lines over a Matroska header: nothing played.
+    same = tmp_path / "show.mkv"
+    args = ["live", "--camera", "test", "--mic", "test", "--record", str(same)]
+    assert main([*args, other, str(tmp_path / "." / "show.mkv"), "--seconds", "1"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: {other} {same}: the same file as --record; each needs a file of its own"
+    )
+    assert not same.exists()

@@ -69,6 +69,30 @@ def build_live_show(
     return show
 
 
+def _refuse_shared_files(options: LiveOptions) -> None:
+    """Each file of the run is its own: ``--record X --stats X`` wrote the figures over the
+    recording's header (exit 0, "Recording kept in X", and X played nothing). A device or a
+    pipe (/dev/null, /dev/stdout) may be shared."""
+    seen: dict[Path, str] = {}
+    named = (
+        ("--record", options.record_path if options.record else None),
+        ("--stats", options.stats_path),
+        ("--session", options.session_path),
+    )
+    for option, path in named:
+        if path is None:
+            continue
+        path = path.expanduser()
+        if path.exists() and not path.is_file():
+            continue
+        key = path.resolve()
+        if key in seen:
+            raise UserError(
+                f"{option} {path}: the same file as {seen[key]}; each needs a file of its own"
+            )
+        seen[key] = option
+
+
 def plan_from_options(options: LiveOptions) -> LiveShowPlan:
     """``anchordesk live``: a live session when there is a destination, else a rehearsal (nothing
     is pushed), with the feeds given on the command line.
@@ -84,6 +108,7 @@ def plan_from_options(options: LiveOptions) -> LiveShowPlan:
         problem = path_problem(options.session_path, must_exist=False)
         if problem is not None:
             raise UserError(f"--session {options.session_path}: {problem}")
+    _refuse_shared_files(options)
     for option, path in (("--session", options.session_path), ("--stats", options.stats_path)):
         if path is not None and path.parent.is_dir() and (path.is_file() or not path.exists()):
             # Only files are tried: opening and closing a pipe to try it ends its reader's
