@@ -121,3 +121,13 @@ def test_the_recording_and_another_file_of_the_run_cannot_be_one_file(
         f"error: {other} {same}: the same file as --record; each needs a file of its own"
     )
     assert not same.exists()
+
+
+def test_the_same_stream_given_twice_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: both pushes ran; the second was refused "Already publishing" every few seconds
+    # for the whole show, under the same masked name as the first.
+    args = ["live", "--camera", "test", "--mic", "test", "--no-record", "--seconds", "1"]
+    first, second = f"rtmp://ingest.example/live/{KEY}", f"RTMP://ingest.example:1935/live/{KEY}"
+    assert main([*args, "--to", first, "--to", second]) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == "error: --to rtmp://ingest.example:1935/live/****: given twice (the same stream)"

@@ -93,6 +93,25 @@ def _refuse_shared_files(options: LiveOptions) -> None:
         seen[key] = option
 
 
+def _refuse_repeated_destinations(urls: Sequence[str]) -> None:
+    """The same stream twice is refused: the second push fought the first for the whole show
+    ("Already publishing", retried every few seconds) under the same masked name, and would
+    take over the stream whenever the first one dropped."""
+    from urllib.parse import urlsplit
+
+    from anchordesk.core.redact import mask_url
+
+    seen: set[tuple[str, str, int | None, str]] = set()
+    for url in urls:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        port = parts.port or (443 if scheme == "rtmps" else 1935)
+        key = (scheme, (parts.hostname or "").lower(), port, parts.path.rstrip("/"))
+        if key in seen:
+            raise UserError(f"--to {mask_url(url)}: given twice (the same stream)")
+        seen.add(key)
+
+
 def plan_from_options(options: LiveOptions) -> LiveShowPlan:
     """``anchordesk live``: a live session when there is a destination, else a rehearsal (nothing
     is pushed), with the feeds given on the command line.
@@ -109,6 +128,7 @@ def plan_from_options(options: LiveOptions) -> LiveShowPlan:
         if problem is not None:
             raise UserError(f"--session {options.session_path}: {problem}")
     _refuse_shared_files(options)
+    _refuse_repeated_destinations(options.destinations)
     for option, path in (("--session", options.session_path), ("--stats", options.stats_path)):
         if path is not None and path.parent.is_dir() and (path.is_file() or not path.exists()):
             # Only files are tried: opening and closing a pipe to try it ends its reader's
