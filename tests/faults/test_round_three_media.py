@@ -309,7 +309,7 @@ def test_stats_into_a_fifo_nobody_reads_is_refused_at_once(tmp_path: Path) -> No
     run = run_live(*SMALL, "--stats", str(fifo), "--seconds", "3", env=child_env(tmp_path))
     assert run.process.returncode == 2, run.stderr
     assert run.stderr.strip().splitlines()[-1] == (
-        f"error: --stats {fifo}: a pipe that no program reads (start its reader first)"
+        f"error: --stats {fifo}: cannot write: {fifo} is a pipe that no program reads"
     )
 
 

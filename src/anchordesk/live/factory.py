@@ -130,10 +130,13 @@ def plan_from_options(options: LiveOptions) -> LiveShowPlan:
     _refuse_shared_files(options)
     _refuse_repeated_destinations(options.destinations)
     for option, path in (("--session", options.session_path), ("--stats", options.stats_path)):
-        if path is not None and path.parent.is_dir() and (path.is_file() or not path.exists()):
-            # Only files are tried: opening and closing a pipe to try it ends its reader's
-            # input (`cat FIFO` exits), and the run then waited for ever for a reader. A pipe or
-            # a device is opened once, by its writer, which says what is wrong with it.
+        tried = path is not None and not path.is_dir() and path.parent.is_dir()
+        if tried and option == "--stats" and path is not None and path.exists():
+            # --stats into a pipe or a device is not tried: opening and closing a pipe ends its
+            # reader's input (`cat FIFO` exits), and the run then waited for ever for a reader.
+            # The stats writer opens it once, without waiting, and says what is wrong with it.
+            tried = path.is_file()
+        if tried and path is not None:
             problem = cannot_write(path)
             if problem is not None:
                 raise UserError(f"{option} {path}: cannot write: {problem}")

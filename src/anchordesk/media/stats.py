@@ -124,7 +124,7 @@ class StatsReporter:
 
                 if error.errno == errno.ENXIO:
                     raise UserError(
-                        f"--stats {path}: a pipe that no program reads (start its reader first)"
+                        f"--stats {path}: cannot write: {path} is a pipe that no program reads"
                     ) from None
                 raise UserError(
                     f"--stats {path}: cannot write: {describe_error(path, error)}"
