@@ -47,13 +47,18 @@ def nginx_rtmp(tmp_path: Path, ffprobe: str) -> Iterator[NginxRtmp]:
 
 
 @pytest.fixture
-def stunnel_rtmps(tmp_path: Path, nginx_rtmp: NginxRtmp) -> Iterator[Stunnel]:
-    """A TLS terminator (throw-away self-signed certificate) in front of ``nginx_rtmp``."""
+def stunnel_rtmps(
+    tmp_path: Path, nginx_rtmp: NginxRtmp, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Stunnel]:
+    """A TLS terminator (throw-away self-signed certificate) in front of ``nginx_rtmp``. Its
+    certificate is trusted for the test (``SSL_CERT_FILE``, which the network child and the
+    programs started with this environment inherit), as a private server's would be."""
     try:
         tunnel = Stunnel(tmp_path / "stunnel", target_port=nginx_rtmp.port)
     except MissingTool as error:
         _skip_if_missing(error)
         raise
+    monkeypatch.setenv("SSL_CERT_FILE", str(tunnel.cert))
     tunnel.start()
     try:
         yield tunnel

@@ -105,7 +105,7 @@ def test_a_recording_shows_its_size_and_free_space_and_stops_before_the_disk_fil
             lambda: (r := recording_row(sample(live)))["state"] == "failed" and r, "the stop"
         )
         assert row["stopped_for_space"] is True
-        assert "only 500.0 MB left on the disk holding" in row["last_error"]
+        assert "has less than 1.0 GB free: the recording stopped at" in row["last_error"]
         assert row["free_bytes"] == int(0.5 * GB)
         # Nothing else records or pushes: the encoder stops with the recording.
         pipeline = live.media.pipeline

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
@@ -148,14 +149,20 @@ def test_a_stalled_disk_never_blocks_send_and_drops_are_counted(
     status = recording.status()
     assert status.dropped_packets == len(packets) - 50
     recording.stop(timeout_s=0.2)  # returns although the writer is stuck
-    # Unblock the writer thread so it can end: open the reading side and close it at once.
+    # Unblock the writer thread so it can end: a reader that takes whatever comes until then.
+    # (Opened and closed at once, it raced the writer thread on a loaded machine: a writer
+    # that reached its open() only after the reader had gone waited for ever.)
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
-    os.close(reader)
-    wait_until(
-        lambda: recording.status().state in (OutputState.FAILED, OutputState.STOPPED),
-        10,
-        what="the writer to end",
-    )
+
+    def writer_ended() -> bool:
+        with contextlib.suppress(BlockingIOError):
+            os.read(reader, 1 << 20)
+        return recording.status().state in (OutputState.FAILED, OutputState.STOPPED)
+
+    try:
+        wait_until(writer_ended, 10, what="the writer to end")
+    finally:
+        os.close(reader)
 
 
 WRITER_SCRIPT = textwrap.dedent(

@@ -75,9 +75,10 @@ def test_the_recording_stops_playable_before_the_disk_fills(
     assert status.free_bytes == int(0.9 * GB)
     # One line that says what happened and where, kept for the window and the log.
     assert status.last_error is not None
-    assert "only 900.0 MB left on the disk holding" in status.last_error
-    assert str(tmp_path) in status.last_error
-    assert "before the disk fills" in status.last_error
+    assert status.last_error.startswith(
+        f"the disk holding {path} has less than 1.0 GB free: the recording stopped at 00:00:00 ("
+    ), status.last_error
+    assert status.last_error.endswith("MB kept, it plays up to there)")
     # The folder of the recording is what was measured, at most once a second.
     assert set(disk.probes) == {tmp_path} and len(disk.probes) == 3
     # The 20 packets written before the third measurement play; nothing after it was written.
@@ -96,7 +97,10 @@ def test_a_disk_already_too_full_records_nothing(
     recording.stop(timeout_s=10)
     status = recording.status()
     assert status.state is OutputState.FAILED and status.stopped_for_space
-    assert status.last_error is not None and "only 200.0 MB left" in status.last_error
+    assert status.last_error == (
+        f"the disk holding {path} has less than 1.0 GB free: the recording stopped before it began"
+    )
+    assert not path.exists()
 
 
 def test_the_free_space_shows_while_recording(tmp_path: Path, generator: PacketGenerator) -> None:
@@ -133,3 +137,13 @@ def test_sizes_read_as_a_file_manager_shows_them() -> None:
     assert format_bytes(1_234_567) == "1.2 MB"
     assert format_bytes(57_123_000_000) == "57.1 GB"
     assert format_bytes(2_500_000_000_000) == "2500.0 GB"
+
+
+def test_every_recording_of_a_file_has_the_guard_and_a_device_has_none(tmp_path: Path) -> None:
+    # The one rule for the window and `anchordesk live --record`: the recording brings its own
+    # guard on its folder; /dev/null or a FIFO fills no disk and gets none.
+    recording = RecordingOutput(tmp_path / "show.mkv")
+    assert recording.space_guard is not None and recording.space_guard.folder == tmp_path
+    recording.stop()
+    assert RecordingOutput(Path("/dev/null")).space_guard is None
+    assert RecordingOutput(tmp_path / "other.mkv", space_guard=None).space_guard is None

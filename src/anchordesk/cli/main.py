@@ -15,7 +15,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -42,6 +42,20 @@ def _positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be above zero")
     return value
+
+
+def _whole_number_from(low: int, high: int, why: str) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``. Beyond them FFmpeg gave a
+    traceback-like line and exit 1 (``--video-kbps 99999999999``) or silently made something
+    else (``--fps 100000`` recorded 6.5 frames a second)."""
+
+    def parse(text: str) -> int:
+        value = _positive_int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} must be from {low:,} to {high:,} ({why})")
+        return value
+
+    return parse
 
 
 def _positive_float(text: str) -> float:
@@ -79,14 +93,16 @@ stopping:
 recordings:
   A recording never overwrites a file: when the --record file (or the default name) exists,
   the recording goes to NAME-2.mkv (then -3...) and the run says so. A folder that cannot be
-  written is refused before anything starts.
+  written is refused before anything starts. The recording stops, closed and playable, while
+  its disk still has 500 MB free (a twentieth of a smaller disk), so the disk never fills;
+  the show and the push go on (exit code 3).
 
 exit codes:
   0  the run ended and every file is whole
   1  the run could not go on (the picture failed)
   2  a mistake in the command (one line says what and where); nothing was started
-  3  the show went on, but a file stopped being written (a full or read-only disk: the
-     recording, --stats, the session store or the log); the lines before say which
+  3  the show went on, but a file stopped being written (a full, nearly full or read-only
+     disk: the recording, --stats, the session store or the log); the lines before say which
 """
 
 COMMANDS = ("gui", "live", "devices", "show", "report", "audience", "desktop", "control")
@@ -165,9 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="WxH",
         help="output size: 1280x720, 1920x1080, 720x1280, 1080x1920",
     )
-    live.add_argument("--fps", type=_positive_int, default=30)
-    live.add_argument("--video-kbps", type=_positive_int, default=2500)
-    live.add_argument("--audio-kbps", type=_positive_int, default=128)
+    live.add_argument("--fps", type=_whole_number_from(1, 120, "frames a second"), default=30)
+    live.add_argument(
+        "--video-kbps",
+        type=_whole_number_from(100, 100_000, "kbit/s; platforms take up to about 50,000"),
+        default=2500,
+    )
+    live.add_argument(
+        "--audio-kbps", type=_whole_number_from(32, 512, "kbit/s of AAC"), default=128
+    )
     live.add_argument("--audio-rate", type=int, choices=(44100, 48000), default=48000)
     live.add_argument("--encoder", default="libx264", metavar="NAME|auto")
     live.add_argument(
@@ -404,7 +426,31 @@ def _printable(error: Exception) -> str:
     return printable_message(str(error))
 
 
+def _standard_streams_on_null() -> None:
+    """Started with stdin, stdout or stderr closed (`anchordesk live >&-`, a service manager),
+    the first files this program opens would take descriptors 0-2: FFmpeg's and x264's log
+    lines (written to descriptor 2) would land in the recording or the session file, and
+    Python has no ``sys.stdout`` to print the closing line to (a traceback, exit 1, after a
+    show that went well). Closed ones are opened on the null device first."""
+    for descriptor in (0, 1, 2):
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            flags = os.O_RDONLY if descriptor == 0 else os.O_WRONLY
+            opened = os.open(os.devnull, flags)
+            if opened != descriptor:
+                os.dup2(opened, descriptor)
+                os.close(opened)
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - for the whole run
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _standard_streams_on_null()
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["--network-child"]:
         # A frozen app's network child (anchordesk.media.network_child.child_command): no -m
@@ -451,7 +497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "live":
             from anchordesk.cli import stopping
 
-            stopping.forget()
+            # Called as the program (not from a test): it exits now, late signals are moot.
+            stopping.forget(keep_handlers=argv is None)
 
 
 def gui_main() -> int:

@@ -120,9 +120,18 @@ def current() -> StopRequests:
     return _current if _current is not None else StopRequests()
 
 
-def forget() -> None:
-    """Uninstall and drop the run's requests (the next run starts clean)."""
+def forget(*, keep_handlers: bool = False) -> None:
+    """Drop the run's requests (the next run starts clean) and uninstall the handlers. With
+    ``keep_handlers`` (the command line's process, which exits right after the run) the stop
+    signals are ignored from now on instead: one of the same burst that comes after the files
+    are finished (Ctrl+C pressed three times, a SIGTERM after SIGINT) must not kill it then,
+    with the default action's exit code (143) and its last lines unprinted."""
     global _current
     if _current is not None:
         _current.uninstall()
+        if keep_handlers and threading.current_thread() is threading.main_thread():
+            # Ignored, not a Python handler: the interpreter puts the default action back
+            # for those while it shuts down, which is when these signals come.
+            for number in _SIGNALS:
+                signal.signal(number, signal.SIG_IGN)
     _current = None

@@ -69,6 +69,49 @@ def build_live_show(
     return show
 
 
+def _refuse_shared_files(options: LiveOptions) -> None:
+    """Each file of the run is its own: ``--record X --stats X`` wrote the figures over the
+    recording's header (exit 0, "Recording kept in X", and X played nothing). A device or a
+    pipe (/dev/null, /dev/stdout) may be shared."""
+    seen: dict[Path, str] = {}
+    named = (
+        ("--record", options.record_path if options.record else None),
+        ("--stats", options.stats_path),
+        ("--session", options.session_path),
+    )
+    for option, path in named:
+        if path is None:
+            continue
+        path = path.expanduser()
+        if path.exists() and not path.is_file():
+            continue
+        key = path.resolve()
+        if key in seen:
+            raise UserError(
+                f"{option} {path}: the same file as {seen[key]}; each needs a file of its own"
+            )
+        seen[key] = option
+
+
+def _refuse_repeated_destinations(urls: Sequence[str]) -> None:
+    """The same stream twice is refused: the second push fought the first for the whole show
+    ("Already publishing", retried every few seconds) under the same masked name, and would
+    take over the stream whenever the first one dropped."""
+    from urllib.parse import urlsplit
+
+    from anchordesk.core.redact import mask_url
+
+    seen: set[tuple[str, str, int | None, str]] = set()
+    for url in urls:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        port = parts.port or (443 if scheme == "rtmps" else 1935)
+        key = (scheme, (parts.hostname or "").lower(), port, parts.path.rstrip("/"))
+        if key in seen:
+            raise UserError(f"--to {mask_url(url)}: given twice (the same stream)")
+        seen.add(key)
+
+
 def plan_from_options(options: LiveOptions) -> LiveShowPlan:
     """``anchordesk live``: a live session when there is a destination, else a rehearsal (nothing
     is pushed), with the feeds given on the command line.
@@ -84,8 +127,16 @@ def plan_from_options(options: LiveOptions) -> LiveShowPlan:
         problem = path_problem(options.session_path, must_exist=False)
         if problem is not None:
             raise UserError(f"--session {options.session_path}: {problem}")
+    _refuse_shared_files(options)
+    _refuse_repeated_destinations(options.destinations)
     for option, path in (("--session", options.session_path), ("--stats", options.stats_path)):
-        if path is not None and not path.is_dir() and path.parent.is_dir():
+        tried = path is not None and not path.is_dir() and path.parent.is_dir()
+        if tried and option == "--stats" and path is not None and path.exists():
+            # --stats into a pipe or a device is not tried: opening and closing a pipe ends its
+            # reader's input (`cat FIFO` exits), and the run then waited for ever for a reader.
+            # The stats writer opens it once, without waiting, and says what is wrong with it.
+            tried = path.is_file()
+        if tried and path is not None:
             problem = cannot_write(path)
             if problem is not None:
                 raise UserError(f"{option} {path}: cannot write: {problem}")

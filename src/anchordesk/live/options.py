@@ -65,7 +65,9 @@ def parse_canvas(text: str) -> tuple[int, int]:
 
 
 def check_destination(url: str) -> str:
-    if not re.match(r"^rtmps?://[^/\s]+/\S+", url, re.I):
-        # The URL may carry a key: never echo it back.
-        raise UserError("--to: expected rtmp://HOST/APP/<KEY> or rtmps://HOST/APP/<KEY>")
+    """The one URL rule of every network output (media/destination_url.py), applied while
+    the arguments are read: nothing starts with a URL that cannot work. The key is masked."""
+    from anchordesk.media.destination_url import validate_url
+
+    validate_url(url)
     return url

@@ -37,6 +37,17 @@ def format_bytes(count: float) -> str:
 class LowDiskSpace(Exception):
     """Raised on the recording's thread to stop it the way a write fault stops it."""
 
+    def __init__(self, free_bytes: int, min_free_bytes: int) -> None:
+        super().__init__(f"less than {format_bytes(min_free_bytes)} free")
+        self.free_bytes = free_bytes
+        self.min_free_bytes = min_free_bytes
+
+    def reason_for(self, path: Path) -> str:
+        """ "the disk holding PATH has less than N MB free" (the first half of the line)."""
+        limit = self.min_free_bytes
+        shown = f"{limit / 1e6:.0f} MB" if 10e6 <= limit < 1e9 else format_bytes(limit)
+        return f"the disk holding {path} has less than {shown} free"
+
 
 class FreeSpaceGuard:
     """Measures the free space of ``folder`` now and then; says why to stop when it is low."""
@@ -91,4 +102,4 @@ class FreeSpaceGuard:
                 f"only {format_bytes(free)} left on the disk holding {self.folder}: the recording "
                 f"stops while {format_bytes(limit)} are still free, before the disk fills"
             )
-            raise LowDiskSpace(self.low)
+            raise LowDiskSpace(free, limit)

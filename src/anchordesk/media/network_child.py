@@ -36,6 +36,8 @@ import ctypes
 import json
 import os
 import signal
+import socket
+import ssl
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -104,6 +106,55 @@ class _Reporter:
         except (BrokenPipeError, ValueError):
             # The parent is gone: nobody is watching, stop now.
             os._exit(1)
+
+
+def _tls_context() -> ssl.SSLContext:
+    """The system's certificate authorities (``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set);
+    certifi's when this Python finds none (a frozen app, a Python built elsewhere)."""
+    context = ssl.create_default_context()
+    if not context.cert_store_stats().get("x509_ca"):
+        with contextlib.suppress(ImportError, OSError, ssl.SSLError):
+            import certifi
+
+            context.load_verify_locations(cafile=certifi.where())
+    return context
+
+
+def untrusted_server(url: str, timeout_s: float = 8.0) -> str | None:
+    """For ``rtmps://``: why the server must not get the stream key (None: it may).
+
+    FFmpeg, as PyAV opens an output, checks no certificate (its ``tls_verify`` option cannot
+    be passed through ``avio_open``): a server with a self-signed, expired or another name's
+    certificate got the key. So the server's certificate and name are checked here first,
+    with Python's TLS, before FFmpeg connects. A server that cannot be reached is left to
+    FFmpeg, whose log lines say how far it got.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "rtmps" or not parts.hostname:
+        return None
+    host, port = parts.hostname, parts.port or 443
+    try:
+        raw = socket.create_connection((host, port), timeout=timeout_s)
+    except (OSError, ValueError):
+        return None  # not reachable: FFmpeg's attempt says how far it gets
+    # In FFmpeg's words, for the parent's ConnectionPhases: a server that takes the connection
+    # and never answers the TLS handshake (an RTMP port) is then told as such.
+    os.write(2, f"[tcp @ tls-check] Successfully connected to {host} port {port}\n".encode())
+    try:
+        with raw, _tls_context().wrap_socket(raw, server_hostname=host):
+            return None
+    except ssl.SSLCertVerificationError as error:
+        from anchordesk.media.network_watch import CERTIFICATE_NOT_TRUSTED
+
+        reason = error.verify_message or error.reason or "not trusted"
+        return (
+            f"{CERTIFICATE_NOT_TRUSTED} ({reason}): the stream key was not sent (check the "
+            "server URL; a private server's certificate can be trusted with SSL_CERT_FILE)"
+        )
+    except (OSError, ValueError):
+        return None  # not TLS, or no answer: FFmpeg's attempt says which
 
 
 def _read_header() -> dict[str, Any]:
@@ -180,6 +231,11 @@ def run() -> int:
     with contextlib.suppress(Exception):
         av.logging.restore_default_callback()
         av.logging.set_libav_level(av.logging.DEBUG)
+
+    refusal = untrusted_server(url)
+    if refusal is not None:
+        reporter.send("error", message=refusal, packets=0, bytes=0)
+        return 1
 
     packets = 0
     bytes_sent = 0

@@ -26,9 +26,12 @@ This side keeps everything that must stay responsive:
 - A failure is told in words: FFmpeg's log lines from the child say how far the connection got
   (refused stream key or application, TLS handshake to a plain port, no answer at all).
 - Reconnects follow :class:`~anchordesk.core.backoff.Backoff` (2 s, x1.5, jitter, cap 60 s,
-  no limit) and resume at the newest queued video keyframe, timestamps continuing from the
-  media clock. Every connection starts at a video keyframe; audio queued before it (a
-  frame-threaded encoder emits the keyframe late) follows it when timed at or after it.
+  no limit) and resume at the newest queued video keyframe. Every connection starts at a video
+  keyframe; audio queued before it (a frame-threaded encoder emits the keyframe late) follows
+  it when timed at or after it. Every connection is a new stream for the server (a new
+  publish), so it starts at timestamp zero at that keyframe (:func:`packets.shifted`): a
+  platform's recording of the stream after a reconnect is as long as that stream, not as long
+  as the whole run. The local recording is not touched: it keeps one timeline.
   :meth:`NetworkOutput.reconnect_now` skips the wait.
 - The stream key never leaves this object except on the child's stdin: names, logs, statuses
   and errors show :func:`anchordesk.core.redact.mask_url`. The child's environment holds only
@@ -49,6 +52,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
@@ -57,12 +61,20 @@ import av
 
 import anchordesk
 from anchordesk.core.backoff import Backoff
-from anchordesk.core.errors import UserError
 from anchordesk.core.redact import mask_url
 from anchordesk.media import network_child
+from anchordesk.media.destination_url import validate_url
 from anchordesk.media.network_child import masked
 from anchordesk.media.network_watch import AcknowledgementWatch, ConnectionPhases, SocketReader
-from anchordesk.media.packets import EncodedPacket, OutputState, OutputStatus, StreamTemplates
+from anchordesk.media.packets import (
+    EncodedPacket,
+    OutputState,
+    OutputStatus,
+    StreamTemplates,
+    at_or_after,
+    shifted,
+    stream_origin,
+)
 from anchordesk.media.recording import av_packet, one_line
 
 if TYPE_CHECKING:
@@ -71,7 +83,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SCHEMES: Final = ("rtmp", "rtmps")
 _PIPE_FORMAT: Final = "matroska"
 # live: no seeking back (the pipe cannot); cluster_time_limit 0: every packet closes a cluster,
 # so it leaves the muxer at once (measured: one frame of latency, same as NUT and FLV).
@@ -79,6 +90,8 @@ _PIPE_OPTIONS: Final = {"live": "1", "cluster_time_limit": "0", "cluster_size_li
 _PIPE_CONTAINER_OPTIONS: Final = {"flush_packets": "1", "max_interleave_delta": "500000"}
 _WRITE_CHUNK_BYTES: Final = 65536
 _POLL_S: Final = 0.05
+# The supervisor looks every _POLL_S; a gap longer than this is a pause of the whole process.
+_PAUSED_S: Final = 1.5
 # A queued keyframe further than this behind the newest picture is not worth starting at when
 # the pipeline can make a fresh one (two frames' wait instead of up to 2 s of extra latency).
 _STALE_KEYFRAME_S = 0.5
@@ -124,36 +137,6 @@ def child_environment(parent: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def _shown_url(url: str) -> str:
-    """``url`` safe to print even when its scheme is unknown (then the whole path is masked)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "****"
-    if parts.scheme.lower() in SUPPORTED_SCHEMES:
-        return mask_url(url)
-    host = parts.hostname or ""
-    return f"{parts.scheme}://{host}/****" if parts.scheme else "****"
-
-
-def validate_url(url: str) -> None:
-    """Raise a one-line :class:`UserError` (key masked) unless ``url`` is rtmp(s)://host/app/..."""
-    shown = _shown_url(url)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        raise UserError(f"--to {shown}: not a valid URL") from None
-    if parts.scheme.lower() not in SUPPORTED_SCHEMES:
-        raise UserError(
-            f"--to {shown}: unsupported scheme {parts.scheme or '(none)'!r} "
-            "(use rtmp:// or rtmps://)"
-        )
-    if not parts.hostname:
-        raise UserError(f"--to {shown}: the URL names no server")
-    if not [segment for segment in parts.path.split("/") if segment]:
-        raise UserError(f"--to {shown}: the URL names no application (rtmp://host/app/KEY)")
-
-
 class _MemorySink:
     """Where the pipe muxer writes: the supervisor moves the bytes to the child itself."""
 
@@ -184,6 +167,8 @@ class _Child:
     bytes_sent: int = 0
     error: str | None = None
     finished: bool = False  # stdout reached EOF
+    # The media time this connection's stream takes as zero: its first keyframe's.
+    origin: Fraction | None = None
 
 
 @dataclass
@@ -318,8 +303,11 @@ class NetworkOutput:
         stream = direct.video if packet.kind == "video" else direct.audio
         if stream is None:
             return
+        rebased = self._rebased(direct.child, packet, lock_held=True)
+        if rebased is None:
+            return
         try:
-            direct.container.mux(av_packet(packet, stream))
+            direct.container.mux(av_packet(rebased, stream))
         except (av.FFmpegError, ValueError) as error:
             self._count_dropped(packet)
             log.debug("%s: packet not muxed: %s", self._name, one_line(error))
@@ -667,9 +655,13 @@ class NetworkOutput:
         waiting_for_keyframe = True
         reason: str | None = None
         eof_sent = False
+        looked_s = self._clock()
         try:
             while True:
                 now_s = self._clock()
+                if now_s - looked_s > _PAUSED_S:
+                    self._forget_pause(child, now_s - looked_s)
+                looked_s = now_s
                 with self._lock:
                     stopping = self._stopping
                     finished = child.finished
@@ -744,7 +736,7 @@ class NetworkOutput:
                 # muxing a packet.
                 packet, waiting_for_keyframe = self._take_from_queue(waiting_for_keyframe)
                 while packet is not None:
-                    self._mux(container, video, audio, packet)
+                    self._mux(container, video, audio, packet, child)
                     packet, waiting_for_keyframe = self._take_from_queue(
                         waiting_for_keyframe, wait=False
                     )
@@ -762,6 +754,19 @@ class NetworkOutput:
             live_s = 0.0 if child.connected_s is None else self._clock() - child.connected_s
             self._end_child(child, graceful=reason is None)
         return live_s, reason or "stopped"
+
+    def _forget_pause(self, child: _Child, paused_s: float) -> None:
+        """This loop did not run for ``paused_s`` (the process was stopped: Ctrl+Z, SIGSTOP, a
+        suspended laptop): that time says nothing about the server or the child, which had
+        nothing to take meanwhile. The attempt's clocks move on by it, so the next look at the
+        socket and the child decides, not a deadline that ran out while nobody watched."""
+        log.info("%s: this program was paused for %.1f s", self._name, paused_s)
+        with self._lock:
+            child.last_progress_s += paused_s
+            if child.media_since_s is not None:
+                child.media_since_s += paused_s
+            child.acknowledgements = AcknowledgementWatch()
+            child.next_socket_sample_s = 0.0
 
     def _stall_reason(
         self,
@@ -794,18 +799,46 @@ class NetworkOutput:
             return f"stalled: no progress for {self._stall_timeout_s:g} s"
         return None
 
+    def _rebased(
+        self, child: _Child, packet: EncodedPacket, lock_held: bool = False
+    ) -> EncodedPacket | None:
+        """``packet`` on the connection's own timeline (None: it comes before its start and is
+        dropped, counted). Called by the one thread that writes to the child at a time (the
+        supervisor, or send() on the direct path with the lock held)."""
+        if child.origin is None:
+            if packet.kind != "video" or not packet.is_keyframe:
+                self._count_dropped_locked(packet, lock_held)
+                return None
+            child.origin = stream_origin(packet)
+        elif packet.kind == "audio" and not at_or_after(packet, child.origin):
+            # Timed before the connection's first picture: the stream starts with its picture
+            # (as the very first one does, see _first_keyframe_sent); not a loss.
+            return None
+        return shifted(packet, child.origin)
+
+    def _count_dropped_locked(self, packet: EncodedPacket, lock_held: bool) -> None:
+        if lock_held:
+            self._count_dropped(packet)
+            return
+        with self._lock:
+            self._count_dropped(packet)
+
     def _mux(
         self,
         container: OutputContainer,
         video: Stream,
         audio: Stream | None,
         packet: EncodedPacket,
+        child: _Child,
     ) -> None:
         stream = video if packet.kind == "video" else audio
         if stream is None:
             return
+        rebased = self._rebased(child, packet)
+        if rebased is None:
+            return
         try:
-            container.mux(av_packet(packet, stream))
+            container.mux(av_packet(rebased, stream))
         except (av.FFmpegError, ValueError) as error:
             # A malformed packet (e.g. timestamps out of order): skip it, keep going.
             with self._lock:

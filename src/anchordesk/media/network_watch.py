@@ -54,7 +54,17 @@ _PHASE_LINES: Final = (
 )
 _SERVER_ERROR = re.compile(r"^\[rtmps? @ [^]]*\] Server error: (.+)$")
 _TLS_ERROR = re.compile(r"^\[tls @ [^]]*\] (?!No default whitelist)(.+)$")
+_NOT_RESOLVED = re.compile(r"^\[tcp @ [^]]*\] Failed to resolve hostname (\S+): (.+)$")
+_REFUSED = re.compile(
+    r"^\[tcp @ [^]]*\] Connection to tcp://(\S+?)(\?\S*)? failed: Connection refused"
+)
+# What FFmpeg says when the bytes after the handshake are no RTMP messages it knows (a server
+# of another protocol on the port, or a broken one): not a refusal of the key.
+_NOT_RTMP = re.compile(r"^\[rtmps? @ [^]]*\] (Unknown packet type received|Unexpected packet)")
 _CHECK_KEY = "check the stream key and the application name in the URL"
+#: How the network child's own certificate check begins its refusal (network_child): a
+#: complete reason, never wrapped as a handshake failure.
+CERTIFICATE_NOT_TRUSTED: Final = "the server's TLS certificate is not trusted"
 
 
 def _one_line(text: str) -> str:
@@ -69,13 +79,22 @@ class ConnectionPhases:
         self.phase = Phase.STARTED
         self.server_error: str | None = None
         self.tls_error: str | None = None
+        self.not_rtmp = False  # the server sent bytes that are no RTMP message
+        self.unresolved: str | None = None  # "HOST: why" when the name did not resolve
+        self.refused: str | None = None  # "HOST:PORT" where nothing listens
 
     def feed(self, line: str) -> None:
         for pattern, phase in _PHASE_LINES:
             if pattern.match(line):
                 self.phase = max(self.phase, phase)
                 return
-        if match := _SERVER_ERROR.match(line):
+        if _NOT_RTMP.match(line):
+            self.not_rtmp = True
+        elif match := _NOT_RESOLVED.match(line):
+            self.unresolved = f"{match.group(1)[:100]} ({_one_line(match.group(2))};"
+        elif match := _REFUSED.match(line):
+            self.refused = match.group(1)[:120]
+        elif match := _SERVER_ERROR.match(line):
             self.server_error = _one_line(match.group(1))
         elif (match := _TLS_ERROR.match(line)) and self.phase < Phase.RTMP_HANDSHAKE:
             self.tls_error = _one_line(match.group(1))
@@ -86,9 +105,23 @@ class ConnectionPhases:
         ``reason`` is what is known otherwise (the child's error, already masked);
         ``timed_out_s`` is set when the attempt ran out of time instead.
         """
+        if reason.startswith(CERTIFICATE_NOT_TRUSTED):
+            return reason
         waited = f"within {timed_out_s:g} s" if timed_out_s is not None else ""
         if self.server_error:
             return f"the server refused the stream: {self.server_error} ({_CHECK_KEY})"
+        if self.unresolved and self.phase < Phase.TCP_CONNECTED:
+            return f"the server's name was not found: {self.unresolved} check the URL)"
+        if self.refused and self.phase < Phase.TCP_CONNECTED:
+            return (
+                f"nothing is listening at {self.refused} (connection refused: check the port, "
+                "or the server is down)"
+            )
+        if self.not_rtmp:
+            return (
+                "the server's answer is not RTMP (is there an RTMP server at this address and "
+                "port?)"
+            )
         tls = self.scheme == "rtmps"
         if tls and self.phase == Phase.TCP_CONNECTED:
             detail = self.tls_error or (f"no answer {waited}" if waited else reason)

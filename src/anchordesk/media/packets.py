@@ -153,7 +153,7 @@ class TimestampRebaser:
                 return []
             if not packet.is_keyframe:
                 return []
-            origin = self._origin = packet.dts * packet.time_base
+            origin = self._origin = stream_origin(packet)
             first = [self._shifted(packet, origin)]
             held = [
                 self._shifted(audio, origin) for audio in self._held if _at_or_after(audio, origin)
@@ -166,14 +166,27 @@ class TimestampRebaser:
 
     @staticmethod
     def _shifted(packet: EncodedPacket, origin: Fraction) -> EncodedPacket:
-        # In the packet's own time base; floor keeps every timestamp at or after zero (exact for
-        # the usual rates: 1/30 s is 1600 ticks of 1/48000).
-        offset = math.floor(origin / packet.time_base)
-        return replace(packet, pts=packet.pts - offset, dts=packet.dts - offset)
+        return shifted(packet, origin)
 
 
-def _at_or_after(packet: EncodedPacket, origin: Fraction) -> bool:
+def shifted(packet: EncodedPacket, origin: Fraction) -> EncodedPacket:
+    """``packet`` with ``origin`` (seconds) as its zero."""
+    # In the packet's own time base; floor keeps every timestamp at or after zero (exact for
+    # the usual rates: 1/30 s is 1600 ticks of 1/48000).
+    offset = math.floor(origin / packet.time_base)
+    return replace(packet, pts=packet.pts - offset, dts=packet.dts - offset)
+
+
+def stream_origin(packet: EncodedPacket) -> Fraction:
+    """The media time a stream that starts at ``packet`` (its first keyframe) takes as zero."""
+    return packet.dts * packet.time_base
+
+
+def at_or_after(packet: EncodedPacket, origin: Fraction) -> bool:
     return packet.pts * packet.time_base >= origin
+
+
+_at_or_after = at_or_after
 
 
 class RebasedOutput:

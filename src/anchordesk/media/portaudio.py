@@ -8,9 +8,12 @@ errors to a user and bury real messages, so the import runs with fd 2 pointed at
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import sys
 import threading
+from collections.abc import Iterator
 from types import ModuleType
 
 _lock = threading.Lock()
@@ -36,3 +39,44 @@ def import_sounddevice() -> ModuleType:
             os.close(devnull)
         module: ModuleType = sounddevice
         return module
+
+
+# What PortAudio and the ALSA library print on their own when a device cannot be opened (a
+# PulseAudio daemon gone): PortAudio's internal checks, ALSA's plugin errors, and the blank
+# lines between them.
+_LIBRARY_NOISE = re.compile(
+    rb"^(Expression '.*' failed in '.*', line: \d+|ALSA lib .*|Cannot connect to server .*|"
+    rb"jack server is not running.*|JackShmReadWritePtr.*|\s*)$"
+)
+
+
+@contextlib.contextmanager
+def library_noise_filtered() -> Iterator[None]:
+    """Run a PortAudio call with descriptor 2 going into a pipe; afterwards everything in it
+    that is not PortAudio's or ALSA's own noise goes on to the real stderr (in order), so a
+    log line of another thread written meanwhile is kept, while a lost microphone retried
+    every 2 s does not print five lines of library internals each time."""
+    sys.stderr.flush()
+    read_end, write_end = os.pipe()
+    saved_fd = os.dup(2)
+    try:
+        os.dup2(write_end, 2)
+        os.close(write_end)
+        write_end = -1
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
+        os.dup2(saved_fd, 2)
+        if write_end != -1:
+            os.close(write_end)
+        with os.fdopen(read_end, "rb") as captured:
+            kept = [
+                line
+                for line in captured.read().splitlines(keepends=True)
+                if not _LIBRARY_NOISE.match(line.rstrip(b"\r\n"))
+            ]
+        with contextlib.suppress(OSError):
+            for line in kept:
+                os.write(saved_fd, line)
+        os.close(saved_fd)

@@ -17,16 +17,21 @@ The show's recording is the one copy that must never be lost, so:
   crashed, run again with the same command), the next free ``NAME-2.mkv``, ``NAME-3.mkv``... is
   created instead (atomically, ``O_EXCL``) and ``path`` tells which. A device or a pipe
   (``/dev/full``, a FIFO) is written as it is. A run that muxed nothing leaves no empty file.
-- With a :class:`FreeSpaceGuard` the recording stops the same way, closed and playable, while
-  the disk still has room (``media/disk_space.py``).
+- The recording stops the same way, closed and playable, while its disk still has room
+  (:class:`FreeSpaceGuard`, ``media/disk_space.py``): every recording of a regular file has
+  one unless the caller passes its own, so the window and ``anchordesk live --record`` follow
+  the one rule. The line then reads "the disk holding PATH has less than N MB free: the
+  recording stopped at HH:MM:SS (...)".
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import queue
+import shutil
 import stat
 import threading
 import time
@@ -142,10 +147,19 @@ class _CountingFile:
     def __init__(self, raw: IO[bytes]) -> None:
         self._raw = raw
         self.size_bytes = 0
+        # A FIFO (or a character device) cannot seek: the muxer is told so (PyAV asks
+        # seekable()) and writes straight through instead of failing with "Illegal seek".
+        self._seekable = raw.seekable()
+
+    def seekable(self) -> bool:
+        return self._seekable
 
     def write(self, data: bytes) -> int:
         written = self._raw.write(data) or 0
-        self.size_bytes = max(self.size_bytes, self._raw.tell())
+        if self._seekable:
+            self.size_bytes = max(self.size_bytes, self._raw.tell())
+        else:
+            self.size_bytes += written
         return written
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
@@ -160,8 +174,41 @@ class _CountingFile:
     def fileno(self) -> int:
         return self._raw.fileno()
 
+    def swap(self, raw: IO[bytes]) -> IO[bytes]:
+        """Write into ``raw`` (a copy of the file so far) from the same position; returns the
+        old file."""
+        raw.seek(self._raw.tell())
+        old, self._raw = self._raw, raw
+        return old
+
+
+def _sync(sink: _CountingFile) -> None:
+    """Force what was written onto the disk. A device or a pipe (``--record /dev/null``, a FIFO)
+    has no disk to force it to: Linux answers EINVAL there, which is no write fault."""
+    try:
+        os.fsync(sink.fileno())
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EROFS) or _is_regular(sink):
+            raise
+
+
+def _is_regular(sink: _CountingFile) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(sink.fileno()).st_mode)
+    except OSError:
+        return True
+
+
+def _deleted(raw: IO[bytes]) -> bool:
+    """The open file has no name any more (it, or its folder, was deleted)."""
+    try:
+        return os.fstat(raw.fileno()).st_nlink == 0
+    except OSError:
+        return False
+
 
 _STOP: Final = object()
+_DEFAULT_GUARD: Final = object()  # the recording's own free-space guard (see __init__)
 
 
 class RecordingOutput:
@@ -174,11 +221,13 @@ class RecordingOutput:
         queue_packets: int = 2048,
         fsync_interval_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
-        space_guard: FreeSpaceGuard | None = None,
+        space_guard: FreeSpaceGuard | object | None = _DEFAULT_GUARD,
     ) -> None:
+        """``space_guard``: by default one on the file's folder with the default floor;
+        ``None`` for none (a caller that watches the disk itself)."""
         self.requested_path = Path(path)
         self.path = self.requested_path
-        self.space_guard = space_guard
+        self.space_guard: FreeSpaceGuard | None = None
         self.container_format = format_for_path(self.path, container_format)
         if self.container_format == "mp4":
             log.warning(
@@ -210,6 +259,11 @@ class RecordingOutput:
             self._created = self._raw is not None
         except OSError as error:
             self._open_error = error
+        if isinstance(space_guard, FreeSpaceGuard):
+            self.space_guard = space_guard
+        elif space_guard is _DEFAULT_GUARD and self._created:
+            # A file on a disk; a device or a pipe (/dev/null, a FIFO) fills no disk.
+            self.space_guard = FreeSpaceGuard(self.path.parent)
 
     @property
     def open_error(self) -> str | None:
@@ -313,6 +367,19 @@ class RecordingOutput:
                 self._last_error = error
 
     def _fail(self, what: str, error: BaseException) -> None:
+        if isinstance(error, LowDiskSpace):
+            with self._lock:
+                media_s, written = self._media_s, self._bytes_written
+            if self._packets_muxed:
+                reason = (
+                    f"{error.reason_for(self.path)}: the recording stopped at "
+                    f"{_clock_text(media_s)} ({written / 1e6:.1f} MB kept, it plays up to there)"
+                )
+            else:
+                reason = f"{error.reason_for(self.path)}: the recording stopped before it began"
+            log.error("%s; the show goes on", reason)
+            self._set_state(OutputState.FAILED, reason)
+            return
         if isinstance(error, OSError):
             words = describe_error(self.path, error)
         else:
@@ -363,6 +430,39 @@ class RecordingOutput:
         with contextlib.suppress(queue.Empty):
             while True:
                 self._queue.get_nowait()
+
+    def _restore(self, sink: _CountingFile, raw: IO[bytes]) -> IO[bytes]:
+        """The file was deleted while recording (its folder removed, a clean-up): everything
+        written so far still sits in the open file, and would vanish with it at the end while
+        the run said "Recording kept in ...". Copy it to its name again (the folder made
+        again; a numbered name if the name is taken) and go on writing there. Raises OSError
+        (the recording then stops and says why) when that is impossible."""
+        folder = self.path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        path, new_raw = open_new_file(self.path)
+        if new_raw is None:
+            raise OSError(errno.EEXIST, "the file was deleted and its name is taken", str(path))
+        try:
+            with open(f"/proc/self/fd/{raw.fileno()}", "rb") as old_copy:
+                shutil.copyfileobj(old_copy, new_raw, 1 << 20)
+        except OSError:
+            new_raw.close()
+            with contextlib.suppress(OSError):
+                path.unlink()
+            raise
+        sink.swap(new_raw)
+        with contextlib.suppress(OSError):
+            raw.close()
+        moved = "" if path == self.path else f" (under a new name, {path.name})"
+        log.warning(
+            "%s was deleted while recording: written again into %s%s; the recording goes on",
+            self.path,
+            path,
+            moved,
+        )
+        self.path = path
+        self._raw = new_raw
+        return new_raw
 
     def _write_all(self, raw: IO[bytes], streams: StreamTemplates) -> None:
         sink = _CountingFile(raw)
@@ -416,8 +516,10 @@ class RecordingOutput:
                     self._packets_muxed += 1
                 now_s = self._clock()
                 if now_s - last_sync_s >= self._fsync_interval_s:
-                    os.fsync(sink.fileno())
+                    _sync(sink)
                     last_sync_s = now_s
+                    if self._created and _deleted(raw):
+                        raw = self._restore(sink, raw)
                 with self._lock:
                     self._bytes_written = sink.size_bytes
                     if now_s - rate_since_s >= 1.0:
@@ -426,7 +528,7 @@ class RecordingOutput:
                         )
                         rate_since_s, rate_since_bytes = now_s, sink.size_bytes
             container.close()
-            os.fsync(sink.fileno())
+            _sync(sink)
         except (OSError, av.FFmpegError, ValueError, LowDiskSpace) as error:
             self._fail("cannot write the recording", error)
             with contextlib.suppress(Exception):

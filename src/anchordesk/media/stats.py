@@ -15,9 +15,12 @@ ended from the kernel's totals for reaped children. 100 % is one core.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
+import select
+import stat
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -29,6 +32,21 @@ from anchordesk.media.pipeline import Pipeline, PipelineCounters
 from anchordesk.media.sources.base import AudioSource, VideoSource
 
 log = logging.getLogger(__name__)
+
+
+def _is_pipe_or_device(path: Path) -> bool:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
+def _open_pipe(path: Path) -> int:
+    """Open a pipe or a device for writing without waiting for a reader (ENXIO when a FIFO has
+    none: opening it blocking would wait for ever, deaf to SIGTERM)."""
+    return os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+
 
 try:
     _CLOCK_TICKS_PER_S = float(os.sysconf("SC_CLK_TCK"))
@@ -90,12 +108,24 @@ class StatsReporter:
         self._whole_bytes = 0  # the file's size after the last sample written whole
         #: Why ``--stats`` stopped being written (None while it is whole).
         self.fault: str | None = None
+        # A pipe or a device (`--stats FIFO`, /dev/stdout into a pipe) is written without ever
+        # waiting: a sample the reader has no room for is skipped (counted), never a stalled
+        # event loop (the samples are written from it).
+        self._pipe_fd: int | None = None
+        self.skipped_samples = 0
         if path is not None:
             try:
-                self._file = path.open("w", encoding="utf-8")
+                if _is_pipe_or_device(path):
+                    self._pipe_fd = _open_pipe(path)
+                else:
+                    self._file = path.open("w", encoding="utf-8")
             except OSError as error:
                 from anchordesk.core.errors import UserError
 
+                if error.errno == errno.ENXIO:
+                    raise UserError(
+                        f"--stats {path}: cannot write: {path} is a pipe that no program reads"
+                    ) from None
                 raise UserError(
                     f"--stats {path}: cannot write: {describe_error(path, error)}"
                 ) from None
@@ -213,7 +243,9 @@ class StatsReporter:
         self._previous_at_s = now_s
         self._previous_cpu_s = max(cpu_s, self._previous_cpu_s)
         self.latest = sample
-        if self._file is not None:
+        if self._pipe_fd is not None:
+            self._write_pipe(self._pipe_fd, json.dumps(sample, ensure_ascii=False) + "\n")
+        elif self._file is not None:
             try:
                 self._file.write(json.dumps(sample, ensure_ascii=False) + "\n")
                 self._file.flush()
@@ -225,8 +257,43 @@ class StatsReporter:
                 self._stop_writing(error)
         return sample
 
+    def _write_pipe(self, fd: int, line: str) -> None:
+        data = line.encode("utf-8")
+        try:
+            written = os.write(fd, data)
+        except BlockingIOError:
+            # The reader is behind and the pipe is full: this sample is skipped whole (a line
+            # up to PIPE_BUF bytes goes into a pipe whole or not at all).
+            self.skipped_samples += 1
+            if self.skipped_samples == 1:
+                log.warning(
+                    "--stats %s: its reader is not keeping up; samples are skipped", self._path
+                )
+            return
+        except OSError as error:
+            self._stop_writing(error)
+            return
+        rest = data[written:]
+        deadline_s = time.monotonic() + 0.2
+        while rest and time.monotonic() < deadline_s:
+            # A line longer than the pipe takes at once: the rest, briefly, so it stays whole.
+            select.select([], [fd], [], 0.05)
+            try:
+                rest = rest[os.write(fd, rest) :]
+            except BlockingIOError:
+                continue
+            except OSError as error:
+                self._stop_writing(error)
+                return
+        if rest:
+            self._stop_writing(OSError(errno.EAGAIN, "its reader stopped reading"))
+
     def _stop_writing(self, error: OSError) -> None:
         """The file stops at its last whole line; said once, the samples go on."""
+        pipe_fd, self._pipe_fd = self._pipe_fd, None
+        if pipe_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(pipe_fd)
         file, self._file = self._file, None
         where = self._path or "--stats"
         self.fault = f"--stats {where}: stopped writing: {describe_error(where, error)}"
@@ -240,6 +307,10 @@ class StatsReporter:
                 os.truncate(self._path, self._whole_bytes)
 
     def close(self) -> None:
+        pipe_fd, self._pipe_fd = self._pipe_fd, None
+        if pipe_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(pipe_fd)
         file, self._file = self._file, None
         if file is not None:
             try:

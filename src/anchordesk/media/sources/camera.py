@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 import sys
 import threading
 import time
@@ -29,9 +28,6 @@ from anchordesk.media.sources.base import SourceState, SourceStatus, VideoFrameR
 from anchordesk.media.sources.still import render_slate
 
 log = logging.getLogger(__name__)
-
-# OpenCV prints a warning per failed open/read on stderr; our own log says it once.
-os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 
 _camera_ids = itertools.count(2_000_000)
 

@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -144,10 +145,13 @@ class MicrophoneSource:
             self._state = SourceState.STOPPED
 
     def _open_stream(self) -> bool:
-        from anchordesk.media.portaudio import import_sounddevice
+        from anchordesk.media.portaudio import import_sounddevice, library_noise_filtered
 
         sounddevice = import_sounddevice()
+        with library_noise_filtered():
+            return self._open_stream_now(sounddevice)
 
+    def _open_stream_now(self, sounddevice: ModuleType) -> bool:
         try:
             info = sounddevice.query_devices(self._device, "input")
             channels = 2 if int(info["max_input_channels"]) >= 2 else 1

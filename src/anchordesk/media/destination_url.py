@@ -1,0 +1,78 @@
+"""The one rule for a destination URL (``rtmp://`` or ``rtmps://``), checked before anything
+starts: by ``anchordesk live --to`` while it reads its arguments and by every
+:class:`~anchordesk.media.network_output.NetworkOutput`. Light (no FFmpeg), so the command line
+can use it at once.
+
+A URL that FFmpeg would take but that can never work is refused here with one line, key
+masked, instead of retrying for the whole show: a port out of range ("Invalid argument"
+at every attempt), a space or a line break pasted into the key, or a URL longer than RTMP
+carries (FFmpeg keeps 1,024 bytes of the server address and application and 512 of the stream
+name; the rest was cut off, or the child refused its header line).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+from urllib.parse import urlsplit
+
+from anchordesk.core.errors import UserError
+from anchordesk.core.redact import mask_url
+
+SUPPORTED_SCHEMES: Final = ("rtmp", "rtmps")
+MAX_URL_BYTES: Final = 1024
+# Spaces and control characters never belong in a URL (a key copied with its line break).
+_SPACE_OR_CONTROL: Final = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+_CHARACTER_NAMES: Final = {" ": "a space", "\n": "a line break", "\r": "a line break"}
+
+
+def shown_url(url: str) -> str:
+    """``url`` safe to print even when its scheme is unknown (then the whole path is masked)."""
+    url = _SPACE_OR_CONTROL.sub(" ", url)[: MAX_URL_BYTES * 4]
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "****"
+    if parts.scheme.lower() in SUPPORTED_SCHEMES:
+        shown = mask_url(url)
+        return shown if len(shown) <= 200 else shown[:120] + "…" + shown[-40:]
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host[:100]}/****" if parts.scheme else "****"
+
+
+def validate_url(url: str) -> None:
+    """Raise a one-line :class:`UserError` (key masked) unless ``url`` is rtmp(s)://host/app/...
+    that RTMP can carry."""
+    shown = shown_url(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise UserError(f"--to {shown}: not a valid URL") from None
+    if parts.scheme.lower() not in SUPPORTED_SCHEMES:
+        raise UserError(
+            f"--to {shown}: unsupported scheme {parts.scheme or '(none)'!r} "
+            "(expected rtmp://HOST/APP/<KEY> or rtmps://HOST/APP/<KEY>)"
+        )
+    if not parts.hostname:
+        raise UserError(f"--to {shown}: the URL names no server")
+    if match := _SPACE_OR_CONTROL.search(url):
+        found = match.group()
+        what = _CHARACTER_NAMES.get(found, f"the control character U+{ord(found):04X}")
+        raise UserError(
+            f"--to {shown}: the URL holds {what} at character {match.start() + 1} "
+            "(copied with a line break or a space? a URL has none)"
+        )
+    size = len(url.encode("utf-8"))
+    if size > MAX_URL_BYTES:
+        raise UserError(
+            f"--to {shown}: the URL is {size:,} bytes long; RTMP carries at most "
+            f"{MAX_URL_BYTES:,} (check what was pasted)"
+        )
+    try:
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError:
+        raise UserError(f"--to {shown}: the port must be a number from 1 to 65535") from None
+    if parts.port == 0:
+        raise UserError(f"--to {shown}: the port must be a number from 1 to 65535")
+    if not [segment for segment in parts.path.split("/") if segment]:
+        raise UserError(f"--to {shown}: the URL names no application (rtmp://HOST/APP/<KEY>)")
