@@ -1,0 +1,96 @@
+"""Round four, feed inputs against the poller on a loopback server (issue 10: "a new round
+of the same kinds of input finds nothing new").
+
+Found: a server answering ``more: true`` while alternating between two cursors (A, B, A, B…)
+with no item was asked again at once, forever: each page "moved" the cursor. A cursor already
+passed since the last new item is no progress now. Time is injected: the waits are asserted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from feed_servers import Fault, JsonFeedServer
+
+from .test_feed_limits import FakeTime, Sink, poller
+
+pytestmark = pytest.mark.integration
+
+
+def _delays(pages: list[bytes]) -> list[float]:
+    server = JsonFeedServer(poll_ms=1000)
+    sink, fake = Sink(), FakeTime()
+    with server:
+        server.inject(*[Fault("malformed", body=page) for page in pages])
+
+        async def scenario() -> list[float]:
+            async with httpx.AsyncClient() as client:
+                feed = poller(server.url, client, sink, fake)
+                return [await feed.poll_once() for _ in pages]
+
+        return asyncio.run(scenario())
+
+
+def test_two_cursors_in_turn_with_more_are_asked_at_the_normal_interval() -> None:
+    pages = [
+        b'{"items": [], "next": "%s", "more": true}' % b"AB"[i % 2 : i % 2 + 1] for i in range(12)
+    ]
+    delays = _delays(pages)
+    assert delays[:2] == [0.0, 0.0], "A then B are new cursors: asked at once"
+    assert delays[2:] == [1.0] * 10, "back at A with nothing new: the normal interval"
+
+
+def test_a_cycle_of_long_cursors_is_remembered_and_not_hammered() -> None:
+    long = [b"X" * 5_000, b"Y" * 5_000]
+    pages = [b'{"items": [], "next": "%s", "more": true}' % long[i % 2] for i in range(4)]
+    assert _delays(pages) == [0.0, 0.0, 1.0, 1.0]
+
+
+def test_a_megabyte_cursor_is_refused_not_stored_and_the_feed_goes_on() -> None:
+    """Before: httpx.InvalidURL (not an httpx.HTTPError) escaped the poller at the next call:
+    the feed's task died for the session, and the stored cursor killed it again on restart."""
+    huge = b"Z" * 1_000_000
+    page = b'{"items": [{"type": "comment", "id": "c1", "text": "hi"}], "next": "%s"}' % huge
+    server = JsonFeedServer(poll_ms=1000)
+    sink, fake = Sink(), FakeTime()
+    with server:
+        server.inject(Fault("malformed", body=page), Fault("malformed", body=page))
+
+        async def scenario() -> list[float]:
+            async with httpx.AsyncClient() as client:
+                feed = poller(server.url, client, sink, fake)
+                delays = [await feed.poll_once() for _ in range(2)]
+                assert feed.cursor is None, "the cursor that cannot be sent is not kept"
+                assert feed.health.last_error == (
+                    "malformed response: its next cursor (1,000,000 characters) is too long "
+                    "to send back"
+                )
+                return delays
+
+        delays = asyncio.run(scenario())
+    assert delays[0] > 0 and delays[1] > delays[0], "asked again after the backoff"
+    assert sink.items == [], "the page is asked again, not half stored"
+
+
+def test_a_session_that_already_holds_a_megabyte_cursor_does_not_end_the_feed() -> None:
+    server = JsonFeedServer(poll_ms=1000)
+    with server:
+
+        async def scenario() -> tuple[float, str | None]:
+            async with httpx.AsyncClient() as client:
+                feed = poller(server.url, client, Sink(), FakeTime())
+                feed.cursor = "Z" * 1_000_000  # as a session of an older version stored it
+                return await feed.poll_once(), feed.health.last_error
+
+        delay, error = asyncio.run(scenario())
+    assert delay > 0
+    assert error is not None and error.startswith("the request cannot be sent (")
+
+
+def test_a_new_item_makes_a_cursor_seen_before_progress_again() -> None:
+    empty = b'{"items": [], "next": "%s", "more": true}'
+    item = b'{"items": [{"type": "comment", "id": "c1", "text": "hi"}], "next": "A", "more": true}'
+    pages = [empty % b"A", empty % b"B", item, empty % b"B"]
+    assert _delays(pages) == [0.0, 0.0, 0.0, 0.0], "a real catch-up is never slowed"
