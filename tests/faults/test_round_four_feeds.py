@@ -9,10 +9,14 @@ passed since the last new item is no progress now. Time is injected: the waits a
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
-from feed_servers import Fault, JsonFeedServer
+from feed_servers import Fault, JsonFeedServer, Reply, ShopifyOrdersServer
+
+from anchordesk.feeds.adapters import ShopifyOrdersAdapter
+from anchordesk.feeds.poller import Poller
 
 from .test_feed_limits import FakeTime, Sink, poller
 
@@ -94,3 +98,34 @@ def test_a_new_item_makes_a_cursor_seen_before_progress_again() -> None:
     item = b'{"items": [{"type": "comment", "id": "c1", "text": "hi"}], "next": "A", "more": true}'
     pages = [empty % b"A", empty % b"B", item, empty % b"B"]
     assert _delays(pages) == [0.0, 0.0, 0.0, 0.0], "a real catch-up is never slowed"
+
+
+@pytest.mark.parametrize("link", ["https://[::1/orders.json", "//[zz/x", "https://["])
+def test_a_shopify_next_link_that_is_no_url_is_a_malformed_page_not_a_dead_feed(
+    link: str,
+) -> None:
+    """Before: urljoin/urlsplit raised ValueError ("Invalid IPv6 URL", "Port out of range")
+    out of the adapter's parse, past the poller: every feed of the session stopped."""
+
+    class LinkingServer(ShopifyOrdersServer):
+        def _updated_page(self, *args: Any, **kwargs: Any) -> Reply:
+            reply = super()._updated_page(*args, **kwargs)
+            reply.headers["Link"] = f'<{link}>; rel="next"'
+            return reply
+
+    with LinkingServer() as shop:
+        shop.add_order([("SERUM-30", 1, "10.00")])
+
+        async def scenario() -> Poller:
+            async with httpx.AsyncClient() as client:
+                poller = Poller(
+                    ShopifyOrdersAdapter(shop.url, shop.token), client, Sink(),
+                    unit_random=lambda: 0.0,
+                )  # fmt: skip
+                for _ in range(4):
+                    await poller.poll_once()
+                return poller
+
+        poller = asyncio.run(scenario())
+    error = poller.health.last_error or ""
+    assert error.startswith("malformed response: the next page's link is not a URL"), error
