@@ -15,8 +15,8 @@ import httpx
 import pytest
 from feed_servers import Fault, JsonFeedServer, Reply, ShopifyOrdersServer
 
-from anchordesk.feeds.adapters import ShopifyOrdersAdapter
-from anchordesk.feeds.poller import Poller
+from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
+from anchordesk.feeds.poller import Page, Poller
 
 from .test_feed_limits import FakeTime, Sink, poller
 
@@ -129,3 +129,43 @@ def test_a_shopify_next_link_that_is_no_url_is_a_malformed_page_not_a_dead_feed(
         poller = asyncio.run(scenario())
     error = poller.health.last_error or ""
     assert error.startswith("malformed response: the next page's link is not a URL"), error
+
+
+def test_an_error_no_rule_foresaw_retries_that_feed_and_never_ends_the_loop() -> None:
+    """The poller promises that nothing but stop or the feed's end stops its loop; one
+    exception out of an adapter (findings above: InvalidURL, ValueError) ended the hub's
+    gather, every feed with it, without a line in the log."""
+    server = JsonFeedServer(poll_ms=1000)
+    fake = FakeTime()
+    calls: list[int] = []
+
+    class Broken(JsonFeedAdapter):
+        def parse(self, response: httpx.Response, cursor: str | None) -> Page:
+            calls.append(1)
+            if len(calls) < 3:
+                raise RuntimeError("a case nobody wrote a rule for")
+            return super().parse(response, cursor)
+
+    with server:
+        server.add_comment("viewer", "hello")
+
+        async def scenario() -> tuple[Poller, Sink]:
+            sink = Sink()
+            stop = asyncio.Event()
+            async with httpx.AsyncClient() as client:
+                feed = Poller(
+                    Broken(server.url, None), client, sink, clock=fake.clock, sleep=fake.sleep,
+                    unit_random=lambda: 0.0,
+                )  # fmt: skip
+
+                async def stop_when_read() -> None:
+                    while not sink.items:
+                        await asyncio.sleep(0.01)
+                    stop.set()
+
+                await asyncio.wait_for(asyncio.gather(feed.run(stop), stop_when_read()), 10)
+            return feed, sink
+
+        feed, sink = asyncio.run(scenario())
+    assert [item.id for item in sink.items] == ["c1"], "asked again after the error, and read"
+    assert feed.health.errors == 2

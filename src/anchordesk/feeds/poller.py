@@ -333,7 +333,12 @@ class Poller:
     async def run(self, stop: asyncio.Event) -> FeedHealth:
         log.info("feed %s: polling %s", self.adapter.source, self._describe())
         while not stop.is_set():
-            delay_s = await self.poll_once()
+            try:
+                delay_s = await self.poll_once()
+            except Exception as error:  # an input no rule foresaw: this feed retries, and the
+                # hub's other feeds go on (one escaping error ended them all, silently).
+                log.debug("feed %s: unexpected error", self.adapter.source, exc_info=True)
+                delay_s = self._error(f"unexpected error ({type(error).__name__})")
             if self._health.state == "ended":
                 log.info("feed %s: the platform ended the feed", self.adapter.source)
                 return self._health
