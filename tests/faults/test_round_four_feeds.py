@@ -15,8 +15,10 @@ import httpx
 import pytest
 from feed_servers import Fault, JsonFeedServer, Reply, ShopifyOrdersServer
 
+from anchordesk.core.errors import UserError
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.poller import Page, Poller
+from anchordesk.feeds.spec import parse_feed
 
 from .test_feed_limits import FakeTime, Sink, poller
 
@@ -169,3 +171,25 @@ def test_an_error_no_rule_foresaw_retries_that_feed_and_never_ends_the_loop() ->
         feed, sink = asyncio.run(scenario())
     assert [item.id for item in sink.items] == ["c1"], "asked again after the error, and read"
     assert feed.health.errors == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("json=http://[::1/feed", "not a usable URL (Invalid port"),
+        ("json=http://127.0.0.1:abc/feed", "not a usable URL (Invalid port: 'abc')"),
+        ("json=http://127.0.0.1:1/f\x01", "not a usable URL (Invalid non-printable ASCII"),
+        ("twitch-chat=wss://[::1/x", "not a usable URL (Invalid port"),
+    ],
+    ids=["bracket", "port", "control", "push"],
+)
+def test_a_feed_url_no_client_can_ask_is_refused_at_start(url: str, said: str) -> None:
+    """Before: `http://[::1/feed` ended `anchordesk live` with a FeedSetupError traceback when
+    the session started; a port `abc` or a control character was retried for the whole show."""
+    with pytest.raises(UserError) as refused:
+        parse_feed(url)
+    assert said in str(refused.value) and "127.0.0.1" not in str(refused.value)
+
+
+def test_a_usable_feed_url_with_a_query_is_taken() -> None:
+    assert parse_feed("json=http://127.0.0.1:8/feed?x=1").url == "http://127.0.0.1:8/feed?x=1"
