@@ -9,16 +9,22 @@ passed since the last new item is no progress now. Time is injected: the waits a
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
 import pytest
 from feed_servers import Fault, JsonFeedServer, Reply, ShopifyOrdersServer
+from platform_servers import TwitchServer, wait_until
+from test_poller import Collector
+from test_twitch import feed_for, run_with
 
 from anchordesk.core.errors import UserError
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.poller import Page, Poller
 from anchordesk.feeds.spec import parse_feed
+from anchordesk.feeds.twitch import SUBSCRIPTIONS, TwitchChatFeed
+from anchordesk.show.feed_items import Comment
 
 from .test_feed_limits import FakeTime, Sink, poller
 
@@ -193,3 +199,33 @@ def test_a_feed_url_no_client_can_ask_is_refused_at_start(url: str, said: str) -
 
 def test_a_usable_feed_url_with_a_query_is_taken() -> None:
     assert parse_feed("json=http://127.0.0.1:8/feed?x=1").url == "http://127.0.0.1:8/feed?x=1"
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"metadata": {"message_id": "m1", "message_type": "session_reconnect"}},
+        {
+            "metadata": {"message_id": "m2", "message_type": "session_reconnect"},
+            "payload": {"session": None},
+        },
+    ],
+    ids=["no payload", "null session"],
+)
+def test_a_twitch_session_reconnect_without_its_url_is_skipped_not_the_end(
+    frame: dict[str, Any],
+) -> None:
+    """Before: KeyError/TypeError out of the message loop ended the Twitch feed's task (and,
+    in the hub, every feed); the next chat message never arrived."""
+    server, sink = TwitchServer(), Collector()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=len(SUBSCRIPTIONS))
+        await server.connections[-1].send(json.dumps(frame))
+        await server.chat("msg-9", "42", "Amy", "still here")
+        await asyncio.wait_for(
+            wait_until(lambda: any(isinstance(i, Comment) for i in sink.items))(), 5
+        )
+
+    feed = run_with(server, lambda: feed_for(server), sink, script)
+    assert feed.health.malformed_responses == 1 and feed.reconnects == 0
