@@ -229,3 +229,25 @@ def test_a_twitch_session_reconnect_without_its_url_is_skipped_not_the_end(
 
     feed = run_with(server, lambda: feed_for(server), sink, script)
     assert feed.health.malformed_responses == 1 and feed.reconnects == 0
+
+
+def test_a_poll_ms_too_large_for_a_float_is_the_longest_wait_not_a_refused_page() -> None:
+    """Before: `poll_ms` of 401 digits made float() raise OverflowError out of the page's
+    parse: the page (and its comment) was refused for ever (before the guard above: every feed
+    ended). Now the wait is clamped to the longest, as `1e12` already was."""
+    page = (
+        b'{"items": [{"type": "comment", "id": "c1", "text": "hi"}], "next": "1", "poll_ms": 1'
+        + b"0" * 400
+        + b"}"
+    )
+    server = JsonFeedServer(poll_ms=1000)
+    sink, fake = Sink(), FakeTime()
+    with server:
+        server.inject(Fault("malformed", body=page))
+
+        async def scenario() -> float:
+            async with httpx.AsyncClient() as client:
+                return await poller(server.url, client, sink, fake).poll_once()
+
+        assert asyncio.run(scenario()) == 60.0
+    assert [item.id for item in sink.items] == ["c1"]
