@@ -134,6 +134,15 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
         ) from None
     except httpx.HTTPError as error:
         raise FatalError(f"anchordesk control: {base}: {type(error).__name__}: {error}") from None
+    except httpx.InvalidURL as error:  # not an HTTPError: "http://[::1", a control character
+        raise UserError(
+            f"anchordesk control --url {base!r}: not a usable address ({error})"
+        ) from None
+    except UnicodeEncodeError:  # the header's text: never quoted, it holds the token
+        raise UserError(
+            f"anchordesk control: {TOKEN_ENVIRONMENT} holds a character HTTP cannot carry (a "
+            "letter outside ASCII, an invisible character); copy the token again"
+        ) from None
     try:
         answer = json.loads(raw)
     except (ValueError, RecursionError):

@@ -65,7 +65,8 @@ def _price(command: str, name: str, value: object) -> Decimal:
         raise BadCommand(f"{command}: {name} {str(value)[:40]!r} is not an amount") from None
     if not amount.is_finite():
         raise BadCommand(f"{command}: {name} must be a finite amount")
-    return amount
+    # "-0" is the zero: kept signed it went on air as "-¥0.00".
+    return amount.copy_abs() if amount.is_zero() else amount
 
 
 _CONVERT: dict[str, Callable[[str, str, object], object]] = {

@@ -28,6 +28,7 @@ from anchordesk.feeds.parsing import (
     refund_amount,
     split_url,
     unreadable_item,
+    wait_ms_as_s,
 )
 from anchordesk.feeds.poller import FeedRequest, MalformedResponse, Page
 from anchordesk.feeds.removals import removal_item
@@ -101,11 +102,7 @@ class JsonFeedAdapter:
                 items.append(item)
         next_cursor = body.get("next")
         poll_ms = body.get("poll_ms")
-        interval_s = (
-            float(poll_ms) / 1000.0
-            if isinstance(poll_ms, int | Decimal) and not isinstance(poll_ms, bool)
-            else None
-        )
+        interval_s = wait_ms_as_s(poll_ms)
         return Page(
             items=items,
             cursor=as_text(next_cursor) if next_cursor not in (None, "") else None,

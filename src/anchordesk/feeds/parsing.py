@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -224,3 +225,16 @@ def unreadable_item(source: str, raw: object, error: Exception, kind: str = "") 
         detail=str(error)[:200] or type(error).__name__,
         raw=text,
     )
+
+
+def wait_ms_as_s(value: object) -> float | None:
+    """A server's wait in milliseconds (``poll_ms``, ``pollingIntervalMillis``) in seconds, or
+    None when it is not a number. A number too large for a float (a 401-digit integer) is an
+    infinite wait, clamped by the poller like any other too long one: float() raised
+    OverflowError out of the page's parse, and the page was refused for ever."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return None
+    try:
+        return float(value) / 1000.0
+    except OverflowError:
+        return math.inf

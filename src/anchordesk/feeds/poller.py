@@ -5,7 +5,9 @@ What it guarantees, whatever the server or the network does:
   limit), within [``min_interval_s``, ``max_interval_s``] (a wait outside is clamped, with one
   warning), and follows page tokens/cursors; when the server says more is waiting it asks at
   once, unless that page brought neither a new cursor nor a new item (a server that says
-  "more" forever without progress is asked at the normal interval; logged once);
+  "more" forever without progress is asked at the normal interval; logged once); a cursor
+  already seen since the last new item is no progress (a server alternating between two
+  cursors would otherwise be asked without pause, forever);
 - a cursor moves only after the page it acknowledges has been handed to the sink (the store
   commits items and cursor together), so an error anywhere means "ask again", never "skip";
 - duplicates (the same id on two pages, a server that replays after a restart) are dropped by
@@ -66,6 +68,17 @@ _DEDUPE_IN_THREAD_ITEMS = 5_000
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 #: The whole response (connect, headers, body) must arrive within this many request timeouts.
 _RESPONSE_DEADLINE_TIMEOUTS = 3.0
+
+
+_RECENT_CURSORS = 1_000
+
+
+def _cursor_key(cursor: str) -> str:
+    """A cursor as remembered: a long one (a server's opaque token can be any size) by its
+    digest, so the set stays small whatever the server sends."""
+    if len(cursor) <= 256:
+        return cursor
+    return "#" + hashlib.sha256(cursor.encode("utf-8", "replace")).hexdigest()
 
 
 def _key(item: FeedItem) -> tuple[str, str]:
@@ -304,6 +317,8 @@ class Poller:
         self._recent_ids: set[tuple[str, str]] = set()
         self._recent_order: deque[tuple[str, str]] = deque()
         self._said_no_progress = False
+        # Cursors (keys, see _cursor_key) passed since the last page that brought a new item.
+        self._cursors_without_items: set[str] = set()
         self._said_interval_clamped = False
         self._health = FeedHealth(source=adapter.source)
         self.delays_s: list[float] = []  # every wait chosen, for tests and diagnostics
@@ -318,7 +333,12 @@ class Poller:
     async def run(self, stop: asyncio.Event) -> FeedHealth:
         log.info("feed %s: polling %s", self.adapter.source, self._describe())
         while not stop.is_set():
-            delay_s = await self.poll_once()
+            try:
+                delay_s = await self.poll_once()
+            except Exception as error:  # an input no rule foresaw: this feed retries, and the
+                # hub's other feeds go on (one escaping error ended them all, silently).
+                log.debug("feed %s: unexpected error", self.adapter.source, exc_info=True)
+                delay_s = self._error(f"unexpected error ({type(error).__name__})")
             if self._health.state == "ended":
                 log.info("feed %s: the platform ended the feed", self.adapter.source)
                 return self._health
@@ -380,6 +400,8 @@ class Poller:
             )
         except httpx.HTTPError as error:
             return self._error(f"network error ({type(error).__name__}: {error})")
+        except httpx.InvalidURL as error:  # not an HTTPError: it would end the feed's task
+            return self._error(f"the request cannot be sent ({error})")
         latency_ms = (self._clock() - started) * 1000.0
         self._update(last_latency_ms=latency_ms)
 
@@ -418,6 +440,11 @@ class Poller:
         except MalformedResponse as error:
             return self._error(f"malformed response: {error}", malformed=True)
 
+        if page.cursor is not None and page.cursor != self.cursor:
+            problem = self._unsendable(page.cursor)
+            if problem is not None:  # never stored: a session would be stuck on it for good
+                return self._error(f"malformed response: {problem}", malformed=True)
+
         if len(page.items) > _DEDUPE_IN_THREAD_ITEMS:
             # Only this poller touches its recent ids, one page at a time: safe off the loop.
             fresh = await asyncio.to_thread(self._drop_duplicates, page.items)
@@ -431,9 +458,11 @@ class Poller:
             await asyncio.to_thread(self._remember_all, fresh)
         else:
             self._remember_all(fresh)
-        progressed = (
-            bool(fresh) or page.advanced or (page.cursor is not None and page.cursor != self.cursor)
-        )
+        if fresh or page.advanced:
+            self._cursors_without_items.clear()
+            progressed = True
+        else:
+            progressed = self._new_cursor(page.cursor)
         if page.cursor is not None:
             self.cursor = page.cursor
         rejected = sum(1 for item in (new or ()) if isinstance(item, RejectedItem))
@@ -460,6 +489,31 @@ class Poller:
             page.interval_s if page.interval_s is not None else self.adapter.default_interval_s
         )
         return self._bounded_interval(interval)
+
+    def _unsendable(self, cursor: str) -> str | None:
+        """Why the request after ``cursor`` could not be sent (a URL past HTTP clients' 64 KB
+        limit), or None."""
+        request = self.adapter.request(cursor)
+        try:
+            httpx.URL(request.url, params=dict(request.params))
+        except httpx.InvalidURL:
+            return f"its next cursor ({len(cursor):,} characters) is too long to send back"
+        return None
+
+    def _new_cursor(self, cursor: str | None) -> bool:
+        """Whether ``cursor`` is one not passed since the last page with a new item."""
+        if cursor is None or cursor == self.cursor:
+            return False
+        seen = self._cursors_without_items
+        if len(seen) >= _RECENT_CURSORS:
+            seen.clear()  # bounded; a cycle longer than this is asked at once once more
+        if self.cursor is not None:
+            seen.add(_cursor_key(self.cursor))
+        key = _cursor_key(cursor)
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
 
     def _bounded_interval(self, interval_s: float) -> float:
         low, high = self._backoff.min_interval_s, self._backoff.max_interval_s

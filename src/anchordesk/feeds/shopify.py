@@ -225,8 +225,11 @@ class ShopifyOrdersAdapter:
         would have sent it there."""
         if link is None:
             return None
-        url = urljoin(self._endpoint, link)
-        ours, theirs = urlsplit(self._endpoint), urlsplit(url)
+        try:
+            url = urljoin(self._endpoint, link)
+            ours, theirs = urlsplit(self._endpoint), urlsplit(url)
+        except ValueError as error:  # "Invalid IPv6 URL": out of parse, it ended every feed
+            raise MalformedResponse(f"the next page's link is not a URL ({error})") from None
         if (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc):
             raise MalformedResponse(
                 f"the next page's link points to {mask_url(url)[:200]}, not to the shop: "

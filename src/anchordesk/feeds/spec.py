@@ -36,5 +36,21 @@ def parse_feed(text: str) -> FeedSpec:
             raise UserError(f"--feed {kind}=…: the URL must start with wss:// (or ws://)")
     elif url and not re.match(r"^https?://", url):
         raise UserError(f"--feed {kind}=…: the URL must start with http:// or https://")
+    problem = feed_url_problem(url) if url else None
+    if problem is not None:
+        raise UserError(f"--feed {kind}=…: not a usable URL ({problem})")
     del sep
     return FeedSpec(kind=kind, url=url)
+
+
+def feed_url_problem(url: str) -> str | None:
+    """Why the HTTP client could never ask ``url`` (``http://[::1/feed``, a port that is no
+    number, a control character), in its words without the URL (it may hold a token), or None.
+    Found at start, not as a traceback when the session starts nor as a retry for ever."""
+    import httpx  # the CLI's --help need not load it
+
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as error:
+        return str(error)
+    return None

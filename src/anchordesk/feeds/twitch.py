@@ -243,6 +243,11 @@ class TwitchChatFeed:
                 self._failed(f"WebSocket: {type(error).__name__}: {error}")
             except _Reconnect as again:
                 log.info("feed %s: %s: reconnecting", self.source, again)
+            except TwitchEnded:
+                raise
+            except Exception as error:  # a message no rule foresaw: a new session, not the end
+                log.debug("feed %s: unexpected error", self.source, exc_info=True)
+                self._failed(f"unexpected error ({type(error).__name__})")
             if stop.is_set():
                 break
             self.reconnects += 1
@@ -327,7 +332,11 @@ class TwitchChatFeed:
         if kind == "session_keepalive":
             return None
         if kind == "session_reconnect":
-            return as_text(message["payload"]["session"]["reconnect_url"])
+            try:
+                return as_text(message["payload"]["session"]["reconnect_url"])
+            except (KeyError, TypeError):  # out of the loop, it ended the feed (every feed)
+                self._update(malformed_responses=self._health.malformed_responses + 1)
+                return None
         if message_id and message_id in self._recent_set:
             self._update(duplicates=self._health.duplicates + 1)
             return None

@@ -49,6 +49,7 @@ from anchordesk.feeds.parsing import (
     readable,
     split_url,
     unreadable_item,
+    wait_ms_as_s,
 )
 from anchordesk.feeds.poller import FeedEnded, FeedRequest, MalformedResponse, Page
 from anchordesk.feeds.quota import DailyQuota, default_quota_path
@@ -352,11 +353,9 @@ class YouTubeChatAdapter:
                 items.append(item)
         next_token = body.get("nextPageToken")
         interval_ms = body.get("pollingIntervalMillis")
-        server_s = (
-            float(interval_ms) / 1000.0
-            if isinstance(interval_ms, int | Decimal) and not isinstance(interval_ms, bool)
-            else self.default_interval_s
-        )
+        server_s = wait_ms_as_s(interval_ms)
+        if server_s is None:
+            server_s = self.default_interval_s
         interval_s = max(server_s, self.chat_floor_s)
         if self.video_id and self._clock() + interval_s >= self._viewers_due_at:
             self._next = "viewers"

@@ -291,6 +291,12 @@ def _invisible_at(text: str) -> int | None:
     return next((i for i, char in enumerate(text) if unicodedata.category(char) == "Cf"), None)
 
 
+def _blank(text: str) -> bool:
+    """Whether `text` shows as nothing: only white space (any script's, U+3000 too) and
+    characters that have no glyph (zero-width spaces, bidi marks): a card titled so is empty."""
+    return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text)
+
+
 def skip_under(bad_paths: Iterable[str]) -> Callable[[str], bool]:
     """A skip function: True for a path equal to or inside one of `bad_paths`.
 
@@ -339,7 +345,7 @@ def validate_show(
                 format=SHOW_FORMAT_VERSION,
             ),
         )
-    if not show.title.strip():
+    if _blank(show.title):
         check.error("$.title", Words(QT_TRANSLATE_NOOP("ShowProblems", "the show needs a title")))
     else:
         check.text("$.title", show.title, MAX_TITLE_CHARS, TITLE)
@@ -441,7 +447,7 @@ def validate_show(
     for index, segment in enumerate(show.rundown):
         path = f"$.rundown[{index}]"
         check.subject = partial(segment_subject, index, segment.title)
-        if not segment.title.strip():
+        if _blank(segment.title):
             check.error(
                 f"{path}.title",
                 Words(QT_TRANSLATE_NOOP("ShowProblems", "the segment needs a title")),
@@ -546,7 +552,7 @@ def product_problems(
             )
         else:
             first_index_of_sku[product.sku] = index
-        if not product.title.strip():
+        if _blank(product.title):
             check.error(
                 f"{path}.title",
                 Words(QT_TRANSLATE_NOOP("ShowProblems", "the product needs a title")),

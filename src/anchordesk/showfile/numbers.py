@@ -55,7 +55,8 @@ def bounded_decimal(text: str) -> Decimal | BadNumber | None:
     assert isinstance(exponent, int)  # finite
     if abs(exponent) > MAX_EXPONENT or abs(number.adjusted()) > MAX_EXPONENT:
         return BadNumber(literal, "out of range")
-    return number
+    # "-0.0" is the zero: kept signed, a price of it was shown as "-¥0.00".
+    return number.copy_abs() if number.is_zero() else number
 
 
 def json_int(text: str) -> int | BadNumber:

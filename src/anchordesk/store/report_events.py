@@ -110,12 +110,20 @@ def session_timings(
     )
 
 
+# A moment on the show clock beyond this (115 days) is a damaged file, not a show: read as no
+# show-clock time (the wall clock is used), never as a 300-digit duration in the report.
+_MAX_SHOW_CLOCK_S = 1e7
+
+
 def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    number = float(value)
+    return number if abs(number) <= _MAX_SHOW_CLOCK_S else None
 
 
 def _int(value: object) -> int | None:
     try:
         return int(value)  # type: ignore[call-overload,no-any-return]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None

@@ -10,6 +10,7 @@ and row number), and an order or update that breaks today's amount rule comes ba
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,12 +71,27 @@ def decimal_field(value: object, name: str, *, optional: bool = False) -> Decima
         raise UnreadableRowError(f"{name} {value[:40]!r} is not a number") from None
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e400: the writer never stores one; a hand edit did
+        raise ValueError(f"{text[:40]} (not a finite number)")
+    return number
+
+
+def _no_constant(text: str) -> float:
+    raise ValueError(f"{text} (not a number)")
+
+
 def json_field(value: object, name: str) -> Any:
+    """JSON the writer stored; NaN, Infinity and numbers too large for a float are not JSON
+    it writes, and would reach the report's sums and clocks as infinities (a traceback)."""
     if not isinstance(value, str):
         raise UnreadableRowError(f"{name} is not JSON text")
     try:
-        return json.loads(value)
-    except ValueError:
+        return json.loads(value, parse_float=_finite, parse_constant=_no_constant)
+    except ValueError as error:
+        if str(error).endswith(("(not a finite number)", "(not a number)")):
+            raise UnreadableRowError(f"{name} holds {error}") from None
         raise UnreadableRowError(f"{name} is not valid JSON") from None
 
 
