@@ -3252,7 +3252,7 @@
         <translation>{seconds} 秒超过一天</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+57"/>
         <location filename="../src/anchordesk/showfile/files.py" line="+481"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>

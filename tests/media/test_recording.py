@@ -154,15 +154,22 @@ def test_a_stalled_disk_never_blocks_send_and_drops_are_counted(
     # that reached its open() only after the reader had gone waited for ever.)
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
 
+    assert recording.status().state is OutputState.FAILED  # stop() said it did not finish
+    writer = recording._thread
+    assert writer is not None
+
     def writer_ended() -> bool:
         with contextlib.suppress(BlockingIOError):
             os.read(reader, 1 << 20)
-        return recording.status().state in (OutputState.FAILED, OutputState.STOPPED)
+        # The thread itself must end: stop() could not put its marker into the full queue, and
+        # a writer unstuck later waited for it for ever (and said LIVE again over FAILED).
+        return not writer.is_alive()
 
     try:
         wait_until(writer_ended, 10, what="the writer to end")
     finally:
         os.close(reader)
+    assert recording.status().state in (OutputState.FAILED, OutputState.STOPPED)
 
 
 WRITER_SCRIPT = textwrap.dedent(

@@ -483,14 +483,26 @@ class RecordingOutput:
         except (OSError, av.FFmpegError, ValueError) as error:
             self._fail("cannot open the recording", error)
             return
-        self._set_state(OutputState.LIVE)
+        with self._lock:
+            stopping = self._stopping
+        if not stopping:  # stop() may have given up on this writer already (and said so)
+            self._set_state(OutputState.LIVE)
         log.info("recording to %s (%s)", self.path, self.container_format)
         last_sync_s = rate_since_s = self._clock()
         rate_since_bytes = 0
         waiting_for_keyframe = True  # a file must start with a decodable picture
         try:
             while True:
-                item = self._queue.get()
+                try:
+                    item = self._queue.get(timeout=_STOP_CHECK_S)
+                except queue.Empty:
+                    # stop() could not put its marker into a full queue (the writer was stuck
+                    # in open() or a write): once unstuck and drained, the writer ends anyway,
+                    # instead of waiting for ever on a queue nobody fills.
+                    with self._lock:
+                        if self._stopping:
+                            break
+                    continue
                 if item is _STOP:
                     break
                 assert isinstance(item, EncodedPacket)
@@ -540,6 +552,9 @@ class RecordingOutput:
         self._set_state(OutputState.STOPPED)
         if self._packets_muxed:
             log.info("recording %s finished: %d bytes", self.path, sink.size_bytes)
+
+
+_STOP_CHECK_S = 0.2  # how often an idle writer looks whether it was asked to stop
 
 
 def _clock_text(seconds: float) -> str:
