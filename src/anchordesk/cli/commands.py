@@ -46,9 +46,13 @@ def _json_escape(match: re.Match[str]) -> str:
 
 def _say(text: str, *, error: bool = False) -> None:
     """Print one line; a terminal that hung up (SIGHUP) or a full stdout must not turn a
-    clean stop into a traceback."""
+    clean stop into a traceback. The line names files the user chose: a newline or an ESC in
+    a --record name is printed escaped, as the log does (it forged a line and retitled the
+    terminal)."""
+    from anchordesk.core.printable import escape_controls
+
     with contextlib.suppress(OSError, ValueError):
-        print(text, file=sys.stderr if error else sys.stdout, flush=True)
+        print(escape_controls(text), file=sys.stderr if error else sys.stdout, flush=True)
 
 
 class _StoppedDuringStartUp(Exception):

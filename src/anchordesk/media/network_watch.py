@@ -67,6 +67,24 @@ _CHECK_KEY = "check the stream key and the application name in the URL"
 CERTIFICATE_NOT_TRUSTED: Final = "the server's TLS certificate is not trusted"
 
 
+# How the child's write fails when a live server goes away (killed, restarted, the connection
+# dropped): Python's "[Errno 32] Broken pipe: 'rtmp://…/****'", which read as a fault of this
+# program and repeated the URL the line already names.
+_CONNECTION_LOST = re.compile(r"^\[Errno (?:32|104)\] ([^:]+)")
+
+
+def connection_lost(reason: str) -> str:
+    """Why a live connection ended, in words: a closed connection is said as the server's
+    doing; anything else is left as the child said it."""
+    match = _CONNECTION_LOST.match(reason)
+    if match is None:
+        return reason
+    return (
+        f"the server closed the connection ({match.group(1).lower()}: it went down, restarted "
+        "or dropped the stream)"
+    )
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())[:200]
 

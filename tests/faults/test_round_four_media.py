@@ -1,0 +1,114 @@
+"""Hostile round four, media and `anchordesk live`: file names the disk cannot take, names
+with control characters, and what else the round found (real `anchordesk live` runs,
+nginx-rtmp, ffprobe, small disks)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from packetgen import PacketGenerator
+from servers import NginxRtmp, wait_until
+
+from anchordesk.cli.main import main
+from anchordesk.core.backoff import Backoff
+from anchordesk.media.network_output import NetworkOutput
+from anchordesk.media.recording import numbered_path
+
+from .live_runs import SMALL, child_env, run_live
+from .network_helpers import Feeder
+
+KEY = "sk_live_51Round4KEYc0ffee"
+
+integration = pytest.mark.integration
+
+
+@pytest.mark.parametrize("option", ["--record", "--stats"])
+def test_a_name_longer_than_the_disk_takes_is_one_line(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: a traceback (OSError: [Errno 36] File name too long, from Path.exists()).
+    long_name = tmp_path / ("x" * 300 + ".mkv")
+    for path in (long_name, long_name / "show.mkv"):
+        code = main(["live", *SMALL, "--seconds", "1", option, str(path)])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert "Traceback" not in err
+        assert "a name in the path is too long (304 bytes; the disk takes at most 255" in err
+
+
+def test_a_folder_that_is_a_file_is_said_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("a file")
+    code = main(["live", *SMALL, "--seconds", "1", "--stats", str(tmp_path / "notes.txt/s.jsonl")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "a part of the path is a file, not a folder" in err
+
+
+def test_a_numbered_name_fits_the_disk(tmp_path: Path) -> None:
+    # Before: show-2.mkv of a 255-byte name was 257 bytes, and the run ended in "cannot be
+    # written (File name too long)" instead of recording beside the earlier file.
+    name = tmp_path / ("直" * 83 + "zz.mkv")  # 251 bytes of stem (3 bytes a character)
+    assert len(os.fsencode(name.name)) == 255
+    numbered = numbered_path(name, 12)
+    assert numbered.name.endswith("-12.mkv")
+    assert len(os.fsencode(numbered.name)) <= 255
+    assert numbered.name == "直" * 82 + "-12.mkv"  # cut on whole characters only
+    assert numbered_path(tmp_path / "show.mkv", 2).name == "show-2.mkv"
+
+
+@integration
+def test_a_recording_whose_name_fills_the_disk_s_limit_is_kept_beside_the_earlier_one(
+    tmp_path: Path,
+) -> None:
+    earlier = tmp_path / ("z" * 251 + ".mkv")
+    earlier.write_bytes(b"the earlier show")
+    run = run_live(*SMALL, "--record", str(earlier), "--seconds", "1", env=child_env(tmp_path))
+    assert run.process.returncode == 0, run.stderr
+    assert earlier.read_bytes() == b"the earlier show"
+    [kept] = [path for path in tmp_path.glob("z*.mkv") if path != earlier]
+    assert kept.name.endswith("-2.mkv") and len(kept.name) == 255
+    assert f"Recording kept in {kept}" in run.stdout
+
+
+@integration
+def test_a_recording_name_with_a_line_break_and_an_escape_is_printed_escaped(
+    tmp_path: Path,
+) -> None:
+    # Before: "Recording kept in .../a" then a forged second line, and ESC ] 0 retitled the
+    # terminal (the log lines were escaped; the last line on stdout was not).
+    record = tmp_path / "a\nerror: forged\x1b]0;TITLE\x07.mkv"
+    run = run_live(*SMALL, "--record", str(record), "--seconds", "1", env=child_env(tmp_path))
+    assert run.process.returncode == 0, run.stderr
+    assert record.exists()
+    assert "\x1b" not in run.stdout and "\x07" not in run.stdout
+    [line] = [line for line in run.stdout.splitlines() if line.startswith("Recording kept")]
+    assert "a\\nerror: forged\\x1b]0;TITLE\\x07.mkv" in line
+    assert not any(line.startswith("error: forged") for line in run.stdout.splitlines())
+
+
+@integration
+def test_a_server_that_goes_away_while_live_is_said_as_the_server_s_doing(
+    nginx_rtmp: NginxRtmp,
+) -> None:
+    generator = PacketGenerator(width=320, height=240, fps=30)
+    output = NetworkOutput(nginx_rtmp.url(KEY), backoff=Backoff(initial_delay_s=30.0))
+    output.start(generator.templates)
+    try:
+        with Feeder(output, generator):
+            wait_until(lambda: output.status().state.value == "live", 20, what="live")
+            nginx_rtmp.kill()  # a restarted or crashed ingest
+            status = wait_until(
+                lambda: (s := output.status()).last_error is not None and s, 20, what="a failure"
+            )
+        output.stop(timeout_s=2)
+    finally:
+        generator.close()
+    # Before: "[Errno 32] Broken pipe: 'rtmp://127.0.0.1:PORT/live/****'" (a fault of ours, in
+    # errno words, and the URL the line already names).
+    assert status.last_error.startswith("the server closed the connection ("), status.last_error
+    assert "it went down, restarted or dropped the stream" in status.last_error
+    assert "Errno" not in status.last_error and "rtmp://" not in status.last_error
