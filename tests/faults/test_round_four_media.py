@@ -5,6 +5,9 @@ nginx-rtmp, ffprobe, small disks)."""
 from __future__ import annotations
 
 import os
+import socket
+import struct
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from anchordesk.media.recording import numbered_path
 
 from .live_runs import SMALL, child_env, run_live
 from .network_helpers import Feeder
+from .test_round_three_media import first_failure
 
 KEY = "sk_live_51Round4KEYc0ffee"
 
@@ -112,3 +116,87 @@ def test_a_server_that_goes_away_while_live_is_said_as_the_server_s_doing(
     assert status.last_error.startswith("the server closed the connection ("), status.last_error
     assert "it went down, restarted or dropped the stream" in status.last_error
     assert "Errno" not in status.last_error and "rtmp://" not in status.last_error
+
+
+class InjectingProxy:
+    """TCP proxy to nginx-rtmp that puts one RTMP control message of its own into what the
+    server sends, right after the handshake (S0+S1+S2 = 3,073 bytes): a server, or a box in
+    between, that sends a message FFmpeg cannot take."""
+
+    def __init__(self, target_port: int, message: bytes) -> None:
+        self._target_port = target_port
+        self._message = message
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self._target_port))
+            threading.Thread(target=self._pipe, args=(server, client, 3073), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(client, server, None), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, inject_at: int | None) -> None:
+        seen = 0
+        try:
+            while data := source.recv(65536):
+                if inject_at is not None and seen <= inject_at < seen + len(data):
+                    cut = inject_at - seen
+                    data = data[:cut] + self._message + data[cut:]
+                seen += len(data)
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+def set_chunk_size(size: int) -> bytes:
+    """RTMP "Set Chunk Size" (type 1) on chunk stream 2, message stream 0."""
+    return b"\x02\0\0\0\0\0\x04\x01\0\0\0\0" + struct.pack(">I", size)
+
+
+@integration
+@pytest.mark.parametrize("size", [0, 0x80000000])
+def test_a_chunk_size_ffmpeg_cannot_take_is_not_a_refused_key(
+    size: int, nginx_rtmp: NginxRtmp
+) -> None:
+    proxy = InjectingProxy(nginx_rtmp.port, set_chunk_size(size))
+    try:
+        error = first_failure(f"rtmp://127.0.0.1:{proxy.port}/live/{KEY}")
+    finally:
+        proxy.close()
+    # Before: "the server refused the stream (check the stream key and the application name
+    # in the URL)": a wrong lead, the key was right.
+    assert error.startswith("the server sent an RTMP message that cannot be read (incorrect "), (
+        error
+    )
+    assert "stream key" in error and "not of the stream key" in error
+
+
+@integration
+def test_already_publishing_does_not_send_the_user_to_check_the_key(nginx_rtmp: NginxRtmp) -> None:
+    generator = PacketGenerator(width=320, height=240, fps=30)
+    first = NetworkOutput(nginx_rtmp.url(KEY))
+    first.start(generator.templates)
+    try:
+        with Feeder(first, generator):
+            wait_until(lambda: first.status().state.value == "live", 20, what="live")
+            error = first_failure(nginx_rtmp.url(KEY))
+        first.stop(timeout_s=2)
+    finally:
+        generator.close()
+    # Before: "...: Already publishing (check the stream key and the application name in the
+    # URL)": the key is right, another stream holds it (or the server's memory of this one).
+    assert error.startswith("the server refused the stream: Already publishing (another program")
+    assert "check the stream key" not in error
