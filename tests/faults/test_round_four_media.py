@@ -4,6 +4,7 @@ nginx-rtmp, ffprobe, small disks)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import struct
@@ -152,10 +153,8 @@ class InjectingProxy:
         except OSError:
             pass
         for end in (source, sink):
-            try:
+            with contextlib.suppress(OSError):
                 end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def close(self) -> None:
         self._listener.close()
