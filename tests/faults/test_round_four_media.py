@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import struct
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -199,3 +202,81 @@ def test_already_publishing_does_not_send_the_user_to_check_the_key(nginx_rtmp: 
     # URL)": the key is right, another stream holds it (or the server's memory of this one).
     assert error.startswith("the server refused the stream: Already publishing (another program")
     assert "check the stream key" not in error
+
+
+@integration
+def test_a_stop_signal_to_the_whole_process_group_ends_the_stream_properly(
+    tmp_path: Path, nginx_rtmp: NginxRtmp
+) -> None:
+    # What Ctrl+C in a terminal, a hang-up or systemd's stop (`kill -- -PGID`) does: every
+    # process of the group gets the signal, the network child too.
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "anchordesk",
+            "live",
+            *SMALL,
+            "--no-record",
+            "--seconds",
+            "30",
+            "--to",
+            nginx_rtmp.url(KEY),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env(tmp_path),
+        start_new_session=True,
+    )
+    try:
+        assert process.stderr is not None
+        lines = []
+        for line in process.stderr:
+            lines.append(line)
+            if line.rstrip().endswith("/****: live"):
+                break
+        nginx_rtmp.wait_for_recording(min_bytes=50_000)
+        os.killpg(process.pid, signal.SIGTERM)
+        lines += process.stderr.readlines()
+        assert process.wait(30) == 0, "".join(lines)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    stderr = "".join(lines)
+    # Before (2 runs of 3: a race with the parent's own stop): the child died at once, the
+    # stream was cut without its end, and the stop logged "the network process ended with
+    # code -15; retrying in 1.7 s (attempt 1)".
+    assert "ended with code" not in stderr and "retrying" not in stderr, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    assert "stopped 0." in stderr or "stopped 1." in stderr, stderr
+
+
+def ignored_signals(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return int(line.split()[1], 16)
+    raise AssertionError("no SigIgn line")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_the_network_child_leaves_stopping_to_its_parent() -> None:
+    from anchordesk.media.network_child import child_command
+
+    child = subprocess.Popen(
+        child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        wanted = sum(1 << (number - 1) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP))
+        # Before: SIGTERM killed it in the middle of the stream (the parent's stop was cut).
+        wait_until(lambda: ignored_signals(child.pid) & wanted == wanted, 20, what="ignored")
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            child.send_signal(number)
+        out, _ = child.communicate(b"not a header\n", timeout=20)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(10)
+    # Still there to hear its parent: the end of its input ends it, in its own words.
+    assert child.returncode == 2 and b"bad header" in out
