@@ -280,3 +280,28 @@ def test_the_network_child_leaves_stopping_to_its_parent() -> None:
             child.wait(10)
     # Still there to hear its parent: the end of its input ends it, in its own words.
     assert child.returncode == 2 and b"bad header" in out
+
+
+def write_png(path: Path, width: int, height: int) -> Path:
+    import cv2
+    import numpy as np
+
+    ok, data = cv2.imencode(".png", np.full((height, width, 3), 90, np.uint8))
+    assert ok
+    path.write_bytes(data.tobytes())
+    return path
+
+
+def test_a_huge_still_picture_is_kept_small_and_a_giant_one_is_refused(tmp_path: Path) -> None:
+    from anchordesk.core.errors import UserError
+    from anchordesk.media.sources.still import StillImageSource
+
+    # Before: kept whole for the run (a 16000x16000 PNG of 790 kB: 768 MB kept, 1.6 GB peak).
+    source = StillImageSource.from_file(write_png(tmp_path / "wide.png", 10_000, 40))
+    height, width = source.frame(0.0).bgr.shape[:2]
+    assert (width, height) == (2500, 10)
+    assert source.status().detail == "2500x10"
+    with pytest.raises(UserError, match=r"the picture is 16400x8; a picture may be at most 16384"):
+        StillImageSource.from_file(write_png(tmp_path / "giant.png", 16_400, 8))
+    small = StillImageSource.from_file(write_png(tmp_path / "small.png", 640, 360))
+    assert small.frame(0.0).bgr.shape[:2] == (360, 640)
