@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 from packetgen import PacketGenerator
-from servers import NginxRtmp, wait_until
+from servers import BlackHole, NginxRtmp, wait_until
 
 from anchordesk.cli.main import main
 from anchordesk.core.backoff import Backoff
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.recording import numbered_path
 
-from .live_runs import SMALL, child_env, run_live
+from .live_runs import SMALL, LiveRun, child_env, run_live
 from .network_helpers import Feeder
 from .test_round_three_media import first_failure
 
@@ -305,3 +305,39 @@ def test_a_huge_still_picture_is_kept_small_and_a_giant_one_is_refused(tmp_path:
         StillImageSource.from_file(write_png(tmp_path / "giant.png", 16_400, 8))
     small = StillImageSource.from_file(write_png(tmp_path / "small.png", 640, 360))
     assert small.frame(0.0).bgr.shape[:2] == (360, 640)
+
+
+# A hung PulseAudio/PipeWire: the server accepts and never answers. Without --mic the run asks
+# PortAudio for the default microphone, and PortAudio's start waited for it without a limit.
+NO_MIC = ("--camera", "test", "--canvas", "640x360", "--video-kbps", "800")
+
+
+@integration
+def test_a_hung_sound_server_does_not_hold_a_stop_request(tmp_path: Path) -> None:
+    with BlackHole() as sound_server:
+        env = child_env(tmp_path, PULSE_SERVER=f"tcp:127.0.0.1:{sound_server.port}")
+        run = LiveRun(*NO_MIC, "--record", str(tmp_path / "a.mkv"), "--seconds", "30", env=env)
+        try:
+            wait_until(lambda: sound_server.accepted > 0, 30, what="the sound server asked")
+            run.send(signal.SIGTERM)
+            # Before: still running when the sound server let go (deaf to SIGTERM/SIGINT: the
+            # main thread was inside PortAudio's start), and fd 2 stayed on /dev/null.
+            assert run.wait(10) == 0, run.stderr
+        finally:
+            run.kill()
+    assert "SIGTERM during start-up: stopped before the picture started" in run.stderr
+
+
+@integration
+def test_a_hung_sound_server_is_said_and_the_run_goes_on_with_the_test_tone(
+    tmp_path: Path,
+) -> None:
+    with BlackHole() as sound_server:
+        env = child_env(tmp_path, PULSE_SERVER=f"tcp:127.0.0.1:{sound_server.port}")
+        run = run_live(*NO_MIC, "--record", str(tmp_path / "a.mkv"), "--seconds", "1", env=env)
+    assert run.process.returncode == 0, run.stderr
+    assert "the sound system did not answer within 5 s (is PulseAudio or PipeWire hung?)" in (
+        run.stderr
+    )
+    assert "using the test tone" in run.stderr
+    assert f"Recording kept in {tmp_path / 'a.mkv'}" in run.stdout

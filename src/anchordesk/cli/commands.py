@@ -148,6 +148,10 @@ def run_live(
     from anchordesk.core.disk import FAULT_EXIT_CODE
 
     stops = stopping.current()
+    from anchordesk.media import devices
+
+    # A hung sound server is waited for no longer than a stop request allows.
+    devices.stop_waiting_when(lambda: stops.requested)
 
     def not_stopped() -> None:
         # Between the steps of the start-up (each well under the stop budget): a request that
