@@ -189,6 +189,7 @@ def run_live(
     except _StoppedDuringStartUp:
         log.info("%s during start-up: stopped before the picture started", stops.reason)
     finally:
+        devices.stop_waiting_when(lambda: False)  # this run's stop must not cut a later probe
         if show is not None:
             show.media.stop(stops.time_left_s())
             session = show.session
