@@ -46,9 +46,13 @@ def _json_escape(match: re.Match[str]) -> str:
 
 def _say(text: str, *, error: bool = False) -> None:
     """Print one line; a terminal that hung up (SIGHUP) or a full stdout must not turn a
-    clean stop into a traceback."""
+    clean stop into a traceback. The line names files the user chose: a newline or an ESC in
+    a --record name is printed escaped, as the log does (it forged a line and retitled the
+    terminal)."""
+    from anchordesk.core.printable import escape_controls
+
     with contextlib.suppress(OSError, ValueError):
-        print(text, file=sys.stderr if error else sys.stdout, flush=True)
+        print(escape_controls(text), file=sys.stderr if error else sys.stdout, flush=True)
 
 
 class _StoppedDuringStartUp(Exception):
@@ -144,6 +148,10 @@ def run_live(
     from anchordesk.core.disk import FAULT_EXIT_CODE
 
     stops = stopping.current()
+    from anchordesk.media import devices
+
+    # A hung sound server is waited for no longer than a stop request allows.
+    devices.stop_waiting_when(lambda: stops.requested)
 
     def not_stopped() -> None:
         # Between the steps of the start-up (each well under the stop budget): a request that
@@ -181,6 +189,7 @@ def run_live(
     except _StoppedDuringStartUp:
         log.info("%s during start-up: stopped before the picture started", stops.reason)
     finally:
+        devices.stop_waiting_when(lambda: False)  # this run's stop must not cut a later probe
         if show is not None:
             show.media.stop(stops.time_left_s())
             session = show.session

@@ -66,6 +66,46 @@ def describe_error(path: Path | str, error: BaseException) -> str:
     return describe_write_fault(path, disk_problem(error), detail)
 
 
+def name_max_bytes(folder: Path) -> int:
+    """The longest file name the disk holding ``folder`` takes, in bytes (255 on most disks;
+    the nearest folder that exists is asked, as a path's folders may not be made yet)."""
+    for candidate in (folder, *folder.parents):
+        try:
+            return int(os.pathconf(candidate, "PC_NAME_MAX"))
+        except (OSError, ValueError):
+            continue
+    return 255
+
+
+def unreachable(path: Path) -> str | None:
+    """Why ``path`` cannot even be looked at, in words (None when it exists or simply does
+    not exist yet): a name longer than the disk takes, a file where a folder should be, a link
+    loop. ``Path.exists()`` raises for these (ENAMETOOLONG ended `live --record` in a
+    traceback), so every path of a run is looked at here first."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        if error.errno == errno.ENAMETOOLONG:
+            for part in path.parts:
+                size = len(os.fsencode(part))
+                if size > (limit := name_max_bytes(path.parent)):
+                    return (
+                        f"a name in the path is too long ({size:,} bytes; "
+                        f"the disk takes at most {limit} per name)"
+                    )
+            return f"the path is too long ({len(os.fsencode(path)):,} bytes)"
+        if error.errno == errno.ENOTDIR:
+            return "cannot be reached (a part of the path is a file, not a folder)"
+        if error.errno == errno.ELOOP:
+            return "cannot be reached (a symbolic link in the path loops)"
+        if error.errno == errno.EACCES:
+            return "cannot be reached (permission denied on a folder of the path)"
+        return f"cannot be reached ({error.strerror or error})"
+    return None
+
+
 def cannot_write(path: Path) -> str | None:
     """Why ``path`` cannot be written, in words (None when it can), found by trying: the
     folder's permissions alone do not tell a read-only or full disk. A file that did not

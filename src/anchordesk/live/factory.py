@@ -69,6 +69,19 @@ def build_live_show(
     return show
 
 
+def _refuse_unreachable_files(options: LiveOptions) -> None:
+    """A --record or --stats path whose name the disk cannot take (over 255 bytes) or whose
+    folder is a file is said in one line before anything starts (it was a traceback)."""
+    from anchordesk.core.disk import unreachable
+
+    for option, path in (
+        ("--record", options.record_path if options.record else None),
+        ("--stats", options.stats_path),
+    ):
+        if path is not None and (problem := unreachable(path.expanduser())) is not None:
+            raise UserError(f"{option} {path}: {problem}")
+
+
 def _refuse_shared_files(options: LiveOptions) -> None:
     """Each file of the run is its own: ``--record X --stats X`` wrote the figures over the
     recording's header (exit 0, "Recording kept in X", and X played nothing). A device or a
@@ -127,6 +140,7 @@ def plan_from_options(options: LiveOptions) -> LiveShowPlan:
         problem = path_problem(options.session_path, must_exist=False)
         if problem is not None:
             raise UserError(f"--session {options.session_path}: {problem}")
+    _refuse_unreachable_files(options)
     _refuse_shared_files(options)
     _refuse_repeated_destinations(options.destinations)
     for option, path in (("--session", options.session_path), ("--stats", options.stats_path)):

@@ -6,10 +6,27 @@ import logging
 import os
 import re
 import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+
+#: How long the sound system may take to list its devices. PortAudio's start (ALSA's PulseAudio
+#: plugin) waits without a limit for a PulseAudio/PipeWire server that accepts and never
+#: answers (a hung daemon): `anchordesk live` hung in its start-up, deaf to SIGINT and SIGTERM
+#: (the main thread was inside the C call), for as long as the server hung.
+AUDIO_PROBE_TIMEOUT_S = 5.0
+_cancelled: Callable[[], bool] = lambda: False  # noqa: E731
+
+
+def stop_waiting_when(cancelled: Callable[[], bool]) -> None:
+    """A stop request (``anchordesk live``'s SIGINT/SIGTERM/SIGHUP/--seconds) ends the wait for
+    the sound system at once: the start-up then stops as it does between its steps."""
+    global _cancelled
+    _cancelled = cancelled
 
 
 @dataclass(frozen=True)
@@ -65,8 +82,37 @@ def list_cameras(probe_limit: int = 6) -> list[CameraInfo]:
     return cameras
 
 
-def list_microphones() -> list[MicrophoneInfo]:
-    """Input devices through PortAudio; empty when PortAudio itself is missing or finds none."""
+def list_microphones(timeout_s: float | None = None) -> list[MicrophoneInfo]:
+    """Input devices through PortAudio; empty when PortAudio itself is missing or finds none,
+    or when the sound system does not answer within ``timeout_s`` (the query goes on in a
+    thread of its own; the caller's thread stays free to take a stop request)."""
+    from anchordesk.media.portaudio import give_back_stderr
+
+    limit_s = AUDIO_PROBE_TIMEOUT_S if timeout_s is None else timeout_s
+    found: list[list[MicrophoneInfo]] = []
+    thread = threading.Thread(
+        target=lambda: found.append(_query_microphones()), name="audio devices", daemon=True
+    )
+    thread.start()
+    deadline_s = time.monotonic() + limit_s
+    while not found and thread.is_alive():
+        if _cancelled():
+            give_back_stderr()
+            return []
+        left_s = deadline_s - time.monotonic()
+        if left_s <= 0:
+            give_back_stderr()
+            log.warning(
+                "no audio devices: the sound system did not answer within %g s (is PulseAudio "
+                "or PipeWire hung?)",
+                limit_s,
+            )
+            return []
+        thread.join(min(left_s, 0.05))
+    return found[0] if found else []
+
+
+def _query_microphones() -> list[MicrophoneInfo]:
     from anchordesk.media.portaudio import import_sounddevice
 
     try:

@@ -211,7 +211,20 @@ class _DtsFiller:
         self._held.clear()
 
 
+def _leave_stopping_to_the_parent() -> None:
+    """Ctrl+C, a terminal hang-up or ``kill -- -PGID`` (systemd's stop of the whole service,
+    a process supervisor) signal every process of the group, this child too. Killed by SIGTERM
+    it cut the stream without its end while the parent was stopping it properly ("the network
+    process ended with code -15; retrying ... (attempt 1)" in the middle of the stop). The
+    parent ends this process: end of input (a proper stop), SIGKILL (a stalled attempt) or its
+    own death (``_die_with_parent``)."""
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(number, signal.SIG_IGN)
+
+
 def run() -> int:
+    _leave_stopping_to_the_parent()
     _die_with_parent()
     reporter = _Reporter()
     try:

@@ -65,7 +65,12 @@ from anchordesk.core.redact import mask_url
 from anchordesk.media import network_child
 from anchordesk.media.destination_url import validate_url
 from anchordesk.media.network_child import masked
-from anchordesk.media.network_watch import AcknowledgementWatch, ConnectionPhases, SocketReader
+from anchordesk.media.network_watch import (
+    AcknowledgementWatch,
+    ConnectionPhases,
+    SocketReader,
+    connection_lost,
+)
 from anchordesk.media.packets import (
     EncodedPacket,
     OutputState,
@@ -683,7 +688,9 @@ class NetworkOutput:
                     if stopping:
                         break
                     reason = child_error or self._exit_reason(child)
-                    if not connected:
+                    if connected:
+                        reason = connection_lost(reason)
+                    else:
                         # The log lines say how far it got: wait for the last of them.
                         if child.log_thread is not None:
                             child.log_thread.join(1.0)

@@ -61,10 +61,37 @@ _REFUSED = re.compile(
 # What FFmpeg says when the bytes after the handshake are no RTMP messages it knows (a server
 # of another protocol on the port, or a broken one): not a refusal of the key.
 _NOT_RTMP = re.compile(r"^\[rtmps? @ [^]]*\] (Unknown packet type received|Unexpected packet)")
+# A server that speaks RTMP but sends a message FFmpeg cannot take (a chunk size of 0 or
+# above 2^31): the connection fails in the middle of the exchange, which read as a refused key.
+_BROKEN_RTMP = re.compile(
+    r"^\[rtmps? @ [^]]*\] (Incorrect chunk size -?\d+|Too short chunk size.*)$"
+)
 _CHECK_KEY = "check the stream key and the application name in the URL"
+# nginx-rtmp's and the platforms' answer when the key is being published already: by another
+# encoder, or by this one's earlier connection that the server has not dropped yet (it does
+# after its idle timeout). The stream key is right: checking it is the wrong lead.
+_ALREADY_PUBLISHING = "already publishing"
 #: How the network child's own certificate check begins its refusal (network_child): a
 #: complete reason, never wrapped as a handshake failure.
 CERTIFICATE_NOT_TRUSTED: Final = "the server's TLS certificate is not trusted"
+
+
+# How the child's write fails when a live server goes away (killed, restarted, the connection
+# dropped): Python's "[Errno 32] Broken pipe: 'rtmp://…/****'", which read as a fault of this
+# program and repeated the URL the line already names.
+_CONNECTION_LOST = re.compile(r"^\[Errno (?:32|104)\] ([^:]+)")
+
+
+def connection_lost(reason: str) -> str:
+    """Why a live connection ended, in words: a closed connection is said as the server's
+    doing; anything else is left as the child said it."""
+    match = _CONNECTION_LOST.match(reason)
+    if match is None:
+        return reason
+    return (
+        f"the server closed the connection ({match.group(1).lower()}: it went down, restarted "
+        "or dropped the stream)"
+    )
 
 
 def _one_line(text: str) -> str:
@@ -80,6 +107,7 @@ class ConnectionPhases:
         self.server_error: str | None = None
         self.tls_error: str | None = None
         self.not_rtmp = False  # the server sent bytes that are no RTMP message
+        self.broken_rtmp: str | None = None  # an RTMP message FFmpeg could not take
         self.unresolved: str | None = None  # "HOST: why" when the name did not resolve
         self.refused: str | None = None  # "HOST:PORT" where nothing listens
 
@@ -90,6 +118,8 @@ class ConnectionPhases:
                 return
         if _NOT_RTMP.match(line):
             self.not_rtmp = True
+        elif match := _BROKEN_RTMP.match(line):
+            self.broken_rtmp = _one_line(match.group(1)).lower()
         elif match := _NOT_RESOLVED.match(line):
             self.unresolved = f"{match.group(1)[:100]} ({_one_line(match.group(2))};"
         elif match := _REFUSED.match(line):
@@ -108,8 +138,19 @@ class ConnectionPhases:
         if reason.startswith(CERTIFICATE_NOT_TRUSTED):
             return reason
         waited = f"within {timed_out_s:g} s" if timed_out_s is not None else ""
+        if self.server_error and _ALREADY_PUBLISHING in self.server_error.lower():
+            return (
+                f"the server refused the stream: {self.server_error} (another program is "
+                "streaming with this key, or the server still holds this program's earlier "
+                "connection until its timeout)"
+            )
         if self.server_error:
             return f"the server refused the stream: {self.server_error} ({_CHECK_KEY})"
+        if self.broken_rtmp:
+            return (
+                f"the server sent an RTMP message that cannot be read ({self.broken_rtmp}): a "
+                "fault of the server or of a proxy in between, not of the stream key"
+            )
         if self.unresolved and self.phase < Phase.TCP_CONNECTED:
             return f"the server's name was not found: {self.unresolved} check the URL)"
         if self.refused and self.phase < Phase.TCP_CONNECTED:

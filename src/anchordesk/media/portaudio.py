@@ -17,6 +17,19 @@ from collections.abc import Iterator
 from types import ModuleType
 
 _lock = threading.Lock()
+# fd 2 as it was, while the import sends it to /dev/null (see give_back_stderr).
+_saved_stderr: list[int] = []
+_saved_lock = threading.Lock()
+
+
+def give_back_stderr() -> None:
+    """Point fd 2 back at the real stderr now, while an import still hangs in PortAudio's
+    start (a sound server that never answers): else every line the program printed after it,
+    its stop and exit messages included, went to /dev/null."""
+    with _saved_lock:
+        if _saved_stderr:
+            with contextlib.suppress(OSError):
+                os.dup2(_saved_stderr[0], 2)
 
 
 def import_sounddevice() -> ModuleType:
@@ -30,12 +43,16 @@ def import_sounddevice() -> ModuleType:
         sys.stderr.flush()
         saved_fd = os.dup(2)
         devnull = os.open(os.devnull, os.O_WRONLY)
+        with _saved_lock:
+            _saved_stderr.append(saved_fd)
         try:
             os.dup2(devnull, 2)
             import sounddevice
         finally:
-            os.dup2(saved_fd, 2)
-            os.close(saved_fd)
+            with _saved_lock:
+                _saved_stderr.clear()
+                os.dup2(saved_fd, 2)
+                os.close(saved_fd)
             os.close(devnull)
         module: ModuleType = sounddevice
         return module

@@ -41,7 +41,7 @@ from typing import IO, TYPE_CHECKING, Final
 
 import av
 
-from anchordesk.core.disk import describe_error
+from anchordesk.core.disk import describe_error, name_max_bytes
 from anchordesk.core.errors import UserError
 from anchordesk.media.disk_space import FreeSpaceGuard, LowDiskSpace
 from anchordesk.media.packets import EncodedPacket, OutputState, OutputStatus, StreamTemplates
@@ -119,8 +119,17 @@ _MAX_NUMBERED = 9999
 
 
 def numbered_path(path: Path, number: int) -> Path:
-    """``show.mkv`` -> ``show-2.mkv`` (the name a recording takes when ``show.mkv`` exists)."""
-    return path.with_name(f"{path.stem}-{number}{path.suffix}")
+    """``show.mkv`` -> ``show-2.mkv`` (the name a recording takes when ``show.mkv`` exists).
+
+    A name that fills what the disk takes (255 bytes) loses the end of its stem for the
+    number: ``-2`` made it too long, and the run ended "cannot be written (File name too
+    long)" instead of keeping the earlier file and recording beside it. Cut on whole
+    characters, never in the middle of one."""
+    stem, tail = path.stem, f"-{number}{path.suffix}"
+    limit = name_max_bytes(path.parent)
+    while len(stem) > 1 and len(os.fsencode(stem + tail)) > limit:
+        stem = stem[:-1]
+    return path.with_name(stem + tail)
 
 
 def open_new_file(path: Path) -> tuple[Path, IO[bytes] | None]:

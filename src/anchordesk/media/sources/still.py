@@ -15,6 +15,27 @@ from anchordesk.media.sources.base import SourceState, SourceStatus, VideoFrameR
 
 _still_ids = itertools.count(1_000_000)
 
+#: A still picture is kept at most this long on its longer side (the largest canvas is 4096):
+#: a bigger one is decoded at 1/2, 1/4 or 1/8 of its size. A 16000x16000 PNG of 790 kB was
+#: kept whole, 768 MB for the whole run (1.6 GB peak).
+KEPT_SIDE_PX = 4096
+#: Larger than this on a side is refused before it is decoded: decoding it whole (which
+#: OpenCV does for every format but JPEG, even to reduce it) would take gigabytes.
+LARGEST_SIDE_PX = 16384
+_REDUCED = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4}
+_REDUCED[8] = cv2.IMREAD_REDUCED_COLOR_8
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from the image's header alone (None when Qt cannot tell)."""
+    from PySide6.QtCore import QBuffer, QByteArray
+    from PySide6.QtGui import QImageReader
+
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    size = QImageReader(buffer).size()
+    return (size.width(), size.height()) if size.isValid() else None
+
 
 def load_image_bgr(path: Path) -> npt.NDArray[np.uint8]:
     """Read an image file; a missing or unreadable file is the user's to fix (exit code 2)."""
@@ -23,7 +44,18 @@ def load_image_bgr(path: Path) -> npt.NDArray[np.uint8]:
         data = np.fromfile(str(path), dtype=np.uint8)
     except OSError as error:
         raise UserError(f"{path}: cannot read the image ({error.strerror})") from None
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    flags = cv2.IMREAD_COLOR
+    size = image_size(data.tobytes())
+    if size is not None:
+        width, height = size
+        if max(width, height) > LARGEST_SIDE_PX:
+            raise UserError(
+                f"{path}: the picture is {width}x{height}; a picture may be at most "
+                f"{LARGEST_SIDE_PX}x{LARGEST_SIDE_PX} (scale it down first)"
+            )
+        factor = next(f for f in (1, 2, 4, 8) if max(width, height) <= KEPT_SIDE_PX * f)
+        flags = _REDUCED[factor]
+    image = cv2.imdecode(data, flags)
     if image is None:
         raise UserError(f"{path}: not an image OpenCV can read")
     return np.ascontiguousarray(image, dtype=np.uint8)
