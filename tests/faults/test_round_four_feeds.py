@@ -14,19 +14,20 @@ from typing import Any
 
 import httpx
 import pytest
-from feed_servers import Fault, JsonFeedServer, Reply, ShopifyOrdersServer
+from feed_servers import Fault, JsonFeedServer
 from platform_servers import TwitchServer, wait_until
 from test_poller import Collector
 from test_twitch import feed_for, run_with
 
 from anchordesk.core.errors import UserError
-from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
+from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.poller import Page, Poller
 from anchordesk.feeds.spec import parse_feed
 from anchordesk.feeds.twitch import SUBSCRIPTIONS, TwitchChatFeed
 from anchordesk.show.feed_items import Comment
 
 from .test_feed_limits import FakeTime, Sink, poller
+from .test_round_three_http import poll_shopify_linking_to
 
 pytestmark = pytest.mark.integration
 
@@ -114,27 +115,7 @@ def test_a_shopify_next_link_that_is_no_url_is_a_malformed_page_not_a_dead_feed(
 ) -> None:
     """Before: urljoin/urlsplit raised ValueError ("Invalid IPv6 URL", "Port out of range")
     out of the adapter's parse, past the poller: every feed of the session stopped."""
-
-    class LinkingServer(ShopifyOrdersServer):
-        def _updated_page(self, *args: Any, **kwargs: Any) -> Reply:
-            reply = super()._updated_page(*args, **kwargs)
-            reply.headers["Link"] = f'<{link}>; rel="next"'
-            return reply
-
-    with LinkingServer() as shop:
-        shop.add_order([("SERUM-30", 1, "10.00")])
-
-        async def scenario() -> Poller:
-            async with httpx.AsyncClient() as client:
-                poller = Poller(
-                    ShopifyOrdersAdapter(shop.url, shop.token), client, Sink(),
-                    unit_random=lambda: 0.0,
-                )  # fmt: skip
-                for _ in range(4):
-                    await poller.poll_once()
-                return poller
-
-        poller = asyncio.run(scenario())
+    poller = poll_shopify_linking_to(link)
     error = poller.health.last_error or ""
     assert error.startswith("malformed response: the next page's link is not a URL"), error
 

@@ -141,6 +141,31 @@ def test_refusals_are_retried_with_backoff_and_name_the_status(status: int) -> N
     assert poller.health.last_error == f"HTTP {status}" and delay == 0.5
 
 
+def poll_shopify_linking_to(link: str) -> Poller:
+    """Four polls of a Shopify shop whose pages of updated orders say `Link: <link>; next`."""
+
+    class LinkingServer(ShopifyOrdersServer):
+        def _updated_page(self, *args: Any, **kwargs: Any) -> Reply:
+            reply = super()._updated_page(*args, **kwargs)
+            reply.headers["Link"] = f'<{link}>; rel="next"'
+            return reply
+
+    with LinkingServer() as shop:
+        shop.add_order([("SERUM-30", 1, "10.00")])
+
+        async def scenario() -> Poller:
+            async with httpx.AsyncClient() as client:
+                poller = Poller(
+                    ShopifyOrdersAdapter(shop.url, shop.token), client, Sink(),
+                    unit_random=lambda: 0.0,
+                )  # fmt: skip
+                for _ in range(4):
+                    await poller.poll_once()
+                return poller
+
+        return asyncio.run(scenario())
+
+
 def test_shopify_never_follows_a_next_page_link_to_another_host_with_the_token() -> None:
     # Shopify pages updated orders with `Link: <…>; rel="next"`, and the adapter asked that
     # URL as given, with X-Shopify-Access-Token: a hostile server (or a proxy) could point it
@@ -152,27 +177,7 @@ def test_shopify_never_follows_a_next_page_link_to_another_host_with_the_token()
         connection.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\n{"orders": []}')
 
     with raw_server(collect) as elsewhere:
-
-        class LinkingServer(ShopifyOrdersServer):
-            def _updated_page(self, *args: Any, **kwargs: Any) -> Reply:
-                reply = super()._updated_page(*args, **kwargs)
-                reply.headers["Link"] = f'<{elsewhere}?page_info=p1>; rel="next"'
-                return reply
-
-        with LinkingServer() as shop:
-            shop.add_order([("SERUM-30", 1, "10.00")])
-
-            async def scenario() -> Poller:
-                async with httpx.AsyncClient() as client:
-                    poller = Poller(
-                        ShopifyOrdersAdapter(shop.url, shop.token), client, Sink(),
-                        unit_random=lambda: 0.0,
-                    )  # fmt: skip
-                    for _ in range(4):
-                        await poller.poll_once()
-                    return poller
-
-            poller = asyncio.run(scenario())
+        poller = poll_shopify_linking_to(f"{elsewhere}?page_info=p1")
     assert received == []
     assert poller.health.last_error == (
         f"malformed response: the next page's link points to {elsewhere}?page_info=****, not "

@@ -376,32 +376,25 @@ class RecordingOutput:
                 self._last_error = error
 
     def _fail(self, what: str, error: BaseException) -> None:
-        if isinstance(error, LowDiskSpace):
-            with self._lock:
-                media_s, written = self._media_s, self._bytes_written
-            if self._packets_muxed:
-                reason = (
-                    f"{error.reason_for(self.path)}: the recording stopped at "
-                    f"{_clock_text(media_s)} ({written / 1e6:.1f} MB kept, it plays up to there)"
-                )
-            else:
-                reason = f"{error.reason_for(self.path)}: the recording stopped before it began"
-            log.error("%s; the show goes on", reason)
-            self._set_state(OutputState.FAILED, reason)
-            return
-        if isinstance(error, OSError):
-            words = describe_error(self.path, error)
-        else:
-            words = f"{self.path}: {one_line(error)}"
         with self._lock:
             media_s, written = self._media_s, self._bytes_written
-        if self._packets_muxed:
-            reason = (
-                f"the recording stopped at {_clock_text(media_s)} ({written / 1e6:.1f} MB kept, "
-                f"it plays up to there): {words}"
-            )
+        stopped_at = (
+            f"the recording stopped at {_clock_text(media_s)} ({written / 1e6:.1f} MB kept, "
+            "it plays up to there)"
+        )
+        if isinstance(error, LowDiskSpace):
+            # The floor, said first: it is why the recording stopped, not a write that failed.
+            cause = error.reason_for(self.path)
+            if self._packets_muxed:
+                reason = f"{cause}: {stopped_at}"
+            else:
+                reason = f"{cause}: the recording stopped before it began"
         else:
-            reason = f"{what}: {words}"
+            if isinstance(error, OSError):
+                words = describe_error(self.path, error)
+            else:
+                words = f"{self.path}: {one_line(error)}"
+            reason = f"{stopped_at}: {words}" if self._packets_muxed else f"{what}: {words}"
         log.error("%s; the show goes on", reason)
         self._set_state(OutputState.FAILED, reason)
 
