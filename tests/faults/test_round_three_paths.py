@@ -55,7 +55,7 @@ def odd_paths(tmp_path: Path) -> Iterator[dict[str, tuple[Path, str]]]:
             "socket": (tmp_path / "sock.adsession", "is a socket"),
             "device": (Path("/dev/null"), "is a device"),
             "folder": (tmp_path, "is a folder"),
-            "loop": (tmp_path / "loop1", "is a symbolic link that loops"),
+            "loop": (tmp_path / "loop1", "cannot be reached (a symbolic link in the path loops)"),
             "not-a-folder": (
                 tmp_path / "file" / "x",
                 "cannot be reached (a part of the path is a file, not a folder)",
@@ -130,8 +130,8 @@ def test_import_csv_refuses_an_output_or_into_that_cannot_be_a_show_file(
     rows.write_text("sku,title,price,stock\nMUG,Mug,12.00,5\n", encoding="utf-8")
     assert cli_main(["show", "import-csv", str(rows), "-o", str(path)]) == 2
     out = capsys.readouterr().out.splitlines()
-    assert out == [f"{path}: error: {what}, not a show file" + (
-        "" if kind == "loop" else ": give a .json file's path"
+    assert out == [f"{path}: error: {what}" + (
+        "" if kind == "loop" else ", not a show file: give a .json file's path"
     )]  # fmt: skip
     assert (
         cli_main(

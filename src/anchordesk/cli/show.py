@@ -8,7 +8,6 @@ title would otherwise retitle or clear the terminal).
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 import sys
@@ -17,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from anchordesk.core.disk import unreachable
 from anchordesk.core.money import format_money
 from anchordesk.core.printable import escape_controls
 from anchordesk.show.compliance import check_show as compliance_hits
@@ -201,11 +201,7 @@ def _not_a_show_file(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     except OSError as error:
-        if error.errno == errno.ELOOP:
-            return "is a symbolic link that loops, not a show file"
-        if error.errno == errno.ENOTDIR:
-            return "cannot be reached (a part of the path is a file, not a folder)"
-        return f"cannot be used ({error.strerror or error})"
+        return unreachable(path) or f"cannot be used ({error.strerror or error})"
     if stat.S_ISREG(mode):
         return None
     what = (

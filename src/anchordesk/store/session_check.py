@@ -15,11 +15,12 @@ The rule:
 
 from __future__ import annotations
 
-import errno
 import os
 import sqlite3
 import stat
 from pathlib import Path
+
+from anchordesk.core.disk import unreachable
 
 #: 1: the first format; 2: comments keep their author's platform id (``author_id``), so a ban
 #: after a restart finds them. An older file is read as it is and brought up to date when
@@ -96,15 +97,8 @@ def path_problem(path: Path, *, must_exist: bool) -> str | None:
     except FileNotFoundError:
         return "no such session file" if must_exist else None
     except OSError as error:
-        if error.errno == errno.ELOOP:
-            return "is a symbolic link that loops, not a session file"
-        if error.errno == errno.ENOTDIR:
-            return "cannot be reached (a part of the path is a file, not a folder)"
-        if error.errno == errno.EACCES:
-            return "cannot be reached (permission denied on a folder of the path)"
-        if error.errno == errno.ENAMETOOLONG:
-            return "the name is too long"
-        return f"cannot be used ({error.strerror or error})"
+        # The same words as for every other path of a run (--record, --stats).
+        return unreachable(path) or f"cannot be used ({error.strerror or error})"
     if stat.S_ISREG(mode):
         if must_exist and not os.access(path, os.R_OK):
             return "cannot be read (permission denied)"
