@@ -13,6 +13,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -300,7 +301,11 @@ def test_bad_calls_get_one_line_and_a_flood_of_wrong_tokens_locks_the_address_ou
         assert (
             picture.headers["content-type"] == "image/jpeg" and picture.content[:2] == b"\xff\xd8"
         )
-        assert client.get("/api/v1/program.jpg").status_code == 429
+        # Four at once from one address: all but the first within the quarter second are
+        # refused. (Asked one after the other, a loaded machine spaced them past it: CI flake.)
+        with ThreadPoolExecutor(4) as pool:
+            codes = list(pool.map(lambda _: client.get("/api/v1/program.jpg").status_code, "abcd"))
+        assert 429 in codes and set(codes) <= {200, 429}, codes
 
         # Twenty wrong tokens in a minute: the address is refused, even with the right token.
         for _ in range(20):
