@@ -285,16 +285,21 @@ def _longer_than_a_day(seconds: object) -> Words:
     )
 
 
+def _has_no_glyph(char: str) -> bool:
+    """A Unicode format character: zero width spaces and joiners, soft hyphens, bidi marks, a
+    BOM. It shows as nothing."""
+    return unicodedata.category(char) == "Cf"
+
+
 def _invisible_at(text: str) -> int | None:
-    """Where `text` holds a character that shows as nothing (Unicode format characters: zero
-    width spaces and joiners, soft hyphens, bidi marks, a BOM), or None."""
-    return next((i for i, char in enumerate(text) if unicodedata.category(char) == "Cf"), None)
+    """Where `text` holds a character that shows as nothing, or None."""
+    return next((i for i, char in enumerate(text) if _has_no_glyph(char)), None)
 
 
 def _blank(text: str) -> bool:
     """Whether `text` shows as nothing: only white space (any script's, U+3000 too) and
-    characters that have no glyph (zero-width spaces, bidi marks): a card titled so is empty."""
-    return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text)
+    characters that have no glyph: a card titled so is empty."""
+    return all(char.isspace() or _has_no_glyph(char) for char in text)
 
 
 def skip_under(bad_paths: Iterable[str]) -> Callable[[str], bool]:
