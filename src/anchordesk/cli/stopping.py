@@ -128,10 +128,14 @@ def forget(*, keep_handlers: bool = False) -> None:
     with the default action's exit code (143) and its last lines unprinted."""
     global _current
     if _current is not None:
-        _current.uninstall()
         if keep_handlers and threading.current_thread() is threading.main_thread():
             # Ignored, not a Python handler: the interpreter puts the default action back
-            # for those while it shuts down, which is when these signals come.
+            # for those while it shuts down, which is when these signals come. Straight from
+            # our handler to SIG_IGN: restoring the previous handlers first left a moment in
+            # which a signal of the burst met the default action (KeyboardInterrupt, exit 143).
             for number in _SIGNALS:
                 signal.signal(number, signal.SIG_IGN)
+            _current._installed.clear()
+        else:
+            _current.uninstall()
     _current = None
