@@ -146,3 +146,21 @@ def test_the_kernel_shows_a_server_that_stops_reading_within_a_sample() -> None:
 
 def test_no_proc_means_no_reading_and_no_stall(tmp_path: os.PathLike[str]) -> None:
     assert SocketReader(os.getpid(), proc=str(tmp_path)).read() is None
+
+
+def test_a_chunk_that_contradicts_its_message_size_is_a_broken_server_not_a_key() -> None:
+    # FFmpeg names its TCP handle in this line; it used to fall through to "check the key".
+    lines = [*REFUSED[:6], "[tcp @ 0x1] RTMP packet size mismatch 1124995 != 14232684"]
+    assert phases_after(lines).failure("[Errno 5] Input/output error") == (
+        "the server sent an RTMP message that cannot be read (rtmp packet size mismatch "
+        "1124995 != 14232684): a fault of the server or of a proxy in between, not of the "
+        "stream key"
+    )
+    # Bytes of another protocol end on the same framing error, after unknown message types:
+    # those say more.
+    lines.insert(-1, "[rtmp @ 0x2] Unknown packet type received 0x00")
+    assert (
+        phases_after(lines)
+        .failure("[Errno 5] Input/output error")
+        .startswith("the server's answer is not RTMP")
+    )

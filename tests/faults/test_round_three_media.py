@@ -8,6 +8,7 @@ import contextlib
 import itertools
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -165,10 +166,14 @@ class GarbageServer:
             threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
 
     def _answer(self, connection: socket.socket) -> None:
+        # The same bytes on every connection: with fresh random bytes, 1 try in about 90 made
+        # FFmpeg fail on another line (a chunk-size contradiction, tested in
+        # test_network_watch) and the test's outcome was a lottery.
+        garbage = random.Random(20261129)
         with contextlib.suppress(OSError), connection:
             connection.recv(1537)
             while not self._closed.is_set():
-                connection.sendall(os.urandom(4096))
+                connection.sendall(garbage.randbytes(4096))
                 time.sleep(0.01)
 
     def close(self) -> None:

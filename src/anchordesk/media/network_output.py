@@ -97,6 +97,8 @@ _WRITE_CHUNK_BYTES: Final = 65536
 _POLL_S: Final = 0.05
 # The supervisor looks every _POLL_S; a gap longer than this is a pause of the whole process.
 _PAUSED_S: Final = 1.5
+# How long a child that ended before going live is given to write its last log lines.
+_LAST_LOG_LINES_S: Final = 5.0
 # A queued keyframe further than this behind the newest picture is not worth starting at when
 # the pipeline can make a fresh one (two frames' wait instead of up to 2 s of extra latency).
 _STALE_KEYFRAME_S = 0.5
@@ -691,9 +693,14 @@ class NetworkOutput:
                     if connected:
                         reason = connection_lost(reason)
                     else:
-                        # The log lines say how far it got: wait for the last of them.
+                        # The log lines say how far it got: wait for the last of them, which
+                        # come at the child's exit (stderr's end). Its stdout can end first
+                        # and its exit take over a second on a loaded machine: with 1 s, the
+                        # line "Unknown packet type" came too late once and a server speaking
+                        # no RTMP was called a refused key. The child is on its way out
+                        # (it said its error or closed stdout), so the wait is short in practice.
                         if child.log_thread is not None:
-                            child.log_thread.join(1.0)
+                            child.log_thread.join(_LAST_LOG_LINES_S)
                         with self._lock:
                             reason = child.phases.failure(reason)
                     break

@@ -63,8 +63,12 @@ _REFUSED = re.compile(
 _NOT_RTMP = re.compile(r"^\[rtmps? @ [^]]*\] (Unknown packet type received|Unexpected packet)")
 # A server that speaks RTMP but sends a message FFmpeg cannot take (a chunk size of 0 or
 # above 2^31): the connection fails in the middle of the exchange, which read as a refused key.
+# Also a chunk whose header contradicts its message's size: FFmpeg reports that one in its TCP
+# handle's name ("[tcp @ …] RTMP packet size mismatch 1124995 != 14232684"). Unknown, it read
+# as a refused key (1 in about 90 tries against a server answering random bytes).
 _BROKEN_RTMP = re.compile(
-    r"^\[rtmps? @ [^]]*\] (Incorrect chunk size -?\d+|Too short chunk size.*)$"
+    r"^\[(?:rtmps?|tcp|tls) @ [^]]*\] "
+    r"(Incorrect chunk size -?\d+|Too short chunk size.*|RTMP packet size mismatch.*)$"
 )
 _CHECK_KEY = "check the stream key and the application name in the URL"
 # nginx-rtmp's and the platforms' answer when the key is being published already: by another
@@ -146,6 +150,13 @@ class ConnectionPhases:
             )
         if self.server_error:
             return f"the server refused the stream: {self.server_error} ({_CHECK_KEY})"
+        # Before the framing errors: bytes of another protocol end on one of them too, and
+        # the unknown message types before it are the better clue.
+        if self.not_rtmp:
+            return (
+                "the server's answer is not RTMP (is there an RTMP server at this address and "
+                "port?)"
+            )
         if self.broken_rtmp:
             return (
                 f"the server sent an RTMP message that cannot be read ({self.broken_rtmp}): a "
@@ -157,11 +168,6 @@ class ConnectionPhases:
             return (
                 f"nothing is listening at {self.refused} (connection refused: check the port, "
                 "or the server is down)"
-            )
-        if self.not_rtmp:
-            return (
-                "the server's answer is not RTMP (is there an RTMP server at this address and "
-                "port?)"
             )
         tls = self.scheme == "rtmps"
         if tls and self.phase == Phase.TCP_CONNECTED:
