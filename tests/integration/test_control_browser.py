@@ -131,6 +131,28 @@ _GREEN_SHARE = """(async () => {
 GREEN_SHARE = _GREEN_SHARE % (SERUM_BGR[2], SERUM_BGR[1], SERUM_BGR[0])
 
 
+async def _title_fonts(page: Any) -> list[dict[str, Any]]:
+    """The fonts of the first product's title as last drawn. A state push re-renders the list:
+    a node asked for in between is detached and has no fonts (an empty answer once on a loaded
+    machine), so ask again, after the next frame, until the drawn node answers."""
+    fonts: list[dict[str, Any]] = []
+    async with asyncio.timeout(30):
+        while not fonts:
+            await page.evaluate(
+                "document.fonts.ready.then(() => new Promise("
+                "(done) => requestAnimationFrame(() => requestAnimationFrame(done))))"
+            )
+            root = await page.send("DOM.getDocument")
+            title = await page.send(
+                "DOM.querySelector",
+                nodeId=root["root"]["nodeId"],
+                selector="[data-sku='SERUM-30'] span:first-child",
+            )
+            answer = await page.send("CSS.getPlatformFontsForNode", nodeId=title["nodeId"])
+            fonts = answer["fonts"]
+    return fonts
+
+
 async def _operate(url: str, browser: str, profile: Path, screenshots: Path) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     async with chromium_page(browser, profile) as page:
@@ -159,14 +181,7 @@ async def _operate(url: str, browser: str, profile: Path, screenshots: Path) -> 
         # The fonts chromium really drew the first product's title with.
         await page.send("DOM.enable")
         await page.send("CSS.enable")
-        root = await page.send("DOM.getDocument")
-        title = await page.send(
-            "DOM.querySelector",
-            nodeId=root["root"]["nodeId"],
-            selector="[data-sku='SERUM-30'] span:first-child",
-        )
-        fonts = await page.send("CSS.getPlatformFontsForNode", nodeId=title["nodeId"])
-        facts["fonts"] = fonts["fonts"]
+        facts["fonts"] = await _title_fonts(page)
 
         assert await page.evaluate(GREEN_SHARE) < 0.001  # nothing on air yet
         # Tap the serum, as a finger does.
