@@ -126,6 +126,16 @@ class StoreWriter:
         self._closed = True
         self._queue.put(_STOP)
         self._thread.join(timeout_s)
+        if self._thread.is_alive() and self.fault is None:
+            # The program is about to end and takes this daemon thread with it: what it had
+            # not committed is lost, and the file keeps its lock and write-ahead log. Said as
+            # a fault so the run does not end as if the file were whole (it did, once, when a
+            # loaded machine left the store 0.1 s of the stop budget).
+            self.fault = (
+                f"session store {self.path}: not finished within {timeout_s:.2f} s; "
+                "the last events may be missing"
+            )
+            log.error("%s", self.fault)
 
     # -- the thread ------------------------------------------------------------------------
 
