@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from anchordesk.control.state import money_text, settled, state_json
@@ -96,3 +97,23 @@ def test_money_text_has_the_currencys_digits_and_never_rounds() -> None:
     assert money_text(Decimal("1280"), "JPY") == "1280"
     assert money_text(Decimal("12.3"), "KWD") == "12.300"
     assert money_text(Decimal("1.005"), "USD") == "1.005"  # kept, not rounded away
+
+
+def test_deals_are_each_products_latest_not_the_sessions_history() -> None:
+    # A show with a deal every few minutes: the remote's list stays one line per product.
+    def deal(number: int, sku: str, state: str) -> DealView:
+        return DealView(
+            f"deal-{number}", sku, sku, state, Decimal("980"), Decimal("1280"), "JPY", 60,
+            0.0 if state != "live" else 30.0, 5, 20, 0,
+        )  # fmt: skip
+
+    history = [deal(n, "SERUM", "ended") for n in range(200)]
+    history += [deal(200, "CREAM", "sold_out"), deal(201, "SERUM", "live")]
+    history += [deal(202, "MASK", "ended"), deal(203, "MASK", "sold_out")]
+    many = replace(snapshot(), deals=tuple(history))
+    assert [(d["sku"], d["state"]) for d in state_json(many)["deals"]] == [
+        ("CREAM", "sold_out"), ("SERUM", "live"), ("MASK", "sold_out"),
+    ]  # fmt: skip
+    # The window's deal panel and the picture ask the same rule.
+    assert many.deal_for("SERUM") is history[201] and many.deal_for("MASK") is history[203]
+    assert many.deal_for(None) is None and many.deal_for("NONE") is None

@@ -57,7 +57,7 @@ def state_json(snapshot: LiveSnapshot) -> JsonObject:
                 "remaining_s": round(deal.remaining_s, 3),
                 "units_left": deal.units_left,
             }
-            for deal in snapshot.deals
+            for deal in snapshot.latest_deals
         ],
         "products": [
             {

@@ -187,8 +187,20 @@ class LiveSnapshot:
 
     def deal_for(self, sku: str | None) -> DealView | None:
         """The live deal of a product, else the one of it that started last."""
-        mine = [deal for deal in self.deals if deal.sku == sku]
-        live = [deal for deal in mine if deal.is_live]
-        if live:
-            return live[0]
-        return mine[-1] if mine else None
+        return self._latest_deal_by_sku().get(sku) if sku is not None else None
+
+    @property
+    def latest_deals(self) -> tuple[DealView, ...]:
+        """Each product's :meth:`deal_for`, in the order they started: what a remote lists.
+        ``deals`` keeps every deal of the session (the report needs them); a show with a deal
+        every minute would otherwise send hundreds of ended ones ten times a second."""
+        latest = self._latest_deal_by_sku()
+        return tuple(deal for deal in self.deals if latest[deal.sku] is deal)
+
+    def _latest_deal_by_sku(self) -> dict[str, DealView]:
+        latest: dict[str, DealView] = {}
+        for deal in self.deals:  # in the order they started
+            kept = latest.get(deal.sku)
+            if kept is None or not kept.is_live:
+                latest[deal.sku] = deal
+        return latest
