@@ -1640,7 +1640,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+250"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+260"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -1650,7 +1650,7 @@
         <translation>配信中は録画を止められません。</translation>
     </message>
     <message>
-        <location line="+140"/>
+        <location line="+143"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>
@@ -1681,17 +1681,22 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+43"/>
+        <location line="+45"/>
         <source>Teleprompter</source>
         <translation>プロンプター</translation>
     </message>
     <message>
-        <location line="-42"/>
+        <location line="-44"/>
         <source>Data board</source>
         <translation>データボード</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+6"/>
+        <source>Show or hide &amp;panels</source>
+        <translation>パネルの表示／非表示(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>&amp;File</source>
         <translation>ファイル(&amp;F)</translation>
     </message>
@@ -1957,7 +1962,7 @@
         <translation>配信を今すぐ停止しますか？視聴者には配信終了と表示されます。</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+58"/>
         <location line="+13"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
@@ -3252,7 +3257,7 @@
         <translation>{seconds} 秒は 1 日より長いです</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+62"/>
         <location filename="../src/anchordesk/showfile/files.py" line="+481"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>

@@ -1640,7 +1640,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+250"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+260"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -1650,7 +1650,7 @@
         <translation>直播中不能关闭录制。</translation>
     </message>
     <message>
-        <location line="+140"/>
+        <location line="+143"/>
         <source>Run sheet</source>
         <translation>流程单</translation>
     </message>
@@ -1681,17 +1681,22 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+43"/>
+        <location line="+45"/>
         <source>Teleprompter</source>
         <translation>提词器</translation>
     </message>
     <message>
-        <location line="-42"/>
+        <location line="-44"/>
         <source>Data board</source>
         <translation>数据看板</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+6"/>
+        <source>Show or hide &amp;panels</source>
+        <translation>显示或隐藏面板(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -1957,7 +1962,7 @@
         <translation>现在停止推流吗？观众会看到直播结束。</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+58"/>
         <location line="+13"/>
         <source>Open show</source>
         <translation>打开节目</translation>
@@ -3252,7 +3257,7 @@
         <translation>{seconds} 秒超过一天</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+62"/>
         <location filename="../src/anchordesk/showfile/files.py" line="+481"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>

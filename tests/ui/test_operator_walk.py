@@ -8,6 +8,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextLayout
 from PySide6.QtTest import QTest
@@ -234,5 +235,36 @@ def test_a_four_product_show_fits_its_list_at_1366x768_in_chinese(
         for card in window.products._cards.values():  # each card whole in the list's view
             bottom = card.mapTo(viewport, card.rect().bottomLeft()).y()
             assert 0 <= bottom < viewport.height(), card.text()
+    finally:
+        i18n.install(QApplication.instance(), "en")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN", "ja"])
+def test_a_panel_behind_a_tab_is_reached_by_its_key(
+    qtbot: QtBot, control_room: MainWindow, language: str
+) -> None:
+    # Orders and the data board sit behind Comments: the View menu's toggle hid the open
+    # Orders panel instead of bringing it forward, and no key reached it.
+    window = control_room
+    i18n.install(QApplication.instance(), language)  # type: ignore[arg-type]
+    try:
+        window.show()
+        qtbot.waitExposed(window)
+        number = list(window.docks).index("orders") + 1
+        QTest.keyClick(window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.AltModifier)
+        # In front now: a panel behind a tab keeps isVisible(), but nothing of it shows.
+        qtbot.waitUntil(lambda: not window.orders.visibleRegion().isEmpty())
+        assert window.comments.visibleRegion().isEmpty()
+        assert window.orders.view.hasFocus() or window.orders.isAncestorOf(
+            QApplication.focusWidget()
+        )
+        action = window.go_to_actions["orders"]
+        assert action in window.view_menu.actions()
+        assert action.text() == window.docks["orders"].windowTitle()
+        # Closed with its ✕, the same key brings it back.
+        window.docks["board"].close()
+        window.go_to_actions["board"].trigger()
+        qtbot.waitUntil(lambda: not window.board.visibleRegion().isEmpty())
+        assert window.docks["board"].isVisible()
     finally:
         i18n.install(QApplication.instance(), "en")  # type: ignore[arg-type]

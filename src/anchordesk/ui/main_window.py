@@ -215,6 +215,16 @@ class MainWindow(QMainWindow):
         self.rehearse_again_action.setEnabled(False)
         self.reset_layout_action = QAction(self)
         self.reset_layout_action.triggered.connect(self.reset_layout)
+        # The keyboard's way to a panel. Orders and the data board sit behind Comments, the
+        # teleprompter behind the run sheet, and a dock's toggle in the View menu hides a panel
+        # that is open behind another instead of bringing it forward (found walking the
+        # window by keyboard). Alt+1…8, in the View menu's order.
+        self.go_to_actions: dict[str, QAction] = {}
+        for number, name in enumerate(self.docks, start=1):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(f"Alt+{number}"))
+            action.triggered.connect(functools.partial(self.go_to_panel, name))
+            self.go_to_actions[name] = action
         self.shortcuts_action = QAction(self)
         self.shortcuts_action.triggered.connect(self.edit_shortcuts)
         self.about_action = QAction(self)
@@ -302,8 +312,11 @@ class MainWindow(QMainWindow):
         self.stream_menu.addAction(self.record_action)
         self.stream_menu.addAction(self.reconnect_action)
         self.view_menu = bar.addMenu("")
+        for action in self.go_to_actions.values():
+            self.view_menu.addAction(action)
+        self.panels_menu = self.view_menu.addMenu("")
         for dock in self.docks.values():
-            self.view_menu.addAction(dock.toggleViewAction())
+            self.panels_menu.addAction(dock.toggleViewAction())
         self.view_menu.addSeparator()
         self.view_menu.addAction(hk["teleprompter"])
         self.view_menu.addAction(self.reset_layout_action)
@@ -405,6 +418,8 @@ class MainWindow(QMainWindow):
         for name, dock in self.docks.items():
             dock.setWindowTitle(titles[name])
             dock.toggleViewAction().setText(titles[name])
+            self.go_to_actions[name].setText(titles[name])
+        self.panels_menu.setTitle(self.tr("Show or hide &panels"))
         for panel in (self.run_sheet, self.products, self.comments, self.orders, self.health,
                       self.audio, self.teleprompter, self.board):  # fmt: skip
             panel.retranslate()
@@ -750,6 +765,26 @@ class MainWindow(QMainWindow):
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.controller.stop_live()
+
+    def go_to_panel(self, name: str) -> None:
+        """Bring a panel forward (shown again if it was closed) and put the keyboard in it."""
+        dock = self.docks[name]
+        dock.show()
+        dock.raise_()
+        panel = self.panels[name]
+        typing = (Qt.FocusPolicy.TabFocus, Qt.FocusPolicy.StrongFocus, Qt.FocusPolicy.WheelFocus)
+        target = next(
+            (
+                widget
+                for widget in (panel, *panel.findChildren(QWidget))
+                if widget.focusPolicy() in typing
+                and widget.isEnabled()
+                and widget.isVisibleTo(dock)
+            ),
+            None,
+        )
+        if target is not None:  # the data board is figures only: shown, nothing to type into
+            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def show_teleprompter(self) -> None:
         """Show (and raise) the teleprompter dock; detached, it goes to the screen it was last
