@@ -9,23 +9,30 @@ servers whose ids clash, a real session file, the real report.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import signal
 import sqlite3
 import time
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from feed_servers import Fault, JsonFeedServer
 
 from anchordesk.cli import main as cli_main
 from anchordesk.feeds.hub import FeedHub
+from anchordesk.feeds.poller import BackoffPolicy
 from anchordesk.feeds.spec import FeedSpec
-from anchordesk.show.feed_items import Comment, Order, OrderLine
-from anchordesk.store import SessionStore, StoreWriter
+from anchordesk.show.feed_items import Comment, FeedItem, Order, OrderLine
+from anchordesk.store import SessionStore, StoreError, StoreWriter
 
+from .disks import fill, tmpfs
 from .live_runs import SMALL, LiveRun, child_env
+from .test_feed_limits import FakeTime, poller
 
 pytestmark = pytest.mark.integration
 
@@ -165,3 +172,124 @@ def test_a_session_from_before_feed_names_is_continued_by_its_feed_and_then_kept
         ]
     finally:
         store.close()
+
+
+# -- the store on a full disk: each feed says so once, not on every retry ------------------------
+
+
+def store_lines(caplog: pytest.LogCaptureFixture, needle: str) -> list[str]:
+    """What a user reads (INFO and up) holding ``needle``."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno >= logging.INFO and needle in r.getMessage()
+    ]
+
+
+def test_with_the_session_disk_full_each_feed_says_so_once_and_applies_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    servers = [JsonFeedServer(poll_ms=200), JsonFeedServer(poll_ms=200)]
+    for server in servers:
+        server.add_comment("amy", "before the disk filled")
+        server.add_order("MUG", 1, "10.00")
+    delivered: list[FeedItem] = []
+    with tmpfs(tmp_path / "disk", 512) as disk, servers[0], servers[1]:
+        writer = StoreWriter(disk / "S.adsession")
+        hub = FeedHub(
+            [FeedSpec("json", server.url) for server in servers],
+            writer,
+            on_stored=lambda _source, items, _at: delivered.extend(items),
+            token_lookup=no_token,
+            # Quick retries, so that many of them happen while the disk is full.
+            backoff=BackoffPolicy(first_delay_s=0.02, max_delay_s=0.05),
+        )
+
+        async def scenario() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(hub.run(stop))
+            try:
+                await until(lambda: len(delivered) == 4)
+                fill(disk)
+                asked = [len(server.requests) for server in servers]
+                for server in servers:
+                    for n in range(150):
+                        server.add_comment("bo", f"{n} " + "x" * 2000)
+                    server.add_order("MUG", 5, "10.00")
+                # Each feed tries its page again and again while the disk stays full.
+                await until(
+                    lambda: all(
+                        len(server.requests) >= before + 6
+                        for server, before in zip(servers, asked, strict=True)
+                    )
+                )
+            finally:
+                stop.set()
+                await task
+
+        try:
+            asyncio.run(scenario())
+        finally:
+            writer.close()
+        healths = {health.source: health for health in hub.health()}
+    # The store says what is wrong once; each feed once, not once per try.
+    store_said = [r for r in caplog.records if r.name == "anchordesk.store.writer"]
+    assert len(store_said) == 1 and "is full" in store_said[0].getMessage()
+    said = store_lines(caplog, "could not store the page")
+    assert sorted(line.split(":")[0] for line in said) == ["feed json", "feed json#2"], said
+    assert all(health.errors >= 5 for health in healths.values()), healths
+    assert all("could not store the page" in h.last_error for h in healths.values())
+    # Nothing that could not be kept was applied (the picture and the report stay equal).
+    assert len(delivered) == 4
+    assert not store_lines(caplog, "storing pages again")
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+def test_a_store_that_works_again_is_said_once_and_the_page_is_kept_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The session store stops for good on a full disk; another store error may pass (the
+    file locked for a while): the feed says so once, then once that pages are stored again."""
+    caplog.set_level(logging.INFO)
+    server = JsonFeedServer(poll_ms=1000)
+    server.add_comment("amy", "hi")
+    server.add_order("MUG", 2, "10.00")
+    writer = StoreWriter(tmp_path / "S.adsession")
+    failures = 3
+
+    async def store(
+        source: str, items: Sequence[FeedItem], cursor: str | None
+    ) -> Sequence[FeedItem]:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise StoreError(f"{writer.path}: another program holds this file locked")
+        return await writer.write_batch(source, items, cursor)
+
+    fake = FakeTime()
+
+    async def scenario() -> list[float]:
+        async with httpx.AsyncClient() as client:
+            feed = poller(server.url, client, store, fake)  # type: ignore[arg-type]
+            return [await feed.poll_once() for _ in range(6)]
+
+    try:
+        with server:
+            delays = asyncio.run(scenario())
+        kept_items = writer.call(lambda s: (s.count("comments"), s.count("orders"))).result(10)
+    finally:
+        writer.close()
+    assert delays[:3] == [0.5, 1.0, 2.0], "backing off while the store fails (no jitter)"
+    assert len(store_lines(caplog, "could not store the page")) == 1
+    assert store_lines(caplog, "storing pages again") == [
+        "feed json: storing pages again (3 tries could not be stored; their items are asked "
+        "for again, none was lost)"
+    ]
+    assert kept_items == (1, 1)
