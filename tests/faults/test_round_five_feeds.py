@@ -22,12 +22,16 @@ from pathlib import Path
 import httpx
 import pytest
 from feed_servers import Fault, JsonFeedServer
+from platform_servers import TwitchServer, wait_until
+from test_poller import Collector
+from test_twitch import run_with
 
 from anchordesk.cli import main as cli_main
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.poller import BackoffPolicy
 from anchordesk.feeds.spec import FeedSpec
-from anchordesk.show.feed_items import Comment, FeedItem, Order, OrderLine
+from anchordesk.feeds.twitch import SUBSCRIPTIONS, TwitchChatFeed
+from anchordesk.show.feed_items import Comment, FeedItem, Order, OrderLine, ViewerStats
 from anchordesk.store import SessionStore, StoreError, StoreWriter
 
 from .disks import fill, tmpfs
@@ -293,3 +297,36 @@ def test_a_store_that_works_again_is_said_once_and_the_page_is_kept_once(
         "for again, none was lost)"
     ]
     assert kept_items == (1, 1)
+
+
+def test_a_twitch_message_the_store_cannot_keep_is_said_once_and_the_chat_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Before: each message the store refused ended the EventSub session ("unexpected error
+    (StoreError)", one warning and one reconnect per message; those sent meanwhile lost)."""
+    caplog.set_level(logging.INFO)
+    server, sink = TwitchServer(), Collector()
+
+    def chat() -> list[Comment]:
+        return [item for item in sink.items if isinstance(item, Comment)]
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=len(SUBSCRIPTIONS))
+        await wait_until(lambda: any(isinstance(i, ViewerStats) for i in sink.items))()
+        sink.fail_next = 3  # the store refuses the next three items (Collector: "disk full")
+        for n in range(5):
+            await server.chat(f"msg-{n}", "42", "Amy", f"message {n}")
+        await wait_until(lambda: len(chat()) == 2)()
+
+    feed = run_with(
+        server,
+        lambda: TwitchChatFeed(server.feed_url(), server.token, viewers_every_s=3600),
+        sink,
+        script,
+    )
+    assert [c.id for c in chat()] == ["msg-3", "msg-4"], "none shown that was not stored"
+    assert feed.reconnects == 0 and len(server.connections) == 1
+    assert len(store_lines(caplog, "could not store a message")) == 1
+    assert store_lines(caplog, "storing messages again") == [
+        "feed twitch-chat: storing messages again (3 could not be kept)"
+    ]
