@@ -474,7 +474,7 @@ class Poller:
         except Exception as error:  # the store failed: keep the cursor, ask again later
             return self._store_failed(error)
         if self._store_failures:
-            log.warning(
+            log.info(
                 "feed %s: storing pages again (%d tries could not be stored; their items are "
                 "asked for again, none was lost)",
                 self.adapter.source,

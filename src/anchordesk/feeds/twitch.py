@@ -391,7 +391,7 @@ class TwitchChatFeed:
             self._store_failures += 1
             return False
         if self._store_failures:
-            log.warning(
+            log.info(
                 "feed %s: storing messages again (%d could not be kept)",
                 self.source,
                 self._store_failures,
