@@ -11,15 +11,42 @@ import pytest
 from feed_servers import JsonFeedServer
 
 from anchordesk.core.errors import UserError
-from anchordesk.feeds.hub import FeedHub, FeedSetupError, source_names
+from anchordesk.feeds.hub import FeedHub, FeedSetupError
 from anchordesk.feeds.spec import parse_feed
 from anchordesk.live.options import FeedSpec
 from anchordesk.show.feed_items import Comment, Order, OrderUpdate
 from anchordesk.store import SessionStore, StoreWriter
 
 
-def test_repeated_kinds_get_stable_names() -> None:
-    assert source_names(["json", "youtube-chat", "json"]) == ["json", "youtube-chat", "json#2"]
+def hub_names(path: Path, feeds: Sequence[FeedSpec]) -> list[str]:
+    writer = StoreWriter(path)
+    try:
+        return [
+            adapter.source for adapter in FeedHub(feeds, writer, token_lookup=no_token).adapters
+        ]
+    finally:
+        writer.close()
+
+
+def no_token(_name: str) -> None:
+    return None
+
+
+def test_each_feed_keeps_its_own_name_in_a_session_whatever_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "s.adsession"
+    one = FeedSpec("json", "http://127.0.0.1:8001/feed?token=abc")
+    other = FeedSpec("json", "http://127.0.0.1:8002/feed")
+    chat = FeedSpec(
+        "youtube-chat", "https://www.googleapis.com/youtube/v3/liveChat/messages?liveChatId=A1"
+    )
+    assert hub_names(path, [one, chat, other]) == ["json", "youtube-chat", "json#2"]
+    # The same feeds in another order, or one of them alone: each gets its own name back.
+    assert hub_names(path, [other, one]) == ["json#2", "json"]
+    assert hub_names(path, [other]) == ["json#2"]
+    # A rotated token is the same feed; another live chat is another feed.
+    rotated = FeedSpec("json", "http://127.0.0.1:8001/feed?token=new")
+    another_chat = FeedSpec("youtube-chat", chat.url.replace("A1", "B2"))
+    assert hub_names(path, [rotated, another_chat]) == ["json", "youtube-chat#2"]
 
 
 def test_shopify_only_asks_for_orders_since_the_session_began_even_after_a_restart(

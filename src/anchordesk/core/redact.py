@@ -89,11 +89,17 @@ def _masked_segments(scheme: str, path: str) -> list[bool]:
     return secret
 
 
+def is_secret_query_name(name: str) -> bool:
+    """Whether a query parameter's name says its value is a credential (``token``, ``jwt``,
+    ``sig``...): such a value is masked whatever it looks like."""
+    return _SECRET_QUERY_NAMES.search(name) is not None
+
+
 def _query_value_is_secret(scheme: str, name: str, value: str) -> bool:
     """Rule 3 of the module doc."""
     if _is_streaming(scheme):
         return True
-    if _SECRET_QUERY_NAMES.search(name):
+    if is_secret_query_name(name):
         return True
     return not (value == "" or _HARMLESS_VALUE.match(value))
 

@@ -5,7 +5,7 @@ then to whoever the app wires (the show's stock, the window). See hub.py for the
 """
 
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
-from anchordesk.feeds.hub import FeedHub, FeedSetupError, run_feeds, source_names
+from anchordesk.feeds.hub import FeedHub, FeedSetupError, run_feeds
 from anchordesk.feeds.poller import BackoffPolicy, FeedHealth, Page, Poller
 from anchordesk.show.feed_items import Comment, Order, OrderLine, OrderUpdate
 
@@ -23,5 +23,4 @@ __all__ = [
     "Page",
     "Poller",
     "run_feeds",
-    "source_names",
 ]

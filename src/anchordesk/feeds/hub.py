@@ -42,7 +42,7 @@ from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
 from anchordesk.feeds.poller import BackoffPolicy, FeedAdapter, FeedHealth, Poller
 from anchordesk.feeds.push import PushFeed
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
-from anchordesk.feeds.spec import FeedSpec
+from anchordesk.feeds.spec import FeedSpec, feed_identity
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.feeds.tokens import feed_token, keep_refreshed_tokens
 from anchordesk.feeds.twitch import TwitchChatFeed
@@ -64,6 +64,7 @@ from anchordesk.show.feed_rules import UNREADABLE
 from anchordesk.show.ledger import show_snapshot
 from anchordesk.show.model import Show
 from anchordesk.store import ShowEventRecord, StoreWriter
+from anchordesk.store.session import FeedIdentity
 
 log = logging.getLogger(__name__)
 
@@ -172,17 +173,6 @@ class FeedSetupError(ValueError):
     """A ``--feed`` that cannot work (no live chat id, no show for the audience): one line."""
 
 
-def source_names(kinds: Sequence[str]) -> list[str]:
-    """Stable names for the feeds: the kind, or ``kind#2``… when a kind is repeated, so a
-    restart with the same command line finds each feed's cursor again."""
-    names = []
-    seen: dict[str, int] = {}
-    for kind in kinds:
-        seen[kind] = seen.get(kind, 0) + 1
-        names.append(kind if seen[kind] == 1 else f"{kind}#{seen[kind]}")
-    return names
-
-
 class FeedHub:
     """Runs every feed of a show until ``stop`` is set.
 
@@ -239,11 +229,22 @@ class FeedHub:
         # program was down.
         created_at_min = shopify_created_at_min or self._session_started_at()
         self.adapters: list[FeedAdapter] = []
-        for feed, source in zip(feeds, source_names([f.kind for f in feeds]), strict=True):
+        for feed, source in zip(feeds, self._names(feeds), strict=True):
             if feed.kind in PUSH_FEED_FACTORIES:
                 self.push_feeds.append(self._push_feed(feed, source, token_lookup))
             else:
                 self.adapters.append(self._adapter(feed, source, token_lookup, created_at_min))
+
+    def _names(self, feeds: Sequence[FeedSpec]) -> list[str]:
+        """Each feed's name in the session (its items' ``source``, its cursor's key): the one
+        the session gave this feed before, else a new one; never another feed's
+        (store/session_feeds.py)."""
+        wanted = [FeedIdentity(f.kind, feed_identity(f), describe_feed(f)) for f in feeds]
+        names: list[str] = self._writer.call(lambda store: store.name_feeds(wanted)).result(10)
+        for feed, name in zip(wanted, names, strict=True):
+            if name != feed.kind:  # json#2: say which address the number stands for
+                log.info("feed %s is %s", name, feed.label)
+        return names
 
     def _push_feed(
         self, feed: FeedSpec, source: str, token_lookup: Callable[[str], str | None]

@@ -10,6 +10,8 @@ What it guarantees, whatever the server or the network does:
   cursors would otherwise be asked without pause, forever);
 - a cursor moves only after the page it acknowledges has been handed to the sink (the store
   commits items and cursor together), so an error anywhere means "ask again", never "skip";
+  a store that cannot keep pages (a full disk) is said once per outage, not on every try,
+  and said again once pages are stored again;
 - duplicates (the same id on two pages, a server that replays after a restart) are dropped by
   kind and id here (an order and a comment may share an id) and again by the store's
   UNIQUE(source, id) of each kind's table;
@@ -320,6 +322,7 @@ class Poller:
         # Cursors (keys, see _cursor_key) passed since the last page that brought a new item.
         self._cursors_without_items: set[str] = set()
         self._said_interval_clamped = False
+        self._store_failures = 0  # tries in a row whose page the store could not keep
         self._health = FeedHealth(source=adapter.source)
         self.delays_s: list[float] = []  # every wait chosen, for tests and diagnostics
 
@@ -361,7 +364,17 @@ class Poller:
         request = self.adapter.request(self.cursor)
         return mask_url(request.url)
 
-    def _error(self, message: str, *, malformed: bool = False) -> float:
+    def _store_failed(self, error: Exception) -> float:
+        """The page could not be stored: not applied, its cursor kept, asked again later.
+
+        Said once per outage: on a full disk every retry of every feed repeated it, burying
+        the store's own line (which says once what is wrong with the disk). The feed's status
+        still shows it on each try, and the first page stored again is said too."""
+        self._store_failures += 1
+        quiet = self._store_failures > 1
+        return self._error(f"could not store the page ({error})", quiet=quiet)
+
+    def _error(self, message: str, *, malformed: bool = False, quiet: bool = False) -> float:
         consecutive = self._health.consecutive_errors + 1
         # The status is shown in the window and the remote: URLs in an HTTP client's message are
         # masked by the log's rule too, not only the adapter's own token.
@@ -374,7 +387,13 @@ class Poller:
             last_error=message,
         )
         delay = self._backoff.delay_s(consecutive, self._random())
-        log.warning("feed %s: %s; retrying in %.1f s", self.adapter.source, message, delay)
+        log.log(
+            logging.DEBUG if quiet else logging.WARNING,
+            "feed %s: %s; retrying in %.1f s",
+            self.adapter.source,
+            message,
+            delay,
+        )
         return delay
 
     async def poll_once(self) -> float:
@@ -453,7 +472,15 @@ class Poller:
         try:
             new = await self._sink(self.adapter.source, fresh, page.cursor)
         except Exception as error:  # the store failed: keep the cursor, ask again later
-            return self._error(f"could not store the page ({error})")
+            return self._store_failed(error)
+        if self._store_failures:
+            log.info(
+                "feed %s: storing pages again (%d tries could not be stored; their items are "
+                "asked for again, none was lost)",
+                self.adapter.source,
+                self._store_failures,
+            )
+            self._store_failures = 0
         if len(fresh) > _DEDUPE_IN_THREAD_ITEMS:
             await asyncio.to_thread(self._remember_all, fresh)
         else:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from anchordesk.core.errors import UserError
+from anchordesk.core.redact import is_secret_query_name
 
 FEED_KINDS = ("youtube-chat", "shopify-orders", "twitch-chat", "json", "rehearsal")
 # Push feeds listen on a WebSocket (feeds/push.py); their URL is a ws:// or wss:// address.
@@ -54,3 +57,24 @@ def feed_url_problem(url: str) -> str | None:
     except httpx.InvalidURL as error:
         return str(error)
     return None
+
+
+def feed_identity(feed: FeedSpec) -> str:
+    """Which feed this is, the same in every run: what the session keys a feed's cursor and
+    its item ids by (store ``feeds``), so a session continued with another feed of the same
+    kind never takes the first one's cursor nor its id space.
+
+    It is the kind and the URL without its credentials (user info, and query values whose
+    name says credential: ``token``, ``key``, ``sig``...), so a rotated token is still the same
+    feed, while another live chat id, shop, port or path is another feed. Kept as a digest:
+    what is left of the URL may still hold an opaque key in its path (a webhook-style
+    address), which must not sit in the session file in clear."""
+    parts = urlsplit(feed.url.strip())
+    host = parts.netloc.rpartition("@")[2].lower()
+    query = sorted(
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not is_secret_query_name(name)
+    )
+    text = "\n".join((feed.kind, parts.scheme.lower(), host, parts.path or "/", urlencode(query)))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

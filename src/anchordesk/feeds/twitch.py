@@ -164,6 +164,7 @@ class TwitchChatFeed:
         self.subscribed: list[str] = []
         self.revoked: list[str] = []
         self._last_online: int | None = None
+        self._store_failures = 0  # items in a row the store could not keep
 
     # -- health -----------------------------------------------------------------------------
 
@@ -369,10 +370,34 @@ class TwitchChatFeed:
         except (KeyError, TypeError, ValueError, AttributeError):
             self._update(malformed_items=self._health.malformed_items + 1)
             return None
-        if item is not None:
-            await sink(self.source, [item], None)
+        if item is not None and await self._store(sink, item):
             self._update(items=self._health.items + 1)
         return None
+
+    async def _store(self, sink: PageSink, item: FeedItem) -> bool:
+        """Hand ``item`` to the store; False when the store cannot keep it (a full disk).
+
+        Twitch sends a message once, so a message the store cannot keep is lost whatever the
+        feed does: reconnecting (what an escaping error did, for every message) loses the ones
+        sent meanwhile too. It is not shown either (nothing is shown that is not stored), and
+        that is said once per outage, then once when messages are kept again."""
+        try:
+            await sink(self.source, [item], None)
+        except Exception as error:
+            message = mask_secrets(f"could not store a message ({error})", self.secrets())
+            self._update(errors=self._health.errors + 1, last_error=message)
+            if not self._store_failures:
+                log.warning("feed %s: %s; messages are not kept until it can", self.source, message)
+            self._store_failures += 1
+            return False
+        if self._store_failures:
+            log.info(
+                "feed %s: storing messages again (%d could not be kept)",
+                self.source,
+                self._store_failures,
+            )
+            self._store_failures = 0
+        return True
 
     def _remember(self, message_id: str) -> None:
         if not message_id:
@@ -576,8 +601,8 @@ class TwitchChatFeed:
         online = viewer_count(data[0]["viewer_count"], "viewer_count", required=True)
         assert online is not None
         at = datetime.fromtimestamp(self._wall_clock(), UTC).isoformat(timespec="seconds")
-        await sink(self.source, [ViewerStats(self.source, f"streams@{at}", online, at=at)], None)
-        self._last_online = online
+        if await self._store(sink, ViewerStats(self.source, f"streams@{at}", online, at=at)):
+            self._last_online = online
         return online
 
 

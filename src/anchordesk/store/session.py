@@ -3,6 +3,10 @@
 Why this shape:
 - ``UNIQUE(source, id)`` with ``INSERT OR IGNORE`` makes a page read twice, a server that
   replays, or a program restarted mid-show harmless: the second copy is simply not new.
+- ``source`` is a feed's name in this file, and each name belongs to one feed (its kind and URL,
+  ``feeds`` table, session_feeds.py): a session continued with another feed of the same kind
+  gives it a name of its own, so it neither starts at the other's cursor nor loses the orders
+  whose ids equal the other's.
 - A feed's cursor is written in the same transaction as the items it acknowledges, so after a
   kill -9 the stored cursor never points past an item that is not stored (no gap) and an item
   that is stored is never counted again (no duplicate).
@@ -56,6 +60,14 @@ from anchordesk.store.session_check import (
     check_session_file,
     path_problem,
 )
+from anchordesk.store.session_feeds import (
+    FeedIdentity,
+    KeptFeed,
+    keep_names,
+    kept_feeds,
+    list_names_of_older_file,
+    plan_names,
+)
 from anchordesk.store.session_open import open_for_reading, read_text
 from anchordesk.store.session_rows import (
     UnreadableRow,
@@ -72,7 +84,14 @@ from anchordesk.store.session_rows import (
     update_from_row,
 )
 
-__all__ = ["SCHEMA_VERSION", "SessionStore", "StoreError", "UnreadableRow"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "FeedIdentity",
+    "KeptFeed",
+    "SessionStore",
+    "StoreError",
+    "UnreadableRow",
+]
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +194,14 @@ CREATE TABLE IF NOT EXISTS cursors (
     source TEXT PRIMARY KEY,
     cursor TEXT NOT NULL,
     updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feeds (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    label TEXT NOT NULL,
+    first_used_at REAL NOT NULL
 );
 """
 
@@ -375,8 +402,13 @@ class SessionStore:
 
         Format 2 keeps each comment's ``author_id``, so a ban that arrives after a restart still
         finds that author's comments; the comments an older file kept have none ("").
+        Format 3 names each feed by its identity (``feeds``); the names an older file used are
+        listed with none, for the next run to claim (store/session_feeds.py).
         """
         with self._transaction():
+            version = self.meta("schema_version") or "0"
+            if not version.isdigit() or int(version) < 3:
+                list_names_of_older_file(self._db, time.time())
             if "author_id" not in self._comment_columns():
                 self._db.execute(
                     "ALTER TABLE comments ADD COLUMN author_id TEXT NOT NULL DEFAULT ''"
@@ -385,7 +417,6 @@ class SessionStore:
             self._db.execute(
                 "CREATE INDEX IF NOT EXISTS comments_by_author ON comments(source, author_id)"
             )
-            version = self.meta("schema_version") or "0"
             if not version.isdigit() or int(version) < SCHEMA_VERSION:
                 self._set_meta("schema_version", str(SCHEMA_VERSION))
 
@@ -530,7 +561,28 @@ class SessionStore:
             added += result.rowcount
         return added
 
+    def name_feeds(self, wanted: Sequence[FeedIdentity]) -> list[str]:
+        """The name each of this run's feeds keeps its items and cursor under (in order): its
+        own from an earlier run, else a new one (store/session_feeds.py)."""
+        plan = plan_names(kept_feeds(self._db), wanted)
+        if plan.new or plan.claimed:
+            try:
+                with self._transaction():
+                    keep_names(self._db, plan, time.time())
+            except sqlite3.Error as error:
+                fault = disk_fault(self.path, error)
+                if fault is None:
+                    raise StoreError(f"{self.path}: cannot name the feeds ({error})") from None
+                # Nothing can be kept on this disk now (the writer says so once): the names
+                # hold for this run, and the next one plans the same from what the file has.
+                log.debug("feeds named for this run only: %s", fault)
+        return plan.names
+
     # -- reading ---------------------------------------------------------------------------
+
+    def feeds(self) -> list[KeptFeed]:
+        """The feeds this session has names for, oldest first."""
+        return kept_feeds(self._db)
 
     def cursor(self, source: str) -> str | None:
         row = self._db.execute("SELECT cursor FROM cursors WHERE source = ?", (source,)).fetchone()

@@ -24,8 +24,9 @@ from anchordesk.core.disk import unreachable
 
 #: 1: the first format; 2: comments keep their author's platform id (``author_id``), so a ban
 #: after a restart finds them. An older file is read as it is and brought up to date when
-#: opened for writing (``SessionStore._migrate``).
-SCHEMA_VERSION = 2
+#: opened for writing (``SessionStore._migrate``); 3: a ``feeds`` table names each feed by its
+#: identity (store/session_feeds.py), so two feeds of one kind never share a cursor or ids.
+SCHEMA_VERSION = 3
 #: "ADsk" in SQLite's header: marks the file as an AnchorDesk session.
 APPLICATION_ID = 0x4144736B
 
@@ -35,6 +36,7 @@ KNOWN_TABLES = _CORE_TABLES | {
     "rejected_items",
     "viewer_samples",
     "comment_removals",
+    "feeds",
 }
 
 

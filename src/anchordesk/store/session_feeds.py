@@ -1,0 +1,146 @@
+"""Which feed is which in a session file: the name (``source``) each feed's items and cursor
+are kept under, by the feed's identity.
+
+Why: items are unique by ``(source, id)`` and a cursor is kept per ``source``. When the name
+was only the feed's kind (``json``, then ``json#2``…), a session continued with another feed of
+the same kind took the first feed's cursor (it started where the other one stopped) and its id
+space (its orders whose ids equalled the first feed's were "already kept", and lost). Now each
+name belongs to one identity (``feeds/spec.py`` ``feed_identity``: the kind and the URL without
+credentials, as a digest), kept in the ``feeds`` table:
+
+- a feed the session knows gets its name back: its cursor and its ids go on (an order served
+  again after a restart is kept once);
+- a new feed gets the first free name of its kind (``json``, ``json#2``…), never one that an
+  earlier feed of the session used;
+- a file from before the table (format 2 or older) knows its names but not whose they were:
+  its names are listed with no identity when the file is brought up to date, and the first run
+  that continues it claims them by the old rule (the n-th feed of a kind takes ``kind#n``), as
+  it always did. That run cannot tell a different feed from the same one; every later run can.
+
+``label`` is the feed as people read it (its kind and URL with secrets masked): the report and
+the log say which address a name stood for.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+#: The item tables whose ``source`` is a feed's name (not ``show_events``: the show's own).
+_FEED_TABLES = (
+    "cursors",
+    "comments",
+    "orders",
+    "order_updates",
+    "viewer_samples",
+    "comment_removals",
+    "rejected_items",
+)
+
+
+@dataclass(frozen=True)
+class FeedIdentity:
+    """A feed of this run as the hub asks for its name."""
+
+    kind: str
+    identity: str  # feeds/spec.py feed_identity
+    label: str  # for people: kind and masked URL
+
+
+@dataclass(frozen=True)
+class KeptFeed:
+    """A feed the session has a name for. ``identity`` is "" for a name kept before format 3
+    and not claimed since; ``label`` "" then too."""
+
+    source: str
+    kind: str
+    identity: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FeedNames:
+    """The names for a run's feeds, and what to keep in the file for them."""
+
+    names: list[str]
+    new: list[KeptFeed]  # feeds the session did not know
+    claimed: list[KeptFeed]  # names from before format 3, now given their feed's identity
+
+
+def plan_names(kept: Sequence[KeptFeed], wanted: Sequence[FeedIdentity]) -> FeedNames:
+    """The name of each ``wanted`` feed (in order), by the rule of the module doc."""
+    names: list[str] = []
+    new: list[KeptFeed] = []
+    claimed: list[KeptFeed] = []
+    taken: set[str] = set()
+    used = {feed.source for feed in kept}
+    nth_of_kind: dict[str, int] = {}
+    for feed in wanted:
+        nth_of_kind[feed.kind] = nth_of_kind.get(feed.kind, 0) + 1
+        name = next(
+            (k.source for k in kept if k.identity == feed.identity and k.source not in taken),
+            None,
+        )
+        if name is None:
+            legacy = _numbered(feed.kind, nth_of_kind[feed.kind])
+            if legacy not in taken and any(k.source == legacy and not k.identity for k in kept):
+                name = legacy
+                claimed.append(KeptFeed(legacy, feed.kind, feed.identity, feed.label))
+        if name is None:
+            number = 1
+            while _numbered(feed.kind, number) in used:
+                number += 1
+            name = _numbered(feed.kind, number)
+            new.append(KeptFeed(name, feed.kind, feed.identity, feed.label))
+        taken.add(name)
+        used.add(name)
+        names.append(name)
+    return FeedNames(names, new, claimed)
+
+
+def _numbered(kind: str, number: int) -> str:
+    return kind if number == 1 else f"{kind}#{number}"
+
+
+def kept_feeds(db: sqlite3.Connection) -> list[KeptFeed]:
+    """The feeds the file names, oldest first (none for an older file read as it is)."""
+    try:
+        rows = db.execute("SELECT source, kind, identity, label FROM feeds ORDER BY seq").fetchall()
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            return []
+        raise
+    return [KeptFeed(str(s), str(k), str(i), str(label)) for s, k, i, label in rows]
+
+
+def keep_names(db: sqlite3.Connection, plan: FeedNames, now: float) -> None:
+    """Write ``plan``'s new and claimed feeds (inside the caller's transaction)."""
+    for feed in plan.new:
+        db.execute(
+            "INSERT INTO feeds(source, kind, identity, label, first_used_at) VALUES (?,?,?,?,?)",
+            (feed.source, feed.kind, feed.identity, feed.label, now),
+        )
+    for feed in plan.claimed:
+        db.execute(
+            "UPDATE feeds SET identity = ?, label = ? WHERE source = ? AND identity = ''",
+            (feed.identity, feed.label, feed.source),
+        )
+
+
+def list_names_of_older_file(db: sqlite3.Connection, now: float) -> None:
+    """Bringing a file of format 2 or older up to date: every name its feeds used, with no
+    identity (inside the caller's transaction)."""
+    sources = sorted(
+        {
+            str(row[0])
+            for table in _FEED_TABLES
+            for row in db.execute(f"SELECT DISTINCT source FROM {table}")
+        }
+    )
+    for source in sources:
+        db.execute(
+            "INSERT OR IGNORE INTO feeds(source, kind, identity, label, first_used_at) "
+            "VALUES (?, ?, '', '', ?)",
+            (source, source.partition("#")[0], now),
+        )
