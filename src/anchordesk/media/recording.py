@@ -49,6 +49,7 @@ import av
 
 from anchordesk.core.disk import DiskProblem, describe_error, disk_problem, name_max_bytes
 from anchordesk.core.errors import UserError
+from anchordesk.media.disk_reserve import DEFAULT_RESERVE_BYTES, DiskReserve
 from anchordesk.media.disk_space import FreeSpaceGuard, LowDiskSpace, format_bytes
 from anchordesk.media.packets import (
     EncodedPacket,
@@ -165,9 +166,12 @@ def open_new_file(path: Path) -> tuple[Path, IO[bytes] | None]:
 class _CountingFile:
     """A raw file that remembers how far it has been written (muxers seek back to patch)."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: IO[bytes], reserve_bytes: int = 0) -> None:
         self._raw = raw
         self.size_bytes = 0
+        self._reserve_bytes = reserve_bytes
+        #: Room kept past the end of the file for its end (media/disk_reserve.py).
+        self.reserve = DiskReserve(raw.fileno(), reserve_bytes)
         # A FIFO (or a character device) cannot seek: the muxer is told so (PyAV asks
         # seekable()) and writes straight through instead of failing with "Illegal seek".
         self._seekable = raw.seekable()
@@ -181,6 +185,7 @@ class _CountingFile:
             self.size_bytes = max(self.size_bytes, self._raw.tell())
         else:
             self.size_bytes += written
+        self.reserve.after_write(self.size_bytes)
         return written
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
@@ -199,7 +204,10 @@ class _CountingFile:
         """Write into ``raw`` (a copy of the file so far) from the same position; returns the
         old file."""
         raw.seek(self._raw.tell())
+        self.reserve.release()
         old, self._raw = self._raw, raw
+        self.reserve = DiskReserve(raw.fileno(), self._reserve_bytes)
+        self.reserve.after_write(self.size_bytes)
         return old
 
 
@@ -243,9 +251,13 @@ class RecordingOutput:
         fsync_interval_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
         space_guard: FreeSpaceGuard | object | None = _DEFAULT_GUARD,
+        reserve_bytes: int | None = None,
     ) -> None:
         """``space_guard``: by default one on the file's folder with the default floor;
-        ``None`` for none (a caller that watches the disk itself)."""
+        ``None`` for none (a caller that watches the disk itself). ``reserve_bytes``: kept
+        allocated past the end of the file for its end (0: none; ``media/disk_reserve.py``);
+        by default 8 MB, and at most a quarter of the guard's floor (the reserve is disk space
+        the guard sees as used: on a small disk it must not stop the recording by itself)."""
         self.requested_path = Path(path)
         self.path = self.requested_path
         self.space_guard: FreeSpaceGuard | None = None
@@ -258,6 +270,7 @@ class RecordingOutput:
             )
         self._queue: queue.Queue[EncodedPacket | object] = queue.Queue(maxsize=queue_packets)
         self._fsync_interval_s = fsync_interval_s
+        self._reserve_bytes = reserve_bytes
         self._clock = clock
         self._lock = threading.Lock()
         self._state = OutputState.CONNECTING
@@ -594,7 +607,8 @@ class RecordingOutput:
         self._packets_muxed = 0
         with self._lock:
             self._media_s = 0.0
-        sink = _CountingFile(raw)
+        # A file of ours keeps room for its end; a device or a pipe has no disk to fill.
+        sink = _CountingFile(raw, self._reserve_size() if self._created else 0)
         try:
             container: OutputContainer = av.open(
                 sink,
@@ -667,6 +681,8 @@ class RecordingOutput:
                             self._first_packet(rebaser)
                         container.mux(av_packet(packet, audio))
                         self._packets_muxed += 1
+                if sink.reserve.full is not None:
+                    raise sink.reserve.full  # stopped while the end of the file still fits
                 now_s = self._clock()
                 if now_s - last_sync_s >= self._fsync_interval_s:
                     _sync(sink)
@@ -681,12 +697,14 @@ class RecordingOutput:
                         )
                         rate_since_s, rate_since_bytes = now_s, sink.size_bytes
             container.close()
+            sink.reserve.release()
             _sync(sink)
         except (OSError, av.FFmpegError, ValueError, LowDiskSpace) as error:
             # Closed first: the file that stopped is finished (its duration written) before
             # the recording says it stopped, and before it may go on in a new one.
             with contextlib.suppress(Exception):
                 container.close()
+            sink.reserve.release()
             with contextlib.suppress(OSError):
                 _sync(sink)
             self._fail("cannot write the recording", error)
@@ -709,6 +727,13 @@ class RecordingOutput:
                 self._files.append(self.path)
         else:
             self._say_going_on(rebaser.origin_s or 0.0)
+
+    def _reserve_size(self) -> int:
+        if self._reserve_bytes is not None:
+            return self._reserve_bytes
+        if self.space_guard is None:
+            return DEFAULT_RESERVE_BYTES
+        return min(DEFAULT_RESERVE_BYTES, self.space_guard.min_free_bytes // 4)
 
     def _say_going_on(self, from_s: float) -> None:
         """The first picture of a file after a stop for a full disk: said once, and the gap
