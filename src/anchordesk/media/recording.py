@@ -590,6 +590,8 @@ class RecordingOutput:
             path,
             moved,
         )
+        with self._lock:  # the recording's list of files names the file as it is now
+            self._files = [path if kept == self.path else kept for kept in self._files]
         self.path = path
         self._raw = new_raw
         return new_raw
