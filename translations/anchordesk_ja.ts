@@ -358,7 +358,22 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+112"/>
+        <location line="+110"/>
+        <source>Recording again into %1: its disk has room again. The part of the show while it was full is not recorded.</source>
+        <translation>%1 への録画を再開しました：ディスクに空きができました。ディスクが満杯だった間の配信は録画されていません。</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>The recording has stopped: only %1 is left on its disk. What was recorded is kept; the show goes on. The recording goes on in a new file as soon as there is space again.</source>
+        <translation>録画が止まりました：ディスクの空きが %1 しかありません。録画済みの分は残り、配信は続きます。空きができしだい、新しいファイルに録画を続けます。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The recording has stopped: %1. It goes on in a new file as soon as there is space again.</source>
+        <translation>録画が止まりました：%1。空きができしだい、新しいファイルに録画を続けます。</translation>
+    </message>
+    <message>
+        <location line="+21"/>
         <source>The recording has stopped: only %1 is left on its disk. What was recorded is kept; the show goes on. Free some space, then press Record again.</source>
         <translation>録画を停止しました：ディスクの空きが %1 しかありません。録画済みの部分は残っており、番組は続いています。空き容量を確保してから、もう一度「録画」を押してください。</translation>
     </message>
@@ -1502,7 +1517,7 @@
         <translation>新しいセッションはリハーサルかライブ配信のどちらかです</translation>
     </message>
     <message>
-        <location line="+158"/>
+        <location line="+163"/>
         <source>this show has no network output to go live on</source>
         <translation>この番組には配信用のネットワーク出力がありません</translation>
     </message>
@@ -2464,7 +2479,12 @@
 <context>
     <name>RecordingIndicator</name>
     <message>
-        <location filename="../src/anchordesk/ui/recording_parts.py" line="+72"/>
+        <location filename="../src/anchordesk/ui/recording_parts.py" line="+75"/>
+        <source>REC paused: its disk is full</source>
+        <translation>録画一時停止：ディスクが満杯</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>● REC %1</source>
         <translation>● 録画中 %1</translation>
     </message>
@@ -2473,11 +2493,16 @@
         <source>%1 free</source>
         <translation>空き %1</translation>
     </message>
+    <message>
+        <location line="+4"/>
+        <source>part missing</source>
+        <translation>欠落あり</translation>
+    </message>
 </context>
 <context>
     <name>RecordingQuestion</name>
     <message>
-        <location line="-43"/>
+        <location line="-52"/>
         <source>Record rehearsals and shows?</source>
         <translation>リハーサルと本番を録画しますか？</translation>
     </message>

@@ -358,7 +358,22 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+112"/>
+        <location line="+110"/>
+        <source>Recording again into %1: its disk has room again. The part of the show while it was full is not recorded.</source>
+        <translation>已重新开始录制到 %1：磁盘又有空间了。磁盘已满期间的节目内容没有录下。</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>The recording has stopped: only %1 is left on its disk. What was recorded is kept; the show goes on. The recording goes on in a new file as soon as there is space again.</source>
+        <translation>录制已停止：磁盘只剩 %1。已录制的内容会保留，直播继续。一旦磁盘有了空间，录制会在新文件中继续。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The recording has stopped: %1. It goes on in a new file as soon as there is space again.</source>
+        <translation>录制已停止：%1。一旦磁盘有了空间，录制会在新文件中继续。</translation>
+    </message>
+    <message>
+        <location line="+21"/>
         <source>The recording has stopped: only %1 is left on its disk. What was recorded is kept; the show goes on. Free some space, then press Record again.</source>
         <translation>录制已停止：所在磁盘只剩 %1。已录制的内容都保留着，节目继续进行。请腾出一些空间，然后再次按“录制”。</translation>
     </message>
@@ -1502,7 +1517,7 @@
         <translation>新场次只能是彩排或直播</translation>
     </message>
     <message>
-        <location line="+158"/>
+        <location line="+163"/>
         <source>this show has no network output to go live on</source>
         <translation>本节目没有可用于开播的网络输出</translation>
     </message>
@@ -2464,7 +2479,12 @@
 <context>
     <name>RecordingIndicator</name>
     <message>
-        <location filename="../src/anchordesk/ui/recording_parts.py" line="+72"/>
+        <location filename="../src/anchordesk/ui/recording_parts.py" line="+75"/>
+        <source>REC paused: its disk is full</source>
+        <translation>录制暂停：磁盘已满</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>● REC %1</source>
         <translation>● 录制中 %1</translation>
     </message>
@@ -2473,11 +2493,16 @@
         <source>%1 free</source>
         <translation>可用 %1</translation>
     </message>
+    <message>
+        <location line="+4"/>
+        <source>part missing</source>
+        <translation>有缺失片段</translation>
+    </message>
 </context>
 <context>
     <name>RecordingQuestion</name>
     <message>
-        <location line="-43"/>
+        <location line="-52"/>
         <source>Record rehearsals and shows?</source>
         <translation>录制彩排和节目吗？</translation>
     </message>

@@ -1,6 +1,6 @@
 """A rehearsal as the window runs it: nothing encoded with Record off and nothing pushed; a
 recording that shows its size and free space, and stops itself before its disk fills (an
-injected free-space probe), after which nothing is encoded either."""
+injected free-space probe), nothing encoded while it waits, and a new file once there is room."""
 
 from __future__ import annotations
 
@@ -102,12 +102,14 @@ def test_a_recording_shows_its_size_and_free_space_and_stops_before_the_disk_fil
         assert recording_row(stats)["state"] == "live"
         free[0] = int(0.5 * GB)  # the disk fills up (another program, a long show)
         row = wait_for(
-            lambda: (r := recording_row(sample(live)))["state"] == "failed" and r, "the stop"
+            lambda: (r := recording_row(sample(live)))["state"] == "waiting" and r, "the stop"
         )
         assert row["stopped_for_space"] is True
         assert "has less than 1.0 GB free: the recording stopped at" in row["last_error"]
         assert row["free_bytes"] == int(0.5 * GB)
-        # Nothing else records or pushes: the encoder stops with the recording.
+        first = live.recording_path
+        assert first is not None and row["files"] == [str(first)]
+        # Nothing else records or pushes: the encoder stops while the recording waits.
         pipeline = live.media.pipeline
         assert pipeline is not None
         wait_for(lambda: not pipeline.counters().encoding, "the encoder to stop")
@@ -115,7 +117,23 @@ def test_a_recording_shows_its_size_and_free_space_and_stops_before_the_disk_fil
         media_s = pipeline.counters().media_time_s
         wait_for(lambda: pipeline.counters().media_time_s > media_s + 0.3, "more picture")
         assert pipeline.counters().frames_encoded == frames
+        # Room again (a file deleted): the recording goes on in a new file beside the first.
+        free[0] = 40 * GB
+        row = wait_for(
+            lambda: (
+                (r := recording_row(sample(live)))["state"] == "live" and len(r["files"]) == 2 and r
+            ),
+            "the second file",
+        )
+        second = live.recording_path
+        assert second is not None and second.name == first.stem + "-2.mkv"
+        assert row["files"] == [str(first), str(second)] and not row["stopped_for_space"]
+        assert f"; recording again into {second} after a gap of 00:00:" in row["gaps"][0]
+        assert live.media.write_faults() == row["gaps"]  # the run still says it lost a part
+        written = row["bytes_written"]
+        wait_for(lambda: recording_row(sample(live))["bytes_written"] > written + 10_000, "more")
     finally:
         live.shutdown()
-    # What was recorded is kept, closed and whole.
-    assert [p.stat().st_size > 20_000 for p in recordings.glob("rehearsal_*.mkv")] == [True]
+    # Both files are kept, closed and whole.
+    sizes = [p.stat().st_size for p in recordings.glob("rehearsal_*.mkv")]
+    assert len(sizes) == 2 and min(sizes) > 10_000

@@ -80,7 +80,7 @@ def test_the_recording_stops_playable_before_the_disk_fills(
     ), status.last_error
     assert status.last_error.endswith("MB kept, it plays up to there)")
     # The folder of the recording is what was measured, at most once a second.
-    assert set(disk.probes) == {tmp_path} and len(disk.probes) == 3
+    assert set(disk.probes) == {tmp_path} and len(disk.probes) >= 3
     # The 20 packets written before the third measurement play; nothing after it was written.
     video_sent_before_stop = sum(p.kind == "video" for p in packets[:20])
     assert decoded_video_frames(path) == video_sent_before_stop > 0

@@ -148,7 +148,7 @@ def test_pressing_record_while_asked_is_the_answer(
         close(window)
 
 
-def test_a_recording_low_on_disk_stops_says_so_and_record_starts_a_new_file(
+def test_a_recording_low_on_disk_stops_says_so_and_goes_on_in_a_new_file_when_there_is_room(
     qtbot: QtBot, executor: ThreadPoolExecutor, tmp_path: Path, qt_asyncio_loop: Any
 ) -> None:
     free = [40 * GB]
@@ -166,23 +166,42 @@ def test_a_recording_low_on_disk_stops_says_so_and_record_starts_a_new_file(
         assert live is not None
         qtbot.waitUntil(lambda: controller.health.recording_bytes > 10_000, timeout=10000)
         assert window.record_action.isChecked()
+        first = live.recording_path
+        assert first is not None
         free[0] = GB // 2  # the disk fills up
         messages: list[str] = []
         controller.message.connect(messages.append)
         qtbot.waitUntil(lambda: bool(messages), timeout=10000)
         # Said once, in words, over the picture as well as in the status bar.
-        assert "The recording has stopped: only 500.0 MB is left on its disk" in messages[0]
+        assert messages[0].startswith(
+            "The recording has stopped: only 500.0 MB is left on its disk. What was recorded "
+            "is kept; the show goes on. The recording goes on in a new file"
+        )
         assert window.notice.text() == messages[0]
-        assert not window.record_action.isChecked()
         controller.poll_health()
         controller.poll_health()
         assert len(messages) == 1
-        assert not window.recording_indicator.isVisible()
-        # Room again: Record starts a new file in the same rehearsal; the stopped one is kept.
+        # Record stays on: the recording waits for room; the status bar says it is paused.
+        assert window.record_action.isChecked()
+        indicator = window.recording_indicator
+        assert indicator.isVisible()
+        assert indicator.text() == "REC paused: its disk is full · 500.0 MB free"
+        # Room again (a file deleted): a new file beside the first, said once; nothing typed.
         free[0] = 40 * GB
-        window.record_action.trigger()
         qtbot.waitUntil(lambda: len(recordings(tmp_path)) == 2, timeout=10000)
-        qtbot.waitUntil(lambda: window.recording_indicator.isVisible(), timeout=10000)
+        qtbot.waitUntil(lambda: len(messages) == 2, timeout=10000)
+        second = live.recording_path
+        assert second is not None and second.name == f"{first.stem}-2.mkv"
+        assert messages[1].startswith(f"Recording again into {second}: its disk has room again.")
+        qtbot.waitUntil(lambda: controller.health.recording == "live", timeout=10000)
+        assert indicator.text().startswith("● REC ")
+        # The gap stays visible: the status bar says a part is missing, the tooltip says which.
+        assert indicator.text().endswith(" · 40.0 GB free · part missing")
+        tip = indicator.toolTip().splitlines()
+        assert tip[1:] == [str(first), str(second)]
+        assert f"; recording again into {second} after a gap of 00:00:" in tip[0]
+        controller.poll_health()
+        assert len(messages) == 2
     finally:
         close(window)
 

@@ -25,6 +25,7 @@ class DiskProblem(Enum):
     FULL = "full"
     READ_ONLY = "read-only"
     DENIED = "denied"
+    READER_GONE = "reader gone"  # a pipe whose reading program stopped reading (EPIPE)
     FAILED = "failed"
 
 
@@ -35,6 +36,7 @@ _PROBLEMS: Final[dict[int, DiskProblem]] = {
     errno.EROFS: DiskProblem.READ_ONLY,
     errno.EACCES: DiskProblem.DENIED,
     errno.EPERM: DiskProblem.DENIED,
+    errno.EPIPE: DiskProblem.READER_GONE,
 }
 
 
@@ -54,6 +56,9 @@ def describe_write_fault(path: Path | str, problem: DiskProblem, detail: str | N
         return f"the disk holding {path} is read-only"
     if problem is DiskProblem.DENIED:
         return f"{path} may not be written here (permission denied)"
+    if problem is DiskProblem.READER_GONE:
+        # "Broken pipe" means nothing to most people: `--stats >(jq .)` whose jq ended.
+        return f"the program reading {path} stopped reading it"
     return f"{path} cannot be written ({detail or 'input/output error'})"
 
 
@@ -109,20 +114,33 @@ def unreachable(path: Path) -> str | None:
 def cannot_write(path: Path) -> str | None:
     """Why ``path`` cannot be written, in words (None when it can), found by trying: the
     folder's permissions alone do not tell a read-only or full disk. A file that did not
-    exist is removed again (an empty file is what the writers start from anyway)."""
+    exist is removed again (an empty file is what the writers start from anyway).
+
+    A pipe or a device is never opened to be tried: opening a pipe for writing waits for a
+    reader, and opening it without waiting then closing it ends the input of the program
+    reading it (`cat FIFO` exits, and the run then writes into a pipe nobody reads). Only its
+    permission is looked at; its writer opens it once, without waiting, and says what is
+    wrong with it (media/stats.py: "a pipe that no program reads")."""
     try:
-        if path.exists():
-            # Non-blocking: opening a pipe that nobody reads blocks forever otherwise, deaf to
-            # SIGTERM (Python retries the open after its handler): `--stats FIFO` hung start-up.
-            # A pipe that a program reads (`--stats >(jq .)`) opens at once.
-            descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK | os.O_CLOEXEC)
-            os.close(descriptor)
-        else:
+        mode: int | None = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as error:
+        return describe_error(path, error)
+    try:
+        if mode is None:
             with path.open("xb"):
                 pass
             path.unlink()
+        elif stat.S_ISSOCK(mode):
+            return f"{path} is a socket, not a file"
+        elif not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            if not os.access(path, os.W_OK):
+                return describe_write_fault(path, DiskProblem.DENIED)
+        else:
+            # Non-blocking all the same: the file may have been swapped for a pipe since.
+            flags = os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK | os.O_CLOEXEC
+            os.close(os.open(path, flags))
     except OSError as error:
-        if error.errno == errno.ENXIO and stat.S_ISFIFO(path.stat().st_mode):
-            return f"{path} is a pipe that no program reads"
         return describe_error(path, error)
     return None

@@ -362,7 +362,11 @@ class LiveSession:
         faults: list[str] = []
         for output in self.outputs:
             status = output.status()
-            if status.kind == "recording" and status.state is OutputState.FAILED:
+            if status.kind != "recording":
+                continue
+            # A stop for a full disk is lost time even when the recording went on after it.
+            faults.extend(status.gaps)
+            if status.state is OutputState.FAILED and status.last_error not in status.gaps:
                 faults.append(status.last_error or f"{status.name}: failed")
         if self.stats is not None and self.stats.fault is not None:
             faults.append(self.stats.fault)

@@ -307,8 +307,13 @@ class LiveShow:
 
     @property
     def recording_path(self) -> Path | None:
+        """The file being recorded: after a stop for a full disk, the one it went on in."""
         switch = self.recording_switch
-        return self._recording_path if switch is not None and switch.attached else None
+        attached = switch.attached if switch is not None else None
+        if attached is None:
+            return None
+        path = getattr(attached, "path", None)
+        return path if isinstance(path, Path) else self._recording_path
 
     async def end_session(self, timeout_s: float = 5.0) -> Path | None:
         """Stop the run sheet, the deals, the feeds (and the audience) and the recording, and

@@ -3,9 +3,11 @@
 A show records about 1.1 GB an hour at 720p30. A disk that fills in the middle of a show takes
 everything else on it down too (the session store, the log, other programs), so the recording
 stops itself, with a message, while ``min_free_bytes`` are still free; the file is closed
-properly and plays up to there. The free space is measured with ``shutil.disk_usage`` on the
-recording's folder, at most every ``interval_s`` (a ``statvfs``, microseconds, on the writer's
-thread); the probe and the clock are injected in tests.
+properly and plays up to there. Once ``resume_free_bytes`` are free again (a file deleted
+mid-show), the recording goes on in a new file (:meth:`FreeSpaceGuard.has_room`). The free
+space is measured with ``shutil.disk_usage`` on the recording's folder, at most every
+``interval_s`` (a ``statvfs``, microseconds, on the writer's thread); the probe and the clock
+are injected in tests.
 """
 
 from __future__ import annotations
@@ -82,20 +84,44 @@ class FreeSpaceGuard:
             return DEFAULT_MIN_FREE_BYTES
         return min(DEFAULT_MIN_FREE_BYTES, total // 20)
 
-    def check(self) -> None:
-        """Measure when ``interval_s`` has passed since the last time; raise
-        :class:`LowDiskSpace` when less than ``min_free_bytes`` is free. A folder that cannot
-        be measured (a network share gone) is left to the writes themselves."""
+    @property
+    def resume_free_bytes(self) -> int:
+        """What a stopped recording waits for before it records again: half as much again as
+        the floor, so a disk that hovers at the floor does not start and stop a new file every
+        few seconds."""
+        floor = self.min_free_bytes
+        return floor + floor // 2
+
+    def _measure(self) -> int | None:
+        """Free bytes now, when ``interval_s`` has passed since the last time (else None)."""
         now_s = self._clock()
         if self._checked_at_s is not None and now_s - self._checked_at_s < self.interval_s:
-            return
+            return None
         self._checked_at_s = now_s
         try:
             free = self._probe(self.folder)
         except OSError:
             self.free_bytes = None
-            return
+            return None
         self.free_bytes = free
+        return free
+
+    def has_room(self) -> bool:
+        """After a stop: measure when ``interval_s`` has passed; True once
+        ``resume_free_bytes`` are free again."""
+        free = self._measure()
+        if free is None or free < self.resume_free_bytes:
+            return False
+        self.low = None
+        return True
+
+    def check(self) -> None:
+        """Measure when ``interval_s`` has passed since the last time; raise
+        :class:`LowDiskSpace` when less than ``min_free_bytes`` is free. A folder that cannot
+        be measured (a network share gone) is left to the writes themselves."""
+        free = self._measure()
+        if free is None:
+            return
         limit = self.min_free_bytes
         if free < limit:
             self.low = (

@@ -56,6 +56,7 @@ class OutputState(enum.StrEnum):
     RECONNECTING = "reconnecting"
     STOPPED = "stopped"
     FAILED = "failed"  # the recording could not be written (disk full, bad path)
+    WAITING = "waiting"  # the recording stopped for a full disk; it goes on when there is room
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,10 @@ class OutputStatus:
     last_error: str | None = None
     free_bytes: int | None = None  # the recording's disk, as last measured (None: not known)
     stopped_for_space: bool = False  # the recording stopped itself before its disk filled
+    # The recording's files, in order: a recording that stopped for a full disk goes on in a
+    # new file once there is room again. One line per stop ("gap"), with where it went on.
+    files: tuple[str, ...] = ()
+    gaps: tuple[str, ...] = ()
 
 
 class PacketOutput(Protocol):

@@ -22,6 +22,12 @@ The show's recording is the one copy that must never be lost, so:
   one unless the caller passes its own, so the window and ``anchordesk live --record`` follow
   the one rule. The line then reads "the disk holding PATH has less than N MB free: the
   recording stopped at HH:MM:SS (...)".
+- A recording stopped by a full disk (the guard's floor, or a write that failed with "no space
+  left") waits for room: once the guard measures ``resume_free_bytes`` free again (a file
+  deleted mid-show), it goes on in a new file with the next numbered name beside the first
+  (``show-2.mkv``), from a keyframe, at timestamp zero, and says so once ("recording again
+  into ..."). The gap stays a fault (``OutputStatus.gaps``): the run still ends with the
+  fault exit code. While it waits it wants no packets, so a recording alone costs no encoding.
 """
 
 from __future__ import annotations
@@ -41,10 +47,17 @@ from typing import IO, TYPE_CHECKING, Final
 
 import av
 
-from anchordesk.core.disk import describe_error, name_max_bytes
+from anchordesk.core.disk import DiskProblem, describe_error, disk_problem, name_max_bytes
 from anchordesk.core.errors import UserError
-from anchordesk.media.disk_space import FreeSpaceGuard, LowDiskSpace
-from anchordesk.media.packets import EncodedPacket, OutputState, OutputStatus, StreamTemplates
+from anchordesk.media.disk_reserve import DEFAULT_RESERVE_BYTES, DiskReserve
+from anchordesk.media.disk_space import FreeSpaceGuard, LowDiskSpace, format_bytes
+from anchordesk.media.packets import (
+    EncodedPacket,
+    OutputState,
+    OutputStatus,
+    StreamTemplates,
+    TimestampRebaser,
+)
 
 if TYPE_CHECKING:
     from av.container import OutputContainer
@@ -153,9 +166,12 @@ def open_new_file(path: Path) -> tuple[Path, IO[bytes] | None]:
 class _CountingFile:
     """A raw file that remembers how far it has been written (muxers seek back to patch)."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: IO[bytes], reserve_bytes: int = 0) -> None:
         self._raw = raw
         self.size_bytes = 0
+        self._reserve_bytes = reserve_bytes
+        #: Room kept past the end of the file for its end (media/disk_reserve.py).
+        self.reserve = DiskReserve(raw.fileno(), reserve_bytes)
         # A FIFO (or a character device) cannot seek: the muxer is told so (PyAV asks
         # seekable()) and writes straight through instead of failing with "Illegal seek".
         self._seekable = raw.seekable()
@@ -169,6 +185,7 @@ class _CountingFile:
             self.size_bytes = max(self.size_bytes, self._raw.tell())
         else:
             self.size_bytes += written
+        self.reserve.after_write(self.size_bytes)
         return written
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
@@ -187,7 +204,10 @@ class _CountingFile:
         """Write into ``raw`` (a copy of the file so far) from the same position; returns the
         old file."""
         raw.seek(self._raw.tell())
+        self.reserve.release()
         old, self._raw = self._raw, raw
+        self.reserve = DiskReserve(raw.fileno(), self._reserve_bytes)
+        self.reserve.after_write(self.size_bytes)
         return old
 
 
@@ -231,9 +251,13 @@ class RecordingOutput:
         fsync_interval_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
         space_guard: FreeSpaceGuard | object | None = _DEFAULT_GUARD,
+        reserve_bytes: int | None = None,
     ) -> None:
         """``space_guard``: by default one on the file's folder with the default floor;
-        ``None`` for none (a caller that watches the disk itself)."""
+        ``None`` for none (a caller that watches the disk itself). ``reserve_bytes``: kept
+        allocated past the end of the file for its end (0: none; ``media/disk_reserve.py``);
+        by default 8 MB, and at most a quarter of the guard's floor (the reserve is disk space
+        the guard sees as used: on a small disk it must not stop the recording by itself)."""
         self.requested_path = Path(path)
         self.path = self.requested_path
         self.space_guard: FreeSpaceGuard | None = None
@@ -246,6 +270,7 @@ class RecordingOutput:
             )
         self._queue: queue.Queue[EncodedPacket | object] = queue.Queue(maxsize=queue_packets)
         self._fsync_interval_s = fsync_interval_s
+        self._reserve_bytes = reserve_bytes
         self._clock = clock
         self._lock = threading.Lock()
         self._state = OutputState.CONNECTING
@@ -258,6 +283,12 @@ class RecordingOutput:
         self._stopping = False
         self._packets_muxed = 0
         self._media_s = 0.0  # the last video timestamp written: how far the file plays
+        # Across the files of a recording that went on after a full disk (see the module).
+        self._files: list[Path] = []
+        self._gaps: list[str] = []
+        self._bytes_before = 0  # written into the earlier files
+        self._stream_s = 0.0  # the last video timestamp given to the recording, unshifted
+        self._keyframe_wanted = False
         # The file is created now (the caller learns its name at once, and two recordings
         # started in the same second never share one); the writer thread muxes into it.
         self._raw: IO[bytes] | None = None
@@ -287,9 +318,17 @@ class RecordingOutput:
 
     @property
     def fault(self) -> str | None:
-        """Why the recording stopped before the end (None while it is whole)."""
+        """Why the recording stopped before the end, or has a gap (None while it is whole)."""
         with self._lock:
-            return self._last_error if self._state is OutputState.FAILED else None
+            if self._state is OutputState.FAILED:
+                return self._last_error
+            return self._gaps[-1] if self._gaps else None
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The files written, in order (more than one after a stop for a full disk)."""
+        with self._lock:
+            return tuple(self._files)
 
     @property
     def name(self) -> str:
@@ -317,18 +356,36 @@ class RecordingOutput:
                 if packet.kind == "video":
                     self._video_gap = True
 
+    def wants_packets(self) -> bool:
+        """The pipeline's optional hook: no packets while waiting for room on the disk."""
+        with self._lock:
+            return self._state not in (
+                OutputState.STOPPED,
+                OutputState.FAILED,
+                OutputState.WAITING,
+            )
+
+    def wants_keyframe(self) -> bool:
+        """The pipeline's optional hook: True once when the recording goes on in a new file
+        (it starts at a keyframe: made now rather than up to a keyframe interval later)."""
+        with self._lock:
+            wanted, self._keyframe_wanted = self._keyframe_wanted, False
+        return wanted
+
     def status(self) -> OutputStatus:
         with self._lock:
             return OutputStatus(
                 name=self.name,
                 kind="recording",
                 state=self._state,
-                bytes_written=self._bytes_written,
+                bytes_written=self._bytes_before + self._bytes_written,
                 bitrate_kbps=self._bitrate_kbps,
                 dropped_packets=self._dropped_packets,
                 last_error=self._last_error,
                 free_bytes=self.space_guard.free_bytes if self.space_guard else None,
                 stopped_for_space=bool(self.space_guard and self.space_guard.low),
+                files=tuple(str(path) for path in self._files),
+                gaps=tuple(self._gaps),
             )
 
     def reconnect_now(self) -> None:
@@ -376,6 +433,31 @@ class RecordingOutput:
                 self._last_error = error
 
     def _fail(self, what: str, error: BaseException) -> None:
+        reason = self._stop_reason(what, error)
+        if self._may_go_on(error):
+            assert self.space_guard is not None
+            log.error(
+                "%s; the show goes on, and the recording goes on in a new file once %s are free",
+                reason,
+                format_bytes(self.space_guard.resume_free_bytes),
+            )
+            with self._lock:
+                self._gaps.append(reason)
+                self._state = OutputState.WAITING
+                self._last_error = reason
+            return
+        log.error("%s; the show goes on", reason)
+        self._set_state(OutputState.FAILED, reason)
+
+    def _may_go_on(self, error: BaseException) -> bool:
+        """A file of ours on a disk that filled up: it may have room again later. A device
+        (``/dev/full``) or a pipe never will, and another fault is no matter of space."""
+        with self._lock:
+            stopping = self._stopping
+        full = isinstance(error, LowDiskSpace) or disk_problem(error) is DiskProblem.FULL
+        return full and self._created and self.space_guard is not None and not stopping
+
+    def _stop_reason(self, what: str, error: BaseException) -> str:
         with self._lock:
             media_s, written = self._media_s, self._bytes_written
         stopped_at = (
@@ -395,8 +477,7 @@ class RecordingOutput:
             else:
                 words = f"{self.path}: {one_line(error)}"
             reason = f"{stopped_at}: {words}" if self._packets_muxed else f"{what}: {words}"
-        log.error("%s; the show goes on", reason)
-        self._set_state(OutputState.FAILED, reason)
+        return reason
 
     def _close_raw(self, remove_if_empty: bool) -> None:
         raw, self._raw = self._raw, None
@@ -422,10 +503,57 @@ class RecordingOutput:
                 self._drain()
                 return
         try:
-            self._write_all(self._raw, streams)
+            rebaser: TimestampRebaser | None = None
+            pending: EncodedPacket | None = None
+            while self._write_all(self._raw, streams, rebaser, pending):
+                # Stopped for a full disk, the file closed: wait for room, then a new file.
+                self._close_raw(remove_if_empty=True)
+                going_on, pending = self._wait_for_room()
+                if not going_on:
+                    break
+                rebaser = TimestampRebaser()  # the new file starts at a keyframe, at zero
         finally:
+            if self._state is OutputState.WAITING:  # stopped while waiting: it did not go on
+                self._set_state(OutputState.FAILED)
             self._close_raw(remove_if_empty=True)
             self._drain()
+
+    def _wait_for_room(self) -> tuple[bool, EncodedPacket | None]:
+        """Let packets go by until the disk has room again, then create the next file (True,
+        with the packet that found the room: it may be the keyframe the file starts with),
+        or the recording is stopped first (False). The guard measures on its own clock."""
+        guard = self.space_guard
+        assert guard is not None
+        while True:
+            try:
+                item = self._queue.get(timeout=_STOP_CHECK_S)
+            except queue.Empty:
+                item = None
+            with self._lock:
+                if item is _STOP or self._stopping:
+                    return False, None
+            if not guard.has_room():
+                continue
+            try:
+                path, raw = open_new_file(self.requested_path)
+            except OSError as error:
+                if disk_problem(error) is DiskProblem.FULL:
+                    continue  # the room went again before the file was made
+                self._fail("cannot create the next file of the recording", error)
+                return False, None
+            if raw is None:  # a pipe or a device took the numbered name: no file of ours
+                self._fail(
+                    "cannot create the next file of the recording",
+                    OSError(errno.EEXIST, "the next numbered name is taken", str(path)),
+                )
+                return False, None
+            self.path, self._raw = path, raw
+            with self._lock:
+                self._bytes_before += self._bytes_written
+                self._bytes_written = 0
+                self._state = OutputState.CONNECTING
+                self._keyframe_wanted = True
+            return True, item if isinstance(item, EncodedPacket) else None
 
     def _drain(self) -> None:
         """Empty the queue after a failure so stop() and send() never wait on it."""
@@ -462,12 +590,27 @@ class RecordingOutput:
             path,
             moved,
         )
+        with self._lock:  # the recording's list of files names the file as it is now
+            self._files = [path if kept == self.path else kept for kept in self._files]
         self.path = path
         self._raw = new_raw
         return new_raw
 
-    def _write_all(self, raw: IO[bytes], streams: StreamTemplates) -> None:
-        sink = _CountingFile(raw)
+    def _write_all(
+        self,
+        raw: IO[bytes],
+        streams: StreamTemplates,
+        rebaser: TimestampRebaser | None = None,
+        pending: EncodedPacket | None = None,
+    ) -> bool:
+        """Mux into ``raw`` until stopped. True when it stopped for a full disk and the
+        recording may go on in a new file (``rebaser``: the packets of a file that starts
+        later than the recording, moved to start at zero)."""
+        self._packets_muxed = 0
+        with self._lock:
+            self._media_s = 0.0
+        # A file of ours keeps room for its end; a device or a pipe has no disk to fill.
+        sink = _CountingFile(raw, self._reserve_size() if self._created else 0)
         try:
             container: OutputContainer = av.open(
                 sink,
@@ -484,7 +627,7 @@ class RecordingOutput:
             )
         except (OSError, av.FFmpegError, ValueError) as error:
             self._fail("cannot open the recording", error)
-            return
+            return False
         with self._lock:
             stopping = self._stopping
         if not stopping:  # stop() may have given up on this writer already (and said so)
@@ -496,7 +639,10 @@ class RecordingOutput:
         try:
             while True:
                 try:
-                    item = self._queue.get(timeout=_STOP_CHECK_S)
+                    item = (
+                        pending if pending is not None else self._queue.get(timeout=_STOP_CHECK_S)
+                    )
+                    pending = None
                 except queue.Empty:
                     # stop() could not put its marker into a full queue (the writer was stuck
                     # in open() or a write): once unstuck and drained, the writer ends anyway,
@@ -510,24 +656,35 @@ class RecordingOutput:
                 assert isinstance(item, EncodedPacket)
                 if self.space_guard is not None:
                     self.space_guard.check()
-                if item.kind == "video":
-                    with self._lock:
-                        if self._video_gap:
-                            waiting_for_keyframe = True
-                            self._video_gap = False
-                    if waiting_for_keyframe and not item.is_keyframe:
+                batch = [item] if rebaser is None else rebaser.rebase(item)
+                shift_s = 0.0 if rebaser is None else rebaser.origin_s or 0.0
+                for packet in batch:
+                    if packet.kind == "video":
                         with self._lock:
-                            self._dropped_packets += 1
-                        continue
-                    waiting_for_keyframe = False
-                    container.mux(av_packet(item, video))
-                    self._packets_muxed += 1
-                    if item.pts is not None:
-                        with self._lock:
-                            self._media_s = max(self._media_s, float(item.pts * item.time_base))
-                elif audio is not None:
-                    container.mux(av_packet(item, audio))
-                    self._packets_muxed += 1
+                            if self._video_gap:
+                                waiting_for_keyframe = True
+                                self._video_gap = False
+                        if waiting_for_keyframe and not packet.is_keyframe:
+                            with self._lock:
+                                self._dropped_packets += 1
+                            continue
+                        waiting_for_keyframe = False
+                        if not self._packets_muxed:
+                            self._first_packet(rebaser)
+                        container.mux(av_packet(packet, video))
+                        self._packets_muxed += 1
+                        if packet.pts is not None:
+                            media_s = float(packet.pts * packet.time_base)
+                            with self._lock:
+                                self._media_s = max(self._media_s, media_s)
+                                self._stream_s = media_s + shift_s
+                    elif audio is not None:
+                        if not self._packets_muxed:
+                            self._first_packet(rebaser)
+                        container.mux(av_packet(packet, audio))
+                        self._packets_muxed += 1
+                if sink.reserve.full is not None:
+                    raise sink.reserve.full  # stopped while the end of the file still fits
                 now_s = self._clock()
                 if now_s - last_sync_s >= self._fsync_interval_s:
                     _sync(sink)
@@ -542,18 +699,64 @@ class RecordingOutput:
                         )
                         rate_since_s, rate_since_bytes = now_s, sink.size_bytes
             container.close()
+            sink.reserve.release()
             _sync(sink)
         except (OSError, av.FFmpegError, ValueError, LowDiskSpace) as error:
-            self._fail("cannot write the recording", error)
+            # Closed first: the file that stopped is finished (its duration written) before
+            # the recording says it stopped, and before it may go on in a new one.
             with contextlib.suppress(Exception):
                 container.close()
-            return
+            sink.reserve.release()
+            with contextlib.suppress(OSError):
+                _sync(sink)
+            self._fail("cannot write the recording", error)
+            with self._lock:
+                self._bytes_written = sink.size_bytes
+                self._bitrate_kbps = 0.0
+            return self._state is OutputState.WAITING
         with self._lock:
             self._bytes_written = sink.size_bytes
             self._bitrate_kbps = 0.0
         self._set_state(OutputState.STOPPED)
         if self._packets_muxed:
             log.info("recording %s finished: %d bytes", self.path, sink.size_bytes)
+        return False
+
+    def _first_packet(self, rebaser: TimestampRebaser | None) -> None:
+        """The file has content from now on: one of the recording's files."""
+        if rebaser is None:
+            with self._lock:
+                self._files.append(self.path)
+        else:
+            self._say_going_on(rebaser.origin_s or 0.0)
+
+    def _reserve_size(self) -> int:
+        if self._reserve_bytes is not None:
+            return self._reserve_bytes
+        if self.space_guard is None:
+            return DEFAULT_RESERVE_BYTES
+        return min(DEFAULT_RESERVE_BYTES, self.space_guard.min_free_bytes // 4)
+
+    def _say_going_on(self, from_s: float) -> None:
+        """The first picture of a file after a stop for a full disk: said once, and the gap
+        line of the stop tells where the recording went on."""
+        with self._lock:
+            gap_s = max(0.0, from_s - self._stream_s)
+            self._files.append(self.path)
+            self._state = OutputState.LIVE
+            self._last_error = None
+            if self._gaps:
+                self._gaps[-1] += (
+                    f"; recording again into {self.path} after a gap of {_clock_text(gap_s)}"
+                )
+        free = self.space_guard.free_bytes if self.space_guard is not None else None
+        log.warning(
+            "recording again into %s: the disk has room again (%s free); %s of the show are "
+            "missing from the recording",
+            self.path,
+            format_bytes(free) if free is not None else "?",
+            _clock_text(gap_s),
+        )
 
 
 _STOP_CHECK_S = 0.2  # how often an idle writer looks whether it was asked to stop

@@ -188,6 +188,8 @@ class StatsReporter:
                     "last_error": status.last_error,
                     "free_bytes": status.free_bytes,
                     "stopped_for_space": status.stopped_for_space,
+                    "files": list(status.files),
+                    "gaps": list(status.gaps),
                 }
             )
         encode_s = counters.encode_s_total - previous.encode_s_total

@@ -520,6 +520,8 @@ class Controller(QObject):
                     last_error=output.get("last_error"),
                     free_bytes=output.get("free_bytes"),
                     stopped_for_space=bool(output.get("stopped_for_space")),
+                    files=tuple(output.get("files") or ()),
+                    gaps=tuple(output.get("gaps") or ()),
                 )
             )
             self._say_recording_stopped(outputs[-1])
@@ -535,6 +537,8 @@ class Controller(QObject):
             recording_bytes=int(sample.get("recording_bytes") or 0),
             recording_free_bytes=sample.get("recording_free_bytes"),
             recording=next((o.state for o in outputs if o.kind == "recording"), "stopped"),
+            recording_files=next((o.files for o in outputs if o.kind == "recording"), ()),
+            recording_gaps=next((o.gaps for o in outputs if o.kind == "recording"), ()),
             dropped_by_stage={
                 stage: int(sample.get(f"dropped_frames_{stage}_total") or 0)
                 for stage in ("capture", "render", "encode", "network")
@@ -547,8 +551,42 @@ class Controller(QObject):
         self.health_changed.emit(self.health)
 
     def _say_recording_stopped(self, output: OutputRow) -> None:
-        """A recording that stopped early (its disk low or failing) is said once, in words."""
-        if output.kind != "recording" or output.state != "failed":
+        """A recording that stopped early (its disk low or failing) is said once, in words; so
+        is each new file it goes on in once its disk has room again (media decides both)."""
+        if output.kind != "recording":
+            return
+        first = output.files[0] if output.files else output.name
+        if len(output.files) > 1 and (key := f"{first} #{len(output.files)}") not in (
+            self._recording_faults_said
+        ):
+            self._recording_faults_said.add(key)
+            self.message.emit(
+                self.tr(
+                    "Recording again into %1: its disk has room again. The part of the show "
+                    "while it was full is not recorded."
+                ).replace("%1", output.files[-1])
+            )
+        if output.state == "waiting":
+            key = f"{first} gap {len(output.gaps)}"
+            if key in self._recording_faults_said:
+                return
+            self._recording_faults_said.add(key)
+            if output.stopped_for_space:
+                from anchordesk.ui.docks.health import format_bytes
+
+                text = self.tr(
+                    "The recording has stopped: only %1 is left on its disk. What was recorded "
+                    "is kept; the show goes on. The recording goes on in a new file as soon as "
+                    "there is space again."
+                ).replace("%1", format_bytes(output.free_bytes or 0))
+            else:
+                text = self.tr(
+                    "The recording has stopped: %1. It goes on in a new file as soon as there "
+                    "is space again."
+                ).replace("%1", output.last_error or "")
+            self.message.emit(text)
+            return
+        if output.state != "failed":
             return
         if output.name in self._recording_faults_said:
             return

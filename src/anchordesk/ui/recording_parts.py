@@ -52,8 +52,10 @@ class RecordingQuestion(QMessageBox):
 
 
 class RecordingIndicator(QLabel):
-    """ "● REC 1.2 GB · 45.3 GB free" in the status bar while a recording is written; hidden
-    otherwise (a recording that stops early is said over the picture)."""
+    """ "● REC 1.2 GB · 45.3 GB free" in the status bar while a recording is written, "REC
+    paused: its disk is full" while it waits for room, "· part missing" once it went on in a
+    new file (the files and the gaps in the tooltip); hidden otherwise (a recording that stops
+    for good is said over the picture)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,17 +67,24 @@ class RecordingIndicator(QLabel):
 
     def update_health(self, health: HealthState) -> None:
         self._health = health
-        recording = health.recording in ("live", "connecting")
+        recording = health.recording in ("live", "connecting", "waiting")
         self.setVisible(recording)
         if not recording:
             return
-        text = self.tr("● REC %1").replace("%1", format_bytes(health.recording_bytes))
+        if health.recording == "waiting":
+            text = self.tr("REC paused: its disk is full")
+        else:
+            text = self.tr("● REC %1").replace("%1", format_bytes(health.recording_bytes))
         if health.recording_free_bytes is not None:
             text += " · " + self.tr("%1 free").replace(
                 "%1", format_bytes(health.recording_free_bytes)
             )
+        if health.recording_gaps and health.recording != "waiting":
+            text += " · " + self.tr("part missing")
         self.setText(text)
-        self.setStyleSheet("color: #c62828")
+        # The gaps in media's words, then every file (they are all kept).
+        self.setToolTip("\n".join((*health.recording_gaps, *health.recording_files)))
+        self.setStyleSheet("color: #e65100" if health.recording == "waiting" else "color: #c62828")
 
     def retranslate(self) -> None:
         self.update_health(self._health)

@@ -141,6 +141,9 @@ class OutputRow:
     last_error: str | None = None
     free_bytes: int | None = None  # a recording's disk
     stopped_for_space: bool = False
+    # A recording's files (a new one after a stop for a full disk) and one line per stop.
+    files: tuple[str, ...] = ()
+    gaps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,11 @@ class HealthState:
     cpu_percent: float = 0.0
     recording_bytes: int = 0
     recording_free_bytes: int | None = None  # free on the recording's disk, when recording
-    recording: str = "stopped"  # the recording's state (connecting | live | stopped | failed)
+    # The recording's state (connecting | live | waiting | stopped | failed): "waiting" after a
+    # stop for a full disk, until there is room for a new file.
+    recording: str = "stopped"
+    recording_files: tuple[str, ...] = ()  # in order; the last is the one being written
+    recording_gaps: tuple[str, ...] = ()  # one line per stop for a full disk (media's words)
     dropped_by_stage: dict[str, int] = field(default_factory=dict)
     outputs: tuple[OutputRow, ...] = ()
     audio_level_dbfs: float | None = None
