@@ -52,7 +52,7 @@ def test_a_full_disk_stops_the_recording_and_stats_but_not_the_push(
         # Said once while it happened, once in the summary at the end.
         assert run.stderr.count(recording_fault) == 2, run.stderr
         errors = error_lines(run)
-        assert errors[-1].endswith("stopped early (exit code 3)")
+        assert errors[-1].endswith("not whole (exit code 3)")
         assert any(recording_fault in line for line in errors)
         # What the recording holds before the disk filled plays.
         assert decoded_video_frames(record) >= 30

@@ -34,9 +34,7 @@ def test_a_fifo_nobody_reads_as_the_recording_ends_the_run_with_exit_code_3(
     # The wait is what is left of the stop budget (about 1 s).
     assert errors[0].startswith(f"error: cannot finish the recording: writing {fifo} did not end")
     assert errors[0].endswith("(a pipe nobody reads, or a stuck disk)")
-    assert (
-        errors[1] == "error: the show went on, but a file of this run stopped early (exit code 3)"
-    )
+    assert errors[1] == "error: the show went on, but a file of this run is not whole (exit code 3)"
     assert "Recording kept" not in run.stdout
 
 

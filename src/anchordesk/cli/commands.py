@@ -213,8 +213,10 @@ def run_live(
         for fault in faults:
             _say(f"error: {fault}", error=True)
         _say(
+            # "not whole", not "stopped early": a recording that went on in a new file after a
+            # full disk has a gap, and is not whole either.
             f"error: the show went on, but {'a file' if len(faults) == 1 else 'files'} of this "
-            f"run stopped early (exit code {FAULT_EXIT_CODE})",
+            f"run {'is' if len(faults) == 1 else 'are'} not whole (exit code {FAULT_EXIT_CODE})",
             error=True,
         )
         return FAULT_EXIT_CODE
