@@ -917,7 +917,7 @@
 <context>
     <name>FeedKinds</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+39"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+42"/>
         <source>YouTube chat</source>
         <translation>YouTube チャット</translation>
     </message>
@@ -943,30 +943,86 @@
     </message>
 </context>
 <context>
+    <name>FeedUrl</name>
+    <message>
+        <location filename="../src/anchordesk/feeds/spec.py" line="+40"/>
+        <source>a URL is needed</source>
+        <translation>URL が必要です</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the URL must start with wss:// (or ws://)</source>
+        <translation>URL は wss://（または ws://）で始めてください</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the URL must start with http:// or https://</source>
+        <translation>URL は http:// または https:// で始めてください</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the URL names no server after //</source>
+        <translation>URL の // の後にサーバー名がありません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the port {value} is not a number from 1 to 65535</source>
+        <translation>ポート {value} は 1～65535 の数字ではありません</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>an IPv6 address in a URL is written in [brackets]</source>
+        <translation>URL 内の IPv6 アドレスは角かっこ [ ] で囲んで書きます</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the URL holds a control character at character {value}</source>
+        <translation>URL の {value} 文字目に制御文字があります</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{value} is not an IP address</source>
+        <translation>{value} は有効な IP アドレスではありません</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the server name {value} is not a valid domain name</source>
+        <translation>サーバー名 {value} は有効なドメイン名ではありません</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the URL is too long</source>
+        <translation>URL が長すぎます</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>not a usable URL ({reason})</source>
+        <translation>使えない URL です（{reason}）</translation>
+    </message>
+</context>
+<context>
     <name>FeedsPage</name>
     <message>
-        <location line="+69"/>
-        <location line="+55"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+69"/>
+        <location line="+51"/>
         <source>Feeds</source>
         <translation>フィード</translation>
     </message>
     <message>
-        <location line="-32"/>
+        <location line="-29"/>
         <source>Feed %1: %2</source>
         <translation>フィード %1：%2</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Feed %1: the URL must start with wss:// (or ws://).</source>
-        <translation>フィード %1：URL は wss://（または ws://）で始まる必要があります。</translation>
+        <translation type="vanished">フィード %1：URL は wss://（または ws://）で始まる必要があります。</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Feed %1: the URL must start with http:// or https://.</source>
-        <translation>フィード %1：URL は http:// または https:// で始まる必要があります。</translation>
+        <translation type="vanished">フィード %1：URL は http:// または https:// で始まる必要があります。</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+16"/>
         <source>The URL holds a token or a password: put the token in the Token field, and keep the URL without it.</source>
         <translation>URL にトークンかパスワードが含まれています。トークンは「トークン」欄に入れ、URL からは外してください。</translation>
     </message>

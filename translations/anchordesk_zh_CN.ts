@@ -917,7 +917,7 @@
 <context>
     <name>FeedKinds</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+39"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+42"/>
         <source>YouTube chat</source>
         <translation>YouTube 聊天</translation>
     </message>
@@ -943,30 +943,86 @@
     </message>
 </context>
 <context>
+    <name>FeedUrl</name>
+    <message>
+        <location filename="../src/anchordesk/feeds/spec.py" line="+40"/>
+        <source>a URL is needed</source>
+        <translation>需要填写地址</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the URL must start with wss:// (or ws://)</source>
+        <translation>地址必须以 wss://（或 ws://）开头</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the URL must start with http:// or https://</source>
+        <translation>地址必须以 http:// 或 https:// 开头</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the URL names no server after //</source>
+        <translation>地址里 // 之后没有服务器名</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the port {value} is not a number from 1 to 65535</source>
+        <translation>端口 {value} 不是 1 到 65535 之间的数字</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>an IPv6 address in a URL is written in [brackets]</source>
+        <translation>地址里的 IPv6 地址要写在方括号 [ ] 里</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the URL holds a control character at character {value}</source>
+        <translation>地址的第 {value} 个字符是控制字符</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{value} is not an IP address</source>
+        <translation>{value} 不是有效的 IP 地址</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the server name {value} is not a valid domain name</source>
+        <translation>服务器名 {value} 不是有效的域名</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the URL is too long</source>
+        <translation>地址太长</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>not a usable URL ({reason})</source>
+        <translation>无法使用的地址（{reason}）</translation>
+    </message>
+</context>
+<context>
     <name>FeedsPage</name>
     <message>
-        <location line="+69"/>
-        <location line="+55"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+69"/>
+        <location line="+51"/>
         <source>Feeds</source>
         <translation>数据源</translation>
     </message>
     <message>
-        <location line="-32"/>
+        <location line="-29"/>
         <source>Feed %1: %2</source>
         <translation>数据源 %1：%2</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Feed %1: the URL must start with wss:// (or ws://).</source>
-        <translation>数据源 %1：地址必须以 wss://（或 ws://）开头。</translation>
+        <translation type="vanished">数据源 %1：地址必须以 wss://（或 ws://）开头。</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Feed %1: the URL must start with http:// or https://.</source>
-        <translation>数据源 %1：地址必须以 http:// 或 https:// 开头。</translation>
+        <translation type="vanished">数据源 %1：地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+16"/>
         <source>The URL holds a token or a password: put the token in the Token field, and keep the URL without it.</source>
         <translation>地址里含有令牌或密码：请把令牌填到“令牌”一栏，地址里不要带它。</translation>
     </message>
