@@ -1563,7 +1563,7 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+180"/>
+        <location filename="../src/anchordesk/live/show.py" line="+181"/>
         <source>a session is still running: end it first</source>
         <translation>実行中のセッションがあります。先に終了してください</translation>
     </message>
@@ -1594,7 +1594,7 @@
     </message>
     <message>
         <location line="+44"/>
-        <location filename="../src/anchordesk/show/state.py" line="+509"/>
+        <location filename="../src/anchordesk/show/state.py" line="+518"/>
         <source>no product with SKU {sku} in this show</source>
         <translation>この番組に品番 {sku} の商品はありません</translation>
     </message>
@@ -1621,7 +1621,7 @@
         <translation type="vanished">セール在庫 {stock}：正の数にしてください</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+35"/>
         <source>{sku} is sold out: no deal can start on it</source>
         <translation>{sku} は完売しています。タイムセールを開始できません</translation>
     </message>
@@ -1657,32 +1657,36 @@
         <translation>ボードにプロンプト {key} はありません</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/show/state.py" line="-17"/>
+        <location filename="../src/anchordesk/show/state.py" line="-26"/>
         <source>the show has no segments in its rundown</source>
         <translation>番組の進行表にセグメントがありません</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+5"/>
         <source>the session has ended: rehearse again or go live</source>
         <translation>このセッションは終了しました。もう一度リハーサルするか配信を開始してください</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>no segment {number}: the rundown has {count}</source>
-        <translation>セグメント {number} はありません。進行表は全 {count} 個です</translation>
+        <translation type="vanished">セグメント {number} はありません。進行表は全 {count} 個です</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+20"/>
         <source>no live deal on {sku}</source>
         <translation>{sku} に実施中のタイムセールはありません</translation>
     </message>
     <message>
-        <location line="+498"/>
+        <location line="-23"/>
         <source>no product on screen to start a deal on</source>
         <translation>タイムセールを始める商品が表示されていません</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
+        <source>no segment at index {index}: the rundown&apos;s segments are 0 to {last}</source>
+        <translation>インデックス {index} のセグメントはありません。進行表のセグメントは 0〜{last} です</translation>
+    </message>
+    <message>
+        <location line="+517"/>
         <source>the show plans no deal for {sku}: give price and seconds</source>
         <translation>番組に {sku} のタイムセールの予定はありません。価格と秒数を指定してください</translation>
     </message>
@@ -1703,7 +1707,7 @@
         <translation type="vanished">セール在庫は 1 以上にしてください（または未設定）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+56"/>
+        <location filename="../src/anchordesk/ui/words.py" line="+64"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>

@@ -1563,7 +1563,7 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+180"/>
+        <location filename="../src/anchordesk/live/show.py" line="+181"/>
         <source>a session is still running: end it first</source>
         <translation>还有场次在进行：请先结束它</translation>
     </message>
@@ -1594,7 +1594,7 @@
     </message>
     <message>
         <location line="+44"/>
-        <location filename="../src/anchordesk/show/state.py" line="+509"/>
+        <location filename="../src/anchordesk/show/state.py" line="+518"/>
         <source>no product with SKU {sku} in this show</source>
         <translation>本节目没有货号为 {sku} 的商品</translation>
     </message>
@@ -1621,7 +1621,7 @@
         <translation type="vanished">秒杀库存 {stock}：必须大于零</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+35"/>
         <source>{sku} is sold out: no deal can start on it</source>
         <translation>{sku} 已售罄：无法开始秒杀</translation>
     </message>
@@ -1657,32 +1657,36 @@
         <translation>看板上没有提示 {key}</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/show/state.py" line="-17"/>
+        <location filename="../src/anchordesk/show/state.py" line="-26"/>
         <source>the show has no segments in its rundown</source>
         <translation>节目的流程单里没有环节</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+5"/>
         <source>the session has ended: rehearse again or go live</source>
         <translation>本场已结束：可以再次彩排或开播</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>no segment {number}: the rundown has {count}</source>
-        <translation>没有第 {number} 个环节：流程单共有 {count} 个</translation>
+        <translation type="vanished">没有第 {number} 个环节：流程单共有 {count} 个</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+20"/>
         <source>no live deal on {sku}</source>
         <translation>{sku} 没有进行中的秒杀</translation>
     </message>
     <message>
-        <location line="+498"/>
+        <location line="-23"/>
         <source>no product on screen to start a deal on</source>
         <translation>画面上没有商品，无法开始秒杀</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
+        <source>no segment at index {index}: the rundown&apos;s segments are 0 to {last}</source>
+        <translation>没有索引为 {index} 的环节：流程单的环节索引是 0 到 {last}</translation>
+    </message>
+    <message>
+        <location line="+517"/>
         <source>the show plans no deal for {sku}: give price and seconds</source>
         <translation>节目没有为 {sku} 安排秒杀：请填写价格和秒数</translation>
     </message>
@@ -1703,7 +1707,7 @@
         <translation type="vanished">秒杀库存必须大于零（或不设）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+56"/>
+        <location filename="../src/anchordesk/ui/words.py" line="+64"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>
