@@ -945,7 +945,7 @@
 <context>
     <name>FeedUrl</name>
     <message>
-        <location filename="../src/anchordesk/feeds/spec.py" line="+40"/>
+        <location filename="../src/anchordesk/feeds/spec.py" line="+43"/>
         <source>a URL is needed</source>
         <translation>URL が必要です</translation>
     </message>
@@ -2331,7 +2331,7 @@
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+80"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
@@ -2366,7 +2366,7 @@
         <translation>%1 のセールを停止</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+33"/>
         <source>Stop the deal</source>
         <translation>セールを停止</translation>
     </message>
@@ -2376,7 +2376,7 @@
         <translation>セールを開始</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+11"/>
         <location line="+24"/>
         <source>Put a product on screen to start a deal.</source>
         <translation>商品を画面に出すとセールを始められます。</translation>

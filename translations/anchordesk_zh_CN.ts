@@ -945,7 +945,7 @@
 <context>
     <name>FeedUrl</name>
     <message>
-        <location filename="../src/anchordesk/feeds/spec.py" line="+40"/>
+        <location filename="../src/anchordesk/feeds/spec.py" line="+43"/>
         <source>a URL is needed</source>
         <translation>需要填写地址</translation>
     </message>
@@ -2331,7 +2331,7 @@
         <translation>秒杀库存</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+80"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>
@@ -2366,7 +2366,7 @@
         <translation>停止 %1 的秒杀</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+33"/>
         <source>Stop the deal</source>
         <translation>停止秒杀</translation>
     </message>
@@ -2376,7 +2376,7 @@
         <translation>开始秒杀</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+11"/>
         <location line="+24"/>
         <source>Put a product on screen to start a deal.</source>
         <translation>先把商品放到画面上，才能开始秒杀。</translation>
