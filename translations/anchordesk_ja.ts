@@ -917,7 +917,7 @@
 <context>
     <name>FeedKinds</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+39"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+42"/>
         <source>YouTube chat</source>
         <translation>YouTube チャット</translation>
     </message>
@@ -943,30 +943,86 @@
     </message>
 </context>
 <context>
+    <name>FeedUrl</name>
+    <message>
+        <location filename="../src/anchordesk/feeds/spec.py" line="+43"/>
+        <source>a URL is needed</source>
+        <translation>URL が必要です</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the URL must start with wss:// (or ws://)</source>
+        <translation>URL は wss://（または ws://）で始めてください</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the URL must start with http:// or https://</source>
+        <translation>URL は http:// または https:// で始めてください</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the URL names no server after //</source>
+        <translation>URL の // の後にサーバー名がありません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the port {value} is not a number from 1 to 65535</source>
+        <translation>ポート {value} は 1～65535 の数字ではありません</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>an IPv6 address in a URL is written in [brackets]</source>
+        <translation>URL 内の IPv6 アドレスは角かっこ [ ] で囲んで書きます</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the URL holds a control character at character {value}</source>
+        <translation>URL の {value} 文字目に制御文字があります</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{value} is not an IP address</source>
+        <translation>{value} は有効な IP アドレスではありません</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the server name {value} is not a valid domain name</source>
+        <translation>サーバー名 {value} は有効なドメイン名ではありません</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the URL is too long</source>
+        <translation>URL が長すぎます</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>not a usable URL ({reason})</source>
+        <translation>使えない URL です（{reason}）</translation>
+    </message>
+</context>
+<context>
     <name>FeedsPage</name>
     <message>
-        <location line="+69"/>
-        <location line="+55"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+69"/>
+        <location line="+51"/>
         <source>Feeds</source>
         <translation>フィード</translation>
     </message>
     <message>
-        <location line="-32"/>
+        <location line="-29"/>
         <source>Feed %1: %2</source>
         <translation>フィード %1：%2</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Feed %1: the URL must start with wss:// (or ws://).</source>
-        <translation>フィード %1：URL は wss://（または ws://）で始まる必要があります。</translation>
+        <translation type="vanished">フィード %1：URL は wss://（または ws://）で始まる必要があります。</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Feed %1: the URL must start with http:// or https://.</source>
-        <translation>フィード %1：URL は http:// または https:// で始まる必要があります。</translation>
+        <translation type="vanished">フィード %1：URL は http:// または https:// で始まる必要があります。</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+16"/>
         <source>The URL holds a token or a password: put the token in the Token field, and keep the URL without it.</source>
         <translation>URL にトークンかパスワードが含まれています。トークンは「トークン」欄に入れ、URL からは外してください。</translation>
     </message>
@@ -1507,7 +1563,7 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+180"/>
+        <location filename="../src/anchordesk/live/show.py" line="+181"/>
         <source>a session is still running: end it first</source>
         <translation>実行中のセッションがあります。先に終了してください</translation>
     </message>
@@ -1538,7 +1594,7 @@
     </message>
     <message>
         <location line="+44"/>
-        <location filename="../src/anchordesk/show/state.py" line="+509"/>
+        <location filename="../src/anchordesk/show/state.py" line="+518"/>
         <source>no product with SKU {sku} in this show</source>
         <translation>この番組に品番 {sku} の商品はありません</translation>
     </message>
@@ -1565,7 +1621,7 @@
         <translation type="vanished">セール在庫 {stock}：正の数にしてください</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+35"/>
         <source>{sku} is sold out: no deal can start on it</source>
         <translation>{sku} は完売しています。タイムセールを開始できません</translation>
     </message>
@@ -1601,32 +1657,36 @@
         <translation>ボードにプロンプト {key} はありません</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/show/state.py" line="-17"/>
+        <location filename="../src/anchordesk/show/state.py" line="-26"/>
         <source>the show has no segments in its rundown</source>
         <translation>番組の進行表にセグメントがありません</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+5"/>
         <source>the session has ended: rehearse again or go live</source>
         <translation>このセッションは終了しました。もう一度リハーサルするか配信を開始してください</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>no segment {number}: the rundown has {count}</source>
-        <translation>セグメント {number} はありません。進行表は全 {count} 個です</translation>
+        <translation type="vanished">セグメント {number} はありません。進行表は全 {count} 個です</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+20"/>
         <source>no live deal on {sku}</source>
         <translation>{sku} に実施中のタイムセールはありません</translation>
     </message>
     <message>
-        <location line="+498"/>
+        <location line="-23"/>
         <source>no product on screen to start a deal on</source>
         <translation>タイムセールを始める商品が表示されていません</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
+        <source>no segment at index {index}: the rundown&apos;s segments are 0 to {last}</source>
+        <translation>インデックス {index} のセグメントはありません。進行表のセグメントは 0〜{last} です</translation>
+    </message>
+    <message>
+        <location line="+517"/>
         <source>the show plans no deal for {sku}: give price and seconds</source>
         <translation>番組に {sku} のタイムセールの予定はありません。価格と秒数を指定してください</translation>
     </message>
@@ -1647,7 +1707,7 @@
         <translation type="vanished">セール在庫は 1 以上にしてください（または未設定）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+56"/>
+        <location filename="../src/anchordesk/ui/words.py" line="+64"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>
@@ -2271,7 +2331,7 @@
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+80"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
@@ -2306,7 +2366,7 @@
         <translation>%1 のセールを停止</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+33"/>
         <source>Stop the deal</source>
         <translation>セールを停止</translation>
     </message>
@@ -2316,7 +2376,7 @@
         <translation>セールを開始</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+11"/>
         <location line="+24"/>
         <source>Put a product on screen to start a deal.</source>
         <translation>商品を画面に出すとセールを始められます。</translation>

@@ -917,7 +917,7 @@
 <context>
     <name>FeedKinds</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+39"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+42"/>
         <source>YouTube chat</source>
         <translation>YouTube 聊天</translation>
     </message>
@@ -943,30 +943,86 @@
     </message>
 </context>
 <context>
+    <name>FeedUrl</name>
+    <message>
+        <location filename="../src/anchordesk/feeds/spec.py" line="+43"/>
+        <source>a URL is needed</source>
+        <translation>需要填写地址</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the URL must start with wss:// (or ws://)</source>
+        <translation>地址必须以 wss://（或 ws://）开头</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the URL must start with http:// or https://</source>
+        <translation>地址必须以 http:// 或 https:// 开头</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the URL names no server after //</source>
+        <translation>地址里 // 之后没有服务器名</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the port {value} is not a number from 1 to 65535</source>
+        <translation>端口 {value} 不是 1 到 65535 之间的数字</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>an IPv6 address in a URL is written in [brackets]</source>
+        <translation>地址里的 IPv6 地址要写在方括号 [ ] 里</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the URL holds a control character at character {value}</source>
+        <translation>地址的第 {value} 个字符是控制字符</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{value} is not an IP address</source>
+        <translation>{value} 不是有效的 IP 地址</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the server name {value} is not a valid domain name</source>
+        <translation>服务器名 {value} 不是有效的域名</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the URL is too long</source>
+        <translation>地址太长</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>not a usable URL ({reason})</source>
+        <translation>无法使用的地址（{reason}）</translation>
+    </message>
+</context>
+<context>
     <name>FeedsPage</name>
     <message>
-        <location line="+69"/>
-        <location line="+55"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+69"/>
+        <location line="+51"/>
         <source>Feeds</source>
         <translation>数据源</translation>
     </message>
     <message>
-        <location line="-32"/>
+        <location line="-29"/>
         <source>Feed %1: %2</source>
         <translation>数据源 %1：%2</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Feed %1: the URL must start with wss:// (or ws://).</source>
-        <translation>数据源 %1：地址必须以 wss://（或 ws://）开头。</translation>
+        <translation type="vanished">数据源 %1：地址必须以 wss://（或 ws://）开头。</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Feed %1: the URL must start with http:// or https://.</source>
-        <translation>数据源 %1：地址必须以 http:// 或 https:// 开头。</translation>
+        <translation type="vanished">数据源 %1：地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+16"/>
         <source>The URL holds a token or a password: put the token in the Token field, and keep the URL without it.</source>
         <translation>地址里含有令牌或密码：请把令牌填到“令牌”一栏，地址里不要带它。</translation>
     </message>
@@ -1507,7 +1563,7 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+180"/>
+        <location filename="../src/anchordesk/live/show.py" line="+181"/>
         <source>a session is still running: end it first</source>
         <translation>还有场次在进行：请先结束它</translation>
     </message>
@@ -1538,7 +1594,7 @@
     </message>
     <message>
         <location line="+44"/>
-        <location filename="../src/anchordesk/show/state.py" line="+509"/>
+        <location filename="../src/anchordesk/show/state.py" line="+518"/>
         <source>no product with SKU {sku} in this show</source>
         <translation>本节目没有货号为 {sku} 的商品</translation>
     </message>
@@ -1565,7 +1621,7 @@
         <translation type="vanished">秒杀库存 {stock}：必须大于零</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+35"/>
         <source>{sku} is sold out: no deal can start on it</source>
         <translation>{sku} 已售罄：无法开始秒杀</translation>
     </message>
@@ -1601,32 +1657,36 @@
         <translation>看板上没有提示 {key}</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/show/state.py" line="-17"/>
+        <location filename="../src/anchordesk/show/state.py" line="-26"/>
         <source>the show has no segments in its rundown</source>
         <translation>节目的流程单里没有环节</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+5"/>
         <source>the session has ended: rehearse again or go live</source>
         <translation>本场已结束：可以再次彩排或开播</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>no segment {number}: the rundown has {count}</source>
-        <translation>没有第 {number} 个环节：流程单共有 {count} 个</translation>
+        <translation type="vanished">没有第 {number} 个环节：流程单共有 {count} 个</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+20"/>
         <source>no live deal on {sku}</source>
         <translation>{sku} 没有进行中的秒杀</translation>
     </message>
     <message>
-        <location line="+498"/>
+        <location line="-23"/>
         <source>no product on screen to start a deal on</source>
         <translation>画面上没有商品，无法开始秒杀</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
+        <source>no segment at index {index}: the rundown&apos;s segments are 0 to {last}</source>
+        <translation>没有索引为 {index} 的环节：流程单的环节索引是 0 到 {last}</translation>
+    </message>
+    <message>
+        <location line="+517"/>
         <source>the show plans no deal for {sku}: give price and seconds</source>
         <translation>节目没有为 {sku} 安排秒杀：请填写价格和秒数</translation>
     </message>
@@ -1647,7 +1707,7 @@
         <translation type="vanished">秒杀库存必须大于零（或不设）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+56"/>
+        <location filename="../src/anchordesk/ui/words.py" line="+64"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>
@@ -2271,7 +2331,7 @@
         <translation>秒杀库存</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+80"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>
@@ -2306,7 +2366,7 @@
         <translation>停止 %1 的秒杀</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+33"/>
         <source>Stop the deal</source>
         <translation>停止秒杀</translation>
     </message>
@@ -2316,7 +2376,7 @@
         <translation>开始秒杀</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+11"/>
         <location line="+24"/>
         <source>Put a product on screen to start a deal.</source>
         <translation>先把商品放到画面上，才能开始秒杀。</translation>

@@ -163,10 +163,10 @@ def test_an_error_no_rule_foresaw_retries_that_feed_and_never_ends_the_loop() ->
 @pytest.mark.parametrize(
     ("url", "said"),
     [
-        ("json=http://[::1/feed", "not a usable URL (Invalid port"),
-        ("json=http://127.0.0.1:abc/feed", "not a usable URL (Invalid port: 'abc')"),
-        ("json=http://127.0.0.1:1/f\x01", "not a usable URL (Invalid non-printable ASCII"),
-        ("twitch-chat=wss://[::1/x", "not a usable URL (Invalid port"),
+        ("json=http://[::1/feed", "an IPv6 address in a URL is written in [brackets]"),
+        ("json=http://127.0.0.1:abc/feed", "the port 'abc' is not a number from 1 to 65535"),
+        ("json=http://127.0.0.1:1/f\x01", "the URL holds a control character at character 21"),
+        ("twitch-chat=wss://[::1/x", "an IPv6 address in a URL is written in [brackets]"),
     ],
     ids=["bracket", "port", "control", "push"],
 )

@@ -58,7 +58,7 @@ def test_twenty_segments_on_one_product_with_overlapping_deals_are_checked(tmp_p
     result = anchordesk("show", "check", write_show(tmp_path, data))
     assert_clean_output(result)
     assert result.returncode == 0
-    assert "the deals on MUG plan 3000 units in all, more than its stock 200" in result.stdout
+    assert "the deals on MUG plan 3,000 units in all, more than its stock 200" in result.stdout
     assert "outlasts its segment" in result.stdout
 
 

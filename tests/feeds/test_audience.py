@@ -31,7 +31,7 @@ EN = load_show(RESOURCES / "en" / "show.json")
 
 
 def all_items(simulator: AudienceSimulator, until_s: float) -> list[dict]:
-    page = simulator.page(None, until_s, 500)
+    page = simulator.page(None, until_s, 500, from_start=True)
     items = list(page["items"])
     while page["more"]:
         page = simulator.page(page["next"], until_s, 500)
@@ -117,7 +117,7 @@ def test_served_over_http_in_the_generic_protocol() -> None:
         fake_now[0] = 400.0
 
         async def fetch() -> list[FeedItem]:
-            adapter = JsonFeedAdapter(server.url, None, "rehearsal")
+            adapter = JsonFeedAdapter(server.url_from_start, None, "rehearsal")
             got: list[FeedItem] = []
             cursor = None
             async with httpx.AsyncClient() as client:

@@ -49,7 +49,7 @@ def test_the_same_seed_gives_the_same_curve_and_the_items_read_as_viewers() -> N
     assert curve(seed=3) == curve(seed=3)
     assert curve(seed=3) != curve(seed=4)
     simulator = AudienceSimulator(SHOW, seed=3, view=operator_view, run_id="r")
-    page = simulator.page(None, 30.0, 500)
+    page = simulator.page(None, 30.0, 500, from_start=True)
     raw = [item for item in page["items"] if item["type"] == "viewers"]
     assert len(raw) == 7  # at 0, 5, …, 30 s
     adapter = JsonFeedAdapter("http://127.0.0.1/feed", None, "rehearsal")

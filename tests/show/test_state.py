@@ -189,7 +189,7 @@ def test_invalid_deal_commands_leave_the_state_unchanged() -> None:
         controller.start_deal(3.0, price=Decimal("100"), seconds=0)
     with pytest.raises(ShowCommandError, match="no live deal"):
         controller.stop_deal(3.0)
-    with pytest.raises(ShowCommandError, match="no segment 9"):
+    with pytest.raises(ShowCommandError, match="no segment at index 8"):
         controller.jump_to_segment(8, 3.0)
     assert controller.state.deals == before.deals
 

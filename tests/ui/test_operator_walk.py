@@ -268,3 +268,40 @@ def test_a_panel_behind_a_tab_is_reached_by_its_key(
         assert window.docks["board"].isVisible()
     finally:
         i18n.install(QApplication.instance(), "en")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("language", "folder"), [("zh_CN", "zh"), ("ja", "ja")])
+def test_three_running_deals_leave_every_product_whole_at_1366x768(
+    qtbot: QtBot, control_room: MainWindow, language: str, folder: str
+) -> None:
+    # With three deals running in Chinese or Japanese, the two other deals' rows (each
+    # wrapped on two lines) and the form's disabled price and seconds took the list's room:
+    # it showed two and a half of the four products, under a scroll bar.
+    window = control_room
+    i18n.install(QApplication.instance(), language)  # type: ignore[arg-type]
+    try:
+        window.resize(1366, 768 - 30)  # the window manager's title bar
+        window._apply_default_sizes()
+        sample = paths.resources_dir() / "shows" / folder / "show.json"
+        with qtbot.waitSignal(window.controller.session_started, timeout=20000):
+            window.controller.open_show(sample)
+        qtbot.waitUntil(lambda: len(window.products._cards) == 4, timeout=5000)
+        controller = window.controller
+        for sku in list(window.products._cards)[:3]:
+            controller.show_product(sku)
+            controller.start_deal(sku, "9.00", 300, 10)
+        controller.poll_show()
+        QApplication.processEvents()
+        products = window.products
+        assert len(products.running_deal_texts()) == 2
+        assert products._running_scroll.isVisibleTo(products)  # the other deals: at least a row
+        cards = products.findChild(QScrollArea)
+        assert cards is not None
+        viewport = cards.viewport()
+        for card in products._cards.values():  # each card whole in the list's view
+            bottom = card.mapTo(viewport, card.rect().bottomLeft()).y()
+            assert 0 <= bottom < viewport.height(), card.text()
+        assert products._deal_button.text() != "Stop the deal"  # in the window's language
+        assert products._deal_button.isVisibleTo(products)  # the form can still stop its deal
+    finally:
+        i18n.install(QApplication.instance(), "en")  # type: ignore[arg-type]

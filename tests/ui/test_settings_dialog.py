@@ -385,7 +385,7 @@ def test_a_twitch_chat_feed_takes_a_websocket_address(qtbot: QtBot, memory_keyri
     assert page.feed_list.item(0).text().startswith("Twitch chat — ")
     dialog.accept()
     assert (
-        dialog.error_label.text() == "Feed Twitch chat: the URL must start with wss:// (or ws://)."
+        dialog.error_label.text() == "Feed Twitch chat: The URL must start with wss:// (or ws://)."
     )
     page.url.setText("wss://eventsub.example/ws")
     page.url.textEdited.emit("wss://eventsub.example/ws")

@@ -271,11 +271,21 @@ def run_report(
     from anchordesk.store import StoreError
     from anchordesk.store.report import build_report, report_text
     from anchordesk.store.report_html import report_html
-    from anchordesk.store.report_i18n import REPORT_LANGUAGES, environment_language, text
+    from anchordesk.store.report_i18n import (
+        REPORT_LANGUAGES,
+        environment_language,
+        option_language,
+        text,
+    )
 
-    if language is not None and language.replace("-", "_") not in REPORT_LANGUAGES:
-        choices = ", ".join(REPORT_LANGUAGES)
-        raise UserError(f"anchordesk report --lang {language}: choose one of {choices}")
+    if language is not None:
+        asked, language = language, option_language(language)
+        if language is None:
+            choices = ", ".join(REPORT_LANGUAGES)
+            raise UserError(
+                f"anchordesk report --lang {asked}: choose one of {choices} "
+                "(or a locale name such as ja_JP.UTF-8)"
+            )
     try:
         report = build_report(session_path)
     except StoreError as error:

@@ -268,7 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--lang",
         metavar="LANG",
-        help="language of the text and the page: en, zh_CN or ja (default: your locale's "
+        help="language of the text and the page: en, zh_CN or ja, or a locale name such as "
+        "ja_JP.UTF-8 (default: your locale's "
         "language - LANGUAGE, LC_ALL, LC_MESSAGES or LANG - and with none set, the show's)",
     )
 

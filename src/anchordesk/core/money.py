@@ -1,4 +1,5 @@
-"""The one money formatter of the program: CLDR rules (through Babel) for every price shown.
+"""The one money (and number) formatter of the program: CLDR rules (through Babel) for every
+price shown, and for the counts in messages (:func:`format_number`).
 
 The card in the picture, the docks, the show summary and the reports all call
 :func:`format_money`, so a price reads the same everywhere and per the locale's own conventions:
@@ -28,6 +29,7 @@ from functools import lru_cache
 from babel import Locale, UnknownLocaleError
 from babel.numbers import (
     format_currency,
+    format_decimal,
     get_currency_precision,
     get_currency_symbol,
     is_currency,
@@ -120,6 +122,13 @@ def format_money(
     if symbol and code:
         text = _space_symbol(text, get_currency_symbol(code, where))
     return text
+
+
+def format_number(number: int, locale: str = DEFAULT_LOCALE) -> str:
+    """A count as the locale writes it, with its grouping (CLDR): ``3000`` -> ``"3,000"`` in
+    English, Chinese and Japanese (``"3.000"`` in German). The numbers in messages (a deal's
+    planned units, a limit) go through it, as prices go through :func:`format_money`."""
+    return format_decimal(number, locale=babel_locale(locale))
 
 
 def _exact(amount: Decimal | int) -> Decimal:

@@ -10,7 +10,8 @@ Templates are literals inside ``QT_TRANSLATE_NOOP("Context", "...")`` so that Qt
 extracts them into ``translations/*.ts``; this module defines that name itself, so nothing
 here imports Qt. Values are named fields (``{sku}``): a translation may move them but must
 keep the same names (a test checks every translation). Values from outside (a SKU, a title,
-a path) are never translated; a value that is itself ``Words`` is said in the same language.
+a path) are never translated; a value that is itself ``Words`` is said in the same language; a
+:class:`Count` is written with the language's grouping (``3,000``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,20 @@ class Template(NamedTuple):
 def QT_TRANSLATE_NOOP(context: str, text: str) -> Template:  # the name lupdate looks for
     """Marks ``text`` for lupdate (the name and its two literal arguments are what it reads)."""
     return Template(context, text)
+
+
+class Count(int):
+    """A count or a limit in a message (units, characters, a stock): ``str()`` writes it with
+    English grouping (``3,000``, by ``core.money.format_number``, the one number formatter);
+    the window writes it with its language's (``anchordesk.ui.words.say``). Line numbers,
+    ids and versions stay plain ``int``."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        from anchordesk.core.money import format_number  # Babel, only when a message is said
+
+        return format_number(int(self))
 
 
 class Words:

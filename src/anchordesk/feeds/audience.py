@@ -18,6 +18,9 @@ Repeatable: the crowd's behaviour in each 100 ms of show time is drawn from a ge
 with ``(seed, tick)``, so the same seed and the same show give the same comments and orders at
 the same show times.
 
+A client that comes in late (no cursor) joins at the live edge with the last few comments, as
+platforms' chat APIs treat it; no order placed before it came (``AudienceSimulator.page``).
+
 The server is ``http.server.ThreadingHTTPServer`` on a daemon thread (no extra dependency); it
 binds loopback only.
 """
@@ -44,6 +47,9 @@ log = logging.getLogger(__name__)
 
 TICK_S = 0.1
 MAX_PAGE_ITEMS = 500
+# What a client without a cursor is given of the past (see AudienceSimulator.page).
+RECENT_COMMENTS = 20
+RECENT_COMMENTS_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -494,25 +500,78 @@ class AudienceSimulator:
 
     # -- serving ---------------------------------------------------------------------------
 
-    def page(self, after: str | None, show_s: float, poll_ms: int) -> dict[str, Any]:
-        """The generic protocol's answer to ``GET ?after=CURSOR`` at ``show_s``."""
+    def page(
+        self, after: str | None, show_s: float, poll_ms: int, *, from_start: bool = False
+    ) -> dict[str, Any]:
+        """The generic protocol's answer to ``GET ?after=CURSOR`` at ``show_s``.
+
+        A client with a cursor gets every item after it. A client without one joins at the
+        live edge, as a platform's chat API treats a reader that comes in late (YouTube's
+        first ``liveChatMessages.list`` gives only the recent chat, Twitch's EventSub only what
+        comes after the subscription): the last few comments (``RECENT_COMMENTS`` of the
+        last ``RECENT_COMMENTS_S``) and the latest count of viewers, so the comment list and
+        the audience are not empty — but no order and no cancellation placed before it came:
+        those belong to whoever was watching then, not to the show that starts now.
+        ``from_start`` (``?from=start``): the whole history, for the client that started the
+        simulated show with its session (the window's in-process rehearsal).
+        """
         self.advance(show_s)
-        start = 0
+        start = joined = 0
+        recent: list[dict[str, Any]] = []
         if after:
-            run, _, position = after.partition(":")
-            # A cursor from an earlier run of the audience: its items are not ours, start over.
+            run, _, rest = after.partition(":")
+            position, _, since = rest.partition(":")
+            # A cursor from an earlier run of the audience: its items are not ours, and all of
+            # this run came after it (the client was reading then): from our start.
             if run == self.run_id and position.isdigit():
                 start = int(position)
+                joined = int(since) if since.isdigit() else 0
+        elif not from_start:
+            with self._lock:
+                start = joined = len(self._items)
+                recent = self._recent(show_s)
         with self._lock:
-            items = self._items[start : start + MAX_PAGE_ITEMS]
-            end = start + len(items)
+            items = [
+                item
+                for item in self._items[start : start + MAX_PAGE_ITEMS]
+                if not _before_joining(item, joined, self.run_id)
+            ]
+            end = min(len(self._items), start + MAX_PAGE_ITEMS)
             more = end < len(self._items)
         return {
-            "items": items,
-            "next": f"{self.run_id}:{end}",
+            "items": recent + items,
+            "next": f"{self.run_id}:{end}:{joined}" if joined else f"{self.run_id}:{end}",
             "poll_ms": 0 if more else poll_ms,
             "more": more,
         }
+
+    def _recent(self, show_s: float) -> list[dict[str, Any]]:
+        """What a client joining now is given of the past: the latest comments and the latest
+        count of the crowd, in the order they came."""
+        picked: list[int] = []
+        comments = 0
+        viewers = False
+        for index in range(len(self._items) - 1, -1, -1):
+            item = self._items[index]
+            recent = item["at_s"] >= show_s - RECENT_COMMENTS_S
+            if not recent and viewers:
+                break
+            if item["type"] == "viewers" and not viewers:
+                viewers = True
+                picked.append(index)
+            elif item["type"] == "comment" and recent and comments < RECENT_COMMENTS:
+                comments += 1
+                picked.append(index)
+        return [self._items[index] for index in reversed(picked)]
+
+
+def _before_joining(item: dict[str, Any], joined: int, run_id: str) -> bool:
+    """A cancellation of an order placed before the client joined (it never saw the order:
+    the update would stand in its report as one whose order never arrived)."""
+    if not joined or item["type"] != "order_update":
+        return False
+    position = str(item["id"]).removeprefix(f"{run_id}-o")
+    return position.isdigit() and int(position) <= joined
 
 
 class AudienceServer:
@@ -541,9 +600,13 @@ class AudienceServer:
                 if parts.path.rstrip("/") not in ("/feed", ""):
                     self._send(404, {"error": "not found; the feed is at /feed"})
                     return
-                after = parse_qs(parts.query).get("after", [None])[0]
+                query = parse_qs(parts.query)
+                after = query.get("after", [None])[0]
+                from_start = query.get("from", [""])[0] == "start"
                 show_s = server_self._clock() - server_self._started_at
-                body = server_self.simulator.page(after, show_s, server_self.poll_ms)
+                body = server_self.simulator.page(
+                    after, show_s, server_self.poll_ms, from_start=from_start
+                )
                 self._send(200, body)
 
             def _send(self, status: int, body: dict[str, Any]) -> None:
@@ -569,7 +632,14 @@ class AudienceServer:
 
     @property
     def url(self) -> str:
+        """Where a client joins at the live edge (``anchordesk audience`` prints it)."""
         return f"http://127.0.0.1:{self.port}/feed"
+
+    @property
+    def url_from_start(self) -> str:
+        """Where the session that started this audience reads all of it, from its first item
+        (a first request a second late would otherwise miss that second's items)."""
+        return f"{self.url}?from=start"
 
     def start(self) -> AudienceServer:
         self._started_at = self._clock()

@@ -308,7 +308,7 @@ class FeedHub:
             )
             self.audience = AudienceServer(simulator).start()
             log.info("rehearsal audience at %s", self.audience.url)
-        return self.audience.url
+        return self.audience.url_from_start
 
     # -- show events (any thread) ----------------------------------------------------------
 

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from anchordesk.core.errors import UserError
 from anchordesk.core.redact import is_secret_query_name
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Template, Words
 
 FEED_KINDS = ("youtube-chat", "shopify-orders", "twitch-chat", "json", "rehearsal")
 # Push feeds listen on a WebSocket (feeds/push.py); their URL is a ws:// or wss:// address.
@@ -27,36 +28,93 @@ class FeedSpec:
 
 
 def parse_feed(text: str) -> FeedSpec:
-    kind, sep, url = text.partition("=")
+    kind, _sep, url = text.partition("=")
     kind = kind.strip().lower()
     if kind not in FEED_KINDS:
         raise UserError(f"--feed {text!r}: KIND must be one of {', '.join(FEED_KINDS)}")
     url = url.strip()
-    if not url and kind != "rehearsal":
-        raise UserError(f"--feed {text!r}: a URL is needed after {kind}=")
-    if kind in PUSH_KINDS:
-        if not re.match(r"^wss?://", url):
-            raise UserError(f"--feed {kind}=…: the URL must start with wss:// (or ws://)")
-    elif url and not re.match(r"^https?://", url):
-        raise UserError(f"--feed {kind}=…: the URL must start with http:// or https://")
-    problem = feed_url_problem(url) if url else None
+    problem = feed_url_problem(kind, url)
     if problem is not None:
-        raise UserError(f"--feed {kind}=…: not a usable URL ({problem})")
-    del sep
+        # The URL is left out (it may hold a token): the problem says what is wrong in it.
+        raise UserError(f"--feed {kind}=…: {problem}")
     return FeedSpec(kind=kind, url=url)
 
 
-def feed_url_problem(url: str) -> str | None:
-    """Why the HTTP client could never ask ``url`` (``http://[::1/feed``, a port that is no
-    number, a control character), in its words without the URL (it may hold a token), or None.
-    Found at start, not as a traceback when the session starts nor as a retry for ever."""
+NO_URL = Words(QT_TRANSLATE_NOOP("FeedUrl", "a URL is needed"))
+NOT_WEBSOCKET = Words(QT_TRANSLATE_NOOP("FeedUrl", "the URL must start with wss:// (or ws://)"))
+NOT_HTTP = Words(QT_TRANSLATE_NOOP("FeedUrl", "the URL must start with http:// or https://"))
+NO_SERVER = Words(QT_TRANSLATE_NOOP("FeedUrl", "the URL names no server after //"))
+BAD_PORT = QT_TRANSLATE_NOOP("FeedUrl", "the port {value} is not a number from 1 to 65535")
+
+
+def feed_url_problem(kind: str, url: str) -> Words | None:
+    """Why a feed of ``kind`` could never be read at ``url``, or None: the one rule for a
+    feed's URL, for ``--feed`` and for the window's Settings → Feeds alike.
+
+    A rehearsal feed may have no URL (the simulator runs in-process); a push feed listens on a
+    WebSocket, the others are asked over HTTP. Then the HTTP client must be able to ask it
+    (``http://[::1/feed``, a port that is no number, a control character): found at start,
+    not as a traceback when the session starts nor as a retry for ever. Said without the URL
+    (it may hold a token)."""
+    url = url.strip()
+    if not url:
+        return None if kind == "rehearsal" else NO_URL
+    if kind in PUSH_KINDS:
+        if not re.match(r"wss?://", url, re.IGNORECASE):
+            return NOT_WEBSOCKET
+    elif not re.match(r"https?://", url, re.IGNORECASE):
+        return NOT_HTTP
     import httpx  # the CLI's --help need not load it
 
     try:
-        httpx.URL(url)
+        parsed = httpx.URL(url)
     except httpx.InvalidURL as error:
-        return str(error)
+        return _client_problem(str(error))
+    if not parsed.raw_host:
+        return NO_SERVER
+    if parsed.port is not None and not 0 < parsed.port <= 65535:  # httpx takes -1 and 65536
+        return Words(BAD_PORT, value=repr(str(parsed.port)))
     return None
+
+
+# httpx's reasons (httpx/_urlparse.py) in words a person can act on, with the part of the URL
+# at fault; a reason not listed is said as httpx says it.
+_CLIENT_PROBLEMS: tuple[tuple[re.Pattern[str], Template], ...] = (
+    (
+        # "http://[::1/feed": the address's own colons were read as a port.
+        re.compile(r"Invalid port: ':"),
+        QT_TRANSLATE_NOOP("FeedUrl", "an IPv6 address in a URL is written in [brackets]"),
+    ),
+    (re.compile(r"Invalid port: '(?P<value>.*)'"), BAD_PORT),
+    (
+        re.compile(r"Invalid non-printable ASCII character in URL.* at position (?P<index>\d+)"),
+        QT_TRANSLATE_NOOP("FeedUrl", "the URL holds a control character at character {value}"),
+    ),
+    (
+        re.compile(r"Invalid IPv[46] address: '(?P<value>.*)'"),
+        QT_TRANSLATE_NOOP("FeedUrl", "{value} is not an IP address"),
+    ),
+    (
+        re.compile(r"Invalid IDNA hostname: '(?P<value>.*)'"),
+        QT_TRANSLATE_NOOP("FeedUrl", "the server name {value} is not a valid domain name"),
+    ),
+    (re.compile(r"URL too long"), QT_TRANSLATE_NOOP("FeedUrl", "the URL is too long")),
+)
+UNUSABLE = QT_TRANSLATE_NOOP("FeedUrl", "not a usable URL ({reason})")
+
+
+def _client_problem(reason: str) -> Words:
+    for pattern, template in _CLIENT_PROBLEMS:
+        found = pattern.match(reason)
+        if found is None:
+            continue
+        values = found.groupdict()
+        if "index" in values:  # httpx counts from 0, people from 1
+            return Words(template, value=int(values["index"]) + 1)
+        if "value" in values:
+            return Words(template, value=repr(values["value"]))
+        return Words(template)
+    return Words(UNUSABLE, reason=reason)
 
 
 def feed_identity(feed: FeedSpec) -> str:

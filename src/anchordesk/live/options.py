@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anchordesk.core.errors import UserError
-from anchordesk.feeds.spec import FEED_KINDS, PUSH_KINDS, FeedSpec, parse_feed
+from anchordesk.feeds.spec import FEED_KINDS, PUSH_KINDS, FeedSpec, feed_url_problem, parse_feed
 
 __all__ = [
     "FEED_KINDS",
@@ -15,6 +15,7 @@ __all__ = [
     "FeedSpec",
     "LiveOptions",
     "check_destination",
+    "feed_url_problem",
     "parse_canvas",
     "parse_feed",
 ]

@@ -59,6 +59,7 @@ from anchordesk.show.feed_items import Comment
 from anchordesk.show.ledger import Ledger
 from anchordesk.show.model import Show
 from anchordesk.show.state import (
+    NO_PRODUCT_ON_SCREEN,
     SESSION_ENDED,
     DealStatus,
     ShowCommandError,
@@ -549,6 +550,8 @@ class LiveShow:
         """Start a flash deal; values not given come from the show's plan for the product."""
         runtime = self._live_runtime()
         sku = sku or runtime.snapshot().state.on_screen_sku
+        if sku is None:  # nothing named, nothing on screen: not "no product with SKU None"
+            raise CommandRejected(NO_PRODUCT_ON_SCREEN)
         self._known_sku(sku)
         product = self.show.product(sku) if self.show is not None and sku else None
         if product is not None and self.show is not None:

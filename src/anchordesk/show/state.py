@@ -53,16 +53,25 @@ class ShowCommandError(ValueError):
 
 
 NO_SEGMENTS = Words(QT_TRANSLATE_NOOP("LiveShow", "the show has no segments in its rundown"))
+NO_PRODUCT_ON_SCREEN = Words(
+    QT_TRANSLATE_NOOP("LiveShow", "no product on screen to start a deal on")
+)
 SESSION_ENDED = Words(
     QT_TRANSLATE_NOOP("LiveShow", "the session has ended: rehearse again or go live")
 )
 
 
 def no_segment(index: int, count: int) -> Words:
+    """``goto_segment`` with an index the rundown has not, named as the caller gave it (the
+    remote API and ``anchordesk control`` count from 0: ``-1`` is not "segment 0")."""
+    if count == 0:
+        return NO_SEGMENTS
     return Words(
-        QT_TRANSLATE_NOOP("LiveShow", "no segment {number}: the rundown has {count}"),
-        number=index + 1,
-        count=count,
+        QT_TRANSLATE_NOOP(
+            "LiveShow", "no segment at index {index}: the rundown's segments are 0 to {last}"
+        ),
+        index=index,
+        last=count - 1,
     )
 
 
@@ -565,9 +574,7 @@ def start_deal(
     product = state.show.product(sku)
     if product is None:
         if sku is None:
-            raise ShowCommandError(
-                Words(QT_TRANSLATE_NOOP("LiveShow", "no product on screen to start a deal on"))
-            )
+            raise ShowCommandError(NO_PRODUCT_ON_SCREEN)
         raise ShowCommandError(_no_product(sku))
     plan = deal_defaults(state, product.sku)
     price = price if price is not None else (plan.price if plan else None)

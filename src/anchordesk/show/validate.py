@@ -17,7 +17,7 @@ from functools import partial
 
 from anchordesk.core.money import currency_digits, is_known_currency, is_known_language
 from anchordesk.core.printable import escape_controls
-from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Count, Words
 from anchordesk.show.model import (
     SHOW_FORMAT_VERSION,
     THEME_LOOKS,
@@ -159,9 +159,9 @@ def segment_subject(index: int, title: object) -> Words:
     return Words(QT_TRANSLATE_NOOP("ShowProblems", "segment {number}"), number=index + 1)
 
 
-def grouped(number: int) -> str:
-    """A count or limit as messages write it: 1,000,000,000."""
-    return f"{number:,}"
+def grouped(number: int) -> Count:
+    """A count or limit as messages write it: 1,000,000,000 (in the reader's language)."""
+    return Count(number)
 
 
 def _unknown_currency(code: str) -> Words:
@@ -426,7 +426,7 @@ def validate_show(
             Words(
                 QT_TRANSLATE_NOOP("ShowProblems", "{count} announcements; at most {limit}"),
                 count=grouped(len(show.ticker)),
-                limit=MAX_TICKER_LINES,
+                limit=grouped(MAX_TICKER_LINES),
             ),
         )
     for index, line in enumerate(show.ticker):
@@ -603,8 +603,8 @@ def product_problems(
                 f"{path}.points",
                 Words(
                     QT_TRANSLATE_NOOP("ShowProblems", "{count} talking points; at most {limit}"),
-                    count=len(product.points),
-                    limit=MAX_POINTS,
+                    count=grouped(len(product.points)),
+                    limit=grouped(MAX_POINTS),
                 ),
             )
         for point_index, point in enumerate(product.points):
@@ -672,8 +672,8 @@ def _check_deal(
                         "{stock}",
                     ),
                     sku=escape_controls(target.sku),
-                    planned=planned,
-                    stock=target.stock,
+                    planned=grouped(planned),
+                    stock=grouped(target.stock),
                 ),
                 f"{product_path}.stock",
             )
@@ -737,8 +737,8 @@ def _check_deal_values(
                 QT_TRANSLATE_NOOP(
                     "ShowProblems", "deal stock {deal_stock} is above the stock {stock} of {sku}"
                 ),
-                deal_stock=stock,
-                stock=target.stock,
+                deal_stock=grouped(stock),
+                stock=grouped(target.stock),
                 sku=escape_controls(target.sku),
             ),
             f"{product_path}.stock",

@@ -213,6 +213,18 @@ def report_language(name: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+def option_language(name: str) -> str | None:
+    """The report's language for ``--lang``: one of ``REPORT_LANGUAGES``, or a locale name as
+    ``LANG`` holds it (``ja_JP.UTF-8`` -> ``ja``, ``zh_CN.UTF-8`` -> ``zh_CN``, ``en_US`` ->
+    ``en``), read as :func:`environment_language` reads ``LANG``. None for a language the
+    report is not written in (``fr_FR``, ``C``): the user asked for it by name, so it is
+    refused rather than given in English."""
+    cleaned = (name or "").strip().replace("-", "_").split(".")[0].split("@")[0]
+    if cleaned.split("_")[0].lower() not in ("en", "zh", "ja"):
+        return None
+    return report_language(cleaned)
+
+
 def environment_language(environ: Mapping[str, str] | None = None) -> str | None:
     """The user's language from the environment (LANGUAGE, LC_ALL, LC_MESSAGES, LANG, as
     gettext reads them), or None when it names none (unset, "C", "POSIX")."""

@@ -2,7 +2,8 @@
 
 The one place the window turns a show problem, a CSV problem or a refused command into text:
 the template is translated in its own context, then its values are filled in — values that
-are messages themselves are said the same way, values from outside (SKUs, titles, paths)
+are messages themselves are said the same way, counts with the language's grouping, values
+from outside (SKUs, titles, paths)
 stay exactly as they are. The result is plain text, shown as plain text.
 """
 
@@ -10,19 +11,26 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from anchordesk.core.words import QT_TRANSLATE_NOOP, Words, field_names, fill
+from anchordesk.core.money import format_number
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Count, Words, field_names, fill
 from anchordesk.show.validate import Problem
+from anchordesk.ui import i18n
 
 
 def say(words: Words | str) -> str:
     """``words`` in the installed language (English when no translation is installed)."""
     if isinstance(words, str):
         return words
-    values = {
-        name: say(value) if isinstance(value, Words) else str(value)
-        for name, value in words.params.items()
-    }
+    values = {name: _value(value) for name, value in words.params.items()}
     return fill(_template(words), values)
+
+
+def _value(value: object) -> str:
+    if isinstance(value, Words):
+        return say(value)
+    if isinstance(value, Count):  # 3,000 as the window's language groups it
+        return format_number(int(value), i18n.current_language())
+    return str(value)
 
 
 def _template(words: Words) -> str:

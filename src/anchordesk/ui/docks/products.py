@@ -66,7 +66,7 @@ class ProductPanel(QWidget):
         self._grid = QGridLayout(self._grid_host)
         self._grid.setContentsMargins(0, 0, 0, 0)
         self._grid.setSpacing(4)
-        scroll = QScrollArea(self)
+        scroll = self._cards_scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(self._grid_host)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -208,6 +208,7 @@ class ProductPanel(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._lay_out_cards()
+        self._fit_running()
 
     def _card_clicked(self, sku: str) -> None:
         card = self._cards[sku]
@@ -308,11 +309,27 @@ class ProductPanel(QWidget):
             button.setText(self.tr("Stop"))
             button.setAccessibleName(self.tr("Stop the deal on %1").replace("%1", deal.title))
         self._running_scroll.setVisible(bool(wanted))
-        if wanted:
-            # As tall as its rows, up to two of them (a scroll area alone asks for more).
-            self._running.activate()
-            rows_px = self._running_box.sizeHint().height()
-            self._running_scroll.setFixedHeight(min(rows_px, self.running_rows_max_px()))
+        self._fit_running()
+
+    def _fit_running(self) -> None:
+        """The running deals' rows take what the product list leaves: as tall as their rows, up
+        to two of them (a scroll area alone asks for more), and no taller than keeps every
+        card whole above — but one row always shows. With three deals running in Chinese or
+        Japanese at 1366x768, two wrapped rows pushed the fourth card under a scroll bar."""
+        if self._running_scroll.isHidden():
+            return
+        self._running.activate()
+        rows_px = self._running_box.sizeHint().height()
+        one_row_px = rows_px // max(1, len(self._running_rows))
+        layout = self.layout()
+        assert layout is not None
+        layout.activate()  # the list's view as the current rows leave it
+        # What the cards' view lacks to show every card whole (negative: what it has spare).
+        short_px = self._grid_host.sizeHint().height() - self._cards_scroll.viewport().height()
+        room_px = max(one_row_px, self._running_scroll.height() - short_px)
+        wanted = min(rows_px, self.running_rows_max_px(), room_px)
+        if self._running_scroll.height() != wanted:
+            self._running_scroll.setFixedHeight(wanted)
 
     def running_rows_max_px(self) -> int:
         return 2 * (2 * self.fontMetrics().lineSpacing() + 12)
@@ -328,6 +345,11 @@ class ProductPanel(QWidget):
         self._deal_button.setEnabled(live or self._on_screen is not None)
         for box in (self._deal_price, self._deal_seconds, self._deal_stock):
             box.setEnabled(not live)
+        # While the deal runs its status line below says its price, time and units left: the
+        # form's row of price and seconds would say it again, in the product list's room.
+        for widget in (self._price_label, self._deal_price, self._seconds_label):
+            widget.setHidden(live)
+        self._deal_seconds.setHidden(live)
         if deal is None:
             status = "" if self._on_screen else self.tr("Put a product on screen to start a deal.")
         elif deal.state == "live":

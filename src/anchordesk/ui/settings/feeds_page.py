@@ -3,7 +3,9 @@
 A feed's token is a secret: masked, kept in the keyring like a stream key. A URL that carries
 one (``?token=…``, ``?jwt=…``, ``user:password@``) is refused with a hint that keeps its space
 (the token field below never jumps), by the rule the settings file follows
-(``live.settings.check_feed_url``); the list shows every URL masked as the logs do.
+(``live.settings.check_feed_url``); so is a URL ``--feed`` would refuse, by its own rule
+(``feeds.spec.feed_url_problem``) and in its words, translated. The list shows every URL masked
+as the logs do.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ from PySide6.QtWidgets import (
 
 from anchordesk.core import secrets
 from anchordesk.core.redact import mask_url
-from anchordesk.live.options import FEED_KINDS, PUSH_KINDS
+from anchordesk.live.options import FEED_KINDS, feed_url_problem
 from anchordesk.live.settings import FeedSettings, check_feed_url, new_id
 from anchordesk.ui.settings.keyring_text import KeyringNote
 from anchordesk.ui.settings.page import PageContext, SettingsPage, select_data
 from anchordesk.ui.settings.secret_field import SecretLineEdit
+from anchordesk.ui.words import refusal_text
 
 
 def feed_kind_name(kind: str) -> str:
@@ -124,30 +127,26 @@ class FeedsPage(SettingsPage):
         self._store_form()
 
     def validate(self) -> str | None:
-        """The same URL rule as ``--feed`` (feeds.spec.parse_feed), said in the user's words."""
+        """The CLI's rule for a feed URL (``feeds.spec.feed_url_problem``, as ``--feed`` applies
+        it), said in the user's words; and no token in a URL the settings file would keep."""
         for row, feed in enumerate(self.settings.feeds):
-            url = feed.url.lower()
-            if feed.kind == "rehearsal":
-                continue
-            if check_feed_url(feed.url) is not None:
+            problem = self.url_problem_text(feed.kind, feed.url)
+            if problem:
                 self.feed_list.setCurrentRow(row)
                 return (
                     self.tr("Feed %1: %2")
                     .replace("%1", feed_kind_name(feed.kind))
-                    .replace("%2", self.secret_in_url_text())
-                )
-            if feed.kind in PUSH_KINDS:
-                if not url.startswith(("ws://", "wss://")):
-                    self.feed_list.setCurrentRow(row)
-                    return self.tr("Feed %1: the URL must start with wss:// (or ws://).").replace(
-                        "%1", feed_kind_name(feed.kind)
-                    )
-            elif not url.startswith(("http://", "https://")):
-                self.feed_list.setCurrentRow(row)
-                return self.tr("Feed %1: the URL must start with http:// or https://.").replace(
-                    "%1", feed_kind_name(feed.kind)
+                    .replace("%2", problem)
                 )
         return None
+
+    def url_problem_text(self, kind: str, url: str) -> str:
+        """Why this URL cannot be saved for a feed of ``kind``, as one translated sentence,
+        or "" when it can."""
+        if kind != "rehearsal" and check_feed_url(url) is not None:
+            return self.secret_in_url_text()
+        problem = feed_url_problem(kind, url)
+        return "" if problem is None else refusal_text(problem)
 
     def secret_in_url_text(self) -> str:
         return self.tr(
@@ -157,8 +156,8 @@ class FeedsPage(SettingsPage):
 
     def _update_url_error(self) -> None:
         feed = self.current_feed()
-        secret = feed is not None and check_feed_url(self.url.text()) is not None
-        self.url_error.setText(self.secret_in_url_text() if secret else "")
+        text = "" if feed is None else self.url_problem_text(feed.kind, self.url.text())
+        self.url_error.setText(text)
 
     def retranslate(self) -> None:
         self._update_url_error()
