@@ -324,6 +324,11 @@ def _kept_show(show_json: str | None, unreadable: list[UnreadableRow]) -> Show |
     except (ValueError, TypeError, KeyError, AttributeError, InvalidOperation) as error:
         unreadable.append(UnreadableRow("meta", -1, f"the show kept in the session: {error}"))
         return None
+    except RecursionError:
+        unreadable.append(
+            UnreadableRow("meta", -1, "the show kept in the session is nested too deep to read")
+        )
+        return None
 
 
 # -- the report as text ------------------------------------------------------------------------
