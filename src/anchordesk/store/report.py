@@ -190,6 +190,21 @@ class SessionReport:
         }
 
 
+# The per-minute series stop here: no show runs a day, and one row written across a clock jump
+# (a machine without a battery clock starts in 1970 until NTP answers) would otherwise make
+# the series as long as the jump, one entry per minute (31 years: 16 million entries, 3 GB).
+# Later times count in the last minute, as times past the end always did.
+MAX_SERIES_MINUTES = 24 * 60
+_EARLIEST_TIME_S = 0.0  # 1970: a clock never set still writes a time that can be shown
+_LATEST_TIME_S = 7_258_118_400.0  # 2200-01-01
+
+
+def _series_minutes(span_s: float) -> int:
+    if not span_s < MAX_SERIES_MINUTES * 60:  # also NaN
+        return MAX_SERIES_MINUTES
+    return int(span_s // 60) + 1
+
+
 def _per_minute(times: list[float], start: float, minutes: int) -> list[int]:
     counts = [0] * minutes
     for at in times:
@@ -271,9 +286,12 @@ def build_report(path: Path) -> SessionReport:
         + [u.received_at for u in updates]
         + [e.at for e in events]
     )
+    # A time no clock of this program's era writes (a hand edit, a damaged page) spans nothing:
+    # its row still counts, in the first or last minute of the series.
+    times = [at for at in times if _EARLIEST_TIME_S <= at <= _LATEST_TIME_S]
     started = min(times) if times else None
     ended = max(times) if times else None
-    minutes = 1 if started is None or ended is None else int((ended - started) // 60) + 1
+    minutes = 1 if started is None or ended is None else _series_minutes(ended - started)
     report = SessionReport(
         path=path,
         title=show.title if show else "",
