@@ -6,6 +6,8 @@ loopback HTTP server answering the feed's bytes.
 
 from __future__ import annotations
 
+import gzip
+import itertools
 import json
 import sqlite3
 from pathlib import Path
@@ -14,6 +16,10 @@ import pytest
 from report_sessions import write_big_session
 
 from anchordesk.cli import main as cli_main
+from anchordesk.feeds.poller import MAX_RESPONSE_BYTES
+from anchordesk.show.feed_items import Comment
+
+from .test_round_two_inputs import RawServer, poll_once
 
 
 @pytest.fixture
@@ -80,3 +86,53 @@ def test_one_row_from_a_clock_that_jumped_years_keeps_the_report_small(
     assert sum(report["orders_per_minute"]) == report["orders"], "every order is still counted"
     assert cli_main(["report", str(session)]) == 0
     assert len(capsys.readouterr().out.splitlines()) < 24 * 60 + 200
+
+
+# -- feeds: what a server's bytes say -------------------------------------------------------
+
+_GZIP = "HTTP/1.1 200 OK\nContent-Encoding: gzip\n"
+
+
+def _page(count: int) -> bytes:
+    items = [{"type": "comment", "id": f"c{i}", "text": f"好 {i}"} for i in range(count)]
+    return json.dumps({"items": items, "next": "1"}, ensure_ascii=False).encode()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("cuts", [[0.5], [0.001, 0.5, 0.999]], ids=["two", "four"])
+def test_a_gzip_body_in_several_members_is_read_whole(cuts: list[float]) -> None:
+    """RFC 1952 lets a gzip body be members one after the other (a server compressing as it
+    writes sends one per flush); browsers, curl and urllib3 read them all. Before: only the
+    first was read, "not JSON" on every poll, and nothing after that page ever arrived."""
+    page = _page(50)
+    bounds = [0, *(int(len(page) * cut) for cut in cuts), len(page)]
+    body = b"".join(gzip.compress(page[a:b]) for a, b in itertools.pairwise(bounds))
+    delay, sink, error = poll_once(RawServer(_GZIP, body))
+    assert error == ""
+    assert [item.id for item in sink.items if isinstance(item, Comment)] == [
+        f"c{i}" for i in range(50)
+    ]
+    assert delay == 1.0
+
+
+@pytest.mark.integration
+def test_members_that_inflate_past_the_cap_together_are_refused() -> None:
+    member = gzip.compress(b" " * (MAX_RESPONSE_BYTES // 4))
+    body = gzip.compress(b'{"items": [') + member * 5 + gzip.compress(b"]}")
+    delay, sink, error = poll_once(RawServer(_GZIP, body))
+    assert error == "response larger than the 8 MB limit (more was sent): not read"
+    assert sink.items == [] and delay == 0.5
+
+
+@pytest.mark.integration
+def test_bytes_after_the_last_member_are_ignored_but_never_held_without_limit() -> None:
+    page = gzip.compress(_page(1))
+    _, sink, error = poll_once(RawServer(_GZIP, page + b"trailing junk"))
+    assert error == "" and len(sink.items) == 1, "ignored, as browsers do"
+    server = RawServer(_GZIP, b"")
+    # No Content-Length (the body ends when the connection closes): only reading can tell.
+    server._reply = _GZIP.replace("\n", "\r\n").encode() + b"Connection: close\r\n\r\n"
+    server._reply += page + b"x" * (MAX_RESPONSE_BYTES + 1)
+    delay, sink, error = poll_once(server)
+    assert error == "response larger than the 8 MB limit (more was sent): not read"
+    assert sink.items == [] and delay == 0.5
