@@ -10,16 +10,22 @@ import gzip
 import itertools
 import json
 import sqlite3
+import unicodedata
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from report_sessions import write_big_session
 
 from anchordesk.cli import main as cli_main
+from anchordesk.control.commands import parse_command
 from anchordesk.feeds.poller import MAX_RESPONSE_BYTES
 from anchordesk.show.feed_items import Comment
+from anchordesk.show.model import Product, Show
 
 from .test_round_two_inputs import RawServer, poll_once
+
+SAMPLE = Path(__file__).parents[2] / "resources" / "shows" / "en" / "show.json"
 
 
 @pytest.fixture
@@ -136,3 +142,60 @@ def test_bytes_after_the_last_member_are_ignored_but_never_held_without_limit() 
     delay, sink, error = poll_once(server)
     assert error == "response larger than the 8 MB limit (more was sent): not read"
     assert sink.items == [] and delay == 0.5
+
+
+# -- SKUs: one product however its letters were composed ---------------------------------------
+
+_NFC = unicodedata.normalize("NFC", "CAFÉ-1")
+_NFD = unicodedata.normalize("NFD", "CAFÉ-1")
+
+
+def test_two_skus_equal_but_for_their_unicode_form_are_one_duplicate_sku(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: both were products, shown alike in every list, each with its own stock."""
+    assert _NFC != _NFD
+    show = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    product = show["products"][0]
+    show["products"] += [dict(product, sku=_NFC), dict(product, sku=_NFD)]
+    path = tmp_path / "show.json"
+    path.write_text(json.dumps(show, ensure_ascii=False), encoding="utf-8")
+    assert cli_main(["show", "check", str(path)]) == 2
+    assert "$.products[5].sku" in capsys.readouterr().out
+    csv_path = tmp_path / "products.csv"
+    csv_path.write_text(f"sku,title,price,stock\n{_NFC},A,1.00,5\n{_NFD},B,1.00,5\n", "utf-8")
+    assert cli_main(["show", "import-csv", str(csv_path), "-o", str(tmp_path / "o.json")]) == 2
+    out = capsys.readouterr().out
+    assert "row 3, column sku: duplicate sku" in out, out
+    assert not (tmp_path / "o.json").exists()
+
+
+def test_an_order_naming_the_sku_in_another_unicode_form_is_the_products_order(
+    session: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: 'SKU CAFÉ-1 is not in the show' for the show's own CAFÉ-1; its stock, units
+    and GMV line missed the order, and the report listed 'CAFÉ-1 (not in the show)'."""
+    with sqlite3.connect(session) as db:
+        (kept,) = db.execute("SELECT value FROM meta WHERE key = 'show'").fetchone()
+        show = json.loads(kept)
+        first = dict(show["products"][0], sku=_NFC)
+        show["products"].append(first)
+        db.execute("UPDATE meta SET value = ? WHERE key = 'show'", (json.dumps(show),))
+        (at,) = db.execute("SELECT max(received_at) FROM orders").fetchone()
+        line = {"sku": _NFD, "quantity": 3, "unit_price": first["price"], "title": "x"}
+        total = str(Decimal(first["price"]) * 3)
+        db.execute(
+            "INSERT INTO orders(source, id, received_at, created_at, currency, total_price,"
+            " customer, lines) VALUES ('json', 'nfd-1', ?, '', 'CNY', ?, '', ?)",
+            (at, total, json.dumps([line])),
+        )
+    assert cli_main(["report", "--json", str(session)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["unknown_skus"] == []
+    assert report["units_by_sku"][_NFC] == 3
+
+
+def test_the_remote_names_a_product_in_either_unicode_form() -> None:
+    name, arguments = parse_command({"command": "show_product", "sku": _NFD})
+    assert (name, arguments["sku"]) == ("show_product", _NFC)
+    assert Show("t", "CNY", "en", (Product(_NFC, "t", Decimal(1), 1),)).product(_NFD) is not None
