@@ -199,3 +199,71 @@ def test_the_remote_names_a_product_in_either_unicode_form() -> None:
     name, arguments = parse_command({"command": "show_product", "sku": _NFD})
     assert (name, arguments["sku"]) == ("show_product", _NFC)
     assert Show("t", "CNY", "en", (Product(_NFC, "t", Decimal(1), 1),)).product(_NFD) is not None
+
+
+# -- CSV: a price's currency sign is the price's currency ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rows", "currency_column"),
+    [
+        (["€1.00"], "USD"),  # the row says USD, the cell says euros
+        (["¥100"], "USD"),
+        (["$1.00", "¥100"], None),  # no column: the signs disagree with each other
+    ],
+)
+def test_a_price_written_in_another_currencys_sign_is_refused_not_priced_in_the_shows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: list[str], currency_column: str | None
+) -> None:
+    """Before: the sign was stripped and '€1.00' became 1.00 USD (and '¥100' 100 USD)."""
+    head = "sku,title,price,stock" + (",currency" if currency_column else "")
+    lines = [
+        f"A{i},Mug,{price},5" + (f",{currency_column}" if currency_column else "")
+        for i, price in enumerate(rows)
+    ]
+    csv_path = tmp_path / "p.csv"
+    csv_path.write_text("\n".join([head, *lines]) + "\n", encoding="utf-8")
+    output = tmp_path / "show.json"
+    assert cli_main(["show", "import-csv", str(csv_path), "-o", str(output)]) == 2
+    assert f"row {len(rows) + 1}, column price: '{rows[-1]}' is written with" in (
+        capsys.readouterr().out
+    )
+    assert not output.exists()
+
+
+def test_a_price_sign_into_a_show_of_another_currency_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    show = tmp_path / "show.json"
+    show.write_text(SAMPLE.read_text(encoding="utf-8"), encoding="utf-8")  # USD
+    for name in ("images", "logo.png"):
+        (tmp_path / name).symlink_to(SAMPLE.parent / name)
+    csv_path = tmp_path / "p.csv"
+    csv_path.write_text("sku,title,price,stock\nA1,Mug,£3.00,5\n", encoding="utf-8")
+    before = show.read_bytes()
+    assert (
+        cli_main(["show", "import-csv", str(csv_path), "--into", str(show), "-o", str(show)]) == 2
+    )
+    assert "'£3.00' is written with £, which is not a sign of USD" in capsys.readouterr().out
+    assert show.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("price", "title", "currency"),
+    [
+        ("€1.00", "Mug", "EUR"),
+        ("$1.00", "Mug", "USD"),
+        ("$1.00", "保温杯", "USD"),
+        ("¥100", "保温杯", "CNY"),
+    ],
+)
+def test_a_new_show_takes_the_currency_its_price_signs_name(
+    tmp_path: Path, price: str, title: str, currency: str
+) -> None:
+    csv_path = tmp_path / "p.csv"
+    csv_path.write_text(f"sku,title,price,stock\nA1,{title},{price},5\n", encoding="utf-8")
+    output = tmp_path / "show.json"
+    assert cli_main(["show", "import-csv", str(csv_path), "-o", str(output)]) == 0
+    show = json.loads(output.read_text(encoding="utf-8"))
+    product = show["products"][0]
+    assert (product.get("currency") or show["currency"]) == currency
