@@ -19,6 +19,7 @@ from report_sessions import write_big_session
 
 from anchordesk.cli import main as cli_main
 from anchordesk.control.commands import parse_command
+from anchordesk.core.printable import display_width
 from anchordesk.feeds.poller import MAX_RESPONSE_BYTES
 from anchordesk.show.feed_items import Comment
 from anchordesk.show.model import Product, Show
@@ -267,3 +268,23 @@ def test_a_new_show_takes_the_currency_its_price_signs_name(
     show = json.loads(output.read_text(encoding="utf-8"))
     product = show["products"][0]
     assert (product.get("currency") or show["currency"]) == currency
+
+
+# -- terminal tables: columns a combining mark does not take ------------------------------------
+
+
+def test_a_title_with_combining_marks_keeps_the_show_checks_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Thai, Devanagari or a decomposed accent write marks that take no column. Before: each
+    was counted as one, so that row's price and stock stood left of every other row's."""
+    show = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    show["products"][1]["title"] = "กาต้มน้ำที่ดีที่สุด"  # 5 of its 18 characters are marks
+    path = tmp_path / "show.json"
+    path.write_text(json.dumps(show, ensure_ascii=False), encoding="utf-8")
+    for name in ("images", "logo.png"):
+        (tmp_path / name).symlink_to(SAMPLE.parent / name)
+    assert cli_main(["show", "check", str(path)]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if " stock " in line]
+    assert len(rows) == 4
+    assert len({display_width(row[: row.index("$")]) for row in rows}) == 1, rows

@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import unicodedata
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from anchordesk.core.disk import unreachable
 from anchordesk.core.money import format_money
-from anchordesk.core.printable import escape_controls
+from anchordesk.core.printable import display_width, escape_controls
 from anchordesk.show.compliance import check_show as compliance_hits
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.show.validate import Problem
@@ -42,8 +41,7 @@ def _print_problem(file: Path, problem: Problem, out: TextIO) -> None:
         _say(f"{file}: {problem.severity}: {problem}", out)
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+_width = display_width
 
 
 def _fit(text: str, width: int) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from anchordesk.core.money import babel_locale, format_money
-from anchordesk.core.printable import escape_controls
+from anchordesk.core.printable import display_width, escape_controls
 from anchordesk.show.ledger import Ledger, TimedOrder, TimedUpdate, replay, show_from_snapshot
 from anchordesk.show.model import Product, Show
 from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
@@ -350,11 +349,6 @@ def _kept_show(show_json: str | None, unreadable: list[UnreadableRow]) -> Show |
 
 
 # -- the report as text ------------------------------------------------------------------------
-
-
-def display_width(text_: str) -> int:
-    """Columns a terminal gives ``text_``: a CJK character takes two."""
-    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text_)
 
 
 def pad(text_: str, width: int, *, right: bool = False, cut: bool = False) -> str:
