@@ -10,7 +10,9 @@ import gzip
 import itertools
 import json
 import sqlite3
+import tracemalloc
 import unicodedata
+import zlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -288,3 +290,34 @@ def test_a_title_with_combining_marks_keeps_the_show_checks_columns(
     rows = [line for line in capsys.readouterr().out.splitlines() if " stock " in line]
     assert len(rows) == 4
     assert len({display_width(row[: row.index("$")]) for row in rows}) == 1, rows
+
+
+# -- anchordesk control: an answer is read within its cap ---------------------------------------
+
+
+@pytest.mark.integration
+def test_a_compressed_answer_to_anchordesk_control_is_refused_before_it_is_inflated(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: httpx inflated each received chunk whole and the 8 MB cap was looked at after:
+    a 1 MB answer (1 GB inflated) took 130 MB of memory before 'more than 8 MB'."""
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = squeeze.compress(b'{"a": "') + b"".join(
+        squeeze.compress(b" " * 1_000_000) for _ in range(1000)
+    )
+    bomb += squeeze.compress(b'"}') + squeeze.flush()
+    server = RawServer(
+        "HTTP/1.1 200 OK\nContent-Type: application/json\n" + "Content-Encoding: gzip\n", bomb
+    )
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", "t" * 32)
+    tracemalloc.start()
+    try:
+        code = cli_main(["control", "--url", server.url.removesuffix("/feed"), "state"])
+        _, peak_bytes = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        server.close()
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1
+    assert len(err) == 1 and "answered compressed ('gzip') although asked not to" in err[0]
+    assert peak_bytes < 16 * 1024 * 1024, f"{peak_bytes / 1e6:.0f} MB held at once"
