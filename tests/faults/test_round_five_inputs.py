@@ -6,6 +6,7 @@ loopback HTTP server answering the feed's bytes.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import itertools
 import json
@@ -16,16 +17,20 @@ import zlib
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from report_sessions import write_big_session
 
 from anchordesk.cli import main as cli_main
 from anchordesk.control.commands import parse_command
 from anchordesk.core.printable import display_width
-from anchordesk.feeds.poller import MAX_RESPONSE_BYTES
+from anchordesk.feeds.adapters import JsonFeedAdapter
+from anchordesk.feeds.hub import _new_http_client
+from anchordesk.feeds.poller import MAX_RESPONSE_BYTES, Poller
 from anchordesk.show.feed_items import Comment
 from anchordesk.show.model import Product, Show
 
+from .test_feed_limits import FakeTime, Sink
 from .test_round_two_inputs import RawServer, poll_once
 
 SAMPLE = Path(__file__).parents[2] / "resources" / "shows" / "en" / "show.json"
@@ -321,3 +326,38 @@ def test_a_compressed_answer_to_anchordesk_control_is_refused_before_it_is_infla
     assert code == 1
     assert len(err) == 1 and "answered compressed ('gzip') although asked not to" in err[0]
     assert peak_bytes < 16 * 1024 * 1024, f"{peak_bytes / 1e6:.0f} MB held at once"
+
+
+@pytest.mark.integration
+def test_a_feed_servers_cookies_are_neither_kept_nor_sent_back() -> None:
+    """Before: the feeds' client kept every Set-Cookie and sent them all back on every request
+    (and to every other feed on that host, whatever its port): 20 new cookies of 3 KB a poll
+    made the 300th request 18 MB."""
+    cookies = "".join(f"Set-Cookie: c{i}={'x' * 3000}; Path=/\n" for i in range(20))
+    server = RawServer("HTTP/1.1 200 OK\nContent-Type: application/json\n" + cookies, _page(1))
+    seen: list[bytes] = []
+
+    async def scenario() -> list[float]:
+        client = _new_http_client(5.0, httpx.Limits())
+        async with client:
+            sink, fake = Sink(), FakeTime()
+            feed = Poller(
+                JsonFeedAdapter(server.url, None),
+                client,
+                sink,
+                clock=fake.clock,
+                sleep=fake.sleep,
+                unit_random=lambda: 0.0,
+            )
+            delays = [await feed.poll_once() for _ in range(3)]
+            assert len(client.cookies.jar) == 0
+            request = client.build_request("GET", server.url)
+            seen.append(request.headers.get("Cookie", "").encode())
+            return delays
+
+    try:
+        delays = asyncio.run(scenario())
+    finally:
+        server.close()
+    assert seen == [b""]
+    assert delays == [1.0, 1.0, 1.0], "the pages themselves are read as before"
