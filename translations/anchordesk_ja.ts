@@ -523,7 +523,7 @@
         <translation>CSV ファイル</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+70"/>
         <source>row {row}, column {column}</source>
         <translation>{row} 行目の {column} 列</translation>
     </message>
@@ -548,7 +548,7 @@
         <translation>UTF-8 ではないため GB18030（中国語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location line="+83"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} は {limit} MB を超えています</translation>
     </message>
@@ -608,7 +608,7 @@
         <translation>空です</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+36"/>
         <source>{value} is out of range: a price is a number from 0 to {limit}</source>
         <translation>{value} は範囲外です。価格は 0〜{limit} の数値です</translation>
     </message>
@@ -626,6 +626,16 @@
         <location line="+12"/>
         <source>not a whole number: {value}</source>
         <translation>整数ではありません：{value}</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>{value} is written with {sign}, which is not a sign of {currency}: write the price without it, or give the row its currency</source>
+        <translation>{value} には記号 {sign} が付いていますが、これは {currency} の記号ではありません：記号を付けずに価格を書くか、その行に通貨を指定してください</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>{value} is written with {sign}, and other rows with signs of other currencies: add a currency column</source>
+        <translation>{value} には記号 {sign} が付いていますが、ほかの行には別の通貨の記号があります：通貨の列を追加してください</translation>
     </message>
 </context>
 <context>

@@ -523,7 +523,7 @@
         <translation>CSV 文件</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+70"/>
         <source>row {row}, column {column}</source>
         <translation>第 {row} 行，{column} 列</translation>
     </message>
@@ -548,7 +548,7 @@
         <translation>不是 UTF-8：已按 GB18030（中文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location line="+83"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} 超过 {limit} MB</translation>
     </message>
@@ -608,7 +608,7 @@
         <translation>为空</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+36"/>
         <source>{value} is out of range: a price is a number from 0 to {limit}</source>
         <translation>{value} 超出范围：价格应为 0 到 {limit} 之间的数字</translation>
     </message>
@@ -626,6 +626,16 @@
         <location line="+12"/>
         <source>not a whole number: {value}</source>
         <translation>不是整数：{value}</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>{value} is written with {sign}, which is not a sign of {currency}: write the price without it, or give the row its currency</source>
+        <translation>{value} 带有符号 {sign}，这不是 {currency} 的符号：请去掉符号填写价格，或为该行填写币种</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>{value} is written with {sign}, and other rows with signs of other currencies: add a currency column</source>
+        <translation>{value} 带有符号 {sign}，而其他行带有其他币种的符号：请添加币种列</translation>
     </message>
 </context>
 <context>

@@ -93,8 +93,17 @@ MAX_ANSWER_BYTES = 8 * 1024 * 1024  # a state is a few KB; what else answers is 
 
 
 def _read_capped(response: httpx.Response) -> bytes:
+    # Asked for as it is (Accept-Encoding: identity), and read raw: httpx would inflate each
+    # received chunk whole before the cap is looked at (64 KB of gzip is 64 MB).
+    coding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if coding not in ("", "identity"):
+        raise FatalError(
+            f"anchordesk control: {response.url.host}:{response.url.port} answered compressed "
+            f"({coding[:40]!r}) although asked not to: that is not AnchorDesk's "
+            "remote control"
+        )
     data = bytearray()
-    for chunk in response.iter_bytes():
+    for chunk in response.iter_raw():
         data += chunk
         if len(data) > MAX_ANSWER_BYTES:
             raise FatalError(
@@ -114,7 +123,7 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     base = (url or os.environ.get(URL_ENVIRONMENT) or DEFAULT_URL).rstrip("/")
     if not re.match(r"^https?://[^/\s]+", base):
         raise UserError(f"anchordesk control --url {base!r}: expected http://HOST:PORT")
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
     try:
         with httpx.Client(timeout=ANSWER_TIMEOUT_S, headers=headers) as client:
             if command == "state" and not pairs:

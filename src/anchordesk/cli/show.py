@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import unicodedata
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from anchordesk.core.disk import unreachable
 from anchordesk.core.money import format_money
-from anchordesk.core.printable import escape_controls
+from anchordesk.core.printable import display_width, escape_controls
 from anchordesk.show.compliance import check_show as compliance_hits
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.show.validate import Problem
@@ -42,8 +41,7 @@ def _print_problem(file: Path, problem: Problem, out: TextIO) -> None:
         _say(f"{file}: {problem.severity}: {problem}", out)
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+_width = display_width
 
 
 def _fit(text: str, width: int) -> str:
@@ -166,8 +164,17 @@ def _guess_language(products: list[Product]) -> tuple[str, str]:
     return "en", "USD"
 
 
-def _new_show(title: str, products: list[Product], base_dir: Path) -> Show:
+# Among the currencies a price's sign allows ("$": USD, CAD…), the one a new show takes when
+# its titles' language does not decide.
+_SIGN_PREFERENCE = ("USD", "CNY", "JPY", "CAD", "AUD", "HKD", "SGD", "TWD", "NZD", "MXN")
+
+
+def _new_show(
+    title: str, products: list[Product], base_dir: Path, signs: frozenset[str] | None = None
+) -> Show:
     language, currency = _guess_language(products)
+    if signs and currency not in signs:
+        currency = next(code for code in (*_SIGN_PREFERENCE, *sorted(signs)) if code in signs)
     currencies = {product.currency for product in products if product.currency}
     if len(currencies) == 1:
         currency = currencies.pop()
@@ -265,7 +272,7 @@ def run_import_csv(
                 out,
             )
             return 2
-        show = _new_show(csv_path.stem, imported.products, output_dir)
+        show = _new_show(csv_path.stem, imported.products, output_dir, imported.sign_currencies)
         note = (
             f"new show with one segment per product; guessed language {show.language} and "
             f"currency {show.currency}: edit them in the file if wrong"

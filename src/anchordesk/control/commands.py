@@ -16,6 +16,7 @@ from typing import Any
 
 from anchordesk.core.money import DECIMAL_TEXT
 from anchordesk.live.show import CommandRejected, LiveShow
+from anchordesk.show.model import canonical_sku
 
 
 class BadCommand(Exception):
@@ -50,6 +51,10 @@ def _text(command: str, name: str, value: object) -> str:
     return value
 
 
+def _sku(command: str, name: str, value: object) -> str:
+    return canonical_sku(_text(command, name, value))
+
+
 def _price(command: str, name: str, value: object) -> Decimal:
     """Decimal text ("89.00") or a JSON number; never a float's binary noise."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -72,7 +77,7 @@ def _price(command: str, name: str, value: object) -> Decimal:
 _CONVERT: dict[str, Callable[[str, str, object], object]] = {
     "int": _int,
     "bool": _bool,
-    "sku": _text,
+    "sku": _sku,
     "text": _text,
     "price": _price,
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 from anchordesk.core.redact import mask_urls
 
@@ -58,3 +59,16 @@ def html_text(text: str) -> str:
     the characters above written as escapes, so a SKU reads the same in the page as in the
     terminal report (a right-to-left override would show it reversed in its cell)."""
     return html.escape(escape_controls(text))
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: a CJK character takes two, a combining mark (the
+    accent of an "é" written as "e" + U+0301) and a zero-width joiner none."""
+    return sum(
+        0
+        if unicodedata.combining(char) or char in "\u200c\u200d"
+        else 2
+        if unicodedata.east_asian_width(char) in ("W", "F")
+        else 1
+        for char in text
+    )

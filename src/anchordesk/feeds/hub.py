@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gc
+import http.cookiejar
 import importlib
 import json
 import logging
@@ -148,7 +149,12 @@ def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClien
         importlib.import_module("anyio._backends._asyncio")
     except ImportError:  # another anyio layout: the first request imports it, only slower
         log.debug("could not preload anyio's asyncio backend", exc_info=True)
-    return httpx.AsyncClient(timeout=timeout_s, limits=limits, follow_redirects=False)
+    # No cookies: no platform's API needs them, and a jar keeps every Set-Cookie without limit
+    # and sends it all back on every request, to every feed on that host whatever its port.
+    no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    return httpx.AsyncClient(
+        timeout=timeout_s, limits=limits, follow_redirects=False, cookies=no_cookies
+    )
 
 
 _heap_frozen = False

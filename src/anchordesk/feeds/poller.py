@@ -134,6 +134,9 @@ def _too_large(what: str) -> str:
     )
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
 class _BoundedInflater:
     """The body's ``Content-Encoding`` undone piece by piece, never producing more than the
     room left under the cap (zlib's ``max_length``): a gzip bomb is refused after at most
@@ -150,6 +153,9 @@ class _BoundedInflater:
         if self._coding in ("gzip", "x-gzip"):
             self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
         self._deflate_head = b""
+        self._after = b""  # bytes after a gzip member: the next member, or ignored
+        self._ignoring = False
+        self._ignored = 0
 
     def feed(self, data: bytes, room: int) -> bytes:
         if not self._coding:
@@ -163,14 +169,50 @@ class _BoundedInflater:
             data, self._deflate_head = self._deflate_head, b""
             wrapped = (data[0] & 0x0F) == 8 and int.from_bytes(data[:2], "big") % 31 == 0
             self._inflater = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
-        return self._inflate(self._inflater, data, room)
+        if self._coding == "deflate":
+            return self._inflate(self._inflater, data, room)
+        return self._gzip_members(data, room, finishing=False)
+
+    def _gzip_members(self, data: bytes, room: int, *, finishing: bool) -> bytes:
+        """A gzip body may be several members one after the other (RFC 1952 2.2; a server
+        that compresses as it writes sends one per flush): each is inflated in turn, as
+        browsers, curl and urllib3 do. Bytes after a member that start no member are ignored
+        (counted against the cap: they are still bytes the server sent)."""
+        assert self._inflater is not None
+        out = b""
+        if self._inflater.eof:
+            self._after += data
+        else:
+            out = self._inflate(self._inflater, data, room)
+            if self._inflater.eof:
+                self._after = self._inflater.unused_data
+        while self._after and not self._ignoring:
+            if len(self._after) < len(_GZIP_MAGIC) and not finishing:
+                break  # the next member's first byte only: wait for the next
+            if not self._after.startswith(_GZIP_MAGIC):
+                self._ignoring = True
+                break
+            member, self._after = self._after, b""
+            self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+            out += self._inflate(self._inflater, member, room - len(out))
+            if self._inflater.eof:
+                self._after = self._inflater.unused_data
+        if self._ignoring:
+            self._ignored += len(self._after)
+            self._after = b""
+            if self._ignored > MAX_RESPONSE_BYTES:
+                raise ResponseTooLarge(_too_large("more was sent"))
+        return out
 
     def finish(self, room: int) -> bytes:
         if self._inflater is None:
             if self._deflate_head:
                 raise MalformedResponse("the compressed body is damaged (cut short)")
             return b""
-        tail = self._inflate(self._inflater, b"", room)
+        if self._coding == "deflate":
+            tail = self._inflate(self._inflater, b"", room)
+        else:
+            tail = self._gzip_members(b"", room, finishing=True)
         if not self._inflater.eof:
             raise MalformedResponse("the compressed body is damaged (cut short)")
         return tail

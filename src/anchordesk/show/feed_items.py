@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
+from anchordesk.show.model import canonical_sku
+
 MAX_COMMENT_CHARS = 500
 MAX_NAME_CHARS = 80
 
@@ -55,6 +57,9 @@ class OrderLine:
     unit_price: Decimal
     title: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sku", canonical_sku(self.sku))
+
     @property
     def amount(self) -> Decimal:
         return self.unit_price * self.quantity
@@ -84,6 +89,9 @@ class RefundLine:
 
     sku: str
     quantity: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sku", canonical_sku(self.sku))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ writes them — relative to the show file — so that saving a show writes them 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -32,6 +33,13 @@ class Theme:
     look: ThemeLook = "dark"  # card and ticker background: dark or light
 
 
+def canonical_sku(sku: str) -> str:
+    """A SKU as every part compares it: Unicode NFC. "CAFÉ" typed on one system (U+00C9) and
+    pasted from another (E, then U+0301) look the same and are one product; a platform's order
+    names it either way."""
+    return unicodedata.normalize("NFC", sku) if isinstance(sku, str) else sku
+
+
 @dataclass(frozen=True, slots=True)
 class Product:
     sku: str
@@ -41,6 +49,9 @@ class Product:
     image: str | None = None  # relative to the show file, as written in it
     points: tuple[str, ...] = ()  # talking points for the anchor
     currency: str | None = None  # None: the show's currency
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sku", canonical_sku(self.sku))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +76,10 @@ class Segment:
     script: str = ""  # teleprompter text, read on air
     notes: str = ""  # for the crew only, never on air nor checked for compliance
     deal: DealPlan | None = None
+
+    def __post_init__(self) -> None:
+        if self.sku is not None:
+            object.__setattr__(self, "sku", canonical_sku(self.sku))
 
 
 @dataclass(frozen=True)  # no slots: the sku index below is cached in __dict__
@@ -91,7 +106,7 @@ class Show:
     def product(self, sku: str | None) -> Product | None:
         if sku is None:
             return None
-        return self._products_by_sku.get(sku)
+        return self._products_by_sku.get(canonical_sku(sku))
 
     def currency_of(self, product: Product) -> str:
         return product.currency or self.currency

@@ -71,7 +71,19 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 REQUIRED_COLUMNS = ("sku", "title", "price", "stock")
 
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-_CURRENCY_SIGNS = "¥￥$€£₩"
+# What the sign a spreadsheet writes before a price can mean. The sign is the price's currency:
+# one that is not the row's (or the show's) is an error, never dropped ("€1.00" in a USD show
+# is not $1.00); with no currency given, a sign of one currency gives the row its currency.
+_DOLLARS = frozenset({"USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN"})
+_YEN_YUAN = frozenset({"CNY", "JPY"})
+_SIGN_CURRENCIES: dict[str, frozenset[str]] = {
+    "$": _DOLLARS,
+    "¥": _YEN_YUAN,
+    "￥": _YEN_YUAN,
+    "€": frozenset({"EUR"}),
+    "£": frozenset({"GBP"}),
+    "₩": frozenset({"KRW"}),
+}
 
 
 @dataclass
@@ -86,6 +98,9 @@ class CsvImport:
     problems: list[Problem] = field(default_factory=list)
     encoding: str = "utf-8"
     bad_rows: list[int] = field(default_factory=list)  # spreadsheet row numbers, header = 1
+    # The currencies every price's sign allows when no row or show names one ("$": USD, CAD…);
+    # None when no such sign was written. The new show's currency is chosen among them.
+    sign_currencies: frozenset[str] | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -168,8 +183,15 @@ def _column_for(header: str) -> str | None:
     return None
 
 
+def _sign(text: str) -> str:
+    """The currency sign written before a price ("" when none)."""
+    first = text.strip()[:1]
+    return first if first in _SIGN_CURRENCIES else ""
+
+
 def _amount(text: str) -> Decimal | BadNumber | None:
-    cleaned = text.strip().lstrip(_CURRENCY_SIGNS).strip()
+    cleaned = text.strip()
+    cleaned = cleaned[len(_sign(cleaned)) :].strip()
     if _THOUSANDS.fullmatch(cleaned):
         cleaned = cleaned.replace(",", "")
     return bounded_decimal(cleaned)
@@ -372,7 +394,7 @@ def _parse(
         row = rows[index]
         if any(cell.strip() for cell in row):
             cells = _Row(row, index + 1, columns, result)
-            product = _product(cells)
+            product = _product(cells, show_currency)
             for column in cells.unreadable:
                 unreadable.add(f"$.products[{len(candidates)}].{column}")
             if product.image and csv_dir is not None:
@@ -477,10 +499,14 @@ class _Row:
         self.result.problems.append(_cell_problem(self.number, column, message))
 
 
-def _product(row: _Row) -> Product:
+def _product(row: _Row, show_currency: str | None) -> Product:
     """The row as a product; a cell that is not even a number is reported here, the rest of
     the rules are the show's (see `_parse`)."""
     price = _amount(row["price"])
+    currency = row["currency"].upper() or None
+    sign = _sign(row["price"])
+    if sign and price is not None and not isinstance(price, BadNumber):
+        currency = _currency_of_sign(row, sign, currency, show_currency)
     if isinstance(price, BadNumber):
         row.unreadable_cell(
             "price",
@@ -532,5 +558,47 @@ def _product(row: _Row) -> Product:
         stock=stock if isinstance(stock, int) else 0,
         image=row["image"].replace("\\", "/") or None,
         points=points,
-        currency=row["currency"].upper() or None,
+        currency=currency,
     )
+
+
+def _currency_of_sign(
+    row: _Row, sign: str, currency: str | None, show_currency: str | None
+) -> str | None:
+    """The row's currency, given the sign written before its price."""
+    allowed = _SIGN_CURRENCIES[sign]
+    stated = currency or (show_currency or "").upper()
+    if stated:
+        if stated not in allowed:
+            row.unreadable_cell(
+                "price",
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "CsvImport",
+                        "{value} is written with {sign}, which is not a sign of {currency}: "
+                        "write the price without it, or give the row its currency",
+                    ),
+                    value=shown(row["price"]),
+                    sign=sign,
+                    currency=stated,
+                ),
+            )
+        return currency
+    if len(allowed) == 1:
+        return next(iter(allowed))
+    known = row.result.sign_currencies
+    row.result.sign_currencies = allowed if known is None else known & allowed
+    if not row.result.sign_currencies:
+        row.unreadable_cell(
+            "price",
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "CsvImport",
+                    "{value} is written with {sign}, and other rows with signs of other "
+                    "currencies: add a currency column",
+                ),
+                value=shown(row["price"]),
+                sign=sign,
+            ),
+        )
+    return None

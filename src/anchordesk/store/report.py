@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from anchordesk.core.money import babel_locale, format_money
-from anchordesk.core.printable import escape_controls
+from anchordesk.core.printable import display_width, escape_controls
 from anchordesk.show.ledger import Ledger, TimedOrder, TimedUpdate, replay, show_from_snapshot
 from anchordesk.show.model import Product, Show
 from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
@@ -190,6 +189,21 @@ class SessionReport:
         }
 
 
+# The per-minute series stop here: no show runs a day, and one row written across a clock jump
+# (a machine without a battery clock starts in 1970 until NTP answers) would otherwise make
+# the series as long as the jump, one entry per minute (31 years: 16 million entries, 3 GB).
+# Later times count in the last minute, as times past the end always did.
+MAX_SERIES_MINUTES = 24 * 60
+_EARLIEST_TIME_S = 0.0  # 1970: a clock never set still writes a time that can be shown
+_LATEST_TIME_S = 7_258_118_400.0  # 2200-01-01
+
+
+def _series_minutes(span_s: float) -> int:
+    if not span_s < MAX_SERIES_MINUTES * 60:  # also NaN
+        return MAX_SERIES_MINUTES
+    return int(span_s // 60) + 1
+
+
 def _per_minute(times: list[float], start: float, minutes: int) -> list[int]:
     counts = [0] * minutes
     for at in times:
@@ -271,9 +285,12 @@ def build_report(path: Path) -> SessionReport:
         + [u.received_at for u in updates]
         + [e.at for e in events]
     )
+    # A time no clock of this program's era writes (a hand edit, a damaged page) spans nothing:
+    # its row still counts, in the first or last minute of the series.
+    times = [at for at in times if _EARLIEST_TIME_S <= at <= _LATEST_TIME_S]
     started = min(times) if times else None
     ended = max(times) if times else None
-    minutes = 1 if started is None or ended is None else int((ended - started) // 60) + 1
+    minutes = 1 if started is None or ended is None else _series_minutes(ended - started)
     report = SessionReport(
         path=path,
         title=show.title if show else "",
@@ -324,14 +341,14 @@ def _kept_show(show_json: str | None, unreadable: list[UnreadableRow]) -> Show |
     except (ValueError, TypeError, KeyError, AttributeError, InvalidOperation) as error:
         unreadable.append(UnreadableRow("meta", -1, f"the show kept in the session: {error}"))
         return None
+    except RecursionError:
+        unreadable.append(
+            UnreadableRow("meta", -1, "the show kept in the session is nested too deep to read")
+        )
+        return None
 
 
 # -- the report as text ------------------------------------------------------------------------
-
-
-def display_width(text_: str) -> int:
-    """Columns a terminal gives ``text_``: a CJK character takes two."""
-    return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text_)
 
 
 def pad(text_: str, width: int, *, right: bool = False, cut: bool = False) -> str:

@@ -482,7 +482,7 @@ class SessionStore:
                 show = json.loads(self.meta("show") or "{}")
                 if isinstance(show, dict) and isinstance(show.get("currency"), str):
                     currency = show["currency"].strip().upper()
-            except ValueError:
+            except (ValueError, RecursionError):  # damaged: the report lists the show as such
                 pass
             self._show_currency = currency
         return self._show_currency

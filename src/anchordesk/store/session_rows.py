@@ -93,6 +93,8 @@ def json_field(value: object, name: str) -> Any:
         if str(error).endswith(("(not a finite number)", "(not a number)")):
             raise UnreadableRowError(f"{name} holds {error}") from None
         raise UnreadableRowError(f"{name} is not valid JSON") from None
+    except RecursionError:  # not a ValueError: a damaged row of "[[[[…" past Python's limit
+        raise UnreadableRowError(f"{name} is nested too deep to read") from None
 
 
 def comment_from_row(row: Sequence[object]) -> tuple[Comment, float]:
