@@ -3353,7 +3353,7 @@
     </message>
     <message>
         <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+481"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+488"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
     </message>
@@ -3533,7 +3533,7 @@
         <translation>{value} は {currency} の小数桁数（{allowed} 桁）を超えています</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-418"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-425"/>
         <source>a show file</source>
         <translation>番組ファイル</translation>
     </message>
@@ -3649,7 +3649,7 @@
         <translation>{field} {value} は範囲外です。0〜{limit} の数値にしてください</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+134"/>
         <source>unknown format version {version}: this program reads format {format} (a newer AnchorDesk may read it)</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です（新しい AnchorDesk なら読めるかもしれません）</translation>
     </message>
@@ -3659,7 +3659,7 @@
         <translation>数値ではありません：{value}</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location line="+85"/>
         <source>not UTF-8 text: byte {byte} at offset {offset}; save the file as UTF-8</source>
         <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。ファイルを UTF-8 で保存してください</translation>
     </message>
@@ -3670,6 +3670,11 @@
     </message>
     <message>
         <location line="+12"/>
+        <source>invalid JSON: {reason} (this is a product list in CSV: make a show of it with anchordesk show import-csv)</source>
+        <translation>JSON が正しくありません：{reason}（CSV の商品リストです：anchordesk show import-csv で番組にしてください）</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>invalid JSON: {reason}</source>
         <translation>JSON が正しくありません：{reason}</translation>
     </message>

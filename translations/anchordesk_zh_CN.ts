@@ -3353,7 +3353,7 @@
     </message>
     <message>
         <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+481"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+488"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>
     </message>
@@ -3533,7 +3533,7 @@
         <translation>{value} 的小数位多于 {currency} 使用的位数（{allowed} 位）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-418"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-425"/>
         <source>a show file</source>
         <translation>节目文件</translation>
     </message>
@@ -3649,7 +3649,7 @@
         <translation>{field} {value} 超出范围：应为 0 到 {limit} 之间的数字</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+134"/>
         <source>unknown format version {version}: this program reads format {format} (a newer AnchorDesk may read it)</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}（更新版本的 AnchorDesk 也许能读取）</translation>
     </message>
@@ -3659,7 +3659,7 @@
         <translation>不是数字：{value}</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location line="+85"/>
         <source>not UTF-8 text: byte {byte} at offset {offset}; save the file as UTF-8</source>
         <translation>不是 UTF-8 文本：偏移 {offset} 处的字节 {byte}；请把文件存为 UTF-8</translation>
     </message>
@@ -3670,6 +3670,11 @@
     </message>
     <message>
         <location line="+12"/>
+        <source>invalid JSON: {reason} (this is a product list in CSV: make a show of it with anchordesk show import-csv)</source>
+        <translation>JSON 无效：{reason}（这是 CSV 商品清单：请用 anchordesk show import-csv 把它做成节目）</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>invalid JSON: {reason}</source>
         <translation>JSON 无效：{reason}</translation>
     </message>

@@ -100,6 +100,10 @@ def load_json(response: httpx.Response, items_at: ItemPaths = ()) -> Any:
     """The page's JSON. ``items_at``: where the page keeps its items (paths of object keys);
     an element there nested too deep to read comes back as an :class:`UnreadableElement`."""
     text = body_text(response)
+    if not text.strip():  # a 204, or a 200 with nothing in it: "not JSON" sent people looking
+        raise MalformedResponse(
+            f"an empty answer (HTTP {response.status_code}) where a page of JSON was expected"
+        )
     try:
         return _load_text(text)
     except RecursionError:

@@ -464,7 +464,14 @@ class _Reader:
         if isinstance(version, Decimal) and version == version.to_integral_value():
             version = int(version)
         if version != SHOW_FORMAT_VERSION or isinstance(version, bool):
-            version_shown = _shown(version) if isinstance(version, int | str | Decimal) else None
+            # A number too long or too large to read is still quoted as written ("1e400"), not
+            # named by its kind ("unknown format version a number").
+            if isinstance(version, _NonFinite):
+                version_shown: str | None = shown_literal(version.text)
+            elif isinstance(version, int | str | Decimal | BadNumber):
+                version_shown = _shown(version)
+            else:
+                version_shown = None
             self.error(
                 "$.format",
                 Words(
@@ -576,6 +583,19 @@ def decode_show_data(text: str) -> Any:
     )
 
 
+def _looks_like_a_product_csv(text: str) -> bool:
+    """A spreadsheet's export given where a show was expected (``show check products.csv``):
+    its first line names a SKU column among others, as ``show import-csv`` reads it."""
+    from anchordesk.showfile.csv_import import COLUMN_ALIASES
+
+    first = text.lstrip().partition("\n")[0][:4096]
+    for separator in (",", "\t", ";"):
+        cells = [cell.strip().strip('"').strip().lower() for cell in first.split(separator)]
+        if len(cells) >= 2 and any(cell in COLUMN_ALIASES["sku"] for cell in cells):
+            return True
+    return False
+
+
 def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
     """Read a show from its JSON text; never raises on bad content.
 
@@ -617,6 +637,15 @@ def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
                     "$",
                     # json's own reason ("Expecting ',' delimiter") has no translation.
                     Words(
+                        QT_TRANSLATE_NOOP(
+                            "ShowProblems",
+                            "invalid JSON: {reason} (this is a product list in CSV: make a "
+                            "show of it with anchordesk show import-csv)",
+                        ),
+                        reason=error.msg,
+                    )
+                    if _looks_like_a_product_csv(text)
+                    else Words(
                         QT_TRANSLATE_NOOP("ShowProblems", "invalid JSON: {reason}"),
                         reason=error.msg,
                     ),

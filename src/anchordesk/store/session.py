@@ -362,7 +362,12 @@ class SessionStore:
             is_new = check_session_file(self._db, self.path)
             if read_only:
                 if is_new:
-                    raise StoreError(f"{self.path}: not an AnchorDesk session file (empty)")
+                    # A live session's file copied alone holds nothing yet: its write-ahead
+                    # log has it all. Say where the rest is, not just "empty".
+                    raise StoreError(
+                        f"{self.path}: not an AnchorDesk session file (it holds no session; "
+                        f"copied while a show was running, it needs {self.path.name}-wal beside it)"
+                    )
             else:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=FULL")
