@@ -251,7 +251,7 @@ class StatsReporter:
             try:
                 self._file.write(json.dumps(sample, ensure_ascii=False) + "\n")
                 self._file.flush()
-                if self._path is not None and self._path.is_file():
+                if stat.S_ISREG(os.fstat(self._file.fileno()).st_mode):
                     # A pipe (`--stats >(jq .)`, /dev/stdout into one) has no position: lseek
                     # failed with ESPIPE and --stats stopped after its first sample.
                     self._whole_bytes = os.lseek(self._file.fileno(), 0, os.SEEK_CUR)
@@ -301,12 +301,22 @@ class StatsReporter:
         self.fault = f"--stats {where}: stopped writing: {describe_error(where, error)}"
         log.error("%s; the show goes on", self.fault)
         if file is not None:
+            # The file written, not whatever its name leads to now: a name replaced by a link
+            # to another file while the run wrote was truncated to this file's size.
+            written = None
+            with contextlib.suppress(OSError, ValueError):
+                written = os.dup(file.fileno())
             with contextlib.suppress(OSError):
                 file.close()  # closes the descriptor even when flushing the rest fails again
-        if self._path is not None and self._path.is_file():
-            # A line cut in the middle by the full disk goes: the file ends on a whole sample.
-            with contextlib.suppress(OSError):
-                os.truncate(self._path, self._whole_bytes)
+            if written is not None:
+                try:
+                    if stat.S_ISREG(os.fstat(written).st_mode):
+                        # A line cut in the middle by the full disk goes: the file ends on a
+                        # whole sample.
+                        with contextlib.suppress(OSError):
+                            os.ftruncate(written, self._whole_bytes)
+                finally:
+                    os.close(written)
 
     def close(self) -> None:
         pipe_fd, self._pipe_fd = self._pipe_fd, None
