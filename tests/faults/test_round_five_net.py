@@ -4,15 +4,25 @@ TCP server, stunnel, nginx-rtmp) and failed before its fix."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 from pathlib import Path
 
 import pytest
+from packetgen import PacketGenerator
+from servers import NginxRtmp, wait_until
 
 from anchordesk.cli.main import main
+from anchordesk.core.backoff import Backoff
 from anchordesk.core.redact import mask_url, mask_urls
+from anchordesk.media.network_output import NetworkOutput
 
 from .disks import fill, tmpfs
+from .network_helpers import Feeder
 from .test_disk_writers import stats_reporter
+
+integration = pytest.mark.integration
 
 
 def test_stats_stopped_by_a_full_disk_never_truncate_a_file_its_name_now_leads_to(
@@ -77,3 +87,68 @@ def test_an_at_sign_in_a_key_or_a_feed_query_is_not_taken_for_user_info() -> Non
         mask_url("https://api.example.com/feed?email=a@b.com")
         == "https://api.example.com/feed?email=****"
     )
+
+
+class HalfClosingProxy:
+    """Forwards one connection to ``target_port``; once ``after_bytes`` of the stream went
+    through, it closes its side towards the client in order (a FIN: what a server's orderly
+    close sends) and forwards nothing more."""
+
+    def __init__(self, target_port: int, after_bytes: int) -> None:
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._server.getsockname()[1])
+        self._target_port = target_port
+        self._after_bytes = after_bytes
+        self._sockets: list[socket.socket] = [self._server]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            client, _ = self._server.accept()
+            upstream = socket.create_connection(("127.0.0.1", self._target_port))
+            self._sockets += [client, upstream]
+            closed = threading.Event()
+
+            def answers() -> None:
+                with contextlib.suppress(OSError):
+                    while (data := upstream.recv(65536)) and not closed.is_set():
+                        client.sendall(data)
+
+            threading.Thread(target=answers, daemon=True).start()
+            forwarded = 0
+            while data := client.recv(65536):
+                if forwarded < self._after_bytes:
+                    upstream.sendall(data)
+                    forwarded += len(data)
+                elif not closed.is_set():
+                    closed.set()
+                    client.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+
+@integration
+def test_a_server_that_closes_its_side_in_order_is_said_in_words(nginx_rtmp: NginxRtmp) -> None:
+    proxy = HalfClosingProxy(nginx_rtmp.port, after_bytes=200_000)
+    generator = PacketGenerator(width=320, height=240, fps=30)
+    output = NetworkOutput(
+        f"rtmp://127.0.0.1:{proxy.port}/live/round5-key", backoff=Backoff(initial_delay_s=30.0)
+    )
+    output.start(generator.templates)
+    try:
+        with Feeder(output, generator):
+            status = wait_until(
+                lambda: (s := output.status()).last_error is not None and s, 30, what="a failure"
+            )
+        output.stop(timeout_s=2)
+    finally:
+        generator.close()
+        proxy.close()
+    # Before: "[Errno 541478725] End of file: 'rtmp://127.0.0.1:PORT/live/****'".
+    assert status.last_error.startswith("the server closed the connection (end of file"), (
+        status.last_error
+    )
+    assert "Errno" not in status.last_error and "rtmp://" not in status.last_error

@@ -82,8 +82,9 @@ CERTIFICATE_NOT_TRUSTED: Final = "the server's TLS certificate is not trusted"
 
 # How the child's write fails when a live server goes away (killed, restarted, the connection
 # dropped): Python's "[Errno 32] Broken pipe: 'rtmp://…/****'", which read as a fault of this
-# program and repeated the URL the line already names.
-_CONNECTION_LOST = re.compile(r"^\[Errno (?:32|104)\] ([^:]+)")
+# program and repeated the URL the line already names; FFmpeg's AVERROR_EOF ("[Errno
+# 541478725] End of file") when the server closed its side in order (a FIN, not a reset).
+_CONNECTION_LOST = re.compile(r"^\[Errno (?:32|104|541478725)\] ([^:]+)")
 
 
 def connection_lost(reason: str) -> str:
