@@ -5,6 +5,7 @@ TCP server, stunnel, nginx-rtmp) and failed before its fix."""
 from __future__ import annotations
 
 import contextlib
+import shutil
 import socket
 import threading
 from pathlib import Path
@@ -152,3 +153,29 @@ def test_a_server_that_closes_its_side_in_order_is_said_in_words(nginx_rtmp: Ngi
         status.last_error
     )
     assert "Errno" not in status.last_error and "rtmp://" not in status.last_error
+
+
+def test_stats_deleted_with_their_folder_mid_run_are_written_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A clean-up removed the --stats folder while the run wrote it: every sample went into
+    a file with no name, and the run ended with exit 0 and no figures anywhere."""
+    path = tmp_path / "figures" / "stats.jsonl"
+    path.parent.mkdir()
+    reporter, encoder = stats_reporter(path)
+    try:
+        for _ in range(3):
+            reporter.sample()
+        shutil.rmtree(path.parent)
+        for _ in range(2):
+            reporter.sample()
+        reporter.close()
+    finally:
+        encoder.close()
+    assert reporter.fault is None
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 5
+    said = [r.getMessage() for r in caplog.records if "was deleted" in r.getMessage()]
+    assert said == [
+        f"--stats {path} was deleted while being written: written again into {path}; "
+        "the samples go on"
+    ]
