@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from packetgen import PacketGenerator
-from servers import NginxRtmp, wait_until
+from servers import NginxRtmp, Stunnel, wait_until
 
 from anchordesk.cli.main import main
 from anchordesk.core.backoff import Backoff
@@ -179,3 +179,85 @@ def test_stats_deleted_with_their_folder_mid_run_are_written_again(
         f"--stats {path} was deleted while being written: written again into {path}; "
         "the samples go on"
     ]
+
+
+class SwitchingProxy:
+    """TCP on 127.0.0.1: the first connection goes to ``first_port``, every later one to
+    ``later_port`` (someone between this machine and the ingest who lets one connection
+    through and answers the next ones)."""
+
+    def __init__(self, first_port: int, later_port: int) -> None:
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._server.getsockname()[1])
+        self._ports = (first_port, later_port)
+        self.connections = 0
+        self._sockets: list[socket.socket] = [self._server]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, target: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                target.sendall(data)
+        with contextlib.suppress(OSError):
+            target.shutdown(socket.SHUT_WR)
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = self._server.accept()
+                self.connections += 1
+                port = self._ports[0] if self.connections == 1 else self._ports[1]
+                upstream = socket.create_connection(("127.0.0.1", port))
+                self._sockets += [client, upstream]
+                for source, target in ((client, upstream), (upstream, client)):
+                    threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+
+    def close(self) -> None:
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+
+@integration
+def test_the_stream_key_goes_only_on_the_connection_whose_certificate_was_checked(
+    tmp_path: Path, ffprobe: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the child checked the certificate on a connection of its own, then FFmpeg
+    connected again, unchecked: the second server, with a certificate nobody trusts, got the
+    key and the stream while the run said "live"."""
+    ingest, other = NginxRtmp(tmp_path / "ingest"), NginxRtmp(tmp_path / "other")
+    trusted = Stunnel(tmp_path / "trusted", ingest.port)
+    untrusted = Stunnel(tmp_path / "untrusted", other.port)
+    monkeypatch.setenv("SSL_CERT_FILE", str(trusted.cert))  # the network child inherits it
+    servers = (ingest, other, trusted, untrusted)
+    proxy = None
+    generator = PacketGenerator(width=320, height=240, fps=30)
+    try:
+        for server in servers:
+            server.start()
+        proxy = SwitchingProxy(trusted.port, untrusted.port)
+        output = NetworkOutput(
+            f"rtmps://127.0.0.1:{proxy.port}/live/round5-secret-key",
+            backoff=Backoff(initial_delay_s=30.0),
+        )
+        output.start(generator.templates)
+        with Feeder(output, generator):
+            wait_until(
+                lambda: output.status().state.value == "live" or output.status().last_error,
+                30,
+                what="live or a failure",
+            )
+            ingest.wait_for_recording(min_bytes=30_000)
+        output.stop(timeout_s=5)
+    finally:
+        generator.close()
+        if proxy is not None:
+            proxy.close()
+        for server in reversed(servers):
+            server.stop()
+    assert other.recordings() == []
+    assert "round5-secret-key" not in other.error_log.read_text(errors="replace")
+    assert proxy.connections == 1
+    # What the server was told it was reached at is the address streamed to, not the relay's.
+    assert f"tc_url='rtmps://127.0.0.1:{proxy.port}/live'" in ingest.error_log.read_text()

@@ -240,6 +240,10 @@ class _Found:
     socket_id: bytes  # inet_diag_sockid as the kernel gave it: asks for this socket alone
     state: SocketState
 
+    @property
+    def remote_port(self) -> int:
+        return int.from_bytes(self.socket_id[2:4], "big")  # idiag_dport, network order
+
 
 def _request(netlink: socket.socket, family: int, socket_id: bytes | None, sequence: int) -> None:
     """A dump of the established TCP sockets of ``family``, or one socket by its id."""
@@ -316,6 +320,9 @@ class SocketReader:
         self.available = sys.platform.startswith("linux") and os.path.isdir(f"{proc}/{pid}")
         self._known: _Found | None = None
         self._sequence = 0
+        # The loopback port of the child's TLS relay (media/tls_relay): FFmpeg's connection
+        # to it is not the stream's; the checked TLS connection to the server is.
+        self.relay_port: int | None = None
 
     def _socket_inodes(self) -> set[int]:
         inodes: set[int] = set()
@@ -350,7 +357,11 @@ class SocketReader:
                 for family in (socket.AF_INET, socket.AF_INET6):
                     self._sequence += 1
                     _request(netlink, family, None, self._sequence)
-                    found += [f for f in _answers(netlink, family) if f.inode in inodes]
+                    found += [
+                        f
+                        for f in _answers(netlink, family)
+                        if f.inode in inodes and f.remote_port != self.relay_port
+                    ]
         except (OSError, struct.error):
             self.available = False  # no sock_diag here (a sandbox): do not ask again
             return None
