@@ -261,3 +261,50 @@ def test_the_stream_key_goes_only_on_the_connection_whose_certificate_was_checke
     assert proxy.connections == 1
     # What the server was told it was reached at is the address streamed to, not the relay's.
     assert f"tc_url='rtmps://127.0.0.1:{proxy.port}/live'" in ingest.error_log.read_text()
+
+
+def test_a_scheme_named_in_a_sentence_is_left_as_written() -> None:
+    # Before: the log said "(is this an RTMPS port? rtmps: needs the server's TLS port...)".
+    hint = "is this an RTMPS port? rtmps:// needs the server's TLS port, often 443"
+    assert mask_urls(hint) == hint
+    assert (
+        mask_urls("to rtmps://ingest.example/app/KEY12345.")
+        == "to rtmps://ingest.example/app/****."
+    )
+
+
+@integration
+def test_an_rtmps_server_that_breaks_off_the_rtmp_handshake_is_said_in_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Behind a TLS terminator, an RTMP server that reads the client's first bytes and
+    closes (crashed, overloaded). Before: "[Errno 541478725] End of file"."""
+    closer = socket.create_server(("127.0.0.1", 0))
+
+    def close_after_c0c1() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = closer.accept()
+                with connection:
+                    wanted = 1537
+                    while wanted > 0 and (data := connection.recv(wanted)):
+                        wanted -= len(data)
+
+    threading.Thread(target=close_after_c0c1, daemon=True).start()
+    tunnel = Stunnel(tmp_path / "tls", int(closer.getsockname()[1]))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tunnel.cert))
+    generator = PacketGenerator(width=320, height=240, fps=30)
+    try:
+        tunnel.start()
+        output = NetworkOutput(tunnel.url(key="round5-key"), backoff=Backoff(initial_delay_s=30.0))
+        output.start(generator.templates)
+        with Feeder(output, generator):
+            status = wait_until(
+                lambda: (s := output.status()).last_error is not None and s, 30, what="a failure"
+            )
+        output.stop(timeout_s=2)
+    finally:
+        generator.close()
+        tunnel.stop()
+        closer.close()
+    assert status.last_error == "the server broke off the RTMP handshake"

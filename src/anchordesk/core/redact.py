@@ -247,6 +247,8 @@ _TRAILING = ".,;:!?)]}"
 
 def _mask_found(match: re.Match[str]) -> str:
     url = match.group(0)
+    if not url.partition(":")[2].strip("/"):
+        return url  # a scheme named in a sentence ("rtmps:// needs the TLS port"): no URL
     end = len(url)
     while end and url[end - 1] in _TRAILING:
         closing = url[end - 1]

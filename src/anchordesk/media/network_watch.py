@@ -187,6 +187,9 @@ class ConnectionPhases:
             return (
                 "the server broke off the RTMP handshake (if this is an RTMPS port, use rtmps://)"
             )
+        if self.phase == Phase.RTMP_HANDSHAKE:
+            # Over TLS too: the TLS was done, the RTMP server behind it went away.
+            return "the server broke off the RTMP handshake"
         if self.phase >= Phase.APPLICATION:
             return f"the server refused the stream ({_CHECK_KEY})"
         return reason
