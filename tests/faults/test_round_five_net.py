@@ -308,3 +308,16 @@ def test_an_rtmps_server_that_breaks_off_the_rtmp_handshake_is_said_in_words(
         tunnel.stop()
         closer.close()
     assert status.last_error == "the server broke off the RTMP handshake"
+
+
+def test_a_stream_key_from_the_environment_with_a_space_says_what_is_wrong(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: "the server and key do not make an rtmp://HOST/APP/<KEY> ... address", and
+    # nothing about the space pasted into the key.
+    monkeypatch.setenv("ANCHORDESK_STREAM_KEY", "live_abcd efgh1234")
+    args = ["live", "--camera", "test", "--mic", "test", "--to", "rtmp://ingest.example/live"]
+    assert main([*args, "--seconds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "ANCHORDESK_STREAM_KEY" in err and "holds a space" in err, err
+    assert "abcd" not in err and "efgh1234" not in err
