@@ -321,3 +321,28 @@ def test_a_stream_key_from_the_environment_with_a_space_says_what_is_wrong(
     err = capsys.readouterr().err
     assert "ANCHORDESK_STREAM_KEY" in err and "holds a space" in err, err
     assert "abcd" not in err and "efgh1234" not in err
+
+
+def _chunked(body: bytes, csid: int = 3) -> bytes:
+    header = bytes([csid]) + bytes(3) + len(body).to_bytes(3, "big") + b"\x14" + bytes(4)
+    parts = [body[start : start + 128] for start in range(0, len(body), 128)]
+    return header + bytes([0xC0 | csid]).join(parts)
+
+
+def test_the_relay_writes_back_the_real_address_however_the_connect_is_chunked() -> None:
+    """FFmpeg's connect crosses RTMP's 128-byte chunks (its tcUrl did, in the captured one);
+    the address written back may be much longer than the relay's."""
+    from anchordesk.media.tls_relay import rewrite_tcurl
+
+    def connect(tcurl: bytes) -> bytes:
+        amf = b"\x02\x00\x07connect\x00?\xf0" + bytes(6) + b"\x03\x00\x03app\x02\x00\x04live"
+        amf += b"\x00\x08flashVer\x02\x00\x24" + b"FMLE/3.0 (compatible; Lavf62.12.102)"
+        return amf + b"\x00\x05tcUrl\x02" + len(tcurl).to_bytes(2, "big") + tcurl + b"\x00\x00\x09"
+
+    relay, real = b"rtmp://127.0.0.1:36645", b"rtmps://live-api-s.facebook.com:443"
+    after = b"\x02\x00\x00\x00\x00\x00\x04\x01\x00\x00\x00\x00\x00\x00\x10\x00"
+    sent = _chunked(connect(relay + b"/live")) + after
+    assert rewrite_tcurl(sent[:100], relay, real) is None  # not whole yet: wait for the rest
+    assert rewrite_tcurl(sent, relay, real) == _chunked(connect(real + b"/live")) + after
+    other = _chunked(b"\x02\x00\x0creleaseStream")
+    assert rewrite_tcurl(other, relay, real) == other  # anything else goes through as it is

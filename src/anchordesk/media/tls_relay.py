@@ -182,8 +182,13 @@ def _relay(listener: socket.socket, server: ssl.SSLSocket, prefixes: tuple[bytes
             readable, writable, _ = select.select(readers, writers, [])
         try:
             if client in readable:
-                data = client.recv(65536)
-                if not data:
+                try:
+                    data = client.recv(65536)
+                except BlockingIOError:  # woken with nothing to read after all
+                    data = None
+                if data is None:
+                    pass
+                elif not data:
                     client_open = False
                     upstream += head
                     head.clear()
