@@ -346,3 +346,12 @@ def test_the_relay_writes_back_the_real_address_however_the_connect_is_chunked()
     assert rewrite_tcurl(sent, relay, real) == _chunked(connect(real + b"/live")) + after
     other = _chunked(b"\x02\x00\x0creleaseStream")
     assert rewrite_tcurl(other, relay, real) == other  # anything else goes through as it is
+
+
+def test_a_key_behind_an_encoded_slash_is_masked() -> None:
+    # Before: "rtmp://ingest.example/live%2FMYSTREAMKEYxyz" was printed as it is (one segment
+    # that does not look like a key by itself).
+    url = "rtmp://ingest.example/live%2FMYSTREAMKEYxyz"
+    assert "MYSTREAMKEY" not in mask_url(url)
+    assert "MYSTREAMKEY" not in mask_urls(f"to {url} now")
+    assert mask_url("rtmp://ingest.example/live2") == "rtmp://ingest.example/live2"

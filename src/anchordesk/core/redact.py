@@ -81,7 +81,10 @@ def _masked_segments(scheme: str, path: str) -> list[bool]:
     secret = [False] * len(segments)
     if _is_streaming(scheme):
         if len(named) == 1:
-            secret[named[0]] = looks_like_key(segments[named[0]])
+            # An encoded slash (``live%2FKEY``) is one segment to FFmpeg, "app/KEY" to the
+            # person who wrote it: what follows it is a key by this same rule.
+            lone = segments[named[0]]
+            secret[named[0]] = looks_like_key(lone) or "/" in unquote(lone).strip("/")
         for index in named[1:]:
             secret[index] = True
     else:
