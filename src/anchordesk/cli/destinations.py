@@ -136,9 +136,12 @@ def _keyring_key(
 def _checked(url: str, where: str) -> str:
     try:
         return check_destination(url)
-    except UserError:
-        # check_destination's message is about --to URLs; say which destination it was.
+    except UserError as error:
+        # check_destination's message is about --to URLs; say which destination it was, and
+        # keep its reason (a key with a space read only "do not make an address").
+        message = str(error)
+        reason = message.split(": ", 1)[1] if message.startswith("--to ") else message
         raise UserError(
             f"{where}: the server and key do not make an rtmp://HOST/APP/<KEY> or "
-            "rtmps://HOST/APP/<KEY> address"
+            f"rtmps://HOST/APP/<KEY> address: {reason}"
         ) from None

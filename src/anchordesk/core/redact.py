@@ -4,7 +4,8 @@ Everything that prints a URL prints ``mask_url(url)`` instead; text that may hol
 child process's log line, an error message) goes through ``mask_secrets(text, url_secrets(url))``.
 Both follow one rule, wherever a secret sits in the URL:
 
-1. **User info** (``user:password@``) is always masked.
+1. **User info** (``user:password@``) is always masked, also when a ``/``, ``?``, ``#`` or
+   ``\\`` in a pasted password ends the server's name early (``rtmp://user:pa/ss@host/...``).
 2. **Path**, for streaming URLs (``rtmp``, ``rtmps``, ``rtmpt``, ``rtmpe``, ``srt``, ``rist``):
    the first segment is the application name and stays readable; every segment after it is the
    stream key and is masked. A lone segment is masked too when it looks like a key (see 4),
@@ -80,7 +81,10 @@ def _masked_segments(scheme: str, path: str) -> list[bool]:
     secret = [False] * len(segments)
     if _is_streaming(scheme):
         if len(named) == 1:
-            secret[named[0]] = looks_like_key(segments[named[0]])
+            # An encoded slash (``live%2FKEY``) is one segment to FFmpeg, "app/KEY" to the
+            # person who wrote it: what follows it is a key by this same rule.
+            lone = segments[named[0]]
+            secret[named[0]] = looks_like_key(lone) or "/" in unquote(lone).strip("/")
         for index in named[1:]:
             secret[index] = True
     else:
@@ -104,10 +108,46 @@ def _query_value_is_secret(scheme: str, name: str, value: str) -> bool:
     return not (value == "" or _HARMLESS_VALUE.match(value))
 
 
+def _with_whole_user_info(parts: SplitResult, url: str) -> SplitResult:
+    """``parts`` with its user info running to the ``@`` that a password cut short.
+
+    A password pasted with ``/``, ``?``, ``#`` or ``\\`` in it (``rtmp://user:pa/ss@host/...``)
+    ends the authority early for every URL parser: the password's first part reads as a
+    port, its rest as the path, and both were printed. Rule 1 reads such a URL as a person
+    means it: when the authority is broken (a port that is no number, a backslash in it) or
+    the first path segment holds an ``@``, the user info runs to the last ``@`` followed by a
+    usable host."""
+    if "@" in parts.netloc or "://" not in url:
+        return parts
+    try:
+        broken = parts.port is None and ":" in parts.netloc.rsplit("]", 1)[-1]
+    except ValueError:
+        broken = True
+    broken = broken or "\\" in parts.netloc
+    first_segment = parts.path.lstrip("/").split("/", 1)[0]
+    if not broken and "@" not in first_segment:
+        return parts
+    rest = url.split("://", 1)[1]
+    at = len(rest)
+    while (at := rest.rfind("@", 0, at)) > 0:
+        try:
+            tail = urlsplit(f"{parts.scheme}://{rest[at + 1 :]}")
+            tail.port  # noqa: B018 - raises for a port that is no number
+        except ValueError:
+            continue
+        if tail.hostname and "\\" not in tail.netloc:
+            return tail._replace(netloc=f"{rest[:at]}@{tail.netloc}")
+    return parts
+
+
 def _split(url: str) -> tuple[SplitResult, str]:
     """``urlsplit(url)``, a streaming URL read with its authority whatever introduces it (the
-    module doc), and the text that stood between ``scheme:`` and the host (to write it back)."""
-    parts = urlsplit(url)
+    module doc), and the text that stood between ``scheme:`` and the host (to write it back).
+    The user info is read as :func:`_with_whole_user_info` says; a backslash counts as a
+    ``/`` (``rtmp://host\\app\\KEY`` named no path, and the key was printed as the host)."""
+    parts = _with_whole_user_info(urlsplit(url), url)
+    if "\\" in parts.netloc:
+        parts = _with_whole_user_info(urlsplit(url.replace("\\", "/")), url.replace("\\", "/"))
     if not _is_streaming(parts.scheme) or parts.netloc:
         return parts, "//"
     rest = url[len(parts.scheme) + 1 :]
@@ -115,6 +155,15 @@ def _split(url: str) -> tuple[SplitResult, str]:
     if not rest[len(slashes) :]:
         return parts, "//"
     return urlsplit(f"{parts.scheme}://{rest[len(slashes) :]}"), slashes
+
+
+def user_info_cut_short(url: str) -> bool:
+    """Does a ``/``, ``?``, ``#`` or ``\\`` in the user name or password end the server's
+    name early (:func:`_with_whole_user_info`)? Such a URL cannot reach its server."""
+    try:
+        return "@" in _split(url)[0].netloc and "@" not in urlsplit(url).netloc
+    except ValueError:
+        return False
 
 
 def mask_url(url: str) -> str:
@@ -201,6 +250,8 @@ _TRAILING = ".,;:!?)]}"
 
 def _mask_found(match: re.Match[str]) -> str:
     url = match.group(0)
+    if not url.partition(":")[2].strip("/"):
+        return url  # a scheme named in a sentence ("rtmps:// needs the TLS port"): no URL
     end = len(url)
     while end and url[end - 1] in _TRAILING:
         closing = url[end - 1]

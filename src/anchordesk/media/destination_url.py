@@ -17,7 +17,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from anchordesk.core.errors import UserError
-from anchordesk.core.redact import mask_url
+from anchordesk.core.redact import mask_url, user_info_cut_short
 
 SUPPORTED_SCHEMES: Final = ("rtmp", "rtmps")
 MAX_URL_BYTES: Final = 1024
@@ -52,6 +52,16 @@ def validate_url(url: str) -> None:
         raise UserError(
             f"--to {shown}: unsupported scheme {parts.scheme or '(none)'!r} "
             "(expected rtmp://HOST/APP/<KEY> or rtmps://HOST/APP/<KEY>)"
+        )
+    if user_info_cut_short(url):
+        raise UserError(
+            f"--to {shown}: the user name or password before '@' holds '/', '?', '#' or '\\', "
+            "which end the server's name: write them as %2F, %3F, %23 and %5C"
+        )
+    if "\\" in url:
+        raise UserError(
+            f"--to {shown}: the URL holds a backslash at character {url.index(chr(92)) + 1} "
+            "(rtmp://HOST/APP/<KEY> is written with '/')"
         )
     if not parts.hostname:
         raise UserError(f"--to {shown}: the URL names no server")

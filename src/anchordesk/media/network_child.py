@@ -42,6 +42,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 PROGRESS_INTERVAL_S: Final = 0.2
 # The first argument that makes the app's own executable run as this child (frozen apps).
@@ -108,28 +109,17 @@ class _Reporter:
             os._exit(1)
 
 
-def _tls_context() -> ssl.SSLContext:
-    """The system's certificate authorities (``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set);
-    certifi's when this Python finds none (a frozen app, a Python built elsewhere)."""
-    context = ssl.create_default_context()
-    if not context.cert_store_stats().get("x509_ca"):
-        with contextlib.suppress(ImportError, OSError, ssl.SSLError):
-            import certifi
-
-            context.load_verify_locations(cafile=certifi.where())
-    return context
-
-
 def untrusted_server(url: str, timeout_s: float = 8.0) -> str | None:
-    """For ``rtmps://``: why the server must not get the stream key (None: it may).
+    """For ``rtmps://`` where no relay can be forked (Windows): why the server must not get
+    the stream key (None: it may).
 
-    FFmpeg, as PyAV opens an output, checks no certificate (its ``tls_verify`` option cannot
-    be passed through ``avio_open``): a server with a self-signed, expired or another name's
-    certificate got the key. So the server's certificate and name are checked here first,
-    with Python's TLS, before FFmpeg connects. A server that cannot be reached is left to
-    FFmpeg, whose log lines say how far it got.
+    FFmpeg, as PyAV opens an output, checks no certificate. Where it can, the child sends the
+    stream only through a connection it checked itself (:mod:`anchordesk.media.tls_relay`).
+    Without ``fork``, the server's certificate and name are checked here first, on a
+    connection of their own, before FFmpeg connects: that stops a wrong server, not someone
+    in between who answers only FFmpeg's connection.
     """
-    from urllib.parse import urlsplit
+    from anchordesk.media.tls_relay import tls_context
 
     parts = urlsplit(url)
     if parts.scheme.lower() != "rtmps" or not parts.hostname:
@@ -143,7 +133,7 @@ def untrusted_server(url: str, timeout_s: float = 8.0) -> str | None:
     # and never answers the TLS handshake (an RTMP port) is then told as such.
     os.write(2, f"[tcp @ tls-check] Successfully connected to {host} port {port}\n".encode())
     try:
-        with raw, _tls_context().wrap_socket(raw, server_hostname=host):
+        with raw, tls_context().wrap_socket(raw, server_hostname=host):
             return None
     except ssl.SSLCertVerificationError as error:
         from anchordesk.media.network_watch import CERTIFICATE_NOT_TRUSTED
@@ -245,10 +235,22 @@ def run() -> int:
         av.logging.restore_default_callback()
         av.logging.set_libav_level(av.logging.DEBUG)
 
-    refusal = untrusted_server(url)
-    if refusal is not None:
-        reporter.send("error", message=refusal, packets=0, bytes=0)
-        return 1
+    target = url
+    checked_connection = None  # kept open, never used here: the relay writes into it
+    if urlsplit(url).scheme.lower() == "rtmps" and hasattr(os, "fork"):
+        from anchordesk.media import tls_relay
+
+        try:
+            target, checked_connection = tls_relay.relay(url, timeout_s=8.0)
+        except tls_relay.Refused as error:
+            reporter.send("error", message=masked(str(error), url), packets=0, bytes=0)
+            return 1
+        reporter.send("relay", port=urlsplit(target).port)
+    else:
+        refusal = untrusted_server(url)
+        if refusal is not None:
+            reporter.send("error", message=refusal, packets=0, bytes=0)
+            return 1
 
     packets = 0
     bytes_sent = 0
@@ -264,7 +266,7 @@ def run() -> int:
         )
         reporter.send("opened")
         destination = av.open(
-            url, "w", format="flv", container_options={"flvflags": "no_duration_filesize"}
+            target, "w", format="flv", container_options={"flvflags": "no_duration_filesize"}
         )
         mapping = {}
         for stream in source.streams:
@@ -295,8 +297,12 @@ def run() -> int:
         source.close()
     except (OSError, av.FFmpegError, ValueError) as error:
         message = " ".join(str(error).split()) or type(error).__name__
+        message = message.replace(target, url)  # the relay's address is no news to anyone
         reporter.send("error", message=masked(message, url), packets=packets, bytes=bytes_sent)
         return 1
+    finally:
+        if checked_connection is not None:
+            checked_connection.close()
     reporter.send("progress", packets=packets, bytes=bytes_sent)
     reporter.send("closed", packets=packets, bytes=bytes_sent)
     return 0

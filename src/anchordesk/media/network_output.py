@@ -478,6 +478,8 @@ class NetworkOutput:
             with self._lock:
                 if kind == "opened":
                     child.last_progress_s = now_s
+                elif kind == "relay" and isinstance(event.get("port"), int):
+                    child.socket.relay_port = event["port"]
                 elif kind == "connected":
                     child.connected_s = now_s
                     child.last_progress_s = now_s

@@ -82,8 +82,9 @@ CERTIFICATE_NOT_TRUSTED: Final = "the server's TLS certificate is not trusted"
 
 # How the child's write fails when a live server goes away (killed, restarted, the connection
 # dropped): Python's "[Errno 32] Broken pipe: 'rtmp://…/****'", which read as a fault of this
-# program and repeated the URL the line already names.
-_CONNECTION_LOST = re.compile(r"^\[Errno (?:32|104)\] ([^:]+)")
+# program and repeated the URL the line already names; FFmpeg's AVERROR_EOF ("[Errno
+# 541478725] End of file") when the server closed its side in order (a FIN, not a reset).
+_CONNECTION_LOST = re.compile(r"^\[Errno (?:32|104|541478725)\] ([^:]+)")
 
 
 def connection_lost(reason: str) -> str:
@@ -186,6 +187,9 @@ class ConnectionPhases:
             return (
                 "the server broke off the RTMP handshake (if this is an RTMPS port, use rtmps://)"
             )
+        if self.phase == Phase.RTMP_HANDSHAKE:
+            # Over TLS too: the TLS was done, the RTMP server behind it went away.
+            return "the server broke off the RTMP handshake"
         if self.phase >= Phase.APPLICATION:
             return f"the server refused the stream ({_CHECK_KEY})"
         return reason
@@ -238,6 +242,10 @@ class _Found:
     family: int
     socket_id: bytes  # inet_diag_sockid as the kernel gave it: asks for this socket alone
     state: SocketState
+
+    @property
+    def remote_port(self) -> int:
+        return int.from_bytes(self.socket_id[2:4], "big")  # idiag_dport, network order
 
 
 def _request(netlink: socket.socket, family: int, socket_id: bytes | None, sequence: int) -> None:
@@ -315,6 +323,9 @@ class SocketReader:
         self.available = sys.platform.startswith("linux") and os.path.isdir(f"{proc}/{pid}")
         self._known: _Found | None = None
         self._sequence = 0
+        # The loopback port of the child's TLS relay (media/tls_relay): FFmpeg's connection
+        # to it is not the stream's; the checked TLS connection to the server is.
+        self.relay_port: int | None = None
 
     def _socket_inodes(self) -> set[int]:
         inodes: set[int] = set()
@@ -349,7 +360,11 @@ class SocketReader:
                 for family in (socket.AF_INET, socket.AF_INET6):
                     self._sequence += 1
                     _request(netlink, family, None, self._sequence)
-                    found += [f for f in _answers(netlink, family) if f.inode in inodes]
+                    found += [
+                        f
+                        for f in _answers(netlink, family)
+                        if f.inode in inodes and f.remote_port != self.relay_port
+                    ]
         except (OSError, struct.error):
             self.available = False  # no sock_diag here (a sandbox): do not ask again
             return None

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import select
+import shutil
 import stat
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -251,13 +252,45 @@ class StatsReporter:
             try:
                 self._file.write(json.dumps(sample, ensure_ascii=False) + "\n")
                 self._file.flush()
-                if self._path is not None and self._path.is_file():
+                written = os.fstat(self._file.fileno())
+                if stat.S_ISREG(written.st_mode):
+                    if written.st_nlink == 0:
+                        self._write_again(self._file)
                     # A pipe (`--stats >(jq .)`, /dev/stdout into one) has no position: lseek
                     # failed with ESPIPE and --stats stopped after its first sample.
                     self._whole_bytes = os.lseek(self._file.fileno(), 0, os.SEEK_CUR)
             except OSError as error:
                 self._stop_writing(error)
         return sample
+
+    def _write_again(self, file: IO[str]) -> None:
+        """The file was deleted while the run wrote it (its folder cleaned up): the samples
+        went into a file with no name, gone at the end, and the run said nothing. As the
+        recording does: what was written is copied to its name again (a numbered name when
+        that is taken, the folder made again), said once, and the samples go on there.
+        Raises OSError (--stats then stops and says why) when that is impossible."""
+        if self._path is None or not os.path.isdir("/proc/self/fd"):
+            return
+        from anchordesk.media.recording import open_new_file
+
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        path, raw = open_new_file(self._path)
+        if raw is None:
+            raise OSError(errno.EEXIST, "the file was deleted and its name is taken", str(path))
+        with raw, open(f"/proc/self/fd/{file.fileno()}", "rb") as old:
+            shutil.copyfileobj(old, raw, 1 << 20)
+            self._file = open(os.dup(raw.fileno()), "w", encoding="utf-8")  # noqa: SIM115
+        with contextlib.suppress(OSError):
+            file.close()
+        moved = "" if path == self._path else f" (under a new name, {path.name})"
+        log.warning(
+            "--stats %s was deleted while being written: written again into %s%s; the samples "
+            "go on",
+            self._path,
+            path,
+            moved,
+        )
+        self._path = path
 
     def _write_pipe(self, fd: int, line: str) -> None:
         data = line.encode("utf-8")
@@ -301,12 +334,22 @@ class StatsReporter:
         self.fault = f"--stats {where}: stopped writing: {describe_error(where, error)}"
         log.error("%s; the show goes on", self.fault)
         if file is not None:
+            # The file written, not whatever its name leads to now: a name replaced by a link
+            # to another file while the run wrote was truncated to this file's size.
+            written = None
+            with contextlib.suppress(OSError, ValueError):
+                written = os.dup(file.fileno())
             with contextlib.suppress(OSError):
                 file.close()  # closes the descriptor even when flushing the rest fails again
-        if self._path is not None and self._path.is_file():
-            # A line cut in the middle by the full disk goes: the file ends on a whole sample.
-            with contextlib.suppress(OSError):
-                os.truncate(self._path, self._whole_bytes)
+            if written is not None:
+                try:
+                    if stat.S_ISREG(os.fstat(written).st_mode):
+                        # A line cut in the middle by the full disk goes: the file ends on a
+                        # whole sample.
+                        with contextlib.suppress(OSError):
+                            os.ftruncate(written, self._whole_bytes)
+                finally:
+                    os.close(written)
 
     def close(self) -> None:
         pipe_fd, self._pipe_fd = self._pipe_fd, None

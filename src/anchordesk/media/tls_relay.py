@@ -1,0 +1,253 @@
+"""RTMPS through a connection whose certificate was checked: the network child's TLS.
+
+FFmpeg, as PyAV opens an output, checks no certificate (its ``tls_verify`` option cannot be
+passed through ``avio_open``). Checking the server first on a connection of our own and then
+letting FFmpeg connect again was not enough: the stream key went out on FFmpeg's connection,
+which nothing checked. Whoever sits between this machine and the server (a hostile Wi-Fi, a
+proxy) could let the check through and answer FFmpeg's connection with any certificate.
+
+So the key only ever travels on the connection that was checked. The network child opens the
+TLS connection itself (Python's ``ssl``: the system's certificate authorities, or
+``SSL_CERT_FILE``), and FFmpeg speaks plain RTMP to a relay on the loopback that forwards
+every byte into that connection. The relay is a process of its own (``fork``): FFmpeg holds
+the GIL while it connects and writes, so a relay thread in the child could never answer it.
+
+What FFmpeg tells the server stays what it would have said: the ``tcUrl`` of its ``connect``
+(the URL the client believes it connected to) names the relay, and is written back to the
+real ``rtmps://HOST:PORT/APP`` on its way through.
+
+Lines in FFmpeg's own words go to stderr for each step (``[tcp @ tls] ...``), so the parent's
+:class:`~anchordesk.media.network_watch.ConnectionPhases` says how far an attempt got, as
+for a connection FFmpeg made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import select
+import signal
+import socket
+import ssl
+import sys
+from typing import Final
+from urllib.parse import urlsplit, urlunsplit
+
+# The RTMP handshake a client sends before its first message: C0 (1 byte), C1 and C2.
+_HANDSHAKE_BYTES: Final = 1 + 1536 + 1536
+# FFmpeg's connect message is a few hundred bytes; past this, the bytes go through as they are.
+_CONNECT_LOOKAHEAD_BYTES: Final = 64 * 1024
+_CHUNK_BYTES: Final = 128  # RTMP's chunk size until a Set Chunk Size (sent after connect)
+_COMMAND_MESSAGE: Final = 0x14
+_TCURL: Final = b"\x00\x05tcUrl\x02"
+# What the relay holds in each direction before it stops reading: a server that stops taking
+# the stream backs FFmpeg up within a fraction of a second, as its own socket would.
+_BUFFER_BYTES: Final = 256 * 1024
+
+
+class Refused(Exception):
+    """The server must not get the stream key, or cannot be reached: the reason in words."""
+
+
+def _say(line: str) -> None:
+    """A line in FFmpeg's words on stderr, for the parent's ConnectionPhases."""
+    with contextlib.suppress(OSError):
+        os.write(2, (line + "\n").encode("utf-8", "replace"))
+
+
+def tls_context() -> ssl.SSLContext:
+    """The system's certificate authorities (``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set);
+    certifi's when this Python finds none (a frozen app, a Python built elsewhere)."""
+    context = ssl.create_default_context()
+    if not context.cert_store_stats().get("x509_ca"):
+        with contextlib.suppress(ImportError, OSError, ssl.SSLError):
+            import certifi
+
+            context.load_verify_locations(cafile=certifi.where())
+    return context
+
+
+def open_checked(host: str, port: int, timeout_s: float) -> ssl.SSLSocket:
+    """A TLS connection to ``host:port`` whose certificate and name were checked. Raises
+    :class:`Refused`; the steps are said on stderr in FFmpeg's words."""
+    from anchordesk.media.network_watch import CERTIFICATE_NOT_TRUSTED
+
+    _say(f"[tcp @ tls] Starting connection attempt to {host} port {port}")
+    try:
+        raw = socket.create_connection((host, port), timeout=timeout_s)
+    except socket.gaierror as error:
+        _say(f"[tcp @ tls] Failed to resolve hostname {host}: {error.strerror or error}")
+        raise Refused(f"the server's name was not found: {host}") from None
+    except ConnectionRefusedError:
+        _say(f"[tcp @ tls] Connection to tcp://{host}:{port} failed: Connection refused")
+        raise Refused(f"nothing is listening at {host}:{port}") from None
+    except (OSError, ValueError) as error:
+        raise Refused(f"could not reach the server ({error})") from None
+    _say(f"[tcp @ tls] Successfully connected to {host} port {port}")
+    try:
+        connection = tls_context().wrap_socket(raw, server_hostname=host)
+    except ssl.SSLCertVerificationError as error:
+        raw.close()
+        reason = error.verify_message or error.reason or "not trusted"
+        raise Refused(
+            f"{CERTIFICATE_NOT_TRUSTED} ({reason}): the stream key was not sent (check the "
+            "server URL; a private server's certificate can be trusted with SSL_CERT_FILE)"
+        ) from None
+    except (OSError, ValueError) as error:
+        raw.close()
+        detail = " ".join(str(error).split()) or type(error).__name__
+        _say(f"[tls @ tls] {detail}")
+        raise Refused(f"the TLS handshake failed: {detail}") from None
+    connection.settimeout(None)
+    return connection
+
+
+def rewrite_tcurl(data: bytes, relay_prefix: bytes, real_prefix: bytes) -> bytes | None:
+    """``data`` (what FFmpeg sent after its handshake) with the ``tcUrl`` of its first message,
+    ``connect``, written from ``relay_prefix`` to ``real_prefix``; None while the message is
+    not whole yet. Anything else (no connect first, an extended timestamp, another tcUrl) goes
+    through as it came."""
+    if len(data) < 12:
+        return None
+    basic = data[0]
+    if basic >> 6 != 0 or basic & 0x3F < 2:  # a full header on a one-byte chunk stream id
+        return data
+    length = int.from_bytes(data[4:7], "big")
+    if data[7] != _COMMAND_MESSAGE or data[1:4] == b"\xff\xff\xff":
+        return data
+    separators = max(0, (length - 1) // _CHUNK_BYTES)
+    end = 12 + length + separators
+    if len(data) < end:
+        return None if len(data) < _CONNECT_LOOKAHEAD_BYTES else data
+    chunks = data[12:end]
+    body = b"".join(
+        chunks[start : start + _CHUNK_BYTES] for start in range(0, len(chunks), _CHUNK_BYTES + 1)
+    )
+    at = body.find(_TCURL)
+    if at < 0 or b"connect" not in body[:16]:
+        return data
+    start = at + len(_TCURL)
+    size = int.from_bytes(body[start : start + 2], "big")
+    old = body[start + 2 : start + 2 + size]
+    if not old.startswith(relay_prefix):
+        return data
+    new = real_prefix + old[len(relay_prefix) :]
+    body = body[:start] + len(new).to_bytes(2, "big") + new + body[start + 2 + size :]
+    header = bytes([basic]) + data[1:4] + len(body).to_bytes(3, "big") + data[7:12]
+    separator = bytes([0xC0 | (basic & 0x3F)])
+    rechunked = separator.join(
+        body[start : start + _CHUNK_BYTES] for start in range(0, len(body), _CHUNK_BYTES)
+    )
+    return header + rechunked + data[end:]
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _relay(listener: socket.socket, server: ssl.SSLSocket, prefixes: tuple[bytes, bytes]) -> None:
+    """Forward one connection from FFmpeg to ``server`` and back, until either side ends."""
+    listener.settimeout(30.0)
+    try:
+        client, _ = listener.accept()
+    except OSError:
+        return
+    listener.close()
+    client.setblocking(False)
+    server.setblocking(False)
+    upstream = bytearray()  # FFmpeg's bytes not yet taken by the server
+    downstream = bytearray()
+    head = bytearray()  # FFmpeg's bytes after its handshake, until its connect is whole
+    handshake_left = _HANDSHAKE_BYTES  # the handshake goes through as it comes
+    heading = True
+    client_open = True
+    while client_open or upstream:
+        readers: list[socket.socket] = []
+        writers: list[socket.socket] = []
+        if client_open and len(upstream) < _BUFFER_BYTES:
+            readers.append(client)
+        if len(downstream) < _BUFFER_BYTES:
+            readers.append(server)
+        if upstream:
+            writers.append(server)
+        if downstream:
+            writers.append(client)
+        writable: list[socket.socket] = []
+        if server in readers and server.pending():
+            readable: list[socket.socket] = [server]
+        else:
+            readable, writable, _ = select.select(readers, writers, [])
+        try:
+            if client in readable:
+                try:
+                    data = client.recv(65536)
+                except BlockingIOError:  # woken with nothing to read after all
+                    data = None
+                if data is None:
+                    pass
+                elif not data:
+                    client_open = False
+                    upstream += head
+                    head.clear()
+                elif not heading:
+                    upstream += data
+                else:
+                    take = min(handshake_left, len(data))
+                    upstream += data[:take]
+                    handshake_left -= take
+                    head += data[take:]
+                    if handshake_left == 0 and head:
+                        done = rewrite_tcurl(bytes(head), *prefixes)
+                        if done is not None:
+                            upstream += done
+                            head.clear()
+                            heading = False
+            if server in readable:
+                with contextlib.suppress(ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                    data = server.recv(65536)
+                    if not data:
+                        return
+                    downstream += data
+            if server in writable and upstream:
+                with contextlib.suppress(ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                    del upstream[: server.send(upstream)]
+            if client in writable and downstream:
+                with contextlib.suppress(BlockingIOError):
+                    del downstream[: client.send(downstream)]
+        except OSError:
+            return
+
+
+def relay(url: str, timeout_s: float) -> tuple[str, socket.socket]:
+    """For ``rtmps://``: the ``rtmp://127.0.0.1:PORT/...`` URL that FFmpeg is to open, which
+    reaches the server only through a checked TLS connection, and that connection (the child
+    keeps it open, unused: the parent reads the stream's progress from it). Raises
+    :class:`Refused` when the server must not get the key or cannot be reached."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "", parts.port or 443
+    server = open_checked(host, port, timeout_s)
+    listener = socket.create_server(("127.0.0.1", 0))
+    relay_port = int(listener.getsockname()[1])
+    user_info = parts.netloc.rpartition("@")[0]
+    relay_netloc = f"{user_info}@127.0.0.1:{relay_port}" if user_info else f"127.0.0.1:{relay_port}"
+    relay_url = urlunsplit(("rtmp", relay_netloc, parts.path, parts.query, parts.fragment))
+    shown_host = f"[{host}]" if ":" in host else host
+    prefixes = (f"rtmp://127.0.0.1:{relay_port}".encode(), f"rtmps://{shown_host}:{port}".encode())
+    pid = os.fork()
+    if pid == 0:  # the relay
+        code = 0
+        try:
+            _die_with_parent()
+            for descriptor in (0, 1):  # the parent's packet pipe and event lines are not ours
+                with contextlib.suppress(OSError):
+                    os.close(descriptor)
+            _relay(listener, server, prefixes)
+        except BaseException:  # a forked process never returns into the child's code
+            code = 1
+        finally:
+            os._exit(code)
+    listener.close()
+    return relay_url, server
