@@ -24,11 +24,11 @@ import logging
 import secrets
 import threading
 import time
-from pathlib import Path
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from pathlib import Path
 
 from anchordesk.feeds.audience import AudienceView, DealView
 from anchordesk.feeds.hub import FeedHub

@@ -465,6 +465,7 @@ class SessionStore:
         (and everything in it) is kept until the copy has its name."""
         old_path = self.path
         copy = copy_out(self._db, old_path)
+        unnamed: OSError | None = None
         self._db.close()  # removes the old -wal and -shm names: the new file gets its own
         if self._watch is not None:
             self._watch.close()
