@@ -100,7 +100,7 @@ def reports(path: Path) -> tuple[str, dict[str, object], str, tuple[object, ...]
     return text, as_json, page, (summary.timings, lines, summary.gmv_text, window[2])
 
 
-@pytest.mark.parametrize("step_s", [3600.0, -3600.0, 90.0, -30.0])
+@pytest.mark.parametrize("step_s", [3600.0, -3600.0, 90.0, -45.0])
 def test_a_wall_clock_step_mid_show_leaves_every_duration_on_the_show_clock(
     tmp_path: Path, step_s: float
 ) -> None:

@@ -3,7 +3,7 @@
 Every row of a session keeps the wall clock of when it was kept; an NTP step or a user fixing
 the clock mid-show moves that clock by minutes or hours, and a report that takes durations
 from it said "Duration 60:20" for a 20 s show, or put the first segment at "Start 59:48".
-The show events of the run sheet also carry the show clock (``at_s``: monotonic seconds of
+The run sheet's show events also carry the show clock (``at_s``: monotonic seconds of
 the show), which no step moves. Between two such events in the order they were kept, the
 difference of the two clocks stays put, save for a step: there, the wall clock moved and
 the show clock did not. Each step is taken back from every time kept after it, so durations,
@@ -23,24 +23,31 @@ from typing import TypeVar
 
 from anchordesk.store.session import ShowEventRecord
 
-# A change of the clocks' difference below this is the two clocks' jitter (an event kept a
-# frame after the moment it names), not a step; above it the wall clock was set.
-STEP_S = 5.0
+# A change of the clocks' difference below this is not taken for a step: the two clocks'
+# jitter (an event kept a few frames after the moment it names, a stalled picture), or a
+# session whose first events were kept late. A step that matters to a report of minutes (an
+# NTP step at boot, a clock set by hand, a time zone set as UTC) is larger.
+STEP_S = 30.0
+# The events whose show clock is the moment they were kept: the run sheet's own changes. An
+# event an order caused (stock_changed, a deal sold out) carries the show time of the last
+# frame before it, which lags when the show clock is driven by hand, so it names no moment.
+_CLOCKED_KINDS = frozenset({"show_started", "segment_started", "segment_ended", "show_finished"})
 # The show clock restarts at 0 when a session is continued by a new run: not a step.
 _RESTART_S = 1.0
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Epoch:
     correction_s: float  # taken from a wall time of this stretch
     offset_s: float  # wall minus show clock in this stretch
     first_show_s: float  # the show clock of its first event
+    last_show_s: float  # and of its last
 
 
 class SteadyClock:
-    """Wall times of one session with the steps taken out (``steady``)."""
+    """Wall times of one session with the steps taken out (``times``)."""
 
     def __init__(self, events: Sequence[ShowEventRecord]) -> None:
         self._epochs: list[_Epoch] = []
@@ -49,17 +56,18 @@ class SteadyClock:
         correction = 0.0
         for event in events:
             at_s = _number(event.data.get("at_s"))
-            if at_s is None or not math.isfinite(event.at):
+            if event.kind not in _CLOCKED_KINDS or at_s is None or not math.isfinite(event.at):
                 continue
             offset = event.at - at_s
-            if previous is None:
-                self._epochs.append(_Epoch(0.0, offset, at_s))
-            elif at_s < previous[0] - _RESTART_S:
-                # A new run of the session: a new show clock, the wall clock as it now is.
-                self._epochs.append(_Epoch(correction, offset, at_s))
+            if previous is None or at_s < previous[0] - _RESTART_S:
+                # The first, or a new run of the session: a new show clock, the wall clock
+                # as it now is (the time between two runs is wall time).
+                self._epochs.append(_Epoch(correction, offset, at_s, at_s))
             elif abs(offset - previous[1]) > STEP_S:
                 correction += offset - previous[1]
-                self._epochs.append(_Epoch(correction, offset, at_s))
+                self._epochs.append(_Epoch(correction, offset, at_s, at_s))
+            epoch = self._epochs[-1]
+            epoch.last_show_s = max(epoch.last_show_s, at_s)
             self._event_epoch[event.id] = len(self._epochs) - 1
             previous = (at_s, offset)
 
@@ -72,14 +80,27 @@ class SteadyClock:
             if after.correction_s != before.correction_s
         )
 
+    def _distance(self, index: int, wall: float) -> float:
+        """How far ``wall``, read in stretch ``index``, falls from that stretch's show time."""
+        epoch = self._epochs[index]
+        show_s = wall - epoch.offset_s
+        end = epoch.last_show_s
+        if index + 1 < len(self._epochs):
+            end = max(end, self._epochs[index + 1].first_show_s)
+        return max(0.0, epoch.first_show_s - show_s, show_s - end)
+
     def times(self, walls: Sequence[float], known: Sequence[int | None] = ()) -> list[float]:
         """Each wall time (of one table, in the order it was kept) without the steps.
-        ``known``: the stretch a row belongs to when it says so itself (a show event)."""
-        if len(self._epochs) < 2 or self.steps == 0:
+        ``known``: the stretch a row belongs to when it says so itself (a show event).
+
+        A row belongs to the stretch where its time reads closest to that stretch's show
+        time, never to one before the stretch of a row its table kept earlier, nor where it
+        would read earlier than that row."""
+        if self.steps == 0:
             return list(walls)
         steady: list[float] = []
         epoch = 0
-        last_s = -math.inf
+        last_s = -math.inf  # the show time of the row before
         for index, wall in enumerate(walls):
             if not math.isfinite(wall):
                 steady.append(wall)
@@ -88,22 +109,13 @@ class SteadyClock:
             if own is not None:
                 epoch = max(epoch, own)
             else:
-                while epoch + 1 < len(self._epochs):
-                    here, there = self._epochs[epoch], self._epochs[epoch + 1]
-                    if here.correction_s == there.correction_s:
-                        # A new run: its rows come after the earlier run's, on the wall clock.
-                        if wall - there.offset_s >= there.first_show_s - STEP_S:
-                            epoch += 1
-                            continue
-                        break
-                    show_s = wall - here.offset_s
-                    if show_s > there.first_show_s or show_s < last_s - STEP_S:
-                        epoch += 1
-                        continue
-                    break
-            current = self._epochs[epoch]
-            last_s = max(last_s, wall - current.offset_s)
-            steady.append(wall - current.correction_s)
+                # A time that falls back behind the row kept before it (a backward step
+                # between two events far apart) reads in a later stretch, where it fits.
+                later = range(epoch, len(self._epochs))
+                onward = [k for k in later if wall - self._epochs[k].offset_s >= last_s - STEP_S]
+                epoch = min(onward or later, key=lambda k: self._distance(k, wall))
+            last_s = wall - self._epochs[epoch].offset_s
+            steady.append(wall - self._epochs[epoch].correction_s)
         return steady
 
     def events(self, events: Sequence[ShowEventRecord]) -> list[ShowEventRecord]:
