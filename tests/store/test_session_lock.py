@@ -49,6 +49,33 @@ def test_posix_a_second_program_is_refused_until_the_first_ends(tmp_path: Path) 
     assert not session_lock.lock_path(session).exists()
 
 
+def test_posix_the_lock_follows_a_session_written_again_after_its_folder_was_removed(
+    tmp_path: Path,
+) -> None:
+    """A clean-up removed the folder, lock file and all: a lock on the removed file keeps
+    nobody out. After the session is written again (store/session_restore.py) the lock is
+    taken at its name again, under a numbered name too, and another program is refused."""
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    session, numbered = folder / "show.adsession", folder / "show-2.adsession"
+    session_lock.acquire(session)
+    try:
+        for name in folder.iterdir():
+            name.unlink()
+        session_lock.follow(session, session)
+        assert session_lock.lock_path(session).exists()
+        taker = subprocess.run(
+            [sys.executable, "-c", HOLD, str(session)], input="", capture_output=True, text=True
+        )
+        assert "open in another running AnchorDesk" in taker.stderr
+        session_lock.follow(session, numbered)
+        assert not session_lock.lock_path(session).exists()
+        assert session_lock.lock_path(numbered).exists()
+    finally:
+        session_lock.release(numbered)
+    assert not session_lock.lock_path(numbered).exists()
+
+
 class FakeMsvcrt:
     """``msvcrt.locking`` as Windows does it: a byte range of a file, locked by one program;
     ``LK_NBLCK`` fails with EACCES when another holds it. ``others`` are the files another

@@ -333,6 +333,8 @@ class LiveShow:
             )
         await asyncio.to_thread(session.close_store, max(0.1, deadline_s - time.monotonic()))
         self.mode = SessionMode.ENDED
+        if session.path not in self.sessions:  # written again under a numbered name
+            self.sessions[-1] = session.path
         log.info("session ended: %s", session.path)
         return session.path
 

@@ -28,6 +28,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from pathlib import Path
 
 from anchordesk.feeds.audience import AudienceView, DealView
 from anchordesk.feeds.hub import FeedHub
@@ -112,7 +113,6 @@ class ShowSession:
         self.mode = mode
         self.runtime = runtime
         self.writer = writer
-        self.path = writer.path
         self.id = writer.path.stem
         self.simulated = simulated
         self._wall_clock = wall_clock
@@ -671,6 +671,12 @@ class ShowSession:
     def read_ledger(self, read: Callable[[Ledger], object]) -> object:
         with self._lock:
             return read(self.ledger)
+
+    @property
+    def path(self) -> Path:
+        """The session file as it is now (written again under a numbered name when it was
+        deleted mid-show and its name then led to another file)."""
+        return self.writer.path
 
     # -- the end -----------------------------------------------------------------------------
 

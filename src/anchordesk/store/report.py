@@ -27,6 +27,7 @@ from anchordesk.show.ledger import Ledger, TimedOrder, TimedUpdate, replay, show
 from anchordesk.show.model import Product, Show
 from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
 from anchordesk.store.report_board import ReportBoard, board_json, board_text_lines, session_board
+from anchordesk.store.report_clock import SteadyClock
 from anchordesk.store.report_events import restore_missing_segment_starts, session_timings
 from anchordesk.store.report_i18n import end_reason_text, report_language, text
 from anchordesk.store.report_rejected import RejectedEntry, rejected_entries, rejected_lines
@@ -269,6 +270,14 @@ def build_report(path: Path) -> SessionReport:
     finally:
         store.close()
     show = _kept_show(show_json, unreadable)
+    # Durations and minutes on the show's clock: a wall-clock step mid-show taken out.
+    clock = SteadyClock(events)
+    events = clock.events(events)
+    comments = clock.rows(comments, lambda kept: kept.received_at)
+    orders = clock.rows(orders, lambda kept: kept.received_at)
+    updates = clock.rows(updates, lambda kept: kept.received_at)
+    samples = clock.rows(samples, lambda kept: kept.received_at)
+    stored_rejected = clock.rows(stored_rejected, lambda kept: kept.received_at)
     events = restore_missing_segment_starts(events, show)
     order_currencies = Counter(o.order.currency for o in orders if o.order.currency)
     currency = (

@@ -69,6 +69,7 @@ from anchordesk.store.session_feeds import (
     plan_names,
 )
 from anchordesk.store.session_open import open_for_reading, read_text
+from anchordesk.store.session_restore import FileWatch, copy_out, give_name
 from anchordesk.store.session_rows import (
     UnreadableRow,
     UnreadableRowError,
@@ -321,6 +322,7 @@ class SessionStore:
         # One writing program per file (store/session_lock.py); readers never wait for it.
         self._locked = False
         self._copy: tempfile.TemporaryDirectory[str] | None = None  # read from a copy
+        self._watch: FileWatch | None = None  # whether the file still has a name
         problem = path_problem(self.path, must_exist=read_only)
         if problem is not None:
             raise StoreError(f"{self.path}: {problem}")
@@ -374,6 +376,7 @@ class SessionStore:
                 self._db.executescript(_SCHEMA)
                 self._init_meta()
                 self._migrate()
+                self._watch = FileWatch(self.path)
         except SessionFileError as error:
             self._db.close()
             raise StoreError(str(error)) from None
@@ -443,9 +446,51 @@ class SessionStore:
         try:
             self._db.close()
         finally:
+            if self._watch is not None:
+                self._watch.close()  # after the connection: it would drop SQLite's locks
             self._unlock()
             if self._copy is not None:
                 self._copy.cleanup()
+
+    # -- a file deleted while open (store/session_restore.py) ------------------------------
+
+    def deleted(self) -> bool:
+        """The file being written has no name left (a clean-up removed it mid-show)."""
+        return self._watch is not None and self._watch.deleted()
+
+    def write_again(self) -> Path:
+        """Copy everything into a new file at the name (a numbered one when the name now leads
+        to another file), take the session's lock there, and write there from now on. Returns
+        the new name. Raises OSError, sqlite3.Error or StoreError when it cannot; the open file
+        (and everything in it) is kept until the copy has its name."""
+        old_path = self.path
+        copy = copy_out(self._db, old_path)
+        unnamed: OSError | None = None
+        self._db.close()  # removes the old -wal and -shm names: the new file gets its own
+        if self._watch is not None:
+            self._watch.close()
+        try:
+            path = give_name(copy, old_path)
+        except OSError as error:
+            # The copy holds the whole session: write on there, and say where it is.
+            path, unnamed = copy, error
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._watch = FileWatch(path)
+        if self._locked:
+            try:
+                session_lock.follow(old_path, path)
+            except session_lock.SessionInUse as error:
+                raise StoreError(str(error)) from None
+        if path == copy:
+            raise StoreError(
+                f"{old_path}: the file was deleted and cannot be given its name again "
+                f"({unnamed}); the session so far is kept in {copy}"
+            )
+        return path
 
     # -- meta ------------------------------------------------------------------------------
 

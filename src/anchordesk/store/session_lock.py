@@ -167,3 +167,35 @@ def release(session: Path) -> None:
             # stays, and the next run takes it over as after a crash).
             with contextlib.suppress(OSError):
                 os.unlink(lock_path(key))
+
+
+def follow(old: Path, new: Path) -> None:
+    """The session file was written again (deleted mid-show, store/session_restore.py), maybe
+    under another name: hold the lock of the file as it is now. The old lock file went with
+    its folder, or names a session nobody writes any more; a lock on a removed file keeps
+    nobody out. Raises :class:`SessionInUse` when another program took the new one first."""
+    calls = _calls
+    if calls is None:
+        return
+    old_key, new_key = old.resolve(), new.resolve()
+    with _guard:
+        descriptor, users = _held.pop(old_key, (-1, 1))
+        try:
+            still_ours = os.stat(lock_path(old_key)).st_ino == os.fstat(descriptor).st_ino
+        except OSError:
+            still_ours = False
+        if still_ours and old_key == new_key:
+            _held[new_key] = (descriptor, users)
+            return
+        if descriptor >= 0:
+            if still_ours:
+                with contextlib.suppress(OSError):
+                    os.unlink(lock_path(old_key))
+            with contextlib.suppress(OSError):
+                calls.unlock(descriptor)
+            os.close(descriptor)
+    acquire(new)
+    with _guard:
+        if new_key in _held:
+            held, _ = _held[new_key]
+            _held[new_key] = (held, users)

@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _MAX_GROUP = 64
+# How often the writer looks whether its file still has a name (one fstat): a deleted file is
+# written again from the open one (store/session_restore.py), so what matters is only that it
+# is seen before the file is closed, which is checked too.
+_WATCH_EVERY_S = 1.0
 
 
 @dataclass
@@ -146,9 +150,18 @@ class StoreWriter:
             opened.set_exception(error)
             return
         opened.set_result(None)
+        watched_at = time.monotonic()
         try:
             while True:
-                first = self._queue.get()
+                try:
+                    first = self._queue.get(timeout=_WATCH_EVERY_S)
+                except queue.Empty:
+                    first = None
+                if time.monotonic() - watched_at >= _WATCH_EVERY_S or first is _STOP:
+                    watched_at = time.monotonic()
+                    self._write_again_if_deleted(store)
+                if first is None:
+                    continue
                 if first is _STOP:
                     return
                 group = [first]
@@ -164,6 +177,7 @@ class StoreWriter:
                     group.append(more)
                 self._execute(store, group)
                 if stop:
+                    self._write_again_if_deleted(store)
                     return
         finally:
             try:
@@ -172,6 +186,28 @@ class StoreWriter:
                 fault = disk_fault(self.path, error)
                 if fault is not None:
                     self._stop_writing(error, fault)
+
+    def _write_again_if_deleted(self, store: SessionStore) -> None:
+        if self.fault is not None or not store.deleted():
+            return
+        deleted = self.path
+        try:
+            path = store.write_again()
+        except (OSError, sqlite3.Error, StoreError) as error:
+            why = str(error) if isinstance(error, StoreError) else disk_fault(deleted, error)
+            self._stop_writing(
+                error, f"the file was deleted and cannot be written again: {why or error}"
+            )
+            return
+        self.path = path
+        moved = "" if path == deleted else f" (under a new name, {path.name})"
+        log.warning(
+            "the session file %s was deleted: written again into %s%s; comments, orders and "
+            "show events go on there",
+            deleted,
+            path,
+            moved,
+        )
 
     def _stop_writing(self, error: BaseException, fault: str) -> None:
         if self.fault is None:

@@ -1,0 +1,142 @@
+"""The report's time line without the wall clock's steps.
+
+Every row of a session keeps the wall clock of when it was kept; an NTP step or a user fixing
+the clock mid-show moves that clock by minutes or hours, and a report that takes durations
+from it said "Duration 60:20" for a 20 s show, or put the first segment at "Start 59:48".
+The run sheet's show events also carry the show clock (``at_s``: monotonic seconds of
+the show), which no step moves. Between two such events in the order they were kept, the
+difference of the two clocks stays put, save for a step: there, the wall clock moved and
+the show clock did not. Each step is taken back from every time kept after it, so durations,
+minutes and segment starts are the show's; the first wall time is still when it started.
+
+A row with no show clock of its own (a comment, an order) is placed by its wall time in the
+order its table kept it: past the step once its time only fits after it (a forward step
+leaves a gap no row falls in; a backward one makes times fall back), before it otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from anchordesk.store.session import ShowEventRecord
+
+# A change of the clocks' difference below this is not taken for a step: the two clocks'
+# jitter (an event kept a few frames after the moment it names, a stalled picture), or a
+# session whose first events were kept late. A step that matters to a report of minutes (an
+# NTP step at boot, a clock set by hand, a time zone set as UTC) is larger.
+STEP_S = 30.0
+# The events whose show clock is the moment they were kept: the run sheet's own changes. An
+# event an order caused (stock_changed, a deal sold out) carries the show time of the last
+# frame before it, which lags when the show clock is driven by hand, so it names no moment.
+_CLOCKED_KINDS = frozenset({"show_started", "segment_started", "segment_ended", "show_finished"})
+# The show clock restarts at 0 when a session is continued by a new run: not a step.
+_RESTART_S = 1.0
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Epoch:
+    correction_s: float  # taken from a wall time of this stretch
+    offset_s: float  # wall minus show clock in this stretch
+    first_show_s: float  # the show clock of its first event
+    last_show_s: float  # and of its last
+
+
+class SteadyClock:
+    """Wall times of one session with the steps taken out (``times``)."""
+
+    def __init__(self, events: Sequence[ShowEventRecord]) -> None:
+        self._epochs: list[_Epoch] = []
+        self._event_epoch: dict[str, int] = {}
+        previous: tuple[float, float] | None = None  # (show clock, offset)
+        correction = 0.0
+        for event in events:
+            at_s = _number(event.data.get("at_s"))
+            if event.kind not in _CLOCKED_KINDS or at_s is None or not math.isfinite(event.at):
+                continue
+            offset = event.at - at_s
+            if previous is None or at_s < previous[0] - _RESTART_S:
+                # The first, or a new run of the session: a new show clock, the wall clock
+                # as it now is (the time between two runs is wall time).
+                self._epochs.append(_Epoch(correction, offset, at_s, at_s))
+            elif abs(offset - previous[1]) > STEP_S:
+                correction += offset - previous[1]
+                self._epochs.append(_Epoch(correction, offset, at_s, at_s))
+            epoch = self._epochs[-1]
+            epoch.last_show_s = max(epoch.last_show_s, at_s)
+            self._event_epoch[event.id] = len(self._epochs) - 1
+            previous = (at_s, offset)
+
+    @property
+    def steps(self) -> int:
+        """How many times the wall clock was set during the session."""
+        return sum(
+            1
+            for before, after in zip(self._epochs, self._epochs[1:], strict=False)
+            if after.correction_s != before.correction_s
+        )
+
+    def _distance(self, index: int, wall: float) -> float:
+        """How far ``wall``, read in stretch ``index``, falls from that stretch's show time."""
+        epoch = self._epochs[index]
+        show_s = wall - epoch.offset_s
+        end = epoch.last_show_s
+        if index + 1 < len(self._epochs):
+            end = max(end, self._epochs[index + 1].first_show_s)
+        return max(0.0, epoch.first_show_s - show_s, show_s - end)
+
+    def times(self, walls: Sequence[float], known: Sequence[int | None] = ()) -> list[float]:
+        """Each wall time (of one table, in the order it was kept) without the steps.
+        ``known``: the stretch a row belongs to when it says so itself (a show event).
+
+        A row belongs to the stretch where its time reads closest to that stretch's show
+        time, never to one before the stretch of a row its table kept earlier, nor where it
+        would read earlier than that row."""
+        if self.steps == 0:
+            return list(walls)
+        steady: list[float] = []
+        epoch = 0
+        last_s = -math.inf  # the show time of the row before
+        for index, wall in enumerate(walls):
+            if not math.isfinite(wall):
+                steady.append(wall)
+                continue
+            own = known[index] if index < len(known) else None
+            if own is not None:
+                epoch = max(epoch, own)
+            else:
+                # A time that falls back behind the row kept before it (a backward step
+                # between two events far apart) reads in a later stretch, where it fits.
+                later = range(epoch, len(self._epochs))
+                onward = [k for k in later if wall - self._epochs[k].offset_s >= last_s - STEP_S]
+                epoch = min(onward or later, key=lambda k: self._distance(k, wall))
+            last_s = wall - self._epochs[epoch].offset_s
+            steady.append(wall - self._epochs[epoch].correction_s)
+        return steady
+
+    def events(self, events: Sequence[ShowEventRecord]) -> list[ShowEventRecord]:
+        walls = [event.at for event in events]
+        known = [self._event_epoch.get(event.id) for event in events]
+        return [
+            event if at == event.at else replace(event, at=at)
+            for event, at in zip(events, self.times(walls, known), strict=True)
+        ]
+
+    def rows(self, rows: Sequence[T], wall: Callable[[T], float]) -> list[T]:
+        """Kept rows (``received_at``) with their times steadied."""
+        steady = self.times([wall(row) for row in rows])
+        return [
+            row if at == wall(row) else replace(row, received_at=at)  # type: ignore[type-var]
+            for row, at in zip(rows, steady, strict=True)
+        ]
+
+
+def _number(value: object) -> float | None:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and abs(number) <= 1e7 else None

@@ -1,0 +1,116 @@
+"""A session file deleted while its show runs is written again from the open connection.
+
+A clean-up script or a user tidying a folder can remove ``s.adsession`` (and its ``-wal`` and
+``-shm``) mid-show. SQLite goes on writing into the open, nameless file, the run ends "session
+ended: s.adsession" with exit 0, and every comment and order of the session is gone with the
+last descriptor. As the recording and ``--stats`` do, the writer looks at the file now and then
+(not per write: :class:`FileWatch` is one ``fstat``), and when it has no name left, SQLite's
+online backup copies everything from the still-open connection into a new file at its name
+(the folder made again; a numbered name when the name now leads to another file). The store
+then writes there; the caller says so once.
+
+Why through a file beside it and not straight to the name: the old connection, when closed,
+removes ``NAME-wal`` and ``NAME-shm`` by name; the new file must not have a write-ahead log of
+its own there yet, and a stale ``-wal`` left at the name (only the database was removed) must
+not be applied to the new file by the next reader. So: copy into ``NAME.restoring``, close
+that copy, close the old connection (its log goes), then give the copy its name without ever
+replacing a file (``link``), and open it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from pathlib import Path
+
+from anchordesk.core.disk import name_max_bytes
+
+_MAX_NUMBERED = 999
+
+
+class FileWatch:
+    """An extra read-only descriptor of the database file, for ``fstat``.
+
+    It must stay open until SQLite's connection is closed: closing any descriptor of a file
+    drops the POSIX locks the process holds on it, SQLite's included."""
+
+    def __init__(self, path: Path) -> None:
+        self._fd: int | None = None
+        if os.name != "posix":  # Windows cannot remove a file that is open
+            return
+        with contextlib.suppress(OSError):
+            self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+
+    def deleted(self) -> bool:
+        """The file has no name left (every link to it removed)."""
+        if self._fd is None:
+            return False
+        try:
+            return os.fstat(self._fd).st_nlink == 0
+        except OSError:
+            return False
+
+    def close(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+
+def numbered(path: Path, number: int) -> Path:
+    """``s.adsession`` -> ``s-2.adsession`` (cut to the length the disk takes)."""
+    stem, tail = path.stem, f"-{number}{path.suffix}"
+    limit = name_max_bytes(path.parent)
+    while len(stem) > 1 and len(os.fsencode(stem + tail)) > limit:
+        stem = stem[:-1]
+    return path.with_name(stem + tail)
+
+
+def copy_out(db: sqlite3.Connection, path: Path) -> Path:
+    """Copy the whole database behind ``db`` into a closed file beside ``path`` (returned).
+    Raises OSError or sqlite3.Error (nothing left behind) when it cannot."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    copy = path.with_name(path.name + ".restoring")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(copy)  # a copy left by an earlier attempt that failed
+    target = sqlite3.connect(copy, isolation_level=None)
+    try:
+        db.backup(target)
+        # The copy holds the WAL mark of the header: back to one file before it is named.
+        target.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except BaseException:
+        target.close()
+        remove_with_logs(copy)
+        raise
+    target.close()
+    return copy
+
+
+def give_name(copy: Path, path: Path) -> Path:
+    """Name ``copy`` ``path``, or the first free numbered name beside it; never replaces a
+    file. Returns the name it got."""
+    candidate = path
+    for number in range(2, _MAX_NUMBERED + 2):
+        try:
+            os.link(copy, candidate)
+        except FileExistsError:
+            candidate = numbered(path, number)
+            continue
+        except OSError:
+            # A disk without hard links (FAT, some shares): a rename, after looking.
+            if os.path.lexists(candidate):
+                candidate = numbered(path, number)
+                continue
+            os.rename(copy, candidate)
+            return candidate
+        with contextlib.suppress(OSError):
+            os.unlink(copy)
+        return candidate
+    raise FileExistsError(f"{path} and {_MAX_NUMBERED} numbered names after it exist")
+
+
+def remove_with_logs(path: Path) -> None:
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        with contextlib.suppress(OSError):
+            os.unlink(name)
