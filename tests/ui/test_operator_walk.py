@@ -305,3 +305,31 @@ def test_three_running_deals_leave_every_product_whole_at_1366x768(
         assert products._deal_button.isVisibleTo(products)  # the form can still stop its deal
     finally:
         i18n.install(QApplication.instance(), "en")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN", "ja"])
+def test_an_order_amount_is_never_cut(qtbot: QtBot, language: str) -> None:
+    # The Japanese walk: "￥11,600" showed as "￥11,…" under the two-character header 金額: the
+    # columns were sized once, for the headers of an empty list.
+    from decimal import Decimal
+
+    from anchordesk.ui.docks.orders import OrdersPanel
+    from anchordesk.ui.state import OrderRow
+
+    i18n.install(QApplication.instance(), language)  # type: ignore[arg-type]
+    try:
+        panel = OrdersPanel()
+        qtbot.addWidget(panel)
+        panel.resize(350, 500)
+        panel.show()
+        qtbot.waitExposed(panel)
+        title = "常滑焼 急須 300ml"
+        panel.add_orders([OrderRow("o1", "POT", title, 1, Decimal("4600"), "JPY", 0.0)])
+        panel.add_orders([OrderRow("o2", "POT", title, 2, Decimal("11600"), "JPY", 1.0)])
+        metrics = panel.view.fontMetrics()
+        for row in range(2):
+            for column in (0, 2, 3):
+                text = str(panel.model.index(row, column).data())
+                assert panel.view.columnWidth(column) >= metrics.horizontalAdvance(text), text
+    finally:
+        i18n.install(QApplication.instance(), "en")  # type: ignore[arg-type]

@@ -80,6 +80,8 @@ class OrdersPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for column in (0, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # Rows on screen only: the list holds up to 2,000 orders and is sized at each batch.
+        header.setResizeContentsPrecision(0)
         big = QFont(self.font())
         big.setPointSizeF(big.pointSizeF() * 1.5)
         big.setBold(True)
@@ -129,6 +131,10 @@ class OrdersPanel(QWidget):
 
     def add_orders(self, rows: Sequence[OrderRow]) -> None:
         self.model.prepend(rows)
+        # ResizeToContents sized the columns once, for the headers of an empty list, and not
+        # again when orders came: "¥11,600" was cut to "¥11,…" under a two-character 金額.
+        for column in (0, 2, 3):
+            self.view.resizeColumnToContents(column)
 
     def update_sales(self, sales: SalesState) -> None:
         # Orders in other currencies are shown apart, never added into the show's GMV.
