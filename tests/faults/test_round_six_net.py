@@ -70,3 +70,55 @@ def test_a_recording_waiting_for_room_goes_on_when_its_folder_was_deleted_meanwh
         status = recording.status()
         assert status.state is OutputState.STOPPED
         assert recording.path.parent == folder and recording.path.stat().st_size > 0
+
+
+_RECORD_UNDER_A_FILE_SIZE_LIMIT = """
+import resource, sys, time
+sys.path[:0] = sys.argv[3:]
+from pathlib import Path
+from packetgen import PacketGenerator
+from anchordesk.media.recording import RecordingOutput
+limit = int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+gen = PacketGenerator(width=320, height=240, fps=30, gop_s=1.0, video_kbps=1500, noise=True)
+recording = RecordingOutput(Path(sys.argv[1]), space_guard=None, reserve_bytes=256 * 1024)
+recording.start(gen.templates)
+for packet in gen.packets(40.0):
+    recording.send(packet)
+    if recording.status().last_error:
+        break
+    time.sleep(0.001)  # let the writer keep up: the limit, not the queue, must stop it
+recording.stop(timeout_s=10)
+print(recording.status().last_error)
+"""
+
+
+@pytest.mark.integration
+def test_a_recording_that_reaches_the_largest_file_a_disk_takes_is_finished_and_says_so(
+    tmp_path: Path, generator: PacketGenerator
+) -> None:
+    """R6net #19: a FAT32 USB disk takes files up to 4 GB (EFBIG past it; a file-size limit
+    does the same): the recording's end could not be written (no duration, no index: the
+    reserve took EFBIG for "no fallocate here") and the run said "the disk holding … is full"
+    and then "the disk has room again (61.9 GB free)". The real kernel limit (RLIMIT_FSIZE)
+    stands in for FAT's, in a process of its own."""
+    import subprocess
+    import sys
+
+    here = Path(__file__).resolve().parent
+    path = tmp_path / "show.mkv"
+    result = subprocess.run(
+        [sys.executable, "-c", _RECORD_UNDER_A_FILE_SIZE_LIMIT, str(path), str(2_000_000),
+         str(here.parent / "integration"), str(here.parent / "media"), str(here.parent)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    said = result.stdout.strip()
+    assert "is full" not in said
+    assert "largest file" in said, said
+    probe = subprocess.run(
+        [ffprobe_path(), "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+         str(path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert float(probe.stdout.strip()) > 1.0  # finished: it has a duration
