@@ -64,6 +64,13 @@ def describe_write_fault(path: Path | str, problem: DiskProblem, detail: str | N
 
 def describe_error(path: Path | str, error: BaseException) -> str:
     """:func:`describe_write_fault` for an exception."""
+    if getattr(error, "errno", None) == errno.EFBIG:
+        # Not a full disk: the disk may have gigabytes free (a FAT32 USB disk takes files of
+        # at most 4 GB; a file-size limit set for this program does the same).
+        return (
+            f"{path} reached the largest file this disk or this program's limits allow (a "
+            "FAT32 disk holds at most 4 GB a file)"
+        )
     strerror = getattr(error, "strerror", None)
     detail = strerror if isinstance(strerror, str) and strerror else None
     if detail is None:

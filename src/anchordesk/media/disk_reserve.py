@@ -21,6 +21,7 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import stat
 import sys
 from collections.abc import Callable
 from typing import Final
@@ -58,6 +59,28 @@ def reserve_past_end(fd: int, offset: int, length: int) -> None:
         raise OSError(code, os.strerror(code))
 
 
+def largest_file_bytes(fd: int) -> int | None:
+    """The largest regular file ``fd`` may become, when something smaller than what a show
+    records sets it: the disk (FAT32, the USB disk's usual format, takes files of at most
+    4 GiB; glibc's ``FILESIZEBITS`` says 32 there) or this program's file-size limit
+    (``RLIMIT_FSIZE``). Past it every write fails with EFBIG, the end of the file (duration,
+    index) included; None when nothing smaller than 2**63 is known."""
+    limits: list[int] = []
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        bits = os.fpathconf(fd, "PC_FILESIZEBITS")
+        if 0 < bits < 64:
+            limits.append((1 << bits) - 1)
+    with contextlib.suppress(ImportError, OSError, ValueError, AttributeError):
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if soft != resource.RLIM_INFINITY and soft > 0:
+            limits.append(soft)
+    return min(limits, default=None)
+
+
 class DiskReserve:
     """The reserve of one open file. ``full`` is set (an ``OSError``, ENOSPC) when the disk
     could not give the next stretch: the writer stops then, with ``reserve_bytes / 2`` or more
@@ -66,6 +89,7 @@ class DiskReserve:
     def __init__(self, fd: int, reserve_bytes: int = DEFAULT_RESERVE_BYTES) -> None:
         self._fd = fd
         self.reserve_bytes = reserve_bytes
+        self.largest_bytes = largest_file_bytes(fd)
         self._reserved_to = 0
         self.full: OSError | None = None
         # False: no reserve (not on this system or file system, or the disk is already too full
@@ -78,7 +102,16 @@ class DiskReserve:
 
     def after_write(self, size_bytes: int) -> None:
         """The file is ``size_bytes`` long now: move the reserve along when half of it is used."""
-        if not self.active or self.full is not None:
+        if self.full is not None:
+            return
+        end_bytes = self.reserve_bytes or DEFAULT_RESERVE_BYTES  # room the file's end needs
+        largest = self.largest_bytes
+        # (A limit below twice that leaves the write to fail: a new file for every write.)
+        if largest is not None and largest > 2 * end_bytes and size_bytes + end_bytes > largest:
+            # Stopped while the end still fits: the write that crossed the limit lost it.
+            self.full = OSError(errno.EFBIG, os.strerror(errno.EFBIG))
+            return
+        if not self.active:
             return
         if size_bytes + self.reserve_bytes // 2 <= self._reserved_to:
             return
@@ -87,6 +120,8 @@ class DiskReserve:
         except OSError as error:
             if error.errno in (errno.ENOSPC, errno.EDQUOT):
                 self.full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            elif error.errno == errno.EFBIG:  # past the largest file (see largest_file_bytes)
+                self.full = OSError(errno.EFBIG, os.strerror(errno.EFBIG))
             else:  # no fallocate here: no reserve, and nothing else changes
                 self.active = False
             return

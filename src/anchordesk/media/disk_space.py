@@ -23,8 +23,19 @@ from typing import Final
 DEFAULT_MIN_FREE_BYTES: Final = 500 * 1000 * 1000
 
 
+def measured_folder(folder: Path) -> Path:
+    """The folder whose disk holds ``folder``, or would hold it: a folder deleted while the
+    recording waits for room (a clean-up) is measured at its nearest existing parent, where it
+    is made again; it was left unmeasured (its floor the default 500 MB), and the recording
+    waited for good."""
+    for candidate in (folder, *folder.parents):
+        if candidate.is_dir():
+            return candidate
+    return folder
+
+
 def free_bytes(folder: Path) -> int:
-    return shutil.disk_usage(folder).free
+    return shutil.disk_usage(measured_folder(folder)).free
 
 
 def format_bytes(count: float) -> str:
@@ -79,7 +90,7 @@ class FreeSpaceGuard:
         if self._min_free_bytes is not None:
             return self._min_free_bytes
         try:
-            total = shutil.disk_usage(self.folder).total
+            total = shutil.disk_usage(measured_folder(self.folder)).total
         except OSError:
             return DEFAULT_MIN_FREE_BYTES
         return min(DEFAULT_MIN_FREE_BYTES, total // 20)

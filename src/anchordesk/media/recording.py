@@ -535,6 +535,9 @@ class RecordingOutput:
             if not guard.has_room():
                 continue
             try:
+                # Its folder may have gone with a clean-up while it waited: made again, as
+                # for a file deleted while recording (_restore).
+                self.requested_path.parent.mkdir(parents=True, exist_ok=True)
                 path, raw = open_new_file(self.requested_path)
             except OSError as error:
                 if disk_problem(error) is DiskProblem.FULL:
