@@ -142,10 +142,14 @@ def rewrite_tcurl(data: bytes, relay_prefix: bytes, real_prefix: bytes) -> bytes
     return header + rechunked + data[end:]
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent_pid: int) -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    # The network child may have died between the fork and the line above: no signal will
+    # come then, and the relay would wait out its 30 s accept for nothing.
+    if os.getppid() != parent_pid:
+        os._exit(0)
 
 
 def _relay(listener: socket.socket, server: ssl.SSLSocket, prefixes: tuple[bytes, bytes]) -> None:
@@ -236,11 +240,12 @@ def relay(url: str, timeout_s: float) -> tuple[str, socket.socket]:
     relay_url = urlunsplit(("rtmp", relay_netloc, parts.path, parts.query, parts.fragment))
     shown_host = f"[{host}]" if ":" in host else host
     prefixes = (f"rtmp://127.0.0.1:{relay_port}".encode(), f"rtmps://{shown_host}:{port}".encode())
+    parent_pid = os.getpid()
     pid = os.fork()
     if pid == 0:  # the relay
         code = 0
         try:
-            _die_with_parent()
+            _die_with_parent(parent_pid)
             for descriptor in (0, 1):  # the parent's packet pipe and event lines are not ours
                 with contextlib.suppress(OSError):
                     os.close(descriptor)
