@@ -5,7 +5,12 @@ arguments). Each test failed on the code before its fix."""
 from __future__ import annotations
 
 
+import json
+from decimal import Decimal
+from pathlib import Path
+
 import pytest
+from report_sessions import write_big_session
 
 from anchordesk.cli import main as cli_main
 from anchordesk.showfile.samples import sample_show_path
@@ -32,3 +37,24 @@ def test_the_audience_refuses_a_port_or_rate_out_of_range_in_one_line(
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert argument in err and words in err
+
+
+def test_an_order_in_another_currency_is_never_added_into_a_segments_or_products_gmv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CNY show with one 12.50 USD order for SKU-05. Before: the report's segment table and
+    SKU-05's row (and the board's product GMV, from the same ledger) added the 12.50 dollars
+    into their yuan: the segments summed to 12.50 more than the show's GMV."""
+    path = tmp_path / "show.adsession"
+    write_big_session(path)
+    assert cli_main(["report", "--json", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    gmv = Decimal(report["gmv"])
+    assert report["gmv_by_currency"]["USD"] == "12.50"
+    assert sum(Decimal(p["gmv"]) for p in report["products"]) == gmv
+    assert sum(Decimal(s["gmv"]) for s in report["segments"]) == gmv
+    [mug] = [p for p in report["products"] if p["sku"] == "SKU-05"]
+    assert mug["gmv_in_other_currencies"] == {"USD": "12.50"}
+    assert sum(
+        Decimal(s["gmv_in_other_currencies"].get("USD", "0")) for s in report["segments"]
+    ) == Decimal("12.50")

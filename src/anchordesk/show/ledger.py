@@ -65,6 +65,8 @@ class ProductSales:
     units: int = 0
     orders: int = 0
     gmv: Decimal = field(default_factory=lambda: Decimal(0))
+    # Money of orders in another currency than this one's: counted apart, never added in.
+    other_gmv: dict[str, Decimal] = field(default_factory=dict)
     deal_units: int = 0  # of `units`, those sold in a deal
     oversold: int = 0  # units sold beyond the product's stock
     returned: int = 0  # units given back by cancellations and refunds (already out of `units`)
@@ -80,6 +82,8 @@ class SegmentSales:
     orders: int = 0
     units: int = 0
     gmv: Decimal = field(default_factory=lambda: Decimal(0))
+    # Money of orders in another currency than this one's: counted apart, never added in.
+    other_gmv: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,6 +97,8 @@ class DealSales:
     orders: int = 0
     units: int = 0
     gmv: Decimal = field(default_factory=lambda: Decimal(0))
+    # Money of orders in another currency than this one's: counted apart, never added in.
+    other_gmv: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,17 @@ class _CountedOrder:
     @property
     def left(self) -> Decimal:
         return max(Decimal(0), self.order.total_price - self.taken_back)
+
+
+def _add_gmv(
+    sales: ProductSales | SegmentSales | DealSales, own: str, currency: str, amount: Decimal
+) -> None:
+    """``amount`` in ``currency`` into ``sales``, whose own currency is ``own``: an order in
+    euros to a show in dollars once added its euros into the segment's and product's dollars."""
+    if currency == own:
+        sales.gmv += amount
+    else:
+        sales.other_gmv[currency] = sales.other_gmv.get(currency, Decimal(0)) + amount
 
 
 class Ledger:
@@ -302,7 +319,7 @@ class Ledger:
         segment = self._segment_at(at)
         if segment is not None:
             segment.orders += 1
-            segment.gmv += order.total_price
+            _add_gmv(segment, self.currency, currency, order.total_price)
         counted = _CountedOrder(order, currency, segment, [])
         accepted_left = dict(accepted_by_sku) if accepted_by_sku is not None else None
         deals_counted: set[str] = set()
@@ -316,7 +333,7 @@ class Ledger:
                 )
             product.units += quantity
             product.orders += 1
-            product.gmv += line.amount
+            _add_gmv(product, self.currency_of_sku(line.sku), currency, line.amount)
             if segment is not None:
                 segment.units += quantity
             if deal_by_sku is not None and line.sku in deal_by_sku:
@@ -326,7 +343,7 @@ class Ledger:
                 deal = self._deal_line(line.sku, line.unit_price, currency)
             if deal is not None:
                 deal.units += quantity
-                deal.gmv += line.amount
+                _add_gmv(deal, self.currency_of_sku(line.sku), currency, line.amount)
                 product.deal_units += quantity
                 if deal.deal_id not in deals_counted:
                     deal.orders += 1
@@ -344,8 +361,14 @@ class Ledger:
         deal = self._live_deals.get(sku)
         if deal is None:
             return None
-        price_currency = self._currency_by_sku.get(sku) or currency
+        price_currency = self.currency_of_sku(sku)
+        if currency != price_currency:  # 19.00 EUR is not a deal priced 19.00 USD
+            return None
         return deal if is_deal_price(unit_price, deal.price, price_currency) else None
+
+    def currency_of_sku(self, sku: str) -> str:
+        """The currency ``sku`` is priced in: its own, or the show's (an unknown SKU's too)."""
+        return self._currency_by_sku.get(sku) or self.currency
 
     def _take_stock(self, sku: str, quantity: int, accepted_left: dict[str, int] | None) -> int:
         """Units a line took from stock: as the live show said, else by the ledger's count."""
@@ -402,7 +425,7 @@ class Ledger:
         if amount:
             self.gmv_changes.append((at, currency, -amount))
         if counted.segment is not None:
-            counted.segment.gmv -= amount
+            _add_gmv(counted.segment, self.currency, currency, -amount)
         units_back: dict[str, int] = {}
         restocks: list[Restock] = []
         returning = self._units_returning(update, counted, whole)
@@ -413,10 +436,14 @@ class Ledger:
             self.units -= units
             line.product.units -= units
             line.product.returned += units
-            line.product.gmv -= line.unit_price * units
+            _add_gmv(
+                line.product, self.currency_of_sku(line.sku), currency, -line.unit_price * units
+            )
             if line.deal is not None:
                 line.deal.units -= units
-                line.deal.gmv -= line.unit_price * units
+                _add_gmv(
+                    line.deal, self.currency_of_sku(line.sku), currency, -line.unit_price * units
+                )
                 line.product.deal_units -= units
             if counted.segment is not None:
                 counted.segment.units -= units

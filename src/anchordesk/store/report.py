@@ -126,6 +126,7 @@ class SessionReport:
                     "units": p.units,
                     "orders": p.orders,
                     "gmv": str(p.gmv),
+                    "gmv_in_other_currencies": _amounts(p.other_gmv),
                 }
                 for p in [*ledger.products.values(), *ledger.unknown_skus.values()]
             ],
@@ -139,6 +140,7 @@ class SessionReport:
                     "orders": s.orders,
                     "units": s.units,
                     "gmv": str(s.gmv),
+                    "gmv_in_other_currencies": _amounts(s.other_gmv),
                 }
                 for s in ledger.segments
             ],
@@ -153,6 +155,7 @@ class SessionReport:
                     "orders": d.orders,
                     "units": d.units,
                     "gmv": str(d.gmv),
+                    "gmv_in_other_currencies": _amounts(d.other_gmv),
                 }
                 for d in ledger.deals
             ],
@@ -340,6 +343,10 @@ def build_report(path: Path) -> SessionReport:
                 running += change
                 report.gmv_over_time.append((at - started, running))
     return report
+
+
+def _amounts(by_currency: dict[str, Decimal]) -> dict[str, str]:
+    return {currency: str(amount) for currency, amount in sorted(by_currency.items()) if amount}
 
 
 def _kept_show(show_json: str | None, unreadable: list[UnreadableRow]) -> Show | None:
