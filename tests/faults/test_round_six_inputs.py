@@ -4,7 +4,6 @@ arguments). Each test failed on the code before its fix."""
 
 from __future__ import annotations
 
-
 import json
 from decimal import Decimal
 from pathlib import Path
