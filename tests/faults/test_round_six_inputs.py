@@ -9,10 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from report_sessions import write_big_session
+from report_sessions import T0, write_big_session
 
 from anchordesk.cli import main as cli_main
+from anchordesk.show.feed_items import Order, OrderLine
 from anchordesk.showfile.samples import sample_show_path
+from anchordesk.store import SessionStore
 
 
 @pytest.mark.parametrize(
@@ -57,3 +59,26 @@ def test_an_order_in_another_currency_is_never_added_into_a_segments_or_products
     assert sum(
         Decimal(s["gmv_in_other_currencies"].get("USD", "0")) for s in report["segments"]
     ) == Decimal("12.50")
+
+
+@pytest.mark.parametrize("zero", ["0E-999999999", "-0E-999999999", "24.000000000000000000000"])
+def test_an_amount_written_with_absurd_digits_keeps_the_gmv_in_the_currencys_digits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], zero: str
+) -> None:
+    """A total of ``0E-999999999`` is exact in cents (a zero), so the rule keeps it. Before:
+    every sum after it took its exponent, and the GMV read "…131.500000000000000" in
+    ``report --json`` and on the remote (the same ledger)."""
+    path = tmp_path / "show.adsession"
+    write_big_session(path)
+    store = SessionStore(path)
+    line = OrderLine("SKU-05", 1, Decimal(zero), "Mug")
+    store.write_batch("json", [Order("json", "odd", "CNY", Decimal(zero), (line,))], "z", T0 + 9)
+    store.close()
+    assert cli_main(["report", "--json", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for amount in [
+        report["gmv"],
+        *(p["gmv"] for p in report["products"] if p["gmv"] != "0"),
+        *(s["gmv"] for s in report["segments"]),
+    ]:
+        assert len(amount.partition(".")[2]) == 2, amount
