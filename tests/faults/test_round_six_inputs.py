@@ -12,9 +12,13 @@ import pytest
 from report_sessions import T0, write_big_session
 
 from anchordesk.cli import main as cli_main
-from anchordesk.show.feed_items import Order, OrderLine
+from anchordesk.live.runtime import ShowRuntime
+from anchordesk.live.show_session import ShowSession
+from anchordesk.live.snapshot import SessionMode
+from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate
+from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.showfile.samples import sample_show_path
-from anchordesk.store import SessionStore
+from anchordesk.store import SessionStore, StoreWriter
 
 
 @pytest.mark.parametrize(
@@ -82,3 +86,55 @@ def test_an_amount_written_with_absurd_digits_keeps_the_gmv_in_the_currencys_dig
         *(s["gmv"] for s in report["segments"]),
     ]:
         assert len(amount.partition(".")[2]) == 2, amount
+
+
+_DEAL_SHOW = Show(
+    title="Night",
+    currency="USD",
+    language="en",
+    products=(Product("MUG", "Mug", Decimal("24.00"), 20),),
+    rundown=(
+        Segment("Hello", 60),
+        Segment("Mug", 300, "MUG", deal=DealPlan(Decimal("18.00"), 120, 5)),
+    ),
+)
+
+
+@pytest.mark.parametrize("one_page", [True, False])
+def test_a_page_is_applied_in_its_items_order_so_its_split_never_changes_the_show(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], one_page: bool
+) -> None:
+    """[order A: 2 deal mugs, A cancelled, order B: 4 deal mugs], a deal of 5. Sent as three
+    pages, the deal is still live with 1 left. Before: sent as one page, every order was
+    applied before every update, so B sold the deal out (2 + 4 > 5), A's cancellation came
+    too late to refill it, and the picture said SOLD OUT."""
+    runtime = ShowRuntime(_DEAL_SHOW, 0.0)
+    session = ShowSession(
+        mode=SessionMode.LIVE,
+        runtime=runtime,
+        writer=StoreWriter(tmp_path / "live.adsession"),
+        feeds=[],
+        simulated=False,
+    )
+    runtime.next_segment(1.0)  # the mug's deal of 5 goes live
+
+    def order(order_id: str, units: int) -> Order:
+        line = OrderLine("MUG", units, Decimal("18.00"), "Mug")
+        return Order("json", order_id, "USD", line.amount, (line,))
+
+    items = [order("A", 2), OrderUpdate("json", "A", "cancelled"), order("B", 4)]
+    try:
+        for page in [items] if one_page else [[item] for item in items]:
+            session.ingest(page)
+    finally:
+        session.close_store()
+    state = runtime.snapshot().state
+    live = state.live_deal("MUG")
+    assert live is not None and live.stock_left == 1
+    assert state.stock_left("MUG") == 20 - 4
+    # The report, from the session file, agrees with the card.
+    assert cli_main(["report", "--json", str(tmp_path / "live.adsession")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["gmv"], report["units_by_sku"]) == ("72.00", {"MUG": 4})
+    [deal] = report["deals"]
+    assert (deal["units"], deal["end_reason"]) == (4, ""), deal
