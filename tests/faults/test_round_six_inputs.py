@@ -9,9 +9,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from feed_servers import ShopifyOrdersServer
 from report_sessions import T0, write_big_session
 
 from anchordesk.cli import main as cli_main
+from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.live.runtime import ShowRuntime
 from anchordesk.live.show_session import ShowSession
 from anchordesk.live.snapshot import SessionMode
@@ -19,6 +21,8 @@ from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.showfile.samples import sample_show_path
 from anchordesk.store import SessionStore, StoreWriter
+
+from .test_round_three_feeds import _poll, _split
 
 
 @pytest.mark.parametrize(
@@ -138,3 +142,33 @@ def test_a_page_is_applied_in_its_items_order_so_its_split_never_changes_the_sho
     assert (report["gmv"], report["units_by_sku"]) == ("72.00", {"MUG": 4})
     [deal] = report["deals"]
     assert (deal["units"], deal["end_reason"]) == (4, ""), deal
+
+
+def _break_refund(server: ShopifyOrdersServer, order_id: int, how: str) -> None:
+    refund = server._order(order_id)["refunds"][-1]
+    if how == "overflowing amount":
+        refund["transactions"][0]["amount"] = "1e999999999"
+    else:  # a refund line's quantity as a string
+        refund["refund_line_items"][0]["quantity"] = "1"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("how", ["overflowing amount", "quantity as text"])
+def test_shopify_rest_an_unreadable_refund_is_kept_as_rejected_and_the_page_read(
+    how: str,
+) -> None:
+    """Before: a refund of ``1e999999999`` raised decimal.Overflow out of the page (asked
+    again for ever: every later order stuck behind it); a refund line's quantity ``"1"``
+    dropped the order's cancellation and refunds with a log line only, in no report."""
+    with ShopifyOrdersServer() as server:
+        first = server.add_order([("MUG", 1, "10.00")])
+        odd = server.add_order([("MUG", 2, "10.00")])
+        server.cancel(odd)
+        server.refund(odd, "10.00", [(0, 1)])
+        _break_refund(server, odd, how)
+        last = server.add_order([("MUG", 3, "10.00")])
+        sink, poller = _poll(ShopifyOrdersAdapter(server.url, server.token), 1)
+    kept, rejected = _split(sink)
+    assert [o.id for o in kept if isinstance(o, Order)] == [str(first), str(odd), str(last)]
+    assert [(r.item_id, r.kind) for r in rejected] == [(str(odd), "order_update")]
+    assert poller.cursor is not None and str(last) in poller.cursor
