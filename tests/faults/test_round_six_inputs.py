@@ -5,6 +5,8 @@ arguments). Each test failed on the code before its fix."""
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -172,3 +174,29 @@ def test_shopify_rest_an_unreadable_refund_is_kept_as_rejected_and_the_page_read
     assert [o.id for o in kept if isinstance(o, Order)] == [str(first), str(odd), str(last)]
     assert [(r.item_id, r.kind) for r in rejected] == [(str(odd), "order_update")]
     assert poller.cursor is not None and str(last) in poller.cursor
+
+
+@pytest.fixture
+def time_zone_a_day_off(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``TZ=UTC+25``: POSIX allows the hours; glibc takes them; Python's offsets stop at 24 h."""
+    monkeypatch.setenv("TZ", "UTC+25")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("time_zone_a_day_off")
+def test_a_local_time_zone_python_cannot_use_gives_the_report_in_utc_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``astimezone()`` raised ValueError (offset beyond 24 h): the text report and
+    ``--html`` ended in a traceback."""
+    path = tmp_path / "show.adsession"
+    write_big_session(path, language="en")
+    assert cli_main(["report", "--lang", "en", str(path)]) == 0
+    started = [line for line in capsys.readouterr().out.splitlines() if "Started" in line]
+    assert len(started) == 1 and started[0].endswith(" UTC")
+    page = tmp_path / "report.html"
+    assert cli_main(["report", "--lang", "en", "--html", str(page), str(path)]) == 0
+    assert " UTC · " in page.read_text(encoding="utf-8")
