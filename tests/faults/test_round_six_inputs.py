@@ -200,3 +200,19 @@ def test_a_local_time_zone_python_cannot_use_gives_the_report_in_utc_not_a_trace
     page = tmp_path / "report.html"
     assert cli_main(["report", "--lang", "en", "--html", str(page), str(path)]) == 0
     assert " UTC · " in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "pairs", [["index=1", "index=2"], ["command=previous_segment"], ["sku=A", "sku=B"]]
+)
+def test_anchordesk_control_refuses_an_argument_given_twice(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, pairs: list[str]
+) -> None:
+    """Before: ``goto_segment index=1 index=2`` went to segment 2 without a word, and
+    ``next_segment command=previous_segment`` sent previous_segment. Refused before any
+    connection (the URL points nowhere)."""
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", "r6in-token-0123456789abcdef")
+    url = "http://127.0.0.1:9/"
+    assert cli_main(["control", "--url", url, "goto_segment", *pairs]) == 2
+    err = capsys.readouterr().err
+    assert "given twice" in err and len(err.strip().splitlines()) == 1
