@@ -216,3 +216,34 @@ def test_anchordesk_control_refuses_an_argument_given_twice(
     assert cli_main(["control", "--url", url, "goto_segment", *pairs]) == 2
     err = capsys.readouterr().err
     assert "given twice" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("target", ["the session", "a link to it", "its -wal", "a show file"])
+def test_report_html_never_writes_the_page_over_the_session_or_a_file_that_is_not_a_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str
+) -> None:
+    """Before: ``report --html S.adsession S.adsession`` (a slip of the shell's completion)
+    wrote the page over the session itself: every order of the show gone; ``--html
+    show.json`` over the show."""
+    path = tmp_path / "show.adsession"
+    write_big_session(path, language="en")
+    show = tmp_path / "show.json"
+    show.write_text('{"format": 1}', encoding="utf-8")
+    link = tmp_path / "page.html"
+    link.symlink_to(path)
+    page = {
+        "the session": path,
+        "a link to it": link,
+        "its -wal": tmp_path / "show.adsession-wal",
+        "a show file": show,
+    }[target]
+    before = {p: p.read_bytes() for p in (path, show)}
+    assert cli_main(["report", "--html", str(page), str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "choose another name" in err and len(err.strip().splitlines()) == 1
+    assert {p: p.read_bytes() for p in (path, show)} == before
+    # A page is still written over an earlier page (the report made again).
+    earlier = tmp_path / "report.html"
+    earlier.write_text("<!DOCTYPE html><html>@@earlier@@</html>", encoding="utf-8")
+    assert cli_main(["report", "--lang", "en", "--html", str(earlier), str(path)]) == 0
+    assert "@@earlier@@" not in earlier.read_text(encoding="utf-8")
