@@ -5,6 +5,7 @@ arguments). Each test failed on the code before its fix."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -247,3 +248,40 @@ def test_report_html_never_writes_the_page_over_the_session_or_a_file_that_is_no
     earlier.write_text("<!DOCTYPE html><html>@@earlier@@</html>", encoding="utf-8")
     assert cli_main(["report", "--lang", "en", "--html", str(earlier), str(path)]) == 0
     assert "@@earlier@@" not in earlier.read_text(encoding="utf-8")
+
+
+def _sample_copy(tmp_path: Path) -> Path:
+    show = sample_show_path("en")
+    assert show is not None
+    shutil.copytree(show.parent, tmp_path / "show")
+    return tmp_path / "show" / show.name
+
+
+def test_import_csv_into_a_show_never_writes_over_the_csv_it_reads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``show import-csv p.csv --into show.json -o p.csv`` wrote the show over the
+    CSV (without --into an existing -o was already refused)."""
+    show = _sample_copy(tmp_path)
+    csv = show.parent / "products.csv"
+    before = csv.read_bytes()
+    assert cli_main(["show", "import-csv", str(csv), "--into", str(show), "-o", str(csv)]) == 2
+    assert csv.read_bytes() == before
+    assert "the file exists" in capsys.readouterr().out
+    # Into the show's own file, as documented, still works.
+    assert cli_main(["show", "import-csv", str(csv), "--into", str(show), "-o", str(show)]) == 0
+
+
+def test_live_refuses_stats_written_over_the_show_it_plays(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``live --show s.json --stats s.json`` ran, and wrote its figures over the
+    show file."""
+    show = _sample_copy(tmp_path)
+    before = show.read_bytes()
+    run = ["--camera", "test", "--mic", "none", "--seconds", "1"]
+    record = ["--record", str(tmp_path / "r.mkv"), "--session", str(tmp_path / "s.adsession")]
+    code = cli_main(["live", "--show", str(show), *run, *record, "--stats", str(show)])
+    assert code == 2
+    assert "the same file as --show" in capsys.readouterr().err
+    assert show.read_bytes() == before
