@@ -4,6 +4,7 @@ arguments). Each test failed on the code before its fix."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import time
@@ -13,14 +14,18 @@ from pathlib import Path
 
 import pytest
 from feed_servers import ShopifyOrdersServer
+from platform_servers import TwitchServer, wait_until
 from report_sessions import T0, write_big_session
+from test_poller import Collector
+from test_twitch import feed_for, run_with
 
 from anchordesk.cli import main as cli_main
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
+from anchordesk.feeds.twitch import SUBSCRIPTIONS, TwitchChatFeed
 from anchordesk.live.runtime import ShowRuntime
 from anchordesk.live.show_session import ShowSession
 from anchordesk.live.snapshot import SessionMode
-from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate
+from anchordesk.show.feed_items import Comment, Order, OrderLine, OrderUpdate, RejectedItem
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.showfile.samples import sample_show_path
 from anchordesk.store import SessionStore, StoreWriter
@@ -285,3 +290,28 @@ def test_live_refuses_stats_written_over_the_show_it_plays(
     assert code == 2
     assert "the same file as --show" in capsys.readouterr().err
     assert show.read_bytes() == before
+
+
+@pytest.mark.integration
+def test_an_unreadable_twitch_chat_message_is_kept_as_rejected() -> None:
+    """Before: a chat notification that could not be read (here its ``event`` a list) was
+    counted in the feed's health only: dropped, in no session and no report, while every
+    other feed keeps such an item as rejected, with why."""
+    server, sink = TwitchServer(), Collector()
+    bad = {
+        "metadata": {"message_id": "m-bad", "message_type": "notification"},
+        "payload": {"subscription": {"type": "channel.chat.message"}, "event": ["x"]},
+    }
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=len(SUBSCRIPTIONS))
+        await server.connections[-1].send(json.dumps(bad))
+        await server.chat("msg-9", "42", "Amy", "still here")
+        await asyncio.wait_for(
+            wait_until(lambda: any(isinstance(i, Comment) for i in sink.items))(), 5
+        )
+
+    feed = run_with(server, lambda: feed_for(server), sink, script)
+    rejected = [item for item in sink.items if isinstance(item, RejectedItem)]
+    assert len(rejected) == 1 and rejected[0].reason == "unreadable"
+    assert feed.health.malformed_items == 1

@@ -51,7 +51,7 @@ from websockets.exceptions import WebSocketException
 
 from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.redact import mask_secrets
-from anchordesk.feeds.parsing import as_text, json_text, split_url
+from anchordesk.feeds.parsing import as_text, json_text, split_url, unreadable_item
 from anchordesk.feeds.poller import FeedHealth, PageSink
 from anchordesk.feeds.viewers import viewer_count
 from anchordesk.show.feed_items import Comment, CommentRemoval, FeedItem, ViewerStats
@@ -367,8 +367,11 @@ class TwitchChatFeed:
             return None
         try:
             item = self._item(metadata, message["payload"])
-        except (KeyError, TypeError, ValueError, AttributeError):
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
             self._update(malformed_items=self._health.malformed_items + 1)
+            # Kept as rejected, with why, as every other feed does: it was counted in the
+            # feed's health only, and listed in no report.
+            await self._store(sink, unreadable_item(self.source, message.get("payload"), error))
             return None
         if item is not None and await self._store(sink, item):
             self._update(items=self._health.items + 1)
