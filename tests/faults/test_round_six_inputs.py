@@ -315,3 +315,27 @@ def test_an_unreadable_twitch_chat_message_is_kept_as_rejected() -> None:
     rejected = [item for item in sink.items if isinstance(item, RejectedItem)]
     assert len(rejected) == 1 and rejected[0].reason == "unreadable"
     assert feed.health.malformed_items == 1
+
+
+@pytest.mark.integration
+def test_long_twitch_message_ids_are_remembered_small_and_repeats_still_skipped() -> None:
+    """Before: each message's ``metadata.message_id`` was kept whole among the last 5,000 (for
+    Twitch's resends): ids of a frame's size (1 MiB) made that 5 GB. A repeat of a long id
+    is still seen as one."""
+    server, sink = TwitchServer(), Collector()
+    long_ids = ["a" * 200_000, "b" * 200_000]
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=len(SUBSCRIPTIONS))
+        for number, metadata_id in enumerate([*long_ids, long_ids[0]]):
+            await server.chat(f"msg-{number}", "42", "Amy", "hi", metadata_id=metadata_id)
+        await server.chat("msg-last", "42", "Amy", "last")
+        await asyncio.wait_for(
+            wait_until(lambda: any(getattr(i, "id", "") == "msg-last" for i in sink.items))(), 5
+        )
+
+    feed = run_with(server, lambda: feed_for(server), sink, script)
+    comments = [item.id for item in sink.items if isinstance(item, Comment)]
+    assert comments == ["msg-0", "msg-1", "msg-last"]
+    assert feed.health.duplicates == 1
+    assert max(len(key) for key in feed._recent_set) < 100
