@@ -259,6 +259,29 @@ def run_gui(show_path: Path | None = None) -> int:
     return result
 
 
+def _page_would_replace(page: Path, session: Path) -> str | None:
+    """Why writing the page at ``page`` would destroy something, or None. ``report --html
+    S.adsession S.adsession`` (or a link to it) wrote the page over the session itself, and
+    ``--html show.json`` over the show: a page is written over an earlier page only."""
+    try:
+        target = page.resolve()
+        kept = session.resolve()
+        if target in (kept, *(kept.with_name(kept.name + end) for end in _SQLITE_SIDE_FILES)):
+            return "that is the session file (the page would replace it): choose another name"
+        if not target.is_file():
+            return None
+        with target.open("rb") as file:
+            start = file.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    except (OSError, RuntimeError):
+        return None  # writing says what is wrong with the path
+    if start and not start.startswith((b"<!doctype html", b"<html")):
+        return "the file exists and is not a page: choose another name (nothing written)"
+    return None
+
+
+_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
 def run_report(
     session_path: Path,
     as_json: bool = False,
@@ -286,6 +309,8 @@ def run_report(
                 f"anchordesk report --lang {asked}: choose one of {choices} "
                 "(or a locale name such as ja_JP.UTF-8)"
             )
+    if html_path is not None and (problem := _page_would_replace(html_path, session_path)):
+        raise UserError(f"anchordesk report --html {html_path}: {problem}")
     try:
         report = build_report(session_path)
     except StoreError as error:

@@ -84,6 +84,8 @@ def command_body(command: str, pairs: Sequence[str]) -> dict[str, object]:
         name, equals, value = pair.partition("=")
         if not equals or not name:
             raise UserError(f"anchordesk control: {pair!r}: expected NAME=VALUE, e.g. sku=SERUM-30")
+        if name in body:  # index=1 index=2 went to 2, command=… replaced the command
+            raise UserError(f"anchordesk control: {name!r} given twice (or as the command)")
         body[name] = _value(name, value)
     return body
 

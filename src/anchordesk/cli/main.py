@@ -68,6 +68,25 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    """A TCP port, 0 for any free one: bind() raised OverflowError (a traceback) beyond 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} must be from 0 to 65535 (0: any free port)")
+    return value
+
+
+def _rate(text: str) -> float:
+    """Comments a second: finite and at most 1,000 (``inf`` made a room that never spoke)."""
+    value = _positive_float(text)
+    if not value <= 1000:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at most 1,000")
+    return value
+
+
 class _VersionAction(argparse.Action):
     """``--version``: the versions a bug report needs (Qt, PyAV/FFmpeg, OpenCV, Python), which
     cost an import each, so only when asked."""
@@ -277,10 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
         "audience", parents=[verbose], help="run the rehearsal audience server alone"
     )
     audience.add_argument("--show", type=Path, required=True, metavar="FILE")
-    audience.add_argument("--port", type=int, default=0, metavar="N")
+    audience.add_argument("--port", type=_port, default=0, metavar="N")
     audience.add_argument("--seed", type=int, default=1, metavar="N")
     audience.add_argument(
-        "--rate", type=_positive_float, default=2.0, metavar="N", help="mean comments per second"
+        "--rate", type=_rate, default=2.0, metavar="N", help="mean comments per second"
     )
     desktop = commands.add_parser(
         "desktop",

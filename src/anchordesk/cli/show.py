@@ -223,6 +223,13 @@ def _not_a_show_file(path: Path) -> str | None:
     return f"is {what}, not a show file: give a .json file's path"
 
 
+def _same_file(one: Path, other: Path | None) -> bool:
+    try:
+        return other is not None and os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
 def run_import_csv(
     csv_path: Path, into_show_path: Path | None, output_path: Path, out: TextIO | None = None
 ) -> int:
@@ -261,6 +268,14 @@ def run_import_csv(
         )
         return 2
 
+    if into is not None and output_path.exists() and not _same_file(output_path, into_show_path):
+        # --into SHOW -o THE.csv wrote the show over the CSV it was reading (or over any file)
+        _say(
+            f"{output_path}: error: the file exists; write the show to a new file, or to "
+            f"--into's own file ({into_show_path})",
+            out,
+        )
+        return 2
     if into is not None:
         show = replace(into, products=tuple(imported.products))
         note = f"replaced the products of {into_show_path}"

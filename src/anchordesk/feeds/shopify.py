@@ -197,7 +197,9 @@ class ShopifyOrdersAdapter:
                 continue
             items.append(order)
             # An order placed and cancelled (or refunded) between two calls.
-            items.extend(self._updates_or_none(raw, order.currency) or ())
+            updates, readable_updates = self._updates_or_rejected(raw, order.currency)
+            malformed += not readable_updates
+            items.extend(updates)
             highest = max(highest, int(order.id))
         if self._first_page_high is None:
             self._first_page_high = max(
@@ -245,11 +247,9 @@ class ShopifyOrdersAdapter:
         malformed = 0
         for raw in orders:
             currency = as_text(raw.get("currency")).upper() if isinstance(raw, dict) else ""
-            updates = self._updates_or_none(raw, currency)
-            if updates is None:
-                malformed += 1
-            else:
-                items.extend(updates)
+            updates, readable_updates = self._updates_or_rejected(raw, currency)
+            malformed += not readable_updates
+            items.extend(updates)
             when = _shopify_time(as_text(raw.get("updated_at"))) if isinstance(raw, dict) else None
             if when is not None and (self._updates_high is None or when > self._updates_high):
                 self._updates_high = when
@@ -321,22 +321,19 @@ class ShopifyOrdersAdapter:
             created_at=as_text(raw.get("created_at")),
         )
 
-    def _updates_or_none(self, raw: object, currency: str) -> list[OrderUpdate] | None:
-        """``_updates``, or None (with one log line) when they cannot be read: the order itself
-        is still kept."""
+    def _updates_or_rejected(self, raw: object, currency: str) -> tuple[list[FeedItem], bool]:
+        """``_updates``, and whether they could be read. When they cannot, the order's
+        cancellation and refunds are one rejected item (kept, with why, in the report): a
+        refund line's quantity of ``"1"`` used to drop them with a log line only, a valid
+        cancellation with them, and a refund of ``1e999999999`` raised ``Overflow`` out of the
+        page, asked again for ever (every later order stuck behind it). The order itself is
+        still kept."""
         try:
             if not isinstance(raw, dict):
                 raise TypeError("not an object")
-            return self._updates(raw, currency)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raw_id = raw.get("id") if isinstance(raw, dict) else None
-            log.warning(
-                "feed %s: order %s: its cancellation or refunds cannot be read (%s): skipped",
-                self.source,
-                raw_id,
-                error,
-            )
-            return None
+            return list(self._updates(raw, currency)), True
+        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
+            return [unreadable_item(self.source, raw, error, "order_update")], False
 
     def _updates(self, raw: Mapping[str, Any], currency: str) -> list[OrderUpdate]:
         """An order's ``cancelled_at`` and ``refunds`` (Shopify's Order resource) as updates.

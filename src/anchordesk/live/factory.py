@@ -88,6 +88,7 @@ def _refuse_shared_files(options: LiveOptions) -> None:
     pipe (/dev/null, /dev/stdout) may be shared."""
     seen: dict[Path, str] = {}
     named = (
+        ("--show", options.show_path),  # --stats SHOW.json wrote the figures over the show
         ("--record", options.record_path if options.record else None),
         ("--stats", options.stats_path),
         ("--session", options.session_path),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import secrets
@@ -29,6 +30,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from anchordesk.feeds.audience import AudienceView, DealView
 from anchordesk.feeds.hub import FeedHub
@@ -303,21 +305,21 @@ class ShowSession:
         del source
         if self.ended:
             return
-        comments = [item for item in items if isinstance(item, Comment)]
-        orders = [item for item in items if isinstance(item, Order)]
-        if comments:
-            self.add_comments(comments, at)
-        if orders:
-            self.apply_orders(orders, at)
-        updates = [item for item in items if isinstance(item, OrderUpdate)]
-        if updates:
-            self.apply_updates(updates, at)
-        samples = [item for item in items if isinstance(item, ViewerStats)]
-        if samples:
-            self.add_viewer_samples(samples, at)
-        removals = [item for item in items if isinstance(item, CommentRemoval)]
-        if removals:
-            self.apply_removals(removals)
+        # In the page's order, a run of one kind at a time: [order A, A cancelled, order B]
+        # gave B the units A gave back; applied all orders first, B sold a deal of 5 out
+        # (2 + 4) that A's cancellation could no longer refill, and the page's split decided.
+        for kind, run in itertools.groupby(items, key=_kind):
+            group = list(run)
+            if kind is Comment:
+                self.add_comments(cast("list[Comment]", group), at)
+            elif kind is Order:
+                self.apply_orders(cast("list[Order]", group), at)
+            elif kind is OrderUpdate:
+                self.apply_updates(cast("list[OrderUpdate]", group), at)
+            elif kind is ViewerStats:
+                self.add_viewer_samples(cast("list[ViewerStats]", group), at)
+            elif kind is CommentRemoval:
+                self.apply_removals(cast("list[CommentRemoval]", group))
 
     def ingest(self, items: Sequence[FeedItem]) -> list[FeedItem]:
         """Store items as a feed page would (once, by source and id) and apply the new ones: the
@@ -708,3 +710,11 @@ def audience_view(runtime: ShowRuntime) -> Callable[[float], AudienceView]:
         return AudienceView(state.segment_index, deal is not None, deals)
 
     return view
+
+
+_APPLIED_KINDS = (Comment, Order, OrderUpdate, ViewerStats, CommentRemoval)
+
+
+def _kind(item: FeedItem) -> type | None:
+    """Which of the kinds the show applies ``item`` is (a rejected item is none of them)."""
+    return next((kind for kind in _APPLIED_KINDS if isinstance(item, kind)), None)

@@ -44,11 +44,11 @@ import bisect
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, Protocol
 
 from anchordesk.show.feed_items import Order, OrderUpdate
-from anchordesk.show.feed_rules import Problem, order_problem, update_problem
+from anchordesk.show.feed_rules import Problem, allowed_digits, order_problem, update_problem
 from anchordesk.show.model import Product
 from anchordesk.show.snapshot import show_from_snapshot as show_from_snapshot
 from anchordesk.show.snapshot import show_snapshot as show_snapshot
@@ -65,6 +65,8 @@ class ProductSales:
     units: int = 0
     orders: int = 0
     gmv: Decimal = field(default_factory=lambda: Decimal(0))
+    # Money of orders in another currency than this one's: counted apart, never added in.
+    other_gmv: dict[str, Decimal] = field(default_factory=dict)
     deal_units: int = 0  # of `units`, those sold in a deal
     oversold: int = 0  # units sold beyond the product's stock
     returned: int = 0  # units given back by cancellations and refunds (already out of `units`)
@@ -80,6 +82,8 @@ class SegmentSales:
     orders: int = 0
     units: int = 0
     gmv: Decimal = field(default_factory=lambda: Decimal(0))
+    # Money of orders in another currency than this one's: counted apart, never added in.
+    other_gmv: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,6 +97,8 @@ class DealSales:
     orders: int = 0
     units: int = 0
     gmv: Decimal = field(default_factory=lambda: Decimal(0))
+    # Money of orders in another currency than this one's: counted apart, never added in.
+    other_gmv: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,17 @@ class _CountedOrder:
     @property
     def left(self) -> Decimal:
         return max(Decimal(0), self.order.total_price - self.taken_back)
+
+
+def _add_gmv(
+    sales: ProductSales | SegmentSales | DealSales, own: str, currency: str, amount: Decimal
+) -> None:
+    """``amount`` in ``currency`` into ``sales``, whose own currency is ``own``: an order in
+    euros to a show in dollars once added its euros into the segment's and product's dollars."""
+    if currency == own:
+        sales.gmv += amount
+    else:
+        sales.other_gmv[currency] = sales.other_gmv.get(currency, Decimal(0)) + amount
 
 
 class Ledger:
@@ -295,14 +312,13 @@ class Ledger:
         self.timeline.append(TimedOrder(order, at))
         bisect.insort(self._order_times, at)
         currency = order.currency or self.currency
-        self.gmv_by_currency[currency] = (
-            self.gmv_by_currency.get(currency, Decimal(0)) + order.total_price
-        )
-        self.gmv_changes.append((at, currency, order.total_price))
+        total = self._in_digits(order.total_price, currency)
+        self.gmv_by_currency[currency] = self.gmv_by_currency.get(currency, Decimal(0)) + total
+        self.gmv_changes.append((at, currency, total))
         segment = self._segment_at(at)
         if segment is not None:
             segment.orders += 1
-            segment.gmv += order.total_price
+            _add_gmv(segment, self.currency, currency, total)
         counted = _CountedOrder(order, currency, segment, [])
         accepted_left = dict(accepted_by_sku) if accepted_by_sku is not None else None
         deals_counted: set[str] = set()
@@ -316,7 +332,8 @@ class Ledger:
                 )
             product.units += quantity
             product.orders += 1
-            product.gmv += line.amount
+            amount = self._in_digits(line.amount, currency)
+            _add_gmv(product, self.currency_of_sku(line.sku), currency, amount)
             if segment is not None:
                 segment.units += quantity
             if deal_by_sku is not None and line.sku in deal_by_sku:
@@ -326,7 +343,7 @@ class Ledger:
                 deal = self._deal_line(line.sku, line.unit_price, currency)
             if deal is not None:
                 deal.units += quantity
-                deal.gmv += line.amount
+                _add_gmv(deal, self.currency_of_sku(line.sku), currency, amount)
                 product.deal_units += quantity
                 if deal.deal_id not in deals_counted:
                     deal.orders += 1
@@ -344,8 +361,25 @@ class Ledger:
         deal = self._live_deals.get(sku)
         if deal is None:
             return None
-        price_currency = self._currency_by_sku.get(sku) or currency
+        price_currency = self.currency_of_sku(sku)
+        if currency != price_currency:  # 19.00 EUR is not a deal priced 19.00 USD
+            return None
         return deal if is_deal_price(unit_price, deal.price, price_currency) else None
+
+    def _in_digits(self, amount: Decimal, currency: str) -> Decimal:
+        """``amount`` written with its currency's digits (it holds no finer ones: the amount
+        rule refused those). A total of ``0E-999999999`` made every sum after it carry 28
+        digits ("1131.500000000000000" on the remote and in ``report --json``)."""
+        unit = Decimal(1).scaleb(-allowed_digits(currency, self.currency))
+        try:
+            exact = amount.quantize(unit)
+        except InvalidOperation:  # too many digits to write so: a value the rule refuses
+            return amount
+        return exact if exact == amount else amount
+
+    def currency_of_sku(self, sku: str) -> str:
+        """The currency ``sku`` is priced in: its own, or the show's (an unknown SKU's too)."""
+        return self._currency_by_sku.get(sku) or self.currency
 
     def _take_stock(self, sku: str, quantity: int, accepted_left: dict[str, int] | None) -> int:
         """Units a line took from stock: as the live show said, else by the ledger's count."""
@@ -394,6 +428,7 @@ class Ledger:
         if update.status == "cancelled" and counted.left > 0:
             self.cancelled_orders += 1
         currency = counted.currency
+        amount = self._in_digits(amount, currency)
         self.gmv_by_currency[currency] = self.gmv_by_currency.get(currency, Decimal(0)) - amount
         self.refunded_by_currency[currency] = (
             self.refunded_by_currency.get(currency, Decimal(0)) + amount
@@ -402,7 +437,7 @@ class Ledger:
         if amount:
             self.gmv_changes.append((at, currency, -amount))
         if counted.segment is not None:
-            counted.segment.gmv -= amount
+            _add_gmv(counted.segment, self.currency, currency, -amount)
         units_back: dict[str, int] = {}
         restocks: list[Restock] = []
         returning = self._units_returning(update, counted, whole)
@@ -413,10 +448,20 @@ class Ledger:
             self.units -= units
             line.product.units -= units
             line.product.returned += units
-            line.product.gmv -= line.unit_price * units
+            _add_gmv(
+                line.product,
+                self.currency_of_sku(line.sku),
+                currency,
+                -self._in_digits(line.unit_price * units, currency),
+            )
             if line.deal is not None:
                 line.deal.units -= units
-                line.deal.gmv -= line.unit_price * units
+                _add_gmv(
+                    line.deal,
+                    self.currency_of_sku(line.sku),
+                    currency,
+                    -self._in_digits(line.unit_price * units, currency),
+                )
                 line.product.deal_units -= units
             if counted.segment is not None:
                 counted.segment.units -= units

@@ -13,7 +13,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,7 @@ class SessionReport:
                     "units": p.units,
                     "orders": p.orders,
                     "gmv": str(p.gmv),
+                    "gmv_in_other_currencies": _amounts(p.other_gmv),
                 }
                 for p in [*ledger.products.values(), *ledger.unknown_skus.values()]
             ],
@@ -139,6 +140,7 @@ class SessionReport:
                     "orders": s.orders,
                     "units": s.units,
                     "gmv": str(s.gmv),
+                    "gmv_in_other_currencies": _amounts(s.other_gmv),
                 }
                 for s in ledger.segments
             ],
@@ -153,6 +155,7 @@ class SessionReport:
                     "orders": d.orders,
                     "units": d.units,
                     "gmv": str(d.gmv),
+                    "gmv_in_other_currencies": _amounts(d.other_gmv),
                 }
                 for d in ledger.deals
             ],
@@ -342,6 +345,10 @@ def build_report(path: Path) -> SessionReport:
     return report
 
 
+def _amounts(by_currency: dict[str, Decimal]) -> dict[str, str]:
+    return {currency: str(amount) for currency, amount in sorted(by_currency.items()) if amount}
+
+
 def _kept_show(show_json: str | None, unreadable: list[UnreadableRow]) -> Show | None:
     if not show_json:
         return None
@@ -375,6 +382,22 @@ def pad(text_: str, width: int, *, right: bool = False, cut: bool = False) -> st
     return fill + text_ if right else text_ + fill
 
 
+def started_text(at: float, language: str) -> str:
+    """When the show started, in the local time zone, or in UTC (said) when the zone cannot be
+    used: ``TZ=UTC+25`` (an offset of a day or more) made ``astimezone()`` raise, and
+    ``TZ=:/etc/passwd`` babel's reading of the zone: a traceback instead of the report."""
+    try:
+        started = datetime.fromtimestamp(at).astimezone()
+        return format_datetime(
+            started, "medium", tzinfo=started.tzinfo, locale=babel_locale(language)
+        )
+    except (ValueError, OSError, LookupError):
+        started = datetime.fromtimestamp(at, UTC)
+        return (
+            format_datetime(started, "medium", tzinfo=UTC, locale=babel_locale(language)) + " UTC"
+        )
+
+
 def money_text(amount: Decimal, currency: str, language: str) -> str:
     """Money as every report writes it (the program's one formatter)."""
     return format_money(amount, currency, language)
@@ -397,11 +420,7 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
     label_w = 12
     lines = [t("report_title", title=report.title or report.path.name)]
     if report.started_at is not None and report.ended_at is not None:
-        started = datetime.fromtimestamp(report.started_at).astimezone()
-        lines.append(
-            f"  {pad(t('started'), label_w)}"
-            f"{format_datetime(started, 'medium', locale=babel_locale(lang))}"
-        )
+        lines.append(f"  {pad(t('started'), label_w)}{started_text(report.started_at, lang)}")
         lines.append(
             f"  {pad(t('duration'), label_w)}{format_duration(report.ended_at - report.started_at)}"
         )

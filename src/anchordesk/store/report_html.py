@@ -7,15 +7,11 @@ Every text from outside (titles, SKUs, comment-derived names) is escaped: a prod
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
-from babel.dates import format_datetime
-
-from anchordesk.core.money import babel_locale
 from anchordesk.core.printable import html_text as escape  # outside text: escaped, controls shown
 from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
-from anchordesk.store.report import SessionReport, money_text
+from anchordesk.store.report import SessionReport, money_text, started_text
 from anchordesk.store.report_board import board_html
 from anchordesk.store.report_charts import bar_chart, gmv_chart, units_chart
 from anchordesk.store.report_i18n import end_reason_text, report_language, text
@@ -82,8 +78,7 @@ def timing_table(timings: list[SegmentTiming], language: str) -> str:
 def _when(report: SessionReport, language: str) -> str:
     if report.started_at is None or report.ended_at is None:
         return ""
-    started = datetime.fromtimestamp(report.started_at).astimezone()
-    when = format_datetime(started, "medium", locale=babel_locale(language))
+    when = started_text(report.started_at, language)
     duration = _clock(report.ended_at - report.started_at)
     return (
         f"<p class=note>{escape(text(language, 'started'))} {escape(when)} · "
