@@ -339,3 +339,27 @@ def test_long_twitch_message_ids_are_remembered_small_and_repeats_still_skipped(
     assert comments == ["msg-0", "msg-1", "msg-last"]
     assert feed.health.duplicates == 1
     assert max(len(key) for key in feed._recent_set) < 100
+
+
+def test_a_time_zone_nothing_can_read_gives_the_report_in_utc_with_one_warning(
+    tmp_path: Path,
+) -> None:
+    """Before: ``TZ=:/etc/passwd`` (or a typo in a service file) made Babel's import fail with
+    a traceback before ``report`` printed anything. A new process: Babel reads the zone once."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "show.adsession"
+    write_big_session(path, language="en")
+    env = {**os.environ, "TZ": ":/etc/passwd", "XDG_STATE_HOME": str(tmp_path / "state")}
+    result = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "report", "--lang", "en", str(path)],
+        capture_output=True, text=True, timeout=120, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "time zone" in line]
+    assert len(warnings) == 1 and warnings[0].endswith("times are shown in UTC")
+    started = [line for line in result.stdout.splitlines() if "Started" in line]
+    assert len(started) == 1 and "Jan 15, 2027, 8:00:00" in started[0]  # the session's UTC

@@ -15,6 +15,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -469,6 +470,25 @@ def _standard_streams_on_null() -> None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
 
 
+def _time_zone_or_utc(log: logging.Logger) -> None:
+    """A ``TZ`` nothing can read (``TZ=:/etc/passwd``, a typo in a service file) made Babel's
+    import fail with a traceback, in ``report`` and wherever a time is formatted. Such a zone
+    is said once, and this run's times are in UTC."""
+    zone = os.environ.get("TZ")
+    if not zone:
+        return
+    try:
+        import babel.localtime  # noqa: F401  (reads the zone at its import)
+    except (ValueError, LookupError, OSError) as error:
+        log.warning(
+            "the time zone TZ=%s cannot be read (%s): times are shown in UTC",
+            printable_message(zone)[:80],
+            printable_message(str(error))[:120],
+        )
+        os.environ["TZ"] = "UTC"
+        time.tzset()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _standard_streams_on_null()
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -493,6 +513,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.install_exception_hooks()
     log = logging.getLogger("anchordesk")
     log.info("command: %s", args.command or "gui", extra={logs.FILE_ONLY: True})
+    _time_zone_or_utc(log)
     try:
         code = _dispatch(args)
         sys.stdout.flush()  # here, where a reader that went away is caught (not at exit)
