@@ -61,5 +61,15 @@ def test_nothing_listening_is_one_line(
     url = f"http://127.0.0.1:{free_port()}"
     assert main(["control", "--url", url, "next_segment"]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1 and err[0].startswith(f"error: anchordesk control: {url}: ConnectError")
-    assert TOKEN not in err[0]
+    assert err == [
+        f"error: anchordesk control: {url}: nothing answers there (is AnchorDesk running with "
+        "the remote control on, at this address and port?)"
+    ]  # was "ConnectError: [Errno 111] Connection refused"
+
+
+def test_state_takes_no_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    # Sent as a command, "state extra=1" came back from the server as "unknown command".
+    assert main(["control", "state", "extra=1"]) == 2
+    assert capsys.readouterr().err == (
+        "error: anchordesk control state: takes no NAME=VALUE (got extra=1)\n"
+    )

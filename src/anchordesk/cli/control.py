@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from anchordesk.core.errors import FatalError, UserError
+from anchordesk.core.printable import escape_controls
 
 if TYPE_CHECKING:
     import httpx
@@ -119,6 +120,10 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     """Send one command (``state``: only read the state) and print the state as JSON."""
     import httpx
 
+    if command == "state" and pairs:  # sent as a command, it came back "unknown command"
+        raise UserError(
+            f"anchordesk control state: takes no NAME=VALUE (got {escape_controls(pairs[0])[:60]})"
+        )
     token = os.environ.get(TOKEN_ENVIRONMENT, "").strip()
     if not token:
         raise UserError(f"anchordesk control: set {TOKEN_ENVIRONMENT} to the remote's token")
@@ -128,7 +133,7 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
     try:
         with httpx.Client(timeout=ANSWER_TIMEOUT_S, headers=headers) as client:
-            if command == "state" and not pairs:
+            if command == "state":
                 request = client.build_request("GET", f"{base}/api/v1/state")
             else:
                 body = command_body(command, pairs)
@@ -142,6 +147,11 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
         raise FatalError(
             f"anchordesk control: {base}: no answer within {ANSWER_TIMEOUT_S:.0f} s "
             "(is AnchorDesk running with the remote control on?)"
+        ) from None
+    except httpx.ConnectError:
+        raise FatalError(
+            f"anchordesk control: {base}: nothing answers there (is AnchorDesk running with the "
+            "remote control on, at this address and port?)"
         ) from None
     except httpx.HTTPError as error:
         raise FatalError(f"anchordesk control: {base}: {type(error).__name__}: {error}") from None

@@ -265,7 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="send one command to a running show's remote-control API; print its state as JSON",
     )
     control.add_argument(
-        "--url", metavar="URL", help="the API (default: ANCHORDESK_CONTROL_URL or 127.0.0.1:8750)"
+        "--url",
+        metavar="URL",
+        help="the API (default: ANCHORDESK_CONTROL_URL or http://127.0.0.1:8750)",
     )
     control.add_argument("name", metavar="COMMAND", help="e.g. next_segment, start_deal, state")
     control.add_argument("arguments", nargs="*", metavar="NAME=VALUE")
