@@ -363,3 +363,23 @@ def test_a_time_zone_nothing_can_read_gives_the_report_in_utc_with_one_warning(
     assert len(warnings) == 1 and warnings[0].endswith("times are shown in UTC")
     started = [line for line in result.stdout.splitlines() if "Started" in line]
     assert len(started) == 1 and "Jan 15, 2027, 8:00:00" in started[0]  # the session's UTC
+
+
+def test_a_feed_item_that_is_no_object_is_rejected_in_the_protocols_words() -> None:
+    # Before: "'list' object has no attribute 'get'" in the report's rejected list.
+    import httpx
+
+    from anchordesk.feeds.adapters import JsonFeedAdapter
+    from anchordesk.feeds.parsing import RejectedItem
+
+    adapter = JsonFeedAdapter("http://127.0.0.1:9/feed", None)
+    body = json.dumps({"items": [[1], "x", 7, True, None]}).encode()
+    page = adapter.parse(
+        httpx.Response(200, content=body, headers={"Content-Type": "application/json"}), None
+    )
+    details = [item.detail for item in page.items if isinstance(item, RejectedItem)]
+    assert details == [
+        f"an item must be an object, not {kind}"
+        for kind in ("a list", "a text", "a number", "true or false", "null")
+    ]
+    assert page.malformed_items == 5

@@ -61,6 +61,19 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
 
 
+def _json_kind(value: object) -> str:
+    """What a JSON value is, in the words of the feed protocol's documentation."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a text"
+    return "a number"
+
+
 class JsonFeedAdapter:
     """``GET URL?after=CURSOR`` → ``{"items": [...], "next": CURSOR, "poll_ms": N}``."""
 
@@ -113,6 +126,8 @@ class JsonFeedAdapter:
         )
 
     def _item(self, raw: Mapping[str, Any]) -> FeedItem | None:
+        if not isinstance(raw, Mapping):  # Python's words were "'list' object has no attribute…"
+            raise TypeError(f"an item must be an object, not {_json_kind(raw)}")
         if raw.get("type") == "viewers":  # an id is optional for viewer counts (feeds/viewers.py)
             return viewers_item(self.source, raw)
         the_id = item_id(raw["id"])
