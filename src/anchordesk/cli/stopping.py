@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -105,6 +106,45 @@ class StopRequests:
 
 _current: StopRequests | None = None
 
+_RACE_MESSAGES: Final = frozenset(
+    f"Signal {int(number)} ignored due to race condition" for number in _SIGNALS
+)
+
+
+def _ignore_from_now_on() -> None:
+    """Set the stop signals to SIG_IGN, straight from our handler (restoring the previous
+    handlers first left a moment in which a signal of the burst met the default action:
+    KeyboardInterrupt, exit 143). SIG_IGN, not a Python handler: the interpreter puts the
+    default action back for those while it shuts down, which is when these signals come.
+
+    CPython notes a signal at the C level (in whichever thread it lands) and runs its Python
+    handler later in the main thread; if the handler is SIG_IGN by then, it prints "OSError:
+    Signal 15 ignored due to race condition" with a traceback (once in CI, Ctrl+C and SIGTERM
+    pressed in a loop). Each ``signal.signal()`` runs what is pending before it switches, but
+    one that comes while that handler runs stays pending past the switch. So first a Python
+    no-op (anything pending then runs it, harmlessly, and ours is off the path), then SIG_IGN;
+    what still slips into the last microseconds is exactly the ignoring asked for here, and its
+    report is dropped (every other unraisable error is reported as before)."""
+    for number in _SIGNALS:
+        signal.signal(number, _do_nothing)
+    previous_hook = sys.unraisablehook
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        if not _is_ignored_signal_report(unraisable.exc_value):
+            previous_hook(unraisable)
+
+    sys.unraisablehook = hook
+    for number in _SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
+
+
+def _do_nothing(_number: int, _frame: FrameType | None) -> None:
+    return None
+
+
+def _is_ignored_signal_report(error: BaseException | None) -> bool:
+    return type(error) is OSError and str(error) in _RACE_MESSAGES
+
 
 def install() -> StopRequests:
     """The run's stop requests, with the signal handlers installed (``anchordesk live``)."""
@@ -129,25 +169,7 @@ def forget(*, keep_handlers: bool = False) -> None:
     global _current
     if _current is not None:
         if keep_handlers and threading.current_thread() is threading.main_thread():
-            # Ignored, not a Python handler: the interpreter puts the default action back
-            # for those while it shuts down, which is when these signals come. Straight from
-            # our handler to SIG_IGN: restoring the previous handlers first left a moment in
-            # which a signal of the burst met the default action (KeyboardInterrupt, exit 143).
-            #
-            # Blocked meanwhile: a signal that the C level noted after one of them was set to
-            # SIG_IGN, and before the next signal.signal() call (which runs pending handlers
-            # first), was reported as "OSError: Signal 2 ignored due to race condition" with a
-            # traceback on stderr (once in CI). Blocked, the first call still runs ours for what
-            # came before; what comes meanwhile waits in the kernel and is dropped as ignored.
-            blocking = hasattr(signal, "pthread_sigmask")
-            if blocking:
-                signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-            try:
-                for number in _SIGNALS:
-                    signal.signal(number, signal.SIG_IGN)
-            finally:
-                if blocking:
-                    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+            _ignore_from_now_on()
             _current._installed.clear()
         else:
             _current.uninstall()
