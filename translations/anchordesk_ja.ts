@@ -1583,7 +1583,7 @@
         <translation>新しいセッションはリハーサルかライブ配信のどちらかです</translation>
     </message>
     <message>
-        <location line="+163"/>
+        <location line="+165"/>
         <source>this show has no network output to go live on</source>
         <translation>この番組には配信用のネットワーク出力がありません</translation>
     </message>
@@ -2232,7 +2232,7 @@
 <context>
     <name>OrdersPanel</name>
     <message>
-        <location line="+72"/>
+        <location line="+74"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -2284,7 +2284,7 @@
         <translation>1 分あたりの注文数</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+25"/>
         <source>Simulated audience</source>
         <translation>模擬視聴者</translation>
     </message>
@@ -2635,12 +2635,12 @@
         <translation>差分</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+9"/>
         <source>Total</source>
         <translation>合計</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+12"/>
         <source>Session totals</source>
         <translation>セッションの合計</translation>
     </message>
@@ -2653,6 +2653,11 @@
         <location line="+5"/>
         <source>&amp;Rehearse again</source>
         <translation>もう一度リハーサル(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>not reached</source>
+        <translation>未実施</translation>
     </message>
     <message>
         <source>Open the full report</source>

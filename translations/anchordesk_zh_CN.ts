@@ -1583,7 +1583,7 @@
         <translation>新场次只能是彩排或直播</translation>
     </message>
     <message>
-        <location line="+163"/>
+        <location line="+165"/>
         <source>this show has no network output to go live on</source>
         <translation>本节目没有可用于开播的网络输出</translation>
     </message>
@@ -2232,7 +2232,7 @@
 <context>
     <name>OrdersPanel</name>
     <message>
-        <location line="+72"/>
+        <location line="+74"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -2284,7 +2284,7 @@
         <translation>每分钟订单数</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+25"/>
         <source>Simulated audience</source>
         <translation>模拟观众</translation>
     </message>
@@ -2635,12 +2635,12 @@
         <translation>差值</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+9"/>
         <source>Total</source>
         <translation>合计</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+12"/>
         <source>Session totals</source>
         <translation>场次总计</translation>
     </message>
@@ -2653,6 +2653,11 @@
         <location line="+5"/>
         <source>&amp;Rehearse again</source>
         <translation>再次彩排(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>not reached</source>
+        <translation>未进行</translation>
     </message>
     <message>
         <source>Open the full report</source>

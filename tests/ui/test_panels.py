@@ -16,6 +16,7 @@ from anchordesk.media.sources.tone import ToneSource
 from anchordesk.show.timing import segment_timings
 from anchordesk.ui.docks.comments import CommentModel, CommentPanel
 from anchordesk.ui.docks.health import HealthPanel
+from anchordesk.ui.report_dialog import RehearsalReportDialog
 from anchordesk.ui.state import (
     CommentRow,
     DealRow,
@@ -231,6 +232,21 @@ def test_rehearsal_report_compares_actual_with_plan(qtbot, control_room) -> None
     assert report.timings[0].planned_s == 60
     assert any(str(path).endswith(".html") for path in report.files)
     assert Decimal(0) == window.controller.sales.gmv
+    # The dialog's table is the report's: the same rows and total as the text report prints
+    # (the dialog once added the segments up itself and showed "0:00, -2:00" for one the show
+    # never reached, which the report calls "not reached").
+    dialog = RehearsalReportDialog(report)
+    qtbot.addWidget(dialog)
+    table = [
+        [dialog.table.item(row, column).text() for column in range(4)]
+        for row in range(dialog.table.rowCount())
+    ]
+    block = report.report_text.split("Timing: plan and actual")[1].splitlines()
+    printed = block[2 : 2 + len(table)]  # after the heading line: 3 segments and the total
+    assert len(table) == 4 and printed[-1].split()[0] == "Total"
+    for row, line in zip(table, printed, strict=True):
+        assert row[0] in line and all(cell in line for cell in row[1:] if cell), (row, line)
+    assert table[2][2:] == ["not reached", ""]
 
 
 def test_a_burst_of_comments_is_one_insert_into_the_dock(qtbot, control_room) -> None:  # type: ignore[no-untyped-def]

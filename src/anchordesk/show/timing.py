@@ -48,6 +48,17 @@ def segment_timings(
     ]
 
 
+def segments_total(timings: Sequence[SegmentTiming], title: str = "") -> SegmentTiming:
+    """The run sheet's total row: the plan and the actual times added up (the text report, its
+    page and the window's report dialog print this one row)."""
+    return SegmentTiming(
+        index=-1,
+        title=title,
+        planned_s=sum(t.planned_s for t in timings),
+        actual_s=sum(t.actual_s for t in timings),
+    )
+
+
 def format_duration(seconds: float) -> str:
     """``75`` -> ``1:15``, ``-15`` -> ``-0:15``; minutes go on past an hour (``62:05``), as a
     stopwatch counts."""

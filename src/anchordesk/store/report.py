@@ -25,7 +25,12 @@ from anchordesk.core.money import babel_locale, format_money
 from anchordesk.core.printable import display_width, escape_controls
 from anchordesk.show.ledger import Ledger, TimedOrder, TimedUpdate, replay, show_from_snapshot
 from anchordesk.show.model import Product, Show
-from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
+from anchordesk.show.timing import (
+    SegmentTiming,
+    format_difference,
+    format_duration,
+    segments_total,
+)
 from anchordesk.store.report_board import ReportBoard, board_json, board_text_lines, session_board
 from anchordesk.store.report_clock import SteadyClock
 from anchordesk.store.report_events import restore_missing_segment_starts, session_timings
@@ -494,7 +499,7 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
             f"    {pad(t('segment'), 28)} {pad(t('plan'), 8, right=True)} "
             f"{pad(t('actual'), 12, right=True)} {pad(t('difference'), 10, right=True)}"
         )
-        for timing in [*report.timings, _total_timing(report.timings, t("total"))]:
+        for timing in [*report.timings, segments_total(report.timings, t("total"))]:
             actual = format_duration(timing.actual_s) if timing.visited else t("not_reached")
             difference = format_difference(timing.difference_s) if timing.visited else ""
             number = f"{timing.index + 1}. " if timing.index >= 0 else ""
@@ -524,12 +529,3 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
     # Every line is escaped as a whole too: no value from outside reaches the terminal raw,
     # whichever line it is in (escaping an escaped text changes nothing).
     return "\n".join(escape_controls(line).rstrip() for line in lines)
-
-
-def _total_timing(timings: list[SegmentTiming], label: str) -> SegmentTiming:
-    return SegmentTiming(
-        index=-1,
-        title=label,
-        planned_s=sum(t.planned_s for t in timings),
-        actual_s=sum(t.actual_s for t in timings),
-    )

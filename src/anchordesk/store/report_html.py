@@ -10,7 +10,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from anchordesk.core.printable import html_text as escape  # outside text: escaped, controls shown
-from anchordesk.show.timing import SegmentTiming, format_difference, format_duration
+from anchordesk.show.timing import (
+    SegmentTiming,
+    format_difference,
+    format_duration,
+    segments_total,
+)
 from anchordesk.store.report import SessionReport, money_text, started_text
 from anchordesk.store.report_board import board_html
 from anchordesk.store.report_charts import bar_chart, gmv_chart, units_chart
@@ -59,8 +64,8 @@ def timing_table(timings: list[SegmentTiming], language: str) -> str:
             f"<td class=num>{_clock(timing.planned_s)}</td><td class=num>{actual}</td>"
             f"{difference}</tr>"
         )
-    plan = sum(t.planned_s for t in timings)
-    actual_total = sum(t.actual_s for t in timings)
+    total = segments_total(timings)
+    plan, actual_total = total.planned_s, total.actual_s
     css = "over" if actual_total - plan > 0.5 else "under"
     head = "".join(
         f"<th{' class=num' if key != 'segment' else ''}>{escape(text(lang, key))}</th>"

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.live.reports import SegmentTiming
-from anchordesk.show.timing import format_difference, format_duration
+from anchordesk.show.timing import format_difference, format_duration, segments_total
 
 
 class RehearsalReportDialog(QDialog):
@@ -46,15 +46,11 @@ class RehearsalReportDialog(QDialog):
         # not be reached from the keyboard); the arrow keys move in it.
         self.table.setTabKeyNavigation(False)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        rows: list[SegmentTiming] = list(report.timings)
+        # The rows and the total are the report's (show.timing), as its text and page print
+        # them: a segment the show never reached says so instead of "0:00, -1:00".
+        rows = [*report.timings, segments_total(report.timings, self.tr("Total"))]
         for row, timing in enumerate(rows):
-            self._row(row, timing.title, timing.planned_s, timing.actual_s)
-        self._row(
-            len(rows),
-            self.tr("Total"),
-            sum(t.planned_s for t in rows),
-            sum(t.actual_s for t in rows),
-        )
+            self._row(row, timing)
         # The report's lines are columns aligned with spaces (the products table): a fixed-width
         # font and no wrapping keep them in columns (a wrapping label broke each product row
         # in two); a wide line scrolls.
@@ -98,18 +94,18 @@ class RehearsalReportDialog(QDialog):
         if self.report.html_path is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report.html_path)))
 
-    def _row(self, row: int, title: str, planned_s: float, actual_s: float) -> None:
-        difference = actual_s - planned_s
+    def _row(self, row: int, timing: SegmentTiming) -> None:
+        difference = timing.difference_s
         for column, text in enumerate(
             (
-                title,
-                format_duration(planned_s),
-                format_duration(actual_s),
-                format_difference(difference),
+                timing.title,
+                format_duration(timing.planned_s),
+                format_duration(timing.actual_s) if timing.visited else self.tr("not reached"),
+                format_difference(difference) if timing.visited else "",
             )
         ):
             item = QTableWidgetItem(text)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            if column == 3 and difference > 0.5:
+            if column == 3 and timing.visited and difference > 0.5:
                 item.setForeground(Qt.GlobalColor.red)
             self.table.setItem(row, column, item)
