@@ -140,3 +140,23 @@ def test_a_session_continued_by_a_second_run_is_not_taken_for_a_clock_step(tmp_p
     as_json = build_report(path).to_json()
     assert as_json["duration_s"] == 605.0
     assert as_json["orders_per_minute"][-1] == 1
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN", "ja"])
+def test_the_windows_summary_lists_every_product_and_deal_of_the_report(
+    tmp_path: Path, language: str
+) -> None:
+    # Before: the report dialog's summary was the report's first ten lines, which cut the
+    # products table after its first row (a show that sold only its second product showed
+    # "MUG 0 $0.00" under its GMV) and never reached the deals.
+    path = tmp_path / "show.adsession"
+    write_session(path, 0.0)
+    summary = session_summary(path, "live", language)
+    text = report_text(build_report(path), language).splitlines()
+    shown = "\n".join(summary.session_lines)
+    for sku, count in (("MUG", 1), ("CAP", 2)):  # each product's row, and CAP's deal row
+        rows = [line for line in text if line.strip().startswith(sku + " ")]
+        assert len(rows) == count, text
+        assert all(row in summary.session_lines for row in rows), (sku, shown)
+    # The timing table is the dialog's own left side, not repeated in the summary.
+    assert not any(line.strip().startswith("1. Opening") for line in summary.session_lines)

@@ -33,10 +33,19 @@ def session_summary(path: Path, mode: str, language: str = "en") -> SessionSumma
     from anchordesk.store.report import build_report, report_text
     from anchordesk.store.report_board import board_summary_line
     from anchordesk.store.report_html import report_html
+    from anchordesk.store.report_i18n import text as report_words
 
     report = build_report(path)
     text = report_text(report, language)
-    lines = tuple(line for line in text.splitlines()[:10] if line.strip())
+    # Everything the report prints before its timing table (the table is the dialog's left
+    # side): the totals, every product, every segment and every deal. The first ten lines alone
+    # cut the products table after its first row, and a show that sold only its second product
+    # read "MUG-350 0 $0.00" under "GMV $544.92".
+    timing_heading = f"  {report_words(language, 'timing')}"
+    head = text.splitlines()
+    if timing_heading in head:
+        head = head[: head.index(timing_heading)]
+    lines = tuple(line for line in head if line.strip())
     audience = board_summary_line(report, language)
     if audience:
         lines += (f"  {audience}",)  # the data board's figures, as the report has them
