@@ -1538,6 +1538,29 @@
     </message>
 </context>
 <context>
+    <name>JsonKinds</name>
+    <message>
+        <location filename="../src/anchordesk/core/json_kinds.py" line="+11"/>
+        <source>an object</source>
+        <translation>オブジェクト</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a list</source>
+        <translation>リスト</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a text</source>
+        <translation>テキスト</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a number</source>
+        <translation>数値</translation>
+    </message>
+</context>
+<context>
     <name>Keyring</name>
     <message>
         <location filename="../src/anchordesk/ui/settings/keyring_text.py" line="+19"/>
@@ -3358,7 +3381,7 @@
     </message>
     <message>
         <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+488"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+477"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
     </message>
@@ -3538,7 +3561,7 @@
         <translation>{value} は {currency} の小数桁数（{allowed} 桁）を超えています</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-425"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-413"/>
         <source>a show file</source>
         <translation>番組ファイル</translation>
     </message>
@@ -3558,28 +3581,24 @@
         <translation>{file}：{problem}</translation>
     </message>
     <message>
-        <location line="+58"/>
         <source>an object</source>
-        <translation>オブジェクト</translation>
+        <translation type="vanished">オブジェクト</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>a list</source>
-        <translation>リスト</translation>
+        <translation type="vanished">リスト</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <location line="+14"/>
+        <location line="+64"/>
         <source>a text</source>
         <translation>テキスト</translation>
     </message>
     <message>
-        <location line="-12"/>
         <source>a number</source>
-        <translation>数値</translation>
+        <translation type="vanished">数値</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="-4"/>
         <source>expected {what}, found {found}</source>
         <translation>{what}が必要です（実際は {found}）</translation>
     </message>

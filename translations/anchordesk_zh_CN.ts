@@ -1538,6 +1538,29 @@
     </message>
 </context>
 <context>
+    <name>JsonKinds</name>
+    <message>
+        <location filename="../src/anchordesk/core/json_kinds.py" line="+11"/>
+        <source>an object</source>
+        <translation>对象</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a list</source>
+        <translation>列表</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a number</source>
+        <translation>数字</translation>
+    </message>
+</context>
+<context>
     <name>Keyring</name>
     <message>
         <location filename="../src/anchordesk/ui/settings/keyring_text.py" line="+19"/>
@@ -3358,7 +3381,7 @@
     </message>
     <message>
         <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+488"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+477"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>
     </message>
@@ -3538,7 +3561,7 @@
         <translation>{value} 的小数位多于 {currency} 使用的位数（{allowed} 位）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-425"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-413"/>
         <source>a show file</source>
         <translation>节目文件</translation>
     </message>
@@ -3558,28 +3581,24 @@
         <translation>{file}：{problem}</translation>
     </message>
     <message>
-        <location line="+58"/>
         <source>an object</source>
-        <translation>对象</translation>
+        <translation type="vanished">对象</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>a list</source>
-        <translation>列表</translation>
+        <translation type="vanished">列表</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <location line="+14"/>
+        <location line="+64"/>
         <source>a text</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location line="-12"/>
         <source>a number</source>
-        <translation>数字</translation>
+        <translation type="vanished">数字</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="-4"/>
         <source>expected {what}, found {found}</source>
         <translation>应为{what}，实际为{found}</translation>
     </message>

@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from anchordesk.core.errors import UserError
 from anchordesk.core.files import write_text_atomically
+from anchordesk.core.json_kinds import json_kind
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import (
@@ -143,19 +144,7 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
 
 def _type_name(value: object) -> Words | str:
     """What a JSON value is, for "expected a text, found a number"."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return Words(QT_TRANSLATE_NOOP("ShowProblems", "an object"))
-    if isinstance(value, list):
-        return Words(QT_TRANSLATE_NOOP("ShowProblems", "a list"))
-    if isinstance(value, str):
-        return Words(QT_TRANSLATE_NOOP("ShowProblems", "a text"))
-    if isinstance(value, int | Decimal | _NonFinite | BadNumber):
-        return Words(QT_TRANSLATE_NOOP("ShowProblems", "a number"))
-    return type(value).__name__
+    return json_kind(value, also_numbers=(_NonFinite, BadNumber))
 
 
 def _expected(what: Words, found: object) -> Words:
