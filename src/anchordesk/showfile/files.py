@@ -274,7 +274,9 @@ class _Reader:
         if value is _MISSING or (value is None and not required):
             return None
         where = f"{path}.{key}"
-        if isinstance(value, _NonFinite):
+        if isinstance(value, _NonFinite) or (
+            isinstance(value, BadNumber) and value.reason == "too many decimals"
+        ):
             self.error(where, _expected(A_WHOLE_NUMBER, value.text))
             return None
         if isinstance(value, BadNumber):
@@ -323,6 +325,16 @@ class _Reader:
                 where,
                 Words(
                     QT_TRANSLATE_NOOP("ShowProblems", "{value} is not a price"), value=value.text
+                ),
+            )
+            return None
+        if isinstance(value, BadNumber) and value.reason == "too many decimals":
+            self.error(
+                where,
+                Words(
+                    QT_TRANSLATE_NOOP("ShowProblems", "the {field} {value} has too many decimals"),
+                    field=key,
+                    value=shown_literal(value.text),
                 ),
             )
             return None
