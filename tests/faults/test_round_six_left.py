@@ -3,20 +3,23 @@ on the code before its fix."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from feed_servers import JsonFeedServer
 
 from anchordesk.cli import main as cli_main
+from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.runtime import ShowRuntime
 from anchordesk.live.show_session import ShowSession
 from anchordesk.live.snapshot import SessionMode
 from anchordesk.show.feed_items import Order, OrderLine
 from anchordesk.showfile.csv_import import parse_products_csv
 from anchordesk.showfile.files import load_show, parse_show
-from anchordesk.store import StoreWriter
+from anchordesk.store import SessionStore, StoreWriter
 
 from .show_inputs import valid_show, with_raw_number, write_show
 
@@ -80,3 +83,87 @@ def test_report_json_writes_a_deal_price_with_its_currencys_decimals(
     assert cli_main(["report", "--json", str(tmp_path / "live.adsession")]) == 0
     [deal] = json.loads(capsys.readouterr().out)["deals"]
     assert (deal["price"], deal["gmv"], deal["units"]) == ("18.00", "36.00", 2)
+
+
+def _pull(session: ShowSession, writer: StoreWriter, expected: int) -> None:
+    """Poll the session's feeds until the store holds ``expected`` orders."""
+
+    async def run() -> None:
+        assert session.start_feeds()
+        for _ in range(1000):
+            count = await asyncio.wrap_future(writer.call(lambda s: s.count("orders")))
+            if count >= expected:
+                break
+            await asyncio.sleep(0.02)
+        await session.stop_feeds()
+
+    asyncio.run(run())
+
+
+@pytest.mark.integration
+def test_an_order_in_another_currency_at_the_deal_number_takes_no_deal_unit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A USD show, a deal on the mug at 18.00 for 5 units; a real JSON feed sends 2 mugs at
+    18.00 EUR, then 1 mug at 18.00 USD. Rule (docs/show-format.md): a line in another currency
+    is not at the deal's price, whatever its number. Before: the EUR line took 2 of the deal's
+    units on the card (2 + 1 = 3 sold, 2 left) while the report's money put it apart."""
+    data = valid_show()
+    data["rundown"][1]["deal"] = {"price": 18.0, "seconds": 120, "stock": 5}
+    show = load_show(write_show(tmp_path, data))
+    server = JsonFeedServer(poll_ms=20)
+    server.add_order("MUG", 2, "18.00", currency="EUR")
+    server.add_order("MUG", 1, "18.00", currency="USD")
+    path = tmp_path / "live.adsession"
+    runtime = ShowRuntime(show, 0.0)
+    writer = StoreWriter(path)
+    with server:
+        session = ShowSession(
+            mode=SessionMode.LIVE,
+            runtime=runtime,
+            writer=writer,
+            feeds=[FeedSpec("json", server.url)],
+            simulated=False,
+        )
+        runtime.next_segment(1.0)  # the mug's deal goes live
+        try:
+            _pull(session, writer, 2)
+        finally:
+            session.close_store()
+
+    # The card: one deal unit sold, 4 left; the product's stock took all 3.
+    state = runtime.snapshot().state
+    deal = state.live_deal("MUG")
+    assert deal is not None and (deal.units_sold, deal.stock_left) == (1, 4)
+    assert state.stock_left("MUG") == 200 - 3
+    # The store: the EUR order went to no deal, the USD one to the segment's deal.
+    store = SessionStore(path, read_only=True)
+    try:
+        applied = {
+            event.data["order_id"]: event.data["deals"]
+            for event in store.show_events()
+            if event.kind == "order_applied"
+        }
+    finally:
+        store.close()
+    assert applied == {"o1": {"MUG": None}, "o2": {"MUG": deal.deal_id}}
+    # The report: the same deal figures, the euros apart from the dollars.
+    assert cli_main(["report", "--json", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    [reported] = report["deals"]
+    assert (reported["units"], reported["orders"], reported["gmv"]) == (1, 1, "18.00")
+    assert reported["gmv_in_other_currencies"] == {}
+    assert report["gmv_by_currency"] == {"EUR": "36.00", "USD": "18.00"}
+
+    # The same session continued (the program restarted): the card counts the same way.
+    again = ShowRuntime(show, 0.0)
+    again.next_segment(1.0)
+    writer = StoreWriter(path)
+    restored = ShowSession(
+        mode=SessionMode.LIVE, runtime=again, writer=writer, feeds=[], simulated=False
+    )
+    restored.close_store()
+    state = again.snapshot().state
+    deal = state.live_deal("MUG")
+    assert deal is not None and (deal.units_sold, deal.stock_left) == (1, 4)
+    assert state.stock_left("MUG") == 200 - 3
