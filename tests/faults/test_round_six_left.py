@@ -7,21 +7,35 @@ import asyncio
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import pytest
 from feed_servers import JsonFeedServer
+from packetgen import PacketGenerator
+from servers import wait_until
 
 from anchordesk.cli import main as cli_main
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.runtime import ShowRuntime
+from anchordesk.live.session import summary_line
 from anchordesk.live.show_session import ShowSession
 from anchordesk.live.snapshot import SessionMode
+from anchordesk.media.disk_space import FreeSpaceGuard
+from anchordesk.media.packets import OutputState
+from anchordesk.media.pipeline import Pipeline, PipelineCounters
+from anchordesk.media.recording import RecordingOutput
+from anchordesk.media.sources import TestPatternSource, ToneSource
+from anchordesk.media.stats import StatsReporter
 from anchordesk.show.feed_items import Order, OrderLine
 from anchordesk.showfile.csv_import import parse_products_csv
 from anchordesk.showfile.files import load_show, parse_show
 from anchordesk.store import SessionStore, StoreWriter
 
+from .disks import fill, tmpfs
 from .show_inputs import valid_show, with_raw_number, write_show
+
+if TYPE_CHECKING:
+    from .conftest import Clock
 
 
 def _csv_problems(price: str, stock: str = "5") -> list[str]:
@@ -167,3 +181,67 @@ def test_an_order_in_another_currency_at_the_deal_number_takes_no_deal_unit(
     deal = state.live_deal("MUG")
     assert deal is not None and (deal.units_sold, deal.stock_left) == (1, 4)
     assert state.stock_left("MUG") == 200 - 3
+
+
+class _Encoded:
+    """The pipeline as the stats read it: its totals (they do not matter here)."""
+
+    def counters(self) -> PipelineCounters:
+        return PipelineCounters(0.0, 0, 0, 0, 0, 0.0, 0.0, 0, 0, 0, 0.0, 0.0, True)
+
+
+def _recording_stats(recording: RecordingOutput, clock: Clock) -> StatsReporter:
+    video, audio = TestPatternSource(320, 240), ToneSource()
+    pipeline = cast("Pipeline", _Encoded())
+    return StatsReporter(pipeline, [recording], lambda: video, lambda: audio, None, clock)
+
+
+@pytest.mark.integration
+def test_the_stats_of_a_recording_stopped_by_a_full_disk_say_it_is_stopped_not_its_last_rate(
+    tmp_path: Path, generator: PacketGenerator, clock: Clock
+) -> None:
+    """R5net #44, left through round six: the --stats line read "recording show.mkv: waiting
+    280 kbps" after the disk filled: the file's last bytes (its end, written as it stopped)
+    were taken for a rate of an output that wrote nothing more."""
+    with tmpfs(tmp_path / "disk", 8192) as disk:
+        guard = FreeSpaceGuard(disk, interval_s=1.0, clock=clock)
+        recording = RecordingOutput(disk / "show.mkv", space_guard=guard)
+        stats = _recording_stats(recording, clock)
+        recording.start(generator.templates)
+        for packet in generator.packets(3.0):
+            recording.send(packet)
+        wait_until(lambda: recording.status().bytes_written > 0, 30, what="the writes")
+        clock.now_s = 1.0
+        [live] = stats.sample()["outputs"]
+        assert live["state"] == "live" and live["bitrate_kbps"] > 0
+        fill(disk, leave_bytes=guard.min_free_bytes * 3 // 4)
+        clock.now_s = 2.0  # the guard measures again at the next packet
+        for packet in generator.packets(1.0):
+            recording.send(packet)
+        wait_until(lambda: recording.status().state is OutputState.WAITING, 30, what="the stop")
+        clock.now_s = 3.0
+        sample = stats.sample()
+        [waiting] = sample["outputs"]
+        assert (waiting["state"], waiting["bitrate_kbps"]) == ("waiting", 0.0)
+        assert summary_line(sample).endswith(f"{recording.name}: waiting")
+        recording.stop(timeout_s=10)
+
+
+@pytest.mark.integration
+def test_the_stats_of_a_stopped_recording_give_no_rate(
+    tmp_path: Path, generator: PacketGenerator, clock: Clock
+) -> None:
+    recording = RecordingOutput(tmp_path / "show.mkv", space_guard=None)
+    stats = _recording_stats(recording, clock)
+    recording.start(generator.templates)
+    for packet in generator.packets(2.0):
+        recording.send(packet)
+    wait_until(lambda: recording.status().bytes_written > 0, 30, what="the writes")
+    clock.now_s = 1.0
+    stats.sample()
+    recording.stop(timeout_s=10)  # the file's end (its index) is written now
+    clock.now_s = 2.0
+    sample = stats.sample()
+    [stopped] = sample["outputs"]
+    assert (stopped["state"], stopped["bitrate_kbps"]) == ("stopped", 0.0)
+    assert summary_line(sample).endswith(f"{recording.name}: stopped")
