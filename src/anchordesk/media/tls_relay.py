@@ -31,6 +31,7 @@ import signal
 import socket
 import ssl
 import sys
+import time
 from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
@@ -152,11 +153,51 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(0)
 
 
-def _relay(listener: socket.socket, server: ssl.SSLSocket, prefixes: tuple[bytes, bytes]) -> None:
-    """Forward one connection from FFmpeg to ``server`` and back, until either side ends."""
-    listener.settimeout(30.0)
+def _from_parent(client: socket.socket, parent_pid: int) -> bool:
+    """Whether ``client`` (an accepted connection) was opened by process ``parent_pid``: its
+    other end is one of that process's sockets. True when that cannot be told (no sock_diag,
+    no ``/proc``): the relay then takes the first connection, as it did before."""
+    from anchordesk.media.network_watch import socket_inodes, tcp_socket_inode
+
     try:
-        client, _ = listener.accept()
+        peer, own = client.getpeername()[:2], client.getsockname()[:2]
+    except OSError:
+        return False  # the other end is gone already: not FFmpeg, which waits for answers
+    try:
+        inode = tcp_socket_inode(peer, own)
+    except OSError:
+        return True
+    parents = socket_inodes(parent_pid)
+    if not parents:
+        return True  # its sockets cannot be read (it holds the server's connection at least)
+    return inode is not None and inode in parents
+
+
+def _accept_from(listener: socket.socket, parent_pid: int, timeout_s: float) -> socket.socket:
+    """The first connection that FFmpeg, in ``parent_pid``, opened to the relay. Any other local
+    process could connect to the loopback port first: it got the checked connection to the
+    server (and the server's answers), and FFmpeg's own connection was refused. Such a
+    connection is closed and the relay waits on. Raises OSError (socket.timeout) when FFmpeg
+    does not come within ``timeout_s``."""
+    deadline_s = time.monotonic() + timeout_s
+    while True:
+        listener.settimeout(max(0.0, deadline_s - time.monotonic()))
+        client, address = listener.accept()
+        if _from_parent(client, parent_pid):
+            return client
+        _say(f"[tls relay] closed a connection from another local program (port {address[1]})")
+        client.close()
+
+
+def _relay(
+    listener: socket.socket,
+    server: ssl.SSLSocket,
+    prefixes: tuple[bytes, bytes],
+    parent_pid: int,
+) -> None:
+    """Forward one connection from FFmpeg to ``server`` and back, until either side ends."""
+    try:
+        client = _accept_from(listener, parent_pid, 30.0)
     except OSError:
         return
     listener.close()
@@ -249,7 +290,7 @@ def relay(url: str, timeout_s: float) -> tuple[str, socket.socket]:
             for descriptor in (0, 1):  # the parent's packet pipe and event lines are not ours
                 with contextlib.suppress(OSError):
                     os.close(descriptor)
-            _relay(listener, server, prefixes)
+            _relay(listener, server, prefixes, parent_pid)
         except BaseException:  # a forked process never returns into the child's code
             code = 1
         finally:
