@@ -32,6 +32,7 @@ import socket
 import ssl
 import sys
 import time
+from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
@@ -266,11 +267,48 @@ def _relay(
             return
 
 
-def relay(url: str, timeout_s: float) -> tuple[str, socket.socket]:
-    """For ``rtmps://``: the ``rtmp://127.0.0.1:PORT/...`` URL that FFmpeg is to open, which
-    reaches the server only through a checked TLS connection, and that connection (the child
-    keeps it open, unused: the parent reads the stream's progress from it). Raises
-    :class:`Refused` when the server must not get the key or cannot be reached."""
+@dataclass(frozen=True)
+class Relay:
+    """A running relay: the ``rtmp://127.0.0.1:PORT/...`` URL that FFmpeg is to open, the
+    checked TLS connection (the child keeps it open, unused: the parent reads the stream's
+    progress from it) and the relay's process."""
+
+    url: str
+    connection: ssl.SSLSocket
+    pid: int
+
+    def abnormal_end(self, wait_s: float) -> str | None:
+        """How the relay ended, when it did not end as a relay does (its server closed the
+        connection, or FFmpeg did): "killed by SIGKILL", "failed (exit code 1)". None when
+        it ended so, or still runs after ``wait_s``. FFmpeg's write fails as the relay's
+        socket closes, a moment before the relay can be waited for: hence the wait."""
+        with contextlib.suppress(OSError, AttributeError):
+            descriptor = os.pidfd_open(self.pid)  # Linux 5.3: readable once it has ended
+            try:
+                select.select([descriptor], [], [], wait_s)
+            finally:
+                os.close(descriptor)
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            return None  # waited for already
+        if pid == 0:
+            return None
+        if os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            try:
+                name = signal.Signals(number).name
+            except ValueError:
+                name = f"signal {number}"
+            return f"killed by {name}"
+        code = os.waitstatus_to_exitcode(status)
+        return f"failed (exit code {code})" if code else None
+
+
+def relay(url: str, timeout_s: float) -> Relay:
+    """For ``rtmps://``: the relay that FFmpeg is to connect to, which reaches the server only
+    through a checked TLS connection. Raises :class:`Refused` when the server must not get the
+    key or cannot be reached."""
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or 443
     server = open_checked(host, port, timeout_s)
@@ -296,4 +334,4 @@ def relay(url: str, timeout_s: float) -> tuple[str, socket.socket]:
         finally:
             os._exit(code)
     listener.close()
-    return relay_url, server
+    return Relay(relay_url, server, pid)
