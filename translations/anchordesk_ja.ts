@@ -548,7 +548,7 @@
         <translation>UTF-8 ではないため GB18030（中国語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+83"/>
+        <location line="+85"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} は {limit} MB を超えています</translation>
     </message>
@@ -609,6 +609,11 @@
     </message>
     <message>
         <location line="+36"/>
+        <source>{value} has too many decimals for a price</source>
+        <translation>{value} は小数の桁数が多すぎて価格になりません</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>{value} is out of range: a price is a number from 0 to {limit}</source>
         <translation>{value} は範囲外です。価格は 0〜{limit} の数値です</translation>
     </message>
@@ -1535,6 +1540,29 @@
         <location line="+5"/>
         <source>Searc&amp;h the comments</source>
         <translation>コメントを検索(&amp;H)</translation>
+    </message>
+</context>
+<context>
+    <name>JsonKinds</name>
+    <message>
+        <location filename="../src/anchordesk/core/json_kinds.py" line="+11"/>
+        <source>an object</source>
+        <translation>オブジェクト</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a list</source>
+        <translation>リスト</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a text</source>
+        <translation>テキスト</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a number</source>
+        <translation>数値</translation>
     </message>
 </context>
 <context>
@@ -3358,7 +3386,7 @@
     </message>
     <message>
         <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+488"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+489"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
     </message>
@@ -3558,28 +3586,24 @@
         <translation>{file}：{problem}</translation>
     </message>
     <message>
-        <location line="+58"/>
         <source>an object</source>
-        <translation>オブジェクト</translation>
+        <translation type="vanished">オブジェクト</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>a list</source>
-        <translation>リスト</translation>
+        <translation type="vanished">リスト</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <location line="+14"/>
+        <location line="+64"/>
         <source>a text</source>
         <translation>テキスト</translation>
     </message>
     <message>
-        <location line="-12"/>
         <source>a number</source>
-        <translation>数値</translation>
+        <translation type="vanished">数値</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="-4"/>
         <source>expected {what}, found {found}</source>
         <translation>{what}が必要です（実際は {found}）</translation>
     </message>
@@ -3639,7 +3663,7 @@
         <translation>必須の項目がありません</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+45"/>
         <source>{field} {value} is out of range: a whole number from {low} to {high}</source>
         <translation>{field} {value} は範囲外です。{low}〜{high} の整数にしてください</translation>
     </message>
@@ -3650,6 +3674,11 @@
     </message>
     <message>
         <location line="+8"/>
+        <source>the {field} {value} has too many decimals</source>
+        <translation>{field} {value} は小数の桁数が多すぎます</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>the {field} {value} is out of range: a number from 0 to {limit}</source>
         <translation>{field} {value} は範囲外です。0〜{limit} の数値にしてください</translation>
     </message>

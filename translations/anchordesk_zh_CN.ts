@@ -548,7 +548,7 @@
         <translation>不是 UTF-8：已按 GB18030（中文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+83"/>
+        <location line="+85"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} 超过 {limit} MB</translation>
     </message>
@@ -609,6 +609,11 @@
     </message>
     <message>
         <location line="+36"/>
+        <source>{value} has too many decimals for a price</source>
+        <translation>{value} 的小数位太多，不能作为价格</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>{value} is out of range: a price is a number from 0 to {limit}</source>
         <translation>{value} 超出范围：价格应为 0 到 {limit} 之间的数字</translation>
     </message>
@@ -1535,6 +1540,29 @@
         <location line="+5"/>
         <source>Searc&amp;h the comments</source>
         <translation>搜索评论(&amp;H)</translation>
+    </message>
+</context>
+<context>
+    <name>JsonKinds</name>
+    <message>
+        <location filename="../src/anchordesk/core/json_kinds.py" line="+11"/>
+        <source>an object</source>
+        <translation>对象</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a list</source>
+        <translation>列表</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a number</source>
+        <translation>数字</translation>
     </message>
 </context>
 <context>
@@ -3358,7 +3386,7 @@
     </message>
     <message>
         <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+488"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+489"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>
     </message>
@@ -3558,28 +3586,24 @@
         <translation>{file}：{problem}</translation>
     </message>
     <message>
-        <location line="+58"/>
         <source>an object</source>
-        <translation>对象</translation>
+        <translation type="vanished">对象</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>a list</source>
-        <translation>列表</translation>
+        <translation type="vanished">列表</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <location line="+14"/>
+        <location line="+64"/>
         <source>a text</source>
         <translation>文本</translation>
     </message>
     <message>
-        <location line="-12"/>
         <source>a number</source>
-        <translation>数字</translation>
+        <translation type="vanished">数字</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="-4"/>
         <source>expected {what}, found {found}</source>
         <translation>应为{what}，实际为{found}</translation>
     </message>
@@ -3639,7 +3663,7 @@
         <translation>缺少必填字段</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+45"/>
         <source>{field} {value} is out of range: a whole number from {low} to {high}</source>
         <translation>{field} {value} 超出范围：应为 {low} 到 {high} 之间的整数</translation>
     </message>
@@ -3650,6 +3674,11 @@
     </message>
     <message>
         <location line="+8"/>
+        <source>the {field} {value} has too many decimals</source>
+        <translation>{field} {value} 的小数位太多</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>the {field} {value} is out of range: a number from 0 to {limit}</source>
         <translation>{field} {value} 超出范围：应为 0 到 {limit} 之间的数字</translation>
     </message>

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from anchordesk.control.state import money_text, settled, state_json
+from anchordesk.control.state import settled, state_json
 from anchordesk.live.snapshot import (
     DealView,
     LiveSnapshot,
@@ -89,14 +89,6 @@ def test_the_running_clocks_alone_are_no_change() -> None:
     assert settled(one) == settled(later)
     other = {**one, "on_screen": None}
     assert settled(one) != settled(other)
-
-
-def test_money_text_has_the_currencys_digits_and_never_rounds() -> None:
-    assert money_text(Decimal("129.0"), "CNY") == "129.00"
-    assert money_text(Decimal("129"), "USD") == "129.00"
-    assert money_text(Decimal("1280"), "JPY") == "1280"
-    assert money_text(Decimal("12.3"), "KWD") == "12.300"
-    assert money_text(Decimal("1.005"), "USD") == "1.005"  # kept, not rounded away
 
 
 def test_deals_are_each_products_latest_not_the_sessions_history() -> None:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from anchordesk.core.money import currency_digits, format_money
+from anchordesk.core.money import amount_text, currency_digits, format_money
 
 NBSP = "\u00a0"  # CLDR puts a no-break space between a letter symbol (KWD, 元) and the digits
 
@@ -113,3 +113,11 @@ def test_only_exact_amounts_come_in(amount: object) -> None:
 def test_not_a_number_is_refused() -> None:
     with pytest.raises(ValueError):
         format_money(Decimal("NaN"), "USD")
+
+
+def test_amount_text_has_the_currencys_digits_and_never_rounds() -> None:
+    assert amount_text(Decimal("129.0"), "CNY") == "129.00"
+    assert amount_text(Decimal("129"), "USD") == "129.00"
+    assert amount_text(Decimal("1280"), "JPY") == "1280"
+    assert amount_text(Decimal("12.3"), "KWD") == "12.300"
+    assert amount_text(Decimal("1.005"), "USD") == "1.005"  # kept, not rounded away

@@ -5,12 +5,12 @@ ffprobe. The free-space guard measures on an injected clock, so no test waits fo
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from packetgen import PacketGenerator
-from servers import MissingTool, decoded_video_frames, ffprobe_path, wait_until
+from servers import decoded_video_frames, wait_until
 
 from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.media.packets import OutputState
@@ -19,31 +19,10 @@ from anchordesk.media.recording import RecordingOutput
 from .disks import fill, tmpfs
 from .live_runs import format_duration_s
 
+if TYPE_CHECKING:
+    from .conftest import Clock
+
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module", autouse=True)
-def ffprobe() -> str:
-    try:
-        return ffprobe_path()
-    except MissingTool as error:
-        pytest.skip(str(error))
-
-
-@pytest.fixture
-def generator() -> Iterator[PacketGenerator]:
-    # A keyframe every 2 s; 400 kbit/s: about 50 kB a second of recording.
-    gen = PacketGenerator(width=320, height=240, fps=30, gop_s=2.0)
-    yield gen
-    gen.close()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now_s = 0.0
-
-    def __call__(self) -> float:
-        return self.now_s
 
 
 def state_of(recording: RecordingOutput, state: OutputState) -> bool:
@@ -51,10 +30,9 @@ def state_of(recording: RecordingOutput, state: OutputState) -> bool:
 
 
 def test_a_recording_stopped_by_a_full_disk_goes_on_in_a_new_file_when_room_comes_back(
-    tmp_path: Path, generator: PacketGenerator, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, generator: PacketGenerator, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="anchordesk.media.recording")
-    clock = Clock()
     with tmpfs(tmp_path / "disk", 8192) as disk:
         guard = FreeSpaceGuard(disk, interval_s=1.0, clock=clock)
         floor = guard.min_free_bytes  # a twentieth of the 8 MB disk
@@ -119,12 +97,11 @@ def test_a_recording_stopped_by_a_full_disk_goes_on_in_a_new_file_when_room_come
 
 
 def test_a_disk_filled_between_two_measurements_stops_the_file_finished_and_it_goes_on(
-    tmp_path: Path, generator: PacketGenerator
+    tmp_path: Path, generator: PacketGenerator, clock: Clock
 ) -> None:
     # The floor is never measured in time (another program filled the disk between two
     # measurements): the disk cannot give the recording's reserve its next stretch. The file
     # stops there, its end written into the reserve, and the recording waits all the same.
-    clock = Clock()
     with tmpfs(tmp_path / "disk", 2048) as disk:
         guard = FreeSpaceGuard(disk, min_free_bytes=10_000, interval_s=60.0, clock=clock)
         first = disk / "show.mkv"
@@ -164,9 +141,8 @@ def test_a_disk_filled_between_two_measurements_stops_the_file_finished_and_it_g
 
 
 def test_a_recording_stopped_while_it_waits_for_room_ends_as_stopped_early(
-    tmp_path: Path, generator: PacketGenerator
+    tmp_path: Path, generator: PacketGenerator, clock: Clock
 ) -> None:
-    clock = Clock()
     with tmpfs(tmp_path / "disk", 4096) as disk:
         guard = FreeSpaceGuard(disk, interval_s=1.0, clock=clock)
         first = disk / "show.mkv"

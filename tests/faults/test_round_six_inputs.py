@@ -380,6 +380,6 @@ def test_a_feed_item_that_is_no_object_is_rejected_in_the_protocols_words() -> N
     details = [item.detail for item in page.items if isinstance(item, RejectedItem)]
     assert details == [
         f"an item must be an object, not {kind}"
-        for kind in ("a list", "a text", "a number", "true or false", "null")
+        for kind in ("a list", "a text", "a number", "true", "null")
     ]
     assert page.malformed_items == 5

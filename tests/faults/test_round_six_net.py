@@ -4,12 +4,12 @@ reproduces one finding of /work/hunt/R6net.md with real parts and failed before 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from packetgen import PacketGenerator
-from servers import MissingTool, ffprobe_path, wait_until
+from servers import ffprobe_path, wait_until
 
 from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.media.packets import OutputState
@@ -17,34 +17,17 @@ from anchordesk.media.recording import RecordingOutput
 
 from .disks import fill, tmpfs
 
-
-@pytest.fixture
-def generator() -> Iterator[PacketGenerator]:
-    try:
-        ffprobe_path()
-    except MissingTool as error:
-        pytest.skip(str(error))
-    gen = PacketGenerator(width=320, height=240, fps=30, gop_s=2.0)
-    yield gen
-    gen.close()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now_s = 0.0
-
-    def __call__(self) -> float:
-        return self.now_s
+if TYPE_CHECKING:
+    from .conftest import Clock
 
 
 @pytest.mark.integration
 def test_a_recording_waiting_for_room_goes_on_when_its_folder_was_deleted_meanwhile(
-    tmp_path: Path, generator: PacketGenerator
+    tmp_path: Path, generator: PacketGenerator, clock: Clock
 ) -> None:
     """R6net #13: the disk filled, the recording waited for room; the streamer cleaned up the
     recordings folder (room again on the disk): the guard could not measure a folder that no
     longer exists and the recording waited for the rest of the show, saying "waiting"."""
-    clock = Clock()
     with tmpfs(tmp_path / "disk", 8192) as disk:
         folder = disk / "recordings"
         folder.mkdir()

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from anchordesk.core.environment import environment
 from anchordesk.core.errors import FatalError, UserError
 from anchordesk.core.printable import escape_controls
 
@@ -48,7 +49,7 @@ def control_address(text: str) -> ControlAddress:
     match = re.fullmatch(r"\s*(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})\s*", text)
     if not match or not 0 < int(match.group(2)) < 65536:
         raise UserError(f"--control {text!r}: expected HOST:PORT, for example 127.0.0.1:8750")
-    token = os.environ.get(TOKEN_ENVIRONMENT, "").strip()
+    token = environment().get(TOKEN_ENVIRONMENT, "").strip()
     if not token:
         raise UserError(
             f"--control: set {TOKEN_ENVIRONMENT} to the remote's token first (the API never "
@@ -124,7 +125,7 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
         raise UserError(
             f"anchordesk control state: takes no NAME=VALUE (got {escape_controls(pairs[0])[:60]})"
         )
-    token = os.environ.get(TOKEN_ENVIRONMENT, "").strip()
+    token = environment().get(TOKEN_ENVIRONMENT, "").strip()
     if not token:
         raise UserError(f"anchordesk control: set {TOKEN_ENVIRONMENT} to the remote's token")
     base = (url or os.environ.get(URL_ENVIRONMENT) or DEFAULT_URL).rstrip("/")

@@ -18,11 +18,11 @@ log's masking, so no line of the log can print it.
 from __future__ import annotations
 
 import getpass
-import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
 from anchordesk.core import logs
+from anchordesk.core.environment import environment
 from anchordesk.core.errors import UserError
 from anchordesk.live.options import check_destination
 from anchordesk.live.settings import Destination, Settings, destination_url, load_settings
@@ -74,7 +74,7 @@ def resolve_destinations(
     keyring_lookup: Callable[[str], str | None] | None = None,
 ) -> list[str]:
     """The push URLs (server + key) for the ``--to`` values. Never echoes a key in an error."""
-    environ = os.environ if environ is None else environ
+    environ = environment() if environ is None else environ
     given_key: str | None = None
     source = ""
     if key_from_stdin:

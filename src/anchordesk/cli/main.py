@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from anchordesk.core import logs
+from anchordesk.core.environment import withhold_secret_variables
 from anchordesk.core.errors import FatalError, UserError
 from anchordesk.core.printable import printable_message
 
@@ -492,6 +493,10 @@ def _time_zone_or_utc(log: logging.Logger) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:
+        # Run as the command: the secrets given in the environment stay in this process and
+        # reach no program it starts (core/environment.py). Before anything can start one.
+        withhold_secret_variables()
     _standard_streams_on_null()
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["--network-child"]:

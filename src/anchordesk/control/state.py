@@ -10,21 +10,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from anchordesk.core.money import currency_digits
+from anchordesk.core.money import amount_text
 from anchordesk.live.show_session import StoredOrderRow
 from anchordesk.live.snapshot import LiveSnapshot, StatsView
 from anchordesk.show.feed_items import Comment
 
 JsonObject = dict[str, Any]
-
-
-def money_text(amount: Decimal, currency: str) -> str:
-    """Decimal text with the currency's digits ("129.00", JPY "1280"); never rounded away."""
-    digits = currency_digits(currency) if currency else 2
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent <= digits:
-        return str(amount.quantize(Decimal(1).scaleb(-digits)))
-    return str(amount)
 
 
 def state_json(snapshot: LiveSnapshot) -> JsonObject:
@@ -53,7 +44,7 @@ def state_json(snapshot: LiveSnapshot) -> JsonObject:
             {
                 "sku": deal.sku,
                 "state": deal.state,
-                "price": money_text(deal.price, deal.currency),
+                "price": amount_text(deal.price, deal.currency),
                 "remaining_s": round(deal.remaining_s, 3),
                 "units_left": deal.units_left,
             }
@@ -63,7 +54,7 @@ def state_json(snapshot: LiveSnapshot) -> JsonObject:
             {
                 "sku": product.sku,
                 "title": product.title,
-                "price": money_text(product.price, product.currency),
+                "price": amount_text(product.price, product.currency),
                 "stock_left": product.stock_left,
                 "units_sold": product.units_sold,
             }
@@ -71,7 +62,7 @@ def state_json(snapshot: LiveSnapshot) -> JsonObject:
         ],
         "sales": {
             "currency": snapshot.sales.currency,
-            "gmv": money_text(snapshot.sales.gmv, snapshot.sales.currency),
+            "gmv": amount_text(snapshot.sales.gmv, snapshot.sales.currency),
             "orders": snapshot.sales.orders,
             "orders_per_minute": round(snapshot.sales.orders_per_minute, 3),
         },
@@ -112,7 +103,7 @@ def state_json(snapshot: LiveSnapshot) -> JsonObject:
 
 
 def _money_map(amounts: tuple[tuple[str, Decimal], ...]) -> dict[str, str]:
-    return {currency: money_text(amount, currency) for currency, amount in amounts}
+    return {currency: amount_text(amount, currency) for currency, amount in amounts}
 
 
 def _ratio(value: float | None) -> float | None:
@@ -138,7 +129,7 @@ def board_json(snapshot: LiveSnapshot) -> JsonObject | None:
             {
                 "sku": p.sku,
                 "units": p.units,
-                "gmv": money_text(p.gmv, p.currency),
+                "gmv": amount_text(p.gmv, p.currency),
                 "currency": p.currency,
                 "stock_left": p.stock_left,
                 "units_per_minute": round(p.units_per_minute, 3),
@@ -207,12 +198,12 @@ def order_json(row: StoredOrderRow) -> JsonObject:
         "type": "order",
         "id": f"{order.source}:{order.id}",
         "currency": order.currency,
-        "total": money_text(order.total_price, order.currency),
+        "total": amount_text(order.total_price, order.currency),
         "lines": [
             {
                 "sku": line.sku,
                 "quantity": line.quantity,
-                "unit_price": money_text(line.unit_price, order.currency),
+                "unit_price": amount_text(line.unit_price, order.currency),
             }
             for line in order.lines
         ],

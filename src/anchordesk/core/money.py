@@ -124,6 +124,18 @@ def format_money(
     return text
 
 
+def amount_text(amount: Decimal | int, currency: str) -> str:
+    """An amount as machine-readable decimal text with the currency's digits: ``"129.00"``,
+    JPY ``"1280"``, KWD ``"12.000"`` (for JSON: the remote API, ``report --json``). Like
+    :func:`format_money`, a digit beyond the currency's is kept, never rounded away."""
+    exact = _exact(amount)
+    digits = currency_digits(currency) if _code(currency) else 2
+    exponent = exact.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent <= digits:
+        return str(exact.quantize(Decimal(1).scaleb(-digits)))
+    return str(exact)
+
+
 def format_number(number: int, locale: str = DEFAULT_LOCALE) -> str:
     """A count as the locale writes it, with its grouping (CLDR): ``3000`` -> ``"3,000"`` in
     English, Chinese and Japanese (``"3.000"`` in German). The numbers in messages (a deal's

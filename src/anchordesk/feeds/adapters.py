@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from anchordesk.core.json_kinds import json_kind
 from anchordesk.feeds.parsing import (
     as_text,
     item_id,
@@ -59,19 +60,6 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
 # The generic JSON feed (docs/feed-protocol.md)
 # --------------------------------------------------------------------------------------------
-
-
-def _json_kind(value: object) -> str:
-    """What a JSON value is, in the words of the feed protocol's documentation."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return "a text"
-    return "a number"
 
 
 class JsonFeedAdapter:
@@ -127,7 +115,7 @@ class JsonFeedAdapter:
 
     def _item(self, raw: Mapping[str, Any]) -> FeedItem | None:
         if not isinstance(raw, Mapping):  # Python's words were "'list' object has no attribute…"
-            raise TypeError(f"an item must be an object, not {_json_kind(raw)}")
+            raise TypeError(f"an item must be an object, not {json_kind(raw)}")
         if raw.get("type") == "viewers":  # an id is optional for viewer counts (feeds/viewers.py)
             return viewers_item(self.source, raw)
         the_id = item_id(raw["id"])

@@ -8,11 +8,11 @@ working keyring backend simply falls through to the environment.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 
 from anchordesk.core import secrets
+from anchordesk.core.environment import environment
 
 # Secrets that are not access tokens (an app's client id and secret for Shopify's
 # client-credentials grant, Twitch's refresh token) keep their own name in the environment:
@@ -42,7 +42,7 @@ def feed_token(kind: str, environ: Mapping[str, str] | None = None) -> str | Non
         return clean_token(value) or None
     if "/" in kind:  # a keyring entry of its own (``feed/<id>/token``): no variable names it
         return None
-    env = os.environ if environ is None else environ
+    env = environment() if environ is None else environ
     value = clean_token(env.get(token_env_name(kind), ""))
     return value or None
 

@@ -332,13 +332,15 @@ class ShowRuntime:
         quantity: int,
         now_s: float | None = None,
         unit_price: Decimal | None = None,
+        currency: str | None = None,
     ) -> OrderOutcome:
         """Take an order line's units from stock; a line at the live deal's price (to the cent)
-        counts in the deal, any other line (or one without a price) is a list-price sale."""
+        in the product's currency counts in the deal, any other line (or one without a price)
+        is a list-price sale."""
         outcomes: list[OrderOutcome] = []
 
         def command(at_s: float) -> tuple[ShowEvent, ...]:
-            outcomes.append(self._controller.apply_order(sku, quantity, at_s, unit_price))
+            outcomes.append(self._controller.apply_order(sku, quantity, at_s, unit_price, currency))
             return ()
 
         self._run(now_s, command)

@@ -392,5 +392,7 @@ def summary_line(sample: dict[str, Any]) -> str:
         f"dropped {dropped}",
     ]
     for output in sample.get("outputs", []):
-        parts.append(f"{output['name']}: {output['state']} {output['bitrate_kbps']:.0f} kbps")
+        # A rate only for an output that is live: "failed 836 kbps" read as if it still wrote.
+        rate = f" {output['bitrate_kbps']:.0f} kbps" if output["state"] == "live" else ""
+        parts.append(f"{output['name']}: {output['state']}{rate}")
     return "  ".join(parts)

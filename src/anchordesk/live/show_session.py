@@ -230,7 +230,13 @@ class ShowSession:
             for kept in orders:
                 for line in kept.order.lines:
                     if line.quantity > 0:
-                        self.runtime.apply_order(line.sku, line.quantity, None, line.unit_price)
+                        self.runtime.apply_order(
+                            line.sku,
+                            line.quantity,
+                            None,
+                            line.unit_price,
+                            kept.order.currency or None,
+                        )
             # What the kept cancellations and refunds gave back is back in stock again.
             for outcome in self.ledger.updates:
                 for restock in outcome.restocks:
@@ -584,8 +590,10 @@ class ShowSession:
                 for line in order.lines:
                     if line.quantity <= 0 or runtime is None:
                         continue
-                    # The line's unit price decides whether it is a deal line (show/state.py).
-                    outcome = runtime.apply_order(line.sku, line.quantity, None, line.unit_price)
+                    # Its price and currency decide whether it is a deal line (show/state.py).
+                    outcome = runtime.apply_order(
+                        line.sku, line.quantity, None, line.unit_price, order.currency or None
+                    )
                     deals[line.sku] = outcome.deal_id
                     accepted[line.sku] = accepted.get(line.sku, 0) + outcome.accepted_units
                     if not outcome.known_sku:

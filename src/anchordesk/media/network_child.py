@@ -236,15 +236,16 @@ def run() -> int:
         av.logging.set_libav_level(av.logging.DEBUG)
 
     target = url
-    checked_connection = None  # kept open, never used here: the relay writes into it
+    relay = None  # its checked connection is kept open here, never used: the relay writes
     if urlsplit(url).scheme.lower() == "rtmps" and hasattr(os, "fork"):
         from anchordesk.media import tls_relay
 
         try:
-            target, checked_connection = tls_relay.relay(url, timeout_s=8.0)
+            relay = tls_relay.relay(url, timeout_s=8.0)
         except tls_relay.Refused as error:
             reporter.send("error", message=masked(str(error), url), packets=0, bytes=0)
             return 1
+        target = relay.url
         reporter.send("relay", port=urlsplit(target).port)
     else:
         refusal = untrusted_server(url)
@@ -298,11 +299,19 @@ def run() -> int:
     except (OSError, av.FFmpegError, ValueError) as error:
         message = " ".join(str(error).split()) or type(error).__name__
         message = message.replace(target, url)  # the relay's address is no news to anyone
+        how = relay.abnormal_end(wait_s=0.5) if relay is not None else None
+        if how is not None:
+            # Its socket closed under FFmpeg as a server's does: "the server closed the
+            # connection" sent the streamer to look at a server that was fine.
+            message = (
+                f"the TLS relay of this program ended ({how}), which cut the connection to "
+                "the server"
+            )
         reporter.send("error", message=masked(message, url), packets=packets, bytes=bytes_sent)
         return 1
     finally:
-        if checked_connection is not None:
-            checked_connection.close()
+        if relay is not None:
+            relay.connection.close()
     reporter.send("progress", packets=packets, bytes=bytes_sent)
     reporter.send("closed", packets=packets, bytes=bytes_sent)
     return 0

@@ -308,6 +308,50 @@ def _parse_message(body: bytes, family: int) -> _Found | None:
     return _Found(inode, family, body[4 : 4 + _SOCKET_ID_BYTES], state)
 
 
+def socket_inodes(pid: int, proc: str = "/proc") -> set[int]:
+    """The inodes of the sockets process ``pid`` holds open (Linux; empty elsewhere or when it
+    is gone)."""
+    inodes: set[int] = set()
+    directory = f"{proc}/{pid}/fd"
+    with contextlib.suppress(OSError):
+        for name in os.listdir(directory):
+            with contextlib.suppress(OSError):
+                if match := _SOCKET_LINK.match(os.readlink(f"{directory}/{name}")):
+                    inodes.add(int(match.group(1)))
+    return inodes
+
+
+def _socket_id(local: tuple[str, int], remote: tuple[str, int], family: int) -> bytes:
+    """inet_diag_sockid of the TCP socket bound to ``local`` and connected to ``remote``: ports
+    and addresses in network order, any interface, no cookie (INET_DIAG_NOCOOKIE)."""
+    return (
+        local[1].to_bytes(2, "big")
+        + remote[1].to_bytes(2, "big")
+        + socket.inet_pton(family, local[0]).ljust(16, b"\0")
+        + socket.inet_pton(family, remote[0]).ljust(16, b"\0")
+        + bytes(4)
+        + b"\xff" * 8
+    )
+
+
+def tcp_socket_inode(local: tuple[str, int], remote: tuple[str, int]) -> int | None:
+    """The inode of the established TCP socket on this machine whose own address is ``local``
+    and whose peer is ``remote`` (the kernel's sock_diag, asked for that socket alone); None
+    when there is none. Raises OSError when the kernel cannot be asked (not Linux, a
+    sandbox without sock_diag)."""
+    if not sys.platform.startswith("linux"):
+        raise OSError("sock_diag is Linux's")
+    family = socket.AF_INET6 if ":" in local[0] else socket.AF_INET
+    try:
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as netlink:
+            netlink.settimeout(1.0)
+            _request(netlink, family, _socket_id(local, remote, family), 1)
+            found = _answers(netlink, family)
+    except (ValueError, struct.error) as error:
+        raise OSError(str(error)) from None
+    return found[0].inode if found else None
+
+
 class SocketReader:
     """Reads one child's TCP socket (Linux: its inode from ``/proc/<pid>/fd``, its state from
     sock_diag); :meth:`read` is None elsewhere, before the child has a connected socket, once
@@ -327,16 +371,6 @@ class SocketReader:
         # to it is not the stream's; the checked TLS connection to the server is.
         self.relay_port: int | None = None
 
-    def _socket_inodes(self) -> set[int]:
-        inodes: set[int] = set()
-        directory = f"{self._proc}/{self._pid}/fd"
-        with contextlib.suppress(OSError):
-            for name in os.listdir(directory):
-                with contextlib.suppress(OSError):
-                    if match := _SOCKET_LINK.match(os.readlink(f"{directory}/{name}")):
-                        inodes.add(int(match.group(1)))
-        return inodes
-
     def read(self) -> SocketState | None:
         """The child's connected TCP socket; with several, the one with the most bytes waiting,
         then acknowledged (the stream's: the child opens no other)."""
@@ -353,7 +387,7 @@ class SocketReader:
                     if again:
                         return again[0].state
                     self._known = None  # closed: the child is ending, or has a new socket
-                inodes = self._socket_inodes()
+                inodes = socket_inodes(self._pid, self._proc)
                 if not inodes:
                     return None
                 found: list[_Found] = []

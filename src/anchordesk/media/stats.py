@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from anchordesk.core.disk import describe_error
-from anchordesk.media.packets import OutputStatus, PacketOutput
+from anchordesk.media.packets import OutputState, OutputStatus, PacketOutput
 from anchordesk.media.pipeline import Pipeline, PipelineCounters
 from anchordesk.media.sources.base import AudioSource, VideoSource
 
@@ -164,9 +164,15 @@ class StatsReporter:
         for output in self._outputs:
             status: OutputStatus = output.status()
             last_bytes = self._previous_output_bytes.get(status.name, 0)
-            bitrate_kbps = status.bitrate_kbps or (
-                (status.bytes_written - last_bytes) * 8 / 1000 / elapsed_s
-            )
+            # The rate of what an output sends while it is live (its own figure, else its
+            # bytes since the last sample). A recording that stopped (disk full, stopped,
+            # failed) or an output between attempts sends nothing: its last bytes (a file's
+            # end written as it closed) read as a bitrate for the stopped output before.
+            bitrate_kbps = 0.0
+            if status.state is OutputState.LIVE:
+                bitrate_kbps = status.bitrate_kbps or (
+                    max(0, status.bytes_written - last_bytes) * 8 / 1000 / elapsed_s
+                )
             self._previous_output_bytes[status.name] = status.bytes_written
             if status.kind == "recording":
                 recording_bytes += status.bytes_written

@@ -31,6 +31,8 @@ import signal
 import socket
 import ssl
 import sys
+import time
+from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
@@ -152,11 +154,51 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(0)
 
 
-def _relay(listener: socket.socket, server: ssl.SSLSocket, prefixes: tuple[bytes, bytes]) -> None:
-    """Forward one connection from FFmpeg to ``server`` and back, until either side ends."""
-    listener.settimeout(30.0)
+def _from_parent(client: socket.socket, parent_pid: int) -> bool:
+    """Whether ``client`` (an accepted connection) was opened by process ``parent_pid``: its
+    other end is one of that process's sockets. True when that cannot be told (no sock_diag,
+    no ``/proc``): the relay then takes the first connection, as it did before."""
+    from anchordesk.media.network_watch import socket_inodes, tcp_socket_inode
+
     try:
-        client, _ = listener.accept()
+        peer, own = client.getpeername()[:2], client.getsockname()[:2]
+    except OSError:
+        return False  # the other end is gone already: not FFmpeg, which waits for answers
+    try:
+        inode = tcp_socket_inode(peer, own)
+    except OSError:
+        return True
+    parents = socket_inodes(parent_pid)
+    if not parents:
+        return True  # its sockets cannot be read (it holds the server's connection at least)
+    return inode is not None and inode in parents
+
+
+def _accept_from(listener: socket.socket, parent_pid: int, timeout_s: float) -> socket.socket:
+    """The first connection that FFmpeg, in ``parent_pid``, opened to the relay. Any other local
+    process could connect to the loopback port first: it got the checked connection to the
+    server (and the server's answers), and FFmpeg's own connection was refused. Such a
+    connection is closed and the relay waits on. Raises OSError (socket.timeout) when FFmpeg
+    does not come within ``timeout_s``."""
+    deadline_s = time.monotonic() + timeout_s
+    while True:
+        listener.settimeout(max(0.0, deadline_s - time.monotonic()))
+        client, address = listener.accept()
+        if _from_parent(client, parent_pid):
+            return client
+        _say(f"[tls relay] closed a connection from another local program (port {address[1]})")
+        client.close()
+
+
+def _relay(
+    listener: socket.socket,
+    server: ssl.SSLSocket,
+    prefixes: tuple[bytes, bytes],
+    parent_pid: int,
+) -> None:
+    """Forward one connection from FFmpeg to ``server`` and back, until either side ends."""
+    try:
+        client = _accept_from(listener, parent_pid, 30.0)
     except OSError:
         return
     listener.close()
@@ -225,11 +267,48 @@ def _relay(listener: socket.socket, server: ssl.SSLSocket, prefixes: tuple[bytes
             return
 
 
-def relay(url: str, timeout_s: float) -> tuple[str, socket.socket]:
-    """For ``rtmps://``: the ``rtmp://127.0.0.1:PORT/...`` URL that FFmpeg is to open, which
-    reaches the server only through a checked TLS connection, and that connection (the child
-    keeps it open, unused: the parent reads the stream's progress from it). Raises
-    :class:`Refused` when the server must not get the key or cannot be reached."""
+@dataclass(frozen=True)
+class Relay:
+    """A running relay: the ``rtmp://127.0.0.1:PORT/...`` URL that FFmpeg is to open, the
+    checked TLS connection (the child keeps it open, unused: the parent reads the stream's
+    progress from it) and the relay's process."""
+
+    url: str
+    connection: ssl.SSLSocket
+    pid: int
+
+    def abnormal_end(self, wait_s: float) -> str | None:
+        """How the relay ended, when it did not end as a relay does (its server closed the
+        connection, or FFmpeg did): "killed by SIGKILL", "failed (exit code 1)". None when
+        it ended so, or still runs after ``wait_s``. FFmpeg's write fails as the relay's
+        socket closes, a moment before the relay can be waited for: hence the wait."""
+        with contextlib.suppress(OSError, AttributeError):
+            descriptor = os.pidfd_open(self.pid)  # Linux 5.3: readable once it has ended
+            try:
+                select.select([descriptor], [], [], wait_s)
+            finally:
+                os.close(descriptor)
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            return None  # waited for already
+        if pid == 0:
+            return None
+        if os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            try:
+                name = signal.Signals(number).name
+            except ValueError:
+                name = f"signal {number}"
+            return f"killed by {name}"
+        code = os.waitstatus_to_exitcode(status)
+        return f"failed (exit code {code})" if code else None
+
+
+def relay(url: str, timeout_s: float) -> Relay:
+    """For ``rtmps://``: the relay that FFmpeg is to connect to, which reaches the server only
+    through a checked TLS connection. Raises :class:`Refused` when the server must not get the
+    key or cannot be reached."""
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or 443
     server = open_checked(host, port, timeout_s)
@@ -249,10 +328,10 @@ def relay(url: str, timeout_s: float) -> tuple[str, socket.socket]:
             for descriptor in (0, 1):  # the parent's packet pipe and event lines are not ours
                 with contextlib.suppress(OSError):
                     os.close(descriptor)
-            _relay(listener, server, prefixes)
+            _relay(listener, server, prefixes, parent_pid)
         except BaseException:  # a forked process never returns into the child's code
             code = 1
         finally:
             os._exit(code)
     listener.close()
-    return relay_url, server
+    return Relay(relay_url, server, pid)

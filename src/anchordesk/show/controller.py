@@ -113,13 +113,18 @@ class ShowController:
         return events + self._apply(rules.stop_deal(self._state, now_s, sku=sku))
 
     def apply_order(
-        self, sku: str, quantity: int, now_s: float, unit_price: Decimal | None = None
+        self,
+        sku: str,
+        quantity: int,
+        now_s: float,
+        unit_price: Decimal | None = None,
+        currency: str | None = None,
     ) -> OrderOutcome:
         """Take an order line's units from stock (see `state.apply_order` for the deal-line
         rule); the outcome says how many were taken, whether it was a deal line, and what was
         oversold."""
         self.tick(now_s)  # autoplay may have moved on; its events reach the listeners
-        transition = rules.apply_order(self._state, sku, quantity, now_s, unit_price)
+        transition = rules.apply_order(self._state, sku, quantity, now_s, unit_price, currency)
         self._apply(transition)
         assert transition.order is not None
         return transition.order

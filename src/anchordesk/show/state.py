@@ -641,14 +641,18 @@ def apply_order(
     quantity: int,
     now_s: float,
     unit_price: Decimal | None = None,
+    currency: str | None = None,
 ) -> Transition:
     """Take one order line's units from stock.
 
-    The line is a *deal line* only when a deal on its product is live now and `unit_price` is
-    the deal price to the cent: only deal lines count towards the deal (`units_sold`, its
-    quota). A line at list price during a deal, or one with no price (None: the feed did not
-    say), is a list-price sale. Every line takes the product's stock, which never goes below
-    zero: the units beyond it are reported in the outcome (`oversold_units`), not taken.
+    The line is a *deal line* only when a deal on its product is live now, the order is in the
+    product's currency (`currency`; None: the show's) and `unit_price` is the deal price to the
+    cent: only deal lines count towards the deal (`units_sold`, its quota). A line at list price
+    during a deal, one with no price (None: the feed did not say), and one in another currency
+    (19.00 EUR is not a deal priced 19.00 USD: it is not the deal's price, whatever its number)
+    are list-price sales. The ledger applies the same rule (`Ledger._deal_line`). Every line
+    takes the product's stock, which never goes below zero: the units beyond it are reported in
+    the outcome (`oversold_units`), not taken.
 
     Sold out is one state: when the product's stock reaches zero, a live deal on it ends sold
     out; when a deal line takes the deal's quota to zero, the deal ends sold out — in the same
@@ -664,8 +668,11 @@ def apply_order(
         return changes.done(OrderOutcome(sku, quantity, 0, False, None, unit_price))
     quantity = max(0, quantity)
     deal = current.live_deal(sku)
-    currency = current.show.currency_of(product)
-    if deal is not None and not is_deal_price(unit_price, deal.price, currency):
+    price_currency = current.show.currency_of(product)
+    if deal is not None and (
+        (currency or current.show.currency) != price_currency
+        or not is_deal_price(unit_price, deal.price, price_currency)
+    ):
         deal = None  # a list-price sale while the deal runs
     accepted = min(quantity, left)
     deal_units = quantity if deal is not None else 0

@@ -200,6 +200,8 @@ def _amount(text: str) -> Decimal | BadNumber | None:
 def _whole(text: str) -> int | BadNumber | None:
     cleaned = text.strip().replace(",", "") if _THOUSANDS.fullmatch(text.strip()) else text.strip()
     number = bounded_decimal(cleaned)
+    if isinstance(number, BadNumber) and number.reason == "too many decimals":
+        return None  # "1e-400" is not out of range: it is not a whole number
     if number is None or isinstance(number, BadNumber):
         return number
     if number != number.to_integral_value():
@@ -507,7 +509,15 @@ def _product(row: _Row, show_currency: str | None) -> Product:
     sign = _sign(row["price"])
     if sign and price is not None and not isinstance(price, BadNumber):
         currency = _currency_of_sign(row, sign, currency, show_currency)
-    if isinstance(price, BadNumber):
+    if isinstance(price, BadNumber) and price.reason == "too many decimals":
+        row.unreadable_cell(
+            "price",
+            Words(
+                QT_TRANSLATE_NOOP("CsvImport", "{value} has too many decimals for a price"),
+                value=shown_literal(price.text),
+            ),
+        )
+    elif isinstance(price, BadNumber):
         row.unreadable_cell(
             "price",
             Words(

@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from anchordesk.core.errors import UserError
 from anchordesk.core.files import write_text_atomically
+from anchordesk.core.json_kinds import json_kind
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import (
@@ -143,19 +144,7 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> _Object:
 
 def _type_name(value: object) -> Words | str:
     """What a JSON value is, for "expected a text, found a number"."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return Words(QT_TRANSLATE_NOOP("ShowProblems", "an object"))
-    if isinstance(value, list):
-        return Words(QT_TRANSLATE_NOOP("ShowProblems", "a list"))
-    if isinstance(value, str):
-        return Words(QT_TRANSLATE_NOOP("ShowProblems", "a text"))
-    if isinstance(value, int | Decimal | _NonFinite | BadNumber):
-        return Words(QT_TRANSLATE_NOOP("ShowProblems", "a number"))
-    return type(value).__name__
+    return json_kind(value, also_numbers=(_NonFinite, BadNumber))
 
 
 def _expected(what: Words, found: object) -> Words:
@@ -285,7 +274,9 @@ class _Reader:
         if value is _MISSING or (value is None and not required):
             return None
         where = f"{path}.{key}"
-        if isinstance(value, _NonFinite):
+        if isinstance(value, _NonFinite) or (
+            isinstance(value, BadNumber) and value.reason == "too many decimals"
+        ):
             self.error(where, _expected(A_WHOLE_NUMBER, value.text))
             return None
         if isinstance(value, BadNumber):
@@ -334,6 +325,16 @@ class _Reader:
                 where,
                 Words(
                     QT_TRANSLATE_NOOP("ShowProblems", "{value} is not a price"), value=value.text
+                ),
+            )
+            return None
+        if isinstance(value, BadNumber) and value.reason == "too many decimals":
+            self.error(
+                where,
+                Words(
+                    QT_TRANSLATE_NOOP("ShowProblems", "the {field} {value} has too many decimals"),
+                    field=key,
+                    value=shown_literal(value.text),
                 ),
             )
             return None

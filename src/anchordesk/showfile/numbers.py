@@ -26,17 +26,19 @@ MAX_EXPONENT = 40
 
 @dataclass(frozen=True, slots=True)
 class BadNumber:
-    """A number literal that was not converted: too long, out of range, or not finite."""
+    """A number literal that was not converted: too long, out of range (too large), too many
+    decimals (finer than 10**-40, which no price or count is), or not finite."""
 
     text: str
-    reason: str  # "too long", "out of range", "not finite"
+    reason: str  # "too long", "out of range", "too many decimals", "not finite"
 
     def __str__(self) -> str:
         return shown_literal(self.text)
 
 
 def bounded_decimal(text: str) -> Decimal | BadNumber | None:
-    """`text` as a bounded Decimal; BadNumber when too long or too large; None when no number."""
+    """`text` as a bounded Decimal; BadNumber when too long, too large or too fine; None when no
+    number."""
     literal = text.strip()
     if len(literal) > MAX_NUMBER_CHARS:
         return BadNumber(literal, "too long") if _looks_numeric(literal) else None
@@ -53,10 +55,16 @@ def bounded_decimal(text: str) -> Decimal | BadNumber | None:
         return BadNumber(literal, "not finite")
     exponent = number.as_tuple().exponent
     assert isinstance(exponent, int)  # finite
-    if abs(exponent) > MAX_EXPONENT or abs(number.adjusted()) > MAX_EXPONENT:
+    if number.is_zero():
+        # "-0.0" is the zero (kept signed, a price of it was shown as "-¥0.00"), and so is
+        # "0E-999999999" (its exponent kept, a formatted price would be a billion characters).
+        return Decimal(0) if abs(exponent) > MAX_EXPONENT else number.copy_abs()
+    if number.adjusted() > MAX_EXPONENT:
         return BadNumber(literal, "out of range")
-    # "-0.0" is the zero: kept signed, a price of it was shown as "-¥0.00".
-    return number.copy_abs() if number.is_zero() else number
+    if exponent < -MAX_EXPONENT:
+        # "1e-400" is inside any range; what it has too much of is decimals.
+        return BadNumber(literal, "too many decimals")
+    return number
 
 
 def json_int(text: str) -> int | BadNumber:

@@ -21,7 +21,7 @@ from typing import Any
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
-from anchordesk.core.money import babel_locale, format_money
+from anchordesk.core.money import amount_text, babel_locale, format_money
 from anchordesk.core.printable import display_width, escape_controls
 from anchordesk.show.ledger import Ledger, TimedOrder, TimedUpdate, replay, show_from_snapshot
 from anchordesk.show.model import Product, Show
@@ -121,8 +121,10 @@ class SessionReport:
             "units": ledger.units,
             "units_by_sku": self.units_by_sku,
             "unknown_skus": sorted(ledger.unknown_skus),
-            "gmv": str(self.gmv),
-            "gmv_by_currency": {c: str(v) for c, v in sorted(ledger.gmv_by_currency.items())},
+            "gmv": amount_text(self.gmv, self.currency),
+            "gmv_by_currency": {
+                c: amount_text(v, c) for c, v in sorted(ledger.gmv_by_currency.items())
+            },
             "products": [
                 {
                     "sku": p.sku,
@@ -130,7 +132,7 @@ class SessionReport:
                     "known": p.known,
                     "units": p.units,
                     "orders": p.orders,
-                    "gmv": str(p.gmv),
+                    "gmv": amount_text(p.gmv, ledger.currency_of_sku(p.sku)),
                     "gmv_in_other_currencies": _amounts(p.other_gmv),
                 }
                 for p in [*ledger.products.values(), *ledger.unknown_skus.values()]
@@ -144,7 +146,7 @@ class SessionReport:
                     "end_s": self.relative_s(s.ended_at),
                     "orders": s.orders,
                     "units": s.units,
-                    "gmv": str(s.gmv),
+                    "gmv": amount_text(s.gmv, self.currency),
                     "gmv_in_other_currencies": _amounts(s.other_gmv),
                 }
                 for s in ledger.segments
@@ -153,13 +155,13 @@ class SessionReport:
                 {
                     "deal_id": d.deal_id,
                     "sku": d.sku,
-                    "price": str(d.price),
+                    "price": amount_text(d.price, ledger.currency_of_sku(d.sku)),
                     "start_s": self.relative_s(d.started_at),
                     "end_s": self.relative_s(d.ended_at),
                     "end_reason": d.end_reason,
                     "orders": d.orders,
                     "units": d.units,
-                    "gmv": str(d.gmv),
+                    "gmv": amount_text(d.gmv, ledger.currency_of_sku(d.sku)),
                     "gmv_in_other_currencies": _amounts(d.other_gmv),
                 }
                 for d in ledger.deals
@@ -351,7 +353,11 @@ def build_report(path: Path) -> SessionReport:
 
 
 def _amounts(by_currency: dict[str, Decimal]) -> dict[str, str]:
-    return {currency: str(amount) for currency, amount in sorted(by_currency.items()) if amount}
+    return {
+        currency: amount_text(amount, currency)
+        for currency, amount in sorted(by_currency.items())
+        if amount
+    }
 
 
 def _kept_show(show_json: str | None, unreadable: list[UnreadableRow]) -> Show | None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal, format_percent
 
-from anchordesk.core.money import babel_locale, format_money
+from anchordesk.core.money import amount_text, babel_locale, format_money
 from anchordesk.core.printable import html_text as escape  # outside text: escaped, controls shown
 from anchordesk.show.board import AudienceCurve, BoardFigures, SegmentFigures, board_figures
 from anchordesk.show.ledger import Ledger
@@ -341,7 +341,7 @@ def board_json(report: SessionReport) -> dict[str, object] | None:
         "peak_viewers": figures.viewers_peak,
         "buyers": figures.buyers,
         "conversion": _ratio(figures.conversion),
-        "average_order_value": {c: str(v) for c, v in figures.average_order_value},
+        "average_order_value": {c: amount_text(v, c) for c, v in figures.average_order_value},
         "viewers": [[report.relative_s(at), total] for at, total in board.audience],
         "segments": [
             {
@@ -357,7 +357,7 @@ def board_json(report: SessionReport) -> dict[str, object] | None:
                 "buyers": s.buyers,
                 "units": s.units,
                 "conversion": _ratio(s.conversion),
-                "gmv_by_currency": {c: str(v) for c, v in s.gmv_by_currency},
+                "gmv_by_currency": {c: amount_text(v, c) for c, v in s.gmv_by_currency},
                 "deals": [
                     {
                         "deal_id": d.deal_id,

@@ -1,0 +1,47 @@
+"""Secrets given in the environment (``ANCHORDESK_STREAM_KEY``, ``ANCHORDESK_<KIND>_TOKEN``,
+``ANCHORDESK_CONTROL_TOKEN``, a client secret) are this program's, not its children's.
+
+Every program a process starts inherits its environment: the browser or file manager the
+window opens (QDesktopServices), the cache tools ``desktop install`` runs, and whatever those
+start in turn, each of which then holds the stream key and the tokens for its whole life. So
+the command's entry point (:func:`anchordesk.cli.main.main`, run as ``anchordesk``) moves the
+secret variables out of the process environment into memory before anything else runs, and
+the code that reads them reads :func:`environment`: the process environment, then what was
+withheld. A test that sets a variable and calls ``main(argv)`` still finds it there (nothing
+is withheld then). The network child gets its own allow-list on top
+(:func:`anchordesk.media.network_output.child_environment`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import ChainMap
+from collections.abc import Mapping, MutableMapping
+
+# ANCHORDESK_STREAM_KEY, ANCHORDESK_JSON_TOKEN, ANCHORDESK_TWITCH_CHAT_REFRESH_TOKEN,
+# ANCHORDESK_SHOPIFY_ORDERS_CLIENT_SECRET, ANCHORDESK_CONTROL_TOKEN; not ANCHORDESK_CONTROL_URL.
+_SECRET_NAME = re.compile(r"ANCHORDESK_\w*_(?:TOKEN|KEY|SECRET|CLIENT_ID|PASSWORD)")
+
+_withheld: dict[str, str] = {}
+
+
+def is_secret_variable(name: str) -> bool:
+    return _SECRET_NAME.fullmatch(name.upper()) is not None
+
+
+def withhold_secret_variables(environ: MutableMapping[str, str] | None = None) -> list[str]:
+    """Move the secret variables out of ``environ`` (the process environment: ``os.environ``
+    unsets them for the C library too, so no program started later inherits them) into this
+    module's memory. Returns their names."""
+    env = os.environ if environ is None else environ
+    names = [name for name in env if is_secret_variable(name)]
+    for name in names:
+        _withheld[name] = env.pop(name)
+    return names
+
+
+def environment() -> Mapping[str, str]:
+    """The environment as this program reads it: the process environment, then the secret
+    variables withheld from it."""
+    return ChainMap(os.environ, _withheld)
