@@ -27,6 +27,10 @@ from pathlib import Path
 from anchordesk.core.disk import name_max_bytes
 
 _MAX_NUMBERED = 999
+# SQLite opens files beside a database under its name plus a suffix: "-wal" and "-shm" (the
+# session's journal mode), "-journal" (the backup's target). Every name this module makes
+# leaves room for the longest, or SQLite cannot open what was written.
+_SIDE_FILE_BYTES = len("-journal")
 
 
 class FileWatch:
@@ -60,8 +64,13 @@ class FileWatch:
 
 def numbered(path: Path, number: int) -> Path:
     """``s.adsession`` -> ``s-2.adsession`` (cut to the length the disk takes)."""
-    stem, tail = path.stem, f"-{number}{path.suffix}"
-    limit = name_max_bytes(path.parent)
+    return _fitting(path, path.stem, f"-{number}{path.suffix}")
+
+
+def _fitting(path: Path, stem: str, tail: str) -> Path:
+    """``stem + tail`` beside ``path``, the stem cut so that the name and SQLite's files beside
+    it (``-journal``, ``-wal``) fit in the longest name the disk takes."""
+    limit = name_max_bytes(path.parent) - _SIDE_FILE_BYTES
     while len(stem) > 1 and len(os.fsencode(stem + tail)) > limit:
         stem = stem[:-1]
     return path.with_name(stem + tail)
@@ -71,7 +80,9 @@ def copy_out(db: sqlite3.Connection, path: Path) -> Path:
     """Copy the whole database behind ``db`` into a closed file beside ``path`` (returned).
     Raises OSError or sqlite3.Error (nothing left behind) when it cannot."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    copy = path.with_name(path.name + ".restoring")
+    # A name that SQLite itself took can be too long for one more suffix (a 246-byte name:
+    # its "-wal" fits, ".restoring-journal" does not): the copy's name is cut to fit.
+    copy = _fitting(path, path.stem, f"{path.suffix}.restoring")
     with contextlib.suppress(FileNotFoundError):
         os.unlink(copy)  # a copy left by an earlier attempt that failed
     target = sqlite3.connect(copy, isolation_level=None)
