@@ -6,11 +6,23 @@ sockets and processes) and failed before its fix (R7net.md).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import time
 from pathlib import Path
 
+import pytest
+from packetgen import PacketGenerator
+from servers import NginxRtmp, Stunnel, wait_until
+
+from anchordesk.core.backoff import Backoff
+from anchordesk.media.network_output import NetworkOutput
+from anchordesk.media.packets import OutputState
 from anchordesk.store.session import SessionStore
 from anchordesk.store.session_restore import remove_with_logs
+
+from .network_helpers import Feeder
 
 
 def _session_named(folder: Path, name_bytes: int) -> Path:
@@ -64,3 +76,72 @@ def test_a_session_with_the_longest_name_is_written_again_under_a_numbered_name_
         assert (kept.meta("show"), kept.meta("title")) == ("Mug launch", "after")
     finally:
         kept.close()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as stat:
+                    fields = stat.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _is_network_child(pid: int) -> bool:
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return arguments[1:3] == [b"-m", b"anchordesk.media.network_child"]
+
+
+@pytest.mark.integration
+def test_a_tls_relay_that_stops_reading_is_seen_in_seconds_and_the_stream_reconnects(
+    nginx_rtmp: NginxRtmp, stunnel_rtmps: Stunnel, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # rtmps goes through a relay process of the network child (media/tls_relay). Stopped
+    # (SIGSTOP, a debugger, a frozen cgroup), it read nothing; the server's connection was
+    # idle, not stalled, and FFmpeg wrote into megabytes of loopback buffers: "live 928 kbps"
+    # while nothing reached the server, for 27 s at 800 kbps, then "stalled: no progress".
+    generator = PacketGenerator(video_kbps=3000, noise=True)
+    output = NetworkOutput(
+        stunnel_rtmps.url(key="sk-live-relay"),
+        stall_timeout_s=2.0,
+        backoff=Backoff(initial_delay_s=0.5),
+    )
+    output.start(generator.templates)
+    relays: list[int] = []
+    try:
+        with Feeder(output, generator):
+            wait_until(lambda: output.status().state is OutputState.LIVE, 15, what="LIVE")
+            nginx_rtmp.wait_for_recording(min_bytes=100_000)
+            # The relay is a fork of the network child: the same command line, one level down.
+            children = [pid for pid in _children(os.getpid()) if _is_network_child(pid)]
+            relays = [pid for child in children for pid in _children(child)]
+            relays = [pid for pid in relays if _is_network_child(pid)]
+            assert len(relays) == 1, relays
+            os.kill(relays[0], signal.SIGSTOP)
+            stopped_s = time.monotonic()
+            stalled = wait_until(
+                lambda: (s := output.status()).state is OutputState.RECONNECTING and s,
+                90,
+                what="the stall",
+            )
+            seen_s = time.monotonic() - stopped_s
+            wait_until(lambda: output.status().state is OutputState.LIVE, 30, what="LIVE again")
+        output.stop(timeout_s=3)
+    finally:
+        for relay in relays:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(relay, signal.SIGKILL)
+        generator.close()
+    with capsys.disabled():
+        print(f"\n[stall] stopped TLS relay seen {seen_s:.1f} s after it stopped reading")
+    assert stalled.last_error == (
+        "this program's TLS relay stopped taking the stream (nothing read for 2 s)"
+    )

@@ -365,28 +365,40 @@ class SocketReader:
         self._pid = pid
         self._proc = proc
         self.available = sys.platform.startswith("linux") and os.path.isdir(f"{proc}/{pid}")
-        self._known: _Found | None = None
+        self._known: dict[bool, _Found] = {}  # by leg: the server's (False), the relay's
         self._sequence = 0
         # The loopback port of the child's TLS relay (media/tls_relay): FFmpeg's connection
         # to it is not the stream's; the checked TLS connection to the server is.
         self.relay_port: int | None = None
 
     def read(self) -> SocketState | None:
-        """The child's connected TCP socket; with several, the one with the most bytes waiting,
-        then acknowledged (the stream's: the child opens no other)."""
+        """The child's connected TCP socket to the server; with several, the one with the most
+        bytes waiting, then acknowledged (the stream's: the child opens no other)."""
+        return self._read(relay_leg=False)
+
+    def read_relay_leg(self) -> SocketState | None:
+        """FFmpeg's connection to the child's TLS relay (None without a relay). A relay that
+        stops reading (stopped, stuck) leaves the server's connection idle, not stalled, while
+        FFmpeg fills megabytes of loopback buffers for half a minute; this connection shows it
+        in seconds, as the server's does for a stopped server."""
+        if self.relay_port is None:
+            return None
+        return self._read(relay_leg=True)
+
+    def _read(self, *, relay_leg: bool) -> SocketState | None:
         if not self.available:
             return None
         try:
             with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as netlink:
                 netlink.settimeout(1.0)
-                known = self._known
+                known = self._known.get(relay_leg)
                 if known is not None:
                     self._sequence += 1
                     _request(netlink, known.family, known.socket_id, self._sequence)
                     again = [f for f in _answers(netlink, known.family) if f.inode == known.inode]
                     if again:
                         return again[0].state
-                    self._known = None  # closed: the child is ending, or has a new socket
+                    del self._known[relay_leg]  # closed: the child is ending, or has a new one
                 inodes = socket_inodes(self._pid, self._proc)
                 if not inodes:
                     return None
@@ -397,7 +409,7 @@ class SocketReader:
                     found += [
                         f
                         for f in _answers(netlink, family)
-                        if f.inode in inodes and f.remote_port != self.relay_port
+                        if f.inode in inodes and (f.remote_port == self.relay_port) == relay_leg
                     ]
         except (OSError, struct.error):
             self.available = False  # no sock_diag here (a sandbox): do not ask again
@@ -407,7 +419,8 @@ class SocketReader:
             key=lambda f: (f.state.unacknowledged_bytes, f.state.acknowledged_bytes or 0),
             default=None,
         )
-        self._known = best
+        if best is not None:
+            self._known[relay_leg] = best
         return None if best is None else best.state
 
 
