@@ -22,6 +22,7 @@ from anchordesk.media.packets import OutputState
 from anchordesk.store.session import SessionStore
 from anchordesk.store.session_restore import remove_with_logs
 
+from .live_runs import SMALL, LiveRun, child_env
 from .network_helpers import Feeder
 
 
@@ -145,3 +146,28 @@ def test_a_tls_relay_that_stops_reading_is_seen_in_seconds_and_the_stream_reconn
     assert stalled.last_error == (
         "this program's TLS relay stopped taking the stream (nothing read for 2 s)"
     )
+
+
+@pytest.mark.integration
+def test_a_key_given_as_a_query_item_without_a_name_is_masked_everywhere(
+    nginx_rtmp: NginxRtmp, tmp_path: Path
+) -> None:
+    # rtmp://host/live/stream?KEY: the server gets KEY as the stream's arguments (nginx took
+    # it, live). The query rule masked values only, and a bare item was read as a name:
+    # "live/****?Zq7xK9wLmP3vT8rB=****" in stderr, the log file and every --stats sample.
+    key = "Zq7xK9wLmP3vT8rB"
+    stats = tmp_path / "stats.jsonl"
+    url = f"rtmp://127.0.0.1:{nginx_rtmp.port}/live/stream?{key}"
+    run = LiveRun(
+        *SMALL, "--to", url, "--seconds", "2", "--stats", str(stats), env=child_env(tmp_path)
+    )
+    try:
+        run.wait_for_line(": live")
+        assert run.wait(30) == 0, run.stderr
+    finally:
+        run.kill()
+    assert "live/****?****: live" in run.stderr
+    logs = list((tmp_path / "xdg_state_home").rglob("*.log"))  # ours, not nginx's
+    assert logs and stats.stat().st_size > 0
+    for text in (run.stderr, run.stdout, stats.read_text(), *(p.read_text() for p in logs)):
+        assert key not in text
