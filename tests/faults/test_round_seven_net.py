@@ -19,9 +19,12 @@ from servers import NginxRtmp, Stunnel, wait_until
 from anchordesk.core.backoff import Backoff
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState
-from anchordesk.store.session import SessionStore
+from anchordesk.show.feed_items import Comment
+from anchordesk.store.session import SessionStore, StoreError
 from anchordesk.store.session_restore import remove_with_logs
+from anchordesk.store.writer import StoreWriter
 
+from .disks import fill, tmpfs
 from .live_runs import SMALL, LiveRun, child_env
 from .network_helpers import Feeder
 
@@ -171,3 +174,50 @@ def test_a_key_given_as_a_query_item_without_a_name_is_masked_everywhere(
     assert logs and stats.stat().st_size > 0
     for text in (run.stderr, run.stdout, stats.read_text(), *(p.read_text() for p in logs)):
         assert key not in text
+
+
+def _comments(count: int, first: int = 0) -> list[Comment]:
+    return [Comment("json", f"c{n}", f"viewer{n}", f"comment {n}") for n in range(first, count)]
+
+
+def _deleted_while_its_disk_is_full(folder: Path, *, room_before_the_end: bool) -> StoreWriter:
+    writer = StoreWriter(folder / "S.adsession")
+    writer.submit_batch("json", _comments(40), "40").result(10)
+    filler = fill(folder)
+    with pytest.raises(StoreError):  # the disk is full: the writes stop, said once
+        writer.submit_batch("json", _comments(2000, 40), "2000").result(10)
+    remove_with_logs(folder / "S.adsession")  # a clean-up script, meanwhile
+    # The writer looks for its file every second; the copy cannot fit yet.
+    writer.call(lambda store: store.deleted()).result(10)
+    if room_before_the_end:
+        filler.unlink()
+    writer.close()
+    return writer
+
+
+def test_a_session_deleted_after_a_full_disk_stopped_its_writes_is_written_again_with_what_it_kept(
+    tmp_path: Path,
+) -> None:
+    # The session's disk filled: its writes stopped ("comments, orders and show events from
+    # now on are not kept"). A clean-up then removed the file. The writer no longer looked
+    # for its file after a fault, so everything kept before the disk filled went with the
+    # last descriptor, and the run still said "Session kept in S.adsession" (exit 3 for the
+    # full disk only).
+    with tmpfs(tmp_path / "disk", 1024) as folder:
+        writer = _deleted_while_its_disk_is_full(folder, room_before_the_end=True)
+        assert (folder / "S.adsession").exists()
+        kept = SessionStore(folder / "S.adsession", read_only=True)
+        try:
+            assert kept.count("comments") == 40
+        finally:
+            kept.close()
+        assert writer.fault is not None and writer.lost is None  # the full disk, said once
+
+
+def test_a_session_deleted_while_its_disk_stays_full_is_said_to_be_lost(tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "disk", 1024) as folder:
+        writer = _deleted_while_its_disk_is_full(folder, room_before_the_end=False)
+        assert writer.lost is not None
+        assert "deleted and cannot be written again" in writer.lost
+        assert "the session is lost" in writer.lost
+        assert not (folder / "S.adsession").exists()

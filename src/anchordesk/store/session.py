@@ -69,7 +69,7 @@ from anchordesk.store.session_feeds import (
     plan_names,
 )
 from anchordesk.store.session_open import open_for_reading, read_text
-from anchordesk.store.session_restore import FileWatch, copy_out, give_name
+from anchordesk.store.session_restore import FileWatch, copy_out, give_name, room_for
 from anchordesk.store.session_rows import (
     UnreadableRow,
     UnreadableRowError,
@@ -457,6 +457,11 @@ class SessionStore:
     def deleted(self) -> bool:
         """The file being written has no name left (a clean-up removed it mid-show)."""
         return self._watch is not None and self._watch.deleted()
+
+    def room_to_write_again(self) -> bool:
+        """Whether the disk has room for a copy of the deleted file (as large as it was)."""
+        size = 0 if self._watch is None else self._watch.size_bytes()
+        return room_for(self.path, size)
 
     def write_again(self) -> Path:
         """Copy everything into a new file at the name (a numbered one when the name now leads

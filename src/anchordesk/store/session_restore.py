@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -55,11 +56,30 @@ class FileWatch:
         except OSError:
             return False
 
+    def size_bytes(self) -> int:
+        if self._fd is None:
+            return 0
+        try:
+            return os.fstat(self._fd).st_size
+        except OSError:
+            return 0
+
     def close(self) -> None:
         if self._fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self._fd)
             self._fd = None
+
+
+def room_for(path: Path, size_bytes: int) -> bool:
+    """Whether the disk that will hold ``path`` (its nearest existing folder) has
+    ``size_bytes`` free: a copy that cannot fit is not tried again and again."""
+    for folder in path.parents:
+        try:
+            return shutil.disk_usage(folder).free > size_bytes
+        except OSError:
+            continue
+    return True
 
 
 def numbered(path: Path, number: int) -> Path:
