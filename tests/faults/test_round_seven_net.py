@@ -10,6 +10,7 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,10 @@ from packetgen import PacketGenerator
 from servers import NginxRtmp, Stunnel, wait_until
 
 from anchordesk.core.backoff import Backoff
+from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState
+from anchordesk.media.recording import RecordingOutput
 from anchordesk.show.feed_items import Comment
 from anchordesk.store.session import SessionStore, StoreError
 from anchordesk.store.session_restore import remove_with_logs
@@ -27,6 +30,14 @@ from anchordesk.store.writer import StoreWriter
 from .disks import fill, tmpfs
 from .live_runs import SMALL, LiveRun, child_env
 from .network_helpers import Feeder
+from .test_round_six_net import Clock
+
+
+@pytest.fixture
+def small_packets() -> Iterator[PacketGenerator]:
+    packets = PacketGenerator(width=320, height=240, fps=30, gop_s=2.0)
+    yield packets
+    packets.close()
 
 
 def _session_named(folder: Path, name_bytes: int) -> Path:
@@ -221,3 +232,43 @@ def test_a_session_deleted_while_its_disk_stays_full_is_said_to_be_lost(tmp_path
         assert "deleted and cannot be written again" in writer.lost
         assert "the session is lost" in writer.lost
         assert not (folder / "S.adsession").exists()
+
+
+@pytest.mark.integration
+def test_a_recording_resumed_after_a_full_disk_passes_numbered_names_taken_by_a_pipe(
+    tmp_path: Path, small_packets: PacketGenerator
+) -> None:
+    # The disk filled; once it had room the recording went on in the next numbered file. A
+    # pipe (or a device) at that name, left by another program, stopped the recording for the
+    # rest of the show ("cannot be written (the next numbered name is taken)"), although a
+    # link and a folder at names before it were passed over, as at the start of a run.
+    clock = Clock()
+    with tmpfs(tmp_path / "disk", 8192) as disk:
+        victim = tmp_path / "victim.txt"
+        victim.write_text("another program's file")
+        (disk / "show-2.mkv").symlink_to(victim)
+        os.mkfifo(disk / "show-3.mkv")
+        (disk / "show-4.mkv").mkdir()
+        guard = FreeSpaceGuard(disk, interval_s=1.0, clock=clock)
+        recording = RecordingOutput(disk / "show.mkv", space_guard=guard)
+        recording.start(small_packets.templates)
+        for packet in small_packets.packets(2.0):
+            recording.send(packet)
+        filler = fill(disk, leave_bytes=guard.min_free_bytes * 3 // 4)
+        clock.now_s = 1.0
+        for packet in small_packets.packets(1.0):
+            recording.send(packet)
+        wait_until(lambda: recording.status().state is OutputState.WAITING, 30, what="the stop")
+        filler.unlink()
+        clock.now_s = 2.0
+        for packet in small_packets.packets(3.0):
+            recording.send(packet)
+        wait_until(
+            lambda: len(recording.status().files) == 2 or recording.status().last_error,
+            30,
+            what="the next file",
+        )
+        recording.stop(timeout_s=10)
+        assert recording.path == disk / "show-5.mkv", recording.status().last_error
+        assert recording.path.stat().st_size > 0
+        assert victim.read_text() == "another program's file"

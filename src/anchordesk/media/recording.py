@@ -145,20 +145,24 @@ def numbered_path(path: Path, number: int) -> Path:
     return path.with_name(stem + tail)
 
 
-def open_new_file(path: Path) -> tuple[Path, IO[bytes] | None]:
+def open_new_file(path: Path, *, pipe_is_ours: bool = True) -> tuple[Path, IO[bytes] | None]:
     """Create ``path``, or the first free numbered name next to it when it exists; never
     truncates a file. Returns the path created and the open file, or ``(path, None)`` for a
-    device or a pipe that already exists there (opened by the writer thread: opening a FIFO
-    waits for its reader). Raises ``OSError`` when the folder cannot be written."""
+    device or a pipe that already exists at ``path`` itself (the user asked to record into
+    it; opened by the writer thread: opening a FIFO waits for its reader). A pipe or a device
+    at a numbered name, or at ``path`` when not ``pipe_is_ours`` (a file of ours deleted,
+    its name taken since), is taken like any other file: the next name is tried. Raises
+    ``OSError`` when the folder cannot be written."""
     candidate = path
     for number in range(2, _MAX_NUMBERED + 2):
         try:
             return candidate, open(candidate, "xb", buffering=0)
         except FileExistsError:
-            with contextlib.suppress(OSError):
-                mode = candidate.lstat().st_mode
-                if not stat.S_ISREG(mode) and not stat.S_ISLNK(mode) and not stat.S_ISDIR(mode):
-                    return candidate, None
+            if candidate == path and pipe_is_ours:
+                with contextlib.suppress(OSError):
+                    mode = candidate.lstat().st_mode
+                    if not stat.S_ISREG(mode) and not stat.S_ISLNK(mode) and not stat.S_ISDIR(mode):
+                        return candidate, None
         candidate = numbered_path(path, number)
     raise FileExistsError(f"{path} and {_MAX_NUMBERED} numbered names after it exist")
 
@@ -538,18 +542,13 @@ class RecordingOutput:
                 # Its folder may have gone with a clean-up while it waited: made again, as
                 # for a file deleted while recording (_restore).
                 self.requested_path.parent.mkdir(parents=True, exist_ok=True)
-                path, raw = open_new_file(self.requested_path)
+                path, raw = open_new_file(self.requested_path, pipe_is_ours=False)
             except OSError as error:
                 if disk_problem(error) is DiskProblem.FULL:
                     continue  # the room went again before the file was made
                 self._fail("cannot create the next file of the recording", error)
                 return False, None
-            if raw is None:  # a pipe or a device took the numbered name: no file of ours
-                self._fail(
-                    "cannot create the next file of the recording",
-                    OSError(errno.EEXIST, "the next numbered name is taken", str(path)),
-                )
-                return False, None
+            assert raw is not None  # a pipe at a name is taken, not opened (pipe_is_ours)
             self.path, self._raw = path, raw
             with self._lock:
                 self._bytes_before += self._bytes_written
@@ -572,7 +571,7 @@ class RecordingOutput:
         (the recording then stops and says why) when that is impossible."""
         folder = self.path.parent
         folder.mkdir(parents=True, exist_ok=True)
-        path, new_raw = open_new_file(self.path)
+        path, new_raw = open_new_file(self.path, pipe_is_ours=False)
         if new_raw is None:
             raise OSError(errno.EEXIST, "the file was deleted and its name is taken", str(path))
         try:
