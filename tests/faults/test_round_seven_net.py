@@ -20,6 +20,7 @@ from servers import NginxRtmp, Stunnel, wait_until
 from anchordesk.core.backoff import Backoff
 from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.media.network_output import NetworkOutput
+from anchordesk.media.network_watch import RelayWatch, SocketState
 from anchordesk.media.packets import OutputState
 from anchordesk.media.recording import RecordingOutput
 from anchordesk.show.feed_items import Comment
@@ -160,6 +161,24 @@ def test_a_tls_relay_that_stops_reading_is_seen_in_seconds_and_the_stream_reconn
     assert stalled.last_error == (
         "this program's TLS relay stopped taking the stream (nothing read for 2 s)"
     )
+
+
+def test_a_relay_paced_by_a_slow_uplink_is_not_a_stopped_relay() -> None:
+    # What the relay is judged by: it took bytes from FFmpeg and sent nothing to the server.
+    # A slow uplink keeps bytes waiting on the server's connection, and the loopback window
+    # stays closed while the relay waits for it: that is not a stopped relay.
+    def leg(acknowledged: int, waiting: int) -> SocketState:
+        return SocketState(waiting, False, 0, acknowledged, 65_536)
+
+    slow, stopped, server_stopped = RelayWatch(), RelayWatch(), RelayWatch()
+    for second in range(8):
+        given = leg(second * 100_000, 60_000)
+        slow.update(given, leg(second * 20_000, 30_000), float(second))
+        stopped.update(given, leg(500_000, 0), float(second))
+        server_stopped.update(given, leg(500_000, 40_000), float(second))
+    assert slow.stalled_for_s(7.0) == 0.0
+    assert server_stopped.stalled_for_s(7.0) == 0.0  # the server's rule says so, not this one
+    assert stopped.stalled_for_s(7.0) == 6.0
 
 
 @pytest.mark.integration

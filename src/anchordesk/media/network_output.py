@@ -68,6 +68,7 @@ from anchordesk.media.network_child import masked
 from anchordesk.media.network_watch import (
     AcknowledgementWatch,
     ConnectionPhases,
+    RelayWatch,
     SocketReader,
     connection_lost,
 )
@@ -166,7 +167,7 @@ class _Child:
     socket: SocketReader
     acknowledgements: AcknowledgementWatch
     # FFmpeg's connection to the TLS relay (rtmps): the relay, not the server, stops reading.
-    relay_acknowledgements: AcknowledgementWatch = field(default_factory=AcknowledgementWatch)
+    relay_watch: RelayWatch = field(default_factory=RelayWatch)
     last_write_s: float = 0.0
     log_thread: threading.Thread | None = None
     media_since_s: float | None = None  # when its first media byte was ready for it
@@ -784,7 +785,7 @@ class NetworkOutput:
             if child.media_since_s is not None:
                 child.media_since_s += paused_s
             child.acknowledgements = AcknowledgementWatch()
-            child.relay_acknowledgements = AcknowledgementWatch()
+            child.relay_watch = RelayWatch()
             child.next_socket_sample_s = 0.0
 
     def _stall_reason(
@@ -809,12 +810,13 @@ class NetworkOutput:
                 return child.phases.failure("", timed_out_s=self._connect_timeout_s)
         if now_s >= child.next_socket_sample_s:
             child.next_socket_sample_s = now_s + _SOCKET_SAMPLE_S
-            child.acknowledgements.update(child.socket.read(), now_s)
-            child.relay_acknowledgements.update(child.socket.read_relay_leg(), now_s)
+            server_leg = child.socket.read()
+            child.acknowledgements.update(server_leg, now_s)
+            child.relay_watch.update(child.socket.read_relay_leg(), server_leg, now_s)
         limit_s = self._stall_timeout_s
         if child.acknowledgements.stalled_for_s(now_s) > limit_s:
             return f"the server stopped taking the stream (nothing read for {limit_s:g} s)"
-        if child.relay_acknowledgements.stalled_for_s(now_s) > limit_s:
+        if child.relay_watch.stalled_for_s(now_s) > limit_s:
             return (
                 "this program's TLS relay stopped taking the stream "
                 f"(nothing read for {limit_s:g} s)"

@@ -467,3 +467,56 @@ class AcknowledgementWatch:
 
     def stalled_for_s(self, now_s: float) -> float:
         return 0.0 if self._since_s is None else now_s - self._since_s
+
+
+class RelayWatch:
+    """How long the child's TLS relay (rtmps, media/tls_relay) has passed on nothing of what
+    FFmpeg gives it: stopped (SIGSTOP, a debugger), or stuck. The server's connection is then
+    idle, not stalled, and FFmpeg writes into megabytes of loopback buffers for half a minute.
+
+    Judged from two connections, sampled together: between two samples the relay is not
+    passing the stream on when FFmpeg's connection to it took bytes (acknowledged: the relay's
+    kernel buffers them) or has bytes waiting, while the relay's connection to the server had
+    nothing acknowledged and nothing waiting: the relay sent nothing. A slow uplink keeps
+    bytes waiting on the server's connection (its acknowledgements pace the relay), and a
+    server that stops reading is :class:`AcknowledgementWatch`'s; neither is this one. The
+    loopback connection's window alone cannot tell: its receiver announces none until a
+    sixteenth of its buffer is free, so a relay paced by a slow uplink looks stopped there.
+    """
+
+    MIN_GIVEN_BYTES: Final = 4096
+
+    def __init__(self) -> None:
+        self._since_s: float | None = None
+        self._previous: tuple[SocketState, SocketState] | None = None
+
+    def update(
+        self, relay_leg: SocketState | None, server_leg: SocketState | None, now_s: float
+    ) -> None:
+        previous = self._previous
+        self._previous = (
+            None if relay_leg is None or server_leg is None else (relay_leg, server_leg)
+        )
+        if previous is None or self._previous is None or not self._not_passing(previous):
+            self._since_s = None
+        elif self._since_s is None:
+            self._since_s = now_s
+
+    def _not_passing(self, previous: tuple[SocketState, SocketState]) -> bool:
+        assert self._previous is not None
+        (relay_leg, server_leg), (relay_before, server_before) = self._previous, previous
+        if None in (
+            relay_leg.acknowledged_bytes,
+            relay_before.acknowledged_bytes,
+            server_leg.acknowledged_bytes,
+            server_before.acknowledged_bytes,
+        ):
+            return False
+        given = (relay_leg.acknowledged_bytes or 0) - (relay_before.acknowledged_bytes or 0)
+        if given < self.MIN_GIVEN_BYTES and relay_leg.unacknowledged_bytes == 0:
+            return False  # FFmpeg gave it nothing: nothing to pass on
+        sent = (server_leg.acknowledged_bytes or 0) - (server_before.acknowledged_bytes or 0)
+        return sent == 0 and server_leg.unacknowledged_bytes == 0
+
+    def stalled_for_s(self, now_s: float) -> float:
+        return 0.0 if self._since_s is None else now_s - self._since_s
