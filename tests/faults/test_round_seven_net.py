@@ -291,3 +291,27 @@ def test_a_recording_resumed_after_a_full_disk_passes_numbered_names_taken_by_a_
         assert recording.path == disk / "show-5.mkv", recording.status().last_error
         assert recording.path.stat().st_size > 0
         assert victim.read_text() == "another program's file"
+
+
+@pytest.mark.integration
+def test_a_recording_moved_mid_show_is_named_where_it_is(
+    tmp_path: Path, small_packets: PacketGenerator
+) -> None:
+    # A user tidying the folder moved the recording into another folder mid-show: it went on
+    # in the moved file (whole), but the run said "recording r.mkv finished" and "Recording
+    # kept in r.mkv", where no file was.
+    first = tmp_path / "r.mkv"
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    recording = RecordingOutput(first, space_guard=None)
+    recording.start(small_packets.templates)
+    for packet in small_packets.packets(1.0):
+        recording.send(packet)
+    wait_until(lambda: first.exists() and first.stat().st_size > 0, 30, what="the file")
+    first.rename(archive / "r.mkv")
+    for packet in small_packets.packets(1.0):
+        recording.send(packet)
+    recording.stop(timeout_s=10)
+    assert recording.path == archive / "r.mkv"
+    assert recording.status().files == (str(archive / "r.mkv"),)
+    assert not first.exists()

@@ -240,6 +240,27 @@ def _deleted(raw: IO[bytes]) -> bool:
         return False
 
 
+def _moved_to(raw: IO[bytes], path: Path) -> Path | None:
+    """Where the open file is now when ``path`` no longer names it but it still has a name
+    (moved mid-show: a user tidying the folder); None when it was not, or where is unknown
+    (no /proc)."""
+    try:
+        opened, named = os.fstat(raw.fileno()), os.stat(path)
+        if (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino):
+            return None
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        target = os.readlink(f"/proc/self/fd/{raw.fileno()}")
+    except OSError:
+        return None
+    if target.endswith(" (deleted)") or not os.path.isabs(target):
+        return None
+    return Path(target)
+
+
 _STOP: Final = object()
 _DEFAULT_GUARD: Final = object()  # the recording's own free-space guard (see __init__)
 
@@ -693,6 +714,8 @@ class RecordingOutput:
                     last_sync_s = now_s
                     if self._created and _deleted(raw):
                         raw = self._restore(sink, raw)
+                    elif self._created:
+                        self._follow_move(raw)
                 with self._lock:
                     self._bytes_written = sink.size_bytes
                     if now_s - rate_since_s >= 1.0:
@@ -703,6 +726,8 @@ class RecordingOutput:
             container.close()
             sink.reserve.release()
             _sync(sink)
+            if self._created:
+                self._follow_move(raw)
         except (OSError, av.FFmpegError, ValueError, LowDiskSpace) as error:
             # Closed first: the file that stopped is finished (its duration written) before
             # the recording says it stopped, and before it may go on in a new one.
@@ -723,6 +748,20 @@ class RecordingOutput:
         if self._packets_muxed:
             log.info("recording %s finished: %d bytes", self.path, sink.size_bytes)
         return False
+
+    def _follow_move(self, raw: IO[bytes]) -> None:
+        """The file was moved mid-show (renamed, or into another folder of the disk): it is
+        whole there, and the recording goes on in it; every later line names it where it is
+        (the run said "Recording kept in" its old name, where no file was)."""
+        moved = _moved_to(raw, self.path)
+        if moved is None:
+            return
+        log.warning(
+            "%s was moved to %s while recording; the recording goes on there", self.path, moved
+        )
+        with self._lock:
+            self._files = [moved if kept == self.path else kept for kept in self._files]
+            self.path = moved
 
     def _first_packet(self, rebaser: TimestampRebaser | None) -> None:
         """The file has content from now on: one of the recording's files."""
