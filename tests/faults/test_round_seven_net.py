@@ -315,3 +315,30 @@ def test_a_recording_moved_mid_show_is_named_where_it_is(
     assert recording.path == archive / "r.mkv"
     assert recording.status().files == (str(archive / "r.mkv"),)
     assert not first.exists()
+
+
+@pytest.mark.parametrize("with_its_logs", [True, False], ids=["with -wal", "alone"])
+def test_a_session_moved_mid_show_goes_on_where_it_is_with_everything(
+    tmp_path: Path, with_its_logs: bool
+) -> None:
+    # A user tidying the folder moved the session file into another folder mid-show: the run
+    # said "Session kept in S.adsession" where no file was. And SQLite does not checkpoint a
+    # database that has moved when it closes: moved without its -wal, the file kept only its
+    # header, every order staying in the old -wal.
+    old = tmp_path / "S.adsession"
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    writer = StoreWriter(old)
+    writer.submit_batch("json", _comments(40), "40").result(10)
+    names = [old.name, f"{old.name}-wal", f"{old.name}-shm"] if with_its_logs else [old.name]
+    for name in names:
+        (tmp_path / name).rename(archive / name)
+    writer.submit_batch("json", _comments(60, 40), "60").result(10)
+    writer.close()
+    assert writer.path == archive / "S.adsession"
+    kept = SessionStore(archive / "S.adsession", read_only=True)
+    try:
+        assert kept.count("comments") == 60
+    finally:
+        kept.close()
+    assert not list(tmp_path.glob("S.adsession*")), "nothing of it left at the old place"

@@ -56,6 +56,31 @@ class FileWatch:
         except OSError:
             return False
 
+    def moved_to(self, path: Path) -> Path | None:
+        """Where the file is now when ``path`` no longer leads to it but it still has a name
+        (moved mid-show: a user tidying the folder); None when it was not, or where is not
+        known (no /proc)."""
+        if self._fd is None:
+            return None
+        try:
+            opened = os.fstat(self._fd)
+            if opened.st_nlink == 0:
+                return None
+            named = os.stat(path)
+            if (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino):
+                return None
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return None
+        try:
+            target = os.readlink(f"/proc/self/fd/{self._fd}")
+        except OSError:
+            return None
+        if target.endswith(" (deleted)") or not os.path.isabs(target):
+            return None
+        return Path(target)
+
     def size_bytes(self) -> int:
         if self._fd is None:
             return 0
@@ -139,6 +164,28 @@ def give_name(copy: Path, path: Path) -> Path:
             os.unlink(copy)
         return candidate
     raise FileExistsError(f"{path} and {_MAX_NUMBERED} numbered names after it exist")
+
+
+def open_files() -> set[tuple[int, int]]:
+    """(device, inode) of every file this process holds open (Linux: /proc/self/fd): which
+    of the ``-wal`` and ``-shm`` files beside a moved session are its connection's own."""
+    found: set[tuple[int, int]] = set()
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                info = os.stat(f"/proc/self/fd/{name}")
+                found.add((info.st_dev, info.st_ino))
+    return found
+
+
+def remove_own_logs(paths: list[Path], own: set[tuple[int, int]]) -> None:
+    """Remove those of ``paths`` that are files in ``own`` (never another program's)."""
+    for path in paths:
+        for side in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+            with contextlib.suppress(OSError):
+                info = os.lstat(side)
+                if (info.st_dev, info.st_ino) in own:
+                    os.unlink(side)
 
 
 def remove_with_logs(path: Path) -> None:

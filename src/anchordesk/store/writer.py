@@ -195,9 +195,10 @@ class StoreWriter:
         (a full disk): the open connection still holds everything kept before it, which goes
         with the last descriptor otherwise. A copy that fails (the disk still full) is tried
         again at the next look, until the file is closed (``last``)."""
-        if not store.deleted() or (
-            self._copy_failed and not last and not store.room_to_write_again()
-        ):
+        if not store.deleted():
+            self._follow_if_moved(store)
+            return
+        if self._copy_failed and not last and not store.room_to_write_again():
             return
         deleted = self.path
         try:
@@ -226,6 +227,22 @@ class StoreWriter:
             moved,
             after,
         )
+
+    def _follow_if_moved(self, store: SessionStore) -> None:
+        """The file was moved mid-show (a user tidying the folder): written again where it is
+        now, said once; the run names it there (it said "Session kept in" the old name)."""
+        moved = store.moved_to()
+        if moved is None:
+            return
+        old = self.path
+        try:
+            self.path = store.write_where_moved(moved)
+        except (OSError, sqlite3.Error, StoreError) as error:
+            # The open file goes on where it is; said once, and named there at the end.
+            self.path = store.path = moved
+            log.warning("the session file %s was moved to %s (%s)", old, moved, error)
+            return
+        log.warning("the session file %s was moved to %s: the session goes on there", old, moved)
 
     def _stop_writing(self, error: BaseException, fault: str) -> None:
         if self.fault is None:
