@@ -342,3 +342,11 @@ def test_a_session_moved_mid_show_goes_on_where_it_is_with_everything(
     finally:
         kept.close()
     assert not list(tmp_path.glob("S.adsession*")), "nothing of it left at the old place"
+
+
+def test_a_new_session_name_too_long_for_sqlite_s_files_is_said_so(tmp_path: Path) -> None:
+    # 248-250 bytes: the name itself fits a disk, SQLite's NAME-journal beside it does not;
+    # SQLite said only "unable to open database file".
+    with pytest.raises(StoreError, match="at most 247"):
+        SessionStore(_session_named(tmp_path, 249))
+    assert not list(tmp_path.iterdir())
