@@ -350,3 +350,12 @@ def test_a_new_session_name_too_long_for_sqlite_s_files_is_said_so(tmp_path: Pat
     with pytest.raises(StoreError, match="at most 247"):
         SessionStore(_session_named(tmp_path, 249))
     assert not list(tmp_path.iterdir())
+
+
+def test_a_new_session_refused_for_a_full_disk_leaves_no_file(tmp_path: Path) -> None:
+    # A run refused at start for a full disk left an empty S.adsession behind.
+    with tmpfs(tmp_path / "disk", 256) as disk:
+        fill(disk)
+        with pytest.raises(StoreError, match="full"):
+            SessionStore(disk / "S.adsession")
+        assert sorted(p.name for p in disk.iterdir()) == ["filler.bin"]

@@ -76,6 +76,7 @@ from anchordesk.store.session_restore import (
     give_name,
     open_files,
     remove_own_logs,
+    remove_with_logs,
     room_for,
 )
 from anchordesk.store.session_rows import (
@@ -342,9 +343,14 @@ class SessionStore:
             except session_lock.SessionInUse as error:
                 raise StoreError(str(error)) from None
             self._locked = True
+        new = not read_only and not self.path.exists()
         try:
             self._open(read_only)
         except BaseException:
+            if new:
+                # A file this run made and could not even start (a full disk): nothing of it is
+                # left behind for the next run to wonder about.
+                remove_with_logs(self.path)
             self._unlock()
             raise
 
