@@ -10,7 +10,6 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,17 +27,10 @@ from anchordesk.store.session import SessionStore, StoreError
 from anchordesk.store.session_restore import remove_with_logs
 from anchordesk.store.writer import StoreWriter
 
+from .conftest import Clock
 from .disks import fill, tmpfs
 from .live_runs import SMALL, LiveRun, child_env
 from .network_helpers import Feeder
-from .test_round_six_net import Clock
-
-
-@pytest.fixture
-def small_packets() -> Iterator[PacketGenerator]:
-    packets = PacketGenerator(width=320, height=240, fps=30, gop_s=2.0)
-    yield packets
-    packets.close()
 
 
 def _session_named(folder: Path, name_bytes: int) -> Path:
@@ -255,13 +247,12 @@ def test_a_session_deleted_while_its_disk_stays_full_is_said_to_be_lost(tmp_path
 
 @pytest.mark.integration
 def test_a_recording_resumed_after_a_full_disk_passes_numbered_names_taken_by_a_pipe(
-    tmp_path: Path, small_packets: PacketGenerator
+    tmp_path: Path, generator: PacketGenerator, clock: Clock
 ) -> None:
     # The disk filled; once it had room the recording went on in the next numbered file. A
     # pipe (or a device) at that name, left by another program, stopped the recording for the
     # rest of the show ("cannot be written (the next numbered name is taken)"), although a
     # link and a folder at names before it were passed over, as at the start of a run.
-    clock = Clock()
     with tmpfs(tmp_path / "disk", 8192) as disk:
         victim = tmp_path / "victim.txt"
         victim.write_text("another program's file")
@@ -270,17 +261,17 @@ def test_a_recording_resumed_after_a_full_disk_passes_numbered_names_taken_by_a_
         (disk / "show-4.mkv").mkdir()
         guard = FreeSpaceGuard(disk, interval_s=1.0, clock=clock)
         recording = RecordingOutput(disk / "show.mkv", space_guard=guard)
-        recording.start(small_packets.templates)
-        for packet in small_packets.packets(2.0):
+        recording.start(generator.templates)
+        for packet in generator.packets(2.0):
             recording.send(packet)
         filler = fill(disk, leave_bytes=guard.min_free_bytes * 3 // 4)
         clock.now_s = 1.0
-        for packet in small_packets.packets(1.0):
+        for packet in generator.packets(1.0):
             recording.send(packet)
         wait_until(lambda: recording.status().state is OutputState.WAITING, 30, what="the stop")
         filler.unlink()
         clock.now_s = 2.0
-        for packet in small_packets.packets(3.0):
+        for packet in generator.packets(3.0):
             recording.send(packet)
         wait_until(
             lambda: len(recording.status().files) == 2 or recording.status().last_error,
@@ -295,7 +286,7 @@ def test_a_recording_resumed_after_a_full_disk_passes_numbered_names_taken_by_a_
 
 @pytest.mark.integration
 def test_a_recording_moved_mid_show_is_named_where_it_is(
-    tmp_path: Path, small_packets: PacketGenerator
+    tmp_path: Path, generator: PacketGenerator
 ) -> None:
     # A user tidying the folder moved the recording into another folder mid-show: it went on
     # in the moved file (whole), but the run said "recording r.mkv finished" and "Recording
@@ -304,12 +295,12 @@ def test_a_recording_moved_mid_show_is_named_where_it_is(
     archive = tmp_path / "archive"
     archive.mkdir()
     recording = RecordingOutput(first, space_guard=None)
-    recording.start(small_packets.templates)
-    for packet in small_packets.packets(1.0):
+    recording.start(generator.templates)
+    for packet in generator.packets(1.0):
         recording.send(packet)
     wait_until(lambda: first.exists() and first.stat().st_size > 0, 30, what="the file")
     first.rename(archive / "r.mkv")
-    for packet in small_packets.packets(1.0):
+    for packet in generator.packets(1.0):
         recording.send(packet)
     recording.stop(timeout_s=10)
     assert recording.path == archive / "r.mkv"
