@@ -129,7 +129,7 @@ async def _finish(show: LiveShow, stops: StopRequests) -> None:
 
     threading.Thread(target=stop_media, name="stop the picture", daemon=True).start()
     path = await show.end_session(stops.time_left_s())
-    if path is not None:
+    if path is not None and show.session is not None and show.session.writer.lost is None:
         _say(f"Session kept in {path}; report: anchordesk report {path}")
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.wrap_future(media_stopped), stops.time_left_s() + 0.2)
@@ -205,8 +205,12 @@ def run_live(
             "stopped %.2f s after the request (%s)", stops.seconds_since() or 0.0, stops.reason
         )
     faults = show.media.write_faults() if show is not None else []
-    if show is not None and show.session is not None and show.session.writer.fault:
-        faults.append(show.session.writer.fault)
+    if show is not None and show.session is not None:
+        writer = show.session.writer
+        # A file lost (deleted, not written again) is the one thing to say: it is the end
+        # of the fault that stopped its writes, if one did.
+        if fault := writer.lost or writer.fault:
+            faults.append(fault)
     if (log_fault := logs.write_fault()) is not None:
         faults.append(log_fault)
     if faults:

@@ -15,7 +15,9 @@ Both follow one rule, wherever a secret sits in the URL:
 3. **Query**: for streaming URLs every value is masked. For other URLs a value is kept only
    when it is clearly harmless: its name is not secret-like (``token``, ``jwt``, ``sig``...) and
    the value is a number, a boolean, a date, or a short plain word. Anything else (``?jwt=…``,
-   an opaque ``?session=…``) is masked.
+   an opaque ``?session=…``) is masked. An item without ``=`` is a value with no name
+   (``rtmp://host/live/stream?KEY``: an RTMP server gets it as the stream's arguments): masked
+   as a value is; a name that looks like a key (see 4) is masked too.
 4. **Looks like a key**: at least 16 characters mixing letters and digits, or 32 characters or
    more of a token alphabet, or a well-known key prefix (``sk_``, ``live_``, ``rk_``...).
    Words, version numbers (``v1``, ``2024-10``), numeric ids and ``live2`` stay readable.
@@ -32,7 +34,7 @@ each by this rule; punctuation that ends a sentence around a URL stays outside i
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
 
 MASK = "****"
 _MASK = MASK
@@ -55,6 +57,7 @@ _HARMLESS_VALUE = re.compile(
     re.I | re.X,
 )
 _KEY_PREFIX = re.compile(r"^(?:sk|rk|pk|live|key|sess|tok|ghp|xox[abp])[_-][A-Za-z0-9]", re.I)
+_QUERY_SAFE = "*,:"
 _TOKEN_ALPHABET = re.compile(r"^[A-Za-z0-9._~+/=-]{32,}$")
 
 
@@ -181,18 +184,29 @@ def mask_url(url: str) -> str:
     path = "/".join(
         _MASK if hidden else segment for segment, hidden in zip(segments, secret, strict=True)
     )
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        pairs = [
-            (name, _MASK if _query_value_is_secret(scheme, name, value) else value)
-            for name, value in pairs
-        ]
-        query = urlencode(pairs, safe="*,:")
+    query = _masked_query(scheme, parts.query)
     masked = urlunsplit((scheme, netloc, path, query, ""))
     if slashes != "//":  # written back as it was introduced (rtmp:host/app/****)
         masked = f"{scheme}:{slashes}{masked[len(scheme) + 3 :]}"
     return masked
+
+
+def _masked_query(scheme: str, query: str) -> str:
+    """Rule 3, item by item, each written back percent-encoded (no control character)."""
+    items = []
+    for item in query.split("&"):
+        if not item:
+            continue
+        raw_name, equals, raw_value = item.partition("=")
+        name, value = unquote_plus(raw_name), unquote_plus(raw_value)
+        if not equals:
+            hidden = _query_value_is_secret(scheme, "", name) or looks_like_key(name)
+            items.append(_MASK if hidden else quote_plus(name, safe=_QUERY_SAFE))
+            continue
+        name_text = _MASK if looks_like_key(name) else quote_plus(name, safe=_QUERY_SAFE)
+        secret = _query_value_is_secret(scheme, name, value)
+        items.append(f"{name_text}={_MASK if secret else quote_plus(value, safe=_QUERY_SAFE)}")
+    return "&".join(items)
 
 
 def url_secrets(url: str) -> list[str]:
@@ -217,7 +231,11 @@ def url_secrets(url: str) -> list[str]:
         found.add("/".join(segments[first:]))  # the key with its slashes (a playpath)
     if parts.query:
         for pair in parts.query.split("&"):
-            name, _, value = pair.partition("=")
+            name, equals, value = pair.partition("=")
+            if not equals:
+                name, value = "", name  # a value with no name (rule 3)
+            elif looks_like_key(name):
+                found.add(name)
             if value and _query_value_is_secret(parts.scheme, unquote(name), unquote(value)):
                 found.add(value)
         if _is_streaming(parts.scheme):

@@ -51,7 +51,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
@@ -68,6 +68,7 @@ from anchordesk.media.network_child import masked
 from anchordesk.media.network_watch import (
     AcknowledgementWatch,
     ConnectionPhases,
+    RelayWatch,
     SocketReader,
     connection_lost,
 )
@@ -165,6 +166,8 @@ class _Child:
     phases: ConnectionPhases
     socket: SocketReader
     acknowledgements: AcknowledgementWatch
+    # FFmpeg's connection to the TLS relay (rtmps): the relay, not the server, stops reading.
+    relay_watch: RelayWatch = field(default_factory=RelayWatch)
     last_write_s: float = 0.0
     log_thread: threading.Thread | None = None
     media_since_s: float | None = None  # when its first media byte was ready for it
@@ -782,6 +785,7 @@ class NetworkOutput:
             if child.media_since_s is not None:
                 child.media_since_s += paused_s
             child.acknowledgements = AcknowledgementWatch()
+            child.relay_watch = RelayWatch()
             child.next_socket_sample_s = 0.0
 
     def _stall_reason(
@@ -806,10 +810,17 @@ class NetworkOutput:
                 return child.phases.failure("", timed_out_s=self._connect_timeout_s)
         if now_s >= child.next_socket_sample_s:
             child.next_socket_sample_s = now_s + _SOCKET_SAMPLE_S
-            child.acknowledgements.update(child.socket.read(), now_s)
-        if child.acknowledgements.stalled_for_s(now_s) > self._stall_timeout_s:
-            limit_s = self._stall_timeout_s
+            server_leg = child.socket.read()
+            child.acknowledgements.update(server_leg, now_s)
+            child.relay_watch.update(child.socket.read_relay_leg(), server_leg, now_s)
+        limit_s = self._stall_timeout_s
+        if child.acknowledgements.stalled_for_s(now_s) > limit_s:
             return f"the server stopped taking the stream (nothing read for {limit_s:g} s)"
+        if child.relay_watch.stalled_for_s(now_s) > limit_s:
+            return (
+                "this program's TLS relay stopped taking the stream "
+                f"(nothing read for {limit_s:g} s)"
+            )
         data_waiting = bool(pending) or child.last_write_s > last_progress_s
         if data_waiting and now_s - last_progress_s > self._stall_timeout_s:
             return f"stalled: no progress for {self._stall_timeout_s:g} s"

@@ -365,28 +365,40 @@ class SocketReader:
         self._pid = pid
         self._proc = proc
         self.available = sys.platform.startswith("linux") and os.path.isdir(f"{proc}/{pid}")
-        self._known: _Found | None = None
+        self._known: dict[bool, _Found] = {}  # by leg: the server's (False), the relay's
         self._sequence = 0
         # The loopback port of the child's TLS relay (media/tls_relay): FFmpeg's connection
         # to it is not the stream's; the checked TLS connection to the server is.
         self.relay_port: int | None = None
 
     def read(self) -> SocketState | None:
-        """The child's connected TCP socket; with several, the one with the most bytes waiting,
-        then acknowledged (the stream's: the child opens no other)."""
+        """The child's connected TCP socket to the server; with several, the one with the most
+        bytes waiting, then acknowledged (the stream's: the child opens no other)."""
+        return self._read(relay_leg=False)
+
+    def read_relay_leg(self) -> SocketState | None:
+        """FFmpeg's connection to the child's TLS relay (None without a relay). A relay that
+        stops reading (stopped, stuck) leaves the server's connection idle, not stalled, while
+        FFmpeg fills megabytes of loopback buffers for half a minute; this connection shows it
+        in seconds, as the server's does for a stopped server."""
+        if self.relay_port is None:
+            return None
+        return self._read(relay_leg=True)
+
+    def _read(self, *, relay_leg: bool) -> SocketState | None:
         if not self.available:
             return None
         try:
             with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as netlink:
                 netlink.settimeout(1.0)
-                known = self._known
+                known = self._known.get(relay_leg)
                 if known is not None:
                     self._sequence += 1
                     _request(netlink, known.family, known.socket_id, self._sequence)
                     again = [f for f in _answers(netlink, known.family) if f.inode == known.inode]
                     if again:
                         return again[0].state
-                    self._known = None  # closed: the child is ending, or has a new socket
+                    del self._known[relay_leg]  # closed: the child is ending, or has a new one
                 inodes = socket_inodes(self._pid, self._proc)
                 if not inodes:
                     return None
@@ -397,7 +409,7 @@ class SocketReader:
                     found += [
                         f
                         for f in _answers(netlink, family)
-                        if f.inode in inodes and f.remote_port != self.relay_port
+                        if f.inode in inodes and (f.remote_port == self.relay_port) == relay_leg
                     ]
         except (OSError, struct.error):
             self.available = False  # no sock_diag here (a sandbox): do not ask again
@@ -407,7 +419,8 @@ class SocketReader:
             key=lambda f: (f.state.unacknowledged_bytes, f.state.acknowledged_bytes or 0),
             default=None,
         )
-        self._known = best
+        if best is not None:
+            self._known[relay_leg] = best
         return None if best is None else best.state
 
 
@@ -451,6 +464,59 @@ class AcknowledgementWatch:
         acknowledged = state.acknowledged_bytes - previous.acknowledged_bytes
         read = acknowledged + state.send_window_bytes - previous.send_window_bytes
         return acknowledged >= self.MIN_ACKNOWLEDGED_BYTES and read * 4 < acknowledged
+
+    def stalled_for_s(self, now_s: float) -> float:
+        return 0.0 if self._since_s is None else now_s - self._since_s
+
+
+class RelayWatch:
+    """How long the child's TLS relay (rtmps, media/tls_relay) has passed on nothing of what
+    FFmpeg gives it: stopped (SIGSTOP, a debugger), or stuck. The server's connection is then
+    idle, not stalled, and FFmpeg writes into megabytes of loopback buffers for half a minute.
+
+    Judged from two connections, sampled together: between two samples the relay is not
+    passing the stream on when FFmpeg's connection to it took bytes (acknowledged: the relay's
+    kernel buffers them) or has bytes waiting, while the relay's connection to the server had
+    nothing acknowledged and nothing waiting: the relay sent nothing. A slow uplink keeps
+    bytes waiting on the server's connection (its acknowledgements pace the relay), and a
+    server that stops reading is :class:`AcknowledgementWatch`'s; neither is this one. The
+    loopback connection's window alone cannot tell: its receiver announces none until a
+    sixteenth of its buffer is free, so a relay paced by a slow uplink looks stopped there.
+    """
+
+    MIN_GIVEN_BYTES: Final = 4096
+
+    def __init__(self) -> None:
+        self._since_s: float | None = None
+        self._previous: tuple[SocketState, SocketState] | None = None
+
+    def update(
+        self, relay_leg: SocketState | None, server_leg: SocketState | None, now_s: float
+    ) -> None:
+        previous = self._previous
+        self._previous = (
+            None if relay_leg is None or server_leg is None else (relay_leg, server_leg)
+        )
+        if previous is None or self._previous is None or not self._not_passing(previous):
+            self._since_s = None
+        elif self._since_s is None:
+            self._since_s = now_s
+
+    def _not_passing(self, previous: tuple[SocketState, SocketState]) -> bool:
+        assert self._previous is not None
+        (relay_leg, server_leg), (relay_before, server_before) = self._previous, previous
+        if None in (
+            relay_leg.acknowledged_bytes,
+            relay_before.acknowledged_bytes,
+            server_leg.acknowledged_bytes,
+            server_before.acknowledged_bytes,
+        ):
+            return False
+        given = (relay_leg.acknowledged_bytes or 0) - (relay_before.acknowledged_bytes or 0)
+        if given < self.MIN_GIVEN_BYTES and relay_leg.unacknowledged_bytes == 0:
+            return False  # FFmpeg gave it nothing: nothing to pass on
+        sent = (server_leg.acknowledged_bytes or 0) - (server_before.acknowledged_bytes or 0)
+        return sent == 0 and server_leg.unacknowledged_bytes == 0
 
     def stalled_for_s(self, now_s: float) -> float:
         return 0.0 if self._since_s is None else now_s - self._since_s

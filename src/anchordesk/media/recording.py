@@ -145,20 +145,24 @@ def numbered_path(path: Path, number: int) -> Path:
     return path.with_name(stem + tail)
 
 
-def open_new_file(path: Path) -> tuple[Path, IO[bytes] | None]:
+def open_new_file(path: Path, *, pipe_is_ours: bool = True) -> tuple[Path, IO[bytes] | None]:
     """Create ``path``, or the first free numbered name next to it when it exists; never
     truncates a file. Returns the path created and the open file, or ``(path, None)`` for a
-    device or a pipe that already exists there (opened by the writer thread: opening a FIFO
-    waits for its reader). Raises ``OSError`` when the folder cannot be written."""
+    device or a pipe that already exists at ``path`` itself (the user asked to record into
+    it; opened by the writer thread: opening a FIFO waits for its reader). A pipe or a device
+    at a numbered name, or at ``path`` when not ``pipe_is_ours`` (a file of ours deleted,
+    its name taken since), is taken like any other file: the next name is tried. Raises
+    ``OSError`` when the folder cannot be written."""
     candidate = path
     for number in range(2, _MAX_NUMBERED + 2):
         try:
             return candidate, open(candidate, "xb", buffering=0)
         except FileExistsError:
-            with contextlib.suppress(OSError):
-                mode = candidate.lstat().st_mode
-                if not stat.S_ISREG(mode) and not stat.S_ISLNK(mode) and not stat.S_ISDIR(mode):
-                    return candidate, None
+            if candidate == path and pipe_is_ours:
+                with contextlib.suppress(OSError):
+                    mode = candidate.lstat().st_mode
+                    if not stat.S_ISREG(mode) and not stat.S_ISLNK(mode) and not stat.S_ISDIR(mode):
+                        return candidate, None
         candidate = numbered_path(path, number)
     raise FileExistsError(f"{path} and {_MAX_NUMBERED} numbered names after it exist")
 
@@ -234,6 +238,27 @@ def _deleted(raw: IO[bytes]) -> bool:
         return os.fstat(raw.fileno()).st_nlink == 0
     except OSError:
         return False
+
+
+def _moved_to(raw: IO[bytes], path: Path) -> Path | None:
+    """Where the open file is now when ``path`` no longer names it but it still has a name
+    (moved mid-show: a user tidying the folder); None when it was not, or where is unknown
+    (no /proc)."""
+    try:
+        opened, named = os.fstat(raw.fileno()), os.stat(path)
+        if (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino):
+            return None
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        target = os.readlink(f"/proc/self/fd/{raw.fileno()}")
+    except OSError:
+        return None
+    if target.endswith(" (deleted)") or not os.path.isabs(target):
+        return None
+    return Path(target)
 
 
 _STOP: Final = object()
@@ -538,18 +563,13 @@ class RecordingOutput:
                 # Its folder may have gone with a clean-up while it waited: made again, as
                 # for a file deleted while recording (_restore).
                 self.requested_path.parent.mkdir(parents=True, exist_ok=True)
-                path, raw = open_new_file(self.requested_path)
+                path, raw = open_new_file(self.requested_path, pipe_is_ours=False)
             except OSError as error:
                 if disk_problem(error) is DiskProblem.FULL:
                     continue  # the room went again before the file was made
                 self._fail("cannot create the next file of the recording", error)
                 return False, None
-            if raw is None:  # a pipe or a device took the numbered name: no file of ours
-                self._fail(
-                    "cannot create the next file of the recording",
-                    OSError(errno.EEXIST, "the next numbered name is taken", str(path)),
-                )
-                return False, None
+            assert raw is not None  # a pipe at a name is taken, not opened (pipe_is_ours)
             self.path, self._raw = path, raw
             with self._lock:
                 self._bytes_before += self._bytes_written
@@ -572,7 +592,7 @@ class RecordingOutput:
         (the recording then stops and says why) when that is impossible."""
         folder = self.path.parent
         folder.mkdir(parents=True, exist_ok=True)
-        path, new_raw = open_new_file(self.path)
+        path, new_raw = open_new_file(self.path, pipe_is_ours=False)
         if new_raw is None:
             raise OSError(errno.EEXIST, "the file was deleted and its name is taken", str(path))
         try:
@@ -694,6 +714,8 @@ class RecordingOutput:
                     last_sync_s = now_s
                     if self._created and _deleted(raw):
                         raw = self._restore(sink, raw)
+                    elif self._created:
+                        self._follow_move(raw)
                 with self._lock:
                     self._bytes_written = sink.size_bytes
                     if now_s - rate_since_s >= 1.0:
@@ -704,6 +726,8 @@ class RecordingOutput:
             container.close()
             sink.reserve.release()
             _sync(sink)
+            if self._created:
+                self._follow_move(raw)
         except (OSError, av.FFmpegError, ValueError, LowDiskSpace) as error:
             # Closed first: the file that stopped is finished (its duration written) before
             # the recording says it stopped, and before it may go on in a new one.
@@ -724,6 +748,20 @@ class RecordingOutput:
         if self._packets_muxed:
             log.info("recording %s finished: %d bytes", self.path, sink.size_bytes)
         return False
+
+    def _follow_move(self, raw: IO[bytes]) -> None:
+        """The file was moved mid-show (renamed, or into another folder of the disk): it is
+        whole there, and the recording goes on in it; every later line names it where it is
+        (the run said "Recording kept in" its old name, where no file was)."""
+        moved = _moved_to(raw, self.path)
+        if moved is None:
+            return
+        log.warning(
+            "%s was moved to %s while recording; the recording goes on there", self.path, moved
+        )
+        with self._lock:
+            self._files = [moved if kept == self.path else kept for kept in self._files]
+            self.path = moved
 
     def _first_packet(self, rebaser: TimestampRebaser | None) -> None:
         """The file has content from now on: one of the recording's files."""

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import tempfile
 import time
@@ -69,7 +70,15 @@ from anchordesk.store.session_feeds import (
     plan_names,
 )
 from anchordesk.store.session_open import open_for_reading, read_text
-from anchordesk.store.session_restore import FileWatch, copy_out, give_name
+from anchordesk.store.session_restore import (
+    FileWatch,
+    copy_out,
+    give_name,
+    open_files,
+    remove_own_logs,
+    remove_with_logs,
+    room_for,
+)
 from anchordesk.store.session_rows import (
     UnreadableRow,
     UnreadableRowError,
@@ -334,9 +343,14 @@ class SessionStore:
             except session_lock.SessionInUse as error:
                 raise StoreError(str(error)) from None
             self._locked = True
+        new = not read_only and not self.path.exists()
         try:
             self._open(read_only)
         except BaseException:
+            if new:
+                # A file this run made and could not even start (a full disk): nothing of it is
+                # left behind for the next run to wonder about.
+                remove_with_logs(self.path)
             self._unlock()
             raise
 
@@ -457,6 +471,44 @@ class SessionStore:
     def deleted(self) -> bool:
         """The file being written has no name left (a clean-up removed it mid-show)."""
         return self._watch is not None and self._watch.deleted()
+
+    def moved_to(self) -> Path | None:
+        """Where the file being written is now, when it was moved mid-show (None: it was not)."""
+        return None if self._watch is None else self._watch.moved_to(self.path)
+
+    def write_where_moved(self, new_path: Path) -> Path:
+        """The file was moved (renamed, or into another folder of its disk) mid-show: write
+        everything again there and go on there. SQLite does not checkpoint a database that
+        has moved when it closes, and a file moved without its ``-wal`` would keep only its
+        header, the data staying in the old ``-wal``: so a whole copy replaces the moved file
+        (ours: it is the open one), the connection's own ``-wal`` and ``-shm`` (wherever they
+        are now) are removed, and the session is opened there. Raises OSError, sqlite3.Error
+        or StoreError when it cannot; nothing is lost then (the open file goes on)."""
+        old_path = self.path
+        copy = copy_out(self._db, new_path)
+        own = open_files()
+        self._db.close()
+        if self._watch is not None:
+            self._watch.close()
+        remove_own_logs([old_path, new_path], own)
+        os.replace(copy, new_path)
+        self.path = new_path
+        self._db = sqlite3.connect(new_path, isolation_level=None)
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._watch = FileWatch(new_path)
+        if self._locked:
+            try:
+                session_lock.follow(old_path, new_path)
+            except session_lock.SessionInUse as error:
+                raise StoreError(str(error)) from None
+        return new_path
+
+    def room_to_write_again(self) -> bool:
+        """Whether the disk has room for a copy of the deleted file (as large as it was)."""
+        size = 0 if self._watch is None else self._watch.size_bytes()
+        return room_for(self.path, size)
 
     def write_again(self) -> Path:
         """Copy everything into a new file at the name (a numbered one when the name now leads

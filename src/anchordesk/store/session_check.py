@@ -20,7 +20,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from anchordesk.core.disk import unreachable
+from anchordesk.core.disk import name_max_bytes, unreachable
 
 #: 1: the first format; 2: comments keep their author's platform id (``author_id``), so a ban
 #: after a restart finds them. An older file is read as it is and brought up to date when
@@ -87,6 +87,23 @@ def check_session_file(db: sqlite3.Connection, path: Path) -> bool:
 _GIVE_THE_FILE = "give the .adsession file's path"
 
 
+# SQLite writes files beside a session under its name plus a suffix; the longest is "-journal".
+_SIDE_FILE_BYTES = len("-journal")
+
+
+def _name_too_long_for_sqlite(path: Path) -> str | None:
+    """A new session whose name leaves no room for SQLite's ``NAME-journal``: SQLite said only
+    "unable to open database file"."""
+    limit = name_max_bytes(path.parent) - _SIDE_FILE_BYTES
+    size = len(os.fsencode(path.name))
+    if size <= limit:
+        return None
+    return (
+        f"the name is {size} bytes long; a session file's name may have at most {limit} "
+        "(SQLite writes files beside it under its name and a suffix)"
+    )
+
+
 def path_problem(path: Path, *, must_exist: bool) -> str | None:
     """What makes ``path`` unusable as a session file, in a few words; None when it is a
     regular file (or, when ``must_exist`` is false, nothing yet).
@@ -97,7 +114,9 @@ def path_problem(path: Path, *, must_exist: bool) -> str | None:
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
-        return "no such session file" if must_exist else None
+        if must_exist:
+            return "no such session file"
+        return _name_too_long_for_sqlite(path)
     except OSError as error:
         # The same words as for every other path of a run (--record, --stats).
         return unreachable(path) or f"cannot be used ({error.strerror or error})"

@@ -21,12 +21,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
 from anchordesk.core.disk import name_max_bytes
 
 _MAX_NUMBERED = 999
+# SQLite opens files beside a database under its name plus a suffix: "-wal" and "-shm" (the
+# session's journal mode), "-journal" (the backup's target). Every name this module makes
+# leaves room for the longest, or SQLite cannot open what was written.
+_SIDE_FILE_BYTES = len("-journal")
 
 
 class FileWatch:
@@ -51,6 +56,39 @@ class FileWatch:
         except OSError:
             return False
 
+    def moved_to(self, path: Path) -> Path | None:
+        """Where the file is now when ``path`` no longer leads to it but it still has a name
+        (moved mid-show: a user tidying the folder); None when it was not, or where is not
+        known (no /proc)."""
+        if self._fd is None:
+            return None
+        try:
+            opened = os.fstat(self._fd)
+            if opened.st_nlink == 0:
+                return None
+            named = os.stat(path)
+            if (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino):
+                return None
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return None
+        try:
+            target = os.readlink(f"/proc/self/fd/{self._fd}")
+        except OSError:
+            return None
+        if target.endswith(" (deleted)") or not os.path.isabs(target):
+            return None
+        return Path(target)
+
+    def size_bytes(self) -> int:
+        if self._fd is None:
+            return 0
+        try:
+            return os.fstat(self._fd).st_size
+        except OSError:
+            return 0
+
     def close(self) -> None:
         if self._fd is not None:
             with contextlib.suppress(OSError):
@@ -58,10 +96,26 @@ class FileWatch:
             self._fd = None
 
 
+def room_for(path: Path, size_bytes: int) -> bool:
+    """Whether the disk that will hold ``path`` (its nearest existing folder) has
+    ``size_bytes`` free: a copy that cannot fit is not tried again and again."""
+    for folder in path.parents:
+        try:
+            return shutil.disk_usage(folder).free > size_bytes
+        except OSError:
+            continue
+    return True
+
+
 def numbered(path: Path, number: int) -> Path:
     """``s.adsession`` -> ``s-2.adsession`` (cut to the length the disk takes)."""
-    stem, tail = path.stem, f"-{number}{path.suffix}"
-    limit = name_max_bytes(path.parent)
+    return _fitting(path, path.stem, f"-{number}{path.suffix}")
+
+
+def _fitting(path: Path, stem: str, tail: str) -> Path:
+    """``stem + tail`` beside ``path``, the stem cut so that the name and SQLite's files beside
+    it (``-journal``, ``-wal``) fit in the longest name the disk takes."""
+    limit = name_max_bytes(path.parent) - _SIDE_FILE_BYTES
     while len(stem) > 1 and len(os.fsencode(stem + tail)) > limit:
         stem = stem[:-1]
     return path.with_name(stem + tail)
@@ -71,7 +125,9 @@ def copy_out(db: sqlite3.Connection, path: Path) -> Path:
     """Copy the whole database behind ``db`` into a closed file beside ``path`` (returned).
     Raises OSError or sqlite3.Error (nothing left behind) when it cannot."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    copy = path.with_name(path.name + ".restoring")
+    # A name that SQLite itself took can be too long for one more suffix (a 246-byte name:
+    # its "-wal" fits, ".restoring-journal" does not): the copy's name is cut to fit.
+    copy = _fitting(path, path.stem, f"{path.suffix}.restoring")
     with contextlib.suppress(FileNotFoundError):
         os.unlink(copy)  # a copy left by an earlier attempt that failed
     target = sqlite3.connect(copy, isolation_level=None)
@@ -108,6 +164,28 @@ def give_name(copy: Path, path: Path) -> Path:
             os.unlink(copy)
         return candidate
     raise FileExistsError(f"{path} and {_MAX_NUMBERED} numbered names after it exist")
+
+
+def open_files() -> set[tuple[int, int]]:
+    """(device, inode) of every file this process holds open (Linux: /proc/self/fd): which
+    of the ``-wal`` and ``-shm`` files beside a moved session are its connection's own."""
+    found: set[tuple[int, int]] = set()
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                info = os.stat(f"/proc/self/fd/{name}")
+                found.add((info.st_dev, info.st_ino))
+    return found
+
+
+def remove_own_logs(paths: list[Path], own: set[tuple[int, int]]) -> None:
+    """Remove those of ``paths`` that are files in ``own`` (never another program's)."""
+    for path in paths:
+        for side in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+            with contextlib.suppress(OSError):
+                info = os.lstat(side)
+                if (info.st_dev, info.st_ino) in own:
+                    os.unlink(side)
 
 
 def remove_with_logs(path: Path) -> None:

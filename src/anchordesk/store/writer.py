@@ -80,6 +80,9 @@ class StoreWriter:
         self._closed = False
         #: Why the writer stopped writing (None while every write lands).
         self.fault: str | None = None
+        #: Why the file is gone when it closed (deleted, and could not be written again).
+        self.lost: str | None = None
+        self._copy_failed = False
         opened: Future[None] = Future()
         self._thread = threading.Thread(
             target=self._run, args=(opened,), name="anchordesk-store", daemon=True
@@ -159,7 +162,7 @@ class StoreWriter:
                     first = None
                 if time.monotonic() - watched_at >= _WATCH_EVERY_S or first is _STOP:
                     watched_at = time.monotonic()
-                    self._write_again_if_deleted(store)
+                    self._write_again_if_deleted(store, last=first is _STOP)
                 if first is None:
                     continue
                 if first is _STOP:
@@ -177,7 +180,7 @@ class StoreWriter:
                     group.append(more)
                 self._execute(store, group)
                 if stop:
-                    self._write_again_if_deleted(store)
+                    self._write_again_if_deleted(store, last=True)
                     return
         finally:
             try:
@@ -187,27 +190,59 @@ class StoreWriter:
                 if fault is not None:
                     self._stop_writing(error, fault)
 
-    def _write_again_if_deleted(self, store: SessionStore) -> None:
-        if self.fault is not None or not store.deleted():
+    def _write_again_if_deleted(self, store: SessionStore, *, last: bool = False) -> None:
+        """Write the file again when it lost its name. Also after a fault stopped the writes
+        (a full disk): the open connection still holds everything kept before it, which goes
+        with the last descriptor otherwise. A copy that fails (the disk still full) is tried
+        again at the next look, until the file is closed (``last``)."""
+        if not store.deleted():
+            self._follow_if_moved(store)
+            return
+        if self._copy_failed and not last and not store.room_to_write_again():
             return
         deleted = self.path
         try:
             path = store.write_again()
         except (OSError, sqlite3.Error, StoreError) as error:
             why = str(error) if isinstance(error, StoreError) else disk_fault(deleted, error)
-            self._stop_writing(
-                error, f"the file was deleted and cannot be written again: {why or error}"
-            )
+            why = f"the file was deleted and cannot be written again: {why or error}"
+            if self.fault is None:
+                self._stop_writing(error, why)
+            self._copy_failed = True
+            if last and store.deleted():
+                self.lost = f"session store {deleted}: stopped writing: {why}; the session is lost"
+                log.error("%s", self.lost)
             return
         self.path = path
         moved = "" if path == deleted else f" (under a new name, {path.name})"
+        after = (
+            "comments, orders and show events go on there"
+            if self.fault is None
+            else "what it kept is there"
+        )
         log.warning(
-            "the session file %s was deleted: written again into %s%s; comments, orders and "
-            "show events go on there",
+            "the session file %s was deleted: written again into %s%s; %s",
             deleted,
             path,
             moved,
+            after,
         )
+
+    def _follow_if_moved(self, store: SessionStore) -> None:
+        """The file was moved mid-show (a user tidying the folder): written again where it is
+        now, said once; the run names it there (it said "Session kept in" the old name)."""
+        moved = store.moved_to()
+        if moved is None:
+            return
+        old = self.path
+        try:
+            self.path = store.write_where_moved(moved)
+        except (OSError, sqlite3.Error, StoreError) as error:
+            # The open file goes on where it is; said once, and named there at the end.
+            self.path = store.path = moved
+            log.warning("the session file %s was moved to %s (%s)", old, moved, error)
+            return
+        log.warning("the session file %s was moved to %s: the session goes on there", old, moved)
 
     def _stop_writing(self, error: BaseException, fault: str) -> None:
         if self.fault is None:
