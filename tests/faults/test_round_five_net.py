@@ -355,3 +355,38 @@ def test_a_key_behind_an_encoded_slash_is_masked() -> None:
     assert "MYSTREAMKEY" not in mask_url(url)
     assert "MYSTREAMKEY" not in mask_urls(f"to {url} now")
     assert mask_url("rtmp://ingest.example/live2") == "rtmp://ingest.example/live2"
+
+
+def test_stats_deleted_mid_run_are_not_written_into_a_pipe_put_at_their_name(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Round seven (R7net, left): --stats deleted mid-run and a FIFO made at its name: the
+    samples went into that pipe (a stranger's reader, or a run that hangs on a full pipe)."""
+    import os
+
+    path = tmp_path / "stats.jsonl"
+    reporter, encoder = stats_reporter(path)
+    try:
+        for _ in range(2):
+            reporter.sample()
+        path.unlink()
+        os.mkfifo(path)
+        reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # someone reading that pipe
+        try:
+            for _ in range(2):
+                reporter.sample()
+            reporter.close()
+            with contextlib.suppress(BlockingIOError):
+                assert os.read(reader, 1 << 16) == b""  # nothing went into the pipe
+        finally:
+            os.close(reader)
+    finally:
+        encoder.close()
+    numbered = tmp_path / "stats-2.jsonl"
+    assert reporter.fault is None
+    assert len(numbered.read_text(encoding="utf-8").splitlines()) == 4
+    said = [r.getMessage() for r in caplog.records if "was deleted" in r.getMessage()]
+    assert said == [
+        f"--stats {path} was deleted while being written: written again into {numbered} "
+        "(under a new name, stats-2.jsonl); the samples go on"
+    ]

@@ -280,7 +280,9 @@ class StatsReporter:
         from anchordesk.media.recording import open_new_file
 
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        path, raw = open_new_file(self._path)
+        # A pipe someone put at the deleted file's name is not the user's --stats: the
+        # samples go to the next numbered name (the recording's rule), not into that pipe.
+        path, raw = open_new_file(self._path, pipe_is_ours=False)
         if raw is None:
             raise OSError(errno.EEXIST, "the file was deleted and its name is taken", str(path))
         with raw, open(f"/proc/self/fd/{file.fileno()}", "rb") as old:

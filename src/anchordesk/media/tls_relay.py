@@ -28,6 +28,7 @@ import ctypes
 import os
 import select
 import signal
+import re
 import socket
 import ssl
 import sys
@@ -70,6 +71,12 @@ def tls_context() -> ssl.SSLContext:
     return context
 
 
+def _without_source_line(detail: str) -> str:
+    """An SSL error's words without the C source line Python adds ("[SSL:
+    WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"): nothing a user can act on."""
+    return re.sub(r"\s*\(_ssl\.c:\d+\)|^_ssl\.c:\d+:\s*", "", detail).strip()
+
+
 def open_checked(host: str, port: int, timeout_s: float) -> ssl.SSLSocket:
     """A TLS connection to ``host:port`` whose certificate and name were checked. Raises
     :class:`Refused`; the steps are said on stderr in FFmpeg's words."""
@@ -84,6 +91,8 @@ def open_checked(host: str, port: int, timeout_s: float) -> ssl.SSLSocket:
     except ConnectionRefusedError:
         _say(f"[tcp @ tls] Connection to tcp://{host}:{port} failed: Connection refused")
         raise Refused(f"nothing is listening at {host}:{port}") from None
+    except TimeoutError:
+        raise Refused(f"no answer from {host}:{port} within {timeout_s:g} s") from None
     except (OSError, ValueError) as error:
         raise Refused(f"could not reach the server ({error})") from None
     _say(f"[tcp @ tls] Successfully connected to {host} port {port}")
@@ -96,9 +105,16 @@ def open_checked(host: str, port: int, timeout_s: float) -> ssl.SSLSocket:
             f"{CERTIFICATE_NOT_TRUSTED} ({reason}): the stream key was not sent (check the "
             "server URL; a private server's certificate can be trusted with SSL_CERT_FILE)"
         ) from None
+    except TimeoutError:
+        raw.close()
+        # Python's words are "_ssl.c:989: The handshake operation timed out".
+        _say(f"[tls @ tls] no answer to the TLS handshake within {timeout_s:g} s")
+        raise Refused(
+            f"the server at {host}:{port} did not answer the TLS handshake within {timeout_s:g} s"
+        ) from None
     except (OSError, ValueError) as error:
         raw.close()
-        detail = " ".join(str(error).split()) or type(error).__name__
+        detail = _without_source_line(" ".join(str(error).split())) or type(error).__name__
         _say(f"[tls @ tls] {detail}")
         raise Refused(f"the TLS handshake failed: {detail}") from None
     connection.settimeout(None)
