@@ -26,9 +26,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import re
 import select
 import signal
-import re
 import socket
 import ssl
 import sys
