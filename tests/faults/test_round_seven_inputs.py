@@ -4,14 +4,21 @@ not use. Each test failed on the code before its fix."""
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from report_sessions import T0
 from test_hub import hub_names
 
 from anchordesk.cli import main as cli_main
 from anchordesk.live.options import FeedSpec
+from anchordesk.show.feed_items import Order, OrderLine
+from anchordesk.show.ledger import show_snapshot
+from anchordesk.show.model import Product, Segment, Show
 from anchordesk.showfile.samples import sample_show_path
+from anchordesk.store import SessionStore
 
 
 @pytest.mark.parametrize(
@@ -51,3 +58,35 @@ def test_a_feed_listed_twice_is_read_once_and_its_default_port_is_the_same_feed(
     assert hub_names(path, [feed, feed]) == ["json"]
     assert hub_names(path, [FeedSpec("json", "https://shop.example:443/feed")]) == ["json"]
     assert hub_names(path, [FeedSpec("json", "https://shop.example:8443/feed")]) == ["json#2"]
+
+
+def _show_in(currency: str, price: str) -> Show:
+    return Show(
+        title="Night",
+        currency=currency,
+        language="en",
+        products=(Product("MUG", "Mug", Decimal(price), 20),),
+        rundown=(Segment("Mug", 300, "MUG"),),
+    )
+
+
+def test_an_order_without_currency_stays_in_the_currency_of_the_show_it_was_sold_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A USD show sells one $24.00 mug to a feed that names no currency (the protocol's
+    default: the show's); the session is continued with the show priced in yen. Before: the
+    report read the first order in yen too — GMV ¥2,424, the dollars added into the yen."""
+    path = tmp_path / "s.adsession"
+    store = SessionStore(path)
+    line = OrderLine("MUG", 1, Decimal("24.00"))
+    store.set_meta("show", json.dumps(show_snapshot(_show_in("USD", "24.00"))))
+    store.write_batch("json", [Order("json", "o-1", "", Decimal("24.00"), (line,))], "1", T0)
+    store.set_meta("show", json.dumps(show_snapshot(_show_in("JPY", "2400"))))
+    line = OrderLine("MUG", 1, Decimal("2400"))
+    store.write_batch("json", [Order("json", "o-2", "", Decimal("2400"), (line,))], "2", T0 + 60)
+    store.close()
+    assert cli_main(["report", "--json", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["gmv_by_currency"] == {"JPY": "2400", "USD": "24.00"}
+    [mug] = report["products"]
+    assert mug["gmv"] == "2400" and mug["gmv_in_other_currencies"] == {"USD": "24.00"}
