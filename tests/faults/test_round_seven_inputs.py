@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from report_sessions import T0
+from report_sessions import T0, write_big_session
 from test_hub import hub_names
 
 from anchordesk.cli import main as cli_main
@@ -18,7 +18,7 @@ from anchordesk.show.feed_items import Order, OrderLine
 from anchordesk.show.ledger import show_snapshot
 from anchordesk.show.model import Product, Segment, Show
 from anchordesk.showfile.samples import sample_show_path
-from anchordesk.store import SessionStore
+from anchordesk.store import SessionStore, ShowEventRecord
 
 
 @pytest.mark.parametrize(
@@ -90,3 +90,32 @@ def test_an_order_without_currency_stays_in_the_currency_of_the_show_it_was_sold
     assert report["gmv_by_currency"] == {"JPY": "2400", "USD": "24.00"}
     [mug] = report["products"]
     assert mug["gmv"] == "2400" and mug["gmv_in_other_currencies"] == {"USD": "24.00"}
+
+
+@pytest.mark.parametrize("form", [[], ["--json"], ["--html"]])
+def test_a_show_event_kept_at_an_absurd_wall_time_is_no_clock_step_of_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], form: list[str]
+) -> None:
+    """Two segment changes of a one-hour session kept at wall times no clock writes (a hand
+    edit, a damaged page): 1.7e308 and -1.7e308. Before: the report took each for a step of
+    the wall clock, moved every later time to infinity, and ended in "ValueError: cannot
+    convert float NaN to integer" (all three forms)."""
+    path = tmp_path / "s.adsession"
+    write_big_session(path)
+    store = SessionStore(path)
+    odd = [
+        ShowEventRecord("odd-1", "segment_started", 1.7e308, {"at_s": 600.0, "index": 1}),
+        ShowEventRecord("odd-2", "segment_started", -1.7e308, {"at_s": 900.0, "index": 2}),
+    ]
+    store.record_show_events(odd)
+    comments = store.count("comments")
+    store.close()
+    if form == ["--html"]:
+        form = ["--html", str(tmp_path / "r.html")]
+    assert cli_main(["report", *form, str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    if form == ["--json"]:
+        report = json.loads(captured.out)
+        assert sum(report["comments_per_minute"]) == comments
+        assert len(report["comments_per_minute"]) <= 90  # a one-hour show, not a day of minutes
