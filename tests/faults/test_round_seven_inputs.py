@@ -5,6 +5,8 @@ not use. Each test failed on the code before its fix."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -119,3 +121,31 @@ def test_a_show_event_kept_at_an_absurd_wall_time_is_no_clock_step_of_the_report
         report = json.loads(captured.out)
         assert sum(report["comments_per_minute"]) == comments
         assert len(report["comments_per_minute"]) <= 90  # a one-hour show, not a day of minutes
+
+
+@pytest.mark.parametrize(
+    "command", [["report"], ["report", "--json"], ["show", "check"]], ids=" ".join
+)
+def test_a_full_disk_under_the_standard_output_is_said_in_one_line(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """``anchordesk report S > report.txt`` on a full disk (here /dev/full, which is one).
+    Before: "OSError: [Errno 28] No space left on device" with a traceback."""
+    session = tmp_path / "s.adsession"
+    write_big_session(session)
+    show = sample_show_path("en")
+    assert show is not None
+    target = str(show) if command[0] == "show" else str(session)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "anchordesk", *command, target],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "error: the output is incomplete: the disk holding /dev/full is full"
+    ]
