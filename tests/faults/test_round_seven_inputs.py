@@ -5,6 +5,7 @@ not use. Each test failed on the code before its fix."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -149,3 +150,23 @@ def test_a_full_disk_under_the_standard_output_is_said_in_one_line(
     assert done.stderr.strip().splitlines() == [
         "error: the output is incomplete: the disk holding /dev/full is full"
     ]
+
+
+def test_report_html_into_a_named_pipe_nobody_reads_is_refused_not_a_hang(tmp_path: Path) -> None:
+    """``report --html FIFO S`` with no program reading the pipe. Before: it waited for a
+    reader for ever (``show import-csv -o FIFO`` already said "is a pipe")."""
+    session = tmp_path / "s.adsession"
+    write_big_session(session)
+    pipe = tmp_path / "page.html"
+    os.mkfifo(pipe)
+    done = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "report", "--html", str(pipe), str(session)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: anchordesk report --html {pipe}: cannot write (a named pipe that no program reads)"
+    ]
+    assert done.stdout == ""
