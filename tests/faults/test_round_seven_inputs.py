@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from report_sessions import T0, write_big_session
+from report_sessions import T0, big_show, write_big_session
 from test_hub import hub_names
 
 from anchordesk.cli import main as cli_main
@@ -170,3 +170,27 @@ def test_report_html_into_a_named_pipe_nobody_reads_is_refused_not_a_hang(tmp_pa
         f"error: anchordesk report --html {pipe}: cannot write (a named pipe that no program reads)"
     ]
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("form", [[], ["--html"]])
+def test_a_segment_end_kept_at_an_absurd_wall_time_gives_a_timing_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], form: list[str]
+) -> None:
+    """A session whose segment ends were kept at 1.8e308 and -1e300 s (a damaged page).
+    Before: the timing table's segment "lasted" an infinite time and the text report and the
+    page ended in "OverflowError: cannot convert float infinity to integer"."""
+    path = tmp_path / "s.adsession"
+    store = SessionStore(path)
+    store.set_meta("show", json.dumps(show_snapshot(big_show("USD", "en"))))
+    ends = [(1.7976931348623157e308, 180.0, 3), (-1e300, 240.0, 4), (T0, 9460800000, 5)]
+    store.record_show_events(
+        [
+            ShowEventRecord(f"end-{index}", "segment_ended", wall, {"at_s": at_s, "index": index})
+            for wall, at_s, index in ends
+        ]
+    )
+    store.close()
+    if form:
+        form = ["--html", str(tmp_path / "r.html")]
+    assert cli_main(["report", *form, str(path)]) == 0
+    assert "Traceback" not in capsys.readouterr().err
