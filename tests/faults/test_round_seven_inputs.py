@@ -194,3 +194,31 @@ def test_a_segment_end_kept_at_an_absurd_wall_time_gives_a_timing_not_a_tracebac
         form = ["--html", str(tmp_path / "r.html")]
     assert cli_main(["report", *form, str(path)]) == 0
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("codec", "title", "currency", "read_as"),
+    [
+        ("cp932", "マグカップ 350ml", "JPY", "Shift_JIS (Japanese Windows)"),
+        ("gb18030", "马克杯 350毫升", "CNY", "GB18030 (Chinese Windows)"),
+    ],
+)
+def test_a_csv_saved_by_a_japanese_or_chinese_excel_keeps_its_titles(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    codec: str,
+    title: str,
+    currency: str,
+    read_as: str,
+) -> None:
+    """A "CSV" from Excel on a Japanese Windows is Shift_JIS. Before: it was read as GB18030,
+    the titles became other characters ("マグカップ" as "儅僌僇僢僾") and the new show was
+    guessed Chinese, priced in yuan — with only a warning to "check the titles"."""
+    sheet = tmp_path / "products.csv"
+    sheet.write_bytes(f"sku,title,price,stock\nMUG-1,{title},1200,5\n".encode(codec))
+    show = tmp_path / "show.json"
+    assert cli_main(["show", "import-csv", str(sheet), "-o", str(show)]) == 0
+    assert f"read as {read_as}" in capsys.readouterr().out
+    written = json.loads(show.read_text(encoding="utf-8"))
+    assert [product["title"] for product in written["products"]] == [title]
+    assert written["currency"] == currency

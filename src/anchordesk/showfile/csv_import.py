@@ -1,9 +1,10 @@
 """Products from a spreadsheet export (CSV): sku, title, price, stock, image, points.
 
 Talking points are separated by ``|`` inside their cell. The file is UTF-8 with or without a
-byte-order mark (Excel writes one); a file that is not UTF-8 is read as GB18030 — what Excel
-on a Chinese Windows saves as "CSV" — with a warning. Every bad cell is reported with its row
-(as the spreadsheet numbers it: the header is row 1), its column, its value and why.
+byte-order mark (Excel writes one); a file that is not UTF-8 is read as GB18030 or Shift_JIS —
+what Excel on a Chinese or a Japanese Windows saves as "CSV" — with a warning. Every bad cell is
+reported with its row (as the spreadsheet numbers it: the header is row 1), its column, its
+value and why.
 
 A row is a product and obeys the rules of a product in a show file: the cells are read here
 (numbers bounded as in show files, see `numbers.py`), then the rows go through
@@ -138,13 +139,47 @@ def _file_problem(message: Words, severity: Severity = Severity.ERROR) -> Proble
 _FILE = Words(QT_TRANSLATE_NOOP("CsvImport", "file"))
 
 
+_READ_AS_GB18030 = QT_TRANSLATE_NOOP(
+    "CsvImport",
+    "not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as "
+    "'CSV UTF-8'",
+)
+_READ_AS_SHIFT_JIS = QT_TRANSLATE_NOOP(
+    "CsvImport",
+    "not UTF-8: read as Shift_JIS (Japanese Windows); check the titles, and prefer saving as "
+    "'CSV UTF-8'",
+)
+
+
+def _kana(text: str) -> int:
+    """Hiragana and katakana letters: what Japanese text is full of, and what a Chinese
+    file read as Shift_JIS (or a Japanese one read as GB18030) almost never gives."""
+    return sum(1 for character in text if "\u3041" <= character <= "\u30fa")
+
+
+def _legacy_text(raw: bytes) -> tuple[str, str] | None:
+    """The text of a CSV that is not UTF-8, as the Windows Excel of its language saved it:
+    GB18030 (Chinese) or Shift_JIS (Japanese, Microsoft's cp932), and which it was. Both
+    read most byte strings of the other; Japanese is the one whose reading has kana. Read as
+    GB18030 only, a Japanese sheet's titles became other characters ("マグ" as "儅僌") and the
+    show was guessed Chinese, in yuan."""
+    readings: list[tuple[str, str]] = []
+    for codec, name in (("gb18030", "gb18030"), ("cp932", "shift_jis")):
+        try:
+            readings.append((raw.decode(codec), name))
+        except UnicodeDecodeError:
+            continue
+    if not readings:
+        return None
+    return max(readings, key=lambda reading: _kana(reading[0]))  # a tie: the first, GB18030
+
+
 def _decode(raw: bytes, result: CsvImport) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError:
+        legacy = _legacy_text(raw)
+        if legacy is None:
             result.problems.append(
                 _file_problem(
                     Words(
@@ -159,19 +194,9 @@ def _decode(raw: bytes, result: CsvImport) -> str:
                 )
             )
             return ""
-        result.encoding = "gb18030"
-        result.problems.append(
-            _file_problem(
-                Words(
-                    QT_TRANSLATE_NOOP(
-                        "CsvImport",
-                        "not UTF-8: read as GB18030 (Chinese Windows); check the titles, and "
-                        "prefer saving as 'CSV UTF-8'",
-                    )
-                ),
-                Severity.WARNING,
-            )
-        )
+        text, result.encoding = legacy
+        read_as = _READ_AS_SHIFT_JIS if result.encoding == "shift_jis" else _READ_AS_GB18030
+        result.problems.append(_file_problem(Words(read_as), Severity.WARNING))
         return text
 
 
