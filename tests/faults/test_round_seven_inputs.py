@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from report_sessions import T0, big_show, write_big_session
 from test_hub import hub_names
 
 from anchordesk.cli import main as cli_main
+from anchordesk.core.printable import escape_controls
 from anchordesk.live.options import FeedSpec
 from anchordesk.show.feed_items import Order, OrderLine
 from anchordesk.show.ledger import show_snapshot
@@ -222,3 +224,33 @@ def test_a_csv_saved_by_a_japanese_or_chinese_excel_keeps_its_titles(
     written = json.loads(show.read_text(encoding="utf-8"))
     assert [product["title"] for product in written["products"]] == [title]
     assert written["currency"] == currency
+
+
+def test_an_invisible_tag_character_in_a_feed_sku_is_shown_in_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A feed's SKU "SKU-05" + U+E0041 (a tag character: it shows as nothing). Before: the
+    text report listed "SKU-05 (not in the show)" as if the show's own SKU-05 were unknown —
+    the show's checks call every format character invisible, the terminal rule knew a list."""
+    path = tmp_path / "s.adsession"
+    write_big_session(path)
+    store = SessionStore(path)
+    sku = "SKU-05\U000e0041"
+    line = OrderLine(sku, 1, Decimal("12.50"), sku)
+    store.write_batch("json", [Order("json", "tag", "CNY", Decimal("12.50"), (line,))], "t", T0)
+    store.close()
+    assert cli_main(["report", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "\U000e0041" not in out
+    assert "SKU-05\\U000e0041" in out
+
+
+def test_every_format_character_but_the_joiners_and_flag_tags_is_escaped() -> None:
+    """The written-out list is Unicode's category Cf (as show/validate.py reads invisible)."""
+    kept = {0x200C, 0x200D, *range(0xE0020, 0xE0080)}
+    for code in range(0x110000):
+        if unicodedata.category(chr(code)) == "Cf" and code not in kept:
+            assert escape_controls(f"a{chr(code)}b") != f"a{chr(code)}b", hex(code)
+    flag = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+    assert escape_controls(flag) == flag
+    assert escape_controls("👨\u200d👩\u200d👧") == "👨\u200d👩\u200d👧"
