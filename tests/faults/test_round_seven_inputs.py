@@ -254,3 +254,32 @@ def test_every_format_character_but_the_joiners_and_flag_tags_is_escaped() -> No
     flag = "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
     assert escape_controls(flag) == flag
     assert escape_controls("👨\u200d👩\u200d👧") == "👨\u200d👩\u200d👧"
+
+
+@pytest.mark.parametrize(("price", "currency"), [("60.00", "EUR"), ("€60.00", "EUR")])
+def test_import_csv_into_a_show_keeps_the_currency_of_a_product_priced_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], price: str, currency: str
+) -> None:
+    """A USD show whose kettle is priced in euros (``"currency": "EUR"``), updated from a sheet
+    of prices only. Before: "60.00" made it a $60.00 kettle (a currency the sheet never
+    wrote), and "€60.00" was refused as "not a sign of USD"."""
+    show = tmp_path / "show.json"
+    source = sample_show_path("en")
+    assert source is not None
+    data = json.loads(source.read_text(encoding="utf-8"))
+    [kettle] = [p for p in data["products"] if p["sku"] == "KETTLE-GN"]
+    kettle["currency"] = "EUR"
+    data["theme"]["logo"] = None
+    for product in data["products"]:
+        product["image"] = None
+    show.write_text(json.dumps(data), encoding="utf-8")
+    rows = [f"{p['sku']},{p['title']},{p['price']},{p['stock']}" for p in data["products"]]
+    rows = [f"KETTLE-GN,Kettle,{price},80" if r.startswith("KETTLE-GN,") else r for r in rows]
+    sheet = tmp_path / "prices.csv"
+    sheet.write_text("sku,title,price,stock\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert cli_main(["show", "import-csv", str(sheet), "--into", str(show), "-o", str(show)]) == 0
+    capsys.readouterr()
+    written = json.loads(show.read_text(encoding="utf-8"))
+    [kettle] = [p for p in written["products"] if p["sku"] == "KETTLE-GN"]
+    assert (Decimal(str(kettle["price"])), kettle["currency"]) == (Decimal("60.00"), currency)
+    assert written["currency"] == "USD"

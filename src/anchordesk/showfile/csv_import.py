@@ -19,12 +19,13 @@ import csv
 import io
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
-from anchordesk.show.model import Product, Show
+from anchordesk.show.model import Product, Show, canonical_sku
 from anchordesk.show.validate import (
     MAX_AMOUNT,
     MAX_STOCK,
@@ -252,19 +253,25 @@ def parse_products_csv(
     csv_dir: Path | None = None,
     show_dir: Path | None = None,
     show_currency: str | None = None,
+    priced_in: Mapping[str, str] | None = None,
 ) -> CsvImport:
     """Products from CSV text. Image paths are rewritten from `csv_dir` to `show_dir`.
 
     Images are checked (present, regular files, decodable) when `csv_dir` is given.
     `show_currency`: the currency of the show the products go into, for the digits of prices
-    without their own currency.
+    without their own currency. `priced_in`: the currency (by SKU) of that show's products
+    priced in another one: a row that names no currency keeps its product's (see `_product`).
     """
     result = CsvImport()
-    return _parse(text, result, csv_dir, show_dir, show_currency)
+    return _parse(text, result, csv_dir, show_dir, show_currency, priced_in or {})
 
 
 def read_products_csv(
-    path: Path, *, show_dir: Path | None = None, show_currency: str | None = None
+    path: Path,
+    *,
+    show_dir: Path | None = None,
+    show_currency: str | None = None,
+    priced_in: Mapping[str, str] | None = None,
 ) -> CsvImport:
     """Products from a CSV file; never raises on bad content (see `CsvImport.problems`)."""
     result = CsvImport()
@@ -295,7 +302,7 @@ def read_products_csv(
     text = _decode(raw, result)
     if errors_of(result.problems):
         return result
-    return _parse(text, result, path.resolve().parent, show_dir, show_currency)
+    return _parse(text, result, path.resolve().parent, show_dir, show_currency, priced_in or {})
 
 
 # Unknown header columns named one by one; the rest are counted in one more line.
@@ -308,6 +315,7 @@ def _parse(
     csv_dir: Path | None,
     show_dir: Path | None,
     show_currency: str | None,
+    priced_in: Mapping[str, str],
 ) -> CsvImport:
     text = text.removeprefix("\ufeff")
     lines = text.splitlines()
@@ -421,7 +429,7 @@ def _parse(
         row = rows[index]
         if any(cell.strip() for cell in row):
             cells = _Row(row, index + 1, columns, result)
-            product = _product(cells, show_currency)
+            product = _product(cells, show_currency, priced_in)
             for column in cells.unreadable:
                 unreadable.add(f"$.products[{len(candidates)}].{column}")
             if product.image and csv_dir is not None:
@@ -526,11 +534,15 @@ class _Row:
         self.result.problems.append(_cell_problem(self.number, column, message))
 
 
-def _product(row: _Row, show_currency: str | None) -> Product:
+def _product(row: _Row, show_currency: str | None, priced_in: Mapping[str, str]) -> Product:
     """The row as a product; a cell that is not even a number is reported here, the rest of
-    the rules are the show's (see `_parse`)."""
+    the rules are the show's (see `_parse`).
+
+    A row that names no currency (no cell, no sign of one) for a product the show prices in
+    another currency keeps that currency: a sheet of prices only made the show's €69.99
+    kettle a $60.00 one, in a currency the sheet never wrote."""
     price = _amount(row["price"])
-    currency = row["currency"].upper() or None
+    currency = row["currency"].upper() or priced_in.get(canonical_sku(row["sku"])) or None
     sign = _sign(row["price"])
     if sign and price is not None and not isinstance(price, BadNumber):
         currency = _currency_of_sign(row, sign, currency, show_currency)
