@@ -518,7 +518,7 @@
 <context>
     <name>CsvImport</name>
     <message>
-        <location filename="../src/anchordesk/showfile/csv_import.py" line="+49"/>
+        <location filename="../src/anchordesk/showfile/csv_import.py" line="+50"/>
         <source>a CSV file</source>
         <translation>CSV ファイル</translation>
     </message>
@@ -538,17 +538,22 @@
         <translation>ファイル</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+47"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。表を「CSV UTF-8」形式で保存し直してください</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="-44"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 ではないため GB18030（中国語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+5"/>
+        <source>not UTF-8: read as Shift_JIS (Japanese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
+        <translation>UTF-8 ではないため Shift_JIS（日本語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
+    </message>
+    <message>
+        <location line="+129"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} は {limit} MB を超えています</translation>
     </message>
@@ -960,7 +965,7 @@
 <context>
     <name>FeedUrl</name>
     <message>
-        <location filename="../src/anchordesk/feeds/spec.py" line="+43"/>
+        <location filename="../src/anchordesk/feeds/spec.py" line="+44"/>
         <source>a URL is needed</source>
         <translation>URL が必要です</translation>
     </message>

@@ -518,7 +518,7 @@
 <context>
     <name>CsvImport</name>
     <message>
-        <location filename="../src/anchordesk/showfile/csv_import.py" line="+49"/>
+        <location filename="../src/anchordesk/showfile/csv_import.py" line="+50"/>
         <source>a CSV file</source>
         <translation>CSV 文件</translation>
     </message>
@@ -538,17 +538,22 @@
         <translation>文件</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+47"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8 文本（偏移 {offset} 处的字节 {byte}）；请把表格另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="-44"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8：已按 GB18030（中文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+5"/>
+        <source>not UTF-8: read as Shift_JIS (Japanese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
+        <translation>不是 UTF-8：已按 Shift_JIS（日文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
+    </message>
+    <message>
+        <location line="+129"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} 超过 {limit} MB</translation>
     </message>
@@ -960,7 +965,7 @@
 <context>
     <name>FeedUrl</name>
     <message>
-        <location filename="../src/anchordesk/feeds/spec.py" line="+43"/>
+        <location filename="../src/anchordesk/feeds/spec.py" line="+44"/>
         <source>a URL is needed</source>
         <translation>需要填写地址</translation>
     </message>

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import errno
 import json
 import logging
+import os
 import re
 import signal
 import sys
@@ -286,6 +288,18 @@ def _page_would_replace(page: Path, session: Path) -> str | None:
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
+def _write_page(path: Path, page: str) -> None:
+    """Write the page; into a named pipe only while a program reads it (``--html >(…)``).
+    Opened as a file, a pipe nobody reads waited for a reader for ever: ``report --html
+    FIFO`` hung (ENXIO now, said in words)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NONBLOCK", 0)
+    descriptor = os.open(path, flags, 0o666)
+    with contextlib.suppress(AttributeError):  # Windows: no O_NONBLOCK to take back
+        os.set_blocking(descriptor, True)
+    with open(descriptor, "w", encoding="utf-8") as file:
+        file.write(page)
+
+
 def run_report(
     session_path: Path,
     as_json: bool = False,
@@ -322,10 +336,15 @@ def run_report(
     chosen = language or environment_language() or report.language
     if html_path is not None:
         try:
-            html_path.write_text(report_html(report, chosen), encoding="utf-8")
+            _write_page(html_path, report_html(report, chosen))
         except OSError as error:
+            reason = (
+                "a named pipe that no program reads"
+                if error.errno == errno.ENXIO
+                else error.strerror
+            )
             raise UserError(
-                f"anchordesk report --html {html_path}: cannot write ({error.strerror})"
+                f"anchordesk report --html {html_path}: cannot write ({reason})"
             ) from None
     if as_json:
         # Machine-readable: amounts stay decimal strings with their currency, codes stay codes.

@@ -12,13 +12,14 @@ a mistake of theirs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from anchordesk.core import logs
 from anchordesk.core.environment import withhold_secret_variables
@@ -521,6 +522,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     log = logging.getLogger("anchordesk")
     log.info("command: %s", args.command or "gui", extra={logs.FILE_ONLY: True})
     _time_zone_or_utc(log)
+    standard_output = sys.stdout
+    if standard_output is not None and not isinstance(standard_output, _WatchedOutput):
+        sys.stdout = _WatchedOutput(standard_output)
     try:
         code = _dispatch(args)
         sys.stdout.flush()  # here, where a reader that went away is caught (not at exit)
@@ -541,12 +545,70 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return _BROKEN_PIPE_EXIT_CODE
+    except _OutputFault as fault:
+        # `anchordesk report S > report.txt` on a full disk (or /dev/full): said once in words
+        # (was a traceback), like every other writer's fault.
+        from anchordesk.core.disk import describe_error
+
+        message = describe_error(_standard_output_name(), fault.error)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        log.error("%s", message, extra={logs.FILE_ONLY: True})
+        with contextlib.suppress(OSError):  # stderr may be the same lost terminal
+            print(f"error: the output is incomplete: {message}", file=sys.stderr)
+        return 1
     finally:
+        sys.stdout = standard_output
         if args.command == "live":
             from anchordesk.cli import stopping
 
             # Called as the program (not from a test): it exits now, late signals are moot.
             stopping.forget(keep_handlers=argv is None)
+
+
+class _OutputFault(OSError):
+    """Standard output could not be written (a full disk, /dev/full, an I/O error); a reader
+    that went away stays a BrokenPipeError. An OSError still, for the code that expects one
+    from a print (a run whose terminal closed goes on)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.errno, error.strerror)
+        self.error = error
+
+
+class _WatchedOutput:
+    """Standard output whose write faults are told apart from every other OSError: a print
+    that fails is the output's fault, not the program's."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise _OutputFault(error) from error
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise _OutputFault(error) from error
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
+def _standard_output_name() -> str:
+    """The file standard output goes to, for a message ("the disk holding report.txt")."""
+    try:
+        return os.readlink(f"/proc/self/fd/{sys.stdout.fileno()}")
+    except (OSError, ValueError, AttributeError):
+        return "the standard output"
 
 
 def gui_main() -> int:

@@ -254,7 +254,10 @@ def run_import_csv(
     # rewrites every path relative to the output's folder. The rows obey a show's rules for
     # products (the same checks), with the currency of the show they go into.
     imported = read_products_csv(
-        csv_path, show_dir=into_dir, show_currency=into.currency if into else None
+        csv_path,
+        show_dir=into_dir,
+        show_currency=into.currency if into else None,
+        priced_in={p.sku: p.currency for p in into.products if p.currency} if into else None,
     )
     for problem in imported.problems:
         _say(f"{csv_path}: {problem.severity}: {problem}", out)

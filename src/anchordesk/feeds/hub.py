@@ -43,7 +43,7 @@ from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
 from anchordesk.feeds.poller import BackoffPolicy, FeedAdapter, FeedHealth, Poller
 from anchordesk.feeds.push import PushFeed
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
-from anchordesk.feeds.spec import FeedSpec, feed_identity
+from anchordesk.feeds.spec import FeedSpec, feed_identity, repeated_feed
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.feeds.tokens import feed_token, keep_refreshed_tokens
 from anchordesk.feeds.twitch import TwitchChatFeed
@@ -235,6 +235,7 @@ class FeedHub:
         # program was down.
         created_at_min = shopify_created_at_min or self._session_started_at()
         self.adapters: list[FeedAdapter] = []
+        feeds = _once_each(feeds)
         for feed, source in zip(feeds, self._names(feeds), strict=True):
             if feed.kind in PUSH_FEED_FACTORIES:
                 self.push_feeds.append(self._push_feed(feed, source, token_lookup))
@@ -487,6 +488,17 @@ class FeedHub:
             except Exception:
                 log.exception("a consumer of stored items failed")
         return stored
+
+
+def _once_each(feeds: Sequence[FeedSpec]) -> list[FeedSpec]:
+    """Each feed once (the window's settings may list one feed twice, under two token
+    entries): read twice, every order of it was kept and counted twice. ``anchordesk live``
+    refuses a feed given twice before it starts (live/factory.py)."""
+    kept = list(feeds)
+    while (repeat := repeated_feed(kept)) is not None:
+        log.warning("%s is listed twice: read once", describe_feed(kept[repeat[0]]))
+        del kept[repeat[0]]
+    return kept
 
 
 def describe_feed(feed: FeedSpec) -> str:

@@ -275,7 +275,6 @@ class ShopifyGraphQLOrdersAdapter:
         for node in nodes:
             try:
                 order = self._order(readable(node))  # type: ignore[arg-type]
-                updates = self._updates(node, order)
             except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
                 malformed += 1
                 # Kept as rejected, with why (the hub logs it once, the report lists it), as
@@ -283,7 +282,14 @@ class ShopifyGraphQLOrdersAdapter:
                 items.append(unreadable_item(self.source, node, error, "order"))
             else:
                 items.append(order)
-                items.extend(updates)
+                try:
+                    items.extend(self._updates(node, order))
+                except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
+                    # The order's cancellation and refunds as one rejected item; the sale
+                    # itself is still kept. One unreadable refund (an amount of 1e999999999, a
+                    # quantity of "1") made the whole order rejected: a paid sale not counted.
+                    malformed += 1
+                    items.append(unreadable_item(self.source, node, error, "order_update"))
             updated = as_text(fields_of(node).get("updatedAt"))
             # ISO 8601 UTC strings from one server sort as times.
             if updated > self._window_high:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -117,6 +118,23 @@ def _client_problem(reason: str) -> Words:
     return Words(UNUSABLE, reason=reason)
 
 
+_DEFAULT_PORTS = {"http": ":80", "https": ":443", "ws": ":80", "wss": ":443"}
+
+
+def repeated_feed(feeds: Sequence[FeedSpec]) -> tuple[int, int] | None:
+    """The places (from 0) of the first feed given twice and of its first copy, or None.
+
+    The same feed twice is polled twice under two names, so every one of its orders was kept
+    and counted twice (GMV, units and stock twice over). "The same" is by ``feed_identity``:
+    a rotated token or another spelling of the address does not make another feed."""
+    seen: dict[str, int] = {}
+    for place, feed in enumerate(feeds):
+        first = seen.setdefault(feed_identity(feed), place)
+        if first != place:
+            return place, first
+    return None
+
+
 def feed_identity(feed: FeedSpec) -> str:
     """Which feed this is, the same in every run: what the session keys a feed's cursor and
     its item ids by (store ``feeds``), so a session continued with another feed of the same
@@ -129,10 +147,15 @@ def feed_identity(feed: FeedSpec) -> str:
     address), which must not sit in the session file in clear."""
     parts = urlsplit(feed.url.strip())
     host = parts.netloc.rpartition("@")[2].lower()
+    scheme = parts.scheme.lower()
+    # The scheme's own port written out is the same address ("https://shop:443/" is
+    # "https://shop/"): two identities for it read the one feed twice (every order counted
+    # twice), and a session continued with the other spelling lost the feed's cursor.
+    host = host.removesuffix(_DEFAULT_PORTS.get(scheme, "\n"))
     query = sorted(
         (name, value)
         for name, value in parse_qsl(parts.query, keep_blank_values=True)
         if not is_secret_query_name(name)
     )
-    text = "\n".join((feed.kind, parts.scheme.lower(), host, parts.path or "/", urlencode(query)))
+    text = "\n".join((feed.kind, scheme, host, parts.path or "/", urlencode(query)))
     return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

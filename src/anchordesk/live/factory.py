@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from anchordesk.core.errors import UserError
-from anchordesk.live.options import LiveOptions
+from anchordesk.live.options import FeedSpec, LiveOptions
 from anchordesk.live.session import LiveSession
 from anchordesk.live.show import LiveShow, LiveShowPlan
 from anchordesk.media.controls import OutputSwitch
@@ -126,6 +126,22 @@ def _refuse_repeated_destinations(urls: Sequence[str]) -> None:
         seen.add(key)
 
 
+def _refuse_repeated_feeds(feeds: Sequence[FeedSpec]) -> None:
+    """The same feed twice would be read under two names: each of its orders kept and counted
+    twice. Said with the URL masked (it may hold a token)."""
+    from anchordesk.core.redact import mask_url
+    from anchordesk.feeds.spec import repeated_feed
+
+    repeat = repeated_feed(feeds)
+    if repeat is not None:
+        place, first = repeat
+        feed = feeds[place]
+        raise UserError(
+            f"--feed {feed.kind}={mask_url(feed.url)}: given twice (the same feed as --feed "
+            f"number {first + 1}); each feed is read once"
+        )
+
+
 def plan_from_options(options: LiveOptions) -> LiveShowPlan:
     """``anchordesk live``: a live session when there is a destination, else a rehearsal (nothing
     is pushed), with the feeds given on the command line.
@@ -144,6 +160,7 @@ def plan_from_options(options: LiveOptions) -> LiveShowPlan:
     _refuse_unreachable_files(options)
     _refuse_shared_files(options)
     _refuse_repeated_destinations(options.destinations)
+    _refuse_repeated_feeds(options.feeds)
     for option, path in (("--session", options.session_path), ("--stats", options.stats_path)):
         tried = path is not None and not path.is_dir() and path.parent.is_dir()
         if tried and option == "--stats" and path is not None and path.exists():

@@ -1,9 +1,10 @@
 """Products from a spreadsheet export (CSV): sku, title, price, stock, image, points.
 
 Talking points are separated by ``|`` inside their cell. The file is UTF-8 with or without a
-byte-order mark (Excel writes one); a file that is not UTF-8 is read as GB18030 — what Excel
-on a Chinese Windows saves as "CSV" — with a warning. Every bad cell is reported with its row
-(as the spreadsheet numbers it: the header is row 1), its column, its value and why.
+byte-order mark (Excel writes one); a file that is not UTF-8 is read as GB18030 or Shift_JIS —
+what Excel on a Chinese or a Japanese Windows saves as "CSV" — with a warning. Every bad cell is
+reported with its row (as the spreadsheet numbers it: the header is row 1), its column, its
+value and why.
 
 A row is a product and obeys the rules of a product in a show file: the cells are read here
 (numbers bounded as in show files, see `numbers.py`), then the rows go through
@@ -18,12 +19,13 @@ import csv
 import io
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
-from anchordesk.show.model import Product, Show
+from anchordesk.show.model import Product, Show, canonical_sku
 from anchordesk.show.validate import (
     MAX_AMOUNT,
     MAX_STOCK,
@@ -138,13 +140,47 @@ def _file_problem(message: Words, severity: Severity = Severity.ERROR) -> Proble
 _FILE = Words(QT_TRANSLATE_NOOP("CsvImport", "file"))
 
 
+_READ_AS_GB18030 = QT_TRANSLATE_NOOP(
+    "CsvImport",
+    "not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as "
+    "'CSV UTF-8'",
+)
+_READ_AS_SHIFT_JIS = QT_TRANSLATE_NOOP(
+    "CsvImport",
+    "not UTF-8: read as Shift_JIS (Japanese Windows); check the titles, and prefer saving as "
+    "'CSV UTF-8'",
+)
+
+
+def _kana(text: str) -> int:
+    """Hiragana and katakana letters: what Japanese text is full of, and what a Chinese
+    file read as Shift_JIS (or a Japanese one read as GB18030) almost never gives."""
+    return sum(1 for character in text if "\u3041" <= character <= "\u30fa")
+
+
+def _legacy_text(raw: bytes) -> tuple[str, str] | None:
+    """The text of a CSV that is not UTF-8, as the Windows Excel of its language saved it:
+    GB18030 (Chinese) or Shift_JIS (Japanese, Microsoft's cp932), and which it was. Both
+    read most byte strings of the other; Japanese is the one whose reading has kana. Read as
+    GB18030 only, a Japanese sheet's titles became other characters ("マグ" as "儅僌") and the
+    show was guessed Chinese, in yuan."""
+    readings: list[tuple[str, str]] = []
+    for codec, name in (("gb18030", "gb18030"), ("cp932", "shift_jis")):
+        try:
+            readings.append((raw.decode(codec), name))
+        except UnicodeDecodeError:
+            continue
+    if not readings:
+        return None
+    return max(readings, key=lambda reading: _kana(reading[0]))  # a tie: the first, GB18030
+
+
 def _decode(raw: bytes, result: CsvImport) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError:
+        legacy = _legacy_text(raw)
+        if legacy is None:
             result.problems.append(
                 _file_problem(
                     Words(
@@ -159,19 +195,9 @@ def _decode(raw: bytes, result: CsvImport) -> str:
                 )
             )
             return ""
-        result.encoding = "gb18030"
-        result.problems.append(
-            _file_problem(
-                Words(
-                    QT_TRANSLATE_NOOP(
-                        "CsvImport",
-                        "not UTF-8: read as GB18030 (Chinese Windows); check the titles, and "
-                        "prefer saving as 'CSV UTF-8'",
-                    )
-                ),
-                Severity.WARNING,
-            )
-        )
+        text, result.encoding = legacy
+        read_as = _READ_AS_SHIFT_JIS if result.encoding == "shift_jis" else _READ_AS_GB18030
+        result.problems.append(_file_problem(Words(read_as), Severity.WARNING))
         return text
 
 
@@ -227,19 +253,25 @@ def parse_products_csv(
     csv_dir: Path | None = None,
     show_dir: Path | None = None,
     show_currency: str | None = None,
+    priced_in: Mapping[str, str] | None = None,
 ) -> CsvImport:
     """Products from CSV text. Image paths are rewritten from `csv_dir` to `show_dir`.
 
     Images are checked (present, regular files, decodable) when `csv_dir` is given.
     `show_currency`: the currency of the show the products go into, for the digits of prices
-    without their own currency.
+    without their own currency. `priced_in`: the currency (by SKU) of that show's products
+    priced in another one: a row that names no currency keeps its product's (see `_product`).
     """
     result = CsvImport()
-    return _parse(text, result, csv_dir, show_dir, show_currency)
+    return _parse(text, result, csv_dir, show_dir, show_currency, priced_in or {})
 
 
 def read_products_csv(
-    path: Path, *, show_dir: Path | None = None, show_currency: str | None = None
+    path: Path,
+    *,
+    show_dir: Path | None = None,
+    show_currency: str | None = None,
+    priced_in: Mapping[str, str] | None = None,
 ) -> CsvImport:
     """Products from a CSV file; never raises on bad content (see `CsvImport.problems`)."""
     result = CsvImport()
@@ -270,7 +302,7 @@ def read_products_csv(
     text = _decode(raw, result)
     if errors_of(result.problems):
         return result
-    return _parse(text, result, path.resolve().parent, show_dir, show_currency)
+    return _parse(text, result, path.resolve().parent, show_dir, show_currency, priced_in or {})
 
 
 # Unknown header columns named one by one; the rest are counted in one more line.
@@ -283,6 +315,7 @@ def _parse(
     csv_dir: Path | None,
     show_dir: Path | None,
     show_currency: str | None,
+    priced_in: Mapping[str, str],
 ) -> CsvImport:
     text = text.removeprefix("\ufeff")
     lines = text.splitlines()
@@ -396,7 +429,7 @@ def _parse(
         row = rows[index]
         if any(cell.strip() for cell in row):
             cells = _Row(row, index + 1, columns, result)
-            product = _product(cells, show_currency)
+            product = _product(cells, show_currency, priced_in)
             for column in cells.unreadable:
                 unreadable.add(f"$.products[{len(candidates)}].{column}")
             if product.image and csv_dir is not None:
@@ -501,11 +534,15 @@ class _Row:
         self.result.problems.append(_cell_problem(self.number, column, message))
 
 
-def _product(row: _Row, show_currency: str | None) -> Product:
+def _product(row: _Row, show_currency: str | None, priced_in: Mapping[str, str]) -> Product:
     """The row as a product; a cell that is not even a number is reported here, the rest of
-    the rules are the show's (see `_parse`)."""
+    the rules are the show's (see `_parse`).
+
+    A row that names no currency (no cell, no sign of one) for a product the show prices in
+    another currency keeps that currency: a sheet of prices only made the show's €69.99
+    kettle a $60.00 one, in a currency the sheet never wrote."""
     price = _amount(row["price"])
-    currency = row["currency"].upper() or None
+    currency = row["currency"].upper() or priced_in.get(canonical_sku(row["sku"])) or None
     sign = _sign(row["price"])
     if sign and price is not None and not isinstance(price, BadNumber):
         currency = _currency_of_sign(row, sign, currency, show_currency)

@@ -32,7 +32,7 @@ from anchordesk.show.timing import (
     segments_total,
 )
 from anchordesk.store.report_board import ReportBoard, board_json, board_text_lines, session_board
-from anchordesk.store.report_clock import SteadyClock
+from anchordesk.store.report_clock import SteadyClock, in_era
 from anchordesk.store.report_events import restore_missing_segment_starts, session_timings
 from anchordesk.store.report_i18n import end_reason_text, report_language, text
 from anchordesk.store.report_rejected import RejectedEntry, rejected_entries, rejected_lines
@@ -205,8 +205,6 @@ class SessionReport:
 # the series as long as the jump, one entry per minute (31 years: 16 million entries, 3 GB).
 # Later times count in the last minute, as times past the end always did.
 MAX_SERIES_MINUTES = 24 * 60
-_EARLIEST_TIME_S = 0.0  # 1970: a clock never set still writes a time that can be shown
-_LATEST_TIME_S = 7_258_118_400.0  # 2200-01-01
 
 
 def _series_minutes(span_s: float) -> int:
@@ -306,7 +304,7 @@ def build_report(path: Path) -> SessionReport:
     )
     # A time no clock of this program's era writes (a hand edit, a damaged page) spans nothing:
     # its row still counts, in the first or last minute of the series.
-    times = [at for at in times if _EARLIEST_TIME_S <= at <= _LATEST_TIME_S]
+    times = [at for at in times if in_era(at)]
     started = min(times) if times else None
     ended = max(times) if times else None
     minutes = 1 if started is None or ended is None else _series_minutes(ended - started)

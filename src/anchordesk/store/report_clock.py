@@ -34,6 +34,18 @@ STEP_S = 30.0
 _CLOCKED_KINDS = frozenset({"show_started", "segment_started", "segment_ended", "show_finished"})
 # The show clock restarts at 0 when a session is continued by a new run: not a step.
 _RESTART_S = 1.0
+# The wall times this program's era writes (1970: a clock never set; 2200-01-01). A time
+# outside (a hand edit, a damaged page) is no clock of the show: taken for a step it moved
+# every later time by 1e308 s, to infinity, and the report ended in "cannot convert float NaN
+# to integer". Such a row still counts, with the time it has.
+EARLIEST_TIME_S = 0.0
+LATEST_TIME_S = 7_258_118_400.0
+
+
+def in_era(wall: float) -> bool:
+    """A wall time a clock of this program's era can have written (False for NaN too)."""
+    return EARLIEST_TIME_S <= wall <= LATEST_TIME_S
+
 
 T = TypeVar("T")
 
@@ -56,7 +68,7 @@ class SteadyClock:
         correction = 0.0
         for event in events:
             at_s = _number(event.data.get("at_s"))
-            if event.kind not in _CLOCKED_KINDS or at_s is None or not math.isfinite(event.at):
+            if event.kind not in _CLOCKED_KINDS or at_s is None or not in_era(event.at):
                 continue
             offset = event.at - at_s
             if previous is None or at_s < previous[0] - _RESTART_S:
@@ -102,7 +114,7 @@ class SteadyClock:
         epoch = 0
         last_s = -math.inf  # the show time of the row before
         for index, wall in enumerate(walls):
-            if not math.isfinite(wall):
+            if not in_era(wall):
                 steady.append(wall)
                 continue
             own = known[index] if index < len(known) else None

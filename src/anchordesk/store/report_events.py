@@ -7,6 +7,7 @@ from typing import Any
 
 from anchordesk.show.model import Show
 from anchordesk.show.timing import SegmentTiming, segment_timings
+from anchordesk.store.report_clock import in_era
 from anchordesk.store.session import ShowEventRecord
 
 
@@ -72,6 +73,10 @@ def session_timings(
     """
     if show is None or not show.rundown:
         return []
+    # An event kept at a wall time no clock writes (a damaged page, a hand edit: 1.8e308) is
+    # no moment of the show: a segment then "lasted" for ever and the report ended in
+    # "OverflowError: cannot convert float infinity to integer".
+    events = [e for e in events if in_era(e.at)]
     starts = sorted(
         (
             e

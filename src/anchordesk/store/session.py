@@ -38,7 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -624,6 +624,11 @@ class SessionStore:
                 raise ValueError(f"item from {item.source!r} in a batch of {source!r}")
             # The amount rule at the door: a bad order is kept as rejected, never as an order.
             if isinstance(item, Order):
+                if not item.currency and self.show_currency():
+                    # An order that names no currency is in the show's, the show of now: kept
+                    # so. Left blank, a session continued with a show in another currency read
+                    # it in that one ($24.00 became ¥24, added into the yen GMV).
+                    item = replace(item, currency=self.show_currency())
                 problem = order_problem(item, self.show_currency())
                 if problem is not None:
                     item = rejected_order(item, problem)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QTabWidget, QWidget
 
 from anchordesk.live.settings import Settings, save_settings
+from anchordesk.show.model import canonical_sku
 from anchordesk.showfile.csv_import import CsvImport, read_products_csv
 from anchordesk.showfile.files import ShowReport, dump_show
 from anchordesk.showfile.samples import is_sample
@@ -233,7 +234,14 @@ class EditorFiles:
         (taking the good rows would leave the show silently short of products).
         """
         currency = self.show_page.values().get("currency") or None
-        imported = read_products_csv(path, show_dir=self.base_dir, show_currency=currency)
+        priced_in = {
+            canonical_sku(str(row.get("sku") or "").strip()): str(row["currency"])
+            for row in self.products.model.rows()
+            if row.get("currency")
+        }
+        imported = read_products_csv(
+            path, show_dir=self.base_dir, show_currency=currency, priced_in=priced_in
+        )
         title = QCoreApplication.translate("ShowEditor", "Import products from CSV")
         if imported.errors:
             rows = ", ".join(map(str, imported.bad_rows))
