@@ -10,11 +10,14 @@ import os
 import subprocess
 import sys
 import unicodedata
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
+from feed_servers import ShopifyOrdersServer
 from platform_servers import ShopifyGraphQLServer
 from report_sessions import T0, big_show, write_big_session
 from test_hub import hub_names
@@ -23,8 +26,9 @@ from test_shopify_graphql import adapter_for as graphql_adapter_for
 
 from anchordesk.cli import main as cli_main
 from anchordesk.core.printable import escape_controls
+from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.live.options import FeedSpec
-from anchordesk.show.feed_items import Order, OrderLine, RejectedItem
+from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate, RejectedItem
 from anchordesk.show.ledger import show_snapshot
 from anchordesk.show.model import Product, Segment, Show
 from anchordesk.showfile.samples import sample_show_path
@@ -312,3 +316,59 @@ def test_shopify_graphql_an_unreadable_refund_keeps_the_sale_and_is_kept_as_reje
     assert order.id == str(number) and order.total_price == Decimal("36.00")
     [rejected] = [item for item in sink.items if isinstance(item, RejectedItem)]
     assert rejected.kind == "order_update"
+
+
+def _future_stamp_polls(
+    adapter: object, between: Callable[[], None], rounds: int = 4
+) -> list[object]:
+    """Poll ``rounds`` times, run ``between`` (the shop changes), poll ``rounds`` times more."""
+    sink, fake = Collector(), FakeTime()
+
+    async def scenario() -> None:
+        async with httpx.AsyncClient() as client:
+            poller = make_poller(adapter, client, sink, fake)  # type: ignore[arg-type]
+            for _ in range(rounds):
+                fake.now_s += await poller.poll_once()
+            between()
+            for _ in range(rounds):
+                fake.now_s += await poller.poll_once()
+
+    asyncio.run(scenario())
+    return list(sink.items)
+
+
+@pytest.mark.integration
+def test_shopify_graphql_an_order_stamped_in_the_future_hides_no_later_order() -> None:
+    """R7in L3: one order whose ``updatedAt`` is years ahead (a shop's bad data) moved the
+    cursor there, and every later order was asked ``updated_at:>=`` 2099: never read. The
+    cursor never moves past the server's own clock (its ``Date`` header)."""
+    server = ShopifyGraphQLServer()
+    later: list[int] = []
+    with server:
+        first = server.add_order([("MUG", 1, "18.00")])
+        stamped = server.add_order([("MUG", 2, "18.00")])
+        server.orders[-1].updated = datetime(2099, 1, 1, tzinfo=UTC)
+        items = _future_stamp_polls(
+            graphql_adapter_for(server, FakeTime()),
+            lambda: later.append(server.add_order([("MUG", 3, "18.00")])),
+        )
+    ids = [item.id for item in items if isinstance(item, Order)]
+    assert sorted(set(ids)) == sorted({str(first), str(stamped), str(later[0])})
+
+
+def test_shopify_rest_an_order_stamped_in_the_future_hides_no_later_cancellation() -> None:
+    """The same for the REST adapter's updates (cancellations, refunds): its window's cursor
+    went to 2099 and a cancellation made later was never asked for."""
+    with ShopifyOrdersServer() as server:
+        server.add_order([("MUG", 1, "10.00")])
+        kept = server.add_order([("MUG", 2, "10.00")])
+        server.orders[0]["updated_at"] = "2099-01-01T00:00:00-04:00"
+        items = _future_stamp_polls(
+            ShopifyOrdersAdapter(server.url, server.token), lambda: server.cancel(kept), 6
+        )
+    cancelled = {
+        item.order_id
+        for item in items
+        if isinstance(item, OrderUpdate) and item.status == "cancelled"
+    }
+    assert cancelled == {str(kept)}

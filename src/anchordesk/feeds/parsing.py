@@ -17,7 +17,9 @@ import contextlib
 import json
 import math
 import re
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -195,6 +197,22 @@ def optional_id(value: object, name: str) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError(f"{name} {str(value)[:40]!r} is not an id")
     return str(value).strip()
+
+
+def server_time(response: httpx.Response) -> datetime | None:
+    """The server's clock when it answered (its ``Date`` header, RFC 9110), None without one.
+
+    A cursor taken from the items' own times ("updated since ...") never moves past it: one
+    item stamped in the future (a shop's bad data, a clock set wrong) would move the cursor
+    there, and every item of the hours in between would never be asked for."""
+    text = response.headers.get("date")
+    if not text:
+        return None
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.astimezone(UTC) if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def split_url(url: str) -> tuple[str, dict[str, str]]:

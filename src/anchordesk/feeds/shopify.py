@@ -28,6 +28,7 @@ from anchordesk.feeds.parsing import (
     money,
     readable,
     refund_amount,
+    server_time,
     split_url,
     unreadable_item,
 )
@@ -202,12 +203,15 @@ class ShopifyOrdersAdapter:
             items.extend(updates)
             highest = max(highest, int(order.id))
         if self._first_page_high is None:
+            server_now = server_time(response)
             self._first_page_high = max(
                 (
                     when
                     for raw in body["orders"]
                     if isinstance(raw, dict)
                     and (when := _shopify_time(as_text(raw.get("updated_at")))) is not None
+                    # An order stamped in the future is no floor (server_time).
+                    and (server_now is None or when <= server_now)
                 ),
                 default=None,
             )
@@ -245,13 +249,16 @@ class ShopifyOrdersAdapter:
         since, updated = self._split_cursor(cursor)
         items: list[FeedItem] = []
         malformed = 0
+        server_now = server_time(response)
         for raw in orders:
             currency = as_text(raw.get("currency")).upper() if isinstance(raw, dict) else ""
             updates, readable_updates = self._updates_or_rejected(raw, currency)
             malformed += not readable_updates
             items.extend(updates)
             when = _shopify_time(as_text(raw.get("updated_at"))) if isinstance(raw, dict) else None
-            if when is not None and (self._updates_high is None or when > self._updates_high):
+            if when is None or (server_now is not None and when > server_now):
+                continue  # an update stamped in the future moves no cursor (server_time)
+            if self._updates_high is None or when > self._updates_high:
                 self._updates_high = when
         next_url, previous_url = self._own_link(_next_link(response)), self._updates_next_url
         self._updates_next_url = next_url

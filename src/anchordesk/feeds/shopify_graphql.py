@@ -32,6 +32,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -45,6 +46,7 @@ from anchordesk.feeds.parsing import (
     money,
     readable,
     refund_amount,
+    server_time,
     unreadable_item,
 )
 from anchordesk.feeds.poller import FeedEnded, FeedRequest, MalformedResponse, Page
@@ -237,7 +239,7 @@ class ShopifyGraphQLOrdersAdapter:
             raise MalformedResponse("expected a JSON object")
         if self._next == "token":
             return self._token_page(body)
-        return self._orders_page(body, cursor)
+        return self._orders_page(body, cursor, server_time(response))
 
     def _token_page(self, body: Mapping[str, Any]) -> Page:
         self.token.accept(body)
@@ -245,7 +247,9 @@ class ShopifyGraphQLOrdersAdapter:
         log.info("feed %s: access token fetched (client credentials)", self.source)
         return Page(items=(), cursor=None, more=True, advanced=True)
 
-    def _orders_page(self, body: Mapping[str, Any], cursor: str | None) -> Page:
+    def _orders_page(
+        self, body: Mapping[str, Any], cursor: str | None, server_now: datetime | None
+    ) -> Page:
         errors = body.get("errors")
         if errors:
             codes = (
@@ -291,8 +295,11 @@ class ShopifyGraphQLOrdersAdapter:
                     malformed += 1
                     items.append(unreadable_item(self.source, node, error, "order_update"))
             updated = as_text(fields_of(node).get("updatedAt"))
-            # ISO 8601 UTC strings from one server sort as times.
-            if updated > self._window_high:
+            # ISO 8601 UTC strings from one server sort as times. An order stamped in the
+            # future moves no cursor (server_time): the window would jump there and every
+            # order of the hours in between would never be asked for. It comes again on each
+            # poll and is kept once, by its id.
+            if updated > self._window_high and not _after(updated, server_now):
                 self._window_high = updated
         self.orders_seen += len(nodes) - malformed
         if page_info.get("hasNextPage") is True and page_info.get("endCursor"):
@@ -399,3 +406,14 @@ class ShopifyGraphQLOrdersAdapter:
                 )
             )
         return updates
+
+
+def _after(updated: str, server_now: datetime | None) -> bool:
+    """``updated`` (ISO 8601) is later than the server's own clock."""
+    if server_now is None:
+        return False
+    try:
+        when = datetime.fromisoformat(updated)
+    except ValueError:
+        return True  # no time at all moves no cursor either
+    return (when if when.tzinfo is not None else when.replace(tzinfo=UTC)) > server_now
