@@ -151,3 +151,28 @@ def cannot_write(path: Path) -> str | None:
     except OSError as error:
         return describe_error(path, error)
     return None
+
+
+def moved_to(fd: int, path: Path) -> Path | None:
+    """Where the open file ``fd`` is now when ``path`` no longer leads to it but it still has
+    a name (moved mid-show: a user tidying the folder); None when it was not moved, was
+    deleted, or where it is cannot be known (no /proc). The recording and the session store
+    both follow their file this way."""
+    try:
+        opened = os.fstat(fd)
+        if opened.st_nlink == 0:
+            return None  # deleted, not moved: the writers restore that case themselves
+        named = os.stat(path)
+        if (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino):
+            return None
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        target = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return None
+    if target.endswith(" (deleted)") or not os.path.isabs(target):
+        return None
+    return Path(target)

@@ -47,7 +47,13 @@ from typing import IO, TYPE_CHECKING, Final
 
 import av
 
-from anchordesk.core.disk import DiskProblem, describe_error, disk_problem, name_max_bytes
+from anchordesk.core.disk import (
+    DiskProblem,
+    describe_error,
+    disk_problem,
+    moved_to,
+    name_max_bytes,
+)
 from anchordesk.core.errors import UserError
 from anchordesk.media.disk_reserve import DEFAULT_RESERVE_BYTES, DiskReserve
 from anchordesk.media.disk_space import FreeSpaceGuard, LowDiskSpace, format_bytes
@@ -238,27 +244,6 @@ def _deleted(raw: IO[bytes]) -> bool:
         return os.fstat(raw.fileno()).st_nlink == 0
     except OSError:
         return False
-
-
-def _moved_to(raw: IO[bytes], path: Path) -> Path | None:
-    """Where the open file is now when ``path`` no longer names it but it still has a name
-    (moved mid-show: a user tidying the folder); None when it was not, or where is unknown
-    (no /proc)."""
-    try:
-        opened, named = os.fstat(raw.fileno()), os.stat(path)
-        if (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino):
-            return None
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return None
-    try:
-        target = os.readlink(f"/proc/self/fd/{raw.fileno()}")
-    except OSError:
-        return None
-    if target.endswith(" (deleted)") or not os.path.isabs(target):
-        return None
-    return Path(target)
 
 
 _STOP: Final = object()
@@ -753,7 +738,7 @@ class RecordingOutput:
         """The file was moved mid-show (renamed, or into another folder of the disk): it is
         whole there, and the recording goes on in it; every later line names it where it is
         (the run said "Recording kept in" its old name, where no file was)."""
-        moved = _moved_to(raw, self.path)
+        moved = moved_to(raw.fileno(), self.path)
         if moved is None:
             return
         log.warning(

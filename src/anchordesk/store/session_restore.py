@@ -25,7 +25,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from anchordesk.core.disk import name_max_bytes
+from anchordesk.core.disk import moved_to, name_max_bytes
 
 _MAX_NUMBERED = 999
 # SQLite opens files beside a database under its name plus a suffix: "-wal" and "-shm" (the
@@ -60,26 +60,7 @@ class FileWatch:
         """Where the file is now when ``path`` no longer leads to it but it still has a name
         (moved mid-show: a user tidying the folder); None when it was not, or where is not
         known (no /proc)."""
-        if self._fd is None:
-            return None
-        try:
-            opened = os.fstat(self._fd)
-            if opened.st_nlink == 0:
-                return None
-            named = os.stat(path)
-            if (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino):
-                return None
-        except FileNotFoundError:
-            pass
-        except OSError:
-            return None
-        try:
-            target = os.readlink(f"/proc/self/fd/{self._fd}")
-        except OSError:
-            return None
-        if target.endswith(" (deleted)") or not os.path.isabs(target):
-            return None
-        return Path(target)
+        return None if self._fd is None else moved_to(self._fd, path)
 
     def size_bytes(self) -> int:
         if self._fd is None:
