@@ -19,14 +19,13 @@ import math
 import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 
 from anchordesk.feeds.deep_json import ItemPaths, UnreadableElement, load_deep_page
-from anchordesk.feeds.poller import MalformedResponse
+from anchordesk.feeds.poller import MalformedResponse, http_date
 from anchordesk.show.feed_items import MAX_RAW_CHARS, RejectedItem
 from anchordesk.show.feed_rules import UNREADABLE
 
@@ -205,14 +204,17 @@ def server_time(response: httpx.Response) -> datetime | None:
     A cursor taken from the items' own times ("updated since ...") never moves past it: one
     item stamped in the future (a shop's bad data, a clock set wrong) would move the cursor
     there, and every item of the hours in between would never be asked for."""
-    text = response.headers.get("date")
-    if not text:
-        return None
+    return http_date(response.headers.get("date"))
+
+
+def iso_time(text: str) -> datetime | None:
+    """An ISO 8601 time as an aware datetime (UTC when it names no offset); None when it is
+    none."""
     try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+        when = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
         return None
-    return when.astimezone(UTC) if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def split_url(url: str) -> tuple[str, dict[str, str]]:

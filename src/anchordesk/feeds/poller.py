@@ -47,6 +47,7 @@ import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 import httpx
@@ -311,13 +312,24 @@ def parse_retry_after(value: str | None, now_epoch_s: float) -> float | None:
     value = value.strip()
     if _DELTA_SECONDS.fullmatch(value):
         return float(value)
+    when = http_date(value)
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - now_epoch_s)
+
+
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP date (RFC 9110 5.6.7: ``Retry-After``, ``Date``) as an aware UTC datetime;
+    None when absent or unreadable."""
+    if not value:
+        return None
     try:
-        when = email.utils.parsedate_to_datetime(value)
+        when = email.utils.parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when is None:
         return None
-    return max(0.0, when.timestamp() - now_epoch_s)
+    return when.astimezone(UTC) if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 _DELTA_SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -24,6 +24,7 @@ from anchordesk.core.redact import mask_url
 from anchordesk.feeds.parsing import (
     as_text,
     fields_of,
+    iso_time,
     load_json,
     money,
     readable,
@@ -44,14 +45,6 @@ SHOPIFY_PAGE_LIMIT = 250
 # Shopify's REST bucket leaks 2 calls a second (standard plans).
 _SHOPIFY_LEAK_PER_S = 2.0
 _CURSOR_SEPARATOR = "|"
-
-
-def _shopify_time(text: str) -> datetime | None:
-    try:
-        when = datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _next_link(response: httpx.Response) -> str | None:
@@ -209,7 +202,7 @@ class ShopifyOrdersAdapter:
                     when
                     for raw in body["orders"]
                     if isinstance(raw, dict)
-                    and (when := _shopify_time(as_text(raw.get("updated_at")))) is not None
+                    and (when := iso_time(as_text(raw.get("updated_at")))) is not None
                     # An order stamped in the future is no floor (server_time).
                     and (server_now is None or when <= server_now)
                 ),
@@ -255,7 +248,7 @@ class ShopifyOrdersAdapter:
             updates, readable_updates = self._updates_or_rejected(raw, currency)
             malformed += not readable_updates
             items.extend(updates)
-            when = _shopify_time(as_text(raw.get("updated_at"))) if isinstance(raw, dict) else None
+            when = iso_time(as_text(raw.get("updated_at"))) if isinstance(raw, dict) else None
             if when is None or (server_now is not None and when > server_now):
                 continue  # an update stamped in the future moves no cursor (server_time)
             if self._updates_high is None or when > self._updates_high:

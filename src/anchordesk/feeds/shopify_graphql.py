@@ -32,7 +32,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -42,6 +42,7 @@ import httpx
 from anchordesk.feeds.parsing import (
     as_text,
     fields_of,
+    iso_time,
     load_json,
     money,
     readable,
@@ -412,8 +413,5 @@ def _after(updated: str, server_now: datetime | None) -> bool:
     """``updated`` (ISO 8601) is later than the server's own clock."""
     if server_now is None:
         return False
-    try:
-        when = datetime.fromisoformat(updated)
-    except ValueError:
-        return True  # no time at all moves no cursor either
-    return (when if when.tzinfo is not None else when.replace(tzinfo=UTC)) > server_now
+    when = iso_time(updated)
+    return when is None or when > server_now  # no time at all moves no cursor either
