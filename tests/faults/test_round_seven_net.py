@@ -29,7 +29,7 @@ from anchordesk.store.writer import StoreWriter
 
 from .conftest import Clock
 from .disks import fill, tmpfs
-from .live_runs import SMALL, LiveRun, child_env
+from .live_runs import SMALL, LiveRun, child_env, run_live
 from .network_helpers import Feeder
 
 
@@ -349,4 +349,21 @@ def test_a_new_session_refused_for_a_full_disk_leaves_no_file(tmp_path: Path) ->
         fill(disk)
         with pytest.raises(StoreError, match="full"):
             SessionStore(disk / "S.adsession")
+        assert sorted(p.name for p in disk.iterdir()) == ["filler.bin"]
+
+
+def test_a_run_refused_for_a_full_disk_leaves_none_of_its_files(tmp_path: Path) -> None:
+    # The run made --stats before the session store refused the full disk: an empty s.jsonl was
+    # left behind (round seven, L10), which a later run or a script took for a run's figures.
+    with tmpfs(tmp_path / "disk", 256) as disk:
+        fill(disk)
+        run = run_live(
+            *SMALL, "--record", str(disk / "r.mkv"), "--stats", str(disk / "s.jsonl"),
+            "--session", str(disk / "S.adsession"), "--seconds", "2",
+            env=child_env(tmp_path), timeout_s=60,
+        )  # fmt: skip
+        assert run.process.returncode == 2, run.stderr
+        assert run.stderr.strip().splitlines()[-1] == (
+            f"error: --session: the disk holding {disk / 'S.adsession'} is full"
+        )
         assert sorted(p.name for p in disk.iterdir()) == ["filler.bin"]

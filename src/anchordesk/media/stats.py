@@ -114,12 +114,18 @@ class StatsReporter:
         # event loop (the samples are written from it).
         self._pipe_fd: int | None = None
         self.skipped_samples = 0
+        # The file this run made (its identity), so that one left with no sample in it (a run
+        # refused at its start, a disk full from the first write) is not left behind, empty.
+        self._created: os.stat_result | None = None
         if path is not None:
             try:
                 if _is_pipe_or_device(path):
                     self._pipe_fd = _open_pipe(path)
                 else:
+                    existed = path.exists()
                     self._file = path.open("w", encoding="utf-8")
+                    if not existed:
+                        self._created = os.fstat(self._file.fileno())
             except OSError as error:
                 from anchordesk.core.errors import UserError
 
@@ -371,3 +377,21 @@ class StatsReporter:
             except OSError as error:
                 self._file = file
                 self._stop_writing(error)
+        self._remove_if_empty()
+
+    def _remove_if_empty(self) -> None:
+        """As the recording does ("nothing was recorded; no file kept"): a --stats file this
+        run created and never wrote a whole sample into is removed, not left empty beside the
+        user's files, where a later run or script would take it for a run's figures."""
+        created, path = self._created, self._path
+        if created is None or path is None or self._whole_bytes > 0:
+            return
+        try:
+            now = path.stat()
+            # Only that very file, still empty: a name taken by another file meanwhile stays.
+            if (now.st_dev, now.st_ino) != (created.st_dev, created.st_ino) or now.st_size:
+                return
+            path.unlink()
+        except OSError:
+            return
+        log.info("--stats %s: no sample was written; no file kept", path)
