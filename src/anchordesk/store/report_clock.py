@@ -118,17 +118,32 @@ class SteadyClock:
                 steady.append(wall)
                 continue
             own = known[index] if index < len(known) else None
-            if own is not None:
-                epoch = max(epoch, own)
-            else:
-                # A time that falls back behind the row kept before it (a backward step
-                # between two events far apart) reads in a later stretch, where it fits.
-                later = range(epoch, len(self._epochs))
-                onward = [k for k in later if wall - self._epochs[k].offset_s >= last_s - STEP_S]
-                epoch = min(onward or later, key=lambda k: self._distance(k, wall))
+            epoch = max(epoch, own) if own is not None else self._stretch_of(wall, epoch, last_s)
             last_s = wall - self._epochs[epoch].offset_s
             steady.append(wall - self._epochs[epoch].correction_s)
         return steady
+
+    def _stretch_of(self, wall: float, epoch: int, last_s: float) -> int:
+        """The stretch, from ``epoch`` on, where ``wall`` reads closest to its show time (the
+        first such), preferring one where it does not read earlier than the row before
+        (``last_s``): a time that falls back behind that row (a backward step between two
+        events far apart) reads in a later stretch, where it fits.
+
+        The scan stops at the first stretch the time falls inside (distance 0: none later can
+        be closer), which for almost every row is the stretch of the row before: a report of
+        a session with many steps took rows x steps (a fuzzed session: minutes)."""
+        best: tuple[float, int] | None = None
+        for k in range(epoch, len(self._epochs)):
+            if wall - self._epochs[k].offset_s < last_s - STEP_S:
+                continue
+            distance = self._distance(k, wall)
+            if distance == 0.0:
+                return k
+            if best is None or distance < best[0]:
+                best = (distance, k)
+        if best is not None:
+            return best[1]
+        return min(range(epoch, len(self._epochs)), key=lambda k: self._distance(k, wall))
 
     def events(self, events: Sequence[ShowEventRecord]) -> list[ShowEventRecord]:
         walls = [event.at for event in events]
