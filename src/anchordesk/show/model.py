@@ -34,10 +34,12 @@ class Theme:
 
 
 def canonical_sku(sku: str) -> str:
-    """A SKU as every part compares it: Unicode NFC. "CAFÉ" typed on one system (U+00C9) and
-    pasted from another (E, then U+0301) look the same and are one product; a platform's order
-    names it either way."""
-    return unicodedata.normalize("NFC", sku) if isinstance(sku, str) else sku
+    """A SKU as every part compares it, shows it and keeps it: Unicode NFKC. "CAFÉ" typed on
+    one system (U+00C9) and pasted from another (E, then U+0301) look the same and are one
+    product; so are "SKU-05" and "ＳＫＵ－０５" typed with a Chinese or Japanese input method
+    left in full-width mode (a show listed them as two products, and a platform's order for one
+    was "not in the show" for the other). A platform's order names a SKU any of these ways."""
+    return unicodedata.normalize("NFKC", sku) if isinstance(sku, str) else sku
 
 
 @dataclass(frozen=True, slots=True)
