@@ -28,7 +28,11 @@ SECRETS = {
 
 # A program the app starts (here a cache tool of `desktop install`, found first on PATH; the
 # window's browser and file manager start the same way): it keeps its /proc/PID/environ.
-_ENVIRONMENT_DUMPER = '#!/bin/sh\ntr "\\0" "\\n" < /proc/$$/environ > "$ENVIRONMENT_DUMP"\n'
+# It also dumps what the kernel shows of its parent's (anchordesk's own) environment.
+_ENVIRONMENT_DUMPER = (
+    '#!/bin/sh\ntr "\\0" "\\n" < /proc/$$/environ > "$ENVIRONMENT_DUMP"\n'
+    'tr "\\0" "\\n" < /proc/$PPID/environ > "$ENVIRONMENT_DUMP.parent"\n'
+)
 
 
 def test_no_program_anchordesk_starts_inherits_its_secret_variables(tmp_path: Path) -> None:
@@ -66,6 +70,11 @@ def test_no_program_anchordesk_starts_inherits_its_secret_variables(tmp_path: Pa
     assert inherited["ANCHORDESK_CONTROL_URL"] == "http://127.0.0.1:8750"  # no secret: kept
     assert not set(SECRETS) & set(inherited)
     assert not any(value in dump.read_text() for value in SECRETS.values())
+    # And anchordesk's own /proc/PID/environ (ps e, crash reporters, support scripts) no
+    # longer shows them: before, it kept the environment the process started with.
+    parent = Path(f"{dump}.parent").read_text()
+    assert "ANCHORDESK_CONTROL_URL=http://127.0.0.1:8750" in parent.splitlines()
+    assert not any(value in parent or name in parent for name, value in SECRETS.items())
 
 
 class TokenFeed(JsonFeedServer):

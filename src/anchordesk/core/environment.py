@@ -14,6 +14,7 @@ is withheld then). The network child gets its own allow-list on top
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections import ChainMap
@@ -38,7 +39,32 @@ def withhold_secret_variables(environ: MutableMapping[str, str] | None = None) -
     names = [name for name in env if is_secret_variable(name)]
     for name in names:
         _withheld[name] = env.pop(name)
+    if environ is None and names:
+        _blank_started_environment(set(names))
     return names
+
+
+def _blank_started_environment(names: set[str]) -> None:
+    """Overwrite ``NAME=value`` of ``names`` in the environment block the process started
+    with (what ``/proc/self/environ`` shows), with NUL bytes. Nothing points at those bytes
+    any more: ``os.environ.pop`` unset them for the C library, which drops its pointers.
+    Linux only; where the block cannot be found or written, it stays as it was."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        with open("/proc/self/stat", "rb") as stat:
+            # Fields after the command name, which may hold spaces and parentheses: the
+            # environment block's start is field 50 of the man page, the 48th after ")".
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        start = int(fields[47])
+        with open("/proc/self/environ", "rb") as environ:
+            block = environ.read()
+        with open("/proc/self/mem", "r+b", buffering=0) as memory:
+            offset = 0
+            for entry in block.split(b"\0"):
+                name = entry.partition(b"=")[0].decode("utf-8", "replace")
+                if name in names:
+                    memory.seek(start + offset)
+                    memory.write(b"\0" * len(entry))
+                offset += len(entry) + 1
 
 
 def environment() -> Mapping[str, str]:
