@@ -82,3 +82,44 @@ def test_the_show_snapshot_round_trips_prices_exactly() -> None:
     again = show_from_snapshot(show_snapshot(SHOW))
     assert again.products == SHOW.products
     assert again.rundown[1].deal == SHOW.rundown[1].deal
+
+
+def test_an_order_kept_just_before_the_first_segment_started_counts_in_it_live_and_replayed() -> (
+    None
+):
+    """The feeds start with the session and the show's start events are kept at the picture's
+    first frame: an order in the very first poll was kept 1 ms before the first segment, and
+    counted in no segment row (round seven, L1). The live ledger (order, then the event) and
+    the report's replay of the same rows must put it in the first segment alike."""
+    from anchordesk.show.feed_items import OrderUpdate, RefundLine
+    from anchordesk.show.ledger import TimedUpdate
+
+    first = order(1, ("SERUM-30", 2, "199.00"))
+    second = order(2, ("MASK-10", 10, "0.10"))
+    refund = OrderUpdate(
+        "json", "o2", "refunded", Decimal("0.30"), lines=(RefundLine("MASK-10", 3),)
+    )
+    start = {"index": 0, "title": "开场", "sku": None}
+
+    live = Ledger(SHOW.products, "CNY")
+    live.add_order(first, at=99.999)
+    live.add_order(second, at=99.999)
+    live.apply_update(refund, at=99.9995)
+    live.apply_event("segment_started", start, at=100.0)
+    live.add_order(order(3, ("MASK-10", 1, "0.10")), at=100.5)
+
+    replayed = replay(
+        SHOW.products,
+        "CNY",
+        [(100.0, "segment_started", start)],
+        [
+            TimedOrder(first, 99.999),
+            TimedOrder(second, 99.999),
+            TimedOrder(order(3, ("MASK-10", 1, "0.10")), 100.5),
+        ],
+        updates=[TimedUpdate(refund, 99.9995)],
+    )
+    for ledger in (live, replayed):
+        (opening,) = ledger.segments
+        assert (opening.orders, opening.units, opening.gmv) == (3, 10, Decimal("398.80"))
+        assert ledger.gmv == opening.gmv
