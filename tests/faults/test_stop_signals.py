@@ -107,7 +107,10 @@ def test_a_signal_stops_the_run_within_2_s_with_every_file_finished(
     assert run.ended_at_s is not None
     stop_s = run.ended_at_s - sent_at_s
     print(f"{number.name} at {moment}: exit {code} {stop_s:.2f} s after the signal")
-    assert code == 0, run.stderr
+    # The destination (a black hole) never went live once the picture started: exit 3, said.
+    assert code == (0 if moment == "start-up" else 3), run.stderr
+    if moment != "start-up":
+        assert run.stderr.splitlines()[-1].endswith("a stream never went live (exit code 3)")
     assert "Traceback" not in run.stderr
     assert stop_s < STOP_WITHIN_S, run.stderr
     assert f"{number.name}: " in run.stderr or f"{number.name} during start-up" in run.stderr
@@ -124,7 +127,8 @@ def test_seconds_end_the_run_within_2_s_while_a_feed_and_a_destination_hang(
     finally:
         run.kill()
     ended_wall_s = time.time()
-    assert code == 0, run.stderr
+    assert code == 3, run.stderr  # the destination hung: it never went live, and the run says so
+    assert "never went live: the run ended before the server answered" in run.stderr
     # When the picture started, from a sample: its wall time minus the media time it carries.
     sample = stats_samples(tmp_path)[0]
     started_wall_s = float(sample["wall_time_unix_s"]) - float(sample["media_time_s"])  # type: ignore[arg-type]

@@ -144,9 +144,9 @@ def run_live(
     studio: bool = False,
 ) -> int:
     """``anchordesk live``. Exit codes: 0 when every file is whole, 2 for a user's mistake
-    (before anything starts), 3 when the show ran but a file stopped being written (a full or
-    read-only disk: the recording, --stats, the session store or the log), 1 when the run
-    could not go on."""
+    (before anything starts), 3 when the show ran but something was lost: a file stopped being
+    written (a full or read-only disk: the recording, --stats, the session store or the log),
+    or a destination never went live; 1 when the run could not go on."""
     from anchordesk.cli import stopping
     from anchordesk.core import logs
     from anchordesk.core.disk import FAULT_EXIT_CODE
@@ -215,22 +215,40 @@ def run_live(
             faults.append(fault)
     if (log_fault := logs.write_fault()) is not None:
         faults.append(log_fault)
-    if faults:
-        for fault in faults:
+    # A destination that never went live is a show nobody saw there: as much a loss as a
+    # recording cut short, and a script that checks the exit code must learn of it.
+    unseen = show.media.streams_never_live() if show is not None else []
+    if not faults:
+        # Where the show is kept, and how long each stream was out, also when a stream never
+        # went live: the recording is what is left of the show then.
+        for output in show.media.outputs if show is not None else []:
+            status = output.status()
+            if status.kind == "recording" and status.bytes_written:
+                path = getattr(output, "path", output.name)
+                _say(f"Recording kept in {path} ({status.bytes_written / 1e6:.1f} MB)")
+    for line in show.media.streams_summary() if show is not None else []:
+        _say(line)
+    for line in unseen:
+        # The terminal may be gone (SIGHUP): the log file is then where this is read.
+        log.error("%s", line, extra={logs.FILE_ONLY: True})
+    if faults or unseen:
+        for fault in [*faults, *unseen]:
             _say(f"error: {fault}", error=True)
-        _say(
+        lost = []
+        if faults:
             # "not whole", not "stopped early": a recording that went on in a new file after a
             # full disk has a gap, and is not whole either.
-            f"error: the show went on, but {'a file' if len(faults) == 1 else 'files'} of this "
-            f"run {'is' if len(faults) == 1 else 'are'} not whole (exit code {FAULT_EXIT_CODE})",
+            lost.append(
+                f"{'a file' if len(faults) == 1 else 'files'} of this run "
+                f"{'is' if len(faults) == 1 else 'are'} not whole"
+            )
+        if unseen:
+            lost.append(f"{'a stream' if len(unseen) == 1 else 'streams'} never went live")
+        _say(
+            f"error: the show went on, but {' and '.join(lost)} (exit code {FAULT_EXIT_CODE})",
             error=True,
         )
         return FAULT_EXIT_CODE
-    for output in show.media.outputs if show is not None else []:
-        status = output.status()
-        if status.kind == "recording" and status.bytes_written:
-            path = getattr(output, "path", output.name)
-            _say(f"Recording kept in {path} ({status.bytes_written / 1e6:.1f} MB)")
     return 0
 
 

@@ -372,6 +372,37 @@ class LiveSession:
             faults.append(self.stats.fault)
         return faults
 
+    def streams_never_live(self) -> list[str]:
+        """The network destinations of this run that were started and never went live, one
+        line each with the last reason: nobody saw the show there, however whole the files."""
+        from anchordesk.media.network_output import NetworkOutput
+
+        lines = []
+        for output in self._started_outputs:
+            if not isinstance(output, NetworkOutput):
+                continue  # the window's switch: its destinations are the operator's to judge
+            status = output.status()
+            if status.live_s > 0:
+                continue
+            reason = status.last_error or "the run ended before the server answered"
+            lines.append(f"the stream to {status.name} never went live: {reason}")
+        return lines
+
+    def streams_summary(self) -> list[str]:
+        """For each network destination of this run that went live: how long it was live,
+        and how often it had to connect again."""
+        from anchordesk.media.network_output import NetworkOutput
+        from anchordesk.show.timing import format_duration
+
+        lines = []
+        for output in self._started_outputs:
+            if isinstance(output, NetworkOutput) and (status := output.status()).live_s > 0:
+                count = status.reconnects
+                again = f", {count} reconnect{'s' if count > 1 else ''}" if count else ""
+                live = format_duration(status.live_s)
+                lines.append(f"Stream to {status.name}: live {live}{again}")
+        return lines
+
 
 def dropped_frames_total(sample: dict[str, Any]) -> int:
     """Frames lost at any stage since the start (the log line's and the snapshot's figure)."""

@@ -234,6 +234,10 @@ class NetworkOutput:
         self._packet_ready = threading.Condition(self._lock)
         self._wake = threading.Event()
         self._state = OutputState.CONNECTING
+        # Time spent live, for the run's last word on this destination: a stream that never
+        # went live is a show nobody saw, however whole the recording is.
+        self._live_total_s = 0.0
+        self._live_since_s: float | None = None
         self._stopping = False
         self._stop_deadline_s = 0.0
         self._flush_deadline_s = 0.0
@@ -363,7 +367,19 @@ class NetworkOutput:
                 dropped_video_frames=self._dropped_video_frames,
                 reconnects=self._reconnects,
                 last_error=self._last_error,
+                live_s=self._live_total_s
+                + (0.0 if self._live_since_s is None else max(0.0, now_s - self._live_since_s)),
             )
+
+    def _enter(self, state: OutputState) -> None:
+        """Change the state (called with the lock held), counting the time spent live."""
+        now_s = self._clock()
+        if self._live_since_s is not None and state is not OutputState.LIVE:
+            self._live_total_s += max(0.0, now_s - self._live_since_s)
+            self._live_since_s = None
+        elif self._live_since_s is None and state is OutputState.LIVE:
+            self._live_since_s = now_s
+        self._state = state
 
     def reconnect_now(self) -> None:
         with self._lock:
@@ -388,7 +404,7 @@ class NetworkOutput:
             if thread.is_alive():
                 log.error("%s: the network output did not stop in time", self._name)
         with self._lock:
-            self._state = OutputState.STOPPED
+            self._enter(OutputState.STOPPED)
         log.info("%s: stopped", self._name)
 
     # --- supervisor thread --------------------------------------------------------------------
@@ -417,7 +433,7 @@ class NetworkOutput:
                 if live_s >= self._stable_after_s:
                     self._backoff.reset()
                 delay_s = self._backoff.failed()
-                self._state = OutputState.RECONNECTING
+                self._enter(OutputState.RECONNECTING)
                 self._last_error = error
             log.warning(
                 "%s: %s; retrying in %.1f s (attempt %d)",
@@ -427,7 +443,7 @@ class NetworkOutput:
                 self._backoff.attempt,
             )
         with self._lock:
-            self._state = OutputState.STOPPED
+            self._enter(OutputState.STOPPED)
 
     def _spawn(self) -> _Child:
         process = subprocess.Popen(
@@ -486,7 +502,7 @@ class NetworkOutput:
                 elif kind == "connected":
                     child.connected_s = now_s
                     child.last_progress_s = now_s
-                    self._state = OutputState.LIVE
+                    self._enter(OutputState.LIVE)
                     self._last_error = None
                 elif kind in ("progress", "closed", "error"):
                     packets = int(event.get("packets", child.packets))

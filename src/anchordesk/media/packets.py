@@ -74,6 +74,7 @@ class OutputStatus:
     dropped_video_frames: int = 0  # the video frames among them (the stats' dropped frames)
     reconnects: int = 0
     last_error: str | None = None
+    live_s: float = 0.0  # a network output's time live since its start, all connections
     free_bytes: int | None = None  # the recording's disk, as last measured (None: not known)
     stopped_for_space: bool = False  # the recording stopped itself before its disk filled
     # The recording's files, in order: a recording that stopped for a full disk goes on in a
