@@ -52,7 +52,7 @@ from anchordesk.show.feed_rules import Problem, allowed_digits, order_problem, u
 from anchordesk.show.model import Product
 from anchordesk.show.snapshot import show_from_snapshot as show_from_snapshot
 from anchordesk.show.snapshot import show_snapshot as show_snapshot
-from anchordesk.show.state import is_deal_price
+from anchordesk.show.state import is_deal_line
 
 log = logging.getLogger(__name__)
 
@@ -383,10 +383,11 @@ class Ledger:
         deal = self._live_deals.get(sku)
         if deal is None:
             return None
-        price_currency = self.currency_of_sku(sku)
-        if currency != price_currency:  # 19.00 EUR is not a deal priced 19.00 USD
-            return None
-        return deal if is_deal_price(unit_price, deal.price, price_currency) else None
+        return (
+            deal
+            if is_deal_line(unit_price, currency, deal.price, self.currency_of_sku(sku))
+            else None
+        )
 
     def _in_digits(self, amount: Decimal, currency: str) -> Decimal:
         """``amount`` written with its currency's digits (it holds no finer ones: the amount

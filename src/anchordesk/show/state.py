@@ -167,6 +167,15 @@ class RestockOutcome:
     deal_units_returned: int = 0  # back into a still-live deal's quota
 
 
+def is_deal_line(
+    unit_price: Decimal | None, line_currency: str, deal_price: Decimal, price_currency: str
+) -> bool:
+    """The deal-line rule, for the show's state and the ledger alike: a line during a live deal
+    counts in it when it is in the product's currency (``price_currency``) and at the deal
+    price (19.00 EUR is not a deal priced 19.00 USD, whatever its number)."""
+    return line_currency == price_currency and is_deal_price(unit_price, deal_price, price_currency)
+
+
 def is_deal_price(unit_price: Decimal | None, deal_price: Decimal, currency: str) -> bool:
     """Whether a line's unit price is the deal price to the currency's smallest unit (the cent;
     the yen for JPY, the fils for KWD). An unknown price (None, NaN) is never the deal price:
@@ -650,7 +659,7 @@ def apply_order(
     cent: only deal lines count towards the deal (`units_sold`, its quota). A line at list price
     during a deal, one with no price (None: the feed did not say), and one in another currency
     (19.00 EUR is not a deal priced 19.00 USD: it is not the deal's price, whatever its number)
-    are list-price sales. The ledger applies the same rule (`Ledger._deal_line`). Every line
+    are list-price sales (`is_deal_line`, which the ledger applies too). Every line
     takes the product's stock, which never goes below zero: the units beyond it are reported in
     the outcome (`oversold_units`), not taken.
 
@@ -669,9 +678,8 @@ def apply_order(
     quantity = max(0, quantity)
     deal = current.live_deal(sku)
     price_currency = current.show.currency_of(product)
-    if deal is not None and (
-        (currency or current.show.currency) != price_currency
-        or not is_deal_price(unit_price, deal.price, price_currency)
+    if deal is not None and not is_deal_line(
+        unit_price, currency or current.show.currency, deal.price, price_currency
     ):
         deal = None  # a list-price sale while the deal runs
     accepted = min(quantity, left)
