@@ -122,10 +122,8 @@ class StatsReporter:
                 if _is_pipe_or_device(path):
                     self._pipe_fd = _open_pipe(path)
                 else:
-                    existed = path.exists()
-                    self._file = path.open("w", encoding="utf-8")
-                    if not existed:
-                        self._created = os.fstat(self._file.fileno())
+                    self._file = self._open_new(path)
+                    self._created = os.fstat(self._file.fileno())
             except OSError as error:
                 from anchordesk.core.errors import UserError
 
@@ -141,6 +139,27 @@ class StatsReporter:
         self._previous_cpu_s = program_cpu_s(self._child_pids())
         self._previous_output_bytes: dict[str, int] = {}
         self.latest: dict[str, Any] = {}
+
+    def _open_new(self, path: Path) -> IO[str]:
+        """The figures go into a new file, as the recording does: never over an earlier
+        run's (a show that crashed and was started again with the same command lost the
+        figures that showed why). A name that exists is kept, and this run's go to the first
+        free numbered name next to it (``stats-2.jsonl``), said once."""
+        from anchordesk.media.recording import open_new_file
+
+        created, raw = open_new_file(path, pipe_is_ours=False)
+        assert raw is not None  # pipes and devices at ``path`` are opened as such, not here
+        with raw:
+            file = open(os.dup(raw.fileno()), "w", encoding="utf-8")  # noqa: SIM115
+        if created != path:
+            log.warning(
+                "--stats %s exists and is kept (the figures never overwrite a file): writing "
+                "into %s",
+                path,
+                created,
+            )
+            self._path = created
+        return file
 
     def _child_pids(self) -> list[int]:
         """The running child processes of the outputs (network muxers)."""
