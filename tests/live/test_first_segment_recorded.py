@@ -82,3 +82,43 @@ def test_a_resumed_session_keeps_the_new_run_s_first_segment(tmp_path: Path) -> 
         store.close()
     assert ("segment_started", 0) in kept
     assert [s.index for s in session.ledger.segments] == [0]
+
+
+def test_the_start_events_are_kept_at_the_moment_they_name_so_duration_and_timing_agree(
+    tmp_path: Path,
+) -> None:
+    """The show's start events wait for the first picture after the store opened and the images
+    were decoded; kept with the wall time of that delivery, the first segment began 0.25 s
+    after the moment its show clock names. The window's report then said "Duration 0:46" over
+    a timing total of "0:47", and an order in the very first poll fell before the first
+    segment. Both clocks now name the same moments."""
+    from anchordesk.show.timing import segments_total
+
+    wall = [1_800_000_000.0]
+    runtime = ShowRuntime(SHOW, 10.0)  # the session starts at show time 10.0
+    path = tmp_path / "rehearsal.adsession"
+    session = ShowSession(
+        mode=SessionMode.REHEARSAL, runtime=runtime, writer=StoreWriter(path), feeds=[],
+        simulated=True, wall_clock=lambda: wall[0],
+    )  # fmt: skip
+    wall[0] += 0.25
+    runtime.tick(10.25)  # the first picture with the show on it: the start events go out now
+    line = OrderLine("SERUM-30", 1, Decimal("199"))
+    session.ingest([Order("json", "first-poll", "CNY", line.amount, (line,))])
+    for show_s in (13.0, 23.0, 28.0):  # the three segments run 3, 10 and 5 s
+        wall[0] = 1_800_000_000.0 + show_s - 10.0
+        if show_s < 28.0:
+            runtime.next_segment(show_s)
+        else:
+            runtime.end(show_s)
+    session.close_store()
+
+    store = SessionStore(path, read_only=True)
+    try:
+        started = [e.at for e in store.show_events() if e.kind == "show_started"]
+    finally:
+        store.close()
+    assert started == [1_800_000_000.0]
+    report = build_report(path)
+    assert report.relative_s(report.ended_at) == segments_total(report.timings).actual_s == 18.0
+    assert report.ledger.segments[0].orders == 1  # the first poll's order, in the first segment

@@ -664,10 +664,20 @@ class ShowSession:
         """A show runtime listener (any thread): the store and the ledger, same time, same order."""
         with self._lock:
             self._event_seq += 1
+            at = self._wall_clock()
+            runtime = self.runtime
+            if runtime is not None:
+                # Kept with the wall time of the moment the event names, not of its delivery:
+                # the show's start events wait for the first picture after the store opened
+                # and the images were decoded (a quarter second), while their show clock is
+                # the session's start. Stamped late, the first segment began after the first
+                # orders (counted in no segment) and the report's Duration came out shorter
+                # than its segments' sum.
+                at -= max(0.0, runtime.now_s - event.at_s)
             record = ShowEventRecord(
                 id=f"{self._event_run}-{self._event_seq}",
                 kind=event.kind,
-                at=self._wall_clock(),
+                at=at,
                 data=event_record(event),
             )
             self.writer.submit_show_events([record])
