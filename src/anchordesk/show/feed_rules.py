@@ -26,6 +26,7 @@ open a GMV line of its own under that name in every report and board.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -45,6 +46,9 @@ AMOUNT_TOO_PRECISE = "amount_too_precise"
 QUANTITY_INVALID = "quantity_invalid"
 CURRENCY_INVALID = "currency_invalid"
 UNREADABLE = "unreadable"  # the adapter could not read the item at all
+# An order sent again under a kept order's id with another currency, total or lines (an edit
+# on the platform): the first copy counts, this one is kept and listed, never silently lost.
+ORDER_CHANGED = "order_changed"
 REASONS = (
     AMOUNT_NOT_A_NUMBER,
     AMOUNT_NEGATIVE,
@@ -53,6 +57,7 @@ REASONS = (
     QUANTITY_INVALID,
     CURRENCY_INVALID,
     UNREADABLE,
+    ORDER_CHANGED,
 )
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
@@ -141,3 +146,26 @@ def update_problem(update: OrderUpdate, default_currency: str = "") -> Problem |
         if problem is not None:
             return problem
     return None
+
+
+def _order_terms(order: Order) -> tuple[str, Decimal, Counter[tuple[str, int, Decimal]]]:
+    lines = Counter((line.sku, line.quantity, line.unit_price) for line in order.lines)
+    return order.currency, order.total_price, lines
+
+
+def _order_words(order: Order) -> str:
+    units = sum(line.quantity for line in order.lines)
+    plural = "" if units == 1 else "s"
+    return f"{order.total_price} {order.currency or '(no currency)'} for {units} unit{plural}"
+
+
+def changed_copy_problem(kept: Order, again: Order) -> Problem | None:
+    """None when ``again`` (the same id sent again) is the order ``kept``; otherwise why it is
+    another one. Values are compared, not spellings ("24.0" is "24.00"); titles, times and the
+    customer may change (a product renamed), the money and the units may not."""
+    if _order_terms(kept) == _order_terms(again):
+        return None
+    return Problem(
+        ORDER_CHANGED,
+        f"sent again as {_order_words(again)}; the first copy counts: {_order_words(kept)}",
+    )

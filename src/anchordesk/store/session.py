@@ -52,7 +52,12 @@ from anchordesk.show.feed_items import (
     RejectedItem,
     ViewerStats,
 )
-from anchordesk.show.feed_rules import Problem, order_problem, update_problem
+from anchordesk.show.feed_rules import (
+    Problem,
+    changed_copy_problem,
+    order_problem,
+    update_problem,
+)
 from anchordesk.store import session_lock
 from anchordesk.store.session_check import (
     APPLICATION_ID,
@@ -638,6 +643,10 @@ class SessionStore:
                     item = rejected_update(item, problem)
             if insert_item(self._db, item, now):
                 new.append(item)
+            elif isinstance(item, Order):
+                changed = self._changed_copy(item)
+                if changed is not None and insert_item(self._db, changed, now):
+                    new.append(changed)
         if cursor is not None:
             self._db.execute(
                 "INSERT INTO cursors(source, cursor, updated_at) VALUES (?, ?, ?) "
@@ -646,6 +655,24 @@ class SessionStore:
                 (source, cursor, now),
             )
         return new
+
+    def _changed_copy(self, order: Order) -> RejectedItem | None:
+        """``order`` came again under the id of a kept one: as rejected when its money or units
+        differ (a platform's edit), so the report lists what the platform says now; the kept
+        copy stays the one counted (the ledger and the picture have applied it)."""
+        row = self._db.execute(
+            "SELECT source, id, received_at, created_at, currency, total_price, customer, lines"
+            " FROM orders WHERE source = ? AND id = ?",
+            (order.source, order.id),
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            kept, _ = order_from_row(row)
+            problem = changed_copy_problem(kept, order)
+        except (UnreadableRowError, ArithmeticError, TypeError):
+            return None  # a damaged kept row: the report lists it as unreadable already
+        return None if problem is None else rejected_order(order, problem)
 
     def record_show_events(self, events: Sequence[ShowEventRecord]) -> int:
         """Store show events; return how many were new."""

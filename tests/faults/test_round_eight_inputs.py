@@ -1,0 +1,91 @@
+"""Hostile inputs, round eight: kinds of input no earlier round sent (an order edited on the
+platform and served again, ...). Each test failed on the code before its fix."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+from feed_servers import JsonFeedServer
+from test_poller import FakeTime, make_poller
+
+from anchordesk.cli import main as cli_main
+from anchordesk.feeds.adapters import JsonFeedAdapter
+from anchordesk.show.feed_items import FeedItem
+from anchordesk.show.ledger import show_snapshot
+from anchordesk.show.model import Product, Segment, Show
+from anchordesk.store import SessionStore
+
+
+def _mug_show() -> Show:
+    return Show(
+        title="Night",
+        currency="USD",
+        language="en",
+        products=(Product("MUG", "Mug", Decimal("24.00"), 20),),
+        rundown=(Segment("Mug", 300, "MUG"),),
+    )
+
+
+def test_an_order_served_again_with_other_money_is_kept_as_rejected_not_dropped_unseen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real JSON feed serves order o1 ($24.00, one mug); later the platform edits it and
+    serves o1 again as $48.00 for two mugs, and once more as "24.0" (the same order spelled
+    otherwise). Before: the edit was dropped unseen (by the poller's ids, and by the store's
+    INSERT OR IGNORE after a restart): the report said $24.00 and nothing else, the log nothing.
+    Now the first copy still counts (the picture and the ledger applied it), and the changed
+    copy is kept as rejected ("order_changed") and listed; the same order spelled otherwise is
+    no change."""
+    path = tmp_path / "s.adsession"
+    store = SessionStore(path)
+    store.set_meta("show", json.dumps(show_snapshot(_mug_show())))
+    server = JsonFeedServer(poll_ms=1000).start()
+    stored: list[FeedItem] = []
+
+    async def sink(source: str, items: Sequence[FeedItem], cursor: str | None) -> list[FeedItem]:
+        new = store.write_batch(source, items, cursor)
+        stored.extend(new)
+        return new
+
+    def changed(total: str, quantity: int, price: str) -> dict[str, object]:
+        line = {"sku": "MUG", "quantity": quantity, "price": price}
+        return {"type": "order", "id": "o1", "currency": "USD", "total": total, "lines": [line]}
+
+    async def run(*, edit_between: dict[str, object] | None) -> None:
+        async with httpx.AsyncClient() as client:
+            adapter = JsonFeedAdapter(server.url, None)
+            poller = make_poller(adapter, client, sink, FakeTime())  # type: ignore[arg-type]
+            await poller.poll_once()
+            if edit_between is not None:
+                server.add_raw(edit_between)
+                server.add_raw(changed("24.0", 1, "24"))  # the same order spelled otherwise
+                await poller.poll_once()
+
+    try:
+        server.add_order("MUG", 1, "24.00", "USD")
+        asyncio.run(run(edit_between=changed("48.00", 2, "24.00")))  # the poller remembers o1
+        server.add_raw(changed("0.00", 1, "0.00"))  # edited once more while nothing ran
+        asyncio.run(run(edit_between=None))  # a new run: served from the start, the store decides
+    finally:
+        server.stop()
+        store.close()
+    assert [type(item).__name__ for item in stored] == ["Order", "RejectedItem", "RejectedItem"]
+    assert cli_main(["report", "--json", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["gmv_by_currency"] == {"USD": "24.00"}
+    assert report["products"][0]["units"] == 1
+    assert report["rejected_by_reason"] == {"order_changed": 2}
+    first, second = report["rejected"]
+    assert first["id"] == second["id"] == "o1"
+    assert (
+        "as 48.00 USD for 2 units; the first copy counts: 24.00 USD for 1 unit" in first["detail"]
+    )
+    assert "as 0.00 USD for 1 unit" in second["detail"]
+    assert cli_main(["report", str(path)]) == 0
+    assert "order sent again changed (the first copy counts)" in capsys.readouterr().out
