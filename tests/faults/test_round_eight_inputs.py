@@ -89,3 +89,32 @@ def test_an_order_served_again_with_other_money_is_kept_as_rejected_not_dropped_
     assert "as 0.00 USD for 1 unit" in second["detail"]
     assert cli_main(["report", str(path)]) == 0
     assert "order sent again changed (the first copy counts)" in capsys.readouterr().out
+
+
+def test_a_csv_of_more_products_than_a_show_holds_is_refused_as_it_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: a CSV of a million short rows (14 MB, under the 20 MB cap) was read into a
+    million products and a show, 43 s and 3.1 GB later refused as "221 MB of JSON" (the
+    window's editor the same). Now the rows past a show's 10,000 products stop the reading
+    with one line; a show file of 10,001 products is refused by the same rule (10,000 pass)."""
+    rows = "".join(f"S{i},Mug {i},1.00,1\n" for i in range(10_001))
+    csv_path = tmp_path / "catalogue.csv"
+    csv_path.write_text("sku,title,price,stock\n" + rows + "\n\n", encoding="utf-8")
+    out = tmp_path / "show.json"
+    assert cli_main(["show", "import-csv", str(csv_path), "-o", str(out)]) == 2
+    said = capsys.readouterr()
+    err = said.out + said.err
+    assert "more than 10,000 product rows; a show holds at most 10,000 products" in err
+    assert "Traceback" not in err and not out.exists()
+
+    csv_path.write_text("sku,title,price,stock\n" + rows[: rows.index("S10000,")], "utf-8")
+    assert cli_main(["show", "import-csv", str(csv_path), "-o", str(out)]) == 0
+    show = json.loads(out.read_text(encoding="utf-8"))
+    assert len(show["products"]) == 10_000
+    capsys.readouterr()
+    show["products"].append({"sku": "ONE-MORE", "title": "Mug", "price": 1, "stock": 1})
+    out.write_text(json.dumps(show), encoding="utf-8")
+    assert cli_main(["show", "check", str(out)]) == 2
+    said = capsys.readouterr()
+    assert "$.products: 10,001 products; a show holds at most 10,000" in said.out + said.err
