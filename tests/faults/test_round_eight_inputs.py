@@ -19,6 +19,7 @@ from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.show.feed_items import FeedItem
 from anchordesk.show.ledger import show_snapshot
 from anchordesk.show.model import Product, Segment, Show
+from anchordesk.showfile.samples import sample_show_path
 from anchordesk.store import SessionStore
 
 
@@ -118,3 +119,21 @@ def test_a_csv_of_more_products_than_a_show_holds_is_refused_as_it_is_read(
     assert cli_main(["show", "check", str(out)]) == 2
     said = capsys.readouterr()
     assert "$.products: 10,001 products; a show holds at most 10,000" in said.out + said.err
+
+
+@pytest.mark.parametrize("seconds", ["1e400", "inf", "-inf"])
+def test_live_seconds_that_is_no_finite_number_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], seconds: str
+) -> None:
+    """Before: ``live --seconds 1e400`` (infinity to float) passed the "above zero" check and
+    ended the run at start in "OverflowError: cannot convert float infinity to integer" (the
+    run's length in frames), a traceback and exit 1; ``nan`` was refused already."""
+    show = sample_show_path("en")
+    assert show is not None
+    argv = ["live", "--show", str(show), "--record", str(tmp_path / "r.mkv")]
+    argv += ["--camera", "test", "--mic", "none", f"--seconds={seconds}"]
+    assert cli_main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "OverflowError" not in err
+    assert "argument --seconds" in err and ("not a finite number" in err or "above zero" in err)
+    assert not (tmp_path / "r.mkv").exists()

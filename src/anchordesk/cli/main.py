@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import math
 import os
 import sys
 import time
@@ -68,6 +69,8 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be above zero")
+    if math.isinf(value):  # "1e400": --seconds became frames by round(), an OverflowError
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     return value
 
 
