@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,9 @@ from anchordesk.show.ledger import show_snapshot
 from anchordesk.show.model import Product, Segment, Show
 from anchordesk.showfile.samples import sample_show_path
 from anchordesk.store import SessionStore
+
+from .test_round_three_http import poll as raw_poll
+from .test_round_three_http import raw_server
 
 
 def _mug_show() -> Show:
@@ -137,3 +141,18 @@ def test_live_seconds_that_is_no_finite_number_is_refused_in_one_line(
     assert "Traceback" not in err and "OverflowError" not in err
     assert "argument --seconds" in err and ("not a finite number" in err or "above zero" in err)
     assert not (tmp_path / "r.mkv").exists()
+
+
+def test_a_304_answer_is_not_said_to_be_a_redirect() -> None:
+    """AnchorDesk sends no conditional request; a cache or proxy between that answers 304 Not
+    Modified anyway was said as "the server redirects (HTTP 304), not followed: give the
+    feed's new address" — a new address the user would look for and never find."""
+
+    def not_modified(connection: socket.socket) -> None:
+        connection.sendall(b'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n')
+
+    with raw_server(not_modified) as url:
+        _, delay, poller = raw_poll(url)
+    assert poller.health.last_error.startswith("HTTP 304 (not modified)")
+    assert "redirect" not in poller.health.last_error
+    assert delay == 0.5 and poller.health.state == "retrying"

@@ -495,6 +495,13 @@ class Poller:
             if retry_after is not None:
                 return self._backoff.retry_after_s(retry_after)
             return backoff_delay
+        if response.status_code == 304:
+            # Not a redirect (no new address to give): an answer to a conditional request,
+            # and none is sent (no If-None-Match, no If-Modified-Since).
+            return self._error(
+                "HTTP 304 (not modified) to a request that asked for no cached copy: the "
+                "server, or a proxy or cache between, answers wrongly"
+            )
         if 300 <= response.status_code < 400:
             # Never followed (the client is built so): a redirect to another host would carry
             # the feed's token there. Said as what it is, with where it points (masked).
