@@ -156,3 +156,23 @@ def test_a_304_answer_is_not_said_to_be_a_redirect() -> None:
     assert poller.health.last_error.startswith("HTTP 304 (not modified)")
     assert "redirect" not in poller.health.last_error
     assert delay == 0.5 and poller.health.state == "retrying"
+
+
+def test_a_csv_whose_first_line_names_its_separator_for_excel_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Excel reads a first line ``sep=;`` as the separator (tools that export for Excel write
+    it). Before: "the header lacks the columns sku, title, price, stock (found: sep=)", a file
+    Excel opens was refused. The rows keep their numbers in the file (a bad row 4 is row 4)."""
+    csv_path = tmp_path / "export.csv"
+    csv_path.write_text("sep=;\r\nsku;title;price;stock\r\nMUG;Mug, blue;12,00;5\r\n", "utf-8")
+    out = tmp_path / "show.json"
+    assert cli_main(["show", "import-csv", str(csv_path), "-o", str(out)]) == 2
+    said = capsys.readouterr()
+    assert "row 3, column price: not a number: '12,00'" in said.out + said.err
+    csv_path.write_text(
+        "\ufeffSEP=\t\nsku\ttitle\tprice\tstock\nMUG\tMug; blue\t12.00\t5\n", "utf-8"
+    )
+    assert cli_main(["show", "import-csv", str(csv_path), "-o", str(out)]) == 0
+    [mug] = json.loads(out.read_text(encoding="utf-8"))["products"]
+    assert (mug["sku"], mug["title"], mug["price"], mug["stock"]) == ("MUG", "Mug; blue", 12, 5)

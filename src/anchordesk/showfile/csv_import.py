@@ -306,6 +306,9 @@ def read_products_csv(
     return _parse(text, result, path.resolve().parent, show_dir, show_currency, priced_in or {})
 
 
+_SEPARATOR_LINE = re.compile(r" *sep=(.) *", re.IGNORECASE)
+
+
 class _TooManyRows(Exception):
     pass
 
@@ -345,6 +348,12 @@ def _parse(
         return result
     # Excel in many European locales separates with ";"; tab-separated exports exist too.
     delimiter = max((",", ";", "\t"), key=first.count)
+    directive = _SEPARATOR_LINE.fullmatch(first)
+    if directive is not None:
+        # "sep=;" first: the separator named for Excel, which reads it so (tools that export
+        # for Excel write it). Kept as an empty line: the rows keep their numbers in the file.
+        delimiter = directive.group(1)
+        text = text.replace(first, "", 1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         rows = _rows_of_one_show(reader)
