@@ -176,3 +176,40 @@ def test_a_csv_whose_first_line_names_its_separator_for_excel_is_read(
     assert cli_main(["show", "import-csv", str(csv_path), "-o", str(out)]) == 0
     [mug] = json.loads(out.read_text(encoding="utf-8"))["products"]
     assert (mug["sku"], mug["title"], mug["price"], mug["stock"]) == ("MUG", "Mug; blue", 12, 5)
+
+
+def test_an_order_whose_lines_together_pass_the_units_bound_is_rejected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each line within the rule (1 to 100,000 units), the order not: 80,000 such lines made
+    one $1.00 order of 8,000,000,000 mugs, kept and counted (the report's units, a product row
+    of $80,000,000.00, the stock on the picture). Here three lines of 40,000 from a real feed,
+    and a refund naming three lines of 40,000: both kept as rejected, neither counted."""
+    path = tmp_path / "s.adsession"
+    store = SessionStore(path)
+    store.set_meta("show", json.dumps(show_snapshot(_mug_show())))
+    server = JsonFeedServer().start()
+    line = {"sku": "MUG", "quantity": 40_000, "price": "0.01"}
+    server.add_raw({"type": "order", "id": "o1", "total": "1.00", "lines": [line] * 3})
+    server.add_order("MUG", 1, "24.00", "USD")
+    server.add_update("o2", "refunded", "24.00", lines=[("MUG", 40_000)] * 3)
+
+    async def sink(source: str, items: Sequence[FeedItem], cursor: str | None) -> list[FeedItem]:
+        return store.write_batch(source, items, cursor)
+
+    async def run() -> None:
+        async with httpx.AsyncClient() as client:
+            poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, FakeTime())  # type: ignore[arg-type]
+            await poller.poll_once()
+
+    try:
+        asyncio.run(run())
+    finally:
+        server.stop()
+        store.close()
+    assert cli_main(["report", "--json", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["products"][0]["units"] == 1 and report["gmv_by_currency"] == {"USD": "24.00"}
+    assert report["rejected_by_reason"] == {"quantity_invalid": 2}
+    details = sorted(rejected["detail"] for rejected in report["rejected"])
+    assert details == ["order units 120,000 in 3 lines", "refund units 120,000 in 3 lines"]

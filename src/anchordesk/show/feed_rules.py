@@ -16,7 +16,7 @@ An amount (order total, line unit price, refund) is valid when it is
   names no currency is checked against the show's; with none known, 4 digits (ISO 4217's most).
 
 A quantity (an order line's, a refund line's units) is a whole number from 1 to
-:data:`MAX_QUANTITY`.
+:data:`MAX_QUANTITY`, and so are an order's (a refund's) lines together.
 
 A currency (an order's, a refund's) is absent (the show's) or an ISO 4217 code: three letters
 A-Z. Anything else (a 1 MB string, escape sequences, ``"12"``) is no currency: summed, it would
@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from anchordesk.core.money import currency_digits
-from anchordesk.show.feed_items import Order, OrderUpdate
+from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate, RefundLine
 
 MAX_AMOUNT = Decimal(10) ** 12
 MAX_QUANTITY = 100_000
@@ -128,6 +129,16 @@ def order_problem(order: Order, default_currency: str = "") -> Problem | None:
         )
         if problem is not None:
             return problem
+    return _units_problem("order", order.lines)
+
+
+def _units_problem(what: str, lines: Sequence[OrderLine] | Sequence[RefundLine]) -> Problem | None:
+    """An order's (a refund's) lines together: each line within the rule, 80,000 lines of
+    100,000 units made one $1.00 order of 8 billion mugs (the report's units, the stock on the
+    picture), so the whole is held to the same bound as one line."""
+    units = sum(line.quantity for line in lines)
+    if units > MAX_QUANTITY:
+        return Problem(QUANTITY_INVALID, f"{what} units {units:,} in {len(lines):,} lines")
     return None
 
 
@@ -145,7 +156,7 @@ def update_problem(update: OrderUpdate, default_currency: str = "") -> Problem |
         problem = quantity_problem(f"refund line {line.sku or '(no SKU)'} quantity", line.quantity)
         if problem is not None:
             return problem
-    return None
+    return _units_problem("refund", update.lines)
 
 
 def _order_terms(order: Order) -> tuple[str, Decimal, Counter[tuple[str, int, Decimal]]]:
