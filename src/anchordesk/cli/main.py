@@ -69,7 +69,13 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be above zero")
-    if math.isinf(value):  # "1e400": --seconds became frames by round(), an OverflowError
+    return value
+
+
+def _seconds(text: str) -> float:
+    """A run's length: finite ("1e400" became frames by round(), an OverflowError)."""
+    value = _positive_float(text)
+    if math.isinf(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     return value
 
@@ -219,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--encoder", default="libx264", metavar="NAME|auto")
     live.add_argument(
         "--seconds",
-        type=_positive_float,
+        type=_seconds,
         metavar="N",
         help="stop cleanly after N seconds of output",
     )
