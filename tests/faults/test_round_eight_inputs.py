@@ -213,3 +213,31 @@ def test_an_order_whose_lines_together_pass_the_units_bound_is_rejected(
     assert report["rejected_by_reason"] == {"quantity_invalid": 2}
     details = sorted(rejected["detail"] for rejected in report["rejected"])
     assert details == ["order units 120,000 in 3 lines", "refund units 120,000 in 3 lines"]
+
+
+@pytest.mark.parametrize("command", ["record", "import-csv", "html"])
+def test_an_output_path_ending_with_a_slash_is_refused_not_written_as_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """``--record shows/`` (a folder meant, not made yet): ``Path`` dropped the slash and the
+    run wrote its recording as a file named ``shows`` (``-o``, ``--html``, ``--stats`` and
+    ``--session`` the same). Now refused in one line, nothing written."""
+    folder = tmp_path / "shows"
+    show = sample_show_path("en")
+    assert show is not None
+    if command == "record":
+        argv = ["live", "--show", str(show), "--camera", "test", "--mic", "none"]
+        argv += ["--seconds", "1", "--session", str(tmp_path / "s.adsession")]
+        argv += ["--record", f"{folder}/"]
+    elif command == "import-csv":
+        argv = ["show", "import-csv", str(show.parent / "products.csv"), "-o", f"{folder}/"]
+    else:
+        session = tmp_path / "s.adsession"
+        store = SessionStore(session)
+        store.set_meta("show", json.dumps(show_snapshot(_mug_show())))
+        store.close()
+        argv = ["report", "--html", f"{folder}/", str(session)]
+    assert cli_main(argv) == 2
+    err = capsys.readouterr().err
+    assert "ends with '/', so it names a folder: give a file's path in it" in err
+    assert "Traceback" not in err and not folder.exists()

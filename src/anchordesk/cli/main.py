@@ -72,6 +72,18 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _file_to_write(text: str) -> Path:
+    """The path of a file a command writes. ``Path`` drops a trailing slash: ``--record dir/``
+    (a folder meant, perhaps not made yet) wrote a file named ``dir``; and ``""`` is ``.``."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a file's path is needed, not an empty text")
+    if text.endswith(("/", os.sep)) or (os.altsep is not None and text.endswith(os.altsep)):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} ends with {text[-1]!r}, so it names a folder: give a file's path in it"
+        )
+    return Path(text)
+
+
 def _seconds(text: str) -> float:
     """A run's length: finite ("1e400" became frames by round(), an OverflowError)."""
     value = _positive_float(text)
@@ -196,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     live.add_argument(
         "--record",
-        type=Path,
+        type=_file_to_write,
         metavar="PATH",
         help="local recording (Matroska by default; default: a new file in the "
         "user's videos folder)",
@@ -231,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     live.add_argument(
         "--stats",
-        type=Path,
+        type=_file_to_write,
         metavar="PATH",
         help="write one JSON object of figures per second (JSON Lines)",
     )
@@ -249,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     live.add_argument(
         "--session",
-        type=Path,
+        type=_file_to_write,
         metavar="PATH",
         help="session store (default: a new file in the user data folder)",
     )
@@ -292,12 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument(
         "--into", type=Path, metavar="SHOW", help="existing show file whose products are replaced"
     )
-    importer.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    importer.add_argument("-o", "--output", type=_file_to_write, required=True, metavar="FILE")
 
     report = commands.add_parser("report", parents=[verbose], help="post-show report of a session")
     report.add_argument("session", type=Path)
     report.add_argument("--json", action="store_true", help="print one JSON object")
-    report.add_argument("--html", type=Path, metavar="PATH", help="write a page with charts")
+    report.add_argument(
+        "--html", type=_file_to_write, metavar="PATH", help="write a page with charts"
+    )
     report.add_argument(
         "--lang",
         metavar="LANG",
