@@ -4,6 +4,7 @@ platform and served again, ...). Each test failed on the code before its fix."""
 from __future__ import annotations
 
 import asyncio
+import http.server
 import json
 import socket
 from collections.abc import Sequence
@@ -13,7 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 from feed_servers import JsonFeedServer
-from test_poller import FakeTime, make_poller
+from platform_servers import ShopifyGraphQLServer
+from test_poller import Collector, FakeTime, make_poller
+from test_shopify_graphql import adapter_for as graphql_adapter_for
 
 from anchordesk.cli import main as cli_main
 from anchordesk.feeds.adapters import JsonFeedAdapter
@@ -241,3 +244,37 @@ def test_an_output_path_ending_with_a_slash_is_refused_not_written_as_a_file(
     err = capsys.readouterr().err
     assert "ends with '/', so it names a folder: give a file's path in it" in err
     assert "Traceback" not in err and not folder.exists()
+
+
+@pytest.mark.integration
+def test_shopify_graphql_a_server_date_of_1970_does_not_hold_the_cursor_at_the_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A ``Date`` header of 1970 (a proxy's dead clock): every order was "stamped in the
+    future" (round seven's bound), so the cursor never moved and each poll asked for every
+    order of the session again (a long show: pages upon pages, the shop's API points spent,
+    new orders read later and later). The bound is the later of the server's clock and ours."""
+    monkeypatch.setattr(
+        http.server.BaseHTTPRequestHandler,
+        "date_time_string",
+        lambda self, timestamp=None: "Thu, 01 Jan 1970 00:00:00 GMT",
+    )
+    server = ShopifyGraphQLServer()
+    with server:
+        for _ in range(3):
+            server.add_order([("MUG", 1, "18.00")])
+        fake = FakeTime()
+        poller_cursor: list[str | None] = []
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                adapter = graphql_adapter_for(server, fake)
+                poller = make_poller(adapter, client, Collector(), fake)  # type: ignore[arg-type]
+                for _ in range(4):
+                    fake.now_s += await poller.poll_once()
+                poller_cursor.append(poller.cursor)
+
+        asyncio.run(scenario())
+        asked = [str(query.get("variables", {}).get("query", "")) for query in server.queries]
+    assert poller_cursor == ["2026-11-28T20:03:00Z"]
+    assert "updated_at:>='2026-11-28T20:03:00Z'" in asked[-1]
