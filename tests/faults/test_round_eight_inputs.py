@@ -278,3 +278,41 @@ def test_shopify_graphql_a_server_date_of_1970_does_not_hold_the_cursor_at_the_s
         asked = [str(query.get("variables", {}).get("query", "")) for query in server.queries]
     assert poller_cursor == ["2026-11-28T20:03:00Z"]
     assert "updated_at:>='2026-11-28T20:03:00Z'" in asked[-1]
+
+
+def test_a_corrected_copy_of_a_rejected_order_is_counted_in_the_same_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/feed-protocol.md: "a corrected copy under the same id is counted (the rejected
+    copy stays listed)". Before: only after a restart — within the run the poller had
+    remembered the order's id from the bad copy ($24.001, finer than cents) and dropped the
+    corrected $24.00 unseen: the report said 0 orders."""
+    path = tmp_path / "s.adsession"
+    store = SessionStore(path)
+    store.set_meta("show", json.dumps(show_snapshot(_mug_show())))
+    server = JsonFeedServer().start()
+
+    async def sink(source: str, items: Sequence[FeedItem], cursor: str | None) -> list[FeedItem]:
+        return store.write_batch(source, items, cursor)
+
+    def order(total: str) -> dict[str, object]:
+        line = {"sku": "MUG", "quantity": 1, "price": total}
+        return {"type": "order", "id": "o1", "currency": "USD", "total": total, "lines": [line]}
+
+    async def run() -> None:
+        async with httpx.AsyncClient() as client:
+            poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, FakeTime())  # type: ignore[arg-type]
+            server.add_raw(order("24.001"))
+            await poller.poll_once()
+            server.add_raw(order("24.00"))
+            await poller.poll_once()
+
+    try:
+        asyncio.run(run())
+    finally:
+        server.stop()
+        store.close()
+    assert cli_main(["report", "--json", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["gmv_by_currency"] == {"USD": "24.00"}
+    assert report["rejected_by_reason"] == {"amount_too_precise": 1}
