@@ -316,3 +316,46 @@ def test_a_corrected_copy_of_a_rejected_order_is_counted_in_the_same_run(
     report = json.loads(capsys.readouterr().out)
     assert report["gmv_by_currency"] == {"USD": "24.00"}
     assert report["rejected_by_reason"] == {"amount_too_precise": 1}
+
+
+def test_a_refund_sent_again_changed_or_corrected_is_never_dropped_unseen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same for cancellations and refunds, keyed by the platform's refund id: refund rf-1
+    of o1 came as $12.501 (finer than cents: rejected), then corrected as $12.50 — dropped
+    unseen by the poller's ids (nothing refunded); refund rf-2 of o2 came as $5.00, then
+    as $9.00 — dropped unseen (the report never said the platform changed it)."""
+    path = tmp_path / "s.adsession"
+    store = SessionStore(path)
+    store.set_meta("show", json.dumps(show_snapshot(_mug_show())))
+    server = JsonFeedServer().start()
+
+    async def sink(source: str, items: Sequence[FeedItem], cursor: str | None) -> list[FeedItem]:
+        return store.write_batch(source, items, cursor)
+
+    async def run() -> None:
+        async with httpx.AsyncClient() as client:
+            poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, FakeTime())  # type: ignore[arg-type]
+            server.add_order("MUG", 1, "24.00", "USD")
+            server.add_order("MUG", 1, "24.00", "USD")
+            server.add_update("o1", "refunded", "12.501", refund_id="rf-1")
+            server.add_update("o2", "refunded", "5.00", refund_id="rf-2")
+            await poller.poll_once()
+            server.add_update("o1", "refunded", "12.50", refund_id="rf-1")
+            server.add_update("o2", "refunded", "9.00", refund_id="rf-2")
+            await poller.poll_once()
+
+    try:
+        asyncio.run(run())
+    finally:
+        server.stop()
+        store.close()
+    assert cli_main(["report", "--json", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["gmv_by_currency"] == {"USD": "30.50"}  # 48.00 - 12.50 - 5.00
+    assert report["rejected_by_reason"] == {"amount_too_precise": 1, "update_changed": 1}
+    [changed] = [r for r in report["rejected"] if r["reason"] == "update_changed"]
+    assert changed["detail"] == (
+        "sent again as refunded 9.00 with 0 units back; "
+        "the first copy counts: refunded 5.00 with 0 units back"
+    )

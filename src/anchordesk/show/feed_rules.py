@@ -50,6 +50,8 @@ UNREADABLE = "unreadable"  # the adapter could not read the item at all
 # An order sent again under a kept order's id with another currency, total or lines (an edit
 # on the platform): the first copy counts, this one is kept and listed, never silently lost.
 ORDER_CHANGED = "order_changed"
+# The same for a cancellation or refund (the same refund id with another amount or lines).
+UPDATE_CHANGED = "update_changed"
 REASONS = (
     AMOUNT_NOT_A_NUMBER,
     AMOUNT_NEGATIVE,
@@ -59,6 +61,7 @@ REASONS = (
     CURRENCY_INVALID,
     UNREADABLE,
     ORDER_CHANGED,
+    UPDATE_CHANGED,
 )
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
@@ -179,4 +182,27 @@ def changed_copy_problem(kept: Order, again: Order) -> Problem | None:
     return Problem(
         ORDER_CHANGED,
         f"sent again as {_order_words(again)}; the first copy counts: {_order_words(kept)}",
+    )
+
+
+def _update_terms(
+    update: OrderUpdate,
+) -> tuple[str, Decimal | None, str, Counter[tuple[str, int]]]:
+    lines = Counter((line.sku, line.quantity) for line in update.lines)
+    return update.status, update.refund, update.currency, lines
+
+
+def _update_words(update: OrderUpdate) -> str:
+    units = sum(line.quantity for line in update.lines)
+    money = "the whole order" if update.refund is None else f"{update.refund} {update.currency}"
+    return f"{update.status} {money.strip()} with {units} units back"
+
+
+def changed_update_problem(kept: OrderUpdate, again: OrderUpdate) -> Problem | None:
+    """As `changed_copy_problem`, for a cancellation or refund sent again under its id."""
+    if _update_terms(kept) == _update_terms(again):
+        return None
+    return Problem(
+        UPDATE_CHANGED,
+        f"sent again as {_update_words(again)}; the first copy counts: {_update_words(kept)}",
     )
