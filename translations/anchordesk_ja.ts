@@ -518,7 +518,7 @@
 <context>
     <name>CsvImport</name>
     <message>
-        <location filename="../src/anchordesk/showfile/csv_import.py" line="+50"/>
+        <location filename="../src/anchordesk/showfile/csv_import.py" line="+52"/>
         <source>a CSV file</source>
         <translation>CSV ファイル</translation>
     </message>
@@ -553,17 +553,22 @@
         <translation>UTF-8 ではないため Shift_JIS（日本語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+129"/>
+        <location line="+135"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} は {limit} MB を超えています</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+59"/>
         <source>the CSV is empty</source>
         <translation>CSV が空です</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
+        <source>more than {limit} product rows; a show holds at most {limit} products: import the products of one show</source>
+        <translation>商品の行が {limit} 行を超えています。1 回の配信の商品は最大 {limit} 件です：この配信の商品だけを取り込んでください</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>a cell is longer than {limit} characters: no field of a product is that long</source>
         <translation>{limit} 文字を超えるセルがあります。商品の項目にこれほど長いものはありません</translation>
     </message>
@@ -613,7 +618,7 @@
         <translation>空です</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+40"/>
         <source>{value} has too many decimals for a price</source>
         <translation>{value} は小数の桁数が多すぎて価格になりません</translation>
     </message>
@@ -2984,7 +2989,7 @@
         <translation>エラー %1 件、警告 %2 件（それぞれの項目の横に表示）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+44"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+45"/>
         <source>error: %1</source>
         <translation>エラー：%1</translation>
     </message>
@@ -3038,17 +3043,17 @@
     </message>
     <message>
         <location line="+42"/>
-        <location line="+16"/>
+        <location line="+23"/>
         <source>Import products from CSV</source>
         <translation>CSV から商品を読み込む</translation>
     </message>
     <message>
-        <location line="-14"/>
+        <location line="-21"/>
         <source>CSV files (*.csv);;All files (*)</source>
         <translation>CSV ファイル (*.csv);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+25"/>
         <source>Nothing was imported from %1: fix rows %2 and import again.</source>
         <translation>%1 からは何も取り込んでいません。%2 行目を直してから、もう一度取り込んでください。</translation>
     </message>
@@ -3264,7 +3269,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+89"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+92"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>{line} 行 {column} 列目：{message}</translation>
@@ -3441,7 +3446,7 @@
         <translation>空のお知らせ（無視します）</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>the rundown needs at least one segment</source>
         <translation>進行表にはセグメントが 1 つ以上必要です</translation>
     </message>
@@ -3464,6 +3469,11 @@
         <location line="+13"/>
         <source>{value} is not one of: {allowed}</source>
         <translation>{value} は次のいずれでもありません：{allowed}</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{count} products; a show holds at most {limit}</source>
+        <translation>商品が {count} 件あります。1 回の配信の商品は最大 {limit} 件です</translation>
     </message>
     <message>
         <location line="+24"/>

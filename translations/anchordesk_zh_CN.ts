@@ -518,7 +518,7 @@
 <context>
     <name>CsvImport</name>
     <message>
-        <location filename="../src/anchordesk/showfile/csv_import.py" line="+50"/>
+        <location filename="../src/anchordesk/showfile/csv_import.py" line="+52"/>
         <source>a CSV file</source>
         <translation>CSV 文件</translation>
     </message>
@@ -553,17 +553,22 @@
         <translation>不是 UTF-8：已按 Shift_JIS（日文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+129"/>
+        <location line="+135"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} 超过 {limit} MB</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+59"/>
         <source>the CSV is empty</source>
         <translation>CSV 文件是空的</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
+        <source>more than {limit} product rows; a show holds at most {limit} products: import the products of one show</source>
+        <translation>商品行超过 {limit} 行；一场直播最多 {limit} 个商品：只导入这一场的商品</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>a cell is longer than {limit} characters: no field of a product is that long</source>
         <translation>有单元格超过 {limit} 个字符：商品的任何字段都不会这么长</translation>
     </message>
@@ -613,7 +618,7 @@
         <translation>为空</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+40"/>
         <source>{value} has too many decimals for a price</source>
         <translation>{value} 的小数位太多，不能作为价格</translation>
     </message>
@@ -2984,7 +2989,7 @@
         <translation>%1 个错误，%2 个警告（各自显示在对应字段旁）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+44"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+45"/>
         <source>error: %1</source>
         <translation>错误：%1</translation>
     </message>
@@ -3038,17 +3043,17 @@
     </message>
     <message>
         <location line="+42"/>
-        <location line="+16"/>
+        <location line="+23"/>
         <source>Import products from CSV</source>
         <translation>从 CSV 导入商品</translation>
     </message>
     <message>
-        <location line="-14"/>
+        <location line="-21"/>
         <source>CSV files (*.csv);;All files (*)</source>
         <translation>CSV 文件 (*.csv);;所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+25"/>
         <source>Nothing was imported from %1: fix rows %2 and import again.</source>
         <translation>未从 %1 导入任何内容：请修改第 %2 行后重新导入。</translation>
     </message>
@@ -3264,7 +3269,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+89"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+92"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>第 {line} 行第 {column} 列：{message}</translation>
@@ -3441,7 +3446,7 @@
         <translation>空公告（已忽略）</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>the rundown needs at least one segment</source>
         <translation>流程单至少需要一个环节</translation>
     </message>
@@ -3464,6 +3469,11 @@
         <location line="+13"/>
         <source>{value} is not one of: {allowed}</source>
         <translation>{value} 不在可选值中：{allowed}</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{count} products; a show holds at most {limit}</source>
+        <translation>{count} 个商品；一场直播最多 {limit} 个</translation>
     </message>
     <message>
         <location line="+24"/>

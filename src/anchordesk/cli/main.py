@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import math
 import os
 import sys
 import time
@@ -68,6 +69,26 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be above zero")
+    return value
+
+
+def _file_to_write(text: str) -> Path:
+    """The path of a file a command writes. ``Path`` drops a trailing slash: ``--record dir/``
+    (a folder meant, perhaps not made yet) wrote a file named ``dir``; and ``""`` is ``.``."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a file's path is needed, not an empty text")
+    if text.endswith(("/", os.sep)) or (os.altsep is not None and text.endswith(os.altsep)):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} ends with {text[-1]!r}, so it names a folder: give a file's path in it"
+        )
+    return Path(text)
+
+
+def _seconds(text: str) -> float:
+    """A run's length: finite ("1e400" became frames by round(), an OverflowError)."""
+    value = _positive_float(text)
+    if math.isinf(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     return value
 
 
@@ -187,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     live.add_argument(
         "--record",
-        type=Path,
+        type=_file_to_write,
         metavar="PATH",
         help="local recording (Matroska by default; default: a new file in the "
         "user's videos folder)",
@@ -216,13 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--encoder", default="libx264", metavar="NAME|auto")
     live.add_argument(
         "--seconds",
-        type=_positive_float,
+        type=_seconds,
         metavar="N",
         help="stop cleanly after N seconds of output",
     )
     live.add_argument(
         "--stats",
-        type=Path,
+        type=_file_to_write,
         metavar="PATH",
         help="write one JSON object of figures per second (JSON Lines)",
     )
@@ -240,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     live.add_argument(
         "--session",
-        type=Path,
+        type=_file_to_write,
         metavar="PATH",
         help="session store (default: a new file in the user data folder)",
     )
@@ -283,12 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument(
         "--into", type=Path, metavar="SHOW", help="existing show file whose products are replaced"
     )
-    importer.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    importer.add_argument("-o", "--output", type=_file_to_write, required=True, metavar="FILE")
 
     report = commands.add_parser("report", parents=[verbose], help="post-show report of a session")
     report.add_argument("session", type=Path)
     report.add_argument("--json", action="store_true", help="print one JSON object")
-    report.add_argument("--html", type=Path, metavar="PATH", help="write a page with charts")
+    report.add_argument(
+        "--html", type=_file_to_write, metavar="PATH", help="write a page with charts"
+    )
     report.add_argument(
         "--lang",
         metavar="LANG",

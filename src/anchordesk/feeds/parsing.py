@@ -17,6 +17,8 @@ import contextlib
 import json
 import math
 import re
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -198,13 +200,18 @@ def optional_id(value: object, name: str) -> str:
     return str(value).strip()
 
 
-def server_time(response: httpx.Response) -> datetime | None:
-    """The server's clock when it answered (its ``Date`` header, RFC 9110), None without one.
+def server_time(response: httpx.Response, now_epoch_s: Callable[[], float] = time.time) -> datetime:
+    """The latest time an item may be stamped with: the server's clock when it answered (its
+    ``Date`` header, RFC 9110), or this computer's when that is later or absent.
 
     A cursor taken from the items' own times ("updated since ...") never moves past it: one
     item stamped in the future (a shop's bad data, a clock set wrong) would move the cursor
-    there, and every item of the hours in between would never be asked for."""
-    return http_date(response.headers.get("date"))
+    there, and every item of the hours in between would never be asked for. The later of the
+    two clocks: a ``Date`` of 1970 (a proxy's dead clock) made every item "in the future", so
+    the cursor never moved and every poll asked for the whole session's orders again."""
+    own = datetime.fromtimestamp(now_epoch_s(), UTC)
+    server = http_date(response.headers.get("date"))
+    return own if server is None or server < own else server
 
 
 def iso_time(text: str) -> datetime | None:

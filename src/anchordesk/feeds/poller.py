@@ -55,7 +55,7 @@ import httpx
 from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.logs import mask_text
 from anchordesk.core.redact import mask_secrets, mask_url
-from anchordesk.show.feed_items import FeedItem, RejectedItem, item_kind
+from anchordesk.show.feed_items import FeedItem, Order, OrderUpdate, RejectedItem, item_kind
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +86,25 @@ def _cursor_key(cursor: str) -> str:
 
 def _key(item: FeedItem) -> tuple[str, str]:
     """The item's key among the recent ids: kind and id, a long id by its digest (a hostile
-    feed's 1 MB ids, 20,000 of them remembered, were 20 GB)."""
+    feed's 1 MB ids, 20,000 of them remembered, were 20 GB). An order's (an update's) key
+    holds its money and units as sent: a copy changed on the platform (an edit) goes on to
+    the store, which keeps it as rejected beside the counted one (or counts it, when the first
+    copy was rejected) instead of it being dropped here unseen."""
     item_id = item.id
+    if isinstance(item, Order):
+        terms: tuple[object, ...] = (item.currency, str(item.total_price), _line_terms(item))
+        item_id = f"{item_id}\x00{terms!r}"
+    elif isinstance(item, OrderUpdate):
+        refund_lines = [(line.sku, line.quantity) for line in item.lines]
+        terms = (item.currency, str(item.refund), refund_lines)
+        item_id = f"{item_id}\x00{terms!r}"
     if len(item_id) > 256:
         item_id = "#" + hashlib.sha256(item_id.encode("utf-8", "replace")).hexdigest()
     return item_kind(item), item_id
+
+
+def _line_terms(order: Order) -> list[tuple[str, int, str]]:
+    return [(line.sku, line.quantity, str(line.unit_price)) for line in order.lines]
 
 
 class MalformedResponse(Exception):
@@ -486,6 +500,13 @@ class Poller:
             if retry_after is not None:
                 return self._backoff.retry_after_s(retry_after)
             return backoff_delay
+        if response.status_code == 304:
+            # Not a redirect (no new address to give): an answer to a conditional request,
+            # and none is sent (no If-None-Match, no If-Modified-Since).
+            return self._error(
+                "HTTP 304 (not modified) to a request that asked for no cached copy: the "
+                "server, or a proxy or cache between, answers wrongly"
+            )
         if 300 <= response.status_code < 400:
             # Never followed (the client is built so): a redirect to another host would carry
             # the feed's token there. Said as what it is, with where it points (masked).

@@ -16,7 +16,7 @@ An amount (order total, line unit price, refund) is valid when it is
   names no currency is checked against the show's; with none known, 4 digits (ISO 4217's most).
 
 A quantity (an order line's, a refund line's units) is a whole number from 1 to
-:data:`MAX_QUANTITY`.
+:data:`MAX_QUANTITY`, and so are an order's (a refund's) lines together.
 
 A currency (an order's, a refund's) is absent (the show's) or an ISO 4217 code: three letters
 A-Z. Anything else (a 1 MB string, escape sequences, ``"12"``) is no currency: summed, it would
@@ -26,11 +26,13 @@ open a GMV line of its own under that name in every report and board.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from anchordesk.core.money import currency_digits
-from anchordesk.show.feed_items import Order, OrderUpdate
+from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate, RefundLine
 
 MAX_AMOUNT = Decimal(10) ** 12
 MAX_QUANTITY = 100_000
@@ -45,6 +47,11 @@ AMOUNT_TOO_PRECISE = "amount_too_precise"
 QUANTITY_INVALID = "quantity_invalid"
 CURRENCY_INVALID = "currency_invalid"
 UNREADABLE = "unreadable"  # the adapter could not read the item at all
+# An order sent again under a kept order's id with another currency, total or lines (an edit
+# on the platform): the first copy counts, this one is kept and listed, never silently lost.
+ORDER_CHANGED = "order_changed"
+# The same for a cancellation or refund (the same refund id with another amount or lines).
+UPDATE_CHANGED = "update_changed"
 REASONS = (
     AMOUNT_NOT_A_NUMBER,
     AMOUNT_NEGATIVE,
@@ -53,6 +60,8 @@ REASONS = (
     QUANTITY_INVALID,
     CURRENCY_INVALID,
     UNREADABLE,
+    ORDER_CHANGED,
+    UPDATE_CHANGED,
 )
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
@@ -123,6 +132,16 @@ def order_problem(order: Order, default_currency: str = "") -> Problem | None:
         )
         if problem is not None:
             return problem
+    return _units_problem("order", order.lines)
+
+
+def _units_problem(what: str, lines: Sequence[OrderLine] | Sequence[RefundLine]) -> Problem | None:
+    """An order's (a refund's) lines together: each line within the rule, 80,000 lines of
+    100,000 units made one $1.00 order of 8 billion mugs (the report's units, the stock on the
+    picture), so the whole is held to the same bound as one line."""
+    units = sum(line.quantity for line in lines)
+    if units > MAX_QUANTITY:
+        return Problem(QUANTITY_INVALID, f"{what} units {units:,} in {len(lines):,} lines")
     return None
 
 
@@ -140,4 +159,50 @@ def update_problem(update: OrderUpdate, default_currency: str = "") -> Problem |
         problem = quantity_problem(f"refund line {line.sku or '(no SKU)'} quantity", line.quantity)
         if problem is not None:
             return problem
-    return None
+    return _units_problem("refund", update.lines)
+
+
+def _order_terms(order: Order) -> tuple[str, Decimal, Counter[tuple[str, int, Decimal]]]:
+    lines = Counter((line.sku, line.quantity, line.unit_price) for line in order.lines)
+    return order.currency, order.total_price, lines
+
+
+def _order_words(order: Order) -> str:
+    units = sum(line.quantity for line in order.lines)
+    plural = "" if units == 1 else "s"
+    return f"{order.total_price} {order.currency or '(no currency)'} for {units} unit{plural}"
+
+
+def changed_copy_problem(kept: Order, again: Order) -> Problem | None:
+    """None when ``again`` (the same id sent again) is the order ``kept``; otherwise why it is
+    another one. Values are compared, not spellings ("24.0" is "24.00"); titles, times and the
+    customer may change (a product renamed), the money and the units may not."""
+    if _order_terms(kept) == _order_terms(again):
+        return None
+    return Problem(
+        ORDER_CHANGED,
+        f"sent again as {_order_words(again)}; the first copy counts: {_order_words(kept)}",
+    )
+
+
+def _update_terms(
+    update: OrderUpdate,
+) -> tuple[str, Decimal | None, str, Counter[tuple[str, int]]]:
+    lines = Counter((line.sku, line.quantity) for line in update.lines)
+    return update.status, update.refund, update.currency, lines
+
+
+def _update_words(update: OrderUpdate) -> str:
+    units = sum(line.quantity for line in update.lines)
+    money = "the whole order" if update.refund is None else f"{update.refund} {update.currency}"
+    return f"{update.status} {money.strip()} with {units} units back"
+
+
+def changed_update_problem(kept: OrderUpdate, again: OrderUpdate) -> Problem | None:
+    """As `changed_copy_problem`, for a cancellation or refund sent again under its id."""
+    if _update_terms(kept) == _update_terms(again):
+        return None
+    return Problem(
+        UPDATE_CHANGED,
+        f"sent again as {_update_words(again)}; the first copy counts: {_update_words(kept)}",
+    )

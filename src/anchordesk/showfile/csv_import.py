@@ -19,7 +19,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +28,7 @@ from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import Product, Show, canonical_sku
 from anchordesk.show.validate import (
     MAX_AMOUNT,
+    MAX_PRODUCTS,
     MAX_STOCK,
     Problem,
     Severity,
@@ -305,6 +306,26 @@ def read_products_csv(
     return _parse(text, result, path.resolve().parent, show_dir, show_currency, priced_in or {})
 
 
+_SEPARATOR_LINE = re.compile(r" *sep=(.) *", re.IGNORECASE)
+
+
+class _TooManyRows(Exception):
+    pass
+
+
+def _rows_of_one_show(reader: Iterator[list[str]]) -> list[list[str]]:
+    """The rows, but no more non-blank ones than a header and a show's products."""
+    rows: list[list[str]] = []
+    filled = 0
+    for row in reader:
+        rows.append(row)
+        if any(cell.strip() for cell in row):
+            filled += 1
+            if filled > MAX_PRODUCTS + 1:
+                raise _TooManyRows
+    return rows
+
+
 # Unknown header columns named one by one; the rest are counted in one more line.
 _UNKNOWN_COLUMNS_NAMED = 5
 
@@ -327,9 +348,30 @@ def _parse(
         return result
     # Excel in many European locales separates with ";"; tab-separated exports exist too.
     delimiter = max((",", ";", "\t"), key=first.count)
+    directive = _SEPARATOR_LINE.fullmatch(first)
+    if directive is not None:
+        # "sep=;" first: the separator named for Excel, which reads it so (tools that export
+        # for Excel write it). Kept as an empty line: the rows keep their numbers in the file.
+        delimiter = directive.group(1)
+        text = text.replace(first, "", 1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        rows = list(reader)
+        rows = _rows_of_one_show(reader)
+    except _TooManyRows:
+        # Said before a million rows become products, a show and 221 MB of JSON to refuse.
+        result.problems.append(
+            _file_problem(
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "CsvImport",
+                        "more than {limit} product rows; a show holds at most {limit} products: "
+                        "import the products of one show",
+                    ),
+                    limit=grouped(MAX_PRODUCTS),
+                )
+            )
+        )
+        return result
     except csv.Error as error:
         why = (
             Words(

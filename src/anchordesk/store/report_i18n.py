@@ -190,6 +190,16 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "通貨が ISO 4217 のコードでない",
     ),
     "reason_unreadable": ("unreadable item", "无法读取的数据", "読み取れない項目"),
+    "reason_order_changed": (
+        "order sent again changed (the first copy counts)",
+        "订单再次发送时已更改（按首次收到的计入）",
+        "内容が変わって再送された注文（最初に受けた内容で集計）",
+    ),
+    "reason_update_changed": (
+        "cancellation or refund sent again changed (the first copy counts)",
+        "取消或退款再次发送时已更改（按首次收到的计入）",
+        "内容が変わって再送されたキャンセル・返金（最初に受けた内容で集計）",
+    ),
     "and_more": ("… and {count} more", "……另有 {count} 条", "…ほか {count} 件"),
     "unreadable_rows": (
         "{count} unreadable rows skipped in {path}",

@@ -52,7 +52,13 @@ from anchordesk.show.feed_items import (
     RejectedItem,
     ViewerStats,
 )
-from anchordesk.show.feed_rules import Problem, order_problem, update_problem
+from anchordesk.show.feed_rules import (
+    Problem,
+    changed_copy_problem,
+    changed_update_problem,
+    order_problem,
+    update_problem,
+)
 from anchordesk.store import session_lock
 from anchordesk.store.session_check import (
     APPLICATION_ID,
@@ -638,6 +644,10 @@ class SessionStore:
                     item = rejected_update(item, problem)
             if insert_item(self._db, item, now):
                 new.append(item)
+            elif isinstance(item, Order | OrderUpdate):
+                changed = self._changed_copy(item)
+                if changed is not None and insert_item(self._db, changed, now):
+                    new.append(changed)
         if cursor is not None:
             self._db.execute(
                 "INSERT INTO cursors(source, cursor, updated_at) VALUES (?, ?, ?) "
@@ -646,6 +656,33 @@ class SessionStore:
                 (source, cursor, now),
             )
         return new
+
+    def _changed_copy(self, item: Order | OrderUpdate) -> RejectedItem | None:
+        """``item`` came again under the id of a kept one: as rejected when its money or units
+        differ (a platform's edit), so the report lists what the platform says now; the kept
+        copy stays the one counted (the ledger and the picture have applied it)."""
+        if isinstance(item, Order):
+            row = self._db.execute(
+                "SELECT source, id, received_at, created_at, currency, total_price, customer,"
+                " lines FROM orders WHERE source = ? AND id = ?",
+                (item.source, item.id),
+            ).fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT source, id, order_id, received_at, at, status, refund, currency,"
+                " refund_id, lines FROM order_updates WHERE source = ? AND id = ?",
+                (item.source, item.id),
+            ).fetchone()
+        if row is None:
+            return None
+        try:
+            if isinstance(item, Order):
+                problem = changed_copy_problem(order_from_row(row)[0], item)
+                return None if problem is None else rejected_order(item, problem)
+            problem = changed_update_problem(update_from_row(row)[0], item)
+            return None if problem is None else rejected_update(item, problem)
+        except (UnreadableRowError, ArithmeticError, TypeError):
+            return None  # a damaged kept row: the report lists it as unreadable already
 
     def record_show_events(self, events: Sequence[ShowEventRecord]) -> int:
         """Store show events; return how many were new."""
