@@ -558,12 +558,12 @@
         <translation>{path} は {limit} MB を超えています</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+62"/>
         <source>the CSV is empty</source>
         <translation>CSV が空です</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+19"/>
         <source>more than {limit} product rows; a show holds at most {limit} products: import the products of one show</source>
         <translation>商品の行が {limit} 行を超えています。1 回の配信の商品は最大 {limit} 件です：この配信の商品だけを取り込んでください</translation>
     </message>
@@ -1642,7 +1642,7 @@
     </message>
     <message>
         <location line="+44"/>
-        <location filename="../src/anchordesk/show/state.py" line="+518"/>
+        <location filename="../src/anchordesk/show/state.py" line="+527"/>
         <source>no product with SKU {sku} in this show</source>
         <translation>この番組に品番 {sku} の商品はありません</translation>
     </message>
@@ -1675,7 +1675,7 @@
     </message>
     <message>
         <location line="+14"/>
-        <location filename="../src/anchordesk/show/state.py" line="-437"/>
+        <location filename="../src/anchordesk/show/state.py" line="-446"/>
         <source>no live deal to stop</source>
         <translation>実施中のタイムセールはありません</translation>
     </message>
@@ -1734,7 +1734,7 @@
         <translation>インデックス {index} のセグメントはありません。進行表のセグメントは 0〜{last} です</translation>
     </message>
     <message>
-        <location line="+517"/>
+        <location line="+526"/>
         <source>the show plans no deal for {sku}: give price and seconds</source>
         <translation>番組に {sku} のタイムセールの予定はありません。価格と秒数を指定してください</translation>
     </message>
@@ -3451,7 +3451,7 @@
         <translation>進行表にはセグメントが 1 つ以上必要です</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>the segment needs a title</source>
         <translation>セグメントのタイトルが必要です</translation>
     </message>
@@ -3466,7 +3466,7 @@
         <translation>不明な品番 {sku}：この品番の商品はありません</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>{value} is not one of: {allowed}</source>
         <translation>{value} は次のいずれでもありません：{allowed}</translation>
     </message>
@@ -3526,22 +3526,22 @@
         <translation>空のトークポイント</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>a deal needs the segment&apos;s product: set the segment&apos;s sku</source>
         <translation>タイムセールにはセグメントの商品が必要です。セグメントの品番を設定してください</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+68"/>
         <source>deal price {price} is not below the list price {list_price} of {sku}</source>
         <translation>セール価格 {price} が {sku} の定価 {list_price} より低くありません</translation>
     </message>
     <message>
-        <location line="-50"/>
+        <location line="-55"/>
         <source>the deal ({deal_seconds} s) outlasts its segment ({segment_seconds} s): it keeps counting down during the next segment</source>
         <translation>タイムセール（{deal_seconds} 秒）がセグメント（{segment_seconds} 秒）より長いため、次のセグメントでもカウントダウンが続きます</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+78"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>セール在庫 {value} は範囲外です。1〜{limit} の整数にしてください</translation>
     </message>
@@ -3551,12 +3551,12 @@
         <translation>セール在庫 {deal_stock} が {sku} の在庫 {stock} を超えています</translation>
     </message>
     <message>
-        <location line="-68"/>
+        <location line="-75"/>
         <source>the deals on {sku} plan {planned} units in all, more than its stock {stock}</source>
         <translation>{sku} のタイムセールは合計 {planned} 点の予定で、在庫 {stock} を超えています</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="+117"/>
         <source>{field}: {problem}</source>
         <translation>{field}：{problem}</translation>
     </message>

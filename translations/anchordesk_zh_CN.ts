@@ -558,12 +558,12 @@
         <translation>{path} 超过 {limit} MB</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+62"/>
         <source>the CSV is empty</source>
         <translation>CSV 文件是空的</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+19"/>
         <source>more than {limit} product rows; a show holds at most {limit} products: import the products of one show</source>
         <translation>商品行超过 {limit} 行；一场直播最多 {limit} 个商品：只导入这一场的商品</translation>
     </message>
@@ -1642,7 +1642,7 @@
     </message>
     <message>
         <location line="+44"/>
-        <location filename="../src/anchordesk/show/state.py" line="+518"/>
+        <location filename="../src/anchordesk/show/state.py" line="+527"/>
         <source>no product with SKU {sku} in this show</source>
         <translation>本节目没有货号为 {sku} 的商品</translation>
     </message>
@@ -1675,7 +1675,7 @@
     </message>
     <message>
         <location line="+14"/>
-        <location filename="../src/anchordesk/show/state.py" line="-437"/>
+        <location filename="../src/anchordesk/show/state.py" line="-446"/>
         <source>no live deal to stop</source>
         <translation>没有进行中的秒杀</translation>
     </message>
@@ -1734,7 +1734,7 @@
         <translation>没有索引为 {index} 的环节：流程单的环节索引是 0 到 {last}</translation>
     </message>
     <message>
-        <location line="+517"/>
+        <location line="+526"/>
         <source>the show plans no deal for {sku}: give price and seconds</source>
         <translation>节目没有为 {sku} 安排秒杀：请填写价格和秒数</translation>
     </message>
@@ -3451,7 +3451,7 @@
         <translation>流程单至少需要一个环节</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>the segment needs a title</source>
         <translation>环节需要标题</translation>
     </message>
@@ -3466,7 +3466,7 @@
         <translation>未知货号 {sku}：没有商品使用它</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>{value} is not one of: {allowed}</source>
         <translation>{value} 不在可选值中：{allowed}</translation>
     </message>
@@ -3526,22 +3526,22 @@
         <translation>空卖点</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>a deal needs the segment&apos;s product: set the segment&apos;s sku</source>
         <translation>秒杀需要本环节的商品：请设置环节的货号</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+68"/>
         <source>deal price {price} is not below the list price {list_price} of {sku}</source>
         <translation>秒杀价 {price} 不低于 {sku} 的原价 {list_price}</translation>
     </message>
     <message>
-        <location line="-50"/>
+        <location line="-55"/>
         <source>the deal ({deal_seconds} s) outlasts its segment ({segment_seconds} s): it keeps counting down during the next segment</source>
         <translation>秒杀（{deal_seconds} 秒）比所在环节（{segment_seconds} 秒）长：下一个环节中仍会继续倒计时</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+78"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>秒杀库存 {value} 超出范围：应为 1 到 {limit} 之间的整数</translation>
     </message>
@@ -3551,12 +3551,12 @@
         <translation>秒杀库存 {deal_stock} 超过 {sku} 的库存 {stock}</translation>
     </message>
     <message>
-        <location line="-68"/>
+        <location line="-75"/>
         <source>the deals on {sku} plan {planned} units in all, more than its stock {stock}</source>
         <translation>{sku} 的各场秒杀共计划 {planned} 件，超过其库存 {stock}</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="+117"/>
         <source>{field}: {problem}</source>
         <translation>{field}：{problem}</translation>
     </message>

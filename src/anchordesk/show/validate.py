@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 from functools import partial
@@ -454,6 +454,7 @@ def validate_show(
             Words(QT_TRANSLATE_NOOP("ShowProblems", "the rundown needs at least one segment")),
         )
     deal_units_by_sku: dict[str, int] = {}
+    over_stock: dict[str, int] = {}  # SKU -> the index of its warning in check.problems
     for index, segment in enumerate(show.rundown):
         path = f"$.rundown[{index}]"
         check.subject = partial(segment_subject, index, segment.title)
@@ -492,7 +493,9 @@ def validate_show(
             )
         if segment.deal is not None:
             product_path = f"$.products[{target_index}]" if target_index is not None else ""
-            _check_deal(check, show, segment, target, path, product_path, deal_units_by_sku)
+            _check_deal(
+                check, show, segment, target, path, product_path, deal_units_by_sku, over_stock
+            )
     return check.problems
 
 
@@ -641,6 +644,7 @@ def _check_deal(
     path: str,
     product_path: str,
     deal_units_by_sku: dict[str, int],
+    over_stock: dict[str, int],
 ) -> None:
     deal = segment.deal
     assert deal is not None
@@ -676,20 +680,25 @@ def _check_deal(
         planned = deal_units_by_sku.get(target.sku, 0) + deal.stock
         deal_units_by_sku[target.sku] = planned
         if planned > target.stock:
-            check.warning(
-                f"{deal_path}.stock",
-                Words(
-                    QT_TRANSLATE_NOOP(
-                        "ShowProblems",
-                        "the deals on {sku} plan {planned} units in all, more than its stock "
-                        "{stock}",
-                    ),
-                    sku=escape_controls(target.sku),
-                    planned=grouped(planned),
-                    stock=grouped(target.stock),
+            words = Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems",
+                    "the deals on {sku} plan {planned} units in all, more than its stock {stock}",
                 ),
-                f"{product_path}.stock",
+                sku=escape_controls(target.sku),
+                planned=grouped(planned),
+                stock=grouped(target.stock),
             )
+            # One warning per product, at the deal that first plans past its stock, with the
+            # total of all its deals: a show of 150,000 deals on one SKU printed 150,000 lines.
+            at = over_stock.get(target.sku)
+            if at is not None:
+                check.problems[at] = replace(check.problems[at], words=words)
+            else:
+                count = len(check.problems)
+                check.warning(f"{deal_path}.stock", words, f"{product_path}.stock")
+                if len(check.problems) > count:
+                    over_stock[target.sku] = count
 
 
 def _check_deal_values(
