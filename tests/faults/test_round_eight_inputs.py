@@ -359,3 +359,19 @@ def test_a_refund_sent_again_changed_or_corrected_is_never_dropped_unseen(
         "sent again as refunded 9.00 with 0 units back; "
         "the first copy counts: refunded 5.00 with 0 units back"
     )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["show", "check", ""], ["report", ""], ["show", "import-csv", "", "-o", "x.json"]],
+    ids=["show check", "report", "import-csv"],
+)
+def test_an_empty_path_to_read_is_said_as_such_not_as_the_current_folder(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """R8in N2: ``show check ""`` and ``report ""`` said ". is a folder" (``Path("")`` is the
+    current folder), which sent the user looking at the wrong thing."""
+    assert cli_main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.strip().endswith("a file's path is needed, not an empty text"), err
+    assert "folder" not in err

@@ -84,6 +84,13 @@ def _file_to_write(text: str) -> Path:
     return Path(text)
 
 
+def _file_to_read(text: str) -> Path:
+    """The path of a file a command reads: ``""`` is not ``.`` (it was said ". is a folder")."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a file's path is needed, not an empty text")
+    return Path(text)
+
+
 def _seconds(text: str) -> float:
     """A run's length: finite ("1e400" became frames by round(), an OverflowError)."""
     value = _positive_float(text)
@@ -178,9 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
         "gui", parents=[verbose], help="open the control room window (the default)"
     )
     gui.add_argument(
-        "file", nargs="?", type=Path, metavar="SHOW", help="show file to open (default: the sample)"
+        "file",
+        nargs="?",
+        type=_file_to_read,
+        metavar="SHOW",
+        help="show file to open (default: the sample)",
     )
-    gui.add_argument("--show", type=Path, help="the same as SHOW")
+    gui.add_argument("--show", type=_file_to_read, help="the same as SHOW")
 
     live = commands.add_parser(
         "live",
@@ -248,7 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="write one JSON object of figures per second (JSON Lines)",
     )
     live.add_argument("--banner", metavar="TEXT", help="a text banner burnt into the picture")
-    live.add_argument("--show", type=Path, metavar="FILE", help="show file to put on screen")
+    live.add_argument(
+        "--show", type=_file_to_read, metavar="FILE", help="show file to put on screen"
+    )
     live.add_argument(
         "--autoplay", action="store_true", help="follow the show's rundown by its seconds"
     )
@@ -298,16 +311,19 @@ def build_parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", parents=[verbose], help="check or import show files")
     show_commands = show.add_subparsers(dest="show_command", parser_class=_Parser)
     check = show_commands.add_parser("check", help="validate a show file and summarise it")
-    check.add_argument("file", type=Path)
+    check.add_argument("file", type=_file_to_read)
     importer = show_commands.add_parser("import-csv", help="make or update a show from a CSV")
-    importer.add_argument("csv", type=Path)
+    importer.add_argument("csv", type=_file_to_read)
     importer.add_argument(
-        "--into", type=Path, metavar="SHOW", help="existing show file whose products are replaced"
+        "--into",
+        type=_file_to_read,
+        metavar="SHOW",
+        help="existing show file whose products are replaced",
     )
     importer.add_argument("-o", "--output", type=_file_to_write, required=True, metavar="FILE")
 
     report = commands.add_parser("report", parents=[verbose], help="post-show report of a session")
-    report.add_argument("session", type=Path)
+    report.add_argument("session", type=_file_to_read)
     report.add_argument("--json", action="store_true", help="print one JSON object")
     report.add_argument(
         "--html", type=_file_to_write, metavar="PATH", help="write a page with charts"
@@ -323,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     audience = commands.add_parser(
         "audience", parents=[verbose], help="run the rehearsal audience server alone"
     )
-    audience.add_argument("--show", type=Path, required=True, metavar="FILE")
+    audience.add_argument("--show", type=_file_to_read, required=True, metavar="FILE")
     audience.add_argument("--port", type=_port, default=0, metavar="N")
     audience.add_argument("--seed", type=int, default=1, metavar="N")
     audience.add_argument(
