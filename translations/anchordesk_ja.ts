@@ -3803,7 +3803,12 @@
         <translation>{path} は{kind}で、{wanted}ではありません</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+36"/>
+        <source>the {what} {name} is a web address: a show&apos;s pictures are files (save it next to the show file and give its name)</source>
+        <translation>{what} {name} は Web アドレスです：配信の画像はファイルです（配信ファイルと同じフォルダーに保存し、そのファイル名を指定してください）</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>the {what} {name} is outside the show&apos;s folder ({folder}): a copy of the folder given to someone else would lack it</source>
         <translation>{what} {name} は番組フォルダー（{folder}）の外にあります。フォルダーを他の人に渡すと含まれません</translation>
     </message>

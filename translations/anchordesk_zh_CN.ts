@@ -3803,7 +3803,12 @@
         <translation>{path} 是{kind}，不是{wanted}</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+36"/>
+        <source>the {what} {name} is a web address: a show&apos;s pictures are files (save it next to the show file and give its name)</source>
+        <translation>{what} {name} 是网址：节目的图片必须是文件（请把它保存到节目文件旁边，再填写文件名）</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>the {what} {name} is outside the show&apos;s folder ({folder}): a copy of the folder given to someone else would lack it</source>
         <translation>{what} {name} 在节目文件夹（{folder}）之外：把文件夹复制给别人时会缺少它</translation>
     </message>

@@ -375,3 +375,21 @@ def test_an_empty_path_to_read_is_said_as_such_not_as_the_current_folder(
     err = capsys.readouterr().err
     assert err.strip().endswith("a file's path is needed, not an empty text"), err
     assert "folder" not in err
+
+
+@pytest.mark.parametrize("image", ["https://shop.example/mug.png", "HTTP://cdn/x.jpg"])
+def test_an_image_given_as_a_web_address_is_said_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], image: str
+) -> None:
+    """R8in N4: "image file not found: https://shop.example/mug.png (looked for
+    …/https:/shop.example/mug.png)": the user had given a web address, which a show cannot use."""
+    sample = sample_show_path("en")
+    assert sample is not None
+    data = json.loads(sample.read_text(encoding="utf-8"))
+    data["products"][0]["image"] = image
+    path = tmp_path / "show.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert cli_main(["show", "check", str(path)]) == 2
+    out = capsys.readouterr().out
+    assert f"the image {image} is a web address: a show's pictures are files" in out
+    assert "looked for" not in out

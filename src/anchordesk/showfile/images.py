@@ -99,6 +99,19 @@ def _check(
     if resolved is None or len(relative) > MAX_PATH_CHARS or _CONTROLS.search(relative):
         return problems  # the rules of texts report such a path (anchordesk.show.validate)
     name = escape_controls(relative)
+    if re.match(r"(?i)[a-z][a-z0-9+.-]*://", relative):
+        # "https://shop/x.png" was "file not found (looked for …/https:/shop/x.png)".
+        return error(
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems",
+                    "the {what} {name} is a web address: a show's pictures are files (save it "
+                    "next to the show file and give its name)",
+                ),
+                what=what,
+                name=name,
+            )
+        )
     if show.base_dir is not None:
         folder = Path(os.path.abspath(show.base_dir))
         target = Path(os.path.normpath(folder / relative))
