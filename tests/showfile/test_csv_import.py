@@ -6,6 +6,8 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from anchordesk.core.paths import resources_dir
 from anchordesk.showfile.csv_import import parse_products_csv, read_products_csv
 
@@ -68,6 +70,38 @@ def test_missing_columns_and_other_separators() -> None:
     assert semicolons.products[0].stock == 1000
     chinese_headers = parse_products_csv("货号,商品名称,价格,库存\nA,精华,¥99,3\n")
     assert chinese_headers.products[0].price == Decimal("99")
+
+
+@pytest.mark.parametrize(
+    ("separator", "price", "stock", "expected"),
+    [
+        (";", "12,50", "1.000", (Decimal("12.50"), 1000)),  # Excel in Germany, France, Italy...
+        (";", "1.299,00", "5", (Decimal("1299.00"), 5)),
+        (";", "1.299", "5", (Decimal("1299"), 5)),  # both ways: the ";" file's decimal comma
+        (";", '"1,299.00"', '"1,000"', (Decimal("1299.00"), 1000)),  # one reading only
+        (",", '"12,50"', "3", (Decimal("12.50"), 3)),  # one reading only
+        (",", '"1,299"', '"1.000"', (Decimal("1299"), 1000)),  # both ways: a "," file's point
+        ("\t", "12.5", "7", (Decimal("12.5"), 7)),
+    ],
+)
+def test_prices_and_stock_are_read_in_either_decimal_convention(
+    separator: str, price: str, stock: str, expected: tuple[Decimal, int]
+) -> None:
+    """R8in N5: a ";"-separated export (Excel where the decimal mark is the comma) had its
+    "12,50" refused as not a number and its stock "1.000" read as one unit."""
+    text = separator.join(["sku", "title", "price", "stock"]) + "\n"
+    text += separator.join(["A", "Tasse", price, stock]) + "\n"
+    imported = parse_products_csv(text)
+    assert imported.problems == []
+    [product] = imported.products
+    assert (product.price, product.stock) == expected
+
+
+def test_a_price_that_reads_as_three_decimals_in_its_files_locale_is_refused_not_guessed() -> None:
+    imported = parse_products_csv("sku;title;price;stock;currency\nA;Tasse;1,299;5;EUR\n")
+    assert [str(problem) for problem in imported.errors] == [
+        "row 2, column price: 1.299 has more decimals than EUR uses (2)"
+    ]
 
 
 def test_gb18030_export_is_read_with_a_warning(tmp_path: Path) -> None:

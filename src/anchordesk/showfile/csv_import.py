@@ -74,6 +74,9 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 REQUIRED_COLUMNS = ("sku", "title", "price", "stock")
 
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_POINT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+_COMMA_DECIMAL = re.compile(r"\d+,\d+")
+_GROUPED_WHOLE = re.compile(r"\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d{3})+")
 # What the sign a spreadsheet writes before a price can mean. The sign is the price's currency:
 # one that is not the row's (or the show's) is an error, never dropped ("€1.00" in a USD show
 # is not $1.00); with no currency given, a sign of one currency gives the row its currency.
@@ -216,16 +219,41 @@ def _sign(text: str) -> str:
     return first if first in _SIGN_CURRENCIES else ""
 
 
-def _amount(text: str) -> Decimal | BadNumber | None:
+def _plain_number(text: str, decimal_comma: bool) -> str:
+    """A spreadsheet's number written as JSON writes it, whichever decimal mark it uses.
+
+    "1,299.00" and "12.50" are read with a decimal point, "1.299,00" and "12,50" with a decimal
+    comma: each has one reading only. A number that reads both ways and differs ("1,299",
+    "1.299") is read as the file's locale writes it: with a decimal comma in a file separated
+    by ";" (Excel in the locales whose decimal mark is the comma), else with a point. Before,
+    only the point was known: "12,50" in a European export was refused, "1.299,00" too."""
+    point = text.replace(",", "") if _THOUSANDS.fullmatch(text) else None
+    if point is None and "," not in text:
+        point = text
+    comma = None
+    if _POINT_THOUSANDS.fullmatch(text):
+        comma = text.replace(".", "").replace(",", ".")
+    elif _COMMA_DECIMAL.fullmatch(text):
+        comma = text.replace(",", ".")
+    if point is None or comma is None:
+        return point or comma or text
+    return comma if decimal_comma else point
+
+
+def _amount(text: str, decimal_comma: bool = False) -> Decimal | BadNumber | None:
     cleaned = text.strip()
     cleaned = cleaned[len(_sign(cleaned)) :].strip()
-    if _THOUSANDS.fullmatch(cleaned):
-        cleaned = cleaned.replace(",", "")
-    return bounded_decimal(cleaned)
+    return bounded_decimal(_plain_number(cleaned, decimal_comma))
 
 
-def _whole(text: str) -> int | BadNumber | None:
-    cleaned = text.strip().replace(",", "") if _THOUSANDS.fullmatch(text.strip()) else text.strip()
+def _whole(text: str, decimal_comma: bool = False) -> int | BadNumber | None:
+    cleaned = text.strip()
+    if _GROUPED_WHOLE.fullmatch(cleaned):
+        # Stock is whole: "1,000" and "1.000" are a thousand units in any locale (read with a
+        # decimal point, "1.000" units were 1 unit).
+        cleaned = cleaned.replace(",", "").replace(".", "")
+    else:
+        cleaned = _plain_number(cleaned, decimal_comma)
     number = bounded_decimal(cleaned)
     if isinstance(number, BadNumber) and number.reason == "too many decimals":
         return None  # "1e-400" is not out of range: it is not a whole number
@@ -471,7 +499,7 @@ def _parse(
         row = rows[index]
         if any(cell.strip() for cell in row):
             cells = _Row(row, index + 1, columns, result)
-            product = _product(cells, show_currency, priced_in)
+            product = _product(cells, show_currency, priced_in, decimal_comma=delimiter == ";")
             for column in cells.unreadable:
                 unreadable.add(f"$.products[{len(candidates)}].{column}")
             if product.image and csv_dir is not None:
@@ -576,14 +604,16 @@ class _Row:
         self.result.problems.append(_cell_problem(self.number, column, message))
 
 
-def _product(row: _Row, show_currency: str | None, priced_in: Mapping[str, str]) -> Product:
+def _product(
+    row: _Row, show_currency: str | None, priced_in: Mapping[str, str], *, decimal_comma: bool
+) -> Product:
     """The row as a product; a cell that is not even a number is reported here, the rest of
     the rules are the show's (see `_parse`).
 
     A row that names no currency (no cell, no sign of one) for a product the show prices in
     another currency keeps that currency: a sheet of prices only made the show's €69.99
     kettle a $60.00 one, in a currency the sheet never wrote."""
-    price = _amount(row["price"])
+    price = _amount(row["price"], decimal_comma)
     currency = row["currency"].upper() or priced_in.get(canonical_sku(row["sku"])) or None
     sign = _sign(row["price"])
     if sign and price is not None and not isinstance(price, BadNumber):
@@ -616,7 +646,7 @@ def _product(row: _Row, show_currency: str | None, priced_in: Mapping[str, str])
             if row["price"]
             else _EMPTY,
         )
-    stock = _whole(row["stock"])
+    stock = _whole(row["stock"], decimal_comma)
     if isinstance(stock, BadNumber):
         row.unreadable_cell(
             "stock",
