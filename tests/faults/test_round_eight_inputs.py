@@ -7,9 +7,10 @@ import asyncio
 import http.server
 import json
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -38,6 +39,38 @@ def _mug_show() -> Show:
         products=(Product("MUG", "Mug", Decimal("24.00"), 20),),
         rundown=(Segment("Mug", 300, "MUG"),),
     )
+
+
+def _report_after_polls(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    server: JsonFeedServer,
+    *before_each_poll: Callable[[], object],
+) -> dict[str, Any]:
+    """A session of the mug show fed by ``server`` through the real poller: each callable
+    changes what the server serves, then one poll. Returns ``report --json`` of the file."""
+    path = tmp_path / "s.adsession"
+    store = SessionStore(path)
+    store.set_meta("show", json.dumps(show_snapshot(_mug_show())))
+
+    async def sink(source: str, items: Sequence[FeedItem], cursor: str | None) -> list[FeedItem]:
+        return store.write_batch(source, items, cursor)
+
+    async def run() -> None:
+        async with httpx.AsyncClient() as client:
+            poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, FakeTime())  # type: ignore[arg-type]
+            for change in before_each_poll:
+                change()
+                await poller.poll_once()
+
+    try:
+        asyncio.run(run())
+    finally:
+        server.stop()
+        store.close()
+    assert cli_main(["report", "--json", str(path)]) == 0
+    report: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return report
 
 
 def test_an_order_served_again_with_other_money_is_kept_as_rejected_not_dropped_unseen(
@@ -188,30 +221,12 @@ def test_an_order_whose_lines_together_pass_the_units_bound_is_rejected(
     one $1.00 order of 8,000,000,000 mugs, kept and counted (the report's units, a product row
     of $80,000,000.00, the stock on the picture). Here three lines of 40,000 from a real feed,
     and a refund naming three lines of 40,000: both kept as rejected, neither counted."""
-    path = tmp_path / "s.adsession"
-    store = SessionStore(path)
-    store.set_meta("show", json.dumps(show_snapshot(_mug_show())))
     server = JsonFeedServer().start()
     line = {"sku": "MUG", "quantity": 40_000, "price": "0.01"}
     server.add_raw({"type": "order", "id": "o1", "total": "1.00", "lines": [line] * 3})
     server.add_order("MUG", 1, "24.00", "USD")
     server.add_update("o2", "refunded", "24.00", lines=[("MUG", 40_000)] * 3)
-
-    async def sink(source: str, items: Sequence[FeedItem], cursor: str | None) -> list[FeedItem]:
-        return store.write_batch(source, items, cursor)
-
-    async def run() -> None:
-        async with httpx.AsyncClient() as client:
-            poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, FakeTime())  # type: ignore[arg-type]
-            await poller.poll_once()
-
-    try:
-        asyncio.run(run())
-    finally:
-        server.stop()
-        store.close()
-    assert cli_main(["report", "--json", str(path)]) == 0
-    report = json.loads(capsys.readouterr().out)
+    report = _report_after_polls(tmp_path, capsys, server, lambda: None)
     assert report["products"][0]["units"] == 1 and report["gmv_by_currency"] == {"USD": "24.00"}
     assert report["rejected_by_reason"] == {"quantity_invalid": 2}
     details = sorted(rejected["detail"] for rejected in report["rejected"])
@@ -287,33 +302,19 @@ def test_a_corrected_copy_of_a_rejected_order_is_counted_in_the_same_run(
     copy stays listed)". Before: only after a restart — within the run the poller had
     remembered the order's id from the bad copy ($24.001, finer than cents) and dropped the
     corrected $24.00 unseen: the report said 0 orders."""
-    path = tmp_path / "s.adsession"
-    store = SessionStore(path)
-    store.set_meta("show", json.dumps(show_snapshot(_mug_show())))
-    server = JsonFeedServer().start()
-
-    async def sink(source: str, items: Sequence[FeedItem], cursor: str | None) -> list[FeedItem]:
-        return store.write_batch(source, items, cursor)
 
     def order(total: str) -> dict[str, object]:
         line = {"sku": "MUG", "quantity": 1, "price": total}
         return {"type": "order", "id": "o1", "currency": "USD", "total": total, "lines": [line]}
 
-    async def run() -> None:
-        async with httpx.AsyncClient() as client:
-            poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, FakeTime())  # type: ignore[arg-type]
-            server.add_raw(order("24.001"))
-            await poller.poll_once()
-            server.add_raw(order("24.00"))
-            await poller.poll_once()
-
-    try:
-        asyncio.run(run())
-    finally:
-        server.stop()
-        store.close()
-    assert cli_main(["report", "--json", str(path)]) == 0
-    report = json.loads(capsys.readouterr().out)
+    server = JsonFeedServer().start()
+    report = _report_after_polls(
+        tmp_path,
+        capsys,
+        server,
+        lambda: server.add_raw(order("24.001")),
+        lambda: server.add_raw(order("24.00")),
+    )
     assert report["gmv_by_currency"] == {"USD": "24.00"}
     assert report["rejected_by_reason"] == {"amount_too_precise": 1}
 
@@ -325,33 +326,19 @@ def test_a_refund_sent_again_changed_or_corrected_is_never_dropped_unseen(
     of o1 came as $12.501 (finer than cents: rejected), then corrected as $12.50 — dropped
     unseen by the poller's ids (nothing refunded); refund rf-2 of o2 came as $5.00, then
     as $9.00 — dropped unseen (the report never said the platform changed it)."""
-    path = tmp_path / "s.adsession"
-    store = SessionStore(path)
-    store.set_meta("show", json.dumps(show_snapshot(_mug_show())))
     server = JsonFeedServer().start()
 
-    async def sink(source: str, items: Sequence[FeedItem], cursor: str | None) -> list[FeedItem]:
-        return store.write_batch(source, items, cursor)
+    def first_copies() -> None:
+        server.add_order("MUG", 1, "24.00", "USD")
+        server.add_order("MUG", 1, "24.00", "USD")
+        server.add_update("o1", "refunded", "12.501", refund_id="rf-1")
+        server.add_update("o2", "refunded", "5.00", refund_id="rf-2")
 
-    async def run() -> None:
-        async with httpx.AsyncClient() as client:
-            poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, FakeTime())  # type: ignore[arg-type]
-            server.add_order("MUG", 1, "24.00", "USD")
-            server.add_order("MUG", 1, "24.00", "USD")
-            server.add_update("o1", "refunded", "12.501", refund_id="rf-1")
-            server.add_update("o2", "refunded", "5.00", refund_id="rf-2")
-            await poller.poll_once()
-            server.add_update("o1", "refunded", "12.50", refund_id="rf-1")
-            server.add_update("o2", "refunded", "9.00", refund_id="rf-2")
-            await poller.poll_once()
+    def sent_again() -> None:
+        server.add_update("o1", "refunded", "12.50", refund_id="rf-1")
+        server.add_update("o2", "refunded", "9.00", refund_id="rf-2")
 
-    try:
-        asyncio.run(run())
-    finally:
-        server.stop()
-        store.close()
-    assert cli_main(["report", "--json", str(path)]) == 0
-    report = json.loads(capsys.readouterr().out)
+    report = _report_after_polls(tmp_path, capsys, server, first_copies, sent_again)
     assert report["gmv_by_currency"] == {"USD": "30.50"}  # 48.00 - 12.50 - 5.00
     assert report["rejected_by_reason"] == {"amount_too_precise": 1, "update_changed": 1}
     [changed] = [r for r in report["rejected"] if r["reason"] == "update_changed"]
