@@ -523,7 +523,7 @@
         <translation>CSV ファイル</translation>
     </message>
     <message>
-        <location line="+70"/>
+        <location line="+73"/>
         <source>row {row}, column {column}</source>
         <translation>{row} 行目の {column} 列</translation>
     </message>
@@ -553,7 +553,7 @@
         <translation>UTF-8 ではないため Shift_JIS（日本語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+135"/>
+        <location line="+160"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} は {limit} MB を超えています</translation>
     </message>
@@ -608,7 +608,17 @@
         <translation>なし</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+25"/>
+        <source>{cells} cells, but the header names {columns} columns: the cells after the last one are not read (is a separator inside a cell that is not in quotes?)</source>
+        <translation>セルが {cells} 個ありますが、見出しの列は {columns} 列です：最後の列より後のセルは読み込まれません（引用符で囲まれていないセルに区切り文字が入っていませんか？）</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>{count} more rows with cells past the header&apos;s last column</source>
+        <translation>ほかに {count} 行で、見出しの最後の列より後にセルがあります</translation>
+    </message>
+    <message>
+        <location line="+33"/>
         <source>the CSV has a header but no products</source>
         <translation>CSV に見出し行はありますが、商品がありません</translation>
     </message>
@@ -618,7 +628,7 @@
         <translation>空です</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+42"/>
         <source>{value} has too many decimals for a price</source>
         <translation>{value} は小数の桁数が多すぎて価格になりません</translation>
     </message>

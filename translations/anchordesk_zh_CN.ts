@@ -523,7 +523,7 @@
         <translation>CSV 文件</translation>
     </message>
     <message>
-        <location line="+70"/>
+        <location line="+73"/>
         <source>row {row}, column {column}</source>
         <translation>第 {row} 行，{column} 列</translation>
     </message>
@@ -553,7 +553,7 @@
         <translation>不是 UTF-8：已按 Shift_JIS（日文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+135"/>
+        <location line="+160"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} 超过 {limit} MB</translation>
     </message>
@@ -608,7 +608,17 @@
         <translation>无</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+25"/>
+        <source>{cells} cells, but the header names {columns} columns: the cells after the last one are not read (is a separator inside a cell that is not in quotes?)</source>
+        <translation>共 {cells} 个单元格，但表头只有 {columns} 列：最后一列之后的单元格不会读取（是否有单元格含分隔符却没加引号？）</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>{count} more rows with cells past the header&apos;s last column</source>
+        <translation>另有 {count} 行在表头最后一列之后还有单元格</translation>
+    </message>
+    <message>
+        <location line="+33"/>
         <source>the CSV has a header but no products</source>
         <translation>CSV 只有表头，没有商品</translation>
     </message>
@@ -618,7 +628,7 @@
         <translation>为空</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+42"/>
         <source>{value} has too many decimals for a price</source>
         <translation>{value} 的小数位太多，不能作为价格</translation>
     </message>

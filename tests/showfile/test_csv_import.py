@@ -111,3 +111,20 @@ def test_gb18030_export_is_read_with_a_warning(tmp_path: Path) -> None:
     assert imported.encoding == "gb18030"
     assert imported.products[0].title == "精华液"
     assert not imported.errors and len(imported.problems) == 1
+
+
+def test_cells_past_the_headers_last_column_are_said_not_dropped_unseen() -> None:
+    """R8in N6: a talking point with an unquoted comma ("For tea, coffee") split the row; its
+    end was dropped without a word. A trailing separator (an empty cell) is no such loss."""
+    text = "sku,title,price,stock,points\nA,Mug,12.50,5,Light|For tea, coffee\nB,Cup,3,4,ok,\n"
+    imported = parse_products_csv(text)
+    assert [str(problem) for problem in imported.problems] == [
+        "row 2: 6 cells, but the header names 5 columns: the cells after the last one are not "
+        "read (is a separator inside a cell that is not in quotes?)"
+    ]
+    assert not imported.errors and len(imported.products) == 2
+    many = "sku,title,price,stock\n" + "".join(f"S{n},T,1,1,x\n" for n in range(8))
+    said = [str(problem) for problem in parse_products_csv(many).problems]
+    assert (
+        len(said) == 6 and said[0] == "file: 3 more rows with cells past the header's last column"
+    )

@@ -495,9 +495,32 @@ def _parse(
     candidates: list[Product] = []
     row_numbers: list[int] = []
     unreadable: set[str] = set()  # "$.products[k].column" of cells that could not be read
+    overflowing = 0  # rows with cells past the header's last column
     for index in range(header_index + 1, len(rows)):
         row = rows[index]
         if any(cell.strip() for cell in row):
+            if any(cell.strip() for cell in row[len(header) :]):
+                overflowing += 1
+                if overflowing <= _UNKNOWN_COLUMNS_NAMED:
+                    # Mostly a separator inside a cell that is not quoted: the end of the row
+                    # (a talking point, an image) was lost without a word.
+                    result.problems.append(
+                        _cell_problem(
+                            index + 1,
+                            None,
+                            Words(
+                                QT_TRANSLATE_NOOP(
+                                    "CsvImport",
+                                    "{cells} cells, but the header names {columns} columns: "
+                                    "the cells after the last one are not read (is a separator "
+                                    "inside a cell that is not in quotes?)",
+                                ),
+                                cells=len(row),
+                                columns=len(header),
+                            ),
+                            Severity.WARNING,
+                        )
+                    )
             cells = _Row(row, index + 1, columns, result)
             product = _product(cells, show_currency, priced_in, decimal_comma=delimiter == ";")
             for column in cells.unreadable:
@@ -507,6 +530,18 @@ def _parse(
             candidates.append(product)
             row_numbers.append(index + 1)
 
+    if overflowing > _UNKNOWN_COLUMNS_NAMED:
+        result.problems.append(
+            _file_problem(
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "CsvImport", "{count} more rows with cells past the header's last column"
+                    ),
+                    count=grouped(overflowing - _UNKNOWN_COLUMNS_NAMED),
+                ),
+                Severity.WARNING,
+            )
+        )
     rules = product_problems(candidates, show_currency, skip=lambda path: path in unreadable)
     if csv_dir is not None:
         holder = Show(
