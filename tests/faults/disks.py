@@ -18,13 +18,18 @@ import pytest
 
 
 @contextmanager
-def tmpfs(folder: Path, size_kb: int, *, read_only: bool = False) -> Iterator[Path]:
-    """A tmpfs of ``size_kb`` mounted on ``folder`` for the block (unmounted after)."""
+def tmpfs(
+    folder: Path, size_kb: int, *, read_only: bool = False, inodes: int | None = None
+) -> Iterator[Path]:
+    """A tmpfs of ``size_kb`` mounted on ``folder`` for the block (unmounted after); with
+    ``inodes``, a disk that holds at most that many files (the root folder is one)."""
     mount = shutil.which("mount")
     if mount is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root and mount(8) (CI runs as root)")
     folder.mkdir(parents=True, exist_ok=True)
     options = f"size={size_kb}k,mode=0777" + (",ro" if read_only else "")
+    if inodes is not None:
+        options += f",nr_inodes={inodes}"
     result = subprocess.run(
         [mount, "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
         capture_output=True,

@@ -256,6 +256,12 @@ def _why_not_writable(path: Path, error: sqlite3.Error) -> str | None:
     try:
         with path.open("ab"):
             pass
+        # SQLite also makes files beside the session (its journal, its write-ahead log): a
+        # disk with no free inodes left takes the session file and not those, and the run
+        # ended "cannot be written (unable to open database file)".
+        descriptor, probe = tempfile.mkstemp(prefix=f".{path.name[:40]}.", dir=path.parent)
+        os.close(descriptor)
+        os.unlink(probe)
     except OSError as system_error:
         return describe_error(path, system_error)
     return disk_fault(path, error)
