@@ -7,6 +7,7 @@ Each test reproduces one finding with real parts (files on the real disk, SQLite
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from anchordesk.cli.main import main
 from anchordesk.store.session import SessionStore, StoreError
 
 from .disks import tmpfs
-from .live_runs import SMALL
+from .live_runs import SMALL, LiveRun, child_env
 
 
 def _run(folder: Path) -> list[str]:
@@ -55,3 +56,24 @@ def test_a_run_refused_for_its_session_s_disk_leaves_no_recording(
         )
         assert not [path for path in disk.iterdir() if not path.name.startswith("note")]
     assert not (tmp_path / "show.mkv").exists()
+
+
+def test_a_server_this_computer_has_no_way_to_is_said_in_words(tmp_path: Path) -> None:
+    # Before: "[Errno 101] Network is unreachable" (rtmp) and "could not reach the server
+    # ([Errno 101] Network is unreachable)" (rtmps): Python's words for a laptop whose Wi-Fi
+    # is off. Linux has no route for TCP to a multicast address: the same error, here.
+    urls = ("rtmp://224.0.0.1:1935/live/KEY8", "rtmps://224.0.0.1/live/KEY8")
+    run = LiveRun(*SMALL, "--no-record", *(f"--to={url}" for url in urls), env=child_env(tmp_path))
+    try:
+        for port in (1935, 443):
+            run.wait_for_line(
+                f"this computer cannot reach 224.0.0.1:{port} (network is unreachable: check "
+                "that it is online, and any VPN or firewall in between); retrying in",
+                30,
+            )
+        run.send(signal.SIGTERM)
+        run.wait(30)  # the exit code of a show that never went out is not this test's matter
+    finally:
+        run.kill()
+    assert "Errno" not in run.stderr and "KEY8" not in run.stderr
+
