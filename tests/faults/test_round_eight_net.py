@@ -77,3 +77,17 @@ def test_a_server_this_computer_has_no_way_to_is_said_in_words(tmp_path: Path) -
         run.kill()
     assert "Errno" not in run.stderr and "KEY8" not in run.stderr
 
+
+@pytest.mark.parametrize("scheme", ["rtmp", "rtmps"])
+def test_an_ipv6_address_with_a_zone_is_refused_in_words(
+    scheme: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: the run went on and every attempt said "Invalid argument returned 22" (rtmp)
+    # or "the server's name was not found: fe80::1%25lo" (rtmps), for the whole show.
+    url = f"{scheme}://[fe80::1%25lo]:1935/live/KEY8"
+    assert main([*_run(tmp_path), "--to", url]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: --to {scheme}://[fe80::1%25lo]:1935/live/****: an IPv6 address with a zone "
+        "('%25lo') cannot be streamed to: use the server's name or another of its addresses"
+    )
+    assert not (tmp_path / "show.mkv").exists()
