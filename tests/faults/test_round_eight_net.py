@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from anchordesk.cli.main import main
+from anchordesk.show.feed_items import Comment
 from anchordesk.store.session import SessionStore, StoreError
+from anchordesk.store.writer import StoreWriter
 
-from .disks import tmpfs
+from .disks import ext4_turning_read_only, tmpfs
 from .live_runs import SMALL, LiveRun, child_env
 
 
@@ -91,3 +93,25 @@ def test_an_ipv6_address_with_a_zone_is_refused_in_words(
         "('%25lo') cannot be streamed to: use the server's name or another of its addresses"
     )
     assert not (tmp_path / "show.mkv").exists()
+
+
+def test_a_session_whose_disk_the_system_made_read_only_says_read_only(tmp_path: Path) -> None:
+    # Before: "S.adsession cannot be written (disk I/O error)" (SQLite's words) while the
+    # recording and --stats on the same disk said "the disk holding … is read-only".
+    with ext4_turning_read_only(tmp_path / "usb") as fail:
+        path = tmp_path / "usb" / "S.adsession"
+        writer = StoreWriter(path)
+        try:
+            writer.submit_batch("json", _comments(0, 40), "40").result(10)
+            fail()
+            with pytest.raises(StoreError) as stopped:
+                writer.submit_batch("json", _comments(40, 2000), "2000").result(10)
+        finally:
+            writer.close()
+    assert str(stopped.value).startswith(
+        f"session store {path}: stopped writing: the disk holding {path} is read-only"
+    )
+
+
+def _comments(first: int, count: int) -> list[Comment]:
+    return [Comment("json", f"c{n}", f"viewer{n}", f"comment {n}") for n in range(first, count)]
