@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -206,6 +207,7 @@ def _check_session_file(path: Path) -> None:
     session another running AnchorDesk writes is a user's mistake, said in one line."""
     from anchordesk.store import session_lock
     from anchordesk.store.session import SessionStore, StoreError
+    from anchordesk.store.session_restore import remove_with_logs
 
     try:
         session_lock.acquire(path)
@@ -214,6 +216,15 @@ def _check_session_file(path: Path) -> None:
     try:
         if path.is_file() and path.stat().st_size > 0:
             SessionStore(path, read_only=True).close()
+        elif not os.path.lexists(path) and path.parent.is_dir():
+            # A new session is made once, as a try, and removed: a disk that takes the small
+            # file `cannot_write` tries but not SQLite's (the session, its write-ahead log
+            # and its index: a disk out of free inodes, a few kB left) refused it only after
+            # the recording had begun (exit 2, "nothing was started", and a stray recording).
+            try:
+                SessionStore(path).close()
+            finally:
+                remove_with_logs(path)
     except StoreError as error:
         raise UserError(f"--session: {error}") from None
     finally:

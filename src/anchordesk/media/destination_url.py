@@ -84,5 +84,13 @@ def validate_url(url: str) -> None:
         raise UserError(f"--to {shown}: the port must be a number from 1 to 65535") from None
     if parts.port == 0:
         raise UserError(f"--to {shown}: the port must be a number from 1 to 65535")
+    if "%" in parts.hostname:
+        # A link-local IPv6 address with its zone ("[fe80::1%25eth0]"): FFmpeg's URL parser
+        # does not take it ("Port missing in uri"), and every attempt failed with "Invalid
+        # argument returned 22".
+        raise UserError(
+            f"--to {shown}: an IPv6 address with a zone ('%{parts.hostname.partition('%')[2]}') "
+            "cannot be streamed to: use the server's name or another of its addresses"
+        )
     if not [segment for segment in parts.path.split("/") if segment]:
         raise UserError(f"--to {shown}: the URL names no application (rtmp://HOST/APP/<KEY>)")

@@ -58,6 +58,12 @@ _NOT_RESOLVED = re.compile(r"^\[tcp @ [^]]*\] Failed to resolve hostname (\S+): 
 _REFUSED = re.compile(
     r"^\[tcp @ [^]]*\] Connection to tcp://(\S+?)(\?\S*)? failed: Connection refused"
 )
+# This computer has no way to the server: Wi-Fi off, cable out, no route (a VPN, an IPv6
+# address without IPv6). It was said in Python's words, "[Errno 101] Network is unreachable".
+_UNREACHABLE = re.compile(
+    r"^\[tcp @ [^]]*\] Connection to tcp://(\S+?)(\?\S*)? failed: "
+    r"(Network is unreachable|Network is down|No route to host|Host is unreachable)\s*$"
+)
 # What FFmpeg says when the bytes after the handshake are no RTMP messages it knows (a server
 # of another protocol on the port, or a broken one): not a refusal of the key.
 _NOT_RTMP = re.compile(r"^\[rtmps? @ [^]]*\] (Unknown packet type received|Unexpected packet)")
@@ -115,6 +121,7 @@ class ConnectionPhases:
         self.broken_rtmp: str | None = None  # an RTMP message FFmpeg could not take
         self.unresolved: str | None = None  # "HOST: why" when the name did not resolve
         self.refused: str | None = None  # "HOST:PORT" where nothing listens
+        self.unreachable: str | None = None  # "HOST:PORT (why)" this computer cannot reach
 
     def feed(self, line: str) -> None:
         for pattern, phase in _PHASE_LINES:
@@ -129,6 +136,8 @@ class ConnectionPhases:
             self.unresolved = f"{match.group(1)[:100]} ({_one_line(match.group(2))};"
         elif match := _REFUSED.match(line):
             self.refused = match.group(1)[:120]
+        elif match := _UNREACHABLE.match(line):
+            self.unreachable = f"{match.group(1)[:120]} ({match.group(3).lower()}"
         elif match := _SERVER_ERROR.match(line):
             self.server_error = _one_line(match.group(1))
         elif (match := _TLS_ERROR.match(line)) and self.phase < Phase.RTMP_HANDSHAKE:
@@ -169,6 +178,11 @@ class ConnectionPhases:
             return (
                 f"nothing is listening at {self.refused} (connection refused: check the port, "
                 "or the server is down)"
+            )
+        if self.unreachable and self.phase < Phase.TCP_CONNECTED:
+            return (
+                f"this computer cannot reach {self.unreachable}: check that it is online, and "
+                "any VPN or firewall in between)"
             )
         tls = self.scheme == "rtmps"
         if tls and self.phase == Phase.TCP_CONNECTED:

@@ -77,6 +77,11 @@ def _without_source_line(detail: str) -> str:
     return re.sub(r"\s*\(_ssl\.c:\d+\)|^_ssl\.c:\d+:\s*", "", detail).strip()
 
 
+def _shown(host: str) -> str:
+    """A host as a URL writes it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host else host
+
+
 def open_checked(host: str, port: int, timeout_s: float) -> ssl.SSLSocket:
     """A TLS connection to ``host:port`` whose certificate and name were checked. Raises
     :class:`Refused`; the steps are said on stderr in FFmpeg's words."""
@@ -93,7 +98,12 @@ def open_checked(host: str, port: int, timeout_s: float) -> ssl.SSLSocket:
         raise Refused(f"nothing is listening at {host}:{port}") from None
     except TimeoutError:
         raise Refused(f"no answer from {host}:{port} within {timeout_s:g} s") from None
-    except (OSError, ValueError) as error:
+    except OSError as error:
+        # In FFmpeg's words, as for rtmp:// (network_watch words it: "Network is unreachable").
+        why = error.strerror or type(error).__name__
+        _say(f"[tcp @ tls] Connection to tcp://{_shown(host)}:{port} failed: {why}")
+        raise Refused(f"could not reach {_shown(host)}:{port} ({why.lower()})") from None
+    except ValueError as error:
         raise Refused(f"could not reach the server ({error})") from None
     _say(f"[tcp @ tls] Successfully connected to {host} port {port}")
     try:

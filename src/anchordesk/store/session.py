@@ -42,7 +42,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from anchordesk.core.disk import DiskProblem, describe_error, describe_write_fault
+from anchordesk.core.disk import DiskProblem, describe_error, describe_write_fault, disk_problem
 from anchordesk.show.feed_items import (
     Comment,
     CommentRemoval,
@@ -235,6 +235,18 @@ _SQLITE_DISK_PROBLEMS = {
 }
 
 
+def _disk_says(path: Path) -> DiskProblem | None:
+    """What the system says of a new file beside ``path`` (None: nothing a user can act on)."""
+    try:
+        descriptor, probe = tempfile.mkstemp(prefix=f".{path.name[:40]}.", dir=path.parent)
+        os.close(descriptor)
+        os.unlink(probe)
+    except OSError as error:
+        problem = disk_problem(error)
+        return None if problem is DiskProblem.FAILED else problem
+    return None
+
+
 def disk_fault(path: Path, error: BaseException) -> str | None:
     """The fault in words when ``error`` comes from the disk, else None (a bad request)."""
     if isinstance(error, sqlite3.Error):
@@ -242,6 +254,11 @@ def disk_fault(path: Path, error: BaseException) -> str | None:
         problem = _SQLITE_DISK_PROBLEMS.get(code & 0xFF) if isinstance(code, int) else None
         if problem is None:
             return None
+        if problem is DiskProblem.FAILED:
+            # A disk the system made read-only under the open file (ext4 "errors=remount-ro"
+            # after a fault of a USB disk): SQLite says "disk I/O error", while the recording
+            # and --stats on the same disk said "is read-only". The system knows which.
+            problem = _disk_says(path) or problem
         return describe_write_fault(path, problem, " ".join(str(error).split()))
     if isinstance(error, OSError):
         return describe_error(path, error)
@@ -256,6 +273,12 @@ def _why_not_writable(path: Path, error: sqlite3.Error) -> str | None:
     try:
         with path.open("ab"):
             pass
+        # SQLite also makes files beside the session (its journal, its write-ahead log): a
+        # disk with no free inodes left takes the session file and not those, and the run
+        # ended "cannot be written (unable to open database file)".
+        descriptor, probe = tempfile.mkstemp(prefix=f".{path.name[:40]}.", dir=path.parent)
+        os.close(descriptor)
+        os.unlink(probe)
     except OSError as system_error:
         return describe_error(path, system_error)
     return disk_fault(path, error)
