@@ -218,14 +218,17 @@ def run_live(
     # A destination that never went live is a show nobody saw there: as much a loss as a
     # recording cut short, and a script that checks the exit code must learn of it.
     unseen = show.media.streams_never_live() if show is not None else []
-    if not faults:
-        # Where the show is kept, and how long each stream was out, also when a stream never
-        # went live: the recording is what is left of the show then.
-        for output in show.media.outputs if show is not None else []:
-            status = output.status()
-            if status.kind == "recording" and status.bytes_written:
-                path = getattr(output, "path", output.name)
-                _say(f"Recording kept in {path} ({status.bytes_written / 1e6:.1f} MB)")
+    # Where the show is kept, and how long each stream was out, whatever else was lost (a
+    # stream that never went live, the log): a whole recording is what is left of the show
+    # then. A recording with a gap is named by its own error lines instead.
+    from anchordesk.media.packets import OutputState
+
+    for output in show.media.outputs if show is not None else []:
+        status = output.status()
+        whole = not status.gaps and status.state is not OutputState.FAILED
+        if status.kind == "recording" and status.bytes_written and whole:
+            path = getattr(output, "path", output.name)
+            _say(f"Recording kept in {path} ({status.bytes_written / 1e6:.1f} MB)")
     for line in show.media.streams_summary() if show is not None else []:
         _say(line)
     for line in unseen:

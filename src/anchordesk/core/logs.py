@@ -180,7 +180,10 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
 
 
 def write_fault() -> str | None:
-    """Why the log file stopped being written in this run (None while it is whole)."""
+    """Why the log file stopped being written in this run, or was never written (None while
+    it is whole)."""
+    if _setup_fault is not None:
+        return _setup_fault
     for handler in logging.getLogger().handlers:
         if isinstance(handler, _LogFileHandler) and handler.fault is not None:
             return handler.fault
@@ -197,6 +200,9 @@ class LogSetup:
 
 
 _current: LogSetup | None = None
+# Why this run's log file could not be opened at all: as much a lost file as one that stopped
+# (round eight: the run said "logging to stderr only" at its start, then exit 0).
+_setup_fault: str | None = None
 _crash_stream: IO[str] | None = None
 
 
@@ -217,7 +223,8 @@ def setup_logging(
     Safe to call again (tests call ``main`` many times): the handlers of an earlier call are
     replaced, handlers others added (pytest's) are left alone.
     """
-    global _current
+    global _current, _setup_fault
+    _setup_fault = None
     install_masking()
     level = logging.DEBUG if verbose else logging.INFO
     root = logging.getLogger()
@@ -263,7 +270,9 @@ def setup_logging(
         if native_crashes:
             crash_file = _enable_faulthandler(folder)
     except OSError as error:
-        problem = f"cannot write the log in {error.filename or log_dir}: {error.strerror}"
+        said = describe_error(error.filename or log_dir or "the log folder", error)
+        problem = f"log file: {said}"
+        _setup_fault = f"log file: never written: {said}"
         log_file = None
     _current = LogSetup(log_file=log_file, crash_file=crash_file, level=level)
 
