@@ -707,6 +707,11 @@ class NetworkOutput:
                                 self._packet_ready.wait(_POLL_S)
                         continue
                     self._close_direct()
+                if stopping and not connected:
+                    # Nothing reached a viewer, so nothing is left to finish: the child may
+                    # sit in a name lookup or a handshake for seconds (a stop during a slow
+                    # DNS answer took 1.1-1.2 s of the 2 s): it is ended at once.
+                    break
                 if ended:
                     if stopping:
                         break
@@ -787,7 +792,7 @@ class NetworkOutput:
                 with contextlib.suppress(Exception):
                     container.close()
             live_s = 0.0 if child.connected_s is None else self._clock() - child.connected_s
-            self._end_child(child, graceful=reason is None)
+            self._end_child(child, graceful=reason is None and child.connected_s is not None)
         return live_s, reason or "stopped"
 
     def _forget_pause(self, child: _Child, paused_s: float) -> None:
