@@ -379,7 +379,7 @@ class Controller(QObject):
                 # On the loop's own thread, now: nothing is left queued for a loop that may be
                 # closed by the time a worker would post to it.
                 live.session.stop_feeds_now()
-            done = workers.run_task(lambda: live.shutdown(4.0), pool=self.executor)
+            done = workers.run_task(live.shutdown, pool=self.executor)
             try:
                 done.result(timeout_s)
             except Exception:

@@ -1,0 +1,70 @@
+"""Round eight of issue 10, met through the window: a hung server never freezes the app, the
+window closes within 2 s with its files whole, and faults are said in the window's language.
+Real parts: a TCP server that holds the RTMP connection (the black hole), the real pipeline,
+recording and network child; ffprobe reads the recording back."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from pytestqt.qtbot import QtBot
+from servers import BlackHole, ffprobe_json
+
+from anchordesk.core import secrets
+from anchordesk.live.settings import Destination, Settings
+from anchordesk.ui.main_window import MainWindow
+
+from .conftest import open_control_room
+
+STOP_WITHIN_S = 2.0  # what a stop may take (README: "within 2 s of the request")
+
+
+def _live_settings(folder: Path, server_url: str) -> Settings:
+    return Settings(
+        destinations=[Destination("hole", "Studio", "custom", server_url)],
+        active_destination_id="hole",
+        record=True,
+        record_asked=True,
+        recordings_dir=str(folder),
+    )
+
+
+def test_closing_the_window_while_a_server_never_answers_takes_under_2_s_with_the_recording_whole(
+    qtbot: QtBot,
+    executor: Any,
+    tmp_path: Path,
+    qt_asyncio_loop: Any,
+    black_hole: BlackHole,
+    memory_keyring: Any,
+    ffprobe: str,
+) -> None:
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    secrets.set_secret(secrets.stream_key_name("hole"), "night-key-1")
+    settings = _live_settings(folder, f"rtmp://127.0.0.1:{black_hole.port}/live")
+    window: MainWindow = open_control_room(qtbot, executor, tmp_path, [], settings=settings)
+    controller = window.controller
+    controller.go_live("hole", record=True)
+    # The network child is connecting to a server that takes the connection and never answers;
+    # the live recording is being written.
+    qtbot.waitUntil(lambda: black_hole.accepted >= 1, timeout=20000)
+    qtbot.waitUntil(
+        lambda: any(
+            o.kind == "recording" and o.bytes_written > 20_000 and "live" in Path(o.files[-1]).name
+            for o in controller.health.outputs
+            if o.files
+        ),
+        timeout=20000,
+    )
+    recording = Path(next(o.files[-1] for o in controller.health.outputs if o.kind == "recording"))
+
+    window._quitting = True  # "quit while live?" answered Yes
+    started_s = time.monotonic()
+    window.close()
+    took_s = time.monotonic() - started_s
+
+    assert took_s < STOP_WITHIN_S, f"the window took {took_s:.2f} s to close"
+    info = ffprobe_json(recording, "-show_format")
+    assert float(info["format"]["duration"]) > 0.5  # finished: its duration is written
