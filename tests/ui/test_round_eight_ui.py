@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from servers import BlackHole, ffprobe_json
+from tests.faults.disks import fill, tmpfs
 
 from anchordesk.core import secrets
 from anchordesk.live.settings import Destination, Settings
+from anchordesk.ui import i18n
 from anchordesk.ui.main_window import MainWindow
 
 from .conftest import open_control_room
@@ -98,3 +103,42 @@ def test_ending_the_rehearsal_never_stops_its_audience_server_on_the_window_s_th
     qtbot.waitUntil(lambda: bool(stopped_on), timeout=10000)
 
     assert threading.main_thread().ident not in stopped_on
+
+
+@pytest.fixture
+def chinese(qapp: QApplication) -> Iterator[None]:
+    i18n.install(qapp, "zh_CN")
+    yield
+    i18n.install(qapp, "en")
+
+
+def test_a_recording_stopped_by_a_full_disk_is_said_wholly_in_the_window_s_language(
+    qtbot: QtBot, executor: Any, tmp_path: Path, qt_asyncio_loop: Any, chinese: None
+) -> None:
+    """In Chinese (and Japanese) the window said "录制已停止：the recording stopped at 00:00:04
+    (0.3 MB kept, it plays up to there): the disk holding … is full。…": the reason was the
+    recording's English line pasted into the translated sentence."""
+    with tmpfs(tmp_path / "small", 3000) as folder:
+        settings = Settings(record=True, record_asked=True, recordings_dir=str(folder))
+        window = open_control_room(qtbot, executor, tmp_path, [], settings=settings)
+        controller = window.controller
+        said: list[str] = []
+        controller.message.connect(said.append)
+        qtbot.waitUntil(
+            lambda: any(
+                o.kind == "recording" and o.bytes_written for o in controller.health.outputs
+            ),
+            timeout=20000,
+        )
+        fill(folder)  # the disk fills up while the show runs
+
+        def stopped() -> str | None:
+            return next((text for text in said if text.startswith("录制已停止")), None)
+
+        qtbot.waitUntil(lambda: stopped() is not None, timeout=20000)
+        text = stopped()
+        assert text is not None
+        assert f"存放 {folder}" in text and "的磁盘已满" in text, text
+        assert "the disk holding" not in text and "the recording stopped" not in text, text
+        window._quitting = True
+        controller.shutdown()

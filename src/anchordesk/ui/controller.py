@@ -504,6 +504,12 @@ class Controller(QObject):
         if live is None or live.media.stats is None:
             return
         sample: dict[str, Any] = live.media.stats.sample()
+        # The sample is the --stats line (English); a fault is said from its words.
+        faults = {
+            status.name: status.fault
+            for status in (output.status() for output in live.media.outputs)
+            if status.fault is not None
+        }
         outputs = []
         for output in sample.get("outputs", []):
             if output["kind"] == "network" and output["state"] == "stopped" and not self.is_live:
@@ -518,6 +524,7 @@ class Controller(QObject):
                     bytes_written=output.get("bytes_written") or 0,
                     bitrate_kbps=output.get("bitrate_kbps") or 0.0,
                     last_error=output.get("last_error"),
+                    fault=faults.get(output["name"]) if output.get("last_error") else None,
                     free_bytes=output.get("free_bytes"),
                     stopped_for_space=bool(output.get("stopped_for_space")),
                     files=tuple(output.get("files") or ()),
@@ -583,7 +590,7 @@ class Controller(QObject):
                 text = self.tr(
                     "The recording has stopped: %1. It goes on in a new file as soon as there "
                     "is space again."
-                ).replace("%1", output.last_error or "")
+                ).replace("%1", _fault_text(output))
             self.message.emit(text)
             return
         if output.state != "failed":
@@ -606,7 +613,7 @@ class Controller(QObject):
                 "kept; the show goes on. Free some space, then press Record again."
             ).replace("%1", format_bytes(output.free_bytes or 0))
         else:
-            text = self.tr("The recording has stopped: %1").replace("%1", output.last_error or "")
+            text = self.tr("The recording has stopped: %1").replace("%1", _fault_text(output))
         self.message.emit(text)
 
     def flush_feeds(self) -> None:
@@ -1025,3 +1032,8 @@ class Controller(QObject):
                 lambda: live.shutdown(4.0), pool=self.executor
             )
         start()
+
+
+def _fault_text(output: OutputRow) -> str:
+    """An output's fault in the window's language (its English line when it has no words)."""
+    return say(output.fault) if output.fault is not None else output.last_error or ""
