@@ -5,6 +5,8 @@ recording and network child; ffprobe reads the recording back."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -12,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from servers import BlackHole, ffprobe_json
 from tests.faults.disks import fill, tmpfs
 
 from anchordesk.core import secrets
 from anchordesk.live.settings import Destination, Settings
-from anchordesk.ui import i18n
+from anchordesk.ui import crash, i18n
 from anchordesk.ui.main_window import MainWindow
 
 from .conftest import open_control_room
@@ -142,3 +144,40 @@ def test_a_recording_stopped_by_a_full_disk_is_said_wholly_in_the_window_s_langu
         assert "the disk holding" not in text and "the recording stopped" not in text, text
         window._quitting = True
         controller.shutdown()
+
+
+def test_sigterm_while_live_closes_the_window_without_asking_anyone(
+    qtbot: QtBot,
+    executor: Any,
+    tmp_path: Path,
+    qt_asyncio_loop: Any,
+    black_hole: BlackHole,
+    memory_keyring: Any,
+    monkeypatch: Any,
+) -> None:
+    """``kill PID`` (a logout, a service manager) while live: the close asked "quit while
+    live?" of nobody, and the window went on streaming (seen under Xvfb: still live 8 minutes
+    after the SIGTERM, its network child still pushing)."""
+    secrets.set_secret(secrets.stream_key_name("hole"), "night-key-1")
+    settings = _live_settings(tmp_path, f"rtmp://127.0.0.1:{black_hole.port}/live")
+    settings.record = False
+    window = open_control_room(qtbot, executor, tmp_path, [], settings=settings)
+    window.controller.go_live("hole", record=False)
+    qtbot.waitUntil(lambda: black_hole.accepted >= 1, timeout=20000)  # its child is pushing
+    asked: list[str] = []
+
+    def question(_parent: object, title: str, *_args: object) -> QMessageBox.StandardButton:
+        asked.append(title)
+        return QMessageBox.StandardButton.Cancel  # what nobody at the keyboard amounts to
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(crash, "_termination_requested", False, raising=False)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        crash.close_windows_on_sigterm()
+        os.kill(os.getpid(), signal.SIGTERM)
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=10000)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert asked == []
+    assert window.controller.live is None  # everything stopped: nothing is pushed any more

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from anchordesk.core import paths
 from anchordesk.live.settings import Settings
 from anchordesk.show.timing import format_duration
+from anchordesk.ui import crash
 from anchordesk.ui.controller import Controller
 from anchordesk.ui.docks.board import BoardPanel
 from anchordesk.ui.docks.comments import CommentPanel
@@ -1013,7 +1014,8 @@ class MainWindow(QMainWindow):
         self._apply_default_sizes()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.controller.is_live and not self._quitting:
+        asked = not self._quitting and not crash.termination_requested()
+        if self.controller.is_live and asked:
             answer = QMessageBox.question(
                 self,
                 self.tr("Quit while live"),
@@ -1061,7 +1063,7 @@ def run_control_room(
     i18n.install(app, language or settings.language)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    from anchordesk.ui import crash, desktop
+    from anchordesk.ui import desktop
 
     # Icon and Wayland app id (the .desktop file's name); the crash dialog (ui/crash.py).
     desktop.set_application_identity(app)
