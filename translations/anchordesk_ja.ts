@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+217"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+221"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -358,7 +358,12 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+117"/>
+        <location line="+119"/>
+        <source>Not live yet: %1 has not taken the stream. AnchorDesk keeps trying.</source>
+        <translation>まだ配信されていません：%1 がストリームを受け付けていません。AnchorDesk は試し続けます。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>Recording again into %1: its disk has room again. The part of the show while it was full is not recorded.</source>
         <translation>%1 への録画を再開しました：ディスクに空きができました。ディスクが満杯だった間の配信は録画されていません。</translation>
     </message>
@@ -437,7 +442,7 @@
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+29"/>
         <source>Could not go live: %1</source>
         <translation>配信を開始できません：%1</translation>
     </message>
@@ -452,12 +457,12 @@
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-55"/>
+        <location line="-345"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+133"/>
+        <location line="+423"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -1814,7 +1819,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+260"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+261"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -2177,7 +2182,7 @@
         <translation>AnchorDesk %1 — ライブコマース配信のコントロールルーム。</translation>
     </message>
     <message>
-        <location line="+109"/>
+        <location line="+110"/>
         <source>Quit while live</source>
         <translation>配信中に終了</translation>
     </message>

@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+217"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+221"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -358,7 +358,12 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+117"/>
+        <location line="+119"/>
+        <source>Not live yet: %1 has not taken the stream. AnchorDesk keeps trying.</source>
+        <translation>尚未开播：%1 还没有接收推流。AnchorDesk 会继续尝试。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>Recording again into %1: its disk has room again. The part of the show while it was full is not recorded.</source>
         <translation>已重新开始录制到 %1：磁盘又有空间了。磁盘已满期间的节目内容没有录下。</translation>
     </message>
@@ -437,7 +442,7 @@
         <translation>正在向 %1 开播…</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+29"/>
         <source>Could not go live: %1</source>
         <translation>无法开播：%1</translation>
     </message>
@@ -452,12 +457,12 @@
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-55"/>
+        <location line="-345"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+133"/>
+        <location line="+423"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -1814,7 +1819,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+260"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+261"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -2177,7 +2182,7 @@
         <translation>AnchorDesk %1 — 直播带货的中控台。</translation>
     </message>
     <message>
-        <location line="+109"/>
+        <location line="+110"/>
         <source>Quit while live</source>
         <translation>直播中退出</translation>
     </message>

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
-from servers import BlackHole, ffprobe_json
+from servers import BlackHole, NginxRtmp, ffprobe_json
 from tests.faults.disks import fill, tmpfs
 
 from anchordesk.core import secrets
@@ -181,3 +181,58 @@ def test_sigterm_while_live_closes_the_window_without_asking_anyone(
         signal.signal(signal.SIGTERM, previous)
     assert asked == []
     assert window.controller.live is None  # everything stopped: nothing is pushed any more
+
+
+def test_a_server_that_refuses_the_stream_is_never_said_to_be_live(
+    qtbot: QtBot,
+    executor: Any,
+    tmp_path: Path,
+    qt_asyncio_loop: Any,
+    nginx_rtmp: NginxRtmp,
+    memory_keyring: Any,
+) -> None:
+    """nginx-rtmp refuses a stream to an application it does not have (as a platform refuses a
+    wrong key): the window said "Live on Studio" as the push started, and nothing after it."""
+    secrets.set_secret(secrets.stream_key_name("hole"), "night-key-1")
+    settings = _live_settings(tmp_path, f"rtmp://127.0.0.1:{nginx_rtmp.port}/nosuchapp")
+    settings.record = False
+    window = open_control_room(qtbot, executor, tmp_path, [], settings=settings)
+    controller = window.controller
+    said: list[str] = []
+    controller.message.connect(said.append)
+    controller.go_live("hole", record=False)
+    qtbot.waitUntil(
+        lambda: any(
+            o.kind == "network" and o.state == "reconnecting" for o in controller.health.outputs
+        ),
+        timeout=20000,
+    )
+    controller.poll_health()
+
+    assert not any(text.startswith("Live on") for text in said), said
+    not_taken = [text for text in said if text.startswith("Not live yet")]
+    assert not_taken == [
+        "Not live yet: Studio has not taken the stream. AnchorDesk keeps trying."
+    ], said
+
+
+def test_a_server_that_takes_the_stream_is_said_live_once(
+    qtbot: QtBot,
+    executor: Any,
+    tmp_path: Path,
+    qt_asyncio_loop: Any,
+    nginx_rtmp: NginxRtmp,
+    memory_keyring: Any,
+) -> None:
+    secrets.set_secret(secrets.stream_key_name("hole"), "night-key-1")
+    settings = _live_settings(tmp_path, f"rtmp://127.0.0.1:{nginx_rtmp.port}/live")
+    settings.record = False
+    window = open_control_room(qtbot, executor, tmp_path, [], settings=settings)
+    controller = window.controller
+    said: list[str] = []
+    controller.message.connect(said.append)
+    controller.go_live("hole", record=False)
+    qtbot.waitUntil(lambda: "Live on Studio" in said, timeout=20000)
+    controller.poll_health()
+    assert said.count("Live on Studio") == 1
+    assert not any(text.startswith("Not live yet") for text in said), said

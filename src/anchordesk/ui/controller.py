@@ -159,6 +159,10 @@ class Controller(QObject):
         # Nothing is recorded before the operator has said so once (the first rehearsal asks).
         self.recording_wanted = self.settings.record and self.settings.record_asked
         self._recording_faults_said: set[str] = set()
+        # The destination going live: "Live on …" is said once its server takes the stream (not
+        # when the push starts: a refused key said "Live on" and stayed silent after it).
+        self._going_live_to: str | None = None
+        self._not_taken_said = False
         self.studio_mode = False
         self._starting = False
         self._shutting_down = False
@@ -532,6 +536,7 @@ class Controller(QObject):
                 )
             )
             self._say_recording_stopped(outputs[-1])
+        self._say_going_live(outputs)
         camera = sample.get("camera") or {}
         microphone = sample.get("microphone")
         audio = live.audio
@@ -556,6 +561,23 @@ class Controller(QObject):
             microphone_ok=microphone is not None and microphone.get("state") == "active",
         )
         self.health_changed.emit(self.health)
+
+    def _say_going_live(self, outputs: list[OutputRow]) -> None:
+        """ "Live on …" once the server takes the stream; said once when it has not (yet)."""
+        name = self._going_live_to
+        network = next((o for o in outputs if o.kind == "network"), None)
+        if name is None or network is None or not self.is_live:
+            return
+        if network.state == "live":
+            self._going_live_to = None
+            self.message.emit(self.tr("Live on %1").replace("%1", name))
+        elif network.state in ("reconnecting", "failed") and not self._not_taken_said:
+            self._not_taken_said = True
+            self.message.emit(
+                self.tr(
+                    "Not live yet: %1 has not taken the stream. AnchorDesk keeps trying."
+                ).replace("%1", name)
+            )
 
     def _say_recording_stopped(self, output: OutputRow) -> None:
         """A recording that stopped early (its disk low or failing) is said once, in words; so
@@ -837,7 +859,8 @@ class Controller(QObject):
                 return
             self._announce_session()
             self.poll_show()
-            self.message.emit(self.tr("Live on %1").replace("%1", destination.name))
+            self._going_live_to = destination.name
+            self._not_taken_said = False
 
         self._spawn(go(), "go live")
         self._save_settings()
