@@ -5,6 +5,7 @@ recording and network child; ffprobe reads the recording back."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -236,3 +237,45 @@ def test_a_server_that_takes_the_stream_is_said_live_once(
     controller.poll_health()
     assert said.count("Live on Studio") == 1
     assert not any(text.startswith("Not live yet") for text in said), said
+
+
+def _open_embeddings_before(text: str, end: int) -> int:
+    """How many bidi embeddings, overrides and isolates are still open at ``text[end]``."""
+    stack: list[str] = []
+    for char in text[:end]:
+        if char in "\u202a\u202b\u202d\u202e":
+            stack.append("embedding")
+        elif char == "\u202c" and stack and stack[-1] == "embedding":
+            stack.pop()
+        elif char in "\u2066\u2067\u2068":
+            stack.append("isolate")
+        elif char == "\u2069" and "isolate" in stack:
+            while stack.pop() != "isolate":
+                pass
+    return len(stack)
+
+
+def test_a_show_title_that_leaves_a_bidi_override_open_never_turns_the_title_bar_around(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path
+) -> None:
+    """File > Open on a show titled "Spring sale \u202etxt.exe" (a right-to-left override left
+    open; the picture shows it as its author wrote it): the override ran on into the window's
+    own name, and the title bar read "Spring sale kseDrohcnA — exe.txt"."""
+    window = control_room
+    data = {
+        "format": 1,
+        "title": "Spring sale \u202etxt.exe",
+        "currency": "USD",
+        "language": "en",
+        "products": [{"sku": "MUG", "title": "Mug", "price": 9, "stock": 5}],
+        "rundown": [{"title": "Opening", "seconds": 60}],
+    }
+    path = tmp_path / "spoof.show.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    window.controller.open_show(path)
+    qtbot.waitUntil(lambda: "Spring sale" in window.windowTitle(), timeout=10000)
+
+    title = window.windowTitle()
+    assert title.endswith(" — AnchorDesk")
+    assert _open_embeddings_before(title, title.rindex(" — AnchorDesk")) == 0, ascii(title)

@@ -69,6 +69,11 @@ def window_settings() -> QSettings:
     return QSettings(str(paths.user_config_dir() / "window.ini"), QSettings.Format.IniFormat)
 
 
+# The bidi embeddings, overrides and isolates (a show's title may hold them: the picture shows
+# them as the show's author wrote them).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 class MainWindow(QMainWindow):
     def __init__(self, controller: Controller, settings: QSettings | None = None) -> None:
         super().__init__()
@@ -498,6 +503,10 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         show = self.controller.show_state.title
+        if any(char in _BIDI_CONTROLS for char in show):
+            # Isolated: a right-to-left override the title leaves open ("Sale \u202e…") turned
+            # the rest of the title bar around ("… — AnchorDesk" read "kseDrohcnA — …").
+            show = f"\u2068{show}\u2069"
         self.setWindowTitle(f"{show} — AnchorDesk" if show else "AnchorDesk")
 
     # -- state from the controller -----------------------------------------------------------------
