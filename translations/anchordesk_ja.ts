@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+221"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+222"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -358,7 +358,17 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+119"/>
+        <location line="+115"/>
+        <source>The %1 feed is not answering: no comments or orders arrive from it. AnchorDesk keeps asking.</source>
+        <translation>%1 フィードが応答しません：そこからコメントも注文も届きません。AnchorDesk は問い合わせを続けます。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The %1 feed answers again.</source>
+        <translation>%1 フィードが再び応答しています。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>Not live yet: %1 has not taken the stream. AnchorDesk keeps trying.</source>
         <translation>まだ配信されていません：%1 がストリームを受け付けていません。AnchorDesk は試し続けます。</translation>
     </message>
@@ -442,7 +452,7 @@
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>Could not go live: %1</source>
         <translation>配信を開始できません：%1</translation>
     </message>
@@ -457,12 +467,12 @@
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-345"/>
+        <location line="-346"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+423"/>
+        <location line="+424"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -1819,7 +1829,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+261"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+266"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -1950,7 +1960,7 @@
         <translation>待機中 — %1 で本番に切り替え</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+56"/>
         <source>Prompt: %1</source>
         <translation>プロンプト：%1</translation>
     </message>
@@ -2010,7 +2020,7 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="-279"/>
+        <location line="-283"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -2105,7 +2115,7 @@
         <translation>ツールバーのその他のボタン</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location line="+76"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>

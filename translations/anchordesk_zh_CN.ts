@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+221"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+222"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -358,7 +358,17 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+119"/>
+        <location line="+115"/>
+        <source>The %1 feed is not answering: no comments or orders arrive from it. AnchorDesk keeps asking.</source>
+        <translation>%1 数据源没有响应：收不到它的评论和订单。AnchorDesk 会继续请求。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The %1 feed answers again.</source>
+        <translation>%1 数据源已恢复响应。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>Not live yet: %1 has not taken the stream. AnchorDesk keeps trying.</source>
         <translation>尚未开播：%1 还没有接收推流。AnchorDesk 会继续尝试。</translation>
     </message>
@@ -442,7 +452,7 @@
         <translation>正在向 %1 开播…</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>Could not go live: %1</source>
         <translation>无法开播：%1</translation>
     </message>
@@ -457,12 +467,12 @@
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-345"/>
+        <location line="-346"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+423"/>
+        <location line="+424"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -1819,7 +1829,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+261"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+266"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -1950,7 +1960,7 @@
         <translation>预备中 — 按 %1 切出</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+56"/>
         <source>Prompt: %1</source>
         <translation>提示：%1</translation>
     </message>
@@ -2010,7 +2020,7 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="-279"/>
+        <location line="-283"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -2105,7 +2115,7 @@
         <translation>更多工具栏按钮</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location line="+76"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>

@@ -11,6 +11,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from servers import BlackHole, NginxRtmp, ffprobe_json
 from tests.faults.disks import fill, tmpfs
 
 from anchordesk.core import secrets
+from anchordesk.live.options import FeedSpec
 from anchordesk.live.settings import Destination, Settings
 from anchordesk.ui import crash, i18n
 from anchordesk.ui.main_window import MainWindow
@@ -279,3 +281,51 @@ def test_a_show_title_that_leaves_a_bidi_override_open_never_turns_the_title_bar
     title = window.windowTitle()
     assert title.endswith(" — AnchorDesk")
     assert _open_embeddings_before(title, title.rindex(" — AnchorDesk")) == 0, ascii(title)
+
+
+class _Unavailable(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_a_feed_that_stops_answering_is_said_once_in_the_window(
+    qtbot: QtBot,
+    executor: Any,
+    tmp_path: Path,
+    qt_asyncio_loop: Any,
+    black_hole: BlackHole,
+    memory_keyring: Any,
+) -> None:
+    """A live show's order feed answering 503 (or 159 MB, or nothing): the window said nothing
+    at all, and "0 received" looked like a quiet audience."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Unavailable)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        secrets.set_secret(secrets.stream_key_name("hole"), "night-key-1")
+        settings = _live_settings(tmp_path, f"rtmp://127.0.0.1:{black_hole.port}/live")
+        settings.record = False
+        feeds = [FeedSpec("json", f"http://127.0.0.1:{server.server_address[1]}/feed")]
+        window = open_control_room(qtbot, executor, tmp_path, feeds, settings=settings)
+        controller = window.controller
+        said: list[str] = []
+        controller.message.connect(said.append)
+        controller.go_live("hole", record=False)
+
+        def failing() -> list[str]:
+            return [text for text in said if "feed is not answering" in text]
+
+        qtbot.waitUntil(lambda: bool(failing()), timeout=20000)
+        for _ in range(3):
+            controller.poll_show()
+        assert failing() == [
+            "The json feed is not answering: no comments or orders arrive from it. "
+            "AnchorDesk keeps asking."
+        ]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -46,7 +46,7 @@ from anchordesk.live.options import FeedSpec, LiveOptions
 from anchordesk.live.reports import SessionSummary, session_summary
 from anchordesk.live.settings import Settings, save_settings
 from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan
-from anchordesk.live.snapshot import LiveSnapshot, SessionMode
+from anchordesk.live.snapshot import FeedView, LiveSnapshot, SessionMode
 from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.show.feed_items import Comment, Order
 from anchordesk.show.model import Show
@@ -163,6 +163,7 @@ class Controller(QObject):
         # when the push starts: a refused key said "Live on" and stayed silent after it).
         self._going_live_to: str | None = None
         self._not_taken_said = False
+        self._failing_feeds: set[str] = set()  # feeds said to be failing, until they answer
         self.studio_mode = False
         self._starting = False
         self._shutting_down = False
@@ -498,6 +499,7 @@ class Controller(QObject):
         if snapshot.board is not self._board_seen[0] or snapshot.prompts != self._board_seen[1]:
             self._board_seen = (snapshot.board, snapshot.prompts)
             self.board_changed.emit(snapshot)
+        self._say_feed_faults(snapshot.feeds)
         sales = sales_state_of(snapshot)
         if sales != self.sales:
             self.sales = sales
@@ -561,6 +563,22 @@ class Controller(QObject):
             microphone_ok=microphone is not None and microphone.get("state") == "active",
         )
         self.health_changed.emit(self.health)
+
+    def _say_feed_faults(self, feeds: Sequence[FeedView]) -> None:
+        """A comment or order feed that stops answering is said once, and again when it
+        answers: without it a failing feed looked like a quiet audience ("0 received")."""
+        for feed in feeds:
+            if feed.state == "retrying" and feed.source not in self._failing_feeds:
+                self._failing_feeds.add(feed.source)
+                self.message.emit(
+                    self.tr(
+                        "The %1 feed is not answering: no comments or orders arrive from it. "
+                        "AnchorDesk keeps asking."
+                    ).replace("%1", feed.source)
+                )
+            elif feed.state == "ok" and feed.source in self._failing_feeds:
+                self._failing_feeds.discard(feed.source)
+                self.message.emit(self.tr("The %1 feed answers again.").replace("%1", feed.source))
 
     def _say_going_live(self, outputs: list[OutputRow]) -> None:
         """ "Live on …" once the server takes the stream; said once when it has not (yet)."""
@@ -861,6 +879,7 @@ class Controller(QObject):
             self.poll_show()
             self._going_live_to = destination.name
             self._not_taken_said = False
+            self._failing_feeds.clear()  # the live session's feeds are said afresh
 
         self._spawn(go(), "go live")
         self._save_settings()
