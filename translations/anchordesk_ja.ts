@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+217"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+222"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -358,7 +358,22 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="+115"/>
+        <source>The %1 feed is not answering: no comments or orders arrive from it. AnchorDesk keeps asking.</source>
+        <translation>%1 フィードが応答しません：そこからコメントも注文も届きません。AnchorDesk は問い合わせを続けます。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The %1 feed answers again.</source>
+        <translation>%1 フィードが再び応答しています。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Not live yet: %1 has not taken the stream. AnchorDesk keeps trying.</source>
+        <translation>まだ配信されていません：%1 がストリームを受け付けていません。AnchorDesk は試し続けます。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>Recording again into %1: its disk has room again. The part of the show while it was full is not recorded.</source>
         <translation>%1 への録画を再開しました：ディスクに空きができました。ディスクが満杯だった間の配信は録画されていません。</translation>
     </message>
@@ -437,7 +452,7 @@
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+30"/>
         <source>Could not go live: %1</source>
         <translation>配信を開始できません：%1</translation>
     </message>
@@ -452,12 +467,12 @@
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-55"/>
+        <location line="-346"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+133"/>
+        <location line="+424"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -874,6 +889,46 @@
         <location line="+42"/>
         <source>The microphone could not be opened: %1</source>
         <translation>マイクを開けません：%1</translation>
+    </message>
+</context>
+<context>
+    <name>Disk</name>
+    <message>
+        <location filename="../src/anchordesk/core/disk.py" line="+57"/>
+        <source>the disk holding {path} is full</source>
+        <extracomment>The exit code of a run that went on after a writer failed (2 stays a user&apos;s mistake, 1 a run that could not go on at all).</extracomment>
+        <translation>{path} を保存しているディスクがいっぱいです</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the disk holding {path} is read-only</source>
+        <translation>{path} を保存しているディスクは読み取り専用です</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{path} may not be written here (permission denied)</source>
+        <translation>{path} はここに書き込めません（アクセスが拒否されました）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>the program reading {path} stopped reading it</source>
+        <translation>{path} を読んでいたプログラムが読み取りをやめました</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{path} cannot be written ({detail})</source>
+        <translation>{path} に書き込めません（{detail}）</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>{path} reached the largest file this disk or this program&apos;s limits allow (a FAT32 disk holds at most 4 GB a file)</source>
+        <translation>{path} はこのディスクまたはこのプログラムの制限で許される最大のファイルサイズに達しました（FAT32 ディスクは 1 ファイル 4 GB まで）</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/media/disk_space.py" line="+69"/>
+        <source>the disk holding {path} has less than {size} free</source>
+        <extracomment>What a recording leaves free on its disk: about 25 minutes of it, room for the session files and the system. A disk smaller than 20 times this keeps a twentieth of its size free.</extracomment>
+        <translation>{path} を保存しているディスクの空きが {size} 未満です</translation>
     </message>
 </context>
 <context>
@@ -1621,8 +1676,9 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+181"/>
+        <location filename="../src/anchordesk/live/show.py" line="+190"/>
         <source>a session is still running: end it first</source>
+        <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it).</extracomment>
         <translation>実行中のセッションがあります。先に終了してください</translation>
     </message>
     <message>
@@ -1646,7 +1702,7 @@
         <translation>配信中です。先に配信を停止してください</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+49"/>
         <source>no show is open</source>
         <translation>番組が開かれていません</translation>
     </message>
@@ -1773,7 +1829,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+260"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+266"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -1904,7 +1960,7 @@
         <translation>待機中 — %1 で本番に切り替え</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+56"/>
         <source>Prompt: %1</source>
         <translation>プロンプト：%1</translation>
     </message>
@@ -1964,7 +2020,7 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="-279"/>
+        <location line="-283"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -2059,7 +2115,7 @@
         <translation>ツールバーのその他のボタン</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location line="+76"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
@@ -2136,7 +2192,7 @@
         <translation>AnchorDesk %1 — ライブコマース配信のコントロールルーム。</translation>
     </message>
     <message>
-        <location line="+109"/>
+        <location line="+110"/>
         <source>Quit while live</source>
         <translation>配信中に終了</translation>
     </message>
@@ -2592,6 +2648,55 @@
         <location line="+5"/>
         <source>Each situation is prompted once, on the board, over the picture and on the teleprompter, and kept in the session&apos;s report.</source>
         <translation>同じ状況の通知は一度だけ。ボード、画面の上、プロンプターに表示され、セッションのレポートに残ります。</translation>
+    </message>
+</context>
+<context>
+    <name>Recording</name>
+    <message>
+        <location filename="../src/anchordesk/media/recording.py" line="+484"/>
+        <source>the recording stopped at {time} ({size} kept, it plays up to there)</source>
+        <extracomment>Room kept past the end of the file for its end (media/disk_reserve.py).</extracomment>
+        <translation>録画は {time} で止まりました（{size} を保存、そこまで再生できます）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{cause}: the recording stopped before it began</source>
+        <translation>{cause}：録画は始まる前に止まりました</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{path}: {error}</source>
+        <translation>{path}：{error}</translation>
+    </message>
+    <message>
+        <location line="+304"/>
+        <source>cannot create the recording</source>
+        <translation>録画ファイルを作成できません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot create the next file of the recording</source>
+        <translation>録画の次のファイルを作成できません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot open the recording</source>
+        <translation>録画ファイルを開けません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot write the recording</source>
+        <translation>録画ファイルに書き込めません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{cause}: {stopped}</source>
+        <translation>{cause}：{stopped}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{stopped}: {cause}</source>
+        <translation>{stopped}：{cause}</translation>
     </message>
 </context>
 <context>

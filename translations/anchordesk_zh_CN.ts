@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+217"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+222"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -358,7 +358,22 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="+115"/>
+        <source>The %1 feed is not answering: no comments or orders arrive from it. AnchorDesk keeps asking.</source>
+        <translation>%1 数据源没有响应：收不到它的评论和订单。AnchorDesk 会继续请求。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The %1 feed answers again.</source>
+        <translation>%1 数据源已恢复响应。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Not live yet: %1 has not taken the stream. AnchorDesk keeps trying.</source>
+        <translation>尚未开播：%1 还没有接收推流。AnchorDesk 会继续尝试。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>Recording again into %1: its disk has room again. The part of the show while it was full is not recorded.</source>
         <translation>已重新开始录制到 %1：磁盘又有空间了。磁盘已满期间的节目内容没有录下。</translation>
     </message>
@@ -437,7 +452,7 @@
         <translation>正在向 %1 开播…</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+30"/>
         <source>Could not go live: %1</source>
         <translation>无法开播：%1</translation>
     </message>
@@ -452,12 +467,12 @@
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-55"/>
+        <location line="-346"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+133"/>
+        <location line="+424"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -874,6 +889,46 @@
         <location line="+42"/>
         <source>The microphone could not be opened: %1</source>
         <translation>无法打开麦克风：%1</translation>
+    </message>
+</context>
+<context>
+    <name>Disk</name>
+    <message>
+        <location filename="../src/anchordesk/core/disk.py" line="+57"/>
+        <source>the disk holding {path} is full</source>
+        <extracomment>The exit code of a run that went on after a writer failed (2 stays a user&apos;s mistake, 1 a run that could not go on at all).</extracomment>
+        <translation>存放 {path} 的磁盘已满</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the disk holding {path} is read-only</source>
+        <translation>存放 {path} 的磁盘是只读的</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{path} may not be written here (permission denied)</source>
+        <translation>无权在此写入 {path}（权限被拒绝）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>the program reading {path} stopped reading it</source>
+        <translation>读取 {path} 的程序已停止读取</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{path} cannot be written ({detail})</source>
+        <translation>无法写入 {path}（{detail}）</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>{path} reached the largest file this disk or this program&apos;s limits allow (a FAT32 disk holds at most 4 GB a file)</source>
+        <translation>{path} 已达到此磁盘或本程序限制所允许的最大文件大小（FAT32 磁盘的单个文件最大 4 GB）</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/media/disk_space.py" line="+69"/>
+        <source>the disk holding {path} has less than {size} free</source>
+        <extracomment>What a recording leaves free on its disk: about 25 minutes of it, room for the session files and the system. A disk smaller than 20 times this keeps a twentieth of its size free.</extracomment>
+        <translation>存放 {path} 的磁盘剩余空间不足 {size}</translation>
     </message>
 </context>
 <context>
@@ -1621,8 +1676,9 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+181"/>
+        <location filename="../src/anchordesk/live/show.py" line="+190"/>
         <source>a session is still running: end it first</source>
+        <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it).</extracomment>
         <translation>还有场次在进行：请先结束它</translation>
     </message>
     <message>
@@ -1646,7 +1702,7 @@
         <translation>正在直播：请先停止推流</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+49"/>
         <source>no show is open</source>
         <translation>没有打开的节目</translation>
     </message>
@@ -1773,7 +1829,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+260"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+266"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -1904,7 +1960,7 @@
         <translation>预备中 — 按 %1 切出</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+56"/>
         <source>Prompt: %1</source>
         <translation>提示：%1</translation>
     </message>
@@ -1964,7 +2020,7 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="-279"/>
+        <location line="-283"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -2059,7 +2115,7 @@
         <translation>更多工具栏按钮</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location line="+76"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
@@ -2136,7 +2192,7 @@
         <translation>AnchorDesk %1 — 直播带货的中控台。</translation>
     </message>
     <message>
-        <location line="+109"/>
+        <location line="+110"/>
         <source>Quit while live</source>
         <translation>直播中退出</translation>
     </message>
@@ -2592,6 +2648,55 @@
         <location line="+5"/>
         <source>Each situation is prompted once, on the board, over the picture and on the teleprompter, and kept in the session&apos;s report.</source>
         <translation>每种情况只提示一次：显示在看板上、画面上方和提词器上，并记入场次报告。</translation>
+    </message>
+</context>
+<context>
+    <name>Recording</name>
+    <message>
+        <location filename="../src/anchordesk/media/recording.py" line="+484"/>
+        <source>the recording stopped at {time} ({size} kept, it plays up to there)</source>
+        <extracomment>Room kept past the end of the file for its end (media/disk_reserve.py).</extracomment>
+        <translation>录制停在 {time}（已保存 {size}，可播放到此处）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{cause}: the recording stopped before it began</source>
+        <translation>{cause}：录制尚未开始就停止了</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{path}: {error}</source>
+        <translation>{path}：{error}</translation>
+    </message>
+    <message>
+        <location line="+304"/>
+        <source>cannot create the recording</source>
+        <translation>无法创建录制文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot create the next file of the recording</source>
+        <translation>无法创建录制的下一个文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot open the recording</source>
+        <translation>无法打开录制文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cannot write the recording</source>
+        <translation>无法写入录制文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{cause}: {stopped}</source>
+        <translation>{cause}：{stopped}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{stopped}: {cause}</source>
+        <translation>{stopped}：{cause}</translation>
     </message>
 </context>
 <context>

@@ -16,6 +16,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Final
 
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
+
 #: The exit code of a run that went on after a writer failed (2 stays a user's mistake, 1 a
 #: run that could not go on at all).
 FAULT_EXIT_CODE: Final = 3
@@ -48,34 +50,61 @@ def disk_problem(error: BaseException) -> DiskProblem:
     return DiskProblem.FAILED
 
 
-def describe_write_fault(path: Path | str, problem: DiskProblem, detail: str | None = None) -> str:
-    """One line naming the file and the reason, without a traceback or an errno."""
+def write_fault_words(path: Path | str, problem: DiskProblem, detail: str | None = None) -> Words:
+    """One line naming the file and the reason, without a traceback or an errno (a window says
+    it in its own language; ``str()`` is the English of the command line and the logs)."""
     if problem is DiskProblem.FULL:
-        return f"the disk holding {path} is full"
+        return Words(QT_TRANSLATE_NOOP("Disk", "the disk holding {path} is full"), path=str(path))
     if problem is DiskProblem.READ_ONLY:
-        return f"the disk holding {path} is read-only"
+        return Words(
+            QT_TRANSLATE_NOOP("Disk", "the disk holding {path} is read-only"), path=str(path)
+        )
     if problem is DiskProblem.DENIED:
-        return f"{path} may not be written here (permission denied)"
+        return Words(
+            QT_TRANSLATE_NOOP("Disk", "{path} may not be written here (permission denied)"),
+            path=str(path),
+        )
     if problem is DiskProblem.READER_GONE:
         # "Broken pipe" means nothing to most people: `--stats >(jq .)` whose jq ended.
-        return f"the program reading {path} stopped reading it"
-    return f"{path} cannot be written ({detail or 'input/output error'})"
+        return Words(
+            QT_TRANSLATE_NOOP("Disk", "the program reading {path} stopped reading it"),
+            path=str(path),
+        )
+    return Words(
+        QT_TRANSLATE_NOOP("Disk", "{path} cannot be written ({detail})"),
+        path=str(path),
+        detail=detail or "input/output error",
+    )
 
 
-def describe_error(path: Path | str, error: BaseException) -> str:
-    """:func:`describe_write_fault` for an exception."""
+def describe_write_fault(path: Path | str, problem: DiskProblem, detail: str | None = None) -> str:
+    """:func:`write_fault_words` in English."""
+    return str(write_fault_words(path, problem, detail))
+
+
+def error_words(path: Path | str, error: BaseException) -> Words:
+    """:func:`write_fault_words` for an exception."""
     if getattr(error, "errno", None) == errno.EFBIG:
         # Not a full disk: the disk may have gigabytes free (a FAT32 USB disk takes files of
         # at most 4 GB; a file-size limit set for this program does the same).
-        return (
-            f"{path} reached the largest file this disk or this program's limits allow (a "
-            "FAT32 disk holds at most 4 GB a file)"
+        return Words(
+            QT_TRANSLATE_NOOP(
+                "Disk",
+                "{path} reached the largest file this disk or this program's limits allow (a "
+                "FAT32 disk holds at most 4 GB a file)",
+            ),
+            path=str(path),
         )
     strerror = getattr(error, "strerror", None)
     detail = strerror if isinstance(strerror, str) and strerror else None
     if detail is None:
         detail = " ".join(str(error).split()) or type(error).__name__
-    return describe_write_fault(path, disk_problem(error), detail)
+    return write_fault_words(path, disk_problem(error), detail)
+
+
+def describe_error(path: Path | str, error: BaseException) -> str:
+    """:func:`error_words` in English."""
+    return str(error_words(path, error))
 
 
 def name_max_bytes(folder: Path) -> int:

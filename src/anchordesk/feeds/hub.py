@@ -403,8 +403,10 @@ class FeedHub:
             finally:
                 self._keep_health()
                 if self.audience is not None:
-                    self.audience.stop()
-                    self.audience = None
+                    # Off the loop: its HTTP server's stop waits for the serving thread, and the
+                    # loop is the window's thread (a key press waited up to 0.4 s at go-live).
+                    audience, self.audience = self.audience, None
+                    await asyncio.to_thread(audience.stop)
 
     def _prepare(self, item: FeedItem) -> FeedItem:
         too_long = _id_too_long(item)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -93,6 +94,14 @@ class CommandRejected(Exception):
         super().__init__(str(message))
         self.words = message
         self.status = status
+
+
+#: What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``'s
+#: STOP_BUDGET_S): the recording's trailer and the session's file are finished within it and a
+#: network child that has not finished is killed.
+WINDOW_STOP_BUDGET_S = 1.5
+#: The session store's close is given at least this long (its last orders are worth it).
+STORE_CLOSE_AT_LEAST_S = 1.0
 
 
 @dataclass
@@ -392,19 +401,37 @@ class LiveShow:
         await self.end_session()
         await asyncio.to_thread(self.media.stop)
 
-    def shutdown(self, timeout_s: float = 5.0) -> None:
-        """Everything, now, without an event loop (the window closing): bounded, blocking."""
+    def shutdown(self, timeout_s: float = WINDOW_STOP_BUDGET_S) -> None:
+        """Everything, now, without an event loop (the window closing): bounded, blocking.
+
+        The picture with its outputs and the session's store stop side by side within
+        ``timeout_s``, as ``anchordesk live`` stops: a network child still connecting to a
+        server that never answers (or stalled by one) is killed at the end of its share while
+        the recording's trailer is written (one after the other, a hung destination alone held
+        the window open for 4 s before the recording even began to finish).
+        """
+        deadline_s = time.monotonic() + timeout_s
+
+        def left_s() -> float:
+            return max(0.05, deadline_s - time.monotonic())
+
         session = self.session
         if session is not None and not session.ended:
             session.end_show()
             session.stop_feeds_now()
-        for switch in (self.network_switch, self.recording_switch):
-            if switch is not None and switch.attached is not None:
-                switch.detach(timeout_s)
+        media = threading.Thread(
+            target=self.media.stop, args=(left_s(),), name="stop the picture", daemon=True
+        )
+        media.start()
         if session is not None and not session.ended:
-            session.close_store(timeout_s)
+            if self.recording_switch is not None and self.recording_switch.attached is not None:
+                # The recording's file is whole before the session that names it closes.
+                self.recording_switch.detach(left_s())
+            # At least a second: committing the queued events takes milliseconds, and the
+            # store's last orders are worth the wait on a loaded machine.
+            session.close_store(max(left_s(), STORE_CLOSE_AT_LEAST_S))
         self.mode = SessionMode.ENDED
-        self.media.stop(timeout_s)
+        media.join(left_s() + 0.2)
 
     # -- commands ----------------------------------------------------------------------------
 

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
+
 #: What a recording leaves free on its disk: about 25 minutes of it, room for the session files
 #: and the system. A disk smaller than 20 times this keeps a twentieth of its size free.
 DEFAULT_MIN_FREE_BYTES: Final = 500 * 1000 * 1000
@@ -57,9 +59,17 @@ class LowDiskSpace(Exception):
 
     def reason_for(self, path: Path) -> str:
         """ "the disk holding PATH has less than N MB free" (the first half of the line)."""
+        return str(self.words_for(path))
+
+    def words_for(self, path: Path) -> Words:
+        """:meth:`reason_for` as words a window says in its language."""
         limit = self.min_free_bytes
         shown = f"{limit / 1e6:.0f} MB" if 10e6 <= limit < 1e9 else format_bytes(limit)
-        return f"the disk holding {path} has less than {shown} free"
+        return Words(
+            QT_TRANSLATE_NOOP("Disk", "the disk holding {path} has less than {size} free"),
+            path=str(path),
+            size=shown,
+        )
 
 
 class FreeSpaceGuard:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from anchordesk.core.words import Words
+
 if TYPE_CHECKING:
     from av.audio.stream import AudioStream
     from av.video.stream import VideoStream
@@ -75,6 +77,7 @@ class OutputStatus:
     reconnects: int = 0
     last_error: str | None = None
     live_s: float = 0.0  # a network output's time live since its start, all connections
+    fault: Words | None = None  # ``last_error`` as words, for a window to say in its language
     free_bytes: int | None = None  # the recording's disk, as last measured (None: not known)
     stopped_for_space: bool = False  # the recording stopped itself before its disk filled
     # The recording's files, in order: a recording that stopped for a full disk goes on in a

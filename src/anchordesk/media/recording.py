@@ -51,10 +51,12 @@ from anchordesk.core.disk import (
     DiskProblem,
     describe_error,
     disk_problem,
+    error_words,
     moved_to,
     name_max_bytes,
 )
 from anchordesk.core.errors import UserError
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Template, Words
 from anchordesk.media.disk_reserve import DEFAULT_RESERVE_BYTES, DiskReserve
 from anchordesk.media.disk_space import FreeSpaceGuard, LowDiskSpace, format_bytes
 from anchordesk.media.packets import (
@@ -285,6 +287,7 @@ class RecordingOutput:
         self._lock = threading.Lock()
         self._state = OutputState.CONNECTING
         self._last_error: str | None = None
+        self._last_fault: Words | None = None  # the same, said in a window's language
         self._dropped_packets = 0
         self._bytes_written = 0
         self._bitrate_kbps = 0.0
@@ -392,6 +395,7 @@ class RecordingOutput:
                 bitrate_kbps=self._bitrate_kbps,
                 dropped_packets=self._dropped_packets,
                 last_error=self._last_error,
+                fault=self._last_fault if self._last_error is not None else None,
                 free_bytes=self.space_guard.free_bytes if self.space_guard else None,
                 stopped_for_space=bool(self.space_guard and self.space_guard.low),
                 files=tuple(str(path) for path in self._files),
@@ -442,8 +446,9 @@ class RecordingOutput:
             if error is not None:
                 self._last_error = error
 
-    def _fail(self, what: str, error: BaseException) -> None:
-        reason = self._stop_reason(what, error)
+    def _fail(self, what: Template, error: BaseException) -> None:
+        words = self._stop_words(what, error)
+        reason = str(words)
         if self._may_go_on(error):
             assert self.space_guard is not None
             log.error(
@@ -455,8 +460,11 @@ class RecordingOutput:
                 self._gaps.append(reason)
                 self._state = OutputState.WAITING
                 self._last_error = reason
+                self._last_fault = words
             return
         log.error("%s; the show goes on", reason)
+        with self._lock:
+            self._last_fault = words
         self._set_state(OutputState.FAILED, reason)
 
     def _may_go_on(self, error: BaseException) -> bool:
@@ -467,27 +475,38 @@ class RecordingOutput:
         full = isinstance(error, LowDiskSpace) or disk_problem(error) is DiskProblem.FULL
         return full and self._created and self.space_guard is not None and not stopping
 
-    def _stop_reason(self, what: str, error: BaseException) -> str:
+    def _stop_words(self, what: Template, error: BaseException) -> Words:
+        """Why the recording stopped, as words: ``str()`` is the line of the log and of
+        ``anchordesk live``; the window says the same in its language."""
         with self._lock:
             media_s, written = self._media_s, self._bytes_written
-        stopped_at = (
-            f"the recording stopped at {_clock_text(media_s)} ({written / 1e6:.1f} MB kept, "
-            "it plays up to there)"
+        stopped_at = Words(
+            QT_TRANSLATE_NOOP(
+                "Recording", "the recording stopped at {time} ({size} kept, it plays up to there)"
+            ),
+            time=_clock_text(media_s),
+            size=f"{written / 1e6:.1f} MB",
         )
         if isinstance(error, LowDiskSpace):
             # The floor, said first: it is why the recording stopped, not a write that failed.
-            cause = error.reason_for(self.path)
+            cause = error.words_for(self.path)
             if self._packets_muxed:
-                reason = f"{cause}: {stopped_at}"
-            else:
-                reason = f"{cause}: the recording stopped before it began"
+                return Words(_CAUSE_THEN_STOP, cause=cause, stopped=stopped_at)
+            return Words(
+                QT_TRANSLATE_NOOP("Recording", "{cause}: the recording stopped before it began"),
+                cause=cause,
+            )
+        if isinstance(error, OSError):
+            problem = error_words(self.path, error)
         else:
-            if isinstance(error, OSError):
-                words = describe_error(self.path, error)
-            else:
-                words = f"{self.path}: {one_line(error)}"
-            reason = f"{stopped_at}: {words}" if self._packets_muxed else f"{what}: {words}"
-        return reason
+            problem = Words(
+                QT_TRANSLATE_NOOP("Recording", "{path}: {error}"),
+                path=str(self.path),
+                error=one_line(error),
+            )
+        if self._packets_muxed:
+            return Words(_STOP_THEN_CAUSE, stopped=stopped_at, cause=problem)
+        return Words(_STOP_THEN_CAUSE, stopped=Words(what), cause=problem)
 
     def _close_raw(self, remove_if_empty: bool) -> None:
         raw, self._raw = self._raw, None
@@ -502,14 +521,14 @@ class RecordingOutput:
 
     def _run(self, streams: StreamTemplates) -> None:
         if self._open_error is not None:
-            self._fail("cannot create the recording", self._open_error)
+            self._fail(_CANNOT_CREATE, self._open_error)
             self._drain()
             return
         if self._raw is None:
             try:
                 self._raw = open(self.path, "wb", buffering=0)  # noqa: SIM115 - a device or FIFO
             except OSError as error:
-                self._fail("cannot create the recording", error)
+                self._fail(_CANNOT_CREATE, error)
                 self._drain()
                 return
         try:
@@ -552,7 +571,7 @@ class RecordingOutput:
             except OSError as error:
                 if disk_problem(error) is DiskProblem.FULL:
                     continue  # the room went again before the file was made
-                self._fail("cannot create the next file of the recording", error)
+                self._fail(_CANNOT_CREATE_NEXT, error)
                 return False, None
             assert raw is not None  # a pipe at a name is taken, not opened (pipe_is_ours)
             self.path, self._raw = path, raw
@@ -634,7 +653,7 @@ class RecordingOutput:
                 else None
             )
         except (OSError, av.FFmpegError, ValueError) as error:
-            self._fail("cannot open the recording", error)
+            self._fail(_CANNOT_OPEN, error)
             return False
         with self._lock:
             stopping = self._stopping
@@ -721,7 +740,7 @@ class RecordingOutput:
             sink.reserve.release()
             with contextlib.suppress(OSError):
                 _sync(sink)
-            self._fail("cannot write the recording", error)
+            self._fail(_CANNOT_WRITE, error)
             with self._lock:
                 self._bytes_written = sink.size_bytes
                 self._bitrate_kbps = 0.0
@@ -785,6 +804,12 @@ class RecordingOutput:
         )
 
 
+_CANNOT_CREATE = QT_TRANSLATE_NOOP("Recording", "cannot create the recording")
+_CANNOT_CREATE_NEXT = QT_TRANSLATE_NOOP("Recording", "cannot create the next file of the recording")
+_CANNOT_OPEN = QT_TRANSLATE_NOOP("Recording", "cannot open the recording")
+_CANNOT_WRITE = QT_TRANSLATE_NOOP("Recording", "cannot write the recording")
+_CAUSE_THEN_STOP = QT_TRANSLATE_NOOP("Recording", "{cause}: {stopped}")
+_STOP_THEN_CAUSE = QT_TRANSLATE_NOOP("Recording", "{stopped}: {cause}")
 _STOP_CHECK_S = 0.2  # how often an idle writer looks whether it was asked to stop
 
 

@@ -46,7 +46,7 @@ from anchordesk.live.options import FeedSpec, LiveOptions
 from anchordesk.live.reports import SessionSummary, session_summary
 from anchordesk.live.settings import Settings, save_settings
 from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan
-from anchordesk.live.snapshot import LiveSnapshot, SessionMode
+from anchordesk.live.snapshot import FeedView, LiveSnapshot, SessionMode
 from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.show.feed_items import Comment, Order
 from anchordesk.show.model import Show
@@ -159,6 +159,11 @@ class Controller(QObject):
         # Nothing is recorded before the operator has said so once (the first rehearsal asks).
         self.recording_wanted = self.settings.record and self.settings.record_asked
         self._recording_faults_said: set[str] = set()
+        # The destination going live: "Live on …" is said once its server takes the stream (not
+        # when the push starts: a refused key said "Live on" and stayed silent after it).
+        self._going_live_to: str | None = None
+        self._not_taken_said = False
+        self._failing_feeds: set[str] = set()  # feeds said to be failing, until they answer
         self.studio_mode = False
         self._starting = False
         self._shutting_down = False
@@ -379,7 +384,7 @@ class Controller(QObject):
                 # On the loop's own thread, now: nothing is left queued for a loop that may be
                 # closed by the time a worker would post to it.
                 live.session.stop_feeds_now()
-            done = workers.run_task(lambda: live.shutdown(4.0), pool=self.executor)
+            done = workers.run_task(live.shutdown, pool=self.executor)
             try:
                 done.result(timeout_s)
             except Exception:
@@ -494,6 +499,7 @@ class Controller(QObject):
         if snapshot.board is not self._board_seen[0] or snapshot.prompts != self._board_seen[1]:
             self._board_seen = (snapshot.board, snapshot.prompts)
             self.board_changed.emit(snapshot)
+        self._say_feed_faults(snapshot.feeds)
         sales = sales_state_of(snapshot)
         if sales != self.sales:
             self.sales = sales
@@ -504,6 +510,12 @@ class Controller(QObject):
         if live is None or live.media.stats is None:
             return
         sample: dict[str, Any] = live.media.stats.sample()
+        # The sample is the --stats line (English); a fault is said from its words.
+        faults = {
+            status.name: status.fault
+            for status in (output.status() for output in live.media.outputs)
+            if status.fault is not None
+        }
         outputs = []
         for output in sample.get("outputs", []):
             if output["kind"] == "network" and output["state"] == "stopped" and not self.is_live:
@@ -518,6 +530,7 @@ class Controller(QObject):
                     bytes_written=output.get("bytes_written") or 0,
                     bitrate_kbps=output.get("bitrate_kbps") or 0.0,
                     last_error=output.get("last_error"),
+                    fault=faults.get(output["name"]) if output.get("last_error") else None,
                     free_bytes=output.get("free_bytes"),
                     stopped_for_space=bool(output.get("stopped_for_space")),
                     files=tuple(output.get("files") or ()),
@@ -525,6 +538,7 @@ class Controller(QObject):
                 )
             )
             self._say_recording_stopped(outputs[-1])
+        self._say_going_live(outputs)
         camera = sample.get("camera") or {}
         microphone = sample.get("microphone")
         audio = live.audio
@@ -549,6 +563,39 @@ class Controller(QObject):
             microphone_ok=microphone is not None and microphone.get("state") == "active",
         )
         self.health_changed.emit(self.health)
+
+    def _say_feed_faults(self, feeds: Sequence[FeedView]) -> None:
+        """A comment or order feed that stops answering is said once, and again when it
+        answers: without it a failing feed looked like a quiet audience ("0 received")."""
+        for feed in feeds:
+            if feed.state == "retrying" and feed.source not in self._failing_feeds:
+                self._failing_feeds.add(feed.source)
+                self.message.emit(
+                    self.tr(
+                        "The %1 feed is not answering: no comments or orders arrive from it. "
+                        "AnchorDesk keeps asking."
+                    ).replace("%1", feed.source)
+                )
+            elif feed.state == "ok" and feed.source in self._failing_feeds:
+                self._failing_feeds.discard(feed.source)
+                self.message.emit(self.tr("The %1 feed answers again.").replace("%1", feed.source))
+
+    def _say_going_live(self, outputs: list[OutputRow]) -> None:
+        """ "Live on …" once the server takes the stream; said once when it has not (yet)."""
+        name = self._going_live_to
+        network = next((o for o in outputs if o.kind == "network"), None)
+        if name is None or network is None or not self.is_live:
+            return
+        if network.state == "live":
+            self._going_live_to = None
+            self.message.emit(self.tr("Live on %1").replace("%1", name))
+        elif network.state in ("reconnecting", "failed") and not self._not_taken_said:
+            self._not_taken_said = True
+            self.message.emit(
+                self.tr(
+                    "Not live yet: %1 has not taken the stream. AnchorDesk keeps trying."
+                ).replace("%1", name)
+            )
 
     def _say_recording_stopped(self, output: OutputRow) -> None:
         """A recording that stopped early (its disk low or failing) is said once, in words; so
@@ -583,7 +630,7 @@ class Controller(QObject):
                 text = self.tr(
                     "The recording has stopped: %1. It goes on in a new file as soon as there "
                     "is space again."
-                ).replace("%1", output.last_error or "")
+                ).replace("%1", _fault_text(output))
             self.message.emit(text)
             return
         if output.state != "failed":
@@ -606,7 +653,7 @@ class Controller(QObject):
                 "kept; the show goes on. Free some space, then press Record again."
             ).replace("%1", format_bytes(output.free_bytes or 0))
         else:
-            text = self.tr("The recording has stopped: %1").replace("%1", output.last_error or "")
+            text = self.tr("The recording has stopped: %1").replace("%1", _fault_text(output))
         self.message.emit(text)
 
     def flush_feeds(self) -> None:
@@ -830,7 +877,9 @@ class Controller(QObject):
                 return
             self._announce_session()
             self.poll_show()
-            self.message.emit(self.tr("Live on %1").replace("%1", destination.name))
+            self._going_live_to = destination.name
+            self._not_taken_said = False
+            self._failing_feeds.clear()  # the live session's feeds are said afresh
 
         self._spawn(go(), "go live")
         self._save_settings()
@@ -1025,3 +1074,8 @@ class Controller(QObject):
                 lambda: live.shutdown(4.0), pool=self.executor
             )
         start()
+
+
+def _fault_text(output: OutputRow) -> str:
+    """An output's fault in the window's language (its English line when it has no words)."""
+    return say(output.fault) if output.fault is not None else output.last_error or ""

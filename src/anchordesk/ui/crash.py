@@ -255,6 +255,14 @@ class CrashReporter(QObject):
         self.dialog = None
 
 
+_termination_requested = False
+
+
+def termination_requested() -> bool:
+    """True once the system asked the program to end (SIGTERM): a window closes without asking."""
+    return _termination_requested
+
+
 def close_windows_on_sigterm() -> None:
     """SIGTERM (a logout, ``kill``, a service manager) closes the windows like the close button:
     the recording is finished and the log says so, instead of the process dying mid-write.
@@ -265,7 +273,11 @@ def close_windows_on_sigterm() -> None:
     import signal
 
     def handler(signal_number: int, _frame: object) -> None:
+        global _termination_requested
         log.info("%s: closing the window", signal.Signals(signal_number).name)
+        # Nobody is there to answer "quit while live?": the asked close waited for an answer
+        # that never came, and the window went on streaming after a logout or a ``kill``.
+        _termination_requested = True
         QTimer.singleShot(0, QApplication.closeAllWindows)
 
     if threading.current_thread() is threading.main_thread():

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from anchordesk.core import paths
 from anchordesk.live.settings import Settings
 from anchordesk.show.timing import format_duration
+from anchordesk.ui import crash
 from anchordesk.ui.controller import Controller
 from anchordesk.ui.docks.board import BoardPanel
 from anchordesk.ui.docks.comments import CommentPanel
@@ -66,6 +67,11 @@ DEFAULT_SIZE = QSize(1366, 768)
 
 def window_settings() -> QSettings:
     return QSettings(str(paths.user_config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+# The bidi embeddings, overrides and isolates (a show's title may hold them: the picture shows
+# them as the show's author wrote them).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class MainWindow(QMainWindow):
@@ -497,6 +503,10 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         show = self.controller.show_state.title
+        if any(char in _BIDI_CONTROLS for char in show):
+            # Isolated: a right-to-left override the title leaves open ("Sale \u202e…") turned
+            # the rest of the title bar around ("… — AnchorDesk" read "kseDrohcnA — …").
+            show = f"\u2068{show}\u2069"
         self.setWindowTitle(f"{show} — AnchorDesk" if show else "AnchorDesk")
 
     # -- state from the controller -----------------------------------------------------------------
@@ -1013,7 +1023,8 @@ class MainWindow(QMainWindow):
         self._apply_default_sizes()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.controller.is_live and not self._quitting:
+        asked = not self._quitting and not crash.termination_requested()
+        if self.controller.is_live and asked:
             answer = QMessageBox.question(
                 self,
                 self.tr("Quit while live"),
@@ -1061,7 +1072,7 @@ def run_control_room(
     i18n.install(app, language or settings.language)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    from anchordesk.ui import crash, desktop
+    from anchordesk.ui import desktop
 
     # Icon and Wayland app id (the .desktop file's name); the crash dialog (ui/crash.py).
     desktop.set_application_identity(app)

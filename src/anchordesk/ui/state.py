@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from anchordesk.core.words import Words
+
 
 @dataclass(frozen=True)
 class DealPlan:
@@ -139,6 +141,7 @@ class OutputRow:
     bytes_written: int = 0
     bitrate_kbps: float = 0.0
     last_error: str | None = None
+    fault: Words | None = None  # ``last_error`` as words, said in the window's language
     free_bytes: int | None = None  # a recording's disk
     stopped_for_space: bool = False
     # A recording's files (a new one after a stop for a full disk) and one line per stop.
