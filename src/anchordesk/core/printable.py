@@ -86,3 +86,18 @@ def display_width(text: str) -> int:
         else 1
         for char in text
     )
+
+
+# The bidi embeddings, overrides and isolates.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def bidi_isolated(text: str) -> str:
+    """``text`` set between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE when it holds a
+    bidi control: whatever it leaves open (a right-to-left override a show's author typed, or
+    pasted) ends with it, and cannot turn around the text placed after it (the window's own
+    name in its title bar, the next announcement on the picture's ticker). The text itself is
+    shown as its author wrote it."""
+    if any(char in _BIDI_CONTROLS for char in text):
+        return f"\u2068{text}\u2069"
+    return text

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from anchordesk.core.printable import bidi_isolated
 from anchordesk.media.layers import OverlayLayer
 from anchordesk.media.overlays.card import CardView
 from anchordesk.media.overlays.countdown import CountdownState, CountdownView
@@ -147,7 +148,11 @@ def scene_from_snapshot(snapshot: RuntimeSnapshot, now_s: float | None = None) -
 
     segment = state.segment
     lower_third = LowerThirdView(segment.title, show.title) if segment.title.strip() else None
-    ticker_text = TICKER_SEPARATOR.join(text for text in snapshot.ticker if text.strip())
+    # Each announcement isolated: a right-to-left override one leaves open turned the ones
+    # after it around on air ("\u202eevil" then "live" read "…evil").
+    ticker_text = TICKER_SEPARATOR.join(
+        bidi_isolated(text) for text in snapshot.ticker if text.strip()
+    )
     pinned = snapshot.pinned
     return OverlayScene(
         language=show.language,

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import paths
+from anchordesk.core.printable import bidi_isolated
 from anchordesk.live.settings import Settings
 from anchordesk.show.timing import format_duration
 from anchordesk.ui import crash
@@ -67,11 +68,6 @@ DEFAULT_SIZE = QSize(1366, 768)
 
 def window_settings() -> QSettings:
     return QSettings(str(paths.user_config_dir() / "window.ini"), QSettings.Format.IniFormat)
-
-
-# The bidi embeddings, overrides and isolates (a show's title may hold them: the picture shows
-# them as the show's author wrote them).
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class MainWindow(QMainWindow):
@@ -502,11 +498,9 @@ class MainWindow(QMainWindow):
             button.setAccessibleName(self.tr("More toolbar buttons"))
 
     def _update_title(self) -> None:
-        show = self.controller.show_state.title
-        if any(char in _BIDI_CONTROLS for char in show):
-            # Isolated: a right-to-left override the title leaves open ("Sale \u202e…") turned
-            # the rest of the title bar around ("… — AnchorDesk" read "kseDrohcnA — …").
-            show = f"\u2068{show}\u2069"
+        # Isolated: a right-to-left override the title leaves open ("Sale \u202e…") turned the
+        # rest of the title bar around ("… — AnchorDesk" read "kseDrohcnA — …").
+        show = bidi_isolated(self.controller.show_state.title)
         self.setWindowTitle(f"{show} — AnchorDesk" if show else "AnchorDesk")
 
     # -- state from the controller -----------------------------------------------------------------
