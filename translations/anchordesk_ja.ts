@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+222"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+224"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -1829,7 +1829,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+266"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+262"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -1960,7 +1960,7 @@
         <translation>待機中 — %1 で本番に切り替え</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+54"/>
         <source>Prompt: %1</source>
         <translation>プロンプト：%1</translation>
     </message>
@@ -2020,7 +2020,7 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="-283"/>
+        <location line="-281"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -2115,7 +2115,7 @@
         <translation>ツールバーのその他のボタン</translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location line="+74"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
@@ -2152,22 +2152,27 @@
     </message>
     <message>
         <location line="+58"/>
-        <location line="+13"/>
+        <location line="+22"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
     </message>
     <message>
-        <location line="-13"/>
+        <location line="-22"/>
         <source>Show files (*.json)</source>
         <translation>番組ファイル (*.json)</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>%1 cannot be opened: it has the problems below. The current show goes on; fix the file in the show editor and open it again.</source>
         <translation>%1 は開けません。以下の問題があります。現在の番組はそのまま続きます。番組エディターでファイルを直してから、もう一度開いてください。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+7"/>
+        <source>%1 cannot be opened: it is not a show file (see below). The current show goes on; open a show file.</source>
+        <translation>%1 は開けません。番組ファイルではありません（下記参照）。現在の番組はそのまま続きます。番組ファイルを開いてください。</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>%1 cannot be opened: the sample show is running.</source>
         <translation>%1 は開けません。サンプル番組を実行しています。</translation>
     </message>

@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+222"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+224"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -1829,7 +1829,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+266"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+262"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -1960,7 +1960,7 @@
         <translation>预备中 — 按 %1 切出</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+54"/>
         <source>Prompt: %1</source>
         <translation>提示：%1</translation>
     </message>
@@ -2020,7 +2020,7 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="-283"/>
+        <location line="-281"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -2115,7 +2115,7 @@
         <translation>更多工具栏按钮</translation>
     </message>
     <message>
-        <location line="+76"/>
+        <location line="+74"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
@@ -2152,22 +2152,27 @@
     </message>
     <message>
         <location line="+58"/>
-        <location line="+13"/>
+        <location line="+22"/>
         <source>Open show</source>
         <translation>打开节目</translation>
     </message>
     <message>
-        <location line="-13"/>
+        <location line="-22"/>
         <source>Show files (*.json)</source>
         <translation>节目文件 (*.json)</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>%1 cannot be opened: it has the problems below. The current show goes on; fix the file in the show editor and open it again.</source>
         <translation>无法打开 %1：它有以下问题。当前节目继续进行；请在节目编辑器中修改文件后再打开。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+7"/>
+        <source>%1 cannot be opened: it is not a show file (see below). The current show goes on; open a show file.</source>
+        <translation>无法打开 %1：它不是节目文件（见下文）。当前节目继续进行；请打开一个节目文件。</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>%1 cannot be opened: the sample show is running.</source>
         <translation>无法打开 %1：正在运行示例节目。</translation>
     </message>

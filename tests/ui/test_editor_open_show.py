@@ -47,3 +47,25 @@ def test_an_invalid_show_is_listed_in_a_dialog_and_the_rehearsal_goes_on(  # typ
     assert controller.mode is SessionMode.REHEARSAL
     assert controller.show_state.title == show_before
     dialog.close()
+    assert "show editor" in dialog.heading.text()  # an invalid show is fixed in the editor
+
+
+def test_a_named_pipe_opened_as_a_show_is_not_sent_to_the_show_editor(  # type: ignore[no-untyped-def]
+    qtbot, control_room, tmp_path: Path, monkeypatch
+) -> None:
+    # R8ui L4: File → Open of a FIFO said "fix the file in the show editor and open it again".
+    import os
+
+    window = control_room
+    fifo = tmp_path / "show.json"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args, **_kw: (str(fifo), ""))
+    with qtbot.waitSignal(window.controller.show_refused):
+        window.open_show()
+    dialog = window.findChild(ProblemsDialog)
+    assert dialog is not None and dialog.isVisible()
+    heading = dialog.heading.text()
+    assert heading.startswith(f"{fifo} cannot be opened: it is not a show file")
+    assert "editor" not in heading
+    assert any("pipe" in line for line in dialog.lines()), dialog.lines()
+    dialog.close()

@@ -111,7 +111,9 @@ class Controller(QObject):
     session_started = Signal()
     session_changed = Signal()  # a new session (rehearsal, live, rehearse again) has begun
     message = Signal(str)
-    show_refused = Signal(Path, list)  # a show file that cannot run, and its problems
+    # A show file that cannot run, its problems, and whether the show editor can open it (False:
+    # not JSON at all, a named pipe, a folder...).
+    show_refused = Signal(Path, list, bool)
     # The show named at start-up cannot run: (file, its problems, whether the show editor can
     # open it); the sample runs instead.
     start_refused = Signal(Path, list, bool)
@@ -1056,7 +1058,7 @@ class Controller(QObject):
                     self.start_refused.emit(path, lines, report.read is not None)
                     self.start(None)
                 else:
-                    self.show_refused.emit(path, lines)
+                    self.show_refused.emit(path, lines, report.read is not None)
                 return
             self._restart(lambda: self.start(path))
 

@@ -826,14 +826,23 @@ class MainWindow(QMainWindow):
         if path:
             self.controller.open_show(Path(path))
 
-    def _show_refused(self, path: Path, problems: list[str]) -> None:
+    def _show_refused(self, path: Path, problems: list[str], editable: bool) -> None:
         """A show that cannot run: its problems in full, and the rehearsal goes on."""
         from anchordesk.ui.editor.problems_dialog import ProblemsDialog
 
-        heading = self.tr(
-            "%1 cannot be opened: it has the problems below. The current show goes on; "
-            "fix the file in the show editor and open it again."
-        ).replace("%1", str(path))
+        if editable:
+            heading = self.tr(
+                "%1 cannot be opened: it has the problems below. The current show goes on; "
+                "fix the file in the show editor and open it again."
+            )
+        else:
+            # Not a show the editor can open (a named pipe, a folder, not JSON): no editing
+            # fixes it (R8ui L4: a FIFO was sent to the editor).
+            heading = self.tr(
+                "%1 cannot be opened: it is not a show file (see below). The current show "
+                "goes on; open a show file."
+            )
+        heading = heading.replace("%1", str(path))
         self.refused_dialog = ProblemsDialog(self.tr("Open show"), heading, problems, self)
         self.refused_dialog.open()
 
