@@ -1315,7 +1315,12 @@
         <translation>%1 は応答しましたが、安全な接続（TLS）に失敗しました。rtmps:// のサーバーですか？</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+3"/>
+        <source>%1 took the connection but did not answer the secure (TLS) handshake within %2 s: is it an rtmps:// server?</source>
+        <translation>%1 は接続を受け付けましたが、%2 秒以内に安全な接続（TLS）のハンドシェイクに応答しませんでした。rtmps:// のサーバーですか？</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>%1 could not be reached (the log says why)</source>
         <translation>%1 に接続できません（理由はログにあります）</translation>
     </message>
@@ -1400,7 +1405,7 @@
         <translation>%1、音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-134"/>
+        <location line="-140"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>配信先なし</translation>

@@ -1315,7 +1315,12 @@
         <translation>%1 有应答，但安全连接（TLS）失败：它是 rtmps:// 服务器吗？</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+3"/>
+        <source>%1 took the connection but did not answer the secure (TLS) handshake within %2 s: is it an rtmps:// server?</source>
+        <translation>%1 接受了连接，但在 %2 秒内没有回应安全（TLS）握手：它是 rtmps:// 服务器吗？</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>%1 could not be reached (the log says why)</source>
         <translation>无法连接 %1（原因见日志）</translation>
     </message>
@@ -1400,7 +1405,7 @@
         <translation>%1，音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-134"/>
+        <location line="-140"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>没有推流目标</translation>

@@ -92,6 +92,14 @@ def test_each_failure_has_its_kind_and_the_os_text_only_in_the_log(
     with _plain_text_server() as port:
         plain = tcp_reachable("127.0.0.1", port, 3.0, tls=True)
     assert plain is not None and plain.kind is Unreachable.TLS_FAILED
+    # A port that takes the connection and waits (a plain rtmp:// server waiting for its own
+    # handshake, nginx-rtmp): R8ui L3, it was said "no answer from 127.0.0.1:PORT within 3 s".
+    waiting = socket.socket()
+    waiting.bind(("127.0.0.1", 0))
+    waiting.listen(4)  # the kernel completes the connection; nobody ever answers on it
+    with waiting:
+        quiet = tcp_reachable("127.0.0.1", int(waiting.getsockname()[1]), 0.5, tls=True)
+    assert quiet is not None and quiet.kind is Unreachable.TLS_TIMEOUT
     assert "Connection refused" in caplog.text  # the OS's words, for whoever reads the log
 
 

@@ -296,6 +296,12 @@ class GoLiveDialog(QDialog):
             Unreachable.TLS_FAILED: self.tr(
                 "%1 answered, but the secure connection (TLS) failed: is it an rtmps:// server?"
             ).replace("%1", where),
+            Unreachable.TLS_TIMEOUT: self.tr(
+                "%1 took the connection but did not answer the secure (TLS) handshake within "
+                "%2 s: is it an rtmps:// server?"
+            )
+            .replace("%1", where)
+            .replace("%2", f"{problem.timeout_s:g}"),
         }
         return texts.get(
             problem.kind,

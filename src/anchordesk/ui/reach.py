@@ -26,6 +26,7 @@ class Unreachable(StrEnum):
     TIMEOUT = "timeout"  # no answer within the time allowed
     NO_ROUTE = "no-route"  # no network path to the host
     TLS_FAILED = "tls-failed"  # connected, but the TLS handshake of rtmps:// failed
+    TLS_TIMEOUT = "tls-timeout"  # connected, but no answer to the TLS handshake of rtmps://
     OTHER = "other"
 
 
@@ -79,6 +80,10 @@ def tcp_reachable(
         kind = _problem_kind(error)
         if tls and stage == "TLS handshake" and kind in (Unreachable.OTHER, Unreachable.REFUSED):
             kind = Unreachable.TLS_FAILED  # the peer closed or reset during the handshake
+        elif tls and stage == "TLS handshake" and kind is Unreachable.TIMEOUT:
+            # The port took the connection and waits: a plain rtmp:// server waiting for its
+            # own handshake. "No answer from HOST" sent the user after a server that is up.
+            kind = Unreachable.TLS_TIMEOUT
         log.info(
             "pre-flight: %s:%d not reachable at %s (%s): %s",
             host, port, stage, kind, getattr(error, "strerror", None) or error,
