@@ -380,3 +380,33 @@ def test_an_image_given_as_a_web_address_is_said_so(
     [line] = [text for text in capsys.readouterr().out.splitlines() if "$.products[0]." in text]
     assert f"the image {image} is a web address: a show's pictures are files" in line
     assert "looked for" not in line
+
+
+def test_an_image_of_no_pixels_is_said_once_without_the_decoders_own_lines(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """R8in N3: a 0×0 PNG made libpng print "libpng warning: Image width is zero in IHDR" and
+    "libpng error: Invalid IHDR data" to the terminal beside AnchorDesk's own line."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", 0, 0, 8, 6, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b""))
+    (tmp_path / "empty.png").write_bytes(png + chunk(b"IEND", b""))
+    sample = sample_show_path("en")
+    assert sample is not None
+    data = json.loads(sample.read_text(encoding="utf-8"))
+    for product in data["products"]:
+        product.pop("image", None)
+    data.pop("theme", None)
+    data["products"][0]["image"] = "empty.png"
+    path = tmp_path / "show.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert cli_main(["show", "check", str(path)]) == 2
+    said = capfd.readouterr()
+    assert "image empty.png cannot be decoded: the file is damaged or incomplete" in said.out
+    assert "libpng" not in said.out + said.err

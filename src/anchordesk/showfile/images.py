@@ -219,7 +219,9 @@ def _check(
                 limit=MAX_IMAGE_PIXELS // 1_000_000,
             )
         )
-    if not _decodes(data):
+    # A header of no pixels is a damaged file: said without the decoder, whose library
+    # (libpng) printed its own three lines to the terminal beside ours (R8in N3).
+    if (size is not None and 0 in size) or not _decodes(data):
         return error(
             Words(
                 QT_TRANSLATE_NOOP(
