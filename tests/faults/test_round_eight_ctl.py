@@ -1,0 +1,122 @@
+"""Round eight of issue 10, the remote control run for real: a real ``anchordesk live
+--control`` with a local JSON feed, and the web remote in Debian's chromium (headless, over
+the DevTools protocol) at a phone's 390x844, as an operator holds it.
+
+- A show's titles are up to 200 characters; one unbroken word (a model number, an address)
+  made the page wider than the phone, so the whole remote shrank or scrolled sideways.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import control_show
+import pytest
+import test_control_browser as browser_tools
+from feed_servers import JsonFeedServer
+
+pytestmark = pytest.mark.integration
+
+PHONE = (390, 844)
+LONG_TITLE = "Stoneware" + "M" * 191  # 200 characters, the most a title may have, one word
+LONG_SEGMENT = "Welcome" + "W" * 193
+HOSTILE_AUTHOR = "<script>document.title='PWNED'</script>"
+HOSTILE_TEXT = "<img src=x onerror=\"document.title='PWNED'\"> is it safe?"
+_write_show = control_show.write_show
+
+
+def _write_long_titled_show(folder: Path) -> Path:
+    """The remote tests' show, its first product and segment titled with one long word."""
+    path = _write_show(folder)
+    show = json.loads(path.read_text(encoding="utf-8"))
+    show["products"][0]["title"] = LONG_TITLE
+    show["rundown"][0]["title"] = LONG_SEGMENT
+    path.write_text(json.dumps(show, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return found
+
+
+@pytest.fixture
+def feed() -> Iterator[JsonFeedServer]:
+    with JsonFeedServer(poll_ms=100) as server:
+        assert isinstance(server, JsonFeedServer)
+        yield server
+
+
+async def _phone(page: browser_tools.DevTools, url: str) -> None:
+    await page.send(
+        "Emulation.setDeviceMetricsOverride",
+        width=PHONE[0],
+        height=PHONE[1],
+        deviceScaleFactor=3,
+        mobile=True,
+    )
+    await page.send("Page.enable")
+    # Keep the page's sockets reachable, to drop one as a network blip does.
+    await page.send(
+        "Page.addScriptToEvaluateOnNewDocument",
+        source="window.__sockets = []; const Native = window.WebSocket;"
+        "window.WebSocket = function (url, protocols) { const socket = new Native(url, protocols);"
+        " window.__sockets.push(socket); return socket; };"
+        "window.WebSocket.prototype = Native.prototype;",
+    )
+    await page.send("Page.navigate", url=f"{url}/?token={control_show.TOKEN}")
+    await page.wait_for("document.querySelectorAll('[data-sku]').length === 3")
+    await page.wait_for("document.getElementById('connection').classList.contains('on')")
+
+
+_QUESTIONS = "[...document.querySelectorAll('#questions li span')].map((s) => s.textContent)"
+
+
+async def _read_long_titles(url: str, chromium: str, profile: Path) -> dict[str, Any]:
+    async with browser_tools.chromium_page(chromium, profile) as page:
+        await _phone(page, url)
+        await page.wait_for(f"{_QUESTIONS}.some((text) => text.includes('is it safe'))")
+        return {
+            "inner_width": await page.evaluate("innerWidth"),
+            "scroll_width": await page.evaluate("document.documentElement.scrollWidth"),
+            "too_wide": await page.evaluate(
+                "[...document.querySelectorAll('body *')].filter((n) => n.offsetParent !== null"
+                " && n.getBoundingClientRect().right > innerWidth + 1)"
+                ".map((n) => n.id || n.tagName)"
+            ),
+            "title": await page.evaluate("document.title"),
+            "questions": await page.evaluate(_QUESTIONS),
+            "injected": await page.evaluate(
+                "document.querySelectorAll('main img:not(#preview), main script').length"
+            ),
+            "product": await page.evaluate(
+                "document.querySelector('[data-sku=\"SERUM-30\"] span').textContent"
+            ),
+        }
+
+
+def test_one_long_word_in_a_title_never_makes_the_remote_wider_than_the_phone(
+    tmp_path: Path, chromium: str, feed: JsonFeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the 200-character product and segment titles (valid in a show) made the page
+    3,461 px wide on a 390 px phone: the browser zoomed the whole remote out to a quarter."""
+    monkeypatch.setattr(control_show, "write_show", _write_long_titled_show)
+    feed.add_comment(HOSTILE_AUTHOR, HOSTILE_TEXT)
+    with control_show.running_show(tmp_path / "run", "--feed", f"json={feed.url}") as show:
+        facts = asyncio.run(_read_long_titles(show.url, chromium, tmp_path / "profile"))
+    assert facts["product"] == LONG_TITLE  # the whole title, as text
+    assert facts["inner_width"] == PHONE[0]  # not zoomed out
+    assert facts["scroll_width"] <= PHONE[0], facts["too_wide"]
+    assert facts["too_wide"] == []
+    # The viewer's HTML is text: nothing ran, nothing was made of it.
+    assert facts["questions"] == [f"{HOSTILE_AUTHOR}: {HOSTILE_TEXT}"]
+    assert facts["title"] != "PWNED"
+    assert facts["injected"] == 0
