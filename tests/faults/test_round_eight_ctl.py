@@ -4,6 +4,8 @@ the DevTools protocol) at a phone's 390x844, as an operator holds it.
 
 - A show's titles are up to 200 characters; one unbroken word (a model number, an address)
   made the page wider than the phone, so the whole remote shrank or scrolled sideways.
+- A question the operator hid while the phone's connection was down (a Wi-Fi blip) stayed on
+  the phone's list after it reconnected, with its Pin button.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import control_show
+import httpx
 import pytest
 import test_control_browser as browser_tools
 from feed_servers import JsonFeedServer
@@ -120,3 +123,42 @@ def test_one_long_word_in_a_title_never_makes_the_remote_wider_than_the_phone(
     assert facts["questions"] == [f"{HOSTILE_AUTHOR}: {HOSTILE_TEXT}"]
     assert facts["title"] != "PWNED"
     assert facts["injected"] == 0
+
+
+async def _hide_during_a_blip(
+    url: str, chromium: str, profile: Path, feed: JsonFeedServer
+) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    async with browser_tools.chromium_page(chromium, profile) as page:
+        await _phone(page, url)
+        await page.wait_for(f"{_QUESTIONS}.some((text) => text.includes('ugly'))")
+        facts["before"] = await page.evaluate(_QUESTIONS)
+        await page.evaluate("window.__sockets.forEach((socket) => socket.close())")
+        await page.wait_for("document.getElementById('connection').classList.contains('off')")
+        async with httpx.AsyncClient(
+            headers={"Authorization": f"Bearer {control_show.TOKEN}"}
+        ) as client:
+            answer = await client.post(
+                f"{url}/api/v1/commands", json={"command": "hide_comment", "id": "json:c1"}
+            )
+        facts["hidden"] = answer.status_code
+        await page.wait_for("window.__sockets.length === 2 && window.__sockets[1].readyState === 1")
+        # A question asked after the reconnection: once it is listed, the page has read
+        # everything the server sent when the phone came back.
+        feed.add_comment("mei", "does it come in blue?")
+        await page.wait_for(f"{_QUESTIONS}.some((text) => text.includes('blue'))")
+        facts["after"] = await page.evaluate(_QUESTIONS)
+    return facts
+
+
+def test_a_question_hidden_while_the_phone_was_away_is_gone_when_it_reconnects(
+    tmp_path: Path, chromium: str, feed: JsonFeedServer
+) -> None:
+    """Before: the phone kept the hidden question (and its Pin button, answered 409) after
+    reconnecting: the server said it was hidden, the page only ever added questions."""
+    feed.add_comment("troll", "you are ugly, why?")
+    with control_show.running_show(tmp_path / "run", "--feed", f"json={feed.url}") as show:
+        facts = asyncio.run(_hide_during_a_blip(show.url, chromium, tmp_path / "profile", feed))
+    assert facts["before"] == ["troll: you are ugly, why?"]
+    assert facts["hidden"] == 200
+    assert facts["after"] == ["mei: does it come in blue?"]

@@ -201,6 +201,10 @@
 
   let socket = null;
   function connect() {
+    // The server sends the newest comments anew at each connection, hidden ones marked: what
+    // was hidden while this page was away must not stay listed from before.
+    questions.clear();
+    renderQuestions();
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     socket = new WebSocket(`${scheme}//${location.host}/api/v1/events?token=${encodeURIComponent(token)}`);
     socket.onopen = () => { $("connection").textContent = t("connected"); $("connection").className = "badge on"; };
@@ -215,6 +219,8 @@
           questions.set(message.id, message);
           while (questions.size > 50) questions.delete(questions.keys().next().value);
           renderQuestions();
+        } else if (questions.delete(message.id)) {
+          renderQuestions();  // hidden or flagged since this page listed it
         }
       }
     };
