@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import resource
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +28,9 @@ import httpx
 import pytest
 import test_control_browser as browser_tools
 from feed_servers import JsonFeedServer
+from servers import free_port, wait_until
+
+from .live_runs import SMALL, LiveRun, child_env
 
 pytestmark = pytest.mark.integration
 
@@ -162,3 +171,67 @@ def test_a_question_hidden_while_the_phone_was_away_is_gone_when_it_reconnects(
     assert facts["before"] == ["troll: you are ugly, why?"]
     assert facts["hidden"] == 200
     assert facts["after"] == ["mei: does it come in blue?"]
+
+
+SHOW = Path(__file__).resolve().parents[2] / "resources" / "shows" / "en" / "show.json"
+
+
+def _held_connections(port: int, count: int) -> list[socket.socket]:
+    """Connections that send half a request and then nothing (a slowloris client)."""
+    held = []
+    for _ in range(count):
+        connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+        connection.sendall(b"GET /api/v1/state HTTP/1.1\r\nHost: x\r\n")
+        held.append(connection)
+    return held
+
+
+def test_a_client_holding_hundreds_of_connections_never_starves_the_feeds(
+    tmp_path: Path, feed: JsonFeedServer
+) -> None:
+    """Before: 600 half-sent requests to the control port (no token needed) took every file
+    descriptor of a run limited to 512 (a desktop's default is 1,024): the feed could not be
+    polled ("All connection attempts failed", its orders not counted), and asyncio logged
+    thousands of tracebacks a second. Now the control server holds at most 100 connections
+    and closes the others at once."""
+    port = free_port()
+    session = tmp_path / "S.adsession"
+    run = LiveRun(
+        *SMALL, "--show", str(SHOW), "--feed", f"json={feed.url}", "--session", str(session),
+        "--control", f"127.0.0.1:{port}",
+        env=child_env(tmp_path, ANCHORDESK_CONTROL_TOKEN=control_show.TOKEN),
+    )  # fmt: skip
+    held: list[socket.socket] = []
+    try:
+        run.wait_for_line("remote control: http")
+        run.wait_for_line("feed json: polling")
+        resource.prlimit(run.process.pid, resource.RLIMIT_NOFILE, (512, 512))
+        held = _held_connections(port, 600)
+        polls = len(feed.requests)
+        feed.add_order("MUG-350", 2, "24.00", currency="USD")
+        # The feed is still read while the connections are held.
+        wait_until(lambda: len(feed.requests) >= polls + 5, 30, 0.05, "polls of the feed")
+        descriptors = len(os.listdir(f"/proc/{run.process.pid}/fd"))
+        for connection in held:
+            connection.close()
+        held = []
+        run.send(signal.SIGINT)
+        assert run.wait(30) == 0, run.stderr[-2000:]
+    finally:
+        for connection in held:
+            connection.close()
+        run.kill()
+    # 100 held, a burst of accepted ones on their way out (asyncio accepts up to 128 at a
+    # time), the run's own: far from the limit.
+    assert descriptors < 400
+    assert "out of system resource" not in run.stderr
+    assert "Traceback" not in run.stderr
+    assert "refusing more" in run.stderr
+    # The order the feed served during the flood is counted.
+    report = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "anchordesk", "report", "--json", str(session)],
+            capture_output=True, text=True, timeout=60, check=True,
+        ).stdout
+    )  # fmt: skip
+    assert (report["orders"], report["gmv"]) == (1, "48.00")
