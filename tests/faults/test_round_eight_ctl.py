@@ -235,3 +235,27 @@ def test_a_client_holding_hundreds_of_connections_never_starves_the_feeds(
         ).stdout
     )  # fmt: skip
     assert (report["orders"], report["gmv"]) == (1, "48.00")
+
+
+async def _sales_on_the_phone(url: str, chromium: str, profile: Path) -> dict[str, Any]:
+    async with browser_tools.chromium_page(chromium, profile) as page:
+        await _phone(page, url)
+        await page.wait_for("document.getElementById('orders').textContent === '2'")
+        return {"gmv": await page.evaluate("document.getElementById('gmv').textContent")}
+
+
+def test_the_remote_shows_the_gmv_in_other_currencies_as_the_window_does(
+    tmp_path: Path, chromium: str, feed: JsonFeedServer
+) -> None:
+    """Before: a US$30.00 order in a yuan show: the window said "¥199.00 (+ US$30.00)", the
+    report listed both, the phone only "¥199.00" (the API's sales held the show's currency
+    only)."""
+    feed.add_order("SERUM-30", 1, "199.00", currency="CNY")
+    feed.add_order("CREAM-50", 1, "30.00", currency="USD")
+    with control_show.running_show(tmp_path / "run", "--feed", f"json={feed.url}") as show:
+        facts = asyncio.run(_sales_on_the_phone(show.url, chromium, tmp_path / "profile"))
+        with show.client() as client:
+            sales = client.get("/api/v1/state").json()["sales"]
+    assert sales["gmv"] == "199.00"  # the show's currency alone, as before
+    assert sales["gmv_by_currency"] == {"CNY": "199.00", "USD": "30.00"}
+    assert facts["gmv"] == "¥199.00 (+ US$30.00)"

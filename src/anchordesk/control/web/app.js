@@ -82,7 +82,12 @@
     $("mode").textContent = t(mode);
     $("mode").className = `badge ${mode === "live" ? "live" : ""}`;
     const currency = state.sales.currency;
-    $("gmv").textContent = money(state.sales.gmv, currency);
+    // Orders in other currencies apart, as the window shows them: never added into the GMV.
+    const others = Object.entries(state.sales.gmv_by_currency || {})
+      .filter(([code, amount]) => code !== currency && Number(amount) !== 0)
+      .map(([code, amount]) => money(amount, code));
+    $("gmv").textContent = money(state.sales.gmv, currency) +
+      (others.length ? ` (+ ${others.join(", ")})` : "");
     $("orders").textContent = String(state.sales.orders);
     $("opm").textContent = state.sales.orders_per_minute.toFixed(1);
 
