@@ -259,3 +259,39 @@ def test_the_remote_shows_the_gmv_in_other_currencies_as_the_window_does(
     assert sales["gmv"] == "199.00"  # the show's currency alone, as before
     assert sales["gmv_by_currency"] == {"CNY": "199.00", "USD": "30.00"}
     assert facts["gmv"] == "¥199.00 (+ US$30.00)"
+
+
+async def _hide_by_touch(url: str, chromium: str, profile: Path) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    async with browser_tools.chromium_page(chromium, profile) as page:
+        await _phone(page, url)
+        await page.wait_for(f"{_QUESTIONS}.some((text) => text.includes('ugly'))")
+        facts["buttons"] = await page.evaluate(
+            "[...document.querySelectorAll('#questions li button')].map((b) => b.textContent)"
+        )
+        facts["heights"] = await page.evaluate(
+            "[...document.querySelectorAll('#questions li button')]"
+            ".map((b) => b.getBoundingClientRect().height)"
+        )
+        await browser_tools._tap(page, "#questions li button:last-child")
+        await page.wait_for(f"!{_QUESTIONS}.some((text) => text.includes('ugly'))")
+        facts["after"] = await page.evaluate(_QUESTIONS)
+    return facts
+
+
+def test_the_operator_hides_a_question_from_the_phone_by_touch(
+    tmp_path: Path, chromium: str, feed: JsonFeedServer
+) -> None:
+    """Before: the phone listed each question with "Pin" only: an abusive one could be hidden
+    from the window alone (the API had hide_comment, the page no button for it)."""
+    feed.add_comment("troll", "you are ugly, why?")
+    with control_show.running_show(tmp_path / "run", "--feed", f"json={feed.url}") as show:
+        facts = asyncio.run(_hide_by_touch(show.url, chromium, tmp_path / "profile"))
+        with show.client() as client:
+            pinned = client.post(
+                "/api/v1/commands", json={"command": "pin_comment", "id": "json:c1"}
+            )
+    assert facts["buttons"] == ["置顶", "隐藏"]  # the browser speaks Chinese
+    assert min(facts["heights"]) >= 44  # thumb-sized
+    assert facts["after"] == []
+    assert (pinned.status_code, pinned.json()["error"]) == (409, "that comment is hidden")

@@ -198,7 +198,8 @@
     for (const comment of newest) {
       const item = make("li");
       item.append(make("span", `${comment.author}: ${comment.text}`),
-        button(t("pin"), () => command("pin_comment", { id: comment.id })));
+        button(t("pin"), () => command("pin_comment", { id: comment.id })),
+        button(t("hide"), () => command("hide_comment", { id: comment.id })));
       list.append(item);
     }
     if (!newest.length) list.append(make("li", t("no_questions")));
