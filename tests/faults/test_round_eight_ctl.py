@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import resource
 import shutil
@@ -29,6 +30,8 @@ import pytest
 import test_control_browser as browser_tools
 from feed_servers import JsonFeedServer
 from servers import free_port, wait_until
+
+from anchordesk.control.server import ControlServer
 
 from .live_runs import SMALL, LiveRun, child_env
 
@@ -295,3 +298,39 @@ def test_the_operator_hides_a_question_from_the_phone_by_touch(
     assert min(facts["heights"]) >= 44  # thumb-sized
     assert facts["after"] == []
     assert (pinned.status_code, pinned.json()["error"]) == (409, "that comment is hidden")
+
+
+async def _ask_with_raw_tokens(tokens: list[bytes]) -> tuple[list[bytes], int]:
+    server = ControlServer(lambda: None, BYTES_TOKEN.decode(), port=0)
+    await server.start()
+    answers = []
+    try:
+        for token in tokens:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(
+                b"GET /api/v1/state HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                b"Authorization: Bearer " + token + b"\r\n\r\n"
+            )
+            await writer.drain()
+            answers.append((await reader.read()).split(b"\r\n")[0])
+            writer.close()
+        return answers, len(server.limiter._failures.get("127.0.0.1", ()))
+    finally:
+        await server.stop()
+
+
+BYTES_TOKEN = b"a-token-of-thirty-two-characters!"
+
+
+def test_a_token_that_is_not_utf8_is_a_wrong_token_not_a_server_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Before: the right token followed by one byte that is not UTF-8 (0xE9, a Latin-1 'é'
+    from a stream deck) answered 500 and logged a 25-line traceback, every time, uncounted by
+    the wrong-token limit: anyone on the network could fill the log without a token."""
+    tokens = [BYTES_TOKEN + b"\xe9", b"\xff\xfe", b"\xed\xa0\x80" + BYTES_TOKEN]
+    with caplog.at_level(logging.DEBUG):
+        answers, failures = asyncio.run(_ask_with_raw_tokens(tokens))
+    assert answers == [b"HTTP/1.1 401 Unauthorized"] * 3
+    assert failures == 3  # each counts towards the lock-out
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
