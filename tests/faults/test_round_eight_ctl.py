@@ -334,3 +334,27 @@ def test_a_token_that_is_not_utf8_is_a_wrong_token_not_a_server_error(
     assert answers == [b"HTTP/1.1 401 Unauthorized"] * 3
     assert failures == 3  # each counts towards the lock-out
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+async def _health_in_japanese(url: str, chromium: str, profile: Path) -> str:
+    async with browser_tools.chromium_page(chromium, profile) as page:
+        await page.send(
+            "Network.setUserAgentOverride", userAgent="AnchorDeskTest", acceptLanguage="ja"
+        )
+        await page.send("Emulation.setLocaleOverride", locale="ja")
+        await _phone(page, url)
+        feeds = "document.getElementById('feeds').textContent"
+        await page.wait_for(f"{feeds}.includes('1 件')")
+        text: str = await page.evaluate(feeds)
+        return text
+
+
+def test_the_stream_health_speaks_the_phones_language(
+    tmp_path: Path, chromium: str, feed: JsonFeedServer
+) -> None:
+    """Before: a Japanese page said "json · ok · 1 件": the feed's (and each output's) state
+    went on the page as the English word the API carries."""
+    feed.add_comment("ゆき", "在庫はありますか？")
+    with control_show.running_show(tmp_path / "run", "--feed", f"json={feed.url}") as show:
+        text = asyncio.run(_health_in_japanese(show.url, chromium, tmp_path / "profile"))
+    assert text == "json · 正常 · 1 件"

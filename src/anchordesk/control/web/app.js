@@ -8,6 +8,9 @@
   document.documentElement.lang = { zh_CN: "zh-CN", ja: "ja", en: "en" }[LANG];
   const t = (key, ...values) =>
     (TEXTS[LANG][key] || TEXTS.en[key] || key).replace(/\{(\d)\}/g, (_, i) => String(values[i]));
+  // A state word the server sends (an output's, a feed's), in the page's language; one this
+  // page does not know yet is shown as sent.
+  const stateWord = (kind, value) => TEXTS[LANG][`${kind}_${value}`] || String(value);
   const $ = (id) => document.getElementById(id);
   const make = (tag, text, className) => {
     const node = document.createElement(tag);
@@ -177,7 +180,7 @@
     list.replaceChildren();
     for (const output of outputs || []) {
       const attempt = output.attempt ? ` · ${t("output_attempt", output.attempt)}` : "";
-      list.append(make("li", `${output.url} · ${output.state}${attempt}`));
+      list.append(make("li", `${output.url} · ${stateWord("output", output.state)}${attempt}`));
     }
     if (!outputs || !outputs.length) list.append(make("li", t("no_outputs")));
     $("viewers").textContent = audience.viewers === null || audience.viewers === undefined
@@ -185,7 +188,7 @@
     const feeds = $("feeds");
     feeds.replaceChildren();
     for (const feed of audience.feeds || []) {
-      const line = make("li", t("feed", feed.source, feed.state, feed.items));
+      const line = make("li", t("feed", feed.source, stateWord("feed", feed.state), feed.items));
       if (feed.note || feed.last_error) line.title = feed.last_error || feed.note;
       feeds.append(line);
     }

@@ -19,6 +19,9 @@ window.ANCHORDESK_TEXT = {
     output_attempt: "attempt {0}", unauthorized: "The token was refused.",
     refused: "Refused: {0}", unreachable: "AnchorDesk cannot be reached.",
     viewers: "Viewers", feed: "{0} · {1} · {2} items",
+    feed_starting: "starting", feed_ok: "ok", feed_retrying: "retrying", feed_ended: "ended",
+    feed_stopped: "stopped", output_connecting: "connecting", output_live: "live",
+    output_reconnecting: "reconnecting", output_stopped: "stopped", output_failed: "failed",
   },
   zh_CN: {
     studio_off: "导播模式：关", studio_on: "导播模式：开", take: "切上直播 ▶",
@@ -38,6 +41,9 @@ window.ANCHORDESK_TEXT = {
     output_attempt: "第 {0} 次重试", unauthorized: "令牌无效。",
     refused: "未执行：{0}", unreachable: "无法连接 AnchorDesk。",
     viewers: "在线观众", feed: "{0} · {1} · {2} 条",
+    feed_starting: "启动中", feed_ok: "正常", feed_retrying: "重试中", feed_ended: "已结束",
+    feed_stopped: "已停止", output_connecting: "连接中", output_live: "直播中",
+    output_reconnecting: "重连中", output_stopped: "已停止", output_failed: "失败",
   },
   ja: {
     studio_off: "スタジオモード：オフ", studio_on: "スタジオモード：オン", take: "本番へ切替 ▶",
@@ -57,5 +63,8 @@ window.ANCHORDESK_TEXT = {
     output_attempt: "{0} 回目の再試行", unauthorized: "トークンが拒否されました。",
     refused: "実行できません：{0}", unreachable: "AnchorDesk に接続できません。",
     viewers: "視聴者", feed: "{0} · {1} · {2} 件",
+    feed_starting: "開始中", feed_ok: "正常", feed_retrying: "再試行中", feed_ended: "終了",
+    feed_stopped: "停止", output_connecting: "接続中", output_live: "配信中",
+    output_reconnecting: "再接続中", output_stopped: "停止", output_failed: "失敗",
   },
 };
