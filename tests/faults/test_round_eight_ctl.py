@@ -358,3 +358,33 @@ def test_the_stream_health_speaks_the_phones_language(
     with control_show.running_show(tmp_path / "run", "--feed", f"json={feed.url}") as show:
         text = asyncio.run(_health_in_japanese(show.url, chromium, tmp_path / "profile"))
     assert text == "json · 正常 · 1 件"
+
+
+def test_hiding_a_comment_no_one_wrote_is_refused_and_never_counted(
+    tmp_path: Path, feed: JsonFeedServer
+) -> None:
+    """Before: hide_comment with an id no comment has (a typo, a script's made-up id)
+    answered 200, and the report said "1 comments ... 3 hidden"."""
+    feed.add_comment("amy", "nice mug?")
+    with control_show.running_show(tmp_path / "run", "--feed", f"json={feed.url}") as show:
+        with show.client() as client:
+            wait_until(
+                lambda: client.get("/api/v1/state").json()["board"]["comments_per_minute"] > 0,
+                30, 0.05, "the comment",
+            )  # fmt: skip
+            answers = [
+                client.post("/api/v1/commands", json={"command": "hide_comment", "id": key})
+                for key in ("json:never-written", "<b>x</b>", "json:c1", "json:c1")
+            ]
+        show.stop()
+    assert [a.status_code for a in answers] == [400, 400, 200, 200]
+    assert answers[0].json()["error"] == (
+        "no comment 'json:never-written' (it may be too old to hide)"
+    )
+    report = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "anchordesk", "report", "--json", str(show.session)],
+            capture_output=True, text=True, timeout=60, check=True,
+        ).stdout
+    )  # fmt: skip
+    assert (report["comments"], report["hidden_comments"]) == (1, 1)
