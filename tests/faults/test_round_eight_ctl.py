@@ -92,7 +92,11 @@ async def _phone(page: browser_tools.DevTools, url: str) -> None:
     await page.wait_for("document.getElementById('connection').classList.contains('on')")
 
 
-_QUESTIONS = "[...document.querySelectorAll('#questions li span')].map((s) => s.textContent)"
+# The texts as read (the isolation marks around the viewer's words are not read).
+_QUESTIONS = (
+    "[...document.querySelectorAll('#questions li span')]"
+    ".map((s) => s.textContent.replace(/[\\u2068\\u2069]/g, ''))"
+)
 
 
 async def _read_long_titles(url: str, chromium: str, profile: Path) -> dict[str, Any]:
@@ -388,3 +392,59 @@ def test_hiding_a_comment_no_one_wrote_is_refused_and_never_counted(
         ).stdout
     )  # fmt: skip
     assert (report["comments"], report["hidden_comments"]) == (1, 1)
+
+
+OPEN_OVERRIDE_TITLE = "玻尿酸\u202e精华液"  # a right-to-left override its author left open
+
+
+def _write_overridden_show(folder: Path) -> Path:
+    path = _write_show(folder)
+    show = json.loads(path.read_text(encoding="utf-8"))
+    show["products"][0]["title"] = OPEN_OVERRIDE_TITLE
+    show["rundown"][0]["title"] = "开场\u202eA"
+    path.write_text(json.dumps(show, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+# Where the browser drew each character of ``needle`` in the first element ``selector`` finds:
+# the x of each, left to right as read.
+_DRAWN_AT = """((selector, needle) => {
+  const node = document.querySelector(selector).firstChild;
+  const start = node.textContent.indexOf(needle);
+  if (start < 0) return null;
+  return [...needle].map((_, i) => {
+    const range = document.createRange();
+    range.setStart(node, start + i); range.setEnd(node, start + i + 1);
+    return range.getBoundingClientRect().x;
+  });
+})(%r, %r)"""
+
+
+async def _read_deal_line(url: str, chromium: str, profile: Path) -> dict[str, Any]:
+    async with browser_tools.chromium_page(chromium, profile) as page:
+        await _phone(page, url)
+        await page.wait_for("document.querySelectorAll('#deals li button').length === 1")
+        return {
+            "price": await page.evaluate(_DRAWN_AT % ("#deals li span", "129.00")),
+            "clock": await page.evaluate(_DRAWN_AT % ("#segment-time", "/ 1:00")),
+        }
+
+
+def test_an_override_left_open_in_a_title_never_turns_the_remotes_figures_around(
+    tmp_path: Path, chromium: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: a product title with an unclosed right-to-left override (valid in a show)
+    turned its deal line around on the phone: "¥129.00 · 1:24 left" was drawn
+    "00.921¥ · tfel 42:1"; the segment's title did the same to the segment's clock."""
+    monkeypatch.setattr(control_show, "write_show", _write_overridden_show)
+    with control_show.running_show(tmp_path / "run") as show:
+        with show.client() as client:
+            client.post("/api/v1/commands", json={"command": "goto_segment", "index": 1})
+            started = client.post(
+                "/api/v1/commands", json={"command": "start_deal", "sku": "SERUM-30"}
+            )
+            assert started.status_code == 200, started.text
+            client.post("/api/v1/commands", json={"command": "goto_segment", "index": 0})
+        facts = asyncio.run(_read_deal_line(show.url, chromium, tmp_path / "profile"))
+    assert facts["price"] == sorted(facts["price"]), facts  # "129.00" left to right
+    assert facts["clock"] == sorted(facts["clock"]), facts

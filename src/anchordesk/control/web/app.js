@@ -11,6 +11,10 @@
   // A state word the server sends (an output's, a feed's), in the page's language; one this
   // page does not know yet is shown as sent.
   const stateWord = (kind, value) => TEXTS[LANG][`${kind}_${value}`] || String(value);
+  // Text from the show or the audience inside a line of ours, isolated (FSI ... PDI): a
+  // right-to-left override it leaves open must not turn the rest of the line around (a deal's
+  // "$18.00 · 1:24 left" read "00.81$ · tfel 42:1").
+  const isolate = (text) => `\u2068${text}\u2069`;
   const $ = (id) => document.getElementById(id);
   const make = (tag, text, className) => {
     const node = document.createElement(tag);
@@ -99,12 +103,12 @@
     for (const segment of state.segments || []) {
       const item = make("li");
       if (state.segment && segment.index === state.segment.index) item.className = "current";
-      item.append(button(`${segment.index + 1}. ${segment.title}`,
+      item.append(button(`${segment.index + 1}. ${isolate(segment.title)}`,
         () => command("goto_segment", { index: segment.index })));
       segments.append(item);
     }
     $("segment-title").textContent = state.segment
-      ? `${state.segment.index + 1}/${state.segment.count} ${state.segment.title}` : "";
+      ? `${state.segment.index + 1}/${state.segment.count} ${isolate(state.segment.title)}` : "";
 
     // Studio mode: a tap stages the card; only Take puts it on air.
     const studio = state.studio_mode === true;
@@ -115,7 +119,7 @@
     const stagedProduct = state.products.find((product) => product.sku === state.staged);
     $("staged").hidden = !studio;
     $("staged").textContent = studio
-      ? t("staged", stagedProduct ? stagedProduct.title : t("nothing_staged")) : "";
+      ? t("staged", stagedProduct ? isolate(stagedProduct.title) : t("nothing_staged")) : "";
 
     const products = $("products");
     products.replaceChildren();
@@ -142,7 +146,8 @@
 
     const pinned = state.pinned;
     $("pinned").hidden = !pinned;
-    $("pinned-text").textContent = pinned ? `${pinned.author}: ${pinned.text}` : "";
+    $("pinned-text").textContent = pinned
+      ? `${isolate(pinned.author)}: ${isolate(pinned.text)}` : "";
     renderStats(state.stats, state.outputs, state);
   }
 
@@ -153,7 +158,7 @@
     const titles = new Map(state.products.map((p) => [p.sku, p.title]));
     for (const deal of state.deals) {
       const item = make("li");
-      const title = titles.get(deal.sku) || deal.sku;
+      const title = isolate(titles.get(deal.sku) || deal.sku);
       const price = money(deal.price, state.sales.currency);
       if (deal.state === "live") {
         const units = deal.units_left === null ? "∞" : deal.units_left;
@@ -180,7 +185,8 @@
     list.replaceChildren();
     for (const output of outputs || []) {
       const attempt = output.attempt ? ` · ${t("output_attempt", output.attempt)}` : "";
-      list.append(make("li", `${output.url} · ${stateWord("output", output.state)}${attempt}`));
+      list.append(make("li",
+        `${isolate(output.url)} · ${stateWord("output", output.state)}${attempt}`));
     }
     if (!outputs || !outputs.length) list.append(make("li", t("no_outputs")));
     $("viewers").textContent = audience.viewers === null || audience.viewers === undefined
@@ -200,7 +206,7 @@
     const newest = [...questions.values()].reverse().slice(0, 8);
     for (const comment of newest) {
       const item = make("li");
-      item.append(make("span", `${comment.author}: ${comment.text}`),
+      item.append(make("span", `${isolate(comment.author)}: ${isolate(comment.text)}`),
         button(t("pin"), () => command("pin_comment", { id: comment.id })),
         button(t("hide"), () => command("hide_comment", { id: comment.id })));
       list.append(item);
