@@ -1771,7 +1771,12 @@
         <translation>固定できる質問はまだありません</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+16"/>
+        <source>no comment {key} (it may be too old to hide)</source>
+        <translation>コメント {key} が見つかりません（古すぎて非表示にできない可能性があります）</translation>
+    </message>
+    <message>
+        <location line="+44"/>
         <source>no prompt {key} on the board</source>
         <translation>ボードにプロンプト {key} はありません</translation>
     </message>

@@ -1771,7 +1771,12 @@
         <translation>还没有可置顶的提问</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+16"/>
+        <source>no comment {key} (it may be too old to hide)</source>
+        <translation>找不到评论 {key}（可能太早，已无法隐藏）</translation>
+    </message>
+    <message>
+        <location line="+44"/>
         <source>no prompt {key} on the board</source>
         <translation>看板上没有提示 {key}</translation>
     </message>

@@ -47,7 +47,13 @@ def snapshot() -> LiveSnapshot:
                 3,
             ),
         ),
-        sales=SalesView("JPY", Decimal("12800"), orders=9, orders_per_minute=1.5),
+        sales=SalesView(
+            "JPY",
+            Decimal("12800"),
+            gmv_by_currency=(("JPY", Decimal("12800")), ("USD", Decimal("30.5"))),
+            orders=9,
+            orders_per_minute=1.5,
+        ),
         pinned=PinnedView("youtube:c1", "ゆき", "<b>在庫は?</b>"),
         outputs=(OutputView("rtmp://a.rtmp.youtube.com/live2/****", "reconnecting", 3),),
         stats=StatsView(29.97, 4, 35.5, 1_000_000),
@@ -70,6 +76,7 @@ def test_the_contract_shape() -> None:
     ]
     assert state["sales"] == {
         "currency": "JPY", "gmv": "12800", "orders": 9, "orders_per_minute": 1.5,
+        "gmv_by_currency": {"JPY": "12800", "USD": "30.50"},  # apart, never added up
     }  # fmt: skip
     # Comment text goes out as a JSON string, as it was written; the page shows it as text.
     assert state["pinned"] == {"id": "youtube:c1", "author": "ゆき", "text": "<b>在庫は?</b>"}

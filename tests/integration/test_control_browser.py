@@ -299,7 +299,7 @@ def test_web_remote_switches_studio_mode_stages_and_takes(tmp_path: Path) -> Non
     assert (facts["switch_off"], facts["switch_on"]) == ("导播模式：关", "导播模式：开")
     assert facts["take_shown_off"] is False  # no Take button outside studio mode
     assert facts["switch_height"] >= 48  # a thumb's target
-    assert facts["staged_line"] == "预备：玻尿酸保湿精华液"
+    assert facts["staged_line"] == "预备：\u2068玻尿酸保湿精华液\u2069"  # isolated
     assert facts["on_screen_after_stage"] == 0  # staged is not on air
     assert facts["take_text"] == "切上直播 ▶"
     assert facts["green_share"] > 0.005  # after Take the program preview shows the card

@@ -20,7 +20,11 @@ from collections.abc import Callable
 def token_matches(given: str | None, expected: str) -> bool:
     if not given or not expected:
         return False
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    # aiohttp reads header bytes that are not UTF-8 as lone surrogates (as the environment
+    # does): compare the bytes as they came, so such a token is a wrong one, never an error.
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape")
+    )
 
 
 def token_of(authorization: str | None, query_token: str | None) -> str | None:

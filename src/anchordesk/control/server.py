@@ -22,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aiohttp import WSMsgType, web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -74,6 +74,14 @@ TICK_S = 0.1  # at most ten state messages a second
 JPEG_MIN_INTERVAL_S = 0.25  # per client: a few previews a second
 JPEG_WIDTH = 640  # a phone's preview; the program itself is untouched
 FEED_BACKLOG = 500
+# A phone's page uses a few connections, a stream deck one per press: a hundred is many
+# remotes. Beyond it a connection is closed at once, so a client holding connections open
+# (or a scanner) can never take the file descriptors the feeds, the recording and the session
+# file need (1,024 by default on a desktop).
+MAX_CONNECTIONS = 100
+# A connection that has not finished a request within this time is closed: aiohttp's default
+# keeps a half-sent request (a slowloris client) for an hour.
+IDLE_TIMEOUT_S = 15.0
 RECENT_COMMENTS = 50
 _PACKAGE = "anchordesk.control"
 _STATIC = {"app.js": "text/javascript", "style.css": "text/css", "i18n.js": "text/javascript"}
@@ -123,6 +131,13 @@ class _Client:
                 self.closing = asyncio.ensure_future(self.ws.close(message=b"too slow"))
 
 
+class _Refused(asyncio.Protocol):
+    """A connection past ``MAX_CONNECTIONS``: closed at once (its descriptor freed)."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        cast(asyncio.Transport, transport).abort()
+
+
 class ControlServer:
     """The API and the web remote for whatever show ``show`` returns now (the window starts a
     new LiveShow when its settings change; the server follows it)."""
@@ -137,6 +152,7 @@ class ControlServer:
         clock: Callable[[], float] = time.monotonic,
         limiter: FailureLimiter | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         if not token:
             raise ValueError("the control API needs a token")
@@ -147,7 +163,10 @@ class ControlServer:
         self._clock = clock
         self.limiter = limiter or FailureLimiter(clock=clock)
         self._max_body_bytes = max_body_bytes
+        self._max_connections = max_connections
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.Server | None = None
+        self.refused_connections = 0
         self._ticker: asyncio.Task[None] | None = None
         self._clients: set[_Client] = set()
         self._last_settled: JsonObject | None = None
@@ -190,11 +209,34 @@ class ControlServer:
         app.router.add_get("/api/v1/events", self._events)
         app.router.add_get("/api/v1/program.jpg", self._program)
         # No access log: a page's address carries ?token=.
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, logger=_request_log)
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            handle_signals=False,
+            logger=_request_log,
+            keepalive_timeout=IDLE_TIMEOUT_S,
+        )
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        server = runner.server
+        assert server is not None
+
+        def connection() -> asyncio.BaseProtocol:
+            # aiohttp's server is the protocol factory; it knows the connections it holds.
+            if len(server.connections) >= self._max_connections:
+                if self.refused_connections % 1000 == 0:  # said once, not per connection
+                    log.warning(
+                        "remote control: %d connections are open; refusing more "
+                        "(a client holding connections open?)",
+                        self._max_connections,
+                    )
+                self.refused_connections += 1
+                return _Refused()
+            return server()
+
         try:
-            await site.start()
+            self._listener = await asyncio.get_running_loop().create_server(
+                connection, self.host, self.port, reuse_address=True
+            )
         except OSError as error:
             await runner.cleanup()
             raise UserError(
@@ -202,7 +244,7 @@ class ControlServer:
                 f"({error.strerror or error})"
             ) from None
         self._runner = runner
-        sockets = getattr(site._server, "sockets", None) or []  # the port chosen for port 0
+        sockets = self._listener.sockets  # the port chosen for port 0
         if sockets:
             self.port = int(sockets[0].getsockname()[1])
         self._ticker = asyncio.ensure_future(self._tick_forever())
@@ -218,6 +260,9 @@ class ControlServer:
             with contextlib.suppress(Exception):
                 await client.ws.close(message=b"server stopping")
         self._listen(None)
+        if self._listener is not None:
+            self._listener.close()  # no new connection; the open ones close with the runner
+            self._listener = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

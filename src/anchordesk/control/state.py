@@ -65,6 +65,9 @@ def state_json(snapshot: LiveSnapshot) -> JsonObject:
             "gmv": amount_text(snapshot.sales.gmv, snapshot.sales.currency),
             "orders": snapshot.sales.orders,
             "orders_per_minute": round(snapshot.sales.orders_per_minute, 3),
+            # An addition: every currency's GMV apart, as the window shows it next to the
+            # show's ("$841.86 (+ €30.00)"); never added up.
+            "gmv_by_currency": _money_map(snapshot.sales.gmv_by_currency),
         },
         "pinned": None
         if pinned is None

@@ -659,6 +659,16 @@ class LiveShow:
     def hide_comment(self, key: str, *, origin: str | None = "window") -> None:
         """Take a comment off the list and the picture; the session keeps it and the hide."""
         session = self._session()
+        if key not in session.comments and key not in session.hidden:
+            # A mistyped or made-up id hid nothing, yet counted in the report's hidden
+            # comments ("1 comments, 3 hidden"): refused as pin_comment refuses it.
+            raise CommandRejected(
+                Words(
+                    QT_TRANSLATE_NOOP("LiveShow", "no comment {key} (it may be too old to hide)"),
+                    key=repr(key),
+                ),
+                400,
+            )
         if key == self.pinned_key:
             self.unpin(origin=None)
         session.hide_comment(key, session.comments.get(key))

@@ -8,6 +8,13 @@
   document.documentElement.lang = { zh_CN: "zh-CN", ja: "ja", en: "en" }[LANG];
   const t = (key, ...values) =>
     (TEXTS[LANG][key] || TEXTS.en[key] || key).replace(/\{(\d)\}/g, (_, i) => String(values[i]));
+  // A state word the server sends (an output's, a feed's), in the page's language; one this
+  // page does not know yet is shown as sent.
+  const stateWord = (kind, value) => TEXTS[LANG][`${kind}_${value}`] || String(value);
+  // Text from the show or the audience inside a line of ours, isolated (FSI ... PDI): a
+  // right-to-left override it leaves open must not turn the rest of the line around (a deal's
+  // "$18.00 · 1:24 left" read "00.81$ · tfel 42:1").
+  const isolate = (text) => `\u2068${text}\u2069`;
   const $ = (id) => document.getElementById(id);
   const make = (tag, text, className) => {
     const node = document.createElement(tag);
@@ -82,7 +89,12 @@
     $("mode").textContent = t(mode);
     $("mode").className = `badge ${mode === "live" ? "live" : ""}`;
     const currency = state.sales.currency;
-    $("gmv").textContent = money(state.sales.gmv, currency);
+    // Orders in other currencies apart, as the window shows them: never added into the GMV.
+    const others = Object.entries(state.sales.gmv_by_currency || {})
+      .filter(([code, amount]) => code !== currency && Number(amount) !== 0)
+      .map(([code, amount]) => money(amount, code));
+    $("gmv").textContent = money(state.sales.gmv, currency) +
+      (others.length ? ` (+ ${others.join(", ")})` : "");
     $("orders").textContent = String(state.sales.orders);
     $("opm").textContent = state.sales.orders_per_minute.toFixed(1);
 
@@ -91,12 +103,12 @@
     for (const segment of state.segments || []) {
       const item = make("li");
       if (state.segment && segment.index === state.segment.index) item.className = "current";
-      item.append(button(`${segment.index + 1}. ${segment.title}`,
+      item.append(button(`${segment.index + 1}. ${isolate(segment.title)}`,
         () => command("goto_segment", { index: segment.index })));
       segments.append(item);
     }
     $("segment-title").textContent = state.segment
-      ? `${state.segment.index + 1}/${state.segment.count} ${state.segment.title}` : "";
+      ? `${state.segment.index + 1}/${state.segment.count} ${isolate(state.segment.title)}` : "";
 
     // Studio mode: a tap stages the card; only Take puts it on air.
     const studio = state.studio_mode === true;
@@ -107,7 +119,7 @@
     const stagedProduct = state.products.find((product) => product.sku === state.staged);
     $("staged").hidden = !studio;
     $("staged").textContent = studio
-      ? t("staged", stagedProduct ? stagedProduct.title : t("nothing_staged")) : "";
+      ? t("staged", stagedProduct ? isolate(stagedProduct.title) : t("nothing_staged")) : "";
 
     const products = $("products");
     products.replaceChildren();
@@ -134,7 +146,8 @@
 
     const pinned = state.pinned;
     $("pinned").hidden = !pinned;
-    $("pinned-text").textContent = pinned ? `${pinned.author}: ${pinned.text}` : "";
+    $("pinned-text").textContent = pinned
+      ? `${isolate(pinned.author)}: ${isolate(pinned.text)}` : "";
     renderStats(state.stats, state.outputs, state);
   }
 
@@ -145,7 +158,7 @@
     const titles = new Map(state.products.map((p) => [p.sku, p.title]));
     for (const deal of state.deals) {
       const item = make("li");
-      const title = titles.get(deal.sku) || deal.sku;
+      const title = isolate(titles.get(deal.sku) || deal.sku);
       const price = money(deal.price, state.sales.currency);
       if (deal.state === "live") {
         const units = deal.units_left === null ? "∞" : deal.units_left;
@@ -172,7 +185,8 @@
     list.replaceChildren();
     for (const output of outputs || []) {
       const attempt = output.attempt ? ` · ${t("output_attempt", output.attempt)}` : "";
-      list.append(make("li", `${output.url} · ${output.state}${attempt}`));
+      list.append(make("li",
+        `${isolate(output.url)} · ${stateWord("output", output.state)}${attempt}`));
     }
     if (!outputs || !outputs.length) list.append(make("li", t("no_outputs")));
     $("viewers").textContent = audience.viewers === null || audience.viewers === undefined
@@ -180,7 +194,7 @@
     const feeds = $("feeds");
     feeds.replaceChildren();
     for (const feed of audience.feeds || []) {
-      const line = make("li", t("feed", feed.source, feed.state, feed.items));
+      const line = make("li", t("feed", feed.source, stateWord("feed", feed.state), feed.items));
       if (feed.note || feed.last_error) line.title = feed.last_error || feed.note;
       feeds.append(line);
     }
@@ -192,8 +206,9 @@
     const newest = [...questions.values()].reverse().slice(0, 8);
     for (const comment of newest) {
       const item = make("li");
-      item.append(make("span", `${comment.author}: ${comment.text}`),
-        button(t("pin"), () => command("pin_comment", { id: comment.id })));
+      item.append(make("span", `${isolate(comment.author)}: ${isolate(comment.text)}`),
+        button(t("pin"), () => command("pin_comment", { id: comment.id })),
+        button(t("hide"), () => command("hide_comment", { id: comment.id })));
       list.append(item);
     }
     if (!newest.length) list.append(make("li", t("no_questions")));
@@ -201,6 +216,10 @@
 
   let socket = null;
   function connect() {
+    // The server sends the newest comments anew at each connection, hidden ones marked: what
+    // was hidden while this page was away must not stay listed from before.
+    questions.clear();
+    renderQuestions();
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     socket = new WebSocket(`${scheme}//${location.host}/api/v1/events?token=${encodeURIComponent(token)}`);
     socket.onopen = () => { $("connection").textContent = t("connected"); $("connection").className = "badge on"; };
@@ -215,6 +234,8 @@
           questions.set(message.id, message);
           while (questions.size > 50) questions.delete(questions.keys().next().value);
           renderQuestions();
+        } else if (questions.delete(message.id)) {
+          renderQuestions();  // hidden or flagged since this page listed it
         }
       }
     };
