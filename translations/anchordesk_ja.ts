@@ -422,17 +422,15 @@
         <translation type="vanished">実行中のセッションはありません。</translation>
     </message>
     <message>
-        <location line="+78"/>
         <source>This is the last segment: there is no next one.</source>
-        <translation>最後のコーナーです。次のコーナーはありません。</translation>
+        <translation type="vanished">最後のコーナーです。次のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>This is the first segment: there is no previous one.</source>
-        <translation>最初のコーナーです。前のコーナーはありません。</translation>
+        <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+110"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -467,12 +465,12 @@
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-346"/>
+        <location line="-340"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+424"/>
+        <location line="+418"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -1712,7 +1710,17 @@
         <translation>番組が開かれていません</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+27"/>
+        <source>{title} is the last segment: there is no next one</source>
+        <translation>「{title}」は最後のコーナーです：次のコーナーはありません</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>{title} is the first segment: there is no previous one</source>
+        <translation>「{title}」は最初のコーナーです：前のコーナーはありません</translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <location filename="../src/anchordesk/show/state.py" line="+527"/>
         <source>no product with SKU {sku} in this show</source>
         <translation>この番組に品番 {sku} の商品はありません</translation>
@@ -3978,7 +3986,7 @@
         <translation>{what} {name} は {width}×{height} ピクセルです。画像は {limit} メガピクセルまでです</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+17"/>
         <source>{what} {name} cannot be decoded: the file is damaged or incomplete</source>
         <translation>{what} {name} をデコードできません。ファイルが壊れているか不完全です</translation>
     </message>

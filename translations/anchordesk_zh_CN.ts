@@ -422,17 +422,15 @@
         <translation type="vanished">没有进行中的场次。</translation>
     </message>
     <message>
-        <location line="+78"/>
         <source>This is the last segment: there is no next one.</source>
-        <translation>这是最后一个环节，没有下一个了。</translation>
+        <translation type="vanished">这是最后一个环节，没有下一个了。</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>This is the first segment: there is no previous one.</source>
-        <translation>这是第一个环节，没有上一个了。</translation>
+        <translation type="vanished">这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+110"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -467,12 +465,12 @@
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-346"/>
+        <location line="-340"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+424"/>
+        <location line="+418"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -1712,7 +1710,17 @@
         <translation>没有打开的节目</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+27"/>
+        <source>{title} is the last segment: there is no next one</source>
+        <translation>「{title}」是最后一个环节：后面没有环节了</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>{title} is the first segment: there is no previous one</source>
+        <translation>「{title}」是第一个环节：前面没有环节了</translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <location filename="../src/anchordesk/show/state.py" line="+527"/>
         <source>no product with SKU {sku} in this show</source>
         <translation>本节目没有货号为 {sku} 的商品</translation>
@@ -3978,7 +3986,7 @@
         <translation>{what} {name} 为 {width}×{height} 像素；图片最多 {limit} 百万像素</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+17"/>
         <source>{what} {name} cannot be decoded: the file is damaged or incomplete</source>
         <translation>{what} {name} 无法解码：文件已损坏或不完整</translation>
     </message>

@@ -60,3 +60,19 @@ def test_a_deal_with_nothing_on_screen_says_so(show: LiveShow) -> None:
     assert str(refused) == "no product on screen to start a deal on"
     assert "None" not in str(refused) and refused.status == 409
     assert show.snapshot().deals == ()
+
+
+def test_next_at_the_last_segment_and_previous_at_the_first_are_refused_not_kept(
+    show: LiveShow,
+) -> None:
+    """R8ctl L6: ``next_segment`` at the last segment answered 200, did nothing, and the session
+    kept it as a command the operator gave."""
+    refused = refusal(show, {"command": "previous_segment"})
+    assert (str(refused), refused.status) == (
+        "Opening is the first segment: there is no previous one",
+        409,
+    )
+    show.goto_segment(2, origin="remote")
+    refused = refusal(show, {"command": "next_segment"})
+    assert str(refused) == "Bye is the last segment: there is no next one"
+    assert show.snapshot().current_index == 2  # nothing moved

@@ -128,15 +128,17 @@ def test_keys_at_the_ends_of_the_run_sheet_and_with_nothing_on_screen_say_why(
     qtbot: QtBot, control_room: MainWindow
 ) -> None:
     window = control_room
+    segments = window.controller.show_state.segments
     QTest.keyClick(window, Qt.Key.Key_PageUp)
-    assert notice(window) == "This is the first segment: there is no previous one."
+    # The LiveShow's words, as the remote gets them (the window kept a copy of the rule).
+    assert notice(window) == f"{segments[0].title} is the first segment: there is no previous one."
     QTest.keyClick(window, Qt.Key.Key_0, CTRL)
     assert notice(window) == "No product is on screen."
     QTest.keyClick(window, Qt.Key.Key_D, CTRL)
     assert notice(window) == "Put a product on screen to start a deal."
     window.controller.jump_to_segment(2)
     QTest.keyClick(window, Qt.Key.Key_PageDown)
-    assert notice(window) == "This is the last segment: there is no next one."
+    assert notice(window) == f"{segments[-1].title} is the last segment: there is no next one."
     window.reconnect_action.trigger()
     assert "nothing to reconnect" in notice(window)
 

@@ -459,11 +459,33 @@ class LiveShow:
             self.record_command(name, kept, origin)
 
     def next_segment(self, *, origin: str | None = "window") -> None:
+        state = self._live_runtime().snapshot().state
+        if state.segment_index + 1 >= len(state.show.rundown):
+            # Said, not done in silence: the remote answered 200 and the session kept a
+            # command that changed nothing (R8ctl L6).
+            raise CommandRejected(
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "LiveShow", "{title} is the last segment: there is no next one"
+                    ),
+                    title=state.segment.title,
+                )
+            )
         self._run(lambda r: r.next_segment())
         self._stage_segment()
         self._applied(origin, "next_segment")
 
     def previous_segment(self, *, origin: str | None = "window") -> None:
+        state = self._live_runtime().snapshot().state
+        if state.segment_index <= 0:
+            raise CommandRejected(
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "LiveShow", "{title} is the first segment: there is no previous one"
+                    ),
+                    title=state.segment.title,
+                )
+            )
         self._run(lambda r: r.previous_segment())
         self._stage_segment()
         self._applied(origin, "previous_segment")

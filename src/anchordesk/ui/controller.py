@@ -731,17 +731,11 @@ class Controller(QObject):
         return True
 
     def next_segment(self) -> None:
-        state = self.show_state
-        if state.segments and state.current_index >= len(state.segments) - 1:
-            self.message.emit(self.tr("This is the last segment: there is no next one."))
-            return
-        if self._segment_allowed(state.current_index + 1):
+        # At the last segment the LiveShow refuses it in words (the remote's rule too).
+        if self._segment_allowed(self.show_state.current_index + 1):
             self._command(lambda live: live.next_segment())
 
     def previous_segment(self) -> None:
-        if self.show_state.segments and self.show_state.current_index == 0:
-            self.message.emit(self.tr("This is the first segment: there is no previous one."))
-            return
         if self._segment_allowed(self.show_state.current_index - 1):
             self._command(lambda live: live.previous_segment())
 
