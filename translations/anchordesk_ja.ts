@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+224"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+228"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -368,9 +368,29 @@
         <translation>%1 フィードが再び応答しています。</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+18"/>
+        <source>Live on %1 again: the stream goes out.</source>
+        <translation>%1 でライブ配信を再開しました：ストリームを送信中です。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Not live yet: %1 has not taken the stream: %2. AnchorDesk keeps trying.</source>
+        <translation>まだ配信されていません：%1 がストリームを受け付けていません：%2。AnchorDesk は試し続けます。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Not live yet: %1 has not taken the stream. AnchorDesk keeps trying.</source>
         <translation>まだ配信されていません：%1 がストリームを受け付けていません。AnchorDesk は試し続けます。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The stream to %1 stopped: %2. AnchorDesk keeps trying.</source>
+        <translation>%1 へのストリームが途切れました：%2。AnchorDesk は試し続けます。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The stream to %1 stopped. AnchorDesk keeps trying.</source>
+        <translation>%1 へのストリームが途切れました。AnchorDesk は試し続けます。</translation>
     </message>
     <message>
         <location line="+16"/>
@@ -447,7 +467,7 @@
         <translation>セールを始めるには商品を画面に出してください。</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+60"/>
         <source>Going live on %1…</source>
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
@@ -467,12 +487,12 @@
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-346"/>
+        <location line="-364"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+424"/>
+        <location line="+442"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -2215,6 +2235,216 @@
         <location line="+1"/>
         <source>The stream is live. Stop streaming and quit?</source>
         <translation>配信中です。配信を停止して終了しますか？</translation>
+    </message>
+</context>
+<context>
+    <name>Network</name>
+    <message>
+        <location filename="../src/anchordesk/media/network_output.py" line="+116"/>
+        <source>cannot start the network process: {error}</source>
+        <translation>ネットワークプロセスを起動できません：{error}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>cannot start the stream: {error}</source>
+        <translation>ストリームを開始できません：{error}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stopped</source>
+        <translation>停止しました</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the server stopped taking the stream (nothing read for {seconds} s)</source>
+        <translation>サーバーがストリームを受け取らなくなりました（{seconds} 秒間なにも読み取られていません）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>this program&apos;s TLS relay stopped taking the stream (nothing read for {seconds} s)</source>
+        <translation>このプログラムの TLS 中継がストリームを受け取らなくなりました（{seconds} 秒間なにも読み取られていません）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>stalled: no progress for {seconds} s</source>
+        <translation>停滞しています：{seconds} 秒間進みがありません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the server closed the connection</source>
+        <translation>サーバーが接続を閉じました</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the network process ended with code {code}</source>
+        <translation>ネットワークプロセスが終了しました（終了コード {code}）</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+115"/>
+        <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
+        <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
+        <translation>サーバーが接続を閉じました（{why}：サーバーが停止した、再起動した、またはストリームを切りました）</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>{reason}</source>
+        <translation>{reason}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>broken pipe</source>
+        <translation>パイプが切断されました</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>connection reset by peer</source>
+        <translation>相手側が接続をリセットしました</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>end of file</source>
+        <translation>データの終わりに達しました</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>network is unreachable</source>
+        <translation>ネットワークに到達できません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>network is down</source>
+        <translation>ネットワークがダウンしています</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no route to host</source>
+        <translation>ホストへの経路がありません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>host is unreachable</source>
+        <translation>ホストに到達できません</translation>
+    </message>
+    <message>
+        <location line="+59"/>
+        <source>the server refused the stream: {error} (another program is streaming with this key, or the server still holds this program&apos;s earlier connection until its timeout)</source>
+        <translation>サーバーがストリームを拒否しました：{error}（別のプログラムがこのキーで配信中か、サーバーがこのプログラムの以前の接続をタイムアウトまで保持しています）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>the server refused the stream: {error} (check the stream key and the application name in the URL)</source>
+        <translation>サーバーがストリームを拒否しました：{error}（ストリームキーと URL 内のアプリケーション名を確認してください）</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>the server&apos;s answer is not RTMP (is there an RTMP server at this address and port?)</source>
+        <translation>サーバーの応答が RTMP ではありません（このアドレスとポートに RTMP サーバーがありますか？）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>the server sent an RTMP message that cannot be read ({error}): a fault of the server or of a proxy in between, not of the stream key</source>
+        <translation>サーバーが読み取れない RTMP メッセージを送りました（{error}）：サーバーか途中のプロキシの不具合で、ストリームキーの問題ではありません</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>the server&apos;s name was not found: {host} ({why}; check the URL)</source>
+        <translation>サーバー名が見つかりません：{host}（{why}；URL を確認してください）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>nothing is listening at {address} (connection refused: check the port, or the server is down)</source>
+        <translation>{address} で待ち受けているものがありません（接続が拒否されました：ポートを確認してください。またはサーバーが停止しています）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>this computer cannot reach {address} ({why}: check that it is online, and any VPN or firewall in between)</source>
+        <translation>このコンピューターは {address} に到達できません（{why}：オンラインかどうか、途中の VPN やファイアウォールを確認してください）</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>no answer within {seconds} s</source>
+        <translation>{seconds} 秒以内に応答がありません</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the TLS handshake failed: {detail} (is this an RTMPS port? rtmps:// needs the server&apos;s TLS port, often 443)</source>
+        <translation>TLS ハンドシェイクに失敗しました：{detail}（これは RTMPS のポートですか？rtmps:// にはサーバーの TLS ポート、多くは 443 が必要です）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>could not reach the server within {seconds} s</source>
+        <translation>{seconds} 秒以内にサーバーに到達できませんでした</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the server did not accept the stream within {seconds} s (check the stream key and the application name in the URL)</source>
+        <translation>サーバーが {seconds} 秒以内にストリームを受け付けませんでした（ストリームキーと URL 内のアプリケーション名を確認してください）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>no answer from the server within {seconds} s</source>
+        <translation>サーバーから {seconds} 秒以内に応答がありません</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the server broke off the RTMP handshake (if this is an RTMPS port, use rtmps://)</source>
+        <translation>サーバーが RTMP ハンドシェイクを打ち切りました（RTMPS のポートなら rtmps:// を使ってください）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>the server broke off the RTMP handshake</source>
+        <translation>サーバーが RTMP ハンドシェイクを打ち切りました</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the server refused the stream (check the stream key and the application name in the URL)</source>
+        <translation>サーバーがストリームを拒否しました（ストリームキーと URL 内のアプリケーション名を確認してください）</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/media/tls_relay.py" line="+69"/>
+        <source>the server&apos;s name was not found: {host}</source>
+        <extracomment>What the relay says, and the only templates the parent takes from a child (by their text).</extracomment>
+        <translation>サーバー名が見つかりません：{host}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>nothing is listening at {address}</source>
+        <translation>{address} で待ち受けているものがありません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no answer from {address} within {seconds} s</source>
+        <translation>{address} から {seconds} 秒以内に応答がありません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>could not reach {address} ({why})</source>
+        <translation>{address} に到達できませんでした（{why}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>could not reach the server ({why})</source>
+        <translation>サーバーに到達できませんでした（{why}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the server&apos;s TLS certificate is not trusted ({why}): the stream key was not sent (check the server URL; a private server&apos;s certificate can be trusted with SSL_CERT_FILE)</source>
+        <translation>サーバーの TLS 証明書が信頼されていません（{why}）：ストリームキーは送信していません（サーバーの URL を確認してください。独自サーバーの証明書は SSL_CERT_FILE で信頼できます）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>the server at {address} did not answer the TLS handshake within {seconds} s</source>
+        <translation>{address} のサーバーが {seconds} 秒以内に TLS ハンドシェイクに応答しませんでした</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the TLS handshake failed: {detail}</source>
+        <translation>TLS ハンドシェイクに失敗しました：{detail}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the TLS relay of this program ended ({how}), which cut the connection to the server</source>
+        <translation>このプログラムの TLS 中継が終了し（{how}）、サーバーへの接続が切れました</translation>
     </message>
 </context>
 <context>

@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+224"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+228"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -368,9 +368,29 @@
         <translation>%1 数据源已恢复响应。</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+18"/>
+        <source>Live on %1 again: the stream goes out.</source>
+        <translation>%1 已恢复直播：推流正常发送。</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Not live yet: %1 has not taken the stream: %2. AnchorDesk keeps trying.</source>
+        <translation>尚未开播：%1 还没有接收推流：%2。AnchorDesk 会继续尝试。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Not live yet: %1 has not taken the stream. AnchorDesk keeps trying.</source>
         <translation>尚未开播：%1 还没有接收推流。AnchorDesk 会继续尝试。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The stream to %1 stopped: %2. AnchorDesk keeps trying.</source>
+        <translation>发往 %1 的推流已中断：%2。AnchorDesk 会继续尝试。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The stream to %1 stopped. AnchorDesk keeps trying.</source>
+        <translation>发往 %1 的推流已中断。AnchorDesk 会继续尝试。</translation>
     </message>
     <message>
         <location line="+16"/>
@@ -447,7 +467,7 @@
         <translation>请先把商品放上画面再开始秒杀。</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+60"/>
         <source>Going live on %1…</source>
         <translation>正在向 %1 开播…</translation>
     </message>
@@ -467,12 +487,12 @@
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-346"/>
+        <location line="-364"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+424"/>
+        <location line="+442"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -2215,6 +2235,216 @@
         <location line="+1"/>
         <source>The stream is live. Stop streaming and quit?</source>
         <translation>正在直播。要停止推流并退出吗？</translation>
+    </message>
+</context>
+<context>
+    <name>Network</name>
+    <message>
+        <location filename="../src/anchordesk/media/network_output.py" line="+116"/>
+        <source>cannot start the network process: {error}</source>
+        <translation>无法启动网络进程：{error}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>cannot start the stream: {error}</source>
+        <translation>无法开始推流：{error}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the server stopped taking the stream (nothing read for {seconds} s)</source>
+        <translation>服务器不再接收推流（{seconds} 秒内未读取任何数据）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>this program&apos;s TLS relay stopped taking the stream (nothing read for {seconds} s)</source>
+        <translation>本程序的 TLS 中继不再接收推流（{seconds} 秒内未读取任何数据）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>stalled: no progress for {seconds} s</source>
+        <translation>已停滞：{seconds} 秒内没有进展</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the server closed the connection</source>
+        <translation>服务器关闭了连接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the network process ended with code {code}</source>
+        <translation>网络进程已结束，退出码 {code}</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+115"/>
+        <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
+        <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
+        <translation>服务器关闭了连接（{why}：服务器已停机、重启或丢弃了推流）</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>{reason}</source>
+        <translation>{reason}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>broken pipe</source>
+        <translation>管道已断开</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>connection reset by peer</source>
+        <translation>连接被对方重置</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>end of file</source>
+        <translation>数据已结束</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>network is unreachable</source>
+        <translation>网络不可达</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>network is down</source>
+        <translation>网络已断开</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no route to host</source>
+        <translation>没有通往该主机的路由</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>host is unreachable</source>
+        <translation>主机不可达</translation>
+    </message>
+    <message>
+        <location line="+59"/>
+        <source>the server refused the stream: {error} (another program is streaming with this key, or the server still holds this program&apos;s earlier connection until its timeout)</source>
+        <translation>服务器拒绝了推流：{error}（另一个程序正在用此推流码推流，或服务器在超时前仍保留着本程序先前的连接）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>the server refused the stream: {error} (check the stream key and the application name in the URL)</source>
+        <translation>服务器拒绝了推流：{error}（请检查推流码和 URL 中的应用名称）</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>the server&apos;s answer is not RTMP (is there an RTMP server at this address and port?)</source>
+        <translation>服务器的应答不是 RTMP（此地址和端口上是 RTMP 服务器吗？）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>the server sent an RTMP message that cannot be read ({error}): a fault of the server or of a proxy in between, not of the stream key</source>
+        <translation>服务器发送了无法读取的 RTMP 消息（{error}）：这是服务器或中间代理的故障，与推流码无关</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>the server&apos;s name was not found: {host} ({why}; check the URL)</source>
+        <translation>找不到服务器名称：{host}（{why}；请检查 URL）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>nothing is listening at {address} (connection refused: check the port, or the server is down)</source>
+        <translation>{address} 上没有服务在监听（连接被拒绝：请检查端口，或服务器已停机）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>this computer cannot reach {address} ({why}: check that it is online, and any VPN or firewall in between)</source>
+        <translation>这台电脑无法连到 {address}（{why}：请检查它是否联网，以及中间的 VPN 或防火墙）</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>no answer within {seconds} s</source>
+        <translation>{seconds} 秒内没有应答</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the TLS handshake failed: {detail} (is this an RTMPS port? rtmps:// needs the server&apos;s TLS port, often 443)</source>
+        <translation>TLS 握手失败：{detail}（这是 RTMPS 端口吗？rtmps:// 需要服务器的 TLS 端口，通常是 443）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>could not reach the server within {seconds} s</source>
+        <translation>{seconds} 秒内无法连到服务器</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the server did not accept the stream within {seconds} s (check the stream key and the application name in the URL)</source>
+        <translation>服务器在 {seconds} 秒内没有接受推流（请检查推流码和 URL 中的应用名称）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>no answer from the server within {seconds} s</source>
+        <translation>服务器在 {seconds} 秒内没有应答</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>the server broke off the RTMP handshake (if this is an RTMPS port, use rtmps://)</source>
+        <translation>服务器中断了 RTMP 握手（如果这是 RTMPS 端口，请使用 rtmps://）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>the server broke off the RTMP handshake</source>
+        <translation>服务器中断了 RTMP 握手</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>the server refused the stream (check the stream key and the application name in the URL)</source>
+        <translation>服务器拒绝了推流（请检查推流码和 URL 中的应用名称）</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/media/tls_relay.py" line="+69"/>
+        <source>the server&apos;s name was not found: {host}</source>
+        <extracomment>What the relay says, and the only templates the parent takes from a child (by their text).</extracomment>
+        <translation>找不到服务器名称：{host}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>nothing is listening at {address}</source>
+        <translation>{address} 上没有服务在监听</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no answer from {address} within {seconds} s</source>
+        <translation>{address} 在 {seconds} 秒内没有应答</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>could not reach {address} ({why})</source>
+        <translation>无法连到 {address}（{why}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>could not reach the server ({why})</source>
+        <translation>无法连到服务器（{why}）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the server&apos;s TLS certificate is not trusted ({why}): the stream key was not sent (check the server URL; a private server&apos;s certificate can be trusted with SSL_CERT_FILE)</source>
+        <translation>服务器的 TLS 证书不受信任（{why}）：推流码没有发送（请检查服务器 URL；私有服务器的证书可以通过 SSL_CERT_FILE 设为受信任）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>the server at {address} did not answer the TLS handshake within {seconds} s</source>
+        <translation>{address} 的服务器在 {seconds} 秒内没有应答 TLS 握手</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>the TLS handshake failed: {detail}</source>
+        <translation>TLS 握手失败：{detail}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the TLS relay of this program ended ({how}), which cut the connection to the server</source>
+        <translation>本程序的 TLS 中继已结束（{how}），与服务器的连接因此中断</translation>
     </message>
 </context>
 <context>
