@@ -4208,7 +4208,7 @@
         <translation>{what} {name} は {width}×{height} ピクセルです。画像は {limit} メガピクセルまでです</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+17"/>
         <source>{what} {name} cannot be decoded: the file is damaged or incomplete</source>
         <translation>{what} {name} をデコードできません。ファイルが壊れているか不完全です</translation>
     </message>

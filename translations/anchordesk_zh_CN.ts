@@ -4208,7 +4208,7 @@
         <translation>{what} {name} 为 {width}×{height} 像素；图片最多 {limit} 百万像素</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+17"/>
         <source>{what} {name} cannot be decoded: the file is damaged or incomplete</source>
         <translation>{what} {name} 无法解码：文件已损坏或不完整</translation>
     </message>
