@@ -953,11 +953,17 @@ class LiveShow:
             return (), StatsView()
         from anchordesk.live.session import dropped_frames_total
 
+        faults = {
+            status.name: status.fault
+            for status in (output.status() for output in self.media.outputs)
+            if status.kind == "network" and status.fault is not None
+        }
         outputs = tuple(
             OutputView(
                 url=str(output["name"]),  # an output's name is its masked URL
                 state=str(output["state"]),
                 attempt=int(output.get("reconnect_attempt") or 0),
+                fault=faults.get(str(output["name"])) if output.get("last_error") else None,
             )
             for output in sample.get("outputs", [])
             # The window's idle network switch is not a destination until it goes live.

@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
+from anchordesk.core.words import Words
 from anchordesk.show.board import BoardFigures
 from anchordesk.show.prompts import Prompt
 
@@ -128,6 +129,9 @@ class OutputView:
     url: str
     state: str  # "connecting" | "live" | "reconnecting" | "stopped"
     attempt: int = 0  # the reconnect attempt under way (0: none)
+    # Why its last attempt failed, as words (``str()``: the English of the logs; a window says
+    # them in its language); None while it is live. Key-free: the output's URL is masked.
+    fault: Words | None = None
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,11 @@ import ssl
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from anchordesk.core.words import Words
 
 PROGRESS_INTERVAL_S: Final = 0.2
 # The first argument that makes the app's own executable run as this child (frozen apps).
@@ -109,7 +112,7 @@ class _Reporter:
             os._exit(1)
 
 
-def untrusted_server(url: str, timeout_s: float = 8.0) -> str | None:
+def untrusted_server(url: str, timeout_s: float = 8.0) -> Words | None:
     """For ``rtmps://`` where no relay can be forked (Windows): why the server must not get
     the stream key (None: it may).
 
@@ -136,13 +139,9 @@ def untrusted_server(url: str, timeout_s: float = 8.0) -> str | None:
         with raw, tls_context().wrap_socket(raw, server_hostname=host):
             return None
     except ssl.SSLCertVerificationError as error:
-        from anchordesk.media.network_watch import CERTIFICATE_NOT_TRUSTED
+        from anchordesk.media.tls_relay import certificate_not_trusted
 
-        reason = error.verify_message or error.reason or "not trusted"
-        return (
-            f"{CERTIFICATE_NOT_TRUSTED} ({reason}): the stream key was not sent (check the "
-            "server URL; a private server's certificate can be trusted with SSL_CERT_FILE)"
-        )
+        return certificate_not_trusted(error.verify_message or error.reason or "not trusted")
     except (OSError, ValueError):
         return None  # not TLS, or no answer: FFmpeg's attempt says which
 
@@ -243,14 +242,28 @@ def run() -> int:
         try:
             relay = tls_relay.relay(url, timeout_s=8.0)
         except tls_relay.Refused as error:
-            reporter.send("error", message=masked(str(error), url), packets=0, bytes=0)
+            reporter.send(
+                "error",
+                message=masked(str(error), url),
+                words=tls_relay.words_event(error.words, lambda text: masked(text, url)),
+                packets=0,
+                bytes=0,
+            )
             return 1
         target = relay.url
         reporter.send("relay", port=urlsplit(target).port)
     else:
         refusal = untrusted_server(url)
         if refusal is not None:
-            reporter.send("error", message=refusal, packets=0, bytes=0)
+            from anchordesk.media.tls_relay import words_event
+
+            reporter.send(
+                "error",
+                message=masked(str(refusal), url),
+                words=words_event(refusal, lambda text: masked(text, url)),
+                packets=0,
+                bytes=0,
+            )
             return 1
 
     packets = 0
@@ -300,14 +313,26 @@ def run() -> int:
         message = " ".join(str(error).split()) or type(error).__name__
         message = message.replace(target, url)  # the relay's address is no news to anyone
         how = relay.abnormal_end(wait_s=0.5) if relay is not None else None
+        words: dict[str, object] | None = None
         if how is not None:
+            from anchordesk.media import tls_relay
+
             # Its socket closed under FFmpeg as a server's does: "the server closed the
             # connection" sent the streamer to look at a server that was fine.
-            message = (
-                f"the TLS relay of this program ended ({how}), which cut the connection to "
-                "the server"
+            ended = tls_relay.said(
+                "the TLS relay of this program ended ({how}), which cut the connection to the "
+                "server",
+                how=how,
             )
-        reporter.send("error", message=masked(message, url), packets=packets, bytes=bytes_sent)
+            message = str(ended)
+            words = tls_relay.words_event(ended, lambda text: masked(text, url))
+        reporter.send(
+            "error",
+            message=masked(message, url),
+            **({"words": words} if words is not None else {}),
+            packets=packets,
+            bytes=bytes_sent,
+        )
         return 1
     finally:
         if relay is not None:

@@ -62,6 +62,7 @@ import av
 import anchordesk
 from anchordesk.core.backoff import Backoff
 from anchordesk.core.redact import mask_url
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.media import network_child
 from anchordesk.media.destination_url import validate_url
 from anchordesk.media.network_child import masked
@@ -70,7 +71,8 @@ from anchordesk.media.network_watch import (
     ConnectionPhases,
     RelayWatch,
     SocketReader,
-    connection_lost,
+    as_said,
+    connection_lost_words,
 )
 from anchordesk.media.packets import (
     EncodedPacket,
@@ -82,6 +84,7 @@ from anchordesk.media.packets import (
     stream_origin,
 )
 from anchordesk.media.recording import av_packet, one_line
+from anchordesk.media.tls_relay import words_of_event
 
 if TYPE_CHECKING:
     from av.container import OutputContainer
@@ -107,6 +110,23 @@ _STALE_KEYFRAME_S = 0.5
 _HELD_AUDIO_PACKETS: Final = 96
 # How often the child's socket is read (/proc and sock_diag: well under a millisecond each).
 _SOCKET_SAMPLE_S: Final = 0.25
+
+# Why an attempt ended, as the logs print it and a window says it (network_watch words the
+# connection's own failures).
+_CANNOT_START_PROCESS: Final = QT_TRANSLATE_NOOP(
+    "Network", "cannot start the network process: {error}"
+)
+_CANNOT_START_STREAM: Final = QT_TRANSLATE_NOOP("Network", "cannot start the stream: {error}")
+_STOPPED: Final = QT_TRANSLATE_NOOP("Network", "stopped")
+_SERVER_NOT_TAKING: Final = QT_TRANSLATE_NOOP(
+    "Network", "the server stopped taking the stream (nothing read for {seconds} s)"
+)
+_RELAY_NOT_TAKING: Final = QT_TRANSLATE_NOOP(
+    "Network", "this program's TLS relay stopped taking the stream (nothing read for {seconds} s)"
+)
+_STALLED: Final = QT_TRANSLATE_NOOP("Network", "stalled: no progress for {seconds} s")
+_SERVER_CLOSED: Final = QT_TRANSLATE_NOOP("Network", "the server closed the connection")
+_PROCESS_ENDED: Final = QT_TRANSLATE_NOOP("Network", "the network process ended with code {code}")
 # What a network child inherits: enough to start Python or the frozen app, find its libraries
 # and certificates and speak the user's language; never the program's tokens
 # (ANCHORDESK_*_TOKEN) or anything else it has no use for.
@@ -175,7 +195,7 @@ class _Child:
     connected_s: float | None = None
     packets: int = 0
     bytes_sent: int = 0
-    error: str | None = None
+    error: Words | None = None  # its last error event, key masked
     finished: bool = False  # stdout reached EOF
     # The media time this connection's stream takes as zero: its first keyframe's.
     origin: Fraction | None = None
@@ -257,6 +277,7 @@ class NetworkOutput:
         self._ready: collections.deque[EncodedPacket] = collections.deque()
         self._reconnects = 0
         self._last_error: str | None = None
+        self._last_error_words: Words | None = None  # the same, for a window's language
         self._bytes_before_child = 0
         self._rate_sample: tuple[float, int] = (0.0, 0)
         self._bitrate_kbps = 0.0
@@ -367,6 +388,7 @@ class NetworkOutput:
                 dropped_video_frames=self._dropped_video_frames,
                 reconnects=self._reconnects,
                 last_error=self._last_error,
+                fault=self._last_error_words if self._last_error is not None else None,
                 live_s=self._live_total_s
                 + (0.0 if self._live_since_s is None else max(0.0, now_s - self._live_since_s)),
             )
@@ -434,7 +456,8 @@ class NetworkOutput:
                     self._backoff.reset()
                 delay_s = self._backoff.failed()
                 self._enter(OutputState.RECONNECTING)
-                self._last_error = error
+                self._last_error = str(error)
+                self._last_error_words = error
             log.warning(
                 "%s: %s; retrying in %.1f s (attempt %d)",
                 self._name,
@@ -504,6 +527,7 @@ class NetworkOutput:
                     child.last_progress_s = now_s
                     self._enter(OutputState.LIVE)
                     self._last_error = None
+                    self._last_error_words = None
                 elif kind in ("progress", "closed", "error"):
                     packets = int(event.get("packets", child.packets))
                     if packets > child.packets:
@@ -519,7 +543,9 @@ class NetworkOutput:
                             )
                         self._rate_sample = (now_s, total)
                     if kind == "error":
-                        child.error = masked(str(event.get("message", "error")), self._url)
+                        child.error = words_of_event(
+                            event.get("words"), lambda text: masked(text, self._url)
+                        ) or as_said(masked(str(event.get("message", "error")), self._url))
             if kind == "connected":
                 log.info("%s: live", self._name)
 
@@ -656,15 +682,16 @@ class NetworkOutput:
         )
         return container, video, audio
 
-    def _run_child(self) -> tuple[float, str]:
+    def _run_child(self) -> tuple[float, Words]:
         """One connection attempt, until it fails or the output stops.
 
-        Returns how long it was live and why it ended (a one-line, key-free reason).
+        Returns how long it was live and why it ended (key-free words: ``str()`` is the
+        one-line English reason of the logs).
         """
         try:
             child = self._spawn()
         except OSError as error:
-            return 0.0, f"cannot start the network process: {one_line(error)}"
+            return 0.0, Words(_CANNOT_START_PROCESS, error=one_line(error))
         with self._lock:
             self._child = child
         stdin = child.process.stdin
@@ -678,10 +705,10 @@ class NetworkOutput:
             container, video, audio = self._open_pipe_muxer(sink)
         except (OSError, av.FFmpegError, ValueError) as error:
             self._end_child(child, graceful=False)
-            return 0.0, f"cannot start the stream: {one_line(error)}"
+            return 0.0, Words(_CANNOT_START_STREAM, error=one_line(error))
         self._trim_queue_to_newest_keyframe()
         waiting_for_keyframe = True
-        reason: str | None = None
+        reason: Words | None = None
         eof_sent = False
         looked_s = self._clock()
         try:
@@ -717,7 +744,7 @@ class NetworkOutput:
                         break
                     reason = child_error or self._exit_reason(child)
                     if connected:
-                        reason = connection_lost(reason)
+                        reason = connection_lost_words(reason)
                     else:
                         # The log lines say how far it got: wait for the last of them, which
                         # come at the child's exit (stderr's end). Its stdout can end first
@@ -728,7 +755,7 @@ class NetworkOutput:
                         if child.log_thread is not None:
                             child.log_thread.join(_LAST_LOG_LINES_S)
                         with self._lock:
-                            reason = child.phases.failure(reason)
+                            reason = child.phases.failure_words(reason)
                     break
                 if (
                     stopping
@@ -793,7 +820,7 @@ class NetworkOutput:
                     container.close()
             live_s = 0.0 if child.connected_s is None else self._clock() - child.connected_s
             self._end_child(child, graceful=reason is None and child.connected_s is not None)
-        return live_s, reason or "stopped"
+        return live_s, reason or Words(_STOPPED)
 
     def _forget_pause(self, child: _Child, paused_s: float) -> None:
         """This loop did not run for ``paused_s`` (the process was stopped: Ctrl+Z, SIGSTOP, a
@@ -816,7 +843,7 @@ class NetworkOutput:
         connected: bool,
         last_progress_s: float,
         pending: bytearray,
-    ) -> str | None:
+    ) -> Words | None:
         """Why this attempt must end now (None: it may go on). See the module doc.
 
         Nothing here depends on the pipe having taken a byte lately: a child stuck before it
@@ -828,7 +855,7 @@ class NetworkOutput:
             if now_s - child.media_since_s <= self._connect_timeout_s:
                 return None
             with self._lock:
-                return child.phases.failure("", timed_out_s=self._connect_timeout_s)
+                return child.phases.failure_words(as_said(""), timed_out_s=self._connect_timeout_s)
         if now_s >= child.next_socket_sample_s:
             child.next_socket_sample_s = now_s + _SOCKET_SAMPLE_S
             server_leg = child.socket.read()
@@ -836,15 +863,12 @@ class NetworkOutput:
             child.relay_watch.update(child.socket.read_relay_leg(), server_leg, now_s)
         limit_s = self._stall_timeout_s
         if child.acknowledgements.stalled_for_s(now_s) > limit_s:
-            return f"the server stopped taking the stream (nothing read for {limit_s:g} s)"
+            return Words(_SERVER_NOT_TAKING, seconds=f"{limit_s:g}")
         if child.relay_watch.stalled_for_s(now_s) > limit_s:
-            return (
-                "this program's TLS relay stopped taking the stream "
-                f"(nothing read for {limit_s:g} s)"
-            )
+            return Words(_RELAY_NOT_TAKING, seconds=f"{limit_s:g}")
         data_waiting = bool(pending) or child.last_write_s > last_progress_s
         if data_waiting and now_s - last_progress_s > self._stall_timeout_s:
-            return f"stalled: no progress for {self._stall_timeout_s:g} s"
+            return Words(_STALLED, seconds=f"{self._stall_timeout_s:g}")
         return None
 
     def _rebased(
@@ -910,11 +934,11 @@ class NetworkOutput:
         return True
 
     @staticmethod
-    def _exit_reason(child: _Child) -> str:
+    def _exit_reason(child: _Child) -> Words:
         code = child.process.poll()
         if code is None or code == 0:
-            return "the server closed the connection"
-        return f"the network process ended with code {code}"
+            return Words(_SERVER_CLOSED)
+        return Words(_PROCESS_ENDED, code=str(code))
 
     def _end_child(self, child: _Child, graceful: bool) -> None:
         process = child.process

@@ -26,6 +26,8 @@ import sys
 from dataclasses import dataclass
 from typing import Final
 
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
+
 _SOCKET_LINK = re.compile(r"^socket:\[(\d+)\]$")
 
 
@@ -76,7 +78,6 @@ _BROKEN_RTMP = re.compile(
     r"^\[(?:rtmps?|tcp|tls) @ [^]]*\] "
     r"(Incorrect chunk size -?\d+|Too short chunk size.*|RTMP packet size mismatch.*)$"
 )
-_CHECK_KEY = "check the stream key and the application name in the URL"
 # nginx-rtmp's and the platforms' answer when the key is being published already: by another
 # encoder, or by this one's earlier connection that the server has not dropped yet (it does
 # after its idle timeout). The stream key is right: checking it is the wrong lead.
@@ -93,16 +94,49 @@ CERTIFICATE_NOT_TRUSTED: Final = "the server's TLS certificate is not trusted"
 _CONNECTION_LOST = re.compile(r"^\[Errno (?:32|104|541478725)\] ([^:]+)")
 
 
+def as_said(reason: str) -> Words:
+    """A reason nobody worded here (the child's or FFmpeg's own text), kept as it was said: the
+    window shows it as it is, inside its own sentence."""
+    return Words(_AS_SAID, reason=reason)
+
+
 def connection_lost(reason: str) -> str:
+    """:func:`connection_lost_words` in English."""
+    return str(connection_lost_words(as_said(reason)))
+
+
+def connection_lost_words(reason: Words) -> Words:
     """Why a live connection ended, in words: a closed connection is said as the server's
     doing; anything else is left as the child said it."""
-    match = _CONNECTION_LOST.match(reason)
+    match = _CONNECTION_LOST.match(str(reason))
     if match is None:
         return reason
-    return (
-        f"the server closed the connection ({match.group(1).lower()}: it went down, restarted "
-        "or dropped the stream)"
+    return Words(
+        QT_TRANSLATE_NOOP(
+            "Network",
+            "the server closed the connection ({why}: it went down, restarted or dropped the "
+            "stream)",
+        ),
+        why=_system_words(match.group(1).lower()),
     )
+
+
+def _system_words(why: str) -> Words:
+    """The system's short reason ("broken pipe"), in words when it is one of the known ones."""
+    template = _SYSTEM_REASONS.get(why)
+    return Words(template) if template is not None else as_said(why)
+
+
+_AS_SAID = QT_TRANSLATE_NOOP("Network", "{reason}")
+_SYSTEM_REASONS: Final = {
+    "broken pipe": QT_TRANSLATE_NOOP("Network", "broken pipe"),
+    "connection reset by peer": QT_TRANSLATE_NOOP("Network", "connection reset by peer"),
+    "end of file": QT_TRANSLATE_NOOP("Network", "end of file"),
+    "network is unreachable": QT_TRANSLATE_NOOP("Network", "network is unreachable"),
+    "network is down": QT_TRANSLATE_NOOP("Network", "network is down"),
+    "no route to host": QT_TRANSLATE_NOOP("Network", "no route to host"),
+    "host is unreachable": QT_TRANSLATE_NOOP("Network", "host is unreachable"),
+}
 
 
 def _one_line(text: str) -> str:
@@ -119,9 +153,9 @@ class ConnectionPhases:
         self.tls_error: str | None = None
         self.not_rtmp = False  # the server sent bytes that are no RTMP message
         self.broken_rtmp: str | None = None  # an RTMP message FFmpeg could not take
-        self.unresolved: str | None = None  # "HOST: why" when the name did not resolve
+        self.unresolved: tuple[str, str] | None = None  # (HOST, why) when it did not resolve
         self.refused: str | None = None  # "HOST:PORT" where nothing listens
-        self.unreachable: str | None = None  # "HOST:PORT (why)" this computer cannot reach
+        self.unreachable: tuple[str, str] | None = None  # (HOST:PORT, why) out of reach
 
     def feed(self, line: str) -> None:
         for pattern, phase in _PHASE_LINES:
@@ -133,79 +167,154 @@ class ConnectionPhases:
         elif match := _BROKEN_RTMP.match(line):
             self.broken_rtmp = _one_line(match.group(1)).lower()
         elif match := _NOT_RESOLVED.match(line):
-            self.unresolved = f"{match.group(1)[:100]} ({_one_line(match.group(2))};"
+            self.unresolved = (match.group(1)[:100], _one_line(match.group(2)))
         elif match := _REFUSED.match(line):
             self.refused = match.group(1)[:120]
         elif match := _UNREACHABLE.match(line):
-            self.unreachable = f"{match.group(1)[:120]} ({match.group(3).lower()}"
+            self.unreachable = (match.group(1)[:120], match.group(3).lower())
         elif match := _SERVER_ERROR.match(line):
             self.server_error = _one_line(match.group(1))
         elif (match := _TLS_ERROR.match(line)) and self.phase < Phase.RTMP_HANDSHAKE:
             self.tls_error = _one_line(match.group(1))
 
     def failure(self, reason: str, *, timed_out_s: float | None = None) -> str:
+        """:meth:`failure_words` in English, for a reason given as text."""
+        return str(self.failure_words(as_said(reason), timed_out_s=timed_out_s))
+
+    def failure_words(self, reason: Words, *, timed_out_s: float | None = None) -> Words:
         """Why an attempt that never went live ended, in words a streamer can act on.
 
         ``reason`` is what is known otherwise (the child's error, already masked);
-        ``timed_out_s`` is set when the attempt ran out of time instead.
+        ``timed_out_s`` is set when the attempt ran out of time instead. ``str()`` of the
+        result is the line of the logs and of ``anchordesk live``; a window says it in its
+        language.
         """
-        if reason.startswith(CERTIFICATE_NOT_TRUSTED):
+        if str(reason).startswith(CERTIFICATE_NOT_TRUSTED):
             return reason
-        waited = f"within {timed_out_s:g} s" if timed_out_s is not None else ""
+        seconds = f"{timed_out_s:g}" if timed_out_s is not None else ""
         if self.server_error and _ALREADY_PUBLISHING in self.server_error.lower():
-            return (
-                f"the server refused the stream: {self.server_error} (another program is "
-                "streaming with this key, or the server still holds this program's earlier "
-                "connection until its timeout)"
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "Network",
+                    "the server refused the stream: {error} (another program is streaming with "
+                    "this key, or the server still holds this program's earlier connection "
+                    "until its timeout)",
+                ),
+                error=self.server_error,
             )
         if self.server_error:
-            return f"the server refused the stream: {self.server_error} ({_CHECK_KEY})"
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "Network",
+                    "the server refused the stream: {error} (check the stream key and the "
+                    "application name in the URL)",
+                ),
+                error=self.server_error,
+            )
         # Before the framing errors: bytes of another protocol end on one of them too, and
         # the unknown message types before it are the better clue.
         if self.not_rtmp:
-            return (
-                "the server's answer is not RTMP (is there an RTMP server at this address and "
-                "port?)"
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "Network",
+                    "the server's answer is not RTMP (is there an RTMP server at this address "
+                    "and port?)",
+                )
             )
         if self.broken_rtmp:
-            return (
-                f"the server sent an RTMP message that cannot be read ({self.broken_rtmp}): a "
-                "fault of the server or of a proxy in between, not of the stream key"
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "Network",
+                    "the server sent an RTMP message that cannot be read ({error}): a fault of "
+                    "the server or of a proxy in between, not of the stream key",
+                ),
+                error=self.broken_rtmp,
             )
         if self.unresolved and self.phase < Phase.TCP_CONNECTED:
-            return f"the server's name was not found: {self.unresolved} check the URL)"
+            host, why = self.unresolved
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "Network", "the server's name was not found: {host} ({why}; check the URL)"
+                ),
+                host=host,
+                why=why,
+            )
         if self.refused and self.phase < Phase.TCP_CONNECTED:
-            return (
-                f"nothing is listening at {self.refused} (connection refused: check the port, "
-                "or the server is down)"
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "Network",
+                    "nothing is listening at {address} (connection refused: check the port, or "
+                    "the server is down)",
+                ),
+                address=self.refused,
             )
         if self.unreachable and self.phase < Phase.TCP_CONNECTED:
-            return (
-                f"this computer cannot reach {self.unreachable}: check that it is online, and "
-                "any VPN or firewall in between)"
+            address, why = self.unreachable
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "Network",
+                    "this computer cannot reach {address} ({why}: check that it is online, and "
+                    "any VPN or firewall in between)",
+                ),
+                address=address,
+                why=_system_words(why),
             )
         tls = self.scheme == "rtmps"
         if tls and self.phase == Phase.TCP_CONNECTED:
-            detail = self.tls_error or (f"no answer {waited}" if waited else reason)
-            return (
-                f"the TLS handshake failed: {detail} (is this an RTMPS port? rtmps:// needs "
-                "the server's TLS port, often 443)"
+            if self.tls_error:
+                detail = as_said(self.tls_error)
+            elif timed_out_s is not None:
+                detail = Words(
+                    QT_TRANSLATE_NOOP("Network", "no answer within {seconds} s"), seconds=seconds
+                )
+            else:
+                detail = reason
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "Network",
+                    "the TLS handshake failed: {detail} (is this an RTMPS port? rtmps:// needs "
+                    "the server's TLS port, often 443)",
+                ),
+                detail=detail,
             )
         if timed_out_s is not None:
             if self.phase <= Phase.TCP_CONNECTING:
-                return f"could not reach the server {waited}"
+                return Words(
+                    QT_TRANSLATE_NOOP("Network", "could not reach the server within {seconds} s"),
+                    seconds=seconds,
+                )
             if self.phase >= Phase.APPLICATION:
-                return f"the server did not accept the stream {waited} ({_CHECK_KEY})"
-            return f"no answer from the server {waited}"
+                return Words(
+                    QT_TRANSLATE_NOOP(
+                        "Network",
+                        "the server did not accept the stream within {seconds} s (check the "
+                        "stream key and the application name in the URL)",
+                    ),
+                    seconds=seconds,
+                )
+            return Words(
+                QT_TRANSLATE_NOOP("Network", "no answer from the server within {seconds} s"),
+                seconds=seconds,
+            )
         if self.phase == Phase.RTMP_HANDSHAKE and not tls:
-            return (
-                "the server broke off the RTMP handshake (if this is an RTMPS port, use rtmps://)"
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "Network",
+                    "the server broke off the RTMP handshake (if this is an RTMPS port, use "
+                    "rtmps://)",
+                )
             )
         if self.phase == Phase.RTMP_HANDSHAKE:
             # Over TLS too: the TLS was done, the RTMP server behind it went away.
-            return "the server broke off the RTMP handshake"
+            return Words(QT_TRANSLATE_NOOP("Network", "the server broke off the RTMP handshake"))
         if self.phase >= Phase.APPLICATION:
-            return f"the server refused the stream ({_CHECK_KEY})"
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "Network",
+                    "the server refused the stream (check the stream key and the application "
+                    "name in the URL)",
+                )
+            )
         return reason
 
 

@@ -33,9 +33,12 @@ import socket
 import ssl
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit, urlunsplit
+
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 
 # The RTMP handshake a client sends before its first message: C0 (1 byte), C1 and C2.
 _HANDSHAKE_BYTES: Final = 1 + 1536 + 1536
@@ -50,7 +53,78 @@ _BUFFER_BYTES: Final = 256 * 1024
 
 
 class Refused(Exception):
-    """The server must not get the stream key, or cannot be reached: the reason in words."""
+    """The server must not get the stream key, or cannot be reached: the reason in words
+    (``str()`` is the English line; :attr:`words` the same for a window to say in its
+    language, sent to the parent beside it: see :func:`words_event`)."""
+
+    def __init__(self, words: Words) -> None:
+        super().__init__(str(words))
+        self.words = words
+
+
+#: What the relay says, and the only templates the parent takes from a child (by their text).
+TEMPLATES: Final = {
+    template.text: template
+    for template in (
+        QT_TRANSLATE_NOOP("Network", "the server's name was not found: {host}"),
+        QT_TRANSLATE_NOOP("Network", "nothing is listening at {address}"),
+        QT_TRANSLATE_NOOP("Network", "no answer from {address} within {seconds} s"),
+        QT_TRANSLATE_NOOP("Network", "could not reach {address} ({why})"),
+        QT_TRANSLATE_NOOP("Network", "could not reach the server ({why})"),
+        QT_TRANSLATE_NOOP(
+            "Network",
+            "the server's TLS certificate is not trusted ({why}): the stream key was not sent "
+            "(check the server URL; a private server's certificate can be trusted with "
+            "SSL_CERT_FILE)",
+        ),
+        QT_TRANSLATE_NOOP(
+            "Network",
+            "the server at {address} did not answer the TLS handshake within {seconds} s",
+        ),
+        QT_TRANSLATE_NOOP("Network", "the TLS handshake failed: {detail}"),
+        QT_TRANSLATE_NOOP(
+            "Network",
+            "the TLS relay of this program ended ({how}), which cut the connection to the server",
+        ),
+    )
+}
+
+
+def said(text: str, /, **params: str) -> Words:
+    """Words of one of :data:`TEMPLATES` (by its English text)."""
+    return Words(TEMPLATES[text], **params)
+
+
+def certificate_not_trusted(why: str) -> Words:
+    """Why the stream key was not sent to a server (network_watch.CERTIFICATE_NOT_TRUSTED)."""
+    return said(
+        "the server's TLS certificate is not trusted ({why}): the stream key was not sent "
+        "(check the server URL; a private server's certificate can be trusted with "
+        "SSL_CERT_FILE)",
+        why=why,
+    )
+
+
+def words_event(words: Words, mask: Callable[[str], str]) -> dict[str, object]:
+    """``words`` as the child's event sends them (every value masked)."""
+    return {
+        "template": words.template,
+        "params": {k: mask(str(v)) for k, v in words.params.items()},
+    }
+
+
+def words_of_event(value: object, mask: Callable[[str], str]) -> Words | None:
+    """The words a child sent (:func:`words_event`); None unless they are one of
+    :data:`TEMPLATES` with text values, masked again (the parent trusts no child's text)."""
+    if not isinstance(value, dict):
+        return None
+    template = TEMPLATES.get(str(value.get("template")))
+    params = value.get("params")
+    if template is None or not isinstance(params, dict):
+        return None
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in params.items()):
+        return None
+    return Words(template, **{k: mask(v) for k, v in params.items()})
 
 
 def _say(line: str) -> None:
@@ -85,48 +159,59 @@ def _shown(host: str) -> str:
 def open_checked(host: str, port: int, timeout_s: float) -> ssl.SSLSocket:
     """A TLS connection to ``host:port`` whose certificate and name were checked. Raises
     :class:`Refused`; the steps are said on stderr in FFmpeg's words."""
-    from anchordesk.media.network_watch import CERTIFICATE_NOT_TRUSTED
-
     _say(f"[tcp @ tls] Starting connection attempt to {host} port {port}")
     try:
         raw = socket.create_connection((host, port), timeout=timeout_s)
     except socket.gaierror as error:
         _say(f"[tcp @ tls] Failed to resolve hostname {host}: {error.strerror or error}")
-        raise Refused(f"the server's name was not found: {host}") from None
+        raise Refused(said("the server's name was not found: {host}", host=host)) from None
     except ConnectionRefusedError:
         _say(f"[tcp @ tls] Connection to tcp://{host}:{port} failed: Connection refused")
-        raise Refused(f"nothing is listening at {host}:{port}") from None
+        raise Refused(said("nothing is listening at {address}", address=f"{host}:{port}")) from None
     except TimeoutError:
-        raise Refused(f"no answer from {host}:{port} within {timeout_s:g} s") from None
+        raise Refused(
+            said(
+                "no answer from {address} within {seconds} s",
+                address=f"{host}:{port}",
+                seconds=f"{timeout_s:g}",
+            )
+        ) from None
     except OSError as error:
         # In FFmpeg's words, as for rtmp:// (network_watch words it: "Network is unreachable").
         why = error.strerror or type(error).__name__
         _say(f"[tcp @ tls] Connection to tcp://{_shown(host)}:{port} failed: {why}")
-        raise Refused(f"could not reach {_shown(host)}:{port} ({why.lower()})") from None
+        raise Refused(
+            said(
+                "could not reach {address} ({why})",
+                address=f"{_shown(host)}:{port}",
+                why=why.lower(),
+            )
+        ) from None
     except ValueError as error:
-        raise Refused(f"could not reach the server ({error})") from None
+        raise Refused(said("could not reach the server ({why})", why=str(error))) from None
     _say(f"[tcp @ tls] Successfully connected to {host} port {port}")
     try:
         connection = tls_context().wrap_socket(raw, server_hostname=host)
     except ssl.SSLCertVerificationError as error:
         raw.close()
         reason = error.verify_message or error.reason or "not trusted"
-        raise Refused(
-            f"{CERTIFICATE_NOT_TRUSTED} ({reason}): the stream key was not sent (check the "
-            "server URL; a private server's certificate can be trusted with SSL_CERT_FILE)"
-        ) from None
+        raise Refused(certificate_not_trusted(reason)) from None
     except TimeoutError:
         raw.close()
         # Python's words are "_ssl.c:989: The handshake operation timed out".
         _say(f"[tls @ tls] no answer to the TLS handshake within {timeout_s:g} s")
         raise Refused(
-            f"the server at {host}:{port} did not answer the TLS handshake within {timeout_s:g} s"
+            said(
+                "the server at {address} did not answer the TLS handshake within {seconds} s",
+                address=f"{host}:{port}",
+                seconds=f"{timeout_s:g}",
+            )
         ) from None
     except (OSError, ValueError) as error:
         raw.close()
         detail = _without_source_line(" ".join(str(error).split())) or type(error).__name__
         _say(f"[tls @ tls] {detail}")
-        raise Refused(f"the TLS handshake failed: {detail}") from None
+        raise Refused(said("the TLS handshake failed: {detail}", detail=detail)) from None
     connection.settimeout(None)
     return connection
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -164,7 +165,10 @@ class Controller(QObject):
         # The destination going live: "Live on …" is said once its server takes the stream (not
         # when the push starts: a refused key said "Live on" and stayed silent after it).
         self._going_live_to: str | None = None
-        self._not_taken_said = False
+        # The destination of the live session (set once its push started) and whether a spell of
+        # failed attempts was said: its first fault is said once, and its end ("live again").
+        self._live_on: str | None = None
+        self._network_failing = False
         self._failing_feeds: set[str] = set()  # feeds said to be failing, until they answer
         self.studio_mode = False
         self._starting = False
@@ -583,21 +587,43 @@ class Controller(QObject):
                 self.message.emit(self.tr("The %1 feed answers again.").replace("%1", feed.source))
 
     def _say_going_live(self, outputs: list[OutputRow]) -> None:
-        """ "Live on …" once the server takes the stream; said once when it has not (yet)."""
-        name = self._going_live_to
+        """ "Live on …" once the server takes the stream. The first failed attempt of each
+        spell is said once, with its reason in the window's language (it was only in the
+        English tooltip of Stream health, which a keyboard user never sees), and so is the
+        end of the spell."""
+        name = self._live_on
         network = next((o for o in outputs if o.kind == "network"), None)
         if name is None or network is None or not self.is_live:
             return
         if network.state == "live":
-            self._going_live_to = None
-            self.message.emit(self.tr("Live on %1").replace("%1", name))
-        elif network.state in ("reconnecting", "failed") and not self._not_taken_said:
-            self._not_taken_said = True
-            self.message.emit(
-                self.tr(
+            failing, self._network_failing = self._network_failing, False
+            if self._going_live_to is not None:
+                self._going_live_to = None
+                self.message.emit(self.tr("Live on %1").replace("%1", name))
+            elif failing:
+                self.message.emit(
+                    self.tr("Live on %1 again: the stream goes out.").replace("%1", name)
+                )
+            return
+        if network.state not in ("reconnecting", "failed") or self._network_failing:
+            return
+        self._network_failing = True
+        reason = _fault_text(network)
+        if self._going_live_to is not None:
+            if reason:
+                text = self.tr(
+                    "Not live yet: %1 has not taken the stream: %2. AnchorDesk keeps trying."
+                )
+            else:
+                text = self.tr(
                     "Not live yet: %1 has not taken the stream. AnchorDesk keeps trying."
-                ).replace("%1", name)
-            )
+                )
+        elif reason:
+            text = self.tr("The stream to %1 stopped: %2. AnchorDesk keeps trying.")
+        else:
+            text = self.tr("The stream to %1 stopped. AnchorDesk keeps trying.")
+        # One pass: a name holding "%2" is not filled in again.
+        self.message.emit(_filled(text, name, reason))
 
     def _say_recording_stopped(self, output: OutputRow) -> None:
         """A recording that stopped early (its disk low or failing) is said once, in words; so
@@ -855,6 +881,7 @@ class Controller(QObject):
         self.settings.active_destination_id = destination_id
         if record != self.recording_wanted:
             self.set_recording(record)
+        self._live_on = None  # until this push has started: no earlier push's faults
         self.is_live = True
         self.live_changed.emit(True)
         self.message.emit(self.tr("Going live on %1…").replace("%1", destination.name))
@@ -873,8 +900,8 @@ class Controller(QObject):
                 return
             self._announce_session()
             self.poll_show()
-            self._going_live_to = destination.name
-            self._not_taken_said = False
+            self._going_live_to = self._live_on = destination.name
+            self._network_failing = False
             self._failing_feeds.clear()  # the live session's feeds are said afresh
 
         self._spawn(go(), "go live")
@@ -1070,6 +1097,11 @@ class Controller(QObject):
                 lambda: live.shutdown(4.0), pool=self.executor
             )
         start()
+
+
+def _filled(text: str, name: str, reason: str) -> str:
+    """``text`` with %1 and %2 replaced in one pass (a name may hold "%2", a reason "%1")."""
+    return re.sub(r"%([12])", lambda match: name if match.group(1) == "1" else reason, text)
 
 
 def _fault_text(output: OutputRow) -> str:
