@@ -103,6 +103,26 @@ def _quit_without_asking(window: MainWindow) -> None:
     window.controller.shutdown()
 
 
+def going_live(  # type: ignore[no-untyped-def]
+    qtbot,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    settings: Settings,
+    destination: str,
+    key: str,
+) -> tuple[MainWindow, list[str]]:
+    """The window on the small show going live to ``destination`` (``key`` in the keyring,
+    nothing recorded), and the list of every message it says from then on."""
+    from anchordesk.core import secrets
+
+    secrets.set_secret(secrets.stream_key_name(destination), key)
+    window = open_control_room(qtbot, executor, tmp_path, [], settings=settings)
+    said: list[str] = []
+    window.controller.message.connect(said.append)
+    window.controller.go_live(destination, record=False)
+    return window, said
+
+
 def open_control_room(  # type: ignore[no-untyped-def]
     qtbot,
     executor: ThreadPoolExecutor,

@@ -16,12 +16,11 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from servers import BlackHole, NginxRtmp
 
-from anchordesk.core import secrets
 from anchordesk.live.settings import Destination, Settings
 from anchordesk.media import network_output
 from anchordesk.ui import i18n
 
-from .conftest import open_control_room
+from .conftest import going_live
 
 # What each language says, with {port} for the server's port: the reason in the window's words.
 NOTHING_LISTENING = {
@@ -107,20 +106,10 @@ def test_going_live_to_a_port_nothing_listens_on_says_why_once_and_live_again_af
     language: str,
 ) -> None:
     nginx_rtmp.stop()  # nothing listens on its port now
-    secrets.set_secret(secrets.stream_key_name("studio"), "words-key-1")
-    window = open_control_room(
-        qtbot,
-        executor,
-        tmp_path,
-        [],
-        settings=_settings(f"rtmp://127.0.0.1:{nginx_rtmp.port}/live"),
-    )
-    controller = window.controller
-    said: list[str] = []
-    controller.message.connect(said.append)
     expected = NOTHING_LISTENING[language].format(port=nginx_rtmp.port)
-
-    controller.go_live("studio", record=False)
+    settings = _settings(f"rtmp://127.0.0.1:{nginx_rtmp.port}/live")
+    window, said = going_live(qtbot, executor, tmp_path, settings, "studio", "words-key-1")
+    controller = window.controller
     qtbot.waitUntil(lambda: expected in said, timeout=20000)
     # More refused attempts (the next try is asked for at once) are the same spell: said once.
     controller.reconnect_now()
@@ -173,19 +162,9 @@ def test_going_live_to_a_server_that_never_answers_says_why_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(network_output, "NetworkOutput", _QuickToGiveUp)
-    secrets.set_secret(secrets.stream_key_name("studio"), "words-key-2")
-    window = open_control_room(
-        qtbot,
-        executor,
-        tmp_path,
-        [],
-        settings=_settings(f"rtmp://127.0.0.1:{black_hole.port}/live"),
-    )
+    settings = _settings(f"rtmp://127.0.0.1:{black_hole.port}/live")
+    window, said = going_live(qtbot, executor, tmp_path, settings, "studio", "words-key-2")
     controller = window.controller
-    said: list[str] = []
-    controller.message.connect(said.append)
-
-    controller.go_live("studio", record=False)
     qtbot.waitUntil(lambda: NO_ANSWER[language] in said, timeout=20000)
     controller.reconnect_now()
     qtbot.waitUntil(lambda: black_hole.accepted >= 2, timeout=20000)

@@ -27,7 +27,7 @@ from anchordesk.live.settings import Destination, Settings
 from anchordesk.ui import crash, i18n
 from anchordesk.ui.main_window import MainWindow
 
-from .conftest import open_control_room
+from .conftest import going_live, open_control_room
 
 STOP_WITHIN_S = 2.0  # what a stop may take (README: "within 2 s of the request")
 
@@ -196,14 +196,10 @@ def test_a_server_that_refuses_the_stream_is_never_said_to_be_live(
 ) -> None:
     """nginx-rtmp refuses a stream to an application it does not have (as a platform refuses a
     wrong key): the window said "Live on Studio" as the push started, and nothing after it."""
-    secrets.set_secret(secrets.stream_key_name("hole"), "night-key-1")
     settings = _live_settings(tmp_path, f"rtmp://127.0.0.1:{nginx_rtmp.port}/nosuchapp")
     settings.record = False
-    window = open_control_room(qtbot, executor, tmp_path, [], settings=settings)
+    window, said = going_live(qtbot, executor, tmp_path, settings, "hole", "night-key-1")
     controller = window.controller
-    said: list[str] = []
-    controller.message.connect(said.append)
-    controller.go_live("hole", record=False)
     qtbot.waitUntil(
         lambda: any(
             o.kind == "network" and o.state == "reconnecting" for o in controller.health.outputs
@@ -229,14 +225,10 @@ def test_a_server_that_takes_the_stream_is_said_live_once(
     nginx_rtmp: NginxRtmp,
     memory_keyring: Any,
 ) -> None:
-    secrets.set_secret(secrets.stream_key_name("hole"), "night-key-1")
     settings = _live_settings(tmp_path, f"rtmp://127.0.0.1:{nginx_rtmp.port}/live")
     settings.record = False
-    window = open_control_room(qtbot, executor, tmp_path, [], settings=settings)
+    window, said = going_live(qtbot, executor, tmp_path, settings, "hole", "night-key-1")
     controller = window.controller
-    said: list[str] = []
-    controller.message.connect(said.append)
-    controller.go_live("hole", record=False)
     qtbot.waitUntil(lambda: "Live on Studio" in said, timeout=20000)
     controller.poll_health()
     assert said.count("Live on Studio") == 1
