@@ -92,7 +92,7 @@ echo "   x.mkv: $codecs, $duration s"
 step "anchordesk live --control: the web remote and the API from the installed wheel"
 port=$("$work/venv/bin/python" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])")
 ANCHORDESK_CONTROL_TOKEN=smoke-test-token-0123456789 "$app" live --camera test --mic none \
-  --seconds 8 --no-record --to rtmp://127.0.0.1:9/live/k --control "127.0.0.1:$port" \
+  --seconds 8 --record "$run_dir/control.mkv" --control "127.0.0.1:$port" \
   >control.log 2>&1 &
 control_pid=$!
 for _ in $(seq 100); do
