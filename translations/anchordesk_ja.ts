@@ -1,34 +1,35 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="ja">
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+221" />
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+221"/>
         <source>Microphone level</source>
         <translation>マイク音量</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Mute</source>
         <translation>ミュート</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Mute the microphone</source>
         <translation>マイクをミュート</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Gain</source>
         <translation>ゲイン</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Microphone gain</source>
         <translation>マイクのゲイン</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>no mic</source>
         <translation>マイクなし</translation>
     </message>
@@ -36,70 +37,70 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+204" />
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+204"/>
         <source>Viewers now</source>
         <translation>視聴者数</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Comments/min</source>
         <translation>コメント/分</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Orders/min</source>
         <translation>注文/分</translation>
     </message>
     <message>
-        <location line="+1" />
-        <location line="+18" />
+        <location line="+1"/>
+        <location line="+18"/>
         <source>GMV</source>
         <translation>売上</translation>
     </message>
     <message>
-        <location line="-17" />
-        <location line="+20" />
+        <location line="-17"/>
+        <location line="+20"/>
         <source>Conversion</source>
         <translation>コンバージョン率</translation>
     </message>
     <message>
-        <location line="-19" />
+        <location line="-19"/>
         <source>Average order</source>
         <translation>平均注文額</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Buyers ÷ peak viewers</source>
         <translation>購入者 ÷ 最大視聴者数</translation>
     </message>
     <message>
-        <location line="+1" />
-        <location line="+1" />
+        <location line="+1"/>
+        <location line="+1"/>
         <source>Viewers over the last ten minutes</source>
         <translation>直近10分間の視聴者数</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Prompts</source>
         <translation>プロンプト</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Dismiss</source>
         <translation>閉じる</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Take the selected prompt off the board</source>
         <translation>選択したプロンプトをボードから外す</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Rules</source>
         <translation>ルール</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Which prompts the board gives</source>
         <translation>ボードが出すプロンプト</translation>
     </message>
@@ -124,92 +125,92 @@
         <translation type="vanished">表示中の商品がコーナー終了前に完売しそう</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Segments</source>
         <translation>コーナー</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Product</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Sold</source>
         <translation>販売数</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Forecast</source>
         <translation>完売予測</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Segment</source>
         <translation>コーナー</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Peak</source>
         <translation>最大</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Orders</source>
         <translation>注文</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>Viewers fell from %1 to %2 in %3 min: give them a reason to stay</source>
         <translation>%3 分で視聴者が %1 から %2 に減少：残る理由を伝えましょう</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Deal on %1 ends in %2 s with %3 of %4 left</source>
         <translation>%1 のセールは残り %2 秒、%4 点中 %3 点が残っています</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>%1 sold out while on screen: move on or restock</source>
         <translation>%1 が表示中に完売：次へ進むか補充を</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>A question has waited %1 s: %2: %3</source>
         <translation>質問が %1 秒待っています：%2：%3</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>%1 sells out in ~%2 min, before this segment ends</source>
         <translation>%1 は約 %2 分で完売、このコーナーの終了前です</translation>
     </message>
     <message>
-        <location line="+43" />
+        <location line="+43"/>
         <source>No feed counts viewers</source>
         <translation>視聴者数を送るフィードがありません</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Peak %1 · buyers %2</source>
         <translation>最大 %1 · 購入者 %2</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+15"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>sells out in ~%1 min</source>
         <translation>約 %1 分で完売</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+13"/>
         <source>On sale now</source>
         <translation>販売中</translation>
     </message>
@@ -217,104 +218,104 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+285" />
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+285"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Name</source>
         <translation>名前</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Comment</source>
         <translation>コメント</translation>
     </message>
     <message>
-        <location line="+1" />
-        <location line="+1" />
+        <location line="+1"/>
+        <location line="+1"/>
         <source>Search comments</source>
         <translation>コメントを検索</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Questions</source>
         <translation>質問</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Show questions only</source>
         <translation>質問のみ表示</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Flagged</source>
         <translation>要注意</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Show flagged comments only</source>
         <translation>要注意のコメントのみ表示</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Comments</source>
         <translation>コメント</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Pin</source>
         <translation>固定</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Pin the selected comment to the picture</source>
         <translation>選択したコメントを映像に固定表示</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Unpin</source>
         <translation>固定解除</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Take the pinned comment off the picture</source>
         <translation>固定コメントを映像から外す</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Hide</source>
         <translation>非表示</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Hide the selected comment</source>
         <translation>選択したコメントを非表示</translation>
     </message>
     <message>
-        <location line="+60" />
+        <location line="+60"/>
         <source>%1 new comments ↓</source>
         <translation>新着コメント %1 件 ↓</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>%1 new comments: show the newest</source>
         <translation>新着コメント %1 件：最新を表示</translation>
     </message>
     <message>
-        <location line="-59" />
-        <location line="+93" />
+        <location line="-59"/>
+        <location line="+93"/>
         <source>%1 received</source>
         <translation>%1 件受信</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>Nothing pinned</source>
         <translation>固定中のコメントなし</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Pinned: %1: %2</source>
         <translation>固定中：%1：%2</translation>
     </message>
@@ -322,97 +323,97 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+228" />
+        <location filename="../src/anchordesk/ui/controller.py" line="+228"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>No show to open: the sample show is missing.</source>
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+115" />
+        <location line="+115"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-33" />
+        <location line="-33"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
     <message>
-        <location line="+43" />
+        <location line="+43"/>
         <source>Cannot %1: no event loop.</source>
         <translation>%1できません：イベントループがありません。</translation>
     </message>
     <message>
-        <location line="+106" />
+        <location line="+106"/>
         <source>none</source>
         <translation>なし</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>%1 fps</source>
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+115" />
+        <location line="+111"/>
         <source>The %1 feed is not answering: no comments or orders arrive from it. AnchorDesk keeps asking.</source>
         <translation>%1 フィードが応答しません：そこからコメントも注文も届きません。AnchorDesk は問い合わせを続けます。</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>The %1 feed answers again.</source>
         <translation>%1 フィードが再び応答しています。</translation>
     </message>
     <message>
-        <location line="+18" />
+        <location line="+18"/>
         <source>Live on %1 again: the stream goes out.</source>
         <translation>%1 でライブ配信を再開しました：ストリームを送信中です。</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>Not live yet: %1 has not taken the stream: %2. AnchorDesk keeps trying.</source>
         <translation>まだ配信されていません：%1 がストリームを受け付けていません：%2。AnchorDesk は試し続けます。</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Not live yet: %1 has not taken the stream. AnchorDesk keeps trying.</source>
         <translation>まだ配信されていません：%1 がストリームを受け付けていません。AnchorDesk は試し続けます。</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>The stream to %1 stopped: %2. AnchorDesk keeps trying.</source>
         <translation>%1 へのストリームが途切れました：%2。AnchorDesk は試し続けます。</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>The stream to %1 stopped. AnchorDesk keeps trying.</source>
         <translation>%1 へのストリームが途切れました。AnchorDesk は試し続けます。</translation>
     </message>
     <message>
-        <location line="+16" />
+        <location line="+16"/>
         <source>Recording again into %1: its disk has room again. The part of the show while it was full is not recorded.</source>
         <translation>%1 への録画を再開しました：ディスクに空きができました。ディスクが満杯だった間の配信は録画されていません。</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+13"/>
         <source>The recording has stopped: only %1 is left on its disk. What was recorded is kept; the show goes on. The recording goes on in a new file as soon as there is space again.</source>
         <translation>録画が止まりました：ディスクの空きが %1 しかありません。録画済みの分は残り、配信は続きます。空きができしだい、新しいファイルに録画を続けます。</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>The recording has stopped: %1. It goes on in a new file as soon as there is space again.</source>
         <translation>録画が止まりました：%1。空きができしだい、新しいファイルに録画を続けます。</translation>
     </message>
     <message>
-        <location line="+21" />
+        <location line="+21"/>
         <source>The recording has stopped: only %1 is left on its disk. What was recorded is kept; the show goes on. Free some space, then press Record again.</source>
         <translation>録画を停止しました：ディスクの空きが %1 しかありません。録画済みの部分は残っており、番組は続いています。空き容量を確保してから、もう一度「録画」を押してください。</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>The recording has stopped: %1</source>
         <translation>録画を停止しました：%1</translation>
     </message>
@@ -449,47 +450,47 @@
         <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="+110" />
+        <location line="+110"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+15"/>
         <source>The deal price is not a number.</source>
         <translation>セール価格が数値ではありません。</translation>
     </message>
     <message>
-        <location line="+18" />
+        <location line="+18"/>
         <source>Put a product on screen to start a deal.</source>
         <translation>セールを始めるには商品を画面に出してください。</translation>
     </message>
     <message>
-        <location line="+60" />
+        <location line="+60"/>
         <source>Going live on %1…</source>
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
     <message>
-        <location line="+30" />
+        <location line="+30"/>
         <source>Could not go live: %1</source>
         <translation>配信を開始できません：%1</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+13"/>
         <source>The stream has stopped; the live session is closed.</source>
         <translation>配信を停止しました。ライブのセッションは終了しました。</translation>
     </message>
     <message>
-        <location line="+30" />
+        <location line="+30"/>
         <source>A new rehearsal has started.</source>
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-358" />
+        <location line="-358"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+436" />
+        <location line="+436"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -497,52 +498,52 @@
 <context>
     <name>CrashDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/crash.py" line="+84" />
+        <location filename="../src/anchordesk/ui/crash.py" line="+84"/>
         <source>AnchorDesk: unexpected error</source>
         <translation>AnchorDesk: 予期しないエラー</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Something went wrong inside AnchorDesk. The picture, the recording and the stream go on; the part of the window that failed may not have updated.</source>
         <translation>AnchorDesk の内部でエラーが発生しました。映像・録画・配信は続いています。エラーの起きたウィンドウの部分は更新されていないかもしれません。</translation>
     </message>
     <message>
-        <location line="+11" />
+        <location line="+11"/>
         <source>no log file (it could not be written)</source>
         <translation>ログファイルなし（書き込めませんでした）</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>The log, to send with a bug report: {path}</source>
         <translation>ログ（不具合報告に添付してください）: {path}</translation>
     </message>
     <message>
-        <location line="+17" />
+        <location line="+17"/>
         <source>Copy details</source>
         <translation>詳細をコピー</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Open log folder</source>
         <translation>ログフォルダーを開く</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Quit</source>
         <translation>終了</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Keep running</source>
         <translation>実行を続ける</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>Copied</source>
         <translation>コピーしました</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+13"/>
         <source>{count} more errors since; they are in the log.</source>
         <translation>その後さらに {count} 件のエラーがあり、ログに記録されています。</translation>
     </message>
@@ -550,147 +551,147 @@
 <context>
     <name>CsvImport</name>
     <message>
-        <location filename="../src/anchordesk/showfile/csv_import.py" line="+52" />
+        <location filename="../src/anchordesk/showfile/csv_import.py" line="+52"/>
         <source>a CSV file</source>
         <translation>CSV ファイル</translation>
     </message>
     <message>
-        <location line="+73" />
+        <location line="+73"/>
         <source>row {row}, column {column}</source>
         <translation>{row} 行目の {column} 列</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>row {row}</source>
         <translation>{row} 行目</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+13"/>
         <source>file</source>
         <translation>ファイル</translation>
     </message>
     <message>
-        <location line="+47" />
-        <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as 'CSV UTF-8'</source>
+        <location line="+47"/>
+        <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。表を「CSV UTF-8」形式で保存し直してください</translation>
     </message>
     <message>
-        <location line="-44" />
-        <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as 'CSV UTF-8'</source>
+        <location line="-44"/>
+        <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 ではないため GB18030（中国語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+5" />
-        <source>not UTF-8: read as Shift_JIS (Japanese Windows); check the titles, and prefer saving as 'CSV UTF-8'</source>
+        <location line="+5"/>
+        <source>not UTF-8: read as Shift_JIS (Japanese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 ではないため Shift_JIS（日本語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+160" />
+        <location line="+160"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} は {limit} MB を超えています</translation>
     </message>
     <message>
-        <location line="+62" />
+        <location line="+62"/>
         <source>the CSV is empty</source>
         <translation>CSV が空です</translation>
     </message>
     <message>
-        <location line="+19" />
+        <location line="+19"/>
         <source>more than {limit} product rows; a show holds at most {limit} products: import the products of one show</source>
         <translation>商品の行が {limit} 行を超えています。1 回の配信の商品は最大 {limit} 件です：この配信の商品だけを取り込んでください</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+13"/>
         <source>a cell is longer than {limit} characters: no field of a product is that long</source>
         <translation>{limit} 文字を超えるセルがあります。商品の項目にこれほど長いものはありません</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>unreadable CSV: {reason}</source>
         <translation>CSV を読み取れません：{reason}</translation>
     </message>
     <message>
-        <location line="+22" />
+        <location line="+22"/>
         <source>unknown column {name} (ignored); the columns are {known}</source>
         <translation>不明な列 {name}（無視します）。使える列は {known} です</translation>
     </message>
     <message>
-        <location line="+17" />
+        <location line="+17"/>
         <source>column {name} appears twice</source>
         <translation>列 {name} が 2 回あります</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+13"/>
         <source>{count} more unknown columns (ignored)</source>
         <translation>ほかに不明な列が {count} 個あります（無視します）</translation>
     </message>
     <message>
-        <location line="+14" />
+        <location line="+14"/>
         <source>the header lacks the columns {missing} (found: {found})</source>
         <translation>見出し行に列 {missing} がありません（あった列：{found}）</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>the header lacks the column {missing} (found: {found})</source>
         <translation>見出し行に列 {missing} がありません（あった列：{found}）</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>nothing</source>
         <translation>なし</translation>
     </message>
     <message>
-        <location line="+25" />
+        <location line="+25"/>
         <source>{cells} cells, but the header names {columns} columns: the cells after the last one are not read (is a separator inside a cell that is not in quotes?)</source>
         <translation>セルが {cells} 個ありますが、見出しの列は {columns} 列です：最後の列より後のセルは読み込まれません（引用符で囲まれていないセルに区切り文字が入っていませんか？）</translation>
     </message>
     <message>
-        <location line="+25" />
-        <source>{count} more rows with cells past the header's last column</source>
+        <location line="+25"/>
+        <source>{count} more rows with cells past the header&apos;s last column</source>
         <translation>ほかに {count} 行で、見出しの最後の列より後にセルがあります</translation>
     </message>
     <message>
-        <location line="+33" />
+        <location line="+33"/>
         <source>the CSV has a header but no products</source>
         <translation>CSV に見出し行はありますが、商品がありません</translation>
     </message>
     <message>
-        <location line="+48" />
+        <location line="+48"/>
         <source>empty</source>
         <translation>空です</translation>
     </message>
     <message>
-        <location line="+42" />
+        <location line="+42"/>
         <source>{value} has too many decimals for a price</source>
         <translation>{value} は小数の桁数が多すぎて価格になりません</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>{value} is out of range: a price is a number from 0 to {limit}</source>
         <translation>{value} は範囲外です。価格は 0〜{limit} の数値です</translation>
     </message>
     <message>
-        <location line="+11" />
+        <location line="+11"/>
         <source>not a number: {value}</source>
         <translation>数値ではありません：{value}</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>{value} is out of range: stock is a whole number from 0 to {limit}</source>
         <translation>{value} は範囲外です。在庫は 0〜{limit} の整数です</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>not a whole number: {value}</source>
         <translation>整数ではありません：{value}</translation>
     </message>
     <message>
-        <location line="+29" />
+        <location line="+29"/>
         <source>{value} is written with {sign}, which is not a sign of {currency}: write the price without it, or give the row its currency</source>
         <translation>{value} には記号 {sign} が付いていますが、これは {currency} の記号ではありません：記号を付けずに価格を書くか、その行に通貨を指定してください</translation>
     </message>
     <message>
-        <location line="+19" />
+        <location line="+19"/>
         <source>{value} is written with {sign}, and other rows with signs of other currencies: add a currency column</source>
         <translation>{value} には記号 {sign} が付いていますが、ほかの行には別の通貨の記号があります：通貨の列を追加してください</translation>
     </message>
@@ -698,109 +699,109 @@
 <context>
     <name>DestinationsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+175" />
-        <location line="+36" />
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+175"/>
+        <location line="+36"/>
         <source>Destinations</source>
         <translation>配信先</translation>
     </message>
     <message>
-        <location line="-9" />
+        <location line="-9"/>
         <source>&amp;Go live to:</source>
         <translation>配信先の選択(&amp;G)：</translation>
     </message>
     <message>
-        <location line="+2" />
-        <location line="+184" />
+        <location line="+2"/>
+        <location line="+184"/>
         <source>Rehearsal — nothing is pushed</source>
         <translation>リハーサル — 配信しません</translation>
     </message>
     <message>
-        <location line="-183" />
+        <location line="-183"/>
         <source>A&amp;dd</source>
         <translation>追加(&amp;D)</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>&amp;Remove</source>
         <translation>削除(&amp;R)</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Destination</source>
         <translation>配信先</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Name:</source>
         <translation>名前(&amp;N)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Platform:</source>
         <translation>プラットフォーム(&amp;P)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Server:</source>
         <translation>サーバー(&amp;S)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Stream &amp;key:</source>
         <translation>ストリームキー(&amp;K)：</translation>
     </message>
     <message>
-        <location line="+1" />
-        <source>Use the platform's recommended encoder</source>
+        <location line="+1"/>
+        <source>Use the platform&apos;s recommended encoder</source>
         <translation>プラットフォーム推奨のエンコード設定を使う</translation>
     </message>
     <message>
-        <location line="+192" />
+        <location line="+192"/>
         <source>Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every %6 s, up to %7×%8 at %9 fps.</source>
         <translation>%1 の推奨：%3p%4 で %2 kbps（最大 %5 kbps）、キーフレーム間隔 %6 秒、最大 %7×%8・%9 fps。</translation>
     </message>
     <message>
-        <location line="+14" />
+        <location line="+14"/>
         <source>No platform limits are known for a custom server.</source>
         <translation>カスタムサーバーには既知のプラットフォーム制限がありません。</translation>
     </message>
     <message>
-        <location line="+6" />
-        <source>The encoder settings exceed this platform's guidance:</source>
+        <location line="+6"/>
+        <source>The encoder settings exceed this platform&apos;s guidance:</source>
         <translation>エンコーダー設定がこのプラットフォームの推奨を超えています：</translation>
     </message>
     <message>
-        <location line="+19" />
+        <location line="+19"/>
         <source>This looks like a stream key: put it in the Stream key field.</source>
         <translation>これはストリームキーのようです：「ストリームキー」欄に入力してください。</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>%1 gives a server URL with each broadcast: paste it here.</source>
         <translation>%1 は配信ごとにサーバー URL を発行します。ここに貼り付けてください。</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>%1 accepts RTMPS only (rtmps://…).</source>
         <translation>%1 は RTMPS（rtmps://…）のみ対応です。</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>The server URL must start with rtmp:// or rtmps:// and name a host.</source>
         <translation>サーバー URL は rtmp:// または rtmps:// で始まり、ホスト名を含む必要があります。</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Stream key (push code) given with the server URL</source>
         <translation>サーバー URL と一緒に発行されるストリームキー</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Paste the stream key from the platform</source>
         <translation>プラットフォームのストリームキーを貼り付け</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Stream key</source>
         <translation>ストリームキー</translation>
     </message>
@@ -808,102 +809,102 @@
 <context>
     <name>DevicesPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/devices_page.py" line="+99" />
+        <location filename="../src/anchordesk/ui/settings/devices_page.py" line="+99"/>
         <source>Devices</source>
         <translation>デバイス</translation>
     </message>
     <message>
-        <location line="+41" />
+        <location line="+41"/>
         <source>&amp;Camera:</source>
         <translation>カメラ(&amp;C)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Automatic (first camera, else test pattern)</source>
         <translation>自動（最初のカメラ、なければテストパターン）</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Test pattern</source>
         <translation>テストパターン</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Video file…</source>
         <translation>動画ファイル(&amp;V)…</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Preview:</source>
         <translation>プレビュー：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Camera preview</source>
         <translation>カメラのプレビュー</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Preview</source>
         <translation>プレビュー</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Microphone:</source>
         <translation>マイク(&amp;M)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Default microphone</source>
         <translation>既定のマイク</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Test tone</source>
         <translation>テストトーン</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>No audio</source>
         <translation>音声なし</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Level:</source>
         <translation>音量：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Microphone level</source>
         <translation>マイク音量</translation>
     </message>
     <message>
-        <location line="+1" />
-        <source>The microphone's loudest sound, live</source>
+        <location line="+1"/>
+        <source>The microphone&apos;s loudest sound, live</source>
         <translation>マイクのリアルタイムの最大音量</translation>
     </message>
     <message>
-        <location line="+27" />
+        <location line="+27"/>
         <source>No camera was found; the preview shows the test pattern.</source>
         <translation>カメラが見つかりません。プレビューにはテストパターンを表示しています。</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>“%1” could not be opened; the preview shows the test pattern.</source>
         <translation>「%1」を開けません。プレビューにはテストパターンを表示しています。</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+15"/>
         <source>Video file as camera</source>
         <translation>動画ファイルをカメラとして使う</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Videos (*.mp4 *.mkv *.mov *.webm *.avi);;All files (*)</source>
         <translation>動画 (*.mp4 *.mkv *.mov *.webm *.avi);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location line="+42" />
+        <location line="+42"/>
         <source>The microphone could not be opened: %1</source>
         <translation>マイクを開けません：%1</translation>
     </message>
@@ -911,38 +912,38 @@
 <context>
     <name>Disk</name>
     <message>
-        <location filename="../src/anchordesk/core/disk.py" line="+57" />
+        <location filename="../src/anchordesk/core/disk.py" line="+57"/>
         <source>the disk holding {path} is full</source>
-        <extracomment>The exit code of a run that went on after a writer failed (2 stays a user's mistake, 1 a run that could not go on at all).</extracomment>
+        <extracomment>The exit code of a run that went on after a writer failed (2 stays a user&apos;s mistake, 1 a run that could not go on at all).</extracomment>
         <translation>{path} を保存しているディスクがいっぱいです</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>the disk holding {path} is read-only</source>
         <translation>{path} を保存しているディスクは読み取り専用です</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>{path} may not be written here (permission denied)</source>
         <translation>{path} はここに書き込めません（アクセスが拒否されました）</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>the program reading {path} stopped reading it</source>
         <translation>{path} を読んでいたプログラムが読み取りをやめました</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>{path} cannot be written ({detail})</source>
         <translation>{path} に書き込めません（{detail}）</translation>
     </message>
     <message>
-        <location line="+17" />
-        <source>{path} reached the largest file this disk or this program's limits allow (a FAT32 disk holds at most 4 GB a file)</source>
+        <location line="+17"/>
+        <source>{path} reached the largest file this disk or this program&apos;s limits allow (a FAT32 disk holds at most 4 GB a file)</source>
         <translation>{path} はこのディスクまたはこのプログラムの制限で許される最大のファイルサイズに達しました（FAT32 ディスクは 1 ファイル 4 GB まで）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/disk_space.py" line="+69" />
+        <location filename="../src/anchordesk/media/disk_space.py" line="+69"/>
         <source>the disk holding {path} has less than {size} free</source>
         <extracomment>What a recording leaves free on its disk: about 25 minutes of it, room for the session files and the system. A disk smaller than 20 times this keeps a twentieth of its size free.</extracomment>
         <translation>{path} を保存しているディスクの空きが {size} 未満です</translation>
@@ -951,72 +952,72 @@
 <context>
     <name>EncoderPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/encoder_page.py" line="+78" />
+        <location filename="../src/anchordesk/ui/settings/encoder_page.py" line="+78"/>
         <source>Encoder</source>
         <translation>エンコーダー</translation>
     </message>
     <message>
-        <location line="+41" />
+        <location line="+41"/>
         <source>x264 (software)</source>
         <translation>x264（ソフトウェア）</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Automatic (hardware if available)</source>
         <translation>自動（可能ならハードウェア）</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>&amp;Encoder:</source>
         <translation>エンコーダー(&amp;E)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Ca&amp;nvas:</source>
         <translation>キャンバス(&amp;N)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Frame rate (fps):</source>
         <translation>フレームレート（fps）(&amp;F)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Video bitrate (kbps):</source>
         <translation>映像ビットレート（kbps）(&amp;V)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Audio bitrate (kbps):</source>
         <translation>音声ビットレート（kbps）(&amp;A)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Keyframe interval (s):</source>
         <translation>キーフレーム間隔（秒）(&amp;K)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Recordings fol&amp;der:</source>
         <translation>録画フォルダー(&amp;D)：</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>&amp;Record a local copy</source>
         <translation>ローカルにも録画する(&amp;R)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>The Videos folder</source>
         <translation>「ビデオ」フォルダー</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Browse…</source>
         <translation>参照(&amp;B)…</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>Folder for recordings</source>
         <translation>録画の保存先フォルダー</translation>
     </message>
@@ -1024,27 +1025,27 @@
 <context>
     <name>FeedKinds</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+42" />
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+42"/>
         <source>YouTube chat</source>
         <translation>YouTube チャット</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Shopify orders</source>
         <translation>Shopify 注文</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Twitch chat</source>
         <translation>Twitch チャット</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>JSON feed (comments and orders)</source>
         <translation>JSON フィード（コメントと注文）</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Simulated audience (rehearsal)</source>
         <translation>模擬視聴者（リハーサル）</translation>
     </message>
@@ -1052,57 +1053,57 @@
 <context>
     <name>FeedUrl</name>
     <message>
-        <location filename="../src/anchordesk/feeds/spec.py" line="+44" />
+        <location filename="../src/anchordesk/feeds/spec.py" line="+44"/>
         <source>a URL is needed</source>
         <translation>URL が必要です</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>the URL must start with wss:// (or ws://)</source>
         <translation>URL は wss://（または ws://）で始めてください</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>the URL must start with http:// or https://</source>
         <translation>URL は http:// または https:// で始めてください</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>the URL names no server after //</source>
         <translation>URL の // の後にサーバー名がありません</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>the port {value} is not a number from 1 to 65535</source>
         <translation>ポート {value} は 1～65535 の数字ではありません</translation>
     </message>
     <message>
-        <location line="+39" />
+        <location line="+39"/>
         <source>an IPv6 address in a URL is written in [brackets]</source>
         <translation>URL 内の IPv6 アドレスは角かっこ [ ] で囲んで書きます</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>the URL holds a control character at character {value}</source>
         <translation>URL の {value} 文字目に制御文字があります</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>{value} is not an IP address</source>
         <translation>{value} は有効な IP アドレスではありません</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>the server name {value} is not a valid domain name</source>
         <translation>サーバー名 {value} は有効なドメイン名ではありません</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>the URL is too long</source>
         <translation>URL が長すぎます</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>not a usable URL ({reason})</source>
         <translation>使えない URL です（{reason}）</translation>
     </message>
@@ -1110,13 +1111,13 @@
 <context>
     <name>FeedsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+69" />
-        <location line="+51" />
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+69"/>
+        <location line="+51"/>
         <source>Feeds</source>
         <translation>フィード</translation>
     </message>
     <message>
-        <location line="-29" />
+        <location line="-29"/>
         <source>Feed %1: %2</source>
         <translation>フィード %1：%2</translation>
     </message>
@@ -1129,54 +1130,54 @@
         <translation type="vanished">フィード %1：URL は http:// または https:// で始まる必要があります。</translation>
     </message>
     <message>
-        <location line="+16" />
+        <location line="+16"/>
         <source>The URL holds a token or a password: put the token in the Token field, and keep the URL without it.</source>
         <translation>URL にトークンかパスワードが含まれています。トークンは「トークン」欄に入れ、URL からは外してください。</translation>
     </message>
     <message>
-        <location line="+11" />
+        <location line="+11"/>
         <source>A&amp;dd</source>
         <translation>追加(&amp;D)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Remove</source>
         <translation>削除(&amp;R)</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Feed</source>
         <translation>フィード</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Kind:</source>
         <translation>種類(&amp;K)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;URL:</source>
         <translation>URL(&amp;U)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Token:</source>
         <translation>トークン(&amp;T)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Enabled</source>
         <translation>有効(&amp;E)</translation>
     </message>
     <message>
-        <location line="+10" />
-        <location line="+24" />
+        <location line="+10"/>
+        <location line="+24"/>
         <source>Access token</source>
         <translation>アクセストークン</translation>
     </message>
     <message>
-        <location line="-23" />
-        <location line="+24" />
+        <location line="-23"/>
+        <location line="+24"/>
         <source>Token, if the feed needs one</source>
         <translation>トークン（フィードで必要な場合）</translation>
     </message>
@@ -1184,7 +1185,7 @@
 <context>
     <name>FramePreview</name>
     <message>
-        <location filename="../src/anchordesk/ui/preview.py" line="+143" />
+        <location filename="../src/anchordesk/ui/preview.py" line="+143"/>
         <source>No picture yet</source>
         <translation>まだ映像がありません</translation>
     </message>
@@ -1192,22 +1193,22 @@
 <context>
     <name>GeneralPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/general_page.py" line="+34" />
+        <location filename="../src/anchordesk/ui/settings/general_page.py" line="+34"/>
         <source>General</source>
         <translation>一般</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>&amp;Language:</source>
         <translation>言語(&amp;L)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>System language</source>
         <translation>システムの言語</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Stream keys:</source>
         <translation>ストリームキー：</translation>
     </message>
@@ -1215,220 +1216,220 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+193" />
-        <location line="+12" />
-        <location line="+1" />
+        <location filename="../src/anchordesk/ui/golive.py" line="+193"/>
+        <location line="+12"/>
+        <location line="+1"/>
         <source>Go live</source>
         <translation>配信開始</translation>
     </message>
     <message>
-        <location line="-12" />
+        <location line="-12"/>
         <source>&amp;Destination</source>
         <translation>配信先(&amp;D)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Destination</source>
         <translation>配信先</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Record a local copy</source>
         <translation>ローカルにも録画する(&amp;R)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Record a local copy</source>
         <translation>ローカルにも録画する</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>C&amp;ontinue the run sheet from the current segment</source>
         <translation>現在のセグメントから進行表を続ける(&amp;O)</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Continue the run sheet from the current segment</source>
         <translation>現在のコーナーから進行表を続ける</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Pre-flight checks</source>
         <translation>配信前チェック</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Check &amp;again</source>
         <translation>再チェック(&amp;A)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Enter the stream &amp;key…</source>
         <translation>ストリームキーを入力(&amp;K)…</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>No destination is set up. Add one in Settings, or keep rehearsing.</source>
         <translation>配信先が未設定です。設定で追加するか、リハーサルを続けてください。</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Camera</source>
         <translation>カメラ</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Microphone</source>
         <translation>マイク</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Encoder</source>
         <translation>エンコーダー</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Stream key</source>
         <translation>ストリームキー</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Destination reachable</source>
         <translation>配信先に接続可能</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Show compliance</source>
         <translation>番組のコンプライアンス</translation>
     </message>
     <message>
-        <location line="+64" />
+        <location line="+64"/>
         <source>no server is named %1: check the server URL</source>
         <translation>%1 という名前のサーバーは見つかりません。サーバー URL を確認してください</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>the name %1 could not be looked up: is this computer online?</source>
         <translation>%1 の名前を解決できません。このコンピューターはネットにつながっていますか？</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>%1 refused the connection: the server is down or the port is wrong</source>
         <translation>%1 に接続を拒否されました。サーバーが止まっているか、ポートが違います</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>no answer from %1 within %2 s</source>
         <translation>%1 から %2 秒以内に応答がありません</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>no network route to %1: is this computer online?</source>
         <translation>%1 へのネットワーク経路がありません。このコンピューターはネットにつながっていますか？</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>%1 answered, but the secure connection (TLS) failed: is it an rtmps:// server?</source>
         <translation>%1 は応答しましたが、安全な接続（TLS）に失敗しました。rtmps:// のサーバーですか？</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>%1 took the connection but did not answer the secure (TLS) handshake within %2 s: is it an rtmps:// server?</source>
         <translation>%1 は接続を受け付けましたが、%2 秒以内に安全な接続（TLS）のハンドシェイクに応答しませんでした。rtmps:// のサーバーですか？</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>%1 could not be reached (the log says why)</source>
         <translation>%1 に接続できません（理由はログにあります）</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>the test pattern is chosen in Settings: viewers would see colour bars</source>
         <translation>設定でテストパターンが選ばれています：視聴者にはカラーバーが映ります</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>no camera was found: viewers would see the test pattern</source>
         <translation>カメラが見つかりません：視聴者にはテストパターンが映ります</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>%1 is not sending pictures</source>
         <translation>%1 から映像が来ていません</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>the camera</source>
         <translation>カメラ</translation>
     </message>
     <message>
-        <location line="+11" />
+        <location line="+11"/>
         <source>%1 word(s) to avoid on air:</source>
         <translation>配信で避けるべき語が %1 件：</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>no banned or absolute terms</source>
         <translation>禁止語・断定表現なし</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Test pattern</source>
         <translation>テストパターン</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Test tone</source>
         <translation>テストトーン</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>No audio</source>
         <translation>音声なし</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Default microphone</source>
         <translation>既定のマイク</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>%1: no sound comes in</source>
         <translation>%1：音声が入っていません</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>the test tone is chosen in Settings: viewers would hear a beep, not you</source>
         <translation>設定でテストトーンが選ばれています：視聴者にはあなたの声ではなくビープ音が聞こえます</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>no microphone was found: viewers would hear the test tone</source>
         <translation>マイクが見つかりません：視聴者にはテストトーンが聞こえます</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>%1 is muted</source>
         <translation>%1 はミュート中です</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>%1 is silent: speak to check that it picks you up</source>
         <translation>%1 が無音です：話しかけて音を拾うか確認してください</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>%1, level %2 dB</source>
         <translation>%1、音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-140" />
-        <location line="+1" />
+        <location line="-140"/>
+        <location line="+1"/>
         <source>no destination</source>
         <translation>配信先なし</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>the server URL names no host</source>
         <translation>サーバー URL にホスト名がありません</translation>
     </message>
@@ -1436,93 +1437,93 @@
 <context>
     <name>HealthPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="-148" />
-        <location line="+1" />
+        <location filename="../src/anchordesk/ui/docks/health.py" line="-148"/>
+        <location line="+1"/>
         <source>Reconnect now</source>
         <translation>今すぐ再接続</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Bitrate over the last minute</source>
         <translation>直近 1 分間のビットレート</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Frame rate</source>
         <translation>フレームレート</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>CPU</source>
         <translation>CPU</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Recording</source>
         <translation>録画</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Dropped frames</source>
         <translation>ドロップフレーム</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Rehearsal: nothing is pushed</source>
         <translation>リハーサル中：配信しません</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Live</source>
         <translation>ライブ配信中</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Connecting…</source>
         <translation>接続中…</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Reconnecting (attempt %1)</source>
         <translation>再接続中（%1 回目）</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>next try in %1 s</source>
         <translation>%1 秒後に再試行</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Failed</source>
         <translation>失敗</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Stopped</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location line="+22" />
+        <location line="+22"/>
         <source>%1 free</source>
         <translation>空き %1</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>capture</source>
         <translation>取り込み</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>render</source>
         <translation>描画</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>encode</source>
         <translation>エンコード</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>network</source>
         <translation>ネットワーク</translation>
     </message>
@@ -1530,28 +1531,28 @@
 <context>
     <name>HotkeyDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/hotkeys.py" line="+224" />
-        <location line="+1" />
+        <location filename="../src/anchordesk/ui/hotkeys.py" line="+224"/>
+        <location line="+1"/>
         <source>Keyboard shortcuts</source>
         <translation>キーボードショートカット</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Shortcuts</source>
         <translation>ショートカット</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Command</source>
         <translation>コマンド</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Shortcut</source>
         <translation>ショートカット</translation>
     </message>
     <message>
-        <location line="+50" />
+        <location line="+50"/>
         <source>“%1” and “%2” have the same shortcut.</source>
         <translation>「%1」と「%2」のショートカットが重複しています。</translation>
     </message>
@@ -1559,82 +1560,82 @@
 <context>
     <name>Hotkeys</name>
     <message>
-        <location line="-238" />
+        <location line="-238"/>
         <source>Put product %1 on screen</source>
         <translation>商品 %1 を画面に表示</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>&amp;Next segment</source>
         <translation>次のコーナー(&amp;N)</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>&amp;Previous segment</source>
         <translation>前のコーナー(&amp;P)</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>Take the product &amp;off screen</source>
         <translation>商品を画面から外す(&amp;O)</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Start or stop the flash &amp;deal</source>
         <translation>タイムセールを開始／停止(&amp;D)</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>P&amp;in the selected comment</source>
         <translation>選択したコメントを固定(&amp;I)</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>&amp;Unpin the comment</source>
         <translation>コメントの固定を解除(&amp;U)</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>&amp;Take the staged card</source>
         <translation>待機中のカードを切り替え(&amp;T)</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>&amp;Go live / stop</source>
         <translation>配信開始／停止(&amp;G)</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Show the &amp;teleprompter</source>
         <translation>プロンプターを表示(&amp;T)</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Pin the &amp;latest question</source>
         <translation>最新の質問を固定(&amp;L)</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Mark the question &amp;answered</source>
         <translation>質問を回答済みにする(&amp;A)</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>&amp;Studio mode</source>
         <translation>スタジオモード(&amp;S)</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>&amp;End rehearsal</source>
         <translation>リハーサル終了(&amp;E)</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>&amp;Record</source>
         <translation>録画(&amp;R)</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Searc&amp;h the comments</source>
         <translation>コメントを検索(&amp;H)</translation>
     </message>
@@ -1642,22 +1643,22 @@
 <context>
     <name>JsonKinds</name>
     <message>
-        <location filename="../src/anchordesk/core/json_kinds.py" line="+11" />
+        <location filename="../src/anchordesk/core/json_kinds.py" line="+11"/>
         <source>an object</source>
         <translation>オブジェクト</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>a list</source>
         <translation>リスト</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>a text</source>
         <translation>テキスト</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>a number</source>
         <translation>数値</translation>
     </message>
@@ -1665,32 +1666,32 @@
 <context>
     <name>Keyring</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/keyring_text.py" line="+19" />
+        <location filename="../src/anchordesk/ui/settings/keyring_text.py" line="+19"/>
         <source>Stream keys and tokens are kept in the system keyring.</source>
         <translation>ストリームキーとトークンはシステムのキーリングに保存されます。</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>No system keyring was found on this computer, so stream keys and tokens are kept for this run only: after AnchorDesk closes they must be typed again. To keep them, install a keyring (GNOME Keyring or KWallet on Linux; macOS and Windows have one) and restart AnchorDesk.</source>
         <translation>このコンピューターにはシステムのキーリングがないため、ストリームキーとトークンは今回の起動中だけ保持されます：AnchorDesk を閉じると再入力が必要です。保存するには、キーリングをインストール（Linux なら GNOME Keyring か KWallet。macOS と Windows には標準であります）して AnchorDesk を再起動してください。</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>The system keyring did not answer or refused access (it may be locked), so stream keys and tokens are kept for this run only: after AnchorDesk closes they must be typed again. Unlock the keyring and restart AnchorDesk to keep them.</source>
         <translation>システムのキーリングが応答しないかアクセスを拒否しました（ロック中かもしれません）。ストリームキーとトークンは今回の起動中だけ保持され、AnchorDesk を閉じると再入力が必要です。保存するには、キーリングのロックを解除して AnchorDesk を再起動してください。</translation>
     </message>
     <message>
-        <location line="+11" />
+        <location line="+11"/>
         <source>missing: no system keyring on this computer, so keys last one run only. Type it again in Settings (or install a keyring to keep it).</source>
         <translation>未入力：このコンピューターにはシステムのキーリングがないため、キーは 1 回の起動中だけ保持されます。設定で入力し直してください（保存するにはキーリングをインストール）。</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>missing: the system keyring did not answer (it may be locked). Unlock it, or type the key again in Settings for this run.</source>
         <translation>未入力：システムのキーリングが応答しません（ロック中かもしれません）。ロックを解除するか、設定で今回用のキーを入力し直してください。</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>missing: no key is saved for this destination. Type it in Settings.</source>
         <translation>未入力：この配信先にはキーが保存されていません。設定で入力してください。</translation>
     </message>
@@ -1698,59 +1699,59 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+190" />
+        <location filename="../src/anchordesk/live/show.py" line="+190"/>
         <source>a session is still running: end it first</source>
-        <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``'s STOP_BUDGET_S): the recording's trailer and the session's file are finished within it and a network child that has not finished is killed. The session store's close is given at least this long (its last orders are worth it).</extracomment>
+        <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it).</extracomment>
         <translation>実行中のセッションがあります。先に終了してください</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>a new session is a rehearsal or a live show</source>
         <translation>新しいセッションはリハーサルかライブ配信のどちらかです</translation>
     </message>
     <message>
-        <location line="+165" />
+        <location line="+165"/>
         <source>this show has no network output to go live on</source>
         <translation>この番組には配信用のネットワーク出力がありません</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>already live</source>
         <translation>すでに配信中です</translation>
     </message>
     <message>
-        <location line="+29" />
+        <location line="+29"/>
         <source>the show is live: stop the stream first</source>
         <translation>配信中です。先に配信を停止してください</translation>
     </message>
     <message>
-        <location line="+49" />
+        <location line="+49"/>
         <source>no show is open</source>
         <translation>番組が開かれていません</translation>
     </message>
     <message>
-        <location line="+27" />
+        <location line="+27"/>
         <source>{title} is the last segment: there is no next one</source>
         <translation>「{title}」は最後のコーナーです：次のコーナーはありません</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+15"/>
         <source>{title} is the first segment: there is no previous one</source>
         <translation>「{title}」は最初のコーナーです：前のコーナーはありません</translation>
     </message>
     <message>
-        <location line="+24" />
-        <location filename="../src/anchordesk/show/state.py" line="+527" />
+        <location line="+24"/>
+        <location filename="../src/anchordesk/show/state.py" line="+527"/>
         <source>no product with SKU {sku} in this show</source>
         <translation>この番組に品番 {sku} の商品はありません</translation>
     </message>
     <message>
-        <location line="+42" />
+        <location line="+42"/>
         <source>staging needs studio mode: switch studio mode on first</source>
         <translation>待機させるにはスタジオモードが必要です。先にオンにしてください</translation>
     </message>
     <message>
-        <location line="+34" />
+        <location line="+34"/>
         <source>Take works in studio mode: nothing is staged</source>
         <translation>「切り替え」はスタジオモードで使えます。待機中のものはありません</translation>
     </message>
@@ -1767,53 +1768,53 @@
         <translation type="vanished">セール在庫 {stock}：正の数にしてください</translation>
     </message>
     <message>
-        <location line="+35" />
+        <location line="+35"/>
         <source>{sku} is sold out: no deal can start on it</source>
         <translation>{sku} は完売しています。タイムセールを開始できません</translation>
     </message>
     <message>
-        <location line="+14" />
-        <location filename="../src/anchordesk/show/state.py" line="-446" />
+        <location line="+14"/>
+        <location filename="../src/anchordesk/show/state.py" line="-446"/>
         <source>no live deal to stop</source>
         <translation>実施中のタイムセールはありません</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>no session is running</source>
         <translation>実行中のセッションはありません</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>no comment {key} (it may be too old to pin)</source>
         <translation>コメント {key} が見つかりません（古すぎて固定できない可能性があります）</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>that comment is hidden</source>
         <translation>そのコメントは非表示です</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+15"/>
         <source>no question to pin yet</source>
         <translation>固定できる質問はまだありません</translation>
     </message>
     <message>
-        <location line="+16" />
+        <location line="+16"/>
         <source>no comment {key} (it may be too old to hide)</source>
         <translation>コメント {key} が見つかりません（古すぎて非表示にできない可能性があります）</translation>
     </message>
     <message>
-        <location line="+44" />
+        <location line="+44"/>
         <source>no prompt {key} on the board</source>
         <translation>ボードにプロンプト {key} はありません</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/show/state.py" line="-26" />
+        <location filename="../src/anchordesk/show/state.py" line="-26"/>
         <source>the show has no segments in its rundown</source>
         <translation>番組の進行表にセグメントがありません</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>the session has ended: rehearse again or go live</source>
         <translation>このセッションは終了しました。もう一度リハーサルするか配信を開始してください</translation>
     </message>
@@ -1822,22 +1823,22 @@
         <translation type="vanished">セグメント {number} はありません。進行表は全 {count} 個です</translation>
     </message>
     <message>
-        <location line="+20" />
+        <location line="+20"/>
         <source>no live deal on {sku}</source>
         <translation>{sku} に実施中のタイムセールはありません</translation>
     </message>
     <message>
-        <location line="-23" />
+        <location line="-23"/>
         <source>no product on screen to start a deal on</source>
         <translation>タイムセールを始める商品が表示されていません</translation>
     </message>
     <message>
-        <location line="+13" />
-        <source>no segment at index {index}: the rundown's segments are 0 to {last}</source>
+        <location line="+13"/>
+        <source>no segment at index {index}: the rundown&apos;s segments are 0 to {last}</source>
         <translation>インデックス {index} のセグメントはありません。進行表のセグメントは 0〜{last} です</translation>
     </message>
     <message>
-        <location line="+526" />
+        <location line="+526"/>
         <source>the show plans no deal for {sku}: give price and seconds</source>
         <translation>番組に {sku} のタイムセールの予定はありません。価格と秒数を指定してください</translation>
     </message>
@@ -1854,11 +1855,11 @@
         <translation type="vanished">タイムセールは 1 秒以上にしてください</translation>
     </message>
     <message>
-        <source>a deal's stock must be above zero (or unset)</source>
+        <source>a deal&apos;s stock must be above zero (or unset)</source>
         <translation type="vanished">セール在庫は 1 以上にしてください（または未設定）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+64" />
+        <location filename="../src/anchordesk/ui/words.py" line="+64"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>
@@ -1866,380 +1867,380 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+262" />
+        <location filename="../src/anchordesk/ui/main_window.py" line="+262"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>The recording cannot be switched off while live.</source>
         <translation>配信中は録画を止められません。</translation>
     </message>
     <message>
-        <location line="+143" />
+        <location line="+143"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Comments</source>
         <translation>コメント</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Orders and sales</source>
         <translation>注文と売上</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Stream health</source>
         <translation>配信の状態</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Audio</source>
         <translation>音声</translation>
     </message>
     <message>
-        <location line="+1" />
-        <location line="+45" />
+        <location line="+1"/>
+        <location line="+45"/>
         <source>Teleprompter</source>
         <translation>プロンプター</translation>
     </message>
     <message>
-        <location line="-44" />
+        <location line="-44"/>
         <source>Data board</source>
         <translation>データボード</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>Show or hide &amp;panels</source>
         <translation>パネルの表示／非表示(&amp;P)</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>&amp;File</source>
         <translation>ファイル(&amp;F)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Open &amp;recent</source>
         <translation>最近使ったファイル(&amp;R)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Show</source>
         <translation>番組(&amp;S)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Pr&amp;oducts</source>
         <translation>商品(&amp;O)</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>Record a local copy (%1)</source>
         <translation>ローカルにも録画する（%1）</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Re&amp;connect now</source>
         <translation>今すぐ再接続(&amp;C)</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Stage the next card in a preview, then take it (%1)</source>
         <translation>次のカードをプレビューで準備してから切り替え（%1）</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Rehearse a&amp;gain</source>
         <translation>もう一度リハーサル(&amp;G)</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>◀ Previous</source>
         <translation>◀ 前へ</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Next ▶</source>
         <translation>次へ ▶</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Flash deal</source>
         <translation>タイムセール</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Studio</source>
         <translation>スタジオ</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Take</source>
         <translation>切り替え</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>&amp;Reset the layout</source>
         <translation>レイアウトをリセット(&amp;R)</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>STAGED — %1 takes it on air</source>
         <translation>待機中 — %1 で本番に切り替え</translation>
     </message>
     <message>
-        <location line="+54" />
+        <location line="+54"/>
         <source>Prompt: %1</source>
         <translation>プロンプト：%1</translation>
     </message>
     <message>
-        <location line="+104" />
+        <location line="+104"/>
         <source>Stage “%1”</source>
         <translation>「%1」を待機</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Put “%1” on screen</source>
         <translation>「%1」を画面に出す</translation>
     </message>
     <message>
-        <location line="+26" />
+        <location line="+26"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>The show is live: stop streaming to end it.</source>
         <translation>配信中です。終了するには配信を停止してください。</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>The session has ended already: rehearse again or go live.</source>
         <translation>このセッションは終了しています。もう一度リハーサルするか配信を開始してください。</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>No product is on screen.</source>
         <translation>画面に商品は出ていません。</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>Select a comment to pin first, or press %1 to pin the latest question.</source>
         <translation>固定するコメントを選ぶか、%1 で最新の質問を固定してください。</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>No comment is pinned.</source>
         <translation>固定中のコメントはありません。</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>No question is pinned: press %1 to pin the latest one.</source>
         <translation>固定中の質問はありません。%1 で最新の質問を固定できます。</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>Answered: %1</source>
         <translation>回答済み：%1</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Nothing is being streamed: there is nothing to reconnect.</source>
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="-281" />
+        <location line="-281"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;View</source>
         <translation>表示(&amp;V)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Language</source>
         <translation>言語(&amp;L)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Help</source>
         <translation>ヘルプ(&amp;H)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Open show…</source>
         <translation>番組を開く(&amp;O)…</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Edit show…</source>
         <translation>番組を編集(&amp;E)…</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Settings…</source>
         <translation>設定(&amp;S)…</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Quit</source>
         <translation>終了(&amp;Q)</translation>
     </message>
     <message>
-        <location line="+24" />
+        <location line="+24"/>
         <source>Record</source>
         <translation>録画</translation>
     </message>
     <message>
-        <location line="-3" />
+        <location line="-3"/>
         <source>End rehearsal</source>
         <translation>リハーサル終了</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Rehearse again</source>
         <translation>もう一度リハーサル</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>&amp;Keyboard shortcuts…</source>
         <translation>キーボードショートカット(&amp;K)…</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;About AnchorDesk</source>
         <translation>AnchorDesk について(&amp;A)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>System language</source>
         <translation>システムの言語</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Program preview</source>
         <translation>番組出力プレビュー</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Staged preview</source>
         <translation>待機プレビュー</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>PROGRAM</source>
         <translation>番組出力</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Main toolbar</source>
         <translation>メインツールバー</translation>
     </message>
     <message>
-        <location line="+20" />
+        <location line="+20"/>
         <source>More toolbar buttons</source>
         <translation>ツールバーのその他のボタン</translation>
     </message>
     <message>
-        <location line="+74" />
-        <location line="+193" />
+        <location line="+74"/>
+        <location line="+193"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
     </message>
     <message>
-        <location line="-193" />
+        <location line="-193"/>
         <source>Go live…</source>
         <translation>配信開始…</translation>
     </message>
     <message>
-        <location line="+35" />
+        <location line="+35"/>
         <source>LIVE — reconnecting (attempt %1)</source>
         <translation>配信中 — 再接続中（%1 回目）</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>LIVE</source>
         <translation>LIVE</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Session ended — rehearse again or go live</source>
         <translation>セッション終了 — もう一度リハーサルするか配信を開始</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Rehearsal — simulated audience, nothing is pushed</source>
         <translation>リハーサル — 模擬視聴者、配信しません</translation>
     </message>
     <message>
-        <location line="+149" />
+        <location line="+149"/>
         <source>Stop the stream now? Viewers will see the stream end.</source>
         <translation>配信を今すぐ停止しますか？視聴者には配信終了と表示されます。</translation>
     </message>
     <message>
-        <location line="+58" />
-        <location line="+22" />
+        <location line="+58"/>
+        <location line="+22"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
     </message>
     <message>
-        <location line="-22" />
+        <location line="-22"/>
         <source>Show files (*.json)</source>
         <translation>番組ファイル (*.json)</translation>
     </message>
     <message>
-        <location line="+11" />
+        <location line="+11"/>
         <source>%1 cannot be opened: it has the problems below. The current show goes on; fix the file in the show editor and open it again.</source>
         <translation>%1 は開けません。以下の問題があります。現在の番組はそのまま続きます。番組エディターでファイルを直してから、もう一度開いてください。</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>%1 cannot be opened: it is not a show file (see below). The current show goes on; open a show file.</source>
         <translation>%1 は開けません。番組ファイルではありません（下記参照）。現在の番組はそのまま続きます。番組ファイルを開いてください。</translation>
     </message>
     <message>
-        <location line="+17" />
+        <location line="+17"/>
         <source>%1 cannot be opened: the sample show is running.</source>
         <translation>%1 は開けません。サンプル番組を実行しています。</translation>
     </message>
     <message>
-        <location line="+17" />
+        <location line="+17"/>
         <source>No recent shows</source>
         <translation>最近の番組はありません</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+13"/>
         <source>Show saved. It will be used the next time the show is opened.</source>
         <translation>番組を保存しました。次に番組を開いたときに反映されます。</translation>
     </message>
     <message>
-        <location line="+33" />
+        <location line="+33"/>
         <source>About AnchorDesk</source>
         <translation>AnchorDesk について</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>AnchorDesk %1 — the control room of a live-commerce show.</source>
         <translation>AnchorDesk %1 — ライブコマース配信のコントロールルーム。</translation>
     </message>
     <message>
-        <location line="+110" />
+        <location line="+110"/>
         <source>Quit while live</source>
         <translation>配信中に終了</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>The stream is live. Stop streaming and quit?</source>
         <translation>配信中です。配信を停止して終了しますか？</translation>
     </message>
@@ -2247,209 +2248,208 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+116" />
+        <location filename="../src/anchordesk/media/network_output.py" line="+116"/>
         <source>cannot start the network process: {error}</source>
         <translation>ネットワークプロセスを起動できません：{error}</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>cannot start the stream: {error}</source>
         <translation>ストリームを開始できません：{error}</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>stopped</source>
         <translation>停止しました</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>the server stopped taking the stream (nothing read for {seconds} s)</source>
         <translation>サーバーがストリームを受け取らなくなりました（{seconds} 秒間なにも読み取られていません）</translation>
     </message>
     <message>
-        <location line="+3" />
-        <source>this program's TLS relay stopped taking the stream (nothing read for {seconds} s)</source>
+        <location line="+3"/>
+        <source>this program&apos;s TLS relay stopped taking the stream (nothing read for {seconds} s)</source>
         <translation>このプログラムの TLS 中継がストリームを受け取らなくなりました（{seconds} 秒間なにも読み取られていません）</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>stalled: no progress for {seconds} s</source>
         <translation>停滞しています：{seconds} 秒間進みがありません</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>the server closed the connection</source>
         <translation>サーバーが接続を閉じました</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>the network process ended with code {code}</source>
         <translation>ネットワークプロセスが終了しました（終了コード {code}）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/network_watch.py" line="+115" />
+        <location filename="../src/anchordesk/media/network_watch.py" line="+115"/>
         <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
-        <extracomment>How the network child's own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
+        <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
         <translation>サーバーが接続を閉じました（{why}：サーバーが停止した、再起動した、またはストリームを切りました）</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+15"/>
         <source>{reason}</source>
         <translation>{reason}</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>broken pipe</source>
         <translation>パイプが切断されました</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>connection reset by peer</source>
         <translation>相手側が接続をリセットしました</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>end of file</source>
         <translation>データの終わりに達しました</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>network is unreachable</source>
         <translation>ネットワークに到達できません</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>network is down</source>
         <translation>ネットワークがダウンしています</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>no route to host</source>
         <translation>ホストへの経路がありません</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>host is unreachable</source>
         <translation>ホストに到達できません</translation>
     </message>
     <message>
-        <location line="+59" />
-        <source>the server refused the stream: {error} (another program is streaming with this key, or the server still holds this program's earlier connection until its timeout)</source>
+        <location line="+59"/>
+        <source>the server refused the stream: {error} (another program is streaming with this key, or the server still holds this program&apos;s earlier connection until its timeout)</source>
         <translation>サーバーがストリームを拒否しました：{error}（別のプログラムがこのキーで配信中か、サーバーがこのプログラムの以前の接続をタイムアウトまで保持しています）</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>the server refused the stream: {error} (check the stream key and the application name in the URL)</source>
         <translation>サーバーがストリームを拒否しました：{error}（ストリームキーと URL 内のアプリケーション名を確認してください）</translation>
     </message>
     <message>
-        <location line="+11" />
-        <source>the server's answer is not RTMP (is there an RTMP server at this address and port?)</source>
+        <location line="+11"/>
+        <source>the server&apos;s answer is not RTMP (is there an RTMP server at this address and port?)</source>
         <translation>サーバーの応答が RTMP ではありません（このアドレスとポートに RTMP サーバーがありますか？）</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>the server sent an RTMP message that cannot be read ({error}): a fault of the server or of a proxy in between, not of the stream key</source>
         <translation>サーバーが読み取れない RTMP メッセージを送りました（{error}）：サーバーか途中のプロキシの不具合で、ストリームキーの問題ではありません</translation>
     </message>
     <message>
-        <location line="+10" />
-        <source>the server's name was not found: {host} ({why}; check the URL)</source>
+        <location line="+10"/>
+        <source>the server&apos;s name was not found: {host} ({why}; check the URL)</source>
         <translation>サーバー名が見つかりません：{host}（{why}；URL を確認してください）</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>nothing is listening at {address} (connection refused: check the port, or the server is down)</source>
         <translation>{address} で待ち受けているものがありません（接続が拒否されました：ポートを確認してください。またはサーバーが停止しています）</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>this computer cannot reach {address} ({why}: check that it is online, and any VPN or firewall in between)</source>
         <translation>このコンピューターは {address} に到達できません（{why}：オンラインかどうか、途中の VPN やファイアウォールを確認してください）</translation>
     </message>
     <message>
-        <location line="+14" />
+        <location line="+14"/>
         <source>no answer within {seconds} s</source>
         <translation>{seconds} 秒以内に応答がありません</translation>
     </message>
     <message>
-        <location line="+5" />
-        <source>the TLS handshake failed: {detail} (is this an RTMPS port? rtmps:// needs the server's TLS port, often 443)</source>
+        <location line="+5"/>
+        <source>the TLS handshake failed: {detail} (is this an RTMPS port? rtmps:// needs the server&apos;s TLS port, often 443)</source>
         <translation>TLS ハンドシェイクに失敗しました：{detail}（これは RTMPS のポートですか？rtmps:// にはサーバーの TLS ポート、多くは 443 が必要です）</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>could not reach the server within {seconds} s</source>
         <translation>{seconds} 秒以内にサーバーに到達できませんでした</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>the server did not accept the stream within {seconds} s (check the stream key and the application name in the URL)</source>
         <translation>サーバーが {seconds} 秒以内にストリームを受け付けませんでした（ストリームキーと URL 内のアプリケーション名を確認してください）</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>no answer from the server within {seconds} s</source>
         <translation>サーバーから {seconds} 秒以内に応答がありません</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>the server broke off the RTMP handshake (if this is an RTMPS port, use rtmps://)</source>
         <translation>サーバーが RTMP ハンドシェイクを打ち切りました（RTMPS のポートなら rtmps:// を使ってください）</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>the server broke off the RTMP handshake</source>
         <translation>サーバーが RTMP ハンドシェイクを打ち切りました</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>the server refused the stream (check the stream key and the application name in the URL)</source>
         <translation>サーバーがストリームを拒否しました（ストリームキーと URL 内のアプリケーション名を確認してください）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/tls_relay.py" line="+69" />
-        <source>the server's name was not found: {host}</source>
-        <extracomment>What the relay says, and the only templates the parent takes from a child (by their text).</extracomment>
+        <location filename="../src/anchordesk/media/tls_relay.py" line="+66"/>
+        <source>the server&apos;s name was not found: {host}</source>
         <translation>サーバー名が見つかりません：{host}</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>nothing is listening at {address}</source>
         <translation>{address} で待ち受けているものがありません</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>no answer from {address} within {seconds} s</source>
         <translation>{address} から {seconds} 秒以内に応答がありません</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>could not reach {address} ({why})</source>
         <translation>{address} に到達できませんでした（{why}）</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>could not reach the server ({why})</source>
         <translation>サーバーに到達できませんでした（{why}）</translation>
     </message>
     <message>
-        <location line="+1" />
-        <source>the server's TLS certificate is not trusted ({why}): the stream key was not sent (check the server URL; a private server's certificate can be trusted with SSL_CERT_FILE)</source>
+        <location line="+1"/>
+        <source>the server&apos;s TLS certificate is not trusted ({why}): the stream key was not sent (check the server URL; a private server&apos;s certificate can be trusted with SSL_CERT_FILE)</source>
         <translation>サーバーの TLS 証明書が信頼されていません（{why}）：ストリームキーは送信していません（サーバーの URL を確認してください。独自サーバーの証明書は SSL_CERT_FILE で信頼できます）</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+5"/>
         <source>the server at {address} did not answer the TLS handshake within {seconds} s</source>
         <translation>{address} のサーバーが {seconds} 秒以内に TLS ハンドシェイクに応答しませんでした</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+3"/>
         <source>the TLS handshake failed: {detail}</source>
         <translation>TLS ハンドシェイクに失敗しました：{detail}</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>the TLS relay of this program ended ({how}), which cut the connection to the server</source>
         <translation>このプログラムの TLS 中継が終了し（{how}）、サーバーへの接続が切れました</translation>
     </message>
@@ -2457,122 +2457,122 @@
 <context>
     <name>OnAirCheck</name>
     <message>
-        <location filename="../src/anchordesk/ui/on_air_check.py" line="+33" />
-        <source>on this show's list of banned words</source>
+        <location filename="../src/anchordesk/ui/on_air_check.py" line="+33"/>
+        <source>on this show&apos;s list of banned words</source>
         <translation>この番組の禁止語リストにあります</translation>
     </message>
     <message>
-        <location line="+2" />
-        <source>an absolute claim, banned by China's Advertising Law (art. 9)</source>
+        <location line="+2"/>
+        <source>an absolute claim, banned by China&apos;s Advertising Law (art. 9)</source>
         <translation>絶対的表現で、中国の広告法（第 9 条）で禁止されています</translation>
     </message>
     <message>
-        <location line="+4" />
-        <source>a superlative or efficacy claim that Japan's Premiums and Representations Act or PMD Act forbid without proof</source>
+        <location line="+4"/>
+        <source>a superlative or efficacy claim that Japan&apos;s Premiums and Representations Act or PMD Act forbid without proof</source>
         <translation>根拠のない最上級・効能表現で、景品表示法または薬機法で禁止されています</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>an absolute or unproven claim that platforms and the FTC forbid</source>
         <translation>絶対的または根拠のない表現で、プラットフォームと米国 FTC が禁止しています</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>“%1”</source>
         <translation>「%1」</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>“%1” (the term “%2”)</source>
         <translation>「%1」（語「%2」）</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>Show title</source>
         <translation>番組タイトル</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Ticker line %1</source>
         <translation>ティッカー %1 行目</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Product “%1”, title</source>
         <translation>商品「%1」のタイトル</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Product “%1”, talking point %2</source>
         <translation>商品「%1」のトークポイント %2</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>Segment %1 “%2”, title</source>
         <translation>セグメント %1「%2」のタイトル</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Segment %1 “%2”, script</source>
         <translation>セグメント %1「%2」の台本</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>%1: %2 — %3</source>
         <translation>%1：%2 — %3</translation>
     </message>
     <message>
-        <location line="+54" />
+        <location line="+54"/>
         <source>Put this product on screen?</source>
         <translation>この商品を画面に出しますか？</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>“%1” has words that platforms may punish on air. Put it on screen anyway?</source>
         <translation>「%1」には配信中にプラットフォームから処罰されうる語があります。それでも画面に出しますか？</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Go to this segment?</source>
         <translation>このセグメントに進みますか？</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Segment %1 “%2” puts “%3” on screen, and it has words that platforms may punish on air. Go to the segment anyway?</source>
         <translation>セグメント %1「%2」は「%3」を画面に出しますが、配信中にプラットフォームから処罰されうる語があります。それでもこのセグメントに進みますか？</translation>
     </message>
     <message>
-        <location line="+19" />
+        <location line="+19"/>
         <source>%1 — %2</source>
         <translation>%1 — %2</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Flagged terms: %1</source>
         <translation>検出された語：%1</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Pin this comment?</source>
         <translation>このコメントを固定しますか？</translation>
     </message>
     <message>
-        <location line="+1" />
-        <source>%1's comment “%2” has words that platforms may punish on air. Pin it anyway?</source>
+        <location line="+1"/>
+        <source>%1&apos;s comment “%2” has words that platforms may punish on air. Pin it anyway?</source>
         <translation>%1 さんのコメント「%2」には配信中にプラットフォームから処罰されうる語があります。それでも固定しますか？</translation>
     </message>
     <message>
-        <location line="+19" />
+        <location line="+19"/>
         <source>Words to avoid on air</source>
         <translation>配信で避けるべき語</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>“%1” has %2 word(s) that platforms may punish on air. Edit the show, or avoid them when speaking:</source>
         <translation>「%1」には配信中にプラットフォームから処罰されうる語が %2 件あります。番組を編集するか、話すときに避けてください：</translation>
     </message>
     <message>
-        <location line="+23" />
+        <location line="+23"/>
         <source>&amp;Put it on air</source>
         <translation>放送に出す(&amp;P)</translation>
     </message>
@@ -2580,7 +2580,7 @@
 <context>
     <name>OrderModel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/orders.py" line="+43" />
+        <location filename="../src/anchordesk/ui/docks/orders.py" line="+43"/>
         <source>%1 (simulated)</source>
         <translation>%1（模擬）</translation>
     </message>
@@ -2588,59 +2588,59 @@
 <context>
     <name>OrdersPanel</name>
     <message>
-        <location line="+74" />
+        <location line="+74"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Product</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Qty</source>
         <translation>数量</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Amount</source>
         <translation>金額</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>GMV</source>
         <translation>流通総額</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Orders/min</source>
         <translation>注文/分</translation>
     </message>
     <message>
-        <location line="+1" />
-        <location line="+1" />
-        <location line="+4" />
+        <location line="+1"/>
+        <location line="+1"/>
+        <location line="+4"/>
         <source>Orders</source>
         <translation>注文</translation>
     </message>
     <message>
-        <location line="-3" />
+        <location line="-3"/>
         <source>Units sold per product</source>
         <translation>商品別の販売数</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Gross merchandise value</source>
         <translation>流通総額</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Orders per minute</source>
         <translation>1 分あたりの注文数</translation>
     </message>
     <message>
-        <location line="+25" />
+        <location line="+25"/>
         <source>Simulated audience</source>
         <translation>模擬視聴者</translation>
     </message>
@@ -2648,7 +2648,7 @@
 <context>
     <name>Platforms</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-411" />
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-411"/>
         <source>Custom RTMP / RTMPS</source>
         <translation>カスタム RTMP / RTMPS</translation>
     </message>
@@ -2656,114 +2656,114 @@
 <context>
     <name>ProductPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/products.py" line="+140" />
-        <location line="+1" />
+        <location filename="../src/anchordesk/ui/docks/products.py" line="+140"/>
+        <location line="+1"/>
         <source>Take the product off screen</source>
         <translation>商品を画面から外す</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Flash deal</source>
         <translation>タイムセール</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Price</source>
         <translation>価格(&amp;P)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Se&amp;conds</source>
         <translation>秒数(&amp;C)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Stoc&amp;k</source>
         <translation>在庫(&amp;K)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Deal price</source>
         <translation>セール価格</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Deal length in seconds</source>
         <translation>セールの長さ（秒）</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Deal stock</source>
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+80" />
+        <location line="+80"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>%1 left</source>
         <translation>残り %1</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>%1 sold</source>
         <translation>%1 個販売</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>Put %1 on screen</source>
         <translation>%1 を画面に表示</translation>
     </message>
     <message>
-        <location line="+60" />
+        <location line="+60"/>
         <source>%1: %2 · %3 left · %4 of %5 units left</source>
         <translation>%1：%2 · 残り %3 · %5点中残り%4点</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Stop the deal on %1</source>
         <translation>%1 のセールを停止</translation>
     </message>
     <message>
-        <location line="+33" />
+        <location line="+33"/>
         <source>Stop the deal</source>
         <translation>セールを停止</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Start the deal</source>
         <translation>セールを開始</translation>
     </message>
     <message>
-        <location line="+11" />
-        <location line="+24" />
+        <location line="+11"/>
+        <location line="+24"/>
         <source>Put a product on screen to start a deal.</source>
         <translation>商品を画面に出すとセールを始められます。</translation>
     </message>
     <message>
-        <location line="-22" />
+        <location line="-22"/>
         <source>Live: %1 left · %2 of %3 units left</source>
         <translation>開催中：残り %1 · 在庫 %2/%3 個</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>Deal sold out: %1 of its units sold</source>
         <translation>セール分完売：%1点販売</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Ended</source>
         <translation>終了</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Scheduled</source>
         <translation>開始待ち</translation>
     </message>
@@ -2771,87 +2771,87 @@
 <context>
     <name>ProductsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/products_page.py" line="+128" />
+        <location filename="../src/anchordesk/ui/editor/products_page.py" line="+128"/>
         <source>Product %1</source>
         <translation>商品 %1</translation>
     </message>
     <message>
-        <location line="+31" />
+        <location line="+31"/>
         <source>No image</source>
         <translation>画像なし</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Image not found</source>
         <translation>画像が見つかりません</translation>
     </message>
     <message>
-        <location line="+17" />
+        <location line="+17"/>
         <source>Product image</source>
         <translation>商品画像</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
         <translation>画像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+13"/>
         <source>SKU</source>
         <translation>品番</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Title</source>
         <translation>タイトル</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Price</source>
         <translation>価格</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Stock</source>
         <translation>在庫</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Image</source>
         <translation>画像</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Talking points</source>
         <translation>説明ポイント</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Add product</source>
         <translation>商品を追加(&amp;A)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Remove product</source>
         <translation>商品を削除(&amp;R)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Import CSV…</source>
         <translation>CSV を取り込む(&amp;I)…</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Choose i&amp;mage…</source>
         <translation>画像を選ぶ(&amp;M)…</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Talking &amp;points (one per line):</source>
         <translation>説明ポイント（1 行に 1 つ）(&amp;P)：</translation>
     </message>
@@ -2859,27 +2859,27 @@
 <context>
     <name>PromptRules</name>
     <message>
-        <location filename="../src/anchordesk/ui/prompt_rules.py" line="+25" />
+        <location filename="../src/anchordesk/ui/prompt_rules.py" line="+25"/>
         <source>Viewers fell by more than %1% in %2 s</source>
         <translation>%2 秒で視聴者が %1% 以上減少</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>A deal ends within %1 s with more than %2% of its units left</source>
         <translation>セールが %1 秒以内に終了し、%2% 超が売れ残り</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>The product on screen sold out</source>
         <translation>表示中の商品が完売</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>A question has waited %1 s unanswered</source>
         <translation>質問が %1 秒未回答</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>The product on screen will sell out before its segment ends</source>
         <translation>表示中の商品がコーナー終了前に完売しそう</translation>
     </message>
@@ -2887,66 +2887,70 @@
 <context>
     <name>PromptsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/prompts_page.py" line="+36" />
+        <location filename="../src/anchordesk/ui/settings/prompts_page.py" line="+36"/>
         <source>Prompts</source>
         <translation>プロンプト</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>The data board prompts the host and the operator when:</source>
         <translation>データボードは次のときにホストとオペレーターに知らせます：</translation>
     </message>
     <message>
-        <location line="+5" />
-        <source>Each situation is prompted once, on the board, over the picture and on the teleprompter, and kept in the session's report.</source>
+        <location line="+5"/>
+        <source>Each situation is prompted once, on the board, over the picture and on the teleprompter, and kept in the session&apos;s report.</source>
         <translation>同じ状況の通知は一度だけ。ボード、画面の上、プロンプターに表示され、セッションのレポートに残ります。</translation>
     </message>
 </context>
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+484" />
+        <location filename="../src/anchordesk/media/recording.py" line="+438"/>
+        <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
+        <translation>録画を完了できません：{path} への書き込みが {seconds} 秒以内に終わりませんでした（読み取られていないパイプ、または応答しないディスク）</translation>
+    </message>
+    <message>
+        <location line="+50"/>
         <source>the recording stopped at {time} ({size} kept, it plays up to there)</source>
-        <extracomment>Room kept past the end of the file for its end (media/disk_reserve.py).</extracomment>
         <translation>録画は {time} で止まりました（{size} を保存、そこまで再生できます）</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>{cause}: the recording stopped before it began</source>
         <translation>{cause}：録画は始まる前に止まりました</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>{path}: {error}</source>
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+304" />
+        <location line="+304"/>
         <source>cannot create the recording</source>
         <translation>録画ファイルを作成できません</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>cannot create the next file of the recording</source>
         <translation>録画の次のファイルを作成できません</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>cannot open the recording</source>
         <translation>録画ファイルを開けません</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>cannot write the recording</source>
         <translation>録画ファイルに書き込めません</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>{cause}: {stopped}</source>
         <translation>{cause}：{stopped}</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>{stopped}: {cause}</source>
         <translation>{stopped}：{cause}</translation>
     </message>
@@ -2954,22 +2958,22 @@
 <context>
     <name>RecordingIndicator</name>
     <message>
-        <location filename="../src/anchordesk/ui/recording_parts.py" line="+75" />
+        <location filename="../src/anchordesk/ui/recording_parts.py" line="+75"/>
         <source>REC paused: its disk is full</source>
         <translation>録画一時停止：ディスクが満杯</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>● REC %1</source>
         <translation>● 録画中 %1</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>%1 free</source>
         <translation>空き %1</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>part missing</source>
         <translation>欠落あり</translation>
     </message>
@@ -2977,90 +2981,90 @@
 <context>
     <name>RecordingQuestion</name>
     <message>
-        <location line="-52" />
+        <location line="-52"/>
         <source>Record rehearsals and shows?</source>
         <translation>リハーサルと本番を録画しますか？</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Keep a local recording of each rehearsal and show?</source>
         <translation>リハーサルと本番を毎回このパソコンに録画しますか？</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Recordings go to %1 and take about %2 an hour at these settings. You can change this later with Record (%3) or in Settings.</source>
         <translation>録画は %1 に保存され、現在の設定では 1 時間あたり約 %2 になります。あとで「録画」（%3）または「設定」から変更できます。</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>&amp;Record</source>
         <translation>録画する(&amp;R)</translation>
     </message>
     <message>
-        <location line="+2" />
-        <source>&amp;Don't record</source>
+        <location line="+2"/>
+        <source>&amp;Don&apos;t record</source>
         <translation>録画しない(&amp;D)</translation>
     </message>
 </context>
 <context>
     <name>RehearsalReportDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/report_dialog.py" line="+37" />
+        <location filename="../src/anchordesk/ui/report_dialog.py" line="+37"/>
         <source>Rehearsal report</source>
         <translation>リハーサルレポート</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Show report</source>
         <translation>配信レポート</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Segment times</source>
         <translation>コーナーごとの時間</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Segment</source>
         <translation>コーナー</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Plan</source>
         <translation>予定</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Actual</source>
         <translation>実績</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Difference</source>
         <translation>差分</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>Total</source>
         <translation>合計</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>Session totals</source>
         <translation>セッションの合計</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+13"/>
         <source>&amp;Open the full report</source>
         <translation>レポート全体を開く(&amp;O)</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>&amp;Rehearse again</source>
         <translation>もう一度リハーサル(&amp;R)</translation>
     </message>
     <message>
-        <location line="+22" />
+        <location line="+22"/>
         <source>not reached</source>
         <translation>未実施</translation>
     </message>
@@ -3076,130 +3080,130 @@
 <context>
     <name>RemotePage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/remote_page.py" line="+131" />
+        <location filename="../src/anchordesk/ui/settings/remote_page.py" line="+131"/>
         <source>Remote control</source>
         <translation>リモート操作</translation>
     </message>
     <message>
-        <location line="+31" />
+        <location line="+31"/>
         <source>Takes effect when the settings are saved.</source>
         <translation>設定を保存すると反映されます。</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Listening at %1</source>
         <translation>%1 で待ち受け中</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Off: nothing listens.</source>
         <translation>オフ：何も待ち受けていません。</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Let a phone, a stream deck or a script run the show</source>
         <translation>スマートフォン、Stream Deck、スクリプトから番組を操作する</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Port:</source>
         <translation>ポート：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Allow other devices on this network</source>
         <translation>このネットワーク上の他の機器を許可する</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Token:</source>
         <translation>トークン：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Remote control token</source>
         <translation>リモート操作トークン</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>New token</source>
         <translation>新しいトークン</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Make a new token: phones and scripts with the old one are refused</source>
         <translation>新しいトークンを作成：古いトークンを使うスマートフォンやスクリプトは拒否されます</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>No keyring on this computer: this token is for this run only; AnchorDesk makes a new one the next time it starts.</source>
         <translation>このコンピューターにはキーリングがありません：このトークンは今回の実行中のみ有効で、次回の起動時に新しいトークンが作成されます。</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Web remote:</source>
         <translation>Web リモート：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Copy address with token</source>
         <translation>トークン付きのアドレスをコピー</translation>
     </message>
     <message>
-        <location line="+1" />
-        <source>Scan with the phone's camera to open the web remote</source>
+        <location line="+1"/>
+        <source>Scan with the phone&apos;s camera to open the web remote</source>
         <translation>スマートフォンのカメラで読み取って Web リモートを開きます</translation>
     </message>
 </context>
 <context>
     <name>RunSheetPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+66" />
+        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+66"/>
         <source>Segment</source>
         <translation>コーナー</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Plan</source>
         <translation>予定</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Elapsed</source>
         <translation>経過</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>◀ Previous</source>
         <translation>◀ 前へ</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Next ▶</source>
         <translation>次へ ▶</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Jump to selected</source>
         <translation>選択したコーナーへ</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Previous segment</source>
         <translation>前のコーナー</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Next segment</source>
         <translation>次のコーナー</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Jump to the selected segment</source>
         <translation>選択したコーナーへジャンプ</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>
@@ -3207,82 +3211,82 @@
 <context>
     <name>RundownPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/rundown_page.py" line="+178" />
+        <location filename="../src/anchordesk/ui/editor/rundown_page.py" line="+178"/>
         <source>Segment %1</source>
         <translation>コーナー %1</translation>
     </message>
     <message>
-        <location line="+41" />
+        <location line="+41"/>
         <source>Planned: %1</source>
         <translation>予定時間：%1</translation>
     </message>
     <message>
-        <location line="+11" />
+        <location line="+11"/>
         <source>Segment</source>
         <translation>コーナー</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Product</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Seconds</source>
         <translation>秒数</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Deal price</source>
         <translation>セール価格</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Deal seconds</source>
         <translation>セール秒数</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Deal stock</source>
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Script</source>
         <translation>台本</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Add segment</source>
         <translation>コーナーを追加(&amp;A)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Remove segment</source>
         <translation>コーナーを削除(&amp;R)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Move &amp;up</source>
         <translation>上へ(&amp;U)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Move &amp;down</source>
         <translation>下へ(&amp;D)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Teleprompter &amp;script:</source>
         <translation>プロンプターの台本(&amp;S)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Crew &amp;notes (not on air):</source>
         <translation>スタッフ用メモ（放送されません）(&amp;N)：</translation>
     </message>
@@ -3290,27 +3294,27 @@
 <context>
     <name>SecretLineEdit</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/secret_field.py" line="+51" />
+        <location filename="../src/anchordesk/ui/settings/secret_field.py" line="+51"/>
         <source>Show or hide %1</source>
         <translation>%1 の表示／非表示</translation>
     </message>
     <message>
-        <location line="+26" />
+        <location line="+26"/>
         <source>Hide</source>
         <translation>非表示</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Show</source>
         <translation>表示</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Hide the text</source>
         <translation>内容を隠す</translation>
     </message>
     <message>
-        <location line="+0" />
+        <location line="+0"/>
         <source>Show the text</source>
         <translation>内容を表示</translation>
     </message>
@@ -3318,12 +3322,12 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+247" />
+        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+247"/>
         <source>The settings could not be saved: %1</source>
         <translation>設定を保存できません：%1</translation>
     </message>
     <message>
-        <location line="+43" />
+        <location line="+43"/>
         <source>Settings</source>
         <translation>設定</translation>
     </message>
@@ -3331,231 +3335,231 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+377" />
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+377"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Run sheet</source>
         <translation>進行表</translation>
     </message>
     <message>
-        <location line="-2" />
+        <location line="-2"/>
         <source>Show</source>
         <translation>番組</translation>
     </message>
     <message>
-        <location line="-75" />
+        <location line="-75"/>
         <source>No problems found.</source>
         <translation>問題は見つかりませんでした。</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>%1 errors, %2 warnings, each shown next to its field</source>
         <translation>エラー %1 件、警告 %2 件（それぞれの項目の横に表示）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+45" />
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+45"/>
         <source>error: %1</source>
         <translation>エラー：%1</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>warning: %1</source>
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location line="+50" />
-        <location line="+14" />
+        <location line="+50"/>
+        <location line="+14"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Show files (*.json);;All files (*)</source>
         <translation>番組ファイル (*.json);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location line="+14" />
+        <location line="+14"/>
         <source>Save show as</source>
         <translation>番組に名前を付けて保存</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Show files (*.json)</source>
         <translation>番組ファイル (*.json)</translation>
     </message>
     <message>
-        <location line="+15" />
-        <location line="+23" />
-        <location line="+12" />
+        <location line="+15"/>
+        <location line="+23"/>
+        <location line="+12"/>
         <source>Save show</source>
         <translation>番組を保存</translation>
     </message>
     <message>
-        <location line="-34" />
+        <location line="-34"/>
         <source>The built-in sample show cannot be changed. Use Save as… to keep a copy.</source>
         <translation>付属のサンプル番組は変更できません。「名前を付けて保存…」でコピーを保存してください。</translation>
     </message>
     <message>
-        <location line="+23" />
+        <location line="+23"/>
         <source>The show still has %1 errors. Save it anyway, to finish later?</source>
         <translation>番組にはまだエラーが %1 件あります。あとで直すために、このまま保存しますか？</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>The show could not be saved: %1</source>
         <translation>番組を保存できません：%1</translation>
     </message>
     <message>
-        <location line="+42" />
-        <location line="+23" />
+        <location line="+42"/>
+        <location line="+23"/>
         <source>Import products from CSV</source>
         <translation>CSV から商品を読み込む</translation>
     </message>
     <message>
-        <location line="-21" />
+        <location line="-21"/>
         <source>CSV files (*.csv);;All files (*)</source>
         <translation>CSV ファイル (*.csv);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location line="+25" />
+        <location line="+25"/>
         <source>Nothing was imported from %1: fix rows %2 and import again.</source>
         <translation>%1 からは何も取り込んでいません。%2 行目を直してから、もう一度取り込んでください。</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>Nothing was imported from %1: fix the file and import again.</source>
         <translation>%1 からは何も取り込んでいません。ファイルを直してから、もう一度取り込んでください。</translation>
     </message>
     <message>
-        <location line="+33" />
+        <location line="+33"/>
         <source>%1 products imported from %2, with these warnings:</source>
         <translation>%2 から %1 件の商品を取り込みました。次の警告があります：</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+13" />
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+13"/>
         <source>New show[*] — Show editor</source>
         <translation>新しい番組[*] — 番組エディター</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>%1[*] (built-in sample, read-only) — Show editor</source>
         <translation>%1[*]（付属サンプル・読み取り専用）— 番組エディター</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>%1[*] (read-only) — %2 — Show editor</source>
         <translation>%1[*]（読み取り専用）— %2 — 番組エディター</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>%1[*] — %2 — Show editor</source>
         <translation>%1[*] — %2 — 番組エディター</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>This is the built-in sample show: it is read-only. Use Save as… to keep your own copy, then edit that.</source>
         <translation>これは付属のサンプル番組で、読み取り専用です。「名前を付けて保存…」で自分用のコピーを作り、そちらを編集してください。</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>This file cannot be written. Use Save as… to keep your changes.</source>
         <translation>このファイルには書き込めません。「名前を付けて保存…」で変更を保存してください。</translation>
     </message>
     <message>
-        <location line="+28" />
+        <location line="+28"/>
         <source>Save as…</source>
         <translation>名前を付けて保存…</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Next problem (F8)</source>
         <translation>次の問題へ (F8)</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+26" />
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+26"/>
         <source>No recent shows</source>
         <translation>最近の番組はありません</translation>
     </message>
     <message>
-        <location line="+25" />
+        <location line="+25"/>
         <source>Unsaved changes</source>
         <translation>未保存の変更</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>The show has changes that are not saved. Save them?</source>
         <translation>番組に保存されていない変更があります。保存しますか？</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="-14" />
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="-14"/>
         <source>&amp;File</source>
         <translation>ファイル(&amp;F)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Open &amp;recent</source>
         <translation>最近使ったファイル(&amp;R)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;New show</source>
         <translation>新しい番組(&amp;N)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Open…</source>
         <translation>開く(&amp;O)…</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Save &amp;as…</source>
         <translation>名前を付けて保存(&amp;A)…</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Import products from CSV…</source>
         <translation>CSV から商品を読み込む(&amp;I)…</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Next &amp;problem</source>
         <translation>次の問題へ(&amp;P)</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Close</source>
         <translation>閉じる(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/draft.py" line="+93" />
+        <location filename="../src/anchordesk/ui/editor/draft.py" line="+93"/>
         <source>banned word “%1” (rule: %2)</source>
         <translation>禁止語「%1」（ルール：%2）</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>absolute term “%1” (rule: %2)</source>
         <translation>断定表現「%1」（ルール：%2）</translation>
     </message>
     <message>
-        <location line="+45" />
+        <location line="+45"/>
         <source>{file} is not UTF-8 text (byte at offset {offset})</source>
         <translation>{file} は UTF-8 のテキストではありません（オフセット {offset} のバイト）</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>{file}: invalid JSON at line {line}, column {column}: {reason}</source>
         <translation>{file}：{line} 行 {column} 列目の JSON が正しくありません：{reason}</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>{file}: a show file holds one JSON object {{…}}</source>
         <translation>{file}：番組ファイルには JSON オブジェクト {{…}} が 1 つ必要です</translation>
     </message>
@@ -3563,72 +3567,72 @@
 <context>
     <name>ShowPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+238" />
+        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+238"/>
         <source>Logo</source>
         <translation>ロゴ</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Images (*.png *.jpg *.jpeg *.webp *.bmp)</source>
         <translation>画像 (*.png *.jpg *.jpeg *.webp *.bmp)</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+15"/>
         <source>&amp;Title:</source>
         <translation>タイトル(&amp;T)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Currency:</source>
         <translation>通貨(&amp;C)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Language:</source>
         <translation>言語(&amp;L)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Accent colour:</source>
         <translation>アクセントカラー(&amp;A)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Loo&amp;k:</source>
         <translation>外観(&amp;K)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>L&amp;ogo:</source>
         <translation>ロゴ(&amp;O)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>&amp;Banned words (one per line):</source>
         <translation>禁止語（1 行に 1 つ）(&amp;B)：</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>T&amp;icker announcements (one per line):</source>
         <translation>ティッカーのお知らせ（1 行に 1 つ）(&amp;I)：</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>C&amp;hoose…</source>
         <translation>選ぶ(&amp;H)…</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Choos&amp;e…</source>
         <translation>選ぶ(&amp;E)…</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Dark</source>
         <translation>ダーク</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Light</source>
         <translation>ライト</translation>
     </message>
@@ -3636,334 +3640,334 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+92" />
-        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18" />
+        <location filename="../src/anchordesk/show/validate.py" line="+92"/>
+        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>{line} 行 {column} 列目：{message}</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>{where} ({subject}): {message}</source>
         <translation>{where}（{subject}）：{message}</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>{where}: {message}</source>
         <translation>{where}：{message}</translation>
     </message>
     <message>
-        <location line="+39" />
+        <location line="+39"/>
         <source>product {sku}, {title}</source>
         <translation>商品 {sku}「{title}」</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>product {name}</source>
         <translation>商品 {name}</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>product</source>
         <translation>商品</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>segment {number}, {title}</source>
         <translation>セグメント {number}「{title}」</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>segment {number}</source>
         <translation>セグメント {number}</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>{value} is not an ISO 4217 currency: its prices are shown as {code} 1.00 with two decimals; check the code</source>
         <translation>{value} は ISO 4217 の通貨ではありません。価格は {code} 1.00 のように小数 2 桁で表示されます。コードを確認してください</translation>
     </message>
     <message>
-        <location line="+57" />
+        <location line="+57"/>
         <source>the {what} is {length} characters long; at most {limit}</source>
         <translation>{what}が {length} 文字あります。上限は {limit} 文字です</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+15"/>
         <source>the {what} {text} holds the control character {control} at character {position}: the picture cannot show it</source>
         <translation>{what} {text} の {position} 文字目に制御文字 {control} があります。映像には表示できません</translation>
     </message>
     <message>
-        <location line="+18" />
+        <location line="+18"/>
         <source>title</source>
         <translation>タイトル</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>sku</source>
         <translation>品番</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>price</source>
         <translation>価格</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>deal price</source>
         <translation>セール価格</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>deal seconds</source>
         <translation>セール時間</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>deal stock</source>
         <translation>セール在庫</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>logo path</source>
         <translation>ロゴのパス</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>image path</source>
         <translation>画像のパス</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>banned word</source>
         <translation>禁止語</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>announcement</source>
         <translation>お知らせ</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>script</source>
         <translation>台本</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>talking point</source>
         <translation>トークポイント</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>must be above zero (got {value})</source>
         <translation>0 より大きくしてください（現在 {value}）</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>{seconds} s is longer than a day</source>
         <translation>{seconds} 秒は 1 日より長いです</translation>
     </message>
     <message>
-        <location line="+62" />
-        <location filename="../src/anchordesk/showfile/files.py" line="+489" />
+        <location line="+62"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+489"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>the show needs a title</source>
         <translation>番組のタイトルが必要です</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>{value} is not an ISO 4217 code such as CNY, USD or JPY</source>
         <translation>{value} は ISO 4217 の通貨コード（CNY、USD、JPY など）ではありません</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>{value} is not a language tag such as zh_CN or en</source>
         <translation>{value} は言語タグ（zh_CN、en など）ではありません</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>{value} is no language this program knows: prices and times are written as in English, and the rehearsal audience speaks English</source>
         <translation>{value} はこのプログラムが知らない言語です。価格と時刻は英語の形式で書かれ、リハーサルの観客も英語を話します</translation>
     </message>
     <message>
-        <location line="+14" />
+        <location line="+14"/>
         <source>{value} is not a colour such as #ff3355</source>
         <translation>{value} は色（#ff3355 など）ではありません</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+13"/>
         <source>{count} banned words; at most {limit}</source>
         <translation>禁止語が {count} 個あります。上限は {limit} 個です</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>empty word (ignored)</source>
         <translation>空の語（無視します）</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>{count} announcements; at most {limit}</source>
         <translation>お知らせが {count} 件あります。上限は {limit} 件です</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>empty announcement (ignored)</source>
         <translation>空のお知らせ（無視します）</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+15"/>
         <source>the rundown needs at least one segment</source>
         <translation>進行表にはセグメントが 1 つ以上必要です</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>the segment needs a title</source>
         <translation>セグメントのタイトルが必要です</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>the notes are {length} characters long; at most {limit}</source>
         <translation>メモが {length} 文字あります。上限は {limit} 文字です</translation>
     </message>
     <message>
-        <location line="+17" />
+        <location line="+17"/>
         <source>unknown sku {sku}: no product has it</source>
         <translation>不明な品番 {sku}：この品番の商品はありません</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+15"/>
         <source>{value} is not one of: {allowed}</source>
         <translation>{value} は次のいずれでもありません：{allowed}</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>{count} products; a show holds at most {limit}</source>
         <translation>商品が {count} 件あります。1 回の配信の商品は最大 {limit} 件です</translation>
     </message>
     <message>
-        <location line="+24" />
+        <location line="+24"/>
         <source>the sku is empty</source>
         <translation>品番が空です</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>the sku {sku} has spaces at its ends</source>
         <translation>品番 {sku} の前後に空白があります</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>the sku {sku} holds the invisible character {char} at character {index}: orders name their product by the visible characters only</source>
         <translation>SKU {sku} の {index} 文字目に見えない文字 {char} があります。注文は見える文字だけで商品を照合します</translation>
     </message>
     <message>
-        <location line="+16" />
+        <location line="+16"/>
         <source>duplicate sku {sku} (also in {other})</source>
         <translation>品番 {sku} が重複しています（{other}にもあります）</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>the product needs a title</source>
         <translation>商品のタイトルが必要です</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>{value} is not an ISO 4217 code such as CNY</source>
         <translation>{value} は ISO 4217 の通貨コード（CNY など）ではありません</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+13"/>
         <source>stock must not be negative (got {value})</source>
         <translation>在庫は負の数にできません（現在 {value}）</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>stock {value} is out of range: a whole number from 0 to {limit}</source>
         <translation>在庫 {value} は範囲外です。0〜{limit} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>{count} talking points; at most {limit}</source>
         <translation>トークポイントが {count} 個あります。上限は {limit} 個です</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>empty talking point</source>
         <translation>空のトークポイント</translation>
     </message>
     <message>
-        <location line="+26" />
-        <source>a deal needs the segment's product: set the segment's sku</source>
+        <location line="+26"/>
+        <source>a deal needs the segment&apos;s product: set the segment&apos;s sku</source>
         <translation>タイムセールにはセグメントの商品が必要です。セグメントの品番を設定してください</translation>
     </message>
     <message>
-        <location line="+68" />
+        <location line="+68"/>
         <source>deal price {price} is not below the list price {list_price} of {sku}</source>
         <translation>セール価格 {price} が {sku} の定価 {list_price} より低くありません</translation>
     </message>
     <message>
-        <location line="-55" />
+        <location line="-55"/>
         <source>the deal ({deal_seconds} s) outlasts its segment ({segment_seconds} s): it keeps counting down during the next segment</source>
         <translation>タイムセール（{deal_seconds} 秒）がセグメント（{segment_seconds} 秒）より長いため、次のセグメントでもカウントダウンが続きます</translation>
     </message>
     <message>
-        <location line="+78" />
+        <location line="+78"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>セール在庫 {value} は範囲外です。1〜{limit} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>deal stock {deal_stock} is above the stock {stock} of {sku}</source>
         <translation>セール在庫 {deal_stock} が {sku} の在庫 {stock} を超えています</translation>
     </message>
     <message>
-        <location line="-75" />
+        <location line="-75"/>
         <source>the deals on {sku} plan {planned} units in all, more than its stock {stock}</source>
         <translation>{sku} のタイムセールは合計 {planned} 点の予定で、在庫 {stock} を超えています</translation>
     </message>
     <message>
-        <location line="+117" />
+        <location line="+117"/>
         <source>{field}: {problem}</source>
         <translation>{field}：{problem}</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+13"/>
         <source>the {what} is not a finite number</source>
         <translation>{what}が有限の数値ではありません</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>the {what} must not be negative (got {value})</source>
         <translation>{what}は負の数にできません（現在 {value}）</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>the {what} {value} is out of range: at most {limit}</source>
         <translation>{what} {value} は範囲外です。上限は {limit} です</translation>
     </message>
     <message>
-        <location line="+17" />
+        <location line="+17"/>
         <source>{value} has more decimals than {currency} uses ({allowed})</source>
         <translation>{value} は {currency} の小数桁数（{allowed} 桁）を超えています</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-425" />
+        <location filename="../src/anchordesk/showfile/files.py" line="-425"/>
         <source>a show file</source>
         <translation>番組ファイル</translation>
     </message>
     <message>
-        <location line="+19" />
+        <location line="+19"/>
         <source>unusable show</source>
         <translation>使用できない番組</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>{problem} (and {count} more problems)</source>
         <translation>{problem}（ほかに {count} 件の問題）</translation>
     </message>
     <message>
-        <location line="+7" />
+        <location line="+7"/>
         <source>{file}: {problem}</source>
         <translation>{file}：{problem}</translation>
     </message>
@@ -3976,7 +3980,7 @@
         <translation type="vanished">リスト</translation>
     </message>
     <message>
-        <location line="+64" />
+        <location line="+64"/>
         <source>a text</source>
         <translation>テキスト</translation>
     </message>
@@ -3985,252 +3989,252 @@
         <translation type="vanished">数値</translation>
     </message>
     <message>
-        <location line="-4" />
+        <location line="-4"/>
         <source>expected {what}, found {found}</source>
         <translation>{what}が必要です（実際は {found}）</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>a text or null</source>
         <translation>テキストまたは null</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>a whole number</source>
         <translation>整数</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>a price (a number)</source>
         <translation>価格（数値）</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>a list of texts</source>
         <translation>テキストのリスト</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>a list [...]</source>
         <translation>リスト [...]</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>an object {{...}}</source>
         <translation>オブジェクト {{...}}</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>a sku (a text) or null</source>
         <translation>品番（テキスト）または null</translation>
     </message>
     <message>
-        <location line="+48" />
+        <location line="+48"/>
         <source>{key} is written twice; the last one is used</source>
         <translation>{key} が 2 回書かれています。最後のものを使います</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>unknown field {key} (ignored); did you mean {hint}?</source>
         <translation>不明な項目 {key}（無視します）。{hint} のことですか？</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>unknown field {key} (ignored)</source>
         <translation>不明な項目 {key}（無視します）</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>required field is missing</source>
         <translation>必須の項目がありません</translation>
     </message>
     <message>
-        <location line="+45" />
+        <location line="+45"/>
         <source>{field} {value} is out of range: a whole number from {low} to {high}</source>
         <translation>{field} {value} は範囲外です。{low}〜{high} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+39" />
+        <location line="+39"/>
         <source>{value} is not a price</source>
         <translation>{value} は価格ではありません</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>the {field} {value} has too many decimals</source>
         <translation>{field} {value} は小数の桁数が多すぎます</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>the {field} {value} is out of range: a number from 0 to {limit}</source>
         <translation>{field} {value} は範囲外です。0〜{limit} の数値にしてください</translation>
     </message>
     <message>
-        <location line="+134" />
+        <location line="+134"/>
         <source>unknown format version {version}: this program reads format {format} (a newer AnchorDesk may read it)</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です（新しい AnchorDesk なら読めるかもしれません）</translation>
     </message>
     <message>
-        <location line="+51" />
+        <location line="+51"/>
         <source>not a number: {value}</source>
         <translation>数値ではありません：{value}</translation>
     </message>
     <message>
-        <location line="+85" />
+        <location line="+85"/>
         <source>not UTF-8 text: byte {byte} at offset {offset}; save the file as UTF-8</source>
         <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。ファイルを UTF-8 で保存してください</translation>
     </message>
     <message>
-        <location line="+14" />
+        <location line="+14"/>
         <source>the file is empty</source>
         <translation>ファイルが空です</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>invalid JSON: {reason} (this is a product list in CSV: make a show of it with anchordesk show import-csv)</source>
         <translation>JSON が正しくありません：{reason}（CSV の商品リストです：anchordesk show import-csv で番組にしてください）</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>invalid JSON: {reason}</source>
         <translation>JSON が正しくありません：{reason}</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+15"/>
         <source>invalid show: the JSON is nested too deeply</source>
         <translation>番組が正しくありません：JSON の入れ子が深すぎます</translation>
     </message>
     <message>
-        <location line="+48" />
+        <location line="+48"/>
         <source>the text {text} holds a lone surrogate {surrogate} at character {position} (a broken \u escape): it is not Unicode text</source>
         <translation>テキスト {text} の {position} 文字目に単独のサロゲート {surrogate} があります（壊れた \u エスケープ）。Unicode のテキストではありません</translation>
     </message>
     <message>
-        <location line="+48" />
+        <location line="+48"/>
         <source>the file is {size} MB; a show file is JSON text of at most {limit} MB</source>
         <translation>ファイルが {size} MB あります。番組ファイルは {limit} MB までの JSON テキストです</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/images.py" line="+38" />
+        <location filename="../src/anchordesk/showfile/images.py" line="+38"/>
         <source>a folder</source>
         <translation>フォルダー</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>a named pipe (FIFO)</source>
         <translation>名前付きパイプ（FIFO）</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>a socket</source>
         <translation>ソケット</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>a device</source>
         <translation>デバイス</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>not a regular file</source>
         <translation>通常ファイル以外</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>an image file</source>
         <translation>画像ファイル</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>image</source>
         <translation>画像</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>logo</source>
         <translation>ロゴ</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>no such file: {path}</source>
         <translation>ファイルがありません：{path}</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>cannot read {path}: {reason}</source>
         <translation>{path} を読み取れません：{reason}</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>{path} is not a regular file</source>
         <translation>{path} は通常のファイルではありません</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>{path} is {kind}, not {wanted}</source>
         <translation>{path} は{kind}で、{wanted}ではありません</translation>
     </message>
     <message>
-        <location line="+36" />
-        <source>the {what} {name} is a web address: a show's pictures are files (save it next to the show file and give its name)</source>
+        <location line="+36"/>
+        <source>the {what} {name} is a web address: a show&apos;s pictures are files (save it next to the show file and give its name)</source>
         <translation>{what} {name} は Web アドレスです：配信の画像はファイルです（配信ファイルと同じフォルダーに保存し、そのファイル名を指定してください）</translation>
     </message>
     <message>
-        <location line="+17" />
-        <source>the {what} {name} is outside the show's folder ({folder}): a copy of the folder given to someone else would lack it</source>
+        <location line="+17"/>
+        <source>the {what} {name} is outside the show&apos;s folder ({folder}): a copy of the folder given to someone else would lack it</source>
         <translation>{what} {name} は番組フォルダー（{folder}）の外にあります。フォルダーを他の人に渡すと含まれません</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+15"/>
         <source>{name} (looked for {resolved})</source>
         <translation>{name}（探した場所：{resolved}）</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>{what} file not found: {where}</source>
         <translation>{what}ファイルが見つかりません：{where}</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>{what} path {name} is not a valid path</source>
         <translation>{what}のパス {name} は有効なパスではありません</translation>
     </message>
     <message>
-        <location line="+15" />
+        <location line="+15"/>
         <source>{what} {name} is {size} MB; an image is at most {limit} MB</source>
         <translation>{what} {name} は {size} MB あります。画像は {limit} MB までです</translation>
     </message>
     <message>
-        <location line="+19" />
+        <location line="+19"/>
         <source>{what} {name} is an empty file</source>
         <translation>{what} {name} は空のファイルです</translation>
     </message>
     <message>
-        <location line="+6" />
+        <location line="+6"/>
         <source>{what} {name} is not a PNG, JPEG, WebP or BMP image ({suffix})</source>
         <translation>{what} {name} は PNG・JPEG・WebP・BMP 画像ではありません（{suffix}）</translation>
     </message>
     <message>
-        <location line="+12" />
+        <location line="+12"/>
         <source>{what} {name} is {width}×{height} pixels; an image has at most {limit} million</source>
         <translation>{what} {name} は {width}×{height} ピクセルです。画像は {limit} メガピクセルまでです</translation>
     </message>
     <message>
-        <location line="+17" />
+        <location line="+17"/>
         <source>{what} {name} cannot be decoded: the file is damaged or incomplete</source>
         <translation>{what} {name} をデコードできません。ファイルが壊れているか不完全です</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+13"/>
         <source>{what} file cannot be read: {where}: {reason}</source>
         <translation>{what}ファイルを読み取れません：{where}：{reason}</translation>
     </message>
     <message>
-        <location line="+9" />
+        <location line="+9"/>
         <source>{what} {name} is not a regular file</source>
         <translation>{what} {name} は通常のファイルではありません</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>{what} {name} is {kind}, not {wanted}</source>
         <translation>{what} {name} は{kind}で、{wanted}ではありません</translation>
     </message>
@@ -4238,32 +4242,32 @@
 <context>
     <name>StartRefusedDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/start_refused.py" line="+32" />
+        <location filename="../src/anchordesk/ui/start_refused.py" line="+32"/>
         <source>%1 cannot be opened: it has the problems below. The sample show is running instead. Fix the file in the show editor, or open another show.</source>
         <translation>%1 は開けません。以下の問題があります。代わりにサンプル番組を実行しています。番組エディターでファイルを直すか、別の番組を開いてください。</translation>
     </message>
     <message>
-        <location line="+5" />
+        <location line="+5"/>
         <source>%1 cannot be opened: it has the problems below. The sample show is running instead. Open another show, or go on with the sample.</source>
         <translation>%1 は開けません。以下の問題があります。代わりにサンプル番組を実行しています。別の番組を開くか、サンプルのまま続けてください。</translation>
     </message>
     <message>
-        <location line="+3" />
+        <location line="+3"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
     </message>
     <message>
-        <location line="+10" />
+        <location line="+10"/>
         <source>&amp;Edit in the show editor</source>
         <translation>番組エディターで直す(&amp;E)</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>&amp;Open another show…</source>
         <translation>別の番組を開く(&amp;O)…</translation>
     </message>
     <message>
-        <location line="+4" />
+        <location line="+4"/>
         <source>Go on with the &amp;sample</source>
         <translation>サンプルのまま続ける(&amp;S)</translation>
     </message>
@@ -4271,7 +4275,7 @@
 <context>
     <name>TablePage</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/table_page.py" line="+46" />
+        <location filename="../src/anchordesk/ui/editor/table_page.py" line="+46"/>
         <source>…and %1 more (F8 goes to each)</source>
         <translation>…ほか %1 件（F8 で順に移動）</translation>
     </message>
@@ -4279,77 +4283,77 @@
 <context>
     <name>TeleprompterPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/teleprompter.py" line="+242" />
+        <location filename="../src/anchordesk/ui/teleprompter.py" line="+242"/>
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Size</source>
         <translation>文字サイズ</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Mirror</source>
         <translation>左右反転</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Pause</source>
         <translation>一時停止</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>From the top</source>
         <translation>最初から</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Scroll speed</source>
         <translation>スクロール速度</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Text size</source>
         <translation>文字サイズ</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Mirror the text</source>
         <translation>文字を左右反転</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Pause scrolling</source>
         <translation>スクロールを一時停止</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Scroll back to the top</source>
         <translation>先頭に戻る</translation>
     </message>
     <message>
-        <location line="+1" />
+        <location line="+1"/>
         <source>Script</source>
         <translation>台本</translation>
     </message>
     <message>
-        <location line="+29" />
+        <location line="+29"/>
         <source>Flash deal %1 · %2 · %3 left · %4</source>
         <translation>タイムセール %1 · %2 · 残り %3 点 · %4</translation>
     </message>
     <message>
-        <location line="+8" />
+        <location line="+8"/>
         <source>Pinned: %1: %2</source>
         <translation>固定中：%1：%2</translation>
     </message>
     <message>
-        <location line="+13" />
+        <location line="+13"/>
         <source>Next: %1</source>
         <translation>次：%1</translation>
     </message>
     <message>
-        <location line="+2" />
+        <location line="+2"/>
         <source>Last segment</source>
         <translation>最後のコーナー</translation>
     </message>

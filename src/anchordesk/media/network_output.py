@@ -276,8 +276,9 @@ class NetworkOutput:
         self._held_audio: collections.deque[EncodedPacket] = collections.deque()
         self._ready: collections.deque[EncodedPacket] = collections.deque()
         self._reconnects = 0
-        self._last_error: str | None = None
-        self._last_error_words: Words | None = None  # the same, for a window's language
+        # Why the last attempt failed (None while live): str() is the logs' line, the words
+        # are what a window says in its language.
+        self._last_error: Words | None = None
         self._bytes_before_child = 0
         self._rate_sample: tuple[float, int] = (0.0, 0)
         self._bitrate_kbps = 0.0
@@ -387,8 +388,8 @@ class NetworkOutput:
                 dropped_packets=self._dropped_packets,
                 dropped_video_frames=self._dropped_video_frames,
                 reconnects=self._reconnects,
-                last_error=self._last_error,
-                fault=self._last_error_words if self._last_error is not None else None,
+                last_error=None if self._last_error is None else str(self._last_error),
+                fault=self._last_error,
                 live_s=self._live_total_s
                 + (0.0 if self._live_since_s is None else max(0.0, now_s - self._live_since_s)),
             )
@@ -456,8 +457,7 @@ class NetworkOutput:
                     self._backoff.reset()
                 delay_s = self._backoff.failed()
                 self._enter(OutputState.RECONNECTING)
-                self._last_error = str(error)
-                self._last_error_words = error
+                self._last_error = error
             log.warning(
                 "%s: %s; retrying in %.1f s (attempt %d)",
                 self._name,
@@ -527,7 +527,6 @@ class NetworkOutput:
                     child.last_progress_s = now_s
                     self._enter(OutputState.LIVE)
                     self._last_error = None
-                    self._last_error_words = None
                 elif kind in ("progress", "closed", "error"):
                     packets = int(event.get("packets", child.packets))
                     if packets > child.packets:

@@ -182,7 +182,7 @@ class _CountingFile:
         self._raw = raw
         self.size_bytes = 0
         self._reserve_bytes = reserve_bytes
-        #: Room kept past the end of the file for its end (media/disk_reserve.py).
+        # Room kept past the end of the file for its end (media/disk_reserve.py).
         self.reserve = DiskReserve(raw.fileno(), reserve_bytes)
         # A FIFO (or a character device) cannot seek: the muxer is told so (PyAV asks
         # seekable()) and writes straight through instead of failing with "Illegal seek".
@@ -286,8 +286,8 @@ class RecordingOutput:
         self._clock = clock
         self._lock = threading.Lock()
         self._state = OutputState.CONNECTING
-        self._last_error: str | None = None
-        self._last_fault: Words | None = None  # the same, said in a window's language
+        # Why it stopped (str(): the log's line; the words: what a window says in its language).
+        self._last_fault: Words | None = None
         self._dropped_packets = 0
         self._bytes_written = 0
         self._bitrate_kbps = 0.0
@@ -334,7 +334,7 @@ class RecordingOutput:
         """Why the recording stopped before the end, or has a gap (None while it is whole)."""
         with self._lock:
             if self._state is OutputState.FAILED:
-                return self._last_error
+                return None if self._last_fault is None else str(self._last_fault)
             return self._gaps[-1] if self._gaps else None
 
     @property
@@ -394,8 +394,8 @@ class RecordingOutput:
                 bytes_written=self._bytes_before + self._bytes_written,
                 bitrate_kbps=self._bitrate_kbps,
                 dropped_packets=self._dropped_packets,
-                last_error=self._last_error,
-                fault=self._last_fault if self._last_error is not None else None,
+                last_error=None if self._last_fault is None else str(self._last_fault),
+                fault=self._last_fault,
                 free_bytes=self.space_guard.free_bytes if self.space_guard else None,
                 stopped_for_space=bool(self.space_guard and self.space_guard.low),
                 files=tuple(str(path) for path in self._files),
@@ -434,17 +434,24 @@ class RecordingOutput:
             # whole, and the run must not end as if it were (exit code 0, "Recording kept").
             self._set_state(
                 OutputState.FAILED,
-                f"cannot finish the recording: writing {self.path} did not end within "
-                f"{timeout_s:.1f} s (a pipe nobody reads, or a stuck disk)",
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "Recording",
+                        "cannot finish the recording: writing {path} did not end within "
+                        "{seconds} s (a pipe nobody reads, or a stuck disk)",
+                    ),
+                    path=str(self.path),
+                    seconds=f"{timeout_s:.1f}",
+                ),
             )
 
     # --- writer thread ------------------------------------------------------------------------
 
-    def _set_state(self, state: OutputState, error: str | None = None) -> None:
+    def _set_state(self, state: OutputState, error: Words | None = None) -> None:
         with self._lock:
             self._state = state
             if error is not None:
-                self._last_error = error
+                self._last_fault = error
 
     def _fail(self, what: Template, error: BaseException) -> None:
         words = self._stop_words(what, error)
@@ -459,13 +466,10 @@ class RecordingOutput:
             with self._lock:
                 self._gaps.append(reason)
                 self._state = OutputState.WAITING
-                self._last_error = reason
                 self._last_fault = words
             return
         log.error("%s; the show goes on", reason)
-        with self._lock:
-            self._last_fault = words
-        self._set_state(OutputState.FAILED, reason)
+        self._set_state(OutputState.FAILED, words)
 
     def _may_go_on(self, error: BaseException) -> bool:
         """A file of ours on a disk that filled up: it may have room again later. A device
@@ -789,7 +793,7 @@ class RecordingOutput:
             gap_s = max(0.0, from_s - self._stream_s)
             self._files.append(self.path)
             self._state = OutputState.LIVE
-            self._last_error = None
+            self._last_fault = None
             if self._gaps:
                 self._gaps[-1] += (
                     f"; recording again into {self.path} after a gap of {_clock_text(gap_s)}"
