@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from anchordesk.core.errors import FatalError, UserError
+from anchordesk.core.words import Words
 from anchordesk.live.options import LiveOptions
 
 log = logging.getLogger("anchordesk")
@@ -371,6 +372,16 @@ class LiveSession:
         if self.stats is not None and self.stats.fault is not None:
             faults.append(self.stats.fault)
         return faults
+
+    def output_faults(self) -> dict[str, Words]:
+        """Why each output that is failing failed, by its name (a network output's is its
+        masked URL), as words a window says in its language. The stats sample beside them
+        is the English ``--stats`` line; the window and the snapshot take the words here."""
+        return {
+            status.name: status.fault
+            for status in (output.status() for output in self.outputs)
+            if status.fault is not None
+        }
 
     def streams_never_live(self) -> list[str]:
         """The network destinations of this run that were started and never went live, one

@@ -953,11 +953,7 @@ class LiveShow:
             return (), StatsView()
         from anchordesk.live.session import dropped_frames_total
 
-        faults = {
-            status.name: status.fault
-            for status in (output.status() for output in self.media.outputs)
-            if status.kind == "network" and status.fault is not None
-        }
+        faults = self.media.output_faults()
         outputs = tuple(
             OutputView(
                 url=str(output["name"]),  # an output's name is its masked URL

@@ -517,11 +517,7 @@ class Controller(QObject):
             return
         sample: dict[str, Any] = live.media.stats.sample()
         # The sample is the --stats line (English); a fault is said from its words.
-        faults = {
-            status.name: status.fault
-            for status in (output.status() for output in live.media.outputs)
-            if status.fault is not None
-        }
+        faults = live.media.output_faults()
         outputs = []
         for output in sample.get("outputs", []):
             if output["kind"] == "network" and output["state"] == "stopped" and not self.is_live:
