@@ -34,9 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("anchordesk")
 
-
-# The session store's close is given at least this long when a run stops (see run_live).
-_STORE_CLOSE_AT_LEAST_S = 1.0
 # Characters json.dumps(ensure_ascii=False) leaves raw that a terminal would act on.
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -201,7 +198,9 @@ def run_live(
                 # At least a second, whatever the media's stop left of the budget: committing
                 # the queued events takes milliseconds, but on a loaded machine the recording's
                 # trailer can use up the 2 s, and the store's last events are worth the wait.
-                session.close_store(max(stops.time_left_s(), _STORE_CLOSE_AT_LEAST_S))
+                from anchordesk.live.show import STORE_CLOSE_AT_LEAST_S
+
+                session.close_store(max(stops.time_left_s(), STORE_CLOSE_AT_LEAST_S))
     if stops.requested:
         log.info(
             "stopped %.2f s after the request (%s)", stops.seconds_since() or 0.0, stops.reason
