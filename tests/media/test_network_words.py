@@ -245,10 +245,7 @@ def test_the_tls_relay_s_refusal_is_words_and_its_english_line() -> None:
 
 def test_the_relay_s_words_cross_to_the_parent_masked_and_only_as_known_templates() -> None:
     url = "rtmps://ingest.example:443/live/secret-key-9"
-    ended = tls_relay.said(
-        "the TLS relay of this program ended ({how}), which cut the connection to the server",
-        how="killed by SIGKILL",
-    )
+    ended = Words(tls_relay.RELAY_ENDED, how="killed by SIGKILL")
     event = tls_relay.words_event(ended, lambda text: masked(text, url))
     assert tls_relay.words_of_event(event, lambda text: masked(text, url)) == ended
     assert str(ended) == (
@@ -257,7 +254,7 @@ def test_the_relay_s_words_cross_to_the_parent_masked_and_only_as_known_template
     )
     # A value holding the key is masked on both sides; a template the parent does not know,
     # or values that are not text, are not taken (the English message is said instead).
-    leaked = tls_relay.said("the TLS handshake failed: {detail}", detail="bad secret-key-9")
+    leaked = Words(tls_relay.TLS_FAILED, detail="bad secret-key-9")
     sent = tls_relay.words_event(leaked, lambda text: masked(text, url))
     assert "secret-key-9" not in str(sent)
     forged = {"template": "{reason} secret-key-9", "params": {"reason": "x"}}

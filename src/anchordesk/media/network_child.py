@@ -315,15 +315,12 @@ def run() -> int:
         how = relay.abnormal_end(wait_s=0.5) if relay is not None else None
         words: dict[str, object] | None = None
         if how is not None:
+            from anchordesk.core.words import Words
             from anchordesk.media import tls_relay
 
             # Its socket closed under FFmpeg as a server's does: "the server closed the
             # connection" sent the streamer to look at a server that was fine.
-            ended = tls_relay.said(
-                "the TLS relay of this program ended ({how}), which cut the connection to the "
-                "server",
-                how=how,
-            )
+            ended = Words(tls_relay.RELAY_ENDED, how=how)
             message = str(ended)
             words = tls_relay.words_event(ended, lambda text: masked(text, url))
         reporter.send(

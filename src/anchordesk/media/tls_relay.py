@@ -62,47 +62,45 @@ class Refused(Exception):
         self.words = words
 
 
-#: What the relay says, and the only templates the parent takes from a child (by their text).
+# What the relay says: the only templates the parent takes from a child (TEMPLATES).
+NAME_NOT_FOUND: Final = QT_TRANSLATE_NOOP("Network", "the server's name was not found: {host}")
+NOTHING_LISTENING: Final = QT_TRANSLATE_NOOP("Network", "nothing is listening at {address}")
+NO_ANSWER: Final = QT_TRANSLATE_NOOP("Network", "no answer from {address} within {seconds} s")
+CANNOT_REACH: Final = QT_TRANSLATE_NOOP("Network", "could not reach {address} ({why})")
+CANNOT_REACH_SERVER: Final = QT_TRANSLATE_NOOP("Network", "could not reach the server ({why})")
+CERTIFICATE_UNTRUSTED: Final = QT_TRANSLATE_NOOP(
+    "Network",
+    "the server's TLS certificate is not trusted ({why}): the stream key was not sent "
+    "(check the server URL; a private server's certificate can be trusted with SSL_CERT_FILE)",
+)
+NO_TLS_ANSWER: Final = QT_TRANSLATE_NOOP(
+    "Network", "the server at {address} did not answer the TLS handshake within {seconds} s"
+)
+TLS_FAILED: Final = QT_TRANSLATE_NOOP("Network", "the TLS handshake failed: {detail}")
+RELAY_ENDED: Final = QT_TRANSLATE_NOOP(
+    "Network",
+    "the TLS relay of this program ended ({how}), which cut the connection to the server",
+)
+#: The templates a child's words may name, by their text.
 TEMPLATES: Final = {
     template.text: template
     for template in (
-        QT_TRANSLATE_NOOP("Network", "the server's name was not found: {host}"),
-        QT_TRANSLATE_NOOP("Network", "nothing is listening at {address}"),
-        QT_TRANSLATE_NOOP("Network", "no answer from {address} within {seconds} s"),
-        QT_TRANSLATE_NOOP("Network", "could not reach {address} ({why})"),
-        QT_TRANSLATE_NOOP("Network", "could not reach the server ({why})"),
-        QT_TRANSLATE_NOOP(
-            "Network",
-            "the server's TLS certificate is not trusted ({why}): the stream key was not sent "
-            "(check the server URL; a private server's certificate can be trusted with "
-            "SSL_CERT_FILE)",
-        ),
-        QT_TRANSLATE_NOOP(
-            "Network",
-            "the server at {address} did not answer the TLS handshake within {seconds} s",
-        ),
-        QT_TRANSLATE_NOOP("Network", "the TLS handshake failed: {detail}"),
-        QT_TRANSLATE_NOOP(
-            "Network",
-            "the TLS relay of this program ended ({how}), which cut the connection to the server",
-        ),
+        NAME_NOT_FOUND,
+        NOTHING_LISTENING,
+        NO_ANSWER,
+        CANNOT_REACH,
+        CANNOT_REACH_SERVER,
+        CERTIFICATE_UNTRUSTED,
+        NO_TLS_ANSWER,
+        TLS_FAILED,
+        RELAY_ENDED,
     )
 }
 
 
-def said(text: str, /, **params: str) -> Words:
-    """Words of one of :data:`TEMPLATES` (by its English text)."""
-    return Words(TEMPLATES[text], **params)
-
-
 def certificate_not_trusted(why: str) -> Words:
     """Why the stream key was not sent to a server (network_watch.CERTIFICATE_NOT_TRUSTED)."""
-    return said(
-        "the server's TLS certificate is not trusted ({why}): the stream key was not sent "
-        "(check the server URL; a private server's certificate can be trusted with "
-        "SSL_CERT_FILE)",
-        why=why,
-    )
+    return Words(CERTIFICATE_UNTRUSTED, why=why)
 
 
 def words_event(words: Words, mask: Callable[[str], str]) -> dict[str, object]:
@@ -164,14 +162,14 @@ def open_checked(host: str, port: int, timeout_s: float) -> ssl.SSLSocket:
         raw = socket.create_connection((host, port), timeout=timeout_s)
     except socket.gaierror as error:
         _say(f"[tcp @ tls] Failed to resolve hostname {host}: {error.strerror or error}")
-        raise Refused(said("the server's name was not found: {host}", host=host)) from None
+        raise Refused(Words(NAME_NOT_FOUND, host=host)) from None
     except ConnectionRefusedError:
         _say(f"[tcp @ tls] Connection to tcp://{host}:{port} failed: Connection refused")
-        raise Refused(said("nothing is listening at {address}", address=f"{host}:{port}")) from None
+        raise Refused(Words(NOTHING_LISTENING, address=f"{host}:{port}")) from None
     except TimeoutError:
         raise Refused(
-            said(
-                "no answer from {address} within {seconds} s",
+            Words(
+                NO_ANSWER,
                 address=f"{host}:{port}",
                 seconds=f"{timeout_s:g}",
             )
@@ -181,14 +179,14 @@ def open_checked(host: str, port: int, timeout_s: float) -> ssl.SSLSocket:
         why = error.strerror or type(error).__name__
         _say(f"[tcp @ tls] Connection to tcp://{_shown(host)}:{port} failed: {why}")
         raise Refused(
-            said(
-                "could not reach {address} ({why})",
+            Words(
+                CANNOT_REACH,
                 address=f"{_shown(host)}:{port}",
                 why=why.lower(),
             )
         ) from None
     except ValueError as error:
-        raise Refused(said("could not reach the server ({why})", why=str(error))) from None
+        raise Refused(Words(CANNOT_REACH_SERVER, why=str(error))) from None
     _say(f"[tcp @ tls] Successfully connected to {host} port {port}")
     try:
         connection = tls_context().wrap_socket(raw, server_hostname=host)
@@ -201,8 +199,8 @@ def open_checked(host: str, port: int, timeout_s: float) -> ssl.SSLSocket:
         # Python's words are "_ssl.c:989: The handshake operation timed out".
         _say(f"[tls @ tls] no answer to the TLS handshake within {timeout_s:g} s")
         raise Refused(
-            said(
-                "the server at {address} did not answer the TLS handshake within {seconds} s",
+            Words(
+                NO_TLS_ANSWER,
                 address=f"{host}:{port}",
                 seconds=f"{timeout_s:g}",
             )
@@ -211,7 +209,7 @@ def open_checked(host: str, port: int, timeout_s: float) -> ssl.SSLSocket:
         raw.close()
         detail = _without_source_line(" ".join(str(error).split())) or type(error).__name__
         _say(f"[tls @ tls] {detail}")
-        raise Refused(said("the TLS handshake failed: {detail}", detail=detail)) from None
+        raise Refused(Words(TLS_FAILED, detail=detail)) from None
     connection.settimeout(None)
     return connection
 
