@@ -274,6 +274,34 @@ def test_the_same_item_on_two_pages_is_delivered_once() -> None:
     assert sink.ids == ["c1", "c2", "c3", "c4"]
 
 
+def test_an_order_sent_again_in_other_spellings_is_one_order_and_an_edit_goes_on() -> None:
+    """The poller's dedupe and the store's "same order" are one rule (feed_rules.order_terms):
+    "48.0" is "48.00" and the lines may come in another order; an edit (another total) is
+    passed on for the store to keep as rejected beside the counted copy."""
+    lines = [
+        {"sku": "MUG-350", "quantity": 1, "price": "24.00"},
+        {"sku": "TEE-L", "quantity": 2, "price": "12.00"},
+    ]
+    first = {"type": "order", "id": "o1", "currency": "USD", "total": "48.00", "lines": lines}
+    spelled = dict(first, total="48.0", lines=[dict(lines[1], price="12"), lines[0]])
+    edited = dict(first, total="50.00")
+    server = JsonFeedServer(poll_ms=1000)
+    with server:
+        for item in (first, spelled, edited):
+            server.add_raw(item)
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, fake)
+                await poller.poll_once()
+                assert poller.health.duplicates == 1
+
+        run(scenario())
+    totals = [item.total_price for item in sink.items if isinstance(item, Order)]
+    assert totals == [Decimal("48.00"), Decimal("50.00")]
+
+
 def test_a_failed_store_write_keeps_the_cursor_so_the_page_is_asked_again() -> None:
     server = JsonFeedServer(poll_ms=1000)
     with server:

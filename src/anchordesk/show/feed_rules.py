@@ -162,9 +162,16 @@ def update_problem(update: OrderUpdate, default_currency: str = "") -> Problem |
     return _units_problem("refund", update.lines)
 
 
-def _order_terms(order: Order) -> tuple[str, Decimal, Counter[tuple[str, int, Decimal]]]:
+OrderTerms = tuple[str, Decimal, frozenset[tuple[tuple[str, int, Decimal], int]]]
+UpdateTerms = tuple[str, Decimal | None, str, frozenset[tuple[tuple[str, int], int]]]
+
+
+def order_terms(order: Order) -> OrderTerms:
+    """What makes a copy of an order the same order: its currency, total and lines (in any
+    order) by value, so "24.0" is "24.00"; titles, times and the customer may change. Hashable,
+    so the poller can remember it (one rule for the poller's dedupe and the store's)."""
     lines = Counter((line.sku, line.quantity, line.unit_price) for line in order.lines)
-    return order.currency, order.total_price, lines
+    return order.currency, order.total_price, frozenset(lines.items())
 
 
 def _order_words(order: Order) -> str:
@@ -177,7 +184,7 @@ def changed_copy_problem(kept: Order, again: Order) -> Problem | None:
     """None when ``again`` (the same id sent again) is the order ``kept``; otherwise why it is
     another one. Values are compared, not spellings ("24.0" is "24.00"); titles, times and the
     customer may change (a product renamed), the money and the units may not."""
-    if _order_terms(kept) == _order_terms(again):
+    if order_terms(kept) == order_terms(again):
         return None
     return Problem(
         ORDER_CHANGED,
@@ -185,11 +192,10 @@ def changed_copy_problem(kept: Order, again: Order) -> Problem | None:
     )
 
 
-def _update_terms(
-    update: OrderUpdate,
-) -> tuple[str, Decimal | None, str, Counter[tuple[str, int]]]:
+def update_terms(update: OrderUpdate) -> UpdateTerms:
+    """As `order_terms`, for a cancellation or refund: its kind, money and units back."""
     lines = Counter((line.sku, line.quantity) for line in update.lines)
-    return update.status, update.refund, update.currency, lines
+    return update.status, update.refund, update.currency, frozenset(lines.items())
 
 
 def _update_words(update: OrderUpdate) -> str:
@@ -200,7 +206,7 @@ def _update_words(update: OrderUpdate) -> str:
 
 def changed_update_problem(kept: OrderUpdate, again: OrderUpdate) -> Problem | None:
     """As `changed_copy_problem`, for a cancellation or refund sent again under its id."""
-    if _update_terms(kept) == _update_terms(again):
+    if update_terms(kept) == update_terms(again):
         return None
     return Problem(
         UPDATE_CHANGED,
