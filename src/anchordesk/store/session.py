@@ -235,12 +235,18 @@ _SQLITE_DISK_PROBLEMS = {
 }
 
 
+def _make_a_file_beside(path: Path) -> None:
+    """Make and remove an empty file beside ``path``, as SQLite makes its journal and its
+    write-ahead log there: the system's OSError says why that cannot be done."""
+    descriptor, probe = tempfile.mkstemp(prefix=f".{path.name[:40]}.", dir=path.parent)
+    os.close(descriptor)
+    os.unlink(probe)
+
+
 def _disk_says(path: Path) -> DiskProblem | None:
     """What the system says of a new file beside ``path`` (None: nothing a user can act on)."""
     try:
-        descriptor, probe = tempfile.mkstemp(prefix=f".{path.name[:40]}.", dir=path.parent)
-        os.close(descriptor)
-        os.unlink(probe)
+        _make_a_file_beside(path)
     except OSError as error:
         problem = disk_problem(error)
         return None if problem is DiskProblem.FAILED else problem
@@ -276,9 +282,7 @@ def _why_not_writable(path: Path, error: sqlite3.Error) -> str | None:
         # SQLite also makes files beside the session (its journal, its write-ahead log): a
         # disk with no free inodes left takes the session file and not those, and the run
         # ended "cannot be written (unable to open database file)".
-        descriptor, probe = tempfile.mkstemp(prefix=f".{path.name[:40]}.", dir=path.parent)
-        os.close(descriptor)
-        os.unlink(probe)
+        _make_a_file_beside(path)
     except OSError as system_error:
         return describe_error(path, system_error)
     return disk_fault(path, error)
