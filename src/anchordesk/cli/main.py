@@ -72,23 +72,22 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _file_to_write(text: str) -> Path:
-    """The path of a file a command writes. ``Path`` drops a trailing slash: ``--record dir/``
-    (a folder meant, perhaps not made yet) wrote a file named ``dir``; and ``""`` is ``.``."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("a file's path is needed, not an empty text")
-    if text.endswith(("/", os.sep)) or (os.altsep is not None and text.endswith(os.altsep)):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} ends with {text[-1]!r}, so it names a folder: give a file's path in it"
-        )
-    return Path(text)
-
-
 def _file_to_read(text: str) -> Path:
     """The path of a file a command reads: ``""`` is not ``.`` (it was said ". is a folder")."""
     if not text.strip():
         raise argparse.ArgumentTypeError("a file's path is needed, not an empty text")
     return Path(text)
+
+
+def _file_to_write(text: str) -> Path:
+    """The path of a file a command writes. ``Path`` drops a trailing slash: ``--record dir/``
+    (a folder meant, perhaps not made yet) wrote a file named ``dir``."""
+    path = _file_to_read(text)
+    if text.endswith(("/", os.sep)) or (os.altsep is not None and text.endswith(os.altsep)):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} ends with {text[-1]!r}, so it names a folder: give a file's path in it"
+        )
+    return path
 
 
 def _seconds(text: str) -> float:
