@@ -17,6 +17,7 @@ from anchordesk.media.network_watch import (
     Phase,
     SocketReader,
     SocketState,
+    as_said,
 )
 
 REFUSED = [
@@ -30,6 +31,11 @@ REFUSED = [
 ]
 
 
+def failure(phases: ConnectionPhases, reason: str, timed_out_s: float | None = None) -> str:
+    """The failure's line as the logs and ``anchordesk live`` print it."""
+    return str(phases.failure_words(as_said(reason), timed_out_s=timed_out_s))
+
+
 def phases_after(lines: list[str], scheme: str = "rtmp") -> ConnectionPhases:
     phases = ConnectionPhases(scheme)
     for line in lines:
@@ -40,14 +46,14 @@ def phases_after(lines: list[str], scheme: str = "rtmp") -> ConnectionPhases:
 def test_a_stream_closed_after_the_publish_request_was_refused() -> None:
     phases = phases_after(REFUSED)
     assert phases.phase is Phase.PUBLISHING
-    assert phases.failure("[Errno 5] Input/output error").startswith(
+    assert failure(phases, "[Errno 5] Input/output error").startswith(
         "the server refused the stream (check the stream key"
     )
 
 
 def test_the_server_s_own_words_are_kept() -> None:
     phases = phases_after([*REFUSED, "[rtmp @ 0x2] Server error: Invalid stream key"])
-    assert phases.failure("[Errno 104] Connection reset by peer") == (
+    assert failure(phases, "[Errno 104] Connection reset by peer") == (
         "the server refused the stream: Invalid stream key (check the stream key and the "
         "application name in the URL)"
     )
@@ -55,23 +61,23 @@ def test_the_server_s_own_words_are_kept() -> None:
 
 def test_rtmps_stuck_after_tcp_is_a_tls_handshake_failure() -> None:
     phases = phases_after(REFUSED[:2], scheme="rtmps")
-    assert phases.failure("", timed_out_s=10).startswith(
+    assert failure(phases, "", timed_out_s=10).startswith(
         "the TLS handshake failed: no answer within 10 s (is this an RTMPS port?"
     )
     phases.feed("[tls @ 0x3] error:0A00010B:SSL routines::wrong version number")
-    assert "wrong version number" in phases.failure("[Errno 5] Input/output error")
+    assert "wrong version number" in failure(phases, "[Errno 5] Input/output error")
 
 
 def test_rtmp_to_a_tls_port_and_timeouts_by_phase() -> None:
-    assert "use rtmps://" in phases_after(REFUSED[:3]).failure("[Errno 104] reset")
-    assert phases_after(REFUSED[:1]).failure("", timed_out_s=3) == (
+    assert "use rtmps://" in failure(phases_after(REFUSED[:3]), "[Errno 104] reset")
+    assert failure(phases_after(REFUSED[:1]), "", timed_out_s=3) == (
         "could not reach the server within 3 s"
     )
-    assert phases_after(REFUSED[:3]).failure("", timed_out_s=3) == (
+    assert failure(phases_after(REFUSED[:3]), "", timed_out_s=3) == (
         "no answer from the server within 3 s"
     )
     # Before the connection started (a bad header...) the child's own reason stands.
-    assert phases_after([]).failure("bad header: x") == "bad header: x"
+    assert failure(phases_after([]), "bad header: x") == "bad header: x"
 
 
 def test_a_stall_counts_while_the_server_takes_nothing() -> None:
@@ -151,7 +157,7 @@ def test_no_proc_means_no_reading_and_no_stall(tmp_path: os.PathLike[str]) -> No
 def test_a_chunk_that_contradicts_its_message_size_is_a_broken_server_not_a_key() -> None:
     # FFmpeg names its TCP handle in this line; it used to fall through to "check the key".
     lines = [*REFUSED[:6], "[tcp @ 0x1] RTMP packet size mismatch 1124995 != 14232684"]
-    assert phases_after(lines).failure("[Errno 5] Input/output error") == (
+    assert failure(phases_after(lines), "[Errno 5] Input/output error") == (
         "the server sent an RTMP message that cannot be read (rtmp packet size mismatch "
         "1124995 != 14232684): a fault of the server or of a proxy in between, not of the "
         "stream key"
@@ -159,8 +165,6 @@ def test_a_chunk_that_contradicts_its_message_size_is_a_broken_server_not_a_key(
     # Bytes of another protocol end on the same framing error, after unknown message types:
     # those say more.
     lines.insert(-1, "[rtmp @ 0x2] Unknown packet type received 0x00")
-    assert (
-        phases_after(lines)
-        .failure("[Errno 5] Input/output error")
-        .startswith("the server's answer is not RTMP")
+    assert failure(phases_after(lines), "[Errno 5] Input/output error").startswith(
+        "the server's answer is not RTMP"
     )

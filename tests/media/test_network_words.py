@@ -17,7 +17,6 @@ from anchordesk.media.network_child import masked
 from anchordesk.media.network_watch import (
     ConnectionPhases,
     as_said,
-    connection_lost,
     connection_lost_words,
 )
 from anchordesk.ui import i18n
@@ -157,7 +156,6 @@ def test_each_failure_in_words_is_today_s_english_line(
     words = phases.failure_words(as_said(reason), timed_out_s=timed_out_s)
     assert isinstance(words, Words)
     assert str(words) == english
-    assert phases.failure(reason, timed_out_s=timed_out_s) == english
 
 
 def test_a_certificate_refusal_is_passed_on_whole() -> None:
@@ -188,7 +186,6 @@ def test_a_certificate_refusal_is_passed_on_whole() -> None:
 )
 def test_a_lost_connection_in_words_is_today_s_english_line(child_said: str, english: str) -> None:
     assert str(connection_lost_words(as_said(child_said))) == english
-    assert connection_lost(child_said) == english
 
 
 @pytest.mark.parametrize(

@@ -100,11 +100,6 @@ def as_said(reason: str) -> Words:
     return Words(_AS_SAID, reason=reason)
 
 
-def connection_lost(reason: str) -> str:
-    """:func:`connection_lost_words` in English."""
-    return str(connection_lost_words(as_said(reason)))
-
-
 def connection_lost_words(reason: Words) -> Words:
     """Why a live connection ended, in words: a closed connection is said as the server's
     doing; anything else is left as the child said it."""
@@ -176,10 +171,6 @@ class ConnectionPhases:
             self.server_error = _one_line(match.group(1))
         elif (match := _TLS_ERROR.match(line)) and self.phase < Phase.RTMP_HANDSHAKE:
             self.tls_error = _one_line(match.group(1))
-
-    def failure(self, reason: str, *, timed_out_s: float | None = None) -> str:
-        """:meth:`failure_words` in English, for a reason given as text."""
-        return str(self.failure_words(as_said(reason), timed_out_s=timed_out_s))
 
     def failure_words(self, reason: Words, *, timed_out_s: float | None = None) -> Words:
         """Why an attempt that never went live ended, in words a streamer can act on.
