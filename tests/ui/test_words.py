@@ -273,7 +273,7 @@ def test_refusals_from_the_keyboard_are_said_in_the_windows_language(
     assert last_segment in notice(window)
 
 
-def test_the_remote_api_refuses_in_english_while_the_window_speaks_japanese(
+def test_the_remote_api_refuses_in_the_clients_language_while_the_window_speaks_japanese(
     qtbot: QtBot, control_room: MainWindow, tmp_path: Path, qapp: QApplication
 ) -> None:
     window = control_room
@@ -283,19 +283,27 @@ def test_the_remote_api_refuses_in_english_while_the_window_speaks_japanese(
     headers = {"Authorization": f"Bearer {token}"}
     i18n.install(qapp, "ja")
     try:
+        answers = []
         with ThreadPoolExecutor(1) as pool:
-            answer = _call(
-                qtbot,
-                pool,
-                "POST",
-                f"http://127.0.0.1:{port}/api/v1/commands",
-                headers=headers,
-                json={"command": "stage_product", "sku": "SERUM"},
-            )
-        assert answer.status_code == 409
-        assert answer.json() == {
+            for asked in ({}, {"Accept-Language": "zh-CN"}):
+                answers.append(
+                    _call(
+                        qtbot,
+                        pool,
+                        "POST",
+                        f"http://127.0.0.1:{port}/api/v1/commands",
+                        headers={**headers, **asked},
+                        json={"command": "stage_product", "sku": "SERUM"},
+                    )
+                )
+        english = "staging needs studio mode: switch studio mode on first"
+        assert [answer.status_code for answer in answers] == [409, 409]
+        # The client's language, not the window's: English when it asks for none.
+        assert answers[0].json() == {"ok": False, "error": english, "message": english}
+        assert answers[1].json() == {
             "ok": False,
-            "error": "staging needs studio mode: switch studio mode on first",
+            "error": english,
+            "message": "预备需要导播模式：请先开启导播模式",
         }
         # The same refusal at the keyboard, in the window's language.
         window.controller.stage_product("SERUM")

@@ -38,6 +38,8 @@ from anchordesk.control.state import (
     stats_json,
 )
 from anchordesk.core.errors import UserError
+from anchordesk.core.languages import from_accept_language, say
+from anchordesk.core.words import Words
 from anchordesk.live.show import CommandRejected
 
 if TYPE_CHECKING:
@@ -91,6 +93,16 @@ ShowProvider = Callable[[], "LiveShow | None"]
 
 def _error(status: int, message: str, **headers: str) -> web.Response:
     return web.json_response({"ok": False, "error": message}, status=status, headers=headers)
+
+
+def _refusal(status: int, words: Words | str, request: web.Request) -> web.Response:
+    """A refused command: the reason in English (``error``: the log, scripts, ``anchordesk
+    control``) and said in the language the client asks for with ``Accept-Language``
+    (``message``: a phone's page), from the window's own translations."""
+    language = from_accept_language(request.headers.get("Accept-Language"))
+    english, said = str(words).splitlines() or [""], say(words, language).splitlines() or [""]
+    body = {"ok": False, "error": english[0], "message": said[0]}
+    return web.json_response(body, status=status, dumps=_dumps)
 
 
 def _dumps(value: object) -> str:
@@ -377,9 +389,9 @@ class ControlServer:
         try:
             run_command(show, name, arguments, origin="remote")
         except CommandRejected as error:
-            return _error(error.status, str(error).splitlines()[0])
+            return _refusal(error.status, error.words, request)
         except UserError as error:
-            return _error(409, str(error).splitlines()[0])
+            return _refusal(409, str(error), request)
         except Exception:
             log.exception("remote command %s failed", name)
             return _error(500, f"{name} failed: see the log")

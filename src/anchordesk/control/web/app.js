@@ -6,6 +6,9 @@
   const browserLanguage = (navigator.languages && navigator.languages[0]) || navigator.language || "en";
   const LANG = /^zh/i.test(browserLanguage) ? "zh_CN" : /^ja/i.test(browserLanguage) ? "ja" : "en";
   document.documentElement.lang = { zh_CN: "zh-CN", ja: "ja", en: "en" }[LANG];
+  // Sent with every call: the server says a refused command's reason in the page's language
+  // (the API's "message"), from the window's own translations.
+  const asked = () => ({ Authorization: `Bearer ${token}`, "Accept-Language": document.documentElement.lang });
   const t = (key, ...values) =>
     (TEXTS[LANG][key] || TEXTS.en[key] || key).replace(/\{(\d)\}/g, (_, i) => String(values[i]));
   // A state word the server sends (an output's, a feed's), in the page's language; one this
@@ -63,12 +66,12 @@
     try {
       const response = await fetch("/api/v1/commands", {
         method: "POST",
-        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        headers: { ...asked(), "Content-Type": "application/json" },
         body: JSON.stringify({ command: name, ...args }),
       });
       const answer = await response.json();
       if (response.status === 401) return askToken(t("unauthorized"));
-      if (!answer.ok) return showError(t("refused", answer.error));
+      if (!answer.ok) return showError(t("refused", answer.message || answer.error));
       render(answer.state);
     } catch (error) {
       showError(t("unreachable"));
@@ -251,7 +254,7 @@
   async function refreshPreview() {
     if (!document.hidden && token && state) {
       try {
-        const response = await fetch("/api/v1/program.jpg", { headers: { Authorization: `Bearer ${token}` } });
+        const response = await fetch("/api/v1/program.jpg", { headers: asked() });
         if (response.ok) {
           const url = URL.createObjectURL(await response.blob());
           $("preview").src = url;
@@ -272,7 +275,7 @@
   async function start() {
     if (!token) return askToken();
     try {
-      const response = await fetch("/api/v1/state", { headers: { Authorization: `Bearer ${token}` } });
+      const response = await fetch("/api/v1/state", { headers: asked() });
       if (response.status === 401) return askToken(t("unauthorized"));
       if (response.ok) render(await response.json());
     } catch (error) {
