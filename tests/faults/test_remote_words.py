@@ -5,8 +5,11 @@ phone's language when it refuses something.
   MUG-350"): the API sent the English of the refusal only. Now the page sends its language
   (``Accept-Language``) and the API adds ``message``, the reason said from the window's own
   translations; ``error`` stays English (the log, scripts, ``anchordesk control``).
+- L2: after 20 wrong tokens from its address (the lock-out, by design) the page said only
+  "reconnecting…" for the minute, and asked again every two seconds. Now it says why and when
+  it can try again, and asks nothing until then.
 
-A real ``anchordesk live --control``; the page in
+A real ``anchordesk live --control`` and a real control server on loopback; the page in
 Debian's chromium (headless, over the DevTools protocol).
 """
 
@@ -24,6 +27,10 @@ import httpx
 import pytest
 import test_control_browser as browser_tools
 from feed_servers import JsonFeedServer
+
+from anchordesk.control.server import ControlServer
+
+from .conftest import Clock
 
 pytestmark = pytest.mark.integration
 
@@ -127,3 +134,123 @@ def test_a_chinese_phone_shows_a_refusal_in_chinese(
         facts = asyncio.run(_refusal_on_a_stale_phone(show.url, chromium, tmp_path / "profile"))
     assert facts["stopped"] == 200
     assert facts["error"] == "未执行：SERUM-30 没有进行中的秒杀"
+
+
+TOKEN = "a-token-of-thirty-two-characters"
+
+
+async def _locked_out(server: ControlServer) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+        for attempt in range(20):
+            wrong = await client.get(
+                "/api/v1/state", headers={"Authorization": f"Bearer guess-{attempt}"}
+            )
+            assert wrong.status_code == 401
+        right = await client.get("/api/v1/state", headers={"Authorization": f"Bearer {TOKEN}"})
+        return {"status": right.status_code, "retry_after": right.headers.get("Retry-After"),
+                **right.json()}  # fmt: skip
+
+
+def test_the_lock_out_answer_says_how_long_it_lasts(clock: Clock) -> None:
+    """What a page needs to say it: the lock-out is told apart from the preview's own 429
+    (at most four pictures a second) and says its seconds, as Retry-After does."""
+
+    async def run() -> tuple[dict[str, Any], dict[str, Any]]:
+        server = ControlServer(lambda: None, TOKEN, port=0, clock=clock)
+        await server.start()
+        try:
+            first = await _locked_out(server)
+            clock.now_s = 45.5  # 14.5 s of the minute left
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+                later = await client.get("/api/v1/state?token=" + TOKEN)
+            return first, {"status": later.status_code, "retry_after": later.headers.get(
+                "Retry-After"), **later.json()}  # fmt: skip
+        finally:
+            await server.stop()
+
+    first, later = asyncio.run(run())
+    assert first == {
+        "status": 429,
+        "retry_after": "61",
+        "ok": False,
+        "error": "too many wrong tokens from this address: try again in 61 s",
+        "locked_out_s": 61,
+    }
+    assert (later["status"], later["retry_after"], later["locked_out_s"]) == (429, "15", 15)
+
+
+_COUNT_CALLS = (
+    "window.__calls = []; const nativeFetch = window.fetch;"
+    "window.fetch = (resource, options) => { window.__calls.push(String(resource));"
+    " return nativeFetch(resource, options); };"
+    "const NativeSocket = window.WebSocket;"
+    "window.WebSocket = function (url, protocols) { window.__calls.push('socket');"
+    " return new NativeSocket(url, protocols); };"
+    "window.WebSocket.prototype = NativeSocket.prototype;"
+)
+
+
+async def _phone_after_the_lock_out(
+    chromium: str, profile: Path, clock: Clock, language: str
+) -> dict[str, Any]:
+    server = ControlServer(lambda: None, TOKEN, port=0, clock=clock)
+    await server.start()
+    facts: dict[str, Any] = {}
+    try:
+        await _locked_out(server)
+        clock.now_s = 56.0  # the server refuses this address 4 s more (says 5)
+        async with browser_tools.chromium_page(chromium, profile) as page:
+            await page.send(
+                "Network.setUserAgentOverride", userAgent="AnchorDeskTest", acceptLanguage=language
+            )
+            await page.send("Emulation.setLocaleOverride", locale=language)
+            await page.send("Page.enable")
+            await page.send("Page.addScriptToEvaluateOnNewDocument", source=_COUNT_CALLS)
+            await page.send("Page.navigate", url=f"http://127.0.0.1:{server.port}/?token={TOKEN}")
+            error = "document.getElementById('error')"
+            await page.wait_for(f"{error} && !{error}.hidden && /[0-9]/.test({error}.textContent)")
+            facts["said"] = await page.evaluate(f"{error}.textContent")
+            facts["badge"] = await page.evaluate(
+                "document.getElementById('connection').textContent"
+            )
+            clock.now_s = 61.0  # the server would answer now; the page waits for its time
+            # Two seconds of the countdown pass (the page's own clock)...
+            first = int(re.findall(r"\d+", facts["said"])[0])
+            await page.wait_for(
+                f"(() => {{ const m = {error}.textContent.match(/[0-9]+/);"
+                f" return m && Number(m[0]) <= {max(1, first - 2)}; }})()"
+            )
+            # ... and the page asked nothing meanwhile: no retry, no WebSocket.
+            facts["during"] = await page.evaluate("window.__calls")
+            await page.wait_for("document.getElementById('connection').classList.contains('on')")
+            facts["after"] = await page.evaluate("window.__calls")
+            facts["error_hidden"] = await page.evaluate(f"{error}.hidden")
+    finally:
+        await server.stop()
+    return facts
+
+
+@pytest.mark.parametrize(
+    ("language", "pattern", "badge"),
+    [
+        ("zh-CN", r"此设备输错令牌的次数过多。(\d) 秒后可以再试。", "已锁定"),
+        ("ja", "この端末から誤ったトークンが何度も試されました。"
+         r"(\d) 秒後にもう一度お試しください。", "ロック中"),
+        ("en", r"Too many wrong tokens were tried from this device\. "
+         r"You can try again in (\d) s\.", "locked out"),
+    ],
+)  # fmt: skip
+def test_a_locked_out_phone_says_why_and_waits_for_its_time(
+    tmp_path: Path, chromium: str, clock: Clock, language: str, pattern: str, badge: str
+) -> None:
+    """Before: "reconnecting…" for the whole minute, no reason, and the page asked for the
+    state and opened a WebSocket every two seconds (each answered 429)."""
+    facts = asyncio.run(_phone_after_the_lock_out(chromium, tmp_path / "profile", clock, language))
+    found = re.fullmatch(pattern, facts["said"])
+    assert found, facts["said"]
+    assert 1 <= int(found.group(1)) <= 5  # 4 s left: Retry-After 5
+    assert facts["badge"] == badge
+    assert facts["during"] == ["/api/v1/state"]  # the one that was refused
+    # When its time is over it starts again by itself: the state, then the event stream.
+    assert facts["after"][:3] == ["/api/v1/state", "/api/v1/state", "socket"]
+    assert facts["error_hidden"] is True

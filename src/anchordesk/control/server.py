@@ -290,10 +290,18 @@ class ControlServer:
             address = request.remote or "?"
             left = self.limiter.refused_for_s(address)
             if left > 0:
-                return _error(
-                    429,
-                    f"too many wrong tokens from this address: try again in {left:.0f} s",
-                    **{"Retry-After": str(int(left) + 1)},
+                wait_s = int(left) + 1
+                # locked_out_s tells a page this is the lock-out (not the preview's rate
+                # limit), so it can say why and wait instead of asking again and again.
+                return web.json_response(
+                    {
+                        "ok": False,
+                        "error": f"too many wrong tokens from this address: try again in "
+                        f"{wait_s} s",
+                        "locked_out_s": wait_s,
+                    },
+                    status=429,
+                    headers={"Retry-After": str(wait_s)},
                 )
             given = token_of(request.headers.get("Authorization"), request.query.get("token"))
             if not token_matches(given, self._token):

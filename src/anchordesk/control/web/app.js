@@ -34,6 +34,10 @@
     history.replaceState(null, "", location.pathname);
   }
   let token = sessionStorage.getItem("anchordesk-token") || "";
+  // Until when (performance.now()) the server refuses this address after too many wrong
+  // tokens: the page says so and asks nothing until then.
+  let lockedUntil = 0;
+  let lockTimer = null;
   let state = null;
   let stateAt = 0;
   const questions = new Map();
@@ -46,6 +50,46 @@
     box.textContent = message;
     box.hidden = !message;
     if (message) setTimeout(() => { if (box.textContent === message) box.hidden = true; }, 6000);
+  }
+
+  const locked = () => performance.now() < lockedUntil;
+
+  // A 429 that says "locked_out_s": too many wrong tokens came from this address (this phone,
+  // or another device behind the same router). Say why and when, count down, then start again.
+  function lockOut(seconds) {
+    lockedUntil = performance.now() + seconds * 1000;
+    if (lockTimer) clearInterval(lockTimer);
+    const box = $("error");
+    const say = () => {
+      const left = Math.ceil((lockedUntil - performance.now()) / 1000);
+      if (left > 0) {
+        box.textContent = t("locked_out", left);
+        box.hidden = false;
+        return;
+      }
+      clearInterval(lockTimer);
+      lockTimer = null;
+      box.hidden = true;
+      if (socket && socket.readyState === WebSocket.OPEN) {  // the stream stayed open meanwhile
+        $("connection").textContent = t("connected");
+        $("connection").className = "badge on";
+      } else if (!socket || socket.readyState === WebSocket.CLOSED) {
+        start();
+      }
+    };
+    $("connection").textContent = t("locked");
+    $("connection").className = "badge off";
+    say();
+    lockTimer = setInterval(say, 1000);
+  }
+
+  async function lockedOutBy(response) {
+    if (response.status !== 429) return false;
+    const answer = await response.clone().json().catch(() => ({}));
+    const seconds = Number(answer.locked_out_s);
+    if (!(seconds > 0)) return false;
+    lockOut(seconds);
+    return true;
   }
 
   function money(text, currency) {
@@ -64,11 +108,13 @@
 
   async function command(name, args = {}) {
     try {
+      if (locked()) return;
       const response = await fetch("/api/v1/commands", {
         method: "POST",
         headers: { ...asked(), "Content-Type": "application/json" },
         body: JSON.stringify({ command: name, ...args }),
       });
+      if (await lockedOutBy(response)) return;
       const answer = await response.json();
       if (response.status === 401) return askToken(t("unauthorized"));
       if (!answer.ok) return showError(t("refused", answer.message || answer.error));
@@ -243,6 +289,7 @@
       }
     };
     socket.onclose = () => {
+      if (locked()) return;  // the lock-out's countdown starts again when it is over
       $("connection").textContent = t("disconnected");
       $("connection").className = "badge off";
       setTimeout(start, 2000);
@@ -252,10 +299,10 @@
   // The preview: one picture at a time, about two a second, only while the page is visible.
   let previewUrl = null;
   async function refreshPreview() {
-    if (!document.hidden && token && state) {
+    if (!document.hidden && token && state && !locked()) {
       try {
         const response = await fetch("/api/v1/program.jpg", { headers: asked() });
-        if (response.ok) {
+        if (await lockedOutBy(response)) { /* said; the preview waits */ } else if (response.ok) {
           const url = URL.createObjectURL(await response.blob());
           $("preview").src = url;
           if (previewUrl) URL.revokeObjectURL(previewUrl);
@@ -273,9 +320,11 @@
   }
 
   async function start() {
+    if (locked()) return;  // the lock-out's countdown calls again
     if (!token) return askToken();
     try {
       const response = await fetch("/api/v1/state", { headers: asked() });
+      if (await lockedOutBy(response)) return;
       if (response.status === 401) return askToken(t("unauthorized"));
       if (response.ok) render(await response.json());
     } catch (error) {
