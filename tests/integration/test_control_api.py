@@ -93,6 +93,7 @@ def test_commands_drive_the_show_and_the_picture(tmp_path: Path) -> None:
         assert answer.json() == {
             "ok": False,
             "error": "MASK-10 is sold out: no deal can start on it",
+            "message": "MASK-10 is sold out: no deal can start on it",  # none asked: English
         }
         answer = post(client, {"command": "pin_latest_question"})
         assert answer.status_code == 409

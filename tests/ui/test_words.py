@@ -19,7 +19,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
-from anchordesk.core import paths
+from anchordesk.core import languages, paths
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words, field_names
 from anchordesk.live.settings import Settings
 from anchordesk.show.feed_items import Order, OrderLine
@@ -120,18 +120,19 @@ class _DroppingTranslator(QTranslator):
         return ""
 
 
-def test_a_translation_that_lost_a_value_falls_back_to_english(qapp: QApplication) -> None:
-    translator = _DroppingTranslator()
-    qapp.installTranslator(translator)
-    try:
-        words = Words(
-            QT_TRANSLATE_NOOP("LiveShow", "{sku} is sold out: no deal can start on it"),
-            sku="{title}",
-        )
-        assert say(words) == "{title} is sold out: no deal can start on it"
-        assert refusal_text(words) == "{title} is sold out: no deal can start on it."
-    finally:
-        qapp.removeTranslator(translator)
+def test_a_translation_that_lost_a_value_falls_back_to_english(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The window says its messages through the program's catalogue (core.languages), the one
+    # the remote control reads too: a careless catalogue is one both would read.
+    monkeypatch.setattr(languages, "catalog", lambda language: _DroppingTranslator())
+    words = Words(
+        QT_TRANSLATE_NOOP("LiveShow", "{sku} is sold out: no deal can start on it"),
+        sku="{title}",
+    )
+    assert say(words) == "{title} is sold out: no deal can start on it"
+    assert refusal_text(words) == "{title} is sold out: no deal can start on it."
+    assert languages.say(words, "zh_CN") == "{title} is sold out: no deal can start on it"
 
 
 def _invalid_show(tmp_path: Path) -> Path:
@@ -272,7 +273,7 @@ def test_refusals_from_the_keyboard_are_said_in_the_windows_language(
     assert last_segment in notice(window)
 
 
-def test_the_remote_api_refuses_in_english_while_the_window_speaks_japanese(
+def test_the_remote_api_refuses_in_the_clients_language_while_the_window_speaks_japanese(
     qtbot: QtBot, control_room: MainWindow, tmp_path: Path, qapp: QApplication
 ) -> None:
     window = control_room
@@ -282,19 +283,27 @@ def test_the_remote_api_refuses_in_english_while_the_window_speaks_japanese(
     headers = {"Authorization": f"Bearer {token}"}
     i18n.install(qapp, "ja")
     try:
+        answers = []
         with ThreadPoolExecutor(1) as pool:
-            answer = _call(
-                qtbot,
-                pool,
-                "POST",
-                f"http://127.0.0.1:{port}/api/v1/commands",
-                headers=headers,
-                json={"command": "stage_product", "sku": "SERUM"},
-            )
-        assert answer.status_code == 409
-        assert answer.json() == {
+            for asked in ({}, {"Accept-Language": "zh-CN"}):
+                answers.append(
+                    _call(
+                        qtbot,
+                        pool,
+                        "POST",
+                        f"http://127.0.0.1:{port}/api/v1/commands",
+                        headers={**headers, **asked},
+                        json={"command": "stage_product", "sku": "SERUM"},
+                    )
+                )
+        english = "staging needs studio mode: switch studio mode on first"
+        assert [answer.status_code for answer in answers] == [409, 409]
+        # The client's language, not the window's: English when it asks for none.
+        assert answers[0].json() == {"ok": False, "error": english, "message": english}
+        assert answers[1].json() == {
             "ok": False,
-            "error": "staging needs studio mode: switch studio mode on first",
+            "error": english,
+            "message": "预备需要导播模式：请先开启导播模式",
         }
         # The same refusal at the keyboard, in the window's language.
         window.controller.stage_product("SERUM")

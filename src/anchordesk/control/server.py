@@ -38,6 +38,8 @@ from anchordesk.control.state import (
     stats_json,
 )
 from anchordesk.core.errors import UserError
+from anchordesk.core.languages import from_accept_language, say
+from anchordesk.core.words import Words
 from anchordesk.live.show import CommandRejected
 
 if TYPE_CHECKING:
@@ -91,6 +93,16 @@ ShowProvider = Callable[[], "LiveShow | None"]
 
 def _error(status: int, message: str, **headers: str) -> web.Response:
     return web.json_response({"ok": False, "error": message}, status=status, headers=headers)
+
+
+def _refusal(status: int, words: Words | str, request: web.Request) -> web.Response:
+    """A refused command: the reason in English (``error``: the log, scripts, ``anchordesk
+    control``) and said in the language the client asks for with ``Accept-Language``
+    (``message``: a phone's page), from the window's own translations."""
+    language = from_accept_language(request.headers.get("Accept-Language"))
+    english, said = str(words).splitlines() or [""], say(words, language).splitlines() or [""]
+    body = {"ok": False, "error": english[0], "message": said[0]}
+    return web.json_response(body, status=status, dumps=_dumps)
 
 
 def _dumps(value: object) -> str:
@@ -278,10 +290,18 @@ class ControlServer:
             address = request.remote or "?"
             left = self.limiter.refused_for_s(address)
             if left > 0:
-                return _error(
-                    429,
-                    f"too many wrong tokens from this address: try again in {left:.0f} s",
-                    **{"Retry-After": str(int(left) + 1)},
+                wait_s = int(left) + 1
+                # locked_out_s tells a page this is the lock-out (not the preview's rate
+                # limit), so it can say why and wait instead of asking again and again.
+                return web.json_response(
+                    {
+                        "ok": False,
+                        "error": f"too many wrong tokens from this address: try again in "
+                        f"{wait_s} s",
+                        "locked_out_s": wait_s,
+                    },
+                    status=429,
+                    headers={"Retry-After": str(wait_s)},
                 )
             given = token_of(request.headers.get("Authorization"), request.query.get("token"))
             if not token_matches(given, self._token):
@@ -377,9 +397,9 @@ class ControlServer:
         try:
             run_command(show, name, arguments, origin="remote")
         except CommandRejected as error:
-            return _error(error.status, str(error).splitlines()[0])
+            return _refusal(error.status, error.words, request)
         except UserError as error:
-            return _error(409, str(error).splitlines()[0])
+            return _refusal(409, str(error), request)
         except Exception:
             log.exception("remote command %s failed", name)
             return _error(500, f"{name} failed: see the log")

@@ -6,6 +6,9 @@
   const browserLanguage = (navigator.languages && navigator.languages[0]) || navigator.language || "en";
   const LANG = /^zh/i.test(browserLanguage) ? "zh_CN" : /^ja/i.test(browserLanguage) ? "ja" : "en";
   document.documentElement.lang = { zh_CN: "zh-CN", ja: "ja", en: "en" }[LANG];
+  // Sent with every call: the server says a refused command's reason in the page's language
+  // (the API's "message"), from the window's own translations.
+  const asked = () => ({ Authorization: `Bearer ${token}`, "Accept-Language": document.documentElement.lang });
   const t = (key, ...values) =>
     (TEXTS[LANG][key] || TEXTS.en[key] || key).replace(/\{(\d)\}/g, (_, i) => String(values[i]));
   // A state word the server sends (an output's, a feed's), in the page's language; one this
@@ -31,6 +34,10 @@
     history.replaceState(null, "", location.pathname);
   }
   let token = sessionStorage.getItem("anchordesk-token") || "";
+  // Until when (performance.now()) the server refuses this address after too many wrong
+  // tokens: the page says so and asks nothing until then.
+  let lockedUntil = 0;
+  let lockTimer = null;
   let state = null;
   let stateAt = 0;
   const questions = new Map();
@@ -43,6 +50,46 @@
     box.textContent = message;
     box.hidden = !message;
     if (message) setTimeout(() => { if (box.textContent === message) box.hidden = true; }, 6000);
+  }
+
+  const locked = () => performance.now() < lockedUntil;
+
+  // A 429 that says "locked_out_s": too many wrong tokens came from this address (this phone,
+  // or another device behind the same router). Say why and when, count down, then start again.
+  function lockOut(seconds) {
+    lockedUntil = performance.now() + seconds * 1000;
+    if (lockTimer) clearInterval(lockTimer);
+    const box = $("error");
+    const say = () => {
+      const left = Math.ceil((lockedUntil - performance.now()) / 1000);
+      if (left > 0) {
+        box.textContent = t("locked_out", left);
+        box.hidden = false;
+        return;
+      }
+      clearInterval(lockTimer);
+      lockTimer = null;
+      box.hidden = true;
+      if (socket && socket.readyState === WebSocket.OPEN) {  // the stream stayed open meanwhile
+        $("connection").textContent = t("connected");
+        $("connection").className = "badge on";
+      } else if (!socket || socket.readyState === WebSocket.CLOSED) {
+        start();
+      }
+    };
+    $("connection").textContent = t("locked");
+    $("connection").className = "badge off";
+    say();
+    lockTimer = setInterval(say, 1000);
+  }
+
+  async function lockedOutBy(response) {
+    if (response.status !== 429) return false;
+    const answer = await response.clone().json().catch(() => ({}));
+    const seconds = Number(answer.locked_out_s);
+    if (!(seconds > 0)) return false;
+    lockOut(seconds);
+    return true;
   }
 
   function money(text, currency) {
@@ -61,14 +108,16 @@
 
   async function command(name, args = {}) {
     try {
+      if (locked()) return;
       const response = await fetch("/api/v1/commands", {
         method: "POST",
-        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        headers: { ...asked(), "Content-Type": "application/json" },
         body: JSON.stringify({ command: name, ...args }),
       });
+      if (await lockedOutBy(response)) return;
       const answer = await response.json();
       if (response.status === 401) return askToken(t("unauthorized"));
-      if (!answer.ok) return showError(t("refused", answer.error));
+      if (!answer.ok) return showError(t("refused", answer.message || answer.error));
       render(answer.state);
     } catch (error) {
       showError(t("unreachable"));
@@ -240,6 +289,7 @@
       }
     };
     socket.onclose = () => {
+      if (locked()) return;  // the lock-out's countdown starts again when it is over
       $("connection").textContent = t("disconnected");
       $("connection").className = "badge off";
       setTimeout(start, 2000);
@@ -249,10 +299,10 @@
   // The preview: one picture at a time, about two a second, only while the page is visible.
   let previewUrl = null;
   async function refreshPreview() {
-    if (!document.hidden && token && state) {
+    if (!document.hidden && token && state && !locked()) {
       try {
-        const response = await fetch("/api/v1/program.jpg", { headers: { Authorization: `Bearer ${token}` } });
-        if (response.ok) {
+        const response = await fetch("/api/v1/program.jpg", { headers: asked() });
+        if (await lockedOutBy(response)) { /* said; the preview waits */ } else if (response.ok) {
           const url = URL.createObjectURL(await response.blob());
           $("preview").src = url;
           if (previewUrl) URL.revokeObjectURL(previewUrl);
@@ -270,9 +320,11 @@
   }
 
   async function start() {
+    if (locked()) return;  // the lock-out's countdown calls again
     if (!token) return askToken();
     try {
-      const response = await fetch("/api/v1/state", { headers: { Authorization: `Bearer ${token}` } });
+      const response = await fetch("/api/v1/state", { headers: asked() });
+      if (await lockedOutBy(response)) return;
       if (response.status === 401) return askToken(t("unauthorized"));
       if (response.ok) render(await response.json());
     } catch (error) {

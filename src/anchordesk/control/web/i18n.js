@@ -22,6 +22,8 @@ window.ANCHORDESK_TEXT = {
     feed_starting: "starting", feed_ok: "ok", feed_retrying: "retrying", feed_ended: "ended",
     feed_stopped: "stopped", output_connecting: "connecting", output_live: "live",
     output_reconnecting: "reconnecting", output_stopped: "stopped", output_failed: "failed",
+    locked: "locked out",
+    locked_out: "Too many wrong tokens were tried from this device. You can try again in {0} s.",
   },
   zh_CN: {
     studio_off: "导播模式：关", studio_on: "导播模式：开", take: "切上直播 ▶",
@@ -44,6 +46,8 @@ window.ANCHORDESK_TEXT = {
     feed_starting: "启动中", feed_ok: "正常", feed_retrying: "重试中", feed_ended: "已结束",
     feed_stopped: "已停止", output_connecting: "连接中", output_live: "直播中",
     output_reconnecting: "重连中", output_stopped: "已停止", output_failed: "失败",
+    locked: "已锁定",
+    locked_out: "此设备输错令牌的次数过多。{0} 秒后可以再试。",
   },
   ja: {
     studio_off: "スタジオモード：オフ", studio_on: "スタジオモード：オン", take: "本番へ切替 ▶",
@@ -66,5 +70,7 @@ window.ANCHORDESK_TEXT = {
     feed_starting: "開始中", feed_ok: "正常", feed_retrying: "再試行中", feed_ended: "終了",
     feed_stopped: "停止", output_connecting: "接続中", output_live: "配信中",
     output_reconnecting: "再接続中", output_stopped: "停止", output_failed: "失敗",
+    locked: "ロック中",
+    locked_out: "この端末から誤ったトークンが何度も試されました。{0} 秒後にもう一度お試しください。",
   },
 };
