@@ -52,6 +52,10 @@ UNREADABLE = "unreadable"  # the adapter could not read the item at all
 ORDER_CHANGED = "order_changed"
 # The same for a cancellation or refund (the same refund id with another amount or lines).
 UPDATE_CHANGED = "update_changed"
+# A cancellation or refund in another currency than its order's (never taken out of it), or
+# with a status no platform sends: readable at the door, refused once its order is known.
+UPDATE_CURRENCY_DIFFERS = "update_currency_differs"
+UPDATE_STATUS_UNKNOWN = "update_status_unknown"
 REASONS = (
     AMOUNT_NOT_A_NUMBER,
     AMOUNT_NEGATIVE,
@@ -62,6 +66,8 @@ REASONS = (
     UNREADABLE,
     ORDER_CHANGED,
     UPDATE_CHANGED,
+    UPDATE_CURRENCY_DIFFERS,
+    UPDATE_STATUS_UNKNOWN,
 )
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
