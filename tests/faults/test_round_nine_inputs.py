@@ -3,12 +3,14 @@ currency than its order, ...). Each test failed on the code before its fix."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from feed_servers import JsonFeedServer
 
 from anchordesk.cli import main as cli_main
+from anchordesk.showfile.samples import sample_show_path
 
 from .test_round_eight_inputs import _report_after_polls
 
@@ -58,3 +60,35 @@ def test_a_refund_in_another_currency_than_its_order_is_listed_as_rejected(
     html = tmp_path / "r.html"
     assert cli_main(["report", "--html", str(html), session]) == 0
     assert "o1:refund:r1" in html.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("into", [False, True])
+def test_an_image_given_as_a_web_address_in_a_csv_is_said_to_be_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], into: bool
+) -> None:
+    """Every shop's product export gives its images as web addresses. Round eight made
+    ``show check`` say "… is a web address: a show's pictures are files", but a CSV's image
+    paths are made relative to the show's folder first, which folded the ``//``: the import
+    said "image file not found: https:/cdn.example.com/mug.png (looked for …/https:/…)"."""
+    csv_path = tmp_path / "sheet" / "products.csv"
+    csv_path.parent.mkdir()
+    csv_path.write_text(
+        "sku,title,price,stock,image\n"
+        "MUG,Mug,24.00,5,https://cdn.example.com/mug.png\n"
+        "CUP,Cup,12.00,5,HTTPS://cdn.example.com/cup.png\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "show.json"
+    argv = ["show", "import-csv", str(csv_path), "-o", str(out)]
+    if into:
+        sample = sample_show_path("en")
+        assert sample is not None
+        shutil.copytree(sample.parent, tmp_path / "shows")
+        show = tmp_path / "shows" / sample.name
+        argv[2:2] = ["--into", str(show)]
+    assert cli_main(argv) == 2
+    said = capsys.readouterr()
+    err = said.out + said.err
+    assert "image https://cdn.example.com/mug.png is a web address" in err
+    assert "image HTTPS://cdn.example.com/cup.png is a web address" in err
+    assert "https:/cdn" not in err and "not found" not in err

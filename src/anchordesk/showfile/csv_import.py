@@ -41,6 +41,7 @@ from anchordesk.show.validate import (
 from anchordesk.showfile.images import (
     cannot_read,
     image_problems,
+    is_web_address,
     no_such_file,
     not_a_file_of_its_kind,
     not_a_regular_file,
@@ -265,7 +266,13 @@ def _whole(text: str, decimal_comma: bool = False) -> int | BadNumber | None:
 
 
 def _rebase(image: str, csv_dir: Path, show_dir: Path | None) -> str:
-    """An image path of the CSV (relative to the CSV's folder) made relative to the show's."""
+    """An image path of the CSV (relative to the CSV's folder) made relative to the show's.
+
+    A web address is left as written, for the show's checks to say what it is: made a path,
+    "https://cdn/x.png" (what every shop's product export holds) became "https:/cdn/x.png",
+    said "image file not found (looked for …/https:/cdn/x.png)"."""
+    if is_web_address(image):
+        return image
     path = Path(image.replace("\\", "/"))
     if path.is_absolute() or show_dir is None:
         return path.as_posix()
