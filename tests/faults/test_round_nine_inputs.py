@@ -3,6 +3,7 @@ currency than its order, ...). Each test failed on the code before its fix."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -92,3 +93,38 @@ def test_an_image_given_as_a_web_address_in_a_csv_is_said_to_be_one(
     assert "image https://cdn.example.com/mug.png is a web address" in err
     assert "image HTTPS://cdn.example.com/cup.png is a web address" in err
     assert "https:/cdn" not in err and "not found" not in err
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_csv_saved_as_excels_unicode_text_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], codec: str
+) -> None:
+    """Excel's "Unicode Text" export is UTF-16 LE with its byte-order mark, tab-separated.
+    Since round seven's Shift_JIS reading it was said "not UTF-8: read as Shift_JIS (Japanese
+    Windows)" and refused as "the header lacks the columns … (found: s\\x00k\\x00u\\x00, …)":
+    refused, in words that sent the user after the wrong cause."""
+    csv_path = tmp_path / "products.txt"
+    text = "sku\ttitle\tprice\tstock\nMUG\tマグカップ\t24.00\t5\n"
+    mark = "\ufeff" if codec == "utf-16-be" else ""  # the other two codecs write their own
+    csv_path.write_bytes((mark + text).encode(codec))
+    out = tmp_path / "show.json"
+    assert cli_main(["show", "import-csv", str(csv_path), "-o", str(out)]) == 0
+    said = capsys.readouterr()
+    assert "Shift_JIS" not in said.out + said.err and "\\x00" not in said.out + said.err
+    (product,) = json.loads(out.read_text(encoding="utf-8"))["products"]
+    assert (product["sku"], product["title"], product["stock"]) == ("MUG", "マグカップ", 5)
+
+
+def test_a_csv_with_nul_bytes_and_no_mark_is_not_read_as_a_legacy_encoding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """UTF-16 without its mark (or no text at all) holds NUL bytes, which no GB18030 or
+    Shift_JIS text has: said not UTF-8, not shown as Japanese characters with NULs."""
+    csv_path = tmp_path / "products.csv"
+    csv_path.write_bytes("sku,title,price,stock\nMUG,Mug,24.00,5\n".encode("utf-16-le") + b"\xff")
+    out = tmp_path / "show.json"
+    assert cli_main(["show", "import-csv", str(csv_path), "-o", str(out)]) == 2
+    said = capsys.readouterr()
+    err = said.out + said.err
+    assert "not UTF-8 text" in err and "Shift_JIS" not in err and "GB18030" not in err
+    assert not out.exists()

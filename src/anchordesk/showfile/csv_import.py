@@ -1,7 +1,8 @@
 """Products from a spreadsheet export (CSV): sku, title, price, stock, image, points.
 
 Talking points are separated by ``|`` inside their cell. The file is UTF-8 with or without a
-byte-order mark (Excel writes one); a file that is not UTF-8 is read as GB18030 or Shift_JIS —
+byte-order mark (Excel writes one), or UTF-16 with its mark (Excel's "Unicode Text"); a file
+that is not UTF-8 is read as GB18030 or Shift_JIS —
 what Excel on a Chinese or a Japanese Windows saves as "CSV" — with a warning. Every bad cell is
 reported with its row (as the spreadsheet numbers it: the header is row 1), its column, its
 value and why.
@@ -15,6 +16,7 @@ file's products go through; their problems are renamed from ``$.products[k].pric
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -180,11 +182,29 @@ def _legacy_text(raw: bytes) -> tuple[str, str] | None:
     return max(readings, key=lambda reading: _kana(reading[0]))  # a tie: the first, GB18030
 
 
+# Byte-order marks of the Unicode encodings besides UTF-8, the 32-bit ones first (UTF-32 LE's
+# begins with UTF-16 LE's). Excel's "Unicode Text" is UTF-16 LE with its mark, tab-separated.
+_UNICODE_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def _decode(raw: bytes, result: CsvImport) -> str:
+    marked = next((codec for mark, codec in _UNICODE_MARKS if raw.startswith(mark)), None)
     try:
+        if marked is not None:
+            # Read as GB18030 or Shift_JIS, such a file was "read as Shift_JIS" and its header
+            # "s\x00k\x00u\x00": the sheet refused in words that sent the user the wrong way.
+            result.encoding = marked
+            return raw.decode(marked)
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        legacy = _legacy_text(raw)
+        # A NUL byte is in no text of a legacy encoding either: UTF-16 without its mark, or
+        # not text at all; said as not UTF-8, never shown as Chinese or Japanese characters.
+        legacy = None if marked is not None or b"\x00" in raw else _legacy_text(raw)
         if legacy is None:
             result.problems.append(
                 _file_problem(
