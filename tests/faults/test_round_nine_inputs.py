@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,28 @@ def test_a_csv_with_nul_bytes_and_no_mark_is_not_read_as_a_legacy_encoding(
     err = said.out + said.err
     assert "not UTF-8 text" in err and "Shift_JIS" not in err and "GB18030" not in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("sheet", "prices"),
+    [
+        # A spreadsheet in German saved with commas (Google Sheets does): its decimals are
+        # commas, so "1.000" is a thousand euros, not one.
+        ('sku,title,price,stock\nMUG,Mug,"12,50",5\nTV,TV,1.000,2\n', ["12.5", "1000"]),
+        # A ";" file written by a program with a decimal point: "12.500" is 12.5, not 12,500.
+        ("sku;title;price;stock\nMUG;Mug;1234.50;5\nCUP;Cup;12.500;2\n", ["1234.5", "12.5"]),
+    ],
+)
+def test_a_price_that_reads_both_ways_is_read_with_the_mark_of_the_files_other_prices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sheet: str, prices: list[str]
+) -> None:
+    """Round eight read a number that reads both ways ("1.000", "12.500") by the separator
+    alone, even where the file's other prices showed its decimal mark beyond doubt: a
+    thousand-euro TV became €1.00 and a $12.50 cup $12,500.00, written without a word."""
+    csv_path = tmp_path / "products.csv"
+    csv_path.write_text(sheet, encoding="utf-8")
+    out = tmp_path / "show.json"
+    argv = ["show", "import-csv", str(csv_path), "-o", str(out)]
+    assert cli_main(argv) == 0, capsys.readouterr()
+    products = json.loads(out.read_text(encoding="utf-8"))["products"]
+    assert [Decimal(str(product["price"])) for product in products] == [Decimal(p) for p in prices]

@@ -261,6 +261,34 @@ def _plain_number(text: str, decimal_comma: bool) -> str:
     return comma if decimal_comma else point
 
 
+def _marks_written(text: str) -> str:
+    """The decimal mark a price cell shows beyond doubt: "point" ("12.50", "1,299.00"),
+    "comma" ("12,50", "1.299,00"), or "" (no mark, or one that reads both ways: "1,299")."""
+    cleaned = text.strip()
+    cleaned = cleaned[len(_sign(cleaned)) :].strip()
+    if "," not in cleaned and "." not in cleaned:
+        return ""
+    if _plain_number(cleaned, decimal_comma=False) != _plain_number(cleaned, decimal_comma=True):
+        return ""  # "1,299", "1.000": the very cells the file's mark must decide
+    if _THOUSANDS.fullmatch(cleaned) or (cleaned.count(".") == 1 and "," not in cleaned):
+        return "point"
+    if _POINT_THOUSANDS.fullmatch(cleaned) or _COMMA_DECIMAL.fullmatch(cleaned):
+        return "comma"
+    return ""
+
+
+def _file_decimal_comma(prices: list[str], delimiter: str) -> bool:
+    """Whether the file writes decimals with a comma: as its prices that read one way only
+    show, else (none does, or both marks are written) as its separator tells (see
+    `_plain_number`). By the separator alone, "1.000" in a ","-file of "12,50" prices (a
+    spreadsheet in German, saved with commas) was €1.00, and "12.500" in a ";"-file of
+    "1234.50" prices 12,500."""
+    marks = {mark for price in prices if (mark := _marks_written(price))}
+    if len(marks) == 1:
+        return marks == {"comma"}
+    return delimiter == ";"
+
+
 def _amount(text: str, decimal_comma: bool = False) -> Decimal | BadNumber | None:
     cleaned = text.strip()
     cleaned = cleaned[len(_sign(cleaned)) :].strip()
@@ -517,6 +545,11 @@ def _parse(
         )
         return result
 
+    filled = [row for row in rows[header_index + 1 :] if any(cell.strip() for cell in row)]
+    price_at = columns["price"]
+    decimal_comma = _file_decimal_comma(
+        [row[price_at] for row in filled if price_at < len(row)], delimiter
+    )
     # Every row becomes a product (unreadable cells hold a placeholder and are reported once,
     # by the reading), so that the rules below see every row.
     candidates: list[Product] = []
@@ -549,7 +582,7 @@ def _parse(
                         )
                     )
             cells = _Row(row, index + 1, columns, result)
-            product = _product(cells, show_currency, priced_in, decimal_comma=delimiter == ";")
+            product = _product(cells, show_currency, priced_in, decimal_comma=decimal_comma)
             for column in cells.unreadable:
                 unreadable.add(f"$.products[{len(candidates)}].{column}")
             if product.image and csv_dir is not None:
