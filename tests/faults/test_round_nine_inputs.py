@@ -9,12 +9,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from feed_servers import JsonFeedServer
+from feed_servers import JsonFeedServer, ShopifyOrdersServer
 
 from anchordesk.cli import main as cli_main
+from anchordesk.feeds.shopify import ShopifyOrdersAdapter
+from anchordesk.show.feed_items import Order, OrderUpdate
 from anchordesk.showfile.samples import sample_show_path
 
 from .test_round_eight_inputs import _report_after_polls
+from .test_round_three_feeds import _poll, _split
 
 
 def _order(order_id: str, total: str, currency: str = "USD") -> dict[str, object]:
@@ -154,3 +157,23 @@ def test_a_price_that_reads_both_ways_is_read_with_the_mark_of_the_files_other_p
     assert cli_main(argv) == 0, capsys.readouterr()
     products = json.loads(out.read_text(encoding="utf-8"))["products"]
     assert [Decimal(str(product["price"])) for product in products] == [Decimal(p) for p in prices]
+
+
+@pytest.mark.integration
+def test_shopify_rest_a_refund_paid_back_in_two_currencies_is_not_summed() -> None:
+    """A refund whose successful transactions are $5.00 and €5.00 was read as one refund of
+    10.00 in the last transaction's currency: money summed across currencies. Now the order's
+    refunds are one rejected item (kept, with why, in the report); the sale still counts."""
+    with ShopifyOrdersServer() as server:
+        order_id = server.add_order([("MUG", 2, "10.00")])
+        server.refund(order_id, "5.00", [(0, 1)])
+        (transaction,) = server._order(order_id)["refunds"][-1]["transactions"]
+        server._order(order_id)["refunds"][-1]["transactions"].append(
+            dict(transaction, id=transaction["id"] + 1, currency="EUR")
+        )
+        sink, _ = _poll(ShopifyOrdersAdapter(server.url, server.token), 1)
+    kept, rejected = _split(sink)
+    assert [item.id for item in kept if isinstance(item, Order)] == [str(order_id)]
+    assert not [item for item in kept if isinstance(item, OrderUpdate)]
+    (refused,) = rejected
+    assert refused.kind == "order_update" and "EUR, USD at once" in refused.detail
