@@ -177,3 +177,28 @@ def test_shopify_rest_a_refund_paid_back_in_two_currencies_is_not_summed() -> No
     assert not [item for item in kept if isinstance(item, OrderUpdate)]
     (refused,) = rejected
     assert refused.kind == "order_update" and "EUR, USD at once" in refused.detail
+
+
+def test_a_cancellation_sent_again_in_another_currency_says_what_changed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cancellation sent again with another currency is listed as changed (round eight's
+    rule), but its words were the same twice: "sent again as cancelled the whole order with 0
+    units back; the first copy counts: cancelled the whole order with 0 units back"."""
+    server = JsonFeedServer(poll_ms=1000).start()
+    cancel = {"type": "order_update", "id": "o1", "status": "cancelled", "currency": "USD"}
+    report = _report_after_polls(
+        tmp_path,
+        capsys,
+        server,
+        lambda: server.add_raw(_order("o1", "24.00")),
+        lambda: server.add_raw(cancel),
+        lambda: server.add_raw(dict(cancel, currency="EUR")),
+    )
+    assert report["gmv_by_currency"] == {"USD": "0.00"}
+    (entry,) = report["rejected"]
+    assert entry["reason"] == "update_changed"
+    assert entry["detail"] == (
+        "sent again as cancelled the whole order in EUR with 0 units back; "
+        "the first copy counts: cancelled the whole order in USD with 0 units back"
+    )

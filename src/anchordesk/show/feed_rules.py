@@ -206,8 +206,15 @@ def update_terms(update: OrderUpdate) -> UpdateTerms:
 
 def _update_words(update: OrderUpdate) -> str:
     units = sum(line.quantity for line in update.lines)
-    money = "the whole order" if update.refund is None else f"{update.refund} {update.currency}"
-    return f"{update.status} {money.strip()} with {units} units back"
+    # The currency always named, as the order's words do: a cancellation sent again in EUR
+    # read "sent again as cancelled the whole order …; the first copy counts: cancelled the
+    # whole order …", the same words twice for the change it was listed for.
+    currency = update.currency
+    if update.refund is None:
+        money = f"the whole order in {currency}" if currency else "the whole order"
+    else:
+        money = f"{update.refund} {currency}".strip()
+    return f"{update.status} {money} with {units} units back"
 
 
 def changed_update_problem(kept: OrderUpdate, again: OrderUpdate) -> Problem | None:
