@@ -202,3 +202,18 @@ def test_a_cancellation_sent_again_in_another_currency_says_what_changed(
         "sent again as cancelled the whole order in EUR with 0 units back; "
         "the first copy counts: cancelled the whole order in USD with 0 units back"
     )
+
+
+@pytest.mark.parametrize("content", [b"sep=;\n", b"\xef\xbb\xbfsep=;\r\n\r\n;;;\r\n"])
+def test_a_csv_of_only_excels_separator_line_is_said_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    """A tool that exports for Excel writes ``sep=;`` first, also for an empty sheet. Since
+    round eight read that line as the separator, such a file gave a StopIteration traceback
+    and exit 1; it is empty, and said so like any empty CSV."""
+    csv_path = tmp_path / "products.csv"
+    csv_path.write_bytes(content)
+    out = tmp_path / "show.json"
+    assert cli_main(["show", "import-csv", str(csv_path), "-o", str(out)]) == 2
+    said = capsys.readouterr()
+    assert "the CSV is empty" in said.out + said.err and not out.exists()

@@ -409,6 +409,8 @@ def _rows_of_one_show(reader: Iterator[list[str]]) -> list[list[str]]:
     return rows
 
 
+_EMPTY_CSV = Words(QT_TRANSLATE_NOOP("CsvImport", "the CSV is empty"))
+
 # Unknown header columns named one by one; the rest are counted in one more line.
 _UNKNOWN_COLUMNS_NAMED = 5
 
@@ -425,9 +427,7 @@ def _parse(
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     if not first:
-        result.problems.append(
-            _file_problem(Words(QT_TRANSLATE_NOOP("CsvImport", "the CSV is empty")))
-        )
+        result.problems.append(_file_problem(_EMPTY_CSV))
         return result
     # Excel in many European locales separates with ";"; tab-separated exports exist too.
     delimiter = max((",", ";", "\t"), key=first.count)
@@ -471,7 +471,14 @@ def _parse(
         result.bad_rows = [reader.line_num]
         return result
 
-    header_index = next(index for index, row in enumerate(rows) if any(c.strip() for c in row))
+    header_index = next(
+        (index for index, row in enumerate(rows) if any(c.strip() for c in row)), None
+    )
+    if header_index is None:
+        # Nothing but Excel's "sep=;" line (a tool's export of an empty sheet): was a
+        # StopIteration traceback, exit 1.
+        result.problems.append(_file_problem(_EMPTY_CSV))
+        return result
     header = rows[header_index]
     columns: dict[str, int] = {}
     unknown = 0
