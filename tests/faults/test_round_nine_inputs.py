@@ -237,3 +237,22 @@ def test_blank_rows_after_the_products_are_not_held_in_memory(tmp_path: Path) ->
         tracemalloc.stop()
     assert [product.sku for product in imported.products] == ["MUG"] and not imported.problems
     assert peak < 40 * 1024 * 1024, f"peak {peak / 1024 / 1024:.0f} MB"
+
+
+def test_import_csv_onto_the_csv_itself_is_not_told_to_read_the_csv_as_a_show(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``show import-csv p.csv -o p.csv`` was refused (right: nothing overwritten) with the
+    advice "to replace its products use --into p.csv -o p.csv", which reads the CSV as a show
+    and fails again; the advice now says what the file is."""
+    csv_path = tmp_path / "products.csv"
+    csv_path.write_text("sku,title,price,stock\nMUG,Mug,24.00,5\n", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(csv_path)
+    for output in (csv_path, link):
+        assert cli_main(["show", "import-csv", str(csv_path), "-o", str(output)]) == 2
+        said = capsys.readouterr()
+        err = said.out + said.err
+        assert "it is the CSV being imported: write the show to a new file" in err
+        assert "--into" not in err
+    assert csv_path.read_text(encoding="utf-8").startswith("sku,title")
