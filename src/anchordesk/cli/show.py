@@ -284,11 +284,14 @@ def run_import_csv(
         note = f"replaced the products of {into_show_path}"
     else:
         if output_path.exists():
-            _say(
-                f"{output_path}: error: the file exists; to replace its products use "
-                f"--into {output_path} -o {output_path}",
-                out,
+            # -o naming the CSV itself was told "use --into p.csv -o p.csv": the CSV read as
+            # a show, which it is not.
+            hint = (
+                "it is the CSV being imported: write the show to a new file"
+                if _same_file(output_path, csv_path)
+                else f"to replace its products use --into {output_path} -o {output_path}"
             )
+            _say(f"{output_path}: error: the file exists; {hint}", out)
             return 2
         show = _new_show(csv_path.stem, imported.products, output_dir, imported.sign_currencies)
         note = (

@@ -364,12 +364,17 @@ class ShopifyOrdersAdapter:
         for refund in raw.get("refunds") or []:
             refund_id = refund["id"]
             amount = Decimal(0)
-            refund_currency = currency
+            currencies: set[str] = set()
             for transaction in refund.get("transactions") or []:
                 if transaction.get("kind") != "refund" or transaction.get("status") != "success":
                     continue
                 amount += money(transaction["amount"])
-                refund_currency = as_text(transaction.get("currency")).upper() or refund_currency
+                currencies.add(as_text(transaction.get("currency")).upper() or currency)
+            if len(currencies) > 1:
+                # $5.00 and €5.00 were summed as 10.00 in the last one's currency: money is
+                # never summed across currencies, so the refund is not read (kept, with why).
+                raise ValueError(f"refund {refund_id} in {', '.join(sorted(currencies))} at once")
+            refund_currency = currencies.pop() if currencies else currency
             lines = []
             for item in refund.get("refund_line_items") or []:
                 quantity = item["quantity"]

@@ -52,6 +52,10 @@ UNREADABLE = "unreadable"  # the adapter could not read the item at all
 ORDER_CHANGED = "order_changed"
 # The same for a cancellation or refund (the same refund id with another amount or lines).
 UPDATE_CHANGED = "update_changed"
+# A cancellation or refund in another currency than its order's (never taken out of it), or
+# with a status no platform sends: readable at the door, refused once its order is known.
+UPDATE_CURRENCY_DIFFERS = "update_currency_differs"
+UPDATE_STATUS_UNKNOWN = "update_status_unknown"
 REASONS = (
     AMOUNT_NOT_A_NUMBER,
     AMOUNT_NEGATIVE,
@@ -62,6 +66,8 @@ REASONS = (
     UNREADABLE,
     ORDER_CHANGED,
     UPDATE_CHANGED,
+    UPDATE_CURRENCY_DIFFERS,
+    UPDATE_STATUS_UNKNOWN,
 )
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
@@ -200,8 +206,15 @@ def update_terms(update: OrderUpdate) -> UpdateTerms:
 
 def _update_words(update: OrderUpdate) -> str:
     units = sum(line.quantity for line in update.lines)
-    money = "the whole order" if update.refund is None else f"{update.refund} {update.currency}"
-    return f"{update.status} {money.strip()} with {units} units back"
+    # The currency always named, as the order's words do: a cancellation sent again in EUR
+    # read "sent again as cancelled the whole order …; the first copy counts: cancelled the
+    # whole order …", the same words twice for the change it was listed for.
+    currency = update.currency
+    if update.refund is None:
+        money = f"the whole order in {currency}" if currency else "the whole order"
+    else:
+        money = f"{update.refund} {currency}".strip()
+    return f"{update.status} {money} with {units} units back"
 
 
 def changed_update_problem(kept: OrderUpdate, again: OrderUpdate) -> Problem | None:

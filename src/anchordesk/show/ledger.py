@@ -48,7 +48,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, Protocol
 
 from anchordesk.show.feed_items import Order, OrderUpdate
-from anchordesk.show.feed_rules import Problem, allowed_digits, order_problem, update_problem
+from anchordesk.show.feed_rules import (
+    UPDATE_CURRENCY_DIFFERS,
+    UPDATE_STATUS_UNKNOWN,
+    Problem,
+    allowed_digits,
+    order_problem,
+    update_problem,
+)
 from anchordesk.show.model import Product
 from anchordesk.show.snapshot import show_from_snapshot as show_from_snapshot
 from anchordesk.show.snapshot import show_snapshot as show_snapshot
@@ -153,6 +160,7 @@ class UpdateOutcome:
     units_back: Mapping[str, int] = field(default_factory=dict)  # by SKU, out of units sold
     restocks: tuple[Restock, ...] = ()
     reason: str = ""  # for "rejected": why, in one line
+    problem: Problem | None = None  # for "rejected": its reason code, for the report's list
 
 
 @dataclass
@@ -435,15 +443,20 @@ class Ledger:
 
     def _apply(self, update: OrderUpdate, counted: _CountedOrder, at: float) -> UpdateOutcome:
         if update.status not in ("cancelled", "refunded"):
-            return self._reject(update, f"unknown status {update.status!r}")
+            return self._reject(
+                update, Problem(UPDATE_STATUS_UNKNOWN, f"unknown status {update.status!r}")
+            )
         if update.currency and update.currency != counted.currency:
             return self._reject(
                 update,
-                f"refund in {update.currency} for an order in {counted.currency}: not counted",
+                Problem(
+                    UPDATE_CURRENCY_DIFFERS,
+                    f"{update.status} in {update.currency} for an order in {counted.currency}",
+                ),
             )
         problem = update_problem(update, counted.currency)
         if problem is not None:
-            return self._reject(update, str(problem))
+            return self._reject(update, problem)
         whole = update.whole_order
         amount = (
             counted.left if whole or update.refund is None else min(update.refund, counted.left)
@@ -521,8 +534,8 @@ class Ledger:
                 result.append((line, units))
         return result
 
-    def _reject(self, update: OrderUpdate, reason: str) -> UpdateOutcome:
-        outcome = UpdateOutcome(update, "rejected", reason=reason)
+    def _reject(self, update: OrderUpdate, problem: Problem) -> UpdateOutcome:
+        outcome = UpdateOutcome(update, "rejected", reason=str(problem), problem=problem)
         self.rejected_updates.append(outcome)
         return outcome
 

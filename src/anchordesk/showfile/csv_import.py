@@ -1,7 +1,8 @@
 """Products from a spreadsheet export (CSV): sku, title, price, stock, image, points.
 
 Talking points are separated by ``|`` inside their cell. The file is UTF-8 with or without a
-byte-order mark (Excel writes one); a file that is not UTF-8 is read as GB18030 or Shift_JIS —
+byte-order mark (Excel writes one), or UTF-16 with its mark (Excel's "Unicode Text"); a file
+that is not UTF-8 is read as GB18030 or Shift_JIS —
 what Excel on a Chinese or a Japanese Windows saves as "CSV" — with a warning. Every bad cell is
 reported with its row (as the spreadsheet numbers it: the header is row 1), its column, its
 value and why.
@@ -15,6 +16,7 @@ file's products go through; their problems are renamed from ``$.products[k].pric
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -41,6 +43,7 @@ from anchordesk.show.validate import (
 from anchordesk.showfile.images import (
     cannot_read,
     image_problems,
+    is_web_address,
     no_such_file,
     not_a_file_of_its_kind,
     not_a_regular_file,
@@ -179,11 +182,29 @@ def _legacy_text(raw: bytes) -> tuple[str, str] | None:
     return max(readings, key=lambda reading: _kana(reading[0]))  # a tie: the first, GB18030
 
 
+# Byte-order marks of the Unicode encodings besides UTF-8, the 32-bit ones first (UTF-32 LE's
+# begins with UTF-16 LE's). Excel's "Unicode Text" is UTF-16 LE with its mark, tab-separated.
+_UNICODE_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def _decode(raw: bytes, result: CsvImport) -> str:
+    marked = next((codec for mark, codec in _UNICODE_MARKS if raw.startswith(mark)), None)
     try:
+        if marked is not None:
+            # Read as GB18030 or Shift_JIS, such a file was "read as Shift_JIS" and its header
+            # "s\x00k\x00u\x00": the sheet refused in words that sent the user the wrong way.
+            result.encoding = marked
+            return raw.decode(marked)
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        legacy = _legacy_text(raw)
+        # A NUL byte is in no text of a legacy encoding either: UTF-16 without its mark, or
+        # not text at all; said as not UTF-8, never shown as Chinese or Japanese characters.
+        legacy = None if marked is not None or b"\x00" in raw else _legacy_text(raw)
         if legacy is None:
             result.problems.append(
                 _file_problem(
@@ -240,6 +261,34 @@ def _plain_number(text: str, decimal_comma: bool) -> str:
     return comma if decimal_comma else point
 
 
+def _marks_written(text: str) -> str:
+    """The decimal mark a price cell shows beyond doubt: "point" ("12.50", "1,299.00"),
+    "comma" ("12,50", "1.299,00"), or "" (no mark, or one that reads both ways: "1,299")."""
+    cleaned = text.strip()
+    cleaned = cleaned[len(_sign(cleaned)) :].strip()
+    if "," not in cleaned and "." not in cleaned:
+        return ""
+    if _plain_number(cleaned, decimal_comma=False) != _plain_number(cleaned, decimal_comma=True):
+        return ""  # "1,299", "1.000": the very cells the file's mark must decide
+    if _THOUSANDS.fullmatch(cleaned) or (cleaned.count(".") == 1 and "," not in cleaned):
+        return "point"
+    if _POINT_THOUSANDS.fullmatch(cleaned) or _COMMA_DECIMAL.fullmatch(cleaned):
+        return "comma"
+    return ""
+
+
+def _file_decimal_comma(prices: list[str], delimiter: str) -> bool:
+    """Whether the file writes decimals with a comma: as its prices that read one way only
+    show, else (none does, or both marks are written) as its separator tells (see
+    `_plain_number`). By the separator alone, "1.000" in a ","-file of "12,50" prices (a
+    spreadsheet in German, saved with commas) was €1.00, and "12.500" in a ";"-file of
+    "1234.50" prices 12,500."""
+    marks = {mark for price in prices if (mark := _marks_written(price))}
+    if len(marks) == 1:
+        return marks == {"comma"}
+    return delimiter == ";"
+
+
 def _amount(text: str, decimal_comma: bool = False) -> Decimal | BadNumber | None:
     cleaned = text.strip()
     cleaned = cleaned[len(_sign(cleaned)) :].strip()
@@ -265,7 +314,13 @@ def _whole(text: str, decimal_comma: bool = False) -> int | BadNumber | None:
 
 
 def _rebase(image: str, csv_dir: Path, show_dir: Path | None) -> str:
-    """An image path of the CSV (relative to the CSV's folder) made relative to the show's."""
+    """An image path of the CSV (relative to the CSV's folder) made relative to the show's.
+
+    A web address is left as written, for the show's checks to say what it is: made a path,
+    "https://cdn/x.png" (what every shop's product export holds) became "https:/cdn/x.png",
+    said "image file not found (looked for …/https:/cdn/x.png)"."""
+    if is_web_address(image):
+        return image
     path = Path(image.replace("\\", "/"))
     if path.is_absolute() or show_dir is None:
         return path.as_posix()
@@ -341,18 +396,42 @@ class _TooManyRows(Exception):
     pass
 
 
-def _rows_of_one_show(reader: Iterator[list[str]]) -> list[list[str]]:
-    """The rows, but no more non-blank ones than a header and a show's products."""
-    rows: list[list[str]] = []
-    filled = 0
-    for row in reader:
-        rows.append(row)
-        if any(cell.strip() for cell in row):
-            filled += 1
-            if filled > MAX_PRODUCTS + 1:
+def _filled(row: list[str]) -> bool:
+    """Whether a row holds anything but blanks (a spreadsheet writes ",,," for a row it once
+    formatted); one pass in C, not a generator over its cells."""
+    return any(row) and not "".join(row).isspace()
+
+
+def _rows_of_one_show(reader: Iterator[list[str]]) -> list[tuple[int, list[str]]]:
+    """The rows that hold something, each with its number in the file (the first row is 1),
+    but no more of them than a header and a show's products. Blank rows are counted, not kept:
+    a 20 MB file of blank rows (under the size cap) was 20 million rows held, looked through
+    three times: 33 s and 1.9 GB to import one product."""
+    rows: list[tuple[int, list[str]]] = []
+    for number, row in enumerate(reader, start=1):
+        if _filled(row):
+            rows.append((number, row))
+            if len(rows) > MAX_PRODUCTS + 1:
                 raise _TooManyRows
     return rows
 
+
+def _first_filled_line(text: str) -> str:
+    """The first line that is not blank ("" when none), found without splitting the whole
+    text into lines (a 20 MB file of blank lines made 20 million strings for this one)."""
+    found = _NOT_BLANK.search(text)
+    if found is None:
+        return ""
+    at = found.start()
+    start = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1
+    ends = [end for end in (text.find("\n", at), text.find("\r", at)) if end >= 0]
+    line = text[start : min(ends) if ends else len(text)]
+    # The same line as str.splitlines() gives (it also splits at \x0c, \x1c, U+2028...).
+    return next((part for part in line.splitlines() if part.strip()), "")
+
+
+_NOT_BLANK = re.compile(r"\S")
+_EMPTY_CSV = Words(QT_TRANSLATE_NOOP("CsvImport", "the CSV is empty"))
 
 # Unknown header columns named one by one; the rest are counted in one more line.
 _UNKNOWN_COLUMNS_NAMED = 5
@@ -367,12 +446,9 @@ def _parse(
     priced_in: Mapping[str, str],
 ) -> CsvImport:
     text = text.removeprefix("\ufeff")
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), "")
+    first = _first_filled_line(text)
     if not first:
-        result.problems.append(
-            _file_problem(Words(QT_TRANSLATE_NOOP("CsvImport", "the CSV is empty")))
-        )
+        result.problems.append(_file_problem(_EMPTY_CSV))
         return result
     # Excel in many European locales separates with ";"; tab-separated exports exist too.
     delimiter = max((",", ";", "\t"), key=first.count)
@@ -416,8 +492,12 @@ def _parse(
         result.bad_rows = [reader.line_num]
         return result
 
-    header_index = next(index for index, row in enumerate(rows) if any(c.strip() for c in row))
-    header = rows[header_index]
+    if not rows:
+        # Nothing but Excel's "sep=;" line (a tool's export of an empty sheet): was a
+        # StopIteration traceback, exit 1.
+        result.problems.append(_file_problem(_EMPTY_CSV))
+        return result
+    header_number, header = rows[0]
     columns: dict[str, int] = {}
     unknown = 0
     for position, name in enumerate(header):
@@ -429,7 +509,7 @@ def _parse(
                     continue  # counted below: a million columns is one line, not a million
                 result.problems.append(
                     _cell_problem(
-                        header_index + 1,
+                        header_number,
                         name.strip(),
                         Words(
                             QT_TRANSLATE_NOOP(
@@ -446,7 +526,7 @@ def _parse(
         if column in columns:
             result.problems.append(
                 _cell_problem(
-                    header_index + 1,
+                    header_number,
                     name.strip(),
                     Words(
                         QT_TRANSLATE_NOOP("CsvImport", "column {name} appears twice"),
@@ -459,7 +539,7 @@ def _parse(
     if unknown > _UNKNOWN_COLUMNS_NAMED:
         result.problems.append(
             _cell_problem(
-                header_index + 1,
+                header_number,
                 None,
                 Words(
                     QT_TRANSLATE_NOOP("CsvImport", "{count} more unknown columns (ignored)"),
@@ -473,7 +553,7 @@ def _parse(
         found = ", ".join(h.strip() for h in header if h.strip())
         result.problems.append(
             _cell_problem(
-                header_index + 1,
+                header_number,
                 None,
                 Words(
                     QT_TRANSLATE_NOOP(
@@ -490,45 +570,47 @@ def _parse(
         )
         return result
 
+    price_at = columns["price"]
+    decimal_comma = _file_decimal_comma(
+        [row[price_at] for _, row in rows[1:] if price_at < len(row)], delimiter
+    )
     # Every row becomes a product (unreadable cells hold a placeholder and are reported once,
     # by the reading), so that the rules below see every row.
     candidates: list[Product] = []
     row_numbers: list[int] = []
     unreadable: set[str] = set()  # "$.products[k].column" of cells that could not be read
     overflowing = 0  # rows with cells past the header's last column
-    for index in range(header_index + 1, len(rows)):
-        row = rows[index]
-        if any(cell.strip() for cell in row):
-            if any(cell.strip() for cell in row[len(header) :]):
-                overflowing += 1
-                if overflowing <= _UNKNOWN_COLUMNS_NAMED:
-                    # Mostly a separator inside a cell that is not quoted: the end of the row
-                    # (a talking point, an image) was lost without a word.
-                    result.problems.append(
-                        _cell_problem(
-                            index + 1,
-                            None,
-                            Words(
-                                QT_TRANSLATE_NOOP(
-                                    "CsvImport",
-                                    "{cells} cells, but the header names {columns} columns: "
-                                    "the cells after the last one are not read (is a separator "
-                                    "inside a cell that is not in quotes?)",
-                                ),
-                                cells=len(row),
-                                columns=len(header),
+    for number, row in rows[1:]:
+        if _filled(row[len(header) :]):
+            overflowing += 1
+            if overflowing <= _UNKNOWN_COLUMNS_NAMED:
+                # Mostly a separator inside a cell that is not quoted: the end of the row
+                # (a talking point, an image) was lost without a word.
+                result.problems.append(
+                    _cell_problem(
+                        number,
+                        None,
+                        Words(
+                            QT_TRANSLATE_NOOP(
+                                "CsvImport",
+                                "{cells} cells, but the header names {columns} columns: "
+                                "the cells after the last one are not read (is a separator "
+                                "inside a cell that is not in quotes?)",
                             ),
-                            Severity.WARNING,
-                        )
+                            cells=len(row),
+                            columns=len(header),
+                        ),
+                        Severity.WARNING,
                     )
-            cells = _Row(row, index + 1, columns, result)
-            product = _product(cells, show_currency, priced_in, decimal_comma=delimiter == ";")
-            for column in cells.unreadable:
-                unreadable.add(f"$.products[{len(candidates)}].{column}")
-            if product.image and csv_dir is not None:
-                product = replace(product, image=_rebase(product.image, csv_dir, show_dir))
-            candidates.append(product)
-            row_numbers.append(index + 1)
+                )
+        cells = _Row(row, number, columns, result)
+        product = _product(cells, show_currency, priced_in, decimal_comma=decimal_comma)
+        for column in cells.unreadable:
+            unreadable.add(f"$.products[{len(candidates)}].{column}")
+        if product.image and csv_dir is not None:
+            product = replace(product, image=_rebase(product.image, csv_dir, show_dir))
+        candidates.append(product)
+        row_numbers.append(number)
 
     if overflowing > _UNKNOWN_COLUMNS_NAMED:
         result.problems.append(
@@ -555,7 +637,7 @@ def _parse(
     result.problems += [_as_row_problem(problem, row_numbers) for problem in rules]
 
     bad_rows = sorted(
-        {number for p in result.problems if p.is_error and (number := _row_of(p.path)) is not None}
+        {bad for p in result.problems if p.is_error and (bad := _row_of(p.path)) is not None}
     )
     result.bad_rows = bad_rows
     result.problems.sort(key=_cell_order)  # stable: a cell's problems keep their order

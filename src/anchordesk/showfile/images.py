@@ -86,6 +86,15 @@ def image_problems(show: Show) -> list[Problem]:
     return problems
 
 
+_WEB_ADDRESS = re.compile(r"(?i)[a-z][a-z0-9+.-]*://")
+
+
+def is_web_address(image: str) -> bool:
+    """``https://shop/x.png`` and the like: said as such, never read as a path (a path would
+    fold its ``//`` and look for ``https:/shop/x.png`` beside the show)."""
+    return _WEB_ADDRESS.match(image) is not None
+
+
 def _check(
     show: Show, relative: str, path: str, what: Words, subject: Words | None
 ) -> list[Problem]:
@@ -99,7 +108,7 @@ def _check(
     if resolved is None or len(relative) > MAX_PATH_CHARS or _CONTROLS.search(relative):
         return problems  # the rules of texts report such a path (anchordesk.show.validate)
     name = escape_controls(relative)
-    if re.match(r"(?i)[a-z][a-z0-9+.-]*://", relative):
+    if is_web_address(relative):
         # "https://shop/x.png" was "file not found (looked for …/https:/shop/x.png)".
         return error(
             Words(

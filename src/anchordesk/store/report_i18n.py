@@ -200,6 +200,16 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "取消或退款再次发送时已更改（按首次收到的计入）",
         "内容が変わって再送されたキャンセル・返金（最初に受けた内容で集計）",
     ),
+    "reason_update_currency_differs": (
+        "cancellation or refund in another currency than its order",
+        "取消或退款的币种与其订单不同",
+        "注文と異なる通貨のキャンセル・返金",
+    ),
+    "reason_update_status_unknown": (
+        "cancellation or refund of an unknown status",
+        "未知状态的取消或退款",
+        "不明な状態のキャンセル・返金",
+    ),
     "and_more": ("… and {count} more", "……另有 {count} 条", "…ほか {count} 件"),
     "unreadable_rows": (
         "{count} unreadable rows skipped in {path}",

@@ -47,6 +47,20 @@ def rejected_entries(stored: list[StoredRejected], ledger: Ledger) -> list[Rejec
         RejectedEntry(order.source, "order", order.id, problem.reason, problem.detail, None)
         for order, problem in ledger.rejected_orders
     ]
+    # Cancellations and refunds the store let through but the ledger refused once their order
+    # was known (a refund in EUR of a USD order): not counted, so listed, never left unsaid.
+    entries += [
+        RejectedEntry(
+            outcome.update.source,
+            "order_update",
+            outcome.update.id,
+            outcome.problem.reason,
+            outcome.problem.detail,
+            None,
+        )
+        for outcome in ledger.rejected_updates
+        if outcome.problem is not None
+    ]
     return entries
 
 
