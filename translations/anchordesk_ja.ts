@@ -551,7 +551,7 @@
 <context>
     <name>CsvImport</name>
     <message>
-        <location filename="../src/anchordesk/showfile/csv_import.py" line="+52"/>
+        <location filename="../src/anchordesk/showfile/csv_import.py" line="+55"/>
         <source>a CSV file</source>
         <translation>CSV ファイル</translation>
     </message>
@@ -571,12 +571,12 @@
         <translation>ファイル</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+65"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。表を「CSV UTF-8」形式で保存し直してください</translation>
     </message>
     <message>
-        <location line="-44"/>
+        <location line="-62"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 ではないため GB18030（中国語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
@@ -586,17 +586,17 @@
         <translation>UTF-8 ではないため Shift_JIS（日本語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+160"/>
+        <location line="+212"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} は {limit} MB を超えています</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+67"/>
         <source>the CSV is empty</source>
         <translation>CSV が空です</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+35"/>
         <source>more than {limit} product rows; a show holds at most {limit} products: import the products of one show</source>
         <translation>商品の行が {limit} 行を超えています。1 回の配信の商品は最大 {limit} 件です：この配信の商品だけを取り込んでください</translation>
     </message>
@@ -611,7 +611,7 @@
         <translation>CSV を読み取れません：{reason}</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+26"/>
         <source>unknown column {name} (ignored); the columns are {known}</source>
         <translation>不明な列 {name}（無視します）。使える列は {known} です</translation>
     </message>
@@ -641,7 +641,7 @@
         <translation>なし</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+27"/>
         <source>{cells} cells, but the header names {columns} columns: the cells after the last one are not read (is a separator inside a cell that is not in quotes?)</source>
         <translation>セルが {cells} 個ありますが、見出しの列は {columns} 列です：最後の列より後のセルは読み込まれません（引用符で囲まれていないセルに区切り文字が入っていませんか？）</translation>
     </message>
@@ -1859,7 +1859,7 @@
         <translation type="vanished">セール在庫は 1 以上にしてください（または未設定）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+64"/>
+        <location filename="../src/anchordesk/ui/words.py" line="+40"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>
@@ -2288,7 +2288,7 @@
         <translation>ネットワークプロセスが終了しました（終了コード {code}）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/network_watch.py" line="+115"/>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+110"/>
         <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
         <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
         <translation>サーバーが接続を閉じました（{why}：サーバーが停止した、再起動した、またはストリームを切りました）</translation>
@@ -2334,7 +2334,7 @@
         <translation>ホストに到達できません</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+55"/>
         <source>the server refused the stream: {error} (another program is streaming with this key, or the server still holds this program&apos;s earlier connection until its timeout)</source>
         <translation>サーバーがストリームを拒否しました：{error}（別のプログラムがこのキーで配信中か、サーバーがこのプログラムの以前の接続をタイムアウトまで保持しています）</translation>
     </message>
@@ -3640,7 +3640,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+92"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+95"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>{line} 行 {column} 列目：{message}</translation>
@@ -3767,7 +3767,7 @@
     </message>
     <message>
         <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+489"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+493"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
     </message>
@@ -3817,7 +3817,7 @@
         <translation>空のお知らせ（無視します）</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+17"/>
         <source>the rundown needs at least one segment</source>
         <translation>進行表にはセグメントが 1 つ以上必要です</translation>
     </message>
@@ -3845,6 +3845,11 @@
         <location line="+8"/>
         <source>{count} products; a show holds at most {limit}</source>
         <translation>商品が {count} 件あります。1 回の配信の商品は最大 {limit} 件です</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{count} segments; a show holds at most {limit}</source>
+        <translation>セグメントが {count} 件あります。1 回の配信のセグメントは最大 {limit} 件です</translation>
     </message>
     <message>
         <location line="+24"/>
@@ -4074,7 +4079,7 @@
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です（新しい AnchorDesk なら読めるかもしれません）</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+64"/>
         <source>not a number: {value}</source>
         <translation>数値ではありません：{value}</translation>
     </message>
@@ -4174,7 +4179,7 @@
         <translation>{path} は{kind}で、{wanted}ではありません</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+45"/>
         <source>the {what} {name} is a web address: a show&apos;s pictures are files (save it next to the show file and give its name)</source>
         <translation>{what} {name} は Web アドレスです：配信の画像はファイルです（配信ファイルと同じフォルダーに保存し、そのファイル名を指定してください）</translation>
     </message>

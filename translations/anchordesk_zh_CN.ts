@@ -551,7 +551,7 @@
 <context>
     <name>CsvImport</name>
     <message>
-        <location filename="../src/anchordesk/showfile/csv_import.py" line="+52"/>
+        <location filename="../src/anchordesk/showfile/csv_import.py" line="+55"/>
         <source>a CSV file</source>
         <translation>CSV 文件</translation>
     </message>
@@ -571,12 +571,12 @@
         <translation>文件</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+65"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8 文本（偏移 {offset} 处的字节 {byte}）；请把表格另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="-44"/>
+        <location line="-62"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8：已按 GB18030（中文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
@@ -586,17 +586,17 @@
         <translation>不是 UTF-8：已按 Shift_JIS（日文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+160"/>
+        <location line="+212"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} 超过 {limit} MB</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+67"/>
         <source>the CSV is empty</source>
         <translation>CSV 文件是空的</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+35"/>
         <source>more than {limit} product rows; a show holds at most {limit} products: import the products of one show</source>
         <translation>商品行超过 {limit} 行；一场直播最多 {limit} 个商品：只导入这一场的商品</translation>
     </message>
@@ -611,7 +611,7 @@
         <translation>无法读取的 CSV：{reason}</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+26"/>
         <source>unknown column {name} (ignored); the columns are {known}</source>
         <translation>未知的列 {name}（已忽略）；可用的列为 {known}</translation>
     </message>
@@ -641,7 +641,7 @@
         <translation>无</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+27"/>
         <source>{cells} cells, but the header names {columns} columns: the cells after the last one are not read (is a separator inside a cell that is not in quotes?)</source>
         <translation>共 {cells} 个单元格，但表头只有 {columns} 列：最后一列之后的单元格不会读取（是否有单元格含分隔符却没加引号？）</translation>
     </message>
@@ -1859,7 +1859,7 @@
         <translation type="vanished">秒杀库存必须大于零（或不设）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+64"/>
+        <location filename="../src/anchordesk/ui/words.py" line="+40"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>
@@ -2288,7 +2288,7 @@
         <translation>网络进程已结束，退出码 {code}</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/network_watch.py" line="+115"/>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+110"/>
         <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
         <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
         <translation>服务器关闭了连接（{why}：服务器已停机、重启或丢弃了推流）</translation>
@@ -2334,7 +2334,7 @@
         <translation>主机不可达</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+55"/>
         <source>the server refused the stream: {error} (another program is streaming with this key, or the server still holds this program&apos;s earlier connection until its timeout)</source>
         <translation>服务器拒绝了推流：{error}（另一个程序正在用此推流码推流，或服务器在超时前仍保留着本程序先前的连接）</translation>
     </message>
@@ -3640,7 +3640,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+92"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+95"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>第 {line} 行第 {column} 列：{message}</translation>
@@ -3767,7 +3767,7 @@
     </message>
     <message>
         <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+489"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+493"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>
     </message>
@@ -3817,7 +3817,7 @@
         <translation>空公告（已忽略）</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+17"/>
         <source>the rundown needs at least one segment</source>
         <translation>流程单至少需要一个环节</translation>
     </message>
@@ -3845,6 +3845,11 @@
         <location line="+8"/>
         <source>{count} products; a show holds at most {limit}</source>
         <translation>{count} 个商品；一场直播最多 {limit} 个</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{count} segments; a show holds at most {limit}</source>
+        <translation>{count} 个环节；一场直播最多 {limit} 个</translation>
     </message>
     <message>
         <location line="+24"/>
@@ -4074,7 +4079,7 @@
         <translation>未知的格式版本 {version}：本程序读取格式 {format}（更新版本的 AnchorDesk 也许能读取）</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+64"/>
         <source>not a number: {value}</source>
         <translation>不是数字：{value}</translation>
     </message>
@@ -4174,7 +4179,7 @@
         <translation>{path} 是{kind}，不是{wanted}</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+45"/>
         <source>the {what} {name} is a web address: a show&apos;s pictures are files (save it next to the show file and give its name)</source>
         <translation>{what} {name} 是网址：节目的图片必须是文件（请把它保存到节目文件旁边，再填写文件名）</translation>
     </message>
