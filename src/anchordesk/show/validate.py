@@ -46,9 +46,10 @@ MAX_PATH_CHARS = 1_024
 # A show is run by people from one sheet: ten thousand products is past any show's catalogue,
 # and a CSV of a million short rows (14 MB) took 43 s and 3.1 GB before its show was refused.
 MAX_PRODUCTS = 10_000
-# A run sheet is read by people: ten thousand segments is past any show (a day of 8 s segments);
-# a 20 MB file of 806,581 one-second segments took 11 s to check, and a run of it 21 s to stop.
-MAX_SEGMENTS = 10_000
+# A run sheet is read by people; twice the products leaves room for a segment per product (as
+# a CSV import makes them) and more. A 20 MB file of 806,581 one-second segments took 11 s to
+# check, and a run of it 21 s to stop.
+MAX_SEGMENTS = 2 * MAX_PRODUCTS
 
 CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
 LANGUAGE_PATTERN = re.compile(r"[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*")
