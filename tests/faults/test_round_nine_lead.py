@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import shutil
+import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
 import pytest
+from feed_servers import JsonFeedServer
+from test_poller import FakeTime, make_poller
 
 from anchordesk.cli import main as cli_main
+from anchordesk.feeds.adapters import JsonFeedAdapter
+from anchordesk.show.feed_items import FeedItem
+from anchordesk.show.ledger import show_snapshot
 from anchordesk.showfile.files import read_show_file
 from anchordesk.showfile.samples import sample_show_path
+from anchordesk.store import SessionStore
+
+from .test_round_eight_inputs import _mug_show
 
 
 @pytest.mark.parametrize(
@@ -39,3 +52,56 @@ def test_a_show_of_too_many_segments_or_products_is_refused_before_they_are_read
     said = capsys.readouterr()
     assert f"{limit + 1:,} {what}; a show holds at most {limit:,}" in said.out + said.err
     assert "Traceback" not in said.out + said.err
+
+
+def test_a_changed_copy_is_kept_once_by_its_terms_across_restarts_and_past_the_cut(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """R9in L2: a changed copy of an order was kept under a digest of its text. Served again
+    after a restart with a product renamed in between (titles may change), it was listed a
+    second time; and of two different changes of an order of many lines, differing past the
+    2,000 characters a rejected item keeps, the second was dropped unseen. Both are keyed by
+    what makes an order the same order (its money and units), the poller's rule too."""
+    lines = [{"sku": f"SKU-{n:03}", "quantity": 1, "price": "1.00"} for n in range(80)]
+
+    def order(total: str, title: str, two_of: int | None = None) -> dict[str, object]:
+        served = [dict(line, title=title) for line in lines]
+        if two_of is not None:
+            served[two_of]["quantity"] = 2
+        return {"type": "order", "id": "o1", "currency": "USD", "total": total, "lines": served}
+
+    path = tmp_path / "s.adsession"
+    store = SessionStore(path)
+    store.set_meta("show", json.dumps(show_snapshot(_mug_show())))
+    server = JsonFeedServer(poll_ms=1000).start()
+
+    async def sink(source: str, items: Sequence[FeedItem], cursor: str | None) -> list[FeedItem]:
+        return store.write_batch(source, items, cursor)
+
+    async def one_run() -> None:  # a new run: the feed is served from the start
+        async with httpx.AsyncClient() as client:
+            poller = make_poller(JsonFeedAdapter(server.url, None), client, sink, FakeTime())  # type: ignore[arg-type]
+            await poller.poll_once()
+
+    try:
+        server.add_raw(order("80.00", "Mug"))
+        server.add_raw(order("81.00", "Mug", two_of=-1))  # edited: two of the last product
+        asyncio.run(one_run())
+        server.items[1] = order("81.00", "Mug (renamed)", two_of=-1)  # the same change
+        server.add_raw(order("81.00", "Mug", two_of=-2))  # two of another: past the cut
+        changes = [json.dumps(order("81.00", "Mug", two_of=n)) for n in (-1, -2)]
+        assert changes[0] != changes[1] and changes[0][:2000] == changes[1][:2000]
+        asyncio.run(one_run())
+    finally:
+        server.stop()
+        store.close()
+    assert cli_main(["report", "--json", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["gmv_by_currency"] == {"USD": "80.00"}
+    details = [entry["detail"] for entry in report["rejected"]]
+    assert len(details) == 2, details
+    assert all("sent again as 81.00 USD for 81 units" in detail for detail in details)
+    # The two kept are the two changes, not the first change twice (renamed the second time).
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        kept = [raw for (raw,) in db.execute("SELECT raw FROM rejected_items")]
+    assert len(kept) == 2 and not any("renamed" in raw for raw in kept)

@@ -56,7 +56,7 @@ from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.logs import mask_text
 from anchordesk.core.redact import mask_secrets, mask_url
 from anchordesk.show.feed_items import FeedItem, Order, OrderUpdate, RejectedItem, item_kind
-from anchordesk.show.feed_rules import order_terms, update_terms
+from anchordesk.show.feed_rules import terms_key
 
 log = logging.getLogger(__name__)
 
@@ -88,18 +88,15 @@ def _cursor_key(cursor: str) -> str:
 def _key(item: FeedItem) -> tuple[str, str]:
     """The item's key among the recent ids: kind and id, a long id by its digest (a hostile
     feed's 1 MB ids, 20,000 of them remembered, were 20 GB). An order's (an update's) key
-    holds the hash of its terms, the store's rule for "the same order" (`order_terms`): a copy
-    changed on the platform (an edit) goes on to the store, which keeps it as rejected beside
-    the counted one (or counts it, when the first copy was rejected) instead of it being
-    dropped here unseen. A hash, not the terms, so an order of 80,000 lines remembered costs a
-    few bytes; a collision would need the process's random string-hash seed."""
+    holds the digest of its terms, the store's rule for "the same order" (`terms_key`): a
+    copy changed on the platform (an edit) goes on to the store, which keeps it as rejected
+    beside the counted one (or counts it, when the first copy was rejected) instead of it
+    being dropped here unseen."""
     item_id = item.id
     if len(item_id) > 256:
         item_id = "#" + hashlib.sha256(item_id.encode("utf-8", "replace")).hexdigest()
-    if isinstance(item, Order):
-        item_id = f"{item_id}\x00{hash(order_terms(item)):x}"
-    elif isinstance(item, OrderUpdate):
-        item_id = f"{item_id}\x00{hash(update_terms(item)):x}"
+    if isinstance(item, Order | OrderUpdate):
+        item_id = f"{item_id}\x00{terms_key(item)}"
     return item_kind(item), item_id
 
 

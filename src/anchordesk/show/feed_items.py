@@ -194,13 +194,16 @@ class RejectedItem:
     reason: str
     detail: str
     raw: str = ""
+    # What tells this item from another bad copy under its id, when the raw item does not (a
+    # changed copy of an order: its terms, `feed_rules.terms_key`); "": a digest of ``raw``.
+    key: str = ""
 
     @cached_property
     def id(self) -> str:
         """The key within its source: kind, id and a digest of the item as received, so the
         same item sent again is kept once, and two different bad updates of one order twice.
         Computed once (a page of half a million bad items asked for it millions of times)."""
-        digest = hashlib.sha256(self.raw.encode("utf-8", "replace")).hexdigest()[:16]
+        digest = self.key or hashlib.sha256(self.raw.encode("utf-8", "replace")).hexdigest()[:16]
         return f"{self.kind}:{self.item_id}:{digest}"
 
 

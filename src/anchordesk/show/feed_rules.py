@@ -25,8 +25,9 @@ open a GMV line of its own under that name in every report and board.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -168,18 +169,6 @@ def update_problem(update: OrderUpdate, default_currency: str = "") -> Problem |
     return _units_problem("refund", update.lines)
 
 
-OrderTerms = tuple[str, Decimal, frozenset[tuple[tuple[str, int, Decimal], int]]]
-UpdateTerms = tuple[str, Decimal | None, str, frozenset[tuple[tuple[str, int], int]]]
-
-
-def order_terms(order: Order) -> OrderTerms:
-    """What makes a copy of an order the same order: its currency, total and lines (in any
-    order) by value, so "24.0" is "24.00"; titles, times and the customer may change. Hashable,
-    so the poller can remember it (one rule for the poller's dedupe and the store's)."""
-    lines = Counter((line.sku, line.quantity, line.unit_price) for line in order.lines)
-    return order.currency, order.total_price, frozenset(lines.items())
-
-
 def _order_words(order: Order) -> str:
     units = sum(line.quantity for line in order.lines)
     plural = "" if units == 1 else "s"
@@ -190,7 +179,7 @@ def changed_copy_problem(kept: Order, again: Order) -> Problem | None:
     """None when ``again`` (the same id sent again) is the order ``kept``; otherwise why it is
     another one. Values are compared, not spellings ("24.0" is "24.00"); titles, times and the
     customer may change (a product renamed), the money and the units may not."""
-    if order_terms(kept) == order_terms(again):
+    if terms_key(kept) == terms_key(again):
         return None
     return Problem(
         ORDER_CHANGED,
@@ -198,10 +187,31 @@ def changed_copy_problem(kept: Order, again: Order) -> Problem | None:
     )
 
 
-def update_terms(update: OrderUpdate) -> UpdateTerms:
-    """As `order_terms`, for a cancellation or refund: its kind, money and units back."""
-    lines = Counter((line.sku, line.quantity) for line in update.lines)
-    return update.status, update.refund, update.currency, frozenset(lines.items())
+def _plain(amount: Decimal | None) -> str:
+    """An amount by its value alone: "48.00", "48.0" and "4.8E+1" are all "48"."""
+    if amount is None:
+        return "-"
+    text = format(amount, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def terms_key(item: Order | OrderUpdate) -> str:
+    """What makes a copy of an order the same order, as a digest stable across runs: its
+    currency, total and lines (in any order) by value, so "24.0" is "24.00"; titles, times
+    and the customer may change. For a cancellation or refund: its kind, money and units back.
+    The one rule of the poller's dedupe, the store's changed copies (`changed_copy_problem`)
+    and the key a rejected copy is kept under, so the same change sent again after a restart
+    (a product renamed in between, or lines past the 2,000 characters kept of it) is kept once."""
+    terms: list[object]
+    if isinstance(item, Order):
+        lines = sorted([ln.sku, ln.quantity, _plain(ln.unit_price)] for ln in item.lines)
+        terms = [item.currency, _plain(item.total_price), lines]
+    else:
+        units = sorted([line.sku, line.quantity] for line in item.lines)
+        terms = [item.status, _plain(item.refund), item.currency, units]
+    # JSON, so no text inside a SKU can make two different orders read alike.
+    text = json.dumps(terms, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _update_words(update: OrderUpdate) -> str:
@@ -219,7 +229,7 @@ def _update_words(update: OrderUpdate) -> str:
 
 def changed_update_problem(kept: OrderUpdate, again: OrderUpdate) -> Problem | None:
     """As `changed_copy_problem`, for a cancellation or refund sent again under its id."""
-    if update_terms(kept) == update_terms(again):
+    if terms_key(kept) == terms_key(again):
         return None
     return Problem(
         UPDATE_CHANGED,

@@ -29,7 +29,7 @@ from anchordesk.show.feed_items import (
     RejectedItem,
     ViewerStats,
 )
-from anchordesk.show.feed_rules import Problem
+from anchordesk.show.feed_rules import Problem, terms_key
 
 
 class UnreadableRowError(ValueError):
@@ -228,6 +228,8 @@ def rejected_order(order: Order, problem: Problem) -> RejectedItem:
         problem.reason,
         problem.detail,
         cut_raw(json.dumps(raw, ensure_ascii=False)),
+        # Kept by its terms, not its text: a renamed title or a cut raw tells no change.
+        key=terms_key(order),
     )
 
 
@@ -249,6 +251,8 @@ def rejected_update(update: OrderUpdate, problem: Problem) -> RejectedItem:
         problem.reason,
         problem.detail,
         cut_raw(json.dumps(raw, ensure_ascii=False)),
+        # Kept by its terms, not its text: a renamed title or a cut raw tells no change.
+        key=terms_key(update),
     )
 
 
