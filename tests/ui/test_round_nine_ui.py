@@ -1,0 +1,91 @@
+"""Round nine of issue 10, met through the window: signals from the terminal that started it,
+faults said once in the window's language, outside text kept plain. Real parts: a TCP server
+that holds the RTMP connection (the black hole), the real pipeline, recording and network
+child; ffprobe reads the recording back."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+from servers import BlackHole, ffprobe_json
+
+from anchordesk.core import secrets
+from anchordesk.live.settings import Destination, Settings
+from anchordesk.ui import crash
+from anchordesk.ui.main_window import MainWindow
+
+from .conftest import open_control_room
+
+
+def _live_settings(folder: Path, server_url: str) -> Settings:
+    return Settings(
+        destinations=[Destination("hole", "Studio", "custom", server_url)],
+        active_destination_id="hole",
+        record=True,
+        record_asked=True,
+        recordings_dir=str(folder),
+    )
+
+
+def _live_recording(window: MainWindow) -> Path | None:
+    for output in window.controller.health.outputs:
+        if output.kind != "recording" or not output.files or output.bytes_written <= 20_000:
+            continue
+        if "live" in Path(output.files[-1]).name:
+            return Path(output.files[-1])
+    return None
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGHUP"])
+def test_ctrl_c_or_closing_the_terminal_closes_a_live_window_with_its_recording_whole(
+    qtbot: QtBot,
+    executor: Any,
+    tmp_path: Path,
+    qt_asyncio_loop: Any,
+    black_hole: BlackHole,
+    memory_keyring: Any,
+    monkeypatch: Any,
+    ffprobe: str,
+    signal_name: str,
+) -> None:
+    """The window started from a terminal: Ctrl+C there (SIGINT) raised a KeyboardInterrupt
+    inside whatever Qt override ran next, printed and swallowed, and the show went on streaming
+    (under Xvfb: still live 11 s later); closing the terminal (SIGHUP) killed the window at
+    once, the live recording left without a duration and the session store in its WAL."""
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    secrets.set_secret(secrets.stream_key_name("hole"), "night-key-1")
+    settings = _live_settings(folder, f"rtmp://127.0.0.1:{black_hole.port}/live")
+    window = open_control_room(qtbot, executor, tmp_path, [], settings=settings)
+    window.controller.go_live("hole", record=True)
+    qtbot.waitUntil(lambda: black_hole.accepted >= 1, timeout=20000)
+    qtbot.waitUntil(lambda: _live_recording(window) is not None, timeout=20000)
+    recording = _live_recording(window)
+    assert recording is not None
+    asked: list[str] = []
+
+    def question(_parent: object, title: str, *_args: object) -> QMessageBox.StandardButton:
+        asked.append(title)
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(crash, "_termination_requested", False, raising=False)
+    number = getattr(signal, signal_name)
+    previous = {name: signal.getsignal(getattr(signal, name)) for name in crash.CLOSING_SIGNALS}
+    try:
+        crash.close_windows_on_sigterm()
+        os.kill(os.getpid(), number)
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=10000)
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+    assert asked == []
+    assert window.controller.live is None  # nothing is pushed any more
+    info = ffprobe_json(recording, "-show_format")
+    assert float(info["format"]["duration"]) > 0.5  # finished: its duration is written
