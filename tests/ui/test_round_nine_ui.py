@@ -89,3 +89,30 @@ def test_ctrl_c_or_closing_the_terminal_closes_a_live_window_with_its_recording_
     assert window.controller.live is None  # nothing is pushed any more
     info = ffprobe_json(recording, "-show_format")
     assert float(info["format"]["duration"]) > 0.5  # finished: its duration is written
+
+
+def test_a_fault_said_a_moment_before_a_routine_notice_stays_over_the_picture(
+    control_room: MainWindow,
+) -> None:
+    """Under Xvfb a live show's feed answering garbage was said 0.3 s before "Live on Test"
+    took its place over the picture and in the status bar; nothing showed it again."""
+    window = control_room
+    now = [100.0]
+    window.notice.clock = lambda: now[0]
+    fault = (
+        "The json feed is not answering: no comments or orders arrive from it. "
+        "AnchorDesk keeps asking."
+    )
+    window.controller.message.emit(fault)
+    now[0] += 0.3
+    window.controller.message.emit("Live on Test")
+
+    assert window.notice.isVisibleTo(window)
+    assert window.notice.text().splitlines() == [fault, "Live on Test"]
+    assert window.statusBar().currentMessage() == "Live on Test"
+    now[0] += 5.8  # the fault has shown its 6 s: the timer takes it away
+    window.notice.expire()
+    assert window.notice.text().splitlines() == ["Live on Test"]
+    now[0] += 0.3
+    window.notice.expire()
+    assert not window.notice.isVisibleTo(window)
