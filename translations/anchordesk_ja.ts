@@ -418,6 +418,11 @@
         <translation>録画を停止しました：%1</translation>
     </message>
     <message>
+        <location line="+414"/>
+        <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
+        <translation>%1 は開かれませんでした：読み込み中にライブ配信が始まりました。配信中の番組はそのまま続きます。配信が終わってからもう一度開いてください。</translation>
+    </message>
+    <message>
         <source>No question to pin yet.</source>
         <translation type="vanished">固定できる質問はまだありません。</translation>
     </message>
@@ -450,7 +455,7 @@
         <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="-304"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -498,7 +503,7 @@
 <context>
     <name>CrashDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/crash.py" line="+84"/>
+        <location filename="../src/anchordesk/ui/crash.py" line="+85"/>
         <source>AnchorDesk: unexpected error</source>
         <translation>AnchorDesk: 予期しないエラー</translation>
     </message>

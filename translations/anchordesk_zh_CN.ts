@@ -418,6 +418,11 @@
         <translation>录制已停止：%1</translation>
     </message>
     <message>
+        <location line="+414"/>
+        <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
+        <translation>%1 未打开：读取它时已开始直播。当前直播继续进行；请在直播结束后再打开它。</translation>
+    </message>
+    <message>
         <source>No question to pin yet.</source>
         <translation type="vanished">还没有可置顶的提问。</translation>
     </message>
@@ -450,7 +455,7 @@
         <translation type="vanished">这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="-304"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -498,7 +503,7 @@
 <context>
     <name>CrashDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/crash.py" line="+84"/>
+        <location filename="../src/anchordesk/ui/crash.py" line="+85"/>
         <source>AnchorDesk: unexpected error</source>
         <translation>AnchorDesk：意外错误</translation>
     </message>

@@ -18,6 +18,7 @@ from servers import BlackHole, ffprobe_json
 from anchordesk.core import secrets
 from anchordesk.live.settings import Destination, Settings
 from anchordesk.ui import crash
+from anchordesk.ui.controller import sample_show_path
 from anchordesk.ui.main_window import MainWindow
 
 from .conftest import open_control_room
@@ -116,3 +117,35 @@ def test_a_fault_said_a_moment_before_a_routine_notice_stays_over_the_picture(
     now[0] += 0.3
     window.notice.expire()
     assert not window.notice.isVisibleTo(window)
+
+
+def test_a_show_opened_as_the_stream_goes_live_is_said_not_opened(
+    qtbot: QtBot,
+    executor: Any,
+    tmp_path: Path,
+    qt_asyncio_loop: Any,
+    black_hole: BlackHole,
+    memory_keyring: Any,
+) -> None:
+    """File -> Open a show whose images take a while to read, then go live before it is read
+    (under Xvfb: a show with four 15 MB pictures, Ctrl+Shift+L, Enter): the show was dropped
+    without a word, the old one went on air as if the new one were."""
+    settings = _live_settings(tmp_path, f"rtmp://127.0.0.1:{black_hole.port}/live")
+    settings.record = False
+    secrets.set_secret(secrets.stream_key_name("hole"), "night-key-1")
+    window = open_control_room(qtbot, executor, tmp_path, [], settings=settings)
+    controller = window.controller
+    said: list[str] = []
+    controller.message.connect(said.append)
+    show = sample_show_path("en")
+    assert show is not None
+    controller.open_show(show)  # read on a worker; its answer comes to this thread later
+    controller.go_live("hole", record=False)
+    expected = (
+        "show.json was not opened: the stream went live while it was read. The live show goes "
+        "on; open it again after the stream."
+    )
+    qtbot.waitUntil(lambda: expected in said, timeout=10000)
+    assert controller.show_state is not None and controller.show_state.title == "Test night"
+    controller.open_show(show)  # File -> Open is off while live; the recent list's path too
+    assert said.count(expected) == 2

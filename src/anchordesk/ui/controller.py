@@ -1063,10 +1063,12 @@ class Controller(QObject):
         from anchordesk.showfile.files import ShowReport, read_show_file
 
         if self.is_live:
+            self._not_opened_while_live(path)
             return
 
         def checked(report: ShowReport) -> None:
             if self.is_live:  # went live while the file was read
+                self._not_opened_while_live(path)
                 return
             if report.show is None:
                 lines = [say_problem(problem) for problem in report.problems]
@@ -1082,6 +1084,17 @@ class Controller(QObject):
         # Reading the file decodes its images (up to 20 MB each): in a worker, not on the Qt
         # thread that draws the preview.
         workers.run_task(lambda: read_show_file(path), checked, owner=self, pool=self.executor)
+
+    def _not_opened_while_live(self, path: Path) -> None:
+        """A live show is never swapped under the operator's hands; the show they picked is
+        said not opened (it was dropped without a word when the stream went live while the file
+        was read: the window went on with the old show as if the new one were on air)."""
+        self.message.emit(
+            self.tr(
+                "%1 was not opened: the stream went live while it was read. The live show goes "
+                "on; open it again after the stream."
+            ).replace("%1", path.name)
+        )
 
     def _restart(self, start: Callable[[], None]) -> None:
         live, self.live = self.live, None
