@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+228"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+229"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -358,7 +358,12 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+118"/>
+        <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
+        <translation>セッションファイルへの書き込みが止まりました：%1。これ以降のコメント、注文、番組イベントは保存されません。番組はそのまま続きます。</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>The %1 feed is not answering: no comments or orders arrive from it. AnchorDesk keeps asking.</source>
         <translation>%1 フィードが応答しません：そこからコメントも注文も届きません。AnchorDesk は問い合わせを続けます。</translation>
     </message>
@@ -4280,6 +4285,15 @@
         <location line="+4"/>
         <source>Go on with the &amp;sample</source>
         <translation>サンプルのまま続ける(&amp;S)</translation>
+    </message>
+</context>
+<context>
+    <name>Store</name>
+    <message>
+        <location filename="../src/anchordesk/store/writer.py" line="+217"/>
+        <source>the file was deleted and cannot be written again: {cause}</source>
+        <extracomment>Why the writer stopped writing (None while every write lands). The reason in ``fault`` as Words (a window says it in its language). Why the file is gone when it closed (deleted, and could not be written again).</extracomment>
+        <translation>ファイルが削除され、もう一度書き込むことができません：{cause}</translation>
     </message>
 </context>
 <context>

@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+228"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+229"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -358,7 +358,12 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+118"/>
+        <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
+        <translation>场次文件已停止写入：%1。从现在起的评论、订单和节目事件都不会保存；直播继续进行。</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>The %1 feed is not answering: no comments or orders arrive from it. AnchorDesk keeps asking.</source>
         <translation>%1 数据源没有响应：收不到它的评论和订单。AnchorDesk 会继续请求。</translation>
     </message>
@@ -4280,6 +4285,15 @@
         <location line="+4"/>
         <source>Go on with the &amp;sample</source>
         <translation>继续使用示例节目(&amp;S)</translation>
+    </message>
+</context>
+<context>
+    <name>Store</name>
+    <message>
+        <location filename="../src/anchordesk/store/writer.py" line="+217"/>
+        <source>the file was deleted and cannot be written again: {cause}</source>
+        <extracomment>Why the writer stopped writing (None while every write lands). The reason in ``fault`` as Words (a window says it in its language). Why the file is gone when it closed (deleted, and could not be written again).</extracomment>
+        <translation>文件已被删除，且无法重新写入：{cause}</translation>
     </message>
 </context>
 <context>

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from feed_servers import JsonFeedServer
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from servers import BlackHole, ffprobe_json
+from tests.faults.disks import ext4_turning_read_only
 
 from anchordesk.core import secrets
+from anchordesk.live.options import FeedSpec
 from anchordesk.live.settings import Destination, Settings
-from anchordesk.ui import crash
+from anchordesk.ui import crash, i18n
 from anchordesk.ui.controller import sample_show_path
 from anchordesk.ui.main_window import MainWindow
 
@@ -149,3 +153,55 @@ def test_a_show_opened_as_the_stream_goes_live_is_said_not_opened(
     assert controller.show_state is not None and controller.show_state.title == "Test night"
     controller.open_show(show)  # File -> Open is off while live; the recent list's path too
     assert said.count(expected) == 2
+
+
+@pytest.fixture
+def chinese(qapp: QApplication) -> Iterator[None]:
+    i18n.install(qapp, "zh_CN")
+    yield
+    i18n.install(qapp, "en")
+
+
+def test_a_session_file_whose_disk_turns_read_only_is_said_and_no_feed_is_blamed(
+    qtbot: QtBot,
+    executor: Any,
+    tmp_path: Path,
+    qt_asyncio_loop: Any,
+    black_hole: BlackHole,
+    memory_keyring: Any,
+    isolated_user_dirs: Path,
+    chinese: None,
+) -> None:
+    """A live show whose session file's disk the system turned read-only (ext4
+    errors=remount-ro after a USB disk's fault): the window said nothing of the session file,
+    and said instead "json 数据源没有响应" (the feed is not answering) though the feed
+    answered; its pages could no longer be kept."""
+    sessions = isolated_user_dirs / "data" / "AnchorDesk" / "sessions"
+    with ext4_turning_read_only(sessions) as fail, JsonFeedServer(poll_ms=100) as feed:
+        secrets.set_secret(secrets.stream_key_name("hole"), "night-key-1")
+        settings = _live_settings(tmp_path, f"rtmp://127.0.0.1:{black_hole.port}/live")
+        settings.record = False
+        feeds = [FeedSpec("json", feed.url)]
+        window = open_control_room(qtbot, executor, tmp_path, feeds, settings=settings)
+        controller = window.controller
+        said: list[str] = []
+        controller.message.connect(said.append)
+        controller.go_live("hole", record=False)
+        feed.add_comment("Ann", "first")
+        qtbot.waitUntil(lambda: controller.comment_count() >= 1, timeout=20000)
+        fail()  # the kernel turns the disk read-only under the open session file
+        feed.add_comment("Bo", "second")
+
+        def store_said() -> list[str]:
+            return [text for text in said if text.startswith("场次文件已停止写入")]
+
+        qtbot.waitUntil(lambda: bool(store_said()), timeout=20000)
+        for _ in range(3):
+            controller.poll_show()
+        assert store_said() == [
+            f"场次文件已停止写入：存放 {controller.snapshot.session_path} 的磁盘是只读的。"
+            "从现在起的评论、订单和节目事件都不会保存；直播继续进行。"
+        ], said
+        assert not any("数据源没有响应" in text for text in said), said
+        window._quitting = True
+        controller.shutdown()

@@ -170,6 +170,7 @@ class Controller(QObject):
         self._live_on: str | None = None
         self._network_failing = False
         self._failing_feeds: set[str] = set()  # feeds said to be failing, until they answer
+        self._store_faults_said: set[str] = set()  # session files said to be written no more
         self.studio_mode = False
         self._starting = False
         self._shutting_down = False
@@ -505,7 +506,11 @@ class Controller(QObject):
         if snapshot.board is not self._board_seen[0] or snapshot.prompts != self._board_seen[1]:
             self._board_seen = (snapshot.board, snapshot.prompts)
             self.board_changed.emit(snapshot)
-        self._say_feed_faults(snapshot.feeds)
+        self._say_store_fault(snapshot)
+        if snapshot.store_fault is None:
+            # While the session file cannot be written, a feed's pages cannot be kept either:
+            # the feed answers, and saying "not answering" sent the operator to the wrong place.
+            self._say_feed_faults(snapshot.feeds)
         sales = sales_state_of(snapshot)
         if sales != self.sales:
             self.sales = sales
@@ -565,6 +570,22 @@ class Controller(QObject):
             microphone_ok=microphone is not None and microphone.get("state") == "active",
         )
         self.health_changed.emit(self.health)
+
+    def _say_store_fault(self, snapshot: LiveSnapshot) -> None:
+        """The session file stopped being written (its disk full or turned read-only): said
+        once per session. The window said nothing of it, and a live show's feeds, whose pages
+        could no longer be kept, were said "not answering"."""
+        fault = snapshot.store_fault
+        key = str(snapshot.session_path)
+        if fault is None or key in self._store_faults_said:
+            return
+        self._store_faults_said.add(key)
+        self.message.emit(
+            self.tr(
+                "The session file is no longer written: %1. Comments, orders and show events "
+                "from now on are not kept; the show goes on."
+            ).replace("%1", say(fault))
+        )
 
     def _say_feed_faults(self, feeds: Sequence[FeedView]) -> None:
         """A comment or order feed that stops answering is said once, and again when it
