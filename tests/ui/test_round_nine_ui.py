@@ -5,6 +5,7 @@ child; ffprobe reads the recording back."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from tests.faults.disks import ext4_turning_read_only
 from anchordesk.core import secrets
 from anchordesk.live.options import FeedSpec
 from anchordesk.live.settings import Destination, Settings
+from anchordesk.show.prompts import SOLD_OUT_ON_SCREEN, Prompt
 from anchordesk.ui import crash, i18n
 from anchordesk.ui.controller import sample_show_path
 from anchordesk.ui.main_window import MainWindow
@@ -205,3 +207,52 @@ def test_a_session_file_whose_disk_turns_read_only_is_said_and_no_feed_is_blamed
         assert not any("数据源没有响应" in text for text in said), said
         window._quitting = True
         controller.shutdown()
+
+
+def _open_embeddings_at_end(text: str) -> int:
+    """How many bidi embeddings, overrides and isolates ``text`` leaves open."""
+    stack: list[str] = []
+    for char in text:
+        if char in "\u202a\u202b\u202d\u202e":
+            stack.append("embedding")
+        elif char == "\u202c" and stack and stack[-1] == "embedding":
+            stack.pop()
+        elif char in "\u2066\u2067\u2068":
+            stack.append("isolate")
+        elif char == "\u2069" and "isolate" in stack:
+            while stack.pop() != "isolate":
+                pass
+    return len(stack)
+
+
+def test_a_show_s_titles_that_leave_a_bidi_override_open_never_turn_the_window_s_text_around(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path
+) -> None:
+    """A valid show whose product and segment titles leave a right-to-left override open (the
+    picture shows them as their author wrote them): under Xvfb the products panel read
+    "売販個 634 · 売完 · 00.42$" for "$24.00 · 売完
+    · 634 個販売", the status bar's segment clock "00:1 / 80:0", and a prompt
+    naming the product turned the window's own words around."""
+    window = control_room
+    data = {
+        "format": 1,
+        "title": "Spring sale",
+        "currency": "USD",
+        "language": "en",
+        "products": [{"sku": "MUG", "title": "Mug \u202etfel", "price": 24, "stock": 5}],
+        "rundown": [{"title": "Opening \u202egninepo", "seconds": 60, "product": "MUG"}],
+    }
+    path = tmp_path / "spoof.show.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    window.controller.open_show(path)
+    qtbot.waitUntil(lambda: "Spring sale" in window.windowTitle(), timeout=10000)
+    qtbot.waitUntil(lambda: "Opening" in window.clock_label.text(), timeout=10000)
+
+    card = window.products.card("MUG").text()
+    assert "$24.00" in card and _open_embeddings_at_end(card) == 0, ascii(card)
+    clock = window.clock_label.text()
+    assert _open_embeddings_at_end(clock) == 0, ascii(clock)
+    line = window.board.prompt_line(
+        Prompt("sold_out:MUG", SOLD_OUT_ON_SCREEN, 0.0, (("title", "Mug \u202etfel"),))
+    )
+    assert line.startswith("\u2068Mug") and _open_embeddings_at_end(line) == 0, ascii(line)

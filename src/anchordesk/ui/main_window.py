@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import paths
-from anchordesk.core.printable import bidi_isolated
 from anchordesk.live.settings import Settings
 from anchordesk.show.timing import format_duration
 from anchordesk.ui import crash
@@ -498,9 +497,10 @@ class MainWindow(QMainWindow):
             button.setAccessibleName(self.tr("More toolbar buttons"))
 
     def _update_title(self) -> None:
-        # Isolated: a right-to-left override the title leaves open ("Sale \u202e…") turned the
-        # rest of the title bar around ("… — AnchorDesk" read "kseDrohcnA — …").
-        show = bidi_isolated(self.controller.show_state.title)
+        # Isolated (ui/snapshots.py): a right-to-left override the title leaves open
+        # ("Sale \u202e…") turned the rest of the title bar around ("… — AnchorDesk" read
+        # "kseDrohcnA — …").
+        show = self.controller.show_state.title
         self.setWindowTitle(f"{show} — AnchorDesk" if show else "AnchorDesk")
 
     # -- state from the controller -----------------------------------------------------------------
