@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+204"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+205"/>
         <source>Viewers now</source>
         <translation>視聴者数</translation>
     </message>
@@ -190,7 +190,7 @@
         <translation>%1 は約 %2 分で完売、このコーナーの終了前です</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+44"/>
         <source>No feed counts viewers</source>
         <translation>視聴者数を送るフィードがありません</translation>
     </message>
@@ -1877,7 +1877,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+262"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+261"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -2008,7 +2008,7 @@
         <translation>待機中 — %1 で本番に切り替え</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+55"/>
         <source>Prompt: %1</source>
         <translation>プロンプト：%1</translation>
     </message>
@@ -2068,7 +2068,7 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="-281"/>
+        <location line="-282"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -2163,7 +2163,7 @@
         <translation>ツールバーのその他のボタン</translation>
     </message>
     <message>
-        <location line="+74"/>
+        <location line="+75"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>

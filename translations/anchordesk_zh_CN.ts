@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+204"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+205"/>
         <source>Viewers now</source>
         <translation>在线人数</translation>
     </message>
@@ -190,7 +190,7 @@
         <translation>%1 约 %2 分钟后售罄，早于本环节结束</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+44"/>
         <source>No feed counts viewers</source>
         <translation>没有数据源提供在线人数</translation>
     </message>
@@ -1877,7 +1877,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+262"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+261"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -2008,7 +2008,7 @@
         <translation>预备中 — 按 %1 切出</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+55"/>
         <source>Prompt: %1</source>
         <translation>提示：%1</translation>
     </message>
@@ -2068,7 +2068,7 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="-281"/>
+        <location line="-282"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -2163,7 +2163,7 @@
         <translation>更多工具栏按钮</translation>
     </message>
     <message>
-        <location line="+74"/>
+        <location line="+75"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
