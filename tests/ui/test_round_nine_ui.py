@@ -6,14 +6,17 @@ child; ffprobe reads the recording back."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from feed_servers import JsonFeedServer
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from servers import BlackHole, ffprobe_json
@@ -24,10 +27,10 @@ from anchordesk.live.options import FeedSpec
 from anchordesk.live.settings import Destination, Settings
 from anchordesk.show.prompts import SOLD_OUT_ON_SCREEN, Prompt
 from anchordesk.ui import crash, i18n
-from anchordesk.ui.controller import sample_show_path
+from anchordesk.ui.controller import Controller, sample_show_path
 from anchordesk.ui.main_window import MainWindow
 
-from .conftest import open_control_room
+from .conftest import open_control_room, small_options, small_show
 
 
 def _live_settings(folder: Path, server_url: str) -> Settings:
@@ -256,3 +259,37 @@ def test_a_show_s_titles_that_leave_a_bidi_override_open_never_turn_the_window_s
         Prompt("sold_out:MUG", SOLD_OUT_ON_SCREEN, 0.0, (("title", "Mug \u202etfel"),))
     )
     assert line.startswith("\u2068Mug") and _open_embeddings_at_end(line) == 0, ascii(line)
+
+
+def test_closing_while_the_picture_is_being_built_stops_what_it_builds(
+    qtbot: QtBot, tmp_path: Path, qt_asyncio_loop: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SIGTERM, SIGINT or Ctrl+Q in the first second or two, while the picture was being
+    built: under Xvfb the process aborted ("terminate called without an active exception",
+    exit -6) as it exited with the build's threads running, or logged "cannot schedule new
+    futures after shutdown" handing the stop to the worker pool it had just shut down."""
+    caplog.set_level(logging.ERROR)
+    controller = Controller(
+        Settings(record=False, record_asked=True),
+        options=small_options(),  # the window's own worker pool, shut down as it closes
+        feeds=[],
+        save=lambda _settings: None,
+    )
+    window = MainWindow(controller, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    controller.start_with_show(small_show())
+    window._quitting = True
+    window.close()  # at once: the picture is still being built in a worker
+
+    assert not [t.name for t in threading.enumerate() if t.name == "pipeline" and t.is_alive()]
+    qtbot.waitUntil(
+        lambda: not any(t.name.startswith("anchordesk-worker") for t in threading.enumerate()),
+        timeout=10000,
+    )
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert not controller._starting  # the build was waited for, not left to finish alone
+    # A close before the first show started (the window's start is queued behind it): the
+    # start does nothing; it handed its build to the pool already shut down, an uncaught
+    # "cannot schedule new futures after shutdown".
+    controller.start_on(None)
+    assert controller._building is None and controller.live is None

@@ -175,6 +175,8 @@ class Controller(QObject):
         self._starting = False
         self._shutting_down = False
         self._previous_stopping: Future[None] | None = None
+        # The picture being built (start_with_show's worker); its LiveShow once built.
+        self._building: Future[LiveShow | None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing: list[asyncio.Task[Any]] = []  # feed tasks still ending after shutdown
         self._compliance_show: Show | None = None
@@ -236,8 +238,8 @@ class Controller(QObject):
         self.start_with_show(show, path)
 
     def start_with_show(self, show: Show, path: Path | None = None) -> None:
-        if self._starting:
-            return
+        if self._starting or self._shutting_down:
+            return  # closed before its first show started (a SIGTERM at start-up): nothing to do
         self.show_path = path
         if path is not None:
             self.settings.add_recent_show(path)
@@ -257,7 +259,7 @@ class Controller(QObject):
             plan.space_guard = self._space_guard
         previous, self._previous_stopping = self._previous_stopping, None
 
-        def work() -> None:
+        def work() -> LiveShow | None:
             if previous is not None:
                 try:
                     previous.result(10.0)
@@ -270,10 +272,11 @@ class Controller(QObject):
             except Exception as error:
                 log.exception("the picture did not start")
                 self._built.emit(None, str(error))
-            else:
-                self._built.emit(live, None)
+                return None
+            self._built.emit(live, None)
+            return live
 
-        workers.run_task(work, pool=self.executor)
+        self._building = workers.run_task(work, pool=self.executor)
 
     def _live_options(self) -> LiveOptions:
         if self._options_override is not None:
@@ -316,8 +319,7 @@ class Controller(QObject):
             self.message.emit(self.tr("The picture could not start: %1").replace("%1", error or ""))
             return
         if self._shutting_down:
-            workers.run_task(live.shutdown, pool=self.executor)
-            return
+            return  # shutdown waited for this build and stopped what it built
         self.live = live
         live.studio_mode = self.studio_mode  # a restarted picture keeps the operator's mode
         try:
@@ -383,6 +385,18 @@ class Controller(QObject):
         for task in list(self._tasks):
             task.cancel()  # a lifecycle step still waiting: the shutdown below does it all
         live, self.live = self.live, None
+        building, self._building = self._building, None
+        if live is None and building is not None:
+            # Closed while the picture was being built (a SIGTERM, SIGINT or Ctrl+Q in the
+            # first second or two): it is waited for and stopped here. The window went on to
+            # exit with the build's threads running (the process aborted: "terminate called
+            # without an active exception"), or handed the stop to a worker pool already shut
+            # down ("cannot schedule new futures after shutdown").
+            try:
+                live = building.result(timeout_s)
+            except Exception:
+                log.exception("the picture being built did not finish within %.0f s", timeout_s)
+            self._starting = False
         if live is not None:
             feed_task = live.session.feed_task if live.session is not None else None
             if feed_task is not None and not feed_task.done():
