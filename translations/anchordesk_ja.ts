@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+229"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+231"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -338,17 +338,17 @@
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-33"/>
+        <location line="-32"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+42"/>
         <source>Cannot %1: no event loop.</source>
         <translation>%1できません：イベントループがありません。</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+118"/>
         <source>none</source>
         <translation>なし</translation>
     </message>
@@ -358,7 +358,7 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+118"/>
+        <location line="+126"/>
         <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
         <translation>セッションファイルへの書き込みが止まりました：%1。これ以降のコメント、注文、番組イベントは保存されません。番組はそのまま続きます。</translation>
     </message>
@@ -1226,7 +1226,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+193"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+196"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1313,6 +1313,11 @@
         <translation>番組のコンプライアンス</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>Recording</source>
+        <translation>録画</translation>
+    </message>
+    <message>
         <location line="+64"/>
         <source>no server is named %1: check the server URL</source>
         <translation>%1 という名前のサーバーは見つかりません。サーバー URL を確認してください</translation>
@@ -1383,7 +1388,12 @@
         <translation>禁止語・断定表現なし</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+11"/>
+        <source>its disk has only %1 free: the live show is not recorded until there is room</source>
+        <translation>ディスクの空きが %1 しかありません：空きができるまでライブ配信は録画されません</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Test pattern</source>
         <translation>テストパターン</translation>
     </message>
@@ -1433,7 +1443,7 @@
         <translation>%1、音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-140"/>
+        <location line="-155"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>配信先なし</translation>

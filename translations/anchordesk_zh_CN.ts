@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+229"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+231"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -338,17 +338,17 @@
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-33"/>
+        <location line="-32"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+42"/>
         <source>Cannot %1: no event loop.</source>
         <translation>无法%1：没有事件循环。</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+118"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -358,7 +358,7 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+118"/>
+        <location line="+126"/>
         <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
         <translation>场次文件已停止写入：%1。从现在起的评论、订单和节目事件都不会保存；直播继续进行。</translation>
     </message>
@@ -1226,7 +1226,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+193"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+196"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1313,6 +1313,11 @@
         <translation>节目合规</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>Recording</source>
+        <translation>录制</translation>
+    </message>
+    <message>
         <location line="+64"/>
         <source>no server is named %1: check the server URL</source>
         <translation>找不到名为 %1 的服务器：请检查服务器地址</translation>
@@ -1383,7 +1388,12 @@
         <translation>没有违禁词或极限词</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+11"/>
+        <source>its disk has only %1 free: the live show is not recorded until there is room</source>
+        <translation>其磁盘只剩 %1：在腾出空间之前，直播不会被录制</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Test pattern</source>
         <translation>测试图</translation>
     </message>
@@ -1433,7 +1443,7 @@
         <translation>%1，音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-140"/>
+        <location line="-155"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>没有推流目标</translation>

@@ -20,7 +20,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from servers import BlackHole, ffprobe_json
-from tests.faults.disks import ext4_turning_read_only
+from tests.faults.disks import ext4_turning_read_only, fill, tmpfs
 
 from anchordesk.core import secrets
 from anchordesk.live.options import FeedSpec
@@ -28,6 +28,7 @@ from anchordesk.live.settings import Destination, Settings
 from anchordesk.show.prompts import SOLD_OUT_ON_SCREEN, Prompt
 from anchordesk.ui import crash, i18n
 from anchordesk.ui.controller import Controller, sample_show_path
+from anchordesk.ui.golive import WARN, GoLiveDialog
 from anchordesk.ui.main_window import MainWindow
 
 from .conftest import open_control_room, small_options, small_show
@@ -293,3 +294,42 @@ def test_closing_while_the_picture_is_being_built_stops_what_it_builds(
     # "cannot schedule new futures after shutdown".
     controller.start_on(None)
     assert controller._building is None and controller.live is None
+
+
+def test_the_go_live_check_says_the_recording_s_disk_is_full(
+    qtbot: QtBot, executor: Any, tmp_path: Path, qt_asyncio_loop: Any, memory_keyring: Any
+) -> None:
+    """The recording's disk filled during the rehearsal (the status bar said the recording was
+    paused): the go-live check listed every line ✔ with "Record a local copy" ticked, and the
+    live show went on air unrecorded (under Xvfb, a 20 MB tmpfs filled with dd, zh_CN)."""
+    with tmpfs(tmp_path / "small", 3000) as folder:
+        settings = _live_settings(folder, "rtmp://127.0.0.1:1/live")
+        window = open_control_room(qtbot, executor, tmp_path, [], settings=settings)
+        controller = window.controller
+        qtbot.waitUntil(
+            lambda: any(
+                o.kind == "recording" and o.bytes_written for o in controller.health.outputs
+            ),
+            timeout=20000,
+        )
+        fill(folder)  # the disk fills up while the rehearsal records
+        qtbot.waitUntil(
+            lambda: any(
+                o.kind == "recording" and o.state == "waiting" for o in controller.health.outputs
+            ),
+            timeout=20000,
+        )
+        dialog = window.open_go_live()
+        assert isinstance(dialog, GoLiveDialog) and dialog.record.isChecked()
+        line = dialog.results.get("recording")
+        assert line is not None and line.status == WARN
+        assert line.detail.startswith("its disk has only ") and "not recorded" in line.detail
+        assert any(
+            "Recording — its disk has only" in dialog.checks.item(i).text()
+            for i in range(dialog.checks.count())
+        )
+        dialog.record.setChecked(False)  # not recording live: nothing to warn of
+        assert "recording" not in dialog.results
+        dialog.reject()
+        window._quitting = True
+        controller.shutdown()

@@ -486,6 +486,15 @@ class Controller(QObject):
             microphone_muted=audio is not None and audio.muted,
             microphone_is_test_tone=audio_name == "test tone",
             test_tone_chosen=self.settings.devices.microphone == "test",
+            recording_short_of_space_bytes=next(
+                (
+                    o.free_bytes or 0
+                    for o in health.outputs
+                    # Waiting for room (a full disk) or stopped by the low-space guard.
+                    if o.kind == "recording" and (o.state == "waiting" or o.stopped_for_space)
+                ),
+                None,
+            ),
         )
 
     def _compliance_hit_lines(self) -> tuple[str, ...]:
