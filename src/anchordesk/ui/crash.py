@@ -280,16 +280,21 @@ def close_windows_on_sigterm() -> None:
     """
 
     def handler(signal_number: int, _frame: object) -> None:
-        global _termination_requested
-        log.info("%s: closing the window", signal.Signals(signal_number).name)
-        # Nobody is there to answer "quit while live?": the asked close waited for an answer
-        # that never came, and the window went on streaming after a logout or a ``kill``.
-        _termination_requested = True
-        QTimer.singleShot(0, QApplication.closeAllWindows)
+        close_requested(signal_number)
 
     if threading.current_thread() is threading.main_thread():
         for name in CLOSING_SIGNALS:
             signal.signal(getattr(signal, name), handler)
+
+
+def close_requested(signal_number: int) -> None:
+    """Close every window soon, without asking (see :func:`close_windows_on_sigterm`)."""
+    global _termination_requested
+    log.info("%s: closing the window", signal.Signals(signal_number).name)
+    # Nobody is there to answer "quit while live?": the asked close waited for an answer that
+    # never came, and the window went on streaming after a logout or a ``kill``.
+    _termination_requested = True
+    QTimer.singleShot(0, QApplication.closeAllWindows)
 
 
 def install(app: QApplication, loop: asyncio.AbstractEventLoop | None = None) -> CrashReporter:
