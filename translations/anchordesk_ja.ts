@@ -358,7 +358,7 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+126"/>
+        <location line="+127"/>
         <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
         <translation>セッションファイルへの書き込みが止まりました：%1。これ以降のコメント、注文、番組イベントは保存されません。番組はそのまま続きます。</translation>
     </message>
@@ -3660,7 +3660,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+95"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+96"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>{line} 行 {column} 列目：{message}</translation>

@@ -358,7 +358,7 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+126"/>
+        <location line="+127"/>
         <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
         <translation>场次文件已停止写入：%1。从现在起的评论、订单和节目事件都不会保存；直播继续进行。</translation>
     </message>
@@ -3660,7 +3660,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+95"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+96"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>第 {line} 行第 {column} 列：{message}</translation>
