@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+204"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+205"/>
         <source>Viewers now</source>
         <translation>視聴者数</translation>
     </message>
@@ -190,7 +190,7 @@
         <translation>%1 は約 %2 分で完売、このコーナーの終了前です</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+44"/>
         <source>No feed counts viewers</source>
         <translation>視聴者数を送るフィードがありません</translation>
     </message>
@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+228"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+231"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -338,17 +338,17 @@
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-33"/>
+        <location line="-32"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+42"/>
         <source>Cannot %1: no event loop.</source>
         <translation>%1できません：イベントループがありません。</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+118"/>
         <source>none</source>
         <translation>なし</translation>
     </message>
@@ -358,7 +358,12 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+127"/>
+        <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
+        <translation>セッションファイルへの書き込みが止まりました：%1。これ以降のコメント、注文、番組イベントは保存されません。番組はそのまま続きます。</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>The %1 feed is not answering: no comments or orders arrive from it. AnchorDesk keeps asking.</source>
         <translation>%1 フィードが応答しません：そこからコメントも注文も届きません。AnchorDesk は問い合わせを続けます。</translation>
     </message>
@@ -418,6 +423,11 @@
         <translation>録画を停止しました：%1</translation>
     </message>
     <message>
+        <location line="+414"/>
+        <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
+        <translation>%1 は開かれませんでした：読み込み中にライブ配信が始まりました。配信中の番組はそのまま続きます。配信が終わってからもう一度開いてください。</translation>
+    </message>
+    <message>
         <source>No question to pin yet.</source>
         <translation type="vanished">固定できる質問はまだありません。</translation>
     </message>
@@ -450,7 +460,7 @@
         <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="-304"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -498,7 +508,7 @@
 <context>
     <name>CrashDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/crash.py" line="+84"/>
+        <location filename="../src/anchordesk/ui/crash.py" line="+85"/>
         <source>AnchorDesk: unexpected error</source>
         <translation>AnchorDesk: 予期しないエラー</translation>
     </message>
@@ -1216,7 +1226,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+193"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+196"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1303,6 +1313,11 @@
         <translation>番組のコンプライアンス</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>Recording</source>
+        <translation>録画</translation>
+    </message>
+    <message>
         <location line="+64"/>
         <source>no server is named %1: check the server URL</source>
         <translation>%1 という名前のサーバーは見つかりません。サーバー URL を確認してください</translation>
@@ -1373,7 +1388,12 @@
         <translation>禁止語・断定表現なし</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+11"/>
+        <source>its disk has only %1 free: the live show is not recorded until there is room</source>
+        <translation>ディスクの空きが %1 しかありません：空きができるまでライブ配信は録画されません</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Test pattern</source>
         <translation>テストパターン</translation>
     </message>
@@ -1423,7 +1443,7 @@
         <translation>%1、音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-140"/>
+        <location line="-155"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>配信先なし</translation>
@@ -1867,7 +1887,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+262"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+261"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -1998,7 +2018,7 @@
         <translation>待機中 — %1 で本番に切り替え</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+55"/>
         <source>Prompt: %1</source>
         <translation>プロンプト：%1</translation>
     </message>
@@ -2058,7 +2078,7 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="-281"/>
+        <location line="-282"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -2153,7 +2173,7 @@
         <translation>ツールバーのその他のボタン</translation>
     </message>
     <message>
-        <location line="+74"/>
+        <location line="+75"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
@@ -3640,7 +3660,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+95"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+96"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>{line} 行 {column} 列目：{message}</translation>
@@ -4275,6 +4295,15 @@
         <location line="+4"/>
         <source>Go on with the &amp;sample</source>
         <translation>サンプルのまま続ける(&amp;S)</translation>
+    </message>
+</context>
+<context>
+    <name>Store</name>
+    <message>
+        <location filename="../src/anchordesk/store/writer.py" line="+217"/>
+        <source>the file was deleted and cannot be written again: {cause}</source>
+        <extracomment>Why the writer stopped writing (None while every write lands). The reason in ``fault`` as Words (a window says it in its language). Why the file is gone when it closed (deleted, and could not be written again).</extracomment>
+        <translation>ファイルが削除され、もう一度書き込むことができません：{cause}</translation>
     </message>
 </context>
 <context>

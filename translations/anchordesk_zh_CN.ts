@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+204"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+205"/>
         <source>Viewers now</source>
         <translation>在线人数</translation>
     </message>
@@ -190,7 +190,7 @@
         <translation>%1 约 %2 分钟后售罄，早于本环节结束</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+44"/>
         <source>No feed counts viewers</source>
         <translation>没有数据源提供在线人数</translation>
     </message>
@@ -323,7 +323,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+228"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+231"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -338,17 +338,17 @@
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-33"/>
+        <location line="-32"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+42"/>
         <source>Cannot %1: no event loop.</source>
         <translation>无法%1：没有事件循环。</translation>
     </message>
     <message>
-        <location line="+106"/>
+        <location line="+118"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -358,7 +358,12 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+127"/>
+        <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
+        <translation>场次文件已停止写入：%1。从现在起的评论、订单和节目事件都不会保存；直播继续进行。</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>The %1 feed is not answering: no comments or orders arrive from it. AnchorDesk keeps asking.</source>
         <translation>%1 数据源没有响应：收不到它的评论和订单。AnchorDesk 会继续请求。</translation>
     </message>
@@ -418,6 +423,11 @@
         <translation>录制已停止：%1</translation>
     </message>
     <message>
+        <location line="+414"/>
+        <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
+        <translation>%1 未打开：读取它时已开始直播。当前直播继续进行；请在直播结束后再打开它。</translation>
+    </message>
+    <message>
         <source>No question to pin yet.</source>
         <translation type="vanished">还没有可置顶的提问。</translation>
     </message>
@@ -450,7 +460,7 @@
         <translation type="vanished">这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="-304"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -498,7 +508,7 @@
 <context>
     <name>CrashDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/crash.py" line="+84"/>
+        <location filename="../src/anchordesk/ui/crash.py" line="+85"/>
         <source>AnchorDesk: unexpected error</source>
         <translation>AnchorDesk：意外错误</translation>
     </message>
@@ -1216,7 +1226,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+193"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+196"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1303,6 +1313,11 @@
         <translation>节目合规</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>Recording</source>
+        <translation>录制</translation>
+    </message>
+    <message>
         <location line="+64"/>
         <source>no server is named %1: check the server URL</source>
         <translation>找不到名为 %1 的服务器：请检查服务器地址</translation>
@@ -1373,7 +1388,12 @@
         <translation>没有违禁词或极限词</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+11"/>
+        <source>its disk has only %1 free: the live show is not recorded until there is room</source>
+        <translation>其磁盘只剩 %1：在腾出空间之前，直播不会被录制</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Test pattern</source>
         <translation>测试图</translation>
     </message>
@@ -1423,7 +1443,7 @@
         <translation>%1，音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-140"/>
+        <location line="-155"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>没有推流目标</translation>
@@ -1867,7 +1887,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+262"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+261"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -1998,7 +2018,7 @@
         <translation>预备中 — 按 %1 切出</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+55"/>
         <source>Prompt: %1</source>
         <translation>提示：%1</translation>
     </message>
@@ -2058,7 +2078,7 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="-281"/>
+        <location line="-282"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -2153,7 +2173,7 @@
         <translation>更多工具栏按钮</translation>
     </message>
     <message>
-        <location line="+74"/>
+        <location line="+75"/>
         <location line="+193"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
@@ -3640,7 +3660,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+95"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+96"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>第 {line} 行第 {column} 列：{message}</translation>
@@ -4275,6 +4295,15 @@
         <location line="+4"/>
         <source>Go on with the &amp;sample</source>
         <translation>继续使用示例节目(&amp;S)</translation>
+    </message>
+</context>
+<context>
+    <name>Store</name>
+    <message>
+        <location filename="../src/anchordesk/store/writer.py" line="+217"/>
+        <source>the file was deleted and cannot be written again: {cause}</source>
+        <extracomment>Why the writer stopped writing (None while every write lands). The reason in ``fault`` as Words (a window says it in its language). Why the file is gone when it closed (deleted, and could not be written again).</extracomment>
+        <translation>文件已被删除，且无法重新写入：{cause}</translation>
     </message>
 </context>
 <context>

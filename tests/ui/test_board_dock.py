@@ -151,7 +151,7 @@ def test_the_windows_board_and_teleprompter_follow_the_live_show(qtbot, control_
     line = window.board.prompt_list.item(0).text()  # type: ignore[union-attr]
     assert "Does it suit dry skin?" in line
     assert window.teleprompter.view.lines.prompt == window.board.newest_prompt
-    assert window.notice.text() == f"Prompt: {window.board.newest_prompt}"  # over the picture
+    assert window.notice.newest() == f"Prompt: {window.board.newest_prompt}"  # over the picture
     window.board.dismiss_button.click()
     controller.poll_show()
     assert all(p.rule != QUESTION_WAITING for p in controller.snapshot.prompts)

@@ -16,8 +16,8 @@ CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModi
 
 
 def notice(window: MainWindow) -> str:
-    """The line over the program preview, when it shows."""
-    return window.notice.text() if window.notice.isVisibleTo(window) else ""
+    """The newest line over the program preview, when it shows."""
+    return window.notice.newest() if window.notice.isVisibleTo(window) else ""
 
 
 def comments(window: MainWindow, *items: tuple[str, str, str, bool]) -> None:
@@ -145,12 +145,15 @@ def test_keys_at_the_ends_of_the_run_sheet_and_with_nothing_on_screen_say_why(
 
 def test_a_notice_goes_after_its_time(qtbot: QtBot, control_room: MainWindow) -> None:
     window = control_room
-    window.notify("The stream has stopped; rehearsal goes on.")
     banner = window.notice
+    now = [10.0]
+    banner.clock = lambda: now[0]
+    window.notify("The stream has stopped; rehearsal goes on.")
     assert banner.isVisibleTo(window) and banner.timer.isActive()
     # Over the program preview, inside it, and readable (not cut to one clipped line).
     assert window.program.rect().contains(banner.geometry())
     assert banner.height() >= banner.heightForWidth(banner.width())
+    now[0] += banner.SHOW_MS / 1000
     banner.timer.timeout.emit()  # the timer's moment, without waiting for it
     assert not banner.isVisibleTo(window)
 

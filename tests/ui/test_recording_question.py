@@ -177,7 +177,7 @@ def test_a_recording_low_on_disk_stops_says_so_and_goes_on_in_a_new_file_when_th
             "The recording has stopped: only 500.0 MB is left on its disk. What was recorded "
             "is kept; the show goes on. The recording goes on in a new file"
         )
-        assert window.notice.text() == messages[0]
+        assert window.notice.newest() == messages[0]
         controller.poll_health()
         controller.poll_health()
         assert len(messages) == 1

@@ -279,9 +279,16 @@ def run_gui(show_path: Path | None = None) -> int:
             "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): run it "
             "in a desktop session, or use `anchordesk live` for a headless run"
         )
+    # Held from here: loading the window's modules (PySide6) takes a second or more, and a
+    # Ctrl+C, SIGTERM or SIGHUP then was a KeyboardInterrupt traceback (or "Fatal Python error"
+    # inside the import, exit -6), or the default kill. The window closes at once instead.
+    held: list[int] = []
+    for name in ("SIGTERM", "SIGINT", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), lambda number, _frame: held.append(number))
     from anchordesk.ui.main_window import run_window
 
-    result: int = run_window(show_path)
+    result: int = run_window(show_path, held_signals=held)
     return result
 
 

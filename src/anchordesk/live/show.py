@@ -939,6 +939,7 @@ class LiveShow:
             ended=runtime.ended,
             viewers_online=session.viewers_online(),
             feeds=session.feed_views(),
+            store_fault=session.writer.fault_words,
             outputs=outputs,
             stats=stats,
             board=board,

@@ -169,6 +169,8 @@ class LiveSnapshot:
     # counts viewers). The samples themselves: ShowSession.viewer_samples and the session file.
     viewers_online: int | None = None
     feeds: tuple[FeedView, ...] = ()
+    # Why the session file stopped being written (a full or read-only disk), None while it is.
+    store_fault: Words | None = None
     outputs: tuple[OutputView, ...] = ()
     stats: StatsView = field(default_factory=StatsView)
     # The data board (show/board.py: viewers, rates, conversion, forecasts, per segment) and

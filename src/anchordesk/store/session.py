@@ -42,7 +42,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from anchordesk.core.disk import DiskProblem, describe_error, describe_write_fault, disk_problem
+from anchordesk.core.disk import (
+    DiskProblem,
+    describe_error,
+    disk_problem,
+    error_words,
+    write_fault_words,
+)
+from anchordesk.core.words import Words
 from anchordesk.show.feed_items import (
     Comment,
     CommentRemoval,
@@ -255,6 +262,12 @@ def _disk_says(path: Path) -> DiskProblem | None:
 
 def disk_fault(path: Path, error: BaseException) -> str | None:
     """The fault in words when ``error`` comes from the disk, else None (a bad request)."""
+    words = disk_fault_words(path, error)
+    return None if words is None else str(words)
+
+
+def disk_fault_words(path: Path, error: BaseException) -> Words | None:
+    """:func:`disk_fault` as Words (a window says them in its language)."""
     if isinstance(error, sqlite3.Error):
         code = getattr(error, "sqlite_errorcode", None)
         problem = _SQLITE_DISK_PROBLEMS.get(code & 0xFF) if isinstance(code, int) else None
@@ -265,9 +278,9 @@ def disk_fault(path: Path, error: BaseException) -> str | None:
             # after a fault of a USB disk): SQLite says "disk I/O error", while the recording
             # and --stats on the same disk said "is read-only". The system knows which.
             problem = _disk_says(path) or problem
-        return describe_write_fault(path, problem, " ".join(str(error).split()))
+        return write_fault_words(path, problem, " ".join(str(error).split()))
     if isinstance(error, OSError):
-        return describe_error(path, error)
+        return error_words(path, error)
     return None
 
 

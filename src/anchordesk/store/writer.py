@@ -29,8 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.feed_items import FeedItem
-from anchordesk.store.session import SessionStore, ShowEventRecord, StoreError, disk_fault
+from anchordesk.store.session import (
+    SessionStore,
+    ShowEventRecord,
+    StoreError,
+    disk_fault_words,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +86,8 @@ class StoreWriter:
         self._closed = False
         #: Why the writer stopped writing (None while every write lands).
         self.fault: str | None = None
+        #: The reason in ``fault`` as Words (a window says it in its language).
+        self.fault_words: Words | None = None
         #: Why the file is gone when it closed (deleted, and could not be written again).
         self.lost: str | None = None
         self._copy_failed = False
@@ -186,7 +194,7 @@ class StoreWriter:
             try:
                 store.close()
             except sqlite3.Error as error:  # the last checkpoint on a full disk
-                fault = disk_fault(self.path, error)
+                fault = disk_fault_words(self.path, error)
                 if fault is not None:
                     self._stop_writing(error, fault)
 
@@ -204,8 +212,13 @@ class StoreWriter:
         try:
             path = store.write_again()
         except (OSError, sqlite3.Error, StoreError) as error:
-            why = str(error) if isinstance(error, StoreError) else disk_fault(deleted, error)
-            why = f"the file was deleted and cannot be written again: {why or error}"
+            cause = error if isinstance(error, StoreError) else disk_fault_words(deleted, error)
+            why = Words(
+                QT_TRANSLATE_NOOP(
+                    "Store", "the file was deleted and cannot be written again: {cause}"
+                ),
+                cause=cause or error,
+            )
             if self.fault is None:
                 self._stop_writing(error, why)
             self._copy_failed = True
@@ -244,8 +257,9 @@ class StoreWriter:
             return
         log.warning("the session file %s was moved to %s: the session goes on there", old, moved)
 
-    def _stop_writing(self, error: BaseException, fault: str) -> None:
+    def _stop_writing(self, error: BaseException, fault: Words) -> None:
         if self.fault is None:
+            self.fault_words = fault
             self.fault = f"session store {self.path}: stopped writing: {fault}"
             log.error(
                 "%s; comments, orders and show events from now on are not kept (the show goes "
@@ -286,7 +300,7 @@ class StoreWriter:
                         elif isinstance(entry, _Events):
                             results.append(store._record_show_events(entry.events))
             except Exception as error:
-                fault = disk_fault(self.path, error)
+                fault = disk_fault_words(self.path, error)
                 if fault is not None:
                     self._stop_writing(error, fault)
                     for write in writes:
@@ -317,7 +331,7 @@ class StoreWriter:
             elif isinstance(entry, _Events):
                 entry.future.set_result(store.record_show_events(entry.events))
         except Exception as error:
-            fault = disk_fault(self.path, error)
+            fault = disk_fault_words(self.path, error)
             if fault is not None:
                 self._stop_writing(error, fault)
                 entry.future.set_exception(StoreError(self.fault or fault))

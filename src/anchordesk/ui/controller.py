@@ -170,10 +170,13 @@ class Controller(QObject):
         self._live_on: str | None = None
         self._network_failing = False
         self._failing_feeds: set[str] = set()  # feeds said to be failing, until they answer
+        self._store_faults_said: set[str] = set()  # session files said to be written no more
         self.studio_mode = False
         self._starting = False
         self._shutting_down = False
         self._previous_stopping: Future[None] | None = None
+        # The picture being built (start_with_show's worker); its LiveShow once built.
+        self._building: Future[LiveShow | None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing: list[asyncio.Task[Any]] = []  # feed tasks still ending after shutdown
         self._compliance_show: Show | None = None
@@ -235,8 +238,8 @@ class Controller(QObject):
         self.start_with_show(show, path)
 
     def start_with_show(self, show: Show, path: Path | None = None) -> None:
-        if self._starting:
-            return
+        if self._starting or self._shutting_down:
+            return  # closed before its first show started (a SIGTERM at start-up): nothing to do
         self.show_path = path
         if path is not None:
             self.settings.add_recent_show(path)
@@ -256,7 +259,7 @@ class Controller(QObject):
             plan.space_guard = self._space_guard
         previous, self._previous_stopping = self._previous_stopping, None
 
-        def work() -> None:
+        def work() -> LiveShow | None:
             if previous is not None:
                 try:
                     previous.result(10.0)
@@ -269,10 +272,11 @@ class Controller(QObject):
             except Exception as error:
                 log.exception("the picture did not start")
                 self._built.emit(None, str(error))
-            else:
-                self._built.emit(live, None)
+                return None
+            self._built.emit(live, None)
+            return live
 
-        workers.run_task(work, pool=self.executor)
+        self._building = workers.run_task(work, pool=self.executor)
 
     def _live_options(self) -> LiveOptions:
         if self._options_override is not None:
@@ -315,8 +319,7 @@ class Controller(QObject):
             self.message.emit(self.tr("The picture could not start: %1").replace("%1", error or ""))
             return
         if self._shutting_down:
-            workers.run_task(live.shutdown, pool=self.executor)
-            return
+            return  # shutdown waited for this build and stopped what it built
         self.live = live
         live.studio_mode = self.studio_mode  # a restarted picture keeps the operator's mode
         try:
@@ -382,6 +385,18 @@ class Controller(QObject):
         for task in list(self._tasks):
             task.cancel()  # a lifecycle step still waiting: the shutdown below does it all
         live, self.live = self.live, None
+        building, self._building = self._building, None
+        if live is None and building is not None:
+            # Closed while the picture was being built (a SIGTERM, SIGINT or Ctrl+Q in the
+            # first second or two): it is waited for and stopped here. The window went on to
+            # exit with the build's threads running (the process aborted: "terminate called
+            # without an active exception"), or handed the stop to a worker pool already shut
+            # down ("cannot schedule new futures after shutdown").
+            try:
+                live = building.result(timeout_s)
+            except Exception:
+                log.exception("the picture being built did not finish within %.0f s", timeout_s)
+            self._starting = False
         if live is not None:
             feed_task = live.session.feed_task if live.session is not None else None
             if feed_task is not None and not feed_task.done():
@@ -471,6 +486,15 @@ class Controller(QObject):
             microphone_muted=audio is not None and audio.muted,
             microphone_is_test_tone=audio_name == "test tone",
             test_tone_chosen=self.settings.devices.microphone == "test",
+            recording_short_of_space_bytes=next(
+                (
+                    o.free_bytes or 0
+                    for o in health.outputs
+                    # Waiting for room (a full disk) or stopped by the low-space guard.
+                    if o.kind == "recording" and (o.state == "waiting" or o.stopped_for_space)
+                ),
+                None,
+            ),
         )
 
     def _compliance_hit_lines(self) -> tuple[str, ...]:
@@ -505,7 +529,11 @@ class Controller(QObject):
         if snapshot.board is not self._board_seen[0] or snapshot.prompts != self._board_seen[1]:
             self._board_seen = (snapshot.board, snapshot.prompts)
             self.board_changed.emit(snapshot)
-        self._say_feed_faults(snapshot.feeds)
+        self._say_store_fault(snapshot)
+        if snapshot.store_fault is None:
+            # While the session file cannot be written, a feed's pages cannot be kept either:
+            # the feed answers, and saying "not answering" sent the operator to the wrong place.
+            self._say_feed_faults(snapshot.feeds)
         sales = sales_state_of(snapshot)
         if sales != self.sales:
             self.sales = sales
@@ -565,6 +593,22 @@ class Controller(QObject):
             microphone_ok=microphone is not None and microphone.get("state") == "active",
         )
         self.health_changed.emit(self.health)
+
+    def _say_store_fault(self, snapshot: LiveSnapshot) -> None:
+        """The session file stopped being written (its disk full or turned read-only): said
+        once per session. The window said nothing of it, and a live show's feeds, whose pages
+        could no longer be kept, were said "not answering"."""
+        fault = snapshot.store_fault
+        key = str(snapshot.session_path)
+        if fault is None or key in self._store_faults_said:
+            return
+        self._store_faults_said.add(key)
+        self.message.emit(
+            self.tr(
+                "The session file is no longer written: %1. Comments, orders and show events "
+                "from now on are not kept; the show goes on."
+            ).replace("%1", say(fault))
+        )
 
     def _say_feed_faults(self, feeds: Sequence[FeedView]) -> None:
         """A comment or order feed that stops answering is said once, and again when it
@@ -1063,10 +1107,12 @@ class Controller(QObject):
         from anchordesk.showfile.files import ShowReport, read_show_file
 
         if self.is_live:
+            self._not_opened_while_live(path)
             return
 
         def checked(report: ShowReport) -> None:
             if self.is_live:  # went live while the file was read
+                self._not_opened_while_live(path)
                 return
             if report.show is None:
                 lines = [say_problem(problem) for problem in report.problems]
@@ -1082,6 +1128,17 @@ class Controller(QObject):
         # Reading the file decodes its images (up to 20 MB each): in a worker, not on the Qt
         # thread that draws the preview.
         workers.run_task(lambda: read_show_file(path), checked, owner=self, pool=self.executor)
+
+    def _not_opened_while_live(self, path: Path) -> None:
+        """A live show is never swapped under the operator's hands; the show they picked is
+        said not opened (it was dropped without a word when the stream went live while the file
+        was read: the window went on with the old show as if the new one were on air)."""
+        self.message.emit(
+            self.tr(
+                "%1 was not opened: the stream went live while it was read. The live show goes "
+                "on; open it again after the stream."
+            ).replace("%1", path.name)
+        )
 
     def _restart(self, start: Callable[[], None]) -> None:
         live, self.live = self.live, None

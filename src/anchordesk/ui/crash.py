@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 import threading
 import traceback
@@ -257,36 +258,48 @@ class CrashReporter(QObject):
 
 _termination_requested = False
 
+# The signals that close the window as the close button does (SIGHUP exists on POSIX only).
+CLOSING_SIGNALS = tuple(name for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name))
+
 
 def termination_requested() -> bool:
-    """True once the system asked the program to end (SIGTERM): a window closes without asking."""
+    """True once the system or the terminal asked the program to end (SIGTERM, SIGINT, SIGHUP):
+    a window closes without asking."""
     return _termination_requested
 
 
 def close_windows_on_sigterm() -> None:
-    """SIGTERM (a logout, ``kill``, a service manager) closes the windows like the close button:
-    the recording is finished and the log says so, instead of the process dying mid-write.
+    """SIGTERM (a logout, ``kill``, a service manager), SIGINT (Ctrl+C in the terminal that
+    started the window) and SIGHUP (that terminal closed) close the windows like the close
+    button: the recording is finished and the log says so, instead of the process dying
+    mid-write (SIGHUP's default) or a KeyboardInterrupt raised inside whatever Qt override ran
+    next, printed and swallowed while the show went on streaming (SIGINT's default).
 
     Python runs a signal handler at its next bytecode; the window runs Python many times a
     second (the preview and health timers), so the close comes within a frame or two.
     """
-    import signal
 
     def handler(signal_number: int, _frame: object) -> None:
-        global _termination_requested
-        log.info("%s: closing the window", signal.Signals(signal_number).name)
-        # Nobody is there to answer "quit while live?": the asked close waited for an answer
-        # that never came, and the window went on streaming after a logout or a ``kill``.
-        _termination_requested = True
-        QTimer.singleShot(0, QApplication.closeAllWindows)
+        close_requested(signal_number)
 
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, handler)
+        for name in CLOSING_SIGNALS:
+            signal.signal(getattr(signal, name), handler)
+
+
+def close_requested(signal_number: int) -> None:
+    """Close every window soon, without asking (see :func:`close_windows_on_sigterm`)."""
+    global _termination_requested
+    log.info("%s: closing the window", signal.Signals(signal_number).name)
+    # Nobody is there to answer "quit while live?": the asked close waited for an answer that
+    # never came, and the window went on streaming after a logout or a ``kill``.
+    _termination_requested = True
+    QTimer.singleShot(0, QApplication.closeAllWindows)
 
 
 def install(app: QApplication, loop: asyncio.AbstractEventLoop | None = None) -> CrashReporter:
     """Install the crash reporter for this application (kept alive as the app's child) and the
-    clean stop on SIGTERM."""
+    clean stop on SIGTERM, SIGINT and SIGHUP."""
     reporter = CrashReporter(app)
     reporter.install()
     if loop is not None:

@@ -77,6 +77,8 @@ class PreflightFacts:
     microphone_muted: bool = False
     microphone_is_test_tone: bool = False  # viewers would hear a beep, not the streamer
     test_tone_chosen: bool = False  # the settings ask for it (else: no microphone was found)
+    # The running recording has stopped for its disk's space (None: it has room, or none runs).
+    recording_short_of_space_bytes: int | None = None
 
 
 def server_address(server_url: str) -> tuple[str, int] | None:
@@ -142,6 +144,7 @@ class GoLiveDialog(QDialog):
         self.destination.currentIndexChanged.connect(lambda _i: self.run_checks())
         self.record = QCheckBox(self)
         self.record.setChecked(record)
+        self.record.toggled.connect(lambda _on: self._refresh_facts())  # the recording's line
         # Going live starts a new session from the first segment; a rehearsal that ran into the
         # real show may continue where the run sheet is.
         self.continue_run_sheet = QCheckBox(self)
@@ -216,6 +219,7 @@ class GoLiveDialog(QDialog):
             "key": self.tr("Stream key"),
             "reachable": self.tr("Destination reachable"),
             "compliance": self.tr("Show compliance"),
+            "recording": self.tr("Recording"),
         }
 
     def selected_destination(self) -> Destination | None:
@@ -339,6 +343,21 @@ class GoLiveDialog(QDialog):
             )
         else:
             self._set("compliance", OK, self.tr("no banned or absolute terms"))
+        free = facts.recording_short_of_space_bytes
+        if free is not None and self.record.isChecked():
+            # The status bar says it, but every line here was ✔ and "Record a local copy" ticked:
+            # the live show went on air unrecorded on a full disk.
+            from anchordesk.ui.docks.health import format_bytes
+
+            self._set(
+                "recording",
+                WARN,
+                self.tr(
+                    "its disk has only %1 free: the live show is not recorded until there is room"
+                ).replace("%1", format_bytes(free)),
+            )
+        else:
+            self.results.pop("recording", None)
 
     def _device_name(self, name: str) -> str:
         """media/ names its stand-in sources in English; say them in the user's language."""
@@ -388,7 +407,8 @@ class GoLiveDialog(QDialog):
     def _render(self) -> None:
         labels = self._labels()
         self.checks.clear()
-        for check_id in ("camera", "microphone", "encoder", "key", "reachable", "compliance"):
+        checks = ("camera", "microphone", "encoder", "recording", "key", "reachable", "compliance")
+        for check_id in checks:
             result = self.results.get(check_id)
             if result is None:
                 continue

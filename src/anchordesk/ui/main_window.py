@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QMargins, QSettings, QSize, Qt, QTimer
@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import paths
-from anchordesk.core.printable import bidi_isolated
 from anchordesk.live.settings import Settings
 from anchordesk.show.timing import format_duration
 from anchordesk.ui import crash
@@ -498,9 +497,10 @@ class MainWindow(QMainWindow):
             button.setAccessibleName(self.tr("More toolbar buttons"))
 
     def _update_title(self) -> None:
-        # Isolated: a right-to-left override the title leaves open ("Sale \u202e…") turned the
-        # rest of the title bar around ("… — AnchorDesk" read "kseDrohcnA — …").
-        show = bidi_isolated(self.controller.show_state.title)
+        # Isolated (ui/snapshots.py): a right-to-left override the title leaves open
+        # ("Sale \u202e…") turned the rest of the title bar around ("… — AnchorDesk" read
+        # "kseDrohcnA — …").
+        show = self.controller.show_state.title
         self.setWindowTitle(f"{show} — AnchorDesk" if show else "AnchorDesk")
 
     # -- state from the controller -----------------------------------------------------------------
@@ -1045,9 +1045,11 @@ class MainWindow(QMainWindow):
         event.accept()
 
 
-def run_window(show_path: Path | None) -> int:
-    """Open the control room (``anchordesk`` / ``anchordesk gui``) and run until it closes."""
-    return run_control_room(show_path)
+def run_window(show_path: Path | None, held_signals: Sequence[int] = ()) -> int:
+    """Open the control room (``anchordesk`` / ``anchordesk gui``) and run until it closes.
+    ``held_signals``: closing signals received while the window's modules loaded (a list the
+    caller's handler goes on filling until the window's own handlers are installed)."""
+    return run_control_room(show_path, held_signals=held_signals)
 
 
 def run_control_room(
@@ -1057,6 +1059,7 @@ def run_control_room(
     language: str | None = None,
     on_ready: Callable[[MainWindow], object] | None = None,
     controller_options: dict[str, object] | None = None,
+    held_signals: Sequence[int] = (),
 ) -> int:
     """The window on a qasync loop (the feeds run on it). ``on_ready`` is called once the
     picture runs (screenshots, benchmarks); closing the last window ends the loop."""
@@ -1080,6 +1083,9 @@ def run_control_room(
     # Icon and Wayland app id (the .desktop file's name); the crash dialog (ui/crash.py).
     desktop.set_application_identity(app)
     crash.install(app, loop)
+    if held_signals:
+        # Asked to end while starting: closed as soon as the loop runs, before any show starts.
+        crash.close_requested(held_signals[0])
     controller = Controller(settings=settings, **(controller_options or {}))  # type: ignore[arg-type]
     window = MainWindow(controller)
     checked = window.language_actions.get(settings.language, window.language_actions["system"])

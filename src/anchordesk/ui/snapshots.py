@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from anchordesk.core.printable import bidi_isolated
 from anchordesk.live.snapshot import LiveSnapshot
 from anchordesk.ui.state import (
     CommentRow,
@@ -20,13 +21,18 @@ from anchordesk.ui.state import (
 
 
 def show_state_of(snapshot: LiveSnapshot) -> ShowState:
+    """The window's rows. A show's titles are bidi-isolated (core.printable.bidi_isolated): a
+    right-to-left override its author left open (valid in a show) turned the window's own text
+    after it around, in the products panel ('$24.00 · sold out' read '00.42$ …') and in the
+    status bar's segment clock ('0:08 / 1:00' read '00:1 / 80:0')."""
+
     def plan(view: Any) -> DealPlan | None:
         return None if view is None else DealPlan(view.price, view.seconds, view.stock or 0)
 
     segments = tuple(
         SegmentRow(
             index=s.index,
-            title=s.title,
+            title=bidi_isolated(s.title),
             planned_s=s.planned_s,
             elapsed_s=s.elapsed_s,
             sku=s.sku,
@@ -40,7 +46,7 @@ def show_state_of(snapshot: LiveSnapshot) -> ShowState:
     products = tuple(
         ProductRow(
             sku=p.sku,
-            title=p.title,
+            title=bidi_isolated(p.title),
             price=p.price,
             stock_left=p.stock_left,
             units_sold=p.units_sold,
@@ -59,7 +65,7 @@ def show_state_of(snapshot: LiveSnapshot) -> ShowState:
             seconds_total=float(d.seconds),
             stock_left=d.units_left,
             stock_total=d.units_total,
-            title=d.title,
+            title=bidi_isolated(d.title),
             units_sold=d.units_sold,
             currency=d.currency,
             deal_id=d.deal_id,
@@ -77,7 +83,7 @@ def show_state_of(snapshot: LiveSnapshot) -> ShowState:
             at_s=0.0,
         )
     return ShowState(
-        title=snapshot.title,
+        title=bidi_isolated(snapshot.title),
         currency=snapshot.currency,
         language=snapshot.language,
         segments=segments,
@@ -95,7 +101,7 @@ def show_state_of(snapshot: LiveSnapshot) -> ShowState:
 
 
 def sales_state_of(snapshot: LiveSnapshot) -> SalesState:
-    titles = {p.sku: p.title for p in snapshot.products}
+    titles = {p.sku: bidi_isolated(p.title) for p in snapshot.products}
     return SalesState(
         gmv=snapshot.sales.gmv,
         currency=snapshot.sales.currency,

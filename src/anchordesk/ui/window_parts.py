@@ -5,11 +5,15 @@ arrangement, and the notice shown over the picture.
   the status bar must stay on screen: the status bar is where messages go);
 - ``PreviewPair``: program (and, in studio mode, staged) previews side by side or one above the
   other, whichever gives the bigger pictures in the space the docks leave;
-- ``NoticeBanner``: one line over the top of the program preview, where the operator is
-  looking, for what must not go unseen (a failure, a key that had nothing to act on).
+- ``NoticeBanner``: the last few notices over the top of the program preview, where the
+  operator is looking, for what must not go unseen (a failure, a key that had nothing to act
+  on).
 """
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QMargins, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
@@ -81,11 +85,17 @@ class PreviewPair(QSplitter):
 
 
 class NoticeBanner(QLabel):
-    """One line over the program preview; it goes after ``SHOW_MS`` (or the next notice)."""
+    """The last few notices over the program preview, newest at the bottom; each goes after
+    ``SHOW_MS``, the oldest first when a fourth comes.
+
+    One line at a time let a routine notice cover a fault within a second: a live show's feed
+    failing was said 0.3 s before "Live on …" took its place, and nothing in the window showed it
+    again (seen under Xvfb). A notice now stays its ``SHOW_MS`` whatever follows it."""
 
     SHOW_MS = 6000
+    MAX_LINES = 3
 
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(parent)
         self.setObjectName("notice_banner")
         self.setTextFormat(Qt.TextFormat.PlainText)  # messages quote comments and file names
@@ -96,10 +106,11 @@ class NoticeBanner(QLabel):
             "QLabel { background: rgba(33, 33, 33, 225); color: #ffe082; border-radius: 6px;"
             " padding: 6px 12px; font-weight: bold; }"
         )
+        self.clock = clock
+        self.lines: list[tuple[str, float]] = []  # (text, when it was said), oldest first
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
-        self.timer.setInterval(self.SHOW_MS)
-        self.timer.timeout.connect(self.hide)
+        self.timer.timeout.connect(self.expire)
         self.hide()
         parent.installEventFilter(self)  # the preview resized: the banner follows its width
 
@@ -110,12 +121,39 @@ class NoticeBanner(QLabel):
         return super().eventFilter(watched, event)
 
     def notify(self, text: str) -> None:
+        now = self.clock()
+        # The same notice again moves to the bottom instead of showing twice.
+        self.lines = [line for line in self._current(now) if line[0] != text]
+        self.lines.append((text, now))
+        del self.lines[: -self.MAX_LINES]
+        self._render(now)
+        self.raise_()
+
+    def newest(self) -> str:
+        """The last notice said, while it shows ("" when none does)."""
+        return self.lines[-1][0] if self.lines and self.isVisible() else ""
+
+    def expire(self) -> None:
+        """The timer: the notices shown ``SHOW_MS`` go."""
+        now = self.clock()
+        self.lines = self._current(now)
+        self._render(now)
+
+    def _current(self, now: float) -> list[tuple[str, float]]:
+        return [line for line in self.lines if now - line[1] < self.SHOW_MS / 1000]
+
+    def _render(self, now: float) -> None:
+        if not self.lines:
+            self.timer.stop()
+            self.hide()
+            return
+        text = "\n".join(line for line, _ in self.lines)
         self.setText(text)
-        self.setAccessibleName(text)
+        self.setAccessibleName(self.lines[-1][0])
         self.place()
         self.show()
-        self.raise_()
-        self.timer.start()
+        left_s = self.SHOW_MS / 1000 - (now - self.lines[0][1])
+        self.timer.start(max(1, round(left_s * 1000)))
 
     def place(self) -> None:
         host = self.parentWidget()

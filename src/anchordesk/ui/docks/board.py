@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core.money import babel_locale, format_money
+from anchordesk.core.printable import bidi_isolated
 from anchordesk.live.snapshot import LiveSnapshot
 from anchordesk.show.board import HISTORY_S, BoardFigures, format_forecast_minutes
 from anchordesk.show.prompts import (
@@ -249,8 +250,9 @@ class BoardPanel(QWidget):
         }
         if prompt.rule not in templates:
             return prompt.english
-        # One pass over the template: a value holding "%1" stays as typed.
-        values = [prompt.value(name) for name in names[prompt.rule]]
+        # One pass over the template: a value holding "%1" stays as typed. A title is isolated:
+        # an override left open in it turned the rest of the line around.
+        values = [bidi_isolated(prompt.value(name)) for name in names[prompt.rule]]
 
         def fill(match: re.Match[str]) -> str:
             number = int(match.group(1))
