@@ -105,3 +105,14 @@ def test_a_changed_copy_is_kept_once_by_its_terms_across_restarts_and_past_the_c
     with contextlib.closing(sqlite3.connect(path)) as db:
         kept = [raw for (raw,) in db.execute("SELECT raw FROM rejected_items")]
     assert len(kept) == 2 and not any("renamed" in raw for raw in kept)
+
+
+@pytest.mark.parametrize(("written", "said"), [("true", "true"), ("false", "false")])
+def test_a_format_or_number_written_as_true_is_quoted_as_the_file_writes_it(
+    tmp_path: Path, written: str, said: str
+) -> None:
+    """R9in note: ``"format": true`` was said "unknown format version True", Python's word."""
+    path = tmp_path / "show.json"
+    path.write_text(f'{{"format": {written}, "title": "x"}}', encoding="utf-8")
+    problems = [str(problem.message) for problem in read_show_file(path).problems]
+    assert problems == [f"unknown format version {said}: this program reads format 1"]

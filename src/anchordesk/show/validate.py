@@ -126,7 +126,10 @@ def shown(value: object) -> str:
     """A value as a message quotes it: control characters escaped, one line, at most ~40 chars.
 
     Texts are quoted (``'abc'``), numbers not; a 2 MB title or a 4,000-digit number is cut.
+    ``true``, ``false`` and ``null`` as the file writes them (Python's ``True`` was said).
     """
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
     return shown_literal(repr(value) if isinstance(value, str) else str(value))
 
 

@@ -488,7 +488,7 @@ class _Reader:
                     version=version_shown or _type_name(version),
                     format=SHOW_FORMAT_VERSION,
                 )
-                if isinstance(version, int)
+                if isinstance(version, int) and not isinstance(version, bool)
                 else Words(
                     QT_TRANSLATE_NOOP(
                         "ShowProblems",
