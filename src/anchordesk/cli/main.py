@@ -150,8 +150,9 @@ exit codes:
   0  the run ended and every file is whole
   1  the run could not go on (the picture failed)
   2  a mistake in the command (one line says what and where); nothing was started
-  3  the show went on, but a file stopped being written (a full, nearly full or read-only
-     disk: the recording, --stats, the session store or the log); the lines before say which
+  3  the show went on, but something was lost: a file stopped being written (a full, nearly
+     full or read-only disk: the recording, --stats, the session store or the log), or a
+     destination never went live; the last lines say which and why
 """
 
 COMMANDS = ("gui", "live", "devices", "show", "report", "audience", "desktop", "control")

@@ -1,0 +1,43 @@
+"""Round nine, network / disk / stopping / secrets: what the ninth hostile round found.
+
+Each test reproduces one finding with real parts (nginx-rtmp, stunnel, sockets, files on the
+real disk, ``anchordesk live`` in this process) and failed before its fix (R9net.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from servers import NginxRtmp, Stunnel
+
+from anchordesk.cli.main import main
+
+from .live_runs import SMALL
+
+pytestmark = pytest.mark.usefixtures("_isolated_home")
+
+
+@pytest.fixture
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+
+
+def test_the_help_names_a_destination_that_never_went_live_among_exit_3_s_causes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Before: "3  the show went on, but a file stopped being written (…)": a script's author
+    # reading the help could not know that a stream that never went out also ends with 3.
+    with pytest.raises(SystemExit):
+        main(["live", "--help"])
+    codes = capsys.readouterr().out.split("exit codes:")[1]
+    three = " ".join(codes.split("\n  3 ")[1].split())
+    assert "a destination never went live" in three
+    assert "a file stopped being written" in three
+
