@@ -41,3 +41,36 @@ def test_the_help_names_a_destination_that_never_went_live_among_exit_3_s_causes
     assert "a destination never went live" in three
     assert "a file stopped being written" in three
 
+
+def test_destinations_whose_masked_urls_are_alike_are_numbered() -> None:
+    from anchordesk.media.network_output import destination_names
+
+    urls = [
+        "rtmp://a.rtmp.youtube.com/live2/main-key-1",
+        "rtmps://other.example/live/k",
+        "rtmp://a.rtmp.youtube.com/live2/backup-key-2",
+    ]
+    assert destination_names(urls) == [
+        "rtmp://a.rtmp.youtube.com/live2/**** #1",
+        "rtmps://other.example/live/****",
+        "rtmp://a.rtmp.youtube.com/live2/**** #3",
+    ]
+
+
+@pytest.mark.integration
+def test_two_keys_on_one_server_are_told_apart_in_every_line(
+    nginx_rtmp: NginxRtmp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: both were "rtmp://127.0.0.1:PORT/live/****" in the log, the health line, the
+    # never-live and the summary lines ("Stream to …: live 0:01" twice): which key was
+    # refused, or which one went live, could not be told.
+    port = nginx_rtmp.port
+    urls = [f"rtmp://127.0.0.1:{port}/live/main-K9a", f"rtmp://127.0.0.1:{port}/live/backup-K9b"]
+    code = main(["live", *SMALL, "--no-record", *(f"--to={u}" for u in urls), "--seconds", "1"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"Stream to rtmp://127.0.0.1:{port}/live/**** #1: live" in out
+    assert f"Stream to rtmp://127.0.0.1:{port}/live/**** #2: live" in out
+    assert "K9a" not in out + err and "K9b" not in out + err
+
+

@@ -155,9 +155,13 @@ def build_outputs(options: LiveOptions) -> list[PacketOutput]:
             )
         outputs.append(recording)
     if options.destinations:
-        from anchordesk.media.network_output import NetworkOutput
+        from anchordesk.media.network_output import NetworkOutput, destination_names
 
-        outputs.extend(NetworkOutput(url) for url in options.destinations)
+        names = destination_names(options.destinations)
+        outputs.extend(
+            NetworkOutput(url, name=name)
+            for url, name in zip(options.destinations, names, strict=True)
+        )
     return outputs
 
 

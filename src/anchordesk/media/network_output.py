@@ -218,6 +218,18 @@ class _Direct:
     pending: bytearray
 
 
+def destination_names(urls: Sequence[str]) -> list[str]:
+    """Each destination's name as every line says it: its masked URL, followed by ``#N`` (its
+    place among the ``--to``) where masked URLs are alike. Two keys on one server (a main and
+    a backup channel) were both "rtmp://a.rtmp.youtube.com/live2/****": which one was refused,
+    and which one was live, could not be told."""
+    masked = [mask_url(url) for url in urls]
+    return [
+        f"{name} #{number}" if masked.count(name) > 1 else name
+        for number, name in enumerate(masked, start=1)
+    ]
+
+
 class NetworkOutput:
     """Pushes the encoded packets to one RTMP(S) URL through a killable child process.
 
@@ -236,10 +248,11 @@ class NetworkOutput:
         backoff: Backoff | None = None,
         child_command: Sequence[str] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        name: str | None = None,
     ) -> None:
         validate_url(url)
         self._url = url
-        self._name = mask_url(url)
+        self._name = name or mask_url(url)
         self._queue: collections.deque[EncodedPacket] = collections.deque()
         self._queue_packets = queue_packets
         self._stall_timeout_s = stall_timeout_s
