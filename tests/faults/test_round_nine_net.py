@@ -74,3 +74,37 @@ def test_two_keys_on_one_server_are_told_apart_in_every_line(
     assert "K9a" not in out + err and "K9b" not in out + err
 
 
+@contextlib.contextmanager
+def _unix_socket(path: Path) -> Iterator[Path]:
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(path))
+        yield path
+
+
+def test_a_socket_at_the_record_or_stats_path_is_kept_and_a_numbered_name_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: --stats said "is a pipe that no program reads" (exit 2); --record started the
+    # show, then "cannot create the recording: … (No such device or address)", exit 3 and
+    # no recording at all. A socket is a name that exists, as a file is: kept, numbered.
+    with _unix_socket(tmp_path / "show.mkv"), _unix_socket(tmp_path / "figures.jsonl"):
+        code = main(
+            [
+                "live",
+                *SMALL,
+                "--record",
+                str(tmp_path / "show.mkv"),
+                "--stats",
+                str(tmp_path / "figures.jsonl"),
+                "--seconds",
+                "1",
+            ]
+        )
+        err = capsys.readouterr().err
+        assert code == 0, err
+        assert (tmp_path / "show-2.mkv").stat().st_size > 0
+        assert (tmp_path / "figures-2.jsonl").stat().st_size > 0
+        assert f"{tmp_path / 'show.mkv'} exists and is kept" in err
+        assert f"--stats {tmp_path / 'figures.jsonl'} exists and is kept" in err
+
+

@@ -169,7 +169,9 @@ def open_new_file(path: Path, *, pipe_is_ours: bool = True) -> tuple[Path, IO[by
             if candidate == path and pipe_is_ours:
                 with contextlib.suppress(OSError):
                     mode = candidate.lstat().st_mode
-                    if not stat.S_ISREG(mode) and not stat.S_ISLNK(mode) and not stat.S_ISDIR(mode):
+                    # Not a socket: it is no stream to write into (opening it fails, ENXIO,
+                    # and the recording was lost); its name is kept like a file's.
+                    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
                         return candidate, None
         candidate = numbered_path(path, number)
     raise FileExistsError(f"{path} and {_MAX_NUMBERED} numbered names after it exist")
