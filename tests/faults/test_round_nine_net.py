@@ -108,3 +108,21 @@ def test_a_socket_at_the_record_or_stats_path_is_kept_and_a_numbered_name_writte
         assert f"--stats {tmp_path / 'figures.jsonl'} exists and is kept" in err
 
 
+def test_a_link_to_nowhere_is_said_so_for_session_and_kept_for_stats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: both refused with "… cannot be written (File exists)", where no file was.
+    gone = tmp_path / "moved-away"
+    (tmp_path / "S.adsession").symlink_to(gone / "S.adsession")
+    (tmp_path / "figures.jsonl").symlink_to(gone / "figures.jsonl")
+    run = ["live", *SMALL, "--record", str(tmp_path / "show.mkv"), "--seconds", "1"]
+    assert main([*run, "--session", str(tmp_path / "S.adsession")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: --session {tmp_path / 'S.adsession'}: cannot write: "
+        f"{tmp_path / 'S.adsession'} is a link to {gone / 'S.adsession'}, which does not exist"
+    )
+    assert main([*run, "--stats", str(tmp_path / "figures.jsonl")]) == 0
+    assert (tmp_path / "figures-2.jsonl").stat().st_size > 0
+    assert not gone.exists()
+
+
