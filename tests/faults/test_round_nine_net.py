@@ -126,3 +126,76 @@ def test_a_link_to_nowhere_is_said_so_for_session_and_kept_for_stats(
     assert not gone.exists()
 
 
+@contextlib.contextmanager
+def _ipv6_black_hole(port: int) -> Iterator[None]:
+    """[::1]:``port`` swallowing every new connection unanswered, as a broken IPv6 route
+    does: a listener whose accept queue is full drops the SYNs that come after."""
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    listener = socket.socket(socket.AF_INET6)
+    try:
+        listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        listener.bind(("::1", port))
+    except OSError as error:
+        listener.close()
+        pytest.skip(f"no IPv6 loopback here: {error}")
+    listener.listen(0)
+    filler = socket.create_connection(("::1", port))  # the queue's one place, taken
+    try:
+        yield
+    finally:
+        filler.close()
+        listener.close()
+
+
+def _dual_stack(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``name`` resolves to ::1 first, then 127.0.0.1 (as a server with an AAAA and an A
+    record does): the one thing here not real, for want of a name server."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        stream, tcp = socket.SOCK_STREAM, socket.IPPROTO_TCP
+        return [
+            (socket.AF_INET6, stream, tcp, "", ("::1", port, 0, 0)),
+            (socket.AF_INET, stream, tcp, "", ("127.0.0.1", port)),
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def _returns_while_the_dead_address_is_still_pending(connect: Callable[[], Any]) -> Any:
+    """Runs ``connect()`` and gives its result if it came back while an attempt to the
+    dead address alone would still be waiting (the call's own timeout is 60 s)."""
+    result: list[Any] = []
+    worker = threading.Thread(target=lambda: result.append(connect()), daemon=True)
+    worker.start()
+    worker.join(30)
+    assert result, "still waiting for the dead IPv6 address"
+    return result[0]
+
+
+@pytest.mark.integration
+def test_rtmps_to_a_name_whose_ipv6_address_is_dead_connects_through_its_ipv4_one(
+    stunnel_rtmps: Stunnel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: the TLS relay (socket.create_connection) gave the dead IPv6 address its whole
+    # timeout (8 s) before it tried the IPv4 one, at every attempt: a real run against such a
+    # name went live 8 s late (rtmp://, FFmpeg's own connection, at once). The go-live
+    # pre-flight waited the same. Now both try the next address after 250 ms.
+    from anchordesk.media.tls_relay import open_checked
+    from anchordesk.ui.reach import tcp_reachable
+
+    port = stunnel_rtmps.port
+    _dual_stack("localhost", monkeypatch)  # the certificate's name
+    with _ipv6_black_hole(port):
+        connection = _returns_while_the_dead_address_is_still_pending(
+            lambda: open_checked("localhost", port, 60.0)
+        )
+        with connection:
+            assert connection.getpeername()[:2] == ("127.0.0.1", port)
+        problem = _returns_while_the_dead_address_is_still_pending(
+            lambda: tcp_reachable("localhost", port, 60.0, tls=True)
+        )
+        assert problem is None

@@ -14,6 +14,8 @@ import ssl
 from dataclasses import dataclass
 from enum import StrEnum
 
+from anchordesk.core.net import connect_first
+
 log = logging.getLogger(__name__)
 
 
@@ -65,7 +67,7 @@ def tcp_reachable(
     """
     stage = "connect"
     try:
-        with socket.create_connection((host, port), timeout=timeout_s) as connection:
+        with connect_first(host, port, timeout_s) as connection:
             if tls:
                 stage = "TLS handshake"
                 # As FFmpeg pushes rtmps:// by default: the handshake must work; the
