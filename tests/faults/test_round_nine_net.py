@@ -18,7 +18,7 @@ from servers import NginxRtmp, Stunnel
 
 from anchordesk.cli.main import main
 
-from .live_runs import SMALL
+from .live_runs import SMALL, child_env, run_live
 
 pytestmark = pytest.mark.usefixtures("_isolated_home")
 
@@ -199,3 +199,19 @@ def test_rtmps_to_a_name_whose_ipv6_address_is_dead_connects_through_its_ipv4_on
             lambda: tcp_reachable("localhost", port, 60.0, tls=True)
         )
         assert problem is None
+
+
+def test_a_log_folder_that_is_a_file_is_said_so(tmp_path: Path) -> None:
+    # Before: "log file: never written: …/AnchorDesk/log cannot be written (File exists)",
+    # the words of mkdir over a file, where no log file was ever made.
+    folder = tmp_path / "state" / "AnchorDesk" / "log"
+    folder.parent.mkdir(parents=True)
+    folder.write_text("a file where the log folder should be")
+    run = run_live(
+        *SMALL, "--record", str(tmp_path / "show.mkv"), "--seconds", "1",
+        env=child_env(tmp_path, XDG_STATE_HOME=str(tmp_path / "state")), timeout_s=60,
+    )  # fmt: skip
+    assert run.process.returncode == 3, run.stderr
+    assert run.stderr.strip().splitlines()[-2] == (
+        f"error: log file: never written: the log folder {folder} is a file, not a folder"
+    )
