@@ -7,6 +7,8 @@ real disk, ``anchordesk live`` in this process) and failed before its fix (R9net
 from __future__ import annotations
 
 import contextlib
+import re
+import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -18,7 +20,7 @@ from servers import NginxRtmp, Stunnel
 
 from anchordesk.cli.main import main
 
-from .live_runs import SMALL, child_env, run_live
+from .live_runs import SMALL, LiveRun, child_env, run_live
 
 pytestmark = pytest.mark.usefixtures("_isolated_home")
 
@@ -215,3 +217,28 @@ def test_a_log_folder_that_is_a_file_is_said_so(tmp_path: Path) -> None:
     assert run.stderr.strip().splitlines()[-2] == (
         f"error: log file: never written: the log folder {folder} is a file, not a folder"
     )
+
+
+@pytest.mark.integration
+def test_a_stream_whose_server_went_down_for_good_is_summed_up_as_down_not_as_reconnected(
+    nginx_rtmp: NginxRtmp, tmp_path: Path
+) -> None:
+    # Before: "Stream to …: live 0:00, 3 reconnects" (a run of 10 s whose server went down
+    # after 1 s): the failed attempts were counted as reconnects, and nothing said that the
+    # stream was down for the rest of the run.
+    url = f"rtmp://127.0.0.1:{nginx_rtmp.port}/live/sk_live_Down9"
+    run = LiveRun(*SMALL, "--no-record", "--to", url, env=child_env(tmp_path))
+    try:
+        run.wait_for_line("/live/****: live", 60)
+        nginx_rtmp.stop()
+        run.wait_for_line("retrying in", 60)
+        run.send(signal.SIGTERM)
+        run.wait(30)
+    finally:
+        run.kill()
+    [line] = [text for text in run.stdout.splitlines() if text.startswith("Stream to ")]
+    assert re.fullmatch(
+        rf"Stream to rtmp://127\.0\.0\.1:{nginx_rtmp.port}/live/\*\*\*\*: live \d+:\d\d; "
+        r"not live for the last \d+:\d\d of the run: the server closed the connection .+",
+        line,
+    ), line
