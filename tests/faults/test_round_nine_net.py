@@ -242,3 +242,41 @@ def test_a_stream_whose_server_went_down_for_good_is_summed_up_as_down_not_as_re
         r"not live for the last \d+:\d\d of the run: the server closed the connection .+",
         line,
     ), line
+
+
+@pytest.mark.parametrize(
+    ("host", "why"),
+    [
+        ("live..example.com", "has an empty part between two dots"),
+        (
+            "a" * 64 + ".example.com",
+            "has a part of 64 characters between two dots; a name's part may have at most 63",
+        ),
+    ],
+)
+@pytest.mark.parametrize("scheme", ["rtmp", "rtmps"])
+def test_a_server_name_no_resolver_takes_is_refused_before_the_run(
+    scheme: str, host: str, why: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: the run started and retried for the whole show, "the server's name was not
+    # found" (rtmp) or "could not reach the server (encoding with 'idna' codec failed
+    # (UnicodeError: label empty or too long))" (rtmps), then exit 3.
+    url = f"{scheme}://{host}/live/sk_live_Name9"
+    assert main(["live", *SMALL, "--no-record", "--to", url, "--seconds", "1"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: --to {scheme}://{host}/live/****: the server's name {host} {why}"
+    )
+
+
+def test_the_go_live_pre_flight_answers_for_a_name_no_resolver_takes() -> None:
+    # Before: tcp_reachable raised UnicodeError out of its worker: the window's pre-flight
+    # check of the server never came back. The destination's settings now refuse such a URL.
+    from anchordesk.live.settings import PRESETS, check_server_url
+    from anchordesk.ui.reach import Unreachable, tcp_reachable
+
+    problem = tcp_reachable("live..example.com", 443, 5.0, tls=True)
+    assert problem is not None and problem.kind is Unreachable.NAME_NOT_FOUND
+    custom = PRESETS["custom"]
+    assert check_server_url(custom, "rtmps://live..example.com/app") == (
+        "the server's name live..example.com has an empty part between two dots"
+    )
