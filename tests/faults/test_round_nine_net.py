@@ -280,3 +280,25 @@ def test_the_go_live_pre_flight_answers_for_a_name_no_resolver_takes() -> None:
     assert check_server_url(custom, "rtmps://live..example.com/app") == (
         "the server's name live..example.com has an empty part between two dots"
     )
+
+
+@pytest.mark.integration
+def test_a_key_and_a_token_on_the_command_line_are_masked_in_the_process_s_arguments(
+    nginx_rtmp: NginxRtmp, tmp_path: Path
+) -> None:
+    # Before: /proc/PID/cmdline (ps, top, a crash reporter) showed the stream key of --to and
+    # the token of a --feed URL to every user of the machine for the whole show.
+    url = f"rtmp://127.0.0.1:{nginx_rtmp.port}/live/sk_live_Argv9Key"
+    feed = "json=http://127.0.0.1:9/comments?token=tok_Argv9Token"
+    run = LiveRun(*SMALL, "--no-record", f"--to={url}", "--feed", feed, env=child_env(tmp_path))
+    try:
+        run.wait_for_line("/live/****: live", 60)
+        shown = Path(f"/proc/{run.process.pid}/cmdline").read_bytes().split(b"\0")
+        run.send(signal.SIGTERM)
+        assert run.wait(30) == 0, run.stderr
+    finally:
+        run.kill()
+    stars = "*" * len("sk_live_Argv9Key")
+    assert f"--to=rtmp://127.0.0.1:{nginx_rtmp.port}/live/{stars}".encode() in shown
+    assert b"json=http://127.0.0.1:9/comments?token=" + b"*" * len("tok_Argv9Token") in shown
+    assert b"Argv9" not in b" ".join(shown)
