@@ -302,3 +302,19 @@ def test_a_key_and_a_token_on_the_command_line_are_masked_in_the_process_s_argum
     assert f"--to=rtmp://127.0.0.1:{nginx_rtmp.port}/live/{stars}".encode() in shown
     assert b"json=http://127.0.0.1:9/comments?token=" + b"*" * len("tok_Argv9Token") in shown
     assert b"Argv9" not in b" ".join(shown)
+
+
+@pytest.mark.parametrize("scheme", ["rtmp", "rtmps"])
+def test_a_link_local_ipv6_address_is_refused_in_words(
+    scheme: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: the run started, and every attempt of the show failed "Invalid argument
+    # returned 22" (rtmp) or "could not reach [fe80::1]:443 (invalid argument)" (rtmps):
+    # without its zone, which round eight refused, no system can reach such an address.
+    url = f"{scheme}://[fe80::1]:1935/live/sk_live_Link9"
+    assert main(["live", *SMALL, "--no-record", "--to", url, "--seconds", "1"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: --to {scheme}://[fe80::1]:1935/live/****: fe80::1 is a link-local IPv6 address "
+        "(fe80::…), which cannot be streamed to: use the server's name or another of its "
+        "addresses"
+    )

@@ -12,6 +12,7 @@ name; the rest was cut off, or the child refused its header line).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Final
 from urllib.parse import urlsplit
@@ -61,6 +62,13 @@ def host_name_problem(host: str) -> str | None:
                 "a name's part may have at most 63"
             )
     return None
+
+
+def _link_local(host: str) -> bool:
+    try:
+        return ipaddress.IPv6Address(host).is_link_local
+    except ValueError:
+        return False  # a name, or an IPv4 address
 
 
 def validate_url(url: str) -> None:
@@ -115,6 +123,13 @@ def validate_url(url: str) -> None:
         # argument returned 22".
         raise UserError(
             f"--to {shown}: an IPv6 address with a zone ('%{parts.hostname.partition('%')[2]}') "
+            "cannot be streamed to: use the server's name or another of its addresses"
+        )
+    if _link_local(parts.hostname):
+        # Without its zone the system cannot tell which link it is on (every attempt of the
+        # show said "Invalid argument returned 22"), and with one FFmpeg does not take it.
+        raise UserError(
+            f"--to {shown}: {parts.hostname} is a link-local IPv6 address (fe80::…), which "
             "cannot be streamed to: use the server's name or another of its addresses"
         )
     if not [segment for segment in parts.path.split("/") if segment]:
