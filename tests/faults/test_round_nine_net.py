@@ -318,3 +318,44 @@ def test_a_link_local_ipv6_address_is_refused_in_words(
         "(fe80::…), which cannot be streamed to: use the server's name or another of its "
         "addresses"
     )
+
+
+def test_a_key_file_saved_with_a_byte_order_mark_gives_the_key_alone() -> None:
+    # Before: `--to-key-stdin < key.txt` (a file Windows Notepad saved as UTF-8 with its BOM)
+    # sent "\ufeffsk_live_…" as the stream name; the platform refused a right key.
+    import io
+
+    from anchordesk.cli.destinations import resolve_destinations
+
+    urls = resolve_destinations(
+        ["rtmp://a.rtmp.youtube.com/live2"],
+        key_from_stdin=True,
+        stdin=io.StringIO("\ufeffsk_live_Bom9\r\n"),
+    )
+    assert urls == ["rtmp://a.rtmp.youtube.com/live2/sk_live_Bom9"]
+
+
+@pytest.mark.parametrize("where", ["stdin", "environment"])
+def test_a_whole_url_given_where_the_key_goes_is_refused(where: str) -> None:
+    # Before: the URL went live as the stream name under the --to server
+    # (nginx: name='rtmp://host/live/KEY'), masked "rtmp://host/live/****//****/****/****".
+    import io
+
+    from anchordesk.cli.destinations import resolve_destinations
+    from anchordesk.core.errors import UserError
+
+    pasted = "rtmp://a.rtmp.youtube.com/live2/sk_live_Url9"
+    with pytest.raises(UserError) as refused:
+        if where == "stdin":
+            resolve_destinations(
+                ["rtmp://a.rtmp.youtube.com/live2"], key_from_stdin=True, stdin=io.StringIO(pasted)
+            )
+        else:
+            resolve_destinations(
+                ["rtmp://a.rtmp.youtube.com/live2"], environ={"ANCHORDESK_STREAM_KEY": pasted}
+            )
+    source = "--to-key-stdin: standard input" if where == "stdin" else "ANCHORDESK_STREAM_KEY"
+    assert str(refused.value) == (
+        f"{source} gave a whole URL (…://…), not a stream key: give the key alone, or the whole "
+        "URL with --to"
+    )
