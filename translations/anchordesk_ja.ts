@@ -2930,12 +2930,17 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+304"/>
+        <location line="+338"/>
         <source>cannot create the recording</source>
         <translation>録画ファイルを作成できません</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>no program read the pipe {path} during the run: nothing was recorded</source>
+        <translation>実行中にパイプ {path} を読み取るプログラムがありませんでした：何も録画されていません</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>cannot create the next file of the recording</source>
         <translation>録画の次のファイルを作成できません</translation>
     </message>

@@ -2930,12 +2930,17 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+304"/>
+        <location line="+338"/>
         <source>cannot create the recording</source>
         <translation>无法创建录制文件</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>no program read the pipe {path} during the run: nothing was recorded</source>
+        <translation>运行期间没有程序读取管道 {path}：什么也没有录下</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>cannot create the next file of the recording</source>
         <translation>无法创建录制的下一个文件</translation>
     </message>
