@@ -791,6 +791,11 @@
         <translation>%1 は配信ごとにサーバー URL を発行します。ここに貼り付けてください。</translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>The server&apos;s name in the URL is not a valid host name: each part between two dots has 1 to 63 characters.</source>
+        <translation>URL のサーバー名は有効なホスト名ではありません。ドットとドットの間の各部分は 1～63 文字です。</translation>
+    </message>
+    <message>
         <location line="+4"/>
         <source>%1 accepts RTMPS only (rtmps://…).</source>
         <translation>%1 は RTMPS（rtmps://…）のみ対応です。</translation>
@@ -922,7 +927,7 @@
 <context>
     <name>Disk</name>
     <message>
-        <location filename="../src/anchordesk/core/disk.py" line="+57"/>
+        <location filename="../src/anchordesk/core/disk.py" line="+58"/>
         <source>the disk holding {path} is full</source>
         <extracomment>The exit code of a run that went on after a writer failed (2 stays a user&apos;s mistake, 1 a run that could not go on at all).</extracomment>
         <translation>{path} を保存しているディスクがいっぱいです</translation>
@@ -2429,7 +2434,7 @@
         <translation>サーバーがストリームを拒否しました（ストリームキーと URL 内のアプリケーション名を確認してください）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/tls_relay.py" line="+66"/>
+        <location filename="../src/anchordesk/media/tls_relay.py" line="+67"/>
         <source>the server&apos;s name was not found: {host}</source>
         <translation>サーバー名が見つかりません：{host}</translation>
     </message>
@@ -2668,7 +2673,7 @@
 <context>
     <name>Platforms</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-411"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-416"/>
         <source>Custom RTMP / RTMPS</source>
         <translation>カスタム RTMP / RTMPS</translation>
     </message>
@@ -2925,7 +2930,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+438"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+440"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <translation>録画を完了できません：{path} への書き込みが {seconds} 秒以内に終わりませんでした（読み取られていないパイプ、または応答しないディスク）</translation>
     </message>
@@ -2945,12 +2950,17 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+304"/>
+        <location line="+338"/>
         <source>cannot create the recording</source>
         <translation>録画ファイルを作成できません</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>no program read the pipe {path} during the run: nothing was recorded</source>
+        <translation>実行中にパイプ {path} を読み取るプログラムがありませんでした：何も録画されていません</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>cannot create the next file of the recording</source>
         <translation>録画の次のファイルを作成できません</translation>
     </message>

@@ -791,6 +791,11 @@
         <translation>%1 每次开播都会给出服务器地址：请粘贴到这里。</translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>The server&apos;s name in the URL is not a valid host name: each part between two dots has 1 to 63 characters.</source>
+        <translation>URL 中的服务器名称不是有效的主机名：两个点之间的每一部分须为 1 到 63 个字符。</translation>
+    </message>
+    <message>
         <location line="+4"/>
         <source>%1 accepts RTMPS only (rtmps://…).</source>
         <translation>%1 只接受 RTMPS（rtmps://…）。</translation>
@@ -922,7 +927,7 @@
 <context>
     <name>Disk</name>
     <message>
-        <location filename="../src/anchordesk/core/disk.py" line="+57"/>
+        <location filename="../src/anchordesk/core/disk.py" line="+58"/>
         <source>the disk holding {path} is full</source>
         <extracomment>The exit code of a run that went on after a writer failed (2 stays a user&apos;s mistake, 1 a run that could not go on at all).</extracomment>
         <translation>存放 {path} 的磁盘已满</translation>
@@ -2429,7 +2434,7 @@
         <translation>服务器拒绝了推流（请检查推流码和 URL 中的应用名称）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/tls_relay.py" line="+66"/>
+        <location filename="../src/anchordesk/media/tls_relay.py" line="+67"/>
         <source>the server&apos;s name was not found: {host}</source>
         <translation>找不到服务器名称：{host}</translation>
     </message>
@@ -2668,7 +2673,7 @@
 <context>
     <name>Platforms</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-411"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-416"/>
         <source>Custom RTMP / RTMPS</source>
         <translation>自定义 RTMP / RTMPS</translation>
     </message>
@@ -2925,7 +2930,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+438"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+440"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <translation>无法完成录制：写入 {path} 未在 {seconds} 秒内结束（可能是没有程序读取的管道，或磁盘卡住了）</translation>
     </message>
@@ -2945,12 +2950,17 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+304"/>
+        <location line="+338"/>
         <source>cannot create the recording</source>
         <translation>无法创建录制文件</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>no program read the pipe {path} during the run: nothing was recorded</source>
+        <translation>运行期间没有程序读取管道 {path}：什么也没有录下</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>cannot create the next file of the recording</source>
         <translation>无法创建录制的下一个文件</translation>
     </message>

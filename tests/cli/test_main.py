@@ -144,7 +144,7 @@ def test_live_help_documents_the_exit_codes_and_the_recording_rule() -> None:
     for line in (
         "0 the run ended and every file is whole",
         "2 a mistake in the command",
-        "3 the show went on, but a file stopped being written",
+        "3 the show went on, but something was lost: a file stopped being written",
         "A recording never overwrites a file",
         "SIGHUP or --seconds end the run within 2 s",
     ):

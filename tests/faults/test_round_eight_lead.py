@@ -57,7 +57,8 @@ def test_a_log_folder_that_cannot_be_written_is_a_lost_file_with_exit_code_3(
     assert run.process.returncode == 3, run.stderr
     folder = in_the_way / "AnchorDesk" / "log"
     assert run.stderr.strip().splitlines()[-2:] == [
-        f"error: log file: never written: {folder} cannot be written (Not a directory)",
+        f"error: log file: never written: the log folder {folder} cannot be reached (a part "
+        "of the path is a file, not a folder)",
         "error: the show went on, but a file of this run is not whole (exit code 3)",
     ]
     # The recording itself is whole, and named.

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from anchordesk.core.errors import FatalError, UserError
-from anchordesk.core.redact import mask_url
 from anchordesk.live.options import LiveOptions
 from anchordesk.live.snapshot import SessionMode
 
@@ -164,9 +163,10 @@ def run_live(
     try:
         not_stopped()
         from anchordesk.live.factory import build_live_show, plan_from_options
+        from anchordesk.media.network_output import destination_names
 
-        for url in options.destinations:
-            log.info("destination: %s", mask_url(url))
+        for name in destination_names(options.destinations):
+            log.info("destination: %s", name)
         plan = plan_from_options(options)
         not_stopped()
         show = build_live_show(options, plan, extra_overlays=extra_overlays)

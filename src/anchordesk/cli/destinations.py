@@ -58,9 +58,27 @@ def find_destination(settings: Settings, name: str) -> Destination:
 
 def read_key_from_stdin(stdin: TextIO) -> str:
     # At a terminal the key is typed without echo (it would otherwise stay on screen).
-    key = (getpass.getpass("stream key: ") if stdin.isatty() else stdin.readline()).strip()
+    key = _bare_key(getpass.getpass("stream key: ") if stdin.isatty() else stdin.readline())
     if not key:
         raise UserError("--to-key-stdin: standard input gave no stream key")
+    return _not_a_url(key, "--to-key-stdin: standard input")
+
+
+def _bare_key(text: str) -> str:
+    """The key without what a text file or a terminal put around it: the line break, and the
+    byte-order mark a Windows editor writes at the start of a UTF-8 file (the server was sent
+    it as the key's first character, and refused a right key)."""
+    return text.strip().lstrip("\ufeff").strip()
+
+
+def _not_a_url(key: str, source: str) -> str:
+    """``key``, unless it is a whole push URL: pasted where the key goes, it was sent to the
+    server as the stream name ('rtmp://host/live/KEY' under the --to server)."""
+    if "://" in key:
+        raise UserError(
+            f"{source} gave a whole URL (…://…), not a stream key: give the key alone, or the "
+            "whole URL with --to"
+        )
     return key
 
 
@@ -89,7 +107,9 @@ def resolve_destinations(
             raise UserError(
                 f"{KEY_ENVIRONMENT_VARIABLE} holds one key: give exactly one --to with it"
             )
-        given_key = environ[KEY_ENVIRONMENT_VARIABLE].strip()
+        given_key = _not_a_url(
+            _bare_key(environ[KEY_ENVIRONMENT_VARIABLE]), KEY_ENVIRONMENT_VARIABLE
+        )
         source = KEY_ENVIRONMENT_VARIABLE
     if given_key is not None:
         logs.register_secret(given_key)

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import math
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -150,8 +151,9 @@ exit codes:
   0  the run ended and every file is whole
   1  the run could not go on (the picture failed)
   2  a mistake in the command (one line says what and where); nothing was started
-  3  the show went on, but a file stopped being written (a full, nearly full or read-only
-     disk: the recording, --stats, the session store or the log); the lines before say which
+  3  the show went on, but something was lost: a file stopped being written (a full, nearly
+     full or read-only disk: the recording, --stats, the session store or the log), or a
+     destination never went live; the last lines say which and why
 """
 
 COMMANDS = ("gui", "live", "devices", "show", "report", "audience", "desktop", "control")
@@ -206,9 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME|URL",
         help="a destination saved in the settings (its name, or the platform such as 'youtube': "
         "server and key from the settings and the keyring), or rtmp(s)://HOST/APP/KEY; repeat "
-        "for several. A key written here is visible to other users of this machine (ps) and "
-        "stays in the shell history: prefer a saved destination, --to-key-stdin or "
-        "ANCHORDESK_STREAM_KEY",
+        "for several. A key written here is visible to other users of this machine (ps) while "
+        "the program starts (it then masks it there) and stays in the shell history: prefer a "
+        "saved destination, --to-key-stdin or ANCHORDESK_STREAM_KEY",
     )
     live.add_argument(
         "--to-key-stdin",
@@ -531,6 +533,26 @@ def _time_zone_or_utc(log: logging.Logger) -> None:
         time.tzset()
 
 
+_URL_IN_ARGUMENT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+
+
+def _blank_secrets_in_arguments(arguments: Sequence[str]) -> None:
+    """The secrets of every URL on the command line (a stream key in ``--to``, a token in a
+    ``--feed`` URL) overwritten in the process's own command line, where ``ps`` showed them
+    to every user of the machine for as long as the show ran; parsed already from a copy."""
+    from anchordesk.core.environment import blank_secrets_in_arguments
+    from anchordesk.core.redact import url_secrets
+
+    secrets = [
+        secret
+        for argument in arguments
+        for url in _URL_IN_ARGUMENT.findall(argument)
+        for secret in url_secrets(url)
+        if secret != url
+    ]
+    blank_secrets_in_arguments(secrets)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         # Run as the command: the secrets given in the environment stay in this process and
@@ -544,6 +566,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from anchordesk.media.network_child import run
 
         return run()
+    if argv is None:
+        _blank_secrets_in_arguments(arguments)
     try:
         args = build_parser().parse_args(with_default_command(arguments))
     except UserError as error:

@@ -9,6 +9,7 @@ that failed stops alone, says so once with :func:`describe_write_fault` ("the di
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -160,6 +161,10 @@ def cannot_write(path: Path) -> str | None:
     try:
         mode: int | None = path.stat().st_mode
     except FileNotFoundError:
+        if os.path.islink(path):
+            # Creating it fails "File exists" (the link is there), which told nothing.
+            with contextlib.suppress(OSError):
+                return f"{path} is a link to {os.readlink(path)}, which does not exist"
         mode = None
     except OSError as error:
         return describe_error(path, error)

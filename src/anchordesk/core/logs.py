@@ -211,6 +211,22 @@ def current_setup() -> LogSetup | None:
     return _current
 
 
+class _FolderProblem(Exception):
+    """The log folder is no folder (said as such, not as the OS's "File exists")."""
+
+
+def _not_a_folder(folder: Path) -> str | None:
+    """Why ``folder`` cannot hold the log, when it or a folder above it is a file (or cannot
+    be reached): making it failed "File exists" or "Not a directory", which told nothing."""
+    from anchordesk.core.disk import unreachable
+
+    if (why := unreachable(folder)) is not None:
+        return f"the log folder {folder} {why}"
+    if folder.exists() and not folder.is_dir():
+        return f"the log folder {folder} is a file, not a folder"
+    return None
+
+
 def setup_logging(
     *,
     verbose: bool = False,
@@ -251,7 +267,9 @@ def setup_logging(
     crash_file: Path | None = None
     problem: str | None = None
     try:
-        folder = log_dir or paths.user_log_dir()
+        folder = log_dir or paths.user_log_dir(make=False)
+        if (why := _not_a_folder(folder)) is not None:
+            raise _FolderProblem(why)
         folder.mkdir(parents=True, exist_ok=True)
         log_file = folder / LOG_FILE_NAME
         file_handler = _LogFileHandler(
@@ -269,6 +287,11 @@ def setup_logging(
         _add_handler(root, file_handler)
         if native_crashes:
             crash_file = _enable_faulthandler(folder)
+    except _FolderProblem as error:
+        said = str(error)
+        problem = f"log file: {said}"
+        _setup_fault = f"log file: never written: {said}"
+        log_file = None
     except OSError as error:
         said = describe_error(error.filename or log_dir or "the log folder", error)
         problem = f"log file: {said}"

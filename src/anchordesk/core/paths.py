@@ -90,10 +90,12 @@ def user_config_dir() -> Path:
     return path
 
 
-def user_log_dir() -> Path:
-    """The log file and native crash reports (Linux: ``~/.local/state/AnchorDesk/log``)."""
+def user_log_dir(*, make: bool = True) -> Path:
+    """The log file and native crash reports (Linux: ``~/.local/state/AnchorDesk/log``),
+    made unless ``make`` is false."""
     path = Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR))
-    path.mkdir(parents=True, exist_ok=True)
+    if make:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

@@ -164,10 +164,11 @@ def plan_from_options(options: LiveOptions) -> LiveShowPlan:
     _refuse_repeated_feeds(options.feeds)
     for option, path in (("--session", options.session_path), ("--stats", options.stats_path)):
         tried = path is not None and not path.is_dir() and path.parent.is_dir()
-        if tried and option == "--stats" and path is not None and path.exists():
+        if tried and option == "--stats" and path is not None and os.path.lexists(path):
             # --stats into a pipe or a device is not tried: opening and closing a pipe ends its
             # reader's input (`cat FIFO` exits), and the run then waited for ever for a reader.
             # The stats writer opens it once, without waiting, and says what is wrong with it.
+            # A link to nowhere is a name that exists: kept, the figures go to a numbered name.
             tried = path.is_file()
         if tried and path is not None:
             problem = cannot_write(path)

@@ -155,9 +155,13 @@ def build_outputs(options: LiveOptions) -> list[PacketOutput]:
             )
         outputs.append(recording)
     if options.destinations:
-        from anchordesk.media.network_output import NetworkOutput
+        from anchordesk.media.network_output import NetworkOutput, destination_names
 
-        outputs.extend(NetworkOutput(url) for url in options.destinations)
+        names = destination_names(options.destinations)
+        outputs.extend(
+            NetworkOutput(url, name=name)
+            for url, name in zip(options.destinations, names, strict=True)
+        )
     return outputs
 
 
@@ -408,10 +412,17 @@ class LiveSession:
         lines = []
         for output in self._started_outputs:
             if isinstance(output, NetworkOutput) and (status := output.status()).live_s > 0:
-                count = status.reconnects
+                # Connections made again, not attempts: "3 reconnects" was said of a stream
+                # whose server went down for good, after three failed attempts.
+                count = status.live_again
                 again = f", {count} reconnect{'s' if count > 1 else ''}" if count else ""
                 live = format_duration(status.live_s)
-                lines.append(f"Stream to {status.name}: live {live}{again}")
+                line = f"Stream to {status.name}: live {live}{again}"
+                if status.down_at_stop_s > 0:
+                    down = format_duration(status.down_at_stop_s)
+                    why = f": {status.last_error}" if status.last_error else ""
+                    line += f"; not live for the last {down} of the run{why}"
+                lines.append(line)
         return lines
 
 

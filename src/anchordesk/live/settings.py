@@ -16,6 +16,7 @@ proposes and the limits it warns about, never a hard rule.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -411,6 +412,11 @@ def check_server_url(preset: PlatformPreset, url: str) -> str | None:
         return "the server URL must start with rtmp:// or rtmps:// and name a host"
     if preset.requires_rtmps and not url.lower().startswith("rtmps://"):
         return f"{preset.name} accepts RTMPS only (rtmps://…)"
+    from anchordesk.media.destination_url import host_name_problem
+
+    with contextlib.suppress(ValueError):
+        if problem := host_name_problem(urlsplit(url).hostname or ""):
+            return problem
     return None
 
 

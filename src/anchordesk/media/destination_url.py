@@ -12,6 +12,7 @@ name; the rest was cut off, or the child refused its header line).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Final
 from urllib.parse import urlsplit
@@ -38,6 +39,36 @@ def shown_url(url: str) -> str:
         return shown if len(shown) <= 200 else shown[:120] + "…" + shown[-40:]
     host = parts.hostname or ""
     return f"{parts.scheme}://{host[:100]}/****" if parts.scheme else "****"
+
+
+def host_name_problem(host: str) -> str | None:
+    """Why ``host`` can never be looked up (None when it may be): a part between two dots
+    that is empty (``live..example.com``) or longer than the 63 characters a name's part may
+    have. FFmpeg said "name not found" at every attempt of the show, the TLS relay "encoding
+    with 'idna' codec failed (UnicodeError: label empty or too long)", and the window's
+    pre-flight never came back (its check raised)."""
+    if ":" in host or not host:
+        return None  # an IPv6 address, or no host at all (said on its own)
+    for part in host.removesuffix(".").split("."):
+        if not part:
+            return f"the server's name {host} has an empty part between two dots"
+        try:
+            size = len(part) if part.isascii() else len(part.encode("idna"))
+        except UnicodeError:  # too long once encoded, or characters no name may hold
+            return f"the server's name {host} is not a valid host name"
+        if size > 63:
+            return (
+                f"the server's name {host} has a part of {size} characters between two dots; "
+                "a name's part may have at most 63"
+            )
+    return None
+
+
+def _link_local(host: str) -> bool:
+    try:
+        return ipaddress.IPv6Address(host).is_link_local
+    except ValueError:
+        return False  # a name, or an IPv4 address
 
 
 def validate_url(url: str) -> None:
@@ -84,12 +115,21 @@ def validate_url(url: str) -> None:
         raise UserError(f"--to {shown}: the port must be a number from 1 to 65535") from None
     if parts.port == 0:
         raise UserError(f"--to {shown}: the port must be a number from 1 to 65535")
+    if problem := host_name_problem(parts.hostname):
+        raise UserError(f"--to {shown}: {problem}")
     if "%" in parts.hostname:
         # A link-local IPv6 address with its zone ("[fe80::1%25eth0]"): FFmpeg's URL parser
         # does not take it ("Port missing in uri"), and every attempt failed with "Invalid
         # argument returned 22".
         raise UserError(
             f"--to {shown}: an IPv6 address with a zone ('%{parts.hostname.partition('%')[2]}') "
+            "cannot be streamed to: use the server's name or another of its addresses"
+        )
+    if _link_local(parts.hostname):
+        # Without its zone the system cannot tell which link it is on (every attempt of the
+        # show said "Invalid argument returned 22"), and with one FFmpeg does not take it.
+        raise UserError(
+            f"--to {shown}: {parts.hostname} is a link-local IPv6 address (fe80::…), which "
             "cannot be streamed to: use the server's name or another of its addresses"
         )
     if not [segment for segment in parts.path.split("/") if segment]:

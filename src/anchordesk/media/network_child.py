@@ -36,7 +36,6 @@ import ctypes
 import json
 import os
 import signal
-import socket
 import ssl
 import sys
 import time
@@ -122,6 +121,7 @@ def untrusted_server(url: str, timeout_s: float = 8.0) -> Words | None:
     connection of their own, before FFmpeg connects: that stops a wrong server, not someone
     in between who answers only FFmpeg's connection.
     """
+    from anchordesk.core.net import connect_first
     from anchordesk.media.tls_relay import tls_context
 
     parts = urlsplit(url)
@@ -129,7 +129,7 @@ def untrusted_server(url: str, timeout_s: float = 8.0) -> Words | None:
         return None
     host, port = parts.hostname, parts.port or 443
     try:
-        raw = socket.create_connection((host, port), timeout=timeout_s)
+        raw = connect_first(host, port, timeout_s)
     except (OSError, ValueError):
         return None  # not reachable: FFmpeg's attempt says how far it gets
     # In FFmpeg's words, for the parent's ConnectionPhases: a server that takes the connection

@@ -218,6 +218,18 @@ class _Direct:
     pending: bytearray
 
 
+def destination_names(urls: Sequence[str]) -> list[str]:
+    """Each destination's name as every line says it: its masked URL, followed by ``#N`` (its
+    place among the ``--to``) where masked URLs are alike. Two keys on one server (a main and
+    a backup channel) were both "rtmp://a.rtmp.youtube.com/live2/****": which one was refused,
+    and which one was live, could not be told."""
+    masked = [mask_url(url) for url in urls]
+    return [
+        f"{name} #{number}" if masked.count(name) > 1 else name
+        for number, name in enumerate(masked, start=1)
+    ]
+
+
 class NetworkOutput:
     """Pushes the encoded packets to one RTMP(S) URL through a killable child process.
 
@@ -236,10 +248,11 @@ class NetworkOutput:
         backoff: Backoff | None = None,
         child_command: Sequence[str] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        name: str | None = None,
     ) -> None:
         validate_url(url)
         self._url = url
-        self._name = mask_url(url)
+        self._name = name or mask_url(url)
         self._queue: collections.deque[EncodedPacket] = collections.deque()
         self._queue_packets = queue_packets
         self._stall_timeout_s = stall_timeout_s
@@ -258,6 +271,9 @@ class NetworkOutput:
         # went live is a show nobody saw, however whole the recording is.
         self._live_total_s = 0.0
         self._live_since_s: float | None = None
+        self._times_live = 0
+        self._live_until_s: float | None = None  # when it last stopped being live
+        self._down_at_stop_s = 0.0
         self._stopping = False
         self._stop_deadline_s = 0.0
         self._flush_deadline_s = 0.0
@@ -392,6 +408,8 @@ class NetworkOutput:
                 fault=self._last_error,
                 live_s=self._live_total_s
                 + (0.0 if self._live_since_s is None else max(0.0, now_s - self._live_since_s)),
+                live_again=max(0, self._times_live - 1),
+                down_at_stop_s=self._down_at_stop_s,
             )
 
     def _enter(self, state: OutputState) -> None:
@@ -400,8 +418,10 @@ class NetworkOutput:
         if self._live_since_s is not None and state is not OutputState.LIVE:
             self._live_total_s += max(0.0, now_s - self._live_since_s)
             self._live_since_s = None
+            self._live_until_s = now_s
         elif self._live_since_s is None and state is OutputState.LIVE:
             self._live_since_s = now_s
+            self._times_live += 1
         self._state = state
 
     def reconnect_now(self) -> None:
@@ -414,6 +434,9 @@ class NetworkOutput:
             if self._stopping:
                 return
             self._stopping = True
+            if self._live_until_s is not None and self._live_since_s is None:
+                # Down when the stop came: the run's last word on it says so, and how long.
+                self._down_at_stop_s = max(0.0, self._clock() - self._live_until_s)
             self._stop_deadline_s = time.monotonic() + timeout_s
             # Queued packets may go out during the first part; the rest is for the trailer.
             self._flush_deadline_s = time.monotonic() + 0.6 * timeout_s

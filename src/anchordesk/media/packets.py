@@ -77,6 +77,11 @@ class OutputStatus:
     reconnects: int = 0
     last_error: str | None = None
     live_s: float = 0.0  # a network output's time live since its start, all connections
+    # A network output's connections that went live after its first one (``reconnects``
+    # counts the attempts, made or failed), and, once stopped, how long it had been down
+    # when the stop came (0 when it was live to the end).
+    live_again: int = 0
+    down_at_stop_s: float = 0.0
     fault: Words | None = None  # ``last_error`` as words, for a window to say in its language
     free_bytes: int | None = None  # the recording's disk, as last measured (None: not known)
     stopped_for_space: bool = False  # the recording stopped itself before its disk filled

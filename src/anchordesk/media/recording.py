@@ -169,7 +169,9 @@ def open_new_file(path: Path, *, pipe_is_ours: bool = True) -> tuple[Path, IO[by
             if candidate == path and pipe_is_ours:
                 with contextlib.suppress(OSError):
                     mode = candidate.lstat().st_mode
-                    if not stat.S_ISREG(mode) and not stat.S_ISLNK(mode) and not stat.S_ISDIR(mode):
+                    # Not a socket: it is no stream to write into (opening it fails, ENXIO,
+                    # and the recording was lost); its name is kept like a file's.
+                    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
                         return candidate, None
         candidate = numbered_path(path, number)
     raise FileExistsError(f"{path} and {_MAX_NUMBERED} numbered names after it exist")
@@ -530,9 +532,14 @@ class RecordingOutput:
             return
         if self._raw is None:
             try:
-                self._raw = open(self.path, "wb", buffering=0)  # noqa: SIM115 - a device or FIFO
+                self._raw = self._open_pipe_or_device()
             except OSError as error:
                 self._fail(_CANNOT_CREATE, error)
+                self._drain()
+                return
+            if self._raw is None:  # stopped before any program read the pipe
+                self._set_state(OutputState.FAILED, Words(_NO_READER, path=str(self.path)))
+                log.error("%s: %s", self.name, Words(_NO_READER, path=str(self.path)))
                 self._drain()
                 return
         try:
@@ -585,6 +592,35 @@ class RecordingOutput:
                 self._state = OutputState.CONNECTING
                 self._keyframe_wanted = True
             return True, item if isinstance(item, EncodedPacket) else None
+
+    def _open_pipe_or_device(self) -> IO[bytes] | None:
+        """The device or pipe the user gave, opened for writing; None when the run stopped
+        before a program opened the pipe to read it. A blocking open of a FIFO waits for its
+        reader, deaf to the stop: a stop then waited the whole 1.5 s for a writer that had
+        nothing to finish, and the run took 2.0 s to end. It is asked again every 0.1 s,
+        and a wait of more than 3 s is said once (nothing is recorded meanwhile)."""
+        started_s = time.monotonic()
+        said = False
+        while True:
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            except OSError as error:
+                if error.errno != errno.ENXIO:  # ENXIO: a FIFO that no program reads yet
+                    raise
+            else:
+                os.set_blocking(fd, True)  # the muxer's writes wait for the reader, as before
+                return open(fd, "wb", buffering=0)
+            with self._lock:
+                if self._stopping:
+                    return None
+            if not said and time.monotonic() - started_s > 3.0:
+                said = True
+                log.warning(
+                    "%s: no program reads the pipe %s yet; the recording begins when one does",
+                    self.name,
+                    self.path,
+                )
+            time.sleep(0.1)
 
     def _drain(self) -> None:
         """Empty the queue after a failure so stop() and send() never wait on it."""
@@ -809,6 +845,9 @@ class RecordingOutput:
 
 
 _CANNOT_CREATE = QT_TRANSLATE_NOOP("Recording", "cannot create the recording")
+_NO_READER = QT_TRANSLATE_NOOP(
+    "Recording", "no program read the pipe {path} during the run: nothing was recorded"
+)
 _CANNOT_CREATE_NEXT = QT_TRANSLATE_NOOP("Recording", "cannot create the next file of the recording")
 _CANNOT_OPEN = QT_TRANSLATE_NOOP("Recording", "cannot open the recording")
 _CANNOT_WRITE = QT_TRANSLATE_NOOP("Recording", "cannot write the recording")

@@ -40,7 +40,9 @@ def _is_pipe_or_device(path: Path) -> bool:
         mode = path.stat().st_mode
     except OSError:
         return False
-    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+    # A socket is none: it cannot be opened to write into (ENXIO, which read "a pipe that no
+    # program reads"); its name is kept, as a file's, and the figures go to a numbered name.
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
 def _open_pipe(path: Path) -> int:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
+from anchordesk.core.net import connect_first
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 
 # The RTMP handshake a client sends before its first message: C0 (1 byte), C1 and C2.
@@ -159,7 +160,7 @@ def open_checked(host: str, port: int, timeout_s: float) -> ssl.SSLSocket:
     :class:`Refused`; the steps are said on stderr in FFmpeg's words."""
     _say(f"[tcp @ tls] Starting connection attempt to {host} port {port}")
     try:
-        raw = socket.create_connection((host, port), timeout=timeout_s)
+        raw = connect_first(host, port, timeout_s)
     except socket.gaierror as error:
         _say(f"[tcp @ tls] Failed to resolve hostname {host}: {error.strerror or error}")
         raise Refused(Words(NAME_NOT_FOUND, host=host)) from None

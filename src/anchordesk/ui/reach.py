@@ -14,6 +14,8 @@ import ssl
 from dataclasses import dataclass
 from enum import StrEnum
 
+from anchordesk.core.net import connect_first
+
 log = logging.getLogger(__name__)
 
 
@@ -65,7 +67,7 @@ def tcp_reachable(
     """
     stage = "connect"
     try:
-        with socket.create_connection((host, port), timeout=timeout_s) as connection:
+        with connect_first(host, port, timeout_s) as connection:
             if tls:
                 stage = "TLS handshake"
                 # As FFmpeg pushes rtmps:// by default: the handshake must work; the
@@ -76,6 +78,11 @@ def tcp_reachable(
                 with context.wrap_socket(connection, server_hostname=host):
                     pass
             return None
+    except UnicodeError as error:
+        # A name no resolver takes (an empty part between dots): raised by the name's IDNA
+        # encoding, before any lookup. Not caught, the pre-flight never came back.
+        log.info("pre-flight: %s is not a name that can be looked up: %s", host, error)
+        return ReachProblem(Unreachable.NAME_NOT_FOUND, host, port, timeout_s)
     except OSError as error:
         kind = _problem_kind(error)
         if tls and stage == "TLS handshake" and kind in (Unreachable.OTHER, Unreachable.REFUSED):

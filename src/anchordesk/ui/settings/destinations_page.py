@@ -450,6 +450,11 @@ class DestinationsPage(SettingsPage):
             return self.tr("%1 gives a server URL with each broadcast: paste it here.").replace(
                 "%1", platform_name(preset)
             )
+        if problem.startswith("the server's name"):
+            return self.tr(
+                "The server's name in the URL is not a valid host name: each part between two "
+                "dots has 1 to 63 characters."
+            )
         if "RTMPS only" in problem:
             return self.tr("%1 accepts RTMPS only (rtmps://…).").replace(
                 "%1", platform_name(preset)
