@@ -58,6 +58,12 @@ class _OneLineBadRequests(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
+        # A body that breaks its own Content-Encoding is refused by the handler (400); aiohttp
+        # then reads the rest of it to keep the connection, meets the same error, and logs it.
+        if isinstance(error, web.RequestPayloadError) and isinstance(
+            error.__cause__, HttpProcessingError
+        ):
+            error = error.__cause__
         if isinstance(error, HttpProcessingError):
             peer = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
             record.msg = "remote control: refused a malformed request from %s (%s, HTTP %s)"
@@ -378,7 +384,14 @@ class ControlServer:
         length = request.content_length
         if length is not None and length > self._max_body_bytes:
             return _error(413, f"the body is larger than {self._max_body_bytes} bytes")
-        raw = await request.read()  # aiohttp stops at client_max_size (413)
+        try:
+            raw = await request.read()  # aiohttp stops at client_max_size (413)
+        except (HttpProcessingError, web.RequestPayloadError):  # broken gzip, a bad chunk
+            encoding = request.headers.get("Content-Encoding", "")[:20]
+            said = f" as {encoding!r} (its Content-Encoding)" if encoding else ""
+            return _error(400, f"the body cannot be read{said}")
+        except ConnectionError:  # the client left (or was cut) before its body was all there
+            return _error(400, "the body was cut off")
         try:
             body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_int=_int)
         except UnicodeDecodeError:
