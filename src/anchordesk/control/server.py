@@ -88,8 +88,12 @@ FEED_BACKLOG = 500
 # file need (1,024 by default on a desktop).
 MAX_CONNECTIONS = 100
 # A connection that has not finished a request within this time is closed: aiohttp's default
-# keeps a half-sent request (a slowloris client) for an hour.
+# keeps a half-sent request (a slowloris client) for an hour. "Finished" is the whole exchange:
+# the request's head (aiohttp's keep-alive timer), its body and the answer written out (a
+# deadline of ours: aiohttp has none, so a body never sent or an answer never read held the
+# connection for good). The event stream, which is meant to last, is the one exception.
 IDLE_TIMEOUT_S = 15.0
+_EVENTS_PATH = "/api/v1/events"
 RECENT_COMMENTS = 50
 _PACKAGE = "anchordesk.control"
 _STATIC = {"app.js": "text/javascript", "style.css": "text/css", "i18n.js": "text/javascript"}
@@ -171,6 +175,7 @@ class ControlServer:
         limiter: FailureLimiter | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         max_connections: int = MAX_CONNECTIONS,
+        idle_timeout_s: float = IDLE_TIMEOUT_S,
     ) -> None:
         if not token:
             raise ValueError("the control API needs a token")
@@ -182,6 +187,7 @@ class ControlServer:
         self.limiter = limiter or FailureLimiter(clock=clock)
         self._max_body_bytes = max_body_bytes
         self._max_connections = max_connections
+        self._idle_timeout_s = idle_timeout_s
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None
         self.refused_connections = 0
@@ -232,7 +238,7 @@ class ControlServer:
             access_log=None,
             handle_signals=False,
             logger=_request_log,
-            keepalive_timeout=IDLE_TIMEOUT_S,
+            keepalive_timeout=self._idle_timeout_s,
         )
         await runner.setup()
         server = runner.server
@@ -292,6 +298,7 @@ class ControlServer:
     async def _guard(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
+        self._finish_within_deadline(request)
         if request.path.startswith("/api/"):
             address = request.remote or "?"
             left = self.limiter.refused_for_s(address)
@@ -332,6 +339,19 @@ class ControlServer:
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
         return response
+
+    def _finish_within_deadline(self, request: web.Request) -> None:
+        """Close the connection if this request (its body read, its answer written out) is not
+        over within the idle timeout: a client that never sends the body it announced, or
+        never reads what it asked for (a few hundred pipelined requests for the page's script),
+        held its connection, one of the hundred, for as long as it liked."""
+        transport = request.transport
+        task = asyncio.current_task()
+        if request.path == _EVENTS_PATH or transport is None or task is None:
+            return
+        # This task is aiohttp's for this one request: it ends once the answer is written.
+        cut = asyncio.get_running_loop().call_later(self._idle_timeout_s, transport.abort)
+        task.add_done_callback(lambda _task: cut.cancel())
 
     # -- the web remote --------------------------------------------------------------------
 
