@@ -8,11 +8,23 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
+import shutil
 import socket
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+import test_control_browser as browser_tools
 
 from anchordesk.control.server import ControlServer
+from anchordesk.live.factory import build_live_show
+from anchordesk.live.options import LiveOptions
+from anchordesk.live.show import LiveShowPlan
+from anchordesk.live.snapshot import SessionMode
+from anchordesk.show.feed_items import Comment
+from anchordesk.show.model import Product, Segment, Show
 
 TOKEN = "a-token-of-thirty-two-characters!"
 AUTH = f"Authorization: Bearer {TOKEN}\r\n".encode()
@@ -155,3 +167,79 @@ def test_a_body_the_server_cannot_read_is_a_bad_request_not_a_server_error(
     assert answers[2].startswith(b"HTTP/1.1 409 Conflict")
     assert answers[3] == b"HTTP/1.1 409 Conflict"
     assert _no_tracebacks(caplog) == []
+
+
+SHOW = Show(
+    title="Night",
+    currency="USD",
+    language="en",
+    products=(Product("SERUM", "Serum", Decimal("39.00"), 50),),
+    rundown=(Segment("Opening", 60), Segment("Serum", 120, "SERUM")),
+)
+PHONE = (390, 844)
+# The texts as read (the isolation marks around the viewer's words are not read).
+_QUESTIONS = (
+    "[...document.querySelectorAll('#questions li span')]"
+    ".map((s) => s.textContent.replace(/[\\u2068\\u2069]/g, ''))"
+)
+
+
+@pytest.fixture
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return found
+
+
+def _question(number: int, text: str) -> Comment:
+    return Comment("json", f"q{number}", f"viewer{number}", text, is_question=True)
+
+
+async def _across_a_new_session(chromium: str, folder: Path) -> dict[str, Any]:
+    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+    live = build_live_show(
+        options,
+        LiveShowPlan(show=SHOW, sessions_dir=folder / "sessions", rehearsal_feeds=[]),
+        switched=True,
+    )
+    server = ControlServer(lambda: live, TOKEN, port=0)
+    try:
+        live.begin_session(SessionMode.REHEARSAL)
+        await server.start()
+        live.add_comments([_question(1, "Is the rehearsal serum vegan?")])
+        async with browser_tools.chromium_page(chromium, folder / "profile") as page:
+            await page.send(
+                "Emulation.setDeviceMetricsOverride",
+                width=PHONE[0], height=PHONE[1], deviceScaleFactor=3, mobile=True,
+            )  # fmt: skip
+            await page.send("Page.navigate", url=f"{server.url}?token={TOKEN}")
+            await page.wait_for("document.querySelectorAll('[data-sku]').length === 1")
+            await page.wait_for(f"{_QUESTIONS}.some((t) => t.includes('rehearsal serum'))")
+            # The window's Rehearse again (Go live does the same: a new session).
+            await live.rehearse_again()
+            live.add_comments([_question(2, "Is the new serum in stock?")])
+            await page.wait_for(f"{_QUESTIONS}.some((t) => t.includes('new serum'))")
+            listed = await page.evaluate(_QUESTIONS)
+        async with httpx.AsyncClient(base_url=server.url) as client:
+            pin_old = await client.post(
+                "/api/v1/commands",
+                json={"command": "pin_comment", "id": "json:q1"},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            )
+        return {"listed": listed, "pin_old": pin_old.status_code}
+    finally:
+        await server.stop()
+        await live.close()
+
+
+def test_the_phone_drops_the_old_sessions_questions_when_a_new_session_begins(
+    tmp_path: Path, chromium: str
+) -> None:
+    """Before: after Rehearse again (or Go live) the window cleared its comments, but the phone
+    kept listing the rehearsal's questions, each with a Pin and a Hide that the new session
+    refused ("no comment 'json:q1'"); and a question of the new session that came in the same
+    tick as the switch was wiped with them."""
+    facts = asyncio.run(_across_a_new_session(chromium, tmp_path))
+    assert facts["pin_old"] == 400  # the old question is no longer the show's
+    assert facts["listed"] == ["viewer2: Is the new serum in stock?"]

@@ -197,6 +197,7 @@ class ControlServer:
         self._next_stats_at = 0.0
         self._feed: deque[object] = deque(maxlen=FEED_BACKLOG)
         self._listened: LiveShow | None = None
+        self._session_seen: object = None  # the session the clients were last told of
         self._preview_wanted_until = 0.0
         self._jpeg_served_at: dict[str, float] = {}
         self._jpeg: tuple[int, bytes] | None = None  # (id of the frame, its JPEG)
@@ -537,6 +538,7 @@ class ControlServer:
             pipeline = show.media.pipeline
             if pipeline is not None:
                 pipeline.request_preview()
+        self._follow_session(show)
         if not self._clients:
             self._feed.clear()
             self._last_settled = None
@@ -563,6 +565,25 @@ class ControlServer:
                     "board": state["board"],
                 }
             )
+
+    def _follow_session(self, show: LiveShow | None) -> None:
+        """A new session (rehearse again, go live, the window's new show): the clients get its
+        state first and then its own newest comments, as at a connection, so a page drops the
+        old session's questions (the window clears its lists) before the new ones arrive; what
+        the old session left unsent is not sent after it."""
+        session = show.session if show is not None else None
+        if session is self._session_seen:
+            return
+        self._session_seen = session
+        self._feed.clear()
+        self._last_settled = None
+        if show is None or not self._clients:
+            return
+        state = state_json(show.snapshot())
+        self._last_settled = settled(state)
+        self._broadcast({"type": "state", **state})
+        for key, comment, hidden in show.recent_comments(RECENT_COMMENTS):
+            self._broadcast(comment_json(key, comment, hidden))
 
     def _broadcast(self, message: JsonObject) -> None:
         text = _dumps(message)

@@ -40,6 +40,7 @@
   let lockTimer = null;
   let state = null;
   let stateAt = 0;
+  let sessionId = null;
   const questions = new Map();
 
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
@@ -134,6 +135,14 @@
   function render(next) {
     state = next;
     stateAt = performance.now();
+    if (state.session.id !== sessionId) {
+      // A new session (live after the rehearsal, a rehearsal again): the old one's questions
+      // can no longer be pinned or hidden, and the window has cleared them; the server sends
+      // the new session's own after this state.
+      if (sessionId !== null) questions.clear();
+      sessionId = state.session.id;
+      renderQuestions();
+    }
     const mode = state.session.mode;
     $("mode").textContent = t(mode);
     $("mode").className = `badge ${mode === "live" ? "live" : ""}`;
