@@ -243,3 +243,59 @@ def test_the_phone_drops_the_old_sessions_questions_when_a_new_session_begins(
     facts = asyncio.run(_across_a_new_session(chromium, tmp_path))
     assert facts["pin_old"] == 400  # the old question is no longer the show's
     assert facts["listed"] == ["viewer2: Is the new serum in stock?"]
+
+
+def _lure(remote: str) -> str:
+    """A web page of another site: 25 pictures whose addresses are the remote's API with
+    made-up tokens, and a form-like post, as any page may embed."""
+    return (
+        "<!doctype html><title>cute cats</title><script>window.failed = 0;"
+        "for (let i = 0; i < 25; i++) { const img = new Image();"
+        "img.onerror = () => { window.failed += 1; };"
+        f"img.src = '{remote}api/v1/state?token=guess' + i; }}"
+        f"fetch('{remote}api/v1/commands', {{method: 'POST', mode: 'no-cors', body: 'x'}})"
+        ".finally(() => { window.posted = true; });</script>"
+    )
+
+
+async def _lured(chromium: str, folder: Path) -> dict[str, Any]:
+    from aiohttp import web
+
+    server = ControlServer(lambda: None, TOKEN, port=0)
+    await server.start()
+
+    async def lure(_request: web.Request) -> web.Response:
+        return web.Response(text=_lure(server.url), content_type="text/html")
+
+    page_app = web.Application()
+    page_app.router.add_get("/", lure)
+    runner = web.AppRunner(page_app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with browser_tools.chromium_page(chromium, folder / "profile") as page:
+            await page.send("Page.navigate", url=f"http://127.0.0.1:{port}/")
+            await page.wait_for("window.failed === 25 && window.posted === true")
+        async with httpx.AsyncClient(base_url=server.url) as deck:
+            answer = await deck.get("/api/v1/state", headers={"Authorization": f"Bearer {TOKEN}"})
+        return {
+            "deck": answer.status_code,
+            "counted": len(server.limiter._failures.get("127.0.0.1", ())),
+        }
+    finally:
+        await runner.cleanup()
+        await server.stop()
+
+
+def test_a_web_page_of_another_site_cannot_lock_the_operator_out_of_the_remote(
+    tmp_path: Path, chromium: str
+) -> None:
+    """Before: any web page opened in a browser on the operator's machine (or phone) could
+    embed 20 pictures whose addresses were the remote's API with made-up tokens: each counted
+    as a wrong token from that address, and the stream deck on the same machine, with the
+    right token, was refused (429 "try again in 57 s") for a minute, again and again."""
+    facts = asyncio.run(_lured(chromium, tmp_path))
+    # no show in this server: 409, "no show is running yet" -- past the token, not locked out
+    assert facts == {"deck": 409, "counted": 0}

@@ -239,7 +239,7 @@ def test_bad_calls_get_one_line_and_a_flood_of_wrong_tokens_locks_the_address_ou
             assert response.json() == {"ok": False, "error": "a valid token is required"}
         assert client.get(f"/api/v1/state?token={TOKEN}").status_code == 200
 
-        # Another page in the operator's browser may not drive the show.
+        # Another page in the operator's browser may not drive the show (nor count as a try).
         evil = {"Origin": "http://evil.example"}
         response = client.post("/api/v1/commands", json={"command": "next_segment"}, headers=evil)
         assert response.status_code == 403

@@ -28,7 +28,12 @@ from aiohttp import WSMsgType, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from anchordesk.control.commands import COMMANDS, BadCommand, parse_command, run_command
-from anchordesk.control.security import FailureLimiter, origin_allowed, token_matches, token_of
+from anchordesk.control.security import (
+    FailureLimiter,
+    from_another_site,
+    token_matches,
+    token_of,
+)
 from anchordesk.control.state import (
     JsonObject,
     comment_json,
@@ -301,6 +306,13 @@ class ControlServer:
     ) -> web.StreamResponse:
         self._finish_within_deadline(request)
         if request.path.startswith("/api/"):
+            # Before the token: another site's page is refused without counting its tokens,
+            # or any web page the operator opens could lock their own phone or stream deck
+            # out (an <img> for each of 20 made-up tokens did, a minute at a time).
+            if from_another_site(
+                request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site"), request.host
+            ):
+                return _error(403, "another site's page may not use this API")
             address = request.remote or "?"
             left = self.limiter.refused_for_s(address)
             if left > 0:
@@ -323,10 +335,6 @@ class ControlServer:
                 return _error(
                     401, "a valid token is required", **{"WWW-Authenticate": 'Bearer realm="api"'}
                 )
-            guarded = request.method != "GET" or request.path == "/api/v1/events"
-            origin = request.headers.get("Origin")
-            if guarded and not origin_allowed(origin, request.host):
-                return _error(403, "this page may not drive the show (Origin refused)")
         try:
             response = await handler(request)
         except web.HTTPException as error:
