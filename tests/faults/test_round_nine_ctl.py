@@ -299,3 +299,71 @@ def test_a_web_page_of_another_site_cannot_lock_the_operator_out_of_the_remote(
     facts = asyncio.run(_lured(chromium, tmp_path))
     # no show in this server: 409, "no show is running yet" -- past the token, not locked out
     assert facts == {"deck": 409, "counted": 0}
+
+
+OLD_TOKEN, NEW_TOKEN = TOKEN, "the-new-token-of-thirty-two-chars"
+# Counts the page's preview attempts (its half-second timer), to wait for a few of them.
+_COUNT_PREVIEW_TICKS = (
+    "window.__previewTicks = 0; const nativeTimeout = window.setTimeout;"
+    "window.setTimeout = function (callback, ...rest) {"
+    " if (callback && callback.name === 'refreshPreview') window.__previewTicks += 1;"
+    " return nativeTimeout.call(window, callback, ...rest); };"
+)
+_CONNECTED = "document.getElementById('connection').classList.contains('on')"
+
+
+async def _restarted_with_a_new_token(chromium: str, folder: Path) -> dict[str, Any]:
+    from anchordesk.control.security import FailureLimiter
+
+    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+    live = build_live_show(
+        options,
+        LiveShowPlan(show=SHOW, sessions_dir=folder / "sessions", rehearsal_feeds=[]),
+        switched=True,
+    )
+    before = ControlServer(lambda: live, OLD_TOKEN, port=0)
+    after: ControlServer | None = None
+    try:
+        live.begin_session(SessionMode.REHEARSAL)
+        await before.start()
+        async with browser_tools.chromium_page(chromium, folder / "profile") as page:
+            await page.send("Page.enable")
+            await page.send("Page.addScriptToEvaluateOnNewDocument", source=_COUNT_PREVIEW_TICKS)
+            await page.send("Page.navigate", url=f"{before.url}?token={OLD_TOKEN}")
+            await page.wait_for("document.querySelectorAll('[data-sku]').length === 1")
+            await page.wait_for(_CONNECTED)
+            # AnchorDesk restarts on the same port with a new token (Settings: New token).
+            await before.stop()
+            after = ControlServer(
+                lambda: live, NEW_TOKEN, port=before.port, limiter=FailureLimiter(limit=5)
+            )
+            await after.start()
+            await page.wait_for("!document.getElementById('login').hidden")
+            ticks = await page.evaluate("window.__previewTicks")
+            await page.wait_for(f"window.__previewTicks >= {ticks + 6}")  # three seconds
+            tried = len(after.limiter._failures.get("127.0.0.1", ()))
+            locked = after.limiter.refused_for_s("127.0.0.1") > 0
+            # The operator types the new token.
+            await page.evaluate(
+                f"document.getElementById('token-input').value = '{NEW_TOKEN}';"
+                "document.getElementById('login').requestSubmit(); true"
+            )
+            await page.wait_for(_CONNECTED, timeout_s=10)
+            return {"tried": tried, "locked": locked}
+    finally:
+        if after is not None:
+            await after.stop()
+        await before.stop()
+        await live.close()
+
+
+def test_a_phone_whose_token_was_changed_is_not_locked_out_before_the_new_one_is_typed(
+    tmp_path: Path, chromium: str
+) -> None:
+    """Before: AnchorDesk restarted on the same port with a new token while a phone was on the
+    remote; the page asked for the token, but its preview kept trying the old one twice a
+    second: 20 wrong tokens in ten seconds, and the phone's address was refused for a minute
+    (the operator who typed the new token saw "reconnecting..." and "invalid token")."""
+    facts = asyncio.run(_restarted_with_a_new_token(chromium, tmp_path))
+    assert facts["locked"] is False
+    assert facts["tried"] <= 2  # the reconnection's one try, perhaps a preview already asked

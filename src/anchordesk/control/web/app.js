@@ -311,7 +311,9 @@
     if (!document.hidden && token && state && !locked()) {
       try {
         const response = await fetch("/api/v1/program.jpg", { headers: asked() });
-        if (await lockedOutBy(response)) { /* said; the preview waits */ } else if (response.ok) {
+        if (await lockedOutBy(response)) { /* said; the preview waits */ }
+        else if (response.status === 401) askToken(t("unauthorized"));
+        else if (response.ok) {
           const url = URL.createObjectURL(await response.blob());
           $("preview").src = url;
           if (previewUrl) URL.revokeObjectURL(previewUrl);
@@ -323,6 +325,12 @@
   }
 
   function askToken(message) {
+    // A refused token is dropped until the operator gives another: the preview and the
+    // reconnections trying it again every half second (after AnchorDesk restarted with a new
+    // token) counted 20 wrong tokens within ten seconds, and the phone was locked out for a
+    // minute just as the operator typed the new one.
+    token = "";
+    sessionStorage.removeItem("anchordesk-token");
     showError(message || "");
     $("remote").hidden = true;
     $("login").hidden = false;
