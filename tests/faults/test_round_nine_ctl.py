@@ -367,3 +367,42 @@ def test_a_phone_whose_token_was_changed_is_not_locked_out_before_the_new_one_is
     facts = asyncio.run(_restarted_with_a_new_token(chromium, tmp_path))
     assert facts["locked"] is False
     assert facts["tried"] <= 2  # the reconnection's one try, perhaps a preview already asked
+
+
+async def _after_the_end(folder: Path) -> list[tuple[int, str]]:
+    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+    live = build_live_show(
+        options,
+        LiveShowPlan(show=SHOW, sessions_dir=folder / "sessions", rehearsal_feeds=[]),
+        switched=True,
+    )
+    server = ControlServer(lambda: live, TOKEN, port=0)
+    try:
+        live.begin_session(SessionMode.REHEARSAL)
+        await server.start()
+        live.add_comments([_question(1, "is this a scam?")])
+        await live.end_session()  # Stop, in the window: the session's file is closed
+        answers = []
+        async with httpx.AsyncClient(base_url=server.url) as phone:
+            for body in (
+                {"command": "hide_comment", "id": "json:q1"},
+                {"command": "pin_latest_question"},
+            ):
+                answer = await phone.post(
+                    "/api/v1/commands", json=body, headers={"Authorization": f"Bearer {TOKEN}"}
+                )
+                answers.append((answer.status_code, answer.json().get("error", "")))
+        return answers
+    finally:
+        await server.stop()
+        await live.close()
+
+
+def test_a_hide_after_the_session_ended_is_refused_not_answered_done_and_lost(
+    tmp_path: Path,
+) -> None:
+    """Before: once the session had ended (its file closed), every command answered 409 "the
+    session has ended" but hide_comment, which answered 200 and was never kept (the report did
+    not count it); pin_latest_question said "no question to pin yet" with a question there."""
+    ended = "the session has ended: rehearse again or go live"
+    assert asyncio.run(_after_the_end(tmp_path)) == [(409, ended), (409, ended)]
