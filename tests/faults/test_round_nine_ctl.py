@@ -406,3 +406,63 @@ def test_a_hide_after_the_session_ended_is_refused_not_answered_done_and_lost(
     not count it); pin_latest_question said "no question to pin yet" with a question there."""
     ended = "the session has ended: rehearse again or go live"
     assert asyncio.run(_after_the_end(tmp_path)) == [(409, ended), (409, ended)]
+
+
+PRICED_APART = Show(
+    title="Night",
+    currency="USD",
+    language="en",
+    products=(
+        Product("MUG", "Mug", Decimal("24.00"), 50),
+        Product("KETTLE", "Kettle", Decimal("69.99"), 50, currency="EUR"),
+        Product("BEANS", "Beans", Decimal("4500"), 50, currency="JPY"),
+    ),
+    rundown=(Segment("Opening", 60), Segment("Kettle", 120, "KETTLE")),
+)
+
+
+async def _prices_on_the_phone(chromium: str, folder: Path) -> dict[str, Any]:
+    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+    live = build_live_show(
+        options,
+        LiveShowPlan(show=PRICED_APART, sessions_dir=folder / "sessions", rehearsal_feeds=[]),
+        switched=True,
+    )
+    server = ControlServer(lambda: live, TOKEN, port=0)
+    try:
+        live.begin_session(SessionMode.REHEARSAL)
+        live.goto_segment(1)
+        live.start_deal("KETTLE", price=Decimal("54.99"), seconds=90)
+        await server.start()
+        async with browser_tools.chromium_page(chromium, folder / "profile") as page:
+            await page.send("Emulation.setLocaleOverride", locale="en-US")
+            await page.send(
+                "Network.setUserAgentOverride", userAgent="Mozilla/5.0", acceptLanguage="en-US"
+            )
+            await page.send("Page.navigate", url=f"{server.url}?token={TOKEN}")
+            await page.wait_for("document.querySelectorAll('[data-sku]').length === 3")
+            await page.wait_for("document.querySelectorAll('#deals button').length === 1")
+            return {
+                "products": await page.evaluate(
+                    "[...document.querySelectorAll('[data-sku] .detail')]"
+                    ".map((n) => n.textContent.split(' · ')[0])"
+                ),
+                "deal": await page.evaluate(
+                    "document.querySelector('#deals li span').textContent.split(' · ')[1]"
+                ),
+            }
+    finally:
+        await server.stop()
+        await live.close()
+
+
+def test_a_product_priced_in_another_currency_shows_its_own_on_the_phone(
+    tmp_path: Path, chromium: str
+) -> None:
+    """Before: a show may price a product in another currency than its own (the window shows
+    "€69.99"), but the API gave prices without their currency and the page put the show's on
+    every one: a €69.99 kettle read "$69.99" and its deal "$54.99", a ¥4,500 bag of beans
+    "$4,500.00"."""
+    facts = asyncio.run(_prices_on_the_phone(chromium, tmp_path))
+    assert facts["products"] == ["$24.00", "€69.99", "¥4,500"]
+    assert facts["deal"] == "€54.99"

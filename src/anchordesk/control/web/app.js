@@ -190,7 +190,8 @@
         : command("show_product", { sku: product.sku }), classes);
       main.dataset.sku = product.sku;
       main.append(make("span", product.title),
-        make("span", `${money(product.price, currency)} · ${t("stock", product.stock_left)} · ` +
+        make("span", `${money(product.price, product.currency || currency)} · ` +
+          `${t("stock", product.stock_left)} · ` +
           t("sold", product.units_sold), "detail"));
       const live = state.deals.find((deal) => deal.sku === product.sku && deal.state === "live");
       const deal = live
@@ -217,7 +218,9 @@
     for (const deal of state.deals) {
       const item = make("li");
       const title = isolate(titles.get(deal.sku) || deal.sku);
-      const price = money(deal.price, state.sales.currency);
+      // A product may be priced in another currency than the show's (a €69.99 kettle in a
+      // dollar show read "$69.99", a ¥4,500 one "$4,500.00").
+      const price = money(deal.price, deal.currency || state.sales.currency);
       if (deal.state === "live") {
         const units = deal.units_left === null ? "∞" : deal.units_left;
         item.append(make("span", t("deal_live", title, price, clock(deal.remaining_s - passed), units)),
