@@ -69,11 +69,17 @@ def test_the_contract_shape() -> None:
     assert state["on_screen"] == "SERUM" and state["staged"] is None
     assert state["studio_mode"] is False
     assert state["deals"] == [
-        {"sku": "SERUM", "state": "live", "price": "980", "remaining_s": 41.25, "units_left": 7}
-    ]
+        {
+            "sku": "SERUM", "state": "live", "price": "980", "remaining_s": 41.25,
+            "units_left": 7, "currency": "JPY",
+        }
+    ]  # fmt: skip
     assert state["products"] == [
-        {"sku": "SERUM", "title": "美容液", "price": "1280", "stock_left": 40, "units_sold": 10}
-    ]
+        {
+            "sku": "SERUM", "title": "美容液", "price": "1280", "stock_left": 40,
+            "units_sold": 10, "currency": "JPY",
+        }
+    ]  # fmt: skip
     assert state["sales"] == {
         "currency": "JPY", "gmv": "12800", "orders": 9, "orders_per_minute": 1.5,
         "gmv_by_currency": {"JPY": "12800", "USD": "30.50"},  # apart, never added up

@@ -83,7 +83,7 @@ def test_commands_drive_the_show_and_the_picture(tmp_path: Path) -> None:
         deals = json.loads(done.stdout)["deals"]
         assert deals == [
             {"sku": "SERUM-30", "state": "live", "price": "129.00",
-             "remaining_s": deals[0]["remaining_s"], "units_left": 100}
+             "remaining_s": deals[0]["remaining_s"], "units_left": 100, "currency": "CNY"}
         ]  # fmt: skip
         assert 89 < deals[0]["remaining_s"] <= 90
 
@@ -239,7 +239,7 @@ def test_bad_calls_get_one_line_and_a_flood_of_wrong_tokens_locks_the_address_ou
             assert response.json() == {"ok": False, "error": "a valid token is required"}
         assert client.get(f"/api/v1/state?token={TOKEN}").status_code == 200
 
-        # Another page in the operator's browser may not drive the show.
+        # Another page in the operator's browser may not drive the show (nor count as a try).
         evil = {"Origin": "http://evil.example"}
         response = client.post("/api/v1/commands", json={"command": "next_segment"}, headers=evil)
         assert response.status_code == 403

@@ -170,3 +170,33 @@ def test_without_a_keyring_the_token_is_for_this_run_only(qtbot: QtBot) -> None:
         assert page.token_field.text() == remote.token()  # the same token for the whole run
     finally:
         keyring.set_keyring(previous)
+
+
+def test_a_comment_hidden_from_the_phone_leaves_the_windows_list_too(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path
+) -> None:
+    """Round nine (R9ctl F5): the operator hid an abusive question from the phone; the phone
+    and the picture dropped it, but the window's comment list kept it, with a Pin the show
+    refused ("that comment is hidden"): the window dropped only what a platform took down."""
+    from anchordesk.show.feed_items import Comment
+
+    window = control_room
+    controller = window.controller
+    port = free_port()
+    _turn_on(qtbot, window, tmp_path, True, port)
+    headers = {"Authorization": f"Bearer {window.remote.token()}"}
+    controller.add_comments(
+        [
+            Comment(source="json", id="c1", author="Troll", text="is this a scam?"),
+            Comment(source="json", id="c2", author="Ann", text="Is it vegan?"),
+        ]
+    )
+    qtbot.waitUntil(lambda: window.comments.model.rowCount() == 2, timeout=3000)
+    with ThreadPoolExecutor(1) as pool:
+        answer = _call(
+            qtbot, pool, "POST", f"http://127.0.0.1:{port}/api/v1/commands", headers=headers,
+            json={"command": "hide_comment", "id": "json:c1"},
+        )  # fmt: skip
+    assert answer.status_code == 200
+    qtbot.waitUntil(lambda: window.comments.model.rowCount() == 1, timeout=5000)
+    assert window.comments.model.row(0).key == "json:c2"

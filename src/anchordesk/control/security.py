@@ -3,10 +3,11 @@
 - The token is compared in constant time (``hmac.compare_digest`` on bytes).
 - An address that fails ``limit`` times within ``window_s`` is refused for ``block_s``, with
   or without a right token: guessing costs a minute per twenty tries.
-- A browser tells where a request comes from (``Origin``); only the remote's own page may post
-  commands or open the event stream, so no other web page open in the operator's browser can
-  drive the show. Requests with no ``Origin`` (curl, a stream deck, ``anchordesk control``)
-  carry the token in a header a page cannot set across origins.
+- A browser tells where a request comes from (``Origin``, ``Sec-Fetch-Site``); only the
+  remote's own page may use the API, so no other web page open in the operator's browser can
+  drive the show, or lock its address out by sending wrong tokens (refused before the token
+  is looked at, never counted). Requests with neither header (curl, a stream deck,
+  ``anchordesk control``) carry the token in a header a page cannot set across origins.
 """
 
 from __future__ import annotations
@@ -87,6 +88,16 @@ class FailureLimiter:
                 del self._failures[address]
         if len(self._failures) >= self._max_addresses:  # a flood of addresses: start afresh
             self._failures.clear()
+
+
+def from_another_site(origin: str | None, fetch_site: str | None, host: str) -> bool:
+    """A request a web page of another site made in a browser: its ``Origin`` is not the
+    remote's own, or the browser says so (``Sec-Fetch-Site``, which it sends also where it
+    sends no ``Origin``: an ``<img>``, a link). A typed address says ``none``; no header at all
+    is no browser (curl, a stream deck)."""
+    if (fetch_site or "").strip().lower() in ("cross-site", "same-site"):
+        return True
+    return origin is not None and not origin_allowed(origin, host)
 
 
 def origin_allowed(origin: str | None, host: str) -> bool:

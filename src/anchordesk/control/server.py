@@ -28,7 +28,12 @@ from aiohttp import WSMsgType, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from anchordesk.control.commands import COMMANDS, BadCommand, parse_command, run_command
-from anchordesk.control.security import FailureLimiter, origin_allowed, token_matches, token_of
+from anchordesk.control.security import (
+    FailureLimiter,
+    from_another_site,
+    token_matches,
+    token_of,
+)
 from anchordesk.control.state import (
     JsonObject,
     comment_json,
@@ -58,6 +63,12 @@ class _OneLineBadRequests(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
+        # A body that breaks its own Content-Encoding is refused by the handler (400); aiohttp
+        # then reads the rest of it to keep the connection, meets the same error, and logs it.
+        if isinstance(error, web.RequestPayloadError) and isinstance(
+            error.__cause__, HttpProcessingError
+        ):
+            error = error.__cause__
         if isinstance(error, HttpProcessingError):
             peer = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
             record.msg = "remote control: refused a malformed request from %s (%s, HTTP %s)"
@@ -82,8 +93,12 @@ FEED_BACKLOG = 500
 # file need (1,024 by default on a desktop).
 MAX_CONNECTIONS = 100
 # A connection that has not finished a request within this time is closed: aiohttp's default
-# keeps a half-sent request (a slowloris client) for an hour.
+# keeps a half-sent request (a slowloris client) for an hour. "Finished" is the whole exchange:
+# the request's head (aiohttp's keep-alive timer), its body and the answer written out (a
+# deadline of ours: aiohttp has none, so a body never sent or an answer never read held the
+# connection for good). The event stream, which is meant to last, is the one exception.
 IDLE_TIMEOUT_S = 15.0
+_EVENTS_PATH = "/api/v1/events"
 RECENT_COMMENTS = 50
 _PACKAGE = "anchordesk.control"
 _STATIC = {"app.js": "text/javascript", "style.css": "text/css", "i18n.js": "text/javascript"}
@@ -165,6 +180,7 @@ class ControlServer:
         limiter: FailureLimiter | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         max_connections: int = MAX_CONNECTIONS,
+        idle_timeout_s: float = IDLE_TIMEOUT_S,
     ) -> None:
         if not token:
             raise ValueError("the control API needs a token")
@@ -176,6 +192,7 @@ class ControlServer:
         self.limiter = limiter or FailureLimiter(clock=clock)
         self._max_body_bytes = max_body_bytes
         self._max_connections = max_connections
+        self._idle_timeout_s = idle_timeout_s
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None
         self.refused_connections = 0
@@ -185,6 +202,7 @@ class ControlServer:
         self._next_stats_at = 0.0
         self._feed: deque[object] = deque(maxlen=FEED_BACKLOG)
         self._listened: LiveShow | None = None
+        self._session_seen: object = None  # the session the clients were last told of
         self._preview_wanted_until = 0.0
         self._jpeg_served_at: dict[str, float] = {}
         self._jpeg: tuple[int, bytes] | None = None  # (id of the frame, its JPEG)
@@ -226,7 +244,7 @@ class ControlServer:
             access_log=None,
             handle_signals=False,
             logger=_request_log,
-            keepalive_timeout=IDLE_TIMEOUT_S,
+            keepalive_timeout=self._idle_timeout_s,
         )
         await runner.setup()
         server = runner.server
@@ -286,7 +304,15 @@ class ControlServer:
     async def _guard(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
+        self._finish_within_deadline(request)
         if request.path.startswith("/api/"):
+            # Before the token: another site's page is refused without counting its tokens,
+            # or any web page the operator opens could lock their own phone or stream deck
+            # out (an <img> for each of 20 made-up tokens did, a minute at a time).
+            if from_another_site(
+                request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site"), request.host
+            ):
+                return _error(403, "another site's page may not use this API")
             address = request.remote or "?"
             left = self.limiter.refused_for_s(address)
             if left > 0:
@@ -309,10 +335,6 @@ class ControlServer:
                 return _error(
                     401, "a valid token is required", **{"WWW-Authenticate": 'Bearer realm="api"'}
                 )
-            guarded = request.method != "GET" or request.path == "/api/v1/events"
-            origin = request.headers.get("Origin")
-            if guarded and not origin_allowed(origin, request.host):
-                return _error(403, "this page may not drive the show (Origin refused)")
         try:
             response = await handler(request)
         except web.HTTPException as error:
@@ -326,6 +348,19 @@ class ControlServer:
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
         return response
+
+    def _finish_within_deadline(self, request: web.Request) -> None:
+        """Close the connection if this request (its body read, its answer written out) is not
+        over within the idle timeout: a client that never sends the body it announced, or
+        never reads what it asked for (a few hundred pipelined requests for the page's script),
+        held its connection, one of the hundred, for as long as it liked."""
+        transport = request.transport
+        task = asyncio.current_task()
+        if request.path == _EVENTS_PATH or transport is None or task is None:
+            return
+        # This task is aiohttp's for this one request: it ends once the answer is written.
+        cut = asyncio.get_running_loop().call_later(self._idle_timeout_s, transport.abort)
+        task.add_done_callback(lambda _task: cut.cancel())
 
     # -- the web remote --------------------------------------------------------------------
 
@@ -378,7 +413,14 @@ class ControlServer:
         length = request.content_length
         if length is not None and length > self._max_body_bytes:
             return _error(413, f"the body is larger than {self._max_body_bytes} bytes")
-        raw = await request.read()  # aiohttp stops at client_max_size (413)
+        try:
+            raw = await request.read()  # aiohttp stops at client_max_size (413)
+        except (HttpProcessingError, web.RequestPayloadError):  # broken gzip, a bad chunk
+            encoding = request.headers.get("Content-Encoding", "")[:20]
+            said = f" as {encoding!r} (its Content-Encoding)" if encoding else ""
+            return _error(400, f"the body cannot be read{said}")
+        except ConnectionError:  # the client left (or was cut) before its body was all there
+            return _error(400, "the body was cut off")
         try:
             body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_int=_int)
         except UnicodeDecodeError:
@@ -504,6 +546,7 @@ class ControlServer:
             pipeline = show.media.pipeline
             if pipeline is not None:
                 pipeline.request_preview()
+        self._follow_session(show)
         if not self._clients:
             self._feed.clear()
             self._last_settled = None
@@ -530,6 +573,25 @@ class ControlServer:
                     "board": state["board"],
                 }
             )
+
+    def _follow_session(self, show: LiveShow | None) -> None:
+        """A new session (rehearse again, go live, the window's new show): the clients get its
+        state first and then its own newest comments, as at a connection, so a page drops the
+        old session's questions (the window clears its lists) before the new ones arrive; what
+        the old session left unsent is not sent after it."""
+        session = show.session if show is not None else None
+        if session is self._session_seen:
+            return
+        self._session_seen = session
+        self._feed.clear()
+        self._last_settled = None
+        if show is None or not self._clients:
+            return
+        state = state_json(show.snapshot())
+        self._last_settled = settled(state)
+        self._broadcast({"type": "state", **state})
+        for key, comment, hidden in show.recent_comments(RECENT_COMMENTS):
+            self._broadcast(comment_json(key, comment, hidden))
 
     def _broadcast(self, message: JsonObject) -> None:
         text = _dumps(message)

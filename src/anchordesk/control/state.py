@@ -47,6 +47,8 @@ def state_json(snapshot: LiveSnapshot) -> JsonObject:
                 "price": amount_text(deal.price, deal.currency),
                 "remaining_s": round(deal.remaining_s, 3),
                 "units_left": deal.units_left,
+                # An addition: a product may be priced in another currency than the show's.
+                "currency": deal.currency,
             }
             for deal in snapshot.latest_deals
         ],
@@ -57,6 +59,7 @@ def state_json(snapshot: LiveSnapshot) -> JsonObject:
                 "price": amount_text(product.price, product.currency),
                 "stock_left": product.stock_left,
                 "units_sold": product.units_sold,
+                "currency": product.currency,  # an addition, as for deals
             }
             for product in snapshot.products
         ],

@@ -640,6 +640,14 @@ class LiveShow:
             raise CommandRejected(Words(QT_TRANSLATE_NOOP("LiveShow", "no session is running")))
         return self.session
 
+    def _running_session(self) -> ShowSession:
+        """The session, refused once it has ended: its file is closed, so what a command would
+        keep (a hide) could never be kept."""
+        session = self._session()
+        if session.ended:
+            raise CommandRejected(SESSION_ENDED)
+        return session
+
     def comment(self, key: str) -> Comment | None:
         return self._session().comments.get(key)
 
@@ -664,7 +672,7 @@ class LiveShow:
 
     def pin_latest_question(self, *, origin: str | None = "window") -> str:
         """Pin the newest question that is neither hidden nor flagged; returns its key."""
-        session = self._session()
+        session = self._running_session()
         for key, comment in reversed(session.comments.items()):
             if comment.is_question and not comment.flagged and key not in session.hidden:
                 self.pin_comment(key, origin=None)
@@ -680,7 +688,9 @@ class LiveShow:
 
     def hide_comment(self, key: str, *, origin: str | None = "window") -> None:
         """Take a comment off the list and the picture; the session keeps it and the hide."""
-        session = self._session()
+        # After the end its file is closed: a hide answered "done" was never kept (the report
+        # did not count it), where every other command says the session has ended.
+        session = self._running_session()
         if key not in session.comments and key not in session.hidden:
             # A mistyped or made-up id hid nothing, yet counted in the report's hidden
             # comments ("1 comments, 3 hidden"): refused as pin_comment refuses it.

@@ -422,9 +422,11 @@ class ShowSession:
         )
         self.writer.submit_show_events([record])
         self._tell(CommentHidden(key, reason))
+        with self._lock:
+            # The window's list drops it whoever hid it: a platform, or the operator from the
+            # phone (a hide from the window's own list is gone from it already).
+            self._new_removed.append(key)
         if reason:
-            with self._lock:
-                self._new_removed.append(key)
             hook = self.on_comments_removed
             if hook is not None:
                 try:
@@ -520,8 +522,9 @@ class ShowSession:
         future.add_done_callback(done)
 
     def take_removed_comments(self) -> list[str]:
-        """Keys of the comments the platforms took down since the last call (for the window's
-        comment list: they leave it as a hidden comment does)."""
+        """Keys of the comments hidden since the last call, by a platform (deleted, banned) or
+        by the operator anywhere (the remote, the window): the window's comment list drops
+        them, so every front end lists the same comments."""
         with self._lock:
             taken = list(self._new_removed)
             self._new_removed.clear()

@@ -40,6 +40,7 @@
   let lockTimer = null;
   let state = null;
   let stateAt = 0;
+  let sessionId = null;
   const questions = new Map();
 
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
@@ -134,6 +135,14 @@
   function render(next) {
     state = next;
     stateAt = performance.now();
+    if (state.session.id !== sessionId) {
+      // A new session (live after the rehearsal, a rehearsal again): the old one's questions
+      // can no longer be pinned or hidden, and the window has cleared them; the server sends
+      // the new session's own after this state.
+      if (sessionId !== null) questions.clear();
+      sessionId = state.session.id;
+      renderQuestions();
+    }
     const mode = state.session.mode;
     $("mode").textContent = t(mode);
     $("mode").className = `badge ${mode === "live" ? "live" : ""}`;
@@ -181,7 +190,8 @@
         : command("show_product", { sku: product.sku }), classes);
       main.dataset.sku = product.sku;
       main.append(make("span", product.title),
-        make("span", `${money(product.price, currency)} · ${t("stock", product.stock_left)} · ` +
+        make("span", `${money(product.price, product.currency || currency)} · ` +
+          `${t("stock", product.stock_left)} · ` +
           t("sold", product.units_sold), "detail"));
       const live = state.deals.find((deal) => deal.sku === product.sku && deal.state === "live");
       const deal = live
@@ -208,7 +218,9 @@
     for (const deal of state.deals) {
       const item = make("li");
       const title = isolate(titles.get(deal.sku) || deal.sku);
-      const price = money(deal.price, state.sales.currency);
+      // A product may be priced in another currency than the show's (a €69.99 kettle in a
+      // dollar show read "$69.99", a ¥4,500 one "$4,500.00").
+      const price = money(deal.price, deal.currency || state.sales.currency);
       if (deal.state === "live") {
         const units = deal.units_left === null ? "∞" : deal.units_left;
         item.append(make("span", t("deal_live", title, price, clock(deal.remaining_s - passed), units)),
@@ -302,7 +314,9 @@
     if (!document.hidden && token && state && !locked()) {
       try {
         const response = await fetch("/api/v1/program.jpg", { headers: asked() });
-        if (await lockedOutBy(response)) { /* said; the preview waits */ } else if (response.ok) {
+        if (await lockedOutBy(response)) { /* said; the preview waits */ }
+        else if (response.status === 401) askToken(t("unauthorized"));
+        else if (response.ok) {
           const url = URL.createObjectURL(await response.blob());
           $("preview").src = url;
           if (previewUrl) URL.revokeObjectURL(previewUrl);
@@ -314,6 +328,12 @@
   }
 
   function askToken(message) {
+    // A refused token is dropped until the operator gives another: the preview and the
+    // reconnections trying it again every half second (after AnchorDesk restarted with a new
+    // token) counted 20 wrong tokens within ten seconds, and the phone was locked out for a
+    // minute just as the operator typed the new one.
+    token = "";
+    sessionStorage.removeItem("anchordesk-token");
     showError(message || "");
     $("remote").hidden = true;
     $("login").hidden = false;
