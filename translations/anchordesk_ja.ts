@@ -1809,7 +1809,7 @@
         <translation>実行中のセッションはありません</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+20"/>
         <source>no comment {key} (it may be too old to pin)</source>
         <translation>コメント {key} が見つかりません（古すぎて固定できない可能性があります）</translation>
     </message>
@@ -1824,7 +1824,7 @@
         <translation>固定できる質問はまだありません</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>no comment {key} (it may be too old to hide)</source>
         <translation>コメント {key} が見つかりません（古すぎて非表示にできない可能性があります）</translation>
     </message>
@@ -3686,7 +3686,7 @@
         <translation>{where}：{message}</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+42"/>
         <source>product {sku}, {title}</source>
         <translation>商品 {sku}「{title}」</translation>
     </message>

@@ -1809,7 +1809,7 @@
         <translation>没有进行中的场次</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+20"/>
         <source>no comment {key} (it may be too old to pin)</source>
         <translation>找不到评论 {key}（可能太早，已无法置顶）</translation>
     </message>
@@ -1824,7 +1824,7 @@
         <translation>还没有可置顶的提问</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>no comment {key} (it may be too old to hide)</source>
         <translation>找不到评论 {key}（可能太早，已无法隐藏）</translation>
     </message>
@@ -3686,7 +3686,7 @@
         <translation>{where}：{message}</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+42"/>
         <source>product {sku}, {title}</source>
         <translation>商品 {sku}，{title}</translation>
     </message>
