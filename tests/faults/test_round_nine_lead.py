@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import shutil
+import signal
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +24,8 @@ from anchordesk.showfile.files import read_show_file
 from anchordesk.showfile.samples import sample_show_path
 from anchordesk.store import SessionStore
 
+from .disks import fill, tmpfs
+from .live_runs import SMALL, LiveRun, child_env
 from .test_round_eight_inputs import _mug_show
 
 
@@ -116,3 +119,43 @@ def test_a_format_or_number_written_as_true_is_quoted_as_the_file_writes_it(
     path.write_text(f'{{"format": {written}, "title": "x"}}', encoding="utf-8")
     problems = [str(problem.message) for problem in read_show_file(path).problems]
     assert problems == [f"unknown format version {said}: this program reads format 1"]
+
+
+def test_a_session_whose_disk_is_all_but_full_is_said_full_not_an_io_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With 20 kB left on its disk, the session was refused as "cannot be written (disk I/O
+    error)": SQLite's word for a write its shared-memory index could not make, and the
+    system's check beside it made an empty file, which a nearly full disk still takes."""
+    with tmpfs(tmp_path / "disk", 1024) as disk:
+        fill(disk, leave_bytes=20_000)
+        session = disk / "S.adsession"
+        run = ["live", *SMALL, "--record", str(tmp_path / "show.mkv"), "--seconds", "1"]
+        assert cli_main([*run, "--session", str(session)]) == 2
+        assert capsys.readouterr().err.strip() == (
+            f"error: --session: the disk holding {session} is full"
+        )
+
+
+def test_a_session_left_with_its_write_ahead_log_says_to_keep_the_two_together(
+    tmp_path: Path,
+) -> None:
+    """R9net L3: a session whose disk filled during the show could not fold its write-ahead
+    log into the file as it closed: its orders and comments stay in S.adsession-wal (report
+    reads them there), and the run said only "Session kept in S.adsession", so a user copying
+    that file alone copied an empty session."""
+    with tmpfs(tmp_path / "disk", 2048) as disk:
+        session = disk / "S.adsession"
+        args = ("--record", str(tmp_path / "show.mkv"), "--session", str(session))
+        run = LiveRun(*SMALL, *args, env=child_env(tmp_path))
+        try:
+            run.wait_for_line("Session: ")
+            fill(disk)
+            run.send(signal.SIGTERM)
+            run.wait(30)
+        finally:
+            run.kill()
+        assert Path(f"{session}-wal").stat().st_size > 0
+        assert f"Session kept in {session} with S.adsession-wal beside it (copy or move them " in (
+            run.stdout
+        )

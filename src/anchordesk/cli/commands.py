@@ -128,7 +128,11 @@ async def _finish(show: LiveShow, stops: StopRequests) -> None:
     threading.Thread(target=stop_media, name="stop the picture", daemon=True).start()
     path = await show.end_session(stops.time_left_s())
     if path is not None and show.session is not None and show.session.writer.lost is None:
-        _say(f"Session kept in {path}; report: anchordesk report {path}")
+        from anchordesk.store.session_open import pending_log
+
+        wal = pending_log(path)
+        beside = "" if wal is None else f" with {wal.name} beside it (copy or move them together)"
+        _say(f"Session kept in {path}{beside}; report: anchordesk report {path}")
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.wrap_future(media_stopped), stops.time_left_s() + 0.2)
 

@@ -242,12 +242,23 @@ _SQLITE_DISK_PROBLEMS = {
 }
 
 
+# What SQLite writes first beside a session: its shared-memory index (32 KiB) and the first
+# frames of its write-ahead log.
+_PROBE_BYTES = 64 * 1024
+
+
 def _make_a_file_beside(path: Path) -> None:
-    """Make and remove an empty file beside ``path``, as SQLite makes its journal and its
-    write-ahead log there: the system's OSError says why that cannot be done."""
+    """Make, write and remove a file beside ``path``, as SQLite makes and writes its journal
+    and its write-ahead log there: the system's OSError says why that cannot be done. Written,
+    not only made: a disk with a few kilobytes free takes an empty file, and SQLite's "disk
+    I/O error" on it was said as such, not as the full disk it is."""
     descriptor, probe = tempfile.mkstemp(prefix=f".{path.name[:40]}.", dir=path.parent)
-    os.close(descriptor)
-    os.unlink(probe)
+    try:
+        with os.fdopen(descriptor, "wb", buffering=0) as file:
+            file.write(bytes(_PROBE_BYTES))
+            os.fsync(file.fileno())
+    finally:
+        os.unlink(probe)
 
 
 def _disk_says(path: Path) -> DiskProblem | None:

@@ -57,3 +57,14 @@ def open_for_reading(
     except BaseException:
         copy.cleanup()
         raise
+
+
+def pending_log(path: Path) -> Path | None:
+    """The session's write-ahead log when it still holds changes after the file was closed
+    (a full or read-only disk took the last checkpoint): the orders and comments in it are
+    part of the session, read by ``report`` beside it, lost by a copy of the file alone."""
+    wal = Path(f"{path}-wal")
+    try:
+        return wal if wal.stat().st_size > 0 else None
+    except OSError:
+        return None
