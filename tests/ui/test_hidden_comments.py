@@ -47,8 +47,9 @@ def test_a_hidden_comment_is_recorded_in_the_session_and_counted_in_the_report(
     assert window.comments.model.rowCount() == 2
     assert controller.runtime.snapshot().pinned is None
     # Hiding it again (another click, a replay) records it once.
-    controller.hide_comment(window.comments.model.row(0))
-    controller.hide_comment(window.comments.model.row(0))
+    again = window.comments.model.row(0)
+    controller.hide_comment(again)
+    controller.hide_comment(again)
 
     controller.shutdown()  # commits and closes the session file
     store = SessionStore(store_path, read_only=True)
@@ -65,3 +66,25 @@ def test_a_hidden_comment_is_recorded_in_the_session_and_counted_in_the_report(
     assert report.hidden == 2
     assert report.to_json()["hidden_comments"] == 2
     assert "2 hidden" in report_text(report)
+
+
+def test_a_hide_the_show_refuses_leaves_the_comment_listed(
+    qtbot: QtBot, control_room_with_store: MainWindow
+) -> None:
+    """R9ctl L6: after End rehearsal the show refuses a hide ("the session has ended"), but the
+    window took the row off its list first: the comment, still in the session and the report,
+    was gone from the list with no way back. The row now leaves when the show has hidden it."""
+    window = control_room_with_store
+    controller = window.controller
+    controller.add_comments(
+        [Comment(source="rehearsal", id="c1", author="Troll", text="this is a scam")]
+    )
+    qtbot.waitUntil(lambda: window.comments.model.rowCount() == 1, timeout=3000)
+    controller.end_rehearsal()
+    qtbot.waitUntil(lambda: controller.live.session.ended, timeout=10_000)  # type: ignore[union-attr]
+    said: list[str] = []
+    controller.message.connect(said.append)
+    window.comments.view.selectRow(0)
+    qtbot.mouseClick(window.comments.hide_button, Qt.MouseButton.LeftButton)
+    assert any("session has ended" in text.lower() for text in said), said
+    assert window.comments.model.rowCount() == 1

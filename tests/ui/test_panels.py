@@ -69,6 +69,8 @@ def test_comments_filter_questions_flagged_and_search(qtbot) -> None:  # type: i
     with qtbot.waitSignal(panel.hide_requested) as hidden:
         panel.hide_button.click()
     assert hidden.args[0].key == "a:2"
+    assert panel.model.rowCount() == 3  # until the show has hidden it
+    panel.remove_comments(["a:2"])
     assert panel.model.rowCount() == 2
 
 

@@ -14,8 +14,8 @@ that qasync runs on the Qt thread; nothing here blocks the Qt thread.
 Signals:
 - ``show_changed(ShowState)``: the run sheet, products, deals, pinned comment, session mode;
 - ``health_changed(HealthState)``; ``sales_changed(SalesState)``;
-- ``comments_arrived(list[CommentRow])``; ``comments_removed(list[str])`` (keys a platform
-  took down); ``orders_arrived(list[OrderRow])``;
+- ``comments_arrived(list[CommentRow])``; ``comments_removed(list[str])`` (keys the show
+  hid: the operator's, here or from the phone, or a platform's); ``orders_arrived(list[OrderRow])``;
 - ``live_changed(bool)``; ``session_started()``; ``message(str)`` (one status-bar line);
 - ``session_ended(SessionReport)``: a session's final report (End rehearsal, stream stopped);
 - ``recording_changed(bool)``: Record changed other than by its action (the recording stopped
@@ -103,7 +103,7 @@ class Controller(QObject):
     health_changed = Signal(object)
     sales_changed = Signal(object)
     comments_arrived = Signal(list)
-    comments_removed = Signal(list)  # keys of comments a platform took down
+    comments_removed = Signal(list)  # keys of comments the show hid (operator or platform)
     orders_arrived = Signal(list)
     live_changed = Signal(bool)
     recording_question = Signal(str, int)  # (recordings folder, bytes an hour)
@@ -891,8 +891,9 @@ class Controller(QObject):
 
     def hide_comment(self, row: CommentRow) -> None:
         """A hidden comment leaves the list and the picture; the session keeps the comment and
-        a ``comment_hidden`` event naming it."""
-        self._command(lambda live: live.hide_comment(row.key))
+        a ``comment_hidden`` event naming it. The list drops it once the show has."""
+        if self._command(lambda live: live.hide_comment(row.key)):
+            self.comments_removed.emit([row.key])
 
     def set_studio_mode(self, on: bool) -> None:
         self.studio_mode = on

@@ -422,15 +422,16 @@ class CommentPanel(QWidget):
             self.pin_requested.emit(row)
 
     def remove_comments(self, keys: Sequence[str]) -> None:
-        """Comments a platform took down (deleted, or their author banned) leave the list, as
-        the operator's hide does; the session has hidden them already."""
+        """Comments the show hid leave the list: the operator's (here or from the phone), or
+        those a platform took down (deleted, or their author banned)."""
         for key in keys:
             self.model.hide(key)
 
     def hide_selected(self) -> None:
+        # The row leaves the list when the show has hidden it (remove_comments): a hide it
+        # refuses (the session has ended) leaves the comment listed, as it is still shown.
         row = self.selected()
         if row is not None:
-            self.model.hide(row.key)
             self.hide_requested.emit(row)
 
     def _refilter(self) -> None:
