@@ -120,6 +120,18 @@ def _refusal(status: int, words: Words | str, request: web.Request) -> web.Respo
     return web.json_response(body, status=status, dumps=_dumps)
 
 
+async def _last_answer(request: web.Request, response: web.Response) -> web.Response:
+    """Send ``response`` and end the connection: its request's body cannot be read, and
+    aiohttp would read on to drain it after the handler (3.9 logged the same error again
+    there, as an "Unhandled exception" with its traceback)."""
+    response.force_close()
+    with contextlib.suppress(ConnectionError):  # the client left meanwhile
+        await response.prepare(request)
+        await response.write_eof()
+    request.protocol.force_close()
+    return response
+
+
 def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -418,7 +430,7 @@ class ControlServer:
         except (HttpProcessingError, web.RequestPayloadError):  # broken gzip, a bad chunk
             encoding = request.headers.get("Content-Encoding", "")[:20]
             said = f" as {encoding!r} (its Content-Encoding)" if encoding else ""
-            return _error(400, f"the body cannot be read{said}")
+            return await _last_answer(request, _error(400, f"the body cannot be read{said}"))
         except ConnectionError:  # the client left (or was cut) before its body was all there
             return _error(400, "the body was cut off")
         try:
