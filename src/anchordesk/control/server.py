@@ -44,7 +44,7 @@ from anchordesk.control.state import (
 )
 from anchordesk.core.errors import UserError
 from anchordesk.core.languages import from_accept_language, say
-from anchordesk.core.words import Words
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.live.show import CommandRejected
 
 if TYPE_CHECKING:
@@ -104,6 +104,11 @@ _PACKAGE = "anchordesk.control"
 _STATIC = {"app.js": "text/javascript", "style.css": "text/css", "i18n.js": "text/javascript"}
 
 ShowProvider = Callable[[], "LiveShow | None"]
+
+# Said to a phone in its language as any refusal is: the window has no show between two (a
+# show opened, its settings changed) and none at all when its picture could not start, and a
+# tap on the phone read "未执行：no show is running yet".
+NO_SHOW = Words(QT_TRANSLATE_NOOP("ControlServer", "no show is running yet"))
 
 
 def _error(status: int, message: str, **headers: str) -> web.Response:
@@ -418,7 +423,7 @@ class ControlServer:
     async def _state(self, request: web.Request) -> web.Response:
         state = self._state_now()
         if state is None:
-            return _error(409, "no show is running yet")
+            return _refusal(409, NO_SHOW, request)
         return web.json_response(state, dumps=_dumps)
 
     async def _command(self, request: web.Request) -> web.Response:
@@ -447,7 +452,7 @@ class ControlServer:
             return _error(400, str(error))
         show = self._show()
         if show is None:
-            return _error(409, "no show is running yet")
+            return _refusal(409, NO_SHOW, request)
         try:
             run_command(show, name, arguments, origin="remote")
         except CommandRejected as error:
@@ -456,7 +461,8 @@ class ControlServer:
             return _refusal(409, str(error), request)
         except Exception:
             log.exception("remote command %s failed", name)
-            return _error(500, f"{name} failed: see the log")
+            failed = QT_TRANSLATE_NOOP("ControlServer", "{command} failed: see the log")
+            return _refusal(500, Words(failed, command=name), request)
         self._last_settled = None  # the clients hear of it at the next tick
         return web.json_response({"ok": True, "state": state_json(show.snapshot())}, dumps=_dumps)
 

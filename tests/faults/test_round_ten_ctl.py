@@ -1,0 +1,48 @@
+"""Round ten of issue 10, the remote control: what a phone is told when the window has no show,
+and a WebSocket handshake the server cannot take, with real servers on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from anchordesk.control.server import ControlServer
+
+TOKEN = "a-token-of-thirty-two-characters!"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+async def _asked_without_a_show() -> list[tuple[int, dict[str, str]]]:
+    # The window's provider between two shows, or when its picture could not start.
+    server = ControlServer(lambda: None, TOKEN, port=0)
+    await server.start()
+    try:
+        answers = []
+        async with httpx.AsyncClient(base_url=server.url) as phone:
+            for language in ("zh-CN", "ja", "en"):
+                headers = {**AUTH, "Accept-Language": language}
+                answer = await phone.post(
+                    "/api/v1/commands", json={"command": "next_segment"}, headers=headers
+                )
+                answers.append((answer.status_code, answer.json()))
+            answer = await phone.get("/api/v1/state", headers={**AUTH, "Accept-Language": "ja"})
+            answers.append((answer.status_code, answer.json()))
+        return answers
+    finally:
+        await server.stop()
+
+
+def test_a_phone_told_there_is_no_show_is_told_in_its_own_language() -> None:
+    """Before: between two shows of the window (a show opened, its settings changed) or when
+    its picture could not start, a tap on a Chinese or Japanese phone read '未执行：no show is
+    running yet' — the one refusal the API gave without ``message``, so the page showed the
+    English ``error`` inside its own sentence."""
+    answers = asyncio.run(_asked_without_a_show())
+    english = "no show is running yet"
+    assert answers == [
+        (409, {"ok": False, "error": english, "message": "还没有正在运行的节目"}),
+        (409, {"ok": False, "error": english, "message": "実行中の番組はまだありません"}),
+        (409, {"ok": False, "error": english, "message": english}),
+        (409, {"ok": False, "error": english, "message": "実行中の番組はまだありません"}),
+    ]
