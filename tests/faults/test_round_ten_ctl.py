@@ -4,8 +4,11 @@ and a WebSocket handshake the server cannot take, with real servers on loopback.
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 
 import httpx
+import pytest
 
 from anchordesk.control.server import ControlServer
 
@@ -46,3 +49,49 @@ def test_a_phone_told_there_is_no_show_is_told_in_its_own_language() -> None:
         (409, {"ok": False, "error": english, "message": english}),
         (409, {"ok": False, "error": english, "message": "実行中の番組はまだありません"}),
     ]
+
+
+async def _handshakes(requests: list[bytes]) -> list[bytes]:
+    server = ControlServer(lambda: None, TOKEN, port=0)
+    await server.start()
+    answers = []
+    try:
+        for request in requests:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(request)
+            await writer.drain()
+            answers.append(await reader.read())
+            writer.close()
+        return answers
+    finally:
+        await server.stop()
+
+
+def test_a_websocket_handshake_the_server_cannot_take_is_refused_in_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Before: the event stream's address opened in a browser's tab, or a client's broken
+    handshake, got aiohttp's plain text, two lines naming its internals ('No WebSocket UPGRADE
+    hdr: None\\n Can "Upgrade" only to "WebSocket".', "Handshake error: 'abc'"), not the API's
+    one-line JSON."""
+    head = f"GET /api/v1/events?token={TOKEN} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    upgrade = "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+    with caplog.at_level(logging.DEBUG):
+        answers = asyncio.run(
+            _handshakes(
+                [
+                    (head + "\r\n").encode(),  # a browser's tab
+                    (head + upgrade + "\r\n").encode(),  # no Sec-WebSocket-Key
+                    (head + upgrade + "Sec-WebSocket-Key: abc\r\n\r\n").encode(),
+                ]
+            )
+        )
+    for answer in answers:
+        status, _, body = answer.partition(b"\r\n\r\n")
+        assert status.startswith(b"HTTP/1.1 400 Bad Request"), answer
+        assert b"application/json" in status
+        assert json.loads(body) == {
+            "ok": False,
+            "error": "this is the event stream: connect with a WebSocket client (RFC 6455)",
+        }
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]

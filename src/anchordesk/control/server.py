@@ -500,6 +500,13 @@ class ControlServer:
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4096)
+        if not ws.can_prepare(request).ok:
+            # aiohttp's own refusal is two lines of plain text naming its internals ('No
+            # WebSocket UPGRADE hdr: None\n Can "Upgrade" only to "WebSocket".'): the address
+            # opened in a browser's tab, or a client's broken handshake, gets the API's line.
+            return _error(
+                400, "this is the event stream: connect with a WebSocket client (RFC 6455)"
+            )
         await ws.prepare(request)
         client = _Client(ws)
         state = self._state_now()
