@@ -1,14 +1,19 @@
 """Round ten of issue 10, the remote control: what a phone is told when the window has no show,
-and a WebSocket handshake the server cannot take, with real servers on loopback."""
+a WebSocket handshake the server cannot take, and a token typed on a Chinese or Japanese
+keyboard, with real servers on loopback and the page in Debian's chromium."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import shutil
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import test_control_browser as browser_tools
 
 from anchordesk.control.server import ControlServer
 
@@ -95,3 +100,60 @@ def test_a_websocket_handshake_the_server_cannot_take_is_refused_in_one_line(
             "error": "this is the event stream: connect with a WebSocket client (RFC 6455)",
         }
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+
+
+@pytest.fixture
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return found
+
+
+_CONNECTED = "document.getElementById('connection').classList.contains('on')"
+_LOGIN_SAYS = (
+    "!document.getElementById('login').hidden && document.getElementById('error').textContent"
+)
+
+
+def _full_width(text: str) -> str:
+    """``text`` as a Chinese or Japanese keyboard in full-width mode types it."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+async def _typed_on_a_cjk_keyboard(chromium: str, folder: Path) -> dict[str, Any]:
+    server = ControlServer(lambda: None, TOKEN, port=0)
+    await server.start()
+    said: dict[str, Any] = {}
+    try:
+        for case, typed in (("full-width", _full_width(TOKEN)), ("stray mark", TOKEN + "。")):
+            async with browser_tools.chromium_page(chromium, folder / case) as page:
+                await page.send("Network.setUserAgentOverride", userAgent="x", acceptLanguage="ja")
+                await page.send("Page.enable")
+                await page.send("Page.navigate", url=server.url)
+                await page.wait_for(f"document.getElementById('login') && {_LOGIN_SAYS} === ''")
+                await page.evaluate(
+                    f"document.getElementById('token-input').value = {json.dumps(typed)};"
+                    "document.getElementById('login').requestSubmit(); true"
+                )
+                said[case] = await page.wait_for(f"({_CONNECTED}) || ({_LOGIN_SAYS})")
+        said["wrong tokens counted"] = len(server.limiter._failures.get("127.0.0.1", ()))
+        return said
+    finally:
+        await server.stop()
+
+
+def test_a_token_typed_on_a_chinese_or_japanese_keyboard_is_not_taken_for_a_lost_connection(
+    tmp_path: Path, chromium: str
+) -> None:
+    """Before: a token typed with the phone's keyboard in full-width mode ("ａ－ｔｏｋｅｎ…"),
+    or with the "。" an IME adds, could not be sent in a header at all: the page said
+    "AnchorDesk cannot be reached" and tried again every two seconds, to an operator whose
+    token was right (the field is a password field: nothing to see)."""
+    said = asyncio.run(_typed_on_a_cjk_keyboard(chromium, tmp_path))
+    assert said == {
+        "full-width": True,  # connected: read as the letters it stands for
+        "stray mark": "トークンは半角の英数字と記号だけです。キーボードを半角英数に切り替えて"
+        "入力し直してください。",
+        "wrong tokens counted": 0,  # never sent
+    }
