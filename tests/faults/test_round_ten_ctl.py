@@ -15,6 +15,7 @@ import httpx
 import pytest
 import test_control_browser as browser_tools
 
+from anchordesk.cli.main import main
 from anchordesk.control.server import ControlServer
 
 TOKEN = "a-token-of-thirty-two-characters!"
@@ -157,3 +158,27 @@ def test_a_token_typed_on_a_chinese_or_japanese_keyboard_is_not_taken_for_a_lost
         "入力し直してください。",
         "wrong tokens counted": 0,  # never sent
     }
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["口令口令口令口令口令口令口令口令", "pässwörd-of-the-night", "sixteen-chars\u200b-long"],
+)
+def test_a_token_no_browser_can_send_is_refused_before_the_run_starts(
+    token: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``anchordesk live --control`` took a token with Chinese characters, an accent
+    or an invisible character, and the run started; its phone page could never send it (a
+    header carries printable ASCII only: the page said "AnchorDesk cannot be reached"), while
+    ``anchordesk control`` refused the same token in one line."""
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", token)
+    recording = tmp_path / "night.mkv"
+    argv = ["live", "--camera", "test", "--mic", "none", "--seconds", "1"]
+    code = main([*argv, "--record", str(recording), "--control", "127.0.0.1:8750"])
+    error = capsys.readouterr().err.strip()
+    assert code == 2
+    assert error.startswith(
+        "error: --control: ANCHORDESK_CONTROL_TOKEN holds a character HTTP cannot carry"
+    )
+    assert "\n" not in error and token not in error
+    assert not recording.exists()
