@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import shutil
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,11 @@ import test_control_browser as browser_tools
 
 from anchordesk.cli.main import main
 from anchordesk.control.server import ControlServer
+from anchordesk.live.factory import build_live_show
+from anchordesk.live.options import LiveOptions
+from anchordesk.live.show import LiveShow, LiveShowPlan
+from anchordesk.live.snapshot import SessionMode
+from anchordesk.show.model import Product, Segment, Show
 
 TOKEN = "a-token-of-thirty-two-characters!"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -182,3 +188,67 @@ def test_a_token_no_browser_can_send_is_refused_before_the_run_starts(
     )
     assert "\n" not in error and token not in error
     assert not recording.exists()
+
+
+SHOW = Show(
+    title="Night",
+    currency="USD",
+    language="en",
+    products=(Product("SERUM", "Serum", Decimal("39.00"), 50),),
+    rundown=(Segment("Opening", 60), Segment("Serum", 120, "SERUM")),
+)
+_SEEN = (
+    "JSON.stringify([document.getElementById('mode').textContent,"
+    " document.querySelectorAll('#products li').length,"
+    " document.getElementById('segment-time').textContent])"
+)
+
+
+async def _the_window_between_two_shows(chromium: str, folder: Path) -> list[str]:
+    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+    live = build_live_show(
+        options,
+        LiveShowPlan(show=SHOW, sessions_dir=folder / "sessions", rehearsal_feeds=[]),
+        switched=True,
+    )
+    window: dict[str, LiveShow | None] = {"live": live}
+    server = ControlServer(lambda: window["live"], TOKEN, port=0)
+    seen = []
+    try:
+        live.begin_session(SessionMode.REHEARSAL)
+        await server.start()
+        async with browser_tools.chromium_page(chromium, folder / "profile") as page:
+            await page.send("Network.setUserAgentOverride", userAgent="x", acceptLanguage="zh-CN")
+            await page.send("Page.enable")
+            await page.send("Page.navigate", url=f"{server.url}?token={TOKEN}")
+            await page.wait_for("document.querySelectorAll('[data-sku]').length === 1")
+            await page.wait_for(_CONNECTED)
+            seen.append(await page.evaluate(_SEEN))
+            # The window lets its show go (another show opened, the camera changed) and its
+            # new picture does not start: it has no show.
+            window["live"] = None
+            await page.wait_for("document.querySelectorAll('[data-sku]').length === 0")
+            seen.append(await page.evaluate(_SEEN))
+            # The page's own clock (a tick every half second) has nothing to count on.
+            ticks = await page.evaluate("performance.now()")
+            await page.wait_for(f"performance.now() > {ticks + 1200}")
+            seen.append(await page.evaluate(_SEEN))
+            window["live"] = live  # the picture starts: the same remote goes on
+            await page.wait_for("document.querySelectorAll('[data-sku]').length === 1")
+            return [*seen, await page.evaluate("document.getElementById('mode').textContent")]
+    finally:
+        await server.stop()
+        await live.close()
+
+
+def test_the_phone_says_there_is_no_show_when_the_window_has_none(
+    tmp_path: Path, chromium: str
+) -> None:
+    """Before: when the window let its show go (between two shows, or for good when its new
+    picture could not start), the phone went on showing the last show, "connected", its
+    segment clock and deals counting down as if it were on air; a tap said it was refused."""
+    seen = asyncio.run(_the_window_between_two_shows(chromium, tmp_path))
+    assert json.loads(seen[0])[:2] == ["彩排", 1]
+    assert json.loads(seen[1]) == ["没有正在运行的节目", 0, ""]
+    assert json.loads(seen[2]) == ["没有正在运行的节目", 0, ""]
+    assert seen[3] == "彩排"

@@ -109,6 +109,8 @@ ShowProvider = Callable[[], "LiveShow | None"]
 # show opened, its settings changed) and none at all when its picture could not start, and a
 # tap on the phone read "未执行：no show is running yet".
 NO_SHOW = Words(QT_TRANSLATE_NOOP("ControlServer", "no show is running yet"))
+NO_SHOW_MESSAGE: JsonObject = {"type": "no_show"}
+_NO_SHOW = object()  # what the clients were last told of, when it was that there is no show
 
 
 def _error(status: int, message: str, **headers: str) -> web.Response:
@@ -510,8 +512,7 @@ class ControlServer:
         await ws.prepare(request)
         client = _Client(ws)
         state = self._state_now()
-        if state is not None:
-            client.put(_dumps({"type": "state", **state}))
+        client.put(_dumps(NO_SHOW_MESSAGE if state is None else {"type": "state", **state}))
         show = self._show()
         if show is not None:
             for key, comment, hidden in show.recent_comments(RECENT_COMMENTS):
@@ -604,13 +605,19 @@ class ControlServer:
         state first and then its own newest comments, as at a connection, so a page drops the
         old session's questions (the window clears its lists) before the new ones arrive; what
         the old session left unsent is not sent after it."""
-        session = show.session if show is not None else None
+        session = show.session if show is not None else _NO_SHOW
         if session is self._session_seen:
             return
         self._session_seen = session
         self._feed.clear()
         self._last_settled = None
-        if show is None or not self._clients:
+        if not self._clients:
+            return
+        if show is None:
+            # The window between two shows, or with none at all when its picture could not
+            # start: the phones kept the last show's state, its clocks and deals counting
+            # down, "connected", as if it were still on.
+            self._broadcast(NO_SHOW_MESSAGE)
             return
         state = state_json(show.snapshot())
         self._last_settled = settled(state)

@@ -218,6 +218,24 @@
     renderStats(state.stats, state.outputs, state);
   }
 
+  // The window between two shows, or with none when its picture could not start: nothing of
+  // the last show stays (its clocks and deals went on counting down, as if it were on air).
+  function renderNoShow() {
+    state = null;
+    sessionId = null;
+    questions.clear();
+    renderQuestions();
+    $("mode").textContent = t("no_show");
+    $("mode").className = "badge";
+    for (const id of ["segments", "products", "deals", "outputs", "feeds"]) $(id).replaceChildren();
+    for (const id of ["segment-title", "segment-time", "staged", "gmv", "orders", "opm"]) {
+      $(id).textContent = "";
+    }
+    $("pinned").hidden = true;
+    $("take").hidden = true;
+    $("preview").removeAttribute("src");
+  }
+
   function renderDeals() {
     const list = $("deals");
     list.replaceChildren();
@@ -295,6 +313,7 @@
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
       if (message.type === "state") render(message);
+      else if (message.type === "no_show") renderNoShow();
       else if (message.type === "stats") renderStats(message, message.outputs, message);
       else if (message.type === "comment_hidden") {
         if (questions.delete(message.id)) renderQuestions();
