@@ -321,6 +321,19 @@
     </message>
 </context>
 <context>
+    <name>ControlServer</name>
+    <message>
+        <location filename="../src/anchordesk/control/server.py" line="+111"/>
+        <source>no show is running yet</source>
+        <translation>実行中の番組はまだありません</translation>
+    </message>
+    <message>
+        <location line="+341"/>
+        <source>{command} failed: see the log</source>
+        <translation>{command} に失敗しました。ログを確認してください</translation>
+    </message>
+</context>
+<context>
     <name>Controller</name>
     <message>
         <location filename="../src/anchordesk/ui/controller.py" line="+231"/>

@@ -321,6 +321,19 @@
     </message>
 </context>
 <context>
+    <name>ControlServer</name>
+    <message>
+        <location filename="../src/anchordesk/control/server.py" line="+111"/>
+        <source>no show is running yet</source>
+        <translation>还没有正在运行的节目</translation>
+    </message>
+    <message>
+        <location line="+341"/>
+        <source>{command} failed: see the log</source>
+        <translation>{command} 执行失败：请查看日志</translation>
+    </message>
+</context>
+<context>
     <name>Controller</name>
     <message>
         <location filename="../src/anchordesk/ui/controller.py" line="+231"/>

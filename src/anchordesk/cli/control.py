@@ -57,6 +57,14 @@ def control_address(text: str) -> ControlAddress:
         )
     if len(token) < 16:
         raise UserError(f"--control: {TOKEN_ENVIRONMENT} is too short (16 characters at least)")
+    if not token.isascii() or not token.isprintable():
+        # The phone's page sends the token in a header, which carries printable ASCII only (as
+        # `anchordesk control` found): the run started, and its remote could never be used.
+        raise UserError(
+            f"--control: {TOKEN_ENVIRONMENT} holds a character HTTP cannot carry (a letter "
+            "outside ASCII, an invisible character): use letters, digits and signs, for "
+            "example python3 -c 'import secrets; print(secrets.token_urlsafe(24))'"
+        )
     return ControlAddress(match.group(1).strip("[]"), int(match.group(2)), token)
 
 

@@ -44,7 +44,7 @@ from anchordesk.control.state import (
 )
 from anchordesk.core.errors import UserError
 from anchordesk.core.languages import from_accept_language, say
-from anchordesk.core.words import Words
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.live.show import CommandRejected
 
 if TYPE_CHECKING:
@@ -104,6 +104,13 @@ _PACKAGE = "anchordesk.control"
 _STATIC = {"app.js": "text/javascript", "style.css": "text/css", "i18n.js": "text/javascript"}
 
 ShowProvider = Callable[[], "LiveShow | None"]
+
+# Said to a phone in its language as any refusal is: the window has no show between two (a
+# show opened, its settings changed) and none at all when its picture could not start, and a
+# tap on the phone read "未执行：no show is running yet".
+NO_SHOW = Words(QT_TRANSLATE_NOOP("ControlServer", "no show is running yet"))
+NO_SHOW_MESSAGE: JsonObject = {"type": "no_show"}
+_NO_SHOW = object()  # what the clients were last told of, when it was that there is no show
 
 
 def _error(status: int, message: str, **headers: str) -> web.Response:
@@ -418,7 +425,7 @@ class ControlServer:
     async def _state(self, request: web.Request) -> web.Response:
         state = self._state_now()
         if state is None:
-            return _error(409, "no show is running yet")
+            return _refusal(409, NO_SHOW, request)
         return web.json_response(state, dumps=_dumps)
 
     async def _command(self, request: web.Request) -> web.Response:
@@ -447,7 +454,7 @@ class ControlServer:
             return _error(400, str(error))
         show = self._show()
         if show is None:
-            return _error(409, "no show is running yet")
+            return _refusal(409, NO_SHOW, request)
         try:
             run_command(show, name, arguments, origin="remote")
         except CommandRejected as error:
@@ -456,7 +463,8 @@ class ControlServer:
             return _refusal(409, str(error), request)
         except Exception:
             log.exception("remote command %s failed", name)
-            return _error(500, f"{name} failed: see the log")
+            failed = QT_TRANSLATE_NOOP("ControlServer", "{command} failed: see the log")
+            return _refusal(500, Words(failed, command=name), request)
         self._last_settled = None  # the clients hear of it at the next tick
         return web.json_response({"ok": True, "state": state_json(show.snapshot())}, dumps=_dumps)
 
@@ -494,11 +502,17 @@ class ControlServer:
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4096)
+        if not ws.can_prepare(request).ok:
+            # aiohttp's own refusal is two lines of plain text naming its internals ('No
+            # WebSocket UPGRADE hdr: None\n Can "Upgrade" only to "WebSocket".'): the address
+            # opened in a browser's tab, or a client's broken handshake, gets the API's line.
+            return _error(
+                400, "this is the event stream: connect with a WebSocket client (RFC 6455)"
+            )
         await ws.prepare(request)
         client = _Client(ws)
         state = self._state_now()
-        if state is not None:
-            client.put(_dumps({"type": "state", **state}))
+        client.put(_dumps(NO_SHOW_MESSAGE if state is None else {"type": "state", **state}))
         show = self._show()
         if show is not None:
             for key, comment, hidden in show.recent_comments(RECENT_COMMENTS):
@@ -591,13 +605,19 @@ class ControlServer:
         state first and then its own newest comments, as at a connection, so a page drops the
         old session's questions (the window clears its lists) before the new ones arrive; what
         the old session left unsent is not sent after it."""
-        session = show.session if show is not None else None
+        session = show.session if show is not None else _NO_SHOW
         if session is self._session_seen:
             return
         self._session_seen = session
         self._feed.clear()
         self._last_settled = None
-        if show is None or not self._clients:
+        if not self._clients:
+            return
+        if show is None:
+            # The window between two shows, or with none at all when its picture could not
+            # start: the phones kept the last show's state, its clocks and deals counting
+            # down, "connected", as if it were still on.
+            self._broadcast(NO_SHOW_MESSAGE)
             return
         state = state_json(show.snapshot())
         self._last_settled = settled(state)

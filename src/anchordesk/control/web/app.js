@@ -34,6 +34,14 @@
     history.replaceState(null, "", location.pathname);
   }
   let token = sessionStorage.getItem("anchordesk-token") || "";
+  // A token is printable ASCII, and a header carries nothing else. A phone's Chinese or
+  // Japanese keyboard in full-width mode types "ｒ１０ｃｔｌ…" (and may add "。"): the fetch
+  // could not even be made, and the page said "AnchorDesk cannot be reached" every two seconds
+  // to an operator whose token was right. Full-width letters are read as the ones they stand
+  // for; a token with anything else is a wrong one, said so, and never sent.
+  const typedToken = (text) => text.normalize("NFKC").trim();
+  const sendable = (text) => /^[\x20-\x7e]+$/.test(text);
+
   // Until when (performance.now()) the server refuses this address after too many wrong
   // tokens: the page says so and asks nothing until then.
   let lockedUntil = 0;
@@ -210,6 +218,24 @@
     renderStats(state.stats, state.outputs, state);
   }
 
+  // The window between two shows, or with none when its picture could not start: nothing of
+  // the last show stays (its clocks and deals went on counting down, as if it were on air).
+  function renderNoShow() {
+    state = null;
+    sessionId = null;
+    questions.clear();
+    renderQuestions();
+    $("mode").textContent = t("no_show");
+    $("mode").className = "badge";
+    for (const id of ["segments", "products", "deals", "outputs", "feeds"]) $(id).replaceChildren();
+    for (const id of ["segment-title", "segment-time", "staged", "gmv", "orders", "opm"]) {
+      $(id).textContent = "";
+    }
+    $("pinned").hidden = true;
+    $("take").hidden = true;
+    $("preview").removeAttribute("src");
+  }
+
   function renderDeals() {
     const list = $("deals");
     list.replaceChildren();
@@ -287,6 +313,7 @@
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
       if (message.type === "state") render(message);
+      else if (message.type === "no_show") renderNoShow();
       else if (message.type === "stats") renderStats(message, message.outputs, message);
       else if (message.type === "comment_hidden") {
         if (questions.delete(message.id)) renderQuestions();
@@ -342,6 +369,7 @@
   async function start() {
     if (locked()) return;  // the lock-out's countdown calls again
     if (!token) return askToken();
+    if (!sendable(token)) return askToken(t("token_characters"));
     try {
       const response = await fetch("/api/v1/state", { headers: asked() });
       if (await lockedOutBy(response)) return;
@@ -359,7 +387,8 @@
 
   $("login").addEventListener("submit", (event) => {
     event.preventDefault();
-    token = $("token-input").value.trim();
+    token = typedToken($("token-input").value);
+    if (token && !sendable(token)) return askToken(t("token_characters"));
     sessionStorage.setItem("anchordesk-token", token);
     start();
   });
