@@ -328,7 +328,7 @@
         <translation>実行中の番組はまだありません</translation>
     </message>
     <message>
-        <location line="+341"/>
+        <location line="+355"/>
         <source>{command} failed: see the log</source>
         <translation>{command} に失敗しました。ログを確認してください</translation>
     </message>
@@ -436,7 +436,7 @@
         <translation>録画を停止しました：%1</translation>
     </message>
     <message>
-        <location line="+414"/>
+        <location line="+415"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 は開かれませんでした：読み込み中にライブ配信が始まりました。配信中の番組はそのまま続きます。配信が終わってからもう一度開いてください。</translation>
     </message>
@@ -473,7 +473,7 @@
         <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="-304"/>
+        <location line="-305"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -488,7 +488,7 @@
         <translation>セールを始めるには商品を画面に出してください。</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+61"/>
         <source>Going live on %1…</source>
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
@@ -508,12 +508,12 @@
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-358"/>
+        <location line="-359"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+436"/>
+        <location line="+437"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>

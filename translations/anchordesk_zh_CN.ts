@@ -328,7 +328,7 @@
         <translation>还没有正在运行的节目</translation>
     </message>
     <message>
-        <location line="+341"/>
+        <location line="+355"/>
         <source>{command} failed: see the log</source>
         <translation>{command} 执行失败：请查看日志</translation>
     </message>
@@ -436,7 +436,7 @@
         <translation>录制已停止：%1</translation>
     </message>
     <message>
-        <location line="+414"/>
+        <location line="+415"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 未打开：读取它时已开始直播。当前直播继续进行；请在直播结束后再打开它。</translation>
     </message>
@@ -473,7 +473,7 @@
         <translation type="vanished">这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="-304"/>
+        <location line="-305"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -488,7 +488,7 @@
         <translation>请先把商品放上画面再开始秒杀。</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+61"/>
         <source>Going live on %1…</source>
         <translation>正在向 %1 开播…</translation>
     </message>
@@ -508,12 +508,12 @@
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-358"/>
+        <location line="-359"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+436"/>
+        <location line="+437"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
