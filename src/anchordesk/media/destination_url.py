@@ -41,6 +41,10 @@ def shown_url(url: str) -> str:
     return f"{parts.scheme}://{host[:100]}/****" if parts.scheme else "****"
 
 
+#: What Python makes of a command-line byte that is not UTF-8 (surrogateescape).
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
 def host_name_problem(host: str) -> str | None:
     """Why ``host`` can never be looked up (None when it may be): a part between two dots
     that is empty (``live..example.com``) or longer than the 63 characters a name's part may
@@ -102,6 +106,14 @@ def validate_url(url: str) -> None:
         raise UserError(
             f"--to {shown}: the URL holds {what} at character {match.start() + 1} "
             "(copied with a line break or a space? a URL has none)"
+        )
+    if match := _NOT_UTF8.search(url):
+        # A byte the command line gave that is not UTF-8 text (a key file in another
+        # encoding): no server name or stream key can hold it, and it ended the run with a
+        # UnicodeEncodeError traceback.
+        raise UserError(
+            f"--to {shown}: the URL holds a byte that is not UTF-8 text at character "
+            f"{match.start() + 1} (copied from a file in another encoding?)"
         )
     size = len(url.encode("utf-8"))
     if size > MAX_URL_BYTES:

@@ -1,0 +1,79 @@
+"""Round ten, network / disk / stopping / secrets: what the tenth hostile round found.
+
+Each test reproduces one finding with real parts (nginx-rtmp, a private name table, the
+installed program in a process of its own) and failed before its fix (R10net.md).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .live_runs import SMALL, child_env
+
+
+def _run_with_bytes(home: Path, *args: bytes) -> subprocess.CompletedProcess[bytes]:
+    """``anchordesk live`` as a shell starts it: its arguments as raw bytes."""
+    command = [sys.executable.encode(), b"-m", b"anchordesk", b"live"]
+    command += [part.encode() for part in SMALL]
+    return subprocess.run(
+        [*command, *args], capture_output=True, env=child_env(home), timeout=120, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        (
+            b"--to",
+            b"rtmp://127.0.0.1:1935/live/sk_live_\xffTen1",
+            "error: --to rtmp://127.0.0.1:1935/live/****: the URL holds a byte that is not "
+            "UTF-8 text at character 36 (copied from a file in another encoding?)",
+        ),
+        (
+            b"--feed",
+            b"json=http://127.0.0.1:9/comments?token=\xfetok_Ten1",
+            "error: --feed json=…: the URL holds a byte that is not UTF-8 text (copied from a "
+            "file in another encoding?)",
+        ),
+        (
+            b"--camera",
+            b"rtsp://admin:pass\xffTen1@127.0.0.1:9/stream",
+            "error: --camera rtsp://****@127.0.0.1:9/stream: the name holds a byte that is not "
+            "UTF-8 text, which the video reader cannot open (rename the file, or write the URL "
+            "in UTF-8)",
+        ),
+    ],
+)
+def test_an_argument_holding_a_byte_that_is_not_utf8_is_refused_in_one_line(
+    tmp_path: Path, option: bytes, value: bytes, said: str
+) -> None:
+    # Before: --to and --feed ended at once with a UnicodeEncodeError traceback (exit 1), from
+    # the masking of the process's own arguments and then from the URL checks; --camera
+    # crashed the whole program in OpenCV (a segmentation fault, exit -11, no word at all).
+    # A key copied out of a file saved in another encoding brings such a byte.
+    extra = [b"--to", b"rtmp://127.0.0.1:9/live/k"] if option == b"--camera" else []
+    done = _run_with_bytes(tmp_path, option, value, *extra, b"--no-record", b"--seconds", b"1")
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2, err
+    assert err.strip().splitlines()[-1] == said
+    assert "Traceback" not in err and "Ten1" not in err
+
+
+def test_a_video_file_whose_name_is_not_utf8_is_refused_in_one_line(tmp_path: Path) -> None:
+    # Before: a file named in Latin-1 (copied from an old camera's card) crashed the program in
+    # OpenCV (segmentation fault): the name's bytes reach Python escaped, OpenCV takes no bytes.
+    video = tmp_path / "caf\udce9.mp4"
+    video.write_bytes(b"\x00" * 64)
+    done = _run_with_bytes(
+        tmp_path, b"--camera", bytes(video), b"--to", b"rtmp://127.0.0.1:9/live/k", b"--no-record"
+    )
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2, err
+    assert err.strip().splitlines()[-1] == (
+        f"error: --camera {tmp_path}/caf\\xe9.mp4: the name holds a byte that is not UTF-8 "
+        "text, which the video reader cannot open (rename the file, or write the URL in UTF-8)"
+    )
