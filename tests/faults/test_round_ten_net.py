@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from servers import NginxRtmp
 
 from .live_runs import SMALL, child_env
 
@@ -77,3 +78,48 @@ def test_a_video_file_whose_name_is_not_utf8_is_refused_in_one_line(tmp_path: Pa
         f"error: --camera {tmp_path}/caf\\xe9.mp4: the name holds a byte that is not UTF-8 "
         "text, which the video reader cannot open (rename the file, or write the URL in UTF-8)"
     )
+
+
+@pytest.mark.integration
+def test_a_server_name_written_in_another_script_is_reached_by_rtmp(
+    nginx_rtmp: NginxRtmp, tmp_path: Path
+) -> None:
+    # Before: "the server's name was not found: 例え.テスト" at every attempt, exit 3: FFmpeg
+    # gave the resolver the name's UTF-8 bytes, which no hosts file or name server matches,
+    # while the go-live pre-flight and the rtmps relay (Python encodes the name) reached it.
+    # The name is given to this run alone: /etc/hosts replaced in a mount namespace of its own.
+    if subprocess.run(["unshare", "-m", "true"], capture_output=True, check=False).returncode:
+        pytest.skip("no private mount namespace here (needs root and unshare)")
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n127.0.0.1 xn--r8jz45g.xn--zckzah\n")
+    url = f"rtmp://例え.テスト:{nginx_rtmp.port}/live/sk_live_Idn10"
+    in_namespace = ["unshare", "-m", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"']
+    command = [sys.executable, "-m", "anchordesk", "live", *SMALL, "--no-record"]
+    done = subprocess.run(
+        [*in_namespace, str(hosts), *command, "--to", url, "--seconds", "2"],
+        capture_output=True,
+        text=True,
+        env=child_env(tmp_path),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"Stream to rtmp://例え.テスト:{nginx_rtmp.port}/live/****: live" in done.stdout
+    assert "Idn10" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "sent"),
+    [
+        ("rtmp://例え。テスト:1935/live/k?a=1", "rtmp://xn--r8jz45g.xn--zckzah:1935/live/k?a=1"),
+        ("rtmp://ü:pä@例え.テスト/live/ключ", "rtmp://ü:pä@xn--r8jz45g.xn--zckzah/live/ключ"),
+        ("rtmp://127.0.0.1/live/ключ", "rtmp://127.0.0.1/live/ключ"),
+        ("rtmps://[::1]:443/live/k", "rtmps://[::1]:443/live/k"),
+    ],
+)
+def test_only_the_server_s_name_is_given_to_ffmpeg_as_dns_knows_it(url: str, sent: str) -> None:
+    # The key, the user's name and password stay as written: only the name is encoded (an
+    # ideographic full stop, as a Japanese keyboard types it, is a dot there).
+    from anchordesk.media.destination_url import with_ascii_host
+
+    assert with_ascii_host(url) == sent

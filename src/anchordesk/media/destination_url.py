@@ -68,6 +68,27 @@ def host_name_problem(host: str) -> str | None:
     return None
 
 
+def with_ascii_host(url: str) -> str:
+    """``url`` with its server's name as DNS knows it (IDNA, ``xn--…``) when it is written in
+    another script (``rtmp://直播.例子.中国/live/KEY``): FFmpeg hands the name to the system's
+    resolver as UTF-8 bytes, which no name server and no hosts file matches, so such a
+    server was "not found" at every attempt of the show, while the go-live pre-flight and the
+    TLS relay (Python, which encodes the name) reached it. Anything else comes back as given
+    (an address, an ASCII name, a name that cannot be encoded: refused before the run)."""
+    parts = urlsplit(url)
+    host_and_port = parts.netloc.rpartition("@")[2]
+    if host_and_port.isascii() or host_and_port.startswith("["):
+        return url
+    host, colon, port = host_and_port.partition(":")
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return url
+    user_info = parts.netloc[: len(parts.netloc) - len(host_and_port)]
+    netloc = f"{user_info}{ascii_host}{colon}{port}"
+    return parts._replace(netloc=netloc).geturl()
+
+
 def _link_local(host: str) -> bool:
     try:
         return ipaddress.IPv6Address(host).is_link_local

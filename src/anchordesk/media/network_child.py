@@ -234,7 +234,9 @@ def run() -> int:
         av.logging.restore_default_callback()
         av.logging.set_libav_level(av.logging.DEBUG)
 
-    target = url
+    from anchordesk.media.destination_url import with_ascii_host
+
+    target = with_ascii_host(url)  # FFmpeg's resolver takes no name in another script
     relay = None  # its checked connection is kept open here, never used: the relay writes
     if urlsplit(url).scheme.lower() == "rtmps" and hasattr(os, "fork"):
         from anchordesk.media import tls_relay
