@@ -123,3 +123,43 @@ def test_only_the_server_s_name_is_given_to_ffmpeg_as_dns_knows_it(url: str, sen
     from anchordesk.media.destination_url import with_ascii_host
 
     assert with_ascii_host(url) == sent
+
+
+@pytest.mark.parametrize(
+    ("feed", "said"),
+    [
+        (
+            "shopify-orders=https://shop.example/admin/api/2024-10/graphql.json",
+            "shopify-orders needs an access token (keyring user 'shopify-orders') or the app's "
+            "client id and secret ('shopify-orders-client-id', 'shopify-orders-client-secret')",
+        ),
+        (
+            "youtube-chat=https://www.googleapis.com/youtube/v3/liveChat/messages",
+            "youtube-chat needs the live chat id or the video (broadcast) id",
+        ),
+        (
+            "twitch-chat=wss://eventsub.wss.twitch.tv/ws",
+            "twitch-chat needs the channel's user id",
+        ),
+    ],
+)
+def test_a_feed_that_cannot_be_set_up_is_refused_before_the_run(
+    feed: str,
+    said: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Before: the stream and the recording started, and as the session began the run ended
+    # with a FeedSetupError traceback (exit 1), the recording cut: a shop's feed whose token
+    # was never saved is a user's mistake, said in one line before anything starts.
+    from anchordesk.cli.main import main
+
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    record = tmp_path / "show.mkv"
+    code = main(["live", *SMALL, "--feed", feed, "--record", str(record), "--seconds", "1"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err[-1].startswith(f"error: --feed {feed.partition('=')[0]}: {said}")
+    assert not record.exists()

@@ -54,6 +54,12 @@ def build_live_show(
             )
         if not options.record and not options.destinations:
             raise UserError("anchordesk live: nothing to do: give --to URL or drop --no-record")
+        from anchordesk.feeds.hub import feed_setup_problem
+
+        # Before anything starts: said when the first session began, the stream was out and
+        # the run ended in a traceback (a shop's feed without its token).
+        if problem := feed_setup_problem(options.feeds, show=plan.show):
+            raise UserError(problem)
         # Last: the recording's file is created here (after every check that can refuse).
         outputs = list(build_outputs(options))
     from anchordesk.live.session import build_overlays
