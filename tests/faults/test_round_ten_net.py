@@ -114,15 +114,15 @@ def test_a_server_name_written_in_another_script_is_reached_by_rtmp(
         ("rtmp://例え。テスト:1935/live/k?a=1", "rtmp://xn--r8jz45g.xn--zckzah:1935/live/k?a=1"),
         ("rtmp://ü:pä@例え.テスト/live/ключ", "rtmp://ü:pä@xn--r8jz45g.xn--zckzah/live/ключ"),
         ("rtmp://127.0.0.1/live/ключ", "rtmp://127.0.0.1/live/ключ"),
-        ("rtmps://[::1]:443/live/k", "rtmps://[::1]:443/live/k"),
+        ("RTMPS://[::1]:443/live/K", "rtmps://[::1]:443/live/K"),
     ],
 )
-def test_only_the_server_s_name_is_given_to_ffmpeg_as_dns_knows_it(url: str, sent: str) -> None:
+def test_only_the_scheme_and_the_server_s_name_are_changed_for_ffmpeg(url: str, sent: str) -> None:
     # The key, the user's name and password stay as written: only the name is encoded (an
     # ideographic full stop, as a Japanese keyboard types it, is a dot there).
-    from anchordesk.media.destination_url import with_ascii_host
+    from anchordesk.media.destination_url import for_ffmpeg
 
-    assert with_ascii_host(url) == sent
+    assert for_ffmpeg(url) == sent
 
 
 @pytest.mark.parametrize(
@@ -163,3 +163,21 @@ def test_a_feed_that_cannot_be_set_up_is_refused_before_the_run(
     assert code == 2
     assert err[-1].startswith(f"error: --feed {feed.partition('=')[0]}: {said}")
     assert not record.exists()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("scheme", ["RTMP", "Rtmp"])
+def test_a_url_whose_scheme_is_in_capitals_goes_live(
+    scheme: str, nginx_rtmp: NginxRtmp, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: the URL passed every check (the scheme is read in any case), and FFmpeg, whose
+    # protocols are named in small letters, said "[Errno 1330794744] Protocol not found" at
+    # every attempt of the show: exit 3, "never went live".
+    from anchordesk.cli.main import main
+
+    url = f"{scheme}://127.0.0.1:{nginx_rtmp.port}/live/sk_live_Caps10"
+    code = main(["live", *SMALL, "--no-record", "--to", url, "--seconds", "1"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"Stream to rtmp://127.0.0.1:{nginx_rtmp.port}/live/****: live" in out
+    assert "Protocol not found" not in err

@@ -68,6 +68,15 @@ def host_name_problem(host: str) -> str | None:
     return None
 
 
+def for_ffmpeg(url: str) -> str:
+    """``url`` as FFmpeg takes it: the scheme in small letters (its protocols are named so:
+    ``RTMP://`` or ``Rtmp://``, typed on a phone or copied from a page in capitals, was
+    "[Errno 1330794744] Protocol not found" at every attempt of the show, exit 3) and the
+    server's name as DNS knows it (:func:`with_ascii_host`)."""
+    scheme, colon, rest = url.partition(":")
+    return with_ascii_host(f"{scheme.lower()}{colon}{rest}")
+
+
 def with_ascii_host(url: str) -> str:
     """``url`` with its server's name as DNS knows it (IDNA, ``xn--…``) when it is written in
     another script (``rtmp://直播.例子.中国/live/KEY``): FFmpeg hands the name to the system's
