@@ -181,3 +181,22 @@ def test_a_url_whose_scheme_is_in_capitals_goes_live(
     assert code == 0, err
     assert f"Stream to rtmp://127.0.0.1:{nginx_rtmp.port}/live/****: live" in out
     assert "Protocol not found" not in err
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le"])
+def test_a_key_file_saved_as_utf16_gives_the_key(encoding: str) -> None:
+    # Before: `--to-key-stdin < key.txt`, the file saved by Notepad as "Unicode" (UTF-16 with
+    # its byte-order mark), was refused: "the URL holds the control character U+0000 at
+    # character 32 (copied with a line break or a space? a URL has none)".
+    import codecs
+    import io
+
+    from anchordesk.cli.destinations import resolve_destinations
+
+    mark = {"utf-16-be": codecs.BOM_UTF16_BE, "utf-16-le": codecs.BOM_UTF16_LE}.get(encoding, b"")
+    data = mark + "sk_live_Utf16\r\nsecond line\r\n".encode(encoding)
+    stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="surrogateescape")
+    urls = resolve_destinations(
+        ["rtmp://a.rtmp.youtube.com/live2"], key_from_stdin=True, stdin=stdin
+    )
+    assert urls == ["rtmp://a.rtmp.youtube.com/live2/sk_live_Utf16"]

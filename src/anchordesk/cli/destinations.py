@@ -17,6 +17,8 @@ log's masking, so no line of the log can print it.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import getpass
 from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
@@ -58,10 +60,28 @@ def find_destination(settings: Settings, name: str) -> Destination:
 
 def read_key_from_stdin(stdin: TextIO) -> str:
     # At a terminal the key is typed without echo (it would otherwise stay on screen).
-    key = _bare_key(getpass.getpass("stream key: ") if stdin.isatty() else stdin.readline())
+    key = _bare_key(getpass.getpass("stream key: ") if stdin.isatty() else _first_line(stdin))
     if not key:
         raise UserError("--to-key-stdin: standard input gave no stream key")
     return _not_a_url(key, "--to-key-stdin: standard input")
+
+
+def _first_line(stdin: TextIO) -> str:
+    """The first line of ``stdin``, in the encoding its byte-order mark names: a key file
+    Windows Notepad saved as "Unicode" (UTF-16) was read as UTF-8, a NUL after every letter,
+    and refused as "the URL holds the control character U+0000" (a line break or a space?).
+    Read a line at a time: a program that gives the key may keep the pipe open."""
+    raw = getattr(stdin, "buffer", None)
+    if raw is None:
+        return stdin.readline()
+    line: bytes = raw.readline()
+    if line.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if line.startswith(codecs.BOM_UTF16_LE) and line.endswith(b"\n"):
+            line += raw.read(1)  # the line break's second byte
+        with contextlib.suppress(UnicodeDecodeError):
+            return line.decode("utf-16")
+    # As Python reads its arguments: a byte that is not UTF-8 is kept and then said.
+    return line.decode("utf-8", "surrogateescape")
 
 
 def _bare_key(text: str) -> str:
