@@ -6,6 +6,8 @@ installed program in a process of its own) and failed before its fix (R10net.md)
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -200,3 +202,43 @@ def test_a_key_file_saved_as_utf16_gives_the_key(encoding: str) -> None:
         ["rtmp://a.rtmp.youtube.com/live2"], key_from_stdin=True, stdin=stdin
     )
     assert urls == ["rtmp://a.rtmp.youtube.com/live2/sk_live_Utf16"]
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_a_stop_while_the_key_is_awaited_on_standard_input_ends_the_run(
+    number: signal.Signals, tmp_path: Path
+) -> None:
+    # Before: `secret-tool … | anchordesk live --to-key-stdin` whose writer had not given the
+    # key yet (a locked store asking for its password): SIGTERM, Ctrl+C and SIGHUP were noted
+    # and the blocking read went on, until the pipe closed (28.8 s in the try; never, for a
+    # writer that keeps it open); then "standard input gave no stream key", exit 2.
+    command = [sys.executable, "-m", "anchordesk", "live", *SMALL, "--no-record"]
+    process = subprocess.Popen(
+        [*command, "--to", "rtmp://127.0.0.1:9/live", "--to-key-stdin"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=child_env(tmp_path),
+    )
+    assert process.stdin is not None
+    try:
+        # The run's log says it began (its stop handlers are in place then): the key is next.
+        state = tmp_path / "xdg_state_home"
+        while "command: live" not in _log_text(state):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(0.05)
+            assert process.returncode is None, process.communicate()
+        process.send_signal(number)
+        code = process.wait(30)  # its standard input still open: the key never comes
+    finally:
+        process.kill()
+        process.stdin.close()
+    assert process.stderr is not None
+    err = process.stderr.read().decode()
+    assert code == 0, err
+    assert "stopped before anything started" in err + _log_text(state)
+    assert "no stream key" not in err
+
+
+def _log_text(state: Path) -> str:
+    return "".join(log.read_text() for log in state.rglob("*.log"))
