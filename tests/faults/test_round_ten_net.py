@@ -242,3 +242,27 @@ def test_a_stop_while_the_key_is_awaited_on_standard_input_ends_the_run(
 
 def _log_text(state: Path) -> str:
     return "".join(log.read_text() for log in state.rglob("*.log"))
+
+
+def test_a_data_folder_that_cannot_be_made_is_said_before_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: with a feed (or a show) and no --session, the session goes into the user's
+    # data folder; one on a read-only disk (seen with a read-only tmpfs) or under a file
+    # ended the run with an OSError traceback as the first session began, the recording and
+    # the stream already started (exit 1).
+    from anchordesk.cli.main import main
+
+    for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    in_the_way = tmp_path / "data"
+    in_the_way.write_text("a file where the data folder goes\n")
+    monkeypatch.setenv("XDG_DATA_HOME", str(in_the_way / "share"))
+    record = tmp_path / "show.mkv"
+    feed = "json=http://127.0.0.1:9/comments"
+    code = main(["live", *SMALL, "--feed", feed, "--record", str(record), "--seconds", "1"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err[-1].startswith("error: the session cannot be kept: ")
+    assert err[-1].endswith("; give --session PATH on a disk that can be written")
+    assert not record.exists()
