@@ -266,3 +266,23 @@ def test_a_data_folder_that_cannot_be_made_is_said_before_the_run(
     assert err[-1].startswith("error: the session cannot be kept: ")
     assert err[-1].endswith("; give --session PATH on a disk that can be written")
     assert not record.exists()
+
+
+def test_saved_destinations_are_read_from_a_config_folder_that_cannot_be_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: `anchordesk live --to youtube` with the config folder on a read-only disk (seen
+    # with a read-only tmpfs) or under a file ended with an OSError traceback (exit 1):
+    # reading the settings made their folder first. A folder that is not there holds none.
+    from anchordesk.cli.main import main
+
+    for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    in_the_way = tmp_path / "config"
+    in_the_way.write_text("a file where the config folder goes\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(in_the_way / "c"))
+    assert main(["live", *SMALL, "--to", "youtube", "--no-record", "--seconds", "1"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "error: --to youtube: no saved destination of that name (saved: none); add it in "
+        "File → Settings → Destinations, or give rtmp://HOST/APP/<KEY>"
+    )
