@@ -286,3 +286,27 @@ def test_saved_destinations_are_read_from_a_config_folder_that_cannot_be_made(
         "error: --to youtube: no saved destination of that name (saved: none); add it in "
         "File → Settings → Destinations, or give rtmp://HOST/APP/<KEY>"
     )
+
+
+def test_a_default_recording_folder_that_cannot_be_made_is_said_before_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: without --record the recording goes into ~/Videos/AnchorDesk; a home folder on
+    # a read-only disk (seen with a read-only tmpfs: a kiosk, a live system) or a file in the
+    # way ended the run with an OSError traceback (exit 1).
+    from anchordesk.cli.main import main
+
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    in_the_way = tmp_path / "home"
+    in_the_way.write_text("a file where the home folder goes\n")
+    monkeypatch.setenv("HOME", str(in_the_way))
+    # The suite points the default folder into the test's own; here it is the home's again.
+    from anchordesk.core import paths
+
+    monkeypatch.setattr(paths, "default_recordings_dir", lambda: in_the_way / "Videos/AnchorDesk")
+    code = main(["live", *SMALL, "--to", "rtmp://127.0.0.1:9/live/k", "--seconds", "1"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err[-1].startswith(f"error: the recording cannot be made in {in_the_way}/Videos/")
+    assert err[-1].endswith("; give --record PATH on a disk that can be written, or --no-record")
