@@ -1101,12 +1101,17 @@
         <translation>URL の // の後にサーバー名がありません</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
+        <source>the URL holds a byte that is not UTF-8 text (copied from a file in another encoding?)</source>
+        <translation>URL に UTF-8 のテキストではないバイトが含まれています（別のエンコーディングのファイルからコピーしましたか？）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>the port {value} is not a number from 1 to 65535</source>
         <translation>ポート {value} は 1～65535 の数字ではありません</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+43"/>
         <source>an IPv6 address in a URL is written in [brackets]</source>
         <translation>URL 内の IPv6 アドレスは角かっこ [ ] で囲んで書きます</translation>
     </message>

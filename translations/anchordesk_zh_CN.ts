@@ -1101,12 +1101,17 @@
         <translation>地址里 // 之后没有服务器名</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
+        <source>the URL holds a byte that is not UTF-8 text (copied from a file in another encoding?)</source>
+        <translation>网址中有一个不是 UTF-8 文本的字节（是从另一种编码的文件中复制的吗？）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>the port {value} is not a number from 1 to 65535</source>
         <translation>端口 {value} 不是 1 到 65535 之间的数字</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+43"/>
         <source>an IPv6 address in a URL is written in [brackets]</source>
         <translation>地址里的 IPv6 地址要写在方括号 [ ] 里</translation>
     </message>

@@ -17,7 +17,11 @@ log's masking, so no line of the log can print it.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import getpass
+import os
+import select
 from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
@@ -56,12 +60,102 @@ def find_destination(settings: Settings, name: str) -> Destination:
     )
 
 
+class StoppedWaitingForKey(Exception):
+    """A stop request (Ctrl+C, SIGTERM, SIGHUP) came while the key was awaited: nothing has
+    started yet, nothing is left to finish."""
+
+
+def _wait_until_readable(fd: int) -> None:
+    """Return when ``fd`` has something to read (or its end); a stop request ends the wait.
+    The stop signals only note the request (cli/stopping.py), and a blocking read, restarted
+    after each, was deaf to them: a script that had not written the key yet, or a secret
+    store that never answered, held the run for as long as the pipe stayed open, and Ctrl+C
+    at the key's prompt did nothing."""
+    from anchordesk.cli import stopping
+
+    stops = stopping.current()
+    while True:
+        if stops.requested:
+            raise StoppedWaitingForKey(stops.reason)
+        with contextlib.suppress(InterruptedError):
+            if select.select([fd], [], [], _STOP_CHECK_S)[0]:
+                return
+
+
+_STOP_CHECK_S = 0.1
+_MAX_KEY_LINE_BYTES = 64 * 1024  # far beyond any key (RTMP carries 1,024 bytes of URL)
+
+
+def _read_line(fd: int, *, echo: bool = True) -> bytes:
+    """One line read from ``fd`` a byte at a time (nothing read past it), a stop heard."""
+    data = bytearray()
+    while len(data) < _MAX_KEY_LINE_BYTES:
+        _wait_until_readable(fd)
+        chunk = os.read(fd, 1)
+        if not chunk:
+            break
+        data += chunk
+        utf16_le = data.startswith(codecs.BOM_UTF16_LE)
+        if data.endswith(b"\n\x00" if utf16_le else b"\n") and (not utf16_le or len(data) % 2 == 0):
+            break
+    return bytes(data)
+
+
+def _typed_key(prompt: str) -> str:
+    """The key typed at the terminal, not shown (as getpass, whose read a stop could not end)."""
+    try:
+        import termios
+
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except (ImportError, OSError):
+        return getpass.getpass(prompt)
+    try:
+        before = termios.tcgetattr(fd)
+        quiet = termios.tcgetattr(fd)
+        quiet[3] &= ~termios.ECHO
+        os.write(fd, prompt.encode())
+        termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
+        try:
+            line = _read_line(fd)
+        finally:
+            termios.tcsetattr(fd, termios.TCSAFLUSH, before)
+            os.write(fd, b"\n")
+    finally:
+        os.close(fd)
+    return line.decode("utf-8", "surrogateescape")
+
+
 def read_key_from_stdin(stdin: TextIO) -> str:
     # At a terminal the key is typed without echo (it would otherwise stay on screen).
-    key = _bare_key(getpass.getpass("stream key: ") if stdin.isatty() else stdin.readline())
+    key = _bare_key(_typed_key("stream key: ") if stdin.isatty() else _first_line(stdin))
     if not key:
         raise UserError("--to-key-stdin: standard input gave no stream key")
     return _not_a_url(key, "--to-key-stdin: standard input")
+
+
+def _first_line(stdin: TextIO) -> str:
+    """The first line of ``stdin``, in the encoding its byte-order mark names: a key file
+    Windows Notepad saved as "Unicode" (UTF-16) was read as UTF-8, a NUL after every letter,
+    and refused as "the URL holds the control character U+0000" (a line break or a space?).
+    Read a line at a time: a program that gives the key may keep the pipe open."""
+    raw = getattr(stdin, "buffer", None)
+    if raw is None:
+        return stdin.readline()
+    try:
+        fd = stdin.fileno()
+    except (OSError, ValueError):
+        fd = None
+    if fd is not None and os.name == "posix":
+        line = _read_line(fd)  # a stop request heard while the key is awaited
+    else:
+        line = raw.readline()
+        if line.startswith(codecs.BOM_UTF16_LE) and line.endswith(b"\n"):
+            line += raw.read(1)  # the line break's second byte
+    if line.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        with contextlib.suppress(UnicodeDecodeError):
+            return line.decode("utf-16")
+    # As Python reads its arguments: a byte that is not UTF-8 is kept and then said.
+    return line.decode("utf-8", "surrogateescape")
 
 
 def _bare_key(text: str) -> str:

@@ -406,7 +406,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
         return run_gui(show_path)
     if command == "live":
-        options = live_options_from_args(args)  # bad arguments fail before any heavy import
+        from anchordesk.cli.destinations import StoppedWaitingForKey
+
+        try:
+            options = live_options_from_args(args)  # bad arguments fail before any heavy import
+        except StoppedWaitingForKey as stop:
+            logging.getLogger("anchordesk").info(
+                "%s while the stream key was awaited on standard input: stopped before "
+                "anything started",
+                stop,
+            )
+            return 0
         control = None
         if args.control:
             from anchordesk.cli.control import control_address

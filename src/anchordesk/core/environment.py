@@ -73,7 +73,9 @@ def blank_secrets_in_arguments(secrets: list[str]) -> None:
     stream key given with ``--to`` (or a token in a ``--feed`` URL) was readable there by
     every user of the machine for the whole show. Python parsed its arguments from a copy;
     nothing reads these bytes again. Linux only; elsewhere they stay as they were."""
-    wanted = sorted({secret.encode() for secret in secrets if len(secret) >= 4}, key=len)
+    # The bytes as given: an argument that is not UTF-8 came to Python with its bytes
+    # escaped (surrogateescape), which str.encode() refuses.
+    wanted = sorted({os.fsencode(secret) for secret in secrets if len(secret) >= 4}, key=len)
     if not wanted:
         return
     with contextlib.suppress(OSError, ValueError, IndexError):

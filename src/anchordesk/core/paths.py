@@ -83,10 +83,11 @@ def user_data_dir() -> Path:
     return path
 
 
-def user_config_dir() -> Path:
-    """Settings (never secrets: those live in the keyring)."""
+def user_config_dir(*, make: bool = True) -> Path:
+    """Settings (never secrets: those live in the keyring), made unless ``make`` is false."""
     path = Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR))
-    path.mkdir(parents=True, exist_ok=True)
+    if make:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

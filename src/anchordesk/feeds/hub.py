@@ -275,36 +275,7 @@ class FeedHub:
         token_lookup: Callable[[str], str | None],
         created_at_min: datetime,
     ) -> FeedAdapter:
-        token = None if feed.kind == "rehearsal" else _token(feed, token_lookup)
-        try:
-            if feed.kind == "youtube-chat":
-                return YouTubeChatAdapter(feed.url, token, source)
-            if feed.kind == "shopify-orders":
-                if feed.url.split("?")[0].endswith("/orders.json"):  # REST: legacy, still kept
-                    return ShopifyOrdersAdapter(
-                        feed.url,
-                        token,
-                        source,
-                        created_at_min,
-                        client_id=token_lookup(f"{feed.kind}-client-id"),
-                        client_secret=token_lookup(f"{feed.kind}-client-secret"),
-                    )
-                return ShopifyGraphQLOrdersAdapter(
-                    feed.url,
-                    token,
-                    source,
-                    created_at_min.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    client_id=token_lookup(f"{feed.kind}-client-id"),
-                    client_secret=token_lookup(f"{feed.kind}-client-secret"),
-                )
-            if feed.kind == "json":
-                return JsonFeedAdapter(feed.url, token, source)
-            if feed.kind == "rehearsal":
-                url = feed.url or self._start_audience()
-                return JsonFeedAdapter(url, None, source)
-        except ValueError as error:
-            raise FeedSetupError(f"--feed {feed.kind}: {error}") from None
-        raise FeedSetupError(f"--feed {feed.kind}: unknown kind")
+        return _new_adapter(feed, source, token_lookup, created_at_min, self._start_audience)
 
     def _start_audience(self) -> str:
         if self._show is None:
@@ -518,3 +489,75 @@ async def run_feeds(
     hub = FeedHub(feeds, writer, **options)
     await hub.run(stop)
     return hub
+
+
+def _new_adapter(
+    feed: FeedSpec,
+    source: str,
+    token_lookup: Callable[[str], str | None],
+    created_at_min: datetime,
+    audience_url: Callable[[], str],
+) -> FeedAdapter:
+    """The adapter that reads ``feed`` (no request made yet); ``audience_url`` starts the
+    rehearsal audience when a rehearsal feed has no URL. Raises :class:`FeedSetupError`."""
+    token = None if feed.kind == "rehearsal" else _token(feed, token_lookup)
+    try:
+        if feed.kind == "youtube-chat":
+            return YouTubeChatAdapter(feed.url, token, source)
+        if feed.kind == "shopify-orders":
+            if feed.url.split("?")[0].endswith("/orders.json"):  # REST: legacy, still kept
+                return ShopifyOrdersAdapter(
+                    feed.url,
+                    token,
+                    source,
+                    created_at_min,
+                    client_id=token_lookup(f"{feed.kind}-client-id"),
+                    client_secret=token_lookup(f"{feed.kind}-client-secret"),
+                )
+            return ShopifyGraphQLOrdersAdapter(
+                feed.url,
+                token,
+                source,
+                created_at_min.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                client_id=token_lookup(f"{feed.kind}-client-id"),
+                client_secret=token_lookup(f"{feed.kind}-client-secret"),
+            )
+        if feed.kind == "json":
+            return JsonFeedAdapter(feed.url, token, source)
+        if feed.kind == "rehearsal":
+            url = feed.url or audience_url()
+            return JsonFeedAdapter(url, None, source)
+    except ValueError as error:
+        raise FeedSetupError(f"--feed {feed.kind}: {error}") from None
+    raise FeedSetupError(f"--feed {feed.kind}: unknown kind")
+
+
+def feed_setup_problem(
+    feeds: Sequence[FeedSpec],
+    *,
+    show: Show | None,
+    token_lookup: Callable[[str], str | None] = feed_token,
+) -> str | None:
+    """Why a feed of ``feeds`` cannot be set up (one line), or None: the checks the session's
+    hub makes as it starts (a token, a live chat id, a show for the audience), made before the
+    run. ``anchordesk live --feed shopify-orders=…`` without the shop's token ended with a
+    FeedSetupError traceback when the session began, the stream already out."""
+
+    def audience_url() -> str:
+        if show is None:
+            raise ValueError("the rehearsal audience needs a show (--show FILE)")
+        return "http://127.0.0.1:1/"  # not started: only whether it could be
+
+    now = datetime.now(UTC)
+    for feed in _once_each(feeds):
+        try:
+            if feed.kind in PUSH_FEED_FACTORIES:
+                try:
+                    PUSH_FEED_FACTORIES[feed.kind](feed, feed.kind, token_lookup)
+                except ValueError as error:
+                    raise FeedSetupError(f"--feed {feed.kind}: {error}") from None
+            else:
+                _new_adapter(feed, feed.kind, token_lookup, now, audience_url)
+        except FeedSetupError as error:
+            return str(error)
+    return None

@@ -45,6 +45,12 @@ NO_URL = Words(QT_TRANSLATE_NOOP("FeedUrl", "a URL is needed"))
 NOT_WEBSOCKET = Words(QT_TRANSLATE_NOOP("FeedUrl", "the URL must start with wss:// (or ws://)"))
 NOT_HTTP = Words(QT_TRANSLATE_NOOP("FeedUrl", "the URL must start with http:// or https://"))
 NO_SERVER = Words(QT_TRANSLATE_NOOP("FeedUrl", "the URL names no server after //"))
+NOT_UTF8 = Words(
+    QT_TRANSLATE_NOOP(
+        "FeedUrl",
+        "the URL holds a byte that is not UTF-8 text (copied from a file in another encoding?)",
+    )
+)
 BAD_PORT = QT_TRANSLATE_NOOP("FeedUrl", "the port {value} is not a number from 1 to 65535")
 
 
@@ -60,6 +66,10 @@ def feed_url_problem(kind: str, url: str) -> Words | None:
     url = url.strip()
     if not url:
         return None if kind == "rehearsal" else NO_URL
+    if re.search("[\udc80-\udcff]", url):
+        # A command-line byte that is not UTF-8 (Python keeps it escaped): the HTTP client
+        # ended the run with a UnicodeEncodeError traceback.
+        return NOT_UTF8
     if kind in PUSH_KINDS:
         if not re.match(r"wss?://", url, re.IGNORECASE):
             return NOT_WEBSOCKET

@@ -54,6 +54,12 @@ def build_live_show(
             )
         if not options.record and not options.destinations:
             raise UserError("anchordesk live: nothing to do: give --to URL or drop --no-record")
+        from anchordesk.feeds.hub import feed_setup_problem
+
+        # Before anything starts: said when the first session began, the stream was out and
+        # the run ended in a traceback (a shop's feed without its token).
+        if problem := feed_setup_problem(options.feeds, show=plan.show):
+            raise UserError(problem)
         # Last: the recording's file is created here (after every check that can refuse).
         outputs = list(build_outputs(options))
     from anchordesk.live.session import build_overlays
@@ -191,6 +197,9 @@ def plan_from_options(options: LiveOptions) -> LiveShowPlan:
     if any(spec.kind == "rehearsal" and not spec.url for spec in options.feeds) and show is None:
         raise UserError("--feed rehearsal: the simulated audience needs --show FILE")
     live = bool(options.destinations)
+    keep_store = show is not None or bool(options.feeds) or options.session_path is not None
+    if keep_store and options.session_path is None:
+        _refuse_unwritable_data_folder()
     return LiveShowPlan(
         show=show,
         show_path=options.show_path,
@@ -198,8 +207,28 @@ def plan_from_options(options: LiveOptions) -> LiveShowPlan:
         platform_feeds=list(options.feeds) if live else [],
         rehearsal_feeds=[] if live else list(options.feeds),
         autoplay=options.autoplay,
-        keep_store=show is not None or bool(options.feeds) or options.session_path is not None,
+        keep_store=keep_store,
     )
+
+
+def _refuse_unwritable_data_folder() -> None:
+    """The session goes into the user's data folder when no --session is given: a folder that
+    cannot be made or written (a read-only disk, a full one, a file in its place) is said in
+    one line before anything starts. It ended the run with a traceback as the first session
+    began, the stream already out (exit 1)."""
+    from anchordesk.core.disk import cannot_write, describe_error
+    from anchordesk.core.paths import user_data_dir
+
+    advice = "give --session PATH on a disk that can be written"
+    try:
+        folder = user_data_dir()
+    except OSError as error:
+        where = error.filename if isinstance(error.filename, str) else "the user's data folder"
+        raise UserError(
+            f"the session cannot be kept: {describe_error(where, error)}; {advice}"
+        ) from None
+    if problem := cannot_write(folder / ".anchordesk-write-test"):
+        raise UserError(f"the session cannot be kept in {folder}: {problem}; {advice}")
 
 
 def _check_session_file(path: Path) -> None:

@@ -113,7 +113,18 @@ def default_recording_path(now: datetime.datetime | None = None) -> Path:
     from anchordesk.core.paths import default_recordings_dir
 
     folder = default_recordings_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        # A home folder on a read-only disk (a kiosk, a live system) or a file named Videos:
+        # said before anything starts. It ended the run with an OSError traceback (exit 1).
+        from anchordesk.core.disk import describe_error
+
+        where = error.filename if isinstance(error.filename, str) else str(folder)
+        raise UserError(
+            f"the recording cannot be made in {folder}: {describe_error(where, error)}; give "
+            "--record PATH on a disk that can be written, or --no-record"
+        ) from None
     return folder / recording_file_name(now=now)
 
 

@@ -566,8 +566,11 @@ def feed_specs(settings: Settings) -> list[FeedSpec]:
 # -- reading and writing -------------------------------------------------------------------------
 
 
-def settings_path() -> Path:
-    return paths.user_config_dir() / SETTINGS_FILE_NAME
+def settings_path(*, make: bool = True) -> Path:
+    """The settings file; its folder made unless ``make`` is false (to read them: a config
+    folder that cannot be made, on a read-only disk, holds no settings, and reading them ended
+    `anchordesk live --to youtube` with an OSError traceback)."""
+    return paths.user_config_dir(make=make) / SETTINGS_FILE_NAME
 
 
 def _as_int(value: Any, default: int, low: int, high: int) -> int:
@@ -744,7 +747,7 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    path = path or settings_path()
+    path = path or settings_path(make=False)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -41,6 +41,10 @@ def shown_url(url: str) -> str:
     return f"{parts.scheme}://{host[:100]}/****" if parts.scheme else "****"
 
 
+#: What Python makes of a command-line byte that is not UTF-8 (surrogateescape).
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
 def host_name_problem(host: str) -> str | None:
     """Why ``host`` can never be looked up (None when it may be): a part between two dots
     that is empty (``live..example.com``) or longer than the 63 characters a name's part may
@@ -62,6 +66,36 @@ def host_name_problem(host: str) -> str | None:
                 "a name's part may have at most 63"
             )
     return None
+
+
+def for_ffmpeg(url: str) -> str:
+    """``url`` as FFmpeg takes it: the scheme in small letters (its protocols are named so:
+    ``RTMP://`` or ``Rtmp://``, typed on a phone or copied from a page in capitals, was
+    "[Errno 1330794744] Protocol not found" at every attempt of the show, exit 3) and the
+    server's name as DNS knows it (:func:`with_ascii_host`)."""
+    scheme, colon, rest = url.partition(":")
+    return with_ascii_host(f"{scheme.lower()}{colon}{rest}")
+
+
+def with_ascii_host(url: str) -> str:
+    """``url`` with its server's name as DNS knows it (IDNA, ``xn--…``) when it is written in
+    another script (``rtmp://直播.例子.中国/live/KEY``): FFmpeg hands the name to the system's
+    resolver as UTF-8 bytes, which no name server and no hosts file matches, so such a
+    server was "not found" at every attempt of the show, while the go-live pre-flight and the
+    TLS relay (Python, which encodes the name) reached it. Anything else comes back as given
+    (an address, an ASCII name, a name that cannot be encoded: refused before the run)."""
+    parts = urlsplit(url)
+    host_and_port = parts.netloc.rpartition("@")[2]
+    if host_and_port.isascii() or host_and_port.startswith("["):
+        return url
+    host, colon, port = host_and_port.partition(":")
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return url
+    user_info = parts.netloc[: len(parts.netloc) - len(host_and_port)]
+    netloc = f"{user_info}{ascii_host}{colon}{port}"
+    return parts._replace(netloc=netloc).geturl()
 
 
 def _link_local(host: str) -> bool:
@@ -102,6 +136,14 @@ def validate_url(url: str) -> None:
         raise UserError(
             f"--to {shown}: the URL holds {what} at character {match.start() + 1} "
             "(copied with a line break or a space? a URL has none)"
+        )
+    if match := _NOT_UTF8.search(url):
+        # A byte the command line gave that is not UTF-8 text (a key file in another
+        # encoding): no server name or stream key can hold it, and it ended the run with a
+        # UnicodeEncodeError traceback.
+        raise UserError(
+            f"--to {shown}: the URL holds a byte that is not UTF-8 text at character "
+            f"{match.start() + 1} (copied from a file in another encoding?)"
         )
     size = len(url.encode("utf-8"))
     if size > MAX_URL_BYTES:

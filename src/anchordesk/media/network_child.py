@@ -234,7 +234,9 @@ def run() -> int:
         av.logging.restore_default_callback()
         av.logging.set_libav_level(av.logging.DEBUG)
 
-    target = url
+    from anchordesk.media.destination_url import for_ffmpeg
+
+    target = for_ffmpeg(url)  # RTMP:// and a name in another script are FFmpeg's no more
     relay = None  # its checked connection is kept open here, never used: the relay writes
     if urlsplit(url).scheme.lower() == "rtmps" and hasattr(os, "fork"):
         from anchordesk.media import tls_relay

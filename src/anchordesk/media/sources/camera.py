@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+import re
 import sys
 import threading
 import time
@@ -66,6 +68,16 @@ class CameraSource:
         self._spec = spec
         self._is_device = isinstance(spec, int)
         self._is_file = isinstance(spec, str) and "://" not in spec
+        if isinstance(spec, str) and re.search("[\udc80-\udcff]", spec):
+            # A name with bytes that are not UTF-8 (a file named in Latin-1, a URL from a file
+            # in another encoding) reaches Python escaped; OpenCV, given such a string, crashed
+            # the whole program (a segmentation fault, no word). It takes no bytes.
+            shown = os.fsencode(spec).decode("utf-8", "backslashreplace")
+            shown = mask_url(shown) if "://" in shown else shown  # a camera's password
+            raise UserError(
+                f"--camera {shown}: the name holds a byte that is not UTF-8 text, which the "
+                "video reader cannot open (rename the file, or write the URL in UTF-8)"
+            )
         if self._is_file and not Path(str(spec)).is_file():
             raise UserError(f"--camera {spec}: no such file")
         self._want = (width, height, fps)
