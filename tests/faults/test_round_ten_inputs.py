@@ -44,3 +44,30 @@ def test_an_order_total_with_a_huge_exponent_is_rejected_without_writing_it_out(
     assert report["gmv_by_currency"] == {"USD": "24.00"}
     assert report["rejected_by_reason"] == {"amount_too_large": 2}
     assert peak < 40_000_000, f"peak {peak / 1e6:.0f} MB"
+
+
+def test_an_order_sent_again_with_minus_zero_for_zero_is_the_same_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real JSON feed serves o1 ($24.00 with a free gift line at 0.00), then the same order
+    with the gift at "-0.00" (a platform's rounding), and o2 ($0.00) again as "-0.00". Before,
+    round nine's terms_key spelled -0 apart from 0 (Decimal compares them equal; the rule said
+    "by value"), so each copy was listed 'order_changed' in the same words twice ('sent again
+    as 24.00 USD for 2 units; the first copy counts: 24.00 USD for 2 units')."""
+    gift = {"sku": "GIFT", "quantity": 1, "price": "0.00"}
+    first = _order("o1", "24.00")
+    first["lines"] = [*first["lines"], gift]  # type: ignore[list-item]
+    again = _order("o1", "24.00")
+    again["lines"] = [*again["lines"], dict(gift, price="-0.00")]  # type: ignore[list-item]
+    server = JsonFeedServer(poll_ms=1000).start()
+    report = _report_after_polls(
+        tmp_path,
+        capsys,
+        server,
+        lambda: server.add_raw(first),
+        lambda: server.add_raw(again),
+        lambda: server.add_raw(_order("o2", "0.00")),
+        lambda: server.add_raw(_order("o2", "-0.00")),
+    )
+    assert report["gmv_by_currency"] == {"USD": "24.00"}
+    assert report["rejected_by_reason"] == {}

@@ -202,7 +202,7 @@ def _plain(amount: Decimal | None) -> str:
     sign, digits, exponent = amount.as_tuple()
     assert isinstance(exponent, int)  # finite
     if not amount:
-        return "-0" if sign else "0"
+        return "0"  # "-0.00" is 0.00 (a free gift's line), as Decimal compares them
     if exponent >= -_PLAIN_EXPONENT and amount.adjusted() <= _PLAIN_EXPONENT:
         text = format(amount, "f")
         return text.rstrip("0").rstrip(".") if "." in text else text
