@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 from feed_servers import JsonFeedServer
@@ -13,9 +14,17 @@ from feed_servers import JsonFeedServer
 from .test_round_eight_inputs import _report_after_polls
 
 
-def _order(order_id: str, total: str, price: str | None = None) -> dict[str, object]:
+def _order(
+    order_id: str, total: str, price: str | None = None, *more: dict[str, Any]
+) -> dict[str, Any]:
     line = {"sku": "MUG", "quantity": 1, "price": total if price is None else price}
-    return {"type": "order", "id": order_id, "currency": "USD", "total": total, "lines": [line]}
+    return {
+        "type": "order",
+        "id": order_id,
+        "currency": "USD",
+        "total": total,
+        "lines": [line, *more],
+    }
 
 
 def test_an_order_total_with_a_huge_exponent_is_rejected_without_writing_it_out(
@@ -55,10 +64,8 @@ def test_an_order_sent_again_with_minus_zero_for_zero_is_the_same_order(
     "by value"), so each copy was listed 'order_changed' in the same words twice ('sent again
     as 24.00 USD for 2 units; the first copy counts: 24.00 USD for 2 units')."""
     gift = {"sku": "GIFT", "quantity": 1, "price": "0.00"}
-    first = _order("o1", "24.00")
-    first["lines"] = [*first["lines"], gift]  # type: ignore[list-item]
-    again = _order("o1", "24.00")
-    again["lines"] = [*again["lines"], dict(gift, price="-0.00")]  # type: ignore[list-item]
+    first = _order("o1", "24.00", None, gift)
+    again = _order("o1", "24.00", None, dict(gift, price="-0.00"))
     server = JsonFeedServer(poll_ms=1000).start()
     report = _report_after_polls(
         tmp_path,
