@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from feed_servers import JsonFeedServer
 
+from anchordesk.cli import main as cli_main
 from anchordesk.cli.show import run_check
 from anchordesk.showfile.samples import sample_show_path
 
@@ -111,3 +112,23 @@ def test_banned_words_past_the_rules_are_not_built_into_the_compliance_check(
         out.getvalue()
     )
     assert peak < 35_000_000, f"peak {peak / 1e6:.0f} MB"
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_a_unicode_csv_without_its_byte_order_mark_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], codec: str
+) -> None:
+    """A CSV in UTF-16 (or UTF-32) written without its byte-order mark (a tool's export; a mark
+    cut off). Round nine read UTF-16 with its mark and said NULs 'not UTF-8' only when the
+    bytes broke UTF-8: a file of English headers does not (NUL is valid UTF-8), so it was read
+    as UTF-8 and refused in six lines of NULs (with this file's Japanese title: "not UTF-8
+    text", advice for another file): "unknown column 's\\x00k\\x00u\\x00'" ×5 and
+    "the header lacks the columns sku, title, price, stock (found: s\\x00k\\x00u\\x00, …)"."""
+    csv_path = tmp_path / "products.csv"
+    csv_path.write_bytes("sku,title,price,stock\nMUG,マグカップ,24.00,5\n".encode(codec))
+    out = tmp_path / "show.json"
+    assert cli_main(["show", "import-csv", str(csv_path), "-o", str(out)]) == 0
+    said = capsys.readouterr()
+    assert "\\x00" not in said.out + said.err
+    (product,) = json.loads(out.read_text(encoding="utf-8"))["products"]
+    assert (product["sku"], product["title"], product["stock"]) == ("MUG", "マグカップ", 5)

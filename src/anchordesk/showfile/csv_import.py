@@ -192,8 +192,29 @@ _UNICODE_MARKS = (
 )
 
 
+def _unmarked_unicode(raw: bytes) -> str | None:
+    """The UTF-16 or UTF-32 codec of a file written without its byte-order mark (a tool's
+    export, or a mark cut off), told by the NULs beside the header's first letters: a CSV's
+    header begins with a letter or a digit, never with NUL, which no UTF-8 text holds there.
+    Read as UTF-8, "sku" in such a file was 's\x00k\x00u\x00' and the file refused in six
+    lines of NULs that never named the cause."""
+    head = raw[:4]
+    if len(head) < 4 or b"\x00" not in head[:2]:
+        return None
+    if head[1:] == b"\x00\x00\x00":
+        return "utf-32-le"
+    if head[:3] == b"\x00\x00\x00":
+        return "utf-32-be"
+    if head[1] == 0 and head[0] != 0:
+        return "utf-16-le"
+    if head[0] == 0 and head[1] != 0:
+        return "utf-16-be"
+    return None
+
+
 def _decode(raw: bytes, result: CsvImport) -> str:
     marked = next((codec for mark, codec in _UNICODE_MARKS if raw.startswith(mark)), None)
+    marked = marked or _unmarked_unicode(raw)
     try:
         if marked is not None:
             # Read as GB18030 or Shift_JIS, such a file was "read as Shift_JIS" and its header
