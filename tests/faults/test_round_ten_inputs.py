@@ -132,3 +132,20 @@ def test_a_unicode_csv_without_its_byte_order_mark_is_read(
     assert "\\x00" not in said.out + said.err
     (product,) = json.loads(out.read_text(encoding="utf-8"))["products"]
     assert (product["sku"], product["title"], product["stock"]) == ("MUG", "マグカップ", 5)
+
+
+def test_a_bad_byte_after_a_utf8_mark_is_said_where_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A UTF-8 file (with its mark, as Excel writes 'CSV UTF-8') whose one row was pasted in
+    Latin-1: "Café" with é as the byte 0xe9 at offset 32. Before, the error said "byte 0x43 at
+    offset 29": 3 bytes early (counted after the mark), and the byte there, the 'C'."""
+    csv_path = tmp_path / "products.csv"
+    csv_path.write_bytes(
+        b"\xef\xbb\xbf" + "sku,title,price,stock\nMUG,Café,24.00,5\n".encode("latin-1")
+    )
+    out = tmp_path / "show.json"
+    assert cli_main(["show", "import-csv", str(csv_path), "-o", str(out)]) == 2
+    said = capsys.readouterr()
+    offset = csv_path.read_bytes().index(b"\xe9")
+    assert f"not UTF-8 text (byte 0xe9 at offset {offset})" in said.out + said.err

@@ -221,11 +221,16 @@ def _decode(raw: bytes, result: CsvImport) -> str:
             # "s\x00k\x00u\x00": the sheet refused in words that sent the user the wrong way.
             result.encoding = marked
             return raw.decode(marked)
-        return raw.decode("utf-8-sig")
+        # The mark stripped here, not by "utf-8-sig", whose errors count from after it: a bad
+        # byte was said 3 bytes early, and the byte shown was the one there ('C' of "Café").
+        if raw.startswith(codecs.BOM_UTF8):
+            return raw[len(codecs.BOM_UTF8) :].decode()
+        return raw.decode()
     except UnicodeDecodeError as error:
         # A NUL byte is in no text of a legacy encoding either: UTF-16 without its mark, or
         # not text at all; said as not UTF-8, never shown as Chinese or Japanese characters.
         legacy = None if marked is not None or b"\x00" in raw else _legacy_text(raw)
+        offset = error.start + len(raw) - len(error.object)  # in the file, its mark counted
         if legacy is None:
             result.problems.append(
                 _file_problem(
@@ -235,8 +240,8 @@ def _decode(raw: bytes, result: CsvImport) -> str:
                             "not UTF-8 text (byte {byte} at offset {offset}); save the "
                             "spreadsheet as 'CSV UTF-8'",
                         ),
-                        byte=f"0x{raw[error.start]:02x}",
-                        offset=error.start,
+                        byte=f"0x{raw[offset]:02x}",
+                        offset=offset,
                     )
                 )
             )
