@@ -4,17 +4,23 @@ on the code before its fix."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from feed_servers import JsonFeedServer
+from platform_servers import ShopifyGraphQLServer, _ShopOrder
+from test_poller import Collector, FakeTime, make_poller
+from test_shopify_graphql import adapter_for as graphql_adapter_for
 
 from anchordesk.cli import main as cli_main
 from anchordesk.cli.show import run_check
+from anchordesk.show.feed_items import Order, RejectedItem
 from anchordesk.showfile.samples import sample_show_path
 
 from .test_round_eight_inputs import _report_after_polls
@@ -149,3 +155,38 @@ def test_a_bad_byte_after_a_utf8_mark_is_said_where_it_is(
     said = capsys.readouterr()
     offset = csv_path.read_bytes().index(b"\xe9")
     assert f"not UTF-8 text (byte 0xe9 at offset {offset})" in said.out + said.err
+
+
+class _OrderWithAYenLine(_ShopOrder):
+    """A USD order whose second line's price names JPY (a broken or hostile shop API)."""
+
+    def node(self) -> dict[str, Any]:
+        node = super().node()
+        node["lineItems"]["nodes"][1]["originalUnitPriceSet"]["shopMoney"]["currencyCode"] = "JPY"
+        return node
+
+
+@pytest.mark.integration
+def test_shopify_graphql_an_order_whose_amounts_name_two_currencies_is_not_summed() -> None:
+    """Shopify's GraphQL answer names the currency of every amount (shopMoney.currencyCode).
+    An order in USD with one line priced 2400 JPY: before, the line's currency was read and
+    thrown away, and the ledger added ¥2,400 as $2,400.00 to that product's sales. Now the
+    order is kept as rejected (unreadable, saying both currencies), the next order counted."""
+    server = ShopifyGraphQLServer()
+    with server:
+        server.add_order([("MUG", 1, "24.00"), ("TEA", 1, "2400")])
+        server.orders[0] = _OrderWithAYenLine(**vars(server.orders[0]))
+        server.add_order([("MUG", 1, "24.00")])
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(graphql_adapter_for(server, fake), client, sink, fake)
+                for _ in range(4):
+                    fake.now_s += await poller.poll_once()
+
+        asyncio.run(scenario())
+    assert [item.id for item in sink.items if isinstance(item, Order)] == ["5002"]
+    [rejected] = [item for item in sink.items if isinstance(item, RejectedItem)]
+    assert rejected.kind == "order" and rejected.item_id.endswith("/5001")
+    assert "'USD' and 'JPY'" in rejected.detail
