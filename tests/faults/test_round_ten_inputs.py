@@ -22,6 +22,7 @@ from anchordesk.cli import main as cli_main
 from anchordesk.cli.show import run_check
 from anchordesk.show.feed_items import Order, RejectedItem
 from anchordesk.showfile.samples import sample_show_path
+from anchordesk.store import SessionStore
 
 from .test_round_eight_inputs import _report_after_polls
 
@@ -190,3 +191,33 @@ def test_shopify_graphql_an_order_whose_amounts_name_two_currencies_is_not_summe
     [rejected] = [item for item in sink.items if isinstance(item, RejectedItem)]
     assert rejected.kind == "order" and rejected.item_id.endswith("/5001")
     assert "'USD' and 'JPY'" in rejected.detail
+
+
+def test_a_feeds_true_false_and_null_are_quoted_as_the_feed_wrote_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The lead's rule for show files (true, false and null quoted as the file writes them)
+    at the feed's door: a JSON feed sends a refund of status null, a price [true] and a
+    comment whose text is true. Before, the report listed "status None is not one of
+    ('cancelled', 'refunded')" and "not an amount: [True]" and kept the comment as "True":
+    Python's words, which the feed never sent."""
+    order = _order("o1", "24.00")
+    order["lines"][0]["price"] = [True]
+    server = JsonFeedServer(poll_ms=1000).start()
+    report = _report_after_polls(
+        tmp_path,
+        capsys,
+        server,
+        lambda: server.add_raw(order),
+        lambda: server.add_raw({"type": "order_update", "id": "o2", "status": None}),
+        lambda: server.add_raw({"type": "comment", "id": "c1", "author": "ann", "text": True}),
+    )
+    details = sorted(entry["detail"] for entry in report["rejected"])
+    assert details == ["not an amount: [true]", "status null is not one of cancelled, refunded"]
+    assert cli_main(["report", str(tmp_path / "s.adsession")]) == 0
+    assert "True" not in capsys.readouterr().out
+    store = SessionStore(tmp_path / "s.adsession")
+    try:
+        assert [kept.comment.text for kept in store.comments()] == ["true"]
+    finally:
+        store.close()
