@@ -221,3 +221,32 @@ def test_a_feeds_true_false_and_null_are_quoted_as_the_feed_wrote_them(
         assert [kept.comment.text for kept in store.comments()] == ["true"]
     finally:
         store.close()
+
+
+def test_an_order_sent_again_with_its_units_split_into_lines_is_the_same_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real JSON feed serves o1 as one line of two $24.00 mugs, then as two lines of one mug
+    each (a platform splitting a line for a gift note), and a refund of both mugs first as one
+    line of two, then as two lines of one. Before, round nine's terms_key keyed lines one by
+    one: each copy was listed changed in the same words twice ("sent again as 48.00 USD for 2
+    units; the first copy counts: 48.00 USD for 2 units")."""
+    mug = {"sku": "MUG", "quantity": 1, "price": "24.00"}
+    one_line = _order("o1", "48.00", None)
+    one_line["lines"] = [dict(mug, quantity=2)]
+    two_lines = _order("o1", "48.00", None)
+    two_lines["lines"] = [mug, mug]
+    refund = {"type": "order_update", "id": "o1", "status": "refunded", "refund": "48.00"}
+    refund.update(refund_id="r1", currency="USD")
+    server = JsonFeedServer(poll_ms=1000).start()
+    report = _report_after_polls(
+        tmp_path,
+        capsys,
+        server,
+        lambda: server.add_raw(one_line),
+        lambda: server.add_raw(two_lines),
+        lambda: server.add_raw(dict(refund, lines=[{"sku": "MUG", "quantity": 2}])),
+        lambda: server.add_raw(dict(refund, lines=[{"sku": "MUG", "quantity": 1}] * 2)),
+    )
+    assert report["gmv_by_currency"] == {"USD": "0.00"}
+    assert report["rejected_by_reason"] == {}
