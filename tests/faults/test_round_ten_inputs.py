@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -250,3 +252,34 @@ def test_an_order_sent_again_with_its_units_split_into_lines_is_the_same_order(
     )
     assert report["gmv_by_currency"] == {"USD": "0.00"}
     assert report["rejected_by_reason"] == {}
+
+
+_SIGTERM_AT_THE_ADDRESS = """
+import builtins, os, signal, sys
+from anchordesk.cli.main import main
+said = builtins.print
+def print(*args, **kwargs):  # a client that sends SIGTERM the moment the address is said
+    said(*args, **kwargs)
+    if " at http://" in str(args[0]):
+        os.kill(os.getpid(), signal.SIGTERM)
+builtins.print = print
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_the_audience_server_stopped_as_soon_as_its_address_is_said_ends_cleanly() -> None:
+    """`anchordesk audience` says its address; a script that reads it and sends SIGTERM at
+    once (here: the process itself, the moment the line is printed). Before, the handler was
+    installed after the prints, so the default action killed it: exit -15, no summary (seen in
+    the whole suite under load as tests/integration/test_feeds_audience_cli.py failing)."""
+    sample = sample_show_path("en")
+    assert sample is not None
+    args = ["audience", "--show", str(sample), "--port", "0", "--seed", "4"]
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGTERM_AT_THE_ADDRESS, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Served " in done.stdout
