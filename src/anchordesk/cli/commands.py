@@ -405,13 +405,16 @@ def run_audience(show_path: Path, port: int = 0, seed: int = 1, rate: float = 2.
         server = AudienceServer(simulator, port=port)
     except OSError as error:
         raise UserError(f"anchordesk audience --port {port}: {error.strerror or error}") from None
+    # The handler before the address is said: a client (a test, a script) that reads it and
+    # sends SIGTERM at once killed the process by the default action (exit -15, nothing said)
+    # when the signal came before this line ran (seen in the whole suite under load).
+    stop = threading.Event()
+    with contextlib.suppress(ValueError):  # not the main thread (tests)
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     server.start()
     print(f"Rehearsal audience for {show.title!r} at {server.url}")
     print(f"  use it with: anchordesk live --show {show_path} --feed json={server.url}")
     print("  Ctrl+C stops it.", flush=True)
-    stop = threading.Event()
-    with contextlib.suppress(ValueError):  # not the main thread (tests)
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         while not stop.wait(0.5):
             pass

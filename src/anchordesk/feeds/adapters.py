@@ -22,6 +22,7 @@ from anchordesk.core.json_kinds import json_kind
 from anchordesk.feeds.parsing import (
     as_text,
     item_id,
+    json_shown,
     load_json,
     money,
     optional_id,
@@ -162,7 +163,9 @@ class JsonFeedAdapter:
         if kind == "order_update":
             status = raw["status"]
             if status not in ORDER_UPDATE_STATUSES:
-                raise ValueError(f"status {status!r} is not one of {ORDER_UPDATE_STATUSES}")
+                raise ValueError(
+                    f"status {json_shown(status)} is not one of {', '.join(ORDER_UPDATE_STATUSES)}"
+                )
             refund_lines = []
             for line in raw.get("lines") or []:
                 quantity = line["quantity"]

@@ -143,6 +143,20 @@ def fields_of(raw: object) -> dict[str, Any]:
     return raw if isinstance(raw, dict) else {}
 
 
+def json_shown(value: object) -> str:
+    """A value from a feed as its JSON spells it, for a rejected item's words: ``true``,
+    ``null``, ``[true]``, ``"abc"``; cut to 40 characters. Python's spelling ("status None",
+    "not an amount: [True]") was listed in the report, words the feed never sent."""
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        text = str(value)
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
 def money(value: object) -> Decimal:
     if isinstance(value, bool) or value is None:
         raise ValueError("missing amount")
@@ -153,15 +167,15 @@ def money(value: object) -> Decimal:
     if isinstance(value, str):
         # JSON's number syntax only: Decimal() alone also takes "1_000" and full-width digits.
         if not _AMOUNT_TEXT.fullmatch(value.strip()):
-            raise ValueError(f"not an amount: {value[:40]!r}")
+            raise ValueError(f"not an amount: {json_shown(value)}")
         try:
             amount = Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f"not an amount: {value[:40]!r}") from None
+            raise ValueError(f"not an amount: {json_shown(value)}") from None
         if not amount.is_finite():
-            raise ValueError(f"not an amount: {value!r}")
+            raise ValueError(f"not an amount: {json_shown(value)}")
         return amount
-    raise ValueError(f"not an amount: {value!r}")
+    raise ValueError(f"not an amount: {json_shown(value)}")
 
 
 def refund_amount(value: object) -> Decimal | None:
@@ -170,11 +184,13 @@ def refund_amount(value: object) -> Decimal | None:
         return None
     amount = money(value)
     if amount < 0 or amount > MAX_REFUND:
-        raise ValueError(f"refund {value!r} is not an amount")
+        raise ValueError(f"refund {json_shown(value)} is not an amount")
     return amount
 
 
 def as_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as the feed wrote it, not Python's "True"
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from anchordesk.feeds.parsing import as_text, item_id, optional_id
+from anchordesk.feeds.parsing import as_text, item_id, json_shown, optional_id
 from anchordesk.show.feed_items import COMMENT_REMOVAL_REASONS, CommentRemoval
 
 
@@ -18,7 +18,9 @@ def removal_item(source: str, raw: Mapping[str, Any]) -> CommentRemoval:
     author_text = optional_id(raw.get("author_id"), "author_id")
     reason = as_text(raw.get("reason")) or ("deleted" if comment_text else "banned")
     if reason not in COMMENT_REMOVAL_REASONS:
-        raise ValueError(f"reason {reason!r} is not one of {COMMENT_REMOVAL_REASONS}")
+        raise ValueError(
+            f"reason {json_shown(reason)} is not one of {', '.join(COMMENT_REMOVAL_REASONS)}"
+        )
     if reason == "deleted" and not comment_text:
         raise ValueError("a deletion names its comment_id")
     if reason == "banned" and not author_text:

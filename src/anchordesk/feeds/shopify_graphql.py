@@ -117,6 +117,13 @@ def _shop_money(money_set: object) -> tuple[Decimal, str]:
     return money(shop["amount"]), as_text(shop.get("currencyCode")).upper()
 
 
+def _same_currency(currency: str, named: str) -> None:
+    """Each amount names its currency: one in another than its order's would be added into the
+    order's (a ¥2,400 line as $2,400 of the product's sales, a € total as $): never summed."""
+    if named and named != currency:
+        raise ValueError(f"amounts in {currency[:8]!r} and {named[:8]!r}")
+
+
 def _nodes(connection: object) -> list[Any]:
     if connection is None:
         return []
@@ -348,9 +355,12 @@ class ShopifyGraphQLOrdersAdapter:
         if not order_id:
             raise ValueError("no id")
         total, total_currency = _shop_money(node["totalPriceSet"])
+        currency = (as_text(node.get("currencyCode")) or total_currency).upper()
+        _same_currency(currency, total_currency)
         lines = []
         for line in _nodes(node.get("lineItems")):
-            unit_price, _ = _shop_money(line["originalUnitPriceSet"])
+            unit_price, line_currency = _shop_money(line["originalUnitPriceSet"])
+            _same_currency(currency, line_currency)
             lines.append(
                 OrderLine(
                     sku=as_text(line.get("sku")).strip(),
@@ -362,7 +372,7 @@ class ShopifyGraphQLOrdersAdapter:
         return Order(
             source=self.source,
             id=order_id,
-            currency=(as_text(node.get("currencyCode")) or total_currency).upper(),
+            currency=currency,
             total_price=total,
             lines=tuple(lines),
             created_at=as_text(node.get("createdAt")),

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from anchordesk.feeds.parsing import as_text
+from anchordesk.feeds.parsing import as_text, json_shown
 from anchordesk.show.feed_items import ViewerStats
 
 # A count above this is a broken or hostile feed, not an audience.
@@ -26,7 +26,7 @@ def viewer_count(value: object, name: str, *, required: bool = False) -> int | N
             raise ValueError(f"{name} is missing")
         return None
     if isinstance(value, bool):
-        raise ValueError(f"{name} {value!r} is not a count")
+        raise ValueError(f"{name} {json_shown(value)} is not a count")
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int) or value < 0 or value > MAX_VIEWERS:

@@ -21,8 +21,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from itertools import islice
 
 from anchordesk.show.model import Show
+from anchordesk.show.validate import MAX_BANNED_WORD_CHARS, MAX_BANNED_WORDS
 
 
 class HitKind(StrEnum):
@@ -112,9 +114,14 @@ def _builtin_terms() -> list[_Term]:
 
 
 def _show_terms(words: Iterable[str]) -> list[_Term]:
+    """The terms of the banned words a show may hold: the first 2,000 of at most 100
+    characters each. The rest are the show's errors already; a matcher built from them (a
+    show check of a file of 800,000 banned words, or of 2,000 of 9,000 characters) took 21 s."""
     terms: list[_Term] = []
     seen: set[str] = set()
-    for word in words:
+    for word in islice(words, MAX_BANNED_WORDS):
+        if len(word) > MAX_BANNED_WORD_CHARS:
+            continue
         normal = " ".join(_normalise(word).split())
         if not normal or normal in seen:
             continue

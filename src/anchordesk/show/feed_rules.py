@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -187,12 +188,28 @@ def changed_copy_problem(kept: Order, again: Order) -> Problem | None:
     )
 
 
+# Beyond these the value is spelled from its digits: written out in full, a 30-byte total of
+# "1e999999999" (rejected as too large, but keyed first) was a 1 GB string, 25 s and 3 GB.
+_PLAIN_EXPONENT = 40
+
+
 def _plain(amount: Decimal | None) -> str:
-    """An amount by its value alone: "48.00", "48.0" and "4.8E+1" are all "48"."""
+    """An amount by its value alone: "48.00", "48.0" and "4.8E+1" are all "48"; an amount
+    far from any price (only a rejected one) as its digits and exponent ("1E+999999999")."""
     if amount is None:
         return "-"
-    text = format(amount, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    if not amount.is_finite():
+        return str(amount)
+    sign, digits, exponent = amount.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    if not amount:
+        return "0"  # "-0.00" is 0.00 (a free gift's line), as Decimal compares them
+    if exponent >= -_PLAIN_EXPONENT and amount.adjusted() <= _PLAIN_EXPONENT:
+        text = format(amount, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    figures = "".join(map(str, digits)).rstrip("0")
+    exponent += len(digits) - len(figures)
+    return f"{'-' if sign else ''}{figures or '0'}E{exponent}"
 
 
 def terms_key(item: Order | OrderUpdate) -> str:
@@ -203,12 +220,20 @@ def terms_key(item: Order | OrderUpdate) -> str:
     and the key a rejected copy is kept under, so the same change sent again after a restart
     (a product renamed in between, or lines past the 2,000 characters kept of it) is kept once."""
     terms: list[object]
+    # Units by product and price, not by line: a platform that sends two mugs as one line of
+    # two, then as two lines of one (a split for a gift note), sends the same order, which was
+    # listed as changed "in the same words twice" ("48.00 USD for 2 units" both times).
+    units: Counter[tuple[str, str]] = Counter()
     if isinstance(item, Order):
-        lines = sorted([ln.sku, ln.quantity, _plain(ln.unit_price)] for ln in item.lines)
+        for line in item.lines:
+            units[line.sku, _plain(line.unit_price)] += line.quantity
+        lines = sorted([sku, quantity, price] for (sku, price), quantity in units.items())
         terms = [item.currency, _plain(item.total_price), lines]
     else:
-        units = sorted([line.sku, line.quantity] for line in item.lines)
-        terms = [item.status, _plain(item.refund), item.currency, units]
+        for back in item.lines:
+            units[back.sku, ""] += back.quantity
+        lines = sorted([sku, quantity] for (sku, _), quantity in units.items())
+        terms = [item.status, _plain(item.refund), item.currency, lines]
     # JSON, so no text inside a SKU can make two different orders read alike.
     text = json.dumps(terms, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -192,19 +192,45 @@ _UNICODE_MARKS = (
 )
 
 
+def _unmarked_unicode(raw: bytes) -> str | None:
+    """The UTF-16 or UTF-32 codec of a file written without its byte-order mark (a tool's
+    export, or a mark cut off), told by the NULs beside the header's first letters: a CSV's
+    header begins with a letter or a digit, never with NUL, which no UTF-8 text holds there.
+    Read as UTF-8, "sku" in such a file was 's\x00k\x00u\x00' and the file refused in six
+    lines of NULs that never named the cause."""
+    head = raw[:4]
+    if len(head) < 4 or b"\x00" not in head[:2]:
+        return None
+    if head[1:] == b"\x00\x00\x00":
+        return "utf-32-le"
+    if head[:3] == b"\x00\x00\x00":
+        return "utf-32-be"
+    if head[1] == 0 and head[0] != 0:
+        return "utf-16-le"
+    if head[0] == 0 and head[1] != 0:
+        return "utf-16-be"
+    return None
+
+
 def _decode(raw: bytes, result: CsvImport) -> str:
     marked = next((codec for mark, codec in _UNICODE_MARKS if raw.startswith(mark)), None)
+    marked = marked or _unmarked_unicode(raw)
     try:
         if marked is not None:
             # Read as GB18030 or Shift_JIS, such a file was "read as Shift_JIS" and its header
             # "s\x00k\x00u\x00": the sheet refused in words that sent the user the wrong way.
             result.encoding = marked
             return raw.decode(marked)
-        return raw.decode("utf-8-sig")
+        # The mark stripped here, not by "utf-8-sig", whose errors count from after it: a bad
+        # byte was said 3 bytes early, and the byte shown was the one there ('C' of "Café").
+        if raw.startswith(codecs.BOM_UTF8):
+            return raw[len(codecs.BOM_UTF8) :].decode()
+        return raw.decode()
     except UnicodeDecodeError as error:
         # A NUL byte is in no text of a legacy encoding either: UTF-16 without its mark, or
         # not text at all; said as not UTF-8, never shown as Chinese or Japanese characters.
         legacy = None if marked is not None or b"\x00" in raw else _legacy_text(raw)
+        offset = error.start + len(raw) - len(error.object)  # in the file, its mark counted
         if legacy is None:
             result.problems.append(
                 _file_problem(
@@ -214,8 +240,8 @@ def _decode(raw: bytes, result: CsvImport) -> str:
                             "not UTF-8 text (byte {byte} at offset {offset}); save the "
                             "spreadsheet as 'CSV UTF-8'",
                         ),
-                        byte=f"0x{raw[error.start]:02x}",
-                        offset=error.start,
+                        byte=f"0x{raw[offset]:02x}",
+                        offset=offset,
                     )
                 )
             )
