@@ -594,12 +594,12 @@
         <translation>ファイル</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+91"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。表を「CSV UTF-8」形式で保存し直してください</translation>
     </message>
     <message>
-        <location line="-62"/>
+        <location line="-88"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 ではないため GB18030（中国語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
@@ -609,7 +609,7 @@
         <translation>UTF-8 ではないため Shift_JIS（日本語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+212"/>
+        <location line="+238"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} は {limit} MB を超えています</translation>
     </message>

@@ -594,12 +594,12 @@
         <translation>文件</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+91"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8 文本（偏移 {offset} 处的字节 {byte}）；请把表格另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="-62"/>
+        <location line="-88"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8：已按 GB18030（中文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
@@ -609,7 +609,7 @@
         <translation>不是 UTF-8：已按 Shift_JIS（日文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+212"/>
+        <location line="+238"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} 超过 {limit} MB</translation>
     </message>
