@@ -1035,7 +1035,9 @@ class MainWindow(QMainWindow):
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel,
             )
-            if answer != QMessageBox.StandardButton.Yes:
+            # A SIGTERM/SIGINT/SIGHUP while the question is open closes the question (Cancel)
+            # and skips this window, which Qt counts as already closing: the window stayed live.
+            if answer != QMessageBox.StandardButton.Yes and not crash.termination_requested():
                 event.ignore()
                 return
         self._quitting = True
