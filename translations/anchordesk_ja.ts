@@ -1910,7 +1910,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+261"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+263"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -2056,7 +2056,7 @@
         <translation>「%1」を画面に出す</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+34"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -2101,7 +2101,7 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="-282"/>
+        <location line="-290"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -2197,12 +2197,12 @@
     </message>
     <message>
         <location line="+75"/>
-        <location line="+193"/>
+        <location line="+201"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
     </message>
     <message>
-        <location line="-193"/>
+        <location line="-201"/>
         <source>Go live…</source>
         <translation>配信開始…</translation>
     </message>
@@ -2227,7 +2227,7 @@
         <translation>リハーサル — 模擬視聴者、配信しません</translation>
     </message>
     <message>
-        <location line="+149"/>
+        <location line="+157"/>
         <source>Stop the stream now? Viewers will see the stream end.</source>
         <translation>配信を今すぐ停止しますか？視聴者には配信終了と表示されます。</translation>
     </message>
@@ -3126,6 +3126,29 @@
     </message>
 </context>
 <context>
+    <name>RemoteControl</name>
+    <message>
+        <location filename="../src/anchordesk/ui/remote.py" line="+54"/>
+        <source>The remote control is off: another program already uses port %1. Choose another port in Settings → Remote control.</source>
+        <translation>リモート操作はオフです：ポート %1 は別のプログラムが使用中です。「設定 → リモート操作」で別のポートを選んでください。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The remote control is off: this computer does not allow it to use port %1. Choose another port in Settings → Remote control.</source>
+        <translation>リモート操作はオフです：このコンピューターではポート %1 を使用できません。「設定 → リモート操作」で別のポートを選んでください。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The remote control is off: it cannot listen on port %1 (%2).</source>
+        <translation>リモート操作はオフです：ポート %1 で待ち受けできません（%2）。</translation>
+    </message>
+    <message>
+        <location line="+77"/>
+        <source>The remote control runs only in the control room window.</source>
+        <translation>リモート操作はコントロールルームのウィンドウでのみ動作します。</translation>
+    </message>
+</context>
+<context>
     <name>RemotePage</name>
     <message>
         <location filename="../src/anchordesk/ui/settings/remote_page.py" line="+131"/>
@@ -3133,7 +3156,7 @@
         <translation>リモート操作</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+34"/>
         <source>Takes effect when the settings are saved.</source>
         <translation>設定を保存すると反映されます。</translation>
     </message>

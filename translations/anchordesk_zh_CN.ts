@@ -1910,7 +1910,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+261"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+263"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -2056,7 +2056,7 @@
         <translation>把“%1”放上画面</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+34"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -2101,7 +2101,7 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="-282"/>
+        <location line="-290"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -2197,12 +2197,12 @@
     </message>
     <message>
         <location line="+75"/>
-        <location line="+193"/>
+        <location line="+201"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
     </message>
     <message>
-        <location line="-193"/>
+        <location line="-201"/>
         <source>Go live…</source>
         <translation>开播…</translation>
     </message>
@@ -2227,7 +2227,7 @@
         <translation>彩排 — 模拟观众，不推流</translation>
     </message>
     <message>
-        <location line="+149"/>
+        <location line="+157"/>
         <source>Stop the stream now? Viewers will see the stream end.</source>
         <translation>现在停止推流吗？观众会看到直播结束。</translation>
     </message>
@@ -3126,6 +3126,29 @@
     </message>
 </context>
 <context>
+    <name>RemoteControl</name>
+    <message>
+        <location filename="../src/anchordesk/ui/remote.py" line="+54"/>
+        <source>The remote control is off: another program already uses port %1. Choose another port in Settings → Remote control.</source>
+        <translation>远程控制未开启：另一个程序已在使用端口 %1。请在“设置 → 远程控制”中选择其他端口。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The remote control is off: this computer does not allow it to use port %1. Choose another port in Settings → Remote control.</source>
+        <translation>远程控制未开启：本机不允许它使用端口 %1。请在“设置 → 远程控制”中选择其他端口。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The remote control is off: it cannot listen on port %1 (%2).</source>
+        <translation>远程控制未开启：无法在端口 %1 上监听（%2）。</translation>
+    </message>
+    <message>
+        <location line="+77"/>
+        <source>The remote control runs only in the control room window.</source>
+        <translation>远程控制只在控制室窗口中运行。</translation>
+    </message>
+</context>
+<context>
     <name>RemotePage</name>
     <message>
         <location filename="../src/anchordesk/ui/settings/remote_page.py" line="+131"/>
@@ -3133,7 +3156,7 @@
         <translation>远程控制</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+34"/>
         <source>Takes effect when the settings are saved.</source>
         <translation>保存设置后生效。</translation>
     </message>

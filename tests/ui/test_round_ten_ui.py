@@ -7,20 +7,26 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+import pytest
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from servers import BlackHole
 
 from anchordesk.core import secrets
-from anchordesk.live.settings import Destination, Settings
-from anchordesk.ui import crash
+from anchordesk.live.settings import Destination, RemoteSettings, Settings
+from anchordesk.ui import crash, i18n
+from anchordesk.ui.controller import Controller
 from anchordesk.ui.main_window import MainWindow
+from anchordesk.ui.settings.dialog import SettingsDialog
+from anchordesk.ui.settings.remote_page import RemotePage
 
-from .conftest import open_control_room
+from .conftest import open_control_room, small_options, small_show
 
 
 def _live_window(qtbot: QtBot, executor: Any, tmp_path: Path, black_hole: BlackHole) -> MainWindow:
@@ -78,3 +84,68 @@ def test_a_closing_signal_while_quit_while_live_is_asked_closes_the_window(
             signal.signal(getattr(signal, name), handler)
     assert asked == [window.tr("Quit while live")]
     qtbot.waitUntil(lambda: window.controller.live is None, timeout=10000)
+
+
+@pytest.fixture
+def japanese(qapp: QApplication) -> Iterator[None]:
+    i18n.install(qapp, "ja")
+    yield
+    i18n.install(qapp, "en")
+
+
+def test_a_remote_control_whose_port_another_program_holds_is_said_once_in_the_window_s_language(
+    qtbot: QtBot,
+    executor: Any,
+    tmp_path: Path,
+    qt_asyncio_loop: Any,
+    memory_keyring: Any,
+    japanese: None,
+) -> None:
+    """The remote control on at start-up, its port held by another program (under Xvfb, ja):
+    the window said nothing (the phone set up for the show just got no answer); the settings
+    page said "remote control on 127.0.0.1:39153: cannot listen (error while attempting to bind
+    on address ('127.0.0.1', 39153): address already in use)" in English, and went on showing
+    the QR code with the token for the port where that other program listens."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        settings = Settings(
+            record=False, record_asked=True, remote=RemoteSettings(True, port, False)
+        )
+        controller = Controller(
+            settings,
+            options=small_options(),
+            executor=executor,
+            feeds=[],
+            save=lambda _settings: None,
+            audience_rate_per_s=0.0,
+        )
+        said: list[str] = []
+        window = MainWindow(
+            controller, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+        )
+        qtbot.addWidget(window)
+        window.notice.notify = said.append  # type: ignore[method-assign]
+        qtbot.waitUntil(lambda: window.remote.error is not None, timeout=10000)
+        assert not window.remote.running
+        expected = (
+            f"リモート操作はオフです：ポート {port} は別のプログラムが使用中です。"
+            "「設定 → リモート操作」で別のポートを選んでください。"
+        )
+        assert said == [expected]
+        with qtbot.waitSignal(controller.session_started, timeout=20000):
+            controller.start_with_show(small_show())
+        window.remote.apply(window.remote.settings, restart=True)  # tried again: not said again
+        qtbot.waitUntil(lambda: window.remote._task is not None and window.remote._task.done())
+        assert said == [expected]
+
+        dialog = SettingsDialog(
+            controller.settings, window, settings_file=tmp_path / "s.json", remote=window.remote
+        )
+        qtbot.addWidget(dialog)
+        page = dialog.page(RemotePage)
+        assert page.status_label.text() == expected
+        assert page.qr_label.pixmap().isNull()  # no token handed to the program on that port
+        assert not page.copy_button.isEnabled()
+        assert page.address_value.text() == ""
