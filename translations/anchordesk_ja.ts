@@ -371,7 +371,7 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+135"/>
         <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
         <translation>セッションファイルへの書き込みが止まりました：%1。これ以降のコメント、注文、番組イベントは保存されません。番組はそのまま続きます。</translation>
     </message>
@@ -1249,7 +1249,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+196"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+201"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1416,7 +1416,12 @@
         <translation>ディスクの空きが %1 しかありません：空きができるまでライブ配信は録画されません</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
+        <source>the rehearsal&apos;s recording stopped: %1. The live show is not recorded until that is solved</source>
+        <translation>リハーサルの録画が止まりました：%1。解決するまでライブ配信は録画されません</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>Test pattern</source>
         <translation>テストパターン</translation>
     </message>
@@ -1466,7 +1471,7 @@
         <translation>%1、音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-155"/>
+        <location line="-166"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>配信先なし</translation>

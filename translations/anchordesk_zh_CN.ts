@@ -371,7 +371,7 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+135"/>
         <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
         <translation>场次文件已停止写入：%1。从现在起的评论、订单和节目事件都不会保存；直播继续进行。</translation>
     </message>
@@ -1249,7 +1249,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+196"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+201"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1416,7 +1416,12 @@
         <translation>其磁盘只剩 %1：在腾出空间之前，直播不会被录制</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
+        <source>the rehearsal&apos;s recording stopped: %1. The live show is not recorded until that is solved</source>
+        <translation>彩排时的录制已停止：%1。在问题解决之前，直播不会被录制</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>Test pattern</source>
         <translation>测试图</translation>
     </message>
@@ -1466,7 +1471,7 @@
         <translation>%1，音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-155"/>
+        <location line="-166"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>没有推流目标</translation>

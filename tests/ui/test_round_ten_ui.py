@@ -17,11 +17,13 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from servers import BlackHole
+from tests.faults.disks import tmpfs
 
 from anchordesk.core import secrets
 from anchordesk.live.settings import Destination, RemoteSettings, Settings
 from anchordesk.ui import crash, i18n
 from anchordesk.ui.controller import Controller
+from anchordesk.ui.golive import WARN, GoLiveDialog
 from anchordesk.ui.main_window import MainWindow
 from anchordesk.ui.settings.dialog import SettingsDialog
 from anchordesk.ui.settings.remote_page import RemotePage
@@ -149,3 +151,40 @@ def test_a_remote_control_whose_port_another_program_holds_is_said_once_in_the_w
         assert page.qr_label.pixmap().isNull()  # no token handed to the program on that port
         assert not page.copy_button.isEnabled()
         assert page.address_value.text() == ""
+
+
+def test_the_go_live_check_says_the_rehearsal_s_recording_could_not_be_written(
+    qtbot: QtBot, executor: Any, tmp_path: Path, qt_asyncio_loop: Any, memory_keyring: Any
+) -> None:
+    """The recordings folder on a read-only disk (under Xvfb, zh_CN, a read-only tmpfs): the
+    rehearsal said its recording stopped, and the go-live check listed every line ✔ with
+    "Record a local copy" ticked; the live recording failed the same way once on air. Round
+    nine's line said only a full disk."""
+    with tmpfs(tmp_path / "ro", 1000, read_only=True) as folder:
+        settings = Settings(
+            destinations=[Destination("d", "Studio", "custom", "rtmp://127.0.0.1:1/live")],
+            active_destination_id="d",
+            record=True,
+            record_asked=True,
+            recordings_dir=str(folder),
+        )
+        window = open_control_room(qtbot, executor, tmp_path, [], settings=settings)
+        controller = window.controller
+        qtbot.waitUntil(
+            lambda: any(
+                o.kind == "recording" and o.state == "failed" for o in controller.health.outputs
+            ),
+            timeout=20000,
+        )
+        dialog = window.open_go_live()
+        assert isinstance(dialog, GoLiveDialog)
+        dialog.record.setChecked(True)
+        line = dialog.results.get("recording")
+        assert line is not None and line.status == WARN, dialog.results
+        assert line.detail.startswith("the rehearsal's recording stopped: ")
+        assert "read-only" in line.detail and "not recorded" in line.detail
+        dialog.record.setChecked(False)  # not recording live: nothing to warn of
+        assert "recording" not in dialog.results
+        dialog.reject()
+        window._quitting = True
+        controller.shutdown()

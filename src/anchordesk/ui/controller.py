@@ -495,6 +495,14 @@ class Controller(QObject):
                 ),
                 None,
             ),
+            recording_fault=next(
+                (
+                    o.fault
+                    for o in health.outputs
+                    if o.kind == "recording" and o.state == "failed" and not o.stopped_for_space
+                ),
+                None,
+            ),
         )
 
     def _compliance_hit_lines(self) -> tuple[str, ...]:
