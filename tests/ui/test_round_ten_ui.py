@@ -234,3 +234,57 @@ def test_ctrl_c_while_the_window_s_command_loads_is_never_lost(
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     assert not list(isolated_user_dirs.rglob("*.adsession"))  # closed before any show started
+
+
+def test_a_recording_that_fails_as_it_starts_is_not_said_recording(
+    qtbot: QtBot, executor: Any, tmp_path: Path, qt_asyncio_loop: Any, memory_keyring: Any
+) -> None:
+    """The recordings folder on a read-only disk (under Xvfb, zh_CN): over the picture
+    "Recording to …/rehearsal_….mkv" and under it "Recording stopped: cannot create the
+    recording: the disk holding … is read-only", in the rehearsal and again on going live."""
+    with tmpfs(tmp_path / "ro", 1000, read_only=True) as folder:
+        settings = Settings(record=True, record_asked=True, recordings_dir=str(folder))
+        controller = Controller(
+            settings,
+            options=small_options(),
+            executor=executor,
+            feeds=[],
+            save=lambda _settings: None,
+            audience_rate_per_s=0.0,
+        )
+        said: list[str] = []
+        controller.message.connect(said.append)
+        with qtbot.waitSignal(controller.session_started, timeout=20000):
+            controller.start_with_show(small_show())
+        qtbot.waitUntil(
+            lambda: any(
+                o.kind == "recording" and o.state == "failed" for o in controller.health.outputs
+            ),
+            timeout=20000,
+        )
+        qtbot.waitUntil(lambda: any("read-only" in line for line in said), timeout=10000)
+        assert not [line for line in said if line.startswith("Recording to")], said
+        controller.shutdown()
+
+
+def test_a_recording_that_writes_is_said_recording_once(
+    qtbot: QtBot, executor: Any, tmp_path: Path, qt_asyncio_loop: Any, memory_keyring: Any
+) -> None:
+    folder = tmp_path / "recordings"
+    settings = Settings(record=True, record_asked=True, recordings_dir=str(folder))
+    controller = Controller(
+        settings,
+        options=small_options(),
+        executor=executor,
+        feeds=[],
+        save=lambda _settings: None,
+        audience_rate_per_s=0.0,
+    )
+    said: list[str] = []
+    controller.message.connect(said.append)
+    with qtbot.waitSignal(controller.session_started, timeout=20000):
+        controller.start_with_show(small_show())
+    qtbot.waitUntil(lambda: any(line.startswith("Recording to") for line in said), timeout=20000)
+    path = controller.live.recording_path if controller.live is not None else None
+    assert path is not None and said.count(f"Recording to {path}") == 1, said
+    controller.shutdown()

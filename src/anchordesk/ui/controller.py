@@ -162,6 +162,7 @@ class Controller(QObject):
         # Nothing is recorded before the operator has said so once (the first rehearsal asks).
         self.recording_wanted = self.settings.record and self.settings.record_asked
         self._recording_faults_said: set[str] = set()
+        self._recording_to_say: Path | None = None  # the session's file, until it is written
         # The destination going live: "Live on …" is said once its server takes the stream (not
         # when the push starts: a refused key said "Live on" and stayed silent after it).
         self._going_live_to: str | None = None
@@ -347,8 +348,10 @@ class Controller(QObject):
         live = self.live
         if live is None or live.session is None:
             return
-        if live.recording_path is not None:
-            self.message.emit(self.tr("Recording to %1").replace("%1", str(live.recording_path)))
+        # Said once the recording writes (_say_recording_started): said as the session began,
+        # "Recording to …" over the picture and "The recording has stopped: … read-only" under
+        # it contradicted each other when its disk refused the file.
+        self._recording_to_say = live.recording_path
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any], what: str) -> None:
         """Run a lifecycle step on the loop; a failure is one line in the status bar."""
@@ -575,6 +578,7 @@ class Controller(QObject):
                     gaps=tuple(output.get("gaps") or ()),
                 )
             )
+            self._say_recording_started(outputs[-1])
             self._say_recording_stopped(outputs[-1])
         self._say_going_live(outputs)
         camera = sample.get("camera") or {}
@@ -672,6 +676,18 @@ class Controller(QObject):
             text = self.tr("The stream to %1 stopped. AnchorDesk keeps trying.")
         # One pass: a name holding "%2" is not filled in again.
         self.message.emit(_filled(text, name, reason))
+
+    def _say_recording_started(self, output: OutputRow) -> None:
+        """Say "Recording to …" once the session's recording has written, never for one that could
+        not (its fault is said instead)."""
+        path = self._recording_to_say
+        if path is None or output.kind != "recording" or path.name not in output.name:
+            return
+        if output.state in ("failed", "waiting", "stopped"):
+            self._recording_to_say = None
+        elif output.state == "live" and output.bytes_written > 0:
+            self._recording_to_say = None
+            self.message.emit(self.tr("Recording to %1").replace("%1", str(path)))
 
     def _say_recording_stopped(self, output: OutputRow) -> None:
         """A recording that stopped early (its disk low or failing) is said once, in words; so
