@@ -178,6 +178,14 @@ def test_the_go_live_check_says_the_rehearsal_s_recording_could_not_be_written(
             ),
             timeout=20000,
         )
+        # Record goes off and the failed recording is detached ("stopped"): still said.
+        qtbot.waitUntil(
+            lambda: (
+                not controller.recording_wanted
+                and not any(o.state == "failed" for o in controller.health.outputs)
+            ),
+            timeout=20000,
+        )
         dialog = window.open_go_live()
         assert isinstance(dialog, GoLiveDialog)
         dialog.record.setChecked(True)

@@ -42,6 +42,7 @@ import numpy.typing as npt
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from anchordesk.core.redact import mask_secrets
+from anchordesk.core.words import Words
 from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import FeedSpec, LiveOptions
 from anchordesk.live.reports import SessionSummary, session_summary
@@ -163,6 +164,9 @@ class Controller(QObject):
         self.recording_wanted = self.settings.record and self.settings.record_asked
         self._recording_faults_said: set[str] = set()
         self._recording_to_say: Path | None = None  # the session's file, until it is written
+        # Why the last recording could not be written (kept after Record went off and the
+        # failed recording left the health panel: the go-live check says it), until one writes.
+        self._recording_fault: Words | None = None
         # The destination going live: "Live on …" is said once its server takes the stream (not
         # when the push starts: a refused key said "Live on" and stayed silent after it).
         self._going_live_to: str | None = None
@@ -498,14 +502,7 @@ class Controller(QObject):
                 ),
                 None,
             ),
-            recording_fault=next(
-                (
-                    o.fault
-                    for o in health.outputs
-                    if o.kind == "recording" and o.state == "failed" and not o.stopped_for_space
-                ),
-                None,
-            ),
+            recording_fault=self._recording_fault,
         )
 
     def _compliance_hit_lines(self) -> tuple[str, ...]:
@@ -680,6 +677,8 @@ class Controller(QObject):
     def _say_recording_started(self, output: OutputRow) -> None:
         """Say "Recording to …" once the session's recording has written, never for one that could
         not (its fault is said instead)."""
+        if output.kind == "recording" and output.state == "live" and output.bytes_written > 0:
+            self._recording_fault = None
         path = self._recording_to_say
         if path is None or output.kind != "recording" or path.name not in output.name:
             return
@@ -745,6 +744,7 @@ class Controller(QObject):
                 "kept; the show goes on. Free some space, then press Record again."
             ).replace("%1", format_bytes(output.free_bytes or 0))
         else:
+            self._recording_fault = output.fault
             text = self.tr("The recording has stopped: %1").replace("%1", _fault_text(output))
         self.message.emit(text)
 
