@@ -296,3 +296,30 @@ def test_a_recording_that_writes_is_said_recording_once(
     path = controller.live.recording_path if controller.live is not None else None
     assert path is not None and said.count(f"Recording to {path}") == 1, said
     controller.shutdown()
+
+
+def test_a_recordings_folder_that_is_a_pipe_is_said_and_the_show_starts(
+    qtbot: QtBot, executor: Any, tmp_path: Path, qt_asyncio_loop: Any, memory_keyring: Any
+) -> None:
+    """Settings → recordings folder naming a FIFO (or a file): under Xvfb (ja) the start raised
+    FileExistsError out of the window's first show: the crash dialog, an empty run sheet, no
+    picture and no rehearsal."""
+    pipe = tmp_path / "recordings"
+    os.mkfifo(pipe)
+    settings = Settings(record=True, record_asked=True, recordings_dir=str(pipe))
+    controller = Controller(
+        settings,
+        options=small_options(),
+        executor=executor,
+        feeds=[],
+        save=lambda _settings: None,
+        audience_rate_per_s=0.0,
+    )
+    said: list[str] = []
+    controller.message.connect(said.append)
+    with qtbot.waitSignal(controller.session_started, timeout=20000):
+        controller.start_with_show(small_show())
+    qtbot.waitUntil(lambda: any("recording has stopped" in line for line in said), timeout=20000)
+    assert controller.live is not None and controller.live.session is not None
+    assert pipe.exists() and not pipe.is_dir()  # nothing made in its place
+    controller.shutdown()

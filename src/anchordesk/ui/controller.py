@@ -315,7 +315,13 @@ class Controller(QObject):
 
     def _recordings_dir(self) -> Path:
         path = self._recordings_folder()
-        path.mkdir(parents=True, exist_ok=True)
+        # A folder that cannot be made (a file or a pipe in its place, a read-only parent)
+        # raised out of the start: a crash dialog and no picture, no rehearsal. The recording
+        # says in words why it cannot write there, and the show goes on.
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            log.warning("recordings folder %s cannot be made: %s", path, error)
         return path
 
     def _on_built(self, live: LiveShow | None, error: str | None) -> None:
