@@ -323,12 +323,12 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+111"/>
+        <location filename="../src/anchordesk/control/server.py" line="+112"/>
         <source>no show is running yet</source>
         <translation>実行中の番組はまだありません</translation>
     </message>
     <message>
-        <location line="+355"/>
+        <location line="+365"/>
         <source>{command} failed: see the log</source>
         <translation>{command} に失敗しました。ログを確認してください</translation>
     </message>
@@ -336,7 +336,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+231"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+236"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -346,17 +346,17 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+115"/>
+        <location line="+454"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-32"/>
+        <location line="-365"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+44"/>
         <source>Cannot %1: no event loop.</source>
         <translation>%1できません：イベントループがありません。</translation>
     </message>
@@ -371,7 +371,7 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+135"/>
+        <location line="+129"/>
         <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
         <translation>セッションファイルへの書き込みが止まりました：%1。これ以降のコメント、注文、番組イベントは保存されません。番組はそのまま続きます。</translation>
     </message>
@@ -411,7 +411,7 @@
         <translation>%1 へのストリームが途切れました。AnchorDesk は試し続けます。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+30"/>
         <source>Recording again into %1: its disk has room again. The part of the show while it was full is not recorded.</source>
         <translation>%1 への録画を再開しました：ディスクに空きができました。ディスクが満杯だった間の配信は録画されていません。</translation>
     </message>
@@ -431,7 +431,7 @@
         <translation>録画を停止しました：ディスクの空きが %1 しかありません。録画済みの部分は残っており、番組は続いています。空き容量を確保してから、もう一度「録画」を押してください。</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>The recording has stopped: %1</source>
         <translation>録画を停止しました：%1</translation>
     </message>
@@ -508,12 +508,12 @@
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-359"/>
+        <location line="-374"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+437"/>
+        <location line="+452"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>

@@ -323,12 +323,12 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+111"/>
+        <location filename="../src/anchordesk/control/server.py" line="+112"/>
         <source>no show is running yet</source>
         <translation>还没有正在运行的节目</translation>
     </message>
     <message>
-        <location line="+355"/>
+        <location line="+365"/>
         <source>{command} failed: see the log</source>
         <translation>{command} 执行失败：请查看日志</translation>
     </message>
@@ -336,7 +336,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+231"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+236"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -346,17 +346,17 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+115"/>
+        <location line="+454"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-32"/>
+        <location line="-365"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+44"/>
         <source>Cannot %1: no event loop.</source>
         <translation>无法%1：没有事件循环。</translation>
     </message>
@@ -371,7 +371,7 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+135"/>
+        <location line="+129"/>
         <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
         <translation>场次文件已停止写入：%1。从现在起的评论、订单和节目事件都不会保存；直播继续进行。</translation>
     </message>
@@ -411,7 +411,7 @@
         <translation>发往 %1 的推流已中断。AnchorDesk 会继续尝试。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+30"/>
         <source>Recording again into %1: its disk has room again. The part of the show while it was full is not recorded.</source>
         <translation>已重新开始录制到 %1：磁盘又有空间了。磁盘已满期间的节目内容没有录下。</translation>
     </message>
@@ -431,7 +431,7 @@
         <translation>录制已停止：所在磁盘只剩 %1。已录制的内容都保留着，节目继续进行。请腾出一些空间，然后再次按“录制”。</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>The recording has stopped: %1</source>
         <translation>录制已停止：%1</translation>
     </message>
@@ -508,12 +508,12 @@
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-359"/>
+        <location line="-374"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+437"/>
+        <location line="+452"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
