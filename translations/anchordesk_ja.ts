@@ -323,12 +323,12 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+111"/>
+        <location filename="../src/anchordesk/control/server.py" line="+112"/>
         <source>no show is running yet</source>
         <translation>実行中の番組はまだありません</translation>
     </message>
     <message>
-        <location line="+355"/>
+        <location line="+365"/>
         <source>{command} failed: see the log</source>
         <translation>{command} に失敗しました。ログを確認してください</translation>
     </message>
@@ -336,7 +336,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+231"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+236"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -346,17 +346,17 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+115"/>
+        <location line="+454"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-32"/>
+        <location line="-365"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+44"/>
         <source>Cannot %1: no event loop.</source>
         <translation>%1できません：イベントループがありません。</translation>
     </message>
@@ -371,7 +371,7 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+129"/>
         <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
         <translation>セッションファイルへの書き込みが止まりました：%1。これ以降のコメント、注文、番組イベントは保存されません。番組はそのまま続きます。</translation>
     </message>
@@ -411,7 +411,7 @@
         <translation>%1 へのストリームが途切れました。AnchorDesk は試し続けます。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+30"/>
         <source>Recording again into %1: its disk has room again. The part of the show while it was full is not recorded.</source>
         <translation>%1 への録画を再開しました：ディスクに空きができました。ディスクが満杯だった間の配信は録画されていません。</translation>
     </message>
@@ -431,7 +431,7 @@
         <translation>録画を停止しました：ディスクの空きが %1 しかありません。録画済みの部分は残っており、番組は続いています。空き容量を確保してから、もう一度「録画」を押してください。</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>The recording has stopped: %1</source>
         <translation>録画を停止しました：%1</translation>
     </message>
@@ -508,12 +508,12 @@
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-359"/>
+        <location line="-374"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+437"/>
+        <location line="+452"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -1249,7 +1249,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+196"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+201"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1416,7 +1416,12 @@
         <translation>ディスクの空きが %1 しかありません：空きができるまでライブ配信は録画されません</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
+        <source>the rehearsal&apos;s recording stopped: %1. The live show is not recorded until that is solved</source>
+        <translation>リハーサルの録画が止まりました：%1。解決するまでライブ配信は録画されません</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>Test pattern</source>
         <translation>テストパターン</translation>
     </message>
@@ -1466,7 +1471,7 @@
         <translation>%1、音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-155"/>
+        <location line="-166"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>配信先なし</translation>
@@ -1910,7 +1915,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+261"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+263"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -2056,7 +2061,7 @@
         <translation>「%1」を画面に出す</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+34"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -2101,7 +2106,7 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="-282"/>
+        <location line="-290"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -2197,12 +2202,12 @@
     </message>
     <message>
         <location line="+75"/>
-        <location line="+193"/>
+        <location line="+201"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
     </message>
     <message>
-        <location line="-193"/>
+        <location line="-201"/>
         <source>Go live…</source>
         <translation>配信開始…</translation>
     </message>
@@ -2227,7 +2232,7 @@
         <translation>リハーサル — 模擬視聴者、配信しません</translation>
     </message>
     <message>
-        <location line="+149"/>
+        <location line="+157"/>
         <source>Stop the stream now? Viewers will see the stream end.</source>
         <translation>配信を今すぐ停止しますか？視聴者には配信終了と表示されます。</translation>
     </message>
@@ -3126,6 +3131,29 @@
     </message>
 </context>
 <context>
+    <name>RemoteControl</name>
+    <message>
+        <location filename="../src/anchordesk/ui/remote.py" line="+54"/>
+        <source>The remote control is off: another program already uses port %1. Choose another port in Settings → Remote control.</source>
+        <translation>リモート操作はオフです：ポート %1 は別のプログラムが使用中です。「設定 → リモート操作」で別のポートを選んでください。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The remote control is off: this computer does not allow it to use port %1. Choose another port in Settings → Remote control.</source>
+        <translation>リモート操作はオフです：このコンピューターではポート %1 を使用できません。「設定 → リモート操作」で別のポートを選んでください。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The remote control is off: it cannot listen on port %1 (%2).</source>
+        <translation>リモート操作はオフです：ポート %1 で待ち受けできません（%2）。</translation>
+    </message>
+    <message>
+        <location line="+77"/>
+        <source>The remote control runs only in the control room window.</source>
+        <translation>リモート操作はコントロールルームのウィンドウでのみ動作します。</translation>
+    </message>
+</context>
+<context>
     <name>RemotePage</name>
     <message>
         <location filename="../src/anchordesk/ui/settings/remote_page.py" line="+131"/>
@@ -3133,7 +3161,7 @@
         <translation>リモート操作</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+34"/>
         <source>Takes effect when the settings are saved.</source>
         <translation>設定を保存すると反映されます。</translation>
     </message>

@@ -323,12 +323,12 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+111"/>
+        <location filename="../src/anchordesk/control/server.py" line="+112"/>
         <source>no show is running yet</source>
         <translation>还没有正在运行的节目</translation>
     </message>
     <message>
-        <location line="+355"/>
+        <location line="+365"/>
         <source>{command} failed: see the log</source>
         <translation>{command} 执行失败：请查看日志</translation>
     </message>
@@ -336,7 +336,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+231"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+236"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -346,17 +346,17 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+115"/>
+        <location line="+454"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-32"/>
+        <location line="-365"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+44"/>
         <source>Cannot %1: no event loop.</source>
         <translation>无法%1：没有事件循环。</translation>
     </message>
@@ -371,7 +371,7 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+129"/>
         <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
         <translation>场次文件已停止写入：%1。从现在起的评论、订单和节目事件都不会保存；直播继续进行。</translation>
     </message>
@@ -411,7 +411,7 @@
         <translation>发往 %1 的推流已中断。AnchorDesk 会继续尝试。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+30"/>
         <source>Recording again into %1: its disk has room again. The part of the show while it was full is not recorded.</source>
         <translation>已重新开始录制到 %1：磁盘又有空间了。磁盘已满期间的节目内容没有录下。</translation>
     </message>
@@ -431,7 +431,7 @@
         <translation>录制已停止：所在磁盘只剩 %1。已录制的内容都保留着，节目继续进行。请腾出一些空间，然后再次按“录制”。</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>The recording has stopped: %1</source>
         <translation>录制已停止：%1</translation>
     </message>
@@ -508,12 +508,12 @@
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-359"/>
+        <location line="-374"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+437"/>
+        <location line="+452"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -1249,7 +1249,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+196"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+201"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1416,7 +1416,12 @@
         <translation>其磁盘只剩 %1：在腾出空间之前，直播不会被录制</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
+        <source>the rehearsal&apos;s recording stopped: %1. The live show is not recorded until that is solved</source>
+        <translation>彩排时的录制已停止：%1。在问题解决之前，直播不会被录制</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>Test pattern</source>
         <translation>测试图</translation>
     </message>
@@ -1466,7 +1471,7 @@
         <translation>%1，音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-155"/>
+        <location line="-166"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>没有推流目标</translation>
@@ -1910,7 +1915,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+261"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+263"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -2056,7 +2061,7 @@
         <translation>把“%1”放上画面</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+34"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -2101,7 +2106,7 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="-282"/>
+        <location line="-290"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -2197,12 +2202,12 @@
     </message>
     <message>
         <location line="+75"/>
-        <location line="+193"/>
+        <location line="+201"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
     </message>
     <message>
-        <location line="-193"/>
+        <location line="-201"/>
         <source>Go live…</source>
         <translation>开播…</translation>
     </message>
@@ -2227,7 +2232,7 @@
         <translation>彩排 — 模拟观众，不推流</translation>
     </message>
     <message>
-        <location line="+149"/>
+        <location line="+157"/>
         <source>Stop the stream now? Viewers will see the stream end.</source>
         <translation>现在停止推流吗？观众会看到直播结束。</translation>
     </message>
@@ -3126,6 +3131,29 @@
     </message>
 </context>
 <context>
+    <name>RemoteControl</name>
+    <message>
+        <location filename="../src/anchordesk/ui/remote.py" line="+54"/>
+        <source>The remote control is off: another program already uses port %1. Choose another port in Settings → Remote control.</source>
+        <translation>远程控制未开启：另一个程序已在使用端口 %1。请在“设置 → 远程控制”中选择其他端口。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The remote control is off: this computer does not allow it to use port %1. Choose another port in Settings → Remote control.</source>
+        <translation>远程控制未开启：本机不允许它使用端口 %1。请在“设置 → 远程控制”中选择其他端口。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The remote control is off: it cannot listen on port %1 (%2).</source>
+        <translation>远程控制未开启：无法在端口 %1 上监听（%2）。</translation>
+    </message>
+    <message>
+        <location line="+77"/>
+        <source>The remote control runs only in the control room window.</source>
+        <translation>远程控制只在控制室窗口中运行。</translation>
+    </message>
+</context>
+<context>
     <name>RemotePage</name>
     <message>
         <location filename="../src/anchordesk/ui/settings/remote_page.py" line="+131"/>
@@ -3133,7 +3161,7 @@
         <translation>远程控制</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+34"/>
         <source>Takes effect when the settings are saved.</source>
         <translation>保存设置后生效。</translation>
     </message>

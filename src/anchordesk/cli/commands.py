@@ -277,7 +277,7 @@ def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def run_gui(show_path: Path | None = None) -> int:
+def run_gui(show_path: Path | None = None, held: list[int] | None = None) -> int:
     if not _has_display():
         raise FatalError(
             "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): run it "
@@ -286,10 +286,14 @@ def run_gui(show_path: Path | None = None) -> int:
     # Held from here: loading the window's modules (PySide6) takes a second or more, and a
     # Ctrl+C, SIGTERM or SIGHUP then was a KeyboardInterrupt traceback (or "Fatal Python error"
     # inside the import, exit -6), or the default kill. The window closes at once instead.
-    held: list[int] = []
-    for name in ("SIGTERM", "SIGINT", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), lambda number, _frame: held.append(number))
+    # ``held``: the list ``main`` already notes them in, from before this module loaded.
+    if held is None:
+        held = []
+        for name in ("SIGTERM", "SIGINT", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), lambda number, _frame: held.append(number))
+    if held:
+        return 0  # asked to end before anything started: nothing to open, nothing to close
     from anchordesk.ui.main_window import run_window
 
     result: int = run_window(show_path, held_signals=held)

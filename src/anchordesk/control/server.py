@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -184,6 +185,19 @@ class _Refused(asyncio.Protocol):
         cast(asyncio.Transport, transport).abort()
 
 
+class ListenError(UserError):
+    """The remote control's address cannot be used (the port taken, not allowed): one line,
+    with the system's reason as its ``errno`` for a front end that says it in its language."""
+
+    def __init__(self, host: str, port: int, error: OSError) -> None:
+        self.host = host
+        self.port = port
+        self.errno = error.errno
+        # asyncio's strerror is "error while attempting to bind on address ('h', p): …"
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        super().__init__(f"remote control on {host}:{port}: cannot listen ({reason.lower()})")
+
+
 class ControlServer:
     """The API and the web remote for whatever show ``show`` returns now (the window starts a
     new LiveShow when its settings change; the server follows it)."""
@@ -288,10 +302,7 @@ class ControlServer:
             )
         except OSError as error:
             await runner.cleanup()
-            raise UserError(
-                f"remote control on {self.host}:{self.port}: cannot listen "
-                f"({error.strerror or error})"
-            ) from None
+            raise ListenError(self.host, self.port, error) from None
         self._runner = runner
         sockets = self._listener.sockets  # the port chosen for port 0
         if sockets:

@@ -42,6 +42,7 @@ import numpy.typing as npt
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from anchordesk.core.redact import mask_secrets
+from anchordesk.core.words import Words
 from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import FeedSpec, LiveOptions
 from anchordesk.live.reports import SessionSummary, session_summary
@@ -162,6 +163,10 @@ class Controller(QObject):
         # Nothing is recorded before the operator has said so once (the first rehearsal asks).
         self.recording_wanted = self.settings.record and self.settings.record_asked
         self._recording_faults_said: set[str] = set()
+        self._recording_to_say: Path | None = None  # the session's file, until it is written
+        # Why the last recording could not be written (kept after Record went off and the
+        # failed recording left the health panel: the go-live check says it), until one writes.
+        self._recording_fault: Words | None = None
         # The destination going live: "Live on …" is said once its server takes the stream (not
         # when the push starts: a refused key said "Live on" and stayed silent after it).
         self._going_live_to: str | None = None
@@ -310,7 +315,13 @@ class Controller(QObject):
 
     def _recordings_dir(self) -> Path:
         path = self._recordings_folder()
-        path.mkdir(parents=True, exist_ok=True)
+        # A folder that cannot be made (a file or a pipe in its place, a read-only parent)
+        # raised out of the start: a crash dialog and no picture, no rehearsal. The recording
+        # says in words why it cannot write there, and the show goes on.
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            log.warning("recordings folder %s cannot be made: %s", path, error)
         return path
 
     def _on_built(self, live: LiveShow | None, error: str | None) -> None:
@@ -347,8 +358,10 @@ class Controller(QObject):
         live = self.live
         if live is None or live.session is None:
             return
-        if live.recording_path is not None:
-            self.message.emit(self.tr("Recording to %1").replace("%1", str(live.recording_path)))
+        # Said once the recording writes (_say_recording_started): said as the session began,
+        # "Recording to …" over the picture and "The recording has stopped: … read-only" under
+        # it contradicted each other when its disk refused the file.
+        self._recording_to_say = live.recording_path
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any], what: str) -> None:
         """Run a lifecycle step on the loop; a failure is one line in the status bar."""
@@ -495,6 +508,7 @@ class Controller(QObject):
                 ),
                 None,
             ),
+            recording_fault=self._recording_fault,
         )
 
     def _compliance_hit_lines(self) -> tuple[str, ...]:
@@ -567,6 +581,7 @@ class Controller(QObject):
                     gaps=tuple(output.get("gaps") or ()),
                 )
             )
+            self._say_recording_started(outputs[-1])
             self._say_recording_stopped(outputs[-1])
         self._say_going_live(outputs)
         camera = sample.get("camera") or {}
@@ -665,6 +680,20 @@ class Controller(QObject):
         # One pass: a name holding "%2" is not filled in again.
         self.message.emit(_filled(text, name, reason))
 
+    def _say_recording_started(self, output: OutputRow) -> None:
+        """Say "Recording to …" once the session's recording has written, never for one that could
+        not (its fault is said instead)."""
+        if output.kind == "recording" and output.state == "live" and output.bytes_written > 0:
+            self._recording_fault = None
+        path = self._recording_to_say
+        if path is None or output.kind != "recording" or path.name not in output.name:
+            return
+        if output.state in ("failed", "waiting", "stopped"):
+            self._recording_to_say = None
+        elif output.state == "live" and output.bytes_written > 0:
+            self._recording_to_say = None
+            self.message.emit(self.tr("Recording to %1").replace("%1", str(path)))
+
     def _say_recording_stopped(self, output: OutputRow) -> None:
         """A recording that stopped early (its disk low or failing) is said once, in words; so
         is each new file it goes on in once its disk has room again (media decides both)."""
@@ -721,6 +750,7 @@ class Controller(QObject):
                 "kept; the show goes on. Free some space, then press Record again."
             ).replace("%1", format_bytes(output.free_bytes or 0))
         else:
+            self._recording_fault = output.fault
             text = self.tr("The recording has stopped: %1").replace("%1", _fault_text(output))
         self.message.emit(text)
 

@@ -40,10 +40,12 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import secrets
+from anchordesk.core.words import Words
 from anchordesk.live.settings import Destination
 from anchordesk.ui.reach import ReachProblem, Unreachable, tcp_reachable
 from anchordesk.ui.settings.destinations_page import platform_name
 from anchordesk.ui.settings.keyring_text import missing_key_reason
+from anchordesk.ui.words import say
 from anchordesk.ui.workers import run_task
 
 OK, WARN, FAIL, RUNNING = "ok", "warn", "fail", "running"
@@ -79,6 +81,9 @@ class PreflightFacts:
     test_tone_chosen: bool = False  # the settings ask for it (else: no microphone was found)
     # The running recording has stopped for its disk's space (None: it has room, or none runs).
     recording_short_of_space_bytes: int | None = None
+    # The running recording could not be written (its disk read-only, its folder missing or
+    # not a folder): its reason, as the status bar said it.
+    recording_fault: Words | None = None
 
 
 def server_address(server_url: str) -> tuple[str, int] | None:
@@ -355,6 +360,17 @@ class GoLiveDialog(QDialog):
                 self.tr(
                     "its disk has only %1 free: the live show is not recorded until there is room"
                 ).replace("%1", format_bytes(free)),
+            )
+        elif facts.recording_fault is not None and self.record.isChecked():
+            # Said in the status bar during the rehearsal, but every line here was ✔ with
+            # "Record a local copy" ticked: the live recording failed the same way on air.
+            self._set(
+                "recording",
+                WARN,
+                self.tr(
+                    "the rehearsal's recording stopped: %1. The live show is not recorded "
+                    "until that is solved"
+                ).replace("%1", say(facts.recording_fault)),
             )
         else:
             self.results.pop("recording", None)

@@ -81,6 +81,8 @@ class MainWindow(QMainWindow):
         from anchordesk.ui.remote import RemoteControl
 
         self.remote = RemoteControl(lambda: self.controller.live, parent=self)
+        self._remote_error_said: str | None = None
+        self.remote.changed.connect(self._say_remote_error)
         if controller.settings.remote.enabled:
             self.remote.apply(controller.settings.remote)
 
@@ -648,6 +650,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
         self.notice.notify(text)
 
+    def _say_remote_error(self) -> None:
+        """The remote control could not start: said once over the picture. Only the settings
+        page said it, to whoever opened it; a phone set up for the show just got no answer."""
+        error = self.remote.error
+        if error and error != self._remote_error_said:
+            self.notify(error)
+        self._remote_error_said = error
+
     def _key_text(self, action_id: str) -> str:
         return (
             self.hotkeys.actions[action_id]
@@ -1035,7 +1045,9 @@ class MainWindow(QMainWindow):
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel,
             )
-            if answer != QMessageBox.StandardButton.Yes:
+            # A SIGTERM/SIGINT/SIGHUP while the question is open closes the question (Cancel)
+            # and skips this window, which Qt counts as already closing: the window stayed live.
+            if answer != QMessageBox.StandardButton.Yes and not crash.termination_requested():
                 event.ignore()
                 return
         self._quitting = True

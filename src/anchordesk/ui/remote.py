@@ -13,20 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import os
 import secrets as random_tokens
 import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from anchordesk.core import secrets
 from anchordesk.core.errors import UserError
 from anchordesk.live.settings import RemoteSettings
 
 if TYPE_CHECKING:
-    from anchordesk.control.server import ControlServer
+    from anchordesk.control.server import ControlServer, ListenError
     from anchordesk.live.show import LiveShow
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,30 @@ def lan_address() -> str:
             return str(probe.getsockname()[0])
         except OSError:
             return "127.0.0.1"
+
+
+def listen_error_text(error: ListenError) -> str:
+    """Why the remote control is not listening, in the window's language: the settings page and
+    the window said the server's English line (with Python's tuple of the address) in every
+    language, and only the settings page said it."""
+    if error.errno == errno.EADDRINUSE:
+        text = QCoreApplication.translate(
+            "RemoteControl",
+            "The remote control is off: another program already uses port %1. Choose another "
+            "port in Settings → Remote control.",
+        )
+    elif error.errno in (errno.EACCES, errno.EPERM):
+        text = QCoreApplication.translate(
+            "RemoteControl",
+            "The remote control is off: this computer does not allow it to use port %1. Choose "
+            "another port in Settings → Remote control.",
+        )
+    else:
+        text = QCoreApplication.translate(
+            "RemoteControl",
+            "The remote control is off: it cannot listen on port %1 (%2).",
+        ).replace("%2", os.strerror(error.errno) if error.errno else str(error))
+    return text.replace("%1", str(error.port))
 
 
 class RemoteControl(QObject):
@@ -114,7 +140,9 @@ class RemoteControl(QObject):
             self._task = asyncio.ensure_future(work)
         except RuntimeError:  # no event loop (a settings dialog opened on its own)
             work.close()
-            self.error = "the remote control runs only in the control room window"
+            self.error = QCoreApplication.translate(
+                "RemoteControl", "The remote control runs only in the control room window."
+            )
             self.changed.emit()
             return None
         return self._task
@@ -131,11 +159,14 @@ class RemoteControl(QObject):
                 await server.stop()
             self.error = None
             if wanted.enabled and self.server is None:
-                from anchordesk.control.server import ControlServer
+                from anchordesk.control.server import ControlServer, ListenError
 
                 server = ControlServer(self._show, self.token(), host, wanted.port)
                 try:
                     await server.start()
+                except ListenError as error:
+                    self.error = listen_error_text(error)
+                    log.warning("%s", error)
                 except UserError as error:
                     self.error = str(error)
                     log.warning("%s", error)

@@ -144,15 +144,18 @@ class RemotePage(SettingsPage):
         on = wanted.enabled
         for widget in (self.port_spin, self.lan_check, self.token_field, self.new_token_button):
             widget.setEnabled(on)
-        self.copy_button.setEnabled(on)
+        self.copy_button.setEnabled(on and not self.remote.error)
         if on:
             # The token is made (and kept in the keyring) the first time the remote is on.
             self.token_field.set_loaded_text(self.remote.token())
+        if on and not self.remote.error:
             address = self.remote.address(wanted)
             # The token travels in the QR code (a phone scans it once); on screen it is masked.
             self.address_value.setText(address.split("?", 1)[0])
             self.qr_label.setPixmap(QPixmap.fromImage(qr_image(address)))
         else:
+            # Not while another program holds the port: a phone scanning the code would give
+            # the token to that program.
             self.address_value.setText("")
             self.qr_label.clear()
         self.token_notice.setVisible(not self.remote.token_persistent)
