@@ -44,27 +44,38 @@ def withhold_secret_variables(environ: MutableMapping[str, str] | None = None) -
     return names
 
 
+def _started_block(field: int, name: str) -> tuple[int, bytes]:
+    """Where a block the process started with is in its memory, and its bytes: ``field`` is
+    its start's place among /proc/self/stat's fields after the command name (which may hold
+    spaces and parentheses), ``name`` the /proc/self file that shows it."""
+    with open("/proc/self/stat", "rb") as stat:
+        fields = stat.read().rsplit(b")", 1)[1].split()
+    with open(f"/proc/self/{name}", "rb") as block:
+        return int(fields[field]), block.read()
+
+
+def _overwrite(start: int, changes: list[tuple[int, bytes]]) -> None:
+    """Write each ``(offset, bytes)`` into the process's own memory at ``start + offset``."""
+    with open("/proc/self/mem", "r+b", buffering=0) as memory:
+        for offset, data in changes:
+            memory.seek(start + offset)
+            memory.write(data)
+
+
 def _blank_started_environment(names: set[str]) -> None:
     """Overwrite ``NAME=value`` of ``names`` in the environment block the process started
     with (what ``/proc/self/environ`` shows), with NUL bytes. Nothing points at those bytes
     any more: ``os.environ.pop`` unset them for the C library, which drops its pointers.
     Linux only; where the block cannot be found or written, it stays as it was."""
     with contextlib.suppress(OSError, ValueError, IndexError):
-        with open("/proc/self/stat", "rb") as stat:
-            # Fields after the command name, which may hold spaces and parentheses: the
-            # environment block's start is field 50 of the man page, the 48th after ")".
-            fields = stat.read().rsplit(b")", 1)[1].split()
-        start = int(fields[47])
-        with open("/proc/self/environ", "rb") as environ:
-            block = environ.read()
-        with open("/proc/self/mem", "r+b", buffering=0) as memory:
-            offset = 0
-            for entry in block.split(b"\0"):
-                name = entry.partition(b"=")[0].decode("utf-8", "replace")
-                if name in names:
-                    memory.seek(start + offset)
-                    memory.write(b"\0" * len(entry))
-                offset += len(entry) + 1
+        # env_start is field 50 of the man page: the 48th after the command name's ")".
+        start, block = _started_block(47, "environ")
+        changes, offset = [], 0
+        for entry in block.split(b"\0"):
+            if entry.partition(b"=")[0].decode("utf-8", "replace") in names:
+                changes.append((offset, b"\0" * len(entry)))
+            offset += len(entry) + 1
+        _overwrite(start, changes)
 
 
 def blank_secrets_in_arguments(secrets: list[str]) -> None:
@@ -79,19 +90,13 @@ def blank_secrets_in_arguments(secrets: list[str]) -> None:
     if not wanted:
         return
     with contextlib.suppress(OSError, ValueError, IndexError):
-        with open("/proc/self/stat", "rb") as stat:
-            # arg_start is field 48 of the man page: the 46th after the command name's ")".
-            fields = stat.read().rsplit(b")", 1)[1].split()
-        start = int(fields[45])
-        with open("/proc/self/cmdline", "rb") as cmdline:
-            block = cmdline.read()
+        # arg_start is field 48 of the man page: the 46th after the command name's ")".
+        start, block = _started_block(45, "cmdline")
         blanked = block
         for secret in reversed(wanted):  # longest first: a key inside a longer secret
             blanked = blanked.replace(secret, b"*" * len(secret))
         if blanked != block:
-            with open("/proc/self/mem", "r+b", buffering=0) as memory:
-                memory.seek(start)
-                memory.write(blanked)
+            _overwrite(start, [(0, blanked)])
 
 
 def environment() -> Mapping[str, str]:
