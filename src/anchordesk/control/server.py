@@ -522,12 +522,8 @@ class ControlServer:
             )
         await ws.prepare(request)
         client = _Client(ws)
-        state = self._state_now()
-        client.put(_dumps(NO_SHOW_MESSAGE if state is None else {"type": "state", **state}))
-        show = self._show()
-        if show is not None:
-            for key, comment, hidden in show.recent_comments(RECENT_COMMENTS):
-                client.put(_dumps(comment_json(key, comment, hidden)))
+        for message in self._opening(self._show())[1]:
+            client.put(_dumps(message))
         self._clients.add(client)
         reader = asyncio.ensure_future(self._read_until_closed(ws))
         try:
@@ -624,17 +620,27 @@ class ControlServer:
         self._last_settled = None
         if not self._clients:
             return
+        # With no show (the window between two shows, or with none when its picture could
+        # not start) the phones kept the last show's state, its clocks and deals counting
+        # down, "connected", as if it were still on: they are told there is none.
+        state, messages = self._opening(show)
+        if state is not None:
+            self._last_settled = settled(state)
+        for message in messages:
+            self._broadcast(message)
+
+    @staticmethod
+    def _opening(show: LiveShow | None) -> tuple[JsonObject | None, list[JsonObject]]:
+        """What a client is told first of ``show``, at its connection and at a new session
+        alike: the state (or that there is no show), then the session's newest comments."""
         if show is None:
-            # The window between two shows, or with none at all when its picture could not
-            # start: the phones kept the last show's state, its clocks and deals counting
-            # down, "connected", as if it were still on.
-            self._broadcast(NO_SHOW_MESSAGE)
-            return
+            return None, [NO_SHOW_MESSAGE]
         state = state_json(show.snapshot())
-        self._last_settled = settled(state)
-        self._broadcast({"type": "state", **state})
-        for key, comment, hidden in show.recent_comments(RECENT_COMMENTS):
-            self._broadcast(comment_json(key, comment, hidden))
+        comments = [
+            comment_json(key, comment, hidden)
+            for key, comment, hidden in show.recent_comments(RECENT_COMMENTS)
+        ]
+        return state, [{"type": "state", **state}, *comments]
 
     def _broadcast(self, message: JsonObject) -> None:
         text = _dumps(message)
