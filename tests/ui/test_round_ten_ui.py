@@ -323,3 +323,37 @@ def test_a_recordings_folder_that_is_a_pipe_is_said_and_the_show_starts(
     assert controller.live is not None and controller.live.session is not None
     assert pipe.exists() and not pipe.is_dir()  # nothing made in its place
     controller.shutdown()
+
+
+def test_a_step_still_queued_when_the_window_closes_is_dropped_without_a_warning(
+    qtbot: QtBot, executor: Any, qt_asyncio_loop: Any, memory_keyring: Any
+) -> None:
+    """A recording that failed as the window closed queued "stop the recording", which the
+    close cancelled before it ran: Python then printed "coroutine 'LiveShow.set_recording_dir'
+    was never awaited" on the user's terminal (seen in CI's lowest-versions job)."""
+    import gc
+    import warnings
+
+    controller = Controller(
+        Settings(),
+        options=small_options(),
+        executor=executor,
+        feeds=[],
+        save=lambda _settings: None,
+        audience_rate_per_s=0.0,
+    )
+    ran: list[str] = []
+
+    async def step() -> None:
+        ran.append("step")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        controller._spawn(step(), "stop the recording")
+        controller.shutdown()
+        qtbot.waitUntil(lambda: not controller._tasks, timeout=5000)
+        gc.collect()
+    assert ran == []  # the close does what the step would have done
+    assert not [w for w in caught if "never awaited" in str(w.message)], [
+        str(w.message) for w in caught
+    ]

@@ -387,6 +387,9 @@ class Controller(QObject):
         task = loop.create_task(guarded())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        # A step cancelled before it ran (the window closed first: the shutdown does what it
+        # would have done) is closed, not left for Python to call "never awaited".
+        task.add_done_callback(lambda _task: coroutine.close())
 
     def shutdown(self, timeout_s: float = 8.0) -> None:
         """Stop everything; bounded. Called when the window closes."""
