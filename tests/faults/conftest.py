@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from feed_servers import JsonFeedServer
 from packetgen import PacketGenerator
 
 
@@ -34,3 +35,11 @@ def generator(ffprobe: str) -> Iterator[PacketGenerator]:
         yield gen
     finally:
         gen.close()
+
+
+@pytest.fixture
+def feed() -> Iterator[JsonFeedServer]:
+    """A local feed server speaking the documented JSON, polled every 100 ms."""
+    with JsonFeedServer(poll_ms=100) as server:
+        assert isinstance(server, JsonFeedServer)
+        yield server

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,21 +33,6 @@ from .conftest import Clock
 pytestmark = pytest.mark.integration
 
 STOP = {"command": "stop_deal", "sku": "SERUM-30"}  # no deal is live on it
-
-
-@pytest.fixture
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return found
-
-
-@pytest.fixture
-def feed() -> Iterator[JsonFeedServer]:
-    with JsonFeedServer(poll_ms=100) as server:
-        assert isinstance(server, JsonFeedServer)
-        yield server
 
 
 def _refusals(show: control_show.RunningShow) -> dict[str, dict[str, Any]]:

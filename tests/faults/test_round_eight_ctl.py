@@ -15,12 +15,10 @@ import json
 import logging
 import os
 import resource
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,21 +51,6 @@ def _write_long_titled_show(folder: Path) -> Path:
     show["rundown"][0]["title"] = LONG_SEGMENT
     path.write_text(json.dumps(show, ensure_ascii=False), encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return found
-
-
-@pytest.fixture
-def feed() -> Iterator[JsonFeedServer]:
-    with JsonFeedServer(poll_ms=100) as server:
-        assert isinstance(server, JsonFeedServer)
-        yield server
 
 
 async def _phone(page: browser_tools.DevTools, url: str) -> None:

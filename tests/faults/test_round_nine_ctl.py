@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
-import shutil
 import socket
 from decimal import Decimal
 from pathlib import Path
@@ -182,14 +181,6 @@ _QUESTIONS = (
     "[...document.querySelectorAll('#questions li span')]"
     ".map((s) => s.textContent.replace(/[\\u2068\\u2069]/g, ''))"
 )
-
-
-@pytest.fixture
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return found
 
 
 def _question(number: int, text: str) -> Comment:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -107,14 +106,6 @@ def test_a_websocket_handshake_the_server_cannot_take_is_refused_in_one_line(
             "error": "this is the event stream: connect with a WebSocket client (RFC 6455)",
         }
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
-
-
-@pytest.fixture
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return found
 
 
 _CONNECTED = "document.getElementById('connection').classList.contains('on')"

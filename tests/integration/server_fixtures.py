@@ -9,6 +9,7 @@ stunnel, ffprobe); ``./dev.sh test`` installs them all.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +30,15 @@ def ffprobe() -> str:
     except MissingTool as error:
         _skip_if_missing(error)
         raise
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium, driven headless over the DevTools protocol (skips when absent)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.skip("chromium is not installed; ./dev.sh test installs it")
+    return found
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import asyncio
 import base64
 import contextlib
 import re
-import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -211,10 +210,8 @@ async def _operate(url: str, browser: str, profile: Path, screenshots: Path) -> 
     return facts
 
 
-def test_web_remote_on_a_phone_sized_chinese_browser(tmp_path: Path) -> None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
+def test_web_remote_on_a_phone_sized_chinese_browser(tmp_path: Path, chromium: str) -> None:
+    browser = chromium
     with running_show(tmp_path / "run", canvas=(640, 360)) as show:
         facts = asyncio.run(_operate(show.url, browser, tmp_path / "profile", tmp_path))
         state = httpx.get(
@@ -287,10 +284,8 @@ async def _studio(url: str, browser: str, profile: Path) -> dict[str, Any]:
     return facts
 
 
-def test_web_remote_switches_studio_mode_stages_and_takes(tmp_path: Path) -> None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
+def test_web_remote_switches_studio_mode_stages_and_takes(tmp_path: Path, chromium: str) -> None:
+    browser = chromium
     with running_show(tmp_path / "run", canvas=(640, 360)) as show:
         facts = asyncio.run(_studio(show.url, browser, tmp_path / "profile"))
         state = httpx.get(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -42,10 +41,6 @@ document.body.appendChild(out);
 </script></body>"""
 
 
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def _measure(page: Path, browser: str) -> list[dict[str, object]]:
     done = subprocess.run(
         [browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
@@ -60,10 +55,8 @@ def _measure(page: Path, browser: str) -> list[dict[str, object]]:
 
 
 @pytest.mark.parametrize("language", ["zh_CN", "ja", "en"])
-def test_big_show_labels_in_a_real_browser(tmp_path: Path, language: str) -> None:
-    browser = _chromium()
-    if browser is None:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
+def test_big_show_labels_in_a_real_browser(tmp_path: Path, language: str, chromium: str) -> None:
+    browser = chromium
     session = tmp_path / "big.adsession"
     write_big_session(session, language=language)
     page = tmp_path / "report.html"
