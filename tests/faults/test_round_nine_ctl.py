@@ -18,14 +18,11 @@ import pytest
 import test_control_browser as browser_tools
 
 from anchordesk.control.server import ControlServer
-from anchordesk.live.factory import build_live_show
-from anchordesk.live.options import LiveOptions
-from anchordesk.live.show import LiveShowPlan
-from anchordesk.live.snapshot import SessionMode
 from anchordesk.show.feed_items import Comment
 from anchordesk.show.model import Product, Segment, Show
 
-TOKEN = "a-token-of-thirty-two-characters!"
+from .remote_parts import TOKEN, rehearsing, serving
+
 AUTH = f"Authorization: Bearer {TOKEN}\r\n".encode()
 
 
@@ -188,16 +185,7 @@ def _question(number: int, text: str) -> Comment:
 
 
 async def _across_a_new_session(chromium: str, folder: Path) -> dict[str, Any]:
-    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
-    live = build_live_show(
-        options,
-        LiveShowPlan(show=SHOW, sessions_dir=folder / "sessions", rehearsal_feeds=[]),
-        switched=True,
-    )
-    server = ControlServer(lambda: live, TOKEN, port=0)
-    try:
-        live.begin_session(SessionMode.REHEARSAL)
-        await server.start()
+    async with rehearsing(SHOW, folder) as live, serving(lambda: live) as server:
         live.add_comments([_question(1, "Is the rehearsal serum vegan?")])
         async with browser_tools.chromium_page(chromium, folder / "profile") as page:
             await page.send(
@@ -219,9 +207,6 @@ async def _across_a_new_session(chromium: str, folder: Path) -> dict[str, Any]:
                 headers={"Authorization": f"Bearer {TOKEN}"},
             )
         return {"listed": listed, "pin_old": pin_old.status_code}
-    finally:
-        await server.stop()
-        await live.close()
 
 
 def test_the_phone_drops_the_old_sessions_questions_when_a_new_session_begins(
@@ -306,46 +291,38 @@ _CONNECTED = "document.getElementById('connection').classList.contains('on')"
 async def _restarted_with_a_new_token(chromium: str, folder: Path) -> dict[str, Any]:
     from anchordesk.control.security import FailureLimiter
 
-    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
-    live = build_live_show(
-        options,
-        LiveShowPlan(show=SHOW, sessions_dir=folder / "sessions", rehearsal_feeds=[]),
-        switched=True,
-    )
-    before = ControlServer(lambda: live, OLD_TOKEN, port=0)
     after: ControlServer | None = None
-    try:
-        live.begin_session(SessionMode.REHEARSAL)
-        await before.start()
-        async with browser_tools.chromium_page(chromium, folder / "profile") as page:
-            await page.send("Page.enable")
-            await page.send("Page.addScriptToEvaluateOnNewDocument", source=_COUNT_PREVIEW_TICKS)
-            await page.send("Page.navigate", url=f"{before.url}?token={OLD_TOKEN}")
-            await page.wait_for("document.querySelectorAll('[data-sku]').length === 1")
-            await page.wait_for(_CONNECTED)
-            # AnchorDesk restarts on the same port with a new token (Settings: New token).
-            await before.stop()
-            after = ControlServer(
-                lambda: live, NEW_TOKEN, port=before.port, limiter=FailureLimiter(limit=5)
-            )
-            await after.start()
-            await page.wait_for("!document.getElementById('login').hidden")
-            ticks = await page.evaluate("window.__previewTicks")
-            await page.wait_for(f"window.__previewTicks >= {ticks + 6}")  # three seconds
-            tried = len(after.limiter._failures.get("127.0.0.1", ()))
-            locked = after.limiter.refused_for_s("127.0.0.1") > 0
-            # The operator types the new token.
-            await page.evaluate(
-                f"document.getElementById('token-input').value = '{NEW_TOKEN}';"
-                "document.getElementById('login').requestSubmit(); true"
-            )
-            await page.wait_for(_CONNECTED, timeout_s=10)
-            return {"tried": tried, "locked": locked}
-    finally:
-        if after is not None:
-            await after.stop()
-        await before.stop()
-        await live.close()
+    async with rehearsing(SHOW, folder) as live, serving(lambda: live, OLD_TOKEN) as before:
+        try:
+            async with browser_tools.chromium_page(chromium, folder / "profile") as page:
+                await page.send("Page.enable")
+                await page.send(
+                    "Page.addScriptToEvaluateOnNewDocument", source=_COUNT_PREVIEW_TICKS
+                )
+                await page.send("Page.navigate", url=f"{before.url}?token={OLD_TOKEN}")
+                await page.wait_for("document.querySelectorAll('[data-sku]').length === 1")
+                await page.wait_for(_CONNECTED)
+                # AnchorDesk restarts on the same port with a new token (Settings: New token).
+                await before.stop()
+                after = ControlServer(
+                    lambda: live, NEW_TOKEN, port=before.port, limiter=FailureLimiter(limit=5)
+                )
+                await after.start()
+                await page.wait_for("!document.getElementById('login').hidden")
+                ticks = await page.evaluate("window.__previewTicks")
+                await page.wait_for(f"window.__previewTicks >= {ticks + 6}")  # three seconds
+                tried = len(after.limiter._failures.get("127.0.0.1", ()))
+                locked = after.limiter.refused_for_s("127.0.0.1") > 0
+                # The operator types the new token.
+                await page.evaluate(
+                    f"document.getElementById('token-input').value = '{NEW_TOKEN}';"
+                    "document.getElementById('login').requestSubmit(); true"
+                )
+                await page.wait_for(_CONNECTED, timeout_s=10)
+                return {"tried": tried, "locked": locked}
+        finally:
+            if after is not None:
+                await after.stop()
 
 
 def test_a_phone_whose_token_was_changed_is_not_locked_out_before_the_new_one_is_typed(
@@ -361,16 +338,7 @@ def test_a_phone_whose_token_was_changed_is_not_locked_out_before_the_new_one_is
 
 
 async def _after_the_end(folder: Path) -> list[tuple[int, str]]:
-    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
-    live = build_live_show(
-        options,
-        LiveShowPlan(show=SHOW, sessions_dir=folder / "sessions", rehearsal_feeds=[]),
-        switched=True,
-    )
-    server = ControlServer(lambda: live, TOKEN, port=0)
-    try:
-        live.begin_session(SessionMode.REHEARSAL)
-        await server.start()
+    async with rehearsing(SHOW, folder) as live, serving(lambda: live) as server:
         live.add_comments([_question(1, "is this a scam?")])
         await live.end_session()  # Stop, in the window: the session's file is closed
         answers = []
@@ -384,9 +352,6 @@ async def _after_the_end(folder: Path) -> list[tuple[int, str]]:
                 )
                 answers.append((answer.status_code, answer.json().get("error", "")))
         return answers
-    finally:
-        await server.stop()
-        await live.close()
 
 
 def test_a_hide_after_the_session_ended_is_refused_not_answered_done_and_lost(
@@ -413,18 +378,9 @@ PRICED_APART = Show(
 
 
 async def _prices_on_the_phone(chromium: str, folder: Path) -> dict[str, Any]:
-    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
-    live = build_live_show(
-        options,
-        LiveShowPlan(show=PRICED_APART, sessions_dir=folder / "sessions", rehearsal_feeds=[]),
-        switched=True,
-    )
-    server = ControlServer(lambda: live, TOKEN, port=0)
-    try:
-        live.begin_session(SessionMode.REHEARSAL)
+    async with rehearsing(PRICED_APART, folder) as live, serving(lambda: live) as server:
         live.goto_segment(1)
         live.start_deal("KETTLE", price=Decimal("54.99"), seconds=90)
-        await server.start()
         async with browser_tools.chromium_page(chromium, folder / "profile") as page:
             await page.send("Emulation.setLocaleOverride", locale="en-US")
             await page.send(
@@ -442,9 +398,6 @@ async def _prices_on_the_phone(chromium: str, folder: Path) -> dict[str, Any]:
                     "document.querySelector('#deals li span').textContent.split(' · ')[1]"
                 ),
             }
-    finally:
-        await server.stop()
-        await live.close()
 
 
 def test_a_product_priced_in_another_currency_shows_its_own_on_the_phone(

@@ -17,13 +17,11 @@ import test_control_browser as browser_tools
 
 from anchordesk.cli.main import main
 from anchordesk.control.server import ControlServer
-from anchordesk.live.factory import build_live_show
-from anchordesk.live.options import LiveOptions
-from anchordesk.live.show import LiveShow, LiveShowPlan
-from anchordesk.live.snapshot import SessionMode
+from anchordesk.live.show import LiveShow
 from anchordesk.show.model import Product, Segment, Show
 
-TOKEN = "a-token-of-thirty-two-characters!"
+from .remote_parts import TOKEN, rehearsing, serving
+
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
@@ -196,18 +194,10 @@ _SEEN = (
 
 
 async def _the_window_between_two_shows(chromium: str, folder: Path) -> list[str]:
-    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
-    live = build_live_show(
-        options,
-        LiveShowPlan(show=SHOW, sessions_dir=folder / "sessions", rehearsal_feeds=[]),
-        switched=True,
-    )
-    window: dict[str, LiveShow | None] = {"live": live}
-    server = ControlServer(lambda: window["live"], TOKEN, port=0)
+    window: dict[str, LiveShow | None] = {}
     seen = []
-    try:
-        live.begin_session(SessionMode.REHEARSAL)
-        await server.start()
+    async with rehearsing(SHOW, folder) as live, serving(lambda: window.get("live")) as server:
+        window["live"] = live
         async with browser_tools.chromium_page(chromium, folder / "profile") as page:
             await page.send("Network.setUserAgentOverride", userAgent="x", acceptLanguage="zh-CN")
             await page.send("Page.enable")
@@ -227,9 +217,6 @@ async def _the_window_between_two_shows(chromium: str, folder: Path) -> list[str
             window["live"] = live  # the picture starts: the same remote goes on
             await page.wait_for("document.querySelectorAll('[data-sku]').length === 1")
             return [*seen, await page.evaluate("document.getElementById('mode').textContent")]
-    finally:
-        await server.stop()
-        await live.close()
 
 
 def test_the_phone_says_there_is_no_show_when_the_window_has_none(
