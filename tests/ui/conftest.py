@@ -123,6 +123,16 @@ def going_live(  # type: ignore[no-untyped-def]
     return window, said
 
 
+def small_controller(
+    settings: Settings, executor: ThreadPoolExecutor | None = None, **options: Any
+) -> Controller:
+    """The window's controller on the small picture, with no feeds and saving nothing unless
+    ``options`` say otherwise (``executor`` None: the controller's own worker pool)."""
+    options.setdefault("feeds", [])
+    options.setdefault("save", lambda _settings: None)
+    return Controller(settings, options=small_options(), executor=executor, **options)
+
+
 def open_control_room(  # type: ignore[no-untyped-def]
     qtbot,
     executor: ThreadPoolExecutor,
@@ -136,10 +146,9 @@ def open_control_room(  # type: ignore[no-untyped-def]
     """The window on the small show, its picture running (feeds as given). Recording is off
     and already decided unless ``settings`` say otherwise (no first-rehearsal question)."""
     settings = settings or Settings(record=False, record_asked=True)
-    controller = Controller(
+    controller = small_controller(
         settings,
-        options=small_options(),
-        executor=executor,
+        executor,
         feeds=feeds,
         save=save or (lambda _settings: None),
         audience_rate_per_s=audience_rate_per_s,
@@ -188,3 +197,20 @@ def newest_frame(window: MainWindow, after: int = 0) -> np.ndarray:
         QTest.qWait(20)
         newest = source()
     return newest[1]
+
+
+def open_embeddings(text: str) -> int:
+    """How many bidi embeddings, overrides and isolates ``text`` leaves open: outside text that
+    leaves one open turns the window's own words after it around."""
+    stack: list[str] = []
+    for char in text:
+        if char in "\u202a\u202b\u202d\u202e":
+            stack.append("embedding")
+        elif char == "\u202c" and stack and stack[-1] == "embedding":
+            stack.pop()
+        elif char in "\u2066\u2067\u2068":
+            stack.append("isolate")
+        elif char == "\u2069" and "isolate" in stack:
+            while stack.pop() != "isolate":
+                pass
+    return len(stack)

@@ -27,7 +27,7 @@ from anchordesk.live.settings import Destination, Settings
 from anchordesk.ui import crash, i18n
 from anchordesk.ui.main_window import MainWindow
 
-from .conftest import going_live, open_control_room
+from .conftest import going_live, open_control_room, open_embeddings
 
 STOP_WITHIN_S = 2.0  # what a stop may take (README: "within 2 s of the request")
 
@@ -235,22 +235,6 @@ def test_a_server_that_takes_the_stream_is_said_live_once(
     assert not any(text.startswith("Not live yet") for text in said), said
 
 
-def _open_embeddings_before(text: str, end: int) -> int:
-    """How many bidi embeddings, overrides and isolates are still open at ``text[end]``."""
-    stack: list[str] = []
-    for char in text[:end]:
-        if char in "\u202a\u202b\u202d\u202e":
-            stack.append("embedding")
-        elif char == "\u202c" and stack and stack[-1] == "embedding":
-            stack.pop()
-        elif char in "\u2066\u2067\u2068":
-            stack.append("isolate")
-        elif char == "\u2069" and "isolate" in stack:
-            while stack.pop() != "isolate":
-                pass
-    return len(stack)
-
-
 def test_a_show_title_that_leaves_a_bidi_override_open_never_turns_the_title_bar_around(
     qtbot: QtBot, control_room: MainWindow, tmp_path: Path
 ) -> None:
@@ -274,7 +258,7 @@ def test_a_show_title_that_leaves_a_bidi_override_open_never_turns_the_title_bar
 
     title = window.windowTitle()
     assert title.endswith(" — AnchorDesk")
-    assert _open_embeddings_before(title, title.rindex(" — AnchorDesk")) == 0, ascii(title)
+    assert open_embeddings(title[: title.rindex(" — AnchorDesk")]) == 0, ascii(title)
 
 
 class _Unavailable(BaseHTTPRequestHandler):

@@ -29,11 +29,11 @@ from anchordesk.live.options import FeedSpec
 from anchordesk.live.settings import Destination, Settings
 from anchordesk.show.prompts import SOLD_OUT_ON_SCREEN, Prompt
 from anchordesk.ui import crash, i18n
-from anchordesk.ui.controller import Controller, sample_show_path
+from anchordesk.ui.controller import sample_show_path
 from anchordesk.ui.golive import WARN, GoLiveDialog
 from anchordesk.ui.main_window import MainWindow
 
-from .conftest import open_control_room, small_options, small_show
+from .conftest import open_control_room, open_embeddings, small_controller, small_show
 
 
 def _live_settings(folder: Path, server_url: str) -> Settings:
@@ -215,22 +215,6 @@ def test_a_session_file_whose_disk_turns_read_only_is_said_and_no_feed_is_blamed
         controller.shutdown()
 
 
-def _open_embeddings_at_end(text: str) -> int:
-    """How many bidi embeddings, overrides and isolates ``text`` leaves open."""
-    stack: list[str] = []
-    for char in text:
-        if char in "\u202a\u202b\u202d\u202e":
-            stack.append("embedding")
-        elif char == "\u202c" and stack and stack[-1] == "embedding":
-            stack.pop()
-        elif char in "\u2066\u2067\u2068":
-            stack.append("isolate")
-        elif char == "\u2069" and "isolate" in stack:
-            while stack.pop() != "isolate":
-                pass
-    return len(stack)
-
-
 def test_a_show_s_titles_that_leave_a_bidi_override_open_never_turn_the_window_s_text_around(
     qtbot: QtBot, control_room: MainWindow, tmp_path: Path
 ) -> None:
@@ -255,13 +239,13 @@ def test_a_show_s_titles_that_leave_a_bidi_override_open_never_turn_the_window_s
     qtbot.waitUntil(lambda: "Opening" in window.clock_label.text(), timeout=10000)
 
     card = window.products.card("MUG").text()
-    assert "$24.00" in card and _open_embeddings_at_end(card) == 0, ascii(card)
+    assert "$24.00" in card and open_embeddings(card) == 0, ascii(card)
     clock = window.clock_label.text()
-    assert _open_embeddings_at_end(clock) == 0, ascii(clock)
+    assert open_embeddings(clock) == 0, ascii(clock)
     line = window.board.prompt_line(
         Prompt("sold_out:MUG", SOLD_OUT_ON_SCREEN, 0.0, (("title", "Mug \u202etfel"),))
     )
-    assert line.startswith("\u2068Mug") and _open_embeddings_at_end(line) == 0, ascii(line)
+    assert line.startswith("\u2068Mug") and open_embeddings(line) == 0, ascii(line)
 
 
 def test_closing_while_the_picture_is_being_built_stops_what_it_builds(
@@ -272,12 +256,8 @@ def test_closing_while_the_picture_is_being_built_stops_what_it_builds(
     exit -6) as it exited with the build's threads running, or logged "cannot schedule new
     futures after shutdown" handing the stop to the worker pool it had just shut down."""
     caplog.set_level(logging.ERROR)
-    controller = Controller(
-        Settings(record=False, record_asked=True),
-        options=small_options(),  # the window's own worker pool, shut down as it closes
-        feeds=[],
-        save=lambda _settings: None,
-    )
+    # the window's own worker pool, shut down as it closes
+    controller = small_controller(Settings(record=False, record_asked=True))
     window = MainWindow(controller, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     controller.start_with_show(small_show())

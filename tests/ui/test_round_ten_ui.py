@@ -24,13 +24,12 @@ from tests.faults.disks import tmpfs
 from anchordesk.core import secrets
 from anchordesk.live.settings import Destination, RemoteSettings, Settings
 from anchordesk.ui import crash, i18n
-from anchordesk.ui.controller import Controller
 from anchordesk.ui.golive import WARN, GoLiveDialog
 from anchordesk.ui.main_window import MainWindow
 from anchordesk.ui.settings.dialog import SettingsDialog
 from anchordesk.ui.settings.remote_page import RemotePage
 
-from .conftest import open_control_room, small_options, small_show
+from .conftest import open_control_room, small_controller, small_show
 
 
 def _live_window(qtbot: QtBot, executor: Any, tmp_path: Path, black_hole: BlackHole) -> MainWindow:
@@ -117,14 +116,7 @@ def test_a_remote_control_whose_port_another_program_holds_is_said_once_in_the_w
         settings = Settings(
             record=False, record_asked=True, remote=RemoteSettings(True, port, False)
         )
-        controller = Controller(
-            settings,
-            options=small_options(),
-            executor=executor,
-            feeds=[],
-            save=lambda _settings: None,
-            audience_rate_per_s=0.0,
-        )
+        controller = small_controller(settings, executor, audience_rate_per_s=0.0)
         said: list[str] = []
         window = MainWindow(
             controller, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
@@ -252,14 +244,7 @@ def test_a_recording_that_fails_as_it_starts_is_not_said_recording(
     recording: the disk holding … is read-only", in the rehearsal and again on going live."""
     with tmpfs(tmp_path / "ro", 1000, read_only=True) as folder:
         settings = Settings(record=True, record_asked=True, recordings_dir=str(folder))
-        controller = Controller(
-            settings,
-            options=small_options(),
-            executor=executor,
-            feeds=[],
-            save=lambda _settings: None,
-            audience_rate_per_s=0.0,
-        )
+        controller = small_controller(settings, executor, audience_rate_per_s=0.0)
         said: list[str] = []
         controller.message.connect(said.append)
         with qtbot.waitSignal(controller.session_started, timeout=20000):
@@ -280,14 +265,7 @@ def test_a_recording_that_writes_is_said_recording_once(
 ) -> None:
     folder = tmp_path / "recordings"
     settings = Settings(record=True, record_asked=True, recordings_dir=str(folder))
-    controller = Controller(
-        settings,
-        options=small_options(),
-        executor=executor,
-        feeds=[],
-        save=lambda _settings: None,
-        audience_rate_per_s=0.0,
-    )
+    controller = small_controller(settings, executor, audience_rate_per_s=0.0)
     said: list[str] = []
     controller.message.connect(said.append)
     with qtbot.waitSignal(controller.session_started, timeout=20000):
@@ -307,14 +285,7 @@ def test_a_recordings_folder_that_is_a_pipe_is_said_and_the_show_starts(
     pipe = tmp_path / "recordings"
     os.mkfifo(pipe)
     settings = Settings(record=True, record_asked=True, recordings_dir=str(pipe))
-    controller = Controller(
-        settings,
-        options=small_options(),
-        executor=executor,
-        feeds=[],
-        save=lambda _settings: None,
-        audience_rate_per_s=0.0,
-    )
+    controller = small_controller(settings, executor, audience_rate_per_s=0.0)
     said: list[str] = []
     controller.message.connect(said.append)
     with qtbot.waitSignal(controller.session_started, timeout=20000):
@@ -334,14 +305,7 @@ def test_a_step_still_queued_when_the_window_closes_is_dropped_without_a_warning
     import gc
     import warnings
 
-    controller = Controller(
-        Settings(),
-        options=small_options(),
-        executor=executor,
-        feeds=[],
-        save=lambda _settings: None,
-        audience_rate_per_s=0.0,
-    )
+    controller = small_controller(Settings(), executor, audience_rate_per_s=0.0)
     ran: list[str] = []
 
     async def step() -> None:

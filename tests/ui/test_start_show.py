@@ -14,14 +14,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QFileDialog
-from tests.ui.conftest import _quit_without_asking, small_options
+from tests.ui.conftest import _quit_without_asking, small_controller
 from tests.ui.test_access_keys import window_clashes
 
 from anchordesk.core import paths
 from anchordesk.live.settings import Settings
 from anchordesk.showfile.samples import is_sample
 from anchordesk.ui import i18n
-from anchordesk.ui.controller import Controller
 from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.main_window import MainWindow
 from anchordesk.ui.start_refused import StartRefusedDialog
@@ -32,13 +31,7 @@ def window(
     qtbot, executor: ThreadPoolExecutor, tmp_path: Path, qt_asyncio_loop
 ) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
     """The control room before its first show (as ``run_control_room`` opens it)."""
-    controller = Controller(
-        Settings(record=False, record_asked=True),
-        options=small_options(),
-        executor=executor,
-        feeds=[],
-        save=lambda _settings: None,
-    )
+    controller = small_controller(Settings(record=False, record_asked=True), executor)
     window = MainWindow(
         controller, QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
     )
@@ -133,13 +126,7 @@ def test_the_first_rehearsal_question_waits_for_the_problems(
     qtbot, executor, tmp_path, qt_asyncio_loop
 ) -> None:  # type: ignore[no-untyped-def]
     # Two window-modal questions at once: the problems (which say the sample runs) come first.
-    controller = Controller(
-        Settings(record=False, record_asked=False),
-        options=small_options(),
-        executor=executor,
-        feeds=[],
-        save=lambda _settings: None,
-    )
+    controller = small_controller(Settings(record=False, record_asked=False), executor)
     window = MainWindow(controller, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window, before_close_func=_quit_without_asking)
     window.show()

@@ -373,17 +373,10 @@ def test_a_show_that_cannot_open_at_start_is_said_in_the_windows_language(  # ty
 ) -> None:
     """The show of the last run no longer opens: the one line before the sample opens instead
     names the file and its first problem in the window's language."""
-    from anchordesk.ui.controller import Controller
 
-    from .conftest import small_options
+    from .conftest import small_controller
 
-    controller = Controller(
-        Settings(record=False, record_asked=True),
-        options=small_options(),
-        executor=executor,
-        feeds=[],
-        save=lambda _settings: None,
-    )
+    controller = small_controller(Settings(record=False, record_asked=True), executor)
     said: list[str] = []
     controller.message.connect(said.append)
     show_file = _invalid_show(tmp_path)
