@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication
 from anchordesk.live.options import FeedSpec, LiveOptions
 from anchordesk.live.settings import Settings
 from anchordesk.show.model import DealPlan, Product, Segment, Show
+from anchordesk.ui import i18n
 from anchordesk.ui.controller import Controller
 from anchordesk.ui.main_window import MainWindow
 
@@ -166,6 +167,22 @@ def open_control_room(  # type: ignore[no-untyped-def]
         controller.start_with_show(small_show())
     qtbot.waitUntil(lambda: controller.frame_source()() is not None, timeout=10000)
     return window
+
+
+@pytest.fixture
+def chinese(qapp: QApplication) -> Iterator[None]:
+    """The window's words in Simplified Chinese for one test."""
+    i18n.install(qapp, "zh_CN")
+    yield
+    i18n.install(qapp, "en")
+
+
+@pytest.fixture
+def japanese(qapp: QApplication) -> Iterator[None]:
+    """The window's words in Japanese for one test."""
+    i18n.install(qapp, "ja")
+    yield
+    i18n.install(qapp, "en")
 
 
 @pytest.fixture

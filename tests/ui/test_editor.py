@@ -10,13 +10,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from anchordesk.core import paths
 from anchordesk.live.settings import Settings, load_settings
 from anchordesk.showfile.files import load_show, read_show_file
-from anchordesk.ui import i18n
 from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.editor.editor import PRODUCTS_PAGE, RUNDOWN_PAGE, SHOW_PAGE
 from anchordesk.ui.editor.model import ERROR_BRUSH, WARNING_BRUSH
@@ -355,13 +353,6 @@ def test_open_editor_opens_a_window_on_the_show(qtbot: QtBot, sample_show: Path)
     finally:
         editor.discard_changes()
         editor.close()
-
-
-@pytest.fixture
-def japanese(qapp: QApplication) -> Iterator[None]:
-    i18n.install(qapp, "ja")
-    yield
-    i18n.install(qapp, "en")
 
 
 def test_in_japanese_the_refusal_the_title_and_the_row_messages_are_japanese(

@@ -13,11 +13,9 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from anchordesk.live.settings import Destination
-from anchordesk.ui import i18n
 from anchordesk.ui.golive import FAIL, GoLiveDialog, PreflightFacts
 from anchordesk.ui.reach import Unreachable, tcp_reachable
 
@@ -105,13 +103,6 @@ def test_each_failure_has_its_kind_and_the_os_text_only_in_the_log(
 
 def _facts() -> PreflightFacts:
     return PreflightFacts(True, "cam", True, "mic", True, "30 fps", (), False, False, -12.0)
-
-
-@pytest.fixture
-def chinese(qapp: QApplication) -> Iterator[None]:
-    i18n.install(qapp, "zh_CN")
-    yield
-    i18n.install(qapp, "en")
 
 
 def _reachable_line(qtbot: QtBot, server_url: str, timeout_s: float = 2.0) -> str:

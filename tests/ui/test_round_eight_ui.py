@@ -10,13 +10,11 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from servers import BlackHole, NginxRtmp, ffprobe_json
 from tests.faults.disks import fill, tmpfs
@@ -24,7 +22,7 @@ from tests.faults.disks import fill, tmpfs
 from anchordesk.core import secrets
 from anchordesk.live.options import FeedSpec
 from anchordesk.live.settings import Destination, Settings
-from anchordesk.ui import crash, i18n
+from anchordesk.ui import crash
 from anchordesk.ui.main_window import MainWindow
 
 from .conftest import going_live, open_control_room, open_embeddings
@@ -108,13 +106,6 @@ def test_ending_the_rehearsal_never_stops_its_audience_server_on_the_window_s_th
     qtbot.waitUntil(lambda: bool(stopped_on), timeout=10000)
 
     assert threading.main_thread().ident not in stopped_on
-
-
-@pytest.fixture
-def chinese(qapp: QApplication) -> Iterator[None]:
-    i18n.install(qapp, "zh_CN")
-    yield
-    i18n.install(qapp, "en")
 
 
 def test_a_recording_stopped_by_a_full_disk_is_said_wholly_in_the_window_s_language(

@@ -12,14 +12,13 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from feed_servers import JsonFeedServer
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from servers import BlackHole, ffprobe_json
 from tests.faults.disks import ext4_turning_read_only, fill, tmpfs
@@ -28,7 +27,7 @@ from anchordesk.core import secrets
 from anchordesk.live.options import FeedSpec
 from anchordesk.live.settings import Destination, Settings
 from anchordesk.show.prompts import SOLD_OUT_ON_SCREEN, Prompt
-from anchordesk.ui import crash, i18n
+from anchordesk.ui import crash
 from anchordesk.ui.controller import sample_show_path
 from anchordesk.ui.golive import WARN, GoLiveDialog
 from anchordesk.ui.main_window import MainWindow
@@ -161,13 +160,6 @@ def test_a_show_opened_as_the_stream_goes_live_is_said_not_opened(
     assert controller.show_state is not None and controller.show_state.title == "Test night"
     controller.open_show(show)  # File -> Open is off while live; the recent list's path too
     assert said.count(expected) == 2
-
-
-@pytest.fixture
-def chinese(qapp: QApplication) -> Iterator[None]:
-    i18n.install(qapp, "zh_CN")
-    yield
-    i18n.install(qapp, "en")
 
 
 def test_a_session_file_whose_disk_turns_read_only_is_said_and_no_feed_is_blamed(

@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from tests.faults.disks import tmpfs
 
 from anchordesk.core import secrets
 from anchordesk.live.settings import Destination, RemoteSettings, Settings
-from anchordesk.ui import crash, i18n
+from anchordesk.ui import crash
 from anchordesk.ui.golive import WARN, GoLiveDialog
 from anchordesk.ui.main_window import MainWindow
 from anchordesk.ui.settings.dialog import SettingsDialog
@@ -87,13 +86,6 @@ def test_a_closing_signal_while_quit_while_live_is_asked_closes_the_window(
             signal.signal(getattr(signal, name), handler)
     assert asked == [window.tr("Quit while live")]
     qtbot.waitUntil(lambda: window.controller.live is None, timeout=10000)
-
-
-@pytest.fixture
-def japanese(qapp: QApplication) -> Iterator[None]:
-    i18n.install(qapp, "ja")
-    yield
-    i18n.install(qapp, "en")
 
 
 def test_a_remote_control_whose_port_another_program_holds_is_said_once_in_the_window_s_language(
