@@ -231,7 +231,8 @@ class ProductPanel(QWidget):
         sold = self.tr("%1 sold").replace("%1", str(product.units_sold))
         text = (
             f"{prefix}{product.title}\n"
-            f"{format_money(product.price, self._currency, current_language())} · {stock} · {sold}"
+            f"{format_money(product.price, self._currency_of(product), current_language())}"
+            f" · {stock} · {sold}"
         )
         if card.text() != text:
             card.setText(text)  # QPushButton never interprets markup
@@ -249,10 +250,17 @@ class ProductPanel(QWidget):
         if card.styleSheet() != style:
             card.setStyleSheet(style)
 
+    def _currency_of(self, product: ProductRow) -> str:
+        # A show may price a product in another currency than its own (a €69.99 kettle in a
+        # dollar show): it is written, and its deal priced, in the product's.
+        return product.currency or self._currency
+
     def _prefill(self, product: ProductRow | None) -> None:
         self._prefilled_for = product.sku if product else None
         if product is None:
             return
+        currency = self._currency_of(product)
+        self._deal_price.setDecimals(currency_digits(currency) if currency else 2)
         plan = product.deal
         price = plan.price if plan else (product.price * Decimal("0.8")).quantize(Decimal("0.01"))
         self._deal_price.setMaximum(float(product.price))
@@ -264,6 +272,8 @@ class ProductPanel(QWidget):
 
     def _show_live_values(self, deal: DealRow) -> None:
         self._showing_live = deal.deal_id
+        currency = deal.currency or self._currency
+        self._deal_price.setDecimals(currency_digits(currency) if currency else 2)
         self._deal_price.setMaximum(max(self._deal_price.maximum(), float(deal.price)))
         self._deal_price.setValue(float(deal.price))
         self._deal_seconds.setValue(max(self._deal_seconds.minimum(), round(deal.seconds_left)))
