@@ -18,7 +18,8 @@ import pytest
 import test_control_browser as browser_tools
 
 from anchordesk.control.server import ControlServer
-from anchordesk.show.feed_items import Comment
+from anchordesk.core.money import format_money
+from anchordesk.show.feed_items import Comment, Order, OrderLine
 from anchordesk.show.model import Product, Segment, Show
 
 from .remote_parts import TOKEN, rehearsing, serving
@@ -377,18 +378,40 @@ PRICED_APART = Show(
 )
 
 
-async def _prices_on_the_phone(chromium: str, folder: Path) -> dict[str, Any]:
+async def _prices_on_the_phone(
+    chromium: str, folder: Path, locale: str = "en-US", *, intl: bool = True
+) -> dict[str, Any]:
     async with rehearsing(PRICED_APART, folder) as live, serving(lambda: live) as server:
         live.goto_segment(1)
         live.start_deal("KETTLE", price=Decimal("54.99"), seconds=90)
+        assert live.session is not None
+        live.session.ingest(
+            [
+                Order("json", "o1", "USD", Decimal("48.00"), (OrderLine("MUG", 2, Decimal("24")),)),
+                Order(
+                    "json",
+                    "o2",
+                    "EUR",
+                    Decimal("54.99"),
+                    (OrderLine("KETTLE", 1, Decimal("54.99")),),
+                ),
+            ]
+        )
         async with browser_tools.chromium_page(chromium, folder / "profile") as page:
-            await page.send("Emulation.setLocaleOverride", locale="en-US")
+            await page.send("Emulation.setLocaleOverride", locale=locale)
             await page.send(
-                "Network.setUserAgentOverride", userAgent="Mozilla/5.0", acceptLanguage="en-US"
+                "Network.setUserAgentOverride", userAgent="Mozilla/5.0", acceptLanguage=locale
             )
+            if not intl:  # a browser without Intl's currency formats
+                await page.send("Page.enable")
+                await page.send(
+                    "Page.addScriptToEvaluateOnNewDocument",
+                    source="Intl.NumberFormat = function () { throw new RangeError('no'); };",
+                )
             await page.send("Page.navigate", url=f"{server.url}?token={TOKEN}")
             await page.wait_for("document.querySelectorAll('[data-sku]').length === 3")
             await page.wait_for("document.querySelectorAll('#deals button').length === 1")
+            await page.wait_for("document.getElementById('orders').textContent === '2'")
             return {
                 "products": await page.evaluate(
                     "[...document.querySelectorAll('[data-sku] .detail')]"
@@ -397,6 +420,7 @@ async def _prices_on_the_phone(chromium: str, folder: Path) -> dict[str, Any]:
                 "deal": await page.evaluate(
                     "document.querySelector('#deals li span').textContent.split(' · ')[1]"
                 ),
+                "gmv": await page.evaluate("document.getElementById('gmv').textContent"),
             }
 
 
@@ -410,3 +434,27 @@ def test_a_product_priced_in_another_currency_shows_its_own_on_the_phone(
     facts = asyncio.run(_prices_on_the_phone(chromium, tmp_path))
     assert facts["products"] == ["$24.00", "€69.99", "¥4,500"]
     assert facts["deal"] == "€54.99"
+
+
+@pytest.mark.parametrize(("locale", "language"), [("zh-CN", "zh_CN"), ("ja", "ja")])
+def test_the_phone_writes_money_as_the_window_does_in_its_language(
+    tmp_path: Path, chromium: str, locale: str, language: str
+) -> None:
+    """Before: the page wrote amounts with the phone browser's own ``Intl`` (its ICU's CLDR,
+    of the browser's version), the window with Babel's: two formatters. A browser without
+    ``Intl`` currency formats (older Android WebViews) read "24.00 USD" where the window
+    wrote "$24.00". Now the server writes every amount with the window's one formatter, in
+    the page's language, and the page shows those words."""
+    facts = asyncio.run(_prices_on_the_phone(chromium, tmp_path, locale, intl=False))
+
+    def window(amount: str, currency: str) -> str:
+        return format_money(Decimal(amount), currency, language)
+
+    assert facts["products"] == [
+        window("24.00", "USD"),
+        window("69.99", "EUR"),
+        window("4500", "JPY"),
+    ]
+    assert facts["deal"] == window("54.99", "EUR")
+    # The show's GMV, and the euro order's apart (never added into it), as the orders panel.
+    assert facts["gmv"] == f"{window('48.00', 'USD')} (+ {window('54.99', 'EUR')})"

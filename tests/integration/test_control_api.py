@@ -83,7 +83,8 @@ def test_commands_drive_the_show_and_the_picture(tmp_path: Path) -> None:
         deals = json.loads(done.stdout)["deals"]
         assert deals == [
             {"sku": "SERUM-30", "state": "live", "price": "129.00",
-             "remaining_s": deals[0]["remaining_s"], "units_left": 100, "currency": "CNY"}
+             "remaining_s": deals[0]["remaining_s"], "units_left": 100, "currency": "CNY",
+             "price_text": "CN¥129.00"}
         ]  # fmt: skip
         assert 89 < deals[0]["remaining_s"] <= 90
 

@@ -42,6 +42,7 @@ from anchordesk.control.state import (
     settled,
     state_json,
     stats_json,
+    with_money_text,
 )
 from anchordesk.core.errors import UserError
 from anchordesk.core.languages import from_accept_language, say
@@ -122,7 +123,7 @@ def _refusal(status: int, words: Words | str, request: web.Request) -> web.Respo
     """A refused command: the reason in English (``error``: the log, scripts, ``anchordesk
     control``) and said in the language the client asks for with ``Accept-Language``
     (``message``: a phone's page), from the window's own translations."""
-    language = from_accept_language(request.headers.get("Accept-Language"))
+    language = _language(request)
     english, said = str(words).splitlines() or [""], say(words, language).splitlines() or [""]
     body = {"ok": False, "error": english[0], "message": said[0]}
     return web.json_response(body, status=status, dumps=_dumps)
@@ -165,8 +166,9 @@ def encode_jpeg(frame: npt.NDArray[np.uint8], width: int = JPEG_WIDTH) -> bytes:
 class _Client:
     """One WebSocket client: its own queue, so a slow phone never holds the others up."""
 
-    def __init__(self, ws: web.WebSocketResponse) -> None:
+    def __init__(self, ws: web.WebSocketResponse, language: str) -> None:
         self.ws = ws
+        self.language = language  # the page's, for the money it is sent written out
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=200)
         self.closing: asyncio.Future[bool] | None = None
 
@@ -437,7 +439,7 @@ class ControlServer:
         state = self._state_now()
         if state is None:
             return _refusal(409, NO_SHOW, request)
-        return web.json_response(state, dumps=_dumps)
+        return web.json_response(with_money_text(state, _language(request)), dumps=_dumps)
 
     async def _command(self, request: web.Request) -> web.Response:
         length = request.content_length
@@ -477,7 +479,8 @@ class ControlServer:
             failed = QT_TRANSLATE_NOOP("ControlServer", "{command} failed: see the log")
             return _refusal(500, Words(failed, command=name), request)
         self._last_settled = None  # the clients hear of it at the next tick
-        return web.json_response({"ok": True, "state": state_json(show.snapshot())}, dumps=_dumps)
+        state = with_money_text(state_json(show.snapshot()), _language(request))
+        return web.json_response({"ok": True, "state": state}, dumps=_dumps)
 
     async def _program(self, request: web.Request) -> web.Response:
         address = request.remote or "?"
@@ -521,9 +524,12 @@ class ControlServer:
                 400, "this is the event stream: connect with a WebSocket client (RFC 6455)"
             )
         await ws.prepare(request)
-        client = _Client(ws)
+        # The page names its language in the address (a browser's WebSocket cannot set
+        # Accept-Language, and the browser's own may rank another language first).
+        asked = request.query.get("lang")
+        client = _Client(ws, from_accept_language(asked) if asked else _language(request))
         for message in self._opening(self._show())[1]:
-            client.put(_dumps(message))
+            client.put(_dumps(with_money_text(message, client.language)))
         self._clients.add(client)
         reader = asyncio.ensure_future(self._read_until_closed(ws))
         try:
@@ -643,9 +649,16 @@ class ControlServer:
         return state, [{"type": "state", **state}, *comments]
 
     def _broadcast(self, message: JsonObject) -> None:
-        text = _dumps(message)
+        texts: dict[str, str] = {}  # written once for each language the clients read
         for client in list(self._clients):
+            text = texts.get(client.language)
+            if text is None:
+                text = texts[client.language] = _dumps(with_money_text(message, client.language))
             client.put(text)
+
+
+def _language(request: web.Request) -> str:
+    return from_accept_language(request.headers.get("Accept-Language"))
 
 
 def _feed_json(item: object) -> JsonObject:

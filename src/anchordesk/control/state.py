@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from anchordesk.core.money import amount_text
+from anchordesk.core.money import amount_text, format_money
 from anchordesk.live.show_session import StoredOrderRow
 from anchordesk.live.snapshot import LiveSnapshot, StatsView
 from anchordesk.show.feed_items import Comment
@@ -105,6 +105,39 @@ def state_json(snapshot: LiveSnapshot) -> JsonObject:
             }
             for prompt in snapshot.prompts
         ],
+    }
+
+
+def with_money_text(message: JsonObject, language: str) -> JsonObject:
+    """``message`` with the amounts a phone shows also written out as the window writes them
+    in ``language`` (``price_text``, ``gmv_text``, ``gmv_by_currency_text``): the page shows
+    these, made by the one money formatter, rather than formatting numbers itself (the
+    browser's ``Intl`` wrote "$19.80" on a Japanese page where the window wrote "US$19.80").
+    A message without those amounts is returned as it is."""
+    if "products" not in message or "sales" not in message:
+        return message
+
+    def text(amount: str, currency: str) -> str:
+        return format_money(Decimal(amount), currency, language)
+
+    sales = message["sales"]
+    return {
+        **message,
+        "deals": [
+            {**d, "price_text": text(d["price"], d["currency"] or sales["currency"])}
+            for d in message["deals"]
+        ],
+        "products": [
+            {**p, "price_text": text(p["price"], p["currency"] or sales["currency"])}
+            for p in message["products"]
+        ],
+        "sales": {
+            **sales,
+            "gmv_text": text(sales["gmv"], sales["currency"]),
+            "gmv_by_currency_text": {
+                code: text(amount, code) for code, amount in sales["gmv_by_currency"].items()
+            },
+        },
     }
 
 

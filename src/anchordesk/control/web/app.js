@@ -101,14 +101,10 @@
     return true;
   }
 
-  function money(text, currency) {
-    try {
-      return new Intl.NumberFormat(document.documentElement.lang, { style: "currency", currency })
-        .format(text);
-    } catch (error) {
-      return `${text} ${currency}`;
-    }
-  }
+  // Money as the window writes it in this page's language: the server sends each amount
+  // written out by the one formatter the window, the picture and the report use (the
+  // browser's Intl wrote "$19.80" on a Japanese page where the window wrote "US$19.80").
+  const money = (written, amount, currency) => written || `${amount} ${currency}`;
 
   function clock(seconds) {
     const s = Math.max(0, Math.floor(seconds));
@@ -156,10 +152,11 @@
     $("mode").className = `badge ${mode === "live" ? "live" : ""}`;
     const currency = state.sales.currency;
     // Orders in other currencies apart, as the window shows them: never added into the GMV.
+    const written = state.sales.gmv_by_currency_text || {};
     const others = Object.entries(state.sales.gmv_by_currency || {})
       .filter(([code, amount]) => code !== currency && Number(amount) !== 0)
-      .map(([code, amount]) => money(amount, code));
-    $("gmv").textContent = money(state.sales.gmv, currency) +
+      .map(([code, amount]) => money(written[code], amount, code));
+    $("gmv").textContent = money(state.sales.gmv_text, state.sales.gmv, currency) +
       (others.length ? ` (+ ${others.join(", ")})` : "");
     $("orders").textContent = String(state.sales.orders);
     $("opm").textContent = state.sales.orders_per_minute.toFixed(1);
@@ -198,7 +195,7 @@
         : command("show_product", { sku: product.sku }), classes);
       main.dataset.sku = product.sku;
       main.append(make("span", product.title),
-        make("span", `${money(product.price, product.currency || currency)} · ` +
+        make("span", `${money(product.price_text, product.price, product.currency || currency)} · ` +
           `${t("stock", product.stock_left)} · ` +
           t("sold", product.units_sold), "detail"));
       const live = state.deals.find((deal) => deal.sku === product.sku && deal.state === "live");
@@ -246,7 +243,7 @@
       const title = isolate(titles.get(deal.sku) || deal.sku);
       // A product may be priced in another currency than the show's (a €69.99 kettle in a
       // dollar show read "$69.99", a ¥4,500 one "$4,500.00").
-      const price = money(deal.price, deal.currency || state.sales.currency);
+      const price = money(deal.price_text, deal.price, deal.currency || state.sales.currency);
       if (deal.state === "live") {
         const units = deal.units_left === null ? "∞" : deal.units_left;
         item.append(make("span", t("deal_live", title, price, clock(deal.remaining_s - passed), units)),
@@ -308,7 +305,7 @@
     questions.clear();
     renderQuestions();
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    socket = new WebSocket(`${scheme}//${location.host}/api/v1/events?token=${encodeURIComponent(token)}`);
+    socket = new WebSocket(`${scheme}//${location.host}/api/v1/events?token=${encodeURIComponent(token)}&lang=${document.documentElement.lang}`);
     socket.onopen = () => { $("connection").textContent = t("connected"); $("connection").className = "badge on"; };
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
