@@ -70,3 +70,26 @@ def test_only_the_remotes_own_page_or_no_browser_may_post() -> None:
     assert not origin_allowed("http://127.0.0.1:8750.evil.example", "127.0.0.1:8750")
     assert not origin_allowed("null", "127.0.0.1:8750")  # a sandboxed frame, a file
     assert not origin_allowed("chrome-extension://127.0.0.1:8750", "127.0.0.1:8750")
+
+
+def test_an_ipv6_machine_cannot_dodge_the_limit_by_changing_its_address() -> None:
+    """Before: each IPv6 address was counted apart, and a phone on the LAN holds a whole /64
+    (privacy addresses): a new address for every try guessed without end, and 10,000 of them
+    emptied the count of every other address too."""
+    clock = Clock()
+    limiter = FailureLimiter(clock=clock)
+    for number in range(20):
+        limiter.failed(f"2001:db8:1:2::{number + 1:x}")
+    assert limiter.refused_for_s("2001:db8:1:2:ffff::9") == 60  # the same /64
+    assert limiter.refused_for_s("2001:db8:1:3::1") == 0  # another network
+    assert limiter.refused_for_s("fe80::1%eth0") == 0
+
+
+def test_an_ipv4_address_written_as_ipv6_is_the_same_address() -> None:
+    clock = Clock()
+    limiter = FailureLimiter(clock=clock)
+    for _ in range(20):
+        limiter.failed("::ffff:10.0.0.7")
+    assert limiter.refused_for_s("10.0.0.7") == 60
+    assert limiter.refused_for_s("10.0.0.8") == 0
+    assert limiter.refused_for_s("::1") == 0

@@ -2,7 +2,9 @@
 
 - The token is compared in constant time (``hmac.compare_digest`` on bytes).
 - An address that fails ``limit`` times within ``window_s`` is refused for ``block_s``, with
-  or without a right token: guessing costs a minute per twenty tries.
+  or without a right token: guessing costs a minute per twenty tries. An IPv6 address counts
+  as its /64: one machine holds a whole /64 (privacy addresses, RFC 8981) and may take a new
+  address for each try.
 - A browser tells where a request comes from (``Origin``, ``Sec-Fetch-Site``); only the
   remote's own page may use the API, so no other web page open in the operator's browser can
   drive the show, or lock its address out by sending wrong tokens (refused before the token
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import time
 from collections import deque
 from collections.abc import Callable
@@ -59,6 +62,7 @@ class FailureLimiter:
 
     def refused_for_s(self, address: str) -> float:
         """Seconds this address is still refused (0: it may try)."""
+        address = counted_as(address)
         until = self._blocked_until.get(address)
         if until is None:
             return 0.0
@@ -69,6 +73,7 @@ class FailureLimiter:
         return left
 
     def failed(self, address: str) -> None:
+        address = counted_as(address)
         now = self._clock()
         failures = self._failures.get(address)
         if failures is None:
@@ -88,6 +93,21 @@ class FailureLimiter:
                 del self._failures[address]
         if len(self._failures) >= self._max_addresses:  # a flood of addresses: start afresh
             self._failures.clear()
+
+
+def counted_as(address: str) -> str:
+    """The failures of ``address`` are counted under: an IPv4 address itself (also written
+    as IPv6, ``::ffff:10.0.0.7``), an IPv6 address's /64, anything else as it is."""
+    try:
+        parsed = ipaddress.ip_address(address.partition("%")[0])
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        if not parsed.is_loopback:
+            return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 def from_another_site(origin: str | None, fetch_site: str | None, host: str) -> bool:
