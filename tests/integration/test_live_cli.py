@@ -118,6 +118,7 @@ def test_live_pushes_h264_aac_and_records_the_same(nginx_rtmp: NginxRtmp, tmp_pa
     assert "rtmp://127.0.0.1" in result.stderr and "/live/****" in result.stderr
 
     received = nginx_rtmp.wait_for_recording()[-1]
+    samples = read_stats(stats)
     for path in (received, record):
         assert codecs(path) == {"video": "h264", "audio": "aac"}
         video = next(s for s in probe_streams(path) if s.codec_type == "video")
@@ -127,12 +128,18 @@ def test_live_pushes_h264_aac_and_records_the_same(nginx_rtmp: NginxRtmp, tmp_pa
         assert (audio.sample_rate, audio.channels) == (48000, 2)
         keyframes = keyframe_times_s(path)
         assert keyframes[0] == pytest.approx(0.0, abs=0.05)
-        assert all(b - a <= 2.0 + 1e-3 for a, b in itertools.pairwise(keyframes))
+        longest = max(b - a for a, b in itertools.pairwise(keyframes))
+        if path == received and longest > 2.0 + 1e-3:
+            # A network output that falls behind (a machine under load) drops its oldest
+            # packets and restarts at a keyframe: a longer gap there is allowed only when it
+            # was counted and said, never in the recording.
+            assert samples[-1]["dropped_frames_network_total"] > 0, keyframes
+        else:
+            assert longest <= 2.0 + 1e-3, keyframes
         assert audio_rms_db(path) > -30.0  # the test tone, not silence
         assert duration_s(path) == pytest.approx(seconds, abs=2 / FPS)
     assert_every_frame(record, seconds)
 
-    samples = read_stats(stats)
     assert len(samples) >= seconds - 1
     steady = samples[2]
     assert steady["output_fps"] == pytest.approx(FPS, abs=3)
