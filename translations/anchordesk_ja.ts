@@ -323,12 +323,17 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+112"/>
+        <location filename="../src/anchordesk/control/server.py" line="+113"/>
         <source>no show is running yet</source>
         <translation>実行中の番組はまだありません</translation>
     </message>
     <message>
-        <location line="+365"/>
+        <location line="+5"/>
+        <source>another site&apos;s page may not use this API (a proxy in front of the remote must pass the Host header on as it came)</source>
+        <translation>他のサイトのページはこの API を使えません（リモコンの前に置くプロキシは Host ヘッダーをそのまま渡してください）</translation>
+    </message>
+    <message>
+        <location line="+370"/>
         <source>{command} failed: see the log</source>
         <translation>{command} に失敗しました。ログを確認してください</translation>
     </message>
@@ -346,12 +351,12 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+454"/>
+        <location line="+457"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-365"/>
+        <location line="-368"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
@@ -361,7 +366,7 @@
         <translation>%1できません：イベントループがありません。</translation>
     </message>
     <message>
-        <location line="+118"/>
+        <location line="+121"/>
         <source>none</source>
         <translation>なし</translation>
     </message>
@@ -2760,12 +2765,12 @@
         <translation>%1 個販売</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Put %1 on screen</source>
         <translation>%1 を画面に表示</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+69"/>
         <source>%1: %2 · %3 left · %4 of %5 units left</source>
         <translation>%1：%2 · 残り %3 · %5点中残り%4点</translation>
     </message>

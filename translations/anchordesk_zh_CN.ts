@@ -323,12 +323,17 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+112"/>
+        <location filename="../src/anchordesk/control/server.py" line="+113"/>
         <source>no show is running yet</source>
         <translation>还没有正在运行的节目</translation>
     </message>
     <message>
-        <location line="+365"/>
+        <location line="+5"/>
+        <source>another site&apos;s page may not use this API (a proxy in front of the remote must pass the Host header on as it came)</source>
+        <translation>其他网站的页面不能使用此接口（遥控前面的代理必须原样转发 Host 请求头）</translation>
+    </message>
+    <message>
+        <location line="+370"/>
         <source>{command} failed: see the log</source>
         <translation>{command} 执行失败：请查看日志</translation>
     </message>
@@ -346,12 +351,12 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+454"/>
+        <location line="+457"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-365"/>
+        <location line="-368"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
@@ -361,7 +366,7 @@
         <translation>无法%1：没有事件循环。</translation>
     </message>
     <message>
-        <location line="+118"/>
+        <location line="+121"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -2760,12 +2765,12 @@
         <translation>已售 %1</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Put %1 on screen</source>
         <translation>把 %1 放到画面上</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+69"/>
         <source>%1: %2 · %3 left · %4 of %5 units left</source>
         <translation>%1：%2 · 剩余 %3 · 剩 %4/%5 件</translation>
     </message>

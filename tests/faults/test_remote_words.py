@@ -29,6 +29,8 @@ from feed_servers import JsonFeedServer
 from anchordesk.control.server import ControlServer
 
 from .conftest import Clock
+from .remote_parts import TOKEN as PARTS_TOKEN
+from .remote_parts import serving
 
 pytestmark = pytest.mark.integration
 
@@ -237,3 +239,39 @@ def test_a_locked_out_phone_says_why_and_waits_for_its_time(
     # When its time is over it starts again by itself: the state, then the event stream.
     assert facts["after"][:3] == ["/api/v1/state", "/api/v1/state", "socket"]
     assert facts["error_hidden"] is True
+
+
+async def _through_a_proxy_that_rewrites_host(language: str) -> tuple[int, dict[str, Any]]:
+    async with serving(lambda: None) as server:
+        # nginx's default (proxy_set_header Host $proxy_host): the phone's page came from
+        # https://remote.example, and the remote sees Host 127.0.0.1:PORT.
+        async with httpx.AsyncClient(base_url=server.url) as proxy:
+            answer = await proxy.get(
+                "/api/v1/state",
+                headers={
+                    "Authorization": f"Bearer {PARTS_TOKEN}",
+                    "Origin": "https://remote.example",
+                    "Accept-Language": language,
+                },
+            )
+        return answer.status_code, answer.json()
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("ja", "他のサイトのページはこの API を使えません"),
+        ("zh-CN", "其他网站的页面不能使用此接口"),
+        ("en", "another site's page may not use this API"),
+    ],
+)
+def test_a_proxy_that_rewrites_host_is_named_in_the_phone_s_language(
+    language: str, said: str
+) -> None:
+    """Before: behind a reverse proxy that rewrites Host (nginx's default), every call of the
+    remote's own page was refused "another site's page may not use this API", in English on
+    a Chinese or Japanese phone, without a word of what to change."""
+    status, body = asyncio.run(_through_a_proxy_that_rewrites_host(language))
+    assert status == 403
+    assert body["error"].startswith("another site's page may not use this API")
+    assert body["message"].startswith(said) and "Host" in body["message"], body

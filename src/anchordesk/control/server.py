@@ -112,6 +112,15 @@ ShowProvider = Callable[[], "LiveShow | None"]
 # tap on the phone read "未执行：no show is running yet".
 NO_SHOW = Words(QT_TRANSLATE_NOOP("ControlServer", "no show is running yet"))
 NO_SHOW_MESSAGE: JsonObject = {"type": "no_show"}
+# A reverse proxy that rewrites Host (nginx's default, $proxy_host) makes the remote's own page
+# look like another site's: the operator who set the proxy up is told what to change.
+ANOTHER_SITE = Words(
+    QT_TRANSLATE_NOOP(
+        "ControlServer",
+        "another site's page may not use this API (a proxy in front of the remote must pass "
+        "the Host header on as it came)",
+    )
+)
 _NO_SHOW = object()  # what the clients were last told of, when it was that there is no show
 
 
@@ -344,7 +353,7 @@ class ControlServer:
             if from_another_site(
                 request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site"), request.host
             ):
-                return _error(403, "another site's page may not use this API")
+                return _refusal(403, ANOTHER_SITE, request)
             address = request.remote or "?"
             left = self.limiter.refused_for_s(address)
             if left > 0:
