@@ -1,0 +1,63 @@
+"""Round eleven of issue 10, met through the window (under Xvfb, keyboard only): the faults of
+round eleven's window report (/work/hunt/R11ui.md). Real parts: show files with real pictures
+read by the real reader, the real pipeline."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from pytestqt.qtbot import QtBot
+
+from anchordesk.showfile import images
+from anchordesk.ui.main_window import MainWindow
+
+
+def _show_with_pictures(folder: Path, count: int) -> Path:
+    """A valid show whose products each have a real PNG picture."""
+    (folder / "images").mkdir(parents=True)
+    ok, png = cv2.imencode(".png", np.full((120, 160, 3), 200, np.uint8))
+    assert ok
+    products, rundown = [], [{"title": "Welcome", "seconds": 60}]
+    for number in range(count):
+        (folder / "images" / f"p{number}.png").write_bytes(png.tobytes())
+        products.append(
+            {"sku": f"P{number}", "title": f"Pictured {number}", "price": 10, "stock": 5,
+             "image": f"images/p{number}.png"}
+        )  # fmt: skip
+        rundown.append({"title": f"Product {number}", "sku": f"P{number}", "seconds": 60})
+    path = folder / "pictures.show.json"
+    data = {"format": 1, "title": "Pictures night", "currency": "USD", "language": "en",
+            "products": products, "rundown": rundown}  # fmt: skip
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_file_open_never_decodes_the_show_s_pictures_on_the_window_s_thread(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """File -> Open of a show with twenty 40-megapixel pictures (under Xvfb): the worker read and
+    checked the file, and then the window read it again on its own thread to start it, decoding
+    every picture a second time: 7.5 s without a new frame in the preview or a key press
+    answered."""
+    decoded_on: list[str] = []
+    decodes = images._decodes
+
+    def spied(data: bytes) -> bool:
+        decoded_on.append(threading.current_thread().name)
+        return decodes(data)
+
+    monkeypatch.setattr(images, "_decodes", spied)
+    path = _show_with_pictures(tmp_path / "show", 3)
+    window = control_room
+    window.controller.open_show(path)
+    qtbot.waitUntil(lambda: "Pictures night" in window.windowTitle(), timeout=20000)
+    qtbot.waitUntil(lambda: window.controller.live is not None, timeout=20000)
+
+    assert decoded_on, "the show's pictures were checked"
+    assert threading.main_thread().name not in decoded_on
+    assert window.controller.show_state.title == "Pictures night"
