@@ -14,6 +14,7 @@ import numpy as np
 from pytestqt.qtbot import QtBot
 
 from anchordesk.showfile import images
+from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.main_window import MainWindow
 
 
@@ -37,13 +38,8 @@ def _show_with_pictures(folder: Path, count: int) -> Path:
     return path
 
 
-def test_file_open_never_decodes_the_show_s_pictures_on_the_window_s_thread(
-    qtbot: QtBot, control_room: MainWindow, tmp_path: Path, monkeypatch: Any
-) -> None:
-    """File -> Open of a show with twenty 40-megapixel pictures (under Xvfb): the worker read and
-    checked the file, and then the window read it again on its own thread to start it, decoding
-    every picture a second time: 7.5 s without a new frame in the preview or a key press
-    answered."""
+def _decoded_on(monkeypatch: Any) -> list[str]:
+    """The names of the threads each picture is decoded on, from now on (the real decoder)."""
     decoded_on: list[str] = []
     decodes = images._decodes
 
@@ -52,6 +48,17 @@ def test_file_open_never_decodes_the_show_s_pictures_on_the_window_s_thread(
         return decodes(data)
 
     monkeypatch.setattr(images, "_decodes", spied)
+    return decoded_on
+
+
+def test_file_open_never_decodes_the_show_s_pictures_on_the_window_s_thread(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """File -> Open of a show with twenty 40-megapixel pictures (under Xvfb): the worker read and
+    checked the file, and then the window read it again on its own thread to start it, decoding
+    every picture a second time: 7.5 s without a new frame in the preview or a key press
+    answered."""
+    decoded_on = _decoded_on(monkeypatch)
     path = _show_with_pictures(tmp_path / "show", 3)
     window = control_room
     window.controller.open_show(path)
@@ -61,3 +68,37 @@ def test_file_open_never_decodes_the_show_s_pictures_on_the_window_s_thread(
     assert decoded_on, "the show's pictures were checked"
     assert threading.main_thread().name not in decoded_on
     assert window.controller.show_state.title == "Pictures night"
+
+
+def test_the_show_editor_checks_as_you_type_without_decoding_the_pictures_again(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """File -> Edit show while live, on a show of twenty 40-megapixel pictures (under Xvfb): the
+    editor checks the whole show as you type, on the window's thread, and decoded every picture
+    again at each pause: 9 s without a key press answered (Stop streaming included) after
+    every word typed. A picture is judged once per version of its file."""
+    path = _show_with_pictures(tmp_path / "show", 3)
+    window = control_room
+    window.controller.open_show(path)
+    qtbot.waitUntil(lambda: window.controller.live is not None, timeout=20000)
+    qtbot.waitUntil(lambda: window.controller.show_path == path, timeout=20000)
+    decoded_on = _decoded_on(monkeypatch)
+
+    window.edit_show()  # File -> Edit show…
+    editor = window.findChild(ShowEditor)
+    assert editor is not None
+    try:
+        for title in ("Pictures night!", "Pictures night!!"):
+            editor.show_page.title_edit.setText(title)
+            editor.check_now()
+        assert decoded_on == []
+        assert not [finding for finding in editor.findings if finding.is_error]
+
+        # A picture changed on disk is judged again, and its damage said.
+        (path.parent / "images" / "p1.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+        findings = editor.check_now()
+        assert len(decoded_on) == 1
+        assert [f.path for f in findings if f.is_error] == ["$.products[1].image"]
+    finally:
+        editor.discard_changes()
+        editor.close()
