@@ -19,9 +19,10 @@ from anchordesk.ui.main_window import MainWindow
 
 
 def _show_with_pictures(folder: Path, count: int) -> Path:
-    """A valid show whose products each have a real PNG picture."""
+    """A valid show whose products each have a real PNG picture, larger than Qt's pixmap cache
+    (10 MB) as a phone's photo is: such a picture is decoded each time Qt is asked for it."""
     (folder / "images").mkdir(parents=True)
-    ok, png = cv2.imencode(".png", np.full((120, 160, 3), 200, np.uint8))
+    ok, png = cv2.imencode(".png", np.full((1400, 2000, 3), 200, np.uint8))
     assert ok
     products, rundown = [], [{"title": "Welcome", "seconds": 60}]
     for number in range(count):
@@ -88,10 +89,15 @@ def test_the_show_editor_checks_as_you_type_without_decoding_the_pictures_again(
     editor = window.findChild(ShowEditor)
     assert editor is not None
     try:
+        editor.products.go_to(0, 0)
+        preview = editor.products.image_preview.pixmap().cacheKey()
         for title in ("Pictures night!", "Pictures night!!"):
             editor.show_page.title_edit.setText(title)
             editor.check_now()
         assert decoded_on == []
+        # Nor the selected product's picture, decoded again for its preview at every check.
+        assert not editor.products.image_preview.pixmap().isNull()
+        assert editor.products.image_preview.pixmap().cacheKey() == preview
         assert not [finding for finding in editor.findings if finding.is_error]
 
         # A picture changed on disk is judged again, and its damage said.
