@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import cv2
 import numpy as np
 from pytestqt.qtbot import QtBot
 
+from anchordesk.show.feed_items import Order, OrderLine
 from anchordesk.showfile import images
 from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.main_window import MainWindow
@@ -108,3 +110,37 @@ def test_the_show_editor_checks_as_you_type_without_decoding_the_pictures_again(
     finally:
         editor.discard_changes()
         editor.close()
+
+
+def test_a_feed_s_sku_and_line_title_are_listed_with_their_control_characters_escaped(
+    qtbot: QtBot, control_room: MainWindow
+) -> None:
+    """A live show's JSON feed sending an order for the SKU "MUG\\x1b]0;pwned\\x07\\u202e-350"
+    (under Xvfb): the orders panel read "MUG]0;pwned053-", boxes for the controls and the
+    digits turned around by the override, where the report lists
+    "MUG\\x1b]0;pwned\\x07\\u202e-350"; a line title sent by the feed was shown the same way."""
+    window = control_room
+    hostile_sku = "MUG\x1b]0;pwned\x07\u202e-350"
+    window.controller.add_orders(
+        [
+            Order(
+                "json", "o1", "USD", Decimal("24.00"), (OrderLine(hostile_sku, 1, Decimal("24")),)
+            ),
+            Order(
+                "json",
+                "o2",
+                "USD",
+                Decimal("39.00"),
+                (OrderLine("SERUM", 1, Decimal("39"), title="Serum \u202egift\x1b[2J"),),
+            ),
+            Order("json", "o3", "USD", Decimal("25.00"), (OrderLine("CREAM", 1, Decimal("25")),)),
+        ]
+    )
+    model = window.orders.model
+    qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=10000)
+    listed = [model.index(row, 1).data() for row in range(3)]
+    assert listed == [
+        "Night Cream",
+        "Serum \\u202egift\\x1b[2J",
+        "MUG\\x1b]0;pwned\\x07\\u202e-350",
+    ]

@@ -56,7 +56,7 @@ from anchordesk.ui import workers
 from anchordesk.ui.golive import PreflightFacts
 from anchordesk.ui.on_air_check import OnAirCheck, describe_show_hits
 from anchordesk.ui.preview import FrameSource
-from anchordesk.ui.snapshots import sales_state_of, show_state_of
+from anchordesk.ui.snapshots import order_line_title, sales_state_of, show_state_of
 from anchordesk.ui.state import (
     CommentRow,
     HealthState,
@@ -786,7 +786,7 @@ class Controller(QObject):
                         OrderRow(
                             key=f"{order.source}:{order.id}:{line.sku}",
                             sku=line.sku,
-                            title=line.title or (product.title if product else line.sku),
+                            title=order_line_title(line.title, line.sku, product),
                             quantity=line.quantity,
                             amount=line.amount,
                             currency=order.currency,
