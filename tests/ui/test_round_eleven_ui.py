@@ -14,8 +14,10 @@ import cv2
 import numpy as np
 from pytestqt.qtbot import QtBot
 
+from anchordesk.core import languages
 from anchordesk.show.feed_items import Order, OrderLine
 from anchordesk.showfile import images
+from anchordesk.ui import i18n
 from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.main_window import MainWindow
 
@@ -144,3 +146,36 @@ def test_a_feed_s_sku_and_line_title_are_listed_with_their_control_characters_es
         "Serum \\u202egift\\x1b[2J",
         "MUG\\x1b]0;pwned\\x07\\u202e-350",
     ]
+
+
+def test_a_show_of_many_problems_is_said_off_the_window_s_thread_in_its_language(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path, monkeypatch: Any, qapp: Any
+) -> None:
+    """File -> Open of a show whose 10,000 products are each wrong five ways and whose 20,000
+    segments are wrong too (150,000 problems, under Xvfb): the window's thread said every
+    problem, 3.6 s without a frame in the preview or a key press answered (with the dialog)."""
+    said_on: list[str] = []
+    say = languages.say
+
+    def spied(words: Any, language: str) -> str:
+        said_on.append(threading.current_thread().name)
+        return say(words, language)
+
+    monkeypatch.setattr(languages, "say", spied)
+    products = [{"sku": f"S{n}", "title": "T", "price": "abc", "stock": -1} for n in range(3)]
+    path = tmp_path / "many.show.json"
+    data = {"format": 1, "title": "Many", "currency": "USD", "language": "en",
+            "products": products, "rundown": [{"title": "x", "seconds": 60}]}  # fmt: skip
+    path.write_text(json.dumps(data), encoding="utf-8")
+    refused: list[list[str]] = []
+    window = control_room
+    window.controller.show_refused.connect(lambda _path, lines, _editable: refused.append(lines))
+    i18n.install(qapp, "ja")
+    try:
+        window.controller.open_show(path)
+        qtbot.waitUntil(lambda: bool(refused), timeout=20000)
+    finally:
+        i18n.install(qapp, "en")
+    assert len(refused[0]) == 6
+    assert all("数値ではありません" in line for line in refused[0][::2]), refused[0]
+    assert said_on and threading.main_thread().name not in said_on
