@@ -5,6 +5,8 @@ read by the real reader, the real pipeline."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -12,12 +14,13 @@ from typing import Any
 
 import cv2
 import numpy as np
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from anchordesk.core import languages
+from anchordesk.core import languages, paths
 from anchordesk.show.feed_items import Order, OrderLine
 from anchordesk.showfile import images
-from anchordesk.ui import i18n
+from anchordesk.ui import crash, i18n
 from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.main_window import MainWindow
 
@@ -179,3 +182,49 @@ def test_a_show_of_many_problems_is_said_off_the_window_s_thread_in_its_language
     assert len(refused[0]) == 6
     assert all("数値ではありません" in line for line in refused[0][::2]), refused[0]
     assert said_on and threading.main_thread().name not in said_on
+
+
+def test_a_closing_signal_with_unsaved_changes_in_the_show_editor_closes_and_keeps_them(
+    qtbot: QtBot,
+    control_room: MainWindow,
+    tmp_path: Path,
+    monkeypatch: Any,
+) -> None:
+    """File -> Edit show, a word typed, then SIGTERM (a logout; also SIGINT, SIGHUP; under
+    Xvfb): the editor asked "The show has changes that are not saved. Save them?" and waited
+    for ever; the window stayed open behind it, recording (and streaming, when live), until
+    the system killed it mid-write. Now it closes; the draft is kept, never written over the
+    show."""
+    path = _show_with_pictures(tmp_path / "show", 1)
+    before = path.read_bytes()
+    window = control_room
+    window.controller.open_show(path)
+    qtbot.waitUntil(lambda: window.controller.show_path == path, timeout=20000)
+    window.edit_show()
+    editor = window.findChild(ShowEditor)
+    assert editor is not None
+    editor.show_page.title_edit.end(False)
+    qtbot.keyClicks(editor.show_page.title_edit, ", edited")
+    asked: list[str] = []
+
+    def question(_parent: object, title: str, *_args: object) -> QMessageBox.StandardButton:
+        asked.append(title)  # nobody answers; the signal closes the question as Cancel
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(crash, "_termination_requested", False, raising=False)
+    previous = {
+        name: signal.signal(getattr(signal, name), signal.SIG_DFL) for name in crash.CLOSING_SIGNALS
+    }
+    try:
+        crash.close_windows_on_sigterm()
+        os.kill(os.getpid(), signal.SIGTERM)
+        qtbot.waitUntil(lambda: not editor.isVisible() and not window.isVisible(), timeout=10000)
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+    assert asked == []
+    assert path.read_bytes() == before
+    kept = list((paths.user_data_dir() / "unsaved shows").glob("pictures.show *.json"))
+    assert len(kept) == 1
+    assert json.loads(kept[0].read_text(encoding="utf-8"))["title"] == "Pictures night, edited"
