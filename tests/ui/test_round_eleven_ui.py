@@ -4,7 +4,9 @@ read by the real reader, the real pipeline."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import signal
 import threading
@@ -14,10 +16,13 @@ from typing import Any
 
 import cv2
 import numpy as np
+import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
+from tests.faults.disks import fill, tmpfs
+from tests.faults.test_disk_writers import restore_logging  # noqa: F401 (a fixture)
 
-from anchordesk.core import languages, paths
+from anchordesk.core import languages, logs, paths
 from anchordesk.show.feed_items import Order, OrderLine
 from anchordesk.showfile import images
 from anchordesk.ui import crash, i18n
@@ -228,3 +233,32 @@ def test_a_closing_signal_with_unsaved_changes_in_the_show_editor_closes_and_kee
     kept = list((paths.user_data_dir() / "unsaved shows").glob("pictures.show *.json"))
     assert len(kept) == 1
     assert json.loads(kept[0].read_text(encoding="utf-8"))["title"] == "Pictures night, edited"
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_a_log_file_whose_disk_is_full_is_said_once_in_the_window_s_language(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path, qapp: Any
+) -> None:
+    """The log folder on a full disk (a 1 MB tmpfs filled, under Xvfb, ja): "stopped writing:
+    the disk holding …/anchordesk.log is full" went to the terminal only, which a window
+    started from the menu does not have; the window said nothing, and its crash dialog would
+    name an empty log for a bug report."""
+    window = control_room
+    said: list[str] = []
+    window.controller.message.connect(said.append)
+    with tmpfs(tmp_path / "disk", 64) as disk:
+        fill(disk)
+        logs.setup_logging(stderr=io.StringIO(), log_dir=disk, native_crashes=False)
+        for number in range(50):
+            logging.getLogger("anchordesk.test").info("line %d of the show", number)
+        i18n.install(qapp, "ja")
+        try:
+            window.controller.poll_health()
+            window.controller.poll_health()
+        finally:
+            i18n.install(qapp, "en")
+    log_file = disk / "anchordesk.log"
+    assert said == [
+        f"ログファイルへの書き込みが止まりました：{log_file} を保存しているディスクがいっぱいです。"
+        "番組はそのまま続きます。これ以降の出来事はログに残りません。"
+    ]

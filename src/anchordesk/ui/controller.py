@@ -41,6 +41,7 @@ import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from anchordesk.core import logs
 from anchordesk.core.redact import mask_secrets
 from anchordesk.core.words import Words
 from anchordesk.live.factory import build_live_show
@@ -176,6 +177,7 @@ class Controller(QObject):
         self._network_failing = False
         self._failing_feeds: set[str] = set()  # feeds said to be failing, until they answer
         self._store_faults_said: set[str] = set()  # session files said to be written no more
+        self._log_fault_said = False
         self.studio_mode = False
         self._starting = False
         self._shutting_down = False
@@ -560,6 +562,7 @@ class Controller(QObject):
         live = self.live
         if live is None or live.media.stats is None:
             return
+        self._say_log_fault()
         sample: dict[str, Any] = live.media.stats.sample()
         # The sample is the --stats line (English); a fault is said from its words.
         faults = live.media.output_faults()
@@ -611,6 +614,23 @@ class Controller(QObject):
             microphone_ok=microphone is not None and microphone.get("state") == "active",
         )
         self.health_changed.emit(self.health)
+
+    def _say_log_fault(self) -> None:
+        """The log file stopped being written (its disk full or read-only), or was never
+        written: said once per run. Only the terminal heard it, which a window started from the
+        menu does not have, and a crash dialog then named an empty log for a bug report."""
+        if self._log_fault_said:
+            return
+        fault = logs.write_fault_words()
+        if fault is None:
+            return
+        self._log_fault_said = True
+        self.message.emit(
+            self.tr(
+                "The log file is no longer written: %1. The show goes on; what happens from "
+                "now on is not in the log."
+            ).replace("%1", say(fault))
+        )
 
     def _say_store_fault(self, snapshot: LiveSnapshot) -> None:
         """The session file stopped being written (its disk full or turned read-only): said
