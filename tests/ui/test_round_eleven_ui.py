@@ -4,6 +4,7 @@ read by the real reader, the real pipeline."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -262,3 +263,20 @@ def test_a_log_file_whose_disk_is_full_is_said_once_in_the_window_s_language(
         f"ログファイルへの書き込みが止まりました：{log_file} を保存しているディスクがいっぱいです。"
         "番組はそのまま続きます。これ以降の出来事はログに残りません。"
     ]
+
+
+def test_a_feed_task_that_does_not_end_after_the_close_is_cancelled_not_waited_for(
+    qtbot: QtBot, control_room: MainWindow, qt_asyncio_loop: Any, caplog: Any
+) -> None:
+    """SIGINT with File -> Open up on a loaded machine (under Xvfb, once in 42 runs): the
+    recording finished at once and the program ended 5.6 s later, the window waiting its 5 s
+    for a feed task that had not ended (round ten's unexplained 5.4 s close). A task still
+    running after the feeds' share of the 2 s is cancelled, and where it waited is logged."""
+    never = asyncio.Event()
+    lingering = qt_asyncio_loop.create_task(never.wait())
+    controller = control_room.controller
+    controller._closing.append(lingering)
+    closing = asyncio.ensure_future(controller.wait_closed(), loop=qt_asyncio_loop)
+    qtbot.waitUntil(closing.done, timeout=20000)
+    assert lingering.cancelled()
+    assert "a feed task had not ended 1.0 s after the window closed" in caplog.text
