@@ -341,7 +341,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+236"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+238"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -351,12 +351,12 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+457"/>
+        <location line="+495"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-368"/>
+        <location line="-406"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
@@ -366,7 +366,7 @@
         <translation>%1できません：イベントループがありません。</translation>
     </message>
     <message>
-        <location line="+121"/>
+        <location line="+141"/>
         <source>none</source>
         <translation>なし</translation>
     </message>
@@ -376,7 +376,12 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+129"/>
+        <location line="+131"/>
+        <source>The log file is no longer written: %1. The show goes on; what happens from now on is not in the log.</source>
+        <translation>ログファイルへの書き込みが止まりました：%1。番組はそのまま続きます。これ以降の出来事はログに残りません。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
         <translation>セッションファイルへの書き込みが止まりました：%1。これ以降のコメント、注文、番組イベントは保存されません。番組はそのまま続きます。</translation>
     </message>
@@ -441,7 +446,7 @@
         <translation>録画を停止しました：%1</translation>
     </message>
     <message>
-        <location line="+415"/>
+        <location line="+430"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 は開かれませんでした：読み込み中にライブ配信が始まりました。配信中の番組はそのまま続きます。配信が終わってからもう一度開いてください。</translation>
     </message>
@@ -478,7 +483,7 @@
         <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="-305"/>
+        <location line="-320"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -1912,7 +1917,7 @@
         <translation type="vanished">セール在庫は 1 以上にしてください（または未設定）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+40"/>
+        <location filename="../src/anchordesk/ui/words.py" line="+42"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>
@@ -2824,12 +2829,12 @@
 <context>
     <name>ProductsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/products_page.py" line="+128"/>
+        <location filename="../src/anchordesk/ui/editor/products_page.py" line="+129"/>
         <source>Product %1</source>
         <translation>商品 %1</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+43"/>
         <source>No image</source>
         <translation>画像なし</translation>
     </message>
@@ -2839,7 +2844,7 @@
         <translation>画像が見つかりません</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+11"/>
         <source>Product image</source>
         <translation>商品画像</translation>
     </message>
@@ -3441,7 +3446,7 @@
         <translation>エラー %1 件、警告 %2 件（それぞれの項目の横に表示）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+45"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+49"/>
         <source>error: %1</source>
         <translation>エラー：%1</translation>
     </message>
@@ -3565,7 +3570,7 @@
         <translation>最近の番組はありません</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+31"/>
         <source>Unsaved changes</source>
         <translation>未保存の変更</translation>
     </message>
@@ -4200,7 +4205,7 @@
         <translation>ファイルが {size} MB あります。番組ファイルは {limit} MB までの JSON テキストです</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/images.py" line="+38"/>
+        <location filename="../src/anchordesk/showfile/images.py" line="+39"/>
         <source>a folder</source>
         <translation>フォルダー</translation>
     </message>
@@ -4290,7 +4295,7 @@
         <translation>{what} {name} は {size} MB あります。画像は {limit} MB までです</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+66"/>
         <source>{what} {name} is an empty file</source>
         <translation>{what} {name} は空のファイルです</translation>
     </message>
@@ -4300,17 +4305,17 @@
         <translation>{what} {name} は PNG・JPEG・WebP・BMP 画像ではありません（{suffix}）</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+9"/>
         <source>{what} {name} is {width}×{height} pixels; an image has at most {limit} million</source>
         <translation>{what} {name} は {width}×{height} ピクセルです。画像は {limit} メガピクセルまでです</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+11"/>
         <source>{what} {name} cannot be decoded: the file is damaged or incomplete</source>
         <translation>{what} {name} をデコードできません。ファイルが壊れているか不完全です</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+10"/>
         <source>{what} file cannot be read: {where}: {reason}</source>
         <translation>{what}ファイルを読み取れません：{where}：{reason}</translation>
     </message>

@@ -341,7 +341,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+236"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+238"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -351,12 +351,12 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+457"/>
+        <location line="+495"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-368"/>
+        <location line="-406"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
@@ -366,7 +366,7 @@
         <translation>无法%1：没有事件循环。</translation>
     </message>
     <message>
-        <location line="+121"/>
+        <location line="+141"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -376,7 +376,12 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+129"/>
+        <location line="+131"/>
+        <source>The log file is no longer written: %1. The show goes on; what happens from now on is not in the log.</source>
+        <translation>日志文件已停止写入：%1。直播继续进行；从现在起发生的事情不会记入日志。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
         <translation>场次文件已停止写入：%1。从现在起的评论、订单和节目事件都不会保存；直播继续进行。</translation>
     </message>
@@ -441,7 +446,7 @@
         <translation>录制已停止：%1</translation>
     </message>
     <message>
-        <location line="+415"/>
+        <location line="+430"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 未打开：读取它时已开始直播。当前直播继续进行；请在直播结束后再打开它。</translation>
     </message>
@@ -478,7 +483,7 @@
         <translation type="vanished">这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="-305"/>
+        <location line="-320"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -1912,7 +1917,7 @@
         <translation type="vanished">秒杀库存必须大于零（或不设）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+40"/>
+        <location filename="../src/anchordesk/ui/words.py" line="+42"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>
@@ -2824,12 +2829,12 @@
 <context>
     <name>ProductsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/products_page.py" line="+128"/>
+        <location filename="../src/anchordesk/ui/editor/products_page.py" line="+129"/>
         <source>Product %1</source>
         <translation>商品 %1</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+43"/>
         <source>No image</source>
         <translation>没有图片</translation>
     </message>
@@ -2839,7 +2844,7 @@
         <translation>找不到图片</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+11"/>
         <source>Product image</source>
         <translation>商品图片</translation>
     </message>
@@ -3441,7 +3446,7 @@
         <translation>%1 个错误，%2 个警告（各自显示在对应字段旁）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+45"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+49"/>
         <source>error: %1</source>
         <translation>错误：%1</translation>
     </message>
@@ -3565,7 +3570,7 @@
         <translation>没有最近打开的节目</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+31"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
@@ -4200,7 +4205,7 @@
         <translation>文件有 {size} MB；节目文件是不超过 {limit} MB 的 JSON 文本</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/images.py" line="+38"/>
+        <location filename="../src/anchordesk/showfile/images.py" line="+39"/>
         <source>a folder</source>
         <translation>文件夹</translation>
     </message>
@@ -4290,7 +4295,7 @@
         <translation>{what} {name} 有 {size} MB；图片最大 {limit} MB</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+66"/>
         <source>{what} {name} is an empty file</source>
         <translation>{what} {name} 是空文件</translation>
     </message>
@@ -4300,17 +4305,17 @@
         <translation>{what} {name} 不是 PNG、JPEG、WebP 或 BMP 图片（{suffix}）</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+9"/>
         <source>{what} {name} is {width}×{height} pixels; an image has at most {limit} million</source>
         <translation>{what} {name} 为 {width}×{height} 像素；图片最多 {limit} 百万像素</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+11"/>
         <source>{what} {name} cannot be decoded: the file is damaged or incomplete</source>
         <translation>{what} {name} 无法解码：文件已损坏或不完整</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+10"/>
         <source>{what} file cannot be read: {where}: {reason}</source>
         <translation>无法读取{what}文件：{where}：{reason}</translation>
     </message>

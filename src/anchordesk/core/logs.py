@@ -42,9 +42,10 @@ from types import TracebackType
 from typing import IO, Any
 
 from anchordesk.core import paths
-from anchordesk.core.disk import describe_error
+from anchordesk.core.disk import error_words
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_urls
+from anchordesk.core.words import Words
 
 LOG_FILE_NAME = "anchordesk.log"
 LOG_MAX_BYTES = 2_000_000
@@ -158,6 +159,7 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
     """
 
     fault: str | None = None
+    fault_words: Words | None = None  # the same reason alone, for a window to say
 
     def emit(self, record: logging.LogRecord) -> None:
         if self.fault is None:
@@ -168,9 +170,8 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
         if not isinstance(error, OSError) or self.fault is not None:
             super().handleError(record)
             return
-        self.fault = f"log file {self.baseFilename}: stopped writing: " + describe_error(
-            self.baseFilename, error
-        )
+        self.fault_words = error_words(self.baseFilename, error)
+        self.fault = f"log file {self.baseFilename}: stopped writing: {self.fault_words}"
         stream, self.stream = self.stream, None
         if stream is not None:
             with contextlib.suppress(OSError, ValueError):
@@ -190,6 +191,17 @@ def write_fault() -> str | None:
     return None
 
 
+def write_fault_words() -> Words | str | None:
+    """Why the log file is not written (:func:`write_fault` without its English frame): Words
+    a window says in its language, or the folder's English line."""
+    if _setup_fault_words is not None:
+        return _setup_fault_words
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, _LogFileHandler) and handler.fault_words is not None:
+            return handler.fault_words
+    return None
+
+
 @dataclass(frozen=True)
 class LogSetup:
     """Where this run logs. ``log_file`` is None when the log folder could not be written."""
@@ -203,6 +215,7 @@ _current: LogSetup | None = None
 # Why this run's log file could not be opened at all: as much a lost file as one that stopped
 # (round eight: the run said "logging to stderr only" at its start, then exit 0).
 _setup_fault: str | None = None
+_setup_fault_words: Words | str | None = None
 _crash_stream: IO[str] | None = None
 
 
@@ -239,8 +252,8 @@ def setup_logging(
     Safe to call again (tests call ``main`` many times): the handlers of an earlier call are
     replaced, handlers others added (pytest's) are left alone.
     """
-    global _current, _setup_fault
-    _setup_fault = None
+    global _current, _setup_fault, _setup_fault_words
+    _setup_fault = _setup_fault_words = None
     install_masking()
     level = logging.DEBUG if verbose else logging.INFO
     root = logging.getLogger()
@@ -291,9 +304,11 @@ def setup_logging(
         said = str(error)
         problem = f"log file: {said}"
         _setup_fault = f"log file: never written: {said}"
+        _setup_fault_words = said
         log_file = None
     except OSError as error:
-        said = describe_error(error.filename or log_dir or "the log folder", error)
+        _setup_fault_words = error_words(error.filename or log_dir or "the log folder", error)
+        said = str(_setup_fault_words)
         problem = f"log file: {said}"
         _setup_fault = f"log file: never written: {said}"
         log_file = None

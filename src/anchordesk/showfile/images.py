@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import struct
+import threading
 from pathlib import Path
 
 from anchordesk.core.printable import escape_controls
@@ -188,60 +189,95 @@ def _check(
                 limit=MAX_IMAGE_BYTES // 1_048_576,
             )
         )
-    try:
-        data = _read_regular_file(resolved)
-    except OSError as error_:
-        return error(_unreadable(what, where, error_))
-    if data is None:
-        return error(_not_regular_image(what, name))
+    # What the file holds is judged once per version of the file (its decoding is most of a
+    # check's time): the show editor checks the whole show as you type, on the window's thread,
+    # and decoded every picture again at every pause (twenty 40-megapixel pictures: 9 s
+    # without a key press answered, while live).
+    key = (
+        os.fspath(resolved),
+        info.st_dev,
+        info.st_ino,
+        info.st_size,
+        info.st_mtime_ns,
+        info.st_ctime_ns,
+    )
+    with _VERDICTS_LOCK:
+        verdict = _VERDICTS.get(key, _UNJUDGED)
+    if verdict is _UNJUDGED:
+        try:
+            data = _read_regular_file(resolved)
+        except OSError as error_:
+            return error(_unreadable(what, where, error_))
+        if data is None:
+            return error(_not_regular_image(what, name))
+        verdict = _content_verdict(data)
+        with _VERDICTS_LOCK:
+            if len(_VERDICTS) >= _MAX_VERDICTS:
+                _VERDICTS.clear()
+            _VERDICTS[key] = verdict
+    if verdict is None:
+        return problems
+    assert isinstance(verdict, tuple)
+    return error(_content_words(verdict, what, name, relative))
+
+
+# A file's content judged (see _check): None when it is a whole picture, else why not.
+_Verdict = tuple[str, int, int] | None
+_UNJUDGED: object = object()
+_VERDICTS: dict[tuple[str, int, int, int, int, int], _Verdict] = {}
+_VERDICTS_LOCK = threading.Lock()
+_MAX_VERDICTS = 40_000  # two pictures for each of a show's 10,000 products, twice over
+
+
+def _content_verdict(data: bytes) -> _Verdict:
     if not any(data[offset : offset + len(magic)] == magic for magic, offset in _MAGIC_NUMBERS):
-        suffix = escape_controls(Path(relative).suffix.lower())
-        return error(
-            Words(
-                QT_TRANSLATE_NOOP("ShowProblems", "{what} {name} is an empty file"),
-                what=what,
-                name=name,
-            )
-            if not data
-            else Words(
-                QT_TRANSLATE_NOOP(
-                    "ShowProblems", "{what} {name} is not a PNG, JPEG, WebP or BMP image ({suffix})"
-                ),
-                what=what,
-                name=name,
-                suffix=suffix,
-            )
-        )
+        return ("not_an_image" if data else "empty", 0, 0)
     size = image_size(data)
     if size is not None and size[0] * size[1] > MAX_IMAGE_PIXELS:
-        return error(
-            Words(
-                QT_TRANSLATE_NOOP(
-                    "ShowProblems",
-                    "{what} {name} is {width}×{height} pixels; an image has at most {limit} "
-                    "million",
-                ),
-                what=what,
-                name=name,
-                width=size[0],
-                height=size[1],
-                limit=MAX_IMAGE_PIXELS // 1_000_000,
-            )
-        )
+        return ("too_many_pixels", size[0], size[1])
     # A header of no pixels is a damaged file: said without the decoder, whose library
     # (libpng) printed its own three lines to the terminal beside ours (R8in N3).
     if (size is not None and 0 in size) or not _decodes(data):
-        return error(
-            Words(
-                QT_TRANSLATE_NOOP(
-                    "ShowProblems",
-                    "{what} {name} cannot be decoded: the file is damaged or incomplete",
-                ),
-                what=what,
-                name=name,
-            )
+        return ("damaged", 0, 0)
+    return None
+
+
+def _content_words(verdict: tuple[str, int, int], what: Words, name: str, relative: str) -> Words:
+    kind, width, height = verdict
+    if kind == "empty":
+        return Words(
+            QT_TRANSLATE_NOOP("ShowProblems", "{what} {name} is an empty file"),
+            what=what,
+            name=name,
         )
-    return problems
+    if kind == "not_an_image":
+        return Words(
+            QT_TRANSLATE_NOOP(
+                "ShowProblems", "{what} {name} is not a PNG, JPEG, WebP or BMP image ({suffix})"
+            ),
+            what=what,
+            name=name,
+            suffix=escape_controls(Path(relative).suffix.lower()),
+        )
+    if kind == "too_many_pixels":
+        return Words(
+            QT_TRANSLATE_NOOP(
+                "ShowProblems",
+                "{what} {name} is {width}×{height} pixels; an image has at most {limit} million",
+            ),
+            what=what,
+            name=name,
+            width=width,
+            height=height,
+            limit=MAX_IMAGE_PIXELS // 1_000_000,
+        )
+    return Words(
+        QT_TRANSLATE_NOOP(
+            "ShowProblems", "{what} {name} cannot be decoded: the file is damaged or incomplete"
+        ),
+        what=what,
+        name=name,
+    )
 
 
 def _unreadable(what: Words, where: Words | str, error: OSError) -> Words:

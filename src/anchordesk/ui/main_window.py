@@ -1113,5 +1113,5 @@ def run_control_room(
         controller.shutdown()
         # Let the feeds' tasks see their stop on the loop before it closes (else they would be
         # destroyed pending, or resumed with no loop running).
-        loop.run_until_complete(controller.wait_closed(5.0))
+        loop.run_until_complete(controller.wait_closed())
     return 0

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from anchordesk.core.printable import bidi_isolated
+from anchordesk.core.printable import bidi_isolated, escape_controls
 from anchordesk.live.snapshot import LiveSnapshot
+from anchordesk.show.model import Product
 from anchordesk.ui.state import (
     CommentRow,
     DealPlan,
@@ -113,3 +114,16 @@ def sales_state_of(snapshot: LiveSnapshot) -> SalesState:
         gmv_by_currency=snapshot.sales.gmv_by_currency,
         simulated=snapshot.simulated,
     )
+
+
+def order_line_title(title: str | None, sku: str, product: Product | None) -> str:
+    """What the orders panel calls an order's line: the feed's own title for it, else the show's
+    product, else the SKU. A feed's text has its control characters written as escapes, as the
+    report writes them: a SKU "MUG\\x1b]0;pwned\\x07\\u202e-350" read "MUG]0;pwned053-" in its
+    cell (boxes for the controls, the digits turned around by the override) beside the report's
+    escaped one."""
+    if title:
+        return escape_controls(title)
+    if product is not None:
+        return bidi_isolated(product.title)
+    return escape_controls(sku)

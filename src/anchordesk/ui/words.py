@@ -10,6 +10,8 @@ in a language is `anchordesk.core.languages.say`'s, shared with the remote contr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from anchordesk.core import languages
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.validate import Problem
@@ -43,3 +45,9 @@ def refusal_text(words: Words | str) -> str:
 def say_problem(problem: Problem) -> str:
     """A problem with where it is (``$.products[2].price (product …): …``), translated."""
     return say(problem.located())
+
+
+def say_problems(problems: Sequence[Problem], language: str) -> list[str]:
+    """Each of ``problems`` as :func:`say_problem` says it, in ``language`` (from any thread:
+    the window's is not held while a long list is said)."""
+    return [languages.say(problem.located(), language) for problem in problems]

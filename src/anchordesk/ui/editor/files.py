@@ -3,8 +3,10 @@ recent shows, and importing products from a CSV under the rule of ``show import-
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,11 +15,13 @@ from PySide6.QtCore import QCoreApplication, SignalInstance
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QTabWidget, QWidget
 
+from anchordesk.core import paths
 from anchordesk.live.settings import Settings, save_settings
 from anchordesk.show.model import canonical_sku
 from anchordesk.showfile.csv_import import CsvImport, read_products_csv
 from anchordesk.showfile.files import ShowReport, dump_show
 from anchordesk.showfile.samples import is_sample
+from anchordesk.ui import crash
 from anchordesk.ui.editor.draft import (
     Finding,
     UnreadableDraft,
@@ -334,6 +338,12 @@ class EditorFiles:
     def _confirm_discard(self) -> bool:
         if not self._modified:
             return True
+        if crash.termination_requested():
+            # A logout, a kill or Ctrl+C in the terminal: nobody answers "Save them?". The
+            # question waited for ever, and the whole window stayed open with it, recording
+            # and streaming, until the system killed it mid-write.
+            self._keep_unsaved_draft()
+            return True
         answer = QMessageBox.question(
             self._widget(),
             QCoreApplication.translate("ShowEditor", "Unsaved changes"),
@@ -346,7 +356,33 @@ class EditorFiles:
         )
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
+        if answer != QMessageBox.StandardButton.Discard and crash.termination_requested():
+            # The signal came while asked: it closed the question (as Cancel).
+            self._keep_unsaved_draft()
+            return True
         return answer == QMessageBox.StandardButton.Discard
+
+    def _keep_unsaved_draft(self) -> Path | None:
+        """The draft as it is, in the user data folder ("unsaved shows"): never written over
+        the show without its author's word, never lost either. Its place is logged."""
+        stem = self.path.stem if self.path is not None else "new show"
+        name = f"{stem} {time.strftime('%Y-%m-%d_%H-%M-%S')}.json"
+        try:
+            folder = paths.user_data_dir() / "unsaved shows"
+            folder.mkdir(exist_ok=True)
+            target = folder / name
+            target.write_text(
+                json.dumps(self.data(), ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+        except (OSError, ValueError) as error:
+            log.error("the show editor's unsaved changes could not be kept: %s", error)
+            return None
+        log.warning(
+            "closing: the show editor's unsaved changes%s are kept in %s",
+            f" to {self.path}" if self.path is not None else "",
+            target,
+        )
+        return target
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._confirm_discard():

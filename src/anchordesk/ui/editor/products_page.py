@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSignalBlocker, Qt
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt
+from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -63,6 +63,7 @@ class ProductsPage(TablePage):
         self.image_button.setObjectName("choose-image")
         self.image_button.clicked.connect(self._pick_image)
         self.image_preview = QLabel(self)
+        self._preview_key: tuple[object, ...] | None = None  # the picture the preview shows
         self.image_preview.setFixedSize(160, 160)
         self.image_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image_preview.setWordWrap(True)
@@ -146,26 +147,32 @@ class ProductsPage(TablePage):
     def _update_image_preview(self) -> None:
         row = self.current_row()
         relative = cell_text(self.model.value(row, P_IMAGE)).strip() if row >= 0 else ""
-        pixmap = QPixmap()
+        path: Path | None = None
+        key: tuple[object, ...] = (relative, self.base_dir)
         if relative:
             path = Path(relative)
             if not path.is_absolute() and self.base_dir is not None:
                 path = self.base_dir / path
-            if path.is_file():
-                pixmap = QPixmap(str(path))
+            try:
+                info = path.stat()
+                key += (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+            except (OSError, ValueError):
+                key += (None,)
+        # Every check of the show (as you type) repaints the table and lands here: the picture
+        # was decoded again each time, 0.9 s on the window's thread for a 40-megapixel one.
+        if key == self._preview_key:
+            return
+        self._preview_key = key
+        pixmap = QPixmap()
+        if path is not None and path.is_file():
+            pixmap = _preview_of(path, self.image_preview.size())
         if pixmap.isNull():
             self.image_preview.setPixmap(QPixmap())
             self.image_preview.setText(
                 self.tr("No image") if not relative else self.tr("Image not found")
             )
         else:
-            self.image_preview.setPixmap(
-                pixmap.scaled(
-                    self.image_preview.size(),
-                    Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
-            )
+            self.image_preview.setPixmap(pixmap)
 
     def _pick_image(self) -> None:
         row = self.current_row()
@@ -202,9 +209,30 @@ class ProductsPage(TablePage):
         self.import_csv_button.setText(self.tr("&Import CSV…"))
         self.image_button.setText(self.tr("Choose i&mage…"))
         self.points_label.setText(self.tr("Talking &points (one per line):"))
+        self._preview_key = None  # "No image" in the new language
         self._update_image_preview()
         self.refresh_row_message()
 
 
 def lines_of(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _preview_of(path: Path, size: QSize) -> QPixmap:
+    """The picture at ``path`` fitted into ``size``, decoded at that size where the format
+    allows (JPEG): a full-size decode of a 40-megapixel picture took most of a second."""
+    reader = QImageReader(str(path))
+    reader.setAutoTransform(True)
+    full = reader.size()
+    if full.isValid() and (full.width() > size.width() or full.height() > size.height()):
+        reader.setScaledSize(full.scaled(size, Qt.AspectRatioMode.KeepAspectRatio))
+    image = reader.read()
+    if image.isNull():
+        return QPixmap()
+    return QPixmap.fromImage(
+        image.scaled(
+            size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+        if image.width() > size.width() or image.height() > size.height()
+        else image
+    )
