@@ -151,7 +151,7 @@ class ShowSession:
         self._task: asyncio.Task[None] | None = None
         # The data board's figures and prompts (live/board.py).
         self.board = SessionBoard(wall_clock(), prompts_off, writer.submit_show_events)
-        self._resume_from_store()
+        resumed = self._resume_from_store()
         if feeds:
             self.hub = FeedHub(
                 feeds,
@@ -175,13 +175,17 @@ class ShowSession:
 
             writer.call(keep)
         if runtime is not None:
-            # from_start: resuming a file above already ran the show (the stock of the orders
-            # kept), which delivered its start events; the first segment must be kept anyway.
+            # from_start: the start events may have gone out already (to the picture's
+            # listeners); the first segment must be kept anyway.
             runtime.add_listener(self.record_event, from_start=True)
+            if resumed:
+                self._carry_stock_over(runtime)
 
     # -- resuming (``anchordesk live --session`` with a file that already has items) ----------
 
-    def _resume_from_store(self) -> None:
+    def _resume_from_store(self) -> bool:
+        """Continue from what the file holds; True when it held orders or show events."""
+
         def read(
             store: SessionStore,
         ) -> tuple[
@@ -220,32 +224,38 @@ class ShowSession:
             elif removal.reason == "banned" and removal.author_id:
                 self._banned_authors.add((removal.source, removal.author_id))
         if not orders and not events:
-            return
+            return False
         show = self.runtime.show if self.runtime is not None else None
         # The same replay as the report's: the board continues from the report's numbers.
         self.ledger = replay_session(
             show.products if show else (), show.currency if show else "", events, orders, updates
         )
-        if self.runtime is not None:
-            for kept in orders:
-                for line in kept.order.lines:
-                    if line.quantity > 0:
-                        self.runtime.apply_order(
-                            line.sku,
-                            line.quantity,
-                            None,
-                            line.unit_price,
-                            kept.order.currency or None,
-                        )
-            # What the kept cancellations and refunds gave back is back in stock again.
-            for outcome in self.ledger.updates:
-                for restock in outcome.restocks:
-                    self.runtime.restock(restock.sku, restock.units)
         log.info(
             "session %s: continuing (%d orders already kept, taken from the stock on screen)",
             self.path,
             len(orders),
         )
+        return True
+
+    def _carry_stock_over(self, runtime: ShowRuntime) -> None:
+        """The stock on screen goes on from the report's count of the file (the ledger just
+        replayed): what the kept orders took, less what their cancellations gave back.
+
+        It was once rebuilt by applying every kept order to the new run's show and then every
+        give-back: out of the order they happened, so an order that sold the last units after
+        a cancellation gave them back was refused its units and the give-back then made them
+        up (5 left on screen, none in the report); and applied to the new run's deals (its
+        planned deal started again with the old run's units in its quota, which the report
+        counts in the old deal), with the events that caused (a deal sold out) kept nowhere.
+        Taken here as units without a price (never a deal line), after the session's listener
+        is on: a product with nothing left ends its live deal sold out, and the file says so.
+        """
+        for product in runtime.show.products:
+            left = self.ledger.stock_left(product.sku)
+            shown = runtime.snapshot().state.stock_left(product.sku)
+            if left is None or shown is None or left >= shown:
+                continue
+            runtime.apply_order(product.sku, shown - left)
 
     # -- feeds -------------------------------------------------------------------------------
 

@@ -508,8 +508,13 @@ class Ledger:
                 line.restocked += to_stock
                 start = self._starting_stock.get(line.sku, 0)
                 self._stock_left[line.sku] = min(start, self._stock_left[line.sku] + to_stock)
+                # A deal of an earlier run of the session (continued with --session) may share
+                # its id with one running now ("segment-0", "deal-1"): it is history, and the
+                # units go back to the product only, not into the new deal's quota.
+                deal = line.deal
+                current = deal is not None and self._deals_by_id.get(deal.deal_id) is deal
                 restocks.append(
-                    Restock(line.sku, to_stock, line.deal.deal_id if line.deal else None)
+                    Restock(line.sku, to_stock, deal.deal_id if deal and current else None)
                 )
         outcome = UpdateOutcome(update, "applied", currency, amount, units_back, tuple(restocks))
         self.updates.append(outcome)

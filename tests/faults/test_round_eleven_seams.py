@@ -1,0 +1,102 @@
+"""Round eleven of issue 10, the seams: the picture, the remote's figures, the board and
+``anchordesk report`` agree after the faults of a real show (R11seam.md).
+
+Real parts: the session's SQLite file written by the real store writer, read back by the
+report; the show's runtime whose scene is what the picture draws (the card's "N left").
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from anchordesk.live.runtime import ShowRuntime, scene_from_snapshot
+from anchordesk.live.show_session import ShowSession
+from anchordesk.live.snapshot import SessionMode
+from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate, RefundLine
+from anchordesk.show.model import DealPlan, Product, Segment, Show
+from anchordesk.store import StoreWriter
+from anchordesk.store.report import build_report
+
+# The mug is on screen from the start with its flash deal (3 units at 18.00).
+SHOW = Show(
+    title="Night",
+    currency="USD",
+    language="en",
+    products=(Product("MUG", "Mug", Decimal("24.00"), 5),),
+    rundown=(Segment("Mug", 600, "MUG", deal=DealPlan(Decimal("18.00"), 300, 3)),),
+)
+
+
+def run(path: Path) -> tuple[ShowSession, ShowRuntime]:
+    """One run of ``anchordesk live --session PATH`` (a new runtime on the same file)."""
+    runtime = ShowRuntime(SHOW, 0.0)
+    session = ShowSession(
+        mode=SessionMode.LIVE, runtime=runtime, writer=StoreWriter(path), feeds=[], simulated=False
+    )
+    runtime.tick(0.1)  # the first picture: the show's start events go out
+    return session, runtime
+
+
+def order(order_id: str, units: int, price: str) -> Order:
+    total = Decimal(price) * units
+    return Order("json", order_id, "USD", total, (OrderLine("MUG", units, Decimal(price)),))
+
+
+def card_stock(runtime: ShowRuntime) -> int | None:
+    """The "N left" the picture's card draws."""
+    card = scene_from_snapshot(runtime.snapshot()).card
+    assert card is not None
+    return card.stock_left
+
+
+def test_a_continued_session_shows_the_stock_the_report_counts(tmp_path: Path) -> None:
+    """R11seam F1: five mugs sold, cancelled, sold again; the program killed; the same command
+    again. The card said 5 left (none was), the deal sold out on screen was live in the file."""
+    path = tmp_path / "show.adsession"
+    first, runtime = run(path)
+    first.ingest([order("A", 5, "24.00")])
+    first.ingest([OrderUpdate("json", "A", "cancelled")])
+    first.ingest([order("B", 5, "24.00")])
+    assert card_stock(runtime) == 0
+    first.close_store()  # killed: the show never ended, what was committed stays
+
+    again, runtime = run(path)
+    again.close_store()
+    report = build_report(path)
+    assert report.ledger.stock_left("MUG") == again.ledger.stock_left("MUG") == 0
+    assert card_stock(runtime) == 0
+    state = runtime.snapshot().state
+    assert state.stock_left("MUG") == 0
+    # The new run's deal on a product with nothing left is over, on screen and in the file.
+    assert [(deal.status.value, deal.deal_id) for deal in state.deals] == [
+        ("sold_out", "segment-0")
+    ]
+    assert [(deal.deal_id, deal.end_reason) for deal in report.ledger.deals] == [
+        ("segment-0", "sold_out"),
+        ("segment-0", "sold_out"),
+    ]
+
+
+def test_a_refund_after_a_restart_does_not_refill_the_new_runs_deal(tmp_path: Path) -> None:
+    """R11seam F1: a deal unit sold before the restart and refunded after it went back into the
+    quota of the new run's deal of the same id, which the report counts apart."""
+    path = tmp_path / "show.adsession"
+    first, _ = run(path)
+    first.ingest([order("X", 1, "18.00")])
+    first.close_store()
+
+    again, runtime = run(path)
+    again.ingest([order("Y", 1, "18.00")])
+    refund = OrderUpdate("json", "X", "refunded", Decimal("18.00"), lines=(RefundLine("MUG", 1),))
+    again.ingest([refund])
+    again.close_store()
+    report = build_report(path)
+    old, new = report.ledger.deals
+    assert (old.units, new.units) == (0, 1)
+    live = runtime.snapshot().state.live_deal("MUG")
+    assert live is not None
+    assert (live.units_sold, live.stock_left) == (new.units, 2)
+    # The card: 5 mugs, 2 sold, 1 given back.
+    assert card_stock(runtime) == min(report.ledger.stock_left("MUG") or 0, 2) == 2
+    assert report.ledger.stock_left("MUG") == 4
