@@ -17,6 +17,7 @@ from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate, RefundLine
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
+from anchordesk.store.report_i18n import end_reason_text
 
 # The mug is on screen from the start with its flash deal (3 units at 18.00).
 SHOW = Show(
@@ -100,3 +101,28 @@ def test_a_refund_after_a_restart_does_not_refill_the_new_runs_deal(tmp_path: Pa
     # The card: 5 mugs, 2 sold, 1 given back.
     assert card_stock(runtime) == min(report.ledger.stock_left("MUG") or 0, 2) == 2
     assert report.ledger.stock_left("MUG") == 4
+
+
+def test_a_deal_cut_off_by_a_kill_ends_when_its_run_was_last_heard_of(tmp_path: Path) -> None:
+    """R11seam F2: a deal live when the program was killed was 'still running at the end' in
+    the report (the screen and the remote of the next run had none), or 'stopped by the
+    operator' at the next run's start when that run started a deal on the same product."""
+    path = tmp_path / "show.adsession"
+    first, runtime = run(path)
+    runtime.start_deal(sku="MUG", price=Decimal("20.00"), seconds=600)  # by hand: "deal-1"
+    first.ingest([order("X", 1, "20.00")])
+    first.close_store()
+    last_heard = build_report(path).ledger.timeline[-1].at
+
+    again, runtime = run(path)
+    runtime.stop_deal(sku="MUG")
+    again.close_store()
+    report = build_report(path)
+    cut, planned, stopped = report.ledger.deals
+    assert (cut.deal_id, cut.end_reason, cut.units) == ("segment-0", "stopped", 0)
+    assert (planned.deal_id, planned.end_reason, planned.units) == ("deal-1", "interrupted", 1)
+    assert planned.ended_at is not None
+    assert last_heard <= planned.ended_at <= stopped.started_at
+    assert (stopped.deal_id, stopped.end_reason) == ("segment-0", "stopped")
+    assert again.ledger.live_deals() == report.ledger.live_deals() == []
+    assert end_reason_text(planned.end_reason, "zh_CN") == "程序中途停止，秒杀中断"

@@ -54,6 +54,7 @@ from anchordesk.show.ledger import (
 )
 from anchordesk.store import ShowEventRecord, StoreWriter
 from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED, replay_session
+from anchordesk.store.report_clock import in_era
 from anchordesk.store.session import (
     SessionStore,
     StoredComment,
@@ -66,6 +67,9 @@ from anchordesk.store.session import (
 #: A command the operator gave, kept with its origin ("remote" for the control API).
 #: ``data``: {"command": name, "origin": str, "arguments": {...}}. The report ignores it.
 COMMAND = "command"
+#: A deal's end reason in the file when the run that kept it live stopped without ending it
+#: (killed): the run continuing the file ends it so (``report``: "cut off: the program stopped").
+INTERRUPTED = "interrupted"
 
 log = logging.getLogger(__name__)
 
@@ -230,12 +234,52 @@ class ShowSession:
         self.ledger = replay_session(
             show.products if show else (), show.currency if show else "", events, orders, updates
         )
+        heard = [
+            at
+            for at in (
+                *(event.at for event in events),
+                *(kept.received_at for kept in orders),
+                *(kept.received_at for kept in updates),
+                *(sample.received_at for sample in samples),
+                *comment_times,
+            )
+            if in_era(at)
+        ]
+        if heard:
+            self._end_interrupted_deals(max(heard))
         log.info(
             "session %s: continuing (%d orders already kept, taken from the stock on screen)",
             self.path,
             len(orders),
         )
         return True
+
+    def _end_interrupted_deals(self, last_heard: float) -> None:
+        """The deals the file holds as live died with the run that kept them (killed, or a
+        power cut): each ends, reason "interrupted", when that run was last heard of (its last
+        row). Left open, the report said "still running at the end" of a deal the screen and
+        the remote no longer had, or "stopped by the operator" at this run's start when this
+        run started a deal on the same product, its time counting the minutes nothing ran."""
+        records = [
+            ShowEventRecord(
+                id=f"interrupted:{self._event_run}:{deal.deal_id}",
+                kind="deal_ended",
+                at=max(last_heard, deal.started_at),
+                data={
+                    "kind": "deal_ended",
+                    "deal_id": deal.deal_id,
+                    "sku": deal.sku,
+                    "reason": INTERRUPTED,
+                },
+            )
+            for deal in self.ledger.live_deals()
+        ]
+        if not records:
+            return
+        self.writer.submit_show_events(records)
+        for record in records:
+            self.ledger.apply_event(record.kind, record.data, record.at)
+        log.info("session %s: %d deal(s) cut off by the run before ended", self.path, len(records))
 
     def _carry_stock_over(self, runtime: ShowRuntime) -> None:
         """The stock on screen goes on from the report's count of the file (the ledger just

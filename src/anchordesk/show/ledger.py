@@ -296,6 +296,10 @@ class Ledger:
                 deal.end_reason = reason
                 del self._live_deals[sku]
 
+    def live_deals(self) -> list[DealSales]:
+        """The deals started and not ended (by the events so far), oldest first."""
+        return sorted(self._live_deals.values(), key=lambda deal: deal.started_at)
+
     def apply_event(self, kind: str, data: Mapping[str, Any], at: float) -> None:
         """A show event as the store keeps it (``event_record`` data plus the wall time)."""
         if kind == "segment_started":
