@@ -7,6 +7,7 @@ report; the show's runtime whose scene is what the picture draws (the card's "N 
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
@@ -126,3 +127,49 @@ def test_a_deal_cut_off_by_a_kill_ends_when_its_run_was_last_heard_of(tmp_path: 
     assert (stopped.deal_id, stopped.end_reason) == ("segment-0", "stopped")
     assert again.ledger.live_deals() == report.ledger.live_deals() == []
     assert end_reason_text(planned.end_reason, "zh_CN") == "程序中途停止，秒杀中断"
+
+
+def test_a_deal_started_while_another_program_locks_the_file_is_kept_once_it_lets_go(
+    tmp_path: Path,
+) -> None:
+    """R11seam F3: a database browser (or a sync tool) holding the session file locked past
+    the store's busy timeout: the feeds' pages were asked again, but the show's events (a deal
+    started from the phone) were dropped; the report had no such deal, the run said nothing."""
+    path = tmp_path / "show.adsession"
+    session, runtime = run(path)
+    # The real busy timeout is 5 s: shortened here, on the writer's own connection.
+    session.writer.call(lambda store: store._db.execute("PRAGMA busy_timeout=20")).result()
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")
+        runtime.start_deal(sku="MUG", price=Decimal("20.00"), seconds=600)
+        session.writer.call(lambda store: None).result()  # its events were tried, and waited
+        other.execute("COMMIT")
+    finally:
+        other.close()
+    session.close_store()
+    assert session.writer.fault is None
+    report = build_report(path)
+    assert [(deal.deal_id, deal.end_reason) for deal in report.ledger.deals] == [
+        ("segment-0", "stopped"),
+        ("deal-1", ""),
+    ]
+    assert len(report.ledger.deals) == len(session.ledger.deals)
+
+
+def test_show_events_a_lock_still_keeps_out_at_the_close_are_said_lost(tmp_path: Path) -> None:
+    """R11seam F3: what the lock still holds out when the file closes is a fault, not a
+    'Session kept in …' as if the file were whole."""
+    path = tmp_path / "show.adsession"
+    session, runtime = run(path)
+    session.writer.call(lambda store: store._db.execute("PRAGMA busy_timeout=20")).result()
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")
+        runtime.start_deal(sku="MUG", price=Decimal("20.00"), seconds=600)
+        session.close_store()
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert session.writer.fault is not None
+    assert "show event(s) not kept: another program held the file locked" in session.writer.fault
