@@ -7,14 +7,18 @@ report; the show's runtime whose scene is what the picture draws (the card's "N 
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
+from anchordesk.live.factory import build_live_show
+from anchordesk.live.options import LiveOptions
 from anchordesk.live.runtime import ShowRuntime, scene_from_snapshot
+from anchordesk.live.show import LiveShowPlan
 from anchordesk.live.show_session import ShowSession
 from anchordesk.live.snapshot import SessionMode
-from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate, RefundLine
+from anchordesk.show.feed_items import Comment, Order, OrderLine, OrderUpdate, RefundLine
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
@@ -173,3 +177,43 @@ def test_show_events_a_lock_still_keeps_out_at_the_close_are_said_lost(tmp_path:
         other.close()
     assert session.writer.fault is not None
     assert "show event(s) not kept: another program held the file locked" in session.writer.fault
+
+
+async def _two_runs_of_one_session(path: Path) -> dict[str, object]:
+    """``anchordesk live --session PATH`` killed after two comments came, then run again: the
+    real LiveShow (its commands are the remote's), no picture started."""
+    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+    facts: dict[str, object] = {}
+    for run_number in (1, 2):
+        live = build_live_show(options, LiveShowPlan(show=SHOW, first_session_path=path))
+        try:
+            session = live.begin_session(SessionMode.LIVE)
+            assert session is not None
+            if run_number == 1:
+                session.ingest(
+                    [
+                        Comment("json", "q1", "Ann", "Dishwasher safe?", is_question=True),
+                        Comment("json", "c2", "Bo", "nice"),
+                    ]
+                )
+                live.hide_comment("json:c2", origin="remote")
+                session.close_store()  # killed: nothing ended
+                continue
+            facts["listed"] = [(key, hidden) for key, _, hidden in live.recent_comments(50)]
+            facts["pinned"] = live.pin_latest_question(origin="remote")
+            live.unpin()
+            live.pin_comment("json:q1", origin="remote")
+            facts["count"] = session.comment_count
+        finally:
+            await live.close()
+    return facts
+
+
+def test_a_question_asked_before_a_restart_can_still_be_pinned_after_it(tmp_path: Path) -> None:
+    """R11seam F4: after a kill -9 and the same command, the phone's and the board's question
+    lists were empty, "no question to pin yet" with one waiting, and Pin or Hide of a comment
+    kept before the restart was refused ("no comment 'json:q1' (it may be too old to pin)")."""
+    facts = asyncio.run(_two_runs_of_one_session(tmp_path / "show.adsession"))
+    assert facts["listed"] == [("json:q1", False), ("json:c2", True)]
+    assert facts["pinned"] == "json:q1"
+    assert facts["count"] == 2

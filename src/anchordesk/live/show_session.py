@@ -197,7 +197,7 @@ class ShowSession:
             list[StoredOrder],
             list[StoredOrderUpdate],
             list[StoredViewerSample],
-            list[float],
+            list[StoredComment],
             list[StoredCommentRemoval],
         ]:
             return (
@@ -205,14 +205,21 @@ class ShowSession:
                 store.orders(),
                 store.order_updates(),
                 store.viewer_samples(),
-                sorted(kept.received_at for kept in store.comments()),
+                store.comments(),
                 store.comment_removals(),
             )
 
-        events, orders, updates, samples, comment_times, removals = self.writer.call(read).result()
+        events, orders, updates, samples, comments, removals = self.writer.call(read).result()
         for sample in samples:
             self._keep_viewers(sample)
+        comment_times = sorted(kept.received_at for kept in comments)
         self.board.comment_times.extend(comment_times)
+        # The newest comments are the lists' again (the remote's questions, Pin and Hide by
+        # id): after a kill -9 and the same command, a question asked before it could not be
+        # pinned ("no comment 'json:q1'"), "no question to pin yet" with one waiting.
+        for kept in comments[-RECENT_COMMENTS:]:
+            self.comments[comment_key(kept.comment)] = kept.comment
+        self.comment_count = len(comments)
         self.board.restore(events)
         # What was hidden stays hidden, and what the platforms took down stays down: a comment
         # of a banned author that arrives after the restart is hidden as it arrives.
