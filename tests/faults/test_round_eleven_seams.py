@@ -217,3 +217,34 @@ def test_a_question_asked_before_a_restart_can_still_be_pinned_after_it(tmp_path
     assert facts["listed"] == [("json:q1", False), ("json:c2", True)]
     assert facts["pinned"] == "json:q1"
     assert facts["count"] == 2
+
+
+def test_deals_started_by_hand_in_two_runs_of_one_session_are_two_deals(tmp_path: Path) -> None:
+    """R11seam F5: each run numbered its hand deals from "deal-1", so a deal of 4 units before
+    the restart and one of 2 after it were both "deal-1": the board and the report read the
+    first one's sell-through against the second one's quota ("1 of 2" for 1 of 4)."""
+    path = tmp_path / "show.adsession"
+    first, runtime = run(path)
+    runtime.start_deal(sku="MUG", price=Decimal("20.00"), seconds=600, stock=4)
+    first.ingest([order("X", 1, "20.00")])
+    first.close_store()
+
+    again, runtime = run(path)
+    runtime.start_deal(sku="MUG", price=Decimal("21.00"), seconds=600, stock=2)
+    again.ingest([order("Y", 1, "21.00")])
+    again.close_store()
+    report = build_report(path)
+    assert [deal.deal_id for deal in report.ledger.deals] == [
+        "segment-0",
+        "deal-1",
+        "segment-0",
+        "deal-2",
+    ]
+    assert report.board is not None
+    by_deal = {
+        deal.deal_id: (deal.units_sold, deal.units_total)
+        for segment in report.board.figures.segments
+        for deal in segment.deals
+    }
+    assert by_deal["deal-1"] == (1, 4)
+    assert by_deal["deal-2"] == (1, 2)

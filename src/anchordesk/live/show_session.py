@@ -254,6 +254,17 @@ class ShowSession:
         ]
         if heard:
             self._end_interrupted_deals(max(heard))
+        if self.runtime is not None:
+            # Deals started by hand are "deal-N" in each run: this run's go on from the file's,
+            # or a "deal-1" of each run shared one quota on the board and in the report.
+            numbers = [
+                int(deal.deal_id[len("deal-") :])
+                for deal in self.ledger.deals
+                if deal.deal_id.startswith("deal-")
+                and deal.deal_id[len("deal-") :].isdecimal()
+                and len(deal.deal_id) <= 15  # a damaged file's id of 5,000 digits is no count
+            ]
+            self.runtime.number_hand_deals_after(max(numbers, default=0))
         log.info(
             "session %s: continuing (%d orders already kept, taken from the stock on screen)",
             self.path,
