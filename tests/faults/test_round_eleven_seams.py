@@ -248,3 +248,21 @@ def test_deals_started_by_hand_in_two_runs_of_one_session_are_two_deals(tmp_path
     }
     assert by_deal["deal-1"] == (1, 4)
     assert by_deal["deal-2"] == (1, 2)
+
+
+def test_a_segment_run_over_two_runs_of_one_session_counts_the_time_of_both(
+    tmp_path: Path,
+) -> None:
+    """R11seam F6: each run's show clock starts at 0; read as one clock, the report's 'Plan
+    and actual' gave the mug only the second run's time (0:11 of the 24 s it ran)."""
+    path = tmp_path / "show.adsession"
+    first, runtime = run(path)
+    runtime.start_deal(30.0, sku="MUG", price=Decimal("20.00"), seconds=600)
+    first.close_store()  # killed 30 s into the mug
+
+    again, runtime = run(path)
+    runtime.stop_deal(20.0, sku="MUG")
+    again.close_store()
+    (mug,) = build_report(path).timings
+    assert mug.actual_s is not None
+    assert 50.0 <= mug.actual_s < 51.0  # 30 s, then 20 s; the time between the runs in none
