@@ -169,7 +169,9 @@ def test_an_order_in_another_currency_at_the_deal_number_takes_no_deal_unit(
     assert reported["gmv_in_other_currencies"] == {}
     assert report["gmv_by_currency"] == {"EUR": "36.00", "USD": "18.00"}
 
-    # The same session continued (the program restarted): the card counts the same way.
+    # The same session continued (the program restarted): the stock on the card goes on from
+    # the report's count; the new run's deal is its own, as the report lists it (R11seam F1:
+    # the kept orders were counted again into it, which the report never did).
     again = ShowRuntime(show, 0.0)
     again.next_segment(1.0)
     writer = StoreWriter(path)
@@ -179,7 +181,7 @@ def test_an_order_in_another_currency_at_the_deal_number_takes_no_deal_unit(
     restored.close_store()
     state = again.snapshot().state
     deal = state.live_deal("MUG")
-    assert deal is not None and (deal.units_sold, deal.stock_left) == (1, 4)
+    assert deal is not None and (deal.units_sold, deal.stock_left) == (0, 5)
     assert state.stock_left("MUG") == 200 - 3
 
 

@@ -74,7 +74,12 @@ async def _run_until_stopped(
             count = session.ledger.orders + session.comment_count
             _say(
                 f"Session: {session.path}"
-                + (f" (continuing: {session.ledger.orders} orders already kept)" if count else "")
+                + (
+                    f" (continuing: {session.ledger.orders} orders and"
+                    f" {session.comment_count} comments already kept)"
+                    if count
+                    else ""
+                )
             )
         board = asyncio.create_task(_watch_board(show, stop))
         try:

@@ -262,6 +262,12 @@ class ShowRuntime:
             with self._lock:
                 self._listeners.append(listener)
 
+    def number_hand_deals_after(self, count: int) -> None:
+        """See ``ShowController.number_hand_deals_after`` (a continued session)."""
+        with self._lock:
+            self._controller.number_hand_deals_after(count)
+            self._snapshot = self._take_snapshot()
+
     def remove_listener(self, listener: EventListener) -> None:
         with self._lock:
             self._listeners.remove(listener)

@@ -54,6 +54,7 @@ from anchordesk.show.ledger import (
 )
 from anchordesk.store import ShowEventRecord, StoreWriter
 from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED, replay_session
+from anchordesk.store.report_clock import in_era
 from anchordesk.store.session import (
     SessionStore,
     StoredComment,
@@ -66,6 +67,9 @@ from anchordesk.store.session import (
 #: A command the operator gave, kept with its origin ("remote" for the control API).
 #: ``data``: {"command": name, "origin": str, "arguments": {...}}. The report ignores it.
 COMMAND = "command"
+#: A deal's end reason in the file when the run that kept it live stopped without ending it
+#: (killed): the run continuing the file ends it so (``report``: "cut off: the program stopped").
+INTERRUPTED = "interrupted"
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +155,7 @@ class ShowSession:
         self._task: asyncio.Task[None] | None = None
         # The data board's figures and prompts (live/board.py).
         self.board = SessionBoard(wall_clock(), prompts_off, writer.submit_show_events)
-        self._resume_from_store()
+        resumed = self._resume_from_store()
         if feeds:
             self.hub = FeedHub(
                 feeds,
@@ -175,13 +179,17 @@ class ShowSession:
 
             writer.call(keep)
         if runtime is not None:
-            # from_start: resuming a file above already ran the show (the stock of the orders
-            # kept), which delivered its start events; the first segment must be kept anyway.
+            # from_start: the start events may have gone out already (to the picture's
+            # listeners); the first segment must be kept anyway.
             runtime.add_listener(self.record_event, from_start=True)
+            if resumed:
+                self._carry_stock_over(runtime)
 
     # -- resuming (``anchordesk live --session`` with a file that already has items) ----------
 
-    def _resume_from_store(self) -> None:
+    def _resume_from_store(self) -> bool:
+        """Continue from what the file holds; True when it held orders or show events."""
+
         def read(
             store: SessionStore,
         ) -> tuple[
@@ -189,7 +197,7 @@ class ShowSession:
             list[StoredOrder],
             list[StoredOrderUpdate],
             list[StoredViewerSample],
-            list[float],
+            list[StoredComment],
             list[StoredCommentRemoval],
         ]:
             return (
@@ -197,14 +205,21 @@ class ShowSession:
                 store.orders(),
                 store.order_updates(),
                 store.viewer_samples(),
-                sorted(kept.received_at for kept in store.comments()),
+                store.comments(),
                 store.comment_removals(),
             )
 
-        events, orders, updates, samples, comment_times, removals = self.writer.call(read).result()
+        events, orders, updates, samples, comments, removals = self.writer.call(read).result()
         for sample in samples:
             self._keep_viewers(sample)
+        comment_times = sorted(kept.received_at for kept in comments)
         self.board.comment_times.extend(comment_times)
+        # The newest comments are the lists' again (the remote's questions, Pin and Hide by
+        # id): after a kill -9 and the same command, a question asked before it could not be
+        # pinned ("no comment 'json:q1'"), "no question to pin yet" with one waiting.
+        for kept in comments[-RECENT_COMMENTS:]:
+            self.comments[comment_key(kept.comment)] = kept.comment
+        self.comment_count = len(comments)
         self.board.restore(events)
         # What was hidden stays hidden, and what the platforms took down stays down: a comment
         # of a banned author that arrives after the restart is hidden as it arrives.
@@ -220,32 +235,89 @@ class ShowSession:
             elif removal.reason == "banned" and removal.author_id:
                 self._banned_authors.add((removal.source, removal.author_id))
         if not orders and not events:
-            return
+            return False
         show = self.runtime.show if self.runtime is not None else None
         # The same replay as the report's: the board continues from the report's numbers.
         self.ledger = replay_session(
             show.products if show else (), show.currency if show else "", events, orders, updates
         )
+        heard = [
+            at
+            for at in (
+                *(event.at for event in events),
+                *(kept.received_at for kept in orders),
+                *(kept.received_at for kept in updates),
+                *(sample.received_at for sample in samples),
+                *comment_times,
+            )
+            if in_era(at)
+        ]
+        if heard:
+            self._end_interrupted_deals(max(heard))
         if self.runtime is not None:
-            for kept in orders:
-                for line in kept.order.lines:
-                    if line.quantity > 0:
-                        self.runtime.apply_order(
-                            line.sku,
-                            line.quantity,
-                            None,
-                            line.unit_price,
-                            kept.order.currency or None,
-                        )
-            # What the kept cancellations and refunds gave back is back in stock again.
-            for outcome in self.ledger.updates:
-                for restock in outcome.restocks:
-                    self.runtime.restock(restock.sku, restock.units)
+            # Deals started by hand are "deal-N" in each run: this run's go on from the file's,
+            # or a "deal-1" of each run shared one quota on the board and in the report.
+            numbers = [
+                int(deal.deal_id[len("deal-") :])
+                for deal in self.ledger.deals
+                if deal.deal_id.startswith("deal-")
+                and deal.deal_id[len("deal-") :].isdecimal()
+                and len(deal.deal_id) <= 15  # a damaged file's id of 5,000 digits is no count
+            ]
+            self.runtime.number_hand_deals_after(max(numbers, default=0))
         log.info(
             "session %s: continuing (%d orders already kept, taken from the stock on screen)",
             self.path,
             len(orders),
         )
+        return True
+
+    def _end_interrupted_deals(self, last_heard: float) -> None:
+        """The deals the file holds as live died with the run that kept them (killed, or a
+        power cut): each ends, reason "interrupted", when that run was last heard of (its last
+        row). Left open, the report said "still running at the end" of a deal the screen and
+        the remote no longer had, or "stopped by the operator" at this run's start when this
+        run started a deal on the same product, its time counting the minutes nothing ran."""
+        records = [
+            ShowEventRecord(
+                id=f"interrupted:{self._event_run}:{deal.deal_id}",
+                kind="deal_ended",
+                at=max(last_heard, deal.started_at),
+                data={
+                    "kind": "deal_ended",
+                    "deal_id": deal.deal_id,
+                    "sku": deal.sku,
+                    "reason": INTERRUPTED,
+                },
+            )
+            for deal in self.ledger.live_deals()
+        ]
+        if not records:
+            return
+        self.writer.submit_show_events(records)
+        for record in records:
+            self.ledger.apply_event(record.kind, record.data, record.at)
+        log.info("session %s: %d deal(s) cut off by the run before ended", self.path, len(records))
+
+    def _carry_stock_over(self, runtime: ShowRuntime) -> None:
+        """The stock on screen goes on from the report's count of the file (the ledger just
+        replayed): what the kept orders took, less what their cancellations gave back.
+
+        It was once rebuilt by applying every kept order to the new run's show and then every
+        give-back: out of the order they happened, so an order that sold the last units after
+        a cancellation gave them back was refused its units and the give-back then made them
+        up (5 left on screen, none in the report); and applied to the new run's deals (its
+        planned deal started again with the old run's units in its quota, which the report
+        counts in the old deal), with the events that caused (a deal sold out) kept nowhere.
+        Taken here as units without a price (never a deal line), after the session's listener
+        is on: a product with nothing left ends its live deal sold out, and the file says so.
+        """
+        for product in runtime.show.products:
+            left = self.ledger.stock_left(product.sku)
+            shown = runtime.snapshot().state.stock_left(product.sku)
+            if left is None or shown is None or left >= shown:
+                continue
+            runtime.apply_order(product.sku, shown - left)
 
     # -- feeds -------------------------------------------------------------------------------
 

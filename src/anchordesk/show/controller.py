@@ -12,6 +12,7 @@ propagates to the caller after the state is updated.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 
 from anchordesk.show import state as rules
@@ -59,6 +60,12 @@ class ShowController:
     def initial_events(self) -> tuple[ShowEvent, ...]:
         """The events of the start (ShowStarted, SegmentStarted...), for listeners added late."""
         return self._initial_events
+
+    def number_hand_deals_after(self, count: int) -> None:
+        """The next deal started by hand is "deal-(count+1)": a session continued by a new
+        run goes on from the deals its file holds, so no two deals of it share an id."""
+        if count > self._state.hand_deals_started:
+            self._state = replace(self._state, hand_deals_started=count)
 
     def add_listener(self, listener: EventListener) -> None:
         self._listeners.append(listener)

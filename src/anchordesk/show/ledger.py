@@ -296,6 +296,10 @@ class Ledger:
                 deal.end_reason = reason
                 del self._live_deals[sku]
 
+    def live_deals(self) -> list[DealSales]:
+        """The deals started and not ended (by the events so far), oldest first."""
+        return sorted(self._live_deals.values(), key=lambda deal: deal.started_at)
+
     def apply_event(self, kind: str, data: Mapping[str, Any], at: float) -> None:
         """A show event as the store keeps it (``event_record`` data plus the wall time)."""
         if kind == "segment_started":
@@ -508,8 +512,13 @@ class Ledger:
                 line.restocked += to_stock
                 start = self._starting_stock.get(line.sku, 0)
                 self._stock_left[line.sku] = min(start, self._stock_left[line.sku] + to_stock)
+                # A deal of an earlier run of the session (continued with --session) may share
+                # its id with one running now ("segment-0", "deal-1"): it is history, and the
+                # units go back to the product only, not into the new deal's quota.
+                deal = line.deal
+                current = deal is not None and self._deals_by_id.get(deal.deal_id) is deal
                 restocks.append(
-                    Restock(line.sku, to_stock, line.deal.deal_id if line.deal else None)
+                    Restock(line.sku, to_stock, deal.deal_id if deal and current else None)
                 )
         outcome = UpdateOutcome(update, "applied", currency, amount, units_back, tuple(restocks))
         self.updates.append(outcome)

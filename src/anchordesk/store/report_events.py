@@ -3,6 +3,7 @@ lost them, and each segment's actual time against its plan."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from anchordesk.show.model import Show
@@ -76,7 +77,7 @@ def session_timings(
     # An event kept at a wall time no clock writes (a damaged page, a hand edit: 1.8e308) is
     # no moment of the show: a segment then "lasted" for ever and the report ended in
     # "OverflowError: cannot convert float infinity to integer".
-    events = [e for e in events if in_era(e.at)]
+    events = _one_show_clock([e for e in events if in_era(e.at)])
     starts = sorted(
         (
             e
@@ -113,6 +114,34 @@ def session_timings(
     return segment_timings(
         [(segment.title, float(segment.seconds)) for segment in show.rundown], changes, end
     )
+
+
+def _one_show_clock(events: list[ShowEventRecord]) -> list[ShowEventRecord]:
+    """A session continued by a new run (``live --session`` after a kill -9) holds one show
+    clock per run, each from 0: laid end to end here, each run from where the one before was
+    last heard of (its last row), so the time between two runs counts in no segment. Read
+    as one clock, both runs' first segment started at 0 and the second run's time was all the
+    report gave it (0:11 of the 24 s the segment ran)."""
+    shift = 0.0
+    last_s: float | None = None  # the latest moment of the run so far, on the one clock
+    offset: float | None = None  # wall time minus the one clock, in this run
+    shifts: dict[int, float] = {}
+    for event in events:  # in the order kept: a run's rows all come after the run before's
+        at_s = _number(event.data.get("at_s"))
+        if at_s is not None and event.kind == "show_started" and last_s is not None:
+            shift = last_s - at_s
+        if at_s is not None:
+            last_s = at_s + shift if last_s is None else max(last_s, at_s + shift)
+            offset = event.at - (at_s + shift)
+        elif offset is not None and last_s is not None:
+            last_s = max(last_s, event.at - offset)  # a row of the run with no show time
+        shifts[id(event)] = shift
+    return [
+        replace(event, data={**event.data, "at_s": at_s + shifts[id(event)]})
+        if shifts[id(event)] and (at_s := _number(event.data.get("at_s"))) is not None
+        else event
+        for event in events
+    ]
 
 
 # A moment on the show clock beyond this (115 days) is a damaged file, not a show: read as no

@@ -70,6 +70,12 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "end_sold_out": ("sold out", "已售罄", "完売"),
     "end_stopped": ("stopped by the operator", "手动结束", "手動で終了"),
     "end_live": ("still running at the end", "结束时仍在进行", "終了時も継続中"),
+    # A deal live when its run was killed; the run that continued the session ended it.
+    "end_interrupted": (
+        "cut off: the program stopped",
+        "程序中途停止，秒杀中断",
+        "プログラムの停止で中断",
+    ),
     "per_minute": ("Per minute", "每分钟", "1分ごと"),
     "minute": ("Minute", "分钟", "分"),
     "minute_tip": ("minute {n}: {value}", "第 {n} 分钟：{value}", "{n} 分目：{value}"),

@@ -12,6 +12,11 @@ said once in words (``fault``), every later write fails at once with a ``StoreEr
 (the feeds keep their cursors, so a later run with ``--session`` fetches what the platforms
 still serve), and the show goes on. A request whose future was cancelled before it ran (a feed
 stopped at the end of a show) is skipped: its page and cursor are fetched again next time.
+
+Another program holding the file locked past the busy timeout (a database browser, a sync or
+backup tool) is no fault: a feed's page is asked again by its poller, and show events wait and
+are written with the next writes, in order; those a lock still keeps out when the file closes
+are the run's fault (said, and in the exit code).
 """
 
 from __future__ import annotations
@@ -91,6 +96,9 @@ class StoreWriter:
         #: Why the file is gone when it closed (deleted, and could not be written again).
         self.lost: str | None = None
         self._copy_failed = False
+        # Show events another program's lock kept out of the file (store/writer.py _wait_for):
+        # written again before the next writes, in the order they came.
+        self._waiting: deque[_Events] = deque()
         opened: Future[None] = Future()
         self._thread = threading.Thread(
             target=self._run, args=(opened,), name="anchordesk-store", daemon=True
@@ -172,8 +180,11 @@ class StoreWriter:
                     watched_at = time.monotonic()
                     self._write_again_if_deleted(store, last=first is _STOP)
                 if first is None:
+                    if self._waiting:
+                        self._execute(store, [])
                     continue
                 if first is _STOP:
+                    self._last_try(store)
                     return
                 group = [first]
                 stop = False
@@ -188,6 +199,7 @@ class StoreWriter:
                     group.append(more)
                 self._execute(store, group)
                 if stop:
+                    self._last_try(store)
                     self._write_again_if_deleted(store, last=True)
                     return
         finally:
@@ -269,6 +281,40 @@ class StoreWriter:
             )
         del error
 
+    def _last_try(self, store: SessionStore) -> None:
+        """The file closes: show events still kept out by another program's lock get one more
+        try; what stays out is a fault, so the run does not end as if the file were whole."""
+        if not self._waiting:
+            return
+        self._execute(store, [])
+        if self._waiting and self.fault is None:
+            count = sum(len(entry.events) for entry in self._waiting)
+            self.fault = (
+                f"session store {self.path}: {count} show event(s) not kept: another program "
+                "held the file locked"
+            )
+            log.error("%s", self.fault)
+        while self._waiting:
+            self._waiting.popleft().future.set_exception(StoreError(self.fault or ""))
+
+    def _wait_for(self, entry: _Events, error: sqlite3.OperationalError) -> bool:
+        """Keep show events another program's lock kept out (SQLITE_BUSY / SQLITE_LOCKED past
+        the busy timeout: a database browser, a sync or backup tool holding the file) to
+        write them again with the next writes. A feed's page is asked again by its poller,
+        but a show event (a deal started from the phone, the deal an order counted in) has
+        no one to ask again: it was dropped, and the report missed a deal the screen showed."""
+        if error.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return False
+        if not self._waiting:
+            log.warning(
+                "the session file %s is locked by another program (%s): show events wait and "
+                "are written as soon as it lets go",
+                self.path,
+                error,
+            )
+        self._waiting.append(entry)
+        return True
+
     def _execute(self, store: SessionStore, group: list[object]) -> None:
         # A request cancelled before it ran is skipped (its future says so); the others can no
         # longer be cancelled from here on.
@@ -278,6 +324,10 @@ class StoreWriter:
             if not isinstance(entry, _Batch | _Events | _Call)
             or entry.future.set_running_or_notify_cancel()
         ]
+        # Show events kept out by a lock go first, in the order they came.
+        waiting = list(self._waiting)
+        self._waiting.clear()
+        group = [*waiting, *group]
         writes: list[_Batch | _Events] = [
             entry for entry in group if isinstance(entry, _Batch | _Events)
         ]
@@ -335,5 +385,9 @@ class StoreWriter:
             if fault is not None:
                 self._stop_writing(error, fault)
                 entry.future.set_exception(StoreError(self.fault or fault))
-            else:
+            elif not (
+                isinstance(entry, _Events)
+                and isinstance(error, sqlite3.OperationalError)
+                and self._wait_for(entry, error)
+            ):
                 entry.future.set_exception(error)
