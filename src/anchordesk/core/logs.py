@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
 import faulthandler
 import logging
 import logging.handlers
 import os
 import platform
 import re
+import stat
 import sys
 import threading
 import time
@@ -42,7 +44,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from anchordesk.core import paths
-from anchordesk.core.disk import error_words
+from anchordesk.core.disk import error_words, not_a_file
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_urls
 from anchordesk.core.words import Words
@@ -159,7 +161,34 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
     """
 
     fault: str | None = None
-    fault_words: Words | None = None  # the same reason alone, for a window to say
+    fault_words: Words | str | None = None  # the same reason alone, for a window to say
+
+    def _open(self) -> Any:
+        """The log file, opened without waiting, and only when it is a file: a pipe at its
+        name (made to follow the log elsewhere) was opened by ``logging`` with a blocking
+        open that waited for a reader for ever, before the run's first line and deaf to
+        SIGTERM; a device or a socket takes no rotation either."""
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0)
+        try:
+            descriptor = os.open(self.baseFilename, flags | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except OSError as error:
+            if error.errno == errno.ENXIO:  # a pipe no program reads (O_NONBLOCK's answer)
+                raise _FolderProblem(
+                    f"the log file {self.baseFilename} is a pipe, not a file"
+                ) from None
+            raise
+        try:
+            mode = os.fstat(descriptor).st_mode
+            if not stat.S_ISREG(mode):
+                raise _FolderProblem(
+                    f"the log file {self.baseFilename} is {not_a_file(mode)}, not a file"
+                )
+            with contextlib.suppress(AttributeError):  # Windows: nothing to take back
+                os.set_blocking(descriptor, True)
+            return open(descriptor, "a", encoding=self.encoding, errors=self.errors)
+        except BaseException:
+            os.close(descriptor)
+            raise
 
     def emit(self, record: logging.LogRecord) -> None:
         if self.fault is None:
@@ -167,10 +196,15 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
 
     def handleError(self, record: logging.LogRecord) -> None:
         error = sys.exc_info()[1]
-        if not isinstance(error, OSError) or self.fault is not None:
+        if not isinstance(error, OSError | _FolderProblem) or self.fault is not None:
             super().handleError(record)
             return
-        self.fault_words = error_words(self.baseFilename, error)
+        # _FolderProblem: the file was swapped for a pipe or a socket before a rotation.
+        self.fault_words = (
+            str(error)
+            if isinstance(error, _FolderProblem)
+            else error_words(self.baseFilename, error)
+        )
         self.fault = f"log file {self.baseFilename}: stopped writing: {self.fault_words}"
         stream, self.stream = self.stream, None
         if stream is not None:
@@ -225,7 +259,8 @@ def current_setup() -> LogSetup | None:
 
 
 class _FolderProblem(Exception):
-    """The log folder is no folder (said as such, not as the OS's "File exists")."""
+    """The log folder is no folder (said as such, not as the OS's "File exists"), or the log
+    file no file (a pipe, a device)."""
 
 
 def _not_a_folder(folder: Path) -> str | None:
