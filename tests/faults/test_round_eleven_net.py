@@ -6,10 +6,18 @@ own, FIFOs, pipes that stop being read) and failed before its fix (R11net.md).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
-from .live_runs import SMALL, child_env, run_live
+import pytest
+
+from .live_runs import SMALL, child_env, format_duration_s, run_live
 
 
 def test_a_log_file_that_is_a_pipe_is_said_and_the_run_goes_on(tmp_path: Path) -> None:
@@ -30,3 +38,87 @@ def test_a_log_file_that_is_a_pipe_is_said_and_the_run_goes_on(tmp_path: Path) -
         "not a file"
     )
     assert (tmp_path / "show.mkv").stat().st_size > 0
+
+
+def _full_pipe() -> tuple[int, int]:
+    """A pipe of one page, already full: a terminal paused with Ctrl+S, or a pipe whose reader
+    stopped reading. Filled through a descriptor of its own, so the program's stays blocking."""
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), 4096)
+    filler = os.open(f"/proc/self/fd/{write_end}", os.O_WRONLY | os.O_NONBLOCK)
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            os.write(filler, b"#" * 512)
+    os.close(filler)
+    return read_end, write_end
+
+
+def test_a_console_nobody_reads_neither_freezes_the_show_nor_holds_its_stop(
+    tmp_path: Path,
+) -> None:
+    # Before: the first line the run logged (before its picture started) waited for the full
+    # pipe, so no --stats sample was ever written and SIGTERM was not obeyed: the run went on
+    # until the pipe was read (killed after 20 s here). Mid-show (a terminal paused with
+    # Ctrl+S 3 s in) its main loop stood still the same way: no --stats sample for 10 s, and
+    # the stop took 6.07 s, the time the terminal took to be read again.
+    read_end, write_end = _full_pipe()
+    stats = tmp_path / "s.jsonl"
+    command = [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "60"]
+    command += ["--record", str(tmp_path / "show.mkv"), "--stats", str(stats)]
+    process = subprocess.Popen(
+        command, stdout=write_end, stderr=write_end, stdin=subprocess.DEVNULL,
+        env=child_env(tmp_path),
+    )  # fmt: skip
+    os.close(write_end)
+    try:
+        deadline = time.monotonic() + 60
+        while _samples(stats) < 3:  # the show goes on while nothing reads its console
+            assert process.poll() is None and time.monotonic() < deadline, "no --stats samples"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(20) == 0  # ended with its console still unread
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(read_end)
+    assert format_duration_s(tmp_path / "show.mkv") is not None  # the recording finished
+    assert "stopped" in (tmp_path / "xdg_state_home/AnchorDesk/log/anchordesk.log").read_text()
+
+
+def _samples(stats: Path) -> int:
+    try:
+        return stats.read_text().count("\n")
+    except FileNotFoundError:
+        return 0
+
+
+def test_lines_a_console_could_not_take_are_counted_and_said_when_it_is_read_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from anchordesk.core import logs
+
+    monkeypatch.setattr(logs, "CONSOLE_BACKLOG_CHARS", 100)
+    read_end, write_end = _full_pipe()
+    try:
+        with os.fdopen(os.dup(write_end), "w") as stream:
+            writer = logs._ConsoleWriter(stream, write_end, "standard error")
+            for n in range(20):
+                writer.put(f"line {n:02} of the show\n")  # never waits
+            with os.fdopen(read_end, "rb", closefd=False) as reader:
+                assert reader.read(4096) == b"#" * 4096
+                assert writer.drain(10)
+                os.set_blocking(read_end, False)
+                said = reader.read().decode()
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    *shown, note = said.splitlines()
+    # What the backlog held comes first, in order (which lines the thread took before the
+    # pipe blocked it varies); every line past it is counted, none is lost without a word.
+    assert shown == [f"line {n:02} of the show" for n in range(len(shown))]
+    assert note == (
+        f"... {20 - len(shown)} lines not shown here: standard error was not being read (a "
+        "terminal paused with Ctrl+S, or a pipe whose reader stopped); the log file has them"
+    )
+    assert 4 <= len(shown) <= 6
