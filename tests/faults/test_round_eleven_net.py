@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .live_runs import SMALL, child_env, format_duration_s, run_live
+from .live_runs import SMALL, LiveRun, child_env, format_duration_s, run_live
 
 
 def test_a_log_file_that_is_a_pipe_is_said_and_the_run_goes_on(tmp_path: Path) -> None:
@@ -122,3 +123,41 @@ def test_lines_a_console_could_not_take_are_counted_and_said_when_it_is_read_aga
         "terminal paused with Ctrl+S, or a pipe whose reader stopped); the log file has them"
     )
     assert 4 <= len(shown) <= 6
+
+
+def test_a_recording_whose_pipe_stopped_being_read_is_said_stuck_and_the_stop_does_not_wait(
+    tmp_path: Path,
+) -> None:
+    # Before: --record FIFO whose reader stopped reading (a player paused, a tool that hung):
+    # the health line and --stats said "recording f.mkv: live 851 kbps" (the last rate
+    # measured) for as long as it lasted, with no word; the stop then waited 1.5 s for the
+    # writer more, and the process was gone 1.7-1.9 s after SIGTERM.
+    fifo = tmp_path / "f.mkv"
+    os.mkfifo(fifo)
+    read_end = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader that reads nothing
+    filler = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            os.write(filler, b"#" * 4096)
+    os.close(filler)
+    stats = tmp_path / "s.jsonl"
+    run = LiveRun(*SMALL, "--record", str(fifo), "--stats", str(stats), env=child_env(tmp_path))
+    try:
+        run.wait_for_line("nothing could be written to", 60)
+        run.send(signal.SIGTERM)
+        assert run.wait(30) == 3, run.stderr
+    finally:
+        run.kill()
+        os.close(read_end)
+    said = [
+        output
+        for line in stats.read_text().splitlines()
+        for output in json.loads(line)["outputs"]
+        if output["last_error"] is not None
+    ]
+    assert said and said[0]["state"] == "live" and said[0]["bitrate_kbps"] == 0.0
+    assert said[0]["last_error"].startswith(f"nothing could be written to {fifo} for ")
+    # Said stuck at once at the stop, not after waiting 1.5 s more for the writer.
+    assert f"error: cannot finish the recording: nothing could be written to {fifo} for " in (
+        run.stderr
+    )
