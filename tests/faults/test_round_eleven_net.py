@@ -161,3 +161,20 @@ def test_a_recording_whose_pipe_stopped_being_read_is_said_stuck_and_the_stop_do
     assert f"error: cannot finish the recording: nothing could be written to {fifo} for " in (
         run.stderr
     )
+
+
+def test_a_settings_file_that_is_a_pipe_is_said_and_never_waited_for(tmp_path: Path) -> None:
+    # Before: `anchordesk live --to youtube` (a saved destination) hung for ever before its
+    # first line, deaf to SIGTERM (killed by the harness after 30 s): the settings were read
+    # with a blocking open(), which waits for a program to write into the pipe.
+    folder = tmp_path / "xdg_config_home" / "AnchorDesk"
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / "settings.json")
+    run = run_live(*SMALL, "--to", "youtube", "--no-record", env=child_env(tmp_path), timeout_s=30)
+    assert run.process.returncode == 2, run.stderr
+    assert f"settings: {folder}/settings.json is a pipe, not a file; using defaults" in run.stderr
+    assert (
+        run.stderr.strip()
+        .splitlines()[-1]
+        .startswith("error: --to youtube: no saved destination of that name")
+    )
