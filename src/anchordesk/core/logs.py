@@ -164,10 +164,10 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
     fault_words: Words | str | None = None  # the same reason alone, for a window to say
 
     def _open(self) -> Any:
-        """The log file, opened without waiting, and only when it is a file: a pipe at its
+        """The log file, opened without waiting, and never a pipe or a socket: a pipe at its
         name (made to follow the log elsewhere) was opened by ``logging`` with a blocking
         open that waited for a reader for ever, before the run's first line and deaf to
-        SIGTERM; a device or a socket takes no rotation either."""
+        SIGTERM."""
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0)
         try:
             descriptor = os.open(self.baseFilename, flags | getattr(os, "O_CLOEXEC", 0), 0o666)
@@ -179,7 +179,9 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
             raise
         try:
             mode = os.fstat(descriptor).st_mode
-            if not stat.S_ISREG(mode):
+            # A device is taken (a link to /dev/null silences the file; /dev/full is said
+            # full as a disk is); a pipe or a socket would block the show's threads.
+            if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode)):
                 raise _FolderProblem(
                     f"the log file {self.baseFilename} is {not_a_file(mode)}, not a file"
                 )
@@ -418,7 +420,7 @@ def current_setup() -> LogSetup | None:
 
 class _FolderProblem(Exception):
     """The log folder is no folder (said as such, not as the OS's "File exists"), or the log
-    file no file (a pipe, a device)."""
+    file no file (a pipe, a socket)."""
 
 
 def _not_a_folder(folder: Path) -> str | None:
