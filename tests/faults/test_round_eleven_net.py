@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from anchordesk.cli.main import main
+
+from .disks import fill, tmpfs
 from .live_runs import SMALL, LiveRun, child_env, format_duration_s, run_live
 
 
@@ -178,3 +181,27 @@ def test_a_settings_file_that_is_a_pipe_is_said_and_never_waited_for(tmp_path: P
         .splitlines()[-1]
         .startswith("error: --to youtube: no saved destination of that name")
     )
+
+
+def test_a_full_disk_under_the_default_session_folder_is_said_before_anything_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: without --session, a session kept in the user's data folder on a full disk
+    # passed round ten's check (an empty file fits), the recording began, and then the
+    # session's open said "error: --session: the disk holding …/rehearsal_….adsession is
+    # full" (an option the user never gave), exit 2, a stray 4.6 kB show.mkv left behind
+    # (the next run then recorded into show-2.mkv).
+    with tmpfs(tmp_path / "disk", 512) as disk:
+        (disk / "data").mkdir()
+        fill(disk)
+        monkeypatch.setenv("XDG_DATA_HOME", str(disk / "data"))
+        args = ["live", *SMALL, "--record", str(tmp_path / "show.mkv"), "--seconds", "1"]
+        assert main([*args, "--feed", "json=http://127.0.0.1:9/feed"]) == 2
+        sessions = disk / "data" / "AnchorDesk" / "sessions"
+        assert capsys.readouterr().err.strip().splitlines()[-1] == (
+            f"error: the session cannot be kept in {sessions}: the disk holding "
+            f"{sessions}/.anchordesk-write-test.adsession is full; give --session PATH on a "
+            "disk that can be written"
+        )
+        assert not list(sessions.iterdir())
+    assert not (tmp_path / "show.mkv").exists()
