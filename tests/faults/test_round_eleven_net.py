@@ -200,7 +200,8 @@ def test_a_full_disk_under_the_default_session_folder_is_said_before_anything_st
         sessions = disk / "data" / "AnchorDesk" / "sessions"
         assert capsys.readouterr().err.strip().splitlines()[-1] == (
             f"error: the session cannot be kept in {sessions}: the disk holding "
-            f"{sessions}/.anchordesk-write-test.adsession is full; give --session PATH on a "
+            f"{sessions}/.anchordesk-write-test-{os.getpid()}.adsession is full; give "
+            "--session PATH on a "
             "disk that can be written"
         )
         assert not list(sessions.iterdir())

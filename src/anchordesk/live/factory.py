@@ -237,7 +237,8 @@ def _refuse_unwritable_data_folder() -> None:
     sessions = folder / "sessions"
     try:
         sessions.mkdir(exist_ok=True)
-        _try_a_new_session(sessions / ".anchordesk-write-test.adsession")
+        # A name of this process's own: two runs started at once must not try the same file.
+        _try_a_new_session(sessions / f".anchordesk-write-test-{os.getpid()}.adsession")
     except StoreError as error:
         raise UserError(f"the session cannot be kept in {sessions}: {error}; {advice}") from None
     except OSError as error:
