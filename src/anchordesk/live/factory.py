@@ -227,7 +227,7 @@ def _refuse_unwritable_data_folder() -> None:
         raise UserError(
             f"the session cannot be kept: {describe_error(where, error)}; {advice}"
         ) from None
-    if problem := cannot_write(folder / ".anchordesk-write-test"):
+    if problem := cannot_write(folder / f".anchordesk-write-test-{os.getpid()}"):
         raise UserError(f"the session cannot be kept in {folder}: {problem}; {advice}")
     # A disk that takes that small file but not SQLite's (a full one: it had no room for the
     # session's pages) refused the session only once the recording had begun: "--session: the
