@@ -2963,7 +2963,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+440"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+472"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <translation>録画を完了できません：{path} への書き込みが {seconds} 秒以内に終わりませんでした（読み取られていないパイプ、または応答しないディスク）</translation>
     </message>
@@ -2983,7 +2983,7 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+338"/>
+        <location line="+342"/>
         <source>cannot create the recording</source>
         <translation>録画ファイルを作成できません</translation>
     </message>
@@ -3016,6 +3016,16 @@
         <location line="+1"/>
         <source>{stopped}: {cause}</source>
         <translation>{stopped}：{cause}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>nothing could be written to {path} for {seconds} s (a pipe nobody reads, or a stuck disk)</source>
+        <translation>{path} に {seconds} 秒間何も書き込めませんでした（読み取られていないパイプ、または応答しないディスク）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>cannot finish the recording: nothing could be written to {path} for {seconds} s (a pipe nobody reads, or a stuck disk)</source>
+        <translation>録画を完了できません：{path} に {seconds} 秒間何も書き込めませんでした（読み取られていないパイプ、または応答しないディスク）</translation>
     </message>
 </context>
 <context>

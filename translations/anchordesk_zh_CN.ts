@@ -2963,7 +2963,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+440"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+472"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <translation>无法完成录制：写入 {path} 未在 {seconds} 秒内结束（可能是没有程序读取的管道，或磁盘卡住了）</translation>
     </message>
@@ -2983,7 +2983,7 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+338"/>
+        <location line="+342"/>
         <source>cannot create the recording</source>
         <translation>无法创建录制文件</translation>
     </message>
@@ -3016,6 +3016,16 @@
         <location line="+1"/>
         <source>{stopped}: {cause}</source>
         <translation>{stopped}：{cause}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>nothing could be written to {path} for {seconds} s (a pipe nobody reads, or a stuck disk)</source>
+        <translation>已有 {seconds} 秒无法向 {path} 写入任何内容（可能是没有程序读取的管道，或磁盘卡住了）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>cannot finish the recording: nothing could be written to {path} for {seconds} s (a pipe nobody reads, or a stuck disk)</source>
+        <translation>无法完成录制：已有 {seconds} 秒无法向 {path} 写入任何内容（可能是没有程序读取的管道，或磁盘卡住了）</translation>
     </message>
 </context>
 <context>

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from anchordesk.core import logs
 from anchordesk.core.errors import FatalError, UserError
 from anchordesk.live.options import LiveOptions
 from anchordesk.live.snapshot import SessionMode
@@ -51,8 +52,9 @@ def _say(text: str, *, error: bool = False) -> None:
     terminal)."""
     from anchordesk.core.printable import escape_controls
 
-    with contextlib.suppress(OSError, ValueError):
-        print(escape_controls(text), file=sys.stderr if error else sys.stdout, flush=True)
+    # Never waits for a terminal paused with Ctrl+S, or a pipe nobody reads: the run's last
+    # lines would hold the process past its stop for as long (core/logs.py).
+    logs.console_write(escape_controls(text) + "\n", sys.stderr if error else sys.stdout)
 
 
 class _StoppedDuringStartUp(Exception):
@@ -153,7 +155,6 @@ def run_live(
     written (a full or read-only disk: the recording, --stats, the session store or the log),
     or a destination never went live; 1 when the run could not go on."""
     from anchordesk.cli import stopping
-    from anchordesk.core import logs
     from anchordesk.core.disk import FAULT_EXIT_CODE
 
     stops = stopping.current()

@@ -12,7 +12,6 @@ a mistake of theirs.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import math
 import os
@@ -624,7 +623,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # One line for the user on stderr; the log file keeps it too (started from the desktop
         # menu, stderr goes nowhere).
         log.error("%s", error, extra={logs.FILE_ONLY: True})
-        print(f"error: {_printable(error)}", file=sys.stderr)
+        # After the log's own console lines (written by a thread of their own), never before.
+        logs.console_write(f"error: {_printable(error)}\n", sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
@@ -645,8 +645,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         log.error("%s", message, extra={logs.FILE_ONLY: True})
-        with contextlib.suppress(OSError):  # stderr may be the same lost terminal
-            print(f"error: the output is incomplete: {message}", file=sys.stderr)
+        logs.console_write(f"error: the output is incomplete: {message}\n", sys.stderr)
         return 1
     finally:
         sys.stdout = standard_output

@@ -108,6 +108,20 @@ def describe_error(path: Path | str, error: BaseException) -> str:
     return str(error_words(path, error))
 
 
+def not_a_file(mode: int) -> str:
+    """What a path of ``mode`` (``os.stat``'s ``st_mode``) is, when it is no regular file: "a
+    pipe", "a socket"... as every writer and reader of a run says it."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"  # pragma: no cover - doors and ports on other systems
+
+
 def name_max_bytes(folder: Path) -> int:
     """The longest file name the disk holding ``folder`` takes, in bytes (255 on most disks;
     the nearest folder that exists is asked, as a path's folders may not be made yet)."""

@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
 import faulthandler
 import logging
 import logging.handlers
 import os
 import platform
 import re
+import stat
 import sys
 import threading
 import time
@@ -42,7 +44,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from anchordesk.core import paths
-from anchordesk.core.disk import error_words
+from anchordesk.core.disk import error_words, not_a_file
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_urls
 from anchordesk.core.words import Words
@@ -159,7 +161,36 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
     """
 
     fault: str | None = None
-    fault_words: Words | None = None  # the same reason alone, for a window to say
+    fault_words: Words | str | None = None  # the same reason alone, for a window to say
+
+    def _open(self) -> Any:
+        """The log file, opened without waiting, and never a pipe or a socket: a pipe at its
+        name (made to follow the log elsewhere) was opened by ``logging`` with a blocking
+        open that waited for a reader for ever, before the run's first line and deaf to
+        SIGTERM."""
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0)
+        try:
+            descriptor = os.open(self.baseFilename, flags | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except OSError as error:
+            if error.errno == errno.ENXIO:  # a pipe no program reads (O_NONBLOCK's answer)
+                raise _FolderProblem(
+                    f"the log file {self.baseFilename} is a pipe, not a file"
+                ) from None
+            raise
+        try:
+            mode = os.fstat(descriptor).st_mode
+            # A device is taken (a link to /dev/null silences the file; /dev/full is said
+            # full as a disk is); a pipe or a socket would block the show's threads.
+            if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode)):
+                raise _FolderProblem(
+                    f"the log file {self.baseFilename} is {not_a_file(mode)}, not a file"
+                )
+            with contextlib.suppress(AttributeError):  # Windows: nothing to take back
+                os.set_blocking(descriptor, True)
+            return open(descriptor, "a", encoding=self.encoding, errors=self.errors)
+        except BaseException:
+            os.close(descriptor)
+            raise
 
     def emit(self, record: logging.LogRecord) -> None:
         if self.fault is None:
@@ -167,10 +198,15 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
 
     def handleError(self, record: logging.LogRecord) -> None:
         error = sys.exc_info()[1]
-        if not isinstance(error, OSError) or self.fault is not None:
+        if not isinstance(error, OSError | _FolderProblem) or self.fault is not None:
             super().handleError(record)
             return
-        self.fault_words = error_words(self.baseFilename, error)
+        # _FolderProblem: the file was swapped for a pipe or a socket before a rotation.
+        self.fault_words = (
+            str(error)
+            if isinstance(error, _FolderProblem)
+            else error_words(self.baseFilename, error)
+        )
         self.fault = f"log file {self.baseFilename}: stopped writing: {self.fault_words}"
         stream, self.stream = self.stream, None
         if stream is not None:
@@ -178,6 +214,164 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
                 stream.close()
         # The console (and any other handler) says it; this one is silent from now on.
         logging.getLogger("anchordesk").error("%s; the show goes on", self.fault)
+
+
+#: What a terminal or a pipe that is not being read may hold back, in characters; lines past it
+#: are dropped (the log file keeps them) and their number said when it is read again.
+CONSOLE_BACKLOG_CHARS = 64 * 1024
+#: How long the end of a process waits for a terminal or a pipe to take its last lines.
+CONSOLE_DRAIN_S = 0.5
+
+
+class _ConsoleWriter:
+    """Lines for a terminal, a pipe or a socket, written by a thread of their own, so that no
+    thread of the program ever waits for them.
+
+    A write to a terminal paused with Ctrl+S (or Ctrl+S by accident), or to a pipe whose
+    reader stopped reading (`anchordesk live 2>&1 | some-tool` whose tool hangs, a stuck log
+    collector), blocks once the system's small buffer is full. The log's console handler and
+    the run's last lines wrote there from the show's own threads: the show's main loop (its
+    --stats samples, the feeds, the stop) stood still, and a SIGTERM, Ctrl+C or --seconds was
+    not obeyed until the terminal was read again (6 s after SIGTERM in the try, for ever for
+    a reader that never comes back). Lines wait here instead, up to
+    :data:`CONSOLE_BACKLOG_CHARS`; past that they are dropped, counted and said."""
+
+    def __init__(self, stream: IO[str], descriptor: int, name: str) -> None:
+        # Written with os.write, never through the stream object: a thread that flushes the
+        # stream (Python at exit, a print) would wait on its lock while this one is blocked.
+        self._descriptor = descriptor
+        self._encoding = getattr(stream, "encoding", None) or "utf-8"
+        self._name = name
+        self._lines: list[str] = []
+        self._size = 0
+        self._dropped = 0
+        self._writing = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._write_all, name="console", daemon=True)
+        self._thread.start()
+
+    def put(self, text: str) -> None:
+        with self._changed:
+            if self._size + len(text) > CONSOLE_BACKLOG_CHARS:
+                self._dropped += 1
+                return
+            if self._dropped:
+                text = self._dropped_note() + text
+            self._lines.append(text)
+            self._size += len(text)
+            self._changed.notify_all()
+
+    def _dropped_note(self) -> str:
+        note = (
+            f"... {self._dropped} line{'s' if self._dropped != 1 else ''} not shown here: "
+            f"{self._name} was not being read (a terminal paused with Ctrl+S, or a pipe whose "
+            "reader stopped); the log file has them\n"
+        )
+        self._dropped = 0
+        return note
+
+    def drain(self, timeout_s: float) -> bool:
+        """Wait until every line is written, at most ``timeout_s``; False when the terminal or
+        pipe still does not take them (the process may end all the same)."""
+        deadline = time.monotonic() + timeout_s
+        with self._changed:
+            while self._lines or self._writing or self._dropped:
+                if self._dropped and not (self._lines or self._writing):
+                    note = self._dropped_note()  # the last lines were dropped: say so
+                    self._lines.append(note)
+                    self._size += len(note)
+                    self._changed.notify_all()
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
+        return True
+
+    def _write_all(self) -> None:
+        while True:
+            with self._changed:
+                while not self._lines:
+                    self._changed.wait()
+                text = "".join(self._lines)
+                self._lines.clear()
+                self._writing = True
+            try:
+                # A console that is gone (a closed terminal, a full disk) is no fault of the
+                # show: its lines are in the log file.
+                with contextlib.suppress(OSError, LookupError):
+                    data = memoryview(text.encode(self._encoding, "backslashreplace"))
+                    while data:
+                        data = data[os.write(self._descriptor, data) :]
+            finally:
+                with self._changed:
+                    self._size = max(0, self._size - len(text))
+                    self._writing = False
+                    self._changed.notify_all()
+
+
+_console_writers: dict[int, _ConsoleWriter] = {}
+_console_lock = threading.Lock()
+
+
+def _console_writer(stream: IO[str]) -> _ConsoleWriter | None:
+    """The writer of ``stream``'s terminal, pipe or socket; None for what cannot block (a
+    file, or a stream without a descriptor, as tests give), written at once as before."""
+    try:
+        descriptor = stream.fileno()
+        mode = os.fstat(descriptor).st_mode
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        return None
+    if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)):
+        return None
+    with _console_lock:
+        writer = _console_writers.get(descriptor)
+        if writer is None:
+            name = {1: "standard output", 2: "standard error"}.get(descriptor, "the console")
+            writer = _console_writers[descriptor] = _ConsoleWriter(stream, descriptor, name)
+            if len(_console_writers) == 1:
+                atexit.register(drain_console)
+        return writer
+
+
+def console_write(text: str, stream: IO[str]) -> None:
+    """Write ``text`` to ``stream`` (standard output or error) without ever waiting for a
+    terminal or a pipe that is not being read (:class:`_ConsoleWriter`)."""
+    writer = _console_writer(stream)
+    if writer is not None:
+        writer.put(text)
+        return
+    with contextlib.suppress(OSError, ValueError):
+        stream.write(text)
+        stream.flush()
+
+
+def drain_console(timeout_s: float = CONSOLE_DRAIN_S) -> None:
+    """Give the terminal and pipes the lines they hold, at most ``timeout_s`` in all (at the
+    end of a command, and at exit)."""
+    deadline = time.monotonic() + timeout_s
+    with _console_lock:
+        writers = list(_console_writers.values())
+    for writer in writers:
+        writer.drain(max(0.0, deadline - time.monotonic()))
+
+
+class _ConsoleHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The log's lines on stderr, through :func:`console_write`: never waits for a terminal
+    that is not being read."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record) + self.terminator
+        except Exception:
+            self.handleError(record)
+            return
+        console_write(text, self.stream)
+
+    def flush(self) -> None:
+        # A terminal's lines are given at exit by drain_console (registered with atexit):
+        # logging.shutdown's flush must not wait for them a second time.
+        if _console_writer(self.stream) is None:
+            super().flush()
 
 
 def write_fault() -> str | None:
@@ -225,7 +419,8 @@ def current_setup() -> LogSetup | None:
 
 
 class _FolderProblem(Exception):
-    """The log folder is no folder (said as such, not as the OS's "File exists")."""
+    """The log folder is no folder (said as such, not as the OS's "File exists"), or the log
+    file no file (a pipe, a socket)."""
 
 
 def _not_a_folder(folder: Path) -> str | None:
@@ -269,7 +464,7 @@ def setup_logging(
 
     stream = sys.stderr if stderr is None else stderr
     if stream is not None:  # pythonw (the Windows gui-script) has no stderr at all
-        console = logging.StreamHandler(stream)
+        console = _ConsoleHandler(stream)
         console.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
         )

@@ -227,8 +227,36 @@ def _refuse_unwritable_data_folder() -> None:
         raise UserError(
             f"the session cannot be kept: {describe_error(where, error)}; {advice}"
         ) from None
-    if problem := cannot_write(folder / ".anchordesk-write-test"):
+    if problem := cannot_write(folder / f".anchordesk-write-test-{os.getpid()}"):
         raise UserError(f"the session cannot be kept in {folder}: {problem}; {advice}")
+    # A disk that takes that small file but not SQLite's (a full one: it had no room for the
+    # session's pages) refused the session only once the recording had begun: "--session: the
+    # disk … is full", an option the user never gave, exit 2 and a stray recording.
+    from anchordesk.store.session import StoreError
+
+    sessions = folder / "sessions"
+    try:
+        sessions.mkdir(exist_ok=True)
+        # A name of this process's own: two runs started at once must not try the same file.
+        _try_a_new_session(sessions / f".anchordesk-write-test-{os.getpid()}.adsession")
+    except StoreError as error:
+        raise UserError(f"the session cannot be kept in {sessions}: {error}; {advice}") from None
+    except OSError as error:
+        raise UserError(
+            f"the session cannot be kept: {describe_error(sessions, error)}; {advice}"
+        ) from None
+
+
+def _try_a_new_session(path: Path) -> None:
+    """A new session made once at ``path``, as a try, and removed (StoreError when SQLite
+    cannot make one there)."""
+    from anchordesk.store.session import SessionStore
+    from anchordesk.store.session_restore import remove_with_logs
+
+    try:
+        SessionStore(path).close()
+    finally:
+        remove_with_logs(path)
 
 
 def _check_session_file(path: Path) -> None:
@@ -237,7 +265,6 @@ def _check_session_file(path: Path) -> None:
     session another running AnchorDesk writes is a user's mistake, said in one line."""
     from anchordesk.store import session_lock
     from anchordesk.store.session import SessionStore, StoreError
-    from anchordesk.store.session_restore import remove_with_logs
 
     try:
         session_lock.acquire(path)
@@ -251,10 +278,7 @@ def _check_session_file(path: Path) -> None:
             # file `cannot_write` tries but not SQLite's (the session, its write-ahead log
             # and its index: a disk out of free inodes, a few kB left) refused it only after
             # the recording had begun (exit 2, "nothing was started", and a stray recording).
-            try:
-                SessionStore(path).close()
-            finally:
-                remove_with_logs(path)
+            _try_a_new_session(path)
     except StoreError as error:
         raise UserError(f"--session: {error}") from None
     finally:

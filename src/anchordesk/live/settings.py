@@ -19,7 +19,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import re
+import stat
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -27,6 +29,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from anchordesk.core import paths, secrets
+from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.redact import mask_url
 from anchordesk.live.options import FEED_KINDS, KNOWN_CANVASES, FeedSpec, LiveOptions, parse_canvas
@@ -749,9 +752,14 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
 def load_settings(path: Path | None = None) -> Settings:
     path = path or settings_path(make=False)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_settings_file(path)
     except FileNotFoundError:
         return Settings()
+    except _NotAFile as what:
+        settings = Settings()
+        settings.problems.append(f"settings: {path} is {what}, not a file; using defaults")
+        log.warning("%s", settings.problems[-1])
+        return settings
     except OSError as error:
         settings = Settings()
         settings.problems.append(f"settings: cannot read {path}: {error.strerror}; using defaults")
@@ -781,6 +789,27 @@ def load_settings(path: Path | None = None) -> Settings:
     for problem in settings.problems:
         log.warning("%s", problem)
     return settings
+
+
+class _NotAFile(Exception):
+    """The settings' name holds a pipe, a device, a socket or a folder (what it is: str())."""
+
+
+def _read_settings_file(path: Path) -> str:
+    """The settings file's text, opened without waiting: a pipe at its name (a FIFO) was
+    opened with a blocking open() that waited for a writer for ever, so `anchordesk live --to
+    youtube` (and the window) hung before their first line, deaf to SIGTERM."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(descriptor).st_mode
+    except OSError:
+        os.close(descriptor)
+        raise
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        raise _NotAFile(not_a_file(mode))
+    with open(descriptor, "rb") as file:
+        return file.read().decode("utf-8")
 
 
 def _move_feed_tokens_to_keyring(settings: Settings) -> bool:

@@ -293,6 +293,10 @@ class RecordingOutput:
         self._dropped_packets = 0
         self._bytes_written = 0
         self._bitrate_kbps = 0.0
+        # When the writer last finished a packet or found none waiting; status() tells a
+        # writer stuck in a write from one that writes (the rate it last measured stayed).
+        self._progress_at_s = clock()
+        self._stall_said = False
         self._video_gap = False  # set by send() when a video packet was dropped
         self._thread: threading.Thread | None = None
         self._stopping = False
@@ -387,17 +391,36 @@ class RecordingOutput:
             wanted, self._keyframe_wanted = self._keyframe_wanted, False
         return wanted
 
+    def _stall(self) -> Words | None:
+        """Why the recording writes nothing although packets wait (None while it writes).
+        A write into a FIFO whose reader stopped reading, or onto a disk that hangs, blocks
+        the writer: the status said "live 851 kbps" (the last rate measured) for as long, and
+        only the stop said the file was not whole. Said once in the log, as a disk fault is."""
+        stalled_s = self._clock() - self._progress_at_s
+        if self._state is not OutputState.LIVE or self._queue.empty() or stalled_s < STALL_S:
+            if self._stall_said and self._state is OutputState.LIVE:
+                self._stall_said = False
+                log.info("%s: writing again", self.name)
+            return None
+        words = Words(_STALLED, path=str(self.path), seconds=f"{stalled_s:.0f}")
+        if not self._stall_said:
+            self._stall_said = True
+            log.warning("%s: %s; the show goes on", self.name, words)
+        return words
+
     def status(self) -> OutputStatus:
         with self._lock:
+            stall = self._stall()
+            fault = self._last_fault if stall is None else stall
             return OutputStatus(
                 name=self.name,
                 kind="recording",
                 state=self._state,
                 bytes_written=self._bytes_before + self._bytes_written,
-                bitrate_kbps=self._bitrate_kbps,
+                bitrate_kbps=0.0 if stall is not None else self._bitrate_kbps,
                 dropped_packets=self._dropped_packets,
-                last_error=None if self._last_fault is None else str(self._last_fault),
-                fault=self._last_fault,
+                last_error=None if fault is None else str(fault),
+                fault=fault,
                 free_bytes=self.space_guard.free_bytes if self.space_guard else None,
                 stopped_for_space=bool(self.space_guard and self.space_guard.low),
                 files=tuple(str(path) for path in self._files),
@@ -418,6 +441,13 @@ class RecordingOutput:
             self._close_raw(remove_if_empty=True)
             self._set_state(OutputState.STOPPED)
             return
+        with self._lock:
+            stall = self._stall()
+        if stall is not None:
+            # Stuck for seconds already: a writer that has not moved for STALL_S will not
+            # finish in the next one (waiting held the stop to 1.9 s, past 2 s on a busy
+            # machine); the file is said not whole at once.
+            timeout_s = min(timeout_s, _STOP_CHECK_S)
         deadline = time.monotonic() + timeout_s
         # The stop marker must get in even when the queue is full of packets.
         while True:
@@ -436,7 +466,9 @@ class RecordingOutput:
             # whole, and the run must not end as if it were (exit code 0, "Recording kept").
             self._set_state(
                 OutputState.FAILED,
-                Words(
+                Words(_STALLED_AT_STOP, **stall.params)
+                if stall is not None
+                else Words(
                     QT_TRANSLATE_NOOP(
                         "Recording",
                         "cannot finish the recording: writing {path} did not end within "
@@ -698,6 +730,8 @@ class RecordingOutput:
         with self._lock:
             stopping = self._stopping
         if not stopping:  # stop() may have given up on this writer already (and said so)
+            with self._lock:
+                self._progress_at_s = self._clock()
             self._set_state(OutputState.LIVE)
         log.info("recording to %s (%s)", self.path, self.container_format)
         last_sync_s = rate_since_s = self._clock()
@@ -715,6 +749,7 @@ class RecordingOutput:
                     # in open() or a write): once unstuck and drained, the writer ends anyway,
                     # instead of waiting for ever on a queue nobody fills.
                     with self._lock:
+                        self._progress_at_s = self._clock()  # nothing to write is no stall
                         if self._stopping:
                             break
                     continue
@@ -761,6 +796,7 @@ class RecordingOutput:
                     elif self._created:
                         self._follow_move(raw)
                 with self._lock:
+                    self._progress_at_s = now_s
                     self._bytes_written = sink.size_bytes
                     if now_s - rate_since_s >= 1.0:
                         self._bitrate_kbps = (
@@ -854,6 +890,18 @@ _CANNOT_WRITE = QT_TRANSLATE_NOOP("Recording", "cannot write the recording")
 _CAUSE_THEN_STOP = QT_TRANSLATE_NOOP("Recording", "{cause}: {stopped}")
 _STOP_THEN_CAUSE = QT_TRANSLATE_NOOP("Recording", "{stopped}: {cause}")
 _STOP_CHECK_S = 0.2  # how often an idle writer looks whether it was asked to stop
+_STALLED = QT_TRANSLATE_NOOP(
+    "Recording",
+    "nothing could be written to {path} for {seconds} s (a pipe nobody reads, or a stuck disk)",
+)
+_STALLED_AT_STOP = QT_TRANSLATE_NOOP(
+    "Recording",
+    "cannot finish the recording: nothing could be written to {path} for {seconds} s (a pipe "
+    "nobody reads, or a stuck disk)",
+)
+#: A writer that has packets to write and has not finished one for this long is stuck: a pipe
+#: whose reader stopped reading, a disk that hangs (a USB stick, a network share).
+STALL_S = 4.0
 
 
 def _clock_text(seconds: float) -> str:

@@ -20,7 +20,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from anchordesk.core.disk import name_max_bytes, unreachable
+from anchordesk.core.disk import name_max_bytes, not_a_file, unreachable
 
 #: 1: the first format; 2: comments keep their author's platform id (``author_id``), so a ban
 #: after a restart finds them. An older file is read as it is and brought up to date when
@@ -124,14 +124,6 @@ def path_problem(path: Path, *, must_exist: bool) -> str | None:
         if must_exist and not os.access(path, os.R_OK):
             return "cannot be read (permission denied)"
         return None
-    if stat.S_ISDIR(mode):
-        what = "is a folder"
-    elif stat.S_ISFIFO(mode):
-        what = "is a pipe"
-    elif stat.S_ISSOCK(mode):
-        what = "is a socket"
-    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        what = "is a device"
-    else:
-        what = "not a regular file"  # pragma: no cover - doors and ports on other systems
+    what = not_a_file(mode)
+    what = what if what.startswith("not ") else f"is {what}"
     return f"{what}, not a session file: {_GIVE_THE_FILE}"
