@@ -1,3 +1,3 @@
-from anchordesk.cli import main
+from anchordesk.launch import main
 
 raise SystemExit(main())

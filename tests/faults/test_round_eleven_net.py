@@ -206,3 +206,36 @@ def test_a_full_disk_under_the_default_session_folder_is_said_before_anything_st
         )
         assert not list(sessions.iterdir())
     assert not (tmp_path / "show.mkv").exists()
+
+
+# The program as a user's shell starts it: the console script's entry point, loaded from the
+# installed package's metadata; a Ctrl+C sent while the command line's module is imported (0.04
+# to 0.15 s after start).
+_CTRL_C_AS_THE_COMMAND_LINE_LOADS = """
+import builtins, os, signal, sys
+from importlib.metadata import entry_points
+real_import = builtins.__import__
+def ctrl_c_while_loading(name, *args, **kwargs):
+    if name.startswith("anchordesk.cli"):
+        builtins.__import__ = real_import
+        os.kill(os.getpid(), signal.SIGINT)
+    return real_import(name, *args, **kwargs)
+builtins.__import__ = ctrl_c_while_loading
+program = entry_points(group="console_scripts")["anchordesk"].load()
+sys.argv = ["anchordesk", "show", "check", sys.argv[1]]
+sys.exit(program())
+"""
+
+
+def test_ctrl_c_as_the_program_starts_stops_it_without_a_traceback(tmp_path: Path) -> None:
+    # Before: 8 runs of 8 with SIGINT 0.04-0.15 s after start printed a KeyboardInterrupt
+    # traceback (from inside an import of the command line) and exited 1.
+    show = tmp_path / "show.json"
+    show.write_text("{}", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_AS_THE_COMMAND_LINE_LOADS, str(show)],
+        capture_output=True, text=True, timeout=60, env=child_env(tmp_path),
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr, done.stderr
+    assert done.returncode == 130  # as a shell reports a Ctrl+C
+    assert done.stdout == ""  # stopped before the command ran
