@@ -39,6 +39,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -85,6 +86,31 @@ KeepTokens = Callable[[str, str], None]
 
 class TwitchEnded(Exception):
     """Twitch refused or revoked what the feed needs: the feed is over, with this reason."""
+
+
+# Twitch's range for a session's keepalive (EventSub WebSocket reference, session_welcome:
+# "keepalive_timeout_seconds ... 10 through 600"); its default is 10.
+KEEPALIVE_RANGE_S = (10.0, 600.0)
+
+
+def _keepalive_s(session: Mapping[str, Any]) -> float:
+    """The welcome's ``keepalive_timeout_seconds`` within Twitch's documented range, 10 s
+    when it is absent or not a number. Taken as sent, -1 made silence "past the keepalive"
+    at once: a new connection and three Helix subscriptions ~90 times a second for the whole
+    show (the feed's status said "ok"); NaN, Infinity or 1e308 made a dead line never noticed,
+    the chat silent for the rest of the show."""
+    value = session.get("keepalive_timeout_seconds")
+    low, high = KEEPALIVE_RANGE_S
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        return low
+    bounded = min(max(float(value), low), high)
+    if bounded != value:
+        log.warning(
+            "Twitch EventSub: keepalive of %.4g s out of Twitch's range; %g s used",
+            value,
+            bounded,
+        )
+    return bounded
 
 
 def _keepalive_timeout(keepalive_s: float) -> float:
@@ -279,7 +305,7 @@ class TwitchChatFeed:
     ) -> None:
         connection, session = await self._connect(url)
         try:
-            keepalive_s = float(session.get("keepalive_timeout_seconds") or 10)
+            keepalive_s = _keepalive_s(session)
             await self._subscribe(client, self.session_id)
             self._update(state="ok", consecutive_errors=0, last_success_at=self._clock())
             stop_wait = asyncio.ensure_future(stop.wait())
@@ -310,7 +336,7 @@ class TwitchChatFeed:
                         # session_reconnect: the new connection first, then the old one closes.
                         new_connection, new_session = await self._connect(moved)
                         self.reconnects += 1
-                        keepalive_s = float(new_session.get("keepalive_timeout_seconds") or 10)
+                        keepalive_s = _keepalive_s(new_session)
                         old, connection = connection, new_connection
                         await old.close()
                         log.info("feed %s: moved to a new EventSub connection", self.source)
