@@ -4,13 +4,19 @@ failed on the code before its fix."""
 
 from __future__ import annotations
 
+import asyncio
 import math
+import tracemalloc
+import zlib
 
+import httpx
 import pytest
+from feed_servers import Reply
 from platform_servers import TwitchServer, wait_until
 from test_poller import Collector
 from test_twitch import run_with
 
+from anchordesk.feeds.poller import ResponseTooLarge
 from anchordesk.feeds.twitch import KEEPALIVE_RANGE_S, TwitchChatFeed
 from anchordesk.show.feed_items import Comment
 
@@ -53,3 +59,56 @@ def test_a_twitch_welcome_keepalive_out_of_twitchs_range_is_held_to_it(
     assert waited_for and set(waited_for) == {used}
     assert KEEPALIVE_RANGE_S[0] <= used <= KEEPALIVE_RANGE_S[1]
     assert len(server.connections) == 1 and len(server.subscriptions) == 3
+
+
+def _gzip_of_spaces(prefix: bytes, megabytes: int, suffix: bytes) -> bytes:
+    """A JSON answer of ``megabytes`` MB of white space, gzip'd to about a thousandth."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    parts = [packer.compress(prefix)]
+    spaces = b" " * (1 << 20)
+    parts += [packer.compress(spaces) for _ in range(megabytes)]
+    parts += [packer.compress(suffix), packer.flush()]
+    return b"".join(parts)
+
+
+class _HelixBomb(TwitchServer):
+    """Helix answering the viewer count with 100 MB of JSON in 100 KB of gzip."""
+
+    bomb = _gzip_of_spaces(b'{"data": [{"viewer_count": 5', 100, b"}]}")
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if method == "GET" and path == "/helix/streams":
+            return Reply(200, self.bomb, {"Content-Encoding": "gzip"})
+        return super().handle(method, path, query, headers, body)
+
+
+def test_a_helix_answer_past_the_response_cap_is_not_read() -> None:
+    """Twitch's viewer count from a real Helix server that answers 100 KB of gzip inflating
+    to 100 MB of JSON. Before: the Twitch feed's Helix calls (the viewer count, the chat's
+    subscriptions, the token refresh) read whole bodies, past the cap every other feed's call
+    keeps (8 MB): 1 MB of such gzip took 2 GB of memory and 12 s, once a minute. Now they go
+    through the poller's bounded read: refused past 8 MB of output, in a line."""
+    server = _HelixBomb()
+    caught: list[BaseException] = []
+
+    async def count() -> None:
+        feed = TwitchChatFeed(server.feed_url(), server.token)  # the server's port known
+        async with httpx.AsyncClient() as client:
+            try:
+                await feed.count_viewers(client, Collector())
+            except ResponseTooLarge as error:
+                caught.append(error)
+
+    tracemalloc.start()
+    try:
+        with server:
+            asyncio.run(count())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [str(error) for error in caught] == [
+        "response larger than the 8 MB limit (more was sent): not read"
+    ]
+    assert peak < 40 * 2**20, f"peak {peak / 2**20:.0f} MB"
