@@ -5,9 +5,11 @@ failed on the code before its fix."""
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import tracemalloc
 import zlib
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +18,7 @@ from platform_servers import TwitchServer, wait_until
 from test_poller import Collector
 from test_twitch import run_with
 
+from anchordesk.cli import main as cli_main
 from anchordesk.feeds.poller import ResponseTooLarge
 from anchordesk.feeds.twitch import KEEPALIVE_RANGE_S, TwitchChatFeed
 from anchordesk.show.feed_items import Comment
@@ -112,3 +115,30 @@ def test_a_helix_answer_past_the_response_cap_is_not_read() -> None:
         "response larger than the 8 MB limit (more was sent): not read"
     ]
     assert peak < 40 * 2**20, f"peak {peak / 2**20:.0f} MB"
+
+
+@pytest.mark.parametrize(
+    ("header", "codec"),
+    [
+        ("货号,标题,价格,库存", "utf-16-le"),
+        ("货号,标题,价格,库存", "utf-16-be"),
+        ("品番,品名,価格,在庫", "utf-16-le"),
+        ("货号,标题,价格,库存", "utf-32-le"),
+    ],
+)
+def test_a_unicode_csv_without_its_mark_and_with_a_chinese_or_japanese_header_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], header: str, codec: str
+) -> None:
+    """A CSV in UTF-16 (UTF-32) without its byte-order mark whose header is in Chinese or
+    Japanese (the column names the import knows: 货号, 品番 …). Round ten read such files
+    when the header's first letter is ASCII, told by the NUL beside it; a CJK letter has
+    none, so this valid file was "not UTF-8 text (byte 0x8d at offset 1); save the
+    spreadsheet as 'CSV UTF-8'". Now the codec in which the header names a column is used."""
+    csv_path = tmp_path / "products.csv"
+    csv_path.write_bytes(f"{header}\nMUG,马克杯,24.00,5\n".encode(codec))
+    out = tmp_path / "show.json"
+    assert cli_main(["show", "import-csv", str(csv_path), "-o", str(out)]) == 0, (
+        capsys.readouterr().err
+    )
+    (product,) = json.loads(out.read_text(encoding="utf-8"))["products"]
+    assert (product["sku"], product["title"], product["stock"]) == ("MUG", "马克杯", 5)
