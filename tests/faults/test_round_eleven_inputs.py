@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import sqlite3
 import tracemalloc
 import zlib
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -21,7 +23,13 @@ from test_twitch import run_with
 from anchordesk.cli import main as cli_main
 from anchordesk.feeds.poller import ResponseTooLarge
 from anchordesk.feeds.twitch import KEEPALIVE_RANGE_S, TwitchChatFeed
-from anchordesk.show.feed_items import Comment
+from anchordesk.show.feed_items import Comment, CommentRemoval, Order, OrderLine, ViewerStats
+from anchordesk.show.ledger import show_snapshot
+from anchordesk.showfile.samples import sample_show_path
+from anchordesk.store import SessionStore
+
+from .live_runs import SMALL, child_env, run_live
+from .test_round_eight_inputs import _mug_show
 
 
 @pytest.mark.parametrize(
@@ -142,3 +150,78 @@ def test_a_unicode_csv_without_its_mark_and_with_a_chinese_or_japanese_header_is
     )
     (product,) = json.loads(out.read_text(encoding="utf-8"))["products"]
     assert (product["sku"], product["title"], product["stock"]) == ("MUG", "马克杯", 5)
+
+
+def _session_with_a_damaged_row(path: Path, damage: str) -> None:
+    """A session kept by the real store (an order, a comment, a viewer count, a deletion),
+    then one row damaged as a disk or a hand edit leaves it (``damage``: SQL)."""
+    store = SessionStore(path)
+    store.set_meta("show", json.dumps(show_snapshot(_mug_show())))
+    order = Order("json", "o1", "USD", Decimal("24.00"), (OrderLine("MUG", 1, Decimal("24.00")),))
+    store.write_batch(
+        "json",
+        [
+            order,
+            Comment("json", "c1", "Amy", "How much?"),
+            ViewerStats("json", "v1", 120, at="2026-11-29T15:00:00Z", likes=3),
+            CommentRemoval("json", "r1", "deleted", comment_id="c1"),
+        ],
+        "c1",
+    )
+    store.close()
+    with sqlite3.connect(path) as db:
+        db.executescript(damage)
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        ("UPDATE viewer_samples SET online = 'abc'", "online is not a count"),
+        ("UPDATE viewer_samples SET online = 1e400", "online is not a count"),
+        ("UPDATE viewer_samples SET received_at = 'x'", "received_at is not a time"),
+    ],
+)
+def test_a_damaged_viewer_count_in_a_session_is_skipped_and_listed_by_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: str, said: str
+) -> None:
+    """A session whose one viewer count is damaged (a word, an infinity, a time that is no
+    number). Before: `report` (text, --json, --html) ended with a traceback (ValueError,
+    OverflowError from int() and float()), where every other table's damaged row is skipped
+    and listed. Now the row is skipped and listed, and the sale still counts."""
+    path = tmp_path / "s.adsession"
+    _session_with_a_damaged_row(path, damage)
+    assert cli_main(["report", "--json", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["unreadable_rows"] == [{"table": "viewer_samples", "row": 1, "problem": said}]
+    assert report["gmv_by_currency"] == {"USD": "24.00"}
+
+
+def test_a_session_with_damaged_rows_is_continued_by_live(tmp_path: Path) -> None:
+    """`anchordesk live --session S` continuing a session whose one deletion or viewer count
+    is damaged. Before: the run started its picture and recording, then crashed as the
+    session began ("uncaught exception", ValueError, exit 1, the recording cut at 7 KB): the
+    session's restore read those tables with float() and int(). Now the row is skipped (one
+    warning) and the show runs to its end."""
+    path = tmp_path / "s.adsession"
+    _session_with_a_damaged_row(
+        path,
+        "UPDATE comment_removals SET received_at = 'x'; UPDATE viewer_samples SET likes = 'lots'",
+    )
+    show = sample_show_path("en")
+    record = tmp_path / "rec.mkv"
+    run = run_live(
+        *SMALL,
+        "--seconds",
+        "1",
+        "--show",
+        str(show),
+        "--session",
+        str(path),
+        "--record",
+        str(record),
+        env=child_env(tmp_path),
+    )
+    assert run.process.returncode == 0, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr
+    assert "cannot be read" in run.stderr

@@ -102,9 +102,11 @@ from anchordesk.store.session_rows import (
     rejected_from_row,
     rejected_order,
     rejected_update,
+    removal_from_row,
     text_field,
     time_field,
     update_from_row,
+    viewers_from_row,
 )
 
 __all__ = [
@@ -934,54 +936,35 @@ class SessionStore:
 
     def viewer_samples(self) -> list[StoredViewerSample]:
         """Every viewer count, in the order kept (all sources; a file from before viewer counts
-        opened read-only has none)."""
-        try:
-            rows = self._db.execute(
-                "SELECT source, id, received_at, at, online, entered, likes, follows"
-                " FROM viewer_samples ORDER BY seq"
-            ).fetchall()
-        except sqlite3.OperationalError:
-            return []
-        return [
-            StoredViewerSample(
-                ViewerStats(
-                    source=row[0],
-                    id=row[1],
-                    at=row[3],
-                    online=int(row[4]),
-                    entered=None if row[5] is None else int(row[5]),
-                    likes=None if row[6] is None else int(row[6]),
-                    follows=None if row[7] is None else int(row[7]),
-                ),
-                float(row[2]),
-            )
-            for row in rows
-        ]
+        opened read-only has none). A row that cannot be read is skipped and counted, as in
+        every other table: read with int() and float(), one damaged count ended the report
+        with a traceback, and `live --session` continuing the file crashed as the show began."""
+        result = []
+        for seq, *row in self._rows(
+            "viewer_samples", "source, id, received_at, at, online, entered, likes, follows"
+        ):
+            try:
+                sample, received_at = viewers_from_row(row)
+            except ValueError as error:
+                self._skip("viewer_samples", seq, error)
+                continue
+            result.append(StoredViewerSample(sample, received_at))
+        return result
 
     def comment_removals(self) -> list[StoredCommentRemoval]:
-        """Deletions and bans the platforms sent, in the order kept."""
-        try:
-            rows = self._db.execute(
-                "SELECT source, id, received_at, at, reason, comment_id, author_id, author"
-                " FROM comment_removals ORDER BY seq"
-            ).fetchall()
-        except sqlite3.OperationalError:
-            return []
-        return [
-            StoredCommentRemoval(
-                CommentRemoval(
-                    source=row[0],
-                    id=row[1],
-                    at=row[3],
-                    reason=row[4],
-                    comment_id=row[5],
-                    author_id=row[6],
-                    author=row[7],
-                ),
-                float(row[2]),
-            )
-            for row in rows
-        ]
+        """Deletions and bans the platforms sent, in the order kept (a row that cannot be
+        read skipped and counted, as `viewer_samples`)."""
+        result = []
+        for seq, *row in self._rows(
+            "comment_removals", "source, id, received_at, at, reason, comment_id, author_id, author"
+        ):
+            try:
+                removal, received_at = removal_from_row(row)
+            except ValueError as error:
+                self._skip("comment_removals", seq, error)
+                continue
+            result.append(StoredCommentRemoval(removal, received_at))
+        return result
 
     def rejected_items(self) -> list[StoredRejected]:
         """Items not counted: those rejected when they arrived, then those found against the
