@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from feed_servers import Reply
+from feed_servers import JsonFeedServer, Reply
 from platform_servers import TwitchServer, wait_until
 from test_poller import Collector
 from test_twitch import run_with
@@ -225,3 +225,48 @@ def test_a_session_with_damaged_rows_is_continued_by_live(tmp_path: Path) -> Non
     assert run.process.returncode == 0, run.stderr[-2000:]
     assert "Traceback" not in run.stderr
     assert "cannot be read" in run.stderr
+
+
+def test_a_session_whose_feed_cursor_is_damaged_is_continued_with_its_feed(
+    tmp_path: Path,
+) -> None:
+    """`anchordesk live --session S --feed json=URL` continuing a session whose stored cursor
+    for that feed holds a byte that is not UTF-8 (a damaged page, a hand edit). Before: the
+    feeds' start raised reading it, and no feed asked the server anything for the whole show
+    (0 requests, the new order never read), without a word, exit 0. Now that cursor is said
+    unreadable and the feed asks from its start."""
+    path = tmp_path / "s.adsession"
+    _session_with_a_damaged_row(path, "UPDATE cursors SET cursor = CAST(X'FF' AS TEXT)")
+    server = JsonFeedServer(poll_ms=200).start()
+    try:
+        server.add_raw(
+            {
+                "type": "order",
+                "id": "o2",
+                "currency": "USD",
+                "total": "24.00",
+                "lines": [{"sku": "MUG", "quantity": 1, "price": "24.00"}],
+            }
+        )
+        run = run_live(
+            *SMALL,
+            "--seconds",
+            "2",
+            "--show",
+            str(sample_show_path("en")),
+            "--session",
+            str(path),
+            "--feed",
+            f"json={server.url}",
+            "--record",
+            str(tmp_path / "rec.mkv"),
+            env=child_env(tmp_path),
+        )
+    finally:
+        server.stop()
+    assert run.process.returncode == 0, run.stderr[-2000:]
+    with sqlite3.connect(path) as db:
+        kept = sorted(row[0] for row in db.execute("SELECT id FROM orders"))
+    db.close()
+    assert kept == ["o1", "o2"]
+    assert "the stored cursor of feed json cannot be read" in run.stderr

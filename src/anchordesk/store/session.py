@@ -786,7 +786,23 @@ class SessionStore:
         return None if row is None else str(row[0])
 
     def cursors(self) -> dict[str, str]:
-        return {str(s): str(c) for s, c in self._db.execute("SELECT source, cursor FROM cursors")}
+        """Each feed's stored cursor. One that is not text (a damaged byte, a hand edit) is left
+        out with a warning, and its feed asks from its start (the store keeps each item once):
+        read with the built-in decoding, such a cursor raised out of the feeds' start, and with
+        a session continued, no feed polled for the whole show, without a word."""
+        cursors: dict[str, str] = {}
+        rows = self._db.execute("SELECT CAST(source AS BLOB), CAST(cursor AS BLOB) FROM cursors")
+        for source, cursor in rows:
+            try:
+                cursors[bytes(source).decode()] = bytes(cursor).decode()
+            except (TypeError, UnicodeDecodeError):
+                name = bytes(source or b"").decode("utf-8", "backslashreplace")
+                log.warning(
+                    "%s: the stored cursor of feed %s cannot be read: it asks from its start",
+                    self.path,
+                    ascii(name[:80]) if not name.isprintable() else name[:80],
+                )
+        return cursors
 
     def count(self, table: str) -> int:
         if table not in (
