@@ -12,6 +12,7 @@ import tracemalloc
 import zlib
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,7 +29,7 @@ from anchordesk.show.ledger import show_snapshot
 from anchordesk.showfile.samples import sample_show_path
 from anchordesk.store import SessionStore
 
-from .live_runs import SMALL, child_env, run_live
+from .live_runs import SMALL, LiveRun, child_env, run_live
 from .test_round_eight_inputs import _mug_show
 
 
@@ -227,16 +228,9 @@ def test_a_session_with_damaged_rows_is_continued_by_live(tmp_path: Path) -> Non
     assert "cannot be read" in run.stderr
 
 
-def test_a_session_whose_feed_cursor_is_damaged_is_continued_with_its_feed(
-    tmp_path: Path,
-) -> None:
-    """`anchordesk live --session S --feed json=URL` continuing a session whose stored cursor
-    for that feed holds a byte that is not UTF-8 (a damaged page, a hand edit). Before: the
-    feeds' start raised reading it, and no feed asked the server anything for the whole show
-    (0 requests, the new order never read), without a word, exit 0. Now that cursor is said
-    unreadable and the feed asks from its start."""
-    path = tmp_path / "s.adsession"
-    _session_with_a_damaged_row(path, "UPDATE cursors SET cursor = CAST(X'FF' AS TEXT)")
+def _continued_with_a_json_feed(tmp_path: Path, path: Path) -> tuple[LiveRun, list[Any]]:
+    """`anchordesk live --session PATH --feed json=URL` for 2 s, a real JSON feed serving one
+    new order (o2); the run and the orders the session keeps then (source, id)."""
     server = JsonFeedServer(poll_ms=200).start()
     try:
         server.add_raw(
@@ -264,9 +258,44 @@ def test_a_session_whose_feed_cursor_is_damaged_is_continued_with_its_feed(
         )
     finally:
         server.stop()
-    assert run.process.returncode == 0, run.stderr[-2000:]
     with sqlite3.connect(path) as db:
-        kept = sorted(row[0] for row in db.execute("SELECT id FROM orders"))
+        kept = sorted(db.execute("SELECT source, id FROM orders").fetchall())
     db.close()
-    assert kept == ["o1", "o2"]
+    return run, kept
+
+
+def test_a_session_whose_feed_cursor_is_damaged_is_continued_with_its_feed(
+    tmp_path: Path,
+) -> None:
+    """`anchordesk live --session S --feed json=URL` continuing a session whose stored cursor
+    for that feed holds a byte that is not UTF-8 (a damaged page, a hand edit). Before: the
+    feeds' start raised reading it, and no feed asked the server anything for the whole show
+    (0 requests, the new order never read), without a word, exit 0. Now that cursor is said
+    unreadable and the feed asks from its start."""
+    path = tmp_path / "s.adsession"
+    _session_with_a_damaged_row(path, "UPDATE cursors SET cursor = CAST(X'FF' AS TEXT)")
+    run, kept = _continued_with_a_json_feed(tmp_path, path)
+    assert run.process.returncode == 0, run.stderr[-2000:]
+    assert kept == [("json", "o1"), ("json", "o2")]
     assert "the stored cursor of feed json cannot be read" in run.stderr
+
+
+def test_a_session_whose_feed_identity_is_damaged_is_continued_under_its_feeds_name(
+    tmp_path: Path,
+) -> None:
+    """The same with the session's record of which feed is "json" (its identity: a digest of
+    the feed's address) holding a byte that is not UTF-8. Before: `live --session` crashed as
+    the session began (sqlite3.OperationalError "Could not decode to UTF-8 column
+    'identity'", "uncaught exception", exit 1). Now a damaged identity is not known, as in a
+    file from before identities: the feed keeps its name, so its orders are not kept and
+    counted again under a new one."""
+    path = tmp_path / "s.adsession"
+    _session_with_a_damaged_row(
+        path,
+        "INSERT INTO feeds(source, kind, identity, label, first_used_at)"
+        " VALUES ('json', 'json', CAST(X'FF' AS TEXT), 'json', 1)",
+    )
+    run, kept = _continued_with_a_json_feed(tmp_path, path)
+    assert run.process.returncode == 0, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr
+    assert kept == [("json", "o1"), ("json", "o2")]
