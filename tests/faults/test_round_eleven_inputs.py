@@ -299,3 +299,30 @@ def test_a_session_whose_feed_identity_is_damaged_is_continued_under_its_feeds_n
     assert run.process.returncode == 0, run.stderr[-2000:]
     assert "Traceback" not in run.stderr
     assert kept == [("json", "o1"), ("json", "o2")]
+
+
+def test_a_session_whose_schema_version_is_a_superscript_digit_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A session whose schema version reads "²" (a digit to str.isdigit(), none to int()).
+    Before: `report` and `live --session` ended with a traceback ("invalid literal for int()
+    with base 10: '²'"): the check asked isdigit() and then int(). Round ten's "３" (a
+    full-width digit) is one int() reads. Now the version is said unreadable, exit 2."""
+    path = tmp_path / "s.adsession"
+    _session_with_a_damaged_row(path, "UPDATE meta SET value = '²' WHERE key = 'schema_version'")
+    assert cli_main(["report", str(path)]) == 2
+    said = capsys.readouterr().err
+    assert "not a usable session file (schema version '²' unreadable)" in said
+    assert "Traceback" not in said
+
+
+def test_a_camera_named_by_a_superscript_digit_is_refused_in_one_line(tmp_path: Path) -> None:
+    """`anchordesk live --camera ²`: a slip of the keyboard (AltGr+2). Before: a traceback,
+    exit 1 ("invalid literal for int() with base 10: '²'", the spec taken for a camera's
+    number by isdigit()). Now it is no number, and no such file: one line, exit 2."""
+    run = run_live(
+        "--camera", "²", "--no-record", "--to", "rtmp://127.0.0.1:9/live/x", env=child_env(tmp_path)
+    )
+    assert run.process.returncode == 2, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr
+    assert "error: --camera ²: no such file" in run.stderr

@@ -260,7 +260,7 @@ async def _read_bounded(
         timeout=timeout_s,
     ) as response:
         declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+        if declared.isdecimal() and int(declared) > MAX_RESPONSE_BYTES:
             raise ResponseTooLarge(_too_large(f"{int(declared) / 1e6:.0f} MB announced"))
         inflate = _BoundedInflater(response.headers.get("Content-Encoding", ""))
         chunks: list[bytes] = []

@@ -488,7 +488,7 @@ class SessionStore:
         """
         with self._transaction():
             version = self.meta("schema_version") or "0"
-            if not version.isdigit() or int(version) < 3:
+            if not version.isdecimal() or int(version) < 3:
                 list_names_of_older_file(self._db, time.time())
             if "author_id" not in self._comment_columns():
                 self._db.execute(
@@ -498,7 +498,7 @@ class SessionStore:
             self._db.execute(
                 "CREATE INDEX IF NOT EXISTS comments_by_author ON comments(source, author_id)"
             )
-            if not version.isdigit() or int(version) < SCHEMA_VERSION:
+            if not version.isdecimal() or int(version) < SCHEMA_VERSION:
                 self._set_meta("schema_version", str(SCHEMA_VERSION))
 
     @contextmanager
