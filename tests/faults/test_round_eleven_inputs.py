@@ -8,6 +8,7 @@ import asyncio
 import json
 import math
 import sqlite3
+import struct
 import tracemalloc
 import zlib
 from decimal import Decimal
@@ -26,10 +27,12 @@ from anchordesk.feeds.poller import ResponseTooLarge
 from anchordesk.feeds.twitch import KEEPALIVE_RANGE_S, TwitchChatFeed
 from anchordesk.show.feed_items import Comment, CommentRemoval, Order, OrderLine, ViewerStats
 from anchordesk.show.ledger import show_snapshot
+from anchordesk.showfile.files import read_show_file
 from anchordesk.showfile.samples import sample_show_path
 from anchordesk.store import SessionStore
 
 from .live_runs import SMALL, LiveRun, child_env, run_live
+from .show_inputs import valid_show, write_show
 from .test_round_eight_inputs import _mug_show
 
 
@@ -326,3 +329,47 @@ def test_a_camera_named_by_a_superscript_digit_is_refused_in_one_line(tmp_path: 
     assert run.process.returncode == 2, run.stderr[-2000:]
     assert "Traceback" not in run.stderr
     assert "error: --camera ²: no such file" in run.stderr
+
+
+def _jpeg_claiming(width: int, height: int, *, bytes_before_frame: bytes) -> bytes:
+    """A real 16 × 16 JPEG whose frame header claims ``width`` × ``height``, with
+    ``bytes_before_frame`` between the segment before it and it."""
+    import cv2
+    import numpy as np
+
+    encoded, buffer = cv2.imencode(".jpg", np.full((16, 16, 3), 128, np.uint8))
+    assert encoded
+    data = bytearray(buffer.tobytes())
+    index = 2
+    while data[index + 1] not in (0xC0, 0xC2):
+        index += 2 + struct.unpack(">H", data[index + 2 : index + 4])[0]
+    data[index + 5 : index + 9] = struct.pack(">HH", height, width)
+    return bytes(data[:index]) + bytes_before_frame + bytes(data[index:])
+
+
+def test_a_jpeg_hiding_its_frame_size_behind_stray_bytes_is_refused_before_decoding(
+    tmp_path: Path,
+) -> None:
+    """A 632-byte JPEG claiming 30,000 × 30,000 pixels, with three stray bytes before its
+    frame header (libjpeg skips them: "3 extraneous bytes before marker 0xc0"). Before: the
+    header reader stopped at them, the size was "unknown", and the decoder was let loose:
+    `show check` took 5.3 GB of memory and 9.7 s, then said the show is valid. Now the stray
+    bytes are skipped as libjpeg skips them and the pixel bound holds; an image whose size
+    cannot be read is not decoded at all."""
+    (tmp_path / "bomb.jpg").write_bytes(_jpeg_claiming(30000, 30000, bytes_before_frame=b"\0" * 3))
+    (tmp_path / "sloppy.jpg").write_bytes(_jpeg_claiming(16, 16, bytes_before_frame=b"\0" * 3))
+    data = valid_show()
+    data["products"][0]["image"] = "bomb.jpg"
+    show = write_show(tmp_path, data)
+    tracemalloc.start()
+    try:
+        report = read_show_file(show)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [p.message for p in report.errors] == [
+        "image bomb.jpg is 30000×30000 pixels; an image has at most 40 million"
+    ]
+    assert peak < 50 * 2**20, f"peak {peak / 2**20:.0f} MB"
+    data["products"][0]["image"] = "sloppy.jpg"  # a small one with stray bytes still reads
+    assert read_show_file(write_show(tmp_path, data)).problems == []
