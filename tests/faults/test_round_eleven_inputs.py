@@ -18,8 +18,9 @@ from typing import Any
 import httpx
 import pytest
 from feed_servers import JsonFeedServer, Reply
-from platform_servers import TwitchServer, wait_until
-from test_poller import Collector
+from platform_servers import ShopifyGraphQLServer, TwitchServer, _json, wait_until
+from test_poller import Collector, FakeTime, make_poller
+from test_shopify_graphql import adapter_for as graphql_adapter_for
 from test_twitch import run_with
 
 from anchordesk.cli import main as cli_main
@@ -373,3 +374,43 @@ def test_a_jpeg_hiding_its_frame_size_behind_stray_bytes_is_refused_before_decod
     assert peak < 50 * 2**20, f"peak {peak / 2**20:.0f} MB"
     data["products"][0]["image"] = "sloppy.jpg"  # a small one with stray bytes still reads
     assert read_show_file(write_show(tmp_path, data)).problems == []
+
+
+class _SlowRestoringShop(ShopifyGraphQLServer):
+    """Shopify's GraphQL answering THROTTLED with a bucket that restores 1e-300 points a
+    second (a hostile or broken answer: Shopify's rates are 50 to 1,000)."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        if b"THROTTLED" not in reply.body:
+            return reply
+        answer = json.loads(reply.body)
+        answer["extensions"]["cost"]["throttleStatus"]["restoreRate"] = 1e-300
+        return _json(answer)
+
+
+def test_a_shopify_throttle_wait_past_the_pollers_ceiling_is_said_as_the_wait_taken() -> None:
+    """A real Shopify GraphQL server throttles with a restore rate of 1e-300. Before: the
+    poller waited its ceiling (60 s) while the feed's status (window, phone, the report's
+    feed status) read "throttled by Shopify: waiting 499999999999999942979433…(304 digits)
+    s". Now the wait is bounded where it is computed, and said as taken."""
+    server = _SlowRestoringShop()
+    server.throttle_next = 1
+    fake = FakeTime()
+    delays: list[float] = []
+    with server:
+        adapter = graphql_adapter_for(server, fake)
+
+        async def run() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(adapter, client, Collector(), fake)
+                for _ in range(2):  # the token, then the throttled page
+                    delays.append(await poller.poll_once())
+                    fake.now_s += delays[-1]
+
+        asyncio.run(run())
+        note = adapter.status().note
+    assert delays[-1] == 60.0
+    assert note.endswith("throttled by Shopify: waiting 60.0 s"), note
