@@ -28,6 +28,7 @@ from anchordesk.feeds.poller import ResponseTooLarge
 from anchordesk.feeds.twitch import KEEPALIVE_RANGE_S, TwitchChatFeed
 from anchordesk.show.feed_items import Comment, CommentRemoval, Order, OrderLine, ViewerStats
 from anchordesk.show.ledger import show_snapshot
+from anchordesk.showfile import images
 from anchordesk.showfile.files import read_show_file
 from anchordesk.showfile.samples import sample_show_path
 from anchordesk.store import SessionStore
@@ -414,3 +415,33 @@ def test_a_shopify_throttle_wait_past_the_pollers_ceiling_is_said_as_the_wait_ta
         note = adapter.status().note
     assert delays[-1] == 60.0
     assert note.endswith("throttled by Shopify: waiting 60.0 s"), note
+
+
+def test_one_picture_named_by_many_products_is_decoded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shop's export names one placeholder picture for every product. Before round
+    eleven, the show's check read and decoded it again for each product: 200 products naming
+    one 36-megapixel PNG (18 MB) took `show check` 197 s (10,000 allowed: hours before
+    `live`'s first frame). Found here (R11in F10) and fixed in parallel by 936767c (round
+    eleven, ui: the editor's check as you type), whose cache this test holds to for `show
+    check`: 197 s became 3.0 s. The decoder is counted through (it runs once per file)."""
+    decoded: list[int] = []
+    real_decodes = images._decodes
+
+    def counted(data: bytes) -> bool:
+        decoded.append(len(data))
+        return real_decodes(data)
+
+    monkeypatch.setattr(images, "_decodes", counted)
+    (tmp_path / "placeholder.jpg").write_bytes(_jpeg_claiming(16, 16, bytes_before_frame=b""))
+    (tmp_path / "mug.jpg").write_bytes(_jpeg_claiming(16, 16, bytes_before_frame=b"\0"))
+    data = valid_show()
+    first = data["products"][0]
+    data["products"] = [
+        {**first, "sku": f"SKU{number}", "image": "placeholder.jpg"} for number in range(200)
+    ] + [{**first, "sku": "MUG", "image": "mug.jpg"}]
+    data["rundown"] = [{"title": "Mug", "seconds": 60, "sku": "MUG"}]
+    report = read_show_file(write_show(tmp_path, data))
+    assert report.errors == []
+    assert len(decoded) == 2
