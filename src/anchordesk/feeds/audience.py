@@ -526,9 +526,9 @@ class AudienceSimulator:
             position, _, since = rest.partition(":")
             # A cursor from an earlier run of the audience: its items are not ours, and all of
             # this run came after it (the client was reading then): from our start.
-            if run == self.run_id and position.isdigit():
+            if run == self.run_id and position.isdecimal():
                 start = int(position)
-                joined = int(since) if since.isdigit() else 0
+                joined = int(since) if since.isdecimal() else 0
         elif not from_start:
             with self._lock:
                 start = joined = len(self._items)
@@ -574,7 +574,7 @@ def _before_joining(item: dict[str, Any], joined: int, run_id: str) -> bool:
     if not joined or item["type"] != "order_update":
         return False
     position = str(item["id"]).removeprefix(f"{run_id}-o")
-    return position.isdigit() and int(position) <= joined
+    return position.isdecimal() and int(position) <= joined
 
 
 class AudienceServer:

@@ -236,6 +236,55 @@ class _BoundedInflater:
         return out
 
 
+async def read_response(
+    client: httpx.AsyncClient, request: FeedRequest, timeout_s: float
+) -> httpx.Response:
+    """The response with its body read, but never more than ``MAX_RESPONSE_BYTES`` of it (the
+    body is streamed, inflated here under the cap, and the connection dropped as soon as it is
+    too big), all of it within ``_RESPONSE_DEADLINE_TIMEOUTS`` request timeouts. Every call a
+    feed makes goes through here: Twitch's Helix calls read whole bodies, and a 1 MB gzip
+    answer to the viewer count took 2 GB of memory and 12 s."""
+    async with asyncio.timeout(timeout_s * _RESPONSE_DEADLINE_TIMEOUTS):
+        return await _read_bounded(client, request, timeout_s)
+
+
+async def _read_bounded(
+    client: httpx.AsyncClient, request: FeedRequest, timeout_s: float
+) -> httpx.Response:
+    async with client.stream(
+        request.method,
+        request.url,
+        params=dict(request.params),
+        headers=dict(request.headers),
+        content=request.content,
+        timeout=timeout_s,
+    ) as response:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdecimal() and int(declared) > MAX_RESPONSE_BYTES:
+            raise ResponseTooLarge(_too_large(f"{int(declared) / 1e6:.0f} MB announced"))
+        inflate = _BoundedInflater(response.headers.get("Content-Encoding", ""))
+        chunks: list[bytes] = []
+        size = 0
+        async for raw in response.aiter_raw():
+            chunk = inflate.feed(raw, MAX_RESPONSE_BYTES - size)
+            size += len(chunk)
+            chunks.append(chunk)
+        size += len(tail := inflate.finish(MAX_RESPONSE_BYTES - size))
+        chunks.append(tail)
+        # The body is decoded already: the new response must not decode it again.
+        headers = [
+            (name, value)
+            for name, value in response.headers.multi_items()
+            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"".join(chunks),
+            request=response.request,
+        )
+
+
 class FeedAdapter(Protocol):
     """One platform's call: how to ask for the page after ``cursor`` and how to read it."""
 
@@ -463,8 +512,7 @@ class Poller:
         started = self._clock()
         self._update(requests=self._health.requests + 1)
         try:
-            async with asyncio.timeout(self._timeout_s * _RESPONSE_DEADLINE_TIMEOUTS):
-                response = await self._get(request)
+            response = await self._get(request)
         except ResponseTooLarge as error:
             return self._error(str(error))
         except MalformedResponse as error:  # a body that cannot be inflated
@@ -628,40 +676,7 @@ class Poller:
         return bounded
 
     async def _get(self, request: FeedRequest) -> httpx.Response:
-        """The response with its body read, but never more than ``MAX_RESPONSE_BYTES`` of it:
-        the body is streamed, and the connection dropped as soon as it is too big."""
-        async with self._client.stream(
-            request.method,
-            request.url,
-            params=dict(request.params),
-            headers=dict(request.headers),
-            content=request.content,
-            timeout=self._timeout_s,
-        ) as response:
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
-                raise ResponseTooLarge(self._too_large(f"{int(declared) / 1e6:.0f} MB announced"))
-            inflate = _BoundedInflater(response.headers.get("Content-Encoding", ""))
-            chunks: list[bytes] = []
-            size = 0
-            async for raw in response.aiter_raw():
-                chunk = inflate.feed(raw, MAX_RESPONSE_BYTES - size)
-                size += len(chunk)
-                chunks.append(chunk)
-            size += len(tail := inflate.finish(MAX_RESPONSE_BYTES - size))
-            chunks.append(tail)
-            # The body is decoded already: the new response must not decode it again.
-            headers = [
-                (name, value)
-                for name, value in response.headers.multi_items()
-                if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
-            ]
-            return httpx.Response(
-                response.status_code,
-                headers=headers,
-                content=b"".join(chunks),
-                request=response.request,
-            )
+        return await read_response(self._client, request, self._timeout_s)
 
     @staticmethod
     def _too_large(what: str) -> str:

@@ -116,7 +116,7 @@ class ShopifyOrdersAdapter:
     @staticmethod
     def _split_cursor(cursor: str | None) -> tuple[int, str]:
         since, _, updated = (cursor or "").partition(_CURSOR_SEPARATOR)
-        return (int(since) if since.isdigit() else 0), updated
+        return (int(since) if since.isdecimal() else 0), updated
 
     def request(self, cursor: str | None) -> FeedRequest:
         self._asking_token = self.token.due()

@@ -50,12 +50,17 @@ from anchordesk.feeds.parsing import (
     server_time,
     unreadable_item,
 )
-from anchordesk.feeds.poller import FeedEnded, FeedRequest, MalformedResponse, Page
+from anchordesk.feeds.poller import BackoffPolicy, FeedEnded, FeedRequest, MalformedResponse, Page
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
 
 log = logging.getLogger(__name__)
+
+# The longest the poller waits between two calls whatever a server asks (its ceiling): a
+# throttle wait is said and taken within it. A restoreRate of 1e-300 made the feed's status
+# read "throttled by Shopify: waiting 4999…(300 digits) s" while it waited 60 s.
+_LONGEST_WAIT_S = BackoffPolicy().max_interval_s
 
 # The one place the GraphQL Admin API version is chosen (a stable, supported release).
 SHOPIFY_API_VERSION = "2026-07"
@@ -344,11 +349,13 @@ class ShopifyGraphQLOrdersAdapter:
         if rate <= 0:
             return None
         if throttled:
-            return max(self.default_interval_s, (requested - available) / rate)
+            return min(
+                max(self.default_interval_s, (requested - available) / rate), _LONGEST_WAIT_S
+            )
         # Keep the bucket at least half full: other apps of the shop share it.
         if available >= maximum / 2:
             return None
-        return max(self.default_interval_s, (maximum / 2 - available) / rate)
+        return min(max(self.default_interval_s, (maximum / 2 - available) / rate), _LONGEST_WAIT_S)
 
     def _order(self, node: Mapping[str, Any]) -> Order:
         order_id = as_text(node.get("legacyResourceId")) or _legacy_id(node["id"])

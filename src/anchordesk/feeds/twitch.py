@@ -39,12 +39,14 @@ import dataclasses
 import hashlib
 import json
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
@@ -53,7 +55,14 @@ from websockets.exceptions import WebSocketException
 from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.redact import mask_secrets
 from anchordesk.feeds.parsing import as_text, json_text, split_url, unreadable_item
-from anchordesk.feeds.poller import FeedHealth, PageSink
+from anchordesk.feeds.poller import (
+    FeedHealth,
+    FeedRequest,
+    MalformedResponse,
+    PageSink,
+    ResponseTooLarge,
+    read_response,
+)
 from anchordesk.feeds.viewers import viewer_count
 from anchordesk.show.feed_items import Comment, CommentRemoval, FeedItem, ViewerStats
 
@@ -76,6 +85,7 @@ CHAT_CLEAR_USER = "channel.chat.clear_user_messages"
 SUBSCRIPTIONS = (CHAT_MESSAGE, CHAT_MESSAGE_DELETE, CHAT_CLEAR_USER)
 VIEWERS_EVERY_S = 60.0
 _WELCOME_TIMEOUT_S = 10.0
+_HELIX_TIMEOUT_S = 10.0  # each read; the whole answer within three (poller.read_response)
 _RECENT_MESSAGES = 5000
 
 
@@ -85,6 +95,31 @@ KeepTokens = Callable[[str, str], None]
 
 class TwitchEnded(Exception):
     """Twitch refused or revoked what the feed needs: the feed is over, with this reason."""
+
+
+# Twitch's range for a session's keepalive (EventSub WebSocket reference, session_welcome:
+# "keepalive_timeout_seconds ... 10 through 600"); its default is 10.
+KEEPALIVE_RANGE_S = (10.0, 600.0)
+
+
+def _keepalive_s(session: Mapping[str, Any]) -> float:
+    """The welcome's ``keepalive_timeout_seconds`` within Twitch's documented range, 10 s
+    when it is absent or not a number. Taken as sent, -1 made silence "past the keepalive"
+    at once: a new connection and three Helix subscriptions ~90 times a second for the whole
+    show (the feed's status said "ok"); NaN, Infinity or 1e308 made a dead line never noticed,
+    the chat silent for the rest of the show."""
+    value = session.get("keepalive_timeout_seconds")
+    low, high = KEEPALIVE_RANGE_S
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        return low
+    bounded = min(max(float(value), low), high)
+    if bounded != value:
+        log.warning(
+            "Twitch EventSub: keepalive of %.4g s out of Twitch's range; %g s used",
+            value,
+            bounded,
+        )
+    return bounded
 
 
 def _keepalive_timeout(keepalive_s: float) -> float:
@@ -241,6 +276,8 @@ class TwitchChatFeed:
                     "the token holds a character HTTP cannot carry (a line break, a letter "
                     "outside ASCII, an invisible character): set it again"
                 ) from None
+            except (ResponseTooLarge, MalformedResponse) as error:  # a Helix answer
+                self._failed(f"Helix: {error}")
             except (OSError, WebSocketException, TimeoutError) as error:
                 self._failed(f"WebSocket: {type(error).__name__}: {error}")
             except _Reconnect as again:
@@ -279,7 +316,7 @@ class TwitchChatFeed:
     ) -> None:
         connection, session = await self._connect(url)
         try:
-            keepalive_s = float(session.get("keepalive_timeout_seconds") or 10)
+            keepalive_s = _keepalive_s(session)
             await self._subscribe(client, self.session_id)
             self._update(state="ok", consecutive_errors=0, last_success_at=self._clock())
             stop_wait = asyncio.ensure_future(stop.wait())
@@ -310,7 +347,7 @@ class TwitchChatFeed:
                         # session_reconnect: the new connection first, then the old one closes.
                         new_connection, new_session = await self._connect(moved)
                         self.reconnects += 1
-                        keepalive_s = float(new_session.get("keepalive_timeout_seconds") or 10)
+                        keepalive_s = _keepalive_s(new_session)
                         old, connection = connection, new_connection
                         await old.close()
                         log.info("feed %s: moved to a new EventSub connection", self.source)
@@ -481,20 +518,27 @@ class TwitchChatFeed:
                     "'twitch-chat-client-secret')"
                 )
             self._update(requests=self._health.requests + 1)
+            form = {
+                "grant_type": "refresh_token",
+                "refresh_token": self._refresh_token,
+                "client_id": self.client_id,
+                "client_secret": self._client_secret,
+            }
+            request = FeedRequest(
+                self.token_url,
+                headers={
+                    "Accept": "application/json",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+                method="POST",
+                content=urlencode(form).encode(),
+            )
             try:
-                response = await client.post(
-                    self.token_url,
-                    data={
-                        "grant_type": "refresh_token",
-                        "refresh_token": self._refresh_token,
-                        "client_id": self.client_id,
-                        "client_secret": self._client_secret,
-                    },
-                    headers={"Accept": "application/json"},
-                    timeout=10.0,
-                )
-            except httpx.HTTPError as error:
+                response = await read_response(client, request, _HELIX_TIMEOUT_S)
+            except (httpx.HTTPError, TimeoutError) as error:
                 raise OSError(f"refreshing the token: {type(error).__name__}") from None
+            except (ResponseTooLarge, MalformedResponse) as error:
+                raise OSError(f"refreshing the token: {error}") from None
             if response.status_code in (400, 401, 403):
                 raise TwitchEnded(
                     f"Twitch refused the refresh token ({_helix_message(response)}): "
@@ -528,9 +572,13 @@ class TwitchChatFeed:
         self, client: httpx.AsyncClient, body: Mapping[str, Any]
     ) -> httpx.Response:
         self._update(requests=self._health.requests + 1)
-        return await client.post(
-            f"{self.helix}/eventsub/subscriptions", json=body, headers=self._headers(), timeout=10.0
+        request = FeedRequest(
+            f"{self.helix}/eventsub/subscriptions",
+            headers={**self._headers(), "Content-Type": "application/json"},
+            method="POST",
+            content=json.dumps(body).encode(),
         )
+        return await read_response(client, request, _HELIX_TIMEOUT_S)
 
     async def _subscribe(
         self,
@@ -573,7 +621,9 @@ class TwitchChatFeed:
         while not stop.is_set():
             try:
                 await self.count_viewers(client, sink)
-            except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
+            except (ResponseTooLarge, MalformedResponse) as error:
+                log.info("feed %s: viewer count failed (%s)", self.source, error)
+            except (httpx.HTTPError, ValueError, KeyError, TypeError, TimeoutError) as error:
                 log.info("feed %s: viewer count failed (%s)", self.source, type(error).__name__)
             await self._wait(self._viewers_every_s, stop)
 
@@ -582,12 +632,10 @@ class TwitchChatFeed:
         sample (an offline channel gives none)."""
         for attempt in range(2):
             token = self._token
-            response = await client.get(
-                f"{self.helix}/streams",
-                params={"user_id": self.broadcaster_id},
-                headers=self._headers(),
-                timeout=10.0,
+            request = FeedRequest(
+                f"{self.helix}/streams", {"user_id": self.broadcaster_id}, self._headers()
             )
+            response = await read_response(client, request, _HELIX_TIMEOUT_S)
             if response.status_code != 401 or attempt or not self.can_refresh:
                 break
             try:

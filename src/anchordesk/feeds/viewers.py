@@ -27,7 +27,7 @@ def viewer_count(value: object, name: str, *, required: bool = False) -> int | N
         return None
     if isinstance(value, bool):
         raise ValueError(f"{name} {json_shown(value)} is not a count")
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():
         value = int(value.strip())
     if not isinstance(value, int) or value < 0 or value > MAX_VIEWERS:
         # As the feed wrote it (1E+30, 12.5), not as Python holds it (Decimal('1E+30')).

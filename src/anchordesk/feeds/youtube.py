@@ -165,7 +165,7 @@ class YouTubeChatAdapter:
                 f"{YOUTUBE_DEFAULT_URL}?liveChatId=ID, ?videoId=ID, or the watch URL"
             )
         if units_per_hour is None:
-            if budget_text and not budget_text.isdigit():
+            if budget_text and not budget_text.isdecimal():
                 raise ValueError(f"units_per_hour={budget_text!r} is not a whole number")
             units_per_hour = int(budget_text) if budget_text else DEFAULT_UNITS_PER_HOUR
         self.units_per_hour = units_per_hour

@@ -58,7 +58,7 @@ def build_video_source(options: LiveOptions) -> VideoSource:
     spec = spec.strip()
     if spec.lower() == "test":
         return TestPatternSource(width, height, fps)
-    if spec.isdigit():
+    if spec.isdecimal():
         camera = CameraSource(int(spec), width=width, height=height, fps=fps)
         if not camera.open_once():
             raise UserError(

@@ -155,7 +155,7 @@ def default_microphone() -> MicrophoneInfo | None:
 def resolve_microphone(spec: str) -> MicrophoneInfo | None:
     """A microphone by id or by (part of) its name, case-insensitive; None if none matches."""
     microphones = list_microphones()
-    if spec.strip().isdigit():
+    if spec.strip().isdecimal():
         wanted = int(spec)
         return next((m for m in microphones if m.id == wanted), None)
     lowered = spec.strip().lower()

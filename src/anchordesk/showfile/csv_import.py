@@ -212,6 +212,24 @@ def _unmarked_unicode(raw: bytes) -> str | None:
     return None
 
 
+def _unmarked_unicode_by_header(raw: bytes) -> tuple[str, str] | None:
+    """The text and codec of a UTF-16 or UTF-32 file without its mark whose header begins
+    with a letter that is not ASCII (货号, 品番: the columns' Chinese and Japanese names), so
+    no NUL stands beside it: the codec in which the header names a column. Told by the first
+    letters only (`_unmarked_unicode`), such a file was "not UTF-8 text (byte 0x8d at offset
+    1)", the header of a valid Unicode file never read."""
+    for codec in ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be"):
+        try:
+            text = raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        first = _first_filled_line(text)
+        delimiter = max((",", ";", "\t"), key=first.count)
+        if any(_column_for(cell.strip().strip('"')) for cell in first.split(delimiter)):
+            return text, codec
+    return None
+
+
 def _decode(raw: bytes, result: CsvImport) -> str:
     marked = next((codec for mark, codec in _UNICODE_MARKS if raw.startswith(mark)), None)
     marked = marked or _unmarked_unicode(raw)
@@ -227,6 +245,12 @@ def _decode(raw: bytes, result: CsvImport) -> str:
             return raw[len(codecs.BOM_UTF8) :].decode()
         return raw.decode()
     except UnicodeDecodeError as error:
+        unmarked = None
+        if marked is None and b"\x00" in raw:
+            unmarked = _unmarked_unicode_by_header(raw)
+        if unmarked is not None:
+            text, result.encoding = unmarked
+            return text
         # A NUL byte is in no text of a legacy encoding either: UTF-16 without its mark, or
         # not text at all; said as not UTF-8, never shown as Chinese or Japanese characters.
         legacy = None if marked is not None or b"\x00" in raw else _legacy_text(raw)

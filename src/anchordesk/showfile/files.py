@@ -753,7 +753,7 @@ def _in_file_order(problems: list[Problem]) -> list[Problem]:
     def sort_key(problem: Problem) -> tuple[int, list[int | str]]:
         parts: list[int | str] = []
         for token in problem.path.replace("[", ".[").split(".")[1:]:
-            if token.startswith("[") and token.endswith("]") and token[1:-1].isdigit():
+            if token.startswith("[") and token.endswith("]") and token[1:-1].isdecimal():
                 parts.append(int(token[1:-1]))
             else:
                 parts.append(token)

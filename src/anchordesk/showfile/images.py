@@ -236,8 +236,9 @@ def _content_verdict(data: bytes) -> _Verdict:
     if size is not None and size[0] * size[1] > MAX_IMAGE_PIXELS:
         return ("too_many_pixels", size[0], size[1])
     # A header of no pixels is a damaged file: said without the decoder, whose library
-    # (libpng) printed its own three lines to the terminal beside ours (R8in N3).
-    if (size is not None and 0 in size) or not _decodes(data):
+    # (libpng) printed its own three lines to the terminal beside ours (R8in N3). So is one
+    # whose size cannot be read: the decoder would allocate what the file claims unbounded.
+    if size is None or 0 in size or not _decodes(data):
         return ("damaged", 0, 0)
     return None
 
@@ -389,7 +390,13 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     index = 2
     while index + 9 <= len(data):
         if data[index] != 0xFF:
-            return None
+            # Bytes between segments are skipped up to the next marker, as libjpeg does
+            # ("extraneous bytes before marker"): stopping here left the size unknown, and
+            # the decoder then read a frame of 30,000 × 30,000 from a 632-byte file (5.3 GB).
+            index = data.find(b"\xff", index)
+            if index < 0:
+                return None
+            continue
         marker = data[index + 1]
         if marker == 0xFF:  # fill byte
             index += 1

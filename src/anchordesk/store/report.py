@@ -271,8 +271,8 @@ def build_report(path: Path) -> SessionReport:
         updates = store.order_updates()
         events = store.show_events()
         stored_rejected = store.rejected_items()
-        unreadable = store.unreadable_rows
         samples = store.viewer_samples()
+        unreadable = store.unreadable_rows  # after every reader: the rows each one skipped
     except sqlite3.DatabaseError as error:  # a damaged page of the file, not a damaged row
         raise StoreError(f"{path}: cannot be read ({error})") from None
     finally:

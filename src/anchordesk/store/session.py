@@ -102,9 +102,11 @@ from anchordesk.store.session_rows import (
     rejected_from_row,
     rejected_order,
     rejected_update,
+    removal_from_row,
     text_field,
     time_field,
     update_from_row,
+    viewers_from_row,
 )
 
 __all__ = [
@@ -486,7 +488,7 @@ class SessionStore:
         """
         with self._transaction():
             version = self.meta("schema_version") or "0"
-            if not version.isdigit() or int(version) < 3:
+            if not version.isdecimal() or int(version) < 3:
                 list_names_of_older_file(self._db, time.time())
             if "author_id" not in self._comment_columns():
                 self._db.execute(
@@ -496,7 +498,7 @@ class SessionStore:
             self._db.execute(
                 "CREATE INDEX IF NOT EXISTS comments_by_author ON comments(source, author_id)"
             )
-            if not version.isdigit() or int(version) < SCHEMA_VERSION:
+            if not version.isdecimal() or int(version) < SCHEMA_VERSION:
                 self._set_meta("schema_version", str(SCHEMA_VERSION))
 
     @contextmanager
@@ -784,7 +786,23 @@ class SessionStore:
         return None if row is None else str(row[0])
 
     def cursors(self) -> dict[str, str]:
-        return {str(s): str(c) for s, c in self._db.execute("SELECT source, cursor FROM cursors")}
+        """Each feed's stored cursor. One that is not text (a damaged byte, a hand edit) is left
+        out with a warning, and its feed asks from its start (the store keeps each item once):
+        read with the built-in decoding, such a cursor raised out of the feeds' start, and with
+        a session continued, no feed polled for the whole show, without a word."""
+        cursors: dict[str, str] = {}
+        rows = self._db.execute("SELECT CAST(source AS BLOB), CAST(cursor AS BLOB) FROM cursors")
+        for source, cursor in rows:
+            try:
+                cursors[bytes(source).decode()] = bytes(cursor).decode()
+            except (TypeError, UnicodeDecodeError):
+                name = bytes(source or b"").decode("utf-8", "backslashreplace")
+                log.warning(
+                    "%s: the stored cursor of feed %s cannot be read: it asks from its start",
+                    self.path,
+                    ascii(name[:80]) if not name.isprintable() else name[:80],
+                )
+        return cursors
 
     def count(self, table: str) -> int:
         if table not in (
@@ -934,54 +952,35 @@ class SessionStore:
 
     def viewer_samples(self) -> list[StoredViewerSample]:
         """Every viewer count, in the order kept (all sources; a file from before viewer counts
-        opened read-only has none)."""
-        try:
-            rows = self._db.execute(
-                "SELECT source, id, received_at, at, online, entered, likes, follows"
-                " FROM viewer_samples ORDER BY seq"
-            ).fetchall()
-        except sqlite3.OperationalError:
-            return []
-        return [
-            StoredViewerSample(
-                ViewerStats(
-                    source=row[0],
-                    id=row[1],
-                    at=row[3],
-                    online=int(row[4]),
-                    entered=None if row[5] is None else int(row[5]),
-                    likes=None if row[6] is None else int(row[6]),
-                    follows=None if row[7] is None else int(row[7]),
-                ),
-                float(row[2]),
-            )
-            for row in rows
-        ]
+        opened read-only has none). A row that cannot be read is skipped and counted, as in
+        every other table: read with int() and float(), one damaged count ended the report
+        with a traceback, and `live --session` continuing the file crashed as the show began."""
+        result = []
+        for seq, *row in self._rows(
+            "viewer_samples", "source, id, received_at, at, online, entered, likes, follows"
+        ):
+            try:
+                sample, received_at = viewers_from_row(row)
+            except ValueError as error:
+                self._skip("viewer_samples", seq, error)
+                continue
+            result.append(StoredViewerSample(sample, received_at))
+        return result
 
     def comment_removals(self) -> list[StoredCommentRemoval]:
-        """Deletions and bans the platforms sent, in the order kept."""
-        try:
-            rows = self._db.execute(
-                "SELECT source, id, received_at, at, reason, comment_id, author_id, author"
-                " FROM comment_removals ORDER BY seq"
-            ).fetchall()
-        except sqlite3.OperationalError:
-            return []
-        return [
-            StoredCommentRemoval(
-                CommentRemoval(
-                    source=row[0],
-                    id=row[1],
-                    at=row[3],
-                    reason=row[4],
-                    comment_id=row[5],
-                    author_id=row[6],
-                    author=row[7],
-                ),
-                float(row[2]),
-            )
-            for row in rows
-        ]
+        """Deletions and bans the platforms sent, in the order kept (a row that cannot be
+        read skipped and counted, as `viewer_samples`)."""
+        result = []
+        for seq, *row in self._rows(
+            "comment_removals", "source, id, received_at, at, reason, comment_id, author_id, author"
+        ):
+            try:
+                removal, received_at = removal_from_row(row)
+            except ValueError as error:
+                self._skip("comment_removals", seq, error)
+                continue
+            result.append(StoredCommentRemoval(removal, received_at))
+        return result
 
     def rejected_items(self) -> list[StoredRejected]:
         """Items not counted: those rejected when they arrived, then those found against the

@@ -71,7 +71,7 @@ def check_session_file(db: sqlite3.Connection, path: Path) -> bool:
         raise SessionFileError(f"{path}: a damaged session file (no {', '.join(missing)} table)")
     row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     version_text = "" if row is None else str(row[0])
-    if not version_text.isdigit():
+    if not version_text.isdecimal():
         raise SessionFileError(
             f"{path}: not a usable session file (schema version {version_text!r} unreadable)"
         )

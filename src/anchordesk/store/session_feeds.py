@@ -106,12 +106,34 @@ def _numbered(kind: str, number: int) -> str:
 def kept_feeds(db: sqlite3.Connection) -> list[KeptFeed]:
     """The feeds the file names, oldest first (none for an older file read as it is)."""
     try:
-        rows = db.execute("SELECT source, kind, identity, label FROM feeds ORDER BY seq").fetchall()
+        # As bytes, decoded here: a byte that is not UTF-8 (a damaged page, a hand edit) made
+        # the built-in decoding raise, and `live --session` crashed as the session began. A
+        # damaged identity is not known, as in a file from before identities: the run's first
+        # feed of that kind keeps the name (given one of its own, the feed's orders already
+        # kept would be kept and counted again under it). Other texts read with U+FFFD.
+        rows = db.execute(
+            "SELECT CAST(source AS BLOB), CAST(kind AS BLOB), CAST(identity AS BLOB),"
+            " CAST(label AS BLOB) FROM feeds ORDER BY seq"
+        ).fetchall()
     except sqlite3.OperationalError as error:
         if "no such table" in str(error):
             return []
         raise
-    return [KeptFeed(str(s), str(k), str(i), str(label)) for s, k, i, label in rows]
+    return [
+        KeptFeed(_text(source), _text(kind), _identity(identity), _text(label))
+        for source, kind, identity, label in rows
+    ]
+
+
+def _text(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else ""
+
+
+def _identity(value: object) -> str:
+    try:
+        return value.decode("utf-8") if isinstance(value, bytes) else ""
+    except UnicodeDecodeError:
+        return ""
 
 
 def keep_names(db: sqlite3.Connection, plan: FeedNames, now: float) -> None:

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from anchordesk.show.feed_items import (
+    COMMENT_REMOVAL_REASONS,
     MAX_RAW_CHARS,
     Comment,
     CommentRemoval,
@@ -48,6 +49,15 @@ class UnreadableRow:
 def text_field(value: object, name: str) -> str:
     if not isinstance(value, str):
         raise UnreadableRowError(f"{name} is not text")
+    return value
+
+
+def count_field(value: object, name: str, *, optional: bool = False) -> int | None:
+    """A whole number >= 0 the writer stored (a viewer count); None when absent and allowed."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise UnreadableRowError(f"{name} is not a count")
     return value
 
 
@@ -119,6 +129,39 @@ def comment_from_row(row: Sequence[object]) -> tuple[Comment, float]:
         author_id=text_field(row[12], "author_id"),
     )
     return comment, time_field(row[2], "received_at")
+
+
+def viewers_from_row(row: Sequence[object]) -> tuple[ViewerStats, float]:
+    """``source, id, received_at, at, online, entered, likes, follows``."""
+    online = count_field(row[4], "online")
+    assert online is not None
+    sample = ViewerStats(
+        source=text_field(row[0], "source"),
+        id=text_field(row[1], "id"),
+        at=text_field(row[3], "at"),
+        online=online,
+        entered=count_field(row[5], "entered", optional=True),
+        likes=count_field(row[6], "likes", optional=True),
+        follows=count_field(row[7], "follows", optional=True),
+    )
+    return sample, time_field(row[2], "received_at")
+
+
+def removal_from_row(row: Sequence[object]) -> tuple[CommentRemoval, float]:
+    """``source, id, received_at, at, reason, comment_id, author_id, author``."""
+    reason = text_field(row[4], "reason")
+    if reason not in COMMENT_REMOVAL_REASONS:
+        raise UnreadableRowError(f"reason {reason[:40]!r} is not one of deleted, banned")
+    removal = CommentRemoval(
+        source=text_field(row[0], "source"),
+        id=text_field(row[1], "id"),
+        at=text_field(row[3], "at"),
+        reason=reason,
+        comment_id=text_field(row[5], "comment_id"),
+        author_id=text_field(row[6], "author_id"),
+        author=text_field(row[7], "author"),
+    )
+    return removal, time_field(row[2], "received_at")
 
 
 def order_from_row(row: Sequence[object]) -> tuple[Order, float]:

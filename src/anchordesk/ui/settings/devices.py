@@ -161,7 +161,7 @@ class CameraPreview(QObject):
         try:
             import cv2
 
-            source: int | str = int(spec) if spec.isdigit() else spec
+            source: int | str = int(spec) if spec.isdecimal() else spec
             if spec == "auto":
                 source = 0
             capture = cv2.VideoCapture(source)
@@ -201,7 +201,7 @@ class MicrophoneLevel:
 
             sounddevice = import_sounddevice()
             device: int | str | None = None
-            if self.spec.isdigit():
+            if self.spec.isdecimal():
                 device = int(self.spec)
             elif self.spec not in ("default", ""):
                 device = self.spec
