@@ -178,7 +178,9 @@ def test_a_url_whose_scheme_is_in_capitals_goes_live(
     from anchordesk.cli.main import main
 
     url = f"{scheme}://127.0.0.1:{nginx_rtmp.port}/live/sk_live_Caps10"
-    code = main(["live", *SMALL, "--no-record", "--to", url, "--seconds", "1"])
+    # Three seconds: the connect must end within the run, and it took over one on a machine
+    # at load 5-10 (exit 3, "the run ended before the server answered").
+    code = main(["live", *SMALL, "--no-record", "--to", url, "--seconds", "3"])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert f"Stream to rtmp://127.0.0.1:{nginx_rtmp.port}/live/****: live" in out
