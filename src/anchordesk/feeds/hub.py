@@ -28,6 +28,7 @@ import http.cookiejar
 import importlib
 import json
 import logging
+import os
 import secrets
 import threading
 import time
@@ -37,6 +38,7 @@ from typing import Any
 
 import httpx
 
+from anchordesk.core.logs import mask_text
 from anchordesk.core.redact import mask_url
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
@@ -138,6 +140,22 @@ _PREPARE_SLICE_S = 0.002
 _REJECTED_NAMED_PER_PAGE = 5  # rejected items logged one by one per page
 
 
+def _why_stopped(error: Exception) -> str:
+    """One line for an error that ended the feeds; a certificate bundle the environment names
+    and that cannot be read is named (httpx loads ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` as
+    it is built, for plain http feeds too)."""
+    if isinstance(error, OSError):
+        for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+            value = os.environ.get(name)
+            if value and not os.path.exists(value):
+                return (
+                    f"the certificates cannot be loaded: {name} names {value}, which does "
+                    "not exist (fix or unset it)"
+                )
+    text = " ".join(str(error).split()) or type(error).__name__
+    return f"{text} ({type(error).__name__})"
+
+
 def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClient:
     """Build the client and load what its first request would load, on a worker thread.
 
@@ -225,6 +243,9 @@ class FeedHub:
         self._event_seq = 0
         self._event_lock = threading.Lock()
         self.audience: AudienceServer | None = None
+        # Why the feeds stopped when something no rule foresaw ended them all (every feed's
+        # status says it; "" while they run as they should).
+        self.failure = ""
         self._audience_seed = audience_seed
         self._audience_rate = audience_rate_per_s
         self.pollers: list[Poller] = []
@@ -314,9 +335,10 @@ class FeedHub:
     def health(self) -> list[FeedHealth]:
         """Every feed's health, with what its adapter says of itself (quota spent, a note)."""
         if not self.pollers:  # not running yet: every polling feed is starting
-            return [FeedHealth(source=a.source) for a in self.adapters] + [
-                feed.health for feed in self.push_feeds
-            ]
+            return self._with_failure(
+                [FeedHealth(source=a.source) for a in self.adapters]
+                + [feed.health for feed in self.push_feeds]
+            )
         healths = []
         for poller in self.pollers:
             health = poller.health
@@ -328,7 +350,20 @@ class FeedHub:
                         health, quota_units=extra.quota_units, note=extra.note
                     )
             healths.append(health)
-        return healths + [feed.health for feed in self.push_feeds]
+        healths += [feed.health for feed in self.push_feeds]
+        return self._with_failure(healths)
+
+    def _with_failure(self, healths: list[FeedHealth]) -> list[FeedHealth]:
+        if not self.failure:
+            return healths
+        return [
+            health
+            if health.state == "ended"
+            else dataclasses.replace(
+                health, state="stopped", last_error=self.failure, next_poll_in_s=None
+            )
+            for health in healths
+        ]
 
     def _keep_health(self) -> None:
         """Every feed's last health into the session (meta ``feed_status``): what each feed
@@ -346,6 +381,21 @@ class FeedHub:
             log.debug("could not keep the feeds' status", exc_info=True)
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Poll every feed until ``stop``. An error no rule foresaw ends them all: it is said
+        once and stays in each feed's status (it ended them without a word: the show ran with
+        no comment and no order, and exit 0)."""
+        try:
+            await self._run(stop)
+        except Exception as error:
+            self.failure = mask_text(f"the feeds stopped: {_why_stopped(error)}")
+            log.error("%s; the show goes on without them", self.failure)
+            log.debug("the feeds' error", exc_info=True)
+            self._keep_health()
+            if self.audience is not None:
+                audience, self.audience = self.audience, None
+                await asyncio.to_thread(audience.stop)
+
+    async def _run(self, stop: asyncio.Event) -> None:
         cursors: dict[str, str] = await asyncio.wrap_future(
             self._writer.call(lambda store: store.cursors())
         )
@@ -560,4 +610,11 @@ def feed_setup_problem(
                 _new_adapter(feed, feed.kind, token_lookup, now, audience_url)
         except FeedSetupError as error:
             return str(error)
+    if feeds:
+        # The HTTP client loads the certificates the environment names as it is built; a bundle
+        # that cannot be read stopped every feed once the show was on.
+        try:
+            httpx.Client().close()
+        except Exception as error:
+            return f"--feed: {_why_stopped(error)}"
     return None
