@@ -89,6 +89,10 @@ class StoreWriter:
         self._queue: queue.Queue[object] = queue.Queue()
         self.write_latencies_ms: deque[float] = deque(maxlen=100_000)
         self._closed = False
+        # Taken to queue an entry and to close: nothing is queued behind the stop, where the
+        # thread, gone, would never answer it (a feed's page stored as the window closed
+        # waited for ever; the window cancelled it after its 1 s).
+        self._queueing = threading.Lock()
         #: Why the writer stopped writing (None while every write lands).
         self.fault: str | None = None
         #: The reason in ``fault`` as Words (a window says it in its language).
@@ -117,7 +121,7 @@ class StoreWriter:
         received_at: float | None = None,
     ) -> Future[list[FeedItem]]:
         future: Future[list[FeedItem]] = Future()
-        self._queue.put(_Batch(source, tuple(items), cursor, received_at, future))
+        self._put(_Batch(source, tuple(items), cursor, received_at, future))
         return future
 
     async def write_batch(
@@ -133,21 +137,29 @@ class StoreWriter:
     def submit_show_events(self, events: Sequence[ShowEventRecord]) -> Future[int]:
         """Callable from any thread (the pipeline's autoplay, the UI, the feeds)."""
         future: Future[int] = Future()
-        self._queue.put(_Events(tuple(events), future))
+        self._put(_Events(tuple(events), future))
         return future
 
     def call(self, function: Callable[[SessionStore], T]) -> Future[T]:
         """Run ``function(store)`` on the writer thread (reads that must see every write)."""
         future: Future[T] = Future()
-        self._queue.put(_Call(function, future))
+        self._put(_Call(function, future))
         return future
+
+    def _put(self, entry: _Batch | _Events | _Call) -> None:
+        with self._queueing:
+            if not self._closed:
+                self._queue.put(entry)
+                return
+        entry.future.set_exception(StoreError(f"session store {self.path}: already closed"))
 
     def close(self, timeout_s: float = 10.0) -> None:
         """Commit everything queued, then close the file."""
-        if self._closed:
-            return
-        self._closed = True
-        self._queue.put(_STOP)
+        with self._queueing:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(_STOP)
         self._thread.join(timeout_s)
         if self._thread.is_alive() and self.fault is None:
             # The program is about to end and takes this daemon thread with it: what it had
