@@ -234,6 +234,24 @@ class ShowSession:
                 self._removed_keys.add(f"{removal.source}:{removal.comment_id}")
             elif removal.reason == "banned" and removal.author_id:
                 self._banned_authors.add((removal.source, removal.author_id))
+        # The questions nobody answered wait on the board again (pinned or hidden ones do not).
+        answered = set(self.hidden)
+        for event in events:
+            arguments = event.data.get("arguments")
+            if (
+                event.kind == COMMAND
+                and event.data.get("command") in ("pin_comment", "pin_latest_question")
+                and isinstance(arguments, dict)
+                and isinstance(arguments.get("id"), str)
+            ):
+                answered.add(arguments["id"])
+        self.board.restore_questions(
+            [
+                (comment_key(kept.comment), kept.comment, kept.received_at)
+                for kept in comments[-RECENT_COMMENTS:]
+            ],
+            answered,
+        )
         if not orders and not events:
             return False
         show = self.runtime.show if self.runtime is not None else None
