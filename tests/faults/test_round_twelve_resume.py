@@ -8,11 +8,17 @@ closed without ending the show (what was committed stays), as round eleven's sea
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from tests.faults.test_round_eleven_seams import run
 
+import anchordesk.store.session as session_store
+from anchordesk.live.show_session import RECENT_COMMENTS
 from anchordesk.show.feed_items import Comment
+from anchordesk.store.report import build_report
 
 
 def question(comment_id: str, text: str = "is it microwave safe?") -> Comment:
@@ -38,3 +44,51 @@ def test_a_question_nobody_answered_before_a_restart_still_waits_on_the_board(
     again, _ = run(path)
     again.close_store()
     assert list(again.board.questions) == ["json:q1"]
+
+
+def keep_comments(path: Path, count: int) -> None:
+    """``count`` comments kept by a run that was then killed (written as one page)."""
+    first, _ = run(path)
+    first.ingest([Comment("json", f"c{n}", "bo", f"hello {n}") for n in range(count)])
+    first.close_store()
+
+
+def test_a_continued_session_reads_only_its_newest_comments_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R12resume F2: the resume read every kept comment whole to keep the newest 5,000: a
+    session of a million comments (a long show's chat) took 16 s and 1 GB before the show went
+    on, on the event loop, and a SIGTERM sent meanwhile stopped the run 15.7 s later
+    (benchmarks/session_resume.py prints the time). The count and the rates still count all."""
+    path = tmp_path / "show.adsession"
+    keep_comments(path, RECENT_COMMENTS + 700)
+    built: list[int] = []
+    real = session_store.comment_from_row
+
+    def counted(row: Sequence[object]) -> tuple[Comment, float]:
+        built.append(1)
+        return real(row)
+
+    monkeypatch.setattr(session_store, "comment_from_row", counted)
+    again, _ = run(path)
+    again.close_store()
+    assert len(built) == RECENT_COMMENTS
+    assert again.comment_count == len(again.board.comment_times) == RECENT_COMMENTS + 700
+    assert next(iter(again.comments)) == "json:c700"  # the newest 5,000, in their order
+    assert build_report(path).comments == RECENT_COMMENTS + 700
+
+
+def test_a_comment_kept_at_no_time_is_skipped_and_listed_at_the_resume(tmp_path: Path) -> None:
+    """R12resume F2: the comments' times are read as one column; a row whose time is damaged
+    is still skipped and listed, as the report does."""
+    path = tmp_path / "show.adsession"
+    keep_comments(path, 3)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE comments SET received_at = 'soon' WHERE id = 'c1'")
+    db.close()
+    again, _ = run(path)
+    again.close_store()
+    assert again.comment_count == 2
+    report = build_report(path)
+    assert report.comments == 2
+    assert [(row.table, row.row) for row in report.unreadable_rows] == [("comments", 2)]

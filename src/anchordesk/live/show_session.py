@@ -197,29 +197,36 @@ class ShowSession:
             list[StoredOrder],
             list[StoredOrderUpdate],
             list[StoredViewerSample],
+            list[float],
             list[StoredComment],
             list[StoredCommentRemoval],
         ]:
+            # The comments' times (the board's counts and rates) and the newest comments only:
+            # a long show's million comments read whole took 16 s and 1 GB here, on the loop
+            # (a stop asked meanwhile took as long).
             return (
                 store.show_events(),
                 store.orders(),
                 store.order_updates(),
                 store.viewer_samples(),
-                store.comments(),
+                store.comment_times(),
+                store.newest_comments(RECENT_COMMENTS),
                 store.comment_removals(),
             )
 
-        events, orders, updates, samples, comments, removals = self.writer.call(read).result()
+        events, orders, updates, samples, times, comments, removals = self.writer.call(
+            read
+        ).result()
         for sample in samples:
             self._keep_viewers(sample)
-        comment_times = sorted(kept.received_at for kept in comments)
+        comment_times = sorted(times)
         self.board.comment_times.extend(comment_times)
         # The newest comments are the lists' again (the remote's questions, Pin and Hide by
         # id): after a kill -9 and the same command, a question asked before it could not be
         # pinned ("no comment 'json:q1'"), "no question to pin yet" with one waiting.
-        for kept in comments[-RECENT_COMMENTS:]:
+        for kept in comments:
             self.comments[comment_key(kept.comment)] = kept.comment
-        self.comment_count = len(comments)
+        self.comment_count = len(times)
         self.board.restore(events)
         # What was hidden stays hidden, and what the platforms took down stays down: a comment
         # of a banned author that arrives after the restart is hidden as it arrives.
@@ -246,10 +253,7 @@ class ShowSession:
             ):
                 answered.add(arguments["id"])
         self.board.restore_questions(
-            [
-                (comment_key(kept.comment), kept.comment, kept.received_at)
-                for kept in comments[-RECENT_COMMENTS:]
-            ],
+            [(comment_key(kept.comment), kept.comment, kept.received_at) for kept in comments],
             answered,
         )
         if not orders and not events:
@@ -259,6 +263,8 @@ class ShowSession:
         self.ledger = replay_session(
             show.products if show else (), show.currency if show else "", events, orders, updates
         )
+        # The comments' times are sorted: the newest in this era is found from the end.
+        newest_comment = next((at for at in reversed(comment_times) if in_era(at)), None)
         heard = [
             at
             for at in (
@@ -266,7 +272,7 @@ class ShowSession:
                 *(kept.received_at for kept in orders),
                 *(kept.received_at for kept in updates),
                 *(sample.received_at for sample in samples),
-                *comment_times,
+                *(() if newest_comment is None else (newest_comment,)),
             )
             if in_era(at)
         ]
