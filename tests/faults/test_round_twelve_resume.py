@@ -16,6 +16,9 @@ import pytest
 from tests.faults.test_round_eleven_seams import run
 
 import anchordesk.store.session as session_store
+from anchordesk.core.errors import UserError
+from anchordesk.live.factory import plan_from_options
+from anchordesk.live.options import LiveOptions
 from anchordesk.live.show_session import RECENT_COMMENTS
 from anchordesk.show.feed_items import Comment
 from anchordesk.store.report import build_report
@@ -92,3 +95,28 @@ def test_a_comment_kept_at_no_time_is_skipped_and_listed_at_the_resume(tmp_path:
     report = build_report(path)
     assert report.comments == 2
     assert [(row.table, row.row) for row in report.unreadable_rows] == [("comments", 2)]
+
+
+def test_a_session_another_program_locks_is_refused_before_the_recording_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R12resume F3: after a kill -9, the same command while a database browser (or a backup
+    tool) held the session file's write lock: the file's check only read it (a reader never
+    waits in SQLite's write-ahead mode), so the recording began, and the session's open said
+    the lock 5 s later (exit 2), leaving a stray 274 kB recording (the next run's numbered
+    on). The lock is now said before anything starts; the recording file is never made."""
+    path = tmp_path / "show.adsession"
+    keep_comments(path, 1)
+    monkeypatch.setattr(session_store, "LOCK_WAIT_S", 0.02)  # SQLite's busy wait, shortened
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    record = tmp_path / "show.mkv"
+    options = LiveOptions(record_path=record, session_path=path, camera="test")
+    try:
+        with pytest.raises(UserError, match="another program holds this file locked"):
+            plan_from_options(options)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert not record.exists()
+    plan_from_options(options)  # let go: the same command goes on

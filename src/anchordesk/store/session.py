@@ -378,6 +378,32 @@ def _refuse_if_busy(path: Path, error: sqlite3.DatabaseError) -> None:
         ) from None
 
 
+#: How long a run waits for another program's lock on its session file (SQLite's busy wait).
+LOCK_WAIT_S = 5.0
+
+
+def refuse_if_locked(path: Path) -> None:
+    """StoreError when another program holds the write lock of the session file at ``path``
+    past SQLite's wait (a database browser with a change open, a backup or sync tool).
+
+    Reading the file does not tell: in the write-ahead log's mode a reader never waits for a
+    writer, so a run continuing a locked file started its recording and found the lock only
+    as its session opened (5 s later: one line, exit 2, a stray recording of those seconds,
+    the next run's recording numbered on). Any other failure is the session's open to say."""
+    try:
+        db = sqlite3.connect(path, isolation_level=None, timeout=LOCK_WAIT_S)
+    except sqlite3.DatabaseError as error:
+        _refuse_if_busy(path, error)
+        return
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
+    except sqlite3.DatabaseError as error:
+        _refuse_if_busy(path, error)
+    finally:
+        db.close()
+
+
 class SessionStore:
     """The session file. Open it with ``SessionStore(path)``; close it with ``close()``."""
 
