@@ -82,19 +82,28 @@ def test_a_continued_session_reads_only_its_newest_comments_whole(
 
 
 def test_a_comment_kept_at_no_time_is_skipped_and_listed_at_the_resume(tmp_path: Path) -> None:
-    """R12resume F2: the comments' times are read as one column; a row whose time is damaged
-    is still skipped and listed, as the report does."""
+    """R12resume F2: the comments' times are read without the comments; a row damaged in its
+    time or elsewhere (its flagged words, its paid amount) is still skipped and listed, and
+    the board counts the comments the report counts."""
     path = tmp_path / "show.adsession"
-    keep_comments(path, 3)
+    keep_comments(path, 5)
     with sqlite3.connect(path) as db:
         db.execute("UPDATE comments SET received_at = 'soon' WHERE id = 'c1'")
+        db.execute("UPDATE comments SET flagged_terms = '{}' WHERE id = 'c2'")
+        db.execute("UPDATE comments SET paid_amount = 'lots' WHERE id = 'c3'")
+        db.execute(
+            "UPDATE comments SET paid_amount = '5.00', paid_currency = 'USD' WHERE id = 'c4'"
+        )
     db.close()
     again, _ = run(path)
     again.close_store()
-    assert again.comment_count == 2
     report = build_report(path)
-    assert report.comments == 2
-    assert [(row.table, row.row) for row in report.unreadable_rows] == [("comments", 2)]
+    assert again.comment_count == len(again.board.comment_times) == report.comments == 2
+    assert [(row.table, row.row) for row in report.unreadable_rows] == [
+        ("comments", 2),
+        ("comments", 3),
+        ("comments", 4),
+    ]
 
 
 def test_a_session_another_program_locks_is_refused_before_the_recording_starts(
