@@ -9,11 +9,13 @@ closed without ending the show (what was committed stays), as round eleven's sea
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.faults.test_round_eleven_seams import run
+from tests.faults.test_round_eleven_seams import order, run
 
 import anchordesk.store.session as session_store
 from anchordesk.core.errors import UserError
@@ -129,3 +131,28 @@ def test_a_session_another_program_locks_is_refused_before_the_recording_starts(
         other.close()
     assert not record.exists()
     plan_from_options(options)  # let go: the same command goes on
+
+
+def test_a_row_kept_in_the_future_does_not_end_a_cut_off_deal_there(tmp_path: Path) -> None:
+    """R12resume F4: a deal cut off by a kill -9 ends when the killed run was last heard of
+    (round eleven's F2): a damaged row (a hand edit) kept in the year 2150 made that 2150 in
+    the continuing run (the board: a deal of 124 years), while the report, reading its rows
+    in time order, had the deal stopped by the next run's start. What was heard is before now."""
+    path = tmp_path / "show.adsession"
+    first, runtime = run(path)
+    runtime.start_deal(sku="MUG", price=Decimal("20.00"), seconds=600)  # "deal-1"
+    first.ingest([order("A", 1, "20.00"), order("B", 1, "24.00")])
+    first.close_store()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE orders SET received_at = 5.6e9 WHERE id = 'B'")  # year 2147
+    db.close()
+
+    again, _ = run(path)
+    started = time.time()
+    kept = [(deal.deal_id, deal.end_reason, deal.ended_at) for deal in again.ledger.deals]
+    again.close_store()
+    report = build_report(path)
+    assert [(deal.deal_id, deal.end_reason, deal.ended_at) for deal in report.ledger.deals] == kept
+    cut = [ended for deal_id, reason, ended in kept if deal_id == "deal-1"]
+    assert cut and cut[0] is not None and cut[0] <= started
+    assert [reason for deal_id, reason, _ in kept if deal_id == "deal-1"] == ["interrupted"]

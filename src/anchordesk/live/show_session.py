@@ -263,8 +263,16 @@ class ShowSession:
         self.ledger = replay_session(
             show.products if show else (), show.currency if show else "", events, orders, updates
         )
-        # The comments' times are sorted: the newest in this era is found from the end.
-        newest_comment = next((at for at in reversed(comment_times) if in_era(at)), None)
+        # The killed run was last heard of before this run began: a row kept at a later time
+        # (a damaged one, a hand edit: year 2150) ended its deals a century on here, while the
+        # report, reading the rows in time order, had this run's start stop them.
+        now = self._wall_clock()
+
+        def before_now(at: float) -> bool:
+            return in_era(at) and at <= now
+
+        # The comments' times are sorted: the newest before now is found from the end.
+        newest_comment = next((at for at in reversed(comment_times) if before_now(at)), None)
         heard = [
             at
             for at in (
@@ -274,7 +282,7 @@ class ShowSession:
                 *(sample.received_at for sample in samples),
                 *(() if newest_comment is None else (newest_comment,)),
             )
-            if in_era(at)
+            if before_now(at)
         ]
         if heard:
             self._end_interrupted_deals(max(heard))
