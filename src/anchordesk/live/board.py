@@ -97,6 +97,29 @@ class SessionBoard:
         self._answered.add(key)
         self.questions.pop(key, None)
 
+    def restore_questions(
+        self, kept: Sequence[tuple[str, Comment, float]], answered: Iterable[str]
+    ) -> None:
+        """A session file continued: its questions nobody answered wait again, from when they
+        came (``kept``: key, comment, when the store kept it, oldest first). ``answered``:
+        pinned or hidden in an earlier run; a question already prompted is no longer news.
+        Without this, a question asked just before a kill -9 was on the phone's list but never
+        on the board's waiting questions, and its prompt never came."""
+        self._answered.update(answered)
+        prompted = {
+            prompt.value("comment")
+            for prompt in self.prompts.fired.values()
+            if prompt.rule == QUESTION_WAITING
+        }
+        for key, comment, at in kept:
+            if (
+                comment.is_question
+                and not comment.flagged
+                and key not in self._answered
+                and key not in prompted
+            ):
+                self.questions[key] = WaitingQuestion(key, at, comment.author, comment.text)
+
     def show_event(self, kind: str, data: Mapping[str, Any]) -> None:
         if kind == "deal_started":
             stock = data.get("stock")

@@ -264,7 +264,7 @@ def _check_session_file(path: Path) -> None:
     recording has begun and leaves a stray file): a folder, a file that is no session, or a
     session another running AnchorDesk writes is a user's mistake, said in one line."""
     from anchordesk.store import session_lock
-    from anchordesk.store.session import SessionStore, StoreError
+    from anchordesk.store.session import SessionStore, StoreError, refuse_if_locked
 
     try:
         session_lock.acquire(path)
@@ -273,6 +273,7 @@ def _check_session_file(path: Path) -> None:
     try:
         if path.is_file() and path.stat().st_size > 0:
             SessionStore(path, read_only=True).close()
+            refuse_if_locked(path)  # another program's lock, said before the recording starts
         elif not os.path.lexists(path) and path.parent.is_dir():
             # A new session is made once, as a try, and removed: a disk that takes the small
             # file `cannot_write` tries but not SQLite's (the session, its write-ahead log
