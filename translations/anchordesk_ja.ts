@@ -4376,7 +4376,7 @@
 <context>
     <name>Store</name>
     <message>
-        <location filename="../src/anchordesk/store/writer.py" line="+229"/>
+        <location filename="../src/anchordesk/store/writer.py" line="+241"/>
         <source>the file was deleted and cannot be written again: {cause}</source>
         <extracomment>Why the writer stopped writing (None while every write lands). The reason in ``fault`` as Words (a window says it in its language). Why the file is gone when it closed (deleted, and could not be written again).</extracomment>
         <translation>ファイルが削除され、もう一度書き込むことができません：{cause}</translation>
