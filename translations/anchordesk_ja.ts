@@ -1226,6 +1226,29 @@
     </message>
 </context>
 <context>
+    <name>FileDialogs</name>
+    <message>
+        <location filename="../src/anchordesk/ui/file_dialogs.py" line="+41"/>
+        <source>Drive</source>
+        <translation>ドライブ</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Folder</source>
+        <translation>フォルダー</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Special file</source>
+        <translation>特殊ファイル</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>File</source>
+        <translation>ファイル</translation>
+    </message>
+</context>
+<context>
     <name>FramePreview</name>
     <message>
         <location filename="../src/anchordesk/ui/preview.py" line="+143"/>
@@ -1925,7 +1948,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+263"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+262"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>

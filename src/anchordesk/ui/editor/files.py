@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, SignalInstance
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QMenu, QMessageBox, QTabWidget, QWidget
 
 from anchordesk.core import paths
 from anchordesk.live.settings import Settings, save_settings
@@ -21,7 +21,7 @@ from anchordesk.show.model import canonical_sku
 from anchordesk.showfile.csv_import import CsvImport, read_products_csv
 from anchordesk.showfile.files import ShowReport, dump_show
 from anchordesk.showfile.samples import is_sample
-from anchordesk.ui import crash
+from anchordesk.ui import crash, file_dialogs
 from anchordesk.ui.editor.draft import (
     Finding,
     UnreadableDraft,
@@ -110,7 +110,7 @@ class EditorFiles:
     def _choose_and_open(self) -> None:
         if not self._confirm_discard():
             return
-        path, _ = QFileDialog.getOpenFileName(
+        path = file_dialogs.get_open_file_name(
             self._widget(),
             QCoreApplication.translate("ShowEditor", "Open show"),
             str(self.base_dir or Path.home()),
@@ -126,7 +126,7 @@ class EditorFiles:
 
     def save_as(self) -> bool:
         start = Path.home() / "show.json" if self.path is None or self.read_only else self.path
-        path, _ = QFileDialog.getSaveFileName(
+        path = file_dialogs.get_save_file_name(
             self._widget(),
             QCoreApplication.translate("ShowEditor", "Save show as"),
             str(start),
@@ -221,7 +221,7 @@ class EditorFiles:
                 shutil.copyfile(source, target)
 
     def _choose_and_import_csv(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path = file_dialogs.get_open_file_name(
             self._widget(),
             QCoreApplication.translate("ShowEditor", "Import products from CSV"),
             str(self.base_dir or Path.home()),
