@@ -7,14 +7,17 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QFileInfo, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
+from tests.ui.conftest import open_control_room
 
 from anchordesk.core import paths
+from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.settings import Settings
 from anchordesk.ui import file_dialogs
 from anchordesk.ui.editor import ShowEditor
@@ -24,6 +27,7 @@ from anchordesk.ui.settings import SettingsDialog
 from anchordesk.ui.settings.devices_page import DevicesPage
 from anchordesk.ui.settings.encoder_page import EncoderPage
 
+MISSING_BUNDLE = "/nonexistent/corporate-ca.pem"
 PNG_HEADER = b"\x89PNG\r\n\x1a\n" + bytes(40)
 
 
@@ -101,3 +105,37 @@ def test_every_file_dialog_of_the_window_picks_icons_by_name_never_by_reading_th
     assert {(kind, folder, null) for _, kind, folder, null in opened} == {("File", "Folder", False)}
     if os.geteuid() == 0 and os.access("/proc/kmsg", os.R_OK):
         assert _type_within(file_dialogs.icon_provider(), "/proc/kmsg") == "File"
+
+
+def test_feeds_stopped_by_an_error_no_rule_foresaw_are_said_in_the_window_s_language(
+    qtbot: QtBot,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    qt_asyncio_loop: object,
+    japanese: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SSL_CERT_FILE naming a bundle that is gone, the rehearsal audience polled over HTTP
+    (under Xvfb: shots/ssl1.png). The feeds stopped and the window said nothing: its comments
+    read "0 received" as for a quiet audience; only the log had the reason, in English. Now it
+    is said once over the picture and in the status bar, in the window's language."""
+    monkeypatch.setenv("SSL_CERT_FILE", MISSING_BUNDLE)
+    said: list[str] = []
+    notify = MainWindow.notify
+    monkeypatch.setattr(
+        MainWindow, "notify", lambda self, text: (said.append(text), notify(self, text))
+    )
+    window = open_control_room(qtbot, executor, tmp_path, [FeedSpec("rehearsal", "")])
+    try:
+        qtbot.waitUntil(lambda: any("フィード" in text for text in said), timeout=20000)
+        window.controller.poll_show()  # said once, not at every poll
+        stopped = [text for text in said if "フィード" in text]
+        assert stopped == [
+            "コメントと注文のフィードが停止しました：証明書を読み込めません：SSL_CERT_FILE が指す "
+            f"{MISSING_BUNDLE} は存在しません（修正するか設定を外してください）。"
+            "このセッションではコメントも注文も届きません。配信は続行します。"
+        ]
+        assert window.statusBar().currentMessage() in stopped
+    finally:
+        window._quitting = True
+        window.controller.shutdown()
