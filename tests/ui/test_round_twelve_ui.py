@@ -11,15 +11,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QFileInfo, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
 from tests.ui.conftest import open_control_room
 
-from anchordesk.core import paths
+from anchordesk.core import logs, paths
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.settings import Settings
-from anchordesk.ui import file_dialogs
+from anchordesk.ui import crash, file_dialogs
 from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.file_dialogs import NameOnlyIconProvider
 from anchordesk.ui.main_window import MainWindow
@@ -139,3 +140,34 @@ def test_feeds_stopped_by_an_error_no_rule_foresaw_are_said_in_the_window_s_lang
     finally:
         window._quitting = True
         window.controller.shutdown()
+
+
+def test_a_thread_failing_after_the_crash_reporter_went_is_logged_without_a_second_traceback(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    """Under Xvfb a thread that failed while the program ended (after the application and its
+    crash reporter were deleted) printed "Exception in threading.excepthook: … RuntimeError:
+    Signal source has been deleted" after the logged error. Now the log line is all."""
+    logs.setup_logging(stderr=None, log_dir=tmp_path, native_crashes=False)
+    reporter = crash.CrashReporter()
+    shiboken6.delete(reporter)  # as when the application is deleted at the end of the run
+    raised: list[BaseException] = []
+
+    def failing() -> None:
+        try:
+            raise ValueError("a feed thread failed late")
+        except ValueError as error:
+            args = threading.ExceptHookArgs(
+                (type(error), error, error.__traceback__, threading.current_thread())
+            )
+            try:
+                reporter.thread_excepthook(args)
+            except BaseException as hook_error:
+                raised.append(hook_error)
+
+    thread = threading.Thread(target=failing, name="late-thread")
+    thread.start()
+    thread.join()
+    assert raised == []
+    log_text = "".join(path.read_text(encoding="utf-8") for path in tmp_path.glob("*.log"))
+    assert "a feed thread failed late" in log_text and "late-thread" in log_text
