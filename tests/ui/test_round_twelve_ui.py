@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -171,3 +172,33 @@ def test_a_thread_failing_after_the_crash_reporter_went_is_logged_without_a_seco
     assert raised == []
     log_text = "".join(path.read_text(encoding="utf-8") for path in tmp_path.glob("*.log"))
     assert "a feed thread failed late" in log_text and "late-thread" in log_text
+
+
+def test_unsaved_editor_changes_at_a_closing_signal_are_kept_when_the_drafts_folder_is_unwritable(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under Xvfb: File → Edit show, a word typed, SIGTERM, with the user data folder's
+    "unsaved shows" unwritable (here a file of that name; a full or read-only disk alike).
+    The editor logged "could not be kept" and the changes were gone. Now the draft goes
+    beside the show (never over it), and a second one never over the first."""
+    folder = tmp_path / "show"
+    shutil.copytree(paths.resources_dir() / "shows" / "en", folder)
+    before = (folder / "show.json").read_bytes()
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "unsaved shows").write_text("not a folder", encoding="utf-8")
+    monkeypatch.setattr(paths, "user_data_dir", lambda: data_dir)
+    monkeypatch.setattr(crash, "_termination_requested", True, raising=False)
+    for word in (", edited", ", again"):
+        editor = ShowEditor(Settings())
+        try:
+            assert editor.open_show(folder / "show.json")
+            editor.show_page.title_edit.end(False)
+            qtbot.keyClicks(editor.show_page.title_edit, word)
+            assert editor.close()  # the signal's close: nothing asked
+        finally:
+            editor.deleteLater()
+    assert (folder / "show.json").read_bytes() == before
+    drafts = sorted(folder.glob("show (unsaved *).json"))
+    titles = sorted(json.loads(d.read_text(encoding="utf-8"))["title"] for d in drafts)
+    assert titles == ["Cozy Kitchen Live, again", "Cozy Kitchen Live, edited"]
