@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import html
 import json
 import os
 import shutil
@@ -16,11 +18,14 @@ import shiboken6
 from PySide6.QtCore import QFileInfo, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
+from tests.faults.test_round_eleven_lead import _the_window_s_rehearsal
 from tests.ui.conftest import open_control_room
 
 from anchordesk.core import logs, paths
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.settings import Settings
+from anchordesk.store.report import build_report, report_text
+from anchordesk.store.report_html import report_html
 from anchordesk.ui import crash, file_dialogs
 from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.file_dialogs import NameOnlyIconProvider
@@ -202,3 +207,23 @@ def test_unsaved_editor_changes_at_a_closing_signal_are_kept_when_the_drafts_fol
     drafts = sorted(folder.glob("show (unsaved *).json"))
     titles = sorted(json.loads(d.read_text(encoding="utf-8"))["title"] for d in drafts)
     assert titles == ["Cozy Kitchen Live, again", "Cozy Kitchen Live, edited"]
+
+
+def test_a_report_of_a_session_whose_feeds_an_error_stopped_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window's rehearsal with SSL_CERT_FILE naming nothing (the real LiveShow, its hub
+    keeping each feed's status in the session file): the window now says the feeds stopped,
+    and `anchordesk report` read "0 comments, 0 orders" as for a quiet audience, though the
+    session file kept why. The report (text, page, JSON) now says it."""
+    monkeypatch.setenv("SSL_CERT_FILE", MISSING_BUNDLE)
+    asyncio.run(_the_window_s_rehearsal(tmp_path))
+    (session,) = (tmp_path / "sessions").glob("*.adsession")
+    report = build_report(session)
+    why = (
+        "the feeds stopped: the certificates cannot be loaded: SSL_CERT_FILE names "
+        f"{MISSING_BUNDLE}, which does not exist (fix or unset it)"
+    )
+    assert report.to_json()["feeds_stopped"] == why
+    assert f"数据源      {why}" in report_text(report, "zh_CN").splitlines()[6]
+    assert html.escape(why) in report_html(report, "ja")
