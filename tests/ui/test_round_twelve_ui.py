@@ -18,7 +18,10 @@ import shiboken6
 from PySide6.QtCore import QFileInfo, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
-from tests.faults.test_round_eleven_lead import _the_window_s_rehearsal
+from tests.faults.test_round_eleven_lead import (
+    _client_refuses_the_missing_bundle,
+    _the_window_s_rehearsal,
+)
 from tests.ui.conftest import open_control_room
 
 from anchordesk.core import logs, paths
@@ -126,6 +129,8 @@ def test_feeds_stopped_by_an_error_no_rule_foresaw_are_said_in_the_window_s_lang
     (under Xvfb: shots/ssl1.png). The feeds stopped and the window said nothing: its comments
     read "0 received" as for a quiet audience; only the log had the reason, in English. Now it
     is said once over the picture and in the status bar, in the window's language."""
+    if not _client_refuses_the_missing_bundle(monkeypatch):
+        pytest.skip("this httpx (0.27) does without a missing SSL_CERT_FILE: the feeds run")
     monkeypatch.setenv("SSL_CERT_FILE", MISSING_BUNDLE)
     said: list[str] = []
     notify = MainWindow.notify
@@ -216,8 +221,10 @@ def test_a_report_of_a_session_whose_feeds_an_error_stopped_says_so(
     keeping each feed's status in the session file): the window now says the feeds stopped,
     and `anchordesk report` read "0 comments, 0 orders" as for a quiet audience, though the
     session file kept why. The report (text, page, JSON) now says it."""
+    if not _client_refuses_the_missing_bundle(monkeypatch):
+        pytest.skip("this httpx (0.27) does without a missing SSL_CERT_FILE: the feeds run")
     monkeypatch.setenv("SSL_CERT_FILE", MISSING_BUNDLE)
-    asyncio.run(_the_window_s_rehearsal(tmp_path))
+    asyncio.run(_the_window_s_rehearsal(tmp_path, "stopped"))
     (session,) = (tmp_path / "sessions").glob("*.adsession")
     report = build_report(session)
     why = (

@@ -23,7 +23,7 @@ class NameOnlyIconProvider(QFileIconProvider):
         super().__init__()
         self._mime = QMimeDatabase()
 
-    def icon(self, which: QFileInfo | QFileIconProvider.IconType) -> QIcon:  # type: ignore[override]
+    def icon(self, which: QFileInfo | QFileIconProvider.IconType) -> QIcon:
         if not isinstance(which, QFileInfo):
             return super().icon(which)
         if which.isRoot():
