@@ -341,7 +341,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+238"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+239"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -351,12 +351,12 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+495"/>
+        <location line="+512"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-406"/>
+        <location line="-423"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
@@ -376,7 +376,7 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+131"/>
+        <location line="+132"/>
         <source>The log file is no longer written: %1. The show goes on; what happens from now on is not in the log.</source>
         <translation>ログファイルへの書き込みが止まりました：%1。番組はそのまま続きます。これ以降の出来事はログに残りません。</translation>
     </message>
@@ -384,6 +384,11 @@
         <location line="+16"/>
         <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
         <translation>セッションファイルへの書き込みが止まりました：%1。これ以降のコメント、注文、番組イベントは保存されません。番組はそのまま続きます。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>The comment and order feeds stopped: %1. No comments or orders arrive in this session; the show goes on.</source>
+        <translation>コメントと注文のフィードが停止しました：%1。このセッションではコメントも注文も届きません。配信は続行します。</translation>
     </message>
     <message>
         <location line="+13"/>
@@ -1061,6 +1066,20 @@
     </message>
 </context>
 <context>
+    <name>FeedHub</name>
+    <message>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+155"/>
+        <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
+        <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
+        <translation>証明書を読み込めません：{name} が指す {path} は存在しません（修正するか設定を外してください）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>{error} ({kind})</source>
+        <translation>{error}（{kind}）</translation>
+    </message>
+</context>
+<context>
     <name>FeedKinds</name>
     <message>
         <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+42"/>
@@ -1223,6 +1242,29 @@
         <location line="+24"/>
         <source>Token, if the feed needs one</source>
         <translation>トークン（フィードで必要な場合）</translation>
+    </message>
+</context>
+<context>
+    <name>FileDialogs</name>
+    <message>
+        <location filename="../src/anchordesk/ui/file_dialogs.py" line="+41"/>
+        <source>Drive</source>
+        <translation>ドライブ</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Folder</source>
+        <translation>フォルダー</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Special file</source>
+        <translation>特殊ファイル</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>File</source>
+        <translation>ファイル</translation>
     </message>
 </context>
 <context>
@@ -1925,7 +1967,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+263"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+262"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>

@@ -341,7 +341,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+238"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+239"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -351,12 +351,12 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+495"/>
+        <location line="+512"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-406"/>
+        <location line="-423"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
@@ -376,7 +376,7 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+131"/>
+        <location line="+132"/>
         <source>The log file is no longer written: %1. The show goes on; what happens from now on is not in the log.</source>
         <translation>日志文件已停止写入：%1。直播继续进行；从现在起发生的事情不会记入日志。</translation>
     </message>
@@ -384,6 +384,11 @@
         <location line="+16"/>
         <source>The session file is no longer written: %1. Comments, orders and show events from now on are not kept; the show goes on.</source>
         <translation>场次文件已停止写入：%1。从现在起的评论、订单和节目事件都不会保存；直播继续进行。</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>The comment and order feeds stopped: %1. No comments or orders arrive in this session; the show goes on.</source>
+        <translation>评论和订单数据源已停止：%1。本场次不会再收到评论或订单；直播继续进行。</translation>
     </message>
     <message>
         <location line="+13"/>
@@ -1061,6 +1066,20 @@
     </message>
 </context>
 <context>
+    <name>FeedHub</name>
+    <message>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+155"/>
+        <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
+        <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
+        <translation>无法加载证书：{name} 指向的 {path} 不存在（请改正或取消设置）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>{error} ({kind})</source>
+        <translation>{error}（{kind}）</translation>
+    </message>
+</context>
+<context>
     <name>FeedKinds</name>
     <message>
         <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+42"/>
@@ -1223,6 +1242,29 @@
         <location line="+24"/>
         <source>Token, if the feed needs one</source>
         <translation>令牌（如果数据源需要）</translation>
+    </message>
+</context>
+<context>
+    <name>FileDialogs</name>
+    <message>
+        <location filename="../src/anchordesk/ui/file_dialogs.py" line="+41"/>
+        <source>Drive</source>
+        <translation>驱动器</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Special file</source>
+        <translation>特殊文件</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>File</source>
+        <translation>文件</translation>
     </message>
 </context>
 <context>
@@ -1925,7 +1967,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+263"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+262"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>

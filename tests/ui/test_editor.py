@@ -231,11 +231,11 @@ def test_the_built_in_sample_is_read_only_and_save_offers_save_as(
     copy = tmp_path / "mine" / "show.json"
     asked: list[str] = []
 
-    def choose(_parent: object, _title: str, start: str, _filter: str) -> tuple[str, str]:
+    def choose(_parent: object, _title: str, start: str, _filter: str) -> str:
         asked.append(start)
-        return str(copy), ""
+        return str(copy)
 
-    monkeypatch.setattr("anchordesk.ui.editor.files.QFileDialog.getSaveFileName", choose)
+    monkeypatch.setattr("anchordesk.ui.file_dialogs.get_save_file_name", choose)
     editor.show_page.title_edit.setText("My night")
     editor.show_page.title_edit.textEdited.emit("My night")
     assert editor.save()  # Ctrl+S on the sample asks where to keep the copy

@@ -7,10 +7,9 @@ import json
 import shutil
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog
-
 from anchordesk.core import paths
 from anchordesk.live.snapshot import SessionMode
+from anchordesk.ui import file_dialogs
 from anchordesk.ui.editor.problems_dialog import ProblemsDialog
 
 
@@ -30,7 +29,7 @@ def test_an_invalid_show_is_listed_in_a_dialog_and_the_rehearsal_goes_on(  # typ
     data["rundown"][1]["sku"] = "NO-SUCH-SKU"
     (folder / "show.json").write_text(json.dumps(data), encoding="utf-8")
     monkeypatch.setattr(
-        QFileDialog, "getOpenFileName", lambda *_args, **_kw: (str(folder / "show.json"), "")
+        file_dialogs, "get_open_file_name", lambda *_args, **_kw: str(folder / "show.json")
     )
 
     with qtbot.waitSignal(controller.show_refused):
@@ -59,7 +58,7 @@ def test_a_named_pipe_opened_as_a_show_is_not_sent_to_the_show_editor(  # type: 
     window = control_room
     fifo = tmp_path / "show.json"
     os.mkfifo(fifo)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args, **_kw: (str(fifo), ""))
+    monkeypatch.setattr(file_dialogs, "get_open_file_name", lambda *_args, **_kw: str(fifo))
     with qtbot.waitSignal(window.controller.show_refused):
         window.open_show()
     dialog = window.findChild(ProblemsDialog)

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication
 from tests.ui.conftest import _quit_without_asking, small_controller
 from tests.ui.test_access_keys import window_clashes
 
 from anchordesk.core import paths
 from anchordesk.live.settings import Settings
 from anchordesk.showfile.samples import is_sample
-from anchordesk.ui import i18n
+from anchordesk.ui import file_dialogs, i18n
 from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.main_window import MainWindow
 from anchordesk.ui.start_refused import StartRefusedDialog
@@ -108,7 +108,7 @@ def test_a_show_the_editor_cannot_read_offers_another_show_or_the_sample(  # typ
     assert dialog.open_button.isDefault()
 
     good = paths.resources_dir() / "shows" / "zh" / "show.json"
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(good), ""))
+    monkeypatch.setattr(file_dialogs, "get_open_file_name", lambda *_a, **_k: str(good))
     with qtbot.waitSignal(window.controller.session_started, timeout=20000):
         dialog.open_button.click()  # Open another show… is File → Open
     assert window.controller.show_path == good

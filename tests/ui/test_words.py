@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QTranslator
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from anchordesk.core import languages, paths
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words, field_names
 from anchordesk.live.settings import Settings
 from anchordesk.show.feed_items import Order, OrderLine
-from anchordesk.ui import i18n
+from anchordesk.ui import file_dialogs, i18n
 from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.editor.problems_dialog import ProblemsDialog
 from anchordesk.ui.main_window import MainWindow
@@ -167,7 +167,7 @@ def test_opening_an_invalid_show_lists_its_problems_in_the_windows_language(
 ) -> None:
     window = control_room
     show_file = _invalid_show(tmp_path)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(show_file), ""))
+    monkeypatch.setattr(file_dialogs, "get_open_file_name", lambda *_a, **_k: str(show_file))
     with qtbot.waitSignal(window.controller.show_refused, timeout=20000):
         window.open_show()
     dialog = window.findChild(ProblemsDialog)

@@ -40,6 +40,7 @@ import httpx
 
 from anchordesk.core.logs import mask_text
 from anchordesk.core.redact import mask_url
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
 from anchordesk.feeds.poller import BackoffPolicy, FeedAdapter, FeedHealth, Poller
@@ -71,9 +72,9 @@ from anchordesk.store.session import FeedIdentity
 
 log = logging.getLogger(__name__)
 
-#: An item whose id (its key in the session) is longer than this is rejected. Platform ids are
-#: short (a YouTube chat message's is ~130 characters, Twitch's a UUID); a 1 MB id was stored
-#: whole, and the pollers remember 20,000 recent ids: a hostile feed grew memory by the page.
+# An item whose id (its key in the session) is longer than this is rejected. Platform ids are
+# short (a YouTube chat message's is ~130 characters, Twitch's a UUID); a 1 MB id was stored
+# whole, and the pollers remember 20,000 recent ids: a hostile feed grew memory by the page.
 MAX_ID_CHARS = 512
 
 
@@ -140,20 +141,31 @@ _PREPARE_SLICE_S = 0.002
 _REJECTED_NAMED_PER_PAGE = 5  # rejected items logged one by one per page
 
 
-def _why_stopped(error: Exception) -> str:
+def _why_stopped(error: Exception) -> Words:
     """One line for an error that ended the feeds; a certificate bundle the environment names
     and that cannot be read is named (httpx loads ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` as
-    it is built, for plain http feeds too)."""
+    it is built, for plain http feeds too). Words, so that the window says it in its
+    language; the values are masked (an error's text may carry a feed's address)."""
     if isinstance(error, OSError):
         for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
             value = os.environ.get(name)
             if value and not os.path.exists(value):
-                return (
-                    f"the certificates cannot be loaded: {name} names {value}, which does "
-                    "not exist (fix or unset it)"
+                return Words(
+                    #: {name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names
+                    QT_TRANSLATE_NOOP(
+                        "FeedHub",
+                        "the certificates cannot be loaded: {name} names {path}, which does "
+                        "not exist (fix or unset it)",
+                    ),
+                    name=name,
+                    path=mask_text(value),
                 )
     text = " ".join(str(error).split()) or type(error).__name__
-    return f"{text} ({type(error).__name__})"
+    return Words(
+        QT_TRANSLATE_NOOP("FeedHub", "{error} ({kind})"),
+        error=mask_text(text),
+        kind=type(error).__name__,
+    )
 
 
 def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClient:
@@ -246,6 +258,7 @@ class FeedHub:
         # Why the feeds stopped when something no rule foresaw ended them all (every feed's
         # status says it; "" while they run as they should).
         self.failure = ""
+        self.failure_words: Words | None = None  # the same, for the window to say
         self._audience_seed = audience_seed
         self._audience_rate = audience_rate_per_s
         self.pollers: list[Poller] = []
@@ -387,7 +400,8 @@ class FeedHub:
         try:
             await self._run(stop)
         except Exception as error:
-            self.failure = mask_text(f"the feeds stopped: {_why_stopped(error)}")
+            self.failure_words = _why_stopped(error)
+            self.failure = mask_text(f"the feeds stopped: {self.failure_words}")
             log.error("%s; the show goes on without them", self.failure)
             log.debug("the feeds' error", exc_info=True)
             self._keep_health()

@@ -649,7 +649,8 @@ class ShowSession:
 
     def feed_views(self) -> tuple[FeedView, ...]:
         """Every feed's status now (state, items, errors, quota spent, its note)."""
-        if self.hub is None:
+        hub = self.hub
+        if hub is None:
             return ()
         return tuple(
             FeedView(
@@ -660,8 +661,9 @@ class ShowSession:
                 quota_units=health.quota_units,
                 note=health.note,
                 last_error=health.last_error,
+                fault=hub.failure_words if health.state == "stopped" else None,
             )
-            for health in self.hub.health()
+            for health in hub.health()
         )
 
     def viewers_online(self) -> int | None:

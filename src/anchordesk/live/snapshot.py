@@ -120,6 +120,9 @@ class FeedView:
     quota_units: int = 0
     note: str = ""
     last_error: str = ""
+    # Why an error no rule foresaw stopped every feed (``state`` "stopped"), as words: the
+    # window says it in its language (``last_error`` is the English of the logs).
+    fault: Words | None = None
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,10 @@ class SessionReport:
     timings: list[SegmentTiming] = field(default_factory=list)  # plan against actual
     rejected: list[RejectedEntry] = field(default_factory=list)  # kept, never counted
     unreadable_rows: list[UnreadableRow] = field(default_factory=list)  # skipped
+    # Why the feeds stopped when an error no rule foresaw ended them all (the session's
+    # ``feed_status``); "" when they ran as they should. Without it a report of such a show
+    # read as a quiet audience: 0 comments, 0 orders.
+    feeds_stopped: str = ""
 
     @property
     def rejected_by_reason(self) -> dict[str, int]:
@@ -181,6 +185,7 @@ class SessionReport:
             "comments_by_source": self.comments_by_source,
             "orders_by_source": self.orders_by_source,
             "duration_s": self.relative_s(self.ended_at),
+            "feeds_stopped": self.feeds_stopped,
             "rejected_items": len(self.rejected),
             "rejected_by_reason": self.rejected_by_reason,
             "rejected": [
@@ -258,6 +263,23 @@ def replay_session(
     )
 
 
+def _feeds_stopped(feed_status: str | None) -> str:
+    """The reason an error stopped the feeds, from the session's ``feed_status`` (a list of
+    each feed's last health, kept by the feeds' hub), or "". A damaged value says nothing."""
+    try:
+        healths = json.loads(feed_status) if feed_status else []
+    except ValueError:
+        return ""
+    if not isinstance(healths, list):
+        return ""
+    for health in healths:
+        if isinstance(health, dict) and health.get("state") == "stopped":
+            reason = health.get("last_error")
+            if isinstance(reason, str) and reason:
+                return escape_controls(" ".join(reason.split())[:500])
+    return ""
+
+
 def build_report(path: Path) -> SessionReport:
     """Read a session file (read-only) and add everything up. Raises ``StoreError``.
 
@@ -266,6 +288,7 @@ def build_report(path: Path) -> SessionReport:
     store = SessionStore(path, read_only=True)
     try:
         show_json = store.meta("show")
+        feed_status = store.meta("feed_status")
         comments = store.comments()
         orders = store.orders()
         updates = store.order_updates()
@@ -332,6 +355,7 @@ def build_report(path: Path) -> SessionReport:
         timings=session_timings(show, events, ended),
         rejected=rejected_entries(stored_rejected, ledger),
         unreadable_rows=unreadable,
+        feeds_stopped=_feeds_stopped(feed_status),
     )
     report.board = session_board(
         show, ledger, samples, [c.received_at for c in comments], events, ended, started
@@ -443,6 +467,8 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
     units = t("orders_detail", units=count(ledger.units))
     lines.append(f"  {pad(t('orders'), label_w)}{count(report.orders)} ({units})")
     lines.append(f"  {pad(t('gmv'), label_w)}{money(report.gmv)}")
+    if report.feeds_stopped:
+        lines.append(f"  {pad(t('feeds'), label_w)}{report.feeds_stopped}")
     if report.rejected:
         rejected = t("rejected_short", count=count(len(report.rejected)))
         lines.append(f"  {pad(t('rejected'), label_w)}{rejected}")

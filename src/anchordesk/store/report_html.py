@@ -191,6 +191,11 @@ def report_html(report: SessionReport, language: str | None = None) -> str:
 def _rejected_section(report: SessionReport, lang: str) -> str:
     """The items kept but not counted, and the rows of the file that could not be read."""
     parts = []
+    if report.feeds_stopped:
+        parts.append(
+            f"<p class=feeds-stopped><b>{escape(text(lang, 'feeds'))}</b>: "
+            f"{escape(report.feeds_stopped)}</p>"
+        )
     if report.rejected:
 
         def words(reason: str) -> str:

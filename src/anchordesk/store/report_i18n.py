@@ -163,6 +163,7 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     ),
     "session_file": ("Session file: {path}", "场次文件：{path}", "セッションファイル：{path}"),
     "rejected": ("Rejected", "已拒收", "除外"),
+    "feeds": ("Feeds", "数据源", "フィード"),
     "rejected_short": (
         "{count} items, not counted",
         "{count} 条，未计入",

@@ -176,6 +176,7 @@ class Controller(QObject):
         self._live_on: str | None = None
         self._network_failing = False
         self._failing_feeds: set[str] = set()  # feeds said to be failing, until they answer
+        self._feeds_stopped_said: set[str] = set()  # sessions whose feeds were said stopped
         self._store_faults_said: set[str] = set()  # session files said to be written no more
         self._log_fault_said = False
         self.studio_mode = False
@@ -573,6 +574,7 @@ class Controller(QObject):
             # While the session file cannot be written, a feed's pages cannot be kept either:
             # the feed answers, and saying "not answering" sent the operator to the wrong place.
             self._say_feed_faults(snapshot.feeds)
+        self._say_feeds_stopped(snapshot)
         sales = sales_state_of(snapshot)
         if sales != self.sales:
             self.sales = sales
@@ -665,6 +667,22 @@ class Controller(QObject):
             self.tr(
                 "The session file is no longer written: %1. Comments, orders and show events "
                 "from now on are not kept; the show goes on."
+            ).replace("%1", say(fault))
+        )
+
+    def _say_feeds_stopped(self, snapshot: LiveSnapshot) -> None:
+        """An error no rule foresaw (a certificate bundle the environment names and that
+        does not exist) stopped every feed: said once per session, in the window's language.
+        The window said nothing; its comments read "0 received" as for a quiet audience."""
+        fault = next((feed.fault for feed in snapshot.feeds if feed.fault is not None), None)
+        key = str(snapshot.session_path)
+        if fault is None or key in self._feeds_stopped_said:
+            return
+        self._feeds_stopped_said.add(key)
+        self.message.emit(
+            self.tr(
+                "The comment and order feeds stopped: %1. No comments or orders arrive in "
+                "this session; the show goes on."
             ).replace("%1", say(fault))
         )
 

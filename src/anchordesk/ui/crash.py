@@ -225,7 +225,13 @@ class CrashReporter(QObject):
         if threading.current_thread() is threading.main_thread():
             self._show(payload, where)
         else:
-            self._from_other_thread.emit(payload, where)
+            try:
+                self._from_other_thread.emit(payload, where)
+            except RuntimeError:
+                # The reporter went with the application (the program is ending) while a
+                # thread still ran: the log has it. Raising here printed a second traceback
+                # ("Exception in threading.excepthook") on the terminal.
+                return
 
     def _show(self, payload: tuple[tuple[str, str, int], str], where: str) -> None:
         from PySide6.QtWidgets import QApplication

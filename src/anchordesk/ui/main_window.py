@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDockWidget,
-    QFileDialog,
     QFrame,
     QLabel,
     QMainWindow,
@@ -36,7 +35,7 @@ from PySide6.QtWidgets import (
 from anchordesk.core import paths
 from anchordesk.live.settings import Settings
 from anchordesk.show.timing import format_duration
-from anchordesk.ui import crash
+from anchordesk.ui import crash, file_dialogs
 from anchordesk.ui.controller import Controller
 from anchordesk.ui.docks.board import BoardPanel
 from anchordesk.ui.docks.comments import CommentPanel
@@ -830,7 +829,7 @@ class MainWindow(QMainWindow):
         self.comments.search.selectAll()
 
     def open_show(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
+        path = file_dialogs.get_open_file_name(
             self, self.tr("Open show"), str(Path.home()), self.tr("Show files (*.json)")
         )
         if path:

@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, SignalInstance
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QMenu, QMessageBox, QTabWidget, QWidget
 
 from anchordesk.core import paths
 from anchordesk.live.settings import Settings, save_settings
@@ -21,7 +23,7 @@ from anchordesk.show.model import canonical_sku
 from anchordesk.showfile.csv_import import CsvImport, read_products_csv
 from anchordesk.showfile.files import ShowReport, dump_show
 from anchordesk.showfile.samples import is_sample
-from anchordesk.ui import crash
+from anchordesk.ui import crash, file_dialogs
 from anchordesk.ui.editor.draft import (
     Finding,
     UnreadableDraft,
@@ -52,6 +54,23 @@ def csv_problem_lines(imported: CsvImport) -> list[str]:
         ).replace("%1", say_problem(problem))
         for problem in imported.problems
     ]
+
+
+def _write_new(folder: Path, name: str, text: str) -> Path:
+    """``text`` in a new file ``name``.json in ``folder`` (made), never over a file there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(1, 100):
+        target = folder / (f"{name}.json" if number == 1 else f"{name} ({number}).json")
+        try:
+            with target.open("x", encoding="utf-8") as file:
+                file.write(text)
+        except FileExistsError:
+            continue
+        except OSError:
+            target.unlink(missing_ok=True)  # a part-written draft is no draft
+            raise
+        return target
+    raise FileExistsError(f"{folder / name} and 98 more exist")
 
 
 class EditorFiles:
@@ -110,7 +129,7 @@ class EditorFiles:
     def _choose_and_open(self) -> None:
         if not self._confirm_discard():
             return
-        path, _ = QFileDialog.getOpenFileName(
+        path = file_dialogs.get_open_file_name(
             self._widget(),
             QCoreApplication.translate("ShowEditor", "Open show"),
             str(self.base_dir or Path.home()),
@@ -126,7 +145,7 @@ class EditorFiles:
 
     def save_as(self) -> bool:
         start = Path.home() / "show.json" if self.path is None or self.read_only else self.path
-        path, _ = QFileDialog.getSaveFileName(
+        path = file_dialogs.get_save_file_name(
             self._widget(),
             QCoreApplication.translate("ShowEditor", "Save show as"),
             str(start),
@@ -221,7 +240,7 @@ class EditorFiles:
                 shutil.copyfile(source, target)
 
     def _choose_and_import_csv(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path = file_dialogs.get_open_file_name(
             self._widget(),
             QCoreApplication.translate("ShowEditor", "Import products from CSV"),
             str(self.base_dir or Path.home()),
@@ -364,25 +383,38 @@ class EditorFiles:
 
     def _keep_unsaved_draft(self) -> Path | None:
         """The draft as it is, in the user data folder ("unsaved shows"): never written over
-        the show without its author's word, never lost either. Its place is logged."""
+        the show without its author's word, never lost either. Its place is logged.
+
+        Where that folder cannot be written (its disk full or read-only, a file of its
+        name), the draft goes beside the show, then to the system's temporary folder: the
+        changes were lost with one error line. A draft is never written over another."""
         stem = self.path.stem if self.path is not None else "new show"
-        name = f"{stem} {time.strftime('%Y-%m-%d_%H-%M-%S')}.json"
+        stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
         try:
-            folder = paths.user_data_dir() / "unsaved shows"
-            folder.mkdir(exist_ok=True)
-            target = folder / name
-            target.write_text(
-                json.dumps(self.data(), ensure_ascii=False, indent=2), encoding="utf-8"
-            )
-        except (OSError, ValueError) as error:
+            text = json.dumps(self.data(), ensure_ascii=False, indent=2)
+        except ValueError as error:
             log.error("the show editor's unsaved changes could not be kept: %s", error)
             return None
-        log.warning(
-            "closing: the show editor's unsaved changes%s are kept in %s",
-            f" to {self.path}" if self.path is not None else "",
-            target,
-        )
-        return target
+        places: list[tuple[Callable[[], Path], str]] = [
+            (lambda: paths.user_data_dir() / "unsaved shows", f"{stem} {stamp}"),
+        ]
+        if self.path is not None and not self.read_only:
+            show_folder = self.path.parent
+            places.append((lambda: show_folder, f"{stem} (unsaved {stamp})"))
+        places.append((lambda: Path(tempfile.gettempdir()), f"{stem} (unsaved {stamp})"))
+        for where, name in places:
+            try:
+                target = _write_new(where(), name, text)
+            except (OSError, ValueError) as error:
+                log.error("the show editor's unsaved changes could not be kept there: %s", error)
+                continue
+            log.warning(
+                "closing: the show editor's unsaved changes%s are kept in %s",
+                f" to {self.path}" if self.path is not None else "",
+                target,
+            )
+            return target
+        return None
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._confirm_discard():

@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.ui import file_dialogs
 from anchordesk.ui.editor.draft import cell_text, relative_to_show
 from anchordesk.ui.editor.model import Column, Kind
 from anchordesk.ui.editor.table_page import TablePage, message_label, show_messages
@@ -178,7 +178,7 @@ class ProductsPage(TablePage):
         row = self.current_row()
         if row < 0:
             return
-        path, _ = QFileDialog.getOpenFileName(
+        path = file_dialogs.get_open_file_name(
             self,
             self.tr("Product image"),
             str(self.base_dir or Path.home()),

@@ -16,7 +16,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QColorDialog,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import Theme
+from anchordesk.ui import file_dialogs
 from anchordesk.ui.editor.draft import Finding, cell_text, relative_to_show, split_path
 from anchordesk.ui.editor.products_page import lines_of
 from anchordesk.ui.editor.table_page import message_label, show_messages
@@ -233,7 +233,7 @@ class ShowPage(QWidget):
             self._edited()
 
     def _pick_logo(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
+        path = file_dialogs.get_open_file_name(
             self,
             self.tr("Logo"),
             str(self.base_dir or Path.home()),

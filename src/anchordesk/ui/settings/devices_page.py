@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.ui import file_dialogs
 from anchordesk.ui.settings.devices import (
     CameraPreview,
     DeviceChoice,
@@ -195,7 +195,7 @@ class DevicesPage(SettingsPage):
             preview.deleteLater()
 
     def _browse_camera_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
+        path = file_dialogs.get_open_file_name(
             self,
             self.tr("Video file as camera"),
             "",

@@ -9,7 +9,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from anchordesk.live.options import KNOWN_CANVASES
 from anchordesk.live.settings import EncoderSettings
+from anchordesk.ui import file_dialogs
 from anchordesk.ui.settings.page import PageContext, SettingsPage, select_data
 
 
@@ -139,7 +139,7 @@ class EncoderPage(SettingsPage):
     def _browse_recordings_dir(self) -> None:
         from pathlib import Path
 
-        path = QFileDialog.getExistingDirectory(
+        path = file_dialogs.get_existing_directory(
             self, self.tr("Folder for recordings"), self.recordings_dir_edit.text()
         )
         if path:
