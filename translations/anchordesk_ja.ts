@@ -3498,7 +3498,7 @@
         <translation>エラー %1 件、警告 %2 件（それぞれの項目の横に表示）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+49"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+51"/>
         <source>error: %1</source>
         <translation>エラー：%1</translation>
     </message>
@@ -3508,7 +3508,7 @@
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+67"/>
         <location line="+14"/>
         <source>Open show</source>
         <translation>番組を開く</translation>

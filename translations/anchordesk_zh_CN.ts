@@ -3498,7 +3498,7 @@
         <translation>%1 个错误，%2 个警告（各自显示在对应字段旁）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+49"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+51"/>
         <source>error: %1</source>
         <translation>错误：%1</translation>
     </message>
@@ -3508,7 +3508,7 @@
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+67"/>
         <location line="+14"/>
         <source>Open show</source>
         <translation>打开节目</translation>
