@@ -21,7 +21,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from anchordesk.feeds.parsing import as_text
+from anchordesk.feeds.parsing import as_text, number_as_float
 from anchordesk.feeds.poller import FeedRequest, MalformedResponse
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,10 @@ class ShopifyAccessToken:
         expires_in = body.get("expires_in")
         self.value = token
         if isinstance(expires_in, int | Decimal) and not isinstance(expires_in, bool):
-            life_s = float(expires_in)
+            # A 401-digit integer is a token that does not expire (infinity), as 1e999 is:
+            # float() raised OverflowError, so the token was fetched again and again and
+            # never used (the feed "unexpected error (OverflowError)", no order counted).
+            life_s = number_as_float(expires_in) or 0.0
             margin = min(TOKEN_REFRESH_MARGIN_S, life_s / 2)
             self._expires_at = self._clock() + life_s - margin
         else:

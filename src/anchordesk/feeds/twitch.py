@@ -54,7 +54,13 @@ from websockets.exceptions import WebSocketException
 
 from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.redact import mask_secrets
-from anchordesk.feeds.parsing import as_text, json_text, split_url, unreadable_item
+from anchordesk.feeds.parsing import (
+    as_text,
+    json_text,
+    number_as_float,
+    split_url,
+    unreadable_item,
+)
 from anchordesk.feeds.poller import (
     FeedHealth,
     FeedRequest,
@@ -108,11 +114,13 @@ def _keepalive_s(session: Mapping[str, Any]) -> float:
     at once: a new connection and three Helix subscriptions ~90 times a second for the whole
     show (the feed's status said "ok"); NaN, Infinity or 1e308 made a dead line never noticed,
     the chat silent for the rest of the show."""
-    value = session.get("keepalive_timeout_seconds")
+    value = number_as_float(session.get("keepalive_timeout_seconds"))
     low, high = KEEPALIVE_RANGE_S
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+    if value is None or math.isnan(value):
         return low
-    bounded = min(max(float(value), low), high)
+    # (A 401-digit integer is read as infinity: float() of it raised OverflowError, and every
+    # connection ended "unexpected error (OverflowError)" before subscribing.)
+    bounded = min(max(value, low), high)
     if bounded != value:
         log.warning(
             "Twitch EventSub: keepalive of %.4g s out of Twitch's range; %g s used",

@@ -1,0 +1,118 @@
+"""Hostile servers, round twelve: the values a platform's answers carry (numbers past a
+float's range, answers nested past the parser's depth, words of any size). Real servers on
+loopback (tests/feeds); each test failed on the code before its fix."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+import pytest
+from feed_servers import Reply, ShopifyOrdersServer
+from platform_servers import ShopifyGraphQLServer, TwitchServer, _json, wait_until
+from test_poller import Collector, FakeTime, make_poller
+from test_shopify_graphql import adapter_for as graphql_adapter_for
+from test_twitch import run_with
+
+from anchordesk.feeds.shopify import ShopifyOrdersAdapter
+from anchordesk.feeds.twitch import KEEPALIVE_RANGE_S, TwitchChatFeed
+from anchordesk.show.feed_items import Comment, Order
+
+# JSON allows an integer of any length; Python's float() cannot take one above ~1.8e308.
+HUGE = 10**400
+
+
+class _HugeNumberShop(ShopifyGraphQLServer):
+    """Shopify's GraphQL Admin API whose answers carry a 401-digit integer: in the token
+    answer's ``expires_in``, or in the cost's ``maximumAvailable`` of every page."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__()
+        self.where = where
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        answer = json.loads(reply.body)
+        if self.where == "expires_in" and path.endswith("/access_token"):
+            answer["expires_in"] = HUGE
+        elif self.where == "cost" and isinstance(answer.get("extensions"), dict):
+            answer["extensions"]["cost"]["throttleStatus"]["maximumAvailable"] = HUGE
+        else:
+            return reply
+        return _json(answer)
+
+
+def _orders_polled(adapter: Any, polls: int) -> tuple[list[Any], list[str]]:
+    sink, fake, errors = Collector(), FakeTime(), []
+
+    async def run() -> None:
+        async with httpx.AsyncClient() as client:
+            poller = make_poller(adapter, client, sink, fake)
+            for _ in range(polls):
+                fake.now_s += await poller.poll_once()
+                errors.append(poller.health.last_error)
+
+    asyncio.run(run())
+    return [item for item in sink.items if isinstance(item, Order)], errors
+
+
+@pytest.mark.parametrize("where", ["expires_in", "cost"])
+def test_a_401_digit_integer_in_shopifys_graphql_answers_is_read_as_a_number(where: str) -> None:
+    """A real Shopify GraphQL server sends a 401-digit integer as the token's ``expires_in``,
+    then as the cost bucket's ``maximumAvailable`` of every page. Before: float() of it
+    raised OverflowError out of the answer's reading: the token was fetched again and again
+    and never used, or every page failed, the feed's status "unexpected error
+    (OverflowError)", the shop's orders never counted. Now the token does not expire (as
+    1e999 already read) and a bucket no shop has is an unreadable cost: the usual interval."""
+    server = _HugeNumberShop(where)
+    with server:
+        server.add_order([("MUG-01", 2, "12.50")])
+        orders, errors = _orders_polled(graphql_adapter_for(server, FakeTime()), 3)
+    assert [order.lines[0].sku for order in orders] == ["MUG-01"], errors
+    assert not any("OverflowError" in error for error in errors), errors
+
+
+def test_a_401_digit_shopify_call_limit_is_read_as_no_limit() -> None:
+    """A real Shopify REST server whose ``X-Shopify-Shop-Api-Call-Limit`` says a 401-digit
+    count of calls used. Before: ``used - limit / 2`` raised OverflowError out of the page's
+    reading, every page failed ("unexpected error (OverflowError)") and no order was counted
+    while the header said so. Now a count no bucket holds is unreadable: the usual interval."""
+    with ShopifyOrdersServer() as server:
+        server.add_order([("MUG-01", 1, "12.00")])
+        server.call_limit_used = "9" * 401  # type: ignore[assignment]
+        adapter = ShopifyOrdersAdapter(server.url, server.token, clock=FakeTime().clock)
+        orders, errors = _orders_polled(adapter, 2)
+    assert [order.lines[0].sku for order in orders] == ["MUG-01"], errors
+    assert not any(errors), errors
+
+
+def test_a_twitch_welcome_keepalive_of_401_digits_is_held_to_twitchs_range() -> None:
+    """A real EventSub server welcomes with a 401-digit ``keepalive_timeout_seconds``.
+    Before (round eleven's bound): float() of it raised OverflowError, so every connection
+    ended "unexpected error (OverflowError)" before subscribing: the chat was never read. Now
+    it is held to Twitch's ceiling (600 s) like Infinity, and the chat is read."""
+    server, sink = TwitchServer(), Collector()
+    server.keepalive_s = HUGE
+    waited_for: list[float] = []
+
+    def timeout_for(keepalive_s: float) -> float:
+        waited_for.append(keepalive_s)
+        return 30.0  # no real wait: the test is over long before
+
+    async def script(_feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=3)
+        await server.chat("msg-1", "42", "Amy", "How much is the mug?")
+        await wait_until(lambda: any(isinstance(item, Comment) for item in sink.items))()
+
+    feed = run_with(
+        server,
+        lambda: TwitchChatFeed(server.feed_url(), server.token, timeout_for=timeout_for),
+        sink,
+        script,
+    )
+    assert set(waited_for) == {KEEPALIVE_RANGE_S[1]}
+    assert feed.health.errors == 0 and len(server.connections) == 1
