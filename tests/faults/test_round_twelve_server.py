@@ -18,7 +18,7 @@ from test_twitch import run_with
 
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.twitch import KEEPALIVE_RANGE_S, TwitchChatFeed
-from anchordesk.show.feed_items import Comment, Order
+from anchordesk.show.feed_items import Comment, Order, ViewerStats
 
 # JSON allows an integer of any length; Python's float() cannot take one above ~1.8e308.
 HUGE = 10**400
@@ -116,3 +116,46 @@ def test_a_twitch_welcome_keepalive_of_401_digits_is_held_to_twitchs_range() -> 
     )
     assert set(waited_for) == {KEEPALIVE_RANGE_S[1]}
     assert feed.health.errors == 0 and len(server.connections) == 1
+
+
+class _DeepHelix(TwitchServer):
+    """Helix answering the first viewer count with JSON nested 100,000 lists deep (160 kB,
+    under every size cap), then as Twitch does."""
+
+    deep = b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts_asked = 0
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if method == "GET" and path == "/helix/streams":
+            self.counts_asked += 1
+            if self.counts_asked == 1:
+                return Reply(200, self.deep)
+        return super().handle(method, path, query, headers, body)
+
+
+def test_a_helix_viewer_count_nested_past_the_parsers_depth_does_not_end_the_counts() -> None:
+    """A real Helix server answers one viewer count with JSON nested 100,000 deep. Before:
+    the RecursionError was none the count's loop expected, so it ended that loop for the
+    rest of the show without a word: no viewer count again (the chat went on). Now it is a
+    malformed answer, and the next count is taken."""
+    server, sink = _DeepHelix(), Collector()
+
+    async def next_turn(_delay_s: float) -> None:
+        await asyncio.sleep(0)  # the next count at once: no real wait in the test
+
+    async def script(_feed: TwitchChatFeed) -> None:
+        await wait_until(lambda: any(isinstance(i, ViewerStats) for i in sink.items))()
+
+    run_with(
+        server,
+        lambda: TwitchChatFeed(server.feed_url(), server.token, sleep=next_turn),
+        sink,
+        script,
+    )
+    counts = [item.online for item in sink.items if isinstance(item, ViewerStats)]
+    assert counts and counts[0] == 321 and server.counts_asked >= 2
