@@ -159,3 +159,47 @@ def test_a_helix_viewer_count_nested_past_the_parsers_depth_does_not_end_the_cou
     )
     counts = [item.online for item in sink.items if isinstance(item, ViewerStats)]
     assert counts and counts[0] == 321 and server.counts_asked >= 2
+
+
+class _WordyTwitch(TwitchServer):
+    """EventSub welcoming with a 900 kB session id, Helix refusing the chat subscription
+    (403) with a 2 MB ``message``; both holding an ESC sequence and a line break."""
+
+    words = "\x1b[2J\nforged line " + "x" * 2_000_000
+
+    async def _serve_ws(self, connection: Any) -> None:
+        self.connections.append(connection)
+        session_id = "S" * 900_000 + "\n\x1b]0;owned\x07"
+        self.sessions[connection] = session_id
+        welcome = {"id": session_id, "status": "connected", "keepalive_timeout_seconds": 10}
+        await connection.send(
+            json.dumps(
+                {"metadata": self._metadata("session_welcome"), "payload": {"session": welcome}}
+            )
+        )
+        await connection.wait_closed()
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if method == "POST" and path == "/helix/eventsub/subscriptions":
+            refusal = {"error": "Forbidden", "status": 403, "message": self.words}
+            return Reply(403, json.dumps(refusal).encode())
+        return super().handle(method, path, query, headers, body)
+
+
+def test_a_twitch_servers_words_are_said_in_one_short_line() -> None:
+    """A real Twitch server's words reach the feed's status: the welcome's session id (the
+    note) and Helix's refusal (why the feed ended). Before: as sent, a 2 MB line with ESC
+    sequences and line breaks in the window, on the phone (every snapshot) and in the
+    report's feed status. Now one line of at most 200 characters of theirs, escaped."""
+    server, sink = _WordyTwitch(), Collector()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await wait_until(lambda: feed.health.state == "ended")()
+
+    feed = run_with(server, lambda: TwitchChatFeed(server.feed_url(), server.token), sink, script)
+    health = feed.health
+    assert health.last_error.startswith("Twitch: the token may not read this chat (\\x1b[2J\\n")
+    for shown in (health.last_error, health.note):
+        assert len(shown) < 400 and "\n" not in shown and "\x1b" not in shown, shown[:100]

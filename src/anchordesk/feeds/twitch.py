@@ -53,6 +53,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
 from anchordesk.core.backoff import exponential_delay_s
+from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_secrets
 from anchordesk.feeds.parsing import (
     as_text,
@@ -222,7 +223,8 @@ class TwitchChatFeed:
 
     @property
     def health(self) -> FeedHealth:
-        note = f"EventSub session {self.session_id or '-'}; {self.reconnects} reconnects"
+        session = _said(self.session_id) if self.session_id else "-"
+        note = f"EventSub session {session}; {self.reconnects} reconnects"
         if self._last_online is not None:
             note += f"; {self._last_online:,} watching"
         if self.token_refreshes:
@@ -392,8 +394,8 @@ class TwitchChatFeed:
         if kind == "revocation":
             subscription = message["payload"]["subscription"]
             sub_type = as_text(subscription.get("type"))
-            reason = as_text(subscription.get("status"))
-            self.revoked.append(sub_type)
+            reason = _said(as_text(subscription.get("status")))
+            self.revoked.append(_said(sub_type))
             log.warning("feed %s: Twitch revoked %s (%s)", self.source, sub_type, reason)
             if sub_type == CHAT_MESSAGE:
                 if reason == "authorization_revoked" and self.can_refresh:
@@ -687,7 +689,19 @@ def _helix_message(response: httpx.Response) -> str:
     except MalformedResponse:
         return f"HTTP {response.status_code}"
     message = as_text(body.get("message")) if isinstance(body, dict) else ""
-    return message or f"HTTP {response.status_code}"
+    return _said(message) if message else f"HTTP {response.status_code}"
+
+
+_WORDS_SHOWN = 200
+
+
+def _said(text: str) -> str:
+    """A server's words (a Helix error's ``message``, a revocation's status, a session id) as
+    the feed's status shows them: on one line, control characters escaped, cut to 200
+    characters. Shown as sent, a 403's 2 MB ``message`` was the status line (with its ESC
+    sequences and line breaks) in the window, on the phone and in the report's feed status."""
+    text = escape_controls(text)
+    return text if len(text) <= _WORDS_SHOWN else text[:_WORDS_SHOWN] + "…"
 
 
 def _recent_key(message_id: str) -> str:
