@@ -161,6 +161,18 @@ def test_a_helix_viewer_count_nested_past_the_parsers_depth_does_not_end_the_cou
     assert counts and counts[0] == 321 and server.counts_asked >= 2
 
 
+async def _welcome(server: TwitchServer, connection: Any, session_id: str) -> None:
+    """An EventSub welcome of ``session_id`` on ``connection`` (the server's own, inline)."""
+    server.connections.append(connection)
+    server.sessions[connection] = session_id
+    welcome = {"id": session_id, "status": "connected", "keepalive_timeout_seconds": 10}
+    await connection.send(
+        json.dumps(
+            {"metadata": server._metadata("session_welcome"), "payload": {"session": welcome}}
+        )
+    )
+
+
 class _WordyTwitch(TwitchServer):
     """EventSub welcoming with a 900 kB session id, Helix refusing the chat subscription
     (403) with a 2 MB ``message``; both holding an ESC sequence and a line break."""
@@ -168,15 +180,7 @@ class _WordyTwitch(TwitchServer):
     words = "\x1b[2J\nforged line " + "x" * 2_000_000
 
     async def _serve_ws(self, connection: Any) -> None:
-        self.connections.append(connection)
-        session_id = "S" * 900_000 + "\n\x1b]0;owned\x07"
-        self.sessions[connection] = session_id
-        welcome = {"id": session_id, "status": "connected", "keepalive_timeout_seconds": 10}
-        await connection.send(
-            json.dumps(
-                {"metadata": self._metadata("session_welcome"), "payload": {"session": welcome}}
-            )
-        )
+        await _welcome(self, connection, "S" * 900_000 + "\n\x1b]0;owned\x07")
         await connection.wait_closed()
 
     def handle(
@@ -203,3 +207,47 @@ def test_a_twitch_servers_words_are_said_in_one_short_line() -> None:
     assert health.last_error.startswith("Twitch: the token may not read this chat (\\x1b[2J\\n")
     for shown in (health.last_error, health.note):
         assert len(shown) < 400 and "\n" not in shown and "\x1b" not in shown, shown[:100]
+
+
+class _BouncingTwitch(TwitchServer):
+    """EventSub asking, right after each welcome, to move to a new connection: itself."""
+
+    async def _serve_ws(self, connection: Any) -> None:
+        await _welcome(self, connection, f"session-{len(self.connections) + 1}")
+        session = {"id": "x", "status": "reconnecting", "reconnect_url": self.ws_url}
+        await self.send(
+            {"metadata": self._metadata("session_reconnect"), "payload": {"session": session}},
+            self.connections.index(connection),
+        )
+        await connection.wait_closed()
+
+
+def test_a_twitch_server_asking_to_move_again_and_again_is_followed_with_waits() -> None:
+    """A real EventSub server asks, on every welcome, to move to a new connection. Before:
+    each ``session_reconnect`` was followed at once: 691 connections in 2 s (~350 a second
+    for the whole show), the status "ok". Now a move soon after the one before waits 1, 2,
+    4… up to 60 s, and said so once: here two connections, then the feed waits."""
+    server, sink = _BouncingTwitch(), Collector()
+    waits: list[float] = []
+    released = asyncio.Event()
+
+    async def sleep(delay_s: float) -> None:  # no real wait: held until the test is done
+        waits.append(delay_s)
+        await (asyncio.Event() if delay_s == 3600.0 else released).wait()  # (viewers: never)
+
+    async def script(_feed: TwitchChatFeed) -> None:
+        try:
+            await wait_until(lambda: 1.0 in waits)()
+            assert len(server.connections) == 2
+        finally:
+            released.set()
+
+    run_with(
+        server,
+        lambda: TwitchChatFeed(
+            server.feed_url(), server.token, sleep=sleep, viewers_every_s=3600.0
+        ),
+        sink,
+        script,
+    )
+    assert sorted(waits) == [1.0, 3600.0]
