@@ -251,3 +251,68 @@ def test_a_twitch_server_asking_to_move_again_and_again_is_followed_with_waits()
         script,
     )
     assert sorted(waits) == [1.0, 3600.0]
+
+
+class _LineBreakTokenShop(ShopifyGraphQLServer):
+    """Shopify's token endpoint handing out, the first time, a token ending in a line break."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        if not path.endswith("/access_token") or len(self.issued) > 1:
+            return reply
+        answer = json.loads(reply.body)
+        answer["access_token"] += "\n"
+        return _json(answer)
+
+
+def test_a_shopify_token_http_cannot_carry_is_asked_for_again() -> None:
+    """A real Shopify token endpoint answers the client-credentials grant with a token that
+    ends in a line break. Before: it was used, every call failed "the request cannot be
+    sent: its token … holds a character HTTP cannot carry …; set it again" (a token the user
+    never set) until it expired 24 h later, no order counted. Now it is a malformed answer
+    and the token is asked for again: the shop's order is counted."""
+    server = _LineBreakTokenShop()
+    with server:
+        server.add_order([("MUG-01", 1, "12.50")])
+        orders, errors = _orders_polled(graphql_adapter_for(server, FakeTime()), 4)
+    assert [order.lines[0].sku for order in orders] == ["MUG-01"], errors
+    assert len(server.issued) == 2
+    assert "cannot carry" in errors[0] and "set it again" not in errors[0]
+
+
+class _LineBreakRefresh(TwitchServer):
+    """Twitch's token endpoint refreshing to an access token holding a line break."""
+
+    def _token_grant(self, body: bytes) -> Reply:
+        reply = super()._token_grant(body)
+        answer = json.loads(reply.body)
+        answer["access_token"] = "new-token\r\nX-Evil: 1"
+        return _json(answer)
+
+
+def test_a_refreshed_twitch_token_http_cannot_carry_is_neither_used_nor_kept() -> None:
+    """Helix refuses the expired token (401) and the real token endpoint refreshes it to one
+    holding a line break. Before: it was used and kept in the keyring, so every Helix call
+    failed, this run and the next ("the token holds a character HTTP cannot carry … set it
+    again"). Now the refresh is a failed one: nothing kept, the next call asks again."""
+    server, kept = _LineBreakRefresh(), []
+    server.expire_token()
+    with server:
+
+        async def count() -> int | None:
+            feed = TwitchChatFeed(
+                server.feed_url(),
+                "old-token",
+                refresh_token=server.refresh_token,
+                client_secret=server.client_secret,
+                keep_tokens=lambda access, refresh: kept.append(access),
+            )
+            async with httpx.AsyncClient() as client:
+                counted = await feed.count_viewers(client, Collector())
+                assert feed.secrets()[0] == "old-token"
+                return counted
+
+        assert asyncio.run(count()) is None
+    assert kept == [] and len(server.refreshes) == 1

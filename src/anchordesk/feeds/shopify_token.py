@@ -23,6 +23,7 @@ import httpx
 
 from anchordesk.feeds.parsing import as_text, number_as_float
 from anchordesk.feeds.poller import FeedRequest, MalformedResponse
+from anchordesk.feeds.tokens import can_be_sent
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,11 @@ class ShopifyAccessToken:
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
             raise MalformedResponse("the token answer has no access_token")
+        if not can_be_sent(token):
+            # Not used (every call would fail until it expired, 24 h): asked for again.
+            raise MalformedResponse(
+                "the token answer's access_token holds a character HTTP cannot carry"
+            )
         expires_in = body.get("expires_in")
         self.value = token
         if isinstance(expires_in, int | Decimal) and not isinstance(expires_in, bool):

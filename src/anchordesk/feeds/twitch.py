@@ -71,6 +71,7 @@ from anchordesk.feeds.poller import (
     ResponseTooLarge,
     read_response,
 )
+from anchordesk.feeds.tokens import can_be_sent
 from anchordesk.feeds.viewers import viewer_count
 from anchordesk.show.feed_items import Comment, CommentRemoval, FeedItem, ViewerStats
 
@@ -595,6 +596,12 @@ class TwitchChatFeed:
             if not access:
                 raise OSError("refreshing the token: the answer has no access_token")
             refresh = as_text(body.get("refresh_token")).strip() or self._refresh_token
+            if not (can_be_sent(access) and can_be_sent(refresh)):
+                # Neither used nor kept in the keyring (the next run would fail too): the
+                # pair held is asked for again.
+                raise OSError(
+                    "refreshing the token: the answer's token holds a character HTTP cannot carry"
+                )
             self._token, self._refresh_token = access, refresh
             self.token_refreshes += 1
             log.info("feed %s: user access token refreshed", self.source)
