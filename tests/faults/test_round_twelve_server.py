@@ -316,3 +316,23 @@ def test_a_refreshed_twitch_token_http_cannot_carry_is_neither_used_nor_kept() -
 
         assert asyncio.run(count()) is None
     assert kept == [] and len(server.refreshes) == 1
+
+
+def test_twitch_revoking_again_and_again_is_listed_once() -> None:
+    """A real EventSub server revokes the deletions' subscription 1,000 times (new message
+    ids), then one type the feed never asked for. Before: each was appended to the feed's
+    note, which grew without end (3,000: 87 kB in every snapshot). Now each subscription of
+    the feed's own is listed once."""
+    server, sink = TwitchServer(), Collector()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=3)
+        for _ in range(1000):
+            await server.revoke("channel.chat.message_delete", "moderator_removed")
+        await server.revoke("x" * 1000, "user_removed")
+        await server.chat("msg-1", "42", "Amy", "after the revocations")
+        await wait_until(lambda: any(isinstance(item, Comment) for item in sink.items))()
+
+    feed = run_with(server, lambda: TwitchChatFeed(server.feed_url(), server.token), sink, script)
+    assert feed.revoked == ["channel.chat.message_delete"]
+    assert feed.health.note.endswith("; revoked: channel.chat.message_delete")
