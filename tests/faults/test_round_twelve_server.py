@@ -336,3 +336,39 @@ def test_twitch_revoking_again_and_again_is_listed_once() -> None:
     feed = run_with(server, lambda: TwitchChatFeed(server.feed_url(), server.token), sink, script)
     assert feed.revoked == ["channel.chat.message_delete"]
     assert feed.health.note.endswith("; revoked: channel.chat.message_delete")
+
+
+class _ListSessionTwitch(TwitchServer):
+    """EventSub welcoming with a session that is a list, not an object."""
+
+    async def _serve_ws(self, connection: Any) -> None:
+        self.connections.append(connection)
+        welcome = {"metadata": self._metadata("session_welcome"), "payload": {"session": []}}
+        await connection.send(json.dumps(welcome))
+        await connection.wait_closed()
+        self.closed.append(connection)
+
+
+def test_a_twitch_welcome_that_cannot_be_read_closes_its_connection() -> None:
+    """A real EventSub server welcomes with ``"session": []``. Before: the session id was read
+    after the welcome's guard, so each such connection was left open, one more at every
+    reconnect. Now each is closed before the next is opened."""
+    server, sink = _ListSessionTwitch(), Collector()
+
+    async def next_turn(delay_s: float) -> None:
+        # The next connection at once, no real wait; the viewer count's wait never ends.
+        await (asyncio.Event().wait() if delay_s == 3600.0 else asyncio.sleep(0))
+
+    async def script(_feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(3)
+        await wait_until(lambda: len(server.closed) >= 2)()
+
+    feed = run_with(
+        server,
+        lambda: TwitchChatFeed(
+            server.feed_url(), server.token, sleep=next_turn, viewers_every_s=3600.0
+        ),
+        sink,
+        script,
+    )
+    assert feed.health.errors >= 2

@@ -320,11 +320,14 @@ class TwitchChatFeed:
             if message["metadata"]["message_type"] != "session_welcome":
                 raise ValueError(f"expected session_welcome, got {message['metadata']}")
             session = message["payload"]["session"]
+            # Read inside the try: a welcome whose session is not an object raised after it,
+            # and each such connection stayed open (one more at every reconnect).
+            session_id = as_text(session.get("id"))
         except BaseException:
             await connection.close()
             raise
         self.sessions += 1
-        self.session_id = as_text(session.get("id"))
+        self.session_id = session_id
         return connection, session
 
     def _move_delay_s(self) -> float:
