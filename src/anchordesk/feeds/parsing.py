@@ -274,6 +274,20 @@ def unreadable_item(source: str, raw: object, error: Exception, kind: str = "") 
     )
 
 
+def number_as_float(value: object) -> float | None:
+    """A number a server sent (an int, a float, a Decimal; never a bool) as a float, or None
+    when it is not one. An integer too large for a float (a 401-digit one: JSON allows it and
+    the parsers keep it exact) is the infinity of its sign, as a float literal of that size
+    reads: float() raised OverflowError out of the answer's reading, so the whole answer
+    failed ("unexpected error (OverflowError)") for as long as the server sent it."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def wait_ms_as_s(value: object) -> float | None:
     """A server's wait in milliseconds (``poll_ms``, ``pollingIntervalMillis``) in seconds, or
     None when it is not a number. A number too large for a float (a 401-digit integer) is an

@@ -284,8 +284,10 @@ class ShopifyOrdersAdapter:
         header = response.headers.get("X-Shopify-Shop-Api-Call-Limit", "")
         used_text, _, limit_text = header.partition("/")
         try:
-            used, limit = int(used_text), int(limit_text)
-        except ValueError:
+            used, limit = float(int(used_text)), float(int(limit_text))
+        except (ValueError, OverflowError):
+            # OverflowError: a 401-digit count (no bucket Shopify keeps) escaped from the
+            # page's reading, and every page failed "unexpected error (OverflowError)".
             return None
         if limit <= 0:
             return None

@@ -344,7 +344,10 @@ class ShopifyGraphQLOrdersAdapter:
             maximum = float(status["maximumAvailable"])
             rate = float(status["restoreRate"])
             requested = float(cost.get("requestedQueryCost") or 0)
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
+            # OverflowError: a 401-digit integer (JSON allows it) is no bucket Shopify keeps;
+            # it escaped, and every page failed "unexpected error (OverflowError)", its orders
+            # never counted.
             return self.default_interval_s * 2 if throttled else None
         if rate <= 0:
             return None

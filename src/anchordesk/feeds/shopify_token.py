@@ -21,8 +21,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
 
-from anchordesk.feeds.parsing import as_text
+from anchordesk.feeds.parsing import as_text, number_as_float
 from anchordesk.feeds.poller import FeedRequest, MalformedResponse
+from anchordesk.feeds.tokens import can_be_sent
 
 log = logging.getLogger(__name__)
 
@@ -123,10 +124,18 @@ class ShopifyAccessToken:
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
             raise MalformedResponse("the token answer has no access_token")
+        if not can_be_sent(token):
+            # Not used (every call would fail until it expired, 24 h): asked for again.
+            raise MalformedResponse(
+                "the token answer's access_token holds a character HTTP cannot carry"
+            )
         expires_in = body.get("expires_in")
         self.value = token
         if isinstance(expires_in, int | Decimal) and not isinstance(expires_in, bool):
-            life_s = float(expires_in)
+            # A 401-digit integer is a token that does not expire (infinity), as 1e999 is:
+            # float() raised OverflowError, so the token was fetched again and again and
+            # never used (the feed "unexpected error (OverflowError)", no order counted).
+            life_s = number_as_float(expires_in) or 0.0
             margin = min(TOKEN_REFRESH_MARGIN_S, life_s / 2)
             self._expires_at = self._clock() + life_s - margin
         else:

@@ -35,6 +35,15 @@ def clean_token(value: str) -> str:
     return _AROUND.sub("", value)
 
 
+def can_be_sent(token: str) -> bool:
+    """Whether ``token`` can go in an HTTP header as it is: visible ASCII only (RFC 6750's
+    token characters and more). A token a server hands out (a refresh, a client-credentials
+    grant) is checked before it is used or kept: one holding a line break or a letter outside
+    ASCII failed every request of the feed until it expired, the status telling the user to
+    set again a token they never set."""
+    return bool(token) and all("!" <= char <= "~" for char in token)
+
+
 def feed_token(kind: str, environ: Mapping[str, str] | None = None) -> str | None:
     """The token for ``kind`` or None. The value is never logged."""
     value = secrets.get_secret(kind)

@@ -53,8 +53,16 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
 from anchordesk.core.backoff import exponential_delay_s
+from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_secrets
-from anchordesk.feeds.parsing import as_text, json_text, split_url, unreadable_item
+from anchordesk.feeds.parsing import (
+    as_text,
+    json_text,
+    load_json,
+    number_as_float,
+    split_url,
+    unreadable_item,
+)
 from anchordesk.feeds.poller import (
     FeedHealth,
     FeedRequest,
@@ -63,6 +71,7 @@ from anchordesk.feeds.poller import (
     ResponseTooLarge,
     read_response,
 )
+from anchordesk.feeds.tokens import can_be_sent
 from anchordesk.feeds.viewers import viewer_count
 from anchordesk.show.feed_items import Comment, CommentRemoval, FeedItem, ViewerStats
 
@@ -87,6 +96,8 @@ VIEWERS_EVERY_S = 60.0
 _WELCOME_TIMEOUT_S = 10.0
 _HELIX_TIMEOUT_S = 10.0  # each read; the whole answer within three (poller.read_response)
 _RECENT_MESSAGES = 5000
+# A session_reconnect sooner than this after the one before is a server asking it in a loop.
+_QUICK_MOVE_S = 30.0
 
 
 # (access token, refresh token) -> kept for the next run (the keyring), or nothing.
@@ -108,11 +119,13 @@ def _keepalive_s(session: Mapping[str, Any]) -> float:
     at once: a new connection and three Helix subscriptions ~90 times a second for the whole
     show (the feed's status said "ok"); NaN, Infinity or 1e308 made a dead line never noticed,
     the chat silent for the rest of the show."""
-    value = session.get("keepalive_timeout_seconds")
+    value = number_as_float(session.get("keepalive_timeout_seconds"))
     low, high = KEEPALIVE_RANGE_S
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+    if value is None or math.isnan(value):
         return low
-    bounded = min(max(float(value), low), high)
+    # (A 401-digit integer is read as infinity: float() of it raised OverflowError, and every
+    # connection ended "unexpected error (OverflowError)" before subscribing.)
+    bounded = min(max(value, low), high)
     if bounded != value:
         log.warning(
             "Twitch EventSub: keepalive of %.4g s out of Twitch's range; %g s used",
@@ -201,6 +214,8 @@ class TwitchChatFeed:
         self.revoked: list[str] = []
         self._last_online: int | None = None
         self._store_failures = 0  # items in a row the store could not keep
+        self._last_move_at: float | None = None  # the last session_reconnect followed
+        self._quick_moves = 0  # session_reconnects in a row, each soon after the one before
 
     # -- health -----------------------------------------------------------------------------
 
@@ -213,7 +228,8 @@ class TwitchChatFeed:
 
     @property
     def health(self) -> FeedHealth:
-        note = f"EventSub session {self.session_id or '-'}; {self.reconnects} reconnects"
+        session = _said(self.session_id) if self.session_id else "-"
+        note = f"EventSub session {session}; {self.reconnects} reconnects"
         if self._last_online is not None:
             note += f"; {self._last_online:,} watching"
         if self.token_refreshes:
@@ -304,12 +320,36 @@ class TwitchChatFeed:
             if message["metadata"]["message_type"] != "session_welcome":
                 raise ValueError(f"expected session_welcome, got {message['metadata']}")
             session = message["payload"]["session"]
+            # Read inside the try: a welcome whose session is not an object raised after it,
+            # and each such connection stayed open (one more at every reconnect).
+            session_id = as_text(session.get("id"))
         except BaseException:
             await connection.close()
             raise
         self.sessions += 1
-        self.session_id = as_text(session.get("id"))
+        self.session_id = session_id
         return connection, session
+
+    def _move_delay_s(self) -> float:
+        """How long to wait before following a ``session_reconnect``: at once, unless the one
+        before came less than ``_QUICK_MOVE_S`` ago; then 1, 2, 4… up to 60 s. Twitch asks it
+        before maintenance, seldom; followed at once, a server asking it on every welcome
+        made ~350 connections a second for the whole show (691 in 2 s), the status "ok"."""
+        now = self._clock()
+        quick = self._last_move_at is not None and now - self._last_move_at < _QUICK_MOVE_S
+        self._quick_moves = self._quick_moves + 1 if quick else 0
+        self._last_move_at = now
+        if not self._quick_moves:
+            return 0.0
+        delay = exponential_delay_s(self._quick_moves, 1.0, 2.0, 60.0)
+        if self._quick_moves == 1:
+            log.warning(
+                "feed %s: Twitch asks to move to a new connection again and again; "
+                "waiting between moves (%g s now, up to 60 s)",
+                self.source,
+                delay,
+            )
+        return delay
 
     async def _session(
         self, client: httpx.AsyncClient, sink: PageSink, stop: asyncio.Event, url: str
@@ -345,6 +385,11 @@ class TwitchChatFeed:
                     moved = await self._handle(message, sink, client)
                     if moved is not None:
                         # session_reconnect: the new connection first, then the old one closes.
+                        move_delay_s = self._move_delay_s()
+                        if move_delay_s:
+                            await self._wait(move_delay_s, stop)
+                            if stop.is_set():
+                                return
                         new_connection, new_session = await self._connect(moved)
                         self.reconnects += 1
                         keepalive_s = _keepalive_s(new_session)
@@ -383,8 +428,12 @@ class TwitchChatFeed:
         if kind == "revocation":
             subscription = message["payload"]["subscription"]
             sub_type = as_text(subscription.get("type"))
-            reason = as_text(subscription.get("status"))
-            self.revoked.append(sub_type)
+            reason = _said(as_text(subscription.get("status")))
+            # Listed once per subscription of the feed's own: appended per message, a server
+            # revoking again and again made the note (the status) grow without end (3,000
+            # revocations: 87 kB on every snapshot), as did types the feed never asked for.
+            if sub_type in SUBSCRIPTIONS and sub_type not in self.revoked:
+                self.revoked.append(sub_type)
             log.warning("feed %s: Twitch revoked %s (%s)", self.source, sub_type, reason)
             if sub_type == CHAT_MESSAGE:
                 if reason == "authorization_revoked" and self.can_refresh:
@@ -547,13 +596,19 @@ class TwitchChatFeed:
             if response.status_code != 200:
                 raise OSError(f"refreshing the token: HTTP {response.status_code}")
             try:
-                body = response.json()
+                body = load_json(response)
                 access = as_text(body["access_token"]).strip()
-            except (ValueError, KeyError, TypeError):
+            except (MalformedResponse, KeyError, TypeError):
                 access = ""
             if not access:
                 raise OSError("refreshing the token: the answer has no access_token")
             refresh = as_text(body.get("refresh_token")).strip() or self._refresh_token
+            if not (can_be_sent(access) and can_be_sent(refresh)):
+                # Neither used nor kept in the keyring (the next run would fail too): the
+                # pair held is asked for again.
+                raise OSError(
+                    "refreshing the token: the answer's token holds a character HTTP cannot carry"
+                )
             self._token, self._refresh_token = access, refresh
             self.token_refreshes += 1
             log.info("feed %s: user access token refreshed", self.source)
@@ -625,6 +680,14 @@ class TwitchChatFeed:
                 log.info("feed %s: viewer count failed (%s)", self.source, error)
             except (httpx.HTTPError, ValueError, KeyError, TypeError, TimeoutError) as error:
                 log.info("feed %s: viewer count failed (%s)", self.source, type(error).__name__)
+            except Exception as error:  # an answer no rule foresaw: the next count still comes
+                # (an escaping error ended this task for the rest of the show, without a word)
+                log.debug("feed %s: viewer count: unexpected error", self.source, exc_info=True)
+                log.warning(
+                    "feed %s: viewer count failed (unexpected error %s)",
+                    self.source,
+                    type(error).__name__,
+                )
             await self._wait(self._viewers_every_s, stop)
 
     async def count_viewers(self, client: httpx.AsyncClient, sink: PageSink) -> int | None:
@@ -647,7 +710,9 @@ class TwitchChatFeed:
         if response.status_code != 200:
             log.info("feed %s: Helix streams HTTP %d", self.source, response.status_code)
             return None
-        data = response.json()["data"]
+        # The feeds' reading (parsing.load_json): an answer nested past the parser's depth
+        # is a malformed answer, not a RecursionError (it ended the viewer counts for good).
+        data = load_json(response)["data"]
         if not data:
             return None
         online = viewer_count(data[0]["viewer_count"], "viewer_count", required=True)
@@ -664,10 +729,23 @@ class _Reconnect(Exception):
 
 def _helix_message(response: httpx.Response) -> str:
     try:
-        body = response.json()
-        return as_text(body.get("message")) or f"HTTP {response.status_code}"
-    except ValueError:
+        body = load_json(response)
+    except MalformedResponse:
         return f"HTTP {response.status_code}"
+    message = as_text(body.get("message")) if isinstance(body, dict) else ""
+    return _said(message) if message else f"HTTP {response.status_code}"
+
+
+_WORDS_SHOWN = 200
+
+
+def _said(text: str) -> str:
+    """A server's words (a Helix error's ``message``, a revocation's status, a session id) as
+    the feed's status shows them: on one line, control characters escaped, cut to 200
+    characters. Shown as sent, a 403's 2 MB ``message`` was the status line (with its ESC
+    sequences and line breaks) in the window, on the phone and in the report's feed status."""
+    text = escape_controls(text)
+    return text if len(text) <= _WORDS_SHOWN else text[:_WORDS_SHOWN] + "…"
 
 
 def _recent_key(message_id: str) -> str:
