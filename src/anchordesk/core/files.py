@@ -7,6 +7,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from anchordesk.core.disk import not_a_file
+
 
 def _umask() -> int:
     # Linux tells it without changing it; elsewhere it can only be read by setting it (and
@@ -47,3 +49,21 @@ def write_text_atomically(path: Path, text: str, *, new_file_mode: int | None = 
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+class NotARegularFile(OSError):
+    """What a path names is no regular file (str(): "a pipe, not a file")."""
+
+
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """At most ``max_bytes + 1`` bytes of the regular file ``path`` (one more tells it is too
+    long). Opened without waiting: a FIFO at a file's name was opened with a blocking open()
+    that waited for a writer for ever, deaf to SIGTERM once a run had taken the signal; and
+    a device (a link to /dev/zero) was read without end. Raises ``NotARegularFile`` for
+    those, ``OSError`` as ``open()`` does."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | os.O_CLOEXEC)
+    with os.fdopen(descriptor, "rb") as file:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotARegularFile(f"{not_a_file(mode)}, not a file")
+        return file.read(max_bytes + 1)
