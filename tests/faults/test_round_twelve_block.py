@@ -8,9 +8,20 @@ own, FIFOs nobody reads or writes, pipes that stop being read) and failed before
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
-from .live_runs import SMALL, child_env, run_live
+import keyring
+import pytest
+
+from anchordesk.core import secrets
+
+from .live_runs import SMALL, LiveRun, child_env, run_live
 
 
 def test_a_youtube_quota_file_that_is_a_pipe_is_said_and_never_waited_for(tmp_path: Path) -> None:
@@ -33,3 +44,100 @@ def test_a_youtube_quota_file_that_is_a_pipe_is_said_and_never_waited_for(tmp_pa
         "counting from 0" in run.stderr
     )
     assert (tmp_path / "r.mkv").stat().st_size > 0
+
+
+# A Secret Service that owns its name on the bus and never answers a call (a hung
+# gnome-keyring, an unlock prompt nobody sees): it says "call" for each call it swallows.
+_HUNG_SECRET_SERVICE = """
+import sys
+from jeepney.bus_messages import message_bus
+from jeepney.io.blocking import open_dbus_connection
+
+connection = open_dbus_connection(bus=sys.argv[1])
+connection.send_and_get_reply(message_bus.RequestName("org.freedesktop.secrets"))
+print("ready", flush=True)
+while True:
+    connection.receive()
+    print("call", flush=True)
+"""
+
+
+@pytest.fixture
+def hung_secret_service(tmp_path: Path) -> Iterator[tuple[str, IO[str]]]:
+    """A private session bus (dbus-daemon) whose Secret Service never answers: its address,
+    and the service's lines ("call" for each call it received)."""
+    if shutil.which("dbus-daemon") is None:
+        pytest.skip("dbus-daemon is not installed")
+    bus = subprocess.Popen(
+        [
+            "dbus-daemon",
+            "--session",
+            "--nofork",
+            "--print-address=1",
+            f"--address=unix:path={tmp_path / 'bus'}",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert bus.stdout is not None
+    address = bus.stdout.readline().strip()
+    service = subprocess.Popen(
+        [sys.executable, "-c", _HUNG_SECRET_SERVICE, address], stdout=subprocess.PIPE, text=True
+    )
+    assert service.stdout is not None
+    try:
+        assert service.stdout.readline().strip() == "ready"
+        yield address, service.stdout
+    finally:
+        for process in (service, bus):
+            process.kill()
+            process.wait(10)
+
+
+def test_a_keyring_that_never_answers_does_not_hold_the_run_or_its_stop(
+    tmp_path: Path, hung_secret_service: tuple[str, IO[str]]
+) -> None:
+    # Before: `anchordesk live --feed …` asked the keyring for the feed's token and waited for
+    # ever before its first line, deaf to SIGTERM (killed by the harness): a D-Bus call has no
+    # timeout, and the signal handler cannot interrupt it.
+    address, calls = hung_secret_service
+    run = LiveRun(
+        *SMALL,
+        *("--record", str(tmp_path / "r.mkv"), "--feed", "json=http://127.0.0.1:9/feed"),
+        env=child_env(tmp_path, DBUS_SESSION_BUS_ADDRESS=address),
+    )
+    try:
+        while calls.readline().strip() != "call":  # the keyring was asked: it never answers
+            pass
+        sent_at = run.send(signal.SIGTERM)
+        assert run.wait(10) == 0, run.stderr
+    finally:
+        run.kill()
+    assert run.ended_at_s is not None and run.ended_at_s - sent_at < 2.0
+    assert (
+        "Stream keys and tokens are kept for this run only: the system keyring had not "
+        "answered when the run was stopped" in run.stderr
+    )
+    assert "SIGTERM during start-up: stopped before the picture started" in run.stderr
+
+
+def test_a_keyring_that_never_answers_is_given_up_after_its_deadline(
+    hung_secret_service: tuple[str, IO[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: the first keyring call of a run waited for ever; now the run goes on without the
+    # keyring (secrets in memory for this run), saying why.
+    from keyring.backends import SecretService
+
+    address, _ = hung_secret_service
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(SecretService.Keyring())
+    try:
+        store = secrets.SecretStore()
+        store.deadline_s = 0.3
+        assert store.get("feed/f1/token") is None
+        assert store.fallback_reason == "the system keyring did not answer within 0.3 s"
+        store.set("feed/f1/token", "t0ken")  # kept in memory for the run, not waited for
+        assert store.get("feed/f1/token") == "t0ken"
+    finally:
+        keyring.set_keyring(previous)
