@@ -7,21 +7,27 @@ own, FIFOs nobody reads or writes, pipes that stop being read) and failed before
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
 import keyring
 import pytest
+from servers import free_port
 
 from anchordesk.core import secrets
+from anchordesk.showfile.samples import sample_show_path
 
 from .live_runs import SMALL, LiveRun, child_env, run_live
+from .test_round_eleven_net import _full_pipe
 
 
 def test_a_youtube_quota_file_that_is_a_pipe_is_said_and_never_waited_for(tmp_path: Path) -> None:
@@ -141,3 +147,44 @@ def test_a_keyring_that_never_answers_is_given_up_after_its_deadline(
         assert store.get("feed/f1/token") == "t0ken"
     finally:
         keyring.set_keyring(previous)
+
+
+def test_the_audience_server_with_an_output_nobody_reads_still_stops_at_once() -> None:
+    # Before: `anchordesk audience` printed its address with print(); into a pipe nobody reads
+    # (a log collector that hangs, a terminal paused with Ctrl+S) the main thread blocked there
+    # for ever, deaf to SIGTERM (its handler only sets an event), the server serving on.
+    sample = sample_show_path("en")
+    assert sample is not None
+    port = free_port()
+    read_end, write_end = _full_pipe()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "anchordesk",
+            "audience",
+            "--show",
+            str(sample),
+            "--port",
+            str(port),
+        ],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(write_end)
+    try:
+        while True:  # serving: its address is in the pipe nobody reads
+            with contextlib.suppress(ConnectionRefusedError):
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+                break
+            assert process.poll() is None, process.communicate()[1]
+        sent_at = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(10) == 0
+        assert time.monotonic() - sent_at < 2.0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        os.close(read_end)

@@ -422,9 +422,12 @@ def run_audience(show_path: Path, port: int = 0, seed: int = 1, rate: float = 2.
     with contextlib.suppress(ValueError):  # not the main thread (tests)
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
     server.start()
-    print(f"Rehearsal audience for {show.title!r} at {server.url}")
-    print(f"  use it with: anchordesk live --show {show_path} --feed json={server.url}")
-    print("  Ctrl+C stops it.", flush=True)
+    # Through the console writer: print() into a pipe nobody reads (a log collector that
+    # hangs, a terminal paused with Ctrl+S) blocked the main thread for ever, deaf to SIGTERM
+    # (its handler only sets ``stop``), the server serving on.
+    _say(f"Rehearsal audience for {show.title!r} at {server.url}")
+    _say(f"  use it with: anchordesk live --show {show_path} --feed json={server.url}")
+    _say("  Ctrl+C stops it.")
     try:
         while not stop.wait(0.5):
             pass
@@ -435,7 +438,7 @@ def run_audience(show_path: Path, port: int = 0, seed: int = 1, rate: float = 2.
     from anchordesk.core.money import format_money
 
     gmv = format_money(simulator.gmv, show.currency, show.language)
-    print(
+    _say(
         f"Served {simulator.comments_made} comments and {simulator.orders_made} orders (GMV {gmv})."
     )
     return 0
