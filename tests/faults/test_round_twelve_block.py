@@ -8,6 +8,7 @@ own, FIFOs nobody reads or writes, pipes that stop being read) and failed before
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -21,11 +22,14 @@ from typing import IO
 
 import keyring
 import pytest
+from report_sessions import write_big_session
 from servers import free_port
 
+from anchordesk.cli.main import main as cli_main
 from anchordesk.core import secrets
 from anchordesk.showfile.samples import sample_show_path
 
+from .disks import fill, tmpfs
 from .live_runs import SMALL, LiveRun, child_env, run_live
 from .test_round_eleven_net import _full_pipe
 
@@ -188,3 +192,22 @@ def test_the_audience_server_with_an_output_nobody_reads_still_stops_at_once() -
             process.kill()
             process.wait(10)
         os.close(read_end)
+
+
+def test_a_whole_session_on_a_disk_the_show_filled_still_gives_its_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: "error: anchordesk report: …/S.adsession: not a usable session file (disk I/O
+    # error)", exit 2: SQLite could not make the WAL index (-shm) beside the file on the full
+    # disk, and only a read-only folder was read without it.
+    whole = tmp_path / "S.adsession"
+    write_big_session(whole)
+    assert cli_main(["report", str(whole), "--json"]) == 0
+    expected = json.loads(capsys.readouterr().out)
+    with tmpfs(tmp_path / "disk", 1024) as disk:
+        shutil.copyfile(whole, disk / "S.adsession")
+        fill(disk)
+        assert cli_main(["report", str(disk / "S.adsession"), "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+    assert report["orders"] == expected["orders"] > 300
+    assert report["gmv_by_currency"] == expected["gmv_by_currency"]
