@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -27,6 +28,7 @@ from servers import free_port
 
 from anchordesk.cli.main import main as cli_main
 from anchordesk.core import secrets
+from anchordesk.live.reports import session_summary
 from anchordesk.showfile.samples import sample_show_path
 
 from .disks import fill, tmpfs
@@ -211,3 +213,24 @@ def test_a_whole_session_on_a_disk_the_show_filled_still_gives_its_report(
         report = json.loads(capsys.readouterr().out)
     assert report["orders"] == expected["orders"] > 300
     assert report["gmv_by_currency"] == expected["gmv_by_currency"]
+
+
+def test_the_window_s_report_page_on_a_disk_that_fills_is_not_left_cut(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Before: the page next to the session was written in place: 24 kB of it was left, cut
+    # mid-tag, and the log had a traceback for the full disk.
+    with tmpfs(tmp_path / "disk", 8 * 1024) as disk:
+        session = disk / "S.adsession"
+        write_big_session(session)
+        fill(disk, leave_bytes=60_000)  # the session is read; its page (larger) does not fit
+        with caplog.at_level(logging.WARNING, logger="anchordesk.live.reports"):
+            summary = session_summary(session, "rehearsal")
+        assert summary.html_path is None and summary.files == (session,)
+        assert not (disk / "S.html").exists()
+        assert [record.exc_info for record in caplog.records] == [None]
+        assert caplog.records[0].getMessage() == (
+            f"the report page {disk / 'S.html'} cannot be written (No space left on device); "
+            "the session is kept"
+        )
+        assert summary.session_lines  # the dialog still shows the session's figures
