@@ -234,3 +234,23 @@ def test_the_window_s_report_page_on_a_disk_that_fills_is_not_left_cut(
             "the session is kept"
         )
         assert summary.session_lines  # the dialog still shows the session's figures
+
+
+def test_a_report_page_that_does_not_fit_on_the_disk_leaves_the_earlier_page_as_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: the page was written in place: last week's page was replaced by 20 kB of the new
+    # one, cut mid-tag, and only then "cannot write (No space left on device)".
+    session = tmp_path / "S.adsession"
+    write_big_session(session)
+    earlier = "<!doctype html><p>the page of last week</p>\n"
+    with tmpfs(tmp_path / "disk", 1024) as disk:
+        page = disk / "page.html"
+        page.write_text(earlier, encoding="utf-8")
+        fill(disk, leave_bytes=20_000)
+        assert cli_main(["report", str(session), "--html", str(page)]) == 2
+        assert page.read_text(encoding="utf-8") == earlier
+        assert sorted(path.name for path in disk.iterdir()) == ["filler.bin", "page.html"]
+    assert capsys.readouterr().err.strip() == (
+        f"error: anchordesk report --html {page}: cannot write (No space left on device)"
+    )

@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import signal
+import stat
 import sys
 import threading
 from collections.abc import Sequence
@@ -332,7 +333,17 @@ _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 def _write_page(path: Path, page: str) -> None:
     """Write the page; into a named pipe only while a program reads it (``--html >(…)``).
     Opened as a file, a pipe nobody reads waited for a reader for ever: ``report --html
-    FIFO`` hung (ENXIO now, said in words)."""
+    FIFO`` hung (ENXIO now, said in words). A file is replaced whole or not at all: written
+    in place, a disk that filled left last week's page replaced by a page cut mid-tag."""
+    from anchordesk.core.files import write_text_atomically
+
+    try:
+        kind = os.stat(path).st_mode
+    except OSError:
+        kind = None  # nothing there yet (or unreachable: the write says why)
+    if kind is None or stat.S_ISREG(kind):
+        write_text_atomically(path.resolve(), page)
+        return
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NONBLOCK", 0)
     descriptor = os.open(path, flags, 0o666)
     with contextlib.suppress(AttributeError):  # Windows: no O_NONBLOCK to take back
