@@ -254,3 +254,25 @@ def test_a_report_page_that_does_not_fit_on_the_disk_leaves_the_earlier_page_as_
     assert capsys.readouterr().err.strip() == (
         f"error: anchordesk report --html {page}: cannot write (No space left on device)"
     )
+
+
+def test_desktop_install_replaces_pipes_at_its_files_names_and_never_waits(tmp_path: Path) -> None:
+    # Before: a FIFO at the menu entry's name held `anchordesk desktop install` for ever
+    # (killed by the harness after 30 s); one at the MIME file's name was a traceback
+    # (shutil.SpecialFileError).
+    data = tmp_path / "data"
+    entry = data / "applications" / "io.github.anchordesk.AnchorDesk.desktop"
+    mime = data / "mime" / "packages" / "io.github.anchordesk.AnchorDesk.xml"
+    for fifo in (entry, mime):
+        fifo.parent.mkdir(parents=True)
+        os.mkfifo(fifo)
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("anchordesk")), "desktop", "install"],
+        env=child_env(tmp_path, XDG_DATA_HOME=str(data)),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Exec=" in entry.read_text(encoding="utf-8")
+    assert "show.json" in mime.read_text(encoding="utf-8")

@@ -26,7 +26,14 @@ def _umask() -> int:
 
 
 def write_text_atomically(path: Path, text: str, *, new_file_mode: int | None = None) -> None:
-    """Write ``text`` so that a crash leaves the old file or the new one, never half of one.
+    """Write ``text`` (UTF-8, as it is: no newline translation) with
+    :func:`write_bytes_atomically`."""
+    write_bytes_atomically(path, text.encode("utf-8"), new_file_mode=new_file_mode)
+
+
+def write_bytes_atomically(path: Path, data: bytes, *, new_file_mode: int | None = None) -> None:
+    """Write ``data`` so that a crash leaves the old file or the new one, never half of one.
+    Whatever was at the name (a FIFO, which an open() for writing waits on) is replaced.
 
     The file keeps its permissions (a 0644 show file stays 0644: the temporary file that
     replaces it would otherwise bring mkstemp's 0600). A new file gets ``new_file_mode``, or
@@ -40,8 +47,8 @@ def write_text_atomically(path: Path, text: str, *, new_file_mode: int | None = 
         mode = new_file_mode if new_file_mode is not None else 0o666 & ~_umask()
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, mode)
