@@ -157,7 +157,9 @@ def test_a_keyring_that_never_answers_is_given_up_after_its_deadline(
         keyring.set_keyring(previous)
 
 
-def test_the_audience_server_with_an_output_nobody_reads_still_stops_at_once() -> None:
+def test_the_audience_server_with_an_output_nobody_reads_still_stops_at_once(
+    tmp_path: Path,
+) -> None:
     # Before: `anchordesk audience` printed its address with print(); into a pipe nobody reads
     # (a log collector that hangs, a terminal paused with Ctrl+S) the main thread blocked there
     # for ever, deaf to SIGTERM (its handler only sets an event), the server serving on.
@@ -179,6 +181,7 @@ def test_the_audience_server_with_an_output_nobody_reads_still_stops_at_once() -
         stdout=write_end,
         stderr=subprocess.PIPE,
         text=True,
+        env=child_env(tmp_path),
     )
     os.close(write_end)
     try:
