@@ -255,14 +255,15 @@ def test_an_order_sent_again_with_its_units_split_into_lines_is_the_same_order(
 
 
 _SIGTERM_AT_THE_ADDRESS = """
-import builtins, os, signal, sys
+import os, signal, sys
 from anchordesk.cli.main import main
-said = builtins.print
-def print(*args, **kwargs):  # a client that sends SIGTERM the moment the address is said
-    said(*args, **kwargs)
-    if " at http://" in str(args[0]):
+from anchordesk.core import logs
+said = logs.console_write
+def console_write(text, stream):  # a client that sends SIGTERM the moment the address is said
+    said(text, stream)
+    if " at http://" in text:
         os.kill(os.getpid(), signal.SIGTERM)
-builtins.print = print
+logs.console_write = console_write
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import signal
+import stat
 import sys
 import threading
 from collections.abc import Sequence
@@ -332,7 +333,17 @@ _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 def _write_page(path: Path, page: str) -> None:
     """Write the page; into a named pipe only while a program reads it (``--html >(…)``).
     Opened as a file, a pipe nobody reads waited for a reader for ever: ``report --html
-    FIFO`` hung (ENXIO now, said in words)."""
+    FIFO`` hung (ENXIO now, said in words). A file is replaced whole or not at all: written
+    in place, a disk that filled left last week's page replaced by a page cut mid-tag."""
+    from anchordesk.core.files import write_text_atomically
+
+    try:
+        kind = os.stat(path).st_mode
+    except OSError:
+        kind = None  # nothing there yet (or unreachable: the write says why)
+    if kind is None or stat.S_ISREG(kind):
+        write_text_atomically(path.resolve(), page)
+        return
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NONBLOCK", 0)
     descriptor = os.open(path, flags, 0o666)
     with contextlib.suppress(AttributeError):  # Windows: no O_NONBLOCK to take back
@@ -422,9 +433,12 @@ def run_audience(show_path: Path, port: int = 0, seed: int = 1, rate: float = 2.
     with contextlib.suppress(ValueError):  # not the main thread (tests)
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
     server.start()
-    print(f"Rehearsal audience for {show.title!r} at {server.url}")
-    print(f"  use it with: anchordesk live --show {show_path} --feed json={server.url}")
-    print("  Ctrl+C stops it.", flush=True)
+    # Through the console writer: print() into a pipe nobody reads (a log collector that
+    # hangs, a terminal paused with Ctrl+S) blocked the main thread for ever, deaf to SIGTERM
+    # (its handler only sets ``stop``), the server serving on.
+    _say(f"Rehearsal audience for {show.title!r} at {server.url}")
+    _say(f"  use it with: anchordesk live --show {show_path} --feed json={server.url}")
+    _say("  Ctrl+C stops it.")
     try:
         while not stop.wait(0.5):
             pass
@@ -435,7 +449,7 @@ def run_audience(show_path: Path, port: int = 0, seed: int = 1, rate: float = 2.
     from anchordesk.core.money import format_money
 
     gmv = format_money(simulator.gmv, show.currency, show.language)
-    print(
+    _say(
         f"Served {simulator.comments_made} comments and {simulator.orders_made} orders (GMV {gmv})."
     )
     return 0

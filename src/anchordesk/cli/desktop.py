@@ -18,6 +18,7 @@ from pathlib import Path
 
 from anchordesk.core import paths
 from anchordesk.core.errors import UserError
+from anchordesk.core.files import write_bytes_atomically
 
 MIME_TYPE = "application/x-anchordesk-show+json"
 
@@ -101,14 +102,20 @@ def install(home: Path | None = None, executable: Path | None = None) -> list[Pa
     }
     written = []
     for key, target in installed_files(home).items():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if key == "desktop":
-            target.write_text(desktop_entry(executable), encoding="utf-8")
-        elif key.startswith("png "):
-            size = int(key.split()[1].split("x")[0])
-            shutil.copyfile(paths.icon_path(size), target)
-        else:
-            shutil.copyfile(sources[key], target)
+        # Each file replaced whole: written in place, a FIFO at the menu entry's name held the
+        # command for ever, and one at the MIME file's name was a traceback (SpecialFileError).
+        try:
+            if key == "desktop":
+                data = desktop_entry(executable).encode("utf-8")
+            elif key.startswith("png "):
+                data = paths.icon_path(int(key.split()[1].split("x")[0])).read_bytes()
+            else:
+                data = sources[key].read_bytes()
+            write_bytes_atomically(target, data)
+        except OSError as error:
+            raise UserError(
+                f"anchordesk desktop install: cannot write {target} ({error.strerror or error})"
+            ) from None
         written.append(target)
     _refresh_caches(home)
     return written

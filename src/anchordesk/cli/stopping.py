@@ -20,6 +20,8 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Final
 
+from anchordesk.core import secrets
+
 log = logging.getLogger("anchordesk")
 
 #: From the request to the files finished (the process exits just after): the network outputs
@@ -56,8 +58,11 @@ class StopRequests:
             return
         for number in _SIGNALS:
             self._installed[number] = signal.signal(number, self._on_signal)
+        # A keyring that never answers is left at once (its wait polls this flag).
+        secrets.store().give_up_when(lambda: self.requested)
 
     def uninstall(self) -> None:
+        secrets.store().give_up_when(None)
         for number, previous in self._installed.items():
             signal.signal(number, previous)  # type: ignore[arg-type]
         self._installed.clear()
@@ -170,6 +175,7 @@ def forget(*, keep_handlers: bool = False) -> None:
     are finished (Ctrl+C pressed three times, a SIGTERM after SIGINT) must not kill it then,
     with the default action's exit code (143) and its last lines unprinted."""
     global _current
+    secrets.store().give_up_when(None)
     if _current is not None:
         if keep_handlers and threading.current_thread() is threading.main_thread():
             _ignore_from_now_on()

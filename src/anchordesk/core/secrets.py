@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from enum import StrEnum
+from typing import Final, TypeVar
 
 import keyring
 import keyring.backends.chainer
@@ -25,7 +27,19 @@ import keyring.errors
 
 SERVICE = "anchordesk"
 
+#: How long a keyring call may take. A Secret Service answers in milliseconds; one that never
+#: answers (a hung gnome-keyring, a bus that accepts and says nothing) held
+#: `anchordesk live --feed …` for ever before its first line, deaf to SIGTERM: D-Bus calls
+#: have no timeout of their own.
+ANSWER_DEADLINE_S: Final = 10.0
+
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+
+class NoAnswer(keyring.errors.KeyringError):
+    """The keyring did not answer in time, or a stop came first (str(): which, in words)."""
 
 
 def stream_key_name(destination_id: str) -> str:
@@ -58,6 +72,42 @@ class SecretStore:
         self._fallback_reason: str | None = None
         self._problem: KeyringProblem | None = None
         self._listeners: list[Callable[[str], None]] = []
+        self.deadline_s = ANSWER_DEADLINE_S
+        self._give_up: Callable[[], bool] | None = None
+
+    def give_up_when(self, stopping: Callable[[], bool] | None) -> None:
+        """Stop waiting for the keyring as soon as ``stopping()`` is true (a run's stop
+        request: a signal handler cannot interrupt a D-Bus call that waits in the C library).
+        It must only read a flag: it is polled from the thread that waits."""
+        self._give_up = stopping
+
+    def _ask(self, call: Callable[..., _T], *args: str) -> _T:
+        """``call(*args)`` on a thread of its own, waited for until it answers, the deadline
+        passes or the run is asked to stop (``NoAnswer``; the call is left to itself)."""
+        answer: list[_T] = []
+        failure: list[BaseException] = []
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                answer.append(call(*args))
+            except BaseException as error:  # handed to the caller as it was raised
+                failure.append(error)
+            finally:
+                done.set()
+
+        threading.Thread(target=work, name="keyring", daemon=True).start()
+        deadline = time.monotonic() + self.deadline_s
+        # Short slices: the stop's flag is read between them.
+        while not done.wait(0.05):
+            give_up = self._give_up
+            if give_up is not None and give_up():
+                raise NoAnswer("the system keyring had not answered when the run was stopped")
+            if time.monotonic() >= deadline:
+                raise NoAnswer(f"the system keyring did not answer within {self.deadline_s:g} s")
+        if failure:
+            raise failure[0]
+        return answer[0]
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -83,7 +133,7 @@ class SecretStore:
         if not self.persistent:
             return False
         try:
-            backend = keyring.get_keyring()
+            backend = self._ask(keyring.get_keyring)
         except Exception as error:  # a broken keyring configuration: no backend to use
             self._fall_back(error)
             return False
@@ -118,6 +168,9 @@ class SecretStore:
         if isinstance(error, keyring.errors.NoKeyringError):
             problem = KeyringProblem.NO_BACKEND
             reason = "no system keyring is installed"
+        elif isinstance(error, NoAnswer):
+            problem = KeyringProblem.UNAVAILABLE
+            reason = str(error)
         else:
             problem = KeyringProblem.UNAVAILABLE
             detail = f" ({first_sentence})" if first_sentence else ""
@@ -138,7 +191,7 @@ class SecretStore:
     def get(self, name: str) -> str | None:
         if self.persistent:
             try:
-                value = keyring.get_password(self.service, name)
+                value = self._ask(keyring.get_password, self.service, name)
             except (keyring.errors.KeyringError, RuntimeError, OSError) as error:
                 self._fall_back(error)
             else:
@@ -155,7 +208,7 @@ class SecretStore:
             return
         if self.persistent:
             try:
-                keyring.set_password(self.service, name, value)
+                self._ask(keyring.set_password, self.service, name, value)
             except (keyring.errors.KeyringError, RuntimeError, OSError) as error:
                 self._fall_back(error)
             else:
@@ -171,7 +224,7 @@ class SecretStore:
         if not self.persistent:
             return
         try:
-            keyring.delete_password(self.service, name)
+            self._ask(keyring.delete_password, self.service, name)
         except keyring.errors.PasswordDeleteError:
             pass  # nothing stored under that name: already deleted
         except (keyring.errors.KeyringError, RuntimeError, OSError) as error:

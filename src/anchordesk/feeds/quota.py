@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from anchordesk.core.files import write_text_atomically
+from anchordesk.core.files import read_regular_file, write_text_atomically
 from anchordesk.core.paths import user_data_dir
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ PACIFIC = ZoneInfo("America/Los_Angeles")
 _FORMAT = 1
 # Keys of days gone by are dropped after this many (the file stays a few lines).
 _KEEP_KEYS = 50
+# Fifty keys' days are about 5 kB: anything far larger is not this file.
+_MAX_FILE_BYTES = 1_000_000
 
 
 def key_digest(secret: str) -> str:
@@ -102,7 +104,12 @@ class DailyQuota:
         if self._path is None:
             return {}
         try:
-            body = json.loads(self._path.read_text(encoding="utf-8"))
+            # Without waiting: a FIFO at the file's name hung `anchordesk live --feed
+            # youtube-chat=…` for ever before its first frame, deaf to SIGTERM.
+            raw = read_regular_file(self._path, _MAX_FILE_BYTES)
+            if len(raw) > _MAX_FILE_BYTES:
+                raise ValueError(f"larger than {_MAX_FILE_BYTES:,} bytes")
+            body = json.loads(raw.decode("utf-8"))
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as error:

@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from anchordesk.core.files import write_text_atomically
 from anchordesk.show.timing import SegmentTiming
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,15 @@ def session_summary(path: Path, mode: str, language: str = "en") -> SessionSumma
     html_path: Path | None = path.with_suffix(".html")
     try:
         assert html_path is not None
-        html_path.write_text(report_html(report, language), encoding="utf-8")
-    except OSError:
-        log.exception("cannot write the report page next to %s", path)
+        # Whole or not at all: written in place, a disk that filled (as shows fill disks) left
+        # a page cut mid-tag, and a FIFO at its name held the report for ever.
+        write_text_atomically(html_path, report_html(report, language))
+    except OSError as error:
+        log.warning(
+            "the report page %s cannot be written (%s); the session is kept",
+            html_path,
+            error.strerror or error,
+        )
         html_path = None
     files = (path, html_path) if html_path is not None else (path,)
     gmv = report.ledger.gmv_by_currency.get(report.currency)

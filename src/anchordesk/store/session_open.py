@@ -3,10 +3,11 @@
 A session is written in WAL mode, and a WAL database is read through its ``-shm`` index,
 which SQLite creates beside the file. On read-only media (a USB stick, a read-only share, a
 mounted backup) it cannot, and the file could not be read at all ("unable to open database
-file"). There, a file without a ``-wal`` (closed cleanly) is opened as ``immutable`` (SQLite
-then needs no index and no lock: nothing can write there), and a file with one (a crash, or
-a copy taken while a show ran) is copied with its ``-wal`` into a temporary folder and read
-from there, so no committed order in the ``-wal`` is missed.
+file"); nor on a full disk ("disk I/O error"). There, a file without a ``-wal`` (closed
+cleanly) is opened as ``immutable`` (SQLite then needs no index and no lock: nothing can
+write there), and a file with one (a crash, or a copy taken while a show ran) is copied with
+its ``-wal`` into a temporary folder and read from there, so no committed order in the
+``-wal`` is missed.
 """
 
 from __future__ import annotations
@@ -32,6 +33,21 @@ def _connect(path: Path, *options: str) -> sqlite3.Connection:
     return sqlite3.connect(uri, uri=True, isolation_level=None)
 
 
+# SQLite's ``-shm`` index of a WAL file is 32 kB, written as it is opened.
+_INDEX_BYTES = 32 * 1024
+
+
+def _no_room_for_the_index(folder: Path) -> bool:
+    """True when the disk holding ``folder`` cannot take the ``-shm`` index: a show that filled
+    the disk left a whole session there, and `anchordesk report` called it "not a usable
+    session file (disk I/O error)" (SQLite could not make its index), exit 2, no report."""
+    try:
+        info = os.statvfs(folder)
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < _INDEX_BYTES
+
+
 def open_for_reading(
     path: Path,
 ) -> tuple[sqlite3.Connection, tempfile.TemporaryDirectory[str] | None]:
@@ -43,7 +59,8 @@ def open_for_reading(
         return db, None
     except sqlite3.OperationalError:
         db.close()
-        if os.access(path.resolve().parent, os.W_OK):
+        folder = path.resolve().parent
+        if os.access(folder, os.W_OK) and not _no_room_for_the_index(folder):
             raise  # not the read-only media case: the caller says what is wrong
     wal = Path(f"{path}-wal")
     if not wal.exists() or wal.stat().st_size == 0:
