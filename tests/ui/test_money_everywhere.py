@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from anchordesk.ui.main_window import MainWindow
@@ -20,6 +21,7 @@ PRICED_APART = {
         {"sku": "MUG", "title": "Mug", "price": "24.00", "stock": 50},
         {"sku": "KETTLE", "title": "Kettle", "price": "69.99", "currency": "EUR", "stock": 50},
         {"sku": "BEANS", "title": "Beans", "price": "4500", "currency": "JPY", "stock": 50},
+        {"sku": "DATES", "title": "Dates", "price": "12.345", "currency": "KWD", "stock": 50},
     ],
     "rundown": [
         {"title": "Opening", "seconds": 60},
@@ -58,3 +60,15 @@ def test_a_deal_on_a_product_priced_in_yen_is_priced_in_whole_yen(
     control_room.controller.show_product("KETTLE")
     qtbot.waitUntil(lambda: control_room.products._prefilled_for == "KETTLE", timeout=10000)
     assert control_room.products._deal_price.decimals() == 2
+
+
+def test_a_deal_suggested_for_a_three_decimal_currency_keeps_its_third_decimal(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path
+) -> None:
+    """The form suggests 20 % off a product without a planned deal: for KWD 12.345 it
+    suggested 9.880 (the suggestion rounded to cents) where 20 % off is 9.876."""
+    _open(qtbot, control_room, tmp_path)
+    control_room.controller.show_product("DATES")
+    qtbot.waitUntil(lambda: control_room.products._prefilled_for == "DATES", timeout=10000)
+    assert control_room.products._deal_price.decimals() == 3
+    assert control_room.products._deal_price.value() == pytest.approx(9.876, abs=1e-9)

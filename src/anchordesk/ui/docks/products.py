@@ -260,9 +260,13 @@ class ProductPanel(QWidget):
         if product is None:
             return
         currency = self._currency_of(product)
-        self._deal_price.setDecimals(currency_digits(currency) if currency else 2)
+        digits = currency_digits(currency) if currency else 2
+        self._deal_price.setDecimals(digits)
         plan = product.deal
-        price = plan.price if plan else (product.price * Decimal("0.8")).quantize(Decimal("0.01"))
+        # A suggestion of 20 % off, in the currency's own digits: a KWD 12.345 product was
+        # offered 9.880 (rounded to cents) for 9.876.
+        suggested = (product.price * Decimal("0.8")).quantize(Decimal(1).scaleb(-digits))
+        price = plan.price if plan else suggested
         self._deal_price.setMaximum(float(product.price))
         self._deal_price.setValue(float(price))
         self._deal_seconds.setValue(plan.seconds if plan else 120)
