@@ -880,15 +880,28 @@ class SessionStore:
         )
 
     def comments(self) -> list[StoredComment]:
-        result = []
-        for seq, *row in self._rows("comments", self._comment_select()):
+        return [
+            StoredComment(comment, received_at)
+            for _seq, comment, received_at in self._readable(
+                "comments", self._comment_select(), comment_from_row
+            )
+        ]
+
+    def _readable(
+        self,
+        table: str,
+        columns: str,
+        from_row: Callable[[Sequence[object]], tuple[T, float]],
+    ) -> Iterator[tuple[int, T, float]]:
+        """``(seq, item, received_at)`` of each row of ``table`` that can be read; a row that
+        cannot is skipped and named (``skipped_rows``), in every table alike."""
+        for seq, *row in self._rows(table, columns):
             try:
-                comment, received_at = comment_from_row(row)
+                item, received_at = from_row(row)
             except ValueError as error:
-                self._skip("comments", seq, error)
+                self._skip(table, seq, error)
                 continue
-            result.append(StoredComment(comment, received_at))
-        return result
+            yield seq, item, received_at
 
     def comment_times(self) -> list[float]:
         """When each kept comment was received, in the order kept: what a continued session's
@@ -1031,12 +1044,7 @@ class SessionStore:
         ``rejected_items``."""
         result = []
         currency = self.show_currency()
-        for seq, *row in self._rows(table, columns):
-            try:
-                item, received_at = from_row(row)
-            except ValueError as error:
-                self._skip(table, seq, error)
-                continue
+        for seq, item, received_at in self._readable(table, columns, from_row):
             problem = problem_of(item, currency)
             if problem is not None:
                 self._rejected_on_read[(table, seq)] = StoredRejected(
@@ -1051,47 +1059,36 @@ class SessionStore:
         opened read-only has none). A row that cannot be read is skipped and counted, as in
         every other table: read with int() and float(), one damaged count ended the report
         with a traceback, and `live --session` continuing the file crashed as the show began."""
-        result = []
-        for seq, *row in self._rows(
-            "viewer_samples", "source, id, received_at, at, online, entered, likes, follows"
-        ):
-            try:
-                sample, received_at = viewers_from_row(row)
-            except ValueError as error:
-                self._skip("viewer_samples", seq, error)
-                continue
-            result.append(StoredViewerSample(sample, received_at))
-        return result
+        columns = "source, id, received_at, at, online, entered, likes, follows"
+        return [
+            StoredViewerSample(sample, received_at)
+            for _seq, sample, received_at in self._readable(
+                "viewer_samples", columns, viewers_from_row
+            )
+        ]
 
     def comment_removals(self) -> list[StoredCommentRemoval]:
         """Deletions and bans the platforms sent, in the order kept (a row that cannot be
         read skipped and counted, as `viewer_samples`)."""
-        result = []
-        for seq, *row in self._rows(
-            "comment_removals", "source, id, received_at, at, reason, comment_id, author_id, author"
-        ):
-            try:
-                removal, received_at = removal_from_row(row)
-            except ValueError as error:
-                self._skip("comment_removals", seq, error)
-                continue
-            result.append(StoredCommentRemoval(removal, received_at))
-        return result
+        columns = "source, id, received_at, at, reason, comment_id, author_id, author"
+        return [
+            StoredCommentRemoval(removal, received_at)
+            for _seq, removal, received_at in self._readable(
+                "comment_removals", columns, removal_from_row
+            )
+        ]
 
     def rejected_items(self) -> list[StoredRejected]:
         """Items not counted: those rejected when they arrived, then those found against the
         rule by ``orders()``/``order_updates()`` (call them first) in a file kept before it."""
-        result = []
-        for seq, *row in self._rows(
-            "rejected_items", "source, kind, item_id, received_at, reason, detail, raw"
-        ):
-            try:
-                item, received_at = rejected_from_row(row)
-            except ValueError as error:
-                self._skip("rejected_items", seq, error)
-                continue
-            result.append(StoredRejected(item, received_at))
-        return result + list(self._rejected_on_read.values())
+        columns = "source, kind, item_id, received_at, reason, detail, raw"
+        kept = [
+            StoredRejected(item, received_at)
+            for _seq, item, received_at in self._readable(
+                "rejected_items", columns, rejected_from_row
+            )
+        ]
+        return kept + list(self._rejected_on_read.values())
 
     def show_events(self) -> list[ShowEventRecord]:
         result = []
