@@ -202,6 +202,39 @@ def test_the_audience_server_with_an_output_nobody_reads_still_stops_at_once(
         os.close(read_end)
 
 
+def test_a_sigterm_the_moment_the_audience_server_listens_is_a_clean_stop(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: the server's constructor binds and listens, and the SIGTERM handler came after
+    # it: a client that connected and sent SIGTERM in between killed the process by the
+    # default action (exit -15, nothing said; the test above failed so once in CI). Here the
+    # signal comes from inside the constructor, the moment the socket listens.
+    from anchordesk.feeds import audience
+
+    sample = sample_show_path("en")
+    assert sample is not None
+    real_server = audience.AudienceServer
+    handler_when_listening: list[object] = []
+
+    def listening_then_signalled(*args: object, **kwargs: object) -> audience.AudienceServer:
+        server = real_server(*args, **kwargs)  # type: ignore[arg-type]
+        handler_when_listening.append(signal.getsignal(signal.SIGTERM))
+        if handler_when_listening[0] in (signal.SIG_DFL, None):
+            server.stop()  # the signal would kill the test run itself: fail instead
+            raise OSError("no SIGTERM handler while the server listened")
+        os.kill(os.getpid(), signal.SIGTERM)
+        return server
+
+    previous = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(audience, "AudienceServer", listening_then_signalled)
+    try:
+        assert cli_main(["audience", "--show", str(sample), "--port", "0"]) == 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert handler_when_listening[0] not in (signal.SIG_DFL, None)
+    assert "Served 0 comments and 0 orders" in capsys.readouterr().out
+
+
 def test_a_whole_session_on_a_disk_the_show_filled_still_gives_its_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -422,16 +422,17 @@ def run_audience(show_path: Path, port: int = 0, seed: int = 1, rate: float = 2.
     if not show.rundown:
         raise UserError(f"{show_path}: the show has no rundown for the audience to follow")
     simulator = AudienceSimulator(show, seed=seed, rate_per_s=rate)
+    # The handler before the server's socket listens (its constructor binds and listens): a
+    # client that connects and sends SIGTERM at once killed the process by the default action
+    # (exit -15, nothing said) when the signal came before the handler was set (seen twice
+    # under load, the second time in CI with the handler set just after the constructor).
+    stop = threading.Event()
+    with contextlib.suppress(ValueError):  # not the main thread (tests)
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         server = AudienceServer(simulator, port=port)
     except OSError as error:
         raise UserError(f"anchordesk audience --port {port}: {error.strerror or error}") from None
-    # The handler before the address is said: a client (a test, a script) that reads it and
-    # sends SIGTERM at once killed the process by the default action (exit -15, nothing said)
-    # when the signal came before this line ran (seen in the whole suite under load).
-    stop = threading.Event()
-    with contextlib.suppress(ValueError):  # not the main thread (tests)
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     server.start()
     # Through the console writer: print() into a pipe nobody reads (a log collector that
     # hangs, a terminal paused with Ctrl+S) blocked the main thread for ever, deaf to SIGTERM

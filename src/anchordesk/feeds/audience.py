@@ -655,9 +655,12 @@ class AudienceServer:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        # shutdown() waits for serve_forever() to notice: on a server never started it would
+        # wait for ever.
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join(5)
         self._server.server_close()
-        self._thread.join(5)
 
     def __enter__(self) -> AudienceServer:
         return self.start()
