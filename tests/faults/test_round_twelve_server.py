@@ -372,3 +372,45 @@ def test_a_twitch_welcome_that_cannot_be_read_closes_its_connection() -> None:
         script,
     )
     assert feed.health.errors >= 2
+
+
+class _SubscribeThenCloseTwitch(TwitchServer):
+    """EventSub that welcomes, takes the feed's subscriptions, then closes the connection."""
+
+    async def _serve_ws(self, connection: Any) -> None:
+        taken = len(self.subscriptions)
+        await _welcome(self, connection, f"session-{len(self.connections) + 1}")
+        await wait_until(lambda: len(self.subscriptions) >= taken + 3)()
+        await connection.close()
+
+
+def test_a_twitch_server_closing_each_connection_after_its_subscriptions_is_paced() -> None:
+    """Found after round twelve (the lead's leftover): a real EventSub server welcomes, takes
+    the three subscriptions, then closes. Before: taking the subscriptions reset the error
+    count, so every connection was followed 1 s later by the next, with three Helix
+    subscriptions each, for the whole show. Now a connection lost within 30 s of opening
+    counts against the next wait: 1, 2, 4, 8… up to 60 s."""
+    server, sink = _SubscribeThenCloseTwitch(), Collector()
+    waits: list[float] = []
+
+    async def sleep(delay_s: float) -> None:  # no real wait; the viewer count's never ends
+        if delay_s == 3600.0:
+            await asyncio.Event().wait()
+        waits.append(delay_s)
+
+    async def script(_feed: TwitchChatFeed) -> None:
+        await wait_until(lambda: len(waits) >= 5)()
+
+    run_with(
+        server,
+        lambda: TwitchChatFeed(
+            server.feed_url(),
+            server.token,
+            sleep=sleep,
+            viewers_every_s=3600.0,
+            clock=lambda: 100.0,  # every connection is lost at once
+        ),
+        sink,
+        script,
+    )
+    assert waits[:5] == [1.0, 2.0, 4.0, 8.0, 16.0]

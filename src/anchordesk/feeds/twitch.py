@@ -98,6 +98,9 @@ _HELIX_TIMEOUT_S = 10.0  # each read; the whole answer within three (poller.read
 _RECENT_MESSAGES = 5000
 # A session_reconnect sooner than this after the one before is a server asking it in a loop.
 _QUICK_MOVE_S = 30.0
+# A connection lost sooner than this after it opened did not prove the line works, even when
+# its subscriptions were taken: the next one waits longer each time (as an error does).
+_STABLE_SESSION_S = 30.0
 
 
 # (access token, refresh token) -> kept for the next run (the keyring), or nothing.
@@ -216,6 +219,7 @@ class TwitchChatFeed:
         self._store_failures = 0  # items in a row the store could not keep
         self._last_move_at: float | None = None  # the last session_reconnect followed
         self._quick_moves = 0  # session_reconnects in a row, each soon after the one before
+        self._short_sessions = 0  # connections in a row lost within _STABLE_SESSION_S
 
     # -- health -----------------------------------------------------------------------------
 
@@ -283,6 +287,7 @@ class TwitchChatFeed:
     ) -> None:
         url = self.ws_url
         while not stop.is_set():
+            opened_at = self._clock()
             try:
                 await self._session(client, sink, stop, url)
             except (UnicodeEncodeError, httpx.LocalProtocolError):
@@ -307,9 +312,22 @@ class TwitchChatFeed:
                 break
             self.reconnects += 1
             url = self.ws_url  # a lost line starts over at the main URL, with a new session
-            delay = exponential_delay_s(max(1, self._health.consecutive_errors), 1.0, 2.0, 60.0)
-            if self._health.consecutive_errors:
-                await self._wait(delay, stop)
+            # A server that welcomes, takes the subscriptions and closes reset the error count
+            # each time: a new connection and three Helix subscriptions every second for the
+            # whole show. A connection must last to count as working. (A silence past the
+            # keepalive has waited its 16 s or more already: its new connection is at once.)
+            short = self._clock() - opened_at < _STABLE_SESSION_S
+            lost = self._health.consecutive_errors > 0
+            self._short_sessions = self._short_sessions + 1 if short and lost else 0
+            if self._short_sessions == 3:
+                log.warning(
+                    "feed %s: Twitch closes each connection soon after it opens; "
+                    "waiting longer between connections (up to 60 s)",
+                    self.source,
+                )
+            attempt = max(self._health.consecutive_errors, self._short_sessions)
+            if attempt:
+                await self._wait(exponential_delay_s(attempt, 1.0, 2.0, 60.0), stop)
 
     async def _connect(self, url: str) -> tuple[ClientConnection, Mapping[str, Any]]:
         """Open a connection and read its welcome (the first message Twitch sends)."""
