@@ -232,5 +232,6 @@ def test_a_report_of_a_session_whose_feeds_an_error_stopped_says_so(
         f"{MISSING_BUNDLE}, which does not exist (fix or unset it)"
     )
     assert report.to_json()["feeds_stopped"] == why
-    assert f"数据源      {why}" in report_text(report, "zh_CN").splitlines()[6]
-    assert html.escape(why) in report_html(report, "ja")
+    # In the report's language (round thirteen): tests/faults/test_round_thirteen_lead.py.
+    assert "数据源      已停止：无法加载证书：" in report_text(report, "zh_CN").splitlines()[6]
+    assert html.escape(why.removeprefix("the feeds stopped: ")) in report_html(report, "en")

@@ -384,9 +384,25 @@ class FeedHub:
         status = json.dumps(
             [dataclasses.asdict(health) for health in self.health()], ensure_ascii=False
         )
+        # The reason as words too, so that a report in Chinese or Japanese says it in its
+        # language (the status holds it in English, as the remote API and logs say it).
+        words = self.failure_words
+        stopped = (
+            json.dumps(
+                {
+                    "template": words.template,
+                    "params": {name: str(value) for name, value in words.params.items()},
+                },
+                ensure_ascii=False,
+            )
+            if words is not None
+            else None
+        )
 
         def keep(store: Any) -> None:
             store.set_meta("feed_status", status)
+            if stopped is not None:
+                store.set_meta("feeds_stopped", stopped)
 
         try:
             self._writer.call(keep)

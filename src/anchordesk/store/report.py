@@ -34,7 +34,12 @@ from anchordesk.show.timing import (
 from anchordesk.store.report_board import ReportBoard, board_json, board_text_lines, session_board
 from anchordesk.store.report_clock import SteadyClock, in_era
 from anchordesk.store.report_events import restore_missing_segment_starts, session_timings
-from anchordesk.store.report_i18n import end_reason_text, report_language, text
+from anchordesk.store.report_i18n import (
+    end_reason_text,
+    report_language,
+    stop_reason_text,
+    text,
+)
 from anchordesk.store.report_rejected import RejectedEntry, rejected_entries, rejected_lines
 from anchordesk.store.session import (
     SessionStore,
@@ -80,6 +85,9 @@ class SessionReport:
     # ``feed_status``); "" when they ran as they should. Without it a report of such a show
     # read as a quiet audience: 0 comments, 0 orders.
     feeds_stopped: str = ""
+    # The same reason as the feeds' hub worded it (its English template and values), for the
+    # text and page in the report's language; None in a session of an older version.
+    feeds_stopped_words: tuple[str, dict[str, str]] | None = None
 
     @property
     def rejected_by_reason(self) -> dict[str, int]:
@@ -280,6 +288,24 @@ def _feeds_stopped(feed_status: str | None) -> str:
     return ""
 
 
+def _feeds_stopped_words(kept: str | None) -> tuple[str, dict[str, str]] | None:
+    """The session's ``feeds_stopped`` meta (the hub's template and values), or None when
+    absent or damaged (then the report says the English reason of ``feed_status``)."""
+    try:
+        words = json.loads(kept) if kept else None
+    except ValueError:
+        return None
+    if not isinstance(words, dict):
+        return None
+    template, params = words.get("template"), words.get("params")
+    if not isinstance(template, str) or not isinstance(params, dict):
+        return None
+    return template, {
+        str(name): escape_controls(" ".join(str(value).split())[:500])
+        for name, value in params.items()
+    }
+
+
 def build_report(path: Path) -> SessionReport:
     """Read a session file (read-only) and add everything up. Raises ``StoreError``.
 
@@ -289,6 +315,7 @@ def build_report(path: Path) -> SessionReport:
     try:
         show_json = store.meta("show")
         feed_status = store.meta("feed_status")
+        feeds_stopped_kept = store.meta("feeds_stopped")
         comments = store.comments()
         orders = store.orders()
         updates = store.order_updates()
@@ -356,6 +383,7 @@ def build_report(path: Path) -> SessionReport:
         rejected=rejected_entries(stored_rejected, ledger),
         unreadable_rows=unreadable,
         feeds_stopped=_feeds_stopped(feed_status),
+        feeds_stopped_words=_feeds_stopped_words(feeds_stopped_kept),
     )
     report.board = session_board(
         show, ledger, samples, [c.received_at for c in comments], events, ended, started
@@ -436,6 +464,17 @@ def money_text(amount: Decimal, currency: str, language: str) -> str:
     return format_money(amount, currency, language)
 
 
+def feeds_stopped_text(report: SessionReport, language: str) -> str:
+    """Why the feeds stopped, in the report's language when the session kept the reason as
+    words; else as the feeds' status kept it (English)."""
+    if report.feeds_stopped_words is not None:
+        template, values = report.feeds_stopped_words
+        said = stop_reason_text(template, values, language)
+        if said is not None:
+            return said
+    return report.feeds_stopped
+
+
 def report_text(report: SessionReport, language: str | None = None) -> str:
     """The report as a terminal screen, in ``language`` (default: the show's)."""
     lang = report_language(language or report.language)
@@ -468,7 +507,7 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
     lines.append(f"  {pad(t('orders'), label_w)}{count(report.orders)} ({units})")
     lines.append(f"  {pad(t('gmv'), label_w)}{money(report.gmv)}")
     if report.feeds_stopped:
-        lines.append(f"  {pad(t('feeds'), label_w)}{report.feeds_stopped}")
+        lines.append(f"  {pad(t('feeds'), label_w)}{feeds_stopped_text(report, lang)}")
     if report.rejected:
         rejected = t("rejected_short", count=count(len(report.rejected)))
         lines.append(f"  {pad(t('rejected'), label_w)}{rejected}")

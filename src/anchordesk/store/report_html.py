@@ -16,7 +16,12 @@ from anchordesk.show.timing import (
     format_duration,
     segments_total,
 )
-from anchordesk.store.report import SessionReport, money_text, started_text
+from anchordesk.store.report import (
+    SessionReport,
+    feeds_stopped_text,
+    money_text,
+    started_text,
+)
 from anchordesk.store.report_board import board_html
 from anchordesk.store.report_charts import bar_chart, gmv_chart, units_chart
 from anchordesk.store.report_i18n import end_reason_text, report_language, text
@@ -194,7 +199,7 @@ def _rejected_section(report: SessionReport, lang: str) -> str:
     if report.feeds_stopped:
         parts.append(
             f"<p class=feeds-stopped><b>{escape(text(lang, 'feeds'))}</b>: "
-            f"{escape(report.feeds_stopped)}</p>"
+            f"{escape(feeds_stopped_text(report, lang))}</p>"
         )
     if report.rejected:
 

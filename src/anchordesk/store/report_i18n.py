@@ -164,6 +164,16 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "session_file": ("Session file: {path}", "场次文件：{path}", "セッションファイル：{path}"),
     "rejected": ("Rejected", "已拒收", "除外"),
     "feeds": ("Feeds", "数据源", "フィード"),
+    "feeds_stopped": ("stopped: {reason}", "已停止：{reason}", "停止：{reason}"),
+    # Why the feeds' hub stopped them (feeds/hub.py ``_why_stopped``: the same English).
+    "feeds_stopped_certificates": (
+        "the certificates cannot be loaded: {name} names {path}, which does not exist "
+        "(fix or unset it)",
+        "无法加载证书：{name} 指向的 {path} 不存在（请修正或取消该设置）",
+        "証明書を読み込めません：{name} が指す {path} は存在しません"
+        "（修正するか設定を解除してください）",
+    ),
+    "feeds_stopped_error": ("{error} ({kind})", "{error}（{kind}）", "{error}（{kind}）"),
     "rejected_short": (
         "{count} items, not counted",
         "{count} 条，未计入",
@@ -282,3 +292,13 @@ def end_reason_text(reason: str | None, language: str) -> str:
         return text(language, "end_live")
     message = f"end_{reason}"
     return text(language, message) if message in MESSAGES else reason.replace("_", " ")
+
+
+def stop_reason_text(template: str, values: Mapping[str, str], language: str) -> str | None:
+    """The feeds' hub's reason (its English ``template`` and ``values``) in ``language``, or
+    None when the template is not one this version knows (a newer version's words)."""
+    for message in ("feeds_stopped_certificates", "feeds_stopped_error"):
+        if MESSAGES[message][0] == template:
+            words = text(language, message, **values)
+            return text(language, "feeds_stopped", reason=words)
+    return None
