@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import html
+import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from anchordesk.store.report import build_report, report_text
 from anchordesk.store.report_html import report_html
 
 from .test_round_eleven_lead import MISSING_BUNDLE, _the_window_s_rehearsal
+from .test_round_eleven_seams import run
 
 
 def test_a_report_in_chinese_or_japanese_says_why_the_feeds_stopped_in_its_language(
@@ -72,3 +75,48 @@ def test_every_reason_the_feeds_hub_gives_has_the_reports_words(
         for language in report_i18n.REPORT_LANGUAGES:
             assert report_i18n.stop_reason_text(words.template, values, language) is not None
     assert report_i18n.stop_reason_text("a newer version's words", {}, "ja") is None
+
+
+def test_a_quiet_stretch_before_a_kill_counts_in_the_segments_time(tmp_path: Path) -> None:
+    """R12resume F5: the mug's deal started 3 s into the show, then nothing happened (no
+    order, no comment, no viewer count) until the program was killed 25 s in; the same
+    command ran the mug 20 s more. Before: "Plan and actual" gave the mug 0:23, the killed
+    run counted only up to its last row (3 s). The running show now keeps a heartbeat every
+    5 s of its clock, and the run continuing the file lays its clock from there: 0:45."""
+    path = tmp_path / "show.adsession"
+    first, runtime = run(path)
+    runtime.start_deal(3.0, sku="MUG", price=Decimal("20.00"), seconds=600)
+    for now_s in (3.0, 8.0, 13.0, 18.0, 25.0):  # the picture's frames (a few of them)
+        runtime.layers(now_s, (320, 180))
+    first.close_store()  # killed 25 s in: nothing after the deal's start but frames
+
+    again, runtime = run(path)
+    runtime.stop_deal(20.0, sku="MUG")
+    again.close_store()
+    (mug,) = build_report(path).timings
+    assert mug.actual_s is not None
+    assert 45.0 <= mug.actual_s < 46.0
+
+
+def test_a_damaged_heartbeat_is_no_moment_of_the_show(tmp_path: Path) -> None:
+    """A heartbeat a hand edit or a damaged page left unreadable (text, a list, a time in
+    2150, a show clock of 1e300) is ignored: the runs are laid from their last rows."""
+    for damaged in (
+        "not json",
+        "[1, 2]",
+        '{"run": "x", "at": 5.6e9, "at_s": 10}',
+        '{"run": "x", "at": 1.7e9, "at_s": 1e300}',
+        '{"run": 7, "at": 1.7e9, "at_s": 10}',
+    ):
+        path = tmp_path / f"{len(damaged)}.adsession"
+        first, runtime = run(path)
+        runtime.start_deal(3.0, sku="MUG", price=Decimal("20.00"), seconds=600)
+        first.close_store()
+        with sqlite3.connect(path) as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('heard', ?)", (damaged,))
+        db.close()
+        again, runtime = run(path)
+        runtime.stop_deal(20.0, sku="MUG")
+        again.close_store()
+        (mug,) = build_report(path).timings
+        assert mug.actual_s is not None and 23.0 <= mug.actual_s < 24.0, damaged

@@ -205,6 +205,9 @@ class ShowRuntime:
         self._snapshot = self._take_snapshot()
         self.images = images if images is not None else ImageCache()
         self.overlays = SceneOverlaySource(self._scene_at, self.images)
+        # Told the media time after each frame's tick (the pipeline thread; a quick call):
+        # the session's heartbeat (live/show_session.py).
+        self.time_listeners: list[Callable[[float], None]] = []
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -282,6 +285,8 @@ class ShowRuntime:
         """The ``OverlaySource`` call from the pipeline thread, once per frame."""
         try:
             self.tick(now_s)
+            for listener in tuple(self.time_listeners):
+                listener(now_s)
         except Exception:
             # The picture must go on whatever the show rules do.
             log.exception("the show could not advance to %.3f s", now_s)

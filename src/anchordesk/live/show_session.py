@@ -22,6 +22,7 @@ import contextlib
 import itertools
 import json
 import logging
+import math
 import secrets
 import threading
 import time
@@ -70,6 +71,16 @@ COMMAND = "command"
 #: A deal's end reason in the file when the run that kept it live stopped without ending it
 #: (killed): the run continuing the file ends it so (``report``: "cut off: the program stopped").
 INTERRUPTED = "interrupted"
+#: The moment a killed run was last heard of, kept by the run continuing the file (data:
+#: {"run": the killed run's id, "at_s": its show clock then}). The report lays the runs'
+#: show clocks end to end from it; the ledger and the board ignore it.
+RUN_LAST_HEARD = "run_last_heard"
+#: The session's meta key a running show rewrites every ``HEARTBEAT_EVERY_S`` of its clock:
+#: {"run", "at" (wall), "at_s" (show clock)}. Without it a quiet stretch (no order, comment
+#: or viewer count) before a kill -9 was lost: "Plan and actual" and a cut-off deal ended at
+#: the killed run's last row (R12 resume F5: 0:21 for ~31 s of show).
+HEARTBEAT_META = "heard"
+HEARTBEAT_EVERY_S = 5.0
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +164,7 @@ class ShowSession:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._task: asyncio.Task[None] | None = None
+        self._heard_at_s: float | None = None  # the show clock of the last heartbeat kept
         # The data board's figures and prompts (live/board.py).
         self.board = SessionBoard(wall_clock(), prompts_off, writer.submit_show_events)
         resumed = self._resume_from_store()
@@ -182,6 +194,7 @@ class ShowSession:
             # from_start: the start events may have gone out already (to the picture's
             # listeners); the first segment must be kept anyway.
             runtime.add_listener(self.record_event, from_start=True)
+            runtime.time_listeners.append(self._heartbeat)
             if resumed:
                 self._carry_stock_over(runtime)
 
@@ -200,6 +213,7 @@ class ShowSession:
             list[float],
             list[StoredComment],
             list[StoredCommentRemoval],
+            str | None,
         ]:
             # The comments' times (the board's counts and rates) and the newest comments only:
             # a long show's million comments read whole took 16 s and 1 GB here, on the loop
@@ -212,9 +226,10 @@ class ShowSession:
                 store.comment_times(),
                 store.newest_comments(RECENT_COMMENTS),
                 store.comment_removals(),
+                store.meta(HEARTBEAT_META),
             )
 
-        events, orders, updates, samples, times, comments, removals = self.writer.call(
+        events, orders, updates, samples, times, comments, removals, heartbeat = self.writer.call(
             read
         ).result()
         for sample in samples:
@@ -284,6 +299,10 @@ class ShowSession:
             )
             if before_now(at)
         ]
+        last_alive = _heartbeat_moment(heartbeat)
+        if last_alive is not None and before_now(last_alive[1]):
+            self._keep_last_heard(*last_alive)
+            heard.append(last_alive[1])
         if heard:
             self._end_interrupted_deals(max(heard))
         if self.runtime is not None:
@@ -303,6 +322,41 @@ class ShowSession:
             len(orders),
         )
         return True
+
+    def _keep_last_heard(self, run: str, at: float, at_s: float) -> None:
+        """The killed run's last heartbeat as a show event (the report's clocks), and the
+        heartbeat cleared: this run, killed before its own first one, must not lay its clock
+        from the run before's."""
+        record = ShowEventRecord(
+            id=f"last-heard:{self._event_run}",
+            kind=RUN_LAST_HEARD,
+            at=at,
+            data={"kind": RUN_LAST_HEARD, "run": run, "at_s": at_s},
+        )
+
+        # As a show event (kept in the order of the others, before this run's start), not
+        # inside the call: a call runs after the writes queued with it.
+        self.writer.submit_show_events([record])
+
+        def clear(store: SessionStore) -> None:
+            store.set_meta(HEARTBEAT_META, "")
+
+        self.writer.call(clear)
+
+    def _heartbeat(self, now_s: float) -> None:
+        """A runtime time listener (the pipeline thread, every frame): every
+        ``HEARTBEAT_EVERY_S`` of show clock, the session keeps that it is alive (queued to
+        the writer, never waited for)."""
+        last = self._heard_at_s
+        if self.ended or (last is not None and 0.0 <= now_s - last < HEARTBEAT_EVERY_S):
+            return
+        self._heard_at_s = now_s
+        value = json.dumps({"run": self._event_run, "at": self._wall_clock(), "at_s": now_s})
+
+        def keep(store: SessionStore) -> None:
+            store.set_meta(HEARTBEAT_META, value)
+
+        self.writer.call(keep)
 
     def _end_interrupted_deals(self, last_heard: float) -> None:
         """The deals the file holds as live died with the run that kept them (killed, or a
@@ -820,7 +874,27 @@ class ShowSession:
         if self.runtime is not None:
             with contextlib.suppress(ValueError):
                 self.runtime.remove_listener(self.record_event)
+            with contextlib.suppress(ValueError):
+                self.runtime.time_listeners.remove(self._heartbeat)
         self.writer.close(timeout_s)
+
+
+def _heartbeat_moment(kept: str | None) -> tuple[str, float, float] | None:
+    """(run, wall time, show clock) of a kept heartbeat; None when absent or damaged."""
+    try:
+        beat = json.loads(kept) if kept else None
+    except ValueError:
+        return None
+    if not isinstance(beat, dict):
+        return None
+    run, at, at_s = beat.get("run"), beat.get("at"), beat.get("at_s")
+    numbers = [n for n in (at, at_s) if isinstance(n, int | float) and not isinstance(n, bool)]
+    if not isinstance(run, str) or len(numbers) != 2:
+        return None
+    at, at_s = float(numbers[0]), float(numbers[1])
+    if not (in_era(at) and math.isfinite(at_s) and 0.0 <= at_s <= 1e7):
+        return None
+    return run[:64], at, at_s
 
 
 def audience_view(runtime: ShowRuntime) -> Callable[[float], AudienceView]:
