@@ -372,6 +372,11 @@ def test_a_twitch_welcome_that_cannot_be_read_closes_its_connection() -> None:
         script,
     )
     assert feed.health.errors >= 2
+    # Said in words since round thirteen: "unexpected error (AttributeError)" before.
+    assert feed.health.last_error == (
+        "EventSub: the first message is not a welcome as Twitch documents it"
+    )
+    assert feed.health.malformed_responses >= 2
 
 
 class _SubscribeThenCloseTwitch(TwitchServer):

@@ -297,6 +297,8 @@ class TwitchChatFeed:
                     "the token holds a character HTTP cannot carry (a line break, a letter "
                     "outside ASCII, an invisible character): set it again"
                 ) from None
+            except _UnreadableWelcome as error:
+                self._failed(f"EventSub: {error}")
             except (ResponseTooLarge, MalformedResponse) as error:  # a Helix answer
                 self._failed(f"Helix: {error}")
             except (OSError, WebSocketException, TimeoutError) as error:
@@ -334,13 +336,23 @@ class TwitchChatFeed:
         connection = await connect(url, open_timeout=10, ping_interval=None, close_timeout=2)
         try:
             raw = await asyncio.wait_for(connection.recv(), _WELCOME_TIMEOUT_S)
-            message = _message(raw)
-            if message["metadata"]["message_type"] != "session_welcome":
-                raise ValueError(f"expected session_welcome, got {message['metadata']}")
-            session = message["payload"]["session"]
-            # Read inside the try: a welcome whose session is not an object raised after it,
-            # and each such connection stayed open (one more at every reconnect).
-            session_id = as_text(session.get("id"))
+            try:
+                message = _message(raw)
+                kind = message["metadata"]["message_type"]
+                session = message["payload"]["session"]
+                # Read inside the try: a welcome whose session is not an object raised after
+                # it, and each such connection stayed open (one more at every reconnect).
+                session_id = as_text(session.get("id"))
+            except (ValueError, RecursionError, LookupError, TypeError, AttributeError):
+                # Said "unexpected error (AttributeError)" before: the words of the type.
+                self._update(malformed_responses=self._health.malformed_responses + 1)
+                raise _UnreadableWelcome(
+                    "the first message is not a welcome as Twitch documents it"
+                ) from None
+            if kind != "session_welcome":
+                raise _UnreadableWelcome(
+                    f"the first message is {_said(as_text(kind))!r}, not the welcome"
+                )
         except BaseException:
             await connection.close()
             raise
@@ -743,6 +755,10 @@ class TwitchChatFeed:
 
 class _Reconnect(Exception):
     """The line went silent: a new connection (and a new session) is needed."""
+
+
+class _UnreadableWelcome(Exception):
+    """EventSub's first message on a connection is not a welcome the feed can read."""
 
 
 def _helix_message(response: httpx.Response) -> str:
