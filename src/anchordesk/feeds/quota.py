@@ -40,6 +40,8 @@ _FORMAT = 1
 _KEEP_KEYS = 50
 # Fifty keys' days are about 5 kB: anything far larger is not this file.
 _MAX_FILE_BYTES = 1_000_000
+# (file, reason) already said in this process.
+_SAID: set[tuple[str, str]] = set()
 
 
 def key_digest(secret: str) -> str:
@@ -113,7 +115,14 @@ class DailyQuota:
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as error:
-            log.warning("YouTube quota: %s cannot be read (%s): counting from 0", self._path, error)
+            # Once per file and reason: the file is read by the pre-run check and the run,
+            # and again before each write (the same line twice at start-up, more after).
+            said = (str(self._path), str(error))
+            if said not in _SAID:
+                _SAID.add(said)
+                log.warning(
+                    "YouTube quota: %s cannot be read (%s): counting from 0", self._path, error
+                )
             return {}
         keys = body.get("keys") if isinstance(body, dict) else None
         result: dict[str, tuple[str, int]] = {}
