@@ -42,6 +42,7 @@ import logging
 import math
 import random
 import re
+import ssl
 import time
 import zlib
 from collections import deque
@@ -54,6 +55,7 @@ import httpx
 
 from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.logs import mask_text
+from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_secrets, mask_url
 from anchordesk.show.feed_items import FeedItem, Order, OrderUpdate, RejectedItem, item_kind
 from anchordesk.show.feed_rules import terms_key
@@ -244,8 +246,69 @@ async def read_response(
     too big), all of it within ``_RESPONSE_DEADLINE_TIMEOUTS`` request timeouts. Every call a
     feed makes goes through here: Twitch's Helix calls read whole bodies, and a 1 MB gzip
     answer to the viewer count took 2 GB of memory and 12 s."""
-    async with asyncio.timeout(timeout_s * _RESPONSE_DEADLINE_TIMEOUTS):
-        return await _read_bounded(client, request, timeout_s)
+    try:
+        async with asyncio.timeout(timeout_s * _RESPONSE_DEADLINE_TIMEOUTS):
+            return await _read_bounded(client, request, timeout_s)
+    except ssl.SSLError as error:
+        # httpcore maps the TLS errors of the handshake, not one read after it: a server that
+        # asks for a client certificate (TLS 1.3) says so by an alert on the first read, which
+        # escaped as ssl.SSLError ("unexpected error (SSLError)" in the feed's status).
+        raise httpx.ReadError(str(error)) from error
+
+
+_WORDS_SHOWN = 200  # a server's words in a status line, at most (as Twitch's and GraphQL's)
+
+# OpenSSL's reasons for a TLS failure the user can act on, in words (the others are said as
+# OpenSSL names them, lower case).
+_TLS_REASONS = {
+    "TLSV13_ALERT_CERTIFICATE_REQUIRED": "the server asks for a client certificate, which "
+    "AnchorDesk does not send",
+    "WRONG_VERSION_NUMBER": "the server does not speak TLS at this address (is it http://, "
+    "not https://?)",
+    "UNSUPPORTED_PROTOCOL": "the server offers only a TLS version too old to be safe",
+    "TLSV1_ALERT_PROTOCOL_VERSION": "the server offers only a TLS version too old to be safe",
+}
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in seen and len(seen) < 10:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def network_words(error: BaseException) -> str:
+    """A request that failed below HTTP, in one short line: a TLS failure said as what it
+    means for the user (an untrusted certificate and why, a client certificate asked for), an
+    answer that is not HTTP as such, never more than 200 characters of the server's bytes.
+
+    As httpx says them, a server asking for a client certificate was "network error
+    (ReadError: )", and a bad chunk size quoted 16 kB of the server's bytes in the status."""
+    for cause in _causes(error):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            why = cause.verify_message or cause.reason or "not trusted"
+            return f"the server's certificate is not trusted ({_shown(why)})"
+        if isinstance(cause, ssl.SSLError):
+            reason = str(cause.reason or "")
+            words = _TLS_REASONS.get(reason)
+            if words is None:
+                words = reason.lower().replace("_", " ") or _shown(str(cause))
+            return f"the secure connection failed: {words}"
+    text = _shown(" ".join(str(error).split()))
+    if isinstance(error, httpx.RemoteProtocolError):
+        return f"the server's answer is broken ({text})"
+    if not text:
+        system = [cause for cause in _causes(error) if isinstance(cause, OSError)]
+        text = system[0].strerror or "" if system else ""
+        text = text or "the connection was closed"
+    return f"network error ({type(error).__name__}: {text})"
+
+
+def _shown(text: str) -> str:
+    text = escape_controls(text)
+    return text if len(text) <= _WORDS_SHOWN else text[:_WORDS_SHOWN] + "…"
 
 
 async def _read_bounded(
@@ -527,7 +590,7 @@ class Poller:
                 "set it again"
             )
         except httpx.HTTPError as error:
-            return self._error(f"network error ({type(error).__name__}: {error})")
+            return self._error(network_words(error))
         except httpx.InvalidURL as error:  # not an HTTPError: it would end the feed's task
             return self._error(f"the request cannot be sent ({error})")
         latency_ms = (self._clock() - started) * 1000.0

@@ -1,0 +1,133 @@
+"""Round thirteen, raw HTTP and TLS servers answering the feeds: what the feed's status says
+when the answer is not HTTP, or the secure connection fails. Real servers on loopback (raw
+sockets and Python's ssl with a throw-away certificate made by openssl); each test failed on
+the code before its fix."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from servers import make_self_signed_certificate
+
+from .test_round_three_http import poll, raw_server
+
+pytestmark = pytest.mark.integration
+
+PAGE = b'{"items":[],"cursor":"1"}'
+
+
+@contextlib.contextmanager
+def tls_server(cert: Path, key: Path, *, client_certificate: bool = False) -> Iterator[str]:
+    """HTTPS on 127.0.0.1 answering one empty page; with ``client_certificate`` it refuses a
+    client that sends none (as an mTLS endpoint does: an alert after the handshake)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    if client_certificate:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(cert)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer(connection: socket.socket) -> None:
+        with connection, contextlib.suppress(OSError):
+            secure = context.wrap_socket(
+                connection, server_side=True, do_handshake_on_connect=False
+            )
+            try:
+                secure.do_handshake()
+            except ssl.SSLError:
+                # Read what the client sent before closing: closing on unread bytes resets the
+                # connection, and the reset can drop the alert before the client reads it.
+                secure.shutdown(socket.SHUT_WR)
+                while secure.recv(65536):
+                    pass
+                return
+            secure.recv(65536)
+            secure.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(PAGE), PAGE))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"https://127.0.0.1:{listener.getsockname()[1]}/feed"
+    finally:
+        listener.close()
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_self_signed_certificate(tmp_path_factory.mktemp("tls"))
+
+
+def test_a_feed_server_asking_for_a_client_certificate_is_said_so(
+    certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An HTTPS feed whose server wants a client certificate (TLS 1.3 says so by an alert on
+    the first read). Before: ssl.SSLError escaped the request (the feed's status "unexpected
+    error (SSLError)"), or "network error (ReadError: )": the user could not tell why no
+    comment came. Now the status says the server asks for a client certificate."""
+    cert, key = certificate
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    with tls_server(cert, key, client_certificate=True) as url:
+        _, _, poller = poll(url)
+    assert poller.health.last_error == (
+        "the secure connection failed: the server asks for a client certificate, which "
+        "AnchorDesk does not send"
+    )
+    assert poller.health.state == "retrying"
+
+
+def test_an_https_feed_whose_certificate_is_not_trusted_says_why(
+    certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A self-signed certificate the system does not trust, and an https:// address whose
+    server speaks plain HTTP. Before: OpenSSL's words as raised ("network error (ConnectError:
+    [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate
+    (_ssl.c:1006))"). Now what it means, as the stream's own TLS says it."""
+    cert, key = certificate
+    other, _ = make_self_signed_certificate(tmp_path)  # trusted, but not this server's
+    monkeypatch.setenv("SSL_CERT_FILE", str(other))
+    with tls_server(cert, key) as url:
+        _, _, poller = poll(url)
+    assert poller.health.last_error == (
+        "the server's certificate is not trusted (self-signed certificate)"
+    )
+
+    def plain(connection: socket.socket) -> None:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(PAGE), PAGE))
+
+    with raw_server(plain) as url:
+        _, _, poller = poll(url.replace("http://", "https://"))
+    assert poller.health.last_error == (
+        "the secure connection failed: the server does not speak TLS at this address (is it "
+        "http://, not https://?)"
+    )
+
+
+def test_an_answer_that_is_not_http_is_said_in_one_short_line() -> None:
+    """A chunk size of 8,000 hex digits (h11 quotes the line, up to its 16 kB buffer). Before:
+    "network error (RemoteProtocolError: illegal chunk header: bytearray(b'ffff…" 16 kB of the
+    server's bytes as the feed's status (window, phone snapshots, report). Now one line of at
+    most 200 characters of theirs."""
+
+    def bad_chunk(connection: socket.socket) -> None:
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"f" * 8000 + b"\r\n"
+        )
+
+    with raw_server(bad_chunk) as url:
+        _, _, poller = poll(url)
+    shown = poller.health.last_error
+    assert shown.startswith("the server's answer is broken (illegal chunk header: "), shown
+    assert len(shown) < 300, len(shown)
