@@ -13,7 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from platform_servers import TwitchServer, wait_until
 from servers import make_self_signed_certificate
+from test_poller import Collector
+from test_twitch import run_with
+
+from anchordesk.feeds.twitch import TwitchChatFeed
 
 from .test_round_three_http import poll, raw_server
 
@@ -131,3 +136,29 @@ def test_an_answer_that_is_not_http_is_said_in_one_short_line() -> None:
     shown = poller.health.last_error
     assert shown.startswith("the server's answer is broken (illegal chunk header: "), shown
     assert len(shown) < 300, len(shown)
+
+
+def test_a_twitch_helix_answer_that_is_not_http_is_said_as_helixs() -> None:
+    """Twitch's EventSub welcomes, then the Helix subscription call reaches a server whose
+    answer is not HTTP. Before: the feed's status "unexpected error (RemoteProtocolError)".
+    Now it names Helix and what was wrong."""
+
+    def not_http(connection: socket.socket) -> None:
+        connection.sendall(b"HTTP/2 202\r\n\r\n")
+
+    server, sink = TwitchServer(), Collector()
+    with raw_server(not_http) as broken:
+        helix = broken.rsplit("/", 1)[0] + "/helix"
+
+        async def script(feed: TwitchChatFeed) -> None:
+            await wait_until(lambda: bool(feed.health.last_error))()
+
+        feed = run_with(
+            server,
+            lambda: TwitchChatFeed(server.feed_url().replace(server.helix, helix), server.token),
+            sink,
+            script,
+        )
+    assert feed.health.last_error == (
+        "Helix: the server's answer is broken (illegal status line: bytearray(b'HTTP/2 202'))"
+    )
