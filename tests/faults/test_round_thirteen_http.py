@@ -162,3 +162,23 @@ def test_a_twitch_helix_answer_that_is_not_http_is_said_as_helixs() -> None:
     assert feed.health.last_error == (
         "Helix: the server's answer is broken (illegal status line: bytearray(b'HTTP/2 202'))"
     )
+
+
+def test_a_redirect_to_an_address_in_utf8_is_not_blamed_on_the_token() -> None:
+    """A 301 whose Location holds UTF-8 bytes (a path in Chinese, as servers send it). httpx
+    builds the next request of a redirect even when it is not followed, and that failed.
+    Before: "the request cannot be sent: its token or address holds a character HTTP cannot
+    carry …; set it again": the user was sent to retype a good token. Now the redirect."""
+
+    def moved(connection: socket.socket) -> None:
+        connection.sendall(
+            b"HTTP/1.1 301 Moved\r\nLocation: https://shop.example/\xe5\xa5\xbd/feed\r\n"
+            b"Content-Length: 0\r\n\r\n"
+        )
+
+    with raw_server(moved) as url:
+        _, _, poller = poll(url)
+    assert poller.health.last_error == (
+        "the server redirects to an address that is not a valid URL, not followed: give the "
+        "feed's new address"
+    )

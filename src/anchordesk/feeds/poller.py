@@ -306,6 +306,15 @@ def network_words(error: BaseException) -> str:
     return f"network error ({type(error).__name__}: {text})"
 
 
+def _headers_can_be_sent(request: FeedRequest) -> bool:
+    """Whether HTTP can carry the request's own headers (ASCII, no line break or NUL)."""
+    for name, value in request.headers.items():
+        text = f"{name}{value}"
+        if not text.isascii() or any(char in text for char in "\r\n\0"):
+            return False
+    return True
+
+
 def _shown(text: str) -> str:
     text = escape_controls(text)
     return text if len(text) <= _WORDS_SHOWN else text[:_WORDS_SHOWN] + "…"
@@ -583,6 +592,13 @@ class Poller:
         except (httpx.TimeoutException, TimeoutError):
             return self._error(f"no answer within {self._timeout_s:g} s")
         except (UnicodeEncodeError, httpx.LocalProtocolError):
+            if _headers_can_be_sent(request):
+                # httpx builds the next request of a redirect even when it is not followed: a
+                # Location holding UTF-8 bytes failed there, and was said as the user's token.
+                return self._error(
+                    "the server redirects to an address that is not a valid URL, not "
+                    "followed: give the feed's new address"
+                )
             # Not the error's text: it quotes the header, which holds the token.
             return self._error(
                 "the request cannot be sent: its token or address holds a character HTTP "
