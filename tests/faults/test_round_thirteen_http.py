@@ -5,6 +5,7 @@ the code before its fix."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import ssl
@@ -12,14 +13,20 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from feed_servers import JsonFeedServer
 from platform_servers import TwitchServer, wait_until
 from servers import make_self_signed_certificate
 from test_poller import Collector
 from test_twitch import run_with
 
+from anchordesk.feeds.adapters import JsonFeedAdapter
+from anchordesk.feeds.hub import _new_http_client
+from anchordesk.feeds.poller import Poller
 from anchordesk.feeds.twitch import TwitchChatFeed
 
+from .test_feed_limits import Sink
 from .test_round_three_http import poll, raw_server
 
 pytestmark = pytest.mark.integration
@@ -182,3 +189,27 @@ def test_a_redirect_to_an_address_in_utf8_is_not_blamed_on_the_token() -> None:
         "the server redirects to an address that is not a valid URL, not followed: give the "
         "feed's new address"
     )
+
+
+def test_a_proxy_from_the_environment_is_not_asked_for_this_machines_own_feed(
+    feed: JsonFeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY set, as offices do (here a proxy that is gone), and a feed on 127.0.0.1 (the
+    rehearsal audience always is). Before: the feeds' client asked the proxy for it, which
+    cannot reach this machine's loopback: "network error (ConnectError: All connection
+    attempts failed)" on every poll, the rehearsal without a comment. Now loopback is asked
+    directly, as browsers do."""
+    with socket.create_server(("127.0.0.1", 0)) as gone:
+        proxy = f"http://127.0.0.1:{gone.getsockname()[1]}"
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("ALL_PROXY", proxy)
+    feed.add_comment("mei", "does it come in blue?")
+
+    async def poll_through_the_hubs_client() -> Poller:
+        async with _new_http_client(2.0, httpx.Limits()) as client:
+            poller = Poller(JsonFeedAdapter(feed.url, None), client, Sink(), timeout_s=2.0)
+            await poller.poll_once()
+            return poller
+
+    poller = asyncio.run(poll_through_the_hubs_client())
+    assert (poller.health.items, poller.health.last_error) == (1, "")

@@ -183,8 +183,22 @@ def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClien
     # and sends it all back on every request, to every feed on that host whatever its port.
     no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     return httpx.AsyncClient(
-        timeout=timeout_s, limits=limits, follow_redirects=False, cookies=no_cookies
+        timeout=timeout_s,
+        limits=limits,
+        follow_redirects=False,
+        cookies=no_cookies,
+        mounts=dict(LOOPBACK_WITHOUT_PROXY),
     )
+
+
+# This machine's own servers are never asked through a proxy from the environment (as browsers
+# do): with HTTP_PROXY set, as offices do, the rehearsal audience on 127.0.0.1 was asked through
+# the proxy, which cannot reach this machine's loopback: the rehearsal never had a comment.
+LOOPBACK_WITHOUT_PROXY: dict[str, httpx.AsyncBaseTransport | None] = {
+    "all://127.0.0.1": None,
+    "all://localhost": None,
+    "all://[::1]": None,
+}
 
 
 _heap_frozen = False
