@@ -26,6 +26,7 @@ from anchordesk.feeds.hub import _new_http_client
 from anchordesk.feeds.poller import Poller
 from anchordesk.feeds.twitch import TwitchChatFeed
 
+from .live_runs import SMALL, child_env, run_live
 from .test_feed_limits import Sink
 from .test_round_three_http import poll, raw_server
 
@@ -213,3 +214,37 @@ def test_a_proxy_from_the_environment_is_not_asked_for_this_machines_own_feed(
 
     poller = asyncio.run(poll_through_the_hubs_client())
     assert (poller.health.items, poller.health.last_error) == (1, "")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        (
+            "ALL_PROXY",
+            "socks5h://me:pw@127.0.0.1:1080",
+            "the proxy ALL_PROXY names (socks5h://****@127.0.0.1:1080) is a SOCKS proxy, which "
+            "AnchorDesk cannot use: name an HTTP proxy there, or unset it",
+        ),
+        (
+            "https_proxy",
+            "http://proxy.corp:8o80",
+            "the proxy https_proxy names (http://proxy.corp:8o80) cannot be used: Invalid port: "
+            "'8o80'; fix or unset it",
+        ),
+    ],
+    ids=["socks", "mistyped-port"],
+)
+def test_a_proxy_the_feeds_cannot_use_is_named_before_the_run(
+    tmp_path: Path, feed: JsonFeedServer, variable: str, value: str, said: str
+) -> None:
+    """A proxy in the environment httpx cannot use: SOCKS (as VPN tools set ALL_PROXY) or a
+    mistyped port. Before: "error: --feed: Using SOCKS proxy, but the 'socksio' package is
+    not installed. Make sure to install httpx using `pip install httpx[socks]`. (ImportError)"
+    (advice for a developer, the variable not named), or
+    "Invalid port: '8o80' (InvalidURL)". Now the variable, its value masked, what to do."""
+    run = run_live(
+        *SMALL, "--seconds", "2", "--feed", f"json={feed.url}", "--record",
+        str(tmp_path / "show.mkv"), env=child_env(tmp_path, **{variable: value}),
+    )  # fmt: skip
+    assert run.process.returncode == 2, run.stderr[-2000:]
+    assert run.stderr.strip().splitlines()[-1] == f"error: --feed: {said}"

@@ -26,6 +26,7 @@ import dataclasses
 import gc
 import http.cookiejar
 import importlib
+import importlib.util
 import json
 import logging
 import os
@@ -160,12 +161,78 @@ def _why_stopped(error: Exception) -> Words:
                     name=name,
                     path=mask_text(value),
                 )
+    proxy = unusable_proxy()
+    if proxy is not None:
+        return proxy
     text = " ".join(str(error).split()) or type(error).__name__
     return Words(
         QT_TRANSLATE_NOOP("FeedHub", "{error} ({kind})"),
         error=mask_text(text),
         kind=type(error).__name__,
     )
+
+
+_PROXY_VARIABLES = (
+    "ALL_PROXY",
+    "all_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+)
+
+
+def unusable_proxy() -> Words | None:
+    """Why a proxy the environment names cannot be used, naming the variable, or None.
+
+    httpx reads them as the client is built and raises on one it cannot use: a SOCKS proxy
+    (``ALL_PROXY=socks5://…``, as VPN tools set) ended every feed with httpx's advice to "pip
+    install httpx[socks]", a mistyped one with "Invalid port: ':8o80'", neither naming the
+    variable to fix."""
+    for name in _PROXY_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        if not value:
+            continue
+        url = value if "://" in value else f"http://{value}"
+        try:
+            scheme = httpx.Proxy(url).url.scheme
+        except httpx.InvalidURL as error:
+            return Words(
+                #: {name} is e.g. HTTPS_PROXY, {proxy} its value, {error} why (English)
+                QT_TRANSLATE_NOOP(
+                    "FeedHub",
+                    "the proxy {name} names ({proxy}) cannot be used: {error}; fix or unset it",
+                ),
+                name=name,
+                proxy=mask_url(value)[:200],
+                error=mask_text(" ".join(str(error).split()))[:200],
+            )
+        except ValueError:  # a scheme httpx does not know
+            if url.lower().startswith(("socks4", "socks5")):
+                scheme = "socks5"
+            else:
+                return Words(
+                    #: {name} is e.g. HTTPS_PROXY, {proxy} its value
+                    QT_TRANSLATE_NOOP(
+                        "FeedHub",
+                        "the proxy {name} names ({proxy}) is not an http:// or https:// "
+                        "address: fix or unset it",
+                    ),
+                    name=name,
+                    proxy=mask_url(value)[:200],
+                )
+        if scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
+            return Words(
+                #: {name} is e.g. ALL_PROXY, {proxy} its value
+                QT_TRANSLATE_NOOP(
+                    "FeedHub",
+                    "the proxy {name} names ({proxy}) is a SOCKS proxy, which AnchorDesk "
+                    "cannot use: name an HTTP proxy there, or unset it",
+                ),
+                name=name,
+                proxy=mask_url(value)[:200],
+            )
+    return None
 
 
 def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClient:
