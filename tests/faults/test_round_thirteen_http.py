@@ -23,7 +23,7 @@ from test_twitch import run_with
 
 from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.hub import _new_http_client
-from anchordesk.feeds.poller import Poller
+from anchordesk.feeds.poller import MAX_RESPONSE_PIECES, Poller
 from anchordesk.feeds.twitch import TwitchChatFeed
 
 from .live_runs import SMALL, child_env, run_live
@@ -248,3 +248,22 @@ def test_a_proxy_the_feeds_cannot_use_is_named_before_the_run(
     )  # fmt: skip
     assert run.process.returncode == 2, run.stderr[-2000:]
     assert run.stderr.strip().splitlines()[-1] == f"error: --feed: {said}"
+
+
+def test_a_page_sent_in_one_byte_chunks_is_refused_at_a_bound() -> None:
+    """A chunked page of one-byte chunks. Each chunk costs the loop ~10 µs in h11 and httpx
+    and was kept as an object of its own. Before: 2 MB so sent held the feeds' loop (the
+    window's thread) 21 s and took 270 MB, on every poll; this page, just above the bound,
+    was read. Now a body in more than MAX_RESPONSE_PIECES pieces is refused in one line,
+    memory flat (one buffer)."""
+    page = b'{"items":[],"cursor":"1"}'.ljust(MAX_RESPONSE_PIECES + 1)
+
+    def one_byte_chunks(connection: socket.socket) -> None:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        connection.sendall(b"".join(b"1\r\n%c\r\n" % byte for byte in page) + b"0\r\n\r\n")
+
+    with raw_server(one_byte_chunks) as url:
+        _, _, poller = poll(url, timeout_s=10.0)
+    assert poller.health.last_error == (
+        "response sent in more than 100,000 pieces (chunks of a few bytes each): not read"
+    )
