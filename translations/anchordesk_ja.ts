@@ -1068,15 +1068,33 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+155"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+156"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>証明書を読み込めません：{name} が指す {path} は存在しません（修正するか設定を外してください）</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+13"/>
         <source>{error} ({kind})</source>
         <translation>{error}（{kind}）</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>the proxy {name} names ({proxy}) cannot be used: {error}; fix or unset it</source>
+        <extracomment>{name} is e.g. HTTPS_PROXY, {proxy} its value, {error} why (English)</extracomment>
+        <translation>{name} が指定するプロキシ（{proxy}）は使えません：{error}。修正するか設定を解除してください</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>the proxy {name} names ({proxy}) is not an http:// or https:// address: fix or unset it</source>
+        <extracomment>{name} is e.g. HTTPS_PROXY, {proxy} its value</extracomment>
+        <translation>{name} が指定するプロキシ（{proxy}）は http:// または https:// のアドレスではありません。修正するか設定を解除してください</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>the proxy {name} names ({proxy}) is a SOCKS proxy, which AnchorDesk cannot use: name an HTTP proxy there, or unset it</source>
+        <extracomment>{name} is e.g. ALL_PROXY, {proxy} its value</extracomment>
+        <translation>{name} が指定するプロキシ（{proxy}）は SOCKS プロキシで、AnchorDesk では使えません。HTTP プロキシを指定するか、設定を解除してください</translation>
     </message>
 </context>
 <context>
@@ -2817,7 +2835,7 @@
         <translation>%1 を画面に表示</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+73"/>
         <source>%1: %2 · %3 left · %4 of %5 units left</source>
         <translation>%1：%2 · 残り %3 · %5点中残り%4点</translation>
     </message>

@@ -1068,15 +1068,33 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+155"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+156"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>无法加载证书：{name} 指向的 {path} 不存在（请改正或取消设置）</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+13"/>
         <source>{error} ({kind})</source>
         <translation>{error}（{kind}）</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>the proxy {name} names ({proxy}) cannot be used: {error}; fix or unset it</source>
+        <extracomment>{name} is e.g. HTTPS_PROXY, {proxy} its value, {error} why (English)</extracomment>
+        <translation>无法使用 {name} 指定的代理（{proxy}）：{error}；请修正或取消设置</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>the proxy {name} names ({proxy}) is not an http:// or https:// address: fix or unset it</source>
+        <extracomment>{name} is e.g. HTTPS_PROXY, {proxy} its value</extracomment>
+        <translation>{name} 指定的代理（{proxy}）不是 http:// 或 https:// 地址：请修正或取消设置</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>the proxy {name} names ({proxy}) is a SOCKS proxy, which AnchorDesk cannot use: name an HTTP proxy there, or unset it</source>
+        <extracomment>{name} is e.g. ALL_PROXY, {proxy} its value</extracomment>
+        <translation>{name} 指定的代理（{proxy}）是 SOCKS 代理，AnchorDesk 无法使用：请改为 HTTP 代理，或取消设置</translation>
     </message>
 </context>
 <context>
@@ -2817,7 +2835,7 @@
         <translation>把 %1 放到画面上</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+73"/>
         <source>%1: %2 · %3 left · %4 of %5 units left</source>
         <translation>%1：%2 · 剩余 %3 · 剩 %4/%5 件</translation>
     </message>

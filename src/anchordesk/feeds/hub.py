@@ -26,6 +26,7 @@ import dataclasses
 import gc
 import http.cookiejar
 import importlib
+import importlib.util
 import json
 import logging
 import os
@@ -160,12 +161,78 @@ def _why_stopped(error: Exception) -> Words:
                     name=name,
                     path=mask_text(value),
                 )
+    proxy = unusable_proxy()
+    if proxy is not None:
+        return proxy
     text = " ".join(str(error).split()) or type(error).__name__
     return Words(
         QT_TRANSLATE_NOOP("FeedHub", "{error} ({kind})"),
         error=mask_text(text),
         kind=type(error).__name__,
     )
+
+
+_PROXY_VARIABLES = (
+    "ALL_PROXY",
+    "all_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+)
+
+
+def unusable_proxy() -> Words | None:
+    """Why a proxy the environment names cannot be used, naming the variable, or None.
+
+    httpx reads them as the client is built and raises on one it cannot use: a SOCKS proxy
+    (``ALL_PROXY=socks5://…``, as VPN tools set) ended every feed with httpx's advice to "pip
+    install httpx[socks]", a mistyped one with "Invalid port: ':8o80'", neither naming the
+    variable to fix."""
+    for name in _PROXY_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        if not value:
+            continue
+        url = value if "://" in value else f"http://{value}"
+        try:
+            scheme = httpx.Proxy(url).url.scheme
+        except httpx.InvalidURL as error:
+            return Words(
+                #: {name} is e.g. HTTPS_PROXY, {proxy} its value, {error} why (English)
+                QT_TRANSLATE_NOOP(
+                    "FeedHub",
+                    "the proxy {name} names ({proxy}) cannot be used: {error}; fix or unset it",
+                ),
+                name=name,
+                proxy=mask_url(value)[:200],
+                error=mask_text(" ".join(str(error).split()))[:200],
+            )
+        except ValueError:  # a scheme httpx does not know
+            if url.lower().startswith(("socks4", "socks5")):
+                scheme = "socks5"
+            else:
+                return Words(
+                    #: {name} is e.g. HTTPS_PROXY, {proxy} its value
+                    QT_TRANSLATE_NOOP(
+                        "FeedHub",
+                        "the proxy {name} names ({proxy}) is not an http:// or https:// "
+                        "address: fix or unset it",
+                    ),
+                    name=name,
+                    proxy=mask_url(value)[:200],
+                )
+        if scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
+            return Words(
+                #: {name} is e.g. ALL_PROXY, {proxy} its value
+                QT_TRANSLATE_NOOP(
+                    "FeedHub",
+                    "the proxy {name} names ({proxy}) is a SOCKS proxy, which AnchorDesk "
+                    "cannot use: name an HTTP proxy there, or unset it",
+                ),
+                name=name,
+                proxy=mask_url(value)[:200],
+            )
+    return None
 
 
 def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClient:
@@ -183,8 +250,22 @@ def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClien
     # and sends it all back on every request, to every feed on that host whatever its port.
     no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     return httpx.AsyncClient(
-        timeout=timeout_s, limits=limits, follow_redirects=False, cookies=no_cookies
+        timeout=timeout_s,
+        limits=limits,
+        follow_redirects=False,
+        cookies=no_cookies,
+        mounts=dict(LOOPBACK_WITHOUT_PROXY),
     )
+
+
+# This machine's own servers are never asked through a proxy from the environment (as browsers
+# do): with HTTP_PROXY set, as offices do, the rehearsal audience on 127.0.0.1 was asked through
+# the proxy, which cannot reach this machine's loopback: the rehearsal never had a comment.
+LOOPBACK_WITHOUT_PROXY: dict[str, httpx.AsyncBaseTransport | None] = {
+    "all://127.0.0.1": None,
+    "all://localhost": None,
+    "all://[::1]": None,
+}
 
 
 _heap_frozen = False

@@ -42,6 +42,7 @@ import logging
 import math
 import random
 import re
+import ssl
 import time
 import zlib
 from collections import deque
@@ -54,6 +55,7 @@ import httpx
 
 from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.logs import mask_text
+from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_secrets, mask_url
 from anchordesk.show.feed_items import FeedItem, Order, OrderUpdate, RejectedItem, item_kind
 from anchordesk.show.feed_rules import terms_key
@@ -70,6 +72,12 @@ _DEDUPE_IN_THREAD_ITEMS = 5_000
 #: Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack
 #: (a 150 MB page once took 860 MB of memory and the picture down to 5 fps).
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+#: A body in more pieces than this (the chunks of a chunked body, the network's reads) is not
+#: read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks
+#: held the feeds' loop (the window's thread) 21 s and took 270 MB, on every poll. A real
+#: server's page arrives in tens to thousands.
+MAX_RESPONSE_PIECES = 100_000
+_PIECES_BETWEEN_YIELDS = 256
 #: The whole response (connect, headers, body) must arrive within this many request timeouts.
 _RESPONSE_DEADLINE_TIMEOUTS = 3.0
 
@@ -244,8 +252,78 @@ async def read_response(
     too big), all of it within ``_RESPONSE_DEADLINE_TIMEOUTS`` request timeouts. Every call a
     feed makes goes through here: Twitch's Helix calls read whole bodies, and a 1 MB gzip
     answer to the viewer count took 2 GB of memory and 12 s."""
-    async with asyncio.timeout(timeout_s * _RESPONSE_DEADLINE_TIMEOUTS):
-        return await _read_bounded(client, request, timeout_s)
+    try:
+        async with asyncio.timeout(timeout_s * _RESPONSE_DEADLINE_TIMEOUTS):
+            return await _read_bounded(client, request, timeout_s)
+    except ssl.SSLError as error:
+        # httpcore maps the TLS errors of the handshake, not one read after it: a server that
+        # asks for a client certificate (TLS 1.3) says so by an alert on the first read, which
+        # escaped as ssl.SSLError ("unexpected error (SSLError)" in the feed's status).
+        raise httpx.ReadError(str(error)) from error
+
+
+_WORDS_SHOWN = 200  # a server's words in a status line, at most (as Twitch's and GraphQL's)
+
+# OpenSSL's reasons for a TLS failure the user can act on, in words (the others are said as
+# OpenSSL names them, lower case).
+_TLS_REASONS = {
+    "TLSV13_ALERT_CERTIFICATE_REQUIRED": "the server asks for a client certificate, which "
+    "AnchorDesk does not send",
+    "WRONG_VERSION_NUMBER": "the server does not speak TLS at this address (is it http://, "
+    "not https://?)",
+    "UNSUPPORTED_PROTOCOL": "the server offers only a TLS version too old to be safe",
+    "TLSV1_ALERT_PROTOCOL_VERSION": "the server offers only a TLS version too old to be safe",
+}
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in seen and len(seen) < 10:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def network_words(error: BaseException) -> str:
+    """A request that failed below HTTP, in one short line: a TLS failure said as what it
+    means for the user (an untrusted certificate and why, a client certificate asked for), an
+    answer that is not HTTP as such, never more than 200 characters of the server's bytes.
+
+    As httpx says them, a server asking for a client certificate was "network error
+    (ReadError: )", and a bad chunk size quoted 16 kB of the server's bytes in the status."""
+    for cause in _causes(error):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            why = cause.verify_message or cause.reason or "not trusted"
+            return f"the server's certificate is not trusted ({_shown(why)})"
+        if isinstance(cause, ssl.SSLError):
+            reason = str(cause.reason or "")
+            words = _TLS_REASONS.get(reason)
+            if words is None:
+                words = reason.lower().replace("_", " ") or _shown(str(cause))
+            return f"the secure connection failed: {words}"
+    text = _shown(" ".join(str(error).split()))
+    if isinstance(error, httpx.RemoteProtocolError):
+        return f"the server's answer is broken ({text})"
+    if not text:
+        system = [cause for cause in _causes(error) if isinstance(cause, OSError)]
+        text = system[0].strerror or "" if system else ""
+        text = text or "the connection was closed"
+    return f"network error ({type(error).__name__}: {text})"
+
+
+def _headers_can_be_sent(request: FeedRequest) -> bool:
+    """Whether HTTP can carry the request's own headers (ASCII, no line break or NUL)."""
+    for name, value in request.headers.items():
+        text = f"{name}{value}"
+        if not text.isascii() or any(char in text for char in "\r\n\0"):
+            return False
+    return True
+
+
+def _shown(text: str) -> str:
+    text = escape_controls(text)
+    return text if len(text) <= _WORDS_SHOWN else text[:_WORDS_SHOWN] + "…"
 
 
 async def _read_bounded(
@@ -263,14 +341,22 @@ async def _read_bounded(
         if declared.isdecimal() and int(declared) > MAX_RESPONSE_BYTES:
             raise ResponseTooLarge(_too_large(f"{int(declared) / 1e6:.0f} MB announced"))
         inflate = _BoundedInflater(response.headers.get("Content-Encoding", ""))
-        chunks: list[bytes] = []
-        size = 0
+        # One buffer, not a list of pieces: a piece is an object of its own (~40 bytes more).
+        body = bytearray()
+        pieces = 0
         async for raw in response.aiter_raw():
-            chunk = inflate.feed(raw, MAX_RESPONSE_BYTES - size)
-            size += len(chunk)
-            chunks.append(chunk)
-        size += len(tail := inflate.finish(MAX_RESPONSE_BYTES - size))
-        chunks.append(tail)
+            pieces += 1
+            if pieces > MAX_RESPONSE_PIECES:
+                raise ResponseTooLarge(
+                    f"response sent in more than {MAX_RESPONSE_PIECES:,} pieces (chunks of a "
+                    "few bytes each): not read"
+                )
+            if pieces % _PIECES_BETWEEN_YIELDS == 0:
+                # Pieces already received come without a wait, so without a turn for the
+                # loop's other work: 100,000 in a row held the window's thread 300 ms.
+                await asyncio.sleep(0)
+            body += inflate.feed(raw, MAX_RESPONSE_BYTES - len(body))
+        body += inflate.finish(MAX_RESPONSE_BYTES - len(body))
         # The body is decoded already: the new response must not decode it again.
         headers = [
             (name, value)
@@ -280,7 +366,7 @@ async def _read_bounded(
         return httpx.Response(
             response.status_code,
             headers=headers,
-            content=b"".join(chunks),
+            content=bytes(body),
             request=response.request,
         )
 
@@ -520,6 +606,13 @@ class Poller:
         except (httpx.TimeoutException, TimeoutError):
             return self._error(f"no answer within {self._timeout_s:g} s")
         except (UnicodeEncodeError, httpx.LocalProtocolError):
+            if _headers_can_be_sent(request):
+                # httpx builds the next request of a redirect even when it is not followed: a
+                # Location holding UTF-8 bytes failed there, and was said as the user's token.
+                return self._error(
+                    "the server redirects to an address that is not a valid URL, not "
+                    "followed: give the feed's new address"
+                )
             # Not the error's text: it quotes the header, which holds the token.
             return self._error(
                 "the request cannot be sent: its token or address holds a character HTTP "
@@ -527,7 +620,7 @@ class Poller:
                 "set it again"
             )
         except httpx.HTTPError as error:
-            return self._error(f"network error ({type(error).__name__}: {error})")
+            return self._error(network_words(error))
         except httpx.InvalidURL as error:  # not an HTTPError: it would end the feed's task
             return self._error(f"the request cannot be sent ({error})")
         latency_ms = (self._clock() - started) * 1000.0

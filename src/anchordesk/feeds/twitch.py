@@ -69,6 +69,7 @@ from anchordesk.feeds.poller import (
     MalformedResponse,
     PageSink,
     ResponseTooLarge,
+    network_words,
     read_response,
 )
 from anchordesk.feeds.tokens import can_be_sent
@@ -301,6 +302,8 @@ class TwitchChatFeed:
                 self._failed(f"EventSub: {error}")
             except (ResponseTooLarge, MalformedResponse) as error:  # a Helix answer
                 self._failed(f"Helix: {error}")
+            except httpx.HTTPError as error:  # a Helix call (the WebSocket's are OSErrors)
+                self._failed(f"Helix: {network_words(error)}")
             except (OSError, WebSocketException, TimeoutError) as error:
                 self._failed(f"WebSocket: {type(error).__name__}: {error}")
             except _Reconnect as again:
