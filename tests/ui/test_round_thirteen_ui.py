@@ -1,0 +1,73 @@
+"""Round thirteen of issue 10: the window under faults (R13ui.md). Each test failed on the
+code before its fix."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from anchordesk.core import paths
+from anchordesk.live.settings import Settings
+from anchordesk.ui.editor import ShowEditor
+from anchordesk.ui.editor import files as editor_files
+
+
+def _warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The editor's warning boxes, as their text (a modal box would wait for a user)."""
+    said: list[str] = []
+    monkeypatch.setattr(
+        editor_files.QMessageBox,
+        "warning",
+        lambda _parent, _title, text, *_a: said.append(text) or QMessageBox.StandardButton.Ok,
+    )
+    return said
+
+
+def test_the_show_editor_refuses_a_fifo_a_device_and_a_huge_file_without_reading_them(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, japanese: None
+) -> None:
+    """Under Xvfb: File → Edit show, Open, a FIFO's path typed: the window froze for good in
+    read_draft's blocking read (deaf to SIGTERM); a 2 GB file froze it for 16 s and took 4 GB.
+    The editor now reads as the show's reader does: never waits, never past the cap, and says
+    what the path is in the window's language."""
+    said = _warnings(monkeypatch)
+    show = json.loads((paths.resources_dir() / "shows" / "en" / "show.json").read_text("utf-8"))
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    opened = threading.Event()
+
+    def writer_if_still_reading() -> None:
+        # The old code waits in open() for a writer: give it one (a valid show) rather than
+        # hold the test run, so that it fails on what it then did (opened the FIFO's show).
+        if not opened.wait(10):
+            descriptor = os.open(fifo, os.O_WRONLY)
+            os.write(descriptor, json.dumps(show).encode())
+            os.close(descriptor)
+
+    unblock = threading.Thread(target=writer_if_still_reading, daemon=True)
+    unblock.start()
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as file:
+        file.truncate(21 * 1024 * 1024)  # past the 20 MB of a show file; sparse
+    editor = ShowEditor(Settings())
+    try:
+        results = [editor.open_show(fifo)]
+        opened.set()
+        results += [editor.open_show(Path("/dev/null")), editor.open_show(huge)]
+        assert results == [False, False, False]
+        assert editor.path is None or editor.path.name != "fifo.json"
+    finally:
+        opened.set()
+        editor.close()
+        editor.deleteLater()
+    assert said == [
+        f"{fifo} は名前付きパイプ（FIFO）で、番組ファイルではありません",
+        "/dev/null はデバイスで、番組ファイルではありません",
+        "ファイルが 21 MB あります。番組ファイルは 20 MB までの JSON テキストです",
+    ]
