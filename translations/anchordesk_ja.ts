@@ -3491,7 +3491,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+377"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+378"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -3526,7 +3526,12 @@
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+81"/>
+        <source>Reading %1…</source>
+        <translation>%1 を読み込んでいます…</translation>
+    </message>
+    <message>
+        <location line="+27"/>
         <location line="+14"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
@@ -3695,7 +3700,7 @@
         <translation>閉じる(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/draft.py" line="+93"/>
+        <location filename="../src/anchordesk/ui/editor/draft.py" line="+98"/>
         <source>banned word “%1” (rule: %2)</source>
         <translation>禁止語「%1」（ルール：%2）</translation>
     </message>
@@ -3705,7 +3710,7 @@
         <translation>断定表現「%1」（ルール：%2）</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+44"/>
         <source>{file} is not UTF-8 text (byte at offset {offset})</source>
         <translation>{file} は UTF-8 のテキストではありません（オフセット {offset} のバイト）</translation>
     </message>

@@ -3491,7 +3491,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+377"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+378"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -3526,7 +3526,12 @@
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+81"/>
+        <source>Reading %1…</source>
+        <translation>正在读取 %1…</translation>
+    </message>
+    <message>
+        <location line="+27"/>
         <location line="+14"/>
         <source>Open show</source>
         <translation>打开节目</translation>
@@ -3695,7 +3700,7 @@
         <translation>关闭(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/draft.py" line="+93"/>
+        <location filename="../src/anchordesk/ui/editor/draft.py" line="+98"/>
         <source>banned word “%1” (rule: %2)</source>
         <translation>违禁词“%1”（规则：%2）</translation>
     </message>
@@ -3705,7 +3710,7 @@
         <translation>极限词“%1”（规则：%2）</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+44"/>
         <source>{file} is not UTF-8 text (byte at offset {offset})</source>
         <translation>{file} 不是 UTF-8 文本（偏移 {offset} 处的字节）</translation>
     </message>

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -13,8 +14,10 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from anchordesk.core import paths
+from anchordesk.core.words import Words
 from anchordesk.live.settings import Settings
-from anchordesk.ui.editor import ShowEditor
+from anchordesk.ui import file_dialogs
+from anchordesk.ui.editor import ShowEditor, draft
 from anchordesk.ui.editor import files as editor_files
 
 
@@ -71,3 +74,39 @@ def test_the_show_editor_refuses_a_fifo_a_device_and_a_huge_file_without_reading
         "/dev/null はデバイスで、番組ファイルではありません",
         "ファイルが 21 MB あります。番組ファイルは 20 MB までの JSON テキストです",
     ]
+
+
+def test_a_show_file_on_a_disk_that_does_not_answer_is_read_while_the_editor_answers(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chinese: None
+) -> None:
+    """Under Xvfb, a FUSE disk answering each read after 8 s: the editor's Open of a show
+    there froze the window for the 8 s (a hung share: for good), a SIGTERM meanwhile ended
+    nothing. The disk here answers when the test lets it; the read is now a worker's, the
+    editor says what it reads and opens the show when the disk answers."""
+    folder = tmp_path / "share"
+    shutil.copytree(paths.resources_dir() / "shows" / "en", folder)
+    disk_answers = threading.Event()
+    read_on: list[threading.Thread] = []
+    real_read = draft.read_show_bytes
+
+    def slow_disk_read(path: Path) -> bytes | Words:
+        read_on.append(threading.current_thread())
+        disk_answers.wait(10)  # the old code waits here on the Qt thread: it fails below
+        return real_read(path)
+
+    monkeypatch.setattr(draft, "read_show_bytes", slow_disk_read)
+    monkeypatch.setattr(file_dialogs, "get_open_file_name", lambda *_a: str(folder / "show.json"))
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor)
+    editor.new_show()
+    editor.open_action.trigger()
+    try:
+        assert read_on and read_on[0] is not threading.main_thread()
+        assert editor.statusBar().currentMessage() == "正在读取 show.json…"
+        assert editor.path is None  # not yet read
+    finally:
+        disk_answers.set()
+    qtbot.waitUntil(lambda: editor.path == folder / "show.json")
+    assert editor.products.model.rowCount() == 4
+    assert editor.statusBar().currentMessage() == ""
+    editor.discard_changes()
