@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -101,7 +103,8 @@ def test_a_show_file_on_a_disk_that_does_not_answer_is_read_while_the_editor_ans
     editor.new_show()
     editor.open_action.trigger()
     try:
-        assert read_on and read_on[0] is not threading.main_thread()
+        qtbot.waitUntil(lambda: bool(read_on))  # the worker has begun to read
+        assert read_on[0] is not threading.main_thread()
         assert editor.statusBar().currentMessage() == "正在读取 show.json…"
         assert editor.path is None  # not yet read
     finally:
@@ -110,3 +113,29 @@ def test_a_show_file_on_a_disk_that_does_not_answer_is_read_while_the_editor_ans
     assert editor.products.model.rowCount() == 4
     assert editor.statusBar().currentMessage() == ""
     editor.discard_changes()
+
+
+def test_work_held_by_a_disk_that_does_not_answer_does_not_hold_the_program_s_end(
+    tmp_path: Path,
+) -> None:
+    """Under Xvfb, File → Open of a show on a FUSE disk answering after 8 s, then SIGTERM:
+    the window closed at once, the process ended 8 s later (a hung share: never), as Python
+    joins a ThreadPoolExecutor's workers at its end. A program whose worker waits for good
+    now ends once its window closed; the pool waited a bounded time for its work."""
+    script = tmp_path / "close.py"
+    script.write_text(
+        "import threading\n"
+        "from anchordesk.ui import workers\n"
+        "reading, held = threading.Event(), threading.Event()\n"
+        "workers.executor().submit(lambda: 'saved')\n"
+        "workers.run_task(lambda: reading.set() or held.wait())  # a disk that never answers\n"
+        "reading.wait()\n"
+        "workers.shutdown()\n"
+        "print('window closed', flush=True)\n",
+        encoding="utf-8",
+    )
+    ended = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert (ended.returncode, ended.stdout) == (0, "window closed\n")
+

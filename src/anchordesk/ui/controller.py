@@ -430,9 +430,17 @@ class Controller(QObject):
             except Exception:
                 log.exception("the show did not stop within %.0f s", timeout_s)
         if self._owns_executor:
-            workers.shutdown()
+            if not workers.shutdown(self.WORK_CLOSE_S):
+                log.warning(
+                    "work off the window's thread still runs at the close (a disk or a service "
+                    "that does not answer); the program ends without it"
+                )
         elif isinstance(self.executor, ThreadPoolExecutor):
             self.executor.shutdown(wait=False, cancel_futures=True)
+
+    # What the workers' running work (a settings file being written) gets to end after the
+    # window closed; one held for good (a read of a hung share) is left to the program's end.
+    WORK_CLOSE_S = 0.5
 
     # What the feeds' tasks get to end after the window closed: a closing signal ends the
     # program within 2 s (the recording and the store are done by then).
