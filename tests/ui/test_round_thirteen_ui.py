@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
+from tests.ui.conftest import open_embeddings
 
 from anchordesk.core import paths
 from anchordesk.core.words import Words
@@ -21,6 +22,7 @@ from anchordesk.live.settings import Settings
 from anchordesk.ui import file_dialogs
 from anchordesk.ui.editor import ShowEditor, draft
 from anchordesk.ui.editor import files as editor_files
+from anchordesk.ui.main_window import MainWindow
 
 
 def _warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -139,3 +141,31 @@ def test_work_held_by_a_disk_that_does_not_answer_does_not_hold_the_program_s_en
     )
     assert (ended.returncode, ended.stdout) == (0, "window closed\n")
 
+
+def test_a_long_cjk_segment_title_leaves_the_segment_s_time_on_the_status_bar(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path, chinese: None
+) -> None:
+    """Under Xvfb at 1366x768 (zh_CN), a segment titled with 200 Chinese letters (the show
+    file's limit): the status bar's clock read "2/7 · 精华液环节超长标题精华液…" to the
+    screen's edge, the segment's time ("0:04 / 5:00") cut off. The title is now cut to about
+    20 letters with "…", the time stays, the whole title is the clock's tool tip."""
+    window = control_room
+    long_title = ("精华液环节超长标题" * 30)[:196]
+    data = {
+        "format": 1,
+        "title": "秋季护肤之夜",
+        "currency": "CNY",
+        "language": "zh_CN",
+        "products": [{"sku": "SERUM", "title": "精华液", "price": 199, "stock": 5}],
+        "rundown": [{"title": long_title + "\u202eRTL", "seconds": 300, "sku": "SERUM"}],
+    }
+    path = tmp_path / "long.show.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    window.controller.open_show(path)
+    qtbot.waitUntil(lambda: "精华液环节" in window.clock_label.text(), timeout=10000)
+    clock = window.clock_label.text()
+    letter = window.clock_label.fontMetrics().horizontalAdvance("汉")
+    assert window.clock_label.sizeHint().width() < letter * 40  # was about 205 letters wide
+    assert clock.startswith("1/1 · 精华液环节") and clock.endswith(" / 5:00"), clock
+    assert "…" in clock and open_embeddings(clock) == 0, ascii(clock)
+    assert long_title in window.clock_label.toolTip()

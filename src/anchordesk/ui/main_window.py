@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import paths
+from anchordesk.core.printable import BIDI_CONTROLS
 from anchordesk.live.settings import Settings
 from anchordesk.show.timing import format_duration
 from anchordesk.ui import crash, file_dialogs
@@ -516,14 +517,27 @@ class MainWindow(QMainWindow):
         current = state.current
         if current is not None:
             self.clock_label.setText(
-                f"{current.index + 1}/{len(state.segments)} · {current.title} · "
-                f"{format_duration(current.elapsed_s)} / {format_duration(current.planned_s)}"
+                f"{current.index + 1}/{len(state.segments)} · {self._clock_title(current.title)}"
+                f" · {format_duration(current.elapsed_s)} / {format_duration(current.planned_s)}"
             )
+            self.clock_label.setToolTip(current.title)
         if state.title and not self.windowTitle().startswith(state.title):
             self._update_title()
         if state.mode != self._mode:
             self._mode = state.mode
             self._live_changed(self.controller.is_live)
+
+    def _clock_title(self, title: str) -> str:
+        """The segment's title as the status bar's clock shows it: at most about 20 wide
+        letters. Whole, a long one (200 CJK letters, as a show may have) pushed the segment's
+        time ("0:04 / 5:00") off the screen at 1366x768 (R13ui F4). A cut title keeps no bidi
+        control: one the cut left open would turn the time after it around."""
+        metrics = self.clock_label.fontMetrics()
+        most = metrics.horizontalAdvance("\u6c49") * 20
+        elided = metrics.elidedText(title, Qt.TextElideMode.ElideRight, most)
+        if elided == title:
+            return title
+        return "".join(char for char in elided if char not in BIDI_CONTROLS)
 
     def _prompt_fired(self, line: str) -> None:
         """A new prompt: a notice over the picture and in the status bar (the teleprompter
