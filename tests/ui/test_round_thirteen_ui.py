@@ -12,7 +12,17 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QKeySequenceEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 from tests.ui.conftest import open_embeddings
 
@@ -22,6 +32,7 @@ from anchordesk.live.settings import Settings
 from anchordesk.ui import file_dialogs
 from anchordesk.ui.editor import ShowEditor, draft
 from anchordesk.ui.editor import files as editor_files
+from anchordesk.ui.hotkeys import HotkeyDialog
 from anchordesk.ui.main_window import MainWindow
 
 
@@ -169,3 +180,40 @@ def test_a_long_cjk_segment_title_leaves_the_segment_s_time_on_the_status_bar(
     assert clock.startswith("1/1 · 精华液环节") and clock.endswith(" / 5:00"), clock
     assert "…" in clock and open_embeddings(clock) == 0, ascii(clock)
     assert long_title in window.clock_label.toolTip()
+
+
+def _tab_walk(start: QWidget, presses: int) -> list[QWidget]:
+    """The widgets the focus goes through as Tab is pressed ``presses`` times."""
+    start.setFocus()
+    seen: list[QWidget] = []
+    for _ in range(presses):
+        widget = QApplication.focusWidget()
+        assert widget is not None
+        seen.append(widget)
+        QTest.keyClick(widget, Qt.Key.Key_Tab)
+    return seen
+
+
+def test_tab_leaves_the_window_s_tables_and_reaches_every_button_of_the_shortcuts_dialog(
+    qtbot: QtBot, control_room: MainWindow, japanese: None
+) -> None:
+    """Keyboard only, under Xvfb: in Help → Keyboard shortcuts, 60 presses of Tab went round
+    the table's cells and never reached OK, Cancel or Restore Defaults (which has no access
+    key); in the control room Tab went round the run sheet's cells (and the comments', the
+    orders', the board's, once they have rows) and never left. Arrows move in a table."""
+    window = control_room
+    window.activateWindow()
+    table = window.run_sheet.table()
+    assert table.model().rowCount() >= 3
+    walked = _tab_walk(table, 4)
+    assert any(w is not table for w in walked), "Tab stays in the run sheet"
+    dialog = HotkeyDialog(window.hotkeys, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    before = [e.keySequence().toString() for e in dialog.findChildren(QKeySequenceEdit)]
+    walked = _tab_walk(dialog.findChild(QTableWidget), 3 * len(before))
+    box = dialog.findChild(QDialogButtonBox)
+    assert {w for w in walked if isinstance(w, QPushButton)} == set(box.buttons())
+    assert [e.keySequence().toString() for e in dialog.findChildren(QKeySequenceEdit)] == before

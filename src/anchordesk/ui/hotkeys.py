@@ -225,6 +225,9 @@ class HotkeyDialog(QDialog):
         self.setAccessibleName(self.tr("Keyboard shortcuts"))
         layout = QVBoxLayout(self)
         self._table = QTableWidget(len(HOTKEYS), 2, self)
+        # Tab goes on to each key field, then OK / Cancel / Restore Defaults: a table's own Tab
+        # went round its cells for good, none of the buttons reachable (R13ui F5).
+        self._table.setTabKeyNavigation(False)
         self._table.setAccessibleName(self.tr("Shortcuts"))
         self._table.setHorizontalHeaderLabels([self.tr("Command"), self.tr("Shortcut")])
         self._table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

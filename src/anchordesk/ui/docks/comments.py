@@ -208,6 +208,7 @@ class CommentPanel(QWidget):
             control.toggled.connect(self._refilter)
         self.search.textChanged.connect(self._refilter)
         self.view = QTableView(self)
+        self.view.setTabKeyNavigation(False)  # Tab leaves; arrows move (R13ui F5)
         self.view.setObjectName("comments_table")
         self.view.setModel(self.proxy)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
