@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+205"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+207"/>
         <source>Viewers now</source>
         <translation>視聴者数</translation>
     </message>
@@ -218,7 +218,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+285"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+286"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -351,12 +351,12 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+512"/>
+        <location line="+520"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-423"/>
+        <location line="-431"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
@@ -366,7 +366,7 @@
         <translation>%1できません：イベントループがありません。</translation>
     </message>
     <message>
-        <location line="+141"/>
+        <location line="+149"/>
         <source>none</source>
         <translation>なし</translation>
     </message>
@@ -1649,13 +1649,13 @@
 <context>
     <name>HotkeyDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/hotkeys.py" line="+224"/>
+        <location filename="../src/anchordesk/ui/hotkeys.py" line="+232"/>
         <location line="+1"/>
         <source>Keyboard shortcuts</source>
         <translation>キーボードショートカット</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+6"/>
         <source>Shortcuts</source>
         <translation>ショートカット</translation>
     </message>
@@ -1674,11 +1674,16 @@
         <source>“%1” and “%2” have the same shortcut.</source>
         <translation>「%1」と「%2」のショートカットが重複しています。</translation>
     </message>
+    <message>
+        <location line="+8"/>
+        <source>The shortcuts were not saved: another program is writing the window&apos;s settings file. Try again in a moment.</source>
+        <translation>ショートカットは保存されませんでした。別のプログラムがウィンドウの設定ファイルに書き込み中です。少し待ってからもう一度お試しください。</translation>
+    </message>
 </context>
 <context>
     <name>Hotkeys</name>
     <message>
-        <location line="-238"/>
+        <location line="-255"/>
         <source>Put product %1 on screen</source>
         <translation>商品 %1 を画面に表示</translation>
     </message>
@@ -1985,7 +1990,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+262"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+263"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -2116,7 +2121,7 @@
         <translation>待機中 — %1 で本番に切り替え</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+68"/>
         <source>Prompt: %1</source>
         <translation>プロンプト：%1</translation>
     </message>
@@ -2176,7 +2181,7 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="-290"/>
+        <location line="-303"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -2271,7 +2276,7 @@
         <translation>ツールバーのその他のボタン</translation>
     </message>
     <message>
-        <location line="+75"/>
+        <location line="+88"/>
         <location line="+201"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
@@ -2307,7 +2312,7 @@
         <translation>配信を今すぐ停止しますか？視聴者には配信終了と表示されます。</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+59"/>
         <location line="+22"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
@@ -2353,7 +2358,7 @@
         <translation>AnchorDesk %1 — ライブコマース配信のコントロールルーム。</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="+112"/>
         <source>Quit while live</source>
         <translation>配信中に終了</translation>
     </message>
@@ -2706,7 +2711,7 @@
 <context>
     <name>OrdersPanel</name>
     <message>
-        <location line="+74"/>
+        <location line="+75"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -3314,7 +3319,7 @@
 <context>
     <name>RunSheetPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+66"/>
+        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+67"/>
         <source>Segment</source>
         <translation>コーナー</translation>
     </message>

@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+205"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+207"/>
         <source>Viewers now</source>
         <translation>在线人数</translation>
     </message>
@@ -218,7 +218,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+285"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+286"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -351,12 +351,12 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+512"/>
+        <location line="+520"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-423"/>
+        <location line="-431"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
@@ -366,7 +366,7 @@
         <translation>无法%1：没有事件循环。</translation>
     </message>
     <message>
-        <location line="+141"/>
+        <location line="+149"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -1649,13 +1649,13 @@
 <context>
     <name>HotkeyDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/hotkeys.py" line="+224"/>
+        <location filename="../src/anchordesk/ui/hotkeys.py" line="+232"/>
         <location line="+1"/>
         <source>Keyboard shortcuts</source>
         <translation>快捷键</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+6"/>
         <source>Shortcuts</source>
         <translation>快捷键</translation>
     </message>
@@ -1674,11 +1674,16 @@
         <source>“%1” and “%2” have the same shortcut.</source>
         <translation>“%1”和“%2”的快捷键相同。</translation>
     </message>
+    <message>
+        <location line="+8"/>
+        <source>The shortcuts were not saved: another program is writing the window&apos;s settings file. Try again in a moment.</source>
+        <translation>快捷键未保存：另一个程序正在写入窗口的设置文件。请稍后再试。</translation>
+    </message>
 </context>
 <context>
     <name>Hotkeys</name>
     <message>
-        <location line="-238"/>
+        <location line="-255"/>
         <source>Put product %1 on screen</source>
         <translation>上架第 %1 个商品到画面</translation>
     </message>
@@ -1985,7 +1990,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+262"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+263"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -2116,7 +2121,7 @@
         <translation>预备中 — 按 %1 切出</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+68"/>
         <source>Prompt: %1</source>
         <translation>提示：%1</translation>
     </message>
@@ -2176,7 +2181,7 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="-290"/>
+        <location line="-303"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -2271,7 +2276,7 @@
         <translation>更多工具栏按钮</translation>
     </message>
     <message>
-        <location line="+75"/>
+        <location line="+88"/>
         <location line="+201"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
@@ -2307,7 +2312,7 @@
         <translation>现在停止推流吗？观众会看到直播结束。</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+59"/>
         <location line="+22"/>
         <source>Open show</source>
         <translation>打开节目</translation>
@@ -2353,7 +2358,7 @@
         <translation>AnchorDesk %1 — 直播带货的中控台。</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="+112"/>
         <source>Quit while live</source>
         <translation>直播中退出</translation>
     </message>
@@ -2706,7 +2711,7 @@
 <context>
     <name>OrdersPanel</name>
     <message>
-        <location line="+74"/>
+        <location line="+75"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -3314,7 +3319,7 @@
 <context>
     <name>RunSheetPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+66"/>
+        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+67"/>
         <source>Segment</source>
         <translation>环节</translation>
     </message>

@@ -36,7 +36,7 @@ from anchordesk.core import paths
 from anchordesk.core.printable import BIDI_CONTROLS
 from anchordesk.live.settings import Settings
 from anchordesk.show.timing import format_duration
-from anchordesk.ui import crash, file_dialogs
+from anchordesk.ui import crash, file_dialogs, window_ini
 from anchordesk.ui.controller import Controller
 from anchordesk.ui.docks.board import BoardPanel
 from anchordesk.ui.docks.comments import CommentPanel
@@ -833,8 +833,9 @@ class MainWindow(QMainWindow):
 
     def _remember_teleprompter_screen(self) -> None:
         dock = self.docks["teleprompter"]
-        if dock.isFloating():
+        if dock.isFloating() and window_ini.free_to_write(self.qsettings):
             self.qsettings.setValue("teleprompter/screen", dock.screen().name())
+            self.qsettings.sync()
 
     def _focus_comment_search(self) -> None:
         self.docks["comments"].show()
@@ -1030,6 +1031,8 @@ class MainWindow(QMainWindow):
             self.restoreState(state, LAYOUT_VERSION)
 
     def save_layout(self) -> None:
+        if not window_ini.free_to_write(self.qsettings):
+            return  # the layout of this run is not kept; the close goes on
         self.qsettings.setValue("window/geometry", self.saveGeometry())
         self.qsettings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.qsettings.sync()
