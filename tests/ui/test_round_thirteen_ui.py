@@ -35,6 +35,7 @@ from anchordesk.ui.editor import ShowEditor, draft
 from anchordesk.ui.editor import files as editor_files
 from anchordesk.ui.hotkeys import HotkeyDialog
 from anchordesk.ui.main_window import MainWindow
+from anchordesk.ui.state import CommentRow
 
 
 def _warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -259,3 +260,22 @@ def test_the_window_closes_while_another_program_holds_its_settings_file_lock(
         holder.communicate("", timeout=30)
     window.save_layout()
     assert QSettings(ini, QSettings.Format.IniFormat).value("window/geometry") is not None
+
+
+def test_a_long_pinned_comment_leaves_the_comments_list_and_the_count_readable(
+    qtbot: QtBot, control_room: MainWindow, japanese: None
+) -> None:
+    """Under Xvfb at 1366x768 (ja), a feed's comment of 2,000 Japanese letters pinned: the
+    "pinned" line took the whole comments panel, the list squeezed to one row and the count
+    ("15 件受信") written over by the comment. Now the line is two lines at most, cut with
+    "…", the whole comment its tool tip."""
+    panel = control_room.comments
+    text = "この商品は敏感肌にも使えますか詳しく知りたいです" * 80 + "？"
+    panel.set_pinned(CommentRow("json:c1", "日本語の長いお名前のお客様です" * 4, text, 0.0))
+    qtbot.waitUntil(lambda: panel.pinned_label.text().endswith("…"))
+    panel.layout().activate()
+    label, view = panel.pinned_label, panel.view
+    assert label.height() <= 2 * label.fontMetrics().lineSpacing() + 2
+    assert view.height() >= 4 * label.fontMetrics().lineSpacing()  # rows, not one
+    assert not label.geometry().intersects(panel.count_label.geometry())
+    assert text in label.toolTip()
