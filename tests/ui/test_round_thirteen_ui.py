@@ -31,6 +31,7 @@ from anchordesk.core import paths
 from anchordesk.core.words import Words
 from anchordesk.live.settings import Settings
 from anchordesk.ui import file_dialogs
+from anchordesk.ui.docks.comments import line_height_px
 from anchordesk.ui.editor import ShowEditor, draft
 from anchordesk.ui.editor import files as editor_files
 from anchordesk.ui.hotkeys import HotkeyDialog
@@ -275,7 +276,7 @@ def test_a_long_pinned_comment_leaves_the_comments_list_and_the_count_readable(
     qtbot.waitUntil(lambda: panel.pinned_label.text().endswith("…"))
     panel.layout().activate()
     label, view = panel.pinned_label, panel.view
-    assert label.height() <= 2 * label.fontMetrics().lineSpacing() + 2
+    assert label.height() <= 2 * line_height_px(label.font()) + 2
     assert view.height() >= 4 * label.fontMetrics().lineSpacing()  # rows, not one
     assert not label.geometry().intersects(panel.count_label.geometry())
     assert text in label.toolTip()

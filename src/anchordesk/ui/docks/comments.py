@@ -261,7 +261,7 @@ class CommentPanel(QWidget):
         # (a feed's comment may be as long) took the whole panel at 1366x768, the comments
         # list squeezed to one row and the count written over (R13ui F8).
         self.pinned_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.pinned_label.setMaximumHeight(2 * self.pinned_label.fontMetrics().lineSpacing() + 2)
+        self.pinned_label.setMaximumHeight(2 * line_height_px(self.pinned_label.font()) + 2)
         self.count_label = QLabel(self)
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         self.count_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
