@@ -218,7 +218,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+286"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+293"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -351,12 +351,12 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+520"/>
+        <location line="+532"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-431"/>
+        <location line="-443"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
@@ -386,12 +386,17 @@
         <translation>セッションファイルへの書き込みが止まりました：%1。これ以降のコメント、注文、番組イベントは保存されません。番組はそのまま続きます。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>The comment and order feeds stopped: %1. No comments or orders arrive in this session; the show goes on.</source>
         <translation>コメントと注文のフィードが停止しました：%1。このセッションではコメントも注文も届きません。配信は続行します。</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
+        <source>The %1 feed cannot be read: %2. No comments or orders arrive from it; AnchorDesk keeps asking.</source>
+        <translation>%1 フィードを読み取れません：%2。このフィードからコメントや注文は届きません。AnchorDesk は問い合わせを続けます。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>The %1 feed is not answering: no comments or orders arrive from it. AnchorDesk keeps asking.</source>
         <translation>%1 フィードが応答しません：そこからコメントも注文も届きません。AnchorDesk は問い合わせを続けます。</translation>
     </message>
@@ -1063,6 +1068,15 @@
         <location line="+6"/>
         <source>Folder for recordings</source>
         <translation>録画の保存先フォルダー</translation>
+    </message>
+</context>
+<context>
+    <name>FeedFaults</name>
+    <message>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+562"/>
+        <source>the server&apos;s certificate cannot be trusted ({reason})</source>
+        <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). The whole response (connect, headers, body) must arrive within this many request timeouts.</extracomment>
+        <translation>サーバーの証明書を信頼できません（{reason}）</translation>
     </message>
 </context>
 <context>

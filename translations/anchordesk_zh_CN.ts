@@ -218,7 +218,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+286"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+293"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -351,12 +351,12 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+520"/>
+        <location line="+532"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-431"/>
+        <location line="-443"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
@@ -386,12 +386,17 @@
         <translation>场次文件已停止写入：%1。从现在起的评论、订单和节目事件都不会保存；直播继续进行。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>The comment and order feeds stopped: %1. No comments or orders arrive in this session; the show goes on.</source>
         <translation>评论和订单数据源已停止：%1。本场次不会再收到评论或订单；直播继续进行。</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
+        <source>The %1 feed cannot be read: %2. No comments or orders arrive from it; AnchorDesk keeps asking.</source>
+        <translation>无法读取 %1 数据源：%2。不会收到来自它的评论或订单；AnchorDesk 会继续尝试。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>The %1 feed is not answering: no comments or orders arrive from it. AnchorDesk keeps asking.</source>
         <translation>%1 数据源没有响应：收不到它的评论和订单。AnchorDesk 会继续请求。</translation>
     </message>
@@ -1063,6 +1068,15 @@
         <location line="+6"/>
         <source>Folder for recordings</source>
         <translation>录制文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>FeedFaults</name>
+    <message>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+562"/>
+        <source>the server&apos;s certificate cannot be trusted ({reason})</source>
+        <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). The whole response (connect, headers, body) must arrive within this many request timeouts.</extracomment>
+        <translation>服务器的证书不可信（{reason}）</translation>
     </message>
 </context>
 <context>

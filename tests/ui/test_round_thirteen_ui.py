@@ -3,6 +3,8 @@ code before its fix."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import os
 import shutil
@@ -11,7 +13,9 @@ import sys
 import threading
 from pathlib import Path
 
+import httpx
 import pytest
+from feed_servers import JsonFeedServer
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -25,11 +29,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from pytestqt.qtbot import QtBot
-from tests.ui.conftest import open_embeddings
+from servers import Stunnel
+from tests.ui.conftest import open_embeddings, small_controller
 
 from anchordesk.core import paths
 from anchordesk.core.words import Words
+from anchordesk.feeds.adapters import JsonFeedAdapter
+from anchordesk.feeds.poller import FeedHealth, Poller
 from anchordesk.live.settings import Settings
+from anchordesk.live.snapshot import FeedView
 from anchordesk.ui import file_dialogs
 from anchordesk.ui.docks.comments import line_height_px
 from anchordesk.ui.editor import ShowEditor, draft
@@ -280,3 +288,49 @@ def test_a_long_pinned_comment_leaves_the_comments_list_and_the_count_readable(
     assert view.height() >= 4 * label.fontMetrics().lineSpacing()  # rows, not one
     assert not label.geometry().intersects(panel.count_label.geometry())
     assert text in label.toolTip()
+
+
+class _Kept:
+    """The store's side of a poll: keeps nothing (no page comes through a refused TLS)."""
+
+    async def __call__(self, source: str, items: object, cursor: str | None) -> None:
+        return None
+
+
+def test_a_feed_whose_certificate_cannot_be_trusted_is_said_so_in_the_window_s_language(
+    qtbot: QtBot, tmp_path: Path, japanese: None
+) -> None:
+    """Under Xvfb (zh_CN), live with a JSON feed over https whose server offers a self-signed
+    certificate: the window said "the json feed is not answering" (the server answered) and
+    the reason, a certificate to replace or trust, was only in the English log. Now the feed's
+    status carries the reason as words and the window says it in its language."""
+    server = JsonFeedServer().start()
+    tunnel = Stunnel(tmp_path / "tls", server.port)  # its certificate: self-signed
+    tunnel.start()
+
+    async def one_poll() -> FeedHealth:
+        async with httpx.AsyncClient() as client:
+            adapter = JsonFeedAdapter(f"https://127.0.0.1:{tunnel.port}/feed", None)
+            poller = Poller(adapter, client, _Kept(), unit_random=lambda: 0.0)
+            await poller.poll_once()
+            return poller.health
+
+    try:
+        health = asyncio.run(one_poll())
+    finally:
+        tunnel.stop()
+        server.stop()
+    assert health.state == "retrying"
+    assert health.last_error == (
+        "the server's certificate cannot be trusted (self-signed certificate)"
+    )
+    controller = small_controller(Settings())
+    said: list[str] = []
+    controller.message.connect(said.append)
+    feed = FeedView(source="json", state=health.state, last_error=health.last_error)
+    controller._say_feed_faults([dataclasses.replace(feed, fault=health.fault)])
+    assert said == [
+        "json フィードを読み取れません：サーバーの証明書を信頼できません（self-signed "
+        "certificate）。このフィードからコメントや注文は届きません。AnchorDesk は問い合わせを"
+        "続けます。"
+    ]

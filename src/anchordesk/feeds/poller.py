@@ -57,6 +57,7 @@ from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.logs import mask_text
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_secrets, mask_url
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.feed_items import FeedItem, Order, OrderUpdate, RejectedItem, item_kind
 from anchordesk.show.feed_rules import terms_key
 
@@ -401,6 +402,19 @@ class CountsBusyAnswers(Protocol):
 PageSink = Callable[[str, Sequence[FeedItem], str | None], Awaitable[Sequence[FeedItem] | None]]
 
 
+def _untrusted_certificate(error: BaseException) -> str | None:
+    """OpenSSL's reason ("self-signed certificate") when ``error`` came of a certificate the
+    server offered that could not be verified; None for any other failure to connect."""
+    seen: BaseException | None = error
+    for _ in range(8):  # the cause chain httpx and httpcore build is short
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return str(seen.verify_message or seen.reason or "unknown reason")
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 @dataclass(frozen=True)
 class FeedHealth:
     source: str
@@ -416,6 +430,9 @@ class FeedHealth:
     last_success_at: float | None = None  # the poller's clock
     last_latency_ms: float | None = None
     last_error: str = ""
+    # Why the last try failed, as words the window says in its language, where the reason is
+    # one the user can act on (a certificate the server offers that cannot be trusted).
+    fault: Words | None = None
     next_poll_in_s: float | None = None
     # What the adapter says of itself (filled in by the hub from ``adapter.status()``): quota
     # units spent this run (YouTube Data API) and one line for the feed's status.
@@ -570,7 +587,14 @@ class Poller:
         quiet = self._store_failures > 1
         return self._error(f"could not store the page ({error})", quiet=quiet)
 
-    def _error(self, message: str, *, malformed: bool = False, quiet: bool = False) -> float:
+    def _error(
+        self,
+        message: str,
+        *,
+        malformed: bool = False,
+        quiet: bool = False,
+        fault: Words | None = None,
+    ) -> float:
         consecutive = self._health.consecutive_errors + 1
         # The status is shown in the window and the remote: URLs in an HTTP client's message are
         # masked by the log's rule too, not only the adapter's own token.
@@ -581,6 +605,7 @@ class Poller:
             consecutive_errors=consecutive,
             malformed_responses=self._health.malformed_responses + (1 if malformed else 0),
             last_error=message,
+            fault=fault,
         )
         delay = self._backoff.delay_s(consecutive, self._random())
         log.log(
@@ -619,6 +644,19 @@ class Poller:
                 "cannot carry (a line break, a letter outside ASCII, an invisible character); "
                 "set it again"
             )
+        except httpx.ConnectError as error:
+            untrusted = _untrusted_certificate(error)
+            if untrusted is None:
+                return self._error(f"network error ({type(error).__name__}: {error})")
+            # Said as what it is: "not answering" sent the user after a server that answered
+            # with a certificate they must replace or trust (R13ui F7).
+            words = Words(
+                QT_TRANSLATE_NOOP(
+                    "FeedFaults", "the server's certificate cannot be trusted ({reason})"
+                ),
+                reason=untrusted,
+            )
+            return self._error(str(words), fault=words)
         except httpx.HTTPError as error:
             return self._error(network_words(error))
         except httpx.InvalidURL as error:  # not an HTTPError: it would end the feed's task
@@ -705,6 +743,7 @@ class Poller:
         self._update(
             state="ended" if page.ended else "ok",
             consecutive_errors=0,
+            fault=None,
             last_success_at=self._clock(),
             items=self._health.items + len(fresh),
             rejected=self._health.rejected + rejected,

@@ -682,7 +682,9 @@ class Controller(QObject):
         """An error no rule foresaw (a certificate bundle the environment names and that
         does not exist) stopped every feed: said once per session, in the window's language.
         The window said nothing; its comments read "0 received" as for a quiet audience."""
-        fault = next((feed.fault for feed in snapshot.feeds if feed.fault is not None), None)
+        fault = next(
+            (f.fault for f in snapshot.feeds if f.fault is not None and f.state == "stopped"), None
+        )
         key = str(snapshot.session_path)
         if fault is None or key in self._feeds_stopped_said:
             return
@@ -700,6 +702,16 @@ class Controller(QObject):
         for feed in feeds:
             if feed.state == "retrying" and feed.source not in self._failing_feeds:
                 self._failing_feeds.add(feed.source)
+                if feed.fault is not None:  # a reason the user can act on, in their language
+                    self.message.emit(
+                        self.tr(
+                            "The %1 feed cannot be read: %2. No comments or orders arrive from "
+                            "it; AnchorDesk keeps asking."
+                        )
+                        .replace("%1", feed.source)
+                        .replace("%2", say(feed.fault))
+                    )
+                    continue
                 self.message.emit(
                     self.tr(
                         "The %1 feed is not answering: no comments or orders arrive from it. "
