@@ -2004,7 +2004,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+263"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+285"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -2245,7 +2245,17 @@
         <translation>リハーサル終了</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-313"/>
+        <source>Settings</source>
+        <translation>設定</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Your settings could not be read: %1. AnchorDesk started with the default settings.</source>
+        <translation>設定を読み込めませんでした：%1。AnchorDesk は既定の設定で起動しました。</translation>
+    </message>
+    <message>
+        <location line="+315"/>
         <source>Rehearse again</source>
         <translation>もう一度リハーサル</translation>
     </message>
@@ -3492,6 +3502,24 @@
         <location line="+0"/>
         <source>Show the text</source>
         <translation>内容を表示</translation>
+    </message>
+</context>
+<context>
+    <name>Settings</name>
+    <message>
+        <location filename="../src/anchordesk/live/settings.py" line="+767"/>
+        <source>{path} is not a regular file</source>
+        <translation>{path} は通常のファイルではありません</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>cannot read {path}: {reason}</source>
+        <translation>{path} を読み取れません：{reason}</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>{path} is not valid JSON; it is kept as {backup}</source>
+        <translation>{path} は有効な JSON ではありません。{backup} として保存してあります</translation>
     </message>
 </context>
 <context>

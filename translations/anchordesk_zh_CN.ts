@@ -2004,7 +2004,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+263"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+285"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -2245,7 +2245,17 @@
         <translation>结束彩排</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-313"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Your settings could not be read: %1. AnchorDesk started with the default settings.</source>
+        <translation>无法读取你的设置：%1。AnchorDesk 已使用默认设置启动。</translation>
+    </message>
+    <message>
+        <location line="+315"/>
         <source>Rehearse again</source>
         <translation>再次彩排</translation>
     </message>
@@ -3492,6 +3502,24 @@
         <location line="+0"/>
         <source>Show the text</source>
         <translation>显示内容</translation>
+    </message>
+</context>
+<context>
+    <name>Settings</name>
+    <message>
+        <location filename="../src/anchordesk/live/settings.py" line="+767"/>
+        <source>{path} is not a regular file</source>
+        <translation>{path} 不是普通文件</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>cannot read {path}: {reason}</source>
+        <translation>无法读取 {path}：{reason}</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>{path} is not valid JSON; it is kept as {backup}</source>
+        <translation>{path} 不是有效的 JSON；已保留为 {backup}</translation>
     </message>
 </context>
 <context>

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -30,13 +31,13 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 from servers import Stunnel
-from tests.ui.conftest import open_embeddings, small_controller
+from tests.ui.conftest import open_control_room, open_embeddings, small_controller
 
 from anchordesk.core import paths
 from anchordesk.core.words import Words
 from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.poller import FeedHealth, Poller
-from anchordesk.live.settings import Settings
+from anchordesk.live.settings import Settings, load_settings
 from anchordesk.live.snapshot import FeedView
 from anchordesk.ui import file_dialogs
 from anchordesk.ui.docks.comments import line_height_px
@@ -334,3 +335,29 @@ def test_a_feed_whose_certificate_cannot_be_trusted_is_said_so_in_the_window_s_l
         "certificate）。このフィードからコメントや注文は届きません。AnchorDesk は問い合わせを"
         "続けます。"
     ]
+
+
+def test_settings_that_cannot_be_read_are_said_in_the_window_as_it_opens(
+    qtbot: QtBot,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    qt_asyncio_loop: object,
+    chinese: None,
+) -> None:
+    """Under Xvfb: settings.json cut mid-way (a crash while it was written; the user's
+    language ja): the window opened on the defaults, in the system's language, destinations
+    and feeds gone, and said nothing (only a log line: "kept as settings.json.broken").
+    Now it says so as it opens, in the window's language; the damaged file is kept."""
+    path = tmp_path / "settings.json"
+    path.write_text('{"format": 1, "language": "ja", "destinations": [{"id": "d1", "na', "utf-8")
+    settings = load_settings(path)
+    assert (tmp_path / "settings.json.broken").exists()
+    settings.record, settings.record_asked = False, True
+    window = open_control_room(qtbot, executor, tmp_path, [], settings=settings)
+    qtbot.waitUntil(lambda: window.settings_box is not None and window.settings_box.isVisible())
+    assert window.settings_box is not None
+    assert window.settings_box.text() == (
+        f"无法读取你的设置：{path} 不是有效的 JSON；已保留为 settings.json.broken。"
+        "AnchorDesk 已使用默认设置启动。"
+    )
+    window.settings_box.close()

@@ -58,6 +58,7 @@ from anchordesk.ui.window_parts import (
     PreviewPair,
     fitted_geometry,
 )
+from anchordesk.ui.words import say
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +156,29 @@ class MainWindow(QMainWindow):
         self._apply_default_sizes()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._restore_layout()
+        self.settings_box: QMessageBox | None = None
+        if controller.settings.file_problem is not None:
+            QTimer.singleShot(0, self._say_settings_unusable)
 
     # -- construction ------------------------------------------------------------------------------
+
+    def _say_settings_unusable(self) -> None:
+        """The settings file could not be used at all: said once, as the window opens, not
+        only in the log (the defaults looked like a first start: destinations gone)."""
+        problem = self.controller.settings.file_problem
+        if problem is None:
+            return
+        self.settings_box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("Settings"),
+            self.tr(
+                "Your settings could not be read: %1. AnchorDesk started with the default settings."
+            ).replace("%1", say(problem)),
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        self.settings_box.setTextFormat(Qt.TextFormat.PlainText)  # a path is text
+        self.settings_box.open()
 
     def _add_dock(
         self, name: str, panel: QWidget, area: Qt.DockWidgetArea, *, scroll: bool = False
