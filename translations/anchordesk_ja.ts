@@ -456,7 +456,12 @@
         <translation>録画を停止しました：%1</translation>
     </message>
     <message>
-        <location line="+430"/>
+        <location line="+246"/>
+        <source>The settings could not be saved: %1. They apply to this run only.</source>
+        <translation>設定を保存できませんでした：%1。この設定は今回の実行中だけ有効です。</translation>
+    </message>
+    <message>
+        <location line="+204"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 は開かれませんでした：読み込み中にライブ配信が始まりました。配信中の番組はそのまま続きます。配信が終わってからもう一度開いてください。</translation>
     </message>
@@ -493,7 +498,7 @@
         <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="-320"/>
+        <location line="-340"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -513,7 +518,7 @@
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+50"/>
         <source>Could not go live: %1</source>
         <translation>配信を開始できません：%1</translation>
     </message>
@@ -528,12 +533,12 @@
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-374"/>
+        <location line="-394"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+452"/>
+        <location line="+472"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>

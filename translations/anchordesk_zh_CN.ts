@@ -456,7 +456,12 @@
         <translation>录制已停止：%1</translation>
     </message>
     <message>
-        <location line="+430"/>
+        <location line="+246"/>
+        <source>The settings could not be saved: %1. They apply to this run only.</source>
+        <translation>无法保存设置：%1。这些设置仅在本次运行中有效。</translation>
+    </message>
+    <message>
+        <location line="+204"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 未打开：读取它时已开始直播。当前直播继续进行；请在直播结束后再打开它。</translation>
     </message>
@@ -493,7 +498,7 @@
         <translation type="vanished">这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="-320"/>
+        <location line="-340"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -513,7 +518,7 @@
         <translation>正在向 %1 开播…</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+50"/>
         <source>Could not go live: %1</source>
         <translation>无法开播：%1</translation>
     </message>
@@ -528,12 +533,12 @@
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-374"/>
+        <location line="-394"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+452"/>
+        <location line="+472"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>

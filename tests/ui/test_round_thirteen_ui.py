@@ -31,13 +31,14 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 from servers import Stunnel
+from tests.faults.disks import fill, tmpfs
 from tests.ui.conftest import open_control_room, open_embeddings, small_controller
 
 from anchordesk.core import paths
 from anchordesk.core.words import Words
 from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.poller import FeedHealth, Poller
-from anchordesk.live.settings import Settings, load_settings
+from anchordesk.live.settings import Settings, load_settings, save_settings
 from anchordesk.live.snapshot import FeedView
 from anchordesk.ui import file_dialogs
 from anchordesk.ui.docks.comments import line_height_px
@@ -361,3 +362,21 @@ def test_settings_that_cannot_be_read_are_said_in_the_window_as_it_opens(
         "AnchorDesk 已使用默认设置启动。"
     )
     window.settings_box.close()
+
+
+def test_settings_that_cannot_be_saved_are_said_in_the_window_s_language(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path, japanese: None
+) -> None:
+    """Under Xvfb (zh_CN), the settings folder on a full 64 kB tmpfs, Record pressed (its
+    choice is kept in the settings): nothing said, not even in the log (the save's error was
+    never read), and Record was back on at the next start. Now the window says it."""
+    controller = control_room.controller
+    said: list[str] = []
+    controller.message.connect(said.append)
+    with tmpfs(tmp_path / "config", 64) as folder:
+        fill(folder)
+        controller._save = lambda settings: save_settings(settings, folder / "settings.json")
+        controller.set_recording(False)
+        qtbot.waitUntil(lambda: any("設定" in line for line in said))
+    line = next(line for line in said if "設定" in line)
+    assert line.startswith("設定を保存できませんでした：") and "No space left on device" in line

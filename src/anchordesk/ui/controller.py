@@ -992,7 +992,7 @@ class Controller(QObject):
         self.settings.prompts_off = list(off)
         if self.live is not None:
             self.live.set_prompt_rules_off(off)
-        self.executor.submit(self._save, self.settings)
+        self._save_settings()
 
     def dismiss_prompt(self, key: str) -> None:
         self._command(lambda live: live.dismiss_prompt(key))
@@ -1060,8 +1060,28 @@ class Controller(QObject):
         self._save_settings()
 
     def _save_settings(self) -> None:
+        """Keep the settings for the next run, in a worker. One that cannot be written (a full
+        or read-only disk) is said in the window: two of three callers dropped the error
+        unread, the third logged a traceback, and the choice (Record off, the rules turned
+        off) was silently gone at the next start (R13ui F10)."""
         settings, save = self.settings, self._save
-        workers.run_task(lambda: save(settings), pool=self.executor)
+        workers.run_task(
+            lambda: save(settings),
+            on_error=self._settings_not_saved,
+            owner=self,
+            pool=self.executor,
+        )
+
+    def _settings_not_saved(self, error: BaseException) -> None:
+        if not isinstance(error, OSError):
+            log.error("saving the settings failed", exc_info=error)
+            return
+        log.warning("the settings could not be saved: %s", error)
+        self.message.emit(
+            self.tr("The settings could not be saved: %1. They apply to this run only.").replace(
+                "%1", error.strerror or str(error)
+            )
+        )
 
     def _live_failed(self, error: str) -> None:
         self.is_live = False
@@ -1146,7 +1166,7 @@ class Controller(QObject):
         self.settings.record = on
         self.settings.record_asked = True  # Record pressed: the question is answered
         self._recording_faults_said.clear()
-        self.executor.submit(self._save, self.settings)  # remembered for the next run
+        self._save_settings()  # remembered for the next run
         live = self.live
         if live is None:
             return
