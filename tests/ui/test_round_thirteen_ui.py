@@ -323,16 +323,15 @@ def test_a_feed_whose_certificate_cannot_be_trusted_is_said_so_in_the_window_s_l
         tunnel.stop()
         server.stop()
     assert health.state == "retrying"
-    assert health.last_error == (
-        "the server's certificate cannot be trusted (self-signed certificate)"
-    )
+    assert health.last_error == "the server's certificate is not trusted (self-signed certificate)"
+    assert health.fault is not None and str(health.fault) == health.last_error
     controller = small_controller(Settings())
     said: list[str] = []
     controller.message.connect(said.append)
     feed = FeedView(source="json", state=health.state, last_error=health.last_error)
     controller._say_feed_faults([dataclasses.replace(feed, fault=health.fault)])
     assert said == [
-        "json フィードを読み取れません：サーバーの証明書を信頼できません（self-signed "
+        "json フィードを読み取れません：サーバーの証明書は信頼されていません（self-signed "
         "certificate）。このフィードからコメントや注文は届きません。AnchorDesk は問い合わせを"
         "続けます。"
     ]

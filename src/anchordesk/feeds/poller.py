@@ -313,6 +313,20 @@ def network_words(error: BaseException) -> str:
     return f"network error ({type(error).__name__}: {text})"
 
 
+def network_fault(error: BaseException) -> Words | None:
+    """What :func:`network_words` says, as words the window says in its language, where the
+    user can act on it: an untrusted certificate was said "the feed is not answering" in the
+    window (the server answered), its reason only in the English log (R13ui F7)."""
+    for cause in _causes(error):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            why = cause.verify_message or cause.reason or "not trusted"
+            return Words(
+                QT_TRANSLATE_NOOP("FeedFaults", "the server's certificate is not trusted ({why})"),
+                why=_shown(why),
+            )
+    return None
+
+
 def _headers_can_be_sent(request: FeedRequest) -> bool:
     """Whether HTTP can carry the request's own headers (ASCII, no line break or NUL)."""
     for name, value in request.headers.items():
@@ -400,19 +414,6 @@ class CountsBusyAnswers(Protocol):
 # The sink stores a page (items + cursor, atomically) and returns once it is durable; it may
 # return the items that were new to the store (rejected ones among them are counted).
 PageSink = Callable[[str, Sequence[FeedItem], str | None], Awaitable[Sequence[FeedItem] | None]]
-
-
-def _untrusted_certificate(error: BaseException) -> str | None:
-    """OpenSSL's reason ("self-signed certificate") when ``error`` came of a certificate the
-    server offered that could not be verified; None for any other failure to connect."""
-    seen: BaseException | None = error
-    for _ in range(8):  # the cause chain httpx and httpcore build is short
-        if seen is None:
-            return None
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return str(seen.verify_message or seen.reason or "unknown reason")
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 @dataclass(frozen=True)
@@ -644,21 +645,8 @@ class Poller:
                 "cannot carry (a line break, a letter outside ASCII, an invisible character); "
                 "set it again"
             )
-        except httpx.ConnectError as error:
-            untrusted = _untrusted_certificate(error)
-            if untrusted is None:
-                return self._error(f"network error ({type(error).__name__}: {error})")
-            # Said as what it is: "not answering" sent the user after a server that answered
-            # with a certificate they must replace or trust (R13ui F7).
-            words = Words(
-                QT_TRANSLATE_NOOP(
-                    "FeedFaults", "the server's certificate cannot be trusted ({reason})"
-                ),
-                reason=untrusted,
-            )
-            return self._error(str(words), fault=words)
         except httpx.HTTPError as error:
-            return self._error(network_words(error))
+            return self._error(network_words(error), fault=network_fault(error))
         except httpx.InvalidURL as error:  # not an HTTPError: it would end the feed's task
             return self._error(f"the request cannot be sent ({error})")
         latency_ms = (self._clock() - started) * 1000.0
