@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+205"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+207"/>
         <source>Viewers now</source>
         <translation>視聴者数</translation>
     </message>
@@ -218,7 +218,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+285"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+293"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -351,12 +351,12 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+512"/>
+        <location line="+532"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-423"/>
+        <location line="-443"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
@@ -366,7 +366,7 @@
         <translation>%1できません：イベントループがありません。</translation>
     </message>
     <message>
-        <location line="+141"/>
+        <location line="+149"/>
         <source>none</source>
         <translation>なし</translation>
     </message>
@@ -386,12 +386,17 @@
         <translation>セッションファイルへの書き込みが止まりました：%1。これ以降のコメント、注文、番組イベントは保存されません。番組はそのまま続きます。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>The comment and order feeds stopped: %1. No comments or orders arrive in this session; the show goes on.</source>
         <translation>コメントと注文のフィードが停止しました：%1。このセッションではコメントも注文も届きません。配信は続行します。</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
+        <source>The %1 feed cannot be read: %2. No comments or orders arrive from it; AnchorDesk keeps asking.</source>
+        <translation>%1 フィードを読み取れません：%2。このフィードからコメントや注文は届きません。AnchorDesk は問い合わせを続けます。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>The %1 feed is not answering: no comments or orders arrive from it. AnchorDesk keeps asking.</source>
         <translation>%1 フィードが応答しません：そこからコメントも注文も届きません。AnchorDesk は問い合わせを続けます。</translation>
     </message>
@@ -451,7 +456,12 @@
         <translation>録画を停止しました：%1</translation>
     </message>
     <message>
-        <location line="+430"/>
+        <location line="+246"/>
+        <source>The settings could not be saved: %1. They apply to this run only.</source>
+        <translation>設定を保存できませんでした：%1。この設定は今回の実行中だけ有効です。</translation>
+    </message>
+    <message>
+        <location line="+204"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 は開かれませんでした：読み込み中にライブ配信が始まりました。配信中の番組はそのまま続きます。配信が終わってからもう一度開いてください。</translation>
     </message>
@@ -488,7 +498,7 @@
         <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="-320"/>
+        <location line="-340"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -508,7 +518,7 @@
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+50"/>
         <source>Could not go live: %1</source>
         <translation>配信を開始できません：%1</translation>
     </message>
@@ -523,12 +533,12 @@
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-374"/>
+        <location line="-394"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+452"/>
+        <location line="+472"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -1063,6 +1073,15 @@
         <location line="+6"/>
         <source>Folder for recordings</source>
         <translation>録画の保存先フォルダー</translation>
+    </message>
+</context>
+<context>
+    <name>FeedFaults</name>
+    <message>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+324"/>
+        <source>the server&apos;s certificate is not trusted ({why})</source>
+        <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts.</extracomment>
+        <translation>サーバーの証明書は信頼されていません（{why}）</translation>
     </message>
 </context>
 <context>
@@ -1649,13 +1668,13 @@
 <context>
     <name>HotkeyDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/hotkeys.py" line="+224"/>
+        <location filename="../src/anchordesk/ui/hotkeys.py" line="+232"/>
         <location line="+1"/>
         <source>Keyboard shortcuts</source>
         <translation>キーボードショートカット</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+6"/>
         <source>Shortcuts</source>
         <translation>ショートカット</translation>
     </message>
@@ -1674,11 +1693,16 @@
         <source>“%1” and “%2” have the same shortcut.</source>
         <translation>「%1」と「%2」のショートカットが重複しています。</translation>
     </message>
+    <message>
+        <location line="+8"/>
+        <source>The shortcuts were not saved: another program is writing the window&apos;s settings file. Try again in a moment.</source>
+        <translation>ショートカットは保存されませんでした。別のプログラムがウィンドウの設定ファイルに書き込み中です。少し待ってからもう一度お試しください。</translation>
+    </message>
 </context>
 <context>
     <name>Hotkeys</name>
     <message>
-        <location line="-238"/>
+        <location line="-255"/>
         <source>Put product %1 on screen</source>
         <translation>商品 %1 を画面に表示</translation>
     </message>
@@ -1985,7 +2009,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+262"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+285"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -2116,7 +2140,7 @@
         <translation>待機中 — %1 で本番に切り替え</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+68"/>
         <source>Prompt: %1</source>
         <translation>プロンプト：%1</translation>
     </message>
@@ -2176,7 +2200,7 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="-290"/>
+        <location line="-303"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -2226,7 +2250,17 @@
         <translation>リハーサル終了</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-313"/>
+        <source>Settings</source>
+        <translation>設定</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Your settings could not be read: %1. AnchorDesk started with the default settings.</source>
+        <translation>設定を読み込めませんでした：%1。AnchorDesk は既定の設定で起動しました。</translation>
+    </message>
+    <message>
+        <location line="+315"/>
         <source>Rehearse again</source>
         <translation>もう一度リハーサル</translation>
     </message>
@@ -2271,7 +2305,7 @@
         <translation>ツールバーのその他のボタン</translation>
     </message>
     <message>
-        <location line="+75"/>
+        <location line="+88"/>
         <location line="+201"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
@@ -2307,7 +2341,7 @@
         <translation>配信を今すぐ停止しますか？視聴者には配信終了と表示されます。</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+59"/>
         <location line="+22"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
@@ -2353,7 +2387,7 @@
         <translation>AnchorDesk %1 — ライブコマース配信のコントロールルーム。</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="+112"/>
         <source>Quit while live</source>
         <translation>配信中に終了</translation>
     </message>
@@ -2706,7 +2740,7 @@
 <context>
     <name>OrdersPanel</name>
     <message>
-        <location line="+74"/>
+        <location line="+75"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -3314,7 +3348,7 @@
 <context>
     <name>RunSheetPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+66"/>
+        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+67"/>
         <source>Segment</source>
         <translation>コーナー</translation>
     </message>
@@ -3476,6 +3510,24 @@
     </message>
 </context>
 <context>
+    <name>Settings</name>
+    <message>
+        <location filename="../src/anchordesk/live/settings.py" line="+767"/>
+        <source>{path} is not a regular file</source>
+        <translation>{path} は通常のファイルではありません</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>cannot read {path}: {reason}</source>
+        <translation>{path} を読み取れません：{reason}</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>{path} is not valid JSON; it is kept as {backup}</source>
+        <translation>{path} は有効な JSON ではありません。{backup} として保存してあります</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <location filename="../src/anchordesk/ui/settings/dialog.py" line="+247"/>
@@ -3491,7 +3543,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+377"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+378"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -3526,7 +3578,12 @@
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+81"/>
+        <source>Reading %1…</source>
+        <translation>%1 を読み込んでいます…</translation>
+    </message>
+    <message>
+        <location line="+27"/>
         <location line="+14"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
@@ -3695,7 +3752,7 @@
         <translation>閉じる(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/draft.py" line="+93"/>
+        <location filename="../src/anchordesk/ui/editor/draft.py" line="+98"/>
         <source>banned word “%1” (rule: %2)</source>
         <translation>禁止語「%1」（ルール：%2）</translation>
     </message>
@@ -3705,7 +3762,7 @@
         <translation>断定表現「%1」（ルール：%2）</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+44"/>
         <source>{file} is not UTF-8 text (byte at offset {offset})</source>
         <translation>{file} は UTF-8 のテキストではありません（オフセット {offset} のバイト）</translation>
     </message>

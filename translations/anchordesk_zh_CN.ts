@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+205"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+207"/>
         <source>Viewers now</source>
         <translation>在线人数</translation>
     </message>
@@ -218,7 +218,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+285"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+293"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -351,12 +351,12 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+512"/>
+        <location line="+532"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-423"/>
+        <location line="-443"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
@@ -366,7 +366,7 @@
         <translation>无法%1：没有事件循环。</translation>
     </message>
     <message>
-        <location line="+141"/>
+        <location line="+149"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -386,12 +386,17 @@
         <translation>场次文件已停止写入：%1。从现在起的评论、订单和节目事件都不会保存；直播继续进行。</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>The comment and order feeds stopped: %1. No comments or orders arrive in this session; the show goes on.</source>
         <translation>评论和订单数据源已停止：%1。本场次不会再收到评论或订单；直播继续进行。</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
+        <source>The %1 feed cannot be read: %2. No comments or orders arrive from it; AnchorDesk keeps asking.</source>
+        <translation>无法读取 %1 数据源：%2。不会收到来自它的评论或订单；AnchorDesk 会继续尝试。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>The %1 feed is not answering: no comments or orders arrive from it. AnchorDesk keeps asking.</source>
         <translation>%1 数据源没有响应：收不到它的评论和订单。AnchorDesk 会继续请求。</translation>
     </message>
@@ -451,7 +456,12 @@
         <translation>录制已停止：%1</translation>
     </message>
     <message>
-        <location line="+430"/>
+        <location line="+246"/>
+        <source>The settings could not be saved: %1. They apply to this run only.</source>
+        <translation>无法保存设置：%1。这些设置仅在本次运行中有效。</translation>
+    </message>
+    <message>
+        <location line="+204"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 未打开：读取它时已开始直播。当前直播继续进行；请在直播结束后再打开它。</translation>
     </message>
@@ -488,7 +498,7 @@
         <translation type="vanished">这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="-320"/>
+        <location line="-340"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -508,7 +518,7 @@
         <translation>正在向 %1 开播…</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+50"/>
         <source>Could not go live: %1</source>
         <translation>无法开播：%1</translation>
     </message>
@@ -523,12 +533,12 @@
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-374"/>
+        <location line="-394"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+452"/>
+        <location line="+472"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -1063,6 +1073,15 @@
         <location line="+6"/>
         <source>Folder for recordings</source>
         <translation>录制文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>FeedFaults</name>
+    <message>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+324"/>
+        <source>the server&apos;s certificate is not trusted ({why})</source>
+        <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts.</extracomment>
+        <translation>服务器的证书不受信任（{why}）</translation>
     </message>
 </context>
 <context>
@@ -1649,13 +1668,13 @@
 <context>
     <name>HotkeyDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/hotkeys.py" line="+224"/>
+        <location filename="../src/anchordesk/ui/hotkeys.py" line="+232"/>
         <location line="+1"/>
         <source>Keyboard shortcuts</source>
         <translation>快捷键</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+6"/>
         <source>Shortcuts</source>
         <translation>快捷键</translation>
     </message>
@@ -1674,11 +1693,16 @@
         <source>“%1” and “%2” have the same shortcut.</source>
         <translation>“%1”和“%2”的快捷键相同。</translation>
     </message>
+    <message>
+        <location line="+8"/>
+        <source>The shortcuts were not saved: another program is writing the window&apos;s settings file. Try again in a moment.</source>
+        <translation>快捷键未保存：另一个程序正在写入窗口的设置文件。请稍后再试。</translation>
+    </message>
 </context>
 <context>
     <name>Hotkeys</name>
     <message>
-        <location line="-238"/>
+        <location line="-255"/>
         <source>Put product %1 on screen</source>
         <translation>上架第 %1 个商品到画面</translation>
     </message>
@@ -1985,7 +2009,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+262"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+285"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -2116,7 +2140,7 @@
         <translation>预备中 — 按 %1 切出</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+68"/>
         <source>Prompt: %1</source>
         <translation>提示：%1</translation>
     </message>
@@ -2176,7 +2200,7 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="-290"/>
+        <location line="-303"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -2226,7 +2250,17 @@
         <translation>结束彩排</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-313"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Your settings could not be read: %1. AnchorDesk started with the default settings.</source>
+        <translation>无法读取你的设置：%1。AnchorDesk 已使用默认设置启动。</translation>
+    </message>
+    <message>
+        <location line="+315"/>
         <source>Rehearse again</source>
         <translation>再次彩排</translation>
     </message>
@@ -2271,7 +2305,7 @@
         <translation>更多工具栏按钮</translation>
     </message>
     <message>
-        <location line="+75"/>
+        <location line="+88"/>
         <location line="+201"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
@@ -2307,7 +2341,7 @@
         <translation>现在停止推流吗？观众会看到直播结束。</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+59"/>
         <location line="+22"/>
         <source>Open show</source>
         <translation>打开节目</translation>
@@ -2353,7 +2387,7 @@
         <translation>AnchorDesk %1 — 直播带货的中控台。</translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="+112"/>
         <source>Quit while live</source>
         <translation>直播中退出</translation>
     </message>
@@ -2706,7 +2740,7 @@
 <context>
     <name>OrdersPanel</name>
     <message>
-        <location line="+74"/>
+        <location line="+75"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -3314,7 +3348,7 @@
 <context>
     <name>RunSheetPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+66"/>
+        <location filename="../src/anchordesk/ui/docks/run_sheet.py" line="+67"/>
         <source>Segment</source>
         <translation>环节</translation>
     </message>
@@ -3476,6 +3510,24 @@
     </message>
 </context>
 <context>
+    <name>Settings</name>
+    <message>
+        <location filename="../src/anchordesk/live/settings.py" line="+767"/>
+        <source>{path} is not a regular file</source>
+        <translation>{path} 不是普通文件</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>cannot read {path}: {reason}</source>
+        <translation>无法读取 {path}：{reason}</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>{path} is not valid JSON; it is kept as {backup}</source>
+        <translation>{path} 不是有效的 JSON；已保留为 {backup}</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <location filename="../src/anchordesk/ui/settings/dialog.py" line="+247"/>
@@ -3491,7 +3543,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+377"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+378"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -3526,7 +3578,12 @@
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+81"/>
+        <source>Reading %1…</source>
+        <translation>正在读取 %1…</translation>
+    </message>
+    <message>
+        <location line="+27"/>
         <location line="+14"/>
         <source>Open show</source>
         <translation>打开节目</translation>
@@ -3695,7 +3752,7 @@
         <translation>关闭(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/draft.py" line="+93"/>
+        <location filename="../src/anchordesk/ui/editor/draft.py" line="+98"/>
         <source>banned word “%1” (rule: %2)</source>
         <translation>违禁词“%1”（规则：%2）</translation>
     </message>
@@ -3705,7 +3762,7 @@
         <translation>极限词“%1”（规则：%2）</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+44"/>
         <source>{file} is not UTF-8 text (byte at offset {offset})</source>
         <translation>{file} 不是 UTF-8 文本（偏移 {offset} 处的字节）</translation>
     </message>

@@ -89,7 +89,7 @@ def display_width(text: str) -> int:
 
 
 # The bidi embeddings, overrides and isolates.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def bidi_isolated(text: str) -> str:
@@ -98,6 +98,6 @@ def bidi_isolated(text: str) -> str:
     pasted) ends with it, and cannot turn around the text placed after it (the window's own
     name in its title bar, the next announcement on the picture's ticker). The text itself is
     shown as its author wrote it."""
-    if any(char in _BIDI_CONTROLS for char in text):
+    if any(char in BIDI_CONTROLS for char in text):
         return f"\u2068{text}\u2069"
     return text

@@ -57,6 +57,7 @@ from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.logs import mask_text
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_secrets, mask_url
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.feed_items import FeedItem, Order, OrderUpdate, RejectedItem, item_kind
 from anchordesk.show.feed_rules import terms_key
 
@@ -312,6 +313,20 @@ def network_words(error: BaseException) -> str:
     return f"network error ({type(error).__name__}: {text})"
 
 
+def network_fault(error: BaseException) -> Words | None:
+    """What :func:`network_words` says, as words the window says in its language, where the
+    user can act on it: an untrusted certificate was said "the feed is not answering" in the
+    window (the server answered), its reason only in the English log (R13ui F7)."""
+    for cause in _causes(error):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            why = cause.verify_message or cause.reason or "not trusted"
+            return Words(
+                QT_TRANSLATE_NOOP("FeedFaults", "the server's certificate is not trusted ({why})"),
+                why=_shown(why),
+            )
+    return None
+
+
 def _headers_can_be_sent(request: FeedRequest) -> bool:
     """Whether HTTP can carry the request's own headers (ASCII, no line break or NUL)."""
     for name, value in request.headers.items():
@@ -416,6 +431,9 @@ class FeedHealth:
     last_success_at: float | None = None  # the poller's clock
     last_latency_ms: float | None = None
     last_error: str = ""
+    # Why the last try failed, as words the window says in its language, where the reason is
+    # one the user can act on (a certificate the server offers that cannot be trusted).
+    fault: Words | None = None
     next_poll_in_s: float | None = None
     # What the adapter says of itself (filled in by the hub from ``adapter.status()``): quota
     # units spent this run (YouTube Data API) and one line for the feed's status.
@@ -570,7 +588,14 @@ class Poller:
         quiet = self._store_failures > 1
         return self._error(f"could not store the page ({error})", quiet=quiet)
 
-    def _error(self, message: str, *, malformed: bool = False, quiet: bool = False) -> float:
+    def _error(
+        self,
+        message: str,
+        *,
+        malformed: bool = False,
+        quiet: bool = False,
+        fault: Words | None = None,
+    ) -> float:
         consecutive = self._health.consecutive_errors + 1
         # The status is shown in the window and the remote: URLs in an HTTP client's message are
         # masked by the log's rule too, not only the adapter's own token.
@@ -581,6 +606,7 @@ class Poller:
             consecutive_errors=consecutive,
             malformed_responses=self._health.malformed_responses + (1 if malformed else 0),
             last_error=message,
+            fault=fault,
         )
         delay = self._backoff.delay_s(consecutive, self._random())
         log.log(
@@ -620,7 +646,7 @@ class Poller:
                 "set it again"
             )
         except httpx.HTTPError as error:
-            return self._error(network_words(error))
+            return self._error(network_words(error), fault=network_fault(error))
         except httpx.InvalidURL as error:  # not an HTTPError: it would end the feed's task
             return self._error(f"the request cannot be sent ({error})")
         latency_ms = (self._clock() - started) * 1000.0
@@ -705,6 +731,7 @@ class Poller:
         self._update(
             state="ended" if page.ended else "ok",
             consecutive_errors=0,
+            fault=None,
             last_success_at=self._clock(),
             items=self._health.items + len(fresh),
             rejected=self._health.rejected + rejected,

@@ -32,6 +32,7 @@ from anchordesk.core import paths, secrets
 from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.redact import mask_url
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.live.options import FEED_KINDS, KNOWN_CANVASES, FeedSpec, LiveOptions, parse_canvas
 
 log = logging.getLogger(__name__)
@@ -287,6 +288,10 @@ class Settings:
     prompts_off: list[str] = field(default_factory=list)
     # Problems met while loading, for the window to show once; never saved.
     problems: list[str] = field(default_factory=list, compare=False)
+    # Why the whole file could not be used (the defaults then), as words the window says in
+    # its language at start; never saved. Only the log said it: the window opened on the
+    # defaults (destinations, feeds, language gone) without a word (R13ui F9).
+    file_problem: Words | None = field(default=None, compare=False)
 
     def destination(self, destination_id: str | None) -> Destination | None:
         return next((d for d in self.destinations if d.destination_id == destination_id), None)
@@ -758,11 +763,20 @@ def load_settings(path: Path | None = None) -> Settings:
     except _NotAFile as what:
         settings = Settings()
         settings.problems.append(f"settings: {path} is {what}, not a file; using defaults")
+        settings.file_problem = Words(
+            QT_TRANSLATE_NOOP("Settings", "{path} is not a regular file"), path=str(path)
+        )
         log.warning("%s", settings.problems[-1])
         return settings
     except OSError as error:
         settings = Settings()
         settings.problems.append(f"settings: cannot read {path}: {error.strerror}; using defaults")
+        settings.file_problem = Words(
+            QT_TRANSLATE_NOOP("Settings", "cannot read {path}: {reason}"),
+            path=str(path),
+            reason=error.strerror or str(error),
+        )
+        log.warning("%s", settings.problems[-1])
         return settings
     try:
         data = json.loads(text)
@@ -777,6 +791,11 @@ def load_settings(path: Path | None = None) -> Settings:
         settings = Settings()
         settings.problems.append(
             f"settings: {path} is not valid JSON ({error}); kept as {backup.name}, using defaults"
+        )
+        settings.file_problem = Words(
+            QT_TRANSLATE_NOOP("Settings", "{path} is not valid JSON; it is kept as {backup}"),
+            path=str(path),
+            backup=backup.name,
         )
         log.warning("%s", settings.problems[-1])
         return settings

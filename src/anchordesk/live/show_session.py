@@ -715,7 +715,7 @@ class ShowSession:
                 quota_units=health.quota_units,
                 note=health.note,
                 last_error=health.last_error,
-                fault=hub.failure_words if health.state == "stopped" else None,
+                fault=hub.failure_words if health.state == "stopped" else health.fault,
             )
             for health in hub.health()
         )

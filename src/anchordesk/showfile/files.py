@@ -764,39 +764,43 @@ def _in_file_order(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=sort_key)
 
 
-def read_show_file(path: Path) -> ShowReport:
-    """Read and validate a show file; never raises (an unreadable file is a problem too)."""
+def read_show_bytes(path: Path) -> bytes | Words:
+    """The bytes of the show file at ``path``, or why they cannot be read, in one line.
+
+    Never waits and never reads past the cap: the show editor read a chosen file whole with
+    a blocking read on the window's thread, so a FIFO held the window for good and a 2 GB
+    file froze it for 16 s (R13ui F1); the editor and the show's reader share this.
+    """
     try:
         size = path.stat().st_size
         if size > MAX_SHOW_FILE_BYTES:
-            return ShowReport(
-                None,
-                [
-                    Problem(
-                        "$",
-                        Words(
-                            QT_TRANSLATE_NOOP(
-                                "ShowProblems",
-                                "the file is {size} MB; a show file is JSON text of at most "
-                                "{limit} MB",
-                            ),
-                            size=size // 1_048_576,
-                            limit=MAX_SHOW_FILE_BYTES // 1_048_576,
-                        ),
-                    )
-                ],
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems",
+                    "the file is {size} MB; a show file is JSON text of at most {limit} MB",
+                ),
+                size=size // 1_048_576,
+                limit=MAX_SHOW_FILE_BYTES // 1_048_576,
             )
         kind = not_a_regular_file(path)
         # A FIFO, /dev/zero: opened without waiting, read no further than the cap.
         raw = read_regular_file(path, MAX_SHOW_FILE_BYTES) if kind is None else None
         if raw is None or len(raw) > MAX_SHOW_FILE_BYTES:
-            return ShowReport(None, [Problem("$", not_a_file_of_its_kind(path, kind, SHOW_FILE))])
+            return not_a_file_of_its_kind(path, kind, SHOW_FILE)
     except FileNotFoundError:
-        return ShowReport(None, [Problem("$", no_such_file(path))])
+        return no_such_file(path)
     except IsADirectoryError:
-        return ShowReport(None, [Problem("$", not_a_file_of_its_kind(path, A_FOLDER, SHOW_FILE))])
+        return not_a_file_of_its_kind(path, A_FOLDER, SHOW_FILE)
     except OSError as error:
-        return ShowReport(None, [Problem("$", cannot_read(path, error))])
+        return cannot_read(path, error)
+    return raw
+
+
+def read_show_file(path: Path) -> ShowReport:
+    """Read and validate a show file; never raises (an unreadable file is a problem too)."""
+    raw = read_show_bytes(path)
+    if isinstance(raw, Words):
+        return ShowReport(None, [Problem("$", raw)])
     return parse_show(raw, base_dir=path.resolve().parent)
 
 

@@ -430,9 +430,17 @@ class Controller(QObject):
             except Exception:
                 log.exception("the show did not stop within %.0f s", timeout_s)
         if self._owns_executor:
-            workers.shutdown()
+            if not workers.shutdown(self.WORK_CLOSE_S):
+                log.warning(
+                    "work off the window's thread still runs at the close (a disk or a service "
+                    "that does not answer); the program ends without it"
+                )
         elif isinstance(self.executor, ThreadPoolExecutor):
             self.executor.shutdown(wait=False, cancel_futures=True)
+
+    # What the workers' running work (a settings file being written) gets to end after the
+    # window closed; one held for good (a read of a hung share) is left to the program's end.
+    WORK_CLOSE_S = 0.5
 
     # What the feeds' tasks get to end after the window closed: a closing signal ends the
     # program within 2 s (the recording and the store are done by then).
@@ -674,7 +682,9 @@ class Controller(QObject):
         """An error no rule foresaw (a certificate bundle the environment names and that
         does not exist) stopped every feed: said once per session, in the window's language.
         The window said nothing; its comments read "0 received" as for a quiet audience."""
-        fault = next((feed.fault for feed in snapshot.feeds if feed.fault is not None), None)
+        fault = next(
+            (f.fault for f in snapshot.feeds if f.fault is not None and f.state == "stopped"), None
+        )
         key = str(snapshot.session_path)
         if fault is None or key in self._feeds_stopped_said:
             return
@@ -692,6 +702,16 @@ class Controller(QObject):
         for feed in feeds:
             if feed.state == "retrying" and feed.source not in self._failing_feeds:
                 self._failing_feeds.add(feed.source)
+                if feed.fault is not None:  # a reason the user can act on, in their language
+                    self.message.emit(
+                        self.tr(
+                            "The %1 feed cannot be read: %2. No comments or orders arrive from "
+                            "it; AnchorDesk keeps asking."
+                        )
+                        .replace("%1", feed.source)
+                        .replace("%2", say(feed.fault))
+                    )
+                    continue
                 self.message.emit(
                     self.tr(
                         "The %1 feed is not answering: no comments or orders arrive from it. "
@@ -972,7 +992,7 @@ class Controller(QObject):
         self.settings.prompts_off = list(off)
         if self.live is not None:
             self.live.set_prompt_rules_off(off)
-        self.executor.submit(self._save, self.settings)
+        self._save_settings()
 
     def dismiss_prompt(self, key: str) -> None:
         self._command(lambda live: live.dismiss_prompt(key))
@@ -1040,8 +1060,28 @@ class Controller(QObject):
         self._save_settings()
 
     def _save_settings(self) -> None:
+        """Keep the settings for the next run, in a worker. One that cannot be written (a full
+        or read-only disk) is said in the window: two of three callers dropped the error
+        unread, the third logged a traceback, and the choice (Record off, the rules turned
+        off) was silently gone at the next start (R13ui F10)."""
         settings, save = self.settings, self._save
-        workers.run_task(lambda: save(settings), pool=self.executor)
+        workers.run_task(
+            lambda: save(settings),
+            on_error=self._settings_not_saved,
+            owner=self,
+            pool=self.executor,
+        )
+
+    def _settings_not_saved(self, error: BaseException) -> None:
+        if not isinstance(error, OSError):
+            log.error("saving the settings failed", exc_info=error)
+            return
+        log.warning("the settings could not be saved: %s", error)
+        self.message.emit(
+            self.tr("The settings could not be saved: %1. They apply to this run only.").replace(
+                "%1", error.strerror or str(error)
+            )
+        )
 
     def _live_failed(self, error: str) -> None:
         self.is_live = False
@@ -1126,7 +1166,7 @@ class Controller(QObject):
         self.settings.record = on
         self.settings.record_asked = True  # Record pressed: the question is answered
         self._recording_faults_said.clear()
-        self.executor.submit(self._save, self.settings)  # remembered for the next run
+        self._save_settings()  # remembered for the next run
         live = self.live
         if live is None:
             return

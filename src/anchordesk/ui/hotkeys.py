@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.ui import window_ini
+
 
 @dataclass(frozen=True)
 class HotkeySpec:
@@ -201,7 +203,11 @@ class Hotkeys:
                 else without_mnemonic(spec.label())
             )
 
-    def save(self, sequences: dict[str, QKeySequence]) -> None:
+    def save(self, sequences: dict[str, QKeySequence]) -> bool:
+        """Keep and apply ``sequences``; False (nothing changed) while another program holds
+        the settings file."""
+        if not window_ini.free_to_write(self._settings):
+            return False
         for action_id, sequence in sequences.items():
             spec = next(s for s in HOTKEYS if s.action_id == action_id)
             text = sequence.toString(QKeySequence.SequenceFormat.PortableText)
@@ -209,7 +215,9 @@ class Hotkeys:
                 self._settings.remove(f"{_SETTINGS_GROUP}/{action_id}")
             else:
                 self._settings.setValue(f"{_SETTINGS_GROUP}/{action_id}", text)
+        self._settings.sync()  # now, while it is free: a later sync could wait on a lock
         self.apply()
+        return True
 
     def retranslate(self) -> None:
         self.apply()
@@ -225,6 +233,9 @@ class HotkeyDialog(QDialog):
         self.setAccessibleName(self.tr("Keyboard shortcuts"))
         layout = QVBoxLayout(self)
         self._table = QTableWidget(len(HOTKEYS), 2, self)
+        # Tab goes on to each key field, then OK / Cancel / Restore Defaults: a table's own Tab
+        # went round its cells for good, none of the buttons reachable (R13ui F5).
+        self._table.setTabKeyNavigation(False)
         self._table.setAccessibleName(self.tr("Shortcuts"))
         self._table.setHorizontalHeaderLabels([self.tr("Command"), self.tr("Shortcut")])
         self._table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -281,5 +292,12 @@ class HotkeyDialog(QDialog):
                 .replace("%2", clash[1])
             )
             return
-        self._hotkeys.save({k: e.keySequence() for k, e in self._editors.items()})
+        if not self._hotkeys.save({k: e.keySequence() for k, e in self._editors.items()}):
+            self._problem.setText(
+                self.tr(
+                    "The shortcuts were not saved: another program is writing the window's "
+                    "settings file. Try again in a moment."
+                )
+            )
+            return
         self.accept()

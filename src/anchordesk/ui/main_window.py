@@ -33,9 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import paths
+from anchordesk.core.printable import BIDI_CONTROLS
 from anchordesk.live.settings import Settings
 from anchordesk.show.timing import format_duration
-from anchordesk.ui import crash, file_dialogs
+from anchordesk.ui import crash, file_dialogs, window_ini
 from anchordesk.ui.controller import Controller
 from anchordesk.ui.docks.board import BoardPanel
 from anchordesk.ui.docks.comments import CommentPanel
@@ -57,6 +58,7 @@ from anchordesk.ui.window_parts import (
     PreviewPair,
     fitted_geometry,
 )
+from anchordesk.ui.words import say
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +156,29 @@ class MainWindow(QMainWindow):
         self._apply_default_sizes()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._restore_layout()
+        self.settings_box: QMessageBox | None = None
+        if controller.settings.file_problem is not None:
+            QTimer.singleShot(0, self._say_settings_unusable)
 
     # -- construction ------------------------------------------------------------------------------
+
+    def _say_settings_unusable(self) -> None:
+        """The settings file could not be used at all: said once, as the window opens, not
+        only in the log (the defaults looked like a first start: destinations gone)."""
+        problem = self.controller.settings.file_problem
+        if problem is None:
+            return
+        self.settings_box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("Settings"),
+            self.tr(
+                "Your settings could not be read: %1. AnchorDesk started with the default settings."
+            ).replace("%1", say(problem)),
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        self.settings_box.setTextFormat(Qt.TextFormat.PlainText)  # a path is text
+        self.settings_box.open()
 
     def _add_dock(
         self, name: str, panel: QWidget, area: Qt.DockWidgetArea, *, scroll: bool = False
@@ -516,14 +539,27 @@ class MainWindow(QMainWindow):
         current = state.current
         if current is not None:
             self.clock_label.setText(
-                f"{current.index + 1}/{len(state.segments)} · {current.title} · "
-                f"{format_duration(current.elapsed_s)} / {format_duration(current.planned_s)}"
+                f"{current.index + 1}/{len(state.segments)} · {self._clock_title(current.title)}"
+                f" · {format_duration(current.elapsed_s)} / {format_duration(current.planned_s)}"
             )
+            self.clock_label.setToolTip(current.title)
         if state.title and not self.windowTitle().startswith(state.title):
             self._update_title()
         if state.mode != self._mode:
             self._mode = state.mode
             self._live_changed(self.controller.is_live)
+
+    def _clock_title(self, title: str) -> str:
+        """The segment's title as the status bar's clock shows it: at most about 20 wide
+        letters. Whole, a long one (200 CJK letters, as a show may have) pushed the segment's
+        time ("0:04 / 5:00") off the screen at 1366x768 (R13ui F4). A cut title keeps no bidi
+        control: one the cut left open would turn the time after it around."""
+        metrics = self.clock_label.fontMetrics()
+        most = metrics.horizontalAdvance("\u6c49") * 20
+        elided = metrics.elidedText(title, Qt.TextElideMode.ElideRight, most)
+        if elided == title:
+            return title
+        return "".join(char for char in elided if char not in BIDI_CONTROLS)
 
     def _prompt_fired(self, line: str) -> None:
         """A new prompt: a notice over the picture and in the status bar (the teleprompter
@@ -819,8 +855,9 @@ class MainWindow(QMainWindow):
 
     def _remember_teleprompter_screen(self) -> None:
         dock = self.docks["teleprompter"]
-        if dock.isFloating():
+        if dock.isFloating() and window_ini.free_to_write(self.qsettings):
             self.qsettings.setValue("teleprompter/screen", dock.screen().name())
+            self.qsettings.sync()
 
     def _focus_comment_search(self) -> None:
         self.docks["comments"].show()
@@ -1016,6 +1053,8 @@ class MainWindow(QMainWindow):
             self.restoreState(state, LAYOUT_VERSION)
 
     def save_layout(self) -> None:
+        if not window_ini.free_to_write(self.qsettings):
+            return  # the layout of this run is not kept; the close goes on
         self.qsettings.setValue("window/geometry", self.saveGeometry())
         self.qsettings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.qsettings.sync()

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import itertools
 import logging
+import queue
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -30,8 +32,92 @@ T = TypeVar("T")
 POOL_THREADS = 6
 
 _lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
+_pool: WorkerPool | None = None
 _poster: _Poster | None = None
+
+
+class WorkerPool(Executor):
+    """Up to ``threads`` daemon threads taking work in turn.
+
+    Not a ThreadPoolExecutor: Python joins its threads as the program ends, so one worker
+    held in a read of a disk that does not answer (a hung network share; a FUSE disk
+    answering after 8 s) held the program's end that long after a SIGTERM had closed the
+    window, for good on a hung share (R13ui F3). The window waits for its work a bounded
+    time instead (:func:`wait_idle`), so a settings file being saved is still written.
+    """
+
+    def __init__(self, threads: int, name: str) -> None:
+        self._most = threads
+        self._name = name
+        self._work: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+        self._busy = 0
+        self._lock = threading.Lock()
+        self._settled = threading.Condition(self._lock)
+        self._closed = False
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("cannot schedule new work after shutdown")
+            self._busy += 1
+            self._work.put((future, lambda: fn(*args, **kwargs)))
+            if self._idle:
+                self._idle -= 1
+            elif len(self._threads) < self._most:
+                thread = threading.Thread(
+                    target=self._run, name=f"{self._name}_{len(self._threads)}", daemon=True
+                )
+                self._threads.append(thread)
+                thread.start()
+        return future
+
+    def _run(self) -> None:
+        while (item := self._work.get()) is not None:
+            future, call = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(call())
+                except BaseException as error:
+                    future.set_exception(error)
+            del item, future, call  # the work's objects are let go of before the next wait
+            with self._lock:
+                self._busy -= 1
+                self._idle += 1
+                self._settled.notify_all()
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        """Wait at most ``timeout_s`` for the work given so far to end; False if some has not."""
+        deadline = time.monotonic() + timeout_s
+        with self._lock:
+            while self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._settled.wait(left)
+        return True
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._closed = True
+            if cancel_futures:
+                while True:
+                    try:
+                        item = self._work.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is not None:
+                        item[0].cancel()
+                        self._busy -= 1
+            for _thread in self._threads:
+                self._work.put(None)
+        if wait:
+            for thread in self._threads:
+                thread.join()
 
 
 class _Poster(QObject):
@@ -54,22 +140,25 @@ class _Poster(QObject):
             log.exception("a callback posted to the Qt thread failed")
 
 
-def executor() -> ThreadPoolExecutor:
+def executor() -> WorkerPool:
     """The shared worker pool (made on first use, and again after :func:`shutdown`)."""
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(POOL_THREADS, "anchordesk-worker")
+            _pool = WorkerPool(POOL_THREADS, "anchordesk-worker")
         return _pool
 
 
-def shutdown() -> None:
-    """Stop taking work (the window is closing); running work is not waited for."""
+def shutdown(wait_s: float = 0.0) -> bool:
+    """Stop taking work (the window is closing); running work is waited for at most
+    ``wait_s`` (a settings file being written), never for good. False if some still runs."""
     global _pool
     with _lock:
         pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+    if pool is None:
+        return True
+    pool.shutdown(wait=False, cancel_futures=True)
+    return pool.wait_idle(wait_s)
 
 
 def _ensure_poster() -> _Poster:

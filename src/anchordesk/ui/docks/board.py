@@ -174,6 +174,8 @@ class BoardPanel(QWidget):
         self.products = QTableWidget(0, 4, self)
         self.products.setObjectName("board_products")
         self.segments = QTableWidget(0, 5, self)
+        for table in (self.products, self.segments):
+            table.setTabKeyNavigation(False)  # Tab leaves; arrows move (R13ui F5)
         self.segments.setObjectName("board_segments")
         for table in (self.products, self.segments):
             table.verticalHeader().hide()

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.core.printable import BIDI_CONTROLS
 from anchordesk.ui.docks.table_model import ModelIndex, RowTableModel
 from anchordesk.ui.state import CommentRow
 
@@ -67,6 +68,7 @@ def line_height_px(font: QFont) -> int:
 
 
 QUESTION_BACKGROUND = QColor("#e3f2fd")
+PINNED_LINE_CHARS = 160  # more than two lines of the panel hold, at any width it has
 FLAGGED_FOREGROUND = QColor("#c62828")
 
 
@@ -208,6 +210,7 @@ class CommentPanel(QWidget):
             control.toggled.connect(self._refilter)
         self.search.textChanged.connect(self._refilter)
         self.view = QTableView(self)
+        self.view.setTabKeyNavigation(False)  # Tab leaves; arrows move (R13ui F5)
         self.view.setObjectName("comments_table")
         self.view.setModel(self.proxy)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -254,6 +257,11 @@ class CommentPanel(QWidget):
         self.pinned_label.setWordWrap(True)
         # Growing text must never widen the dock (the layout jumped as comments arrived).
         self.pinned_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # At most two lines, the whole comment its tool tip: a pinned comment of 2,000 letters
+        # (a feed's comment may be as long) took the whole panel at 1366x768, the comments
+        # list squeezed to one row and the count written over (R13ui F8).
+        self.pinned_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.pinned_label.setMaximumHeight(2 * line_height_px(self.pinned_label.font()) + 2)
         self.count_label = QLabel(self)
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         self.count_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
@@ -402,11 +410,18 @@ class CommentPanel(QWidget):
         if self._pinned is None:
             self.pinned_label.setText(self.tr("Nothing pinned"))
         else:
-            self.pinned_label.setText(
+            line = (
                 self.tr("Pinned: %1: %2")
                 .replace("%1", self._pinned.author)
                 .replace("%2", self._pinned.text)
             )
+            self.pinned_label.setToolTip(line)
+            if len(line) > PINNED_LINE_CHARS:  # two lines show no more; a cut isolate is dropped
+                cut = line[:PINNED_LINE_CHARS]
+                line = "".join(c for c in cut if c not in BIDI_CONTROLS) + "…"
+            self.pinned_label.setText(line)
+        if self._pinned is None:
+            self.pinned_label.setToolTip("")
         self.unpin.setEnabled(self._pinned is not None)
 
     def selected(self) -> CommentRow | None:

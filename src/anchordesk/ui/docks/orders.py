@@ -70,6 +70,7 @@ class OrdersPanel(QWidget):
         self.setObjectName("orders")
         self.model = OrderModel(parent=self)
         self.view = QTableView(self)
+        self.view.setTabKeyNavigation(False)  # Tab leaves; arrows move (R13ui F5)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

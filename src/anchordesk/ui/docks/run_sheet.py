@@ -34,6 +34,7 @@ class RunSheetPanel(QWidget):
         self.setObjectName("run_sheet")
         self._model = QStandardItemModel(0, 4, self)
         self._table = QTableView(self)
+        self._table.setTabKeyNavigation(False)  # Tab leaves; arrows move (R13ui F5)
         self._table.setObjectName("run_sheet_table")
         self._table.setModel(self._model)
         self._table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -21,8 +21,13 @@ from PySide6.QtCore import QCoreApplication
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.compliance import Hit, HitKind, find_hits
 from anchordesk.show.validate import Problem
-from anchordesk.showfile.files import ShowReport, decode_show_data, parse_show, write_show_text
-from anchordesk.showfile.images import cannot_read
+from anchordesk.showfile.files import (
+    ShowReport,
+    decode_show_data,
+    parse_show,
+    read_show_bytes,
+    write_show_text,
+)
 from anchordesk.showfile.numbers import MAX_NUMBER_CHARS, bounded_decimal
 from anchordesk.ui.words import say
 
@@ -128,10 +133,9 @@ def read_draft(path: Path) -> dict[str, Any]:
     Raises ``ValueError`` with one line (and the line/column for bad JSON) when the file is not
     a JSON object at all: then there is nothing to put in the tables.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise UnreadableDraft(cannot_read(path, error)) from None
+    raw = read_show_bytes(path)  # a FIFO, a device, 2 GB: said, never waited for
+    if isinstance(raw, Words):
+        raise UnreadableDraft(raw)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -84,6 +84,7 @@ class ShowEditor(EditorFiles, QMainWindow):
         self._format: Any = 1
         self._extra: dict[str, Any] = {}  # fields of the file the editor has no page for
         self._modified = False
+        self._reading: Path | None = None  # a chosen show file a worker reads
         self._loading = False
         self._next_finding = 0
         self._said_in: str | None = None  # the language the problems were last said in

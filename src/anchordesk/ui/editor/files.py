@@ -13,9 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, SignalInstance
+from PySide6.QtCore import QCoreApplication, Qt, SignalInstance
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QMenu, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 
 from anchordesk.core import paths
 from anchordesk.live.settings import Settings, save_settings
@@ -23,7 +23,7 @@ from anchordesk.show.model import canonical_sku
 from anchordesk.showfile.csv_import import CsvImport, read_products_csv
 from anchordesk.showfile.files import ShowReport, dump_show
 from anchordesk.showfile.samples import is_sample
-from anchordesk.ui import crash, file_dialogs
+from anchordesk.ui import crash, file_dialogs, workers
 from anchordesk.ui.editor.draft import (
     Finding,
     UnreadableDraft,
@@ -94,6 +94,7 @@ class EditorFiles:
         last_dialog: ProblemsDialog
         show_saved: SignalInstance
         show_opened: SignalInstance
+        _reading: Path | None
 
         def check_now(self) -> list[Finding]: ...
         def load_data(self, data: dict[str, Any], path: Path | None) -> None: ...
@@ -115,16 +116,56 @@ class EditorFiles:
         try:
             data = read_draft(path)
         except ValueError as error:
-            QMessageBox.warning(
-                self._widget(),
-                QCoreApplication.translate("ShowEditor", "Open show"),
-                say(error.words) if isinstance(error, UnreadableDraft) else str(error),
-            )
+            self._refuse_open(error)
             return False
+        self._show_read(path, data)
+        return True
+
+    def open_show_later(self, path: Path) -> None:
+        """Open a show file the user chose, read in a worker: read here, a file on a disk that
+        does not answer (a hung network share, a dying stick) held the window in its read, 8 s
+        a read on a slow one, for good on a hung one, deaf to closing signals (R13ui F2).
+        Meanwhile the editor says what it reads; a later choice replaces this one."""
+        self._reading = path
+        widget = self._widget()
+        widget.setCursor(Qt.CursorShape.BusyCursor)
+        assert isinstance(widget, QMainWindow)
+        widget.statusBar().showMessage(
+            QCoreApplication.translate("ShowEditor", "Reading %1…").replace("%1", path.name)
+        )
+        workers.run_task(
+            lambda: read_draft(path),
+            lambda data: self._read_later(path, data),
+            lambda error: self._read_later(path, error),
+            owner=widget,
+        )
+
+    def _read_later(self, path: Path, result: dict[str, Any] | BaseException) -> None:
+        if self._reading != path:
+            return  # another file was chosen meanwhile: that one is opened
+        self._reading = None
+        widget = self._widget()
+        widget.unsetCursor()
+        assert isinstance(widget, QMainWindow)
+        widget.statusBar().clearMessage()
+        if isinstance(result, ValueError):
+            self._refuse_open(result)
+        elif isinstance(result, BaseException):
+            log.error("reading %s failed", path, exc_info=result)
+        else:
+            self._show_read(path, result)
+
+    def _refuse_open(self, error: ValueError) -> None:
+        QMessageBox.warning(
+            self._widget(),
+            QCoreApplication.translate("ShowEditor", "Open show"),
+            say(error.words) if isinstance(error, UnreadableDraft) else str(error),
+        )
+
+    def _show_read(self, path: Path, data: dict[str, Any]) -> None:
         self.load_data(data, path)
         self._remember(path)
         self.show_opened.emit(path)
-        return True
 
     def _choose_and_open(self) -> None:
         if not self._confirm_discard():
@@ -136,7 +177,7 @@ class EditorFiles:
             QCoreApplication.translate("ShowEditor", "Show files (*.json);;All files (*)"),
         )
         if path:
-            self.open_show(Path(path))
+            self.open_show_later(Path(path))
 
     def save(self) -> bool:
         if self.path is None or self.read_only:
@@ -344,7 +385,7 @@ class EditorFiles:
 
     def _open_recent(self, path: Path) -> None:
         if self._confirm_discard():
-            self.open_show(path)
+            self.open_show_later(path)
 
     def is_modified(self) -> bool:
         return self._modified
