@@ -1,0 +1,73 @@
+"""Hostile pages, round thirteen: the page tokens, cursors and links of the platforms' answers
+(a cursor the server itself refuses, links RFC 8288 allows, "more" with no end). Real servers
+on loopback (tests/feeds), the real poller on a fake clock; each test failed on the code before
+its fix."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+
+import httpx
+from feed_servers import Reply
+from platform_servers import ShopifyGraphQLServer, _json
+from test_poller import Collector, FakeTime, make_poller
+
+from anchordesk.feeds.poller import FeedAdapter, Poller
+from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
+from anchordesk.show.feed_items import Order
+
+
+def _polled(
+    adapter: FeedAdapter, steps: list[tuple[int, Callable[[], object]]]
+) -> tuple[Collector, Poller, FakeTime]:
+    """Polls ``adapter`` (the fake clock moved by each wait): for each step, its action, then
+    that many polls."""
+    sink, fake = Collector(), FakeTime()
+    poller: Poller | None = None
+
+    async def run() -> None:
+        nonlocal poller
+        async with httpx.AsyncClient() as client:
+            poller = make_poller(adapter, client, sink, fake)
+            for polls, action in steps:
+                action()
+                for _ in range(polls):
+                    fake.now_s += await poller.poll_once()
+
+    asyncio.run(run())
+    assert poller is not None
+    return sink, poller, fake
+
+
+def _skus(sink: Collector) -> list[str]:
+    return [line.sku for item in sink.items if isinstance(item, Order) for line in item.lines]
+
+
+class _RefusedCursorShop(ShopifyGraphQLServer):
+    """Shopify's GraphQL Admin API refusing the ``endCursor`` it handed out (its answer to a
+    cursor it no longer knows: HTTP 200 with ``errors``)."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if path.endswith("/graphql.json") and json.loads(body or b"{}").get("variables", {}).get(
+            "after"
+        ):
+            error = {"message": "Invalid cursor for current pagination query.", "path": ["orders"]}
+            return _json({"errors": [error]})
+        return super().handle(method, path, query, headers, body)
+
+
+def test_a_shopify_graphql_cursor_the_server_refuses_does_not_stop_the_orders() -> None:
+    with _RefusedCursorShop(page_size=2) as server:
+        for sku in ("A", "B", "C"):
+            server.add_order([(sku, 1, "12.00")])
+        adapter = ShopifyGraphQLOrdersAdapter(server.shop_url, server.static_token)
+        sink, poller, _ = _polled(
+            adapter, [(4, lambda: None), (8, lambda: server.add_order([("NEW", 1, "99.00")]))]
+        )
+    # The order after the refused page and the one placed later are both counted, once each.
+    assert sorted(_skus(sink)) == ["A", "B", "C", "NEW"]
+    assert poller.health.state == "ok"
