@@ -10,11 +10,13 @@ import json
 from collections.abc import Callable
 
 import httpx
-from feed_servers import Reply
+import pytest
+from feed_servers import Reply, ShopifyOrdersServer
 from platform_servers import ShopifyGraphQLServer, _json
 from test_poller import Collector, FakeTime, make_poller
 
 from anchordesk.feeds.poller import FeedAdapter, Poller
+from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
 from anchordesk.show.feed_items import Order
 
@@ -71,3 +73,47 @@ def test_a_shopify_graphql_cursor_the_server_refuses_does_not_stop_the_orders() 
     # The order after the refused page and the one placed later are both counted, once each.
     assert sorted(_skus(sink)) == ["A", "B", "C", "NEW"]
     assert poller.health.state == "ok"
+
+
+class _RefusedPageInfoShop(ShopifyOrdersServer):
+    """Shopify REST answering the ``page_info`` link it handed out with a 400 ("Invalid value":
+    an expired page), or handing out a link that is no page of the shop."""
+
+    def __init__(self, link: str = "") -> None:
+        super().__init__()
+        self.link = link
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        if "page_info" in query:
+            return Reply(400, b'{"errors": {"page_info": "Invalid value."}}')
+        reply = super().respond(query, headers)
+        if self.link and "Link" in reply.headers:
+            reply.headers["Link"] = self.link
+        return reply
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "",
+        '<https://[::1/orders.json?page_info=x>; rel="next"',
+        '<http://evil.example/x>; rel="next"',
+    ],
+)
+def test_a_shopify_rest_page_that_cannot_be_read_does_not_stop_the_new_orders(link: str) -> None:
+    with _RefusedPageInfoShop(link) as server:
+        ids = [server.add_order([("MUG", 1, "12.00")]) for _ in range(260)]
+
+        def cancel_all() -> None:  # the updated orders fill more than one page
+            for order_id in ids:
+                server.cancel(order_id)
+
+        adapter = ShopifyOrdersAdapter(server.url, server.token)
+        sink, poller, _ = _polled(
+            adapter,
+            [(3, lambda: None), (4, cancel_all), (6, lambda: server.add_order([("NEW", 1, "9")]))],
+        )
+        new_orders = [query for _, query, _ in server.requests if query.get("since_id")]
+    assert _skus(sink).count("NEW") == 1
+    assert len(new_orders) >= 3  # asked for new orders between the failing pages
+    assert poller.health.consecutive_errors <= 1

@@ -159,9 +159,32 @@ class ShopifyOrdersAdapter:
         if response.status_code == 401 and self.token.rejected():
             # An expiring token refused early: the next call fetches a new one.
             log.info("feed %s: the access token was refused; fetching a new one", self.source)
+        elif self._asking_updates:
+            self._updates_failed(refused=response.status_code < 500)
         return None
 
+    def _updates_failed(self, *, refused: bool) -> None:
+        """A call for updated orders failed: the next call asks for new orders.
+
+        The turn passed only when an updates page was read, so a call that failed every time (a
+        ``page_info`` Shopify refuses, a ``Link`` that is no page of the shop) was asked again
+        for the rest of the show and no new order was read. A refused page (a 4xx, a page that
+        cannot be read) starts its window again at the next turn (the cursor has not moved, and
+        updates are idempotent); a server error asks for the same page again."""
+        self._updates_turn = False
+        if refused:
+            self._updates_next_url = None
+            self._updates_high = None
+
     def parse(self, response: httpx.Response, cursor: str | None) -> Page:
+        try:
+            return self._page(response, cursor)
+        except MalformedResponse:
+            if self._asking_updates and not self._asking_token:
+                self._updates_failed(refused=True)
+            raise
+
+    def _page(self, response: httpx.Response, cursor: str | None) -> Page:
         body = load_json(response, items_at=[("orders",)])
         if self._asking_token:
             if not isinstance(body, dict):
