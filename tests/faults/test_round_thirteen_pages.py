@@ -18,7 +18,7 @@ from test_poller import Collector, FakeTime, make_poller
 from anchordesk.feeds.poller import FeedAdapter, Poller
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
-from anchordesk.show.feed_items import Order
+from anchordesk.show.feed_items import Order, OrderUpdate
 
 
 def _polled(
@@ -117,3 +117,47 @@ def test_a_shopify_rest_page_that_cannot_be_read_does_not_stop_the_new_orders(li
     assert _skus(sink).count("NEW") == 1
     assert len(new_orders) >= 3  # asked for new orders between the failing pages
     assert poller.health.consecutive_errors <= 1
+
+
+class _LinkSpelledShop(ShopifyOrdersServer):
+    """Shopify REST whose ``Link`` is written another way RFC 8288 allows, or whose next URL
+    keeps a ``fields=`` list (commas)."""
+
+    def __init__(self, rel: str, fields: str = "") -> None:
+        super().__init__()
+        self.rel, self.fields = rel, fields
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        query = {key: value for key, value in query.items() if key != "fields"}
+        reply = super().respond(query, headers)
+        if "Link" in reply.headers:
+            link = reply.headers["Link"].replace('rel="next"', self.rel)
+            if self.fields:
+                link = link.replace("?limit=", f"?fields={self.fields}&limit=")
+            reply.headers["Link"] = f'<{self.url}?limit=250&page_info=p0>; rel="previous", {link}'
+        return reply
+
+
+@pytest.mark.parametrize(
+    ("rel", "fields"),
+    [
+        ("rel=next", ""),
+        ('REL="Next"', ""),
+        ('rel="next last"', ""),
+        ('rel="next"', "id,updated_at,cancelled_at,refunds,line_items,currency,total_price"),
+    ],
+)
+def test_every_page_of_a_shopify_rest_link_rfc_8288_allows_is_read(rel: str, fields: str) -> None:
+    with _LinkSpelledShop(rel, fields) as server:
+        ids = [server.add_order([("MUG", 1, "12.00")]) for _ in range(300)]
+
+        def cancel() -> None:
+            # Newest change first in the list: the first page holds the window's newest time.
+            for order_id in reversed(ids[:260]):
+                server.cancel(order_id)
+
+        adapter = ShopifyOrdersAdapter(server.url, server.token)
+        sink, poller, _ = _polled(adapter, [(3, lambda: None), (8, cancel)])
+    cancelled = {item.order_id for item in sink.items if isinstance(item, OrderUpdate)}
+    assert cancelled == set(map(str, ids[:260]))
+    assert poller.health.errors == 0

@@ -48,12 +48,62 @@ _CURSOR_SEPARATOR = "|"
 
 
 def _next_link(response: httpx.Response) -> str | None:
-    """The ``rel="next"`` URL of Shopify's ``Link`` header (cursor-based pagination)."""
-    for part in response.headers.get("Link", "").split(","):
-        url, _, rel = part.partition(";")
-        if 'rel="next"' in rel.replace(" ", ""):
-            return str(url).strip().strip("<>")
+    """The ``rel="next"`` URL of Shopify's ``Link`` header (cursor-based pagination), read as
+    RFC 8288 writes it: a comma inside ``<…>`` or a quoted value is no separator, parameter
+    names and relation types are case-insensitive, ``rel`` may be a token (``rel=next``) or a
+    list (``rel="next last"``), and only its first occurrence counts.
+
+    Splitting the header at every comma took ``…&fields=id,updated_at>`` apart and asked for
+    ``…/updated_at`` for the rest of the show; an unquoted, upper-case or listed ``next`` read
+    as "the last page": the window's cursor moved past the orders of the pages not read, and
+    their cancellations and refunds were never counted."""
+    header = str(response.headers.get("Link", ""))
+    position = 0
+    while (start := header.find("<", position)) >= 0:
+        end = header.find(">", start)
+        if end < 0:
+            return None
+        url = header[start + 1 : end]
+        params, position = _link_params(header, end + 1)
+        rel = params.get("rel")
+        if rel is not None and "next" in rel.lower().split():
+            return url.strip()
     return None
+
+
+def _link_params(header: str, position: int) -> tuple[dict[str, str], int]:
+    """The parameters of the link value from ``position`` (after its ``>``) to the comma that
+    ends it, and where the next link value starts. The first of a repeated name counts."""
+    params: dict[str, str] = {}
+    part: list[str] = []
+    parts: list[str] = []
+    quoted = escaped = False
+    index = position
+    while index < len(header):
+        char = header[index]
+        index += 1
+        if escaped:
+            part.append(char)
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif not quoted and char in ";,":
+            parts.append("".join(part))
+            part = []
+            if char == ",":
+                break
+        else:
+            part.append(char)
+    else:
+        parts.append("".join(part))
+    for text in parts:
+        name, _, value = text.partition("=")
+        name = name.strip().lower()
+        if name and name not in params:
+            params[name] = value.strip()
+    return params, index
 
 
 class ShopifyOrdersAdapter:
