@@ -11,10 +11,11 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from feed_servers import Reply, ShopifyOrdersServer
+from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer
 from platform_servers import ShopifyGraphQLServer, _json
 from test_poller import Collector, FakeTime, make_poller
 
+from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.poller import FeedAdapter, Poller
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
@@ -161,3 +162,49 @@ def test_every_page_of_a_shopify_rest_link_rfc_8288_allows_is_read(rel: str, fie
     cancelled = {item.order_id for item in sink.items if isinstance(item, OrderUpdate)}
     assert cancelled == set(map(str, ids[:260]))
     assert poller.health.errors == 0
+
+
+class _FreshCursorFeed(JsonFeedServer):
+    """A JSON feed that says "more" on every page, with a cursor never given before and no
+    item (a bridge whose cursor is its clock)."""
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        return _json({"items": [], "next": f"t{len(self.requests)}", "poll_ms": 0, "more": True})
+
+
+class _TwoCursorShop(ShopifyGraphQLServer):
+    """Shopify's GraphQL Admin API answering every page with ``hasNextPage`` and the same
+    orders, its ``endCursor`` going A, B, A, B…"""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if not path.endswith("/graphql.json"):
+            return super().handle(method, path, query, headers, body)
+        request = json.loads(body)
+        request["variables"]["after"] = None
+        answer = json.loads(
+            super().handle(method, path, query, headers, json.dumps(request).encode()).body
+        )
+        cursor = "AB"[len(self.queries) % 2]
+        answer["data"]["orders"]["pageInfo"] = {"hasNextPage": True, "endCursor": cursor}
+        return _json(answer)
+
+
+def test_more_with_a_new_cursor_but_never_an_item_is_asked_at_the_normal_interval() -> None:
+    with _FreshCursorFeed() as server:
+        _, poller, fake = _polled(JsonFeedAdapter(server.url, None), [(300, lambda: None)])
+    assert len(server.requests) == 300
+    assert fake.now_s - 100.0 >= 200 * 0.2  # the floor between calls, after a first run
+    assert poller.health.state == "ok"
+
+
+def test_a_shopify_graphql_window_cycling_through_two_cursors_is_asked_at_the_normal_interval() -> (
+    None
+):
+    with _TwoCursorShop() as server:
+        server.add_order([("MUG", 1, "12.00")])
+        adapter = ShopifyGraphQLOrdersAdapter(server.shop_url, server.static_token)
+        sink, _, fake = _polled(adapter, [(200, lambda: None)])
+    assert fake.now_s - 100.0 >= 100 * adapter.default_interval_s
+    assert _skus(sink) == ["MUG"]
