@@ -12,22 +12,25 @@ from collections.abc import Callable
 import httpx
 import pytest
 from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer
-from platform_servers import ShopifyGraphQLServer, _json
+from platform_servers import ShopifyGraphQLServer, YouTubeLiveServer, _json
 from test_poller import Collector, FakeTime, make_poller
 
 from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.poller import FeedAdapter, Poller
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
-from anchordesk.show.feed_items import Order, OrderUpdate
+from anchordesk.feeds.youtube import YouTubeChatAdapter
+from anchordesk.show.feed_items import Comment, Order, OrderUpdate
 
 
 def _polled(
-    adapter: FeedAdapter, steps: list[tuple[int, Callable[[], object]]]
+    adapter: FeedAdapter,
+    steps: list[tuple[int, Callable[[], object]]],
+    fake: FakeTime | None = None,
 ) -> tuple[Collector, Poller, FakeTime]:
     """Polls ``adapter`` (the fake clock moved by each wait): for each step, its action, then
     that many polls."""
-    sink, fake = Collector(), FakeTime()
+    sink, fake = Collector(), fake or FakeTime()
     poller: Poller | None = None
 
     async def run() -> None:
@@ -208,3 +211,53 @@ def test_a_shopify_graphql_window_cycling_through_two_cursors_is_asked_at_the_no
         sink, _, fake = _polled(adapter, [(200, lambda: None)])
     assert fake.now_s - 100.0 >= 100 * adapter.default_interval_s
     assert _skus(sink) == ["MUG"]
+
+
+class _CountlessVideo(YouTubeLiveServer):
+    """YouTube whose ``videos.list`` (the viewer count) fails once the chat is open: a 500, an
+    HTML page, a 404 while the chat still answers."""
+
+    def __init__(self, answer: Reply) -> None:
+        super().__init__(interval_ms=1000)
+        self.answer = answer
+        self.counting = True
+
+    def _handle(self, path: str, query: dict[str, str], headers: dict[str, str]) -> Reply | None:
+        if path == self.videos_path and not self.counting:
+            with self.lock:
+                self.requests.append((path, query, headers))
+            return self.answer
+        return super()._handle(path, query, headers)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Reply(500, b'{"error": {"code": 500, "errors": [{"reason": "backendError"}]}}'),
+        Reply(200, b"<html>Service Unavailable</html>", {"Content-Type": "text/html"}),
+        Reply(404, b'{"error": {"code": 404, "errors": [{"reason": "notFound"}]}}'),
+    ],
+    ids=["500", "html", "404"],
+)
+def test_a_youtube_viewer_count_that_fails_for_good_does_not_hold_the_chat(answer: Reply) -> None:
+    with _CountlessVideo(answer) as server:
+        server.add_text("amy", "hello")
+        fake = FakeTime()
+        adapter = YouTubeChatAdapter(
+            server.video_url, server.api_key, clock=fake.clock, wall_clock=fake.clock
+        )
+
+        def stop_counting() -> None:
+            server.counting = False
+
+        # The chat found and read, then the count fails for good; a comment comes later.
+        sink, poller, _ = _polled(
+            adapter,
+            [(3, lambda: None), (60, stop_counting), (60, lambda: server.add_text("bob", "hi?"))],
+            fake,
+        )
+    comments = [item.text for item in sink.items if isinstance(item, Comment)]
+    assert comments == ["hello", "hi?"]
+    assert poller.health.state == "ok"
+    counts = sum(1 for path, _, _ in server.requests if path == server.videos_path)
+    assert counts <= 3 + (fake.now_s - 100.0) / 60  # a look-up a minute, not one a poll
