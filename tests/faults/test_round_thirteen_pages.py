@@ -261,3 +261,31 @@ def test_a_youtube_viewer_count_that_fails_for_good_does_not_hold_the_chat(answe
     assert poller.health.state == "ok"
     counts = sum(1 for path, _, _ in server.requests if path == server.videos_path)
     assert counts <= 3 + (fake.now_s - 100.0) / 60  # a look-up a minute, not one a poll
+
+
+class _CharsetFeed(JsonFeedServer):
+    """A JSON feed whose page holds one byte that is no UTF-8 (a Latin-1 name) and whose
+    ``Content-Type`` names a codec of Python's that is no charset of the web."""
+
+    def __init__(self, charset: str) -> None:
+        super().__init__(poll_ms=100)
+        self.charset = charset
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        reply = super().respond(query, headers)
+        body = reply.body.replace("José".encode(), b"Jos\xe9")
+        return Reply(200, body, {"Content-Type": f"application/json; charset={self.charset}"})
+
+
+@pytest.mark.parametrize("charset", ["undefined", "unicode_escape", "cp037"])
+def test_a_charset_that_is_no_charset_of_the_web_does_not_lose_the_page(charset: str) -> None:
+    with _CharsetFeed(charset) as server:
+        server.add_comment("José", 'line one\\nsame line, "quoted"')
+        server.add_order("MUG", 2, "12.00")
+        sink, poller, _ = _polled(JsonFeedAdapter(server.url, None), [(2, lambda: None)])
+    comments = [item for item in sink.items if isinstance(item, Comment)]
+    assert [(c.author, c.text) for c in comments] == [
+        ("Jos\ufffd", 'line one\\nsame line, "quoted"')
+    ]
+    assert _skus(sink) == ["MUG"]
+    assert poller.health.errors == 0
