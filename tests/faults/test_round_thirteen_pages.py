@@ -20,7 +20,7 @@ from anchordesk.feeds.poller import FeedAdapter, Poller
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
 from anchordesk.feeds.youtube import YouTubeChatAdapter
-from anchordesk.show.feed_items import Comment, Order, OrderUpdate
+from anchordesk.show.feed_items import Comment, Order, OrderUpdate, RejectedItem
 
 
 def _polled(
@@ -289,3 +289,21 @@ def test_a_charset_that_is_no_charset_of_the_web_does_not_lose_the_page(charset:
     ]
     assert _skus(sink) == ["MUG"]
     assert poller.health.errors == 0
+
+
+@pytest.mark.parametrize("huge", [2**64, 10**400], ids=["2^64", "401 digits"])
+def test_a_shopify_rest_order_id_past_64_bits_does_not_skip_the_shops_orders(huge: int) -> None:
+    with ShopifyOrdersServer() as server:
+        server.add_order([("MUG", 1, "12.00")])
+        server.add_order([("ODD", 1, "1.00")])
+        server.orders[-1]["id"] = huge
+
+        def next_order() -> None:
+            server.add_order([("NEW", 1, "9.00")])
+
+        adapter = ShopifyOrdersAdapter(server.url, server.token)
+        sink, poller, _ = _polled(adapter, [(3, lambda: None), (6, next_order)])
+    assert _skus(sink) == ["MUG", "NEW"]
+    rejected = [item for item in sink.items if isinstance(item, RejectedItem)]
+    assert rejected and {item.detail for item in rejected} == {"id past 64 bits"}  # with why
+    assert poller.health.state == "ok"

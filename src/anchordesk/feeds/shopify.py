@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -45,6 +45,18 @@ SHOPIFY_PAGE_LIMIT = 250
 # Shopify's REST bucket leaks 2 calls a second (standard plans).
 _SHOPIFY_LEAK_PER_S = 2.0
 _CURSOR_SEPARATOR = "|"
+
+
+# Shopify's ids are 64-bit integers (GraphQL's legacyResourceId is an UnsignedInt64 as text,
+# REST's ids fit a signed one).
+_MOST_ID = 2**63 - 1
+
+
+def _shopify_id(value: object) -> TypeGuard[int]:
+    """Whether ``value`` can be a Shopify order id. One past 64 bits (2^64, a 401-digit
+    integer: JSON allows any) moved ``since_id`` past every order the shop will ever make, and
+    no order after it was read for the rest of the show."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MOST_ID
 
 
 def _next_link(response: httpx.Response) -> str | None:
@@ -259,7 +271,7 @@ class ShopifyOrdersAdapter:
                 items.append(unreadable_item(self.source, raw, error, "order"))
                 # Even an unreadable order moves since_id on, or we would ask for it forever.
                 raw_id = fields_of(raw).get("id")
-                if isinstance(raw_id, int) and not isinstance(raw_id, bool):
+                if _shopify_id(raw_id):
                     highest = max(highest, raw_id)
                 continue
             items.append(order)
@@ -372,8 +384,8 @@ class ShopifyOrdersAdapter:
 
     def _order(self, raw: Mapping[str, Any]) -> Order:
         order_id = raw["id"]
-        if not isinstance(order_id, int) or isinstance(order_id, bool) or order_id <= 0:
-            raise ValueError("no id")
+        if not _shopify_id(order_id):
+            raise ValueError("no id" if not isinstance(order_id, int) else "id past 64 bits")
         lines = []
         for line in raw.get("line_items") or []:
             quantity = line["quantity"]
@@ -418,8 +430,8 @@ class ShopifyOrdersAdapter:
         order's line of that ``line_item_id``).
         """
         order_id = raw["id"]
-        if not isinstance(order_id, int) or isinstance(order_id, bool) or order_id <= 0:
-            raise ValueError("no id")
+        if not _shopify_id(order_id):
+            raise ValueError("no id" if not isinstance(order_id, int) else "id past 64 bits")
         updates: list[OrderUpdate] = []
         cancelled_at = raw.get("cancelled_at")
         if cancelled_at:
