@@ -307,3 +307,51 @@ def test_a_shopify_rest_order_id_past_64_bits_does_not_skip_the_shops_orders(hug
     rejected = [item for item in sink.items if isinstance(item, RejectedItem)]
     assert rejected and {item.detail for item in rejected} == {"id past 64 bits"}  # with why
     assert poller.health.state == "ok"
+
+
+class _OddTokenChat(YouTubeLiveServer):
+    """YouTube (a mirror of its API) whose chat pages after the first carry ``nextPageToken``
+    as a number, or none."""
+
+    def __init__(self, token: object) -> None:
+        super().__init__(interval_ms=1000, page_size=2)
+        self.token = token
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        answer = json.loads(super().respond(query, headers).body)
+        if query.get("pageToken") or self.token is None:
+            if self.token is None:
+                del answer["nextPageToken"]
+            else:  # the server's own number, as it reads it back
+                answer["nextPageToken"] = int(answer["nextPageToken"].removeprefix("tok"))
+        return _json(answer)
+
+    def _handle(self, path: str, query: dict[str, str], headers: dict[str, str]) -> Reply | None:
+        token = query.get("pageToken", "")
+        if token.isdigit():
+            query = {**query, "pageToken": f"tok{token}"}
+        return super()._handle(path, query, headers)
+
+
+def test_a_youtube_page_token_sent_as_a_number_is_followed() -> None:
+    with _OddTokenChat(0) as server:
+        for n in range(3):
+            server.add_text("amy", f"m{n}")
+
+        def more() -> None:
+            for n in range(3, 8):
+                server.add_text("bob", f"m{n}")
+
+        adapter = YouTubeChatAdapter(server.feed_url, server.api_key)
+        sink, _, _ = _polled(adapter, [(4, lambda: None), (8, more)])
+    assert [item.text for item in sink.items if isinstance(item, Comment)] == [
+        f"m{n}" for n in range(8)
+    ]
+
+
+def test_a_youtube_page_without_a_next_token_is_said() -> None:
+    with _OddTokenChat(None) as server:
+        server.add_text("amy", "m0")
+        adapter = YouTubeChatAdapter(server.feed_url, server.api_key)
+        _polled(adapter, [(2, lambda: None)])
+    assert "no nextPageToken" in adapter.status().note

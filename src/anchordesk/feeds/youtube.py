@@ -374,6 +374,15 @@ class YouTubeChatAdapter:
             if item is not None:
                 items.append(item)
         next_token = body.get("nextPageToken")
+        if isinstance(next_token, int) and not isinstance(next_token, bool):
+            next_token = str(next_token)  # as the JSON feed reads its cursor
+        if isinstance(next_token, str) and next_token.strip():
+            self._note = ""
+        elif not body.get("offlineAt"):
+            # The last token is sent again: the chat from there is asked for again, and what
+            # came after the page it answers may never be read (the page is at most 2,000).
+            # Said, not silent: the status read "ok" while comments were missed.
+            self._note = "YouTube sent no nextPageToken: the chat is asked again from the last one"
         interval_ms = body.get("pollingIntervalMillis")
         server_s = wait_ms_as_s(interval_ms)
         if server_s is None:
@@ -383,7 +392,7 @@ class YouTubeChatAdapter:
             self._next = "viewers"
         return Page(
             items=items,
-            cursor=next_token if isinstance(next_token, str) and next_token else None,
+            cursor=next_token if isinstance(next_token, str) and next_token.strip() else None,
             interval_s=interval_s,
             ended=bool(body.get("offlineAt")),
             malformed_items=malformed,
