@@ -13,6 +13,7 @@ rest of the page is kept (a whole page refused would be asked for again forever)
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import math
@@ -81,20 +82,47 @@ def json_text(text: str) -> str:
     return _ESCAPES.sub(_lone_half, text)
 
 
+# The charsets a web page may be written in (the WHATWG Encoding Standard's, by Python's codec
+# names). A ``charset`` naming any other of Python's codecs is no charset of the web: "undefined"
+# raised UnicodeError (not a decode error) out of every page, so the feed read nothing for the
+# show; "unicode_escape" rewrote the JSON's escapes, "cp037" (EBCDIC) made the page no JSON.
+_WEB_CHARSETS = frozenset(
+    codecs.lookup(name).name
+    for name in (
+        "utf-8", "utf-16-le", "utf-16-be", "utf-16", "ibm866", "latin-1", "iso-8859-2",
+        "iso-8859-3", "iso-8859-4", "iso-8859-5", "iso-8859-6", "iso-8859-7", "iso-8859-8",
+        "iso-8859-10", "iso-8859-13", "iso-8859-14", "iso-8859-15", "iso-8859-16", "koi8-r",
+        "koi8-u", "mac-roman", "mac-cyrillic", "cp874", "cp1250", "cp1251", "cp1252", "cp1253",
+        "cp1254", "cp1255", "cp1256", "cp1257", "cp1258", "gbk", "gb18030", "big5", "euc-jp",
+        "iso-2022-jp", "shift_jis", "euc-kr",
+    )
+)  # fmt: skip
+
+
+def _web_charset(name: str) -> str | None:
+    """``name``'s codec when it is a charset of the web, else None."""
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return codec if codec in _WEB_CHARSETS else None
+
+
 def body_text(response: httpx.Response) -> str:
     """The body as text, for JSON: UTF-8 (or UTF-16/32, told by the first bytes, as JSON's
-    reader does). A body that is not: in the charset its ``Content-Type`` names, if that reads
-    it, else with the bytes that cannot be read as U+FFFD: one wrong byte (a server's
-    Latin-1 name) spoils a name, never the page and every page after it."""
+    reader does). A body that is not: in the charset its ``Content-Type`` names, if that is a
+    charset of the web and reads it, else with the bytes that cannot be read as U+FFFD: one
+    wrong byte (a server's Latin-1 name) spoils a name, never the page and every page after
+    it."""
     content = response.content
     encoding = json.detect_encoding(content)
     try:
         return json_text(content.decode(encoding))
     except UnicodeDecodeError:
         pass
-    declared = response.charset_encoding
+    declared = _web_charset(response.charset_encoding or "")
     if declared:
-        with contextlib.suppress(LookupError, UnicodeDecodeError):
+        with contextlib.suppress(UnicodeError):
             return json_text(content.decode(declared))
     return json_text(content.decode(encoding, "replace"))
 

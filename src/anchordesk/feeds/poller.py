@@ -84,6 +84,10 @@ _RESPONSE_DEADLINE_TIMEOUTS = 3.0
 
 
 _RECENT_CURSORS = 1_000
+# Pages in a row asked at once ("more", a new cursor) that brought no new item, after which the
+# next is asked at the normal interval until one brings an item. A catch-up brings items; a
+# window read again after a failure (Shopify) or a run of kinds no show keeps takes a few.
+_PAGES_AT_ONCE_WITHOUT_ITEMS = 50
 
 
 def _cursor_key(cursor: str) -> str:
@@ -535,6 +539,7 @@ class Poller:
         self._said_no_progress = False
         # Cursors (keys, see _cursor_key) passed since the last page that brought a new item.
         self._cursors_without_items: set[str] = set()
+        self._pages_at_once_without_items = 0  # in a row, see _PAGES_AT_ONCE_WITHOUT_ITEMS
         self._said_interval_clamped = False
         self._store_failures = 0  # tries in a row whose page the store could not keep
         self._health = FeedHealth(source=adapter.source)
@@ -725,6 +730,15 @@ class Poller:
             progressed = True
         else:
             progressed = self._new_cursor(page.cursor)
+        if fresh or not page.more:
+            self._pages_at_once_without_items = 0
+        elif progressed:
+            # A new cursor (or an adapter's next page) on every page, none with an item: a
+            # server handing out fresh tokens, or cycling through two Shopify cursors, was
+            # asked at once for ever (hundreds of calls a second). Progress that brings nothing
+            # for this many pages in a row is none.
+            self._pages_at_once_without_items += 1
+            progressed = self._pages_at_once_without_items <= _PAGES_AT_ONCE_WITHOUT_ITEMS
         if page.cursor is not None:
             self.cursor = page.cursor
         rejected = sum(1 for item in (new or ()) if isinstance(item, RejectedItem))

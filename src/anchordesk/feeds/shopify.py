@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -47,13 +47,75 @@ _SHOPIFY_LEAK_PER_S = 2.0
 _CURSOR_SEPARATOR = "|"
 
 
+# Shopify's ids are 64-bit integers (GraphQL's legacyResourceId is an UnsignedInt64 as text,
+# REST's ids fit a signed one).
+_MOST_ID = 2**63 - 1
+
+
+def _shopify_id(value: object) -> TypeGuard[int]:
+    """Whether ``value`` can be a Shopify order id. One past 64 bits (2^64, a 401-digit
+    integer: JSON allows any) moved ``since_id`` past every order the shop will ever make, and
+    no order after it was read for the rest of the show."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MOST_ID
+
+
 def _next_link(response: httpx.Response) -> str | None:
-    """The ``rel="next"`` URL of Shopify's ``Link`` header (cursor-based pagination)."""
-    for part in response.headers.get("Link", "").split(","):
-        url, _, rel = part.partition(";")
-        if 'rel="next"' in rel.replace(" ", ""):
-            return str(url).strip().strip("<>")
+    """The ``rel="next"`` URL of Shopify's ``Link`` header (cursor-based pagination), read as
+    RFC 8288 writes it: a comma inside ``<…>`` or a quoted value is no separator, parameter
+    names and relation types are case-insensitive, ``rel`` may be a token (``rel=next``) or a
+    list (``rel="next last"``), and only its first occurrence counts.
+
+    Splitting the header at every comma took ``…&fields=id,updated_at>`` apart and asked for
+    ``…/updated_at`` for the rest of the show; an unquoted, upper-case or listed ``next`` read
+    as "the last page": the window's cursor moved past the orders of the pages not read, and
+    their cancellations and refunds were never counted."""
+    header = str(response.headers.get("Link", ""))
+    position = 0
+    while (start := header.find("<", position)) >= 0:
+        end = header.find(">", start)
+        if end < 0:
+            return None
+        url = header[start + 1 : end]
+        params, position = _link_params(header, end + 1)
+        rel = params.get("rel")
+        if rel is not None and "next" in rel.lower().split():
+            return url.strip()
     return None
+
+
+def _link_params(header: str, position: int) -> tuple[dict[str, str], int]:
+    """The parameters of the link value from ``position`` (after its ``>``) to the comma that
+    ends it, and where the next link value starts. The first of a repeated name counts."""
+    params: dict[str, str] = {}
+    part: list[str] = []
+    parts: list[str] = []
+    quoted = escaped = False
+    index = position
+    while index < len(header):
+        char = header[index]
+        index += 1
+        if escaped:
+            part.append(char)
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif not quoted and char in ";,":
+            parts.append("".join(part))
+            part = []
+            if char == ",":
+                break
+        else:
+            part.append(char)
+    else:
+        parts.append("".join(part))
+    for text in parts:
+        name, _, value = text.partition("=")
+        name = name.strip().lower()
+        if name and name not in params:
+            params[name] = value.strip()
+    return params, index
 
 
 class ShopifyOrdersAdapter:
@@ -159,9 +221,32 @@ class ShopifyOrdersAdapter:
         if response.status_code == 401 and self.token.rejected():
             # An expiring token refused early: the next call fetches a new one.
             log.info("feed %s: the access token was refused; fetching a new one", self.source)
+        elif self._asking_updates:
+            self._updates_failed(refused=response.status_code < 500)
         return None
 
+    def _updates_failed(self, *, refused: bool) -> None:
+        """A call for updated orders failed: the next call asks for new orders.
+
+        The turn passed only when an updates page was read, so a call that failed every time (a
+        ``page_info`` Shopify refuses, a ``Link`` that is no page of the shop) was asked again
+        for the rest of the show and no new order was read. A refused page (a 4xx, a page that
+        cannot be read) starts its window again at the next turn (the cursor has not moved, and
+        updates are idempotent); a server error asks for the same page again."""
+        self._updates_turn = False
+        if refused:
+            self._updates_next_url = None
+            self._updates_high = None
+
     def parse(self, response: httpx.Response, cursor: str | None) -> Page:
+        try:
+            return self._page(response, cursor)
+        except MalformedResponse:
+            if self._asking_updates and not self._asking_token:
+                self._updates_failed(refused=True)
+            raise
+
+    def _page(self, response: httpx.Response, cursor: str | None) -> Page:
         body = load_json(response, items_at=[("orders",)])
         if self._asking_token:
             if not isinstance(body, dict):
@@ -186,7 +271,7 @@ class ShopifyOrdersAdapter:
                 items.append(unreadable_item(self.source, raw, error, "order"))
                 # Even an unreadable order moves since_id on, or we would ask for it forever.
                 raw_id = fields_of(raw).get("id")
-                if isinstance(raw_id, int) and not isinstance(raw_id, bool):
+                if _shopify_id(raw_id):
                     highest = max(highest, raw_id)
                 continue
             items.append(order)
@@ -299,8 +384,8 @@ class ShopifyOrdersAdapter:
 
     def _order(self, raw: Mapping[str, Any]) -> Order:
         order_id = raw["id"]
-        if not isinstance(order_id, int) or isinstance(order_id, bool) or order_id <= 0:
-            raise ValueError("no id")
+        if not _shopify_id(order_id):
+            raise ValueError("no id" if not isinstance(order_id, int) else "id past 64 bits")
         lines = []
         for line in raw.get("line_items") or []:
             quantity = line["quantity"]
@@ -345,8 +430,8 @@ class ShopifyOrdersAdapter:
         order's line of that ``line_item_id``).
         """
         order_id = raw["id"]
-        if not isinstance(order_id, int) or isinstance(order_id, bool) or order_id <= 0:
-            raise ValueError("no id")
+        if not _shopify_id(order_id):
+            raise ValueError("no id" if not isinstance(order_id, int) else "id past 64 bits")
         updates: list[OrderUpdate] = []
         cancelled_at = raw.get("cancelled_at")
         if cancelled_at:

@@ -184,6 +184,9 @@ class ShopifyGraphQLOrdersAdapter:
         self._next = "token" if self.token.due() else "orders"
         self._page_after: str | None = None  # endCursor within the current window
         self._window_high = ""  # newest updatedAt seen in the current window
+        # Where the window starts when later than the stored cursor: a window whose next page
+        # was refused goes on from what its read pages hold (see _page_refused).
+        self._window_from = ""
         self.orders_seen = 0
         self._note = ""
 
@@ -208,8 +211,9 @@ class ShopifyGraphQLOrdersAdapter:
         if self._next == "token":
             return self.token.request()
         filters = []
-        if cursor:
-            filters.append(f"updated_at:>='{cursor}'")
+        since = max(cursor or "", self._window_from)
+        if since:
+            filters.append(f"updated_at:>='{since}'")
         if self._created_at_min:
             filters.append(f"created_at:>='{self._created_at_min}'")
         variables: dict[str, object] = {
@@ -240,7 +244,27 @@ class ShopifyGraphQLOrdersAdapter:
             return "Shopify: the app may not read orders (HTTP 403: it needs read_orders)"
         if status == 404:
             return f"Shopify: no GraphQL Admin API at this address (HTTP 404, {self.endpoint})"
+        if 400 <= status < 500 and status != 429:
+            self._page_refused()
         return None
+
+    def _page_refused(self) -> None:
+        """The call for the window's next page was refused (\"Invalid cursor for current
+        pagination query\", a 400): the next call starts a new window where the pages read end.
+
+        The window's ``endCursor`` was asked again and again, refused each time, for the rest of
+        the show: no order after it, new ones neither, was ever read. Orders come sorted by
+        ``updatedAt``, so every order before the newest one read has been read: a window from
+        there (inclusive, the boundary order dropped by id) loses none."""
+        if self._page_after is None:
+            return
+        log.info(
+            "feed %s: Shopify refused the next page's cursor; reading on from the orders read",
+            self.source,
+        )
+        self._window_from = max(self._window_from, self._window_high)
+        self._page_after = None
+        self._window_high = ""
 
     # -- responses --------------------------------------------------------------------------
 
@@ -280,6 +304,7 @@ class ShopifyGraphQLOrdersAdapter:
                 return Page(items=(), cursor=None, interval_s=wait)
             if "ACCESS_DENIED" in codes:
                 raise FeedEnded("Shopify: the app may not read orders (ACCESS_DENIED)")
+            self._page_refused()
             raise MalformedResponse(f"GraphQL errors: {json.dumps(errors)[:200]}")
         try:
             orders = body["data"]["orders"]
@@ -325,6 +350,7 @@ class ShopifyGraphQLOrdersAdapter:
         self._page_after = None
         new_cursor = self._window_high if self._window_high > (cursor or "") else None
         self._window_high = ""
+        self._window_from = ""
         self._note = ""
         if self.token.due():
             self._next = "token"

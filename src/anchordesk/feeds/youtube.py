@@ -255,10 +255,12 @@ class YouTubeChatAdapter:
         """Google answered 429 or 503 (the poller backs off): the call is counted all the same."""
         del response
         self._spend()
+        self._viewers_failed()
 
     def ended_reason(self, response: httpx.Response) -> str | None:
         self._spend()  # an error answer costs its units too
         if response.status_code not in (400, 403, 404):
+            self._viewers_failed()
             return None
         reasons = _error_reasons(response)
         for reason in reasons:
@@ -271,6 +273,8 @@ class YouTubeChatAdapter:
                 )
                 log.error("feed %s: %s", self.source, message)
                 return message
+        if self._viewers_failed():
+            return None  # the chat says whether the broadcast is over, not a viewer count
         for reason in reasons:
             if reason in _ENDED_REASONS:
                 return f"YouTube: {reason}"
@@ -280,7 +284,25 @@ class YouTubeChatAdapter:
 
     # -- responses --------------------------------------------------------------------------
 
+    def _viewers_failed(self) -> bool:
+        """The call that failed was a viewer count (``videos.list``): the next call reads the
+        chat, the count is asked again in a minute. Whether it failed. The chat came next only
+        once a count was read, so a look-up failing for good (a 500, an HTML page, a 404)
+        held the chat for the rest of the show: no comment was read."""
+        if self._next != "viewers":
+            return False
+        self._next = "chat"
+        self._viewers_due_at = self._clock() + VIEWERS_EVERY_S
+        return True
+
     def parse(self, response: httpx.Response, cursor: str | None) -> Page:
+        try:
+            return self._page(response)
+        except MalformedResponse:
+            self._viewers_failed()
+            raise
+
+    def _page(self, response: httpx.Response) -> Page:
         current = self._next
         self._spend()
         body = load_json(response, items_at=[("items",)])
@@ -352,6 +374,15 @@ class YouTubeChatAdapter:
             if item is not None:
                 items.append(item)
         next_token = body.get("nextPageToken")
+        if isinstance(next_token, int) and not isinstance(next_token, bool):
+            next_token = str(next_token)  # as the JSON feed reads its cursor
+        if isinstance(next_token, str) and next_token.strip():
+            self._note = ""
+        elif not body.get("offlineAt"):
+            # The last token is sent again: the chat from there is asked for again, and what
+            # came after the page it answers may never be read (the page is at most 2,000).
+            # Said, not silent: the status read "ok" while comments were missed.
+            self._note = "YouTube sent no nextPageToken: the chat is asked again from the last one"
         interval_ms = body.get("pollingIntervalMillis")
         server_s = wait_ms_as_s(interval_ms)
         if server_s is None:
@@ -361,7 +392,7 @@ class YouTubeChatAdapter:
             self._next = "viewers"
         return Page(
             items=items,
-            cursor=next_token if isinstance(next_token, str) and next_token else None,
+            cursor=next_token if isinstance(next_token, str) and next_token.strip() else None,
             interval_s=interval_s,
             ended=bool(body.get("offlineAt")),
             malformed_items=malformed,
