@@ -11,14 +11,18 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from feed_servers import Reply
+from platform_servers import ShopifyGraphQLServer, _json
 
 from anchordesk.feeds import hub
+from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
 from anchordesk.store import report_i18n
 from anchordesk.store.report import build_report, report_text
 from anchordesk.store.report_html import report_html
 
 from .test_round_eleven_lead import MISSING_BUNDLE, _the_window_s_rehearsal
 from .test_round_eleven_seams import run
+from .test_round_thirteen_pages import _polled
 
 
 def test_a_report_in_chinese_or_japanese_says_why_the_feeds_stopped_in_its_language(
@@ -120,3 +124,25 @@ def test_a_damaged_heartbeat_is_no_moment_of_the_show(tmp_path: Path) -> None:
         again.close_store()
         (mug,) = build_report(path).timings
         assert mug.actual_s is not None and 23.0 <= mug.actual_s < 24.0, damaged
+
+
+class _ChineseErrorShop(ShopifyGraphQLServer):
+    """Shopify's GraphQL Admin API answering with an error whose message is Chinese, with a
+    line break and an escape sequence in it."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if path.endswith("/graphql.json"):
+            return _json({"errors": [{"message": "无效的查询\n\x1b[2J请稍后再试"}]})
+        return super().handle(method, path, query, headers, body)
+
+
+def test_a_shopify_graphql_error_is_said_in_the_shops_own_words() -> None:
+    """R13pages note: the feed's status quoted GraphQL errors as ``json.dumps`` wrote them: a
+    Chinese shop's message read "GraphQL errors: [{"message": "\\u65e0\\u6548…"}]". Now its
+    message, on one line, control characters escaped."""
+    with _ChineseErrorShop() as server:
+        adapter = ShopifyGraphQLOrdersAdapter(server.shop_url, server.static_token)
+        _sink, poller, _ = _polled(adapter, [(1, lambda: None)])
+    assert poller.health.last_error.endswith("GraphQL errors: 无效的查询 \\x1b[2J请稍后再试")

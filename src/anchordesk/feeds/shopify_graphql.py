@@ -39,6 +39,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from anchordesk.core.printable import escape_controls
 from anchordesk.feeds.parsing import (
     as_text,
     fields_of,
@@ -305,7 +306,7 @@ class ShopifyGraphQLOrdersAdapter:
             if "ACCESS_DENIED" in codes:
                 raise FeedEnded("Shopify: the app may not read orders (ACCESS_DENIED)")
             self._page_refused()
-            raise MalformedResponse(f"GraphQL errors: {json.dumps(errors)[:200]}")
+            raise MalformedResponse(f"GraphQL errors: {_errors_said(errors)}")
         try:
             orders = body["data"]["orders"]
             nodes = _nodes(orders)
@@ -461,3 +462,20 @@ def _after(updated: str, server_now: datetime | None) -> bool:
         return False
     when = iso_time(updated)
     return when is None or when > server_now  # no time at all moves no cursor either
+
+
+def _errors_said(errors: object) -> str:
+    """GraphQL ``errors`` as the feed's status says them: their messages (a shop's words,
+    in its language), on one line, control characters escaped, cut to 200 characters.
+    As ``json.dumps`` wrote them, a Chinese shop's message read "\\u65e0\\u6548…"."""
+    messages = (
+        [
+            as_text(error.get("message"))
+            for error in errors
+            if isinstance(error, dict) and error.get("message")
+        ]
+        if isinstance(errors, list)
+        else []
+    )
+    said = "; ".join(messages) or json.dumps(errors, ensure_ascii=False)
+    return escape_controls(" ".join(said.split()))[:200]
