@@ -268,3 +268,31 @@ def test_a_page_sent_in_one_byte_chunks_is_refused_at_a_bound() -> None:
     assert poller.health.last_error == (
         "response sent in more than 100,000 pieces (chunks of a few bytes each): not read"
     )
+
+
+def test_a_twitch_eventsub_certificate_that_is_not_trusted_says_why(
+    certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Found by the lead after R13http's note: EventSub's wss:// address reaching a server
+    whose certificate the system does not trust (a TLS-inspecting office proxy). Before:
+    "WebSocket: SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify
+    failed: self-signed certificate (_ssl.c:1006)". Now as the HTTP feeds say it."""
+    cert, key = certificate
+    other, _ = make_self_signed_certificate(tmp_path)  # trusted, but not this server's
+    monkeypatch.setenv("SSL_CERT_FILE", str(other))
+    server, sink = TwitchServer(), Collector()
+    with tls_server(cert, key) as https:
+        wss = https.replace("https://", "wss://").replace("/feed", "/ws")
+
+        async def script(feed: TwitchChatFeed) -> None:
+            await wait_until(lambda: bool(feed.health.last_error))()
+
+        feed = run_with(
+            server,
+            lambda: TwitchChatFeed(server.feed_url().replace(server.ws_url, wss), server.token),
+            sink,
+            script,
+        )
+    assert feed.health.last_error == (
+        "WebSocket: the server's certificate is not trusted (self-signed certificate)"
+    )

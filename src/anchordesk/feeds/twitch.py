@@ -40,6 +40,7 @@ import hashlib
 import json
 import logging
 import math
+import ssl
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -304,6 +305,10 @@ class TwitchChatFeed:
                 self._failed(f"Helix: {error}")
             except httpx.HTTPError as error:  # a Helix call (the WebSocket's are OSErrors)
                 self._failed(f"Helix: {network_words(error)}")
+            except ssl.SSLError as error:
+                # What it means (an untrusted certificate and why), as the HTTP feeds say it,
+                # not OpenSSL's "[SSL: CERTIFICATE_VERIFY_FAILED] … (_ssl.c:1006)".
+                self._failed(f"WebSocket: {network_words(error)}")
             except (OSError, WebSocketException, TimeoutError) as error:
                 self._failed(f"WebSocket: {type(error).__name__}: {error}")
             except _Reconnect as again:
