@@ -2400,7 +2400,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+116"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+115"/>
         <source>cannot start the network process: {error}</source>
         <translation>ネットワークプロセスを起動できません：{error}</translation>
     </message>
@@ -2486,7 +2486,12 @@
         <translation>ホストに到達できません</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+59"/>
+        <source>the server ended the stream: {error}</source>
+        <translation>サーバーがストリームを終了しました：{error}</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>the server refused the stream: {error} (another program is streaming with this key, or the server still holds this program&apos;s earlier connection until its timeout)</source>
         <translation>サーバーがストリームを拒否しました：{error}（別のプログラムがこのキーで配信中か、サーバーがこのプログラムの以前の接続をタイムアウトまで保持しています）</translation>
     </message>

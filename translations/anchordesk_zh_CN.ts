@@ -2400,7 +2400,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+116"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+115"/>
         <source>cannot start the network process: {error}</source>
         <translation>无法启动网络进程：{error}</translation>
     </message>
@@ -2486,7 +2486,12 @@
         <translation>主机不可达</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+59"/>
+        <source>the server ended the stream: {error}</source>
+        <translation>服务器结束了推流：{error}</translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>the server refused the stream: {error} (another program is streaming with this key, or the server still holds this program&apos;s earlier connection until its timeout)</source>
         <translation>服务器拒绝了推流：{error}（另一个程序正在用此推流码推流，或服务器在超时前仍保留着本程序先前的连接）</translation>
     </message>

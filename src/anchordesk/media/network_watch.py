@@ -151,6 +151,11 @@ class ConnectionPhases:
         self.unresolved: tuple[str, str] | None = None  # (HOST, why) when it did not resolve
         self.refused: str | None = None  # "HOST:PORT" where nothing listens
         self.unreachable: tuple[str, str] | None = None  # (HOST:PORT, why) out of reach
+        # Once live, an error the server says ends the stream ("onStatus" of level error: a
+        # platform that stops a broadcast, a key revoked mid-show): FFmpeg's write then fails
+        # with EPERM, which was said as "[Errno 1] Operation not permitted: 'rtmp://…'".
+        self.live = False
+        self.ended_by_server: str | None = None
 
     def feed(self, line: str) -> None:
         for pattern, phase in _PHASE_LINES:
@@ -168,9 +173,26 @@ class ConnectionPhases:
         elif match := _UNREACHABLE.match(line):
             self.unreachable = (match.group(1)[:120], match.group(3).lower())
         elif match := _SERVER_ERROR.match(line):
-            self.server_error = _one_line(match.group(1))
+            if self.live:
+                self.ended_by_server = _one_line(match.group(1))
+            else:
+                self.server_error = _one_line(match.group(1))
         elif (match := _TLS_ERROR.match(line)) and self.phase < Phase.RTMP_HANDSHAKE:
             self.tls_error = _one_line(match.group(1))
+
+    def went_live(self) -> None:
+        """The connection is live: a server error from now on ends a stream, it refuses none."""
+        self.live = True
+
+    def lost_words(self, reason: Words) -> Words:
+        """Why a live connection ended: the server's own words when it said why, else
+        :func:`connection_lost_words` of ``reason`` (the child's error, already masked)."""
+        if self.ended_by_server:
+            return Words(
+                QT_TRANSLATE_NOOP("Network", "the server ended the stream: {error}"),
+                error=self.ended_by_server,
+            )
+        return connection_lost_words(reason)
 
     def failure_words(self, reason: Words, *, timed_out_s: float | None = None) -> Words:
         """Why an attempt that never went live ended, in words a streamer can act on.

@@ -1,0 +1,50 @@
+"""Round thirteen, the RTMP/RTMPS output against broken and hostile servers: what the
+thirteenth hostile round found (R13rtmp.md).
+
+Each test reproduces one finding with real parts (the network child and FFmpeg against a
+scripted RTMP server or a TLS server of the test's own) and failed before its fix.
+"""
+
+from __future__ import annotations
+
+import pytest
+from packetgen import PacketGenerator
+from servers import wait_until
+
+from anchordesk.core.backoff import Backoff
+from anchordesk.media.network_output import NetworkOutput
+from anchordesk.media.packets import OutputState
+
+from .network_helpers import Feeder, ScriptedRtmpServer
+
+pytestmark = pytest.mark.integration
+
+KEY = "sk_live_13rtmpKEY9f3a"
+
+
+def test_a_server_that_ends_a_live_stream_in_words_is_quoted_not_errno_1(
+    packet_generator: PacketGenerator,
+) -> None:
+    # Before: a server that ends a live broadcast with an error status (a platform stopping
+    # the stream from its dashboard, a key revoked mid-show) was said as Python's
+    # "[Errno 1] Operation not permitted: 'rtmp://…/****'" in the log, --stats, the run's
+    # summary and the window; the server's own words ("stream ended by the broadcaster")
+    # were lost.
+    server = ScriptedRtmpServer(end_after_bytes=60_000, end_description="stream ended by admin")
+    output = NetworkOutput(
+        server.url(key=KEY), backoff=Backoff(initial_delay_s=30.0, max_delay_s=60.0)
+    )
+    try:
+        output.start(packet_generator.templates)
+        with Feeder(output, packet_generator):
+            wait_until(lambda: output.status().state is OutputState.LIVE, 20, what="live")
+            status = wait_until(
+                lambda: (s := output.status()).state is OutputState.RECONNECTING and s,
+                20,
+                what="the server's end",
+            )
+    finally:
+        output.stop(timeout_s=2)
+        server.close()
+    assert status.last_error == "the server ended the stream: stream ended by admin"
+    assert KEY not in repr(status)
