@@ -2541,7 +2541,12 @@
         <translation>{seconds} 秒以内にサーバーに到達できませんでした</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
+        <source>the server did not answer the request to connect to the application within {seconds} s (check the application name in the URL, and that this port is the server&apos;s RTMP port)</source>
+        <translation>サーバーが {seconds} 秒以内にアプリケーションへの接続要求に応答しませんでした（URL 内のアプリケーション名と、このポートがサーバーの RTMP ポートであることを確認してください）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>the server did not accept the stream within {seconds} s (check the stream key and the application name in the URL)</source>
         <translation>サーバーが {seconds} 秒以内にストリームを受け付けませんでした（ストリームキーと URL 内のアプリケーション名を確認してください）</translation>
     </message>

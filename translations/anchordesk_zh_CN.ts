@@ -2541,7 +2541,12 @@
         <translation>{seconds} 秒内无法连到服务器</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
+        <source>the server did not answer the request to connect to the application within {seconds} s (check the application name in the URL, and that this port is the server&apos;s RTMP port)</source>
+        <translation>服务器在 {seconds} 秒内没有回应连接应用的请求（请检查 URL 中的应用名称，以及此端口是否为服务器的 RTMP 端口）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>the server did not accept the stream within {seconds} s (check the stream key and the application name in the URL)</source>
         <translation>服务器在 {seconds} 秒内没有接受推流（请检查推流码和 URL 中的应用名称）</translation>
     </message>

@@ -16,6 +16,7 @@ from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState
 
 from .network_helpers import Feeder, ScriptedRtmpServer
+from .test_network_messages import first_failure
 
 pytestmark = pytest.mark.integration
 
@@ -48,3 +49,21 @@ def test_a_server_that_ends_a_live_stream_in_words_is_quoted_not_errno_1(
         server.close()
     assert status.last_error == "the server ended the stream: stream ended by admin"
     assert KEY not in repr(status)
+
+
+def test_a_server_that_never_answers_connect_is_not_said_to_refuse_the_key(
+    packet_generator: PacketGenerator,
+) -> None:
+    # Before: a server that completes the RTMP handshake and never answers "connect" (an
+    # overloaded ingest, a port of something else that mimics the handshake) was said "did
+    # not accept the stream within 10 s (check the stream key …)": the stream, and its key,
+    # had not even been asked for; the streamer was sent to reset a key that was right.
+    server = ScriptedRtmpServer(answer_connect=False)
+    try:
+        status = first_failure(server.url(key=KEY), packet_generator)
+    finally:
+        server.close()
+    assert status.last_error == (
+        "the server did not answer the request to connect to the application within 1 s "
+        "(check the application name in the URL, and that this port is the server's RTMP port)"
+    )

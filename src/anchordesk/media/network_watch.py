@@ -296,7 +296,19 @@ class ConnectionPhases:
                     QT_TRANSLATE_NOOP("Network", "could not reach the server within {seconds} s"),
                     seconds=seconds,
                 )
-            if self.phase >= Phase.APPLICATION:
+            if self.phase == Phase.APPLICATION:
+                # "connect" went unanswered: the stream (and its key) was never asked for, so
+                # "check the stream key" sent a streamer to reset a key that was not the fault.
+                return Words(
+                    QT_TRANSLATE_NOOP(
+                        "Network",
+                        "the server did not answer the request to connect to the application "
+                        "within {seconds} s (check the application name in the URL, and that "
+                        "this port is the server's RTMP port)",
+                    ),
+                    seconds=seconds,
+                )
+            if self.phase >= Phase.PUBLISHING:
                 return Words(
                     QT_TRANSLATE_NOOP(
                         "Network",
