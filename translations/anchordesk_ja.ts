@@ -2440,7 +2440,7 @@
         <translation>ネットワークプロセスが終了しました（終了コード {code}）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/network_watch.py" line="+110"/>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+113"/>
         <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
         <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
         <translation>サーバーが接続を閉じました（{why}：サーバーが停止した、再起動した、またはストリームを切りました）</translation>
@@ -2486,12 +2486,17 @@
         <translation>ホストに到達できません</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+62"/>
         <source>the server ended the stream: {error}</source>
         <translation>サーバーがストリームを終了しました：{error}</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+9"/>
+        <source>the server ended the TLS connection: {alert}</source>
+        <translation>サーバーが TLS 接続を終了しました：{alert}</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>the server refused the stream: {error} (another program is streaming with this key, or the server still holds this program&apos;s earlier connection until its timeout)</source>
         <translation>サーバーがストリームを拒否しました：{error}（別のプログラムがこのキーで配信中か、サーバーがこのプログラムの以前の接続をタイムアウトまで保持しています）</translation>
     </message>
@@ -2506,7 +2511,7 @@
         <translation>サーバーの応答が RTMP ではありません（このアドレスとポートに RTMP サーバーがありますか？）</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+10"/>
         <source>the server sent an RTMP message that cannot be read ({error}): a fault of the server or of a proxy in between, not of the stream key</source>
         <translation>サーバーが読み取れない RTMP メッセージを送りました（{error}）：サーバーか途中のプロキシの不具合で、ストリームキーの問題ではありません</translation>
     </message>

@@ -2440,7 +2440,7 @@
         <translation>网络进程已结束，退出码 {code}</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/network_watch.py" line="+110"/>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+113"/>
         <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
         <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
         <translation>服务器关闭了连接（{why}：服务器已停机、重启或丢弃了推流）</translation>
@@ -2486,12 +2486,17 @@
         <translation>主机不可达</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+62"/>
         <source>the server ended the stream: {error}</source>
         <translation>服务器结束了推流：{error}</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+9"/>
+        <source>the server ended the TLS connection: {alert}</source>
+        <translation>服务器结束了 TLS 连接：{alert}</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>the server refused the stream: {error} (another program is streaming with this key, or the server still holds this program&apos;s earlier connection until its timeout)</source>
         <translation>服务器拒绝了推流：{error}（另一个程序正在用此推流码推流，或服务器在超时前仍保留着本程序先前的连接）</translation>
     </message>
@@ -2506,7 +2511,7 @@
         <translation>服务器的应答不是 RTMP（此地址和端口上是 RTMP 服务器吗？）</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+10"/>
         <source>the server sent an RTMP message that cannot be read ({error}): a fault of the server or of a proxy in between, not of the stream key</source>
         <translation>服务器发送了无法读取的 RTMP 消息（{error}）：这是服务器或中间代理的故障，与推流码无关</translation>
     </message>

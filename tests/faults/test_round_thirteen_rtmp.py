@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from packetgen import PacketGenerator
-from servers import wait_until
+from servers import Stunnel, wait_until
 
 from anchordesk.core.backoff import Backoff
 from anchordesk.media.network_output import NetworkOutput
@@ -66,4 +66,21 @@ def test_a_server_that_never_answers_connect_is_not_said_to_refuse_the_key(
     assert status.last_error == (
         "the server did not answer the request to connect to the application within 1 s "
         "(check the application name in the URL, and that this port is the server's RTMP port)"
+    )
+
+
+def test_an_rtmps_server_that_ends_tls_with_an_alert_is_said_so(
+    stunnel_rtmps: Stunnel, packet_generator: PacketGenerator
+) -> None:
+    # Before: an RTMPS server that ends the TLS connection with an alert once the handshake
+    # is done (here stunnel requiring a client certificate: TLS 1.3 says so after the
+    # handshake) was said "the server broke off the RTMP handshake": this program's TLS relay
+    # swallowed the alert, FFmpeg only saw the connection close.
+    stunnel_rtmps.stop()
+    with stunnel_rtmps.config_path.open("a", encoding="utf-8") as config:
+        config.write(f"verifyChain = yes\nCAfile = {stunnel_rtmps.cert}\n")
+    stunnel_rtmps.start()
+    status = first_failure(stunnel_rtmps.url(key=KEY), packet_generator)
+    assert status.last_error == (
+        "the server ended the TLS connection: tlsv13 alert certificate required"
     )

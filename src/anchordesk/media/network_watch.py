@@ -55,6 +55,9 @@ _PHASE_LINES: Final = (
     ),
 )
 _SERVER_ERROR = re.compile(r"^\[rtmps? @ [^]]*\] Server error: (.+)$")
+# The TLS relay (rtmps): the server ended the TLS connection with an alert after the TLS
+# handshake (a client certificate it requires...). FFmpeg only sees the connection close.
+_TLS_ENDED = re.compile(r"^\[tls @ relay\] (.+)$")
 _TLS_ERROR = re.compile(r"^\[tls @ [^]]*\] (?!No default whitelist)(.+)$")
 _NOT_RESOLVED = re.compile(r"^\[tcp @ [^]]*\] Failed to resolve hostname (\S+): (.+)$")
 _REFUSED = re.compile(
@@ -156,13 +159,16 @@ class ConnectionPhases:
         # with EPERM, which was said as "[Errno 1] Operation not permitted: 'rtmp://…'".
         self.live = False
         self.ended_by_server: str | None = None
+        self.tls_ended: str | None = None  # the server's TLS alert, said by the relay
 
     def feed(self, line: str) -> None:
         for pattern, phase in _PHASE_LINES:
             if pattern.match(line):
                 self.phase = max(self.phase, phase)
                 return
-        if _NOT_RTMP.match(line):
+        if match := _TLS_ENDED.match(line):
+            self.tls_ended = _one_line(match.group(1))
+        elif _NOT_RTMP.match(line):
             self.not_rtmp = True
         elif match := _BROKEN_RTMP.match(line):
             self.broken_rtmp = _one_line(match.group(1)).lower()
@@ -192,7 +198,15 @@ class ConnectionPhases:
                 QT_TRANSLATE_NOOP("Network", "the server ended the stream: {error}"),
                 error=self.ended_by_server,
             )
+        if self.tls_ended:
+            return self._tls_ended_words()
         return connection_lost_words(reason)
+
+    def _tls_ended_words(self) -> Words:
+        return Words(
+            QT_TRANSLATE_NOOP("Network", "the server ended the TLS connection: {alert}"),
+            alert=self.tls_ended,
+        )
 
     def failure_words(self, reason: Words, *, timed_out_s: float | None = None) -> Words:
         """Why an attempt that never went live ended, in words a streamer can act on.
@@ -234,6 +248,8 @@ class ConnectionPhases:
                     "and port?)",
                 )
             )
+        if self.tls_ended:
+            return self._tls_ended_words()
         if self.broken_rtmp:
             return Words(
                 QT_TRANSLATE_NOOP(
