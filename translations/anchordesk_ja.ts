@@ -2440,7 +2440,7 @@
         <translation>ネットワークプロセスが終了しました（終了コード {code}）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/network_watch.py" line="+113"/>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+116"/>
         <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
         <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
         <translation>サーバーが接続を閉じました（{why}：サーバーが停止した、再起動した、またはストリームを切りました）</translation>
@@ -2486,7 +2486,7 @@
         <translation>ホストに到達できません</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+65"/>
         <source>the server ended the stream: {error}</source>
         <translation>サーバーがストリームを終了しました：{error}</translation>
     </message>
@@ -2496,7 +2496,12 @@
         <translation>サーバーが TLS 接続を終了しました：{alert}</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+19"/>
+        <source>the server asks for a user name and a password: put them in the URL (rtmp://USER:PASSWORD@HOST/…)</source>
+        <translation>サーバーがユーザー名とパスワードを求めています：URL に含めてください（rtmp://ユーザー名:パスワード@ホスト/…）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>the server refused the stream: {error} (another program is streaming with this key, or the server still holds this program&apos;s earlier connection until its timeout)</source>
         <translation>サーバーがストリームを拒否しました：{error}（別のプログラムがこのキーで配信中か、サーバーがこのプログラムの以前の接続をタイムアウトまで保持しています）</translation>
     </message>

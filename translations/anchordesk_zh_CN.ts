@@ -2440,7 +2440,7 @@
         <translation>网络进程已结束，退出码 {code}</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/network_watch.py" line="+113"/>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+116"/>
         <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
         <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
         <translation>服务器关闭了连接（{why}：服务器已停机、重启或丢弃了推流）</translation>
@@ -2486,7 +2486,7 @@
         <translation>主机不可达</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+65"/>
         <source>the server ended the stream: {error}</source>
         <translation>服务器结束了推流：{error}</translation>
     </message>
@@ -2496,7 +2496,12 @@
         <translation>服务器结束了 TLS 连接：{alert}</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+19"/>
+        <source>the server asks for a user name and a password: put them in the URL (rtmp://USER:PASSWORD@HOST/…)</source>
+        <translation>服务器要求用户名和密码：请把它们写进 URL（rtmp://用户名:密码@主机/…）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>the server refused the stream: {error} (another program is streaming with this key, or the server still holds this program&apos;s earlier connection until its timeout)</source>
         <translation>服务器拒绝了推流：{error}（另一个程序正在用此推流码推流，或服务器在超时前仍保留着本程序先前的连接）</translation>
     </message>

@@ -146,6 +146,7 @@ class ScriptedRtmpServer:
     it then reads and says nothing), ``createStream`` and ``publish`` (FFmpeg's transaction
     numbers 1, 4 and 5), and once ``end_after_bytes`` of the stream came, says
     ``onStatus`` of level error with ``end_description`` (a platform ending a broadcast).
+    ``connect_error``: ``connect`` is answered ``_error`` with that description.
     Commands are found by their names in the bytes: enough for FFmpeg's fixed sequence."""
 
     def __init__(
@@ -154,8 +155,10 @@ class ScriptedRtmpServer:
         answer_connect: bool = True,
         end_after_bytes: int | None = None,
         end_description: str = "",
+        connect_error: str | None = None,
     ) -> None:
         self.answer_connect = answer_connect
+        self.connect_error = connect_error
         self.end_after_bytes = end_after_bytes
         self.end_description = end_description
         self._server = socket.create_server(("127.0.0.1", 0))
@@ -216,8 +219,10 @@ class ScriptedRtmpServer:
                         answered.add(name)
                         connection.sendall(reply)
 
-    @staticmethod
-    def _connect_result() -> bytes:
+    def _connect_result(self) -> bytes:
+        if self.connect_error is not None:
+            error = _amf_status("error", "NetConnection.Connect.Rejected", self.connect_error)
+            return _command("_error", 1, b"\x05", error)
         return _command(
             "_result", 1, b"\x05", _amf_status("status", "NetConnection.Connect.Success", "ok")
         )

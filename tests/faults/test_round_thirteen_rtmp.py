@@ -84,3 +84,23 @@ def test_an_rtmps_server_that_ends_tls_with_an_alert_is_said_so(
     assert status.last_error == (
         "the server ended the TLS connection: tlsv13 alert certificate required"
     )
+
+
+def test_a_server_that_asks_for_a_user_name_and_password_is_said_so(
+    packet_generator: PacketGenerator,
+) -> None:
+    # Before: a server that asks for Adobe authentication (a user name and a password in the
+    # URL: Akamai-style ingests, Wowza's module) was said "the server refused the stream:
+    # [ AccessManager.Reject ] : [ code=403 need auth; authmod=adobe ] : (check the stream key
+    # and the application name in the URL)": the key was not the fault.
+    server = ScriptedRtmpServer(
+        connect_error="[ AccessManager.Reject ] : [ code=403 need auth; authmod=adobe ] : "
+    )
+    try:
+        status = first_failure(server.url(key=KEY), packet_generator)
+    finally:
+        server.close()
+    assert status.last_error == (
+        "the server asks for a user name and a password: put them in the URL "
+        "(rtmp://USER:PASSWORD@HOST/…)"
+    )

@@ -81,6 +81,9 @@ _BROKEN_RTMP = re.compile(
     r"^\[(?:rtmps?|tcp|tls) @ [^]]*\] "
     r"(Incorrect chunk size -?\d+|Too short chunk size.*|RTMP packet size mismatch.*)$"
 )
+# FFmpeg's line when the server asks for Adobe or Limelight authentication (a user name and a
+# password: Akamai-style ingests, Wowza with its module) and the URL holds none.
+_NO_CREDENTIALS = re.compile(r"^\[rtmps? @ [^]]*\] No credentials set")
 # nginx-rtmp's and the platforms' answer when the key is being published already: by another
 # encoder, or by this one's earlier connection that the server has not dropped yet (it does
 # after its idle timeout). The stream key is right: checking it is the wrong lead.
@@ -160,6 +163,7 @@ class ConnectionPhases:
         self.live = False
         self.ended_by_server: str | None = None
         self.tls_ended: str | None = None  # the server's TLS alert, said by the relay
+        self.needs_credentials = False  # the server asked for a user name and password
 
     def feed(self, line: str) -> None:
         for pattern, phase in _PHASE_LINES:
@@ -168,6 +172,8 @@ class ConnectionPhases:
                 return
         if match := _TLS_ENDED.match(line):
             self.tls_ended = _one_line(match.group(1))
+        elif _NO_CREDENTIALS.match(line):
+            self.needs_credentials = True
         elif _NOT_RTMP.match(line):
             self.not_rtmp = True
         elif match := _BROKEN_RTMP.match(line):
@@ -219,6 +225,16 @@ class ConnectionPhases:
         if str(reason).startswith(CERTIFICATE_NOT_TRUSTED):
             return reason
         seconds = f"{timed_out_s:g}" if timed_out_s is not None else ""
+        if self.needs_credentials:
+            # Its refusal ("[ AccessManager.Reject ] : [ code=403 need auth; authmod=adobe ]")
+            # sent the streamer to check a stream key that was not the fault.
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "Network",
+                    "the server asks for a user name and a password: put them in the URL "
+                    "(rtmp://USER:PASSWORD@HOST/…)",
+                )
+            )
         if self.server_error and _ALREADY_PUBLISHING in self.server_error.lower():
             return Words(
                 QT_TRANSLATE_NOOP(
