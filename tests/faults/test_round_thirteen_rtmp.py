@@ -7,6 +7,8 @@ scripted RTMP server or a TLS server of the test's own) and failed before its fi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from packetgen import PacketGenerator
 from servers import Stunnel, wait_until
@@ -15,6 +17,7 @@ from anchordesk.core.backoff import Backoff
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState
 
+from .live_runs import SMALL, child_env, run_live
 from .network_helpers import Feeder, ScriptedRtmpServer
 from .test_network_messages import first_failure
 
@@ -103,4 +106,19 @@ def test_a_server_that_asks_for_a_user_name_and_password_is_said_so(
     assert status.last_error == (
         "the server asks for a user name and a password: put them in the URL "
         "(rtmp://USER:PASSWORD@HOST/…)"
+    )
+
+
+@pytest.mark.parametrize("scheme", ["rtmp", "rtmps"])
+def test_an_empty_port_is_refused_before_the_run(tmp_path: Path, scheme: str) -> None:
+    # Before: "rtmp://127.0.0.1:/live/KEY" (a colon and no port: a port deleted by hand)
+    # passed the checks; FFmpeg read port 0 and every attempt of the show failed "Invalid
+    # argument returned 22" (rtmps:// went to port 443 without a word).
+    run = run_live(
+        *SMALL, "--no-record", "--seconds", "3", "--to", f"{scheme}://127.0.0.1:/live/{KEY}",
+        env=child_env(tmp_path), timeout_s=60,
+    )  # fmt: skip
+    assert run.process.returncode == 2, run.stderr
+    assert run.stderr.strip() == (
+        f"error: --to {scheme}://127.0.0.1:/live/****: the port must be a number from 1 to 65535"
     )
