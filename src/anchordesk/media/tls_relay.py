@@ -377,6 +377,8 @@ def _relay(
             if client in writable and downstream:
                 with contextlib.suppress(BlockingIOError):
                     del downstream[: client.send(downstream)]
+        except (ssl.SSLEOFError, ssl.SSLZeroReturnError):
+            return  # the connection ended (close_notify, or none): no alert to tell
         except ssl.SSLError as error:
             # The server ended the TLS connection with an alert (a client certificate it
             # requires, a record it could not read): said, in the words the parent reads
