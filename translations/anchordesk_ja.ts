@@ -2400,7 +2400,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+116"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+115"/>
         <source>cannot start the network process: {error}</source>
         <translation>ネットワークプロセスを起動できません：{error}</translation>
     </message>
@@ -2440,7 +2440,7 @@
         <translation>ネットワークプロセスが終了しました（終了コード {code}）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/network_watch.py" line="+110"/>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+116"/>
         <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
         <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
         <translation>サーバーが接続を閉じました（{why}：サーバーが停止した、再起動した、またはストリームを切りました）</translation>
@@ -2486,7 +2486,22 @@
         <translation>ホストに到達できません</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+65"/>
+        <source>the server ended the stream: {error}</source>
+        <translation>サーバーがストリームを終了しました：{error}</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the server ended the TLS connection: {alert}</source>
+        <translation>サーバーが TLS 接続を終了しました：{alert}</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>the server asks for a user name and a password: put them in the URL (rtmp://USER:PASSWORD@HOST/…)</source>
+        <translation>サーバーがユーザー名とパスワードを求めています：URL に含めてください（rtmp://ユーザー名:パスワード@ホスト/…）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>the server refused the stream: {error} (another program is streaming with this key, or the server still holds this program&apos;s earlier connection until its timeout)</source>
         <translation>サーバーがストリームを拒否しました：{error}（別のプログラムがこのキーで配信中か、サーバーがこのプログラムの以前の接続をタイムアウトまで保持しています）</translation>
     </message>
@@ -2501,7 +2516,7 @@
         <translation>サーバーの応答が RTMP ではありません（このアドレスとポートに RTMP サーバーがありますか？）</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+10"/>
         <source>the server sent an RTMP message that cannot be read ({error}): a fault of the server or of a proxy in between, not of the stream key</source>
         <translation>サーバーが読み取れない RTMP メッセージを送りました（{error}）：サーバーか途中のプロキシの不具合で、ストリームキーの問題ではありません</translation>
     </message>
@@ -2536,7 +2551,12 @@
         <translation>{seconds} 秒以内にサーバーに到達できませんでした</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
+        <source>the server did not answer the request to connect to the application within {seconds} s (check the application name in the URL, and that this port is the server&apos;s RTMP port)</source>
+        <translation>サーバーが {seconds} 秒以内にアプリケーションへの接続要求に応答しませんでした（URL 内のアプリケーション名と、このポートがサーバーの RTMP ポートであることを確認してください）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>the server did not accept the stream within {seconds} s (check the stream key and the application name in the URL)</source>
         <translation>サーバーが {seconds} 秒以内にストリームを受け付けませんでした（ストリームキーと URL 内のアプリケーション名を確認してください）</translation>
     </message>

@@ -2400,7 +2400,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+116"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+115"/>
         <source>cannot start the network process: {error}</source>
         <translation>无法启动网络进程：{error}</translation>
     </message>
@@ -2440,7 +2440,7 @@
         <translation>网络进程已结束，退出码 {code}</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/network_watch.py" line="+110"/>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+116"/>
         <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
         <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
         <translation>服务器关闭了连接（{why}：服务器已停机、重启或丢弃了推流）</translation>
@@ -2486,7 +2486,22 @@
         <translation>主机不可达</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+65"/>
+        <source>the server ended the stream: {error}</source>
+        <translation>服务器结束了推流：{error}</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the server ended the TLS connection: {alert}</source>
+        <translation>服务器结束了 TLS 连接：{alert}</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>the server asks for a user name and a password: put them in the URL (rtmp://USER:PASSWORD@HOST/…)</source>
+        <translation>服务器要求用户名和密码：请把它们写进 URL（rtmp://用户名:密码@主机/…）</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>the server refused the stream: {error} (another program is streaming with this key, or the server still holds this program&apos;s earlier connection until its timeout)</source>
         <translation>服务器拒绝了推流：{error}（另一个程序正在用此推流码推流，或服务器在超时前仍保留着本程序先前的连接）</translation>
     </message>
@@ -2501,7 +2516,7 @@
         <translation>服务器的应答不是 RTMP（此地址和端口上是 RTMP 服务器吗？）</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+10"/>
         <source>the server sent an RTMP message that cannot be read ({error}): a fault of the server or of a proxy in between, not of the stream key</source>
         <translation>服务器发送了无法读取的 RTMP 消息（{error}）：这是服务器或中间代理的故障，与推流码无关</translation>
     </message>
@@ -2536,7 +2551,12 @@
         <translation>{seconds} 秒内无法连到服务器</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
+        <source>the server did not answer the request to connect to the application within {seconds} s (check the application name in the URL, and that this port is the server&apos;s RTMP port)</source>
+        <translation>服务器在 {seconds} 秒内没有回应连接应用的请求（请检查 URL 中的应用名称，以及此端口是否为服务器的 RTMP 端口）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>the server did not accept the stream within {seconds} s (check the stream key and the application name in the URL)</source>
         <translation>服务器在 {seconds} 秒内没有接受推流（请检查推流码和 URL 中的应用名称）</translation>
     </message>

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import struct
 import threading
 import time
 
@@ -115,4 +116,126 @@ class HoldingProxy:
         with contextlib.suppress(OSError):
             self._server.shutdown(socket.SHUT_RDWR)
         self._server.close()
+        self._thread.join(5)
+
+
+def _amf_string(text: str) -> bytes:
+    data = text.encode()
+    return b"\x02" + struct.pack(">H", len(data)) + data
+
+
+def _amf_status(level: str, code: str, description: str) -> bytes:
+    fields = b"".join(
+        struct.pack(">H", len(name)) + name.encode() + _amf_string(value)
+        for name, value in (("level", level), ("code", code), ("description", description))
+    )
+    return b"\x03" + fields + b"\x00\x00\x09"
+
+
+def _command(name: str, transaction: float, *values: bytes, stream: int = 0) -> bytes:
+    """One AMF0 command message (type 20) on chunk stream 3, in 128-byte chunks."""
+    body = _amf_string(name) + b"\x00" + struct.pack(">d", transaction) + b"".join(values)
+    chunks = [body[i : i + 128] for i in range(0, len(body), 128)]
+    header = b"\x03\x00\x00\x00" + len(body).to_bytes(3, "big") + b"\x14"
+    return header + struct.pack("<I", stream) + b"\xc3".join(chunks)
+
+
+class ScriptedRtmpServer:
+    """An RTMP server on 127.0.0.1:``port`` that plays a script, for what nginx-rtmp never
+    does: it answers the handshake, then ``connect`` (unless ``answer_connect`` is False:
+    it then reads and says nothing), ``createStream`` and ``publish`` (FFmpeg's transaction
+    numbers 1, 4 and 5), and once ``end_after_bytes`` of the stream came, says
+    ``onStatus`` of level error with ``end_description`` (a platform ending a broadcast).
+    ``connect_error``: ``connect`` is answered ``_error`` with that description.
+    Commands are found by their names in the bytes: enough for FFmpeg's fixed sequence."""
+
+    def __init__(
+        self,
+        *,
+        answer_connect: bool = True,
+        end_after_bytes: int | None = None,
+        end_description: str = "",
+        connect_error: str | None = None,
+    ) -> None:
+        self.answer_connect = answer_connect
+        self.connect_error = connect_error
+        self.end_after_bytes = end_after_bytes
+        self.end_description = end_description
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._server.getsockname()[1])
+        self.connections = 0
+        self._sockets: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, name="scripted-rtmp", daemon=True)
+        self._thread.start()
+
+    def url(self, app: str = "live", key: str = "test-key") -> str:
+        return f"rtmp://127.0.0.1:{self.port}/{app}/{key}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            self._sockets.append(connection)
+            threading.Thread(
+                target=self._serve, args=(connection,), name="scripted-rtmp-connection",
+                daemon=True,
+            ).start()  # fmt: skip
+
+    def _serve(self, connection: socket.socket) -> None:
+        with contextlib.suppress(OSError), connection:
+            received = b""
+            while len(received) < 1537:
+                data = connection.recv(65536)
+                if not data:
+                    return
+                received += data
+            connection.sendall(b"\x03" + bytes(1536) + received[1:1537])
+            received = received[1537 + 1536 :] if len(received) > 3073 else b""
+            answered: set[str] = set()
+            after_publish = 0
+            while data := connection.recv(65536):
+                received = (received + data)[-4096:]
+                if "publish" in answered:
+                    after_publish += len(data)
+                    if self.end_after_bytes is not None and after_publish >= self.end_after_bytes:
+                        connection.sendall(self._status("error", "NetStream.Publish.BadName",
+                                                        self.end_description))  # fmt: skip
+                        self.end_after_bytes = None
+                    continue
+                if not self.answer_connect:
+                    continue
+                for name, reply in (
+                    ("connect", self._connect_result()),
+                    (
+                        "createStream",
+                        _command("_result", 4, b"\x05", b"\x00" + struct.pack(">d", 1)),
+                    ),
+                    ("publish", self._status("status", "NetStream.Publish.Start", "publishing")),
+                ):
+                    if name not in answered and _amf_string(name) in received:
+                        answered.add(name)
+                        connection.sendall(reply)
+
+    def _connect_result(self) -> bytes:
+        if self.connect_error is not None:
+            error = _amf_status("error", "NetConnection.Connect.Rejected", self.connect_error)
+            return _command("_error", 1, b"\x05", error)
+        return _command(
+            "_result", 1, b"\x05", _amf_status("status", "NetConnection.Connect.Success", "ok")
+        )
+
+    @staticmethod
+    def _status(level: str, code: str, description: str) -> bytes:
+        return _command("onStatus", 0, b"\x05", _amf_status(level, code, description), stream=1)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._server.shutdown(socket.SHUT_RDWR)
+        self._server.close()
+        for connection in self._sockets:
+            with contextlib.suppress(OSError):
+                connection.close()
         self._thread.join(5)

@@ -26,6 +26,7 @@ TCP = "[tcp @ 0x1] Starting connection attempt to 127.0.0.1 port 1935"
 CONNECTED = "[tcp @ 0x1] Successfully connected to 127.0.0.1 port 1935"
 HANDSHAKE = "[rtmp @ 0x2] Handshaking..."
 APPLICATION = "[rtmp @ 0x2] Proto = rtmp, path = /live/****, app = live, fname = ****"
+PUBLISHING = "[rtmp @ 0x2] Creating stream..."
 CHECK_KEY = "check the stream key and the application name in the URL"
 
 # (the scheme, FFmpeg's lines, the child's reason, the time given up after, today's English)
@@ -116,6 +117,14 @@ FAILURES = [
     (
         "rtmp",
         [CONNECTED, APPLICATION],
+        "",
+        2.5,
+        "the server did not answer the request to connect to the application within 2.5 s "
+        "(check the application name in the URL, and that this port is the server's RTMP port)",
+    ),
+    (
+        "rtmp",
+        [CONNECTED, APPLICATION, PUBLISHING],
         "",
         2.5,
         f"the server did not accept the stream within 2.5 s ({CHECK_KEY})",

@@ -155,7 +155,9 @@ def validate_url(url: str) -> None:
         parts.port  # noqa: B018 - raises for a port out of range
     except ValueError:
         raise UserError(f"--to {shown}: the port must be a number from 1 to 65535") from None
-    if parts.port == 0:
+    # An empty port ("host:/live"): Python reads no port, FFmpeg reads port 0, and every
+    # attempt of the show failed "Invalid argument returned 22".
+    if parts.port == 0 or parts.netloc.rpartition("@")[2].endswith(":"):
         raise UserError(f"--to {shown}: the port must be a number from 1 to 65535")
     if problem := host_name_problem(parts.hostname):
         raise UserError(f"--to {shown}: {problem}")

@@ -72,7 +72,6 @@ from anchordesk.media.network_watch import (
     RelayWatch,
     SocketReader,
     as_said,
-    connection_lost_words,
 )
 from anchordesk.media.packets import (
     EncodedPacket,
@@ -548,6 +547,7 @@ class NetworkOutput:
                 elif kind == "connected":
                     child.connected_s = now_s
                     child.last_progress_s = now_s
+                    child.phases.went_live()
                     self._enter(OutputState.LIVE)
                     self._last_error = None
                 elif kind in ("progress", "closed", "error"):
@@ -765,18 +765,19 @@ class NetworkOutput:
                     if stopping:
                         break
                     reason = child_error or self._exit_reason(child)
-                    if connected:
-                        reason = connection_lost_words(reason)
-                    else:
-                        # The log lines say how far it got: wait for the last of them, which
-                        # come at the child's exit (stderr's end). Its stdout can end first
-                        # and its exit take over a second on a loaded machine: with 1 s, the
-                        # line "Unknown packet type" came too late once and a server speaking
-                        # no RTMP was called a refused key. The child is on its way out
-                        # (it said its error or closed stdout), so the wait is short in practice.
-                        if child.log_thread is not None:
-                            child.log_thread.join(_LAST_LOG_LINES_S)
-                        with self._lock:
+                    # The log lines say how far it got, or what the server said as it ended a
+                    # live stream: wait for the last of them, which come at the child's exit
+                    # (stderr's end). Its stdout can end first and its exit take over a second
+                    # on a loaded machine: with 1 s, the line "Unknown packet type" came too
+                    # late once and a server speaking no RTMP was called a refused key. The
+                    # child is on its way out (it said its error or closed stdout), so the
+                    # wait is short in practice.
+                    if child.log_thread is not None:
+                        child.log_thread.join(_LAST_LOG_LINES_S)
+                    with self._lock:
+                        if connected:
+                            reason = child.phases.lost_words(reason)
+                        else:
                             reason = child.phases.failure_words(reason)
                     break
                 if (

@@ -55,6 +55,9 @@ _PHASE_LINES: Final = (
     ),
 )
 _SERVER_ERROR = re.compile(r"^\[rtmps? @ [^]]*\] Server error: (.+)$")
+# The TLS relay (rtmps): the server ended the TLS connection with an alert after the TLS
+# handshake (a client certificate it requires...). FFmpeg only sees the connection close.
+_TLS_ENDED = re.compile(r"^\[tls @ relay\] (.+)$")
 _TLS_ERROR = re.compile(r"^\[tls @ [^]]*\] (?!No default whitelist)(.+)$")
 _NOT_RESOLVED = re.compile(r"^\[tcp @ [^]]*\] Failed to resolve hostname (\S+): (.+)$")
 _REFUSED = re.compile(
@@ -78,6 +81,9 @@ _BROKEN_RTMP = re.compile(
     r"^\[(?:rtmps?|tcp|tls) @ [^]]*\] "
     r"(Incorrect chunk size -?\d+|Too short chunk size.*|RTMP packet size mismatch.*)$"
 )
+# FFmpeg's line when the server asks for Adobe or Limelight authentication (a user name and a
+# password: Akamai-style ingests, Wowza with its module) and the URL holds none.
+_NO_CREDENTIALS = re.compile(r"^\[rtmps? @ [^]]*\] No credentials set")
 # nginx-rtmp's and the platforms' answer when the key is being published already: by another
 # encoder, or by this one's earlier connection that the server has not dropped yet (it does
 # after its idle timeout). The stream key is right: checking it is the wrong lead.
@@ -151,13 +157,24 @@ class ConnectionPhases:
         self.unresolved: tuple[str, str] | None = None  # (HOST, why) when it did not resolve
         self.refused: str | None = None  # "HOST:PORT" where nothing listens
         self.unreachable: tuple[str, str] | None = None  # (HOST:PORT, why) out of reach
+        # Once live, an error the server says ends the stream ("onStatus" of level error: a
+        # platform that stops a broadcast, a key revoked mid-show): FFmpeg's write then fails
+        # with EPERM, which was said as "[Errno 1] Operation not permitted: 'rtmp://…'".
+        self.live = False
+        self.ended_by_server: str | None = None
+        self.tls_ended: str | None = None  # the server's TLS alert, said by the relay
+        self.needs_credentials = False  # the server asked for a user name and password
 
     def feed(self, line: str) -> None:
         for pattern, phase in _PHASE_LINES:
             if pattern.match(line):
                 self.phase = max(self.phase, phase)
                 return
-        if _NOT_RTMP.match(line):
+        if match := _TLS_ENDED.match(line):
+            self.tls_ended = _one_line(match.group(1))
+        elif _NO_CREDENTIALS.match(line):
+            self.needs_credentials = True
+        elif _NOT_RTMP.match(line):
             self.not_rtmp = True
         elif match := _BROKEN_RTMP.match(line):
             self.broken_rtmp = _one_line(match.group(1)).lower()
@@ -168,9 +185,34 @@ class ConnectionPhases:
         elif match := _UNREACHABLE.match(line):
             self.unreachable = (match.group(1)[:120], match.group(3).lower())
         elif match := _SERVER_ERROR.match(line):
-            self.server_error = _one_line(match.group(1))
+            if self.live:
+                self.ended_by_server = _one_line(match.group(1))
+            else:
+                self.server_error = _one_line(match.group(1))
         elif (match := _TLS_ERROR.match(line)) and self.phase < Phase.RTMP_HANDSHAKE:
             self.tls_error = _one_line(match.group(1))
+
+    def went_live(self) -> None:
+        """The connection is live: a server error from now on ends a stream, it refuses none."""
+        self.live = True
+
+    def lost_words(self, reason: Words) -> Words:
+        """Why a live connection ended: the server's own words when it said why, else
+        :func:`connection_lost_words` of ``reason`` (the child's error, already masked)."""
+        if self.ended_by_server:
+            return Words(
+                QT_TRANSLATE_NOOP("Network", "the server ended the stream: {error}"),
+                error=self.ended_by_server,
+            )
+        if self.tls_ended:
+            return self._tls_ended_words()
+        return connection_lost_words(reason)
+
+    def _tls_ended_words(self) -> Words:
+        return Words(
+            QT_TRANSLATE_NOOP("Network", "the server ended the TLS connection: {alert}"),
+            alert=self.tls_ended,
+        )
 
     def failure_words(self, reason: Words, *, timed_out_s: float | None = None) -> Words:
         """Why an attempt that never went live ended, in words a streamer can act on.
@@ -183,6 +225,16 @@ class ConnectionPhases:
         if str(reason).startswith(CERTIFICATE_NOT_TRUSTED):
             return reason
         seconds = f"{timed_out_s:g}" if timed_out_s is not None else ""
+        if self.needs_credentials:
+            # Its refusal ("[ AccessManager.Reject ] : [ code=403 need auth; authmod=adobe ]")
+            # sent the streamer to check a stream key that was not the fault.
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "Network",
+                    "the server asks for a user name and a password: put them in the URL "
+                    "(rtmp://USER:PASSWORD@HOST/…)",
+                )
+            )
         if self.server_error and _ALREADY_PUBLISHING in self.server_error.lower():
             return Words(
                 QT_TRANSLATE_NOOP(
@@ -212,6 +264,8 @@ class ConnectionPhases:
                     "and port?)",
                 )
             )
+        if self.tls_ended:
+            return self._tls_ended_words()
         if self.broken_rtmp:
             return Words(
                 QT_TRANSLATE_NOOP(
@@ -274,7 +328,19 @@ class ConnectionPhases:
                     QT_TRANSLATE_NOOP("Network", "could not reach the server within {seconds} s"),
                     seconds=seconds,
                 )
-            if self.phase >= Phase.APPLICATION:
+            if self.phase == Phase.APPLICATION:
+                # "connect" went unanswered: the stream (and its key) was never asked for, so
+                # "check the stream key" sent a streamer to reset a key that was not the fault.
+                return Words(
+                    QT_TRANSLATE_NOOP(
+                        "Network",
+                        "the server did not answer the request to connect to the application "
+                        "within {seconds} s (check the application name in the URL, and that "
+                        "this port is the server's RTMP port)",
+                    ),
+                    seconds=seconds,
+                )
+            if self.phase >= Phase.PUBLISHING:
                 return Words(
                     QT_TRANSLATE_NOOP(
                         "Network",

@@ -144,6 +144,10 @@ def tls_context() -> ssl.SSLContext:
     return context
 
 
+# OpenSSL's code before its words: "[SSL: TLSV13_ALERT_CERTIFICATE_REQUIRED] tlsv13 alert …".
+_SSL_CODE: Final = re.compile(r"^\[SSL: [A-Z0-9_]+\]\s*")
+
+
 def _without_source_line(detail: str) -> str:
     """An SSL error's words without the C source line Python adds ("[SSL:
     WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"): nothing a user can act on."""
@@ -373,6 +377,15 @@ def _relay(
             if client in writable and downstream:
                 with contextlib.suppress(BlockingIOError):
                     del downstream[: client.send(downstream)]
+        except (ssl.SSLEOFError, ssl.SSLZeroReturnError):
+            return  # the connection ended (close_notify, or none): no alert to tell
+        except ssl.SSLError as error:
+            # The server ended the TLS connection with an alert (a client certificate it
+            # requires, a record it could not read): said, in the words the parent reads
+            # (network_watch), instead of FFmpeg's "broke off the RTMP handshake".
+            detail = _without_source_line(" ".join(str(error).split()))
+            _say(f"[tls @ relay] {_SSL_CODE.sub('', detail) or detail}")
+            return
         except OSError:
             return
 
