@@ -344,7 +344,8 @@ def test_open_editor_opens_a_window_on_the_show(qtbot: QtBot, sample_show: Path)
 
     editor = open_editor(sample_show)
     try:
-        assert editor.isVisible() and editor.path == sample_show
+        qtbot.waitUntil(lambda: editor.path == sample_show)  # read in a worker
+        assert editor.isVisible()
         assert editor.products.model.rowCount() > 0
         # On the screen it has (offscreen: 800x600), its status bar included.
         screen = editor.screen().availableGeometry()

@@ -101,6 +101,7 @@ def test_the_show_editor_checks_as_you_type_without_decoding_the_pictures_again(
     window.edit_show()  # File -> Edit show…
     editor = window.findChild(ShowEditor)
     assert editor is not None
+    qtbot.waitUntil(lambda: editor.path == path)  # read in a worker
     try:
         editor.products.go_to(0, 0)
         preview = editor.products.image_preview.pixmap().cacheKey()
@@ -212,6 +213,7 @@ def test_a_closing_signal_with_unsaved_changes_in_the_show_editor_closes_and_kee
     window.edit_show()
     editor = window.findChild(ShowEditor)
     assert editor is not None
+    qtbot.waitUntil(lambda: editor.path == path)  # read in a worker
     editor.show_page.title_edit.end(False)
     qtbot.keyClicks(editor.show_page.title_edit, ", edited")
     asked: list[str] = []

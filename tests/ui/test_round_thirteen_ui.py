@@ -379,3 +379,36 @@ def test_settings_that_cannot_be_saved_are_said_in_the_window_s_language(
         qtbot.waitUntil(lambda: any("設定" in line for line in said))
     line = next(line for line in said if "設定" in line)
     assert line.startswith("設定を保存できませんでした：") and "No space left on device" in line
+
+
+def test_edit_show_reads_the_running_show_s_file_in_a_worker(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R13ui left (found by the lead): File → Edit show (and Edit on a show refused to start)
+    read the show's file on the window's thread, so a share that hung between the window's
+    read and the editor's froze the window. Now it is read as Open reads it, in a worker."""
+    from anchordesk.ui.editor import open_editor
+
+    folder = tmp_path / "share"
+    shutil.copytree(paths.resources_dir() / "shows" / "en", folder)
+    disk_answers = threading.Event()
+    read_on: list[threading.Thread] = []
+    real_read = draft.read_show_bytes
+
+    def slow_disk_read(path: Path) -> bytes | Words:
+        read_on.append(threading.current_thread())
+        # The old code reads here on the Qt thread: the test fails below, not waiting.
+        disk_answers.wait(0 if threading.current_thread() is threading.main_thread() else 10)
+        return real_read(path)
+
+    monkeypatch.setattr(draft, "read_show_bytes", slow_disk_read)
+    editor = open_editor(folder / "show.json")
+    try:
+        qtbot.waitUntil(lambda: bool(read_on))
+        assert read_on[0] is not threading.main_thread()
+    finally:
+        disk_answers.set()
+    qtbot.waitUntil(lambda: editor.path == folder / "show.json")
+    assert editor.products.model.rowCount() == 4
+    editor.discard_changes()
+    editor.close()

@@ -26,7 +26,9 @@ def open_editor(
     editor.setWindowFlag(Qt.WindowType.Window, True)
     editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     if show_path is not None:
-        editor.open_show(Path(show_path))
+        # In a worker, as File → Open reads: the window's thread waited on a disk that does
+        # not answer (a hung network share) here too (R13ui, left after F2).
+        editor.open_show_later(Path(show_path))
     fit_to_screen(editor)
     editor.show()
     editor.raise_()
