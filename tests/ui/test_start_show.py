@@ -77,7 +77,8 @@ def test_a_broken_show_at_start_up_is_listed_and_the_sample_runs_said_so(  # typ
     dialog.edit_button.click()
     assert not dialog.isVisible()
     editor = window.findChild(ShowEditor)
-    assert editor is not None and editor.isVisible() and editor.path == path
+    assert editor is not None and editor.isVisible()
+    qtbot.waitUntil(lambda: editor.path == path)  # read in a worker
 
     # Fixed and saved there, it replaces the sample (the editor's save says so to the window).
     data = json.loads(path.read_text(encoding="utf-8"))
