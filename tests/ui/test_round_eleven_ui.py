@@ -18,6 +18,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
+import shiboken6
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from tests.faults.disks import fill, tmpfs
@@ -230,7 +231,13 @@ def test_a_closing_signal_with_unsaved_changes_in_the_show_editor_closes_and_kee
     try:
         crash.close_windows_on_sigterm()
         os.kill(os.getpid(), signal.SIGTERM)
-        qtbot.waitUntil(lambda: not editor.isVisible() and not window.isVisible(), timeout=10000)
+        # The editor deletes itself once closed: gone counts as closed.
+        qtbot.waitUntil(
+            lambda: (
+                (not shiboken6.isValid(editor) or not editor.isVisible()) and not window.isVisible()
+            ),
+            timeout=10000,
+        )
     finally:
         for name, handler in previous.items():
             signal.signal(getattr(signal, name), handler)
