@@ -89,6 +89,10 @@ TICK_S = 0.1  # at most ten state messages a second
 JPEG_MIN_INTERVAL_S = 0.25  # per client: a few previews a second
 JPEG_WIDTH = 640  # a phone's preview; the program itself is untouched
 FEED_BACKLOG = 500
+# A client that stopped reading is this many messages behind; one that reads is never cut for
+# what a single tick brings (up to the feed backlog), only past this many waiting in all.
+CLIENT_BEHIND = 200
+CLIENT_MOST_QUEUED = FEED_BACKLOG + 4 * CLIENT_BEHIND
 # A phone's page uses a few connections, a stream deck one per press: a hundred is many
 # remotes. Beyond it a connection is closed at once, so a client holding connections open
 # (or a scanner) can never take the file descriptors the feeds, the recording and the session
@@ -173,20 +177,37 @@ def encode_jpeg(frame: npt.NDArray[np.uint8], width: int = JPEG_WIDTH) -> bytes:
 
 
 class _Client:
-    """One WebSocket client: its own queue, so a slow phone never holds the others up."""
+    """One WebSocket client: its own queue, so a slow phone never holds the others up.
+
+    A client is dropped when it stopped reading: more than ``CLIENT_BEHIND`` messages wait and
+    it took none since the last tick. The size of the queue alone said nothing of that: a feed
+    page of 250 comments or orders (a catch-up after an outage, a Shopify page) is put in one
+    tick, and every phone, reading or not, was cut off before it got any of them."""
 
     def __init__(self, ws: web.WebSocketResponse, language: str) -> None:
         self.ws = ws
         self.language = language  # the page's, for the money it is sent written out
-        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=200)
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.closing: asyncio.Future[bool] | None = None
+        self.taken = 0  # messages sent to it so far
+        self._taken_at_tick = 0
 
     def put(self, text: str) -> None:
-        try:
+        if self.queue.qsize() >= CLIENT_MOST_QUEUED:  # reading, but slower than the show
+            self.close_behind()
+        elif self.closing is None:
             self.queue.put_nowait(text)
-        except asyncio.QueueFull:  # it stopped reading: it reconnects and gets the state anew
-            if self.closing is None:
-                self.closing = asyncio.ensure_future(self.ws.close(message=b"too slow"))
+
+    def check_reading(self) -> None:
+        """At each tick: a client with many messages waiting that took none since the last
+        tick stopped reading (a phone asleep): it reconnects and gets the state anew."""
+        if self.queue.qsize() > CLIENT_BEHIND and self.taken == self._taken_at_tick:
+            self.close_behind()
+        self._taken_at_tick = self.taken
+
+    def close_behind(self) -> None:
+        if self.closing is None:
+            self.closing = asyncio.ensure_future(self.ws.close(message=b"too slow"))
 
 
 class _Refused(asyncio.Protocol):
@@ -549,6 +570,7 @@ class ControlServer:
                     getter.cancel()
                     break
                 await ws.send_str(getter.result())
+                client.taken += 1
         except (ConnectionError, RuntimeError):
             pass
         finally:
@@ -599,6 +621,8 @@ class ControlServer:
             self._feed.clear()
             self._last_settled = None
             return
+        for client in list(self._clients):
+            client.check_reading()
         while self._feed:
             item = self._feed.popleft()
             self._broadcast(_feed_json(item))

@@ -1,0 +1,61 @@
+"""Round fourteen of issue 10, the remote control: the event stream at a feed's catch-up page,
+the wrong-token limit on an IPv6 network, with real servers on loopback (and the page in
+Debian's chromium)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from feed_servers import JsonFeedServer
+
+from anchordesk.feeds.spec import FeedSpec
+from anchordesk.show.model import Product, Segment, Show
+
+from .remote_parts import TOKEN, rehearsing, serving
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+SHOW = Show(
+    title="Night",
+    currency="USD",
+    language="en",
+    products=(Product("SERUM", "Serum", Decimal("39.00"), 50),),
+    rundown=(Segment("Opening", 60), Segment("Serum", 120, "SERUM")),
+)
+
+
+async def _a_catch_up_page(feed: JsonFeedServer, folder: Path, comments: int) -> dict[str, Any]:
+    feed.page_size = 1000  # the whole catch-up in one page, as a feed back from an outage gives
+    async with (
+        rehearsing(SHOW, folder, [FeedSpec("json", feed.url)]) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession() as phone,
+        phone.ws_connect(f"{server.url}api/v1/events?token={TOKEN}") as stream,
+    ):
+        assert json.loads((await stream.receive()).data)["type"] == "state"
+        for number in range(comments):
+            feed.add_comment("viewer", f"question {number}?")
+        seen: dict[str, Any] = {"comments": 0, "closed": None}
+        while seen["comments"] < comments:
+            message = await stream.receive(timeout=30)
+            if message.type is not aiohttp.WSMsgType.TEXT:
+                seen["closed"] = message.extra
+                break
+            if json.loads(message.data)["type"] == "comment":
+                seen["comments"] += 1
+        return seen
+
+
+def test_a_feed_page_of_many_comments_does_not_cut_off_a_phone_that_reads(
+    feed: JsonFeedServer, tmp_path: Path
+) -> None:
+    """Before: a feed page of 250 comments (a catch-up after an outage; a Shopify page holds
+    250 orders) was put in one tick into each phone's queue of 200: every phone, reading or
+    not, was disconnected "too slow" before it got any of them (0 of 250), and came back two
+    seconds later with the newest 50."""
+    seen = asyncio.run(_a_catch_up_page(feed, tmp_path, 250))
+    assert seen == {"comments": 250, "closed": None}
