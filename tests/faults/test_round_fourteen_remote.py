@@ -13,9 +13,11 @@ from typing import Any
 import aiohttp
 from feed_servers import JsonFeedServer
 
+from anchordesk.control.security import FailureLimiter
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.show.model import Product, Segment, Show
 
+from .conftest import Clock
 from .remote_parts import TOKEN, rehearsing, serving
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -59,3 +61,26 @@ def test_a_feed_page_of_many_comments_does_not_cut_off_a_phone_that_reads(
     seconds later with the newest 50."""
     seen = asyncio.run(_a_catch_up_page(feed, tmp_path, 250))
     assert seen == {"comments": 250, "closed": None}
+
+
+def test_a_device_with_a_stale_token_does_not_lock_out_the_other_phones_of_its_network() -> None:
+    """Before: the wrong-token limit counted an IPv6 address as its /64, but every device of a
+    home or office network shares that /64 (SLAAC; fe80::/64 on every link): a guest's phone
+    trying yesterday's token 20 times locked the operator's phone, with the right token, out of
+    the remote for a minute (429 "too many wrong tokens from this address"), which on IPv4 only
+    locks the guest out. Seen on a real server listening on [::] with two addresses of one
+    /64 on the loopback interface (/work/hunt/r14remote/v6.py)."""
+    clock = Clock()
+    limiter = FailureLimiter(clock=clock)
+    for _ in range(20):
+        limiter.failed("2001:db8:1:2::b0b")  # the guest's phone
+    assert limiter.refused_for_s("2001:db8:1:2::b0b") == 60
+    assert limiter.refused_for_s("2001:db8:1:2::a11") == 0  # the operator's, same network
+    assert limiter.refused_for_s("fe80::a11%wlan0") == 0
+    for _ in range(20):
+        limiter.failed("fe80::b0b%wlan0")  # the same guest on its link-local address
+    assert limiter.refused_for_s("fe80::a11%wlan0") == 0
+    # A machine that takes a new address of its /64 for each guess is still stopped.
+    for number in range(100):
+        limiter.failed(f"2001:db8:9:9::{number + 1:x}")
+    assert limiter.refused_for_s("2001:db8:9:9::ffff") == 60
