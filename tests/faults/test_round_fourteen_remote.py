@@ -14,6 +14,7 @@ import aiohttp
 from feed_servers import JsonFeedServer
 
 from anchordesk.control.security import FailureLimiter
+from anchordesk.core.money import amount_text
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.show.model import Product, Segment, Show
 
@@ -84,3 +85,43 @@ def test_a_device_with_a_stale_token_does_not_lock_out_the_other_phones_of_its_n
     for number in range(100):
         limiter.failed(f"2001:db8:9:9::{number + 1:x}")
     assert limiter.refused_for_s("2001:db8:9:9::ffff") == 60
+
+
+YEN = Show(
+    title="Beans",
+    currency="JPY",
+    language="ja",
+    products=(Product("BEAN", "Beans", Decimal("3900.0"), 10),),  # a show file's 3900.0
+    rundown=(Segment("Beans", 120, "BEAN"),),
+)
+
+
+async def _yen_prices(folder: Path) -> dict[str, Any]:
+    async with (
+        rehearsing(YEN, folder) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession(headers=AUTH) as script,
+    ):
+        deal = {"command": "start_deal", "sku": "BEAN", "price": 2900.0, "seconds": 60}
+        async with script.post(f"{server.url}api/v1/commands", json=deal) as answer:
+            state = (await answer.json())["state"]
+        return {
+            "product": state["products"][0]["price"],
+            "deal": state["deals"][0]["price"],
+            "gmv": state["sales"]["gmv"],
+        }
+
+
+def test_a_yen_price_written_with_a_decimal_point_has_the_yens_digits_in_the_api(
+    tmp_path: Path,
+) -> None:
+    """Before: a yen price written 3900.0 (a JSON number in the show file, as the show format's
+    own example writes prices; a stream deck's deal price 2900.0) was "3900.0" and "2900.0"
+    in the API's state and in ``report --json``, where the contract gives decimal text with
+    the currency's digits ("3900"); a zero kept its sign ("-0.00") and a tiny amount came
+    out as "5E-10"."""
+    assert asyncio.run(_yen_prices(tmp_path)) == {"product": "3900", "deal": "2900", "gmv": "0"}
+    assert amount_text(Decimal("-0.00"), "USD") == "0.00"
+    assert amount_text(Decimal("5E-10"), "USD") == "0.0000000005"
+    assert amount_text(Decimal("1.2340"), "KWD") == "1.234"
+    assert amount_text(Decimal("1.005"), "USD") == "1.005"  # a real digit is still kept
