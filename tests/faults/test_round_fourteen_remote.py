@@ -125,3 +125,25 @@ def test_a_yen_price_written_with_a_decimal_point_has_the_yens_digits_in_the_api
     assert amount_text(Decimal("5E-10"), "USD") == "0.0000000005"
     assert amount_text(Decimal("1.2340"), "KWD") == "1.234"
     assert amount_text(Decimal("1.005"), "USD") == "1.005"  # a real digit is still kept
+
+
+async def _a_body_saved_by_notepad(folder: Path) -> tuple[int, dict[str, Any]]:
+    async with (
+        rehearsing(SHOW, folder) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession(headers=AUTH) as script,
+    ):
+        body = '\ufeff{"command": "next_segment"}'.encode()
+        async with script.post(f"{server.url}api/v1/commands", data=body) as answer:
+            said = await answer.json()
+            return answer.status, {"error": said.get("error"), "segment": live.snapshot().current}
+
+
+def test_a_command_saved_with_a_byte_order_mark_is_taken(tmp_path: Path) -> None:
+    """Before: a command body that begins with a UTF-8 byte-order mark (a file saved by
+    Windows' Notepad, sent with ``curl -d @next.json``) was refused "malformed JSON: Unexpected
+    UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)", Python's advice to its own
+    programmer; RFC 8259 lets a parser ignore the mark."""
+    status, said = asyncio.run(_a_body_saved_by_notepad(tmp_path))
+    assert status == 200, said
+    assert said["segment"] is not None and said["segment"].index == 1
