@@ -11,9 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from feed_servers import JsonFeedServer
 
+from anchordesk.control import state as state_module
 from anchordesk.control.security import FailureLimiter
+from anchordesk.control.server import TICK_S, tick_pause_s
+from anchordesk.control.state import with_money_text
 from anchordesk.core.money import amount_text
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.show.model import Product, Segment, Show
@@ -147,3 +151,34 @@ def test_a_command_saved_with_a_byte_order_mark_is_taken(tmp_path: Path) -> None
     status, said = asyncio.run(_a_body_saved_by_notepad(tmp_path))
     assert status == 200, said
     assert said["segment"] is not None and said["segment"].index == 1
+
+
+def test_phones_on_a_show_at_the_limits_leave_the_loop_to_the_show(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before: the remote built, compared and wrote out the whole state at every tick, ten a
+    second; for a show at the limits (10,000 products, 20,000 segments: a 4 MB state) a tick
+    took 170-540 ms, so with three phones on the event stream the show's event loop did
+    nothing else: the recording fell to 10 fps and dropped 256 frames in 20 s (0 without the
+    phones; `anchordesk live`, /work/hunt/r14remote/bigrun.py). Now a tick that took long
+    waits four times as long before the next, and the prices are written out once (15 frames
+    dropped in the same run, 30 fps)."""
+    assert tick_pause_s(0.002) == TICK_S  # a show of usual size: ten ticks a second
+    assert tick_pause_s(0.5) == pytest.approx(2.0)  # the remote's fifth of the loop at most
+    written: list[str] = []
+
+    def counted(amount: Decimal, currency: str, language: str) -> str:
+        written.append(str(amount))
+        return f"{currency} {amount}"
+
+    monkeypatch.setattr(state_module, "format_money", counted)
+    products = [{"sku": f"S{n}", "price": f"{n % 50}.37", "currency": "NZD"} for n in range(10_000)]
+    state = {
+        "deals": [],
+        "products": products,
+        "sales": {"currency": "NZD", "gmv": "0.00", "gmv_by_currency": {}},
+    }
+    for _ in range(3):  # three state messages
+        said = with_money_text(state, "ja")
+    assert said["products"][49]["price_text"] == "NZD 49.37"
+    assert len(written) <= 51  # each price once (and the GMV), not 30,000 times

@@ -86,6 +86,12 @@ _request_log.addFilter(_OneLineBadRequests())
 
 MAX_BODY_BYTES = 16 * 1024  # a command is a few hundred bytes
 TICK_S = 0.1  # at most ten state messages a second
+# The share of the event loop the ticker may take: its work grows with the show (the state of
+# a show at the limits, 10,000 products, is 4 MB, built and compared at every tick), and the
+# loop is the show's (the feeds, the window, the recording's hand-offs): three phones on such a
+# show took it whole, and the recording dropped 256 frames in 20 s (10 fps). A tick that took
+# long waits in proportion before the next, so the phones hear of changes less often instead.
+TICK_SHARE = 0.2
 JPEG_MIN_INTERVAL_S = 0.25  # per client: a few previews a second
 JPEG_WIDTH = 640  # a phone's preview; the program itself is untouched
 FEED_BACKLOG = 500
@@ -246,6 +252,7 @@ class ControlServer:
         max_body_bytes: int = MAX_BODY_BYTES,
         max_connections: int = MAX_CONNECTIONS,
         idle_timeout_s: float = IDLE_TIMEOUT_S,
+        work_clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         if not token:
             raise ValueError("the control API needs a token")
@@ -258,6 +265,7 @@ class ControlServer:
         self._max_body_bytes = max_body_bytes
         self._max_connections = max_connections
         self._idle_timeout_s = idle_timeout_s
+        self._work_clock = work_clock  # what a tick cost, for the pause after it
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None
         self.refused_connections = 0
@@ -605,11 +613,12 @@ class ControlServer:
 
     async def _tick_forever(self) -> None:
         while True:
+            began = self._work_clock()
             try:
                 self.tick()
             except Exception:
                 log.exception("remote control: a tick failed")
-            await asyncio.sleep(TICK_S)
+            await asyncio.sleep(tick_pause_s(self._work_clock() - began))
 
     def tick(self) -> None:
         """Keep the preview fresh while watched; send what changed to the WebSocket clients."""
@@ -692,6 +701,12 @@ class ControlServer:
             if text is None:
                 text = texts[client.language] = _dumps(with_money_text(message, client.language))
             client.put(text)
+
+
+def tick_pause_s(spent_s: float) -> float:
+    """The wait after a tick that took ``spent_s``: the ticker's ``TICK_SHARE`` of the loop at
+    most, and never more often than every ``TICK_S``."""
+    return max(TICK_S, spent_s * (1 - TICK_SHARE) / TICK_SHARE)
 
 
 def _language(request: web.Request) -> str:

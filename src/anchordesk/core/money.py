@@ -132,6 +132,8 @@ def amount_text(amount: Decimal | int, currency: str) -> str:
     if exact.is_zero():  # "-0.00" is the zero (a sign Decimal keeps, no amount has)
         exact = exact.copy_abs()
     digits = currency_digits(currency) if _code(currency) else 2
+    if exact.as_tuple().exponent == -digits:  # written with the currency's digits already
+        return str(exact)  # (plain: Decimal writes an exponent only past six zeros)
     # Wide enough that neither step below rounds a digit of any amount away.
     wide = Context(prec=len(exact.as_tuple().digits) + max(0, exact.adjusted()) + digits + 2)
     # Zeros past the currency's digits are not digits of the amount: a yen price written
