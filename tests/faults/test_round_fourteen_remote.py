@@ -182,3 +182,36 @@ def test_phones_on_a_show_at_the_limits_leave_the_loop_to_the_show(
         said = with_money_text(state, "ja")
     assert said["products"][49]["price_text"] == "NZD 49.37"
     assert len(written) <= 51  # each price once (and the GMV), not 30,000 times
+
+
+async def _a_question_with_a_long_id(feed: JsonFeedServer, folder: Path) -> list[Any]:
+    long_id = "msg-" + "7" * 296  # a feed's id may have up to 512 characters
+    with feed.lock:
+        feed.items.append({"type": "comment", "id": long_id, "author": "v", "text": "Size?"})
+    async with (
+        rehearsing(SHOW, folder, [FeedSpec("json", feed.url)]) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession(headers={**AUTH, "Accept-Language": "ja"}) as phone,
+        phone.ws_connect(f"{server.url}api/v1/events?token={TOKEN}") as stream,
+    ):
+        while True:  # the phone lists the question, with its Pin and Hide
+            message = json.loads((await stream.receive(timeout=30)).data)
+            if message["type"] == "comment":
+                break
+        said = []
+        for command in ("pin_comment", "hide_comment"):
+            body = {"command": command, "id": message["id"]}
+            async with phone.post(f"{server.url}api/v1/commands", json=body) as answer:
+                said.append((answer.status, (await answer.json()).get("error")))
+        return [message["id"] == f"json:{long_id}", *said]
+
+
+def test_a_question_whose_id_is_long_can_be_pinned_and_hidden_from_the_phone(
+    feed: JsonFeedServer, tmp_path: Path
+) -> None:
+    """Before: a feed's id may have up to 512 characters, but the API took a comment id of 200
+    at most: a question with a 300-character id was listed on the phone with Pin and Hide
+    that could only answer "実行できません：pin_comment: id is longer than 200 characters"
+    (English, the window pinned it)."""
+    said = asyncio.run(_a_question_with_a_long_id(feed, tmp_path))
+    assert said == [True, (200, None), (200, None)]
