@@ -15,6 +15,7 @@ import pytest
 from feed_servers import JsonFeedServer
 
 from anchordesk.control import state as state_module
+from anchordesk.control.commands import parse_command
 from anchordesk.control.security import FailureLimiter
 from anchordesk.control.server import TICK_S, tick_pause_s
 from anchordesk.control.state import with_money_text
@@ -215,3 +216,9 @@ def test_a_question_whose_id_is_long_can_be_pinned_and_hidden_from_the_phone(
     (English, the window pinned it)."""
     said = asyncio.run(_a_question_with_a_long_id(feed, tmp_path))
     assert said == [True, (200, None), (200, None)]
+    # Its prompt on the board ("a question has waited") is named after it, and dismissed too.
+    key = "question_waiting:json:msg-" + "7" * 296
+    assert parse_command({"command": "dismiss_prompt", "key": key}) == (
+        "dismiss_prompt",
+        {"key": key},
+    )

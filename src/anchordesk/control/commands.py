@@ -119,7 +119,7 @@ COMMANDS: dict[str, tuple[_Argument, ...]] = {
     "unpin": (),
     "hide_comment": (_Argument("id", "comment", required=True),),
     "reconnect_now": (),
-    "dismiss_prompt": (_Argument("key", "text", required=True),),
+    "dismiss_prompt": (_Argument("key", "comment", required=True),),  # "rule:comment key"
 }
 
 
