@@ -21,6 +21,7 @@ from anchordesk.control.server import TICK_S, tick_pause_s
 from anchordesk.control.state import with_money_text
 from anchordesk.core.money import amount_text
 from anchordesk.feeds.spec import FeedSpec
+from anchordesk.live.snapshot import SessionMode
 from anchordesk.show.model import Product, Segment, Show
 
 from .conftest import Clock
@@ -222,3 +223,36 @@ def test_a_question_whose_id_is_long_can_be_pinned_and_hidden_from_the_phone(
         "dismiss_prompt",
         {"key": key},
     )
+
+
+async def _a_tap_meant_for_the_rehearsal(folder: Path) -> list[Any]:
+    async with (
+        rehearsing(SHOW, folder) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession(headers={**AUTH, "Accept-Language": "zh-CN"}) as phone,
+    ):
+        async with phone.get(f"{server.url}api/v1/state") as answer:
+            shown = (await answer.json())["session"]["id"]  # what the phone shows
+        await live.end_session()  # the window goes live (or rehearses again) meanwhile
+        live.begin_session(SessionMode.REHEARSAL)
+        deal = {"command": "start_deal", "sku": "SERUM", "price": "29.00", "seconds": 60}
+        said = []
+        for session in (shown, live.session.id if live.session else ""):
+            async with phone.post(
+                f"{server.url}api/v1/commands", json={**deal, "session": session}
+            ) as answer:
+                body = await answer.json()
+                said.append((answer.status, body.get("message"), len(live.snapshot().latest_deals)))
+        return said
+
+
+def test_a_tap_meant_for_the_rehearsal_never_lands_in_the_next_session(tmp_path: Path) -> None:
+    """Before: a command carried no session, so a tap sent from a page still showing the
+    rehearsal, in the moment before it heard that the show had gone live, applied to the live
+    session (a deal started on air); the API had no way to say which session a tap was for
+    ("unknown argument 'session'"). The page now names the session it shows."""
+    said = asyncio.run(_a_tap_meant_for_the_rehearsal(tmp_path))
+    assert said == [
+        (409, "发送之后节目已进入另一场", 0),  # nothing started
+        (200, None, 1),
+    ]

@@ -123,8 +123,15 @@ COMMANDS: dict[str, tuple[_Argument, ...]] = {
 }
 
 
+# Every command may name the session it was meant for (the state's ``session.id``): a tap sent
+# from a page still showing the rehearsal, in the moment before it heard the show went live,
+# applied to the live session (a deal started, a segment changed on air).
+SESSION = "session"
+
+
 def parse_command(body: object) -> tuple[str, dict[str, Any]]:
-    """The command's name and its checked arguments; ``BadCommand`` otherwise."""
+    """The command's name and its checked arguments (``session`` among them when given);
+    ``BadCommand`` otherwise."""
     if not isinstance(body, dict):
         raise BadCommand('the body must be a JSON object such as {"command": "next_segment"}')
     name = body.get("command")
@@ -136,7 +143,7 @@ def parse_command(body: object) -> tuple[str, dict[str, Any]]:
         raise BadCommand(f"unknown command {shown!r}: see GET /api/v1/ for the list")
     known = {argument.name for argument in spec}
     for key in body:
-        if key != "command" and key not in known:
+        if key not in ("command", SESSION) and key not in known:
             shown = str(key)[:40]
             allowed = ", ".join(sorted(known)) or "none"
             raise BadCommand(f"{name}: unknown argument {shown!r} (arguments: {allowed})")
@@ -153,6 +160,8 @@ def parse_command(body: object) -> tuple[str, dict[str, Any]]:
                 continue
             raise BadCommand(f"{name}: {argument.name} must not be null")
         arguments[argument.name] = _CONVERT[argument.kind](name, argument.name, value)
+    if body.get(SESSION) is not None:
+        arguments[SESSION] = _text(name, SESSION, body[SESSION])
     return name, arguments
 
 

@@ -28,7 +28,13 @@ from typing import TYPE_CHECKING, Any, cast
 from aiohttp import WSMsgType, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from anchordesk.control.commands import COMMANDS, BadCommand, parse_command, run_command
+from anchordesk.control.commands import (
+    COMMANDS,
+    SESSION,
+    BadCommand,
+    parse_command,
+    run_command,
+)
 from anchordesk.control.security import (
     FailureLimiter,
     from_another_site,
@@ -129,6 +135,12 @@ ANOTHER_SITE = Words(
         "ControlServer",
         "another site's page may not use this API (a proxy in front of the remote must pass "
         "the Host header on as it came)",
+    )
+)
+ANOTHER_SESSION = Words(
+    QT_TRANSLATE_NOOP(
+        "ControlServer",
+        "the show has moved on to another session since this was sent",
     )
 )
 _NO_SHOW = object()  # what the clients were last told of, when it was that there is no show
@@ -510,6 +522,9 @@ class ControlServer:
         show = self._show()
         if show is None:
             return _refusal(409, NO_SHOW, request)
+        meant_for = arguments.pop(SESSION, None)
+        if meant_for is not None and (show.session is None or show.session.id != meant_for):
+            return _refusal(409, ANOTHER_SESSION, request)
         try:
             run_command(show, name, arguments, origin="remote")
         except CommandRejected as error:

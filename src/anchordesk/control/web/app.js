@@ -117,7 +117,9 @@
       const response = await fetch("/api/v1/commands", {
         method: "POST",
         headers: { ...asked(), "Content-Type": "application/json" },
-        body: JSON.stringify({ command: name, ...args }),
+        // The session this page shows: a tap meant for the rehearsal, sent as the show went
+        // live, is refused rather than applied to the live session.
+        body: JSON.stringify({ command: name, ...args, ...(sessionId ? { session: sessionId } : {}) }),
       });
       if (await lockedOutBy(response)) return;
       const answer = await response.json();
