@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+import test_control_browser as browser_tools
 from feed_servers import JsonFeedServer
+from servers import NginxRtmp
 
 from anchordesk.control import state as state_module
 from anchordesk.control.commands import parse_command
@@ -256,3 +259,77 @@ def test_a_tap_meant_for_the_rehearsal_never_lands_in_the_next_session(tmp_path:
         (409, "发送之后节目已进入另一场", 0),  # nothing started
         (200, None, 1),
     ]
+
+
+class _HostRewritingProxy(NginxRtmp):
+    """nginx as a reverse proxy in front of the remote, set up with its defaults: it passes
+    ``Host`` on as its upstream's name (``$proxy_host``), not as the browser sent it."""
+
+    def __init__(self, base_dir: Path, upstream: int) -> None:
+        self.upstream = upstream
+        super().__init__(base_dir)
+
+    def _write_config(self) -> None:
+        temp = self.base_dir / "temp"
+        user = "user root;" if os.geteuid() == 0 else ""
+        self.config_path.write_text(
+            f"""
+{user}
+daemon off;
+master_process on;
+worker_processes 1;
+pid {self.base_dir / "nginx.pid"};
+error_log {self.error_log} info;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    server {{
+        listen 127.0.0.1:{self.port};
+        location / {{
+            proxy_pass http://127.0.0.1:{self.upstream};
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection "upgrade";
+        }}
+    }}
+}}
+""",
+            encoding="utf-8",
+        )
+
+
+_SAID = (
+    "document.getElementById('error').hidden ? '' : document.getElementById('error').textContent"
+)
+
+
+async def _behind_a_proxy(chromium: str, folder: Path) -> str:
+    async with rehearsing(SHOW, folder) as live, serving(lambda: live) as server:
+        proxy = _HostRewritingProxy(folder / "nginx", server.port)
+        proxy.start()
+        try:
+            async with browser_tools.chromium_page(chromium, folder / "profile") as page:
+                await page.send("Page.enable")
+                url = f"http://127.0.0.1:{proxy.port}/?token={TOKEN}"
+                await page.send("Page.navigate", url=url)
+                await page.wait_for("document.getElementById('remote')?.hidden === false")
+                return str(await page.wait_for(_SAID))
+        finally:
+            proxy.stop()
+
+
+def test_a_phone_behind_a_proxy_that_rewrites_host_is_told_why_nothing_works(
+    tmp_path: Path, chromium: str
+) -> None:
+    """Before: behind nginx with its default ``proxy_set_header Host $proxy_host``, the page's
+    state loaded (a same-origin GET carries no Origin) but its event stream was refused 403
+    at the handshake, which a page cannot read: it said "正在重连…" every two seconds for as
+    long as it was open, and the words round thirteen wrote for this (what to change in the
+    proxy, in the phone's language) only after a tap."""
+    said = asyncio.run(_behind_a_proxy(chromium, tmp_path))
+    assert said == "其他网站的页面不能使用此接口（遥控前面的代理必须原样转发 Host 请求头）"
