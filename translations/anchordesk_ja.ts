@@ -323,7 +323,7 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+113"/>
+        <location filename="../src/anchordesk/control/server.py" line="+129"/>
         <source>no show is running yet</source>
         <translation>実行中の番組はまだありません</translation>
     </message>
@@ -333,7 +333,12 @@
         <translation>他のサイトのページはこの API を使えません（リモコンの前に置くプロキシは Host ヘッダーをそのまま渡してください）</translation>
     </message>
     <message>
-        <location line="+370"/>
+        <location line="+7"/>
+        <source>the show has moved on to another session since this was sent</source>
+        <translation>送信後に番組は別のセッションに移りました</translation>
+    </message>
+    <message>
+        <location line="+395"/>
         <source>{command} failed: see the log</source>
         <translation>{command} に失敗しました。ログを確認してください</translation>
     </message>

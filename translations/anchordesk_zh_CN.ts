@@ -323,7 +323,7 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+113"/>
+        <location filename="../src/anchordesk/control/server.py" line="+129"/>
         <source>no show is running yet</source>
         <translation>还没有正在运行的节目</translation>
     </message>
@@ -333,7 +333,12 @@
         <translation>其他网站的页面不能使用此接口（遥控前面的代理必须原样转发 Host 请求头）</translation>
     </message>
     <message>
-        <location line="+370"/>
+        <location line="+7"/>
+        <source>the show has moved on to another session since this was sent</source>
+        <translation>发送之后节目已进入另一场</translation>
+    </message>
+    <message>
+        <location line="+395"/>
         <source>{command} failed: see the log</source>
         <translation>{command} 执行失败：请查看日志</translation>
     </message>

@@ -51,8 +51,8 @@ _LONG = "x" * 100
         ({"command": "goto_segment", "index": None}, "goto_segment: index must not be null"),
         ({"command": "show_product", "sku": ""}, "show_product: sku must be a non-empty string"),
         ({"command": "show_product", "sku": ["A"]}, "show_product: sku must be a non-empty string"),
-        ({"command": "pin_comment", "id": "c" * 201}, "pin_comment: id is longer than 200 chara"
-         "cters"),
+        ({"command": "pin_comment", "id": "c" * 1025}, "pin_comment: id is longer than 1024 ch"
+         "aracters"),
         ({"command": "start_deal", "price": True}, _PRICE),
         ({"command": "start_deal", "price": "Infinity"}, "start_deal: price 'Infinity' is not"
          " an amount"),

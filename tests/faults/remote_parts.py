@@ -5,11 +5,12 @@ stopped when its block ends."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from anchordesk.control.server import ControlServer
+from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import LiveOptions
 from anchordesk.live.show import LiveShow, LiveShowPlan
@@ -20,12 +21,15 @@ TOKEN = "a-token-of-thirty-two-characters!"
 
 
 @contextlib.asynccontextmanager
-async def rehearsing(show: Show, folder: Path) -> AsyncIterator[LiveShow]:
-    """``show`` in a rehearsal, its sessions kept under ``folder``; closed at the end."""
+async def rehearsing(
+    show: Show, folder: Path, feeds: Sequence[FeedSpec] = ()
+) -> AsyncIterator[LiveShow]:
+    """``show`` in a rehearsal (with ``feeds``), its sessions kept under ``folder``; closed at
+    the end."""
     options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
     live = build_live_show(
         options,
-        LiveShowPlan(show=show, sessions_dir=folder / "sessions", rehearsal_feeds=[]),
+        LiveShowPlan(show=show, sessions_dir=folder / "sessions", rehearsal_feeds=list(feeds)),
         switched=True,
     )
     try:

@@ -26,7 +26,7 @@ class BadCommand(Exception):
 @dataclass(frozen=True)
 class _Argument:
     name: str
-    kind: str  # "int", "bool", "sku", "text", "price"
+    kind: str  # "int", "bool", "sku", "text", "price", "comment"
     required: bool = False
     nullable: bool = False
 
@@ -48,6 +48,20 @@ def _text(command: str, name: str, value: object) -> str:
         raise BadCommand(f"{command}: {name} must be a non-empty string")
     if len(value) > 200:
         raise BadCommand(f"{command}: {name} is longer than 200 characters")
+    return value
+
+
+# A comment's id is "source:id", and a feed's id may have up to 512 characters
+# (feeds.hub.MAX_ID_CHARS): a question with an id of 250 was listed on the phone with Pin and
+# Hide that could only answer "id is longer than 200 characters", in English.
+MAX_COMMENT_KEY_CHARS = 1024
+
+
+def _comment_key(command: str, name: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise BadCommand(f"{command}: {name} must be a non-empty string")
+    if len(value) > MAX_COMMENT_KEY_CHARS:
+        raise BadCommand(f"{command}: {name} is longer than {MAX_COMMENT_KEY_CHARS} characters")
     return value
 
 
@@ -80,6 +94,7 @@ _CONVERT: dict[str, Callable[[str, str, object], object]] = {
     "sku": _sku,
     "text": _text,
     "price": _price,
+    "comment": _comment_key,
 }
 
 # name -> its arguments, as docs/control-api.md lists them.
@@ -99,17 +114,24 @@ COMMANDS: dict[str, tuple[_Argument, ...]] = {
         _Argument("stock", "int"),
     ),
     "stop_deal": (_Argument("sku", "sku"),),
-    "pin_comment": (_Argument("id", "text", required=True),),
+    "pin_comment": (_Argument("id", "comment", required=True),),
     "pin_latest_question": (),
     "unpin": (),
-    "hide_comment": (_Argument("id", "text", required=True),),
+    "hide_comment": (_Argument("id", "comment", required=True),),
     "reconnect_now": (),
-    "dismiss_prompt": (_Argument("key", "text", required=True),),
+    "dismiss_prompt": (_Argument("key", "comment", required=True),),  # "rule:comment key"
 }
 
 
+# Every command may name the session it was meant for (the state's ``session.id``): a tap sent
+# from a page still showing the rehearsal, in the moment before it heard the show went live,
+# applied to the live session (a deal started, a segment changed on air).
+SESSION = "session"
+
+
 def parse_command(body: object) -> tuple[str, dict[str, Any]]:
-    """The command's name and its checked arguments; ``BadCommand`` otherwise."""
+    """The command's name and its checked arguments (``session`` among them when given);
+    ``BadCommand`` otherwise."""
     if not isinstance(body, dict):
         raise BadCommand('the body must be a JSON object such as {"command": "next_segment"}')
     name = body.get("command")
@@ -121,7 +143,7 @@ def parse_command(body: object) -> tuple[str, dict[str, Any]]:
         raise BadCommand(f"unknown command {shown!r}: see GET /api/v1/ for the list")
     known = {argument.name for argument in spec}
     for key in body:
-        if key != "command" and key not in known:
+        if key not in ("command", SESSION) and key not in known:
             shown = str(key)[:40]
             allowed = ", ".join(sorted(known)) or "none"
             raise BadCommand(f"{name}: unknown argument {shown!r} (arguments: {allowed})")
@@ -138,6 +160,8 @@ def parse_command(body: object) -> tuple[str, dict[str, Any]]:
                 continue
             raise BadCommand(f"{name}: {argument.name} must not be null")
         arguments[argument.name] = _CONVERT[argument.kind](name, argument.name, value)
+    if body.get(SESSION) is not None:
+        arguments[SESSION] = _text(name, SESSION, body[SESSION])
     return name, arguments
 
 

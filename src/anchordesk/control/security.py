@@ -2,9 +2,11 @@
 
 - The token is compared in constant time (``hmac.compare_digest`` on bytes).
 - An address that fails ``limit`` times within ``window_s`` is refused for ``block_s``, with
-  or without a right token: guessing costs a minute per twenty tries. An IPv6 address counts
-  as its /64: one machine holds a whole /64 (privacy addresses, RFC 8981) and may take a new
-  address for each try.
+  or without a right token: guessing costs a minute per twenty tries. An IPv6 /64 is refused
+  as a whole after ``network_limit`` failures from its addresses: one machine may take a new
+  address of its network for each try (privacy addresses, RFC 8981), but every device of a
+  home or office network shares that /64 too (SLAAC, and fe80::/64 on every link), so one
+  device's stale token must not lock the operator's phone out.
 - A browser tells where a request comes from (``Origin``, ``Sec-Fetch-Site``); only the
   remote's own page may use the API, so no other web page open in the operator's browser can
   drive the show, or lock its address out by sending wrong tokens (refused before the token
@@ -51,6 +53,7 @@ class FailureLimiter:
         block_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         max_addresses: int = 10_000,
+        network_limit: int | None = None,
     ) -> None:
         self.limit = limit
         self.window_s = window_s
@@ -59,21 +62,40 @@ class FailureLimiter:
         self._max_addresses = max_addresses
         self._failures: dict[str, deque[float]] = {}
         self._blocked_until: dict[str, float] = {}
+        # The /64s, counted apart: a flood of made-up addresses that empties the addresses'
+        # counts leaves its network's count whole. Every device of a LAN shares its /64, so
+        # its limit is a few devices' worth of mistakes.
+        self._networks: FailureLimiter | None = None
+        if network_limit != 0:
+            self._networks = FailureLimiter(
+                network_limit or 5 * limit, window_s, block_s, clock, max_addresses, 0
+            )
 
     def refused_for_s(self, address: str) -> float:
         """Seconds this address is still refused (0: it may try)."""
-        address = counted_as(address)
-        until = self._blocked_until.get(address)
+        network = network_of(address)
+        left = self._own_refused_for_s(counted_as(address))
+        if network is not None and self._networks is not None:
+            left = max(left, self._networks._own_refused_for_s(network))
+        return left
+
+    def _own_refused_for_s(self, key: str) -> float:
+        until = self._blocked_until.get(key)
         if until is None:
             return 0.0
         left = until - self._clock()
         if left <= 0:
-            del self._blocked_until[address]
+            del self._blocked_until[key]
             return 0.0
         return left
 
     def failed(self, address: str) -> None:
-        address = counted_as(address)
+        network = network_of(address)
+        if network is not None and self._networks is not None:
+            self._networks._failed(network)
+        self._failed(counted_as(address))
+
+    def _failed(self, address: str) -> None:
         now = self._clock()
         failures = self._failures.get(address)
         if failures is None:
@@ -96,18 +118,31 @@ class FailureLimiter:
 
 
 def counted_as(address: str) -> str:
-    """The failures of ``address`` are counted under: an IPv4 address itself (also written
-    as IPv6, ``::ffff:10.0.0.7``), an IPv6 address's /64, anything else as it is."""
+    """The failures of ``address`` are counted under: the address itself, an IPv4 one also
+    when written as IPv6 (``::ffff:10.0.0.7``), anything else as it is."""
     try:
         parsed = ipaddress.ip_address(address.partition("%")[0])
     except ValueError:
         return address
-    if isinstance(parsed, ipaddress.IPv6Address):
-        if parsed.ipv4_mapped is not None:
-            return str(parsed.ipv4_mapped)
-        if not parsed.is_loopback:
-            return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
     return str(parsed)
+
+
+def network_of(address: str) -> str | None:
+    """An IPv6 address's /64, whose failures are also counted together (None for IPv4,
+    loopback and anything else)."""
+    try:
+        parsed = ipaddress.ip_address(address.partition("%")[0])
+    except ValueError:
+        return None
+    if (
+        not isinstance(parsed, ipaddress.IPv6Address)
+        or parsed.ipv4_mapped is not None
+        or parsed.is_loopback
+    ):
+        return None
+    return str(ipaddress.IPv6Network((parsed, 64), strict=False))
 
 
 def from_another_site(origin: str | None, fetch_site: str | None, host: str) -> bool:

@@ -28,7 +28,13 @@ from typing import TYPE_CHECKING, Any, cast
 from aiohttp import WSMsgType, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from anchordesk.control.commands import COMMANDS, BadCommand, parse_command, run_command
+from anchordesk.control.commands import (
+    COMMANDS,
+    SESSION,
+    BadCommand,
+    parse_command,
+    run_command,
+)
 from anchordesk.control.security import (
     FailureLimiter,
     from_another_site,
@@ -86,9 +92,19 @@ _request_log.addFilter(_OneLineBadRequests())
 
 MAX_BODY_BYTES = 16 * 1024  # a command is a few hundred bytes
 TICK_S = 0.1  # at most ten state messages a second
+# The share of the event loop the ticker may take: its work grows with the show (the state of
+# a show at the limits, 10,000 products, is 4 MB, built and compared at every tick), and the
+# loop is the show's (the feeds, the window, the recording's hand-offs): three phones on such a
+# show took it whole, and the recording dropped 256 frames in 20 s (10 fps). A tick that took
+# long waits in proportion before the next, so the phones hear of changes less often instead.
+TICK_SHARE = 0.2
 JPEG_MIN_INTERVAL_S = 0.25  # per client: a few previews a second
 JPEG_WIDTH = 640  # a phone's preview; the program itself is untouched
 FEED_BACKLOG = 500
+# A client that stopped reading is this many messages behind; one that reads is never cut for
+# what a single tick brings (up to the feed backlog), only past this many waiting in all.
+CLIENT_BEHIND = 200
+CLIENT_MOST_QUEUED = FEED_BACKLOG + 4 * CLIENT_BEHIND
 # A phone's page uses a few connections, a stream deck one per press: a hundred is many
 # remotes. Beyond it a connection is closed at once, so a client holding connections open
 # (or a scanner) can never take the file descriptors the feeds, the recording and the session
@@ -119,6 +135,12 @@ ANOTHER_SITE = Words(
         "ControlServer",
         "another site's page may not use this API (a proxy in front of the remote must pass "
         "the Host header on as it came)",
+    )
+)
+ANOTHER_SESSION = Words(
+    QT_TRANSLATE_NOOP(
+        "ControlServer",
+        "the show has moved on to another session since this was sent",
     )
 )
 _NO_SHOW = object()  # what the clients were last told of, when it was that there is no show
@@ -173,20 +195,37 @@ def encode_jpeg(frame: npt.NDArray[np.uint8], width: int = JPEG_WIDTH) -> bytes:
 
 
 class _Client:
-    """One WebSocket client: its own queue, so a slow phone never holds the others up."""
+    """One WebSocket client: its own queue, so a slow phone never holds the others up.
+
+    A client is dropped when it stopped reading: more than ``CLIENT_BEHIND`` messages wait and
+    it took none since the last tick. The size of the queue alone said nothing of that: a feed
+    page of 250 comments or orders (a catch-up after an outage, a Shopify page) is put in one
+    tick, and every phone, reading or not, was cut off before it got any of them."""
 
     def __init__(self, ws: web.WebSocketResponse, language: str) -> None:
         self.ws = ws
         self.language = language  # the page's, for the money it is sent written out
-        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=200)
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.closing: asyncio.Future[bool] | None = None
+        self.taken = 0  # messages sent to it so far
+        self._taken_at_tick = 0
 
     def put(self, text: str) -> None:
-        try:
+        if self.queue.qsize() >= CLIENT_MOST_QUEUED:  # reading, but slower than the show
+            self.close_behind()
+        elif self.closing is None:
             self.queue.put_nowait(text)
-        except asyncio.QueueFull:  # it stopped reading: it reconnects and gets the state anew
-            if self.closing is None:
-                self.closing = asyncio.ensure_future(self.ws.close(message=b"too slow"))
+
+    def check_reading(self) -> None:
+        """At each tick: a client with many messages waiting that took none since the last
+        tick stopped reading (a phone asleep): it reconnects and gets the state anew."""
+        if self.queue.qsize() > CLIENT_BEHIND and self.taken == self._taken_at_tick:
+            self.close_behind()
+        self._taken_at_tick = self.taken
+
+    def close_behind(self) -> None:
+        if self.closing is None:
+            self.closing = asyncio.ensure_future(self.ws.close(message=b"too slow"))
 
 
 class _Refused(asyncio.Protocol):
@@ -225,6 +264,7 @@ class ControlServer:
         max_body_bytes: int = MAX_BODY_BYTES,
         max_connections: int = MAX_CONNECTIONS,
         idle_timeout_s: float = IDLE_TIMEOUT_S,
+        work_clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         if not token:
             raise ValueError("the control API needs a token")
@@ -237,6 +277,7 @@ class ControlServer:
         self._max_body_bytes = max_body_bytes
         self._max_connections = max_connections
         self._idle_timeout_s = idle_timeout_s
+        self._work_clock = work_clock  # what a tick cost, for the pause after it
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None
         self.refused_connections = 0
@@ -463,7 +504,11 @@ class ControlServer:
         except ConnectionError:  # the client left (or was cut) before its body was all there
             return _error(400, "the body was cut off")
         try:
-            body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_int=_int)
+            # A byte-order mark (a body saved by Windows' Notepad, sent with curl -d @file) is
+            # not part of the JSON (RFC 8259 8.1 lets a parser ignore it): refused, it said
+            # Python's own advice, "Unexpected UTF-8 BOM (decode using utf-8-sig)".
+            text = raw.decode("utf-8").removeprefix("\ufeff")
+            body = json.loads(text, parse_constant=_no_constant, parse_int=_int)
         except UnicodeDecodeError:
             return _error(400, "the body is not UTF-8 text")
         except ValueError as error:
@@ -477,6 +522,9 @@ class ControlServer:
         show = self._show()
         if show is None:
             return _refusal(409, NO_SHOW, request)
+        meant_for = arguments.pop(SESSION, None)
+        if meant_for is not None and (show.session is None or show.session.id != meant_for):
+            return _refusal(409, ANOTHER_SESSION, request)
         try:
             run_command(show, name, arguments, origin="remote")
         except CommandRejected as error:
@@ -549,6 +597,7 @@ class ControlServer:
                     getter.cancel()
                     break
                 await ws.send_str(getter.result())
+                client.taken += 1
         except (ConnectionError, RuntimeError):
             pass
         finally:
@@ -579,11 +628,12 @@ class ControlServer:
 
     async def _tick_forever(self) -> None:
         while True:
+            began = self._work_clock()
             try:
                 self.tick()
             except Exception:
                 log.exception("remote control: a tick failed")
-            await asyncio.sleep(TICK_S)
+            await asyncio.sleep(tick_pause_s(self._work_clock() - began))
 
     def tick(self) -> None:
         """Keep the preview fresh while watched; send what changed to the WebSocket clients."""
@@ -599,6 +649,8 @@ class ControlServer:
             self._feed.clear()
             self._last_settled = None
             return
+        for client in list(self._clients):
+            client.check_reading()
         while self._feed:
             item = self._feed.popleft()
             self._broadcast(_feed_json(item))
@@ -664,6 +716,12 @@ class ControlServer:
             if text is None:
                 text = texts[client.language] = _dumps(with_money_text(message, client.language))
             client.put(text)
+
+
+def tick_pause_s(spent_s: float) -> float:
+    """The wait after a tick that took ``spent_s``: the ticker's ``TICK_SHARE`` of the loop at
+    most, and never more often than every ``TICK_S``."""
+    return max(TICK_S, spent_s * (1 - TICK_SHARE) / TICK_SHARE)
 
 
 def _language(request: web.Request) -> str:

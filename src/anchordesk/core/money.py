@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal
+from decimal import Context, Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -129,11 +129,20 @@ def amount_text(amount: Decimal | int, currency: str) -> str:
     JPY ``"1280"``, KWD ``"12.000"`` (for JSON: the remote API, ``report --json``). Like
     :func:`format_money`, a digit beyond the currency's is kept, never rounded away."""
     exact = _exact(amount)
+    if exact.is_zero():  # "-0.00" is the zero (a sign Decimal keeps, no amount has)
+        exact = exact.copy_abs()
     digits = currency_digits(currency) if _code(currency) else 2
-    exponent = exact.as_tuple().exponent
+    if exact.as_tuple().exponent == -digits:  # written with the currency's digits already
+        return str(exact)  # (plain: Decimal writes an exponent only past six zeros)
+    # Wide enough that neither step below rounds a digit of any amount away.
+    wide = Context(prec=len(exact.as_tuple().digits) + max(0, exact.adjusted()) + digits + 2)
+    # Zeros past the currency's digits are not digits of the amount: a yen price written
+    # 3900.0 (a JSON number, a spreadsheet's export) was "3900.0" in the API and the report's
+    # JSON, where the contract gives the currency's digits ("3900").
+    exponent = exact.normalize(wide).as_tuple().exponent
     if isinstance(exponent, int) and -exponent <= digits:
-        return str(exact.quantize(Decimal(1).scaleb(-digits)))
-    return str(exact)
+        return f"{exact.quantize(Decimal(1).scaleb(-digits), context=wide):f}"
+    return f"{exact.normalize(wide):f}"  # a digit beyond the currency's, kept (never "5E-10")
 
 
 def format_number(number: int, locale: str = DEFAULT_LOCALE) -> str:

@@ -117,7 +117,9 @@
       const response = await fetch("/api/v1/commands", {
         method: "POST",
         headers: { ...asked(), "Content-Type": "application/json" },
-        body: JSON.stringify({ command: name, ...args }),
+        // The session this page shows: a tap meant for the rehearsal, sent as the show went
+        // live, is refused rather than applied to the live session.
+        body: JSON.stringify({ command: name, ...args, ...(sessionId ? { session: sessionId } : {}) }),
       });
       if (await lockedOutBy(response)) return;
       const answer = await response.json();
@@ -299,6 +301,7 @@
   }
 
   let socket = null;
+  let streamRefusal = "";  // why the stream was refused, while it is said
   function connect() {
     // The server sends the newest comments anew at each connection, hidden ones marked: what
     // was hidden while this page was away must not stay listed from before.
@@ -324,8 +327,29 @@
         }
       }
     };
-    socket.onclose = () => {
+    let opened = false;
+    socket.addEventListener("open", () => {
+      opened = true;
+      if (streamRefusal && $("error").textContent === streamRefusal) $("error").hidden = true;
+      streamRefusal = "";
+    });
+    socket.onclose = async () => {
       if (locked()) return;  // the lock-out's countdown starts again when it is over
+      // A stream refused at its handshake tells the page nothing. Behind a proxy that rewrites
+      // Host it is refused 403 with words saying what to change (a same-origin GET carries no
+      // Origin, so the state loaded): the page said "reconnecting…" for good. An empty body
+      // sent the way the commands are (with Origin) is refused with the same words, and does
+      // nothing when the server takes it.
+      if (!opened) {
+        const why = await fetch("/api/v1/commands", { method: "POST", headers: asked(), body: "{}" })
+          .then(async (response) => (response.status === 403 ? (await response.json()).message : ""))
+          .catch(() => "");
+        if (why) {
+          streamRefusal = why;
+          $("error").textContent = why;
+          $("error").hidden = false;
+        }
+      }
       $("connection").textContent = t("disconnected");
       $("connection").className = "badge off";
       setTimeout(start, 2000);
