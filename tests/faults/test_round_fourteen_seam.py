@@ -1,0 +1,124 @@
+"""Round fourteen of issue 10, the seams: the session heartbeat (meta ``heard``) after kill -9,
+read by the run continuing the file and by the report (R14seam.md).
+
+Real parts: the session's SQLite file written by the real store writer and the show's
+runtime driven frame by frame (the picture's calls), on an injected wall clock; the report
+read back from the file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+from anchordesk.live.runtime import ShowRuntime
+from anchordesk.live.show_session import ShowSession
+from anchordesk.live.snapshot import SessionMode
+from anchordesk.store import StoreWriter
+from anchordesk.store.report import build_report
+
+from .test_round_eleven_seams import SHOW
+
+T0 = 1_790_000_000.0  # the first run's start on the wall clock
+
+
+class WallClock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def run(path: Path, wall: WallClock) -> tuple[ShowSession, ShowRuntime]:
+    """One run of ``anchordesk live --session PATH`` on the wall clock ``wall``."""
+    runtime = ShowRuntime(SHOW, 0.0)
+    session = ShowSession(
+        mode=SessionMode.LIVE,
+        runtime=runtime,
+        writer=StoreWriter(path),
+        feeds=[],
+        simulated=False,
+        wall_clock=wall,
+    )
+    runtime.tick(0.1)
+    return session, runtime
+
+
+def frames(runtime: ShowRuntime, wall: WallClock, started: float, until_s: float) -> None:
+    """The picture's frames, one a second of show clock, the wall clock going with them."""
+    now_s = 1.0
+    while now_s <= until_s:
+        wall.now = started + now_s
+        runtime.layers(now_s, (32, 18))
+        now_s += 1.0
+
+
+def heard(path: Path) -> str:
+    with sqlite3.connect(path) as db:
+        (value,) = db.execute("SELECT value FROM meta WHERE key = 'heard'").fetchone()
+    db.close()
+    return str(value)
+
+
+def test_a_heartbeat_an_older_versions_run_left_in_place_does_not_lengthen_that_run(
+    tmp_path: Path,
+) -> None:
+    """A show killed 40 s in (its last heartbeat at 36 s); the same command by an older
+    AnchorDesk (no heartbeat: it neither clears nor rewrites ``heard``), killed at once; the
+    same command again, 5 s. Before: the third run took the first run's heartbeat for the
+    second's and laid the second run's clock from the first's wall time: the mug 2:20 of
+    the ~0:41 of show the file holds. The heartbeat counts only for the run that wrote it."""
+    path = tmp_path / "show.adsession"
+    wall = WallClock(T0)
+    first, runtime = run(path, wall)
+    runtime.start_deal(3.0, sku="MUG", price=Decimal("20.00"), seconds=600)
+    frames(runtime, wall, T0, 40.0)
+    first.close_store()
+    first_beat = heard(path)
+
+    wall.now = T0 + 100.0
+    older, runtime = run(path, wall)
+    older.close_store()
+    with sqlite3.connect(path) as db:  # what an older version's run leaves
+        db.execute("UPDATE meta SET value = ? WHERE key = 'heard'", (first_beat,))
+    db.close()
+
+    wall.now = T0 + 200.0
+    again, runtime = run(path, wall)
+    frames(runtime, wall, T0 + 200.0, 5.0)
+    runtime.stop_deal(5.0, sku="MUG")
+    again.close_store()
+    (mug,) = build_report(path).timings
+    assert mug.actual_s is not None
+    assert 40.0 <= mug.actual_s <= 42.0  # 36 s, the older run's 0 s, 5 s
+
+
+def test_a_wall_clock_set_back_between_two_runs_still_ends_the_cut_off_deal(
+    tmp_path: Path,
+) -> None:
+    """A deal live when the show was killed 40 s in; the wall clock set back an hour (a
+    clock that ran ahead, fixed) before the same command. Before: every row of the killed
+    run and its heartbeat read as later than now and were taken for damaged ones: the deal
+    was never ended ("still running at the end" of a deal no screen had) and the quiet
+    stretch before the kill was lost again ("Plan and actual" 0:13 for ~0:46)."""
+    path = tmp_path / "show.adsession"
+    wall = WallClock(T0)
+    first, runtime = run(path, wall)
+    runtime.start_deal(3.0, sku="MUG", price=Decimal("20.00"), seconds=600)
+    frames(runtime, wall, T0, 40.0)
+    first.close_store()
+
+    wall.now = T0 - 3600.0
+    again, runtime = run(path, wall)
+    assert [deal.deal_id for deal in again.ledger.live_deals()] == ["segment-0"]  # its own
+    frames(runtime, wall, T0 - 3600.0, 10.0)
+    runtime.stop_deal(10.0, sku="MUG")
+    again.close_store()
+    report = build_report(path)
+    cut = next(deal for deal in report.ledger.deals if deal.deal_id == "deal-1")
+    assert cut.end_reason == "interrupted"
+    assert cut.ended_at is not None and T0 + 35.0 <= cut.ended_at <= T0 + 41.0
+    (mug,) = report.timings
+    assert mug.actual_s is not None and 45.0 <= mug.actual_s <= 47.0
