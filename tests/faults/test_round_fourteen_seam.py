@@ -16,7 +16,8 @@ from anchordesk.live.runtime import ShowRuntime
 from anchordesk.live.show_session import ShowSession
 from anchordesk.live.snapshot import SessionMode
 from anchordesk.store import StoreWriter
-from anchordesk.store.report import build_report
+from anchordesk.store.report import build_report, report_text
+from anchordesk.store.report_html import report_html
 
 from .test_round_eleven_seams import SHOW
 
@@ -122,3 +123,25 @@ def test_a_wall_clock_set_back_between_two_runs_still_ends_the_cut_off_deal(
     assert cut.ended_at is not None and T0 + 35.0 <= cut.ended_at <= T0 + 41.0
     (mug,) = report.timings
     assert mug.actual_s is not None and 45.0 <= mug.actual_s <= 47.0
+
+
+def test_a_show_killed_and_read_before_any_other_run_lasts_until_its_heartbeat(
+    tmp_path: Path,
+) -> None:
+    """Real parts R14seam T2: ``anchordesk live`` killed 22 s in (nothing sold), then
+    ``anchordesk report``: "Duration 0:00", the mug "0:00" of "Plan and actual" — the report
+    never read the heartbeat that said the show ran 20 s. The same in the HTML and JSON."""
+    path = tmp_path / "show.adsession"
+    wall = WallClock(T0)
+    first, runtime = run(path, wall)
+    frames(runtime, wall, T0, 22.0)
+    first.close_store()
+
+    report = build_report(path)
+    assert report.started_at is not None and report.ended_at is not None
+    assert 20.0 <= report.ended_at - report.started_at <= 21.5
+    (mug,) = report.timings
+    assert mug.actual_s is not None and 20.0 <= mug.actual_s <= 21.5
+    assert "Duration    0:21" in report_text(report)
+    assert report.to_json()["duration_s"] == report.relative_s(report.ended_at)
+    assert "0:21" in report_html(report)
