@@ -8,6 +8,7 @@ read back from the file.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -145,3 +146,26 @@ def test_a_show_killed_and_read_before_any_other_run_lasts_until_its_heartbeat(
     assert "Duration    0:21" in report_text(report)
     assert report.to_json()["duration_s"] == report.relative_s(report.ended_at)
     assert "0:21" in report_html(report)
+
+
+def test_why_the_feeds_stopped_kept_without_its_values_is_said_in_english(
+    tmp_path: Path,
+) -> None:
+    """A session whose ``feeds_stopped`` words lack a value their template names (a damaged
+    page, a hand edit, another version's names): ``anchordesk report`` ended in a traceback
+    ("KeyError: 'kind'"), or with no values at all said the template's braces "{error}
+    ({kind})". The feeds' English status is said instead, in every language and the page."""
+    path = tmp_path / "show.adsession"
+    first, _runtime = run(path, WallClock(T0))
+    first.close_store()
+    status = '[{"source": "json", "state": "stopped", "last_error": "the feeds stopped: boom"}]'
+    for params in ({"error": "boom"}, {}):
+        words = json.dumps({"template": "{error} ({kind})", "params": params})
+        with sqlite3.connect(path) as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('feed_status', ?)", (status,))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('feeds_stopped', ?)", (words,))
+        db.close()
+        report = build_report(path)
+        for language in ("en", "zh_CN", "ja"):
+            assert "the feeds stopped: boom" in report_text(report, language), params
+            assert "the feeds stopped: boom" in report_html(report, language), params
