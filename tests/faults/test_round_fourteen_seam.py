@@ -169,3 +169,30 @@ def test_why_the_feeds_stopped_kept_without_its_values_is_said_in_english(
         for language in ("en", "zh_CN", "ja"):
             assert "the feeds stopped: boom" in report_text(report, language), params
             assert "the feeds stopped: boom" in report_html(report, language), params
+
+
+def test_a_feed_that_failed_once_and_recovered_is_not_said_stopped_by_the_report(
+    tmp_path: Path,
+) -> None:
+    """Real parts R14seam T-flaky: ``anchordesk live`` with a JSON feed answering 503 to its
+    first request and well to the ten after it, stopped with SIGTERM: the report said
+    "Feeds  server busy (HTTP 503)" (the page and every language too), as if an error had
+    stopped the feeds: a feed keeps its last error after it recovers, and every feed is
+    "stopped" at the end. The status below is the one that run kept."""
+    path = tmp_path / "show.adsession"
+    first, _runtime = run(path, WallClock(T0))
+    first.close_store()
+    status = [
+        {"source": "json", "state": "stopped", "requests": 11, "errors": 1,
+         "consecutive_errors": 0, "items": 0, "last_error": "server busy (HTTP 503)",
+         "next_poll_in_s": None, "quota_units": 0, "note": ""}
+    ]  # fmt: skip
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('feed_status', ?)", (json.dumps(status),))
+    db.close()
+    report = build_report(path)
+    assert report.feeds_stopped == ""
+    assert report.to_json()["feeds_stopped"] == ""
+    for language in ("en", "zh_CN", "ja"):
+        assert "HTTP 503" not in report_text(report, language)
+        assert "HTTP 503" not in report_html(report, language)

@@ -288,6 +288,11 @@ def _alive_at(beat: Heartbeat) -> ShowEventRecord:
     )
 
 
+# How the feeds' hub begins the status of every feed an error no rule foresaw stopped
+# (feeds/hub.py ``run``; docs/session-data.md).
+FEEDS_STOPPED_PREFIX = "the feeds stopped: "
+
+
 def _feeds_stopped(feed_status: str | None) -> str:
     """The reason an error stopped the feeds, from the session's ``feed_status`` (a list of
     each feed's last health, kept by the feeds' hub), or "". A damaged value says nothing."""
@@ -300,7 +305,10 @@ def _feeds_stopped(feed_status: str | None) -> str:
     for health in healths:
         if isinstance(health, dict) and health.get("state") == "stopped":
             reason = health.get("last_error")
-            if isinstance(reason, str) and reason:
+            # Only the hub's own reason: a feed keeps its last error after it recovered, and
+            # every feed is "stopped" at the end of a show. A 503 answered once, early in a
+            # show whose feed then ran well, was said as why the feeds stopped.
+            if isinstance(reason, str) and reason.startswith(FEEDS_STOPPED_PREFIX):
                 return escape_controls(" ".join(reason.split())[:500])
     return ""
 
