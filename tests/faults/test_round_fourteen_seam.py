@@ -196,3 +196,32 @@ def test_a_feed_that_failed_once_and_recovered_is_not_said_stopped_by_the_report
     for language in ("en", "zh_CN", "ja"):
         assert "HTTP 503" not in report_text(report, language)
         assert "HTTP 503" not in report_html(report, language)
+
+
+def test_a_run_whose_wall_clock_was_set_back_is_read_after_the_run_before(
+    tmp_path: Path,
+) -> None:
+    """Real parts R14seam T-back: ``anchordesk live`` under libfaketime an hour ahead, killed
+    25 s in with the mug's planned deal live; the same command on the true clock, 12 s,
+    SIGTERM. The file said the first deal was cut off; the report read the second run's rows
+    an hour before the first's and replayed them first: the first run's deal "stopped by the
+    operator" (by the second run's deal of the same id), "Duration 0:20" for 0:31 of show."""
+    path = tmp_path / "show.adsession"
+    ahead = WallClock(T0 + 3600.0)
+    first, runtime = run(path, ahead)
+    frames(runtime, ahead, T0 + 3600.0, 20.0)
+    first.close_store()
+
+    wall = WallClock(T0)
+    again, runtime = run(path, wall)
+    frames(runtime, wall, T0, 10.0)
+    runtime.stop_deal(10.0, sku="MUG")
+    again.close_store()
+    report = build_report(path)
+    cut, stopped = report.ledger.deals
+    assert (cut.deal_id, cut.end_reason) == ("segment-0", "interrupted")
+    assert (stopped.deal_id, stopped.end_reason) == ("segment-0", "stopped")
+    assert report.started_at is not None and report.ended_at is not None
+    assert 26.0 <= report.ended_at - report.started_at <= 27.0  # 16 s (its last beat), 10 s
+    (mug,) = report.timings
+    assert mug.actual_s is not None and 26.0 <= mug.actual_s <= 27.0

@@ -281,7 +281,7 @@ def _alive_at(beat: Heartbeat) -> ShowEventRecord:
     """The heartbeat as the moment its run was last heard of (the event the run continuing
     the file keeps, live/show_session.py)."""
     return ShowEventRecord(
-        id=f"last-heard:{beat.run}",
+        id=f"heard:{beat.run}",  # not the id of the event a continuing run keeps
         kind=RUN_LAST_HEARD,
         at=beat.at,
         data={"kind": RUN_LAST_HEARD, "run": beat.run, "at_s": beat.at_s},
