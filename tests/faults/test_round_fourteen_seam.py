@@ -16,6 +16,7 @@ from pathlib import Path
 from anchordesk.live.runtime import ShowRuntime
 from anchordesk.live.show_session import ShowSession
 from anchordesk.live.snapshot import SessionMode
+from anchordesk.show.prompts import DEAL_ENDING, STOCK_SHORT, DealSituation, PromptInputs
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report, report_text
 from anchordesk.store.report_html import report_html
@@ -225,3 +226,38 @@ def test_a_run_whose_wall_clock_was_set_back_is_read_after_the_run_before(
     assert 26.0 <= report.ended_at - report.started_at <= 27.0  # 16 s (its last beat), 10 s
     (mug,) = report.timings
     assert mug.actual_s is not None and 26.0 <= mug.actual_s <= 27.0
+
+
+def test_a_killed_runs_deal_prompts_neither_stay_on_the_board_nor_silence_the_next_run(
+    tmp_path: Path,
+) -> None:
+    """Real parts R14seam T-multi: four runs of one session (three kill -9s): the phone and
+    the board of the fourth listed four "Stoneware Mug sells out in ~1 min" prompts, one per
+    run's visit of the segment, three of them with "3 left" when 2 were left. And the mug's
+    planned deal, "segment-0" in every run, had its "deal ending" prompt in the first run
+    only: the next run's deal of the same id ended with no word. A deal's or a segment
+    visit's prompt ends with the run that kept it."""
+    path = tmp_path / "show.adsession"
+    wall = WallClock(T0)
+    first, _runtime = run(path, wall)
+    ending = DealSituation("segment-0", "MUG", "Mug", 20.0, 3, 3)
+    short = {"on_screen_sku": "MUG", "on_screen_title": "Mug", "on_screen_stock_left": 3}
+    fired = first.board.prompt_now(
+        PromptInputs(
+            now=T0 + 280.0,
+            live_deals=(ending,),
+            on_screen_sells_out_in_s=60.0,
+            segment_started_at=T0,
+            segment_left_s=320.0,
+            **short,  # type: ignore[arg-type]
+        )
+    )
+    assert {prompt.rule for prompt in fired} == {DEAL_ENDING, STOCK_SHORT}
+    first.close_store()  # killed
+
+    wall.now = T0 + 300.0
+    again, _runtime = run(path, wall)
+    assert again.board.prompts.active(T0 + 300.0) == ()
+    fired = again.board.prompt_now(PromptInputs(now=T0 + 580.0, live_deals=(ending,)))
+    assert [prompt.key for prompt in fired] == ["deal_ending:segment-0"]
+    again.close_store()
