@@ -31,10 +31,11 @@ STEP_S = 30.0
 # The events whose show clock is the moment they were kept: the run sheet's own changes. An
 # event an order caused (stock_changed, a deal sold out) carries the show time of the last
 # frame before it, which lags when the show clock is driven by hand, so it names no moment.
-# ``run_last_heard`` is a killed run's heartbeat: its wall and show clocks read together.
-_CLOCKED_KINDS = frozenset(
-    {"show_started", "segment_started", "segment_ended", "show_finished", "run_last_heard"}
-)
+_CLOCKED_KINDS = frozenset({"show_started", "segment_started", "segment_ended", "show_finished"})
+# A run's heartbeat (kept by the run continuing the file, or read by the report): its wall
+# and show clocks read together, but up to a beat behind the run's last change, so never a
+# new run of its own.
+_HEARD_KIND = "run_last_heard"
 # The show clock restarts at 0 when a session is continued by a new run: not a step.
 _RESTART_S = 1.0
 # How far after the run before's last moment a run set back between runs is read to start.
@@ -74,6 +75,15 @@ class SteadyClock:
         latest = -math.inf  # the run's latest row so far, steadied (a deal its end cut off)
         for event in events:
             at_s = _number(event.data.get("at_s"))
+            if event.kind == _HEARD_KIND and at_s is not None and in_era(event.at):
+                if self._epochs and abs(event.at - at_s - self._epochs[-1].offset_s) <= STEP_S:
+                    # The run was alive then: its stretch lasts until there.
+                    before = self._epochs[-1]
+                    before.last_show_s = max(before.last_show_s, at_s)
+                    latest = max(latest, event.at - correction)
+                    if previous is not None and at_s > previous[0]:
+                        previous = (at_s, previous[1])
+                continue
             if event.kind not in _CLOCKED_KINDS or at_s is None or not in_era(event.at):
                 if self._epochs and in_era(event.at):
                     before = self._epochs[-1]
@@ -82,7 +92,8 @@ class SteadyClock:
                         latest = max(latest, event.at - correction)
                 continue
             offset = event.at - at_s
-            if previous is None or at_s < previous[0] - _RESTART_S:
+            restart = event.kind == "show_started" and previous is not None
+            if previous is None or restart or at_s < previous[0] - _RESTART_S:
                 # The first, or a new run of the session: a new show clock, the wall clock
                 # as it now is (the time between two runs is wall time). A run that starts
                 # before the one before it was last heard of had its wall clock set back in
