@@ -17,8 +17,9 @@ from anchordesk.live.runtime import ShowRuntime
 from anchordesk.live.show_session import ShowSession
 from anchordesk.live.snapshot import SessionMode
 from anchordesk.show.prompts import DEAL_ENDING, STOCK_SHORT, DealSituation, PromptInputs
-from anchordesk.store import StoreWriter
+from anchordesk.store import ShowEventRecord, StoreWriter
 from anchordesk.store.report import build_report, report_text
+from anchordesk.store.report_clock import SteadyClock
 from anchordesk.store.report_html import report_html
 
 from .test_round_eleven_seams import SHOW
@@ -261,3 +262,19 @@ def test_a_killed_runs_deal_prompts_neither_stay_on_the_board_nor_silence_the_ne
     fired = again.board.prompt_now(PromptInputs(now=T0 + 580.0, live_deals=(ending,)))
     assert [prompt.key for prompt in fired] == ["deal_ending:segment-0"]
     again.close_store()
+
+
+def test_a_heartbeat_behind_the_shows_last_change_moves_no_time_of_the_report() -> None:
+    """A show ended cleanly keeps its last heartbeat up to a beat before its end, which the
+    report now reads: taken for a moment of the run sheet, it opened a stretch of its own and
+    moved the rows after it by the 4 s it lagged."""
+    events = [
+        ShowEventRecord("r-1", "show_started", T0, {"at_s": 0.0}),
+        ShowEventRecord("r-2", "segment_started", T0, {"at_s": 0.0}),
+        ShowEventRecord("r-3", "show_finished", T0 + 100.0, {"at_s": 100.0}),
+        ShowEventRecord("heard:r", "run_last_heard", T0 + 96.0, {"at_s": 96.0}),
+    ]
+    clock = SteadyClock(events)
+    assert clock.steps == 0
+    assert [event.at for event in clock.events(events)] == [event.at for event in events]
+    assert clock.times([T0 + 50.0, T0 + 99.0]) == [T0 + 50.0, T0 + 99.0]
