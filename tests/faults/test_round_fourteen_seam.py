@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -278,3 +279,52 @@ def test_a_heartbeat_behind_the_shows_last_change_moves_no_time_of_the_report() 
     assert clock.steps == 0
     assert [event.at for event in clock.events(events)] == [event.at for event in events]
     assert clock.times([T0 + 50.0, T0 + 99.0]) == [T0 + 50.0, T0 + 99.0]
+
+
+def test_numbers_too_large_for_a_float_in_a_session_file_end_neither_report_nor_resume(
+    tmp_path: Path,
+) -> None:
+    """JSON's integers have no bound: a session whose heartbeat time, a show event's show
+    clock or the kept show's stock is a 401-digit integer (a hand edit, a damaged page) ended
+    ``anchordesk live --session`` and ``anchordesk report`` in "OverflowError: int too large
+    to convert to float" (R14seam T-huge: every number of a four-run session's events and
+    meta, one at a time). Such a number is no time; such a show is listed unreadable."""
+    huge = "1" + "0" * 400
+
+    def beat(at: str, at_s: str) -> Callable[[str], str]:
+        return lambda _: '{"run": "x", "at": ' + at + ', "at_s": ' + at_s + "}"
+
+    def put(before: str, after: str) -> Callable[[str], str]:
+        return lambda data: data.replace(before, after)
+
+    for table, key, edit in (
+        ("meta", "heard", beat("1790000000", huge)),
+        ("meta", "heard", beat(huge, "5")),
+        ("show_events", "segment_started", put('"at_s": 0.0', f'"at_s": {huge}')),
+        ("meta", "show", put('"stock": 5', f'"stock": {huge}')),
+    ):
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.adsession"
+        wall = WallClock(T0)
+        first, runtime = run(path, wall)
+        frames(runtime, wall, T0, 6.0)
+        first.close_store()
+        with sqlite3.connect(path) as db:
+            if table == "meta":
+                (value,) = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+                db.execute("UPDATE meta SET value = ? WHERE key = ?", (edit(value), key))
+            else:
+                rowid, data = db.execute(
+                    "SELECT rowid, data FROM show_events WHERE kind = ?", (key,)
+                ).fetchone()
+                assert edit(data) != data
+                db.execute("UPDATE show_events SET data = ? WHERE rowid = ?", (edit(data), rowid))
+        db.close()
+        report = build_report(path)
+        assert report_text(report) and report.to_json()
+        again, runtime = run(path, wall)  # the same command again
+        frames(runtime, wall, T0, 2.0)
+        again.close_store()
+        assert build_report(path).ledger.orders == 0
+    assert [row.problem for row in report.unreadable_rows] == [
+        "the show kept in the session: stock out of range (10000000000000000000)"
+    ]

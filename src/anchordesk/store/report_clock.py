@@ -198,8 +198,19 @@ class SteadyClock:
         ]
 
 
-def _number(value: object) -> float | None:
+def json_number(value: object) -> float | None:
+    """A number JSON kept (a show event's data, a meta value) as a finite float; None for
+    anything else. JSON's integers have no bound: a 401-digit one (a hand edit, a damaged
+    page) ended the report and the resume in "OverflowError: int too large to convert"."""
     if not isinstance(value, int | float) or isinstance(value, bool):
         return None
-    number = float(value)
-    return number if math.isfinite(number) and abs(number) <= 1e7 else None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _number(value: object) -> float | None:
+    number = json_number(value)
+    return number if number is not None and abs(number) <= 1e7 else None

@@ -16,11 +16,10 @@ rows the file holds last, read on that run's clocks:
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from anchordesk.store.report_clock import STEP_S, in_era
+from anchordesk.store.report_clock import STEP_S, in_era, json_number
 from anchordesk.store.session import ShowEventRecord
 
 #: The session's meta key a running show rewrites with its heartbeat.
@@ -52,12 +51,11 @@ def read_heartbeat(kept: str | None) -> Heartbeat | None:
         return None
     if not isinstance(beat, dict):
         return None
-    run, at, at_s = beat.get("run"), beat.get("at"), beat.get("at_s")
-    numbers = [n for n in (at, at_s) if isinstance(n, int | float) and not isinstance(n, bool)]
-    if not isinstance(run, str) or not run or len(numbers) != 2:
+    run = beat.get("run")
+    wall, show_s = json_number(beat.get("at")), json_number(beat.get("at_s"))
+    if not isinstance(run, str) or not run or wall is None or show_s is None:
         return None
-    wall, show_s = float(numbers[0]), float(numbers[1])
-    if not (in_era(wall) and math.isfinite(show_s) and 0.0 <= show_s <= _MAX_SHOW_CLOCK_S):
+    if not (in_era(wall) and 0.0 <= show_s <= _MAX_SHOW_CLOCK_S):
         return None
     return Heartbeat(run[:64], wall, show_s)
 
@@ -81,16 +79,14 @@ def last_heartbeat(
     last_run: str | None = None
     offset: float | None = None  # wall minus show clock at the last run's latest change
     for event in events:
-        at_s = event.data.get("at_s")
-        if event.kind not in _CLOCKED_KINDS or not isinstance(at_s, int | float):
-            continue
-        if isinstance(at_s, bool) or not math.isfinite(at_s) or not in_era(event.at):
+        at_s = json_number(event.data.get("at_s"))
+        if event.kind not in _CLOCKED_KINDS or at_s is None or not in_era(event.at):
             continue
         run = event_run(event)
         if event.kind == "show_started":
             last_run, offset = run, None
         if run is not None and run == last_run:
-            offset = event.at - float(at_s)
+            offset = event.at - at_s
     if last_run != beat.run or offset is None:
         return None
     if abs((beat.at - beat.at_s) - offset) <= STEP_S or (now is not None and beat.at <= now):
