@@ -151,12 +151,16 @@ def test_conversion_and_segment_figures_equal_what_the_feed_served(tmp_path: Pat
 
 
 def test_a_continued_session_file_keeps_its_prompts_fired_and_dismissed(tmp_path: Path) -> None:
-    from anchordesk.show.prompts import DealSituation, PromptInputs
+    from anchordesk.show.prompts import PromptInputs
 
     path = tmp_path / "again.adsession"
+    # A situation that outlives a run: the mug on screen sold out. (A deal's prompt ends
+    # with its run, whose deals a restart ends: tests/faults/test_round_fourteen_seam.py.)
     inputs = PromptInputs(
         T0 + 5,
-        live_deals=[DealSituation("d1", "MUG", "Mug", 20.0, 90, 100)],
+        on_screen_sku="MUG",
+        on_screen_title="Mug",
+        on_screen_stock_left=0,
         questions=(),
     )
 

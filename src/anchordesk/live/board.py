@@ -26,9 +26,11 @@ from anchordesk.show.board import (
 from anchordesk.show.feed_items import Comment
 from anchordesk.show.ledger import Ledger
 from anchordesk.show.prompts import (
+    DEAL_ENDING,
     PROMPT_DISMISSED_EVENT,
     PROMPT_EVENT,
     QUESTION_WAITING,
+    STOCK_SHORT,
     DealSituation,
     Prompt,
     PromptDesk,
@@ -43,6 +45,10 @@ if TYPE_CHECKING:  # the store loads only when a session keeps anything (live/sh
     from anchordesk.store.session import ShowEventRecord
 
 log = logging.getLogger(__name__)
+
+# The prompts about a situation of one run: a deal (its id is used again by the next run's
+# planned deal) and a segment's visit.
+_ENDS_WITH_ITS_RUN = frozenset({DEAL_ENDING, STOCK_SHORT})
 
 # The figures are recomputed at most this often while nothing new arrived (the window polls
 # the snapshot ten times a second; the rates only move by the second).
@@ -129,14 +135,22 @@ class SessionBoard:
             )
 
     def restore(self, events: Sequence[ShowEventRecord]) -> None:
-        """A session file continued: the deals' quotas and the prompts already fired."""
+        """A session file continued: the deals' quotas and the prompts already fired.
+
+        A prompt about a deal or a segment's visit of the run before is not: that deal and
+        that visit ended with the run (killed). Kept, they stayed on the board beside this
+        run's own (four "sells out in ~1 min" after three restarts, with the stock of then),
+        and this run's planned deal, of the same id, never had its "deal ending" prompt."""
         for event in events:
             self.show_event(event.kind, event.data)
             prompt = prompt_from_data(event.at, event.data) if event.kind == PROMPT_EVENT else None
             if prompt is not None:
-                self.prompts.keep(prompt)
+                if prompt.rule not in _ENDS_WITH_ITS_RUN:
+                    self.prompts.keep(prompt)
             elif event.kind == PROMPT_DISMISSED_EVENT:
-                self.prompts.dismissed.add(str(event.data.get("key", "")))
+                key = str(event.data.get("key", ""))
+                if key.partition(":")[0] not in _ENDS_WITH_ITS_RUN:
+                    self.prompts.dismissed.add(key)
 
     # -- reading ------------------------------------------------------------------------------
 

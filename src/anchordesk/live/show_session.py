@@ -22,7 +22,6 @@ import contextlib
 import itertools
 import json
 import logging
-import math
 import secrets
 import threading
 import time
@@ -64,6 +63,13 @@ from anchordesk.store.session import (
     StoredOrderUpdate,
     StoredViewerSample,
 )
+from anchordesk.store.session_heartbeat import (
+    HEARTBEAT_EVERY_S,
+    HEARTBEAT_META,
+    RUN_LAST_HEARD,
+    Heartbeat,
+    last_heartbeat,
+)
 
 #: A command the operator gave, kept with its origin ("remote" for the control API).
 #: ``data``: {"command": name, "origin": str, "arguments": {...}}. The report ignores it.
@@ -71,16 +77,10 @@ COMMAND = "command"
 #: A deal's end reason in the file when the run that kept it live stopped without ending it
 #: (killed): the run continuing the file ends it so (``report``: "cut off: the program stopped").
 INTERRUPTED = "interrupted"
-#: The moment a killed run was last heard of, kept by the run continuing the file (data:
-#: {"run": the killed run's id, "at_s": its show clock then}). The report lays the runs'
-#: show clocks end to end from it; the ledger and the board ignore it.
-RUN_LAST_HEARD = "run_last_heard"
-#: The session's meta key a running show rewrites every ``HEARTBEAT_EVERY_S`` of its clock:
-#: {"run", "at" (wall), "at_s" (show clock)}. Without it a quiet stretch (no order, comment
-#: or viewer count) before a kill -9 was lost: "Plan and actual" and a cut-off deal ended at
-#: the killed run's last row (R12 resume F5: 0:21 for ~31 s of show).
-HEARTBEAT_META = "heard"
-HEARTBEAT_EVERY_S = 5.0
+# The session's meta key a running show rewrites every ``HEARTBEAT_EVERY_S`` of its clock:
+# {"run", "at" (wall), "at_s" (show clock)} (store/session_heartbeat.py). Without it a quiet
+# stretch (no order, comment or viewer count) before a kill -9 was lost: "Plan and actual"
+# and a cut-off deal ended at the killed run's last row (R12 resume F5: 0:21 for ~31 s).
 
 log = logging.getLogger(__name__)
 
@@ -282,9 +282,16 @@ class ShowSession:
         # (a damaged one, a hand edit: year 2150) ended its deals a century on here, while the
         # report, reading the rows in time order, had this run's start stop them.
         now = self._wall_clock()
+        # The killed run's heartbeat, when it is that run's: kept by an older AnchorDesk's run
+        # in between, it laid that run's clock from the other's wall time. On the run's own
+        # clocks it counts even when later than now (the wall clock set back between runs):
+        # then the deal it kept live was never ended, "still running at the end".
+        last_alive = last_heartbeat(heartbeat, events, now)
+        # Rows up to the heartbeat's next beat are that run's too.
+        latest = now if last_alive is None else max(now, last_alive.at + HEARTBEAT_EVERY_S)
 
         def before_now(at: float) -> bool:
-            return in_era(at) and at <= now
+            return in_era(at) and at <= latest
 
         # The comments' times are sorted: the newest before now is found from the end.
         newest_comment = next((at for at in reversed(comment_times) if before_now(at)), None)
@@ -299,10 +306,9 @@ class ShowSession:
             )
             if before_now(at)
         ]
-        last_alive = _heartbeat_moment(heartbeat)
-        if last_alive is not None and before_now(last_alive[1]):
-            self._keep_last_heard(*last_alive)
-            heard.append(last_alive[1])
+        if last_alive is not None:
+            self._keep_last_heard(last_alive)
+            heard.append(last_alive.at)
         if heard:
             self._end_interrupted_deals(max(heard))
         if self.runtime is not None:
@@ -323,15 +329,15 @@ class ShowSession:
         )
         return True
 
-    def _keep_last_heard(self, run: str, at: float, at_s: float) -> None:
+    def _keep_last_heard(self, beat: Heartbeat) -> None:
         """The killed run's last heartbeat as a show event (the report's clocks), and the
         heartbeat cleared: this run, killed before its own first one, must not lay its clock
         from the run before's."""
         record = ShowEventRecord(
             id=f"last-heard:{self._event_run}",
             kind=RUN_LAST_HEARD,
-            at=at,
-            data={"kind": RUN_LAST_HEARD, "run": run, "at_s": at_s},
+            at=beat.at,
+            data={"kind": RUN_LAST_HEARD, "run": beat.run, "at_s": beat.at_s},
         )
 
         # As a show event (kept in the order of the others, before this run's start), not
@@ -877,24 +883,6 @@ class ShowSession:
             with contextlib.suppress(ValueError):
                 self.runtime.time_listeners.remove(self._heartbeat)
         self.writer.close(timeout_s)
-
-
-def _heartbeat_moment(kept: str | None) -> tuple[str, float, float] | None:
-    """(run, wall time, show clock) of a kept heartbeat; None when absent or damaged."""
-    try:
-        beat = json.loads(kept) if kept else None
-    except ValueError:
-        return None
-    if not isinstance(beat, dict):
-        return None
-    run, at, at_s = beat.get("run"), beat.get("at"), beat.get("at_s")
-    numbers = [n for n in (at, at_s) if isinstance(n, int | float) and not isinstance(n, bool)]
-    if not isinstance(run, str) or len(numbers) != 2:
-        return None
-    at, at_s = float(numbers[0]), float(numbers[1])
-    if not (in_era(at) and math.isfinite(at_s) and 0.0 <= at_s <= 1e7):
-        return None
-    return run[:64], at, at_s
 
 
 def audience_view(runtime: ShowRuntime) -> Callable[[float], AudienceView]:

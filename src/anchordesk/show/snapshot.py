@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from anchordesk.show.model import DealPlan, Product, Segment, Show
+from anchordesk.show.validate import MAX_SEGMENT_SECONDS, MAX_STOCK
 
 
 def show_snapshot(show: Show) -> dict[str, Any]:
@@ -56,7 +57,7 @@ def show_from_snapshot(data: Mapping[str, Any]) -> Show:
                 sku=str(p["sku"]),
                 title=str(p.get("title", "")),
                 price=Decimal(str(p.get("price", "0"))),
-                stock=int(p.get("stock", 0)),
+                stock=_bounded(p.get("stock", 0), MAX_STOCK, "stock"),
                 currency=p.get("currency"),
             )
             for p in data.get("products", [])
@@ -64,16 +65,28 @@ def show_from_snapshot(data: Mapping[str, Any]) -> Show:
         rundown=tuple(
             Segment(
                 title=str(s.get("title", "")),
-                seconds=int(s.get("seconds", 0)),
+                seconds=_bounded(s.get("seconds", 0), MAX_SEGMENT_SECONDS, "seconds"),
                 sku=s.get("sku"),
                 deal=None
                 if not s.get("deal")
                 else DealPlan(
                     price=Decimal(str(s["deal"]["price"])),
-                    seconds=int(s["deal"]["seconds"]),
-                    stock=s["deal"].get("stock"),
+                    seconds=_bounded(s["deal"]["seconds"], MAX_SEGMENT_SECONDS, "deal seconds"),
+                    stock=None
+                    if s["deal"].get("stock") is None
+                    else _bounded(s["deal"]["stock"], MAX_STOCK, "deal stock"),
                 ),
             )
             for s in data.get("rundown", [])
         ),
     )
+
+
+def _bounded(value: object, limit: int, name: str) -> int:
+    """A count the show file's limits allow: the show this program kept was checked against
+    them, so anything else is a damaged or hand-edited file (a 401-digit stock ended the
+    report in "OverflowError: int too large to convert to float")."""
+    number: int = int(value)  # type: ignore[call-overload]
+    if not 0 <= number <= limit:
+        raise ValueError(f"{name} out of range ({str(number)[:20]})")
+    return number

@@ -49,6 +49,12 @@ from anchordesk.store.session import (
     StoreError,
     UnreadableRow,
 )
+from anchordesk.store.session_heartbeat import (
+    HEARTBEAT_META,
+    RUN_LAST_HEARD,
+    Heartbeat,
+    last_heartbeat,
+)
 
 # A show event the feeds record once the live show took an order: which deal each line was sold
 # in. ``data``: {"source", "order_id", "deals": {sku: deal_id or null}, "accepted": {sku: n}}.
@@ -271,6 +277,22 @@ def replay_session(
     )
 
 
+def _alive_at(beat: Heartbeat) -> ShowEventRecord:
+    """The heartbeat as the moment its run was last heard of (the event the run continuing
+    the file keeps, live/show_session.py)."""
+    return ShowEventRecord(
+        id=f"heard:{beat.run}",  # not the id of the event a continuing run keeps
+        kind=RUN_LAST_HEARD,
+        at=beat.at,
+        data={"kind": RUN_LAST_HEARD, "run": beat.run, "at_s": beat.at_s},
+    )
+
+
+# How the feeds' hub begins the status of every feed an error no rule foresaw stopped
+# (feeds/hub.py ``run``; docs/session-data.md).
+FEEDS_STOPPED_PREFIX = "the feeds stopped: "
+
+
 def _feeds_stopped(feed_status: str | None) -> str:
     """The reason an error stopped the feeds, from the session's ``feed_status`` (a list of
     each feed's last health, kept by the feeds' hub), or "". A damaged value says nothing."""
@@ -283,7 +305,10 @@ def _feeds_stopped(feed_status: str | None) -> str:
     for health in healths:
         if isinstance(health, dict) and health.get("state") == "stopped":
             reason = health.get("last_error")
-            if isinstance(reason, str) and reason:
+            # Only the hub's own reason: a feed keeps its last error after it recovered, and
+            # every feed is "stopped" at the end of a show. A 503 answered once, early in a
+            # show whose feed then ran well, was said as why the feeds stopped.
+            if isinstance(reason, str) and reason.startswith(FEEDS_STOPPED_PREFIX):
                 return escape_controls(" ".join(reason.split())[:500])
     return ""
 
@@ -316,6 +341,7 @@ def build_report(path: Path) -> SessionReport:
         show_json = store.meta("show")
         feed_status = store.meta("feed_status")
         feeds_stopped_kept = store.meta("feeds_stopped")
+        heard = store.meta(HEARTBEAT_META)
         comments = store.comments()
         orders = store.orders()
         updates = store.order_updates()
@@ -328,6 +354,12 @@ def build_report(path: Path) -> SessionReport:
     finally:
         store.close()
     show = _kept_show(show_json, unreadable)
+    # The last run's heartbeat: the show was alive then, even if nothing was kept for a while
+    # (a run killed, or read while it runs). Without it a show killed 22 s in, nothing sold,
+    # read "Duration 0:00" and its first segment "0:00" of the 20 s it ran.
+    beat = last_heartbeat(heard, events)
+    if beat is not None:
+        events = [*events, _alive_at(beat)]
     # Durations and minutes on the show's clock: a wall-clock step mid-show taken out.
     clock = SteadyClock(events)
     events = clock.events(events)

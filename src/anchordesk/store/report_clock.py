@@ -32,8 +32,14 @@ STEP_S = 30.0
 # event an order caused (stock_changed, a deal sold out) carries the show time of the last
 # frame before it, which lags when the show clock is driven by hand, so it names no moment.
 _CLOCKED_KINDS = frozenset({"show_started", "segment_started", "segment_ended", "show_finished"})
+# A run's heartbeat (kept by the run continuing the file, or read by the report): its wall
+# and show clocks read together, but up to a beat behind the run's last change, so never a
+# new run of its own.
+_HEARD_KIND = "run_last_heard"
 # The show clock restarts at 0 when a session is continued by a new run: not a step.
 _RESTART_S = 1.0
+# How far after the run before's last moment a run set back between runs is read to start.
+_AFTER_S = 0.001
 # The wall times this program's era writes (1970: a clock never set; 2200-01-01). A time
 # outside (a hand edit, a damaged page) is no clock of the show: taken for a step it moved
 # every later time by 1e308 s, to infinity, and the report ended in "cannot convert float NaN
@@ -66,14 +72,44 @@ class SteadyClock:
         self._event_epoch: dict[str, int] = {}
         previous: tuple[float, float] | None = None  # (show clock, offset)
         correction = 0.0
+        latest = -math.inf  # the run's latest row so far, steadied (a deal its end cut off)
         for event in events:
             at_s = _number(event.data.get("at_s"))
+            if event.kind == _HEARD_KIND and at_s is not None and in_era(event.at):
+                if self._epochs and abs(event.at - at_s - self._epochs[-1].offset_s) <= STEP_S:
+                    # The run was alive then: its stretch lasts until there.
+                    before = self._epochs[-1]
+                    before.last_show_s = max(before.last_show_s, at_s)
+                    latest = max(latest, event.at - correction)
+                    if previous is not None and at_s > previous[0]:
+                        previous = (at_s, previous[1])
+                continue
             if event.kind not in _CLOCKED_KINDS or at_s is None or not in_era(event.at):
+                if self._epochs and in_era(event.at):
+                    before = self._epochs[-1]
+                    # Near the run's clocked span only: a damaged row in 2150 is no moment.
+                    if event.at - before.offset_s <= before.last_show_s + STEP_S:
+                        latest = max(latest, event.at - correction)
                 continue
             offset = event.at - at_s
-            if previous is None or at_s < previous[0] - _RESTART_S:
+            restart = event.kind == "show_started" and previous is not None
+            if previous is None or restart or at_s < previous[0] - _RESTART_S:
                 # The first, or a new run of the session: a new show clock, the wall clock
-                # as it now is (the time between two runs is wall time).
+                # as it now is (the time between two runs is wall time). A run that starts
+                # before the one before it was last heard of had its wall clock set back in
+                # between (a clock that ran ahead, fixed): its rows read before the other
+                # run's, the report replayed them first, and the killed run's deal cut off
+                # was "stopped by the operator" by its own start an hour later. That run
+                # starts just after the one before ended (the time between them is unknown).
+                if self._epochs:
+                    before = self._epochs[-1]
+                    ended = before.offset_s + before.last_show_s - before.correction_s
+                    ended = max(ended, latest)
+                    if event.at - correction <= ended:
+                        # Just after: a tie put this run's deal start before the end of the
+                        # deal of the same id the run before kept (starts go first).
+                        correction = event.at - ended - _AFTER_S
+                latest = -math.inf
                 self._epochs.append(_Epoch(correction, offset, at_s, at_s))
             elif abs(offset - previous[1]) > STEP_S:
                 correction += offset - previous[1]
@@ -162,8 +198,19 @@ class SteadyClock:
         ]
 
 
-def _number(value: object) -> float | None:
+def json_number(value: object) -> float | None:
+    """A number JSON kept (a show event's data, a meta value) as a finite float; None for
+    anything else. JSON's integers have no bound: a 401-digit one (a hand edit, a damaged
+    page) ended the report and the resume in "OverflowError: int too large to convert"."""
     if not isinstance(value, int | float) or isinstance(value, bool):
         return None
-    number = float(value)
-    return number if math.isfinite(number) and abs(number) <= 1e7 else None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _number(value: object) -> float | None:
+    number = json_number(value)
+    return number if number is not None and abs(number) <= 1e7 else None

@@ -8,7 +8,7 @@ from typing import Any
 
 from anchordesk.show.model import Show
 from anchordesk.show.timing import SegmentTiming, segment_timings
-from anchordesk.store.report_clock import in_era
+from anchordesk.store.report_clock import in_era, json_number
 from anchordesk.store.session import ShowEventRecord
 
 
@@ -150,10 +150,8 @@ _MAX_SHOW_CLOCK_S = 1e7
 
 
 def _number(value: object) -> float | None:
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return None
-    number = float(value)
-    return number if abs(number) <= _MAX_SHOW_CLOCK_S else None
+    number = json_number(value)
+    return number if number is not None and abs(number) <= _MAX_SHOW_CLOCK_S else None
 
 
 def _int(value: object) -> int | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import locale as system_locale
 import os
+import string
 from collections.abc import Mapping
 
 REPORT_LANGUAGES = ("en", "zh_CN", "ja")
@@ -299,6 +300,16 @@ def stop_reason_text(template: str, values: Mapping[str, str], language: str) ->
     None when the template is not one this version knows (a newer version's words)."""
     for message in ("feeds_stopped_certificates", "feeds_stopped_error"):
         if MESSAGES[message][0] == template:
+            # Values a damaged or hand-edited file lacks (or another version named otherwise):
+            # the English status is said instead. Filled in anyway, the report ended in a
+            # traceback ("KeyError: 'kind'"), or said the template's own braces.
+            if not all(_names(form) <= values.keys() for form in MESSAGES[message]):
+                return None
             words = text(language, message, **values)
             return text(language, "feeds_stopped", reason=words)
     return None
+
+
+def _names(template: str) -> set[str]:
+    """The values a message's template is filled with."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
