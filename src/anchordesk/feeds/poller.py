@@ -86,8 +86,15 @@ _RESPONSE_DEADLINE_TIMEOUTS = 3.0
 _RECENT_CURSORS = 1_000
 # Pages in a row asked at once ("more", a new cursor) that brought no new item, after which the
 # next is asked at the normal interval until one brings an item. A catch-up brings items; a
-# window read again after a failure (Shopify) or a run of kinds no show keeps takes a few.
+# window read again after a failure (Shopify) or a run of kinds no show keeps takes a few. A
+# page reading records its window had not read (``Page.read_new_records``) is not counted: a
+# bulk edit of 10,000 of the show's orders is 100 GraphQL pages of orders already kept, and
+# from the 51st on each was asked 2 s apart, every new order behind them 100 s late.
 _PAGES_AT_ONCE_WITHOUT_ITEMS = 50
+#: Records (orders) an adapter remembers having read in one window, for ``read_new_records``:
+#: past this many, pages read as no progress, so a server inventing records cannot keep the
+#: feed asking at once for ever (1,000 GraphQL pages, 400 REST pages).
+WINDOW_RECORDS_KEPT = 100_000
 
 
 def _cursor_key(cursor: str) -> str:
@@ -140,6 +147,10 @@ class Page:
     # The adapter moved on by itself with no item and no cursor (a token fetched, a chat id
     # found, a new page token of a window): ``more`` then counts as progress.
     advanced: bool = False
+    # The page read records (orders) not read before in its window, even if none is a new item:
+    # a window read again after a bulk edit of the show's orders (a fulfilment app) brings
+    # only orders already kept, and is still progress (see _PAGES_AT_ONCE_WITHOUT_ITEMS).
+    read_new_records: bool = False
     ended: bool = False  # the feed is over after these items
     malformed_items: int = 0
 
@@ -732,7 +743,7 @@ class Poller:
             progressed = self._new_cursor(page.cursor)
         if fresh or not page.more:
             self._pages_at_once_without_items = 0
-        elif progressed:
+        elif progressed and not page.read_new_records:
             # A new cursor (or an adapter's next page) on every page, none with an item: a
             # server handing out fresh tokens, or cycling through two Shopify cursors, was
             # asked at once for ever (hundreds of calls a second). Progress that brings nothing

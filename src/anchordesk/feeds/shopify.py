@@ -33,7 +33,7 @@ from anchordesk.feeds.parsing import (
     split_url,
     unreadable_item,
 )
-from anchordesk.feeds.poller import FeedRequest, MalformedResponse, Page
+from anchordesk.feeds.poller import WINDOW_RECORDS_KEPT, FeedRequest, MalformedResponse, Page
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
@@ -164,6 +164,10 @@ class ShopifyOrdersAdapter:
         self._asking_updates = False  # the call being answered asked for updated orders
         self._updates_next_url: str | None = None  # the next page of updated orders
         self._updates_high: datetime | None = None  # newest updated_at over those pages
+        # Hashes of (id, updated_at) of the orders the window's pages read, bounded: whether a
+        # page read orders not read before (Page.read_new_records); it holds no item unless
+        # an order was cancelled or refunded.
+        self._updates_read: set[int] = set()
         self._first_page_high: datetime | None = None
         self._resumed_without_updates: bool | None = None  # decided at the first call
 
@@ -237,6 +241,7 @@ class ShopifyOrdersAdapter:
         if refused:
             self._updates_next_url = None
             self._updates_high = None
+            self._updates_read.clear()
 
     def parse(self, response: httpx.Response, cursor: str | None) -> Page:
         try:
@@ -328,7 +333,13 @@ class ShopifyOrdersAdapter:
         items: list[FeedItem] = []
         malformed = 0
         server_now = server_time(response)
+        read_new = False
         for raw in orders:
+            fields = fields_of(raw)
+            record = hash((as_text(fields.get("id")), as_text(fields.get("updated_at"))))
+            if record not in self._updates_read and len(self._updates_read) < WINDOW_RECORDS_KEPT:
+                self._updates_read.add(record)
+                read_new = True
             currency = as_text(raw.get("currency")).upper() if isinstance(raw, dict) else ""
             updates, readable_updates = self._updates_or_rejected(raw, currency)
             malformed += not readable_updates
@@ -348,9 +359,11 @@ class ShopifyOrdersAdapter:
                 cursor=None,
                 more=True,
                 advanced=next_url != previous_url,  # a repeated link is no progress
+                read_new_records=read_new,
                 malformed_items=malformed,
             )
         self._updates_turn = False
+        self._updates_read.clear()
         if self._updates_high is not None:
             updated = self._updates_high.isoformat(timespec="seconds")
             self._updates_high = None

@@ -1,0 +1,109 @@
+"""Hostile round fourteen, the feeds: the code round thirteen wrote (the poller's "no progress"
+rule, Shopify's windows, …) against real servers on loopback (tests/feeds, subclassed per
+try) and the real poller on a fake clock. Each test failed on the code before its fix."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+import httpx
+from feed_servers import Reply, ShopifyOrdersServer
+from platform_servers import ShopifyGraphQLServer
+from test_poller import Collector, FakeTime, make_poller
+
+from anchordesk.feeds.poller import FeedAdapter
+from anchordesk.feeds.shopify import ShopifyOrdersAdapter
+from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
+
+from .test_round_thirteen_pages import _skus
+
+
+def _caught_up(
+    adapter: FeedAdapter, change: Callable[[], object], sku: str, polls: int = 400
+) -> tuple[Collector, float]:
+    """Polls ``adapter`` until it has read every order, runs ``change``, then polls until
+    an order of ``sku`` is read: what was kept, and the seconds (fake clock) that took."""
+    sink, fake = Collector(), FakeTime()
+
+    async def run() -> float:
+        async with httpx.AsyncClient() as client:
+            poller = make_poller(adapter, client, sink, fake)
+            for _ in range(polls):
+                if await poller.poll_once() > 0 and poller.health.state == "ok":
+                    break
+            for _ in range(3):  # the other kind of call of the window, if any
+                fake.now_s += await poller.poll_once()
+            change()
+            started = fake.now_s
+            for _ in range(polls):
+                fake.now_s += await poller.poll_once()
+                if sku in _skus(sink):
+                    return fake.now_s - started
+            raise AssertionError(f"{sku} never read")
+
+    return sink, asyncio.run(run())
+
+
+class _BulkEditedShop(ShopifyGraphQLServer):
+    """A shop whose orders are all edited at once (a fulfilment app marking them fulfilled):
+    each order's ``updatedAt`` moves, nothing the show counts changes. Then a new order."""
+
+    def fulfil_all_then_sell(self) -> None:
+        with self.lock:
+            for order in self.orders:
+                order.updated = self._tick()
+        self.add_order([("NEW", 1, "9.00")])
+
+
+def test_a_shopify_graphql_window_of_orders_edited_in_bulk_does_not_hold_the_new_orders() -> None:
+    # Pages of 2: 120 orders edited are 60 pages of orders already kept (10,000 orders are 100
+    # pages of Shopify's), then the new order.
+    with _BulkEditedShop(page_size=2) as server:
+        for number in range(120):
+            server.add_order([(f"S{number}", 1, "5.00")])
+        adapter = ShopifyGraphQLOrdersAdapter(server.shop_url, server.static_token)
+        sink, seconds = _caught_up(adapter, server.fulfil_all_then_sell, "NEW")
+    # The window read again at once (pages of orders it had not read are progress), the new
+    # order in it; every order kept once.
+    assert seconds <= adapter.default_interval_s
+    assert sorted(_skus(sink)) == sorted([f"S{n}" for n in range(120)] + ["NEW"])
+
+
+class _SmallPagesShop(ShopifyOrdersServer):
+    """Shopify REST handing out its updated orders 2 a page (as 250 a page for 15,000), an
+    order placed while the window of updated orders is being read."""
+
+    edited = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.RLock()  # the order is placed while a page is answered
+
+    def _updated_page(
+        self, updated_min: datetime, offset: int, limit: int, headers: dict[str, str]
+    ) -> Reply:
+        if offset == 4 and self.edited:
+            self.edited = False
+            self.add_order([("NEW", 1, "9.00")])
+        return super()._updated_page(updated_min, offset, 2, headers)
+
+    def fulfil_all(self) -> None:
+        with self.lock:
+            for order in self.orders:
+                order["updated_at"] = self._now()
+        self.edited = True
+
+
+def test_a_shopify_rest_window_of_orders_edited_in_bulk_does_not_hold_the_new_orders() -> None:
+    with _SmallPagesShop() as server:
+        for number in range(120):
+            server.add_order([(f"S{number}", 1, "5.00")])
+        adapter = ShopifyOrdersAdapter(server.url, server.token)
+        sink, seconds = _caught_up(adapter, server.fulfil_all, "NEW")
+    # The updates window (60 pages of orders it had not read, no item among them) at once,
+    # then the new orders' turn.
+    assert seconds <= 3 * adapter.default_interval_s
+    assert sorted(_skus(sink)) == sorted([f"S{n}" for n in range(120)] + ["NEW"])
