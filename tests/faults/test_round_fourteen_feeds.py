@@ -5,18 +5,23 @@ try) and the real poller on a fake clock. Each test failed on the code before it
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from collections.abc import Callable
 from datetime import datetime
 
 import httpx
+import pytest
 from feed_servers import Reply, ShopifyOrdersServer
-from platform_servers import ShopifyGraphQLServer
+from platform_servers import ShopifyGraphQLServer, TwitchServer, wait_until
 from test_poller import Collector, FakeTime, make_poller
+from test_twitch import run_with
 
 from anchordesk.feeds.poller import FeedAdapter
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
+from anchordesk.feeds.twitch import TwitchChatFeed
+from anchordesk.show.feed_items import Comment
 
 from .test_round_thirteen_pages import _skus
 
@@ -107,3 +112,26 @@ def test_a_shopify_rest_window_of_orders_edited_in_bulk_does_not_hold_the_new_or
     # then the new orders' turn.
     assert seconds <= 3 * adapter.default_interval_s
     assert sorted(_skus(sink)) == sorted([f"S{n}" for n in range(120)] + ["NEW"])
+
+
+def test_twitch_on_this_machine_is_not_asked_through_a_proxy_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HTTPS_PROXY set, as offices do (here a proxy that is gone), and Twitch's EventSub on
+    127.0.0.1 (Twitch CLI's mock server). Round thirteen kept loopback off the proxy for the
+    HTTP client only: websockets took the proxy for ws://127.0.0.1 ("Connect call failed" to
+    the proxy's port, "Twitch closes each connection soon after it opens"), no comment read."""
+    with socket.create_server(("127.0.0.1", 0)) as gone:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{gone.getsockname()[1]}")
+    server, sink = TwitchServer(), Collector()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=1)
+        await server.chat("msg-1", "42", "Amy", "does it come in blue?")
+        await wait_until(lambda: any(isinstance(item, Comment) for item in sink.items))()
+
+    feed = run_with(server, lambda: TwitchChatFeed(server.feed_url(), server.token), sink, script)
+    assert [item.text for item in sink.items if isinstance(item, Comment)] == [
+        "does it come in blue?"
+    ]
+    assert feed.health.errors == 0

@@ -44,7 +44,7 @@ from anchordesk.core.redact import mask_url
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
-from anchordesk.feeds.poller import BackoffPolicy, FeedAdapter, FeedHealth, Poller
+from anchordesk.feeds.poller import LOOPBACK_HOSTS, BackoffPolicy, FeedAdapter, FeedHealth, Poller
 from anchordesk.feeds.push import PushFeed
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
 from anchordesk.feeds.spec import FeedSpec, feed_identity, repeated_feed
@@ -262,9 +262,7 @@ def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClien
 # do): with HTTP_PROXY set, as offices do, the rehearsal audience on 127.0.0.1 was asked through
 # the proxy, which cannot reach this machine's loopback: the rehearsal never had a comment.
 LOOPBACK_WITHOUT_PROXY: dict[str, httpx.AsyncBaseTransport | None] = {
-    "all://127.0.0.1": None,
-    "all://localhost": None,
-    "all://[::1]": None,
+    f"all://[{host}]" if ":" in host else f"all://{host}": None for host in LOOPBACK_HOSTS
 }
 
 

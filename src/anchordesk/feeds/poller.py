@@ -50,6 +50,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -84,6 +85,22 @@ _RESPONSE_DEADLINE_TIMEOUTS = 3.0
 
 
 _RECENT_CURSORS = 1_000
+
+#: This machine's own hosts: never asked through a proxy from the environment, as browsers
+#: do (the proxy cannot reach this machine's loopback). Every door of the feeds keeps it: the
+#: HTTP client (hub.LOOPBACK_WITHOUT_PROXY) and Twitch's EventSub WebSocket.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def on_loopback(url: str) -> bool:
+    """Whether ``url`` names one of :data:`LOOPBACK_HOSTS`."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    return host in LOOPBACK_HOSTS
+
+
 # Pages in a row asked at once ("more", a new cursor) that brought no new item, after which the
 # next is asked at the normal interval until one brings an item. A catch-up brings items; a
 # window read again after a failure (Shopify) or a run of kinds no show keeps takes a few. A

@@ -71,6 +71,7 @@ from anchordesk.feeds.poller import (
     PageSink,
     ResponseTooLarge,
     network_words,
+    on_loopback,
     read_response,
 )
 from anchordesk.feeds.tokens import can_be_sent
@@ -341,7 +342,17 @@ class TwitchChatFeed:
 
     async def _connect(self, url: str) -> tuple[ClientConnection, Mapping[str, Any]]:
         """Open a connection and read its welcome (the first message Twitch sends)."""
-        connection = await connect(url, open_timeout=10, ping_interval=None, close_timeout=2)
+        # A proxy from the environment as websockets reads it (HTTPS_PROXY…), except for this
+        # machine's own server (a Twitch CLI mock on 127.0.0.1), as the HTTP feeds do: with
+        # HTTP_PROXY set, its chat was asked through the proxy, which cannot reach it, and no
+        # comment was read.
+        connection = await connect(
+            url,
+            open_timeout=10,
+            ping_interval=None,
+            close_timeout=2,
+            proxy=None if on_loopback(url) else True,
+        )
         try:
             raw = await asyncio.wait_for(connection.recv(), _WELCOME_TIMEOUT_S)
             try:
