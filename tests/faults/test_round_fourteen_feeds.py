@@ -5,6 +5,7 @@ try) and the real poller on a fake clock. Each test failed on the code before it
 from __future__ import annotations
 
 import asyncio
+import gzip
 import socket
 import threading
 from collections.abc import Callable
@@ -21,9 +22,10 @@ from anchordesk.feeds.poller import FeedAdapter
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
 from anchordesk.feeds.twitch import TwitchChatFeed
+from anchordesk.feeds.youtube import YouTubeChatAdapter
 from anchordesk.show.feed_items import Comment
 
-from .test_round_thirteen_pages import _skus
+from .test_round_thirteen_pages import _CountlessVideo, _polled, _skus
 
 
 def _caught_up(
@@ -135,3 +137,64 @@ def test_twitch_on_this_machine_is_not_asked_through_a_proxy_from_the_environmen
         "does it come in blue?"
     ]
     assert feed.health.errors == 0
+
+
+# 9 MB of JSON's worth as gzip (9 kB sent): refused at the 8 MB cap, as a page of 250 big
+# Shopify orders, or a viewer count a broken proxy pads, would be.
+_TOO_LARGE = Reply(
+    200,
+    gzip.compress(b" " * 9_000_000),
+    {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+)
+
+
+def test_a_youtube_viewer_count_past_the_size_cap_does_not_hold_the_chat() -> None:
+    """Round thirteen handed the chat its turn back when a viewer count failed with an HTTP
+    answer; one with no answer to read (past the cap, no answer in time, a redirect) kept the
+    turn: the count asked again on every poll, no comment read for the rest of the show."""
+    with _CountlessVideo(_TOO_LARGE) as server:
+        server.add_text("amy", "hello")
+        fake = FakeTime()
+        adapter = YouTubeChatAdapter(
+            server.video_url, server.api_key, clock=fake.clock, wall_clock=fake.clock
+        )
+
+        def stop_counting() -> None:
+            server.counting = False
+
+        sink, _, _ = _polled(
+            adapter,
+            [(3, lambda: None), (60, stop_counting), (60, lambda: server.add_text("bob", "hi?"))],
+            fake,
+        )
+    assert [item.text for item in sink.items if isinstance(item, Comment)] == ["hello", "hi?"]
+    counts = sum(1 for path, _, _ in server.requests if path == server.videos_path)
+    assert counts <= 3 + (fake.now_s - 100.0) / 60  # a look-up a minute, not one a poll
+
+
+class _BigUpdatesShop(ShopifyOrdersServer):
+    """Shopify REST whose page of updated orders is past the 8 MB cap (250 orders of many
+    lines each), once ``big`` is set."""
+
+    big = False
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        if self.big and ("updated_at_min" in query or "page_info" in query):
+            return _TOO_LARGE
+        return super().respond(query, headers)
+
+
+def test_a_shopify_rest_updates_page_past_the_size_cap_does_not_stop_the_new_orders() -> None:
+    with _BigUpdatesShop() as server:
+        server.add_order([("MUG", 1, "12.00")])
+
+        def grow() -> None:
+            server.big = True
+
+        adapter = ShopifyOrdersAdapter(server.url, server.token)
+        sink, poller, _ = _polled(
+            adapter,
+            [(4, lambda: None), (6, grow), (6, lambda: server.add_order([("NEW", 1, "9")]))],
+        )
+    assert _skus(sink) == ["MUG", "NEW"]
+    assert poller.health.last_error.startswith("response larger than the 8 MB limit")

@@ -443,6 +443,17 @@ class CountsBusyAnswers(Protocol):
     def busy_answer(self, response: httpx.Response) -> None: ...
 
 
+@runtime_checkable
+class HandsOverOnFailure(Protocol):
+    """An adapter alternating kinds of call (Shopify REST's new and updated orders, YouTube's
+    chat and viewer count): told when a call got no answer to read — no answer in time, the
+    network, a body past the cap, a redirect — as its ``ended_reason`` and ``parse`` are told
+    of the others, so that it hands the next call to the other kind. ``refused``: asking the
+    same again would fail the same way (a body too large, a redirect)."""
+
+    def call_failed(self, *, refused: bool) -> None: ...
+
+
 # The sink stores a page (items + cursor, atomically) and returns once it is durable; it may
 # return the items that were new to the store (rejected ones among them are counted).
 PageSink = Callable[[str, Sequence[FeedItem], str | None], Awaitable[Sequence[FeedItem] | None]]
@@ -651,6 +662,12 @@ class Poller:
         )
         return delay
 
+    def _call_failed(self, *, refused: bool) -> None:
+        """Tell an adapter that alternates kinds of call that this one got no answer it could
+        read (see :class:`HandsOverOnFailure`)."""
+        if isinstance(self.adapter, HandsOverOnFailure):
+            self.adapter.call_failed(refused=refused)
+
     async def poll_once(self) -> float:
         """One request; returns how long to wait before the next one."""
         request = self.adapter.request(self.cursor)
@@ -659,12 +676,16 @@ class Poller:
         try:
             response = await self._get(request)
         except ResponseTooLarge as error:
+            self._call_failed(refused=True)
             return self._error(str(error))
         except MalformedResponse as error:  # a body that cannot be inflated
+            self._call_failed(refused=True)
             return self._error(f"malformed response: {error}", malformed=True)
         except (httpx.TimeoutException, TimeoutError):
+            self._call_failed(refused=False)
             return self._error(f"no answer within {self._timeout_s:g} s")
         except (UnicodeEncodeError, httpx.LocalProtocolError):
+            self._call_failed(refused=True)
             if _headers_can_be_sent(request):
                 # httpx builds the next request of a redirect even when it is not followed: a
                 # Location holding UTF-8 bytes failed there, and was said as the user's token.
@@ -679,8 +700,10 @@ class Poller:
                 "set it again"
             )
         except httpx.HTTPError as error:
+            self._call_failed(refused=False)
             return self._error(network_words(error), fault=network_fault(error))
         except httpx.InvalidURL as error:  # not an HTTPError: it would end the feed's task
+            self._call_failed(refused=True)
             return self._error(f"the request cannot be sent ({error})")
         latency_ms = (self._clock() - started) * 1000.0
         self._update(last_latency_ms=latency_ms)
@@ -696,6 +719,7 @@ class Poller:
         if response.status_code == 304:
             # Not a redirect (no new address to give): an answer to a conditional request,
             # and none is sent (no If-None-Match, no If-Modified-Since).
+            self._call_failed(refused=True)
             return self._error(
                 "HTTP 304 (not modified) to a request that asked for no cached copy: the "
                 "server, or a proxy or cache between, answers wrongly"
@@ -705,6 +729,7 @@ class Poller:
             # the feed's token there. Said as what it is, with where it points (masked).
             location = response.headers.get("Location", "")[:300]
             where = f"; it points to {mask_url(location)}" if location else ""
+            self._call_failed(refused=True)
             return self._error(
                 f"the server redirects (HTTP {response.status_code}), not followed: give the "
                 f"feed's new address{where}"

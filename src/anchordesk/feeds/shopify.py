@@ -229,6 +229,14 @@ class ShopifyOrdersAdapter:
             self._updates_failed(refused=response.status_code < 500)
         return None
 
+    def call_failed(self, *, refused: bool) -> None:
+        """The call got no answer to read (no answer in time, the network, a body past the cap,
+        a redirect): as an error answer, an updates call hands the turn to new orders. An
+        updates page of 250 big orders past the 8 MB cap was asked for the rest of the show,
+        and no new order was read."""
+        if self._asking_updates and not self._asking_token:
+            self._updates_failed(refused=refused)
+
     def _updates_failed(self, *, refused: bool) -> None:
         """A call for updated orders failed: the next call asks for new orders.
 
