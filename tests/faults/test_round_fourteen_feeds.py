@@ -18,6 +18,8 @@ from platform_servers import ShopifyGraphQLServer, TwitchServer, wait_until
 from test_poller import Collector, FakeTime, make_poller
 from test_twitch import run_with
 
+from anchordesk.feeds import hub
+from anchordesk.feeds.hub import _new_http_client
 from anchordesk.feeds.poller import FeedAdapter
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
@@ -198,3 +200,24 @@ def test_a_shopify_rest_updates_page_past_the_size_cap_does_not_stop_the_new_ord
         )
     assert _skus(sink) == ["MUG", "NEW"]
     assert poller.health.last_error.startswith("response larger than the 8 MB limit")
+
+
+@pytest.mark.parametrize(
+    ("value", "entry"),
+    [("localhost,[::1]", "[::1]"), (".corp,büro.example", "büro.example")],
+    ids=["ipv6-in-brackets", "unicode-name"],
+)
+def test_a_no_proxy_entry_the_feeds_cannot_read_is_named(
+    monkeypatch: pytest.MonkeyPatch, value: str, entry: str
+) -> None:
+    """NO_PROXY with an entry httpx cannot read, proxy or not (httpx reads the list as the
+    client is built). Round thirteen named the *_PROXY variables only: every feed ended with
+    "error: --feed: Invalid port: ':1]' (InvalidURL)", neither the variable nor the entry
+    said. Now both, in the window's and the report's words (translated)."""
+    monkeypatch.setenv("NO_PROXY", value)
+    with pytest.raises(httpx.InvalidURL) as raised:
+        _new_http_client(2.0, httpx.Limits())
+    words = hub._why_stopped(raised.value)
+    assert words.template.format(**words.params) == (
+        f"NO_PROXY holds an entry that is no host name or address ({entry}): fix or remove it"
+    )
