@@ -5,15 +5,17 @@ try) and the real poller on a fake clock. Each test failed on the code before it
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import gzip
 import socket
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
-from feed_servers import Reply, ShopifyOrdersServer
+from feed_servers import _SHOP_EPOCH, Reply, ShopifyOrdersServer
 from platform_servers import ShopifyGraphQLServer, TwitchServer, wait_until
 from test_poller import Collector, FakeTime, make_poller
 from test_twitch import run_with
@@ -25,7 +27,7 @@ from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
 from anchordesk.feeds.twitch import TwitchChatFeed
 from anchordesk.feeds.youtube import YouTubeChatAdapter
-from anchordesk.show.feed_items import Comment
+from anchordesk.show.feed_items import Comment, OrderUpdate
 
 from .test_round_thirteen_pages import _CountlessVideo, _polled, _skus
 
@@ -221,3 +223,54 @@ def test_a_no_proxy_entry_the_feeds_cannot_read_is_named(
     assert words.template.format(**words.params) == (
         f"NO_PROXY holds an entry that is no host name or address ({entry}): fix or remove it"
     )
+
+
+class _RacingShop(ShopifyOrdersServer):
+    """Shopify REST, updated orders 2 a page (ordered by id), its ``Date`` its own clock.
+    While the window's second page is asked, an order of the first page (read already) is
+    cancelled, then one of the third."""
+
+    racing = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.RLock()  # orders change while a page is answered
+        self.ids: list[int] = []
+
+    def date(self, timestamp: float | None = None) -> str:
+        """The shop's clock, as its ``Date`` header says it: its last change."""
+        del timestamp
+        now = _SHOP_EPOCH + timedelta(seconds=self._seconds)
+        return email.utils.format_datetime(now.astimezone(UTC), usegmt=True)
+
+    def _updated_page(
+        self, updated_min: datetime, offset: int, limit: int, headers: dict[str, str]
+    ) -> Reply:
+        if self.racing and offset == 2:
+            self.racing = False
+            self.cancel(self.ids[0])
+            self.cancel(self.ids[5])
+        return super()._updated_page(updated_min, offset, 2, headers)
+
+    def edit_all(self) -> None:
+        with self.lock:
+            for order in self.orders:
+                order["updated_at"] = self._now()
+            self.racing = True
+
+
+def test_a_shopify_rest_cancellation_on_a_page_read_while_its_window_is_read_is_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before: the next window started at the newest change the window's pages held (order
+    5's cancellation), later than order 0's, made on page 1 after it was read: order 0's
+    cancellation was never read, the cancelled order counted as a sale for the show."""
+    with _RacingShop() as server:
+        monkeypatch.setattr(
+            BaseHTTPRequestHandler, "date_time_string", lambda _, ts=None: server.date(ts)
+        )
+        server.ids = [server.add_order([(f"S{n}", 1, "5.00")]) for n in range(6)]
+        adapter = ShopifyOrdersAdapter(server.url, server.token)
+        sink, _, _ = _polled(adapter, [(6, lambda: None), (20, server.edit_all)])
+    cancelled = {item.order_id for item in sink.items if isinstance(item, OrderUpdate)}
+    assert cancelled == {str(server.ids[0]), str(server.ids[5])}

@@ -33,7 +33,13 @@ from anchordesk.feeds.parsing import (
     split_url,
     unreadable_item,
 )
-from anchordesk.feeds.poller import WINDOW_RECORDS_KEPT, FeedRequest, MalformedResponse, Page
+from anchordesk.feeds.poller import (
+    WINDOW_RECORDS_KEPT,
+    FeedRequest,
+    MalformedResponse,
+    Page,
+    http_date,
+)
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
@@ -168,6 +174,8 @@ class ShopifyOrdersAdapter:
         # page read orders not read before (Page.read_new_records); it holds no item unless
         # an order was cancelled or refunded.
         self._updates_read: set[int] = set()
+        # The shop's clock (its Date) when the window's first page was asked: see _updates_page.
+        self._updates_started: datetime | None = None
         self._first_page_high: datetime | None = None
         self._resumed_without_updates: bool | None = None  # decided at the first call
 
@@ -250,6 +258,7 @@ class ShopifyOrdersAdapter:
             self._updates_next_url = None
             self._updates_high = None
             self._updates_read.clear()
+            self._updates_started = None
 
     def parse(self, response: httpx.Response, cursor: str | None) -> Page:
         try:
@@ -342,6 +351,8 @@ class ShopifyOrdersAdapter:
         malformed = 0
         server_now = server_time(response)
         read_new = False
+        if self._updates_next_url is None:  # the window's first page
+            self._updates_started = http_date(response.headers.get("date"))
         for raw in orders:
             fields = fields_of(raw)
             record = hash((as_text(fields.get("id")), as_text(fields.get("updated_at"))))
@@ -373,8 +384,23 @@ class ShopifyOrdersAdapter:
         self._updates_turn = False
         self._updates_read.clear()
         if self._updates_high is not None:
-            updated = self._updates_high.isoformat(timespec="seconds")
+            high, started = self._updates_high, self._updates_started
+            floor = iso_time(updated or self._updates_floor())
+            if (
+                previous_url is not None
+                and started is not None
+                and (floor is None or started >= floor)
+            ):
+                # A window of several pages (ordered by id) is no snapshot: an order on a page
+                # already read, cancelled while the later pages were read, is stamped before
+                # the newest change those pages hold. From that newest change, the next window
+                # never saw it: a cancelled order stayed a sale. The next window starts no
+                # later than when this one started (the shop's own clock; one older than the
+                # window's own start, a dead clock, is not believed).
+                high = min(high, started)
+            updated = high.isoformat(timespec="seconds")
             self._updates_high = None
+        self._updates_started = None
         return Page(
             items=items,
             cursor=self._cursor(since, updated),
