@@ -274,3 +274,25 @@ def test_a_shopify_rest_cancellation_on_a_page_read_while_its_window_is_read_is_
         sink, _, _ = _polled(adapter, [(6, lambda: None), (20, server.edit_all)])
     cancelled = {item.order_id for item in sink.items if isinstance(item, OrderUpdate)}
     assert cancelled == {str(server.ids[0]), str(server.ids[5])}
+
+
+class _BigOrdersShop(ShopifyOrdersServer):
+    """Shopify REST whose orders are big (many lines each): a page of more than 60 is past
+    the 8 MB cap."""
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        if int(query.get("limit", "50")) > 60 and len(self.orders) > 60:
+            return _TOO_LARGE
+        return super().respond(query, headers)
+
+
+def test_a_shopify_rest_page_of_big_orders_past_the_size_cap_is_asked_in_smaller_pages() -> None:
+    """Before: the page of 250 orders was refused at the cap on every poll, since_id never
+    moved, and no order of the shop was read for the rest of the show."""
+    with _BigOrdersShop() as server:
+        for number in range(130):
+            server.add_order([(f"S{number}", 1, "5.00")])
+        adapter = ShopifyOrdersAdapter(server.url, server.token)
+        sink, poller, _ = _polled(adapter, [(20, lambda: None)])
+    assert sorted(_skus(sink)) == sorted(f"S{number}" for number in range(130))
+    assert poller.health.state == "ok"

@@ -449,9 +449,10 @@ class HandsOverOnFailure(Protocol):
     chat and viewer count): told when a call got no answer to read — no answer in time, the
     network, a body past the cap, a redirect — as its ``ended_reason`` and ``parse`` are told
     of the others, so that it hands the next call to the other kind. ``refused``: asking the
-    same again would fail the same way (a body too large, a redirect)."""
+    same again would fail the same way (a body too large, a redirect); ``too_large``: the
+    body was past the cap (an adapter may ask for smaller pages)."""
 
-    def call_failed(self, *, refused: bool) -> None: ...
+    def call_failed(self, *, refused: bool, too_large: bool = False) -> None: ...
 
 
 # The sink stores a page (items + cursor, atomically) and returns once it is durable; it may
@@ -662,11 +663,11 @@ class Poller:
         )
         return delay
 
-    def _call_failed(self, *, refused: bool) -> None:
+    def _call_failed(self, *, refused: bool, too_large: bool = False) -> None:
         """Tell an adapter that alternates kinds of call that this one got no answer it could
         read (see :class:`HandsOverOnFailure`)."""
         if isinstance(self.adapter, HandsOverOnFailure):
-            self.adapter.call_failed(refused=refused)
+            self.adapter.call_failed(refused=refused, too_large=too_large)
 
     async def poll_once(self) -> float:
         """One request; returns how long to wait before the next one."""
@@ -676,7 +677,7 @@ class Poller:
         try:
             response = await self._get(request)
         except ResponseTooLarge as error:
-            self._call_failed(refused=True)
+            self._call_failed(refused=True, too_large=True)
             return self._error(str(error))
         except MalformedResponse as error:  # a body that cannot be inflated
             self._call_failed(refused=True)

@@ -165,6 +165,7 @@ class ShopifyOrdersAdapter:
             self._endpoint, token, client_id=client_id, client_secret=client_secret, clock=clock
         )
         self._asking_token = False  # the call being answered fetches a token
+        self._page_limit = SHOPIFY_PAGE_LIMIT  # orders a page, halved for a page past the cap
         self._created_at_min = created_at_min
         self._updates_turn = False  # the next call asks for updated orders
         self._asking_updates = False  # the call being answered asked for updated orders
@@ -206,7 +207,7 @@ class ShopifyOrdersAdapter:
             # A page_info URL carries its own filters; Shopify accepts nothing else with it.
             endpoint, params = split_url(self._updates_next_url)
             return FeedRequest(endpoint, params, headers)
-        params = {**self._extra, "status": "any", "limit": str(SHOPIFY_PAGE_LIMIT)}
+        params = {**self._extra, "status": "any", "limit": str(self._page_limit)}
         if self._created_at_min is not None:
             params["created_at_min"] = self._created_at_min.isoformat(timespec="seconds")
         if self._asking_updates:
@@ -237,12 +238,20 @@ class ShopifyOrdersAdapter:
             self._updates_failed(refused=response.status_code < 500)
         return None
 
-    def call_failed(self, *, refused: bool) -> None:
+    def call_failed(self, *, refused: bool, too_large: bool = False) -> None:
         """The call got no answer to read (no answer in time, the network, a body past the cap,
         a redirect): as an error answer, an updates call hands the turn to new orders. An
         updates page of 250 big orders past the 8 MB cap was asked for the rest of the show,
-        and no new order was read."""
-        if self._asking_updates and not self._asking_token:
+        and no new order was read.
+
+        A page past the cap is asked again half as long (down to one order; back up by
+        doubling after each page read): a page of 250 orders of many lines each (35 kB of
+        Shopify's JSON an order) was asked for ever, and no order after it was ever read."""
+        if self._asking_token:
+            return
+        if too_large:
+            self._page_limit = max(1, self._page_limit // 2)
+        if self._asking_updates:
             self._updates_failed(refused=refused)
 
     def _updates_failed(self, *, refused: bool) -> None:
@@ -315,7 +324,8 @@ class ShopifyOrdersAdapter:
                 ),
                 default=None,
             )
-        more = len(body["orders"]) >= SHOPIFY_PAGE_LIMIT
+        more = len(body["orders"]) >= self._page_limit
+        self._page_limit = min(SHOPIFY_PAGE_LIMIT, self._page_limit * 2)
         self._updates_turn = not more  # caught up with new orders: look at updated ones next
         return Page(
             items=items,

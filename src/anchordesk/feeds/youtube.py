@@ -284,11 +284,11 @@ class YouTubeChatAdapter:
 
     # -- responses --------------------------------------------------------------------------
 
-    def call_failed(self, *, refused: bool) -> None:
+    def call_failed(self, *, refused: bool, too_large: bool = False) -> None:
         """The call got no answer to read (no answer in time, the network, a body past the
         cap, a redirect): a viewer count hands the next call to the chat, as an error answer
         does. A count that timed out or was too large every time held the chat for the show."""
-        del refused
+        del refused, too_large
         self._viewers_failed()
 
     def _viewers_failed(self) -> bool:
