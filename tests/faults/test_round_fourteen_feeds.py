@@ -296,3 +296,39 @@ def test_a_shopify_rest_page_of_big_orders_past_the_size_cap_is_asked_in_smaller
         sink, poller, _ = _polled(adapter, [(20, lambda: None)])
     assert sorted(_skus(sink)) == sorted(f"S{number}" for number in range(130))
     assert poller.health.state == "ok"
+
+
+def test_twitch_out_of_reach_is_not_said_to_close_its_connections(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """EventSub cannot be reached at all (the venue's network down; here a port nobody
+    listens on). Before: after three tries the log said "Twitch closes each connection soon
+    after it opens; waiting longer…": round thirteen's pacing counted connections that never
+    opened. Now only welcomed ones count; the tries are still paced by the error count."""
+    server, sink = TwitchServer(), Collector()
+    waits: list[float] = []
+    with socket.create_server(("127.0.0.1", 0)) as gone:
+        nobody = f"ws://127.0.0.1:{gone.getsockname()[1]}/ws"
+
+    async def sleep(delay_s: float) -> None:  # no real wait; the viewer count's never ends
+        if delay_s == 3600.0:
+            await asyncio.Event().wait()
+        waits.append(delay_s)
+
+    async def script(_feed: TwitchChatFeed) -> None:
+        await wait_until(lambda: len(waits) >= 5)()
+
+    feed = run_with(
+        server,
+        lambda: TwitchChatFeed(
+            server.feed_url().replace(server.ws_url, nobody),
+            server.token,
+            sleep=sleep,
+            viewers_every_s=3600.0,
+        ),
+        sink,
+        script,
+    )
+    assert waits[:5] == [1.0, 2.0, 4.0, 8.0, 16.0]
+    assert feed.health.last_error.startswith("WebSocket: ConnectionRefusedError")
+    assert "closes each connection" not in caplog.text
