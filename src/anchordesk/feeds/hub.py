@@ -27,6 +27,7 @@ import gc
 import http.cookiejar
 import importlib
 import importlib.util
+import ipaddress
 import json
 import logging
 import os
@@ -40,11 +41,12 @@ from typing import Any
 import httpx
 
 from anchordesk.core.logs import mask_text
+from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_url
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
-from anchordesk.feeds.poller import BackoffPolicy, FeedAdapter, FeedHealth, Poller
+from anchordesk.feeds.poller import LOOPBACK_HOSTS, BackoffPolicy, FeedAdapter, FeedHealth, Poller
 from anchordesk.feeds.push import PushFeed
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
 from anchordesk.feeds.spec import FeedSpec, feed_identity, repeated_feed
@@ -232,7 +234,47 @@ def unusable_proxy() -> Words | None:
                 name=name,
                 proxy=mask_url(value)[:200],
             )
+    return _unreadable_no_proxy()
+
+
+def _unreadable_no_proxy() -> Words | None:
+    """An entry of NO_PROXY httpx cannot read (``[::1]``, a name in Unicode), naming it: httpx
+    reads the list as the client is built, even with no proxy set, and every feed ended with
+    "Invalid port: ':1]' (InvalidURL)", neither the variable nor the entry named."""
+    for name in ("NO_PROXY", "no_proxy"):
+        for entry in (part.strip() for part in os.environ.get(name, "").split(",")):
+            if not entry or entry == "*":
+                continue
+            # The pattern httpx makes of the entry (httpx._utils.get_environment_proxies).
+            if "://" in entry:
+                pattern = entry
+            elif _is_ip(entry, 4) or entry.lower() == "localhost":
+                pattern = f"all://{entry}"
+            elif _is_ip(entry, 6):
+                pattern = f"all://[{entry}]"
+            else:
+                pattern = f"all://*{entry}"
+            try:
+                httpx.URL(pattern)  # what httpx's URLPattern reads it with
+            except (httpx.InvalidURL, ValueError):
+                return Words(
+                    #: {name} is NO_PROXY or no_proxy, {entry} the entry that cannot be read
+                    QT_TRANSLATE_NOOP(
+                        "FeedHub",
+                        "{name} holds an entry that is no host name or address ({entry}): "
+                        "fix or remove it",
+                    ),
+                    name=name,
+                    entry=escape_controls(mask_text(entry))[:200],
+                )
     return None
+
+
+def _is_ip(text: str, version: int) -> bool:
+    try:
+        return ipaddress.ip_address(text.split("/")[0]).version == version
+    except ValueError:
+        return False
 
 
 def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClient:
@@ -262,9 +304,7 @@ def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClien
 # do): with HTTP_PROXY set, as offices do, the rehearsal audience on 127.0.0.1 was asked through
 # the proxy, which cannot reach this machine's loopback: the rehearsal never had a comment.
 LOOPBACK_WITHOUT_PROXY: dict[str, httpx.AsyncBaseTransport | None] = {
-    "all://127.0.0.1": None,
-    "all://localhost": None,
-    "all://[::1]": None,
+    f"all://[{host}]" if ":" in host else f"all://{host}": None for host in LOOPBACK_HOSTS
 }
 
 

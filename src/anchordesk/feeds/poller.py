@@ -50,6 +50,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -84,10 +85,33 @@ _RESPONSE_DEADLINE_TIMEOUTS = 3.0
 
 
 _RECENT_CURSORS = 1_000
+
+#: This machine's own hosts: never asked through a proxy from the environment, as browsers
+#: do (the proxy cannot reach this machine's loopback). Every door of the feeds keeps it: the
+#: HTTP client (hub.LOOPBACK_WITHOUT_PROXY) and Twitch's EventSub WebSocket.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def on_loopback(url: str) -> bool:
+    """Whether ``url`` names one of :data:`LOOPBACK_HOSTS`."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    return host in LOOPBACK_HOSTS
+
+
 # Pages in a row asked at once ("more", a new cursor) that brought no new item, after which the
 # next is asked at the normal interval until one brings an item. A catch-up brings items; a
-# window read again after a failure (Shopify) or a run of kinds no show keeps takes a few.
+# window read again after a failure (Shopify) or a run of kinds no show keeps takes a few. A
+# page reading records its window had not read (``Page.read_new_records``) is not counted: a
+# bulk edit of 10,000 of the show's orders is 100 GraphQL pages of orders already kept, and
+# from the 51st on each was asked 2 s apart, every new order behind them 100 s late.
 _PAGES_AT_ONCE_WITHOUT_ITEMS = 50
+#: Records (orders) an adapter remembers having read in one window, for ``read_new_records``:
+#: past this many, pages read as no progress, so a server inventing records cannot keep the
+#: feed asking at once for ever (1,000 GraphQL pages, 400 REST pages).
+WINDOW_RECORDS_KEPT = 100_000
 
 
 def _cursor_key(cursor: str) -> str:
@@ -140,6 +164,10 @@ class Page:
     # The adapter moved on by itself with no item and no cursor (a token fetched, a chat id
     # found, a new page token of a window): ``more`` then counts as progress.
     advanced: bool = False
+    # The page read records (orders) not read before in its window, even if none is a new item:
+    # a window read again after a bulk edit of the show's orders (a fulfilment app) brings
+    # only orders already kept, and is still progress (see _PAGES_AT_ONCE_WITHOUT_ITEMS).
+    read_new_records: bool = False
     ended: bool = False  # the feed is over after these items
     malformed_items: int = 0
 
@@ -415,6 +443,18 @@ class CountsBusyAnswers(Protocol):
     def busy_answer(self, response: httpx.Response) -> None: ...
 
 
+@runtime_checkable
+class HandsOverOnFailure(Protocol):
+    """An adapter alternating kinds of call (Shopify REST's new and updated orders, YouTube's
+    chat and viewer count): told when a call got no answer to read — no answer in time, the
+    network, a body past the cap, a redirect — as its ``ended_reason`` and ``parse`` are told
+    of the others, so that it hands the next call to the other kind. ``refused``: asking the
+    same again would fail the same way (a body too large, a redirect); ``too_large``: the
+    body was past the cap (an adapter may ask for smaller pages)."""
+
+    def call_failed(self, *, refused: bool, too_large: bool = False) -> None: ...
+
+
 # The sink stores a page (items + cursor, atomically) and returns once it is durable; it may
 # return the items that were new to the store (rejected ones among them are counted).
 PageSink = Callable[[str, Sequence[FeedItem], str | None], Awaitable[Sequence[FeedItem] | None]]
@@ -623,6 +663,12 @@ class Poller:
         )
         return delay
 
+    def _call_failed(self, *, refused: bool, too_large: bool = False) -> None:
+        """Tell an adapter that alternates kinds of call that this one got no answer it could
+        read (see :class:`HandsOverOnFailure`)."""
+        if isinstance(self.adapter, HandsOverOnFailure):
+            self.adapter.call_failed(refused=refused, too_large=too_large)
+
     async def poll_once(self) -> float:
         """One request; returns how long to wait before the next one."""
         request = self.adapter.request(self.cursor)
@@ -631,12 +677,16 @@ class Poller:
         try:
             response = await self._get(request)
         except ResponseTooLarge as error:
+            self._call_failed(refused=True, too_large=True)
             return self._error(str(error))
         except MalformedResponse as error:  # a body that cannot be inflated
+            self._call_failed(refused=True)
             return self._error(f"malformed response: {error}", malformed=True)
         except (httpx.TimeoutException, TimeoutError):
+            self._call_failed(refused=False)
             return self._error(f"no answer within {self._timeout_s:g} s")
         except (UnicodeEncodeError, httpx.LocalProtocolError):
+            self._call_failed(refused=True)
             if _headers_can_be_sent(request):
                 # httpx builds the next request of a redirect even when it is not followed: a
                 # Location holding UTF-8 bytes failed there, and was said as the user's token.
@@ -651,8 +701,10 @@ class Poller:
                 "set it again"
             )
         except httpx.HTTPError as error:
+            self._call_failed(refused=False)
             return self._error(network_words(error), fault=network_fault(error))
         except httpx.InvalidURL as error:  # not an HTTPError: it would end the feed's task
+            self._call_failed(refused=True)
             return self._error(f"the request cannot be sent ({error})")
         latency_ms = (self._clock() - started) * 1000.0
         self._update(last_latency_ms=latency_ms)
@@ -668,6 +720,7 @@ class Poller:
         if response.status_code == 304:
             # Not a redirect (no new address to give): an answer to a conditional request,
             # and none is sent (no If-None-Match, no If-Modified-Since).
+            self._call_failed(refused=True)
             return self._error(
                 "HTTP 304 (not modified) to a request that asked for no cached copy: the "
                 "server, or a proxy or cache between, answers wrongly"
@@ -677,6 +730,7 @@ class Poller:
             # the feed's token there. Said as what it is, with where it points (masked).
             location = response.headers.get("Location", "")[:300]
             where = f"; it points to {mask_url(location)}" if location else ""
+            self._call_failed(refused=True)
             return self._error(
                 f"the server redirects (HTTP {response.status_code}), not followed: give the "
                 f"feed's new address{where}"
@@ -732,7 +786,7 @@ class Poller:
             progressed = self._new_cursor(page.cursor)
         if fresh or not page.more:
             self._pages_at_once_without_items = 0
-        elif progressed:
+        elif progressed and not page.read_new_records:
             # A new cursor (or an adapter's next page) on every page, none with an item: a
             # server handing out fresh tokens, or cycling through two Shopify cursors, was
             # asked at once for ever (hundreds of calls a second). Progress that brings nothing

@@ -33,7 +33,13 @@ from anchordesk.feeds.parsing import (
     split_url,
     unreadable_item,
 )
-from anchordesk.feeds.poller import FeedRequest, MalformedResponse, Page
+from anchordesk.feeds.poller import (
+    WINDOW_RECORDS_KEPT,
+    FeedRequest,
+    MalformedResponse,
+    Page,
+    http_date,
+)
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
@@ -159,11 +165,18 @@ class ShopifyOrdersAdapter:
             self._endpoint, token, client_id=client_id, client_secret=client_secret, clock=clock
         )
         self._asking_token = False  # the call being answered fetches a token
+        self._page_limit = SHOPIFY_PAGE_LIMIT  # orders a page, halved for a page past the cap
         self._created_at_min = created_at_min
         self._updates_turn = False  # the next call asks for updated orders
         self._asking_updates = False  # the call being answered asked for updated orders
         self._updates_next_url: str | None = None  # the next page of updated orders
         self._updates_high: datetime | None = None  # newest updated_at over those pages
+        # Hashes of (id, updated_at) of the orders the window's pages read, bounded: whether a
+        # page read orders not read before (Page.read_new_records); it holds no item unless
+        # an order was cancelled or refunded.
+        self._updates_read: set[int] = set()
+        # The shop's clock (its Date) when the window's first page was asked: see _updates_page.
+        self._updates_started: datetime | None = None
         self._first_page_high: datetime | None = None
         self._resumed_without_updates: bool | None = None  # decided at the first call
 
@@ -194,7 +207,7 @@ class ShopifyOrdersAdapter:
             # A page_info URL carries its own filters; Shopify accepts nothing else with it.
             endpoint, params = split_url(self._updates_next_url)
             return FeedRequest(endpoint, params, headers)
-        params = {**self._extra, "status": "any", "limit": str(SHOPIFY_PAGE_LIMIT)}
+        params = {**self._extra, "status": "any", "limit": str(self._page_limit)}
         if self._created_at_min is not None:
             params["created_at_min"] = self._created_at_min.isoformat(timespec="seconds")
         if self._asking_updates:
@@ -225,6 +238,22 @@ class ShopifyOrdersAdapter:
             self._updates_failed(refused=response.status_code < 500)
         return None
 
+    def call_failed(self, *, refused: bool, too_large: bool = False) -> None:
+        """The call got no answer to read (no answer in time, the network, a body past the cap,
+        a redirect): as an error answer, an updates call hands the turn to new orders. An
+        updates page of 250 big orders past the 8 MB cap was asked for the rest of the show,
+        and no new order was read.
+
+        A page past the cap is asked again half as long (down to one order; back up by
+        doubling after each page read): a page of 250 orders of many lines each (35 kB of
+        Shopify's JSON an order) was asked for ever, and no order after it was ever read."""
+        if self._asking_token:
+            return
+        if too_large:
+            self._page_limit = max(1, self._page_limit // 2)
+        if self._asking_updates:
+            self._updates_failed(refused=refused)
+
     def _updates_failed(self, *, refused: bool) -> None:
         """A call for updated orders failed: the next call asks for new orders.
 
@@ -237,6 +266,8 @@ class ShopifyOrdersAdapter:
         if refused:
             self._updates_next_url = None
             self._updates_high = None
+            self._updates_read.clear()
+            self._updates_started = None
 
     def parse(self, response: httpx.Response, cursor: str | None) -> Page:
         try:
@@ -293,7 +324,8 @@ class ShopifyOrdersAdapter:
                 ),
                 default=None,
             )
-        more = len(body["orders"]) >= SHOPIFY_PAGE_LIMIT
+        more = len(body["orders"]) >= self._page_limit
+        self._page_limit = min(SHOPIFY_PAGE_LIMIT, self._page_limit * 2)
         self._updates_turn = not more  # caught up with new orders: look at updated ones next
         return Page(
             items=items,
@@ -328,7 +360,15 @@ class ShopifyOrdersAdapter:
         items: list[FeedItem] = []
         malformed = 0
         server_now = server_time(response)
+        read_new = False
+        if self._updates_next_url is None:  # the window's first page
+            self._updates_started = http_date(response.headers.get("date"))
         for raw in orders:
+            fields = fields_of(raw)
+            record = hash((as_text(fields.get("id")), as_text(fields.get("updated_at"))))
+            if record not in self._updates_read and len(self._updates_read) < WINDOW_RECORDS_KEPT:
+                self._updates_read.add(record)
+                read_new = True
             currency = as_text(raw.get("currency")).upper() if isinstance(raw, dict) else ""
             updates, readable_updates = self._updates_or_rejected(raw, currency)
             malformed += not readable_updates
@@ -348,12 +388,29 @@ class ShopifyOrdersAdapter:
                 cursor=None,
                 more=True,
                 advanced=next_url != previous_url,  # a repeated link is no progress
+                read_new_records=read_new,
                 malformed_items=malformed,
             )
         self._updates_turn = False
+        self._updates_read.clear()
         if self._updates_high is not None:
-            updated = self._updates_high.isoformat(timespec="seconds")
+            high, started = self._updates_high, self._updates_started
+            floor = iso_time(updated or self._updates_floor())
+            if (
+                previous_url is not None
+                and started is not None
+                and (floor is None or started >= floor)
+            ):
+                # A window of several pages (ordered by id) is no snapshot: an order on a page
+                # already read, cancelled while the later pages were read, is stamped before
+                # the newest change those pages hold. From that newest change, the next window
+                # never saw it: a cancelled order stayed a sale. The next window starts no
+                # later than when this one started (the shop's own clock; one older than the
+                # window's own start, a dead clock, is not believed).
+                high = min(high, started)
+            updated = high.isoformat(timespec="seconds")
             self._updates_high = None
+        self._updates_started = None
         return Page(
             items=items,
             cursor=self._cursor(since, updated),

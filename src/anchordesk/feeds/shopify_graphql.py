@@ -51,7 +51,14 @@ from anchordesk.feeds.parsing import (
     server_time,
     unreadable_item,
 )
-from anchordesk.feeds.poller import BackoffPolicy, FeedEnded, FeedRequest, MalformedResponse, Page
+from anchordesk.feeds.poller import (
+    WINDOW_RECORDS_KEPT,
+    BackoffPolicy,
+    FeedEnded,
+    FeedRequest,
+    MalformedResponse,
+    Page,
+)
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
@@ -188,6 +195,9 @@ class ShopifyGraphQLOrdersAdapter:
         # Where the window starts when later than the stored cursor: a window whose next page
         # was refused goes on from what its read pages hold (see _page_refused).
         self._window_from = ""
+        # Hashes of (id, updatedAt) of the orders the current window has read, bounded: whether
+        # a page read orders not read before (Page.read_new_records) when none is a new item.
+        self._window_read: set[int] = set()
         self.orders_seen = 0
         self._note = ""
 
@@ -266,6 +276,7 @@ class ShopifyGraphQLOrdersAdapter:
         self._window_from = max(self._window_from, self._window_high)
         self._page_after = None
         self._window_high = ""
+        self._window_read.clear()
 
     # -- responses --------------------------------------------------------------------------
 
@@ -315,7 +326,13 @@ class ShopifyGraphQLOrdersAdapter:
             raise MalformedResponse("expected data.orders with nodes") from None
         items: list[FeedItem] = []
         malformed = 0
+        read_new = False
         for node in nodes:
+            fields = fields_of(node)
+            record = hash((as_text(fields.get("id")), as_text(fields.get("updatedAt"))))
+            if record not in self._window_read and len(self._window_read) < WINDOW_RECORDS_KEPT:
+                self._window_read.add(record)
+                read_new = True
             try:
                 order = self._order(readable(node))  # type: ignore[arg-type]
             except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
@@ -346,11 +363,17 @@ class ShopifyGraphQLOrdersAdapter:
             # A server repeating its end cursor is not progress (that would loop at once).
             advanced, self._page_after = after != self._page_after, after
             return Page(
-                items=items, cursor=None, more=True, advanced=advanced, malformed_items=malformed
+                items=items,
+                cursor=None,
+                more=True,
+                advanced=advanced,
+                read_new_records=read_new,
+                malformed_items=malformed,
             )
         self._page_after = None
         new_cursor = self._window_high if self._window_high > (cursor or "") else None
         self._window_high = ""
+        self._window_read.clear()
         self._window_from = ""
         self._note = ""
         if self.token.due():

@@ -71,6 +71,7 @@ from anchordesk.feeds.poller import (
     PageSink,
     ResponseTooLarge,
     network_words,
+    on_loopback,
     read_response,
 )
 from anchordesk.feeds.tokens import can_be_sent
@@ -222,6 +223,7 @@ class TwitchChatFeed:
         self._last_move_at: float | None = None  # the last session_reconnect followed
         self._quick_moves = 0  # session_reconnects in a row, each soon after the one before
         self._short_sessions = 0  # connections in a row lost within _STABLE_SESSION_S
+        self._welcomed = False  # the connection being tried was opened and welcomed
 
     # -- health -----------------------------------------------------------------------------
 
@@ -290,6 +292,7 @@ class TwitchChatFeed:
         url = self.ws_url
         while not stop.is_set():
             opened_at = self._clock()
+            self._welcomed = False
             try:
                 await self._session(client, sink, stop, url)
             except (UnicodeEncodeError, httpx.LocalProtocolError):
@@ -328,7 +331,11 @@ class TwitchChatFeed:
             # keepalive has waited its 16 s or more already: its new connection is at once.)
             short = self._clock() - opened_at < _STABLE_SESSION_S
             lost = self._health.consecutive_errors > 0
-            self._short_sessions = self._short_sessions + 1 if short and lost else 0
+            if self._welcomed:
+                # Only a connection Twitch opened and welcomed counts: one that never opened
+                # (the venue's network down, a proxy gone) is paced by the error count, and was
+                # said "Twitch closes each connection soon after it opens".
+                self._short_sessions = self._short_sessions + 1 if short and lost else 0
             if self._short_sessions == 3:
                 log.warning(
                     "feed %s: Twitch closes each connection soon after it opens; "
@@ -341,7 +348,17 @@ class TwitchChatFeed:
 
     async def _connect(self, url: str) -> tuple[ClientConnection, Mapping[str, Any]]:
         """Open a connection and read its welcome (the first message Twitch sends)."""
-        connection = await connect(url, open_timeout=10, ping_interval=None, close_timeout=2)
+        # A proxy from the environment as websockets reads it (HTTPS_PROXY…), except for this
+        # machine's own server (a Twitch CLI mock on 127.0.0.1), as the HTTP feeds do: with
+        # HTTP_PROXY set, its chat was asked through the proxy, which cannot reach it, and no
+        # comment was read.
+        connection = await connect(
+            url,
+            open_timeout=10,
+            ping_interval=None,
+            close_timeout=2,
+            proxy=None if on_loopback(url) else True,
+        )
         try:
             raw = await asyncio.wait_for(connection.recv(), _WELCOME_TIMEOUT_S)
             try:
@@ -393,6 +410,7 @@ class TwitchChatFeed:
         self, client: httpx.AsyncClient, sink: PageSink, stop: asyncio.Event, url: str
     ) -> None:
         connection, session = await self._connect(url)
+        self._welcomed = True
         try:
             keepalive_s = _keepalive_s(session)
             await self._subscribe(client, self.session_id)

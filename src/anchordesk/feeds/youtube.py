@@ -284,6 +284,13 @@ class YouTubeChatAdapter:
 
     # -- responses --------------------------------------------------------------------------
 
+    def call_failed(self, *, refused: bool, too_large: bool = False) -> None:
+        """The call got no answer to read (no answer in time, the network, a body past the
+        cap, a redirect): a viewer count hands the next call to the chat, as an error answer
+        does. A count that timed out or was too large every time held the chat for the show."""
+        del refused, too_large
+        self._viewers_failed()
+
     def _viewers_failed(self) -> bool:
         """The call that failed was a viewer count (``videos.list``): the next call reads the
         chat, the count is asked again in a minute. Whether it failed. The chat came next only
