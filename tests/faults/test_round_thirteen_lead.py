@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import importlib.util
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -69,12 +70,26 @@ def test_every_reason_the_feeds_hub_gives_has_the_reports_words(
 ) -> None:
     """The hub's reasons and the report's catalogue are kept apart (the store has no Qt): a
     reworded reason in the hub would fall back to English in every report."""
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR", *hub._PROXY_VARIABLES, "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SSL_CERT_FILE", MISSING_BUNDLE)
-    missing = hub._why_stopped(FileNotFoundError(2, "gone"))
-    assert missing.params["name"] == "SSL_CERT_FILE"
+    reasons = [hub._why_stopped(FileNotFoundError(2, "gone"))]
+    assert reasons[0].params["name"] == "SSL_CERT_FILE"
     monkeypatch.delenv("SSL_CERT_FILE")
-    other = hub._why_stopped(RuntimeError("boom"))
-    for words in (missing, other):
+    reasons.append(hub._why_stopped(RuntimeError("boom")))
+    # The proxies the environment names that the feeds cannot use (R13http F5, R14feeds F4).
+    for name, value in (
+        ("HTTPS_PROXY", "http://proxy:8o80"),
+        ("HTTPS_PROXY", "ftp://proxy:21"),
+        ("ALL_PROXY", "socks5://127.0.0.1:1080"),
+        ("NO_PROXY", "[::1]"),
+    ):
+        with monkeypatch.context() as environment:
+            environment.setenv(name, value)
+            reasons.append(hub._why_stopped(RuntimeError("boom")))
+    socks_usable = importlib.util.find_spec("socksio") is not None  # httpx[socks] installed
+    assert len({words.template for words in reasons}) == (5 if socks_usable else 6), reasons
+    for words in reasons:
         values = {name: str(value) for name, value in words.params.items()}
         for language in report_i18n.REPORT_LANGUAGES:
             assert report_i18n.stop_reason_text(words.template, values, language) is not None

@@ -175,6 +175,32 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "（修正するか設定を解除してください）",
     ),
     "feeds_stopped_error": ("{error} ({kind})", "{error}（{kind}）", "{error}（{kind}）"),
+    "feeds_stopped_proxy": (
+        "the proxy {name} names ({proxy}) cannot be used: {error}; fix or unset it",
+        "无法使用 {name} 指定的代理（{proxy}）：{error}；请修正或取消设置",
+        "{name} が指定するプロキシ（{proxy}）は使えません：{error}。"
+        "修正するか設定を解除してください",
+    ),
+    "feeds_stopped_proxy_scheme": (
+        "the proxy {name} names ({proxy}) is not an http:// or https:// address: fix or unset it",
+        "{name} 指定的代理（{proxy}）不是 http:// 或 https:// 地址：请修正或取消设置",
+        "{name} が指定するプロキシ（{proxy}）は http:// または https:// のアドレスでは"
+        "ありません。修正するか設定を解除してください",
+    ),
+    "feeds_stopped_socks": (
+        "the proxy {name} names ({proxy}) is a SOCKS proxy, which AnchorDesk cannot use: "
+        "name an HTTP proxy there, or unset it",
+        "{name} 指定的代理（{proxy}）是 SOCKS 代理，AnchorDesk 无法使用：请改为 HTTP 代理，"
+        "或取消设置",
+        "{name} が指定するプロキシ（{proxy}）は SOCKS プロキシで、AnchorDesk では使えません。"
+        "HTTP プロキシを指定するか、設定を解除してください",
+    ),
+    "feeds_stopped_no_proxy": (
+        "{name} holds an entry that is no host name or address ({entry}): fix or remove it",
+        "{name} 中有一项不是主机名或地址（{entry}）：请改正或删除它",
+        "{name} にホスト名でもアドレスでもない項目があります（{entry}）。"
+        "修正するか削除してください",
+    ),
     "rejected_short": (
         "{count} items, not counted",
         "{count} 条，未计入",
@@ -298,7 +324,14 @@ def end_reason_text(reason: str | None, language: str) -> str:
 def stop_reason_text(template: str, values: Mapping[str, str], language: str) -> str | None:
     """The feeds' hub's reason (its English ``template`` and ``values``) in ``language``, or
     None when the template is not one this version knows (a newer version's words)."""
-    for message in ("feeds_stopped_certificates", "feeds_stopped_error"):
+    for message in (
+        "feeds_stopped_certificates",
+        "feeds_stopped_error",
+        "feeds_stopped_proxy",
+        "feeds_stopped_proxy_scheme",
+        "feeds_stopped_socks",
+        "feeds_stopped_no_proxy",
+    ):
         if MESSAGES[message][0] == template:
             # Values a damaged or hand-edited file lacks (or another version named otherwise):
             # the English status is said instead. Filled in anyway, the report ended in a
