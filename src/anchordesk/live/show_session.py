@@ -77,10 +77,6 @@ COMMAND = "command"
 #: A deal's end reason in the file when the run that kept it live stopped without ending it
 #: (killed): the run continuing the file ends it so (``report``: "cut off: the program stopped").
 INTERRUPTED = "interrupted"
-# The session's meta key a running show rewrites every ``HEARTBEAT_EVERY_S`` of its clock:
-# {"run", "at" (wall), "at_s" (show clock)} (store/session_heartbeat.py). Without it a quiet
-# stretch (no order, comment or viewer count) before a kill -9 was lost: "Plan and actual"
-# and a cut-off deal ended at the killed run's last row (R12 resume F5: 0:21 for ~31 s).
 
 log = logging.getLogger(__name__)
 

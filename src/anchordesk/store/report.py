@@ -32,7 +32,7 @@ from anchordesk.show.timing import (
     segments_total,
 )
 from anchordesk.store.report_board import ReportBoard, board_json, board_text_lines, session_board
-from anchordesk.store.report_clock import SteadyClock, in_era
+from anchordesk.store.report_clock import SteadyClock, in_era, json_object
 from anchordesk.store.report_events import restore_missing_segment_starts, session_timings
 from anchordesk.store.report_i18n import (
     end_reason_text,
@@ -316,11 +316,8 @@ def _feeds_stopped(feed_status: str | None) -> str:
 def _feeds_stopped_words(kept: str | None) -> tuple[str, dict[str, str]] | None:
     """The session's ``feeds_stopped`` meta (the hub's template and values), or None when
     absent or damaged (then the report says the English reason of ``feed_status``)."""
-    try:
-        words = json.loads(kept) if kept else None
-    except ValueError:
-        return None
-    if not isinstance(words, dict):
+    words = json_object(kept)
+    if words is None:
         return None
     template, params = words.get("template"), words.get("params")
     if not isinstance(template, str) or not isinstance(params, dict):

@@ -16,10 +16,11 @@ leaves a gap no row falls in; a backward one makes times fall back), before it o
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from anchordesk.store.session import ShowEventRecord
 
@@ -74,7 +75,7 @@ class SteadyClock:
         correction = 0.0
         latest = -math.inf  # the run's latest row so far, steadied (a deal its end cut off)
         for event in events:
-            at_s = _number(event.data.get("at_s"))
+            at_s = show_clock_s(event.data.get("at_s"))
             if event.kind == _HEARD_KIND and at_s is not None and in_era(event.at):
                 if self._epochs and abs(event.at - at_s - self._epochs[-1].offset_s) <= STEP_S:
                     # The run was alive then: its stretch lasts until there.
@@ -198,6 +199,28 @@ class SteadyClock:
         ]
 
 
+def json_object(kept: str | None) -> dict[str, Any] | None:
+    """A meta value kept as a JSON object (the heartbeat, the feeds' stop reason); None when
+    absent, not JSON or not an object (a damaged page, a hand edit)."""
+    try:
+        value = json.loads(kept) if kept else None
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+# A moment on the show clock beyond this (115 days) is a damaged file, not a show: read as no
+# show-clock time, never as a 300-digit duration in the report.
+MAX_SHOW_CLOCK_S = 1e7
+
+
+def show_clock_s(value: object) -> float | None:
+    """A show-clock moment JSON kept (``at_s``), or None past ``MAX_SHOW_CLOCK_S`` either way
+    or when it is no number."""
+    number = json_number(value)
+    return number if number is not None and abs(number) <= MAX_SHOW_CLOCK_S else None
+
+
 def json_number(value: object) -> float | None:
     """A number JSON kept (a show event's data, a meta value) as a finite float; None for
     anything else. JSON's integers have no bound: a 401-digit one (a hand edit, a damaged
@@ -209,8 +232,3 @@ def json_number(value: object) -> float | None:
     except OverflowError:
         return None
     return number if math.isfinite(number) else None
-
-
-def _number(value: object) -> float | None:
-    number = json_number(value)
-    return number if number is not None and abs(number) <= 1e7 else None

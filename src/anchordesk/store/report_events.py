@@ -8,7 +8,7 @@ from typing import Any
 
 from anchordesk.show.model import Show
 from anchordesk.show.timing import SegmentTiming, segment_timings
-from anchordesk.store.report_clock import in_era, json_number
+from anchordesk.store.report_clock import in_era, show_clock_s
 from anchordesk.store.session import ShowEventRecord
 
 
@@ -34,7 +34,7 @@ def restore_missing_segment_starts(
         elif event.kind == "segment_ended":
             index = _int(event.data.get("index"))
             if index is not None and index != open_index and 0 <= index < len(show.rundown):
-                elapsed_s = _number(event.data.get("elapsed_s")) or 0.0
+                elapsed_s = show_clock_s(event.data.get("elapsed_s")) or 0.0
                 restored.append(_segment_start(show, index, event, elapsed_s))
             open_index = None
         restored.append(event)
@@ -54,7 +54,7 @@ def _segment_start(
         "sku": segment.sku,
         "planned_s": segment.seconds,
     }
-    at_s = _number(anchor.data.get("at_s"))
+    at_s = show_clock_s(anchor.data.get("at_s"))
     if at_s is not None:
         data["at_s"] = at_s - before_s
     return ShowEventRecord(
@@ -88,17 +88,17 @@ def session_timings(
     )
     if not starts:
         return []
-    on_show_clock = all(_number(e.data.get("at_s")) is not None for e in starts)
+    on_show_clock = all(show_clock_s(e.data.get("at_s")) is not None for e in starts)
 
     def moment(event: ShowEventRecord) -> float:
-        at_s = _number(event.data.get("at_s"))
+        at_s = show_clock_s(event.data.get("at_s"))
         return at_s if on_show_clock and at_s is not None else event.at
 
     changes = sorted(
         ((_int(e.data.get("index")) or 0, moment(e)) for e in starts), key=lambda c: c[1]
     )
     if on_show_clock:
-        clocked = [(e.at, _number(e.data.get("at_s"))) for e in events]
+        clocked = [(e.at, show_clock_s(e.data.get("at_s"))) for e in events]
         known = [(wall, at_s) for wall, at_s in clocked if at_s is not None]
         end = max(at_s for _, at_s in known)
         if ended_at is not None:
@@ -127,7 +127,7 @@ def _one_show_clock(events: list[ShowEventRecord]) -> list[ShowEventRecord]:
     offset: float | None = None  # wall time minus the one clock, in this run
     shifts: dict[int, float] = {}
     for event in events:  # in the order kept: a run's rows all come after the run before's
-        at_s = _number(event.data.get("at_s"))
+        at_s = show_clock_s(event.data.get("at_s"))
         if at_s is not None and event.kind == "show_started" and last_s is not None:
             shift = last_s - at_s
         if at_s is not None:
@@ -138,20 +138,10 @@ def _one_show_clock(events: list[ShowEventRecord]) -> list[ShowEventRecord]:
         shifts[id(event)] = shift
     return [
         replace(event, data={**event.data, "at_s": at_s + shifts[id(event)]})
-        if shifts[id(event)] and (at_s := _number(event.data.get("at_s"))) is not None
+        if shifts[id(event)] and (at_s := show_clock_s(event.data.get("at_s"))) is not None
         else event
         for event in events
     ]
-
-
-# A moment on the show clock beyond this (115 days) is a damaged file, not a show: read as no
-# show-clock time (the wall clock is used), never as a 300-digit duration in the report.
-_MAX_SHOW_CLOCK_S = 1e7
-
-
-def _number(value: object) -> float | None:
-    number = json_number(value)
-    return number if number is not None and abs(number) <= _MAX_SHOW_CLOCK_S else None
 
 
 def _int(value: object) -> int | None:
