@@ -336,12 +336,12 @@ class TwitchChatFeed:
                 # (the venue's network down, a proxy gone) is paced by the error count, and was
                 # said "Twitch closes each connection soon after it opens".
                 self._short_sessions = self._short_sessions + 1 if short and lost else 0
-            if self._short_sessions == 3:
-                log.warning(
-                    "feed %s: Twitch closes each connection soon after it opens; "
-                    "waiting longer between connections (up to 60 s)",
-                    self.source,
-                )
+                if self._short_sessions == 3:  # said once, as the count reaches it
+                    log.warning(
+                        "feed %s: Twitch closes each connection soon after it opens; "
+                        "waiting longer between connections (up to 60 s)",
+                        self.source,
+                    )
             attempt = max(self._health.consecutive_errors, self._short_sessions)
             if attempt:
                 await self._wait(exponential_delay_s(attempt, 1.0, 2.0, 60.0), stop)
