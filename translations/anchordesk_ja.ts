@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+239"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+241"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -356,12 +356,12 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+532"/>
+        <location line="+554"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-443"/>
+        <location line="-465"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
@@ -381,7 +381,7 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+132"/>
+        <location line="+133"/>
         <source>The log file is no longer written: %1. The show goes on; what happens from now on is not in the log.</source>
         <translation>ログファイルへの書き込みが止まりました：%1。番組はそのまま続きます。これ以降の出来事はログに残りません。</translation>
     </message>
@@ -392,6 +392,16 @@
     </message>
     <message>
         <location line="+18"/>
+        <source>The session file cannot be written for now: %1. Comments, orders and show events wait and are kept as soon as it lets go; close that program. The show goes on.</source>
+        <translation>セッションファイルに今は書き込めません：%1。コメント、注文、番組イベントは待機し、ロックが解除され次第保存されます。そのプログラムを閉じてください。番組はそのまま続きます。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The session file is written again: what waited is kept.</source>
+        <translation>セッションファイルへの書き込みが再開しました。待機していた分も保存されています。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>The comment and order feeds stopped: %1. No comments or orders arrive in this session; the show goes on.</source>
         <translation>コメントと注文のフィードが停止しました：%1。このセッションではコメントも注文も届きません。配信は続行します。</translation>
     </message>
@@ -4524,10 +4534,15 @@
 <context>
     <name>Store</name>
     <message>
-        <location filename="../src/anchordesk/store/writer.py" line="+241"/>
+        <location filename="../src/anchordesk/store/writer.py" line="+245"/>
         <source>the file was deleted and cannot be written again: {cause}</source>
         <extracomment>Why the writer stopped writing (None while every write lands). The reason in ``fault`` as Words (a window says it in its language). Why the file is gone when it closed (deleted, and could not be written again).</extracomment>
         <translation>ファイルが削除され、もう一度書き込むことができません：{cause}</translation>
+    </message>
+    <message>
+        <location line="+86"/>
+        <source>another program holds it locked ({detail})</source>
+        <translation>別のプログラムがロックしています（{detail}）</translation>
     </message>
 </context>
 <context>

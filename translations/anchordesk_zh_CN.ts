@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+239"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+241"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -356,12 +356,12 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+532"/>
+        <location line="+554"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-443"/>
+        <location line="-465"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
@@ -381,7 +381,7 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+132"/>
+        <location line="+133"/>
         <source>The log file is no longer written: %1. The show goes on; what happens from now on is not in the log.</source>
         <translation>日志文件已停止写入：%1。直播继续进行；从现在起发生的事情不会记入日志。</translation>
     </message>
@@ -392,6 +392,16 @@
     </message>
     <message>
         <location line="+18"/>
+        <source>The session file cannot be written for now: %1. Comments, orders and show events wait and are kept as soon as it lets go; close that program. The show goes on.</source>
+        <translation>会话文件暂时无法写入：%1。评论、订单和节目事件会等待，锁一解除即保存；请关闭那个程序。节目照常进行。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The session file is written again: what waited is kept.</source>
+        <translation>会话文件已恢复写入：等待中的内容均已保存。</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>The comment and order feeds stopped: %1. No comments or orders arrive in this session; the show goes on.</source>
         <translation>评论和订单数据源已停止：%1。本场次不会再收到评论或订单；直播继续进行。</translation>
     </message>
@@ -4524,10 +4534,15 @@
 <context>
     <name>Store</name>
     <message>
-        <location filename="../src/anchordesk/store/writer.py" line="+241"/>
+        <location filename="../src/anchordesk/store/writer.py" line="+245"/>
         <source>the file was deleted and cannot be written again: {cause}</source>
         <extracomment>Why the writer stopped writing (None while every write lands). The reason in ``fault`` as Words (a window says it in its language). Why the file is gone when it closed (deleted, and could not be written again).</extracomment>
         <translation>文件已被删除，且无法重新写入：{cause}</translation>
+    </message>
+    <message>
+        <location line="+86"/>
+        <source>another program holds it locked ({detail})</source>
+        <translation>另一个程序锁定了该文件（{detail}）</translation>
     </message>
 </context>
 <context>

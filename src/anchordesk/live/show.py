@@ -950,6 +950,7 @@ class LiveShow:
             viewers_online=session.viewers_online(),
             feeds=session.feed_views(),
             store_fault=session.writer.fault_words,
+            store_locked=session.writer.locked_words,
             outputs=outputs,
             stats=stats,
             board=board,

@@ -174,6 +174,9 @@ class LiveSnapshot:
     feeds: tuple[FeedView, ...] = ()
     # Why the session file stopped being written (a full or read-only disk), None while it is.
     store_fault: Words | None = None
+    # Why the session file cannot be written for now (another program holds it locked), None
+    # while it can: what waits is written as soon as the lock goes.
+    store_locked: Words | None = None
     outputs: tuple[OutputView, ...] = ()
     stats: StatsView = field(default_factory=StatsView)
     # The data board (show/board.py: viewers, rates, conversion, forecasts, per segment) and

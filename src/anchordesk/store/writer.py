@@ -103,6 +103,10 @@ class StoreWriter:
         # Show events another program's lock kept out of the file (store/writer.py _wait_for):
         # written again before the next writes, in the order they came.
         self._waiting: deque[_Events] = deque()
+        # Why the file cannot be written for now (another program holds it locked past the
+        # busy timeout), None once a write lands again: the window says both (the log alone
+        # said it, and a window started from the menu has no terminal).
+        self.locked_words: Words | None = None
         opened: Future[None] = Future()
         self._thread = threading.Thread(
             target=self._run, args=(opened,), name="anchordesk-store", daemon=True
@@ -309,23 +313,35 @@ class StoreWriter:
         while self._waiting:
             self._waiting.popleft().future.set_exception(StoreError(self.fault or ""))
 
-    def _wait_for(self, entry: _Events, error: sqlite3.OperationalError) -> bool:
+    def _wait_for(self, entry: _Events, error: BaseException) -> bool:
         """Keep show events another program's lock kept out (SQLITE_BUSY / SQLITE_LOCKED past
         the busy timeout: a database browser, a sync or backup tool holding the file) to
         write them again with the next writes. A feed's page is asked again by its poller,
         but a show event (a deal started from the phone, the deal an order counted in) has
         no one to ask again: it was dropped, and the report missed a deal the screen showed."""
-        if error.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        if not _is_lock(error):
             return False
-        if not self._waiting:
+        self._locked(error)
+        self._waiting.append(entry)
+        return True
+
+    def _locked(self, error: BaseException) -> None:
+        if self.locked_words is None:
+            self.locked_words = Words(
+                QT_TRANSLATE_NOOP("Store", "another program holds it locked ({detail})"),
+                detail=" ".join(str(error).split()),
+            )
             log.warning(
                 "the session file %s is locked by another program (%s): show events wait and "
-                "are written as soon as it lets go",
+                "feed pages are asked again; all are written as soon as it lets go",
                 self.path,
                 error,
             )
-        self._waiting.append(entry)
-        return True
+
+    def _unlocked(self) -> None:
+        if self.locked_words is not None:
+            self.locked_words = None
+            log.info("the session file %s is written again (the other program let go)", self.path)
 
     def _execute(self, store: SessionStore, group: list[object]) -> None:
         # A request cancelled before it ran is skipped (its future says so); the others can no
@@ -367,6 +383,15 @@ class StoreWriter:
                     self._stop_writing(error, fault)
                     for write in writes:
                         write.future.set_exception(StoreError(self.fault or fault))
+                elif _is_lock(error):
+                    # Another program's lock is the file's, not a request's: one by one, each
+                    # write waited the busy timeout again (5 s each, 64 in a group: the writer
+                    # stood still for minutes after the lock was gone). Pages are asked again
+                    # by their pollers, show events wait for the next writes.
+                    self._locked(error)
+                    for write in writes:
+                        if not (isinstance(write, _Events) and self._wait_for(write, error)):
+                            write.future.set_exception(error)
                 else:
                     # One bad request must not fail the others: retry them one by one so each
                     # gets its own result or its own error.
@@ -374,6 +399,7 @@ class StoreWriter:
                     for write in writes:
                         self._execute_one(store, write)
             else:
+                self._unlocked()
                 self.write_latencies_ms.append((time.perf_counter() - started) * 1000.0)
                 for done, result in zip(writes, results, strict=True):
                     done.future.set_result(result)
@@ -397,9 +423,15 @@ class StoreWriter:
             if fault is not None:
                 self._stop_writing(error, fault)
                 entry.future.set_exception(StoreError(self.fault or fault))
-            elif not (
-                isinstance(entry, _Events)
-                and isinstance(error, sqlite3.OperationalError)
-                and self._wait_for(entry, error)
-            ):
-                entry.future.set_exception(error)
+                return
+            if isinstance(entry, _Events) and self._wait_for(entry, error):
+                return
+            if _is_lock(error):
+                self._locked(error)
+            entry.future.set_exception(error)
+
+
+def _is_lock(error: BaseException) -> bool:
+    """Another program holds the file's lock past the busy timeout (SQLITE_BUSY/LOCKED)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)

@@ -178,6 +178,8 @@ class Controller(QObject):
         self._failing_feeds: set[str] = set()  # feeds said to be failing, until they answer
         self._feeds_stopped_said: set[str] = set()  # sessions whose feeds were said stopped
         self._store_faults_said: set[str] = set()  # session files said to be written no more
+        # The session file said locked by another program (its path), until said written again.
+        self._store_lock_said: str | None = None
         self._log_fault_said = False
         self.studio_mode = False
         self._starting = False
@@ -578,7 +580,8 @@ class Controller(QObject):
             self._board_seen = (snapshot.board, snapshot.prompts)
             self.board_changed.emit(snapshot)
         self._say_store_fault(snapshot)
-        if snapshot.store_fault is None:
+        self._say_store_lock(snapshot)
+        if snapshot.store_fault is None and snapshot.store_locked is None:
             # While the session file cannot be written, a feed's pages cannot be kept either:
             # the feed answers, and saying "not answering" sent the operator to the wrong place.
             self._say_feed_faults(snapshot.feeds)
@@ -677,6 +680,27 @@ class Controller(QObject):
                 "from now on are not kept; the show goes on."
             ).replace("%1", say(fault))
         )
+
+    def _say_store_lock(self, snapshot: LiveSnapshot) -> None:
+        """Another program (a database browser, a sync or backup tool) holds the session file
+        locked: said when it starts and when it ends. The window said nothing, and with no
+        terminal the operator never learned why the file's last minutes could be missing."""
+        locked, key = snapshot.store_locked, str(snapshot.session_path)
+        if locked is None and self._store_lock_said not in (None, key):
+            self._store_lock_said = None  # another session now (rehearsal -> live): its own file
+        if (locked is not None) == (self._store_lock_said == key):
+            return
+        self._store_lock_said = key if locked is not None else None
+        if locked is not None:
+            self.message.emit(
+                self.tr(
+                    "The session file cannot be written for now: %1. Comments, orders and show "
+                    "events wait and are kept as soon as it lets go; close that program. The "
+                    "show goes on."
+                ).replace("%1", say(locked))
+            )
+        elif snapshot.store_fault is None:
+            self.message.emit(self.tr("The session file is written again: what waited is kept."))
 
     def _say_feeds_stopped(self, snapshot: LiveSnapshot) -> None:
         """An error no rule foresaw (a certificate bundle the environment names and that
