@@ -52,6 +52,8 @@ class Reply:
 
 class PlatformServer:
     path = "/"
+    # Any address of this machine: a feed on 127.0.0.2 is on loopback too.
+    host = "127.0.0.1"
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -121,7 +123,7 @@ class PlatformServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         self._server.daemon_threads = True
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -152,7 +154,7 @@ class PlatformServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{self.path}"
+        return f"http://{self.host}:{self.port}{self.path}"
 
     def inject(self, *faults: Fault) -> None:
         with self.lock:

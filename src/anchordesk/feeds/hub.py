@@ -46,7 +46,14 @@ from anchordesk.core.redact import mask_url
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
-from anchordesk.feeds.poller import LOOPBACK_HOSTS, BackoffPolicy, FeedAdapter, FeedHealth, Poller
+from anchordesk.feeds.poller import (
+    LOOPBACK_HOSTS,
+    BackoffPolicy,
+    FeedAdapter,
+    FeedHealth,
+    Poller,
+    on_loopback,
+)
 from anchordesk.feeds.push import PushFeed
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
 from anchordesk.feeds.spec import FeedSpec, feed_identity, repeated_feed
@@ -277,7 +284,9 @@ def _is_ip(text: str, version: int) -> bool:
         return False
 
 
-def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClient:
+def _new_http_client(
+    timeout_s: float, limits: httpx.Limits, feed_urls: Sequence[str] = ()
+) -> httpx.AsyncClient:
     """Build the client and load what its first request would load, on a worker thread.
 
     Building a client loads the CA bundle into an SSL context (tens of ms), and httpcore loads
@@ -296,7 +305,7 @@ def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClien
         limits=limits,
         follow_redirects=False,
         cookies=no_cookies,
-        mounts=dict(LOOPBACK_WITHOUT_PROXY),
+        mounts={**LOOPBACK_WITHOUT_PROXY, **_loopback_mounts(feed_urls)},
     )
 
 
@@ -306,6 +315,21 @@ def _new_http_client(timeout_s: float, limits: httpx.Limits) -> httpx.AsyncClien
 LOOPBACK_WITHOUT_PROXY: dict[str, httpx.AsyncBaseTransport | None] = {
     f"all://[{host}]" if ":" in host else f"all://{host}": None for host in LOOPBACK_HOSTS
 }
+
+
+def _loopback_mounts(urls: Sequence[str]) -> dict[str, httpx.AsyncBaseTransport | None]:
+    """The feeds' own hosts on this machine past the usual three (127.0.0.2, ``localhost.``):
+    httpx matches a mount by its exact host, and no pattern covers a whole address range."""
+    mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
+    for url in urls:
+        if not on_loopback(url):
+            continue
+        try:
+            host = httpx.URL(url).host
+        except httpx.InvalidURL:
+            continue
+        mounts[f"all://[{host}]" if ":" in host else f"all://{host}"] = None
+    return mounts
 
 
 _heap_frozen = False
@@ -391,6 +415,7 @@ class FeedHub:
         created_at_min = shopify_created_at_min or self._session_started_at()
         self.adapters: list[FeedAdapter] = []
         feeds = _once_each(feeds)
+        self._feed_urls = [feed.url for feed in feeds]
         for feed, source in zip(feeds, self._names(feeds), strict=True):
             if feed.kind in PUSH_FEED_FACTORIES:
                 self.push_feeds.append(self._push_feed(feed, source, token_lookup))
@@ -551,7 +576,7 @@ class FeedHub:
             self._writer.call(lambda store: store.cursors())
         )
         limits = httpx.Limits(max_connections=(len(self.adapters) + len(self.push_feeds)) * 2 + 2)
-        client = await asyncio.to_thread(_new_http_client, self._timeout_s, limits)
+        client = await asyncio.to_thread(_new_http_client, self._timeout_s, limits, self._feed_urls)
         _freeze_startup_heap()
         async with client:
             self.pollers = [
