@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import socket
 
 import httpx
 import pytest
-from feed_servers import JsonFeedServer
+from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer
 
 from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.hub import _new_http_client
 from anchordesk.feeds.poller import Poller, on_loopback
-from anchordesk.show.feed_items import FeedItem
+from anchordesk.feeds.shopify import ShopifyOrdersAdapter
+from anchordesk.show.feed_items import FeedItem, OrderUpdate, RejectedItem
+
+from .test_round_thirteen_pages import _polled, _skus
 
 
 class _Kept:
@@ -65,3 +69,56 @@ def test_this_machine_s_names_are_all_loopback() -> None:
     ]
     assert [on_loopback(url) for url in mine] == [True] * len(mine)
     assert [on_loopback(url) for url in others] == [False] * len(others)
+
+
+class _OneHugeOrderShop(ShopifyOrdersServer):
+    """Shopify REST with one order past the 8 MB cap alone (thousands of lines, or an app's
+    note attributes): any page holding it in full is refused at the cap."""
+
+    huge_id = 0
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        reply = super().respond(query, headers)
+        if not query.get("fields") and f'"id": {self.huge_id},'.encode() in reply.body:
+            return Reply(
+                200,
+                gzip.compress(b" " * 9_000_000),
+                {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+            )
+        return reply
+
+
+def test_a_shopify_order_too_large_alone_is_kept_as_rejected_and_the_next_ones_are_read() -> None:
+    """R14feeds: the page past the cap was asked again half as long down to one order, and
+    that one order, past the cap alone, was asked for ever: no order placed after it was read
+    for the rest of the show, and the window of updated orders holding it never ended (no
+    cancellation counted). Now its id alone is asked, it is kept as rejected with why (the
+    report lists it, never sums it), and the orders and changes after it are read."""
+    with _OneHugeOrderShop() as server:
+        for number in range(5):
+            server.add_order([(f"S{number}", 1, "5.00")])
+        server.huge_id = server.orders[2]["id"]
+        adapter = ShopifyOrdersAdapter(server.url, server.token)
+        later: list[int] = []
+        sink, poller, _ = _polled(
+            adapter,
+            [
+                (12, lambda: None),
+                (12, lambda: later.append(server.add_order([("S5", 1, "5.00")]))),
+                (12, lambda: server.cancel(server.orders[4]["id"])),
+            ],
+        )
+    assert sorted(_skus(sink)) == ["S0", "S1", "S3", "S4", "S5"]
+    cancelled = {item.order_id for item in sink.items if isinstance(item, OrderUpdate)}
+    assert cancelled == {str(server.orders[4]["id"])}
+    rejected = {
+        (item.kind, item.item_id, item.reason, item.detail)
+        for item in sink.items
+        if isinstance(item, RejectedItem)
+    }
+    too_large = "the order alone is larger than the 8 MB a feed's answer may have: not read"
+    assert rejected == {
+        ("order", str(server.huge_id), "unreadable", too_large),
+        ("order_update", str(server.huge_id), "unreadable", too_large),
+    }
+    assert poller.health.state == "ok", poller.health

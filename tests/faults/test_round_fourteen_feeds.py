@@ -94,12 +94,17 @@ class _SmallPagesShop(ShopifyOrdersServer):
         self.lock = threading.RLock()  # the order is placed while a page is answered
 
     def _updated_page(
-        self, updated_min: datetime, offset: int, limit: int, headers: dict[str, str]
+        self,
+        updated_min: datetime,
+        offset: int,
+        limit: int,
+        headers: dict[str, str],
+        query: dict[str, str] | None = None,
     ) -> Reply:
         if offset == 4 and self.edited:
             self.edited = False
             self.add_order([("NEW", 1, "9.00")])
-        return super()._updated_page(updated_min, offset, 2, headers)
+        return super()._updated_page(updated_min, offset, 2, headers, query)
 
     def fulfil_all(self) -> None:
         with self.lock:
@@ -244,13 +249,18 @@ class _RacingShop(ShopifyOrdersServer):
         return email.utils.format_datetime(now.astimezone(UTC), usegmt=True)
 
     def _updated_page(
-        self, updated_min: datetime, offset: int, limit: int, headers: dict[str, str]
+        self,
+        updated_min: datetime,
+        offset: int,
+        limit: int,
+        headers: dict[str, str],
+        query: dict[str, str] | None = None,
     ) -> Reply:
         if self.racing and offset == 2:
             self.racing = False
             self.cancel(self.ids[0])
             self.cancel(self.ids[5])
-        return super()._updated_page(updated_min, offset, 2, headers)
+        return super()._updated_page(updated_min, offset, 2, headers, query)
 
     def edit_all(self) -> None:
         with self.lock:

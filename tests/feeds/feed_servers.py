@@ -432,12 +432,12 @@ class ShopifyOrdersServer(PlatformServer):
             if set(query) - {"page_info", "limit", "fields"}:
                 return Reply(400, b'{"errors":"page_info takes no other filters"}')
             updated_min, offset = self._pages[query["page_info"]]
-            return self._updated_page(updated_min, offset, limit, call_limit)
+            return self._updated_page(updated_min, offset, limit, call_limit, query)
         if query.get("status") != "any":
             return Reply(400, b'{"errors":"status must be any for this test"}')
         if "updated_at_min" in query:
             updated_min = datetime.fromisoformat(query["updated_at_min"])
-            return self._updated_page(updated_min, 0, limit, call_limit)
+            return self._updated_page(updated_min, 0, limit, call_limit, query)
         since_id = int(query.get("since_id", "0"))
         matching = [o for o in self.orders if o["id"] > since_id]
         if self.overlap_next and since_id:
@@ -445,11 +445,15 @@ class ShopifyOrdersServer(PlatformServer):
             if earlier:
                 matching.insert(0, earlier[-1])
             self.overlap_next = False
-        page = matching[:limit]
-        return _json({"orders": page}, call_limit)
+        return _json({"orders": _fields(matching[:limit], query)}, call_limit)
 
     def _updated_page(
-        self, updated_min: datetime, offset: int, limit: int, headers: dict[str, str]
+        self,
+        updated_min: datetime,
+        offset: int,
+        limit: int,
+        headers: dict[str, str],
+        query: dict[str, str] | None = None,
     ) -> Reply:
         matching = [
             o for o in self.orders if datetime.fromisoformat(o["updated_at"]) >= updated_min
@@ -460,7 +464,15 @@ class ShopifyOrdersServer(PlatformServer):
             self._pages[token] = (updated_min, offset + limit)
             link = f'<{self.url}?limit={limit}&page_info={token}>; rel="next"'
             headers = {**headers, "Link": link}
-        return _json({"orders": page}, headers)
+        return _json({"orders": _fields(page, query)}, headers)
+
+
+def _fields(orders: list[dict[str, Any]], query: dict[str, str] | None) -> list[dict[str, Any]]:
+    """Shopify's ``fields``: only the fields named, as the shop sends them."""
+    if not query or not query.get("fields"):
+        return orders
+    named = query["fields"].split(",")
+    return [{name: order[name] for name in named if name in order} for order in orders]
 
 
 class JsonFeedServer(PlatformServer):

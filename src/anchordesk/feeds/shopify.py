@@ -34,6 +34,7 @@ from anchordesk.feeds.parsing import (
     unreadable_item,
 )
 from anchordesk.feeds.poller import (
+    MAX_RESPONSE_BYTES,
     WINDOW_RECORDS_KEPT,
     FeedRequest,
     MalformedResponse,
@@ -166,6 +167,19 @@ class ShopifyOrdersAdapter:
         )
         self._asking_token = False  # the call being answered fetches a token
         self._page_limit = SHOPIFY_PAGE_LIMIT  # orders a page, halved for a page past the cap
+        # Below a limit that was past the cap, doubling stops, for _PAGES_UNDER_CEILING pages:
+        # doubled at every page read, a shop of big orders failed every other call (62 past
+        # the cap, 31 read, 62 again), its feed "retrying" half the show.
+        self._page_ceiling = SHOPIFY_PAGE_LIMIT
+        self._pages_under_ceiling = 0
+        # The same for a window of updated orders, apart: a page of new orders read doubled the
+        # limit the updates window had just halved, which never came down to one order.
+        self._updates_limit = SHOPIFY_PAGE_LIMIT
+        # One order alone was past the cap: the next call for new orders (or for the updates
+        # window's page) asks for its id only, and the order is kept as rejected (call_failed).
+        self._ids_only = False
+        self._updates_ids_only = False
+        self._asked_limit = SHOPIFY_PAGE_LIMIT  # orders the call being answered asked for
         self._created_at_min = created_at_min
         self._updates_turn = False  # the next call asks for updated orders
         self._asking_updates = False  # the call being answered asked for updated orders
@@ -206,8 +220,21 @@ class ShopifyOrdersAdapter:
         if self._asking_updates and self._updates_next_url is not None:
             # A page_info URL carries its own filters; Shopify accepts nothing else with it.
             endpoint, params = split_url(self._updates_next_url)
+            if self._updates_ids_only:
+                params = {**params, "limit": "1", "fields": _UPDATE_IDS}
+            self._asked_limit = _limit_of(params)
             return FeedRequest(endpoint, params, headers)
-        params = {**self._extra, "status": "any", "limit": str(self._page_limit)}
+        # A window of updated orders asks no more than new orders do either: their pages hold
+        # the same orders, so a size new orders learned holds for both.
+        limit = (
+            min(self._updates_limit, self._page_limit) if self._asking_updates else self._page_limit
+        )
+        params = {**self._extra, "status": "any", "limit": str(limit)}
+        if self._asking_updates and self._updates_ids_only:
+            params.update(limit="1", fields=_UPDATE_IDS)
+        elif not self._asking_updates and self._ids_only:
+            params.update(limit="1", fields="id")
+        self._asked_limit = _limit_of(params)
         if self._created_at_min is not None:
             params["created_at_min"] = self._created_at_min.isoformat(timespec="seconds")
         if self._asking_updates:
@@ -246,11 +273,28 @@ class ShopifyOrdersAdapter:
 
         A page past the cap is asked again half as long (down to one order; back up by
         doubling after each page read): a page of 250 orders of many lines each (35 kB of
-        Shopify's JSON an order) was asked for ever, and no order after it was ever read."""
+        Shopify's JSON an order) was asked for ever, and no order after it was ever read.
+
+        One new order alone past the cap is asked again for its id only (Shopify's
+        ``fields``), kept as rejected with why, and the orders after it are read: it was
+        asked for ever, and no later order of the show was ever read."""
         if self._asking_token:
             return
-        if too_large:
-            self._page_limit = max(1, self._page_limit // 2)
+        alone = too_large and self._asked_limit <= 1
+        if alone and self._asking_updates:
+            # The window keeps its place (its next page, or its start): that page is asked
+            # again for the order's id and when it changed, and the window goes on past it.
+            self._updates_ids_only = True
+            self._updates_failed(refused=False)
+            return
+        if alone:
+            self._ids_only = True
+        elif too_large and self._asking_updates:
+            self._updates_limit = max(1, min(self._updates_limit, self._asked_limit) // 2)
+        elif too_large:
+            self._page_ceiling = max(1, self._asked_limit - 1)
+            self._pages_under_ceiling = 0
+            self._page_limit = max(1, min(self._page_limit, self._asked_limit) // 2)
         if self._asking_updates:
             self._updates_failed(refused=refused)
 
@@ -293,13 +337,16 @@ class ShopifyOrdersAdapter:
         malformed = 0
         since, updated = self._split_cursor(cursor)
         highest = since
+        ids_only, self._ids_only = self._ids_only, False
         for raw in body["orders"]:
             try:
                 order = self._order(readable(raw))  # type: ignore[arg-type]
             except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
                 malformed += 1
-                # Kept as rejected, with why (the hub logs it once, the report lists it).
-                items.append(unreadable_item(self.source, raw, error, "order"))
+                # Kept as rejected, with why (the hub logs it once, the report lists it); with
+                # only its id asked, the order itself is past the cap.
+                why = _too_large_alone() if ids_only else error
+                items.append(unreadable_item(self.source, raw, why, "order"))
                 # Even an unreadable order moves since_id on, or we would ask for it forever.
                 raw_id = fields_of(raw).get("id")
                 if _shopify_id(raw_id):
@@ -324,8 +371,11 @@ class ShopifyOrdersAdapter:
                 ),
                 default=None,
             )
-        more = len(body["orders"]) >= self._page_limit
-        self._page_limit = min(SHOPIFY_PAGE_LIMIT, self._page_limit * 2)
+        more = len(body["orders"]) >= self._asked_limit
+        self._pages_under_ceiling += 1
+        if self._pages_under_ceiling >= _PAGES_UNDER_CEILING:
+            self._page_ceiling = SHOPIFY_PAGE_LIMIT
+        self._page_limit = min(self._page_ceiling, self._page_limit * 2)
         self._updates_turn = not more  # caught up with new orders: look at updated ones next
         return Page(
             items=items,
@@ -363,6 +413,7 @@ class ShopifyOrdersAdapter:
         read_new = False
         if self._updates_next_url is None:  # the window's first page
             self._updates_started = http_date(response.headers.get("date"))
+        ids_only, self._updates_ids_only = self._updates_ids_only, False
         for raw in orders:
             fields = fields_of(raw)
             record = hash((as_text(fields.get("id")), as_text(fields.get("updated_at"))))
@@ -370,14 +421,19 @@ class ShopifyOrdersAdapter:
                 self._updates_read.add(record)
                 read_new = True
             currency = as_text(raw.get("currency")).upper() if isinstance(raw, dict) else ""
-            updates, readable_updates = self._updates_or_rejected(raw, currency)
-            malformed += not readable_updates
-            items.extend(updates)
+            if ids_only:  # only its id and time were asked: the order itself is past the cap
+                malformed += 1
+                items.append(unreadable_item(self.source, raw, _too_large_alone(), "order_update"))
+            else:
+                updates, readable_updates = self._updates_or_rejected(raw, currency)
+                malformed += not readable_updates
+                items.extend(updates)
             when = iso_time(as_text(raw.get("updated_at"))) if isinstance(raw, dict) else None
             if when is None or (server_now is not None and when > server_now):
                 continue  # an update stamped in the future moves no cursor (server_time)
             if self._updates_high is None or when > self._updates_high:
                 self._updates_high = when
+        self._updates_limit = min(SHOPIFY_PAGE_LIMIT, self._updates_limit * 2)
         next_url, previous_url = self._own_link(_next_link(response)), self._updates_next_url
         self._updates_next_url = next_url
         if next_url is not None:
@@ -544,3 +600,23 @@ class ShopifyOrdersAdapter:
                 )
             )
         return updates
+
+
+# Pages read below a limit found past the size cap before a larger page is tried again.
+_PAGES_UNDER_CEILING = 10
+
+# What is asked of an updated order past the size cap alone: enough to keep it as rejected
+# and to move the window past it.
+_UPDATE_IDS = "id,updated_at"
+
+
+def _limit_of(params: Mapping[str, str]) -> int:
+    limit = params.get("limit", "")
+    return int(limit) if limit.isdecimal() and len(limit) < 6 else SHOPIFY_PAGE_LIMIT
+
+
+def _too_large_alone() -> ValueError:
+    return ValueError(
+        f"the order alone is larger than the {MAX_RESPONSE_BYTES // 2**20} MB a feed's answer "
+        "may have: not read"
+    )
