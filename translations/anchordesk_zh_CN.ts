@@ -1093,7 +1093,7 @@
 <context>
     <name>FeedFaults</name>
     <message>
-        <location filename="../src/anchordesk/feeds/poller.py" line="+356"/>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+373"/>
         <source>the server&apos;s certificate is not trusted ({why})</source>
         <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts. This machine&apos;s own hosts: never asked through a proxy from the environment, as browsers do (the proxy cannot reach this machine&apos;s loopback). Every door of the feeds keeps it: the HTTP client (hub.LOOPBACK_WITHOUT_PROXY) and Twitch&apos;s EventSub WebSocket. Records (orders) an adapter remembers having read in one window, for ``read_new_records``: past this many, pages read as no progress, so a server inventing records cannot keep the feed asking at once for ever (1,000 GraphQL pages, 400 REST pages).</extracomment>
         <translation>服务器的证书不受信任（{why}）</translation>
@@ -1102,7 +1102,7 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+158"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+165"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>无法加载证书：{name} 指向的 {path} 不存在（请改正或取消设置）</translation>
@@ -1689,7 +1689,7 @@
 <context>
     <name>HotkeyDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/hotkeys.py" line="+232"/>
+        <location filename="../src/anchordesk/ui/hotkeys.py" line="+237"/>
         <location line="+1"/>
         <source>Keyboard shortcuts</source>
         <translation>快捷键</translation>
@@ -1723,7 +1723,7 @@
 <context>
     <name>Hotkeys</name>
     <message>
-        <location line="-255"/>
+        <location line="-260"/>
         <source>Put product %1 on screen</source>
         <translation>上架第 %1 个商品到画面</translation>
     </message>
@@ -1801,6 +1801,11 @@
         <location line="+5"/>
         <source>Searc&amp;h the comments</source>
         <translation>搜索评论(&amp;H)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Messages of this run…</source>
+        <translation>本次运行的消息(&amp;M)…</translation>
     </message>
 </context>
 <context>
@@ -2030,7 +2035,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+285"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+289"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -2040,7 +2045,7 @@
         <translation>直播中不能关闭录制。</translation>
     </message>
     <message>
-        <location line="+143"/>
+        <location line="+144"/>
         <source>Run sheet</source>
         <translation>流程单</translation>
     </message>
@@ -2176,7 +2181,7 @@
         <translation>把“%1”放上画面</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+36"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -2221,7 +2226,7 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="-303"/>
+        <location line="-305"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -2271,7 +2276,7 @@
         <translation>结束彩排</translation>
     </message>
     <message>
-        <location line="-313"/>
+        <location line="-317"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -2281,7 +2286,7 @@
         <translation>无法读取你的设置：%1。AnchorDesk 已使用默认设置启动。</translation>
     </message>
     <message>
-        <location line="+315"/>
+        <location line="+319"/>
         <source>Rehearse again</source>
         <translation>再次彩排</translation>
     </message>
@@ -2327,12 +2332,12 @@
     </message>
     <message>
         <location line="+88"/>
-        <location line="+201"/>
+        <location line="+203"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
     </message>
     <message>
-        <location line="-201"/>
+        <location line="-203"/>
         <source>Go live…</source>
         <translation>开播…</translation>
     </message>
@@ -2357,7 +2362,7 @@
         <translation>彩排 — 模拟观众，不推流</translation>
     </message>
     <message>
-        <location line="+157"/>
+        <location line="+159"/>
         <source>Stop the stream now? Viewers will see the stream end.</source>
         <translation>现在停止推流吗？观众会看到直播结束。</translation>
     </message>
@@ -2398,7 +2403,7 @@
         <translation>节目已保存，下次打开该节目时生效。</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+41"/>
         <source>About AnchorDesk</source>
         <translation>关于 AnchorDesk</translation>
     </message>
@@ -2416,6 +2421,29 @@
         <location line="+1"/>
         <source>The stream is live. Stop streaming and quit?</source>
         <translation>正在直播。要停止推流并退出吗？</translation>
+    </message>
+</context>
+<context>
+    <name>MessagesDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/messages.py" line="+72"/>
+        <source>Messages</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No message yet this run.</source>
+        <translation>本次运行还没有消息。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Messages of this run</source>
+        <translation>本次运行的消息</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Copy all</source>
+        <translation>全部复制(&amp;C)</translation>
     </message>
 </context>
 <context>

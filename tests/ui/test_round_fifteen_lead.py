@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from anchordesk.ui.main_window import MainWindow
@@ -49,3 +53,37 @@ def test_a_session_file_another_program_locks_is_said_and_so_is_its_end(
         ).fetchone()[0]
     ).result(10)
     assert kept == 1
+
+
+def test_every_message_of_the_run_can_be_read_again_with_its_time(
+    qtbot: QtBot, control_room: MainWindow
+) -> None:
+    """R13ui: the banner over the picture keeps a notice 6 s (three at most) and the status
+    bar one line the next replaces: a fault said while the operator looked away (the disk
+    full, the session file locked) was never shown again. Help → Messages (Ctrl+Shift+M)
+    keeps the run's messages with their time, as plain text, and follows new ones."""
+    window = control_room
+    window.messages.clock = lambda: 1_700_000_000.0
+    stamp = time.strftime("%H:%M:%S", time.localtime(1_700_000_000.0))
+    window.notify("The recording stopped: the disk holding /media/usb is full.")
+    window.notify("Comment from <b>mei</b>\nwith a line break")
+    window.activateWindow()
+    QTest.keyClick(
+        window,
+        Qt.Key.Key_M,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    dialog = window.messages_dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible, timeout=5000)
+    assert dialog.view.toPlainText().splitlines() == [
+        f"{stamp}  The recording stopped: the disk holding /media/usb is full.",
+        f"{stamp}  Comment from <b>mei</b> with a line break",
+    ]
+    window.notify("The session file is written again: what waited is kept.")
+    assert dialog.view.toPlainText().splitlines()[-1] == (
+        f"{stamp}  The session file is written again: what waited is kept."
+    )
+    assert not dialog.empty.isVisible()
+    dialog.copy_all()
+    assert QGuiApplication.clipboard().text() == dialog.view.toPlainText()

@@ -117,6 +117,11 @@ HOTKEYS: tuple[HotkeySpec, ...] = (
         "Ctrl+F",
         lambda: QCoreApplication.translate("Hotkeys", "Searc&h the comments"),
     ),
+    HotkeySpec(
+        "messages",
+        "Ctrl+Shift+M",
+        lambda: QCoreApplication.translate("Hotkeys", "&Messages of this run…"),
+    ),
 )
 
 _SETTINGS_GROUP = "hotkeys"

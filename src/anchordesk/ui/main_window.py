@@ -46,6 +46,7 @@ from anchordesk.ui.docks.products import ProductPanel
 from anchordesk.ui.docks.run_sheet import RunSheetPanel
 from anchordesk.ui.golive import GoLiveDialog
 from anchordesk.ui.hotkeys import HotkeyDialog, Hotkeys
+from anchordesk.ui.messages import MessageLog, MessagesDialog
 from anchordesk.ui.on_air_check import OnAirCheck
 from anchordesk.ui.preview import FramePreview
 from anchordesk.ui.recording_parts import RecordingIndicator, RecordingQuestion
@@ -250,6 +251,9 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(f"Alt+{number}"))
             action.triggered.connect(functools.partial(self.go_to_panel, name))
             self.go_to_actions[name] = action
+        self.messages = MessageLog(self)
+        self.messages_dialog: MessagesDialog | None = None
+        hk["messages"].triggered.connect(self.show_messages)
         self.shortcuts_action = QAction(self)
         self.shortcuts_action.triggered.connect(self.edit_shortcuts)
         self.about_action = QAction(self)
@@ -349,6 +353,7 @@ class MainWindow(QMainWindow):
         for action in self.language_actions.values():
             self.language_menu.addAction(action)
         self.help_menu = bar.addMenu("")
+        self.help_menu.addAction(hk["messages"])
         self.help_menu.addAction(self.shortcuts_action)
         self.help_menu.addAction(self.about_action)
 
@@ -681,9 +686,11 @@ class MainWindow(QMainWindow):
     # -- commands --------------------------------------------------------------------------------
 
     def notify(self, text: str) -> None:
-        """A message the operator must see: over the picture and in the status bar."""
+        """A message the operator must see: over the picture and in the status bar, and kept
+        with its time in Help → Messages (the banner and the status bar forget it)."""
         self.statusBar().showMessage(text, 8000)
         self.notice.notify(text)
+        self.messages.add(text)
 
     def _say_remote_error(self) -> None:
         """The remote control could not start: said once over the picture. Only the settings
@@ -956,6 +963,14 @@ class MainWindow(QMainWindow):
 
     def set_language(self, code: str) -> None:
         self.controller.set_language(code)
+
+    def show_messages(self) -> None:
+        """The run's messages; one dialog, brought forward if it is open already."""
+        if self.messages_dialog is None:
+            self.messages_dialog = MessagesDialog(self.messages, self)
+        self.messages_dialog.show()
+        self.messages_dialog.raise_()
+        self.messages_dialog.activateWindow()
 
     def edit_shortcuts(self) -> None:
         HotkeyDialog(self.hotkeys, self).exec()
