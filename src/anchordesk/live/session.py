@@ -28,7 +28,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 
 if TYPE_CHECKING:  # without importing Qt/FFmpeg for `anchordesk --help`
     from anchordesk.media.layers import OverlaySource
-    from anchordesk.media.packets import PacketOutput
+    from anchordesk.media.packets import OutputStatus, PacketOutput
     from anchordesk.media.pipeline import Pipeline
     from anchordesk.media.sources.base import AudioSource, VideoSource
     from anchordesk.media.stats import StatsReporter
@@ -397,6 +397,12 @@ class LiveSession:
             for status in (output.status() for output in self.outputs)
             if status.fault is not None
         }
+
+    def network_statuses(self) -> list[OutputStatus]:
+        """The network destinations this run started (``--to``), as they are now."""
+        from anchordesk.media.network_output import NetworkOutput
+
+        return [o.status() for o in self._started_outputs if isinstance(o, NetworkOutput)]
 
     def streams_never_live(self) -> list[str]:
         """The network destinations of this run that were started and never went live, one

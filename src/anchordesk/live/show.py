@@ -334,6 +334,7 @@ class LiveShow:
         if session is None or session.ended:
             return session.path if session else None
         deadline_s = time.monotonic() + timeout_s
+        self._record_streams()
         session.end_show()
         await session.stop_feeds(timeout_s * 0.5)
         if self.recording_switch is not None and self.recording_switch.attached is not None:
@@ -346,6 +347,21 @@ class LiveShow:
             self.sessions[-1] = session.path
         log.info("session ended: %s", session.path)
         return session.path
+
+    def _record_streams(self) -> None:
+        """How the session's stream destinations went, kept before they stop (the report's
+        Stream line): those ``--to`` started, and the window's Go live destination."""
+        session = self.session
+        if session is None or session.ended:
+            return
+        statuses = self.media.network_statuses()
+        attached = self.network_switch.attached if self.network_switch is not None else None
+        if attached is not None:
+            from anchordesk.media.network_output import NetworkOutput
+
+            if isinstance(attached, NetworkOutput):
+                statuses.append(attached.status())
+        session.record_streams(statuses)
 
     async def go_live(self, url: str, *, continue_run_sheet: bool = False) -> ShowSession | None:
         """End the rehearsal, start a live session, then push to ``url``.
@@ -382,6 +398,7 @@ class LiveShow:
 
     async def stop_live(self) -> Path | None:
         """Stop pushing and end the live session (its report is final)."""
+        self._record_streams()
         if self.network_switch is not None:
             await asyncio.to_thread(self.network_switch.detach, 5.0)
         return await self.end_session()
@@ -396,6 +413,7 @@ class LiveShow:
 
     async def close(self) -> None:
         """End the session and stop the picture (the window closing, the command finishing)."""
+        self._record_streams()
         if self.network_switch is not None and self.network_switch.attached is not None:
             await asyncio.to_thread(self.network_switch.detach, 5.0)
         await self.end_session()
@@ -417,6 +435,7 @@ class LiveShow:
 
         session = self.session
         if session is not None and not session.ended:
+            self._record_streams()
             session.end_show()
             session.stop_feeds_now()
         media = threading.Thread(

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from anchordesk.feeds.audience import AudienceView, DealView
 from anchordesk.feeds.hub import FeedHub
@@ -55,6 +55,7 @@ from anchordesk.show.ledger import (
 from anchordesk.store import ShowEventRecord, StoreWriter
 from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED, replay_session
 from anchordesk.store.report_clock import in_era
+from anchordesk.store.report_streams import STREAM_ENDED
 from anchordesk.store.session import (
     SessionStore,
     StoredComment,
@@ -77,6 +78,9 @@ COMMAND = "command"
 #: A deal's end reason in the file when the run that kept it live stopped without ending it
 #: (killed): the run continuing the file ends it so (``report``: "cut off: the program stopped").
 INTERRUPTED = "interrupted"
+
+if TYPE_CHECKING:  # media imports FFmpeg; a session file's tools need none of it
+    from anchordesk.media.packets import OutputStatus
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +134,7 @@ class ShowSession:
         self.simulated = simulated
         self._wall_clock = wall_clock
         self._event_run = secrets.token_hex(4)
+        self._streams_recorded = False
         self._event_seq = 0
         # Re-entrant: applying an order moves the show, whose events come back here at once.
         self._lock = threading.RLock()
@@ -864,6 +869,34 @@ class ShowSession:
         return self.writer.path
 
     # -- the end -----------------------------------------------------------------------------
+
+    def record_streams(self, statuses: Sequence[OutputStatus]) -> None:
+        """How each stream destination of this session went, kept for the report as the
+        session ends (store/report_streams.py): the destination as the logs name it (its key
+        masked), time live, connections made again, time down at the end and why. Once per
+        session: the window's Stop detaches its destination before the session ends."""
+        if self.ended or self._streams_recorded or not statuses:
+            return
+        self._streams_recorded = True
+        now = self._wall_clock()
+        self.writer.submit_show_events(
+            [
+                ShowEventRecord(
+                    id=f"stream:{self._event_run}:{number}",
+                    kind=STREAM_ENDED,
+                    at=now,
+                    data={
+                        "kind": STREAM_ENDED,
+                        "destination": status.name,
+                        "live_s": round(status.live_s, 1),
+                        "live_again": status.live_again,
+                        "down_at_end_s": round(status.down_at_stop_s, 1),
+                        "last_error": status.last_error or "",
+                    },
+                )
+                for number, status in enumerate(statuses)
+            ]
+        )
 
     def end_show(self, now_s: float | None = None) -> None:
         """Stop the run sheet and every deal (their end events are kept); idempotent."""

@@ -41,6 +41,7 @@ from anchordesk.store.report_i18n import (
     text,
 )
 from anchordesk.store.report_rejected import RejectedEntry, rejected_entries, rejected_lines
+from anchordesk.store.report_streams import StreamEntry, stream_entries, stream_text
 from anchordesk.store.session import (
     SessionStore,
     ShowEventRecord,
@@ -94,6 +95,9 @@ class SessionReport:
     # The same reason as the feeds' hub worded it (its English template and values), for the
     # text and page in the report's language; None in a session of an older version.
     feeds_stopped_words: tuple[str, dict[str, str]] | None = None
+    # How each stream destination went (store/report_streams.py); empty for a rehearsal, a
+    # run killed before its end, or a session of an older version.
+    streams: list[StreamEntry] = field(default_factory=list)
 
     @property
     def rejected_by_reason(self) -> dict[str, int]:
@@ -200,6 +204,7 @@ class SessionReport:
             "orders_by_source": self.orders_by_source,
             "duration_s": self.relative_s(self.ended_at),
             "feeds_stopped": self.feeds_stopped,
+            "streams": [stream.to_json() for stream in self.streams],
             "rejected_items": len(self.rejected),
             "rejected_by_reason": self.rejected_by_reason,
             "rejected": [
@@ -413,6 +418,7 @@ def build_report(path: Path) -> SessionReport:
         unreadable_rows=unreadable,
         feeds_stopped=_feeds_stopped(feed_status),
         feeds_stopped_words=_feeds_stopped_words(feeds_stopped_kept),
+        streams=stream_entries(events),
     )
     report.board = session_board(
         show, ledger, samples, [c.received_at for c in comments], events, ended, started
@@ -537,6 +543,9 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
     lines.append(f"  {pad(t('gmv'), label_w)}{money(report.gmv)}")
     if report.feeds_stopped:
         lines.append(f"  {pad(t('feeds'), label_w)}{feeds_stopped_text(report, lang)}")
+    for place, stream in enumerate(report.streams):
+        label = pad(t("stream") if place == 0 else "", label_w)
+        lines.append(f"  {label}{stream_text(stream, lang)}")
     if report.rejected:
         rejected = t("rejected_short", count=count(len(report.rejected)))
         lines.append(f"  {pad(t('rejected'), label_w)}{rejected}")

@@ -26,6 +26,7 @@ from anchordesk.store.report_board import board_html
 from anchordesk.store.report_charts import bar_chart, gmv_chart, units_chart
 from anchordesk.store.report_i18n import end_reason_text, report_language, text
 from anchordesk.store.report_rejected import reason_text
+from anchordesk.store.report_streams import stream_text
 
 _STYLE = """
 body { font-family: %(fonts)s; margin: 2em auto; max-width: 800px; color: #222;
@@ -200,6 +201,11 @@ def _rejected_section(report: SessionReport, lang: str) -> str:
         parts.append(
             f"<p class=feeds-stopped><b>{escape(text(lang, 'feeds'))}</b>: "
             f"{escape(feeds_stopped_text(report, lang))}</p>"
+        )
+    for stream in report.streams:
+        parts.append(
+            f"<p class=stream><b>{escape(text(lang, 'stream'))}</b>: "
+            f"{escape(stream_text(stream, lang))}</p>"
         )
     if report.rejected:
 

@@ -165,6 +165,28 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "session_file": ("Session file: {path}", "场次文件：{path}", "セッションファイル：{path}"),
     "rejected": ("Rejected", "已拒收", "除外"),
     "feeds": ("Feeds", "数据源", "フィード"),
+    "stream": ("Stream", "推流", "配信"),
+    "stream_live": (
+        "{destination}: live {live}",
+        "{destination}：直播 {live}",
+        "{destination}：配信 {live}",
+    ),
+    "stream_again": (", reconnects: {count}", "，重新连上 {count} 次", "、再接続 {count} 回"),
+    "stream_down": (
+        "; not live for the last {down} of the run{why}",
+        "；结束前最后 {down} 未在直播{why}",
+        "；終了前の {down} は配信されていません{why}",
+    ),
+    "stream_never": (
+        "{destination}: never went live: {reason}",
+        "{destination}：始终未能开播：{reason}",
+        "{destination}：一度も配信されませんでした：{reason}",
+    ),
+    "stream_no_answer": (
+        "the run ended before the server answered",
+        "服务器应答之前运行就结束了",
+        "サーバーが応答する前に終了しました",
+    ),
     "feeds_stopped": ("stopped: {reason}", "已停止：{reason}", "停止：{reason}"),
     # Why the feeds' hub stopped them (feeds/hub.py ``_why_stopped``: the same English).
     "feeds_stopped_certificates": (

@@ -1,0 +1,100 @@
+"""How each stream destination of a session went: kept by the run as it ends, read by the report.
+
+The report said nothing of the stream itself: a show whose stream was down for its last ten
+minutes, or never went live, read as a whole show (its orders and comments came over the
+feeds all the same). The run writes one ``stream_ended`` event per destination when its
+session ends (live/show_session.py ``record_streams``): the destination as the logs name it
+(its key masked), how long it was live, how often it connected again, how long it was down
+at the end and why. A run killed before its end writes none: the report then says nothing of
+its stream rather than guess.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from anchordesk.show.timing import format_duration
+from anchordesk.store.report_i18n import text
+
+log = logging.getLogger(__name__)
+
+STREAM_ENDED = "stream_ended"
+
+# Bounds on what a hand-edited file may claim (a week live; a line of words).
+_MAX_S = 7 * 24 * 3600.0
+_MAX_TEXT = 300
+
+
+@dataclass(frozen=True)
+class StreamEntry:
+    destination: str
+    live_s: float
+    live_again: int
+    down_at_end_s: float
+    last_error: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "destination": self.destination,
+            "live_s": self.live_s,
+            "reconnects": self.live_again,
+            "down_at_end_s": self.down_at_end_s,
+            "last_error": self.last_error,
+        }
+
+
+def stream_entries(events: Iterable[Any]) -> list[StreamEntry]:
+    """The ``stream_ended`` events of ``events`` (ShowEventRecords), in the order kept; one that
+    cannot be read is skipped with a warning (a report never dies on one event)."""
+    entries = []
+    for event in events:
+        if event.kind != STREAM_ENDED:
+            continue
+        data = event.data
+        try:
+            entries.append(
+                StreamEntry(
+                    destination=_text(data["destination"]),
+                    live_s=_seconds(data.get("live_s")),
+                    live_again=min(int(data.get("live_again") or 0), 1_000_000),
+                    down_at_end_s=_seconds(data.get("down_at_end_s")),
+                    last_error=_text(data.get("last_error") or ""),
+                )
+            )
+        except (KeyError, TypeError, ValueError, OverflowError):
+            log.warning("session event %s cannot be read: skipped", event.id)
+    return entries
+
+
+def _seconds(value: object) -> float:
+    number = float(value or 0)  # type: ignore[arg-type]
+    if not math.isfinite(number) or number < 0:
+        raise ValueError("not a time")
+    return round(min(number, _MAX_S), 1)
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not text")
+    return value[:_MAX_TEXT]
+
+
+def stream_text(entry: StreamEntry, language: str) -> str:
+    """One line of the report: ``rtmp://…/****: live 58:12, 2 reconnects; not live for the
+    last 0:14 of the run: no answer from the server within 10 s``."""
+    if entry.live_s <= 0:
+        reason = entry.last_error or text(language, "stream_no_answer")
+        return text(language, "stream_never", destination=entry.destination, reason=reason)
+    line = text(
+        language, "stream_live", destination=entry.destination, live=format_duration(entry.live_s)
+    )
+    if entry.live_again:
+        line += text(language, "stream_again", count=entry.live_again)
+    if entry.down_at_end_s > 0:
+        why = f": {entry.last_error}" if entry.last_error else ""
+        line += text(language, "stream_down", down=format_duration(entry.down_at_end_s), why=why)
+    return line
