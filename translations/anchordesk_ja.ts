@@ -1878,7 +1878,7 @@
         <translation>新しいセッションはリハーサルかライブ配信のどちらかです</translation>
     </message>
     <message>
-        <location line="+165"/>
+        <location line="+181"/>
         <source>this show has no network output to go live on</source>
         <translation>この番組には配信用のネットワーク出力がありません</translation>
     </message>
@@ -1888,12 +1888,12 @@
         <translation>すでに配信中です</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>the show is live: stop the stream first</source>
         <translation>配信中です。先に配信を停止してください</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+51"/>
         <source>no show is open</source>
         <translation>番組が開かれていません</translation>
     </message>
@@ -2035,7 +2035,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+289"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+299"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -2276,7 +2276,7 @@
         <translation>リハーサル終了</translation>
     </message>
     <message>
-        <location line="-317"/>
+        <location line="-325"/>
         <source>Settings</source>
         <translation>設定</translation>
     </message>
@@ -2286,7 +2286,12 @@
         <translation>設定を読み込めませんでした：%1。AnchorDesk は既定の設定で起動しました。</translation>
     </message>
     <message>
-        <location line="+319"/>
+        <location line="+14"/>
+        <source>Settings: %1.</source>
+        <translation>設定：%1。</translation>
+    </message>
+    <message>
+        <location line="+313"/>
         <source>Rehearse again</source>
         <translation>もう一度リハーサル</translation>
     </message>
@@ -3581,7 +3586,32 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+767"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+618"/>
+        <source>destinations[{index}] is not a destination; skipped</source>
+        <translation>destinations[{index}] は配信先ではありません。スキップしました</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>destination &apos;{name}&apos; has what looks like a stream key in its server URL; move the key to the stream key field in Settings</source>
+        <translation>配信先「{name}」のサーバー URL にストリームキーらしきものが含まれています。キーは設定のストリームキー欄に移してください</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>encoder canvas &apos;{canvas}&apos; is not WIDTHxHEIGHT; using 1280x720</source>
+        <translation>エンコーダーのキャンバス「{canvas}」は「幅x高さ」の形式ではありません。1280x720 を使います</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>feeds[{index}] has no known kind; skipped</source>
+        <translation>feeds[{index}] の種類が不明です。スキップしました</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <source>feed {kind} ({url}) has a token or a password in its URL; put the token in the Token field of Settings, Feeds</source>
+        <translation>フィード {kind}（{url}）の URL にトークンかパスワードが含まれています。トークンは設定の「フィード」のトークン欄に入れてください</translation>
+    </message>
+    <message>
+        <location line="+64"/>
         <source>{path} is not a regular file</source>
         <translation>{path} は通常のファイルではありません</translation>
     </message>
@@ -3594,6 +3624,16 @@
         <location line="+21"/>
         <source>{path} is not valid JSON; it is kept as {backup}</source>
         <translation>{path} は有効な JSON ではありません。{backup} として保存してあります</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>cannot rewrite {path}: {reason}</source>
+        <translation>{path} を書き直せません：{reason}</translation>
+    </message>
+    <message>
+        <location line="+55"/>
+        <source>feed {kind} had a token in its URL; it was moved to the system keyring (the feed&apos;s Token field) and the URL saved without it: {url}</source>
+        <translation>フィード {kind} の URL にトークンが含まれていたため、システムのキーリング（フィードのトークン欄）に移し、トークンを除いた URL を保存しました：{url}</translation>
     </message>
 </context>
 <context>

@@ -1878,7 +1878,7 @@
         <translation>新场次只能是彩排或直播</translation>
     </message>
     <message>
-        <location line="+165"/>
+        <location line="+181"/>
         <source>this show has no network output to go live on</source>
         <translation>本节目没有可用于开播的网络输出</translation>
     </message>
@@ -1888,12 +1888,12 @@
         <translation>已经在直播</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>the show is live: stop the stream first</source>
         <translation>正在直播：请先停止推流</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+51"/>
         <source>no show is open</source>
         <translation>没有打开的节目</translation>
     </message>
@@ -2035,7 +2035,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+289"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+299"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -2276,7 +2276,7 @@
         <translation>结束彩排</translation>
     </message>
     <message>
-        <location line="-317"/>
+        <location line="-325"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
@@ -2286,7 +2286,12 @@
         <translation>无法读取你的设置：%1。AnchorDesk 已使用默认设置启动。</translation>
     </message>
     <message>
-        <location line="+319"/>
+        <location line="+14"/>
+        <source>Settings: %1.</source>
+        <translation>设置：%1。</translation>
+    </message>
+    <message>
+        <location line="+313"/>
         <source>Rehearse again</source>
         <translation>再次彩排</translation>
     </message>
@@ -3581,7 +3586,32 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+767"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+618"/>
+        <source>destinations[{index}] is not a destination; skipped</source>
+        <translation>destinations[{index}] 不是一个推流目标，已跳过</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>destination &apos;{name}&apos; has what looks like a stream key in its server URL; move the key to the stream key field in Settings</source>
+        <translation>推流目标“{name}”的服务器地址里似乎含有推流密钥；请把密钥移到“设置”的推流密钥一栏</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>encoder canvas &apos;{canvas}&apos; is not WIDTHxHEIGHT; using 1280x720</source>
+        <translation>编码画布“{canvas}”不是“宽x高”格式；改用 1280x720</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>feeds[{index}] has no known kind; skipped</source>
+        <translation>feeds[{index}] 没有可识别的类型，已跳过</translation>
+    </message>
+    <message>
+        <location line="+58"/>
+        <source>feed {kind} ({url}) has a token or a password in its URL; put the token in the Token field of Settings, Feeds</source>
+        <translation>数据源 {kind}（{url}）的地址里含有令牌或密码；请把令牌填到“设置 → 数据源”的令牌一栏</translation>
+    </message>
+    <message>
+        <location line="+64"/>
         <source>{path} is not a regular file</source>
         <translation>{path} 不是普通文件</translation>
     </message>
@@ -3594,6 +3624,16 @@
         <location line="+21"/>
         <source>{path} is not valid JSON; it is kept as {backup}</source>
         <translation>{path} 不是有效的 JSON；已保留为 {backup}</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>cannot rewrite {path}: {reason}</source>
+        <translation>无法重写 {path}：{reason}</translation>
+    </message>
+    <message>
+        <location line="+55"/>
+        <source>feed {kind} had a token in its URL; it was moved to the system keyring (the feed&apos;s Token field) and the URL saved without it: {url}</source>
+        <translation>数据源 {kind} 的地址里含有令牌；已移入系统钥匙串（该数据源的令牌一栏），地址已去掉令牌后保存：{url}</translation>
     </message>
 </context>
 <context>

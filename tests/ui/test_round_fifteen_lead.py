@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
+from tests.ui.conftest import open_control_room
 
+from anchordesk.live.settings import load_settings
 from anchordesk.ui.main_window import MainWindow
 
 
@@ -87,3 +92,45 @@ def test_every_message_of_the_run_can_be_read_again_with_its_time(
     assert not dialog.empty.isVisible()
     dialog.copy_all()
     assert QGuiApplication.clipboard().text() == dialog.view.toPlainText()
+
+
+def test_settings_that_could_not_be_used_one_by_one_are_said_in_the_window_s_language(
+    qtbot: QtBot,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    qt_asyncio_loop: object,
+    chinese: None,
+) -> None:
+    """R13ui: a destination or a feed of the settings file skipped, a canvas replaced: the
+    window said nothing (English log lines only), and a destination gone from the list looked
+    like a setting the program had lost. Now each is said as the window opens, in its
+    language, and kept in Help → Messages."""
+    path = tmp_path / "settings.json"
+    path.write_text(
+        json.dumps(
+            {
+                "format": 1,
+                "destinations": ["rtmp://a.rtmp.youtube.com/live2"],
+                "encoder": {"canvas": "huge"},
+                "feeds": [{"kind": "myspace", "url": "http://x"}],
+                "record": False,
+                "record_asked": True,
+            }
+        ),
+        "utf-8",
+    )
+    settings = load_settings(path)
+    window = open_control_room(qtbot, executor, tmp_path, [], settings=settings)
+    qtbot.waitUntil(lambda: len(window.messages.lines()) >= 3, timeout=5000)
+    said = [line.split("  ", 1)[1] for line in window.messages.lines()]
+    assert said[:3] == [
+        "设置：destinations[0] 不是一个推流目标，已跳过。",
+        "设置：编码画布“huge”不是“宽x高”格式；改用 1280x720。",
+        "设置：feeds[0] 没有可识别的类型，已跳过。",
+    ]
+    # The log and the command line keep the English.
+    assert settings.problems == [
+        "settings: destinations[0] is not a destination; skipped",
+        "settings: encoder canvas 'huge' is not WIDTHxHEIGHT; using 1280x720",
+        "settings: feeds[0] has no known kind; skipped",
+    ]

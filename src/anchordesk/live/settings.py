@@ -286,8 +286,12 @@ class Settings:
     remote: RemoteSettings = field(default_factory=RemoteSettings)
     # The data board's prompt rules turned off (show/prompts.py RULES); every rule is on else.
     prompts_off: list[str] = field(default_factory=list)
-    # Problems met while loading, for the window to show once; never saved.
+    # Problems met while loading (English, for the log and the command line); never saved.
     problems: list[str] = field(default_factory=list, compare=False)
+    # Those of one field (a destination or feed skipped, a canvas replaced, a key in a URL),
+    # as words the window says in its language as it opens: only the English log said them,
+    # and a destination gone from the list looked like a setting lost (R13ui).
+    field_problems: list[Words] = field(default_factory=list, compare=False)
     # Why the whole file could not be used (the defaults then), as words the window says in
     # its language at start; never saved. Only the log said it: the window opened on the
     # defaults (destinations, feeds, language gone) without a word (R13ui F9).
@@ -595,16 +599,28 @@ def _as_str(value: Any, default: str) -> str:
     return value if isinstance(value, str) else default
 
 
+def _field_problem(settings: Settings, words: Words) -> None:
+    settings.problems.append(f"settings: {words}")
+    settings.field_problems.append(words)
+
+
 def settings_from_dict(data: dict[str, Any]) -> Settings:
     """Build settings from parsed JSON, field by field: a bad field falls back to its default."""
     settings = Settings()
-    problems = settings.problems
     language = data.get("language", "system")
     settings.language = language if language in LANGUAGE_CHOICES else "system"
 
     for index, raw in enumerate(data.get("destinations") or []):
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
-            problems.append(f"settings: destinations[{index}] is not a destination; skipped")
+            _field_problem(
+                settings,
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "Settings", "destinations[{index}] is not a destination; skipped"
+                    ),
+                    index=index,
+                ),
+            )
             continue
         preset_id = _as_str(raw.get("preset"), "custom")
         settings.destinations.append(
@@ -618,9 +634,16 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         )
     for destination in settings.destinations:
         if server_url_holds_key(destination.preset, destination.server_url):
-            problems.append(
-                f"settings: destination {destination.name!r} has what looks like a stream key in "
-                "its server URL; move the key to the stream key field in Settings"
+            _field_problem(
+                settings,
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "Settings",
+                        "destination '{name}' has what looks like a stream key in its server "
+                        "URL; move the key to the stream key field in Settings",
+                    ),
+                    name=destination.name,
+                ),
             )
     active = data.get("active_destination")
     settings.active_destination_id = active if settings.destination(active) else None
@@ -636,7 +659,15 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     try:
         parse_canvas(canvas)
     except Exception:
-        problems.append(f"settings: encoder canvas {canvas!r} is not WIDTHxHEIGHT; using 1280x720")
+        _field_problem(
+            settings,
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "Settings", "encoder canvas '{canvas}' is not WIDTHxHEIGHT; using 1280x720"
+                ),
+                canvas=canvas[:40],
+            ),
+        )
         canvas = "1280x720"
     encoder_name = _as_str(enc.get("encoder"), "libx264")
     settings.encoder = EncoderSettings(
@@ -650,7 +681,13 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
 
     for index, raw in enumerate(data.get("feeds") or []):
         if not isinstance(raw, dict) or raw.get("kind") not in FEED_KINDS:
-            problems.append(f"settings: feeds[{index}] has no known kind; skipped")
+            _field_problem(
+                settings,
+                Words(
+                    QT_TRANSLATE_NOOP("Settings", "feeds[{index}] has no known kind; skipped"),
+                    index=index,
+                ),
+            )
             continue
         settings.feeds.append(
             FeedSettings(
@@ -662,7 +699,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         )
     for feed in settings.feeds:
         if feed_url_secrets(feed.url):
-            problems.append(_feed_secret_problem(feed))
+            _field_problem(settings, _feed_secret_problem(feed))
     settings.record = bool(data.get("record", True))
     settings.record_asked = data.get("record_asked") is True
     recordings_dir = data.get("recordings_dir")
@@ -703,10 +740,15 @@ def _prompts_off(value: object) -> list[str]:
     return [rule for rule in RULES if rule in value]
 
 
-def _feed_secret_problem(feed: FeedSettings) -> str:
-    return (
-        f"settings: feed {feed.kind} ({mask_url(feed.url)}) has a token or a password in its "
-        "URL; put the token in the Token field of Settings, Feeds"
+def _feed_secret_problem(feed: FeedSettings) -> Words:
+    return Words(
+        QT_TRANSLATE_NOOP(
+            "Settings",
+            "feed {kind} ({url}) has a token or a password in its URL; put the token in the "
+            "Token field of Settings, Feeds",
+        ),
+        kind=feed.kind,
+        url=mask_url(feed.url),
     )
 
 
@@ -804,7 +846,14 @@ def load_settings(path: Path | None = None) -> Settings:
         try:
             save_settings(settings, path)  # the token leaves the file now, not at the next save
         except OSError as error:
-            settings.problems.append(f"settings: cannot rewrite {path}: {error.strerror}")
+            _field_problem(
+                settings,
+                Words(
+                    QT_TRANSLATE_NOOP("Settings", "cannot rewrite {path}: {reason}"),
+                    path=str(path),
+                    reason=error.strerror or str(error),
+                ),
+            )
     for problem in settings.problems:
         log.warning("%s", problem)
     return settings
@@ -853,15 +902,21 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
         reported = _feed_secret_problem(feed)
         feed.url = feed_url_without_secrets(feed.url)
         moved = True
-        index = next((i for i, p in enumerate(settings.problems) if p == reported), None)
-        note = (
-            f"settings: feed {feed.kind} had a token in its URL; it was moved to the system "
-            f"keyring (the feed's Token field) and the URL saved without it: {mask_url(feed.url)}"
+        index = next((i for i, p in enumerate(settings.field_problems) if p == reported), None)
+        note = Words(
+            QT_TRANSLATE_NOOP(
+                "Settings",
+                "feed {kind} had a token in its URL; it was moved to the system keyring (the "
+                "feed's Token field) and the URL saved without it: {url}",
+            ),
+            kind=feed.kind,
+            url=mask_url(feed.url),
         )
         if index is None:
-            settings.problems.append(note)
+            _field_problem(settings, note)
         else:
-            settings.problems[index] = note
+            settings.problems[index] = f"settings: {note}"
+            settings.field_problems[index] = note
     return moved
 
 

@@ -160,6 +160,8 @@ class MainWindow(QMainWindow):
         self.settings_box: QMessageBox | None = None
         if controller.settings.file_problem is not None:
             QTimer.singleShot(0, self._say_settings_unusable)
+        if controller.settings.field_problems:
+            QTimer.singleShot(0, self._say_settings_problems)
 
     # -- construction ------------------------------------------------------------------------------
 
@@ -180,6 +182,14 @@ class MainWindow(QMainWindow):
         )
         self.settings_box.setTextFormat(Qt.TextFormat.PlainText)  # a path is text
         self.settings_box.open()
+
+    def _say_settings_problems(self) -> None:
+        """Settings of the file that could not be used one by one (a destination or a feed
+        skipped, a canvas replaced, a key found in a URL): said as the window opens, in its
+        language, and kept in Help → Messages. Only the English log said them: a destination
+        gone from the list looked like a setting the program had lost."""
+        for problem in self.controller.settings.field_problems:
+            self.notify(self.tr("Settings: %1.").replace("%1", say(problem)))
 
     def _add_dock(
         self, name: str, panel: QWidget, area: Qt.DockWidgetArea, *, scroll: bool = False
