@@ -4,12 +4,20 @@ accepts, with real servers on loopback."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
+import functools
+import os
+import socket
 import time
 from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
+import pytest
 
+from anchordesk.control import server as server_module
+from anchordesk.control.server import ControlServer
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.show.validate import MAX_PRODUCTS, MAX_SEGMENTS, errors_of, validate_show
 
@@ -18,6 +26,7 @@ from .remote_parts import TOKEN, rehearsing, serving
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
+@functools.cache
 def _show_at_the_limits() -> Show:
     """As many products and segments as a show may have, each segment with its deal."""
     products = tuple(
@@ -59,3 +68,67 @@ def test_the_largest_show_answers_the_phone_within_a_second_or_two(tmp_path: Pat
     took_s, products = asyncio.run(_state_of_the_largest_show(tmp_path))
     assert products == MAX_PRODUCTS
     assert took_s < 3.0
+
+
+def _a_phone_that_does_not_read(port: int) -> socket.socket:
+    """The event stream's handshake, then nothing read again (a phone asleep with its
+    connection open): the socket's buffers fill and the server can send no more."""
+    phone = socket.create_connection(("127.0.0.1", port))
+    phone.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    key = base64.b64encode(os.urandom(16)).decode()
+    phone.sendall(
+        f"GET /api/v1/events?token={TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    return phone
+
+
+async def _connections_within(server: ControlServer, count: int, timeout_s: float) -> int:
+    runner = server._runner
+    assert runner is not None and runner.server is not None
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout_s):
+            while len(runner.server.connections) != count:
+                await asyncio.sleep(0.05)
+    return len(runner.server.connections)
+
+
+async def _a_phone_asleep_on_the_largest_show(folder: Path) -> dict[str, object]:
+    seen: dict[str, object] = {}
+    async with rehearsing(_show_at_the_limits(), folder) as live:
+        server = ControlServer(lambda: live, TOKEN, port=0)
+        await server.start()
+        try:
+            with _a_phone_that_does_not_read(server.port):
+                await _connections_within(server, 1, 10)
+                # Past the limit of messages waiting (two here, 200 in the program): cut.
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setattr(server_module, "CLIENT_BEHIND", 2)
+                    seen["cut"] = await _connections_within(server, 0, 20) == 0
+            with _a_phone_that_does_not_read(server.port):
+                await _connections_within(server, 1, 10)
+                began = time.perf_counter()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(server.stop(), 20)
+                seen["stopped_s"] = round(time.perf_counter() - began, 1)
+        finally:
+            await asyncio.wait_for(server.stop(), 20)
+        with socket.create_server(("127.0.0.1", server.port), reuse_port=False) as again:
+            seen["port_free"] = again.getsockname()[1] == server.port
+    return seen
+
+
+def test_a_phone_that_stopped_reading_is_cut_off_and_never_holds_the_remote(
+    tmp_path: Path,
+) -> None:
+    """Before: on the largest show one state (4.7 MB) is more than a socket takes, so a phone
+    that stopped reading (asleep, its connection open) left the stream's writer waiting. The
+    server closed it politely, which waits for the phone to read first: the connection (one of
+    the hundred) and every message queued for it were held for good, aiohttp's heartbeat
+    closing it no better; and the server's stop waited for it for good too: the window's
+    "New token" or a change of port left the old server listening, with the old token."""
+    seen = asyncio.run(_a_phone_asleep_on_the_largest_show(tmp_path))
+    assert seen["cut"] is True
+    assert isinstance(seen["stopped_s"], float) and seen["stopped_s"] < 5
+    assert seen["port_free"] is True

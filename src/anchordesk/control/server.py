@@ -105,6 +105,9 @@ FEED_BACKLOG = 500
 # what a single tick brings (up to the feed backlog), only past this many waiting in all.
 CLIENT_BEHIND = 200
 CLIENT_MOST_QUEUED = FEED_BACKLOG + 4 * CLIENT_BEHIND
+# How long the stop waits for each WebSocket client to take its close frame (a phone that does
+# not read never does: its connection is then cut).
+STOP_CLOSE_S = 1.0
 # A phone's page uses a few connections, a stream deck one per press: a hundred is many
 # remotes. Beyond it a connection is closed at once, so a client holding connections open
 # (or a scanner) can never take the file descriptors the feeds, the recording and the session
@@ -202,30 +205,45 @@ class _Client:
     page of 250 comments or orders (a catch-up after an outage, a Shopify page) is put in one
     tick, and every phone, reading or not, was cut off before it got any of them."""
 
-    def __init__(self, ws: web.WebSocketResponse, language: str) -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        language: str,
+        transport: asyncio.Transport | None = None,
+    ) -> None:
         self.ws = ws
         self.language = language  # the page's, for the money it is sent written out
+        self.transport = transport
         self.queue: asyncio.Queue[str] = asyncio.Queue()
-        self.closing: asyncio.Future[bool] | None = None
+        self.closing = False
         self.taken = 0  # messages sent to it so far
         self._taken_at_tick = 0
 
     def put(self, text: str) -> None:
         if self.queue.qsize() >= CLIENT_MOST_QUEUED:  # reading, but slower than the show
             self.close_behind()
-        elif self.closing is None:
+        elif not self.closing:
             self.queue.put_nowait(text)
 
     def check_reading(self) -> None:
         """At each tick: a client with many messages waiting that took none since the last
-        tick stopped reading (a phone asleep): it reconnects and gets the state anew."""
-        if self.queue.qsize() > CLIENT_BEHIND and self.taken == self._taken_at_tick:
+        tick stopped reading (a phone asleep): it reconnects and gets the state anew. So did
+        one that answered no ping of aiohttp's heartbeat (the stream is closed) and took
+        nothing since: aiohttp's close, too, waits for it to read what is on its way."""
+        took_none = self.taken == self._taken_at_tick
+        if took_none and (self.queue.qsize() > CLIENT_BEHIND or self.ws.closed):
             self.close_behind()
         self._taken_at_tick = self.taken
 
     def close_behind(self) -> None:
-        if self.closing is None:
-            self.closing = asyncio.ensure_future(self.ws.close(message=b"too slow"))
+        """Cut the connection. A client that does not read cannot take a close frame either:
+        a polite close waited for it to read what was on its way first, for good (a phone
+        asleep with its connection open; on a show of 10,000 products one state, 4.7 MB, is
+        more than the socket takes), the connection and all that waited held meanwhile."""
+        if not self.closing:
+            self.closing = True
+            if self.transport is not None:
+                self.transport.abort()
 
 
 class _Refused(asyncio.Protocol):
@@ -368,9 +386,14 @@ class ControlServer:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._ticker
             self._ticker = None
-        for client in list(self._clients):
-            with contextlib.suppress(Exception):
-                await client.ws.close(message=b"server stopping")
+        clients = list(self._clients)
+        closes = [
+            asyncio.wait_for(client.ws.close(message=b"server stopping"), STOP_CLOSE_S)
+            for client in clients
+        ]
+        await asyncio.gather(*closes, return_exceptions=True)
+        for client in clients:  # one that did not take the close frame (it does not read)
+            client.close_behind()
         self._listen(None)
         if self._listener is not None:
             self._listener.close()  # no new connection; the open ones close with the runner
@@ -584,7 +607,8 @@ class ControlServer:
         # The page names its language in the address (a browser's WebSocket cannot set
         # Accept-Language, and the browser's own may rank another language first).
         asked = request.query.get("lang")
-        client = _Client(ws, from_accept_language(asked) if asked else _language(request))
+        language = from_accept_language(asked) if asked else _language(request)
+        client = _Client(ws, language, request.transport)
         for message in self._opening(self._show())[1]:
             client.put(_dumps(with_money_text(message, client.language)))
         self._clients.add(client)
