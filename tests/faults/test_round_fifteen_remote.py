@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 
 from anchordesk.control import server as server_module
-from anchordesk.control.server import ControlServer
+from anchordesk.control.server import ControlServer, ListenError
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.show.validate import MAX_PRODUCTS, MAX_SEGMENTS, errors_of, validate_show
 
@@ -132,3 +132,22 @@ def test_a_phone_that_stopped_reading_is_cut_off_and_never_holds_the_remote(
     assert seen["cut"] is True
     assert isinstance(seen["stopped_s"], float) and seen["stopped_s"] < 5
     assert seen["port_free"] is True
+
+
+async def _why_it_cannot_listen(host: str) -> str:
+    server = ControlServer(lambda: None, TOKEN, host, 0)
+    with pytest.raises(ListenError) as caught:
+        await server.start()
+    return str(caught.value)
+
+
+def test_an_address_the_remote_cannot_listen_on_is_said_in_words() -> None:
+    """Before: `anchordesk live --control no-such-host.invalid:8750` (or a mistyped address,
+    256.1.1.1) said "cannot listen (unknown error -2)": getaddrinfo's own code read as an
+    errno; and an IPv6 address was written without its brackets, "fe80::1:8750"."""
+    said = asyncio.run(_why_it_cannot_listen("no-such-host.invalid"))
+    assert said.startswith("remote control on no-such-host.invalid:0: cannot listen (")
+    assert "unknown error" not in said  # glibc: "(name or service not known)"
+    assert asyncio.run(_why_it_cannot_listen("fe80::1")).startswith(
+        "remote control on [fe80::1]:0: cannot listen ("
+    )

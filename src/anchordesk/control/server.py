@@ -19,6 +19,7 @@ import contextlib
 import json
 import logging
 import os
+import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -261,9 +262,15 @@ class ListenError(UserError):
         self.host = host
         self.port = port
         self.errno = error.errno
-        # asyncio's strerror is "error while attempting to bind on address ('h', p): …"
-        reason = os.strerror(error.errno) if error.errno else str(error)
-        super().__init__(f"remote control on {host}:{port}: cannot listen ({reason.lower()})")
+        if isinstance(error, socket.gaierror):
+            # A host name that does not resolve: its errno is getaddrinfo's own (-2), which
+            # os.strerror() read as "unknown error -2".
+            reason = error.strerror or str(error)
+        else:
+            # asyncio's strerror is "error while attempting to bind on address ('h', p): …"
+            reason = os.strerror(error.errno) if error.errno else str(error)
+        shown = f"[{host}]" if ":" in host else host  # fe80::1:8750 read as one address
+        super().__init__(f"remote control on {shown}:{port}: cannot listen ({reason.lower()})")
 
 
 class ControlServer:
