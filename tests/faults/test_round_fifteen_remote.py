@@ -9,6 +9,8 @@ import contextlib
 import functools
 import os
 import socket
+import subprocess
+import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -151,3 +153,29 @@ def test_an_address_the_remote_cannot_listen_on_is_said_in_words() -> None:
     assert asyncio.run(_why_it_cannot_listen("fe80::1")).startswith(
         "remote control on [fe80::1]:0: cannot listen ("
     )
+
+
+def test_a_taken_port_is_refused_before_the_recording_and_the_session_begin(
+    tmp_path: Path,
+) -> None:
+    """Before: `anchordesk live --control 127.0.0.1:PORT` with PORT held by another program
+    started the recording and the session, then stopped "cannot listen (address already in
+    use)" with exit code 2 ("nothing was started"): a recording and a session file were left
+    behind at each try (the next try recorded into NAME-2.mkv, its --session continued the
+    failed run's session)."""
+    with socket.create_server(("127.0.0.1", 0)) as other_program:
+        port = other_program.getsockname()[1]
+        result = subprocess.run(
+            [
+                sys.executable, "-m", "anchordesk", "live", "--camera", "test", "--mic", "none",
+                "--seconds", "2", "--record", str(tmp_path / "show.mkv"),
+                "--session", str(tmp_path / "show.adsession"), "--control", f"127.0.0.1:{port}",
+            ],
+            capture_output=True, text=True, timeout=60,
+            env={**os.environ, "ANCHORDESK_CONTROL_TOKEN": TOKEN},
+        )  # fmt: skip
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"remote control on 127.0.0.1:{port}: cannot listen (address already in use)" in (
+        result.stderr
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == []

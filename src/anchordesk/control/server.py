@@ -273,6 +273,23 @@ class ListenError(UserError):
         super().__init__(f"remote control on {shown}:{port}: cannot listen ({reason.lower()})")
 
 
+def check_listen(host: str, port: int) -> None:
+    """``ListenError`` when ``host:port`` cannot be listened on now: listened on and let go at
+    once, the way ``ControlServer.start`` listens, so a run can refuse a taken port before its
+    recording and its session begin (a run stopped there left both behind, exit code 2)."""
+
+    async def listen_and_let_go() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(asyncio.Protocol, host, port, reuse_address=True)
+        server.close()
+        await server.wait_closed()
+
+    try:
+        asyncio.run(listen_and_let_go())
+    except OSError as error:
+        raise ListenError(host, port, error) from None
+
+
 class ControlServer:
     """The API and the web remote for whatever show ``show`` returns now (the window starts a
     new LiveShow when its settings change; the server follows it)."""
@@ -783,4 +800,4 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-__all__ = ["ControlServer", "encode_jpeg", "stats_json"]
+__all__ = ["ControlServer", "check_listen", "encode_jpeg", "stats_json"]
