@@ -14,6 +14,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -179,3 +180,53 @@ def test_a_taken_port_is_refused_before_the_recording_and_the_session_begin(
         result.stderr
     )
     assert sorted(path.name for path in tmp_path.iterdir()) == []
+
+
+SMALL = Show(
+    "Night",
+    "USD",
+    "en",
+    (
+        Product("MUG", "Mug", Decimal("24.00"), 200),
+        Product("KETTLE", "Kettle", Decimal("69.99"), 5),
+    ),
+    (Segment("Open", 60), Segment("Mug", 120, "MUG")),
+)
+
+
+async def _bodies_with_a_name_given_twice(folder: Path, bodies: list[str]) -> list[Any]:
+    answers: list[Any] = []
+    async with (
+        rehearsing(SMALL, folder) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession() as deck,
+    ):
+        for body in bodies:
+            async with deck.post(
+                f"{server.url}api/v1/commands", data=body.encode(), headers=AUTH
+            ) as answer:
+                answers.append((answer.status, (await answer.json()).get("error")))
+        state = live.snapshot()
+        answers.append((state.on_screen_sku, state.current_index))
+    return answers
+
+
+def test_a_command_body_naming_something_twice_is_refused(tmp_path: Path) -> None:
+    """Before: JSON leaves a name given twice to the parser, and Python's kept the last one
+    without a word: {"command": "show_product", "sku": "MUG", "sku": "KETTLE"} (a stream
+    deck's body edited by hand) put the kettle on air, and a body naming two commands ran
+    the second; `anchordesk control` refuses "index=1 index=2" for the same reason."""
+    answers = asyncio.run(
+        _bodies_with_a_name_given_twice(
+            tmp_path,
+            [
+                '{"command": "show_product", "sku": "MUG", "sku": "KETTLE"}',
+                '{"command": "next_segment", "command": "unpin"}',
+            ],
+        )
+    )
+    assert answers == [
+        (400, "'sku' is given twice in the body: give it once"),
+        (400, "'command' is given twice in the body: give it once"),
+        (None, 0),  # nothing was done
+    ]

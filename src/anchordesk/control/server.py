@@ -555,9 +555,13 @@ class ControlServer:
             # not part of the JSON (RFC 8259 8.1 lets a parser ignore it): refused, it said
             # Python's own advice, "Unexpected UTF-8 BOM (decode using utf-8-sig)".
             text = raw.decode("utf-8").removeprefix("\ufeff")
-            body = json.loads(text, parse_constant=_no_constant, parse_int=_int)
+            body = json.loads(
+                text, parse_constant=_no_constant, parse_int=_int, object_pairs_hook=_object
+            )
         except UnicodeDecodeError:
             return _error(400, "the body is not UTF-8 text")
+        except _GivenTwice as error:
+            return _error(400, str(error))
         except ValueError as error:
             return _error(400, f"malformed JSON: {str(error).splitlines()[0][:120]}")
         except RecursionError:  # a few kilobytes of '[' reach Python's recursion limit
@@ -794,6 +798,24 @@ def _int(text: str) -> int:
     if len(text.lstrip("-")) > 18:
         raise ValueError(f"the number {text[:20]}... has more than 18 digits")
     return int(text)
+
+
+class _GivenTwice(ValueError):
+    """A name given twice in one object of a command's body."""
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # JSON leaves a name given twice to the parser, and Python's keeps the last one silently:
+    # {"command": "show_product", "sku": "MUG", "sku": "KETTLE"} put the kettle on air, and a
+    # body naming two commands ran the second. Refused, as `anchordesk control` refuses
+    # "index=1 index=2".
+    found: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in found:
+            shown = name if len(name) <= 40 else name[:40] + "…"
+            raise _GivenTwice(f"{shown!r} is given twice in the body: give it once")
+        found[name] = value
+    return found
 
 
 def _no_constant(name: str) -> Any:
