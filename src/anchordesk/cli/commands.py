@@ -172,6 +172,12 @@ def run_live(
 
     show: LiveShow | None = None
     try:
+        if control is not None:
+            # A port another program holds is refused before anything starts: found only once
+            # the loop ran, the run stopped with a recording and a session begun (exit 2).
+            from anchordesk.control.server import check_listen
+
+            check_listen(control.host, control.port)
         not_stopped()
         from anchordesk.live.factory import build_live_show, plan_from_options
         from anchordesk.media.network_output import destination_names

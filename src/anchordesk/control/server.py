@@ -19,6 +19,7 @@ import contextlib
 import json
 import logging
 import os
+import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -105,6 +106,9 @@ FEED_BACKLOG = 500
 # what a single tick brings (up to the feed backlog), only past this many waiting in all.
 CLIENT_BEHIND = 200
 CLIENT_MOST_QUEUED = FEED_BACKLOG + 4 * CLIENT_BEHIND
+# How long the stop waits for each WebSocket client to take its close frame (a phone that does
+# not read never does: its connection is then cut).
+STOP_CLOSE_S = 1.0
 # A phone's page uses a few connections, a stream deck one per press: a hundred is many
 # remotes. Beyond it a connection is closed at once, so a client holding connections open
 # (or a scanner) can never take the file descriptors the feeds, the recording and the session
@@ -202,30 +206,45 @@ class _Client:
     page of 250 comments or orders (a catch-up after an outage, a Shopify page) is put in one
     tick, and every phone, reading or not, was cut off before it got any of them."""
 
-    def __init__(self, ws: web.WebSocketResponse, language: str) -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        language: str,
+        transport: asyncio.Transport | None = None,
+    ) -> None:
         self.ws = ws
         self.language = language  # the page's, for the money it is sent written out
+        self.transport = transport
         self.queue: asyncio.Queue[str] = asyncio.Queue()
-        self.closing: asyncio.Future[bool] | None = None
+        self.closing = False
         self.taken = 0  # messages sent to it so far
         self._taken_at_tick = 0
 
     def put(self, text: str) -> None:
         if self.queue.qsize() >= CLIENT_MOST_QUEUED:  # reading, but slower than the show
             self.close_behind()
-        elif self.closing is None:
+        elif not self.closing:
             self.queue.put_nowait(text)
 
     def check_reading(self) -> None:
         """At each tick: a client with many messages waiting that took none since the last
-        tick stopped reading (a phone asleep): it reconnects and gets the state anew."""
-        if self.queue.qsize() > CLIENT_BEHIND and self.taken == self._taken_at_tick:
+        tick stopped reading (a phone asleep): it reconnects and gets the state anew. So did
+        one that answered no ping of aiohttp's heartbeat (the stream is closed) and took
+        nothing since: aiohttp's close, too, waits for it to read what is on its way."""
+        took_none = self.taken == self._taken_at_tick
+        if took_none and (self.queue.qsize() > CLIENT_BEHIND or self.ws.closed):
             self.close_behind()
         self._taken_at_tick = self.taken
 
     def close_behind(self) -> None:
-        if self.closing is None:
-            self.closing = asyncio.ensure_future(self.ws.close(message=b"too slow"))
+        """Cut the connection. A client that does not read cannot take a close frame either:
+        a polite close waited for it to read what was on its way first, for good (a phone
+        asleep with its connection open; on a show of 10,000 products one state, 4.7 MB, is
+        more than the socket takes), the connection and all that waited held meanwhile."""
+        if not self.closing:
+            self.closing = True
+            if self.transport is not None:
+                self.transport.abort()
 
 
 class _Refused(asyncio.Protocol):
@@ -243,9 +262,32 @@ class ListenError(UserError):
         self.host = host
         self.port = port
         self.errno = error.errno
-        # asyncio's strerror is "error while attempting to bind on address ('h', p): …"
-        reason = os.strerror(error.errno) if error.errno else str(error)
-        super().__init__(f"remote control on {host}:{port}: cannot listen ({reason.lower()})")
+        if isinstance(error, socket.gaierror):
+            # A host name that does not resolve: its errno is getaddrinfo's own (-2), which
+            # os.strerror() read as "unknown error -2".
+            reason = error.strerror or str(error)
+        else:
+            # asyncio's strerror is "error while attempting to bind on address ('h', p): …"
+            reason = os.strerror(error.errno) if error.errno else str(error)
+        shown = f"[{host}]" if ":" in host else host  # fe80::1:8750 read as one address
+        super().__init__(f"remote control on {shown}:{port}: cannot listen ({reason.lower()})")
+
+
+def check_listen(host: str, port: int) -> None:
+    """``ListenError`` when ``host:port`` cannot be listened on now: listened on and let go at
+    once, the way ``ControlServer.start`` listens, so a run can refuse a taken port before its
+    recording and its session begin (a run stopped there left both behind, exit code 2)."""
+
+    async def listen_and_let_go() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(asyncio.Protocol, host, port, reuse_address=True)
+        server.close()
+        await server.wait_closed()
+
+    try:
+        asyncio.run(listen_and_let_go())
+    except OSError as error:
+        raise ListenError(host, port, error) from None
 
 
 class ControlServer:
@@ -368,9 +410,14 @@ class ControlServer:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._ticker
             self._ticker = None
-        for client in list(self._clients):
-            with contextlib.suppress(Exception):
-                await client.ws.close(message=b"server stopping")
+        clients = list(self._clients)
+        closes = [
+            asyncio.wait_for(client.ws.close(message=b"server stopping"), STOP_CLOSE_S)
+            for client in clients
+        ]
+        await asyncio.gather(*closes, return_exceptions=True)
+        for client in clients:  # one that did not take the close frame (it does not read)
+            client.close_behind()
         self._listen(None)
         if self._listener is not None:
             self._listener.close()  # no new connection; the open ones close with the runner
@@ -508,9 +555,13 @@ class ControlServer:
             # not part of the JSON (RFC 8259 8.1 lets a parser ignore it): refused, it said
             # Python's own advice, "Unexpected UTF-8 BOM (decode using utf-8-sig)".
             text = raw.decode("utf-8").removeprefix("\ufeff")
-            body = json.loads(text, parse_constant=_no_constant, parse_int=_int)
+            body = json.loads(
+                text, parse_constant=_no_constant, parse_int=_int, object_pairs_hook=_object
+            )
         except UnicodeDecodeError:
             return _error(400, "the body is not UTF-8 text")
+        except _GivenTwice as error:
+            return _error(400, str(error))
         except ValueError as error:
             return _error(400, f"malformed JSON: {str(error).splitlines()[0][:120]}")
         except RecursionError:  # a few kilobytes of '[' reach Python's recursion limit
@@ -584,7 +635,8 @@ class ControlServer:
         # The page names its language in the address (a browser's WebSocket cannot set
         # Accept-Language, and the browser's own may rank another language first).
         asked = request.query.get("lang")
-        client = _Client(ws, from_accept_language(asked) if asked else _language(request))
+        language = from_accept_language(asked) if asked else _language(request)
+        client = _Client(ws, language, request.transport)
         for message in self._opening(self._show())[1]:
             client.put(_dumps(with_money_text(message, client.language)))
         self._clients.add(client)
@@ -748,8 +800,26 @@ def _int(text: str) -> int:
     return int(text)
 
 
+class _GivenTwice(ValueError):
+    """A name given twice in one object of a command's body."""
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # JSON leaves a name given twice to the parser, and Python's keeps the last one silently:
+    # {"command": "show_product", "sku": "MUG", "sku": "KETTLE"} put the kettle on air, and a
+    # body naming two commands ran the second. Refused, as `anchordesk control` refuses
+    # "index=1 index=2".
+    found: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in found:
+            shown = name if len(name) <= 40 else name[:40] + "…"
+            raise _GivenTwice(f"{shown!r} is given twice in the body: give it once")
+        found[name] = value
+    return found
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-__all__ = ["ControlServer", "encode_jpeg", "stats_json"]
+__all__ = ["ControlServer", "check_listen", "encode_jpeg", "stats_json"]

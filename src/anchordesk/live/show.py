@@ -62,6 +62,7 @@ from anchordesk.show.model import Show
 from anchordesk.show.state import (
     NO_PRODUCT_ON_SCREEN,
     SESSION_ENDED,
+    DealState,
     DealStatus,
     ShowCommandError,
     no_live_deal,
@@ -864,6 +865,13 @@ class LiveShow:
                 plans[segment.sku] = DealPlanView(
                     segment.deal.price, segment.deal.seconds, segment.deal.stock
                 )
+        # Each product's live deal, found in one pass: asked per product (state.live_deal walks
+        # every deal of the session) it was products x deals, and a show at the limits (10,000
+        # products, 20,000 segments each with its deal) took 9 s of the event loop per snapshot.
+        live_deals: dict[str, DealState] = {}
+        for deal in state.deals:
+            if deal.status is DealStatus.LIVE:
+                live_deals.setdefault(deal.sku, deal)
         products = tuple(
             ProductView(
                 sku=p.sku,
@@ -875,7 +883,7 @@ class LiveShow:
                 gmv=ledger_view.product_gmv.get(p.sku, Decimal(0)),
                 image_path=show.image_path(p),
                 deal=plans.get(p.sku),
-                live_deal_price=(deal.price if (deal := state.live_deal(p.sku)) else None),
+                live_deal_price=(live.price if (live := live_deals.get(p.sku)) else None),
             )
             for p in show.products
         )
