@@ -8,13 +8,17 @@ what the reading end took, never after a sleep.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import sys
+from pathlib import Path
 
 import pytest
 from servers import wait_until
 
+from anchordesk.core import logs
+from anchordesk.media.network_output import destination_names
 from anchordesk.media.network_watch import AcknowledgementWatch, SocketReader
 
 SAMPLE_S = 0.25  # how often the output reads its child's socket
@@ -69,3 +73,27 @@ def test_a_server_that_reads_slower_than_the_stream_comes_is_not_said_to_read_no
                 now_s = sample * SAMPLE_S
                 watch.update(reader.read(), now_s)
             assert watch.stalled_for_s(now_s) >= 4.0
+
+
+def test_a_destination_with_a_token_in_its_query_keeps_the_colon_of_its_lines(
+    tmp_path: Path,
+) -> None:
+    # Every line of a destination whose URL carries ?token=... lost its colon in the log and
+    # on the console: "rtmp://host/live/****?token=**** live", "...?token=**** stopped".
+    setup = logs.setup_logging(stderr=None, log_dir=tmp_path, native_crashes=False)
+    try:
+        (name,) = destination_names(["rtmp://127.0.0.1:1935/live/KEY-77a?token=TOKEN-88b"])
+        logging.getLogger("anchordesk.media.network_output").warning("%s: live", name)
+        logging.getLogger("anchordesk.test").warning("token=SECRET-99c: refused")
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        assert setup.log_file is not None
+        text = setup.log_file.read_text(encoding="utf-8")
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "_anchordesk_handler", False)]:
+            root.removeHandler(handler)
+            handler.close()
+    assert "rtmp://127.0.0.1:1935/live/****?token=****: live" in text
+    for secret in ("KEY-77a", "TOKEN-88b", "SECRET-99c"):
+        assert secret not in text
