@@ -64,6 +64,7 @@ _SECRET_PAIR = re.compile(
     r"(?i)\b((?:stream[_-]?)?key|token|secret|password|passwd|api[_-]?key|access[_-]?token)"
     r"(\s*[:=]\s*['\"]?)([^\s'\",;&]{4,})"
 )
+_SENTENCE_PUNCTUATION = ".:!?)]}"
 _HANDLER_MARK = "_anchordesk_handler"
 #: ``extra={FILE_ONLY: True}``: a line for the log file only (the CLI prints its one-line errors
 #: to stderr itself; the console must not print them a second time).
@@ -85,13 +86,24 @@ def register_secret(value: str) -> None:
             _secrets.add(value)
 
 
+def _masked_pair(match: re.Match[str]) -> str:
+    """``token=VALUE`` with the value masked. A value masked already (a URL's query, masked by
+    the rule above) keeps the punctuation that follows it in the sentence: the status line
+    "rtmp://host/live/****?token=****: live" was "...?token=**** live"."""
+    value = match.group(3)
+    after = value[len(_MASK) :] if value.startswith(_MASK) else ""
+    if after.strip(_SENTENCE_PUNCTUATION):
+        after = ""
+    return f"{match.group(1)}{match.group(2)}{_MASK}{after}"
+
+
 def mask_text(text: str) -> str:
     """``text`` with URLs masked, secret-looking pairs and tokens hidden, known secrets replaced."""
     if not text:
         return text
     text = mask_urls(text)
     text = _BEARER.sub(lambda match: f"{match.group(1)} {_MASK}", text)
-    text = _SECRET_PAIR.sub(lambda match: f"{match.group(1)}{match.group(2)}{_MASK}", text)
+    text = _SECRET_PAIR.sub(_masked_pair, text)
     with _secrets_lock:
         known = sorted(_secrets, key=len, reverse=True)  # longest first: a key inside a key
     for secret in known:

@@ -611,9 +611,11 @@ class AcknowledgementWatch:
     behind a closed window or expired retransmissions, or when its window shrank by nearly all
     it acknowledged (its kernel buffers the bytes, its application reads none: a stopped
     server, seen long before its buffer is full). It is taking it when its application read at
-    least a quarter of what arrived, or nothing was sent. Fed one :class:`SocketState` per
-    sample (None when unknown: never a stall); the time is the caller's clock, so the rule is
-    tested without waiting.
+    least a quarter of what arrived, or nothing was sent; and a stall ends as soon as, counted
+    from the last sample before it, the server read that much (a server slower than the stream
+    keeps its window closed at every sample, and reads all the same). Fed one
+    :class:`SocketState` per sample (None when unknown: never a stall); the time is the
+    caller's clock, so the rule is tested without waiting.
     """
 
     # Below this much acknowledged between two samples, window rounding hides what was read.
@@ -622,13 +624,43 @@ class AcknowledgementWatch:
     def __init__(self) -> None:
         self._since_s: float | None = None
         self._previous: SocketState | None = None
+        # The last sample before the server looked like it took nothing: what it read since
+        # is counted from there.
+        self._before_stall: SocketState | None = None
 
     def update(self, state: SocketState | None, now_s: float) -> None:
         previous, self._previous = self._previous, state
-        if state is None or not self._not_taking(previous, state):
+        if (
+            state is None
+            or not self._not_taking(previous, state)
+            or self._read_since_stall_began(state)
+        ):
             self._since_s = None
+            self._before_stall = None
         elif self._since_s is None:
             self._since_s = now_s
+            self._before_stall = previous
+
+    def _read_since_stall_began(self, state: SocketState) -> bool:
+        """Did the server read a real share of what it acknowledged since the samples began to
+        look stalled? One sample cannot tell a server that reads slower than the stream comes
+        (its small buffer full, its window closed whenever it is looked at, a zero-window
+        probe pending) from a stopped one; over several, the first one's acknowledgements and
+        window move on, the second one's do not. It was called "stopped taking the stream
+        (nothing read for 4 s)" while it read 30 KB every quarter of a second, and its stream
+        was cut and started again every 6 s."""
+        before = self._before_stall
+        if (
+            before is None
+            or before.acknowledged_bytes is None
+            or before.send_window_bytes is None
+            or state.acknowledged_bytes is None
+            or state.send_window_bytes is None
+        ):
+            return False
+        acknowledged = state.acknowledged_bytes - before.acknowledged_bytes
+        read = acknowledged + state.send_window_bytes - before.send_window_bytes
+        return read >= self.MIN_ACKNOWLEDGED_BYTES and read * 4 >= acknowledged
 
     def _not_taking(self, previous: SocketState | None, state: SocketState) -> bool:
         if state.server_not_acknowledging:
