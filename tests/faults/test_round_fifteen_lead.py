@@ -122,3 +122,15 @@ def test_a_shopify_order_too_large_alone_is_kept_as_rejected_and_the_next_ones_a
         ("order_update", str(server.huge_id), "unreadable", too_large),
     }
     assert poller.health.state == "ok", poller.health
+
+
+def test_an_untrusted_certificate_s_reason_ends_its_brackets_without_a_full_stop() -> None:
+    """R15net (B): "the server's TLS certificate is not trusted (IP address mismatch,
+    certificate is not valid for '127.0.0.1'.)": OpenSSL's reason kept its own full stop
+    inside the brackets the message puts it in."""
+    from anchordesk.media.tls_relay import certificate_not_trusted
+
+    said = str(
+        certificate_not_trusted("IP address mismatch, certificate is not valid for '127.0.0.1'.")
+    )
+    assert "(IP address mismatch, certificate is not valid for '127.0.0.1'): " in said

@@ -100,8 +100,10 @@ TEMPLATES: Final = {
 
 
 def certificate_not_trusted(why: str) -> Words:
-    """Why the stream key was not sent to a server (network_watch.CERTIFICATE_NOT_TRUSTED)."""
-    return Words(CERTIFICATE_UNTRUSTED, why=why)
+    """Why the stream key was not sent to a server (network_watch.CERTIFICATE_NOT_TRUSTED).
+    OpenSSL's reason is a sentence of its own ("certificate is not valid for 'host'."): its
+    full stop would stand inside the brackets the message puts it in."""
+    return Words(CERTIFICATE_UNTRUSTED, why=why.strip().rstrip("."))
 
 
 def words_event(words: Words, mask: Callable[[str], str]) -> dict[str, object]:
