@@ -3,8 +3,18 @@ the report, secrets in URLs (R15in.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+
+import httpx
+import pytest
+from feed_servers import ShopifyOrdersServer
+from test_poller import Collector, FakeTime, make_poller
+
+from anchordesk.feeds.poller import Poller
+from anchordesk.feeds.shopify import ShopifyOrdersAdapter
+from anchordesk.show.feed_items import Order
 
 from .show_inputs import anchordesk, assert_clean_output, valid_show, write_show
 
@@ -65,3 +75,36 @@ def test_a_japanese_excel_sheet_of_kanji_titles_is_read_as_shift_jis(tmp_path: P
         expected = [line.split(",")[1] for line in sheet.splitlines()[1:]]
         assert [product["title"] for product in show["products"]] == expected
         assert (show["language"], show["currency"]) == (language, currency)
+
+
+def _rest_polled(
+    adapter: ShopifyOrdersAdapter, cursor: str | None, polls: int
+) -> tuple[Collector, Poller]:
+    sink, fake = Collector(), FakeTime()
+    poller: Poller | None = None
+
+    async def run() -> None:
+        nonlocal poller
+        async with httpx.AsyncClient() as client:
+            poller = make_poller(adapter, client, sink, fake, cursor=cursor)
+            for _ in range(polls):
+                fake.now_s += await poller.poll_once()
+
+    asyncio.run(run())
+    assert poller is not None
+    return sink, poller
+
+
+@pytest.mark.parametrize("since", ["9" * 5000, str(2**64), "99999999999999999999"])
+def test_a_shopify_rest_cursor_past_64_bits_asks_from_the_start(since: str) -> None:
+    """F3: a session file whose Shopify REST cursor holds no order id (a hand edit, a damaged
+    file: 5,000 digits, or one past 64 bits) read no order for the whole show: int() of the
+    5,000 digits raised out of every request ("unexpected error (ValueError)"), and a 20-digit
+    since_id is past every order the shop will ever make. Such a cursor asks from the start,
+    as an unreadable one does (the store keeps each order once)."""
+    with ShopifyOrdersServer() as server:
+        first = server.add_order([("MUG", 1, "12.00")])
+        adapter = ShopifyOrdersAdapter(server.url, server.token)
+        sink, poller = _rest_polled(adapter, f"{since}|2026-01-01T00:00:00+00:00", 3)
+    assert [item.id for item in sink.items if isinstance(item, Order)] == [str(first)]
+    assert poller.health.state == "ok"

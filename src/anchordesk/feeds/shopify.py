@@ -190,8 +190,16 @@ class ShopifyOrdersAdapter:
 
     @staticmethod
     def _split_cursor(cursor: str | None) -> tuple[int, str]:
+        """The stored cursor's ``since_id`` and ``updated_at_min``. A ``since_id`` that is no
+        order id (a hand edit, a damaged file) asks from the start, as an unreadable cursor
+        does (the store keeps each order once): 5,000 digits raised out of every request
+        ("unexpected error (ValueError)"), and one past 64 bits was past every order the shop
+        will ever make; either way no order was read for the whole show."""
         since, _, updated = (cursor or "").partition(_CURSOR_SEPARATOR)
-        return (int(since) if since.isdecimal() else 0), updated
+        if not since.isdecimal() or len(since) > len(str(_MOST_ID)):
+            return 0, updated
+        number = int(since)
+        return (number if _shopify_id(number) else 0), updated
 
     def request(self, cursor: str | None) -> FeedRequest:
         self._asking_token = self.token.due()
