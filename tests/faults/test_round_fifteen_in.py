@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,7 @@ from test_poller import Collector, FakeTime, make_poller
 from anchordesk.feeds.poller import Poller
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.show.feed_items import Order
+from anchordesk.store import SessionStore
 
 from .show_inputs import anchordesk, assert_clean_output, valid_show, write_show
 
@@ -108,3 +110,22 @@ def test_a_shopify_rest_cursor_past_64_bits_asks_from_the_start(since: str) -> N
         sink, poller = _rest_polled(adapter, f"{since}|2026-01-01T00:00:00+00:00", 3)
     assert [item.id for item in sink.items if isinstance(item, Order)] == [str(first)]
     assert poller.health.state == "ok"
+
+
+@pytest.mark.parametrize("version", ["9" * 5000, "x" * 100_000])
+def test_a_session_file_of_an_absurd_schema_version_is_refused_in_one_line(
+    tmp_path: Path, version: str
+) -> None:
+    """F4: `anchordesk report` of a session file whose schema version was hand-edited to 5,000
+    digits ended in a traceback (int()'s "Exceeds the limit (4300 digits)", exit 1); one of
+    100,000 letters was printed whole in the error line."""
+    path = tmp_path / "edited.adsession"
+    SessionStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
+    db.close()
+    result = anchordesk("report", path)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert_clean_output(result)
+    [line] = (result.stdout + result.stderr).strip().splitlines()
+    assert "not a usable session file (schema version" in line and len(line) < 300
