@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -15,7 +16,7 @@ from test_poller import Collector, FakeTime, make_poller
 
 from anchordesk.feeds.poller import Poller
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
-from anchordesk.show.feed_items import Order
+from anchordesk.show.feed_items import FeedItem, Order, RejectedItem
 from anchordesk.store import SessionStore
 
 from .show_inputs import anchordesk, assert_clean_output, valid_show, write_show
@@ -129,3 +130,58 @@ def test_a_session_file_of_an_absurd_schema_version_is_refused_in_one_line(
     assert_clean_output(result)
     [line] = (result.stdout + result.stderr).strip().splitlines()
     assert "not a usable session file (schema version" in line and len(line) < 300
+
+
+class _NullRefundIdShop(ShopifyOrdersServer):
+    """Shopify REST whose refunds carry ``"id": null`` (or ``true``): a broken app or proxy."""
+
+    def __init__(self, refund_id: object) -> None:
+        super().__init__()
+        self.refund_id = refund_id
+
+    def refund(self, order_id: int, amount: str, lines: Sequence[tuple[int, int]] = ()) -> int:
+        number = super().refund(order_id, amount, lines)
+        self._order(order_id)["refunds"][-1]["id"] = self.refund_id
+        return number
+
+
+def test_two_shopify_refunds_without_ids_are_both_counted(tmp_path: Path) -> None:
+    """F5: two refunds of one order, each with ``"id": null``, were keyed "ORDER:refund:None":
+    the second was "sent again" with another amount, listed as changed and never counted
+    (the report's GMV 3.00 too high). An id of ``true`` was kept as "True". Now a null id is
+    none (each refund keyed by its amount, as the other feeds do) and ``true`` is no id: the
+    refund is rejected with why, in the feed's spelling."""
+    with _NullRefundIdShop(None) as server:
+        order = server.add_order([("MUG", 2, "12.00")])
+        adapter = ShopifyOrdersAdapter(server.url, server.token)
+        store = SessionStore(tmp_path / "s.adsession")
+
+        async def sink(source: str, items: Sequence[FeedItem], cursor: str | None) -> None:
+            store.write_batch(source, items, cursor)
+
+        fake = FakeTime()
+
+        async def run() -> None:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(adapter, client, sink, fake)  # type: ignore[arg-type]
+                for step in (
+                    lambda: None,
+                    lambda: server.refund(order, "3.00"),
+                    lambda: server.refund(order, "4.00"),
+                ):
+                    step()
+                    for _ in range(3):
+                        fake.now_s += await poller.poll_once()
+
+        asyncio.run(run())
+        store.close()
+    result = anchordesk("report", tmp_path / "s.adsession", "--json")
+    data = json.loads(result.stdout)
+    assert data["gmv"] == "17.00", data  # 24.00 less 3.00 and 4.00
+    assert data["rejected_items"] == 0
+    with _NullRefundIdShop(True) as server:
+        order = server.add_order([("MUG", 1, "12.00")])
+        server.refund(order, "3.00")
+        sink_items, _ = _rest_polled(ShopifyOrdersAdapter(server.url, server.token), None, 3)
+    [rejected] = [item for item in sink_items.items if isinstance(item, RejectedItem)]
+    assert rejected.detail == "refund id true is not an id"

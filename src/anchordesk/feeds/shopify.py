@@ -27,6 +27,7 @@ from anchordesk.feeds.parsing import (
     iso_time,
     load_json,
     money,
+    optional_id,
     readable,
     refund_amount,
     server_time,
@@ -514,7 +515,10 @@ class ShopifyOrdersAdapter:
             line.get("id"): as_text(line.get("sku")).strip() for line in raw.get("line_items") or []
         }
         for refund in raw.get("refunds") or []:
-            refund_id = refund["id"]
+            # Read as every feed reads an id an item may name: a null id is none (the refund
+            # keyed by its amount), not "None", under which a second refund of the order was
+            # "sent again" and not counted; true or an object is no id (not "True").
+            refund_id = optional_id(refund.get("id"), "refund id")
             amount = Decimal(0)
             currencies: set[str] = set()
             for transaction in refund.get("transactions") or []:
@@ -546,7 +550,7 @@ class ShopifyOrdersAdapter:
                     "refunded",
                     refund_amount(amount),
                     refund_currency,
-                    refund_id=str(refund_id),
+                    refund_id=refund_id,
                     lines=tuple(lines),
                     at=as_text(refund.get("processed_at") or refund.get("created_at")),
                 )

@@ -46,6 +46,7 @@ from anchordesk.feeds.parsing import (
     iso_time,
     load_json,
     money,
+    optional_id,
     readable,
     refund_amount,
     server_time,
@@ -471,7 +472,7 @@ class ShopifyGraphQLOrdersAdapter:
                     "refunded",
                     refund_amount(amount),
                     currency or order.currency,
-                    refund_id=_legacy_id(refund["id"]),
+                    refund_id=_legacy_id(optional_id(refund.get("id"), "refund id")),
                     lines=tuple(lines),
                     at=as_text(refund.get("createdAt")),
                 )
