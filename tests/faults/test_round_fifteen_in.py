@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from feed_servers import ShopifyOrdersServer
+from report_sessions import write_big_session
 from test_poller import Collector, FakeTime, make_poller
 
 from anchordesk.feeds.poller import Poller
@@ -185,3 +186,22 @@ def test_two_shopify_refunds_without_ids_are_both_counted(tmp_path: Path) -> Non
         sink_items, _ = _rest_polled(ShopifyOrdersAdapter(server.url, server.token), None, 3)
     [rejected] = [item for item in sink_items.items if isinstance(item, RejectedItem)]
     assert rejected.detail == "refund id true is not an id"
+
+
+def test_a_products_sales_in_another_currency_are_in_the_text_and_the_page(
+    tmp_path: Path,
+) -> None:
+    """F6: a CNY show with a 12.50 USD order for SKU-05: `report` and `report --html` listed
+    SKU-05's row and its segment's with their yuan only (--json had the dollars apart, the
+    summary the show's USD GMV): a product sold in dollars read as sold for nothing. The rows
+    now say both, apart: "CN¥… + $12.50"."""
+    path = tmp_path / "show.adsession"
+    write_big_session(path)
+    text = anchordesk("report", path, "--lang", "en")
+    assert text.returncode == 0, text.stderr
+    [mug] = [line for line in text.stdout.splitlines() if line.strip().startswith("SKU-05 ")]
+    assert " + $12.50" in mug
+    assert sum(" + $12.50" in line for line in text.stdout.splitlines()) >= 2  # its segment
+    page = tmp_path / "r.html"
+    assert anchordesk("report", path, "--html", page, "--lang", "en").returncode == 0
+    assert page.read_text(encoding="utf-8").count(" + $12.50</td>") >= 2
