@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -18,6 +21,7 @@ from test_poller import Collector, FakeTime, make_poller
 
 from anchordesk.feeds.poller import Poller
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
+from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
 from anchordesk.show.feed_items import FeedItem, Order, RejectedItem
 from anchordesk.showfile.files import read_show_file
 from anchordesk.store import SessionStore
@@ -224,3 +228,73 @@ def test_a_show_of_200000_unknown_fields_is_read_in_seconds(tmp_path: Path) -> N
     assert len(unknown) == 200_001
     assert any("did you mean 'title'" in str(p.message) for p in unknown)
     assert elapsed_s < 15.0, f"{elapsed_s:.1f} s"  # 31 s before, 4-5 s after (this machine)
+
+
+class _ShopOfDate(BaseHTTPRequestHandler):
+    """One order, REST and GraphQL, with the ``Date`` header the test sets (a shop's or a
+    proxy's clock)."""
+
+    date = ""
+    order: ClassVar[dict[str, object]] = {
+        "id": 1001,
+        "currency": "USD",
+        "total_price": "10.00",
+        "line_items": [{"id": 1, "sku": "MUG", "quantity": 1, "price": "10.00"}],
+        "updated_at": "2026-11-29T20:00:00Z",
+        "refunds": [],
+    }
+    node: ClassVar[dict[str, object]] = {
+        "id": "gid://shopify/Order/1002",
+        "legacyResourceId": "1002",
+        "updatedAt": "2026-11-29T20:00:00Z",
+        "currencyCode": "USD",
+        "totalPriceSet": {"shopMoney": {"amount": "10.00", "currencyCode": "USD"}},
+        "lineItems": {"nodes": []},
+        "refunds": [],
+    }
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return self.date
+
+    def _reply(self, body: object) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self._reply({"orders": [self.order]})
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        orders = {"pageInfo": {"hasNextPage": False}, "nodes": [self.node]}
+        self._reply({"data": {"orders": orders}})
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    "date", ["Fri, 31 Dec 9999 23:59:59 -1400", "Fri, 31 Dec 9999 20:00:00 -0400"]
+)
+def test_a_shop_whose_date_is_past_year_9999_in_utc_still_has_its_orders_read(date: str) -> None:
+    """F8: a shop (or a proxy) answering with ``Date: Fri, 31 Dec 9999 23:59:59 -1400`` (past
+    year 9999 in UTC): reading its Date raised OverflowError out of every page of both Shopify
+    adapters ("unexpected error (OverflowError)"), and no order was read while it did. Such a
+    Date is no date (the computer's clock stands in)."""
+    _ShopOfDate.date = date
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ShopOfDate)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        rest = ShopifyOrdersAdapter(f"{base}/admin/api/2026-07/orders.json", "shpat_test")
+        sink, poller = _rest_polled(rest, None, 3)
+        assert [item.id for item in sink.items] == ["1001"] and poller.health.state == "ok"
+        graphql = ShopifyGraphQLOrdersAdapter(base, "shpat_test")
+        sink, poller = _rest_polled(graphql, None, 3)  # type: ignore[arg-type]
+        assert [item.id for item in sink.items] == ["1002"] and poller.health.state == "ok"
+    finally:
+        server.shutdown()
+        server.server_close()
