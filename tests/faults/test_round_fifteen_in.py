@@ -15,7 +15,8 @@ from typing import ClassVar
 
 import httpx
 import pytest
-from feed_servers import ShopifyOrdersServer
+from feed_servers import Reply, ShopifyOrdersServer
+from platform_servers import ShopifyGraphQLServer
 from report_sessions import write_big_session
 from test_poller import Collector, FakeTime, make_poller
 
@@ -298,3 +299,48 @@ def test_a_shop_whose_date_is_past_year_9999_in_utc_still_has_its_orders_read(da
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _PageInfoShop(ShopifyGraphQLServer):
+    """Shopify GraphQL whose ``pageInfo`` is not an object (a broken proxy or app)."""
+
+    def __init__(self, page_info: object) -> None:
+        super().__init__()
+        self.page_info = page_info
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        answer = json.loads(reply.body)
+        if isinstance(answer.get("data"), dict):
+            answer["data"]["orders"]["pageInfo"] = self.page_info
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+@pytest.mark.parametrize("page_info", ["x", [True], 5, True])
+def test_a_shopify_graphql_page_info_that_is_no_object_does_not_stop_the_orders(
+    page_info: object,
+) -> None:
+    """F9: a GraphQL page whose ``pageInfo`` was "x", a list, a number or true raised
+    AttributeError out of the page ("unexpected error"), asked again for ever: its orders, and
+    every one after it, were never read. Read as absent, the page's orders are kept once and
+    the next window brings the later ones."""
+    with _PageInfoShop(page_info) as server:
+        first = server.add_order([("MUG", 1, "12.00")])
+        adapter = ShopifyGraphQLOrdersAdapter(server.shop_url, server.static_token)
+        sink, fake = Collector(), FakeTime()
+
+        async def run() -> Poller:
+            async with httpx.AsyncClient() as client:
+                poller = make_poller(adapter, client, sink, fake)
+                for step in (lambda: None, lambda: server.add_order([("CUP", 1, "9.00")])):
+                    step()
+                    for _ in range(3):
+                        fake.now_s += await poller.poll_once()
+                return poller
+
+        poller = asyncio.run(run())
+    ids = [item.id for item in sink.items if isinstance(item, Order)]
+    assert ids == [str(first), str(first + 1)]
+    assert poller.health.state == "ok"

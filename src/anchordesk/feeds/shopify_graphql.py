@@ -322,9 +322,15 @@ class ShopifyGraphQLOrdersAdapter:
         try:
             orders = body["data"]["orders"]
             nodes = _nodes(orders)
-            page_info = orders.get("pageInfo") or {}
+            page_info = orders.get("pageInfo")
         except (KeyError, TypeError, ValueError, AttributeError):
             raise MalformedResponse("expected data.orders with nodes") from None
+        if not isinstance(page_info, dict):
+            # Read as absent: the last page of its window (the next window, from the newest
+            # updatedAt read, brings any later page's orders). A "pageInfo" of "x" or [] raised
+            # AttributeError out of the page, asked again for ever: none of its orders, nor any
+            # after it, was read.
+            page_info = {}
         items: list[FeedItem] = []
         malformed = 0
         read_new = False
