@@ -344,3 +344,17 @@ def test_a_shopify_graphql_page_info_that_is_no_object_does_not_stop_the_orders(
     ids = [item.id for item in sink.items if isinstance(item, Order)]
     assert ids == [str(first), str(first + 1)]
     assert poller.health.state == "ok"
+
+
+def test_the_pages_name_is_printed_escaped_after_the_report(tmp_path: Path) -> None:
+    """F10: `report --html 'r<ESC>[2J.html'` printed the page's name raw in its last line
+    ("page with charts: r␛[2J.html": the terminal cleared), while every other line naming a
+    file the user chose (the errors, `show check`, `live`) escapes it."""
+    path = tmp_path / "show.adsession"
+    write_big_session(path)
+    page = tmp_path / "r\x1b[2J\x07.html"
+    result = anchordesk("report", path, "--html", page, "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    assert_clean_output(result)
+    assert "r\\x1b[2J\\x07.html" in result.stdout
+    assert page.is_file()
