@@ -367,6 +367,7 @@ def run_report(
     """Print the report (text or JSON) and write the page. The words, numbers, dates and money
     are in ``language``; without one, in the user's (the locale the environment names), and
     when it names none ("C", unset: a server), in the show's own language."""
+    from anchordesk.core.printable import escape_controls
     from anchordesk.store import StoreError
     from anchordesk.store.report import build_report, report_text
     from anchordesk.store.report_html import report_html
@@ -416,7 +417,10 @@ def run_report(
     else:
         print(report_text(report, chosen))
         if html_path is not None:
-            print("\n" + text(chosen, "page_written", path=html_path))
+            # Escaped, as every line naming a file the user chose (_say): an ESC in the page's
+            # name was printed raw here (the line cleared the screen), the only such line.
+            shown = escape_controls(str(html_path))
+            print("\n" + text(chosen, "page_written", path=shown))
     return 0
 
 

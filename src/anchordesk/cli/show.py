@@ -155,12 +155,15 @@ def run_check(path: Path, out: TextIO | None = None) -> int:
     return 0
 
 
-def _guess_language(products: list[Product]) -> tuple[str, str]:
+def _guess_language(products: list[Product], encoding: str = "utf-8") -> tuple[str, str]:
+    """The language and currency of a new show, from its titles; Chinese characters alone are
+    Japanese in a sheet a Japanese Windows saved (Shift_JIS): "宇治抹茶 40g缶" was guessed a
+    Chinese show, in yuan."""
     text = "".join(product.title for product in products)
     if any("\u3040" <= char <= "\u30ff" for char in text):
         return "ja_JP", "JPY"
     if any("\u4e00" <= char <= "\u9fff" for char in text):
-        return "zh_CN", "CNY"
+        return ("ja_JP", "JPY") if encoding == "shift_jis" else ("zh_CN", "CNY")
     return "en", "USD"
 
 
@@ -170,9 +173,13 @@ _SIGN_PREFERENCE = ("USD", "CNY", "JPY", "CAD", "AUD", "HKD", "SGD", "TWD", "NZD
 
 
 def _new_show(
-    title: str, products: list[Product], base_dir: Path, signs: frozenset[str] | None = None
+    title: str,
+    products: list[Product],
+    base_dir: Path,
+    signs: frozenset[str] | None = None,
+    encoding: str = "utf-8",
 ) -> Show:
-    language, currency = _guess_language(products)
+    language, currency = _guess_language(products, encoding)
     if signs and currency not in signs:
         currency = next(code for code in (*_SIGN_PREFERENCE, *sorted(signs)) if code in signs)
     currencies = {product.currency for product in products if product.currency}
@@ -293,7 +300,13 @@ def run_import_csv(
             )
             _say(f"{output_path}: error: the file exists; {hint}", out)
             return 2
-        show = _new_show(csv_path.stem, imported.products, output_dir, imported.sign_currencies)
+        show = _new_show(
+            csv_path.stem,
+            imported.products,
+            output_dir,
+            imported.sign_currencies,
+            imported.encoding,
+        )
         note = (
             f"new show with one segment per product; guessed language {show.language} and "
             f"currency {show.currency}: edit them in the file if wrong"

@@ -240,7 +240,7 @@ def optional_id(value: object, name: str) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f"{name} {str(value)[:40]!r} is not an id")
+        raise ValueError(f"{name} {json_shown(value)} is not an id")  # as the feed spelled it
     return str(value).strip()
 
 

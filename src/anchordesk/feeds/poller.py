@@ -546,11 +546,14 @@ def http_date(value: str | None) -> datetime | None:
         return None
     try:
         when = email.utils.parsedate_to_datetime(value.strip())
+        if when is None:
+            return None
+        # In UTC inside the try: "Fri, 31 Dec 9999 23:59:59 -1400" is past year 9999 there,
+        # and astimezone's OverflowError came out of every page of the shop that sent it
+        # (its Date), so the feed read nothing for as long as it did.
+        return when.astimezone(UTC) if when.tzinfo is not None else when.replace(tzinfo=UTC)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when is None:
-        return None
-    return when.astimezone(UTC) if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 _DELTA_SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?")

@@ -27,6 +27,7 @@ from anchordesk.feeds.parsing import (
     iso_time,
     load_json,
     money,
+    optional_id,
     readable,
     refund_amount,
     server_time,
@@ -204,8 +205,16 @@ class ShopifyOrdersAdapter:
 
     @staticmethod
     def _split_cursor(cursor: str | None) -> tuple[int, str]:
+        """The stored cursor's ``since_id`` and ``updated_at_min``. A ``since_id`` that is no
+        order id (a hand edit, a damaged file) asks from the start, as an unreadable cursor
+        does (the store keeps each order once): 5,000 digits raised out of every request
+        ("unexpected error (ValueError)"), and one past 64 bits was past every order the shop
+        will ever make; either way no order was read for the whole show."""
         since, _, updated = (cursor or "").partition(_CURSOR_SEPARATOR)
-        return (int(since) if since.isdecimal() else 0), updated
+        if not since.isdecimal() or len(since) > len(str(_MOST_ID)):
+            return 0, updated
+        number = int(since)
+        return (number if _shopify_id(number) else 0), updated
 
     def request(self, cursor: str | None) -> FeedRequest:
         self._asking_token = self.token.due()
@@ -562,7 +571,10 @@ class ShopifyOrdersAdapter:
             line.get("id"): as_text(line.get("sku")).strip() for line in raw.get("line_items") or []
         }
         for refund in raw.get("refunds") or []:
-            refund_id = refund["id"]
+            # Read as every feed reads an id an item may name: a null id is none (the refund
+            # keyed by its amount), not "None", under which a second refund of the order was
+            # "sent again" and not counted; true or an object is no id (not "True").
+            refund_id = optional_id(refund.get("id"), "refund id")
             amount = Decimal(0)
             currencies: set[str] = set()
             for transaction in refund.get("transactions") or []:
@@ -594,7 +606,7 @@ class ShopifyOrdersAdapter:
                     "refunded",
                     refund_amount(amount),
                     refund_currency,
-                    refund_id=str(refund_id),
+                    refund_id=refund_id,
                     lines=tuple(lines),
                     at=as_text(refund.get("processed_at") or refund.get("created_at")),
                 )

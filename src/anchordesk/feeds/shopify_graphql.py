@@ -46,6 +46,7 @@ from anchordesk.feeds.parsing import (
     iso_time,
     load_json,
     money,
+    optional_id,
     readable,
     refund_amount,
     server_time,
@@ -321,9 +322,15 @@ class ShopifyGraphQLOrdersAdapter:
         try:
             orders = body["data"]["orders"]
             nodes = _nodes(orders)
-            page_info = orders.get("pageInfo") or {}
+            page_info = orders.get("pageInfo")
         except (KeyError, TypeError, ValueError, AttributeError):
             raise MalformedResponse("expected data.orders with nodes") from None
+        if not isinstance(page_info, dict):
+            # Read as absent: the last page of its window (the next window, from the newest
+            # updatedAt read, brings any later page's orders). A "pageInfo" of "x" or [] raised
+            # AttributeError out of the page, asked again for ever: none of its orders, nor any
+            # after it, was read.
+            page_info = {}
         items: list[FeedItem] = []
         malformed = 0
         read_new = False
@@ -471,7 +478,7 @@ class ShopifyGraphQLOrdersAdapter:
                     "refunded",
                     refund_amount(amount),
                     currency or order.currency,
-                    refund_id=_legacy_id(refund["id"]),
+                    refund_id=_legacy_id(optional_id(refund.get("id"), "refund id")),
                     lines=tuple(lines),
                     at=as_text(refund.get("createdAt")),
                 )

@@ -165,12 +165,29 @@ def _kana(text: str) -> int:
     return sum(1 for character in text if "\u3041" <= character <= "\u30fa")
 
 
+# What a reading as Shift_JIS makes of a Chinese file: GB2312's lead bytes 0xA1-0xDF are
+# Shift_JIS's half-width katakana, 0xF0-0xF9 its user-defined (private use) area.
+_UNLIKELY_IN_SHIFT_JIS = re.compile("[\uff61-\uff9f\ue000-\uf8ff]")
+
+
+def _unlikely(text: str, name: str) -> int:
+    """Characters a sheet in that encoding hardly holds, and a reading of the other's bytes is
+    full of. Read as GB18030, a Japanese file's kanji (Shift_JIS lead bytes 0x81-0x9F) are
+    characters outside GB2312, the common ones a Chinese sheet is written in; read as Shift_JIS,
+    a Chinese file is half-width katakana."""
+    if name == "shift_jis":
+        return len(_UNLIKELY_IN_SHIFT_JIS.findall(text))
+    return text.encode("gb2312", errors="replace").count(b"?") - text.count("?")
+
+
 def _legacy_text(raw: bytes) -> tuple[str, str] | None:
     """The text of a CSV that is not UTF-8, as the Windows Excel of its language saved it:
     GB18030 (Chinese) or Shift_JIS (Japanese, Microsoft's cp932), and which it was. Both
-    read most byte strings of the other; Japanese is the one whose reading has kana. Read as
+    read most byte strings of the other; Japanese is the one whose reading has kana, and
+    each is the one whose reading has fewer characters its sheets hardly hold. Read as
     GB18030 only, a Japanese sheet's titles became other characters ("マグ" as "儅僌") and the
-    show was guessed Chinese, in yuan."""
+    show was guessed Chinese, in yuan; told by kana only, a Japanese sheet of kanji titles
+    ("宇治抹茶 40g缶" read as "塅帯枙拑 40g娛") was still."""
     readings: list[tuple[str, str]] = []
     for codec, name in (("gb18030", "gb18030"), ("cp932", "shift_jis")):
         try:
@@ -179,7 +196,8 @@ def _legacy_text(raw: bytes) -> tuple[str, str] | None:
             continue
     if not readings:
         return None
-    return max(readings, key=lambda reading: _kana(reading[0]))  # a tie: the first, GB18030
+    # A tie: the first, GB18030.
+    return max(readings, key=lambda reading: _kana(reading[0]) - _unlikely(*reading))
 
 
 # Byte-order marks of the Unicode encodings besides UTF-8, the 32-bit ones first (UTF-32 LE's

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 from anchordesk.core.printable import escape_controls
+from anchordesk.core.redact import mask_url
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import Show
 from anchordesk.show.validate import MAX_PATH_CHARS, Problem, Severity, product_subject
@@ -110,7 +111,13 @@ def _check(
         return problems  # the rules of texts report such a path (anchordesk.show.validate)
     name = escape_controls(relative)
     if is_web_address(relative):
-        # "https://shop/x.png" was "file not found (looked for …/https:/shop/x.png)".
+        # "https://shop/x.png" was "file not found (looked for …/https:/shop/x.png)". Said
+        # masked by the one rule: a shop's export gives signed addresses (?X-Amz-Signature=…,
+        # user:password@), and the check printed them in the clear.
+        masked, scheme = mask_url(relative), relative.partition(":")[0]
+        if masked.startswith(scheme.lower() + ":"):  # its scheme as written ("HTTPS://")
+            masked = scheme + masked[len(scheme) :]
+        name = escape_controls(masked)
         return error(
             Words(
                 QT_TRANSLATE_NOOP(

@@ -499,6 +499,20 @@ def money_text(amount: Decimal, currency: str, language: str) -> str:
     return format_money(amount, currency, language)
 
 
+def money_with_others(
+    amount: Decimal, currency: str, others: dict[str, Decimal], language: str
+) -> str:
+    """A product's, segment's or deal's sales: in its own currency, then what it sold in
+    others, apart ("¥0.00 + US$5.00"). With the others left out, a product sold only in
+    dollars in a yuan show read "1 unit, ¥0.00" in the text and the page (only --json had
+    them)."""
+    return " + ".join(
+        money_text(value, code, language)
+        for code, value in [(currency, amount), *sorted(others.items())]
+        if value or code == currency
+    )
+
+
 def feeds_stopped_text(report: SessionReport, language: str) -> str:
     """Why the feeds stopped, in the report's language when the session kept the reason as
     words; else as the feeds' status kept it (English)."""
@@ -520,6 +534,9 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
 
     def money(amount: Decimal, currency: str | None = None) -> str:
         return money_text(amount, currency or report.currency, lang)
+
+    def sales(amount: Decimal, currency: str, others: dict[str, Decimal]) -> str:
+        return money_with_others(amount, currency, others, lang)
 
     def count(number: int) -> str:
         return format_decimal(number, locale=babel_locale(lang))
@@ -564,10 +581,11 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
         )
         for product in products:
             mark = "" if product.known else f"  ({t('not_in_show')})"
+            sold = sales(product.gmv, report.currency_of(product.sku), product.other_gmv)
             lines.append(
                 f"    {pad(product.sku or t('no_sku'), 16, cut=True)} "
                 f"{pad(count(product.units), 8, right=True)} "
-                f"{pad(money(product.gmv, report.currency_of(product.sku)), 18, right=True)}  "
+                f"{pad(sold, 18, right=True)}  "
                 f"{product.title}{mark}"
             )
     if ledger.segments:
@@ -584,7 +602,7 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
                 f"{pad(format_duration(start), 6, right=True)}  "
                 f"{pad(segment.title, 24, cut=True)} {pad(count(segment.orders), 7, right=True)} "
                 f"{pad(count(segment.units), 7, right=True)} "
-                f"{pad(money(segment.gmv), 18, right=True)}"
+                f"{pad(sales(segment.gmv, report.currency, segment.other_gmv), 18, right=True)}"
             )
     if ledger.deals:
         lines += ["", f"  {t('deals')}"]
@@ -593,11 +611,12 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
             f"{pad(t('units'), 7, right=True)} {pad(t('gmv'), 18, right=True)}  {t('end')}"
         )
         for deal in ledger.deals:
+            sold = sales(deal.gmv, report.currency_of(deal.sku), deal.other_gmv)
             lines.append(
                 f"    {pad(deal.sku, 16, cut=True)} "
                 f"{pad(money(deal.price, report.currency_of(deal.sku)), 14, right=True)} "
                 f"{pad(count(deal.units), 7, right=True)} "
-                f"{pad(money(deal.gmv, report.currency_of(deal.sku)), 18, right=True)}  "
+                f"{pad(sold, 18, right=True)}  "
                 f"{end_reason_text(deal.end_reason, lang)}"
             )
     if report.timings:

@@ -20,6 +20,7 @@ from anchordesk.store.report import (
     SessionReport,
     feeds_stopped_text,
     money_text,
+    money_with_others,
     started_text,
 )
 from anchordesk.store.report_board import board_html
@@ -109,13 +110,16 @@ def report_html(report: SessionReport, language: str | None = None) -> str:
     def money(amount: Decimal, of: str | None = None) -> str:
         return escape(money_text(amount, of or currency, lang))
 
+    def sales(amount: Decimal, of: str, others: dict[str, Decimal]) -> str:
+        return escape(money_with_others(amount, of, others, lang))
+
     title = report.title or report.path.name
     no_sku = text(lang, "no_sku")
     rows_products = "".join(
         f"<tr{'' if p.known else ' class=unknown'}><td>{escape(p.sku or no_sku)}</td>"
         f"<td>{escape(p.title)}{'' if p.known else ' (' + t('not_in_show') + ')'}</td>"
         f'<td class="num">{p.units:,}</td>'
-        f'<td class="num">{money(p.gmv, report.currency_of(p.sku))}</td></tr>'
+        f'<td class="num">{sales(p.gmv, report.currency_of(p.sku), p.other_gmv)}</td></tr>'
         for p in [*ledger.products.values(), *ledger.unknown_skus.values()]
     )
     rows_segments = "".join(
@@ -123,13 +127,14 @@ def report_html(report: SessionReport, language: str | None = None) -> str:
         f"<td class=num>{_clock(report.relative_s(s.started_at) or 0)}</td>"
         f"<td>{escape(s.title)}</td><td>{escape(s.sku or '')}</td>"
         f"<td class=num>{s.orders:,}</td><td class=num>{s.units:,}</td>"
-        f"<td class=num>{money(s.gmv)}</td></tr>"
+        f"<td class=num>{sales(s.gmv, currency, s.other_gmv)}</td></tr>"
         for s in ledger.segments
     )
     rows_deals = "".join(
         f"<tr><td>{escape(d.deal_id)}</td><td>{escape(d.sku)}</td>"
         f"<td class=num>{money(d.price, report.currency_of(d.sku))}</td>"
-        f"<td class=num>{d.units:,}</td><td class=num>{money(d.gmv, report.currency_of(d.sku))}"
+        f"<td class=num>{d.units:,}</td>"
+        f"<td class=num>{sales(d.gmv, report.currency_of(d.sku), d.other_gmv)}"
         f"</td><td>{escape(end_reason_text(d.end_reason, lang))}</td></tr>"
         for d in ledger.deals
     )

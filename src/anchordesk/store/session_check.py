@@ -71,9 +71,12 @@ def check_session_file(db: sqlite3.Connection, path: Path) -> bool:
         raise SessionFileError(f"{path}: a damaged session file (no {', '.join(missing)} table)")
     row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     version_text = "" if row is None else str(row[0])
-    if not version_text.isdecimal():
+    # No format has a number of 19 digits: 5,000 (a hand edit) raised int()'s ValueError, a
+    # traceback of `report`, `live --session` and the window; the text is said cut short.
+    if not version_text.isdecimal() or len(version_text) > 18:
+        shown = version_text if len(version_text) <= 40 else version_text[:40] + "…"
         raise SessionFileError(
-            f"{path}: not a usable session file (schema version {version_text!r} unreadable)"
+            f"{path}: not a usable session file (schema version {shown!r} unreadable)"
         )
     version = int(version_text)
     if version > SCHEMA_VERSION:
