@@ -634,12 +634,12 @@
         <translation>ファイル</translation>
     </message>
     <message>
-        <location line="+115"/>
+        <location line="+133"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。表を「CSV UTF-8」形式で保存し直してください</translation>
     </message>
     <message>
-        <location line="-112"/>
+        <location line="-130"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 ではないため GB18030（中国語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
@@ -649,7 +649,7 @@
         <translation>UTF-8 ではないため Shift_JIS（日本語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+262"/>
+        <location line="+280"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} は {limit} MB を超えています</translation>
     </message>
@@ -4089,7 +4089,7 @@
     </message>
     <message>
         <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+493"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+502"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
     </message>
@@ -4279,7 +4279,7 @@
         <translation>{value} は {currency} の小数桁数（{allowed} 桁）を超えています</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-425"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-434"/>
         <source>a show file</source>
         <translation>番組ファイル</translation>
     </message>
@@ -4356,12 +4356,12 @@
         <translation>品番（テキスト）または null</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+56"/>
         <source>{key} is written twice; the last one is used</source>
         <translation>{key} が 2 回書かれています。最後のものを使います</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>unknown field {key} (ignored); did you mean {hint}?</source>
         <translation>不明な項目 {key}（無視します）。{hint} のことですか？</translation>
     </message>
@@ -4441,7 +4441,7 @@
         <translation>ファイルが {size} MB あります。番組ファイルは {limit} MB までの JSON テキストです</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/images.py" line="+39"/>
+        <location filename="../src/anchordesk/showfile/images.py" line="+40"/>
         <source>a folder</source>
         <translation>フォルダー</translation>
     </message>
@@ -4501,7 +4501,7 @@
         <translation>{path} は{kind}で、{wanted}ではありません</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+51"/>
         <source>the {what} {name} is a web address: a show&apos;s pictures are files (save it next to the show file and give its name)</source>
         <translation>{what} {name} は Web アドレスです：配信の画像はファイルです（配信ファイルと同じフォルダーに保存し、そのファイル名を指定してください）</translation>
     </message>

@@ -634,12 +634,12 @@
         <translation>文件</translation>
     </message>
     <message>
-        <location line="+115"/>
+        <location line="+133"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8 文本（偏移 {offset} 处的字节 {byte}）；请把表格另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="-112"/>
+        <location line="-130"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8：已按 GB18030（中文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
@@ -649,7 +649,7 @@
         <translation>不是 UTF-8：已按 Shift_JIS（日文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+262"/>
+        <location line="+280"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} 超过 {limit} MB</translation>
     </message>
@@ -4089,7 +4089,7 @@
     </message>
     <message>
         <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+493"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+502"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>
     </message>
@@ -4279,7 +4279,7 @@
         <translation>{value} 的小数位多于 {currency} 使用的位数（{allowed} 位）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-425"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-434"/>
         <source>a show file</source>
         <translation>节目文件</translation>
     </message>
@@ -4356,12 +4356,12 @@
         <translation>货号（文本）或 null</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+56"/>
         <source>{key} is written twice; the last one is used</source>
         <translation>{key} 写了两次；使用最后一个</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>unknown field {key} (ignored); did you mean {hint}?</source>
         <translation>未知字段 {key}（已忽略）；是否想写 {hint}？</translation>
     </message>
@@ -4441,7 +4441,7 @@
         <translation>文件有 {size} MB；节目文件是不超过 {limit} MB 的 JSON 文本</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/images.py" line="+39"/>
+        <location filename="../src/anchordesk/showfile/images.py" line="+40"/>
         <source>a folder</source>
         <translation>文件夹</translation>
     </message>
@@ -4501,7 +4501,7 @@
         <translation>{path} 是{kind}，不是{wanted}</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+51"/>
         <source>the {what} {name} is a web address: a show&apos;s pictures are files (save it next to the show file and give its name)</source>
         <translation>{what} {name} 是网址：节目的图片必须是文件（请把它保存到节目文件旁边，再填写文件名）</translation>
     </message>
