@@ -59,6 +59,13 @@ from anchordesk.feeds.poller import (
     MalformedResponse,
     Page,
 )
+from anchordesk.feeds.shopify_graphql_query import (
+    ORDER_PAGE,
+    ORDER_QUERY,
+    ORDERS_PAGE,
+    ORDERS_QUERY,
+    PageSizes,
+)
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
@@ -69,42 +76,12 @@ log = logging.getLogger(__name__)
 # throttle wait is said and taken within it. A restoreRate of 1e-300 made the feed's status
 # read "throttled by Shopify: waiting 4999…(300 digits) s" while it waited 60 s.
 _LONGEST_WAIT_S = BackoffPolicy().max_interval_s
+# The most lines of one order read (page after page): a server handing out lines without end
+# is not read into memory for ever; the order is kept as rejected, with why.
+_MOST_LINES_READ = 10_000
 
 # The one place the GraphQL Admin API version is chosen (a stable, supported release).
 SHOPIFY_API_VERSION = "2026-07"
-SHOPIFY_ORDERS_PER_PAGE = 100
-
-ORDERS_QUERY = """
-query AnchorDeskOrders($first: Int!, $after: String, $query: String!) {
-  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      id
-      legacyResourceId
-      createdAt
-      updatedAt
-      cancelledAt
-      currencyCode
-      totalPriceSet { shopMoney { amount currencyCode } }
-      lineItems(first: 100) {
-        nodes {
-          id
-          sku
-          title
-          quantity
-          originalUnitPriceSet { shopMoney { amount currencyCode } }
-        }
-      }
-      refunds(first: 50) {
-        id
-        createdAt
-        totalRefundedSet { shopMoney { amount currencyCode } }
-        refundLineItems(first: 100) { nodes { quantity lineItem { id sku } } }
-      }
-    }
-  }
-}
-""".strip()
 
 
 def graphql_endpoint(url: str) -> str:
@@ -198,6 +175,16 @@ class ShopifyGraphQLOrdersAdapter:
         # Hashes of (id, updatedAt) of the orders the current window has read, bounded: whether
         # a page read orders not read before (Page.read_new_records) when none is a new item.
         self._window_read: set[int] = set()
+        # Orders of the window with more than the orders query read (lines, refunds, a
+        # refund's lines), read again alone before the window ends (their gids, in order);
+        # the one being read: its first answer and its lines so far, the next lines' cursor.
+        self._sizes = ORDERS_PAGE
+        self._order_sizes = ORDER_PAGE
+        self._rest_of: list[str] = []
+        self._rest_node: dict[str, Any] | None = None
+        self._rest_lines: list[Any] = []
+        self._rest_after: str | None = None
+        self._window_read_all = False  # the window's last page is read; orders still to read
         self.orders_seen = 0
         self._note = ""
 
@@ -221,18 +208,30 @@ class ShopifyGraphQLOrdersAdapter:
     def request(self, cursor: str | None) -> FeedRequest:
         if self._next == "token":
             return self.token.request()
+        if self._rest_of:
+            variables: dict[str, object] = {
+                "id": self._rest_of[0],
+                **self._order_sizes.variables(),
+                "linesAfter": self._rest_after,
+            }
+            del variables["first"]
+            return self._post(ORDER_QUERY, variables)
         filters = []
         since = max(cursor or "", self._window_from)
         if since:
             filters.append(f"updated_at:>='{since}'")
         if self._created_at_min:
             filters.append(f"created_at:>='{self._created_at_min}'")
-        variables: dict[str, object] = {
-            "first": SHOPIFY_ORDERS_PER_PAGE,
+        variables = {
+            **self._sizes.variables(),
             "after": self._page_after,
             "query": " AND ".join(filters),
+            "linesAfter": None,
         }
-        payload = json.dumps({"query": ORDERS_QUERY, "variables": variables}).encode()
+        return self._post(ORDERS_QUERY, variables)
+
+    def _post(self, query: str, variables: Mapping[str, object]) -> FeedRequest:
+        payload = json.dumps({"query": query, "variables": variables}).encode()
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
@@ -255,7 +254,7 @@ class ShopifyGraphQLOrdersAdapter:
             return "Shopify: the app may not read orders (HTTP 403: it needs read_orders)"
         if status == 404:
             return f"Shopify: no GraphQL Admin API at this address (HTTP 404, {self.endpoint})"
-        if 400 <= status < 500 and status != 429:
+        if 400 <= status < 500 and status != 429 and not self._rest_of:
             self._page_refused()
         return None
 
@@ -288,6 +287,8 @@ class ShopifyGraphQLOrdersAdapter:
             raise MalformedResponse("expected a JSON object")
         if self._next == "token":
             return self._token_page(body)
+        if self._rest_of:
+            return self._rest_page(body, cursor)
         return self._orders_page(body, cursor, server_time(response))
 
     def _token_page(self, body: Mapping[str, Any]) -> Page:
@@ -296,28 +297,38 @@ class ShopifyGraphQLOrdersAdapter:
         log.info("feed %s: access token fetched (client credentials)", self.source)
         return Page(items=(), cursor=None, more=True, advanced=True)
 
+    def _errors_page(self, body: Mapping[str, Any]) -> Page | None:
+        """The answer's GraphQL ``errors`` as the page to return (a wait), or None when it
+        has none; raises what ends the feed or is a failed call."""
+        errors = body.get("errors")
+        if not errors:
+            return None
+        codes = (
+            [
+                as_text((error.get("extensions") or {}).get("code"))
+                for error in errors
+                if isinstance(error, dict)
+            ]
+            if isinstance(errors, list)
+            else []
+        )
+        if "THROTTLED" in codes:
+            wait = self._throttle_wait(body, throttled=True)
+            self._note = f"throttled by Shopify: waiting {wait:.1f} s"
+            return Page(items=(), cursor=None, interval_s=wait)
+        if "ACCESS_DENIED" in codes:
+            raise FeedEnded("Shopify: the app may not read orders (ACCESS_DENIED)")
+        if self._rest_of:
+            return None  # said as that order's reason (_rest_page)
+        self._page_refused()
+        raise MalformedResponse(f"GraphQL errors: {_errors_said(errors)}")
+
     def _orders_page(
         self, body: Mapping[str, Any], cursor: str | None, server_now: datetime | None
     ) -> Page:
-        errors = body.get("errors")
-        if errors:
-            codes = (
-                [
-                    as_text((error.get("extensions") or {}).get("code"))
-                    for error in errors
-                    if isinstance(error, dict)
-                ]
-                if isinstance(errors, list)
-                else []
-            )
-            if "THROTTLED" in codes:
-                wait = self._throttle_wait(body, throttled=True)
-                self._note = f"throttled by Shopify: waiting {wait:.1f} s"
-                return Page(items=(), cursor=None, interval_s=wait)
-            if "ACCESS_DENIED" in codes:
-                raise FeedEnded("Shopify: the app may not read orders (ACCESS_DENIED)")
-            self._page_refused()
-            raise MalformedResponse(f"GraphQL errors: {_errors_said(errors)}")
+        waiting = self._errors_page(body)
+        if waiting is not None:
+            return waiting
         try:
             orders = body["data"]["orders"]
             nodes = _nodes(orders)
@@ -333,23 +344,25 @@ class ShopifyGraphQLOrdersAdapter:
             if record not in self._window_read and len(self._window_read) < WINDOW_RECORDS_KEPT:
                 self._window_read.add(record)
                 read_new = True
-            try:
-                order = self._order(readable(node))  # type: ignore[arg-type]
-            except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
+            more = _read_in_part(node, self._sizes)
+            gid = as_text(fields.get("id")) or (
+                f"gid://shopify/Order/{as_text(fields.get('legacyResourceId'))}"
+                if as_text(fields.get("legacyResourceId"))
+                else ""
+            )
+            if more and gid:
+                # Counted once all of it is read (_rest_page): never with lines missing.
+                if gid not in self._rest_of:
+                    self._rest_of.append(gid)
+            elif more:
                 malformed += 1
-                # Kept as rejected, with why (the hub logs it once, the report lists it), as
-                # the other feeds do: never silently dropped.
+                error = ValueError(f"{more}, and no id to read the rest by")
                 items.append(unreadable_item(self.source, node, error, "order"))
             else:
-                items.append(order)
-                try:
-                    items.extend(self._updates(node, order))
-                except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
-                    # The order's cancellation and refunds as one rejected item; the sale
-                    # itself is still kept. One unreadable refund (an amount of 1e999999999, a
-                    # quantity of "1") made the whole order rejected: a paid sale not counted.
-                    malformed += 1
-                    items.append(unreadable_item(self.source, node, error, "order_update"))
+                read, unreadable = self._read(node)
+                items.extend(read)
+                malformed += unreadable
+                self.orders_seen += 1
             updated = as_text(fields_of(node).get("updatedAt"))
             # ISO 8601 UTC strings from one server sort as times. An order stamped in the
             # future moves no cursor (server_time): the window would jump there and every
@@ -357,7 +370,6 @@ class ShopifyGraphQLOrdersAdapter:
             # poll and is kept once, by its id.
             if updated > self._window_high and not _after(updated, server_now):
                 self._window_high = updated
-        self.orders_seen += len(nodes) - malformed
         if page_info.get("hasNextPage") is True and page_info.get("endCursor"):
             after = as_text(page_info["endCursor"])
             # A server repeating its end cursor is not progress (that would loop at once).
@@ -366,21 +378,127 @@ class ShopifyGraphQLOrdersAdapter:
                 items=items,
                 cursor=None,
                 more=True,
-                advanced=advanced,
+                advanced=advanced or bool(self._rest_of),
                 read_new_records=read_new,
                 malformed_items=malformed,
             )
+        if self._rest_of:
+            # The window ends once its orders read in part are read whole (_rest_page).
+            self._page_after = None
+            self._window_read_all = True
+            return Page(
+                items=items,
+                cursor=None,
+                more=True,
+                advanced=True,
+                read_new_records=read_new,
+                malformed_items=malformed,
+            )
+        return Page(
+            items=items,
+            cursor=self._end_window(cursor),
+            interval_s=self._throttle_wait(body, throttled=False),
+            malformed_items=malformed,
+        )
+
+    def _end_window(self, cursor: str | None) -> str | None:
+        """The window is read whole: the cursor to store (None: unchanged)."""
         self._page_after = None
         new_cursor = self._window_high if self._window_high > (cursor or "") else None
         self._window_high = ""
         self._window_read.clear()
         self._window_from = ""
+        self._window_read_all = False
         self._note = ""
         if self.token.due():
             self._next = "token"
+        return new_cursor
+
+    def _read(self, node: object) -> tuple[list[FeedItem], int]:
+        """One order read whole: the order and its updates, or what of it is rejected, with
+        how many items are rejected."""
+        try:
+            order = self._order(readable(node))  # type: ignore[arg-type]
+        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
+            # Kept as rejected, with why (the hub logs it once, the report lists it), as
+            # the other feeds do: never silently dropped.
+            return [unreadable_item(self.source, node, error, "order")], 1
+        items: list[FeedItem] = [order]
+        try:
+            items.extend(self._updates(node, order))  # type: ignore[arg-type]
+        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
+            # The order's cancellation and refunds as one rejected item; the sale
+            # itself is still kept. One unreadable refund (an amount of 1e999999999, a
+            # quantity of "1") made the whole order rejected: a paid sale not counted.
+            return [*items, unreadable_item(self.source, node, error, "order_update")], 1
+        return items, 0
+
+    def _rest_page(self, body: Mapping[str, Any], cursor: str | None) -> Page:
+        """An answer to ``order(id:)`` for the first order of the window read in part: its
+        next lines, or all of it read and counted (or kept as rejected, with why)."""
+        waiting = self._errors_page(body)
+        if waiting is not None:
+            return waiting
+        gid = self._rest_of[0]
+        items: list[FeedItem] = []
+        malformed = 0
+        errors = body.get("errors")
+        node = (body.get("data") or {}).get("order") if isinstance(body.get("data"), dict) else None
+        problem = ""
+        if errors:
+            problem = f"Shopify refused to read the rest of it: {_errors_said(errors)}"
+        elif not isinstance(node, dict):
+            problem = "Shopify no longer has this order, read in part"
+        else:
+            lines = node.get("lineItems")
+            page_info = (lines.get("pageInfo") if isinstance(lines, dict) else None) or {}
+            try:
+                self._rest_lines.extend(_nodes(lines))
+            except ValueError as error:
+                problem = f"its lines cannot be read ({error})"
+            if self._rest_node is None:
+                self._rest_node = node
+            after = as_text(page_info.get("endCursor"))
+            if problem:
+                pass
+            elif page_info.get("hasNextPage") is True:
+                if not after or after == self._rest_after:
+                    problem = "Shopify gave no new cursor for the rest of its lines"
+                elif len(self._rest_lines) >= _MOST_LINES_READ:
+                    problem = f"more than {_MOST_LINES_READ:,} lines"
+                else:
+                    self._rest_after = after
+                    return Page(items=(), cursor=None, more=True, advanced=True)
+        if problem:
+            malformed += 1
+            raw = {"id": gid, "order": self._rest_node or node}
+            items.append(unreadable_item(self.source, raw, ValueError(problem), "order"))
+        else:
+            whole = dict(self._rest_node or {})
+            whole["lineItems"] = {"nodes": self._rest_lines}
+            refunds = whole.get("refunds")
+            read, unreadable = self._read(whole)
+            items.extend(read)
+            malformed += unreadable
+            self.orders_seen += 1
+            if isinstance(refunds, list) and len(refunds) >= self._order_sizes.refunds:
+                # A list of refunds says nothing of more: the ones after it are not counted.
+                malformed += 1
+                beyond = ValueError(
+                    f"{len(refunds)} refunds read, the most one call reads: any after them "
+                    "are not counted"
+                )
+                raw = {"id": gid, "refunds_read": len(refunds)}
+                items.append(unreadable_item(self.source, raw, beyond, "order_update"))
+        self._rest_of.pop(0)
+        self._rest_node, self._rest_lines, self._rest_after = None, [], None
+        if self._rest_of or not self._window_read_all:
+            return Page(
+                items=items, cursor=None, more=True, advanced=True, malformed_items=malformed
+            )
         return Page(
             items=items,
-            cursor=new_cursor,
+            cursor=self._end_window(cursor),
             interval_s=self._throttle_wait(body, throttled=False),
             malformed_items=malformed,
         )
@@ -457,6 +575,11 @@ class ShopifyGraphQLOrdersAdapter:
             raise ValueError("refunds is not a list")
         for refund in refunds:
             amount, currency = _shop_money(refund["totalRefundedSet"])
+            if _has_next_page(refund.get("refundLineItems")):
+                # Its units back in stock would be counted short.
+                raise ValueError(
+                    f"refund {_legacy_id(refund['id'])[:40]} has more lines than one call reads"
+                )
             lines = [
                 RefundLine(
                     as_text((item.get("lineItem") or {}).get("sku")).strip(),
@@ -477,6 +600,29 @@ class ShopifyGraphQLOrdersAdapter:
                 )
             )
         return updates
+
+
+def _has_next_page(connection: object) -> bool:
+    page_info = connection.get("pageInfo") if isinstance(connection, dict) else None
+    return isinstance(page_info, dict) and page_info.get("hasNextPage") is True
+
+
+def _read_in_part(node: object, sizes: PageSizes) -> str:
+    """Why the orders query read ``node`` in part (more lines, refunds or a refund's lines
+    than it asks), or "" when it read all of it."""
+    if not isinstance(node, dict):
+        return ""
+    if _has_next_page(node.get("lineItems")):
+        return f"more than {sizes.line_items} lines"
+    refunds = node.get("refunds")
+    if isinstance(refunds, list) and refunds and len(refunds) >= sizes.refunds:
+        return f"{len(refunds)} refunds or more"
+    if isinstance(refunds, list) and any(
+        isinstance(refund, dict) and _has_next_page(refund.get("refundLineItems"))
+        for refund in refunds
+    ):
+        return f"a refund of more than {sizes.refund_lines} lines"
+    return ""
 
 
 def _after(updated: str, server_now: datetime | None) -> bool:

@@ -1,0 +1,137 @@
+"""Hostile round fifteen, Shopify's GraphQL query cost: Shopify refuses, before running it, any
+query whose requested cost (its documented rule: an object 1, a scalar 0, a connection 2 plus
+``first`` times one item) is above 1000 points, with ``MAX_COST_EXCEEDED`` on HTTP 200. The
+test server (tests/feeds/platform_servers.py, graphql_cost.py) counts every query it receives
+by that rule and refuses as Shopify does. Each test failed on the code before its fix."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from graphql_cost import parse_query
+from graphql_cost import requested_cost as counted_by_the_server
+from platform_servers import ShopifyGraphQLServer
+from test_poller import Collector, FakeTime, make_poller
+
+from anchordesk.feeds.poller import Poller
+from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
+from anchordesk.feeds.shopify_graphql_query import (
+    ORDER_PAGE,
+    ORDER_QUERY,
+    ORDERS_PAGE,
+    ORDERS_QUERY,
+    SHOPIFY_MAX_QUERY_COST,
+    requested_cost,
+)
+from anchordesk.show.feed_items import Order, OrderUpdate, RefundLine, RejectedItem
+
+
+def _polls(
+    server: ShopifyGraphQLServer, polls: int = 12
+) -> tuple[Collector, Poller, ShopifyGraphQLOrdersAdapter, list[float]]:
+    sink, fake, delays = Collector(), FakeTime(), []
+    adapter = ShopifyGraphQLOrdersAdapter(server.shop_url, server.static_token)
+
+    async def run() -> Poller:
+        async with httpx.AsyncClient() as client:
+            poller = make_poller(adapter, client, sink, fake)
+            for _ in range(polls):
+                delays.append(await poller.poll_once())
+                fake.now_s += delays[-1]
+            return poller
+
+    return sink, asyncio.run(run()), adapter, delays
+
+
+def _orders(sink: Collector) -> dict[str, Order]:
+    return {item.id: item for item in sink.items if isinstance(item, Order)}
+
+
+# -- F1: the query fits Shopify's single-query limit -------------------------------------------
+
+
+def test_the_default_queries_fit_shopifys_single_query_cost_limit_with_room() -> None:
+    """By the documented rule, counted from the page sizes (the adapter) and from the query
+    text (the test server, independently): the same figure, well under 1000."""
+    assert (
+        counted_by_the_server(
+            parse_query("{ products(first: 10) { variants(first: 5) { nodes { price } } } }", {})
+        )
+        == 82
+    )  # Shopify's documented example: 2 + 10 * (1 + 2 + 5)
+    orders = parse_query(ORDERS_QUERY, {**ORDERS_PAGE.variables(), "query": ""})
+    assert counted_by_the_server(orders) == requested_cost(ORDERS_PAGE) == 778
+    order = parse_query(ORDER_QUERY, {**ORDER_PAGE.variables(), "id": "gid://shopify/Order/1"})
+    assert counted_by_the_server(order) == requested_cost(ORDER_PAGE, one_order=True) == 568
+    assert requested_cost(ORDERS_PAGE) <= 0.8 * SHOPIFY_MAX_QUERY_COST
+    assert requested_cost(ORDER_PAGE, one_order=True) <= 0.8 * SHOPIFY_MAX_QUERY_COST
+
+
+def test_a_shop_that_refuses_queries_over_1000_points_has_its_orders_read() -> None:
+    """Before: the query asked orders(first: 100) with lineItems(first: 100), refunds(first:
+    50) and refundLineItems(first: 100), 1,055,703 points by Shopify's rule: refused on every
+    call ("Query cost is 1055703, which exceeds the single query max cost limit (1000)"), the
+    feed "retrying" for the whole show, no order counted."""
+    server = ShopifyGraphQLServer()
+    with server:
+        for number in range(30):  # more than one page of 25
+            server.add_order([(f"SKU{number}", 1, "5.00")])
+        sink, poller, _, _ = _polls(server, 4)
+    assert server.refused_costs == []
+    assert len(_orders(sink)) == 30 and poller.health.state == "ok"
+    assert max(server.costs) <= 800
+
+
+def test_an_order_of_more_lines_than_a_page_is_counted_with_all_of_them() -> None:
+    """An order of 230 lines (the orders query reads 5 of each order): read again alone, its
+    lines 100 a page, and counted once, whole; the orders around it as usual; the window's
+    cursor moves only once it is read."""
+    server = ShopifyGraphQLServer()
+    with server:
+        server.add_order([("MUG", 1, "24.00")])
+        big = server.add_order([(f"LINE{n}", 1, "1.00") for n in range(230)])
+        server.add_order([("TEA", 2, "5.50")])
+        sink, poller, _, _ = _polls(server, 8)
+    orders = _orders(sink)
+    assert sorted(orders) == ["5001", "5002", "5003"]
+    whole = orders[str(big)]
+    assert [line.sku for line in whole.lines] == [f"LINE{n}" for n in range(230)]
+    assert sum(line.quantity * line.unit_price for line in whole.lines) == whole.total_price
+    assert not [item for item in sink.items if isinstance(item, RejectedItem)]
+    lines_after = [
+        q["variables"].get("linesAfter") for q in server.queries if "id" in q["variables"]
+    ]
+    assert lines_after == [None, "line-100", "line-200"]
+    assert [c for c in sink.cursors if c][-1] == "2026-11-28T20:03:00Z"
+    assert poller.health.state == "ok"
+
+
+def test_refunds_are_read_whole_and_one_of_too_many_lines_is_kept_as_rejected() -> None:
+    """Refunded orders are read again alone, their refunds whole. An order refunded twice, the
+    second refund of 12 lines (one call reads 10 of each refund): the sale counted, its
+    refunds not counted short (units back in stock missing) but kept as rejected, with why."""
+    server = ShopifyGraphQLServer()
+    with server:
+        number = server.add_order([("MUG", 2, "18.00"), ("TEA", 3, "5.50")])
+        plain = server.add_order([("MUG", 1, "18.00")])
+        server.refund(plain, "18.00", [("MUG", 1)])
+        server.refund(number, "5.50", [("TEA", 1)])
+        sink, _, _, _ = _polls(server, 8)
+    orders = _orders(sink)
+    assert sorted(orders) == [str(number), str(plain)]
+    updates = {item.id: item for item in sink.items if isinstance(item, OrderUpdate)}
+    assert updates[f"{plain}:refund:900"].lines == (RefundLine("MUG", 1),)
+    assert updates[f"{number}:refund:900"].lines == (RefundLine("TEA", 1),)
+
+    server = ShopifyGraphQLServer()
+    with server:
+        number = server.add_order([(f"S{n}", 1, "1.00") for n in range(12)])
+        server.refund(number, "1.00", [("S0", 1)])
+        server.refund(number, "12.00", [(f"S{n}", 1) for n in range(12)])
+        sink, _, _, _ = _polls(server, 8)
+    assert list(_orders(sink)) == [str(number)]
+    assert len(_orders(sink)[str(number)].lines) == 12
+    [rejected] = [item for item in sink.items if isinstance(item, RejectedItem)]
+    assert rejected.kind == "order_update"
+    assert "refund 901 has more lines than one call reads" in rejected.detail
