@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from graphql_cost import parse_query
 from graphql_cost import requested_cost as counted_by_the_server
 from platform_servers import ShopifyGraphQLServer
@@ -135,3 +136,61 @@ def test_refunds_are_read_whole_and_one_of_too_many_lines_is_kept_as_rejected() 
     [rejected] = [item for item in sink.items if isinstance(item, RejectedItem)]
     assert rejected.kind == "order_update"
     assert "refund 901 has more lines than one call reads" in rejected.detail
+
+
+# -- F2: a query Shopify still counts too costly is asked again smaller, at once ----------------
+
+
+@pytest.mark.parametrize("cost_factor", [4.0, 40.0])
+def test_a_shop_counting_more_than_the_documented_rule_is_asked_for_smaller_pages_at_once(
+    cost_factor: float,
+) -> None:
+    """Shopify's own count may differ from its documented rule. A shop counting the queries at
+    4 (40) times the rule refuses them (MAX_COST_EXCEEDED, its cost and maxCost named). Before:
+    refused on every call, the feed "retrying" with backoff for the whole show, no order
+    counted. Now: asked again at once with smaller pages, sized by Shopify's own figures; no
+    wait, no error; every order counted whole, also one read again alone (230 lines)."""
+    server = ShopifyGraphQLServer()
+    server.cost_factor = cost_factor
+    with server:
+        for number in range(30):
+            server.add_order([(f"SKU{number}", 1, "5.00")])
+        big = server.add_order([(f"LINE{n}", 1, "1.00") for n in range(230)])
+        sink, poller, _, delays = _polls(server, 400 if cost_factor > 10 else 60)
+    assert server.refused_costs, "the shop never refused a query"
+    orders = _orders(sink)
+    assert len(orders) == 31 and len(orders[str(big)].lines) == 230
+    assert not [item for item in sink.items if isinstance(item, RejectedItem)]
+    assert poller.health.errors == 0 and poller.health.state == "ok"
+    # Each refusal asked again at once; never twice for the same kind of query in a row.
+    refusals = len(server.refused_costs)
+    assert refusals <= 6
+    assert delays[:refusals].count(0.0) >= 1
+    assert all(cost <= server.max_cost for cost in server.costs)
+
+
+def test_a_query_shopify_refuses_even_at_its_smallest_is_said_in_shopifys_words() -> None:
+    """A shop refusing every query whatever its size: the pages come down to their smallest,
+    then the refusal is said in the shop's words (a failed call, retried with backoff)."""
+    server = ShopifyGraphQLServer()
+    server.cost_factor = 1000.0
+    with server:
+        server.add_order([("MUG", 1, "24.00")])
+        sink, poller, _, _ = _polls(server, 12)
+    assert _orders(sink) == {}
+    assert poller.health.state == "retrying"
+    assert "exceeds the single query max cost limit (1000)" in poller.health.last_error
+
+
+def test_a_query_costing_more_than_the_shops_whole_bucket_is_asked_for_smaller_at_once() -> None:
+    """A bucket smaller than the query (maximumAvailable 500 for 778 points requested): THROTTLED
+    for ever whatever the wait. Before: the feed waited (requested - available) / rate and
+    asked the same again, for the whole show. Now it asks for less at once."""
+    server = ShopifyGraphQLServer()
+    server.bucket_size = 500.0
+    with server:
+        for number in range(30):
+            server.add_order([(f"SKU{number}", 1, "5.00")])
+        sink, poller, _, delays = _polls(server, 10)
+    assert len(_orders(sink)) == 30 and poller.health.state == "ok"
+    assert delays[0] == 0.0

@@ -46,6 +46,7 @@ from anchordesk.feeds.parsing import (
     iso_time,
     load_json,
     money,
+    number_as_float,
     readable,
     refund_amount,
     server_time,
@@ -65,6 +66,8 @@ from anchordesk.feeds.shopify_graphql_query import (
     ORDERS_PAGE,
     ORDERS_QUERY,
     PageSizes,
+    requested_cost,
+    smaller,
 )
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
@@ -184,6 +187,7 @@ class ShopifyGraphQLOrdersAdapter:
         self._rest_node: dict[str, Any] | None = None
         self._rest_lines: list[Any] = []
         self._rest_after: str | None = None
+        self._rest_refunds_asked = ORDER_PAGE.refunds
         self._window_read_all = False  # the window's last page is read; orders still to read
         self.orders_seen = 0
         self._note = ""
@@ -312,7 +316,21 @@ class ShopifyGraphQLOrdersAdapter:
             if isinstance(errors, list)
             else []
         )
+        if "MAX_COST_EXCEEDED" in codes:
+            # Refused before it ran, on every call, until asked for less: asked for less at
+            # once (not a failed call: no wait, no "retrying").
+            limit = next(
+                error["extensions"]
+                for error in errors
+                if isinstance(error, dict)
+                and isinstance(error.get("extensions"), dict)
+                and error["extensions"].get("code") == "MAX_COST_EXCEEDED"
+            )
+            if self._ask_less(limit.get("cost"), limit.get("maxCost")):
+                return Page(items=(), cursor=None, more=True, advanced=True)
         if "THROTTLED" in codes:
+            if self._bucket_too_small(body):
+                return Page(items=(), cursor=None, more=True, advanced=True)
             wait = self._throttle_wait(body, throttled=True)
             self._note = f"throttled by Shopify: waiting {wait:.1f} s"
             return Page(items=(), cursor=None, interval_s=wait)
@@ -322,6 +340,43 @@ class ShopifyGraphQLOrdersAdapter:
             return None  # said as that order's reason (_rest_page)
         self._page_refused()
         raise MalformedResponse(f"GraphQL errors: {_errors_said(errors)}")
+
+    def _ask_less(self, shop_cost: object, shop_max: object) -> bool:
+        """Smaller pages for the query Shopify refused as too costly (its cost of it and its
+        limit, as it counts them); False when nothing smaller can be asked."""
+        one_order = bool(self._rest_of)
+        sizes = self._order_sizes if one_order else self._sizes
+        fewer = smaller(sizes, one_order=one_order, shop_cost=shop_cost, shop_max=shop_max)
+        if fewer is None:
+            return False
+        if one_order:
+            self._order_sizes = fewer
+        else:
+            self._sizes = fewer
+        log.info(
+            "feed %s: Shopify counts the %s query at %s points, its limit %s: asking for %s "
+            "(%d points by Shopify's documented rule)",
+            self.source,
+            "order's" if one_order else "orders",
+            escape_controls(str(shop_cost))[:40],
+            escape_controls(str(shop_max))[:40],
+            fewer,
+            requested_cost(fewer, one_order=one_order),
+        )
+        return True
+
+    def _bucket_too_small(self, body: Mapping[str, Any]) -> bool:
+        """THROTTLED for a query that costs more than the shop's whole bucket holds: it would
+        be refused for ever, whatever the wait. Asked for less at once, as for a refusal."""
+        extensions = body.get("extensions")
+        cost = extensions.get("cost") if isinstance(extensions, dict) else None
+        if not isinstance(cost, dict) or not isinstance(cost.get("throttleStatus"), dict):
+            return False
+        requested = number_as_float(cost.get("requestedQueryCost"))
+        maximum = number_as_float(cost["throttleStatus"].get("maximumAvailable"))
+        if requested is None or maximum is None or not 0 < maximum < requested:
+            return False
+        return self._ask_less(requested, maximum)
 
     def _orders_page(
         self, body: Mapping[str, Any], cursor: str | None, server_now: datetime | None
@@ -458,6 +513,7 @@ class ShopifyGraphQLOrdersAdapter:
                 problem = f"its lines cannot be read ({error})"
             if self._rest_node is None:
                 self._rest_node = node
+                self._rest_refunds_asked = self._order_sizes.refunds
             after = as_text(page_info.get("endCursor"))
             if problem:
                 pass
@@ -481,7 +537,7 @@ class ShopifyGraphQLOrdersAdapter:
             items.extend(read)
             malformed += unreadable
             self.orders_seen += 1
-            if isinstance(refunds, list) and len(refunds) >= self._order_sizes.refunds:
+            if isinstance(refunds, list) and len(refunds) >= self._rest_refunds_asked:
                 # A list of refunds says nothing of more: the ones after it are not counted.
                 malformed += 1
                 beyond = ValueError(

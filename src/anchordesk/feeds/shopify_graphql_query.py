@@ -122,6 +122,22 @@ def requested_cost(sizes: PageSizes, *, one_order: bool = False) -> int:
     return 2 + 1 + sizes.orders * order_cost(sizes)
 
 
+# How the page sizes come down, in turn, each halved down to its floor: the orders query gives
+# up orders per page first, then the lines read with each order (an order with more is read
+# again alone, page after page: more calls, nothing lost); the one-order query its lines per
+# page first, then refunds and their lines (past those an order's refunds are kept as
+# rejected, not counted: the last resort).
+_SHRINK_ORDERS = (("orders", 5), ("line_items", 2), ("orders", 1), ("line_items", 1))
+_SHRINK_ORDER = (
+    ("line_items", 10),
+    ("refunds", 2),
+    ("refund_lines", 2),
+    ("line_items", 1),
+    ("refunds", 1),
+    ("refund_lines", 1),
+)
+
+
 def smaller(
     sizes: PageSizes, *, one_order: bool, shop_cost: object, shop_max: object
 ) -> PageSizes | None:
@@ -130,8 +146,7 @@ def smaller(
 
     Shopify's own count may differ from the documented rule: the new sizes must cost at most
     the same share of the old ones by the rule as Shopify's limit is of its cost, with a tenth
-    to spare; without usable figures, half. Orders per page go first (an order's lines are
-    read on in pages anyway), then the lines read with each order, then the refunds."""
+    to spare; without usable figures, half."""
     ours = requested_cost(sizes, one_order=one_order)
     if (
         isinstance(shop_cost, int | float)
@@ -143,15 +158,11 @@ def smaller(
         budget = int(ours * (shop_max / shop_cost) * 0.9)
     else:
         budget = ours // 2
-    first: tuple[str, ...] = ("line_items", "refund_lines", "refunds") if one_order else ("orders",)
-    order = (*first, "line_items", "refund_lines", "refunds")
     current = sizes
-    for name in order:
+    for name, floor in _SHRINK_ORDER if one_order else _SHRINK_ORDERS:
         while requested_cost(current, one_order=one_order) > budget:
             value = getattr(current, name)
-            if value <= 1:
+            if value <= floor:
                 break
-            current = dataclasses.replace(current, **{name: value // 2})
-    if current == sizes:
-        return None
-    return current
+            current = dataclasses.replace(current, **{name: max(floor, value // 2)})
+    return None if current == sizes else current
