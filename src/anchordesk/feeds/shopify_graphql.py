@@ -262,6 +262,20 @@ class ShopifyGraphQLOrdersAdapter:
             self._page_refused()
         return None
 
+    def page_not_stored(self) -> None:
+        """The last page's items could not be stored (a full disk, the session file locked a
+        moment): the window is read again from the stored cursor, its orders read in part
+        too. Its next page was asked for instead, and the cursor stored at the window's end
+        passed that page's orders: paid orders never counted."""
+        log.info("feed %s: a page could not be stored; reading its window again", self.source)
+        self._page_after = None
+        self._window_high = ""
+        self._window_from = ""
+        self._window_read.clear()
+        self._window_read_all = False
+        self._rest_of.clear()
+        self._rest_node, self._rest_lines, self._rest_after = None, [], None
+
     def _page_refused(self) -> None:
         """The call for the window's next page was refused (\"Invalid cursor for current
         pagination query\", a 400): the next call starts a new window where the pages read end.
