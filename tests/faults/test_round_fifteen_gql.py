@@ -10,9 +10,10 @@ import asyncio
 
 import httpx
 import pytest
+from feed_servers import Reply
 from graphql_cost import parse_query
 from graphql_cost import requested_cost as counted_by_the_server
-from platform_servers import ShopifyGraphQLServer
+from platform_servers import ShopifyGraphQLServer, _json
 from test_poller import Collector, FakeTime, make_poller
 
 from anchordesk.feeds.poller import Poller
@@ -229,3 +230,25 @@ def test_a_page_that_could_not_be_stored_mid_window_is_read_again(failed_store: 
     orders = [item for item in sink.items if isinstance(item, Order)]
     assert sorted(order.id for order in orders) == [str(n) for n in range(5001, 5008)]
     assert len(next(order for order in orders if order.id == str(big)).lines) == 12
+
+
+# -- F4: hostile answers to the new calls --------------------------------------------------------
+
+
+class _ListExtensionsShop(ShopifyGraphQLServer):
+    """Shopify's GraphQL Admin API answering an error whose ``extensions`` is a list."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if path.endswith("/graphql.json"):
+            return _json({"errors": [{"message": "Internal error 内部", "extensions": ["x"]}]})
+        return super().handle(method, path, query, headers, body)
+
+
+def test_a_graphql_error_whose_extensions_is_a_list_is_said_in_the_shops_words() -> None:
+    """Before: AttributeError escaped the answer's reading; the feed said "unexpected error
+    (AttributeError)" on every call instead of the shop's words."""
+    with _ListExtensionsShop() as server:
+        _, poller, _, _ = _polls(server, 2)
+    assert poller.health.last_error.endswith("GraphQL errors: Internal error 内部")

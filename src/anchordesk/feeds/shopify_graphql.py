@@ -321,25 +321,22 @@ class ShopifyGraphQLOrdersAdapter:
         errors = body.get("errors")
         if not errors:
             return None
-        codes = (
+        # Each error's extensions as an object ({} when it is not one: a list there escaped
+        # as AttributeError, said "unexpected error" instead of the shop's words).
+        extensions = (
             [
-                as_text((error.get("extensions") or {}).get("code"))
+                error["extensions"]
                 for error in errors
-                if isinstance(error, dict)
+                if isinstance(error, dict) and isinstance(error.get("extensions"), dict)
             ]
             if isinstance(errors, list)
             else []
         )
+        codes = [as_text(extension.get("code")) for extension in extensions]
         if "MAX_COST_EXCEEDED" in codes:
             # Refused before it ran, on every call, until asked for less: asked for less at
             # once (not a failed call: no wait, no "retrying").
-            limit = next(
-                error["extensions"]
-                for error in errors
-                if isinstance(error, dict)
-                and isinstance(error.get("extensions"), dict)
-                and error["extensions"].get("code") == "MAX_COST_EXCEEDED"
-            )
+            limit = next(e for e in extensions if as_text(e.get("code")) == "MAX_COST_EXCEEDED")
             if self._ask_less(limit.get("cost"), limit.get("maxCost")):
                 return Page(items=(), cursor=None, more=True, advanced=True)
         if "THROTTLED" in codes:
