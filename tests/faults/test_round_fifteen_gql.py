@@ -7,6 +7,8 @@ by that rule and refuses as Shopify does. Each test failed on the code before it
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 
 import httpx
 import pytest
@@ -252,3 +254,38 @@ def test_a_graphql_error_whose_extensions_is_a_list_is_said_in_the_shops_words()
     with _ListExtensionsShop() as server:
         _, poller, _, _ = _polls(server, 2)
     assert poller.health.last_error.endswith("GraphQL errors: Internal error 内部")
+
+
+class _EndlessLinesShop(ShopifyGraphQLServer):
+    """An order whose lines, read again alone, come as empty pages with a new cursor each
+    time, for ever (a broken or hostile server)."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        answer = json.loads(reply.body) if reply.body.startswith(b"{") else {}
+        order: Any = (answer.get("data") or {}).get("order")
+        if not isinstance(order, dict) or order["legacyResourceId"] != "5001":
+            return reply
+        if json.loads(body)["variables"].get("linesAfter"):
+            order["lineItems"]["nodes"] = []
+        order["lineItems"]["pageInfo"] = {
+            "hasNextPage": True,
+            "endCursor": f"line-{100 + len(self.queries)}",
+        }
+        return _json(answer)
+
+
+def test_an_order_whose_lines_never_end_is_kept_as_rejected_and_the_orders_after_it_read() -> None:
+    """Before the fix it was asked at once for ever (then every 2 s): the feed held on that
+    order, no later order read. Now the order is kept as rejected, with why, and the feed
+    reads on."""
+    with _EndlessLinesShop() as server:
+        server.add_order([(f"LINE{n}", 1, "1.00") for n in range(8)])
+        server.add_order([("MUG", 1, "24.00")])
+        sink, poller, _, _ = _polls(server, 8)
+    assert list(_orders(sink)) == ["5002"]
+    [rejected] = [item for item in sink.items if isinstance(item, RejectedItem)]
+    assert rejected.kind == "order" and "no new lines" in rejected.detail
+    assert poller.health.state == "ok"

@@ -529,8 +529,9 @@ class ShopifyGraphQLOrdersAdapter:
             if problem:
                 pass
             elif page_info.get("hasNextPage") is True:
-                if not after or after == self._rest_after:
-                    problem = "Shopify gave no new cursor for the rest of its lines"
+                if not after or after == self._rest_after or not _nodes(lines):
+                    # Asked at once again and again, the feed held on this order for good.
+                    problem = "Shopify gave no new lines nor cursor for the rest of its lines"
                 elif len(self._rest_lines) >= _MOST_LINES_READ:
                     problem = f"more than {_MOST_LINES_READ:,} lines"
                 else:
