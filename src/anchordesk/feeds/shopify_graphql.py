@@ -21,6 +21,10 @@ Why this shape:
   one implementation both Shopify adapters use.
 - GraphQL's own rate limit (``extensions.cost.throttleStatus``) decides the wait when the
   bucket runs low, and a ``THROTTLED`` answer waits until the bucket has refilled.
+- Shopify refuses any query whose requested cost is above 1000 points: the queries, their
+  page sizes and their cost are in shopify_graphql_query.py. An order with more than the
+  orders query reads is read again alone (``order(id:)``, its lines page after page) before
+  it is counted; a refusal for cost is asked again at once with smaller pages.
 
 Order ids are the orders' ``legacyResourceId`` — the same ids as the REST adapter's, so a shop
 that moves from one to the other keeps one set of ids.
