@@ -37,7 +37,6 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -49,10 +48,7 @@ from anchordesk.feeds.parsing import (
     fields_of,
     iso_time,
     load_json,
-    money,
     number_as_float,
-    readable,
-    refund_amount,
     server_time,
     unreadable_item,
 )
@@ -64,18 +60,22 @@ from anchordesk.feeds.poller import (
     MalformedResponse,
     Page,
 )
+from anchordesk.feeds.shopify_graphql_orders import (
+    nodes_of,
+    read_in_part,
+    read_order,
+)
 from anchordesk.feeds.shopify_graphql_query import (
     ORDER_PAGE,
     ORDER_QUERY,
     ORDERS_PAGE,
     ORDERS_QUERY,
-    PageSizes,
     requested_cost,
     smaller,
 )
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
-from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
+from anchordesk.show.feed_items import FeedItem
 
 log = logging.getLogger(__name__)
 
@@ -100,49 +100,6 @@ def graphql_endpoint(url: str) -> str:
     return urlunsplit(
         (parts.scheme, parts.netloc, f"/admin/api/{SHOPIFY_API_VERSION}/graphql.json", "", "")
     )
-
-
-def _legacy_id(gid: object) -> str:
-    text = as_text(gid)
-    return text.rsplit("/", 1)[-1] if text else ""
-
-
-def _shop_money(money_set: object) -> tuple[Decimal, str]:
-    if not isinstance(money_set, dict):
-        raise ValueError("no money")
-    shop = money_set["shopMoney"]
-    return money(shop["amount"]), as_text(shop.get("currencyCode")).upper()
-
-
-def _same_currency(currency: str, named: str) -> None:
-    """Each amount names its currency: one in another than its order's would be added into the
-    order's (a ¥2,400 line as $2,400 of the product's sales, a € total as $): never summed."""
-    if named and named != currency:
-        raise ValueError(f"amounts in {currency[:8]!r} and {named[:8]!r}")
-
-
-def _nodes(connection: object) -> list[Any]:
-    if connection is None:
-        return []
-    if not isinstance(connection, dict):
-        raise ValueError("not a connection")
-    nodes = connection.get("nodes")
-    if nodes is None:
-        # An edge that is not an object is kept as the node: that order is rejected, not the
-        # whole page (which would be asked for again forever).
-        edges = connection.get("edges") or []
-        if not isinstance(edges, list):
-            raise ValueError("edges is not a list")
-        nodes = [edge.get("node") if isinstance(edge, dict) else edge for edge in edges]
-    if not isinstance(nodes, list):
-        raise ValueError("nodes is not a list")
-    return nodes
-
-
-def _count(value: object, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"bad {name}")
-    return value
 
 
 class ShopifyGraphQLOrdersAdapter:
@@ -401,7 +358,7 @@ class ShopifyGraphQLOrdersAdapter:
             return waiting
         try:
             orders = body["data"]["orders"]
-            nodes = _nodes(orders)
+            nodes = nodes_of(orders)
             page_info = orders.get("pageInfo") or {}
         except (KeyError, TypeError, ValueError, AttributeError):
             raise MalformedResponse("expected data.orders with nodes") from None
@@ -414,7 +371,7 @@ class ShopifyGraphQLOrdersAdapter:
             if record not in self._window_read and len(self._window_read) < WINDOW_RECORDS_KEPT:
                 self._window_read.add(record)
                 read_new = True
-            more = _read_in_part(node, self._sizes)
+            more = read_in_part(node, self._sizes)
             gid = as_text(fields.get("id")) or (
                 f"gid://shopify/Order/{as_text(fields.get('legacyResourceId'))}"
                 if as_text(fields.get("legacyResourceId"))
@@ -429,7 +386,7 @@ class ShopifyGraphQLOrdersAdapter:
                 error = ValueError(f"{more}, and no id to read the rest by")
                 items.append(unreadable_item(self.source, node, error, "order"))
             else:
-                read, unreadable = self._read(node)
+                read, unreadable = read_order(self.source, node)
                 items.extend(read)
                 malformed += unreadable
                 self.orders_seen += 1
@@ -484,25 +441,6 @@ class ShopifyGraphQLOrdersAdapter:
             self._next = "token"
         return new_cursor
 
-    def _read(self, node: object) -> tuple[list[FeedItem], int]:
-        """One order read whole: the order and its updates, or what of it is rejected, with
-        how many items are rejected."""
-        try:
-            order = self._order(readable(node))  # type: ignore[arg-type]
-        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
-            # Kept as rejected, with why (the hub logs it once, the report lists it), as
-            # the other feeds do: never silently dropped.
-            return [unreadable_item(self.source, node, error, "order")], 1
-        items: list[FeedItem] = [order]
-        try:
-            items.extend(self._updates(node, order))  # type: ignore[arg-type]
-        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
-            # The order's cancellation and refunds as one rejected item; the sale
-            # itself is still kept. One unreadable refund (an amount of 1e999999999, a
-            # quantity of "1") made the whole order rejected: a paid sale not counted.
-            return [*items, unreadable_item(self.source, node, error, "order_update")], 1
-        return items, 0
-
     def _rest_page(self, body: Mapping[str, Any], cursor: str | None) -> Page:
         """An answer to ``order(id:)`` for the first order of the window read in part: its
         next lines, or all of it read and counted (or kept as rejected, with why)."""
@@ -523,7 +461,7 @@ class ShopifyGraphQLOrdersAdapter:
             lines = node.get("lineItems")
             page_info = (lines.get("pageInfo") if isinstance(lines, dict) else None) or {}
             try:
-                self._rest_lines.extend(_nodes(lines))
+                self._rest_lines.extend(nodes_of(lines))
             except ValueError as error:
                 problem = f"its lines cannot be read ({error})"
             if self._rest_node is None:
@@ -533,7 +471,7 @@ class ShopifyGraphQLOrdersAdapter:
             if problem:
                 pass
             elif page_info.get("hasNextPage") is True:
-                if not after or after == self._rest_after or not _nodes(lines):
+                if not after or after == self._rest_after or not nodes_of(lines):
                     # Asked at once again and again, the feed held on this order for good.
                     problem = "Shopify gave no new lines nor cursor for the rest of its lines"
                 elif len(self._rest_lines) >= _MOST_LINES_READ:
@@ -549,7 +487,7 @@ class ShopifyGraphQLOrdersAdapter:
             whole = dict(self._rest_node or {})
             whole["lineItems"] = {"nodes": self._rest_lines}
             refunds = whole.get("refunds")
-            read, unreadable = self._read(whole)
+            read, unreadable = read_order(self.source, whole)
             items.extend(read)
             malformed += unreadable
             self.orders_seen += 1
@@ -599,102 +537,6 @@ class ShopifyGraphQLOrdersAdapter:
         if available >= maximum / 2:
             return None
         return min(max(self.default_interval_s, (maximum / 2 - available) / rate), _LONGEST_WAIT_S)
-
-    def _order(self, node: Mapping[str, Any]) -> Order:
-        order_id = as_text(node.get("legacyResourceId")) or _legacy_id(node["id"])
-        if not order_id:
-            raise ValueError("no id")
-        total, total_currency = _shop_money(node["totalPriceSet"])
-        currency = (as_text(node.get("currencyCode")) or total_currency).upper()
-        _same_currency(currency, total_currency)
-        lines = []
-        for line in _nodes(node.get("lineItems")):
-            unit_price, line_currency = _shop_money(line["originalUnitPriceSet"])
-            _same_currency(currency, line_currency)
-            lines.append(
-                OrderLine(
-                    sku=as_text(line.get("sku")).strip(),
-                    quantity=_count(line["quantity"], "quantity"),
-                    unit_price=unit_price,
-                    title=as_text(line.get("title")),
-                )
-            )
-        return Order(
-            source=self.source,
-            id=order_id,
-            currency=currency,
-            total_price=total,
-            lines=tuple(lines),
-            created_at=as_text(node.get("createdAt")),
-        )
-
-    def _updates(self, node: Mapping[str, Any], order: Order) -> list[OrderUpdate]:
-        updates: list[OrderUpdate] = []
-        cancelled_at = node.get("cancelledAt")
-        if cancelled_at:
-            updates.append(
-                OrderUpdate(
-                    self.source,
-                    order.id,
-                    "cancelled",
-                    None,
-                    order.currency,
-                    at=as_text(cancelled_at),
-                )
-            )
-        refunds = node.get("refunds") or []
-        if not isinstance(refunds, list):
-            raise ValueError("refunds is not a list")
-        for refund in refunds:
-            amount, currency = _shop_money(refund["totalRefundedSet"])
-            if _has_next_page(refund.get("refundLineItems")):
-                # Its units back in stock would be counted short.
-                raise ValueError(
-                    f"refund {_legacy_id(refund['id'])[:40]} has more lines than one call reads"
-                )
-            lines = [
-                RefundLine(
-                    as_text((item.get("lineItem") or {}).get("sku")).strip(),
-                    _count(item["quantity"], "refund quantity"),
-                )
-                for item in _nodes(refund.get("refundLineItems"))
-            ]
-            updates.append(
-                OrderUpdate(
-                    self.source,
-                    order.id,
-                    "refunded",
-                    refund_amount(amount),
-                    currency or order.currency,
-                    refund_id=_legacy_id(refund["id"]),
-                    lines=tuple(lines),
-                    at=as_text(refund.get("createdAt")),
-                )
-            )
-        return updates
-
-
-def _has_next_page(connection: object) -> bool:
-    page_info = connection.get("pageInfo") if isinstance(connection, dict) else None
-    return isinstance(page_info, dict) and page_info.get("hasNextPage") is True
-
-
-def _read_in_part(node: object, sizes: PageSizes) -> str:
-    """Why the orders query read ``node`` in part (more lines, refunds or a refund's lines
-    than it asks), or "" when it read all of it."""
-    if not isinstance(node, dict):
-        return ""
-    if _has_next_page(node.get("lineItems")):
-        return f"more than {sizes.line_items} lines"
-    refunds = node.get("refunds")
-    if isinstance(refunds, list) and refunds and len(refunds) >= sizes.refunds:
-        return f"{len(refunds)} refunds or more"
-    if isinstance(refunds, list) and any(
-        isinstance(refund, dict) and _has_next_page(refund.get("refundLineItems"))
-        for refund in refunds
-    ):
-        return f"a refund of more than {sizes.refund_lines} lines"
-    return ""
 
 
 def _after(updated: str, server_now: datetime | None) -> bool:
