@@ -289,3 +289,30 @@ def test_an_order_whose_lines_never_end_is_kept_as_rejected_and_the_orders_after
     [rejected] = [item for item in sink.items if isinstance(item, RejectedItem)]
     assert rejected.kind == "order" and "no new lines" in rejected.detail
     assert poller.health.state == "ok"
+
+
+def test_the_windows_last_order_refunded_is_read_again_alone_only_when_it_changes() -> None:
+    """The window's cursor is inclusive: its newest order comes again on every poll. Before
+    (F1's code): a refunded one was read again alone each time, two calls a poll for as long
+    as it stayed the newest. Now only a new version of it (a second refund) is read again."""
+    server = ShopifyGraphQLServer()
+    with server:
+        number = server.add_order([("MUG", 2, "5.00")])
+        server.refund(number, "5.00", [("MUG", 1)])
+        sink, fake = Collector(), FakeTime()
+
+        async def run() -> None:
+            async with httpx.AsyncClient() as client:
+                adapter = ShopifyGraphQLOrdersAdapter(server.shop_url, server.static_token)
+                poller = make_poller(adapter, client, sink, fake)
+                for _ in range(10):
+                    fake.now_s += await poller.poll_once()
+                server.refund(number, "5.00", [("MUG", 1)])
+                for _ in range(10):
+                    fake.now_s += await poller.poll_once()
+
+        asyncio.run(run())
+    alone = [q for q in server.queries if "id" in q["variables"]]
+    assert len(alone) == 2 and len(server.queries) == 20
+    refunds = {item.id for item in sink.items if isinstance(item, OrderUpdate)}
+    assert refunds == {f"{number}:refund:900", f"{number}:refund:901"}

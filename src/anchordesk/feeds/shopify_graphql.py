@@ -149,6 +149,8 @@ class ShopifyGraphQLOrdersAdapter:
         self._rest_lines: list[Any] = []
         self._rest_after: str | None = None
         self._rest_refunds_asked = ORDER_PAGE.refunds
+        # Orders read again alone and handed to the store: gid -> the updatedAt read.
+        self._read_whole: dict[str, str] = {}
         self._window_read_all = False  # the window's last page is read; orders still to read
         self.orders_seen = 0
         self._note = ""
@@ -235,6 +237,7 @@ class ShopifyGraphQLOrdersAdapter:
         self._window_read.clear()
         self._window_read_all = False
         self._rest_of.clear()
+        self._read_whole.clear()
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
 
     def _page_refused(self) -> None:
@@ -377,7 +380,13 @@ class ShopifyGraphQLOrdersAdapter:
                 if as_text(fields.get("legacyResourceId"))
                 else ""
             )
-            if more and gid:
+            updated_at = as_text(fields.get("updatedAt"))
+            if more and gid and updated_at and self._read_whole.get(gid) == updated_at:
+                # This very version was read whole and stored: the window's last order comes
+                # again on every poll (its cursor is inclusive), a refunded one was read again
+                # alone each time, two calls a poll for as long as it stayed the newest.
+                pass
+            elif more and gid:
                 # Counted once all of it is read (_rest_page): never with lines missing.
                 if gid not in self._rest_of:
                     self._rest_of.append(gid)
@@ -491,6 +500,9 @@ class ShopifyGraphQLOrdersAdapter:
             items.extend(read)
             malformed += unreadable
             self.orders_seen += 1
+            if len(self._read_whole) >= WINDOW_RECORDS_KEPT:
+                self._read_whole.clear()
+            self._read_whole[gid] = as_text(whole.get("updatedAt"))
             if isinstance(refunds, list) and len(refunds) >= self._rest_refunds_asked:
                 # A list of refunds says nothing of more: the ones after it are not counted.
                 malformed += 1
