@@ -316,3 +316,17 @@ def test_the_windows_last_order_refunded_is_read_again_alone_only_when_it_change
     assert len(alone) == 2 and len(server.queries) == 20
     refunds = {item.id for item in sink.items if isinstance(item, OrderUpdate)}
     assert refunds == {f"{number}:refund:900", f"{number}:refund:901"}
+
+
+def test_a_page_past_the_size_limit_is_asked_again_with_fewer_orders() -> None:
+    """R14feeds left ("too-large Shopify GraphQL pages are not split"): 30 orders of 5 lines
+    whose SKUs are 70 kB each (a broken or hostile shop: a page of 25 is 18 MB). Before: the
+    same page asked for the rest of the show ("response larger than the 8 MB limit"), no order
+    counted. Now the query is asked again with pages half as large, until they fit."""
+    server = ShopifyGraphQLServer()
+    with server:
+        for number in range(30):
+            server.add_order([("X" * 70_000 + f"{number}-{k}", 1, "1.00") for k in range(5)])
+        sink, poller, _, _ = _polls(server, 12)
+    assert len(_orders(sink)) == 30 and poller.health.state == "ok"
+    assert [q["variables"]["first"] for q in server.queries][:3] == [25, 12, 5]

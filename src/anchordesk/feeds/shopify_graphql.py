@@ -316,9 +316,17 @@ class ShopifyGraphQLOrdersAdapter:
         self._page_refused()
         raise MalformedResponse(f"GraphQL errors: {_errors_said(errors)}")
 
-    def _ask_less(self, shop_cost: object, shop_max: object) -> bool:
+    def call_failed(self, *, refused: bool, too_large: bool = False) -> None:
+        """A body past the poller's cap (8 MB): the same query is asked with pages half as
+        large. It was asked again the same for the rest of the show, no order read (R14feeds
+        left: "too-large Shopify GraphQL pages are not split"). A token call is not a page."""
+        if too_large and self._next != "token":
+            self._ask_less(None, None, why="its answer was past the size limit")
+
+    def _ask_less(self, shop_cost: object, shop_max: object, *, why: str = "") -> bool:
         """Smaller pages for the query Shopify refused as too costly (its cost of it and its
-        limit, as it counts them); False when nothing smaller can be asked."""
+        limit, as it counts them; without them, half); False when nothing smaller can be
+        asked."""
         one_order = bool(self._rest_of)
         sizes = self._order_sizes if one_order else self._sizes
         fewer = smaller(sizes, one_order=one_order, shop_cost=shop_cost, shop_max=shop_max)
@@ -328,13 +336,16 @@ class ShopifyGraphQLOrdersAdapter:
             self._order_sizes = fewer
         else:
             self._sizes = fewer
+        why = why or (
+            f"Shopify counts it at {escape_controls(str(shop_cost))[:40]} points, its limit "
+            f"{escape_controls(str(shop_max))[:40]}"
+        )
         log.info(
-            "feed %s: Shopify counts the %s query at %s points, its limit %s: asking for %s "
-            "(%d points by Shopify's documented rule)",
+            "feed %s: the %s query again with smaller pages (%s): %s, %d points by Shopify's "
+            "documented rule",
             self.source,
             "order's" if one_order else "orders",
-            escape_controls(str(shop_cost))[:40],
-            escape_controls(str(shop_max))[:40],
+            why,
             fewer,
             requested_cost(fewer, one_order=one_order),
         )
