@@ -330,3 +330,27 @@ def test_a_page_past_the_size_limit_is_asked_again_with_fewer_orders() -> None:
         sink, poller, _, _ = _polls(server, 12)
     assert len(_orders(sink)) == 30 and poller.health.state == "ok"
     assert [q["variables"]["first"] for q in server.queries][:3] == [25, 12, 5]
+
+
+def test_an_order_of_thousands_of_lines_is_read_at_once_page_after_page() -> None:
+    """An order of 6,000 lines read alone, 100 a page: 60 pages without an item until the last.
+    Before (F1's code): after 50 of them the poller took it for no progress and asked every
+    2 s (20 s for this order; 6 min in 1-line pages), reading nothing else meanwhile. Pages of
+    lines not read before are progress: asked at once."""
+    server = ShopifyGraphQLServer()
+    with server:
+        server.add_order([(f"L{n}", 1, "1.00") for n in range(6000)])
+        sink, fake = Collector(), FakeTime()
+
+        async def run() -> float:
+            async with httpx.AsyncClient() as client:
+                adapter = ShopifyGraphQLOrdersAdapter(server.shop_url, server.static_token)
+                poller = make_poller(adapter, client, sink, fake)
+                started = fake.now_s
+                while not _orders(sink) and len(server.queries) < 100:
+                    fake.now_s += await poller.poll_once()
+                return fake.now_s - started
+
+        seconds = asyncio.run(run())
+    assert [len(order.lines) for order in _orders(sink).values()] == [6000]
+    assert seconds <= 2.0

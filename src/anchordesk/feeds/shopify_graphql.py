@@ -498,7 +498,13 @@ class ShopifyGraphQLOrdersAdapter:
                     problem = f"more than {_MOST_LINES_READ:,} lines"
                 else:
                     self._rest_after = after
-                    return Page(items=(), cursor=None, more=True, advanced=True)
+                    # Lines not read before (an empty page ended it above): progress, asked
+                    # at once. As pages without an item, after 50 they were asked every 2 s:
+                    # an order of 6,000 lines took 20 s, in 1-line pages 6 min, the feed
+                    # reading nothing else meanwhile.
+                    return Page(
+                        items=(), cursor=None, more=True, advanced=True, read_new_records=True
+                    )
         if problem:
             malformed += 1
             raw = {"id": gid, "order": self._rest_node or node}
