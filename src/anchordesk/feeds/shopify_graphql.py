@@ -532,8 +532,16 @@ class ShopifyGraphQLOrdersAdapter:
         self._rest_of.pop(0)
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
         if self._rest_of or not self._window_read_all:
+            # An order of the window read whole: a record not read before, even when its items
+            # are kept already (its window read again after a page the store could not keep:
+            # after 50 such orders, each was asked every 2 s).
             return Page(
-                items=items, cursor=None, more=True, advanced=True, malformed_items=malformed
+                items=items,
+                cursor=None,
+                more=True,
+                advanced=True,
+                read_new_records=True,
+                malformed_items=malformed,
             )
         return Page(
             items=items,
