@@ -382,3 +382,43 @@ def test_a_window_of_orders_read_alone_read_again_after_a_lost_page_is_read_at_o
         seconds = asyncio.run(run())
     assert len(_orders(sink)) == 70
     assert seconds <= 3.0
+
+
+class _RefusesOneOrderShop(ShopifyGraphQLServer):
+    """Shopify (or a proxy before it) answering HTTP 422 to every call for the rest of order
+    5001, read in part; the orders query is answered."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if path.endswith("/graphql.json") and b"gid://shopify/Order/5001" in body:
+            return Reply(422, b'{"errors": "Unprocessable Entity"}')
+        return super().handle(method, path, query, headers, body)
+
+
+def test_an_order_whose_rest_shopify_refuses_is_kept_as_rejected_and_the_window_goes_on() -> None:
+    """Before (F1's code): the call for the rest of the order was asked again with backoff
+    for good, the window's cursor held: no later order was ever read. Now after 3 refusals
+    the order is kept as rejected, with why; the other orders are read and the cursor moves."""
+    with _RefusesOneOrderShop() as server:
+        server.add_order([(f"LINE{n}", 1, "1.00") for n in range(8)])
+        server.add_order([("MUG", 1, "24.00")])
+        sink, fake = Collector(), FakeTime()
+
+        async def run() -> Poller:
+            async with httpx.AsyncClient() as client:
+                adapter = ShopifyGraphQLOrdersAdapter(server.shop_url, server.static_token)
+                poller = make_poller(adapter, client, sink, fake)
+                for _ in range(12):
+                    fake.now_s += await poller.poll_once()
+                server.add_order([("TEA", 1, "5.50")])
+                for _ in range(4):
+                    fake.now_s += await poller.poll_once()
+                return poller
+
+        poller = asyncio.run(run())
+    assert list(_orders(sink)) == ["5002", "5003"]
+    [rejected] = [item for item in sink.items if isinstance(item, RejectedItem)]
+    assert rejected.kind == "order" and "HTTP 422, 3 times" in rejected.detail
+    assert [c for c in sink.cursors if c][-1] == "2026-11-28T20:03:00Z"
+    assert poller.health.state == "ok"

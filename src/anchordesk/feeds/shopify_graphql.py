@@ -32,6 +32,7 @@ that moves from one to the other keeps one set of ids.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -86,6 +87,8 @@ _LONGEST_WAIT_S = BackoffPolicy().max_interval_s
 # The most lines of one order read (page after page): a server handing out lines without end
 # is not read into memory for ever; the order is kept as rejected, with why.
 _MOST_LINES_READ = 10_000
+# HTTP 4xx answers in a row to the call for the rest of one order before it is kept as rejected.
+_REST_REFUSALS = 3
 
 # The one place the GraphQL Admin API version is chosen (a stable, supported release).
 SHOPIFY_API_VERSION = "2026-07"
@@ -151,6 +154,10 @@ class ShopifyGraphQLOrdersAdapter:
         self._rest_refunds_asked = ORDER_PAGE.refunds
         # Orders read again alone and handed to the store: gid -> the updatedAt read.
         self._read_whole: dict[str, str] = {}
+        self._rest_updated: dict[str, str] = {}  # gid -> updatedAt of the version queued
+        self._rest_refusals = 0  # HTTP 4xx in a row for the rest of the order read in part
+        self._pending: list[FeedItem] = []  # rejected between answers, for the next page
+        self._handed: list[FeedItem] = []  # those the last page carried (page_not_stored)
         self._window_read_all = False  # the window's last page is read; orders still to read
         self.orders_seen = 0
         self._note = ""
@@ -221,9 +228,33 @@ class ShopifyGraphQLOrdersAdapter:
             return "Shopify: the app may not read orders (HTTP 403: it needs read_orders)"
         if status == 404:
             return f"Shopify: no GraphQL Admin API at this address (HTTP 404, {self.endpoint})"
-        if 400 <= status < 500 and status != 429 and not self._rest_of:
-            self._page_refused()
+        if 400 <= status < 500 and status != 429:
+            if self._rest_of:
+                self._rest_refused(status)
+            else:
+                self._page_refused()
         return None
+
+    def _rest_refused(self, status: int) -> None:
+        """The call for the rest of an order read in part was refused (HTTP 4xx): after
+        ``_REST_REFUSALS`` in a row the order is kept as rejected, with why, and the window
+        goes on. It was asked again for good, the window's cursor held: no later order read."""
+        self._rest_refusals += 1
+        if self._rest_refusals < _REST_REFUSALS:
+            return
+        gid = self._rest_of.pop(0)
+        reason = f"Shopify refused to read the rest of it (HTTP {status}, {_REST_REFUSALS} times)"
+        self._pending.append(unreadable_item(self.source, {"id": gid}, ValueError(reason), "order"))
+        # That version is not asked for again (a change of the order is).
+        self._read_whole[gid] = self._rest_updated.get(gid, "")
+        self._rest_node, self._rest_lines, self._rest_after = None, [], None
+        self._rest_refusals = 0
+        if not self._rest_of and self._window_read_all:
+            # Its window ends in an answer: read again from the stored cursor, this order
+            # skipped.
+            self._window_read_all = False
+            self._window_high = ""
+            self._window_read.clear()
 
     def page_not_stored(self) -> None:
         """The last page's items could not be stored (a full disk, the session file locked a
@@ -239,6 +270,9 @@ class ShopifyGraphQLOrdersAdapter:
         self._rest_of.clear()
         self._read_whole.clear()
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
+        self._rest_refusals = 0
+        self._pending[:0] = self._handed  # the rejected items that page carried
+        self._handed = []
 
     def _page_refused(self) -> None:
         """The call for the window's next page was refused (\"Invalid cursor for current
@@ -268,10 +302,21 @@ class ShopifyGraphQLOrdersAdapter:
         if not isinstance(body, dict):
             raise MalformedResponse("expected a JSON object")
         if self._next == "token":
-            return self._token_page(body)
-        if self._rest_of:
-            return self._rest_page(body, cursor)
-        return self._orders_page(body, cursor, server_time(response))
+            page = self._token_page(body)
+        elif self._rest_of:
+            self._rest_refusals = 0
+            page = self._rest_page(body, cursor)
+        else:
+            page = self._orders_page(body, cursor, server_time(response))
+        # Items kept as rejected between answers (_rest_refused) go with this page.
+        self._handed, self._pending = self._pending, []
+        if not self._handed:
+            return page
+        return dataclasses.replace(
+            page,
+            items=(*self._handed, *page.items),
+            malformed_items=page.malformed_items + len(self._handed),
+        )
 
     def _token_page(self, body: Mapping[str, Any]) -> Page:
         self.token.accept(body)
@@ -401,6 +446,9 @@ class ShopifyGraphQLOrdersAdapter:
                 # Counted once all of it is read (_rest_page): never with lines missing.
                 if gid not in self._rest_of:
                     self._rest_of.append(gid)
+                    if len(self._rest_updated) >= WINDOW_RECORDS_KEPT:
+                        self._rest_updated.clear()
+                    self._rest_updated[gid] = updated_at
             elif more:
                 malformed += 1
                 error = ValueError(f"{more}, and no id to read the rest by")
