@@ -163,8 +163,8 @@ def test_a_bad_byte_after_a_utf8_mark_is_said_where_it_is(
 class _OrderWithAYenLine(_ShopOrder):
     """A USD order whose second line's price names JPY (a broken or hostile shop API)."""
 
-    def node(self) -> dict[str, Any]:
-        node = super().node()
+    def node(self, asked: Any = None) -> dict[str, Any]:
+        node = super().node(asked)
         node["lineItems"]["nodes"][1]["originalUnitPriceSet"]["shopMoney"]["currencyCode"] = "JPY"
         return node
 

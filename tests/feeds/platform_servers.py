@@ -8,7 +8,9 @@
   ``access_token``/``scope``/``expires_in``) and ``POST /admin/api/VERSION/graphql.json``
   answering the ``orders`` query (``query`` filters ``updated_at:>=`` / ``created_at:>=``,
   ``sortKey: UPDATED_AT``, ``first``/``after`` pages, ``extensions.cost.throttleStatus``;
-  401 for an unknown or expired token).
+  401 for an unknown or expired token) and ``order(id:)``, each order's ``lineItems``,
+  ``refunds`` and ``refundLineItems`` cut to their ``first``; a query whose requested cost by
+  Shopify's documented rule is above 1000 refused with ``MAX_COST_EXCEEDED`` as Shopify does.
 - :class:`TwitchServer`: Helix (``POST /helix/eventsub/subscriptions``, ``GET /helix/streams``)
   over HTTP, and EventSub's WebSocket (``session_welcome``, ``session_keepalive``,
   ``notification``, ``session_reconnect``, ``revocation``) on the test's event loop.
@@ -31,6 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from feed_servers import Reply, YouTubeChatServer, _json
+from graphql_cost import QueryField, parse_query, requested_cost
 from websockets.asyncio.server import Server, ServerConnection, serve
 
 
@@ -173,7 +176,9 @@ class HttpServer:
                 body = self.rfile.read(length) if length else b""
                 with owner.lock:
                     owner.requests.append((method, parts.path, headers, body))
-                    reply = owner.handle(method, parts.path, query, headers, body)
+                    reply = owner.screen(method, parts.path, headers, body) or owner.handle(
+                        method, parts.path, query, headers, body
+                    )
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
@@ -213,6 +218,10 @@ class HttpServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def screen(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply | None:
+        """An answer given before ``handle`` (and a subclass's override of it), or None."""
+        return None
+
     def handle(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
     ) -> Reply:
@@ -228,6 +237,16 @@ def _iso(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """What a query asks of each order: ``first`` (and ``after``) of its connections."""
+
+    line_items: int = 100
+    lines_after: int = 0
+    refunds: int = 50
+    refund_lines: int = 100
+
+
 @dataclass
 class _ShopOrder:
     number: int
@@ -238,12 +257,17 @@ class _ShopOrder:
     cancelled: datetime | None = None
     refunds: list[dict[str, Any]] = field(default_factory=list)
 
-    def node(self) -> dict[str, Any]:
+    def node(self, asked: _Asked | None = None) -> dict[str, Any]:
+        """The order as Shopify answers it, its connections cut to what the query asked."""
+        asked = asked or _Asked()
         total = sum((Decimal(price) * qty for _, qty, price in self.lines), Decimal(0))
 
         def money(amount: Decimal | str) -> dict[str, Any]:
             return {"shopMoney": {"amount": str(amount), "currencyCode": self.currency}}
 
+        first_line = asked.lines_after
+        lines = list(enumerate(self.lines))[first_line : first_line + asked.line_items]
+        last_line = first_line + len(lines)
         return {
             "id": f"gid://shopify/Order/{self.number}",
             "legacyResourceId": str(self.number),
@@ -253,6 +277,10 @@ class _ShopOrder:
             "currencyCode": self.currency,
             "totalPriceSet": money(total),
             "lineItems": {
+                "pageInfo": {
+                    "hasNextPage": last_line < len(self.lines),
+                    "endCursor": f"line-{last_line}",
+                },
                 "nodes": [
                     {
                         "id": f"gid://shopify/LineItem/{self.number * 10 + n}",
@@ -261,8 +289,8 @@ class _ShopOrder:
                         "quantity": qty,
                         "originalUnitPriceSet": money(price),
                     }
-                    for n, (sku, qty, price) in enumerate(self.lines)
-                ]
+                    for n, (sku, qty, price) in lines
+                ],
             },
             "refunds": [
                 {
@@ -270,22 +298,52 @@ class _ShopOrder:
                     "createdAt": refund["at"],
                     "totalRefundedSet": money(refund["amount"]),
                     "refundLineItems": {
+                        "pageInfo": {"hasNextPage": len(refund["lines"]) > asked.refund_lines},
                         "nodes": [
                             {
                                 "quantity": qty,
                                 "lineItem": {"id": "gid://shopify/LineItem/1", "sku": sku},
                             }
-                            for sku, qty in refund["lines"]
-                        ]
+                            for sku, qty in refund["lines"][: asked.refund_lines]
+                        ],
                     },
                 }
-                for refund in self.refunds
+                for refund in self.refunds[: asked.refunds]
             ],
         }
 
 
+def _first(selected: QueryField | None) -> int | None:
+    size = selected.args.get("first") if selected is not None else None
+    return size if isinstance(size, int) and not isinstance(size, bool) else None
+
+
+def _asked(order: QueryField) -> _Asked:
+    """The sizes asked of each order (``orders { nodes { … } }`` or ``order(id:) { … }``)."""
+    lines = order.child("lineItems")
+    refunds = order.child("refunds")
+    refund_lines = refunds.child("refundLineItems") if refunds is not None else None
+    after = lines.args.get("after") if lines is not None else None
+    return _Asked(
+        line_items=_first(lines) or 0,
+        lines_after=int(after.removeprefix("line-")) if isinstance(after, str) and after else 0,
+        refunds=_first(refunds) or 0,
+        refund_lines=_first(refund_lines) or 0,
+    )
+
+
 class ShopifyGraphQLServer(HttpServer):
+    """Shopify's GraphQL Admin API: every query's requested cost counted by Shopify's
+    documented rule (graphql_cost) and one above ``max_cost`` refused as Shopify refuses it,
+    before anything else (``MAX_COST_EXCEEDED``, HTTP 200), also for a subclass answering in
+    its own way; the ``orders`` query and ``order(id:)``, connections cut to their ``first``."""
+
     version = "2026-07"
+    max_cost = 1000
+    # Shopify's own count of a query against the documented rule's (a forum post shows a
+    # first: 250 connection at 25 points; a shop may count more): what it says and refuses by.
+    cost_factor = 1.0
+    bucket_size = 2000.0  # the shop's throttleStatus.maximumAvailable
 
     def __init__(self, *, expires_in: int = 86399, page_size: int = 100) -> None:
         super().__init__()
@@ -300,6 +358,8 @@ class ShopifyGraphQLServer(HttpServer):
         self.minutes = itertools.count(1)
         self.throttle_next = 0
         self.queries: list[dict[str, Any]] = []
+        self.costs: list[int] = []  # the requested cost of every query answered
+        self.refused_costs: list[int] = []  # of every query refused as too costly
 
     @property
     def shop_url(self) -> str:
@@ -338,6 +398,32 @@ class ShopifyGraphQLServer(HttpServer):
             for token in self.issued:
                 self.tokens[token] = False
 
+    def screen(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply | None:
+        if method != "POST" or not path.endswith("/graphql.json"):
+            return None
+        if not self.tokens.get(headers.get("x-shopify-access-token", "")):
+            return None  # a refused token is said first (handle: 401)
+        try:
+            request = json.loads(body)
+            counted = requested_cost(parse_query(request["query"], request.get("variables") or {}))
+            cost = round(counted * self.cost_factor)
+        except (ValueError, KeyError, TypeError, IndexError):
+            return None  # handle() answers what it makes of it
+        if cost <= self.max_cost:
+            self.costs.append(cost)
+            return None
+        self.refused_costs.append(cost)
+        message = (
+            f"Query cost is {cost}, which exceeds the single query max cost limit "
+            f"({self.max_cost}).\n\nSee https://shopify.dev/concepts/about-apis/rate-limits for "
+            "more information on how the\ncost of a query is calculated.\n\nTo query larger "
+            "amounts of data with fewer limits, bulk operations should be used instead.\nSee "
+            "https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage "
+            "details.\n"
+        )
+        extensions = {"code": "MAX_COST_EXCEEDED", "cost": cost, "maxCost": self.max_cost}
+        return _json({"errors": [{"message": message, "extensions": extensions}]})
+
     def handle(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
     ) -> Reply:
@@ -363,25 +449,37 @@ class ShopifyGraphQLServer(HttpServer):
             return Reply(401, body_401)
         request = json.loads(body)
         self.queries.append(request)
+        variables = request.get("variables") or {}
+        root = parse_query(request["query"], variables)
+        requested = round(requested_cost(root) * self.cost_factor)
         cost = {
-            "requestedQueryCost": 60,
+            "requestedQueryCost": requested,
             "actualQueryCost": 20,
             "throttleStatus": {
-                "maximumAvailable": 2000.0,
-                "currentlyAvailable": 1980,
+                "maximumAvailable": self.bucket_size,
+                "currentlyAvailable": min(1980, self.bucket_size),
                 "restoreRate": 100.0,
             },
         }
-        if self.throttle_next:
-            self.throttle_next -= 1
-            cost["throttleStatus"]["currentlyAvailable"] = 10  # type: ignore[index]
+        if self.throttle_next or requested > self.bucket_size:
+            self.throttle_next = max(0, self.throttle_next - 1)
+            if requested <= self.bucket_size:
+                cost["throttleStatus"]["currentlyAvailable"] = 10  # type: ignore[index]
             return _json(
                 {
                     "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
                     "extensions": {"cost": cost},
                 }
             )
-        variables = request["variables"]
+        one = root.child("order")
+        if one is not None:
+            number = str(one.args.get("id", "")).rsplit("/", 1)[-1]
+            found = [order for order in self.orders if str(order.number) == number]
+            node = found[0].node(_asked(one)) if found else None
+            return _json({"data": {"order": node}, "extensions": {"cost": cost}})
+        orders = root.child("orders")
+        nodes = orders.child("nodes") if orders is not None else None
+        asked = _asked(nodes) if nodes is not None else _Asked()
         filters = dict(re.findall(r"(\w+):>='([^']+)'", variables.get("query") or ""))
         matching = sorted(
             (
@@ -400,7 +498,7 @@ class ShopifyGraphQLServer(HttpServer):
                 "data": {
                     "orders": {
                         "pageInfo": {"hasNextPage": end < len(matching), "endCursor": str(end)},
-                        "nodes": [order.node() for order in page],
+                        "nodes": [order.node(asked) for order in page],
                     }
                 },
                 "extensions": {"cost": cost},

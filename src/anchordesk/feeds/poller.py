@@ -472,6 +472,17 @@ class HandsOverOnFailure(Protocol):
     def call_failed(self, *, refused: bool, too_large: bool = False) -> None: ...
 
 
+@runtime_checkable
+class RereadsUnstoredPages(Protocol):
+    """An adapter that reads a window page after page in memory and stores the window's
+    cursor only at its end (Shopify GraphQL): told when a page it returned could not be
+    stored, so that it reads the window again from the stored cursor. Else the next page was
+    asked for, and the cursor stored at the window's end passed the unstored page's orders for
+    good."""
+
+    def page_not_stored(self) -> None: ...
+
+
 # The sink stores a page (items + cursor, atomically) and returns once it is durable; it may
 # return the items that were new to the store (rejected ones among them are counted).
 PageSink = Callable[[str, Sequence[FeedItem], str | None], Awaitable[Sequence[FeedItem] | None]]
@@ -650,6 +661,8 @@ class Poller:
         the store's own line (which says once what is wrong with the disk). The feed's status
         still shows it on each try, and the first page stored again is said too."""
         self._store_failures += 1
+        if isinstance(self.adapter, RereadsUnstoredPages):
+            self.adapter.page_not_stored()
         quiet = self._store_failures > 1
         return self._error(f"could not store the page ({error})", quiet=quiet)
 

@@ -21,6 +21,10 @@ Why this shape:
   one implementation both Shopify adapters use.
 - GraphQL's own rate limit (``extensions.cost.throttleStatus``) decides the wait when the
   bucket runs low, and a ``THROTTLED`` answer waits until the bucket has refilled.
+- Shopify refuses any query whose requested cost is above 1000 points: the queries, their
+  page sizes and their cost are in shopify_graphql_query.py. An order with more than the
+  orders query reads is read again alone (``order(id:)``, its lines page after page) before
+  it is counted; a refusal for cost is asked again at once with smaller pages.
 
 Order ids are the orders' ``legacyResourceId`` — the same ids as the REST adapter's, so a shop
 that moves from one to the other keeps one set of ids.
@@ -28,12 +32,12 @@ that moves from one to the other keeps one set of ids.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -45,10 +49,7 @@ from anchordesk.feeds.parsing import (
     fields_of,
     iso_time,
     load_json,
-    money,
-    optional_id,
-    readable,
-    refund_amount,
+    number_as_float,
     server_time,
     unreadable_item,
 )
@@ -60,9 +61,22 @@ from anchordesk.feeds.poller import (
     MalformedResponse,
     Page,
 )
+from anchordesk.feeds.shopify_graphql_orders import (
+    nodes_of,
+    read_in_part,
+    read_order,
+)
+from anchordesk.feeds.shopify_graphql_query import (
+    ORDER_PAGE,
+    ORDER_QUERY,
+    ORDERS_PAGE,
+    ORDERS_QUERY,
+    requested_cost,
+    smaller,
+)
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
-from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
+from anchordesk.show.feed_items import FeedItem
 
 log = logging.getLogger(__name__)
 
@@ -70,42 +84,14 @@ log = logging.getLogger(__name__)
 # throttle wait is said and taken within it. A restoreRate of 1e-300 made the feed's status
 # read "throttled by Shopify: waiting 4999…(300 digits) s" while it waited 60 s.
 _LONGEST_WAIT_S = BackoffPolicy().max_interval_s
+# The most lines of one order read (page after page): a server handing out lines without end
+# is not read into memory for ever; the order is kept as rejected, with why.
+_MOST_LINES_READ = 10_000
+# HTTP 4xx answers in a row to the call for the rest of one order before it is kept as rejected.
+_REST_REFUSALS = 3
 
 # The one place the GraphQL Admin API version is chosen (a stable, supported release).
 SHOPIFY_API_VERSION = "2026-07"
-SHOPIFY_ORDERS_PER_PAGE = 100
-
-ORDERS_QUERY = """
-query AnchorDeskOrders($first: Int!, $after: String, $query: String!) {
-  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      id
-      legacyResourceId
-      createdAt
-      updatedAt
-      cancelledAt
-      currencyCode
-      totalPriceSet { shopMoney { amount currencyCode } }
-      lineItems(first: 100) {
-        nodes {
-          id
-          sku
-          title
-          quantity
-          originalUnitPriceSet { shopMoney { amount currencyCode } }
-        }
-      }
-      refunds(first: 50) {
-        id
-        createdAt
-        totalRefundedSet { shopMoney { amount currencyCode } }
-        refundLineItems(first: 100) { nodes { quantity lineItem { id sku } } }
-      }
-    }
-  }
-}
-""".strip()
 
 
 def graphql_endpoint(url: str) -> str:
@@ -117,49 +103,6 @@ def graphql_endpoint(url: str) -> str:
     return urlunsplit(
         (parts.scheme, parts.netloc, f"/admin/api/{SHOPIFY_API_VERSION}/graphql.json", "", "")
     )
-
-
-def _legacy_id(gid: object) -> str:
-    text = as_text(gid)
-    return text.rsplit("/", 1)[-1] if text else ""
-
-
-def _shop_money(money_set: object) -> tuple[Decimal, str]:
-    if not isinstance(money_set, dict):
-        raise ValueError("no money")
-    shop = money_set["shopMoney"]
-    return money(shop["amount"]), as_text(shop.get("currencyCode")).upper()
-
-
-def _same_currency(currency: str, named: str) -> None:
-    """Each amount names its currency: one in another than its order's would be added into the
-    order's (a ¥2,400 line as $2,400 of the product's sales, a € total as $): never summed."""
-    if named and named != currency:
-        raise ValueError(f"amounts in {currency[:8]!r} and {named[:8]!r}")
-
-
-def _nodes(connection: object) -> list[Any]:
-    if connection is None:
-        return []
-    if not isinstance(connection, dict):
-        raise ValueError("not a connection")
-    nodes = connection.get("nodes")
-    if nodes is None:
-        # An edge that is not an object is kept as the node: that order is rejected, not the
-        # whole page (which would be asked for again forever).
-        edges = connection.get("edges") or []
-        if not isinstance(edges, list):
-            raise ValueError("edges is not a list")
-        nodes = [edge.get("node") if isinstance(edge, dict) else edge for edge in edges]
-    if not isinstance(nodes, list):
-        raise ValueError("nodes is not a list")
-    return nodes
-
-
-def _count(value: object, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"bad {name}")
-    return value
 
 
 class ShopifyGraphQLOrdersAdapter:
@@ -199,6 +142,23 @@ class ShopifyGraphQLOrdersAdapter:
         # Hashes of (id, updatedAt) of the orders the current window has read, bounded: whether
         # a page read orders not read before (Page.read_new_records) when none is a new item.
         self._window_read: set[int] = set()
+        # Orders of the window with more than the orders query read (lines, refunds, a
+        # refund's lines), read again alone before the window ends (their gids, in order);
+        # the one being read: its first answer and its lines so far, the next lines' cursor.
+        self._sizes = ORDERS_PAGE
+        self._order_sizes = ORDER_PAGE
+        self._rest_of: list[str] = []
+        self._rest_node: dict[str, Any] | None = None
+        self._rest_lines: list[Any] = []
+        self._rest_after: str | None = None
+        self._rest_refunds_asked = ORDER_PAGE.refunds
+        # Orders read again alone and handed to the store: gid -> the updatedAt read.
+        self._read_whole: dict[str, str] = {}
+        self._rest_updated: dict[str, str] = {}  # gid -> updatedAt of the version queued
+        self._rest_refusals = 0  # HTTP 4xx in a row for the rest of the order read in part
+        self._pending: list[FeedItem] = []  # rejected between answers, for the next page
+        self._handed: list[FeedItem] = []  # those the last page carried (page_not_stored)
+        self._window_read_all = False  # the window's last page is read; orders still to read
         self.orders_seen = 0
         self._note = ""
 
@@ -222,18 +182,30 @@ class ShopifyGraphQLOrdersAdapter:
     def request(self, cursor: str | None) -> FeedRequest:
         if self._next == "token":
             return self.token.request()
+        if self._rest_of:
+            variables: dict[str, object] = {
+                "id": self._rest_of[0],
+                **self._order_sizes.variables(),
+                "linesAfter": self._rest_after,
+            }
+            del variables["first"]
+            return self._post(ORDER_QUERY, variables)
         filters = []
         since = max(cursor or "", self._window_from)
         if since:
             filters.append(f"updated_at:>='{since}'")
         if self._created_at_min:
             filters.append(f"created_at:>='{self._created_at_min}'")
-        variables: dict[str, object] = {
-            "first": SHOPIFY_ORDERS_PER_PAGE,
+        variables = {
+            **self._sizes.variables(),
             "after": self._page_after,
             "query": " AND ".join(filters),
+            "linesAfter": None,
         }
-        payload = json.dumps({"query": ORDERS_QUERY, "variables": variables}).encode()
+        return self._post(ORDERS_QUERY, variables)
+
+    def _post(self, query: str, variables: Mapping[str, object]) -> FeedRequest:
+        payload = json.dumps({"query": query, "variables": variables}).encode()
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
@@ -257,8 +229,50 @@ class ShopifyGraphQLOrdersAdapter:
         if status == 404:
             return f"Shopify: no GraphQL Admin API at this address (HTTP 404, {self.endpoint})"
         if 400 <= status < 500 and status != 429:
-            self._page_refused()
+            if self._rest_of:
+                self._rest_refused(status)
+            else:
+                self._page_refused()
         return None
+
+    def _rest_refused(self, status: int) -> None:
+        """The call for the rest of an order read in part was refused (HTTP 4xx): after
+        ``_REST_REFUSALS`` in a row the order is kept as rejected, with why, and the window
+        goes on. It was asked again for good, the window's cursor held: no later order read."""
+        self._rest_refusals += 1
+        if self._rest_refusals < _REST_REFUSALS:
+            return
+        gid = self._rest_of.pop(0)
+        reason = f"Shopify refused to read the rest of it (HTTP {status}, {_REST_REFUSALS} times)"
+        self._pending.append(unreadable_item(self.source, {"id": gid}, ValueError(reason), "order"))
+        # That version is not asked for again (a change of the order is).
+        self._read_whole[gid] = self._rest_updated.get(gid, "")
+        self._rest_node, self._rest_lines, self._rest_after = None, [], None
+        self._rest_refusals = 0
+        if not self._rest_of and self._window_read_all:
+            # Its window ends in an answer: read again from the stored cursor, this order
+            # skipped.
+            self._window_read_all = False
+            self._window_high = ""
+            self._window_read.clear()
+
+    def page_not_stored(self) -> None:
+        """The last page's items could not be stored (a full disk, the session file locked a
+        moment): the window is read again from the stored cursor, its orders read in part
+        too. Its next page was asked for instead, and the cursor stored at the window's end
+        passed that page's orders: paid orders never counted."""
+        log.info("feed %s: a page could not be stored; reading its window again", self.source)
+        self._page_after = None
+        self._window_high = ""
+        self._window_from = ""
+        self._window_read.clear()
+        self._window_read_all = False
+        self._rest_of.clear()
+        self._read_whole.clear()
+        self._rest_node, self._rest_lines, self._rest_after = None, [], None
+        self._rest_refusals = 0
+        self._pending[:0] = self._handed  # the rejected items that page carried
+        self._handed = []
 
     def _page_refused(self) -> None:
         """The call for the window's next page was refused (\"Invalid cursor for current
@@ -288,8 +302,21 @@ class ShopifyGraphQLOrdersAdapter:
         if not isinstance(body, dict):
             raise MalformedResponse("expected a JSON object")
         if self._next == "token":
-            return self._token_page(body)
-        return self._orders_page(body, cursor, server_time(response))
+            page = self._token_page(body)
+        elif self._rest_of:
+            self._rest_refusals = 0
+            page = self._rest_page(body, cursor)
+        else:
+            page = self._orders_page(body, cursor, server_time(response))
+        # Items kept as rejected between answers (_rest_refused) go with this page.
+        self._handed, self._pending = self._pending, []
+        if not self._handed:
+            return page
+        return dataclasses.replace(
+            page,
+            items=(*self._handed, *page.items),
+            malformed_items=page.malformed_items + len(self._handed),
+        )
 
     def _token_page(self, body: Mapping[str, Any]) -> Page:
         self.token.accept(body)
@@ -297,31 +324,100 @@ class ShopifyGraphQLOrdersAdapter:
         log.info("feed %s: access token fetched (client credentials)", self.source)
         return Page(items=(), cursor=None, more=True, advanced=True)
 
+    def _errors_page(self, body: Mapping[str, Any]) -> Page | None:
+        """The answer's GraphQL ``errors`` as the page to return (a wait), or None when it
+        has none; raises what ends the feed or is a failed call."""
+        errors = body.get("errors")
+        if not errors:
+            return None
+        # Each error's extensions as an object ({} when it is not one: a list there escaped
+        # as AttributeError, said "unexpected error" instead of the shop's words).
+        extensions = (
+            [
+                error["extensions"]
+                for error in errors
+                if isinstance(error, dict) and isinstance(error.get("extensions"), dict)
+            ]
+            if isinstance(errors, list)
+            else []
+        )
+        codes = [as_text(extension.get("code")) for extension in extensions]
+        if "MAX_COST_EXCEEDED" in codes:
+            # Refused before it ran, on every call, until asked for less: asked for less at
+            # once (not a failed call: no wait, no "retrying").
+            limit = next(e for e in extensions if as_text(e.get("code")) == "MAX_COST_EXCEEDED")
+            if self._ask_less(limit.get("cost"), limit.get("maxCost")):
+                return Page(items=(), cursor=None, more=True, advanced=True)
+        if "THROTTLED" in codes:
+            if self._bucket_too_small(body):
+                return Page(items=(), cursor=None, more=True, advanced=True)
+            wait = self._throttle_wait(body, throttled=True)
+            self._note = f"throttled by Shopify: waiting {wait:.1f} s"
+            return Page(items=(), cursor=None, interval_s=wait)
+        if "ACCESS_DENIED" in codes:
+            raise FeedEnded("Shopify: the app may not read orders (ACCESS_DENIED)")
+        if self._rest_of:
+            return None  # said as that order's reason (_rest_page)
+        self._page_refused()
+        raise MalformedResponse(f"GraphQL errors: {_errors_said(errors)}")
+
+    def call_failed(self, *, refused: bool, too_large: bool = False) -> None:
+        """A body past the poller's cap (8 MB): the same query is asked with pages half as
+        large. It was asked again the same for the rest of the show, no order read (R14feeds
+        left: "too-large Shopify GraphQL pages are not split"). A token call is not a page."""
+        if too_large and self._next != "token":
+            self._ask_less(None, None, why="its answer was past the size limit")
+
+    def _ask_less(self, shop_cost: object, shop_max: object, *, why: str = "") -> bool:
+        """Smaller pages for the query Shopify refused as too costly (its cost of it and its
+        limit, as it counts them; without them, half); False when nothing smaller can be
+        asked."""
+        one_order = bool(self._rest_of)
+        sizes = self._order_sizes if one_order else self._sizes
+        fewer = smaller(sizes, one_order=one_order, shop_cost=shop_cost, shop_max=shop_max)
+        if fewer is None:
+            return False
+        if one_order:
+            self._order_sizes = fewer
+        else:
+            self._sizes = fewer
+        why = why or (
+            f"Shopify counts it at {escape_controls(str(shop_cost))[:40]} points, its limit "
+            f"{escape_controls(str(shop_max))[:40]}"
+        )
+        log.info(
+            "feed %s: the %s query again with smaller pages (%s): %s, %d points by Shopify's "
+            "documented rule",
+            self.source,
+            "order's" if one_order else "orders",
+            why,
+            fewer,
+            requested_cost(fewer, one_order=one_order),
+        )
+        return True
+
+    def _bucket_too_small(self, body: Mapping[str, Any]) -> bool:
+        """THROTTLED for a query that costs more than the shop's whole bucket holds: it would
+        be refused for ever, whatever the wait. Asked for less at once, as for a refusal."""
+        extensions = body.get("extensions")
+        cost = extensions.get("cost") if isinstance(extensions, dict) else None
+        if not isinstance(cost, dict) or not isinstance(cost.get("throttleStatus"), dict):
+            return False
+        requested = number_as_float(cost.get("requestedQueryCost"))
+        maximum = number_as_float(cost["throttleStatus"].get("maximumAvailable"))
+        if requested is None or maximum is None or not 0 < maximum < requested:
+            return False
+        return self._ask_less(requested, maximum)
+
     def _orders_page(
         self, body: Mapping[str, Any], cursor: str | None, server_now: datetime | None
     ) -> Page:
-        errors = body.get("errors")
-        if errors:
-            codes = (
-                [
-                    as_text((error.get("extensions") or {}).get("code"))
-                    for error in errors
-                    if isinstance(error, dict)
-                ]
-                if isinstance(errors, list)
-                else []
-            )
-            if "THROTTLED" in codes:
-                wait = self._throttle_wait(body, throttled=True)
-                self._note = f"throttled by Shopify: waiting {wait:.1f} s"
-                return Page(items=(), cursor=None, interval_s=wait)
-            if "ACCESS_DENIED" in codes:
-                raise FeedEnded("Shopify: the app may not read orders (ACCESS_DENIED)")
-            self._page_refused()
-            raise MalformedResponse(f"GraphQL errors: {_errors_said(errors)}")
+        waiting = self._errors_page(body)
+        if waiting is not None:
+            return waiting
         try:
             orders = body["data"]["orders"]
-            nodes = _nodes(orders)
+            nodes = nodes_of(orders)
             page_info = orders.get("pageInfo")
         except (KeyError, TypeError, ValueError, AttributeError):
             raise MalformedResponse("expected data.orders with nodes") from None
@@ -340,23 +436,34 @@ class ShopifyGraphQLOrdersAdapter:
             if record not in self._window_read and len(self._window_read) < WINDOW_RECORDS_KEPT:
                 self._window_read.add(record)
                 read_new = True
-            try:
-                order = self._order(readable(node))  # type: ignore[arg-type]
-            except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
+            more = read_in_part(node, self._sizes)
+            gid = as_text(fields.get("id")) or (
+                f"gid://shopify/Order/{as_text(fields.get('legacyResourceId'))}"
+                if as_text(fields.get("legacyResourceId"))
+                else ""
+            )
+            updated_at = as_text(fields.get("updatedAt"))
+            if more and gid and updated_at and self._read_whole.get(gid) == updated_at:
+                # This very version was read whole and stored: the window's last order comes
+                # again on every poll (its cursor is inclusive), a refunded one was read again
+                # alone each time, two calls a poll for as long as it stayed the newest.
+                pass
+            elif more and gid:
+                # Counted once all of it is read (_rest_page): never with lines missing.
+                if gid not in self._rest_of:
+                    self._rest_of.append(gid)
+                    if len(self._rest_updated) >= WINDOW_RECORDS_KEPT:
+                        self._rest_updated.clear()
+                    self._rest_updated[gid] = updated_at
+            elif more:
                 malformed += 1
-                # Kept as rejected, with why (the hub logs it once, the report lists it), as
-                # the other feeds do: never silently dropped.
+                error = ValueError(f"{more}, and no id to read the rest by")
                 items.append(unreadable_item(self.source, node, error, "order"))
             else:
-                items.append(order)
-                try:
-                    items.extend(self._updates(node, order))
-                except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
-                    # The order's cancellation and refunds as one rejected item; the sale
-                    # itself is still kept. One unreadable refund (an amount of 1e999999999, a
-                    # quantity of "1") made the whole order rejected: a paid sale not counted.
-                    malformed += 1
-                    items.append(unreadable_item(self.source, node, error, "order_update"))
+                read, unreadable = read_order(self.source, node)
+                items.extend(read)
+                malformed += unreadable
+                self.orders_seen += 1
             updated = as_text(fields_of(node).get("updatedAt"))
             # ISO 8601 UTC strings from one server sort as times. An order stamped in the
             # future moves no cursor (server_time): the window would jump there and every
@@ -364,7 +471,6 @@ class ShopifyGraphQLOrdersAdapter:
             # poll and is kept once, by its id.
             if updated > self._window_high and not _after(updated, server_now):
                 self._window_high = updated
-        self.orders_seen += len(nodes) - malformed
         if page_info.get("hasNextPage") is True and page_info.get("endCursor"):
             after = as_text(page_info["endCursor"])
             # A server repeating its end cursor is not progress (that would loop at once).
@@ -373,21 +479,127 @@ class ShopifyGraphQLOrdersAdapter:
                 items=items,
                 cursor=None,
                 more=True,
-                advanced=advanced,
+                advanced=advanced or bool(self._rest_of),
                 read_new_records=read_new,
                 malformed_items=malformed,
             )
+        if self._rest_of:
+            # The window ends once its orders read in part are read whole (_rest_page).
+            self._page_after = None
+            self._window_read_all = True
+            return Page(
+                items=items,
+                cursor=None,
+                more=True,
+                advanced=True,
+                read_new_records=read_new,
+                malformed_items=malformed,
+            )
+        return Page(
+            items=items,
+            cursor=self._end_window(cursor),
+            interval_s=self._throttle_wait(body, throttled=False),
+            malformed_items=malformed,
+        )
+
+    def _end_window(self, cursor: str | None) -> str | None:
+        """The window is read whole: the cursor to store (None: unchanged)."""
         self._page_after = None
         new_cursor = self._window_high if self._window_high > (cursor or "") else None
         self._window_high = ""
         self._window_read.clear()
         self._window_from = ""
+        self._window_read_all = False
         self._note = ""
         if self.token.due():
             self._next = "token"
+        return new_cursor
+
+    def _rest_page(self, body: Mapping[str, Any], cursor: str | None) -> Page:
+        """An answer to ``order(id:)`` for the first order of the window read in part: its
+        next lines, or all of it read and counted (or kept as rejected, with why)."""
+        waiting = self._errors_page(body)
+        if waiting is not None:
+            return waiting
+        gid = self._rest_of[0]
+        items: list[FeedItem] = []
+        malformed = 0
+        errors = body.get("errors")
+        node = (body.get("data") or {}).get("order") if isinstance(body.get("data"), dict) else None
+        problem = ""
+        if errors:
+            problem = f"Shopify refused to read the rest of it: {_errors_said(errors)}"
+        elif not isinstance(node, dict):
+            problem = "Shopify no longer has this order, read in part"
+        else:
+            lines = node.get("lineItems")
+            page_info = (lines.get("pageInfo") if isinstance(lines, dict) else None) or {}
+            try:
+                self._rest_lines.extend(nodes_of(lines))
+            except ValueError as error:
+                problem = f"its lines cannot be read ({error})"
+            if self._rest_node is None:
+                self._rest_node = node
+                self._rest_refunds_asked = self._order_sizes.refunds
+            after = as_text(page_info.get("endCursor"))
+            if problem:
+                pass
+            elif page_info.get("hasNextPage") is True:
+                if not after or after == self._rest_after or not nodes_of(lines):
+                    # Asked at once again and again, the feed held on this order for good.
+                    problem = "Shopify gave no new lines nor cursor for the rest of its lines"
+                elif len(self._rest_lines) >= _MOST_LINES_READ:
+                    problem = f"more than {_MOST_LINES_READ:,} lines"
+                else:
+                    self._rest_after = after
+                    # Lines not read before (an empty page ended it above): progress, asked
+                    # at once. As pages without an item, after 50 they were asked every 2 s:
+                    # an order of 6,000 lines took 20 s, in 1-line pages 6 min, the feed
+                    # reading nothing else meanwhile.
+                    return Page(
+                        items=(), cursor=None, more=True, advanced=True, read_new_records=True
+                    )
+        if problem:
+            malformed += 1
+            raw = {"id": gid, "order": self._rest_node or node}
+            items.append(unreadable_item(self.source, raw, ValueError(problem), "order"))
+        else:
+            whole = dict(self._rest_node or {})
+            whole["lineItems"] = {"nodes": self._rest_lines}
+            refunds = whole.get("refunds")
+            read, unreadable = read_order(self.source, whole)
+            items.extend(read)
+            malformed += unreadable
+            self.orders_seen += 1
+            if len(self._read_whole) >= WINDOW_RECORDS_KEPT:
+                self._read_whole.clear()
+            self._read_whole[gid] = as_text(whole.get("updatedAt"))
+            if isinstance(refunds, list) and len(refunds) >= self._rest_refunds_asked:
+                # A list of refunds says nothing of more: the ones after it are not counted.
+                malformed += 1
+                beyond = ValueError(
+                    f"{len(refunds)} refunds read, the most one call reads: any after them "
+                    "are not counted"
+                )
+                raw = {"id": gid, "refunds_read": len(refunds)}
+                items.append(unreadable_item(self.source, raw, beyond, "order_update"))
+        self._rest_of.pop(0)
+        self._rest_node, self._rest_lines, self._rest_after = None, [], None
+        if self._rest_of or not self._window_read_all:
+            # An order of the window read whole: a record not read before, even when its items
+            # are kept already (its window read again after a page the store could not keep:
+            # after 50 such orders, each was asked every 2 s).
+            return Page(
+                items=items,
+                cursor=None,
+                more=True,
+                advanced=True,
+                read_new_records=True,
+                malformed_items=malformed,
+            )
         return Page(
             items=items,
-            cursor=new_cursor,
+            cursor=self._end_window(cursor),
             interval_s=self._throttle_wait(body, throttled=False),
             malformed_items=malformed,
         )
@@ -416,74 +628,6 @@ class ShopifyGraphQLOrdersAdapter:
         if available >= maximum / 2:
             return None
         return min(max(self.default_interval_s, (maximum / 2 - available) / rate), _LONGEST_WAIT_S)
-
-    def _order(self, node: Mapping[str, Any]) -> Order:
-        order_id = as_text(node.get("legacyResourceId")) or _legacy_id(node["id"])
-        if not order_id:
-            raise ValueError("no id")
-        total, total_currency = _shop_money(node["totalPriceSet"])
-        currency = (as_text(node.get("currencyCode")) or total_currency).upper()
-        _same_currency(currency, total_currency)
-        lines = []
-        for line in _nodes(node.get("lineItems")):
-            unit_price, line_currency = _shop_money(line["originalUnitPriceSet"])
-            _same_currency(currency, line_currency)
-            lines.append(
-                OrderLine(
-                    sku=as_text(line.get("sku")).strip(),
-                    quantity=_count(line["quantity"], "quantity"),
-                    unit_price=unit_price,
-                    title=as_text(line.get("title")),
-                )
-            )
-        return Order(
-            source=self.source,
-            id=order_id,
-            currency=currency,
-            total_price=total,
-            lines=tuple(lines),
-            created_at=as_text(node.get("createdAt")),
-        )
-
-    def _updates(self, node: Mapping[str, Any], order: Order) -> list[OrderUpdate]:
-        updates: list[OrderUpdate] = []
-        cancelled_at = node.get("cancelledAt")
-        if cancelled_at:
-            updates.append(
-                OrderUpdate(
-                    self.source,
-                    order.id,
-                    "cancelled",
-                    None,
-                    order.currency,
-                    at=as_text(cancelled_at),
-                )
-            )
-        refunds = node.get("refunds") or []
-        if not isinstance(refunds, list):
-            raise ValueError("refunds is not a list")
-        for refund in refunds:
-            amount, currency = _shop_money(refund["totalRefundedSet"])
-            lines = [
-                RefundLine(
-                    as_text((item.get("lineItem") or {}).get("sku")).strip(),
-                    _count(item["quantity"], "refund quantity"),
-                )
-                for item in _nodes(refund.get("refundLineItems"))
-            ]
-            updates.append(
-                OrderUpdate(
-                    self.source,
-                    order.id,
-                    "refunded",
-                    refund_amount(amount),
-                    currency or order.currency,
-                    refund_id=_legacy_id(optional_id(refund.get("id"), "refund id")),
-                    lines=tuple(lines),
-                    at=as_text(refund.get("createdAt")),
-                )
-            )
-        return updates
 
 
 def _after(updated: str, server_now: datetime | None) -> bool:

@@ -1,0 +1,185 @@
+"""Shopify GraphQL orders as the feed keeps them: an ``Order`` node (``orders { nodes }`` or
+``order(id:)``) read into an ``Order`` and its ``OrderUpdate`` items (its cancellation and
+refunds), or kept as rejected with why; and whether the orders query read a node in part
+(more lines, refunds or a refund's lines than it asks), so that it is read again alone.
+
+Split from shopify_graphql.py (the adapter: calls, windows, cost, waits) by concern.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from anchordesk.feeds.parsing import (
+    as_text,
+    money,
+    optional_id,
+    readable,
+    refund_amount,
+    unreadable_item,
+)
+from anchordesk.feeds.shopify_graphql_query import PageSizes
+from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
+
+
+def legacy_id(gid: object) -> str:
+    text = as_text(gid)
+    return text.rsplit("/", 1)[-1] if text else ""
+
+
+def shop_money(money_set: object) -> tuple[Decimal, str]:
+    if not isinstance(money_set, dict):
+        raise ValueError("no money")
+    shop = money_set["shopMoney"]
+    return money(shop["amount"]), as_text(shop.get("currencyCode")).upper()
+
+
+def same_currency(currency: str, named: str) -> None:
+    """Each amount names its currency: one in another than its order's would be added into the
+    order's (a ¥2,400 line as $2,400 of the product's sales, a € total as $): never summed."""
+    if named and named != currency:
+        raise ValueError(f"amounts in {currency[:8]!r} and {named[:8]!r}")
+
+
+def nodes_of(connection: object) -> list[Any]:
+    if connection is None:
+        return []
+    if not isinstance(connection, dict):
+        raise ValueError("not a connection")
+    nodes = connection.get("nodes")
+    if nodes is None:
+        # An edge that is not an object is kept as the node: that order is rejected, not the
+        # whole page (which would be asked for again forever).
+        edges = connection.get("edges") or []
+        if not isinstance(edges, list):
+            raise ValueError("edges is not a list")
+        nodes = [edge.get("node") if isinstance(edge, dict) else edge for edge in edges]
+    if not isinstance(nodes, list):
+        raise ValueError("nodes is not a list")
+    return nodes
+
+
+def count_of(value: object, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"bad {name}")
+    return value
+
+
+def order_of(source: str, node: Mapping[str, Any]) -> Order:
+    order_id = as_text(node.get("legacyResourceId")) or legacy_id(node["id"])
+    if not order_id:
+        raise ValueError("no id")
+    total, total_currency = shop_money(node["totalPriceSet"])
+    currency = (as_text(node.get("currencyCode")) or total_currency).upper()
+    same_currency(currency, total_currency)
+    lines = []
+    for line in nodes_of(node.get("lineItems")):
+        unit_price, line_currency = shop_money(line["originalUnitPriceSet"])
+        same_currency(currency, line_currency)
+        lines.append(
+            OrderLine(
+                sku=as_text(line.get("sku")).strip(),
+                quantity=count_of(line["quantity"], "quantity"),
+                unit_price=unit_price,
+                title=as_text(line.get("title")),
+            )
+        )
+    return Order(
+        source=source,
+        id=order_id,
+        currency=currency,
+        total_price=total,
+        lines=tuple(lines),
+        created_at=as_text(node.get("createdAt")),
+    )
+
+
+def updates_of(source: str, node: Mapping[str, Any], order: Order) -> list[OrderUpdate]:
+    updates: list[OrderUpdate] = []
+    cancelled_at = node.get("cancelledAt")
+    if cancelled_at:
+        updates.append(
+            OrderUpdate(
+                source,
+                order.id,
+                "cancelled",
+                None,
+                order.currency,
+                at=as_text(cancelled_at),
+            )
+        )
+    refunds = node.get("refunds") or []
+    if not isinstance(refunds, list):
+        raise ValueError("refunds is not a list")
+    for refund in refunds:
+        amount, currency = shop_money(refund["totalRefundedSet"])
+        if has_next_page(refund.get("refundLineItems")):
+            # Its units back in stock would be counted short.
+            raise ValueError(
+                f"refund {legacy_id(refund['id'])[:40]} has more lines than one call reads"
+            )
+        lines = [
+            RefundLine(
+                as_text((item.get("lineItem") or {}).get("sku")).strip(),
+                count_of(item["quantity"], "refund quantity"),
+            )
+            for item in nodes_of(refund.get("refundLineItems"))
+        ]
+        updates.append(
+            OrderUpdate(
+                source,
+                order.id,
+                "refunded",
+                refund_amount(amount),
+                currency or order.currency,
+                refund_id=legacy_id(optional_id(refund.get("id"), "refund id")),
+                lines=tuple(lines),
+                at=as_text(refund.get("createdAt")),
+            )
+        )
+    return updates
+
+
+def read_order(source: str, node: object) -> tuple[list[FeedItem], int]:
+    """One order, read whole (every line), as items: the order and its updates, or what of
+    it is rejected, with how many items are rejected."""
+    try:
+        order = order_of(source, readable(node))  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
+        # Kept as rejected, with why (the hub logs it once, the report lists it), as
+        # the other feeds do: never silently dropped.
+        return [unreadable_item(source, node, error, "order")], 1
+    items: list[FeedItem] = [order]
+    try:
+        items.extend(updates_of(source, node, order))  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
+        # The order's cancellation and refunds as one rejected item; the sale
+        # itself is still kept. One unreadable refund (an amount of 1e999999999, a
+        # quantity of "1") made the whole order rejected: a paid sale not counted.
+        return [*items, unreadable_item(source, node, error, "order_update")], 1
+    return items, 0
+
+
+def has_next_page(connection: object) -> bool:
+    page_info = connection.get("pageInfo") if isinstance(connection, dict) else None
+    return isinstance(page_info, dict) and page_info.get("hasNextPage") is True
+
+
+def read_in_part(node: object, sizes: PageSizes) -> str:
+    """Why the orders query read ``node`` in part (more lines, refunds or a refund's lines
+    than it asks), or "" when it read all of it."""
+    if not isinstance(node, dict):
+        return ""
+    if has_next_page(node.get("lineItems")):
+        return f"more than {sizes.line_items} lines"
+    refunds = node.get("refunds")
+    if isinstance(refunds, list) and refunds and len(refunds) >= sizes.refunds:
+        return f"{len(refunds)} refunds or more"
+    if isinstance(refunds, list) and any(
+        isinstance(refund, dict) and has_next_page(refund.get("refundLineItems"))
+        for refund in refunds
+    ):
+        return f"a refund of more than {sizes.refund_lines} lines"
+    return ""
