@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import gzip
 import socket
+from datetime import datetime
 
 import httpx
 import pytest
 from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer
+from test_poller import Collector, FakeTime, make_poller
 
 from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.hub import _new_http_client
@@ -134,3 +136,47 @@ def test_an_untrusted_certificate_s_reason_ends_its_brackets_without_a_full_stop
         certificate_not_trusted("IP address mismatch, certificate is not valid for '127.0.0.1'.")
     )
     assert "(IP address mismatch, certificate is not valid for '127.0.0.1'): " in said
+
+
+class _TwoAPageShop(ShopifyOrdersServer):
+    """Shopify REST whose windows of updated orders come two orders a page."""
+
+    def _updated_page(
+        self,
+        updated_min: datetime,
+        offset: int,
+        limit: int,
+        headers: dict[str, str],
+        query: dict[str, str] | None = None,
+    ) -> Reply:
+        return super()._updated_page(updated_min, offset, 2, headers, query)
+
+
+@pytest.mark.parametrize("failing_poll", [1, 2, 3])
+def test_a_rest_page_of_cancellations_the_store_could_not_keep_is_read_again(
+    failing_poll: int,
+) -> None:
+    """R15gql left: the session store failed one page of a window of updated orders (a full
+    disk a moment, the file locked): the window's next page was asked instead, the cursor
+    stored at the window's end passed that page, and 2 of 10 cancellations were never
+    counted (the GMV too high by their amount). Now the window is read again."""
+    with _TwoAPageShop() as server:
+        ids = [server.add_order([(f"S{number}", 1, "5.00")]) for number in range(10)]
+        sink, fake = Collector(), FakeTime()
+
+        async def run() -> None:
+            async with httpx.AsyncClient() as client:
+                adapter = ShopifyOrdersAdapter(server.url, server.token)
+                poller = make_poller(adapter, client, sink, fake)
+                for _ in range(6):
+                    fake.now_s += await poller.poll_once()
+                for order_id in ids:
+                    server.cancel(order_id)
+                for poll in range(40):
+                    if poll == failing_poll:
+                        sink.fail_next = 1
+                    fake.now_s += await poller.poll_once()
+
+        asyncio.run(run())
+    cancelled = {item.order_id for item in sink.items if isinstance(item, OrderUpdate)}
+    assert cancelled == {str(order_id) for order_id in ids}
