@@ -56,6 +56,7 @@ from anchordesk.show.prompts import (
 )
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.prompt_rules import rule_text
+from anchordesk.ui.words import plain_tooltip
 
 DASH = "—"
 MIN_SPAN_S = 60.0  # the sparkline's shortest time span
@@ -369,7 +370,7 @@ class BoardPanel(QWidget):
             for key, line in zip(keys, lines, strict=True):
                 item = QListWidgetItem(line)  # plain text: a question's words stay as typed
                 item.setData(Qt.ItemDataRole.UserRole, key)
-                item.setToolTip(line)
+                item.setToolTip(plain_tooltip(line))  # a question quoted, as typed
                 self.prompt_list.addItem(item)
                 if key == selected:
                     item.setSelected(True)

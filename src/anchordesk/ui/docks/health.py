@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from anchordesk.media.disk_space import format_bytes as media_format_bytes
 from anchordesk.ui.docks.charts import LineChart
 from anchordesk.ui.state import HealthState, OutputRow
+from anchordesk.ui.words import plain_tooltip
 
 STAGES = ("capture", "render", "encode", "network")
 
@@ -115,7 +116,8 @@ class HealthPanel(QWidget):
         network = health.network
         self.state_label.setText(self.state_text(network))
         if network is not None and network.last_error and network.state != "live":
-            self.state_label.setToolTip(network.last_error)
+            # What the server said as it ended the stream is in it, as it said it.
+            self.state_label.setToolTip(plain_tooltip(network.last_error))
         colour = {"live": "#2e7d32", "reconnecting": "#e65100", "failed": "#c62828"}.get(
             network.state if network else "", ""
         )

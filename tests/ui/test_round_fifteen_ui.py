@@ -1,0 +1,97 @@
+"""Round fifteen of issue 10 in the window (R15ui): text from outside in tool tips, the board's
+names of products a feed sold that the show does not have."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import Qt as GuiQt
+from PySide6.QtGui import QTextDocument
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+from tests.ui.test_board_dock import snapshot
+
+from anchordesk.show.feed_items import Comment
+from anchordesk.show.prompts import QUESTION_WAITING, Prompt
+from anchordesk.ui.docks.board import BoardPanel
+from anchordesk.ui.main_window import MainWindow
+
+# What a stranger types in a chat, or a show file downloaded from anywhere holds.
+PICTURE = "<img src='/usr/share/pixmaps/debian-logo.png'>"
+BIG = "<font size=7 color=red>BIG</font>"
+
+
+def tooltip_as_shown(tip: str) -> str:
+    """The text Qt shows for the tool tip ``tip``: it takes a tool tip for rich text when its
+    first line holds something like a tag, and renders it (QToolTip's label is Qt::AutoText)."""
+    document = QTextDocument()
+    if GuiQt.mightBeRichText(tip):
+        document.setHtml(tip)
+    else:
+        document.setPlainText(tip)
+    return document.toPlainText()
+
+
+def test_a_pinned_comment_s_tool_tip_shows_its_markup_as_typed(
+    qtbot: QtBot, control_room: MainWindow
+) -> None:
+    """A stranger's comment "<img src='…'>" pinned: the pinned line's tool tip showed the
+    picture from this computer's disk, and "<font size=7>" a red word covering the comments
+    (under Xvfb); the line itself and the list were plain text."""
+    window = control_room
+    text = f"{PICTURE}{BIG} &lt;tag&gt; price?"
+    window.controller.add_comments(
+        [Comment(source="json", id="1", author="<b>Mallory</b>", text=text, is_question=True)]
+    )
+    qtbot.waitUntil(lambda: window.comments.model.rowCount() == 1, timeout=3000)
+    window.comments.view.selectRow(0)
+    QTest.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.comments.unpin.isEnabled(), timeout=3000)
+    tip = window.comments.pinned_label.toolTip()
+    assert tooltip_as_shown(tip) == f"Pinned: <b>Mallory</b>: {text}"
+
+
+def test_a_question_prompt_s_tool_tip_on_the_board_shows_its_markup_as_typed(
+    qtbot: QtBot,
+) -> None:
+    """A question waiting 60 s is quoted in the board's prompt list; its tool tip rendered the
+    asker's name and words as rich text."""
+    panel = BoardPanel()
+    qtbot.addWidget(panel)
+    question = Prompt(
+        "question_waiting:json:c1",
+        QUESTION_WAITING,
+        1_800_000_000.0,
+        (("seconds", "61"), ("author", "<i>Mallory</i>"), ("text", f"{BIG} price?")),
+    )
+    panel.update_snapshot(snapshot((question,)))
+    item = panel.prompt_list.item(0)
+    assert item is not None
+    line = f"A question has waited 61 s: <i>Mallory</i>: {BIG} price?"
+    assert item.text() == line
+    assert tooltip_as_shown(item.toolTip()) == line
+
+
+def test_a_segment_title_s_tool_tip_in_the_status_bar_shows_its_markup_as_typed(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path
+) -> None:
+    """A show file whose segment is titled "<font size=7>SEG</font>": the status bar's segment
+    clock was plain text, its tool tip a huge "SEG" (under Xvfb)."""
+    window = control_room
+    title = f"{BIG} opening"
+    data = {
+        "format": 1,
+        "title": "Markup night",
+        "currency": "USD",
+        "language": "en",
+        "products": [{"sku": "MUG", "title": "Mug", "price": 24, "stock": 5}],
+        "rundown": [{"title": title, "seconds": 60, "product": "MUG"}],
+    }
+    path = tmp_path / "markup.show.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    window.controller.open_show(path)
+    qtbot.waitUntil(lambda: "Markup night" in window.windowTitle(), timeout=10000)
+    qtbot.waitUntil(lambda: bool(window.clock_label.toolTip()), timeout=3000)
+    assert tooltip_as_shown(window.clock_label.toolTip()) == title
