@@ -4,6 +4,7 @@ names of products a feed sold that the show does not have."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -13,7 +14,8 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 from tests.ui.test_board_dock import snapshot
 
-from anchordesk.show.feed_items import Comment
+from anchordesk.core.printable import escape_controls
+from anchordesk.show.feed_items import Comment, Order, OrderLine
 from anchordesk.show.prompts import QUESTION_WAITING, Prompt
 from anchordesk.ui.docks.board import BoardPanel
 from anchordesk.ui.main_window import MainWindow
@@ -95,3 +97,30 @@ def test_a_segment_title_s_tool_tip_in_the_status_bar_shows_its_markup_as_typed(
     qtbot.waitUntil(lambda: "Markup night" in window.windowTitle(), timeout=10000)
     qtbot.waitUntil(lambda: bool(window.clock_label.toolTip()), timeout=3000)
     assert tooltip_as_shown(window.clock_label.toolTip()) == title
+
+
+def test_a_product_the_show_does_not_have_reads_the_same_on_the_board_as_in_the_orders(
+    qtbot: QtBot, control_room: MainWindow
+) -> None:
+    """A feed sold a SKU the show does not have, its line titled "\u202egnp.exe\u202c" and
+    an ESC: the orders panel (and the report) wrote the controls as escapes; the data board
+    named the product with the override at work, "exe.png" (under Xvfb), the ESC a box."""
+    window = control_room
+    title = "\u202egnp.exe\u202c \x1b[31mred"
+    price = Decimal("24.00")
+    window.controller.add_orders(
+        [
+            Order("json", "o1", "USD", price, (OrderLine("ZZ-1", 1, price, title),)),
+            Order("json", "o2", "USD", price, (OrderLine("SERUM", 1, price),)),
+        ]
+    )
+    board = window.board.products
+    qtbot.waitUntil(lambda: board.rowCount() == 2, timeout=5000)
+    window.controller.poll_show()
+    names = {board.item(row, 0).text() for row in range(board.rowCount())}  # type: ignore[union-attr]
+    assert names == {"Hydra Serum", "\\u202egnp.exe\\u202c \\x1b[31mred"}
+    assert escape_controls(title) in names
+    orders = window.orders.model
+    qtbot.waitUntil(lambda: orders.rowCount() == 2, timeout=5000)
+    shown = {orders.index(row, 1).data() for row in range(orders.rowCount())}
+    assert escape_controls(title) in shown
