@@ -4,14 +4,19 @@ names of products a feed sold that the show does not have."""
 from __future__ import annotations
 
 import json
+import subprocess
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
+from tests.faults.disks import tmpfs
+from tests.ui.conftest import open_control_room
 from tests.ui.test_board_dock import snapshot
 
 from anchordesk.core.printable import escape_controls
@@ -124,3 +129,40 @@ def test_a_product_the_show_does_not_have_reads_the_same_on_the_board_as_in_the_
     qtbot.waitUntil(lambda: orders.rowCount() == 2, timeout=5000)
     shown = {orders.index(row, 1).data() for row in range(orders.rowCount())}
     assert escape_controls(title) in shown
+
+
+@pytest.mark.parametrize("folder_made", [True, False])
+def test_a_rehearsal_whose_session_folder_is_on_a_read_only_disk_says_why_in_words(
+    qtbot: QtBot,
+    executor: Any,
+    tmp_path: Path,
+    qt_asyncio_loop: Any,
+    isolated_user_dirs: Path,
+    chinese: None,
+    folder_made: bool,
+) -> None:
+    """The window started with its data folder on a read-only disk (zh_CN, under Xvfb): the
+    rehearsal did not start and the status bar said, in English, "--session: the disk
+    holding …/sessions/rehearsal_….adsession is read-only" — an option the window never
+    took — or, with no sessions folder made yet, Python's "[Errno 30] Read-only file
+    system: …"; "Rehearse again" said "rehearse again: --session: …", the log a traceback."""
+    data = isolated_user_dirs / "data" / "AnchorDesk"
+    sessions = data / "sessions"
+    with tmpfs(data, 1000, read_only=not folder_made):
+        if folder_made:  # made at an earlier run; the disk turned read-only since
+            sessions.mkdir()
+            subprocess.run(["mount", "-o", "remount,ro", str(data)], check=True)
+        window = open_control_room(qtbot, executor, tmp_path, [])
+        controller = window.controller
+        said = [text for text, _when in window.notice.lines]
+        assert len(said) == 1 and "--session" not in said[0] and "Errno" not in said[0], said
+        where = sessions / "rehearsal_" if folder_made else sessions
+        assert f"存放 {where}" in said[0] and "的磁盘是只读的" in said[0], said
+        assert controller.snapshot.session_path is None  # nothing was started
+        heard: list[str] = []
+        controller.message.connect(heard.append)
+        controller.rehearse_again()
+        qtbot.waitUntil(lambda: bool(heard), timeout=5000)
+        assert len(heard) == 1 and heard[0].startswith(said[0][:40]), heard
+        window._quitting = True
+        controller.shutdown()

@@ -48,7 +48,7 @@ from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import FeedSpec, LiveOptions
 from anchordesk.live.reports import SessionSummary, session_summary
 from anchordesk.live.settings import Settings, save_settings
-from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan
+from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan, SessionNotOpened
 from anchordesk.live.snapshot import FeedView, LiveSnapshot, SessionMode
 from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.show.feed_items import Comment, Order
@@ -338,6 +338,9 @@ class Controller(QObject):
         live.studio_mode = self.studio_mode  # a restarted picture keeps the operator's mode
         try:
             live.begin_session(SessionMode.REHEARSAL)
+        except SessionNotOpened as error:  # the data folder on a read-only or full disk
+            log.warning("the rehearsal session did not start: %s", error)
+            self.message.emit(self._session_not_opened(error))
         except Exception as error:  # a session file that cannot be opened: one line
             log.exception("the rehearsal session did not start")
             self.message.emit(str(error))
@@ -356,6 +359,15 @@ class Controller(QObject):
             self.recording_question.emit(
                 str(self._recordings_folder()), recording_bytes_per_hour(self.settings)
             )
+
+    def _session_not_opened(self, error: SessionNotOpened) -> str:
+        """Why a rehearsal did not start, in the window's language: the line of the command
+        line ("--session: the disk holding … is read-only") named an option the window never
+        took, in English whatever the window's language (R15ui F3)."""
+        return self.tr(
+            "The rehearsal did not start: its session file cannot be made: %1. Make room on "
+            "that disk or make it writable, then choose Rehearse again."
+        ).replace("%1", say(error.words))
 
     def _announce_session(self) -> None:
         live = self.live
@@ -382,6 +394,9 @@ class Controller(QObject):
                 return await coroutine
             except CommandRejected as error:
                 self.message.emit(refusal_text(error.words))
+            except SessionNotOpened as error:  # "rehearse again" on a disk turned read-only
+                log.warning("%s: %s", what, error)
+                self.message.emit(self._session_not_opened(error))
             except Exception as error:
                 log.exception("%s failed", what)
                 self.message.emit(f"{what}: {error}")
@@ -1047,7 +1062,9 @@ class Controller(QObject):
             try:
                 await live.go_live(url, continue_run_sheet=continue_run_sheet)
             except Exception as error:
-                text = mask_secrets(str(error), [key]) if key else str(error)
+                # The live session's file cannot be made: said as the window says it.
+                said = say(error.words) if isinstance(error, SessionNotOpened) else str(error)
+                text = mask_secrets(said, [key]) if key else said
                 self._live_failed(text)
                 return
             self._announce_session()
