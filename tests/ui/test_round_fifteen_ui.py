@@ -3,6 +3,7 @@ names of products a feed sold that the show does not have."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 from decimal import Decimal
@@ -20,10 +21,13 @@ from tests.ui.conftest import open_control_room
 from tests.ui.test_board_dock import snapshot
 
 from anchordesk.core.printable import escape_controls
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.feed_items import Comment, Order, OrderLine
 from anchordesk.show.prompts import QUESTION_WAITING, Prompt
 from anchordesk.ui.docks.board import BoardPanel
+from anchordesk.ui.docks.health import HealthPanel
 from anchordesk.ui.main_window import MainWindow
+from anchordesk.ui.state import HealthState, OutputRow
 
 # What a stranger types in a chat, or a show file downloaded from anywhere holds.
 PICTURE = "<img src='/usr/share/pixmaps/debian-logo.png'>"
@@ -166,3 +170,25 @@ def test_a_rehearsal_whose_session_folder_is_on_a_read_only_disk_says_why_in_wor
         assert len(heard) == 1 and heard[0].startswith(said[0][:40]), heard
         window._quitting = True
         controller.shutdown()
+
+
+def test_stream_health_s_tool_tip_says_why_in_the_window_s_language(
+    qtbot: QtBot, japanese: None
+) -> None:
+    """A key the server refuses, in a Japanese window: the notice over the picture said why in
+    Japanese, the Stream health tool tip in the English of the logs (under Xvfb)."""
+    panel = HealthPanel()
+    qtbot.addWidget(panel)
+    words = Words(
+        QT_TRANSLATE_NOOP(
+            "Network",
+            "the server refused the stream: {error} (another program is streaming with this "
+            "key, or the server still holds this program's earlier connection until its "
+            "timeout)",
+        ),
+        error="<b>Already publishing</b>",
+    )
+    network = OutputRow("rtmp://x/live/****", "network", "reconnecting", 1, last_error=str(words))
+    panel.update_health(HealthState(outputs=(dataclasses.replace(network, fault=words),)))
+    shown = tooltip_as_shown(panel.state_label.toolTip())
+    assert shown.startswith("サーバーがストリームを拒否しました：<b>Already publishing</b>"), shown

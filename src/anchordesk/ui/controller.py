@@ -66,7 +66,7 @@ from anchordesk.ui.state import (
     SalesState,
     ShowState,
 )
-from anchordesk.ui.words import refusal_text, say, say_problems
+from anchordesk.ui.words import fault_text, refusal_text, say, say_problems
 
 log = logging.getLogger(__name__)
 
@@ -759,7 +759,7 @@ class Controller(QObject):
         if network.state not in ("reconnecting", "failed") or self._network_failing:
             return
         self._network_failing = True
-        reason = _fault_text(network)
+        reason = fault_text(network)
         if self._going_live_to is not None:
             if reason:
                 text = self.tr(
@@ -823,7 +823,7 @@ class Controller(QObject):
                 text = self.tr(
                     "The recording has stopped: %1. It goes on in a new file as soon as there "
                     "is space again."
-                ).replace("%1", _fault_text(output))
+                ).replace("%1", fault_text(output))
             self.message.emit(text)
             return
         if output.state != "failed":
@@ -847,7 +847,7 @@ class Controller(QObject):
             ).replace("%1", format_bytes(output.free_bytes or 0))
         else:
             self._recording_fault = output.fault
-            text = self.tr("The recording has stopped: %1").replace("%1", _fault_text(output))
+            text = self.tr("The recording has stopped: %1").replace("%1", fault_text(output))
         self.message.emit(text)
 
     def flush_feeds(self) -> None:
@@ -1319,8 +1319,3 @@ class Controller(QObject):
 def _filled(text: str, name: str, reason: str) -> str:
     """``text`` with %1 and %2 replaced in one pass (a name may hold "%2", a reason "%1")."""
     return re.sub(r"%([12])", lambda match: name if match.group(1) == "1" else reason, text)
-
-
-def _fault_text(output: OutputRow) -> str:
-    """An output's fault in the window's language (its English line when it has no words)."""
-    return say(output.fault) if output.fault is not None else output.last_error or ""

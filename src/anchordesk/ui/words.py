@@ -17,6 +17,7 @@ from anchordesk.core import languages
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.validate import Problem
 from anchordesk.ui import i18n
+from anchordesk.ui.state import OutputRow
 
 
 def say(words: Words | str) -> str:
@@ -65,3 +66,8 @@ def plain_tooltip(text: str) -> str:
     if not text:
         return ""
     return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+
+
+def fault_text(output: OutputRow) -> str:
+    """An output's fault in the window's language (its English line when it has no words)."""
+    return say(output.fault) if output.fault is not None else output.last_error or ""
