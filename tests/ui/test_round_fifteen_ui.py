@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from tests.faults.disks import tmpfs
 from tests.ui.conftest import open_control_room
@@ -22,10 +23,12 @@ from tests.ui.test_board_dock import snapshot
 
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
+from anchordesk.live.settings import Settings
 from anchordesk.show.feed_items import Comment, Order, OrderLine
 from anchordesk.show.prompts import QUESTION_WAITING, Prompt
 from anchordesk.ui.docks.board import BoardPanel
 from anchordesk.ui.docks.health import HealthPanel
+from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.main_window import MainWindow
 from anchordesk.ui.state import HealthState, OutputRow
 
@@ -192,3 +195,29 @@ def test_stream_health_s_tool_tip_says_why_in_the_window_s_language(
     panel.update_health(HealthState(outputs=(dataclasses.replace(network, fault=words),)))
     shown = tooltip_as_shown(panel.state_label.toolTip())
     assert shown.startswith("サーバーがストリームを拒否しました：<b>Already publishing</b>"), shown
+
+
+def test_the_show_editor_names_a_refused_file_as_it_is_named(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under Xvfb: File → Edit show, Open, "<i>broken.json" (a name a download can have):
+    the box said "broken.json: invalid JSON …" in italics, the name's "<i>" taken for markup."""
+    shown: list[tuple[str, Qt.TextFormat]] = []
+    monkeypatch.setattr(
+        QMessageBox, "exec", lambda box: shown.append((box.text(), box.textFormat())) or 0
+    )
+    # Qt's static box (what the editor used) takes its text as Qt::AutoText, always.
+    monkeypatch.setattr(
+        QMessageBox,
+        "warning",
+        lambda _parent, _title, text, *_a: shown.append((text, Qt.TextFormat.AutoText)) or 0,
+    )
+    broken = tmp_path / "<i>broken.json"
+    broken.write_text("{bad json", encoding="utf-8")
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor)
+    assert not editor.open_show(broken)
+    assert len(shown) == 1
+    text, text_format = shown[0]
+    assert text.startswith("<i>broken.json: invalid JSON at line 1, column 2")
+    assert text_format == Qt.TextFormat.PlainText

@@ -156,11 +156,19 @@ class EditorFiles:
             self._show_read(path, result)
 
     def _refuse_open(self, error: ValueError) -> None:
-        QMessageBox.warning(
-            self._widget(),
+        # Plain text: the file's name is in it, and a name is text. Qt's static box reads its
+        # text as markup when it looks like some: "<i>broken.json" showed an italic
+        # "broken.json: invalid JSON …" (R15ui F5).
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
             QCoreApplication.translate("ShowEditor", "Open show"),
             say(error.words) if isinstance(error, UnreadableDraft) else str(error),
+            QMessageBox.StandardButton.Ok,
+            self._widget(),
         )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.exec()
+        box.deleteLater()
 
     def _show_read(self, path: Path, data: dict[str, Any]) -> None:
         self.load_data(data, path)
