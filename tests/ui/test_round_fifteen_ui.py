@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import socket
 import subprocess
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from tests.ui.test_board_dock import snapshot
 
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
-from anchordesk.live.settings import Settings
+from anchordesk.live.settings import Destination, Settings
 from anchordesk.show.feed_items import Comment, Order, OrderLine
 from anchordesk.show.prompts import QUESTION_WAITING, Prompt
 from anchordesk.ui.docks.board import BoardPanel
@@ -221,3 +223,54 @@ def test_the_show_editor_names_a_refused_file_as_it_is_named(
     text, text_format = shown[0]
     assert text.startswith("<i>broken.json: invalid JSON at line 1, column 2")
     assert text_format == Qt.TextFormat.PlainText
+
+
+def test_shows_opened_from_a_hung_share_never_keep_the_go_live_checks_waiting(
+    qtbot: QtBot,
+    tmp_path: Path,
+    qt_asyncio_loop: Any,
+    memory_keyring: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under Xvfb, with a FUSE disk that answers stat and open but never a read (a hung
+    share): seven File → Open of its show files held every thread of the window's pool in
+    their reads for good (even SIGKILL waits for such a read), and the Go live dialog's
+    checks of the stream key and the server waited behind them: "…" for ever, Go live greyed
+    out, not a word said. Here the disk's reads wait on an event that is set at the end."""
+    from anchordesk.core import secrets
+    from anchordesk.showfile import files as show_files
+
+    answer = threading.Event()
+    real_read = show_files.read_show_file
+
+    def read_show_file(path: Path) -> Any:
+        if path.parent.name == "share":
+            answer.wait()  # the disk does not answer
+        return real_read(path)
+
+    monkeypatch.setattr(show_files, "read_show_file", read_show_file)
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    secrets.set_secret(secrets.stream_key_name("d1"), "key-1")
+    settings = Settings(
+        destinations=[Destination("d1", "Shop", "custom", f"rtmp://127.0.0.1:{port}/live")],
+        active_destination_id="d1",
+        record=False,
+        record_asked=True,
+    )
+    window = open_control_room(qtbot, None, tmp_path, [], settings=settings)  # its own pools
+    try:
+        share = tmp_path / "share"
+        share.mkdir()
+        for number in range(1, 8):
+            (share / f"show{number}.json").write_text("{}", encoding="utf-8")
+            window.controller.open_show(share / f"show{number}.json")
+        dialog = window.open_go_live()
+        qtbot.waitUntil(lambda: dialog.go.isEnabled(), timeout=10000)
+        assert dialog.results["key"].status == "ok" and dialog.results["reachable"].status == "ok"
+        dialog.reject()
+    finally:
+        answer.set()
+        server.close()
+        window._quitting = True
+        window.controller.shutdown()

@@ -1291,7 +1291,10 @@ class Controller(QObject):
 
         # Reading the file decodes its images (up to 20 MB each): in a worker, not on the Qt
         # thread that draws the preview.
-        workers.run_task(read, checked, owner=self, pool=self.executor)
+        # Not on the window's own pool: a file on a hung share holds its thread for good
+        # (R15ui F6). A test's own executor reads as well.
+        reads = workers.file_reads() if self._owns_executor else self.executor
+        workers.run_task(read, checked, owner=self, pool=reads)
 
     def _not_opened_while_live(self, path: Path) -> None:
         """A live show is never swapped under the operator's hands; the show they picked is

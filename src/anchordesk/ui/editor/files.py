@@ -138,6 +138,7 @@ class EditorFiles:
             lambda data: self._read_later(path, data),
             lambda error: self._read_later(path, error),
             owner=widget,
+            pool=workers.file_reads(),  # never the window's own pool (R15ui F6)
         )
 
     def _read_later(self, path: Path, result: dict[str, Any] | BaseException) -> None:
