@@ -31,6 +31,7 @@ from anchordesk.show.prompts import QUESTION_WAITING, Prompt
 from anchordesk.ui.docks.board import BoardPanel
 from anchordesk.ui.docks.health import HealthPanel
 from anchordesk.ui.editor import ShowEditor
+from anchordesk.ui.editor import files as editor_files
 from anchordesk.ui.main_window import MainWindow
 from anchordesk.ui.state import HealthState, OutputRow
 
@@ -274,3 +275,38 @@ def test_shows_opened_from_a_hung_share_never_keep_the_go_live_checks_waiting(
         server.close()
         window._quitting = True
         window.controller.shutdown()
+
+
+def test_products_imported_from_a_csv_on_a_hung_share_leave_the_window_free(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under Xvfb, the FUSE disk that never answers a read: the show editor's File → Import
+    products from CSV of its file froze the whole window for good (its thread in the read,
+    the picture still; SIGKILL waits too). The CSV is read in a worker now, as a show file is;
+    here the disk's read waits (at most 2 s) and tells on which thread it ran."""
+    answer = threading.Event()
+    read_on: list[bool] = []
+    real_read = editor_files.read_products_csv
+
+    def read_products_csv(path: Path, **kwargs: Any) -> Any:
+        read_on.append(threading.current_thread() is threading.main_thread())
+        answer.wait(2.0)  # the disk does not answer (for the test: 2 s)
+        return real_read(path, **kwargs)
+
+    monkeypatch.setattr(editor_files, "read_products_csv", read_products_csv)
+    sheet = tmp_path / "products.csv"
+    sheet.write_text("sku,title,price,stock\nNEW-1,Tea tin,12.50,30\n", encoding="utf-8")
+    monkeypatch.setattr(editor_files.file_dialogs, "get_open_file_name", lambda *_a: str(sheet))
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor)
+    before = editor.products.model.rowCount()
+    try:
+        editor.import_csv_action.trigger()  # what the menu item does
+        qtbot.waitUntil(lambda: bool(read_on), timeout=5000)
+        assert read_on == [False]  # not on the window's thread
+        assert "products.csv" in editor.statusBar().currentMessage()
+        answer.set()
+        qtbot.waitUntil(lambda: editor.products.model.rowCount() == before + 1, timeout=5000)
+    finally:
+        answer.set()
+        editor.discard_changes()  # closing would ask about the imported products
