@@ -331,8 +331,7 @@ def test_an_invalid_json_file_is_refused_with_its_line(
     broken.write_text('{"title": "x",\n "products": [}', encoding="utf-8")
     shown: list[str] = []
     monkeypatch.setattr(
-        "anchordesk.ui.editor.files.QMessageBox.warning",
-        lambda _parent, _title, text: shown.append(text),
+        "anchordesk.ui.editor.files.QMessageBox.exec", lambda box: shown.append(box.text()) or 0
     )
     editor = make_editor()
     assert not editor.open_show(broken)

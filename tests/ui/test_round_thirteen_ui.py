@@ -57,6 +57,12 @@ def _warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         "warning",
         lambda _parent, _title, text, *_a: said.append(text) or QMessageBox.StandardButton.Ok,
     )
+    # A box refusing a file is made plain text (R15ui F5), not Qt's static one.
+    monkeypatch.setattr(
+        editor_files.QMessageBox,
+        "exec",
+        lambda box: said.append(box.text()) or QMessageBox.StandardButton.Ok,
+    )
     return said
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from anchordesk.core.disk import error_words
 from anchordesk.core.errors import UserError
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.feeds.spec import FeedSpec
@@ -81,6 +83,35 @@ log = logging.getLogger(__name__)
 
 REHEARSAL_FEEDS = (FeedSpec("rehearsal", ""),)
 _FINISHED = (OutputState.STOPPED, OutputState.FAILED)
+
+
+def _why_not_opened(path: Path, error: Exception) -> Words | str:
+    """Why the session file at ``path`` cannot be opened, in words: the disk's fault, found by
+    writing a file beside it as SQLite would (a read-only or full disk, a folder this user may
+    not write), else the store's own line."""
+    probe = path.with_name(f".anchordesk-write-test-{os.getpid()}")
+    try:
+        with probe.open("xb") as file:
+            try:
+                file.write(bytes(64 * 1024))  # as much as SQLite writes first beside a session
+            finally:
+                probe.unlink()
+    except FileExistsError:
+        return str(error)
+    except OSError as system_error:
+        return error_words(path, system_error)
+    return str(error)
+
+
+class SessionNotOpened(UserError):
+    """The session file cannot be made or opened. ``str()`` is the command line's line
+    ("--session: the disk holding … is read-only"); ``words`` the reason alone, for a window
+    to say in its language: it never took a --session, and said that line in English (R15ui
+    F3)."""
+
+    def __init__(self, line: str, words: Words | str) -> None:
+        super().__init__(line)
+        self.words = words
 
 
 class CommandRejected(Exception):
@@ -267,16 +298,29 @@ class LiveShow:
         path = self.plan.first_session_path if not self.sessions else None
         if path is None:
             folder = self.plan.sessions_dir
-            path = default_session_path(folder.parent if folder else user_data_dir(), str(mode))
-            if folder is not None and path.parent != folder:
-                folder.mkdir(parents=True, exist_ok=True)
-                path = folder / path.name
+            try:
+                data = folder.parent if folder else user_data_dir()
+                path = default_session_path(data, str(mode))
+                if folder is not None and path.parent != folder:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    path = folder / path.name
+            except OSError as error:
+                # The data folder cannot be made (a read-only home): the folder is the file's
+                # place, said as the file's would be (it was Python's "[Errno 30] …").
+                where = error.filename if isinstance(error.filename, str) else "the data folder"
+                raise SessionNotOpened(
+                    f"the session cannot be kept: {error_words(where, error)}",
+                    error_words(where, error),
+                ) from None
         try:
             return StoreWriter(path)
         except StoreError as error:
-            raise UserError(f"--session: {error}") from None
+            raise SessionNotOpened(f"--session: {error}", _why_not_opened(path, error)) from None
         except OSError as error:
-            raise UserError(f"--session {path}: cannot open ({error.strerror or error})") from None
+            raise SessionNotOpened(
+                f"--session {path}: cannot open ({error.strerror or error})",
+                error_words(path, error),
+            ) from None
 
     def _attach_recording(self, mode: SessionMode) -> None:
         folder = self.plan.recordings_dir

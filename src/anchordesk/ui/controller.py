@@ -48,7 +48,7 @@ from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import FeedSpec, LiveOptions
 from anchordesk.live.reports import SessionSummary, session_summary
 from anchordesk.live.settings import Settings, save_settings
-from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan
+from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan, SessionNotOpened
 from anchordesk.live.snapshot import FeedView, LiveSnapshot, SessionMode
 from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.show.feed_items import Comment, Order
@@ -66,7 +66,7 @@ from anchordesk.ui.state import (
     SalesState,
     ShowState,
 )
-from anchordesk.ui.words import refusal_text, say, say_problems
+from anchordesk.ui.words import fault_text, refusal_text, say, say_problems
 
 log = logging.getLogger(__name__)
 
@@ -340,6 +340,9 @@ class Controller(QObject):
         live.studio_mode = self.studio_mode  # a restarted picture keeps the operator's mode
         try:
             live.begin_session(SessionMode.REHEARSAL)
+        except SessionNotOpened as error:  # the data folder on a read-only or full disk
+            log.warning("the rehearsal session did not start: %s", error)
+            self.message.emit(self._session_not_opened(error))
         except Exception as error:  # a session file that cannot be opened: one line
             log.exception("the rehearsal session did not start")
             self.message.emit(str(error))
@@ -358,6 +361,15 @@ class Controller(QObject):
             self.recording_question.emit(
                 str(self._recordings_folder()), recording_bytes_per_hour(self.settings)
             )
+
+    def _session_not_opened(self, error: SessionNotOpened) -> str:
+        """Why a rehearsal did not start, in the window's language: the line of the command
+        line ("--session: the disk holding … is read-only") named an option the window never
+        took, in English whatever the window's language (R15ui F3)."""
+        return self.tr(
+            "The rehearsal did not start: its session file cannot be made: %1. Make room on "
+            "that disk or make it writable, then choose Rehearse again."
+        ).replace("%1", say(error.words))
 
     def _announce_session(self) -> None:
         live = self.live
@@ -384,6 +396,9 @@ class Controller(QObject):
                 return await coroutine
             except CommandRejected as error:
                 self.message.emit(refusal_text(error.words))
+            except SessionNotOpened as error:  # "rehearse again" on a disk turned read-only
+                log.warning("%s: %s", what, error)
+                self.message.emit(self._session_not_opened(error))
             except Exception as error:
                 log.exception("%s failed", what)
                 self.message.emit(f"{what}: {error}")
@@ -768,7 +783,7 @@ class Controller(QObject):
         if network.state not in ("reconnecting", "failed") or self._network_failing:
             return
         self._network_failing = True
-        reason = _fault_text(network)
+        reason = fault_text(network)
         if self._going_live_to is not None:
             if reason:
                 text = self.tr(
@@ -832,7 +847,7 @@ class Controller(QObject):
                 text = self.tr(
                     "The recording has stopped: %1. It goes on in a new file as soon as there "
                     "is space again."
-                ).replace("%1", _fault_text(output))
+                ).replace("%1", fault_text(output))
             self.message.emit(text)
             return
         if output.state != "failed":
@@ -856,7 +871,7 @@ class Controller(QObject):
             ).replace("%1", format_bytes(output.free_bytes or 0))
         else:
             self._recording_fault = output.fault
-            text = self.tr("The recording has stopped: %1").replace("%1", _fault_text(output))
+            text = self.tr("The recording has stopped: %1").replace("%1", fault_text(output))
         self.message.emit(text)
 
     def flush_feeds(self) -> None:
@@ -1071,7 +1086,9 @@ class Controller(QObject):
             try:
                 await live.go_live(url, continue_run_sheet=continue_run_sheet)
             except Exception as error:
-                text = mask_secrets(str(error), [key]) if key else str(error)
+                # The live session's file cannot be made: said as the window says it.
+                said = say(error.words) if isinstance(error, SessionNotOpened) else str(error)
+                text = mask_secrets(said, [key]) if key else said
                 self._live_failed(text)
                 return
             self._announce_session()
@@ -1298,7 +1315,10 @@ class Controller(QObject):
 
         # Reading the file decodes its images (up to 20 MB each): in a worker, not on the Qt
         # thread that draws the preview.
-        workers.run_task(read, checked, owner=self, pool=self.executor)
+        # Not on the window's own pool: a file on a hung share holds its thread for good
+        # (R15ui F6). A test's own executor reads as well.
+        reads = workers.file_reads() if self._owns_executor else self.executor
+        workers.run_task(read, checked, owner=self, pool=reads)
 
     def _not_opened_while_live(self, path: Path) -> None:
         """A live show is never swapped under the operator's hands; the show they picked is
@@ -1326,8 +1346,3 @@ class Controller(QObject):
 def _filled(text: str, name: str, reason: str) -> str:
     """``text`` with %1 and %2 replaced in one pass (a name may hold "%2", a reason "%1")."""
     return re.sub(r"%([12])", lambda match: name if match.group(1) == "1" else reason, text)
-
-
-def _fault_text(output: OutputRow) -> str:
-    """An output's fault in the window's language (its English line when it has no words)."""
-    return say(output.fault) if output.fault is not None else output.last_error or ""

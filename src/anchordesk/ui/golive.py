@@ -45,7 +45,7 @@ from anchordesk.live.settings import Destination
 from anchordesk.ui.reach import ReachProblem, Unreachable, tcp_reachable
 from anchordesk.ui.settings.destinations_page import platform_name
 from anchordesk.ui.settings.keyring_text import missing_key_reason
-from anchordesk.ui.words import say
+from anchordesk.ui.words import plain_tooltip, say
 from anchordesk.ui.workers import run_task
 
 OK, WARN, FAIL, RUNNING = "ok", "warn", "fail", "running"
@@ -434,7 +434,7 @@ class GoLiveDialog(QDialog):
             item = QListWidgetItem(text)  # plain text: compliance hits quote the show's words
             item.setForeground(QBrush(QColor(_COLOURS[result.status])))
             item.setData(Qt.ItemDataRole.UserRole, result.status)
-            item.setToolTip(text)
+            item.setToolTip(plain_tooltip(text))
             self.checks.addItem(item)
         key = self.results.get("key")
         self.fix_key.setVisible(

@@ -59,7 +59,7 @@ from anchordesk.ui.window_parts import (
     PreviewPair,
     fitted_geometry,
 )
-from anchordesk.ui.words import say
+from anchordesk.ui.words import plain_tooltip, say
 
 log = logging.getLogger(__name__)
 
@@ -557,7 +557,7 @@ class MainWindow(QMainWindow):
                 f"{current.index + 1}/{len(state.segments)} · {self._clock_title(current.title)}"
                 f" · {format_duration(current.elapsed_s)} / {format_duration(current.planned_s)}"
             )
-            self.clock_label.setToolTip(current.title)
+            self.clock_label.setToolTip(plain_tooltip(current.title))
         if state.title and not self.windowTitle().startswith(state.title):
             self._update_title()
         if state.mode != self._mode:

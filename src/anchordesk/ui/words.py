@@ -10,12 +10,14 @@ in a language is `anchordesk.core.languages.say`'s, shared with the remote contr
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 from anchordesk.core import languages
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.validate import Problem
 from anchordesk.ui import i18n
+from anchordesk.ui.state import OutputRow
 
 
 def say(words: Words | str) -> str:
@@ -51,3 +53,21 @@ def say_problems(problems: Sequence[Problem], language: str) -> list[str]:
     """Each of ``problems`` as :func:`say_problem` says it, in ``language`` (from any thread:
     the window's is not held while a long list is said)."""
     return [languages.say(problem.located(), language) for problem in problems]
+
+
+def plain_tooltip(text: str) -> str:
+    """``text`` as a tool tip that shows it as typed.
+
+    Qt takes a tool tip for rich text when its first line holds anything like a tag ("<b>",
+    "<img …>", "&lt;"), and renders it: a stranger's pinned comment "<img src='/home/…'>"
+    showed a picture from this computer's disk, "<font size=7>" covered the window, in the
+    tool tips of the pinned line, the board's prompts and the status bar's segment (R15ui F1).
+    Escaped inside <qt>, it is shown as it was written; "" stays "" (no tool tip)."""
+    if not text:
+        return ""
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+
+
+def fault_text(output: OutputRow) -> str:
+    """An output's fault in the window's language (its English line when it has no words)."""
+    return say(output.fault) if output.fault is not None else output.last_error or ""

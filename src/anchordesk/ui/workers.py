@@ -30,9 +30,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 POOL_THREADS = 6
+#: Threads that read the files a user chose (a show file for File → Open or the editor).
+FILE_READ_THREADS = 4
 
 _lock = threading.Lock()
 _pool: WorkerPool | None = None
+_file_reads: WorkerPool | None = None
 _poster: _Poster | None = None
 
 
@@ -149,12 +152,31 @@ def executor() -> WorkerPool:
         return _pool
 
 
+def file_reads() -> WorkerPool:
+    """The pool that reads files a user chose (made on first use, and again after
+    :func:`shutdown`), apart from :func:`executor`'s.
+
+    A file on a disk that never answers (a hung network share) holds its thread for good,
+    deaf even to SIGKILL: seven File → Open of such files held every thread of the window's
+    own pool, and the Go live dialog's checks (the stream key, the server) waited behind them
+    for ever, "Go live" greyed out, without a word (R15ui F6). Here they hold only these."""
+    global _file_reads
+    with _lock:
+        if _file_reads is None:
+            _file_reads = WorkerPool(FILE_READ_THREADS, "anchordesk-file-read")
+        return _file_reads
+
+
 def shutdown(wait_s: float = 0.0) -> bool:
     """Stop taking work (the window is closing); running work is waited for at most
-    ``wait_s`` (a settings file being written), never for good. False if some still runs."""
-    global _pool
+    ``wait_s`` (a settings file being written), never for good. False if some still runs.
+    Files still being read are not waited for: nothing is lost with them."""
+    global _pool, _file_reads
     with _lock:
         pool, _pool = _pool, None
+        reads, _file_reads = _file_reads, None
+    if reads is not None:
+        reads.shutdown(wait=False, cancel_futures=True)
     if pool is None:
         return True
     pool.shutdown(wait=False, cancel_futures=True)
@@ -248,4 +270,4 @@ def _deliver(task_id: int, done: Future[Any]) -> None:
         task.on_done(done.result())
 
 
-__all__ = ["executor", "run_task", "shutdown", "to_main"]
+__all__ = ["executor", "file_reads", "run_task", "shutdown", "to_main"]

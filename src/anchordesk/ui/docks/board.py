@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core.money import babel_locale, format_money
-from anchordesk.core.printable import bidi_isolated
+from anchordesk.core.printable import bidi_isolated, escape_controls
 from anchordesk.live.snapshot import LiveSnapshot
 from anchordesk.show.board import HISTORY_S, BoardFigures, format_forecast_minutes
 from anchordesk.show.prompts import (
@@ -56,6 +56,7 @@ from anchordesk.show.prompts import (
 )
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.prompt_rules import rule_text
+from anchordesk.ui.words import plain_tooltip
 
 DASH = "—"
 MIN_SPAN_S = 60.0  # the sparkline's shortest time span
@@ -292,11 +293,16 @@ class BoardPanel(QWidget):
                 .replace("%2", _count(board.buyers, language))
                 .replace("%1", _count(board.viewers_peak, language))
             )
-        self._fill_products(board, language)
+        self._fill_products(board, language, {p.sku for p in snapshot.products})
         self._fill_segments(board, language)
         self._set_prompts(snapshot, announce)
 
-    def _fill_products(self, board: BoardFigures, language: str) -> None:
+    def _fill_products(self, board: BoardFigures, language: str, known: set[str]) -> None:
+        """``known``: the show's SKUs. A product the show does not have is named by the feed
+        that sold it (the line's title, else its SKU): its control characters are written as
+        escapes, as the orders panel and the report write them; a right-to-left override in
+        it showed "gnp.exe" as "exe.png" here, beside the orders panel's "\\u202egnp.exe"
+        (R15ui F2)."""
         shown = [p for p in board.products if p.units or p.on_sale]
         self.products.setRowCount(len(shown))
         # The row numbers are hidden: no numbers for a screen reader either.
@@ -309,8 +315,9 @@ class BoardPanel(QWidget):
                 forecast = self.tr("sells out in ~%1 min").replace("%1", str(minutes))
             else:
                 forecast = DASH
+            name = product.title or product.sku
             cells = (
-                product.title or product.sku,
+                name if product.sku in known else escape_controls(name),
                 _count(product.units, language),
                 format_money(product.gmv, product.currency, language),
                 forecast,
@@ -369,7 +376,7 @@ class BoardPanel(QWidget):
             for key, line in zip(keys, lines, strict=True):
                 item = QListWidgetItem(line)  # plain text: a question's words stay as typed
                 item.setData(Qt.ItemDataRole.UserRole, key)
-                item.setToolTip(line)
+                item.setToolTip(plain_tooltip(line))  # a question quoted, as typed
                 self.prompt_list.addItem(item)
                 if key == selected:
                     item.setSelected(True)

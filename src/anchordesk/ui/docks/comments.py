@@ -18,7 +18,6 @@ Signals: ``pin_requested(object CommentRow)``, ``unpin_requested()``,
 
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -49,6 +48,7 @@ from PySide6.QtWidgets import (
 from anchordesk.core.printable import BIDI_CONTROLS
 from anchordesk.ui.docks.table_model import ModelIndex, RowTableModel
 from anchordesk.ui.state import CommentRow
+from anchordesk.ui.words import plain_tooltip
 
 # Latin, Chinese, Japanese, Korean and the marks a row starts with ("？", "⚠", "✓").
 _LINE_SAMPLE = "Ag中あ한？⚠✓"
@@ -100,11 +100,11 @@ class CommentModel(RowTableModel):
             return marks + row.text
         if role == Qt.ItemDataRole.ToolTipRole:
             # Qt guesses whether a tooltip is rich text from a tag in its first line; a
-            # stranger's "<a href…>" would be rendered. Escaped inside <qt>, it shows as typed.
+            # stranger's "<a href…>" would be rendered.
             text = f"{row.author}: {row.text}"
             if row.flagged:
                 text += "\n⚠ " + ", ".join(row.hits)
-            return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+            return plain_tooltip(text)
         if role == Qt.ItemDataRole.BackgroundRole and row.is_question:
             if row.key in self._answered:
                 return None
@@ -415,7 +415,7 @@ class CommentPanel(QWidget):
                 .replace("%1", self._pinned.author)
                 .replace("%2", self._pinned.text)
             )
-            self.pinned_label.setToolTip(line)
+            self.pinned_label.setToolTip(plain_tooltip(line))
             if len(line) > PINNED_LINE_CHARS:  # two lines show no more; a cut isolate is dropped
                 cut = line[:PINNED_LINE_CHARS]
                 line = "".join(c for c in cut if c not in BIDI_CONTROLS) + "…"

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from anchordesk.media.disk_space import format_bytes as media_format_bytes
 from anchordesk.ui.docks.charts import LineChart
 from anchordesk.ui.state import HealthState, OutputRow
+from anchordesk.ui.words import fault_text, plain_tooltip
 
 STAGES = ("capture", "render", "encode", "network")
 
@@ -115,7 +116,9 @@ class HealthPanel(QWidget):
         network = health.network
         self.state_label.setText(self.state_text(network))
         if network is not None and network.last_error and network.state != "live":
-            self.state_label.setToolTip(network.last_error)
+            # In the window's language: it was the English line of the logs in a Chinese or
+            # Japanese window (R15ui F4). What the server said is in it, as it said it.
+            self.state_label.setToolTip(plain_tooltip(fault_text(network)))
         colour = {"live": "#2e7d32", "reconnecting": "#e65100", "failed": "#c62828"}.get(
             network.state if network else "", ""
         )

@@ -138,6 +138,7 @@ class EditorFiles:
             lambda data: self._read_later(path, data),
             lambda error: self._read_later(path, error),
             owner=widget,
+            pool=workers.file_reads(),  # never the window's own pool (R15ui F6)
         )
 
     def _read_later(self, path: Path, result: dict[str, Any] | BaseException) -> None:
@@ -156,11 +157,19 @@ class EditorFiles:
             self._show_read(path, result)
 
     def _refuse_open(self, error: ValueError) -> None:
-        QMessageBox.warning(
-            self._widget(),
+        # Plain text: the file's name is in it, and a name is text. Qt's static box reads its
+        # text as markup when it looks like some: "<i>broken.json" showed an italic
+        # "broken.json: invalid JSON …" (R15ui F5).
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
             QCoreApplication.translate("ShowEditor", "Open show"),
             say(error.words) if isinstance(error, UnreadableDraft) else str(error),
+            QMessageBox.StandardButton.Ok,
+            self._widget(),
         )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.exec()
+        box.deleteLater()
 
     def _show_read(self, path: Path, data: dict[str, Any]) -> None:
         self.load_data(data, path)
@@ -288,7 +297,20 @@ class EditorFiles:
             QCoreApplication.translate("ShowEditor", "CSV files (*.csv);;All files (*)"),
         )
         if path:
-            self.import_csv(Path(path))
+            self.import_csv_later(Path(path))
+
+    def _csv_reader(self, path: Path) -> Callable[[], CsvImport]:
+        """Reading ``path`` as this show's products (the currencies as they are now)."""
+        currency = self.show_page.values().get("currency") or None
+        priced_in = {
+            canonical_sku(str(row.get("sku") or "").strip()): str(row["currency"])
+            for row in self.products.model.rows()
+            if row.get("currency")
+        }
+        show_dir = self.base_dir
+        return lambda: read_products_csv(
+            path, show_dir=show_dir, show_currency=currency, priced_in=priced_in
+        )
 
     def import_csv(self, path: Path) -> int:
         """Add or replace (same sku) products from a spreadsheet export; returns how many.
@@ -297,15 +319,33 @@ class EditorFiles:
         each problem listed as the command prints it, so the sheet is fixed and imported again
         (taking the good rows would leave the show silently short of products).
         """
-        currency = self.show_page.values().get("currency") or None
-        priced_in = {
-            canonical_sku(str(row.get("sku") or "").strip()): str(row["currency"])
-            for row in self.products.model.rows()
-            if row.get("currency")
-        }
-        imported = read_products_csv(
-            path, show_dir=self.base_dir, show_currency=currency, priced_in=priced_in
+        return self._apply_csv(path, self._csv_reader(path)())
+
+    def import_csv_later(self, path: Path) -> None:
+        """:meth:`import_csv` of a file the user chose, read in a worker: read here, a file on
+        a disk that never answers (a hung network share) held the window in its read for good,
+        the picture still, deaf even to SIGKILL (R15ui F7), as File → Open did before R13ui F2.
+        Meanwhile the editor says what it reads."""
+        widget = self._widget()
+        widget.setCursor(Qt.CursorShape.BusyCursor)
+        assert isinstance(widget, QMainWindow)
+        widget.statusBar().showMessage(
+            QCoreApplication.translate("ShowEditor", "Reading %1…").replace("%1", path.name)
         )
+
+        def read(result: CsvImport | BaseException) -> None:
+            widget.unsetCursor()
+            widget.statusBar().clearMessage()
+            if isinstance(result, BaseException):
+                log.error("reading %s failed", path, exc_info=result)
+            else:
+                self._apply_csv(path, result)
+
+        workers.run_task(
+            self._csv_reader(path), read, read, owner=widget, pool=workers.file_reads()
+        )
+
+    def _apply_csv(self, path: Path, imported: CsvImport) -> int:
         title = QCoreApplication.translate("ShowEditor", "Import products from CSV")
         if imported.errors:
             rows = ", ".join(map(str, imported.bad_rows))

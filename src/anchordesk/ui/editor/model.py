@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import enum
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
 from anchordesk.ui.editor.draft import Finding, cell_text, number_or_text
+from anchordesk.ui.words import plain_tooltip
 
 ERROR_COLOUR = QColor("#ffcdd2")
 WARNING_COLOUR = QColor("#ffe0b2")
@@ -215,9 +215,8 @@ class DraftTableModel(QAbstractTableModel):
             return QBrush(QColor("black"))  # readable on the light marks in a dark theme too
         if role == Qt.ItemDataRole.ToolTipRole:
             # A problem quotes the cell ("'<b>Serum</b>' …"): Qt would guess rich text from the
-            # tag and render it. Escaped inside <qt>, it shows as typed.
-            text = "\n".join(finding.message for finding in findings)
-            return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+            # tag and render it.
+            return plain_tooltip("\n".join(finding.message for finding in findings))
         if role == Qt.ItemDataRole.DecorationRole:
             style = QApplication.style()
             icon = (
