@@ -4,7 +4,7 @@
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+221"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+224"/>
         <source>Microphone level</source>
         <translation>マイク音量</translation>
     </message>
@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+207"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+208"/>
         <source>Viewers now</source>
         <translation>視聴者数</translation>
     </message>
@@ -200,7 +200,7 @@
         <translation>最大 %1 · 購入者 %2</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+20"/>
         <source>sold out</source>
         <translation>完売</translation>
     </message>
@@ -210,7 +210,7 @@
         <translation>約 %1 分で完売</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>On sale now</source>
         <translation>販売中</translation>
     </message>
@@ -356,22 +356,27 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+554"/>
+        <location line="+569"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-465"/>
+        <location line="-480"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+35"/>
+        <source>The rehearsal did not start: its session file cannot be made: %1. Make room on that disk or make it writable, then choose Rehearse again.</source>
+        <translation>リハーサルを開始できませんでした。セッションファイルを作成できません：%1。そのディスクの空きを作るか書き込み可能にしてから、「もう一度リハーサル」を選んでください。</translation>
+    </message>
+    <message>
+        <location line="+21"/>
         <source>Cannot %1: no event loop.</source>
         <translation>%1できません：イベントループがありません。</translation>
     </message>
     <message>
-        <location line="+149"/>
+        <location line="+152"/>
         <source>none</source>
         <translation>なし</translation>
     </message>
@@ -471,12 +476,12 @@
         <translation>録画を停止しました：%1</translation>
     </message>
     <message>
-        <location line="+246"/>
+        <location line="+248"/>
         <source>The settings could not be saved: %1. They apply to this run only.</source>
         <translation>設定を保存できませんでした：%1。この設定は今回の実行中だけ有効です。</translation>
     </message>
     <message>
-        <location line="+204"/>
+        <location line="+207"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 は開かれませんでした：読み込み中にライブ配信が始まりました。配信中の番組はそのまま続きます。配信が終わってからもう一度開いてください。</translation>
     </message>
@@ -513,7 +518,7 @@
         <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="-340"/>
+        <location line="-345"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -533,7 +538,7 @@
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+52"/>
         <source>Could not go live: %1</source>
         <translation>配信を開始できません：%1</translation>
     </message>
@@ -548,12 +553,12 @@
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-394"/>
+        <location line="-396"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+472"/>
+        <location line="+474"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -1595,7 +1600,7 @@
 <context>
     <name>HealthPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="-148"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="-150"/>
         <location line="+1"/>
         <source>Reconnect now</source>
         <translation>今すぐ再接続</translation>
@@ -1661,7 +1666,7 @@
         <translation>停止</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+24"/>
         <source>%1 free</source>
         <translation>空き %1</translation>
     </message>
@@ -1867,7 +1872,7 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+191"/>
+        <location filename="../src/anchordesk/live/show.py" line="+222"/>
         <source>a session is still running: end it first</source>
         <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it).</extracomment>
         <translation>実行中のセッションがあります。先に終了してください</translation>
@@ -1878,7 +1883,7 @@
         <translation>新しいセッションはリハーサルかライブ配信のどちらかです</translation>
     </message>
     <message>
-        <location line="+181"/>
+        <location line="+194"/>
         <source>this show has no network output to go live on</source>
         <translation>この番組には配信用のネットワーク出力がありません</translation>
     </message>
@@ -2027,7 +2032,7 @@
         <translation type="vanished">セール在庫は 1 以上にしてください（または未設定）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+42"/>
+        <location filename="../src/anchordesk/ui/words.py" line="+44"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>
@@ -3688,12 +3693,13 @@
     </message>
     <message>
         <location line="+81"/>
+        <location line="+199"/>
         <source>Reading %1…</source>
         <translation>%1 を読み込んでいます…</translation>
     </message>
     <message>
-        <location line="+27"/>
-        <location line="+14"/>
+        <location line="-168"/>
+        <location line="+19"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
     </message>
@@ -3736,17 +3742,17 @@
     </message>
     <message>
         <location line="+42"/>
-        <location line="+23"/>
+        <location line="+54"/>
         <source>Import products from CSV</source>
         <translation>CSV から商品を読み込む</translation>
     </message>
     <message>
-        <location line="-21"/>
+        <location line="-52"/>
         <source>CSV files (*.csv);;All files (*)</source>
         <translation>CSV ファイル (*.csv);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+56"/>
         <source>Nothing was imported from %1: fix rows %2 and import again.</source>
         <translation>%1 からは何も取り込んでいません。%2 行目を直してから、もう一度取り込んでください。</translation>
     </message>

@@ -4,7 +4,7 @@
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+221"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+224"/>
         <source>Microphone level</source>
         <translation>麦克风音量</translation>
     </message>
@@ -37,7 +37,7 @@
 <context>
     <name>BoardPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/board.py" line="+207"/>
+        <location filename="../src/anchordesk/ui/docks/board.py" line="+208"/>
         <source>Viewers now</source>
         <translation>在线人数</translation>
     </message>
@@ -200,7 +200,7 @@
         <translation>峰值 %1 · 下单 %2 人</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+20"/>
         <source>sold out</source>
         <translation>已售罄</translation>
     </message>
@@ -210,7 +210,7 @@
         <translation>约 %1 分钟后售罄</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>On sale now</source>
         <translation>正在销售</translation>
     </message>
@@ -356,22 +356,27 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+554"/>
+        <location line="+569"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-465"/>
+        <location line="-480"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+35"/>
+        <source>The rehearsal did not start: its session file cannot be made: %1. Make room on that disk or make it writable, then choose Rehearse again.</source>
+        <translation>彩排没有开始：无法创建会话文件：%1。请腾出该磁盘的空间或使其可写，然后选择“再次彩排”。</translation>
+    </message>
+    <message>
+        <location line="+21"/>
         <source>Cannot %1: no event loop.</source>
         <translation>无法%1：没有事件循环。</translation>
     </message>
     <message>
-        <location line="+149"/>
+        <location line="+152"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -471,12 +476,12 @@
         <translation>录制已停止：%1</translation>
     </message>
     <message>
-        <location line="+246"/>
+        <location line="+248"/>
         <source>The settings could not be saved: %1. They apply to this run only.</source>
         <translation>无法保存设置：%1。这些设置仅在本次运行中有效。</translation>
     </message>
     <message>
-        <location line="+204"/>
+        <location line="+207"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 未打开：读取它时已开始直播。当前直播继续进行；请在直播结束后再打开它。</translation>
     </message>
@@ -513,7 +518,7 @@
         <translation type="vanished">这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="-340"/>
+        <location line="-345"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -533,7 +538,7 @@
         <translation>正在向 %1 开播…</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+52"/>
         <source>Could not go live: %1</source>
         <translation>无法开播：%1</translation>
     </message>
@@ -548,12 +553,12 @@
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-394"/>
+        <location line="-396"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+472"/>
+        <location line="+474"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -1595,7 +1600,7 @@
 <context>
     <name>HealthPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="-148"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="-150"/>
         <location line="+1"/>
         <source>Reconnect now</source>
         <translation>立即重连</translation>
@@ -1661,7 +1666,7 @@
         <translation>已停止</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+24"/>
         <source>%1 free</source>
         <translation>可用 %1</translation>
     </message>
@@ -1867,7 +1872,7 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+191"/>
+        <location filename="../src/anchordesk/live/show.py" line="+222"/>
         <source>a session is still running: end it first</source>
         <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it).</extracomment>
         <translation>还有场次在进行：请先结束它</translation>
@@ -1878,7 +1883,7 @@
         <translation>新场次只能是彩排或直播</translation>
     </message>
     <message>
-        <location line="+181"/>
+        <location line="+194"/>
         <source>this show has no network output to go live on</source>
         <translation>本节目没有可用于开播的网络输出</translation>
     </message>
@@ -2027,7 +2032,7 @@
         <translation type="vanished">秒杀库存必须大于零（或不设）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+42"/>
+        <location filename="../src/anchordesk/ui/words.py" line="+44"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>
@@ -3688,12 +3693,13 @@
     </message>
     <message>
         <location line="+81"/>
+        <location line="+199"/>
         <source>Reading %1…</source>
         <translation>正在读取 %1…</translation>
     </message>
     <message>
-        <location line="+27"/>
-        <location line="+14"/>
+        <location line="-168"/>
+        <location line="+19"/>
         <source>Open show</source>
         <translation>打开节目</translation>
     </message>
@@ -3736,17 +3742,17 @@
     </message>
     <message>
         <location line="+42"/>
-        <location line="+23"/>
+        <location line="+54"/>
         <source>Import products from CSV</source>
         <translation>从 CSV 导入商品</translation>
     </message>
     <message>
-        <location line="-21"/>
+        <location line="-52"/>
         <source>CSV files (*.csv);;All files (*)</source>
         <translation>CSV 文件 (*.csv);;所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+56"/>
         <source>Nothing was imported from %1: fix rows %2 and import again.</source>
         <translation>未从 %1 导入任何内容：请修改第 %2 行后重新导入。</translation>
     </message>
