@@ -408,8 +408,21 @@ class NetworkOutput:
                 live_s=self._live_total_s
                 + (0.0 if self._live_since_s is None else max(0.0, now_s - self._live_since_s)),
                 live_again=max(0, self._times_live - 1),
-                down_at_stop_s=self._down_at_stop_s,
+                down_at_stop_s=self._down_at_end_s(now_s),
             )
+
+    def _down_at_end_s(self, now_s: float) -> float:
+        """How long it has been down since it was last live (called with the lock held): as
+        the stop came, once stopping; until now before that. The session keeps it as the run
+        ends, before its outputs stop (live/show.py ``_record_streams``): read from the stop
+        alone, it was 0 there, and the report of a stream down for the last 13 s of the run
+        said it live to the end (the window's Stop, always; ``anchordesk live``, when the
+        session ended before the picture's stop reached this output)."""
+        if self._stopping:
+            return self._down_at_stop_s
+        if self._live_until_s is None or self._live_since_s is not None:
+            return 0.0  # live now, or never live: nothing is down "at the end" of a stream
+        return max(0.0, now_s - self._live_until_s)
 
     def _enter(self, state: OutputState) -> None:
         """Change the state (called with the lock held), counting the time spent live."""
