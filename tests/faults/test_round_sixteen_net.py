@@ -7,10 +7,13 @@ its report as ``anchordesk report`` reads it.
 from __future__ import annotations
 
 import asyncio
+import threading
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from packetgen import PacketGenerator
 from servers import NginxRtmp, wait_until
 
 from anchordesk.live.factory import build_live_show
@@ -20,7 +23,10 @@ from anchordesk.live.snapshot import SessionMode
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState
 from anchordesk.show.model import Product, Segment, Show
+from anchordesk.show.timing import format_duration
 from anchordesk.store.report import build_report, report_text
+from anchordesk.store.report_streams import STREAM_ENDED, stream_entries, stream_text
+from faults.network_helpers import Feeder
 
 pytestmark = pytest.mark.integration
 
@@ -87,3 +93,54 @@ def test_the_report_says_a_stream_down_at_the_end_was_down_when_the_session_ends
     line = next(line for line in report_text(report, "en").splitlines() if "Stream" in line)
     assert "not live for the last 0:0" in line, line
     assert "r16-down-at-end" not in line
+
+
+class _StopTakesTime:
+    """The output's clock, moved by the test. Once ``stopping`` is set (stop() is called), the
+    stop's own work (the last packets, the trailer) takes ``stop_takes_s``: every reading is
+    that much later but the stopping thread's first (its request, if it reads one)."""
+
+    def __init__(self, stop_takes_s: float) -> None:
+        self.now_s = 0.0
+        self.stop_takes_s = stop_takes_s
+        self.stopping = False
+        self._request_read = False
+
+    def __call__(self) -> float:
+        if not self.stopping:
+            return self.now_s
+        if threading.current_thread().name == "stop the output" and not self._request_read:
+            self._request_read = True
+            return self.now_s
+        return self.now_s + self.stop_takes_s
+
+
+@pytest.mark.parametrize("live_for_s", [5.30, 5.46])
+def test_the_time_live_the_report_keeps_is_the_time_the_run_says(
+    nginx_rtmp: NginxRtmp, generator: PacketGenerator, live_for_s: float
+) -> None:
+    """The session keeps how a stream went just before its outputs stop (rounded to a tenth of
+    a second); the run says it once they have stopped. The report said "live 0:06" where the
+    run had said "live 0:05" for the same stream: the stop's own 0.4 s (the trailer) counted
+    as time live in the run's figure only (2 destinations of 3 in a run of five), and a kept
+    5.5 (from 5.46 s) read 0:06 where the run read 5.46 as 0:05."""
+    clock = _StopTakesTime(stop_takes_s=0.45)
+    output = NetworkOutput(nginx_rtmp.url("r16-live-time"), clock=clock)
+    output.start(generator.templates)
+    with Feeder(output, generator):
+        wait_until(lambda: output.status().state is OutputState.LIVE, 30, what="live")
+        clock.now_s += live_for_s
+        kept = output.status()  # what the session keeps (live/show_session.record_streams)
+        stopper = threading.Thread(target=output.stop, args=(3.0,), name="stop the output")
+        clock.stopping = True
+        stopper.start()
+        stopper.join(10)
+    said = output.status()  # what the run says at its end (live/session.streams_summary)
+    event = SimpleNamespace(
+        id="stream:1:0",
+        kind=STREAM_ENDED,
+        data={"destination": kept.name, "live_s": round(kept.live_s, 1), "live_again": 0},
+    )
+    (entry,) = stream_entries([event])
+    assert stream_text(entry, "en").endswith(f": live {format_duration(said.live_s)}")
+    assert said.live_s == pytest.approx(live_for_s, abs=0.05)
