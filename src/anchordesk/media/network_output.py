@@ -217,6 +217,12 @@ class _Direct:
     pending: bytearray
 
 
+def _tenths(seconds: float) -> float:
+    """``seconds`` to a tenth, never 0 when it is not: a stream live for 40 ms went live (it
+    is not one that "never went live")."""
+    return 0.0 if seconds <= 0 else max(0.1, round(seconds, 1))
+
+
 def destination_names(urls: Sequence[str]) -> list[str]:
     """Each destination's name as every line says it: its masked URL, followed by ``#N`` (its
     place among the ``--to``) where masked URLs are alike. Two keys on one server (a main and
@@ -410,9 +416,9 @@ class NetworkOutput:
                 # To a tenth of a second, as the session keeps them: rounded again there
                 # (and then to whole seconds), 5.48 s read "0:06" in the report and "0:05" in
                 # the run's last line.
-                live_s=round(self._live_s(now_s), 1),
+                live_s=_tenths(self._live_s(now_s)),
                 live_again=max(0, self._times_live - 1),
-                down_at_stop_s=round(self._down_at_end_s(now_s), 1),
+                down_at_stop_s=_tenths(self._down_at_end_s(now_s)),
             )
 
     def _live_clock_s(self, now_s: float) -> float:
