@@ -144,3 +144,46 @@ def test_the_time_live_the_report_keeps_is_the_time_the_run_says(
     (entry,) = stream_entries([event])
     assert stream_text(entry, "en").endswith(f": live {format_duration(said.live_s)}")
     assert said.live_s == pytest.approx(live_for_s, abs=0.05)
+
+
+def test_the_run_says_the_stream_figures_its_report_keeps(
+    nginx_rtmp: NginxRtmp, tmp_path: Path
+) -> None:
+    """The session keeps how its streams went as it ends; the run's last lines were measured
+    again later, once the outputs had stopped (after the encoder's flush and every child's
+    trailer): a run of five destinations said "live 0:14" where its report said "live 0:13"
+    for the same stream. The run now says the figures the session kept."""
+    options = LiveOptions(
+        camera="test", microphone="test", canvas_width=320, canvas_height=180,
+        video_kbps=300, record=False, destinations=[nginx_rtmp.url("r16-kept")],
+    )  # fmt: skip
+    plan = LiveShowPlan(
+        show=SHOW, sessions_dir=tmp_path / "sessions", rehearsal_feeds=[], keep_store=True
+    )
+    live = build_live_show(options, plan)
+    live.media.start()
+    paths: list[Path | None] = []
+
+    def live_s() -> float:
+        (status,) = live.media.network_statuses()
+        return status.live_s
+
+    async def run() -> None:
+        live.begin_session(SessionMode.LIVE)
+        await asyncio.to_thread(wait_until, lambda: live_s() >= 1.0, 30.0)
+        paths.append(await live.end_session())
+        kept_s = live_s()
+        # The outputs stop a while after the session ended: here, past the next second.
+        await asyncio.to_thread(wait_until, lambda: live_s() >= kept_s + 1.0, 30.0)
+        await asyncio.to_thread(live.media.stop, 3.0)
+
+    try:
+        asyncio.run(run())
+    finally:
+        live.shutdown()
+    (path,) = paths
+    assert path is not None
+    (line,) = live.media.streams_summary(live.streams_kept)
+    (entry,) = build_report(path).streams
+    assert line == f"Stream to {stream_text(entry, 'en')}"
+    assert "r16-kept" not in line
