@@ -22,6 +22,7 @@ from anchordesk.live.show import LiveShowPlan
 from anchordesk.live.snapshot import SessionMode
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState
+from anchordesk.media.recording import RecordingOutput
 from anchordesk.show.model import Product, Segment, Show
 from anchordesk.show.timing import format_duration
 from anchordesk.store.report import build_report, report_text
@@ -187,3 +188,39 @@ def test_the_run_says_the_stream_figures_its_report_keeps(
     (entry,) = build_report(path).streams
     assert line == f"Stream to {stream_text(entry, 'en')}"
     assert "r16-kept" not in line
+
+
+@pytest.mark.parametrize("keyframe_every_s", [1.7, 2.5])
+def test_the_recordings_rate_is_the_streams_not_twice_it_now_and_then(
+    tmp_path: Path, ffprobe: str, keyframe_every_s: float
+) -> None:
+    """The muxer writes a whole cluster (a second of media) at once: measured from the file's
+    growth over a second, the rate held two clusters now and then, and the console and
+    --stats said "recording a.mkv: live 1815 kbps" for a 930 kbps stream once in every run
+    of 25 s (a cluster also closes at a keyframe: with keyframes every 1.7 s, two closed
+    0.73 s apart). The recording's clock here is the media time it has muxed (a run's clock,
+    without its jitter); every rate it works out is looked at."""
+    generator = PacketGenerator(width=640, height=360, gop_s=keyframe_every_s, video_kbps=800)
+    rates: list[float] = []
+    made: list[RecordingOutput] = []
+
+    def media_clock() -> float:
+        # The writer's own figures (read without its lock: the clock is read under it too).
+        if not made:
+            return 0.0
+        rates.append(made[0]._bitrate_kbps)
+        return made[0]._media_s
+
+    recording = RecordingOutput(tmp_path / "rate.mkv", clock=media_clock, space_guard=None)
+    made.append(recording)
+    recording.start(generator.templates)
+    sent_bytes = 0
+    for packet in generator.packets(20.0):
+        recording.send(packet)
+        sent_bytes += len(packet.data)
+    recording.stop(10.0)
+    generator.close()
+    stream_kbps = sent_bytes * 8 / 1000 / 20.0
+    measured = [rate for rate in rates if rate > 0]
+    assert len(measured) >= 10
+    assert max(measured) < 1.3 * stream_kbps, (stream_kbps, sorted(measured)[-3:])
