@@ -7,6 +7,7 @@ its report as ``anchordesk report`` reads it.
 from __future__ import annotations
 
 import asyncio
+import signal
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +28,7 @@ from anchordesk.show.model import Product, Segment, Show
 from anchordesk.show.timing import format_duration
 from anchordesk.store.report import build_report, report_text
 from anchordesk.store.report_streams import STREAM_ENDED, stream_entries, stream_text
+from faults.live_runs import SMALL, LiveRun, child_env
 from faults.network_helpers import Feeder
 
 pytestmark = pytest.mark.integration
@@ -224,3 +226,24 @@ def test_the_recordings_rate_is_the_streams_not_twice_it_now_and_then(
     measured = [rate for rate in rates if rate > 0]
     assert len(measured) >= 10
     assert max(measured) < 1.3 * stream_kbps, (stream_kbps, sorted(measured)[-3:])
+
+
+def test_a_key_with_a_hash_in_it_is_masked_whole_in_the_process_s_arguments(
+    nginx_rtmp: NginxRtmp, tmp_path: Path
+) -> None:
+    """FFmpeg sends everything after the application as the stream's name, a "#" and what
+    follows it too ("publish: name='live9#Hash9rest…'" in nginx's log); the masking rule drops
+    that part from every line, but the list of what it hides missed it, so ps and
+    /proc/PID/cmdline showed "--to rtmp://…/live/*****#Hash9restOfTheKey" for the whole
+    show."""
+    url = f"rtmp://127.0.0.1:{nginx_rtmp.port}/live/live9#Hash9restOfTheKey"
+    run = LiveRun(*SMALL, "--no-record", "--to", url, env=child_env(tmp_path))
+    try:
+        run.wait_for_line("/live/****: live", 60)
+        shown = Path(f"/proc/{run.process.pid}/cmdline").read_bytes()
+        run.send(signal.SIGTERM)
+        assert run.wait(30) == 0, run.stderr
+    finally:
+        run.kill()
+    assert b"Hash9" not in shown and b"live9" not in shown, shown
+    assert "Hash9" not in run.stderr + run.stdout
