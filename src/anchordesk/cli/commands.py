@@ -233,7 +233,7 @@ def run_live(
         faults.append(log_fault)
     # A destination that never went live is a show nobody saw there: as much a loss as a
     # recording cut short, and a script that checks the exit code must learn of it.
-    unseen = show.media.streams_never_live() if show is not None else []
+    unseen = show.media.streams_never_live(show.streams_kept) if show is not None else []
     # Where the show is kept, and how long each stream was out, whatever else was lost (a
     # stream that never went live, the log): a whole recording is what is left of the show
     # then. A recording with a gap is named by its own error lines instead.
@@ -245,7 +245,7 @@ def run_live(
         if status.kind == "recording" and status.bytes_written and whole:
             path = getattr(output, "path", output.name)
             _say(f"Recording kept in {path} ({status.bytes_written / 1e6:.1f} MB)")
-    for line in show.media.streams_summary() if show is not None else []:
+    for line in show.media.streams_summary(show.streams_kept) if show is not None else []:
         _say(line)
     for line in unseen:
         # The terminal may be gone (SIGHUP): the log file is then where this is read.

@@ -240,6 +240,10 @@ def url_secrets(url: str) -> list[str]:
                 found.add(value)
         if _is_streaming(parts.scheme):
             found.add(parts.query)  # FFmpeg quotes a key with its query (KEY?a=b)
+    if parts.fragment and (_is_streaming(parts.scheme) or looks_like_key(parts.fragment)):
+        # Dropped by mask_url, and a part of the stream key: FFmpeg sends "KEY#REST" as the
+        # stream's name. Missing here, "#REST" stayed in ps and /proc/PID/cmdline.
+        found.add(parts.fragment)
     found.update({unquote(value) for value in list(found)})
     return sorted((value for value in found if len(value) >= 4), key=len, reverse=True)
 

@@ -14,7 +14,7 @@ import datetime
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -404,31 +404,37 @@ class LiveSession:
 
         return [o.status() for o in self._started_outputs if isinstance(o, NetworkOutput)]
 
-    def streams_never_live(self) -> list[str]:
+    def streams_never_live(self, kept: Mapping[str, OutputStatus] | None = None) -> list[str]:
         """The network destinations of this run that were started and never went live, one
-        line each with the last reason: nobody saw the show there, however whole the files."""
+        line each with the last reason: nobody saw the show there, however whole the files.
+        ``kept``: as :meth:`streams_summary`."""
         from anchordesk.media.network_output import NetworkOutput
 
         lines = []
         for output in self._started_outputs:
             if not isinstance(output, NetworkOutput):
                 continue  # the window's switch: its destinations are the operator's to judge
-            status = output.status()
+            status = (kept or {}).get(output.name) or output.status()
             if status.live_s > 0:
                 continue
             reason = status.last_error or "the run ended before the server answered"
             lines.append(f"the stream to {status.name} never went live: {reason}")
         return lines
 
-    def streams_summary(self) -> list[str]:
+    def streams_summary(self, kept: Mapping[str, OutputStatus] | None = None) -> list[str]:
         """For each network destination of this run that went live: how long it was live,
-        and how often it had to connect again."""
+        and how often it had to connect again. ``kept``: the figures the session kept for its
+        report (LiveShow.streams_kept), said instead of the ones measured now: a moment
+        later, as the outputs stopped, the run said "live 0:14" and the report "0:13"."""
         from anchordesk.media.network_output import NetworkOutput
         from anchordesk.show.timing import format_duration
 
         lines = []
         for output in self._started_outputs:
-            if isinstance(output, NetworkOutput) and (status := output.status()).live_s > 0:
+            if not isinstance(output, NetworkOutput):
+                continue
+            status = (kept or {}).get(output.name) or output.status()
+            if status.live_s > 0:
                 # Connections made again, not attempts: "3 reconnects" was said of a stream
                 # whose server went down for good, after three failed attempts.
                 count = status.live_again

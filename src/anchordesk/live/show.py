@@ -57,7 +57,7 @@ from anchordesk.media.controls import AudioControl, OutputSwitch
 from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.media.layers import OverlaySource
 from anchordesk.media.overlays.painting import ImageCache
-from anchordesk.media.packets import OutputState
+from anchordesk.media.packets import OutputState, OutputStatus
 from anchordesk.show.feed_items import Comment
 from anchordesk.show.ledger import Ledger
 from anchordesk.show.model import Show
@@ -184,6 +184,9 @@ class LiveShow:
         self._staged_scene_now: OverlayScene | None = None
         self.pinned_key: str | None = None
         self.sessions: list[Path] = []  # every session file of this run, oldest first
+        # How the stream destinations went, as the last session kept them for its report: the
+        # run's last lines say these same figures (cli/commands.py), by destination name.
+        self.streams_kept: dict[str, OutputStatus] = {}
         self._matcher_terms: Callable[[str], Sequence[str]] | None = None
         self._recording_path: Path | None = None
         self.audio: AudioControl | None = None  # mute, gain and meter, when there is audio
@@ -406,7 +409,8 @@ class LiveShow:
 
             if isinstance(attached, NetworkOutput):
                 statuses.append(attached.status())
-        session.record_streams(statuses)
+        if session.record_streams(statuses):
+            self.streams_kept = {status.name: status for status in statuses}
 
     async def go_live(self, url: str, *, continue_run_sheet: bool = False) -> ShowSession | None:
         """End the rehearsal, start a live session, then push to ``url``.

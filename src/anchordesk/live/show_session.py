@@ -870,13 +870,14 @@ class ShowSession:
 
     # -- the end -----------------------------------------------------------------------------
 
-    def record_streams(self, statuses: Sequence[OutputStatus]) -> None:
+    def record_streams(self, statuses: Sequence[OutputStatus]) -> bool:
         """How each stream destination of this session went, kept for the report as the
         session ends (store/report_streams.py): the destination as the logs name it (its key
         masked), time live, connections made again, time down at the end and why. Once per
-        session: the window's Stop detaches its destination before the session ends."""
+        session: the window's Stop detaches its destination before the session ends. True
+        when these are the ones kept."""
         if self.ended or self._streams_recorded or not statuses:
-            return
+            return False
         self._streams_recorded = True
         now = self._wall_clock()
         self.writer.submit_show_events(
@@ -897,6 +898,7 @@ class ShowSession:
                 for number, status in enumerate(statuses)
             ]
         )
+        return True
 
     def end_show(self, now_s: float | None = None) -> None:
         """Stop the run sheet and every deal (their end events are kept); idempotent."""

@@ -217,6 +217,12 @@ class _Direct:
     pending: bytearray
 
 
+def _tenths(seconds: float) -> float:
+    """``seconds`` to a tenth, never 0 when it is not: a stream live for 40 ms went live (it
+    is not one that "never went live")."""
+    return 0.0 if seconds <= 0 else max(0.1, round(seconds, 1))
+
+
 def destination_names(urls: Sequence[str]) -> list[str]:
     """Each destination's name as every line says it: its masked URL, followed by ``#N`` (its
     place among the ``--to``) where masked URLs are alike. Two keys on one server (a main and
@@ -273,6 +279,8 @@ class NetworkOutput:
         self._times_live = 0
         self._live_until_s: float | None = None  # when it last stopped being live
         self._down_at_stop_s = 0.0
+        # When stop() was called: the show's time ends there (see _live_clock_s).
+        self._stop_requested_s: float | None = None
         self._stopping = False
         self._stop_deadline_s = 0.0
         self._flush_deadline_s = 0.0
@@ -405,20 +413,48 @@ class NetworkOutput:
                 reconnects=self._reconnects,
                 last_error=None if self._last_error is None else str(self._last_error),
                 fault=self._last_error,
-                live_s=self._live_total_s
-                + (0.0 if self._live_since_s is None else max(0.0, now_s - self._live_since_s)),
+                # To a tenth of a second, as the session keeps them: rounded again there
+                # (and then to whole seconds), 5.48 s read "0:06" in the report and "0:05" in
+                # the run's last line.
+                live_s=_tenths(self._live_s(now_s)),
                 live_again=max(0, self._times_live - 1),
-                down_at_stop_s=self._down_at_stop_s,
+                down_at_stop_s=_tenths(self._down_at_end_s(now_s)),
             )
+
+    def _live_clock_s(self, now_s: float) -> float:
+        """``now_s``, or the stop's time once stop() was called (lock held). The session keeps
+        how its streams went just before its outputs stop, the run says it once they have:
+        counting the trailer's flush as time live, a run of five destinations said "live
+        0:14" and its report "live 0:13" for the same stream."""
+        stop_s = self._stop_requested_s
+        return now_s if stop_s is None else min(now_s, stop_s)
+
+    def _live_s(self, now_s: float) -> float:
+        since_s = self._live_since_s
+        live_now_s = 0.0 if since_s is None else max(0.0, self._live_clock_s(now_s) - since_s)
+        return self._live_total_s + live_now_s
+
+    def _down_at_end_s(self, now_s: float) -> float:
+        """How long it has been down since it was last live (called with the lock held): as
+        the stop came, once stopping; until now before that. The session keeps it as the run
+        ends, before its outputs stop (live/show.py ``_record_streams``): read from the stop
+        alone, it was 0 there, and the report of a stream down for the last 13 s of the run
+        said it live to the end (the window's Stop, always; ``anchordesk live``, when the
+        session ended before the picture's stop reached this output)."""
+        if self._stopping:
+            return self._down_at_stop_s
+        if self._live_until_s is None or self._live_since_s is not None:
+            return 0.0  # live now, or never live: nothing is down "at the end" of a stream
+        return max(0.0, now_s - self._live_until_s)
 
     def _enter(self, state: OutputState) -> None:
         """Change the state (called with the lock held), counting the time spent live."""
-        now_s = self._clock()
+        now_s = self._live_clock_s(self._clock())
         if self._live_since_s is not None and state is not OutputState.LIVE:
             self._live_total_s += max(0.0, now_s - self._live_since_s)
             self._live_since_s = None
             self._live_until_s = now_s
-        elif self._live_since_s is None and state is OutputState.LIVE:
+        elif self._live_since_s is None and state is OutputState.LIVE and not self._stopping:
             self._live_since_s = now_s
             self._times_live += 1
         self._state = state
@@ -433,9 +469,10 @@ class NetworkOutput:
             if self._stopping:
                 return
             self._stopping = True
+            self._stop_requested_s = self._clock()
             if self._live_until_s is not None and self._live_since_s is None:
                 # Down when the stop came: the run's last word on it says so, and how long.
-                self._down_at_stop_s = max(0.0, self._clock() - self._live_until_s)
+                self._down_at_stop_s = max(0.0, self._stop_requested_s - self._live_until_s)
             self._stop_deadline_s = time.monotonic() + timeout_s
             # Queued packets may go out during the first part; the rest is for the trailer.
             self._flush_deadline_s = time.monotonic() + 0.6 * timeout_s

@@ -78,8 +78,8 @@ class OutputStatus:
     last_error: str | None = None
     live_s: float = 0.0  # a network output's time live since its start, all connections
     # A network output's connections that went live after its first one (``reconnects``
-    # counts the attempts, made or failed), and, once stopped, how long it had been down
-    # when the stop came (0 when it was live to the end).
+    # counts the attempts, made or failed), and how long it has been down since it was last
+    # live: until now, and once stopped, when the stop came (0 when live to the end).
     live_again: int = 0
     down_at_stop_s: float = 0.0
     fault: Words | None = None  # ``last_error`` as words, for a window to say in its language
