@@ -1872,7 +1872,7 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+222"/>
+        <location filename="../src/anchordesk/live/show.py" line="+225"/>
         <source>a session is still running: end it first</source>
         <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it).</extracomment>
         <translation>还有场次在进行：请先结束它</translation>
@@ -1883,7 +1883,7 @@
         <translation>新场次只能是彩排或直播</translation>
     </message>
     <message>
-        <location line="+194"/>
+        <location line="+195"/>
         <source>this show has no network output to go live on</source>
         <translation>本节目没有可用于开播的网络输出</translation>
     </message>
@@ -3156,7 +3156,7 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+342"/>
+        <location line="+348"/>
         <source>cannot create the recording</source>
         <translation>无法创建录制文件</translation>
     </message>
