@@ -1,0 +1,66 @@
+"""Round sixteen of issue 10 (hunt16in): data from outside — show files, CSV imports, feeds,
+the report, secrets in URLs (R16in.md)."""
+
+from __future__ import annotations
+
+import gzip
+
+from feed_servers import Reply, ShopifyOrdersServer
+
+from anchordesk.feeds.shopify import ShopifyOrdersAdapter
+from anchordesk.show.feed_items import Order, OrderUpdate, RejectedItem
+
+from .test_round_thirteen_pages import _polled
+
+
+class _GrowingOrderShop(ShopifyOrdersServer):
+    """Shopify REST whose ``Link`` repeats the page's ``fields`` (Shopify's pagination guide:
+    the link's URL "can include" page_info, limit and fields), with one order that grows past
+    the 8 MB cap alone after it was read (an app writing thousands of note attributes)."""
+
+    huge_id = 0
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        reply = super().respond(query, headers)
+        fields = query.get("fields")
+        if self.huge_id and not fields and f'"id": {self.huge_id},'.encode() in reply.body:
+            return Reply(
+                200,
+                gzip.compress(b" " * 9_000_000),
+                {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+            )
+        if fields and "Link" in reply.headers:
+            link = reply.headers["Link"]
+            reply.headers["Link"] = link.replace("?limit=", f"?fields={fields}&limit=", 1)
+        return reply
+
+
+def test_a_window_of_updated_orders_past_one_too_large_order_still_sees_the_cancellations() -> None:
+    """F1: a bulk edit touched every order of the show (260, two pages of updated orders) and
+    one of them had grown past the cap alone. Its page was asked again smaller, the order kept
+    as rejected with its id only, but the next page's link repeated that call's
+    ``fields=id,updated_at&limit=1``: the rest of the window was read one order a call with
+    ids only, a cancellation on it never seen (GMV too high by its amount), and no new order
+    read meanwhile. The link's page_info is followed, the size and fields are the feed's."""
+    with _GrowingOrderShop() as server:
+        for number in range(260):
+            server.add_order([(f"S{number}", 1, "5.00")])
+        ids = [order["id"] for order in server.orders]
+
+        def bulk_edit() -> None:
+            server.huge_id = ids[254]
+            for order in server.orders:
+                order["updated_at"] = server._now()
+            server.cancel(ids[257])
+            server.cancel(ids[258])
+            server.add_order([("LATE", 1, "5.00")])
+
+        sink, poller, _ = _polled(
+            ShopifyOrdersAdapter(server.url, server.token), [(6, lambda: None), (40, bulk_edit)]
+        )
+    cancelled = {item.order_id for item in sink.items if isinstance(item, OrderUpdate)}
+    assert cancelled == {str(ids[257]), str(ids[258])}
+    rejected = [(item.kind, item.item_id) for item in sink.items if isinstance(item, RejectedItem)]
+    assert rejected == [("order_update", str(ids[254]))]
+    assert sum(isinstance(item, Order) for item in sink.items) == 261
+    assert poller.health.state == "ok", poller.health
