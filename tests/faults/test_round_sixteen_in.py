@@ -3,12 +3,19 @@ the report, secrets in URLs (R16in.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
+import socket
 
-from feed_servers import Reply, ShopifyOrdersServer
+import httpx
+import pytest
+from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer
 
+from anchordesk.feeds.adapters import JsonFeedAdapter
+from anchordesk.feeds.hub import _new_http_client
+from anchordesk.feeds.poller import Poller, on_loopback
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
-from anchordesk.show.feed_items import Order, OrderUpdate, RejectedItem
+from anchordesk.show.feed_items import FeedItem, Order, OrderUpdate, RejectedItem
 
 from .test_round_thirteen_pages import _polled
 
@@ -64,3 +71,47 @@ def test_a_window_of_updated_orders_past_one_too_large_order_still_sees_the_canc
     assert rejected == [("order_update", str(ids[254]))]
     assert sum(isinstance(item, Order) for item in sink.items) == 261
     assert poller.health.state == "ok", poller.health
+
+
+class _Kept:
+    async def __call__(self, source: str, items: list[FeedItem], cursor: str | None) -> list:
+        return list(items)
+
+
+@pytest.mark.parametrize(
+    "host", ["0.0.0.0", "[::ffff:127.0.0.1]", "2130706433", "127.1", "0x7f.0.0.1"]
+)
+def test_a_feed_on_this_machine_however_its_address_is_written_is_not_asked_through_a_proxy(
+    host: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F2: HTTP_PROXY set, as offices do, and the feed given as a local server prints where it
+    listens ("Running on http://0.0.0.0:8000"), or as an IPv4-mapped or numeric spelling of
+    127.0.0.1 (which browsers read as 127.0.0.1): asked through the proxy, which cannot reach
+    this machine, "network error" on every poll and no comment in the whole rehearsal."""
+    with socket.create_server(("127.0.0.1", 0)) as gone:
+        proxy = f"http://127.0.0.1:{gone.getsockname()[1]}"
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("ALL_PROXY", proxy)
+    server = JsonFeedServer(poll_ms=100)
+    server.host = "0.0.0.0"
+    server.add_comment("mei", "does it come in blue?")
+
+    async def poll_through_the_hubs_client(url: str) -> Poller:
+        async with _new_http_client(2.0, httpx.Limits(), [url]) as client:
+            poller = Poller(JsonFeedAdapter(url, None), client, _Kept(), timeout_s=2.0)
+            await poller.poll_once()
+            return poller
+
+    with server:
+        poller = asyncio.run(poll_through_the_hubs_client(f"http://{host}:{server.port}/feed"))
+    assert (poller.health.items, poller.health.last_error) == (1, "")
+
+
+def test_names_that_only_look_like_this_machine_still_go_through_the_proxy() -> None:
+    others = [
+        "http://[::ffff:8.8.8.8]/f",
+        "http://1e100.net/f",
+        "http://128.1/f",
+        "http://0x80.1/f",
+    ]
+    assert [on_loopback(url) for url in others] == [False] * len(others)
