@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import socket
+import sqlite3
+from pathlib import Path
 
 import httpx
 import pytest
 from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer
 
+from anchordesk.cli.main import main as cli_main
 from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.hub import _new_http_client
 from anchordesk.feeds.poller import Poller, on_loopback
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.show.feed_items import FeedItem, Order, OrderUpdate, RejectedItem
+from anchordesk.store import SessionStore
 
 from .test_round_thirteen_pages import _polled
 
@@ -115,3 +120,32 @@ def test_names_that_only_look_like_this_machine_still_go_through_the_proxy() -> 
         "http://0x80.1/f",
     ]
     assert [on_loopback(url) for url in others] == [False] * len(others)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("live_again", -5), ("live_again", True), ("live_again", 3.7), ("live_s", "600")],
+)
+def test_a_hand_edited_stream_line_of_a_wrong_type_or_a_negative_count_is_not_said(
+    field: str, value: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F3: the report's Stream line of a session file edited by hand said "reconnects: -5"
+    (a negative time was refused, a negative count not), and read true as 1 reconnect, 3.7
+    as 3, the text "600" as ten minutes live. Such an event is unreadable, as one of a
+    negative time: skipped with a warning, the report goes on."""
+    session = tmp_path / "s.adsession"
+    SessionStore(session).close()
+    data = {"kind": "stream_ended", "destination": "rtmp://h/live/****", "live_s": 600.0}
+    data.update({"live_again": 1, "down_at_end_s": 0.0, field: value})
+    with sqlite3.connect(session) as db:
+        db.execute(
+            "INSERT INTO show_events(source, id, at, kind, data)"
+            " VALUES ('show', 'stream:1:0', 1800000000, 'stream_ended', ?)",
+            (json.dumps(data),),
+        )
+    db.close()
+    capsys.readouterr()
+    assert cli_main(["report", str(session), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["streams"] == []
+    assert cli_main(["report", str(session), "--lang", "en"]) == 0
+    assert "Stream" not in capsys.readouterr().out
