@@ -8,7 +8,10 @@ import gzip
 import json
 import socket
 import sqlite3
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -149,3 +152,58 @@ def test_a_hand_edited_stream_line_of_a_wrong_type_or_a_negative_count_is_not_sa
     assert json.loads(capsys.readouterr().out)["streams"] == []
     assert cli_main(["report", str(session), "--lang", "en"]) == 0
     assert "Stream" not in capsys.readouterr().out
+
+
+class _FeedOfHeader(BaseHTTPRequestHandler):
+    """A JSON feed (docs/feed-protocol.md) answering with one header of bytes outside ASCII."""
+
+    header: ClassVar[bytes] = b""
+
+    def do_GET(self) -> None:
+        item = {"type": "comment", "id": "c1", "author": "mei", "text": "does it come in blue?"}
+        data = json.dumps({"items": [item], "cursor": "c1"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self._headers_buffer.append(self.header + b"\r\n")  # as the bytes, not Latin-1 text
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Server: 直播小店".encode(),
+        "Date: 周日, 29 11月 2026 22:00:00 GMT".encode(),
+        'Content-Disposition: attachment; filename="订单.json"'.encode(),
+        "X-Shop: Café".encode("latin-1"),
+    ],
+)
+def test_a_feed_answering_with_a_header_outside_ascii_still_has_its_items_read(
+    header: bytes,
+) -> None:
+    """F4: a feed server whose answer held one header in UTF-8 (a shop's name in ``Server``,
+    a Date in the server's language, a file name in Chinese): every page failed, said as "the
+    server redirects to an address that is not a valid URL, not followed", and no comment or
+    order was read all show. The body, read under the cap, was put in a new response with the
+    headers as text, which httpx could not set again outside ASCII."""
+    _FeedOfHeader.header = header
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FeedOfHeader)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/feed"
+
+    async def poll() -> Poller:
+        async with _new_http_client(2.0, httpx.Limits(), [url]) as client:
+            poller = Poller(JsonFeedAdapter(url, None), client, _Kept(), timeout_s=2.0)
+            await poller.poll_once()
+            return poller
+
+    try:
+        poller = asyncio.run(poll())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (poller.health.items, poller.health.last_error) == (1, "")

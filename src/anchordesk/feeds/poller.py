@@ -441,11 +441,14 @@ async def _read_bounded(
                 await asyncio.sleep(0)
             body += inflate.feed(raw, MAX_RESPONSE_BYTES - len(body))
         body += inflate.finish(MAX_RESPONSE_BYTES - len(body))
-        # The body is decoded already: the new response must not decode it again.
+        # The body is decoded already: the new response must not decode it again. The headers
+        # are kept as the bytes the server sent: as text, one outside ASCII (a UTF-8
+        # ``Server: 服务器``, a Date in the server's language) could not be set again, and
+        # every page of that server failed as "a redirect to an address that is not a URL".
         headers = [
             (name, value)
-            for name, value in response.headers.multi_items()
-            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+            for name, value in response.headers.raw
+            if name.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
         ]
         return httpx.Response(
             response.status_code,
