@@ -4,6 +4,7 @@ the report, secrets in URLs (R16in.md)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 import socket
@@ -16,6 +17,9 @@ from typing import ClassVar
 import httpx
 import pytest
 from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer
+from platform_servers import TwitchServer, wait_until
+from test_poller import Collector
+from test_twitch import feed_for
 
 from anchordesk.cli.main import main as cli_main
 from anchordesk.feeds.adapters import JsonFeedAdapter
@@ -207,3 +211,34 @@ def test_a_feed_answering_with_a_header_outside_ascii_still_has_its_items_read(
         server.shutdown()
         server.server_close()
     assert (poller.health.items, poller.health.last_error) == (1, "")
+
+
+def test_a_twitch_move_to_an_address_it_cannot_open_is_said_masked_and_escaped() -> None:
+    """F5: a session_reconnect whose reconnect_url is no WebSocket address (a broken mock, a
+    hostile server) was said in the feed's status (the window, the remote) as the WebSocket
+    library quotes it: its password, its access_token and an ESC that clears a terminal in the
+    clear, where every HTTP feed's status masks a URL by the one rule and escapes it."""
+    server, sink = TwitchServer(), Collector()
+    moved_to = "https://user:hunter2@evil.example/\x1b[2J?access_token=tok_SECRET_42"
+
+    async def scenario() -> str:
+        await server.start_ws()
+        feed = feed_for(server)
+        async with httpx.AsyncClient() as client:
+            # The test's sleep waits an hour (viewer counts): the feed is cancelled at the end.
+            task = asyncio.create_task(feed.run(client, sink, asyncio.Event()))
+            try:
+                await server.wait_for_connections(1, subscriptions=3)
+                await server.reconnect_to(moved_to)
+                await wait_until(lambda: bool(feed.health.last_error))()
+                return feed.health.last_error
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                await server.stop_ws()
+
+    with server:
+        error = asyncio.run(scenario())
+    assert "evil.example" in error and "isn't a valid URI" in error
+    assert "hunter2" not in error and "tok_SECRET_42" not in error and "\x1b" not in error

@@ -54,6 +54,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
 from anchordesk.core.backoff import exponential_delay_s
+from anchordesk.core.logs import mask_text
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_secrets
 from anchordesk.feeds.parsing import (
@@ -250,7 +251,10 @@ class TwitchChatFeed:
         self._health = dataclasses.replace(self._health, **changes)
 
     def _failed(self, message: str) -> None:
-        message = mask_secrets(message, self.secrets())
+        # The status is shown in the window and the remote: a URL in the WebSocket library's
+        # words (a session_reconnect's reconnect_url it cannot open, quoted whole) is masked
+        # by the log's rule and its control characters escaped, as the HTTP feeds' are.
+        message = escape_controls(mask_text(mask_secrets(message, self.secrets())))
         self._update(
             state="retrying",
             errors=self._health.errors + 1,
