@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import httpx
 import pytest
-from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer
+from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer, YouTubeChatServer
 from platform_servers import TwitchServer, wait_until
 from test_poller import Collector
 from test_twitch import feed_for
@@ -26,7 +26,8 @@ from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.hub import _new_http_client
 from anchordesk.feeds.poller import Poller, on_loopback
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
-from anchordesk.show.feed_items import FeedItem, Order, OrderUpdate, RejectedItem
+from anchordesk.feeds.youtube import YouTubeChatAdapter
+from anchordesk.show.feed_items import Comment, FeedItem, Order, OrderUpdate, RejectedItem
 from anchordesk.store import SessionStore
 
 from .test_round_thirteen_pages import _polled
@@ -242,3 +243,22 @@ def test_a_twitch_move_to_an_address_it_cannot_open_is_said_masked_and_escaped()
         error = asyncio.run(scenario())
     assert "evil.example" in error and "isn't a valid URI" in error
     assert "hunter2" not in error and "tok_SECRET_42" not in error and "\x1b" not in error
+
+
+@pytest.mark.parametrize("flag", ["false", "0", 1, {"value": False}])
+def test_a_youtube_comment_flagged_moderator_by_anything_but_true_is_no_moderators(
+    flag: object,
+) -> None:
+    """F6 (B): YouTube's ``isChatModerator``/``isChatOwner`` read by truthiness: the text
+    "false" (a proxy or a mock that writes its booleans as text) kept the viewer's comment in
+    the session as a moderator's and the channel owner's. JSON's true only, as the JSON feed
+    reads its ``moderator`` and ``owner``."""
+    with YouTubeChatServer() as server:
+        server.add_text("amy", "hello")
+        author = server.messages[0]["authorDetails"]
+        author.update(isChatModerator=flag, isChatOwner=flag)
+        sink, _, _ = _polled(
+            YouTubeChatAdapter(server.feed_url, server.api_key), [(2, lambda: None)]
+        )
+    (comment,) = [item for item in sink.items if isinstance(item, Comment)]
+    assert (comment.is_moderator, comment.is_owner) == (False, False)
