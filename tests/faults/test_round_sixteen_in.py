@@ -214,13 +214,9 @@ def test_a_feed_answering_with_a_header_outside_ascii_still_has_its_items_read(
     assert (poller.health.items, poller.health.last_error) == (1, "")
 
 
-def test_a_twitch_move_to_an_address_it_cannot_open_is_said_masked_and_escaped() -> None:
-    """F5: a session_reconnect whose reconnect_url is no WebSocket address (a broken mock, a
-    hostile server) was said in the feed's status (the window, the remote) as the WebSocket
-    library quotes it: its password, its access_token and an ESC that clears a terminal in the
-    clear, where every HTTP feed's status masks a URL by the one rule and escapes it."""
+def _twitch_moved_to(moved_to: str) -> str:
+    """The Twitch feed's status once its server asked it to move to ``moved_to``."""
     server, sink = TwitchServer(), Collector()
-    moved_to = "https://user:hunter2@evil.example/\x1b[2J?access_token=tok_SECRET_42"
 
     async def scenario() -> str:
         await server.start_ws()
@@ -240,9 +236,33 @@ def test_a_twitch_move_to_an_address_it_cannot_open_is_said_masked_and_escaped()
                 await server.stop_ws()
 
     with server:
-        error = asyncio.run(scenario())
+        return asyncio.run(scenario())
+
+
+def test_a_twitch_move_to_an_address_it_cannot_open_is_said_masked_and_escaped() -> None:
+    """F5: a session_reconnect whose reconnect_url is no WebSocket address (a broken mock, a
+    hostile server) was said in the feed's status (the window, the remote) as the WebSocket
+    library quotes it: its password, its access_token and an ESC that clears a terminal in the
+    clear, where every HTTP feed's status masks a URL by the one rule and escapes it."""
+    error = _twitch_moved_to("https://user:hunter2@evil.example/\x1b[2J?access_token=tok_SECRET_42")
     assert "evil.example" in error and "isn't a valid URI" in error
     assert "hunter2" not in error and "tok_SECRET_42" not in error and "\x1b" not in error
+
+
+@pytest.mark.parametrize(
+    ("moved_to", "why"),
+    [
+        ("wss://127.0.0.1:99999/ws", "Port out of range 0-65535"),
+        ("wss://[::1/ws", "Invalid IPv6 URL"),
+    ],
+)
+def test_a_twitch_move_to_an_address_of_a_bad_port_says_what_is_wrong(
+    moved_to: str, why: str
+) -> None:
+    """F7 (B): a reconnect_url with a port past 65535 or broken IPv6 brackets was said
+    "unexpected error (ValueError)": now the address is not a valid URI, and why."""
+    error = _twitch_moved_to(moved_to)
+    assert error.startswith("WebSocket: InvalidURI: ") and error.endswith(why), error
 
 
 @pytest.mark.parametrize("flag", ["false", "0", 1, {"value": False}])

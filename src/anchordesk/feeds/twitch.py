@@ -51,7 +51,7 @@ from urllib.parse import urlencode
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import WebSocketException
+from websockets.exceptions import InvalidURI, WebSocketException
 
 from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.logs import mask_text
@@ -356,13 +356,18 @@ class TwitchChatFeed:
         # machine's own server (a Twitch CLI mock on 127.0.0.1), as the HTTP feeds do: with
         # HTTP_PROXY set, its chat was asked through the proxy, which cannot reach it, and no
         # comment was read.
-        connection = await connect(
-            url,
-            open_timeout=10,
-            ping_interval=None,
-            close_timeout=2,
-            proxy=None if on_loopback(url) else True,
-        )
+        try:
+            connection = await connect(
+                url,
+                open_timeout=10,
+                ping_interval=None,
+                close_timeout=2,
+                proxy=None if on_loopback(url) else True,
+            )
+        except ValueError as error:
+            # A session_reconnect's URL whose port is past 65535 or whose IPv6 brackets are
+            # broken: said "unexpected error (ValueError)", not what was wrong with what.
+            raise InvalidURI(url, str(error)) from None
         try:
             raw = await asyncio.wait_for(connection.recv(), _WELCOME_TIMEOUT_S)
             try:
