@@ -364,6 +364,8 @@ class TwitchChatFeed:
                 close_timeout=2,
                 proxy=None if on_loopback(url) else True,
             )
+        except ssl.SSLError:
+            raise  # a ValueError too (an untrusted certificate): said as what it means
         except ValueError as error:
             # A session_reconnect's URL whose port is past 65535 or whose IPv6 brackets are
             # broken: said "unexpected error (ValueError)", not what was wrong with what.
