@@ -176,7 +176,8 @@ def test_a_redirect_to_an_address_in_utf8_is_not_blamed_on_the_token() -> None:
     """A 301 whose Location holds UTF-8 bytes (a path in Chinese, as servers send it). httpx
     builds the next request of a redirect even when it is not followed, and that failed.
     Before: "the request cannot be sent: its token or address holds a character HTTP cannot
-    carry …; set it again": the user was sent to retype a good token. Now the redirect."""
+    carry …; set it again": the user was sent to retype a good token. Now the redirect, and
+    where it points (R16in F4: the failure was the response's headers set again as text)."""
 
     def moved(connection: socket.socket) -> None:
         connection.sendall(
@@ -187,8 +188,8 @@ def test_a_redirect_to_an_address_in_utf8_is_not_blamed_on_the_token() -> None:
     with raw_server(moved) as url:
         _, _, poller = poll(url)
     assert poller.health.last_error == (
-        "the server redirects to an address that is not a valid URL, not followed: give the "
-        "feed's new address"
+        "the server redirects (HTTP 301), not followed: give the feed's new address; it points "
+        "to https://shop.example/好/feed"
     )
 
 

@@ -43,6 +43,7 @@ import logging
 import math
 import random
 import re
+import socket
 import ssl
 import time
 import zlib
@@ -95,18 +96,37 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 def loopback_host(host: str) -> bool:
     """Whether ``host`` names this machine: ``localhost`` or a name under ``.localhost``
-    (RFC 6761), written with the root's dot or not, or any loopback address (127.0.0.0/8,
-    ::1). Only the three usual spellings were known: a rehearsal audience or a mock server
-    on 127.0.0.2 or ``localhost.`` was asked through a proxy from the environment, which
-    cannot reach this machine's loopback."""
+    (RFC 6761), written with the root's dot or not, any loopback address (127.0.0.0/8, ::1,
+    ::ffff:127.0.0.1, 2130706433) or the unspecified one (0.0.0.0, ::). Only the three usual
+    spellings were known: a rehearsal audience or a mock server on 127.0.0.2 or
+    ``localhost.`` was asked through a proxy from the environment, which cannot reach this
+    machine's loopback; so was one on ``http://0.0.0.0:8000``, as local servers print it."""
     name = host.strip("[]").lower()
     name = name[:-1] if name.endswith(".") else name
     if name == "localhost" or name.endswith(".localhost"):
         return True
+    address = _ip_address(name)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    # The address "any" (0.0.0.0, ::), which a local server prints as where it listens
+    # ("Running on http://0.0.0.0:8000"), is this machine too when connected to.
+    return address is not None and (address.is_loopback or address.is_unspecified)
+
+
+def _ip_address(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address ``name`` is, read as the connection will read it: besides the usual forms,
+    the C library's numbers-and-dots spellings of IPv4 (``2130706433``, ``127.1``,
+    ``0x7f.0.0.1``), which a browser's URL parser also reads as 127.0.0.1."""
     try:
-        return ipaddress.ip_address(name).is_loopback
+        return ipaddress.ip_address(name)
     except ValueError:
-        return False
+        pass
+    if not name or name.strip("0123456789abcdefx.") or not name[0].isdigit():
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(name))
+    except OSError:
+        return None
 
 
 def on_loopback(url: str) -> bool:
@@ -421,11 +441,14 @@ async def _read_bounded(
                 await asyncio.sleep(0)
             body += inflate.feed(raw, MAX_RESPONSE_BYTES - len(body))
         body += inflate.finish(MAX_RESPONSE_BYTES - len(body))
-        # The body is decoded already: the new response must not decode it again.
+        # The body is decoded already: the new response must not decode it again. The headers
+        # are kept as the bytes the server sent: as text, one outside ASCII (a UTF-8
+        # ``Server: 服务器``, a Date in the server's language) could not be set again, and
+        # every page of that server failed as "a redirect to an address that is not a URL".
         headers = [
             (name, value)
-            for name, value in response.headers.multi_items()
-            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+            for name, value in response.headers.raw
+            if name.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
         ]
         return httpx.Response(
             response.status_code,

@@ -226,18 +226,25 @@ class ShopifyOrdersAdapter:
         # shop's history. Until there is one (no session start given, no order seen yet), only
         # new orders are asked for.
         self._asking_updates = self._updates_turn and bool(updated or self._updates_floor())
-        if self._asking_updates and self._updates_next_url is not None:
-            # A page_info URL carries its own filters; Shopify accepts nothing else with it.
-            endpoint, params = split_url(self._updates_next_url)
-            if self._updates_ids_only:
-                params = {**params, "limit": "1", "fields": _UPDATE_IDS}
-            self._asked_limit = _limit_of(params)
-            return FeedRequest(endpoint, params, headers)
         # A window of updated orders asks no more than new orders do either: their pages hold
         # the same orders, so a size new orders learned holds for both.
         limit = (
             min(self._updates_limit, self._page_limit) if self._asking_updates else self._page_limit
         )
+        if self._asking_updates and self._updates_next_url is not None:
+            # A page_info URL carries its own filters; Shopify accepts nothing else with it but
+            # the page's size and fields, which are this call's to choose, not the link's: the
+            # link repeats those of the call that got it, so after one order past the cap the
+            # rest of the window was asked one order a call with its id only (every
+            # cancellation and refund on those pages unseen, no new order read meanwhile).
+            endpoint, params = split_url(self._updates_next_url)
+            params = {k: v for k, v in params.items() if k not in ("limit", "fields")}
+            if self._updates_ids_only:
+                params.update(limit="1", fields=_UPDATE_IDS)
+            else:
+                params.update(self._page_fields(), limit=str(limit))
+            self._asked_limit = _limit_of(params)
+            return FeedRequest(endpoint, params, headers)
         params = {**self._extra, "status": "any", "limit": str(limit)}
         if self._asking_updates and self._updates_ids_only:
             params.update(limit="1", fields=_UPDATE_IDS)
@@ -251,6 +258,11 @@ class ShopifyOrdersAdapter:
         else:
             params["since_id"] = str(since)
         return FeedRequest(self._endpoint, params, headers)
+
+    def _page_fields(self) -> dict[str, str]:
+        """The ``fields`` the feed's own URL asks for (none: whole orders)."""
+        fields = self._extra.get("fields")
+        return {"fields": fields} if fields else {}
 
     def _updates_floor(self) -> str:
         """Where updated orders are first looked for when the cursor does not say.
@@ -299,7 +311,12 @@ class ShopifyOrdersAdapter:
         if alone:
             self._ids_only = True
         elif too_large and self._asking_updates:
+            # The same page is asked again smaller, in its place: started again from the
+            # window's first page, the pages read before it doubled the size back past the cap
+            # every time, and the window never came down to the one order past it.
             self._updates_limit = max(1, min(self._updates_limit, self._asked_limit) // 2)
+            self._updates_failed(refused=False)
+            return
         elif too_large:
             self._page_ceiling = max(1, self._asked_limit - 1)
             self._pages_under_ceiling = 0

@@ -51,9 +51,10 @@ from urllib.parse import urlencode
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import WebSocketException
+from websockets.exceptions import InvalidURI, WebSocketException
 
 from anchordesk.core.backoff import exponential_delay_s
+from anchordesk.core.logs import mask_text
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_secrets
 from anchordesk.feeds.parsing import (
@@ -250,7 +251,10 @@ class TwitchChatFeed:
         self._health = dataclasses.replace(self._health, **changes)
 
     def _failed(self, message: str) -> None:
-        message = mask_secrets(message, self.secrets())
+        # The status is shown in the window and the remote: a URL in the WebSocket library's
+        # words (a session_reconnect's reconnect_url it cannot open, quoted whole) is masked
+        # by the log's rule and its control characters escaped, as the HTTP feeds' are.
+        message = escape_controls(mask_text(mask_secrets(message, self.secrets())))
         self._update(
             state="retrying",
             errors=self._health.errors + 1,
@@ -352,13 +356,20 @@ class TwitchChatFeed:
         # machine's own server (a Twitch CLI mock on 127.0.0.1), as the HTTP feeds do: with
         # HTTP_PROXY set, its chat was asked through the proxy, which cannot reach it, and no
         # comment was read.
-        connection = await connect(
-            url,
-            open_timeout=10,
-            ping_interval=None,
-            close_timeout=2,
-            proxy=None if on_loopback(url) else True,
-        )
+        try:
+            connection = await connect(
+                url,
+                open_timeout=10,
+                ping_interval=None,
+                close_timeout=2,
+                proxy=None if on_loopback(url) else True,
+            )
+        except ssl.SSLError:
+            raise  # a ValueError too (an untrusted certificate): said as what it means
+        except ValueError as error:
+            # A session_reconnect's URL whose port is past 65535 or whose IPv6 brackets are
+            # broken: said "unexpected error (ValueError)", not what was wrong with what.
+            raise InvalidURI(url, str(error)) from None
         try:
             raw = await asyncio.wait_for(connection.recv(), _WELCOME_TIMEOUT_S)
             try:

@@ -454,8 +454,10 @@ class YouTubeChatAdapter:
             author=as_text(author.get("displayName")),
             text=text,
             published_at=published,
-            is_moderator=bool(author.get("isChatModerator")),
-            is_owner=bool(author.get("isChatOwner")),
+            # JSON's true only, as the JSON feed reads its flags: the text "false" was kept as
+            # a moderator's comment.
+            is_moderator=author.get("isChatModerator") is True,
+            is_owner=author.get("isChatOwner") is True,
             paid_amount=paid_amount,
             paid_currency=paid_currency,
             author_id=as_text(author.get("channelId") or snippet.get("authorChannelId")),

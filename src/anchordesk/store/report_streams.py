@@ -27,6 +27,7 @@ STREAM_ENDED = "stream_ended"
 # Bounds on what a hand-edited file may claim (a week live; a line of words).
 _MAX_S = 7 * 24 * 3600.0
 _MAX_TEXT = 300
+_MAX_COUNT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def stream_entries(events: Iterable[Any]) -> list[StreamEntry]:
                 StreamEntry(
                     destination=_text(data["destination"]),
                     live_s=_seconds(data.get("live_s")),
-                    live_again=min(int(data.get("live_again") or 0), 1_000_000),
+                    live_again=_count(data.get("live_again")),
                     down_at_end_s=_seconds(data.get("down_at_end_s")),
                     last_error=_text(data.get("last_error") or ""),
                 )
@@ -71,10 +72,25 @@ def stream_entries(events: Iterable[Any]) -> list[StreamEntry]:
 
 
 def _seconds(value: object) -> float:
-    number = float(value or 0)  # type: ignore[arg-type]
+    if value is None:
+        return 0.0
+    # A JSON number only, as the run writes it: "12" or true read as 12 s and 1 s.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("not a number")
+    number = float(value) + 0.0  # -0.0 is no time either
     if not math.isfinite(number) or number < 0:
         raise ValueError("not a time")
     return round(min(number, _MAX_S), 1)
+
+
+def _count(value: object) -> int:
+    """A count of connections: a whole JSON number, not below 0 (``-5`` was said as
+    "reconnects: -5", ``true`` as 1, ``3.7`` as 3)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("not a count")
+    return min(value, _MAX_COUNT)
 
 
 def _text(value: object) -> str:
