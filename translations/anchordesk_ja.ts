@@ -1098,7 +1098,7 @@
 <context>
     <name>FeedFaults</name>
     <message>
-        <location filename="../src/anchordesk/feeds/poller.py" line="+373"/>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+393"/>
         <source>the server&apos;s certificate is not trusted ({why})</source>
         <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts. This machine&apos;s own hosts: never asked through a proxy from the environment, as browsers do (the proxy cannot reach this machine&apos;s loopback). Every door of the feeds keeps it: the HTTP client (hub.LOOPBACK_WITHOUT_PROXY) and Twitch&apos;s EventSub WebSocket. Records (orders) an adapter remembers having read in one window, for ``read_new_records``: past this many, pages read as no progress, so a server inventing records cannot keep the feed asking at once for ever (1,000 GraphQL pages, 400 REST pages).</extracomment>
         <translation>サーバーの証明書は信頼されていません（{why}）</translation>
