@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import socket
 from datetime import datetime
 
 import httpx
 import pytest
-from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer
+from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer, YouTubeChatServer
 from test_poller import Collector, FakeTime, make_poller
 
 from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.hub import _new_http_client
 from anchordesk.feeds.poller import Poller, on_loopback
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
-from anchordesk.show.feed_items import FeedItem, OrderUpdate, RejectedItem
+from anchordesk.feeds.youtube import YouTubeChatAdapter
+from anchordesk.show.feed_items import Comment, FeedItem, OrderUpdate, RejectedItem
 
 from .test_round_thirteen_pages import _polled, _skus
 
@@ -180,3 +182,45 @@ def test_a_rest_page_of_cancellations_the_store_could_not_keep_is_read_again(
         asyncio.run(run())
     cancelled = {item.order_id for item in sink.items if isinstance(item, OrderUpdate)}
     assert cancelled == {str(order_id) for order_id in ids}
+
+
+class _OfflineSaysFalse(YouTubeChatServer):
+    """YouTube's chat answering with an ``offlineAt`` that is no time ("false", 0, {})."""
+
+    offline_at: object = "false"
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        reply = super().respond(query, headers)
+        body = json.loads(reply.body)
+        body["offlineAt"] = self.offline_at
+        return Reply(reply.status, json.dumps(body).encode(), reply.headers)
+
+
+@pytest.mark.parametrize("offline_at", ["false", 0, {}, "", "soon"])
+def test_a_youtube_offline_at_that_is_no_time_does_not_end_the_chat(offline_at: object) -> None:
+    """R16in left: ``offlineAt`` is present only once the stream went offline, as a
+    date-time; it was read by truthiness, so a "false" (a mock, a proxy rewriting the
+    answer) ended the chat for the rest of the show."""
+    server = _OfflineSaysFalse(interval_ms=1000)
+    server.offline_at = offline_at
+    with server:
+        server.add_text("amy", "hi")
+        sink, fake = Collector(), FakeTime()
+
+        async def scenario() -> str:
+            async with httpx.AsyncClient() as client:
+                adapter = YouTubeChatAdapter(server.feed_url, server.api_key)
+                poller = make_poller(adapter, client, sink, fake)
+                for _ in range(3):
+                    fake.now_s += await poller.poll_once()
+                server.add_text("bo", "still here?")
+                for _ in range(3):
+                    fake.now_s += await poller.poll_once()
+                return poller.health.state
+
+        state = asyncio.run(scenario())
+    assert state != "ended"
+    assert [item.text for item in sink.items if isinstance(item, Comment)] == [
+        "hi",
+        "still here?",
+    ]

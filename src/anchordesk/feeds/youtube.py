@@ -44,6 +44,7 @@ import httpx
 
 from anchordesk.feeds.parsing import (
     as_text,
+    iso_time,
     load_json,
     money,
     readable,
@@ -380,12 +381,16 @@ class YouTubeChatAdapter:
                 continue
             if item is not None:
                 items.append(item)
+        # Present only once the stream went offline, as a date-time (YouTube's reference): a
+        # "false", 0 or an object is no such time, and ended the chat for the rest of the show.
+        offline_at = body.get("offlineAt")
+        offline = isinstance(offline_at, str) and iso_time(offline_at.strip()) is not None
         next_token = body.get("nextPageToken")
         if isinstance(next_token, int) and not isinstance(next_token, bool):
             next_token = str(next_token)  # as the JSON feed reads its cursor
         if isinstance(next_token, str) and next_token.strip():
             self._note = ""
-        elif not body.get("offlineAt"):
+        elif not offline:
             # The last token is sent again: the chat from there is asked for again, and what
             # came after the page it answers may never be read (the page is at most 2,000).
             # Said, not silent: the status read "ok" while comments were missed.
@@ -401,7 +406,7 @@ class YouTubeChatAdapter:
             items=items,
             cursor=next_token if isinstance(next_token, str) and next_token.strip() else None,
             interval_s=interval_s,
-            ended=bool(body.get("offlineAt")),
+            ended=offline,
             malformed_items=malformed,
         )
 
