@@ -1,0 +1,59 @@
+"""Round sixteen of issue 10, the window (hunt16ui): what its users meet, in their language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from pytestqt.qtbot import QtBot
+
+from anchordesk.ui import i18n
+from anchordesk.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def back_to_english(qapp: QApplication) -> Iterator[None]:
+    yield
+    i18n.install(qapp, "en")
+
+
+def _open_messages(window: MainWindow) -> None:
+    window.activateWindow()
+    QTest.keyClick(
+        window,
+        Qt.Key.Key_M,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+
+
+def test_the_messages_dialog_speaks_the_language_the_window_was_switched_to(
+    qtbot: QtBot, control_room: MainWindow, back_to_english: None
+) -> None:
+    """Help → Messages opened once in Japanese, then View → Language → English: the window
+    keeps the dialog for the run, and it still read "メッセージ" and "すべてコピー(C)" among
+    English words (only Qt's own Close button followed), opened again or left open."""
+    window = control_room
+    window.controller.set_language("ja")
+    _open_messages(window)
+    dialog = window.messages_dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.windowTitle() == "メッセージ"
+    window.controller.set_language("en")  # left open while the language changes
+    QApplication.processEvents()  # Qt posts the LanguageChange events
+    assert window.menuBar().actions()[0].text() == "&File"
+    assert dialog.windowTitle() == "Messages"
+    assert dialog.copy_button.text() == "&Copy all"
+    assert dialog.empty.text() == "No message yet this run."
+    assert dialog.view.accessibleName() == "Messages of this run"
+    dialog.close()
+    window.controller.set_language("zh_CN")  # closed, and opened again later
+    QApplication.processEvents()
+    _open_messages(window)
+    assert window.messages_dialog is dialog
+    close = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close)
+    chinese = (dialog.windowTitle(), dialog.copy_button.text(), close.text())
+    assert not any(text.isascii() for text in chinese), chinese
