@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from anchordesk.ui import i18n
+from anchordesk.ui.editor import open_editor
 from anchordesk.ui.main_window import MainWindow
 
 
@@ -57,3 +60,36 @@ def test_the_messages_dialog_speaks_the_language_the_window_was_switched_to(
     close = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close)
     chinese = (dialog.windowTitle(), dialog.copy_button.text(), close.text())
     assert not any(text.isascii() for text in chinese), chinese
+
+
+def _as_shown(menu_item: str) -> str:
+    """A menu item's text as Qt draws it: "&&" is "&", "&X" underlines X, a tab starts the
+    key column."""
+    return re.sub("&(.)", r"\1", menu_item.split("\t")[0])
+
+
+def test_recent_shows_are_named_in_the_menus_as_they_are_named(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """File → Open recent showed "…/Tom & Jerry.json" as "Tom _Jerry.json" (the "&" taken for
+    the access key's mark, the space underlined) and "Q&A<tab>final.json" as "QA" with
+    "final.json" in the key column; the show editor's own Open recent the same."""
+    window = control_room
+    shows = [str(tmp_path / "Tom & Jerry.json"), str(tmp_path / "Q&A\tfinal.json")]
+    window.controller.settings.recent_shows = list(shows)
+    window.recent_menu.aboutToShow.emit()
+    items = [a for a in window.recent_menu.actions() if not a.isSeparator()]
+    assert [_as_shown(a.text()) for a in items] == [
+        str(tmp_path / "Tom & Jerry.json"),
+        str(tmp_path / "Q&A\\tfinal.json"),
+    ]
+    opened: list[Path] = []
+    monkeypatch.setattr(window.controller, "open_show", opened.append)
+    items[1].trigger()
+    assert opened == [Path(shows[1])]  # the file itself, not its name as shown
+
+    editor = open_editor(None, window, settings=window.controller.settings)
+    qtbot.addWidget(editor)
+    editor.recent_menu.aboutToShow.emit()
+    shown = [_as_shown(a.text()) for a in editor.recent_menu.actions() if not a.isSeparator()]
+    assert shown == [str(tmp_path / "Tom & Jerry.json"), str(tmp_path / "Q&A\\tfinal.json")]
