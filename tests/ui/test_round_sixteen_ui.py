@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,3 +94,37 @@ def test_recent_shows_are_named_in_the_menus_as_they_are_named(
     editor.recent_menu.aboutToShow.emit()
     shown = [_as_shown(a.text()) for a in editor.recent_menu.actions() if not a.isSeparator()]
     assert shown == [str(tmp_path / "Tom & Jerry.json"), str(tmp_path / "Q&A\\tfinal.json")]
+
+
+def test_a_rehearsal_closed_while_another_program_locks_its_file_says_what_is_missing(
+    qtbot: QtBot, control_room_with_store: MainWindow
+) -> None:
+    """A database browser held the rehearsal's session file (BEGIN EXCLUSIVE) while the
+    operator went on: the window said "they wait and are kept as soon as it lets go", then
+    Go live (here End rehearsal: the same close) closed the file without them and said
+    nothing more; only the log said "the last events may be missing". The report read as a
+    whole session."""
+    window = control_room_with_store
+    controller = window.controller
+    live = controller.live
+    assert live is not None and live.session is not None
+    session = live.session
+    # SQLite's real wait is 5 s: shortened on the writer's own connection.
+    session.writer.call(lambda store: store._db.execute("PRAGMA busy_timeout=20")).result(10)
+    said: list[str] = []
+    controller.message.connect(said.append)
+    other = sqlite3.connect(session.writer.path, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")
+        controller.start_deal("SERUM", "29.00", 600, 5)
+        qtbot.waitUntil(lambda: any("for now" in line for line in said), timeout=10000)
+        with qtbot.waitSignal(controller.rehearsal_finished, timeout=20000):
+            controller.end_rehearsal()
+    finally:
+        other.close()
+    cut = [line for line in said if "closed before everything was written" in line]
+    assert cut == [
+        f"The session file {session.path.name} was closed before everything was written "
+        "(another program held it locked, or it did not answer in time): its last comments, "
+        "orders or show events may be missing from it and from its report."
+    ]

@@ -49,6 +49,7 @@ from anchordesk.live.options import FeedSpec, LiveOptions
 from anchordesk.live.reports import SessionSummary, session_summary
 from anchordesk.live.settings import Settings, save_settings
 from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan, SessionNotOpened
+from anchordesk.live.show_session import ShowSession
 from anchordesk.live.snapshot import FeedView, LiveSnapshot, SessionMode
 from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.show.feed_items import Comment, Order
@@ -717,6 +718,25 @@ class Controller(QObject):
         elif snapshot.store_fault is None:
             self.message.emit(self.tr("The session file is written again: what waited is kept."))
 
+    def _say_closed_short(self, session: ShowSession | None) -> None:
+        """A session whose file closed with events still out of it (another program held it
+        locked to the end, or the close ran out of time): said once, in words. The window had
+        said "they wait and are kept as soon as it lets go"; at Go live (or End rehearsal)
+        the file was closed without them and nothing more was said, while the log said "the
+        last events may be missing". A disk fault was said already (_say_store_fault)."""
+        if session is None:
+            return
+        writer = session.writer
+        if writer.fault is None or writer.fault_words is not None:
+            return
+        self.message.emit(
+            self.tr(
+                "The session file %1 was closed before everything was written (another "
+                "program held it locked, or it did not answer in time): its last comments, "
+                "orders or show events may be missing from it and from its report."
+            ).replace("%1", session.path.name)
+        )
+
     def _say_feeds_stopped(self, snapshot: LiveSnapshot) -> None:
         """An error no rule foresaw (a certificate bundle the environment names and that
         does not exist) stopped every feed: said once per session, in the window's language.
@@ -1083,6 +1103,7 @@ class Controller(QObject):
             url, key = await asyncio.wrap_future(
                 workers.run_task(lambda: push_url(destination), pool=self.executor)
             )
+            rehearsal = live.session
             try:
                 await live.go_live(url, continue_run_sheet=continue_run_sheet)
             except Exception as error:
@@ -1091,6 +1112,7 @@ class Controller(QObject):
                 text = mask_secrets(said, [key]) if key else said
                 self._live_failed(text)
                 return
+            self._say_closed_short(rehearsal)
             self._announce_session()
             self.poll_show()
             self._going_live_to = self._live_on = destination.name
@@ -1138,7 +1160,9 @@ class Controller(QObject):
         self.live_changed.emit(False)
 
         async def stop() -> None:
+            session = live.session
             path = await live.stop_live()
+            self._say_closed_short(session)
             self.poll_show()
             self.message.emit(self.tr("The stream has stopped; the live session is closed."))
             if path is not None:
@@ -1154,7 +1178,9 @@ class Controller(QObject):
             return
 
         async def end() -> None:
+            session = live.session
             path = await live.end_session()
+            self._say_closed_short(session)
             self.poll_show()
             if path is not None:
                 self._report(path, "rehearsal")
@@ -1167,7 +1193,9 @@ class Controller(QObject):
             return
 
         async def again() -> None:
+            session = live.session
             await live.rehearse_again()
+            self._say_closed_short(session)
             self._announce_session()
             self.poll_show()
             self.message.emit(self.tr("A new rehearsal has started."))
