@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -128,3 +129,39 @@ def test_a_rehearsal_closed_while_another_program_locks_its_file_says_what_is_mi
         "(another program held it locked, or it did not answer in time): its last comments, "
         "orders or show events may be missing from it and from its report."
     ]
+
+
+def test_record_pressed_with_its_folder_on_a_share_that_went_away_leaves_the_window_free(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recordings folder on a network share whose server went away (under Xvfb: a FUSE
+    disk that answers nothing): Record (Ctrl+Shift+R) froze the whole window for good, its
+    thread in mkdir (/proc/PID/syscall 83), the picture still. Such a disk holds every call
+    on it; here each call on the folder is seen, and none may come from the window's thread
+    (the recording still starts, from a worker)."""
+    window = control_room
+    folder = tmp_path / "share" / "recordings"
+    window.controller.settings.recordings_dir = str(folder)
+    on_window_thread: list[str] = []
+    real_mkdir = Path.mkdir
+
+    def mkdir(path: Path, *args: object, **kwargs: object) -> None:
+        if str(path).startswith(str(tmp_path / "share")) and (
+            threading.current_thread() is threading.main_thread()
+        ):
+            on_window_thread.append(str(path))
+        real_mkdir(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    window.activateWindow()
+    QTest.keyClick(
+        window,
+        Qt.Key.Key_R,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert window.controller.recording_wanted
+    live = window.controller.live
+    assert live is not None
+    qtbot.waitUntil(lambda: live.recording_path is not None, timeout=10000)
+    assert live.recording_path is not None and live.recording_path.parent == folder
+    assert on_window_thread == []

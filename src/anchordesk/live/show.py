@@ -358,7 +358,9 @@ class LiveShow:
                 await asyncio.to_thread(switch.detach, 5.0)
                 attached = None
             if attached is None:
-                self._attach_recording(self.mode)
+                # Off the loop: the folder is made and the file named on its disk, which a
+                # share whose server went away holds for good (the window froze: R16ui F4).
+                await asyncio.to_thread(self._attach_recording, self.mode)
 
     @property
     def recording_path(self) -> Path | None:

@@ -320,15 +320,11 @@ class Controller(QObject):
         return Path(folder).expanduser() if folder else default_recordings_dir()
 
     def _recordings_dir(self) -> Path:
-        path = self._recordings_folder()
-        # A folder that cannot be made (a file or a pipe in its place, a read-only parent)
-        # raised out of the start: a crash dialog and no picture, no rehearsal. The recording
-        # says in words why it cannot write there, and the show goes on.
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            log.warning("recordings folder %s cannot be made: %s", path, error)
-        return path
+        # Not made here, on the window's thread: a folder on a network share whose server
+        # went away holds a mkdir for good, and pressing Record froze the whole window
+        # (R16ui F4). The recording makes it off this thread (LiveShow._attach_recording);
+        # one that cannot be made is said in words by the recording, and the show goes on.
+        return self._recordings_folder()
 
     def _on_built(self, live: LiveShow | None, error: str | None) -> None:
         self._starting = False
