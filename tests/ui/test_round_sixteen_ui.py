@@ -6,6 +6,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
+from tests.ui.conftest import open_control_room
 
+from anchordesk.live import show as show_module
+from anchordesk.live.settings import Settings
 from anchordesk.ui import i18n
 from anchordesk.ui.editor import open_editor
 from anchordesk.ui.main_window import MainWindow
@@ -165,3 +169,46 @@ def test_record_pressed_with_its_folder_on_a_share_that_went_away_leaves_the_win
     qtbot.waitUntil(lambda: live.recording_path is not None, timeout=10000)
     assert live.recording_path is not None and live.recording_path.parent == folder
     assert on_window_thread == []
+
+
+def test_a_rehearsal_recording_into_a_share_that_went_away_starts_and_says_so(
+    qtbot: QtBot,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    qt_asyncio_loop: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Record on, the recordings folder on a share whose server went away (under Xvfb: a
+    FUSE disk that answers nothing): the window froze at its start, its thread in mkdir,
+    for as long as the share did not answer, and nothing said why. Now the session's file is
+    made there with a deadline, off the window's thread; the rehearsal runs unrecorded and
+    the window says so."""
+    folder = tmp_path / "share" / "recordings"
+    answer = threading.Event()
+    on_window_thread: list[str] = []
+    real_mkdir = Path.mkdir
+
+    def mkdir(path: Path, *args: object, **kwargs: object) -> None:
+        if str(path).startswith(str(tmp_path / "share")):
+            if threading.current_thread() is threading.main_thread():
+                on_window_thread.append(str(path))
+            answer.wait(10)  # the share answers nothing until the test ends
+        real_mkdir(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    monkeypatch.setattr(show_module, "RECORDING_FOLDER_TIMEOUT_S", 0.2)
+    settings = Settings(record=True, record_asked=True, recordings_dir=str(folder))
+    try:
+        window = open_control_room(qtbot, executor, tmp_path, [], settings=settings)
+        said: list[str] = []
+        window.controller.message.connect(said.append)
+        qtbot.waitUntil(lambda: any("does not answer" in line for line in said), timeout=10000)
+        assert on_window_thread == []
+        assert [line for line in said if "does not answer" in line] == [
+            f"The recordings folder {folder} does not answer (a network disk whose server "
+            "went away?): this session is not recorded. Choose another folder in Settings."
+        ]
+        live = window.controller.live
+        assert live is not None and live.session is not None and live.recording_path is None
+    finally:
+        answer.set()

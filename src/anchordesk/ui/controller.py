@@ -608,6 +608,7 @@ class Controller(QObject):
         if live is None or live.media.stats is None:
             return
         self._say_log_fault()
+        self._say_recording_unanswered(live)
         sample: dict[str, Any] = live.media.stats.sample()
         # The sample is the --stats line (English); a fault is said from its words.
         faults = live.media.output_faults()
@@ -659,6 +660,23 @@ class Controller(QObject):
             microphone_ok=microphone is not None and microphone.get("state") == "active",
         )
         self.health_changed.emit(self.health)
+
+    def _say_recording_unanswered(self, live: LiveShow) -> None:
+        """The recordings folder did not answer when the session's file was to be made there
+        (a network share whose server went away): said once per folder. The window froze
+        at its start for as long as the share did not answer (R16ui)."""
+        folder = live.recording_unanswered
+        if folder is None or folder == self._recording_unanswered_said:
+            return
+        self._recording_unanswered_said = folder
+        self.message.emit(
+            self.tr(
+                "The recordings folder %1 does not answer (a network disk whose server went "
+                "away?): this session is not recorded. Choose another folder in Settings."
+            ).replace("%1", str(folder))
+        )
+
+    _recording_unanswered_said: Path | None = None
 
     def _say_log_fault(self) -> None:
         """The log file stopped being written (its disk full or read-only), or was never
