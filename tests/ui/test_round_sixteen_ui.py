@@ -212,3 +212,20 @@ def test_a_rehearsal_recording_into_a_share_that_went_away_starts_and_says_so(
         assert live is not None and live.session is not None and live.recording_path is None
     finally:
         answer.set()
+
+
+def test_the_messages_dialog_left_open_shows_what_copy_all_copies(
+    qtbot: QtBot, control_room: MainWindow
+) -> None:
+    """Help → Messages left open while 1,005 messages came: the log keeps the last 1,000
+    (and Copy all copies them), but the view grew to 1,005 lines, the first five no longer
+    in the log."""
+    window = control_room
+    _open_messages(window)
+    dialog = window.messages_dialog
+    assert dialog is not None
+    for number in range(1005):
+        window.messages.add(f"message {number}")
+    shown = dialog.view.toPlainText().splitlines()
+    assert len(shown) == 1000
+    assert shown == window.messages.lines()

@@ -75,6 +75,9 @@ class MessagesDialog(QDialog):
         self.view.setObjectName("messages_view")
         self.view.setReadOnly(True)
         self.view.setTabChangesFocus(True)  # Tab reaches the buttons
+        # As many lines as the log keeps: left open all night, the view grew past them
+        # (5,000 lines after 5,000 messages) while Copy all gave the log's last 1,000.
+        self.view.setMaximumBlockCount(log.MAX_MESSAGES)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.copy_button = QPushButton(self)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
