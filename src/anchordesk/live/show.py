@@ -20,6 +20,7 @@ what blocks (closing files, stopping outputs) is awaited off the loop.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import os
@@ -77,12 +78,23 @@ if TYPE_CHECKING:  # the feeds, store and HTTP stack load only when a session ke
     from anchordesk.live.show_session import CommentHidden, ShowSession, StoredOrderRow
     from anchordesk.media.compositor import Compositor
     from anchordesk.media.overlays.scene import OverlayScene, SceneOverlaySource
+    from anchordesk.media.recording import RecordingOutput
     from anchordesk.store import StoreWriter
 
 log = logging.getLogger(__name__)
 
 REHEARSAL_FEEDS = (FeedSpec("rehearsal", ""),)
 _FINISHED = (OutputState.STOPPED, OutputState.FAILED)
+# How long the recordings folder may take to make a session's file there (a local disk takes
+# milliseconds; a share whose server went away, for ever).
+RECORDING_FOLDER_TIMEOUT_S = 3.0
+
+
+def _stop_late_recording(made: concurrent.futures.Future[RecordingOutput]) -> None:
+    """A recording whose folder answered after its session went on without it: its empty
+    file is not kept (it was never attached)."""
+    if made.exception() is None:
+        made.result().stop(0.1)
 
 
 def _why_not_opened(path: Path, error: Exception) -> Words | str:
@@ -189,6 +201,9 @@ class LiveShow:
         self.streams_kept: dict[str, OutputStatus] = {}
         self._matcher_terms: Callable[[str], Sequence[str]] | None = None
         self._recording_path: Path | None = None
+        #: A recordings folder that did not answer when a session's file was to be made there
+        #: (a network share whose server went away): that session is not recorded.
+        self.recording_unanswered: Path | None = None
         self.audio: AudioControl | None = None  # mute, gain and meter, when there is audio
         # Told of every comment and order a session keeps (the remote's event stream); they
         # run on the thread that applied the item: be quick.
@@ -333,11 +348,37 @@ class LiveShow:
 
         # Named by the second: a session started in the same second as the previous one (or
         # a file left there) gets the next numbered name; a recording never overwrites a file.
-        with contextlib.suppress(OSError):  # else the recording says why it cannot write
-            folder.mkdir(parents=True, exist_ok=True)  # a chosen folder removed since
-        output = RecordingOutput(
-            folder / recording_file_name(str(mode)), space_guard=self.plan.space_guard(folder)
-        )
+        name = recording_file_name(str(mode))
+
+        def make() -> RecordingOutput:
+            with contextlib.suppress(OSError):  # else the recording says why it cannot write
+                folder.mkdir(parents=True, exist_ok=True)  # a chosen folder removed since
+            return RecordingOutput(folder / name, space_guard=self.plan.space_guard(folder))
+
+        # With a deadline, on a thread of its own: a folder on a share whose server went away
+        # holds every call for good, and a session begins on the window's thread (the window
+        # froze at its start for as long as the share did not answer: R16ui).
+        made: concurrent.futures.Future[RecordingOutput] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                made.set_result(make())
+            except BaseException as error:
+                made.set_exception(error)
+
+        threading.Thread(target=run, name="recording-folder", daemon=True).start()
+        try:
+            output = made.result(RECORDING_FOLDER_TIMEOUT_S)
+        except concurrent.futures.TimeoutError:
+            log.warning(
+                "the recordings folder %s did not answer within %.0f s: this session is not "
+                "recorded",
+                folder,
+                RECORDING_FOLDER_TIMEOUT_S,
+            )
+            self.recording_unanswered = folder
+            made.add_done_callback(_stop_late_recording)  # a file made late is not kept
+            return
         if output.renamed:
             log.info("%s exists: recording into %s", output.requested_path, output.path)
         self.recording_switch.attach(output)
@@ -361,7 +402,9 @@ class LiveShow:
                 await asyncio.to_thread(switch.detach, 5.0)
                 attached = None
             if attached is None:
-                self._attach_recording(self.mode)
+                # Off the loop: the folder is made and the file named on its disk, which a
+                # share whose server went away holds for good (the window froze: R16ui F4).
+                await asyncio.to_thread(self._attach_recording, self.mode)
 
     @property
     def recording_path(self) -> Path | None:

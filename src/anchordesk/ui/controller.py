@@ -49,6 +49,7 @@ from anchordesk.live.options import FeedSpec, LiveOptions
 from anchordesk.live.reports import SessionSummary, session_summary
 from anchordesk.live.settings import Settings, save_settings
 from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan, SessionNotOpened
+from anchordesk.live.show_session import ShowSession
 from anchordesk.live.snapshot import FeedView, LiveSnapshot, SessionMode
 from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.show.feed_items import Comment, Order
@@ -319,15 +320,11 @@ class Controller(QObject):
         return Path(folder).expanduser() if folder else default_recordings_dir()
 
     def _recordings_dir(self) -> Path:
-        path = self._recordings_folder()
-        # A folder that cannot be made (a file or a pipe in its place, a read-only parent)
-        # raised out of the start: a crash dialog and no picture, no rehearsal. The recording
-        # says in words why it cannot write there, and the show goes on.
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            log.warning("recordings folder %s cannot be made: %s", path, error)
-        return path
+        # Not made here, on the window's thread: a folder on a network share whose server
+        # went away holds a mkdir for good, and pressing Record froze the whole window
+        # (R16ui F4). The recording makes it off this thread (LiveShow._attach_recording);
+        # one that cannot be made is said in words by the recording, and the show goes on.
+        return self._recordings_folder()
 
     def _on_built(self, live: LiveShow | None, error: str | None) -> None:
         self._starting = False
@@ -611,6 +608,7 @@ class Controller(QObject):
         if live is None or live.media.stats is None:
             return
         self._say_log_fault()
+        self._say_recording_unanswered(live)
         sample: dict[str, Any] = live.media.stats.sample()
         # The sample is the --stats line (English); a fault is said from its words.
         faults = live.media.output_faults()
@@ -662,6 +660,23 @@ class Controller(QObject):
             microphone_ok=microphone is not None and microphone.get("state") == "active",
         )
         self.health_changed.emit(self.health)
+
+    def _say_recording_unanswered(self, live: LiveShow) -> None:
+        """The recordings folder did not answer when the session's file was to be made there
+        (a network share whose server went away): said once per folder. The window froze
+        at its start for as long as the share did not answer (R16ui)."""
+        folder = live.recording_unanswered
+        if folder is None or folder == self._recording_unanswered_said:
+            return
+        self._recording_unanswered_said = folder
+        self.message.emit(
+            self.tr(
+                "The recordings folder %1 does not answer (a network disk whose server went "
+                "away?): this session is not recorded. Choose another folder in Settings."
+            ).replace("%1", str(folder))
+        )
+
+    _recording_unanswered_said: Path | None = None
 
     def _say_log_fault(self) -> None:
         """The log file stopped being written (its disk full or read-only), or was never
@@ -716,6 +731,25 @@ class Controller(QObject):
             )
         elif snapshot.store_fault is None:
             self.message.emit(self.tr("The session file is written again: what waited is kept."))
+
+    def _say_closed_short(self, session: ShowSession | None) -> None:
+        """A session whose file closed with events still out of it (another program held it
+        locked to the end, or the close ran out of time): said once, in words. The window had
+        said "they wait and are kept as soon as it lets go"; at Go live (or End rehearsal)
+        the file was closed without them and nothing more was said, while the log said "the
+        last events may be missing". A disk fault was said already (_say_store_fault)."""
+        if session is None:
+            return
+        writer = session.writer
+        if writer.fault is None or writer.fault_words is not None:
+            return
+        self.message.emit(
+            self.tr(
+                "The session file %1 was closed before everything was written (another "
+                "program held it locked, or it did not answer in time): its last comments, "
+                "orders or show events may be missing from it and from its report."
+            ).replace("%1", session.path.name)
+        )
 
     def _say_feeds_stopped(self, snapshot: LiveSnapshot) -> None:
         """An error no rule foresaw (a certificate bundle the environment names and that
@@ -1083,6 +1117,7 @@ class Controller(QObject):
             url, key = await asyncio.wrap_future(
                 workers.run_task(lambda: push_url(destination), pool=self.executor)
             )
+            rehearsal = live.session
             try:
                 await live.go_live(url, continue_run_sheet=continue_run_sheet)
             except Exception as error:
@@ -1091,6 +1126,7 @@ class Controller(QObject):
                 text = mask_secrets(said, [key]) if key else said
                 self._live_failed(text)
                 return
+            self._say_closed_short(rehearsal)
             self._announce_session()
             self.poll_show()
             self._going_live_to = self._live_on = destination.name
@@ -1138,7 +1174,9 @@ class Controller(QObject):
         self.live_changed.emit(False)
 
         async def stop() -> None:
+            session = live.session
             path = await live.stop_live()
+            self._say_closed_short(session)
             self.poll_show()
             self.message.emit(self.tr("The stream has stopped; the live session is closed."))
             if path is not None:
@@ -1154,7 +1192,9 @@ class Controller(QObject):
             return
 
         async def end() -> None:
+            session = live.session
             path = await live.end_session()
+            self._say_closed_short(session)
             self.poll_show()
             if path is not None:
                 self._report(path, "rehearsal")
@@ -1167,7 +1207,9 @@ class Controller(QObject):
             return
 
         async def again() -> None:
+            session = live.session
             await live.rehearse_again()
+            self._say_closed_short(session)
             self._announce_session()
             self.poll_show()
             self.message.emit(self.tr("A new rehearsal has started."))

@@ -59,7 +59,7 @@ from anchordesk.ui.window_parts import (
     PreviewPair,
     fitted_geometry,
 )
-from anchordesk.ui.words import plain_tooltip, say
+from anchordesk.ui.words import menu_text, plain_tooltip, say
 
 log = logging.getLogger(__name__)
 
@@ -933,7 +933,7 @@ class MainWindow(QMainWindow):
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for text in self.controller.settings.recent_shows:
-            action = self.recent_menu.addAction(text)
+            action = self.recent_menu.addAction(menu_text(text))
             action.triggered.connect(lambda _c=False, t=text: self.controller.open_show(Path(t)))
         if not self.controller.settings.recent_shows:
             self.recent_menu.addAction(self.tr("No recent shows")).setEnabled(False)

@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -69,16 +69,17 @@ class MessagesDialog(QDialog):
     def __init__(self, log: MessageLog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("messages_dialog")
-        self.setWindowTitle(self.tr("Messages"))
         self.log = log
-        self.empty = QLabel(self.tr("No message yet this run."), self)
+        self.empty = QLabel(self)
         self.view = QPlainTextEdit(self)
         self.view.setObjectName("messages_view")
         self.view.setReadOnly(True)
-        self.view.setAccessibleName(self.tr("Messages of this run"))
         self.view.setTabChangesFocus(True)  # Tab reaches the buttons
+        # As many lines as the log keeps: left open all night, the view grew past them
+        # (5,000 lines after 5,000 messages) while Copy all gave the log's last 1,000.
+        self.view.setMaximumBlockCount(log.MAX_MESSAGES)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        self.copy_button = QPushButton(self.tr("&Copy all"), self)
+        self.copy_button = QPushButton(self)
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.copy_button.clicked.connect(self.copy_all)
         buttons.rejected.connect(self.close)
@@ -90,7 +91,21 @@ class MessagesDialog(QDialog):
         for line in log.lines():
             self.view.appendPlainText(line)
         self._show_empty()
+        self.retranslate()
         log.added.connect(self._added)
+
+    def changeEvent(self, event: QEvent) -> None:
+        # The window keeps this dialog for the run: opened once in Japanese, it kept its
+        # Japanese title and buttons in a window switched to English since.
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Messages"))
+        self.empty.setText(self.tr("No message yet this run."))
+        self.view.setAccessibleName(self.tr("Messages of this run"))
+        self.copy_button.setText(self.tr("&Copy all"))
 
     def _added(self, line: str) -> None:
         self.view.appendPlainText(line)

@@ -14,6 +14,7 @@ import html
 from collections.abc import Sequence
 
 from anchordesk.core import languages
+from anchordesk.core.printable import escape_controls
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.validate import Problem
 from anchordesk.ui import i18n
@@ -66,6 +67,16 @@ def plain_tooltip(text: str) -> str:
     if not text:
         return ""
     return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
+
+
+def menu_text(text: str) -> str:
+    """``text`` from outside (a file's path) as a menu item shows it, as it is named.
+
+    Qt reads a menu item's "&" as the mark of its access key and a tab as the start of its
+    key column: File → Open recent showed "…/Tom & Jerry.json" as "Tom _Jerry.json" (the
+    space underlined, J its key) and "Q&A<tab>final.json" as "QA" with "final.json" where
+    keys go. "&" doubled, control characters written out (``escape_controls``)."""
+    return escape_controls(text).replace("&", "&&")
 
 
 def fault_text(output: OutputRow) -> str:

@@ -36,7 +36,7 @@ from anchordesk.ui.editor.locate import PRODUCTS_PAGE
 from anchordesk.ui.editor.problems_dialog import ProblemsDialog
 from anchordesk.ui.editor.products_page import ProductsPage
 from anchordesk.ui.editor.show_page import ShowPage
-from anchordesk.ui.words import say, say_problem
+from anchordesk.ui.words import menu_text, say, say_problem
 
 log = logging.getLogger(__name__)
 
@@ -420,7 +420,7 @@ class EditorFiles:
             action.setEnabled(False)
             return
         for text in recent:
-            action = self.recent_menu.addAction(text)
+            action = self.recent_menu.addAction(menu_text(text))
             action.triggered.connect(lambda _checked=False, p=text: self._open_recent(Path(p)))
 
     def _open_recent(self, path: Path) -> None:
