@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+241"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+242"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -356,12 +356,12 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+569"/>
+        <location line="+602"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-480"/>
+        <location line="-517"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
@@ -386,7 +386,12 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+133"/>
+        <location line="+132"/>
+        <source>The recordings folder %1 does not answer (a network disk whose server went away?): this session is not recorded. Choose another folder in Settings.</source>
+        <translation>録画フォルダー %1 が応答しません（サーバーが落ちたネットワークディスク？）。このセッションは録画されません。設定で別のフォルダーを選んでください。</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>The log file is no longer written: %1. The show goes on; what happens from now on is not in the log.</source>
         <translation>ログファイルへの書き込みが止まりました：%1。番組はそのまま続きます。これ以降の出来事はログに残りません。</translation>
     </message>
@@ -407,6 +412,11 @@
     </message>
     <message>
         <location line="+15"/>
+        <source>The session file %1 was closed before everything was written (another program held it locked, or it did not answer in time): its last comments, orders or show events may be missing from it and from its report.</source>
+        <translation>セッションファイル %1 はすべてを書き込む前に閉じられました（別のプログラムがロックしていたか、時間内に応答しませんでした）。最後のコメント、注文、番組イベントがファイルとそのレポートから欠けている可能性があります。</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>The comment and order feeds stopped: %1. No comments or orders arrive in this session; the show goes on.</source>
         <translation>コメントと注文のフィードが停止しました：%1。このセッションではコメントも注文も届きません。配信は続行します。</translation>
     </message>
@@ -476,12 +486,12 @@
         <translation>録画を停止しました：%1</translation>
     </message>
     <message>
-        <location line="+248"/>
+        <location line="+250"/>
         <source>The settings could not be saved: %1. They apply to this run only.</source>
         <translation>設定を保存できませんでした：%1。この設定は今回の実行中だけ有効です。</translation>
     </message>
     <message>
-        <location line="+207"/>
+        <location line="+213"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 は開かれませんでした：読み込み中にライブ配信が始まりました。配信中の番組はそのまま続きます。配信が終わってからもう一度開いてください。</translation>
     </message>
@@ -518,7 +528,7 @@
         <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="-345"/>
+        <location line="-353"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -538,27 +548,27 @@
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+54"/>
         <source>Could not go live: %1</source>
         <translation>配信を開始できません：%1</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>The stream has stopped; the live session is closed.</source>
         <translation>配信を停止しました。ライブのセッションは終了しました。</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+34"/>
         <source>A new rehearsal has started.</source>
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-396"/>
+        <location line="-404"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+474"/>
+        <location line="+482"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -1872,9 +1882,9 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+225"/>
+        <location filename="../src/anchordesk/live/show.py" line="+240"/>
         <source>a session is still running: end it first</source>
-        <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it).</extracomment>
+        <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it). A recordings folder that did not answer when a session&apos;s file was to be made there (a network share whose server went away): that session is not recorded.</extracomment>
         <translation>実行中のセッションがあります。先に終了してください</translation>
     </message>
     <message>
@@ -1883,7 +1893,7 @@
         <translation>新しいセッションはリハーサルかライブ配信のどちらかです</translation>
     </message>
     <message>
-        <location line="+195"/>
+        <location line="+223"/>
         <source>this show has no network output to go live on</source>
         <translation>この番組には配信用のネットワーク出力がありません</translation>
     </message>
@@ -2032,7 +2042,7 @@
         <translation type="vanished">セール在庫は 1 以上にしてください（または未設定）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+44"/>
+        <location filename="../src/anchordesk/ui/words.py" line="+45"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>
@@ -2436,22 +2446,22 @@
 <context>
     <name>MessagesDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/messages.py" line="+72"/>
+        <location filename="../src/anchordesk/ui/messages.py" line="+105"/>
         <source>Messages</source>
         <translation>メッセージ</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>No message yet this run.</source>
         <translation>今回はまだメッセージがありません。</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+1"/>
         <source>Messages of this run</source>
         <translation>今回のメッセージ</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+1"/>
         <source>&amp;Copy all</source>
         <translation>すべてコピー(&amp;C)</translation>
     </message>

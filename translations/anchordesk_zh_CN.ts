@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+241"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+242"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -356,12 +356,12 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+569"/>
+        <location line="+602"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-480"/>
+        <location line="-517"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
@@ -386,7 +386,12 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+133"/>
+        <location line="+132"/>
+        <source>The recordings folder %1 does not answer (a network disk whose server went away?): this session is not recorded. Choose another folder in Settings.</source>
+        <translation>录制文件夹 %1 没有响应（网络磁盘的服务器断开了？）：本场不会录制。请在“设置”里选择其他文件夹。</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>The log file is no longer written: %1. The show goes on; what happens from now on is not in the log.</source>
         <translation>日志文件已停止写入：%1。直播继续进行；从现在起发生的事情不会记入日志。</translation>
     </message>
@@ -407,6 +412,11 @@
     </message>
     <message>
         <location line="+15"/>
+        <source>The session file %1 was closed before everything was written (another program held it locked, or it did not answer in time): its last comments, orders or show events may be missing from it and from its report.</source>
+        <translation>会话文件 %1 在全部写入之前就被关闭了（另一个程序锁定了它，或它没有及时响应）：文件及其报告里可能缺少最后的评论、订单或节目事件。</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>The comment and order feeds stopped: %1. No comments or orders arrive in this session; the show goes on.</source>
         <translation>评论和订单数据源已停止：%1。本场次不会再收到评论或订单；直播继续进行。</translation>
     </message>
@@ -476,12 +486,12 @@
         <translation>录制已停止：%1</translation>
     </message>
     <message>
-        <location line="+248"/>
+        <location line="+250"/>
         <source>The settings could not be saved: %1. They apply to this run only.</source>
         <translation>无法保存设置：%1。这些设置仅在本次运行中有效。</translation>
     </message>
     <message>
-        <location line="+207"/>
+        <location line="+213"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 未打开：读取它时已开始直播。当前直播继续进行；请在直播结束后再打开它。</translation>
     </message>
@@ -518,7 +528,7 @@
         <translation type="vanished">这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="-345"/>
+        <location line="-353"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -538,27 +548,27 @@
         <translation>正在向 %1 开播…</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+54"/>
         <source>Could not go live: %1</source>
         <translation>无法开播：%1</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>The stream has stopped; the live session is closed.</source>
         <translation>推流已停止；本场直播的场次已关闭。</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+34"/>
         <source>A new rehearsal has started.</source>
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-396"/>
+        <location line="-404"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+474"/>
+        <location line="+482"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -1872,9 +1882,9 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+225"/>
+        <location filename="../src/anchordesk/live/show.py" line="+240"/>
         <source>a session is still running: end it first</source>
-        <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it).</extracomment>
+        <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it). A recordings folder that did not answer when a session&apos;s file was to be made there (a network share whose server went away): that session is not recorded.</extracomment>
         <translation>还有场次在进行：请先结束它</translation>
     </message>
     <message>
@@ -1883,7 +1893,7 @@
         <translation>新场次只能是彩排或直播</translation>
     </message>
     <message>
-        <location line="+195"/>
+        <location line="+223"/>
         <source>this show has no network output to go live on</source>
         <translation>本节目没有可用于开播的网络输出</translation>
     </message>
@@ -2032,7 +2042,7 @@
         <translation type="vanished">秒杀库存必须大于零（或不设）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+44"/>
+        <location filename="../src/anchordesk/ui/words.py" line="+45"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>
@@ -2436,22 +2446,22 @@
 <context>
     <name>MessagesDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/messages.py" line="+72"/>
+        <location filename="../src/anchordesk/ui/messages.py" line="+105"/>
         <source>Messages</source>
         <translation>消息</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>No message yet this run.</source>
         <translation>本次运行还没有消息。</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+1"/>
         <source>Messages of this run</source>
         <translation>本次运行的消息</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+1"/>
         <source>&amp;Copy all</source>
         <translation>全部复制(&amp;C)</translation>
     </message>
