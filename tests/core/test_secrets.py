@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -112,3 +113,39 @@ def test_a_missing_keyring_is_known_before_the_first_key_is_stored(memory_keyrin
         problem = secrets.store().problem
         secrets.store().reset()
     assert problem is secrets.KeyringProblem.NO_BACKEND
+
+
+class _LateFailingKeyring(BrokenKeyring):
+    """A Secret Service that answers a call only when told, and then with a failure."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked = threading.Event()
+        self.answer = threading.Event()
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.asked.set()
+        self.answer.wait(10)
+        return super().get_password(service, username)
+
+
+def test_a_failure_that_answers_after_a_reset_does_not_turn_the_store_to_memory(
+    memory_keyring: Any,
+) -> None:
+    """A call to a keyring that failed late (a D-Bus answer that took its time) turned the
+    store to memory after it had been reset and a working keyring put in place: the next
+    secret saved went to memory for the rest of the run, not to the keyring (seen in the
+    lowest-versions CI job, where a test's stale lookup failed during the next test)."""
+    late = _LateFailingKeyring()
+    keyring.set_keyring(late)
+    store = secrets.store()
+    asking = threading.Thread(target=store.get, args=("feed/old/token",))
+    asking.start()
+    assert late.asked.wait(10)
+    store.reset()  # the keyring fixed, or replaced
+    keyring.set_keyring(memory_keyring)
+    late.answer.set()
+    asking.join(10)
+    assert store.persistent
+    secrets.set_secret("feed/f1/token", "tok-123")
+    assert memory_keyring.passwords == {("anchordesk", "feed/f1/token"): "tok-123"}

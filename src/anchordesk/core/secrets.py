@@ -74,6 +74,9 @@ class SecretStore:
         self._listeners: list[Callable[[str], None]] = []
         self.deadline_s = ANSWER_DEADLINE_S
         self._give_up: Callable[[], bool] | None = None
+        # Counts resets: a call that began before one (a D-Bus answer that came late, from a
+        # keyring since fixed or replaced) must not turn the store to memory after it.
+        self._generation = 0
 
     def give_up_when(self, stopping: Callable[[], bool] | None) -> None:
         """Stop waiting for the keyring as soon as ``stopping()`` is true (a run's stop
@@ -132,16 +135,17 @@ class SecretStore:
         """
         if not self.persistent:
             return False
+        generation = self._generation
         try:
             backend = self._ask(keyring.get_keyring)
         except Exception as error:  # a broken keyring configuration: no backend to use
-            self._fall_back(error)
+            self._fall_back(error, generation)
             return False
         missing = isinstance(backend, keyring.backends.fail.Keyring) or (
             isinstance(backend, keyring.backends.chainer.ChainerBackend) and not backend.backends
         )
         if missing:
-            self._fall_back(keyring.errors.NoKeyringError())
+            self._fall_back(keyring.errors.NoKeyringError(), generation)
         return self.persistent
 
     def on_fallback(self, listener: Callable[[str], None]) -> None:
@@ -159,8 +163,9 @@ class SecretStore:
             self._memory.clear()
             self._fallback_reason = None
             self._problem = None
+            self._generation += 1
 
-    def _fall_back(self, error: BaseException) -> None:
+    def _fall_back(self, error: BaseException, generation: int) -> None:
         # The exception text of a backend never carries the password, but keep it short anyway.
         # Only the first sentence: backends append install advice the user cannot act on here.
         first_line = str(error).splitlines()[0] if str(error) else ""
@@ -176,7 +181,7 @@ class SecretStore:
             detail = f" ({first_sentence})" if first_sentence else ""
             reason = f"the system keyring failed{detail}"
         with self._lock:
-            if self._fallback_reason is not None:
+            if self._fallback_reason is not None or generation != self._generation:
                 return
             self._fallback_reason = reason
             self._problem = problem
@@ -189,11 +194,12 @@ class SecretStore:
     # -- operations -----------------------------------------------------------------------------
 
     def get(self, name: str) -> str | None:
+        generation = self._generation
         if self.persistent:
             try:
                 value = self._ask(keyring.get_password, self.service, name)
             except (keyring.errors.KeyringError, RuntimeError, OSError) as error:
-                self._fall_back(error)
+                self._fall_back(error, generation)
             else:
                 with self._lock:
                     # A secret set during a fallback period stays visible for this run.
@@ -206,11 +212,12 @@ class SecretStore:
         if not value:
             self.delete(name)
             return
+        generation = self._generation
         if self.persistent:
             try:
                 self._ask(keyring.set_password, self.service, name, value)
             except (keyring.errors.KeyringError, RuntimeError, OSError) as error:
-                self._fall_back(error)
+                self._fall_back(error, generation)
             else:
                 with self._lock:
                     self._memory.pop(name, None)
@@ -223,12 +230,13 @@ class SecretStore:
             self._memory.pop(name, None)
         if not self.persistent:
             return
+        generation = self._generation
         try:
             self._ask(keyring.delete_password, self.service, name)
         except keyring.errors.PasswordDeleteError:
             pass  # nothing stored under that name: already deleted
         except (keyring.errors.KeyringError, RuntimeError, OSError) as error:
-            self._fall_back(error)
+            self._fall_back(error, generation)
 
     def secret_values(self) -> list[str]:
         """Values held in memory, for ``redact.mask_secrets`` on messages built this run."""
