@@ -87,7 +87,8 @@ _LONGEST_WAIT_S = BackoffPolicy().max_interval_s
 # The most lines of one order read (page after page): a server handing out lines without end
 # is not read into memory for ever; the order is kept as rejected, with why.
 _MOST_LINES_READ = 10_000
-# HTTP 4xx answers in a row to the call for the rest of one order before it is kept as rejected.
+# Refusals in a row (HTTP 4xx, GraphQL errors) of the call for the rest of one order before it
+# is kept as rejected.
 _REST_REFUSALS = 3
 
 # The one place the GraphQL Admin API version is chosen (a stable, supported release).
@@ -155,7 +156,7 @@ class ShopifyGraphQLOrdersAdapter:
         # Orders read again alone and handed to the store: gid -> the updatedAt read.
         self._read_whole: dict[str, str] = {}
         self._rest_updated: dict[str, str] = {}  # gid -> updatedAt of the version queued
-        self._rest_refusals = 0  # HTTP 4xx in a row for the rest of the order read in part
+        self._rest_refusals = 0  # refusals in a row of the rest of the order read in part
         self._pending: list[FeedItem] = []  # rejected between answers, for the next page
         self._handed: list[FeedItem] = []  # those the last page carried (page_not_stored)
         self._window_read_all = False  # the window's last page is read; orders still to read
@@ -304,7 +305,6 @@ class ShopifyGraphQLOrdersAdapter:
         if self._next == "token":
             page = self._token_page(body)
         elif self._rest_of:
-            self._rest_refusals = 0
             page = self._rest_page(body, cursor)
         else:
             page = self._orders_page(body, cursor, server_time(response))
@@ -520,6 +520,7 @@ class ShopifyGraphQLOrdersAdapter:
         next lines, or all of it read and counted (or kept as rejected, with why)."""
         waiting = self._errors_page(body)
         if waiting is not None:
+            self._rest_refusals = 0
             return waiting
         gid = self._rest_of[0]
         items: list[FeedItem] = []
@@ -528,10 +529,17 @@ class ShopifyGraphQLOrdersAdapter:
         node = (body.get("data") or {}).get("order") if isinstance(body.get("data"), dict) else None
         problem = ""
         if errors:
+            # A refusal like an HTTP 4xx one (_rest_refused): asked again, kept as rejected
+            # after _REST_REFUSALS in a row. One "Internal error" (INTERNAL_SERVER_ERROR,
+            # HTTP 200) made the order rejected at once, never counted once the window moved.
+            self._rest_refusals += 1
+            if self._rest_refusals < _REST_REFUSALS:
+                raise MalformedResponse(f"GraphQL errors: {_errors_said(errors)}")
             problem = f"Shopify refused to read the rest of it: {_errors_said(errors)}"
         elif not isinstance(node, dict):
             problem = "Shopify no longer has this order, read in part"
         else:
+            self._rest_refusals = 0
             lines = node.get("lineItems")
             page_info = (lines.get("pageInfo") if isinstance(lines, dict) else None) or {}
             try:
@@ -585,6 +593,7 @@ class ShopifyGraphQLOrdersAdapter:
                 items.append(unreadable_item(self.source, raw, beyond, "order_update"))
         self._rest_of.pop(0)
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
+        self._rest_refusals = 0
         if self._rest_of or not self._window_read_all:
             # An order of the window read whole: a record not read before, even when its items
             # are kept already (its window read again after a page the store could not keep:

@@ -1,0 +1,114 @@
+"""Hostile round sixteen, the Shopify GraphQL orders feed (hunt16shop): the orders read again
+alone (``order(id:)``), the shop's errors and throttle figures, the feed's status words. The
+test server (tests/feeds/platform_servers.py) counts and refuses queries as Shopify documents.
+Each test failed on the code before its fix."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+from feed_servers import Reply
+from platform_servers import ShopifyGraphQLServer, _json
+from test_poller import Collector, FakeTime, make_poller
+
+from anchordesk.feeds.poller import Poller
+from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
+from anchordesk.show.feed_items import Order, RejectedItem
+
+
+class _OneOrderAnswers(ShopifyGraphQLServer):
+    """Answers the calls for one order read alone (``order(id:)``) from ``answers`` in turn
+    (a body, or None for the usual answer), the orders query as usual."""
+
+    def __init__(self, answers: list[dict[str, object] | None]) -> None:
+        super().__init__()
+        self.answers = answers
+        self.one_order_calls = 0
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if method == "POST" and path.endswith("/graphql.json") and b'"id"' in body:
+            variables = json.loads(body).get("variables") or {}
+            if "id" in variables:
+                self.one_order_calls += 1
+                if self.answers:
+                    answer = self.answers.pop(0)
+                    if answer is not None:
+                        return _json(answer)
+        return super().handle(method, path, query, headers, body)
+
+
+def _polls(
+    server: ShopifyGraphQLServer, polls: int
+) -> tuple[Collector, Poller, ShopifyGraphQLOrdersAdapter, list[str]]:
+    """Polls with a fake clock; also what the feed's status said after each poll."""
+    sink, fake, said = Collector(), FakeTime(), []
+    adapter = ShopifyGraphQLOrdersAdapter(server.shop_url, server.static_token)
+
+    async def run() -> Poller:
+        async with httpx.AsyncClient() as client:
+            poller = make_poller(adapter, client, sink, fake)
+            for _ in range(polls):
+                fake.now_s += await poller.poll_once()
+                said.append(f"{poller.health.state}: {adapter.status().note}")
+            return poller
+
+    return sink, asyncio.run(run()), adapter, said
+
+
+def _orders(sink: Collector) -> dict[str, Order]:
+    return {item.id: item for item in sink.items if isinstance(item, Order)}
+
+
+def _rejected(sink: Collector) -> list[RejectedItem]:
+    return [item for item in sink.items if isinstance(item, RejectedItem)]
+
+
+_INTERNAL_ERROR = {
+    "errors": [
+        {
+            "message": "Internal error. Looks like something went wrong on our end.\n"
+            "Request ID: 1b355a21-7117-44c5-8d8b-8948082f40a8 (include this in support requests).",
+            "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+        }
+    ]
+}
+
+
+# -- F1: one transient GraphQL error to an order read alone ------------------------------------
+
+
+def test_an_order_read_alone_through_one_internal_error_is_counted_whole() -> None:
+    """Shopify answers a passing fault as GraphQL ``errors`` on HTTP 200 (INTERNAL_SERVER_ERROR).
+    Before: the first such answer to the call for the rest of an order of 7 lines made it
+    rejected at once; the window's cursor moved past it: a paid order never counted. Now it is
+    asked again (the 3-refusals rule of an HTTP 4xx), said in Shopify's words meanwhile."""
+    with _OneOrderAnswers([_INTERNAL_ERROR, None, _INTERNAL_ERROR]) as server:
+        server.add_order([("MUG", 1, "24.00")])
+        seven = server.add_order([(f"LINE{n}", 1, "1.00") for n in range(7)])
+        server.add_order([("TEA", 2, "5.50")])
+        big = server.add_order([(f"BIG{n}", 1, "1.00") for n in range(150)])  # 2 line pages
+        sink, poller, _, _ = _polls(server, 12)
+    orders = _orders(sink)
+    assert sorted(orders) == ["5001", "5002", "5003", "5004"]
+    assert len(orders[str(seven)].lines) == 7 and len(orders[str(big)].lines) == 150
+    assert _rejected(sink) == []
+    assert poller.health.state == "ok" and poller.health.errors == 2
+    assert [c for c in sink.cursors if c][-1] == "2026-11-28T20:04:00Z"
+
+
+def test_an_order_whose_rest_shopify_refuses_three_times_in_graphql_is_kept_as_rejected() -> None:
+    """Refused for good (three GraphQL error answers in a row): kept as rejected, in the shop's
+    words; the orders after it read and the cursor moved."""
+    with _OneOrderAnswers([_INTERNAL_ERROR] * 3) as server:
+        server.add_order([(f"LINE{n}", 1, "1.00") for n in range(7)])
+        server.add_order([("MUG", 1, "24.00")])
+        sink, poller, _, _ = _polls(server, 8)
+    assert list(_orders(sink)) == ["5002"]
+    [rejected] = _rejected(sink)
+    assert rejected.kind == "order" and "Internal error. Looks like" in rejected.detail
+    assert [c for c in sink.cursors if c][-1] == "2026-11-28T20:02:00Z"
+    assert poller.health.state == "ok"
