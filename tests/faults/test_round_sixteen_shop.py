@@ -112,3 +112,33 @@ def test_an_order_whose_rest_shopify_refuses_three_times_in_graphql_is_kept_as_r
     assert rejected.kind == "order" and "Internal error. Looks like" in rejected.detail
     assert [c for c in sink.cursors if c][-1] == "2026-11-28T20:02:00Z"
     assert poller.health.state == "ok"
+
+
+# -- F2: the lines' pageInfo of an order read alone not an object -------------------------------
+
+
+def test_an_order_read_alone_whose_lines_page_info_is_not_an_object_is_kept_as_rejected() -> None:
+    """Before: ``"pageInfo": "x"`` (or ``[1]``) in the answer for an order read alone raised
+    AttributeError out of the answer: "unexpected error (AttributeError)", asked again for
+    good, the window's cursor held: no later order ever read. Now the order is kept as
+    rejected, with why (whether lines follow is unknown), and the window goes on."""
+    broken = {
+        "data": {
+            "order": {
+                "id": "gid://shopify/Order/5001",
+                "legacyResourceId": "5001",
+                "updatedAt": "2026-11-28T20:01:00Z",
+                "lineItems": {"pageInfo": [1], "nodes": []},
+            }
+        }
+    }
+    with _OneOrderAnswers([broken] * 20) as server:
+        server.add_order([(f"LINE{n}", 1, "1.00") for n in range(7)])
+        server.add_order([("MUG", 1, "24.00")])
+        sink, poller, _, said = _polls(server, 6)
+    assert list(_orders(sink)) == ["5002"]
+    [rejected] = _rejected(sink)
+    assert rejected.kind == "order" and "pageInfo" in rejected.detail
+    assert server.one_order_calls == 1
+    assert [c for c in sink.cursors if c][-1] == "2026-11-28T20:02:00Z"
+    assert poller.health.errors == 0 and said[-1].startswith("ok")

@@ -546,6 +546,12 @@ class ShopifyGraphQLOrdersAdapter:
                 self._rest_lines.extend(nodes_of(lines))
             except ValueError as error:
                 problem = f"its lines cannot be read ({error})"
+            if not isinstance(page_info, dict):
+                # Whether more lines follow is unknown: never counted with lines missing. A
+                # "pageInfo" of "x" or [1] raised AttributeError out of the answer, asked again
+                # for good ("unexpected error"): the window held, no later order read.
+                problem = problem or "its lines' pageInfo cannot be read"
+                page_info = {}
             if self._rest_node is None:
                 self._rest_node = node
                 self._rest_refunds_asked = self._order_sizes.refunds
