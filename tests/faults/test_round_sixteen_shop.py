@@ -44,7 +44,8 @@ class _OneOrderAnswers(ShopifyGraphQLServer):
 def _polls(
     server: ShopifyGraphQLServer, polls: int
 ) -> tuple[Collector, Poller, ShopifyGraphQLOrdersAdapter, list[str]]:
-    """Polls with a fake clock; also what the feed's status said after each poll."""
+    """Polls with a fake clock; also what the feed's status said after each poll, with the
+    wait chosen ("ok 0: …")."""
     sink, fake, said = Collector(), FakeTime(), []
     adapter = ShopifyGraphQLOrdersAdapter(server.shop_url, server.static_token)
 
@@ -52,8 +53,9 @@ def _polls(
         async with httpx.AsyncClient() as client:
             poller = make_poller(adapter, client, sink, fake)
             for _ in range(polls):
-                fake.now_s += await poller.poll_once()
-                said.append(f"{poller.health.state}: {adapter.status().note}")
+                delay_s = await poller.poll_once()
+                fake.now_s += delay_s
+                said.append(f"{poller.health.state} {delay_s:g}: {adapter.status().note}")
             return poller
 
     return sink, asyncio.run(run()), adapter, said
@@ -142,3 +144,28 @@ def test_an_order_read_alone_whose_lines_page_info_is_not_an_object_is_kept_as_r
     assert server.one_order_calls == 1
     assert [c for c in sink.cursors if c][-1] == "2026-11-28T20:02:00Z"
     assert poller.health.errors == 0 and said[-1].startswith("ok")
+
+
+# -- F3: THROTTLED with a restoreRate of 0 -----------------------------------------------------
+
+
+def _throttled(rate: object) -> dict[str, object]:
+    status = {"maximumAvailable": 2000, "currentlyAvailable": 10, "restoreRate": rate}
+    return {
+        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+        "extensions": {"cost": {"requestedQueryCost": 568, "throttleStatus": status}},
+    }
+
+
+def test_a_throttle_with_no_refill_rate_is_waited_and_said_as_a_throttle() -> None:
+    """Before: THROTTLED with ``restoreRate`` 0 (or negative) raised TypeError out of the
+    answer (the wait, None, formatted as "{:.1f}"): the feed's status read "unexpected error
+    (TypeError)", a failed call with backoff, not Shopify's throttle. Now it waits (twice the
+    interval, as for unreadable figures), says "throttled by Shopify", then reads on."""
+    with _OneOrderAnswers([_throttled(0), _throttled(-5)]) as server:
+        server.add_order([(f"LINE{n}", 1, "1.00") for n in range(7)])
+        sink, poller, _, said = _polls(server, 5)
+    assert list(_orders(sink)) == ["5001"] and len(_orders(sink)["5001"].lines) == 7
+    assert poller.health.errors == 0
+    assert said[1] == "ok 4: GraphQL Admin API 2026-07; throttled by Shopify: waiting 4.0 s"
+    assert said[2].startswith("ok 4: ")

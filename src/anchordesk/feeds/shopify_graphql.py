@@ -634,7 +634,10 @@ class ShopifyGraphQLOrdersAdapter:
             # never counted.
             return self.default_interval_s * 2 if throttled else None
         if rate <= 0:
-            return None
+            # No refill said: throttled, waited as for figures that cannot be read. None here
+            # was said "waiting {None:.1f} s": TypeError out of the answer, "unexpected error
+            # (TypeError)" in the feed's status instead of Shopify's throttle.
+            return self.default_interval_s * 2 if throttled else None
         if throttled:
             return min(
                 max(self.default_interval_s, (requested - available) / rate), _LONGEST_WAIT_S
