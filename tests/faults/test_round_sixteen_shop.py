@@ -169,3 +169,36 @@ def test_a_throttle_with_no_refill_rate_is_waited_and_said_as_a_throttle() -> No
     assert poller.health.errors == 0
     assert said[1] == "ok 4: GraphQL Admin API 2026-07; throttled by Shopify: waiting 4.0 s"
     assert said[2].startswith("ok 4: ")
+
+
+# -- F4: the throttle said after it was waited --------------------------------------------------
+
+
+class _ThrottlesTheSecondPage(ShopifyGraphQLServer):
+    def __init__(self) -> None:
+        super().__init__(page_size=2)
+        self.orders_calls = 0
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if method == "POST" and b"AnchorDeskOrders" in body:
+            self.orders_calls += 1
+            if self.orders_calls == 2:
+                self.throttle_next = 1
+        return super().handle(method, path, query, headers, body)
+
+
+def test_the_feed_says_it_is_throttled_only_while_it_waits() -> None:
+    """Before: one THROTTLED answer in a window of several pages left the feed's status saying
+    "throttled by Shopify: waiting 7.7 s" while the rest of the window was read at once (a
+    10,000-order burst is hundreds of pages: minutes of a wait that was not). Now the words go
+    with the wait."""
+    with _ThrottlesTheSecondPage() as server:
+        for number in range(8):
+            server.add_order([(f"SKU{number}", 1, "5.00")])
+        server.add_order([(f"LINE{n}", 1, "1.00") for n in range(7)])
+        sink, _, _, said = _polls(server, 8)
+    assert len(_orders(sink)) == 9
+    assert said[1] == "ok 7.68: GraphQL Admin API 2026-07; throttled by Shopify: waiting 7.7 s"
+    assert said[2:6] == ["ok 0: GraphQL Admin API 2026-07"] * 4

@@ -302,6 +302,10 @@ class ShopifyGraphQLOrdersAdapter:
         )
         if not isinstance(body, dict):
             raise MalformedResponse("expected a JSON object")
+        # The note says a throttle while it is waited (_errors_page sets it again): it was
+        # cleared only at the window's end, so a window of hundreds of pages read at once
+        # after one throttle said "throttled by Shopify: waiting 7.7 s" all along.
+        self._note = ""
         if self._next == "token":
             page = self._token_page(body)
         elif self._rest_of:
@@ -510,7 +514,6 @@ class ShopifyGraphQLOrdersAdapter:
         self._window_read.clear()
         self._window_from = ""
         self._window_read_all = False
-        self._note = ""
         if self.token.due():
             self._next = "token"
         return new_cursor
