@@ -202,3 +202,61 @@ def test_the_feed_says_it_is_throttled_only_while_it_waits() -> None:
     assert len(_orders(sink)) == 9
     assert said[1] == "ok 7.68: GraphQL Admin API 2026-07; throttled by Shopify: waiting 7.7 s"
     assert said[2:6] == ["ok 0: GraphQL Admin API 2026-07"] * 4
+
+
+# -- F5: an order that changes between two pages of its lines ----------------------------------
+
+
+class _EditsTheOrderBetweenItsLinePages(ShopifyGraphQLServer):
+    """Before the ``edits``-th call for one order read alone (its second line page), 10 of the
+    order's lines go (an order edit), its ``updatedAt`` moves on."""
+
+    def __init__(self, edits: tuple[int, ...]) -> None:
+        super().__init__()
+        self.edits = edits
+        self.one_order_calls = 0
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if method == "POST" and b"AnchorDeskOrder(" in body:
+            self.one_order_calls += 1
+            if self.one_order_calls in self.edits:
+                order = self.orders[1]
+                del order.lines[:10]
+                order.updated = self._tick()
+        return super().handle(method, path, query, headers, body)
+
+
+def test_an_order_edited_between_two_pages_of_its_lines_is_counted_as_one_version() -> None:
+    """Before: an order of 150 lines edited between its two line pages was counted stitched:
+    the first version's total (150.00) with lines 0–99 of the first and 110–149 of the next
+    (10 lines' units missing from product sales; the edited copy then kept as rejected beside
+    it). Now it is read again from its first line and counted as the version it became."""
+    with _EditsTheOrderBetweenItsLinePages((2,)) as server:
+        server.add_order([("MUG", 1, "24.00")])
+        server.add_order([(f"LINE{n}", 1, "1.00") for n in range(150)])
+        sink, poller, _, _ = _polls(server, 10)
+    copies = [item for item in sink.items if isinstance(item, Order) and item.id == "5002"]
+    assert {len(copy.lines) for copy in copies} == {140}
+    for copy in copies:
+        assert [line.sku for line in copy.lines] == [f"LINE{n}" for n in range(10, 150)]
+        assert copy.total_price == sum(line.unit_price for line in copy.lines) == 140
+    assert _rejected(sink) == [] and poller.health.errors == 0
+
+
+def test_an_order_changing_on_every_page_of_its_lines_is_kept_as_rejected() -> None:
+    """A server moving the order between each two pages of its lines: kept as rejected after 3
+    changes, with why; the window goes on."""
+    with _EditsTheOrderBetweenItsLinePages((2, 4, 6)) as server:
+        server.add_order([("MUG", 1, "24.00")])
+        server.add_order([(f"LINE{n}", 1, "1.00") for n in range(150)])
+        server.add_order([("TEA", 1, "5.50")])
+        sink, poller, _, _ = _polls(server, 12)
+    orders = _orders(sink)
+    assert {"5001", "5003"} <= set(orders)
+    # Once it holds still (a later window, its newer version), it is read and counted whole.
+    assert orders["5002"].total_price == sum(line.unit_price for line in orders["5002"].lines)
+    [rejected] = _rejected(sink)
+    assert rejected.kind == "order" and "changed while its lines were read" in rejected.detail
+    assert poller.health.state == "ok"

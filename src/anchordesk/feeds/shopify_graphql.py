@@ -157,6 +157,7 @@ class ShopifyGraphQLOrdersAdapter:
         self._read_whole: dict[str, str] = {}
         self._rest_updated: dict[str, str] = {}  # gid -> updatedAt of the version queued
         self._rest_refusals = 0  # refusals in a row of the rest of the order read in part
+        self._rest_changes = 0  # times it changed between two pages of its lines
         self._pending: list[FeedItem] = []  # rejected between answers, for the next page
         self._handed: list[FeedItem] = []  # those the last page carried (page_not_stored)
         self._window_read_all = False  # the window's last page is read; orders still to read
@@ -249,7 +250,7 @@ class ShopifyGraphQLOrdersAdapter:
         # That version is not asked for again (a change of the order is).
         self._read_whole[gid] = self._rest_updated.get(gid, "")
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
-        self._rest_refusals = 0
+        self._rest_refusals = self._rest_changes = 0
         if not self._rest_of and self._window_read_all:
             # Its window ends in an answer: read again from the stored cursor, this order
             # skipped.
@@ -271,7 +272,7 @@ class ShopifyGraphQLOrdersAdapter:
         self._rest_of.clear()
         self._read_whole.clear()
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
-        self._rest_refusals = 0
+        self._rest_refusals = self._rest_changes = 0
         self._pending[:0] = self._handed  # the rejected items that page carried
         self._handed = []
 
@@ -543,6 +544,17 @@ class ShopifyGraphQLOrdersAdapter:
             problem = "Shopify no longer has this order, read in part"
         else:
             self._rest_refusals = 0
+            first = self._rest_node
+            if first is not None and node.get("updatedAt") != first.get("updatedAt"):
+                # Changed (an order edit, a refund) between two pages of its lines: read again
+                # from its first line, once it holds still. Its pages were stitched: the first
+                # version's total and lines with the next version's later lines (10 lines of
+                # a 150-line order missing from its product sales, counted so).
+                self._rest_changes += 1
+                self._rest_node, self._rest_lines, self._rest_after = None, [], None
+                if self._rest_changes < _REST_REFUSALS:
+                    return Page(items=(), cursor=None, more=True, advanced=True)
+                problem = f"it changed while its lines were read, {_REST_REFUSALS} times"
             lines = node.get("lineItems")
             page_info = (lines.get("pageInfo") if isinstance(lines, dict) else None) or {}
             try:
@@ -602,7 +614,7 @@ class ShopifyGraphQLOrdersAdapter:
                 items.append(unreadable_item(self.source, raw, beyond, "order_update"))
         self._rest_of.pop(0)
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
-        self._rest_refusals = 0
+        self._rest_refusals = self._rest_changes = 0
         if self._rest_of or not self._window_read_all:
             # An order of the window read whole: a record not read before, even when its items
             # are kept already (its window read again after a page the store could not keep:
