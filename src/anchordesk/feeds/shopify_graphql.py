@@ -87,7 +87,8 @@ _LONGEST_WAIT_S = BackoffPolicy().max_interval_s
 # The most lines of one order read (page after page): a server handing out lines without end
 # is not read into memory for ever; the order is kept as rejected, with why.
 _MOST_LINES_READ = 10_000
-# HTTP 4xx answers in a row to the call for the rest of one order before it is kept as rejected.
+# Refusals in a row (HTTP 4xx, GraphQL errors) of the call for the rest of one order before it
+# is kept as rejected.
 _REST_REFUSALS = 3
 
 # The one place the GraphQL Admin API version is chosen (a stable, supported release).
@@ -155,7 +156,8 @@ class ShopifyGraphQLOrdersAdapter:
         # Orders read again alone and handed to the store: gid -> the updatedAt read.
         self._read_whole: dict[str, str] = {}
         self._rest_updated: dict[str, str] = {}  # gid -> updatedAt of the version queued
-        self._rest_refusals = 0  # HTTP 4xx in a row for the rest of the order read in part
+        self._rest_refusals = 0  # refusals in a row of the rest of the order read in part
+        self._rest_changes = 0  # times it changed between two pages of its lines
         self._pending: list[FeedItem] = []  # rejected between answers, for the next page
         self._handed: list[FeedItem] = []  # those the last page carried (page_not_stored)
         self._window_read_all = False  # the window's last page is read; orders still to read
@@ -248,7 +250,7 @@ class ShopifyGraphQLOrdersAdapter:
         # That version is not asked for again (a change of the order is).
         self._read_whole[gid] = self._rest_updated.get(gid, "")
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
-        self._rest_refusals = 0
+        self._rest_refusals = self._rest_changes = 0
         if not self._rest_of and self._window_read_all:
             # Its window ends in an answer: read again from the stored cursor, this order
             # skipped.
@@ -270,7 +272,7 @@ class ShopifyGraphQLOrdersAdapter:
         self._rest_of.clear()
         self._read_whole.clear()
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
-        self._rest_refusals = 0
+        self._rest_refusals = self._rest_changes = 0
         self._pending[:0] = self._handed  # the rejected items that page carried
         self._handed = []
 
@@ -301,10 +303,13 @@ class ShopifyGraphQLOrdersAdapter:
         )
         if not isinstance(body, dict):
             raise MalformedResponse("expected a JSON object")
+        # The note says a throttle while it is waited (_errors_page sets it again): it was
+        # cleared only at the window's end, so a window of hundreds of pages read at once
+        # after one throttle said "throttled by Shopify: waiting 7.7 s" all along.
+        self._note = ""
         if self._next == "token":
             page = self._token_page(body)
         elif self._rest_of:
-            self._rest_refusals = 0
             page = self._rest_page(body, cursor)
         else:
             page = self._orders_page(body, cursor, server_time(response))
@@ -510,7 +515,6 @@ class ShopifyGraphQLOrdersAdapter:
         self._window_read.clear()
         self._window_from = ""
         self._window_read_all = False
-        self._note = ""
         if self.token.due():
             self._next = "token"
         return new_cursor
@@ -520,6 +524,7 @@ class ShopifyGraphQLOrdersAdapter:
         next lines, or all of it read and counted (or kept as rejected, with why)."""
         waiting = self._errors_page(body)
         if waiting is not None:
+            self._rest_refusals = 0
             return waiting
         gid = self._rest_of[0]
         items: list[FeedItem] = []
@@ -528,16 +533,40 @@ class ShopifyGraphQLOrdersAdapter:
         node = (body.get("data") or {}).get("order") if isinstance(body.get("data"), dict) else None
         problem = ""
         if errors:
+            # A refusal like an HTTP 4xx one (_rest_refused): asked again, kept as rejected
+            # after _REST_REFUSALS in a row. One "Internal error" (INTERNAL_SERVER_ERROR,
+            # HTTP 200) made the order rejected at once, never counted once the window moved.
+            self._rest_refusals += 1
+            if self._rest_refusals < _REST_REFUSALS:
+                raise MalformedResponse(f"GraphQL errors: {_errors_said(errors)}")
             problem = f"Shopify refused to read the rest of it: {_errors_said(errors)}"
         elif not isinstance(node, dict):
             problem = "Shopify no longer has this order, read in part"
         else:
+            self._rest_refusals = 0
+            first = self._rest_node
+            if first is not None and node.get("updatedAt") != first.get("updatedAt"):
+                # Changed (an order edit, a refund) between two pages of its lines: read again
+                # from its first line, once it holds still. Its pages were stitched: the first
+                # version's total and lines with the next version's later lines (10 lines of
+                # a 150-line order missing from its product sales, counted so).
+                self._rest_changes += 1
+                self._rest_node, self._rest_lines, self._rest_after = None, [], None
+                if self._rest_changes < _REST_REFUSALS:
+                    return Page(items=(), cursor=None, more=True, advanced=True)
+                problem = f"it changed while its lines were read, {_REST_REFUSALS} times"
             lines = node.get("lineItems")
             page_info = (lines.get("pageInfo") if isinstance(lines, dict) else None) or {}
             try:
                 self._rest_lines.extend(nodes_of(lines))
             except ValueError as error:
                 problem = f"its lines cannot be read ({error})"
+            if not isinstance(page_info, dict):
+                # Whether more lines follow is unknown: never counted with lines missing. A
+                # "pageInfo" of "x" or [1] raised AttributeError out of the answer, asked again
+                # for good ("unexpected error"): the window held, no later order read.
+                problem = problem or "its lines' pageInfo cannot be read"
+                page_info = {}
             if self._rest_node is None:
                 self._rest_node = node
                 self._rest_refunds_asked = self._order_sizes.refunds
@@ -585,6 +614,7 @@ class ShopifyGraphQLOrdersAdapter:
                 items.append(unreadable_item(self.source, raw, beyond, "order_update"))
         self._rest_of.pop(0)
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
+        self._rest_refusals = self._rest_changes = 0
         if self._rest_of or not self._window_read_all:
             # An order of the window read whole: a record not read before, even when its items
             # are kept already (its window read again after a page the store could not keep:
@@ -619,7 +649,10 @@ class ShopifyGraphQLOrdersAdapter:
             # never counted.
             return self.default_interval_s * 2 if throttled else None
         if rate <= 0:
-            return None
+            # No refill said: throttled, waited as for figures that cannot be read. None here
+            # was said "waiting {None:.1f} s": TypeError out of the answer, "unexpected error
+            # (TypeError)" in the feed's status instead of Shopify's throttle.
+            return self.default_interval_s * 2 if throttled else None
         if throttled:
             return min(
                 max(self.default_interval_s, (requested - available) / rate), _LONGEST_WAIT_S
