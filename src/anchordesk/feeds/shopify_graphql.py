@@ -500,6 +500,13 @@ class ShopifyGraphQLOrdersAdapter:
                 read_new_records=read_new,
                 malformed_items=malformed,
             )
+        return self._window_ended(items, malformed, body, cursor)
+
+    def _window_ended(
+        self, items: list[FeedItem], malformed: int, body: Mapping[str, Any], cursor: str | None
+    ) -> Page:
+        """The page that ends its window: its cursor stored, the next call at the interval the
+        shop's bucket allows."""
         return Page(
             items=items,
             cursor=self._end_window(cursor),
@@ -627,12 +634,7 @@ class ShopifyGraphQLOrdersAdapter:
                 read_new_records=True,
                 malformed_items=malformed,
             )
-        return Page(
-            items=items,
-            cursor=self._end_window(cursor),
-            interval_s=self._throttle_wait(body, throttled=False),
-            malformed_items=malformed,
-        )
+        return self._window_ended(items, malformed, body, cursor)
 
     def _throttle_wait(self, body: Mapping[str, Any], *, throttled: bool) -> float | None:
         """How long until the query's cost is back in the bucket (None: the usual interval)."""

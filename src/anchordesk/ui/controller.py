@@ -181,6 +181,8 @@ class Controller(QObject):
         self._store_faults_said: set[str] = set()  # session files said to be written no more
         # The session file said locked by another program (its path), until said written again.
         self._store_lock_said: str | None = None
+        # The recordings folder said not to answer (a share whose server went away), once.
+        self._recording_unanswered_said: Path | None = None
         self._log_fault_said = False
         self.studio_mode = False
         self._starting = False
@@ -675,8 +677,6 @@ class Controller(QObject):
                 "away?): this session is not recorded. Choose another folder in Settings."
             ).replace("%1", str(folder))
         )
-
-    _recording_unanswered_said: Path | None = None
 
     def _say_log_fault(self) -> None:
         """The log file stopped being written (its disk full or read-only), or was never
