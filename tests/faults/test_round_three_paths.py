@@ -171,6 +171,7 @@ def test_a_session_on_read_only_media_is_reported(
             # A copy taken while a program still had the session open: the last orders are in
             # the -wal, not yet in the file itself.
             db = sqlite3.connect(session, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")  # as the running program has it
             db.execute("PRAGMA wal_autocheckpoint=0")
             db.execute("DELETE FROM orders WHERE rowid % 2 = 0")
             expected = db.execute("SELECT count(*) FROM orders").fetchone()[0]

@@ -263,7 +263,7 @@ def test_the_window_s_report_page_on_a_disk_that_fills_is_not_left_cut(
     with tmpfs(tmp_path / "disk", 8 * 1024) as disk:
         session = disk / "S.adsession"
         write_big_session(session)
-        fill(disk, leave_bytes=60_000)  # the session is read; its page (larger) does not fit
+        fill(disk, leave_bytes=20_000)  # the session is read; its page (larger) does not fit
         with caplog.at_level(logging.WARNING, logger="anchordesk.live.reports"):
             summary = session_summary(session, "rehearsal")
         assert summary.html_path is None and summary.files == (session,)

@@ -67,11 +67,21 @@ def test_money_and_text_come_back_exactly_after_reopening(tmp_path: Path) -> Non
     reopened.close()
 
 
-def test_the_file_uses_write_ahead_logging(tmp_path: Path) -> None:
+def test_the_file_uses_write_ahead_logging_while_open_and_is_one_file_when_closed(
+    tmp_path: Path,
+) -> None:
+    """WAL while a run writes (a report read meanwhile does not wait for the writer); a
+    plain file once closed, so a read-only reader leaves no ``-wal``/``-shm`` beside it."""
     path = tmp_path / "s.adsession"
-    SessionStore(path).close()
-    mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
-    assert mode == "wal"
+    store = SessionStore(path)
+    reader = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    assert reader.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    reader.close()
+    store.close()
+    reader = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    assert reader.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    reader.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["s.adsession"]
 
 
 def test_show_events_are_unique_by_id(tmp_path: Path) -> None:

@@ -543,6 +543,8 @@ class SessionStore:
 
     def close(self) -> None:
         try:
+            if self._watch is not None:
+                self._leave_write_ahead_log()
             self._db.close()
         finally:
             if self._watch is not None:
@@ -550,6 +552,19 @@ class SessionStore:
             self._unlock()
             if self._copy is not None:
                 self._copy.cleanup()
+
+    def _leave_write_ahead_log(self) -> None:
+        """Close the file as a plain (rollback-journal) database. A WAL database is read through
+        a ``-shm`` index, and a reader that may not write (``anchordesk report``, opened
+        ``mode=ro``) creates that index and an empty ``-wal`` and cannot remove them: every
+        report left two files beside a session closed cleanly (R16net). A file closed in
+        rollback mode is read with no file beside it; the next run that writes turns WAL on
+        again (``_open``). Only when no one else has the file open: a reader present, a full
+        disk (the checkpoint cannot land) or another program's lock keep it as it is, at once
+        (no busy wait at the end of a show)."""
+        with suppress(sqlite3.Error):
+            self._db.execute("PRAGMA busy_timeout=0")
+            self._db.execute("PRAGMA journal_mode=DELETE")
 
     # -- a file deleted while open (store/session_restore.py) ------------------------------
 
