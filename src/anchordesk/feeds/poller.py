@@ -46,6 +46,7 @@ import re
 import socket
 import ssl
 import time
+import urllib.request
 import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -90,7 +91,7 @@ _RECENT_CURSORS = 1_000
 
 #: This machine's own hosts: never asked through a proxy from the environment, as browsers
 #: do (the proxy cannot reach this machine's loopback). Every door of the feeds keeps it: the
-#: HTTP client (hub.LOOPBACK_WITHOUT_PROXY) and Twitch's EventSub WebSocket.
+#: HTTP client (hub._environment_mounts) and Twitch's EventSub WebSocket (``goes_direct``).
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -136,6 +137,50 @@ def on_loopback(url: str) -> bool:
     except ValueError:
         return False
     return loopback_host(host)
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def no_proxy_range(entry: str) -> IPNetwork | None:
+    """The address range a NO_PROXY entry names (``10.0.0.0/8``, ``fd00::/8``, as curl reads
+    them since 7.86), or None when it names no range (a host, a domain, one address)."""
+    if "/" not in entry:
+        return None
+    try:
+        return ipaddress.ip_network(entry.strip().strip("[]"), strict=False)
+    except ValueError:
+        return None
+
+
+def no_proxy_ranges(no_proxy: str | None = None) -> list[IPNetwork]:
+    """The address ranges of ``no_proxy`` (default: NO_PROXY as httpx and websockets read it,
+    through urllib's ``getproxies``)."""
+    if no_proxy is None:
+        no_proxy = urllib.request.getproxies().get("no", "")
+    ranges = (no_proxy_range(entry) for entry in no_proxy.split(","))
+    return [network for network in ranges if network is not None]
+
+
+def goes_direct(url: str, no_proxy: str | None = None) -> bool:
+    """Whether ``url`` is asked without the environment's proxy beyond what httpx and
+    websockets read of NO_PROXY themselves: this machine (:func:`on_loopback`), or an address
+    inside a range NO_PROXY names. Neither reads ranges: httpx made ``10.0.0.0/8`` the one
+    address 10.0.0.0 (a feed on 10.1.2.3 was asked through the proxy, which cannot reach the
+    office's own network) and refused ``fd00::/8`` outright. A name is not resolved to be
+    matched, as curl does not."""
+    if on_loopback(url):
+        return True
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    address = _ip_address(host.lower())
+    if address is None:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in no_proxy_ranges(no_proxy))
 
 
 # Pages in a row asked at once ("more", a new cursor) that brought no new item, after which the
