@@ -4,17 +4,25 @@ the report, secrets in URLs (R17hunt17in.md)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
 
 import feed_servers
 import httpx
 import pytest
-from feed_servers import JsonFeedServer
+from feed_servers import JsonFeedServer, ShopifyOrdersServer
 
+from anchordesk.cli.main import main as cli_main
 from anchordesk.feeds.adapters import JsonFeedAdapter
-from anchordesk.feeds.hub import _new_http_client, unusable_proxy
-from anchordesk.feeds.poller import Poller, goes_direct
+from anchordesk.feeds.hub import FeedHub, _new_http_client, unusable_proxy
+from anchordesk.feeds.poller import BackoffPolicy, Poller, goes_direct
+from anchordesk.feeds.spec import FeedSpec
 from anchordesk.show.feed_items import FeedItem
+from anchordesk.store import StoreWriter
+from anchordesk.store.report import build_report
 
 
 class _Kept:
@@ -88,3 +96,94 @@ def test_twitchs_websocket_reads_the_same_ranges() -> None:
     outside = ["wss://11.0.0.1/ws", "wss://[fe80::1]/ws", "wss://10.example/ws", "wss://ten/"]
     assert [goes_direct(url, no_proxy) for url in inside] == [True] * len(inside)
     assert [goes_direct(url, no_proxy) for url in outside] == [False] * len(outside)
+
+
+def _ingest(
+    spec: FeedSpec, session: Path, done: Callable[[FeedHub], bool], token: str = ""
+) -> None:
+    """Poll one feed into the session until ``done``."""
+    writer = StoreWriter(session)
+    hub = FeedHub(
+        [spec],
+        writer,
+        token_lookup=lambda kind: token if token and kind == spec.kind else None,
+        backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+    )
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(hub.run(stop))
+        for _ in range(400):
+            await asyncio.sleep(0.01)
+            if hub.pollers and done(hub):
+                break
+        stop.set()
+        await task
+
+    try:
+        asyncio.run(run())
+    finally:
+        writer.close()
+
+
+def test_an_amount_past_the_ceiling_is_rejected_for_it_and_never_said_in_exponent_form(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F1 (task): a refund of ``1e400`` (JSON feed, and a Shopify refund transaction) was
+    listed as an unreadable item "refund 1.000000000000000000000000000E+400 is not an
+    amount", an order's total of ``1e309`` as "total 1E+309": the rule's reason ("amount
+    above the ceiling"), never Decimal's exponent form."""
+    json_session, shop_session = tmp_path / "json.adsession", tmp_path / "shop.adsession"
+    feed = JsonFeedServer(poll_ms=10)
+    with feed:
+        feed.add_order("SERUM-30", 2, "129.00")  # o1, counted
+        feed.add_update("o1", "refunded", "1e400", refund_id="r-huge")
+        feed.add_update("o1", "refunded", "-1e400", refund_id="r-negative")
+        feed.add_raw(
+            {
+                "type": "order",
+                "id": "o-inf",
+                "currency": "CNY",
+                "total": "1e309",
+                "lines": [{"sku": "SERUM-30", "quantity": 1, "price": "10.00"}],
+            }
+        )
+        _ingest(
+            FeedSpec("json", feed.url),
+            json_session,
+            lambda hub: hub.pollers[0].cursor == str(len(feed.items)),
+        )
+    shop = ShopifyOrdersServer()
+    with shop:
+        counted = shop.add_order([("SERUM-30", 1, "19.99")])
+        refunded = shop.add_order([("SERUM-30", 1, "19.99")])
+        shop.refund(refunded, "1e400")
+        _ingest(
+            FeedSpec("shopify-orders", shop.url),
+            shop_session,
+            lambda hub: hub.health()[0].rejected == 1,
+            token=shop.token,
+        )
+
+    by_json = build_report(json_session)
+    assert by_json.rejected_by_reason == {"amount_too_large": 2, "amount_negative": 1}
+    assert by_json.ledger.gmv_by_currency == {"CNY": Decimal("258.00")}
+    by_shop = build_report(shop_session)
+    assert by_shop.rejected_by_reason == {"amount_too_large": 1}
+    assert by_shop.orders == 2 and counted
+
+    for session in (json_session, shop_session):
+        assert cli_main(["report", str(session), "--lang", "en"]) == 0
+        text = capsys.readouterr().out
+        assert cli_main(["report", str(session), "--json"]) == 0
+        details = [entry["detail"] for entry in json.loads(capsys.readouterr().out)["rejected"]]
+        assert details and not [d for d in details if "E+" in d or "E-" in d]
+        assert "E+" not in text
+    assert sorted(details) == ["refund of 401 digits"]
+    assert "refund of 401 digits, negative — negative amount" in _text_of(json_session, capsys)
+    assert "total of 310 digits — amount above the ceiling" in _text_of(json_session, capsys)
+
+
+def _text_of(session: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    assert cli_main(["report", str(session), "--lang", "en"]) == 0
+    return capsys.readouterr().out

@@ -607,7 +607,9 @@ class ShopifyOrdersAdapter:
             for transaction in refund.get("transactions") or []:
                 if transaction.get("kind") != "refund" or transaction.get("status") != "success":
                     continue
-                amount += money(transaction["amount"])
+                # Each refused past the ceiling before it is summed: 1e400 summed read as
+                # 1.000000000000000000000000000E+400, 1e999999999 raised Overflow.
+                amount += refund_amount(money(transaction["amount"])) or Decimal(0)
                 currencies.add(as_text(transaction.get("currency")).upper() or currency)
             if len(currencies) > 1:
                 # $5.00 and €5.00 were summed as 10.00 in the last one's currency: money is
