@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import string
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -187,3 +188,47 @@ def test_an_amount_past_the_ceiling_is_rejected_for_it_and_never_said_in_exponen
 def _text_of(session: Path, capsys: pytest.CaptureFixture[str]) -> str:
     assert cli_main(["report", str(session), "--lang", "en"]) == 0
     return capsys.readouterr().out
+
+
+def test_the_reports_counts_of_one_are_said_in_the_singular(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F4 (task): "1 items rejected, not counted: 1 unreadable item", "2 unreadable item",
+    "Orders 1 (1 units)": English's plural by CLDR's rule (Babel), as the numbers are."""
+    session = tmp_path / "s.adsession"
+    feed = JsonFeedServer(poll_ms=10)
+    with feed:
+        feed.add_order("SERUM-30", 1, "129.00")
+        feed.add_raw({"type": "order", "id": "o-nan", "total": "NaN", "lines": []})
+        feed.add_raw({"type": "order", "id": "o-neg", "total": "-5.00", "lines": []})
+        feed.add_raw({"type": "order", "id": "o-neg2", "total": "-6.00", "lines": []})
+        _ingest(
+            FeedSpec("json", feed.url),
+            session,
+            lambda hub: hub.pollers[0].cursor == str(len(feed.items)),
+        )
+    html = tmp_path / "r.html"
+    out = _text_of(session, capsys)
+    assert cli_main(["report", str(session), "--lang", "en", "--html", str(html)]) == 0
+    page = html.read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert "(1 unit)" in out
+    assert "3 items, not counted" in out
+    assert "3 items rejected, not counted: 2 negative amounts, 1 unreadable item" in out
+    assert "order o-neg (json): total -5.00 — negative amount" in out
+    assert "2 negative amounts, 1 unreadable item" in page
+
+    for language in ("zh_CN", "ja"):  # one form only: the same words for 1 and for 3
+        assert cli_main(["report", str(session), "--lang", language]) == 0
+        assert "items" not in capsys.readouterr().out
+
+
+def test_every_english_singular_has_the_placeholders_of_its_plural() -> None:
+    from anchordesk.store.report_i18n import ENGLISH_ONE, MESSAGES
+
+    for message, one in ENGLISH_ONE.items():
+        other = MESSAGES[message][0]
+        assert one != other
+        assert {n for _, n, _, _ in string.Formatter().parse(one) if n} == {
+            n for _, n, _, _ in string.Formatter().parse(other) if n
+        }, message

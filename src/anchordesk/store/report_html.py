@@ -214,11 +214,12 @@ def _rejected_section(report: SessionReport, lang: str) -> str:
         )
     if report.rejected:
 
-        def words(reason: str) -> str:
-            return reason_text(reason, lambda message: text(lang, message))
+        def words(reason: str, items: int = 1) -> str:
+            return reason_text(reason, lambda message, n: text(lang, message, n), items)
 
-        reasons = ", ".join(f"{n:,} {words(r)}" for r, n in report.rejected_by_reason.items())
-        title = text(lang, "rejected_items", count=f"{len(report.rejected):,}", reasons=reasons)
+        reasons = ", ".join(f"{n:,} {words(r, n)}" for r, n in report.rejected_by_reason.items())
+        rejected = len(report.rejected)
+        title = text(lang, "rejected_items", rejected, count=f"{rejected:,}", reasons=reasons)
         rows = "".join(
             f"<tr><td>{escape(r.kind)}</td><td>{escape(r.item_id)}</td>"
             f"<td>{escape(r.source)}</td><td>{escape(r.detail)}</td>"
@@ -231,6 +232,7 @@ def _rejected_section(report: SessionReport, lang: str) -> str:
         title = text(
             lang,
             "unreadable_rows",
+            len(report.unreadable_rows),
             count=f"{len(report.unreadable_rows):,}",
             path=str(report.path),
         )

@@ -71,12 +71,13 @@ def rejected_lines(
     lines: list[str] = []
     if report.rejected:
         reasons = ", ".join(
-            f"{count(n)} {reason_text(reason, t)}"
+            f"{count(n)} {reason_text(reason, t, n)}"
             for reason, n in report.rejected_by_reason.items()
         )
+        rejected = len(report.rejected)
         lines += [
             "",
-            f"  {t('rejected_items', count=count(len(report.rejected)), reasons=reasons)}",
+            f"  {t('rejected_items', rejected, count=count(rejected), reasons=reasons)}",
         ]
         for entry in report.rejected[:REJECTED_LISTED]:
             lines.append(
@@ -92,6 +93,7 @@ def rejected_lines(
             "  "
             + t(
                 "unreadable_rows",
+                len(report.unreadable_rows),
                 count=count(len(report.unreadable_rows)),
                 path=str(report.path),
             ),
@@ -102,7 +104,8 @@ def rejected_lines(
     return lines
 
 
-def reason_text(reason: str, t: Callable[..., str]) -> str:
-    """A rejection reason in the report's words (a code from a newer version reads as is)."""
+def reason_text(reason: str, t: Callable[..., str], items: int = 1) -> str:
+    """A rejection reason in the report's words, of ``items`` items (a code from a newer
+    version reads as is)."""
     message = f"reason_{reason}"
-    return t(message) if message in MESSAGES else reason.replace("_", " ")
+    return t(message, items) if message in MESSAGES else reason.replace("_", " ")
