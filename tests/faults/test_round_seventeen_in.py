@@ -4,7 +4,9 @@ the report, secrets in URLs (R17hunt17in.md)."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
+import re
 import socket
 import string
 from collections.abc import Callable
@@ -14,16 +16,19 @@ from pathlib import Path
 import feed_servers
 import httpx
 import pytest
-from feed_servers import JsonFeedServer, ShopifyOrdersServer
+from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer
 
 from anchordesk.cli.main import main as cli_main
 from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.hub import FeedHub, _new_http_client, unusable_proxy
 from anchordesk.feeds.poller import BackoffPolicy, Poller, goes_direct
+from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.spec import FeedSpec
-from anchordesk.show.feed_items import FeedItem
+from anchordesk.show.feed_items import FeedItem, Order, RejectedItem
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
+
+from .test_round_thirteen_pages import _polled
 
 
 class _Kept:
@@ -232,3 +237,48 @@ def test_every_english_singular_has_the_placeholders_of_its_plural() -> None:
         assert {n for _, n, _, _ in string.Formatter().parse(one) if n} == {
             n for _, n, _, _ in string.Formatter().parse(other) if n
         }, message
+
+
+class _ShopIgnoringFields(ShopifyOrdersServer):
+    """Shopify REST that sends whole orders whatever ``fields`` asks, and one order so large
+    (an app's thousands of note attributes) that any answer holding it is past the 8 MB cap."""
+
+    huge_id = 0
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        reply = super().respond({k: v for k, v in query.items() if k != "fields"}, headers)
+        if self.huge_id and re.search(rf'"id": {self.huge_id}[,}}]'.encode(), reply.body):
+            return Reply(
+                200,
+                gzip.compress(b" " * 9_000_000),
+                {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+            )
+        return reply
+
+
+def test_a_new_order_past_the_cap_from_a_shop_that_ignores_fields_is_rejected_and_passed() -> None:
+    """F3 (task): one new order past the 8 MB cap alone, and a shop that answers
+    ``fields=id`` with whole orders: asked for its id for ever ("response larger than the 8
+    MB limit" every call), no later order of the show was read. Its id is found by since_id,
+    it is kept as rejected with why, and the orders after it are read."""
+    with _ShopIgnoringFields() as server:
+        first = server.add_order([("MUG", 1, "5.00")])
+        with server.lock:
+            server.next_id += 123_456_789  # a busy platform: ids far apart
+        huge = server.add_order([("MUG", 1, "5.00")])
+        server.huge_id = huge
+        for _ in range(4):
+            server.add_order([("MUG", 1, "5.00")])
+
+        sink, poller, _ = _polled(
+            ShopifyOrdersAdapter(server.url, server.token),
+            [(80, lambda: None), (4, lambda: server.add_order([("LATE", 1, "5.00")]))],
+        )
+        searched = [query for _, query, _ in server.requests if query.get("fields") == "id"]
+    orders = [int(item.id) for item in sink.items if isinstance(item, Order)]
+    assert len(orders) == 6 and huge not in orders and first in orders
+    rejected = [item for item in sink.items if isinstance(item, RejectedItem)]
+    assert [(item.kind, item.item_id) for item in rejected] == [("order", str(huge))]
+    assert "even asked for its id only" in rejected[0].detail
+    assert poller.health.items >= 7, poller.health
+    assert len(searched) < 50  # found within a few dozen calls, once (37 here)
