@@ -9,6 +9,7 @@ import json
 import re
 import socket
 import string
+import threading
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer
 
 from anchordesk.cli.main import main as cli_main
+from anchordesk.core.printable import escape_controls
 from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.hub import FeedHub, _new_http_client, unusable_proxy
 from anchordesk.feeds.poller import BackoffPolicy, Poller, goes_direct
@@ -282,3 +284,67 @@ def test_a_new_order_past_the_cap_from_a_shop_that_ignores_fields_is_rejected_an
     assert "even asked for its id only" in rejected[0].detail
     assert poller.health.items >= 7, poller.health
     assert len(searched) < 50  # found within a few dozen calls, once (37 here)
+
+
+def _answering(payload: bytes) -> tuple[str, threading.Event]:
+    """A server on loopback that answers every connection with ``payload`` (raw bytes)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        with server:
+            while not stop.is_set():
+                try:
+                    connection, _ = server.accept()
+                except OSError:
+                    continue
+                with connection:
+                    connection.settimeout(2)
+                    try:
+                        connection.recv(65536)
+                        connection.sendall(payload)
+                    except OSError:
+                        pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"http://127.0.0.1:{server.getsockname()[1]}/feed", stop
+
+
+@pytest.mark.parametrize(
+    ("location", "escaped"),
+    [
+        ("https://evil.example/\u202egnp.exe?access_token=SECRET123", "\\u202egnp.exe"),
+        ("https://evil.example/a\u2028b\u0085c", "a\\u2028b\\x85c"),
+        ("https://evil.example/a\x9b2Jb", "a\\x9b2Jb"),  # C1 CSI: a terminal's ESC [
+        ("https://evil.example/TAG\U000e0041", "TAG\\U000e0041"),
+    ],
+    ids=["right-to-left-override", "line-separators", "c1-csi", "tag"],
+)
+def test_a_redirect_to_an_address_of_control_characters_is_said_escaped(
+    location: str, escaped: str
+) -> None:
+    """F5: a feed answering 301 with a ``Location`` holding a right-to-left override, a line
+    separator or an 8-bit CSI (bytes outside ASCII, read since R16's F4): the feed's status,
+    shown in the window and on the phone, held them raw ("…/\u202egnp.exe" read as
+    "…/exe.png"); the log escaped them."""
+    payload = (
+        b"HTTP/1.1 301 Moved\r\nLocation: "
+        + location.encode("utf-8")
+        + b"\r\nContent-Length: 0\r\n\r\n"
+    )
+    url, stop = _answering(payload)
+
+    async def poll() -> Poller:
+        async with _new_http_client(2.0, httpx.Limits(), [url]) as client:
+            poller = Poller(JsonFeedAdapter(url, None), client, _Kept(), timeout_s=2.0)
+            await poller.poll_once()
+            return poller
+
+    try:
+        said = asyncio.run(poll()).health.last_error
+    finally:
+        stop.set()
+    assert "redirects (HTTP 301)" in said
+    assert escape_controls(said) == said
+    assert escaped in said and "SECRET123" not in said

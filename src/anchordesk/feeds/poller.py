@@ -744,8 +744,9 @@ class Poller:
     ) -> float:
         consecutive = self._health.consecutive_errors + 1
         # The status is shown in the window and the remote: URLs in an HTTP client's message are
-        # masked by the log's rule too, not only the adapter's own token.
-        message = mask_text(mask_secrets(message, self.adapter.secrets()))
+        # masked by the log's rule too, not only the adapter's own token; and what the server
+        # wrote in it is escaped, as the log escapes it (Twitch's status is said the same way).
+        message = self._said(message)
         self._update(
             state="retrying",
             errors=self._health.errors + 1,
@@ -763,6 +764,13 @@ class Poller:
             delay,
         )
         return delay
+
+    def _said(self, message: str) -> str:
+        """A message for the feed's status: masked, and escaped as the log escapes it. A
+        redirect's ``Location`` (read as bytes since R16's headers outside ASCII) put a C1
+        CSI, a line separator or a right-to-left override into the status the window and the
+        phone show ("…/\u202egnp.exe" read as "…/exe.png")."""
+        return escape_controls(mask_text(mask_secrets(message, self.adapter.secrets())))
 
     def _call_failed(self, *, refused: bool, too_large: bool = False) -> None:
         """Tell an adapter that alternates kinds of call that this one got no answer it could
@@ -839,7 +847,7 @@ class Poller:
         if response.status_code >= 400:
             ended_reason = self.adapter.ended_reason(response)
             if ended_reason is not None:
-                self._update(state="ended", last_error=ended_reason)
+                self._update(state="ended", last_error=self._said(ended_reason))
                 return 0.0
             return self._error(f"HTTP {response.status_code}")
 
@@ -849,7 +857,7 @@ class Poller:
             else:
                 page = self.adapter.parse(response, self.cursor)
         except FeedEnded as ended:
-            self._update(state="ended", last_error=str(ended))
+            self._update(state="ended", last_error=self._said(str(ended)))
             return 0.0
         except MalformedResponse as error:
             return self._error(f"malformed response: {error}", malformed=True)
