@@ -348,3 +348,26 @@ def test_a_redirect_to_an_address_of_control_characters_is_said_escaped(
     assert "redirects (HTTP 301)" in said
     assert escape_controls(said) == said
     assert escaped in said and "SECRET123" not in said
+
+
+@pytest.mark.parametrize(
+    "price", ["1234567890123456789012345678901", "12345678901234567890123456789.5"]
+)
+def test_a_price_of_many_digits_is_quoted_as_the_file_writes_it(
+    price: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F6: ``show check`` of a price of 31 digits said "the price
+    1234567890123456789012345679000 is out of range": another number than the file's
+    (Decimal's normalize() rounds to 28 digits)."""
+    show = {
+        "format": 1,
+        "title": "t",
+        "currency": "USD",
+        "language": "en",
+        "products": [{"sku": "A", "title": "a", "price": price, "stock": 1}],
+        "rundown": [{"title": "x", "seconds": 5}],
+    }
+    path = tmp_path / "show.json"
+    path.write_text(json.dumps(show), encoding="utf-8")
+    assert cli_main(["show", "check", str(path)]) == 2
+    assert f"the price {price} is out of range" in capsys.readouterr().out
