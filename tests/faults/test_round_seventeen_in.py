@@ -26,7 +26,7 @@ from anchordesk.feeds.hub import FeedHub, _new_http_client, unusable_proxy
 from anchordesk.feeds.poller import BackoffPolicy, Poller, goes_direct
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.spec import FeedSpec
-from anchordesk.show.feed_items import FeedItem, Order, RejectedItem
+from anchordesk.show.feed_items import FeedItem, Order, OrderLine, RejectedItem
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
 
@@ -371,3 +371,19 @@ def test_a_price_of_many_digits_is_quoted_as_the_file_writes_it(
     path.write_text(json.dumps(show), encoding="utf-8")
     assert cli_main(["show", "check", str(path)]) == 2
     assert f"the price {price} is out of range" in capsys.readouterr().out
+
+
+def test_an_old_sessions_order_past_the_ceiling_sent_again_is_said_in_words() -> None:
+    """F1, the words of a changed copy: an order an older version kept with a total of 1e309
+    (before the rule), sent again, is "an amount of 310 digits", not "1E+309"."""
+    from anchordesk.show.feed_rules import changed_copy_problem
+
+    line = (OrderLine("MUG", 1, Decimal("5.00")),)
+    kept = Order("json", "o1", "USD", Decimal("1e309"), line)
+    again = Order("json", "o1", "USD", Decimal("5.00"), line)
+    problem = changed_copy_problem(kept, again)
+    assert problem is not None
+    assert problem.detail == (
+        "sent again as 5.00 USD for 1 unit; the first copy counts: an amount of 310 digits "
+        "USD for 1 unit"
+    )

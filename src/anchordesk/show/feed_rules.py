@@ -193,10 +193,17 @@ def update_problem(update: OrderUpdate, default_currency: str = "") -> Problem |
     return _units_problem("refund", update.lines)
 
 
+def _amount_words(amount: Decimal) -> str:
+    """`amount_shown` where an amount stands alone ("sent again as an amount of 310 digits
+    USD"): only an order kept by an older version, before this rule, holds one."""
+    shown = amount_shown(amount)
+    return f"an amount {shown}" if shown.startswith(("of ", "with ")) else shown
+
+
 def _order_words(order: Order) -> str:
     units = sum(line.quantity for line in order.lines)
     plural = "" if units == 1 else "s"
-    total = amount_shown(order.total_price)
+    total = _amount_words(order.total_price)
     return f"{total} {order.currency or '(no currency)'} for {units} unit{plural}"
 
 
@@ -272,7 +279,7 @@ def _update_words(update: OrderUpdate) -> str:
     if update.refund is None:
         money = f"the whole order in {currency}" if currency else "the whole order"
     else:
-        money = f"{amount_shown(update.refund)} {currency}".strip()
+        money = f"{_amount_words(update.refund)} {currency}".strip()
     return f"{update.status} {money} with {units} units back"
 
 
