@@ -387,3 +387,42 @@ def test_an_old_sessions_order_past_the_ceiling_sent_again_is_said_in_words() ->
         "sent again as 5.00 USD for 1 unit; the first copy counts: an amount of 310 digits "
         "USD for 1 unit"
     )
+
+
+LONG_HUNDRED = "100." + "0" * 41  # 100, written with 45 characters
+LONG_TINY = "0." + "0" * 43 + "1"  # 1e-44
+
+
+@pytest.mark.parametrize(
+    ("price", "said"),
+    [
+        (LONG_HUNDRED, "is written with more than 40 characters: write it shorter"),
+        (LONG_TINY, "has too many decimals"),
+    ],
+)
+def test_a_number_written_too_long_is_not_said_out_of_range(
+    price: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F7: a price of 100 written with 45 characters (a spreadsheet's export), in a show file
+    and in a CSV, was "out of range: a number from 0 to 1,000,000,000", which 100 is; one of
+    1e-44 the same, when what it has too much of is decimals."""
+    show = {
+        "format": 1,
+        "title": "t",
+        "currency": "USD",
+        "language": "en",
+        "products": [{"sku": "A", "title": "a", "price": price, "stock": 1}],
+        "rundown": [{"title": "x", "seconds": 5}],
+    }
+    path = tmp_path / "show.json"
+    path.write_text(json.dumps(show), encoding="utf-8")
+    assert cli_main(["show", "check", str(path)]) == 2
+    out = capsys.readouterr().out
+    assert said in out and "out of range" not in out
+
+    sheet = tmp_path / "products.csv"
+    sheet.write_text(f"sku,title,price,stock\nA,a,{price},1\n", encoding="utf-8")
+    assert cli_main(["show", "import-csv", str(sheet), "-o", str(tmp_path / "new.json")]) == 2
+    out = capsys.readouterr().out
+    assert said.replace("has too many decimals", "has too many decimals for a price") in out
+    assert "out of range" not in out

@@ -49,7 +49,7 @@ from anchordesk.showfile.images import (
     not_a_regular_file,
     read_regular_file,
 )
-from anchordesk.showfile.numbers import BadNumber, bounded_decimal
+from anchordesk.showfile.numbers import MAX_NUMBER_CHARS, BadNumber, bounded_decimal
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 A_CSV_FILE = Words(QT_TRANSLATE_NOOP("CsvImport", "a CSV file"))
@@ -355,6 +355,18 @@ def _file_decimal_comma(prices: list[str], delimiter: str) -> bool:
     if len(marks) == 1:
         return marks == {"comma"}
     return delimiter == ";"
+
+
+def _too_long(number: BadNumber) -> Words:
+    """A number of a sane value written with more characters than any number needs: said so,
+    not "out of range" (100 written with 40 zeros after the point is in range)."""
+    return Words(
+        QT_TRANSLATE_NOOP(
+            "CsvImport", "{value} is written with more than {limit} characters: write it shorter"
+        ),
+        value=shown_literal(number.text),
+        limit=MAX_NUMBER_CHARS,
+    )
 
 
 def _amount(text: str, decimal_comma: bool = False) -> Decimal | BadNumber | None:
@@ -811,6 +823,8 @@ def _product(
                 value=shown_literal(price.text),
             ),
         )
+    elif isinstance(price, BadNumber) and price.reason == "too long":
+        row.unreadable_cell("price", _too_long(price))
     elif isinstance(price, BadNumber):
         row.unreadable_cell(
             "price",
@@ -832,7 +846,9 @@ def _product(
             else _EMPTY,
         )
     stock = _whole(row["stock"], decimal_comma)
-    if isinstance(stock, BadNumber):
+    if isinstance(stock, BadNumber) and stock.reason == "too long":
+        row.unreadable_cell("stock", _too_long(stock))
+    elif isinstance(stock, BadNumber):
         row.unreadable_cell(
             "stock",
             Words(
