@@ -426,3 +426,27 @@ def test_a_number_written_too_long_is_not_said_out_of_range(
     out = capsys.readouterr().out
     assert said.replace("has too many decimals", "has too many decimals for a price") in out
     assert "out of range" not in out
+
+
+def test_the_page_lists_a_thousand_rejected_items_and_says_how_many_more(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F8: a feed sending junk all show (200,000 bad items) made a report page of 23 MB, a
+    row each; the text lists 20 and says how many more, the page now 1,000 (all in --json)."""
+    from anchordesk.show.feed_items import RejectedItem as Rejected
+    from anchordesk.store import SessionStore
+
+    session = tmp_path / "s.adsession"
+    store = SessionStore(session)
+    bad = [
+        Rejected("json", "order", f"o{n}", "unreadable", "no id", raw="{}") for n in range(1_500)
+    ]
+    store.write_batch("json", bad, "1")
+    store.close()
+    page = tmp_path / "r.html"
+    assert cli_main(["report", str(session), "--lang", "en", "--html", str(page)]) == 0
+    capsys.readouterr()
+    html = page.read_text(encoding="utf-8")
+    assert html.count("<td>no id</td>") == 1_000
+    assert "… and 500 more" in html
+    assert "1,500 items rejected, not counted: 1,500 unreadable items" in html

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 #: Rejected items listed one by one in the text report (all are counted, and all are in JSON).
 REJECTED_LISTED = 20
+#: The same in the page: a feed sending junk all show (200,000 bad items) made a page of 23 MB,
+#: every one a row; the page lists these, then how many more (all are in ``--json``).
+REJECTED_LISTED_ON_PAGE = 1_000
 
 
 @dataclass(frozen=True)
