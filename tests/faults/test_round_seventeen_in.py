@@ -450,3 +450,34 @@ def test_the_page_lists_a_thousand_rejected_items_and_says_how_many_more(
     assert html.count("<td>no id</td>") == 1_000
     assert "… and 500 more" in html
     assert "1,500 items rejected, not counted: 1,500 unreadable items" in html
+
+
+def test_a_cancellation_whose_order_never_came_or_was_rejected_is_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F9: docs/feed-protocol.md: an update "whose order never arrives is listed in the
+    report". It was not: a cancellation of an order never sent, and the cancellation and
+    refund of an order rejected (a negative total), were kept aside by the ledger and the
+    report said nothing of them, in text, page or JSON."""
+    session = tmp_path / "s.adsession"
+    feed = JsonFeedServer(poll_ms=10)
+    with feed:
+        feed.add_order("SERUM-30", 1, "129.00")  # o1, counted
+        feed.add_raw({"type": "order", "id": "o-neg", "total": "-5.00", "lines": []})
+        feed.add_update("o-neg", "cancelled")
+        feed.add_update("o-never", "refunded", "3.00", refund_id="r1")
+        feed.add_update("o1", "refunded", "9.00", refund_id="r1")  # counted
+        _ingest(
+            FeedSpec("json", feed.url),
+            session,
+            lambda hub: hub.pollers[0].cursor == str(len(feed.items)),
+        )
+    report = build_report(session)
+    assert report.ledger.gmv_by_currency == {"CNY": Decimal("120.00")}
+    assert report.rejected_by_reason == {"update_order_not_counted": 2, "amount_negative": 1}
+    out = _text_of(session, capsys)
+    assert "order_update o-never:refund:r1 (json): refunded; order o-never is not counted" in out
+    assert "order_update o-neg:cancelled (json): cancelled; order o-neg is not counted" in out
+    assert cli_main(["report", str(session), "--json"]) == 0
+    listed = {entry["id"] for entry in json.loads(capsys.readouterr().out)["rejected"]}
+    assert {"o-never:refund:r1", "o-neg:cancelled"} <= listed

@@ -58,6 +58,9 @@ UPDATE_CHANGED = "update_changed"
 # with a status no platform sends: readable at the door, refused once its order is known.
 UPDATE_CURRENCY_DIFFERS = "update_currency_differs"
 UPDATE_STATUS_UNKNOWN = "update_status_unknown"
+# A cancellation or refund whose order never arrived, or was rejected: nothing to take back,
+# kept (applied if its order still arrives) and listed by the report, never left unsaid.
+UPDATE_ORDER_NOT_COUNTED = "update_order_not_counted"
 REASONS = (
     AMOUNT_NOT_A_NUMBER,
     AMOUNT_NEGATIVE,
@@ -70,6 +73,7 @@ REASONS = (
     UPDATE_CHANGED,
     UPDATE_CURRENCY_DIFFERS,
     UPDATE_STATUS_UNKNOWN,
+    UPDATE_ORDER_NOT_COUNTED,
 )
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 

@@ -278,6 +278,11 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "未知状态的取消或退款",
         "不明な状態のキャンセル・返金",
     ),
+    "reason_update_order_not_counted": (
+        "cancellations or refunds of an order not counted (never sent, or rejected)",
+        "所属订单未计入（未收到或已拒收）的取消或退款",
+        "集計していない注文（未着または除外）のキャンセル・返金",
+    ),
     "and_more": ("… and {count} more", "……另有 {count} 条", "…ほか {count} 件"),
     "unreadable_rows": (
         "{count} unreadable rows skipped in {path}",
@@ -310,6 +315,9 @@ ENGLISH_ONE: dict[str, str] = {
     "reason_update_changed": "cancellation or refund sent again changed (the first copy counts)",
     "reason_update_currency_differs": "cancellation or refund in another currency than its order",
     "reason_update_status_unknown": "cancellation or refund of an unknown status",
+    "reason_update_order_not_counted": (
+        "cancellation or refund of an order not counted (never sent, or rejected)"
+    ),
 }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from anchordesk.show.feed_rules import UPDATE_ORDER_NOT_COUNTED
 from anchordesk.show.ledger import Ledger
 from anchordesk.store.report_i18n import MESSAGES
 from anchordesk.store.session import StoredRejected
@@ -63,6 +64,19 @@ def rejected_entries(stored: list[StoredRejected], ledger: Ledger) -> list[Rejec
         )
         for outcome in ledger.rejected_updates
         if outcome.problem is not None
+    ]
+    # Cancellations and refunds whose order never arrived or was rejected: docs/feed-protocol.md
+    # promised them listed, and the report said nothing of them (the ledger kept them aside).
+    entries += [
+        RejectedEntry(
+            timed.update.source,
+            "order_update",
+            timed.update.id,
+            UPDATE_ORDER_NOT_COUNTED,
+            f"{timed.update.status}; order {timed.update.order_id} is not counted in the session",
+            timed.at,
+        )
+        for timed in ledger.orphan_updates
     ]
     return entries
 
