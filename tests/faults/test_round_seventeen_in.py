@@ -481,3 +481,19 @@ def test_a_cancellation_whose_order_never_came_or_was_rejected_is_listed(
     assert cli_main(["report", str(session), "--json"]) == 0
     listed = {entry["id"] for entry in json.loads(capsys.readouterr().out)["rejected"]}
     assert {"o-never:refund:r1", "o-neg:cancelled"} <= listed
+
+
+def test_a_cell_too_long_across_many_lines_is_named_by_its_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F10: a quoted cell past the cell limit spanning 70,000 lines (a pasted log in a notes
+    column) in the sheet's third row was said at "row 65,538", a line inside the cell: every
+    other message numbers rows as the sheet does."""
+    sheet = tmp_path / "products.csv"
+    sheet.write_text(
+        'sku,title,price,stock\nA,a,5,1\nB,"' + "y\n" * 70_000 + '",5,1\n', encoding="utf-8"
+    )
+    assert cli_main(["show", "import-csv", str(sheet), "-o", str(tmp_path / "new.json")]) == 2
+    out = capsys.readouterr().out
+    assert "error: row 3: a cell is longer than 131,072 characters" in out
+    assert "fix the row 3 and import again" in out
