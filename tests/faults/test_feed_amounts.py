@@ -101,7 +101,7 @@ def test_absurd_and_negative_totals_are_rejected_and_counted_not_summed(
     html = tmp_path / "r.html"
     assert cli_main(["report", str(tmp_path / "s.adsession"), "--html", str(html)]) == 0
     out = capsys.readouterr().out
-    assert "7 items rejected, not counted: 2 amount above the ceiling" in out
+    assert "7 items rejected, not counted: 2 amounts above the ceiling" in out
     assert "order o-neg (json): total -999.99" in out
     assert "o-inf" in html.read_text(encoding="utf-8")
     assert cli_main(["report", str(tmp_path / "s.adsession"), "--json"]) == 0

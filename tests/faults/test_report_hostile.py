@@ -51,7 +51,7 @@ def test_an_old_file_with_absurd_totals_reports_them_rejected_in_every_form(
     assert cli_main(["report", str(old_session), "--html", str(html), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "CN¥204.00" in out, "GMV: 199.00 + 5.00, nothing absurd added"
-    assert "3 items rejected, not counted: 2 amount above the ceiling, 1 negative amount" in out
+    assert "3 items rejected, not counted: 2 amounts above the ceiling, 1 negative amount" in out
     assert "Traceback" not in out
     assert "o-inf" in html.read_text(encoding="utf-8")
     assert cli_main(["report", str(old_session), "--json"]) == 0

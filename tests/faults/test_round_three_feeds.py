@@ -83,7 +83,7 @@ def test_one_item_nested_too_deep_is_rejected_and_the_page_kept_in_store_and_rep
     assert raw.startswith('{"type": "comment", "id": "c-deep"') and len(raw) <= 2000
 
     assert cli_main(["report", str(tmp_path / "s.adsession")]) == 0
-    assert "1 items rejected, not counted" in capsys.readouterr().out
+    assert "1 item rejected, not counted" in capsys.readouterr().out
 
 
 def _poll(adapter: FeedAdapter, rounds: int) -> tuple[Sink, Poller]:

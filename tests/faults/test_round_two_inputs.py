@@ -187,7 +187,7 @@ def test_currencies_that_are_not_iso_codes_are_rejected_not_given_a_gmv_line(
     assert report.rejected_by_reason == {"currency_invalid": 5}
     assert cli_main(["report", str(tmp_path / "s.adsession")]) == 0
     out = capsys.readouterr().out
-    assert "5 items rejected, not counted: 5 currency not an ISO 4217 code" in out
+    assert "5 items rejected, not counted: 5 currencies not ISO 4217 codes" in out
     assert "QQQQQQQQQQQQQQQQQQQQQQ" not in out and "GMV in" not in out
     assert len(out) < 20_000
 

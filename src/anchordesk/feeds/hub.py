@@ -34,6 +34,7 @@ import os
 import secrets
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -52,7 +53,8 @@ from anchordesk.feeds.poller import (
     FeedAdapter,
     FeedHealth,
     Poller,
-    on_loopback,
+    goes_direct,
+    no_proxy_range,
 )
 from anchordesk.feeds.push import PushFeed
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
@@ -250,19 +252,10 @@ def _unreadable_no_proxy() -> Words | None:
     "Invalid port: ':1]' (InvalidURL)", neither the variable nor the entry named."""
     for name in ("NO_PROXY", "no_proxy"):
         for entry in (part.strip() for part in os.environ.get(name, "").split(",")):
-            if not entry or entry == "*":
+            if not entry or entry == "*" or no_proxy_range(entry) is not None:
                 continue
-            # The pattern httpx makes of the entry (httpx._utils.get_environment_proxies).
-            if "://" in entry:
-                pattern = entry
-            elif _is_ip(entry, 4) or entry.lower() == "localhost":
-                pattern = f"all://{entry}"
-            elif _is_ip(entry, 6):
-                pattern = f"all://[{entry}]"
-            else:
-                pattern = f"all://*{entry}"
             try:
-                httpx.URL(pattern)  # what httpx's URLPattern reads it with
+                httpx.URL(_no_proxy_pattern(entry))  # what httpx's URLPattern reads it with
             except (httpx.InvalidURL, ValueError):
                 return Words(
                     #: {name} is NO_PROXY or no_proxy, {entry} the entry that cannot be read
@@ -305,31 +298,64 @@ def _new_http_client(
         limits=limits,
         follow_redirects=False,
         cookies=no_cookies,
-        mounts={**LOOPBACK_WITHOUT_PROXY, **_loopback_mounts(feed_urls)},
+        # The client's own transport given, httpx reads no proxy from the environment: the
+        # mounts below read them as it does, and NO_PROXY's address ranges too.
+        transport=httpx.AsyncHTTPTransport(limits=limits),
+        mounts=_environment_mounts(feed_urls, limits),
     )
 
 
-# This machine's own servers are never asked through a proxy from the environment (as browsers
-# do): with HTTP_PROXY set, as offices do, the rehearsal audience on 127.0.0.1 was asked through
-# the proxy, which cannot reach this machine's loopback: the rehearsal never had a comment.
-LOOPBACK_WITHOUT_PROXY: dict[str, httpx.AsyncBaseTransport | None] = {
-    f"all://[{host}]" if ":" in host else f"all://{host}": None for host in LOOPBACK_HOSTS
-}
+def _environment_mounts(
+    feed_urls: Sequence[str], limits: httpx.Limits
+) -> dict[str, httpx.AsyncBaseTransport | None]:
+    """The proxies the environment names and the hosts NO_PROXY exempts, read as httpx reads
+    them (``httpx._utils.get_environment_proxies``: urllib's ``getproxies``, curl's rules), and
+    the address ranges in NO_PROXY as curl reads them (``10.0.0.0/8``, ``fd00::/8``), which
+    httpx does not: ``10.0.0.0/8`` exempted the one address 10.0.0.0 (a feed on the office's
+    10.1.2.3 was asked through the proxy, which cannot reach it), and ``fd00::/8`` stopped
+    every feed ("an entry that is no host name or address"). A range exempts the feeds'
+    addresses inside it (no pattern of httpx covers a range).
 
-
-def _loopback_mounts(urls: Sequence[str]) -> dict[str, httpx.AsyncBaseTransport | None]:
-    """The feeds' own hosts on this machine past the usual three (127.0.0.2, ``localhost.``):
-    httpx matches a mount by its exact host, and no pattern covers a whole address range."""
+    This machine's own hosts are never asked through a proxy (as browsers do): with
+    HTTP_PROXY set, as offices do, the rehearsal audience on 127.0.0.1 was asked through the
+    proxy, which cannot reach this machine's loopback, and had no comment; the feeds' own
+    past the usual three (127.0.0.2, ``localhost.``) by their exact host, as httpx matches."""
+    found = urllib.request.getproxies()
     mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
-    for url in urls:
-        if not on_loopback(url):
+    for scheme in ("http", "https", "all"):
+        proxy = found.get(scheme)
+        if proxy:
+            url = proxy if "://" in proxy else f"http://{proxy}"
+            mounts[f"{scheme}://"] = httpx.AsyncHTTPTransport(limits=limits, proxy=httpx.Proxy(url))
+    for entry in (part.strip() for part in found.get("no", "").split(",")):
+        if entry == "*":
+            mounts = {}
+            break
+        if not entry or no_proxy_range(entry) is not None:
             continue
-        try:
-            host = httpx.URL(url).host
-        except httpx.InvalidURL:
-            continue
+        mounts[_no_proxy_pattern(entry)] = None
+    exempt = [*LOOPBACK_HOSTS, *(_host(url) for url in feed_urls if goes_direct(url))]
+    for host in filter(None, exempt):
         mounts[f"all://[{host}]" if ":" in host else f"all://{host}"] = None
     return mounts
+
+
+def _no_proxy_pattern(entry: str) -> str:
+    """The mount httpx makes of a NO_PROXY entry (``httpx._utils.get_environment_proxies``)."""
+    if "://" in entry:
+        return entry
+    if _is_ip(entry, 4) or entry.lower() == "localhost":
+        return f"all://{entry}"
+    if _is_ip(entry, 6):
+        return f"all://[{entry}]"
+    return f"all://*{entry}"
+
+
+def _host(url: str) -> str:
+    try:
+        return httpx.URL(url).host
+    except httpx.InvalidURL:
+        return ""
 
 
 _heap_frozen = False

@@ -30,12 +30,14 @@ import httpx
 from anchordesk.feeds.deep_json import ItemPaths, UnreadableElement, load_deep_page
 from anchordesk.feeds.poller import MalformedResponse, http_date
 from anchordesk.show.feed_items import MAX_RAW_CHARS, RejectedItem
-from anchordesk.show.feed_rules import UNREADABLE
-
-# A refund larger than this is not money but a broken or hostile feed (1e309 parses as a
-# finite Decimal): rejected when read, with one log line.
-MAX_REFUND = Decimal("1e12")
-
+from anchordesk.show.feed_rules import (
+    AMOUNT_NEGATIVE,
+    AMOUNT_TOO_LARGE,
+    MAX_AMOUNT,
+    UNREADABLE,
+    Problem,
+    amount_shown,
+)
 
 _AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 # Python's limit on int() of a decimal string (sys.get_int_max_str_digits' default).
@@ -206,13 +208,29 @@ def money(value: object) -> Decimal:
     raise ValueError(f"not an amount: {json_shown(value)}")
 
 
+class BreaksTheRule(ValueError):
+    """An item that could be read, but breaks the amount rule (show/feed_rules.py) in a way
+    that must be refused as it is read: it is rejected with the rule's reason, not as
+    unreadable."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.detail)
+        self.reason = problem.reason
+
+
 def refund_amount(value: object) -> Decimal | None:
-    """A refund amount: None when absent (the whole order), else a sane non-negative amount."""
+    """A refund amount: None when absent (the whole order), else a non-negative amount within
+    the ceiling. Refused as it is read (``1e999999999`` cannot even be summed or keyed), with
+    the rule's reason, so the report lists it as an order's total past the ceiling is listed
+    ("refund of 401 digits — amount above the ceiling"), not as an unreadable item in
+    Decimal's spelling ("refund 1.000000000000000000000000000E+400 is not an amount")."""
     if value is None:
         return None
     amount = money(value)
-    if amount < 0 or amount > MAX_REFUND:
-        raise ValueError(f"refund {json_shown(value)} is not an amount")
+    if amount < 0:
+        raise BreaksTheRule(Problem(AMOUNT_NEGATIVE, f"refund {amount_shown(amount)}"))
+    if amount > MAX_AMOUNT:
+        raise BreaksTheRule(Problem(AMOUNT_TOO_LARGE, f"refund {amount_shown(amount)}"))
     return amount
 
 
@@ -296,7 +314,7 @@ def unreadable_item(source: str, raw: object, error: Exception, kind: str = "") 
         source=source,
         kind=kind or (claimed if isinstance(claimed, str) else ""),
         item_id=item_id[:200],
-        reason=UNREADABLE,
+        reason=error.reason if isinstance(error, BreaksTheRule) else UNREADABLE,
         detail=str(error)[:200] or type(error).__name__,
         raw=text,
     )

@@ -46,6 +46,7 @@ import re
 import socket
 import ssl
 import time
+import urllib.request
 import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -90,7 +91,7 @@ _RECENT_CURSORS = 1_000
 
 #: This machine's own hosts: never asked through a proxy from the environment, as browsers
 #: do (the proxy cannot reach this machine's loopback). Every door of the feeds keeps it: the
-#: HTTP client (hub.LOOPBACK_WITHOUT_PROXY) and Twitch's EventSub WebSocket.
+#: HTTP client (hub._environment_mounts) and Twitch's EventSub WebSocket (``goes_direct``).
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -136,6 +137,50 @@ def on_loopback(url: str) -> bool:
     except ValueError:
         return False
     return loopback_host(host)
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def no_proxy_range(entry: str) -> IPNetwork | None:
+    """The address range a NO_PROXY entry names (``10.0.0.0/8``, ``fd00::/8``, as curl reads
+    them since 7.86), or None when it names no range (a host, a domain, one address)."""
+    if "/" not in entry:
+        return None
+    try:
+        return ipaddress.ip_network(entry.strip().strip("[]"), strict=False)
+    except ValueError:
+        return None
+
+
+def no_proxy_ranges(no_proxy: str | None = None) -> list[IPNetwork]:
+    """The address ranges of ``no_proxy`` (default: NO_PROXY as httpx and websockets read it,
+    through urllib's ``getproxies``)."""
+    if no_proxy is None:
+        no_proxy = urllib.request.getproxies().get("no", "")
+    ranges = (no_proxy_range(entry) for entry in no_proxy.split(","))
+    return [network for network in ranges if network is not None]
+
+
+def goes_direct(url: str, no_proxy: str | None = None) -> bool:
+    """Whether ``url`` is asked without the environment's proxy beyond what httpx and
+    websockets read of NO_PROXY themselves: this machine (:func:`on_loopback`), or an address
+    inside a range NO_PROXY names. Neither reads ranges: httpx made ``10.0.0.0/8`` the one
+    address 10.0.0.0 (a feed on 10.1.2.3 was asked through the proxy, which cannot reach the
+    office's own network) and refused ``fd00::/8`` outright. A name is not resolved to be
+    matched, as curl does not."""
+    if on_loopback(url):
+        return True
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    address = _ip_address(host.lower())
+    if address is None:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in no_proxy_ranges(no_proxy))
 
 
 # Pages in a row asked at once ("more", a new cursor) that brought no new item, after which the
@@ -699,8 +744,9 @@ class Poller:
     ) -> float:
         consecutive = self._health.consecutive_errors + 1
         # The status is shown in the window and the remote: URLs in an HTTP client's message are
-        # masked by the log's rule too, not only the adapter's own token.
-        message = mask_text(mask_secrets(message, self.adapter.secrets()))
+        # masked by the log's rule too, not only the adapter's own token; and what the server
+        # wrote in it is escaped, as the log escapes it (Twitch's status is said the same way).
+        message = self._said(message)
         self._update(
             state="retrying",
             errors=self._health.errors + 1,
@@ -718,6 +764,13 @@ class Poller:
             delay,
         )
         return delay
+
+    def _said(self, message: str) -> str:
+        """A message for the feed's status: masked, and escaped as the log escapes it. A
+        redirect's ``Location`` (read as bytes since R16's headers outside ASCII) put a C1
+        CSI, a line separator or a right-to-left override into the status the window and the
+        phone show ("…/\u202egnp.exe" read as "…/exe.png")."""
+        return escape_controls(mask_text(mask_secrets(message, self.adapter.secrets())))
 
     def _call_failed(self, *, refused: bool, too_large: bool = False) -> None:
         """Tell an adapter that alternates kinds of call that this one got no answer it could
@@ -794,7 +847,7 @@ class Poller:
         if response.status_code >= 400:
             ended_reason = self.adapter.ended_reason(response)
             if ended_reason is not None:
-                self._update(state="ended", last_error=ended_reason)
+                self._update(state="ended", last_error=self._said(ended_reason))
                 return 0.0
             return self._error(f"HTTP {response.status_code}")
 
@@ -804,7 +857,7 @@ class Poller:
             else:
                 page = self.adapter.parse(response, self.cursor)
         except FeedEnded as ended:
-            self._update(state="ended", last_error=str(ended))
+            self._update(state="ended", last_error=self._said(str(ended)))
             return 0.0
         except MalformedResponse as error:
             return self._error(f"malformed response: {error}", malformed=True)

@@ -180,6 +180,10 @@ class ShopifyOrdersAdapter:
         # window's page) asks for its id only, and the order is kept as rejected (call_failed).
         self._ids_only = False
         self._updates_ids_only = False
+        # A new order past the cap even asked for its id alone (a shop that ignores ``fields``):
+        # its id is searched by since_id (_IdSearch), as no answer holding it can be read.
+        self._id_search: _IdSearch | None = None
+        self._asked_since: int | None = None  # the since_id of an ids-only call being answered
         self._asked_limit = SHOPIFY_PAGE_LIMIT  # orders the call being answered asked for
         self._created_at_min = created_at_min
         self._updates_turn = False  # the next call asks for updated orders
@@ -246,10 +250,13 @@ class ShopifyOrdersAdapter:
             self._asked_limit = _limit_of(params)
             return FeedRequest(endpoint, params, headers)
         params = {**self._extra, "status": "any", "limit": str(limit)}
+        self._asked_since = None
         if self._asking_updates and self._updates_ids_only:
             params.update(limit="1", fields=_UPDATE_IDS)
-        elif not self._asking_updates and self._ids_only:
+        elif not self._asking_updates and (self._ids_only or self._id_search is not None):
             params.update(limit="1", fields="id")
+            since = self._id_search.probe() if self._id_search is not None else since
+            self._asked_since = since
         self._asked_limit = _limit_of(params)
         if self._created_at_min is not None:
             params["created_at_min"] = self._created_at_min.isoformat(timespec="seconds")
@@ -302,6 +309,13 @@ class ShopifyOrdersAdapter:
         if self._asking_token:
             return
         alone = too_large and self._asked_limit <= 1
+        if alone and self._asked_since is not None:
+            # Past the cap even asked for its id alone: the shop ignores ``fields``. Asked so
+            # for ever, no later order of the show was read; its id is searched instead.
+            search = self._id_search or _IdSearch(self._asked_since)
+            self._id_search = search if search.too_large(self._asked_since) else None
+            self._ids_only = self._id_search is None  # every answer too large: a broken shop
+            return
         if alone and self._asking_updates:
             # The window keeps its place (its next page, or its start): that page is asked
             # again for the order's id and when it changed, and the window goes on past it.
@@ -372,6 +386,8 @@ class ShopifyOrdersAdapter:
         items: list[FeedItem] = []
         malformed = 0
         since, updated = self._split_cursor(cursor)
+        if self._id_search is not None and self._asked_since is not None:
+            return self._searched(self._id_search, self._asked_since, updated, cursor)
         highest = since
         ids_only, self._ids_only = self._ids_only, False
         for raw in body["orders"]:
@@ -419,6 +435,25 @@ class ShopifyOrdersAdapter:
             interval_s=self._interval_from_call_limit(response),
             more=more,
             malformed_items=malformed,
+        )
+
+    def _searched(self, search: _IdSearch, probe: int, updated: str, cursor: str | None) -> Page:
+        """An answer to a search's since_id that could be read: the order past the cap is at
+        or below it. Once its id is known, it is kept as rejected and new orders are read past
+        it; the answer's own orders (asked for their ids only) are not read from it."""
+        found = search.readable(probe)
+        if found is None:
+            return Page(items=(), cursor=None, more=True, advanced=True)
+        self._id_search = None
+        why = ValueError(
+            f"the order alone is larger than the {MAX_RESPONSE_BYTES // 2**20} MB a feed's "
+            "answer may have, even asked for its id only (the shop sends whole orders): not read"
+        )
+        return Page(
+            items=[unreadable_item(self.source, {"id": found}, why, "order")],
+            cursor=self._cursor(found, updated),
+            more=True,
+            malformed_items=1,
         )
 
     def _own_link(self, link: str | None) -> str | None:
@@ -607,7 +642,9 @@ class ShopifyOrdersAdapter:
             for transaction in refund.get("transactions") or []:
                 if transaction.get("kind") != "refund" or transaction.get("status") != "success":
                     continue
-                amount += money(transaction["amount"])
+                # Each refused past the ceiling before it is summed: 1e400 summed read as
+                # 1.000000000000000000000000000E+400, 1e999999999 raised Overflow.
+                amount += refund_amount(money(transaction["amount"])) or Decimal(0)
                 currencies.add(as_text(transaction.get("currency")).upper() or currency)
             if len(currencies) > 1:
                 # $5.00 and €5.00 were summed as 10.00 in the last one's currency: money is
@@ -652,6 +689,45 @@ _UPDATE_IDS = "id,updated_at"
 def _limit_of(params: Mapping[str, str]) -> int:
     limit = params.get("limit", "")
     return int(limit) if limit.isdecimal() and len(limit) < 6 else SHOPIFY_PAGE_LIMIT
+
+
+class _IdSearch:
+    """The id of the first order after ``since_id`` X, when every answer holding it is past
+    the cap (even asked for its id alone): since_id P is answered with that order (too large)
+    while P is below its id, and without it (an answer that can be read) from its id on. So P
+    gallops up from X by growing steps until an answer can be read, then halves the interval:
+    about 2·log2 of the distance to the next id, a few dozen calls once.
+
+    Shopify ids grow with every order, so a readable order between two orders past the cap
+    can be passed over if the search lands on the second; only a shop that ignores
+    ``fields`` and makes two such orders in a row gets here."""
+
+    def __init__(self, since: int) -> None:
+        self.low = since  # answered with the order (past the cap): its id is above
+        self.high: int | None = None  # answered without it: its id is at most this
+        self.step = 1
+
+    def probe(self) -> int:
+        if self.high is None:
+            return min(self.low + self.step, _MOST_ID)
+        if self.high <= self.low + 1:  # found: read once more, from its id on
+            return self.high
+        return (self.low + self.high) // 2
+
+    def too_large(self, probe: int) -> bool:
+        """Whether to search on: not when every since_id up to the largest id is answered
+        past the cap (the shop sends that answer whatever is asked)."""
+        if probe >= _MOST_ID:
+            return False
+        self.low = max(self.low, probe)
+        if self.high is None:
+            self.step *= 16
+        return True
+
+    def readable(self, probe: int) -> int | None:
+        """The order's id once known."""
+        self.high = probe if self.high is None else min(self.high, probe)
+        return self.high if self.high <= self.low + 1 else None
 
 
 def _too_large_alone() -> ValueError:

@@ -71,8 +71,8 @@ from anchordesk.feeds.poller import (
     MalformedResponse,
     PageSink,
     ResponseTooLarge,
+    goes_direct,
     network_words,
-    on_loopback,
     read_response,
 )
 from anchordesk.feeds.tokens import can_be_sent
@@ -355,14 +355,15 @@ class TwitchChatFeed:
         # A proxy from the environment as websockets reads it (HTTPS_PROXY…), except for this
         # machine's own server (a Twitch CLI mock on 127.0.0.1), as the HTTP feeds do: with
         # HTTP_PROXY set, its chat was asked through the proxy, which cannot reach it, and no
-        # comment was read.
+        # comment was read. So is an address inside a range NO_PROXY names (``10.0.0.0/8``),
+        # which websockets (urllib's proxy_bypass) does not read.
         try:
             connection = await connect(
                 url,
                 open_timeout=10,
                 ping_interval=None,
                 close_timeout=2,
-                proxy=None if on_loopback(url) else True,
+                proxy=None if goes_direct(url) else True,
             )
         except ssl.SSLError:
             raise  # a ValueError too (an untrusted certificate): said as what it means

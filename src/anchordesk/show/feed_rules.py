@@ -58,6 +58,9 @@ UPDATE_CHANGED = "update_changed"
 # with a status no platform sends: readable at the door, refused once its order is known.
 UPDATE_CURRENCY_DIFFERS = "update_currency_differs"
 UPDATE_STATUS_UNKNOWN = "update_status_unknown"
+# A cancellation or refund whose order never arrived, or was rejected: nothing to take back,
+# kept (applied if its order still arrives) and listed by the report, never left unsaid.
+UPDATE_ORDER_NOT_COUNTED = "update_order_not_counted"
 REASONS = (
     AMOUNT_NOT_A_NUMBER,
     AMOUNT_NEGATIVE,
@@ -70,6 +73,7 @@ REASONS = (
     UPDATE_CHANGED,
     UPDATE_CURRENCY_DIFFERS,
     UPDATE_STATUS_UNKNOWN,
+    UPDATE_ORDER_NOT_COUNTED,
 )
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
@@ -91,20 +95,43 @@ def allowed_digits(currency: str, default_currency: str = "") -> int:
     return currency_digits(code) if code else UNKNOWN_CURRENCY_DIGITS
 
 
+#: Digits either side of the point past which an amount is said by its size (`amount_shown`).
+_SHOWN_DIGITS = 40
+
+
+def amount_shown(amount: Decimal | int) -> str:
+    """An amount as a rejected item's words name it: written out ("10.001", "-5.00",
+    "5000000000000") when it has at most 40 digits either side of the point, else by its
+    size ("of 401 digits", "with 400 decimal places, negative"); never in Decimal's exponent form: a
+    refund of ``1e400`` was listed in the report as "1.000000000000000000000000000E+400", a
+    total as "1E+309", words no feed or person writes (docs/feed-protocol.md, "Amounts")."""
+    value = Decimal(amount)
+    if not value.is_finite():
+        return str(value).lower()  # "nan", "inf", as JSON readers spell them
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    negative = ", negative" if value < 0 else ""
+    if value and value.adjusted() >= _SHOWN_DIGITS:
+        return f"of {value.adjusted() + 1:,} digits{negative}"
+    if exponent < -_SHOWN_DIGITS:
+        return f"with {-exponent:,} decimal places{negative}"
+    return format(value, "f")
+
+
 def amount_problem(what: str, amount: object, digits: int) -> Problem | None:
     """None when ``amount`` is a valid amount with at most ``digits`` decimal places."""
     if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
         return Problem(AMOUNT_NOT_A_NUMBER, f"{what} {amount!r}")
     value = Decimal(amount)
     if not value.is_finite():
-        return Problem(AMOUNT_NOT_A_NUMBER, f"{what} {value}")
+        return Problem(AMOUNT_NOT_A_NUMBER, f"{what} {amount_shown(value)}")
     if value < 0:
-        return Problem(AMOUNT_NEGATIVE, f"{what} {value}")
+        return Problem(AMOUNT_NEGATIVE, f"{what} {amount_shown(value)}")
     if value > MAX_AMOUNT:
-        return Problem(AMOUNT_TOO_LARGE, f"{what} {value}")
+        return Problem(AMOUNT_TOO_LARGE, f"{what} {amount_shown(value)}")
     # Compare, never quantize: quantizing 1E+300 would raise; the ceiling above keeps this small.
     if value != value.quantize(Decimal(1).scaleb(-digits)):
-        return Problem(AMOUNT_TOO_PRECISE, f"{what} {value}")
+        return Problem(AMOUNT_TOO_PRECISE, f"{what} {amount_shown(value)}")
     return None
 
 
@@ -170,10 +197,18 @@ def update_problem(update: OrderUpdate, default_currency: str = "") -> Problem |
     return _units_problem("refund", update.lines)
 
 
+def _amount_words(amount: Decimal) -> str:
+    """`amount_shown` where an amount stands alone ("sent again as an amount of 310 digits
+    USD"): only an order kept by an older version, before this rule, holds one."""
+    shown = amount_shown(amount)
+    return f"an amount {shown}" if shown.startswith(("of ", "with ")) else shown
+
+
 def _order_words(order: Order) -> str:
     units = sum(line.quantity for line in order.lines)
     plural = "" if units == 1 else "s"
-    return f"{order.total_price} {order.currency or '(no currency)'} for {units} unit{plural}"
+    total = _amount_words(order.total_price)
+    return f"{total} {order.currency or '(no currency)'} for {units} unit{plural}"
 
 
 def changed_copy_problem(kept: Order, again: Order) -> Problem | None:
@@ -248,7 +283,7 @@ def _update_words(update: OrderUpdate) -> str:
     if update.refund is None:
         money = f"the whole order in {currency}" if currency else "the whole order"
     else:
-        money = f"{update.refund} {currency}".strip()
+        money = f"{_amount_words(update.refund)} {currency}".strip()
     return f"{update.status} {money} with {units} units back"
 
 

@@ -204,11 +204,13 @@ def decimals_of(amount: Decimal) -> int:
 
 
 def format_amount(amount: Decimal) -> str:
-    """An amount as people write it: 199, 199.5, 0.99 (no exponent, no trailing zeros)."""
+    """An amount as people write it: 199, 199.5, 0.99 (no exponent, no trailing zeros), with
+    every digit the file holds: ``normalize()`` rounds to 28 digits, so a price of
+    1234567890123456789012345678901 was said as "1234567890123456789012345679000"."""
     if not amount.is_finite() or abs(amount.adjusted()) > 40:
         return shown(str(amount))  # never expand a huge exponent into its digits
-    text = format(amount.normalize(), "f")
-    return text
+    text = format(amount, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class _Checker:

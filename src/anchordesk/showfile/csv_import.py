@@ -21,7 +21,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -49,7 +49,7 @@ from anchordesk.showfile.images import (
     not_a_regular_file,
     read_regular_file,
 )
-from anchordesk.showfile.numbers import BadNumber, bounded_decimal
+from anchordesk.showfile.numbers import MAX_NUMBER_CHARS, BadNumber, bounded_decimal
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
 A_CSV_FILE = Words(QT_TRANSLATE_NOOP("CsvImport", "a CSV file"))
@@ -357,6 +357,18 @@ def _file_decimal_comma(prices: list[str], delimiter: str) -> bool:
     return delimiter == ";"
 
 
+def _too_long(number: BadNumber) -> Words:
+    """A number of a sane value written with more characters than any number needs: said so,
+    not "out of range" (100 written with 40 zeros after the point is in range)."""
+    return Words(
+        QT_TRANSLATE_NOOP(
+            "CsvImport", "{value} is written with more than {limit} characters: write it shorter"
+        ),
+        value=shown_literal(number.text),
+        limit=MAX_NUMBER_CHARS,
+    )
+
+
 def _amount(text: str, decimal_comma: bool = False) -> Decimal | BadNumber | None:
     cleaned = text.strip()
     cleaned = cleaned[len(_sign(cleaned)) :].strip()
@@ -470,7 +482,20 @@ def _filled(row: list[str]) -> bool:
     return any(row) and not "".join(row).isspace()
 
 
-def _rows_of_one_show(reader: Iterator[list[str]]) -> list[tuple[int, list[str]]]:
+class _Records:
+    """A CSV reader that counts the rows (records) it gave."""
+
+    def __init__(self, reader: Iterator[list[str]]) -> None:
+        self._reader = reader
+        self.read = 0
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for row in self._reader:
+            self.read += 1
+            yield row
+
+
+def _rows_of_one_show(reader: Iterable[list[str]]) -> list[tuple[int, list[str]]]:
     """The rows that hold something, each with its number in the file (the first row is 1),
     but no more of them than a header and a show's products. Blank rows are counted, not kept:
     a 20 MB file of blank rows (under the size cap) was 20 million rows held, looked through
@@ -526,7 +551,7 @@ def _parse(
         # for Excel write it). Kept as an empty line: the rows keep their numbers in the file.
         delimiter = directive.group(1)
         text = text.replace(first, "", 1)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = _Records(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     try:
         rows = _rows_of_one_show(reader)
     except _TooManyRows:
@@ -556,8 +581,11 @@ def _parse(
             if "field larger than field limit" in str(error)
             else Words(QT_TRANSLATE_NOOP("CsvImport", "unreadable CSV: {reason}"), reason=error)
         )
-        result.problems.append(_cell_problem(reader.line_num, None, why))
-        result.bad_rows = [reader.line_num]
+        # The row as every other message numbers it (a record; a quoted cell may span many
+        # lines): the reader's line number named a line inside the cell ("row 65,538" of a
+        # sheet of two rows).
+        result.problems.append(_cell_problem(reader.read + 1, None, why))
+        result.bad_rows = [reader.read + 1]
         return result
 
     if not rows:
@@ -811,6 +839,8 @@ def _product(
                 value=shown_literal(price.text),
             ),
         )
+    elif isinstance(price, BadNumber) and price.reason == "too long":
+        row.unreadable_cell("price", _too_long(price))
     elif isinstance(price, BadNumber):
         row.unreadable_cell(
             "price",
@@ -832,7 +862,9 @@ def _product(
             else _EMPTY,
         )
     stock = _whole(row["stock"], decimal_comma)
-    if isinstance(stock, BadNumber):
+    if isinstance(stock, BadNumber) and stock.reason == "too long":
+        row.unreadable_cell("stock", _too_long(stock))
+    elif isinstance(stock, BadNumber):
         row.unreadable_cell(
             "stock",
             Words(

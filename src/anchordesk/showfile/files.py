@@ -62,7 +62,13 @@ from anchordesk.showfile.images import (
     not_a_regular_file,
     read_regular_file,
 )
-from anchordesk.showfile.numbers import BadNumber, bounded_decimal, json_float, json_int
+from anchordesk.showfile.numbers import (
+    MAX_NUMBER_CHARS,
+    BadNumber,
+    bounded_decimal,
+    json_float,
+    json_int,
+)
 
 MAX_SHOW_FILE_BYTES = 20 * 1024 * 1024
 SHOW_FILE = Words(QT_TRANSLATE_NOOP("ShowProblems", "a show file"))
@@ -292,6 +298,9 @@ class _Reader:
         ):
             self.error(where, _expected(A_WHOLE_NUMBER, value.text))
             return None
+        if isinstance(value, BadNumber) and value.reason == "too long":
+            self.error(where, _too_long(key, value))
+            return None
         if isinstance(value, BadNumber):
             lowest, high = _WHOLE_RANGES.get(key, (0, MAX_STOCK))
             low = lowest if low is None else low
@@ -350,6 +359,9 @@ class _Reader:
                     value=shown_literal(value.text),
                 ),
             )
+            return None
+        if isinstance(value, BadNumber) and value.reason == "too long":
+            self.error(where, _too_long(key, value))
             return None
         if isinstance(value, BadNumber):
             self.error(
@@ -939,3 +951,17 @@ def dump_show(show: Show, path: Path) -> Show:
     # making) so that the caller holds exactly what the file now says.
     written = _Reader().show(_decode_json(text), folder)
     return written if written is not None else show
+
+
+def _too_long(field: str, value: BadNumber) -> Words:
+    """A number of a sane value written with more characters than any number needs: said so,
+    not "out of range" (100 written with 40 zeros after the point is in range)."""
+    return Words(
+        QT_TRANSLATE_NOOP(
+            "ShowProblems",
+            "the {field} {value} is written with more than {limit} characters: write it shorter",
+        ),
+        field=field,
+        value=shown_literal(value.text),
+        limit=MAX_NUMBER_CHARS,
+    )

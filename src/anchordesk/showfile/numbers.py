@@ -41,7 +41,7 @@ def bounded_decimal(text: str) -> Decimal | BadNumber | None:
     number."""
     literal = text.strip()
     if len(literal) > MAX_NUMBER_CHARS:
-        return BadNumber(literal, "too long") if _looks_numeric(literal) else None
+        return _too_long(literal) if _looks_numeric(literal) else None
     if not DECIMAL_TEXT.fullmatch(literal):
         # "NaN" and "Infinity" are numbers to Decimal() but no price: said as not finite.
         if literal.lstrip("+-").lower() in {"nan", "snan", "inf", "infinity"}:
@@ -67,10 +67,40 @@ def bounded_decimal(text: str) -> Decimal | BadNumber | None:
     return number
 
 
+_PARTS = re.compile(r"[+-]?([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?")
+
+
+def _too_long(literal: str) -> BadNumber:
+    """A literal longer than any number should be written, by what is wrong with its value
+    when that is also wrong: a number past the range ("1" and 45 zeros) is out of range, one
+    finer than 10**-40 has too many decimals; one of a sane value written long ("100." and 40
+    zeros) is only too long. All were "out of range: a number from 0 to 1,000,000,000",
+    which 100 is. Read from its text (a literal may be megabytes long): no Decimal is made."""
+    parts = _PARTS.fullmatch(literal)
+    if parts is None or not (parts[1] or parts[2]):
+        return BadNumber(literal, "too long")
+    whole, fraction, exponent_text = parts[1], parts[2] or "", parts[3] or "0"
+    digits = (whole + fraction).lstrip("0")
+    if not digits:
+        return BadNumber(literal, "too long")  # a zero
+    if len(exponent_text.lstrip("+-0")) > 18:  # past any size a number literal has
+        return BadNumber(
+            literal, "out of range" if exponent_text[0] != "-" else "too many decimals"
+        )
+    exponent = int(exponent_text) - len(fraction)  # of the last digit written
+    adjusted = exponent + len(digits) - 1  # of the first digit that is not 0
+    last = exponent + len(digits) - len(digits.rstrip("0"))  # of the last that is not 0
+    if adjusted > MAX_EXPONENT:
+        return BadNumber(literal, "out of range")
+    if last < -MAX_EXPONENT:
+        return BadNumber(literal, "too many decimals")
+    return BadNumber(literal, "too long")
+
+
 def json_int(text: str) -> int | BadNumber:
     """`parse_int` for json.loads: a long literal never reaches int()."""
     if len(text) > MAX_NUMBER_CHARS:
-        return BadNumber(text, "too long")
+        return _too_long(text)
     return int(text)
 
 

@@ -529,8 +529,8 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
     lang = report_language(language or report.language)
     ledger = report.ledger
 
-    def t(message: str, **values: object) -> str:
-        return text(lang, message, **values)
+    def t(message: str, plural_of: int | None = None, /, **values: object) -> str:
+        return text(lang, message, plural_of, **values)
 
     def money(amount: Decimal, currency: str | None = None) -> str:
         return money_text(amount, currency or report.currency, lang)
@@ -550,12 +550,13 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
         )
     detail = t(
         "comments_detail",
+        report.questions,
         questions=count(report.questions),
         flagged=count(report.flagged),
         hidden=count(report.hidden),
     )
     lines.append(f"  {pad(t('comments'), label_w)}{count(report.comments)} ({detail})")
-    units = t("orders_detail", units=count(ledger.units))
+    units = t("orders_detail", ledger.units, units=count(ledger.units))
     lines.append(f"  {pad(t('orders'), label_w)}{count(report.orders)} ({units})")
     lines.append(f"  {pad(t('gmv'), label_w)}{money(report.gmv)}")
     if report.feeds_stopped:
@@ -564,7 +565,7 @@ def report_text(report: SessionReport, language: str | None = None) -> str:
         label = pad(t("stream") if place == 0 else "", label_w)
         lines.append(f"  {label}{stream_text(stream, lang)}")
     if report.rejected:
-        rejected = t("rejected_short", count=count(len(report.rejected)))
+        rejected = t("rejected_short", len(report.rejected), count=count(len(report.rejected)))
         lines.append(f"  {pad(t('rejected'), label_w)}{rejected}")
     others = sorted((c, v) for c, v in ledger.gmv_by_currency.items() if c != report.currency)
     for other, amount in others:

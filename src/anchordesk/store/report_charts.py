@@ -98,6 +98,7 @@ def gmv_chart(report: SessionReport, language: str) -> str:
         tip = text(
             lang,
             "deal_tip",
+            deal.units,
             deal=deal.deal_id,
             sku=deal.sku,
             price=money_text(deal.price, report.currency_of(deal.sku), lang),

@@ -7,6 +7,7 @@ Every text from outside (titles, SKUs, comment-derived names) is escaped: a prod
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from anchordesk.core.printable import html_text as escape  # outside text: escaped, controls shown
@@ -26,7 +27,7 @@ from anchordesk.store.report import (
 from anchordesk.store.report_board import board_html
 from anchordesk.store.report_charts import bar_chart, gmv_chart, units_chart
 from anchordesk.store.report_i18n import end_reason_text, report_language, text
-from anchordesk.store.report_rejected import reason_text
+from anchordesk.store.report_rejected import REJECTED_LISTED_ON_PAGE, reason_text
 from anchordesk.store.report_streams import stream_text
 
 _STYLE = """
@@ -214,33 +215,43 @@ def _rejected_section(report: SessionReport, lang: str) -> str:
         )
     if report.rejected:
 
-        def words(reason: str) -> str:
-            return reason_text(reason, lambda message: text(lang, message))
+        def words(reason: str, items: int = 1) -> str:
+            return reason_text(reason, lambda message, n: text(lang, message, n), items)
 
-        reasons = ", ".join(f"{n:,} {words(r)}" for r, n in report.rejected_by_reason.items())
-        title = text(lang, "rejected_items", count=f"{len(report.rejected):,}", reasons=reasons)
+        reasons = ", ".join(f"{n:,} {words(r, n)}" for r, n in report.rejected_by_reason.items())
+        rejected = len(report.rejected)
+        title = text(lang, "rejected_items", rejected, count=f"{rejected:,}", reasons=reasons)
         rows = "".join(
             f"<tr><td>{escape(r.kind)}</td><td>{escape(r.item_id)}</td>"
             f"<td>{escape(r.source)}</td><td>{escape(r.detail)}</td>"
             f"<td>{escape(words(r.reason))}</td></tr>"
-            for r in report.rejected
+            for r in report.rejected[:REJECTED_LISTED_ON_PAGE]
         )
         parts.append(f"<h2>{escape(text(lang, 'rejected'))}</h2>\n<p>{escape(title)}</p>")
-        parts.append(f"<table class=rejected>{rows}</table>")
+        parts.append(f"<table class=rejected>{rows}</table>{_more(report.rejected, lang)}")
     if report.unreadable_rows:
         title = text(
             lang,
             "unreadable_rows",
+            len(report.unreadable_rows),
             count=f"{len(report.unreadable_rows):,}",
             path=str(report.path),
         )
         rows = "".join(
             f"<tr><td>{escape(u.table)}</td><td class=num>{u.row}</td>"
             f"<td>{escape(u.problem)}</td></tr>"
-            for u in report.unreadable_rows
+            for u in report.unreadable_rows[:REJECTED_LISTED_ON_PAGE]
         )
-        parts.append(f"<p class=note>{escape(title)}</p><table>{rows}</table>")
+        more = _more(report.unreadable_rows, lang)
+        parts.append(f"<p class=note>{escape(title)}</p><table>{rows}</table>{more}")
     return "\n".join(parts)
+
+
+def _more(listed: Sequence[object], lang: str) -> str:
+    if len(listed) <= REJECTED_LISTED_ON_PAGE:
+        return ""
+    more = len(listed) - REJECTED_LISTED_ON_PAGE
+    return f"<p class=note>{escape(text(lang, 'and_more', count=f'{more:,}'))}</p>"
 
 
 def _clock(seconds: float) -> str:

@@ -14,6 +14,8 @@ import os
 import string
 from collections.abc import Mapping
 
+from anchordesk.core.money import babel_locale
+
 REPORT_LANGUAGES = ("en", "zh_CN", "ja")
 DEFAULT_LANGUAGE = "en"
 
@@ -233,48 +235,53 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "{count} 条数据被拒收，未计入：{reasons}",
         "{count} 件を除外し、集計に含めていません：{reasons}",
     ),
-    "reason_amount_not_a_number": ("amount not a number", "金额不是数字", "金額が数値でない"),
-    "reason_amount_negative": ("negative amount", "金额为负", "金額が負"),
+    "reason_amount_not_a_number": ("amounts not a number", "金额不是数字", "金額が数値でない"),
+    "reason_amount_negative": ("negative amounts", "金额为负", "金額が負"),
     "reason_amount_too_large": (
-        "amount above the ceiling",
+        "amounts above the ceiling",
         "金额超过上限",
         "金額が上限を超える",
     ),
     "reason_amount_too_precise": (
-        "amount finer than the currency's digits",
+        "amounts finer than the currency's digits",
         "金额小数位多于该币种",
         "金額の桁が通貨の桁より細かい",
     ),
     "reason_quantity_invalid": (
-        "quantity out of range",
+        "quantities out of range",
         "数量超出范围",
         "数量が範囲外",
     ),
     "reason_currency_invalid": (
-        "currency not an ISO 4217 code",
+        "currencies not ISO 4217 codes",
         "币种不是 ISO 4217 代码",
         "通貨が ISO 4217 のコードでない",
     ),
-    "reason_unreadable": ("unreadable item", "无法读取的数据", "読み取れない項目"),
+    "reason_unreadable": ("unreadable items", "无法读取的数据", "読み取れない項目"),
     "reason_order_changed": (
-        "order sent again changed (the first copy counts)",
+        "orders sent again changed (the first copy counts)",
         "订单再次发送时已更改（按首次收到的计入）",
         "内容が変わって再送された注文（最初に受けた内容で集計）",
     ),
     "reason_update_changed": (
-        "cancellation or refund sent again changed (the first copy counts)",
+        "cancellations or refunds sent again changed (the first copy counts)",
         "取消或退款再次发送时已更改（按首次收到的计入）",
         "内容が変わって再送されたキャンセル・返金（最初に受けた内容で集計）",
     ),
     "reason_update_currency_differs": (
-        "cancellation or refund in another currency than its order",
+        "cancellations or refunds in another currency than their order",
         "取消或退款的币种与其订单不同",
         "注文と異なる通貨のキャンセル・返金",
     ),
     "reason_update_status_unknown": (
-        "cancellation or refund of an unknown status",
+        "cancellations or refunds of an unknown status",
         "未知状态的取消或退款",
         "不明な状態のキャンセル・返金",
+    ),
+    "reason_update_order_not_counted": (
+        "cancellations or refunds of an order not counted (never sent, or rejected)",
+        "所属订单未计入（未收到或已拒收）的取消或退款",
+        "集計していない注文（未着または除外）のキャンセル・返金",
     ),
     "and_more": ("… and {count} more", "……另有 {count} 条", "…ほか {count} 件"),
     "unreadable_rows": (
@@ -283,6 +290,34 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "{path} の読み取れない {count} 行を飛ばしました",
     ),
     "row_of": ("{table} row {row}", "{table} 第 {row} 行", "{table} の {row} 行目"),
+}
+
+
+#: English's singular of the messages that count something: CLDR's plural category "one"
+#: (as Babel gives it), where the catalogue above holds "other". The report said "1 items
+#: rejected, not counted: 1 unreadable item", "2 unreadable item". Chinese and Japanese have
+#: "other" only.
+ENGLISH_ONE: dict[str, str] = {
+    "comments_detail": "{questions} question, {flagged} flagged, {hidden} hidden",
+    "orders_detail": "{units} unit",
+    "deal_tip": "{deal} {sku} at {price}: {units} unit, {end}",
+    "rejected_short": "{count} item, not counted",
+    "rejected_items": "{count} item rejected, not counted: {reasons}",
+    "unreadable_rows": "{count} unreadable row skipped in {path}",
+    "reason_amount_not_a_number": "amount not a number",
+    "reason_amount_negative": "negative amount",
+    "reason_amount_too_large": "amount above the ceiling",
+    "reason_amount_too_precise": "amount finer than the currency's digits",
+    "reason_quantity_invalid": "quantity out of range",
+    "reason_currency_invalid": "currency not an ISO 4217 code",
+    "reason_unreadable": "unreadable item",
+    "reason_order_changed": "order sent again changed (the first copy counts)",
+    "reason_update_changed": "cancellation or refund sent again changed (the first copy counts)",
+    "reason_update_currency_differs": "cancellation or refund in another currency than its order",
+    "reason_update_status_unknown": "cancellation or refund of an unknown status",
+    "reason_update_order_not_counted": (
+        "cancellation or refund of an order not counted (never sent, or rejected)"
+    ),
 }
 
 
@@ -327,10 +362,20 @@ def environment_language(environ: Mapping[str, str] | None = None) -> str | None
     return None
 
 
-def text(language: str, message: str, **values: object) -> str:
-    """A message in one of ``REPORT_LANGUAGES`` (others read English), filled in."""
+def text(language: str, message: str, plural_of: int | None = None, /, **values: object) -> str:
+    """A message in one of ``REPORT_LANGUAGES`` (others read English), filled in; in the
+    plural form the language's rules (CLDR, through Babel) give ``plural_of``, when it names
+    what the message counts."""
     english, chinese, japanese = MESSAGES[message]
-    template = {"zh_CN": chinese, "ja": japanese}.get(report_language(language), english)
+    lang = report_language(language)
+    template = {"zh_CN": chinese, "ja": japanese}.get(lang, english)
+    if (
+        plural_of is not None
+        and lang == "en"
+        and message in ENGLISH_ONE
+        and babel_locale(lang).plural_form(plural_of) == "one"
+    ):
+        template = ENGLISH_ONE[message]
     return template.format(**values) if values else template
 
 

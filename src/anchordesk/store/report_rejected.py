@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from anchordesk.show.feed_rules import UPDATE_ORDER_NOT_COUNTED
 from anchordesk.show.ledger import Ledger
 from anchordesk.store.report_i18n import MESSAGES
 from anchordesk.store.session import StoredRejected
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
 
 #: Rejected items listed one by one in the text report (all are counted, and all are in JSON).
 REJECTED_LISTED = 20
+#: The same in the page: a feed sending junk all show (200,000 bad items) made a page of 23 MB,
+#: every one a row; the page lists these, then how many more (all are in ``--json``).
+REJECTED_LISTED_ON_PAGE = 1_000
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,19 @@ def rejected_entries(stored: list[StoredRejected], ledger: Ledger) -> list[Rejec
         for outcome in ledger.rejected_updates
         if outcome.problem is not None
     ]
+    # Cancellations and refunds whose order never arrived or was rejected: docs/feed-protocol.md
+    # promised them listed, and the report said nothing of them (the ledger kept them aside).
+    entries += [
+        RejectedEntry(
+            timed.update.source,
+            "order_update",
+            timed.update.id,
+            UPDATE_ORDER_NOT_COUNTED,
+            f"{timed.update.status}; order {timed.update.order_id} is not counted in the session",
+            timed.at,
+        )
+        for timed in ledger.orphan_updates
+    ]
     return entries
 
 
@@ -71,12 +88,13 @@ def rejected_lines(
     lines: list[str] = []
     if report.rejected:
         reasons = ", ".join(
-            f"{count(n)} {reason_text(reason, t)}"
+            f"{count(n)} {reason_text(reason, t, n)}"
             for reason, n in report.rejected_by_reason.items()
         )
+        rejected = len(report.rejected)
         lines += [
             "",
-            f"  {t('rejected_items', count=count(len(report.rejected)), reasons=reasons)}",
+            f"  {t('rejected_items', rejected, count=count(rejected), reasons=reasons)}",
         ]
         for entry in report.rejected[:REJECTED_LISTED]:
             lines.append(
@@ -92,6 +110,7 @@ def rejected_lines(
             "  "
             + t(
                 "unreadable_rows",
+                len(report.unreadable_rows),
                 count=count(len(report.unreadable_rows)),
                 path=str(report.path),
             ),
@@ -102,7 +121,8 @@ def rejected_lines(
     return lines
 
 
-def reason_text(reason: str, t: Callable[..., str]) -> str:
-    """A rejection reason in the report's words (a code from a newer version reads as is)."""
+def reason_text(reason: str, t: Callable[..., str], items: int = 1) -> str:
+    """A rejection reason in the report's words, of ``items`` items (a code from a newer
+    version reads as is)."""
     message = f"reason_{reason}"
-    return t(message) if message in MESSAGES else reason.replace("_", " ")
+    return t(message, items) if message in MESSAGES else reason.replace("_", " ")
