@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+242"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+244"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -356,12 +356,12 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+602"/>
+        <location line="+600"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-517"/>
+        <location line="-515"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
@@ -391,7 +391,7 @@
         <translation>録画フォルダー %1 が応答しません（サーバーが落ちたネットワークディスク？）。このセッションは録画されません。設定で別のフォルダーを選んでください。</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+17"/>
         <source>The log file is no longer written: %1. The show goes on; what happens from now on is not in the log.</source>
         <translation>ログファイルへの書き込みが止まりました：%1。番組はそのまま続きます。これ以降の出来事はログに残りません。</translation>
     </message>
@@ -664,12 +664,17 @@
         <translation>UTF-8 ではないため Shift_JIS（日本語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+280"/>
+        <location line="+209"/>
+        <source>{value} is written with more than {limit} characters: write it shorter</source>
+        <translation>{value} は {limit} 文字を超えて書かれています。短く書いてください</translation>
+    </message>
+    <message>
+        <location line="+83"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} は {limit} MB を超えています</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+80"/>
         <source>the CSV is empty</source>
         <translation>CSV が空です</translation>
     </message>
@@ -689,7 +694,7 @@
         <translation>CSV を読み取れません：{reason}</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+29"/>
         <source>unknown column {name} (ignored); the columns are {known}</source>
         <translation>不明な列 {name}（無視します）。使える列は {known} です</translation>
     </message>
@@ -744,7 +749,7 @@
         <translation>{value} は小数の桁数が多すぎて価格になりません</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+10"/>
         <source>{value} is out of range: a price is a number from 0 to {limit}</source>
         <translation>{value} は範囲外です。価格は 0〜{limit} の数値です</translation>
     </message>
@@ -754,7 +759,7 @@
         <translation>数値ではありません：{value}</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>{value} is out of range: stock is a whole number from 0 to {limit}</source>
         <translation>{value} は範囲外です。在庫は 0〜{limit} の整数です</translation>
     </message>
@@ -1108,16 +1113,16 @@
 <context>
     <name>FeedFaults</name>
     <message>
-        <location filename="../src/anchordesk/feeds/poller.py" line="+393"/>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+438"/>
         <source>the server&apos;s certificate is not trusted ({why})</source>
-        <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts. This machine&apos;s own hosts: never asked through a proxy from the environment, as browsers do (the proxy cannot reach this machine&apos;s loopback). Every door of the feeds keeps it: the HTTP client (hub.LOOPBACK_WITHOUT_PROXY) and Twitch&apos;s EventSub WebSocket. Records (orders) an adapter remembers having read in one window, for ``read_new_records``: past this many, pages read as no progress, so a server inventing records cannot keep the feed asking at once for ever (1,000 GraphQL pages, 400 REST pages).</extracomment>
+        <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts. This machine&apos;s own hosts: never asked through a proxy from the environment, as browsers do (the proxy cannot reach this machine&apos;s loopback). Every door of the feeds keeps it: the HTTP client (hub._environment_mounts) and Twitch&apos;s EventSub WebSocket (``goes_direct``). Records (orders) an adapter remembers having read in one window, for ``read_new_records``: past this many, pages read as no progress, so a server inventing records cannot keep the feed asking at once for ever (1,000 GraphQL pages, 400 REST pages).</extracomment>
         <translation>サーバーの証明書は信頼されていません（{why}）</translation>
     </message>
 </context>
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+165"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+167"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>証明書を読み込めません：{name} が指す {path} は存在しません（修正するか設定を外してください）</translation>
@@ -1146,7 +1151,7 @@
         <translation>{name} が指定するプロキシ（{proxy}）は SOCKS プロキシで、AnchorDesk では使えません。HTTP プロキシを指定するか、設定を解除してください</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+24"/>
         <source>{name} holds an entry that is no host name or address ({entry}): fix or remove it</source>
         <extracomment>{name} is NO_PROXY or no_proxy, {entry} the entry that cannot be read</extracomment>
         <translation>{name} にホスト名でもアドレスでもない項目があります（{entry}）。修正するか削除してください</translation>
@@ -4024,7 +4029,7 @@
         <translation>{value} は ISO 4217 の通貨ではありません。価格は {code} 1.00 のように小数 2 桁で表示されます。コードを確認してください</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+59"/>
         <source>the {what} is {length} characters long; at most {limit}</source>
         <translation>{what}が {length} 文字あります。上限は {limit} 文字です</translation>
     </message>
@@ -4105,7 +4110,7 @@
     </message>
     <message>
         <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+502"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+514"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
     </message>
@@ -4295,7 +4300,7 @@
         <translation>{value} は {currency} の小数桁数（{allowed} 桁）を超えています</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-434"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-440"/>
         <source>a show file</source>
         <translation>番組ファイル</translation>
     </message>
@@ -4392,7 +4397,7 @@
         <translation>必須の項目がありません</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+48"/>
         <source>{field} {value} is out of range: a whole number from {low} to {high}</source>
         <translation>{field} {value} は範囲外です。{low}〜{high} の整数にしてください</translation>
     </message>
@@ -4407,7 +4412,7 @@
         <translation>{field} {value} は小数の桁数が多すぎます</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+13"/>
         <source>the {field} {value} is out of range: a number from 0 to {limit}</source>
         <translation>{field} {value} は範囲外です。0〜{limit} の数値にしてください</translation>
     </message>
@@ -4455,6 +4460,11 @@
         <location line="+48"/>
         <source>the file is {size} MB; a show file is JSON text of at most {limit} MB</source>
         <translation>ファイルが {size} MB あります。番組ファイルは {limit} MB までの JSON テキストです</translation>
+    </message>
+    <message>
+        <location line="+161"/>
+        <source>the {field} {value} is written with more than {limit} characters: write it shorter</source>
+        <translation>{field} {value} は {limit} 文字を超えて書かれています。短く書いてください</translation>
     </message>
     <message>
         <location filename="../src/anchordesk/showfile/images.py" line="+40"/>

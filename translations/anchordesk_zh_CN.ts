@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+242"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+244"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -356,12 +356,12 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+602"/>
+        <location line="+600"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-517"/>
+        <location line="-515"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
@@ -391,7 +391,7 @@
         <translation>录制文件夹 %1 没有响应（网络磁盘的服务器断开了？）：本场不会录制。请在“设置”里选择其他文件夹。</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+17"/>
         <source>The log file is no longer written: %1. The show goes on; what happens from now on is not in the log.</source>
         <translation>日志文件已停止写入：%1。直播继续进行；从现在起发生的事情不会记入日志。</translation>
     </message>
@@ -664,12 +664,17 @@
         <translation>不是 UTF-8：已按 Shift_JIS（日文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+280"/>
+        <location line="+209"/>
+        <source>{value} is written with more than {limit} characters: write it shorter</source>
+        <translation>{value} 的写法超过 {limit} 个字符：请写短一些</translation>
+    </message>
+    <message>
+        <location line="+83"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} 超过 {limit} MB</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+80"/>
         <source>the CSV is empty</source>
         <translation>CSV 文件是空的</translation>
     </message>
@@ -689,7 +694,7 @@
         <translation>无法读取的 CSV：{reason}</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+29"/>
         <source>unknown column {name} (ignored); the columns are {known}</source>
         <translation>未知的列 {name}（已忽略）；可用的列为 {known}</translation>
     </message>
@@ -744,7 +749,7 @@
         <translation>{value} 的小数位太多，不能作为价格</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+10"/>
         <source>{value} is out of range: a price is a number from 0 to {limit}</source>
         <translation>{value} 超出范围：价格应为 0 到 {limit} 之间的数字</translation>
     </message>
@@ -754,7 +759,7 @@
         <translation>不是数字：{value}</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>{value} is out of range: stock is a whole number from 0 to {limit}</source>
         <translation>{value} 超出范围：库存应为 0 到 {limit} 之间的整数</translation>
     </message>
@@ -1108,16 +1113,16 @@
 <context>
     <name>FeedFaults</name>
     <message>
-        <location filename="../src/anchordesk/feeds/poller.py" line="+393"/>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+438"/>
         <source>the server&apos;s certificate is not trusted ({why})</source>
-        <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts. This machine&apos;s own hosts: never asked through a proxy from the environment, as browsers do (the proxy cannot reach this machine&apos;s loopback). Every door of the feeds keeps it: the HTTP client (hub.LOOPBACK_WITHOUT_PROXY) and Twitch&apos;s EventSub WebSocket. Records (orders) an adapter remembers having read in one window, for ``read_new_records``: past this many, pages read as no progress, so a server inventing records cannot keep the feed asking at once for ever (1,000 GraphQL pages, 400 REST pages).</extracomment>
+        <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts. This machine&apos;s own hosts: never asked through a proxy from the environment, as browsers do (the proxy cannot reach this machine&apos;s loopback). Every door of the feeds keeps it: the HTTP client (hub._environment_mounts) and Twitch&apos;s EventSub WebSocket (``goes_direct``). Records (orders) an adapter remembers having read in one window, for ``read_new_records``: past this many, pages read as no progress, so a server inventing records cannot keep the feed asking at once for ever (1,000 GraphQL pages, 400 REST pages).</extracomment>
         <translation>服务器的证书不受信任（{why}）</translation>
     </message>
 </context>
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+165"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+167"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>无法加载证书：{name} 指向的 {path} 不存在（请改正或取消设置）</translation>
@@ -1146,7 +1151,7 @@
         <translation>{name} 指定的代理（{proxy}）是 SOCKS 代理，AnchorDesk 无法使用：请改为 HTTP 代理，或取消设置</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+24"/>
         <source>{name} holds an entry that is no host name or address ({entry}): fix or remove it</source>
         <extracomment>{name} is NO_PROXY or no_proxy, {entry} the entry that cannot be read</extracomment>
         <translation>{name} 中有一项不是主机名或地址（{entry}）：请改正或删除它</translation>
@@ -4024,7 +4029,7 @@
         <translation>{value} 不是 ISO 4217 货币：其价格将按 {code} 1.00 显示两位小数；请检查代码</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+59"/>
         <source>the {what} is {length} characters long; at most {limit}</source>
         <translation>{what}长 {length} 个字符；最多 {limit} 个</translation>
     </message>
@@ -4105,7 +4110,7 @@
     </message>
     <message>
         <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+502"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+514"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>
     </message>
@@ -4295,7 +4300,7 @@
         <translation>{value} 的小数位多于 {currency} 使用的位数（{allowed} 位）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-434"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-440"/>
         <source>a show file</source>
         <translation>节目文件</translation>
     </message>
@@ -4392,7 +4397,7 @@
         <translation>缺少必填字段</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+48"/>
         <source>{field} {value} is out of range: a whole number from {low} to {high}</source>
         <translation>{field} {value} 超出范围：应为 {low} 到 {high} 之间的整数</translation>
     </message>
@@ -4407,7 +4412,7 @@
         <translation>{field} {value} 的小数位太多</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+13"/>
         <source>the {field} {value} is out of range: a number from 0 to {limit}</source>
         <translation>{field} {value} 超出范围：应为 0 到 {limit} 之间的数字</translation>
     </message>
@@ -4455,6 +4460,11 @@
         <location line="+48"/>
         <source>the file is {size} MB; a show file is JSON text of at most {limit} MB</source>
         <translation>文件有 {size} MB；节目文件是不超过 {limit} MB 的 JSON 文本</translation>
+    </message>
+    <message>
+        <location line="+161"/>
+        <source>the {field} {value} is written with more than {limit} characters: write it shorter</source>
+        <translation>{field} {value} 的写法超过 {limit} 个字符：请写短一些</translation>
     </message>
     <message>
         <location filename="../src/anchordesk/showfile/images.py" line="+40"/>
