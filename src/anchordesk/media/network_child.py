@@ -336,19 +336,21 @@ def run() -> int:
             time_s = float(
                 (packet.pts if packet.pts is not None else packet.dts) * packet.time_base
             )
-            if packets and not delay.admit(
+            # Past a second of delay the server is too far behind: dropped, and counted.
+            if not packets or delay.admit(
                 packet.stream.type, packet.is_keyframe, time_s, backlog.read(), now_s
             ):
-                continue  # the server is too far behind: this one is dropped, and counted
-            size = packet.size
-            packet.stream = mapping[packet.stream.index]
-            destination.mux(packet)
-            packets += 1
-            bytes_sent += size
-            if packets == 1:
-                with contextlib.suppress(Exception):
-                    av.logging.set_libav_level(av.logging.ERROR)
-                reporter.send("connected")
+                size = packet.size
+                packet.stream = mapping[packet.stream.index]
+                destination.mux(packet)
+                packets += 1
+                bytes_sent += size
+                if packets == 1:
+                    with contextlib.suppress(Exception):
+                        av.logging.set_libav_level(av.logging.ERROR)
+                    reporter.send("connected")
+            # Also while it drops: this process is not stuck (the parent's "no progress");
+            # whether the server takes anything is the stall watch's to judge.
             if now_s - last_report_s >= PROGRESS_INTERVAL_S:
                 reporter.send("progress", packets=packets, bytes=bytes_sent, **_late(delay))
                 last_report_s = now_s

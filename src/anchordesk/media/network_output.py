@@ -605,8 +605,11 @@ class NetworkOutput:
                     self._last_error = None
                 elif kind in ("progress", "closed", "error"):
                     packets = int(event.get("packets", child.packets))
-                    if packets > child.packets:
-                        child.last_progress_s = now_s
+                    late = event.get("late_packets")
+                    if packets > child.packets or (
+                        isinstance(late, int) and late > child.late_packets
+                    ):
+                        child.last_progress_s = now_s  # written, or dropped for delay
                     child.packets = packets
                     child.bytes_sent = int(event.get("bytes", child.bytes_sent))
                     sample_s, sample_bytes = self._rate_sample

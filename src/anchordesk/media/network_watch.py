@@ -608,7 +608,8 @@ class AcknowledgementWatch:
     """How long the server has taken nothing of the stream, from its acknowledgements.
 
     Between two samples the server is *not taking* the stream when bytes wait unacknowledged
-    behind a closed window or expired retransmissions, or when its window shrank by nearly all
+    behind a closed window or expired retransmissions, when bytes waited and none was
+    acknowledged, or when its window shrank by nearly all
     it acknowledged (its kernel buffers the bytes, its application reads none: a stopped
     server, seen long before its buffer is full). It is taking it when its application read at
     least a quarter of what arrived, or nothing was sent; and a stall ends as soon as, counted
@@ -674,6 +675,12 @@ class AcknowledgementWatch:
         ):
             return False
         acknowledged = state.acknowledged_bytes - previous.acknowledged_bytes
+        if acknowledged == 0 and previous.unacknowledged_bytes > 0:
+            # Bytes waited and none was acknowledged, its window open: a stopped server
+            # whose buffer is not full, because the child stopped writing (it drops what
+            # would wait past a second, media/network_delay). Seen as "taking" it was never
+            # cut, and said "stalled: no progress" only when the child stopped reporting.
+            return True
         read = acknowledged + state.send_window_bytes - previous.send_window_bytes
         return acknowledged >= self.MIN_ACKNOWLEDGED_BYTES and read * 4 < acknowledged
 
