@@ -703,8 +703,6 @@ class RelayWatch:
     sixteenth of its buffer is free, so a relay paced by a slow uplink looks stopped there.
     """
 
-    MIN_GIVEN_BYTES: Final = 4096
-
     def __init__(self) -> None:
         self._since_s: float | None = None
         self._previous: tuple[SocketState, SocketState] | None = None
@@ -716,12 +714,19 @@ class RelayWatch:
         self._previous = (
             None if relay_leg is None or server_leg is None else (relay_leg, server_leg)
         )
-        if previous is None or self._previous is None or not self._not_passing(previous):
+        verdict = (
+            None if previous is None or self._previous is None else self._not_passing(previous)
+        )
+        if self._previous is None or verdict is False:
             self._since_s = None
-        elif self._since_s is None:
+        elif verdict and self._since_s is None:
             self._since_s = now_s
 
-    def _not_passing(self, previous: tuple[SocketState, SocketState]) -> bool:
+    def _not_passing(self, previous: tuple[SocketState, SocketState]) -> bool | None:
+        """True: given bytes, it sent none; False: it sent; None: nothing to tell (FFmpeg
+        gave it nothing, which ends no stall: a child that drops what would wait past a
+        second (media/network_delay) gives a stopped relay a keyframe now and then, and the
+        samples in between hid it until its buffers were full, 31-39 s)."""
         assert self._previous is not None
         (relay_leg, server_leg), (relay_before, server_before) = self._previous, previous
         if None in (
@@ -732,10 +737,12 @@ class RelayWatch:
         ):
             return False
         given = (relay_leg.acknowledged_bytes or 0) - (relay_before.acknowledged_bytes or 0)
-        if given < self.MIN_GIVEN_BYTES and relay_leg.unacknowledged_bytes == 0:
-            return False  # FFmpeg gave it nothing: nothing to pass on
         sent = (server_leg.acknowledged_bytes or 0) - (server_before.acknowledged_bytes or 0)
-        return sent == 0 and server_leg.unacknowledged_bytes == 0
+        if sent != 0 or server_leg.unacknowledged_bytes != 0:
+            return False
+        if given <= 0 and relay_leg.unacknowledged_bytes == 0:
+            return None  # FFmpeg gave it nothing: nothing to pass on
+        return True
 
     def stalled_for_s(self, now_s: float) -> float:
         return 0.0 if self._since_s is None else now_s - self._since_s
