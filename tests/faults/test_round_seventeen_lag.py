@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 from packetgen import PacketGenerator
-from servers import NginxRtmp, wait_until
+from servers import NginxRtmp, Stunnel, wait_until
 
+from anchordesk.core.backoff import Backoff
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState
 from faults.network_helpers import Feeder
@@ -111,26 +112,33 @@ def delays_behind_a_path(
     tmp_path: Path, generator: PacketGenerator, rate: int, seconds: float
 ) -> tuple[list[tuple[float, float]], NetworkOutput]:
     """Stream ``seconds`` through a path of ``rate`` bytes a second into nginx; the delay of
-    the stream the server has, against wall time, sampled every quarter second: (time since
-    the first tag arrived, delay beyond the least one seen)."""
+    the stream the server has behind the stream made (at the pipeline's pace: wall time),
+    sampled every quarter second: (time since the first tag arrived, delay beyond the least
+    one seen)."""
     samples: list[tuple[float, float]] = []
     with NginxRtmp(tmp_path / "nginx") as nginx:
         path = SlowPath(nginx.port, rate)
         output = NetworkOutput(path.url())
         try:
             output.start(generator.templates)
-            with Feeder(output, generator):
+            with Feeder(output, generator) as feeder:
                 recording = wait_until(
                     lambda: (nginx.recordings() or [None])[-1], 20, what="nginx's recording"
                 )
                 first_s = time.monotonic()
                 offsets: list[tuple[float, float]] = []
                 while (now_s := time.monotonic()) < first_s + seconds:
+                    made_s = feeder.sent_s  # the stream time made (late on a loaded machine)
                     received_s = stream_time_received_s(recording)
                     if received_s is not None:
-                        offsets.append((now_s - first_s, now_s - first_s - received_s))
+                        offsets.append((now_s - first_s, made_s - received_s))
                     time.sleep(0.25)  # sampling the server's file, not waiting for an outcome
-            least = min(offset for _, offset in offsets)
+            # The stream's first keyframe was made some time after the feeder started: the
+            # offset of a prompt stream is not 0. Its least ones (a twentieth of the samples,
+            # not the one least: on a loaded machine the feeder itself runs late now and then)
+            # are taken as no delay.
+            ordered = sorted(offset for _, offset in offsets)
+            least = ordered[len(ordered) // 20]
             samples = [(at_s, offset - least) for at_s, offset in offsets]
         finally:
             output.stop()
@@ -148,7 +156,7 @@ def test_an_uplink_at_half_the_stream_keeps_the_delay_under_a_second_and_says_wh
     caplog.set_level(logging.WARNING, logger="anchordesk.media.network_output")
     samples, output = delays_behind_a_path(tmp_path, noisy, STREAM_BYTES_PER_S // 2, 24.0)
     settled = [delay_s for at_s, delay_s in samples if at_s > 6.0]
-    assert settled and max(settled) < 1.5, samples
+    assert settled and max(settled) < 1.5, " ".join(f"{a:.1f}:{d:.2f}" for a, d in samples)
     status = output.status()
     assert status.dropped_video_frames > 100
     said = [r.getMessage() for r in caplog.records if "uplink too slow" in r.getMessage()]
@@ -198,3 +206,93 @@ def test_past_a_second_video_goes_until_a_keyframe_in_time_and_audio_stays() -> 
     assert delay.dropped_frames == 2 and delay.dropped_packets == 3
     # Nothing known of the socket (not Linux, no sock_diag): nothing dropped.
     assert StreamDelay().admit("video", False, 9.0, None, 0.0)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="the TLS relay forks")
+def test_a_frozen_server_behind_a_tls_terminator_is_seen_in_seconds(
+    nginx_rtmp: NginxRtmp, stunnel_rtmps: Stunnel, noisy: PacketGenerator
+) -> None:
+    # rtmps to a platform's TLS terminator, whose server behind it freezes: the terminator
+    # kept taking the stream into its buffers, nothing in TCP showed the server, and the
+    # stream was "live" for 28-32 s (at 930 kb/s) before the stall was seen.
+    output = NetworkOutput(
+        stunnel_rtmps.url(key="sk-frozen-backend"),
+        stall_timeout_s=2.0,
+        backoff=Backoff(initial_delay_s=30.0),
+    )
+    output.start(noisy.templates)
+    try:
+        with Feeder(output, noisy):
+            wait_until(lambda: output.status().state is OutputState.LIVE, 15, what="LIVE")
+            nginx_rtmp.wait_for_recording(min_bytes=300_000)
+            nginx_rtmp.freeze()
+            frozen_s = time.monotonic()
+            stalled = wait_until(
+                lambda: (s := output.status()).state is OutputState.RECONNECTING and s,
+                60,
+                what="the stall",
+            )
+            seen_s = time.monotonic() - frozen_s
+            nginx_rtmp.thaw()
+    finally:
+        output.stop(timeout_s=3)
+    assert stalled.last_error == "the server stopped taking the stream (nothing read for 2 s)"
+    assert seen_s < 8.0, seen_s
+
+
+def test_the_servers_acknowledgements_are_read_across_chunks_and_a_wide_window_is_kept() -> None:
+    # The relay reads the server's side as RTMP chunks (after its 3073-byte handshake): a Set
+    # Chunk Size, an Acknowledgement split over two reads. A server that acknowledges every
+    # 2.5 MB whatever it was asked is not said to have stopped after 96 kB.
+    from anchordesk.media import tls_relay
+
+    def message(kind: int, body: bytes, stream: int = 2) -> bytes:
+        return (
+            bytes([stream])
+            + bytes(3)
+            + len(body).to_bytes(3, "big")
+            + bytes([kind])
+            + bytes(4)
+            + body
+        )
+
+    said: list[str] = []
+    original = tls_relay._say
+    tls_relay._say = said.append  # type: ignore[assignment]
+    try:
+        now_s = [100.0]
+        acks = tls_relay.ServerAcknowledgements(window=32_768, clock=lambda: now_s[0])
+        acks.on_received(bytes(3073) + message(1, (4096).to_bytes(4, "big")))
+        acks.on_sent(200_000)  # no acknowledgement seen yet: nothing is said
+        assert said == []
+        ack = message(3, (30_000).to_bytes(4, "big"))
+        acks.on_received(ack[:7])
+        acks.on_received(ack[7:])
+        acks.on_sent(90_000)
+        assert said == []
+        acks.on_sent(10_000)  # over three windows, but just now: a keyframe's burst
+        assert said == []
+        now_s[0] += 0.6
+        acks.on_sent(1)  # 100 kB and 0.6 s without an acknowledgement
+        assert said and "acknowledged none of the last 100001 bytes" in said[-1]
+        acks.on_received(message(3, (62_000).to_bytes(4, "big")))
+        assert said[-1].endswith("the server acknowledges again")
+        # A chunk size of 2^31 - 1 and a message of 16 MB in one chunk: never held whole.
+        huge = tls_relay.ServerAcknowledgements()
+        huge.on_received(bytes(3073) + message(1, (0x7FFFFFFF).to_bytes(4, "big")))
+        huge.on_received(message(9, b"")[:4] + (16_000_000).to_bytes(3, "big") + bytes([9, 0]))
+        huge.on_received(bytes(3))
+        for _ in range(250):
+            huge.on_received(bytes(64_000))
+            assert len(huge._data) < 64_000
+        huge.on_received(message(3, (1_000).to_bytes(4, "big")))
+        assert huge._last_sequence == 1_000
+        wide = tls_relay.ServerAcknowledgements(window=32_768, clock=lambda: now_s[0])
+        wide.on_received(bytes(3073))
+        wide.on_received(message(3, (2_500_000).to_bytes(4, "big")))
+        said.clear()
+        now_s[0] += 5
+        wide.on_sent(2_000_000)
+        assert said == []
+    finally:
+        tls_relay._say = original  # type: ignore[assignment]

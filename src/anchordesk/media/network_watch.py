@@ -55,6 +55,11 @@ _PHASE_LINES: Final = (
     ),
 )
 _SERVER_ERROR = re.compile(r"^\[rtmps? @ [^]]*\] Server error: (.+)$")
+# The TLS relay (rtmps) reads the server's RTMP acknowledgements, which only the server's
+# application sends: a TLS terminator in front of a stopped server takes the stream all the
+# same (media/tls_relay.ServerAcknowledgements).
+_NOT_ACKNOWLEDGING = re.compile(r"^\[rtmp @ relay\] the server acknowledged none")
+_ACKNOWLEDGING = re.compile(r"^\[rtmp @ relay\] the server acknowledges again")
 # The TLS relay (rtmps): the server ended the TLS connection with an alert after the TLS
 # handshake (a client certificate it requires...). FFmpeg only sees the connection close.
 _TLS_ENDED = re.compile(r"^\[tls @ relay\] (.+)$")
@@ -164,13 +169,19 @@ class ConnectionPhases:
         self.ended_by_server: str | None = None
         self.tls_ended: str | None = None  # the server's TLS alert, said by the relay
         self.needs_credentials = False  # the server asked for a user name and password
+        # The server's application stopped acknowledging what the relay sent (rtmps).
+        self.not_acknowledging = False
 
     def feed(self, line: str) -> None:
         for pattern, phase in _PHASE_LINES:
             if pattern.match(line):
                 self.phase = max(self.phase, phase)
                 return
-        if match := _TLS_ENDED.match(line):
+        if _NOT_ACKNOWLEDGING.match(line):
+            self.not_acknowledging = True
+        elif _ACKNOWLEDGING.match(line):
+            self.not_acknowledging = False
+        elif match := _TLS_ENDED.match(line):
             self.tls_ended = _one_line(match.group(1))
         elif _NO_CREDENTIALS.match(line):
             self.needs_credentials = True
