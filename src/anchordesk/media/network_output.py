@@ -207,6 +207,9 @@ class _Child:
     # What the child dropped to keep the delay under a second (media/network_delay).
     late_frames: int = 0
     late_packets: int = 0
+    # Since when the server's application has acknowledged nothing the TLS relay sent (rtmps;
+    # network_watch.ConnectionPhases.not_acknowledging).
+    not_acknowledging_since_s: float | None = None
 
 
 @dataclass
@@ -676,6 +679,10 @@ class NetworkOutput:
                     text = masked(text, self._url)
                     with self._lock:
                         child.phases.feed(text)
+                        if not child.phases.not_acknowledging:
+                            child.not_acknowledging_since_s = None
+                        elif child.not_acknowledging_since_s is None:
+                            child.not_acknowledging_since_s = self._clock()
                     log.debug("%s child: %s", self._name, text)
         except (OSError, ValueError):
             pass
@@ -950,6 +957,8 @@ class NetworkOutput:
         log.info("%s: this program was paused for %.1f s", self._name, paused_s)
         with self._lock:
             child.last_progress_s += paused_s
+            if child.not_acknowledging_since_s is not None:
+                child.not_acknowledging_since_s += paused_s
             if child.media_since_s is not None:
                 child.media_since_s += paused_s
             child.acknowledgements = AcknowledgementWatch()
@@ -986,6 +995,15 @@ class NetworkOutput:
             return Words(_SERVER_NOT_TAKING, seconds=f"{limit_s:g}")
         if child.relay_watch.stalled_for_s(now_s) > limit_s:
             return Words(_RELAY_NOT_TAKING, seconds=f"{limit_s:g}")
+        with self._lock:
+            since_s = child.not_acknowledging_since_s
+        if (
+            since_s is not None
+            and now_s - since_s > limit_s
+            # A relay stopped since it said so cannot say that the server answered again.
+            and child.relay_watch.stalled_for_s(now_s) == 0
+        ):
+            return Words(_SERVER_NOT_TAKING, seconds=f"{limit_s:g}")
         data_waiting = bool(pending) or child.last_write_s > last_progress_s
         if data_waiting and now_s - last_progress_s > self._stall_timeout_s:
             return Words(_STALLED, seconds=f"{self._stall_timeout_s:g}")
