@@ -204,6 +204,15 @@ def test_past_a_second_video_goes_until_a_keyframe_in_time_and_audio_stays() -> 
     acknowledged = 70_000
     assert not step(1.5, 500_000, "audio", keyframe=True)  # 10 s behind: the sound too
     assert delay.dropped_frames == 2 and delay.dropped_packets == 3
+    # A fast path: a keyframe's burst waits a moment, then the buffer is empty again; the
+    # rate over those idle moments is the stream's, not the link's. Nothing is dropped.
+    fast, acknowledged = StreamDelay(), 0
+    for tick in range(300):
+        acknowledged += 4_000
+        waiting = 150_000 if tick % 60 == 0 else 0
+        assert fast.admit(
+            "video", tick % 60 == 0, tick / 30, Backlog(waiting, acknowledged), tick / 30
+        )
     # Nothing known of the socket (not Linux, no sock_diag): nothing dropped.
     assert StreamDelay().admit("video", False, 9.0, None, 0.0)
 

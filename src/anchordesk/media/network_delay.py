@@ -68,6 +68,7 @@ class StreamDelay:
         # (bucket start, least arrival minus presentation time of a video packet in it)
         self._baseline: collections.deque[tuple[float, float]] = collections.deque()
         self._lateness_s = 0.0
+        self._busy_since_s: float | None = None  # bytes have waited since, without a break
 
     def admit(
         self, kind: str, keyframe: bool, pts_s: float, backlog: Backlog | None, now_s: float
@@ -106,17 +107,31 @@ class StreamDelay:
         self._lateness_s = max(0.0, offset_s - min(least for _, least in self._baseline))
 
     def _waiting_s(self, backlog: Backlog | None, now_s: float) -> float:
-        """How long a byte written now waits for the bytes before it to be acknowledged."""
+        """How long a byte written now waits for the bytes before it to be acknowledged.
+
+        Judged only once bytes have waited without a break for ``_MIN_RATE_SPAN_S``, from the
+        rate acknowledged since then: a connection that empties its buffer now and then
+        keeps up, and its rate over a window with idle moments in it is the stream's, not
+        the link's (a keyframe's burst on a fast path read as a second of delay, and 4
+        frames went at the start of a connection on a loaded machine)."""
         if backlog is None or backlog.acknowledged_bytes is None:
             return 0.0
+        if backlog.unacknowledged_bytes <= 0:
+            self._busy_since_s = None
+            return 0.0
+        if self._busy_since_s is None:
+            self._busy_since_s = now_s
         samples = self._acknowledged
         samples.append((now_s, backlog.acknowledged_bytes))
         while len(samples) > 2 and samples[1][0] <= now_s - _RATE_WINDOW_S:
             samples.popleft()
-        span_s = now_s - samples[0][0]
-        if backlog.unacknowledged_bytes <= 0 or span_s < _MIN_RATE_SPAN_S:
+        first_s, first_acknowledged = next(
+            (sample for sample in samples if sample[0] >= self._busy_since_s), samples[-1]
+        )
+        span_s = now_s - first_s
+        if span_s < _MIN_RATE_SPAN_S:
             return 0.0
-        rate = (backlog.acknowledged_bytes - samples[0][1]) / span_s
+        rate = (backlog.acknowledged_bytes - first_acknowledged) / span_s
         if rate <= 0:
             return float("inf")  # nothing taken for seconds: the stall watch's case
         return backlog.unacknowledged_bytes / rate
