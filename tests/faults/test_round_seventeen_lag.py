@@ -213,6 +213,14 @@ def test_past_a_second_video_goes_until_a_keyframe_in_time_and_audio_stays() -> 
         assert fast.admit(
             "video", tick % 60 == 0, tick / 30, Backlog(waiting, acknowledged), tick / 30
         )
+    # A link that takes a quarter of the stream empties its buffer while the video is out:
+    # at the next keyframe its rate is known from the last wait, not measured blind again.
+    slow, acknowledged = StreamDelay(), 0
+    for tick in range(30):  # a second of waiting, 30 kB acknowledged
+        acknowledged = 30_000 * tick // 30
+        slow.admit("video", tick == 0, tick / 30, Backlog(20_000, acknowledged), tick / 30)
+    assert slow.admit("audio", False, 1.5, Backlog(0, 40_000), 1.5)  # emptied
+    assert not slow.admit("video", True, 2.0, Backlog(45_000, 40_000), 2.0)  # 1.5 s: not yet
     # Nothing known of the socket (not Linux, no sock_diag): nothing dropped.
     assert StreamDelay().admit("video", False, 9.0, None, 0.0)
 

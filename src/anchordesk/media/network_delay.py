@@ -69,6 +69,7 @@ class StreamDelay:
         self._baseline: collections.deque[tuple[float, float]] = collections.deque()
         self._lateness_s = 0.0
         self._busy_since_s: float | None = None  # bytes have waited since, without a break
+        self._link_rate: float | None = None  # bytes a second, the last measured while busy
 
     def admit(
         self, kind: str, keyframe: bool, pts_s: float, backlog: Backlog | None, now_s: float
@@ -130,8 +131,15 @@ class StreamDelay:
         )
         span_s = now_s - first_s
         if span_s < _MIN_RATE_SPAN_S:
-            return 0.0
+            # Too soon to tell from this wait alone: the rate of the last one that was long
+            # enough, if any (a link that takes a quarter of the stream empties its buffer
+            # while the video is out; blind for half a second at each keyframe, it let 2 s
+            # of delay build up every time).
+            if self._link_rate is None:
+                return 0.0
+            return backlog.unacknowledged_bytes / self._link_rate
         rate = (backlog.acknowledged_bytes - first_acknowledged) / span_s
         if rate <= 0:
             return float("inf")  # nothing taken for seconds: the stall watch's case
+        self._link_rate = rate
         return backlog.unacknowledged_bytes / rate
