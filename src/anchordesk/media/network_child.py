@@ -43,6 +43,8 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
+from anchordesk.media.network_delay import Backlog, StreamDelay
+
 if TYPE_CHECKING:
     from anchordesk.core.words import Words
 
@@ -200,6 +202,38 @@ class _DtsFiller:
         self._held.clear()
 
 
+class _BacklogReader:
+    """This process's connection to the server, as :class:`StreamDelay` needs it: the bytes
+    written and not yet acknowledged (over rtmps also those waiting on FFmpeg's loopback
+    connection to the TLS relay) and the bytes the server acknowledged. None where the
+    kernel does not tell (not Linux, no sock_diag): then nothing is dropped for delay."""
+
+    def __init__(self, relay_port: int | None) -> None:
+        from anchordesk.media.network_watch import SocketReader
+
+        self._reader = SocketReader(os.getpid())
+        self._reader.relay_port = relay_port
+
+    def read(self) -> Backlog | None:
+        server = self._reader.read()
+        if server is None:
+            return None
+        relay_leg = self._reader.read_relay_leg()
+        waiting = server.unacknowledged_bytes + (
+            relay_leg.unacknowledged_bytes if relay_leg is not None else 0
+        )
+        return Backlog(waiting, server.acknowledged_bytes)
+
+
+def _late(delay: StreamDelay) -> dict[str, int]:
+    """What the progress events say of the packets dropped for delay (network_delay)."""
+    return {
+        "late_frames": delay.dropped_frames,
+        "late_packets": delay.dropped_packets,
+        "delay_ms": round(min(delay.delay_s, 3600.0) * 1000),
+    }
+
+
 def _leave_stopping_to_the_parent() -> None:
     """Ctrl+C, a terminal hang-up or ``kill -- -PGID`` (systemd's stop of the whole service,
     a process supervisor) signal every process of the group, this child too. Killed by SIGTERM
@@ -293,21 +327,32 @@ def run() -> int:
             return 2
         last_report_s = 0.0
         timestamps = _DtsFiller()
+        delay = StreamDelay()
+        backlog = _BacklogReader(relay_port=urlsplit(target).port if relay is not None else None)
         for packet in timestamps.filled(source.demux()):
             if packet.stream.index not in mapping:
                 continue
-            size = packet.size
-            packet.stream = mapping[packet.stream.index]
-            destination.mux(packet)
-            packets += 1
-            bytes_sent += size
-            if packets == 1:
-                with contextlib.suppress(Exception):
-                    av.logging.set_libav_level(av.logging.ERROR)
-                reporter.send("connected")
             now_s = time.monotonic()
+            time_s = float(
+                (packet.pts if packet.pts is not None else packet.dts) * packet.time_base
+            )
+            # Past a second of delay the server is too far behind: dropped, and counted.
+            if not packets or delay.admit(
+                packet.stream.type, packet.is_keyframe, time_s, backlog.read(), now_s
+            ):
+                size = packet.size
+                packet.stream = mapping[packet.stream.index]
+                destination.mux(packet)
+                packets += 1
+                bytes_sent += size
+                if packets == 1:
+                    with contextlib.suppress(Exception):
+                        av.logging.set_libav_level(av.logging.ERROR)
+                    reporter.send("connected")
+            # Also while it drops: this process is not stuck (the parent's "no progress");
+            # whether the server takes anything is the stall watch's to judge.
             if now_s - last_report_s >= PROGRESS_INTERVAL_S:
-                reporter.send("progress", packets=packets, bytes=bytes_sent)
+                reporter.send("progress", packets=packets, bytes=bytes_sent, **_late(delay))
                 last_report_s = now_s
         destination.close()
         source.close()
@@ -336,7 +381,7 @@ def run() -> int:
     finally:
         if relay is not None:
             relay.connection.close()
-    reporter.send("progress", packets=packets, bytes=bytes_sent)
+    reporter.send("progress", packets=packets, bytes=bytes_sent, **_late(delay))
     reporter.send("closed", packets=packets, bytes=bytes_sent)
     return 0
 

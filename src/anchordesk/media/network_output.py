@@ -66,6 +66,7 @@ from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.media import network_child
 from anchordesk.media.destination_url import validate_url
 from anchordesk.media.network_child import masked
+from anchordesk.media.network_delay import DELAY_LIMIT_S
 from anchordesk.media.network_watch import (
     AcknowledgementWatch,
     ConnectionPhases,
@@ -126,6 +127,11 @@ _RELAY_NOT_TAKING: Final = QT_TRANSLATE_NOOP(
 _STALLED: Final = QT_TRANSLATE_NOOP("Network", "stalled: no progress for {seconds} s")
 _SERVER_CLOSED: Final = QT_TRANSLATE_NOOP("Network", "the server closed the connection")
 _PROCESS_ENDED: Final = QT_TRANSLATE_NOOP("Network", "the network process ended with code {code}")
+_SLOW_UPLINK: Final = QT_TRANSLATE_NOOP(
+    "Network", "uplink too slow: dropped {frames} frames, delay kept under {seconds} s"
+)
+# How long the status says it after the last frame dropped, and how often the log repeats it.
+_SLOW_UPLINK_SAID_S: Final = 10.0
 # What a network child inherits: enough to start Python or the frozen app, find its libraries
 # and certificates and speak the user's language; never the program's tokens
 # (ANCHORDESK_*_TOKEN) or anything else it has no use for.
@@ -198,6 +204,12 @@ class _Child:
     finished: bool = False  # stdout reached EOF
     # The media time this connection's stream takes as zero: its first keyframe's.
     origin: Fraction | None = None
+    # What the child dropped to keep the delay under a second (media/network_delay).
+    late_frames: int = 0
+    late_packets: int = 0
+    # Since when the server's application has acknowledged nothing the TLS relay sent (rtmps;
+    # network_watch.ConnectionPhases.not_acknowledging).
+    not_acknowledging_since_s: float | None = None
 
 
 @dataclass
@@ -286,6 +298,12 @@ class NetworkOutput:
         self._flush_deadline_s = 0.0
         self._dropped_packets = 0
         self._dropped_video_frames = 0
+        # Frames the children dropped to keep the delay under a second: how many, when the
+        # last one was, and what the log said last (media/network_delay).
+        self._slow_uplink_frames = 0
+        self._slow_uplink_s: float | None = None
+        self._slow_uplink_said_frames = 0
+        self._slow_uplink_said_s = float("-inf")
         # Audio timed before the stream's very first keyframe is not a loss: the stream starts
         # with its first picture. After that, whatever a connection skips is counted.
         self._first_keyframe_sent = False
@@ -413,6 +431,7 @@ class NetworkOutput:
                 reconnects=self._reconnects,
                 last_error=None if self._last_error is None else str(self._last_error),
                 fault=self._last_error,
+                notice=self._slow_uplink_words(now_s),
                 # To a tenth of a second, as the session keeps them: rounded again there
                 # (and then to whole seconds), 5.48 s read "0:06" in the report and "0:05" in
                 # the run's last line.
@@ -589,8 +608,11 @@ class NetworkOutput:
                     self._last_error = None
                 elif kind in ("progress", "closed", "error"):
                     packets = int(event.get("packets", child.packets))
-                    if packets > child.packets:
-                        child.last_progress_s = now_s
+                    late = event.get("late_packets")
+                    if packets > child.packets or (
+                        isinstance(late, int) and late > child.late_packets
+                    ):
+                        child.last_progress_s = now_s  # written, or dropped for delay
                     child.packets = packets
                     child.bytes_sent = int(event.get("bytes", child.bytes_sent))
                     sample_s, sample_bytes = self._rate_sample
@@ -601,12 +623,53 @@ class NetworkOutput:
                                 (total - sample_bytes) * 8 / 1000 / (now_s - sample_s)
                             )
                         self._rate_sample = (now_s, total)
+                    self._count_late(child, event, now_s)
                     if kind == "error":
                         child.error = words_of_event(
                             event.get("words"), lambda text: masked(text, self._url)
                         ) or as_said(masked(str(event.get("message", "error")), self._url))
             if kind == "connected":
                 log.info("%s: live", self._name)
+            self._say_slow_uplink(now_s)
+
+    def _count_late(self, child: _Child, event: dict[str, Any], now_s: float) -> None:
+        """Count what the child dropped to keep the delay under a second (lock held)."""
+        frames, late_packets = event.get("late_frames"), event.get("late_packets")
+        if not isinstance(frames, int) or not isinstance(late_packets, int):
+            return
+        if frames > child.late_frames:
+            self._dropped_video_frames += frames - child.late_frames
+            self._slow_uplink_frames += frames - child.late_frames
+            self._slow_uplink_s = now_s
+            child.late_frames = frames
+        if late_packets > child.late_packets:
+            self._dropped_packets += late_packets - child.late_packets
+            child.late_packets = late_packets
+
+    def _slow_uplink_words(self, now_s: float) -> Words | None:
+        """What the status says while the child drops frames for delay (lock held)."""
+        if self._slow_uplink_s is None or now_s - self._slow_uplink_s > _SLOW_UPLINK_SAID_S:
+            return None
+        return Words(
+            _SLOW_UPLINK,
+            frames=str(self._slow_uplink_frames),
+            seconds=f"{DELAY_LIMIT_S:g}",
+        )
+
+    def _say_slow_uplink(self, now_s: float) -> None:
+        """The log's line (the console of ``anchordesk live``): when drops begin, then at
+        most every ``_SLOW_UPLINK_SAID_S`` while they go on, with the count so far."""
+        with self._lock:
+            words = self._slow_uplink_words(now_s)
+            if (
+                words is None
+                or self._slow_uplink_frames == self._slow_uplink_said_frames
+                or now_s - self._slow_uplink_said_s < _SLOW_UPLINK_SAID_S
+            ):
+                return
+            self._slow_uplink_said_frames = self._slow_uplink_frames
+            self._slow_uplink_said_s = now_s
+        log.warning("%s: %s", self._name, words)
 
     def _read_log(self, child: _Child, stream: IO[bytes]) -> None:
         try:
@@ -616,6 +679,10 @@ class NetworkOutput:
                     text = masked(text, self._url)
                     with self._lock:
                         child.phases.feed(text)
+                        if not child.phases.not_acknowledging:
+                            child.not_acknowledging_since_s = None
+                        elif child.not_acknowledging_since_s is None:
+                            child.not_acknowledging_since_s = self._clock()
                     log.debug("%s child: %s", self._name, text)
         except (OSError, ValueError):
             pass
@@ -890,6 +957,8 @@ class NetworkOutput:
         log.info("%s: this program was paused for %.1f s", self._name, paused_s)
         with self._lock:
             child.last_progress_s += paused_s
+            if child.not_acknowledging_since_s is not None:
+                child.not_acknowledging_since_s += paused_s
             if child.media_since_s is not None:
                 child.media_since_s += paused_s
             child.acknowledgements = AcknowledgementWatch()
@@ -926,6 +995,15 @@ class NetworkOutput:
             return Words(_SERVER_NOT_TAKING, seconds=f"{limit_s:g}")
         if child.relay_watch.stalled_for_s(now_s) > limit_s:
             return Words(_RELAY_NOT_TAKING, seconds=f"{limit_s:g}")
+        with self._lock:
+            since_s = child.not_acknowledging_since_s
+        if (
+            since_s is not None
+            and now_s - since_s > limit_s
+            # A relay stopped since it said so cannot say that the server answered again.
+            and child.relay_watch.stalled_for_s(now_s) == 0
+        ):
+            return Words(_SERVER_NOT_TAKING, seconds=f"{limit_s:g}")
         data_waiting = bool(pending) or child.last_write_s > last_progress_s
         if data_waiting and now_s - last_progress_s > self._stall_timeout_s:
             return Words(_STALLED, seconds=f"{self._stall_timeout_s:g}")

@@ -55,6 +55,11 @@ _PHASE_LINES: Final = (
     ),
 )
 _SERVER_ERROR = re.compile(r"^\[rtmps? @ [^]]*\] Server error: (.+)$")
+# The TLS relay (rtmps) reads the server's RTMP acknowledgements, which only the server's
+# application sends: a TLS terminator in front of a stopped server takes the stream all the
+# same (media/tls_relay.ServerAcknowledgements).
+_NOT_ACKNOWLEDGING = re.compile(r"^\[rtmp @ relay\] the server acknowledged none")
+_ACKNOWLEDGING = re.compile(r"^\[rtmp @ relay\] the server acknowledges again")
 # The TLS relay (rtmps): the server ended the TLS connection with an alert after the TLS
 # handshake (a client certificate it requires...). FFmpeg only sees the connection close.
 _TLS_ENDED = re.compile(r"^\[tls @ relay\] (.+)$")
@@ -164,13 +169,19 @@ class ConnectionPhases:
         self.ended_by_server: str | None = None
         self.tls_ended: str | None = None  # the server's TLS alert, said by the relay
         self.needs_credentials = False  # the server asked for a user name and password
+        # The server's application stopped acknowledging what the relay sent (rtmps).
+        self.not_acknowledging = False
 
     def feed(self, line: str) -> None:
         for pattern, phase in _PHASE_LINES:
             if pattern.match(line):
                 self.phase = max(self.phase, phase)
                 return
-        if match := _TLS_ENDED.match(line):
+        if _NOT_ACKNOWLEDGING.match(line):
+            self.not_acknowledging = True
+        elif _ACKNOWLEDGING.match(line):
+            self.not_acknowledging = False
+        elif match := _TLS_ENDED.match(line):
             self.tls_ended = _one_line(match.group(1))
         elif _NO_CREDENTIALS.match(line):
             self.needs_credentials = True
@@ -608,7 +619,8 @@ class AcknowledgementWatch:
     """How long the server has taken nothing of the stream, from its acknowledgements.
 
     Between two samples the server is *not taking* the stream when bytes wait unacknowledged
-    behind a closed window or expired retransmissions, or when its window shrank by nearly all
+    behind a closed window or expired retransmissions, when bytes waited and none was
+    acknowledged, or when its window shrank by nearly all
     it acknowledged (its kernel buffers the bytes, its application reads none: a stopped
     server, seen long before its buffer is full). It is taking it when its application read at
     least a quarter of what arrived, or nothing was sent; and a stall ends as soon as, counted
@@ -674,6 +686,12 @@ class AcknowledgementWatch:
         ):
             return False
         acknowledged = state.acknowledged_bytes - previous.acknowledged_bytes
+        if acknowledged == 0 and previous.unacknowledged_bytes > 0:
+            # Bytes waited and none was acknowledged, its window open: a stopped server
+            # whose buffer is not full, because the child stopped writing (it drops what
+            # would wait past a second, media/network_delay). Seen as "taking" it was never
+            # cut, and said "stalled: no progress" only when the child stopped reporting.
+            return True
         read = acknowledged + state.send_window_bytes - previous.send_window_bytes
         return acknowledged >= self.MIN_ACKNOWLEDGED_BYTES and read * 4 < acknowledged
 
@@ -696,8 +714,6 @@ class RelayWatch:
     sixteenth of its buffer is free, so a relay paced by a slow uplink looks stopped there.
     """
 
-    MIN_GIVEN_BYTES: Final = 4096
-
     def __init__(self) -> None:
         self._since_s: float | None = None
         self._previous: tuple[SocketState, SocketState] | None = None
@@ -709,12 +725,19 @@ class RelayWatch:
         self._previous = (
             None if relay_leg is None or server_leg is None else (relay_leg, server_leg)
         )
-        if previous is None or self._previous is None or not self._not_passing(previous):
+        verdict = (
+            None if previous is None or self._previous is None else self._not_passing(previous)
+        )
+        if self._previous is None or verdict is False:
             self._since_s = None
-        elif self._since_s is None:
+        elif verdict and self._since_s is None:
             self._since_s = now_s
 
-    def _not_passing(self, previous: tuple[SocketState, SocketState]) -> bool:
+    def _not_passing(self, previous: tuple[SocketState, SocketState]) -> bool | None:
+        """True: given bytes, it sent none; False: it sent; None: nothing to tell (FFmpeg
+        gave it nothing, which ends no stall: a child that drops what would wait past a
+        second (media/network_delay) gives a stopped relay a keyframe now and then, and the
+        samples in between hid it until its buffers were full, 31-39 s)."""
         assert self._previous is not None
         (relay_leg, server_leg), (relay_before, server_before) = self._previous, previous
         if None in (
@@ -725,10 +748,12 @@ class RelayWatch:
         ):
             return False
         given = (relay_leg.acknowledged_bytes or 0) - (relay_before.acknowledged_bytes or 0)
-        if given < self.MIN_GIVEN_BYTES and relay_leg.unacknowledged_bytes == 0:
-            return False  # FFmpeg gave it nothing: nothing to pass on
         sent = (server_leg.acknowledged_bytes or 0) - (server_before.acknowledged_bytes or 0)
-        return sent == 0 and server_leg.unacknowledged_bytes == 0
+        if sent != 0 or server_leg.unacknowledged_bytes != 0:
+            return False
+        if given <= 0 and relay_leg.unacknowledged_bytes == 0:
+            return None  # FFmpeg gave it nothing: nothing to pass on
+        return True
 
     def stalled_for_s(self, now_s: float) -> float:
         return 0.0 if self._since_s is None else now_s - self._since_s

@@ -83,6 +83,9 @@ class OutputStatus:
     live_again: int = 0
     down_at_stop_s: float = 0.0
     fault: Words | None = None  # ``last_error`` as words, for a window to say in its language
+    # What a live output says besides its state (a network output dropping frames to keep
+    # its delay under a second), as words; None: nothing to say.
+    notice: Words | None = None
     free_bytes: int | None = None  # the recording's disk, as last measured (None: not known)
     stopped_for_space: bool = False  # the recording stopped itself before its disk filled
     # The recording's files, in order: a recording that stopped for a full disk goes on in a

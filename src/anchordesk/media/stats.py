@@ -220,6 +220,7 @@ class StatsReporter:
                     "dropped_packets": status.dropped_packets,
                     "dropped_video_frames": status.dropped_video_frames,
                     "last_error": status.last_error,
+                    "notice": None if status.notice is None else str(status.notice),
                     "free_bytes": status.free_bytes,
                     "stopped_for_space": status.stopped_for_space,
                     "files": list(status.files),

@@ -221,11 +221,13 @@ def open_checked(host: str, port: int, timeout_s: float) -> ssl.SSLSocket:
     return connection
 
 
-def rewrite_tcurl(data: bytes, relay_prefix: bytes, real_prefix: bytes) -> bytes | None:
+def rewrite_tcurl(
+    data: bytes, relay_prefix: bytes, real_prefix: bytes, after_connect: bytes = b""
+) -> bytes | None:
     """``data`` (what FFmpeg sent after its handshake) with the ``tcUrl`` of its first message,
-    ``connect``, written from ``relay_prefix`` to ``real_prefix``; None while the message is
-    not whole yet. Anything else (no connect first, an extended timestamp, another tcUrl) goes
-    through as it came."""
+    ``connect``, written from ``relay_prefix`` to ``real_prefix`` and ``after_connect`` (whole
+    messages) right after it; None while the message is not whole yet. Anything else (no
+    connect first, an extended timestamp, another tcUrl) goes through as it came."""
     if len(data) < 12:
         return None
     basic = data[0]
@@ -257,7 +259,179 @@ def rewrite_tcurl(data: bytes, relay_prefix: bytes, real_prefix: bytes) -> bytes
     rechunked = separator.join(
         body[start : start + _CHUNK_BYTES] for start in range(0, len(body), _CHUNK_BYTES)
     )
-    return header + rechunked + data[end:]
+    return header + rechunked + after_connect + data[end:]
+
+
+# The server is asked to acknowledge every this many bytes its application reads (RTMP's
+# Window Acknowledgement Size, which a publishing FFmpeg never sends: nginx then acknowledges
+# every 5 MB). A TLS terminator in front of it (a platform's rtmps ingest, stunnel) takes the
+# stream into its own buffers whatever the server does: only the server's own
+# acknowledgements show that it stopped reading (a frozen backend was seen after 28 s).
+ACKNOWLEDGEMENT_WINDOW_BYTES: Final = 32 * 1024
+_ACKNOWLEDGEMENT: Final = 3
+_SET_CHUNK_SIZE: Final = 1
+_WINDOW_ACKNOWLEDGEMENT_SIZE: Final = 5
+# After this many acknowledgement windows (or of the server's own spacing, when it keeps to a
+# wider one) sent without one, the server is said to have stopped acknowledging.
+_OVERDUE_WINDOWS: Final = 3
+# ... and this long without one: a keyframe sent in a burst runs ahead of the acknowledgements
+# of a server that reads it all the same.
+_OVERDUE_S: Final = 0.5
+
+
+def window_acknowledgement_size(window: int) -> bytes:
+    """The protocol control message (chunk stream 2, message stream 0, a full header)."""
+    return (
+        (b"\x02" + bytes(3) + (4).to_bytes(3, "big") + bytes([_WINDOW_ACKNOWLEDGEMENT_SIZE]))
+        + bytes(4)
+        + window.to_bytes(4, "big")
+    )
+
+
+class ServerAcknowledgements:
+    """Reads the server's side of the connection (after its handshake) as RTMP chunks, for
+    its Acknowledgement messages: how many bytes its application has read. Tells, as FFmpeg's
+    log lines do (for the parent's :class:`~anchordesk.media.network_watch.ConnectionPhases`),
+    when the bytes sent since its last acknowledgement pass a few of its windows, and when it
+    acknowledges again. Nothing is said of a server that never acknowledges."""
+
+    def __init__(
+        self,
+        window: int = ACKNOWLEDGEMENT_WINDOW_BYTES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._window = window
+        self._clock = clock
+        self._data = bytearray()
+        self._skip = 1 + 1536 + 1536  # S0, S1, S2
+        self._chunk_size = 128
+        # By chunk stream id: [message length, type, bytes of it still to come, extended ts]
+        self._streams: dict[int, list[int]] = {}
+        self._bodies: dict[int, bytearray] = {}  # the start of each one's message
+        self._payload_stream = 0  # the chunk whose payload is being read, and what is left
+        self._payload_left = 0
+        self._broken = False
+        self.sent = 0  # bytes sent to the server since the connect
+        self._last_sent = 0  # what had been sent when its acknowledgement last moved on
+        self._last_sequence: int | None = None
+        self._spacing = 0  # the widest step between two of its acknowledgements
+        self._last_acknowledged_s = 0.0
+        self.overdue = False
+
+    def on_sent(self, count: int) -> None:
+        self.sent += count
+        if self._last_sequence is None or self.overdue:
+            return
+        allowed = _OVERDUE_WINDOWS * max(self._window, self._spacing)
+        if (
+            self.sent - self._last_sent > allowed
+            and self._clock() - self._last_acknowledged_s > _OVERDUE_S
+        ):
+            self.overdue = True
+            _say(
+                f"[rtmp @ relay] the server acknowledged none of the last "
+                f"{self.sent - self._last_sent} bytes"
+            )
+
+    def on_received(self, data: bytes) -> None:
+        if self._broken:
+            return
+        if self._skip:
+            taken = min(self._skip, len(data))
+            self._skip -= taken
+            data = data[taken:]
+        self._data += data
+        try:
+            while self._one_chunk():
+                pass
+        except (IndexError, ValueError):
+            self._broken = True  # not RTMP as expected: nothing more is read into it
+            self._data.clear()
+
+    def _one_chunk(self) -> bool:
+        if self._payload_left:
+            return self._payload()
+        data = self._data
+        if not data:
+            return False
+        kind, stream, at = data[0] >> 6, data[0] & 0x3F, 1
+        if stream == 0:
+            if len(data) < 2:
+                return False
+            stream, at = 64 + data[1], 2
+        elif stream == 1:
+            if len(data) < 3:
+                return False
+            stream, at = 64 + data[1] + data[2] * 256, 3
+        header = (11, 7, 3, 0)[kind]
+        if len(data) < at + header:
+            return False
+        state = self._streams.setdefault(stream, [0, 0, 0, 0])
+        extended = state[3]
+        if kind < 3:
+            extended = int(data[at : at + 3] == b"\xff\xff\xff")
+        if kind <= 1:
+            length, message_type = int.from_bytes(data[at + 3 : at + 6], "big"), data[at + 6]
+        else:
+            length, message_type = state[0], state[1]
+        if kind == 3 and state[2] == 0 and state[0] == 0:
+            raise ValueError("a continuation of no message")
+        at += header + 4 * extended
+        if len(data) < at:
+            return False
+        remaining = state[2] if kind == 3 and state[2] else length
+        take = min(self._chunk_size, remaining)
+        body = self._bodies.setdefault(stream, bytearray())
+        if remaining == length:
+            body.clear()
+        state[:] = [length, message_type, remaining - take, extended]
+        del data[:at]
+        # The payload is taken as it comes (a message of 16 MB in chunks as large is never
+        # held): its first bytes are kept, the messages read here are 4 bytes long.
+        self._payload_stream, self._payload_left = stream, take
+        if take == 0:
+            self._payload_done()
+        return True
+
+    def _payload(self) -> bool:
+        data = self._data
+        if not data:
+            return False
+        count = min(len(data), self._payload_left)
+        body = self._bodies[self._payload_stream]
+        if len(body) < 8:
+            body += data[: min(count, 8 - len(body))]
+        del data[:count]
+        self._payload_left -= count
+        if self._payload_left == 0:
+            self._payload_done()
+        return True
+
+    def _payload_done(self) -> None:
+        _, message_type, remaining, _ = self._streams[self._payload_stream]
+        if remaining == 0:
+            body = self._bodies[self._payload_stream]
+            self._message(message_type, bytes(body))
+            body.clear()
+
+    def _message(self, message_type: int, body: bytes) -> None:
+        if message_type == _SET_CHUNK_SIZE and len(body) >= 4:
+            size = int.from_bytes(body[:4], "big") & 0x7FFFFFFF
+            if size < 1:
+                raise ValueError("chunk size 0")
+            self._chunk_size = size
+        elif message_type == _ACKNOWLEDGEMENT and len(body) >= 4:
+            sequence = int.from_bytes(body[:4], "big")
+            step = sequence - (self._last_sequence or 0) & 0xFFFFFFFF
+            if self._last_sequence is not None and step == 0:
+                return
+            self._spacing = max(self._spacing, step)
+            self._last_sequence = sequence
+            self._last_sent = self.sent
+            self._last_acknowledged_s = self._clock()
+            if self.overdue:
+                self.overdue = False
+                _say("[rtmp @ relay] the server acknowledges again")
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -326,6 +500,7 @@ def _relay(
     handshake_left = _HANDSHAKE_BYTES  # the handshake goes through as it comes
     heading = True
     client_open = True
+    acknowledgements = ServerAcknowledgements()
     while client_open or upstream:
         readers: list[socket.socket] = []
         writers: list[socket.socket] = []
@@ -362,7 +537,11 @@ def _relay(
                     handshake_left -= take
                     head += data[take:]
                     if handshake_left == 0 and head:
-                        done = rewrite_tcurl(bytes(head), *prefixes)
+                        done = rewrite_tcurl(
+                            bytes(head),
+                            *prefixes,
+                            window_acknowledgement_size(ACKNOWLEDGEMENT_WINDOW_BYTES),
+                        )
                         if done is not None:
                             upstream += done
                             head.clear()
@@ -373,9 +552,12 @@ def _relay(
                     if not data:
                         return
                     downstream += data
+                    acknowledgements.on_received(data)
             if server in writable and upstream:
                 with contextlib.suppress(ssl.SSLWantReadError, ssl.SSLWantWriteError):
-                    del upstream[: server.send(upstream)]
+                    sent = server.send(upstream)
+                    del upstream[:sent]
+                    acknowledgements.on_sent(sent)
             if client in writable and downstream:
                 with contextlib.suppress(BlockingIOError):
                     del downstream[: client.send(downstream)]
