@@ -2474,7 +2474,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+115"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+116"/>
         <source>cannot start the network process: {error}</source>
         <translation>ネットワークプロセスを起動できません：{error}</translation>
     </message>
@@ -2514,7 +2514,12 @@
         <translation>ネットワークプロセスが終了しました（終了コード {code}）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/network_watch.py" line="+116"/>
+        <location line="+1"/>
+        <source>uplink too slow: dropped {frames} frames, delay kept under {seconds} s</source>
+        <translation>アップロード回線が遅すぎます：{frames} フレームを破棄し、遅延を {seconds} 秒以内に保っています</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+121"/>
         <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
         <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
         <translation>サーバーが接続を閉じました（{why}：サーバーが停止した、再起動した、またはストリームを切りました）</translation>
@@ -2560,7 +2565,7 @@
         <translation>ホストに到達できません</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+71"/>
         <source>the server ended the stream: {error}</source>
         <translation>サーバーがストリームを終了しました：{error}</translation>
     </message>

@@ -2474,7 +2474,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+115"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+116"/>
         <source>cannot start the network process: {error}</source>
         <translation>无法启动网络进程：{error}</translation>
     </message>
@@ -2514,7 +2514,12 @@
         <translation>网络进程已结束，退出码 {code}</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/network_watch.py" line="+116"/>
+        <location line="+1"/>
+        <source>uplink too slow: dropped {frames} frames, delay kept under {seconds} s</source>
+        <translation>上行网速太慢：已丢弃 {frames} 帧，延迟保持在 {seconds} 秒以内</translation>
+    </message>
+    <message>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+121"/>
         <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
         <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
         <translation>服务器关闭了连接（{why}：服务器已停机、重启或丢弃了推流）</translation>
@@ -2560,7 +2565,7 @@
         <translation>主机不可达</translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+71"/>
         <source>the server ended the stream: {error}</source>
         <translation>服务器结束了推流：{error}</translation>
     </message>
