@@ -19,6 +19,7 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import socket
 import time
 from collections import deque
@@ -39,6 +40,8 @@ from anchordesk.control.commands import (
 from anchordesk.control.security import (
     FailureLimiter,
     from_another_site,
+    machine_names,
+    own_host,
     token_matches,
     token_of,
 )
@@ -121,6 +124,8 @@ MAX_CONNECTIONS = 100
 # connection for good). The event stream, which is meant to last, is the one exception.
 IDLE_TIMEOUT_S = 15.0
 _EVENTS_PATH = "/api/v1/events"
+# The pass a client gets with its first right token (docs/control-api.md, Access).
+PASS_COOKIE = "anchordesk_pass"
 RECENT_COMMENTS = 50
 _PACKAGE = "anchordesk.control"
 _STATIC = {"app.js": "text/javascript", "style.css": "text/css", "i18n.js": "text/javascript"}
@@ -316,6 +321,12 @@ class ControlServer:
         self.port = port
         self._clock = clock
         self.limiter = limiter or FailureLimiter(clock=clock)
+        # Wrong tokens of requests naming this machine by another name than its own (a page
+        # whose name was made to point here, a proxy's public name), counted apart.
+        self.named_limiter = FailureLimiter(clock=clock)
+        self._names = machine_names()
+        # Given with the first right token: gets its client through a lock-out of its address.
+        self._pass = secrets.token_urlsafe(32)
         self._max_body_bytes = max_body_bytes
         self._max_connections = max_connections
         self._idle_timeout_s = idle_timeout_s
@@ -434,6 +445,7 @@ class ControlServer:
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
         self._finish_within_deadline(request)
+        set_pass = False
         if request.path.startswith("/api/"):
             # Before the token: another site's page is refused without counting its tokens,
             # or any web page the operator opens could lock their own phone or stream deck
@@ -443,8 +455,12 @@ class ControlServer:
             ):
                 return _refusal(403, ANOTHER_SITE, request)
             address = request.remote or "?"
-            left = self.limiter.refused_for_s(address)
-            if left > 0:
+            # A page of another site whose name was made to point here (DNS rebinding) passes
+            # the origin check above: its wrong tokens lock out only requests by other names.
+            limiter = self.limiter if own_host(request.host, self._names) else self.named_limiter
+            holds_pass = token_matches(request.cookies.get(PASS_COOKIE), self._pass)
+            left = limiter.refused_for_s(address)
+            if left > 0 and not holds_pass:
                 wait_s = int(left) + 1
                 # locked_out_s tells a page this is the lock-out (not the preview's rate
                 # limit), so it can say why and wait instead of asking again and again.
@@ -460,10 +476,12 @@ class ControlServer:
                 )
             given = token_of(request.headers.get("Authorization"), request.query.get("token"))
             if not token_matches(given, self._token):
-                self.limiter.failed(address)
+                limiter.failed(address)
                 return _error(
                     401, "a valid token is required", **{"WWW-Authenticate": 'Bearer realm="api"'}
                 )
+            if not holds_pass:
+                set_pass = True
         try:
             response = await handler(request)
         except web.HTTPException as error:
@@ -476,6 +494,10 @@ class ControlServer:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
+        if set_pass and not response.prepared:  # (the event stream's answer is sent)
+            response.set_cookie(
+                PASS_COOKIE, self._pass, path="/api/", httponly=True, samesite="Strict"
+            )
         return response
 
     def _finish_within_deadline(self, request: web.Request) -> None:

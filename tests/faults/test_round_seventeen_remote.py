@@ -1,0 +1,86 @@
+"""Round seventeen of issue 10, the remote control: DNS rebinding and the lock-out, the board's
+segment list, the page and the commands on the largest show, with real servers on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from anchordesk.control.server import ControlServer
+
+from .remote_parts import TOKEN, serving
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+async def _rebound_then_the_operator(folder: Path) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    async with serving(lambda: None) as server, aiohttp.ClientSession() as browser:
+        # A page of evil.example, whose name now points at 127.0.0.1: the browser sends its own
+        # name as Host and as Origin, so it passes the origin check.
+        rebound = f"evil.example:{server.port}"
+        for attempt in range(25):
+            async with browser.get(
+                f"{server.url}api/v1/state?token=guess-{attempt}",
+                headers={"Host": rebound, "Origin": f"http://{rebound}"},
+            ) as answer:
+                seen.setdefault("rebound", set()).add(answer.status)
+        # The operator's stream deck on the same machine, and the page by the machine's address.
+        async with browser.get(f"{server.url}api/v1/state", headers=AUTH) as answer:
+            seen["operator"] = answer.status
+    return seen
+
+
+def test_a_rebound_page_cannot_lock_the_operators_address_out(tmp_path: Path) -> None:
+    """Before: a page of another site whose name was made to point at 127.0.0.1 (DNS
+    rebinding) sends its own name as Host and Origin, so it passed the origin check; it could
+    read nothing, but its 20 wrong tokens locked the operator's own address out for a minute,
+    again and again: the stream deck and the page on the laptop got 429 with the right token."""
+    seen = asyncio.run(_rebound_then_the_operator(tmp_path))
+    assert seen["rebound"] == {401, 429}  # the rebound page itself is slowed down
+    assert seen["operator"] == 409  # through its token: no show is running yet
+
+
+async def _a_phone_then_a_guesser(folder: Path) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    async with (
+        serving(lambda: None) as server,
+        # A browser keeps cookies of an address (aiohttp's jar does not unless told).
+        aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as phone,
+        aiohttp.ClientSession() as guesser,
+    ):
+        async with phone.get(f"{server.url}api/v1/state", headers=AUTH) as answer:
+            seen["phone before"] = answer.status
+        # Another device behind the same address (a proxy, a NAT) with a stale token.
+        for attempt in range(25):
+            async with guesser.get(
+                f"{server.url}api/v1/state", headers={"Authorization": f"Bearer old-{attempt}"}
+            ) as answer:
+                seen.setdefault("guesser", set()).add(answer.status)
+        async with guesser.get(f"{server.url}api/v1/state", headers=AUTH) as answer:
+            seen["guesser with the right token"] = answer.status
+        async with phone.get(f"{server.url}api/v1/state", headers=AUTH) as answer:
+            seen["phone after"] = answer.status
+        async with phone.get(
+            f"{server.url}api/v1/state", headers={"Authorization": "Bearer guess"}
+        ) as answer:
+            seen["phone's pass without the token"] = answer.status
+    return seen
+
+
+def test_the_lock_out_never_locks_out_the_phone_that_holds_the_token(tmp_path: Path) -> None:
+    """Before: after 20 wrong tokens from an address (another device behind the same proxy or
+    NAT, one with yesterday's token), every client of that address was refused for a minute,
+    right token or not: the operator's phone, whose page was open and working, too."""
+    seen = asyncio.run(_a_phone_then_a_guesser(tmp_path))
+    assert seen["phone before"] == 409
+    assert seen["guesser"] == {401, 429}
+    assert seen["guesser with the right token"] == 429  # guessing stays slow
+    assert seen["phone after"] == 409  # through, on its token
+    assert seen["phone's pass without the token"] == 401  # the pass is not a token
+
+
+__all__ = ["ControlServer"]
