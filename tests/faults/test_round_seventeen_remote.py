@@ -4,14 +4,19 @@ segment list, the page and the commands on the largest show, with real servers o
 from __future__ import annotations
 
 import asyncio
+import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 from anchordesk.control.server import ControlServer
+from anchordesk.show.model import DealPlan, Product, Segment, Show
+from anchordesk.store.report import build_report
+from anchordesk.store.report_board import board_json
 
-from .remote_parts import TOKEN, serving
+from .remote_parts import TOKEN, rehearsing, serving
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -81,6 +86,64 @@ def test_the_lock_out_never_locks_out_the_phone_that_holds_the_token(tmp_path: P
     assert seen["guesser with the right token"] == 429  # guessing stays slow
     assert seen["phone after"] == 409  # through, on its token
     assert seen["phone's pass without the token"] == 401  # the pass is not a token
+
+
+SMALL_SHOW = Show(
+    "Small",
+    "USD",
+    "en",
+    (
+        Product("MUG", "Mug", Decimal("12.00"), 50),
+        Product("LAMP", "Lamp", Decimal("30.00"), 20),
+    ),
+    (
+        Segment("Hello", 60, None),
+        Segment("Mug", 120, "MUG", deal=DealPlan(Decimal("9.00"), 60, 10)),
+        Segment("Lamp", 120, "LAMP"),
+    ),
+)
+BACK_AND_FORTH = 300
+
+
+async def _board_after_back_and_forth(folder: Path) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    async with (
+        rehearsing(SMALL_SHOW, folder) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession(headers=AUTH) as deck,
+    ):
+        # A stream deck's two buttons pressed back and forth (or one held, autorepeating).
+        for press in range(BACK_AND_FORTH):
+            body = {"command": "goto_segment", "index": 1 + press % 2}
+            async with deck.post(f"{server.url}api/v1/commands", json=body) as answer:
+                assert answer.status == 200, await answer.text()
+        async with deck.ws_connect(f"{server.url}api/v1/events?token={TOKEN}") as phone:
+            async for message in phone:
+                data = json.loads(message.data)
+                if data["type"] == "stats":
+                    seen["stats_bytes"] = len(message.data.encode())
+                    seen["remote"] = data["board"]["segments"]
+                    break
+        path = await live.end_session()
+    assert path is not None
+    report = board_json(build_report(path))
+    assert report is not None
+    seen["report"] = report["segments"]
+    return seen
+
+
+def test_a_segment_gone_back_to_is_one_row_of_the_board_not_one_more(tmp_path: Path) -> None:
+    """Before: the board kept a row per visit of a segment, and every stats message (once a
+    second to each phone) carried them all: a stream deck's buttons pressed back and forth
+    1,000 times made it 164 KB a second per phone on a 2-product show, growing without bound.
+    Now a row per segment of the run sheet that ran, its visits together; the report's board
+    has the same rows."""
+    seen = asyncio.run(_board_after_back_and_forth(tmp_path))
+    rows = [(s["index"], s["title"], s["orders"], s["comments"]) for s in seen["remote"]]
+    assert rows == [(0, "Hello", 0, 0), (1, "Mug", 0, 0), (2, "Lamp", 0, 0)]
+    assert seen["stats_bytes"] < 4000
+    reported = [(s["index"], s["title"], s["orders"], s["comments"]) for s in seen["report"]]
+    assert reported == rows
 
 
 __all__ = ["ControlServer"]
