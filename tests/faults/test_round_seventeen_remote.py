@@ -4,12 +4,15 @@ segment list, the page and the commands on the largest show, with real servers o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from anchordesk.control.server import ControlServer
 from anchordesk.show.model import DealPlan, Product, Segment, Show
@@ -144,6 +147,75 @@ def test_a_segment_gone_back_to_is_one_row_of_the_board_not_one_more(tmp_path: P
     assert seen["stats_bytes"] < 4000
     reported = [(s["index"], s["title"], s["orders"], s["comments"]) for s in seen["report"]]
     assert reported == rows
+
+
+async def _a_command_while_the_ticker_waits(folder: Path) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    spent = iter(float(n % 2) * 100 for n in range(10_000))  # each tick "took" 100 s
+    async with (
+        rehearsing(SMALL_SHOW, folder) as live,
+        serving(lambda: live, work_clock=lambda: next(spent)) as server,
+        aiohttp.ClientSession(headers=AUTH) as deck,
+        deck.ws_connect(f"{server.url}api/v1/events?token={TOKEN}") as phone,
+    ):
+        opening = json.loads((await phone.receive(timeout=10)).data)
+        assert opening["type"] == "state" and opening["on_screen"] is None
+        body = {"command": "show_product", "sku": "LAMP"}
+        async with deck.post(f"{server.url}api/v1/commands", json=body) as answer:
+            assert answer.status == 200
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(10):
+                async for message in phone:
+                    data = json.loads(message.data)
+                    if data["type"] == "state":
+                        seen["on_screen"] = data["on_screen"]
+                        break
+    return seen
+
+
+def test_the_phones_hear_of_a_command_at_once_not_at_the_next_tick(tmp_path: Path) -> None:
+    """Before: a command's answer was made from a new state, and the phones heard of it only
+    at the ticker's next round, which made the whole state again: on the largest show a tick
+    takes long and the next one waits in proportion (up to a second), so each command cost
+    the event loop two states (~0.8 s) and the phones heard of it late. Here the ticker's
+    clock says each tick took 100 s: the phone hears of the command from its own state."""
+    seen = asyncio.run(_a_command_while_the_ticker_waits(tmp_path))
+    assert seen.get("on_screen") == "LAMP"
+
+
+def _segment_views_made(segments: int) -> dict[str, int]:
+    from anchordesk.live import show as show_module
+
+    rundown = tuple(Segment(f"S{n}", 60, None) for n in range(segments))
+    big = Show("Long", "USD", "en", SMALL_SHOW.products, rundown)
+    made = {"count": 0}
+    real = show_module.SegmentView
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        made["count"] += 1
+        return real(*args, **kwargs)
+
+    async def run(folder: Path) -> dict[str, int]:
+        async with rehearsing(big, folder) as live:
+            live.snapshot()
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(show_module, "SegmentView", counted)
+                live.goto_segment(7)
+                after = live.snapshot()
+                assert after.current is not None and after.current.index == 7
+                return {"made": made["count"], "segments": len(after.segments)}
+
+    with tempfile.TemporaryDirectory() as folder:
+        return asyncio.run(run(Path(folder)))
+
+
+def test_a_segment_change_remakes_two_rows_of_the_run_sheet_not_all() -> None:
+    """Before: every snapshot (each command of the remote, each tick of its stream, the
+    window's second) made a view of each of the run sheet's segments: 20,000 on the largest
+    show, a third of a second of the event loop each time."""
+    seen = _segment_views_made(20_000)
+    assert seen["segments"] == 20_000
+    assert seen["made"] <= 3  # the segment left, the one entered (and its running time)
 
 
 __all__ = ["ControlServer"]

@@ -338,6 +338,7 @@ class ControlServer:
         self._clients: set[_Client] = set()
         self._last_settled: JsonObject | None = None
         self._next_stats_at = 0.0
+        self._state_sent_at = -TICK_S  # when a state message was last sent
         self._feed: deque[object] = deque(maxlen=FEED_BACKLOG)
         self._listened: LiveShow | None = None
         self._session_seen: object = None  # the session the clients were last told of
@@ -608,9 +609,15 @@ class ControlServer:
             log.exception("remote command %s failed", name)
             failed = QT_TRANSLATE_NOOP("ControlServer", "{command} failed: see the log")
             return _refusal(500, Words(failed, command=name), request)
-        self._last_settled = None  # the clients hear of it at the next tick
-        state = with_money_text(state_json(show.snapshot()), _language(request))
-        return web.json_response({"ok": True, "state": state}, dumps=_dumps)
+        state = state_json(show.snapshot())
+        if show.session is self._session_seen and self._clock() >= self._state_sent_at + TICK_S:
+            # The phones hear of it now, from this state: the next tick (up to a second away
+            # on a very large show) finds nothing new to send instead of making it again.
+            self._send_state(state)
+        else:
+            self._last_settled = None  # the clients hear of it at the next tick
+        answer = {"ok": True, "state": with_money_text(state, _language(request))}
+        return web.json_response(answer, dumps=_dumps)
 
     async def _program(self, request: web.Request) -> web.Response:
         address = request.remote or "?"
@@ -731,10 +738,7 @@ class ControlServer:
         if show is None:
             return
         state = state_json(show.snapshot())
-        quiet = settled(state)
-        if quiet != self._last_settled:
-            self._last_settled = quiet
-            self._broadcast({"type": "state", **state})
+        self._send_state(state)
         if now >= self._next_stats_at:
             self._next_stats_at = now + 1.0
             self._broadcast(
@@ -747,6 +751,14 @@ class ControlServer:
                     "board": state["board"],
                 }
             )
+
+    def _send_state(self, state: JsonObject) -> None:
+        """``state`` to the clients, when it changed since the last one sent."""
+        quiet = settled(state)
+        if quiet != self._last_settled and self._clients:
+            self._last_settled = quiet
+            self._state_sent_at = self._clock()
+            self._broadcast({"type": "state", **state})
 
     def _follow_session(self, show: LiveShow | None) -> None:
         """A new session (rehearse again, go live, the window's new show): the clients get its
