@@ -23,7 +23,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
-
 from tests.faults.remote_parts import TOKEN, rehearsing, serving
 from tests.faults.test_round_fifteen_remote import _show_at_the_limits
 
@@ -84,8 +83,7 @@ async def main() -> None:
         f"max {max(costs):.2f} s"
     )
     print(
-        f"  POST answered in: median {statistics.median(answers):.2f} s, "
-        f"max {max(answers):.2f} s"
+        f"  POST answered in: median {statistics.median(answers):.2f} s, max {max(answers):.2f} s"
     )
 
 
