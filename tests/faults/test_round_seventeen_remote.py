@@ -282,4 +282,37 @@ def test_a_state_remakes_only_the_rows_that_changed_in_the_page(
     assert seen["current"] == 1
 
 
+async def _deals_asked_with_numbers(folder: Path, prices: list[str]) -> list[Any]:
+    said: list[Any] = []
+    async with (
+        rehearsing(SMALL_SHOW, folder) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession(headers=AUTH) as deck,
+    ):
+        for price in prices:
+            body = f'{{"command":"start_deal","sku":"LAMP","price":{price},"seconds":60}}'
+            async with deck.post(f"{server.url}api/v1/commands", data=body) as answer:
+                reply = await answer.json()
+            if answer.status == 200:
+                said.append([d["price"] for d in reply["state"]["deals"] if d["sku"] == "LAMP"][-1])
+            else:
+                said.append((answer.status, reply["error"]))
+    return said
+
+
+def test_a_deal_price_written_as_a_number_is_the_number_written(tmp_path: Path) -> None:
+    """Before: a JSON number was read as a binary float: `"price": 1e-400` (or 0.000...01)
+    was 0 and went on air as a free deal, `19.999999999999999` as 20.00, where the same text
+    quoted is refused for having more decimals than the currency uses."""
+    said = asyncio.run(
+        _deals_asked_with_numbers(
+            tmp_path, ["1e-400", "0." + "0" * 400 + "1", "19.999999999999999", "24.5", "2.5e1"]
+        )
+    )
+    assert said[0] == (400, "deal price: '1E-400' has more decimals than USD uses (2)")
+    assert said[1][0] == 400 and "more decimals than USD uses" in said[1][1]
+    assert said[2] == (400, "deal price: 19.999999999999999 has more decimals than USD uses (2)")
+    assert said[3:] == ["24.50", "25.00"]
+
+
 __all__ = ["ControlServer"]

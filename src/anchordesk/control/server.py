@@ -24,6 +24,7 @@ import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
@@ -579,7 +580,14 @@ class ControlServer:
             # Python's own advice, "Unexpected UTF-8 BOM (decode using utf-8-sig)".
             text = raw.decode("utf-8").removeprefix("\ufeff")
             body = json.loads(
-                text, parse_constant=_no_constant, parse_int=_int, object_pairs_hook=_object
+                text,
+                parse_constant=_no_constant,
+                parse_int=_int,
+                # A price written as a number is the number written: read as a float, 1e-400
+                # (or 0.000…1) was 0 and went on air as a free deal, 19.999999999999999 was
+                # 20.00, where the same text quoted is refused for its decimals.
+                parse_float=Decimal,
+                object_pairs_hook=_object,
             )
         except UnicodeDecodeError:
             return _error(400, "the body is not UTF-8 text")
