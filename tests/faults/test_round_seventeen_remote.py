@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import json
 import tempfile
+import zlib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -313,6 +315,55 @@ def test_a_deal_price_written_as_a_number_is_the_number_written(tmp_path: Path) 
     assert said[1][0] == 400 and "more decimals than USD uses" in said[1][1]
     assert said[2] == (400, "deal price: 19.999999999999999 has more decimals than USD uses (2)")
     assert said[3:] == ["24.50", "25.00"]
+
+
+async def _bodies_with_encodings(bodies: list[tuple[str, bytes]]) -> list[tuple[int, str]]:
+    said = []
+    async with serving(lambda: None) as server:
+        for encoding, body in bodies:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(
+                f"POST /api/v1/commands HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                f"Authorization: Bearer {TOKEN}\r\nContent-Encoding: {encoding}\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            answer = await reader.read()
+            writer.close()
+            head, _, text = answer.partition(b"\r\n\r\n")
+            said.append((int(head.split()[1]), text.decode()))
+    return said
+
+
+def test_a_body_in_an_encoding_the_api_does_not_read_gets_the_apis_one_line() -> None:
+    """Before: a body sent as brotli or zstd (a client library's default) was refused by
+    aiohttp's own parser: "Can not decode content-encoding: brotli (br). Please install
+    `Brotli`", plain text advising the caller to install a Python package on the server,
+    not the API's one line of JSON."""
+    command = b'{"command": "next_segment"}'
+    unpacker = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    bare = unpacker.compress(command) + unpacker.flush()
+    said = asyncio.run(
+        _bodies_with_encodings(
+            [
+                ("br", b"\x0b\x0d\x80" + command + b"\x03"),
+                ("zstd", b"\x28\xb5\x2f\xfd" + command),
+                ("gzip", gzip.compress(command)),
+                ("deflate", zlib.compress(command)),
+                ("deflate", bare),
+                ("gzip", gzip.compress(b" " * (16 * 1024 * 1024))),  # 16 KB that unpack to 16 MB
+                ("gzip", gzip.compress(command)[:-12]),  # cut short
+            ]
+        )
+    )
+    assert [status for status, _ in said] == [415, 415, 409, 409, 409, 413, 400]
+    for _, text in said:
+        assert json.loads(text)["ok"] is False and "\n" not in text
+    assert json.loads(said[0][1])["error"] == (
+        "a body sent as 'br' (its Content-Encoding) is not read: send it as it is, or as gzip "
+        "or deflate"
+    )
+    assert "install" not in said[1][1]
 
 
 __all__ = ["ControlServer"]

@@ -22,6 +22,7 @@ import os
 import secrets
 import socket
 import time
+import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -368,7 +369,9 @@ class ControlServer:
         app = web.Application(
             client_max_size=self._max_body_bytes,
             middlewares=[self._guard],
-            handler_args={"max_line_size": 8190, "max_field_size": 8190},
+            # A body's Content-Encoding is undone by _decoded (aiohttp's own refusals are not
+            # the API's one line).
+            handler_args={"max_line_size": 8190, "max_field_size": 8190, "auto_decompress": False},
         )
         app.router.add_get("/", self._index)
         app.router.add_get("/static/{name}", self._static)
@@ -574,6 +577,10 @@ class ControlServer:
             return await _last_answer(request, _error(400, f"the body cannot be read{said}"))
         except ConnectionError:  # the client left (or was cut) before its body was all there
             return _error(400, "the body was cut off")
+        try:
+            raw = _decoded(raw, request.headers.get("Content-Encoding", ""), self._max_body_bytes)
+        except _BadBody as error:
+            return _error(error.status, str(error))
         try:
             # A byte-order mark (a body saved by Windows' Notepad, sent with curl -d @file) is
             # not part of the JSON (RFC 8259 8.1 lets a parser ignore it): refused, it said
@@ -840,6 +847,41 @@ def _int(text: str) -> int:
     if len(text.lstrip("-")) > 18:
         raise ValueError(f"the number {text[:20]}... has more than 18 digits")
     return int(text)
+
+
+class _BadBody(ValueError):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:
+    """A body as it was before its ``Content-Encoding``: gzip or deflate (read here, not by
+    aiohttp, whose refusal of brotli or zstd was its own plain text advising to install a
+    Python package), at most ``limit`` bytes once unpacked."""
+    name = encoding.strip().lower()
+    if name in ("", "identity"):
+        return raw
+    shown = encoding.strip()[:20]
+    if name not in ("gzip", "x-gzip", "deflate"):
+        raise _BadBody(
+            415,
+            f"a body sent as {shown!r} (its Content-Encoding) is not read: send it as it "
+            "is, or as gzip or deflate",
+        )
+    # gzip, or deflate in its zlib wrapper (as RFC 9110 has it) or bare (as some clients send).
+    wrapped = name != "deflate" or raw[:1] == b"\x78"
+    unpacker = zlib.decompressobj(zlib.MAX_WBITS | 32 if wrapped else -zlib.MAX_WBITS)
+    broken = _BadBody(400, f"the body cannot be read as {shown!r} (its Content-Encoding)")
+    try:
+        data = unpacker.decompress(raw, limit + 1)
+    except zlib.error:
+        raise broken from None
+    if len(data) > limit:
+        raise _BadBody(413, f"the body is larger than {limit} bytes")
+    if not unpacker.eof:
+        raise broken
+    return data
 
 
 class _GivenTwice(ValueError):
