@@ -200,7 +200,7 @@
 
     const currentIndex = state.segment ? state.segment.index : -1;
     keep($("segments"), state.segments || [], (segment) => segment.index,
-      (segment) => `${segment.index === currentIndex}\u0000${segment.title}`,
+      (segment) => JSON.stringify([segment.index === currentIndex, segment.title]),
       (segment) => {
         const item = make("li");
         if (segment.index === currentIndex) item.className = "current";
@@ -223,11 +223,11 @@
       ? t("staged", stagedProduct ? isolate(stagedProduct.title) : t("nothing_staged")) : "";
 
     const onSale = new Set(state.deals.filter((deal) => deal.state === "live").map((deal) => deal.sku));
-    keep($("products"), state.products, (product) => product.sku, (product) => [
+    keep($("products"), state.products, (product) => product.sku, (product) => JSON.stringify([
       product.title, money(product.price_text, product.price, product.currency || currency),
       product.stock_left, product.units_sold, product.sku === state.on_screen,
       studio && product.sku === state.staged, studio, onSale.has(product.sku),
-    ].join("\u0000"), (product) => {
+    ]), (product) => {
       const item = make("li");
       const classes = [product.sku === state.on_screen ? "on-screen" : "",
         studio && product.sku === state.staged ? "staged" : ""].join(" ").trim();
