@@ -341,6 +341,8 @@ class ControlServer:
         self._last_settled: JsonObject | None = None
         self._next_stats_at = 0.0
         self._state_sent_at = -TICK_S  # when a state message was last sent
+        # The newest state made (show, session, when, state, its texts by language).
+        self._latest: tuple[LiveShow, object, float, JsonObject, dict[str, str]] | None = None
         self._feed: deque[object] = deque(maxlen=FEED_BACKLOG)
         self._listened: LiveShow | None = None
         self._session_seen: object = None  # the session the clients were last told of
@@ -624,7 +626,7 @@ class ControlServer:
             log.exception("remote command %s failed", name)
             failed = QT_TRANSLATE_NOOP("ControlServer", "{command} failed: see the log")
             return _refusal(500, Words(failed, command=name), request)
-        state = state_json(show.snapshot())
+        state = self._made(show, state_json(show.snapshot()))
         if show.session is self._session_seen and self._clock() >= self._state_sent_at + TICK_S:
             # The phones hear of it now, from this state: the next tick (up to a second away
             # on a very large show) finds nothing new to send instead of making it again.
@@ -681,8 +683,8 @@ class ControlServer:
         asked = request.query.get("lang")
         language = from_accept_language(asked) if asked else _language(request)
         client = _Client(ws, language, request.transport)
-        for message in self._opening(self._show())[1]:
-            client.put(_dumps(with_money_text(message, client.language)))
+        for text in self._opening_texts(self._show(), client.language):
+            client.put(text)
         self._clients.add(client)
         reader = asyncio.ensure_future(self._read_until_closed(ws))
         try:
@@ -744,6 +746,7 @@ class ControlServer:
         if not self._clients:
             self._feed.clear()
             self._last_settled = None
+            self._latest = None  # (no state is made meanwhile)
             return
         for client in list(self._clients):
             client.check_reading()
@@ -752,7 +755,7 @@ class ControlServer:
             self._broadcast(_feed_json(item))
         if show is None:
             return
-        state = state_json(show.snapshot())
+        state = self._made(show, state_json(show.snapshot()))
         self._send_state(state)
         if now >= self._next_stats_at:
             self._next_stats_at = now + 1.0
@@ -792,10 +795,41 @@ class ControlServer:
         # not start) the phones kept the last show's state, its clocks and deals counting
         # down, "connected", as if it were still on: they are told there is none.
         state, messages = self._opening(show)
-        if state is not None:
+        if state is not None and show is not None:
             self._last_settled = settled(state)
+            self._made(show, state)
         for message in messages:
             self._broadcast(message)
+
+    def _made(self, show: LiveShow, state: JsonObject) -> JsonObject:
+        """``state`` is the show's newest: a phone connecting before the next one is made gets
+        it (its clocks moved on), not one made again for it."""
+        self._latest = (show, show.session, self._clock(), state, {})
+        return state
+
+    def _opening_texts(self, show: LiveShow | None, language: str) -> list[str]:
+        """What a connecting client is told first (``_opening``), written out. The state is the
+        one the ticker or a command made last, when it is of this show's session: on a show at
+        the limits making it takes a fifth of a second, and twenty phones connecting at once
+        (the venue's Wi-Fi back) each had one made, and written out, for itself."""
+        latest = self._latest
+        if show is None or latest is None or latest[0] is not show or latest[1] is not show.session:
+            state, messages = self._opening(show)
+            if state is None or show is None:
+                return [_dumps(message) for message in messages]
+            self._made(show, state)
+            latest = self._latest
+            assert latest is not None
+        _, _, made_at, state, written = latest
+        text = written.get(language)
+        if text is None:  # once for each language, while this state is the newest
+            aged = _aged(state, self._clock() - made_at)
+            text = written[language] = _dumps(with_money_text({"type": "state", **aged}, language))
+        comments = [
+            _dumps(comment_json(key, comment, hidden))
+            for key, comment, hidden in show.recent_comments(RECENT_COMMENTS)
+        ]
+        return [text, *comments]
 
     @staticmethod
     def _opening(show: LiveShow | None) -> tuple[JsonObject | None, list[JsonObject]]:
@@ -817,6 +851,24 @@ class ControlServer:
             if text is None:
                 text = texts[client.language] = _dumps(with_money_text(message, client.language))
             client.put(text)
+
+
+def _aged(state: JsonObject, seconds: float) -> JsonObject:
+    """``state`` ``seconds`` later: its running clocks moved on (the rest stands until the
+    show changes, and a change is sent)."""
+    if seconds <= 0:
+        return state
+    aged = dict(state)
+    segment = state.get("segment")
+    if isinstance(segment, dict):
+        aged["segment"] = {**segment, "elapsed_s": round(segment["elapsed_s"] + seconds, 3)}
+    aged["deals"] = [
+        {**deal, "remaining_s": round(max(0.0, deal["remaining_s"] - seconds), 3)}
+        if deal.get("state") == "live" and isinstance(deal.get("remaining_s"), int | float)
+        else deal
+        for deal in state.get("deals", [])
+    ]
+    return aged
 
 
 def tick_pause_s(spent_s: float) -> float:
