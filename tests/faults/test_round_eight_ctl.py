@@ -295,7 +295,7 @@ async def _ask_with_raw_tokens(tokens: list[bytes]) -> tuple[list[bytes], int]:
         for token in tokens:
             reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
             writer.write(
-                b"GET /api/v1/state HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                b"GET /api/v1/state HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                 b"Authorization: Bearer " + token + b"\r\n\r\n"
             )
             await writer.drain()

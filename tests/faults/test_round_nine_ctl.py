@@ -148,7 +148,7 @@ def test_a_body_the_server_cannot_read_is_a_bad_request_not_a_server_error(
         answers = asyncio.run(
             _bodies(
                 [
-                    (b"Content-Encoding: gzip\r\nContent-Length: 12\r\n", b"\x1f\x8b garbage!"),
+                    (b"Content-Encoding: gzip\r\nContent-Length: 11\r\n", b"\x1f\x8b garbage!"),
                     (b"Content-Length: 1000\r\n", b'{"command": '),
                     (
                         b"Content-Encoding: gzip\r\nContent-Length: %d\r\n" % len(good),

@@ -70,8 +70,9 @@ def _sku(command: str, name: str, value: object) -> str:
 
 
 def _price(command: str, name: str, value: object) -> Decimal:
-    """Decimal text ("89.00") or a JSON number; never a float's binary noise."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+    """Decimal text ("89.00") or a JSON number (read as the Decimal it is written as: the
+    server parses a body's fractions so); never a float's binary noise."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
         raise BadCommand(f'{command}: {name} must be an amount such as "89.00"')
     if isinstance(value, float) and not math.isfinite(value):
         raise BadCommand(f"{command}: {name} must be a finite amount")

@@ -12,12 +12,22 @@
   drive the show, or lock its address out by sending wrong tokens (refused before the token
   is looked at, never counted). Requests with neither header (curl, a stream deck,
   ``anchordesk control``) carry the token in a header a page cannot set across origins.
+- A page of another site whose name was made to point at this machine (DNS rebinding) passes
+  the origin check: its ``Host`` and ``Origin`` are its own name. Its wrong tokens are counted
+  apart from those of requests naming the machine by one of its own names (an address, a name
+  of the machine, ``localhost``), so it can lock out only requests by other names (a proxy's
+  public name), never the operator's phone, stream deck or script.
+- A client that has given the right token gets a pass (a cookie, random for each server): it
+  gets through a lock-out of its address, still with its token. So another device of the same
+  network (or a page of the operator's own browser) cannot lock the operator's open page out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import ipaddress
+import socket
 import time
 from collections import deque
 from collections.abc import Callable
@@ -143,6 +153,35 @@ def network_of(address: str) -> str | None:
     ):
         return None
     return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+
+
+def own_host(host: str, names: frozenset[str]) -> bool:
+    """``host`` (a request's ``Host``, its port aside) names this machine by one of its own
+    names: an address (a page of another site needs a name it can make point here), a name of
+    the machine in ``names``, or ``localhost``."""
+    name = host.strip().lower()
+    if name.startswith("["):  # [::1]:8750
+        name = name[1:].partition("]")[0]
+    elif name.count(":") == 1:
+        name = name.partition(":")[0]
+    name = name.rstrip(".")
+    try:
+        ipaddress.ip_address(name.partition("%")[0])
+    except ValueError:
+        return name == "localhost" or name.endswith(".localhost") or name in names
+    return True
+
+
+def machine_names() -> frozenset[str]:
+    """The names this machine goes by on its network: its host name, as such, with ``.local``
+    (mDNS) and fully qualified."""
+    names: set[str] = set()
+    with contextlib.suppress(OSError):
+        host = socket.gethostname().lower().rstrip(".")
+        if host:
+            short = host.partition(".")[0]
+            names.update({host, short, f"{short}.local"})
+    return frozenset(names)
 
 
 def from_another_site(origin: str | None, fetch_site: str | None, host: str) -> bool:

@@ -19,10 +19,13 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import socket
 import time
+import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
@@ -39,6 +42,8 @@ from anchordesk.control.commands import (
 from anchordesk.control.security import (
     FailureLimiter,
     from_another_site,
+    machine_names,
+    own_host,
     token_matches,
     token_of,
 )
@@ -121,6 +126,8 @@ MAX_CONNECTIONS = 100
 # connection for good). The event stream, which is meant to last, is the one exception.
 IDLE_TIMEOUT_S = 15.0
 _EVENTS_PATH = "/api/v1/events"
+# The pass a client gets with its first right token (docs/control-api.md, Access).
+PASS_COOKIE = "anchordesk_pass"
 RECENT_COMMENTS = 50
 _PACKAGE = "anchordesk.control"
 _STATIC = {"app.js": "text/javascript", "style.css": "text/css", "i18n.js": "text/javascript"}
@@ -316,6 +323,12 @@ class ControlServer:
         self.port = port
         self._clock = clock
         self.limiter = limiter or FailureLimiter(clock=clock)
+        # Wrong tokens of requests naming this machine by another name than its own (a page
+        # whose name was made to point here, a proxy's public name), counted apart.
+        self.named_limiter = FailureLimiter(clock=clock)
+        self._names = machine_names()
+        # Given with the first right token: gets its client through a lock-out of its address.
+        self._pass = secrets.token_urlsafe(32)
         self._max_body_bytes = max_body_bytes
         self._max_connections = max_connections
         self._idle_timeout_s = idle_timeout_s
@@ -327,6 +340,9 @@ class ControlServer:
         self._clients: set[_Client] = set()
         self._last_settled: JsonObject | None = None
         self._next_stats_at = 0.0
+        self._state_sent_at = -TICK_S  # when a state message was last sent
+        # The newest state made (show, session, when, state, its texts by language).
+        self._latest: tuple[LiveShow, object, float, JsonObject, dict[str, str]] | None = None
         self._feed: deque[object] = deque(maxlen=FEED_BACKLOG)
         self._listened: LiveShow | None = None
         self._session_seen: object = None  # the session the clients were last told of
@@ -355,7 +371,9 @@ class ControlServer:
         app = web.Application(
             client_max_size=self._max_body_bytes,
             middlewares=[self._guard],
-            handler_args={"max_line_size": 8190, "max_field_size": 8190},
+            # A body's Content-Encoding is undone by _decoded (aiohttp's own refusals are not
+            # the API's one line).
+            handler_args={"max_line_size": 8190, "max_field_size": 8190, "auto_decompress": False},
         )
         app.router.add_get("/", self._index)
         app.router.add_get("/static/{name}", self._static)
@@ -434,6 +452,7 @@ class ControlServer:
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
         self._finish_within_deadline(request)
+        set_pass = False
         if request.path.startswith("/api/"):
             # Before the token: another site's page is refused without counting its tokens,
             # or any web page the operator opens could lock their own phone or stream deck
@@ -443,8 +462,12 @@ class ControlServer:
             ):
                 return _refusal(403, ANOTHER_SITE, request)
             address = request.remote or "?"
-            left = self.limiter.refused_for_s(address)
-            if left > 0:
+            # A page of another site whose name was made to point here (DNS rebinding) passes
+            # the origin check above: its wrong tokens lock out only requests by other names.
+            limiter = self.limiter if own_host(request.host, self._names) else self.named_limiter
+            holds_pass = token_matches(request.cookies.get(PASS_COOKIE), self._pass)
+            left = limiter.refused_for_s(address)
+            if left > 0 and not holds_pass:
                 wait_s = int(left) + 1
                 # locked_out_s tells a page this is the lock-out (not the preview's rate
                 # limit), so it can say why and wait instead of asking again and again.
@@ -460,10 +483,12 @@ class ControlServer:
                 )
             given = token_of(request.headers.get("Authorization"), request.query.get("token"))
             if not token_matches(given, self._token):
-                self.limiter.failed(address)
+                limiter.failed(address)
                 return _error(
                     401, "a valid token is required", **{"WWW-Authenticate": 'Bearer realm="api"'}
                 )
+            if not holds_pass:
+                set_pass = True
         try:
             response = await handler(request)
         except web.HTTPException as error:
@@ -476,6 +501,10 @@ class ControlServer:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
+        if set_pass and not response.prepared:  # (the event stream's answer is sent)
+            response.set_cookie(
+                PASS_COOKIE, self._pass, path="/api/", httponly=True, samesite="Strict"
+            )
         return response
 
     def _finish_within_deadline(self, request: web.Request) -> None:
@@ -551,12 +580,23 @@ class ControlServer:
         except ConnectionError:  # the client left (or was cut) before its body was all there
             return _error(400, "the body was cut off")
         try:
+            raw = _decoded(raw, request.headers.get("Content-Encoding", ""), self._max_body_bytes)
+        except _BadBody as error:
+            return _error(error.status, str(error))
+        try:
             # A byte-order mark (a body saved by Windows' Notepad, sent with curl -d @file) is
             # not part of the JSON (RFC 8259 8.1 lets a parser ignore it): refused, it said
             # Python's own advice, "Unexpected UTF-8 BOM (decode using utf-8-sig)".
             text = raw.decode("utf-8").removeprefix("\ufeff")
             body = json.loads(
-                text, parse_constant=_no_constant, parse_int=_int, object_pairs_hook=_object
+                text,
+                parse_constant=_no_constant,
+                parse_int=_int,
+                # A price written as a number is the number written: read as a float, 1e-400
+                # (or 0.000…1) was 0 and went on air as a free deal, 19.999999999999999 was
+                # 20.00, where the same text quoted is refused for its decimals.
+                parse_float=Decimal,
+                object_pairs_hook=_object,
             )
         except UnicodeDecodeError:
             return _error(400, "the body is not UTF-8 text")
@@ -586,9 +626,15 @@ class ControlServer:
             log.exception("remote command %s failed", name)
             failed = QT_TRANSLATE_NOOP("ControlServer", "{command} failed: see the log")
             return _refusal(500, Words(failed, command=name), request)
-        self._last_settled = None  # the clients hear of it at the next tick
-        state = with_money_text(state_json(show.snapshot()), _language(request))
-        return web.json_response({"ok": True, "state": state}, dumps=_dumps)
+        state = self._made(show, state_json(show.snapshot()))
+        if show.session is self._session_seen and self._clock() >= self._state_sent_at + TICK_S:
+            # The phones hear of it now, from this state: the next tick (up to a second away
+            # on a very large show) finds nothing new to send instead of making it again.
+            self._send_state(state)
+        else:
+            self._last_settled = None  # the clients hear of it at the next tick
+        answer = {"ok": True, "state": with_money_text(state, _language(request))}
+        return web.json_response(answer, dumps=_dumps)
 
     async def _program(self, request: web.Request) -> web.Response:
         address = request.remote or "?"
@@ -637,8 +683,8 @@ class ControlServer:
         asked = request.query.get("lang")
         language = from_accept_language(asked) if asked else _language(request)
         client = _Client(ws, language, request.transport)
-        for message in self._opening(self._show())[1]:
-            client.put(_dumps(with_money_text(message, client.language)))
+        for text in self._opening_texts(self._show(), client.language):
+            client.put(text)
         self._clients.add(client)
         reader = asyncio.ensure_future(self._read_until_closed(ws))
         try:
@@ -700,6 +746,7 @@ class ControlServer:
         if not self._clients:
             self._feed.clear()
             self._last_settled = None
+            self._latest = None  # (no state is made meanwhile)
             return
         for client in list(self._clients):
             client.check_reading()
@@ -708,11 +755,8 @@ class ControlServer:
             self._broadcast(_feed_json(item))
         if show is None:
             return
-        state = state_json(show.snapshot())
-        quiet = settled(state)
-        if quiet != self._last_settled:
-            self._last_settled = quiet
-            self._broadcast({"type": "state", **state})
+        state = self._made(show, state_json(show.snapshot()))
+        self._send_state(state)
         if now >= self._next_stats_at:
             self._next_stats_at = now + 1.0
             self._broadcast(
@@ -725,6 +769,14 @@ class ControlServer:
                     "board": state["board"],
                 }
             )
+
+    def _send_state(self, state: JsonObject) -> None:
+        """``state`` to the clients, when it changed since the last one sent."""
+        quiet = settled(state)
+        if quiet != self._last_settled and self._clients:
+            self._last_settled = quiet
+            self._state_sent_at = self._clock()
+            self._broadcast({"type": "state", **state})
 
     def _follow_session(self, show: LiveShow | None) -> None:
         """A new session (rehearse again, go live, the window's new show): the clients get its
@@ -743,10 +795,41 @@ class ControlServer:
         # not start) the phones kept the last show's state, its clocks and deals counting
         # down, "connected", as if it were still on: they are told there is none.
         state, messages = self._opening(show)
-        if state is not None:
+        if state is not None and show is not None:
             self._last_settled = settled(state)
+            self._made(show, state)
         for message in messages:
             self._broadcast(message)
+
+    def _made(self, show: LiveShow, state: JsonObject) -> JsonObject:
+        """``state`` is the show's newest: a phone connecting before the next one is made gets
+        it (its clocks moved on), not one made again for it."""
+        self._latest = (show, show.session, self._clock(), state, {})
+        return state
+
+    def _opening_texts(self, show: LiveShow | None, language: str) -> list[str]:
+        """What a connecting client is told first (``_opening``), written out. The state is the
+        one the ticker or a command made last, when it is of this show's session: on a show at
+        the limits making it takes a fifth of a second, and twenty phones connecting at once
+        (the venue's Wi-Fi back) each had one made, and written out, for itself."""
+        latest = self._latest
+        if show is None or latest is None or latest[0] is not show or latest[1] is not show.session:
+            state, messages = self._opening(show)
+            if state is None or show is None:
+                return [_dumps(message) for message in messages]
+            self._made(show, state)
+            latest = self._latest
+            assert latest is not None
+        _, _, made_at, state, written = latest
+        text = written.get(language)
+        if text is None:  # once for each language, while this state is the newest
+            aged = _aged(state, self._clock() - made_at)
+            text = written[language] = _dumps(with_money_text({"type": "state", **aged}, language))
+        comments = [
+            _dumps(comment_json(key, comment, hidden))
+            for key, comment, hidden in show.recent_comments(RECENT_COMMENTS)
+        ]
+        return [text, *comments]
 
     @staticmethod
     def _opening(show: LiveShow | None) -> tuple[JsonObject | None, list[JsonObject]]:
@@ -768,6 +851,24 @@ class ControlServer:
             if text is None:
                 text = texts[client.language] = _dumps(with_money_text(message, client.language))
             client.put(text)
+
+
+def _aged(state: JsonObject, seconds: float) -> JsonObject:
+    """``state`` ``seconds`` later: its running clocks moved on (the rest stands until the
+    show changes, and a change is sent)."""
+    if seconds <= 0:
+        return state
+    aged = dict(state)
+    segment = state.get("segment")
+    if isinstance(segment, dict):
+        aged["segment"] = {**segment, "elapsed_s": round(segment["elapsed_s"] + seconds, 3)}
+    aged["deals"] = [
+        {**deal, "remaining_s": round(max(0.0, deal["remaining_s"] - seconds), 3)}
+        if deal.get("state") == "live" and isinstance(deal.get("remaining_s"), int | float)
+        else deal
+        for deal in state.get("deals", [])
+    ]
+    return aged
 
 
 def tick_pause_s(spent_s: float) -> float:
@@ -798,6 +899,41 @@ def _int(text: str) -> int:
     if len(text.lstrip("-")) > 18:
         raise ValueError(f"the number {text[:20]}... has more than 18 digits")
     return int(text)
+
+
+class _BadBody(ValueError):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:
+    """A body as it was before its ``Content-Encoding``: gzip or deflate (read here, not by
+    aiohttp, whose refusal of brotli or zstd was its own plain text advising to install a
+    Python package), at most ``limit`` bytes once unpacked."""
+    name = encoding.strip().lower()
+    if name in ("", "identity"):
+        return raw
+    shown = encoding.strip()[:20]
+    if name not in ("gzip", "x-gzip", "deflate"):
+        raise _BadBody(
+            415,
+            f"a body sent as {shown!r} (its Content-Encoding) is not read: send it as it "
+            "is, or as gzip or deflate",
+        )
+    # gzip, or deflate in its zlib wrapper (as RFC 9110 has it) or bare (as some clients send).
+    wrapped = name != "deflate" or raw[:1] == b"\x78"
+    unpacker = zlib.decompressobj(zlib.MAX_WBITS | 32 if wrapped else -zlib.MAX_WBITS)
+    broken = _BadBody(400, f"the body cannot be read as {shown!r} (its Content-Encoding)")
+    try:
+        data = unpacker.decompress(raw, limit + 1)
+    except zlib.error:
+        raise broken from None
+    if len(data) > limit:
+        raise _BadBody(413, f"the body is larger than {limit} bytes")
+    if not unpacker.eof:
+        raise broken
+    return data
 
 
 class _GivenTwice(ValueError):

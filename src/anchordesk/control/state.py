@@ -11,12 +11,19 @@ import functools
 from decimal import Decimal
 from typing import Any
 
-from anchordesk.core.money import amount_text, format_money
+from anchordesk.core.money import amount_text as _amount_text
+from anchordesk.core.money import format_money
 from anchordesk.live.show_session import StoredOrderRow
 from anchordesk.live.snapshot import LiveSnapshot, StatsView
 from anchordesk.show.feed_items import Comment
 
 JsonObject = dict[str, Any]
+
+# An amount's text depends on its value and currency alone: a state of a show at the limits
+# writes 20,000 of them (each product's price and its board figure), most the same few values,
+# and writing each anew was the largest part of a state's making (R17hunt17remote F4). Typed:
+# True is refused as money, never taken for 1.
+amount_text = functools.lru_cache(maxsize=4096, typed=True)(_amount_text)
 
 
 def state_json(snapshot: LiveSnapshot) -> JsonObject:

@@ -294,7 +294,7 @@ def board_now(
         on_screen_title=product.title if product else "",
         on_screen_stock_left=product.stock_left if product else None,
         on_screen_sells_out_in_s=selling.sells_out_in_s if selling else None,
-        segment_started_at=figures.segments[-1].started_at if figures.segments else None,
+        segment_started_at=figures.visit_started_at,
         segment_title=segment.title if segment else "",
         segment_left_s=(segment.planned_s - segment.elapsed_s) if segment else None,
         questions=tuple(board.questions.values()),

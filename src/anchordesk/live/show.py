@@ -26,8 +26,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -191,6 +191,9 @@ class LiveShow:
         self.session: ShowSession | None = None
         self.mode = SessionMode.ENDED
         self.staged_sku: str | None = None
+        self._segments_cache: tuple[Show, int, dict[int, float], tuple[SegmentView, ...]] | None = (
+            None
+        )
         self.studio_mode = False
         self._staged_view: tuple[SceneOverlaySource, Compositor] | None = None
         self._staged_scene_now: OverlayScene | None = None
@@ -930,6 +933,50 @@ class LiveShow:
         frame = VideoFrameRef(base, id(self), id(base))
         return compositor.compose(frame, layers).copy()
 
+    def _segment_views(
+        self, show: Show, segment_seconds: Mapping[int, float], current: int
+    ) -> tuple[SegmentView, ...]:
+        """The run sheet's views, the running segment's time of this visit aside. Only the rows
+        that changed since the last call are made again (the segment left, the one entered):
+        a show at the limits has 20,000 segments, and making them all took a third of a second
+        of the event loop for each snapshot, at each command of the remote and each tick of its
+        stream."""
+        seconds = dict(segment_seconds)
+
+        def view(i: int) -> SegmentView:
+            segment = show.rundown[i]
+            return SegmentView(
+                index=i,
+                title=segment.title,
+                planned_s=float(segment.seconds),
+                elapsed_s=seconds.get(i, 0.0),
+                sku=segment.sku,
+                script=segment.script,
+                deal=None
+                if segment.deal is None
+                else DealPlanView(segment.deal.price, segment.deal.seconds, segment.deal.stock),
+                is_current=i == current,
+                is_done=i in seconds and i != current,
+            )
+
+        cached = self._segments_cache
+        if cached is None or cached[0] is not show:
+            views = [view(i) for i in range(len(show.rundown))]
+        else:
+            _, was_current, was_seconds, was_views = cached
+            if was_current == current and was_seconds == seconds:
+                return was_views
+            views = list(was_views)
+            changed = {was_current, current}
+            changed.update(i for i, s in seconds.items() if was_seconds.get(i) != s)
+            changed.update(i for i in was_seconds if i not in seconds)
+            for i in changed:
+                if 0 <= i < len(views):
+                    views[i] = view(i)
+        made = tuple(views)
+        self._segments_cache = (show, current, seconds, made)
+        return made
+
     def snapshot(self) -> LiveSnapshot:
         session = self.session
         runtime = session.runtime if session is not None else None
@@ -1005,26 +1052,16 @@ class LiveShow:
                     end_reason=str(deal.end_reason) if deal.end_reason else None,
                 )
             )
-        visited = set(session.segment_seconds)
         # Once ended, the last segment's time is in segment_seconds already.
         current_s = 0.0 if runtime.ended else state.segment_elapsed_s(now_s)
-        segments = tuple(
-            SegmentView(
-                index=i,
-                title=segment.title,
-                planned_s=float(segment.seconds),
-                elapsed_s=session.segment_seconds.get(i, 0.0)
-                + (current_s if i == state.segment_index else 0.0),
-                sku=segment.sku,
-                script=segment.script,
-                deal=None
-                if segment.deal is None
-                else DealPlanView(segment.deal.price, segment.deal.seconds, segment.deal.stock),
-                is_current=i == state.segment_index,
-                is_done=i in visited and i != state.segment_index,
+        segments = self._segment_views(show, session.segment_seconds, state.segment_index)
+        if current_s and 0 <= state.segment_index < len(segments):
+            running = segments[state.segment_index]
+            segments = (
+                *segments[: state.segment_index],
+                replace(running, elapsed_s=running.elapsed_s + current_s),
+                *segments[state.segment_index + 1 :],
             )
-            for i, segment in enumerate(show.rundown)
-        )
         pinned = None
         if shot.pinned is not None:
             pinned = PinnedView(self.pinned_key or "", shot.pinned.author, shot.pinned.text)

@@ -142,7 +142,8 @@ class BoardFigures:
     gmv_by_currency: tuple[tuple[str, Decimal], ...]
     average_order_value: tuple[tuple[str, Decimal], ...]
     products: tuple[ProductFigures, ...]
-    segments: tuple[SegmentFigures, ...]
+    segments: tuple[SegmentFigures, ...]  # one per segment of the run sheet that ran
+    visit_started_at: float | None = None  # when the segment running now was entered
 
     @property
     def conversion(self) -> float | None:
@@ -181,32 +182,32 @@ class OrderFigures:
 
     buyers: int
     average_order_value: tuple[tuple[str, Decimal], ...]
-    # By position in ``Ledger.segments``: (buyers, GMV per currency).
-    segments: tuple[tuple[int, tuple[tuple[str, Decimal], ...]], ...]
+    # By the run sheet's index of the segment (its visits together): (buyers, GMV per currency).
+    segments: Mapping[int, tuple[int, tuple[tuple[str, Decimal], ...]]]
 
 
 def order_figures(ledger: Ledger) -> OrderFigures:
     """One pass over the orders (each order's ``left`` is worked out once)."""
-    position = {id(segment): number for number, segment in enumerate(ledger.segments)}
+    index_of = {id(segment): segment.index for segment in ledger.segments}
     buyers: set[tuple[str, str]] = set()
     gmv: dict[str, Decimal] = {}
     counting: dict[str, int] = {}
-    segment_buyers: list[set[tuple[str, str]]] = [set() for _ in ledger.segments]
-    segment_gmv: list[dict[str, Decimal]] = [{} for _ in ledger.segments]
+    segment_buyers: dict[int, set[tuple[str, str]]] = {}
+    segment_gmv: dict[int, dict[str, Decimal]] = {}
     for kept in ledger.kept_orders():
         left = kept.left
         currency = kept.currency
         gmv[currency] = gmv.get(currency, Decimal(0)) + left
-        number = position.get(id(kept.segment)) if kept.segment is not None else None
-        if number is not None:
-            totals = segment_gmv[number]
+        index = index_of.get(id(kept.segment)) if kept.segment is not None else None
+        if index is not None:
+            totals = segment_gmv.setdefault(index, {})
             totals[currency] = totals.get(currency, Decimal(0)) + left
         if left > 0:
             key = buyer_key(kept)
             buyers.add(key)
             counting[currency] = counting.get(currency, 0) + 1
-            if number is not None:
-                segment_buyers[number].add(key)
+            if index is not None:
+                segment_buyers.setdefault(index, set()).add(key)
     average = {
         currency: _to_minor_unit(gmv[currency] / counting[currency], currency)
         for currency in gmv
@@ -215,10 +216,10 @@ def order_figures(ledger: Ledger) -> OrderFigures:
     return OrderFigures(
         buyers=len(buyers),
         average_order_value=tuple(sorted(average.items())),
-        segments=tuple(
-            (len(segment_buyers[number]), tuple(sorted(segment_gmv[number].items())))
-            for number in range(len(ledger.segments))
-        ),
+        segments={
+            index: (len(segment_buyers.get(index, ())), tuple(sorted(totals.items())))
+            for index, totals in segment_gmv.items()
+        },
     )
 
 
@@ -256,30 +257,45 @@ def segment_figures(
     end: float,
     deal_totals: Mapping[str, int | None],
 ) -> tuple[SegmentFigures, ...]:
-    """Each visit of a segment as the ledger kept it; ``end`` closes the one still running."""
-    result = []
+    """Each segment of the run sheet that ran, in run-sheet order, its visits together (a
+    segment gone back to is one row, not one more: a stream deck's buttons pressed back and
+    forth grew the list, sent to each phone every second, without bound); ``end`` closes the
+    visit still running."""
+    visits: dict[int, list[tuple[SegmentSales, float, float]]] = {}
     for number, segment in enumerate(ledger.segments):
         stop = segment.ended_at if segment.ended_at is not None else end
         nxt = ledger.segments[number + 1].started_at if number + 1 < len(ledger.segments) else None
         comments_end = nxt if nxt is not None else max(stop, end)
-        points = audience.between(segment.started_at, stop)
-        buyers, gmv = orders.segments[number] if number < len(orders.segments) else (0, ())
+        visits.setdefault(segment.index, []).append((segment, stop, comments_end))
+    result = []
+    for index in sorted(visits):
+        runs = visits[index]
+        first, last = runs[0][0], runs[-1][0]
+        each = [audience.between(visit.started_at, stop) for visit, stop, _ in runs]
+        buyers, gmv = orders.segments.get(index, (0, ()))
         result.append(
             SegmentFigures(
-                index=segment.index,
-                title=segment.title,
-                sku=segment.sku,
-                started_at=segment.started_at,
-                ended_at=segment.ended_at,
-                viewers_start=points[0][1] if points else None,
-                viewers_end=audience.at(stop),
-                viewers_peak=max((total for _, total in points), default=None),
-                comments=_count_between(comment_times, segment.started_at, comments_end),
-                orders=segment.orders,
+                index=index,
+                title=first.title,
+                sku=first.sku,
+                started_at=first.started_at,
+                ended_at=last.ended_at,
+                viewers_start=each[0][0][1] if each[0] else None,
+                viewers_end=audience.at(runs[-1][1]),
+                viewers_peak=max((total for points in each for _, total in points), default=None),
+                comments=sum(
+                    _count_between(comment_times, visit.started_at, comments_end)
+                    for visit, _, comments_end in runs
+                ),
+                orders=sum(visit.orders for visit, _, _ in runs),
                 buyers=buyers,
-                units=segment.units,
+                units=sum(visit.units for visit, _, _ in runs),
                 gmv_by_currency=gmv,
-                deals=_deals_in(ledger, segment, stop, deal_totals),
+                deals=tuple(
+                    deal
+                    for visit, stop, _ in runs
+                    for deal in _deals_in(ledger, visit, stop, deal_totals)
+                ),
             )
         )
     return tuple(result)
@@ -378,6 +394,7 @@ def board_figures(
         average_order_value=orders.average_order_value,
         products=tuple(products),
         segments=segment_figures(ledger, orders, audience, comment_times, now, totals),
+        visit_started_at=ledger.segments[-1].started_at if ledger.segments else None,
     )
 
 

@@ -138,6 +138,41 @@
     return node;
   }
 
+  // A list kept row by row: a row is made again only when what it shows changed (its
+  // signature), and put in its place only when it is not there. A show at the limits has
+  // 10,000 products and 20,000 segments: making every row at every state took the phone's
+  // page a second or more for each, and taps waited behind it.
+  const keptRows = new Map();  // list -> Map(key -> {signature, node})
+  function keep(list, items, keyOf, signatureOf, makeRow) {
+    let rows = keptRows.get(list);
+    if (!rows) keptRows.set(list, rows = new Map());
+    const seen = new Set();
+    let at = list.firstElementChild;
+    for (const item of items) {
+      const key = keyOf(item);
+      seen.add(key);
+      const signature = signatureOf(item);
+      let row = rows.get(key);
+      if (!row || row.signature !== signature) {
+        const node = makeRow(item);
+        if (row && row.node.parentNode === list) {
+          if (at === row.node) at = node;
+          row.node.replaceWith(node);
+        }
+        row = { signature, node };
+        rows.set(key, row);
+      }
+      if (at === row.node) at = at.nextElementSibling;
+      else list.insertBefore(row.node, at);
+    }
+    for (const [key, row] of rows) {
+      if (!seen.has(key)) {
+        row.node.remove();
+        rows.delete(key);
+      }
+    }
+  }
+
   function render(next) {
     state = next;
     stateAt = performance.now();
@@ -163,15 +198,16 @@
     $("orders").textContent = String(state.sales.orders);
     $("opm").textContent = state.sales.orders_per_minute.toFixed(1);
 
-    const segments = $("segments");
-    segments.replaceChildren();
-    for (const segment of state.segments || []) {
-      const item = make("li");
-      if (state.segment && segment.index === state.segment.index) item.className = "current";
-      item.append(button(`${segment.index + 1}. ${isolate(segment.title)}`,
-        () => command("goto_segment", { index: segment.index })));
-      segments.append(item);
-    }
+    const currentIndex = state.segment ? state.segment.index : -1;
+    keep($("segments"), state.segments || [], (segment) => segment.index,
+      (segment) => JSON.stringify([segment.index === currentIndex, segment.title]),
+      (segment) => {
+        const item = make("li");
+        if (segment.index === currentIndex) item.className = "current";
+        item.append(button(`${segment.index + 1}. ${isolate(segment.title)}`,
+          () => command("goto_segment", { index: segment.index })));
+        return item;
+      });
     $("segment-title").textContent = state.segment
       ? `${state.segment.index + 1}/${state.segment.count} ${isolate(state.segment.title)}` : "";
 
@@ -186,9 +222,12 @@
     $("staged").textContent = studio
       ? t("staged", stagedProduct ? isolate(stagedProduct.title) : t("nothing_staged")) : "";
 
-    const products = $("products");
-    products.replaceChildren();
-    for (const product of state.products) {
+    const onSale = new Set(state.deals.filter((deal) => deal.state === "live").map((deal) => deal.sku));
+    keep($("products"), state.products, (product) => product.sku, (product) => JSON.stringify([
+      product.title, money(product.price_text, product.price, product.currency || currency),
+      product.stock_left, product.units_sold, product.sku === state.on_screen,
+      studio && product.sku === state.staged, studio, onSale.has(product.sku),
+    ]), (product) => {
       const item = make("li");
       const classes = [product.sku === state.on_screen ? "on-screen" : "",
         studio && product.sku === state.staged ? "staged" : ""].join(" ").trim();
@@ -200,14 +239,14 @@
         make("span", `${money(product.price_text, product.price, product.currency || currency)} · ` +
           `${t("stock", product.stock_left)} · ` +
           t("sold", product.units_sold), "detail"));
-      const live = state.deals.find((deal) => deal.sku === product.sku && deal.state === "live");
+      const live = onSale.has(product.sku);
       const deal = live
         ? button(t("stop"), () => command("stop_deal", { sku: product.sku }))
         : button(t("start_deal"), () => command("start_deal", { sku: product.sku }), "primary");
       deal.disabled = !live && product.stock_left === 0;
       item.append(main, deal);
-      products.append(item);
-    }
+      return item;
+    });
     renderDeals();
 
     const pinned = state.pinned;
@@ -227,6 +266,7 @@
     $("mode").textContent = t("no_show");
     $("mode").className = "badge";
     for (const id of ["segments", "products", "deals", "outputs", "feeds"]) $(id).replaceChildren();
+    keptRows.clear();
     for (const id of ["segment-title", "segment-time", "staged", "gmv", "orders", "opm"]) {
       $(id).textContent = "";
     }
