@@ -323,7 +323,7 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+133"/>
+        <location filename="../src/anchordesk/control/server.py" line="+140"/>
         <source>no show is running yet</source>
         <translation>还没有正在运行的节目</translation>
     </message>
@@ -338,7 +338,7 @@
         <translation>发送之后节目已进入另一场</translation>
     </message>
     <message>
-        <location line="+442"/>
+        <location line="+475"/>
         <source>{command} failed: see the log</source>
         <translation>{command} 执行失败：请查看日志</translation>
     </message>
@@ -1887,7 +1887,7 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+240"/>
+        <location filename="../src/anchordesk/live/show.py" line="+243"/>
         <source>a session is still running: end it first</source>
         <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it). A recordings folder that did not answer when a session&apos;s file was to be made there (a network share whose server went away): that session is not recorded.</extracomment>
         <translation>还有场次在进行：请先结束它</translation>
