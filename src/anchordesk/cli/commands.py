@@ -303,8 +303,10 @@ def run_gui(show_path: Path | None = None, held: list[int] | None = None) -> int
     if held is None:
         held = []
         for name in ("SIGTERM", "SIGINT", "SIGHUP"):
-            if hasattr(signal, name):
-                signal.signal(getattr(signal, name), lambda number, _frame: held.append(number))
+            number = getattr(signal, name, None)
+            # One the program was started to ignore (``nohup``) stays ignored.
+            if number is not None and signal.getsignal(number) is not signal.SIG_IGN:
+                signal.signal(number, lambda number, _frame: held.append(number))
     if held:
         return 0  # asked to end before anything started: nothing to open, nothing to close
     from anchordesk.ui.main_window import run_window

@@ -395,13 +395,14 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
 def _hold_closing_signals() -> list[int]:
     """SIGTERM, SIGINT and SIGHUP noted in a list (the window closes at once when it sees one)
     instead of Python's KeyboardInterrupt, which can be lost inside an import, and the default
-    kill."""
+    kill. One the program was started to ignore (``nohup``) stays ignored (cli/stopping.py)."""
     import signal
 
     held: list[int] = []
     for name in ("SIGTERM", "SIGINT", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), lambda number, _frame: held.append(number))
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is not signal.SIG_IGN:
+            signal.signal(number, lambda number, _frame: held.append(number))
     return held
 
 
