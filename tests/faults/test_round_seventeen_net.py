@@ -5,13 +5,16 @@ Real parts: ``anchordesk live`` in a subprocess, its recording read back by ffpr
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from packetgen import PacketGenerator
 
+from anchordesk.media.recording import RecordingOutput
 from faults.live_runs import SMALL, LiveRun, child_env, format_duration_s
 
 pytestmark = pytest.mark.integration
@@ -60,3 +63,67 @@ def test_the_window_started_under_nohup_is_not_closed_by_a_hang_up_while_it_load
         capture_output=True, text=True, timeout=60, env=child_env(tmp_path),
     )  # fmt: skip
     assert done.stdout == "[] True\n", done.stderr
+
+
+def _recording_whose_folder_goes(
+    folder: Path, at_media_s: float, replaced_by_a_file: bool, looks_every_s: float
+) -> RecordingOutput:
+    """A recording of 5 s into ``folder``, which is removed (and a file put at its name) when
+    the writer has muxed ``at_media_s`` of media: the writer's own clock does it, so the
+    moment is the same in every run."""
+    generator = PacketGenerator(width=320, height=180, gop_s=1.0, video_kbps=300)
+    made: list[RecordingOutput] = []
+
+    def media_clock() -> float:
+        if not made:
+            return 0.0
+        media_s = made[0]._media_s
+        if media_s >= at_media_s and folder.is_dir():
+            shutil.rmtree(folder)
+            if replaced_by_a_file:
+                folder.write_text("not a folder any more", encoding="utf-8")
+        return media_s
+
+    recording = RecordingOutput(
+        folder / "a.mkv", clock=media_clock, space_guard=None, fsync_interval_s=looks_every_s
+    )
+    made.append(recording)
+    recording.start(generator.templates)
+    for packet in generator.packets(5.0):
+        recording.send(packet)
+    recording.stop(10.0)
+    generator.close()
+    return recording
+
+
+def test_a_recording_deleted_that_cannot_be_written_again_is_not_said_to_be_kept(
+    tmp_path: Path,
+) -> None:
+    """Its folder removed (and its name taken by a file; or the disk full with the deleted
+    file itself): the run said "the recording stopped at 00:00:03 (0.3 MB kept, it plays up
+    to there)", of a file that no longer existed, and kept it in the recording's files."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    recording = _recording_whose_folder_goes(
+        folder, 2.0, replaced_by_a_file=True, looks_every_s=0.5
+    )
+    fault = recording.fault or ""
+    assert "deleted at 00:00:0" in fault and "lost" in fault, fault
+    assert "kept" not in fault
+    assert recording.files == ()
+
+
+def test_a_recording_deleted_as_the_run_ends_is_kept_where_the_run_says(
+    tmp_path: Path, ffprobe: str
+) -> None:
+    """Deleted after the writer's last look (it looks at each sync): the run said "Recording
+    kept in …/a.mkv" and no file was there."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    recording = _recording_whose_folder_goes(
+        folder, 4.0, replaced_by_a_file=False, looks_every_s=30.0
+    )
+    assert recording.fault is None
+    assert recording.files == (folder / "a.mkv",)
+    duration_s = format_duration_s(folder / "a.mkv")
+    assert duration_s is not None and duration_s > 4.5

@@ -254,6 +254,15 @@ _STOP: Final = object()
 _DEFAULT_GUARD: Final = object()  # the recording's own free-space guard (see __init__)
 
 
+class _DeletedFile(OSError):
+    """The file was deleted while recording and could not be written again (:meth:`_restore`):
+    nothing of it is kept. Carries the error that stopped its copy (a full disk, a folder that
+    cannot be made again)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.errno, error.strerror, error.filename)
+
+
 class RecordingOutput:
     """Records the encoded packets into ``path`` (a :class:`PacketOutput`)."""
 
@@ -525,6 +534,17 @@ class RecordingOutput:
             time=_clock_text(media_s),
             size=f"{written / 1e6:.1f} MB",
         )
+        if isinstance(error, _DeletedFile):
+            # "0.3 MB kept, it plays up to there" was said of a file that no longer existed.
+            stopped_at = Words(
+                QT_TRANSLATE_NOOP(
+                    "Recording",
+                    "the recording was deleted at {time} and could not be written again "
+                    "({size} lost)",
+                ),
+                time=_clock_text(media_s),
+                size=f"{written / 1e6:.1f} MB",
+            )
         if isinstance(error, LowDiskSpace):
             # The floor, said first: it is why the recording stopped, not a write that failed.
             cause = error.words_for(self.path)
@@ -660,7 +680,16 @@ class RecordingOutput:
             while True:
                 self._queue.get_nowait()
 
-    def _restore(self, sink: _CountingFile, raw: IO[bytes]) -> IO[bytes]:
+    def _written_again(
+        self, sink: _CountingFile, raw: IO[bytes], going_on: bool = True
+    ) -> IO[bytes]:
+        """:meth:`_restore`, or :class:`_DeletedFile` when the file is lost."""
+        try:
+            return self._restore(sink, raw, going_on)
+        except OSError as error:
+            raise _DeletedFile(error) from error
+
+    def _restore(self, sink: _CountingFile, raw: IO[bytes], going_on: bool = True) -> IO[bytes]:
         """The file was deleted while recording (its folder removed, a clean-up): everything
         written so far still sits in the open file, and would vanish with it at the end while
         the run said "Recording kept in ...". Copy it to its name again (the folder made
@@ -684,10 +713,11 @@ class RecordingOutput:
             raw.close()
         moved = "" if path == self.path else f" (under a new name, {path.name})"
         log.warning(
-            "%s was deleted while recording: written again into %s%s; the recording goes on",
+            "%s was deleted while recording: written again into %s%s%s",
             self.path,
             path,
             moved,
+            "; the recording goes on" if going_on else "",
         )
         with self._lock:  # the recording's list of files names the file as it is now
             self._files = [path if kept == self.path else kept for kept in self._files]
@@ -740,6 +770,7 @@ class RecordingOutput:
         # and then, and the console and --stats said "recording a.mkv: live 1815 kbps" for a
         # 930 kbps stream once in every run of 25 s.
         muxed_bytes = rate_since_bytes = 0
+        file_from_s: float | None = None  # the show's time this file starts at
         waiting_for_keyframe = True  # a file must start with a decodable picture
         try:
             while True:
@@ -785,6 +816,8 @@ class RecordingOutput:
                             with self._lock:
                                 self._media_s = max(self._media_s, media_s)
                                 self._stream_s = media_s + shift_s
+                                if file_from_s is None:
+                                    file_from_s = self._stream_s
                     elif audio is not None:
                         if not self._packets_muxed:
                             self._first_packet(rebaser)
@@ -798,7 +831,7 @@ class RecordingOutput:
                     _sync(sink)
                     last_sync_s = now_s
                     if self._created and _deleted(raw):
-                        raw = self._restore(sink, raw)
+                        raw = self._written_again(sink, raw)
                     elif self._created:
                         self._follow_move(raw)
                 with self._lock:
@@ -812,6 +845,8 @@ class RecordingOutput:
             container.close()
             sink.reserve.release()
             _sync(sink)
+            if self._created and _deleted(raw):  # since the last look: "kept" where none was
+                raw = self._written_again(sink, raw, going_on=False)
             if self._created:
                 self._follow_move(raw)
         except (OSError, av.FFmpegError, ValueError, LowDiskSpace) as error:
@@ -822,9 +857,25 @@ class RecordingOutput:
             sink.reserve.release()
             with contextlib.suppress(OSError):
                 _sync(sink)
+            if self._created and not isinstance(error, _DeletedFile):
+                # A write that failed in a file deleted since the last look (its folder
+                # removed, and the disk full with the deleted file itself).
+                with contextlib.suppress(OSError):
+                    if _deleted(raw):
+                        try:
+                            raw = self._written_again(sink, raw, going_on=False)
+                        except _DeletedFile as lost:
+                            error = lost
+            if isinstance(error, _DeletedFile):
+                # Gone with its name: not one of the recording's files, and the show's time
+                # it held is missing (a later file's gap counts from its start).
+                with self._lock:
+                    self._files = [kept for kept in self._files if kept != self.path]
+                    if file_from_s is not None:
+                        self._stream_s = file_from_s
             self._fail(_CANNOT_WRITE, error)
             with self._lock:
-                self._bytes_written = sink.size_bytes
+                self._bytes_written = 0 if isinstance(error, _DeletedFile) else sink.size_bytes
                 self._bitrate_kbps = 0.0
             return self._state is OutputState.WAITING
         with self._lock:
