@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from packetgen import PacketGenerator
 
+from anchordesk.media.network_child import masked
 from anchordesk.media.recording import RecordingOutput
 from faults.live_runs import SMALL, LiveRun, child_env, format_duration_s
 
@@ -127,3 +128,25 @@ def test_a_recording_deleted_as_the_run_ends_is_kept_where_the_run_says(
     assert recording.files == (folder / "a.mkv",)
     duration_s = format_duration_s(folder / "a.mkv")
     assert duration_s is not None and duration_s > 4.5
+
+
+# A Facebook stream key as the platform gives it: its query names the server's own host part.
+_FACEBOOK = (
+    "rtmps://live-api-s.facebook.com:443/rtmp/FB-1234567890-0-AbCdEfGhIjKl"
+    "?s_bl=1&s_psm=1&s_sc=1234567890&s_sw=0&s_vt=api-s&a=AbSecretKeyPart9"
+)
+
+
+def test_a_facebook_key_does_not_mask_the_server_s_name_in_ffmpeg_s_lines() -> None:
+    """Every line of FFmpeg naming the server (the one that says why a stream never went
+    live) said "the server's name was not found: live-****.facebook.com": "api-s", a value
+    of the key's query, was masked wherever it stood."""
+    line = (
+        "[tcp @ 0x55] Failed to resolve hostname live-api-s.facebook.com: Name or service not "
+        "known; publishing FB-1234567890-0-AbCdEfGhIjKl?s_bl=1&s_psm=1&s_sc=1234567890&s_sw=0"
+        "&s_vt=api-s&a=AbSecretKeyPart9 (a=AbSecretKeyPart9)"
+    )
+    shown = masked(line, _FACEBOOK)
+    assert "hostname live-api-s.facebook.com:" in shown, shown
+    for secret in ("FB-1234567890", "AbSecretKeyPart9", "1234567890"):
+        assert secret not in shown, shown

@@ -236,7 +236,14 @@ def url_secrets(url: str) -> list[str]:
                 name, value = "", name  # a value with no name (rule 3)
             elif looks_like_key(name):
                 found.add(name)
-            if value and _query_value_is_secret(parts.scheme, unquote(name), unquote(value)):
+            if (
+                value
+                and _query_value_is_secret(parts.scheme, unquote(name), unquote(value))
+                and unquote(value).lower() not in (parts.hostname or "")
+            ):
+                # One found in the server's name is no secret on its own (the query stays
+                # masked whole): a Facebook key holds "s_vt=api-s", and every line naming
+                # live-api-s.facebook.com said "live-****.facebook.com".
                 found.add(value)
         if _is_streaming(parts.scheme):
             found.add(parts.query)  # FFmpeg quotes a key with its query (KEY?a=b)
