@@ -150,3 +150,40 @@ def test_a_facebook_key_does_not_mask_the_server_s_name_in_ffmpeg_s_lines() -> N
     assert "hostname live-api-s.facebook.com:" in shown, shown
     for secret in ("FB-1234567890", "AbSecretKeyPart9", "1234567890"):
         assert secret not in shown, shown
+
+
+def test_a_recording_that_catches_up_after_a_blocked_write_says_the_stream_s_rate(
+    tmp_path: Path,
+) -> None:
+    """A write that blocks (a pipe's reader that pauses, a disk that hangs 2 s), then the
+    packets that waited written at once: "recording rec.mkv: live 3240 kbps" for a 930 kbps
+    stream (a real FIFO read with a 2.5 s pause). The writer's clock here is its media time
+    with that pause: 2 s on which nothing is written at 3 s of media, then 3 s of media in 1 s."""
+    generator = PacketGenerator(width=640, height=360, gop_s=2.0, video_kbps=800)
+    rates: list[float] = []
+    made: list[RecordingOutput] = []
+
+    def clock() -> float:
+        if not made:
+            return 0.0
+        rates.append(made[0]._bitrate_kbps)
+        media_s = made[0]._media_s
+        if media_s < 3.0:
+            return media_s
+        if media_s < 6.0:
+            return 5.0 + (media_s - 3.0) / 3.0
+        return media_s
+
+    recording = RecordingOutput(tmp_path / "rec.mkv", clock=clock, space_guard=None)
+    made.append(recording)
+    recording.start(generator.templates)
+    sent_bytes = 0
+    for packet in generator.packets(12.0):
+        recording.send(packet)
+        sent_bytes += len(packet.data)
+    recording.stop(10.0)
+    generator.close()
+    stream_kbps = sent_bytes * 8 / 1000 / 12.0
+    measured = [rate for rate in rates if rate > 0]
+    assert len(measured) >= 10
+    assert max(measured) < 1.3 * stream_kbps, (stream_kbps, sorted(measured)[-3:])

@@ -764,12 +764,15 @@ class RecordingOutput:
                 self._progress_at_s = self._clock()
             self._set_state(OutputState.LIVE)
         log.info("recording to %s (%s)", self.path, self.container_format)
-        last_sync_s = rate_since_s = self._clock()
+        last_sync_s = self._clock()
         # The rate is the packets' bytes muxed, not the file's growth: the muxer writes a whole
         # cluster (a second of media) at once, so a window of a second held two clusters now
         # and then, and the console and --stats said "recording a.mkv: live 1815 kbps" for a
-        # 930 kbps stream once in every run of 25 s.
+        # 930 kbps stream once in every run of 25 s. Over a second of the media muxed, not of
+        # the clock: a writer that caught up after a write that blocked (a pipe's reader that
+        # paused, a disk that hung for 2 s) said "live 3240 kbps" for the same stream.
         muxed_bytes = rate_since_bytes = 0
+        rate_since_media_s: float | None = None
         file_from_s: float | None = None  # the show's time this file starts at
         waiting_for_keyframe = True  # a file must start with a decodable picture
         try:
@@ -837,11 +840,15 @@ class RecordingOutput:
                 with self._lock:
                     self._progress_at_s = now_s
                     self._bytes_written = sink.size_bytes
-                    if now_s - rate_since_s >= 1.0:
-                        self._bitrate_kbps = (
-                            (muxed_bytes - rate_since_bytes) * 8 / 1000 / (now_s - rate_since_s)
+                    media_s = self._media_s
+                    if file_from_s is None or rate_since_media_s is None:
+                        # From the first picture muxed (its time: where this file starts).
+                        rate_since_media_s, rate_since_bytes = media_s, muxed_bytes
+                    elif media_s - rate_since_media_s >= (1.0 if self._bitrate_kbps else 0.5):
+                        self._bitrate_kbps = ((muxed_bytes - rate_since_bytes) * 8 / 1000) / (
+                            media_s - rate_since_media_s
                         )
-                        rate_since_s, rate_since_bytes = now_s, muxed_bytes
+                        rate_since_media_s, rate_since_bytes = media_s, muxed_bytes
             container.close()
             sink.reserve.release()
             _sync(sink)
