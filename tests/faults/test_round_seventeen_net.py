@@ -187,3 +187,25 @@ def test_a_recording_that_catches_up_after_a_blocked_write_says_the_stream_s_rat
     measured = [rate for rate in rates if rate > 0]
     assert len(measured) >= 10
     assert max(measured) < 1.3 * stream_kbps, (stream_kbps, sorted(measured)[-3:])
+
+
+def test_a_token_in_a_feed_url_s_fragment_is_not_left_in_the_process_s_arguments(
+    tmp_path: Path,
+) -> None:
+    """A feed URL copied from a browser's address bar after a sign-in carries its token after
+    "#" ("…#token=…"): every line dropped that part, but ps and /proc/PID/cmdline showed
+    "--feed json=http://…/feed#token=SecretSecretOnly" for the whole show."""
+    feed = "json=http://127.0.0.1:9/feed#token=SecretSecretOnly"
+    run = LiveRun(
+        *SMALL, "--record", str(tmp_path / "a.mkv"), "--feed", feed, env=child_env(tmp_path)
+    )
+    try:
+        run.wait_for_line("feed json: polling")
+        arguments = Path(f"/proc/{run.process.pid}/cmdline").read_bytes()
+        run.send(signal.SIGTERM)
+        run.wait()
+    finally:
+        run.kill()
+    assert b"127.0.0.1:9/feed#token=" in arguments, arguments
+    assert b"SecretSecretOnly" not in arguments, arguments
+    assert "SecretSecretOnly" not in run.stderr + run.stdout
