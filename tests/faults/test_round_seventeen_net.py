@@ -14,8 +14,13 @@ from pathlib import Path
 import pytest
 from packetgen import PacketGenerator
 
+from anchordesk.live.options import LiveOptions
+from anchordesk.live.session import LiveSession
 from anchordesk.media.network_child import masked
+from anchordesk.media.network_output import NetworkOutput
+from anchordesk.media.packets import OutputState, OutputStatus
 from anchordesk.media.recording import RecordingOutput
+from anchordesk.store.report_streams import StreamEntry, stream_text
 from faults.live_runs import SMALL, LiveRun, child_env, format_duration_s
 
 pytestmark = pytest.mark.integration
@@ -209,3 +214,26 @@ def test_a_token_in_a_feed_url_s_fragment_is_not_left_in_the_process_s_arguments
     assert b"127.0.0.1:9/feed#token=" in arguments, arguments
     assert b"SecretSecretOnly" not in arguments, arguments
     assert "SecretSecretOnly" not in run.stderr + run.stdout
+
+
+def test_a_stream_down_for_less_than_a_second_at_the_stop_is_not_said_down_for_0_00(
+    tmp_path: Path,
+) -> None:
+    """The server went away 0.3 s before Ctrl+C (the platform's broadcast ended from its own
+    page, then the run): the run and the report said "not live for the last 0:00 of the run:
+    the server closed the connection …" (3 runs of 3 with nginx killed, then SIGTERM)."""
+    url = "rtmp://127.0.0.1:9/live/key-r17"
+    output = NetworkOutput(url)
+    kept = OutputStatus(
+        name=output.name, kind="network", state=OutputState.RECONNECTING, live_s=12.4,
+        down_at_stop_s=0.3, last_error="the server closed the connection",
+    )  # fmt: skip
+    run = LiveSession(
+        LiveOptions(camera="test", microphone="test", record=False, destinations=[url]),
+        outputs=[output], video_source=None, audio_source=None,  # type: ignore[arg-type]
+    )  # fmt: skip
+    run._started_outputs = [output]
+    (line,) = run.streams_summary({output.name: kept})
+    assert line.endswith("not live for the last 0:01 of the run: the server closed the connection")
+    entry = StreamEntry(output.name, 12.4, 0, 0.3, "the server closed the connection")
+    assert f"Stream to {stream_text(entry, 'en')}" == line
