@@ -16,10 +16,15 @@ from packetgen import PacketGenerator
 
 from anchordesk.live.options import LiveOptions
 from anchordesk.live.session import LiveSession
+from anchordesk.media.compositor import Compositor
+from anchordesk.media.encoder import Encoder, EncoderSettings
 from anchordesk.media.network_child import masked
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState, OutputStatus
+from anchordesk.media.pipeline import Pipeline
 from anchordesk.media.recording import RecordingOutput
+from anchordesk.media.sources import TestPatternSource, ToneSource
+from anchordesk.media.stats import StatsReporter
 from anchordesk.store.report_streams import StreamEntry, stream_text
 from faults.live_runs import SMALL, LiveRun, child_env, format_duration_s
 
@@ -237,3 +242,33 @@ def test_a_stream_down_for_less_than_a_second_at_the_stop_is_not_said_down_for_0
     assert line.endswith("not live for the last 0:01 of the run: the server closed the connection")
     entry = StreamEntry(output.name, 12.4, 0, 0.3, "the server closed the connection")
     assert f"Stream to {stream_text(entry, 'en')}" == line
+
+
+def test_writers_whose_folder_became_a_file_say_so_and_that_their_file_is_lost(
+    tmp_path: Path,
+) -> None:
+    """The folder of --record and --stats removed and a file put at its name: the run said
+    "…/out/a.mkv cannot be written (File exists)", as if the recording's own name were taken,
+    and "--stats …: stopped writing: … (File exists)" of a file that was gone."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    recording = _recording_whose_folder_goes(
+        folder, 2.0, replaced_by_a_file=True, looks_every_s=0.5
+    )
+    assert f"{folder} is now a file, not a folder" in (recording.fault or "")
+    folder.unlink()
+    folder.mkdir()
+    video, audio = TestPatternSource(320, 180), ToneSource()
+    pipeline = Pipeline(
+        compositor=Compositor(320, 180), encoder=Encoder(EncoderSettings(320, 180, fps=30)),
+        video_source=video, audio_source=audio, outputs=[],
+    )  # fmt: skip
+    stats = StatsReporter(pipeline, [], lambda: video, lambda: audio, folder / "st.jsonl")
+    stats.sample()
+    shutil.rmtree(folder)
+    folder.write_text("not a folder any more", encoding="utf-8")
+    stats.sample()
+    stats.close()
+    fault = stats.fault or ""
+    assert "was deleted and could not be written again" in fault, fault
+    assert f"{folder} is now a file, not a folder" in fault and "samples are lost" in fault

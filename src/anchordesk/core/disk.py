@@ -201,6 +201,18 @@ def cannot_write(path: Path) -> str | None:
     return None
 
 
+def make_folder_again(folder: Path) -> None:
+    """Make ``folder`` (and its parents) again for a file written again after its folder was
+    removed mid-show. A file put at its name since was said "a.mkv cannot be written (File
+    exists)", as if the recording's own name were taken: it says what is there instead."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise NotADirectoryError(
+            errno.ENOTDIR, f"{folder} is now a file, not a folder", str(folder)
+        ) from None
+
+
 def moved_to(fd: int, path: Path) -> Path | None:
     """Where the open file ``fd`` is now when ``path`` no longer leads to it but it still has
     a name (moved mid-show: a user tidying the folder); None when it was not moved, was

@@ -52,6 +52,7 @@ from anchordesk.core.disk import (
     describe_error,
     disk_problem,
     error_words,
+    make_folder_again,
     moved_to,
     name_max_bytes,
 )
@@ -629,7 +630,7 @@ class RecordingOutput:
             try:
                 # Its folder may have gone with a clean-up while it waited: made again, as
                 # for a file deleted while recording (_restore).
-                self.requested_path.parent.mkdir(parents=True, exist_ok=True)
+                make_folder_again(self.requested_path.parent)
                 path, raw = open_new_file(self.requested_path, pipe_is_ours=False)
             except OSError as error:
                 if disk_problem(error) is DiskProblem.FULL:
@@ -696,7 +697,7 @@ class RecordingOutput:
         again; a numbered name if the name is taken) and go on writing there. Raises OSError
         (the recording then stops and says why) when that is impossible."""
         folder = self.path.parent
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder_again(folder)
         path, new_raw = open_new_file(self.path, pipe_is_ours=False)
         if new_raw is None:
             raise OSError(errno.EEXIST, "the file was deleted and its name is taken", str(path))

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from anchordesk.core.disk import describe_error
+from anchordesk.core.disk import describe_error, make_folder_again
 from anchordesk.media.packets import OutputState, OutputStatus, PacketOutput
 from anchordesk.media.pipeline import Pipeline, PipelineCounters
 from anchordesk.media.sources.base import AudioSource, VideoSource
@@ -89,6 +89,13 @@ def program_cpu_s(child_pids: Iterable[int]) -> float:
     ended_s = ended_children_cpu_s()
     running_s = sum(cpu_s for pid in child_pids if (cpu_s := running_process_cpu_s(pid)))
     return time.process_time() + ended_s + running_s
+
+
+class _Lost(OSError):
+    """The --stats file was deleted and could not be written again: nothing of it is kept."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.errno, error.strerror, error.filename)
 
 
 class StatsReporter:
@@ -306,15 +313,18 @@ class StatsReporter:
             return
         from anchordesk.media.recording import open_new_file
 
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        # A pipe someone put at the deleted file's name is not the user's --stats: the
-        # samples go to the next numbered name (the recording's rule), not into that pipe.
-        path, raw = open_new_file(self._path, pipe_is_ours=False)
-        if raw is None:
-            raise OSError(errno.EEXIST, "the file was deleted and its name is taken", str(path))
-        with raw, open(f"/proc/self/fd/{file.fileno()}", "rb") as old:
-            shutil.copyfileobj(old, raw, 1 << 20)
-            self._file = open(os.dup(raw.fileno()), "w", encoding="utf-8")  # noqa: SIM115
+        try:
+            make_folder_again(self._path.parent)
+            # A pipe someone put at the deleted file's name is not the user's --stats: the
+            # samples go to the next numbered name (the recording's rule), not into that pipe.
+            path, raw = open_new_file(self._path, pipe_is_ours=False)
+            if raw is None:
+                raise OSError(errno.EEXIST, "the file was deleted and its name is taken", str(path))
+            with raw, open(f"/proc/self/fd/{file.fileno()}", "rb") as old:
+                shutil.copyfileobj(old, raw, 1 << 20)
+                self._file = open(os.dup(raw.fileno()), "w", encoding="utf-8")  # noqa: SIM115
+        except OSError as error:
+            raise _Lost(error) from error
         with contextlib.suppress(OSError):
             file.close()
         moved = "" if path == self._path else f" (under a new name, {path.name})"
@@ -367,6 +377,12 @@ class StatsReporter:
         file, self._file = self._file, None
         where = self._path or "--stats"
         self.fault = f"--stats {where}: stopped writing: {describe_error(where, error)}"
+        if isinstance(error, _Lost):
+            # "stopped writing" read as if the samples so far were kept (the recording's F3).
+            self.fault = (
+                f"--stats {where} was deleted and could not be written again: "
+                f"{describe_error(where, error)}; its samples are lost"
+            )
         log.error("%s; the show goes on", self.fault)
         if file is not None:
             # The file written, not whatever its name leads to now: a name replaced by a link
