@@ -272,3 +272,26 @@ def test_writers_whose_folder_became_a_file_say_so_and_that_their_file_is_lost(
     fault = stats.fault or ""
     assert "was deleted and could not be written again" in fault, fault
     assert f"{folder} is now a file, not a folder" in fault and "samples are lost" in fault
+
+
+def test_the_log_file_deleted_during_the_run_is_written_again_with_every_line(
+    tmp_path: Path,
+) -> None:
+    """A cleaner of ~/.local/state removed the log folder mid-show: the run's lines went
+    into a file with no name, gone at its end, and nothing was said (exit 0), while the
+    recording, --stats and the session file are written again when deleted."""
+    run = LiveRun(
+        *SMALL, "--record", str(tmp_path / "a.mkv"), "--seconds", "3", env=child_env(tmp_path)
+    )
+    try:
+        run.wait_for_line("encoding from")
+        log_folder = tmp_path / "xdg_state_home" / "AnchorDesk" / "log"
+        shutil.rmtree(log_folder)
+        code = run.wait()
+    finally:
+        run.kill()
+    assert code == 0, run.stderr
+    assert "was deleted while the run wrote it: written again" in run.stderr
+    kept = (log_folder / "anchordesk.log").read_text(encoding="utf-8")
+    assert "command: live" in kept  # the lines from before the deletion
+    assert "stopped 0." in kept and "(--seconds 3 reached)" in kept  # and the last one

@@ -207,9 +207,14 @@ def make_folder_again(folder: Path) -> None:
     exists)", as if the recording's own name were taken: it says what is there instead."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
+    except (FileExistsError, NotADirectoryError):
+        # The folder itself, or one of its parents (ENOTDIR), is a file now.
+        there = next(
+            (part for part in (folder, *folder.parents) if part.exists() and not part.is_dir()),
+            folder,
+        )
         raise NotADirectoryError(
-            errno.ENOTDIR, f"{folder} is now a file, not a folder", str(folder)
+            errno.ENOTDIR, f"{there} is now a file, not a folder", str(there)
         ) from None
 
 

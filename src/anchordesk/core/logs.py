@@ -33,6 +33,7 @@ import logging.handlers
 import os
 import platform
 import re
+import shutil
 import stat
 import sys
 import threading
@@ -44,7 +45,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from anchordesk.core import paths
-from anchordesk.core.disk import error_words, not_a_file
+from anchordesk.core.disk import error_words, make_folder_again, not_a_file
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_urls
 from anchordesk.core.words import Words
@@ -204,22 +205,67 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
             os.close(descriptor)
             raise
 
+    _looked_at_s = float("-inf")
+
     def emit(self, record: logging.LogRecord) -> None:
         if self.fault is None:
+            self._written_again_if_deleted()
+        if self.fault is None:
             super().emit(record)
+
+    def _written_again_if_deleted(self) -> None:
+        """The log file deleted while the run wrote it (its folder cleaned up): the lines went
+        into a file with no name, gone at the end, and nothing was said, while the recording,
+        --stats and the session are written again. The same here: what was written is copied
+        to its name again (the folder made again), said once, and the lines go on there;
+        when that is impossible the log stops and says why. Looked at once a second."""
+        stream = self.stream
+        now_s = time.monotonic()
+        if stream is None or now_s - self._looked_at_s < 1.0:
+            return
+        self._looked_at_s = now_s
+        try:
+            if os.fstat(stream.fileno()).st_nlink or not os.path.isdir("/proc/self/fd"):
+                return
+        except (OSError, ValueError):
+            return
+        try:
+            stream.flush()
+            make_folder_again(Path(self.baseFilename).parent)
+            written_again = self._open()
+            try:
+                with open(f"/proc/self/fd/{stream.fileno()}", "rb") as old:
+                    shutil.copyfileobj(old, written_again.buffer, 1 << 20)
+                written_again.flush()
+            except BaseException:
+                written_again.close()
+                raise
+        except (OSError, _FolderProblem) as error:
+            self._stop(error, "was deleted and cannot be written again: ")
+            return
+        self.stream = written_again
+        with contextlib.suppress(OSError, ValueError):
+            stream.close()
+        logging.getLogger("anchordesk").warning(
+            "the log file %s was deleted while the run wrote it: written again; the lines go on",
+            self.baseFilename,
+        )
 
     def handleError(self, record: logging.LogRecord) -> None:
         error = sys.exc_info()[1]
         if not isinstance(error, OSError | _FolderProblem) or self.fault is not None:
             super().handleError(record)
             return
+        self._stop(error)
+
+    def _stop(self, error: OSError | _FolderProblem, how: str = "") -> None:
         # _FolderProblem: the file was swapped for a pipe or a socket before a rotation.
         self.fault_words = (
             str(error)
             if isinstance(error, _FolderProblem)
             else error_words(self.baseFilename, error)
         )
-        self.fault = f"log file {self.baseFilename}: stopped writing: {self.fault_words}"
+        self.fault = f"log file {self.baseFilename}: stopped writing: {how}{self.fault_words}"
         stream, self.stream = self.stream, None
         if stream is not None:
             with contextlib.suppress(OSError, ValueError):
