@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from packetgen import PacketGenerator
 
-from anchordesk.live.options import LiveOptions
+from anchordesk.core.errors import UserError
+from anchordesk.live.options import LiveOptions, parse_canvas
 from anchordesk.live.session import LiveSession
 from anchordesk.media.compositor import Compositor
 from anchordesk.media.encoder import Encoder, EncoderSettings
@@ -295,3 +296,11 @@ def test_the_log_file_deleted_during_the_run_is_written_again_with_every_line(
     kept = (log_folder / "anchordesk.log").read_text(encoding="utf-8")
     assert "command: live" in kept  # the lines from before the deletion
     assert "stopped 0." in kept and "(--seconds 3 reached)" in kept  # and the last one
+
+
+@pytest.mark.parametrize("canvas", ["1x1", "2x2", "8x8", "159x90", "99999x99999"])
+def test_a_canvas_out_of_range_is_said_out_of_range(canvas: str) -> None:
+    # Before: "1x1" and "8x8" were "expected WIDTHxHEIGHT, for example 1280x720"; "159x90"
+    # "must be even numbers", as if 160x90 would do.
+    with pytest.raises(UserError, match="each side must be between 160 and 4096 pixels"):
+        parse_canvas(canvas)
