@@ -232,10 +232,14 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
         try:
             stream.flush()
             make_folder_again(Path(self.baseFilename).parent)
+            # Another program that logs here (a second run, `anchordesk report`) may have
+            # written it again first, with the same lines: they are not copied twice.
+            taken = os.path.lexists(self.baseFilename)
             written_again = self._open()
             try:
-                with open(f"/proc/self/fd/{stream.fileno()}", "rb") as old:
-                    shutil.copyfileobj(old, written_again.buffer, 1 << 20)
+                if not taken:
+                    with open(f"/proc/self/fd/{stream.fileno()}", "rb") as old:
+                        shutil.copyfileobj(old, written_again.buffer, 1 << 20)
                 written_again.flush()
             except BaseException:
                 written_again.close()
