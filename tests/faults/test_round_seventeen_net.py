@@ -304,3 +304,20 @@ def test_a_canvas_out_of_range_is_said_out_of_range(canvas: str) -> None:
     # "must be even numbers", as if 160x90 would do.
     with pytest.raises(UserError, match="each side must be between 160 and 4096 pixels"):
         parse_canvas(canvas)
+
+
+def test_standard_output_on_a_full_disk_is_said_and_is_a_fault(tmp_path: Path) -> None:
+    """`anchordesk live … > run.txt` on a full disk (here /dev/full): the run's last lines,
+    where the recording is kept and how each stream went, were lost without a word, exit 0,
+    while every other writer says so once (exit 3)."""
+    with open("/dev/full", "w", encoding="utf-8") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+             "--record", str(tmp_path / "a.mkv")],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
+            env=child_env(tmp_path),
+        )  # fmt: skip
+    said = "standard output /dev/full: stopped writing: the disk holding /dev/full is full"
+    assert done.stderr.count(said) == 2, done.stderr  # once as it happens, once at the end
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr

@@ -229,8 +229,6 @@ def run_live(
         # of the fault that stopped its writes, if one did.
         if fault := writer.lost or writer.fault:
             faults.append(fault)
-    if (log_fault := logs.write_fault()) is not None:
-        faults.append(log_fault)
     # A destination that never went live is a show nobody saw there: as much a loss as a
     # recording cut short, and a script that checks the exit code must learn of it.
     unseen = show.media.streams_never_live(show.streams_kept) if show is not None else []
@@ -247,6 +245,11 @@ def run_live(
             _say(f"Recording kept in {path} ({status.bytes_written / 1e6:.1f} MB)")
     for line in show.media.streams_summary(show.streams_kept) if show is not None else []:
         _say(line)
+    # The lines above written (or not: standard output into a file on a full disk), so that
+    # the log's fault, or standard output's, is known.
+    logs.drain_console(0.25)
+    if (log_fault := logs.write_fault()) is not None:
+        faults.append(log_fault)
     for line in unseen:
         # The terminal may be gone (SIGHUP): the log file is then where this is read.
         log.error("%s", line, extra={logs.FILE_ONLY: True})

@@ -45,7 +45,14 @@ from types import TracebackType
 from typing import IO, Any
 
 from anchordesk.core import paths
-from anchordesk.core.disk import error_words, make_folder_again, not_a_file
+from anchordesk.core.disk import (
+    DiskProblem,
+    describe_error,
+    disk_problem,
+    error_words,
+    make_folder_again,
+    not_a_file,
+)
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_urls
 from anchordesk.core.words import Words
@@ -362,8 +369,12 @@ class _ConsoleWriter:
                 # show: its lines are in the log file.
                 with contextlib.suppress(OSError, LookupError):
                     data = memoryview(text.encode(self._encoding, "backslashreplace"))
-                    while data:
-                        data = data[os.write(self._descriptor, data) :]
+                    try:
+                        while data:
+                            data = data[os.write(self._descriptor, data) :]
+                    except OSError as error:
+                        _console_stopped(self._name, self._descriptor, error)
+                        raise
             finally:
                 with self._changed:
                     self._size = max(0, self._size - len(text))
@@ -403,8 +414,41 @@ def console_write(text: str, stream: IO[str]) -> None:
         writer.put(text)
         return
     with contextlib.suppress(OSError, ValueError):
-        stream.write(text)
-        stream.flush()
+        try:
+            stream.write(text)
+            stream.flush()
+        except OSError as error:
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                descriptor = stream.fileno()
+                _console_stopped(
+                    {1: "standard output", 2: "standard error"}.get(descriptor, "the console"),
+                    descriptor,
+                    error,
+                )
+            raise
+
+
+#: Why standard output or error stopped being written to a file or a device on a disk (full,
+#: read-only): None while whole, and for a terminal or a pipe that went away (no fault of the
+#: show: its lines are in the log file).
+_console_fault: str | None = None
+
+
+def _console_stopped(name: str, descriptor: int, error: OSError) -> None:
+    """``anchordesk live > run.txt`` on a full disk: the run's last lines (where the recording
+    and the session are kept, how each stream went) were lost without a word, exit 0. Said
+    once, and it is the run's write fault (exit 3), as for every other writer."""
+    global _console_fault
+    if _console_fault is not None or disk_problem(error) not in (
+        DiskProblem.FULL,
+        DiskProblem.READ_ONLY,
+    ):
+        return
+    where = name
+    with contextlib.suppress(OSError):
+        where = os.readlink(f"/proc/self/fd/{descriptor}")
+    _console_fault = f"{name} {where}: stopped writing: {describe_error(where, error)}"
+    logging.getLogger("anchordesk").error("%s; the show goes on", _console_fault)
 
 
 def drain_console(timeout_s: float = CONSOLE_DRAIN_S) -> None:
@@ -444,7 +488,7 @@ def write_fault() -> str | None:
     for handler in logging.getLogger().handlers:
         if isinstance(handler, _LogFileHandler) and handler.fault is not None:
             return handler.fault
-    return None
+    return _console_fault
 
 
 def write_fault_words() -> Words | str | None:
