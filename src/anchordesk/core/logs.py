@@ -553,8 +553,8 @@ def setup_logging(
     Safe to call again (tests call ``main`` many times): the handlers of an earlier call are
     replaced, handlers others added (pytest's) are left alone.
     """
-    global _current, _setup_fault, _setup_fault_words
-    _setup_fault = _setup_fault_words = None
+    global _current, _setup_fault, _setup_fault_words, _console_fault
+    _setup_fault = _setup_fault_words = _console_fault = None
     install_masking()
     level = logging.DEBUG if verbose else logging.INFO
     root = logging.getLogger()
