@@ -5,6 +5,7 @@ Real parts: ``anchordesk live`` in a subprocess, its recording read back by ffpr
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
@@ -321,3 +322,43 @@ def test_standard_output_on_a_full_disk_is_said_and_is_a_fault(tmp_path: Path) -
     assert done.stderr.count(said) == 2, done.stderr  # once as it happens, once at the end
     assert done.returncode == 3, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_recording_to_standard_output_goes_where_the_shell_put_it(
+    tmp_path: Path, ffprobe: str
+) -> None:
+    """`--record /dev/stdout > show.mkv` (or `| ffplay -`): the link /dev/stdout "existed",
+    so the recording went to a new file /dev/stdout-2 in /dev (as root; refused otherwise),
+    and show.mkv held one line, "Recording kept in /dev/stdout-2"."""
+    show = tmp_path / "show.mkv"
+    with show.open("wb") as output:
+        done = subprocess.run(
+            [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "2",
+             "--record", "/dev/stdout", "--stats", str(tmp_path / "s.jsonl")],
+            stdout=output, stderr=subprocess.PIPE, text=True, timeout=120,
+            env=child_env(tmp_path),
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Recording kept in /dev/stdout (" in done.stderr  # the run's lines on stderr
+    assert show.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # Matroska from its first byte
+    duration_s = format_duration_s(show)
+    assert duration_s is not None and duration_s > 1.5
+    assert "stdout-2" not in done.stderr
+
+
+def test_stats_to_standard_output_in_a_file_are_json_lines_only(tmp_path: Path) -> None:
+    """`--stats /dev/stdout > s.jsonl`: the figures went to a new file /dev/stdout-2, and
+    s.jsonl held the run's own lines."""
+    figures = tmp_path / "s.jsonl"
+    with figures.open("w", encoding="utf-8") as output:
+        done = subprocess.run(
+            [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "2",
+             "--record", str(tmp_path / "a.mkv"), "--stats", "/dev/stdout"],
+            stdout=output, stderr=subprocess.PIPE, text=True, timeout=120,
+            env=child_env(tmp_path),
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = figures.read_text(encoding="utf-8").splitlines()
+    assert len(lines) >= 2
+    assert all(isinstance(json.loads(line), dict) for line in lines)
+    assert "stdout-2" not in done.stderr

@@ -55,7 +55,14 @@ def _say(text: str, *, error: bool = False) -> None:
 
     # Never waits for a terminal paused with Ctrl+S, or a pipe nobody reads: the run's last
     # lines would hold the process past its stop for as long (core/logs.py).
-    logs.console_write(escape_controls(text) + "\n", sys.stderr if error else sys.stdout)
+    stream = sys.stderr if error or _standard_output_taken else sys.stdout
+    logs.console_write(escape_controls(text) + "\n", stream)
+
+
+#: Standard output carries the recording or --stats (``--record /dev/stdout``): the run's own
+#: lines go to standard error, as FFmpeg's do ("Recording kept in …" was written into the
+#: middle of the Matroska file, and among the JSON lines of --stats).
+_standard_output_taken = False
 
 
 class _StoppedDuringStartUp(Exception):
@@ -159,7 +166,14 @@ def run_live(
     from anchordesk.core.disk import FAULT_EXIT_CODE
 
     stops = stopping.current()
+    from anchordesk.core.disk import own_descriptor
     from anchordesk.media import devices
+
+    global _standard_output_taken
+    _standard_output_taken = any(
+        path is not None and own_descriptor(path) == 1
+        for path in (options.record_path if options.record else None, options.stats_path)
+    )
 
     # A hung sound server is waited for no longer than a stop request allows.
     devices.stop_waiting_when(lambda: stops.requested)

@@ -55,6 +55,7 @@ from anchordesk.core.disk import (
     make_folder_again,
     moved_to,
     name_max_bytes,
+    own_descriptor,
 )
 from anchordesk.core.errors import UserError
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Template, Words
@@ -162,6 +163,10 @@ def open_new_file(path: Path, *, pipe_is_ours: bool = True) -> tuple[Path, IO[by
     at a numbered name, or at ``path`` when not ``pipe_is_ours`` (a file of ours deleted,
     its name taken since), is taken like any other file: the next name is tried. Raises
     ``OSError`` when the folder cannot be written."""
+    if pipe_is_ours and own_descriptor(path) is not None:
+        # This program's own output (/dev/stdout into a file or a pipe): it was made a file
+        # /dev/stdout-2 beside the link, in /dev, and the output got nothing.
+        return path, None
     candidate = path
     for number in range(2, _MAX_NUMBERED + 2):
         try:
@@ -652,6 +657,13 @@ class RecordingOutput:
         reader, deaf to the stop: a stop then waited the whole 1.5 s for a writer that had
         nothing to finish, and the run took 2.0 s to end. It is asked again every 0.1 s,
         and a wait of more than 3 s is said once (nothing is recorded meanwhile)."""
+        descriptor = own_descriptor(self.path)
+        if descriptor is not None:
+            # The very descriptor (its place in a file the shell opened, appending or not),
+            # not the file opened again from its start.
+            fd = os.dup(descriptor)
+            os.set_blocking(fd, True)
+            return open(fd, "wb", buffering=0)
         started_s = time.monotonic()
         said = False
         while True:

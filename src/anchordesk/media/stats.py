@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from anchordesk.core.disk import describe_error, make_folder_again
+from anchordesk.core.disk import describe_error, make_folder_again, own_descriptor
 from anchordesk.media.packets import OutputState, OutputStatus, PacketOutput
 from anchordesk.media.pipeline import Pipeline, PipelineCounters
 from anchordesk.media.sources.base import AudioSource, VideoSource
@@ -128,7 +128,12 @@ class StatsReporter:
         self._created: os.stat_result | None = None
         if path is not None:
             try:
-                if _is_pipe_or_device(path):
+                descriptor = own_descriptor(path)
+                if descriptor is not None and not _is_pipe_or_device(path):
+                    # This program's own output into a file (`--stats /dev/stdout > s.jsonl`):
+                    # written there, not into a new file /dev/stdout-2 beside the link.
+                    self._file = open(os.dup(descriptor), "w", encoding="utf-8")  # noqa: SIM115
+                elif _is_pipe_or_device(path):
                     self._pipe_fd = _open_pipe(path)
                 else:
                     self._file = self._open_new(path)
