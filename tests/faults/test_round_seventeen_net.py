@@ -362,3 +362,17 @@ def test_stats_to_standard_output_in_a_file_are_json_lines_only(tmp_path: Path) 
     assert len(lines) >= 2
     assert all(isinstance(json.loads(line), dict) for line in lines)
     assert "stdout-2" not in done.stderr
+
+
+def test_a_recording_to_standard_error_is_refused_in_one_line(tmp_path: Path) -> None:
+    # Written through the descriptor since F12, the log's lines would be mixed into it.
+    done = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+         "--record", "/dev/stderr"],
+        capture_output=True, text=True, timeout=60, env=child_env(tmp_path),
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "error: anchordesk live: --record /dev/stderr: the run's messages go to standard "
+        "error; record to /dev/stdout or a file"
+    )

@@ -360,6 +360,15 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
     width, height = parse_canvas(args.canvas)
     if args.record and args.no_record:
         raise UserError("anchordesk live: --record and --no-record exclude each other")
+    if args.record is not None:
+        from anchordesk.core.disk import own_descriptor
+
+        if own_descriptor(args.record) == 2:
+            # The log's lines go there too: they would land in the middle of the recording.
+            raise UserError(
+                f"anchordesk live: --record {args.record}: the run's messages go to standard "
+                "error; record to /dev/stdout or a file"
+            )
     if args.autoplay and not args.show:
         raise UserError("anchordesk live: --autoplay needs --show FILE")
     if args.studio and not (args.show and args.control):
