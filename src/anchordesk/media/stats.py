@@ -316,6 +316,8 @@ class StatsReporter:
         Raises OSError (--stats then stops and says why) when that is impossible."""
         if self._path is None or not os.path.isdir("/proc/self/fd"):
             return
+        if own_descriptor(self._path) is not None:
+            return  # the shell's file behind /dev/stdout: not ours to make again in /dev
         from anchordesk.media.recording import open_new_file
 
         try:
