@@ -376,3 +376,23 @@ def test_a_recording_to_standard_error_is_refused_in_one_line(tmp_path: Path) ->
         "error: anchordesk live: --record /dev/stderr: the run's messages go to standard "
         "error; record to /dev/stdout or a file"
     )
+
+
+def test_a_session_to_standard_output_in_a_file_stays_a_session(tmp_path: Path) -> None:
+    """`--session /dev/stdout > s.adsession`: the run's "Session: …" lines went into the
+    SQLite file, which `report` then refused ("file is not a database")."""
+    session = tmp_path / "s.adsession"
+    with session.open("wb") as output:
+        done = subprocess.run(
+            [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+             "--record", str(tmp_path / "a.mkv"), "--session", "/dev/stdout"],
+            stdout=output, stderr=subprocess.PIPE, text=True, timeout=120,
+            env=child_env(tmp_path),
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Session kept in" in done.stderr
+    report = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "report", str(session)],
+        capture_output=True, text=True, timeout=60, env=child_env(tmp_path),
+    )  # fmt: skip
+    assert report.returncode == 0, report.stderr

@@ -59,7 +59,8 @@ def _say(text: str, *, error: bool = False) -> None:
     logs.console_write(escape_controls(text) + "\n", stream)
 
 
-#: Standard output carries the recording or --stats (``--record /dev/stdout``): the run's own
+#: Standard output carries the recording, --stats or the session (``--record /dev/stdout``,
+#: ``--session /dev/stdout > s.adsession``: its lines made the file no database): the run's own
 #: lines go to standard error, as FFmpeg's do ("Recording kept in …" was written into the
 #: middle of the Matroska file, and among the JSON lines of --stats).
 _standard_output_taken = False
@@ -172,7 +173,11 @@ def run_live(
     global _standard_output_taken
     _standard_output_taken = any(
         path is not None and own_descriptor(path) == 1
-        for path in (options.record_path if options.record else None, options.stats_path)
+        for path in (
+            options.record_path if options.record else None,
+            options.stats_path,
+            options.session_path,
+        )
     )
 
     # A hung sound server is waited for no longer than a stop request allows.
