@@ -396,3 +396,17 @@ def test_a_session_to_standard_output_in_a_file_stays_a_session(tmp_path: Path) 
         capture_output=True, text=True, timeout=60, env=child_env(tmp_path),
     )  # fmt: skip
     assert report.returncode == 0, report.stderr
+
+
+def test_a_recording_to_a_descriptor_not_open_is_refused_before_the_start(
+    tmp_path: Path,
+) -> None:
+    # `--record /dev/fd/7` without `7>file`: since F12 the show started, then "cannot create
+    # the recording", exit 3; refused in one line before anything starts, as a bad path is.
+    done = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+         "--record", "/dev/fd/7"],
+        capture_output=True, text=True, timeout=60, env=child_env(tmp_path),
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "encoding" not in done.stderr

@@ -163,9 +163,11 @@ def open_new_file(path: Path, *, pipe_is_ours: bool = True) -> tuple[Path, IO[by
     at a numbered name, or at ``path`` when not ``pipe_is_ours`` (a file of ours deleted,
     its name taken since), is taken like any other file: the next name is tried. Raises
     ``OSError`` when the folder cannot be written."""
-    if pipe_is_ours and own_descriptor(path) is not None:
+    if pipe_is_ours and (descriptor := own_descriptor(path)) is not None:
         # This program's own output (/dev/stdout into a file or a pipe): it was made a file
-        # /dev/stdout-2 beside the link, in /dev, and the output got nothing.
+        # /dev/stdout-2 beside the link, in /dev, and the output got nothing. One not open
+        # (/dev/fd/7 without 7>…) is refused before anything starts.
+        os.fstat(descriptor)
         return path, None
     candidate = path
     for number in range(2, _MAX_NUMBERED + 2):
