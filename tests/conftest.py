@@ -4,6 +4,7 @@ videos or keyring."""
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,21 @@ import pytest
 from keyring.backend import KeyringBackend
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _do_nothing(_number: int, _frame: object) -> None:
+    return None
+
+
+# A suite started as a script's background job (SIGINT ignored) or under nohup (SIGHUP ignored)
+# passed that ignoring on to every program it starts, and a program keeps such a signal ignored
+# (cli/stopping.py, launch.py): a test's Ctrl+C to its child was swallowed (exit 2 instead of
+# 130, once in a full run). A handler that does nothing: this process still ignores the signal,
+# while the programs it starts get the default a terminal gives (exec resets a handler, not an
+# ignored signal).
+for _name in ("SIGINT", "SIGTERM", "SIGHUP"):
+    if hasattr(signal, _name) and signal.getsignal(getattr(signal, _name)) is signal.SIG_IGN:
+        signal.signal(getattr(signal, _name), _do_nothing)
 
 # nginx-rtmp, stunnel, black hole, ffprobe, packet generator (tests/integration/server_fixtures.py)
 pytest_plugins = ["server_fixtures"]

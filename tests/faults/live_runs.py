@@ -24,14 +24,30 @@ def child_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+_STARTED_IGNORING = """
+import runpy, signal
+for number in ({numbers},):
+    signal.signal(number, signal.SIG_IGN)
+runpy.run_module("anchordesk", run_name="__main__", alter_sys=True)
+"""
+
+
 class LiveRun:
     """A running ``anchordesk live``: its output lines as they come, and when it ended."""
 
-    def __init__(self, *args: str, env: dict[str, str]) -> None:
+    def __init__(
+        self, *args: str, env: dict[str, str], ignoring: tuple[signal.Signals, ...] = ()
+    ) -> None:
+        """``ignoring``: signals the program is started to ignore, as ``nohup`` (SIGHUP) or a
+        script's background job (SIGINT) start it."""
         self.lines: list[tuple[float, str, str]] = []  # (monotonic time, "out"|"err", text)
         self._changed = threading.Condition()
+        start = ["-m", "anchordesk"]
+        if ignoring:
+            numbers = ", ".join(str(int(number)) for number in ignoring)
+            start = ["-c", _STARTED_IGNORING.format(numbers=numbers)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "anchordesk", "live", *args],
+            [sys.executable, *start, "live", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

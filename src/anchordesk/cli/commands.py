@@ -55,7 +55,15 @@ def _say(text: str, *, error: bool = False) -> None:
 
     # Never waits for a terminal paused with Ctrl+S, or a pipe nobody reads: the run's last
     # lines would hold the process past its stop for as long (core/logs.py).
-    logs.console_write(escape_controls(text) + "\n", sys.stderr if error else sys.stdout)
+    stream = sys.stderr if error or _standard_output_taken else sys.stdout
+    logs.console_write(escape_controls(text) + "\n", stream)
+
+
+#: Standard output carries the recording, --stats or the session (``--record /dev/stdout``,
+#: ``--session /dev/stdout > s.adsession``: its lines made the file no database): the run's own
+#: lines go to standard error, as FFmpeg's do ("Recording kept in …" was written into the
+#: middle of the Matroska file, and among the JSON lines of --stats).
+_standard_output_taken = False
 
 
 class _StoppedDuringStartUp(Exception):
@@ -159,7 +167,18 @@ def run_live(
     from anchordesk.core.disk import FAULT_EXIT_CODE
 
     stops = stopping.current()
+    from anchordesk.core.disk import own_descriptor
     from anchordesk.media import devices
+
+    global _standard_output_taken
+    _standard_output_taken = any(
+        path is not None and own_descriptor(path) == 1
+        for path in (
+            options.record_path if options.record else None,
+            options.stats_path,
+            options.session_path,
+        )
+    )
 
     # A hung sound server is waited for no longer than a stop request allows.
     devices.stop_waiting_when(lambda: stops.requested)
@@ -229,8 +248,6 @@ def run_live(
         # of the fault that stopped its writes, if one did.
         if fault := writer.lost or writer.fault:
             faults.append(fault)
-    if (log_fault := logs.write_fault()) is not None:
-        faults.append(log_fault)
     # A destination that never went live is a show nobody saw there: as much a loss as a
     # recording cut short, and a script that checks the exit code must learn of it.
     unseen = show.media.streams_never_live(show.streams_kept) if show is not None else []
@@ -247,6 +264,11 @@ def run_live(
             _say(f"Recording kept in {path} ({status.bytes_written / 1e6:.1f} MB)")
     for line in show.media.streams_summary(show.streams_kept) if show is not None else []:
         _say(line)
+    # The lines above written (or not: standard output into a file on a full disk), so that
+    # the log's fault, or standard output's, is known.
+    logs.drain_console(0.25)
+    if (log_fault := logs.write_fault()) is not None:
+        faults.append(log_fault)
     for line in unseen:
         # The terminal may be gone (SIGHUP): the log file is then where this is read.
         log.error("%s", line, extra={logs.FILE_ONLY: True})
@@ -303,8 +325,10 @@ def run_gui(show_path: Path | None = None, held: list[int] | None = None) -> int
     if held is None:
         held = []
         for name in ("SIGTERM", "SIGINT", "SIGHUP"):
-            if hasattr(signal, name):
-                signal.signal(getattr(signal, name), lambda number, _frame: held.append(number))
+            number = getattr(signal, name, None)
+            # One the program was started to ignore (``nohup``) stays ignored.
+            if number is not None and signal.getsignal(number) is not signal.SIG_IGN:
+                signal.signal(number, lambda number, _frame: held.append(number))
     if held:
         return 0  # asked to end before anything started: nothing to open, nothing to close
     from anchordesk.ui.main_window import run_window

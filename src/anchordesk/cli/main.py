@@ -360,6 +360,15 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
     width, height = parse_canvas(args.canvas)
     if args.record and args.no_record:
         raise UserError("anchordesk live: --record and --no-record exclude each other")
+    if args.record is not None:
+        from anchordesk.core.disk import own_descriptor
+
+        if own_descriptor(args.record) == 2:
+            # The log's lines go there too: they would land in the middle of the recording.
+            raise UserError(
+                f"anchordesk live: --record {args.record}: the run's messages go to standard "
+                "error; record to /dev/stdout or a file"
+            )
     if args.autoplay and not args.show:
         raise UserError("anchordesk live: --autoplay needs --show FILE")
     if args.studio and not (args.show and args.control):
@@ -395,13 +404,14 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
 def _hold_closing_signals() -> list[int]:
     """SIGTERM, SIGINT and SIGHUP noted in a list (the window closes at once when it sees one)
     instead of Python's KeyboardInterrupt, which can be lost inside an import, and the default
-    kill."""
+    kill. One the program was started to ignore (``nohup``) stays ignored (cli/stopping.py)."""
     import signal
 
     held: list[int] = []
     for name in ("SIGTERM", "SIGINT", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), lambda number, _frame: held.append(number))
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is not signal.SIG_IGN:
+            signal.signal(number, lambda number, _frame: held.append(number))
     return held
 
 

@@ -36,6 +36,15 @@ _SIGNALS: Final = tuple(
 )
 
 
+def taken_signals() -> tuple[int, ...]:
+    """The stop signals this program may take: not one it was started to ignore. ``nohup
+    anchordesk live ... &`` (SIGHUP ignored) or a script's background job (SIGINT ignored)
+    was stopped by the terminal's hang-up or by a Ctrl+C meant for another program: the show
+    ended as the user logged out. The convention (glibc's manual, Python's own SIGINT, the
+    launcher in anchordesk/launch.py) is to keep such a signal ignored."""
+    return tuple(number for number in _SIGNALS if signal.getsignal(number) is not signal.SIG_IGN)
+
+
 class StopRequests:
     """The first stop request of the run (its reason and when it came)."""
 
@@ -56,7 +65,7 @@ class StopRequests:
         """Take SIGINT, SIGTERM and SIGHUP (main thread only; elsewhere nothing happens)."""
         if threading.current_thread() is not threading.main_thread():
             return
-        for number in _SIGNALS:
+        for number in taken_signals():
             self._installed[number] = signal.signal(number, self._on_signal)
         # A keyring that never answers is left at once (its wait polls this flag).
         secrets.store().give_up_when(lambda: self.requested)

@@ -201,6 +201,42 @@ def cannot_write(path: Path) -> str | None:
     return None
 
 
+def own_descriptor(path: Path | str) -> int | None:
+    """The descriptor of this process that ``path`` names (``/dev/stdout``, ``/dev/fd/1``,
+    ``/proc/self/fd/1``), else None: such a path is where the user's shell put this program's
+    output (``--record /dev/stdout > show.mkv``, ``| ffplay -``), not a file's name to keep."""
+    current = os.fspath(path)
+    own = f"/proc/{os.getpid()}/fd"
+    for _ in range(8):  # links to links (/dev/stdout -> /proc/self/fd/1)
+        parent, name = os.path.split(current)
+        with contextlib.suppress(OSError):
+            if name.isdigit() and os.path.realpath(parent) == own:
+                return int(name)
+        try:
+            target = os.readlink(current)
+        except (OSError, ValueError):
+            return None
+        current = os.path.join(parent, target)
+    return None
+
+
+def make_folder_again(folder: Path) -> None:
+    """Make ``folder`` (and its parents) again for a file written again after its folder was
+    removed mid-show. A file put at its name since was said "a.mkv cannot be written (File
+    exists)", as if the recording's own name were taken: it says what is there instead."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        # The folder itself, or one of its parents (ENOTDIR), is a file now.
+        there = next(
+            (part for part in (folder, *folder.parents) if part.exists() and not part.is_dir()),
+            folder,
+        )
+        raise NotADirectoryError(
+            errno.ENOTDIR, f"{there} is now a file, not a folder", str(there)
+        ) from None
+
+
 def moved_to(fd: int, path: Path) -> Path | None:
     """Where the open file ``fd`` is now when ``path`` no longer leads to it but it still has
     a name (moved mid-show: a user tidying the folder); None when it was not moved, was

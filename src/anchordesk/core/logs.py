@@ -33,6 +33,7 @@ import logging.handlers
 import os
 import platform
 import re
+import shutil
 import stat
 import sys
 import threading
@@ -44,7 +45,14 @@ from types import TracebackType
 from typing import IO, Any
 
 from anchordesk.core import paths
-from anchordesk.core.disk import error_words, not_a_file
+from anchordesk.core.disk import (
+    DiskProblem,
+    describe_error,
+    disk_problem,
+    error_words,
+    make_folder_again,
+    not_a_file,
+)
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_urls
 from anchordesk.core.words import Words
@@ -204,22 +212,71 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
             os.close(descriptor)
             raise
 
+    _looked_at_s = float("-inf")
+
     def emit(self, record: logging.LogRecord) -> None:
         if self.fault is None:
+            self._written_again_if_deleted()
+        if self.fault is None:
             super().emit(record)
+
+    def _written_again_if_deleted(self) -> None:
+        """The log file deleted while the run wrote it (its folder cleaned up): the lines went
+        into a file with no name, gone at the end, and nothing was said, while the recording,
+        --stats and the session are written again. The same here: what was written is copied
+        to its name again (the folder made again), said once, and the lines go on there;
+        when that is impossible the log stops and says why. Looked at once a second."""
+        stream = self.stream
+        now_s = time.monotonic()
+        if stream is None or now_s - self._looked_at_s < 1.0:
+            return
+        self._looked_at_s = now_s
+        try:
+            if os.fstat(stream.fileno()).st_nlink or not os.path.isdir("/proc/self/fd"):
+                return
+        except (OSError, ValueError):
+            return
+        try:
+            stream.flush()
+            make_folder_again(Path(self.baseFilename).parent)
+            # Another program that logs here (a second run, `anchordesk report`) may have
+            # written it again first, with the same lines: they are not copied twice.
+            taken = os.path.lexists(self.baseFilename)
+            written_again = self._open()
+            try:
+                if not taken:
+                    with open(f"/proc/self/fd/{stream.fileno()}", "rb") as old:
+                        shutil.copyfileobj(old, written_again.buffer, 1 << 20)
+                written_again.flush()
+            except BaseException:
+                written_again.close()
+                raise
+        except (OSError, _FolderProblem) as error:
+            self._stop(error, "was deleted and cannot be written again: ")
+            return
+        self.stream = written_again
+        with contextlib.suppress(OSError, ValueError):
+            stream.close()
+        logging.getLogger("anchordesk").warning(
+            "the log file %s was deleted while the run wrote it: written again; the lines go on",
+            self.baseFilename,
+        )
 
     def handleError(self, record: logging.LogRecord) -> None:
         error = sys.exc_info()[1]
         if not isinstance(error, OSError | _FolderProblem) or self.fault is not None:
             super().handleError(record)
             return
+        self._stop(error)
+
+    def _stop(self, error: OSError | _FolderProblem, how: str = "") -> None:
         # _FolderProblem: the file was swapped for a pipe or a socket before a rotation.
         self.fault_words = (
             str(error)
             if isinstance(error, _FolderProblem)
             else error_words(self.baseFilename, error)
         )
-        self.fault = f"log file {self.baseFilename}: stopped writing: {self.fault_words}"
+        self.fault = f"log file {self.baseFilename}: stopped writing: {how}{self.fault_words}"
         stream, self.stream = self.stream, None
         if stream is not None:
             with contextlib.suppress(OSError, ValueError):
@@ -312,8 +369,12 @@ class _ConsoleWriter:
                 # show: its lines are in the log file.
                 with contextlib.suppress(OSError, LookupError):
                     data = memoryview(text.encode(self._encoding, "backslashreplace"))
-                    while data:
-                        data = data[os.write(self._descriptor, data) :]
+                    try:
+                        while data:
+                            data = data[os.write(self._descriptor, data) :]
+                    except OSError as error:
+                        _console_stopped(self._name, self._descriptor, error)
+                        raise
             finally:
                 with self._changed:
                     self._size = max(0, self._size - len(text))
@@ -353,8 +414,41 @@ def console_write(text: str, stream: IO[str]) -> None:
         writer.put(text)
         return
     with contextlib.suppress(OSError, ValueError):
-        stream.write(text)
-        stream.flush()
+        try:
+            stream.write(text)
+            stream.flush()
+        except OSError as error:
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                descriptor = stream.fileno()
+                _console_stopped(
+                    {1: "standard output", 2: "standard error"}.get(descriptor, "the console"),
+                    descriptor,
+                    error,
+                )
+            raise
+
+
+#: Why standard output or error stopped being written to a file or a device on a disk (full,
+#: read-only): None while whole, and for a terminal or a pipe that went away (no fault of the
+#: show: its lines are in the log file).
+_console_fault: str | None = None
+
+
+def _console_stopped(name: str, descriptor: int, error: OSError) -> None:
+    """``anchordesk live > run.txt`` on a full disk: the run's last lines (where the recording
+    and the session are kept, how each stream went) were lost without a word, exit 0. Said
+    once, and it is the run's write fault (exit 3), as for every other writer."""
+    global _console_fault
+    if _console_fault is not None or disk_problem(error) not in (
+        DiskProblem.FULL,
+        DiskProblem.READ_ONLY,
+    ):
+        return
+    where = name
+    with contextlib.suppress(OSError):
+        where = os.readlink(f"/proc/self/fd/{descriptor}")
+    _console_fault = f"{name} {where}: stopped writing: {describe_error(where, error)}"
+    logging.getLogger("anchordesk").error("%s; the show goes on", _console_fault)
 
 
 def drain_console(timeout_s: float = CONSOLE_DRAIN_S) -> None:
@@ -394,7 +488,7 @@ def write_fault() -> str | None:
     for handler in logging.getLogger().handlers:
         if isinstance(handler, _LogFileHandler) and handler.fault is not None:
             return handler.fault
-    return None
+    return _console_fault
 
 
 def write_fault_words() -> Words | str | None:
@@ -459,8 +553,8 @@ def setup_logging(
     Safe to call again (tests call ``main`` many times): the handlers of an earlier call are
     replaced, handlers others added (pytest's) are left alone.
     """
-    global _current, _setup_fault, _setup_fault_words
-    _setup_fault = _setup_fault_words = None
+    global _current, _setup_fault, _setup_fault_words, _console_fault
+    _setup_fault = _setup_fault_words = _console_fault = None
     install_masking()
     level = logging.DEBUG if verbose else logging.INFO
     root = logging.getLogger()

@@ -236,7 +236,14 @@ def url_secrets(url: str) -> list[str]:
                 name, value = "", name  # a value with no name (rule 3)
             elif looks_like_key(name):
                 found.add(name)
-            if value and _query_value_is_secret(parts.scheme, unquote(name), unquote(value)):
+            if (
+                value
+                and _query_value_is_secret(parts.scheme, unquote(name), unquote(value))
+                and unquote(value).lower() not in (parts.hostname or "")
+            ):
+                # One found in the server's name is no secret on its own (the query stays
+                # masked whole): a Facebook key holds "s_vt=api-s", and every line naming
+                # live-api-s.facebook.com said "live-****.facebook.com".
                 found.add(value)
         if _is_streaming(parts.scheme):
             found.add(parts.query)  # FFmpeg quotes a key with its query (KEY?a=b)
@@ -244,6 +251,18 @@ def url_secrets(url: str) -> list[str]:
         # Dropped by mask_url, and a part of the stream key: FFmpeg sends "KEY#REST" as the
         # stream's name. Missing here, "#REST" stayed in ps and /proc/PID/cmdline.
         found.add(parts.fragment)
+    elif "=" in parts.fragment:
+        # Pairs, as an OAuth answer copied from a browser's address bar has them
+        # ("…#access_token=…&scope=…"): read as a query's. Dropped by mask_url, they stayed in
+        # ps and /proc/PID/cmdline for the whole show.
+        for pair in parts.fragment.split("&"):
+            name, equals, value = pair.partition("=")
+            if (
+                equals
+                and value
+                and _query_value_is_secret(parts.scheme, unquote(name), unquote(value))
+            ):
+                found.add(value)
     found.update({unquote(value) for value in list(found)})
     return sorted((value for value in found if len(value) >= 4), key=len, reverse=True)
 

@@ -54,14 +54,15 @@ class LiveOptions:
 
 
 def parse_canvas(text: str) -> tuple[int, int]:
-    match = re.fullmatch(r"\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*", text)
+    # Any count of digits: "1x1" was "expected WIDTHxHEIGHT" (it is one), not out of range.
+    match = re.fullmatch(r"\s*(\d{1,9})\s*[xX×]\s*(\d{1,9})\s*", text)
     if not match:
         raise UserError(f"--canvas {text!r}: expected WIDTHxHEIGHT, for example 1280x720")
     width, height = int(match.group(1)), int(match.group(2))
-    if width % 2 or height % 2:
-        raise UserError(f"--canvas {text!r}: width and height must be even numbers")
     if not (160 <= width <= 4096 and 160 <= height <= 4096):
         raise UserError(f"--canvas {text!r}: each side must be between 160 and 4096 pixels")
+    if width % 2 or height % 2:
+        raise UserError(f"--canvas {text!r}: width and height must be even numbers")
     return width, height
 
 

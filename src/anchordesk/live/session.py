@@ -427,7 +427,7 @@ class LiveSession:
         report (LiveShow.streams_kept), said instead of the ones measured now: a moment
         later, as the outputs stopped, the run said "live 0:14" and the report "0:13"."""
         from anchordesk.media.network_output import NetworkOutput
-        from anchordesk.show.timing import format_duration
+        from anchordesk.store.report_streams import stream_duration
 
         lines = []
         for output in self._started_outputs:
@@ -439,10 +439,10 @@ class LiveSession:
                 # whose server went down for good, after three failed attempts.
                 count = status.live_again
                 again = f", {count} reconnect{'s' if count > 1 else ''}" if count else ""
-                live = format_duration(status.live_s)
+                live = stream_duration(status.live_s)
                 line = f"Stream to {status.name}: live {live}{again}"
                 if status.down_at_stop_s > 0:
-                    down = format_duration(status.down_at_stop_s)
+                    down = stream_duration(status.down_at_stop_s)
                     why = f": {status.last_error}" if status.last_error else ""
                     line += f"; not live for the last {down} of the run{why}"
                 lines.append(line)

@@ -52,8 +52,10 @@ from anchordesk.core.disk import (
     describe_error,
     disk_problem,
     error_words,
+    make_folder_again,
     moved_to,
     name_max_bytes,
+    own_descriptor,
 )
 from anchordesk.core.errors import UserError
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Template, Words
@@ -161,6 +163,12 @@ def open_new_file(path: Path, *, pipe_is_ours: bool = True) -> tuple[Path, IO[by
     at a numbered name, or at ``path`` when not ``pipe_is_ours`` (a file of ours deleted,
     its name taken since), is taken like any other file: the next name is tried. Raises
     ``OSError`` when the folder cannot be written."""
+    if pipe_is_ours and (descriptor := own_descriptor(path)) is not None:
+        # This program's own output (/dev/stdout into a file or a pipe): it was made a file
+        # /dev/stdout-2 beside the link, in /dev, and the output got nothing. One not open
+        # (/dev/fd/7 without 7>…) is refused before anything starts.
+        os.fstat(descriptor)
+        return path, None
     candidate = path
     for number in range(2, _MAX_NUMBERED + 2):
         try:
@@ -252,6 +260,15 @@ def _deleted(raw: IO[bytes]) -> bool:
 
 _STOP: Final = object()
 _DEFAULT_GUARD: Final = object()  # the recording's own free-space guard (see __init__)
+
+
+class _DeletedFile(OSError):
+    """The file was deleted while recording and could not be written again (:meth:`_restore`):
+    nothing of it is kept. Carries the error that stopped its copy (a full disk, a folder that
+    cannot be made again)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.errno, error.strerror, error.filename)
 
 
 class RecordingOutput:
@@ -525,6 +542,17 @@ class RecordingOutput:
             time=_clock_text(media_s),
             size=f"{written / 1e6:.1f} MB",
         )
+        if isinstance(error, _DeletedFile):
+            # "0.3 MB kept, it plays up to there" was said of a file that no longer existed.
+            stopped_at = Words(
+                QT_TRANSLATE_NOOP(
+                    "Recording",
+                    "the recording was deleted at {time} and could not be written again "
+                    "({size} lost)",
+                ),
+                time=_clock_text(media_s),
+                size=f"{written / 1e6:.1f} MB",
+            )
         if isinstance(error, LowDiskSpace):
             # The floor, said first: it is why the recording stopped, not a write that failed.
             cause = error.words_for(self.path)
@@ -609,7 +637,7 @@ class RecordingOutput:
             try:
                 # Its folder may have gone with a clean-up while it waited: made again, as
                 # for a file deleted while recording (_restore).
-                self.requested_path.parent.mkdir(parents=True, exist_ok=True)
+                make_folder_again(self.requested_path.parent)
                 path, raw = open_new_file(self.requested_path, pipe_is_ours=False)
             except OSError as error:
                 if disk_problem(error) is DiskProblem.FULL:
@@ -631,6 +659,13 @@ class RecordingOutput:
         reader, deaf to the stop: a stop then waited the whole 1.5 s for a writer that had
         nothing to finish, and the run took 2.0 s to end. It is asked again every 0.1 s,
         and a wait of more than 3 s is said once (nothing is recorded meanwhile)."""
+        descriptor = own_descriptor(self.path)
+        if descriptor is not None:
+            # The very descriptor (its place in a file the shell opened, appending or not),
+            # not the file opened again from its start.
+            fd = os.dup(descriptor)
+            os.set_blocking(fd, True)
+            return open(fd, "wb", buffering=0)
         started_s = time.monotonic()
         said = False
         while True:
@@ -660,14 +695,23 @@ class RecordingOutput:
             while True:
                 self._queue.get_nowait()
 
-    def _restore(self, sink: _CountingFile, raw: IO[bytes]) -> IO[bytes]:
+    def _written_again(
+        self, sink: _CountingFile, raw: IO[bytes], going_on: bool = True
+    ) -> IO[bytes]:
+        """:meth:`_restore`, or :class:`_DeletedFile` when the file is lost."""
+        try:
+            return self._restore(sink, raw, going_on)
+        except OSError as error:
+            raise _DeletedFile(error) from error
+
+    def _restore(self, sink: _CountingFile, raw: IO[bytes], going_on: bool = True) -> IO[bytes]:
         """The file was deleted while recording (its folder removed, a clean-up): everything
         written so far still sits in the open file, and would vanish with it at the end while
         the run said "Recording kept in ...". Copy it to its name again (the folder made
         again; a numbered name if the name is taken) and go on writing there. Raises OSError
         (the recording then stops and says why) when that is impossible."""
         folder = self.path.parent
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder_again(folder)
         path, new_raw = open_new_file(self.path, pipe_is_ours=False)
         if new_raw is None:
             raise OSError(errno.EEXIST, "the file was deleted and its name is taken", str(path))
@@ -684,10 +728,11 @@ class RecordingOutput:
             raw.close()
         moved = "" if path == self.path else f" (under a new name, {path.name})"
         log.warning(
-            "%s was deleted while recording: written again into %s%s; the recording goes on",
+            "%s was deleted while recording: written again into %s%s%s",
             self.path,
             path,
             moved,
+            "; the recording goes on" if going_on else "",
         )
         with self._lock:  # the recording's list of files names the file as it is now
             self._files = [path if kept == self.path else kept for kept in self._files]
@@ -734,12 +779,16 @@ class RecordingOutput:
                 self._progress_at_s = self._clock()
             self._set_state(OutputState.LIVE)
         log.info("recording to %s (%s)", self.path, self.container_format)
-        last_sync_s = rate_since_s = self._clock()
+        last_sync_s = self._clock()
         # The rate is the packets' bytes muxed, not the file's growth: the muxer writes a whole
         # cluster (a second of media) at once, so a window of a second held two clusters now
         # and then, and the console and --stats said "recording a.mkv: live 1815 kbps" for a
-        # 930 kbps stream once in every run of 25 s.
+        # 930 kbps stream once in every run of 25 s. Over a second of the media muxed, not of
+        # the clock: a writer that caught up after a write that blocked (a pipe's reader that
+        # paused, a disk that hung for 2 s) said "live 3240 kbps" for the same stream.
         muxed_bytes = rate_since_bytes = 0
+        rate_since_media_s: float | None = None
+        file_from_s: float | None = None  # the show's time this file starts at
         waiting_for_keyframe = True  # a file must start with a decodable picture
         try:
             while True:
@@ -785,6 +834,8 @@ class RecordingOutput:
                             with self._lock:
                                 self._media_s = max(self._media_s, media_s)
                                 self._stream_s = media_s + shift_s
+                                if file_from_s is None:
+                                    file_from_s = self._stream_s
                     elif audio is not None:
                         if not self._packets_muxed:
                             self._first_packet(rebaser)
@@ -798,20 +849,26 @@ class RecordingOutput:
                     _sync(sink)
                     last_sync_s = now_s
                     if self._created and _deleted(raw):
-                        raw = self._restore(sink, raw)
+                        raw = self._written_again(sink, raw)
                     elif self._created:
                         self._follow_move(raw)
                 with self._lock:
                     self._progress_at_s = now_s
                     self._bytes_written = sink.size_bytes
-                    if now_s - rate_since_s >= 1.0:
-                        self._bitrate_kbps = (
-                            (muxed_bytes - rate_since_bytes) * 8 / 1000 / (now_s - rate_since_s)
+                    media_s = self._media_s
+                    if file_from_s is None or rate_since_media_s is None:
+                        # From the first picture muxed (its time: where this file starts).
+                        rate_since_media_s, rate_since_bytes = media_s, muxed_bytes
+                    elif media_s - rate_since_media_s >= (1.0 if self._bitrate_kbps else 0.5):
+                        self._bitrate_kbps = ((muxed_bytes - rate_since_bytes) * 8 / 1000) / (
+                            media_s - rate_since_media_s
                         )
-                        rate_since_s, rate_since_bytes = now_s, muxed_bytes
+                        rate_since_media_s, rate_since_bytes = media_s, muxed_bytes
             container.close()
             sink.reserve.release()
             _sync(sink)
+            if self._created and _deleted(raw):  # since the last look: "kept" where none was
+                raw = self._written_again(sink, raw, going_on=False)
             if self._created:
                 self._follow_move(raw)
         except (OSError, av.FFmpegError, ValueError, LowDiskSpace) as error:
@@ -822,9 +879,25 @@ class RecordingOutput:
             sink.reserve.release()
             with contextlib.suppress(OSError):
                 _sync(sink)
+            if self._created and not isinstance(error, _DeletedFile):
+                # A write that failed in a file deleted since the last look (its folder
+                # removed, and the disk full with the deleted file itself).
+                with contextlib.suppress(OSError):
+                    if _deleted(raw):
+                        try:
+                            raw = self._written_again(sink, raw, going_on=False)
+                        except _DeletedFile as lost:
+                            error = lost
+            if isinstance(error, _DeletedFile):
+                # Gone with its name: not one of the recording's files, and the show's time
+                # it held is missing (a later file's gap counts from its start).
+                with self._lock:
+                    self._files = [kept for kept in self._files if kept != self.path]
+                    if file_from_s is not None:
+                        self._stream_s = file_from_s
             self._fail(_CANNOT_WRITE, error)
             with self._lock:
-                self._bytes_written = sink.size_bytes
+                self._bytes_written = 0 if isinstance(error, _DeletedFile) else sink.size_bytes
                 self._bitrate_kbps = 0.0
             return self._state is OutputState.WAITING
         with self._lock:

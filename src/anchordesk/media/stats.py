@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from anchordesk.core.disk import describe_error
+from anchordesk.core.disk import describe_error, make_folder_again, own_descriptor
 from anchordesk.media.packets import OutputState, OutputStatus, PacketOutput
 from anchordesk.media.pipeline import Pipeline, PipelineCounters
 from anchordesk.media.sources.base import AudioSource, VideoSource
@@ -91,6 +91,13 @@ def program_cpu_s(child_pids: Iterable[int]) -> float:
     return time.process_time() + ended_s + running_s
 
 
+class _Lost(OSError):
+    """The --stats file was deleted and could not be written again: nothing of it is kept."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.errno, error.strerror, error.filename)
+
+
 class StatsReporter:
     def __init__(
         self,
@@ -121,7 +128,12 @@ class StatsReporter:
         self._created: os.stat_result | None = None
         if path is not None:
             try:
-                if _is_pipe_or_device(path):
+                descriptor = own_descriptor(path)
+                if descriptor is not None and not _is_pipe_or_device(path):
+                    # This program's own output into a file (`--stats /dev/stdout > s.jsonl`):
+                    # written there, not into a new file /dev/stdout-2 beside the link.
+                    self._file = open(os.dup(descriptor), "w", encoding="utf-8")  # noqa: SIM115
+                elif _is_pipe_or_device(path):
                     self._pipe_fd = _open_pipe(path)
                 else:
                     self._file = self._open_new(path)
@@ -305,17 +317,22 @@ class StatsReporter:
         Raises OSError (--stats then stops and says why) when that is impossible."""
         if self._path is None or not os.path.isdir("/proc/self/fd"):
             return
+        if own_descriptor(self._path) is not None:
+            return  # the shell's file behind /dev/stdout: not ours to make again in /dev
         from anchordesk.media.recording import open_new_file
 
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        # A pipe someone put at the deleted file's name is not the user's --stats: the
-        # samples go to the next numbered name (the recording's rule), not into that pipe.
-        path, raw = open_new_file(self._path, pipe_is_ours=False)
-        if raw is None:
-            raise OSError(errno.EEXIST, "the file was deleted and its name is taken", str(path))
-        with raw, open(f"/proc/self/fd/{file.fileno()}", "rb") as old:
-            shutil.copyfileobj(old, raw, 1 << 20)
-            self._file = open(os.dup(raw.fileno()), "w", encoding="utf-8")  # noqa: SIM115
+        try:
+            make_folder_again(self._path.parent)
+            # A pipe someone put at the deleted file's name is not the user's --stats: the
+            # samples go to the next numbered name (the recording's rule), not into that pipe.
+            path, raw = open_new_file(self._path, pipe_is_ours=False)
+            if raw is None:
+                raise OSError(errno.EEXIST, "the file was deleted and its name is taken", str(path))
+            with raw, open(f"/proc/self/fd/{file.fileno()}", "rb") as old:
+                shutil.copyfileobj(old, raw, 1 << 20)
+                self._file = open(os.dup(raw.fileno()), "w", encoding="utf-8")  # noqa: SIM115
+        except OSError as error:
+            raise _Lost(error) from error
         with contextlib.suppress(OSError):
             file.close()
         moved = "" if path == self._path else f" (under a new name, {path.name})"
@@ -368,6 +385,12 @@ class StatsReporter:
         file, self._file = self._file, None
         where = self._path or "--stats"
         self.fault = f"--stats {where}: stopped writing: {describe_error(where, error)}"
+        if isinstance(error, _Lost):
+            # "stopped writing" read as if the samples so far were kept (the recording's F3).
+            self.fault = (
+                f"--stats {where} was deleted and could not be written again: "
+                f"{describe_error(where, error)}; its samples are lost"
+            )
         log.error("%s; the show goes on", self.fault)
         if file is not None:
             # The file written, not whatever its name leads to now: a name replaced by a link

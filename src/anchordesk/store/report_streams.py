@@ -99,6 +99,13 @@ def _text(value: object) -> str:
     return value[:_MAX_TEXT]
 
 
+def stream_duration(seconds: float) -> str:
+    """A stream's time live, or down at the end, as the run and the report say it: a time
+    above zero is at least "0:01" ("not live for the last 0:00 of the run" was said of a
+    stream whose server went away 0.3 s before the stop, "live 0:00" of one live 0.4 s)."""
+    return format_duration(max(seconds, 1.0) if seconds > 0 else 0.0)
+
+
 def stream_text(entry: StreamEntry, language: str) -> str:
     """One line of the report: ``rtmp://…/****: live 58:12, 2 reconnects; not live for the
     last 0:14 of the run: no answer from the server within 10 s``."""
@@ -106,11 +113,11 @@ def stream_text(entry: StreamEntry, language: str) -> str:
         reason = entry.last_error or text(language, "stream_no_answer")
         return text(language, "stream_never", destination=entry.destination, reason=reason)
     line = text(
-        language, "stream_live", destination=entry.destination, live=format_duration(entry.live_s)
+        language, "stream_live", destination=entry.destination, live=stream_duration(entry.live_s)
     )
     if entry.live_again:
         line += text(language, "stream_again", count=entry.live_again)
     if entry.down_at_end_s > 0:
         why = f": {entry.last_error}" if entry.last_error else ""
-        line += text(language, "stream_down", down=format_duration(entry.down_at_end_s), why=why)
+        line += text(language, "stream_down", down=stream_duration(entry.down_at_end_s), why=why)
     return line

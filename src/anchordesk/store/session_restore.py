@@ -25,7 +25,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from anchordesk.core.disk import moved_to, name_max_bytes
+from anchordesk.core.disk import make_folder_again, moved_to, name_max_bytes
 
 _MAX_NUMBERED = 999
 # SQLite opens files beside a database under its name plus a suffix: "-wal" and "-shm" (the
@@ -105,7 +105,7 @@ def _fitting(path: Path, stem: str, tail: str) -> Path:
 def copy_out(db: sqlite3.Connection, path: Path) -> Path:
     """Copy the whole database behind ``db`` into a closed file beside ``path`` (returned).
     Raises OSError or sqlite3.Error (nothing left behind) when it cannot."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder_again(path.parent)
     # A name that SQLite itself took can be too long for one more suffix (a 246-byte name:
     # its "-wal" fits, ".restoring-journal" does not): the copy's name is cut to fit.
     copy = _fitting(path, path.stem, f"{path.suffix}.restoring")
