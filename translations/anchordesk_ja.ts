@@ -3156,7 +3156,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+472"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+489"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <translation>録画を完了できません：{path} への書き込みが {seconds} 秒以内に終わりませんでした（読み取られていないパイプ、または応答しないディスク）</translation>
     </message>
@@ -3166,7 +3166,12 @@
         <translation>録画は {time} で止まりました（{size} を保存、そこまで再生できます）</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+9"/>
+        <source>the recording was deleted at {time} and could not be written again ({size} lost)</source>
+        <translation>録画は {time} に削除され、書き直せませんでした（{size} を失いました）</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>{cause}: the recording stopped before it began</source>
         <translation>{cause}：録画は始まる前に止まりました</translation>
     </message>
@@ -3176,7 +3181,7 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+348"/>
+        <location line="+393"/>
         <source>cannot create the recording</source>
         <translation>録画ファイルを作成できません</translation>
     </message>

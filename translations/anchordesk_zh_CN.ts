@@ -3156,7 +3156,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+472"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+489"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <translation>无法完成录制：写入 {path} 未在 {seconds} 秒内结束（可能是没有程序读取的管道，或磁盘卡住了）</translation>
     </message>
@@ -3166,7 +3166,12 @@
         <translation>录制停在 {time}（已保存 {size}，可播放到此处）</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+9"/>
+        <source>the recording was deleted at {time} and could not be written again ({size} lost)</source>
+        <translation>录像在 {time} 被删除，且无法重新写入（丢失 {size}）</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>{cause}: the recording stopped before it began</source>
         <translation>{cause}：录制尚未开始就停止了</translation>
     </message>
@@ -3176,7 +3181,7 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+348"/>
+        <location line="+393"/>
         <source>cannot create the recording</source>
         <translation>无法创建录制文件</translation>
     </message>
