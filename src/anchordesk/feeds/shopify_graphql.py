@@ -54,6 +54,7 @@ from anchordesk.feeds.parsing import (
     unreadable_item,
 )
 from anchordesk.feeds.poller import (
+    MAX_RESPONSE_BYTES,
     WINDOW_RECORDS_KEPT,
     BackoffPolicy,
     FeedEnded,
@@ -62,13 +63,16 @@ from anchordesk.feeds.poller import (
     Page,
 )
 from anchordesk.feeds.shopify_graphql_orders import (
+    legacy_id,
     nodes_of,
     read_in_part,
     read_order,
 )
 from anchordesk.feeds.shopify_graphql_query import (
+    ORDER_IDS_QUERY,
     ORDER_PAGE,
     ORDER_QUERY,
+    ORDER_SMALLEST,
     ORDERS_PAGE,
     ORDERS_QUERY,
     requested_cost,
@@ -161,6 +165,15 @@ class ShopifyGraphQLOrdersAdapter:
         self._pending: list[FeedItem] = []  # rejected between answers, for the next page
         self._handed: list[FeedItem] = []  # those the last page carried (page_not_stored)
         self._window_read_all = False  # the window's last page is read; orders still to read
+        # Past the size cap at the smallest page (one order, one line): the next call asks the
+        # order's id alone (ORDER_IDS_QUERY), then reads it alone from its first line; past the
+        # cap alone it is kept as rejected. It was asked again for good: no later order read.
+        self._ids_only = False
+        self._ids_asked = False  # the call being answered asked ids only
+        # Orders kept as rejected as past the cap alone: gid -> the updatedAt of that version. A
+        # window starting at one's updatedAt (the inclusive cursor brings it back on each poll)
+        # passes over it by its id: each poll downloaded it past the cap again, page after page.
+        self._too_large: dict[str, str] = {}
         self.orders_seen = 0
         self._note = ""
 
@@ -198,6 +211,12 @@ class ShopifyGraphQLOrdersAdapter:
             filters.append(f"updated_at:>='{since}'")
         if self._created_at_min:
             filters.append(f"created_at:>='{self._created_at_min}'")
+        self._ids_asked = self._ids_only or (
+            self._page_after is None and bool(since) and since in self._too_large.values()
+        )
+        if self._ids_asked:
+            ids = {"first": 1, "after": self._page_after, "query": " AND ".join(filters)}
+            return self._post(ORDER_IDS_QUERY, ids)
         variables = {
             **self._sizes.variables(),
             "after": self._page_after,
@@ -273,6 +292,8 @@ class ShopifyGraphQLOrdersAdapter:
         self._read_whole.clear()
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
         self._rest_refusals = self._rest_changes = 0
+        self._too_large.clear()
+        self._ids_only = False
         self._pending[:0] = self._handed  # the rejected items that page carried
         self._handed = []
 
@@ -370,8 +391,41 @@ class ShopifyGraphQLOrdersAdapter:
         """A body past the poller's cap (8 MB): the same query is asked with pages half as
         large. It was asked again the same for the rest of the show, no order read (R14feeds
         left: "too-large Shopify GraphQL pages are not split"). A token call is not a page."""
-        if too_large and self._next != "token":
-            self._ask_less(None, None, why="its answer was past the size limit")
+        if not too_large or self._next == "token":
+            return
+        why = "its answer was past the size limit"
+        if self._rest_of:
+            if not self._ask_less(None, None, why=why):
+                self._rest_too_large()
+        elif not self._ids_asked and not self._ask_less(None, None, why=why):
+            # Even one order of one line is past the cap: its id alone next (a call of ids
+            # past the cap, a hostile server's, is asked again, said as past the cap).
+            self._ids_only = True
+
+    def _rest_too_large(self) -> None:
+        """The order read alone is past the size cap at the least that can be asked (one line,
+        one refund): kept as rejected, with why; the window goes on past it."""
+        gid = self._rest_of.pop(0)
+        updated = self._rest_updated.get(gid, "")
+        log.info("feed %s: order %s alone is past the size cap", self.source, legacy_id(gid))
+        raw = {"id": gid, "updatedAt": updated}
+        self._pending.append(unreadable_item(self.source, raw, _too_large_alone(), "order"))
+        # That version is not asked for again (a change of the order is).
+        self._read_whole[gid] = updated
+        if len(self._too_large) >= WINDOW_RECORDS_KEPT:
+            self._too_large.clear()
+        self._too_large[gid] = updated
+        self._rest_node, self._rest_lines, self._rest_after = None, [], None
+        self._rest_refusals = self._rest_changes = 0
+        self._order_sizes = ORDER_PAGE
+        if not self._rest_of and self._window_read_all:
+            # Every page of the window is read and stored: the next window starts from its
+            # newest order read (as after a refused cursor), not from the stored cursor, whose
+            # pages would bring this order back past the cap.
+            self._window_from = max(self._window_from, self._window_high)
+            self._window_read_all = False
+            self._window_high = ""
+            self._window_read.clear()
 
     def _ask_less(self, shop_cost: object, shop_max: object, *, why: str = "") -> bool:
         """Smaller pages for the query Shopify refused as too costly (its cost of it and its
@@ -426,6 +480,8 @@ class ShopifyGraphQLOrdersAdapter:
             page_info = orders.get("pageInfo")
         except (KeyError, TypeError, ValueError, AttributeError):
             raise MalformedResponse("expected data.orders with nodes") from None
+        ids, after_too_large = self._ids_asked, self._ids_only
+        self._ids_only = False
         if not isinstance(page_info, dict):
             # Read as absent: the last page of its window (the next window, from the newest
             # updatedAt read, brings any later page's orders). A "pageInfo" of "x" or [] raised
@@ -441,7 +497,7 @@ class ShopifyGraphQLOrdersAdapter:
             if record not in self._window_read and len(self._window_read) < WINDOW_RECORDS_KEPT:
                 self._window_read.add(record)
                 read_new = True
-            more = read_in_part(node, self._sizes)
+            more = "its id only asked" if ids else read_in_part(node, self._sizes)
             gid = as_text(fields.get("id")) or (
                 f"gid://shopify/Order/{as_text(fields.get('legacyResourceId'))}"
                 if as_text(fields.get("legacyResourceId"))
@@ -460,6 +516,10 @@ class ShopifyGraphQLOrdersAdapter:
                     if len(self._rest_updated) >= WINDOW_RECORDS_KEPT:
                         self._rest_updated.clear()
                     self._rest_updated[gid] = updated_at
+                if after_too_large:
+                    # Read alone from the least that can be asked: past the cap, it is kept as
+                    # rejected at once (_rest_too_large).
+                    self._order_sizes = ORDER_SMALLEST
             elif more:
                 malformed += 1
                 error = ValueError(f"{more}, and no id to read the rest by")
@@ -671,6 +731,13 @@ def _after(updated: str, server_now: datetime | None) -> bool:
         return False
     when = iso_time(updated)
     return when is None or when > server_now  # no time at all moves no cursor either
+
+
+def _too_large_alone() -> ValueError:
+    return ValueError(
+        f"the order alone is larger than the {MAX_RESPONSE_BYTES // 2**20} MB a feed's answer "
+        "may have: not read"
+    )
 
 
 def _errors_said(errors: object) -> str:

@@ -76,6 +76,19 @@ query AnchorDeskOrder($id: ID!, {_SIZE_VARIABLES}) {{
 """.strip()
 
 
+#: The orders of a page by id only (``first`` 1, 4 points): where even one order with one line
+#: is past the size cap, the order that is (read then alone, to be kept as rejected), and an
+#: order kept so that sits where a window starts (passed over by its id).
+ORDER_IDS_QUERY = """
+query AnchorDeskOrderIds($first: Int!, $after: String, $query: String!) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id legacyResourceId updatedAt }
+  }
+}
+""".strip()
+
+
 @dataclass(frozen=True)
 class PageSizes:
     """``first`` of each connection of the query: ``orders`` (unused by the one-order query),
@@ -100,6 +113,8 @@ class PageSizes:
 ORDERS_PAGE = PageSizes(orders=25, line_items=5, refunds=1, refund_lines=1)
 #: One order read again: 100 lines a page, its first 10 refunds of up to 10 lines, 568 points.
 ORDER_PAGE = PageSizes(orders=1, line_items=100, refunds=10, refund_lines=10)
+#: One order read again at the least that can be asked (after a page past the size cap).
+ORDER_SMALLEST = PageSizes(orders=1, line_items=1, refunds=1, refund_lines=1)
 
 
 def order_cost(sizes: PageSizes) -> int:

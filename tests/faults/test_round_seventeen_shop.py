@@ -1,0 +1,132 @@
+"""Hostile round seventeen, the Shopify GraphQL orders feed (hunt17shop): the leftovers of
+rounds fifteen and sixteen (an order past the size cap alone, the ids of rejected orders, pages
+that never grew back, orders of many lines, a store failing within a window) and the shop's
+hostile answers. The test server (tests/feeds/platform_servers.py) counts and refuses queries as
+Shopify documents. Each test failed on the code before its fix."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import httpx
+from feed_servers import Reply
+from platform_servers import ShopifyGraphQLServer
+from test_poller import Collector, FakeTime, make_poller
+
+from anchordesk.feeds.poller import Poller
+from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
+from anchordesk.show.feed_items import Order, RejectedItem
+
+_PAST_THE_CAP = 9 * 1024 * 1024  # characters of one SKU: one line alone is past the 8 MB cap
+
+
+class _SizedShop(ShopifyGraphQLServer):
+    """Keeps the size of each answer it gives (the calls past the cap are counted)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answer_sizes: list[int] = []
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        self.answer_sizes.append(len(reply.body))
+        return reply
+
+    @property
+    def past_the_cap(self) -> int:
+        return sum(size > 8 * 1024 * 1024 for size in self.answer_sizes)
+
+
+class _Feed:
+    """The adapter and the poller on a fake clock, polled in steps by the test."""
+
+    def __init__(self, server: ShopifyGraphQLServer, sink: Collector | None = None) -> None:
+        self.server = server
+        self.sink = sink or Collector()
+        self.fake = FakeTime()
+        self.adapter = ShopifyGraphQLOrdersAdapter(server.shop_url, server.static_token)
+        self.poller: Poller | None = None
+
+    async def polls(self, most: int, until: Callable[[], bool] = lambda: False) -> int:
+        """Polls up to ``most`` times, or until ``until()``; the polls made."""
+        async with httpx.AsyncClient() as client:
+            if self.poller is None:
+                self.poller = make_poller(self.adapter, client, self.sink, self.fake)
+            self.poller._client = client
+            for count in range(1, most + 1):
+                self.fake.now_s += await self.poller.poll_once()
+                if until():
+                    return count
+        return most
+
+    def run(self, most: int, until: Callable[[], bool] = lambda: False) -> int:
+        return asyncio.run(self.polls(most, until))
+
+    @property
+    def orders(self) -> dict[str, Order]:
+        return {item.id: item for item in self.sink.items if isinstance(item, Order)}
+
+    @property
+    def rejected(self) -> list[RejectedItem]:
+        return [item for item in self.sink.items if isinstance(item, RejectedItem)]
+
+    @property
+    def health_state(self) -> str:
+        assert self.poller is not None
+        return self.poller.health.state
+
+
+def _asked_ids_only(server: ShopifyGraphQLServer) -> int:
+    return sum("AnchorDeskOrderIds" in query["query"] for query in server.queries)
+
+
+# -- F1: one order past the 8 MB cap even alone ------------------------------------------------
+
+
+def test_an_order_past_the_size_cap_alone_is_kept_as_rejected_and_the_feed_goes_on() -> None:
+    """R16shop left: an order whose one line is 9 MB (a hostile or broken shop; Shopify caps a
+    SKU at 255 characters). Before: its pages were halved down to one order of one line, then
+    asked again for good, "response larger than the 8 MB limit", the window held: no later
+    order ever counted. Now its id is asked alone, it is read alone and kept as rejected with
+    why; the orders after it are counted; a window starting at it (the inclusive cursor brings
+    the newest order back on every poll) passes over it by its id, not past the cap again."""
+    with _SizedShop() as server:
+        server.add_order([("MUG", 1, "24.00")])
+        server.add_order([("X" * _PAST_THE_CAP, 1, "5.00")])
+        feed = _Feed(server)
+        feed.run(30, until=lambda: bool(feed.rejected))
+        [rejected] = feed.rejected
+        assert rejected.kind == "order"
+        assert "the order alone is larger than the 8 MB" in rejected.detail
+        downloaded = server.past_the_cap
+        # The window's newest order is the one past the cap: the next polls do not download it.
+        feed.run(5)
+        third = server.add_order([("TEA", 2, "5.50")])
+        feed.run(10, until=lambda: str(third) in feed.orders)
+        feed.run(5)
+    assert sorted(feed.orders) == ["5001", "5003"]
+    assert len(feed.rejected) == 1
+    assert server.past_the_cap == downloaded
+    assert feed.health_state == "ok"
+    assert [c for c in feed.sink.cursors if c][-1] == "2026-11-28T20:03:00Z"
+    assert _asked_ids_only(server) >= 1
+
+
+def test_an_order_whose_one_line_read_alone_is_past_the_size_cap_is_kept_as_rejected() -> None:
+    """The same for an order of 7 lines (read again alone) whose 6th line is past the cap:
+    before, its pages of lines came down to one line, then that line was asked for good."""
+    with _SizedShop() as server:
+        lines = [(f"L{n}", 1, "1.00") for n in range(7)]
+        lines[5] = ("X" * _PAST_THE_CAP, 1, "1.00")
+        server.add_order(lines)
+        server.add_order([("MUG", 1, "24.00")])
+        feed = _Feed(server)
+        feed.run(40, until=lambda: bool(feed.rejected))
+        feed.run(3)
+    assert sorted(feed.orders) == ["5002"]
+    [rejected] = feed.rejected
+    assert "the order alone is larger than the 8 MB" in rejected.detail
+    assert feed.health_state == "ok"
