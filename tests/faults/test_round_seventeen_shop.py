@@ -7,16 +7,21 @@ Shopify documents. Each test failed on the code before its fix."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import httpx
 from feed_servers import Reply
-from platform_servers import ShopifyGraphQLServer
+from platform_servers import ShopifyGraphQLServer, _json
 from test_poller import Collector, FakeTime, make_poller
 
 from anchordesk.feeds.poller import Poller
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
-from anchordesk.show.feed_items import Order, RejectedItem
+from anchordesk.show.feed_items import FeedItem, Order, RejectedItem
+from anchordesk.store import SessionStore
+from anchordesk.store.report import build_report
 
 _PAST_THE_CAP = 9 * 1024 * 1024  # characters of one SKU: one line alone is past the 8 MB cap
 
@@ -130,3 +135,69 @@ def test_an_order_whose_one_line_read_alone_is_past_the_size_cap_is_kept_as_reje
     [rejected] = feed.rejected
     assert "the order alone is larger than the 8 MB" in rejected.detail
     assert feed.health_state == "ok"
+
+
+# -- F2: one id for one order, counted or rejected ---------------------------------------------
+
+
+class _BrokenLines(ShopifyGraphQLServer):
+    """Orders whose number is in ``broken`` are answered with each line's quantity as a string
+    (``"1"``): the order is unreadable, kept as rejected."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.broken: set[str] = set()
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        if not reply.body.startswith(b"{"):
+            return reply
+        answer = json.loads(reply.body)
+        data = answer.get("data") or {}
+        nodes = [data["order"]] if data.get("order") else []
+        nodes += (data.get("orders") or {}).get("nodes") or []
+        for node in nodes:
+            if node.get("legacyResourceId") in self.broken:
+                for line in node.get("lineItems", {}).get("nodes", []):
+                    line["quantity"] = str(line["quantity"])
+        return _json(answer)
+
+
+class _StoreSink(Collector):
+    """The session store as the show keeps it (items and cursor in one transaction)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.store = SessionStore(path)
+
+    async def __call__(self, source: str, items: Any, cursor: str | None) -> None:
+        await super().__call__(source, items, cursor)
+        self.store.write_batch(source, list[FeedItem](items), cursor)
+
+
+def test_an_order_rejected_then_counted_is_one_order_under_one_id(tmp_path: Path) -> None:
+    """R16shop left: a rejected GraphQL order was listed under its gid
+    (``gid://shopify/Order/5001``), the counted ones (and the REST adapter's) under 5001: an
+    order rejected, then counted once the shop corrected it, read as two orders in the report.
+    Now both are 5001 (its legacyResourceId): the rejected copy listed, the order counted once
+    (its 7-line form, read again alone, too)."""
+    path = tmp_path / "show.adsession"
+    with _BrokenLines() as server:
+        server.broken = {"5001", "5002"}
+        server.add_order([("MUG", 1, "24.00")])
+        server.add_order([(f"L{n}", 1, "1.00") for n in range(7)])
+        feed = _Feed(server, _StoreSink(path))
+        feed.run(10, until=lambda: len(feed.rejected) == 2)
+        server.broken.clear()
+        for order in server.orders:  # corrected by the shop: a new version of each
+            order.updated = server._tick()
+        feed.run(10, until=lambda: len(feed.orders) == 2)
+        feed.run(2)
+    assert sorted(feed.orders) == ["5001", "5002"]
+    assert sorted(item.item_id for item in feed.rejected) == ["5001", "5002"]
+    report = build_report(path)
+    assert report.orders == 2
+    assert sorted(entry.item_id for entry in report.rejected) == ["5001", "5002"]
+    assert str(report.ledger.gmv_by_currency["USD"]) == "31.00"

@@ -51,7 +51,6 @@ from anchordesk.feeds.parsing import (
     load_json,
     number_as_float,
     server_time,
-    unreadable_item,
 )
 from anchordesk.feeds.poller import (
     MAX_RESPONSE_BYTES,
@@ -67,6 +66,7 @@ from anchordesk.feeds.shopify_graphql_orders import (
     nodes_of,
     read_in_part,
     read_order,
+    rejected,
 )
 from anchordesk.feeds.shopify_graphql_query import (
     ORDER_IDS_QUERY,
@@ -265,7 +265,7 @@ class ShopifyGraphQLOrdersAdapter:
             return
         gid = self._rest_of.pop(0)
         reason = f"Shopify refused to read the rest of it (HTTP {status}, {_REST_REFUSALS} times)"
-        self._pending.append(unreadable_item(self.source, {"id": gid}, ValueError(reason), "order"))
+        self._pending.append(rejected(self.source, {"id": gid}, ValueError(reason), "order"))
         # That version is not asked for again (a change of the order is).
         self._read_whole[gid] = self._rest_updated.get(gid, "")
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
@@ -409,7 +409,7 @@ class ShopifyGraphQLOrdersAdapter:
         updated = self._rest_updated.get(gid, "")
         log.info("feed %s: order %s alone is past the size cap", self.source, legacy_id(gid))
         raw = {"id": gid, "updatedAt": updated}
-        self._pending.append(unreadable_item(self.source, raw, _too_large_alone(), "order"))
+        self._pending.append(rejected(self.source, raw, _too_large_alone(), "order"))
         # That version is not asked for again (a change of the order is).
         self._read_whole[gid] = updated
         if len(self._too_large) >= WINDOW_RECORDS_KEPT:
@@ -523,7 +523,7 @@ class ShopifyGraphQLOrdersAdapter:
             elif more:
                 malformed += 1
                 error = ValueError(f"{more}, and no id to read the rest by")
-                items.append(unreadable_item(self.source, node, error, "order"))
+                items.append(rejected(self.source, node, error, "order"))
             else:
                 read, unreadable = read_order(self.source, node)
                 items.extend(read)
@@ -658,7 +658,7 @@ class ShopifyGraphQLOrdersAdapter:
         if problem:
             malformed += 1
             raw = {"id": gid, "order": self._rest_node or node}
-            items.append(unreadable_item(self.source, raw, ValueError(problem), "order"))
+            items.append(rejected(self.source, raw, ValueError(problem), "order"))
         else:
             whole = dict(self._rest_node or {})
             whole["lineItems"] = {"nodes": self._rest_lines}
@@ -678,7 +678,7 @@ class ShopifyGraphQLOrdersAdapter:
                     "are not counted"
                 )
                 raw = {"id": gid, "refunds_read": len(refunds)}
-                items.append(unreadable_item(self.source, raw, beyond, "order_update"))
+                items.append(rejected(self.source, raw, beyond, "order_update"))
         self._rest_of.pop(0)
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
         self._rest_refusals = self._rest_changes = 0

@@ -8,12 +8,14 @@ Split from shopify_graphql.py (the adapter: calls, windows, cost, waits) by conc
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from anchordesk.feeds.parsing import (
     as_text,
+    fields_of,
     money,
     optional_id,
     readable,
@@ -21,12 +23,39 @@ from anchordesk.feeds.parsing import (
     unreadable_item,
 )
 from anchordesk.feeds.shopify_graphql_query import PageSizes
-from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
+from anchordesk.show.feed_items import (
+    FeedItem,
+    Order,
+    OrderLine,
+    OrderUpdate,
+    RefundLine,
+    RejectedItem,
+)
 
 
 def legacy_id(gid: object) -> str:
     text = as_text(gid)
     return text.rsplit("/", 1)[-1] if text else ""
+
+
+def order_number(node: object) -> str:
+    """The one id an order is kept under, counted or rejected: its ``legacyResourceId`` (the
+    REST adapter's id too), else the number its gid ends with."""
+    fields = fields_of(node)
+    legacy = fields.get("legacyResourceId")
+    if isinstance(legacy, str | int) and not isinstance(legacy, bool) and str(legacy).strip():
+        return str(legacy).strip()
+    gid = fields.get("id")
+    return legacy_id(gid) if isinstance(gid, str | int) and not isinstance(gid, bool) else ""
+
+
+def rejected(source: str, raw: object, error: Exception, kind: str) -> RejectedItem:
+    """``raw`` kept as rejected, with why, under its order's number (:func:`order_number`).
+    Under the gid it was sent with, a rejected order read ``gid://shopify/Order/5080`` in the
+    report beside counted ones as ``5080``: a copy counted later was not seen as that order."""
+    item = unreadable_item(source, raw, error, kind)
+    number = order_number(raw)
+    return dataclasses.replace(item, item_id=number[:200]) if number else item
 
 
 def shop_money(money_set: object) -> tuple[Decimal, str]:
@@ -68,7 +97,7 @@ def count_of(value: object, name: str) -> int:
 
 
 def order_of(source: str, node: Mapping[str, Any]) -> Order:
-    order_id = as_text(node.get("legacyResourceId")) or legacy_id(node["id"])
+    order_id = order_number(node)
     if not order_id:
         raise ValueError("no id")
     total, total_currency = shop_money(node["totalPriceSet"])
@@ -150,7 +179,7 @@ def read_order(source: str, node: object) -> tuple[list[FeedItem], int]:
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
         # Kept as rejected, with why (the hub logs it once, the report lists it), as
         # the other feeds do: never silently dropped.
-        return [unreadable_item(source, node, error, "order")], 1
+        return [rejected(source, node, error, "order")], 1
     items: list[FeedItem] = [order]
     try:
         items.extend(updates_of(source, node, order))  # type: ignore[arg-type]
@@ -158,7 +187,7 @@ def read_order(source: str, node: object) -> tuple[list[FeedItem], int]:
         # The order's cancellation and refunds as one rejected item; the sale
         # itself is still kept. One unreadable refund (an amount of 1e999999999, a
         # quantity of "1") made the whole order rejected: a paid sale not counted.
-        return [*items, unreadable_item(source, node, error, "order_update")], 1
+        return [*items, rejected(source, node, error, "order_update")], 1
     return items, 0
 
 
