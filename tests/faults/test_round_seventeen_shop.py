@@ -201,3 +201,47 @@ def test_an_order_rejected_then_counted_is_one_order_under_one_id(tmp_path: Path
     assert report.orders == 2
     assert sorted(entry.item_id for entry in report.rejected) == ["5001", "5002"]
     assert str(report.ledger.gmv_by_currency["USD"]) == "31.00"
+
+
+# -- F3: pages made smaller grow back ----------------------------------------------------------
+
+
+def _firsts(server: ShopifyGraphQLServer) -> list[int]:
+    """``first`` of each orders query the shop answered (not those by id only)."""
+    return [q["variables"]["first"] for q in server.queries if "AnchorDeskOrders(" in q["query"]]
+
+
+def test_pages_made_smaller_by_one_order_past_the_size_cap_grow_back() -> None:
+    """R15gql/R16shop left: pages halved for an answer past the 8 MB cap stayed small for the
+    rest of the show. After one order past the cap alone (one order of one line a page), the
+    200 orders after it were read one a call: 200 calls. Now the pages grow back to 25 orders
+    after 10 answers read."""
+    with _SizedShop() as server:
+        server.add_order([("X" * _PAST_THE_CAP, 1, "5.00")])
+        for n in range(200):
+            server.add_order([(f"S{n}", 1, "1.00")])
+        feed = _Feed(server)
+        feed.run(300, until=lambda: len(feed.orders) == 200)
+    assert len(feed.orders) == 200 and len(feed.rejected) == 1
+    assert _firsts(server)[-1] == 25
+    assert len(server.queries) <= 40
+
+
+def test_pages_made_smaller_by_a_refusal_for_cost_grow_back_once_the_shop_counts_less() -> None:
+    """A shop counting one query at four times the documented rule (a refusal naming its
+    cost), then as documented (its ``requestedQueryCost`` on each answer says so). Before:
+    six orders a page for the rest of the show. Now the pages grow back to 25 once 10 answers
+    are read; with a shop that keeps counting four times, they stay at what fits (never a
+    refusal again)."""
+    for factor_after, pages in ((1.0, 25), (4.0, 6)):
+        with ShopifyGraphQLServer() as server:
+            for n in range(300):
+                server.add_order([(f"S{n}", 1, "1.00")])
+            server.cost_factor = 4.0
+            feed = _Feed(server)
+            feed.run(2)
+            server.cost_factor = factor_after
+            feed.run(100, until=lambda feed=feed: len(feed.orders) == 300)  # type: ignore[misc]
+        assert len(feed.orders) == 300
+        assert _firsts(server)[-1] == pages
+        assert len(server.refused_costs) == 1

@@ -35,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -75,6 +76,7 @@ from anchordesk.feeds.shopify_graphql_query import (
     ORDER_SMALLEST,
     ORDERS_PAGE,
     ORDERS_QUERY,
+    SHOPIFY_MAX_QUERY_COST,
     requested_cost,
     smaller,
 )
@@ -94,6 +96,9 @@ _MOST_LINES_READ = 10_000
 # Refusals in a row (HTTP 4xx, GraphQL errors) of the call for the rest of one order before it
 # is kept as rejected.
 _REST_REFUSALS = 3
+# Answers read at pages made smaller (a refusal for cost, a bucket too small, an answer past the
+# size cap) before larger ones are asked again.
+_GROW_AFTER_PAGES = 10
 
 # The one place the GraphQL Admin API version is chosen (a stable, supported release).
 SHOPIFY_API_VERSION = "2026-07"
@@ -152,6 +157,9 @@ class ShopifyGraphQLOrdersAdapter:
         # the one being read: its first answer and its lines so far, the next lines' cursor.
         self._sizes = ORDERS_PAGE
         self._order_sizes = ORDER_PAGE
+        # Answers still to read at pages made smaller before they grow again (_grow), for the
+        # orders query (False) and for an order read alone (True).
+        self._held = {False: 0, True: 0}
         self._rest_of: list[str] = []
         self._rest_node: dict[str, Any] | None = None
         self._rest_lines: list[Any] = []
@@ -440,6 +448,7 @@ class ShopifyGraphQLOrdersAdapter:
             self._order_sizes = fewer
         else:
             self._sizes = fewer
+        self._held[one_order] = _GROW_AFTER_PAGES
         why = why or (
             f"Shopify counts it at {escape_controls(str(shop_cost))[:40]} points, its limit "
             f"{escape_controls(str(shop_max))[:40]}"
@@ -454,6 +463,51 @@ class ShopifyGraphQLOrdersAdapter:
             requested_cost(fewer, one_order=one_order),
         )
         return True
+
+    def _grow(self, body: Mapping[str, Any], *, one_order: bool) -> None:
+        """An answer read at pages made smaller: after ``_GROW_AFTER_PAGES`` of them, the
+        largest pages (up to the usual ones) that the shop's count of this answer's query
+        (``requestedQueryCost``) says fit its limit and its bucket. They stayed small for the
+        rest of the show: a shop that refused one page for cost, or one order past the size
+        cap, was read an order or a few a call from then on."""
+        if self._held[one_order] > 0:
+            self._held[one_order] -= 1
+            return
+        sizes = self._order_sizes if one_order else self._sizes
+        usual = ORDER_PAGE if one_order else ORDERS_PAGE
+        if sizes == usual:
+            return
+        extensions = body.get("extensions")
+        cost = extensions.get("cost") if isinstance(extensions, dict) else None
+        cost = cost if isinstance(cost, dict) else {}
+        status = cost.get("throttleStatus")
+        status = status if isinstance(status, dict) else {}
+        limit = float(SHOPIFY_MAX_QUERY_COST)
+        bucket = number_as_float(status.get("maximumAvailable"))
+        if bucket is not None and 0 < bucket < limit:
+            limit = bucket
+        shop = number_as_float(cost.get("requestedQueryCost"))
+        ours = requested_cost(sizes, one_order=one_order)
+        # The shop's count against the documented rule's (without it: the rule's).
+        share = shop / ours if shop is not None and 0 < shop < math.inf else 1.0
+        wanted = requested_cost(usual, one_order=one_order) * share
+        target = (
+            usual
+            if wanted <= limit
+            else smaller(usual, one_order=one_order, shop_cost=wanted, shop_max=limit) or usual
+        )
+        if requested_cost(target, one_order=one_order) <= ours:
+            return
+        if one_order:
+            self._order_sizes = target
+        else:
+            self._sizes = target
+        log.info(
+            "feed %s: the %s query again with larger pages: %s",
+            self.source,
+            "order's" if one_order else "orders",
+            target,
+        )
 
     def _bucket_too_small(self, body: Mapping[str, Any]) -> bool:
         """THROTTLED for a query that costs more than the shop's whole bucket holds: it would
@@ -518,8 +572,9 @@ class ShopifyGraphQLOrdersAdapter:
                     self._rest_updated[gid] = updated_at
                 if after_too_large:
                     # Read alone from the least that can be asked: past the cap, it is kept as
-                    # rejected at once (_rest_too_large).
+                    # rejected at once (_rest_too_large); read, its pages grow at once.
                     self._order_sizes = ORDER_SMALLEST
+                    self._held[True] = 0
             elif more:
                 malformed += 1
                 error = ValueError(f"{more}, and no id to read the rest by")
@@ -536,6 +591,8 @@ class ShopifyGraphQLOrdersAdapter:
             # poll and is kept once, by its id.
             if updated > self._window_high and not _after(updated, server_now):
                 self._window_high = updated
+        if not ids:
+            self._grow(body, one_order=False)  # once its nodes are read at the sizes asked
         if page_info.get("hasNextPage") is True and page_info.get("endCursor"):
             after = as_text(page_info["endCursor"])
             # A server repeating its end cursor is not progress (that would loop at once).
@@ -637,6 +694,7 @@ class ShopifyGraphQLOrdersAdapter:
             if self._rest_node is None:
                 self._rest_node = node
                 self._rest_refunds_asked = self._order_sizes.refunds
+            self._grow(body, one_order=True)  # once read at the sizes asked
             after = as_text(page_info.get("endCursor"))
             if problem:
                 pass
