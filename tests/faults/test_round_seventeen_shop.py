@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from feed_servers import Reply
 from platform_servers import ShopifyGraphQLServer, _json
 from test_poller import Collector, FakeTime, make_poller
 
 from anchordesk.feeds.poller import Poller
 from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
-from anchordesk.show.feed_items import FeedItem, Order, RejectedItem
+from anchordesk.show.feed_items import FeedItem, Order, OrderUpdate, RejectedItem
 from anchordesk.store import SessionStore
 from anchordesk.store.report import build_report
 
@@ -245,3 +246,33 @@ def test_pages_made_smaller_by_a_refusal_for_cost_grow_back_once_the_shop_counts
         assert len(feed.orders) == 300
         assert _firsts(server)[-1] == pages
         assert len(server.refused_costs) == 1
+
+
+# -- F4: orders read again several at a call ---------------------------------------------------
+
+
+@pytest.mark.parametrize("cost_factor", [1.0, 2.0])
+def test_orders_of_six_to_ten_lines_and_refunded_ones_are_read_again_several_at_a_call(
+    cost_factor: float,
+) -> None:
+    """R15gql/R16shop left: every order of more than 5 lines, and every refunded one, cost a
+    call of its own (``order(id:)``): a flash sale of bundles read at one call per order,
+    1,040 calls per 1,000 orders of 6 lines. Now they are read again up to 13 at a call
+    (aliases of ``order(id:)``, 910 points; fewer when the shop counts more): 120 calls per
+    1,000. Each is counted whole, each refund once."""
+    with ShopifyGraphQLServer() as server:
+        server.cost_factor = cost_factor
+        for n in range(100):
+            server.add_order([(f"S{n}-{k}", 1, "1.00") for k in range(6 + n % 5)])
+        for number in range(5001, 5101, 7):
+            server.refund(number, "1.00", [(f"S{number - 5001}-0", 1)])
+        feed = _Feed(server)
+        feed.run(300, until=lambda: len(feed.orders) == 100 and not feed.adapter._rest_of)
+        feed.run(2)
+    assert {order.id: len(order.lines) for order in feed.orders.values()} == {
+        str(5001 + n): 6 + n % 5 for n in range(100)
+    }
+    refunds = [item for item in feed.sink.items if isinstance(item, OrderUpdate)]
+    assert sorted(update.order_id for update in refunds) == [str(n) for n in range(5001, 5101, 7)]
+    assert feed.rejected == []
+    assert len(server.queries) <= (20 if cost_factor == 1.0 else 40)

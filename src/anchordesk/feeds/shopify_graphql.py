@@ -65,6 +65,7 @@ from anchordesk.feeds.poller import (
 from anchordesk.feeds.shopify_graphql_orders import (
     legacy_id,
     nodes_of,
+    order_number,
     read_in_part,
     read_order,
     rejected,
@@ -74,9 +75,11 @@ from anchordesk.feeds.shopify_graphql_query import (
     ORDER_PAGE,
     ORDER_QUERY,
     ORDER_SMALLEST,
+    ORDERS_BY_ID_PAGE,
     ORDERS_PAGE,
     ORDERS_QUERY,
     SHOPIFY_MAX_QUERY_COST,
+    orders_by_id_query,
     requested_cost,
     smaller,
 )
@@ -160,6 +163,12 @@ class ShopifyGraphQLOrdersAdapter:
         # Answers still to read at pages made smaller before they grow again (_grow), for the
         # orders query (False) and for an order read alone (True).
         self._held = {False: 0, True: 0}
+        # Orders read in part read again together, up to this many a call (orders_by_id_query);
+        # fewer after a refusal of such a call, as many again after _GROW_AFTER_PAGES answers.
+        self._together = ORDERS_BY_ID_PAGE.orders
+        self._together_held = 0
+        self._together_asked: list[str] = []  # the gids the call being answered asked for
+        self._alone: set[str] = set()  # gids a call for several left to be read alone
         self._rest_of: list[str] = []
         self._rest_node: dict[str, Any] | None = None
         self._rest_lines: list[Any] = []
@@ -205,8 +214,18 @@ class ShopifyGraphQLOrdersAdapter:
     def request(self, cursor: str | None) -> FeedRequest:
         if self._next == "token":
             return self.token.request()
-        if self._rest_of:
+        self._together_asked = []
+        if self._rest_of and self._read_together():
+            self._together_asked = [g for g in self._rest_of if g not in self._alone]
+            del self._together_asked[self._together :]
             variables: dict[str, object] = {
+                f"id{n}": gid for n, gid in enumerate(self._together_asked)
+            }
+            variables.update(ORDERS_BY_ID_PAGE.variables(), linesAfter=None)
+            del variables["first"]
+            return self._post(orders_by_id_query(len(self._together_asked)), variables)
+        if self._rest_of:
+            variables = {
                 "id": self._rest_of[0],
                 **self._order_sizes.variables(),
                 "linesAfter": self._rest_after,
@@ -233,6 +252,28 @@ class ShopifyGraphQLOrdersAdapter:
         }
         return self._post(ORDERS_QUERY, variables)
 
+    def _read_together(self) -> bool:
+        """Whether the next orders to read again are read several at once: none is half read
+        nor refused, the first is not one a call for several left to be read alone."""
+        return (
+            self._together >= 2
+            and self._rest_node is None
+            and self._rest_after is None
+            and self._rest_refusals == 0
+            and self._rest_changes == 0
+            and self._rest_of[0] not in self._alone
+            and sum(gid not in self._alone for gid in self._rest_of) >= 2
+        )
+
+    def _fewer_together(self, why: str) -> None:
+        """A call for several orders failed (refused, past the size cap, too costly): fewer
+        at once from now (down to one: each read alone, with that call's own rules)."""
+        self._together //= 2
+        self._together_held = _GROW_AFTER_PAGES
+        log.info(
+            "feed %s: orders read again %d at once (%s)", self.source, self._together, why[:200]
+        )
+
     def _post(self, query: str, variables: Mapping[str, object]) -> FeedRequest:
         payload = json.dumps({"query": query, "variables": variables}).encode()
         headers = {
@@ -258,7 +299,9 @@ class ShopifyGraphQLOrdersAdapter:
         if status == 404:
             return f"Shopify: no GraphQL Admin API at this address (HTTP 404, {self.endpoint})"
         if 400 <= status < 500 and status != 429:
-            if self._rest_of:
+            if self._together_asked:
+                self._fewer_together(f"HTTP {status}")
+            elif self._rest_of:
                 self._rest_refused(status)
             else:
                 self._page_refused()
@@ -302,6 +345,7 @@ class ShopifyGraphQLOrdersAdapter:
         self._rest_refusals = self._rest_changes = 0
         self._too_large.clear()
         self._ids_only = False
+        self._alone.clear()
         self._pending[:0] = self._handed  # the rejected items that page carried
         self._handed = []
 
@@ -338,6 +382,8 @@ class ShopifyGraphQLOrdersAdapter:
         self._note = ""
         if self._next == "token":
             page = self._token_page(body)
+        elif self._together_asked:
+            page = self._together_page(body, cursor)
         elif self._rest_of:
             page = self._rest_page(body, cursor)
         else:
@@ -402,7 +448,9 @@ class ShopifyGraphQLOrdersAdapter:
         if not too_large or self._next == "token":
             return
         why = "its answer was past the size limit"
-        if self._rest_of:
+        if self._together_asked:
+            self._fewer_together(why)
+        elif self._rest_of:
             if not self._ask_less(None, None, why=why):
                 self._rest_too_large()
         elif not self._ids_asked and not self._ask_less(None, None, why=why):
@@ -512,15 +560,21 @@ class ShopifyGraphQLOrdersAdapter:
     def _bucket_too_small(self, body: Mapping[str, Any]) -> bool:
         """THROTTLED for a query that costs more than the shop's whole bucket holds: it would
         be refused for ever, whatever the wait. Asked for less at once, as for a refusal."""
+        over = self._over_bucket(body)
+        return over is not None and self._ask_less(*over)
+
+    @staticmethod
+    def _over_bucket(body: Mapping[str, Any]) -> tuple[float, float] | None:
+        """The query's cost and the shop's whole bucket when the bucket is the smaller."""
         extensions = body.get("extensions")
         cost = extensions.get("cost") if isinstance(extensions, dict) else None
         if not isinstance(cost, dict) or not isinstance(cost.get("throttleStatus"), dict):
-            return False
+            return None
         requested = number_as_float(cost.get("requestedQueryCost"))
         maximum = number_as_float(cost["throttleStatus"].get("maximumAvailable"))
         if requested is None or maximum is None or not 0 < maximum < requested:
-            return False
-        return self._ask_less(requested, maximum)
+            return None
+        return requested, maximum
 
     def _orders_page(
         self, body: Mapping[str, Any], cursor: str | None, server_now: datetime | None
@@ -639,6 +693,7 @@ class ShopifyGraphQLOrdersAdapter:
         self._window_read.clear()
         self._window_from = ""
         self._window_read_all = False
+        self._alone.clear()
         if self.token.due():
             self._next = "token"
         return new_cursor
@@ -744,6 +799,63 @@ class ShopifyGraphQLOrdersAdapter:
             # An order of the window read whole: a record not read before, even when its items
             # are kept already (its window read again after a page the store could not keep:
             # after 50 such orders, each was asked every 2 s).
+            return Page(
+                items=items,
+                cursor=None,
+                more=True,
+                advanced=True,
+                read_new_records=True,
+                malformed_items=malformed,
+            )
+        return self._window_ended(items, malformed, body, cursor)
+
+    def _together_page(self, body: Mapping[str, Any], cursor: str | None) -> Page:
+        """An answer for several orders read again at once: each read whole is counted; one
+        with more than that call reads (lines, refunds), or not answered as asked, is left to
+        be read alone (its own rules: pages of lines, refusals said, kept as rejected)."""
+        errors = body.get("errors")
+        if errors:
+            codes = [
+                as_text(error.get("extensions", {}).get("code"))
+                for error in (errors if isinstance(errors, list) else [])
+                if isinstance(error, dict) and isinstance(error.get("extensions"), dict)
+            ]
+            if "THROTTLED" in codes and not self._over_bucket(body):
+                wait = self._throttle_wait(body, throttled=True)
+                self._note = f"throttled by Shopify: waiting {wait:.1f} s"
+                return Page(items=(), cursor=None, interval_s=wait)
+            self._fewer_together(_errors_said(errors))
+            return Page(items=(), cursor=None, more=True, advanced=True)
+        data = body.get("data")
+        data = data if isinstance(data, dict) else {}
+        items: list[FeedItem] = []
+        malformed = 0
+        for n, gid in enumerate(self._together_asked):
+            node = data.get(f"o{n}")
+            if (
+                not isinstance(node, dict)
+                or order_number(node) != legacy_id(gid)
+                or read_in_part(node, ORDERS_BY_ID_PAGE)
+            ):
+                if len(self._alone) >= WINDOW_RECORDS_KEPT:
+                    self._alone.clear()
+                self._alone.add(gid)
+                continue
+            read, unreadable = read_order(self.source, node)
+            items.extend(read)
+            malformed += unreadable
+            self.orders_seen += 1
+            if len(self._read_whole) >= WINDOW_RECORDS_KEPT:
+                self._read_whole.clear()
+            self._read_whole[gid] = as_text(node.get("updatedAt"))
+            self._rest_of.remove(gid)
+        # Those left to be read alone first, in their order.
+        self._rest_of.sort(key=lambda gid: gid not in self._alone)
+        if self._together_held > 0:
+            self._together_held -= 1
+        else:
+            self._together = ORDERS_BY_ID_PAGE.orders
+        if self._rest_of or not self._window_read_all:
             return Page(
                 items=items,
                 cursor=None,
