@@ -276,3 +276,33 @@ def test_orders_of_six_to_ten_lines_and_refunded_ones_are_read_again_several_at_
     assert sorted(update.order_id for update in refunds) == [str(n) for n in range(5001, 5101, 7)]
     assert feed.rejected == []
     assert len(server.queries) <= (20 if cost_factor == 1.0 else 40)
+
+
+def test_orders_read_again_one_at_a_call_after_refusals_are_read_together_again() -> None:
+    """A shop refusing the calls for several orders three times (a proxy's HTTP 413): read one
+    at a call from then on. They are read several at once again after 10 answers."""
+
+    class _RefusesTogether(ShopifyGraphQLServer):
+        refusals = 3
+
+        def handle(
+            self,
+            method: str,
+            path: str,
+            query: dict[str, str],
+            headers: dict[str, str],
+            body: bytes,
+        ) -> Reply:
+            if b"AnchorDeskOrdersById" in body and self.refusals:
+                self.refusals -= 1
+                return Reply(413, b'{"errors": "Request Entity Too Large"}')
+            return super().handle(method, path, query, headers, body)
+
+    with _RefusesTogether() as server:
+        for n in range(60):
+            server.add_order([(f"S{n}-{k}", 1, "1.00") for k in range(7)])
+        feed = _Feed(server)
+        feed.run(200, until=lambda: len(feed.orders) == 60 and not feed.adapter._rest_of)
+    assert len(feed.orders) == 60 and feed.rejected == []
+    together = [q for q in server.queries if "AnchorDeskOrdersById" in q["query"]]
+    assert len(together[-1]["variables"]) > 10

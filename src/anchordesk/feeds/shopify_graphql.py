@@ -274,6 +274,14 @@ class ShopifyGraphQLOrdersAdapter:
             "feed %s: orders read again %d at once (%s)", self.source, self._together, why[:200]
         )
 
+    def _more_together(self) -> None:
+        """An answer for orders read again: after ``_GROW_AFTER_PAGES`` of them (alone, when
+        no longer several at once), as many at once again."""
+        if self._together_held > 0:
+            self._together_held -= 1
+        else:
+            self._together = ORDERS_BY_ID_PAGE.orders
+
     def _post(self, query: str, variables: Mapping[str, object]) -> FeedRequest:
         payload = json.dumps({"query": query, "variables": variables}).encode()
         headers = {
@@ -750,6 +758,7 @@ class ShopifyGraphQLOrdersAdapter:
                 self._rest_node = node
                 self._rest_refunds_asked = self._order_sizes.refunds
             self._grow(body, one_order=True)  # once read at the sizes asked
+            self._more_together()
             after = as_text(page_info.get("endCursor"))
             if problem:
                 pass
@@ -851,10 +860,7 @@ class ShopifyGraphQLOrdersAdapter:
             self._rest_of.remove(gid)
         # Those left to be read alone first, in their order.
         self._rest_of.sort(key=lambda gid: gid not in self._alone)
-        if self._together_held > 0:
-            self._together_held -= 1
-        else:
-            self._together = ORDERS_BY_ID_PAGE.orders
+        self._more_together()
         if self._rest_of or not self._window_read_all:
             return Page(
                 items=items,
