@@ -306,3 +306,45 @@ def test_orders_read_again_one_at_a_call_after_refusals_are_read_together_again(
     assert len(feed.orders) == 60 and feed.rejected == []
     together = [q for q in server.queries if "AnchorDeskOrdersById" in q["query"]]
     assert len(together[-1]["variables"]) > 10
+
+
+# -- F5: a store failing more often than a window lasts -----------------------------------------
+
+
+class _FlakyStore(Collector):
+    """A session store failing every ``every``-th page (the file locked a moment, a disk
+    filling and freed)."""
+
+    def __init__(self, every: int) -> None:
+        super().__init__()
+        self.every = every
+        self.calls = 0
+
+    async def __call__(self, source: str, items: Any, cursor: str | None) -> None:
+        self.calls += 1
+        if self.calls % self.every == 0:
+            raise OSError(28, "No space left on device")
+        await super().__call__(source, items, cursor)
+
+
+def test_a_store_failing_more_often_than_a_window_lasts_loses_nothing_and_gets_through() -> None:
+    """R16shop left: the window's cursor was stored only at its end, and a page the store
+    could not keep made the window be read again from its start. A window of 500 orders (20
+    pages) with a store failing every 5th page: read again and again from its start, never to
+    its end, the orders of its later pages never counted (a burst at the start of a show,
+    while the session file is locked now and then). Now the cursor moves with each page
+    stored within the window: every order counted once, the window ends."""
+    with ShopifyGraphQLServer() as server:
+        for n in range(500):
+            server.add_order([(f"S{n}", 1, "1.00")])
+        for number in range(5001, 5501, 50):
+            server.refund(number, "1.00", [(f"S{number - 5001}", 1)])
+        feed = _Feed(server, _FlakyStore(every=5))
+        feed.run(400, until=lambda: len(feed.orders) == 500 and not feed.adapter._rest_of)
+        feed.run(5)
+    assert len(feed.orders) == 500
+    counted = [order.id for order in feed.sink.items if isinstance(order, Order)]
+    assert len(counted) == len(set(counted))  # each once
+    refunds = [item for item in feed.sink.items if isinstance(item, OrderUpdate)]
+    assert len(refunds) == len({update.id for update in refunds}) == 10
+    assert [c for c in feed.sink.cursors if c][-1] == "2026-11-29T04:30:00Z"  # the newest

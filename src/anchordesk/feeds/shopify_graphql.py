@@ -10,10 +10,11 @@ Why this shape:
   and a later cancellation or refund of it are both "an order updated since the cursor", so
   cancellations and refunds arrive as ``OrderUpdate`` items with no second kind of call.
   ``created_at`` from the session's start keeps the shop's older orders out of the show.
-- The cursor is the newest ``updatedAt`` of a finished window (inclusive: the last order comes
-  again and is dropped by id). Pages of one window follow ``pageInfo.endCursor`` in memory;
-  the stored cursor moves only when the window is complete, so a crash half-way asks for the
-  whole window again (orders and updates are idempotent by id).
+- The cursor is the newest ``updatedAt`` read and stored (inclusive: the last order comes
+  again and is dropped by id). Pages of one window follow ``pageInfo.endCursor`` in memory,
+  one query (``updated_at:>=`` fixed for the window); the stored cursor moves with a page only
+  once every order up to it is stored, so a crash half-way asks from there again (orders and
+  updates are idempotent by id).
 - Tokens: a static token (``shpat_…``, keyring user ``shopify-orders``), or the app's client
   id and secret (keyring users ``shopify-orders-client-id`` and ``shopify-orders-client-secret``)
   exchanged at ``POST /admin/oauth/access_token`` (``grant_type=client_credentials``) and
@@ -152,6 +153,9 @@ class ShopifyGraphQLOrdersAdapter:
         # Where the window starts when later than the stored cursor: a window whose next page
         # was refused goes on from what its read pages hold (see _page_refused).
         self._window_from = ""
+        # The updated_at:>= of the window's pages (the stored cursor moves within a window: the
+        # query of its next pages does not).
+        self._window_since = ""
         # Hashes of (id, updatedAt) of the orders the current window has read, bounded: whether
         # a page read orders not read before (Page.read_new_records) when none is a new item.
         self._window_read: set[int] = set()
@@ -233,7 +237,9 @@ class ShopifyGraphQLOrdersAdapter:
             del variables["first"]
             return self._post(ORDER_QUERY, variables)
         filters = []
-        since = max(cursor or "", self._window_from)
+        if self._page_after is None:
+            self._window_since = max(cursor or "", self._window_from)
+        since = self._window_since
         if since:
             filters.append(f"updated_at:>='{since}'")
         if self._created_at_min:
@@ -661,7 +667,7 @@ class ShopifyGraphQLOrdersAdapter:
             advanced, self._page_after = after != self._page_after, after
             return Page(
                 items=items,
-                cursor=None,
+                cursor=self._within_window(cursor),
                 more=True,
                 advanced=advanced or bool(self._rest_of),
                 read_new_records=read_new,
@@ -692,6 +698,19 @@ class ShopifyGraphQLOrdersAdapter:
             interval_s=self._throttle_wait(body, throttled=False),
             malformed_items=malformed,
         )
+
+    def _within_window(self, cursor: str | None) -> str | None:
+        """The cursor to store with a page within its window (None: unchanged): the newest
+        ``updatedAt`` read, once every order up to it is stored (none still to read again).
+
+        Orders come sorted by ``updatedAt``, so every one before it has been read and stored
+        (this page's items go with the cursor); those stamped as it are read again (the cursor
+        is inclusive). Stored only at the window's end, a store failing more often than a
+        window lasts (a 1,000-order window is 40 pages and more) made every failure read the
+        window again from its start, for as long as it failed so: no cursor ever stored."""
+        if self._rest_of or self._window_high <= (cursor or ""):
+            return None
+        return self._window_high
 
     def _end_window(self, cursor: str | None) -> str | None:
         """The window is read whole: the cursor to store (None: unchanged)."""
@@ -810,7 +829,7 @@ class ShopifyGraphQLOrdersAdapter:
             # after 50 such orders, each was asked every 2 s).
             return Page(
                 items=items,
-                cursor=None,
+                cursor=self._within_window(cursor),
                 more=True,
                 advanced=True,
                 read_new_records=True,
@@ -864,7 +883,7 @@ class ShopifyGraphQLOrdersAdapter:
         if self._rest_of or not self._window_read_all:
             return Page(
                 items=items,
-                cursor=None,
+                cursor=self._within_window(cursor),
                 more=True,
                 advanced=True,
                 read_new_records=True,
