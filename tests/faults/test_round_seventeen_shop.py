@@ -348,3 +348,55 @@ def test_a_store_failing_more_often_than_a_window_lasts_loses_nothing_and_gets_t
     refunds = [item for item in feed.sink.items if isinstance(item, OrderUpdate)]
     assert len(refunds) == len({update.id for update in refunds}) == 10
     assert [c for c in feed.sink.cursors if c][-1] == "2026-11-29T04:30:00Z"  # the newest
+
+
+# -- F6: an order's id naming another order ----------------------------------------------------
+
+
+def test_an_order_whose_gid_names_another_order_is_read_again_by_its_own_number() -> None:
+    """A hostile or broken answer: order 5002 (7 lines, read again) with ``"id":
+    "gid://shopify/Order/5001"``, another with ``"id": 123``, a third with
+    ``legacyResourceId`` ``"-1"``. Before: 5002 was read again as 5001 (that order's answer,
+    dropped as a copy): never counted nor rejected; the one of id 123 was asked by "123" and
+    rejected as gone; "-1" was counted under "-1". Now the order's number
+    (``legacyResourceId``, else its gid's, each a whole number up to 2^63 - 1) names it and
+    is what it is read again by: all three counted whole under their numbers."""
+
+    class _WrongIds(ShopifyGraphQLServer):
+        def handle(
+            self,
+            method: str,
+            path: str,
+            query: dict[str, str],
+            headers: dict[str, str],
+            body: bytes,
+        ) -> Reply:
+            reply = super().handle(method, path, query, headers, body)
+            if not path.endswith("/graphql.json") or not reply.body.startswith(b"{"):
+                return reply
+            answer = json.loads(reply.body)
+            data = answer.get("data") or {}
+            nodes = (data.get("orders") or {}).get("nodes") or []
+            for node in nodes:
+                if node["legacyResourceId"] == "5002":
+                    node["id"] = "gid://shopify/Order/5001"
+                if node["legacyResourceId"] == "5003":
+                    node["id"] = 123
+                if node["legacyResourceId"] == "5004":
+                    node["legacyResourceId"] = "-1"
+            return _json(answer)
+
+    with _WrongIds() as server:
+        server.add_order([("MUG", 1, "24.00")])
+        for _ in range(3):
+            server.add_order([(f"L{n}", 1, "1.00") for n in range(7)])
+        feed = _Feed(server)
+        feed.run(10, until=lambda: len(feed.orders) == 4)
+        feed.run(2)
+    assert {key: len(order.lines) for key, order in feed.orders.items()} == {
+        "5001": 1,
+        "5002": 7,
+        "5003": 7,
+        "5004": 7,
+    }
+    assert feed.rejected == []

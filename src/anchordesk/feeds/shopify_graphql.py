@@ -620,11 +620,8 @@ class ShopifyGraphQLOrdersAdapter:
                 self._window_read.add(record)
                 read_new = True
             more = "its id only asked" if ids else read_in_part(node, self._sizes)
-            gid = as_text(fields.get("id")) or (
-                f"gid://shopify/Order/{as_text(fields.get('legacyResourceId'))}"
-                if as_text(fields.get("legacyResourceId"))
-                else ""
-            )
+            number = order_number(node)
+            gid = f"gid://shopify/Order/{number}" if number else ""
             updated_at = as_text(fields.get("updatedAt"))
             if more and gid and updated_at and self._read_whole.get(gid) == updated_at:
                 # This very version was read whole and stored: the window's last order comes
@@ -748,6 +745,9 @@ class ShopifyGraphQLOrdersAdapter:
             problem = f"Shopify refused to read the rest of it: {_errors_said(errors)}"
         elif not isinstance(node, dict):
             problem = "Shopify no longer has this order, read in part"
+        elif order_number(node) != legacy_id(gid):
+            # Another order's answer is not this one's: counted as it, this one never was.
+            problem = f"Shopify answered another order ({order_number(node)[:20] or 'no id'})"
         else:
             self._rest_refusals = 0
             first = self._rest_node

@@ -38,15 +38,29 @@ def legacy_id(gid: object) -> str:
     return text.rsplit("/", 1)[-1] if text else ""
 
 
+# The largest order id (the REST adapter's bound too: Shopify's ids are 64-bit).
+_MOST_ORDER_NUMBER = 2**63 - 1
+
+
+def _number(value: object) -> str:
+    """``value`` as an order number (a whole number from 1 to 2^63 - 1, as a string or an
+    integer), or ""."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    text = str(value).strip()
+    if not text.isdecimal() or not text.isascii() or len(text) > 19:
+        return ""
+    return str(int(text)) if 0 < int(text) <= _MOST_ORDER_NUMBER else ""
+
+
 def order_number(node: object) -> str:
-    """The one id an order is kept under, counted or rejected: its ``legacyResourceId`` (the
-    REST adapter's id too), else the number its gid ends with."""
+    """The one id an order is kept under, counted, rejected or read again: its
+    ``legacyResourceId`` (the REST adapter's id too), else the number its gid ends with; ""
+    when neither is an order number. An order read again was asked by its ``id`` as sent: one
+    whose ``id`` named another order (``gid://shopify/Order/5001`` on order 5002) was read as
+    that one, and never counted nor rejected; ``-1`` or 5,000 digits were kept as its id."""
     fields = fields_of(node)
-    legacy = fields.get("legacyResourceId")
-    if isinstance(legacy, str | int) and not isinstance(legacy, bool) and str(legacy).strip():
-        return str(legacy).strip()
-    gid = fields.get("id")
-    return legacy_id(gid) if isinstance(gid, str | int) and not isinstance(gid, bool) else ""
+    return _number(fields.get("legacyResourceId")) or _number(legacy_id(fields.get("id")))
 
 
 def rejected(source: str, raw: object, error: Exception, kind: str) -> RejectedItem:
