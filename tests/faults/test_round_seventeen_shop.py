@@ -400,3 +400,50 @@ def test_an_order_whose_gid_names_another_order_is_read_again_by_its_own_number(
         "5004": 7,
     }
     assert feed.rejected == []
+
+
+# -- F7: a next page that brings nothing -------------------------------------------------------
+
+
+class _PagesGoNowhere(ShopifyGraphQLServer):
+    """Answers every orders query from its first page, whatever its ``after`` (a broken shop
+    or proxy): ``endCursor`` the same each time (``same``) or a new one each time."""
+
+    def __init__(self, fresh: bool) -> None:
+        super().__init__()
+        self.fresh = fresh
+        self.pages = 0
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        request = json.loads(body) if path.endswith("/graphql.json") else {}
+        variables = request.get("variables") or {}
+        if "after" in variables:
+            variables["after"] = None
+            body = json.dumps(request).encode()
+        reply = super().handle(method, path, query, headers, body)
+        if "after" not in variables:
+            return reply
+        answer = json.loads(reply.body)
+        self.pages += 1
+        cursor = f"fresh-{self.pages}" if self.fresh else "same"
+        answer["data"]["orders"]["pageInfo"] = {"hasNextPage": True, "endCursor": cursor}
+        return _json(answer)
+
+
+@pytest.mark.parametrize("fresh", [False, True])
+def test_a_next_page_that_brings_no_new_order_ends_the_windows_pages(fresh: bool) -> None:
+    """A shop answering each page's ``after`` with its first page again, saying there is
+    more (its cursor repeated, or a new one each time). Before: that page was asked for the
+    rest of the show: 25 of 60 orders counted, an order placed later never. Now a next page
+    that brings no order not read ends the window's pages: a new window from the newest order
+    read (as after a refused cursor), at the usual interval; every order counted."""
+    with _PagesGoNowhere(fresh) as server:
+        for n in range(60):
+            server.add_order([(f"S{n}", 1, "1.00")])
+        feed = _Feed(server)
+        feed.run(20)
+        late = server.add_order([("LATE", 1, "9.00")])
+        feed.run(30, until=lambda: str(late) in feed.orders)
+    assert len(feed.orders) == 61

@@ -660,6 +660,8 @@ class ShopifyGraphQLOrdersAdapter:
             self._grow(body, one_order=False)  # once its nodes are read at the sizes asked
         if page_info.get("hasNextPage") is True and page_info.get("endCursor"):
             after = as_text(page_info["endCursor"])
+            if self._page_after is not None and (after == self._page_after or not read_new):
+                return self._no_next_page(items, malformed, body, cursor, read_new)
             # A server repeating its end cursor is not progress (that would loop at once).
             advanced, self._page_after = after != self._page_after, after
             return Page(
@@ -683,6 +685,36 @@ class ShopifyGraphQLOrdersAdapter:
                 malformed_items=malformed,
             )
         return self._window_ended(items, malformed, body, cursor)
+
+    def _no_next_page(
+        self,
+        items: list[FeedItem],
+        malformed: int,
+        body: Mapping[str, Any],
+        cursor: str | None,
+        read_new: bool,
+    ) -> Page:
+        """A next page of the window that brings no order not read in it (its cursor given
+        again, the same orders under a new one, no order at all): the window's pages go no
+        further, so a new window starts from the newest order read (as after a refused
+        cursor), at the usual interval. Its "next page" was asked for the rest of the show:
+        the orders after it, and every new one, never read."""
+        log.info(
+            "feed %s: Shopify's next page brings no order not read; reading on from the orders "
+            "read",
+            self.source,
+        )
+        stored = self._within_window(cursor)
+        self._page_refused()
+        return Page(
+            items=items,
+            cursor=stored,
+            more=bool(self._rest_of),
+            advanced=bool(self._rest_of),
+            interval_s=self._throttle_wait(body, throttled=False),
+            read_new_records=read_new,
+            malformed_items=malformed,
+        )
 
     def _window_ended(
         self, items: list[FeedItem], malformed: int, body: Mapping[str, Any], cursor: str | None
