@@ -447,3 +447,36 @@ def test_a_next_page_that_brings_no_new_order_ends_the_windows_pages(fresh: bool
         late = server.add_order([("LATE", 1, "9.00")])
         feed.run(30, until=lambda: str(late) in feed.orders)
     assert len(feed.orders) == 61
+
+
+def test_an_end_cursor_that_is_not_a_string_is_no_cursor() -> None:
+    """``pageInfo.endCursor`` as an object (a broken shop or proxy). Before: sent back as its
+    Python text (``"{'a': 1}"``), a cursor the shop never gave; a server dropping the
+    connection on it held the window for good. Now it is no cursor: the window's last page,
+    the next window from the newest order read."""
+
+    class _ObjectCursor(ShopifyGraphQLServer):
+        def handle(
+            self,
+            method: str,
+            path: str,
+            query: dict[str, str],
+            headers: dict[str, str],
+            body: bytes,
+        ) -> Reply:
+            reply = super().handle(method, path, query, headers, body)
+            answer = json.loads(reply.body) if path.endswith("/graphql.json") else {}
+            orders = (answer.get("data") or {}).get("orders")
+            if not orders or len(self.queries) > 1:
+                return reply
+            orders["pageInfo"] = {"hasNextPage": True, "endCursor": {"a": 1}}
+            return _json(answer)
+
+    with _ObjectCursor() as server:
+        for n in range(30):
+            server.add_order([(f"S{n}", 1, "1.00")])
+        feed = _Feed(server)
+        feed.run(10, until=lambda: len(feed.orders) == 30)
+    assert len(feed.orders) == 30
+    sent = [q["variables"].get("after") for q in server.queries]
+    assert all(after is None or after.isdigit() for after in sent), sent

@@ -658,8 +658,8 @@ class ShopifyGraphQLOrdersAdapter:
                 self._window_high = updated
         if not ids:
             self._grow(body, one_order=False)  # once its nodes are read at the sizes asked
-        if page_info.get("hasNextPage") is True and page_info.get("endCursor"):
-            after = as_text(page_info["endCursor"])
+        after = _cursor(page_info)
+        if page_info.get("hasNextPage") is True and after:
             if self._page_after is not None and (after == self._page_after or not read_new):
                 return self._no_next_page(items, malformed, body, cursor, read_new)
             # A server repeating its end cursor is not progress (that would loop at once).
@@ -810,7 +810,7 @@ class ShopifyGraphQLOrdersAdapter:
                 self._rest_refunds_asked = self._order_sizes.refunds
             self._grow(body, one_order=True)  # once read at the sizes asked
             self._more_together()
-            after = as_text(page_info.get("endCursor"))
+            after = _cursor(page_info)
             if problem:
                 pass
             elif page_info.get("hasNextPage") is True:
@@ -958,6 +958,13 @@ def _after(updated: str, server_now: datetime | None) -> bool:
         return False
     when = iso_time(updated)
     return when is None or when > server_now  # no time at all moves no cursor either
+
+
+def _cursor(page_info: Mapping[str, Any]) -> str:
+    """``pageInfo.endCursor`` when it is one (a GraphQL ``String``), else "" (none): an object
+    there was sent back as its Python text, ``"{'a': 1}"``, a cursor the shop never gave."""
+    end = page_info.get("endCursor")
+    return end if isinstance(end, str) else ""
 
 
 def _too_large_alone() -> ValueError:
