@@ -480,3 +480,45 @@ def test_an_end_cursor_that_is_not_a_string_is_no_cursor() -> None:
     assert len(feed.orders) == 30
     sent = [q["variables"].get("after") for q in server.queries]
     assert all(after is None or after.isdigit() for after in sent), sent
+
+
+# -- F9: an order's lines given twice ----------------------------------------------------------
+
+
+def test_an_order_whose_line_pages_repeat_its_lines_is_kept_as_rejected_not_counted_twice() -> None:
+    """An order of 150 lines read again alone; the shop answers its second page of lines with
+    the first page again under a new cursor (then says no more). Before: counted with 300
+    lines, 300 units of a 150-unit order (product sales and stock counted twice). Now a line
+    given twice (its line id) makes the order rejected, with why; the next order counted."""
+
+    class _RepeatsLines(ShopifyGraphQLServer):
+        def handle(
+            self,
+            method: str,
+            path: str,
+            query: dict[str, str],
+            headers: dict[str, str],
+            body: bytes,
+        ) -> Reply:
+            request = json.loads(body) if path.endswith("/graphql.json") else {}
+            variables = request.get("variables") or {}
+            if not variables.get("linesAfter"):
+                return super().handle(method, path, query, headers, body)
+            variables["linesAfter"] = None  # the first page again
+            reply = super().handle(method, path, query, headers, json.dumps(request).encode())
+            answer = json.loads(reply.body)
+            answer["data"]["order"]["lineItems"]["pageInfo"] = {
+                "hasNextPage": False,
+                "endCursor": "line-again",
+            }
+            return _json(answer)
+
+    with _RepeatsLines() as server:
+        server.add_order([(f"L{n}", 1, "1.00") for n in range(150)])
+        server.add_order([("MUG", 1, "24.00")])
+        feed = _Feed(server)
+        feed.run(15, until=lambda: bool(feed.rejected))
+        feed.run(2)
+    assert list(feed.orders) == ["5002"]
+    [rejected] = feed.rejected
+    assert rejected.item_id == "5001" and "given twice" in rejected.detail

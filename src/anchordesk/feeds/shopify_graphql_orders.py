@@ -118,7 +118,15 @@ def order_of(source: str, node: Mapping[str, Any]) -> Order:
     currency = (as_text(node.get("currencyCode")) or total_currency).upper()
     same_currency(currency, total_currency)
     lines = []
+    seen: set[str] = set()
     for line in nodes_of(node.get("lineItems")):
+        line_id = line.get("id") if isinstance(line, dict) else None
+        if isinstance(line_id, str) and line_id:
+            # A line given twice (pages of lines that repeat under new cursors) was counted
+            # twice: 300 units of a 150-unit order in product sales and stock.
+            if line_id in seen:
+                raise ValueError(f"line {legacy_id(line_id)[:40]} given twice")
+            seen.add(line_id)
         unit_price, line_currency = shop_money(line["originalUnitPriceSet"])
         same_currency(currency, line_currency)
         lines.append(
