@@ -522,3 +522,24 @@ def test_an_order_whose_line_pages_repeat_its_lines_is_kept_as_rejected_not_coun
     assert list(feed.orders) == ["5002"]
     [rejected] = feed.rejected
     assert rejected.item_id == "5001" and "given twice" in rejected.detail
+
+
+# -- F10: an order past the cap and a store failing often --------------------------------------
+
+
+def test_an_order_past_the_size_cap_does_not_hold_a_store_failing_every_third_page() -> None:
+    """An order past the cap alone among 100, the session store failing every 3rd page. Before
+    (F1's code): after each page the store could not keep, the order was read alone again (one
+    more answer past the cap) and its rejection went with a later page, which the store failed
+    in turn: 37 of 99 orders counted, never more. Now an order found past the cap is kept as
+    rejected again with the page of its id, and that page's cursor passes it."""
+    with _SizedShop() as server:
+        for n in range(100):
+            if n == 37:
+                server.add_order([("X" * _PAST_THE_CAP, 1, "1.00")])
+            else:
+                server.add_order([(f"S{n}", 1, "1.00")])
+        feed = _Feed(server, _FlakyStore(every=3))
+        feed.run(300, until=lambda: len(feed.orders) == 99 and bool(feed.rejected))
+    assert len(feed.orders) == 99
+    assert {item.item_id for item in feed.rejected} == {"5038"}

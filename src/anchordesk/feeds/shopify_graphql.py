@@ -357,7 +357,6 @@ class ShopifyGraphQLOrdersAdapter:
         self._read_whole.clear()
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
         self._rest_refusals = self._rest_changes = 0
-        self._too_large.clear()
         self._ids_only = False
         self._alone.clear()
         self._pending[:0] = self._handed  # the rejected items that page carried
@@ -623,7 +622,15 @@ class ShopifyGraphQLOrdersAdapter:
             number = order_number(node)
             gid = f"gid://shopify/Order/{number}" if number else ""
             updated_at = as_text(fields.get("updatedAt"))
-            if more and gid and updated_at and self._read_whole.get(gid) == updated_at:
+            if ids and gid and updated_at and self._too_large.get(gid) == updated_at:
+                # Found past the cap alone before: kept as rejected again with this page and
+                # its cursor, not read alone again. Read alone again after each page the store
+                # could not keep, a store failing every other page never got past it.
+                malformed += 1
+                raw = {"id": gid, "updatedAt": updated_at}
+                items.append(rejected(self.source, raw, _too_large_alone(), "order"))
+                self._read_whole[gid] = updated_at
+            elif more and gid and updated_at and self._read_whole.get(gid) == updated_at:
                 # This very version was read whole and stored: the window's last order comes
                 # again on every poll (its cursor is inclusive), a refunded one was read again
                 # alone each time, two calls a poll for as long as it stayed the newest.
