@@ -543,3 +543,24 @@ def test_an_order_past_the_size_cap_does_not_hold_a_store_failing_every_third_pa
         feed.run(300, until=lambda: len(feed.orders) == 99 and bool(feed.rejected))
     assert len(feed.orders) == 99
     assert {item.item_id for item in feed.rejected} == {"5038"}
+
+
+def test_orders_read_again_and_stored_are_not_read_again_after_a_later_page_is_lost() -> None:
+    """The same with every 3rd order of 7 lines (read again alone) and the store failing every
+    4th page. Before: after each page the store could not keep, every order of the window read
+    again alone was read again (a call each, one more page for the store to fail): at one
+    order a page, near the order past the cap, the feed went round for good, 37 of 99 orders
+    counted. Now only the orders the lost page carried are read again."""
+    with _SizedShop() as server:
+        for n in range(100):
+            if n == 37:
+                server.add_order([("X" * _PAST_THE_CAP, 1, "1.00")])
+            else:
+                server.add_order([(f"S{n}-{k}", 1, "1.00") for k in range(7 if n % 3 == 0 else 1)])
+        feed = _Feed(server, _FlakyStore(every=4))
+        feed.run(300, until=lambda: len(feed.orders) == 99 and bool(feed.rejected))
+    assert len(feed.orders) == 99
+    assert all(
+        len(o.lines) == (7 if (int(o.id) - 5001) % 3 == 0 else 1) for o in feed.orders.values()
+    )
+    assert {item.item_id for item in feed.rejected} == {"5038"}

@@ -180,6 +180,7 @@ class ShopifyGraphQLOrdersAdapter:
         self._rest_refunds_asked = ORDER_PAGE.refunds
         # Orders read again alone and handed to the store: gid -> the updatedAt read.
         self._read_whole: dict[str, str] = {}
+        self._page_whole: list[str] = []  # those the last page carried (page_not_stored)
         self._rest_updated: dict[str, str] = {}  # gid -> updatedAt of the version queued
         self._rest_refusals = 0  # refusals in a row of the rest of the order read in part
         self._rest_changes = 0  # times it changed between two pages of its lines
@@ -354,7 +355,12 @@ class ShopifyGraphQLOrdersAdapter:
         self._window_read.clear()
         self._window_read_all = False
         self._rest_of.clear()
-        self._read_whole.clear()
+        # Only the orders that page carried are read again: all of them were, and after each
+        # page the store failed the window began with orders read again alone (a call each),
+        # so a store failing every 4th page never got past them.
+        for gid in self._page_whole:
+            self._read_whole.pop(gid, None)
+        self._page_whole = []
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
         self._rest_refusals = self._rest_changes = 0
         self._ids_only = False
@@ -393,6 +399,7 @@ class ShopifyGraphQLOrdersAdapter:
         # cleared only at the window's end, so a window of hundreds of pages read at once
         # after one throttle said "throttled by Shopify: waiting 7.7 s" all along.
         self._note = ""
+        self._page_whole = []
         if self._next == "token":
             page = self._token_page(body)
         elif self._together_asked:
@@ -629,7 +636,7 @@ class ShopifyGraphQLOrdersAdapter:
                 malformed += 1
                 raw = {"id": gid, "updatedAt": updated_at}
                 items.append(rejected(self.source, raw, _too_large_alone(), "order"))
-                self._read_whole[gid] = updated_at
+                self._stored_whole(gid, updated_at)
             elif more and gid and updated_at and self._read_whole.get(gid) == updated_at:
                 # This very version was read whole and stored: the window's last order comes
                 # again on every poll (its cursor is inclusive), a refunded one was read again
@@ -847,9 +854,7 @@ class ShopifyGraphQLOrdersAdapter:
             items.extend(read)
             malformed += unreadable
             self.orders_seen += 1
-            if len(self._read_whole) >= WINDOW_RECORDS_KEPT:
-                self._read_whole.clear()
-            self._read_whole[gid] = as_text(whole.get("updatedAt"))
+            self._stored_whole(gid, as_text(whole.get("updatedAt")))
             if isinstance(refunds, list) and len(refunds) >= self._rest_refunds_asked:
                 # A list of refunds says nothing of more: the ones after it are not counted.
                 malformed += 1
@@ -912,9 +917,7 @@ class ShopifyGraphQLOrdersAdapter:
             items.extend(read)
             malformed += unreadable
             self.orders_seen += 1
-            if len(self._read_whole) >= WINDOW_RECORDS_KEPT:
-                self._read_whole.clear()
-            self._read_whole[gid] = as_text(node.get("updatedAt"))
+            self._stored_whole(gid, as_text(node.get("updatedAt")))
             self._rest_of.remove(gid)
         # Those left to be read alone first, in their order.
         self._rest_of.sort(key=lambda gid: gid not in self._alone)
@@ -929,6 +932,14 @@ class ShopifyGraphQLOrdersAdapter:
                 malformed_items=malformed,
             )
         return self._window_ended(items, malformed, body, cursor)
+
+    def _stored_whole(self, gid: str, updated: str) -> None:
+        """``gid`` at ``updated`` read whole and handed with this page: not read again while
+        that version comes back (its page stored), bounded."""
+        if len(self._read_whole) >= WINDOW_RECORDS_KEPT:
+            self._read_whole.clear()
+        self._read_whole[gid] = updated
+        self._page_whole.append(gid)
 
     def _throttle_wait(self, body: Mapping[str, Any], *, throttled: bool) -> float | None:
         """How long until the query's cost is back in the bucket (None: the usual interval)."""
