@@ -23,9 +23,10 @@ Why this shape:
 - GraphQL's own rate limit (``extensions.cost.throttleStatus``) decides the wait when the
   bucket runs low, and a ``THROTTLED`` answer waits until the bucket has refilled.
 - Shopify refuses any query whose requested cost is above 1000 points: the queries, their
-  page sizes and their cost are in shopify_graphql_query.py. An order with more than the
-  orders query reads is read again alone (``order(id:)``, its lines page after page) before
-  it is counted; a refusal for cost is asked again at once with smaller pages.
+  page sizes and their cost are in shopify_graphql_query.py. Orders with more than the
+  orders query reads are read again, several at a call (``order(id:)`` under aliases), or
+  alone when they have more still (its lines page after page), before they are counted; a
+  refusal for cost is asked again at once with smaller pages, which grow back once they fit.
 
 Order ids are the orders' ``legacyResourceId`` — the same ids as the REST adapter's, so a shop
 that moves from one to the other keeps one set of ids.
