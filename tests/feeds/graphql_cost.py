@@ -26,6 +26,11 @@ class QueryField:
     name: str
     args: dict[str, Any] = field(default_factory=dict)
     children: list[QueryField] | None = None
+    alias: str = ""  # the key of its answer when not its name
+
+    @property
+    def key(self) -> str:
+        return self.alias or self.name
 
     def child(self, name: str) -> QueryField | None:
         return next((c for c in self.children or [] if c.name == name), None)
@@ -90,11 +95,11 @@ def parse_query(text: str, variables: dict[str, Any]) -> QueryField:
                     take()
                 fields.extend(selection())
                 continue
-            name = take()
+            name, alias = take(), ""
             if tokens[at] == ":":  # an alias
                 take()
-                name = take()
-            current = QueryField(name)
+                alias, name = name, take()
+            current = QueryField(name, alias=alias)
             if tokens[at] == "(":
                 take()
                 while tokens[at] != ")":

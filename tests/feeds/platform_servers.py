@@ -8,8 +8,9 @@
   ``access_token``/``scope``/``expires_in``) and ``POST /admin/api/VERSION/graphql.json``
   answering the ``orders`` query (``query`` filters ``updated_at:>=`` / ``created_at:>=``,
   ``sortKey: UPDATED_AT``, ``first``/``after`` pages, ``extensions.cost.throttleStatus``;
-  401 for an unknown or expired token) and ``order(id:)``, each order's ``lineItems``,
-  ``refunds`` and ``refundLineItems`` cut to their ``first``; a query whose requested cost by
+  401 for an unknown or expired token) and ``order(id:)`` (several under aliases), each
+  order's ``lineItems``, ``refunds`` and ``refundLineItems`` cut to their ``first``; a query
+  whose requested cost by
   Shopify's documented rule is above 1000 refused with ``MAX_COST_EXCEEDED`` as Shopify does.
 - :class:`TwitchServer`: Helix (``POST /helix/eventsub/subscriptions``, ``GET /helix/streams``)
   over HTTP, and EventSub's WebSocket (``session_welcome``, ``session_keepalive``,
@@ -471,12 +472,14 @@ class ShopifyGraphQLServer(HttpServer):
                     "extensions": {"cost": cost},
                 }
             )
-        one = root.child("order")
-        if one is not None:
-            number = str(one.args.get("id", "")).rsplit("/", 1)[-1]
-            found = [order for order in self.orders if str(order.number) == number]
-            node = found[0].node(_asked(one)) if found else None
-            return _json({"data": {"order": node}, "extensions": {"cost": cost}})
+        alone = [c for c in root.children or [] if c.name == "order"]
+        if alone:  # order(id:), one or several (aliases), each answered under its key
+            data = {}
+            for one in alone:
+                number = str(one.args.get("id", "")).rsplit("/", 1)[-1]
+                found = [order for order in self.orders if str(order.number) == number]
+                data[one.key] = found[0].node(_asked(one)) if found else None
+            return _json({"data": data, "extensions": {"cost": cost}})
         orders = root.child("orders")
         nodes = orders.child("nodes") if orders is not None else None
         asked = _asked(nodes) if nodes is not None else _Asked()

@@ -10,10 +10,11 @@ Why this shape:
   and a later cancellation or refund of it are both "an order updated since the cursor", so
   cancellations and refunds arrive as ``OrderUpdate`` items with no second kind of call.
   ``created_at`` from the session's start keeps the shop's older orders out of the show.
-- The cursor is the newest ``updatedAt`` of a finished window (inclusive: the last order comes
-  again and is dropped by id). Pages of one window follow ``pageInfo.endCursor`` in memory;
-  the stored cursor moves only when the window is complete, so a crash half-way asks for the
-  whole window again (orders and updates are idempotent by id).
+- The cursor is the newest ``updatedAt`` read and stored (inclusive: the last order comes
+  again and is dropped by id). Pages of one window follow ``pageInfo.endCursor`` in memory,
+  one query (``updated_at:>=`` fixed for the window); the stored cursor moves with a page only
+  once every order up to it is stored, so a crash half-way asks from there again (orders and
+  updates are idempotent by id).
 - Tokens: a static token (``shpat_…``, keyring user ``shopify-orders``), or the app's client
   id and secret (keyring users ``shopify-orders-client-id`` and ``shopify-orders-client-secret``)
   exchanged at ``POST /admin/oauth/access_token`` (``grant_type=client_credentials``) and
@@ -22,9 +23,10 @@ Why this shape:
 - GraphQL's own rate limit (``extensions.cost.throttleStatus``) decides the wait when the
   bucket runs low, and a ``THROTTLED`` answer waits until the bucket has refilled.
 - Shopify refuses any query whose requested cost is above 1000 points: the queries, their
-  page sizes and their cost are in shopify_graphql_query.py. An order with more than the
-  orders query reads is read again alone (``order(id:)``, its lines page after page) before
-  it is counted; a refusal for cost is asked again at once with smaller pages.
+  page sizes and their cost are in shopify_graphql_query.py. Orders with more than the
+  orders query reads are read again, several at a call (``order(id:)`` under aliases), or
+  alone when they have more still (its lines page after page), before they are counted; a
+  refusal for cost is asked again at once with smaller pages, which grow back once they fit.
 
 Order ids are the orders' ``legacyResourceId`` — the same ids as the REST adapter's, so a shop
 that moves from one to the other keeps one set of ids.
@@ -35,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -51,9 +54,9 @@ from anchordesk.feeds.parsing import (
     load_json,
     number_as_float,
     server_time,
-    unreadable_item,
 )
 from anchordesk.feeds.poller import (
+    MAX_RESPONSE_BYTES,
     WINDOW_RECORDS_KEPT,
     BackoffPolicy,
     FeedEnded,
@@ -62,15 +65,23 @@ from anchordesk.feeds.poller import (
     Page,
 )
 from anchordesk.feeds.shopify_graphql_orders import (
+    legacy_id,
     nodes_of,
+    order_number,
     read_in_part,
     read_order,
+    rejected,
 )
 from anchordesk.feeds.shopify_graphql_query import (
+    ORDER_IDS_QUERY,
     ORDER_PAGE,
     ORDER_QUERY,
+    ORDER_SMALLEST,
+    ORDERS_BY_ID_PAGE,
     ORDERS_PAGE,
     ORDERS_QUERY,
+    SHOPIFY_MAX_QUERY_COST,
+    orders_by_id_query,
     requested_cost,
     smaller,
 )
@@ -90,6 +101,9 @@ _MOST_LINES_READ = 10_000
 # Refusals in a row (HTTP 4xx, GraphQL errors) of the call for the rest of one order before it
 # is kept as rejected.
 _REST_REFUSALS = 3
+# Answers read at pages made smaller (a refusal for cost, a bucket too small, an answer past the
+# size cap) before larger ones are asked again.
+_GROW_AFTER_PAGES = 10
 
 # The one place the GraphQL Admin API version is chosen (a stable, supported release).
 SHOPIFY_API_VERSION = "2026-07"
@@ -140,6 +154,9 @@ class ShopifyGraphQLOrdersAdapter:
         # Where the window starts when later than the stored cursor: a window whose next page
         # was refused goes on from what its read pages hold (see _page_refused).
         self._window_from = ""
+        # The updated_at:>= of the window's pages (the stored cursor moves within a window: the
+        # query of its next pages does not).
+        self._window_since = ""
         # Hashes of (id, updatedAt) of the orders the current window has read, bounded: whether
         # a page read orders not read before (Page.read_new_records) when none is a new item.
         self._window_read: set[int] = set()
@@ -148,6 +165,15 @@ class ShopifyGraphQLOrdersAdapter:
         # the one being read: its first answer and its lines so far, the next lines' cursor.
         self._sizes = ORDERS_PAGE
         self._order_sizes = ORDER_PAGE
+        # Answers still to read at pages made smaller before they grow again (_grow), for the
+        # orders query (False) and for an order read alone (True).
+        self._held = {False: 0, True: 0}
+        # Orders read in part read again together, up to this many a call (orders_by_id_query);
+        # fewer after a refusal of such a call, as many again after _GROW_AFTER_PAGES answers.
+        self._together = ORDERS_BY_ID_PAGE.orders
+        self._together_held = 0
+        self._together_asked: list[str] = []  # the gids the call being answered asked for
+        self._alone: set[str] = set()  # gids a call for several left to be read alone
         self._rest_of: list[str] = []
         self._rest_node: dict[str, Any] | None = None
         self._rest_lines: list[Any] = []
@@ -155,12 +181,22 @@ class ShopifyGraphQLOrdersAdapter:
         self._rest_refunds_asked = ORDER_PAGE.refunds
         # Orders read again alone and handed to the store: gid -> the updatedAt read.
         self._read_whole: dict[str, str] = {}
+        self._page_whole: list[str] = []  # those the last page carried (page_not_stored)
         self._rest_updated: dict[str, str] = {}  # gid -> updatedAt of the version queued
         self._rest_refusals = 0  # refusals in a row of the rest of the order read in part
         self._rest_changes = 0  # times it changed between two pages of its lines
         self._pending: list[FeedItem] = []  # rejected between answers, for the next page
         self._handed: list[FeedItem] = []  # those the last page carried (page_not_stored)
         self._window_read_all = False  # the window's last page is read; orders still to read
+        # Past the size cap at the smallest page (one order, one line): the next call asks the
+        # order's id alone (ORDER_IDS_QUERY), then reads it alone from its first line; past the
+        # cap alone it is kept as rejected. It was asked again for good: no later order read.
+        self._ids_only = False
+        self._ids_asked = False  # the call being answered asked ids only
+        # Orders kept as rejected as past the cap alone: gid -> the updatedAt of that version. A
+        # window starting at one's updatedAt (the inclusive cursor brings it back on each poll)
+        # passes over it by its id: each poll downloaded it past the cap again, page after page.
+        self._too_large: dict[str, str] = {}
         self.orders_seen = 0
         self._note = ""
 
@@ -184,8 +220,18 @@ class ShopifyGraphQLOrdersAdapter:
     def request(self, cursor: str | None) -> FeedRequest:
         if self._next == "token":
             return self.token.request()
-        if self._rest_of:
+        self._together_asked = []
+        if self._rest_of and self._read_together():
+            self._together_asked = [g for g in self._rest_of if g not in self._alone]
+            del self._together_asked[self._together :]
             variables: dict[str, object] = {
+                f"id{n}": gid for n, gid in enumerate(self._together_asked)
+            }
+            variables.update(ORDERS_BY_ID_PAGE.variables(), linesAfter=None)
+            del variables["first"]
+            return self._post(orders_by_id_query(len(self._together_asked)), variables)
+        if self._rest_of:
+            variables = {
                 "id": self._rest_of[0],
                 **self._order_sizes.variables(),
                 "linesAfter": self._rest_after,
@@ -193,11 +239,19 @@ class ShopifyGraphQLOrdersAdapter:
             del variables["first"]
             return self._post(ORDER_QUERY, variables)
         filters = []
-        since = max(cursor or "", self._window_from)
+        if self._page_after is None:
+            self._window_since = max(cursor or "", self._window_from)
+        since = self._window_since
         if since:
             filters.append(f"updated_at:>='{since}'")
         if self._created_at_min:
             filters.append(f"created_at:>='{self._created_at_min}'")
+        self._ids_asked = self._ids_only or (
+            self._page_after is None and bool(since) and since in self._too_large.values()
+        )
+        if self._ids_asked:
+            ids = {"first": 1, "after": self._page_after, "query": " AND ".join(filters)}
+            return self._post(ORDER_IDS_QUERY, ids)
         variables = {
             **self._sizes.variables(),
             "after": self._page_after,
@@ -205,6 +259,36 @@ class ShopifyGraphQLOrdersAdapter:
             "linesAfter": None,
         }
         return self._post(ORDERS_QUERY, variables)
+
+    def _read_together(self) -> bool:
+        """Whether the next orders to read again are read several at once: none is half read
+        nor refused, the first is not one a call for several left to be read alone."""
+        return (
+            self._together >= 2
+            and self._rest_node is None
+            and self._rest_after is None
+            and self._rest_refusals == 0
+            and self._rest_changes == 0
+            and self._rest_of[0] not in self._alone
+            and sum(gid not in self._alone for gid in self._rest_of) >= 2
+        )
+
+    def _fewer_together(self, why: str) -> None:
+        """A call for several orders failed (refused, past the size cap, too costly): fewer
+        at once from now (down to one: each read alone, with that call's own rules)."""
+        self._together //= 2
+        self._together_held = _GROW_AFTER_PAGES
+        log.info(
+            "feed %s: orders read again %d at once (%s)", self.source, self._together, why[:200]
+        )
+
+    def _more_together(self) -> None:
+        """An answer for orders read again: after ``_GROW_AFTER_PAGES`` of them (alone, when
+        no longer several at once), as many at once again."""
+        if self._together_held > 0:
+            self._together_held -= 1
+        else:
+            self._together = ORDERS_BY_ID_PAGE.orders
 
     def _post(self, query: str, variables: Mapping[str, object]) -> FeedRequest:
         payload = json.dumps({"query": query, "variables": variables}).encode()
@@ -231,7 +315,9 @@ class ShopifyGraphQLOrdersAdapter:
         if status == 404:
             return f"Shopify: no GraphQL Admin API at this address (HTTP 404, {self.endpoint})"
         if 400 <= status < 500 and status != 429:
-            if self._rest_of:
+            if self._together_asked:
+                self._fewer_together(f"HTTP {status}")
+            elif self._rest_of:
                 self._rest_refused(status)
             else:
                 self._page_refused()
@@ -246,7 +332,7 @@ class ShopifyGraphQLOrdersAdapter:
             return
         gid = self._rest_of.pop(0)
         reason = f"Shopify refused to read the rest of it (HTTP {status}, {_REST_REFUSALS} times)"
-        self._pending.append(unreadable_item(self.source, {"id": gid}, ValueError(reason), "order"))
+        self._pending.append(rejected(self.source, {"id": gid}, ValueError(reason), "order"))
         # That version is not asked for again (a change of the order is).
         self._read_whole[gid] = self._rest_updated.get(gid, "")
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
@@ -270,9 +356,16 @@ class ShopifyGraphQLOrdersAdapter:
         self._window_read.clear()
         self._window_read_all = False
         self._rest_of.clear()
-        self._read_whole.clear()
+        # Only the orders that page carried are read again: all of them were, and after each
+        # page the store failed the window began with orders read again alone (a call each),
+        # so a store failing every 4th page never got past them.
+        for gid in self._page_whole:
+            self._read_whole.pop(gid, None)
+        self._page_whole = []
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
         self._rest_refusals = self._rest_changes = 0
+        self._ids_only = False
+        self._alone.clear()
         self._pending[:0] = self._handed  # the rejected items that page carried
         self._handed = []
 
@@ -307,8 +400,11 @@ class ShopifyGraphQLOrdersAdapter:
         # cleared only at the window's end, so a window of hundreds of pages read at once
         # after one throttle said "throttled by Shopify: waiting 7.7 s" all along.
         self._note = ""
+        self._page_whole = []
         if self._next == "token":
             page = self._token_page(body)
+        elif self._together_asked:
+            page = self._together_page(body, cursor)
         elif self._rest_of:
             page = self._rest_page(body, cursor)
         else:
@@ -370,8 +466,43 @@ class ShopifyGraphQLOrdersAdapter:
         """A body past the poller's cap (8 MB): the same query is asked with pages half as
         large. It was asked again the same for the rest of the show, no order read (R14feeds
         left: "too-large Shopify GraphQL pages are not split"). A token call is not a page."""
-        if too_large and self._next != "token":
-            self._ask_less(None, None, why="its answer was past the size limit")
+        if not too_large or self._next == "token":
+            return
+        why = "its answer was past the size limit"
+        if self._together_asked:
+            self._fewer_together(why)
+        elif self._rest_of:
+            if not self._ask_less(None, None, why=why):
+                self._rest_too_large()
+        elif not self._ids_asked and not self._ask_less(None, None, why=why):
+            # Even one order of one line is past the cap: its id alone next (a call of ids
+            # past the cap, a hostile server's, is asked again, said as past the cap).
+            self._ids_only = True
+
+    def _rest_too_large(self) -> None:
+        """The order read alone is past the size cap at the least that can be asked (one line,
+        one refund): kept as rejected, with why; the window goes on past it."""
+        gid = self._rest_of.pop(0)
+        updated = self._rest_updated.get(gid, "")
+        log.info("feed %s: order %s alone is past the size cap", self.source, legacy_id(gid))
+        raw = {"id": gid, "updatedAt": updated}
+        self._pending.append(rejected(self.source, raw, _too_large_alone(), "order"))
+        # That version is not asked for again (a change of the order is).
+        self._read_whole[gid] = updated
+        if len(self._too_large) >= WINDOW_RECORDS_KEPT:
+            self._too_large.clear()
+        self._too_large[gid] = updated
+        self._rest_node, self._rest_lines, self._rest_after = None, [], None
+        self._rest_refusals = self._rest_changes = 0
+        self._order_sizes = ORDER_PAGE
+        if not self._rest_of and self._window_read_all:
+            # Every page of the window is read and stored: the next window starts from its
+            # newest order read (as after a refused cursor), not from the stored cursor, whose
+            # pages would bring this order back past the cap.
+            self._window_from = max(self._window_from, self._window_high)
+            self._window_read_all = False
+            self._window_high = ""
+            self._window_read.clear()
 
     def _ask_less(self, shop_cost: object, shop_max: object, *, why: str = "") -> bool:
         """Smaller pages for the query Shopify refused as too costly (its cost of it and its
@@ -386,6 +517,7 @@ class ShopifyGraphQLOrdersAdapter:
             self._order_sizes = fewer
         else:
             self._sizes = fewer
+        self._held[one_order] = _GROW_AFTER_PAGES
         why = why or (
             f"Shopify counts it at {escape_controls(str(shop_cost))[:40]} points, its limit "
             f"{escape_controls(str(shop_max))[:40]}"
@@ -401,18 +533,69 @@ class ShopifyGraphQLOrdersAdapter:
         )
         return True
 
+    def _grow(self, body: Mapping[str, Any], *, one_order: bool) -> None:
+        """An answer read at pages made smaller: after ``_GROW_AFTER_PAGES`` of them, the
+        largest pages (up to the usual ones) that the shop's count of this answer's query
+        (``requestedQueryCost``) says fit its limit and its bucket. They stayed small for the
+        rest of the show: a shop that refused one page for cost, or one order past the size
+        cap, was read an order or a few a call from then on."""
+        if self._held[one_order] > 0:
+            self._held[one_order] -= 1
+            return
+        sizes = self._order_sizes if one_order else self._sizes
+        usual = ORDER_PAGE if one_order else ORDERS_PAGE
+        if sizes == usual:
+            return
+        extensions = body.get("extensions")
+        cost = extensions.get("cost") if isinstance(extensions, dict) else None
+        cost = cost if isinstance(cost, dict) else {}
+        status = cost.get("throttleStatus")
+        status = status if isinstance(status, dict) else {}
+        limit = float(SHOPIFY_MAX_QUERY_COST)
+        bucket = number_as_float(status.get("maximumAvailable"))
+        if bucket is not None and 0 < bucket < limit:
+            limit = bucket
+        shop = number_as_float(cost.get("requestedQueryCost"))
+        ours = requested_cost(sizes, one_order=one_order)
+        # The shop's count against the documented rule's (without it: the rule's).
+        share = shop / ours if shop is not None and 0 < shop < math.inf else 1.0
+        wanted = requested_cost(usual, one_order=one_order) * share
+        target = (
+            usual
+            if wanted <= limit
+            else smaller(usual, one_order=one_order, shop_cost=wanted, shop_max=limit) or usual
+        )
+        if requested_cost(target, one_order=one_order) <= ours:
+            return
+        if one_order:
+            self._order_sizes = target
+        else:
+            self._sizes = target
+        log.info(
+            "feed %s: the %s query again with larger pages: %s",
+            self.source,
+            "order's" if one_order else "orders",
+            target,
+        )
+
     def _bucket_too_small(self, body: Mapping[str, Any]) -> bool:
         """THROTTLED for a query that costs more than the shop's whole bucket holds: it would
         be refused for ever, whatever the wait. Asked for less at once, as for a refusal."""
+        over = self._over_bucket(body)
+        return over is not None and self._ask_less(*over)
+
+    @staticmethod
+    def _over_bucket(body: Mapping[str, Any]) -> tuple[float, float] | None:
+        """The query's cost and the shop's whole bucket when the bucket is the smaller."""
         extensions = body.get("extensions")
         cost = extensions.get("cost") if isinstance(extensions, dict) else None
         if not isinstance(cost, dict) or not isinstance(cost.get("throttleStatus"), dict):
-            return False
+            return None
         requested = number_as_float(cost.get("requestedQueryCost"))
         maximum = number_as_float(cost["throttleStatus"].get("maximumAvailable"))
         if requested is None or maximum is None or not 0 < maximum < requested:
-            return False
-        return self._ask_less(requested, maximum)
+            return None
+        return requested, maximum
 
     def _orders_page(
         self, body: Mapping[str, Any], cursor: str | None, server_now: datetime | None
@@ -426,6 +609,8 @@ class ShopifyGraphQLOrdersAdapter:
             page_info = orders.get("pageInfo")
         except (KeyError, TypeError, ValueError, AttributeError):
             raise MalformedResponse("expected data.orders with nodes") from None
+        ids, after_too_large = self._ids_asked, self._ids_only
+        self._ids_only = False
         if not isinstance(page_info, dict):
             # Read as absent: the last page of its window (the next window, from the newest
             # updatedAt read, brings any later page's orders). A "pageInfo" of "x" or [] raised
@@ -441,14 +626,19 @@ class ShopifyGraphQLOrdersAdapter:
             if record not in self._window_read and len(self._window_read) < WINDOW_RECORDS_KEPT:
                 self._window_read.add(record)
                 read_new = True
-            more = read_in_part(node, self._sizes)
-            gid = as_text(fields.get("id")) or (
-                f"gid://shopify/Order/{as_text(fields.get('legacyResourceId'))}"
-                if as_text(fields.get("legacyResourceId"))
-                else ""
-            )
+            more = "its id only asked" if ids else read_in_part(node, self._sizes)
+            number = order_number(node)
+            gid = f"gid://shopify/Order/{number}" if number else ""
             updated_at = as_text(fields.get("updatedAt"))
-            if more and gid and updated_at and self._read_whole.get(gid) == updated_at:
+            if ids and gid and updated_at and self._too_large.get(gid) == updated_at:
+                # Found past the cap alone before: kept as rejected again with this page and
+                # its cursor, not read alone again. Read alone again after each page the store
+                # could not keep, a store failing every other page never got past it.
+                malformed += 1
+                raw = {"id": gid, "updatedAt": updated_at}
+                items.append(rejected(self.source, raw, _too_large_alone(), "order"))
+                self._stored_whole(gid, updated_at)
+            elif more and gid and updated_at and self._read_whole.get(gid) == updated_at:
                 # This very version was read whole and stored: the window's last order comes
                 # again on every poll (its cursor is inclusive), a refunded one was read again
                 # alone each time, two calls a poll for as long as it stayed the newest.
@@ -460,10 +650,15 @@ class ShopifyGraphQLOrdersAdapter:
                     if len(self._rest_updated) >= WINDOW_RECORDS_KEPT:
                         self._rest_updated.clear()
                     self._rest_updated[gid] = updated_at
+                if after_too_large:
+                    # Read alone from the least that can be asked: past the cap, it is kept as
+                    # rejected at once (_rest_too_large); read, its pages grow at once.
+                    self._order_sizes = ORDER_SMALLEST
+                    self._held[True] = 0
             elif more:
                 malformed += 1
                 error = ValueError(f"{more}, and no id to read the rest by")
-                items.append(unreadable_item(self.source, node, error, "order"))
+                items.append(rejected(self.source, node, error, "order"))
             else:
                 read, unreadable = read_order(self.source, node)
                 items.extend(read)
@@ -476,13 +671,17 @@ class ShopifyGraphQLOrdersAdapter:
             # poll and is kept once, by its id.
             if updated > self._window_high and not _after(updated, server_now):
                 self._window_high = updated
-        if page_info.get("hasNextPage") is True and page_info.get("endCursor"):
-            after = as_text(page_info["endCursor"])
+        if not ids:
+            self._grow(body, one_order=False)  # once its nodes are read at the sizes asked
+        after = _cursor(page_info)
+        if page_info.get("hasNextPage") is True and after:
+            if self._page_after is not None and (after == self._page_after or not read_new):
+                return self._no_next_page(items, malformed, body, cursor, read_new)
             # A server repeating its end cursor is not progress (that would loop at once).
             advanced, self._page_after = after != self._page_after, after
             return Page(
                 items=items,
-                cursor=None,
+                cursor=self._within_window(cursor),
                 more=True,
                 advanced=advanced or bool(self._rest_of),
                 read_new_records=read_new,
@@ -502,6 +701,36 @@ class ShopifyGraphQLOrdersAdapter:
             )
         return self._window_ended(items, malformed, body, cursor)
 
+    def _no_next_page(
+        self,
+        items: list[FeedItem],
+        malformed: int,
+        body: Mapping[str, Any],
+        cursor: str | None,
+        read_new: bool,
+    ) -> Page:
+        """A next page of the window that brings no order not read in it (its cursor given
+        again, the same orders under a new one, no order at all): the window's pages go no
+        further, so a new window starts from the newest order read (as after a refused
+        cursor), at the usual interval. Its "next page" was asked for the rest of the show:
+        the orders after it, and every new one, never read."""
+        log.info(
+            "feed %s: Shopify's next page brings no order not read; reading on from the orders "
+            "read",
+            self.source,
+        )
+        stored = self._within_window(cursor)
+        self._page_refused()
+        return Page(
+            items=items,
+            cursor=stored,
+            more=bool(self._rest_of),
+            advanced=bool(self._rest_of),
+            interval_s=self._throttle_wait(body, throttled=False),
+            read_new_records=read_new,
+            malformed_items=malformed,
+        )
+
     def _window_ended(
         self, items: list[FeedItem], malformed: int, body: Mapping[str, Any], cursor: str | None
     ) -> Page:
@@ -514,6 +743,19 @@ class ShopifyGraphQLOrdersAdapter:
             malformed_items=malformed,
         )
 
+    def _within_window(self, cursor: str | None) -> str | None:
+        """The cursor to store with a page within its window (None: unchanged): the newest
+        ``updatedAt`` read, once every order up to it is stored (none still to read again).
+
+        Orders come sorted by ``updatedAt``, so every one before it has been read and stored
+        (this page's items go with the cursor); those stamped as it are read again (the cursor
+        is inclusive). Stored only at the window's end, a store failing more often than a
+        window lasts (a 1,000-order window is 40 pages and more) made every failure read the
+        window again from its start, for as long as it failed so: no cursor ever stored."""
+        if self._rest_of or self._window_high <= (cursor or ""):
+            return None
+        return self._window_high
+
     def _end_window(self, cursor: str | None) -> str | None:
         """The window is read whole: the cursor to store (None: unchanged)."""
         self._page_after = None
@@ -522,6 +764,7 @@ class ShopifyGraphQLOrdersAdapter:
         self._window_read.clear()
         self._window_from = ""
         self._window_read_all = False
+        self._alone.clear()
         if self.token.due():
             self._next = "token"
         return new_cursor
@@ -549,6 +792,9 @@ class ShopifyGraphQLOrdersAdapter:
             problem = f"Shopify refused to read the rest of it: {_errors_said(errors)}"
         elif not isinstance(node, dict):
             problem = "Shopify no longer has this order, read in part"
+        elif order_number(node) != legacy_id(gid):
+            # Another order's answer is not this one's: counted as it, this one never was.
+            problem = f"Shopify answered another order ({order_number(node)[:20] or 'no id'})"
         else:
             self._rest_refusals = 0
             first = self._rest_node
@@ -577,7 +823,9 @@ class ShopifyGraphQLOrdersAdapter:
             if self._rest_node is None:
                 self._rest_node = node
                 self._rest_refunds_asked = self._order_sizes.refunds
-            after = as_text(page_info.get("endCursor"))
+            self._grow(body, one_order=True)  # once read at the sizes asked
+            self._more_together()
+            after = _cursor(page_info)
             if problem:
                 pass
             elif page_info.get("hasNextPage") is True:
@@ -598,7 +846,7 @@ class ShopifyGraphQLOrdersAdapter:
         if problem:
             malformed += 1
             raw = {"id": gid, "order": self._rest_node or node}
-            items.append(unreadable_item(self.source, raw, ValueError(problem), "order"))
+            items.append(rejected(self.source, raw, ValueError(problem), "order"))
         else:
             whole = dict(self._rest_node or {})
             whole["lineItems"] = {"nodes": self._rest_lines}
@@ -607,9 +855,7 @@ class ShopifyGraphQLOrdersAdapter:
             items.extend(read)
             malformed += unreadable
             self.orders_seen += 1
-            if len(self._read_whole) >= WINDOW_RECORDS_KEPT:
-                self._read_whole.clear()
-            self._read_whole[gid] = as_text(whole.get("updatedAt"))
+            self._stored_whole(gid, as_text(whole.get("updatedAt")))
             if isinstance(refunds, list) and len(refunds) >= self._rest_refunds_asked:
                 # A list of refunds says nothing of more: the ones after it are not counted.
                 malformed += 1
@@ -618,7 +864,7 @@ class ShopifyGraphQLOrdersAdapter:
                     "are not counted"
                 )
                 raw = {"id": gid, "refunds_read": len(refunds)}
-                items.append(unreadable_item(self.source, raw, beyond, "order_update"))
+                items.append(rejected(self.source, raw, beyond, "order_update"))
         self._rest_of.pop(0)
         self._rest_node, self._rest_lines, self._rest_after = None, [], None
         self._rest_refusals = self._rest_changes = 0
@@ -628,13 +874,73 @@ class ShopifyGraphQLOrdersAdapter:
             # after 50 such orders, each was asked every 2 s).
             return Page(
                 items=items,
-                cursor=None,
+                cursor=self._within_window(cursor),
                 more=True,
                 advanced=True,
                 read_new_records=True,
                 malformed_items=malformed,
             )
         return self._window_ended(items, malformed, body, cursor)
+
+    def _together_page(self, body: Mapping[str, Any], cursor: str | None) -> Page:
+        """An answer for several orders read again at once: each read whole is counted; one
+        with more than that call reads (lines, refunds), or not answered as asked, is left to
+        be read alone (its own rules: pages of lines, refusals said, kept as rejected)."""
+        errors = body.get("errors")
+        if errors:
+            codes = [
+                as_text(error.get("extensions", {}).get("code"))
+                for error in (errors if isinstance(errors, list) else [])
+                if isinstance(error, dict) and isinstance(error.get("extensions"), dict)
+            ]
+            if "THROTTLED" in codes and not self._over_bucket(body):
+                wait = self._throttle_wait(body, throttled=True)
+                self._note = f"throttled by Shopify: waiting {wait:.1f} s"
+                return Page(items=(), cursor=None, interval_s=wait)
+            self._fewer_together(_errors_said(errors))
+            return Page(items=(), cursor=None, more=True, advanced=True)
+        data = body.get("data")
+        data = data if isinstance(data, dict) else {}
+        items: list[FeedItem] = []
+        malformed = 0
+        for n, gid in enumerate(self._together_asked):
+            node = data.get(f"o{n}")
+            if (
+                not isinstance(node, dict)
+                or order_number(node) != legacy_id(gid)
+                or read_in_part(node, ORDERS_BY_ID_PAGE)
+            ):
+                if len(self._alone) >= WINDOW_RECORDS_KEPT:
+                    self._alone.clear()
+                self._alone.add(gid)
+                continue
+            read, unreadable = read_order(self.source, node)
+            items.extend(read)
+            malformed += unreadable
+            self.orders_seen += 1
+            self._stored_whole(gid, as_text(node.get("updatedAt")))
+            self._rest_of.remove(gid)
+        # Those left to be read alone first, in their order.
+        self._rest_of.sort(key=lambda gid: gid not in self._alone)
+        self._more_together()
+        if self._rest_of or not self._window_read_all:
+            return Page(
+                items=items,
+                cursor=self._within_window(cursor),
+                more=True,
+                advanced=True,
+                read_new_records=True,
+                malformed_items=malformed,
+            )
+        return self._window_ended(items, malformed, body, cursor)
+
+    def _stored_whole(self, gid: str, updated: str) -> None:
+        """``gid`` at ``updated`` read whole and handed with this page: not read again while
+        that version comes back (its page stored), bounded."""
+        if len(self._read_whole) >= WINDOW_RECORDS_KEPT:
+            self._read_whole.clear()
+        self._read_whole[gid] = updated
+        self._page_whole.append(gid)
 
     def _throttle_wait(self, body: Mapping[str, Any], *, throttled: bool) -> float | None:
         """How long until the query's cost is back in the bucket (None: the usual interval)."""
@@ -671,6 +977,20 @@ def _after(updated: str, server_now: datetime | None) -> bool:
         return False
     when = iso_time(updated)
     return when is None or when > server_now  # no time at all moves no cursor either
+
+
+def _cursor(page_info: Mapping[str, Any]) -> str:
+    """``pageInfo.endCursor`` when it is one (a GraphQL ``String``), else "" (none): an object
+    there was sent back as its Python text, ``"{'a': 1}"``, a cursor the shop never gave."""
+    end = page_info.get("endCursor")
+    return end if isinstance(end, str) else ""
+
+
+def _too_large_alone() -> ValueError:
+    return ValueError(
+        f"the order alone is larger than the {MAX_RESPONSE_BYTES // 2**20} MB a feed's answer "
+        "may have: not read"
+    )
 
 
 def _errors_said(errors: object) -> str:

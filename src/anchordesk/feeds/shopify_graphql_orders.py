@@ -8,12 +8,14 @@ Split from shopify_graphql.py (the adapter: calls, windows, cost, waits) by conc
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from anchordesk.feeds.parsing import (
     as_text,
+    fields_of,
     money,
     optional_id,
     readable,
@@ -21,12 +23,53 @@ from anchordesk.feeds.parsing import (
     unreadable_item,
 )
 from anchordesk.feeds.shopify_graphql_query import PageSizes
-from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
+from anchordesk.show.feed_items import (
+    FeedItem,
+    Order,
+    OrderLine,
+    OrderUpdate,
+    RefundLine,
+    RejectedItem,
+)
 
 
 def legacy_id(gid: object) -> str:
     text = as_text(gid)
     return text.rsplit("/", 1)[-1] if text else ""
+
+
+# The largest order id (the REST adapter's bound too: Shopify's ids are 64-bit).
+_MOST_ORDER_NUMBER = 2**63 - 1
+
+
+def _number(value: object) -> str:
+    """``value`` as an order number (a whole number from 1 to 2^63 - 1, as a string or an
+    integer), or ""."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    text = str(value).strip()
+    if not text.isdecimal() or not text.isascii() or len(text) > 19:
+        return ""
+    return str(int(text)) if 0 < int(text) <= _MOST_ORDER_NUMBER else ""
+
+
+def order_number(node: object) -> str:
+    """The one id an order is kept under, counted, rejected or read again: its
+    ``legacyResourceId`` (the REST adapter's id too), else the number its gid ends with; ""
+    when neither is an order number. An order read again was asked by its ``id`` as sent: one
+    whose ``id`` named another order (``gid://shopify/Order/5001`` on order 5002) was read as
+    that one, and never counted nor rejected; ``-1`` or 5,000 digits were kept as its id."""
+    fields = fields_of(node)
+    return _number(fields.get("legacyResourceId")) or _number(legacy_id(fields.get("id")))
+
+
+def rejected(source: str, raw: object, error: Exception, kind: str) -> RejectedItem:
+    """``raw`` kept as rejected, with why, under its order's number (:func:`order_number`).
+    Under the gid it was sent with, a rejected order read ``gid://shopify/Order/5080`` in the
+    report beside counted ones as ``5080``: a copy counted later was not seen as that order."""
+    item = unreadable_item(source, raw, error, kind)
+    number = order_number(raw)
+    return dataclasses.replace(item, item_id=number[:200]) if number else item
 
 
 def shop_money(money_set: object) -> tuple[Decimal, str]:
@@ -68,14 +111,22 @@ def count_of(value: object, name: str) -> int:
 
 
 def order_of(source: str, node: Mapping[str, Any]) -> Order:
-    order_id = as_text(node.get("legacyResourceId")) or legacy_id(node["id"])
+    order_id = order_number(node)
     if not order_id:
         raise ValueError("no id")
     total, total_currency = shop_money(node["totalPriceSet"])
     currency = (as_text(node.get("currencyCode")) or total_currency).upper()
     same_currency(currency, total_currency)
     lines = []
+    seen: set[str] = set()
     for line in nodes_of(node.get("lineItems")):
+        line_id = line.get("id") if isinstance(line, dict) else None
+        if isinstance(line_id, str) and line_id:
+            # A line given twice (pages of lines that repeat under new cursors) was counted
+            # twice: 300 units of a 150-unit order in product sales and stock.
+            if line_id in seen:
+                raise ValueError(f"line {legacy_id(line_id)[:40]} given twice")
+            seen.add(line_id)
         unit_price, line_currency = shop_money(line["originalUnitPriceSet"])
         same_currency(currency, line_currency)
         lines.append(
@@ -150,7 +201,7 @@ def read_order(source: str, node: object) -> tuple[list[FeedItem], int]:
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
         # Kept as rejected, with why (the hub logs it once, the report lists it), as
         # the other feeds do: never silently dropped.
-        return [unreadable_item(source, node, error, "order")], 1
+        return [rejected(source, node, error, "order")], 1
     items: list[FeedItem] = [order]
     try:
         items.extend(updates_of(source, node, order))  # type: ignore[arg-type]
@@ -158,7 +209,7 @@ def read_order(source: str, node: object) -> tuple[list[FeedItem], int]:
         # The order's cancellation and refunds as one rejected item; the sale
         # itself is still kept. One unreadable refund (an amount of 1e999999999, a
         # quantity of "1") made the whole order rejected: a paid sale not counted.
-        return [*items, unreadable_item(source, node, error, "order_update")], 1
+        return [*items, rejected(source, node, error, "order_update")], 1
     return items, 0
 
 
