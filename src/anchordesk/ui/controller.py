@@ -337,6 +337,10 @@ class Controller(QObject):
             return  # shutdown waited for this build and stopped what it built
         self.live = live
         live.studio_mode = self.studio_mode  # a restarted picture keeps the operator's mode
+        # A session's recording is attached when its file is made: the window never waits for
+        # it (it waited up to 3 s, frozen, at each start with the recordings folder on a share
+        # whose server went away; R17ui). Past the deadline poll_health says so.
+        live.recording_wait_s = 0.0
         try:
             live.begin_session(SessionMode.REHEARSAL)
         except SessionNotOpened as error:  # the data folder on a read-only or full disk
