@@ -3,18 +3,26 @@ window, and what the window cannot do is said in words."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 from tests.ui.conftest import open_control_room
 
 from anchordesk.live import show as show_module
 from anchordesk.live.settings import Settings
 from anchordesk.live.show import LiveShow
+from anchordesk.ui import controller as controller_module
+from anchordesk.ui import file_dialogs, workers
+from anchordesk.ui.main_window import MainWindow
 
 
 def test_a_session_recording_into_a_share_that_went_away_starts_without_waiting_for_it(
@@ -69,3 +77,113 @@ def test_a_session_recording_into_a_share_that_went_away_starts_without_waiting_
         assert live.recording_path is None
     finally:
         answer.set()
+
+
+def _share_that_went_away(
+    monkeypatch: pytest.MonkeyPatch, share: Path
+) -> tuple[threading.Event, list[str]]:
+    """``os.stat`` of anything under ``share`` answers only when the returned event is set, as
+    a network share whose server went away; the names asked on the window's thread are kept."""
+    answer = threading.Event()
+    on_window_thread: list[str] = []
+    real_stat = os.stat
+
+    def stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if str(path).startswith(str(share)):
+            if threading.current_thread() is threading.main_thread():
+                on_window_thread.append(str(path))
+            answer.wait(30)
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "stat", stat)
+    return answer, on_window_thread
+
+
+def test_a_show_typed_in_the_open_dialog_on_a_share_that_went_away_is_said_not_to_answer(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """File → Open, a path typed on a share whose server went away, Enter: Qt's dialog looked
+    the name up on the window's thread (as it was typed, and at Enter), and the whole window
+    froze — picture still, no key answered — for as long as the share did not answer. Now the
+    name is looked up off the window's thread, and past a deadline the dialog says so."""
+    share = tmp_path / "share"
+    answer, on_window_thread = _share_that_went_away(monkeypatch, share)
+    monkeypatch.setattr(file_dialogs, "FILE_ANSWER_TIMEOUT_S", 0.2, raising=False)
+    typed = share / "show.json"
+    said: list[str] = []
+    opened: list[Path] = []
+    monkeypatch.setattr(control_room.controller, "open_show", opened.append)
+
+    ticks: list[int] = []
+
+    def drive() -> None:
+        ticks.append(1)
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QFileDialog) and len(ticks) > 500:
+            dialog.reject()  # nothing said in 10 s of ticks
+            return
+        if isinstance(dialog, QFileDialog) and not said:
+            edit = dialog.findChild(QLineEdit, "fileNameEdit")
+            if edit is not None and not edit.text():
+                QTest.keyClicks(edit, str(typed))
+                QTest.keyClick(edit, Qt.Key.Key_Return)
+        elif isinstance(dialog, QMessageBox):
+            said.append(dialog.text())
+            dialog.done(0)
+        elif isinstance(dialog, QFileDialog):
+            dialog.reject()
+            return
+        QTimer.singleShot(20, drive)
+
+    QTimer.singleShot(0, drive)
+    try:
+        control_room.open_show()
+    finally:
+        answer.set()
+    assert said == [
+        f"{typed} does not answer (a network disk whose server went away?). Choose a file "
+        "on another disk."
+    ]
+    assert opened == []
+    assert on_window_thread == []
+
+
+def test_a_recent_show_on_a_share_that_went_away_is_said_not_to_answer_and_never_opened_late(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """File → Open recent, a show on a share whose server went away: the window stayed free
+    (read off its thread) but said nothing, for good; had the share answered an hour later,
+    that show would have replaced the one running. Now it is said not to answer, not opened."""
+    share = tmp_path / "share"
+    path = share / "show.json"
+    share.mkdir()
+    sample = Path(__file__).parents[2] / "resources" / "shows" / "en" / "show.json"
+    path.write_text(sample.read_text(encoding="utf-8"), encoding="utf-8")
+    answer, on_window_thread = _share_that_went_away(monkeypatch, share)
+    monkeypatch.setattr(controller_module, "FILE_ANSWER_S", 0.2, raising=False)
+    controller = control_room.controller
+    said: list[str] = []
+    controller.message.connect(said.append)
+    running = controller.live
+    reads: list[Future[object]] = []
+    real_run_task = workers.run_task
+
+    def run_task(*args: Any, **kwargs: Any) -> Future[object]:
+        future: Future[object] = real_run_task(*args, **kwargs)
+        reads.append(future)
+        return future
+
+    monkeypatch.setattr(workers, "run_task", run_task)
+    try:
+        controller.open_show(path)
+        qtbot.waitUntil(lambda: any("does not answer" in line for line in said), timeout=5000)
+    finally:
+        answer.set()
+    assert [line for line in said if "does not answer" in line] == [
+        f"{path} does not answer (a network disk whose server went away?): it was not "
+        "opened. The current show goes on."
+    ]
+    reads[0].result(10)  # the share answered: the show was read, late
+    QApplication.processEvents()  # its answer delivered to the window
+    assert controller.live is running
+    assert on_window_thread == []

@@ -27,8 +27,12 @@ Signals:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import re
+import stat
+import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -188,6 +192,8 @@ class Controller(QObject):
         self._starting = False
         self._shutting_down = False
         self._previous_stopping: Future[None] | None = None
+        # The show file being read for File → Open (set when its disk first answers).
+        self._opening: threading.Event | None = None
         # The picture being built (start_with_show's worker); its LiveShow once built.
         self._building: Future[LiveShow | None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -1330,8 +1336,11 @@ class Controller(QObject):
             return
 
         language = i18n.current_language()
+        answered = threading.Event()
 
         def read() -> tuple[ShowReport, list[str]]:
+            _first_answer(path)
+            answered.set()
             report = read_show_file(path)
             # Said here too: a show of 150,000 problems (each of 10,000 products wrong five
             # ways, 20,000 segments) took the window's thread 1.7 s to say them, 3.6 s under
@@ -1340,6 +1349,9 @@ class Controller(QObject):
             return report, lines
 
         def checked(result: tuple[ShowReport, list[str]]) -> None:
+            if self._opening is not answered:
+                return  # said not to answer (or another show chosen since): not opened
+            self._opening = None
             report, lines = result
             if self.is_live:  # went live while the file was read
                 self._not_opened_while_live(path)
@@ -1359,12 +1371,36 @@ class Controller(QObject):
             # by then.
             self._restart(lambda: self.start_with_show(show, path))
 
+        def failed(error: BaseException) -> None:
+            if self._opening is answered:
+                self._opening = None
+            log.error("reading %s failed", path, exc_info=error)
+
+        def not_answered() -> None:
+            """A file whose disk says nothing (a share whose server went away) was read for
+            good without a word, and its show would have replaced the running one whenever the
+            share answered (R17ui). Said, and not opened."""
+            if self._opening is not answered or answered.is_set():
+                return
+            self._opening = None
+            log.warning("%s did not answer within %.0f s: not opened", path, FILE_ANSWER_S)
+            self.message.emit(
+                self.tr(
+                    "%1 does not answer (a network disk whose server went away?): it was not "
+                    "opened. The current show goes on."
+                ).replace("%1", str(path))
+            )
+            if at_start:
+                self.start(None)
+
         # Reading the file decodes its images (up to 20 MB each): in a worker, not on the Qt
         # thread that draws the preview.
         # Not on the window's own pool: a file on a hung share holds its thread for good
         # (R15ui F6). A test's own executor reads as well.
         reads = workers.file_reads() if self._owns_executor else self.executor
-        workers.run_task(read, checked, owner=self, pool=reads)
+        self._opening = answered  # the last show chosen is the one opened
+        QTimer.singleShot(int(FILE_ANSWER_S * 1000), self, not_answered)
+        workers.run_task(read, checked, failed, owner=self, pool=reads)
 
     def _not_opened_while_live(self, path: Path) -> None:
         """A live show is never swapped under the operator's hands; the show they picked is
@@ -1387,6 +1423,20 @@ class Controller(QObject):
                 lambda: live.shutdown(4.0), pool=self.executor
             )
         start()
+
+
+#: How long a show file's disk may take to first answer File → Open (a local disk: micro-
+#: seconds; a network share whose server went away: never). Reading it may take longer.
+FILE_ANSWER_S = 3.0
+
+
+def _first_answer(path: Path) -> None:
+    """Blocking (a worker): returns once the file's disk has answered for it (its kind, and a
+    regular file's first byte, never a pipe's); a fault is the reader's to say."""
+    with contextlib.suppress(OSError):
+        if stat.S_ISREG(os.stat(path).st_mode):
+            with open(path, "rb") as file:
+                file.read(1)
 
 
 def _filled(text: str, name: str, reason: str) -> str:
