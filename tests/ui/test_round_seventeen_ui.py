@@ -3,6 +3,7 @@ window, and what the window cannot do is said in words."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -187,3 +188,33 @@ def test_a_recent_show_on_a_share_that_went_away_is_said_not_to_answer_and_never
     QApplication.processEvents()  # its answer delivered to the window
     assert controller.live is running
     assert on_window_thread == []
+
+
+def test_closing_the_window_while_a_show_is_read_from_a_share_that_went_away_says_why_it_lingers(
+    qtbot: QtBot,
+    control_room: MainWindow,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A read held by a share whose server went away keeps its thread in the kernel (even a
+    SIGKILL waits for it): the window closed, its files finished, but the process stayed, and
+    the log said "the program ends without it" — or, for a show file being read, nothing.
+    Now the last line names the file and says the process ends when its disk answers."""
+    share = tmp_path / "share"
+    path = share / "show.json"
+    answer, _on_window_thread = _share_that_went_away(monkeypatch, share)
+    controller = control_room.controller
+    try:
+        controller.open_show(path)
+        with caplog.at_level(logging.WARNING):
+            controller.shutdown()
+    finally:
+        answer.set()
+    lines = [record.getMessage() for record in caplog.records if str(path) in record.getMessage()]
+    assert lines == [
+        "the window is closed and the show's files are finished; the process ends when these "
+        "stop waiting for a disk that does not answer (let its server answer, or unmount it "
+        f"with umount -l): {path}"
+    ]
+    assert not any("the program ends without it" in r.getMessage() for r in caplog.records)

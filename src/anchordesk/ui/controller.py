@@ -46,6 +46,7 @@ import numpy.typing as npt
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from anchordesk.core import logs
+from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_secrets
 from anchordesk.core.words import Words
 from anchordesk.live.factory import build_live_show
@@ -459,10 +460,29 @@ class Controller(QObject):
             if not workers.shutdown(self.WORK_CLOSE_S):
                 log.warning(
                     "work off the window's thread still runs at the close (a disk or a service "
-                    "that does not answer); the program ends without it"
+                    "that does not answer); the window closes without it"
                 )
         elif isinstance(self.executor, ThreadPoolExecutor):
             self.executor.shutdown(wait=False, cancel_futures=True)
+        self._say_held_by_disks(live)
+
+    @staticmethod
+    def _say_held_by_disks(live: LiveShow | None) -> None:
+        """The window is closed and the show's files are finished, but a read of a disk that
+        never answers (a share whose server went away) holds its thread in the kernel, deaf
+        even to SIGKILL, so the process lingers until that disk answers: without a word it
+        looked like a program that would not quit (R16ui, R17ui). Said in the log, naming the
+        disks, as the last thing the program says."""
+        held = workers.still_waiting()
+        if live is not None and live.recording_unanswered is not None:
+            held.append(str(live.recording_unanswered))
+        if held:
+            log.warning(
+                "the window is closed and the show's files are finished; the process ends "
+                "when these stop waiting for a disk that does not answer (let its server "
+                "answer, or unmount it with umount -l): %s",
+                ", ".join(escape_controls(name) for name in held),
+            )
 
     # What the workers' running work (a settings file being written) gets to end after the
     # window closed; one held for good (a read of a hung share) is left to the program's end.
@@ -1400,7 +1420,7 @@ class Controller(QObject):
         reads = workers.file_reads() if self._owns_executor else self.executor
         self._opening = answered  # the last show chosen is the one opened
         QTimer.singleShot(int(FILE_ANSWER_S * 1000), self, not_answered)
-        workers.run_task(read, checked, failed, owner=self, pool=reads)
+        workers.run_task(read, checked, failed, owner=self, pool=reads, waits_on=str(path))
 
     def _not_opened_while_live(self, path: Path) -> None:
         """A live show is never swapped under the operator's hands; the show they picked is

@@ -172,6 +172,7 @@ class _OpenDialog(QFileDialog):
             lambda error: self._answered(path, error),
             owner=self,
             pool=workers.file_reads(),
+            waits_on=str(path),
         )
 
     def _set_waiting(self, waiting: bool) -> None:

@@ -139,6 +139,7 @@ class EditorFiles:
             lambda error: self._read_later(path, error),
             owner=widget,
             pool=workers.file_reads(),  # never the window's own pool (R15ui F6)
+            waits_on=str(path),
         )
 
     def _read_later(self, path: Path, result: dict[str, Any] | BaseException) -> None:
@@ -342,7 +343,12 @@ class EditorFiles:
                 self._apply_csv(path, result)
 
         workers.run_task(
-            self._csv_reader(path), read, read, owner=widget, pool=workers.file_reads()
+            self._csv_reader(path),
+            read,
+            read,
+            owner=widget,
+            pool=workers.file_reads(),
+            waits_on=str(path),
         )
 
     def _apply_csv(self, path: Path, imported: CsvImport) -> int:
