@@ -214,7 +214,7 @@ def test_closing_the_window_while_a_show_is_read_from_a_share_that_went_away_say
     lines = [record.getMessage() for record in caplog.records if str(path) in record.getMessage()]
     assert lines == [
         "the window is closed and the show's files are finished; the process ends when these "
-        "stop waiting for a disk that does not answer (let its server answer, or unmount it "
-        f"with umount -l): {path}"
+        "stop waiting for a disk that does not answer (let its server answer, or force it off "
+        f"with umount -f): {path}"
     ]
     assert not any("the program ends without it" in r.getMessage() for r in caplog.records)

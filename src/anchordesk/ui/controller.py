@@ -480,7 +480,7 @@ class Controller(QObject):
             log.warning(
                 "the window is closed and the show's files are finished; the process ends "
                 "when these stop waiting for a disk that does not answer (let its server "
-                "answer, or unmount it with umount -l): %s",
+                "answer, or force it off with umount -f): %s",
                 ", ".join(escape_controls(name) for name in held),
             )
 
