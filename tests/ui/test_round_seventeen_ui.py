@@ -142,7 +142,7 @@ def test_a_show_typed_in_the_open_dialog_on_a_share_that_went_away_is_said_not_t
     finally:
         answer.set()
     assert said == [
-        f"{typed} does not answer (a network disk whose server went away?). Choose a file "
+        f"{typed} does not answer (a network disk whose server went away?). Choose one "
         "on another disk."
     ]
     assert opened == []
@@ -218,3 +218,51 @@ def test_closing_the_window_while_a_show_is_read_from_a_share_that_went_away_say
         f"with umount -f): {path}"
     ]
     assert not any("the program ends without it" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("purpose", ["save", "folder"])
+def test_a_name_typed_to_save_or_a_folder_typed_on_a_share_that_went_away_is_said_not_to_answer(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, purpose: str
+) -> None:
+    """The show editor's Save as (and Settings' recordings folder), a path typed on a share
+    whose server went away: the whole window froze as it was typed, its thread in access()
+    (under Xvfb with a FUSE share). Now looked up at Enter off the window's thread, and past
+    the deadline said in the dialog."""
+    share = tmp_path / "share"
+    answer, on_window_thread = _share_that_went_away(monkeypatch, share)
+    monkeypatch.setattr(file_dialogs, "FILE_ANSWER_TIMEOUT_S", 0.2, raising=False)
+    typed = share / ("saved.json" if purpose == "save" else "recordings")
+    said: list[str] = []
+    ticks: list[int] = []
+
+    def drive() -> None:
+        ticks.append(1)
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QFileDialog) and (said or len(ticks) > 500):
+            dialog.reject()
+            return
+        if isinstance(dialog, QFileDialog):
+            edit = dialog.findChild(QLineEdit, "fileNameEdit")
+            if edit is not None and edit.text() != str(typed):
+                edit.clear()
+                QTest.keyClicks(edit, str(typed))
+                QTest.keyClick(edit, Qt.Key.Key_Return)
+        elif isinstance(dialog, QMessageBox):
+            said.append(dialog.text())
+            dialog.done(0)
+        QTimer.singleShot(20, drive)
+
+    QTimer.singleShot(0, drive)
+    try:
+        if purpose == "save":
+            chosen = file_dialogs.get_save_file_name(None, "Save show as", str(tmp_path))
+        else:
+            chosen = file_dialogs.get_existing_directory(None, "Recordings", str(tmp_path))
+    finally:
+        answer.set()
+    assert chosen == ""
+    assert said == [
+        f"{typed} does not answer (a network disk whose server went away?). Choose one "
+        "on another disk."
+    ]
+    assert on_window_thread == []

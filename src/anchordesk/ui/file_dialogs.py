@@ -95,7 +95,7 @@ def _chosen(dialog: QFileDialog) -> str:
     try:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return ""
-        if isinstance(dialog, _OpenDialog):
+        if isinstance(dialog, _CheckedDialog):
             return dialog.chosen
         files = dialog.selectedFiles()
         return files[0] if files else ""
@@ -112,30 +112,54 @@ def _kind_of(path: Path) -> str:
     return "folder" if stat.S_ISDIR(mode) else "file"
 
 
-class _OpenDialog(QFileDialog):
+class _CheckedDialog(QFileDialog):
     """Qt's dialog, but a name typed in "File name" is looked up off the window's thread.
 
     Qt looks a typed name up on the window's thread, as it is typed (its completer, the Open
     button's state) and when it is accepted: typing a path on a network share whose server
     went away froze the whole window for as long as the share did not answer, the picture
-    still, no key answered (R16ui, R17ui). Here the typed name is looked up by a file-reading
-    worker when the user accepts it, with a deadline; past it the dialog says so in words.
-    Names picked in the list are the listing's, which Qt makes on its own thread."""
+    still, no key answered (R16ui; File → Open, the editor's Save as, a recordings folder:
+    R17ui). Here the typed name is looked up by a file-reading worker when the user accepts
+    it, with a deadline; past it the dialog says so in words. Names picked in the list are
+    the listing's, which Qt makes on its own thread.
 
-    def __init__(self, parent: QWidget | None, caption: str, directory: str, filters: str) -> None:
-        super().__init__(parent, caption, directory, filters)
+    ``purpose``: "open" (an existing file), "save" (any name; a file there is replaced only
+    when the user says so) or "folder" (an existing folder)."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        caption: str,
+        directory: str,
+        filters: str = "",
+        purpose: str = "open",
+    ) -> None:
+        # An empty folder would list the working directory, which can be anything (/proc).
+        super().__init__(parent, caption, directory or str(Path.home()), filters)
         # Qt's own widgets (a desktop's native dialog is not ours to change).
         self.setOption(QFileDialog.Option.DontUseNativeDialog, True)
         self.setIconProvider(icon_provider())
-        self.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
-        self.setFileMode(QFileDialog.FileMode.ExistingFile)
+        self._purpose = purpose
+        if purpose == "save":
+            self.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+            self.setFileMode(QFileDialog.FileMode.AnyFile)
+        elif purpose == "folder":
+            self.setFileMode(QFileDialog.FileMode.Directory)
+            self.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        else:
+            self.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+            self.setFileMode(QFileDialog.FileMode.ExistingFile)
         self.chosen = ""
         self._asking: Path | None = None
         edit = self.findChild(QLineEdit, "fileNameEdit")
         box = self.findChild(QDialogButtonBox, "buttonBox")
         self._edit = edit if isinstance(edit, QLineEdit) else None
-        button = box.button(QDialogButtonBox.StandardButton.Open) if box is not None else None
-        self._open_button: QPushButton | None = button
+        self._open_button: QPushButton | None = None
+        if box is not None:
+            for button in box.buttons():
+                accepts = box.buttonRole(button) == QDialogButtonBox.ButtonRole.AcceptRole
+                if accepts and isinstance(button, QPushButton):
+                    self._open_button = button
         if self._edit is not None:
             # Qt's own answers to typing look the typed path up here, on this thread.
             self._edit.textChanged.disconnect()
@@ -147,13 +171,12 @@ class _OpenDialog(QFileDialog):
 
     def _typed(self, text: str) -> None:
         if self._open_button is not None and self._asking is None:
-            self._open_button.setEnabled(bool(text.strip()))
+            self._open_button.setEnabled(bool(text.strip()) or self._purpose == "folder")
 
     def _typed_path(self) -> Path | None:
         text = self._edit.text().strip() if self._edit is not None else ""
-        if not text:
-            files = self.selectedFiles()
-            text = files[0] if files else ""
+        if not text and self._purpose == "folder":
+            return Path(self.directory().absolutePath())  # the folder shown is chosen
         if not text:
             return None
         path = Path(os.path.expanduser(text))
@@ -191,13 +214,27 @@ class _OpenDialog(QFileDialog):
         self._asking = None
         self.answer_timer.stop()
         self._set_waiting(False)
-        if kind == "file":
+        accepted = (
+            (kind == "folder" and self._purpose == "folder")
+            or (kind == "file" and self._purpose == "open")
+            or (kind == "missing" and self._purpose == "save")
+            or (kind == "file" and self._purpose == "save" and self._replace_asked(path))
+        )
+        if accepted:
             self.chosen = str(path)
             self.done(QDialog.DialogCode.Accepted)
+        elif kind == "file" and self._purpose == "save":
+            return  # not replaced: the user chooses another name
         elif kind == "folder":
             self.setDirectory(str(path))
             if self._edit is not None:
                 self._edit.clear()
+        elif kind == "file":
+            self._say(
+                QCoreApplication.translate(
+                    "FileDialogs", "%1 is a file, not a folder. Choose a folder."
+                ).replace("%1", str(path))
+            )
         elif kind == "missing":
             self._say(
                 QCoreApplication.translate(
@@ -220,10 +257,28 @@ class _OpenDialog(QFileDialog):
         self._say(
             QCoreApplication.translate(
                 "FileDialogs",
-                "%1 does not answer (a network disk whose server went away?). Choose a file "
+                "%1 does not answer (a network disk whose server went away?). Choose one "
                 "on another disk.",
             ).replace("%1", str(path))
         )
+
+    def _replace_asked(self, path: Path) -> bool:
+        # Plain text: a name is text, never markup.
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.windowTitle(),
+            QCoreApplication.translate(
+                "FileDialogs", "%1 already exists. Do you want to replace it?"
+            ).replace("%1", path.name),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        try:
+            return box.exec() == QMessageBox.StandardButton.Yes
+        finally:
+            box.deleteLater()
 
     def _say(self, text: str) -> None:
         # Plain text: a name is text, never markup.
@@ -240,23 +295,16 @@ def get_open_file_name(
     parent: QWidget | None, caption: str, directory: str, name_filter: str = ""
 ) -> str:
     """The path of an existing file the user picked, or "" when they cancelled."""
-    # An empty folder would list the working directory, which can be anything (even /proc).
-    return _chosen(_OpenDialog(parent, caption, directory or str(Path.home()), name_filter))
+    return _chosen(_CheckedDialog(parent, caption, directory, name_filter, "open"))
 
 
 def get_save_file_name(
     parent: QWidget | None, caption: str, directory: str, name_filter: str = ""
 ) -> str:
     """The path the user chose to save to (asked before replacing a file), or ""."""
-    dialog = make_dialog(parent, caption, directory, name_filter)
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-    return _chosen(dialog)
+    return _chosen(_CheckedDialog(parent, caption, directory, name_filter, "save"))
 
 
 def get_existing_directory(parent: QWidget | None, caption: str, directory: str) -> str:
     """A folder the user picked, or ""."""
-    dialog = make_dialog(parent, caption, directory)
-    dialog.setFileMode(QFileDialog.FileMode.Directory)
-    dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
-    return _chosen(dialog)
+    return _chosen(_CheckedDialog(parent, caption, directory, "", "folder"))
