@@ -171,6 +171,7 @@ class Controller(QObject):
         self.recording_wanted = self.settings.record and self.settings.record_asked
         self._recording_faults_said: set[str] = set()
         self._recording_to_say: Path | None = None  # the session's file, until it is written
+        self._recording_awaited = False  # the session's file is still to be named
         # Why the last recording could not be written (kept after Record went off and the
         # failed recording left the health panel: the go-live check says it), until one writes.
         self._recording_fault: Words | None = None
@@ -389,6 +390,8 @@ class Controller(QObject):
         # "Recording to …" over the picture and "The recording has stopped: … read-only" under
         # it contradicted each other when its disk refused the file.
         self._recording_to_say = live.recording_path
+        # The file is made off the window's thread (R17ui): its name may come later.
+        self._recording_awaited = True
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any], what: str) -> None:
         """Run a lifecycle step on the loop; a failure is one line in the status bar."""
@@ -870,12 +873,16 @@ class Controller(QObject):
         if output.kind == "recording" and output.state == "live" and output.bytes_written > 0:
             self._recording_fault = None
         path = self._recording_to_say
+        if path is None and self._recording_awaited and self.live is not None:
+            path = self._recording_to_say = self.live.recording_path
         if path is None or output.kind != "recording" or path.name not in output.name:
             return
         if output.state in ("failed", "waiting", "stopped"):
             self._recording_to_say = None
+            self._recording_awaited = False
         elif output.state == "live" and output.bytes_written > 0:
             self._recording_to_say = None
+            self._recording_awaited = False
             self.message.emit(self.tr("Recording to %1").replace("%1", str(path)))
 
     def _say_recording_stopped(self, output: OutputRow) -> None:
