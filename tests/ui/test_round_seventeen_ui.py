@@ -18,12 +18,16 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 from tests.ui.conftest import open_control_room
 
+from anchordesk.core import paths, secrets
 from anchordesk.live import show as show_module
-from anchordesk.live.settings import Settings
+from anchordesk.live.destinations import password_name, push_url
+from anchordesk.live.settings import Settings, load_settings
 from anchordesk.live.show import LiveShow
 from anchordesk.ui import controller as controller_module
 from anchordesk.ui import file_dialogs, workers
 from anchordesk.ui.main_window import MainWindow
+from anchordesk.ui.settings import SettingsDialog
+from anchordesk.ui.settings.destinations_page import DestinationsPage
 
 
 def test_a_session_recording_into_a_share_that_went_away_starts_without_waiting_for_it(
@@ -266,3 +270,37 @@ def test_a_name_typed_to_save_or_a_folder_typed_on_a_share_that_went_away_is_sai
         "on another disk."
     ]
     assert on_window_thread == []
+
+
+def test_a_server_login_password_typed_in_settings_is_kept_in_the_keyring_not_the_settings_file(
+    qtbot: QtBot, memory_keyring: Any
+) -> None:
+    """Settings → Destinations, a server asking for a login (the window itself says "put them
+    in the URL (rtmp://USER:PASSWORD@HOST/…)"): the password was written in clear into
+    settings.json and shown in clear in the Server field every time. Now it goes to the
+    keyring as the stream key does; the settings keep "USER@"; the push URL has it back."""
+    secrets.store().reset()
+    dialog = SettingsDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    page = dialog.page(DestinationsPage)
+    destination = page.add_destination("custom")
+    server_edit = page.server.lineEdit()
+    assert server_edit is not None
+    server_edit.selectAll()
+    qtbot.keyClicks(server_edit, "rtmp://studio:PASSWD777@127.0.0.1:19370/live/SECRETKEY999")
+    qtbot.keyClick(server_edit, Qt.Key.Key_Return)
+    assert page.server.currentText() == "rtmp://studio@127.0.0.1:19370/live"
+    with qtbot.waitSignal(dialog.finished, timeout=5000):
+        dialog.accept()
+    for path in [p for p in paths.user_config_dir().rglob("*") if p.is_file()]:
+        assert b"PASSWD777" not in path.read_bytes(), path
+    assert memory_keyring.passwords[("anchordesk", password_name(destination.destination_id))] == (
+        "PASSWD777"
+    )
+    saved = load_settings().destinations[0]
+    assert saved.server_url == "rtmp://studio@127.0.0.1:19370/live"
+    assert push_url(saved) == (
+        "rtmp://studio:PASSWD777@127.0.0.1:19370/live/SECRETKEY999",
+        "SECRETKEY999",
+    )
