@@ -25,6 +25,7 @@ from anchordesk.live.settings import Settings, load_settings
 from anchordesk.live.show import LiveShow
 from anchordesk.ui import controller as controller_module
 from anchordesk.ui import file_dialogs, workers
+from anchordesk.ui.editor.editor import ShowEditor
 from anchordesk.ui.main_window import MainWindow
 from anchordesk.ui.settings import SettingsDialog
 from anchordesk.ui.settings.destinations_page import DestinationsPage
@@ -304,3 +305,54 @@ def test_a_server_login_password_typed_in_settings_is_kept_in_the_keyring_not_th
         "rtmp://studio:PASSWD777@127.0.0.1:19370/live/SECRETKEY999",
         "SECRETKEY999",
     )
+
+
+def test_saving_a_show_whose_share_went_away_leaves_the_window_free_and_says_so(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The show editor on a show from a network share, the share's server gone since, Ctrl+S:
+    the whole window froze (under Xvfb with a FUSE share: picture still 2.97 s of 3 s, the
+    thread in newfstatat) for as long as the share did not answer. Now the disk is touched
+    off the window's thread and, past the deadline, the editor says the show was not saved."""
+    share = tmp_path / "share"
+    share.mkdir()
+    path = share / "show.json"
+    sample = Path(__file__).parents[2] / "resources" / "shows" / "en" / "show.json"
+    path.write_text(sample.read_text(encoding="utf-8"), encoding="utf-8")
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor)
+    assert editor.open_show(path)
+    answer = threading.Event()
+    on_window_thread: list[str] = []
+    for name in ("stat", "lstat"):
+        real = getattr(os, name)
+
+        def held(
+            target: object, *args: object, _real: Any = real, **kwargs: object
+        ) -> os.stat_result:
+            if str(target).startswith(str(share)):
+                if threading.current_thread() is threading.main_thread():
+                    on_window_thread.append(str(target))
+                    answer.wait(0.2)  # the old code: held here, on the window's thread
+                else:
+                    answer.wait(30)
+            return _real(target, *args, **kwargs)  # type: ignore[no-any-return]
+
+        monkeypatch.setattr(os, name, held)
+    monkeypatch.setattr(file_dialogs, "FILE_ANSWER_TIMEOUT_S", 0.2)
+    asked: list[str] = []  # a box that would wait for a click (the old code's) answers at once
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: asked.append(box.text()) or 0)
+    for static in ("warning", "question"):
+        monkeypatch.setattr(QMessageBox, static, lambda *a: asked.append(str(a[2])) or 0)
+    try:
+        saved = editor.save_to(path)
+        boxes = [box for box in editor.findChildren(QMessageBox) if box.isVisible()]
+    finally:
+        answer.set()
+    assert saved is False
+    assert asked == []
+    assert [box.text() for box in boxes] == [
+        f"{path} does not answer (a network disk whose server went away?): the show was not "
+        "saved. Save it on another disk with Save as…"
+    ]
+    assert on_window_thread == []
