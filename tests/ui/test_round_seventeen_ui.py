@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -356,3 +357,42 @@ def test_saving_a_show_whose_share_went_away_leaves_the_window_free_and_says_so(
         "saved. Save it on another disk with Save as…"
     ]
     assert on_window_thread == []
+
+
+def test_typing_in_a_show_whose_share_went_away_leaves_the_window_free(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The show editor on a show from a network share, the share's server gone since: typing
+    in any field froze the whole window at the next check (under Xvfb with a FUSE share, the
+    thread in the kernel's fuse_lookup): the check looks the show's pictures up. Now the check
+    runs off the window's thread and its findings come when the disk answers."""
+    share = tmp_path / "share"
+    shutil.copytree(Path(__file__).parents[2] / "resources" / "shows" / "en", share)
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor)
+    assert editor.open_show(share / "show.json")
+    answer = threading.Event()
+    on_window_thread: list[str] = []
+    for name in ("stat", "lstat"):
+        real = getattr(os, name)
+
+        def held(
+            target: object, *args: object, _real: Any = real, **kwargs: object
+        ) -> os.stat_result:
+            if str(target).startswith(str(share)):
+                if threading.current_thread() is threading.main_thread():
+                    on_window_thread.append(str(target))
+                else:
+                    answer.wait(30)
+            return _real(target, *args, **kwargs)  # type: ignore[no-any-return]
+
+        monkeypatch.setattr(os, name, held)
+    try:
+        editor.show_page.title_edit.setText("Cozy Kitchen Live 2")
+        editor._check_timer.timeout.emit()  # the check as typing sets it off
+        assert on_window_thread == []
+    finally:
+        answer.set()
+    qtbot.waitUntil(lambda: editor.report is not None and editor._check_asked is None)
+    assert editor.report is not None and editor.report.show is not None
+    assert editor.report.show.title == "Cozy Kitchen Live 2"
