@@ -388,7 +388,9 @@ def test_typing_in_a_show_whose_share_went_away_leaves_the_window_free(
 
         monkeypatch.setattr(os, name, held)
     try:
-        editor.show_page.title_edit.setText("Cozy Kitchen Live 2")
+        editor.show_page.title_edit.setFocus()
+        editor.show_page.title_edit.end(False)
+        QTest.keyClicks(editor.show_page.title_edit, " 2")  # typed: the title is made again
         editor._check_timer.timeout.emit()  # the check as typing sets it off
         assert on_window_thread == []
     finally:

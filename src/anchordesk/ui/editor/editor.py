@@ -79,6 +79,7 @@ class ShowEditor(EditorFiles, QMainWindow):
         self.path: Path | None = None
         self.base_dir: Path | None = None
         self.read_only = False
+        self.is_sample_file = False  # the file open is one of the built-in samples
         self.report: ShowReport | None = None
         self.findings: list[Finding] = []
         self._format: Any = 1
@@ -197,7 +198,12 @@ class ShowEditor(EditorFiles, QMainWindow):
         try:
             self.path = path
             self.base_dir = path.resolve().parent if path else None
-            self.read_only = path is not None and (is_sample(path) or not os.access(path, os.W_OK))
+            # Known once, here: the title is made again at each edit, and asking the disk
+            # then froze the window at the first key typed in a show whose share went away.
+            self.is_sample_file = path is not None and is_sample(path)
+            self.read_only = path is not None and (
+                self.is_sample_file or not os.access(path, os.W_OK)
+            )
             self.products.base_dir = self.show_page.base_dir = self.base_dir
             self._extra = {k: v for k, v in data.items() if k not in SHOW_KEYS}
             self._format = data.get("format", 1)
@@ -344,12 +350,12 @@ class ShowEditor(EditorFiles, QMainWindow):
         """Which file this is: its name and folder, or that it is the read-only sample."""
         if self.path is None:
             title = self.tr("New show[*] — Show editor")
-        elif is_sample(self.path):
+        elif self.is_sample_file:
             title = self.tr("%1[*] (built-in sample, read-only) — Show editor").replace(
                 "%1", self.path.name
             )
         else:
-            folder = str(self.path.resolve().parent)
+            folder = str(self.base_dir or self.path.parent)
             home = str(Path.home())
             if folder == home or folder.startswith(home + os.sep):
                 folder = "~" + folder[len(home) :]
@@ -362,7 +368,7 @@ class ShowEditor(EditorFiles, QMainWindow):
         self.setWindowTitle(title)
         self.setWindowModified(self._modified)
         self.read_only_banner.setVisible(self.read_only)
-        if self.path is not None and is_sample(self.path):
+        if self.path is not None and self.is_sample_file:
             self.read_only_label.setText(
                 self.tr(
                     "This is the built-in sample show: it is read-only. Use Save as… to keep "

@@ -104,6 +104,7 @@ class EditorFiles:
         path: Path | None
         base_dir: Path | None
         read_only: bool
+        is_sample_file: bool
         report: ShowReport | None
         findings: list[Finding]
         _modified: bool
@@ -312,6 +313,7 @@ class EditorFiles:
             self.load_data(written, path)
         self.path = path
         self.base_dir = new_dir
+        self.is_sample_file = False  # samples are never written
         self._modified = False
         self._update_title()
         self._remember(path)
