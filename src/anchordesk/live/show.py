@@ -20,7 +20,6 @@ what blocks (closing files, stopping outputs) is awaited off the loop.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import logging
 import os
@@ -88,13 +87,6 @@ _FINISHED = (OutputState.STOPPED, OutputState.FAILED)
 # How long the recordings folder may take to make a session's file there (a local disk takes
 # milliseconds; a share whose server went away, for ever).
 RECORDING_FOLDER_TIMEOUT_S = 3.0
-
-
-def _stop_late_recording(made: concurrent.futures.Future[RecordingOutput]) -> None:
-    """A recording whose folder answered after its session went on without it: its empty
-    file is not kept (it was never attached)."""
-    if made.exception() is None:
-        made.result().stop(0.1)
 
 
 def _why_not_opened(path: Path, error: Exception) -> Words | str:
@@ -207,6 +199,11 @@ class LiveShow:
         #: A recordings folder that did not answer when a session's file was to be made there
         #: (a network share whose server went away): that session is not recorded.
         self.recording_unanswered: Path | None = None
+        #: How long starting a session waits for its recording's file (None: the folder's
+        #: deadline); the recording is attached whenever it comes. The window waits not at all.
+        self.recording_wait_s: float | None = None
+        self._recording_lock = threading.Lock()
+        self._recording_ticket: object | None = None  # the recording being made now
         self.audio: AudioControl | None = None  # mute, gain and meter, when there is audio
         # Told of every comment and order a session keeps (the remote's event stream); they
         # run on the thread that applied the item: be quick.
@@ -345,47 +342,88 @@ class LiveShow:
 
     def _attach_recording(self, mode: SessionMode) -> None:
         folder = self.plan.recordings_dir
-        if self.recording_switch is None or folder is None:
+        switch = self.recording_switch
+        if switch is None or folder is None:
             return
         from anchordesk.media.recording import RecordingOutput
 
         # Named by the second: a session started in the same second as the previous one (or
         # a file left there) gets the next numbered name; a recording never overwrites a file.
         name = recording_file_name(str(mode))
+        space_guard = self.plan.space_guard
 
         def make() -> RecordingOutput:
             with contextlib.suppress(OSError):  # else the recording says why it cannot write
                 folder.mkdir(parents=True, exist_ok=True)  # a chosen folder removed since
-            return RecordingOutput(folder / name, space_guard=self.plan.space_guard(folder))
+            return RecordingOutput(folder / name, space_guard=space_guard(folder))
 
-        # With a deadline, on a thread of its own: a folder on a share whose server went away
+        # On a thread of its own, with a deadline: a folder on a share whose server went away
         # holds every call for good, and a session begins on the window's thread (the window
-        # froze at its start for as long as the share did not answer: R16ui).
-        made: concurrent.futures.Future[RecordingOutput] = concurrent.futures.Future()
+        # froze at its start for as long as the share did not answer: R16ui). The file is
+        # attached from that thread when it comes; the caller waits ``recording_wait_s`` at
+        # most (the window: not at all — it waited 3 s at each start on such a share, R17ui).
+        ticket = object()
+        settled = threading.Event()
+        with self._recording_lock:
+            self._recording_ticket = ticket
 
-        def run() -> None:
-            try:
-                made.set_result(make())
-            except BaseException as error:
-                made.set_exception(error)
-
-        threading.Thread(target=run, name="recording-folder", daemon=True).start()
-        try:
-            output = made.result(RECORDING_FOLDER_TIMEOUT_S)
-        except concurrent.futures.TimeoutError:
+        def give_up() -> None:
+            with self._recording_lock:
+                if self._recording_ticket is not ticket:
+                    return
+                self._recording_ticket = None
+                self.recording_unanswered = folder
+            settled.set()
             log.warning(
                 "the recordings folder %s did not answer within %.0f s: this session is not "
                 "recorded",
                 folder,
                 RECORDING_FOLDER_TIMEOUT_S,
             )
-            self.recording_unanswered = folder
-            made.add_done_callback(_stop_late_recording)  # a file made late is not kept
-            return
-        if output.renamed:
-            log.info("%s exists: recording into %s", output.requested_path, output.path)
-        self.recording_switch.attach(output)
-        self._recording_path = output.path
+
+        def run() -> None:
+            try:
+                output = make()
+            except Exception:
+                log.exception("the recording in %s did not start", folder)
+                with self._recording_lock:
+                    if self._recording_ticket is ticket:
+                        self._recording_ticket = None
+                settled.set()
+                return
+            deadline.cancel()
+            attached = False
+            with self._recording_lock:
+                if self._recording_ticket is ticket:
+                    self._recording_ticket = None
+                    if output.renamed:
+                        log.info("%s exists: recording into %s", output.requested_path, output.path)
+                    try:
+                        switch.attach(output)
+                        attached = True
+                        self._recording_path = output.path
+                    except Exception:
+                        log.exception("the recording %s did not start", output.path)
+            settled.set()
+            if not attached:  # too late, or its session ended meanwhile: the file is not kept
+                output.stop(0.1)
+
+        deadline = threading.Timer(RECORDING_FOLDER_TIMEOUT_S, give_up)
+        deadline.name = "recording-folder-deadline"
+        deadline.daemon = True
+        deadline.start()
+        threading.Thread(target=run, name="recording-folder", daemon=True).start()
+        wait_s = self.recording_wait_s
+        if wait_s is None or wait_s >= RECORDING_FOLDER_TIMEOUT_S:
+            if not settled.wait(RECORDING_FOLDER_TIMEOUT_S):
+                give_up()  # the timer may not have fired yet: the same answer now
+        elif wait_s > 0:
+            settled.wait(wait_s)
+
+    def _forget_pending_recording(self) -> None:
+        """A recording still being made for the session that ends is not attached later."""
+        with self._recording_lock:
+            self._recording_ticket = None
 
     async def set_recording_dir(self, folder: Path | None) -> None:
         """Record each session from now on into ``folder`` (None: stop recording). The current
@@ -395,6 +433,7 @@ class LiveShow:
         if switch is None:
             return
         if folder is None:
+            self._forget_pending_recording()
             if switch.attached is not None:
                 await asyncio.to_thread(switch.detach, 5.0)
             self._recording_path = None
@@ -427,6 +466,7 @@ class LiveShow:
         session = self.session
         if session is None or session.ended:
             return session.path if session else None
+        self._forget_pending_recording()
         deadline_s = time.monotonic() + timeout_s
         self._record_streams()
         session.end_show()
@@ -528,6 +568,7 @@ class LiveShow:
         def left_s() -> float:
             return max(0.05, deadline_s - time.monotonic())
 
+        self._forget_pending_recording()
         session = self.session
         if session is not None and not session.ended:
             self._record_streams()

@@ -27,8 +27,12 @@ Signals:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import re
+import stat
+import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -42,6 +46,7 @@ import numpy.typing as npt
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from anchordesk.core import logs
+from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_secrets
 from anchordesk.core.words import Words
 from anchordesk.live.factory import build_live_show
@@ -166,6 +171,7 @@ class Controller(QObject):
         self.recording_wanted = self.settings.record and self.settings.record_asked
         self._recording_faults_said: set[str] = set()
         self._recording_to_say: Path | None = None  # the session's file, until it is written
+        self._recording_awaited = False  # the session's file is still to be named
         # Why the last recording could not be written (kept after Record went off and the
         # failed recording left the health panel: the go-live check says it), until one writes.
         self._recording_fault: Words | None = None
@@ -188,6 +194,8 @@ class Controller(QObject):
         self._starting = False
         self._shutting_down = False
         self._previous_stopping: Future[None] | None = None
+        # The show file being read for File → Open (set when its disk first answers).
+        self._opening: threading.Event | None = None
         # The picture being built (start_with_show's worker); its LiveShow once built.
         self._building: Future[LiveShow | None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -337,6 +345,10 @@ class Controller(QObject):
             return  # shutdown waited for this build and stopped what it built
         self.live = live
         live.studio_mode = self.studio_mode  # a restarted picture keeps the operator's mode
+        # A session's recording is attached when its file is made: the window never waits for
+        # it (it waited up to 3 s, frozen, at each start with the recordings folder on a share
+        # whose server went away; R17ui). Past the deadline poll_health says so.
+        live.recording_wait_s = 0.0
         try:
             live.begin_session(SessionMode.REHEARSAL)
         except SessionNotOpened as error:  # the data folder on a read-only or full disk
@@ -378,6 +390,8 @@ class Controller(QObject):
         # "Recording to …" over the picture and "The recording has stopped: … read-only" under
         # it contradicted each other when its disk refused the file.
         self._recording_to_say = live.recording_path
+        # The file is made off the window's thread (R17ui): its name may come later.
+        self._recording_awaited = True
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any], what: str) -> None:
         """Run a lifecycle step on the loop; a failure is one line in the status bar."""
@@ -449,10 +463,29 @@ class Controller(QObject):
             if not workers.shutdown(self.WORK_CLOSE_S):
                 log.warning(
                     "work off the window's thread still runs at the close (a disk or a service "
-                    "that does not answer); the program ends without it"
+                    "that does not answer); the window closes without it"
                 )
         elif isinstance(self.executor, ThreadPoolExecutor):
             self.executor.shutdown(wait=False, cancel_futures=True)
+        self._say_held_by_disks(live)
+
+    @staticmethod
+    def _say_held_by_disks(live: LiveShow | None) -> None:
+        """The window is closed and the show's files are finished, but a read of a disk that
+        never answers (a share whose server went away) holds its thread in the kernel, deaf
+        even to SIGKILL, so the process lingers until that disk answers: without a word it
+        looked like a program that would not quit (R16ui, R17ui). Said in the log, naming the
+        disks, as the last thing the program says."""
+        held = workers.still_waiting()
+        if live is not None and live.recording_unanswered is not None:
+            held.append(str(live.recording_unanswered))
+        if held:
+            log.warning(
+                "the window is closed and the show's files are finished; the process ends "
+                "when these stop waiting for a disk that does not answer (let its server "
+                "answer, or force it off with umount -f): %s",
+                ", ".join(escape_controls(name) for name in held),
+            )
 
     # What the workers' running work (a settings file being written) gets to end after the
     # window closed; one held for good (a read of a hung share) is left to the program's end.
@@ -840,12 +873,16 @@ class Controller(QObject):
         if output.kind == "recording" and output.state == "live" and output.bytes_written > 0:
             self._recording_fault = None
         path = self._recording_to_say
+        if path is None and self._recording_awaited and self.live is not None:
+            path = self._recording_to_say = self.live.recording_path
         if path is None or output.kind != "recording" or path.name not in output.name:
             return
         if output.state in ("failed", "waiting", "stopped"):
             self._recording_to_say = None
+            self._recording_awaited = False
         elif output.state == "live" and output.bytes_written > 0:
             self._recording_to_say = None
+            self._recording_awaited = False
             self.message.emit(self.tr("Recording to %1").replace("%1", str(path)))
 
     def _say_recording_stopped(self, output: OutputRow) -> None:
@@ -1326,8 +1363,11 @@ class Controller(QObject):
             return
 
         language = i18n.current_language()
+        answered = threading.Event()
 
         def read() -> tuple[ShowReport, list[str]]:
+            _first_answer(path)
+            answered.set()
             report = read_show_file(path)
             # Said here too: a show of 150,000 problems (each of 10,000 products wrong five
             # ways, 20,000 segments) took the window's thread 1.7 s to say them, 3.6 s under
@@ -1336,6 +1376,9 @@ class Controller(QObject):
             return report, lines
 
         def checked(result: tuple[ShowReport, list[str]]) -> None:
+            if self._opening is not answered:
+                return  # said not to answer (or another show chosen since): not opened
+            self._opening = None
             report, lines = result
             if self.is_live:  # went live while the file was read
                 self._not_opened_while_live(path)
@@ -1355,12 +1398,36 @@ class Controller(QObject):
             # by then.
             self._restart(lambda: self.start_with_show(show, path))
 
+        def failed(error: BaseException) -> None:
+            if self._opening is answered:
+                self._opening = None
+            log.error("reading %s failed", path, exc_info=error)
+
+        def not_answered() -> None:
+            """A file whose disk says nothing (a share whose server went away) was read for
+            good without a word, and its show would have replaced the running one whenever the
+            share answered (R17ui). Said, and not opened."""
+            if self._opening is not answered or answered.is_set():
+                return
+            self._opening = None
+            log.warning("%s did not answer within %.0f s: not opened", path, FILE_ANSWER_S)
+            self.message.emit(
+                self.tr(
+                    "%1 does not answer (a network disk whose server went away?): it was not "
+                    "opened. The current show goes on."
+                ).replace("%1", str(path))
+            )
+            if at_start:
+                self.start(None)
+
         # Reading the file decodes its images (up to 20 MB each): in a worker, not on the Qt
         # thread that draws the preview.
         # Not on the window's own pool: a file on a hung share holds its thread for good
         # (R15ui F6). A test's own executor reads as well.
         reads = workers.file_reads() if self._owns_executor else self.executor
-        workers.run_task(read, checked, owner=self, pool=reads)
+        self._opening = answered  # the last show chosen is the one opened
+        QTimer.singleShot(int(FILE_ANSWER_S * 1000), self, not_answered)
+        workers.run_task(read, checked, failed, owner=self, pool=reads, waits_on=str(path))
 
     def _not_opened_while_live(self, path: Path) -> None:
         """A live show is never swapped under the operator's hands; the show they picked is
@@ -1383,6 +1450,20 @@ class Controller(QObject):
                 lambda: live.shutdown(4.0), pool=self.executor
             )
         start()
+
+
+#: How long a show file's disk may take to first answer File → Open (a local disk: micro-
+#: seconds; a network share whose server went away: never). Reading it may take longer.
+FILE_ANSWER_S = 3.0
+
+
+def _first_answer(path: Path) -> None:
+    """Blocking (a worker): returns once the file's disk has answered for it (its kind, and a
+    regular file's first byte, never a pipe's); a fault is the reader's to say."""
+    with contextlib.suppress(OSError):
+        if stat.S_ISREG(os.stat(path).st_mode):
+            with open(path, "rb") as file:
+                file.read(1)
 
 
 def _filled(text: str, name: str, reason: str) -> str:

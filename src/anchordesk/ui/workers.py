@@ -214,11 +214,13 @@ def run_task(
     *,
     owner: QObject | None = None,
     pool: Executor | None = None,
+    waits_on: str | None = None,
 ) -> Future[T]:
     """Run ``work()`` in a worker; its result or error comes back on the Qt thread.
 
     An error with no ``on_error`` is logged (with its traceback) and otherwise dropped: the
     caller decides what the user is told. ``pool`` lets a caller (a test) use its own pool.
+    ``waits_on``: the file the work reads, named by :func:`still_waiting` while it runs.
 
     The callables (and whatever widgets they hold) are kept here, on the Qt thread, and let go
     of there: a worker never drops the last reference to a widget, which would destroy it on
@@ -227,8 +229,12 @@ def run_task(
     poster = _ensure_poster()  # made here, on the Qt thread, before any worker needs it
     task_id = next(_task_ids)
     with _lock:
-        _tasks[task_id] = _Task(work, on_done, on_error, owner)
+        _tasks[task_id] = _Task(work, on_done, on_error, owner, waits_on)
     future: Future[T] = (pool or executor()).submit(_run_task, task_id)
+    with _lock:
+        task = _tasks.get(task_id)
+        if task is not None:
+            task.future = future
     future.add_done_callback(lambda done: poster.posted.emit(lambda: _deliver(task_id, done)))
     return future
 
@@ -239,10 +245,24 @@ class _Task:
     on_done: Callable[[Any], None] | None
     on_error: Callable[[BaseException], None] | None
     owner: QObject | None
+    waits_on: str | None = None
+    future: Future[Any] | None = None
 
 
 _tasks: dict[int, _Task] = {}
 _task_ids = itertools.count(1)
+
+
+def still_waiting() -> list[str]:
+    """The files whose reads (``run_task(waits_on=…)``) have not ended: at the window's close,
+    those on a disk that does not answer, which keep the process (not the window) until that
+    disk answers or is unmounted; no program can end a thread the kernel holds in a read."""
+    with _lock:
+        return [
+            task.waits_on
+            for task in _tasks.values()
+            if task.waits_on is not None and (task.future is None or not task.future.done())
+        ]
 
 
 def _run_task(task_id: int) -> Any:
@@ -270,4 +290,4 @@ def _deliver(task_id: int, done: Future[Any]) -> None:
         task.on_done(done.result())
 
 
-__all__ = ["executor", "file_reads", "run_task", "shutdown", "to_main"]
+__all__ = ["executor", "file_reads", "run_task", "shutdown", "still_waiting", "to_main"]

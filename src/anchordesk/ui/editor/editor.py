@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from anchordesk.live.settings import Settings
 from anchordesk.showfile.files import SHOW_KEYS, ShowReport
 from anchordesk.showfile.samples import is_sample
-from anchordesk.ui import i18n
+from anchordesk.ui import i18n, workers
 from anchordesk.ui.editor.draft import Finding, check_draft, new_show_data
 from anchordesk.ui.editor.files import EditorFiles, csv_problem_lines
 from anchordesk.ui.editor.locate import PRODUCTS_PAGE, RUNDOWN_PAGE, SHOW_PAGE, locate
@@ -79,6 +79,7 @@ class ShowEditor(EditorFiles, QMainWindow):
         self.path: Path | None = None
         self.base_dir: Path | None = None
         self.read_only = False
+        self.is_sample_file = False  # the file open is one of the built-in samples
         self.report: ShowReport | None = None
         self.findings: list[Finding] = []
         self._format: Any = 1
@@ -91,7 +92,8 @@ class ShowEditor(EditorFiles, QMainWindow):
         self._check_timer = QTimer(self)
         self._check_timer.setSingleShot(True)
         self._check_timer.setInterval(CHECK_DELAY_MS)
-        self._check_timer.timeout.connect(self.check_now)
+        self._check_timer.timeout.connect(self._check_later)
+        self._check_asked: object | None = None  # the check running off the window's thread
 
         self._build_actions()
         self.show_page = ShowPage(self)
@@ -196,7 +198,12 @@ class ShowEditor(EditorFiles, QMainWindow):
         try:
             self.path = path
             self.base_dir = path.resolve().parent if path else None
-            self.read_only = path is not None and (is_sample(path) or not os.access(path, os.W_OK))
+            # Known once, here: the title is made again at each edit, and asking the disk
+            # then froze the window at the first key typed in a show whose share went away.
+            self.is_sample_file = path is not None and is_sample(path)
+            self.read_only = path is not None and (
+                self.is_sample_file or not os.access(path, os.W_OK)
+            )
             self.products.base_dir = self.show_page.base_dir = self.base_dir
             self._extra = {k: v for k, v in data.items() if k not in SHOW_KEYS}
             self._format = data.get("format", 1)
@@ -244,8 +251,34 @@ class ShowEditor(EditorFiles, QMainWindow):
     def check_now(self) -> list[Finding]:
         """Check the draft and show every problem next to its field."""
         self._check_timer.stop()
+        self._check_asked = None
         self._said_in = i18n.current_language()
-        self.report, self.findings = check_draft(self.data(), self.base_dir)
+        return self._show_check(*check_draft(self.data(), self.base_dir))
+
+    def _check_later(self) -> None:
+        """The check as the user types, off the window's thread: it looks the show's pictures
+        up on their disk, and typing in a show whose network share went away froze the whole
+        window at the next check (R17ui). Its findings are shown when they come, unless the
+        draft was checked again since."""
+        data, base_dir, language = self.data(), self.base_dir, i18n.current_language()
+        self._check_asked = asked = object()
+
+        def checked(result: tuple[ShowReport, list[Finding]]) -> None:
+            if self._check_asked is asked:
+                self._check_asked = None
+                self._said_in = language
+                self._show_check(*result)
+
+        workers.run_task(
+            lambda: check_draft(data, base_dir),
+            checked,
+            owner=self,
+            pool=workers.file_reads(),
+            waits_on=str(base_dir) if base_dir is not None else None,
+        )
+
+    def _show_check(self, report: ShowReport, findings: list[Finding]) -> list[Finding]:
+        self.report, self.findings = report, findings
         show_findings: list[Finding] = []
         cells: dict[int, dict[tuple[int, int], list[Finding]]] = {
             PRODUCTS_PAGE: {},
@@ -317,12 +350,12 @@ class ShowEditor(EditorFiles, QMainWindow):
         """Which file this is: its name and folder, or that it is the read-only sample."""
         if self.path is None:
             title = self.tr("New show[*] — Show editor")
-        elif is_sample(self.path):
+        elif self.is_sample_file:
             title = self.tr("%1[*] (built-in sample, read-only) — Show editor").replace(
                 "%1", self.path.name
             )
         else:
-            folder = str(self.path.resolve().parent)
+            folder = str(self.base_dir or self.path.parent)
             home = str(Path.home())
             if folder == home or folder.startswith(home + os.sep):
                 folder = "~" + folder[len(home) :]
@@ -335,7 +368,7 @@ class ShowEditor(EditorFiles, QMainWindow):
         self.setWindowTitle(title)
         self.setWindowModified(self._modified)
         self.read_only_banner.setVisible(self.read_only)
-        if self.path is not None and is_sample(self.path):
+        if self.path is not None and self.is_sample_file:
             self.read_only_label.setText(
                 self.tr(
                     "This is the built-in sample show: it is read-only. Use Save as… to keep "

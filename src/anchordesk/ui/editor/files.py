@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, Qt, SignalInstance
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 
@@ -73,6 +73,26 @@ def _write_new(folder: Path, name: str, text: str) -> Path:
     raise FileExistsError(f"{folder / name} and 98 more exist")
 
 
+def _copy_media(data: dict[str, Any], old_dir: Path | None, new_dir: Path) -> None:
+    """Copy the logo and product images ``data`` names, found in ``old_dir``, to the same
+    places under ``new_dir`` (a file already there is kept). Blocking: on a worker."""
+    if old_dir is None:
+        return
+    theme = data.get("theme")
+    relative = [theme.get("logo")] if isinstance(theme, dict) else []
+    relative += [p.get("image") for p in data["products"] if isinstance(p, dict)]
+    for name in relative:
+        if not isinstance(name, str) or not name or Path(name).is_absolute():
+            continue
+        source = (old_dir / name).resolve()
+        target = new_dir / name
+        if not source.is_file() or not source.is_relative_to(old_dir.resolve()):
+            continue
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+
+
 class EditorFiles:
     """File commands of :class:`anchordesk.ui.editor.editor.ShowEditor` (a mixin: the window
     holds the draft, its pages and its checking)."""
@@ -84,6 +104,7 @@ class EditorFiles:
         path: Path | None
         base_dir: Path | None
         read_only: bool
+        is_sample_file: bool
         report: ShowReport | None
         findings: list[Finding]
         _modified: bool
@@ -139,6 +160,7 @@ class EditorFiles:
             lambda error: self._read_later(path, error),
             owner=widget,
             pool=workers.file_reads(),  # never the window's own pool (R15ui F6)
+            waits_on=str(path),
         )
 
     def _read_later(self, path: Path, result: dict[str, Any] | BaseException) -> None:
@@ -210,8 +232,32 @@ class EditorFiles:
 
     def save_to(self, path: Path, *, confirm_errors: bool = True) -> bool:
         """Write the show. A show with errors is saved as typed (after asking), so no work is
-        lost; the program refuses to go live with it until the errors are fixed."""
-        if is_sample(path):
+        lost; the program refuses to go live with it until the errors are fixed.
+
+        The disk is touched off the window's thread, with a deadline: Ctrl+S of a show whose
+        network share went away since it was opened froze the whole window (picture still,
+        no key answered) for as long as the share did not answer (R17ui)."""
+        if getattr(self, "_saving", False):
+            return False  # a save already waits for its disk
+        self._saving = True
+        try:
+            return self._save_to(path, confirm_errors)
+        finally:
+            self._saving = False
+
+    def _save_to(self, path: Path, confirm_errors: bool) -> bool:
+        current = self.path
+
+        def facts() -> tuple[bool, Path, bool]:
+            from_sample = current is not None and is_sample(current)
+            return is_sample(path), path.resolve().parent, from_sample
+
+        answered, found = self._on_disk(path, facts)
+        if not answered or isinstance(found, BaseException):
+            return self._not_saved(path, found)
+        assert isinstance(found, tuple)
+        into_sample, new_dir, from_sample = found
+        if into_sample:
             QMessageBox.warning(
                 self._widget(),
                 QCoreApplication.translate("ShowEditor", "Save show"),
@@ -223,71 +269,111 @@ class EditorFiles:
             return False
         self.check_now()
         old_dir = self.base_dir
-        new_dir = path.resolve().parent
-        try:
-            if self.path is not None and is_sample(self.path) and old_dir != new_dir:
+        show = self.report.show if self.report is not None else None
+        if show is None:
+            errors = [f for f in self.findings if f.is_error]
+            if confirm_errors and errors:
+                answer = QMessageBox.question(
+                    self._widget(),
+                    QCoreApplication.translate("ShowEditor", "Save show"),
+                    QCoreApplication.translate(
+                        "ShowEditor",
+                        "The show still has %1 errors. Save it anyway, to finish later?",
+                    ).replace("%1", str(len(errors))),
+                )
+                if answer != QMessageBox.StandardButton.Yes:
+                    return False
+        data = self.data()
+        read_back = self.base_dir != new_dir or self.read_only
+
+        def write() -> dict[str, Any] | None:
+            base = old_dir
+            if from_sample and base != new_dir:
                 # A copy of the sample takes its pictures along: paths into the installed
                 # package would break with the next upgrade and warn as outside the show.
-                self._copy_media(old_dir, new_dir)
-                old_dir = new_dir
-            if self.report is not None and self.report.show is not None:
-                dump_show(replace(self.report.show, base_dir=old_dir), path)
+                _copy_media(data, base, new_dir)
+                base = new_dir
+            if show is not None:
+                dump_show(replace(show, base_dir=base), path)
             else:
-                errors = [f for f in self.findings if f.is_error]
-                if confirm_errors and errors:
-                    answer = QMessageBox.question(
-                        self._widget(),
-                        QCoreApplication.translate("ShowEditor", "Save show"),
-                        QCoreApplication.translate(
-                            "ShowEditor",
-                            "The show still has %1 errors. Save it anyway, to finish later?",
-                        ).replace("%1", str(len(errors))),
-                    )
-                    if answer != QMessageBox.StandardButton.Yes:
-                        return False
-                write_draft(self.data(), path, old_dir)
-        except OSError as error:
-            QMessageBox.warning(
-                self._widget(),
-                QCoreApplication.translate("ShowEditor", "Save show"),
-                QCoreApplication.translate("ShowEditor", "The show could not be saved: %1").replace(
-                    "%1", error.strerror or str(error)
-                ),
-            )
-            return False
-        if self.base_dir != new_dir or self.read_only:
+                write_draft(data, path, base)
+            if not read_back:
+                return None
             # Image paths were rewritten relative to the new folder: show what the file says.
             try:
-                self.load_data(read_draft(path), path)
+                return read_draft(path)
             except ValueError as error:
                 log.warning("re-reading %s: %s", path, error)
+                return None
+
+        answered, written = self._on_disk(path, write)
+        if not answered or isinstance(written, BaseException):
+            return self._not_saved(path, written)
+        if isinstance(written, dict):
+            self.load_data(written, path)
         self.path = path
         self.base_dir = new_dir
+        self.is_sample_file = False  # samples are never written
         self._modified = False
         self._update_title()
         self._remember(path)
         self.show_saved.emit(path)
         return True
 
-    def _copy_media(self, old_dir: Path | None, new_dir: Path) -> None:
-        """Copy the logo and product images found in ``old_dir`` to the same places under
-        ``new_dir`` (a file already there is kept)."""
-        if old_dir is None:
-            return
-        data = self.data()
-        theme = data.get("theme")
-        relative = [theme.get("logo")] if isinstance(theme, dict) else []
-        relative += [p.get("image") for p in data["products"] if isinstance(p, dict)]
-        for name in relative:
-            if not isinstance(name, str) or not name or Path(name).is_absolute():
-                continue
-            source = (old_dir / name).resolve()
-            target = new_dir / name
-            if not source.is_file() or not source.is_relative_to(old_dir.resolve()):
-                continue
-            if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
+    def _on_disk(self, path: Path, work: Callable[[], Any]) -> tuple[bool, Any]:
+        """``work`` (which touches the disk holding ``path``) on the file-reading pool; the
+        window goes on meanwhile. (False, None) when it has not ended within the deadline."""
+        outcome: list[Any] = []
+        loop = QEventLoop()
+
+        def ended(result: Any) -> None:
+            outcome.append(result)
+            loop.quit()
+
+        widget = self._widget()
+        workers.run_task(
+            work, ended, ended, owner=widget, pool=workers.file_reads(), waits_on=str(path)
+        )
+        deadline = QTimer(loop)
+        deadline.setSingleShot(True)
+        deadline.timeout.connect(loop.quit)
+        deadline.start(int(file_dialogs.FILE_ANSWER_TIMEOUT_S * 1000))
+        if not outcome:
+            widget.setCursor(Qt.CursorShape.BusyCursor)
+            try:
+                loop.exec()
+            finally:
+                widget.unsetCursor()
+        return (True, outcome[0]) if outcome else (False, None)
+
+    def _not_saved(self, path: Path, error: BaseException | None) -> bool:
+        if error is None:
+            text = QCoreApplication.translate(
+                "ShowEditor",
+                "%1 does not answer (a network disk whose server went away?): the show was "
+                "not saved. Save it on another disk with Save as…",
+            ).replace("%1", str(path))
+        elif isinstance(error, OSError):
+            text = QCoreApplication.translate(
+                "ShowEditor", "The show could not be saved: %1"
+            ).replace("%1", error.strerror or str(error))
+        else:
+            log.error("saving %s failed", path, exc_info=error)
+            text = QCoreApplication.translate(
+                "ShowEditor", "The show could not be saved: %1"
+            ).replace("%1", str(error))
+        # Plain text: a name is text, never markup.
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            QCoreApplication.translate("ShowEditor", "Save show"),
+            text,
+            QMessageBox.StandardButton.Ok,
+            self._widget(),
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return False
 
     def _choose_and_import_csv(self) -> None:
         path = file_dialogs.get_open_file_name(
@@ -342,7 +428,12 @@ class EditorFiles:
                 self._apply_csv(path, result)
 
         workers.run_task(
-            self._csv_reader(path), read, read, owner=widget, pool=workers.file_reads()
+            self._csv_reader(path),
+            read,
+            read,
+            owner=widget,
+            pool=workers.file_reads(),
+            waits_on=str(path),
         )
 
     def _apply_csv(self, path: Path, imported: CsvImport) -> int:

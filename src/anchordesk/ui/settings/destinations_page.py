@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import secrets
+from anchordesk.live.destinations import password_name, split_password
 from anchordesk.live.settings import (
     PRESETS,
     SERVER_URL_HOLDS_KEY,
@@ -274,6 +275,12 @@ class DestinationsPage(SettingsPage):
             secrets.stream_key_name(destination.destination_id), key_field
         )
         self._retranslate_key_field(key_field, destination.preset)
+        # The login password of the server URL (rtmp://USER:PASSWORD@…) goes to the keyring
+        # as the key does; never shown, never in the settings file (R17ui).
+        password_field = SecretLineEdit(self)
+        password_field.setObjectName(f"server-password-{destination.destination_id}")
+        password_field.hide()
+        self.context.secret_fields.add(password_name(destination.destination_id), password_field)
 
     def current_destination(self) -> Destination | None:
         item = self.destination_list.currentItem()
@@ -287,7 +294,7 @@ class DestinationsPage(SettingsPage):
         self.remove_button.setEnabled(destination is not None)
         wanted = secrets.stream_key_name(destination.destination_id) if destination else None
         for name, key_field in self.context.secret_fields.fields.items():
-            if name.startswith("destination/"):
+            if name.startswith("destination/") and name.endswith("/stream_key"):
                 key_field.setVisible(name == wanted)
                 if name == wanted:
                     # Alt+K goes to this destination's field (a label's buddy must take focus).
@@ -347,6 +354,11 @@ class DestinationsPage(SettingsPage):
         destination = self.current_destination()
         if destination is None:
             return
+        without_password, password = split_password(self.server.currentText())
+        if password is not None:
+            # Kept by _store_form; the field shows the URL without it.
+            self._store_form()
+            self.server.setEditText(without_password)
         server, key = split_pasted_url(destination.preset, self.server.currentText())
         if key:
             self.server.setEditText(server)
@@ -361,7 +373,17 @@ class DestinationsPage(SettingsPage):
         if destination is None:
             return
         destination.name = self.name.text().strip() or platform_name(destination.preset)
-        destination.server_url = self.server.currentText().strip()
+        server_url, password = split_password(self.server.currentText().strip())
+        destination.server_url = server_url
+        password_field = self.context.secret_fields.fields.get(
+            password_name(destination.destination_id)
+        )
+        # A password typed in the URL is kept in the keyring; a URL without a user drops the
+        # one kept; "USER@" alone keeps it.
+        changed = password is not None or "@" not in server_url
+        if password_field is not None and changed and password_field.text() != (password or ""):
+            password_field.line_edit.setText(password or "")
+            password_field.user_edited = True
         item = self.destination_list.currentItem()
         if item is not None and item.text() != destination.name:
             item.setText(destination.name)
@@ -374,6 +396,7 @@ class DestinationsPage(SettingsPage):
         row = self.destination_list.currentRow()
         self.settings.destinations.remove(destination)
         self.context.secret_fields.remove(secrets.stream_key_name(destination.destination_id))
+        self.context.secret_fields.remove(password_name(destination.destination_id))
         self.destination_list.takeItem(row)
         if self.settings.active_destination_id == destination.destination_id:
             self.settings.active_destination_id = None
