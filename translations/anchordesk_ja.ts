@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+244"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+252"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -356,27 +356,27 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+600"/>
+        <location line="+629"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-515"/>
+        <location line="-544"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+39"/>
         <source>The rehearsal did not start: its session file cannot be made: %1. Make room on that disk or make it writable, then choose Rehearse again.</source>
         <translation>リハーサルを開始できませんでした。セッションファイルを作成できません：%1。そのディスクの空きを作るか書き込み可能にしてから、「もう一度リハーサル」を選んでください。</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+23"/>
         <source>Cannot %1: no event loop.</source>
         <translation>%1できません：イベントループがありません。</translation>
     </message>
     <message>
-        <location line="+152"/>
+        <location line="+171"/>
         <source>none</source>
         <translation>なし</translation>
     </message>
@@ -461,7 +461,7 @@
         <translation>%1 へのストリームが途切れました。AnchorDesk は試し続けます。</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+34"/>
         <source>Recording again into %1: its disk has room again. The part of the show while it was full is not recorded.</source>
         <translation>%1 への録画を再開しました：ディスクに空きができました。ディスクが満杯だった間の配信は録画されていません。</translation>
     </message>
@@ -491,7 +491,12 @@
         <translation>設定を保存できませんでした：%1。この設定は今回の実行中だけ有効です。</translation>
     </message>
     <message>
-        <location line="+213"/>
+        <location line="+221"/>
+        <source>%1 does not answer (a network disk whose server went away?): it was not opened. The current show goes on.</source>
+        <translation>%1 が応答しません（サーバーが落ちたネットワークディスク？）。開きませんでした。現在の番組は続きます。</translation>
+    </message>
+    <message>
+        <location line="+22"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 は開かれませんでした：読み込み中にライブ配信が始まりました。配信中の番組はそのまま続きます。配信が終わってからもう一度開いてください。</translation>
     </message>
@@ -528,7 +533,7 @@
         <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="-353"/>
+        <location line="-383"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -563,12 +568,12 @@
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-404"/>
+        <location line="-408"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+482"/>
+        <location line="+486"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -782,7 +787,7 @@
 <context>
     <name>DestinationsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+175"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+176"/>
         <location line="+36"/>
         <source>Destinations</source>
         <translation>配信先</translation>
@@ -794,12 +799,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+184"/>
+        <location line="+206"/>
         <source>Rehearsal — nothing is pushed</source>
         <translation>リハーサル — 配信しません</translation>
     </message>
     <message>
-        <location line="-183"/>
+        <location line="-205"/>
         <source>A&amp;dd</source>
         <translation>追加(&amp;D)</translation>
     </message>
@@ -839,7 +844,7 @@
         <translation>プラットフォーム推奨のエンコード設定を使う</translation>
     </message>
     <message>
-        <location line="+192"/>
+        <location line="+214"/>
         <source>Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every %6 s, up to %7×%8 at %9 fps.</source>
         <translation>%1 の推奨：%3p%4 で %2 kbps（最大 %5 kbps）、キーフレーム間隔 %6 秒、最大 %7×%8・%9 fps。</translation>
     </message>
@@ -1325,8 +1330,9 @@
 <context>
     <name>FileDialogs</name>
     <message>
-        <location filename="../src/anchordesk/ui/file_dialogs.py" line="+41"/>
+        <location filename="../src/anchordesk/ui/file_dialogs.py" line="+58"/>
         <source>Drive</source>
+        <extracomment>How long a typed file&apos;s disk may take to say what the name is (a local disk: microseconds; a network share whose server went away: for ever).</extracomment>
         <translation>ドライブ</translation>
     </message>
     <message>
@@ -1343,6 +1349,31 @@
         <location line="+4"/>
         <source>File</source>
         <translation>ファイル</translation>
+    </message>
+    <message>
+        <location line="+167"/>
+        <source>%1 is a file, not a folder. Choose a folder.</source>
+        <translation>%1 はフォルダーではなくファイルです。フォルダーを選んでください。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>%1 does not exist. Check the name and its folder.</source>
+        <translation>%1 は存在しません。名前とフォルダーを確認してください。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1 cannot be read: %2</source>
+        <translation>%1 を読み込めません：%2</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>%1 does not answer (a network disk whose server went away?). Choose one on another disk.</source>
+        <translation>%1 が応答しません（サーバーが落ちたネットワークディスク？）。別のディスクのものを選んでください。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>%1 already exists. Do you want to replace it?</source>
+        <translation>%1 は既に存在します。置き換えますか？</translation>
     </message>
 </context>
 <context>
@@ -1887,9 +1918,9 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+243"/>
+        <location filename="../src/anchordesk/live/show.py" line="+240"/>
         <source>a session is still running: end it first</source>
-        <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it). A recordings folder that did not answer when a session&apos;s file was to be made there (a network share whose server went away): that session is not recorded.</extracomment>
+        <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it). A recordings folder that did not answer when a session&apos;s file was to be made there (a network share whose server went away): that session is not recorded. How long starting a session waits for its recording&apos;s file (None: the folder&apos;s deadline); the recording is attached whenever it comes. The window waits not at all.</extracomment>
         <translation>実行中のセッションがあります。先に終了してください</translation>
     </message>
     <message>
@@ -1898,7 +1929,7 @@
         <translation>新しいセッションはリハーサルかライブ配信のどちらかです</translation>
     </message>
     <message>
-        <location line="+223"/>
+        <location line="+266"/>
         <source>this show has no network output to go live on</source>
         <translation>この番組には配信用のネットワーク出力がありません</translation>
     </message>
@@ -1913,7 +1944,7 @@
         <translation>配信中です。先に配信を停止してください</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+52"/>
         <source>no show is open</source>
         <translation>番組が開かれていません</translation>
     </message>
@@ -2899,7 +2930,7 @@
 <context>
     <name>Platforms</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-416"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-438"/>
         <source>Custom RTMP / RTMPS</source>
         <translation>カスタム RTMP / RTMPS</translation>
     </message>
@@ -3682,7 +3713,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+378"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+411"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -3717,13 +3748,13 @@
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location line="+81"/>
-        <location line="+199"/>
+        <location line="+102"/>
+        <location line="+264"/>
         <source>Reading %1…</source>
         <translation>%1 を読み込んでいます…</translation>
     </message>
     <message>
-        <location line="-168"/>
+        <location line="-232"/>
         <location line="+19"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
@@ -3744,40 +3775,46 @@
         <translation>番組ファイル (*.json)</translation>
     </message>
     <message>
+        <location line="+39"/>
         <location line="+15"/>
-        <location line="+23"/>
-        <location line="+12"/>
+        <location line="+90"/>
         <source>Save show</source>
         <translation>番組を保存</translation>
     </message>
     <message>
-        <location line="-34"/>
+        <location line="-104"/>
         <source>The built-in sample show cannot be changed. Use Save as… to keep a copy.</source>
         <translation>付属のサンプル番組は変更できません。「名前を付けて保存…」でコピーを保存してください。</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+15"/>
         <source>The show still has %1 errors. Save it anyway, to finish later?</source>
         <translation>番組にはまだエラーが %1 件あります。あとで直すために、このまま保存しますか？</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+72"/>
+        <source>%1 does not answer (a network disk whose server went away?): the show was not saved. Save it on another disk with Save as…</source>
+        <translation>%1 が応答しません（サーバーが落ちたネットワークディスク？）。番組は保存されていません。「名前を付けて保存…」で別のディスクに保存してください。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+5"/>
         <source>The show could not be saved: %1</source>
         <translation>番組を保存できません：%1</translation>
     </message>
     <message>
-        <location line="+42"/>
-        <location line="+54"/>
+        <location line="+19"/>
+        <location line="+59"/>
         <source>Import products from CSV</source>
         <translation>CSV から商品を読み込む</translation>
     </message>
     <message>
-        <location line="-52"/>
+        <location line="-57"/>
         <source>CSV files (*.csv);;All files (*)</source>
         <translation>CSV ファイル (*.csv);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+61"/>
         <source>Nothing was imported from %1: fix rows %2 and import again.</source>
         <translation>%1 からは何も取り込んでいません。%2 行目を直してから、もう一度取り込んでください。</translation>
     </message>

@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+244"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+252"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -356,27 +356,27 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+600"/>
+        <location line="+629"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-515"/>
+        <location line="-544"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+39"/>
         <source>The rehearsal did not start: its session file cannot be made: %1. Make room on that disk or make it writable, then choose Rehearse again.</source>
         <translation>彩排没有开始：无法创建会话文件：%1。请腾出该磁盘的空间或使其可写，然后选择“再次彩排”。</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+23"/>
         <source>Cannot %1: no event loop.</source>
         <translation>无法%1：没有事件循环。</translation>
     </message>
     <message>
-        <location line="+152"/>
+        <location line="+171"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -461,7 +461,7 @@
         <translation>发往 %1 的推流已中断。AnchorDesk 会继续尝试。</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+34"/>
         <source>Recording again into %1: its disk has room again. The part of the show while it was full is not recorded.</source>
         <translation>已重新开始录制到 %1：磁盘又有空间了。磁盘已满期间的节目内容没有录下。</translation>
     </message>
@@ -491,7 +491,12 @@
         <translation>无法保存设置：%1。这些设置仅在本次运行中有效。</translation>
     </message>
     <message>
-        <location line="+213"/>
+        <location line="+221"/>
+        <source>%1 does not answer (a network disk whose server went away?): it was not opened. The current show goes on.</source>
+        <translation>%1 没有响应（网络磁盘的服务器断开了？）：没有打开。当前节目继续。</translation>
+    </message>
+    <message>
+        <location line="+22"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 未打开：读取它时已开始直播。当前直播继续进行；请在直播结束后再打开它。</translation>
     </message>
@@ -528,7 +533,7 @@
         <translation type="vanished">这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="-353"/>
+        <location line="-383"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -563,12 +568,12 @@
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-404"/>
+        <location line="-408"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+482"/>
+        <location line="+486"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -782,7 +787,7 @@
 <context>
     <name>DestinationsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+175"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+176"/>
         <location line="+36"/>
         <source>Destinations</source>
         <translation>推流目标</translation>
@@ -794,12 +799,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+184"/>
+        <location line="+206"/>
         <source>Rehearsal — nothing is pushed</source>
         <translation>彩排 — 不推流</translation>
     </message>
     <message>
-        <location line="-183"/>
+        <location line="-205"/>
         <source>A&amp;dd</source>
         <translation>添加(&amp;D)</translation>
     </message>
@@ -839,7 +844,7 @@
         <translation>使用平台推荐的编码设置</translation>
     </message>
     <message>
-        <location line="+192"/>
+        <location line="+214"/>
         <source>Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every %6 s, up to %7×%8 at %9 fps.</source>
         <translation>%1 推荐：%3p%4 时 %2 kbps（最高 %5 kbps），每 %6 秒一个关键帧，最高 %7×%8、%9 帧/秒。</translation>
     </message>
@@ -1325,8 +1330,9 @@
 <context>
     <name>FileDialogs</name>
     <message>
-        <location filename="../src/anchordesk/ui/file_dialogs.py" line="+41"/>
+        <location filename="../src/anchordesk/ui/file_dialogs.py" line="+58"/>
         <source>Drive</source>
+        <extracomment>How long a typed file&apos;s disk may take to say what the name is (a local disk: microseconds; a network share whose server went away: for ever).</extracomment>
         <translation>驱动器</translation>
     </message>
     <message>
@@ -1343,6 +1349,31 @@
         <location line="+4"/>
         <source>File</source>
         <translation>文件</translation>
+    </message>
+    <message>
+        <location line="+167"/>
+        <source>%1 is a file, not a folder. Choose a folder.</source>
+        <translation>%1 是文件，不是文件夹。请选择一个文件夹。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>%1 does not exist. Check the name and its folder.</source>
+        <translation>%1 不存在。请检查名称和所在文件夹。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1 cannot be read: %2</source>
+        <translation>无法读取 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>%1 does not answer (a network disk whose server went away?). Choose one on another disk.</source>
+        <translation>%1 没有响应（网络磁盘的服务器断开了？）。请选择其他磁盘上的位置。</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>%1 already exists. Do you want to replace it?</source>
+        <translation>%1 已存在。要替换它吗？</translation>
     </message>
 </context>
 <context>
@@ -1887,9 +1918,9 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+243"/>
+        <location filename="../src/anchordesk/live/show.py" line="+240"/>
         <source>a session is still running: end it first</source>
-        <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it). A recordings folder that did not answer when a session&apos;s file was to be made there (a network share whose server went away): that session is not recorded.</extracomment>
+        <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it). A recordings folder that did not answer when a session&apos;s file was to be made there (a network share whose server went away): that session is not recorded. How long starting a session waits for its recording&apos;s file (None: the folder&apos;s deadline); the recording is attached whenever it comes. The window waits not at all.</extracomment>
         <translation>还有场次在进行：请先结束它</translation>
     </message>
     <message>
@@ -1898,7 +1929,7 @@
         <translation>新场次只能是彩排或直播</translation>
     </message>
     <message>
-        <location line="+223"/>
+        <location line="+266"/>
         <source>this show has no network output to go live on</source>
         <translation>本节目没有可用于开播的网络输出</translation>
     </message>
@@ -1913,7 +1944,7 @@
         <translation>正在直播：请先停止推流</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+52"/>
         <source>no show is open</source>
         <translation>没有打开的节目</translation>
     </message>
@@ -2899,7 +2930,7 @@
 <context>
     <name>Platforms</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-416"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-438"/>
         <source>Custom RTMP / RTMPS</source>
         <translation>自定义 RTMP / RTMPS</translation>
     </message>
@@ -3682,7 +3713,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+378"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+411"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -3717,13 +3748,13 @@
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location line="+81"/>
-        <location line="+199"/>
+        <location line="+102"/>
+        <location line="+264"/>
         <source>Reading %1…</source>
         <translation>正在读取 %1…</translation>
     </message>
     <message>
-        <location line="-168"/>
+        <location line="-232"/>
         <location line="+19"/>
         <source>Open show</source>
         <translation>打开节目</translation>
@@ -3744,40 +3775,46 @@
         <translation>节目文件 (*.json)</translation>
     </message>
     <message>
+        <location line="+39"/>
         <location line="+15"/>
-        <location line="+23"/>
-        <location line="+12"/>
+        <location line="+90"/>
         <source>Save show</source>
         <translation>保存节目</translation>
     </message>
     <message>
-        <location line="-34"/>
+        <location line="-104"/>
         <source>The built-in sample show cannot be changed. Use Save as… to keep a copy.</source>
         <translation>内置示例节目不能修改。请用“另存为…”保存一份副本。</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+15"/>
         <source>The show still has %1 errors. Save it anyway, to finish later?</source>
         <translation>节目还有 %1 个错误。仍然保存，稍后再改吗？</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+72"/>
+        <source>%1 does not answer (a network disk whose server went away?): the show was not saved. Save it on another disk with Save as…</source>
+        <translation>%1 没有响应（网络磁盘的服务器断开了？）：节目没有保存。请用“另存为…”保存到其他磁盘。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+5"/>
         <source>The show could not be saved: %1</source>
         <translation>无法保存节目：%1</translation>
     </message>
     <message>
-        <location line="+42"/>
-        <location line="+54"/>
+        <location line="+19"/>
+        <location line="+59"/>
         <source>Import products from CSV</source>
         <translation>从 CSV 导入商品</translation>
     </message>
     <message>
-        <location line="-52"/>
+        <location line="-57"/>
         <source>CSV files (*.csv);;All files (*)</source>
         <translation>CSV 文件 (*.csv);;所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+61"/>
         <source>Nothing was imported from %1: fix rows %2 and import again.</source>
         <translation>未从 %1 导入任何内容：请修改第 %2 行后重新导入。</translation>
     </message>
