@@ -25,7 +25,7 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
@@ -595,7 +595,7 @@ class ControlServer:
                 # A price written as a number is the number written: read as a float, 1e-400
                 # (or 0.000…1) was 0 and went on air as a free deal, 19.999999999999999 was
                 # 20.00, where the same text quoted is refused for its decimals.
-                parse_float=Decimal,
+                parse_float=_decimal,
                 object_pairs_hook=_object,
             )
         except UnicodeDecodeError:
@@ -899,6 +899,16 @@ def _int(text: str) -> int:
     if len(text.lstrip("-")) > 18:
         raise ValueError(f"the number {text[:20]}... has more than 18 digits")
     return int(text)
+
+
+def _decimal(text: str) -> Decimal:
+    # A number past what a Decimal can hold (an exponent of 19 digits: 1e-9999999999999999999)
+    # raised decimal.InvalidOperation, which is no ValueError: a 500, a traceback in the log.
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        shown = text if len(text) <= 20 else text[:20] + "..."
+        raise ValueError(f"the number {shown} is out of range") from None
 
 
 class _BadBody(ValueError):

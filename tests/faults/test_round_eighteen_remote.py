@@ -1,0 +1,70 @@
+"""Round eighteen of issue 10, the remote control: numbers past a Decimal's range, bodies,
+the lock-out's pass and the page, with real servers on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from anchordesk.show.model import DealPlan, Product, Segment, Show
+
+from .remote_parts import TOKEN, rehearsing, serving
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+SMALL_SHOW = Show(
+    "Small",
+    "USD",
+    "en",
+    (
+        Product("MUG", "Mug", Decimal("12.00"), 50),
+        Product("LAMP", "Lamp", Decimal("30.00"), 20),
+    ),
+    (
+        Segment("Hello", 60, None),
+        Segment("Mug", 120, "MUG", deal=DealPlan(Decimal("9.00"), 60, 10)),
+        Segment("Lamp", 120, "LAMP"),
+    ),
+)
+
+
+async def _commands(folder: Path, bodies: list[str]) -> list[tuple[int, Any]]:
+    said: list[tuple[int, Any]] = []
+    async with (
+        rehearsing(SMALL_SHOW, folder) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession(headers=AUTH) as deck,
+    ):
+        for body in bodies:
+            async with deck.post(f"{server.url}api/v1/commands", data=body.encode()) as answer:
+                said.append((answer.status, await answer.text()))
+    return said
+
+
+def test_a_number_past_a_decimals_range_is_refused_in_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before: a price (or any value) written as a number with an exponent of 19 digits,
+    `1e9999999999999999999`, could not be read as a Decimal: the server answered 500
+    "Internal Server Error" and logged a traceback, for a client's mistake."""
+    caplog.set_level(logging.INFO)
+    said = asyncio.run(
+        _commands(
+            tmp_path,
+            [
+                '{"command":"start_deal","sku":"LAMP","price":1e9999999999999999999}',
+                '{"command":"start_deal","sku":"LAMP","price":-1e-9999999999999999999}',
+                '{"command":"pin_comment","id":1e9999999999999999999}',
+            ],
+        )
+    )
+    assert [status for status, _ in said] == [400, 400, 400]
+    assert "the number 1e999999999999999999... is out of range" in said[0][1]
+    assert "the number -1e-9999999999999999... is out of range" in said[1][1]
+    assert "Traceback" not in caplog.text and "Error handling request" not in caplog.text
