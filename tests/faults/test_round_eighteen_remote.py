@@ -68,3 +68,32 @@ def test_a_number_past_a_decimals_range_is_refused_in_one_line(
     assert "the number 1e999999999999999999... is out of range" in said[0][1]
     assert "the number -1e-9999999999999999... is out of range" in said[1][1]
     assert "Traceback" not in caplog.text and "Error handling request" not in caplog.text
+
+
+async def _guesses_with_a_pass() -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    async with (
+        serving(lambda: None) as server,
+        aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as holder,
+    ):
+        async with holder.get(f"{server.url}api/v1/state", headers=AUTH) as answer:
+            seen["with the token"] = answer.status  # 409: no show; the pass is given
+        # Whoever holds the pass (a copied cookie) guesses on, past the lock-out's twenty.
+        for attempt in range(60):
+            wrong = {"Authorization": f"Bearer guess-{attempt}"}
+            async with holder.get(f"{server.url}api/v1/state", headers=wrong) as answer:
+                seen.setdefault("guesses", []).append(answer.status)
+        async with holder.get(f"{server.url}api/v1/state", headers=AUTH) as answer:
+            seen["the pass and the token"] = answer.status
+    return seen
+
+
+def test_the_pass_is_no_licence_to_guess_tokens_through_the_lock_out() -> None:
+    """Before: a client holding the pass (the cookie given with a right token) was let past a
+    lock-out on any token: its wrong ones answered 401 one after the other, 200 guesses in
+    0.08 s, never 429, where every other client gets twenty a minute."""
+    seen = asyncio.run(_guesses_with_a_pass())
+    assert seen["with the token"] == 409
+    assert seen["guesses"][:20] == [401] * 20
+    assert set(seen["guesses"][20:]) == {429}
+    assert seen["the pass and the token"] == 409  # the operator's page still gets through

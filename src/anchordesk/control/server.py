@@ -466,8 +466,12 @@ class ControlServer:
             # the origin check above: its wrong tokens lock out only requests by other names.
             limiter = self.limiter if own_host(request.host, self._names) else self.named_limiter
             holds_pass = token_matches(request.cookies.get(PASS_COOKIE), self._pass)
+            given = token_of(request.headers.get("Authorization"), request.query.get("token"))
+            right = token_matches(given, self._token)
             left = limiter.refused_for_s(address)
-            if left > 0 and not holds_pass:
+            # The pass lets its client through on the right token only: with a wrong one it
+            # was let on to a 401 at any rate, guessing on through the lock-out it is made for.
+            if left > 0 and not (holds_pass and right):
                 wait_s = int(left) + 1
                 # locked_out_s tells a page this is the lock-out (not the preview's rate
                 # limit), so it can say why and wait instead of asking again and again.
@@ -481,8 +485,7 @@ class ControlServer:
                     status=429,
                     headers={"Retry-After": str(wait_s)},
                 )
-            given = token_of(request.headers.get("Authorization"), request.query.get("token"))
-            if not token_matches(given, self._token):
+            if not right:
                 limiter.failed(address)
                 return _error(
                     401, "a valid token is required", **{"WWW-Authenticate": 'Bearer realm="api"'}
