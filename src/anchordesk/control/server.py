@@ -934,17 +934,32 @@ def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:
             f"a body sent as {shown!r} (its Content-Encoding) is not read: send it as it "
             "is, or as gzip or deflate",
         )
-    # gzip, or deflate in its zlib wrapper (as RFC 9110 has it) or bare (as some clients send).
-    wrapped = name != "deflate" or raw[:1] == b"\x78"
-    unpacker = zlib.decompressobj(zlib.MAX_WBITS | 32 if wrapped else -zlib.MAX_WBITS)
+    # gzip, or deflate in its zlib wrapper (as RFC 9110 has it: any window size, its header
+    # checked as zlib does, where 0x78 alone refused the smaller windows) or bare (as some
+    # clients send).
+    gzipped = name != "deflate"
+    wrapped = gzipped or (
+        len(raw) >= 2 and raw[0] & 0x8F == 0x08 and int.from_bytes(raw[:2], "big") % 31 == 0
+    )
     broken = _BadBody(400, f"the body cannot be read as {shown!r} (its Content-Encoding)")
-    try:
-        data = unpacker.decompress(raw, limit + 1)
-    except zlib.error:
-        raise broken from None
-    if len(data) > limit:
-        raise _BadBody(413, f"the body is larger than {limit} bytes")
-    if not unpacker.eof:
+    data = b""
+    rest = raw
+    while True:
+        unpacker = zlib.decompressobj(zlib.MAX_WBITS | 32 if wrapped else -zlib.MAX_WBITS)
+        try:
+            data += unpacker.decompress(rest, limit + 1 - len(data))
+        except zlib.error:
+            raise broken from None
+        if len(data) > limit:
+            raise _BadBody(413, f"the body is larger than {limit} bytes")
+        if not unpacker.eof:
+            raise broken
+        rest = unpacker.unused_data
+        # A gzip body may be several members, one after the other (RFC 1952 2.2: `gzip -c a
+        # >> b`): only the first was read, the rest dropped (junk after it too, unsaid).
+        if not rest or not gzipped:
+            break
+    if rest:
         raise broken
     return data
 
