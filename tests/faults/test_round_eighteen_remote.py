@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from anchordesk.control.server import _aged
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 
 from .remote_parts import TOKEN, rehearsing, serving
@@ -145,3 +146,57 @@ def test_a_packed_body_is_read_whole_as_gzip_and_deflate_have_it(tmp_path: Path)
         {"ok": False, "error": "the body cannot be read as 'gzip' (its Content-Encoding)"},
     )
     assert said[2][0] == 200 and said[2][1]["index"] == 1
+
+
+# The page's clock moved on by ten minutes (its own performance.now), and a mark on the deals'
+# first row, which the page's half-second redraw of the clocks replaces.
+_TEN_MINUTES_ON = """(() => {
+  const now = performance.now.bind(performance);
+  const on = (window.movedOn || 0) + 600000;
+  window.movedOn = on;
+  performance.now = () => now() + on;
+  document.querySelector('#deals li').dataset.was = '1';
+  return true;
+})()"""
+_REDRAWN = "!document.querySelector('#deals li[data-was]')"
+_SEGMENT_TIME = "document.getElementById('segment-time').textContent"
+
+
+async def _segment_clock_after_the_end(folder: Path, chromium: str) -> dict[str, Any]:
+    import test_control_browser as browser_tools
+
+    seen: dict[str, Any] = {}
+    async with (
+        rehearsing(SMALL_SHOW, folder) as live,
+        serving(lambda: live) as server,
+        browser_tools.chromium_page(chromium, folder / "profile") as page,
+    ):
+        await page.send("Page.navigate", url=f"{server.url}?token={TOKEN}")
+        await page.wait_for("document.getElementById('connection')?.classList.contains('on')")
+        await page.wait_for("document.querySelector('#deals li') !== null")
+        await page.evaluate(_TEN_MINUTES_ON)
+        await page.wait_for(_REDRAWN)
+        seen["running"] = await page.evaluate(_SEGMENT_TIME)
+        await live.end_session()
+        await page.wait_for("document.getElementById('mode').textContent === '已结束'")
+        await page.wait_for("document.querySelector('#deals li') !== null")
+        await page.evaluate(_TEN_MINUTES_ON)
+        await page.wait_for(_REDRAWN)
+        seen["ended"] = await page.evaluate(_SEGMENT_TIME)
+        seen["window"] = live.snapshot().current.elapsed_s  # type: ignore[union-attr]
+    return seen
+
+
+def test_the_segment_clock_stands_on_the_phone_once_the_show_has_ended(
+    tmp_path: Path, chromium: str
+) -> None:
+    """Before: the page counted the segment's time on from the last state whatever the
+    session's mode: after the show ended it went on growing on the phone ("10:00 / 1:00" ten
+    minutes later, and on), where the window's stood at the time the segment had run."""
+    seen = asyncio.run(_segment_clock_after_the_end(tmp_path, chromium))
+    assert seen["running"].startswith("10:")  # a running segment is counted on
+    assert seen["window"] == 0.0  # (the test picture's show clock stands in this test)
+    assert seen["ended"] == "0:00 / 1:00"
+    # A phone connecting late gets the newest state with its clocks moved on: not an ended one's.
+    ended = {"session": {"mode": "ended"}, "segment": {"elapsed_s": 42.0}, "deals": []}
+    assert _aged(ended, 600.0) == ended

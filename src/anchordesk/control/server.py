@@ -859,7 +859,7 @@ class ControlServer:
 def _aged(state: JsonObject, seconds: float) -> JsonObject:
     """``state`` ``seconds`` later: its running clocks moved on (the rest stands until the
     show changes, and a change is sent)."""
-    if seconds <= 0:
+    if seconds <= 0 or state.get("session", {}).get("mode") == "ended":  # its clocks stand
         return state
     aged = dict(state)
     segment = state.get("segment")

@@ -278,7 +278,9 @@
   function renderDeals() {
     const list = $("deals");
     list.replaceChildren();
-    const passed = (performance.now() - stateAt) / 1000;
+    // Once the session has ended its clocks stand, as in the window: counted on here, the
+    // segment's time went on growing on the phone for as long as the page stayed open.
+    const passed = state.session.mode === "ended" ? 0 : (performance.now() - stateAt) / 1000;
     const titles = new Map(state.products.map((p) => [p.sku, p.title]));
     for (const deal of state.deals) {
       const item = make("li");
