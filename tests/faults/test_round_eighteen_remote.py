@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from anchordesk.control.server import _aged
+from anchordesk.feeds.spec import FeedSpec
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 
 from .remote_parts import TOKEN, rehearsing, serving
@@ -257,4 +258,51 @@ def test_a_tap_on_a_deals_stop_is_not_lost_to_the_countdowns_redraw(
     there: the tap did nothing, one tap in two held 120 ms (a phone's tap lasts about that)."""
     seen = asyncio.run(_stop_tapped_across_a_redraw(tmp_path, chromium))
     assert "0:5" in seen["countdown"]  # the countdown was redrawn while pressed
+    assert seen["deals"] == ["ended"]
+
+
+_MUG_STOP = "document.querySelector('#products li button[data-sku=MUG]').nextElementSibling"
+_MUG_DETAIL = "document.querySelector('#products li button[data-sku=MUG] .detail').textContent"
+
+
+async def _stop_tapped_as_an_order_comes(folder: Path, chromium: str) -> dict[str, Any]:
+    import test_control_browser as browser_tools
+    from feed_servers import JsonFeedServer
+
+    seen: dict[str, Any] = {}
+    with JsonFeedServer(poll_ms=100) as feed:
+        async with (
+            rehearsing(SMALL_SHOW, folder, [FeedSpec("json", feed.url)]) as live,
+            serving(lambda: live) as server,
+            browser_tools.chromium_page(chromium, folder / "profile") as page,
+        ):
+            await page.send("Page.navigate", url=f"{server.url}?token={TOKEN}")
+            await page.wait_for("document.getElementById('connection')?.classList.contains('on')")
+            live.start_deal("MUG", origin=None)
+            await page.wait_for(f"{_MUG_STOP}.textContent === '停止'")
+            x, y = await page.evaluate(
+                f"(() => {{ const b = {_MUG_STOP}; b.scrollIntoView();"
+                " const r = b.getBoundingClientRect();"
+                " return [r.x + r.width / 2, r.y + r.height / 2]; })()"
+            )
+            before = await page.evaluate(_MUG_DETAIL)
+            press = {"x": x, "y": y, "button": "left", "clickCount": 1}
+            await page.send("Input.dispatchMouseEvent", type="mousePressed", **press)
+            feed.add_order("MUG", 1, "9.00", "USD")  # while the finger is down
+            await page.wait_for(f"{_MUG_DETAIL} !== {before!r}")
+            seen["detail"] = await page.evaluate(_MUG_DETAIL)
+            await page.send("Input.dispatchMouseEvent", type="mouseReleased", **press)
+            await page.wait_for(f"{_MUG_STOP}.textContent !== '停止'", 10)
+            seen["deals"] = [deal.state for deal in live.snapshot().deals]
+    return seen
+
+
+def test_a_tap_on_a_products_stop_is_not_lost_to_an_order_coming_in(
+    tmp_path: Path, chromium: str
+) -> None:
+    """Before: a product's row was made anew whenever its stock moved, so a Stop pressed as
+    an order for that product came in (the product on sale, the one most tapped) was released
+    on a row no longer there: the tap did nothing, six times in six."""
+    seen = asyncio.run(_stop_tapped_as_an_order_comes(tmp_path, chromium))
+    assert "库存 49" in seen["detail"] and "已售 1" in seen["detail"]
     assert seen["deals"] == ["ended"]

@@ -142,8 +142,11 @@
   // signature), and put in its place only when it is not there. A show at the limits has
   // 10,000 products and 20,000 segments: making every row at every state took the phone's
   // page a second or more for each, and taps waited behind it.
-  const keptRows = new Map();  // list -> Map(key -> {signature, node})
-  function keep(list, items, keyOf, signatureOf, makeRow) {
+  // A row's figures that move by themselves (a product's stock at each order) are its detail,
+  // written into the row in place: a row made again under a finger lost the tap (a deal's Stop
+  // pressed as an order came in did nothing).
+  const keptRows = new Map();  // list -> Map(key -> {signature, node, detail})
+  function keep(list, items, keyOf, signatureOf, makeRow, detailOf, showDetail) {
     let rows = keptRows.get(list);
     if (!rows) keptRows.set(list, rows = new Map());
     const seen = new Set();
@@ -159,8 +162,15 @@
           if (at === row.node) at = node;
           row.node.replaceWith(node);
         }
-        row = { signature, node };
+        row = { signature, node, detail: undefined };
         rows.set(key, row);
+      }
+      if (detailOf) {
+        const detail = detailOf(item);
+        if (row.detail !== detail) {
+          showDetail(row.node, detail);
+          row.detail = detail;
+        }
       }
       if (at === row.node) at = at.nextElementSibling;
       else list.insertBefore(row.node, at);
@@ -223,9 +233,11 @@
       ? t("staged", stagedProduct ? isolate(stagedProduct.title) : t("nothing_staged")) : "";
 
     const onSale = new Set(state.deals.filter((deal) => deal.state === "live").map((deal) => deal.sku));
+    const detailOf = (product) =>
+      `${money(product.price_text, product.price, product.currency || currency)} · ` +
+      `${t("stock", product.stock_left)} · ${t("sold", product.units_sold)}`;
     keep($("products"), state.products, (product) => product.sku, (product) => JSON.stringify([
-      product.title, money(product.price_text, product.price, product.currency || currency),
-      product.stock_left, product.units_sold, product.sku === state.on_screen,
+      product.title, product.stock_left === 0, product.sku === state.on_screen,
       studio && product.sku === state.staged, studio, onSale.has(product.sku),
     ]), (product) => {
       const item = make("li");
@@ -235,10 +247,7 @@
         ? command("stage_product", { sku: product.sku })
         : command("show_product", { sku: product.sku }), classes);
       main.dataset.sku = product.sku;
-      main.append(make("span", product.title),
-        make("span", `${money(product.price_text, product.price, product.currency || currency)} · ` +
-          `${t("stock", product.stock_left)} · ` +
-          t("sold", product.units_sold), "detail"));
+      main.append(make("span", product.title), make("span", "", "detail"));
       const live = onSale.has(product.sku);
       const deal = live
         ? button(t("stop"), () => command("stop_deal", { sku: product.sku }))
@@ -246,7 +255,7 @@
       deal.disabled = !live && product.stock_left === 0;
       item.append(main, deal);
       return item;
-    });
+    }, detailOf, (row, detail) => { row.querySelector(".detail").textContent = detail; });
     renderDeals();
 
     const pinned = state.pinned;
