@@ -25,7 +25,7 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
@@ -466,8 +466,12 @@ class ControlServer:
             # the origin check above: its wrong tokens lock out only requests by other names.
             limiter = self.limiter if own_host(request.host, self._names) else self.named_limiter
             holds_pass = token_matches(request.cookies.get(PASS_COOKIE), self._pass)
+            given = token_of(request.headers.get("Authorization"), request.query.get("token"))
+            right = token_matches(given, self._token)
             left = limiter.refused_for_s(address)
-            if left > 0 and not holds_pass:
+            # The pass lets its client through on the right token only: with a wrong one it
+            # was let on to a 401 at any rate, guessing on through the lock-out it is made for.
+            if left > 0 and not (holds_pass and right):
                 wait_s = int(left) + 1
                 # locked_out_s tells a page this is the lock-out (not the preview's rate
                 # limit), so it can say why and wait instead of asking again and again.
@@ -481,8 +485,7 @@ class ControlServer:
                     status=429,
                     headers={"Retry-After": str(wait_s)},
                 )
-            given = token_of(request.headers.get("Authorization"), request.query.get("token"))
-            if not token_matches(given, self._token):
+            if not right:
                 limiter.failed(address)
                 return _error(
                     401, "a valid token is required", **{"WWW-Authenticate": 'Bearer realm="api"'}
@@ -595,7 +598,7 @@ class ControlServer:
                 # A price written as a number is the number written: read as a float, 1e-400
                 # (or 0.000…1) was 0 and went on air as a free deal, 19.999999999999999 was
                 # 20.00, where the same text quoted is refused for its decimals.
-                parse_float=Decimal,
+                parse_float=_decimal,
                 object_pairs_hook=_object,
             )
         except UnicodeDecodeError:
@@ -856,7 +859,7 @@ class ControlServer:
 def _aged(state: JsonObject, seconds: float) -> JsonObject:
     """``state`` ``seconds`` later: its running clocks moved on (the rest stands until the
     show changes, and a change is sent)."""
-    if seconds <= 0:
+    if seconds <= 0 or state.get("session", {}).get("mode") == "ended":  # its clocks stand
         return state
     aged = dict(state)
     segment = state.get("segment")
@@ -901,6 +904,16 @@ def _int(text: str) -> int:
     return int(text)
 
 
+def _decimal(text: str) -> Decimal:
+    # A number past what a Decimal can hold (an exponent of 19 digits: 1e-9999999999999999999)
+    # raised decimal.InvalidOperation, which is no ValueError: a 500, a traceback in the log.
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        shown = text if len(text) <= 20 else text[:20] + "..."
+        raise ValueError(f"the number {shown} is out of range") from None
+
+
 class _BadBody(ValueError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -921,17 +934,32 @@ def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:
             f"a body sent as {shown!r} (its Content-Encoding) is not read: send it as it "
             "is, or as gzip or deflate",
         )
-    # gzip, or deflate in its zlib wrapper (as RFC 9110 has it) or bare (as some clients send).
-    wrapped = name != "deflate" or raw[:1] == b"\x78"
-    unpacker = zlib.decompressobj(zlib.MAX_WBITS | 32 if wrapped else -zlib.MAX_WBITS)
+    # gzip, or deflate in its zlib wrapper (as RFC 9110 has it: any window size, its header
+    # checked as zlib does, where 0x78 alone refused the smaller windows) or bare (as some
+    # clients send).
+    gzipped = name != "deflate"
+    wrapped = gzipped or (
+        len(raw) >= 2 and raw[0] & 0x8F == 0x08 and int.from_bytes(raw[:2], "big") % 31 == 0
+    )
     broken = _BadBody(400, f"the body cannot be read as {shown!r} (its Content-Encoding)")
-    try:
-        data = unpacker.decompress(raw, limit + 1)
-    except zlib.error:
-        raise broken from None
-    if len(data) > limit:
-        raise _BadBody(413, f"the body is larger than {limit} bytes")
-    if not unpacker.eof:
+    data = b""
+    rest = raw
+    while True:
+        unpacker = zlib.decompressobj(zlib.MAX_WBITS | 32 if wrapped else -zlib.MAX_WBITS)
+        try:
+            data += unpacker.decompress(rest, limit + 1 - len(data))
+        except zlib.error:
+            raise broken from None
+        if len(data) > limit:
+            raise _BadBody(413, f"the body is larger than {limit} bytes")
+        if not unpacker.eof:
+            raise broken
+        rest = unpacker.unused_data
+        # A gzip body may be several members, one after the other (RFC 1952 2.2: `gzip -c a
+        # >> b`): only the first was read, the rest dropped (junk after it too, unsaid).
+        if not rest or not gzipped:
+            break
+    if rest:
         raise broken
     return data
 

@@ -142,8 +142,11 @@
   // signature), and put in its place only when it is not there. A show at the limits has
   // 10,000 products and 20,000 segments: making every row at every state took the phone's
   // page a second or more for each, and taps waited behind it.
-  const keptRows = new Map();  // list -> Map(key -> {signature, node})
-  function keep(list, items, keyOf, signatureOf, makeRow) {
+  // A row's figures that move by themselves (a product's stock at each order) are its detail,
+  // written into the row in place: a row made again under a finger lost the tap (a deal's Stop
+  // pressed as an order came in did nothing).
+  const keptRows = new Map();  // list -> Map(key -> {signature, node, detail})
+  function keep(list, items, keyOf, signatureOf, makeRow, detailOf, showDetail) {
     let rows = keptRows.get(list);
     if (!rows) keptRows.set(list, rows = new Map());
     const seen = new Set();
@@ -159,8 +162,15 @@
           if (at === row.node) at = node;
           row.node.replaceWith(node);
         }
-        row = { signature, node };
+        row = { signature, node, detail: undefined };
         rows.set(key, row);
+      }
+      if (detailOf) {
+        const detail = detailOf(item);
+        if (row.detail !== detail) {
+          showDetail(row.node, detail);
+          row.detail = detail;
+        }
       }
       if (at === row.node) at = at.nextElementSibling;
       else list.insertBefore(row.node, at);
@@ -223,9 +233,11 @@
       ? t("staged", stagedProduct ? isolate(stagedProduct.title) : t("nothing_staged")) : "";
 
     const onSale = new Set(state.deals.filter((deal) => deal.state === "live").map((deal) => deal.sku));
+    const detailOf = (product) =>
+      `${money(product.price_text, product.price, product.currency || currency)} · ` +
+      `${t("stock", product.stock_left)} · ${t("sold", product.units_sold)}`;
     keep($("products"), state.products, (product) => product.sku, (product) => JSON.stringify([
-      product.title, money(product.price_text, product.price, product.currency || currency),
-      product.stock_left, product.units_sold, product.sku === state.on_screen,
+      product.title, product.stock_left === 0, product.sku === state.on_screen,
       studio && product.sku === state.staged, studio, onSale.has(product.sku),
     ]), (product) => {
       const item = make("li");
@@ -235,10 +247,7 @@
         ? command("stage_product", { sku: product.sku })
         : command("show_product", { sku: product.sku }), classes);
       main.dataset.sku = product.sku;
-      main.append(make("span", product.title),
-        make("span", `${money(product.price_text, product.price, product.currency || currency)} · ` +
-          `${t("stock", product.stock_left)} · ` +
-          t("sold", product.units_sold), "detail"));
+      main.append(make("span", product.title), make("span", "", "detail"));
       const live = onSale.has(product.sku);
       const deal = live
         ? button(t("stop"), () => command("stop_deal", { sku: product.sku }))
@@ -246,7 +255,7 @@
       deal.disabled = !live && product.stock_left === 0;
       item.append(main, deal);
       return item;
-    });
+    }, detailOf, (row, detail) => { row.querySelector(".detail").textContent = detail; });
     renderDeals();
 
     const pinned = state.pinned;
@@ -265,8 +274,10 @@
     renderQuestions();
     $("mode").textContent = t("no_show");
     $("mode").className = "badge";
-    for (const id of ["segments", "products", "deals", "outputs", "feeds"]) $(id).replaceChildren();
-    keptRows.clear();
+    for (const id of ["segments", "products", "deals", "outputs", "feeds"]) {
+      $(id).replaceChildren();
+      keptRows.delete($(id));
+    }
     for (const id of ["segment-title", "segment-time", "staged", "gmv", "orders", "opm"]) {
       $(id).textContent = "";
     }
@@ -275,27 +286,41 @@
     $("preview").removeAttribute("src");
   }
 
+  // Kept row by row as the run sheet is, the clocks written into their rows in place: the list
+  // was made anew at every redraw of the clocks (twice a second), and a tap on a deal's Stop
+  // whose row was remade under the finger did nothing (one tap in two, held 120 ms).
   function renderDeals() {
     const list = $("deals");
-    list.replaceChildren();
-    const passed = (performance.now() - stateAt) / 1000;
+    // Once the session has ended its clocks stand, as in the window: counted on here, the
+    // segment's time went on growing on the phone for as long as the page stayed open.
+    const passed = state.session.mode === "ended" ? 0 : (performance.now() - stateAt) / 1000;
     const titles = new Map(state.products.map((p) => [p.sku, p.title]));
+    const title = (deal) => isolate(titles.get(deal.sku) || deal.sku);
+    // A product may be priced in another currency than the show's (a €69.99 kettle in a
+    // dollar show read "$69.99", a ¥4,500 one "$4,500.00").
+    const price = (deal) => money(deal.price_text, deal.price, deal.currency || state.sales.currency);
+    const shown = state.deals.length ? state.deals : [null];
+    keep(list, shown, (deal) => (deal ? `deal:${deal.sku}` : "none"),
+      (deal) => (deal ? JSON.stringify([deal.state, title(deal), price(deal)]) : ""),
+      (deal) => {
+        const item = make("li");
+        if (!deal) {
+          item.textContent = t("no_deals");
+        } else if (deal.state === "live") {
+          item.append(make("span"), button(t("stop"), () => command("stop_deal", { sku: deal.sku })));
+        } else {
+          item.append(make("span", t("deal_over", title(deal), price(deal))));
+        }
+        return item;
+      });
+    const rows = keptRows.get(list);
     for (const deal of state.deals) {
-      const item = make("li");
-      const title = isolate(titles.get(deal.sku) || deal.sku);
-      // A product may be priced in another currency than the show's (a €69.99 kettle in a
-      // dollar show read "$69.99", a ¥4,500 one "$4,500.00").
-      const price = money(deal.price_text, deal.price, deal.currency || state.sales.currency);
-      if (deal.state === "live") {
-        const units = deal.units_left === null ? "∞" : deal.units_left;
-        item.append(make("span", t("deal_live", title, price, clock(deal.remaining_s - passed), units)),
-          button(t("stop"), () => command("stop_deal", { sku: deal.sku })));
-      } else {
-        item.append(make("span", t("deal_over", title, price)));
-      }
-      list.append(item);
+      if (deal.state !== "live") continue;
+      const units = deal.units_left === null ? "∞" : deal.units_left;
+      const text = t("deal_live", title(deal), price(deal), clock(deal.remaining_s - passed), units);
+      const span = rows.get(`deal:${deal.sku}`).node.firstChild;
+      if (span.textContent !== text) span.textContent = text;
     }
-    if (!state.deals.length) list.append(make("li", t("no_deals")));
     if (state.segment) {
       $("segment-time").textContent =
         `${clock(state.segment.elapsed_s + passed)} / ${clock(state.segment.planned_s)}`;
@@ -327,17 +352,22 @@
   }
 
   function renderQuestions() {
-    const list = $("questions");
-    list.replaceChildren();
     const newest = [...questions.values()].reverse().slice(0, 8);
-    for (const comment of newest) {
-      const item = make("li");
-      item.append(make("span", `${isolate(comment.author)}: ${isolate(comment.text)}`),
-        button(t("pin"), () => command("pin_comment", { id: comment.id })),
-        button(t("hide"), () => command("hide_comment", { id: comment.id })));
-      list.append(item);
-    }
-    if (!newest.length) list.append(make("li", t("no_questions")));
+    // Kept row by row: a new question remade every row, and a Pin or Hide tapped as it came
+    // did nothing.
+    keep($("questions"), newest.length ? newest : [null], (comment) => (comment ? comment.id : ""),
+      (comment) => (comment ? JSON.stringify([comment.author, comment.text]) : ""),
+      (comment) => {
+        const item = make("li");
+        if (!comment) {
+          item.textContent = t("no_questions");
+          return item;
+        }
+        item.append(make("span", `${isolate(comment.author)}: ${isolate(comment.text)}`),
+          button(t("pin"), () => command("pin_comment", { id: comment.id })),
+          button(t("hide"), () => command("hide_comment", { id: comment.id })));
+        return item;
+      });
   }
 
   let socket = null;
