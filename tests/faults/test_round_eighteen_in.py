@@ -3,12 +3,19 @@ show files, CSV imports, feeds, the report (R18hunt18in.md)."""
 
 from __future__ import annotations
 
+import gzip
 import os
+import re
 
 import pytest
+from feed_servers import Reply, ShopifyOrdersServer
 
 from anchordesk.feeds.hub import feed_setup_problem
+from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.spec import FeedSpec
+from anchordesk.show.feed_items import Order
+
+from .test_round_thirteen_pages import _polled
 
 
 @pytest.mark.parametrize(
@@ -33,3 +40,63 @@ def test_a_proxy_variable_written_in_mixed_case_is_named(
     problem = feed_setup_problem([FeedSpec("json", "http://192.0.2.9/feed")], show=None)
     assert problem is not None and said in problem, problem
     assert "pip install" not in problem and "(InvalidURL)" not in problem
+
+
+class _ShopDeletingAnOrder(ShopifyOrdersServer):
+    """Shopify REST whose answers holding one of ``huge`` are past the 8 MB cap (an app's
+    thousands of note attributes), and whose new order ``deleted_when_asked_by_id`` is deleted
+    (a merchant deleting a test order) just as its id alone is asked for."""
+
+    huge: set[int]
+    deleted_when_asked_by_id = 0
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        if (
+            self.deleted_when_asked_by_id
+            and query.get("fields") == "id"
+            and "updated_at_min" not in query
+            and "page_info" not in query
+        ):
+            self.orders = [o for o in self.orders if o["id"] != self.deleted_when_asked_by_id]
+            self.deleted_when_asked_by_id = 0
+        reply = super().respond(query, headers)
+        if any(re.search(rf'"id": {order}[,}}]'.encode(), reply.body) for order in self.huge):
+            return Reply(
+                200,
+                gzip.compress(b" " * 9_000_000),
+                {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+            )
+        return reply
+
+
+def test_an_updates_page_past_the_cap_after_an_order_deleted_does_not_hold_the_feed() -> None:
+    """F2: an order edited past the cap on the second page of a window of updated orders, and a
+    new order past the cap deleted before its id alone could be read: the updates page was
+    asked at once for ever (read as the search for a new order's id, from the since_id of the
+    ids-only call before it), and no later order of the show was read."""
+    with _ShopDeletingAnOrder() as server:
+        server.huge = set()
+        first = [server.add_order([("MUG", 1, "5.00")]) for _ in range(4)]
+
+        def edit_and_cancel() -> None:
+            server.cancel(first[0])
+            server.cancel(first[1])
+            server.huge.add(first[1])  # edited past the cap: its answers cannot be read
+            server.cancel(first[3])
+
+        def add_deleted() -> None:
+            deleted = server.add_order([("BIG", 1, "5.00")])
+            server.huge.add(deleted)
+            server.deleted_when_asked_by_id = deleted
+
+        sink, _, _ = _polled(
+            ShopifyOrdersAdapter(server.url, server.token),
+            [
+                (3, lambda: None),
+                (30, edit_and_cancel),
+                (12, add_deleted),
+                (40, lambda: server.add_order([("LATE", 1, "5.00")])),
+            ],
+        )
+    skus = [line.sku for item in sink.items if isinstance(item, Order) for line in item.lines]
+    assert skus.count("LATE") == 1 and skus.count("MUG") == 4, skus
