@@ -6,15 +6,18 @@ from __future__ import annotations
 import gzip
 import os
 import re
+from pathlib import Path
 
 import pytest
-from feed_servers import Reply, ShopifyOrdersServer
+from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer
 
 from anchordesk.feeds.hub import feed_setup_problem
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.show.feed_items import Order
+from anchordesk.store.report import build_report
 
+from .test_round_seventeen_in import _ingest
 from .test_round_thirteen_pages import _polled
 
 
@@ -100,3 +103,42 @@ def test_an_updates_page_past_the_cap_after_an_order_deleted_does_not_hold_the_f
         )
     skus = [line.sku for item in sink.items if isinstance(item, Order) for line in item.lines]
     assert skus.count("LATE") == 1 and skus.count("MUG") == 4, skus
+
+
+def test_bad_items_alike_in_their_first_two_thousand_characters_are_each_kept(
+    tmp_path: Path,
+) -> None:
+    """F3: three refunds of one order with a status of 200,000 characters, each its own
+    ``refund_id`` (after the status), three comments without an id pasting the same long text
+    by three authors, and three comments whose 3,000-character ids differ at the end: one of
+    each three was kept and the report counted 3 rejected items of 9, the others dropped
+    unsaid. The store tells bad items apart by a digest of the part it keeps (2,000
+    characters)."""
+    session = tmp_path / "s.adsession"
+    feed = JsonFeedServer(poll_ms=10)
+    with feed:
+        feed.add_order("MUG", 1, "10.00")
+        order_id = feed.items[0]["id"]
+        for n in range(3):
+            feed.add_raw(
+                {
+                    "type": "order_update",
+                    "id": order_id,
+                    "status": "S" * 200_000,
+                    "refund": "1.00",
+                    "refund_id": f"r{n}",
+                }
+            )
+        for author in ("ann", "bob", "cy"):
+            feed.add_raw({"type": "comment", "text": "spam " * 1_000, "author": author})
+        for n in range(3):
+            feed.add_raw(
+                {"type": "comment", "id": "c" * 3_000 + str(n), "author": "a", "text": "x"}
+            )
+        _ingest(
+            FeedSpec("json", feed.url),
+            session,
+            lambda hub: hub.pollers[0].cursor == str(len(feed.items)),
+        )
+    report = build_report(session)
+    assert len(report.rejected) == 9, report.rejected

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gc
+import hashlib
 import http.cookiejar
 import importlib
 import importlib.util
@@ -101,6 +102,8 @@ def _id_too_long(item: FeedItem) -> RejectedItem | None:
         reason=UNREADABLE,
         detail=f"an id of {len(item.id):,} characters (more than {MAX_ID_CHARS})",
         raw=json.dumps({"type": kind, "id": item.id[: MAX_RAW_CHARS - 100]}, ensure_ascii=False),
+        # By the whole id: two long ids alike in the part kept were one item to the store.
+        key=hashlib.sha256(item.id.encode("utf-8", "replace")).hexdigest()[:16],
     )
 
 
