@@ -3,14 +3,17 @@ show files, CSV imports, feeds, the report (R18hunt18in.md)."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
 from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer
 
+from anchordesk.cli.main import main as cli_main
 from anchordesk.feeds.hub import feed_setup_problem
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.spec import FeedSpec
@@ -142,3 +145,28 @@ def test_bad_items_alike_in_their_first_two_thousand_characters_are_each_kept(
         )
     report = build_report(session)
     assert len(report.rejected) == 9, report.rejected
+
+
+def test_a_session_whose_feed_status_is_nested_too_deep_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F4: a session file whose kept feeds' status is 200,000 brackets deep (a damaged or
+    crafted file): ``report`` ended in a traceback (RecursionError), text, --json and --html
+    alike; every other meta value nested so is read as damaged."""
+    session = tmp_path / "s.adsession"
+    feed = JsonFeedServer(poll_ms=10)
+    with feed:
+        feed.add_order("MUG", 2, "10.00")
+        _ingest(
+            FeedSpec("json", feed.url),
+            session,
+            lambda hub: hub.pollers[0].cursor == str(len(feed.items)),
+        )
+    with contextlib.closing(sqlite3.connect(session)) as connection, connection:
+        connection.execute(
+            "UPDATE meta SET value = ? WHERE key = 'feed_status'", ("[" * 200_000 + "]" * 200_000,)
+        )
+    for form in ([], ["--json"], ["--html", str(tmp_path / "r.html")]):
+        assert cli_main(["report", str(session), "--lang", "en", *form]) == 0
+    out = capsys.readouterr().out
+    assert "20.00" in out
