@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gc
+import hashlib
 import http.cookiejar
 import importlib
 import importlib.util
@@ -101,6 +102,8 @@ def _id_too_long(item: FeedItem) -> RejectedItem | None:
         reason=UNREADABLE,
         detail=f"an id of {len(item.id):,} characters (more than {MAX_ID_CHARS})",
         raw=json.dumps({"type": kind, "id": item.id[: MAX_RAW_CHARS - 100]}, ensure_ascii=False),
+        # By the whole id: two long ids alike in the part kept were one item to the store.
+        key=hashlib.sha256(item.id.encode("utf-8", "replace")).hexdigest()[:16],
     )
 
 
@@ -183,14 +186,25 @@ def _why_stopped(error: Exception) -> Words:
     )
 
 
-_PROXY_VARIABLES = (
-    "ALL_PROXY",
-    "all_proxy",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-)
+def _proxy_variables() -> dict[str, tuple[str, str]]:
+    """The variable each proxy setting is read from, by scheme (``all``, ``https``, ``http``,
+    ``no``): its name as written and its value, as urllib's ``getproxies`` reads them (httpx
+    and websockets read through it): a name in any case (``Https_Proxy``), the lower-case one
+    winning, ``HTTP_PROXY`` left out under CGI. The upper-case names alone were checked, and
+    ``All_Proxy=socks5://…`` ended every feed with httpx's "pip install httpx[socks]"."""
+    found: dict[str, tuple[str, str]] = {}
+    for name, value in os.environ.items():
+        if value and name.lower().endswith("_proxy"):
+            found[name.lower()[:-6]] = (name, value)
+    if "REQUEST_METHOD" in os.environ:
+        found.pop("http", None)
+    for name, value in os.environ.items():
+        if name.endswith("_proxy") and name == name.lower():
+            if value:
+                found[name[:-6]] = (name, value)
+            else:
+                found.pop(name[:-6], None)
+    return found
 
 
 def unusable_proxy() -> Words | None:
@@ -200,8 +214,10 @@ def unusable_proxy() -> Words | None:
     (``ALL_PROXY=socks5://…``, as VPN tools set) ended every feed with httpx's advice to "pip
     install httpx[socks]", a mistyped one with "Invalid port: ':8o80'", neither naming the
     variable to fix."""
-    for name in _PROXY_VARIABLES:
-        value = os.environ.get(name, "").strip()
+    variables = _proxy_variables()
+    for scheme in ("all", "https", "http"):
+        name, value = variables.get(scheme, ("", ""))
+        value = value.strip()
         if not value:
             continue
         url = value if "://" in value else f"http://{value}"
@@ -250,23 +266,23 @@ def _unreadable_no_proxy() -> Words | None:
     """An entry of NO_PROXY httpx cannot read (``[::1]``, a name in Unicode), naming it: httpx
     reads the list as the client is built, even with no proxy set, and every feed ended with
     "Invalid port: ':1]' (InvalidURL)", neither the variable nor the entry named."""
-    for name in ("NO_PROXY", "no_proxy"):
-        for entry in (part.strip() for part in os.environ.get(name, "").split(",")):
-            if not entry or entry == "*" or no_proxy_range(entry) is not None:
-                continue
-            try:
-                httpx.URL(_no_proxy_pattern(entry))  # what httpx's URLPattern reads it with
-            except (httpx.InvalidURL, ValueError):
-                return Words(
-                    #: {name} is NO_PROXY or no_proxy, {entry} the entry that cannot be read
-                    QT_TRANSLATE_NOOP(
-                        "FeedHub",
-                        "{name} holds an entry that is no host name or address ({entry}): "
-                        "fix or remove it",
-                    ),
-                    name=name,
-                    entry=escape_controls(mask_text(entry))[:200],
-                )
+    name, value = _proxy_variables().get("no", ("NO_PROXY", ""))
+    for entry in (part.strip() for part in value.split(",")):
+        if not entry or entry == "*" or no_proxy_range(entry) is not None:
+            continue
+        try:
+            httpx.URL(_no_proxy_pattern(entry))  # what httpx's URLPattern reads it with
+        except (httpx.InvalidURL, ValueError):
+            return Words(
+                #: {name} is NO_PROXY or no_proxy, {entry} the entry that cannot be read
+                QT_TRANSLATE_NOOP(
+                    "FeedHub",
+                    "{name} holds an entry that is no host name or address ({entry}): "
+                    "fix or remove it",
+                ),
+                name=name,
+                entry=escape_controls(mask_text(entry))[:200],
+            )
     return None
 
 

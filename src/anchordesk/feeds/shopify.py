@@ -226,6 +226,10 @@ class ShopifyOrdersAdapter:
             return self.token.request()
         headers = {"X-Shopify-Access-Token": self.token.value}
         since, updated = self._split_cursor(cursor)
+        # Set again by an ids-only call of new orders only: one left from the call before made
+        # a page of updated orders past the cap read as the search for a new order's id, and
+        # that page was asked for ever (its window never handed the turn to new orders).
+        self._asked_since = None
         # Updated orders need a lower bound: without one the call would page through the
         # shop's history. Until there is one (no session start given, no order seen yet), only
         # new orders are asked for.
@@ -250,7 +254,6 @@ class ShopifyOrdersAdapter:
             self._asked_limit = _limit_of(params)
             return FeedRequest(endpoint, params, headers)
         params = {**self._extra, "status": "any", "limit": str(limit)}
-        self._asked_since = None
         if self._asking_updates and self._updates_ids_only:
             params.update(limit="1", fields=_UPDATE_IDS)
         elif not self._asking_updates and (self._ids_only or self._id_search is not None):

@@ -303,7 +303,7 @@ def _feeds_stopped(feed_status: str | None) -> str:
     each feed's last health, kept by the feeds' hub), or "". A damaged value says nothing."""
     try:
         healths = json.loads(feed_status) if feed_status else []
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep, a traceback
         return ""
     if not isinstance(healths, list):
         return ""
