@@ -1127,7 +1127,7 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+167"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+170"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>証明書を読み込めません：{name} が指す {path} は存在しません（修正するか設定を外してください）</translation>
@@ -1138,7 +1138,7 @@
         <translation>{error}（{kind}）</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+46"/>
         <source>the proxy {name} names ({proxy}) cannot be used: {error}; fix or unset it</source>
         <extracomment>{name} is e.g. HTTPS_PROXY, {proxy} its value, {error} why (English)</extracomment>
         <translation>{name} が指定するプロキシ（{proxy}）は使えません：{error}。修正するか設定を解除してください</translation>

@@ -1127,7 +1127,7 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+167"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+170"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>无法加载证书：{name} 指向的 {path} 不存在（请改正或取消设置）</translation>
@@ -1138,7 +1138,7 @@
         <translation>{error}（{kind}）</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+46"/>
         <source>the proxy {name} names ({proxy}) cannot be used: {error}; fix or unset it</source>
         <extracomment>{name} is e.g. HTTPS_PROXY, {proxy} its value, {error} why (English)</extracomment>
         <translation>无法使用 {name} 指定的代理（{proxy}）：{error}；请修正或取消设置</translation>
