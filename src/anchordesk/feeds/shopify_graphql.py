@@ -197,6 +197,12 @@ class ShopifyGraphQLOrdersAdapter:
         # window starting at one's updatedAt (the inclusive cursor brings it back on each poll)
         # passes over it by its id: each poll downloaded it past the cap again, page after page.
         self._too_large: dict[str, str] = {}
+        # The updatedAt of such a version where the current window starts: its pages are asked
+        # by ids (a page of them) until one brings an order stamped later. Only its first page
+        # was: an order of the same second before it left it to the next page, asked whole,
+        # past the cap again (down to one order of one line), on every poll while it was the
+        # newest.
+        self._ids_at = ""
         self.orders_seen = 0
         self._note = ""
 
@@ -241,16 +247,17 @@ class ShopifyGraphQLOrdersAdapter:
         filters = []
         if self._page_after is None:
             self._window_since = max(cursor or "", self._window_from)
+            since = self._window_since
+            self._ids_at = since if since and since in self._too_large.values() else ""
         since = self._window_since
         if since:
             filters.append(f"updated_at:>='{since}'")
         if self._created_at_min:
             filters.append(f"created_at:>='{self._created_at_min}'")
-        self._ids_asked = self._ids_only or (
-            self._page_after is None and bool(since) and since in self._too_large.values()
-        )
+        self._ids_asked = self._ids_only or bool(self._ids_at)
         if self._ids_asked:
-            ids = {"first": 1, "after": self._page_after, "query": " AND ".join(filters)}
+            first = 1 if self._ids_only else ORDERS_PAGE.orders
+            ids = {"first": first, "after": self._page_after, "query": " AND ".join(filters)}
             return self._post(ORDER_IDS_QUERY, ids)
         variables = {
             **self._sizes.variables(),
@@ -671,6 +678,9 @@ class ShopifyGraphQLOrdersAdapter:
             # poll and is kept once, by its id.
             if updated > self._window_high and not _after(updated, server_now):
                 self._window_high = updated
+            if updated != self._ids_at:
+                # Past the second of the order kept as past the cap: the next pages whole.
+                self._ids_at = ""
         if not ids:
             self._grow(body, one_order=False)  # once its nodes are read at the sizes asked
         after = _cursor(page_info)
