@@ -7,11 +7,12 @@ failed on the code before its fix."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 
 import httpx
 from feed_servers import Reply
-from platform_servers import ShopifyGraphQLServer
+from platform_servers import ShopifyGraphQLServer, _json
 from test_poller import Collector, FakeTime, make_poller
 
 from anchordesk.feeds.poller import Poller
@@ -108,4 +109,50 @@ def test_an_order_past_the_size_cap_after_an_order_of_the_same_second_is_not_dow
     assert feed.orders["5004"].total_price == 11
     assert {item.item_id for item in feed.rejected} == {str(large)}
     assert server.past_the_cap == downloaded
+    assert feed.health_state == "ok"
+
+
+# -- F2: an error about one order of a call for several ----------------------------------------
+
+
+class _OneOrderFails(ShopifyGraphQLServer):
+    """Answers order 5002, in a call for several orders, with Shopify's "Internal error" about
+    that order alone (its ``path``) and the others whole, as GraphQL answers a field that
+    failed; read alone, it is answered."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        if "AnchorDeskOrdersById" not in body.decode(errors="replace"):
+            return reply
+        answer = json.loads(reply.body)
+        data = answer.get("data") or {}
+        for alias, node in data.items():
+            if isinstance(node, dict) and node.get("legacyResourceId") == "5002":
+                data[alias] = None
+                error = {
+                    "message": "Internal error. Looks like something went wrong on our end.",
+                    "path": [alias],
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                }
+                answer.setdefault("errors", []).append(error)
+        return _json(answer)
+
+
+def test_an_error_about_one_order_of_several_read_again_keeps_the_others_answered() -> None:
+    """26 orders of 7 lines (each read again, 13 at a call); every call for several answers
+    order 5002 with an "Internal error" about it alone (the error's ``path``). Before: the whole
+    answer was dropped and asked again at 6, 3, then one order a call: 19 calls. Now the 12
+    others answered are counted and 5002 is read alone: 6 calls."""
+    with _OneOrderFails() as server:
+        for n in range(26):
+            server.add_order([(f"S{n}-{line}", 1, "2.00") for line in range(7)])
+        feed = _Feed(server)
+        feed.run(60, until=lambda: len(feed.orders) == 26)
+        calls = len(server.queries)
+    assert len(feed.orders) == 26
+    assert all(order.total_price == 14 and len(order.lines) == 7 for order in feed.orders.values())
+    assert feed.rejected == []
+    assert calls <= 8
     assert feed.health_state == "ok"
