@@ -69,6 +69,8 @@ class StreamDelay:
         self._baseline: collections.deque[tuple[float, float]] = collections.deque()
         self._lateness_s = 0.0
         self._busy_since_s: float | None = None  # bytes have waited since, without a break
+        self._acknowledged_last = -1  # the server's count of acknowledged bytes, last seen
+        self._acknowledged_moved_s = 0.0  # when it last grew
         self._link_rate: float | None = None  # bytes a second, the last measured while busy
 
     def admit(
@@ -114,32 +116,43 @@ class StreamDelay:
         rate acknowledged since then: a connection that empties its buffer now and then
         keeps up, and its rate over a window with idle moments in it is the stream's, not
         the link's (a keyframe's burst on a fast path read as a second of delay, and 4
-        frames went at the start of a connection on a loaded machine)."""
+        frames went at the start of a connection on a loaded machine).
+
+        Half a second of it must have been acknowledged, not only waited: a wait that began
+        with a pause in the acknowledgements (a Wi-Fi hiccup, a server reading in bursts) is
+        only as long as the pause so far. Over a fast path that paused 0.8 s every 4 s, the
+        pause read as a rate near zero, "uplink too slow", and 2 s of picture went each time
+        (till the next keyframe) for a delay of 0.8 s."""
         if backlog is None or backlog.acknowledged_bytes is None:
             return 0.0
+        acknowledged = backlog.acknowledged_bytes
+        if acknowledged != self._acknowledged_last:
+            self._acknowledged_last = acknowledged
+            self._acknowledged_moved_s = now_s
         if backlog.unacknowledged_bytes <= 0:
             self._busy_since_s = None
             return 0.0
         if self._busy_since_s is None:
             self._busy_since_s = now_s
         samples = self._acknowledged
-        samples.append((now_s, backlog.acknowledged_bytes))
+        samples.append((now_s, acknowledged))
         while len(samples) > 2 and samples[1][0] <= now_s - _RATE_WINDOW_S:
             samples.popleft()
         first_s, first_acknowledged = next(
             (sample for sample in samples if sample[0] >= self._busy_since_s), samples[-1]
         )
-        span_s = now_s - first_s
-        if span_s < _MIN_RATE_SPAN_S:
+        # Nothing acknowledged for this long (of this wait): the bytes waiting at least so.
+        paused_s = now_s - max(self._acknowledged_moved_s, self._busy_since_s)
+        if self._acknowledged_moved_s - first_s < _MIN_RATE_SPAN_S:
             # Too soon to tell from this wait alone: the rate of the last one that was long
             # enough, if any (a link that takes a quarter of the stream empties its buffer
             # while the video is out; blind for half a second at each keyframe, it let 2 s
             # of delay build up every time).
             if self._link_rate is None:
-                return 0.0
-            return backlog.unacknowledged_bytes / self._link_rate
-        rate = (backlog.acknowledged_bytes - first_acknowledged) / span_s
+                return paused_s
+            return max(paused_s, backlog.unacknowledged_bytes / self._link_rate)
+        rate = (acknowledged - first_acknowledged) / (now_s - first_s)
         if rate <= 0:
-            return float("inf")  # nothing taken for seconds: the stall watch's case
+            return paused_s  # a count going back (another socket): the rate is not known
         self._link_rate = rate
-        return backlog.unacknowledged_bytes / rate
+        return max(paused_s, backlog.unacknowledged_bytes / rate)

@@ -1,0 +1,154 @@
+"""Round eighteen of issue 10, outputs, the network child, disks and stopping (R18hunt18net.md).
+
+Real parts: nginx-rtmp on loopback recording what it takes (read with ffprobe), behind a path
+that stops reading now and then (as a Wi-Fi link that holds its packets, or a server reading in
+bursts), with a receive buffer of 16 kB; real H.264/AAC from the pipeline's encoders at the
+pipeline's pace; the rule alone on an injected clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from packetgen import PacketGenerator
+from servers import NginxRtmp, wait_until
+
+from anchordesk.media.network_output import NetworkOutput
+from faults.network_helpers import Feeder
+
+
+class PausingPath:
+    """TCP on 127.0.0.1:``port`` forwarded to ``target_port`` as fast as it comes, except that
+    every ``period_s`` it reads nothing for ``pause_s`` (the answers go back at once)."""
+
+    def __init__(self, target_port: int, period_s: float, pause_s: float) -> None:
+        self.target_port, self.period_s, self.pause_s = target_port, period_s, pause_s
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16_384)
+        self.port = int(self._server.getsockname()[1])
+        self._sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, name="pausing-path", daemon=True).start()
+
+    def url(self) -> str:
+        return f"rtmp://127.0.0.1:{self.port}/live/test-key"
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = self._server.accept()
+                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+                self._sockets += [client, upstream]
+                threading.Thread(target=self._answers, args=(upstream, client), daemon=True).start()
+                threading.Thread(target=self._take, args=(client, upstream), daemon=True).start()
+
+    def _take(self, client: socket.socket, upstream: socket.socket) -> None:
+        start_s = time.monotonic()
+        with contextlib.suppress(OSError):
+            while data := client.recv(4096):
+                upstream.sendall(data)
+                phase_s = (time.monotonic() - start_s) % self.period_s
+                if phase_s > self.period_s - self.pause_s:
+                    # The link's hiccup (the fault itself, not a timing of the test).
+                    time.sleep(self.period_s - phase_s)
+
+    @staticmethod
+    def _answers(upstream: socket.socket, client: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := upstream.recv(65536):
+                client.sendall(data)
+
+    def close(self) -> None:
+        for connection in (self._server, *self._sockets):
+            with contextlib.suppress(OSError):
+                connection.close()
+
+
+@pytest.fixture
+def noisy() -> Iterator[PacketGenerator]:
+    gen = PacketGenerator(width=320, height=240, fps=30, gop_s=2.0, video_kbps=800, noise=True)
+    try:
+        yield gen
+    finally:
+        gen.close()
+
+
+def video_times_s(recording: Path) -> list[float]:
+    probe = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v",
+            "-show_entries",
+            "packet=dts_time",
+            "-of",
+            "json",
+            str(recording),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [float(p["dts_time"]) for p in json.loads(probe.stdout)["packets"]]
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads sock_diag")
+def test_a_fast_path_that_pauses_under_a_second_loses_no_picture(
+    tmp_path: Path, noisy: PacketGenerator
+) -> None:
+    # A fast path that holds the stream 0.8 s every 3 s (a Wi-Fi hiccup, a server reading in
+    # bursts): each pause read as a link near 0 kb/s, "uplink too slow: dropped 249 frames",
+    # 2 s of picture gone after every hiccup (until the next keyframe) for a delay of 0.8 s.
+    with NginxRtmp(tmp_path / "nginx") as nginx:
+        path = PausingPath(nginx.port, period_s=3.0, pause_s=0.8)
+        output = NetworkOutput(path.url())
+        try:
+            output.start(noisy.templates)
+            with Feeder(output, noisy) as feeder:
+                wait_until(lambda: feeder.sent_s >= 13.0, 60, what="13 s of stream")
+            status = output.status()
+        finally:
+            output.stop()
+            path.close()
+        recording = nginx.recordings()[-1]
+    assert status.dropped_video_frames == 0 and status.notice is None, status
+    times_s = video_times_s(recording)
+    assert max(b - a for a, b in itertools.pairwise(times_s)) < 0.2
+
+
+def test_a_pause_in_the_acknowledgements_counts_as_long_as_it_lasts() -> None:
+    # The rule alone, on an injected clock: a fast path (everything acknowledged at once)
+    # stops acknowledging; the stream waits as long as the pause has lasted, no more.
+    from anchordesk.media.network_delay import Backlog, StreamDelay
+
+    def hiccup(pause_s: float) -> StreamDelay:
+        delay, acknowledged, waiting = StreamDelay(), 0, 0
+        for tick in range(300):  # 10 s at 30 frames, 4 kB each, a keyframe every 2 s
+            now_s = tick / 30
+            paused = 5.0 <= now_s < 5.0 + pause_s
+            if paused:
+                acknowledged += 500 if now_s < 5.1 else 0  # the receiver's buffer fills
+                waiting += 3_500 if now_s < 5.1 else 4_000
+            else:
+                acknowledged, waiting = acknowledged + waiting + 4_000, 0
+            delay.admit("video", tick % 60 == 0, now_s, Backlog(waiting, acknowledged), now_s)
+            delay.admit("audio", False, now_s, Backlog(waiting, acknowledged), now_s)
+        return delay
+
+    assert hiccup(0.8).dropped_packets == 0
+    # Past a second the delay is real: the picture goes until a keyframe in time; the sound
+    # stays (under 4 s).
+    held = hiccup(1.5)
+    assert held.dropped_frames > 0 and held.dropped_packets == held.dropped_frames
