@@ -152,3 +152,67 @@ def test_a_pause_in_the_acknowledgements_counts_as_long_as_it_lasts() -> None:
     # stays (under 4 s).
     held = hiccup(1.5)
     assert held.dropped_frames > 0 and held.dropped_packets == held.dropped_frames
+
+
+@pytest.mark.parametrize(
+    ("option", "path", "other"),
+    [
+        ("--record", "/dev/stdout", []),
+        ("--session", "/dev/stdout", ["--record", "a.mkv"]),
+        ("--stats", "/dev/stdout", ["--record", "a.mkv"]),
+    ],
+)
+def test_a_file_on_standard_output_that_standard_error_shares_is_refused(
+    tmp_path: Path, option: str, path: str, other: list[str]
+) -> None:
+    # `anchordesk live --record /dev/stdout > show.mkv 2>&1` (a script, a cron job): the
+    # run's lines went into the recording, exit 0, and no player found a stream in it; the
+    # session was refused as "not a database" after the recording had started; --stats held
+    # log lines among its JSON.
+    from faults.live_runs import SMALL, child_env
+
+    target = tmp_path / "out"
+    with target.open("wb") as output:
+        done = subprocess.run(
+            [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+             option, path, *other],
+            stdout=output, stderr=subprocess.STDOUT, cwd=tmp_path, timeout=120,
+            env=child_env(tmp_path),
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert target.read_text() == (
+        f"error: anchordesk live: {option} {path}: standard error is the same file (2>&1), "
+        "and the run's messages would land in it; send standard error elsewhere\n"
+    )
+    assert not (tmp_path / "a.mkv").exists()  # nothing was started
+
+
+def test_standard_output_and_error_on_one_terminal_may_take_the_figures(tmp_path: Path) -> None:
+    # A terminal only shows what it gets: `--stats /dev/stdout` there is not refused.
+    import os
+    import pty
+
+    from faults.live_runs import SMALL, child_env
+
+    leader, follower = pty.openpty()
+    shown = bytearray()
+
+    def show() -> None:  # the terminal's screen: read all it gets
+        with contextlib.suppress(OSError):
+            while data := os.read(leader, 65536):
+                shown.extend(data)
+
+    reader = threading.Thread(target=show, daemon=True)
+    reader.start()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+             "--record", str(tmp_path / "a.mkv"), "--stats", "/dev/stdout"],
+            stdout=follower, stderr=follower, timeout=120, env=child_env(tmp_path),
+        )  # fmt: skip
+    finally:
+        os.close(follower)
+        reader.join(10)
+        os.close(leader)
+    assert done.returncode == 0
+    assert b'"outputs"' in shown and b"Recording kept in" in shown
