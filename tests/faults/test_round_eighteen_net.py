@@ -216,3 +216,61 @@ def test_standard_output_and_error_on_one_terminal_may_take_the_figures(tmp_path
         os.close(leader)
     assert done.returncode == 0
     assert b'"outputs"' in shown and b"Recording kept in" in shown
+
+
+def on_a_terminal(arguments: list[str], tmp_path: Path) -> tuple[int, bytes, str]:
+    """Run ``anchordesk live`` with standard output on a terminal (a pty): its exit code, what
+    the screen got, and standard error."""
+    import os
+    import pty
+
+    from faults.live_runs import SMALL, child_env
+
+    leader, follower = pty.openpty()
+    shown = bytearray()
+
+    def show() -> None:  # the terminal's screen: read all it gets
+        with contextlib.suppress(OSError):
+            while data := os.read(leader, 65536):
+                shown.extend(data)
+
+    reader = threading.Thread(target=show, daemon=True)
+    reader.start()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1", *arguments],
+            stdout=follower, stderr=subprocess.PIPE, text=True, timeout=120, cwd=tmp_path,
+            env=child_env(tmp_path),
+        )  # fmt: skip
+    finally:
+        os.close(follower)
+        reader.join(10)
+        os.close(leader)
+    return done.returncode, bytes(shown), done.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (
+            ["--record", "/dev/stdout"],
+            "--record /dev/stdout: a terminal; redirect it to a file (> FILE) or a player "
+            "(| ffplay -)",
+        ),
+        (
+            ["--record", "a.mkv", "--session", "/dev/fd/1"],
+            "--session /dev/fd/1: a terminal; redirect it to a file (> FILE)",
+        ),
+    ],
+)
+def test_a_recording_or_session_to_a_terminal_is_refused(
+    tmp_path: Path, arguments: list[str], said: str
+) -> None:
+    # `anchordesk live --record /dev/stdout` in a terminal: 300 kB a second of Matroska on
+    # the screen (escape sequences among it), then "Recording kept in /dev/stdout (0.3 MB)"
+    # of a recording kept nowhere, exit 0.
+    code, shown, errors = on_a_terminal(arguments, tmp_path)
+    assert code == 2
+    assert errors == f"error: anchordesk live: {said}\n"
+    assert shown == b""
+    assert not (tmp_path / "a.mkv").exists()

@@ -379,6 +379,13 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
                 f"anchordesk live: {option} {path}: standard error is the same file (2>&1), "
                 "and the run's messages would land in it; send standard error elsewhere"
             )
+        if path is not None and option != "--stats" and _names_a_terminal(path):
+            # Matroska or SQLite on a screen: bytes that move the cursor and retitle the
+            # window, and "Recording kept in /dev/stdout" of a recording kept nowhere.
+            raise UserError(
+                f"anchordesk live: {option} {path}: a terminal; redirect it to a file (> FILE)"
+                + (" or a player (| ffplay -)" if option == "--record" else "")
+            )
     if args.autoplay and not args.show:
         raise UserError("anchordesk live: --autoplay needs --show FILE")
     if args.studio and not (args.show and args.control):
@@ -431,6 +438,14 @@ def _shares_standard_error(path: Path) -> bool:
     return (named.st_dev, named.st_ino) == (errors.st_dev, errors.st_ino) and not (
         stat.S_ISCHR(named.st_mode)
     )
+
+
+def _names_a_terminal(path: Path) -> bool:
+    """Whether ``path`` names a descriptor of this process that is a terminal."""
+    from anchordesk.core.disk import own_descriptor
+
+    descriptor = own_descriptor(path)
+    return descriptor is not None and os.isatty(descriptor)
 
 
 def _hold_closing_signals() -> list[int]:
