@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -274,3 +275,63 @@ def test_a_recording_or_session_to_a_terminal_is_refused(
     assert errors == f"error: anchordesk live: {said}\n"
     assert shown == b""
     assert not (tmp_path / "a.mkv").exists()
+
+
+@pytest.fixture
+def detachable_disk(tmp_path: Path) -> Iterator[Path]:
+    """A small disk (tmpfs) mounted at a folder, to be detached while written (root only)."""
+    import os
+
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a disk needs root")
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder)]).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_files_on_a_disk_detached_during_the_run_are_written_again_where_they_were_named(
+    tmp_path: Path, detachable_disk: Path
+) -> None:
+    # The disk holding --record, --stats and --session detached while they were written
+    # (`umount -l` of a busy disk, a drive ejected while in use): "a.mkv was moved to /a.mkv
+    # while recording", "Recording kept in /a.mkv (2.6 MB)", exit 0, and no file anywhere;
+    # the session was written at the root of the system's disk, /s.ads; --stats vanished.
+    from faults.live_runs import SMALL, child_env
+
+    record, stats, session = (detachable_disk / name for name in ("a.mkv", "s.jsonl", "s.ads"))
+    run = subprocess.Popen(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "4",
+         "--record", str(record), "--stats", str(stats), "--session", str(session)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(tmp_path),
+    )  # fmt: skip
+    try:
+        wait_until(lambda: record.exists() and record.stat().st_size > 50_000, 60, what="a.mkv")
+        subprocess.run(["umount", "-l", str(detachable_disk)], check=True)
+        out, errors = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, errors
+    assert f"Recording kept in {record} (" in out
+    assert f"Session kept in {session};" in out
+    assert "moved to /" not in errors, errors
+    assert not Path("/a.mkv").exists() and not Path("/s.ads").exists()
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+         str(record)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert float(probe.stdout) > 3.5
+    lines = stats.read_text().splitlines()
+    assert len(lines) >= 4 and all(json.loads(line) for line in lines)
+    report = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "report", str(session)],
+        capture_output=True, text=True, timeout=60, env=child_env(tmp_path),
+    )  # fmt: skip
+    assert report.returncode == 0, report.stderr
