@@ -116,18 +116,11 @@ class StreamDelay:
         rate acknowledged since then: a connection that empties its buffer now and then
         keeps up, and its rate over a window with idle moments in it is the stream's, not
         the link's (a keyframe's burst on a fast path read as a second of delay, and 4
-        frames went at the start of a connection on a loaded machine).
-
-        Half a second of it must have been acknowledged, not only waited: a wait that began
-        with a pause in the acknowledgements (a Wi-Fi hiccup, a server reading in bursts) is
-        only as long as the pause so far. Over a fast path that paused 0.8 s every 4 s, the
-        pause read as a rate near zero, "uplink too slow", and 2 s of picture went each time
-        (till the next keyframe) for a delay of 0.8 s."""
+        frames went at the start of a connection on a loaded machine)."""
         if backlog is None or backlog.acknowledged_bytes is None:
             return 0.0
-        acknowledged = backlog.acknowledged_bytes
-        if acknowledged != self._acknowledged_last:
-            self._acknowledged_last = acknowledged
+        if backlog.acknowledged_bytes != self._acknowledged_last:
+            self._acknowledged_last = backlog.acknowledged_bytes
             self._acknowledged_moved_s = now_s
         if backlog.unacknowledged_bytes <= 0:
             self._busy_since_s = None
@@ -135,24 +128,30 @@ class StreamDelay:
         if self._busy_since_s is None:
             self._busy_since_s = now_s
         samples = self._acknowledged
-        samples.append((now_s, acknowledged))
+        samples.append((now_s, backlog.acknowledged_bytes))
         while len(samples) > 2 and samples[1][0] <= now_s - _RATE_WINDOW_S:
             samples.popleft()
         first_s, first_acknowledged = next(
             (sample for sample in samples if sample[0] >= self._busy_since_s), samples[-1]
         )
-        # Nothing acknowledged for this long (of this wait): the bytes waiting at least so.
-        paused_s = now_s - max(self._acknowledged_moved_s, self._busy_since_s)
-        if self._acknowledged_moved_s - first_s < _MIN_RATE_SPAN_S:
+        span_s = now_s - first_s
+        if span_s < _MIN_RATE_SPAN_S:
             # Too soon to tell from this wait alone: the rate of the last one that was long
             # enough, if any (a link that takes a quarter of the stream empties its buffer
             # while the video is out; blind for half a second at each keyframe, it let 2 s
             # of delay build up every time).
             if self._link_rate is None:
-                return paused_s
-            return max(paused_s, backlog.unacknowledged_bytes / self._link_rate)
-        rate = (acknowledged - first_acknowledged) / (now_s - first_s)
+                return 0.0
+            return backlog.unacknowledged_bytes / self._link_rate
+        if self._link_rate is None and self._acknowledged_moved_s - first_s < _MIN_RATE_SPAN_S:
+            # No rate known, and what was acknowledged came only as the wait began: it began
+            # with a pause in the acknowledgements (a Wi-Fi hiccup, a server reading in
+            # bursts), which is as long as it has lasted so far. Read as a link near 0 kb/s,
+            # a fast path that paused 0.8 s every 4 s lost 2 s of picture after each pause
+            # ("uplink too slow") for a delay that never reached a second.
+            return now_s - max(self._acknowledged_moved_s, self._busy_since_s)
+        rate = (backlog.acknowledged_bytes - first_acknowledged) / span_s
         if rate <= 0:
-            return paused_s  # a count going back (another socket): the rate is not known
+            return float("inf")  # nothing taken for seconds: the stall watch's case
         self._link_rate = rate
-        return max(paused_s, backlog.unacknowledged_bytes / rate)
+        return backlog.unacknowledged_bytes / rate
