@@ -369,6 +369,23 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
                 f"anchordesk live: --record {args.record}: the run's messages go to standard "
                 "error; record to /dev/stdout or a file"
             )
+    for option, path in (
+        ("--record", None if args.no_record else args.record),
+        ("--stats", args.stats),
+        ("--session", args.session),
+    ):
+        if path is not None and _shares_standard_error(path):
+            raise UserError(
+                f"anchordesk live: {option} {path}: standard error is the same file (2>&1), "
+                "and the run's messages would land in it; send standard error elsewhere"
+            )
+        if path is not None and option != "--stats" and _names_a_terminal(path):
+            # Matroska or SQLite on a screen: bytes that move the cursor and retitle the
+            # window, and "Recording kept in /dev/stdout" of a recording kept nowhere.
+            raise UserError(
+                f"anchordesk live: {option} {path}: a terminal; redirect it to a file (> FILE)"
+                + (" or a player (| ffplay -)" if option == "--record" else "")
+            )
     if args.autoplay and not args.show:
         raise UserError("anchordesk live: --autoplay needs --show FILE")
     if args.studio and not (args.show and args.control):
@@ -399,6 +416,36 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
         feeds=[parse_feed(text) for text in args.feed],
         session_path=args.session,
     )
+
+
+def _shares_standard_error(path: Path) -> bool:
+    """Whether ``path`` names a descriptor of this process (``/dev/stdout``) that is the same
+    file or pipe as standard error: ``--record /dev/stdout > show.mkv 2>&1`` wrote the run's
+    lines into the recording (exit 0, and no player found a stream in it); ``--session``
+    was refused as "not a database" after the recording had started; ``--stats`` held log
+    lines among its JSON. A terminal may take both (it only shows them)."""
+    import stat
+
+    from anchordesk.core.disk import own_descriptor
+
+    descriptor = own_descriptor(path)
+    if descriptor is None:
+        return False
+    try:
+        named, errors = os.fstat(descriptor), os.fstat(2)
+    except OSError:
+        return False
+    return (named.st_dev, named.st_ino) == (errors.st_dev, errors.st_ino) and not (
+        stat.S_ISCHR(named.st_mode)
+    )
+
+
+def _names_a_terminal(path: Path) -> bool:
+    """Whether ``path`` names a descriptor of this process that is a terminal."""
+    from anchordesk.core.disk import own_descriptor
+
+    descriptor = own_descriptor(path)
+    return descriptor is not None and os.isatty(descriptor)
 
 
 def _hold_closing_signals() -> list[int]:

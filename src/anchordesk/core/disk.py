@@ -253,10 +253,44 @@ def moved_to(fd: int, path: Path) -> Path | None:
         pass
     except OSError:
         return None
+    target = _name_of(fd, opened)
+    return None if target is None else Path(target)
+
+
+def _name_of(fd: int, opened: os.stat_result) -> str | None:
+    """The name that leads to the open file ``fd`` now, from /proc (None: none does, or it
+    cannot be known). /proc names a file on a disk detached from the folders (``umount -l``
+    of a busy disk, a drive ejected while in use) from that disk's own root: "/a.mkv", where
+    no file is; such a name is no name."""
+    for _ in range(2):  # a rename between the two looks
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            return None
+        if target.endswith(" (deleted)") or not os.path.isabs(target):
+            return None
+        with contextlib.suppress(OSError):
+            named = os.stat(target)
+            if (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino):
+                return target
+    return None
+
+
+def no_name_left(fd: int) -> bool:
+    """The open file ``fd`` has no name a program can open any more: every link to it
+    removed, or its disk detached from the folders while it is written (``umount -l``, a drive
+    ejected while in use): what is written there is gone when the file is closed. False when
+    it cannot be known (no /proc) or is not a file on a disk (a pipe, a terminal)."""
+    try:
+        opened = os.fstat(fd)
+    except OSError:
+        return False
+    if opened.st_nlink == 0:
+        return True
+    if not stat.S_ISREG(opened.st_mode) or not os.path.isdir("/proc/self/fd"):
+        return False
     try:
         target = os.readlink(f"/proc/self/fd/{fd}")
     except OSError:
-        return None
-    if target.endswith(" (deleted)") or not os.path.isabs(target):
-        return None
-    return Path(target)
+        return False
+    return os.path.isabs(target) and _name_of(fd, opened) is None

@@ -51,6 +51,7 @@ from anchordesk.core.disk import (
     disk_problem,
     error_words,
     make_folder_again,
+    no_name_left,
     not_a_file,
 )
 from anchordesk.core.printable import escape_controls
@@ -232,7 +233,7 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
             return
         self._looked_at_s = now_s
         try:
-            if os.fstat(stream.fileno()).st_nlink or not os.path.isdir("/proc/self/fd"):
+            if not no_name_left(stream.fileno()) or not os.path.isdir("/proc/self/fd"):
                 return
         except (OSError, ValueError):
             return

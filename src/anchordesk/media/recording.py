@@ -55,6 +55,7 @@ from anchordesk.core.disk import (
     make_folder_again,
     moved_to,
     name_max_bytes,
+    no_name_left,
     own_descriptor,
 )
 from anchordesk.core.errors import UserError
@@ -251,10 +252,11 @@ def _is_regular(sink: _CountingFile) -> bool:
 
 
 def _deleted(raw: IO[bytes]) -> bool:
-    """The open file has no name any more (it, or its folder, was deleted)."""
+    """The open file has no name any more (it, or its folder, was deleted, or its disk
+    detached while recording: core/disk.no_name_left)."""
     try:
-        return os.fstat(raw.fileno()).st_nlink == 0
-    except OSError:
+        return no_name_left(raw.fileno())
+    except (OSError, ValueError):
         return False
 
 

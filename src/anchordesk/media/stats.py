@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from anchordesk.core.disk import describe_error, make_folder_again, own_descriptor
+from anchordesk.core.disk import describe_error, make_folder_again, no_name_left, own_descriptor
 from anchordesk.media.packets import OutputState, OutputStatus, PacketOutput
 from anchordesk.media.pipeline import Pipeline, PipelineCounters
 from anchordesk.media.sources.base import AudioSource, VideoSource
@@ -300,7 +300,7 @@ class StatsReporter:
                 self._file.flush()
                 written = os.fstat(self._file.fileno())
                 if stat.S_ISREG(written.st_mode):
-                    if written.st_nlink == 0:
+                    if no_name_left(self._file.fileno()):
                         self._write_again(self._file)
                     # A pipe (`--stats >(jq .)`, /dev/stdout into one) has no position: lseek
                     # failed with ESPIPE and --stats stopped after its first sample.

@@ -25,7 +25,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from anchordesk.core.disk import make_folder_again, moved_to, name_max_bytes
+from anchordesk.core.disk import make_folder_again, moved_to, name_max_bytes, no_name_left
 
 _MAX_NUMBERED = 999
 # SQLite opens files beside a database under its name plus a suffix: "-wal" and "-shm" (the
@@ -48,13 +48,10 @@ class FileWatch:
             self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
 
     def deleted(self) -> bool:
-        """The file has no name left (every link to it removed)."""
+        """The file has no name left (every link to it removed, or its disk detached)."""
         if self._fd is None:
             return False
-        try:
-            return os.fstat(self._fd).st_nlink == 0
-        except OSError:
-            return False
+        return no_name_left(self._fd)
 
     def moved_to(self, path: Path) -> Path | None:
         """Where the file is now when ``path`` no longer leads to it but it still has a name
