@@ -647,6 +647,7 @@ class Controller(QObject):
         sample: dict[str, Any] = live.media.stats.sample()
         # The sample is the --stats line (English); a fault is said from its words.
         faults = live.media.output_faults()
+        notices = live.media.output_notices()
         outputs = []
         for output in sample.get("outputs", []):
             if output["kind"] == "network" and output["state"] == "stopped" and not self.is_live:
@@ -662,6 +663,7 @@ class Controller(QObject):
                     bitrate_kbps=output.get("bitrate_kbps") or 0.0,
                     last_error=output.get("last_error"),
                     fault=faults.get(output["name"]) if output.get("last_error") else None,
+                    notice=notices.get(output["name"]) if output.get("notice") else None,
                     free_bytes=output.get("free_bytes"),
                     stopped_for_space=bool(output.get("stopped_for_space")),
                     files=tuple(output.get("files") or ()),

@@ -82,3 +82,9 @@ def menu_text(text: str) -> str:
 def fault_text(output: OutputRow) -> str:
     """An output's fault in the window's language (its English line when it has no words)."""
     return say(output.fault) if output.fault is not None else output.last_error or ""
+
+
+def notice_text(output: OutputRow) -> str:
+    """What a working output has to say (a slow uplink's dropped frames), in the window's
+    language; "" when nothing."""
+    return say(output.notice) if output.notice is not None else ""
