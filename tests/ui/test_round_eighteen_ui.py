@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from servers import NginxRtmp
 from tests.faults.test_round_seventeen_lag import SlowPath
@@ -16,6 +22,8 @@ from tests.faults.test_round_seventeen_lag import SlowPath
 from anchordesk.core import secrets
 from anchordesk.live.settings import Destination, Settings
 from anchordesk.ui import crash
+from anchordesk.ui.editor import ShowEditor, open_editor
+from anchordesk.ui.editor import files as editor_files
 
 from .conftest import open_control_room
 
@@ -86,3 +94,80 @@ def test_a_slow_uplink_s_dropped_frames_are_said_in_stream_health_in_the_window_
         window.controller.shutdown()
     finally:
         path.close()
+
+
+def _editor_on_a_slow_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[ShowEditor, Path, threading.Event]:
+    """The show editor as a window, on a show whose disk takes its time to write (a busy
+    network share): each write waits for the event."""
+    folder = tmp_path / "share"
+    shutil.copytree(Path(__file__).parents[2] / "resources" / "shows" / "en", folder)
+    path = folder / "show.json"
+    editor = open_editor(None, None, Settings())
+    assert editor.open_show(path)
+    disk = threading.Event()
+    real_dump = editor_files.dump_show
+
+    def slow_dump(*args: Any, **kwargs: Any) -> None:
+        disk.wait(30)
+        real_dump(*args, **kwargs)
+
+    monkeypatch.setattr(editor_files, "dump_show", slow_dump)
+    return editor, path, disk
+
+
+def test_what_is_typed_while_a_save_waits_for_its_disk_is_never_marked_saved(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl+S on a slow share, then typing on while the save waits (the window goes on since
+    R17ui): the words typed were shown, the save wrote the show without them and marked the
+    editor saved, so closing it asked nothing and they were lost."""
+    editor, path, disk = _editor_on_a_slow_disk(tmp_path, monkeypatch)
+    qtbot.addWidget(editor)
+    title = editor.show_page.title_edit
+
+    def type_meanwhile() -> None:
+        title.setFocus()
+        title.end(False)
+        QTest.keyClicks(title, " later")
+        disk.set()
+
+    QTimer.singleShot(100, type_meanwhile)
+    try:
+        assert editor.save_to(path)
+    finally:
+        disk.set()
+    written = json.loads(path.read_text(encoding="utf-8"))["title"]
+    # What the editor shows is what the file holds, or the editor says it is not saved.
+    assert title.text() == written or editor.is_modified(), (title.text(), written)
+
+
+def test_closing_the_editor_while_its_save_waits_for_the_disk_closes_it_after_the_save(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The editor's close button (or Ctrl+Q of the control room, a logout) while a save waits
+    for a slow share, "Discard" answered: the editor was deleted under its own save, which
+    then failed with "Internal C++ object (ShowEditor) already deleted" (the crash dialog).
+    Now it closes once the save has ended, the show written."""
+    editor, path, disk = _editor_on_a_slow_disk(tmp_path, monkeypatch)
+    QTest.keyClicks(editor.show_page.title_edit, " 2")
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Discard)
+    failures: list[object] = []
+    monkeypatch.setattr(sys, "excepthook", lambda *a: failures.append(a))
+
+    def close_meanwhile() -> None:
+        editor.close()
+        QTimer.singleShot(100, disk.set)
+
+    QTimer.singleShot(100, close_meanwhile)
+    closed: list[bool] = []
+    editor.destroyed.connect(lambda: closed.append(True))
+    try:
+        saved = editor.save_to(path)
+    finally:
+        disk.set()
+    assert saved is True
+    assert failures == []
+    qtbot.waitUntil(lambda: closed == [True])
+    assert json.loads(path.read_text(encoding="utf-8"))["title"] == "Cozy Kitchen Live 2"

@@ -13,9 +13,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer, SignalInstance
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QEventLoop,
+    QObject,
+    Qt,
+    QTimer,
+    SignalInstance,
+)
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 
 from anchordesk.core import paths
 from anchordesk.live.settings import Settings, save_settings
@@ -54,6 +62,38 @@ def csv_problem_lines(imported: CsvImport) -> list[str]:
         ).replace("%1", say_problem(problem))
         for problem in imported.problems
     ]
+
+
+_INPUT_EVENTS = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.KeyRelease,
+        QEvent.Type.ShortcutOverride,
+        QEvent.Type.Shortcut,
+        QEvent.Type.InputMethod,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseButtonRelease,
+        QEvent.Type.MouseButtonDblClick,
+        QEvent.Type.Wheel,
+        QEvent.Type.Drop,
+    }
+)
+
+
+class _InputHeld(QObject):
+    """Keys and clicks aimed at ``window`` dropped while its save waits for the disk: the
+    show saved is the show as it was when the save began. Edits typed meanwhile were shown,
+    then marked saved without being written (lost at the next close, nobody asked), and a
+    show read back after a Save as into another folder replaced them."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__()
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() not in _INPUT_EVENTS or not isinstance(watched, QWidget):
+            return False
+        return watched.window() is self._window
 
 
 def _write_new(folder: Path, name: str, text: str) -> Path:
@@ -244,6 +284,9 @@ class EditorFiles:
             return self._save_to(path, confirm_errors)
         finally:
             self._saving = False
+            if getattr(self, "_close_when_saved", False):
+                self._close_when_saved = False
+                QTimer.singleShot(0, self._widget().close)
 
     def _save_to(self, path: Path, confirm_errors: bool) -> bool:
         current = self.path
@@ -339,10 +382,16 @@ class EditorFiles:
         deadline.timeout.connect(loop.quit)
         deadline.start(int(file_dialogs.FILE_ANSWER_TIMEOUT_S * 1000))
         if not outcome:
+            held = _InputHeld(widget)
+            app = QApplication.instance()
+            if app is not None:
+                app.installEventFilter(held)
             widget.setCursor(Qt.CursorShape.BusyCursor)
             try:
                 loop.exec()
             finally:
+                if app is not None:
+                    app.removeEventFilter(held)
                 widget.unsetCursor()
         return (True, outcome[0]) if outcome else (False, None)
 
@@ -589,6 +638,14 @@ class EditorFiles:
         return None
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if getattr(self, "_saving", False):
+            # Closed (the window manager's button, Ctrl+Q of the control room, a logout)
+            # while a save waits for its disk (3 s at most): closed once the save has ended.
+            # Closed at once, the editor was deleted under its own save, which then failed
+            # with "Internal C++ object already deleted" in the crash dialog.
+            self._close_when_saved = True
+            event.ignore()
+            return
         if self._confirm_discard():
             event.accept()
         else:
