@@ -17,15 +17,16 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from servers import NginxRtmp
+from tests.faults.disks import fill, tmpfs
 from tests.faults.test_round_seventeen_lag import SlowPath
 
 from anchordesk.core import secrets
-from anchordesk.live.settings import Destination, Settings
+from anchordesk.live.settings import Destination, Settings, save_settings
 from anchordesk.ui import crash
 from anchordesk.ui.editor import ShowEditor, open_editor
 from anchordesk.ui.editor import files as editor_files
 
-from .conftest import open_control_room
+from .conftest import open_control_room, small_controller
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on this system")
@@ -171,3 +172,40 @@ def test_closing_the_editor_while_its_save_waits_for_the_disk_closes_it_after_th
     assert failures == []
     qtbot.waitUntil(lambda: closed == [True])
     assert json.loads(path.read_text(encoding="utf-8"))["title"] == "Cozy Kitchen Live 2"
+
+
+@pytest.mark.parametrize("disk_kind", ["full", "read-only"])
+def test_a_show_saved_on_a_full_or_read_only_disk_is_said_in_the_window_s_language(
+    qtbot: QtBot, tmp_path: Path, japanese: None, disk_kind: str
+) -> None:
+    """The editor in a Japanese window, Save as onto a full USB stick or a read-only one: the
+    box said "番組を保存できません：No space left on device", the C library's English, naming
+    neither the file nor its disk."""
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor)
+    sample = Path(__file__).parents[2] / "resources" / "shows" / "en" / "show.json"
+    assert editor.open_show(sample)
+    with tmpfs(tmp_path / "stick", 256, read_only=disk_kind == "read-only") as stick:
+        if disk_kind == "full":
+            fill(stick)
+        assert not editor.save_to(stick / "show.json")
+        boxes = [box.text() for box in editor.findChildren(QMessageBox) if box.isVisible()]
+    reason = "ディスクがいっぱいです" if disk_kind == "full" else "ディスクは読み取り専用です"
+    assert len(boxes) == 1 and f"{stick / 'show.json'} を保存している{reason}" in boxes[0], boxes
+    assert "device" not in boxes[0] and "file system" not in boxes[0], boxes
+
+
+def test_settings_that_cannot_be_written_are_said_in_the_window_s_language(
+    qtbot: QtBot, tmp_path: Path, japanese: None
+) -> None:
+    """Record switched off in a Japanese window whose settings folder's disk is read-only:
+    "設定を保存できません：Read-only file system" in the status bar."""
+    with tmpfs(tmp_path / "config", 64, read_only=True) as config:
+        controller = small_controller(
+            Settings(), save=lambda settings: save_settings(settings, config / "settings.json")
+        )
+        said: list[str] = []
+        controller.message.connect(said.append)
+        controller._save_settings()
+        qtbot.waitUntil(lambda: bool(said))
+    assert "読み取り専用" in said[0] and "Read-only" not in said[0], said

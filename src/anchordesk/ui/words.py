@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from pathlib import Path
 
 from anchordesk.core import languages
+from anchordesk.core.disk import error_words
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.validate import Problem
@@ -54,6 +56,13 @@ def say_problems(problems: Sequence[Problem], language: str) -> list[str]:
     """Each of ``problems`` as :func:`say_problem` says it, in ``language`` (from any thread:
     the window's is not held while a long list is said)."""
     return [languages.say(problem.located(), language) for problem in problems]
+
+
+def disk_error_text(path: Path | str, error: OSError) -> str:
+    """A file that could not be written, named, with why in the window's language ("the disk
+    holding … is full", "… is read-only"): the C library's English reason alone ("No space
+    left on device") named neither the file nor the disk in a Chinese or Japanese window."""
+    return say(error_words(path, error))
 
 
 def plain_tooltip(text: str) -> str:

@@ -44,7 +44,7 @@ from anchordesk.ui.editor.locate import PRODUCTS_PAGE
 from anchordesk.ui.editor.problems_dialog import ProblemsDialog
 from anchordesk.ui.editor.products_page import ProductsPage
 from anchordesk.ui.editor.show_page import ShowPage
-from anchordesk.ui.words import menu_text, say, say_problem
+from anchordesk.ui.words import disk_error_text, menu_text, say, say_problem
 
 log = logging.getLogger(__name__)
 
@@ -405,7 +405,7 @@ class EditorFiles:
         elif isinstance(error, OSError):
             text = QCoreApplication.translate(
                 "ShowEditor", "The show could not be saved: %1"
-            ).replace("%1", error.strerror or str(error))
+            ).replace("%1", disk_error_text(path, error))
         else:
             log.error("saving %s failed", path, exc_info=error)
             text = QCoreApplication.translate(
