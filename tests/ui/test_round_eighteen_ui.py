@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from servers import NginxRtmp
 from tests.faults.disks import fill, tmpfs
@@ -22,7 +22,7 @@ from tests.faults.test_round_seventeen_lag import SlowPath
 
 from anchordesk.core import secrets
 from anchordesk.live.settings import Destination, Settings, save_settings
-from anchordesk.ui import crash
+from anchordesk.ui import crash, file_dialogs
 from anchordesk.ui.editor import ShowEditor, open_editor
 from anchordesk.ui.editor import files as editor_files
 
@@ -209,3 +209,63 @@ def test_settings_that_cannot_be_written_are_said_in_the_window_s_language(
         controller._save_settings()
         qtbot.waitUntil(lambda: bool(said))
     assert "読み取り専用" in said[0] and "Read-only" not in said[0], said
+
+
+def test_save_as_of_a_show_whose_share_went_away_starts_on_another_disk_and_says_why(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under Xvfb with a FUSE share whose server went away under an open show: Ctrl+S said
+    "… does not answer …: the show was not saved. Save it on another disk with Save as…";
+    File → Save as… then froze the whole window for good (its thread in access() on the
+    share): Qt looks the dialog's start folder up on the window's thread as it makes the
+    dialog, and the start folder was the show's own. Now the start folder is looked up by a
+    worker first; one that does not answer is said, and the dialog starts in the home folder
+    with the show's name."""
+    share = tmp_path / "share"
+    shutil.copytree(Path(__file__).parents[2] / "resources" / "shows" / "en", share)
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor)
+    assert editor.open_show(share / "show.json")
+    monkeypatch.setattr(file_dialogs, "FILE_ANSWER_TIMEOUT_S", 0.2)
+    answer = threading.Event()
+    on_window_thread: list[str] = []
+    real_stat = os.stat
+
+    def stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if str(path).startswith(str(share)):
+            if threading.current_thread() is threading.main_thread():
+                on_window_thread.append(str(path))
+            else:
+                answer.wait(30)
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "stat", stat)
+    seen: list[tuple[str, str]] = []
+    said: list[str] = []
+    ticks: list[int] = []
+
+    def drive() -> None:
+        ticks.append(1)
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QMessageBox):
+            said.append(dialog.text())
+            dialog.done(0)
+        elif isinstance(dialog, QFileDialog):
+            edit = dialog.findChild(QLineEdit, "fileNameEdit")
+            seen.append((dialog.directory().absolutePath(), edit.text() if edit else ""))
+            if said or len(ticks) > 200:
+                dialog.reject()
+                return
+        QTimer.singleShot(20, drive)
+
+    QTimer.singleShot(0, drive)
+    try:
+        assert editor.save_as() is False  # cancelled
+    finally:
+        answer.set()
+    assert said == [
+        f"{share / 'show.json'} does not answer (a network disk whose server went away?). "
+        "Choose one on another disk."
+    ]
+    assert seen and seen[-1] == (str(Path.home()), "show.json"), seen
+    assert on_window_thread == []

@@ -13,15 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import (
-    QCoreApplication,
-    QEvent,
-    QEventLoop,
-    QObject,
-    Qt,
-    QTimer,
-    SignalInstance,
-)
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 
@@ -62,38 +54,6 @@ def csv_problem_lines(imported: CsvImport) -> list[str]:
         ).replace("%1", say_problem(problem))
         for problem in imported.problems
     ]
-
-
-_INPUT_EVENTS = frozenset(
-    {
-        QEvent.Type.KeyPress,
-        QEvent.Type.KeyRelease,
-        QEvent.Type.ShortcutOverride,
-        QEvent.Type.Shortcut,
-        QEvent.Type.InputMethod,
-        QEvent.Type.MouseButtonPress,
-        QEvent.Type.MouseButtonRelease,
-        QEvent.Type.MouseButtonDblClick,
-        QEvent.Type.Wheel,
-        QEvent.Type.Drop,
-    }
-)
-
-
-class _InputHeld(QObject):
-    """Keys and clicks aimed at ``window`` dropped while its save waits for the disk: the
-    show saved is the show as it was when the save began. Edits typed meanwhile were shown,
-    then marked saved without being written (lost at the next close, nobody asked), and a
-    show read back after a Save as into another folder replaced them."""
-
-    def __init__(self, window: QWidget) -> None:
-        super().__init__()
-        self._window = window
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() not in _INPUT_EVENTS or not isinstance(watched, QWidget):
-            return False
-        return watched.window() is self._window
 
 
 def _write_new(folder: Path, name: str, text: str) -> Path:
@@ -382,7 +342,7 @@ class EditorFiles:
         deadline.timeout.connect(loop.quit)
         deadline.start(int(file_dialogs.FILE_ANSWER_TIMEOUT_S * 1000))
         if not outcome:
-            held = _InputHeld(widget)
+            held = file_dialogs.InputHeld(widget)
             app = QApplication.instance()
             if app is not None:
                 app.installEventFilter(held)
