@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
@@ -25,7 +25,6 @@ from anchordesk.live.settings import Destination, Settings, save_settings
 from anchordesk.ui import crash, file_dialogs
 from anchordesk.ui.editor import ShowEditor, open_editor
 from anchordesk.ui.editor import files as editor_files
-from anchordesk.ui.hotkeys import Hotkeys
 
 from .conftest import open_control_room, small_controller
 
@@ -270,38 +269,3 @@ def test_save_as_of_a_show_whose_share_went_away_starts_on_another_disk_and_says
     ]
     assert seen and seen[-1] == (str(Path.home()), "show.json"), seen
     assert on_window_thread == []
-
-
-@pytest.mark.parametrize(
-    ("key", "modifiers", "action_name"),
-    [
-        (
-            Qt.Key.Key_S,
-            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
-            "save_as_action",
-        ),
-        (Qt.Key.Key_F8, Qt.KeyboardModifier.NoModifier, "next_problem_action"),
-    ],
-)
-def test_the_editor_s_own_keys_work_beside_the_show_s_hotkeys_of_the_same_key(
-    qtbot: QtBot, key: Qt.Key, modifiers: Qt.KeyboardModifier, action_name: str
-) -> None:
-    """Under Xvfb, the editor opened from the control room: Ctrl+Shift+S (Save as…, as its
-    menu shows) and F8 (Next problem) did nothing, "QAction::event: Ambiguous shortcut
-    overload: Ctrl+Shift+S" in the log: the control room's Studio mode and "Mark the
-    question answered" have the same keys, application-wide."""
-    control_room = QWidget()
-    qtbot.addWidget(control_room)
-    Hotkeys(control_room, QSettings())
-    editor = open_editor(None, None, Settings())
-    qtbot.addWidget(editor)
-    qtbot.waitExposed(editor)
-    triggered: list[bool] = []
-    action = getattr(editor, action_name)
-    action.setEnabled(True)
-    action.triggered.disconnect()
-    action.triggered.connect(lambda: triggered.append(True))
-    editor.activateWindow()
-    editor.show_page.title_edit.setFocus()
-    QTest.keyClick(editor.show_page.title_edit, key, modifiers)
-    assert triggered == [True]

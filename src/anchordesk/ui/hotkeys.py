@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -146,48 +146,6 @@ def mnemonic(text: str) -> str | None:
             index += 2
             continue
         return text[index + 1].upper()
-
-
-class OwnKeysFirst(QObject):
-    """The keys of ``actions`` (a window's own: the show editor's Save as, Ctrl+Shift+S, and
-    Next problem, F8) go to them while that window has the focus, even when a show hotkey
-    (application-wide, configurable) has the same key: Qt calls two shortcuts of one key
-    ambiguous and runs neither, so in the editor Ctrl+Shift+S and F8, shown in its menu, did
-    nothing ("Ambiguous shortcut overload" in the log). Installed on the application by the
-    window, which owns it (it goes with the window)."""
-
-    def __init__(self, window: QWidget, actions: list[QAction]) -> None:
-        super().__init__(window)
-        self._window = window
-        self._actions = actions
-
-    def _action_for(self, event: QKeyEvent) -> QAction | None:
-        pressed = QKeySequence(event.keyCombination())
-        for action in self._actions:
-            if action.isEnabled() and any(
-                key.matches(pressed) == QKeySequence.SequenceMatch.ExactMatch
-                for key in action.shortcuts()
-                if not key.isEmpty()
-            ):
-                return action
-        return None
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
-            return False
-        if not isinstance(watched, QWidget) or watched.window() is not self._window:
-            return False
-        if not isinstance(event, QKeyEvent):
-            return False
-        action = self._action_for(event)
-        if action is None:
-            return False
-        if kind == QEvent.Type.ShortcutOverride:
-            event.accept()  # taken as a key press here, not looked up among the shortcuts
-        else:
-            action.trigger()
-        return True
 
 
 class _Explained(QObject):

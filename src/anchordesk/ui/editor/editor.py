@@ -18,7 +18,6 @@ from typing import Any
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -41,7 +40,6 @@ from anchordesk.ui.editor.products_page import ProductsPage
 from anchordesk.ui.editor.rundown_page import RundownPage
 from anchordesk.ui.editor.show_page import ShowPage
 from anchordesk.ui.editor.table_page import TablePage
-from anchordesk.ui.hotkeys import OwnKeysFirst
 
 log = logging.getLogger(__name__)
 
@@ -164,20 +162,6 @@ class ShowEditor(EditorFiles, QMainWindow):
         self.close_action = QAction(self)
         self.close_action.setShortcut(QKeySequence.StandardKey.Close)
         self.close_action.triggered.connect(self.close)
-        keys_first = OwnKeysFirst(
-            self,
-            [
-                self.new_action,
-                self.open_action,
-                self.save_action,
-                self.save_as_action,
-                self.next_problem_action,
-                self.close_action,
-            ],
-        )
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(keys_first)
         menu_bar = self.menuBar()
         self.file_menu = menu_bar.addMenu("")
         self.file_menu.addAction(self.new_action)
