@@ -398,6 +398,16 @@ class LiveSession:
             if status.fault is not None
         }
 
+    def output_notices(self) -> dict[str, Words]:
+        """What each output has to say while it works (a network output dropping frames for a
+        slow uplink), by its name, as words a window says in its language (as
+        :meth:`output_faults`)."""
+        return {
+            status.name: status.notice
+            for status in (output.status() for output in self.outputs)
+            if status.notice is not None
+        }
+
     def network_statuses(self) -> list[OutputStatus]:
         """The network destinations this run started (``--to``), as they are now."""
         from anchordesk.media.network_output import NetworkOutput

@@ -52,7 +52,7 @@ from anchordesk.core.words import Words
 from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import FeedSpec, LiveOptions
 from anchordesk.live.reports import SessionSummary, session_summary
-from anchordesk.live.settings import Settings, save_settings
+from anchordesk.live.settings import Settings, save_settings, settings_path
 from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan, SessionNotOpened
 from anchordesk.live.show_session import ShowSession
 from anchordesk.live.snapshot import FeedView, LiveSnapshot, SessionMode
@@ -72,7 +72,7 @@ from anchordesk.ui.state import (
     SalesState,
     ShowState,
 )
-from anchordesk.ui.words import fault_text, refusal_text, say, say_problems
+from anchordesk.ui.words import disk_error_text, fault_text, refusal_text, say, say_problems
 
 log = logging.getLogger(__name__)
 
@@ -647,6 +647,7 @@ class Controller(QObject):
         sample: dict[str, Any] = live.media.stats.sample()
         # The sample is the --stats line (English); a fault is said from its words.
         faults = live.media.output_faults()
+        notices = live.media.output_notices()
         outputs = []
         for output in sample.get("outputs", []):
             if output["kind"] == "network" and output["state"] == "stopped" and not self.is_live:
@@ -662,6 +663,7 @@ class Controller(QObject):
                     bitrate_kbps=output.get("bitrate_kbps") or 0.0,
                     last_error=output.get("last_error"),
                     fault=faults.get(output["name"]) if output.get("last_error") else None,
+                    notice=notices.get(output["name"]) if output.get("notice") else None,
                     free_bytes=output.get("free_bytes"),
                     stopped_for_space=bool(output.get("stopped_for_space")),
                     files=tuple(output.get("files") or ()),
@@ -1193,7 +1195,7 @@ class Controller(QObject):
         log.warning("the settings could not be saved: %s", error)
         self.message.emit(
             self.tr("The settings could not be saved: %1. They apply to this run only.").replace(
-                "%1", error.strerror or str(error)
+                "%1", disk_error_text(settings_path(make=False), error)
             )
         )
 

@@ -283,6 +283,10 @@ def close_windows_on_sigterm() -> None:
 
     Python runs a signal handler at its next bytecode; the window runs Python many times a
     second (the preview and health timers), so the close comes within a frame or two.
+
+    A signal the program was started to ignore stays ignored (``nohup anchordesk show.json &``,
+    SIGHUP; a script's background job, SIGINT): taking it closed the window and stopped a live
+    stream when the terminal hung up. The convention the commands follow (cli/stopping).
     """
 
     def handler(signal_number: int, _frame: object) -> None:
@@ -290,7 +294,11 @@ def close_windows_on_sigterm() -> None:
 
     if threading.current_thread() is threading.main_thread():
         for name in CLOSING_SIGNALS:
-            signal.signal(getattr(signal, name), handler)
+            number = getattr(signal, name)
+            if signal.getsignal(number) is signal.SIG_IGN:
+                log.info("%s was ignored when the program started: it stays ignored", name)
+                continue
+            signal.signal(number, handler)
 
 
 def close_requested(signal_number: int) -> None:

@@ -9,13 +9,24 @@ the icon and the "Type" column go by the kind of file (from its stat) and its na
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QFileInfo, QMimeDatabase, Qt, QTimer
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QEventLoop,
+    QFileInfo,
+    QMimeDatabase,
+    QObject,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -28,9 +39,44 @@ from PySide6.QtWidgets import (
 
 from anchordesk.ui import workers
 
+log = logging.getLogger(__name__)
+
 #: How long a typed file's disk may take to say what the name is (a local disk: microseconds;
 #: a network share whose server went away: for ever).
 FILE_ANSWER_TIMEOUT_S = 3.0
+
+
+_INPUT_EVENTS = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.KeyRelease,
+        QEvent.Type.ShortcutOverride,
+        QEvent.Type.Shortcut,
+        QEvent.Type.InputMethod,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseButtonRelease,
+        QEvent.Type.MouseButtonDblClick,
+        QEvent.Type.Wheel,
+        QEvent.Type.Drop,
+    }
+)
+
+
+class InputHeld(QObject):
+    """Keys and clicks aimed at ``window`` dropped while it waits for a disk (installed on the
+    application for the wait). The show editor's save: the show saved is the show as it was
+    when the save began; edits typed meanwhile were shown, then marked saved without being
+    written (lost at the next close, nobody asked), and a show read back after a Save as into
+    another folder replaced them. A file dialog's start folder: nothing else starts meanwhile."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__()
+        self._window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() not in _INPUT_EVENTS or not isinstance(watched, QWidget):
+            return False
+        return watched.window() is self._window
 
 
 class NameOnlyIconProvider(QFileIconProvider):
@@ -280,6 +326,10 @@ class _CheckedDialog(QFileDialog):
         finally:
             box.deleteLater()
 
+    def say_later(self, text: str) -> None:
+        """``text`` said once the dialog shows."""
+        QTimer.singleShot(0, self, lambda: self._say(text))
+
     def _say(self, text: str) -> None:
         # Plain text: a name is text, never markup.
         box = QMessageBox(
@@ -291,20 +341,78 @@ class _CheckedDialog(QFileDialog):
         box.open()
 
 
+def _start_answers(parent: QWidget | None, directory: str) -> bool:
+    """Whether the disk of the folder (or file) a dialog starts in answers within the deadline,
+    looked up by a file-reading worker while the window goes on (its input held)."""
+    outcome: list[object] = []
+    loop = QEventLoop()
+
+    def ended(result: object) -> None:
+        outcome.append(result)
+        loop.quit()
+
+    workers.run_task(
+        lambda: _kind_of(Path(directory)),
+        ended,
+        ended,
+        owner=parent,
+        pool=workers.file_reads(),
+        waits_on=directory,
+    )
+    deadline = QTimer(loop)
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(loop.quit)
+    deadline.start(int(FILE_ANSWER_TIMEOUT_S * 1000))
+    app = QApplication.instance()
+    window = parent.window() if parent is not None else None
+    held = InputHeld(window) if window is not None else None
+    if app is not None and held is not None:
+        app.installEventFilter(held)
+    try:
+        if not outcome:
+            loop.exec()
+    finally:
+        if app is not None and held is not None:
+            app.removeEventFilter(held)
+    return bool(outcome)
+
+
+def _checked_dialog(
+    parent: QWidget | None, caption: str, directory: str, name_filter: str, purpose: str
+) -> _CheckedDialog:
+    """The dialog, in ``directory`` when its disk answers, else in the home folder (with the
+    name suggested kept), saying so. Qt looks the start folder (and a file's) up on the
+    window's thread as it makes the dialog: the editor's Save as of a show whose share went
+    away (what its "not saved" box advises) froze the whole window for good."""
+    if not directory or _start_answers(parent, directory):
+        return _CheckedDialog(parent, caption, directory, name_filter, purpose)
+    log.warning("%s does not answer: the file dialog starts in the home folder", directory)
+    start = Path.home() / Path(directory).name if purpose == "save" else Path.home()
+    dialog = _CheckedDialog(parent, caption, str(start), name_filter, purpose)
+    dialog.say_later(
+        QCoreApplication.translate(
+            "FileDialogs",
+            "%1 does not answer (a network disk whose server went away?). Choose one "
+            "on another disk.",
+        ).replace("%1", directory)
+    )
+    return dialog
+
+
 def get_open_file_name(
     parent: QWidget | None, caption: str, directory: str, name_filter: str = ""
 ) -> str:
     """The path of an existing file the user picked, or "" when they cancelled."""
-    return _chosen(_CheckedDialog(parent, caption, directory, name_filter, "open"))
+    return _chosen(_checked_dialog(parent, caption, directory, name_filter, "open"))
 
 
 def get_save_file_name(
     parent: QWidget | None, caption: str, directory: str, name_filter: str = ""
 ) -> str:
     """The path the user chose to save to (asked before replacing a file), or ""."""
-    return _chosen(_CheckedDialog(parent, caption, directory, name_filter, "save"))
+    return _chosen(_checked_dialog(parent, caption, directory, name_filter, "save"))
 
 
 def get_existing_directory(parent: QWidget | None, caption: str, directory: str) -> str:
     """A folder the user picked, or ""."""
-    return _chosen(_CheckedDialog(parent, caption, directory, "", "folder"))
+    return _chosen(_checked_dialog(parent, caption, directory, "", "folder"))

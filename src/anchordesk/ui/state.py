@@ -142,6 +142,8 @@ class OutputRow:
     bitrate_kbps: float = 0.0
     last_error: str | None = None
     fault: Words | None = None  # ``last_error`` as words, said in the window's language
+    # What a working output has to say ("uplink too slow: dropped N frames…"), as words.
+    notice: Words | None = None
     free_bytes: int | None = None  # a recording's disk
     stopped_for_space: bool = False
     # A recording's files (a new one after a stop for a full disk) and one line per stop.

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from pathlib import Path
 
 from anchordesk.core import languages
+from anchordesk.core.disk import error_words
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.validate import Problem
@@ -56,6 +58,13 @@ def say_problems(problems: Sequence[Problem], language: str) -> list[str]:
     return [languages.say(problem.located(), language) for problem in problems]
 
 
+def disk_error_text(path: Path | str, error: OSError) -> str:
+    """A file that could not be written, named, with why in the window's language ("the disk
+    holding … is full", "… is read-only"): the C library's English reason alone ("No space
+    left on device") named neither the file nor the disk in a Chinese or Japanese window."""
+    return say(error_words(path, error))
+
+
 def plain_tooltip(text: str) -> str:
     """``text`` as a tool tip that shows it as typed.
 
@@ -82,3 +91,9 @@ def menu_text(text: str) -> str:
 def fault_text(output: OutputRow) -> str:
     """An output's fault in the window's language (its English line when it has no words)."""
     return say(output.fault) if output.fault is not None else output.last_error or ""
+
+
+def notice_text(output: OutputRow) -> str:
+    """What a working output has to say (a slow uplink's dropped frames), in the window's
+    language; "" when nothing."""
+    return say(output.notice) if output.notice is not None else ""

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from anchordesk.media.disk_space import format_bytes as media_format_bytes
 from anchordesk.ui.docks.charts import LineChart
 from anchordesk.ui.state import HealthState, OutputRow
-from anchordesk.ui.words import fault_text, plain_tooltip
+from anchordesk.ui.words import fault_text, notice_text, plain_tooltip
 
 STAGES = ("capture", "render", "encode", "network")
 
@@ -114,7 +114,13 @@ class HealthPanel(QWidget):
     def update_health(self, health: HealthState, sample: bool = True) -> None:
         self._health = health
         network = health.network
-        self.state_label.setText(self.state_text(network))
+        text = self.state_text(network)
+        notice = notice_text(network) if network is not None else ""
+        if notice:
+            # Live, but viewers see fewer frames: the dropped-frame count alone did not say
+            # why, nor that the delay is kept short on purpose.
+            text += " · " + notice
+        self.state_label.setText(text)
         if network is not None and network.last_error and network.state != "live":
             # In the window's language: it was the English line of the logs in a Chinese or
             # Japanese window (R15ui F4). What the server said is in it, as it said it.

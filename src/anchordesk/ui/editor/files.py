@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
 
 from anchordesk.core import paths
 from anchordesk.live.settings import Settings, save_settings
@@ -36,7 +36,7 @@ from anchordesk.ui.editor.locate import PRODUCTS_PAGE
 from anchordesk.ui.editor.problems_dialog import ProblemsDialog
 from anchordesk.ui.editor.products_page import ProductsPage
 from anchordesk.ui.editor.show_page import ShowPage
-from anchordesk.ui.words import menu_text, say, say_problem
+from anchordesk.ui.words import disk_error_text, menu_text, say, say_problem
 
 log = logging.getLogger(__name__)
 
@@ -244,6 +244,9 @@ class EditorFiles:
             return self._save_to(path, confirm_errors)
         finally:
             self._saving = False
+            if getattr(self, "_close_when_saved", False):
+                self._close_when_saved = False
+                QTimer.singleShot(0, self._widget().close)
 
     def _save_to(self, path: Path, confirm_errors: bool) -> bool:
         current = self.path
@@ -339,10 +342,16 @@ class EditorFiles:
         deadline.timeout.connect(loop.quit)
         deadline.start(int(file_dialogs.FILE_ANSWER_TIMEOUT_S * 1000))
         if not outcome:
+            held = file_dialogs.InputHeld(widget)
+            app = QApplication.instance()
+            if app is not None:
+                app.installEventFilter(held)
             widget.setCursor(Qt.CursorShape.BusyCursor)
             try:
                 loop.exec()
             finally:
+                if app is not None:
+                    app.removeEventFilter(held)
                 widget.unsetCursor()
         return (True, outcome[0]) if outcome else (False, None)
 
@@ -356,7 +365,7 @@ class EditorFiles:
         elif isinstance(error, OSError):
             text = QCoreApplication.translate(
                 "ShowEditor", "The show could not be saved: %1"
-            ).replace("%1", error.strerror or str(error))
+            ).replace("%1", disk_error_text(path, error))
         else:
             log.error("saving %s failed", path, exc_info=error)
             text = QCoreApplication.translate(
@@ -589,6 +598,14 @@ class EditorFiles:
         return None
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if getattr(self, "_saving", False):
+            # Closed (the window manager's button, Ctrl+Q of the control room, a logout)
+            # while a save waits for its disk (3 s at most): closed once the save has ended.
+            # Closed at once, the editor was deleted under its own save, which then failed
+            # with "Internal C++ object already deleted" in the crash dialog.
+            self._close_when_saved = True
+            event.ignore()
+            return
         if self._confirm_discard():
             event.accept()
         else:

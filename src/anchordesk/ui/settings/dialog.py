@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import secrets
-from anchordesk.live.settings import EncoderSettings, Settings, save_settings
+from anchordesk.live.settings import EncoderSettings, Settings, save_settings, settings_path
 from anchordesk.ui import i18n
 from anchordesk.ui.settings.destinations_page import DestinationsPage
 from anchordesk.ui.settings.devices_page import DevicesPage
@@ -37,6 +37,7 @@ from anchordesk.ui.settings.keyring_text import KeyringNote
 from anchordesk.ui.settings.page import PageContext, SecretFields, SettingsPage
 from anchordesk.ui.settings.prompts_page import PromptsPage
 from anchordesk.ui.settings.remote_page import RemotePage
+from anchordesk.ui.words import disk_error_text
 from anchordesk.ui.workers import run_task
 
 if TYPE_CHECKING:
@@ -242,7 +243,10 @@ class SettingsDialog(QDialog):
         self._saving = False
         self.buttons.setEnabled(True)
         self._update_keyring_notes()
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        if isinstance(error, OSError):
+            reason = disk_error_text(self._settings_file or settings_path(make=False), error)
+        else:
+            reason = str(error)
         self.error_label.setText(
             self.tr("The settings could not be saved: %1").replace("%1", reason)
         )
