@@ -4,7 +4,7 @@
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+224"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+230"/>
         <source>Microphone level</source>
         <translation>マイク音量</translation>
     </message>
@@ -356,12 +356,12 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+629"/>
+        <location line="+631"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-544"/>
+        <location line="-546"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
@@ -386,7 +386,7 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+132"/>
+        <location line="+134"/>
         <source>The recordings folder %1 does not answer (a network disk whose server went away?): this session is not recorded. Choose another folder in Settings.</source>
         <translation>録画フォルダー %1 が応答しません（サーバーが落ちたネットワークディスク？）。このセッションは録画されません。設定で別のフォルダーを選んでください。</translation>
     </message>
@@ -1330,7 +1330,7 @@
 <context>
     <name>FileDialogs</name>
     <message>
-        <location filename="../src/anchordesk/ui/file_dialogs.py" line="+58"/>
+        <location filename="../src/anchordesk/ui/file_dialogs.py" line="+104"/>
         <source>Drive</source>
         <extracomment>How long a typed file&apos;s disk may take to say what the name is (a local disk: microseconds; a network share whose server went away: for ever).</extracomment>
         <translation>ドライブ</translation>
@@ -1367,11 +1367,12 @@
     </message>
     <message>
         <location line="+11"/>
+        <location line="+89"/>
         <source>%1 does not answer (a network disk whose server went away?). Choose one on another disk.</source>
         <translation>%1 が応答しません（サーバーが落ちたネットワークディスク？）。別のディスクのものを選んでください。</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="-77"/>
         <source>%1 already exists. Do you want to replace it?</source>
         <translation>%1 は既に存在します。置き換えますか？</translation>
     </message>
@@ -1646,7 +1647,7 @@
 <context>
     <name>HealthPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="-150"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="-156"/>
         <location line="+1"/>
         <source>Reconnect now</source>
         <translation>今すぐ再接続</translation>
@@ -1712,7 +1713,7 @@
         <translation>停止</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+30"/>
         <source>%1 free</source>
         <translation>空き %1</translation>
     </message>
@@ -2078,7 +2079,7 @@
         <translation type="vanished">セール在庫は 1 以上にしてください（または未設定）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+45"/>
+        <location filename="../src/anchordesk/ui/words.py" line="+47"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>
@@ -3700,7 +3701,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+247"/>
+        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+251"/>
         <source>The settings could not be saved: %1</source>
         <translation>設定を保存できません：%1</translation>
     </message>
@@ -3749,12 +3750,12 @@
     </message>
     <message>
         <location line="+102"/>
-        <location line="+264"/>
+        <location line="+273"/>
         <source>Reading %1…</source>
         <translation>%1 を読み込んでいます…</translation>
     </message>
     <message>
-        <location line="-232"/>
+        <location line="-241"/>
         <location line="+19"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
@@ -3775,14 +3776,14 @@
         <translation>番組ファイル (*.json)</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+42"/>
         <location line="+15"/>
-        <location line="+90"/>
+        <location line="+96"/>
         <source>Save show</source>
         <translation>番組を保存</translation>
     </message>
     <message>
-        <location line="-104"/>
+        <location line="-110"/>
         <source>The built-in sample show cannot be changed. Use Save as… to keep a copy.</source>
         <translation>付属のサンプル番組は変更できません。「名前を付けて保存…」でコピーを保存してください。</translation>
     </message>
@@ -3792,7 +3793,7 @@
         <translation>番組にはまだエラーが %1 件あります。あとで直すために、このまま保存しますか？</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location line="+78"/>
         <source>%1 does not answer (a network disk whose server went away?): the show was not saved. Save it on another disk with Save as…</source>
         <translation>%1 が応答しません（サーバーが落ちたネットワークディスク？）。番組は保存されていません。「名前を付けて保存…」で別のディスクに保存してください。</translation>
     </message>

@@ -4,7 +4,7 @@
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+224"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+230"/>
         <source>Microphone level</source>
         <translation>麦克风音量</translation>
     </message>
@@ -356,12 +356,12 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+629"/>
+        <location line="+631"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-544"/>
+        <location line="-546"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
@@ -386,7 +386,7 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+132"/>
+        <location line="+134"/>
         <source>The recordings folder %1 does not answer (a network disk whose server went away?): this session is not recorded. Choose another folder in Settings.</source>
         <translation>录制文件夹 %1 没有响应（网络磁盘的服务器断开了？）：本场不会录制。请在“设置”里选择其他文件夹。</translation>
     </message>
@@ -1330,7 +1330,7 @@
 <context>
     <name>FileDialogs</name>
     <message>
-        <location filename="../src/anchordesk/ui/file_dialogs.py" line="+58"/>
+        <location filename="../src/anchordesk/ui/file_dialogs.py" line="+104"/>
         <source>Drive</source>
         <extracomment>How long a typed file&apos;s disk may take to say what the name is (a local disk: microseconds; a network share whose server went away: for ever).</extracomment>
         <translation>驱动器</translation>
@@ -1367,11 +1367,12 @@
     </message>
     <message>
         <location line="+11"/>
+        <location line="+89"/>
         <source>%1 does not answer (a network disk whose server went away?). Choose one on another disk.</source>
         <translation>%1 没有响应（网络磁盘的服务器断开了？）。请选择其他磁盘上的位置。</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="-77"/>
         <source>%1 already exists. Do you want to replace it?</source>
         <translation>%1 已存在。要替换它吗？</translation>
     </message>
@@ -1646,7 +1647,7 @@
 <context>
     <name>HealthPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="-150"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="-156"/>
         <location line="+1"/>
         <source>Reconnect now</source>
         <translation>立即重连</translation>
@@ -1712,7 +1713,7 @@
         <translation>已停止</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+30"/>
         <source>%1 free</source>
         <translation>可用 %1</translation>
     </message>
@@ -2078,7 +2079,7 @@
         <translation type="vanished">秒杀库存必须大于零（或不设）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/words.py" line="+45"/>
+        <location filename="../src/anchordesk/ui/words.py" line="+47"/>
         <source>{refusal}.</source>
         <translation>{refusal}。</translation>
     </message>
@@ -3700,7 +3701,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+247"/>
+        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+251"/>
         <source>The settings could not be saved: %1</source>
         <translation>无法保存设置：%1</translation>
     </message>
@@ -3749,12 +3750,12 @@
     </message>
     <message>
         <location line="+102"/>
-        <location line="+264"/>
+        <location line="+273"/>
         <source>Reading %1…</source>
         <translation>正在读取 %1…</translation>
     </message>
     <message>
-        <location line="-232"/>
+        <location line="-241"/>
         <location line="+19"/>
         <source>Open show</source>
         <translation>打开节目</translation>
@@ -3775,14 +3776,14 @@
         <translation>节目文件 (*.json)</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+42"/>
         <location line="+15"/>
-        <location line="+90"/>
+        <location line="+96"/>
         <source>Save show</source>
         <translation>保存节目</translation>
     </message>
     <message>
-        <location line="-104"/>
+        <location line="-110"/>
         <source>The built-in sample show cannot be changed. Use Save as… to keep a copy.</source>
         <translation>内置示例节目不能修改。请用“另存为…”保存一份副本。</translation>
     </message>
@@ -3792,7 +3793,7 @@
         <translation>节目还有 %1 个错误。仍然保存，稍后再改吗？</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location line="+78"/>
         <source>%1 does not answer (a network disk whose server went away?): the show was not saved. Save it on another disk with Save as…</source>
         <translation>%1 没有响应（网络磁盘的服务器断开了？）：节目没有保存。请用“另存为…”保存到其他磁盘。</translation>
     </message>
