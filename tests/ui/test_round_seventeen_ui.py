@@ -24,7 +24,6 @@ from anchordesk.live import show as show_module
 from anchordesk.live.destinations import password_name, push_url
 from anchordesk.live.settings import Settings, load_settings
 from anchordesk.live.show import LiveShow
-from anchordesk.ui import controller as controller_module
 from anchordesk.ui import file_dialogs, workers
 from anchordesk.ui.editor.editor import ShowEditor
 from anchordesk.ui.main_window import MainWindow
@@ -167,7 +166,7 @@ def test_a_recent_show_on_a_share_that_went_away_is_said_not_to_answer_and_never
     sample = Path(__file__).parents[2] / "resources" / "shows" / "en" / "show.json"
     path.write_text(sample.read_text(encoding="utf-8"), encoding="utf-8")
     answer, on_window_thread = _share_that_went_away(monkeypatch, share)
-    monkeypatch.setattr(controller_module, "FILE_ANSWER_S", 0.2, raising=False)
+    monkeypatch.setattr(file_dialogs, "FILE_ANSWER_TIMEOUT_S", 0.2)
     controller = control_room.controller
     said: list[str] = []
     controller.message.connect(said.append)

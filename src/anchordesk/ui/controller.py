@@ -59,7 +59,7 @@ from anchordesk.live.snapshot import FeedView, LiveSnapshot, SessionMode
 from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.show.feed_items import Comment, Order
 from anchordesk.show.model import Show
-from anchordesk.ui import i18n, workers
+from anchordesk.ui import file_dialogs, i18n, workers
 from anchordesk.ui.golive import PreflightFacts
 from anchordesk.ui.on_air_check import OnAirCheck, describe_show_hits
 from anchordesk.ui.preview import FrameSource
@@ -1412,7 +1412,11 @@ class Controller(QObject):
             if self._opening is not answered or answered.is_set():
                 return
             self._opening = None
-            log.warning("%s did not answer within %.0f s: not opened", path, FILE_ANSWER_S)
+            log.warning(
+                "%s did not answer within %.0f s: not opened",
+                path,
+                file_dialogs.FILE_ANSWER_TIMEOUT_S,
+            )
             self.message.emit(
                 self.tr(
                     "%1 does not answer (a network disk whose server went away?): it was not "
@@ -1428,7 +1432,8 @@ class Controller(QObject):
         # (R15ui F6). A test's own executor reads as well.
         reads = workers.file_reads() if self._owns_executor else self.executor
         self._opening = answered  # the last show chosen is the one opened
-        QTimer.singleShot(int(FILE_ANSWER_S * 1000), self, not_answered)
+        # The same deadline as the file dialogs' (one rule for a disk that does not answer).
+        QTimer.singleShot(int(file_dialogs.FILE_ANSWER_TIMEOUT_S * 1000), self, not_answered)
         workers.run_task(read, checked, failed, owner=self, pool=reads, waits_on=str(path))
 
     def _not_opened_while_live(self, path: Path) -> None:
@@ -1452,11 +1457,6 @@ class Controller(QObject):
                 lambda: live.shutdown(4.0), pool=self.executor
             )
         start()
-
-
-#: How long a show file's disk may take to first answer File → Open (a local disk: micro-
-#: seconds; a network share whose server went away: never). Reading it may take longer.
-FILE_ANSWER_S = 3.0
 
 
 def _first_answer(path: Path) -> None:
