@@ -155,8 +155,15 @@ def test_an_uplink_at_half_the_stream_keeps_the_delay_under_a_second_and_says_wh
     # 30 s the viewers were 15 s behind the host's words, and nothing said so.
     caplog.set_level(logging.WARNING, logger="anchordesk.media.network_output")
     samples, output = delays_behind_a_path(tmp_path, noisy, STREAM_BYTES_PER_S // 2, 24.0)
-    settled = [delay_s for at_s, delay_s in samples if at_s > 6.0]
-    assert settled and max(settled) < 1.5, " ".join(f"{a:.1f}:{d:.2f}" for a, d in samples)
+    settled = sorted(delay_s for at_s, delay_s in samples if at_s > 6.0)
+    shown = " ".join(f"{a:.1f}:{d:.2f}" for a, d in samples)
+    # What the child can see is kept under 1 s; the path's own 16 kB buffer (a quarter second
+    # at this rate, past the acknowledgements the child reads) and the quarter-second sampling
+    # of nginx's file come on top, and on a loaded machine one sample now and then more (the
+    # CI of stop 21 saw one of 72 at 1.66 s). Before the fix the delay was 15 s after 30 s and
+    # growing: most samples within 1.3 s and none past 2 s tell the two apart.
+    assert settled and settled[len(settled) * 9 // 10] < 1.3, shown
+    assert settled[-1] < 2.0, shown
     status = output.status()
     assert status.dropped_video_frames > 100
     said = [r.getMessage() for r in caplog.records if "uplink too slow" in r.getMessage()]
