@@ -923,21 +923,31 @@ class _BadBody(ValueError):
 def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:
     """A body as it was before its ``Content-Encoding``: gzip or deflate (read here, not by
     aiohttp, whose refusal of brotli or zstd was its own plain text advising to install a
-    Python package), at most ``limit`` bytes once unpacked."""
-    name = encoding.strip().lower()
-    if name in ("", "identity"):
-        return raw
-    shown = encoding.strip()[:20]
-    if name not in ("gzip", "x-gzip", "deflate"):
-        raise _BadBody(
-            415,
-            f"a body sent as {shown!r} (its Content-Encoding) is not read: send it as it "
-            "is, or as gzip or deflate",
-        )
+    Python package), at most ``limit`` bytes once unpacked. The header may list codings
+    (RFC 9110 8.4: ``identity, gzip``, in the order they were applied): each is undone, the
+    last first; one not known is refused (415) by its name, before anything is unpacked
+    (a list was refused whole, as one unknown coding)."""
+    codings = [name.strip() for name in encoding.split(",")]
+    codings = [name for name in codings if name.lower() not in ("", "identity")]
+    for shown in codings:
+        if shown.lower() not in ("gzip", "x-gzip", "deflate"):
+            shown = shown[:20]
+            raise _BadBody(
+                415,
+                f"a body sent as {shown!r} (its Content-Encoding) is not read: send it as it "
+                "is, or as gzip or deflate",
+            )
+    for shown in reversed(codings):
+        raw = _unpacked(raw, shown[:20], limit)
+    return raw
+
+
+def _unpacked(raw: bytes, shown: str, limit: int) -> bytes:
+    """``raw`` unpacked from the one coding ``shown`` (gzip, x-gzip or deflate)."""
     # gzip, or deflate in its zlib wrapper (as RFC 9110 has it: any window size, its header
     # checked as zlib does, where 0x78 alone refused the smaller windows) or bare (as some
     # clients send).
-    gzipped = name != "deflate"
+    gzipped = shown.lower() != "deflate"
     wrapped = gzipped or (
         len(raw) >= 2 and raw[0] & 0x8F == 0x08 and int.from_bytes(raw[:2], "big") % 31 == 0
     )
