@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 
+from anchordesk.control.state import RUNNING, settled, state_changes
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 
 from .remote_parts import TOKEN, rehearsing, serving
@@ -84,3 +85,184 @@ def test_a_body_with_a_list_of_known_codings_is_read_and_an_unknown_one_named(
         },
     )
     assert said[4][0] == 415 and "'zstd'" in said[4][1]["error"]
+
+
+def _show_of(products: int, segments: int) -> Show:
+    return Show(
+        "Many",
+        "USD",
+        "en",
+        tuple(
+            Product(f"P-{number:05d}", f"Product {number}", Decimal("19.99"), 1000)
+            for number in range(products)
+        ),
+        tuple(
+            Segment(
+                f"Segment {number}",
+                60,
+                f"P-{number % products:05d}",
+                deal=DealPlan(Decimal("9.99"), 120, 50),
+            )
+            for number in range(segments)
+        ),
+    )
+
+
+def _applied(held: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
+    """A state_changes message applied as docs/control-api.md says (and the page does)."""
+    assert message["base"] == held["version"]
+    held = json.loads(json.dumps(held))
+    for path, value in message["set"].items():
+        *parents, name = path.split(".")
+        target = held
+        for parent in parents:
+            target = target[parent]
+        target[name] = value
+    for path, patch in message["rows"].items():
+        *parents, name = path.split(".")
+        target = held
+        for parent in parents:
+            target = target[parent]
+        key, rows = patch["key"], list(target[name])
+        at = {row[key]: i for i, row in enumerate(rows)}
+        for row in patch["rows"]:
+            if row[key] in at:
+                rows[at[row[key]]] = row
+            else:
+                at[row[key]] = len(rows)
+                rows.append(row)
+        rows = [row for row in rows if row[key] not in set(patch["gone"])]
+        if "order" in patch:
+            by_key = {row[key]: row for row in rows}
+            rows = [by_key[name] for name in patch["order"]]
+        target[name] = rows
+    held["version"] = message["version"]
+    return held
+
+
+async def _a_phone_asking_for_changes(folder: Path) -> dict[str, Any]:
+    seen: dict[str, Any] = {"changes": []}
+    async with (
+        rehearsing(_show_of(2_000, 2_000), folder) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession(headers=AUTH) as deck,
+        deck.ws_connect(
+            f"{server.url}api/v1/events?token={TOKEN}&changes=1", max_msg_size=0
+        ) as phone,
+    ):
+        opening = await phone.receive()
+        seen["whole_bytes"] = len(opening.data.encode())
+        held = json.loads(opening.data)
+        for body in (
+            {"command": "show_product", "sku": "P-00100"},
+            {"command": "start_deal", "sku": "P-00100"},
+            {"command": "goto_segment", "index": 1500},
+        ):
+            async with deck.post(f"{server.url}api/v1/commands", json=body) as answer:
+                assert answer.status == 200
+            while True:  # up to the change the command made (and the stats' on the way)
+                message = json.loads((await phone.receive()).data)
+                assert message["type"] == "state_changes"
+                seen["changes"].append(len(json.dumps(message, ensure_ascii=False)))
+                held = _applied(held, message)
+                touched = [*message["set"], *message["rows"]]
+                if not all(path.split(".")[0] in RUNNING for path in touched):
+                    break  # (not only the figures sent once a second)
+        async with deck.get(f"{server.url}api/v1/state") as answer:
+            now = await answer.json()
+        # Equal but for what runs by itself (the clocks, the stats) and the version.
+        seen["held"] = settled({k: v for k, v in held.items() if k not in ("version", "type")})
+        seen["now"] = settled(now)
+        seen["deals"] = [deal["sku"] for deal in held["deals"]]
+    return seen
+
+
+def test_a_phone_is_sent_what_changed_not_the_whole_state_again(tmp_path: Path) -> None:
+    """Before: each change of the state (a product on air, a deal, a segment) was sent to every
+    phone whole: on a show at the limits 4 MB at each change, and the board's 1.4 MB with the
+    stats every second. A phone that asks for changes (the web remote does) now gets the
+    state whole once, then only what changed, which applied gives the state the API has."""
+    seen = asyncio.run(_a_phone_asking_for_changes(tmp_path))
+    assert seen["held"] == seen["now"]
+    assert "P-00100" in seen["deals"] and seen["held"]["segment"]["index"] == 1500
+    assert seen["whole_bytes"] > 500_000
+    assert max(seen["changes"]) < seen["whole_bytes"] / 50
+
+
+def test_changes_of_rows_moved_added_and_gone_apply_to_the_new_state() -> None:
+    """The rows' patch keeps order: a deal started again moves to the end of the deals, a
+    product gone from the list goes from the phone's."""
+    old = {
+        "version": 1,
+        "deals": [{"sku": "A", "state": "ended"}, {"sku": "B", "state": "live"}],
+        "products": [{"sku": "A", "stock_left": 3}, {"sku": "B", "stock_left": 2}],
+        "board": {"products": [{"sku": "A", "units": 1}], "buyers": 1},
+    }
+    new = {
+        "deals": [
+            {"sku": "B", "state": "live"},
+            {"sku": "C", "state": "live"},
+            {"sku": "A", "state": "live"},
+        ],
+        "products": [{"sku": "B", "stock_left": 1}],
+        "board": {"products": [{"sku": "A", "units": 2}], "buyers": 2},
+    }
+    replaced, rows = state_changes({k: v for k, v in old.items() if k != "version"}, new)
+    message = {"version": 2, "base": 1, "set": replaced, "rows": rows}
+    assert _applied(old, message) == {**new, "version": 2}
+    assert replaced == {"board.buyers": 2}
+    assert rows["deals"]["order"] == ["B", "C", "A"] and rows["products"]["gone"] == ["A"]
+
+
+async def _a_stream_deck_at_ten_a_second(folder: Path) -> dict[str, Any]:
+    seen: dict[str, Any] = {"answers": []}
+    made = [0]
+    async with (
+        rehearsing(SMALL_SHOW, folder) as live,
+        # Each state is said to cost a second of work (as on a show at the limits, loaded).
+        serving(lambda: live, work_clock=_Steps(1.0)) as server,
+        aiohttp.ClientSession(headers=AUTH) as deck,
+        deck.ws_connect(f"{server.url}api/v1/events?token={TOKEN}&changes=1") as phone,
+    ):
+        await phone.receive()
+        snapshot = live.snapshot
+
+        def counted() -> Any:
+            made[0] += 1
+            return snapshot()
+
+        live.snapshot = counted  # type: ignore[method-assign]
+        for number in range(10):
+            body = {"command": "goto_segment", "index": number % 3}
+            minimal = {"Prefer": "return=minimal"}
+            url = f"{server.url}api/v1/commands"
+            async with deck.post(url, json=body, headers=minimal) as answer:
+                seen["answers"].append((answer.status, await answer.json()))
+        seen["made"] = made[0]
+    return seen
+
+
+class _Steps:
+    """A work clock that moves on by ``step`` at each reading: everything timed by it took
+    ``step`` seconds."""
+
+    def __init__(self, step: float) -> None:
+        self.now = 0.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_a_stream_deck_pressing_fast_does_not_have_a_state_made_for_each_press(
+    tmp_path: Path,
+) -> None:
+    """Before: every command had the show's whole state made (4 MB on a show at the limits,
+    a quarter of a second), compared and written out, for its answer and for the phones: a
+    stream deck at ten commands a second took the event loop whole. A client that wants no
+    state (`Prefer: return=minimal`) gets `{"ok": true}`, and the phones hear of the change
+    within the ticker's share of the loop, not once per press."""
+    seen = asyncio.run(_a_stream_deck_at_ten_a_second(tmp_path))
+    assert seen["answers"] == [(200, {"ok": True})] * 10
+    assert seen["made"] <= 3
