@@ -266,3 +266,48 @@ def test_a_stream_deck_pressing_fast_does_not_have_a_state_made_for_each_press(
     seen = asyncio.run(_a_stream_deck_at_ten_a_second(tmp_path))
     assert seen["answers"] == [(200, {"ok": True})] * 10
     assert seen["made"] <= 3
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _two_phones_a_moment_apart(folder: Path, changes: bool) -> list[dict[str, Any]]:
+    clock = _Clock()
+    states: list[dict[str, Any]] = []
+    url = "api/v1/events?token=" + TOKEN + ("&changes=1" if changes else "")
+    async with (
+        rehearsing(SMALL_SHOW, folder) as live,
+        serving(lambda: live, clock=clock) as server,
+        aiohttp.ClientSession() as phones,
+    ):
+        assert server._ticker is not None
+        server._ticker.cancel()  # no new state is made between the two phones
+        live.start_deal("MUG")
+        async with phones.ws_connect(server.url + url) as first:
+            states.append(json.loads((await first.receive()).data))
+            clock.now += 0.8
+            async with phones.ws_connect(server.url + url) as second:
+                states.append(json.loads((await second.receive()).data))
+    return states
+
+
+def test_a_phone_connecting_after_another_gets_clocks_of_its_own_moment(tmp_path: Path) -> None:
+    """Before: the state written out for the first phone to connect was kept for the next
+    ones until a new state was made (up to a second on a show at the limits), clocks and all:
+    a phone connecting 0.8 s after another got that one's segment time and deal countdowns,
+    0.8 s behind, and counted on from there."""
+    for changes in (False, True):
+        first, second = asyncio.run(_two_phones_a_moment_apart(tmp_path / str(changes), changes))
+        passed = second["segment"]["elapsed_s"] - first["segment"]["elapsed_s"]
+        assert abs(passed - 0.8) < 0.002
+        left = first["deals"][0]["remaining_s"] - second["deals"][0]["remaining_s"]
+        assert abs(left - 0.8) < 0.002
+        assert second["deals"][0]["price_text"] == "$9.00"
+        assert {k: v for k, v in first.items() if k not in ("segment", "deals")} == {
+            k: v for k, v in second.items() if k not in ("segment", "deals")
+        }

@@ -54,6 +54,7 @@ from anchordesk.control.state import (
     changes_with_money_text,
     comment_json,
     order_json,
+    priced,
     settled,
     state_changes,
     state_json,
@@ -902,12 +903,8 @@ class ControlServer:
 
     def _base_text(self, base: _Base, language: str) -> str:
         """``base`` whole, its clocks moved on to now, written out in ``language``."""
-        text = base.written.get(language)
-        if text is None:  # once for each language, while this state is the one held
-            aged = _aged(base.state, self._clock() - base.made_at)
-            message = {"type": "state", "version": base.version, **aged}
-            text = base.written[language] = _dumps(with_money_text(message, language))
-        return text
+        message = {"type": "state", "version": base.version, **base.state}
+        return _aged_text(message, self._clock() - base.made_at, language, base.written)
 
     def _comment_texts(self, show: LiveShow) -> list[str]:
         return [
@@ -965,10 +962,8 @@ class ControlServer:
             latest = self._latest
             assert latest is not None
         _, _, made_at, state, written = latest
-        text = written.get(language)
-        if text is None:  # once for each language, while this state is the newest
-            aged = _aged(state, self._clock() - made_at)
-            text = written[language] = _dumps(with_money_text({"type": "state", **aged}, language))
+        message = {"type": "state", **state}
+        text = _aged_text(message, self._clock() - made_at, language, written)
         return [text, *self._comment_texts(show)]
 
     @staticmethod
@@ -1013,6 +1008,33 @@ def _aged(state: JsonObject, seconds: float) -> JsonObject:
         for deal in state.get("deals", [])
     ]
     return aged
+
+
+def _aged_text(message: JsonObject, seconds: float, language: str, written: dict[str, str]) -> str:
+    """A state ``message`` written out in ``language``, its clocks ``seconds`` later. What does
+    not run by itself is written once for each language while the state is the newest (in
+    ``written``: twenty phones may connect at once, and a state of a show at the limits is
+    4 MB); the clocks, for each phone as it connects: a phone connecting a second after
+    another, before the next state was made, got that one's clocks, a second behind."""
+    first = ("type", "version")  # (a reader may look at the type first)
+    clocks = ("segment", "deals")
+    rest = written.get(language)
+    if rest is None:
+        still = {name: value for name, value in message.items() if name not in first + clocks}
+        if "sales" in still:
+            still = with_money_text({**still, "deals": []}, language)
+            del still["deals"]  # written out with the clocks, below
+        rest = written[language] = _dumps(still)
+    aged = _aged(message, seconds)
+    head = {name: aged[name] for name in first + clocks if name in aged}
+    if "deals" in head and "sales" in aged:
+        head["deals"] = priced(head["deals"], aged["sales"]["currency"], language)
+    text = _dumps(head)
+    if rest == "{}":
+        return text
+    if text == "{}":
+        return rest
+    return text[:-1] + "," + rest[1:]
 
 
 def tick_pause_s(spent_s: float) -> float:
