@@ -311,3 +311,34 @@ def test_a_phone_connecting_after_another_gets_clocks_of_its_own_moment(tmp_path
         assert {k: v for k, v in first.items() if k not in ("segment", "deals")} == {
             k: v for k, v in second.items() if k not in ("segment", "deals")
         }
+
+
+async def _a_free_deal_written_with_a_huge_exponent(folder: Path) -> list[tuple[int, Any]]:
+    said: list[tuple[int, Any]] = []
+    async with (
+        rehearsing(SMALL_SHOW, folder) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession(headers=AUTH) as deck,
+    ):
+        for price in ("0e999999999999999999", '"0.0E+999999999999999999"'):
+            body = '{"command":"start_deal","sku":"MUG","price":' + price + "}"
+            async with deck.post(f"{server.url}api/v1/commands", data=body.encode()) as answer:
+                said.append((answer.status, await answer.text()))
+            async with deck.get(f"{server.url}api/v1/state") as answer:
+                said.append((answer.status, await answer.text()))
+    return said
+
+
+def test_a_zero_price_with_a_huge_exponent_leaves_the_state_readable(tmp_path: Path) -> None:
+    """Before: a deal started from the remote at `0e999999999999999999` (zero, which the rules
+    allow, written with an exponent of 18 digits) was applied, then its answer was a 500 and
+    every state after it too (the API's, each phone's tick: "a tick failed" ten times a
+    second): writing the zero's text sized its precision by its exponent, past any a Decimal
+    may have."""
+    said = asyncio.run(_a_free_deal_written_with_a_huge_exponent(tmp_path))
+    assert [status for status, _ in said] == [200, 200, 200, 200]
+    for _, text in said:
+        state = json.loads(text).get("state") or json.loads(text)
+        assert [(deal["price"], deal["price_text"]) for deal in state["deals"]] == [
+            ("0.00", "$0.00")
+        ]
