@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -48,10 +49,14 @@ from anchordesk.control.security import (
     token_of,
 )
 from anchordesk.control.state import (
+    RUNNING,
     JsonObject,
+    changes_with_money_text,
     comment_json,
     order_json,
+    priced,
     settled,
+    state_changes,
     state_json,
     stats_json,
     with_money_text,
@@ -218,8 +223,13 @@ class _Client:
         ws: web.WebSocketResponse,
         language: str,
         transport: asyncio.Transport | None = None,
+        changes: bool = False,
     ) -> None:
         self.ws = ws
+        # Asked for the state's changes (docs/control-api.md): after one whole state, each
+        # change is sent as what changed since the state it holds, its ``version``.
+        self.changes = changes
+        self.version: int | None = None
         self.language = language  # the page's, for the money it is sent written out
         self.transport = transport
         self.queue: asyncio.Queue[str] = asyncio.Queue()
@@ -252,6 +262,19 @@ class _Client:
             self.closing = True
             if self.transport is not None:
                 self.transport.abort()
+
+
+@dataclasses.dataclass
+class _Base:
+    """The state the clients that asked for changes hold (its ``version``): the next change
+    is sent as what differs from it."""
+
+    show: LiveShow
+    session: object
+    version: int
+    state: JsonObject
+    made_at: float
+    written: dict[str, str]  # the whole state written out for a client connecting, by language
 
 
 class _Refused(asyncio.Protocol):
@@ -343,6 +366,11 @@ class ControlServer:
         self._state_sent_at = -TICK_S  # when a state message was last sent
         # The newest state made (show, session, when, state, its texts by language).
         self._latest: tuple[LiveShow, object, float, JsonObject, dict[str, str]] | None = None
+        self._base: _Base | None = None
+        self._version = 0
+        # What making the show's state cost last (work clock): a command's own state is sent
+        # at once only within the ticker's share of the loop.
+        self._state_cost_s = 0.0
         self._feed: deque[object] = deque(maxlen=FEED_BACKLOG)
         self._listened: LiveShow | None = None
         self._session_seen: object = None  # the session the clients were last told of
@@ -629,13 +657,23 @@ class ControlServer:
             log.exception("remote command %s failed", name)
             failed = QT_TRANSLATE_NOOP("ControlServer", "{command} failed: see the log")
             return _refusal(500, Words(failed, command=name), request)
-        state = self._made(show, state_json(show.snapshot()))
-        if show.session is self._session_seen and self._clock() >= self._state_sent_at + TICK_S:
-            # The phones hear of it now, from this state: the next tick (up to a second away
-            # on a very large show) finds nothing new to send instead of making it again.
-            self._send_state(state)
+        minimal = _minimal(request.headers.getall("Prefer", []))
+        # The phones hear of it now, from its own state: the next tick (up to a second away on
+        # a very large show) finds nothing new to send instead of making it again. Within the
+        # ticker's share of the loop: a stream deck sending ten commands a second on a show at
+        # the limits had a 4 MB state made, compared and written out for each, the loop taken
+        # whole; past the share, the tick sends the newest state.
+        in_share = self._clock() >= self._state_sent_at + tick_pause_s(self._state_cost_s)
+        state: JsonObject | None = None
+        if show.session is self._session_seen and in_share:
+            state = self._made(show, self._state_of(show))
+            self._send_state(show, state)
         else:
             self._last_settled = None  # the clients hear of it at the next tick
+        if minimal:  # (RFC 7240): a stream deck reads no state
+            return web.json_response({"ok": True}, headers={"Preference-Applied": "return=minimal"})
+        if state is None:
+            state = self._made(show, self._state_of(show))
         answer = {"ok": True, "state": with_money_text(state, _language(request))}
         return web.json_response(answer, dumps=_dumps)
 
@@ -685,8 +723,15 @@ class ControlServer:
         # Accept-Language, and the browser's own may rank another language first).
         asked = request.query.get("lang")
         language = from_accept_language(asked) if asked else _language(request)
-        client = _Client(ws, language, request.transport)
-        for text in self._opening_texts(self._show(), client.language):
+        client = _Client(ws, language, request.transport, request.query.get("changes") == "1")
+        show = self._show()
+        if client.changes and show is not None:
+            base = self._base_of(show)
+            client.version = base.version
+            texts = [self._base_text(base, client.language), *self._comment_texts(show)]
+        else:
+            texts = self._opening_texts(show, client.language)
+        for text in texts:
             client.put(text)
         self._clients.add(client)
         reader = asyncio.ensure_future(self._read_until_closed(ws))
@@ -750,6 +795,7 @@ class ControlServer:
             self._feed.clear()
             self._last_settled = None
             self._latest = None  # (no state is made meanwhile)
+            self._base = None
             return
         for client in list(self._clients):
             client.check_reading()
@@ -758,8 +804,8 @@ class ControlServer:
             self._broadcast(_feed_json(item))
         if show is None:
             return
-        state = self._made(show, state_json(show.snapshot()))
-        self._send_state(state)
+        state = self._made(show, self._state_of(show))
+        self._send_state(show, state)
         if now >= self._next_stats_at:
             self._next_stats_at = now + 1.0
             self._broadcast(
@@ -770,16 +816,101 @@ class ControlServer:
                     "viewers": state["viewers"],
                     "feeds": state["feeds"],
                     "board": state["board"],
-                }
+                },
+                changes=False,
             )
+            self._send_changes(show, state, running_only=True)
 
-    def _send_state(self, state: JsonObject) -> None:
+    def _state_of(self, show: LiveShow) -> JsonObject:
+        began = self._work_clock()
+        state = state_json(show.snapshot())
+        self._state_cost_s = self._work_clock() - began
+        return state
+
+    def _send_state(self, show: LiveShow, state: JsonObject) -> None:
         """``state`` to the clients, when it changed since the last one sent."""
         quiet = settled(state)
         if quiet != self._last_settled and self._clients:
             self._last_settled = quiet
             self._state_sent_at = self._clock()
-            self._broadcast({"type": "state", **state})
+            self._broadcast({"type": "state", **state}, changes=False)
+            self._send_changes(show, state)
+
+    def _send_changes(self, show: LiveShow, state: JsonObject, running_only: bool = False) -> None:
+        """To the clients that asked for changes: what differs in ``state`` from the state they
+        hold (only the figures that run by themselves, once a second, for ``running_only``); a
+        client that holds another (it connected meanwhile) gets ``state`` whole. A state of a
+        show at the limits is 4 MB, sent to every phone at every change; a change is a few rows.
+        """
+        clients = [client for client in self._clients if client.changes]
+        base = self._base
+        if not clients:
+            self._base = None
+            return
+        if base is not None and (base.show is not show or base.session is not show.session):
+            base = None
+        if running_only:
+            if base is None:
+                return
+            new = {**base.state, **{name: state[name] for name in RUNNING if name in state}}
+            made_at = base.made_at  # its clocks are the held state's still
+        else:
+            new, made_at = state, self._clock()
+        message: JsonObject | None = None
+        if base is not None:
+            replaced, rows = state_changes(base.state, new)
+            if not replaced and not rows:
+                return
+            message = {
+                "type": "state_changes",
+                "version": self._version + 1,
+                "base": base.version,
+                "set": replaced,
+                "rows": rows,
+            }
+        self._version += 1
+        currency = new["sales"]["currency"]
+        texts: dict[tuple[bool, str], str] = {}
+        for client in clients:
+            whole = message is None or base is None or client.version != base.version
+            text = texts.get((whole, client.language))
+            if text is None:
+                if whole:
+                    written = with_money_text(
+                        {"type": "state", "version": self._version, **new}, client.language
+                    )
+                else:
+                    assert message is not None
+                    written = changes_with_money_text(message, currency, client.language)
+                text = texts[whole, client.language] = _dumps(written)
+            client.put(text)
+            client.version = self._version
+        self._base = _Base(show, show.session, self._version, new, made_at, {})
+
+    def _base_of(self, show: LiveShow) -> _Base:
+        """The state the clients that asked for changes hold, made of this show's newest
+        when they hold none of its session."""
+        base = self._base
+        if base is None or base.show is not show or base.session is not show.session:
+            latest = self._latest
+            if latest is not None and latest[0] is show and latest[1] is show.session:
+                _, _, made_at, state, _ = latest
+            else:
+                state, made_at = self._made(show, self._state_of(show)), self._clock()
+            self._version += 1
+            base = self._base = _Base(show, show.session, self._version, state, made_at, {})
+        return base
+
+    def _base_text(self, base: _Base, language: str) -> str:
+        """``base`` whole, its clocks moved on to now, written out in ``language``."""
+        message = {"type": "state", "version": base.version, **base.state}
+        return _aged_text(message, self._clock() - base.made_at, language, base.written)
+
+    def _comment_texts(self, show: LiveShow) -> list[str]:
+        return [
+            _dumps(comment_json(key, comment, hidden))
+            for key, comment, hidden in show.recent_comments(RECENT_COMMENTS)
+        ]
 
     def _follow_session(self, show: LiveShow | None) -> None:
         """A new session (rehearse again, go live, the window's new show): the clients get its
@@ -792,6 +923,7 @@ class ControlServer:
         self._session_seen = session
         self._feed.clear()
         self._last_settled = None
+        self._base = None
         if not self._clients:
             return
         # With no show (the window between two shows, or with none when its picture could
@@ -801,6 +933,12 @@ class ControlServer:
         if state is not None and show is not None:
             self._last_settled = settled(state)
             self._made(show, state)
+            self._broadcast(messages[0], changes=False)
+            self._send_changes(show, state)  # whole, with its version
+            messages = messages[1:]
+        else:
+            for client in self._clients:
+                client.version = None
         for message in messages:
             self._broadcast(message)
 
@@ -824,15 +962,9 @@ class ControlServer:
             latest = self._latest
             assert latest is not None
         _, _, made_at, state, written = latest
-        text = written.get(language)
-        if text is None:  # once for each language, while this state is the newest
-            aged = _aged(state, self._clock() - made_at)
-            text = written[language] = _dumps(with_money_text({"type": "state", **aged}, language))
-        comments = [
-            _dumps(comment_json(key, comment, hidden))
-            for key, comment, hidden in show.recent_comments(RECENT_COMMENTS)
-        ]
-        return [text, *comments]
+        message = {"type": "state", **state}
+        text = _aged_text(message, self._clock() - made_at, language, written)
+        return [text, *self._comment_texts(show)]
 
     @staticmethod
     def _opening(show: LiveShow | None) -> tuple[JsonObject | None, list[JsonObject]]:
@@ -847,9 +979,13 @@ class ControlServer:
         ]
         return state, [{"type": "state", **state}, *comments]
 
-    def _broadcast(self, message: JsonObject) -> None:
+    def _broadcast(self, message: JsonObject, changes: bool | None = None) -> None:
+        """``message`` to every client (``changes``: to those that asked for changes, or to
+        those that did not, only)."""
         texts: dict[str, str] = {}  # written once for each language the clients read
         for client in list(self._clients):
+            if changes is not None and client.changes != changes:
+                continue
             text = texts.get(client.language)
             if text is None:
                 text = texts[client.language] = _dumps(with_money_text(message, client.language))
@@ -874,10 +1010,47 @@ def _aged(state: JsonObject, seconds: float) -> JsonObject:
     return aged
 
 
+def _aged_text(message: JsonObject, seconds: float, language: str, written: dict[str, str]) -> str:
+    """A state ``message`` written out in ``language``, its clocks ``seconds`` later. What does
+    not run by itself is written once for each language while the state is the newest (in
+    ``written``: twenty phones may connect at once, and a state of a show at the limits is
+    4 MB); the clocks, for each phone as it connects: a phone connecting a second after
+    another, before the next state was made, got that one's clocks, a second behind."""
+    first = ("type", "version")  # (a reader may look at the type first)
+    clocks = ("segment", "deals")
+    rest = written.get(language)
+    if rest is None:
+        still = {name: value for name, value in message.items() if name not in first + clocks}
+        if "sales" in still:
+            still = with_money_text({**still, "deals": []}, language)
+            del still["deals"]  # written out with the clocks, below
+        rest = written[language] = _dumps(still)
+    aged = _aged(message, seconds)
+    head = {name: aged[name] for name in first + clocks if name in aged}
+    if "deals" in head and "sales" in aged:
+        head["deals"] = priced(head["deals"], aged["sales"]["currency"], language)
+    text = _dumps(head)
+    if rest == "{}":
+        return text
+    if text == "{}":
+        return rest
+    return text[:-1] + "," + rest[1:]
+
+
 def tick_pause_s(spent_s: float) -> float:
     """The wait after a tick that took ``spent_s``: the ticker's ``TICK_SHARE`` of the loop at
     most, and never more often than every ``TICK_S``."""
     return max(TICK_S, spent_s * (1 - TICK_SHARE) / TICK_SHARE)
+
+
+def _minimal(prefer: list[str]) -> bool:
+    """Whether ``Prefer`` headers (RFC 7240) ask for ``return=minimal``."""
+    for header in prefer:
+        for preference in header.split(","):
+            name, _, value = preference.split(";")[0].partition("=")
+            if name.strip().lower() == "return" and value.strip().strip('"').lower() == "minimal":
+                return True
+    return False
 
 
 def _language(request: web.Request) -> str:
@@ -923,21 +1096,31 @@ class _BadBody(ValueError):
 def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:
     """A body as it was before its ``Content-Encoding``: gzip or deflate (read here, not by
     aiohttp, whose refusal of brotli or zstd was its own plain text advising to install a
-    Python package), at most ``limit`` bytes once unpacked."""
-    name = encoding.strip().lower()
-    if name in ("", "identity"):
-        return raw
-    shown = encoding.strip()[:20]
-    if name not in ("gzip", "x-gzip", "deflate"):
-        raise _BadBody(
-            415,
-            f"a body sent as {shown!r} (its Content-Encoding) is not read: send it as it "
-            "is, or as gzip or deflate",
-        )
+    Python package), at most ``limit`` bytes once unpacked. The header may list codings
+    (RFC 9110 8.4: ``identity, gzip``, in the order they were applied): each is undone, the
+    last first; one not known is refused (415) by its name, before anything is unpacked
+    (a list was refused whole, as one unknown coding)."""
+    codings = [name.strip() for name in encoding.split(",")]
+    codings = [name for name in codings if name.lower() not in ("", "identity")]
+    for shown in codings:
+        if shown.lower() not in ("gzip", "x-gzip", "deflate"):
+            shown = shown[:20]
+            raise _BadBody(
+                415,
+                f"a body sent as {shown!r} (its Content-Encoding) is not read: send it as it "
+                "is, or as gzip or deflate",
+            )
+    for shown in reversed(codings):
+        raw = _unpacked(raw, shown[:20], limit)
+    return raw
+
+
+def _unpacked(raw: bytes, shown: str, limit: int) -> bytes:
+    """``raw`` unpacked from the one coding ``shown`` (gzip, x-gzip or deflate)."""
     # gzip, or deflate in its zlib wrapper (as RFC 9110 has it: any window size, its header
     # checked as zlib does, where 0x78 alone refused the smaller windows) or bare (as some
     # clients send).
-    gzipped = name != "deflate"
+    gzipped = shown.lower() != "deflate"
     wrapped = gzipped or (
         len(raw) >= 2 and raw[0] & 0x8F == 0x08 and int.from_bytes(raw[:2], "big") % 31 == 0
     )

@@ -124,29 +124,118 @@ def with_money_text(message: JsonObject, language: str) -> JsonObject:
     A message without those amounts is returned as it is."""
     if "products" not in message or "sales" not in message:
         return message
-
-    def text(amount: str, currency: str) -> str:
-        return _written(amount, currency, language)
-
-    sales = message["sales"]
+    currency = message["sales"]["currency"]
     return {
         **message,
-        "deals": [
-            {**d, "price_text": text(d["price"], d["currency"] or sales["currency"])}
-            for d in message["deals"]
-        ],
-        "products": [
-            {**p, "price_text": text(p["price"], p["currency"] or sales["currency"])}
-            for p in message["products"]
-        ],
-        "sales": {
-            **sales,
-            "gmv_text": text(sales["gmv"], sales["currency"]),
-            "gmv_by_currency_text": {
-                code: text(amount, code) for code, amount in sales["gmv_by_currency"].items()
-            },
+        "deals": priced(message["deals"], currency, language),
+        "products": priced(message["products"], currency, language),
+        "sales": _sales_written(message["sales"], language),
+    }
+
+
+def priced(rows: list[JsonObject], currency: str, language: str) -> list[JsonObject]:
+    """``rows`` (deals, products) with their ``price`` written out (``price_text``)."""
+    return [
+        {**row, "price_text": _written(row["price"], row["currency"] or currency, language)}
+        for row in rows
+    ]
+
+
+def _sales_written(sales: JsonObject, language: str) -> JsonObject:
+    return {
+        **sales,
+        "gmv_text": _written(sales["gmv"], sales["currency"], language),
+        "gmv_by_currency_text": {
+            code: _written(amount, code, language)
+            for code, amount in sales["gmv_by_currency"].items()
         },
     }
+
+
+def changes_with_money_text(message: JsonObject, currency: str, language: str) -> JsonObject:
+    """A ``state_changes`` message with its amounts written out as ``with_money_text`` writes
+    a state's (``currency``: the show's, for a row that names none)."""
+    replaced = dict(message["set"])
+    for name in ("deals", "products"):
+        if isinstance(replaced.get(name), list):
+            replaced[name] = priced(replaced[name], currency, language)
+    if isinstance(replaced.get("sales"), dict):
+        replaced["sales"] = _sales_written(replaced["sales"], language)
+    rows = dict(message["rows"])
+    for name in ("deals", "products"):
+        if name in rows:
+            rows[name] = {**rows[name], "rows": priced(rows[name]["rows"], currency, language)}
+    return {**message, "set": replaced, "rows": rows}
+
+
+# The state's lists sent row by row in a ``state_changes`` message, each by the field that
+# names its rows; and the sections whose fields are compared one by one.
+KEYED_ROWS = {
+    "segments": "index",
+    "products": "sku",
+    "deals": "sku",
+    "board.products": "sku",
+    "board.segments": "index",
+}
+_NESTED = ("board",)
+# What runs by itself: sent once a second (the stats), not a change of the state.
+RUNNING = ("stats", "viewers", "feeds", "board")
+
+
+def state_changes(old: JsonObject, new: JsonObject) -> tuple[JsonObject, JsonObject]:
+    """What differs from ``old`` to ``new`` (two states of one session): ``set``, each field
+    (``board.gmv`` for a field of the board) whose new value replaces the old whole, and
+    ``rows``, for each list of ``KEYED_ROWS`` that changed, ``{"key", "rows", "gone"}`` and
+    ``order`` when the rows are in another order than replacing and adding at the end
+    leaves them. A show at the limits has 30,000 rows, 4 MB: an order changes one."""
+    replaced: JsonObject = {}
+    rows: JsonObject = {}
+    _differences(old, new, "", replaced, rows)
+    return replaced, rows
+
+
+def _differences(
+    old: JsonObject, new: JsonObject, prefix: str, replaced: JsonObject, rows: JsonObject
+) -> None:
+    for name, value in new.items():
+        path = prefix + name
+        was = old.get(name)
+        if name in old and (was is value or was == value):
+            continue
+        key = KEYED_ROWS.get(path)
+        patch = None
+        if key is not None and isinstance(was, list) and isinstance(value, list):
+            patch = _row_changes(was, value, key)
+        if patch is not None:
+            rows[path] = patch
+        elif path in _NESTED and isinstance(was, dict) and isinstance(value, dict):
+            _differences(was, value, path + ".", replaced, rows)
+        else:
+            replaced[path] = value
+    for name in old:
+        if name not in new:
+            replaced[prefix + name] = None
+
+
+def _row_changes(old: list[Any], new: list[Any], key: str) -> JsonObject | None:
+    """The rows of ``new`` that are not in ``old`` as they are; None when the rows are not
+    each named once (then the list is replaced whole)."""
+    if not all(isinstance(row, dict) and key in row for row in (*old, *new)):
+        return None
+    before = {row[key]: row for row in old}
+    names = [row[key] for row in new]
+    now = set(names)
+    if len(before) != len(old) or len(now) != len(new):
+        return None
+    patch: JsonObject = {
+        "key": key,
+        "rows": [row for row in new if before.get(row[key]) != row],
+        "gone": [name for name in before if name not in now],
+    }
+    kept = [row[key] for row in old if row[key] in now]
+    if kept + [name for name in names if name not in before] != names:
+        patch["order"] = names
+    return patch
 
 
 @functools.lru_cache(maxsize=32_768)

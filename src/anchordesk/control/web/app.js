@@ -48,6 +48,9 @@
   let lockTimer = null;
   let state = null;
   let stateAt = 0;
+  // The state as the event stream has it (its version): the stream sends it whole once, then
+  // only what changed (a show at the limits is 4 MB a state, a change a few rows).
+  let held = null;
   let sessionId = null;
   const questions = new Map();
 
@@ -114,9 +117,10 @@
   async function command(name, args = {}) {
     try {
       if (locked()) return;
+      // The answer carries no state (return=minimal): the event stream brings the change.
       const response = await fetch("/api/v1/commands", {
         method: "POST",
-        headers: { ...asked(), "Content-Type": "application/json" },
+        headers: { ...asked(), "Content-Type": "application/json", Prefer: "return=minimal" },
         // The session this page shows: a tap meant for the rehearsal, sent as the show went
         // live, is refused rather than applied to the live session.
         body: JSON.stringify({ command: name, ...args, ...(sessionId ? { session: sessionId } : {}) }),
@@ -125,7 +129,6 @@
       const answer = await response.json();
       if (response.status === 401) return askToken(t("unauthorized"));
       if (!answer.ok) return showError(t("refused", answer.message || answer.error));
-      render(answer.state);
     } catch (error) {
       showError(t("unreachable"));
     }
@@ -370,6 +373,44 @@
       });
   }
 
+  // A state_changes message applied to the state held: each field of "set" replaced
+  // ("board.gmv": a field of the board), each list of "rows" patched row by row (by its
+  // "key": rows replaced in place or added at the end, "gone" ones taken out, "order" kept).
+  const RUNNING = ["stats", "viewers", "feeds", "board"];
+  function applyChanges(target, message) {
+    const parentOf = (path) => {
+      const names = path.split(".");
+      let parent = target;
+      for (const name of names.slice(0, -1)) parent = parent[name];
+      return [parent, names[names.length - 1]];
+    };
+    for (const [path, value] of Object.entries(message.set)) {
+      const [parent, name] = parentOf(path);
+      parent[name] = value;
+    }
+    for (const [path, patch] of Object.entries(message.rows)) {
+      const [parent, name] = parentOf(path);
+      const key = patch.key;
+      const list = parent[name].slice();
+      const at = new Map(list.map((row, i) => [row[key], i]));
+      for (const row of patch.rows) {
+        const i = at.get(row[key]);
+        if (i === undefined) { at.set(row[key], list.length); list.push(row); } else list[i] = row;
+      }
+      const gone = new Set(patch.gone);
+      let rows = gone.size ? list.filter((row) => !gone.has(row[key])) : list;
+      if (patch.order) {
+        const byKey = new Map(rows.map((row) => [row[key], row]));
+        rows = patch.order.map((name) => byKey.get(name));
+      }
+      parent[name] = rows;
+    }
+    target.version = message.version;
+    // Only the figures that run by themselves (the stats, once a second): the lists stand.
+    return [...Object.keys(message.set), ...Object.keys(message.rows)]
+      .every((path) => RUNNING.includes(path.split(".")[0]));
+  }
+
   let socket = null;
   let streamRefusal = "";  // why the stream was refused, while it is said
   function connect() {
@@ -378,12 +419,20 @@
     questions.clear();
     renderQuestions();
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    socket = new WebSocket(`${scheme}//${location.host}/api/v1/events?token=${encodeURIComponent(token)}&lang=${document.documentElement.lang}`);
+    held = null;
+    socket = new WebSocket(`${scheme}//${location.host}/api/v1/events?token=${encodeURIComponent(token)}&lang=${document.documentElement.lang}&changes=1`);
     socket.onopen = () => { $("connection").textContent = t("connected"); $("connection").className = "badge on"; };
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
-      if (message.type === "state") render(message);
-      else if (message.type === "no_show") renderNoShow();
+      if (message.type === "state") {
+        held = message;
+        render(held);
+      } else if (message.type === "state_changes") {
+        // Changes of another state than the one held (never sent so): start again, whole.
+        if (!held || message.base !== held.version) { socket.close(); return; }
+        if (applyChanges(held, message) && state === held) renderStats(held.stats, held.outputs, held);
+        else render(held);
+      } else if (message.type === "no_show") { held = null; renderNoShow(); }
       else if (message.type === "stats") renderStats(message, message.outputs, message);
       else if (message.type === "comment_hidden") {
         if (questions.delete(message.id)) renderQuestions();
