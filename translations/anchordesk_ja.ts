@@ -323,7 +323,7 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+140"/>
+        <location filename="../src/anchordesk/control/server.py" line="+145"/>
         <source>no show is running yet</source>
         <translation>実行中の番組はまだありません</translation>
     </message>
@@ -338,7 +338,7 @@
         <translation>送信後に番組は別のセッションに移りました</translation>
     </message>
     <message>
-        <location line="+478"/>
+        <location line="+501"/>
         <source>{command} failed: see the log</source>
         <translation>{command} に失敗しました。ログを確認してください</translation>
     </message>
@@ -491,12 +491,12 @@
         <translation>設定を保存できませんでした：%1。この設定は今回の実行中だけ有効です。</translation>
     </message>
     <message>
-        <location line="+221"/>
+        <location line="+225"/>
         <source>%1 does not answer (a network disk whose server went away?): it was not opened. The current show goes on.</source>
         <translation>%1 が応答しません（サーバーが落ちたネットワークディスク？）。開きませんでした。現在の番組は続きます。</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+23"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 は開かれませんでした：読み込み中にライブ配信が始まりました。配信中の番組はそのまま続きます。配信が終わってからもう一度開いてください。</translation>
     </message>
@@ -533,7 +533,7 @@
         <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="-383"/>
+        <location line="-388"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>

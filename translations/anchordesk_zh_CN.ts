@@ -323,7 +323,7 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+140"/>
+        <location filename="../src/anchordesk/control/server.py" line="+145"/>
         <source>no show is running yet</source>
         <translation>还没有正在运行的节目</translation>
     </message>
@@ -338,7 +338,7 @@
         <translation>发送之后节目已进入另一场</translation>
     </message>
     <message>
-        <location line="+478"/>
+        <location line="+501"/>
         <source>{command} failed: see the log</source>
         <translation>{command} 执行失败：请查看日志</translation>
     </message>
@@ -491,12 +491,12 @@
         <translation>无法保存设置：%1。这些设置仅在本次运行中有效。</translation>
     </message>
     <message>
-        <location line="+221"/>
+        <location line="+225"/>
         <source>%1 does not answer (a network disk whose server went away?): it was not opened. The current show goes on.</source>
         <translation>%1 没有响应（网络磁盘的服务器断开了？）：没有打开。当前节目继续。</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+23"/>
         <source>%1 was not opened: the stream went live while it was read. The live show goes on; open it again after the stream.</source>
         <translation>%1 未打开：读取它时已开始直播。当前直播继续进行；请在直播结束后再打开它。</translation>
     </message>
@@ -533,7 +533,7 @@
         <translation type="vanished">这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="-383"/>
+        <location line="-388"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
