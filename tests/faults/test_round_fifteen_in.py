@@ -4,6 +4,7 @@ the report, secrets in URLs (R15in.md)."""
 from __future__ import annotations
 
 import asyncio
+import difflib
 import json
 import sqlite3
 import threading
@@ -214,7 +215,9 @@ def test_a_products_sales_in_another_currency_are_in_the_text_and_the_page(
     assert page.read_text(encoding="utf-8").count(" + $12.50</td>") >= 2
 
 
-def test_a_show_of_200000_unknown_fields_is_read_in_seconds(tmp_path: Path) -> None:
+def test_a_show_of_200000_unknown_fields_is_read_in_seconds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """F7: a show file of 200,000 unknown fields (3 MB, far under the 20 MB limit) took
     `show check`, `live --show` and the window's reading 31 s, nearly all of it difflib
     looking for a "did you mean" for each; a 20 MB one, minutes. The hint is looked for in
@@ -222,13 +225,26 @@ def test_a_show_of_200000_unknown_fields_is_read_in_seconds(tmp_path: Path) -> N
     show = valid_show()
     show["products"][0].update({f"extra{number}": 1 for number in range(200_000)})
     show["tilte"] = "x"  # a typo read before them still gets its hint
-    started = time.monotonic()
+    hinted: list[str] = []
+    looked_up = difflib.get_close_matches
+
+    def get_close_matches(word: str, *args: object, **kwargs: object) -> list[str]:
+        hinted.append(word)
+        return looked_up(word, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(difflib, "get_close_matches", get_close_matches)
+    # CPU seconds, not the wall clock: a machine shared by other work stretches the wall time
+    # (15 and 30 s seen with twenty busy processes on two cores), not the work itself.
+    started = time.process_time()
     result = read_show_file(write_show(tmp_path, show))
-    elapsed_s = time.monotonic() - started
+    elapsed_s = time.process_time() - started
     unknown = [p for p in result.problems if "unknown field" in str(p.message)]
     assert len(unknown) == 200_001
     assert any("did you mean 'title'" in str(p.message) for p in unknown)
-    assert elapsed_s < 15.0, f"{elapsed_s:.1f} s"  # 31 s before, 4-5 s after (this machine)
+    # The cause, counted: difflib asked about the first fields only (100 here), not about each
+    # of the 200,001 (which now costs 5 s of CPU here, no longer telling the two apart by time).
+    assert len(hinted) < 1_000, len(hinted)
+    assert elapsed_s < 15.0, f"{elapsed_s:.1f} s"  # 31 s before, 3-5 s after (CPU, this machine)
 
 
 class _ShopOfDate(BaseHTTPRequestHandler):

@@ -179,7 +179,10 @@ def test_a_fast_path_drops_nothing(tmp_path: Path, noisy: PacketGenerator) -> No
     status = output.status()
     assert status.dropped_video_frames == 0 and status.dropped_packets == 0
     assert status.notice is None
-    assert max(delay_s for at_s, delay_s in samples if at_s > 2.0) < 0.6, samples
+    # The stream waits for nothing on a fast path: 0.09 s of sampling noise here, 0.15-0.50 s
+    # with twenty busy processes on two cores (the feeder and the sampling run late). A second
+    # is where the output starts dropping for delay: none of it may come near that.
+    assert max(delay_s for at_s, delay_s in samples if at_s > 2.0) < 1.0, samples
     assert status.state is OutputState.STOPPED
 
 
