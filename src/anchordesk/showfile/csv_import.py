@@ -32,8 +32,12 @@ from anchordesk.show.validate import (
     MAX_AMOUNT,
     MAX_PRODUCTS,
     MAX_STOCK,
+    PRICE,
     Problem,
     Severity,
+    amount_negative,
+    amount_not_finite,
+    amount_too_large,
     errors_of,
     grouped,
     product_problems,
@@ -841,16 +845,17 @@ def _product(
         )
     elif isinstance(price, BadNumber) and price.reason == "too long":
         row.unreadable_cell("price", _too_long(price))
+    elif isinstance(price, BadNumber) and price.reason == "not finite":
+        row.unreadable_cell("price", amount_not_finite(PRICE, shown_literal(price.text)))
     elif isinstance(price, BadNumber):
+        row.unreadable_cell("price", amount_too_large(PRICE, shown_literal(price.text)))
+    elif price is not None and not 0 <= price <= MAX_AMOUNT:
+        # Said here, as the cell writes it: the show's rules have only the Decimal ("1e40" was
+        # said by its 41 digits), in the same words as a show file's price.
+        written = shown_literal(row["price"].strip())
         row.unreadable_cell(
             "price",
-            Words(
-                QT_TRANSLATE_NOOP(
-                    "CsvImport", "{value} is out of range: a price is a number from 0 to {limit}"
-                ),
-                value=shown_literal(price.text),
-                limit=grouped(int(MAX_AMOUNT)),
-            ),
+            amount_negative(PRICE, written) if price < 0 else amount_too_large(PRICE, written),
         )
     elif price is None:
         row.unreadable_cell(

@@ -34,13 +34,18 @@ from anchordesk.show.model import (
     ThemeLook,
 )
 from anchordesk.show.validate import (
+    DEAL_PRICE,
     MAX_AMOUNT,
     MAX_PRODUCTS,
     MAX_SEGMENT_SECONDS,
     MAX_SEGMENTS,
     MAX_STOCK,
+    PRICE,
     Problem,
     Severity,
+    amount_negative,
+    amount_not_finite,
+    amount_too_large,
     errors_of,
     grouped,
     not_one_of,
@@ -134,6 +139,22 @@ class _NonFinite:
 
     def __init__(self, text: str) -> None:
         self.text = text
+
+
+class _Written(Decimal):
+    """A JSON number read as a Decimal that keeps the literal the file wrote, for a message to
+    quote it as written (``1e40``, not its 41 digits). Arithmetic on it gives plain Decimals."""
+
+    text: str
+
+
+def _json_float(text: str) -> Decimal | BadNumber:
+    number = json_float(text)
+    if not isinstance(number, Decimal):
+        return number
+    written = _Written(number)
+    written.text = text
+    return written
 
 
 class _Object(dict[str, Any]):
@@ -327,7 +348,10 @@ class _Reader:
             return None
         return value
 
-    def money(self, data: dict[str, Any], key: str, path: str) -> Decimal | None:
+    def money(self, data: dict[str, Any], key: str, path: str, what: Words) -> Decimal | None:
+        """A price as a Decimal; its range and finiteness said here, quoted as the file writes
+        it (`validate_show` has only the Decimal: a file's ``1e40`` was said by its 41 digits),
+        in `validate`'s words for every price wherever it is written."""
         value = self.required(data, key, path)
         if value is _MISSING:
             return None
@@ -335,20 +359,19 @@ class _Reader:
         if isinstance(value, bool) or value is None:
             self.error(where, _expected(A_PRICE, _type_name(value)))
             return None
+        written = getattr(value, "text", None)  # a JSON number's literal (`_Written`)
         if isinstance(value, str):
             # Spreadsheets and hand-written files sometimes quote prices; accept "199.00".
+            written = value.strip()
             amount = bounded_decimal(value)
             if amount is None:
                 self.error(where, not_a_number(shown(value)))
                 return None
             value = amount
-        if isinstance(value, _NonFinite):
-            self.error(
-                where,
-                Words(
-                    QT_TRANSLATE_NOOP("ShowProblems", "{value} is not a price"), value=value.text
-                ),
-            )
+        if isinstance(value, _NonFinite) or (
+            isinstance(value, BadNumber) and value.reason == "not finite"
+        ):
+            self.error(where, amount_not_finite(what, shown_literal(value.text)))
             return None
         if isinstance(value, BadNumber) and value.reason == "too many decimals":
             self.error(
@@ -364,23 +387,18 @@ class _Reader:
             self.error(where, _too_long(key, value))
             return None
         if isinstance(value, BadNumber):
-            self.error(
-                where,
-                Words(
-                    QT_TRANSLATE_NOOP(
-                        "ShowProblems",
-                        "the {field} {value} is out of range: a number from 0 to {limit}",
-                    ),
-                    field=key,
-                    value=shown_literal(value.text),
-                    limit=grouped(int(MAX_AMOUNT)),
-                ),
-            )
+            self.error(where, amount_too_large(what, shown_literal(value.text)))
             return None
-        if isinstance(value, int):
-            return Decimal(value)
-        if isinstance(value, Decimal):
-            return value
+        if isinstance(value, int | Decimal):
+            amount = Decimal(value)
+            literal = shown_literal(written or str(value))
+            if amount < 0:
+                self.error(where, amount_negative(what, literal))
+                return None
+            if amount > MAX_AMOUNT:
+                self.error(where, amount_too_large(what, literal))
+                return None
+            return amount
         self.error(where, _expected(A_PRICE, _type_name(value)))
         return None
 
@@ -433,7 +451,7 @@ class _Reader:
         if data is None:
             return Product(sku="", title="", price=Decimal(0), stock=0)
         self.subject = partial(product_subject, data.get("sku"), data.get("title"))
-        price = self.money(data, "price", path)
+        price = self.money(data, "price", path, PRICE)
         stock = self.whole(data, "stock", path, required=True)
         return Product(
             sku=self.text(data, "sku", path, required=True),
@@ -451,7 +469,7 @@ class _Reader:
         data = self.obj(value, path, _DEAL_KEYS)
         if data is None:
             return None
-        price = self.money(data, "price", path)
+        price = self.money(data, "price", path, DEAL_PRICE)
         seconds = self.whole(data, "seconds", path, required=True)
         return DealPlan(
             price=price if price is not None else Decimal(0),
@@ -595,7 +613,7 @@ def _decode_json(text: str) -> Any:
     return json.loads(
         text,
         parse_int=json_int,
-        parse_float=json_float,
+        parse_float=_json_float,
         parse_constant=_NonFinite,
         object_pairs_hook=_object_pairs,
     )
