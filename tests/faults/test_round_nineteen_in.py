@@ -3,11 +3,19 @@ the report (R19hunt19in.md)."""
 
 from __future__ import annotations
 
+import asyncio
+import random
+import socket
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
+from anchordesk.feeds.poller import FeedRequest, read_response
+
 from .show_inputs import anchordesk, valid_show, with_raw_number, write_show
+from .test_round_three_http import raw_server
 
 
 @pytest.mark.parametrize(
@@ -53,3 +61,35 @@ def test_a_price_out_of_range_is_said_one_way_and_as_written(
     assert f"row 2, column price: {said}" in imported.stderr + imported.stdout, (
         imported.stderr + imported.stdout
     )
+
+
+def _trickled_chunks(connection: socket.socket) -> None:
+    """A chunked body one byte at a time (the size line, its CRLF, the byte, its CRLF), each
+    after a gap around the read timeout: some gaps pass it, most do not."""
+    connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    gaps = random.Random(19)
+    for byte in b"1\r\n \r\n" * 40:
+        connection.sendall(bytes([byte]))
+        time.sleep(gaps.uniform(0.05, 0.25))
+
+
+def test_a_trickling_chunked_answer_ends_at_its_deadline_however_many_read_at_once() -> None:
+    """Task 2 of the round (seen once on CI: a trickle ended after 20 s against a 3 s deadline,
+    not reproduced): 40 feeds read a chunked answer trickled a byte at a time, each gap near
+    the 0.2 s read timeout, on one client, so that read timeouts and the 0.6 s response
+    deadline fall in the same turns of the loop. Each call ends at one or the other."""
+
+    async def read_all(url: str) -> list[tuple[float, str]]:
+        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=100)) as client:
+
+            async def one() -> tuple[float, str]:
+                started = time.monotonic()
+                with pytest.raises((httpx.ReadTimeout, TimeoutError)) as ended:
+                    await read_response(client, FeedRequest(url), 0.2)
+                return time.monotonic() - started, type(ended.value).__name__
+
+            return await asyncio.gather(*(one() for _ in range(40)))
+
+    with raw_server(_trickled_chunks) as url:
+        took = asyncio.run(read_all(url))
+    assert max(seconds for seconds, _ in took) < 3.0, took  # 0.6 s; the trickle lasts 40 s
