@@ -12,9 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from anchordesk.feeds.poller import FeedRequest, read_response
+from anchordesk.feeds.adapters import JsonFeedAdapter
+from anchordesk.feeds.poller import FeedRequest, Poller, read_response
 
 from .show_inputs import anchordesk, valid_show, with_raw_number, write_show
+from .test_feed_limits import Sink
 from .test_round_three_http import raw_server
 
 
@@ -93,3 +95,30 @@ def test_a_trickling_chunked_answer_ends_at_its_deadline_however_many_read_at_on
     with raw_server(_trickled_chunks) as url:
         took = asyncio.run(read_all(url))
     assert max(seconds for seconds, _ in took) < 3.0, took  # 0.6 s; the trickle lasts 40 s
+
+
+def _slow_drip(connection: socket.socket) -> None:
+    connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    for _ in range(400):  # 20 s at most: far past the deadline
+        connection.sendall(b"1\r\n \r\n")
+        time.sleep(0.05)
+
+
+def test_a_slow_drip_is_said_with_the_time_it_was_given() -> None:
+    """F3: a feed's answer dripping a byte at a time is stopped at its deadline (three request
+    timeouts), and its status said "no answer within 10 s" after 30 s of answer."""
+
+    async def poll_once(url: str) -> Poller:
+        async with httpx.AsyncClient() as client:
+            poller = Poller(
+                JsonFeedAdapter(url, "token"), client, Sink(), timeout_s=0.25,
+                unit_random=lambda: 0.0,
+            )  # fmt: skip
+            await poller.poll_once()
+            return poller
+
+    with raw_server(_slow_drip) as url:
+        poller = asyncio.run(poll_once(url))
+    assert poller.health.last_error == (
+        "the answer was still coming after 0.75 s: the server sends it too slowly"
+    )

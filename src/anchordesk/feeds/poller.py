@@ -377,6 +377,13 @@ async def read_response(
         raise httpx.ReadError(str(error)) from error
 
 
+def too_slow_words(timeout_s: float) -> str:
+    """A response that kept coming past its deadline (`read_response`), said with the time it
+    was given: it was "no answer within 10 s" after 30 s of a slow drip."""
+    deadline_s = timeout_s * _RESPONSE_DEADLINE_TIMEOUTS
+    return f"the answer was still coming after {deadline_s:g} s: the server sends it too slowly"
+
+
 _WORDS_SHOWN = 200  # a server's words in a status line, at most (as Twitch's and GraphQL's)
 
 # OpenSSL's reasons for a TLS failure the user can act on, in words (the others are said as
@@ -791,9 +798,12 @@ class Poller:
         except MalformedResponse as error:  # a body that cannot be inflated
             self._call_failed(refused=True)
             return self._error(f"malformed response: {error}", malformed=True)
-        except (httpx.TimeoutException, TimeoutError):
+        except httpx.TimeoutException:  # nothing came for a whole request timeout
             self._call_failed(refused=False)
             return self._error(f"no answer within {self._timeout_s:g} s")
+        except TimeoutError:  # the response's deadline: it kept coming, too slowly
+            self._call_failed(refused=False)
+            return self._error(too_slow_words(self._timeout_s))
         except (UnicodeEncodeError, httpx.LocalProtocolError):
             self._call_failed(refused=True)
             if _headers_can_be_sent(request):
