@@ -4,6 +4,7 @@ the report (R19hunt19in.md)."""
 from __future__ import annotations
 
 import asyncio
+import http.server
 import random
 import socket
 import time
@@ -11,12 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from feed_servers import ShopifyOrdersServer
 
-from anchordesk.feeds.adapters import JsonFeedAdapter
+from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.poller import FeedRequest, Poller, read_response
+from anchordesk.show.feed_items import OrderUpdate
 
 from .show_inputs import anchordesk, valid_show, with_raw_number, write_show
 from .test_feed_limits import Sink
+from .test_round_seven_inputs import _future_stamp_polls
 from .test_round_three_http import raw_server
 
 
@@ -122,3 +126,30 @@ def test_a_slow_drip_is_said_with_the_time_it_was_given() -> None:
     assert poller.health.last_error == (
         "the answer was still coming after 0.75 s: the server sends it too slowly"
     )
+
+
+def test_a_far_future_date_with_an_order_stamped_then_hides_no_later_cancellation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """F4: the cursor of updated orders never moves past the server's clock, but the server's
+    clock was its ``Date`` header, however far ahead: a proxy answering with a ``Date`` of 2099
+    and an order stamped in 2099 moved the cursor there together, and a cancellation made
+    later was never asked for."""
+    monkeypatch.setattr(
+        http.server.BaseHTTPRequestHandler,
+        "date_time_string",
+        lambda self, timestamp=None: "Thu, 01 Jan 2099 00:00:00 GMT",
+    )
+    with ShopifyOrdersServer() as server:
+        server.add_order([("MUG", 1, "10.00")])
+        kept = server.add_order([("MUG", 2, "10.00")])
+        server.orders[0]["updated_at"] = "2098-12-31T20:00:00-04:00"
+        items = _future_stamp_polls(
+            ShopifyOrdersAdapter(server.url, server.token), lambda: server.cancel(kept), 6
+        )
+    cancelled = {
+        item.order_id
+        for item in items
+        if isinstance(item, OrderUpdate) and item.status == "cancelled"
+    }
+    assert cancelled == {str(kept)}
