@@ -153,3 +153,28 @@ def test_a_far_future_date_with_an_order_stamped_then_hides_no_later_cancellatio
         if isinstance(item, OrderUpdate) and item.status == "cancelled"
     }
     assert cancelled == {str(kept)}
+
+
+@pytest.mark.parametrize(
+    ("titles", "guessed"),
+    [
+        (
+            ["北海道産 特選 黒毛和牛", "鹿児島県産 黒豚 焼肉用"],
+            "guessed language ja_JP and currency JPY",
+        ),
+        (["保温杯 500毫升 红色", "无线耳机 降噪"], "guessed language zh_CN and currency CNY"),
+    ],
+    ids=["japanese-kanji", "chinese"],
+)
+def test_a_utf8_sheet_of_kanji_titles_is_guessed_by_its_characters(
+    tmp_path: Path, titles: list[str], guessed: str
+) -> None:
+    """F5 (R15in's left): a Japanese sheet of titles in kanji only, saved as UTF-8 (no encoding
+    to go by), was guessed a Chinese show, in yuan: "黒" and "産" are characters only Japanese
+    writes (Chinese writes 黑, 产)."""
+    sheet = tmp_path / "products.csv"
+    rows = "".join(f"S{n},{title},1200,5\n" for n, title in enumerate(titles))
+    sheet.write_text("sku,title,price,stock\n" + rows, encoding="utf-8")
+    imported = anchordesk("show", "import-csv", sheet, "-o", tmp_path / "show.json")
+    assert imported.returncode == 0, imported.stderr
+    assert guessed in imported.stdout + imported.stderr

@@ -169,6 +169,31 @@ def _kana(text: str) -> int:
     return sum(1 for character in text if "\u3041" <= character <= "\u30fa")
 
 
+def written_in_japanese(text: str) -> bool | None:
+    """Whether Chinese characters alone (no kana) are Japanese: True when more of them are
+    ones only Japanese writes (JIS X 0208's, in neither GB2312 nor Big5: 黒, 産, 県, 売) than
+    ones only Chinese writes (GB2312's or Big5's, not JIS X 0208's: 红, 们, 产); False for the
+    opposite; None when they do not tell ("宇治抹茶"). A UTF-8 sheet of kanji titles
+    ("北海道産 特選 黒毛和牛") has no encoding to go by, and was guessed Chinese, in yuan."""
+    japanese = chinese = 0
+    for character in set(text):
+        if not "\u4e00" <= character <= "\u9fff":
+            continue
+        in_jis = _encodes(character, "shift_jis")
+        in_chinese = _encodes(character, "gb2312") or _encodes(character, "big5")
+        japanese += in_jis and not in_chinese
+        chinese += in_chinese and not in_jis
+    return None if japanese == chinese else japanese > chinese
+
+
+def _encodes(character: str, codec: str) -> bool:
+    try:
+        character.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 # What a reading as Shift_JIS makes of a Chinese file: GB2312's lead bytes 0xA1-0xDF are
 # Shift_JIS's half-width katakana, 0xF0-0xF9 its user-defined (private use) area.
 _UNLIKELY_IN_SHIFT_JIS = re.compile("[\uff61-\uff9f\ue000-\uf8ff]")
