@@ -5,22 +5,28 @@ from __future__ import annotations
 
 import asyncio
 import http.server
+import json
 import random
 import socket
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
-from feed_servers import ShopifyOrdersServer
+from feed_servers import JsonFeedServer, ShopifyOrdersServer
 
+from anchordesk.cli.main import main as cli_main
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.poller import FeedRequest, Poller, read_response
+from anchordesk.feeds.spec import FeedSpec
 from anchordesk.show.feed_items import OrderUpdate
+from anchordesk.store.report import build_report
 
 from .show_inputs import anchordesk, valid_show, with_raw_number, write_show
 from .test_feed_limits import Sink
 from .test_round_seven_inputs import _future_stamp_polls
+from .test_round_seventeen_in import _ingest
 from .test_round_three_http import raw_server
 
 
@@ -178,3 +184,27 @@ def test_a_utf8_sheet_of_kanji_titles_is_guessed_by_its_characters(
     imported = anchordesk("show", "import-csv", sheet, "-o", tmp_path / "show.json")
     assert imported.returncode == 0, imported.stderr
     assert guessed in imported.stdout + imported.stderr
+
+
+def test_a_currency_that_is_no_code_is_rejected_as_the_feed_wrote_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F6 (R15in's left): a feed's currency was upper-cased before it was checked, so that its
+    rejection quoted another text than the feed's ("\\x1b[31m" said as "\\x1b[31M"), and "uß"
+    became the code "USS" and was counted, in a currency of its own. "usd" is still USD."""
+    session = tmp_path / "json.adsession"
+    feed = JsonFeedServer(poll_ms=10)
+    with feed:
+        for currency in ("usd", "\x1b[31m", "uß"):
+            feed.add_order("MUG", 1, "10.00", currency=currency)
+        _ingest(
+            FeedSpec("json", feed.url),
+            session,
+            lambda hub: hub.pollers[0].cursor == str(len(feed.items)),
+        )
+    report = build_report(session)
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("10.00")}
+    assert report.rejected_by_reason == {"currency_invalid": 2}
+    assert cli_main(["report", str(session), "--json"]) == 0
+    details = sorted(entry["detail"] for entry in json.loads(capsys.readouterr().out)["rejected"])
+    assert details == ["currency '\\x1b[31m'", "currency 'uß'"], details

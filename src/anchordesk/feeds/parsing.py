@@ -246,6 +246,18 @@ def as_text(value: object) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+
+
+def currency_as_sent(value: object) -> str:
+    """An item's currency: upper-cased when that makes an ISO 4217 code ("usd" is USD), else
+    as the feed wrote it, for its rejection to quote: a currency "\x1b[31m" was said
+    "\x1b[31M", and "uß" became the code "USS"."""
+    text = as_text(value)
+    code = text.upper()
+    return code if text.isascii() and _CURRENCY_CODE.fullmatch(code) else text
+
+
 def item_id(value: object) -> str:
     """An item's ``id`` (or the id it names) as the session keys it: a string or an integer,
     without the white space around it. A bridge that pads an id once (" o1", "o1\\n" from a

@@ -23,6 +23,7 @@ import httpx
 from anchordesk.core.redact import mask_url
 from anchordesk.feeds.parsing import (
     as_text,
+    currency_as_sent,
     fields_of,
     iso_time,
     load_json,
@@ -494,7 +495,7 @@ class ShopifyOrdersAdapter:
             if record not in self._updates_read and len(self._updates_read) < WINDOW_RECORDS_KEPT:
                 self._updates_read.add(record)
                 read_new = True
-            currency = as_text(raw.get("currency")).upper() if isinstance(raw, dict) else ""
+            currency = currency_as_sent(raw.get("currency")) if isinstance(raw, dict) else ""
             if ids_only:  # only its id and time were asked: the order itself is past the cap
                 malformed += 1
                 items.append(unreadable_item(self.source, raw, _too_large_alone(), "order_update"))
@@ -589,7 +590,7 @@ class ShopifyOrdersAdapter:
         return Order(
             source=self.source,
             id=str(order_id),
-            currency=as_text(raw.get("currency")).upper(),
+            currency=currency_as_sent(raw.get("currency")),
             total_price=money(raw["total_price"]),
             lines=tuple(lines),
             created_at=as_text(raw.get("created_at")),
@@ -648,7 +649,7 @@ class ShopifyOrdersAdapter:
                 # Each refused past the ceiling before it is summed: 1e400 summed read as
                 # 1.000000000000000000000000000E+400, 1e999999999 raised Overflow.
                 amount += refund_amount(money(transaction["amount"])) or Decimal(0)
-                currencies.add(as_text(transaction.get("currency")).upper() or currency)
+                currencies.add(currency_as_sent(transaction.get("currency")) or currency)
             if len(currencies) > 1:
                 # $5.00 and €5.00 were summed as 10.00 in the last one's currency: money is
                 # never summed across currencies, so the refund is not read (kept, with why).
