@@ -208,3 +208,27 @@ def test_a_currency_that_is_no_code_is_rejected_as_the_feed_wrote_it(
     assert cli_main(["report", str(session), "--json"]) == 0
     details = sorted(entry["detail"] for entry in json.loads(capsys.readouterr().out)["rejected"])
     assert details == ["currency '\\x1b[31m'", "currency 'uß'"], details
+
+
+def _a_session(folder: Path) -> Path:
+    session = folder / "show.adsession"
+    feed = JsonFeedServer(poll_ms=10)
+    with feed:
+        feed.add_order("MUG", 1, "10.00", currency="USD")
+        _ingest(FeedSpec("json", feed.url), session, lambda hub: hub.pollers[0].cursor == "1")
+    return session
+
+
+def test_a_page_asked_in_a_folder_that_does_not_exist_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F7 (R15in's left): ``report --html reprots/2026/r.html`` (a typo) made every missing
+    folder of the path and wrote the page there, without a word."""
+    session = _a_session(tmp_path)
+    page = tmp_path / "reprots" / "2026" / "r.html"
+    assert cli_main(["report", str(session), "--html", str(page)]) == 2
+    said = capsys.readouterr().err
+    assert f"the folder {page.parent} does not exist" in said, said
+    assert len(said.strip().splitlines()) == 1
+    assert not (tmp_path / "reprots").exists()
+    assert cli_main(["report", str(session), "--html", str(tmp_path / "r.html")]) == 0
