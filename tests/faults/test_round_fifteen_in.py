@@ -226,7 +226,9 @@ def test_a_show_of_200000_unknown_fields_is_read_in_seconds(tmp_path: Path) -> N
     result = read_show_file(write_show(tmp_path, show))
     elapsed_s = time.monotonic() - started
     unknown = [p for p in result.problems if "unknown field" in str(p.message)]
-    assert len(unknown) == 200_001
+    # The first 20 each said, the rest in one line (R19hunt19in F8: 200,000 lines before).
+    assert len(unknown) == 21
+    assert any("199,981 more unknown fields" in str(p.message) for p in unknown)
     assert any("did you mean 'title'" in str(p.message) for p in unknown)
     assert elapsed_s < 15.0, f"{elapsed_s:.1f} s"  # 31 s before, 4-5 s after (this machine)
 

@@ -232,3 +232,21 @@ def test_a_page_asked_in_a_folder_that_does_not_exist_is_refused(
     assert len(said.strip().splitlines()) == 1
     assert not (tmp_path / "reprots").exists()
     assert cli_main(["report", str(session), "--html", str(tmp_path / "r.html")]) == 0
+
+
+def test_a_show_of_200000_unknown_fields_says_them_in_a_few_lines(tmp_path: Path) -> None:
+    """F8 (R15in's left): ``show check`` of a show file of 200,000 unknown fields printed
+    200,000 warning lines. The first are each said (a typo still gets its hint), the rest in
+    one line: their count and the first few."""
+    show = valid_show()
+    show["tilte"] = "x"
+    show["products"][0].update({f"extra{number}": 1 for number in range(200_000)})
+    checked = anchordesk("show", "check", write_show(tmp_path, show))
+    said = checked.stdout + checked.stderr
+    assert checked.returncode == 0, said
+    assert "did you mean 'title'" in said
+    assert said.count("unknown field") <= 21, len(said.splitlines())
+    assert (
+        "$: 199,981 more unknown fields (ignored): $.products[0].extra19, "
+        "$.products[0].extra20, $.products[0].extra21, …"
+    ) in said
