@@ -4,11 +4,14 @@ the report (R19hunt19in.md)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.server
 import json
 import random
 import socket
+import sqlite3
 import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -250,3 +253,26 @@ def test_a_show_of_200000_unknown_fields_says_them_in_a_few_lines(tmp_path: Path
         "$: 199,981 more unknown fields (ignored): $.products[0].extra19, "
         "$.products[0].extra20, $.products[0].extra21, …"
     ) in said
+
+
+def test_a_session_said_to_start_in_the_future_still_reads_the_shops_orders(
+    tmp_path: Path,
+) -> None:
+    """F9 (R15in's left): a session whose ``created_at`` was edited into the future (or a clock
+    set back since) asked Shopify for orders created from then on (``created_at_min=2036…``):
+    none of the show's orders was ever read."""
+    session = tmp_path / "show.adsession"
+    with ShopifyOrdersServer() as shop:
+        shop.add_order([("MUG", 1, "10.00")])
+        spec = FeedSpec("shopify-orders", shop.url)
+        _ingest(spec, session, lambda hub: hub.health()[0].requests >= 1, token=shop.token)
+        with contextlib.closing(sqlite3.connect(session)) as db, db:
+            db.execute(
+                "UPDATE meta SET value = ? WHERE key = 'created_at'", (repr(time.time() + 3e8),)
+            )
+        shop.requests.clear()
+        _ingest(spec, session, lambda hub: hub.health()[0].requests >= 1, token=shop.token)
+        asked = [query["created_at_min"] for _, query, _ in shop.requests if query]
+    assert asked, shop.requests
+    latest = datetime.now(UTC) + timedelta(minutes=1)
+    assert all(datetime.fromisoformat(when) <= latest for when in asked), asked

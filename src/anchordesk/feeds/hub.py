@@ -484,11 +484,23 @@ class FeedHub:
             raise FeedSetupError(f"--feed {feed.kind}: {error}") from None
 
     def _session_started_at(self) -> datetime:
+        """When the session started, for Shopify's ``created_at_min``: never later than now. A
+        ``created_at`` edited by hand into the future (or a clock set back since) asked the
+        shop for orders created from then on: none of the show's was ever read."""
         created = self._writer.call(lambda store: store.meta("created_at")).result(10)
+        now = datetime.now(UTC)
         try:
-            return datetime.fromtimestamp(float(created), UTC) if created else datetime.now(UTC)
-        except (ValueError, OverflowError):
-            return datetime.now(UTC)
+            started = datetime.fromtimestamp(float(created), UTC) if created else now
+        except (ValueError, OverflowError, OSError):
+            return now
+        if started > now:
+            log.warning(
+                "the session says it started at %s, later than now: its orders are read from "
+                "now on",
+                started.isoformat(timespec="seconds"),
+            )
+            return now
+        return started
 
     def _adapter(
         self,
