@@ -636,11 +636,13 @@ class ShopifyOrdersAdapter:
         sku_by_line = {
             line.get("id"): as_text(line.get("sku")).strip() for line in raw.get("line_items") or []
         }
-        for refund in raw.get("refunds") or []:
-            # Read as every feed reads an id an item may name: a null id is none (the refund
-            # keyed by its amount), not "None", under which a second refund of the order was
-            # "sent again" and not counted; true or an object is no id (not "True").
-            refund_id = optional_id(refund.get("id"), "refund id")
+        for position, refund in enumerate(raw.get("refunds") or [], start=1):
+            # Read as every feed reads an id an item may name: a null id is none, not "None",
+            # under which a second refund of the order was "sent again" and not counted; true
+            # or an object is no id (not "True"). One without an id is keyed by its place in
+            # the order's refunds (Shopify lists them oldest first and never removes one), not
+            # by its amount: two of the same amount were one refund. "#2" is no Shopify id.
+            refund_id = optional_id(refund.get("id"), "refund id") or f"#{position}"
             amount = Decimal(0)
             currencies: set[str] = set()
             for transaction in refund.get("transactions") or []:
