@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import http.server
 import json
+import os
 import random
 import socket
 import sqlite3
@@ -21,6 +22,7 @@ from feed_servers import JsonFeedServer, ShopifyOrdersServer
 
 from anchordesk.cli.main import main as cli_main
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
+from anchordesk.feeds.hub import feed_setup_problem
 from anchordesk.feeds.poller import FeedRequest, Poller, read_response
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.show.feed_items import OrderUpdate
@@ -276,3 +278,57 @@ def test_a_session_said_to_start_in_the_future_still_reads_the_shops_orders(
     assert asked, shop.requests
     latest = datetime.now(UTC) + timedelta(minutes=1)
     assert all(datetime.fromisoformat(when) <= latest for when in asked), asked
+
+
+def test_two_refunds_of_one_order_without_ids_and_of_one_amount_are_both_counted(
+    tmp_path: Path,
+) -> None:
+    """F10 (R18hunt18in's left): a shop sending two refunds of one order with a null ``id`` and
+    the same amount: both were keyed by the amount, the second taken for the first sent again,
+    and the order kept $10.00 more than it did."""
+    session = tmp_path / "show.adsession"
+    with ShopifyOrdersServer() as shop:
+        order = shop.add_order([("MUG", 3, "10.00")])
+        shop.refund(order, "10.00")
+        shop.refund(order, "10.00")
+        for refund in shop.orders[0]["refunds"]:
+            refund["id"] = None
+        _ingest(
+            FeedSpec("shopify-orders", shop.url),
+            session,
+            lambda hub: hub.health()[0].requests >= 2,
+            token=shop.token,
+        )
+    report = build_report(session)
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("10.00")}
+    assert not report.rejected_by_reason
+
+
+@pytest.mark.parametrize(
+    ("variables", "said"),
+    [
+        (
+            [("HTTPS_proxy", "socks5://127.0.0.1:1080"), ("HTTPS_PROXY", "http://proxy:3128")],
+            "the proxy HTTPS_proxy names (socks5://127.0.0.1:1080) is a SOCKS proxy",
+        ),
+        (
+            [("NO_proxy", "[::1]"), ("NO_PROXY", "example.com")],
+            "NO_proxy holds an entry that is no host name or address ([::1])",
+        ),
+    ],
+    ids=["https-proxy", "no-proxy"],
+)
+def test_a_proxy_variable_ending_in_lower_case_is_the_one_named(
+    monkeypatch: pytest.MonkeyPatch, variables: list[tuple[str, str]], said: str
+) -> None:
+    """F11 (R18hunt18in F1's code): urllib (and so httpx) takes a name ending in a lower-case
+    ``_proxy`` over the others, whatever its start (``HTTPS_proxy``); the check took only names
+    all in lower case, passed ``HTTPS_PROXY=http://…`` and every feed ended with httpx's "pip
+    install httpx[socks] (ImportError)" for the ``HTTPS_proxy`` it did not read."""
+    for variable in [n for n in os.environ if n.lower().endswith("_proxy")]:
+        monkeypatch.delenv(variable)
+    for name, value in variables:
+        monkeypatch.setenv(name, value)
+    problem = feed_setup_problem([FeedSpec("json", "https://192.0.2.9/feed")], show=None)
+    assert problem is not None and said in problem, problem
+    assert "pip install" not in problem

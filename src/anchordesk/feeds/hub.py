@@ -198,12 +198,15 @@ def _proxy_variables() -> dict[str, tuple[str, str]]:
             found[name.lower()[:-6]] = (name, value)
     if "REQUEST_METHOD" in os.environ:
         found.pop("http", None)
+    # urllib's second pass: a name ending in a lower-case "_proxy", whatever its start
+    # (``HTTPS_proxy``), wins, or unsets it when empty. Read as names all in lower case, the
+    # check passed ``HTTPS_PROXY=http://…`` while httpx used ``HTTPS_proxy=socks5://…``.
     for name, value in os.environ.items():
-        if name.endswith("_proxy") and name == name.lower():
+        if name.endswith("_proxy"):
             if value:
-                found[name[:-6]] = (name, value)
+                found[name.lower()[:-6]] = (name, value)
             else:
-                found.pop(name[:-6], None)
+                found.pop(name.lower()[:-6], None)
     return found
 
 
