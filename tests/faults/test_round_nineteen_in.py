@@ -18,13 +18,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from feed_servers import JsonFeedServer, ShopifyOrdersServer
+from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer
+from platform_servers import TwitchServer
 
 from anchordesk.cli.main import main as cli_main
+from anchordesk.feeds import twitch
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.hub import feed_setup_problem
 from anchordesk.feeds.poller import FeedRequest, Poller, read_response
 from anchordesk.feeds.spec import FeedSpec
+from anchordesk.feeds.twitch import TwitchChatFeed
 from anchordesk.show.feed_items import OrderUpdate
 from anchordesk.store.report import build_report
 
@@ -332,3 +335,44 @@ def test_a_proxy_variable_ending_in_lower_case_is_the_one_named(
     problem = feed_setup_problem([FeedSpec("json", "https://192.0.2.9/feed")], show=None)
     assert problem is not None and said in problem, problem
     assert "pip install" not in problem
+
+
+class _TwitchSlowToSubscribe(TwitchServer):
+    """Helix takes a second to answer a subscription (its read timeout is shortened below)."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if path == "/helix/eventsub/subscriptions":
+            time.sleep(1.0)
+        return super().handle(method, path, query, headers, body)
+
+
+def test_a_helix_call_with_no_answer_in_time_is_said_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """F12: Twitch's Helix call that got no answer within its read timeout was said "Helix:
+    network error (ReadTimeout: the connection was closed)": nothing was closed; nothing
+    came in time."""
+    monkeypatch.setattr(twitch, "_HELIX_TIMEOUT_S", 0.2)
+    server = _TwitchSlowToSubscribe()
+    errors: list[str] = []
+
+    async def scenario() -> None:
+        await server.start_ws()
+        feed = TwitchChatFeed(server.feed_url(), server.token)
+        stop = asyncio.Event()
+        try:
+            async with httpx.AsyncClient() as client:
+                task = asyncio.create_task(feed.run(client, Sink(), stop))
+                for _ in range(1000):
+                    if feed.health.last_error:
+                        errors.append(feed.health.last_error)
+                        break
+                    await asyncio.sleep(0.01)
+                stop.set()
+                await asyncio.wait_for(task, 10)
+        finally:
+            await server.stop_ws()
+
+    with server:
+        asyncio.run(scenario())
+    assert errors == ["Helix: no answer within 0.2 s"], errors

@@ -424,6 +424,8 @@ def network_words(error: BaseException) -> str:
             if words is None:
                 words = reason.lower().replace("_", " ") or _shown(str(cause))
             return f"the secure connection failed: {words}"
+    if isinstance(error, httpx.TimeoutException):
+        return _timeout_words(error)
     text = _shown(" ".join(str(error).split()))
     if isinstance(error, httpx.RemoteProtocolError):
         return f"the server's answer is broken ({text})"
@@ -432,6 +434,28 @@ def network_words(error: BaseException) -> str:
         text = system[0].strerror or "" if system else ""
         text = text or "the connection was closed"
     return f"network error ({type(error).__name__}: {text})"
+
+
+_TIMEOUT_KINDS = {
+    httpx.ConnectTimeout: "connect",
+    httpx.ReadTimeout: "read",
+    httpx.WriteTimeout: "write",
+    httpx.PoolTimeout: "pool",
+}
+
+
+def _timeout_words(error: httpx.TimeoutException) -> str:
+    """A request timeout as the poller says it, with the time the request was given: httpx
+    gives no text, and it was said "network error (ReadTimeout: the connection was closed)"
+    (Twitch's Helix calls), of a connection still open that sent nothing."""
+    try:
+        timeouts = error.request.extensions.get("timeout") or {}
+    except RuntimeError:  # no request attached
+        timeouts = {}
+    seconds = timeouts.get(_TIMEOUT_KINDS.get(type(error), ""))
+    if isinstance(seconds, int | float) and seconds > 0:
+        return f"no answer within {seconds:g} s"
+    return "no answer in time"
 
 
 def network_fault(error: BaseException) -> Words | None:
