@@ -376,3 +376,37 @@ def test_a_helix_call_with_no_answer_in_time_is_said_so(monkeypatch: pytest.Monk
     with server:
         asyncio.run(scenario())
     assert errors == ["Helix: no answer within 0.2 s"], errors
+
+
+def test_a_helix_answer_past_its_deadline_is_said_as_helix_too_slow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """F13: a Helix answer dripping past its deadline (three read timeouts) was said
+    "WebSocket: TimeoutError: ": another connection, and no words."""
+    monkeypatch.setattr(twitch, "_HELIX_TIMEOUT_S", 0.2)
+    server = TwitchServer()
+    errors: list[str] = []
+
+    async def scenario(helix: str) -> None:
+        await server.start_ws()
+        url = server.feed_url().replace(f"helix={server.helix}", f"helix={helix}")
+        feed = TwitchChatFeed(url, server.token)
+        stop = asyncio.Event()
+        try:
+            async with httpx.AsyncClient() as client:
+                task = asyncio.create_task(feed.run(client, Sink(), stop))
+                for _ in range(1000):
+                    if feed.health.last_error:
+                        errors.append(feed.health.last_error)
+                        break
+                    await asyncio.sleep(0.01)
+                stop.set()
+                await asyncio.wait_for(task, 10)
+        finally:
+            await server.stop_ws()
+
+    with server, raw_server(_slow_drip) as dripping:
+        asyncio.run(scenario(dripping.removesuffix("/feed")))
+    assert errors == [
+        "Helix: the answer was still coming after 0.6 s: the server sends it too slowly"
+    ], errors

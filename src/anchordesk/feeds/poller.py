@@ -258,6 +258,11 @@ class ResponseTooLarge(Exception):
     """The body is above ``MAX_RESPONSE_BYTES`` (not read further)."""
 
 
+class ResponseTooSlow(TimeoutError):
+    """The response kept coming past its deadline (`read_response`); its text says so with
+    the time it was given. A TimeoutError still: whoever waits for one gets it."""
+
+
 def _too_large(what: str) -> str:
     return (
         f"response larger than the {MAX_RESPONSE_BYTES // (1024 * 1024)} MB limit "
@@ -370,6 +375,10 @@ async def read_response(
     try:
         async with asyncio.timeout(timeout_s * _RESPONSE_DEADLINE_TIMEOUTS):
             return await _read_bounded(client, request, timeout_s)
+    except TimeoutError:
+        # Twitch's Helix calls meet it beside a WebSocket's own timeouts: it was said
+        # "WebSocket: TimeoutError: ", of a Helix answer sent too slowly.
+        raise ResponseTooSlow(too_slow_words(timeout_s)) from None
     except ssl.SSLError as error:
         # httpcore maps the TLS errors of the handshake, not one read after it: a server that
         # asks for a client certificate (TLS 1.3) says so by an alert on the first read, which
@@ -825,9 +834,9 @@ class Poller:
         except httpx.TimeoutException:  # nothing came for a whole request timeout
             self._call_failed(refused=False)
             return self._error(f"no answer within {self._timeout_s:g} s")
-        except TimeoutError:  # the response's deadline: it kept coming, too slowly
+        except TimeoutError as error:  # the response's deadline: it kept coming, too slowly
             self._call_failed(refused=False)
-            return self._error(too_slow_words(self._timeout_s))
+            return self._error(str(error) or too_slow_words(self._timeout_s))
         except (UnicodeEncodeError, httpx.LocalProtocolError):
             self._call_failed(refused=True)
             if _headers_can_be_sent(request):
