@@ -410,3 +410,20 @@ def test_a_helix_answer_past_its_deadline_is_said_as_helix_too_slow(
     assert errors == [
         "Helix: the answer was still coming after 0.6 s: the server sends it too slowly"
     ], errors
+
+
+def test_a_csv_currency_is_upper_cased_only_into_a_code(tmp_path: Path) -> None:
+    """F14: ``show import-csv`` upper-cased any currency cell: "uß" became "USS", a currency the
+    sheet never wrote, and the product was priced in it without a word; "\\x1b[31m" was quoted
+    "\\x1b[31M". "usd" is still USD."""
+    sheet = tmp_path / "products.csv"
+    sheet.write_text(
+        "sku,title,price,stock,currency\nA,Mug,10,3,uß\nB,Cup,5,3,\x1b[31m\nC,Pot,5,3,usd\n",
+        encoding="utf-8",
+    )
+    imported = anchordesk("show", "import-csv", sheet, "-o", tmp_path / "show.json")
+    said = imported.stdout + imported.stderr
+    assert imported.returncode == 2, said
+    assert "row 2, column currency: 'uß' is not an ISO 4217 code" in said, said
+    assert "row 3, column currency: '\\x1b[31m' is not an ISO 4217 code" in said, said
+    assert "row 4" not in said
