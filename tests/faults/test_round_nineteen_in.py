@@ -239,6 +239,11 @@ def test_a_page_asked_in_a_folder_that_does_not_exist_is_refused(
     assert f"the folder {page.parent} does not exist" in said, said
     assert len(said.strip().splitlines()) == 1
     assert not (tmp_path / "reprots").exists()
+    (tmp_path / "notes.txt").write_text("a file")
+    page = tmp_path / "notes.txt" / "r.html"
+    assert cli_main(["report", str(session), "--html", str(page)]) == 2
+    said = capsys.readouterr().err
+    assert f"{page.parent} is not a folder" in said and "File exists" not in said, said
     assert cli_main(["report", str(session), "--html", str(tmp_path / "r.html")]) == 0
 
 

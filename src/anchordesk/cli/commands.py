@@ -365,13 +365,16 @@ def _no_folder_for(page: Path) -> str | None:
     made every missing folder of its path (``--html reprots/2026/r.html``, a typo, made
     ``reprots/2026``) and said nothing of it."""
     folder = page.absolute().parent
+    not_a_folder = f"{folder} is not a folder: give a page in a folder"
     try:
-        os.stat(folder)
+        mode = os.stat(folder).st_mode
     except FileNotFoundError:
         return f"the folder {folder} does not exist: make it, or give a page in a folder that does"
+    except NotADirectoryError:  # a file on the way: it was "cannot write (File exists)"
+        return not_a_folder
     except OSError:
         return None  # writing says what is wrong with the path
-    return None
+    return None if stat.S_ISDIR(mode) else not_a_folder
 
 
 def _write_page(path: Path, page: str) -> None:
