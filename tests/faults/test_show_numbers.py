@@ -98,7 +98,7 @@ def test_absurd_product_numbers_name_product_path_and_value(
         (
             "deal.price",
             '"1e9999999"',
-            "the price 1e9999999 is out of range: a number from 0 to 1,000,000,000",
+            "the deal price 1e9999999 is out of range: a number from 0 to 1,000,000,000",
         ),
     ],
 )

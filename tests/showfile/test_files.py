@@ -50,7 +50,7 @@ EXPECTED_ERRORS: dict[str, list[str]] = {
     "bad_prices.json": [
         "$.products[0].price (product A, a): the price must not be negative (got -10)",
         "$.products[1].price (product B, b): not a number: 'ten'",
-        "$.products[2].price (product C, c): NaN is not a price",
+        "$.products[2].price (product C, c): the price NaN is not a number",
         "$.products[3].price (product D, d): expected a price (a number), found true",
     ],
     "bad_deals.json": [

@@ -360,6 +360,23 @@ def _page_would_replace(page: Path, session: Path) -> str | None:
 _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
+def _no_folder_for(page: Path) -> str | None:
+    """Why the page cannot be written where it is asked: its folder does not exist. The page
+    made every missing folder of its path (``--html reprots/2026/r.html``, a typo, made
+    ``reprots/2026``) and said nothing of it."""
+    folder = page.absolute().parent
+    not_a_folder = f"{folder} is not a folder: give a page in a folder"
+    try:
+        mode = os.stat(folder).st_mode
+    except FileNotFoundError:
+        return f"the folder {folder} does not exist: make it, or give a page in a folder that does"
+    except NotADirectoryError:  # a file on the way: it was "cannot write (File exists)"
+        return not_a_folder
+    except OSError:
+        return None  # writing says what is wrong with the path
+    return None if stat.S_ISDIR(mode) else not_a_folder
+
+
 def _write_page(path: Path, page: str) -> None:
     """Write the page; into a named pipe only while a program reads it (``--html >(…)``).
     Opened as a file, a pipe nobody reads waited for a reader for ever: ``report --html
@@ -410,7 +427,9 @@ def run_report(
                 f"anchordesk report --lang {asked}: choose one of {choices} "
                 "(or a locale name such as ja_JP.UTF-8)"
             )
-    if html_path is not None and (problem := _page_would_replace(html_path, session_path)):
+    if html_path is not None and (
+        problem := _page_would_replace(html_path, session_path) or _no_folder_for(html_path)
+    ):
         raise UserError(f"anchordesk report --html {html_path}: {problem}")
     try:
         report = build_report(session_path)

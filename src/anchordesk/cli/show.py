@@ -21,7 +21,7 @@ from anchordesk.core.printable import display_width, escape_controls
 from anchordesk.show.compliance import check_show as compliance_hits
 from anchordesk.show.model import DealPlan, Product, Segment, Show
 from anchordesk.show.validate import Problem
-from anchordesk.showfile.csv_import import read_products_csv
+from anchordesk.showfile.csv_import import read_products_csv, written_in_japanese
 from anchordesk.showfile.files import check_show, dump_show, read_show_file
 
 _MAX_ROWS = 12  # keep the summary on one screen
@@ -163,7 +163,10 @@ def _guess_language(products: list[Product], encoding: str = "utf-8") -> tuple[s
     if any("\u3040" <= char <= "\u30ff" for char in text):
         return "ja_JP", "JPY"
     if any("\u4e00" <= char <= "\u9fff" for char in text):
-        return ("ja_JP", "JPY") if encoding == "shift_jis" else ("zh_CN", "CNY")
+        japanese = written_in_japanese(text)
+        if japanese is None:
+            japanese = encoding == "shift_jis"
+        return ("ja_JP", "JPY") if japanese else ("zh_CN", "CNY")
     return "en", "USD"
 
 

@@ -21,6 +21,7 @@ import httpx
 from anchordesk.core.json_kinds import json_kind
 from anchordesk.feeds.parsing import (
     as_text,
+    currency_as_sent,
     item_id,
     json_shown,
     load_json,
@@ -152,7 +153,7 @@ class JsonFeedAdapter:
             return Order(
                 source=self.source,
                 id=the_id,
-                currency=as_text(raw.get("currency")).upper(),
+                currency=currency_as_sent(raw.get("currency")),
                 total_price=money(total)
                 if total is not None
                 else sum((line.amount for line in lines), Decimal(0)),
@@ -177,7 +178,7 @@ class JsonFeedAdapter:
                 order_id=the_id,
                 status=status,
                 refund=refund_amount(raw.get("refund")),
-                currency=as_text(raw.get("currency")).upper(),
+                currency=currency_as_sent(raw.get("currency")),
                 refund_id=optional_id(raw.get("refund_id"), "refund_id"),
                 lines=tuple(refund_lines),
                 at=as_text(raw.get("at")),

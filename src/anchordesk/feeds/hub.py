@@ -198,12 +198,15 @@ def _proxy_variables() -> dict[str, tuple[str, str]]:
             found[name.lower()[:-6]] = (name, value)
     if "REQUEST_METHOD" in os.environ:
         found.pop("http", None)
+    # urllib's second pass: a name ending in a lower-case "_proxy", whatever its start
+    # (``HTTPS_proxy``), wins, or unsets it when empty. Read as names all in lower case, the
+    # check passed ``HTTPS_PROXY=http://…`` while httpx used ``HTTPS_proxy=socks5://…``.
     for name, value in os.environ.items():
-        if name.endswith("_proxy") and name == name.lower():
+        if name.endswith("_proxy"):
             if value:
-                found[name[:-6]] = (name, value)
+                found[name.lower()[:-6]] = (name, value)
             else:
-                found.pop(name[:-6], None)
+                found.pop(name.lower()[:-6], None)
     return found
 
 
@@ -484,11 +487,23 @@ class FeedHub:
             raise FeedSetupError(f"--feed {feed.kind}: {error}") from None
 
     def _session_started_at(self) -> datetime:
+        """When the session started, for Shopify's ``created_at_min``: never later than now. A
+        ``created_at`` edited by hand into the future (or a clock set back since) asked the
+        shop for orders created from then on: none of the show's was ever read."""
         created = self._writer.call(lambda store: store.meta("created_at")).result(10)
+        now = datetime.now(UTC)
         try:
-            return datetime.fromtimestamp(float(created), UTC) if created else datetime.now(UTC)
-        except (ValueError, OverflowError):
-            return datetime.now(UTC)
+            started = datetime.fromtimestamp(float(created), UTC) if created else now
+        except (ValueError, OverflowError, OSError):
+            return now
+        if started > now:
+            log.warning(
+                "the session says it started at %s, later than now: its orders are read from "
+                "now on",
+                started.isoformat(timespec="seconds"),
+            )
+            return now
+        return started
 
     def _adapter(
         self,

@@ -21,7 +21,7 @@ import math
 import re
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -41,6 +41,11 @@ from anchordesk.show.feed_rules import (
 )
 
 _AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# How far the server's clock (its ``Date``) may be ahead of this computer's for a cursor taken
+# from item times: two clocks kept by NTP differ by well under a second; one set by hand by
+# minutes. A computer further behind the shop costs a few orders asked again, not lost ones.
+MAX_SERVER_CLOCK_AHEAD_S = 300
+
 # Python's limit on int() of a decimal string (sys.get_int_max_str_digits' default).
 _INT_DIGITS = 4300
 
@@ -241,6 +246,18 @@ def as_text(value: object) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+
+
+def currency_as_sent(value: object) -> str:
+    """An item's currency: upper-cased when that makes an ISO 4217 code ("usd" is USD), else
+    as the feed wrote it, for its rejection to quote: a currency "\x1b[31m" was said
+    "\x1b[31M", and "uß" became the code "USS"."""
+    text = as_text(value)
+    code = text.upper()
+    return code if text.isascii() and _CURRENCY_CODE.fullmatch(code) else text
+
+
 def item_id(value: object) -> str:
     """An item's ``id`` (or the id it names) as the session keys it: a string or an integer,
     without the white space around it. A bridge that pads an id once (" o1", "o1\\n" from a
@@ -271,10 +288,14 @@ def server_time(response: httpx.Response, now_epoch_s: Callable[[], float] = tim
     item stamped in the future (a shop's bad data, a clock set wrong) would move the cursor
     there, and every item of the hours in between would never be asked for. The later of the
     two clocks: a ``Date`` of 1970 (a proxy's dead clock) made every item "in the future", so
-    the cursor never moved and every poll asked for the whole session's orders again."""
+    the cursor never moved and every poll asked for the whole session's orders again. But
+    never more than `MAX_SERVER_CLOCK_AHEAD_S` ahead of this computer's: a ``Date`` of 2099 (a
+    proxy's wrong clock) and an order stamped in 2099 moved the cursor there together."""
     own = datetime.fromtimestamp(now_epoch_s(), UTC)
     server = http_date(response.headers.get("date"))
-    return own if server is None or server < own else server
+    if server is None or server < own:
+        return own
+    return min(server, own + timedelta(seconds=MAX_SERVER_CLOCK_AHEAD_S))
 
 
 def iso_time(text: str) -> datetime | None:

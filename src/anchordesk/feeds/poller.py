@@ -258,6 +258,11 @@ class ResponseTooLarge(Exception):
     """The body is above ``MAX_RESPONSE_BYTES`` (not read further)."""
 
 
+class ResponseTooSlow(TimeoutError):
+    """The response kept coming past its deadline (`read_response`); its text says so with
+    the time it was given. A TimeoutError still: whoever waits for one gets it."""
+
+
 def _too_large(what: str) -> str:
     return (
         f"response larger than the {MAX_RESPONSE_BYTES // (1024 * 1024)} MB limit "
@@ -370,11 +375,22 @@ async def read_response(
     try:
         async with asyncio.timeout(timeout_s * _RESPONSE_DEADLINE_TIMEOUTS):
             return await _read_bounded(client, request, timeout_s)
+    except TimeoutError:
+        # Twitch's Helix calls meet it beside a WebSocket's own timeouts: it was said
+        # "WebSocket: TimeoutError: ", of a Helix answer sent too slowly.
+        raise ResponseTooSlow(too_slow_words(timeout_s)) from None
     except ssl.SSLError as error:
         # httpcore maps the TLS errors of the handshake, not one read after it: a server that
         # asks for a client certificate (TLS 1.3) says so by an alert on the first read, which
         # escaped as ssl.SSLError ("unexpected error (SSLError)" in the feed's status).
         raise httpx.ReadError(str(error)) from error
+
+
+def too_slow_words(timeout_s: float) -> str:
+    """A response that kept coming past its deadline (`read_response`), said with the time it
+    was given: it was "no answer within 10 s" after 30 s of a slow drip."""
+    deadline_s = timeout_s * _RESPONSE_DEADLINE_TIMEOUTS
+    return f"the answer was still coming after {deadline_s:g} s: the server sends it too slowly"
 
 
 _WORDS_SHOWN = 200  # a server's words in a status line, at most (as Twitch's and GraphQL's)
@@ -417,6 +433,8 @@ def network_words(error: BaseException) -> str:
             if words is None:
                 words = reason.lower().replace("_", " ") or _shown(str(cause))
             return f"the secure connection failed: {words}"
+    if isinstance(error, httpx.TimeoutException):
+        return _timeout_words(error)
     text = _shown(" ".join(str(error).split()))
     if isinstance(error, httpx.RemoteProtocolError):
         return f"the server's answer is broken ({text})"
@@ -425,6 +443,28 @@ def network_words(error: BaseException) -> str:
         text = system[0].strerror or "" if system else ""
         text = text or "the connection was closed"
     return f"network error ({type(error).__name__}: {text})"
+
+
+_TIMEOUT_KINDS = {
+    httpx.ConnectTimeout: "connect",
+    httpx.ReadTimeout: "read",
+    httpx.WriteTimeout: "write",
+    httpx.PoolTimeout: "pool",
+}
+
+
+def _timeout_words(error: httpx.TimeoutException) -> str:
+    """A request timeout as the poller says it, with the time the request was given: httpx
+    gives no text, and it was said "network error (ReadTimeout: the connection was closed)"
+    (Twitch's Helix calls), of a connection still open that sent nothing."""
+    try:
+        timeouts = error.request.extensions.get("timeout") or {}
+    except RuntimeError:  # no request attached
+        timeouts = {}
+    seconds = timeouts.get(_TIMEOUT_KINDS.get(type(error), ""))
+    if isinstance(seconds, int | float) and seconds > 0:
+        return f"no answer within {seconds:g} s"
+    return "no answer in time"
 
 
 def network_fault(error: BaseException) -> Words | None:
@@ -791,9 +831,12 @@ class Poller:
         except MalformedResponse as error:  # a body that cannot be inflated
             self._call_failed(refused=True)
             return self._error(f"malformed response: {error}", malformed=True)
-        except (httpx.TimeoutException, TimeoutError):
+        except httpx.TimeoutException:  # nothing came for a whole request timeout
             self._call_failed(refused=False)
             return self._error(f"no answer within {self._timeout_s:g} s")
+        except TimeoutError as error:  # the response's deadline: it kept coming, too slowly
+            self._call_failed(refused=False)
+            return self._error(str(error) or too_slow_words(self._timeout_s))
         except (UnicodeEncodeError, httpx.LocalProtocolError):
             self._call_failed(refused=True)
             if _headers_can_be_sent(request):

@@ -23,6 +23,7 @@ import httpx
 from anchordesk.core.redact import mask_url
 from anchordesk.feeds.parsing import (
     as_text,
+    currency_as_sent,
     fields_of,
     iso_time,
     load_json,
@@ -494,7 +495,7 @@ class ShopifyOrdersAdapter:
             if record not in self._updates_read and len(self._updates_read) < WINDOW_RECORDS_KEPT:
                 self._updates_read.add(record)
                 read_new = True
-            currency = as_text(raw.get("currency")).upper() if isinstance(raw, dict) else ""
+            currency = currency_as_sent(raw.get("currency")) if isinstance(raw, dict) else ""
             if ids_only:  # only its id and time were asked: the order itself is past the cap
                 malformed += 1
                 items.append(unreadable_item(self.source, raw, _too_large_alone(), "order_update"))
@@ -589,7 +590,7 @@ class ShopifyOrdersAdapter:
         return Order(
             source=self.source,
             id=str(order_id),
-            currency=as_text(raw.get("currency")).upper(),
+            currency=currency_as_sent(raw.get("currency")),
             total_price=money(raw["total_price"]),
             lines=tuple(lines),
             created_at=as_text(raw.get("created_at")),
@@ -635,11 +636,13 @@ class ShopifyOrdersAdapter:
         sku_by_line = {
             line.get("id"): as_text(line.get("sku")).strip() for line in raw.get("line_items") or []
         }
-        for refund in raw.get("refunds") or []:
-            # Read as every feed reads an id an item may name: a null id is none (the refund
-            # keyed by its amount), not "None", under which a second refund of the order was
-            # "sent again" and not counted; true or an object is no id (not "True").
-            refund_id = optional_id(refund.get("id"), "refund id")
+        for position, refund in enumerate(raw.get("refunds") or [], start=1):
+            # Read as every feed reads an id an item may name: a null id is none, not "None",
+            # under which a second refund of the order was "sent again" and not counted; true
+            # or an object is no id (not "True"). One without an id is keyed by its place in
+            # the order's refunds (Shopify lists them oldest first and never removes one), not
+            # by its amount: two of the same amount were one refund. "#2" is no Shopify id.
+            refund_id = optional_id(refund.get("id"), "refund id") or f"#{position}"
             amount = Decimal(0)
             currencies: set[str] = set()
             for transaction in refund.get("transactions") or []:
@@ -648,7 +651,7 @@ class ShopifyOrdersAdapter:
                 # Each refused past the ceiling before it is summed: 1e400 summed read as
                 # 1.000000000000000000000000000E+400, 1e999999999 raised Overflow.
                 amount += refund_amount(money(transaction["amount"])) or Decimal(0)
-                currencies.add(as_text(transaction.get("currency")).upper() or currency)
+                currencies.add(currency_as_sent(transaction.get("currency")) or currency)
             if len(currencies) > 1:
                 # $5.00 and €5.00 were summed as 10.00 in the last one's currency: money is
                 # never summed across currencies, so the refund is not read (kept, with why).

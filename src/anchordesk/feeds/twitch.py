@@ -71,6 +71,7 @@ from anchordesk.feeds.poller import (
     MalformedResponse,
     PageSink,
     ResponseTooLarge,
+    ResponseTooSlow,
     goes_direct,
     network_words,
     read_response,
@@ -308,7 +309,7 @@ class TwitchChatFeed:
                 ) from None
             except _UnreadableWelcome as error:
                 self._failed(f"EventSub: {error}")
-            except (ResponseTooLarge, MalformedResponse) as error:  # a Helix answer
+            except (ResponseTooLarge, ResponseTooSlow, MalformedResponse) as error:  # Helix's
                 self._failed(f"Helix: {error}")
             except httpx.HTTPError as error:  # a Helix call (the WebSocket's are OSErrors)
                 self._failed(f"Helix: {network_words(error)}")

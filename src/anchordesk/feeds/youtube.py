@@ -44,6 +44,7 @@ import httpx
 
 from anchordesk.feeds.parsing import (
     as_text,
+    currency_as_sent,
     iso_time,
     load_json,
     money,
@@ -446,7 +447,7 @@ class YouTubeChatAdapter:
             micros = details.get("amountMicros")
             if micros is not None:
                 paid_amount = money(micros) / Decimal(1_000_000)
-            paid_currency = as_text(details.get("currency")).upper()
+            paid_currency = currency_as_sent(details.get("currency"))
             sticker = details.get("superStickerMetadata")
             text = (
                 text

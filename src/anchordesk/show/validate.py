@@ -823,37 +823,48 @@ def deal_value_problems(
     return said
 
 
+def amount_not_finite(what: Words, value: str) -> Words:
+    """Infinity or NaN as a price, in one wording wherever it was written (a show file, a
+    CSV, the editor): a file's was "Infinity is not a price", a CSV's "Infinity is out of
+    range". `value` as written (`shown_literal`)."""
+    return Words(
+        QT_TRANSLATE_NOOP("ShowProblems", "the {what} {value} is not a number"),
+        what=what,
+        value=value,
+    )
+
+
+def amount_negative(what: Words, value: str) -> Words:
+    return Words(
+        QT_TRANSLATE_NOOP("ShowProblems", "the {what} must not be negative (got {value})"),
+        what=what,
+        value=value,
+    )
+
+
+def amount_too_large(what: Words, value: str) -> Words:
+    """A price past the ceiling, in one wording wherever it was written, quoted as written:
+    a file's ``1e40`` was said by its 41 digits and "at most", its ``1E+41`` as written and
+    "a number from 0 to"."""
+    return Words(
+        QT_TRANSLATE_NOOP(
+            "ShowProblems", "the {what} {value} is out of range: a number from 0 to {limit}"
+        ),
+        what=what,
+        value=value,
+        limit=grouped(int(MAX_AMOUNT)),
+    )
+
+
 def _check_amount(
     check: _Checker, path: str, amount: Decimal, currency: str | None, what: Words
 ) -> None:
     if not amount.is_finite():
-        check.error(
-            path,
-            Words(
-                QT_TRANSLATE_NOOP("ShowProblems", "the {what} is not a finite number"), what=what
-            ),
-        )
+        check.error(path, amount_not_finite(what, format_amount(amount)))
     elif amount < 0:
-        check.error(
-            path,
-            Words(
-                QT_TRANSLATE_NOOP("ShowProblems", "the {what} must not be negative (got {value})"),
-                what=what,
-                value=format_amount(amount),
-            ),
-        )
+        check.error(path, amount_negative(what, format_amount(amount)))
     elif amount > MAX_AMOUNT:
-        check.error(
-            path,
-            Words(
-                QT_TRANSLATE_NOOP(
-                    "ShowProblems", "the {what} {value} is out of range: at most {limit}"
-                ),
-                what=what,
-                value=format_amount(amount),
-                limit=grouped(int(MAX_AMOUNT)),
-            ),
-        )
+        check.error(path, amount_too_large(what, format_amount(amount)))
     elif (
         currency is not None
         and CURRENCY_PATTERN.fullmatch(currency)

@@ -29,11 +29,16 @@ from pathlib import Path
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import Product, Show, canonical_sku
 from anchordesk.show.validate import (
+    CURRENCY_PATTERN,
     MAX_AMOUNT,
     MAX_PRODUCTS,
     MAX_STOCK,
+    PRICE,
     Problem,
     Severity,
+    amount_negative,
+    amount_not_finite,
+    amount_too_large,
     errors_of,
     grouped,
     product_problems,
@@ -163,6 +168,31 @@ def _kana(text: str) -> int:
     """Hiragana and katakana letters: what Japanese text is full of, and what a Chinese
     file read as Shift_JIS (or a Japanese one read as GB18030) almost never gives."""
     return sum(1 for character in text if "\u3041" <= character <= "\u30fa")
+
+
+def written_in_japanese(text: str) -> bool | None:
+    """Whether Chinese characters alone (no kana) are Japanese: True when more of them are
+    ones only Japanese writes (JIS X 0208's, in neither GB2312 nor Big5: 黒, 産, 県, 売) than
+    ones only Chinese writes (GB2312's or Big5's, not JIS X 0208's: 红, 们, 产); False for the
+    opposite; None when they do not tell ("宇治抹茶"). A UTF-8 sheet of kanji titles
+    ("北海道産 特選 黒毛和牛") has no encoding to go by, and was guessed Chinese, in yuan."""
+    japanese = chinese = 0
+    for character in set(text):
+        if not "\u4e00" <= character <= "\u9fff":
+            continue
+        in_jis = _encodes(character, "shift_jis")
+        in_chinese = _encodes(character, "gb2312") or _encodes(character, "big5")
+        japanese += in_jis and not in_chinese
+        chinese += in_chinese and not in_jis
+    return None if japanese == chinese else japanese > chinese
+
+
+def _encodes(character: str, codec: str) -> bool:
+    try:
+        character.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # What a reading as Shift_JIS makes of a Chinese file: GB2312's lead bytes 0xA1-0xDF are
@@ -817,6 +847,14 @@ class _Row:
         self.result.problems.append(_cell_problem(self.number, column, message))
 
 
+def _currency_cell(cell: str) -> str:
+    """A currency cell upper-cased as a code ("usd" is USD) when it is ASCII, else as the sheet
+    wrote it, for the show's rules to quote: "uß" became "USS", a currency the sheet never
+    wrote, and priced the product in it without a word; "\x1b[31m" was quoted "\x1b[31M"."""
+    code = cell.upper()
+    return code if cell.isascii() and CURRENCY_PATTERN.fullmatch(code) else cell
+
+
 def _product(
     row: _Row, show_currency: str | None, priced_in: Mapping[str, str], *, decimal_comma: bool
 ) -> Product:
@@ -827,7 +865,7 @@ def _product(
     another currency keeps that currency: a sheet of prices only made the show's €69.99
     kettle a $60.00 one, in a currency the sheet never wrote."""
     price = _amount(row["price"], decimal_comma)
-    currency = row["currency"].upper() or priced_in.get(canonical_sku(row["sku"])) or None
+    currency = _currency_cell(row["currency"]) or priced_in.get(canonical_sku(row["sku"])) or None
     sign = _sign(row["price"])
     if sign and price is not None and not isinstance(price, BadNumber):
         currency = _currency_of_sign(row, sign, currency, show_currency)
@@ -841,16 +879,17 @@ def _product(
         )
     elif isinstance(price, BadNumber) and price.reason == "too long":
         row.unreadable_cell("price", _too_long(price))
+    elif isinstance(price, BadNumber) and price.reason == "not finite":
+        row.unreadable_cell("price", amount_not_finite(PRICE, shown_literal(price.text)))
     elif isinstance(price, BadNumber):
+        row.unreadable_cell("price", amount_too_large(PRICE, shown_literal(price.text)))
+    elif price is not None and not 0 <= price <= MAX_AMOUNT:
+        # Said here, as the cell writes it: the show's rules have only the Decimal ("1e40" was
+        # said by its 41 digits), in the same words as a show file's price.
+        written = shown_literal(row["price"].strip())
         row.unreadable_cell(
             "price",
-            Words(
-                QT_TRANSLATE_NOOP(
-                    "CsvImport", "{value} is out of range: a price is a number from 0 to {limit}"
-                ),
-                value=shown_literal(price.text),
-                limit=grouped(int(MAX_AMOUNT)),
-            ),
+            amount_negative(PRICE, written) if price < 0 else amount_too_large(PRICE, written),
         )
     elif price is None:
         row.unreadable_cell(

@@ -34,13 +34,18 @@ from anchordesk.show.model import (
     ThemeLook,
 )
 from anchordesk.show.validate import (
+    DEAL_PRICE,
     MAX_AMOUNT,
     MAX_PRODUCTS,
     MAX_SEGMENT_SECONDS,
     MAX_SEGMENTS,
     MAX_STOCK,
+    PRICE,
     Problem,
     Severity,
+    amount_negative,
+    amount_not_finite,
+    amount_too_large,
     errors_of,
     grouped,
     not_one_of,
@@ -136,6 +141,22 @@ class _NonFinite:
         self.text = text
 
 
+class _Written(Decimal):
+    """A JSON number read as a Decimal that keeps the literal the file wrote, for a message to
+    quote it as written (``1e40``, not its 41 digits). Arithmetic on it gives plain Decimals."""
+
+    text: str
+
+
+def _json_float(text: str) -> Decimal | BadNumber:
+    number = json_float(text)
+    if not isinstance(number, Decimal):
+        return number
+    written = _Written(number)
+    written.text = text
+    return written
+
+
 class _Object(dict[str, Any]):
     """A JSON object that remembers keys written twice (the last one wins in json.loads)."""
 
@@ -196,10 +217,11 @@ _DEAL_KEYS = ("price", "seconds", "stock")
 _WHOLE_RANGES = {"stock": (0, MAX_STOCK), "seconds": (1, MAX_SEGMENT_SECONDS)}
 
 
-# A "did you mean" is looked for in the first unknown fields only: a file of 100,000 of them
-# (1.5 MB) took difflib 15 s in `show check`, `live --show` and the window's reading (a file
-# of 20 MB, minutes); the fields after these are still each said, without a hint.
-_MOST_HINTS = 100
+# The first unknown fields are each said on a line of their own, with a "did you mean"; the
+# rest in one line (`more_unknown_fields`). Each said: a file of 200,000 of them printed
+# 200,000 warnings; each with a hint: difflib took 15 s for 100,000 of them (1.5 MB).
+_MOST_HINTS = 20
+_UNSAID_FIELDS_NAMED = 3
 
 
 class _Reader:
@@ -210,8 +232,11 @@ class _Reader:
         self.bad_paths: set[str] = set()
         # The product or segment being read, named only for a message (see validate._Checker).
         self.subject: Callable[[], Words | None] = _nobody
-        # Unknown fields still given a "did you mean" (see obj).
+        # Unknown fields still given a "did you mean" and a line of their own (see obj).
         self.hints_left = _MOST_HINTS
+        # The unknown fields after those: counted, the first few named (see `unsaid_fields`).
+        self.unsaid_fields: list[str] = []
+        self.unsaid_count = 0
 
     def error(self, path: str, message: Words) -> None:
         self.problems.append(Problem(path, message, subject=self.subject()))
@@ -235,7 +260,11 @@ class _Reader:
                 ),
             )
         for key in value:
-            if key not in known:
+            if key not in known and self.hints_left <= 0:
+                self.unsaid_count += 1
+                if len(self.unsaid_fields) < _UNSAID_FIELDS_NAMED:
+                    self.unsaid_fields.append(f"{path}.{_key_shown(key)}")
+            elif key not in known:
                 hint = _closest(key, known) if self.hints_left > 0 else None
                 self.hints_left -= 1
                 self.warning(
@@ -254,6 +283,29 @@ class _Reader:
                     ),
                 )
         return value
+
+    def more_unknown_fields(self) -> list[Problem]:
+        """The unknown fields past the first `_MOST_HINTS`, in one line: their count and the
+        first few. A file of 200,000 of them printed 200,000 warnings (each field is ignored;
+        no show is written so by hand)."""
+        if not self.unsaid_count:
+            return []
+        names = ", ".join(self.unsaid_fields)
+        more = ", …" if self.unsaid_count > len(self.unsaid_fields) else ""
+        return [
+            Problem(
+                "$",
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "ShowProblems", "{count} more unknown fields (ignored): {names}{more}"
+                    ),
+                    count=grouped(self.unsaid_count),
+                    names=names,
+                    more=more,
+                ),
+                Severity.WARNING,
+            )
+        ]
 
     def required(self, data: dict[str, Any], key: str, path: str) -> object:
         if key not in data:
@@ -327,7 +379,10 @@ class _Reader:
             return None
         return value
 
-    def money(self, data: dict[str, Any], key: str, path: str) -> Decimal | None:
+    def money(self, data: dict[str, Any], key: str, path: str, what: Words) -> Decimal | None:
+        """A price as a Decimal; its range and finiteness said here, quoted as the file writes
+        it (`validate_show` has only the Decimal: a file's ``1e40`` was said by its 41 digits),
+        in `validate`'s words for every price wherever it is written."""
         value = self.required(data, key, path)
         if value is _MISSING:
             return None
@@ -335,20 +390,19 @@ class _Reader:
         if isinstance(value, bool) or value is None:
             self.error(where, _expected(A_PRICE, _type_name(value)))
             return None
+        written = getattr(value, "text", None)  # a JSON number's literal (`_Written`)
         if isinstance(value, str):
             # Spreadsheets and hand-written files sometimes quote prices; accept "199.00".
+            written = value.strip()
             amount = bounded_decimal(value)
             if amount is None:
                 self.error(where, not_a_number(shown(value)))
                 return None
             value = amount
-        if isinstance(value, _NonFinite):
-            self.error(
-                where,
-                Words(
-                    QT_TRANSLATE_NOOP("ShowProblems", "{value} is not a price"), value=value.text
-                ),
-            )
+        if isinstance(value, _NonFinite) or (
+            isinstance(value, BadNumber) and value.reason == "not finite"
+        ):
+            self.error(where, amount_not_finite(what, shown_literal(value.text)))
             return None
         if isinstance(value, BadNumber) and value.reason == "too many decimals":
             self.error(
@@ -364,23 +418,18 @@ class _Reader:
             self.error(where, _too_long(key, value))
             return None
         if isinstance(value, BadNumber):
-            self.error(
-                where,
-                Words(
-                    QT_TRANSLATE_NOOP(
-                        "ShowProblems",
-                        "the {field} {value} is out of range: a number from 0 to {limit}",
-                    ),
-                    field=key,
-                    value=shown_literal(value.text),
-                    limit=grouped(int(MAX_AMOUNT)),
-                ),
-            )
+            self.error(where, amount_too_large(what, shown_literal(value.text)))
             return None
-        if isinstance(value, int):
-            return Decimal(value)
-        if isinstance(value, Decimal):
-            return value
+        if isinstance(value, int | Decimal):
+            amount = Decimal(value)
+            literal = shown_literal(written or str(value))
+            if amount < 0:
+                self.error(where, amount_negative(what, literal))
+                return None
+            if amount > MAX_AMOUNT:
+                self.error(where, amount_too_large(what, literal))
+                return None
+            return amount
         self.error(where, _expected(A_PRICE, _type_name(value)))
         return None
 
@@ -433,7 +482,7 @@ class _Reader:
         if data is None:
             return Product(sku="", title="", price=Decimal(0), stock=0)
         self.subject = partial(product_subject, data.get("sku"), data.get("title"))
-        price = self.money(data, "price", path)
+        price = self.money(data, "price", path, PRICE)
         stock = self.whole(data, "stock", path, required=True)
         return Product(
             sku=self.text(data, "sku", path, required=True),
@@ -451,7 +500,7 @@ class _Reader:
         data = self.obj(value, path, _DEAL_KEYS)
         if data is None:
             return None
-        price = self.money(data, "price", path)
+        price = self.money(data, "price", path, DEAL_PRICE)
         seconds = self.whole(data, "seconds", path, required=True)
         return DealPlan(
             price=price if price is not None else Decimal(0),
@@ -595,7 +644,7 @@ def _decode_json(text: str) -> Any:
     return json.loads(
         text,
         parse_int=json_int,
-        parse_float=json_float,
+        parse_float=_json_float,
         parse_constant=_NonFinite,
         object_pairs_hook=_object_pairs,
     )
@@ -712,7 +761,7 @@ def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
         return ShowReport(None, broken)
     reader = _Reader()
     show = reader.show(data, base_dir)
-    problems = list(reader.problems)
+    problems = list(reader.problems) + reader.more_unknown_fields()
     if show is not None:
         skip = skip_under(reader.bad_paths)
         problems += validate_show(show, skip=skip)
