@@ -634,7 +634,7 @@
 <context>
     <name>CsvImport</name>
     <message>
-        <location filename="../src/anchordesk/showfile/csv_import.py" line="+55"/>
+        <location filename="../src/anchordesk/showfile/csv_import.py" line="+60"/>
         <source>a CSV file</source>
         <translation>CSV ファイル</translation>
     </message>
@@ -654,12 +654,12 @@
         <translation>ファイル</translation>
     </message>
     <message>
-        <location line="+133"/>
+        <location line="+158"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 のテキストではありません（オフセット {offset} のバイト {byte}）。表を「CSV UTF-8」形式で保存し直してください</translation>
     </message>
     <message>
-        <location line="-130"/>
+        <location line="-155"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>UTF-8 ではないため GB18030（中国語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
@@ -669,7 +669,7 @@
         <translation>UTF-8 ではないため Shift_JIS（日本語版 Windows）として読みました。タイトルを確認し、できれば「CSV UTF-8」形式で保存してください</translation>
     </message>
     <message>
-        <location line="+209"/>
+        <location line="+234"/>
         <source>{value} is written with more than {limit} characters: write it shorter</source>
         <translation>{value} は {limit} 文字を超えて書かれています。短く書いてください</translation>
     </message>
@@ -749,17 +749,16 @@
         <translation>空です</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+50"/>
         <source>{value} has too many decimals for a price</source>
         <translation>{value} は小数の桁数が多すぎて価格になりません</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>{value} is out of range: a price is a number from 0 to {limit}</source>
-        <translation>{value} は範囲外です。価格は 0〜{limit} の数値です</translation>
+        <translation type="vanished">{value} は範囲外です。価格は 0〜{limit} の数値です</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+22"/>
         <source>not a number: {value}</source>
         <translation>数値ではありません：{value}</translation>
     </message>
@@ -1118,7 +1117,7 @@
 <context>
     <name>FeedFaults</name>
     <message>
-        <location filename="../src/anchordesk/feeds/poller.py" line="+438"/>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+478"/>
         <source>the server&apos;s certificate is not trusted ({why})</source>
         <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts. This machine&apos;s own hosts: never asked through a proxy from the environment, as browsers do (the proxy cannot reach this machine&apos;s loopback). Every door of the feeds keeps it: the HTTP client (hub._environment_mounts) and Twitch&apos;s EventSub WebSocket (``goes_direct``). Records (orders) an adapter remembers having read in one window, for ``read_new_records``: past this many, pages read as no progress, so a server inventing records cannot keep the feed asking at once for ever (1,000 GraphQL pages, 400 REST pages).</extracomment>
         <translation>サーバーの証明書は信頼されていません（{why}）</translation>
@@ -1138,7 +1137,7 @@
         <translation>{error}（{kind}）</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+49"/>
         <source>the proxy {name} names ({proxy}) cannot be used: {error}; fix or unset it</source>
         <extracomment>{name} is e.g. HTTPS_PROXY, {proxy} its value, {error} why (English)</extracomment>
         <translation>{name} が指定するプロキシ（{proxy}）は使えません：{error}。修正するか設定を解除してください</translation>
@@ -4158,7 +4157,7 @@
     </message>
     <message>
         <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+514"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+563"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
     </message>
@@ -4303,7 +4302,17 @@
         <translation>セール価格 {price} が {sku} の定価 {list_price} より低くありません</translation>
     </message>
     <message>
-        <location line="-55"/>
+        <location line="+88"/>
+        <source>the {what} {value} is not a number</source>
+        <translation>{what} {value} は数値ではありません</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>the {what} {value} is out of range: a number from 0 to {limit}</source>
+        <translation>{what} {value} は範囲外です。0〜{limit} の数値にしてください</translation>
+    </message>
+    <message>
+        <location line="-162"/>
         <source>the deal ({deal_seconds} s) outlasts its segment ({segment_seconds} s): it keeps counting down during the next segment</source>
         <translation>タイムセール（{deal_seconds} 秒）がセグメント（{segment_seconds} 秒）より長いため、次のセグメントでもカウントダウンが続きます</translation>
     </message>
@@ -4328,27 +4337,25 @@
         <translation>{field}：{problem}</translation>
     </message>
     <message>
-        <location line="+13"/>
         <source>the {what} is not a finite number</source>
-        <translation>{what}が有限の数値ではありません</translation>
+        <translation type="vanished">{what}が有限の数値ではありません</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+19"/>
         <source>the {what} must not be negative (got {value})</source>
         <translation>{what}は負の数にできません（現在 {value}）</translation>
     </message>
     <message>
-        <location line="+9"/>
         <source>the {what} {value} is out of range: at most {limit}</source>
-        <translation>{what} {value} は範囲外です。上限は {limit} です</translation>
+        <translation type="vanished">{what} {value} は範囲外です。上限は {limit} です</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+38"/>
         <source>{value} has more decimals than {currency} uses ({allowed})</source>
         <translation>{value} は {currency} の小数桁数（{allowed} 桁）を超えています</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-440"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-484"/>
         <source>a show file</source>
         <translation>番組ファイル</translation>
     </message>
@@ -4376,7 +4383,7 @@
         <translation type="vanished">リスト</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+80"/>
         <source>a text</source>
         <translation>テキスト</translation>
     </message>
@@ -4425,12 +4432,12 @@
         <translation>品番（テキスト）または null</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+60"/>
         <source>{key} is written twice; the last one is used</source>
         <translation>{key} が 2 回書かれています。最後のものを使います</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+17"/>
         <source>unknown field {key} (ignored); did you mean {hint}?</source>
         <translation>不明な項目 {key}（無視します）。{hint} のことですか？</translation>
     </message>
@@ -4440,7 +4447,12 @@
         <translation>不明な項目 {key}（無視します）</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+18"/>
+        <source>{count} more unknown fields (ignored): {names}{more}</source>
+        <translation>ほかに不明な項目が {count} 個あります（無視します）：{names}{more}</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>required field is missing</source>
         <translation>必須の項目がありません</translation>
     </message>
@@ -4450,22 +4462,20 @@
         <translation>{field} {value} は範囲外です。{low}〜{high} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+39"/>
         <source>{value} is not a price</source>
-        <translation>{value} は価格ではありません</translation>
+        <translation type="vanished">{value} は価格ではありません</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+49"/>
         <source>the {field} {value} has too many decimals</source>
         <translation>{field} {value} は小数の桁数が多すぎます</translation>
     </message>
     <message>
-        <location line="+13"/>
         <source>the {field} {value} is out of range: a number from 0 to {limit}</source>
-        <translation>{field} {value} は範囲外です。0〜{limit} の数値にしてください</translation>
+        <translation type="vanished">{field} {value} は範囲外です。0〜{limit} の数値にしてください</translation>
     </message>
     <message>
-        <location line="+134"/>
+        <location line="+142"/>
         <source>unknown format version {version}: this program reads format {format} (a newer AnchorDesk may read it)</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です（新しい AnchorDesk なら読めるかもしれません）</translation>
     </message>

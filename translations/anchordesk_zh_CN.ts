@@ -634,7 +634,7 @@
 <context>
     <name>CsvImport</name>
     <message>
-        <location filename="../src/anchordesk/showfile/csv_import.py" line="+55"/>
+        <location filename="../src/anchordesk/showfile/csv_import.py" line="+60"/>
         <source>a CSV file</source>
         <translation>CSV 文件</translation>
     </message>
@@ -654,12 +654,12 @@
         <translation>文件</translation>
     </message>
     <message>
-        <location line="+133"/>
+        <location line="+158"/>
         <source>not UTF-8 text (byte {byte} at offset {offset}); save the spreadsheet as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8 文本（偏移 {offset} 处的字节 {byte}）；请把表格另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="-130"/>
+        <location line="-155"/>
         <source>not UTF-8: read as GB18030 (Chinese Windows); check the titles, and prefer saving as &apos;CSV UTF-8&apos;</source>
         <translation>不是 UTF-8：已按 GB18030（中文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
@@ -669,7 +669,7 @@
         <translation>不是 UTF-8：已按 Shift_JIS（日文 Windows）读取；请检查标题，最好另存为“CSV UTF-8”</translation>
     </message>
     <message>
-        <location line="+209"/>
+        <location line="+234"/>
         <source>{value} is written with more than {limit} characters: write it shorter</source>
         <translation>{value} 的写法超过 {limit} 个字符：请写短一些</translation>
     </message>
@@ -749,17 +749,16 @@
         <translation>为空</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+50"/>
         <source>{value} has too many decimals for a price</source>
         <translation>{value} 的小数位太多，不能作为价格</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>{value} is out of range: a price is a number from 0 to {limit}</source>
-        <translation>{value} 超出范围：价格应为 0 到 {limit} 之间的数字</translation>
+        <translation type="vanished">{value} 超出范围：价格应为 0 到 {limit} 之间的数字</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+22"/>
         <source>not a number: {value}</source>
         <translation>不是数字：{value}</translation>
     </message>
@@ -1118,7 +1117,7 @@
 <context>
     <name>FeedFaults</name>
     <message>
-        <location filename="../src/anchordesk/feeds/poller.py" line="+438"/>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+478"/>
         <source>the server&apos;s certificate is not trusted ({why})</source>
         <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts. This machine&apos;s own hosts: never asked through a proxy from the environment, as browsers do (the proxy cannot reach this machine&apos;s loopback). Every door of the feeds keeps it: the HTTP client (hub._environment_mounts) and Twitch&apos;s EventSub WebSocket (``goes_direct``). Records (orders) an adapter remembers having read in one window, for ``read_new_records``: past this many, pages read as no progress, so a server inventing records cannot keep the feed asking at once for ever (1,000 GraphQL pages, 400 REST pages).</extracomment>
         <translation>服务器的证书不受信任（{why}）</translation>
@@ -1138,7 +1137,7 @@
         <translation>{error}（{kind}）</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+49"/>
         <source>the proxy {name} names ({proxy}) cannot be used: {error}; fix or unset it</source>
         <extracomment>{name} is e.g. HTTPS_PROXY, {proxy} its value, {error} why (English)</extracomment>
         <translation>无法使用 {name} 指定的代理（{proxy}）：{error}；请修正或取消设置</translation>
@@ -4158,7 +4157,7 @@
     </message>
     <message>
         <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+514"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+563"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>
     </message>
@@ -4303,7 +4302,17 @@
         <translation>秒杀价 {price} 不低于 {sku} 的原价 {list_price}</translation>
     </message>
     <message>
-        <location line="-55"/>
+        <location line="+88"/>
+        <source>the {what} {value} is not a number</source>
+        <translation>{what} {value} 不是数字</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>the {what} {value} is out of range: a number from 0 to {limit}</source>
+        <translation>{what} {value} 超出范围：应为 0 到 {limit} 之间的数</translation>
+    </message>
+    <message>
+        <location line="-162"/>
         <source>the deal ({deal_seconds} s) outlasts its segment ({segment_seconds} s): it keeps counting down during the next segment</source>
         <translation>秒杀（{deal_seconds} 秒）比所在环节（{segment_seconds} 秒）长：下一个环节中仍会继续倒计时</translation>
     </message>
@@ -4328,27 +4337,25 @@
         <translation>{field}：{problem}</translation>
     </message>
     <message>
-        <location line="+13"/>
         <source>the {what} is not a finite number</source>
-        <translation>{what}不是有限的数字</translation>
+        <translation type="vanished">{what}不是有限的数字</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+19"/>
         <source>the {what} must not be negative (got {value})</source>
         <translation>{what}不能为负数（现为 {value}）</translation>
     </message>
     <message>
-        <location line="+9"/>
         <source>the {what} {value} is out of range: at most {limit}</source>
-        <translation>{what} {value} 超出范围：最多 {limit}</translation>
+        <translation type="vanished">{what} {value} 超出范围：最多 {limit}</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+38"/>
         <source>{value} has more decimals than {currency} uses ({allowed})</source>
         <translation>{value} 的小数位多于 {currency} 使用的位数（{allowed} 位）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-440"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-484"/>
         <source>a show file</source>
         <translation>节目文件</translation>
     </message>
@@ -4376,7 +4383,7 @@
         <translation type="vanished">列表</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+80"/>
         <source>a text</source>
         <translation>文本</translation>
     </message>
@@ -4425,12 +4432,12 @@
         <translation>货号（文本）或 null</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+60"/>
         <source>{key} is written twice; the last one is used</source>
         <translation>{key} 写了两次；使用最后一个</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+17"/>
         <source>unknown field {key} (ignored); did you mean {hint}?</source>
         <translation>未知字段 {key}（已忽略）；是否想写 {hint}？</translation>
     </message>
@@ -4440,7 +4447,12 @@
         <translation>未知字段 {key}（已忽略）</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+18"/>
+        <source>{count} more unknown fields (ignored): {names}{more}</source>
+        <translation>另有 {count} 个未知字段（已忽略）：{names}{more}</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>required field is missing</source>
         <translation>缺少必填字段</translation>
     </message>
@@ -4450,22 +4462,20 @@
         <translation>{field} {value} 超出范围：应为 {low} 到 {high} 之间的整数</translation>
     </message>
     <message>
-        <location line="+39"/>
         <source>{value} is not a price</source>
-        <translation>{value} 不是价格</translation>
+        <translation type="vanished">{value} 不是价格</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+49"/>
         <source>the {field} {value} has too many decimals</source>
         <translation>{field} {value} 的小数位太多</translation>
     </message>
     <message>
-        <location line="+13"/>
         <source>the {field} {value} is out of range: a number from 0 to {limit}</source>
-        <translation>{field} {value} 超出范围：应为 0 到 {limit} 之间的数字</translation>
+        <translation type="vanished">{field} {value} 超出范围：应为 0 到 {limit} 之间的数字</translation>
     </message>
     <message>
-        <location line="+134"/>
+        <location line="+142"/>
         <source>unknown format version {version}: this program reads format {format} (a newer AnchorDesk may read it)</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}（更新版本的 AnchorDesk 也许能读取）</translation>
     </message>
