@@ -24,6 +24,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+#: Answers read at pages made smaller (a refusal for cost, a bucket too small, an answer past
+#: the size cap) before larger ones are asked again.
+GROW_AFTER_PAGES = 10
+
 #: Shopify's documented single-query limit (the answer's ``maxCost`` wins when it names one).
 SHOPIFY_MAX_QUERY_COST = 1000
 
