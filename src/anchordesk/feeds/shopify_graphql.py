@@ -595,7 +595,7 @@ class ShopifyGraphQLOrdersAdapter:
             self._window_read_all = True
             return Page(
                 items=items,
-                cursor=None,
+                cursor=self._within_window(cursor),
                 more=True,
                 advanced=True,
                 read_new_records=read_new,
@@ -647,16 +647,23 @@ class ShopifyGraphQLOrdersAdapter:
 
     def _within_window(self, cursor: str | None) -> str | None:
         """The cursor to store with a page within its window (None: unchanged): the newest
-        ``updatedAt`` read, once every order up to it is stored (none still to read again).
+        ``updatedAt`` read, or the first order's still to read again when one is (every order
+        before it is stored).
 
         Orders come sorted by ``updatedAt``, so every one before it has been read and stored
         (this page's items go with the cursor); those stamped as it are read again (the cursor
         is inclusive). Stored only at the window's end, a store failing more often than a
         window lasts (a 1,000-order window is 40 pages and more) made every failure read the
-        window again from its start, for as long as it failed so: no cursor ever stored."""
-        if self.again.rest_of or self._window_high <= (cursor or ""):
+        window again from its start, for as long as it failed so: no cursor ever stored. Held
+        while any order was still to read again, a feed restarted every 14 s (a crash loop)
+        whose orders were read again one a call read its first window again each time, for
+        good: the orders after it never counted."""
+        high = self._window_high
+        if self.again.rest_of:
+            high = min(high, self.again.first_updated())
+        if high <= (cursor or ""):
             return None
-        return self._window_high
+        return high
 
     def _end_window(self, cursor: str | None) -> str | None:
         """The window is read whole: the cursor to store (None: unchanged)."""

@@ -96,6 +96,12 @@ class ReadAgain:
                 self._updated.clear()
             self._updated[gid] = updated_at
 
+    def first_updated(self) -> str:
+        """The earliest ``updatedAt`` of the orders still to read again ("" when one is not
+        known): the stored cursor may move up to it (inclusive, it comes again)."""
+        times = [self._updated.get(gid, "") for gid in self.rest_of]
+        return "" if not times or "" in times else min(times)
+
     def stored_whole(self, gid: str, updated: str) -> None:
         """``gid`` at ``updated`` read whole and handed with this page: not read again while
         that version comes back (its page stored), bounded."""
