@@ -44,12 +44,16 @@ class _StoredFeed:
         cursor = self.store.cursor(_SOURCE)
         return make_poller(adapter, client, self._sink, self.fake, cursor=cursor)  # type: ignore[arg-type]
 
-    def run(self, polls: int, *, restart_every: int) -> None:
+    def run(self, polls: int, *, restart_every: int, orders: int = -1) -> None:
+        """``polls`` polls, or until ``orders`` orders are stored."""
+
         async def go() -> None:
             async with httpx.AsyncClient() as client:
                 poller = self._poller(client)
                 for n in range(1, polls + 1):
                     self.fake.now_s += await poller.poll_once()
+                    if self.store.count("orders") == orders:
+                        return
                     if n % restart_every == 0:
                         poller = self._poller(client)
 
@@ -96,3 +100,49 @@ def test_a_feed_restarted_every_seven_polls_keeps_what_it_read_again_one_a_call(
     assert report.orders == 30
     assert report.ledger.gmv_by_currency == {"USD": Decimal("240.00")}
     assert report.rejected == []
+
+
+# -- F2: orders of more than 10 lines read again a call each -----------------------------------
+
+
+def _read_whole(server: ShopifyGraphQLServer, tmp_path: Path) -> tuple[int, Path]:
+    """Polls until the shop's orders are stored (no restart); the calls it took."""
+    feed = _StoredFeed(server, tmp_path / "s.adsession")
+    feed.run(300, restart_every=10_000, orders=len(server.orders))
+    feed.close()
+    return len(server.queries), tmp_path / "s.adsession"
+
+
+def test_orders_of_twelve_to_fifty_lines_are_read_again_several_at_a_call(tmp_path: Path) -> None:
+    """50 orders of 12 to 50 lines (a live sale of bundles). Before: each was read again alone,
+    a call each (the call for several reads 10 lines an order): 56 calls. Now those with more
+    lines are read again five at a call of up to 50 lines each: 18 calls, every line counted
+    once."""
+    with ShopifyGraphQLServer() as server:
+        for n in range(50):
+            lines = 12 + (n * 7) % 39
+            server.add_order([(f"S{n}-{line}", 1, "1.00") for line in range(lines)])
+        want = sum(len(order.lines) for order in server.orders)
+        calls, path = _read_whole(server, tmp_path)
+    report = build_report(path)
+    assert report.orders == 50
+    assert report.ledger.gmv_by_currency == {"USD": Decimal(want)}
+    assert report.rejected == []
+    assert calls <= 20, calls
+
+
+def test_an_order_of_more_lines_still_is_read_on_from_the_lines_already_read(
+    tmp_path: Path,
+) -> None:
+    """Orders of 60 and 150 lines among ones of 12: read on alone from their 51st line, every
+    line once (none twice, none missing); 7 calls (10 before: each alone from its first line,
+    the one of 150 lines in two calls)."""
+    with ShopifyGraphQLServer() as server:
+        for n, lines in enumerate((12, 60, 12, 150, 12, 12, 60)):
+            server.add_order([(f"S{n}-{line}", 1, "1.00") for line in range(lines)])
+        calls, path = _read_whole(server, tmp_path)
+    report = build_report(path)
+    assert report.orders == 7
+    assert report.ledger.gmv_by_currency == {"USD": Decimal(318)}
+    assert report.rejected == []
+    assert calls <= 8, calls

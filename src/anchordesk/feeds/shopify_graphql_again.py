@@ -20,6 +20,7 @@ from anchordesk.feeds.poller import WINDOW_RECORDS_KEPT, MalformedResponse, Page
 from anchordesk.feeds.shopify_graphql_orders import (
     end_cursor,
     errors_said,
+    has_next_page,
     legacy_id,
     nodes_of,
     order_number,
@@ -33,6 +34,7 @@ from anchordesk.feeds.shopify_graphql_query import (
     ORDER_PAGE,
     ORDER_QUERY,
     ORDERS_BY_ID_PAGE,
+    ORDERS_BY_ID_WIDE,
     PageSizes,
     orders_by_id_query,
 )
@@ -46,6 +48,10 @@ _MOST_LINES_READ = 10_000
 # Refusals in a row (HTTP 4xx, GraphQL errors) of the call for the rest of one order before it
 # is kept as rejected.
 _REST_REFUSALS = 3
+# How an order is read again: several at a call of up to 10 lines each, then (more lines) of up
+# to 50 each, then (more still, more refunds, an error about it) alone, its lines page after page.
+_TOGETHER_SIZES = (ORDERS_BY_ID_PAGE, ORDERS_BY_ID_WIDE)
+_ALONE = len(_TOGETHER_SIZES)
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,13 @@ class ReadAgain:
         self.together = ORDERS_BY_ID_PAGE.orders
         self._together_held = 0
         self.together_asked: list[str] = []  # the gids the call being answered asked for
-        self._alone: set[str] = set()  # gids a call for several left to be read alone
+        self._asked_sizes = ORDERS_BY_ID_PAGE  # the sizes that call asked
+        # gid -> how a call for several left it to be read (an index of _TOGETHER_SIZES, or
+        # _ALONE); absent: with the first.
+        self._level: dict[str, int] = {}
+        # gid -> what a call of the last level read of an order of more lines (its node, its
+        # lines, the next lines' cursor): read alone from there, not from its first line.
+        self._read_so_far: dict[str, tuple[dict[str, Any], list[Any], str]] = {}
         self._node: dict[str, Any] | None = None
         self._lines: list[Any] = []
         self._after: str | None = None
@@ -115,7 +127,8 @@ class ReadAgain:
         self._page_whole = []
 
     def window_ended(self) -> None:
-        self._alone.clear()
+        self._level.clear()
+        self._read_so_far.clear()
 
     def page_not_stored(self) -> None:
         """The last page could not be stored: its window is read again, and of the orders read
@@ -127,7 +140,8 @@ class ReadAgain:
             self.read_whole.pop(gid, None)
         self._page_whole = []
         self._forget_order()
-        self._alone.clear()
+        self._level.clear()
+        self._read_so_far.clear()
 
     def _forget_order(self) -> None:
         self._node, self._lines, self._after = None, [], None
@@ -139,29 +153,43 @@ class ReadAgain:
         """The next call: several orders at once, or the first one alone at ``sizes``."""
         self.together_asked = []
         if self._read_together():
-            self.together_asked = [g for g in self.rest_of if g not in self._alone]
-            del self.together_asked[self.together :]
+            level = self._level.get(self.rest_of[0], 0)
+            self._asked_sizes = _TOGETHER_SIZES[level]
+            self.together_asked = [g for g in self.rest_of if self._level.get(g, 0) == level]
+            del self.together_asked[self._most_together(level) :]
             variables: dict[str, object] = {
                 f"id{n}": gid for n, gid in enumerate(self.together_asked)
             }
-            variables.update(ORDERS_BY_ID_PAGE.variables(), linesAfter=None)
+            variables.update(self._asked_sizes.variables(), linesAfter=None)
             del variables["first"]
             return orders_by_id_query(len(self.together_asked)), variables
+        so_far = self._read_so_far.pop(self.rest_of[0], None)
+        if so_far is not None and self._node is None and self._after is None:
+            self._node, self._lines, self._after = so_far
+            self._refunds_asked = _TOGETHER_SIZES[-1].refunds
         variables = {"id": self.rest_of[0], **sizes.variables(), "linesAfter": self._after}
         del variables["first"]
         return ORDER_QUERY, variables
 
+    def _most_together(self, level: int) -> int:
+        """How many orders a call for several at ``level`` asks (fewer after refusals, as the
+        first level's)."""
+        sizes = _TOGETHER_SIZES[level]
+        return max(1, self.together * sizes.orders // ORDERS_BY_ID_PAGE.orders)
+
     def _read_together(self) -> bool:
         """Whether the next orders to read again are read several at once: none is half read
-        nor refused, the first is not one a call for several left to be read alone."""
+        nor refused, the first is not one a call for several left to be read alone, and
+        another is to be read as it."""
+        level = self._level.get(self.rest_of[0], 0)
         return (
-            self.together >= 2
+            level < _ALONE
+            and self._most_together(level) >= 2
             and self._node is None
             and self._after is None
             and self.refusals == 0
             and self._changes == 0
-            and self.rest_of[0] not in self._alone
-            and sum(gid not in self._alone for gid in self.rest_of) >= 2
+            and sum(self._level.get(gid, 0) == level for gid in self.rest_of) >= 2
         )
 
     def fewer_together(self, why: str) -> None:
@@ -317,6 +345,25 @@ class ReadAgain:
         self._forget_order()
         return Read(items, malformed, counted)
 
+    def _left(self, gid: str, node: dict[str, Any] | None, sizes: PageSizes) -> None:
+        """``gid``, asked at ``sizes`` with others, is left to the next way of reading it: of
+        more lines only (``node`` read), several at a call of more lines; else alone (from its
+        next lines, after the call of the most lines)."""
+        level = self._level.get(gid, 0) + 1
+        more_lines = node is not None and _more_lines_only(node, sizes)
+        if level < _ALONE and not more_lines:
+            level = _ALONE
+        elif level == _ALONE and more_lines and node is not None:
+            lines = node["lineItems"]
+            after = end_cursor(lines.get("pageInfo") or {})
+            if after:
+                if len(self._read_so_far) >= WINDOW_RECORDS_KEPT:
+                    self._read_so_far.clear()
+                self._read_so_far[gid] = (node, list(nodes_of(lines)), after)
+        if len(self._level) >= WINDOW_RECORDS_KEPT:
+            self._level.clear()
+        self._level[gid] = level
+
     def together_answer(self, body: Mapping[str, Any]) -> Page | Read:
         """An answer for several orders read again at once (the adapter has waited out a
         throttle): each read whole is counted; one with more than that call reads (lines,
@@ -342,17 +389,18 @@ class ReadAgain:
         data = data if isinstance(data, dict) else {}
         items: list[FeedItem] = []
         malformed = counted = 0
+        sizes = self._asked_sizes
         for n, gid in enumerate(self.together_asked):
             node = data.get(f"o{n}")
             if (
                 f"o{n}" in named
                 or not isinstance(node, dict)
                 or order_number(node) != legacy_id(gid)
-                or read_in_part(node, ORDERS_BY_ID_PAGE)
             ):
-                if len(self._alone) >= WINDOW_RECORDS_KEPT:
-                    self._alone.clear()
-                self._alone.add(gid)
+                self._left(gid, None, sizes)
+                continue
+            if read_in_part(node, sizes):
+                self._left(gid, node, sizes)
                 continue
             read, unreadable = read_order(self.source, node)
             items.extend(read)
@@ -360,10 +408,22 @@ class ReadAgain:
             counted += 1
             self.stored_whole(gid, as_text(node.get("updatedAt")))
             self.rest_of.remove(gid)
-        # Those left to be read alone first, in their order.
-        self.rest_of.sort(key=lambda gid: gid not in self._alone)
+        # Those left to be read alone first, then those of more lines, in their order.
+        self.rest_of.sort(key=lambda gid: -self._level.get(gid, 0))
         self._more_together()
         return Read(items, malformed, counted)
+
+
+def _more_lines_only(node: dict[str, Any], sizes: PageSizes) -> bool:
+    """Whether an order answered in a call for several has more lines than it asks, its lines
+    read well, and all of the rest (its refunds and their lines)."""
+    lines = node.get("lineItems")
+    if not has_next_page(lines) or read_in_part({**node, "lineItems": None}, sizes):
+        return False
+    try:
+        return bool(nodes_of(lines))
+    except ValueError:
+        return False
 
 
 def _aliases_named(errors: object) -> set[str] | None:
