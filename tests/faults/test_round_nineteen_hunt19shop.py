@@ -146,3 +146,44 @@ def test_an_order_of_more_lines_still_is_read_on_from_the_lines_already_read(
     assert report.ledger.gmv_by_currency == {"USD": Decimal(318)}
     assert report.rejected == []
     assert calls <= 8, calls
+
+
+# -- F3: orders read again in another order than the window's -----------------------------------
+
+
+class _EveryAliasTheFirst(ShopifyGraphQLServer):
+    """Answers every call for several orders with the first order's node under every alias
+    (a broken cache or proxy): the first is read, the others left to be read alone."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        if "AnchorDeskOrdersById" not in body.decode(errors="replace"):
+            return reply
+        answer = json.loads(reply.body)
+        first = answer["data"].get("o0")
+        answer["data"] = {alias: first for alias in answer["data"]}
+        return _json(answer)
+
+
+def test_a_feed_restarted_every_seven_polls_reads_again_in_the_windows_order(
+    tmp_path: Path,
+) -> None:
+    """30 orders, every other one of 12 to 40 lines; the shop answers calls for several orders
+    with the first one's node under every alias; the app restarts every 7 polls. Before: the
+    orders left to be read alone were read first, the window's first order (of more lines) last,
+    so the stored cursor stayed before it: 15 of 30 orders, for good. Now they are read in the
+    window's order and the cursor moves with each."""
+    with _EveryAliasTheFirst() as server:
+        for n in range(30):
+            lines = 12 + n % 29 if n % 2 == 0 else 1
+            server.add_order([(f"S{n}-{line}", 1, "2.00") for line in range(lines)])
+        want = sum(2 * len(order.lines) for order in server.orders)
+        feed = _StoredFeed(server, tmp_path / "s.adsession")
+        feed.run(250, restart_every=7)
+        feed.close()
+    report = build_report(tmp_path / "s.adsession")
+    assert report.orders == 30
+    assert report.ledger.gmv_by_currency == {"USD": Decimal(want)}
+    assert report.rejected == []

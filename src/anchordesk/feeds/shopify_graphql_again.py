@@ -408,8 +408,8 @@ class ReadAgain:
             counted += 1
             self.stored_whole(gid, as_text(node.get("updatedAt")))
             self.rest_of.remove(gid)
-        # Those left to be read alone first, then those of more lines, in their order.
-        self.rest_of.sort(key=lambda gid: -self._level.get(gid, 0))
+        # Those left are read in the window's order (by updatedAt), each its own way: the
+        # stored cursor moves up to the first one still to read (ReadAgain.first_updated).
         self._more_together()
         return Read(items, malformed, counted)
 
