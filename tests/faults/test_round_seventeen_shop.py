@@ -267,7 +267,7 @@ def test_orders_of_six_to_ten_lines_and_refunded_ones_are_read_again_several_at_
         for number in range(5001, 5101, 7):
             server.refund(number, "1.00", [(f"S{number - 5001}-0", 1)])
         feed = _Feed(server)
-        feed.run(300, until=lambda: len(feed.orders) == 100 and not feed.adapter._rest_of)
+        feed.run(300, until=lambda: len(feed.orders) == 100 and not feed.adapter.again.rest_of)
         feed.run(2)
     assert {order.id: len(order.lines) for order in feed.orders.values()} == {
         str(5001 + n): 6 + n % 5 for n in range(100)
@@ -302,7 +302,7 @@ def test_orders_read_again_one_at_a_call_after_refusals_are_read_together_again(
         for n in range(60):
             server.add_order([(f"S{n}-{k}", 1, "1.00") for k in range(7)])
         feed = _Feed(server)
-        feed.run(200, until=lambda: len(feed.orders) == 60 and not feed.adapter._rest_of)
+        feed.run(200, until=lambda: len(feed.orders) == 60 and not feed.adapter.again.rest_of)
     assert len(feed.orders) == 60 and feed.rejected == []
     together = [q for q in server.queries if "AnchorDeskOrdersById" in q["query"]]
     assert len(together[-1]["variables"]) > 10
@@ -340,7 +340,7 @@ def test_a_store_failing_more_often_than_a_window_lasts_loses_nothing_and_gets_t
         for number in range(5001, 5501, 50):
             server.refund(number, "1.00", [(f"S{number - 5001}", 1)])
         feed = _Feed(server, _FlakyStore(every=5))
-        feed.run(400, until=lambda: len(feed.orders) == 500 and not feed.adapter._rest_of)
+        feed.run(400, until=lambda: len(feed.orders) == 500 and not feed.adapter.again.rest_of)
         feed.run(5)
     assert len(feed.orders) == 500
     counted = [order.id for order in feed.sink.items if isinstance(order, Order)]

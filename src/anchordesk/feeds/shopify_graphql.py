@@ -56,7 +56,6 @@ from anchordesk.feeds.parsing import (
     server_time,
 )
 from anchordesk.feeds.poller import (
-    MAX_RESPONSE_BYTES,
     WINDOW_RECORDS_KEPT,
     BackoffPolicy,
     FeedEnded,
@@ -64,24 +63,25 @@ from anchordesk.feeds.poller import (
     MalformedResponse,
     Page,
 )
+from anchordesk.feeds.shopify_graphql_again import Read, ReadAgain
 from anchordesk.feeds.shopify_graphql_orders import (
-    legacy_id,
+    end_cursor,
+    errors_said,
     nodes_of,
     order_number,
     read_in_part,
     read_order,
     rejected,
+    too_large_alone,
 )
 from anchordesk.feeds.shopify_graphql_query import (
+    GROW_AFTER_PAGES,
     ORDER_IDS_QUERY,
     ORDER_PAGE,
-    ORDER_QUERY,
     ORDER_SMALLEST,
-    ORDERS_BY_ID_PAGE,
     ORDERS_PAGE,
     ORDERS_QUERY,
     SHOPIFY_MAX_QUERY_COST,
-    orders_by_id_query,
     requested_cost,
     smaller,
 )
@@ -95,15 +95,6 @@ log = logging.getLogger(__name__)
 # throttle wait is said and taken within it. A restoreRate of 1e-300 made the feed's status
 # read "throttled by Shopify: waiting 4999…(300 digits) s" while it waited 60 s.
 _LONGEST_WAIT_S = BackoffPolicy().max_interval_s
-# The most lines of one order read (page after page): a server handing out lines without end
-# is not read into memory for ever; the order is kept as rejected, with why.
-_MOST_LINES_READ = 10_000
-# Refusals in a row (HTTP 4xx, GraphQL errors) of the call for the rest of one order before it
-# is kept as rejected.
-_REST_REFUSALS = 3
-# Answers read at pages made smaller (a refusal for cost, a bucket too small, an answer past the
-# size cap) before larger ones are asked again.
-_GROW_AFTER_PAGES = 10
 
 # The one place the GraphQL Admin API version is chosen (a stable, supported release).
 SHOPIFY_API_VERSION = "2026-07"
@@ -161,30 +152,13 @@ class ShopifyGraphQLOrdersAdapter:
         # a page read orders not read before (Page.read_new_records) when none is a new item.
         self._window_read: set[int] = set()
         # Orders of the window with more than the orders query read (lines, refunds, a
-        # refund's lines), read again alone before the window ends (their gids, in order);
-        # the one being read: its first answer and its lines so far, the next lines' cursor.
+        # refund's lines), read again before the window ends (shopify_graphql_again.py).
+        self.again = ReadAgain(source)
         self._sizes = ORDERS_PAGE
         self._order_sizes = ORDER_PAGE
         # Answers still to read at pages made smaller before they grow again (_grow), for the
         # orders query (False) and for an order read alone (True).
         self._held = {False: 0, True: 0}
-        # Orders read in part read again together, up to this many a call (orders_by_id_query);
-        # fewer after a refusal of such a call, as many again after _GROW_AFTER_PAGES answers.
-        self._together = ORDERS_BY_ID_PAGE.orders
-        self._together_held = 0
-        self._together_asked: list[str] = []  # the gids the call being answered asked for
-        self._alone: set[str] = set()  # gids a call for several left to be read alone
-        self._rest_of: list[str] = []
-        self._rest_node: dict[str, Any] | None = None
-        self._rest_lines: list[Any] = []
-        self._rest_after: str | None = None
-        self._rest_refunds_asked = ORDER_PAGE.refunds
-        # Orders read again alone and handed to the store: gid -> the updatedAt read.
-        self._read_whole: dict[str, str] = {}
-        self._page_whole: list[str] = []  # those the last page carried (page_not_stored)
-        self._rest_updated: dict[str, str] = {}  # gid -> updatedAt of the version queued
-        self._rest_refusals = 0  # refusals in a row of the rest of the order read in part
-        self._rest_changes = 0  # times it changed between two pages of its lines
         self._pending: list[FeedItem] = []  # rejected between answers, for the next page
         self._handed: list[FeedItem] = []  # those the last page carried (page_not_stored)
         self._window_read_all = False  # the window's last page is read; orders still to read
@@ -193,10 +167,6 @@ class ShopifyGraphQLOrdersAdapter:
         # cap alone it is kept as rejected. It was asked again for good: no later order read.
         self._ids_only = False
         self._ids_asked = False  # the call being answered asked ids only
-        # Orders kept as rejected as past the cap alone: gid -> the updatedAt of that version. A
-        # window starting at one's updatedAt (the inclusive cursor brings it back on each poll)
-        # passes over it by its id: each poll downloaded it past the cap again, page after page.
-        self._too_large: dict[str, str] = {}
         # The updatedAt of such a version where the current window starts: its pages are asked
         # by ids (a page of them) until one brings an order stamped later. Only its first page
         # was: an order of the same second before it left it to the next page, asked whole,
@@ -226,29 +196,14 @@ class ShopifyGraphQLOrdersAdapter:
     def request(self, cursor: str | None) -> FeedRequest:
         if self._next == "token":
             return self.token.request()
-        self._together_asked = []
-        if self._rest_of and self._read_together():
-            self._together_asked = [g for g in self._rest_of if g not in self._alone]
-            del self._together_asked[self._together :]
-            variables: dict[str, object] = {
-                f"id{n}": gid for n, gid in enumerate(self._together_asked)
-            }
-            variables.update(ORDERS_BY_ID_PAGE.variables(), linesAfter=None)
-            del variables["first"]
-            return self._post(orders_by_id_query(len(self._together_asked)), variables)
-        if self._rest_of:
-            variables = {
-                "id": self._rest_of[0],
-                **self._order_sizes.variables(),
-                "linesAfter": self._rest_after,
-            }
-            del variables["first"]
-            return self._post(ORDER_QUERY, variables)
+        self.again.together_asked = []
+        if self.again.rest_of:
+            return self._post(*self.again.request(self._order_sizes))
         filters = []
         if self._page_after is None:
             self._window_since = max(cursor or "", self._window_from)
             since = self._window_since
-            self._ids_at = since if since and since in self._too_large.values() else ""
+            self._ids_at = since if since and since in self.again.too_large.values() else ""
         since = self._window_since
         if since:
             filters.append(f"updated_at:>='{since}'")
@@ -266,36 +221,6 @@ class ShopifyGraphQLOrdersAdapter:
             "linesAfter": None,
         }
         return self._post(ORDERS_QUERY, variables)
-
-    def _read_together(self) -> bool:
-        """Whether the next orders to read again are read several at once: none is half read
-        nor refused, the first is not one a call for several left to be read alone."""
-        return (
-            self._together >= 2
-            and self._rest_node is None
-            and self._rest_after is None
-            and self._rest_refusals == 0
-            and self._rest_changes == 0
-            and self._rest_of[0] not in self._alone
-            and sum(gid not in self._alone for gid in self._rest_of) >= 2
-        )
-
-    def _fewer_together(self, why: str) -> None:
-        """A call for several orders failed (refused, past the size cap, too costly): fewer
-        at once from now (down to one: each read alone, with that call's own rules)."""
-        self._together //= 2
-        self._together_held = _GROW_AFTER_PAGES
-        log.info(
-            "feed %s: orders read again %d at once (%s)", self.source, self._together, why[:200]
-        )
-
-    def _more_together(self) -> None:
-        """An answer for orders read again: after ``_GROW_AFTER_PAGES`` of them (alone, when
-        no longer several at once), as many at once again."""
-        if self._together_held > 0:
-            self._together_held -= 1
-        else:
-            self._together = ORDERS_BY_ID_PAGE.orders
 
     def _post(self, query: str, variables: Mapping[str, object]) -> FeedRequest:
         payload = json.dumps({"query": query, "variables": variables}).encode()
@@ -322,29 +247,20 @@ class ShopifyGraphQLOrdersAdapter:
         if status == 404:
             return f"Shopify: no GraphQL Admin API at this address (HTTP 404, {self.endpoint})"
         if 400 <= status < 500 and status != 429:
-            if self._together_asked:
-                self._fewer_together(f"HTTP {status}")
-            elif self._rest_of:
+            if self.again.rest_of:
                 self._rest_refused(status)
             else:
                 self._page_refused()
         return None
 
     def _rest_refused(self, status: int) -> None:
-        """The call for the rest of an order read in part was refused (HTTP 4xx): after
-        ``_REST_REFUSALS`` in a row the order is kept as rejected, with why, and the window
-        goes on. It was asked again for good, the window's cursor held: no later order read."""
-        self._rest_refusals += 1
-        if self._rest_refusals < _REST_REFUSALS:
+        """A call reading orders again was refused (HTTP 4xx): one kept as rejected
+        (ReadAgain.refused) goes with the next page."""
+        item = self.again.refused(status)
+        if item is None:
             return
-        gid = self._rest_of.pop(0)
-        reason = f"Shopify refused to read the rest of it (HTTP {status}, {_REST_REFUSALS} times)"
-        self._pending.append(rejected(self.source, {"id": gid}, ValueError(reason), "order"))
-        # That version is not asked for again (a change of the order is).
-        self._read_whole[gid] = self._rest_updated.get(gid, "")
-        self._rest_node, self._rest_lines, self._rest_after = None, [], None
-        self._rest_refusals = self._rest_changes = 0
-        if not self._rest_of and self._window_read_all:
+        self._pending.append(item)
+        if not self.again.rest_of and self._window_read_all:
             # Its window ends in an answer: read again from the stored cursor, this order
             # skipped.
             self._window_read_all = False
@@ -362,17 +278,8 @@ class ShopifyGraphQLOrdersAdapter:
         self._window_from = ""
         self._window_read.clear()
         self._window_read_all = False
-        self._rest_of.clear()
-        # Only the orders that page carried are read again: all of them were, and after each
-        # page the store failed the window began with orders read again alone (a call each),
-        # so a store failing every 4th page never got past them.
-        for gid in self._page_whole:
-            self._read_whole.pop(gid, None)
-        self._page_whole = []
-        self._rest_node, self._rest_lines, self._rest_after = None, [], None
-        self._rest_refusals = self._rest_changes = 0
+        self.again.page_not_stored()
         self._ids_only = False
-        self._alone.clear()
         self._pending[:0] = self._handed  # the rejected items that page carried
         self._handed = []
 
@@ -407,12 +314,12 @@ class ShopifyGraphQLOrdersAdapter:
         # cleared only at the window's end, so a window of hundreds of pages read at once
         # after one throttle said "throttled by Shopify: waiting 7.7 s" all along.
         self._note = ""
-        self._page_whole = []
+        self.again.new_answer()
         if self._next == "token":
             page = self._token_page(body)
-        elif self._together_asked:
+        elif self.again.together_asked:
             page = self._together_page(body, cursor)
-        elif self._rest_of:
+        elif self.again.rest_of:
             page = self._rest_page(body, cursor)
         else:
             page = self._orders_page(body, cursor, server_time(response))
@@ -464,10 +371,10 @@ class ShopifyGraphQLOrdersAdapter:
             return Page(items=(), cursor=None, interval_s=wait)
         if "ACCESS_DENIED" in codes:
             raise FeedEnded("Shopify: the app may not read orders (ACCESS_DENIED)")
-        if self._rest_of:
-            return None  # said as that order's reason (_rest_page)
+        if self.again.rest_of:
+            return None  # said as that order's reason (ReadAgain.alone_answer)
         self._page_refused()
-        raise MalformedResponse(f"GraphQL errors: {_errors_said(errors)}")
+        raise MalformedResponse(f"GraphQL errors: {errors_said(errors)}")
 
     def call_failed(self, *, refused: bool, too_large: bool = False) -> None:
         """A body past the poller's cap (8 MB): the same query is asked with pages half as
@@ -476,9 +383,9 @@ class ShopifyGraphQLOrdersAdapter:
         if not too_large or self._next == "token":
             return
         why = "its answer was past the size limit"
-        if self._together_asked:
-            self._fewer_together(why)
-        elif self._rest_of:
+        if self.again.together_asked:
+            self.again.fewer_together(why)
+        elif self.again.rest_of:
             if not self._ask_less(None, None, why=why):
                 self._rest_too_large()
         elif not self._ids_asked and not self._ask_less(None, None, why=why):
@@ -489,20 +396,9 @@ class ShopifyGraphQLOrdersAdapter:
     def _rest_too_large(self) -> None:
         """The order read alone is past the size cap at the least that can be asked (one line,
         one refund): kept as rejected, with why; the window goes on past it."""
-        gid = self._rest_of.pop(0)
-        updated = self._rest_updated.get(gid, "")
-        log.info("feed %s: order %s alone is past the size cap", self.source, legacy_id(gid))
-        raw = {"id": gid, "updatedAt": updated}
-        self._pending.append(rejected(self.source, raw, _too_large_alone(), "order"))
-        # That version is not asked for again (a change of the order is).
-        self._read_whole[gid] = updated
-        if len(self._too_large) >= WINDOW_RECORDS_KEPT:
-            self._too_large.clear()
-        self._too_large[gid] = updated
-        self._rest_node, self._rest_lines, self._rest_after = None, [], None
-        self._rest_refusals = self._rest_changes = 0
+        self._pending.append(self.again.alone_too_large())
         self._order_sizes = ORDER_PAGE
-        if not self._rest_of and self._window_read_all:
+        if not self.again.rest_of and self._window_read_all:
             # Every page of the window is read and stored: the next window starts from its
             # newest order read (as after a refused cursor), not from the stored cursor, whose
             # pages would bring this order back past the cap.
@@ -515,7 +411,7 @@ class ShopifyGraphQLOrdersAdapter:
         """Smaller pages for the query Shopify refused as too costly (its cost of it and its
         limit, as it counts them; without them, half); False when nothing smaller can be
         asked."""
-        one_order = bool(self._rest_of)
+        one_order = bool(self.again.rest_of)
         sizes = self._order_sizes if one_order else self._sizes
         fewer = smaller(sizes, one_order=one_order, shop_cost=shop_cost, shop_max=shop_max)
         if fewer is None:
@@ -524,7 +420,7 @@ class ShopifyGraphQLOrdersAdapter:
             self._order_sizes = fewer
         else:
             self._sizes = fewer
-        self._held[one_order] = _GROW_AFTER_PAGES
+        self._held[one_order] = GROW_AFTER_PAGES
         why = why or (
             f"Shopify counts it at {escape_controls(str(shop_cost))[:40]} points, its limit "
             f"{escape_controls(str(shop_max))[:40]}"
@@ -541,7 +437,7 @@ class ShopifyGraphQLOrdersAdapter:
         return True
 
     def _grow(self, body: Mapping[str, Any], *, one_order: bool) -> None:
-        """An answer read at pages made smaller: after ``_GROW_AFTER_PAGES`` of them, the
+        """An answer read at pages made smaller: after ``GROW_AFTER_PAGES`` of them, the
         largest pages (up to the usual ones) that the shop's count of this answer's query
         (``requestedQueryCost``) says fit its limit and its bucket. They stayed small for the
         rest of the show: a shop that refused one page for cost, or one order past the size
@@ -637,26 +533,22 @@ class ShopifyGraphQLOrdersAdapter:
             number = order_number(node)
             gid = f"gid://shopify/Order/{number}" if number else ""
             updated_at = as_text(fields.get("updatedAt"))
-            if ids and gid and updated_at and self._too_large.get(gid) == updated_at:
+            if ids and gid and updated_at and self.again.too_large.get(gid) == updated_at:
                 # Found past the cap alone before: kept as rejected again with this page and
                 # its cursor, not read alone again. Read alone again after each page the store
                 # could not keep, a store failing every other page never got past it.
                 malformed += 1
                 raw = {"id": gid, "updatedAt": updated_at}
-                items.append(rejected(self.source, raw, _too_large_alone(), "order"))
-                self._stored_whole(gid, updated_at)
-            elif more and gid and updated_at and self._read_whole.get(gid) == updated_at:
+                items.append(rejected(self.source, raw, too_large_alone(), "order"))
+                self.again.stored_whole(gid, updated_at)
+            elif more and gid and updated_at and self.again.read_whole.get(gid) == updated_at:
                 # This very version was read whole and stored: the window's last order comes
                 # again on every poll (its cursor is inclusive), a refunded one was read again
                 # alone each time, two calls a poll for as long as it stayed the newest.
                 pass
             elif more and gid:
                 # Counted once all of it is read (_rest_page): never with lines missing.
-                if gid not in self._rest_of:
-                    self._rest_of.append(gid)
-                    if len(self._rest_updated) >= WINDOW_RECORDS_KEPT:
-                        self._rest_updated.clear()
-                    self._rest_updated[gid] = updated_at
+                self.again.add(gid, updated_at)
                 if after_too_large:
                     # Read alone from the least that can be asked: past the cap, it is kept as
                     # rejected at once (_rest_too_large); read, its pages grow at once.
@@ -683,7 +575,7 @@ class ShopifyGraphQLOrdersAdapter:
                 self._ids_at = ""
         if not ids:
             self._grow(body, one_order=False)  # once its nodes are read at the sizes asked
-        after = _cursor(page_info)
+        after = end_cursor(page_info)
         if page_info.get("hasNextPage") is True and after:
             if self._page_after is not None and (after == self._page_after or not read_new):
                 return self._no_next_page(items, malformed, body, cursor, read_new)
@@ -693,17 +585,17 @@ class ShopifyGraphQLOrdersAdapter:
                 items=items,
                 cursor=self._within_window(cursor),
                 more=True,
-                advanced=advanced or bool(self._rest_of),
+                advanced=advanced or bool(self.again.rest_of),
                 read_new_records=read_new,
                 malformed_items=malformed,
             )
-        if self._rest_of:
+        if self.again.rest_of:
             # The window ends once its orders read in part are read whole (_rest_page).
             self._page_after = None
             self._window_read_all = True
             return Page(
                 items=items,
-                cursor=None,
+                cursor=self._within_window(cursor),
                 more=True,
                 advanced=True,
                 read_new_records=read_new,
@@ -734,8 +626,8 @@ class ShopifyGraphQLOrdersAdapter:
         return Page(
             items=items,
             cursor=stored,
-            more=bool(self._rest_of),
-            advanced=bool(self._rest_of),
+            more=bool(self.again.rest_of),
+            advanced=bool(self.again.rest_of),
             interval_s=self._throttle_wait(body, throttled=False),
             read_new_records=read_new,
             malformed_items=malformed,
@@ -755,16 +647,23 @@ class ShopifyGraphQLOrdersAdapter:
 
     def _within_window(self, cursor: str | None) -> str | None:
         """The cursor to store with a page within its window (None: unchanged): the newest
-        ``updatedAt`` read, once every order up to it is stored (none still to read again).
+        ``updatedAt`` read, or the first order's still to read again when one is (every order
+        before it is stored).
 
         Orders come sorted by ``updatedAt``, so every one before it has been read and stored
         (this page's items go with the cursor); those stamped as it are read again (the cursor
         is inclusive). Stored only at the window's end, a store failing more often than a
         window lasts (a 1,000-order window is 40 pages and more) made every failure read the
-        window again from its start, for as long as it failed so: no cursor ever stored."""
-        if self._rest_of or self._window_high <= (cursor or ""):
+        window again from its start, for as long as it failed so: no cursor ever stored. Held
+        while any order was still to read again, a feed restarted every 14 s (a crash loop)
+        whose orders were read again one a call read its first window again each time, for
+        good: the orders after it never counted."""
+        high = self._window_high
+        if self.again.rest_of:
+            high = min(high, self.again.first_updated())
+        if high <= (cursor or ""):
             return None
-        return self._window_high
+        return high
 
     def _end_window(self, cursor: str | None) -> str | None:
         """The window is read whole: the cursor to store (None: unchanged)."""
@@ -774,7 +673,7 @@ class ShopifyGraphQLOrdersAdapter:
         self._window_read.clear()
         self._window_from = ""
         self._window_read_all = False
-        self._alone.clear()
+        self.again.window_ended()
         if self.token.due():
             self._next = "token"
         return new_cursor
@@ -784,186 +683,46 @@ class ShopifyGraphQLOrdersAdapter:
         next lines, or all of it read and counted (or kept as rejected, with why)."""
         waiting = self._errors_page(body)
         if waiting is not None:
-            self._rest_refusals = 0
+            self.again.refusals = 0
             return waiting
-        gid = self._rest_of[0]
-        items: list[FeedItem] = []
-        malformed = 0
+        sizes = self._order_sizes
+        read = self.again.alone_answer(body, sizes, lambda: self._grow(body, one_order=True))
+        return self._read_again(read, body, cursor)
+
+    def _together_page(self, body: Mapping[str, Any], cursor: str | None) -> Page:
+        """An answer for several orders read again at once (ReadAgain.together_answer), a
+        throttle waited first."""
         errors = body.get("errors")
-        node = (body.get("data") or {}).get("order") if isinstance(body.get("data"), dict) else None
-        problem = ""
-        if errors:
-            # A refusal like an HTTP 4xx one (_rest_refused): asked again, kept as rejected
-            # after _REST_REFUSALS in a row. One "Internal error" (INTERNAL_SERVER_ERROR,
-            # HTTP 200) made the order rejected at once, never counted once the window moved.
-            self._rest_refusals += 1
-            if self._rest_refusals < _REST_REFUSALS:
-                raise MalformedResponse(f"GraphQL errors: {_errors_said(errors)}")
-            problem = f"Shopify refused to read the rest of it: {_errors_said(errors)}"
-        elif not isinstance(node, dict):
-            problem = "Shopify no longer has this order, read in part"
-        elif order_number(node) != legacy_id(gid):
-            # Another order's answer is not this one's: counted as it, this one never was.
-            problem = f"Shopify answered another order ({order_number(node)[:20] or 'no id'})"
-        else:
-            self._rest_refusals = 0
-            first = self._rest_node
-            if first is not None and node.get("updatedAt") != first.get("updatedAt"):
-                # Changed (an order edit, a refund) between two pages of its lines: read again
-                # from its first line, once it holds still. Its pages were stitched: the first
-                # version's total and lines with the next version's later lines (10 lines of
-                # a 150-line order missing from its product sales, counted so).
-                self._rest_changes += 1
-                self._rest_node, self._rest_lines, self._rest_after = None, [], None
-                if self._rest_changes < _REST_REFUSALS:
-                    return Page(items=(), cursor=None, more=True, advanced=True)
-                problem = f"it changed while its lines were read, {_REST_REFUSALS} times"
-            lines = node.get("lineItems")
-            page_info = (lines.get("pageInfo") if isinstance(lines, dict) else None) or {}
-            try:
-                self._rest_lines.extend(nodes_of(lines))
-            except ValueError as error:
-                problem = f"its lines cannot be read ({error})"
-            if not isinstance(page_info, dict):
-                # Whether more lines follow is unknown: never counted with lines missing. A
-                # "pageInfo" of "x" or [1] raised AttributeError out of the answer, asked again
-                # for good ("unexpected error"): the window held, no later order read.
-                problem = problem or "its lines' pageInfo cannot be read"
-                page_info = {}
-            if self._rest_node is None:
-                self._rest_node = node
-                self._rest_refunds_asked = self._order_sizes.refunds
-            self._grow(body, one_order=True)  # once read at the sizes asked
-            self._more_together()
-            after = _cursor(page_info)
-            if problem:
-                pass
-            elif page_info.get("hasNextPage") is True:
-                if not after or after == self._rest_after or not nodes_of(lines):
-                    # Asked at once again and again, the feed held on this order for good.
-                    problem = "Shopify gave no new lines nor cursor for the rest of its lines"
-                elif len(self._rest_lines) >= _MOST_LINES_READ:
-                    problem = f"more than {_MOST_LINES_READ:,} lines"
-                else:
-                    self._rest_after = after
-                    # Lines not read before (an empty page ended it above): progress, asked
-                    # at once. As pages without an item, after 50 they were asked every 2 s:
-                    # an order of 6,000 lines took 20 s, in 1-line pages 6 min, the feed
-                    # reading nothing else meanwhile.
-                    return Page(
-                        items=(), cursor=None, more=True, advanced=True, read_new_records=True
-                    )
-        if problem:
-            malformed += 1
-            raw = {"id": gid, "order": self._rest_node or node}
-            items.append(rejected(self.source, raw, ValueError(problem), "order"))
-        else:
-            whole = dict(self._rest_node or {})
-            whole["lineItems"] = {"nodes": self._rest_lines}
-            refunds = whole.get("refunds")
-            read, unreadable = read_order(self.source, whole)
-            items.extend(read)
-            malformed += unreadable
-            self.orders_seen += 1
-            self._stored_whole(gid, as_text(whole.get("updatedAt")))
-            if isinstance(refunds, list) and len(refunds) >= self._rest_refunds_asked:
-                # A list of refunds says nothing of more: the ones after it are not counted.
-                malformed += 1
-                beyond = ValueError(
-                    f"{len(refunds)} refunds read, the most one call reads: any after them "
-                    "are not counted"
-                )
-                raw = {"id": gid, "refunds_read": len(refunds)}
-                items.append(rejected(self.source, raw, beyond, "order_update"))
-        self._rest_of.pop(0)
-        self._rest_node, self._rest_lines, self._rest_after = None, [], None
-        self._rest_refusals = self._rest_changes = 0
-        if self._rest_of or not self._window_read_all:
+        codes = [
+            as_text(error.get("extensions", {}).get("code"))
+            for error in (errors if isinstance(errors, list) else [])
+            if isinstance(error, dict) and isinstance(error.get("extensions"), dict)
+        ]
+        if errors and "THROTTLED" in codes and not self._over_bucket(body):
+            wait = self._throttle_wait(body, throttled=True)
+            self._note = f"throttled by Shopify: waiting {wait:.1f} s"
+            return Page(items=(), cursor=None, interval_s=wait)
+        return self._read_again(self.again.together_answer(body), body, cursor)
+
+    def _read_again(self, read: Page | Read, body: Mapping[str, Any], cursor: str | None) -> Page:
+        """After an answer reading orders again: the next page, or the one ending the window
+        when they are all read and its pages too."""
+        if isinstance(read, Page):
+            return read
+        self.orders_seen += read.counted
+        if self.again.rest_of or not self._window_read_all:
             # An order of the window read whole: a record not read before, even when its items
             # are kept already (its window read again after a page the store could not keep:
             # after 50 such orders, each was asked every 2 s).
             return Page(
-                items=items,
+                items=read.items,
                 cursor=self._within_window(cursor),
                 more=True,
                 advanced=True,
                 read_new_records=True,
-                malformed_items=malformed,
+                malformed_items=read.malformed,
             )
-        return self._window_ended(items, malformed, body, cursor)
-
-    def _together_page(self, body: Mapping[str, Any], cursor: str | None) -> Page:
-        """An answer for several orders read again at once: each read whole is counted; one
-        with more than that call reads (lines, refunds), or not answered as asked, is left to
-        be read alone (its own rules: pages of lines, refusals said, kept as rejected)."""
-        errors = body.get("errors")
-        named: set[str] = set()  # the orders (aliases) the errors are about: read alone
-        if errors:
-            codes = [
-                as_text(error.get("extensions", {}).get("code"))
-                for error in (errors if isinstance(errors, list) else [])
-                if isinstance(error, dict) and isinstance(error.get("extensions"), dict)
-            ]
-            if "THROTTLED" in codes and not self._over_bucket(body):
-                wait = self._throttle_wait(body, throttled=True)
-                self._note = f"throttled by Shopify: waiting {wait:.1f} s"
-                return Page(items=(), cursor=None, interval_s=wait)
-            about = _aliases_named(errors)
-            if about is None:
-                self._fewer_together(_errors_said(errors))
-                return Page(items=(), cursor=None, more=True, advanced=True)
-            # Errors each about one order (their path): the others answered are whole. The
-            # whole answer was dropped and asked again at half, then a quarter…: an
-            # "Internal error" for one order of 13 cost three calls and 12 orders read again.
-            named = about
-            log.info(
-                "feed %s: orders read again alone after errors: %s",
-                self.source,
-                _errors_said(errors),
-            )
-        data = body.get("data")
-        data = data if isinstance(data, dict) else {}
-        items: list[FeedItem] = []
-        malformed = 0
-        for n, gid in enumerate(self._together_asked):
-            node = data.get(f"o{n}")
-            if (
-                f"o{n}" in named
-                or not isinstance(node, dict)
-                or order_number(node) != legacy_id(gid)
-                or read_in_part(node, ORDERS_BY_ID_PAGE)
-            ):
-                if len(self._alone) >= WINDOW_RECORDS_KEPT:
-                    self._alone.clear()
-                self._alone.add(gid)
-                continue
-            read, unreadable = read_order(self.source, node)
-            items.extend(read)
-            malformed += unreadable
-            self.orders_seen += 1
-            self._stored_whole(gid, as_text(node.get("updatedAt")))
-            self._rest_of.remove(gid)
-        # Those left to be read alone first, in their order.
-        self._rest_of.sort(key=lambda gid: gid not in self._alone)
-        self._more_together()
-        if self._rest_of or not self._window_read_all:
-            return Page(
-                items=items,
-                cursor=self._within_window(cursor),
-                more=True,
-                advanced=True,
-                read_new_records=True,
-                malformed_items=malformed,
-            )
-        return self._window_ended(items, malformed, body, cursor)
-
-    def _stored_whole(self, gid: str, updated: str) -> None:
-        """``gid`` at ``updated`` read whole and handed with this page: not read again while
-        that version comes back (its page stored), bounded."""
-        if len(self._read_whole) >= WINDOW_RECORDS_KEPT:
-            self._read_whole.clear()
-        self._read_whole[gid] = updated
-        self._page_whole.append(gid)
+        return self._window_ended(read.items, read.malformed, body, cursor)
 
     def _throttle_wait(self, body: Mapping[str, Any], *, throttled: bool) -> float | None:
         """How long until the query's cost is back in the bucket (None: the usual interval)."""
@@ -1000,48 +759,3 @@ def _after(updated: str, server_now: datetime | None) -> bool:
         return False
     when = iso_time(updated)
     return when is None or when > server_now  # no time at all moves no cursor either
-
-
-def _cursor(page_info: Mapping[str, Any]) -> str:
-    """``pageInfo.endCursor`` when it is one (a GraphQL ``String``), else "" (none): an object
-    there was sent back as its Python text, ``"{'a': 1}"``, a cursor the shop never gave."""
-    end = page_info.get("endCursor")
-    return end if isinstance(end, str) else ""
-
-
-def _aliases_named(errors: object) -> set[str] | None:
-    """The aliases (``oN``) GraphQL ``errors`` are about (the first step of each one's
-    ``path``), or None when one is about no order of its own (a refusal of the whole call)."""
-    if not isinstance(errors, list):
-        return None
-    named = set()
-    for error in errors:
-        path = error.get("path") if isinstance(error, dict) else None
-        if not isinstance(path, list) or not path or not isinstance(path[0], str):
-            return None
-        named.add(path[0])
-    return named
-
-
-def _too_large_alone() -> ValueError:
-    return ValueError(
-        f"the order alone is larger than the {MAX_RESPONSE_BYTES // 2**20} MB a feed's answer "
-        "may have: not read"
-    )
-
-
-def _errors_said(errors: object) -> str:
-    """GraphQL ``errors`` as the feed's status says them: their messages (a shop's words,
-    in its language), on one line, control characters escaped, cut to 200 characters.
-    As ``json.dumps`` wrote them, a Chinese shop's message read "\\u65e0\\u6548…"."""
-    messages = (
-        [
-            as_text(error.get("message"))
-            for error in errors
-            if isinstance(error, dict) and error.get("message")
-        ]
-        if isinstance(errors, list)
-        else []
-    )
-    said = "; ".join(messages) or json.dumps(errors, ensure_ascii=False)
-    return escape_controls(" ".join(said.split()))[:200]

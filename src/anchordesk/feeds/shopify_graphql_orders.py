@@ -9,10 +9,12 @@ Split from shopify_graphql.py (the adapter: calls, windows, cost, waits) by conc
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from anchordesk.core.printable import escape_controls
 from anchordesk.feeds.parsing import (
     as_text,
     fields_of,
@@ -22,6 +24,7 @@ from anchordesk.feeds.parsing import (
     refund_amount,
     unreadable_item,
 )
+from anchordesk.feeds.poller import MAX_RESPONSE_BYTES
 from anchordesk.feeds.shopify_graphql_query import PageSizes
 from anchordesk.show.feed_items import (
     FeedItem,
@@ -234,3 +237,34 @@ def read_in_part(node: object, sizes: PageSizes) -> str:
     ):
         return f"a refund of more than {sizes.refund_lines} lines"
     return ""
+
+
+def end_cursor(page_info: Mapping[str, Any]) -> str:
+    """``pageInfo.endCursor`` when it is one (a GraphQL ``String``), else "" (none): an object
+    there was sent back as its Python text, ``"{'a': 1}"``, a cursor the shop never gave."""
+    end = page_info.get("endCursor")
+    return end if isinstance(end, str) else ""
+
+
+def too_large_alone() -> ValueError:
+    return ValueError(
+        f"the order alone is larger than the {MAX_RESPONSE_BYTES // 2**20} MB a feed's answer "
+        "may have: not read"
+    )
+
+
+def errors_said(errors: object) -> str:
+    """GraphQL ``errors`` as the feed's status says them: their messages (a shop's words,
+    in its language), on one line, control characters escaped, cut to 200 characters.
+    As ``json.dumps`` wrote them, a Chinese shop's message read "\\u65e0\\u6548…"."""
+    messages = (
+        [
+            as_text(error.get("message"))
+            for error in errors
+            if isinstance(error, dict) and error.get("message")
+        ]
+        if isinstance(errors, list)
+        else []
+    )
+    said = "; ".join(messages) or json.dumps(errors, ensure_ascii=False)
+    return escape_controls(" ".join(said.split()))[:200]

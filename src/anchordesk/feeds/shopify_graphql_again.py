@@ -1,0 +1,440 @@
+"""The orders of a Shopify GraphQL window read again before they are counted: those the orders
+query read in part (more lines, refunds or a refund's lines than it asks), several at a call
+(``order(id:)`` under aliases) or alone (lines page after page), refused or past the size cap
+(kept as rejected, with why).
+
+Split from shopify_graphql.py (the adapter: calls, windows, cost, waits) by concern. The
+adapter owns one :class:`ReadAgain` and asks it what to call and what an answer read; an
+answer that ends the orders read (:class:`Read`) goes back to the adapter's window.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from anchordesk.feeds.parsing import as_text
+from anchordesk.feeds.poller import WINDOW_RECORDS_KEPT, MalformedResponse, Page
+from anchordesk.feeds.shopify_graphql_orders import (
+    end_cursor,
+    errors_said,
+    has_next_page,
+    legacy_id,
+    nodes_of,
+    order_number,
+    read_in_part,
+    read_order,
+    rejected,
+    too_large_alone,
+)
+from anchordesk.feeds.shopify_graphql_query import (
+    GROW_AFTER_PAGES,
+    ORDER_PAGE,
+    ORDER_QUERY,
+    ORDERS_BY_ID_PAGE,
+    ORDERS_BY_ID_WIDE,
+    PageSizes,
+    orders_by_id_query,
+)
+from anchordesk.show.feed_items import FeedItem
+
+log = logging.getLogger(__name__)
+
+# The most lines of one order read (page after page): a server handing out lines without end
+# is not read into memory for ever; the order is kept as rejected, with why.
+_MOST_LINES_READ = 10_000
+# Refusals in a row (HTTP 4xx, GraphQL errors) of the call for the rest of one order before it
+# is kept as rejected.
+_REST_REFUSALS = 3
+# How an order is read again: several at a call of up to 10 lines each, then (more lines) of up
+# to 50 each, then (more still, more refunds, an error about it) alone, its lines page after page.
+_TOGETHER_SIZES = (ORDERS_BY_ID_PAGE, ORDERS_BY_ID_WIDE)
+_ALONE = len(_TOGETHER_SIZES)
+
+
+@dataclass(frozen=True)
+class Read:
+    """An answer that read orders again whole (each counted, or kept as rejected): its items,
+    how many are rejected, how many orders are counted."""
+
+    items: list[FeedItem]
+    malformed: int
+    counted: int
+
+
+class ReadAgain:
+    """The orders of the window read in part, read again (their gids, in order); the one read
+    alone: its first answer and its lines so far, the next lines' cursor."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.rest_of: list[str] = []
+        # Read several at a call, up to this many (orders_by_id_query); fewer after a refusal
+        # of such a call, as many again after GROW_AFTER_PAGES answers.
+        self.together = ORDERS_BY_ID_PAGE.orders
+        self._together_held = 0
+        self.together_asked: list[str] = []  # the gids the call being answered asked for
+        self._asked_sizes = ORDERS_BY_ID_PAGE  # the sizes that call asked
+        # gid -> how a call for several left it to be read (an index of _TOGETHER_SIZES, or
+        # _ALONE); absent: with the first.
+        self._level: dict[str, int] = {}
+        # gid -> what a call of the last level read of an order of more lines (its node, its
+        # lines, the next lines' cursor): read alone from there, not from its first line.
+        self._read_so_far: dict[str, tuple[dict[str, Any], list[Any], str]] = {}
+        self._node: dict[str, Any] | None = None
+        self._lines: list[Any] = []
+        self._after: str | None = None
+        self._refunds_asked = ORDER_PAGE.refunds
+        # Orders read again and handed to the store: gid -> the updatedAt read.
+        self.read_whole: dict[str, str] = {}
+        self._page_whole: list[str] = []  # those the last page carried (page_not_stored)
+        self._updated: dict[str, str] = {}  # gid -> updatedAt of the version queued
+        self.refusals = 0  # refusals in a row of the rest of the order read in part
+        self._changes = 0  # times it changed between two pages of its lines
+        # Orders kept as rejected as past the cap alone: gid -> the updatedAt of that version. A
+        # window starting at one's updatedAt (the inclusive cursor brings it back on each poll)
+        # passes over it by its id: each poll downloaded it past the cap again, page after page.
+        self.too_large: dict[str, str] = {}
+
+    # -- the queue ------------------------------------------------------------------------------
+
+    def add(self, gid: str, updated_at: str) -> None:
+        """``gid`` at ``updated_at`` read in part: read again before its window ends."""
+        if gid not in self.rest_of:
+            self.rest_of.append(gid)
+            if len(self._updated) >= WINDOW_RECORDS_KEPT:
+                self._updated.clear()
+            self._updated[gid] = updated_at
+
+    def first_updated(self) -> str:
+        """The earliest ``updatedAt`` of the orders still to read again ("" when one is not
+        known): the stored cursor may move up to it (inclusive, it comes again)."""
+        times = [self._updated.get(gid, "") for gid in self.rest_of]
+        return "" if not times or "" in times else min(times)
+
+    def stored_whole(self, gid: str, updated: str) -> None:
+        """``gid`` at ``updated`` read whole and handed with this page: not read again while
+        that version comes back (its page stored), bounded."""
+        if len(self.read_whole) >= WINDOW_RECORDS_KEPT:
+            self.read_whole.clear()
+        self.read_whole[gid] = updated
+        self._page_whole.append(gid)
+
+    def new_answer(self) -> None:
+        """An answer is read: the orders handed with the last page are stored."""
+        self._page_whole = []
+
+    def window_ended(self) -> None:
+        self._level.clear()
+        self._read_so_far.clear()
+
+    def page_not_stored(self) -> None:
+        """The last page could not be stored: its window is read again, and of the orders read
+        again only the ones that page carried. All of them were, and after each page the store
+        failed the window began with orders read again alone (a call each), so a store failing
+        every 4th page never got past them."""
+        self.rest_of.clear()
+        for gid in self._page_whole:
+            self.read_whole.pop(gid, None)
+        self._page_whole = []
+        self._forget_order()
+        self._level.clear()
+        self._read_so_far.clear()
+
+    def _forget_order(self) -> None:
+        self._node, self._lines, self._after = None, [], None
+        self.refusals = self._changes = 0
+
+    # -- calls ----------------------------------------------------------------------------------
+
+    def request(self, sizes: PageSizes) -> tuple[str, dict[str, object]]:
+        """The next call: several orders at once, or the first one alone at ``sizes``."""
+        self.together_asked = []
+        if self._read_together():
+            level = self._level.get(self.rest_of[0], 0)
+            self._asked_sizes = _TOGETHER_SIZES[level]
+            self.together_asked = [g for g in self.rest_of if self._level.get(g, 0) == level]
+            del self.together_asked[self._most_together(level) :]
+            variables: dict[str, object] = {
+                f"id{n}": gid for n, gid in enumerate(self.together_asked)
+            }
+            variables.update(self._asked_sizes.variables(), linesAfter=None)
+            del variables["first"]
+            return orders_by_id_query(len(self.together_asked)), variables
+        so_far = self._read_so_far.pop(self.rest_of[0], None)
+        if so_far is not None and self._node is None and self._after is None:
+            self._node, self._lines, self._after = so_far
+            self._refunds_asked = _TOGETHER_SIZES[-1].refunds
+        variables = {"id": self.rest_of[0], **sizes.variables(), "linesAfter": self._after}
+        del variables["first"]
+        return ORDER_QUERY, variables
+
+    def _most_together(self, level: int) -> int:
+        """How many orders a call for several at ``level`` asks (fewer after refusals, as the
+        first level's)."""
+        sizes = _TOGETHER_SIZES[level]
+        return max(1, self.together * sizes.orders // ORDERS_BY_ID_PAGE.orders)
+
+    def _read_together(self) -> bool:
+        """Whether the next orders to read again are read several at once: none is half read
+        nor refused, the first is not one a call for several left to be read alone, and
+        another is to be read as it."""
+        level = self._level.get(self.rest_of[0], 0)
+        return (
+            level < _ALONE
+            and self._most_together(level) >= 2
+            and self._node is None
+            and self._after is None
+            and self.refusals == 0
+            and self._changes == 0
+            and sum(self._level.get(gid, 0) == level for gid in self.rest_of) >= 2
+        )
+
+    def fewer_together(self, why: str) -> None:
+        """A call for several orders failed (refused, past the size cap, too costly): fewer
+        at once from now (down to one: each read alone, with that call's own rules)."""
+        self.together //= 2
+        self._together_held = GROW_AFTER_PAGES
+        log.info(
+            "feed %s: orders read again %d at once (%s)", self.source, self.together, why[:200]
+        )
+
+    def _more_together(self) -> None:
+        """An answer for orders read again: after ``GROW_AFTER_PAGES`` of them (alone, when
+        no longer several at once), as many at once again."""
+        if self._together_held > 0:
+            self._together_held -= 1
+        else:
+            self.together = ORDERS_BY_ID_PAGE.orders
+
+    def refused(self, status: int) -> FeedItem | None:
+        """The call was refused (HTTP 4xx): a call for several, fewer at once; the rest of an
+        order read alone, after ``_REST_REFUSALS`` in a row the order kept as rejected (the item
+        returned), with why, and the window goes on. It was asked again for good, the window's
+        cursor held: no later order read."""
+        if self.together_asked:
+            self.fewer_together(f"HTTP {status}")
+            return None
+        self.refusals += 1
+        if self.refusals < _REST_REFUSALS:
+            return None
+        gid = self.rest_of.pop(0)
+        reason = f"Shopify refused to read the rest of it (HTTP {status}, {_REST_REFUSALS} times)"
+        # That version is not asked for again (a change of the order is).
+        self.read_whole[gid] = self._updated.get(gid, "")
+        self._forget_order()
+        return rejected(self.source, {"id": gid}, ValueError(reason), "order")
+
+    def alone_too_large(self) -> FeedItem:
+        """The order read alone is past the size cap at the least that can be asked (one line,
+        one refund): kept as rejected (the item returned), with why; the window goes on past
+        it."""
+        gid = self.rest_of.pop(0)
+        updated = self._updated.get(gid, "")
+        log.info("feed %s: order %s alone is past the size cap", self.source, legacy_id(gid))
+        # That version is not asked for again (a change of the order is).
+        self.read_whole[gid] = updated
+        if len(self.too_large) >= WINDOW_RECORDS_KEPT:
+            self.too_large.clear()
+        self.too_large[gid] = updated
+        self._forget_order()
+        raw = {"id": gid, "updatedAt": updated}
+        return rejected(self.source, raw, too_large_alone(), "order")
+
+    # -- answers --------------------------------------------------------------------------------
+
+    def alone_answer(
+        self, body: Mapping[str, Any], sizes: PageSizes, grow: Callable[[], None]
+    ) -> Page | Read:
+        """An answer to ``order(id:)`` (asked at ``sizes``) for the first order read in part:
+        its next lines (a Page), or all of it read and counted or kept as rejected, with why.
+        ``grow`` is called once it is read at the sizes asked."""
+        gid = self.rest_of[0]
+        items: list[FeedItem] = []
+        malformed = counted = 0
+        errors = body.get("errors")
+        data = body.get("data")
+        node = data.get("order") if isinstance(data, dict) else None
+        problem = ""
+        if errors:
+            # A refusal like an HTTP 4xx one (refused): asked again, kept as rejected after
+            # _REST_REFUSALS in a row. One "Internal error" (INTERNAL_SERVER_ERROR, HTTP 200)
+            # made the order rejected at once, never counted once the window moved.
+            self.refusals += 1
+            if self.refusals < _REST_REFUSALS:
+                raise MalformedResponse(f"GraphQL errors: {errors_said(errors)}")
+            problem = f"Shopify refused to read the rest of it: {errors_said(errors)}"
+        elif not isinstance(node, dict):
+            problem = "Shopify no longer has this order, read in part"
+        elif order_number(node) != legacy_id(gid):
+            # Another order's answer is not this one's: counted as it, this one never was.
+            problem = f"Shopify answered another order ({order_number(node)[:20] or 'no id'})"
+        else:
+            self.refusals = 0
+            first = self._node
+            if first is not None and node.get("updatedAt") != first.get("updatedAt"):
+                # Changed (an order edit, a refund) between two pages of its lines: read again
+                # from its first line, once it holds still. Its pages were stitched: the first
+                # version's total and lines with the next version's later lines (10 lines of
+                # a 150-line order missing from its product sales, counted so).
+                self._changes += 1
+                self._node, self._lines, self._after = None, [], None
+                if self._changes < _REST_REFUSALS:
+                    return Page(items=(), cursor=None, more=True, advanced=True)
+                problem = f"it changed while its lines were read, {_REST_REFUSALS} times"
+            lines = node.get("lineItems")
+            page_info = (lines.get("pageInfo") if isinstance(lines, dict) else None) or {}
+            try:
+                self._lines.extend(nodes_of(lines))
+            except ValueError as error:
+                problem = f"its lines cannot be read ({error})"
+            if not isinstance(page_info, dict):
+                # Whether more lines follow is unknown: never counted with lines missing. A
+                # "pageInfo" of "x" or [1] raised AttributeError out of the answer, asked again
+                # for good ("unexpected error"): the window held, no later order read.
+                problem = problem or "its lines' pageInfo cannot be read"
+                page_info = {}
+            if self._node is None:
+                self._node = node
+                self._refunds_asked = sizes.refunds
+            grow()  # once read at the sizes asked
+            self._more_together()
+            after = end_cursor(page_info)
+            if problem:
+                pass
+            elif page_info.get("hasNextPage") is True:
+                if not after or after == self._after or not nodes_of(lines):
+                    # Asked at once again and again, the feed held on this order for good.
+                    problem = "Shopify gave no new lines nor cursor for the rest of its lines"
+                elif len(self._lines) >= _MOST_LINES_READ:
+                    problem = f"more than {_MOST_LINES_READ:,} lines"
+                else:
+                    self._after = after
+                    # Lines not read before (an empty page ended it above): progress, asked
+                    # at once. As pages without an item, after 50 they were asked every 2 s:
+                    # an order of 6,000 lines took 20 s, in 1-line pages 6 min, the feed
+                    # reading nothing else meanwhile.
+                    return Page(
+                        items=(), cursor=None, more=True, advanced=True, read_new_records=True
+                    )
+        if problem:
+            malformed += 1
+            raw = {"id": gid, "order": self._node or node}
+            items.append(rejected(self.source, raw, ValueError(problem), "order"))
+        else:
+            whole = dict(self._node or {})
+            whole["lineItems"] = {"nodes": self._lines}
+            refunds = whole.get("refunds")
+            read, unreadable = read_order(self.source, whole)
+            items.extend(read)
+            malformed += unreadable
+            counted += 1
+            self.stored_whole(gid, as_text(whole.get("updatedAt")))
+            if isinstance(refunds, list) and len(refunds) >= self._refunds_asked:
+                # A list of refunds says nothing of more: the ones after it are not counted.
+                malformed += 1
+                beyond = ValueError(
+                    f"{len(refunds)} refunds read, the most one call reads: any after them "
+                    "are not counted"
+                )
+                raw = {"id": gid, "refunds_read": len(refunds)}
+                items.append(rejected(self.source, raw, beyond, "order_update"))
+        self.rest_of.pop(0)
+        self._forget_order()
+        return Read(items, malformed, counted)
+
+    def _left(self, gid: str, node: dict[str, Any] | None, sizes: PageSizes) -> None:
+        """``gid``, asked at ``sizes`` with others, is left to the next way of reading it: of
+        more lines only (``node`` read), several at a call of more lines; else alone (from its
+        next lines, after the call of the most lines)."""
+        level = self._level.get(gid, 0) + 1
+        more_lines = node is not None and _more_lines_only(node, sizes)
+        if level < _ALONE and not more_lines:
+            level = _ALONE
+        elif level == _ALONE and more_lines and node is not None:
+            lines = node["lineItems"]
+            after = end_cursor(lines.get("pageInfo") or {})
+            if after:
+                if len(self._read_so_far) >= WINDOW_RECORDS_KEPT:
+                    self._read_so_far.clear()
+                self._read_so_far[gid] = (node, list(nodes_of(lines)), after)
+        if len(self._level) >= WINDOW_RECORDS_KEPT:
+            self._level.clear()
+        self._level[gid] = level
+
+    def together_answer(self, body: Mapping[str, Any]) -> Page | Read:
+        """An answer for several orders read again at once (the adapter has waited out a
+        throttle): each read whole is counted; one with more than that call reads (lines,
+        refunds), or not answered as asked, is left to be read alone (its own rules: pages of
+        lines, refusals said, kept as rejected)."""
+        errors = body.get("errors")
+        named: set[str] = set()  # the orders (aliases) the errors are about: read alone
+        if errors:
+            about = _aliases_named(errors)
+            if about is None:
+                self.fewer_together(errors_said(errors))
+                return Page(items=(), cursor=None, more=True, advanced=True)
+            # Errors each about one order (their path): the others answered are whole. The
+            # whole answer was dropped and asked again at half, then a quarter…: an
+            # "Internal error" for one order of 13 cost three calls and 12 orders read again.
+            named = about
+            log.info(
+                "feed %s: orders read again alone after errors: %s",
+                self.source,
+                errors_said(errors),
+            )
+        data = body.get("data")
+        data = data if isinstance(data, dict) else {}
+        items: list[FeedItem] = []
+        malformed = counted = 0
+        sizes = self._asked_sizes
+        for n, gid in enumerate(self.together_asked):
+            node = data.get(f"o{n}")
+            if (
+                f"o{n}" in named
+                or not isinstance(node, dict)
+                or order_number(node) != legacy_id(gid)
+            ):
+                self._left(gid, None, sizes)
+                continue
+            if read_in_part(node, sizes):
+                self._left(gid, node, sizes)
+                continue
+            read, unreadable = read_order(self.source, node)
+            items.extend(read)
+            malformed += unreadable
+            counted += 1
+            self.stored_whole(gid, as_text(node.get("updatedAt")))
+            self.rest_of.remove(gid)
+        # Those left are read in the window's order (by updatedAt), each its own way: the
+        # stored cursor moves up to the first one still to read (ReadAgain.first_updated).
+        self._more_together()
+        return Read(items, malformed, counted)
+
+
+def _more_lines_only(node: dict[str, Any], sizes: PageSizes) -> bool:
+    """Whether an order answered in a call for several has more lines than it asks, its lines
+    read well, and all of the rest (its refunds and their lines)."""
+    lines = node.get("lineItems")
+    if not has_next_page(lines) or read_in_part({**node, "lineItems": None}, sizes):
+        return False
+    try:
+        return bool(nodes_of(lines))
+    except ValueError:
+        return False
+
+
+def _aliases_named(errors: object) -> set[str] | None:
+    """The aliases (``oN``) GraphQL ``errors`` are about (the first step of each one's
+    ``path``), or None when one is about no order of its own (a refusal of the whole call)."""
+    if not isinstance(errors, list):
+        return None
+    named = set()
+    for error in errors:
+        path = error.get("path") if isinstance(error, dict) else None
+        if not isinstance(path, list) or not path or not isinstance(path[0], str):
+            return None
+        named.add(path[0])
+    return named
