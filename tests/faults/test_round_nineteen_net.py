@@ -1,0 +1,139 @@
+"""Round nineteen of issue 10, outputs, the network child, disks and stopping (R19hunt19net.md).
+
+Real parts: nginx-rtmp on loopback, web servers on real sockets (nginx serving HTTP, and one
+that answers "400" and then says nothing), the real ``anchordesk live`` CLI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from packetgen import PacketGenerator
+from servers import MissingTool, NginxRtmp, find_program, free_port, wait_for_port, wait_until
+
+from anchordesk.core.backoff import Backoff
+from anchordesk.media.network_output import NetworkOutput
+from anchordesk.media.packets import OutputState, OutputStatus
+from faults.network_helpers import Feeder
+
+KEY = "sk_live_51NineteenKEY7c2e"
+
+
+def first_failure(url: str, generator: PacketGenerator, connect_timeout_s: float) -> OutputStatus:
+    """Push to ``url`` until its first attempt fails (no retry within the test)."""
+    output = NetworkOutput(
+        url,
+        connect_timeout_s=connect_timeout_s,
+        backoff=Backoff(initial_delay_s=60.0, max_delay_s=60.0),
+    )
+    output.start(generator.templates)
+    try:
+        with Feeder(output, generator):
+            status: OutputStatus = wait_until(
+                lambda: (s := output.status()).state is OutputState.RECONNECTING and s,
+                60,
+                what="the first failure",
+            )
+    finally:
+        output.stop(timeout_s=2)
+    return status
+
+
+@contextlib.contextmanager
+def answering_400_then_silent() -> Iterator[int]:
+    """A web server that answers anything with "400 Bad Request" and keeps the connection open,
+    saying nothing more."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = server.accept()
+                held.append(client)
+                client.recv(4096)
+                client.sendall(
+                    b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Length: 0\r\n\r\n"
+                )
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield int(server.getsockname()[1])
+    finally:
+        server.close()
+        for client in held:
+            client.close()
+
+
+@contextlib.contextmanager
+def nginx_web_server() -> Iterator[int]:
+    """nginx serving HTTP (it answers the handshake's bytes "400 Bad Request" and closes)."""
+    try:
+        nginx = find_program("nginx", "nginx-light")
+    except MissingTool as error:
+        pytest.skip(f"{error}; ./dev.sh test installs it")
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        port = free_port()
+        temp = "\n".join(
+            f"  {name}_temp_path {base};" for name in ("client_body", "proxy", "fastcgi", "uwsgi")
+        )
+        (base / "nginx.conf").write_text(
+            f"daemon off;\nmaster_process off;\npid {base / 'nginx.pid'};\n"
+            f"error_log {base / 'error.log'};\nevents {{ worker_connections 16; }}\n"
+            f"http {{\n  access_log off;\n{temp}\n  scgi_temp_path {base};\n"
+            f"  server {{ listen 127.0.0.1:{port}; }}\n}}\n",
+            encoding="utf-8",
+        )
+        process = subprocess.Popen(
+            [nginx, "-p", str(base), "-c", str(base / "nginx.conf"), "-e", str(base / "error.log")]
+        )
+        try:
+            wait_for_port(port)
+            yield port
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("server", [answering_400_then_silent, nginx_web_server])
+def test_a_web_server_at_the_rtmp_address_is_said_at_once(
+    server: object, packet_generator: PacketGenerator
+) -> None:
+    # F1: a web server's "400" then silence was "no answer from the server within 10 s" (and
+    # one that closed "broke off the RTMP handshake (if this is an RTMPS port…)").
+    with server() as port:  # type: ignore[operator]
+        started_s = time.monotonic()
+        status = first_failure(f"rtmp://127.0.0.1:{port}/live/{KEY}", packet_generator, 30.0)
+        took_s = time.monotonic() - started_s
+    assert status.last_error is not None
+    assert status.last_error.startswith(
+        'this is a web server, not an RTMP server (it answered "HTTP/1.'
+    ), status.last_error
+    assert status.last_error.endswith('"): check the address and port')
+    assert took_s < 20  # long before the 30 s deadline (about 1-2 s)
+    assert KEY not in status.last_error
+
+
+@pytest.mark.integration
+def test_an_application_the_server_does_not_have_is_not_said_as_a_refused_key(
+    nginx_rtmp: NginxRtmp, packet_generator: PacketGenerator
+) -> None:
+    # F2: nginx-rtmp closes after "connect" for an application it does not have ("application
+    # not found" in its log): that was said "the server refused the stream (check the stream
+    # key and…)", which sends a streamer to reset a key that is right.
+    url = nginx_rtmp.url(KEY).replace(f"/{nginx_rtmp.app}/", "/shop/")
+    status = first_failure(url, packet_generator, 10.0)
+    assert status.last_error == (
+        "the server refused the stream: check the application in the URL's path ('shop') "
+        "and the stream key"
+    )
