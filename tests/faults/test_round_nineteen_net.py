@@ -7,8 +7,11 @@ that answers "400" and then says nothing), the real ``anchordesk live`` CLI.
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -137,3 +140,44 @@ def test_an_application_the_server_does_not_have_is_not_said_as_a_refused_key(
         "the server refused the stream: check the application in the URL's path ('shop') "
         "and the stream key"
     )
+
+
+@pytest.fixture
+def detachable_disk(tmp_path: Path) -> Iterator[Path]:
+    """A small disk (tmpfs) mounted at a folder, to be detached while written (root only)."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a disk needs root")
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder)]).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_disk_detached_under_the_run_is_not_said_only_as_a_deletion(
+    tmp_path: Path, detachable_disk: Path
+) -> None:
+    # F3: the disk holding --record and --stats detached (`umount -l`, a drive pulled) was
+    # said "a.mkv was deleted while recording": nobody deleted anything.
+    from faults.live_runs import SMALL, child_env
+
+    record, stats = detachable_disk / "a.mkv", detachable_disk / "s.jsonl"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "4",
+         "--record", str(record), "--stats", str(stats)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(tmp_path),
+    )  # fmt: skip
+    try:
+        wait_until(lambda: record.exists() and record.stat().st_size > 50_000, 60, what="a.mkv")
+        subprocess.run(["umount", "-l", str(detachable_disk)], check=True)
+        _, errors = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, errors
+    assert f"{record} was deleted, or its disk went away, while recording: written again" in errors
+    assert f"--stats {stats} was deleted, or its disk went away, while being written" in errors

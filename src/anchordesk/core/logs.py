@@ -253,13 +253,14 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
                 written_again.close()
                 raise
         except (OSError, _FolderProblem) as error:
-            self._stop(error, "was deleted and cannot be written again: ")
+            self._stop(error, "was deleted, or its disk went away, and cannot be written again: ")
             return
         self.stream = written_again
         with contextlib.suppress(OSError, ValueError):
             stream.close()
         logging.getLogger("anchordesk").warning(
-            "the log file %s was deleted while the run wrote it: written again; the lines go on",
+            "the log file %s was deleted, or its disk went away, while the run wrote it: written "
+            "again; the lines go on",
             self.baseFilename,
         )
 

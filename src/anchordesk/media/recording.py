@@ -730,7 +730,7 @@ class RecordingOutput:
             raw.close()
         moved = "" if path == self.path else f" (under a new name, {path.name})"
         log.warning(
-            "%s was deleted while recording: written again into %s%s%s",
+            "%s was deleted, or its disk went away, while recording: written again into %s%s%s",
             self.path,
             path,
             moved,
