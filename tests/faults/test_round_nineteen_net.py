@@ -181,3 +181,22 @@ def test_a_disk_detached_under_the_run_is_not_said_only_as_a_deletion(
     assert run.returncode == 0, errors
     assert f"{record} was deleted, or its disk went away, while recording: written again" in errors
     assert f"--stats {stats} was deleted, or its disk went away, while being written" in errors
+
+
+def test_where_a_recording_stopped_is_said_to_the_nearest_second(
+    tmp_path: Path, packet_generator: PacketGenerator
+) -> None:
+    # F5: a file that plays to 4.9 s was said "the recording stopped at 00:00:04" (cut, where
+    # the report rounds its times).
+    import errno
+
+    from anchordesk.media.recording import RecordingOutput
+
+    recording = RecordingOutput(tmp_path / "a.mkv", space_guard=None)
+    recording.start(packet_generator.templates)
+    for packet in packet_generator.packets(4.9):
+        recording.send(packet)
+    recording.stop(timeout_s=10)
+    assert recording.status().state is OutputState.STOPPED
+    words = recording._stop_words("{stopped}", OSError(errno.ENOSPC, "No space left on device"))
+    assert "the recording stopped at 00:00:05 (" in str(words), str(words)
