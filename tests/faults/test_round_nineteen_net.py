@@ -200,3 +200,27 @@ def test_where_a_recording_stopped_is_said_to_the_nearest_second(
     assert recording.status().state is OutputState.STOPPED
     words = recording._stop_words("{stopped}", OSError(errno.ENOSPC, "No space left on device"))
     assert "the recording stopped at 00:00:05 (" in str(words), str(words)
+
+
+def test_reconnects_mean_the_same_in_the_figures_and_in_the_report(tmp_path: Path) -> None:
+    # F4: for a stream that never came back, --stats said "reconnects": 1 (attempts) and
+    # `report --json` said "reconnects": 0 (times live again): one key, two meanings.
+    import json
+
+    from faults.live_runs import SMALL, child_env, run_live
+
+    stats, session = tmp_path / "s.jsonl", tmp_path / "s.ads"
+    url = f"rtmp://127.0.0.1:{free_port()}/live/{KEY}"  # nothing listens there
+    env = child_env(tmp_path)
+    run = run_live(*SMALL, "--seconds", "4", "--to", url, "--stats", str(stats),
+                   "--session", str(session), env=env)  # fmt: skip
+    assert run.process.returncode == 3, run.stderr  # a stream never went live
+    last = json.loads(stats.read_text(encoding="utf-8").splitlines()[-1])
+    network = next(o for o in last["outputs"] if o["kind"] == "network")
+    report = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "report", "--json", str(session)],
+        capture_output=True, text=True, timeout=60, env=env, check=True,
+    )  # fmt: skip
+    (stream,) = json.loads(report.stdout)["streams"]
+    assert network["reconnects"] == stream["reconnects"] == 0
+    assert network["reconnect_attempts"] >= 1

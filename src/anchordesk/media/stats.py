@@ -226,7 +226,10 @@ class StatsReporter:
                     "state": str(status.state),
                     "reconnect_attempt": status.attempt,
                     "next_retry_in_s": status.next_retry_in_s,
-                    "reconnects": status.reconnects,
+                    # As the report's (`report --json`): connections that went live again
+                    # after a drop; the attempts, made or failed, are counted apart.
+                    "reconnects": status.live_again,
+                    "reconnect_attempts": status.reconnects,
                     "bitrate_kbps": round(bitrate_kbps, 1),
                     "bytes_written": status.bytes_written,
                     "dropped_packets": status.dropped_packets,
