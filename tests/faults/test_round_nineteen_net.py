@@ -224,3 +224,21 @@ def test_reconnects_mean_the_same_in_the_figures_and_in_the_report(tmp_path: Pat
     (stream,) = json.loads(report.stdout)["streams"]
     assert network["reconnects"] == stream["reconnects"] == 0
     assert network["reconnect_attempts"] >= 1
+
+
+@pytest.mark.parametrize("option", ["--record", "--stats", "--session"])
+def test_a_dash_for_a_file_is_refused_in_one_line(tmp_path: Path, option: str) -> None:
+    # F6: `--record -` (Unix tools read "-" as standard output) recorded into a file named "-"
+    # in the current folder (and `--2` beside it on the next run), exit 0.
+    from faults.live_runs import SMALL, child_env
+
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1", option, "-"],
+        capture_output=True, text=True, timeout=120, env=child_env(tmp_path), cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert run.stderr == (
+        f"error: anchordesk live: argument {option}: '-' would be a file named '-': give a "
+        "file's path (or /dev/stdout for standard output)\n"
+    )
+    assert list(tmp_path.glob("-*")) == []

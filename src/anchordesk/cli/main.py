@@ -83,6 +83,12 @@ def _file_to_write(text: str) -> Path:
     """The path of a file a command writes. ``Path`` drops a trailing slash: ``--record dir/``
     (a folder meant, perhaps not made yet) wrote a file named ``dir``."""
     path = _file_to_read(text)
+    if text == "-":
+        # "-" reads as standard output in Unix tools: here it made a file named "-" (and
+        # "--2" beside it). Standard output is named as a file: /dev/stdout.
+        raise argparse.ArgumentTypeError(
+            "'-' would be a file named '-': give a file's path (or /dev/stdout for standard output)"
+        )
     if text.endswith(("/", os.sep)) or (os.altsep is not None and text.endswith(os.altsep)):
         raise argparse.ArgumentTypeError(
             f"{text!r} ends with {text[-1]!r}, so it names a folder: give a file's path in it"
