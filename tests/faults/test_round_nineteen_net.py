@@ -242,3 +242,51 @@ def test_a_dash_for_a_file_is_refused_in_one_line(tmp_path: Path, option: str) -
         "file's path (or /dev/stdout for standard output)\n"
     )
     assert list(tmp_path.glob("-*")) == []
+
+
+def test_a_crash_with_no_log_folder_is_reported_on_standard_error(tmp_path: Path) -> None:
+    # F7: with the log folder unusable ("logging to stderr only"), a native crash (SIGSEGV
+    # here, as a driver's) ended the run with no word of why: the crash file is made in the
+    # log folder only, and faulthandler was never turned on.
+    import signal
+
+    from faults.live_runs import SMALL, LiveRun, child_env
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    run = LiveRun(*SMALL, "--seconds", "60", "--record", str(tmp_path / "a.mkv"),
+                  env=child_env(tmp_path, XDG_STATE_HOME=str(blocker / "state")))  # fmt: skip
+    try:
+        run.wait_for_line("logging to stderr only (a crash's report too)")
+        run.wait_for_line("encoding ")
+        run.send(signal.SIGSEGV)
+        run.wait(60)
+    finally:
+        run.kill()
+    assert "Fatal Python error: Segmentation fault" in run.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_crash_after_the_log_folder_was_removed_is_reported_where_the_log_is(
+    tmp_path: Path,
+) -> None:
+    # F7: the log folder removed under the run: the log is written again at its name, but the
+    # crash file stayed a file with no name: a crash's report went nowhere.
+    import signal
+
+    from faults.live_runs import SMALL, LiveRun, child_env
+
+    state = tmp_path / "state"
+    run = LiveRun(*SMALL, "--seconds", "60", "--record", str(tmp_path / "a.mkv"),
+                  env=child_env(tmp_path, XDG_STATE_HOME=str(state)))  # fmt: skip
+    try:
+        run.wait_for_line("encoding ")
+        (folder,) = {path.parent for path in state.rglob("anchordesk.log")}
+        shutil.rmtree(folder)
+        run.wait_for_line("was deleted, or its disk went away, while the run wrote it")
+        run.send(signal.SIGSEGV)
+        run.wait(60)
+    finally:
+        run.kill()
+    (report,) = folder.glob("crash-*.txt")
+    assert "Fatal Python error: Segmentation fault" in report.read_text(encoding="utf-8")

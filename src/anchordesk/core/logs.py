@@ -258,6 +258,7 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
         self.stream = written_again
         with contextlib.suppress(OSError, ValueError):
             stream.close()
+        _crash_file_again()
         logging.getLogger("anchordesk").warning(
             "the log file %s was deleted, or its disk went away, while the run wrote it: written "
             "again; the lines go on",
@@ -279,6 +280,7 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
             else error_words(self.baseFilename, error)
         )
         self.fault = f"log file {self.baseFilename}: stopped writing: {how}{self.fault_words}"
+        _crash_file_again()
         stream, self.stream = self.stream, None
         if stream is not None:
             with contextlib.suppress(OSError, ValueError):
@@ -615,11 +617,14 @@ def setup_logging(
         problem = f"log file: {said}"
         _setup_fault = f"log file: never written: {said}"
         log_file = None
+    crash_too = bool(problem) and native_crashes and _crash_to_stderr()
     _current = LogSetup(log_file=log_file, crash_file=crash_file, level=level)
 
     log = logging.getLogger("anchordesk")
     if problem:
-        log.warning("%s; logging to stderr only", problem)
+        log.warning(
+            "%s; logging to stderr only%s", problem, " (a crash's report too)" if crash_too else ""
+        )
     from anchordesk import __version__
 
     # Never the command line: a key given with --to would be in it.
@@ -652,6 +657,44 @@ def _enable_faulthandler(folder: Path) -> Path:
     faulthandler.enable(_crash_stream, all_threads=True)
     atexit.register(_close_crash_file, path)
     return path
+
+
+def _crash_to_stderr() -> bool:
+    """No log folder to write in: a native crash's report goes to standard error (it went
+    nowhere: the process ended with no word of why)."""
+    try:
+        sys.stderr.fileno()
+        faulthandler.enable(sys.stderr, all_threads=True)
+    except (AttributeError, OSError, ValueError, RuntimeError):
+        return False  # no standard error (a window started without a console)
+    return True
+
+
+def _crash_file_again() -> None:
+    """The log folder was deleted, or its disk went away, under the run: the crash file went
+    with it, and a crash's report would be written into a file with no name. It is made again
+    at its name (the log file was just written again beside it); when it cannot be, the report
+    goes to standard error."""
+    global _crash_stream
+    stream = _crash_stream
+    if stream is None:
+        return
+    try:
+        if not no_name_left(stream.fileno()):
+            return
+    except (OSError, ValueError):
+        pass
+    path = Path(stream.name)
+    again: IO[str] | None = None
+    try:
+        make_folder_again(path.parent)
+        again = path.open("w", encoding="utf-8")
+        faulthandler.enable(again, all_threads=True)
+    except OSError:
+        _crash_to_stderr()
+    _crash_stream = again
+    with contextlib.suppress(OSError, ValueError):
+        stream.close()
 
 
 def _pid() -> int:
