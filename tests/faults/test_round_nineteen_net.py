@@ -290,3 +290,41 @@ def test_a_crash_after_the_log_folder_was_removed_is_reported_where_the_log_is(
         run.kill()
     (report,) = folder.glob("crash-*.txt")
     assert "Fatal Python error: Segmentation fault" in report.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pseudo-terminal")
+def test_a_recording_to_a_terminal_device_is_refused(tmp_path: Path) -> None:
+    # F8: R18 refused `--record /dev/stdout` on a terminal, but `--record /dev/tty` (or the
+    # terminal's own /dev/pts/N) wrote 300 kB a second of Matroska on the screen, escape
+    # sequences among it, then "Recording kept in /dev/pts/0 (0.3 MB)", exit 0.
+    import pty
+
+    from faults.live_runs import SMALL, child_env
+
+    leader, follower = pty.openpty()
+    shown = bytearray()
+
+    def show() -> None:
+        with contextlib.suppress(OSError):
+            while data := os.read(leader, 65536):
+                shown.extend(data)
+
+    reader = threading.Thread(target=show, daemon=True)
+    reader.start()
+    try:
+        terminal = os.ttyname(follower)
+        run = subprocess.run(
+            [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+             "--record", terminal],
+            capture_output=True, text=True, timeout=120, env=child_env(tmp_path),
+        )  # fmt: skip
+    finally:
+        os.close(follower)
+        reader.join(5)
+        os.close(leader)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr == (
+        f"error: anchordesk live: --record {terminal}: a terminal; redirect it to a file "
+        "(> FILE) or a player (| ffplay -)\n"
+    )
+    assert bytes(shown) == b""

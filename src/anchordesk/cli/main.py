@@ -447,11 +447,27 @@ def _shares_standard_error(path: Path) -> bool:
 
 
 def _names_a_terminal(path: Path) -> bool:
-    """Whether ``path`` names a descriptor of this process that is a terminal."""
+    """Whether ``path`` names a terminal: a descriptor of this process that is one, or a
+    terminal's device (``/dev/tty``, ``/dev/pts/3``: 300 kB a second of Matroska went to the
+    screen, "Recording kept in /dev/tty", exit 0)."""
+    import stat
+
     from anchordesk.core.disk import own_descriptor
 
     descriptor = own_descriptor(path)
-    return descriptor is not None and os.isatty(descriptor)
+    if descriptor is not None:
+        return os.isatty(descriptor)
+    try:
+        if not stat.S_ISCHR(os.stat(path).st_mode):
+            return False
+        # Opened, never written: a device tells whether it is a terminal only once open.
+        device = os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return False
+    try:
+        return os.isatty(device)
+    finally:
+        os.close(device)
 
 
 def _hold_closing_signals() -> list[int]:
