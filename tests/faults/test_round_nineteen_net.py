@@ -328,3 +328,50 @@ def test_a_recording_to_a_terminal_device_is_refused(tmp_path: Path) -> None:
         "(> FILE) or a player (| ffplay -)\n"
     )
     assert bytes(shown) == b""
+
+
+_SLOW_MEDIA_IMPORT = """
+import importlib.abc, runpy, sys, time
+
+class SlowMedia(importlib.abc.MetaPathFinder):
+    # The media's imports as a starved machine does them (3.8 s and more under load 20).
+    def find_spec(self, name, path, target=None):
+        if name == "anchordesk.live.factory":
+            print("loading the media", file=sys.stderr, flush=True)
+            time.sleep(60)
+        return None
+
+sys.meta_path.insert(0, SlowMedia())
+runpy.run_module("anchordesk", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_a_stop_while_the_media_loads_ends_the_run_at_once(tmp_path: Path) -> None:
+    # F9: Ctrl+C twice 6 s into a run on a loaded machine (load 20) ended it 4-10 s later
+    # (9 runs of 11 past 2 s): the start-up looks at a stop request only between its steps,
+    # and its imports and devices take seconds there; the interpreter's exit took 2-3 s more.
+    import signal
+
+    from faults.live_runs import SMALL, child_env
+
+    run = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_MEDIA_IMPORT, "live", *SMALL, "--seconds", "60",
+         "--record", str(tmp_path / "a.mkv")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(tmp_path),
+    )  # fmt: skip
+    try:
+        assert run.stderr is not None
+        assert run.stderr.readline() == "loading the media\n"
+        asked_s = time.monotonic()
+        run.send_signal(signal.SIGINT)
+        run.send_signal(signal.SIGINT)
+        _, errors = run.communicate(timeout=120)
+        took_s = time.monotonic() - asked_s
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, errors
+    assert "SIGINT during start-up: stopped before the picture started" in errors
+    assert took_s < 15  # about 0.1 s; the slow import alone is 60 s
+    assert "Traceback" not in errors and not (tmp_path / "a.mkv").exists()
+    assert not list((tmp_path / "xdg_state_home").rglob("crash-*.txt"))

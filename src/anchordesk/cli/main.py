@@ -680,7 +680,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # file exists: a stop request from now on is never lost (cli/stopping.py).
         from anchordesk.cli import stopping
 
-        stopping.install()
+        stopping.install(program=argv is None)
     elif (args.command or "gui") == "gui" and argv is None:
         # The same for the window: a Ctrl+C while the window's command module loaded (0.36 to
         # 0.44 s after start under Xvfb, 5 runs of 18) raised a KeyboardInterrupt that a C call
