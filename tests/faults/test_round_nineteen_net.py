@@ -375,3 +375,25 @@ def test_a_stop_while_the_media_loads_ends_the_run_at_once(tmp_path: Path) -> No
     assert took_s < 15  # about 0.1 s; the slow import alone is 60 s
     assert "Traceback" not in errors and not (tmp_path / "a.mkv").exists()
     assert not list((tmp_path / "xdg_state_home").rglob("crash-*.txt"))
+
+
+@pytest.mark.skipif(shutil.which("sh") is None, reason="a POSIX shell closes the descriptor")
+@pytest.mark.parametrize("option", ["--record", "--stats"])
+def test_standard_output_closed_is_no_place_to_keep_a_file(tmp_path: Path, option: str) -> None:
+    # F10: `anchordesk live --record /dev/stdout >&-` (a service, a cron line closing it):
+    # the program puts a closed descriptor on the null device, so the recording went there,
+    # "recording /dev/stdout finished: 0 bytes", exit 0, and no word of it.
+    from faults.live_runs import SMALL, child_env
+
+    extra = ["--record", str(tmp_path / "a.mkv")] if option == "--stats" else []
+    run = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "anchordesk", "live", *SMALL,
+         "--seconds", "1", option, "/dev/stdout", *extra],
+        capture_output=False, stderr=subprocess.PIPE, text=True, timeout=120,
+        env=child_env(tmp_path),
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert run.stderr == (
+        f"error: anchordesk live: {option} /dev/stdout: this program was started with it "
+        "closed (>&-): nothing written there would be kept; give a file\n"
+    )

@@ -380,6 +380,13 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
         ("--stats", args.stats),
         ("--session", args.session),
     ):
+        if path is not None and _names_a_closed_descriptor(path):
+            # It was put on the null device: the recording went nowhere, "finished: 0 bytes",
+            # exit 0.
+            raise UserError(
+                f"anchordesk live: {option} {path}: this program was started with it closed "
+                "(>&-): nothing written there would be kept; give a file"
+            )
         if path is not None and _shares_standard_error(path):
             raise UserError(
                 f"anchordesk live: {option} {path}: standard error is the same file (2>&1), "
@@ -444,6 +451,13 @@ def _shares_standard_error(path: Path) -> bool:
     return (named.st_dev, named.st_ino) == (errors.st_dev, errors.st_ino) and not (
         stat.S_ISCHR(named.st_mode)
     )
+
+
+def _names_a_closed_descriptor(path: Path) -> bool:
+    """Whether ``path`` names a standard descriptor the program was started without."""
+    from anchordesk.core.disk import own_descriptor
+
+    return own_descriptor(path) in _closed_at_start
 
 
 def _names_a_terminal(path: Path) -> bool:
@@ -593,6 +607,10 @@ def _printable(error: Exception) -> str:
     return printable_message(str(error))
 
 
+#: The standard descriptors this process was started without (put on the null device).
+_closed_at_start: set[int] = set()
+
+
 def _standard_streams_on_null() -> None:
     """Started with stdin, stdout or stderr closed (`anchordesk live >&-`, a service manager),
     the first files this program opens would take descriptors 0-2: FFmpeg's and x264's log
@@ -603,6 +621,7 @@ def _standard_streams_on_null() -> None:
         try:
             os.fstat(descriptor)
         except OSError:
+            _closed_at_start.add(descriptor)
             flags = os.O_RDONLY if descriptor == 0 else os.O_WRONLY
             opened = os.open(os.devnull, flags)
             if opened != descriptor:
