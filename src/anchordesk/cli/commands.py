@@ -66,18 +66,25 @@ def _say(text: str, *, error: bool = False) -> None:
 _standard_output_taken = False
 
 
-def _end_at_once(_reason: str) -> None:
+def _end_at_once(reason: str) -> None:
     """Called by the signal handler at a stop request while ``anchordesk live`` starts, before
     any file of the run: the media's imports and opening the devices are the slow steps (3.8 s
     and more on a loaded 2-core machine, where a SIGINT ended the run 4-10 s after it, and the
     interpreter's own exit took 2-3 s more); they cannot look at the request while they run.
-    The step is left where it is (:class:`_StopNow` passes ``except Exception``), and the
-    process ends there and then (:func:`run_live`)."""
-    raise _StopNow
+    Nothing is written yet: the process ends there and then, saying so. (An exception raised
+    into the step instead aborted the process when it landed in PySide6's initialisation:
+    "Fatal Python error: libshiboken/signature: could not initialize", 2 runs of 13.)"""
+    from anchordesk.cli import stopping
+    from anchordesk.core.logs import exit_now
 
-
-class _StopNow(BaseException):
-    """A stop request raised into the start-up by :func:`_end_at_once`."""
+    since = stopping.current().seconds_since() or 0.0
+    exit_now(
+        0,
+        [
+            f"{reason} during start-up: stopped before the picture started",
+            f"stopped {since:.2f} s after the request ({reason})",
+        ],
+    )
 
 
 def _ends_at_once() -> bool:
@@ -255,7 +262,7 @@ def run_live(
         not_stopped()
         show.media.start()
         asyncio.run(_run_until_stopped(show, stops, control))
-    except (_StoppedDuringStartUp, _StopNow):
+    except _StoppedDuringStartUp:
         stops.at_once = None
         log.info("%s during start-up: stopped before the picture started", stops.reason)
         if _ends_at_once():

@@ -38,7 +38,7 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -387,7 +387,7 @@ class _ConsoleWriter:
 
 
 _console_writers: dict[int, _ConsoleWriter] = {}
-_console_lock = threading.Lock()
+_console_lock = threading.RLock()  # exit_now may come from a signal handler
 
 
 def _console_writer(stream: IO[str]) -> _ConsoleWriter | None:
@@ -703,11 +703,36 @@ def _pid() -> int:
     return os.getpid()
 
 
-def exit_now(code: int) -> NoReturn:
-    """End the process at once with ``code``, its console lines written first (at most
-    ``CONSOLE_DRAIN_S``) and its empty crash file removed: for a stop before anything was
-    written, where the interpreter's own exit (its modules, threads and libraries taken down
-    one by one) took seconds on a loaded machine."""
+def exit_now(code: int, lines: Sequence[str] = ()) -> NoReturn:
+    """End the process at once with ``code``: for a stop before anything was written, where
+    the interpreter's own exit (its modules, threads and libraries taken down one by one) took
+    seconds on a loaded machine. May be called from a signal handler, wherever the main thread
+    was: ``lines`` (info lines of the program's logger, plain text) go to the console's writer
+    and the log file without ``logging`` (whose locks the interrupted thread may hold); the
+    console's lines are written first (at most ``CONSOLE_DRAIN_S``), the empty crash file
+    removed."""
+    stamp = time.strftime("%H:%M:%S")
+    writer = _console_writers.get(2)
+    for line in lines:
+        said = f"{stamp} INFO anchordesk: {escape_controls(line)}\n"
+        if writer is not None:
+            writer.put(said)
+        elif not _console_fault:
+            with contextlib.suppress(OSError):
+                os.write(2, said.encode("utf-8", "backslashreplace"))
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, _LogFileHandler) and handler.fault is None and lines:
+            at = time.strftime("%Y-%m-%d %H:%M:%S")
+            kept = "".join(
+                f"{at},000 INFO [{os.getpid()} MainThread] anchordesk: {escape_controls(line)}\n"
+                for line in lines
+            )
+            with contextlib.suppress(OSError):
+                descriptor = os.open(handler.baseFilename, os.O_WRONLY | os.O_APPEND)
+                try:
+                    os.write(descriptor, kept.encode("utf-8", "backslashreplace"))
+                finally:
+                    os.close(descriptor)
     drain_console()
     if _crash_stream is not None:
         _close_crash_file(Path(_crash_stream.name))
