@@ -397,3 +397,26 @@ def test_standard_output_closed_is_no_place_to_keep_a_file(tmp_path: Path, optio
         f"error: anchordesk live: {option} /dev/stdout: this program was started with it "
         "closed (>&-): nothing written there would be kept; give a file\n"
     )
+
+
+@pytest.mark.integration
+def test_a_web_server_behind_tls_at_the_rtmps_address_is_said_at_once(
+    tmp_path: Path, packet_generator: PacketGenerator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # F1 over rtmps (a web server's HTTPS port): "the server broke off the RTMP handshake".
+    from servers import Stunnel
+
+    with nginx_web_server() as port:
+        tunnel = Stunnel(tmp_path / "tls", port)
+        monkeypatch.setenv("SSL_CERT_FILE", str(tunnel.cert))
+        tunnel.start()
+        try:
+            status = first_failure(
+                f"rtmps://127.0.0.1:{tunnel.port}/live/{KEY}", packet_generator, 30.0
+            )
+        finally:
+            tunnel.stop()
+    assert status.last_error == (
+        'this is a web server, not an RTMP server (it answered "HTTP/1.1 400 Bad Request"): '
+        "check the address and port"
+    )

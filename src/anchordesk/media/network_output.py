@@ -116,6 +116,7 @@ _SOCKET_SAMPLE_S: Final = 0.25
 # The look at a port that did not answer the RTMP handshake (a web server's?): its deadline.
 _WEB_LOOK_S: Final = 1.5
 _RTMP_PORT: Final = 1935
+_RTMPS_PORT: Final = 443
 
 # Why an attempt ended, as the logs print it and a window says it (network_watch words the
 # connection's own failures).
@@ -216,7 +217,7 @@ class _Child:
     # Since when the server's application has acknowledged nothing the TLS relay sent (rtmps;
     # network_watch.ConnectionPhases.not_acknowledging).
     not_acknowledging_since_s: float | None = None
-    # Plain RTMP: when FFmpeg sent the handshake, and the look at what answers it instead.
+    # When FFmpeg sent the RTMP handshake, and the look at what answers it instead.
     handshake_sent_s: float | None = None
     web_look: threading.Thread | None = None
 
@@ -1023,7 +1024,8 @@ class NetworkOutput:
         return None
 
     def _look_for_web_server(self, child: _Child, now_s: float, *, ended: bool) -> bool:
-        """True when a web server answered this attempt's RTMP handshake (plain RTMP).
+        """True when a web server answered this attempt's RTMP handshake (over rtmps: inside
+        the TLS connection).
 
         A handshake unanswered for ``HANDSHAKE_LOOK_AFTER_S``, or one the server broke off, is
         looked at on a connection of its own (network_watch.web_server_answer), on a thread:
@@ -1034,7 +1036,7 @@ class NetworkOutput:
             found = child.phases.web_answer is not None
         if found:
             return True
-        if phase != Phase.RTMP_HANDSHAKE or urlsplit(self._url).scheme.lower() != "rtmp":
+        if phase != Phase.RTMP_HANDSHAKE:
             return False
         if child.handshake_sent_s is None:
             child.handshake_sent_s = now_s
@@ -1051,13 +1053,19 @@ class NetworkOutput:
 
     def _web_look(self, child: _Child) -> None:
         parts = urlsplit(self._url)
+        tls = parts.scheme.lower() == "rtmps"
         try:
-            host, port = parts.hostname, parts.port or _RTMP_PORT
+            host, port = parts.hostname, parts.port or (_RTMPS_PORT if tls else _RTMP_PORT)
         except ValueError:
             return
         if not host:
             return
-        answer = web_server_answer(host, port, timeout_s=_WEB_LOOK_S)
+        context = None
+        if tls:
+            from anchordesk.media.tls_relay import tls_context
+
+            context = tls_context()
+        answer = web_server_answer(host, port, timeout_s=_WEB_LOOK_S, tls=context)
         if answer is not None:
             with self._lock:
                 child.phases.web_answer = answer

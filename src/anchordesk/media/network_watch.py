@@ -21,6 +21,7 @@ import enum
 import os
 import re
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -159,7 +160,9 @@ HANDSHAKE_LOOK_AFTER_S: Final = 1.0
 _ANSWER_SAID_CHARS: Final = 60
 
 
-def web_server_answer(host: str, port: int, timeout_s: float = 1.5) -> str | None:
+def web_server_answer(
+    host: str, port: int, timeout_s: float = 1.5, tls: ssl.SSLContext | None = None
+) -> str | None:
     """The first line a server at ``host``:``port`` answers an RTMP handshake with, when it is
     a web server's ("HTTP/1.1 400 Bad Request"), escaped and cut for a line; None otherwise.
 
@@ -169,7 +172,10 @@ def web_server_answer(host: str, port: int, timeout_s: float = 1.5) -> str | Non
     """
     deadline_s = time.monotonic() + timeout_s
     try:
-        with socket.create_connection((host, port), timeout=timeout_s) as probe:
+        with contextlib.ExitStack() as closing:
+            probe = closing.enter_context(socket.create_connection((host, port), timeout=timeout_s))
+            if tls is not None:  # rtmps: the same look inside the TLS connection
+                probe = closing.enter_context(tls.wrap_socket(probe, server_hostname=host))
             # C0 and C1; C1's bytes hold a line end, as FFmpeg's random ones do: a web server
             # that reads a request line answers it at once.
             probe.sendall(b"\x03" + bytes(range(256)) * 6)
@@ -183,7 +189,7 @@ def web_server_answer(host: str, port: int, timeout_s: float = 1.5) -> str | Non
                 if not data:
                     break
                 answer += data
-    except OSError:
+    except (OSError, ValueError):
         return None
     if not answer.startswith(b"HTTP/"):
         return None
