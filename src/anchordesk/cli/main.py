@@ -380,12 +380,13 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
         ("--stats", args.stats),
         ("--session", args.session),
     ):
-        if path is not None and _names_a_closed_descriptor(path):
+        if path is not None and (closed := _closed_descriptor(path)) is not None:
             # It was put on the null device: the recording went nowhere, "finished: 0 bytes",
             # exit 0.
+            how = {0: "<&-", 1: ">&-"}.get(closed, f"{closed}>&-")
             raise UserError(
                 f"anchordesk live: {option} {path}: this program was started with it closed "
-                "(>&-): nothing written there would be kept; give a file"
+                f"({how}): nothing written there would be kept; give a file"
             )
         if path is not None and _shares_standard_error(path):
             raise UserError(
@@ -453,11 +454,12 @@ def _shares_standard_error(path: Path) -> bool:
     )
 
 
-def _names_a_closed_descriptor(path: Path) -> bool:
-    """Whether ``path`` names a standard descriptor the program was started without."""
+def _closed_descriptor(path: Path) -> int | None:
+    """The standard descriptor ``path`` names when the program was started without it."""
     from anchordesk.core.disk import own_descriptor
 
-    return own_descriptor(path) in _closed_at_start
+    descriptor = own_descriptor(path)
+    return descriptor if descriptor in _closed_at_start else None
 
 
 def _names_a_terminal(path: Path) -> bool:
