@@ -79,7 +79,7 @@ def test_a_recording_stopped_by_a_full_disk_goes_on_in_a_new_file_when_room_come
         # The gap is a fault (the run's exit code says so), in one line naming both files.
         assert len(status.gaps) == 1 and recording.fault == status.gaps[0]
         assert status.gaps[0].startswith(f"the disk holding {first} has less than ")
-        assert "the recording stopped at 00:00:02" in status.gaps[0]
+        assert "the recording stopped at 00:00:03" in status.gaps[0]
         # The file stopped at 3 s; the new one started at the keyframe at 6 s.
         assert status.gaps[0].endswith(f"; recording again into {second} after a gap of 00:00:03")
         said = [r.getMessage() for r in caplog.records if "recording again into" in r.getMessage()]

@@ -176,7 +176,8 @@ def test_stats_deleted_with_their_folder_mid_run_are_written_again(
     assert len(path.read_text(encoding="utf-8").splitlines()) == 5
     said = [r.getMessage() for r in caplog.records if "was deleted" in r.getMessage()]
     assert said == [
-        f"--stats {path} was deleted while being written: written again into {path}; "
+        f"--stats {path} was deleted, or its disk went away, while being written: written again "
+        f"into {path}; "
         "the samples go on"
     ]
 
@@ -387,6 +388,7 @@ def test_stats_deleted_mid_run_are_not_written_into_a_pipe_put_at_their_name(
     assert len(numbered.read_text(encoding="utf-8").splitlines()) == 4
     said = [r.getMessage() for r in caplog.records if "was deleted" in r.getMessage()]
     assert said == [
-        f"--stats {path} was deleted while being written: written again into {numbered} "
+        f"--stats {path} was deleted, or its disk went away, while being written: written again "
+        f"into {numbered} "
         "(under a new name, stats-2.jsonl); the samples go on"
     ]

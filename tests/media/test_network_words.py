@@ -149,7 +149,9 @@ FAILURES = [
         [CONNECTED, APPLICATION],
         "[Errno 5] Input/output error",
         None,
-        f"the server refused the stream ({CHECK_KEY})",
+        # Closed after "connect": the application (nginx-rtmp's "application not found").
+        "the server refused the stream: check the application in the URL's path ('live') and "
+        "the stream key",
     ),
     ("rtmp", [], "bad header: x", None, "bad header: x"),
 ]

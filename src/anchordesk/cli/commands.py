@@ -66,6 +66,35 @@ def _say(text: str, *, error: bool = False) -> None:
 _standard_output_taken = False
 
 
+def _end_at_once(reason: str) -> None:
+    """Called by the signal handler at a stop request while ``anchordesk live`` starts, before
+    any file of the run: the media's imports and opening the devices are the slow steps (3.8 s
+    and more on a loaded 2-core machine, where a SIGINT ended the run 4-10 s after it, and the
+    interpreter's own exit took 2-3 s more); they cannot look at the request while they run.
+    Nothing is written yet: the process ends there and then, saying so. (An exception raised
+    into the step instead aborted the process when it landed in PySide6's initialisation:
+    "Fatal Python error: libshiboken/signature: could not initialize", 2 runs of 13.)"""
+    from anchordesk.cli import stopping
+    from anchordesk.core.logs import exit_now
+
+    since = stopping.current().seconds_since() or 0.0
+    exit_now(
+        0,
+        [
+            f"{reason} during start-up: stopped before the picture started",
+            f"stopped {since:.2f} s after the request ({reason})",
+        ],
+    )
+
+
+def _ends_at_once() -> bool:
+    """Whether this process is the command's own (not a test's or another program's, which
+    goes on after the run): only then may a stop during start-up end it at once."""
+    from anchordesk.cli import stopping
+
+    return stopping.current_is_the_programs()
+
+
 class _StoppedDuringStartUp(Exception):
     """A stop request came before the picture started: nothing is left to finish."""
 
@@ -167,6 +196,7 @@ def run_live(
     from anchordesk.core.disk import FAULT_EXIT_CODE
 
     stops = stopping.current()
+
     from anchordesk.core.disk import own_descriptor
     from anchordesk.media import devices
 
@@ -189,8 +219,13 @@ def run_live(
         if stops.requested:
             raise _StoppedDuringStartUp
 
+    def end_at_once_from_now_on() -> None:
+        if _ends_at_once():
+            stops.at_once = _end_at_once
+
     show: LiveShow | None = None
     try:
+        end_at_once_from_now_on()
         if control is not None:
             # A port another program holds is refused before anything starts: found only once
             # the loop ran, the run stopped with a recording and a session begun (exit 2).
@@ -201,9 +236,12 @@ def run_live(
         from anchordesk.live.factory import build_live_show, plan_from_options
         from anchordesk.media.network_output import destination_names
 
+        stops.at_once = None  # the plan tries the files it will write (small test files)
+        not_stopped()
         for name in destination_names(options.destinations):
             log.info("destination: %s", name)
         plan = plan_from_options(options)
+        end_at_once_from_now_on()
         not_stopped()
         show = build_live_show(options, plan, extra_overlays=extra_overlays)
         if studio:
@@ -220,12 +258,24 @@ def run_live(
             import importlib
 
             importlib.import_module("anchordesk.live.show_session")
+        stops.at_once = None  # the files begin here
         not_stopped()
         show.media.start()
         asyncio.run(_run_until_stopped(show, stops, control))
     except _StoppedDuringStartUp:
+        stops.at_once = None
         log.info("%s during start-up: stopped before the picture started", stops.reason)
+        if _ends_at_once():
+            # Nothing of the run was written: the process ends now (the interpreter's own exit
+            # took 2-3 s on a loaded machine).
+            from anchordesk.core.logs import exit_now
+
+            log.info(
+                "stopped %.2f s after the request (%s)", stops.seconds_since() or 0.0, stops.reason
+            )
+            exit_now(0)
     finally:
+        stops.at_once = None
         devices.stop_waiting_when(lambda: False)  # this run's stop must not cut a later probe
         if show is not None:
             show.media.stop(stops.time_left_s())

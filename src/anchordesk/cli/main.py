@@ -83,6 +83,12 @@ def _file_to_write(text: str) -> Path:
     """The path of a file a command writes. ``Path`` drops a trailing slash: ``--record dir/``
     (a folder meant, perhaps not made yet) wrote a file named ``dir``."""
     path = _file_to_read(text)
+    if text == "-":
+        # "-" reads as standard output in Unix tools: here it made a file named "-" (and
+        # "--2" beside it). Standard output is named as a file: /dev/stdout.
+        raise argparse.ArgumentTypeError(
+            "'-' would be a file named '-': give a file's path (or /dev/stdout for standard output)"
+        )
     if text.endswith(("/", os.sep)) or (os.altsep is not None and text.endswith(os.altsep)):
         raise argparse.ArgumentTypeError(
             f"{text!r} ends with {text[-1]!r}, so it names a folder: give a file's path in it"
@@ -374,6 +380,14 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
         ("--stats", args.stats),
         ("--session", args.session),
     ):
+        if path is not None and (closed := _closed_descriptor(path)) is not None:
+            # It was put on the null device: the recording went nowhere, "finished: 0 bytes",
+            # exit 0.
+            how = {0: "<&-", 1: ">&-"}.get(closed, f"{closed}>&-")
+            raise UserError(
+                f"anchordesk live: {option} {path}: this program was started with it closed "
+                f"({how}): nothing written there would be kept; give a file"
+            )
         if path is not None and _shares_standard_error(path):
             raise UserError(
                 f"anchordesk live: {option} {path}: standard error is the same file (2>&1), "
@@ -440,12 +454,36 @@ def _shares_standard_error(path: Path) -> bool:
     )
 
 
-def _names_a_terminal(path: Path) -> bool:
-    """Whether ``path`` names a descriptor of this process that is a terminal."""
+def _closed_descriptor(path: Path) -> int | None:
+    """The standard descriptor ``path`` names when the program was started without it."""
     from anchordesk.core.disk import own_descriptor
 
     descriptor = own_descriptor(path)
-    return descriptor is not None and os.isatty(descriptor)
+    return descriptor if descriptor in _closed_at_start else None
+
+
+def _names_a_terminal(path: Path) -> bool:
+    """Whether ``path`` names a terminal: a descriptor of this process that is one, or a
+    terminal's device (``/dev/tty``, ``/dev/pts/3``: 300 kB a second of Matroska went to the
+    screen, "Recording kept in /dev/tty", exit 0)."""
+    import stat
+
+    from anchordesk.core.disk import own_descriptor
+
+    descriptor = own_descriptor(path)
+    if descriptor is not None:
+        return os.isatty(descriptor)
+    try:
+        if not stat.S_ISCHR(os.stat(path).st_mode):
+            return False
+        # Opened, never written: a device tells whether it is a terminal only once open.
+        device = os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return False
+    try:
+        return os.isatty(device)
+    finally:
+        os.close(device)
 
 
 def _hold_closing_signals() -> list[int]:
@@ -571,6 +609,10 @@ def _printable(error: Exception) -> str:
     return printable_message(str(error))
 
 
+#: The standard descriptors this process was started without (put on the null device).
+_closed_at_start: set[int] = set()
+
+
 def _standard_streams_on_null() -> None:
     """Started with stdin, stdout or stderr closed (`anchordesk live >&-`, a service manager),
     the first files this program opens would take descriptors 0-2: FFmpeg's and x264's log
@@ -581,6 +623,7 @@ def _standard_streams_on_null() -> None:
         try:
             os.fstat(descriptor)
         except OSError:
+            _closed_at_start.add(descriptor)
             flags = os.O_RDONLY if descriptor == 0 else os.O_WRONLY
             opened = os.open(os.devnull, flags)
             if opened != descriptor:
@@ -658,7 +701,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # file exists: a stop request from now on is never lost (cli/stopping.py).
         from anchordesk.cli import stopping
 
-        stopping.install()
+        stopping.install(program=argv is None)
     elif (args.command or "gui") == "gui" and argv is None:
         # The same for the window: a Ctrl+C while the window's command module loaded (0.36 to
         # 0.44 s after start under Xvfb, 5 runs of 18) raised a KeyboardInterrupt that a C call

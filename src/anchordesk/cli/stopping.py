@@ -56,6 +56,9 @@ class StopRequests:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event: asyncio.Event | None = None
         self._installed: dict[int, object] = {}
+        # Called by the signal handler at the first request, when set: the start-up's slow
+        # steps (imports, opening devices) cannot look at ``requested`` while they run.
+        self.at_once: Callable[[str], None] | None = None
 
     @property
     def requested(self) -> bool:
@@ -79,7 +82,11 @@ class StopRequests:
     def _on_signal(self, number: int, _frame: FrameType | None) -> None:
         # A signal handler may interrupt the main thread anywhere, logging included: it only
         # notes the request; the loop (or the start-up) logs it.
+        first = self.reason is None
         self.request(signal.Signals(number).name)
+        at_once = self.at_once
+        if first and at_once is not None and self.reason is not None:
+            at_once(self.reason)
 
     def request(self, reason: str) -> None:
         with self._lock:
@@ -122,6 +129,7 @@ class StopRequests:
 
 
 _current: StopRequests | None = None
+_program = False
 
 _RACE_MESSAGES: Final = frozenset(
     f"Signal {int(number)} ignored due to race condition" for number in _SIGNALS
@@ -163,12 +171,19 @@ def _is_ignored_signal_report(error: BaseException | None) -> bool:
     return type(error) is OSError and str(error) in _RACE_MESSAGES
 
 
-def install() -> StopRequests:
-    """The run's stop requests, with the signal handlers installed (``anchordesk live``)."""
-    global _current
+def install(*, program: bool = False) -> StopRequests:
+    """The run's stop requests, with the signal handlers installed (``anchordesk live``).
+    ``program``: this process is the command's own, which ends with the run."""
+    global _current, _program
     _current = StopRequests()
+    _program = program
     _current.install()
     return _current
+
+
+def current_is_the_programs() -> bool:
+    """Whether the run's requests are those of the command's own process (``install``)."""
+    return _current is not None and _program
 
 
 def current() -> StopRequests:

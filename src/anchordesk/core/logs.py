@@ -38,11 +38,11 @@ import stat
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from anchordesk.core import paths
 from anchordesk.core.disk import (
@@ -253,13 +253,15 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
                 written_again.close()
                 raise
         except (OSError, _FolderProblem) as error:
-            self._stop(error, "was deleted and cannot be written again: ")
+            self._stop(error, "was deleted, or its disk went away, and cannot be written again: ")
             return
         self.stream = written_again
         with contextlib.suppress(OSError, ValueError):
             stream.close()
+        _crash_file_again()
         logging.getLogger("anchordesk").warning(
-            "the log file %s was deleted while the run wrote it: written again; the lines go on",
+            "the log file %s was deleted, or its disk went away, while the run wrote it: written "
+            "again; the lines go on",
             self.baseFilename,
         )
 
@@ -278,6 +280,7 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
             else error_words(self.baseFilename, error)
         )
         self.fault = f"log file {self.baseFilename}: stopped writing: {how}{self.fault_words}"
+        _crash_file_again()
         stream, self.stream = self.stream, None
         if stream is not None:
             with contextlib.suppress(OSError, ValueError):
@@ -384,7 +387,7 @@ class _ConsoleWriter:
 
 
 _console_writers: dict[int, _ConsoleWriter] = {}
-_console_lock = threading.Lock()
+_console_lock = threading.RLock()  # exit_now may come from a signal handler
 
 
 def _console_writer(stream: IO[str]) -> _ConsoleWriter | None:
@@ -614,11 +617,14 @@ def setup_logging(
         problem = f"log file: {said}"
         _setup_fault = f"log file: never written: {said}"
         log_file = None
+    crash_too = bool(problem) and native_crashes and _crash_to_stderr()
     _current = LogSetup(log_file=log_file, crash_file=crash_file, level=level)
 
     log = logging.getLogger("anchordesk")
     if problem:
-        log.warning("%s; logging to stderr only", problem)
+        log.warning(
+            "%s; logging to stderr only%s", problem, " (a crash's report too)" if crash_too else ""
+        )
     from anchordesk import __version__
 
     # Never the command line: a key given with --to would be in it.
@@ -653,10 +659,84 @@ def _enable_faulthandler(folder: Path) -> Path:
     return path
 
 
+def _crash_to_stderr() -> bool:
+    """No log folder to write in: a native crash's report goes to standard error (it went
+    nowhere: the process ended with no word of why)."""
+    try:
+        sys.stderr.fileno()
+        faulthandler.enable(sys.stderr, all_threads=True)
+    except (AttributeError, OSError, ValueError, RuntimeError):
+        return False  # no standard error (a window started without a console)
+    return True
+
+
+def _crash_file_again() -> None:
+    """The log folder was deleted, or its disk went away, under the run: the crash file went
+    with it, and a crash's report would be written into a file with no name. It is made again
+    at its name (the log file was just written again beside it); when it cannot be, the report
+    goes to standard error."""
+    global _crash_stream
+    stream = _crash_stream
+    if stream is None:
+        return
+    try:
+        if not no_name_left(stream.fileno()):
+            return
+    except (OSError, ValueError):
+        pass
+    path = Path(stream.name)
+    again: IO[str] | None = None
+    try:
+        make_folder_again(path.parent)
+        again = path.open("w", encoding="utf-8")
+        faulthandler.enable(again, all_threads=True)
+    except OSError:
+        _crash_to_stderr()
+    _crash_stream = again
+    with contextlib.suppress(OSError, ValueError):
+        stream.close()
+
+
 def _pid() -> int:
     import os
 
     return os.getpid()
+
+
+def exit_now(code: int, lines: Sequence[str] = ()) -> NoReturn:
+    """End the process at once with ``code``: for a stop before anything was written, where
+    the interpreter's own exit (its modules, threads and libraries taken down one by one) took
+    seconds on a loaded machine. May be called from a signal handler, wherever the main thread
+    was: ``lines`` (info lines of the program's logger, plain text) go to the console's writer
+    and the log file without ``logging`` (whose locks the interrupted thread may hold); the
+    console's lines are written first (at most ``CONSOLE_DRAIN_S``), the empty crash file
+    removed."""
+    stamp = time.strftime("%H:%M:%S")
+    writer = _console_writers.get(2)
+    for line in lines:
+        said = f"{stamp} INFO anchordesk: {escape_controls(line)}\n"
+        if writer is not None:
+            writer.put(said)
+        elif not _console_fault:
+            with contextlib.suppress(OSError):
+                os.write(2, said.encode("utf-8", "backslashreplace"))
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, _LogFileHandler) and handler.fault is None and lines:
+            at = time.strftime("%Y-%m-%d %H:%M:%S")
+            kept = "".join(
+                f"{at},000 INFO [{os.getpid()} MainThread] anchordesk: {escape_controls(line)}\n"
+                for line in lines
+            )
+            with contextlib.suppress(OSError):
+                descriptor = os.open(handler.baseFilename, os.O_WRONLY | os.O_APPEND)
+                try:
+                    os.write(descriptor, kept.encode("utf-8", "backslashreplace"))
+                finally:
+                    os.close(descriptor)
+    drain_console()
+    if _crash_stream is not None:
+        _close_crash_file(Path(_crash_stream.name))
+    os._exit(code)
 
 
 def _close_crash_file(path: Path) -> None:

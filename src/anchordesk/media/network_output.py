@@ -68,11 +68,14 @@ from anchordesk.media.destination_url import validate_url
 from anchordesk.media.network_child import masked
 from anchordesk.media.network_delay import DELAY_LIMIT_S
 from anchordesk.media.network_watch import (
+    HANDSHAKE_LOOK_AFTER_S,
     AcknowledgementWatch,
     ConnectionPhases,
+    Phase,
     RelayWatch,
     SocketReader,
     as_said,
+    web_server_answer,
 )
 from anchordesk.media.packets import (
     EncodedPacket,
@@ -110,6 +113,10 @@ _STALE_KEYFRAME_S = 0.5
 _HELD_AUDIO_PACKETS: Final = 96
 # How often the child's socket is read (/proc and sock_diag: well under a millisecond each).
 _SOCKET_SAMPLE_S: Final = 0.25
+# The look at a port that did not answer the RTMP handshake (a web server's?): its deadline.
+_WEB_LOOK_S: Final = 1.5
+_RTMP_PORT: Final = 1935
+_RTMPS_PORT: Final = 443
 
 # Why an attempt ended, as the logs print it and a window says it (network_watch words the
 # connection's own failures).
@@ -210,6 +217,9 @@ class _Child:
     # Since when the server's application has acknowledged nothing the TLS relay sent (rtmps;
     # network_watch.ConnectionPhases.not_acknowledging).
     not_acknowledging_since_s: float | None = None
+    # When FFmpeg sent the RTMP handshake, and the look at what answers it instead.
+    handshake_sent_s: float | None = None
+    web_look: threading.Thread | None = None
 
 
 @dataclass
@@ -878,6 +888,7 @@ class NetworkOutput:
                     # wait is short in practice.
                     if child.log_thread is not None:
                         child.log_thread.join(_LAST_LOG_LINES_S)
+                    self._look_for_web_server(child, now_s, ended=True)
                     with self._lock:
                         if connected:
                             reason = child.phases.lost_words(reason)
@@ -981,6 +992,9 @@ class NetworkOutput:
         if not connected:
             if child.media_since_s is None or self._stopping:
                 return None  # nothing to send yet (stopping has its own deadline)
+            if self._look_for_web_server(child, now_s, ended=False):
+                with self._lock:
+                    return child.phases.failure_words(as_said(""))
             if now_s - child.media_since_s <= self._connect_timeout_s:
                 return None
             with self._lock:
@@ -1008,6 +1022,53 @@ class NetworkOutput:
         if data_waiting and now_s - last_progress_s > self._stall_timeout_s:
             return Words(_STALLED, seconds=f"{self._stall_timeout_s:g}")
         return None
+
+    def _look_for_web_server(self, child: _Child, now_s: float, *, ended: bool) -> bool:
+        """True when a web server answered this attempt's RTMP handshake (over rtmps: inside
+        the TLS connection).
+
+        A handshake unanswered for ``HANDSHAKE_LOOK_AFTER_S``, or one the server broke off, is
+        looked at on a connection of its own (network_watch.web_server_answer), on a thread:
+        this loop goes on meanwhile; after the child ended it waits for that look.
+        """
+        with self._lock:
+            phase = child.phases.phase
+            found = child.phases.web_answer is not None
+        if found:
+            return True
+        if phase != Phase.RTMP_HANDSHAKE:
+            return False
+        if child.handshake_sent_s is None:
+            child.handshake_sent_s = now_s
+        waited_s = now_s - child.handshake_sent_s
+        if child.web_look is None and (ended or waited_s >= HANDSHAKE_LOOK_AFTER_S):
+            child.web_look = threading.Thread(
+                target=self._web_look, args=(child,), name="rtmp-web-look", daemon=True
+            )
+            child.web_look.start()
+        if ended and child.web_look is not None and not self._stopping:
+            child.web_look.join(_WEB_LOOK_S)
+        with self._lock:
+            return child.phases.web_answer is not None
+
+    def _web_look(self, child: _Child) -> None:
+        parts = urlsplit(self._url)
+        tls = parts.scheme.lower() == "rtmps"
+        try:
+            host, port = parts.hostname, parts.port or (_RTMPS_PORT if tls else _RTMP_PORT)
+        except ValueError:
+            return
+        if not host:
+            return
+        context = None
+        if tls:
+            from anchordesk.media.tls_relay import tls_context
+
+            context = tls_context()
+        answer = web_server_answer(host, port, timeout_s=_WEB_LOOK_S, tls=context)
+        if answer is not None:
+            with self._lock:
+                child.phases.web_answer = answer
 
     def _rebased(
         self, child: _Child, packet: EncodedPacket, lock_held: bool = False

@@ -21,11 +21,14 @@ import enum
 import os
 import re
 import socket
+import ssl
 import struct
 import sys
+import time
 from dataclasses import dataclass
 from typing import Final
 
+from anchordesk.core.printable import escape_controls
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 
 _SOCKET_LINK = re.compile(r"^socket:\[(\d+)\]$")
@@ -54,6 +57,8 @@ _PHASE_LINES: Final = (
         Phase.PUBLISHING,
     ),
 )
+# FFmpeg's line as it sends "connect": the application it asks for (the URL already masked).
+_APPLICATION_ASKED = re.compile(r"^\[rtmps? @ [^]]*\] Proto = .*?, app = (.*), fname = ")
 _SERVER_ERROR = re.compile(r"^\[rtmps? @ [^]]*\] Server error: (.+)$")
 # The TLS relay (rtmps) reads the server's RTMP acknowledgements, which only the server's
 # application sends: a TLS terminator in front of a stopped server takes the stream all the
@@ -146,7 +151,50 @@ _SYSTEM_REASONS: Final = {
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())[:200]
+    """The server's or FFmpeg's text on one line, control characters escaped."""
+    return escape_controls(" ".join(text.split()))[:200]
+
+
+#: How long an RTMP handshake may go unanswered before the server's port is looked at.
+HANDSHAKE_LOOK_AFTER_S: Final = 1.0
+_ANSWER_SAID_CHARS: Final = 60
+
+
+def web_server_answer(
+    host: str, port: int, timeout_s: float = 1.5, tls: ssl.SSLContext | None = None
+) -> str | None:
+    """The first line a server at ``host``:``port`` answers an RTMP handshake with, when it is
+    a web server's ("HTTP/1.1 400 Bad Request"), escaped and cut for a line; None otherwise.
+
+    FFmpeg waits for the handshake's 1537 bytes and never says what came instead: a web
+    server's "400", then silence, was said "no answer within 10 s" (or, when it closed, "broke
+    off the RTMP handshake"). Its own connection, the same handshake, a deadline for all of it.
+    """
+    deadline_s = time.monotonic() + timeout_s
+    try:
+        with contextlib.ExitStack() as closing:
+            probe = closing.enter_context(socket.create_connection((host, port), timeout=timeout_s))
+            if tls is not None:  # rtmps: the same look inside the TLS connection
+                probe = closing.enter_context(tls.wrap_socket(probe, server_hostname=host))
+            # C0 and C1; C1's bytes hold a line end, as FFmpeg's random ones do: a web server
+            # that reads a request line answers it at once.
+            probe.sendall(b"\x03" + bytes(range(256)) * 6)
+            answer = b""
+            while b"\n" not in answer and len(answer) < 512:
+                left_s = deadline_s - time.monotonic()
+                if left_s <= 0:
+                    break
+                probe.settimeout(left_s)
+                data = probe.recv(512)
+                if not data:
+                    break
+                answer += data
+    except (OSError, ValueError):
+        return None
+    if not answer.startswith(b"HTTP/"):
+        return None
+    line = escape_controls(answer.split(b"\n", 1)[0].decode("latin-1").rstrip("\r"))
+    return line if len(line) <= _ANSWER_SAID_CHARS else line[: _ANSWER_SAID_CHARS - 1] + "…"
 
 
 class ConnectionPhases:
@@ -171,11 +219,16 @@ class ConnectionPhases:
         self.needs_credentials = False  # the server asked for a user name and password
         # The server's application stopped acknowledging what the relay sent (rtmps).
         self.not_acknowledging = False
+        self.application: str | None = None  # the application "connect" asked for
+        # The first line of a web server's answer to the handshake (web_server_answer).
+        self.web_answer: str | None = None
 
     def feed(self, line: str) -> None:
         for pattern, phase in _PHASE_LINES:
             if pattern.match(line):
                 self.phase = max(self.phase, phase)
+                if match := _APPLICATION_ASKED.match(line):
+                    self.application = _one_line(match.group(1))[:100]
                 return
         if _NOT_ACKNOWLEDGING.match(line):
             self.not_acknowledging = True
@@ -264,6 +317,15 @@ class ConnectionPhases:
                     "application name in the URL)",
                 ),
                 error=self.server_error,
+            )
+        if self.web_answer is not None:
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "Network",
+                    'this is a web server, not an RTMP server (it answered "{answer}"): check '
+                    "the address and port",
+                ),
+                answer=self.web_answer,
             )
         # Before the framing errors: bytes of another protocol end on one of them too, and
         # the unknown message types before it are the better clue.
@@ -375,6 +437,17 @@ class ConnectionPhases:
         if self.phase == Phase.RTMP_HANDSHAKE:
             # Over TLS too: the TLS was done, the RTMP server behind it went away.
             return Words(QT_TRANSLATE_NOOP("Network", "the server broke off the RTMP handshake"))
+        if self.phase == Phase.APPLICATION and self.application is not None:
+            # The server closed after "connect" before the stream was asked for: nginx-rtmp
+            # does so for an application it does not have ("application not found").
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "Network",
+                    "the server refused the stream: check the application in the URL's path "
+                    "('{application}') and the stream key",
+                ),
+                application=self.application,
+            )
         if self.phase >= Phase.APPLICATION:
             return Words(
                 QT_TRANSLATE_NOOP(

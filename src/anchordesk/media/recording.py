@@ -730,7 +730,7 @@ class RecordingOutput:
             raw.close()
         moved = "" if path == self.path else f" (under a new name, {path.name})"
         log.warning(
-            "%s was deleted while recording: written again into %s%s%s",
+            "%s was deleted, or its disk went away, while recording: written again into %s%s%s",
             self.path,
             path,
             moved,
@@ -986,5 +986,7 @@ STALL_S = 4.0
 
 
 def _clock_text(seconds: float) -> str:
-    whole = int(seconds)
+    """``HH:MM:SS``, to the nearest second as the report says times (a file that plays 4.97 s
+    was said "stopped at 00:00:04")."""
+    whole = round(seconds)
     return f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"

@@ -226,7 +226,10 @@ class StatsReporter:
                     "state": str(status.state),
                     "reconnect_attempt": status.attempt,
                     "next_retry_in_s": status.next_retry_in_s,
-                    "reconnects": status.reconnects,
+                    # As the report's (`report --json`): connections that went live again
+                    # after a drop; the attempts, made or failed, are counted apart.
+                    "reconnects": status.live_again,
+                    "reconnect_attempts": status.reconnects,
                     "bitrate_kbps": round(bitrate_kbps, 1),
                     "bytes_written": status.bytes_written,
                     "dropped_packets": status.dropped_packets,
@@ -337,8 +340,8 @@ class StatsReporter:
             file.close()
         moved = "" if path == self._path else f" (under a new name, {path.name})"
         log.warning(
-            "--stats %s was deleted while being written: written again into %s%s; the samples "
-            "go on",
+            "--stats %s was deleted, or its disk went away, while being written: written again "
+            "into %s%s; the samples go on",
             self._path,
             path,
             moved,
@@ -388,8 +391,8 @@ class StatsReporter:
         if isinstance(error, _Lost):
             # "stopped writing" read as if the samples so far were kept (the recording's F3).
             self.fault = (
-                f"--stats {where} was deleted and could not be written again: "
-                f"{describe_error(where, error)}; its samples are lost"
+                f"--stats {where} was deleted, or its disk went away, and could not be written "
+                f"again: {describe_error(where, error)}; its samples are lost"
             )
         log.error("%s; the show goes on", self.fault)
         if file is not None:

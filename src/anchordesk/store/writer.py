@@ -262,7 +262,7 @@ class StoreWriter:
             else "what it kept is there"
         )
         log.warning(
-            "the session file %s was deleted: written again into %s%s; %s",
+            "the session file %s was deleted, or its disk went away: written again into %s%s; %s",
             deleted,
             path,
             moved,
