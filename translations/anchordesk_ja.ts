@@ -2505,7 +2505,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+116"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+123"/>
         <source>cannot start the network process: {error}</source>
         <translation>ネットワークプロセスを起動できません：{error}</translation>
     </message>
@@ -2550,7 +2550,7 @@
         <translation>アップロード回線が遅すぎます：{frames} フレームを破棄し、遅延を {seconds} 秒以内に保っています</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/network_watch.py" line="+121"/>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+126"/>
         <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
         <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
         <translation>サーバーが接続を閉じました（{why}：サーバーが停止した、再起動した、またはストリームを切りました）</translation>
@@ -2596,8 +2596,9 @@
         <translation>ホストに到達できません</translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location line="+119"/>
         <source>the server ended the stream: {error}</source>
+        <extracomment>How long an RTMP handshake may go unanswered before the server&apos;s port is looked at.</extracomment>
         <translation>サーバーがストリームを終了しました：{error}</translation>
     </message>
     <message>
@@ -2619,6 +2620,11 @@
         <location line="+10"/>
         <source>the server refused the stream: {error} (check the stream key and the application name in the URL)</source>
         <translation>サーバーがストリームを拒否しました：{error}（ストリームキーと URL 内のアプリケーション名を確認してください）</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>this is a web server, not an RTMP server (it answered &quot;{answer}&quot;): check the address and port</source>
+        <translation>これは RTMP サーバーではなく Web サーバーです（応答：「{answer}」）。アドレスとポートを確認してください</translation>
     </message>
     <message>
         <location line="+11"/>
@@ -2686,7 +2692,12 @@
         <translation>サーバーが RTMP ハンドシェイクを打ち切りました</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
+        <source>the server refused the stream: check the application in the URL&apos;s path (&apos;{application}&apos;) and the stream key</source>
+        <translation>サーバーがストリームを拒否しました：URL のパスにあるアプリケーション（'{application}'）とストリームキーを確認してください</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>the server refused the stream (check the stream key and the application name in the URL)</source>
         <translation>サーバーがストリームを拒否しました（ストリームキーと URL 内のアプリケーション名を確認してください）</translation>
     </message>

@@ -2505,7 +2505,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+116"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+123"/>
         <source>cannot start the network process: {error}</source>
         <translation>无法启动网络进程：{error}</translation>
     </message>
@@ -2550,7 +2550,7 @@
         <translation>上行网速太慢：已丢弃 {frames} 帧，延迟保持在 {seconds} 秒以内</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/media/network_watch.py" line="+121"/>
+        <location filename="../src/anchordesk/media/network_watch.py" line="+126"/>
         <source>the server closed the connection ({why}: it went down, restarted or dropped the stream)</source>
         <extracomment>How the network child&apos;s own certificate check begins its refusal (network_child): a complete reason, never wrapped as a handshake failure.</extracomment>
         <translation>服务器关闭了连接（{why}：服务器已停机、重启或丢弃了推流）</translation>
@@ -2596,8 +2596,9 @@
         <translation>主机不可达</translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location line="+119"/>
         <source>the server ended the stream: {error}</source>
+        <extracomment>How long an RTMP handshake may go unanswered before the server&apos;s port is looked at.</extracomment>
         <translation>服务器结束了推流：{error}</translation>
     </message>
     <message>
@@ -2619,6 +2620,11 @@
         <location line="+10"/>
         <source>the server refused the stream: {error} (check the stream key and the application name in the URL)</source>
         <translation>服务器拒绝了推流：{error}（请检查推流码和 URL 中的应用名称）</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>this is a web server, not an RTMP server (it answered &quot;{answer}&quot;): check the address and port</source>
+        <translation>这是 Web 服务器，不是 RTMP 服务器（它的回答是“{answer}”）：请检查地址和端口</translation>
     </message>
     <message>
         <location line="+11"/>
@@ -2686,7 +2692,12 @@
         <translation>服务器中断了 RTMP 握手</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
+        <source>the server refused the stream: check the application in the URL&apos;s path (&apos;{application}&apos;) and the stream key</source>
+        <translation>服务器拒绝了推流：请检查 URL 路径中的应用名称（'{application}'）和推流码</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>the server refused the stream (check the stream key and the application name in the URL)</source>
         <translation>服务器拒绝了推流（请检查推流码和 URL 中的应用名称）</translation>
     </message>
