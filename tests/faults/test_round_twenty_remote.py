@@ -58,3 +58,24 @@ def test_a_coding_in_a_second_content_encoding_field_is_not_ignored(tmp_path: Pa
     assert said[0][0] == 200 and said[0][1]["state"]["segment"]["index"] == 2
     assert said[1][0] == 200 and said[1][1]["state"]["segment"]["index"] == 2
     assert said[2][0] == 415 and "'br'" in said[2][1]["error"]
+
+
+async def _refused_in_two_language_fields(folder: Path) -> list[tuple[int, Any]]:
+    said = []
+    async with rehearsing(SMALL_SHOW, folder) as live, serving(lambda: live) as server:
+        body = b'{"command":"previous_segment"}'  # at the first segment: refused, in words
+        for fields in (
+            [b"Accept-Language: fr", b"Accept-Language: ja"],
+            [b"Accept-Language: fr, ja"],
+        ):
+            said.append(await _posted(server.port, fields, body))
+    return said
+
+
+def test_a_language_in_a_second_accept_language_field_is_heard(tmp_path: Path) -> None:
+    """Before: only the first `Accept-Language` field was read, where two fields are one list:
+    a client asking for French (not offered) then Japanese in two fields got English words,
+    and Japanese when the same list came in one field."""
+    two, one = asyncio.run(_refused_in_two_language_fields(tmp_path))
+    assert two[0] == 409 and one[0] == 409
+    assert two[1]["message"] == one[1]["message"] != two[1]["error"]

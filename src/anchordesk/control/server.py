@@ -1054,7 +1054,9 @@ def _minimal(prefer: list[str]) -> bool:
 
 
 def _language(request: web.Request) -> str:
-    return from_accept_language(request.headers.get("Accept-Language"))
+    # Every field, as one list (RFC 9110 5.3): the first alone gave English words to a client
+    # asking for French (not offered) in one field and Japanese in the next.
+    return from_accept_language(", ".join(request.headers.getall("Accept-Language", [])) or None)
 
 
 def _feed_json(item: object) -> JsonObject:
