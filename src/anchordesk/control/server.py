@@ -605,13 +605,13 @@ class ControlServer:
         try:
             raw = await request.read()  # aiohttp stops at client_max_size (413)
         except (HttpProcessingError, web.RequestPayloadError):  # broken gzip, a bad chunk
-            encoding = request.headers.get("Content-Encoding", "")[:20]
+            encoding = _content_encoding(request)[:20]
             said = f" as {encoding!r} (its Content-Encoding)" if encoding else ""
             return await _last_answer(request, _error(400, f"the body cannot be read{said}"))
         except ConnectionError:  # the client left (or was cut) before its body was all there
             return _error(400, "the body was cut off")
         try:
-            raw = _decoded(raw, request.headers.get("Content-Encoding", ""), self._max_body_bytes)
+            raw = _decoded(raw, _content_encoding(request), self._max_body_bytes)
         except _BadBody as error:
             return _error(error.status, str(error))
         try:
@@ -1054,7 +1054,9 @@ def _minimal(prefer: list[str]) -> bool:
 
 
 def _language(request: web.Request) -> str:
-    return from_accept_language(request.headers.get("Accept-Language"))
+    # Every field, as one list (RFC 9110 5.3): the first alone gave English words to a client
+    # asking for French (not offered) in one field and Japanese in the next.
+    return from_accept_language(", ".join(request.headers.getall("Accept-Language", [])) or None)
 
 
 def _feed_json(item: object) -> JsonObject:
@@ -1091,6 +1093,13 @@ class _BadBody(ValueError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+def _content_encoding(request: web.Request) -> str:
+    """The body's codings, every ``Content-Encoding`` field of the request as one list (RFC
+    9110 5.3): only the first field was read, a body sent gzip then deflate in two fields was
+    refused as "not UTF-8 text", and one said to be brotli in the second was read as gzip."""
+    return ", ".join(request.headers.getall("Content-Encoding", []))
 
 
 def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:
