@@ -2694,7 +2694,7 @@
     <message>
         <location line="+5"/>
         <source>the server refused the stream: check the application in the URL&apos;s path (&apos;{application}&apos;) and the stream key</source>
-        <translation>サーバーがストリームを拒否しました：URL のパスにあるアプリケーション（'{application}'）とストリームキーを確認してください</translation>
+        <translation>サーバーがストリームを拒否しました：URL のパスにあるアプリケーション（&apos;{application}&apos;）とストリームキーを確認してください</translation>
     </message>
     <message>
         <location line="+9"/>

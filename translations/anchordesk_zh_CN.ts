@@ -2694,7 +2694,7 @@
     <message>
         <location line="+5"/>
         <source>the server refused the stream: check the application in the URL&apos;s path (&apos;{application}&apos;) and the stream key</source>
-        <translation>服务器拒绝了推流：请检查 URL 路径中的应用名称（'{application}'）和推流码</translation>
+        <translation>服务器拒绝了推流：请检查 URL 路径中的应用名称（&apos;{application}&apos;）和推流码</translation>
     </message>
     <message>
         <location line="+9"/>
