@@ -1,0 +1,112 @@
+"""Round nineteen of issue 10, the window (hunt19ui)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from anchordesk.live.settings import Settings
+from anchordesk.ui import file_dialogs
+from anchordesk.ui.editor import ShowEditor
+
+SAMPLE = Path(__file__).parents[2] / "resources" / "shows" / "en"
+
+
+def _share_gone_under(
+    monkeypatch: pytest.MonkeyPatch, share: Path
+) -> tuple[threading.Event, list[str]]:
+    """Anything under ``share`` (by name, ``..`` folded) answers ``stat``/``lstat`` only once
+    the event is set, as a network share whose server went away; the names asked on the
+    window's thread are kept (and let through, else the test would hang as the window did)."""
+    answer = threading.Event()
+    on_window_thread: list[str] = []
+    for name in ("stat", "lstat"):
+        real = getattr(os, name)
+
+        def held(
+            target: object, *args: object, _real: Any = real, **kwargs: object
+        ) -> os.stat_result:
+            if os.path.normpath(str(target)).startswith(str(share)):
+                if threading.current_thread() is threading.main_thread():
+                    on_window_thread.append(str(target))
+                else:
+                    answer.wait(30)
+            return _real(target, *args, **kwargs)  # type: ignore[no-any-return]
+
+        monkeypatch.setattr(os, name, held)
+    return answer, on_window_thread
+
+
+@pytest.fixture
+def share_editor(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[ShowEditor, Path]]:
+    share = tmp_path / "share"
+    shutil.copytree(SAMPLE, share)
+    editor = ShowEditor(Settings())
+    # Closed at the teardown without asking "Save them?" (nobody would answer).
+    qtbot.addWidget(editor, before_close_func=lambda _editor: editor.discard_changes())
+    assert editor.open_show(share / "show.json")
+    yield editor, share
+
+
+def test_save_as_of_a_show_whose_share_went_away_onto_a_good_disk_saves_it(
+    qtbot: QtBot,
+    share_editor: tuple[ShowEditor, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The show's network share gone, Ctrl+S said "not saved. Save it on another disk with
+    Save as…"; Save as onto the home folder then waited on the dead share anyway (is it a
+    sample? its pictures' real paths?) and said, after 3 s, that the HOME file did not answer:
+    the edits could be saved nowhere. Now the names are rebased without asking the old disk;
+    the target is written, and the pictures that could not be checked are said so."""
+    editor, share = share_editor
+    editor.show_page.title_edit.setText("Rescued")
+    monkeypatch.setattr(file_dialogs, "FILE_ANSWER_TIMEOUT_S", 0.3)
+    answer, on_window_thread = _share_gone_under(monkeypatch, share)
+    home = tmp_path / "home"
+    home.mkdir()
+    target = home / "show.json"
+    try:
+        saved = editor.save_to(target)
+        boxes = [box.text() for box in editor.findChildren(QMessageBox) if box.isVisible()]
+        assert on_window_thread == []
+        written = json.loads(target.read_text(encoding="utf-8"))
+    finally:
+        answer.set()
+    assert saved is True
+    assert written["title"] == "Rescued"
+    assert written["products"][0]["image"] == "../share/images/mug.png"
+    assert written["theme"]["logo"] == "../share/logo.png"
+    assert editor.path == target and not editor.is_modified()
+    assert boxes == [
+        f"The show was saved to {target} as typed. Its pictures, in {share}, were not "
+        "checked: that folder does not answer (a network disk whose server went away?)."
+    ]
+    assert not any("home" in box and "does not answer" in box.split(".")[0] for box in boxes)
+
+
+def test_selecting_a_product_of_a_show_whose_share_went_away_leaves_the_window_free(
+    qtbot: QtBot, share_editor: tuple[ShowEditor, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The products page of a show whose share went away: selecting another product (or
+    editing one) looked its picture up on the window's thread, for the preview: the whole
+    window froze for as long as the share did not answer."""
+    editor, share = share_editor
+    answer, on_window_thread = _share_gone_under(monkeypatch, share)
+    try:
+        editor.products.go_to(1, 0)
+        editor.products.model.set_value(2, 1, "Renamed")
+        assert on_window_thread == []
+    finally:
+        answer.set()
+    qtbot.waitUntil(lambda: not editor.products.image_preview.pixmap().isNull())
+
