@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit, QMainWindow, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from anchordesk.live.settings import Settings
 from anchordesk.ui import file_dialogs
-from anchordesk.ui.editor import ShowEditor
+from anchordesk.ui.editor import ShowEditor, open_editor
+from anchordesk.ui.hotkeys import Hotkeys
 
 SAMPLE = Path(__file__).parents[2] / "resources" / "shows" / "en"
 
@@ -110,3 +113,48 @@ def test_selecting_a_product_of_a_show_whose_share_went_away_leaves_the_window_f
         answer.set()
     qtbot.waitUntil(lambda: not editor.products.image_preview.pixmap().isNull())
 
+
+@pytest.mark.parametrize(
+    ("key", "modifiers", "action_name", "hotkey"),
+    [
+        (
+            Qt.Key.Key_S,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+            "save_as_action",
+            "studio_mode",
+        ),
+        (Qt.Key.Key_F8, Qt.KeyboardModifier.NoModifier, "next_problem_action", "mark_answered"),
+    ],
+)
+def test_the_editor_s_own_keys_work_beside_the_show_s_hotkeys_of_the_same_key(
+    qtbot: QtBot, key: Qt.Key, modifiers: Qt.KeyboardModifier, action_name: str, hotkey: str
+) -> None:
+    """Under Xvfb, the editor opened from the control room: Ctrl+Shift+S (Save as…, as its
+    menu shows) and F8 (Next problem) did nothing, "QAction::event: Ambiguous shortcut
+    overload: Ctrl+Shift+S" in the log: the control room's Studio mode and "Mark the question
+    answered" had the same keys, application-wide. The show's keys are the control room's
+    (its docks and its messages' window included), and still work there."""
+    control_room = QMainWindow()
+    control_room.setCentralWidget(QLineEdit())
+    qtbot.addWidget(control_room)
+    show_keys = Hotkeys(control_room, QSettings())
+    control_room.show()
+    shown: list[str] = []
+    show_keys.actions[hotkey].triggered.connect(lambda: shown.append(hotkey))
+    editor = open_editor(None, control_room, Settings())
+    qtbot.addWidget(editor)
+    qtbot.waitExposed(editor)
+    triggered: list[bool] = []
+    action = getattr(editor, action_name)
+    action.setEnabled(True)
+    action.triggered.disconnect()
+    action.triggered.connect(lambda: triggered.append(True))
+    editor.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is editor)
+    editor.show_page.title_edit.setFocus()
+    QTest.keyClick(editor.show_page.title_edit, key, modifiers)
+    assert (triggered, shown) == ([True], [])
+    control_room.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is control_room)
+    QTest.keyClick(control_room.centralWidget(), key, modifiers)
+    assert (triggered, shown) == ([True], [hotkey])
