@@ -21,6 +21,8 @@ from anchordesk.ui import file_dialogs
 from anchordesk.ui.editor import ShowEditor, open_editor
 from anchordesk.ui.hotkeys import Hotkeys
 
+from .test_round_eighteen_ui import _editor_on_a_slow_disk
+
 SAMPLE = Path(__file__).parents[2] / "resources" / "shows" / "en"
 
 
@@ -158,3 +160,29 @@ def test_the_editor_s_own_keys_work_beside_the_show_s_hotkeys_of_the_same_key(
     qtbot.waitUntil(lambda: QApplication.activeWindow() is control_room)
     QTest.keyClick(control_room.centralWidget(), key, modifiers)
     assert (triggered, shown) == ([True], [hotkey])
+
+
+def test_a_save_said_not_saved_at_its_deadline_says_so_when_it_ends_after_all(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow share: Ctrl+S said "does not answer …: the show was not saved"; the share then
+    answered and the file was written after all, unsaid: the user was left believing the file
+    held the old show. Now the end of such a save is said."""
+    editor, path, disk = _editor_on_a_slow_disk(tmp_path, monkeypatch)
+    qtbot.addWidget(editor, before_close_func=lambda _editor: editor.discard_changes())
+    editor.show_page.title_edit.setText("Late")
+    monkeypatch.setattr(file_dialogs, "FILE_ANSWER_TIMEOUT_S", 0.2)
+    try:
+        assert editor.save_to(path) is False
+    finally:
+        disk.set()
+
+    def said() -> list[str]:
+        return [box.text() for box in editor.findChildren(QMessageBox) if box.isVisible()]
+
+    qtbot.waitUntil(lambda: len(said()) == 2)
+    assert json.loads(path.read_text(encoding="utf-8"))["title"] == "Late"
+    assert said()[1] == (
+        f"{path} answered at last: the show is saved there as it was when it was saved; "
+        "what was changed since is not."
+    )

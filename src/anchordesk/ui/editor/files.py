@@ -326,7 +326,9 @@ class EditorFiles:
                 log.warning("re-reading %s: %s", path, error)
                 return None
 
-        answered, written = self._on_disk(path, write)
+        answered, written = self._on_disk(
+            path, write, late=lambda result: self._saved_late(path, result)
+        )
         if not answered or isinstance(written, BaseException):
             return self._not_saved(path, written)
         if isinstance(written, dict):
@@ -360,13 +362,21 @@ class EditorFiles:
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
-    def _on_disk(self, path: Path, work: Callable[[], Any]) -> tuple[bool, Any]:
+    def _on_disk(
+        self, path: Path, work: Callable[[], Any], late: Callable[[Any], None] | None = None
+    ) -> tuple[bool, Any]:
         """``work`` (which touches the disk holding ``path``) on the file-reading pool; the
-        window goes on meanwhile. (False, None) when it has not ended within the deadline."""
+        window goes on meanwhile. (False, None) when it has not ended within the deadline;
+        ``late`` then gets its result (or error) should it end after all."""
         outcome: list[Any] = []
+        given_up: list[bool] = []
         loop = QEventLoop()
 
         def ended(result: Any) -> None:
+            if given_up:
+                if late is not None:
+                    late(result)
+                return
             outcome.append(result)
             loop.quit()
 
@@ -390,7 +400,34 @@ class EditorFiles:
                 if app is not None:
                     app.removeEventFilter(held)
                 widget.unsetCursor()
+        if not outcome:
+            given_up.append(True)
         return (True, outcome[0]) if outcome else (False, None)
+
+    def _saved_late(self, path: Path, result: Any) -> None:
+        """A save said "not saved" at its deadline has ended after all: said what it did."""
+        if isinstance(result, BaseException):
+            reason = disk_error_text(path, result) if isinstance(result, OSError) else str(result)
+            text = QCoreApplication.translate(
+                "ShowEditor", "%1 answered at last, but the show could not be saved there: %2"
+            ).replace("%2", reason)
+        else:
+            text = QCoreApplication.translate(
+                "ShowEditor",
+                "%1 answered at last: the show is saved there as it was when it was saved; "
+                "what was changed since is not.",
+            )
+        log.warning("a late save of %s ended: %s", path, result)
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            QCoreApplication.translate("ShowEditor", "Save show"),
+            text.replace("%1", str(path)),
+            QMessageBox.StandardButton.Ok,
+            self._widget(),
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # names are text, never markup
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _not_saved(self, path: Path, error: BaseException | None) -> bool:
         if error is None:
