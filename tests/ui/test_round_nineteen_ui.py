@@ -83,6 +83,7 @@ def test_save_as_of_a_show_whose_share_went_away_onto_a_good_disk_saves_it(
     try:
         saved = editor.save_to(target)
         boxes = [box.text() for box in editor.findChildren(QMessageBox) if box.isVisible()]
+        summary = editor.problem_summary.text()
         assert on_window_thread == []
         written = json.loads(target.read_text(encoding="utf-8"))
     finally:
@@ -96,6 +97,7 @@ def test_save_as_of_a_show_whose_share_went_away_onto_a_good_disk_saves_it(
         f"The show was saved to {target} as typed. Its pictures, in {share}, were not "
         "checked: that folder does not answer (a network disk whose server went away?)."
     ]
+    assert summary == f"Not checked: the pictures' folder {share} does not answer."
     assert not any("home" in box and "does not answer" in box.split(".")[0] for box in boxes)
 
 

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
 
 from anchordesk.core import paths
 from anchordesk.live.settings import Settings, save_settings
@@ -114,6 +122,7 @@ class EditorFiles:
         products: ProductsPage
         recent_menu: QMenu
         last_dialog: ProblemsDialog
+        problem_summary: QLabel
         show_saved: SignalInstance
         show_opened: SignalInstance
         _reading: Path | None
@@ -345,6 +354,14 @@ class EditorFiles:
         return True
 
     def _say_saved_unchecked(self, path: Path, pictures: Path | None) -> None:
+        # The last check's words ("No problems found.") stay until a check answers: never,
+        # while the pictures' share is gone.
+        self.problem_summary.setText(
+            QCoreApplication.translate(
+                "ShowEditor", "Not checked: the pictures' folder %1 does not answer."
+            ).replace("%1", str(pictures))
+        )
+        self.problem_summary.setStyleSheet("color: #a65300;")
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             QCoreApplication.translate("ShowEditor", "Save show"),
