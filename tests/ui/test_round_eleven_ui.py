@@ -105,6 +105,8 @@ def test_the_show_editor_checks_as_you_type_without_decoding_the_pictures_again(
     qtbot.waitUntil(lambda: editor.path == path)  # read in a worker
     try:
         editor.products.go_to(0, 0)
+        # The preview is looked up and decoded by a worker (R19ui F1).
+        qtbot.waitUntil(lambda: not editor.products.image_preview.pixmap().isNull())
         preview = editor.products.image_preview.pixmap().cacheKey()
         for title in ("Pictures night!", "Pictures night!!"):
             editor.show_page.title_edit.setText(title)

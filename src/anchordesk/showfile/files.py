@@ -897,17 +897,22 @@ def _amount_json(amount: Decimal) -> float | str:
     return format(amount, "f")
 
 
-def _rebased(relative: str | None, old_base: Path | None, new_base: Path) -> str | None:
-    """A path relative to the old show folder, made relative to the folder it is saved into."""
+def rebased_path(relative: str | None, old_base: Path | None, new_base: Path) -> str | None:
+    """A path relative to the old show folder, made relative to the folder it is saved into.
+
+    Worked out from the names alone (the folders are the show files' resolved folders): the
+    old folder is not asked. Resolved on its disk, a "Save as" of a show whose network share
+    went away, into a good disk, waited on the dead share and was said not to answer."""
     if not relative or old_base is None or Path(relative).is_absolute():
         return relative
-    if old_base.resolve() == new_base.resolve():
+    old, new = os.path.abspath(old_base), os.path.abspath(new_base)
+    if old == new:
         return relative
-    target = (old_base / relative).resolve()
+    target = os.path.normpath(os.path.join(old, relative))
     try:
-        return Path(os.path.relpath(target, new_base.resolve())).as_posix()
+        return Path(os.path.relpath(target, new)).as_posix()
     except ValueError:  # another drive on Windows
-        return str(target)
+        return target
 
 
 def show_to_data(show: Show, base_dir: Path | None = None) -> dict[str, Any]:
@@ -915,7 +920,7 @@ def show_to_data(show: Show, base_dir: Path | None = None) -> dict[str, Any]:
     target = base_dir or show.base_dir or Path.cwd()
 
     def path_of(relative: str | None) -> str | None:
-        return _rebased(relative, show.base_dir, target)
+        return rebased_path(relative, show.base_dir, target)
 
     theme: dict[str, Any] = {"accent": show.theme.accent, "logo": path_of(show.theme.logo)}
     if show.theme.look != "dark":

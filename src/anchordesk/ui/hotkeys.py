@@ -1,9 +1,12 @@
 """The show's keyboard: one QAction per command, shortcuts configurable and shown in the menus.
 
-Every action uses ``Qt.ApplicationShortcut`` so it fires wherever the focus is inside the
-program (the teleprompter on a second screen included). Default keys avoid plain letters and
-digits so typing in the comment search box never triggers a command; PageDown/PageUp for the
-run sheet match what presentation clickers send.
+Every action uses ``Qt.WindowShortcut`` on the control room, so it fires wherever the focus is
+in the control room, its docks included (the teleprompter floated onto a second screen too),
+and never in another window with keys of its own: application-wide, Studio mode
+(Ctrl+Shift+S) and "Mark the question answered" (F8) took the show editor's Save as… and Next
+problem keys, and Qt ran neither ("Ambiguous shortcut overload"). Default keys avoid plain
+letters and digits so typing in the comment search box never triggers a command; PageDown/PageUp
+for the run sheet match what presentation clickers send.
 """
 
 from __future__ import annotations
@@ -169,7 +172,7 @@ class Hotkeys:
         for spec in HOTKEYS:
             action = QAction(spec.label(), parent)
             action.setObjectName(f"action_{spec.action_id}")
-            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             parent.addAction(action)
             self.actions[spec.action_id] = action
         self.apply()
@@ -179,7 +182,7 @@ class Hotkeys:
         disabled, its key says ``reason()`` instead (through ``explained``)."""
         action = self.actions[action_id]
         shortcut = QShortcut(self._parent)
-        shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
         shortcut.activated.connect(lambda: self.explained.emit_reason(reason()))
         self._explainers[action_id] = (shortcut, reason)
         action.changed.connect(lambda: self._sync_explainer(action_id))

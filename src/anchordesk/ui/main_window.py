@@ -978,6 +978,8 @@ class MainWindow(QMainWindow):
         """The run's messages; one dialog, brought forward if it is open already."""
         if self.messages_dialog is None:
             self.messages_dialog = MessagesDialog(self.messages, self)
+            # The show's keys (window-wide) work while the messages are read, too.
+            self.messages_dialog.addActions(list(self.hotkeys.actions.values()))
         self.messages_dialog.show()
         self.messages_dialog.raise_()
         self.messages_dialog.activateWindow()

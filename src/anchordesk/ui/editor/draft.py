@@ -26,6 +26,7 @@ from anchordesk.showfile.files import (
     decode_show_data,
     parse_show,
     read_show_bytes,
+    rebased_path,
     write_show_text,
 )
 from anchordesk.showfile.numbers import MAX_NUMBER_CHARS, bounded_decimal
@@ -181,14 +182,9 @@ class UnreadableDraft(ValueError):
 
 
 def rebase(relative: str | None, old_dir: Path | None, new_dir: Path) -> str | None:
-    """A path relative to the old show folder, made relative to the new one ("save as")."""
-    if not relative or old_dir is None or Path(relative).is_absolute():
-        return relative
-    target = (old_dir / relative).resolve()
-    try:
-        return Path(os.path.relpath(target, new_dir.resolve())).as_posix()
-    except ValueError:
-        return str(target)
+    """A path relative to the old show folder, made relative to the new one ("save as"):
+    from the names alone, as the show's writer does (the old folder may not answer)."""
+    return rebased_path(relative, old_dir, new_dir)
 
 
 def relative_to_show(picked: Path, show_dir: Path | None) -> str:

@@ -192,8 +192,10 @@ class ShowEditor(EditorFiles, QMainWindow):
 
     # -- the draft -------------------------------------------------------------------------------
 
-    def load_data(self, data: dict[str, Any], path: Path | None) -> None:
-        """Put a show's data into the pages (tolerant: wrong types are shown as text)."""
+    def load_data(self, data: dict[str, Any], path: Path | None, *, check_now: bool = True) -> None:
+        """Put a show's data into the pages (tolerant: wrong types are shown as text).
+        ``check_now`` False: checked off the window's thread (its pictures' disk does not
+        answer)."""
         self._loading = True
         try:
             self.path = path
@@ -217,7 +219,10 @@ class ShowEditor(EditorFiles, QMainWindow):
             self._loading = False
         self._modified = False
         self._update_title()
-        self.check_now()
+        if check_now:
+            self.check_now()
+        else:
+            self._check_later()
 
     def data(self) -> dict[str, Any]:
         """The draft as a show file's JSON data."""
@@ -250,10 +255,14 @@ class ShowEditor(EditorFiles, QMainWindow):
 
     def check_now(self) -> list[Finding]:
         """Check the draft and show every problem next to its field."""
+        return self.take_check(check_draft(self.data(), self.base_dir))
+
+    def take_check(self, checked: tuple[ShowReport, list[Finding]]) -> list[Finding]:
+        """Show a check of the draft as it is now (made here or by a save's worker)."""
         self._check_timer.stop()
         self._check_asked = None
         self._said_in = i18n.current_language()
-        return self._show_check(*check_draft(self.data(), self.base_dir))
+        return self._show_check(*checked)
 
     def _check_later(self) -> None:
         """The check as the user types, off the window's thread: it looks the show's pictures

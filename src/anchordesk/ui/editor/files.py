@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer, SignalInstance
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
 
 from anchordesk.core import paths
 from anchordesk.live.settings import Settings, save_settings
@@ -27,6 +35,7 @@ from anchordesk.ui import crash, file_dialogs, workers
 from anchordesk.ui.editor.draft import (
     Finding,
     UnreadableDraft,
+    check_draft,
     new_show_data,
     number_or_text,
     read_draft,
@@ -113,12 +122,16 @@ class EditorFiles:
         products: ProductsPage
         recent_menu: QMenu
         last_dialog: ProblemsDialog
+        problem_summary: QLabel
         show_saved: SignalInstance
         show_opened: SignalInstance
         _reading: Path | None
 
         def check_now(self) -> list[Finding]: ...
-        def load_data(self, data: dict[str, Any], path: Path | None) -> None: ...
+        def load_data(
+            self, data: dict[str, Any], path: Path | None, *, check_now: bool = True
+        ) -> None: ...
+        def take_check(self, checked: tuple[ShowReport, list[Finding]]) -> list[Finding]: ...
         def data(self) -> dict[str, Any]: ...
         def _edited(self) -> None: ...
         def _update_title(self) -> None: ...
@@ -249,17 +262,29 @@ class EditorFiles:
                 QTimer.singleShot(0, self._widget().close)
 
     def _save_to(self, path: Path, confirm_errors: bool) -> bool:
-        current = self.path
+        from_sample = self.path is not None and self.is_sample_file  # known: the disk not asked
+        old_dir = self.base_dir
+        draft = self.data()
+        # What the save's first step has found so far, and the folder it waits on: the target
+        # (is it a sample, its real folder), then the show's own folder (its pictures, for the
+        # check). A save waiting on the folder of a show whose share went away said the target
+        # did not answer; Save as onto a good disk was refused so.
+        progress: dict[str, Any] = {"waits_on": path}
 
-        def facts() -> tuple[bool, Path, bool]:
-            from_sample = current is not None and is_sample(current)
-            return is_sample(path), path.resolve().parent, from_sample
+        def facts() -> tuple[bool, Path, tuple[ShowReport, list[Finding]]]:
+            found = is_sample(path), path.resolve().parent
+            progress.update(facts=found, waits_on=old_dir)
+            return (*found, check_draft(draft, old_dir))
 
         answered, found = self._on_disk(path, facts)
-        if not answered or isinstance(found, BaseException):
+        checked: tuple[ShowReport, list[Finding]] | None = None
+        if answered and not isinstance(found, BaseException):
+            into_sample, new_dir, checked = found
+        elif not answered and "facts" in progress:
+            # The target answered; the show's pictures do not: saved as typed, unchecked.
+            into_sample, new_dir = progress["facts"]
+        else:
             return self._not_saved(path, found)
-        assert isinstance(found, tuple)
-        into_sample, new_dir, from_sample = found
         if into_sample:
             QMessageBox.warning(
                 self._widget(),
@@ -270,10 +295,11 @@ class EditorFiles:
                 ),
             )
             return False
-        self.check_now()
-        old_dir = self.base_dir
-        show = self.report.show if self.report is not None else None
-        if show is None:
+        show = None
+        if checked is not None:
+            self.take_check(checked)
+            show = self.report.show if self.report is not None else None
+        if show is None and checked is not None:
             errors = [f for f in self.findings if f.is_error]
             if confirm_errors and errors:
                 answer = QMessageBox.question(
@@ -309,11 +335,13 @@ class EditorFiles:
                 log.warning("re-reading %s: %s", path, error)
                 return None
 
-        answered, written = self._on_disk(path, write)
+        answered, written = self._on_disk(
+            path, write, late=lambda result: self._saved_late(path, result)
+        )
         if not answered or isinstance(written, BaseException):
             return self._not_saved(path, written)
         if isinstance(written, dict):
-            self.load_data(written, path)
+            self.load_data(written, path, check_now=checked is not None)
         self.path = path
         self.base_dir = new_dir
         self.is_sample_file = False  # samples are never written
@@ -321,15 +349,51 @@ class EditorFiles:
         self._update_title()
         self._remember(path)
         self.show_saved.emit(path)
+        if checked is None:
+            self._say_saved_unchecked(path, old_dir)
         return True
 
-    def _on_disk(self, path: Path, work: Callable[[], Any]) -> tuple[bool, Any]:
+    def _say_saved_unchecked(self, path: Path, pictures: Path | None) -> None:
+        # The last check's words ("No problems found.") stay until a check answers: never,
+        # while the pictures' share is gone.
+        self.problem_summary.setText(
+            QCoreApplication.translate(
+                "ShowEditor", "Not checked: the pictures' folder %1 does not answer."
+            ).replace("%1", str(pictures))
+        )
+        self.problem_summary.setStyleSheet("color: #a65300;")
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            QCoreApplication.translate("ShowEditor", "Save show"),
+            QCoreApplication.translate(
+                "ShowEditor",
+                "The show was saved to %1 as typed. Its pictures, in %2, were not checked: "
+                "that folder does not answer (a network disk whose server went away?).",
+            )
+            .replace("%1", str(path))
+            .replace("%2", str(pictures)),
+            QMessageBox.StandardButton.Ok,
+            self._widget(),
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # names are text, never markup
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _on_disk(
+        self, path: Path, work: Callable[[], Any], late: Callable[[Any], None] | None = None
+    ) -> tuple[bool, Any]:
         """``work`` (which touches the disk holding ``path``) on the file-reading pool; the
-        window goes on meanwhile. (False, None) when it has not ended within the deadline."""
+        window goes on meanwhile. (False, None) when it has not ended within the deadline;
+        ``late`` then gets its result (or error) should it end after all."""
         outcome: list[Any] = []
+        given_up: list[bool] = []
         loop = QEventLoop()
 
         def ended(result: Any) -> None:
+            if given_up:
+                if late is not None:
+                    late(result)
+                return
             outcome.append(result)
             loop.quit()
 
@@ -353,7 +417,34 @@ class EditorFiles:
                 if app is not None:
                     app.removeEventFilter(held)
                 widget.unsetCursor()
+        if not outcome:
+            given_up.append(True)
         return (True, outcome[0]) if outcome else (False, None)
+
+    def _saved_late(self, path: Path, result: Any) -> None:
+        """A save said "not saved" at its deadline has ended after all: said what it did."""
+        if isinstance(result, BaseException):
+            reason = disk_error_text(path, result) if isinstance(result, OSError) else str(result)
+            text = QCoreApplication.translate(
+                "ShowEditor", "%1 answered at last, but the show could not be saved there: %2"
+            ).replace("%2", reason)
+        else:
+            text = QCoreApplication.translate(
+                "ShowEditor",
+                "%1 answered at last: the show is saved there as it was when it was saved; "
+                "what was changed since is not.",
+            )
+        log.warning("a late save of %s ended: %s", path, result)
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            QCoreApplication.translate("ShowEditor", "Save show"),
+            text.replace("%1", str(path)),
+            QMessageBox.StandardButton.Ok,
+            self._widget(),
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # names are text, never markup
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _not_saved(self, path: Path, error: BaseException | None) -> bool:
         if error is None:

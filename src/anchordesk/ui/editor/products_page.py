@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QSignalBlocker, QSize, Qt
-from PySide6.QtGui import QImageReader, QPixmap
+from PySide6.QtGui import QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.ui import file_dialogs
+from anchordesk.ui import file_dialogs, workers
 from anchordesk.ui.editor.draft import cell_text, relative_to_show
 from anchordesk.ui.editor.model import Column, Kind
 from anchordesk.ui.editor.table_page import TablePage, message_label, show_messages
@@ -64,6 +64,8 @@ class ProductsPage(TablePage):
         self.image_button.clicked.connect(self._pick_image)
         self.image_preview = QLabel(self)
         self._preview_key: tuple[object, ...] | None = None  # the picture the preview shows
+        self._preview_asked: tuple[object, ...] | None = None  # the picture to show
+        self._preview_busy = self._preview_again = False
         self.image_preview.setFixedSize(160, 160)
         self.image_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image_preview.setWordWrap(True)
@@ -145,34 +147,64 @@ class ProductsPage(TablePage):
             self.model.set_value(row, P_POINTS, lines_of(self.points_edit.toPlainText()))
 
     def _update_image_preview(self) -> None:
+        """The selected product's picture, looked up and decoded by a worker (one at a time):
+        looked up here, a show whose network share went away froze the whole window at the
+        first product selected or edited, and at the reload of a Save as onto a good disk."""
         row = self.current_row()
         relative = cell_text(self.model.value(row, P_IMAGE)).strip() if row >= 0 else ""
-        path: Path | None = None
-        key: tuple[object, ...] = (relative, self.base_dir)
-        if relative:
-            path = Path(relative)
-            if not path.is_absolute() and self.base_dir is not None:
-                path = self.base_dir / path
+        asked: tuple[object, ...] = (relative, self.base_dir)
+        self._preview_asked = asked
+        if not relative:
+            self._show_preview(asked, (asked, None))
+            return
+        if self._preview_busy:
+            self._preview_again = True  # looked up again when the one under way ends
+            return
+        path = Path(relative)
+        if not path.is_absolute() and self.base_dir is not None:
+            path = self.base_dir / path
+        known, size = self._preview_key, self.image_preview.size()
+
+        def look() -> tuple[tuple[object, ...], QImage | None]:
+            key = asked
             try:
                 info = path.stat()
                 key += (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
             except (OSError, ValueError):
                 key += (None,)
-        # Every check of the show (as you type) repaints the table and lands here: the picture
-        # was decoded again each time, 0.9 s on the window's thread for a 40-megapixel one.
-        if key == self._preview_key:
-            return
+            # Every check of the show (as you type) repaints the table and lands here: the
+            # picture was decoded again each time, 0.9 s for a 40-megapixel one.
+            if key == known or key[-1] is None:
+                return key, None
+            return key, _preview_of(path, size)
+
+        def ended(result: tuple[tuple[object, ...], QImage | None] | BaseException) -> None:
+            self._preview_busy = False
+            if self._preview_again:
+                self._preview_again = False
+                self._update_image_preview()
+            elif not isinstance(result, BaseException):
+                self._show_preview(asked, result)
+
+        self._preview_busy = True
+        workers.run_task(
+            look, ended, ended, owner=self, pool=workers.file_reads(), waits_on=str(path)
+        )
+
+    def _show_preview(
+        self, asked: tuple[object, ...], found: tuple[tuple[object, ...], QImage | None]
+    ) -> None:
+        key, image = found
+        if asked != self._preview_asked or key == self._preview_key:
+            return  # another product chosen since, or the picture shown already
         self._preview_key = key
-        pixmap = QPixmap()
-        if path is not None and path.is_file():
-            pixmap = _preview_of(path, self.image_preview.size())
-        if pixmap.isNull():
+        if image is None or image.isNull():
             self.image_preview.setPixmap(QPixmap())
             self.image_preview.setText(
-                self.tr("No image") if not relative else self.tr("Image not found")
+                self.tr("No image") if not asked[0] else self.tr("Image not found")
             )
         else:
-            self.image_preview.setPixmap(pixmap)
+            self.image_preview.setPixmap(QPixmap.fromImage(image))
 
     def _pick_image(self) -> None:
         row = self.current_row()
@@ -218,7 +250,7 @@ def lines_of(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _preview_of(path: Path, size: QSize) -> QPixmap:
+def _preview_of(path: Path, size: QSize) -> QImage:
     """The picture at ``path`` fitted into ``size``, decoded at that size where the format
     allows (JPEG): a full-size decode of a 40-megapixel picture took most of a second."""
     reader = QImageReader(str(path))
@@ -227,12 +259,8 @@ def _preview_of(path: Path, size: QSize) -> QPixmap:
     if full.isValid() and (full.width() > size.width() or full.height() > size.height()):
         reader.setScaledSize(full.scaled(size, Qt.AspectRatioMode.KeepAspectRatio))
     image = reader.read()
-    if image.isNull():
-        return QPixmap()
-    return QPixmap.fromImage(
-        image.scaled(
+    if image.width() > size.width() or image.height() > size.height():
+        return image.scaled(
             size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
-        if image.width() > size.width() or image.height() > size.height()
-        else image
-    )
+    return image
