@@ -1740,7 +1740,7 @@
 <context>
     <name>HotkeyDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/hotkeys.py" line="+237"/>
+        <location filename="../src/anchordesk/ui/hotkeys.py" line="+240"/>
         <location line="+1"/>
         <source>Keyboard shortcuts</source>
         <translation>キーボードショートカット</translation>
@@ -2459,7 +2459,7 @@
         <translation>番組を保存しました。次に番組を開いたときに反映されます。</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+43"/>
         <source>About AnchorDesk</source>
         <translation>AnchorDesk について</translation>
     </message>
@@ -3064,12 +3064,12 @@
 <context>
     <name>ProductsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/products_page.py" line="+129"/>
+        <location filename="../src/anchordesk/ui/editor/products_page.py" line="+131"/>
         <source>Product %1</source>
         <translation>商品 %1</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+73"/>
         <source>No image</source>
         <translation>画像なし</translation>
     </message>
@@ -3724,7 +3724,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+411"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+420"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -3749,7 +3749,7 @@
         <translation>エラー %1 件、警告 %2 件（それぞれの項目の横に表示）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+51"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+60"/>
         <source>error: %1</source>
         <translation>エラー：%1</translation>
     </message>
@@ -3759,13 +3759,13 @@
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location line="+102"/>
-        <location line="+273"/>
+        <location line="+106"/>
+        <location line="+351"/>
         <source>Reading %1…</source>
         <translation>%1 を読み込んでいます…</translation>
     </message>
     <message>
-        <location line="-241"/>
+        <location line="-319"/>
         <location line="+19"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
@@ -3786,24 +3786,46 @@
         <translation>番組ファイル (*.json)</translation>
     </message>
     <message>
-        <location line="+42"/>
-        <location line="+15"/>
-        <location line="+96"/>
+        <location line="+54"/>
+        <location line="+16"/>
+        <location line="+60"/>
+        <location line="+73"/>
+        <location line="+28"/>
         <source>Save show</source>
         <translation>番組を保存</translation>
     </message>
     <message>
-        <location line="-110"/>
+        <location line="-176"/>
         <source>The built-in sample show cannot be changed. Use Save as… to keep a copy.</source>
         <translation>付属のサンプル番組は変更できません。「名前を付けて保存…」でコピーを保存してください。</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>The show still has %1 errors. Save it anyway, to finish later?</source>
         <translation>番組にはまだエラーが %1 件あります。あとで直すために、このまま保存しますか？</translation>
     </message>
     <message>
-        <location line="+78"/>
+        <location line="+52"/>
+        <source>Not checked: the pictures&apos; folder %1 does not answer.</source>
+        <translation>未確認：画像フォルダー %1 が応答しません。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>The show was saved to %1 as typed. Its pictures, in %2, were not checked: that folder does not answer (a network disk whose server went away?).</source>
+        <translation>番組を入力どおり %1 に保存しました。%2 にある画像は確認していません。そのフォルダーが応答しません（サーバーが落ちたネットワークディスク？）。</translation>
+    </message>
+    <message>
+        <location line="+60"/>
+        <source>%1 answered at last, but the show could not be saved there: %2</source>
+        <translation>%1 がようやく応答しましたが、番組をそこに保存できませんでした：%2</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 answered at last: the show is saved there as it was when you saved it; changes made since then are not saved yet.</source>
+        <translation>%1 がようやく応答しました。番組は保存した時点の内容でそこに保存されています。その後の変更はまだ保存されていません。</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>%1 does not answer (a network disk whose server went away?): the show was not saved. Save it on another disk with Save as…</source>
         <translation>%1 が応答しません（サーバーが落ちたネットワークディスク？）。番組は保存されていません。「名前を付けて保存…」で別のディスクに保存してください。</translation>
     </message>
@@ -3940,7 +3962,7 @@
         <translation>閉じる(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/draft.py" line="+98"/>
+        <location filename="../src/anchordesk/ui/editor/draft.py" line="+99"/>
         <source>banned word “%1” (rule: %2)</source>
         <translation>禁止語「%1」（ルール：%2）</translation>
     </message>
@@ -4531,7 +4553,7 @@
         <translation>ファイルが {size} MB あります。番組ファイルは {limit} MB までの JSON テキストです</translation>
     </message>
     <message>
-        <location line="+161"/>
+        <location line="+166"/>
         <source>the {field} {value} is written with more than {limit} characters: write it shorter</source>
         <translation>{field} {value} は {limit} 文字を超えて書かれています。短く書いてください</translation>
     </message>

@@ -1740,7 +1740,7 @@
 <context>
     <name>HotkeyDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/hotkeys.py" line="+237"/>
+        <location filename="../src/anchordesk/ui/hotkeys.py" line="+240"/>
         <location line="+1"/>
         <source>Keyboard shortcuts</source>
         <translation>快捷键</translation>
@@ -2459,7 +2459,7 @@
         <translation>节目已保存，下次打开该节目时生效。</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+43"/>
         <source>About AnchorDesk</source>
         <translation>关于 AnchorDesk</translation>
     </message>
@@ -3064,12 +3064,12 @@
 <context>
     <name>ProductsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/products_page.py" line="+129"/>
+        <location filename="../src/anchordesk/ui/editor/products_page.py" line="+131"/>
         <source>Product %1</source>
         <translation>商品 %1</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+73"/>
         <source>No image</source>
         <translation>没有图片</translation>
     </message>
@@ -3724,7 +3724,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+411"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+420"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -3749,7 +3749,7 @@
         <translation>%1 个错误，%2 个警告（各自显示在对应字段旁）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+51"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+60"/>
         <source>error: %1</source>
         <translation>错误：%1</translation>
     </message>
@@ -3759,13 +3759,13 @@
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location line="+102"/>
-        <location line="+273"/>
+        <location line="+106"/>
+        <location line="+351"/>
         <source>Reading %1…</source>
         <translation>正在读取 %1…</translation>
     </message>
     <message>
-        <location line="-241"/>
+        <location line="-319"/>
         <location line="+19"/>
         <source>Open show</source>
         <translation>打开节目</translation>
@@ -3786,24 +3786,46 @@
         <translation>节目文件 (*.json)</translation>
     </message>
     <message>
-        <location line="+42"/>
-        <location line="+15"/>
-        <location line="+96"/>
+        <location line="+54"/>
+        <location line="+16"/>
+        <location line="+60"/>
+        <location line="+73"/>
+        <location line="+28"/>
         <source>Save show</source>
         <translation>保存节目</translation>
     </message>
     <message>
-        <location line="-110"/>
+        <location line="-176"/>
         <source>The built-in sample show cannot be changed. Use Save as… to keep a copy.</source>
         <translation>内置示例节目不能修改。请用“另存为…”保存一份副本。</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>The show still has %1 errors. Save it anyway, to finish later?</source>
         <translation>节目还有 %1 个错误。仍然保存，稍后再改吗？</translation>
     </message>
     <message>
-        <location line="+78"/>
+        <location line="+52"/>
+        <source>Not checked: the pictures&apos; folder %1 does not answer.</source>
+        <translation>未检查：图片文件夹 %1 没有响应。</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>The show was saved to %1 as typed. Its pictures, in %2, were not checked: that folder does not answer (a network disk whose server went away?).</source>
+        <translation>节目已按输入内容保存到 %1。%2 中的图片未检查：该文件夹没有响应（网络磁盘的服务器断开了？）。</translation>
+    </message>
+    <message>
+        <location line="+60"/>
+        <source>%1 answered at last, but the show could not be saved there: %2</source>
+        <translation>%1 终于响应了，但节目无法保存到那里：%2</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 answered at last: the show is saved there as it was when you saved it; changes made since then are not saved yet.</source>
+        <translation>%1 终于响应了：节目已按保存时的内容保存在那里；此后的修改尚未保存。</translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>%1 does not answer (a network disk whose server went away?): the show was not saved. Save it on another disk with Save as…</source>
         <translation>%1 没有响应（网络磁盘的服务器断开了？）：节目没有保存。请用“另存为…”保存到其他磁盘。</translation>
     </message>
@@ -3940,7 +3962,7 @@
         <translation>关闭(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/draft.py" line="+98"/>
+        <location filename="../src/anchordesk/ui/editor/draft.py" line="+99"/>
         <source>banned word “%1” (rule: %2)</source>
         <translation>违禁词“%1”（规则：%2）</translation>
     </message>
@@ -4531,7 +4553,7 @@
         <translation>文件有 {size} MB；节目文件是不超过 {limit} MB 的 JSON 文本</translation>
     </message>
     <message>
-        <location line="+161"/>
+        <location line="+166"/>
         <source>the {field} {value} is written with more than {limit} characters: write it shorter</source>
         <translation>{field} {value} 的写法超过 {limit} 个字符：请写短一些</translation>
     </message>

@@ -185,6 +185,6 @@ def test_a_save_said_not_saved_at_its_deadline_says_so_when_it_ends_after_all(
     qtbot.waitUntil(lambda: len(said()) == 2)
     assert json.loads(path.read_text(encoding="utf-8"))["title"] == "Late"
     assert said()[1] == (
-        f"{path} answered at last: the show is saved there as it was when it was saved; "
-        "what was changed since is not."
+        f"{path} answered at last: the show is saved there as it was when you saved it; "
+        "changes made since then are not saved yet."
     )

@@ -431,8 +431,8 @@ class EditorFiles:
         else:
             text = QCoreApplication.translate(
                 "ShowEditor",
-                "%1 answered at last: the show is saved there as it was when it was saved; "
-                "what was changed since is not.",
+                "%1 answered at last: the show is saved there as it was when you saved it; "
+                "changes made since then are not saved yet.",
             )
         log.warning("a late save of %s ended: %s", path, result)
         box = QMessageBox(
