@@ -38,12 +38,12 @@ def test_import_csv_lists_each_bad_row_and_writes_nothing(tmp_path: Path) -> Non
     assert result.returncode == 2
     assert_clean_output(result)
     assert result.stdout.splitlines() == [
-        f"{csv}: error: row 3, column stock: 1e999999999 is out of range: stock is a whole "
-        "number from 0 to 1,000,000,000",
+        f"{csv}: error: row 3, column stock: stock 1e999999999 is out of range: a whole "
+        "number from 0 to 1,000,000,000",  # a show file's words (R20hunt20in F2)
         f"{csv}: error: row 4, column price: the price 1e9999999 is out of range: a number "
         "from 0 to 1,000,000,000",  # a show file's words (R19hunt19in F1)
-        f"{csv}: error: row 5, column stock: 9999999999999999999999999999999999999... is out "
-        "of range: stock is a whole number from 0 to 1,000,000,000",
+        f"{csv}: error: row 5, column stock: stock 9999999999999999999999999999999999999... "
+        "is out of range: a whole number from 0 to 1,000,000,000",
         f"{csv}: error: row 6, column title: the title '\\x1b]0;owned\\x07Title' holds the "
         "control character \\x1b at character 0: the picture cannot show it",
         f"{csv}: error: row 8, column title: the title is 300 characters long; at most 200",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from anchordesk.showfile.csv_import import parse_products_csv
 from anchordesk.showfile.files import read_show_file
 from anchordesk.showfile.samples import sample_show_path
 
@@ -65,3 +66,21 @@ def test_a_whole_number_out_of_range_is_said_one_way_and_as_written(
     # whole number from 1 to 86,400" for seconds, "stock" for a deal's stock).
     report = read_show_file(_sample(tmp_path, where, literal))
     assert [problem.message for problem in report.errors] == [message]
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("1e40", "stock 1e40 is out of range: a whole number from 0 to 1,000,000,000"),
+        ("1E+41", "stock 1E+41 is out of range: a whole number from 0 to 1,000,000,000"),
+        ("-1e40", "stock must not be negative (got -1e40)"),
+        ("NaN", "not a whole number: 'NaN'"),
+    ],
+)
+def test_a_csv_stock_out_of_range_is_said_in_a_show_files_words_as_written(
+    cell: str, message: str
+) -> None:
+    # Before: 1e40 was quoted by its digits, 1E+41 in the CSV's own words ("… is out of range:
+    # stock is a whole number from …"), NaN "out of range" rather than no number.
+    imported = parse_products_csv(f"sku,title,price,stock\nMUG,Mug,24,{cell}\n")
+    assert [(p.path, p.message) for p in imported.errors] == [("row 2, column stock", message)]
