@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
+from feed_servers import Reply
+from platform_servers import TwitchServer
 
+from anchordesk.feeds import twitch
+from anchordesk.feeds.twitch import TwitchChatFeed
 from anchordesk.showfile.csv_import import parse_products_csv
 from anchordesk.showfile.files import read_show_file
 from anchordesk.showfile.samples import sample_show_path
+
+from .test_feed_limits import Sink
+from .test_round_nineteen_in import _slow_drip
+from .test_round_three_http import raw_server
 
 
 def _sample(tmp_path: Path, where: str, literal: str) -> Path:
@@ -84,3 +97,97 @@ def test_a_csv_stock_out_of_range_is_said_in_a_show_files_words_as_written(
     # stock is a whole number from …"), NaN "out of range" rather than no number.
     imported = parse_products_csv(f"sku,title,price,stock\nMUG,Mug,24,{cell}\n")
     assert [(p.path, p.message) for p in imported.errors] == [("row 2, column stock", message)]
+
+
+def _token_refresh_error(
+    monkeypatch: pytest.MonkeyPatch, serve: Callable[[socket.socket], None]
+) -> str:
+    """The status of a Twitch feed whose token expired and whose token endpoint is ``serve``."""
+    monkeypatch.setattr(twitch, "_HELIX_TIMEOUT_S", 0.2)
+    server = TwitchServer()
+    stale = server.token
+    server.expire_token()  # Helix answers 401 to it: a refresh is asked
+    errors: list[str] = []
+
+    async def scenario(token_url: str) -> None:
+        await server.start_ws()
+        url = server.feed_url().replace(f"oauth={server.url}/oauth2/token", f"oauth={token_url}")
+        feed = TwitchChatFeed(
+            url,
+            stale,
+            refresh_token=server.refresh_token,
+            client_secret=server.client_secret,
+            keep_tokens=lambda access, refresh: None,
+        )
+        stop = asyncio.Event()
+        try:
+            async with httpx.AsyncClient() as client:
+                task = asyncio.create_task(feed.run(client, Sink(), stop))
+                for _ in range(1000):
+                    if feed.health.last_error:
+                        errors.append(feed.health.last_error)
+                        break
+                    await asyncio.sleep(0.01)
+                stop.set()
+                await asyncio.wait_for(task, 10)
+        finally:
+            await server.stop_ws()
+
+    with server, raw_server(serve) as token_url:
+        asyncio.run(scenario(token_url))
+    assert len(errors) == 1, errors
+    return errors[0]
+
+
+def _silent(connection: socket.socket) -> None:
+    time.sleep(3)
+
+
+def test_a_token_refresh_past_its_deadline_is_said_as_the_refresh_too_slow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Before: "WebSocket: OSError: refreshing the token: ResponseTooSlow" (another
+    # connection, a type name, no time) and for no answer "…: ReadTimeout".
+    assert _token_refresh_error(monkeypatch, _slow_drip) == (
+        "token refresh: the answer was still coming after 0.6 s: the server sends it too slowly"
+    )
+    assert _token_refresh_error(monkeypatch, _silent) == ("token refresh: no answer within 0.2 s")
+
+
+class _BusyHelix(TwitchServer):
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if method == "POST" and path == "/helix/eventsub/subscriptions":
+            return Reply(503, b'{"error": "Service Unavailable", "status": 503, "message": "busy"}')
+        return super().handle(method, path, query, headers, body)
+
+
+def test_a_subscription_helix_refuses_for_now_is_said_as_helix() -> None:
+    # Before: "WebSocket: OSError: subscribing to channel.chat.message: HTTP 503 (…)": the
+    # WebSocket was fine, and a type name the user cannot act on.
+    server = _BusyHelix()
+    errors: list[str] = []
+
+    async def scenario() -> None:
+        await server.start_ws()
+        feed = TwitchChatFeed(server.feed_url(), server.token)
+        stop = asyncio.Event()
+        try:
+            async with httpx.AsyncClient() as client:
+                task = asyncio.create_task(feed.run(client, Sink(), stop))
+                for _ in range(1000):
+                    if feed.health.last_error:
+                        errors.append(feed.health.last_error)
+                        break
+                    await asyncio.sleep(0.01)
+                stop.set()
+                await asyncio.wait_for(task, 10)
+        finally:
+            await server.stop_ws()
+
+    with server:
+        asyncio.run(scenario())
+    assert len(errors) == 1 and errors[0].startswith(
+        "Helix: subscribing to channel.chat.message: HTTP 503 ("
+    ), errors
