@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import time
 from collections.abc import Callable
@@ -15,6 +16,8 @@ from feed_servers import Reply
 from platform_servers import TwitchServer
 
 from anchordesk.feeds import twitch
+from anchordesk.feeds.hub import feed_setup_problem
+from anchordesk.feeds.spec import FeedSpec
 from anchordesk.feeds.twitch import TwitchChatFeed
 from anchordesk.showfile.csv_import import parse_products_csv
 from anchordesk.showfile.files import read_show_file
@@ -191,3 +194,23 @@ def test_a_subscription_helix_refuses_for_now_is_said_as_helix() -> None:
     assert len(errors) == 1 and errors[0].startswith(
         "Helix: subscribing to channel.chat.message: HTTP 503 ("
     ), errors
+
+
+@pytest.mark.parametrize("value", [" http://127.0.0.1:9", "\thttp://127.0.0.1:9", " 127.0.0.1:9"])
+def test_a_proxy_variable_with_white_space_before_it_is_named(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    # Before: the check read the value stripped and passed; httpx reads it as it is, and
+    # every feed ended with "Unknown scheme for proxy URL URL('%20http://…') (ValueError)",
+    # "Invalid non-printable ASCII character" or "Name or service not known", naming no
+    # variable to fix.
+    for variable in [n for n in os.environ if n.lower().endswith("_proxy")]:
+        monkeypatch.delenv(variable)
+    monkeypatch.setenv("HTTPS_PROXY", value)
+    problem = feed_setup_problem([FeedSpec("json", "https://192.0.2.9/feed")], show=None)
+    assert problem is not None and "HTTPS_PROXY" in problem, problem
+    assert "has a space or a line break in it" in problem, problem
+    with pytest.raises(
+        (ValueError, httpx.HTTPError, httpx.InvalidURL)
+    ):  # what the feeds met: httpx reads it so
+        httpx.get("https://127.0.0.1:9/", timeout=2)
