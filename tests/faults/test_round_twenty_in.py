@@ -8,11 +8,12 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
-from feed_servers import Reply
+from feed_servers import Reply, ShopifyOrdersServer
 from platform_servers import TwitchServer
 
 from anchordesk.feeds import twitch
@@ -22,9 +23,11 @@ from anchordesk.feeds.twitch import TwitchChatFeed
 from anchordesk.showfile.csv_import import parse_products_csv
 from anchordesk.showfile.files import read_show_file
 from anchordesk.showfile.samples import sample_show_path
+from anchordesk.store.report import build_report
 
 from .test_feed_limits import Sink
 from .test_round_nineteen_in import _slow_drip
+from .test_round_seventeen_in import _ingest
 from .test_round_three_http import raw_server
 
 
@@ -214,3 +217,27 @@ def test_a_proxy_variable_with_white_space_before_it_is_named(
         (ValueError, httpx.HTTPError, httpx.InvalidURL)
     ):  # what the feeds met: httpx reads it so
         httpx.get("https://127.0.0.1:9/", timeout=2)
+
+
+def test_a_refund_whose_id_is_a_place_key_is_not_taken_for_another(tmp_path: Path) -> None:
+    # Before: a refund without an id is keyed by its place ("#2", R19hunt19in F10); a shop
+    # sending another refund of the order with the id "#2" (a string, no Shopify id) had the
+    # two taken for one sent again: $10.00 of refunds counted once, without a word.
+    session = tmp_path / "show.adsession"
+    with ShopifyOrdersServer() as shop:
+        order = shop.add_order([("MUG", 3, "10.00")])
+        shop.refund(order, "10.00")
+        shop.refund(order, "10.00")
+        first, second = shop.orders[0]["refunds"]
+        first["id"], second["id"] = "#2", None
+        _ingest(
+            FeedSpec("shopify-orders", shop.url),
+            session,
+            lambda hub: hub.health()[0].requests >= 2,
+            token=shop.token,
+        )
+    report = build_report(session)
+    # The refunds the shop sent cannot be told apart: kept as rejected and counted in the
+    # report, never one taken for the other in silence.
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("30.00")}
+    assert report.rejected_by_reason == {"unreadable": 1}
