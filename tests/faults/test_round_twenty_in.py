@@ -16,6 +16,7 @@ import pytest
 from feed_servers import Reply, ShopifyOrdersServer
 from platform_servers import TwitchServer
 
+from anchordesk.cli.main import main as cli_main
 from anchordesk.feeds import twitch
 from anchordesk.feeds.hub import feed_setup_problem
 from anchordesk.feeds.spec import FeedSpec
@@ -26,7 +27,7 @@ from anchordesk.showfile.samples import sample_show_path
 from anchordesk.store.report import build_report
 
 from .test_feed_limits import Sink
-from .test_round_nineteen_in import _slow_drip
+from .test_round_nineteen_in import _a_session, _slow_drip
 from .test_round_seventeen_in import _ingest
 from .test_round_three_http import raw_server
 
@@ -241,3 +242,26 @@ def test_a_refund_whose_id_is_a_place_key_is_not_taken_for_another(tmp_path: Pat
     # report, never one taken for the other in silence.
     assert report.ledger.gmv_by_currency == {"USD": Decimal("30.00")}
     assert report.rejected_by_reason == {"unreadable": 1}
+
+
+def test_a_page_asked_through_a_link_to_nowhere_or_a_loop_is_refused_in_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: --html r.html, a link to gone/page.html (a folder that does not exist), made
+    # that folder and wrote the page there, printing "Page with charts: r.html" (the check of
+    # R19hunt19in F7 looked at the link's folder); a loop of links was a traceback
+    # (RuntimeError: Symlink loop).
+    session = _a_session(tmp_path)
+    link = tmp_path / "r.html"
+    link.symlink_to(tmp_path / "gone" / "page.html")
+    assert cli_main(["report", str(session), "--html", str(link)]) == 2
+    said = capsys.readouterr().err
+    assert f"the folder {tmp_path / 'gone'} does not exist" in said, said
+    assert not (tmp_path / "gone").exists()
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    for page in (tmp_path / "a", tmp_path / "a" / "r.html"):
+        assert cli_main(["report", str(session), "--html", str(page)]) == 2
+        said = capsys.readouterr().err
+        assert "cannot write (Too many levels of symbolic links)" in said, said
+        assert "Traceback" not in said
