@@ -26,6 +26,7 @@ from anchordesk.showfile.files import read_show_file
 from anchordesk.showfile.samples import sample_show_path
 from anchordesk.store.report import build_report
 
+from .show_inputs import anchordesk
 from .test_feed_limits import Sink
 from .test_round_nineteen_in import _a_session, _slow_drip
 from .test_round_seventeen_in import _ingest
@@ -265,3 +266,19 @@ def test_a_page_asked_through_a_link_to_nowhere_or_a_loop_is_refused_in_words(
         said = capsys.readouterr().err
         assert "cannot write (Too many levels of symbolic links)" in said, said
         assert "Traceback" not in said
+
+
+def test_a_show_imported_into_a_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    # Before: show import-csv -o shwos/2026/x.json (a typo) made every missing folder and
+    # said "wrote 1 product"; a link to a gone folder made that folder (report --html's F7 of
+    # round nineteen, in the import).
+    sheet = tmp_path / "products.csv"
+    sheet.write_text("sku,title,price,stock\nMUG,Mug,24,5\n", encoding="utf-8")
+    link = tmp_path / "show.json"
+    link.symlink_to(tmp_path / "gone" / "show.json")
+    for output, folder in ((tmp_path / "shwos" / "2026" / "x.json", "shwos/2026"), (link, "gone")):
+        imported = anchordesk("show", "import-csv", sheet, "-o", output)
+        said = imported.stdout + imported.stderr
+        assert imported.returncode == 2, said
+        assert f"the folder {tmp_path / folder} does not exist" in said, said
+    assert not (tmp_path / "shwos").exists() and not (tmp_path / "gone").exists()
