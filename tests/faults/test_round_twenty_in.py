@@ -18,7 +18,9 @@ from platform_servers import TwitchServer
 
 from anchordesk.cli.main import main as cli_main
 from anchordesk.feeds import twitch
+from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.feeds.hub import feed_setup_problem
+from anchordesk.feeds.poller import Poller
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.feeds.twitch import TwitchChatFeed
 from anchordesk.showfile.csv_import import parse_products_csv
@@ -282,3 +284,37 @@ def test_a_show_imported_into_a_folder_that_does_not_exist_is_refused(tmp_path: 
         assert imported.returncode == 2, said
         assert f"the folder {tmp_path / folder} does not exist" in said, said
     assert not (tmp_path / "shwos").exists() and not (tmp_path / "gone").exists()
+
+
+@pytest.mark.parametrize("literal", ["1e999999999999999999999", "-1E-999999999999999999999"])
+def test_a_number_past_decimals_exponent_rejects_its_item_not_the_page(literal: str) -> None:
+    # Before: Decimal() raised InvalidOperation out of the page's parse: "unexpected error
+    # (InvalidOperation)" on every poll, the page asked for again for ever, and no later item
+    # of the feed was read.
+    order = {"type": "order", "id": "o1", "total": "NUMBER", "currency": "USD", "lines": []}
+    comment = {"type": "comment", "id": "c1", "author": "Amy", "text": "hi"}
+    page = json.dumps({"items": [order, comment], "next": "2"})
+    body = page.replace('"NUMBER"', literal).encode()
+
+    def answer(connection: socket.socket) -> None:
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+            % len(body)
+            + body
+        )
+
+    async def poll_once(url: str) -> tuple[Poller, Sink]:
+        async with httpx.AsyncClient() as client:
+            sink = Sink()
+            poller = Poller(
+                JsonFeedAdapter(url, "token"), client, sink, timeout_s=2, unit_random=lambda: 0.0
+            )
+            await poller.poll_once()
+            return poller, sink
+
+    with raw_server(answer) as url:
+        poller, sink = asyncio.run(poll_once(url))
+    assert poller.health.last_error == "" and poller.cursor == "2"
+    assert [type(item).__name__ for item in sink.items] == ["RejectedItem", "Comment"]
+    rejected = sink.items[0]
+    assert literal[:20] in str(getattr(rejected, "detail", "")) + str(rejected), rejected
