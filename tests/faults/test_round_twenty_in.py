@@ -318,3 +318,17 @@ def test_a_number_past_decimals_exponent_rejects_its_item_not_the_page(literal: 
     assert [type(item).__name__ for item in sink.items] == ["RejectedItem", "Comment"]
     rejected = sink.items[0]
     assert literal[:20] in str(getattr(rejected, "detail", "")) + str(rejected), rejected
+
+
+def test_a_show_number_past_decimals_exponent_is_said_not_a_traceback(tmp_path: Path) -> None:
+    # Before: Decimal() refused the literal, bounded_decimal took it for no number, and
+    # json_float's assert came out of `show check` as a traceback; a CSV said "not a number".
+    literal = "1e999999999999999999999"
+    checked = anchordesk("show", "check", _sample(tmp_path, "stock", literal))
+    said = checked.stdout + checked.stderr
+    assert checked.returncode == 2 and "Traceback" not in said, said
+    assert f"stock {literal} is out of range: a whole number from 0 to 1,000,000,000" in said
+    imported = parse_products_csv(f"sku,title,price,stock\nMUG,Mug,{literal},5\n")
+    assert [p.message for p in imported.errors] == [
+        f"the price {literal} is out of range: a number from 0 to 1,000,000,000"
+    ]
