@@ -33,9 +33,10 @@ def test_check_prints_one_line_per_problem_and_exits_2() -> None:
         "the list price 100 of A",
         f"{file}: error: $.rundown[1].deal.stock (segment 2, Two): deal stock 51 is above the "
         "stock 50 of A",
+        # The file reader says a number's range (as written) before the show's rules run.
+        f"{file}: error: $.rundown[2].deal.seconds (segment 3, Three): must be above zero (got 0)",
         f"{file}: error: $.rundown[2].deal (segment 3, Three): a deal needs the segment's "
         "product: set the segment's sku",
-        f"{file}: error: $.rundown[2].deal.seconds (segment 3, Three): must be above zero (got 0)",
         f"{file}: 4 errors, 0 warnings: the show cannot be used as it is",
     ]
 

@@ -413,8 +413,12 @@ _SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 def _no_folder_for(page: Path) -> str | None:
     """Why the page cannot be written where it is asked: its folder does not exist. The page
     made every missing folder of its path (``--html reprots/2026/r.html``, a typo, made
-    ``reprots/2026``) and said nothing of it."""
-    folder = page.absolute().parent
+    ``reprots/2026``) and said nothing of it. The folder the page lands in: a link's target's
+    (a dangling ``r.html -> /gone/x.html`` made ``/gone`` and wrote the page there)."""
+    try:
+        folder = page.resolve().parent
+    except (OSError, RuntimeError):  # a loop of links (RuntimeError on 3.11): the write says it
+        folder = page.absolute().parent
     not_a_folder = f"{folder} is not a folder: give a page in a folder"
     try:
         mode = os.stat(folder).st_mode
@@ -439,7 +443,11 @@ def _write_page(path: Path, page: str) -> None:
     except OSError:
         kind = None  # nothing there yet (or unreachable: the write says why)
     if kind is None or stat.S_ISREG(kind):
-        write_text_atomically(path.resolve(), page)
+        try:
+            target = path.resolve()
+        except RuntimeError:  # a loop of links (3.11): it came out as a traceback
+            raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path)) from None
+        write_text_atomically(target, page)
         return
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NONBLOCK", 0)
     descriptor = os.open(path, flags, 0o666)

@@ -250,6 +250,17 @@ def run_import_csv(
             _say(f"{given}: error: {refusal}", out)
             return 2
     output_dir = output_path.resolve().parent
+    if not output_dir.is_dir():
+        # The write made every missing folder (``-o shwos/2026/x.json``, a typo; a link to a
+        # gone folder) and said "wrote" of it, as report --html did (R19hunt19in F7).
+        where = (
+            f"the folder {output_dir} does not exist: make it, or write the show in a folder "
+            "that does"
+            if not output_dir.exists()
+            else f"{output_dir} is not a folder: write the show in a folder"
+        )
+        _say(f"{output_path}: error: {where}", out)
+        return 2
     into_dir = into_show_path.resolve().parent if into_show_path is not None else output_dir
     into: Show | None = None
     if into_show_path is not None:

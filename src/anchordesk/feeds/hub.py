@@ -220,9 +220,21 @@ def unusable_proxy() -> Words | None:
     variables = _proxy_variables()
     for scheme in ("all", "https", "http"):
         name, value = variables.get(scheme, ("", ""))
-        value = value.strip()
         if not value:
             continue
+        if value != value.lstrip() or any(char in value for char in "\t\n\r\v\f"):
+            # httpx reads it as it is: stripped here, " http://proxy:3128" passed and every
+            # feed ended with "Unknown scheme for proxy URL URL('%20http://…')" (" proxy:3128"
+            # with "Name or service not known"), naming no variable.
+            return Words(
+                #: {name} is e.g. HTTPS_PROXY, {proxy} its value
+                QT_TRANSLATE_NOOP(
+                    "FeedHub",
+                    "the proxy {name} names ({proxy}) has a space or a line break in it: remove it",
+                ),
+                name=name,
+                proxy=escape_controls(mask_url(value.strip()))[:200],
+            )
         url = value if "://" in value else f"http://{value}"
         try:
             scheme = httpx.Proxy(url).url.scheme
@@ -850,4 +862,8 @@ def feed_setup_problem(
             httpx.Client().close()
         except Exception as error:
             return f"--feed: {_why_stopped(error)}"
+        # One httpx builds but cannot reach (" proxy:3128": "http:// proxy:3128").
+        proxy = unusable_proxy()
+        if proxy is not None:
+            return f"--feed: {proxy}"
     return None

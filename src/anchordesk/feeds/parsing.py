@@ -54,8 +54,28 @@ def _integer(text: str) -> int | Decimal:
     return int(text) if len(text.lstrip("-")) <= _INT_DIGITS else Decimal(text)
 
 
+class UnreadableNumber:
+    """A JSON number no Decimal holds: an exponent past Decimal's (``1e999999999999999999999``).
+    Read as Decimal, it raised InvalidOperation out of the page's parse: the whole page was
+    refused, asked for again and again, and no later item of the feed was ever read. Kept as
+    this, the one item holding it is rejected ("not an amount: 1e999…") and the rest read."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _decimal(text: str) -> Decimal | UnreadableNumber:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return UnreadableNumber(text)
+
+
 def _load_text(text: str) -> Any:
-    return json.loads(text, parse_float=Decimal, parse_int=_integer)
+    return json.loads(text, parse_float=_decimal, parse_int=_integer)
 
 
 # A \u escape of half a surrogate pair with no other half (JSON's grammar allows it; a server
@@ -183,7 +203,7 @@ def json_shown(value: object) -> str:
     """A value from a feed as its JSON spells it, for a rejected item's words: ``true``,
     ``null``, ``[true]``, ``"abc"``; cut to 40 characters. Python's spelling ("status None",
     "not an amount: [True]") was listed in the report, words the feed never sent."""
-    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+    if isinstance(value, Decimal | int | UnreadableNumber) and not isinstance(value, bool):
         text = str(value)
     else:
         try:

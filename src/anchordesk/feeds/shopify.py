@@ -26,6 +26,7 @@ from anchordesk.feeds.parsing import (
     currency_as_sent,
     fields_of,
     iso_time,
+    json_shown,
     load_json,
     money,
     optional_id,
@@ -642,7 +643,12 @@ class ShopifyOrdersAdapter:
             # or an object is no id (not "True"). One without an id is keyed by its place in
             # the order's refunds (Shopify lists them oldest first and never removes one), not
             # by its amount: two of the same amount were one refund. "#2" is no Shopify id.
-            refund_id = optional_id(refund.get("id"), "refund id") or f"#{position}"
+            refund_id = optional_id(refund.get("id"), "refund id")
+            if refund_id.startswith("#"):
+                # The shape of a place key: a refund "#2" and the second refund without an
+                # id were taken for one refund sent twice, and one was not counted.
+                raise ValueError(f"refund id {json_shown(refund.get('id'))} is not an id")
+            refund_id = refund_id or f"#{position}"
             amount = Decimal(0)
             currencies: set[str] = set()
             for transaction in refund.get("transactions") or []:

@@ -311,6 +311,8 @@ class TwitchChatFeed:
                 self._failed(f"EventSub: {error}")
             except (ResponseTooLarge, ResponseTooSlow, MalformedResponse) as error:  # Helix's
                 self._failed(f"Helix: {error}")
+            except _SaidFailure as error:
+                self._failed(str(error))
             except httpx.HTTPError as error:  # a Helix call (the WebSocket's are OSErrors)
                 self._failed(f"Helix: {network_words(error)}")
             except ssl.SSLError as error:
@@ -653,31 +655,29 @@ class TwitchChatFeed:
             )
             try:
                 response = await read_response(client, request, _HELIX_TIMEOUT_S)
-            except (httpx.HTTPError, TimeoutError) as error:
-                raise OSError(f"refreshing the token: {type(error).__name__}") from None
-            except (ResponseTooLarge, MalformedResponse) as error:
-                raise OSError(f"refreshing the token: {error}") from None
+            except httpx.HTTPError as error:
+                raise _RefreshFailed(network_words(error)) from None
+            except (ResponseTooLarge, ResponseTooSlow, MalformedResponse) as error:
+                raise _RefreshFailed(str(error)) from None
             if response.status_code in (400, 401, 403):
                 raise TwitchEnded(
                     f"Twitch refused the refresh token ({_helix_message(response)}): "
                     "authorize AnchorDesk again"
                 )
             if response.status_code != 200:
-                raise OSError(f"refreshing the token: HTTP {response.status_code}")
+                raise _RefreshFailed(f"HTTP {response.status_code}")
             try:
                 body = load_json(response)
                 access = as_text(body["access_token"]).strip()
             except (MalformedResponse, KeyError, TypeError):
                 access = ""
             if not access:
-                raise OSError("refreshing the token: the answer has no access_token")
+                raise _RefreshFailed("the answer has no access_token")
             refresh = as_text(body.get("refresh_token")).strip() or self._refresh_token
             if not (can_be_sent(access) and can_be_sent(refresh)):
                 # Neither used nor kept in the keyring (the next run would fail too): the
                 # pair held is asked for again.
-                raise OSError(
-                    "refreshing the token: the answer's token holds a character HTTP cannot carry"
-                )
+                raise _RefreshFailed("the answer's token holds a character HTTP cannot carry")
             self._token, self._refresh_token = access, refresh
             self.token_refreshes += 1
             log.info("feed %s: user access token refreshed", self.source)
@@ -737,7 +737,9 @@ class TwitchChatFeed:
                     raise TwitchEnded(f"Twitch: the token may not read this chat ({detail})")
                 log.warning("feed %s: cannot subscribe to %s (%s)", self.source, sub_type, detail)
                 continue
-            raise OSError(f"subscribing to {sub_type}: HTTP {response.status_code} ({detail})")
+            raise _SaidFailure(
+                f"Helix: subscribing to {sub_type}: HTTP {response.status_code} ({detail})"
+            )
 
     async def _viewers_loop(
         self, client: httpx.AsyncClient, sink: PageSink, stop: asyncio.Event
@@ -790,6 +792,21 @@ class TwitchChatFeed:
         if await self._store(sink, ViewerStats(self.source, f"streams@{at}", online, at=at)):
             self._last_online = online
         return online
+
+
+class _SaidFailure(OSError):
+    """A Helix or token call that failed for now (the caller retries), its text the status as
+    it is: raised as a plain OSError it was said as the WebSocket's, with a type name ("WebSocket:
+    OSError: subscribing to …")."""
+
+
+class _RefreshFailed(_SaidFailure):
+    """The token could not be refreshed now: "token refresh: X". Said "refreshing the token:
+    X", the log's rule read "token: X" as a secret pair: "…: refreshing the token: ****",
+    ResponseTooSlow or HTTP 500 masked."""
+
+    def __init__(self, words: str) -> None:
+        super().__init__(f"token refresh: {words}")
 
 
 class _Reconnect(Exception):

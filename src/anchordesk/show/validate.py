@@ -284,17 +284,45 @@ SCRIPT = Words(QT_TRANSLATE_NOOP("ShowProblems", "script"))
 TALKING_POINT = Words(QT_TRANSLATE_NOOP("ShowProblems", "talking point"))
 
 
-def _above_zero(value: object) -> Words:
-    return Words(
-        QT_TRANSLATE_NOOP("ShowProblems", "must be above zero (got {value})"), value=shown(value)
-    )
+def whole_problem(field: str, value: int, written: str | None = None) -> Words | None:
+    """What is wrong with a whole number of the show (``stock``, ``seconds``, ``deal seconds``,
+    ``deal stock``), None when nothing; in one wording wherever it was written, quoted as
+    ``written`` (the file reader gives a JSON number's literal: its ``1e40`` was said by its
+    41 digits, its ``1E+41`` in the reader's own words)."""
+    value_shown = shown_literal(written) if written is not None else shown(value)
+    if field in ("seconds", "deal seconds"):
+        if value <= 0:
+            return _above_zero(value_shown)
+        if value > MAX_SEGMENT_SECONDS:
+            return Words(
+                QT_TRANSLATE_NOOP("ShowProblems", "{seconds} s is longer than a day"),
+                seconds=value_shown,
+            )
+        return None
+    if field == "stock" and value < 0:
+        return Words(
+            QT_TRANSLATE_NOOP("ShowProblems", "stock must not be negative (got {value})"),
+            value=value_shown,
+        )
+    if field == "deal stock" and value <= 0:
+        return _above_zero(value_shown)
+    if value > MAX_STOCK:
+        if field == "deal stock":
+            template = QT_TRANSLATE_NOOP(
+                "ShowProblems",
+                "deal stock {value} is out of range: a whole number from 1 to {limit}",
+            )
+        else:
+            template = QT_TRANSLATE_NOOP(
+                "ShowProblems",
+                "stock {value} is out of range: a whole number from 0 to {limit}",
+            )
+        return Words(template, value=value_shown, limit=grouped(MAX_STOCK))
+    return None
 
 
-def _longer_than_a_day(seconds: object) -> Words:
-    return Words(
-        QT_TRANSLATE_NOOP("ShowProblems", "{seconds} s is longer than a day"),
-        seconds=shown(seconds),
-    )
+def _above_zero(value: str) -> Words:
+    return Words(QT_TRANSLATE_NOOP("ShowProblems", "must be above zero (got {value})"), value=value)
 
 
 def _has_no_glyph(char: str) -> bool:
@@ -488,10 +516,9 @@ def validate_show(
                     limit=grouped(MAX_NOTES_CHARS),
                 ),
             )
-        if segment.seconds <= 0:
-            check.error(f"{path}.seconds", _above_zero(segment.seconds))
-        elif segment.seconds > MAX_SEGMENT_SECONDS:
-            check.error(f"{path}.seconds", _longer_than_a_day(segment.seconds))
+        seconds_problem = whole_problem("seconds", segment.seconds, str(segment.seconds))
+        if seconds_problem is not None:
+            check.error(f"{path}.seconds", seconds_problem)
         target_index = index_of_sku.get(segment.sku) if segment.sku is not None else None
         target = show.products[target_index] if target_index is not None else None
         if segment.sku is not None and target is None:
@@ -613,26 +640,9 @@ def product_problems(
         elif product.currency is not None and not is_known_currency(product.currency):
             check.warning(f"{path}.currency", _unknown_currency(product.currency))
         _check_amount(check, f"{path}.price", product.price, currency, PRICE)
-        if product.stock < 0:
-            check.error(
-                f"{path}.stock",
-                Words(
-                    QT_TRANSLATE_NOOP("ShowProblems", "stock must not be negative (got {value})"),
-                    value=product.stock,
-                ),
-            )
-        elif product.stock > MAX_STOCK:
-            check.error(
-                f"{path}.stock",
-                Words(
-                    QT_TRANSLATE_NOOP(
-                        "ShowProblems",
-                        "stock {value} is out of range: a whole number from 0 to {limit}",
-                    ),
-                    value=shown(product.stock),
-                    limit=grouped(MAX_STOCK),
-                ),
-            )
+        stock_problem = whole_problem("stock", product.stock, str(product.stock))
+        if stock_problem is not None:
+            check.error(f"{path}.stock", stock_problem)
         if len(product.points) > MAX_POINTS:
             check.error(
                 f"{path}.points",
@@ -751,26 +761,14 @@ def _check_deal_values(
                 f"{product_path}.price",
             )
     seconds_ok = seconds is not None and 0 < seconds <= MAX_SEGMENT_SECONDS
-    if seconds is not None and seconds <= 0:
-        check.error(f"{deal_path}.seconds", _above_zero(seconds))
-    elif seconds is not None and seconds > MAX_SEGMENT_SECONDS:
-        check.error(f"{deal_path}.seconds", _longer_than_a_day(seconds))
+    seconds_problem = None if seconds is None else whole_problem("deal seconds", seconds)
+    if seconds_problem is not None:
+        check.error(f"{deal_path}.seconds", seconds_problem)
     if stock is None:
         return seconds_ok, False
-    if stock <= 0:
-        check.error(f"{deal_path}.stock", _above_zero(stock))
-    elif stock > MAX_STOCK:
-        check.error(
-            f"{deal_path}.stock",
-            Words(
-                QT_TRANSLATE_NOOP(
-                    "ShowProblems",
-                    "deal stock {value} is out of range: a whole number from 1 to {limit}",
-                ),
-                value=shown(stock),
-                limit=grouped(MAX_STOCK),
-            ),
-        )
+    stock_problem = whole_problem("deal stock", stock)
+    if stock_problem is not None:
+        check.error(f"{deal_path}.stock", stock_problem)
     elif target is not None and stock > target.stock:
         check.error(
             f"{deal_path}.stock",

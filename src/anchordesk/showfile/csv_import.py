@@ -44,6 +44,7 @@ from anchordesk.show.validate import (
     product_problems,
     shown,
     shown_literal,
+    whole_problem,
 )
 from anchordesk.showfile.images import (
     cannot_read,
@@ -403,6 +404,18 @@ def _amount(text: str, decimal_comma: bool = False) -> Decimal | BadNumber | Non
     cleaned = text.strip()
     cleaned = cleaned[len(_sign(cleaned)) :].strip()
     return bounded_decimal(_plain_number(cleaned, decimal_comma))
+
+
+def _stock_problem(value: int, written: str) -> Words:
+    problem = whole_problem("stock", value, written)
+    assert problem is not None
+    return problem
+
+
+def _expected_whole(written: str) -> Words:
+    return Words(
+        QT_TRANSLATE_NOOP("CsvImport", "not a whole number: {value}"), value=shown(written)
+    )
 
 
 def _whole(text: str, decimal_comma: bool = False) -> int | BadNumber | None:
@@ -903,18 +916,16 @@ def _product(
     stock = _whole(row["stock"], decimal_comma)
     if isinstance(stock, BadNumber) and stock.reason == "too long":
         row.unreadable_cell("stock", _too_long(stock))
+    elif isinstance(stock, BadNumber) and stock.reason == "not finite":
+        row.unreadable_cell("stock", _expected_whole(stock.text))
     elif isinstance(stock, BadNumber):
-        row.unreadable_cell(
-            "stock",
-            Words(
-                QT_TRANSLATE_NOOP(
-                    "CsvImport",
-                    "{value} is out of range: stock is a whole number from 0 to {limit}",
-                ),
-                value=shown_literal(stock.text),
-                limit=grouped(MAX_STOCK),
-            ),
-        )
+        # Past numbers.py's bounds: further than the range, on its side.
+        beyond = -10 * MAX_STOCK if stock.text.lstrip().startswith("-") else 10 * MAX_STOCK
+        row.unreadable_cell("stock", _stock_problem(beyond, stock.text))
+    elif stock is not None and whole_problem("stock", stock) is not None:
+        # Said here, as the cell writes it: the show's rules have only the int ("1e40" was said
+        # by its 41 digits), in the same words as a show file's stock.
+        row.unreadable_cell("stock", _stock_problem(stock, row["stock"].strip()))
     elif stock is None:
         row.unreadable_cell(
             "stock",

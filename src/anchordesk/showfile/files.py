@@ -37,7 +37,6 @@ from anchordesk.show.validate import (
     DEAL_PRICE,
     MAX_AMOUNT,
     MAX_PRODUCTS,
-    MAX_SEGMENT_SECONDS,
     MAX_SEGMENTS,
     MAX_STOCK,
     PRICE,
@@ -57,6 +56,7 @@ from anchordesk.show.validate import (
     too_many_products,
     too_many_segments,
     validate_show,
+    whole_problem,
 )
 from anchordesk.showfile.images import (
     A_FOLDER,
@@ -214,7 +214,6 @@ _SEGMENT_KEYS = ("title", "sku", "seconds", "script", "notes", "deal")
 _DEAL_KEYS = ("price", "seconds", "stock")
 
 # The range of each whole-number field, for the message about a number beyond it.
-_WHOLE_RANGES = {"stock": (0, MAX_STOCK), "seconds": (1, MAX_SEGMENT_SECONDS)}
 
 
 # The first unknown fields are each said on a line of their own, with a "did you mean"; the
@@ -339,8 +338,12 @@ class _Reader:
         return value if value.strip() else None
 
     def whole(
-        self, data: dict[str, Any], key: str, path: str, *, required: bool, low: int | None = None
+        self, data: dict[str, Any], key: str, path: str, *, required: bool, field: str | None = None
     ) -> int | None:
+        """A whole number; its range said here in `validate.whole_problem`'s words for
+        ``field`` (``deal stock``…), quoted as the file writes it (`validate_show` has only the
+        int: a file's ``1e40`` was said by its 41 digits, its ``1E+41`` in other words)."""
+        field = field or key
         value = self.required(data, key, path) if required else data.get(key)
         if value is _MISSING or (value is None and not required):
             return None
@@ -354,28 +357,23 @@ class _Reader:
             self.error(where, _too_long(key, value))
             return None
         if isinstance(value, BadNumber):
-            lowest, high = _WHOLE_RANGES.get(key, (0, MAX_STOCK))
-            low = lowest if low is None else low
-            self.error(
-                where,
-                Words(
-                    QT_TRANSLATE_NOOP(
-                        "ShowProblems",
-                        "{field} {value} is out of range: a whole number from {low} to {high}",
-                    ),
-                    field=key,
-                    value=shown_literal(value.text),
-                    low=grouped(low),
-                    high=grouped(high),
-                ),
-            )
+            # Past the bounds of numbers.py: a value further than any range, on its side.
+            beyond = -10 * MAX_STOCK if value.text.lstrip().startswith("-") else 10 * MAX_STOCK
+            problem = whole_problem(field, beyond, value.text)
+            if problem is not None:  # always: no range reaches so far
+                self.error(where, problem)
             return None
+        written = getattr(value, "text", None)  # a JSON number's literal (`_Written`)
         # Decimals are bounded (numbers.py), so int() of an integral one is small.
         if isinstance(value, Decimal) and value == value.to_integral_value():
             value = int(value)  # 60.0 is a whole number written with a point
         if isinstance(value, bool) or not isinstance(value, int):
             found = _shown(value) if isinstance(value, str | Decimal) else _type_name(value)
             self.error(where, _expected(A_WHOLE_NUMBER, found))
+            return None
+        problem = whole_problem(field, value, written)
+        if problem is not None:
+            self.error(where, problem)
             return None
         return value
 
@@ -501,11 +499,11 @@ class _Reader:
         if data is None:
             return None
         price = self.money(data, "price", path, DEAL_PRICE)
-        seconds = self.whole(data, "seconds", path, required=True)
+        seconds = self.whole(data, "seconds", path, required=True, field="deal seconds")
         return DealPlan(
             price=price if price is not None else Decimal(0),
             seconds=seconds if seconds is not None else 1,
-            stock=self.whole(data, "stock", path, required=False, low=1),
+            stock=self.whole(data, "stock", path, required=False, field="deal stock"),
         )
 
     def segment(self, value: object, path: str, index: int) -> Segment:

@@ -50,7 +50,9 @@ def bounded_decimal(text: str) -> Decimal | BadNumber | None:
     try:
         number = Decimal(literal)
     except InvalidOperation:
-        return None
+        # An exponent past Decimal's own (``1e999999999999999999999``): None here was "no
+        # number", a traceback in `show check` (json_float) and "not a number" in a CSV.
+        return _past_decimal(literal)
     if not number.is_finite():
         return BadNumber(literal, "not finite")
     exponent = number.as_tuple().exponent
@@ -95,6 +97,16 @@ def _too_long(literal: str) -> BadNumber:
     if last < -MAX_EXPONENT:
         return BadNumber(literal, "too many decimals")
     return BadNumber(literal, "too long")
+
+
+def _past_decimal(literal: str) -> Decimal | BadNumber:
+    """A number literal whose exponent no Decimal holds, by its text: the zero it is, or out of
+    range (a positive exponent) or too many decimals (a negative one)."""
+    parts = _PARTS.fullmatch(literal)
+    if parts is None or not (parts[1] or parts[2]).strip("0."):
+        return Decimal(0)
+    negative = (parts[3] or "").startswith("-")
+    return BadNumber(literal, "too many decimals" if negative else "out of range")
 
 
 def json_int(text: str) -> int | BadNumber:
