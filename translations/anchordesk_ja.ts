@@ -634,7 +634,7 @@
 <context>
     <name>CsvImport</name>
     <message>
-        <location filename="../src/anchordesk/showfile/csv_import.py" line="+60"/>
+        <location filename="../src/anchordesk/showfile/csv_import.py" line="+61"/>
         <source>a CSV file</source>
         <translation>CSV ファイル</translation>
     </message>
@@ -674,7 +674,7 @@
         <translation>{value} は {limit} 文字を超えて書かれています。短く書いてください</translation>
     </message>
     <message>
-        <location line="+83"/>
+        <location line="+95"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} は {limit} MB を超えています</translation>
     </message>
@@ -763,12 +763,12 @@
         <translation>数値ではありません：{value}</translation>
     </message>
     <message>
-        <location line="+12"/>
         <source>{value} is out of range: stock is a whole number from 0 to {limit}</source>
-        <translation>{value} は範囲外です。在庫は 0〜{limit} の整数です</translation>
+        <translation type="vanished">{value} は範囲外です。在庫は 0〜{limit} の整数です</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="-494"/>
+        <location line="+516"/>
         <source>not a whole number: {value}</source>
         <translation>整数ではありません：{value}</translation>
     </message>
@@ -1137,7 +1137,13 @@
         <translation>{error}（{kind}）</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+48"/>
+        <source>the proxy {name} names ({proxy}) has a space or a line break in it: remove it</source>
+        <extracomment>{name} is e.g. HTTPS_PROXY, {proxy} its value</extracomment>
+        <translation>{name} が指定するプロキシ（{proxy}）に空白か改行が含まれています。取り除いてください</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>the proxy {name} names ({proxy}) cannot be used: {error}; fix or unset it</source>
         <extracomment>{name} is e.g. HTTPS_PROXY, {proxy} its value, {error} why (English)</extracomment>
         <translation>{name} が指定するプロキシ（{proxy}）は使えません：{error}。修正するか設定を解除してください</translation>
@@ -4179,18 +4185,18 @@
         <translation>トークポイント</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+41"/>
         <source>must be above zero (got {value})</source>
         <translation>0 より大きくしてください（現在 {value}）</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="-27"/>
         <source>{seconds} s is longer than a day</source>
         <translation>{seconds} 秒は 1 日より長いです</translation>
     </message>
     <message>
-        <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+563"/>
+        <location line="+87"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+561"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
     </message>
@@ -4255,7 +4261,7 @@
         <translation>メモが {length} 文字あります。上限は {limit} 文字です</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+16"/>
         <source>unknown sku {sku}: no product has it</source>
         <translation>不明な品番 {sku}：この品番の商品はありません</translation>
     </message>
@@ -4305,17 +4311,17 @@
         <translation>{value} は ISO 4217 の通貨コード（CNY など）ではありません</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="-330"/>
         <source>stock must not be negative (got {value})</source>
         <translation>在庫は負の数にできません（現在 {value}）</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+12"/>
         <source>stock {value} is out of range: a whole number from 0 to {limit}</source>
         <translation>在庫 {value} は範囲外です。0〜{limit} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+334"/>
         <source>{count} talking points; at most {limit}</source>
         <translation>トークポイントが {count} 個あります。上限は {limit} 個です</translation>
     </message>
@@ -4335,7 +4341,7 @@
         <translation>セール価格 {price} が {sku} の定価 {list_price} より低くありません</translation>
     </message>
     <message>
-        <location line="+88"/>
+        <location line="+76"/>
         <source>the {what} {value} is not a number</source>
         <translation>{what} {value} は数値ではありません</translation>
     </message>
@@ -4345,27 +4351,27 @@
         <translation>{what} {value} は範囲外です。0〜{limit} の数値にしてください</translation>
     </message>
     <message>
-        <location line="-162"/>
+        <location line="-150"/>
         <source>the deal ({deal_seconds} s) outlasts its segment ({segment_seconds} s): it keeps counting down during the next segment</source>
         <translation>タイムセール（{deal_seconds} 秒）がセグメント（{segment_seconds} 秒）より長いため、次のセグメントでもカウントダウンが続きます</translation>
     </message>
     <message>
-        <location line="+78"/>
+        <location line="-387"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>セール在庫 {value} は範囲外です。1〜{limit} の整数にしてください</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+465"/>
         <source>deal stock {deal_stock} is above the stock {stock} of {sku}</source>
         <translation>セール在庫 {deal_stock} が {sku} の在庫 {stock} を超えています</translation>
     </message>
     <message>
-        <location line="-75"/>
+        <location line="-63"/>
         <source>the deals on {sku} plan {planned} units in all, more than its stock {stock}</source>
         <translation>{sku} のタイムセールは合計 {planned} 点の予定で、在庫 {stock} を超えています</translation>
     </message>
     <message>
-        <location line="+117"/>
+        <location line="+105"/>
         <source>{field}: {problem}</source>
         <translation>{field}：{problem}</translation>
     </message>
@@ -4388,7 +4394,7 @@
         <translation>{value} は {currency} の小数桁数（{allowed} 桁）を超えています</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-484"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-482"/>
         <source>a show file</source>
         <translation>番組ファイル</translation>
     </message>
@@ -4465,7 +4471,7 @@
         <translation>品番（テキスト）または null</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+59"/>
         <source>{key} is written twice; the last one is used</source>
         <translation>{key} が 2 回書かれています。最後のものを使います</translation>
     </message>
@@ -4490,16 +4496,15 @@
         <translation>必須の項目がありません</translation>
     </message>
     <message>
-        <location line="+48"/>
         <source>{field} {value} is out of range: a whole number from {low} to {high}</source>
-        <translation>{field} {value} は範囲外です。{low}〜{high} の整数にしてください</translation>
+        <translation type="vanished">{field} {value} は範囲外です。{low}〜{high} の整数にしてください</translation>
     </message>
     <message>
         <source>{value} is not a price</source>
         <translation type="vanished">{value} は価格ではありません</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+96"/>
         <source>the {field} {value} has too many decimals</source>
         <translation>{field} {value} は小数の桁数が多すぎます</translation>
     </message>

@@ -634,7 +634,7 @@
 <context>
     <name>CsvImport</name>
     <message>
-        <location filename="../src/anchordesk/showfile/csv_import.py" line="+60"/>
+        <location filename="../src/anchordesk/showfile/csv_import.py" line="+61"/>
         <source>a CSV file</source>
         <translation>CSV 文件</translation>
     </message>
@@ -674,7 +674,7 @@
         <translation>{value} 的写法超过 {limit} 个字符：请写短一些</translation>
     </message>
     <message>
-        <location line="+83"/>
+        <location line="+95"/>
         <source>{path} is larger than {limit} MB</source>
         <translation>{path} 超过 {limit} MB</translation>
     </message>
@@ -763,12 +763,12 @@
         <translation>不是数字：{value}</translation>
     </message>
     <message>
-        <location line="+12"/>
         <source>{value} is out of range: stock is a whole number from 0 to {limit}</source>
-        <translation>{value} 超出范围：库存应为 0 到 {limit} 之间的整数</translation>
+        <translation type="vanished">{value} 超出范围：库存应为 0 到 {limit} 之间的整数</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="-494"/>
+        <location line="+516"/>
         <source>not a whole number: {value}</source>
         <translation>不是整数：{value}</translation>
     </message>
@@ -1137,7 +1137,13 @@
         <translation>{error}（{kind}）</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+48"/>
+        <source>the proxy {name} names ({proxy}) has a space or a line break in it: remove it</source>
+        <extracomment>{name} is e.g. HTTPS_PROXY, {proxy} its value</extracomment>
+        <translation>{name} 指定的代理（{proxy}）中含有空格或换行：请删除</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>the proxy {name} names ({proxy}) cannot be used: {error}; fix or unset it</source>
         <extracomment>{name} is e.g. HTTPS_PROXY, {proxy} its value, {error} why (English)</extracomment>
         <translation>无法使用 {name} 指定的代理（{proxy}）：{error}；请修正或取消设置</translation>
@@ -4179,18 +4185,18 @@
         <translation>卖点</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+41"/>
         <source>must be above zero (got {value})</source>
         <translation>必须大于零（现为 {value}）</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="-27"/>
         <source>{seconds} s is longer than a day</source>
         <translation>{seconds} 秒超过一天</translation>
     </message>
     <message>
-        <location line="+62"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+563"/>
+        <location line="+87"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+561"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>
     </message>
@@ -4255,7 +4261,7 @@
         <translation>备注长 {length} 个字符；最多 {limit} 个</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+16"/>
         <source>unknown sku {sku}: no product has it</source>
         <translation>未知货号 {sku}：没有商品使用它</translation>
     </message>
@@ -4305,17 +4311,17 @@
         <translation>{value} 不是 ISO 4217 货币代码（如 CNY）</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="-330"/>
         <source>stock must not be negative (got {value})</source>
         <translation>库存不能为负数（现为 {value}）</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+12"/>
         <source>stock {value} is out of range: a whole number from 0 to {limit}</source>
         <translation>库存 {value} 超出范围：应为 0 到 {limit} 之间的整数</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+334"/>
         <source>{count} talking points; at most {limit}</source>
         <translation>共 {count} 个卖点；最多 {limit} 个</translation>
     </message>
@@ -4335,7 +4341,7 @@
         <translation>秒杀价 {price} 不低于 {sku} 的原价 {list_price}</translation>
     </message>
     <message>
-        <location line="+88"/>
+        <location line="+76"/>
         <source>the {what} {value} is not a number</source>
         <translation>{what} {value} 不是数字</translation>
     </message>
@@ -4345,27 +4351,27 @@
         <translation>{what} {value} 超出范围：应为 0 到 {limit} 之间的数</translation>
     </message>
     <message>
-        <location line="-162"/>
+        <location line="-150"/>
         <source>the deal ({deal_seconds} s) outlasts its segment ({segment_seconds} s): it keeps counting down during the next segment</source>
         <translation>秒杀（{deal_seconds} 秒）比所在环节（{segment_seconds} 秒）长：下一个环节中仍会继续倒计时</translation>
     </message>
     <message>
-        <location line="+78"/>
+        <location line="-387"/>
         <source>deal stock {value} is out of range: a whole number from 1 to {limit}</source>
         <translation>秒杀库存 {value} 超出范围：应为 1 到 {limit} 之间的整数</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+465"/>
         <source>deal stock {deal_stock} is above the stock {stock} of {sku}</source>
         <translation>秒杀库存 {deal_stock} 超过 {sku} 的库存 {stock}</translation>
     </message>
     <message>
-        <location line="-75"/>
+        <location line="-63"/>
         <source>the deals on {sku} plan {planned} units in all, more than its stock {stock}</source>
         <translation>{sku} 的各场秒杀共计划 {planned} 件，超过其库存 {stock}</translation>
     </message>
     <message>
-        <location line="+117"/>
+        <location line="+105"/>
         <source>{field}: {problem}</source>
         <translation>{field}：{problem}</translation>
     </message>
@@ -4388,7 +4394,7 @@
         <translation>{value} 的小数位多于 {currency} 使用的位数（{allowed} 位）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-484"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-482"/>
         <source>a show file</source>
         <translation>节目文件</translation>
     </message>
@@ -4465,7 +4471,7 @@
         <translation>货号（文本）或 null</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+59"/>
         <source>{key} is written twice; the last one is used</source>
         <translation>{key} 写了两次；使用最后一个</translation>
     </message>
@@ -4490,16 +4496,15 @@
         <translation>缺少必填字段</translation>
     </message>
     <message>
-        <location line="+48"/>
         <source>{field} {value} is out of range: a whole number from {low} to {high}</source>
-        <translation>{field} {value} 超出范围：应为 {low} 到 {high} 之间的整数</translation>
+        <translation type="vanished">{field} {value} 超出范围：应为 {low} 到 {high} 之间的整数</translation>
     </message>
     <message>
         <source>{value} is not a price</source>
         <translation type="vanished">{value} 不是价格</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+96"/>
         <source>the {field} {value} has too many decimals</source>
         <translation>{field} {value} 的小数位太多</translation>
     </message>
