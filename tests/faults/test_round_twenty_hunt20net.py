@@ -87,3 +87,54 @@ def test_the_sound_goes_out_while_the_picture_is_dropped_for_delay(tmp_path: Pat
             sound_ms.append(int.from_bytes(written[offset + 4 : offset + 7], "big"))
         offset += 11 + size + 4
     assert sound_ms and sound_ms[-1] >= 2800, sound_ms[-3:]
+
+
+_SLOW_AFTER_THE_RECORDING_IS_MADE = """
+import runpy, sys, time
+from anchordesk.media import recording
+
+made = recording.RecordingOutput.__init__
+
+def slow(self, *args, **kwargs):
+    # The outputs are built before the picture starts; opening the devices after them takes
+    # seconds on a loaded machine.
+    made(self, *args, **kwargs)
+    print("recording made", file=sys.stderr, flush=True)
+    time.sleep(60)
+
+recording.RecordingOutput.__init__ = slow
+runpy.run_module("anchordesk", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize("number", ["SIGINT", "SIGTERM"])
+def test_a_stop_during_start_up_leaves_no_empty_recording(tmp_path: Path, number: str) -> None:
+    # A stop while `anchordesk live` started, once the show's recording was made (its outputs
+    # are built before the picture starts), ended the process at once (R19 F9) and left an
+    # empty a.mkv that no player opens: the next run then recorded into a-2.mkv (2 runs of 28
+    # with double signals under load).
+    import signal
+    import subprocess
+    import sys
+
+    from faults.live_runs import SMALL, child_env
+
+    run = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_AFTER_THE_RECORDING_IS_MADE, "live", *SMALL,
+         "--seconds", "60", "--record", str(tmp_path / "a.mkv")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(tmp_path),
+    )  # fmt: skip
+    try:
+        assert run.stderr is not None
+        while (line := run.stderr.readline()) != "recording made\n":
+            assert line, "the run ended before its recording was made"
+        assert (tmp_path / "a.mkv").exists()
+        run.send_signal(getattr(signal, number))
+        _, errors = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, errors
+    assert f"{number} during start-up: stopped before the picture started" in errors
+    assert "Traceback" not in errors
+    assert not (tmp_path / "a.mkv").exists()
