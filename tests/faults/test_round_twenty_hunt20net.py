@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -47,46 +45,6 @@ def test_the_advice_of_a_network_line_is_logged_as_written(
     assert said in caplog.records[-1].getMessage()
     # A login in a URL is still masked wherever it sits.
     assert logs.mask_text("use rtmp://bob:hunter2@h/live)") == "use rtmp://****@h/live)"
-
-
-def test_the_sound_goes_out_while_the_picture_is_dropped_for_delay(tmp_path: Path) -> None:
-    # (b) A half-rate uplink on a loaded machine: the viewers fell 4-6 s behind in the first
-    # seconds while "delay kept under 1 s" was said. While the network child dropped the video
-    # for delay, FFmpeg's FLV muxer held the sound back (up to 10 s) for a video packet to put
-    # it in order with: the socket looked empty (the delay measured ~0), the viewers got
-    # nothing, and all of it went at once when the video came back. Stream times only.
-    import av
-
-    from anchordesk.media.network_child import FLV_OPTIONS
-
-    path = tmp_path / "out.flv"
-    # Every packet leaves the muxer's buffer at once, as over the network.
-    destination = av.open(
-        str(path), "w", format="flv", container_options={**FLV_OPTIONS, "flush_packets": "1"}
-    )
-    video = destination.add_stream("flv1", rate=30)
-    video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
-    audio = destination.add_stream("mp3", rate=48000)
-
-    def packet(stream: Any, ms: int, keyframe: bool = False) -> av.Packet:
-        made = av.Packet(bytes(200))
-        made.stream, made.time_base, made.pts, made.dts = stream, Fraction(1, 1000), ms, ms
-        made.is_keyframe = keyframe
-        return made
-
-    destination.mux(packet(video, 0, keyframe=True))
-    for ms in range(0, 3000, 24):  # three seconds of sound, the picture dropped
-        destination.mux(packet(audio, ms))
-    written = path.read_bytes()
-    destination.close()
-    # FLV tags: 11-byte header (type, size, time) and a 4-byte trailer, after a 13-byte head.
-    offset, sound_ms = 13, []
-    while offset + 11 <= len(written):
-        size = int.from_bytes(written[offset + 1 : offset + 4], "big")
-        if written[offset] == 8:
-            sound_ms.append(int.from_bytes(written[offset + 4 : offset + 7], "big"))
-        offset += 11 + size + 4
-    assert sound_ms and sound_ms[-1] >= 2800, sound_ms[-3:]
 
 
 _SLOW_AFTER_THE_RECORDING_IS_MADE = """

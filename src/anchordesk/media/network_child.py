@@ -49,12 +49,6 @@ if TYPE_CHECKING:
     from anchordesk.core.words import Words
 
 PROGRESS_INTERVAL_S: Final = 0.2
-#: The FLV muxer's options. ``max_interleave_delta``: FFmpeg holds a packet until one of every
-#: other stream comes with a later time, up to 10 s by default; while the video is dropped for
-#: delay (network_delay) the audio then waited in the muxer, unseen by the delay's measure
-#: (the socket was empty), and the viewers fell 4-6 s behind before the video came back on a
-#: loaded machine. A tenth of a second still puts packets a little apart back in order.
-FLV_OPTIONS: Final = {"flvflags": "no_duration_filesize", "max_interleave_delta": "100000"}
 # The first argument that makes the app's own executable run as this child (frozen apps).
 CHILD_MODE_ARGUMENT: Final = "--network-child"
 _MAX_HEADER_BYTES: Final = 64 * 1024
@@ -321,7 +315,9 @@ def run() -> int:
             options={"probesize": "32", "analyzeduration": "0"},
         )
         reporter.send("opened")
-        destination = av.open(target, "w", format="flv", container_options=FLV_OPTIONS)
+        destination = av.open(
+            target, "w", format="flv", container_options={"flvflags": "no_duration_filesize"}
+        )
         mapping = {}
         for stream in source.streams:
             if stream.type in ("video", "audio"):
