@@ -78,6 +78,7 @@ def _end_at_once(reason: str) -> None:
     from anchordesk.core.logs import exit_now
 
     since = stopping.current().seconds_since() or 0.0
+    _remove_made_and_empty()
     exit_now(
         0,
         [
@@ -85,6 +86,13 @@ def _end_at_once(reason: str) -> None:
             f"stopped {since:.2f} s after the request ({reason})",
         ],
     )
+
+
+def _remove_made_and_empty() -> None:
+    """Before the process ends at once during start-up: the show's outputs (built before the
+    picture starts) may have made their files already; empty, they go."""
+    if (recording := sys.modules.get("anchordesk.media.recording")) is not None:
+        recording.remove_made_and_empty()
 
 
 def _ends_at_once() -> bool:
@@ -273,6 +281,7 @@ def run_live(
             log.info(
                 "stopped %.2f s after the request (%s)", stops.seconds_since() or 0.0, stops.reason
             )
+            _remove_made_and_empty()
             exit_now(0)
     finally:
         stops.at_once = None

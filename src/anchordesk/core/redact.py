@@ -34,6 +34,7 @@ each by this rule; punctuation that ends a sentence around a URL stays outside i
 from __future__ import annotations
 
 import re
+from typing import Final
 from urllib.parse import SplitResult, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
 
 MASK = "****"
@@ -169,6 +170,11 @@ def user_info_cut_short(url: str) -> bool:
         return False
 
 
+#: The words of the advice "put them in the URL (rtmp://USER:PASSWORD@HOST/…)": no one's
+#: login, and masked it told the reader of the log nothing ("rtmp://****@HOST/…").
+_PLACEHOLDER_LOGIN: Final = "USER:PASSWORD"
+
+
 def mask_url(url: str) -> str:
     """``url`` with every secret masked by the rule of the module doc."""
     try:
@@ -177,7 +183,7 @@ def mask_url(url: str) -> str:
         return _MASK
     scheme = parts.scheme
     netloc = parts.netloc
-    if "@" in netloc:
+    if "@" in netloc and netloc.rsplit("@", 1)[0] != _PLACEHOLDER_LOGIN:
         netloc = _MASK + "@" + netloc.rsplit("@", 1)[1]
     segments = parts.path.split("/")
     secret = _masked_segments(scheme, parts.path)
@@ -291,8 +297,6 @@ _TRAILING = ".,;:!?)]}"
 
 def _mask_found(match: re.Match[str]) -> str:
     url = match.group(0)
-    if not url.partition(":")[2].strip("/"):
-        return url  # a scheme named in a sentence ("rtmps:// needs the TLS port"): no URL
     end = len(url)
     while end and url[end - 1] in _TRAILING:
         closing = url[end - 1]
@@ -301,6 +305,10 @@ def _mask_found(match: re.Match[str]) -> str:
             if url.count(opening, 0, end) >= url.count(closing, 0, end):
                 break  # a bracket the URL opened is its own (rtmp://[::1]/app)
         end -= 1
+    if not url[:end].partition(":")[2].strip("/"):
+        # A scheme named in a sentence ("rtmps:// needs the TLS port", "use rtmps://)"): no
+        # URL. Looked at once its punctuation is off: "use rtmps://)" was said "use rtmps:)".
+        return url
     return mask_url(url[:end]) + url[end:]
 
 

@@ -156,6 +156,21 @@ def numbered_path(path: Path, number: int) -> Path:
     return path.with_name(stem + tail)
 
 
+#: The files :func:`open_new_file` made in this process (so never a file of the user's).
+_MADE: list[Path] = []
+
+
+def remove_made_and_empty() -> None:
+    """Remove the files this process made that are still empty: a stop during start-up ends
+    the process at once (cli/commands._end_at_once), and a recording made by then (the
+    show's outputs are built before the picture starts) was left as an empty file that no
+    player opens, and the next run recorded into ``NAME-2.mkv`` beside it."""
+    for path in _MADE:
+        with contextlib.suppress(OSError):
+            if path.stat().st_size == 0:
+                path.unlink()
+
+
 def open_new_file(path: Path, *, pipe_is_ours: bool = True) -> tuple[Path, IO[bytes] | None]:
     """Create ``path``, or the first free numbered name next to it when it exists; never
     truncates a file. Returns the path created and the open file, or ``(path, None)`` for a
@@ -173,7 +188,9 @@ def open_new_file(path: Path, *, pipe_is_ours: bool = True) -> tuple[Path, IO[by
     candidate = path
     for number in range(2, _MAX_NUMBERED + 2):
         try:
-            return candidate, open(candidate, "xb", buffering=0)
+            made = open(candidate, "xb", buffering=0)  # noqa: SIM115 (the writer closes it)
+            _MADE.append(candidate)
+            return candidate, made
         except FileExistsError:
             if candidate == path and pipe_is_ours:
                 with contextlib.suppress(OSError):
