@@ -160,6 +160,11 @@ ANOTHER_SESSION = Words(
     )
 )
 _NO_SHOW = object()  # what the clients were last told of, when it was that there is no show
+# In each state and state_changes message: the server's clock (seconds, of no particular
+# epoch) at which its running clocks (segment.elapsed_s, deals[].remaining_s) were read. A page
+# counted them on from when the message arrived: one held by the network (a phone's Wi-Fi
+# retransmitting) left the segment's time and the deals' countdowns behind by as long.
+CLOCKS_AT = "clocks_at_s"
 
 
 def _error(status: int, message: str, **headers: str) -> web.Response:
@@ -833,7 +838,7 @@ class ControlServer:
         if quiet != self._last_settled and self._clients:
             self._last_settled = quiet
             self._state_sent_at = self._clock()
-            self._broadcast({"type": "state", **state}, changes=False)
+            self._broadcast({"type": "state", **state, CLOCKS_AT: self._clock_s()}, changes=False)
             self._send_changes(show, state)
 
     def _send_changes(self, show: LiveShow, state: JsonObject, running_only: bool = False) -> None:
@@ -856,6 +861,7 @@ class ControlServer:
             made_at = base.made_at  # its clocks are the held state's still
         else:
             new, made_at = state, self._clock()
+        at = round(made_at, 3)
         message: JsonObject | None = None
         if base is not None:
             replaced, rows = state_changes(base.state, new)
@@ -867,6 +873,7 @@ class ControlServer:
                 "base": base.version,
                 "set": replaced,
                 "rows": rows,
+                CLOCKS_AT: at,
             }
         self._version += 1
         currency = new["sales"]["currency"]
@@ -877,7 +884,8 @@ class ControlServer:
             if text is None:
                 if whole:
                     written = with_money_text(
-                        {"type": "state", "version": self._version, **new}, client.language
+                        {"type": "state", "version": self._version, **new, CLOCKS_AT: at},
+                        client.language,
                     )
                 else:
                     assert message is not None
@@ -903,8 +911,9 @@ class ControlServer:
 
     def _base_text(self, base: _Base, language: str) -> str:
         """``base`` whole, its clocks moved on to now, written out in ``language``."""
-        message = {"type": "state", "version": base.version, **base.state}
-        return _aged_text(message, self._clock() - base.made_at, language, base.written)
+        now = self._clock()
+        message = {"type": "state", "version": base.version, **base.state, CLOCKS_AT: round(now, 3)}
+        return _aged_text(message, now - base.made_at, language, base.written)
 
     def _comment_texts(self, show: LiveShow) -> list[str]:
         return [
@@ -933,7 +942,7 @@ class ControlServer:
         if state is not None and show is not None:
             self._last_settled = settled(state)
             self._made(show, state)
-            self._broadcast(messages[0], changes=False)
+            self._broadcast({**messages[0], CLOCKS_AT: self._clock_s()}, changes=False)
             self._send_changes(show, state)  # whole, with its version
             messages = messages[1:]
         else:
@@ -947,6 +956,9 @@ class ControlServer:
         it (its clocks moved on), not one made again for it."""
         self._latest = (show, show.session, self._clock(), state, {})
         return state
+
+    def _clock_s(self) -> float:
+        return round(self._clock(), 3)
 
     def _opening_texts(self, show: LiveShow | None, language: str) -> list[str]:
         """What a connecting client is told first (``_opening``), written out. The state is the
@@ -962,8 +974,9 @@ class ControlServer:
             latest = self._latest
             assert latest is not None
         _, _, made_at, state, written = latest
-        message = {"type": "state", **state}
-        text = _aged_text(message, self._clock() - made_at, language, written)
+        now = self._clock()
+        message = {"type": "state", **state, CLOCKS_AT: round(now, 3)}
+        text = _aged_text(message, now - made_at, language, written)
         return [text, *self._comment_texts(show)]
 
     @staticmethod
@@ -1016,7 +1029,7 @@ def _aged_text(message: JsonObject, seconds: float, language: str, written: dict
     ``written``: twenty phones may connect at once, and a state of a show at the limits is
     4 MB); the clocks, for each phone as it connects: a phone connecting a second after
     another, before the next state was made, got that one's clocks, a second behind."""
-    first = ("type", "version")  # (a reader may look at the type first)
+    first = ("type", "version", CLOCKS_AT)  # (a reader may look at the type first)
     clocks = ("segment", "deals")
     rest = written.get(language)
     if rest is None:
