@@ -4,6 +4,8 @@ LiveShow on loopback, the web remote in headless chromium."""
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +72,44 @@ def test_a_change_held_by_the_network_leaves_the_phones_clocks_on_time(
     minutes, _, seconds = elapsed.partition(":")
     assert planned == "2:00" and minutes == "0"
     assert int(seconds) >= HOLD_S - 1, seen  # 0:03 or 0:04; 0:00 before
+
+
+async def _sent_chunked(folder: Path, codings: bytes, body: bytes) -> tuple[int, Any, int]:
+    async with rehearsing(SMALL_SHOW, folder) as live, serving(lambda: live) as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        head = [
+            b"POST /api/v1/commands HTTP/1.1",
+            b"Host: 127.0.0.1",
+            b"Authorization: Bearer " + TOKEN.encode(),
+            b"Transfer-Encoding: " + codings,
+            b"Connection: close",
+        ]
+        chunked = b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+        writer.write(b"\r\n".join(head) + b"\r\n\r\n" + chunked)
+        answer = await asyncio.wait_for(reader.read(), 30)
+        writer.close()
+        status, _, rest = answer.partition(b"\r\n\r\n")
+        current = live.snapshot().current
+        assert current is not None
+        return int(status.split()[1]), json.loads(rest), current.index
+
+
+def test_a_body_said_to_be_packed_in_its_transfer_encoding_is_not_read_as_it_came(
+    tmp_path: Path,
+) -> None:
+    """Before: a command sent with `Transfer-Encoding: gzip, chunked` (or `br, chunked`) was
+    read as it came, its declared coding ignored: a plain one was applied (the show moved on to
+    the segment), a packed one refused as "the body is not UTF-8 text". A coding the server
+    does not read is now refused by its name (501, RFC 9112 6.1), nothing applied."""
+    goto = b'{"command":"goto_segment","index":2}'
+    said = [
+        asyncio.run(_sent_chunked(tmp_path / "plain", b"gzip, chunked", goto)),
+        asyncio.run(_sent_chunked(tmp_path / "packed", b"gzip, chunked", gzip.compress(goto))),
+        asyncio.run(_sent_chunked(tmp_path / "br", b"br;q=1, chunked", goto)),
+    ]
+    for (status, answer, segment), coding in zip(said, ("gzip", "gzip", "br"), strict=True):
+        assert status == 501 and segment == 0, said
+        assert f"{coding!r} (its Transfer-Encoding)" in answer["error"]
+    # Chunks alone, and the obsolete identity, are read as before.
+    status, _, segment = asyncio.run(_sent_chunked(tmp_path / "ok", b"identity, Chunked", goto))
+    assert status == 200 and segment == 2

@@ -607,6 +607,11 @@ class ControlServer:
         length = request.content_length
         if length is not None and length > self._max_body_bytes:
             return _error(413, f"the body is larger than {self._max_body_bytes} bytes")
+        coding = _transfer_coding(request)
+        if coding is not None:  # (RFC 9112 6.1: 501 for a transfer coding not understood)
+            said = f"a body sent as {coding!r} (its Transfer-Encoding) is not read: send it as "
+            said += "it is, or with Content-Encoding gzip or deflate"
+            return await _last_answer(request, _error(501, said))
         try:
             raw = await request.read()  # aiohttp stops at client_max_size (413)
         except (HttpProcessingError, web.RequestPayloadError):  # broken gzip, a bad chunk
@@ -1113,6 +1118,19 @@ def _content_encoding(request: web.Request) -> str:
     9110 5.3): only the first field was read, a body sent gzip then deflate in two fields was
     refused as "not UTF-8 text", and one said to be brotli in the second was read as gzip."""
     return ", ".join(request.headers.getall("Content-Encoding", []))
+
+
+def _transfer_coding(request: web.Request) -> str | None:
+    """A coding of the body's ``Transfer-Encoding`` other than ``chunked`` (and the obsolete
+    ``identity``), None when there is none. aiohttp reads the chunks and leaves the rest: a body
+    said to be ``gzip, chunked`` was read as it came, a plain one applied, a packed one refused
+    as "not UTF-8 text"."""
+    for field in request.headers.getall("Transfer-Encoding", []):
+        for name in field.split(","):
+            name = name.split(";")[0].strip()
+            if name.lower() not in ("", "chunked", "identity"):
+                return name[:20]
+    return None
 
 
 def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:
