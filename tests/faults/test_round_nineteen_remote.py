@@ -308,8 +308,11 @@ def test_a_phone_connecting_after_another_gets_clocks_of_its_own_moment(tmp_path
         left = first["deals"][0]["remaining_s"] - second["deals"][0]["remaining_s"]
         assert abs(left - 0.8) < 0.002
         assert second["deals"][0]["price_text"] == "$9.00"
-        assert {k: v for k, v in first.items() if k not in ("segment", "deals")} == {
-            k: v for k, v in second.items() if k not in ("segment", "deals")
+        # (clocks_at_s, R21: when the clocks were read, on the server's clock)
+        assert abs(second["clocks_at_s"] - first["clocks_at_s"] - 0.8) < 0.002
+        running = ("segment", "deals", "clocks_at_s")
+        assert {k: v for k, v in first.items() if k not in running} == {
+            k: v for k, v in second.items() if k not in running
         }
 
 

@@ -160,6 +160,11 @@ ANOTHER_SESSION = Words(
     )
 )
 _NO_SHOW = object()  # what the clients were last told of, when it was that there is no show
+# In each state and state_changes message: the server's clock (seconds, of no particular
+# epoch) at which its running clocks (segment.elapsed_s, deals[].remaining_s) were read. A page
+# counted them on from when the message arrived: one held by the network (a phone's Wi-Fi
+# retransmitting) left the segment's time and the deals' countdowns behind by as long.
+CLOCKS_AT = "clocks_at_s"
 
 
 def _error(status: int, message: str, **headers: str) -> web.Response:
@@ -602,6 +607,11 @@ class ControlServer:
         length = request.content_length
         if length is not None and length > self._max_body_bytes:
             return _error(413, f"the body is larger than {self._max_body_bytes} bytes")
+        coding = _transfer_coding(request)
+        if coding is not None:  # (RFC 9112 6.1: 501 for a transfer coding not understood)
+            said = f"a body sent as {coding!r} (its Transfer-Encoding) is not read: send it as "
+            said += "it is, or with Content-Encoding gzip or deflate"
+            return await _last_answer(request, _error(501, said))
         try:
             raw = await request.read()  # aiohttp stops at client_max_size (413)
         except (HttpProcessingError, web.RequestPayloadError):  # broken gzip, a bad chunk
@@ -833,7 +843,7 @@ class ControlServer:
         if quiet != self._last_settled and self._clients:
             self._last_settled = quiet
             self._state_sent_at = self._clock()
-            self._broadcast({"type": "state", **state}, changes=False)
+            self._broadcast({"type": "state", **state, CLOCKS_AT: self._clock_s()}, changes=False)
             self._send_changes(show, state)
 
     def _send_changes(self, show: LiveShow, state: JsonObject, running_only: bool = False) -> None:
@@ -856,6 +866,7 @@ class ControlServer:
             made_at = base.made_at  # its clocks are the held state's still
         else:
             new, made_at = state, self._clock()
+        at = round(made_at, 3)
         message: JsonObject | None = None
         if base is not None:
             replaced, rows = state_changes(base.state, new)
@@ -867,6 +878,7 @@ class ControlServer:
                 "base": base.version,
                 "set": replaced,
                 "rows": rows,
+                CLOCKS_AT: at,
             }
         self._version += 1
         currency = new["sales"]["currency"]
@@ -877,7 +889,8 @@ class ControlServer:
             if text is None:
                 if whole:
                     written = with_money_text(
-                        {"type": "state", "version": self._version, **new}, client.language
+                        {"type": "state", "version": self._version, **new, CLOCKS_AT: at},
+                        client.language,
                     )
                 else:
                     assert message is not None
@@ -903,8 +916,9 @@ class ControlServer:
 
     def _base_text(self, base: _Base, language: str) -> str:
         """``base`` whole, its clocks moved on to now, written out in ``language``."""
-        message = {"type": "state", "version": base.version, **base.state}
-        return _aged_text(message, self._clock() - base.made_at, language, base.written)
+        now = self._clock()
+        message = {"type": "state", "version": base.version, **base.state, CLOCKS_AT: round(now, 3)}
+        return _aged_text(message, now - base.made_at, language, base.written)
 
     def _comment_texts(self, show: LiveShow) -> list[str]:
         return [
@@ -933,7 +947,7 @@ class ControlServer:
         if state is not None and show is not None:
             self._last_settled = settled(state)
             self._made(show, state)
-            self._broadcast(messages[0], changes=False)
+            self._broadcast({**messages[0], CLOCKS_AT: self._clock_s()}, changes=False)
             self._send_changes(show, state)  # whole, with its version
             messages = messages[1:]
         else:
@@ -947,6 +961,9 @@ class ControlServer:
         it (its clocks moved on), not one made again for it."""
         self._latest = (show, show.session, self._clock(), state, {})
         return state
+
+    def _clock_s(self) -> float:
+        return round(self._clock(), 3)
 
     def _opening_texts(self, show: LiveShow | None, language: str) -> list[str]:
         """What a connecting client is told first (``_opening``), written out. The state is the
@@ -962,8 +979,9 @@ class ControlServer:
             latest = self._latest
             assert latest is not None
         _, _, made_at, state, written = latest
-        message = {"type": "state", **state}
-        text = _aged_text(message, self._clock() - made_at, language, written)
+        now = self._clock()
+        message = {"type": "state", **state, CLOCKS_AT: round(now, 3)}
+        text = _aged_text(message, now - made_at, language, written)
         return [text, *self._comment_texts(show)]
 
     @staticmethod
@@ -1016,7 +1034,7 @@ def _aged_text(message: JsonObject, seconds: float, language: str, written: dict
     ``written``: twenty phones may connect at once, and a state of a show at the limits is
     4 MB); the clocks, for each phone as it connects: a phone connecting a second after
     another, before the next state was made, got that one's clocks, a second behind."""
-    first = ("type", "version")  # (a reader may look at the type first)
+    first = ("type", "version", CLOCKS_AT)  # (a reader may look at the type first)
     clocks = ("segment", "deals")
     rest = written.get(language)
     if rest is None:
@@ -1100,6 +1118,19 @@ def _content_encoding(request: web.Request) -> str:
     9110 5.3): only the first field was read, a body sent gzip then deflate in two fields was
     refused as "not UTF-8 text", and one said to be brotli in the second was read as gzip."""
     return ", ".join(request.headers.getall("Content-Encoding", []))
+
+
+def _transfer_coding(request: web.Request) -> str | None:
+    """A coding of the body's ``Transfer-Encoding`` other than ``chunked`` (and the obsolete
+    ``identity``), None when there is none. aiohttp reads the chunks and leaves the rest: a body
+    said to be ``gzip, chunked`` was read as it came, a plain one applied, a packed one refused
+    as "not UTF-8 text"."""
+    for field in request.headers.getall("Transfer-Encoding", []):
+        for name in field.split(","):
+            name = name.split(";")[0].strip()
+            if name.lower() not in ("", "chunked", "identity"):
+                return name[:20]
+    return None
 
 
 def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:

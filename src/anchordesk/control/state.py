@@ -315,6 +315,7 @@ def settled(state: JsonObject) -> JsonObject:
     # These go out with the stats, each second (the board's rates move by the second).
     for running in ("stats", "viewers", "feeds", "board"):
         quiet.pop(running, None)
+    quiet.pop("clocks_at_s", None)  # (a message's: when its clocks were read)
     if isinstance(quiet.get("segment"), dict):
         quiet["segment"] = {k: v for k, v in quiet["segment"].items() if k != "elapsed_s"}
     quiet["deals"] = [

@@ -48,6 +48,16 @@
   let lockTimer = null;
   let state = null;
   let stateAt = 0;
+  // This page's clock (performance.now()) less the server's (clocks_at_s), the least seen on
+  // this connection: the message held least by the network. A state's clocks are counted on
+  // from when the server read them, not from when the message came: one held by the network
+  // (a phone's Wi-Fi retransmitting) left the segment's time and the deals' countdowns behind.
+  let serverOffset = null;
+  function heard(message) {
+    if (typeof message.clocks_at_s !== "number") return;
+    const offset = performance.now() - message.clocks_at_s * 1000;
+    if (serverOffset === null || offset < serverOffset) serverOffset = offset;
+  }
   // The state as the event stream has it (its version): the stream sends it whole once, then
   // only what changed (a show at the limits is 4 MB a state, a change a few rows).
   let held = null;
@@ -188,7 +198,8 @@
 
   function render(next) {
     state = next;
-    stateAt = performance.now();
+    stateAt = typeof next.clocks_at_s === "number" && serverOffset !== null
+      ? Math.min(performance.now(), next.clocks_at_s * 1000 + serverOffset) : performance.now();
     if (state.session.id !== sessionId) {
       // A new session (live after the rehearsal, a rehearsal again): the old one's questions
       // can no longer be pinned or hidden, and the window has cleared them; the server sends
@@ -406,9 +417,12 @@
       parent[name] = rows;
     }
     target.version = message.version;
-    // Only the figures that run by themselves (the stats, once a second): the lists stand.
-    return [...Object.keys(message.set), ...Object.keys(message.rows)]
+    // Only the figures that run by themselves (the stats, once a second): the lists stand,
+    // and so do the clocks, as of when they were read.
+    const running = [...Object.keys(message.set), ...Object.keys(message.rows)]
       .every((path) => RUNNING.includes(path.split(".")[0]));
+    if (!running) target.clocks_at_s = message.clocks_at_s;
+    return running;
   }
 
   let socket = null;
@@ -420,10 +434,12 @@
     renderQuestions();
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     held = null;
+    serverOffset = null;  // (another server, maybe: its clock is another)
     socket = new WebSocket(`${scheme}//${location.host}/api/v1/events?token=${encodeURIComponent(token)}&lang=${document.documentElement.lang}&changes=1`);
     socket.onopen = () => { $("connection").textContent = t("connected"); $("connection").className = "badge on"; };
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
+      heard(message);
       if (message.type === "state") {
         held = message;
         render(held);
