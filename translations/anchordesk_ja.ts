@@ -338,7 +338,7 @@
         <translation>送信後に番組は別のセッションに移りました</translation>
     </message>
     <message>
-        <location line="+501"/>
+        <location line="+511"/>
         <source>{command} failed: see the log</source>
         <translation>{command} に失敗しました。ログを確認してください</translation>
     </message>

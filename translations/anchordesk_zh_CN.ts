@@ -338,7 +338,7 @@
         <translation>发送之后节目已进入另一场</translation>
     </message>
     <message>
-        <location line="+501"/>
+        <location line="+511"/>
         <source>{command} failed: see the log</source>
         <translation>{command} 执行失败：请查看日志</translation>
     </message>
