@@ -52,6 +52,8 @@ _REST_REFUSALS = 3
 # to 50 each, then (more still, more refunds, an error about it) alone, its lines page after page.
 _TOGETHER_SIZES = (ORDERS_BY_ID_PAGE, ORDERS_BY_ID_WIDE)
 _ALONE = len(_TOGETHER_SIZES)
+# Orders past the size cap kept in the feed's memory (ReadAgain.memory), the latest of each.
+_REMEMBERED = 20
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,40 @@ class ReadAgain:
         # window starting at one's updatedAt (the inclusive cursor brings it back on each poll)
         # passes over it by its id: each poll downloaded it past the cap again, page after page.
         self.too_large: dict[str, str] = {}
+        # Orders a page of one order of one line was past the cap for (the ids asked next named
+        # them): gid -> updatedAt. Read alone at the least first, by their id where a window
+        # starts at one (also after a restart: ``memory``).
+        self.least: dict[str, str] = {}
+
+    # -- memory across restarts -----------------------------------------------------------------
+
+    def memory(self) -> dict[str, object]:
+        """The orders found past the cap (``too_large``, ``least``), the latest of each, for
+        the feed's memory across restarts (the adapter's ``memory``)."""
+        return {
+            "too_large": list(self.too_large.items())[-_REMEMBERED:],
+            "least": list(self.least.items())[-_REMEMBERED:],
+        }
+
+    def remember(self, kept: Mapping[str, object]) -> None:
+        """What ``memory`` kept (a damaged or hand-edited one: what can be read of it)."""
+        for name, into in (("too_large", self.too_large), ("least", self.least)):
+            pairs = kept.get(name)
+            for pair in (pairs if isinstance(pairs, list) else [])[-_REMEMBERED:]:
+                if (
+                    isinstance(pair, list)
+                    and len(pair) == 2
+                    and all(isinstance(part, str) and part for part in pair)
+                ):
+                    into[pair[0]] = pair[1]
+
+    def least_first(self, gid: str, updated_at: str) -> None:
+        """``gid`` at ``updated_at`` alone at the least was past the cap: remembered, and read
+        alone (never with others: their call would be past the cap, halved down to it)."""
+        if len(self.least) >= WINDOW_RECORDS_KEPT:
+            self.least.clear()
+        self.least[gid] = updated_at
+        self._level[gid] = _ALONE
 
     # -- the queue ------------------------------------------------------------------------------
 
@@ -221,6 +257,7 @@ class ReadAgain:
         if self.refusals < _REST_REFUSALS:
             return None
         gid = self.rest_of.pop(0)
+        self.least.pop(gid, None)
         reason = f"Shopify refused to read the rest of it (HTTP {status}, {_REST_REFUSALS} times)"
         # That version is not asked for again (a change of the order is).
         self.read_whole[gid] = self._updated.get(gid, "")
@@ -232,6 +269,7 @@ class ReadAgain:
         one refund): kept as rejected (the item returned), with why; the window goes on past
         it."""
         gid = self.rest_of.pop(0)
+        self.least.pop(gid, None)
         updated = self._updated.get(gid, "")
         log.info("feed %s: order %s alone is past the size cap", self.source, legacy_id(gid))
         # That version is not asked for again (a change of the order is).
@@ -341,7 +379,7 @@ class ReadAgain:
                 )
                 raw = {"id": gid, "refunds_read": len(refunds)}
                 items.append(rejected(self.source, raw, beyond, "order_update"))
-        self.rest_of.pop(0)
+        self.least.pop(self.rest_of.pop(0), None)
         self._forget_order()
         return Read(items, malformed, counted)
 

@@ -1,0 +1,91 @@
+"""Hostile round twenty, the Shopify GraphQL orders feed (hunt20shop): round nineteen's left
+items and its code attacked with the shop's hostile answers, a real session store and real
+restarts (a new FeedHub and StoreWriter on the same session, as a relaunched app). The test
+server (tests/feeds/platform_servers.py) answers as Shopify documents. Each test failed on the
+code before its fix."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from platform_servers import ShopifyGraphQLServer
+
+from anchordesk.feeds.hub import FeedHub
+from anchordesk.feeds.poller import BackoffPolicy
+from anchordesk.feeds.spec import FeedSpec
+from anchordesk.store import SessionStore, StoreWriter
+from anchordesk.store.report import build_report
+
+_PAST_CAP = 9 * 1024 * 1024  # one line's SKU: the order alone is past the 8 MB cap
+
+
+def _run_once(server: ShopifyGraphQLServer, session: Path, done: Callable[[], bool]) -> None:
+    """The app's feeds on ``session`` (a new hub and writer, as a relaunch) until ``done``."""
+    writer = StoreWriter(session)
+    hub = FeedHub(
+        [FeedSpec("shopify-orders", server.shop_url)],
+        writer,
+        token_lookup=lambda kind: server.static_token if kind == "shopify-orders" else None,
+        backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+        shopify_created_at_min=datetime(2000, 1, 1, tzinfo=UTC),
+    )
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(hub.run(stop))
+        for _ in range(3000):
+            await asyncio.sleep(0.01)
+            if done():
+                break
+        stop.set()
+        await task
+
+    try:
+        asyncio.run(run())
+    finally:
+        writer.close()
+
+
+def _stored_orders(session: Path) -> int:
+    store = SessionStore(session)
+    try:
+        return store.count("orders")
+    finally:
+        store.close()
+
+
+# -- F1: an order past the size cap in a crash loop --------------------------------------------
+
+
+@pytest.mark.parametrize("big", [0, 10])
+def test_an_order_past_the_size_cap_is_passed_by_an_app_restarting_every_seven_calls(
+    tmp_path: Path, big: int
+) -> None:
+    """40 orders, the first (or the 11th) of one 9 MB line; the app restarts after every 7
+    calls to the shop (a crash loop every 14 s). Before: finding that order past the cap alone
+    took 7 calls (25, 12, 5, 2 and 1 orders, its id, the order alone) and each restart learnt
+    it again: 0 (10) of 39 orders after 20 restarts, and the order never kept as rejected. Now
+    the feed's memory (the order past the cap, the smaller pages) is kept in the session beside
+    its cursor: every order counted, that one kept as rejected once."""
+    session = tmp_path / "s.adsession"
+    with ShopifyGraphQLServer() as server:
+        for n in range(40):
+            if n == big:
+                server.add_order([("X" * _PAST_CAP, 1, "1.00")])
+            else:
+                server.add_order([(f"S{n}-{line}", 1, "2.00") for line in range(1 + n % 3)])
+        for _ in range(20):
+            start = len(server.queries)
+            _run_once(server, session, lambda start=start: len(server.queries) >= start + 7)
+            if _stored_orders(session) == 39:
+                break
+    report = build_report(session)
+    assert report.orders == 39
+    # Orders of 1, 2, 3 lines in turn (40 of them: 79 lines at 2.00), but that one.
+    assert report.ledger.gmv_by_currency == {"USD": Decimal(158 - 2 * (1 + big % 3))}
+    assert [(r.item_id, "8 MB" in r.detail) for r in report.rejected] == [(str(5001 + big), True)]
