@@ -7,13 +7,15 @@ code before its fix."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from platform_servers import ShopifyGraphQLServer
+from feed_servers import Reply
+from platform_servers import ShopifyGraphQLServer, _json
 
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.poller import BackoffPolicy
@@ -89,3 +91,52 @@ def test_an_order_past_the_size_cap_is_passed_by_an_app_restarting_every_seven_c
     # Orders of 1, 2, 3 lines in turn (40 of them: 79 lines at 2.00), but that one.
     assert report.ledger.gmv_by_currency == {"USD": Decimal(158 - 2 * (1 + big % 3))}
     assert [(r.item_id, "8 MB" in r.detail) for r in report.rejected] == [(str(5001 + big), True)]
+
+
+# -- F2: the cursors of an order's lines in a loop ---------------------------------------------
+
+
+class _LinesCursorLoop(ShopifyGraphQLServer):
+    """The rest of an order's lines (``order(id:)`` after a cursor) always says more lines
+    follow, at two cursors in turn: "line-50" -> "line-60" -> "line-50"…"""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        asked = json.loads(body) if path.endswith("graphql.json") else {}
+        after = (asked.get("variables") or {}).get("linesAfter")
+        answer = json.loads(reply.body) if after and "order" in reply.body.decode() else None
+        node = (answer or {}).get("data", {}).get("order")
+        if not isinstance(node, dict):
+            return reply
+        node["lineItems"]["pageInfo"] = {
+            "hasNextPage": True,
+            "endCursor": "line-60" if after == "line-50" else "line-50",
+        }
+        return _json(answer)
+
+
+def test_an_orders_lines_at_two_cursors_in_turn_are_kept_as_rejected_at_once(
+    tmp_path: Path,
+) -> None:
+    """4 orders of 250 lines whose rest of lines loops between two cursors, 4 of one line; the
+    app restarts after every 7 calls. Before: the loop was read 100 lines a call up to 10,000
+    lines (a hundred calls an order), and each restart began it again: none of the 4 was ever
+    kept as rejected. Now a cursor or a line given again is a loop: each kept as
+    rejected, with why, and the others counted."""
+    session = tmp_path / "s.adsession"
+    with _LinesCursorLoop() as server:
+        for n in range(8):
+            lines = 250 if n % 2 == 0 else 1
+            server.add_order([(f"S{n}-{line}", 1, "2.00") for line in range(lines)])
+        for _ in range(15):
+            start = len(server.queries)
+            _run_once(server, session, lambda start=start: len(server.queries) >= start + 7)
+            if _stored_orders(session) == 4 and len(build_report(session).rejected) == 4:
+                break
+    report = build_report(session)
+    assert report.orders == 4
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("8.00")}
+    assert sorted(r.item_id for r in report.rejected) == ["5001", "5003", "5005", "5007"]
+    assert all("again" in r.detail for r in report.rejected)

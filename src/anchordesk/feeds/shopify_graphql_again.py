@@ -88,6 +88,11 @@ class ReadAgain:
         self._node: dict[str, Any] | None = None
         self._lines: list[Any] = []
         self._after: str | None = None
+        # The cursors of its lines asked and the ids of its lines read so far: a cursor or a
+        # line given again is a loop (two cursors in turn were read 100 lines a call up to
+        # 10,000 lines, a hundred calls an order; restarted every 14 s, never passed).
+        self._afters: set[str] = set()
+        self._line_ids: set[str] = set()
         self._refunds_asked = ORDER_PAGE.refunds
         # Orders read again and handed to the store: gid -> the updatedAt read.
         self.read_whole: dict[str, str] = {}
@@ -181,6 +186,7 @@ class ReadAgain:
 
     def _forget_order(self) -> None:
         self._node, self._lines, self._after = None, [], None
+        self._afters, self._line_ids = set(), set()
         self.refusals = self._changes = 0
 
     # -- calls ----------------------------------------------------------------------------------
@@ -202,6 +208,7 @@ class ReadAgain:
         so_far = self._read_so_far.pop(self.rest_of[0], None)
         if so_far is not None and self._node is None and self._after is None:
             self._node, self._lines, self._after = so_far
+            self._afters, self._line_ids = {so_far[2]}, _ids_of(so_far[1])
             self._refunds_asked = _TOGETHER_SIZES[-1].refunds
         variables = {"id": self.rest_of[0], **sizes.variables(), "linesAfter": self._after}
         del variables["first"]
@@ -319,15 +326,22 @@ class ReadAgain:
                 # a 150-line order missing from its product sales, counted so).
                 self._changes += 1
                 self._node, self._lines, self._after = None, [], None
+                self._afters, self._line_ids = set(), set()
                 if self._changes < _REST_REFUSALS:
                     return Page(items=(), cursor=None, more=True, advanced=True)
                 problem = f"it changed while its lines were read, {_REST_REFUSALS} times"
             lines = node.get("lineItems")
             page_info = (lines.get("pageInfo") if isinstance(lines, dict) else None) or {}
             try:
-                self._lines.extend(nodes_of(lines))
+                page_lines = nodes_of(lines)
             except ValueError as error:
                 problem = f"its lines cannot be read ({error})"
+            else:
+                again = _ids_of(page_lines) & self._line_ids
+                if again:
+                    problem = f"Shopify gave its line {min(again)[-40:]} again"
+                self._lines.extend(page_lines)
+                self._line_ids |= _ids_of(page_lines)
             if not isinstance(page_info, dict):
                 # Whether more lines follow is unknown: never counted with lines missing. A
                 # "pageInfo" of "x" or [1] raised AttributeError out of the answer, asked again
@@ -346,10 +360,13 @@ class ReadAgain:
                 if not after or after == self._after or not nodes_of(lines):
                     # Asked at once again and again, the feed held on this order for good.
                     problem = "Shopify gave no new lines nor cursor for the rest of its lines"
+                elif after in self._afters:
+                    problem = "Shopify gave a cursor of its lines it had given (a loop)"
                 elif len(self._lines) >= _MOST_LINES_READ:
                     problem = f"more than {_MOST_LINES_READ:,} lines"
                 else:
                     self._after = after
+                    self._afters.add(after)
                     # Lines not read before (an empty page ended it above): progress, asked
                     # at once. As pages without an item, after 50 they were asked every 2 s:
                     # an order of 6,000 lines took 20 s, in 1-line pages 6 min, the feed
@@ -462,6 +479,13 @@ def _more_lines_only(node: dict[str, Any], sizes: PageSizes) -> bool:
         return bool(nodes_of(lines))
     except ValueError:
         return False
+
+
+def _ids_of(lines: list[Any]) -> set[str]:
+    """The ids of ``lines`` that have one (a line without is said when the order is read)."""
+    return {
+        line["id"] for line in lines if isinstance(line, dict) and isinstance(line.get("id"), str)
+    }
 
 
 def _aliases_named(errors: object) -> set[str] | None:
