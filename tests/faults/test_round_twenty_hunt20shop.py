@@ -139,4 +139,5 @@ def test_an_orders_lines_at_two_cursors_in_turn_are_kept_as_rejected_at_once(
     assert report.orders == 4
     assert report.ledger.gmv_by_currency == {"USD": Decimal("8.00")}
     assert sorted(r.item_id for r in report.rejected) == ["5001", "5003", "5005", "5007"]
-    assert all("again" in r.detail for r in report.rejected)
+    assert all("given twice" in r.detail for r in report.rejected)
+

@@ -339,7 +339,7 @@ class ReadAgain:
             else:
                 again = _ids_of(page_lines) & self._line_ids
                 if again:
-                    problem = f"Shopify gave its line {min(again)[-40:]} again"
+                    problem = f"line {legacy_id(min(again))[:40]} given twice"
                 self._lines.extend(page_lines)
                 self._line_ids |= _ids_of(page_lines)
             if not isinstance(page_info, dict):
