@@ -141,3 +141,42 @@ def test_an_orders_lines_at_two_cursors_in_turn_are_kept_as_rejected_at_once(
     assert sorted(r.item_id for r in report.rejected) == ["5001", "5003", "5005", "5007"]
     assert all("given twice" in r.detail for r in report.rejected)
 
+
+# -- F3: an order kept as rejected read again on every poll -------------------------------------
+
+
+class _LinesCursorSame(ShopifyGraphQLServer):
+    """The rest of an order's lines (``order(id:)`` after a cursor) says more lines follow at
+    the cursor it was asked from: no progress, the order kept as rejected."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        asked = json.loads(body) if path.endswith("graphql.json") else {}
+        after = (asked.get("variables") or {}).get("linesAfter")
+        answer = json.loads(reply.body) if after and "order" in reply.body.decode() else None
+        node = (answer or {}).get("data", {}).get("order")
+        if not isinstance(node, dict):
+            return reply
+        node["lineItems"]["pageInfo"] = {"hasNextPage": True, "endCursor": after}
+        return _json(answer)
+
+
+def test_an_order_kept_as_rejected_is_not_read_again_nor_counted_later(tmp_path: Path) -> None:
+    """Orders of 1, 12 and 60 lines; the newest one's rest of lines (after the 50 read with the
+    12-line one) makes no progress: kept as rejected. Before: the window's newest order comes
+    again on every poll (the cursor is inclusive) and that version was read again, alone from
+    its first line, and counted while kept as rejected ("not counted" in the report). Now that
+    version is not asked for again (a change of it is)."""
+    session = tmp_path / "s.adsession"
+    with _LinesCursorSame() as server:
+        for n, lines in enumerate((1, 12, 60)):
+            server.add_order([(f"S{n}-{line}", 1, "2.00") for line in range(lines)])
+        _run_once(server, session, lambda: len(server.queries) >= 10)
+        alone = [q for q in server.queries if "AnchorDeskOrder(" in json.dumps(q)]
+    report = build_report(session)
+    assert [r.item_id for r in report.rejected] == ["5003"]
+    assert report.orders == 2
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("26.00")}
+    assert len(alone) == 1

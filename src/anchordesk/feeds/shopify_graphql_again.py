@@ -376,6 +376,10 @@ class ReadAgain:
                     )
         if problem:
             malformed += 1
+            # That version is not asked for again (a change of the order is): the window's
+            # last order comes again on every poll (the cursor is inclusive), read again each
+            # time and, another way once (from its first line), counted while kept as rejected.
+            self.stored_whole(gid, self._updated.get(gid, ""))
             raw = {"id": gid, "order": self._node or node}
             items.append(rejected(self.source, raw, ValueError(problem), "order"))
         else:
