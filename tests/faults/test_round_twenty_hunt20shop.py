@@ -180,3 +180,19 @@ def test_an_order_kept_as_rejected_is_not_read_again_nor_counted_later(tmp_path:
     assert report.orders == 2
     assert report.ledger.gmv_by_currency == {"USD": Decimal("26.00")}
     assert len(alone) == 1
+
+
+def test_an_order_kept_as_rejected_is_not_counted_after_a_restart(tmp_path: Path) -> None:
+    """F3's shop, the app restarted once the order is kept as rejected. Before: the restart
+    forgot that version was handled; read again alone from its first line, it was counted
+    while the report listed it rejected. Now the feed's memory keeps it."""
+    session = tmp_path / "s.adsession"
+    with _LinesCursorSame() as server:
+        for n, lines in enumerate((1, 12, 60)):
+            server.add_order([(f"S{n}-{line}", 1, "2.00") for line in range(lines)])
+        _run_once(server, session, lambda: len(build_report(session).rejected) == 1)
+        _run_once(server, session, lambda: len(server.queries) >= 12)
+    report = build_report(session)
+    assert [r.item_id for r in report.rejected] == ["5003"]
+    assert report.orders == 2
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("26.00")}

@@ -108,6 +108,9 @@ class ReadAgain:
         # them): gid -> updatedAt. Read alone at the least first, by their id where a window
         # starts at one (also after a restart: ``memory``).
         self.least: dict[str, str] = {}
+        # Versions kept as rejected by the alone read (gid -> updatedAt): not read again, also
+        # after a restart (``memory``); forgotten with a page not stored.
+        self.kept_rejected: dict[str, str] = {}
 
     # -- memory across restarts -----------------------------------------------------------------
 
@@ -117,11 +120,18 @@ class ReadAgain:
         return {
             "too_large": list(self.too_large.items())[-_REMEMBERED:],
             "least": list(self.least.items())[-_REMEMBERED:],
+            "rejected": list(self.kept_rejected.items())[-_REMEMBERED:],
         }
 
     def remember(self, kept: Mapping[str, object]) -> None:
         """What ``memory`` kept (a damaged or hand-edited one: what can be read of it)."""
-        for name, into in (("too_large", self.too_large), ("least", self.least)):
+        kept_as = (
+            ("too_large", self.too_large),
+            ("least", self.least),
+            ("rejected", self.kept_rejected),
+            ("rejected", self.read_whole),
+        )
+        for name, into in kept_as:
             pairs = kept.get(name)
             for pair in (pairs if isinstance(pairs, list) else [])[-_REMEMBERED:]:
                 if (
@@ -179,6 +189,7 @@ class ReadAgain:
         self.rest_of.clear()
         for gid in self._page_whole:
             self.read_whole.pop(gid, None)
+            self.kept_rejected.pop(gid, None)
         self._page_whole = []
         self._forget_order()
         self._level.clear()
@@ -380,6 +391,9 @@ class ReadAgain:
             # last order comes again on every poll (the cursor is inclusive), read again each
             # time and, another way once (from its first line), counted while kept as rejected.
             self.stored_whole(gid, self._updated.get(gid, ""))
+            if len(self.kept_rejected) >= WINDOW_RECORDS_KEPT:
+                self.kept_rejected.clear()
+            self.kept_rejected[gid] = self._updated.get(gid, "")
             raw = {"id": gid, "order": self._node or node}
             items.append(rejected(self.source, raw, ValueError(problem), "order"))
         else:
