@@ -154,6 +154,8 @@ FlagTerms = Callable[[str], Sequence[str]]
 # this long, so a 2000-item catch-up page never holds the loop past one frame (16 ms).
 _PREPARE_SLICE_S = 0.002
 _REJECTED_NAMED_PER_PAGE = 5  # rejected items logged one by one per page
+# The meta key of a feed's memory in the session (FeedHub._keep_memory), + its source.
+_MEMORY_META = "feed_memory:"
 
 
 def _why_stopped(error: Exception) -> Words:
@@ -464,6 +466,7 @@ class FeedHub:
         self._audience_seed = audience_seed
         self._audience_rate = audience_rate_per_s
         self.pollers: list[Poller] = []
+        self._memories: dict[str, str] = {}  # each feed's memory as kept (_keep_memory)
         self.push_feeds: list[PushFeed] = []
         self._token_lookup = token_lookup
         # Orders of the shop from before this session are not the show's. The session's own
@@ -624,6 +627,22 @@ class FeedHub:
         except Exception:  # the writer may be closing: the status is a nicety
             log.debug("could not keep the feeds' status", exc_info=True)
 
+    def _keep_memory(self, source: str) -> None:
+        """The feed's memory kept in the session once it changed (after its page: a hint, a
+        memory lost costs calls, never an item)."""
+        adapter = next((a for a in self.adapters if a.source == source), None)
+        memory = getattr(adapter, "memory", None)
+        if memory is None:
+            return
+        text = memory()
+        if text == self._memories.get(source, ""):
+            return
+        self._memories[source] = text
+        try:
+            self._writer.call(lambda store: store.set_meta(_MEMORY_META + source, text))
+        except Exception:  # the writer may be closing: the memory is a hint
+            log.debug("could not keep the feed's memory", exc_info=True)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Poll every feed until ``stop``. An error no rule foresaw ends them all: it is said
         once and stays in each feed's status (it ended them without a word: the show ran with
@@ -644,6 +663,20 @@ class FeedHub:
         cursors: dict[str, str] = await asyncio.wrap_future(
             self._writer.call(lambda store: store.cursors())
         )
+        # What a feed learnt at its service's cost (a Shopify order past the size cap): kept
+        # beside its cursor, handed back at start (an adapter with ``memory``/``remember``).
+        # Learnt again after each restart, an app restarting every 14 s never passed it.
+        remembering = [a for a in self.adapters if hasattr(a, "remember")]
+        memories: dict[str, str | None] = await asyncio.wrap_future(
+            self._writer.call(
+                lambda store: {a.source: store.meta(_MEMORY_META + a.source) for a in remembering}
+            )
+        )
+        for adapter in remembering:
+            memory = memories.get(adapter.source)
+            if memory:
+                adapter.remember(memory)
+                self._memories[adapter.source] = memory
         limits = httpx.Limits(max_connections=(len(self.adapters) + len(self.push_feeds)) * 2 + 2)
         client = await asyncio.to_thread(_new_http_client, self._timeout_s, limits, self._feed_urls)
         _freeze_startup_heap()
@@ -709,6 +742,7 @@ class FeedHub:
                 slice_started = time.perf_counter()
         received_at = self._wall_clock()
         stored = await self._writer.write_batch(source, prepared, cursor, received_at)
+        self._keep_memory(source)
         # Rejected items are kept in the session (the report lists them), never delivered.
         new = [item for item in stored if not isinstance(item, RejectedItem)]
         rejected = [item for item in stored if isinstance(item, RejectedItem)]

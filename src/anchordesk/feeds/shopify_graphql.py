@@ -183,6 +183,42 @@ class ShopifyGraphQLOrdersAdapter:
     def secrets(self) -> tuple[str, ...]:
         return self.token.secrets()
 
+    def memory(self) -> str:
+        """What this feed learnt at the shop's cost that a restart would ask again for, as
+        text the hub keeps in the session beside the cursor: the orders past the size cap, the
+        orders query's smaller pages while they are held. Learnt again after each restart (an
+        order past the cap took 7 calls: 25, 12, 5, 2 and 1 orders, its id, the order alone),
+        an app restarting every 14 s never passed such an order: the orders after it were
+        never counted."""
+        kept = self.again.memory()
+        if self._sizes != ORDERS_PAGE:
+            kept["sizes"] = [self._sizes.orders, self._sizes.line_items]
+            kept["held"] = self._held[False]
+        return json.dumps(kept, separators=(",", ":"))
+
+    def remember(self, memory: str) -> None:
+        """Given at start: the ``memory`` kept by an earlier run of this session's feed (a
+        damaged or hand-edited one: what can be read of it)."""
+        try:
+            kept = json.loads(memory)
+        except (ValueError, RecursionError):
+            return
+        if not isinstance(kept, dict):
+            return
+        self.again.remember(kept)
+        sizes, held = kept.get("sizes"), kept.get("held")
+        if (
+            isinstance(sizes, list)
+            and len(sizes) == 2
+            and all(type(n) is int for n in sizes)
+            and 1 <= sizes[0] <= ORDERS_PAGE.orders
+            and 1 <= sizes[1] <= ORDERS_PAGE.line_items
+            and type(held) is int
+            and 0 <= held <= GROW_AFTER_PAGES
+        ):
+            self._sizes = dataclasses.replace(ORDERS_PAGE, orders=sizes[0], line_items=sizes[1])
+            self._held[False] = held
+
     def status(self) -> AdapterStatus:
         parts = [f"GraphQL Admin API {SHOPIFY_API_VERSION}"]
         if self.token.describe():
@@ -203,7 +239,8 @@ class ShopifyGraphQLOrdersAdapter:
         if self._page_after is None:
             self._window_since = max(cursor or "", self._window_from)
             since = self._window_since
-            self._ids_at = since if since and since in self.again.too_large.values() else ""
+            past_cap = (*self.again.too_large.values(), *self.again.least.values())
+            self._ids_at = since if since and since in past_cap else ""
         since = self._window_since
         if since:
             filters.append(f"updated_at:>='{since}'")
@@ -549,9 +586,11 @@ class ShopifyGraphQLOrdersAdapter:
             elif more and gid:
                 # Counted once all of it is read (_rest_page): never with lines missing.
                 self.again.add(gid, updated_at)
-                if after_too_large:
+                if after_too_large or (ids and self.again.least.get(gid) == updated_at):
                     # Read alone from the least that can be asked: past the cap, it is kept as
-                    # rejected at once (_rest_too_large); read, its pages grow at once.
+                    # rejected at once (_rest_too_large); read, its pages grow at once. Kept
+                    # in the feed's memory: a restart reads it so at once, by its id.
+                    self.again.least_first(gid, updated_at)
                     self._order_sizes = ORDER_SMALLEST
                     self._held[True] = 0
             elif more:

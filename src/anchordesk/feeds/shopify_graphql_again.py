@@ -52,6 +52,8 @@ _REST_REFUSALS = 3
 # to 50 each, then (more still, more refunds, an error about it) alone, its lines page after page.
 _TOGETHER_SIZES = (ORDERS_BY_ID_PAGE, ORDERS_BY_ID_WIDE)
 _ALONE = len(_TOGETHER_SIZES)
+# Orders past the size cap kept in the feed's memory (ReadAgain.memory), the latest of each.
+_REMEMBERED = 20
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,11 @@ class ReadAgain:
         self._node: dict[str, Any] | None = None
         self._lines: list[Any] = []
         self._after: str | None = None
+        # The cursors of its lines asked and the ids of its lines read so far: a cursor or a
+        # line given again is a loop (two cursors in turn were read 100 lines a call up to
+        # 10,000 lines, a hundred calls an order; restarted every 14 s, never passed).
+        self._afters: set[str] = set()
+        self._line_ids: set[str] = set()
         self._refunds_asked = ORDER_PAGE.refunds
         # Orders read again and handed to the store: gid -> the updatedAt read.
         self.read_whole: dict[str, str] = {}
@@ -97,6 +104,50 @@ class ReadAgain:
         # window starting at one's updatedAt (the inclusive cursor brings it back on each poll)
         # passes over it by its id: each poll downloaded it past the cap again, page after page.
         self.too_large: dict[str, str] = {}
+        # Orders a page of one order of one line was past the cap for (the ids asked next named
+        # them): gid -> updatedAt. Read alone at the least first, by their id where a window
+        # starts at one (also after a restart: ``memory``).
+        self.least: dict[str, str] = {}
+        # Versions kept as rejected by the alone read (gid -> updatedAt): not read again, also
+        # after a restart (``memory``); forgotten with a page not stored.
+        self.kept_rejected: dict[str, str] = {}
+
+    # -- memory across restarts -----------------------------------------------------------------
+
+    def memory(self) -> dict[str, object]:
+        """The orders found past the cap (``too_large``, ``least``), the latest of each, for
+        the feed's memory across restarts (the adapter's ``memory``)."""
+        return {
+            "too_large": list(self.too_large.items())[-_REMEMBERED:],
+            "least": list(self.least.items())[-_REMEMBERED:],
+            "rejected": list(self.kept_rejected.items())[-_REMEMBERED:],
+        }
+
+    def remember(self, kept: Mapping[str, object]) -> None:
+        """What ``memory`` kept (a damaged or hand-edited one: what can be read of it)."""
+        kept_as = (
+            ("too_large", self.too_large),
+            ("least", self.least),
+            ("rejected", self.kept_rejected),
+            ("rejected", self.read_whole),
+        )
+        for name, into in kept_as:
+            pairs = kept.get(name)
+            for pair in (pairs if isinstance(pairs, list) else [])[-_REMEMBERED:]:
+                if (
+                    isinstance(pair, list)
+                    and len(pair) == 2
+                    and all(isinstance(part, str) and part for part in pair)
+                ):
+                    into[pair[0]] = pair[1]
+
+    def least_first(self, gid: str, updated_at: str) -> None:
+        """``gid`` at ``updated_at`` alone at the least was past the cap: remembered, and read
+        alone (never with others: their call would be past the cap, halved down to it)."""
+        if len(self.least) >= WINDOW_RECORDS_KEPT:
+            self.least.clear()
+        self.least[gid] = updated_at
+        self._level[gid] = _ALONE
 
     # -- the queue ------------------------------------------------------------------------------
 
@@ -138,6 +189,7 @@ class ReadAgain:
         self.rest_of.clear()
         for gid in self._page_whole:
             self.read_whole.pop(gid, None)
+            self.kept_rejected.pop(gid, None)
         self._page_whole = []
         self._forget_order()
         self._level.clear()
@@ -145,6 +197,7 @@ class ReadAgain:
 
     def _forget_order(self) -> None:
         self._node, self._lines, self._after = None, [], None
+        self._afters, self._line_ids = set(), set()
         self.refusals = self._changes = 0
 
     # -- calls ----------------------------------------------------------------------------------
@@ -166,6 +219,7 @@ class ReadAgain:
         so_far = self._read_so_far.pop(self.rest_of[0], None)
         if so_far is not None and self._node is None and self._after is None:
             self._node, self._lines, self._after = so_far
+            self._afters, self._line_ids = {so_far[2]}, _ids_of(so_far[1])
             self._refunds_asked = _TOGETHER_SIZES[-1].refunds
         variables = {"id": self.rest_of[0], **sizes.variables(), "linesAfter": self._after}
         del variables["first"]
@@ -221,6 +275,7 @@ class ReadAgain:
         if self.refusals < _REST_REFUSALS:
             return None
         gid = self.rest_of.pop(0)
+        self.least.pop(gid, None)
         reason = f"Shopify refused to read the rest of it (HTTP {status}, {_REST_REFUSALS} times)"
         # That version is not asked for again (a change of the order is).
         self.read_whole[gid] = self._updated.get(gid, "")
@@ -232,6 +287,7 @@ class ReadAgain:
         one refund): kept as rejected (the item returned), with why; the window goes on past
         it."""
         gid = self.rest_of.pop(0)
+        self.least.pop(gid, None)
         updated = self._updated.get(gid, "")
         log.info("feed %s: order %s alone is past the size cap", self.source, legacy_id(gid))
         # That version is not asked for again (a change of the order is).
@@ -281,15 +337,22 @@ class ReadAgain:
                 # a 150-line order missing from its product sales, counted so).
                 self._changes += 1
                 self._node, self._lines, self._after = None, [], None
+                self._afters, self._line_ids = set(), set()
                 if self._changes < _REST_REFUSALS:
                     return Page(items=(), cursor=None, more=True, advanced=True)
                 problem = f"it changed while its lines were read, {_REST_REFUSALS} times"
             lines = node.get("lineItems")
             page_info = (lines.get("pageInfo") if isinstance(lines, dict) else None) or {}
             try:
-                self._lines.extend(nodes_of(lines))
+                page_lines = nodes_of(lines)
             except ValueError as error:
                 problem = f"its lines cannot be read ({error})"
+            else:
+                again = _ids_of(page_lines) & self._line_ids
+                if again:
+                    problem = f"line {legacy_id(min(again))[:40]} given twice"
+                self._lines.extend(page_lines)
+                self._line_ids |= _ids_of(page_lines)
             if not isinstance(page_info, dict):
                 # Whether more lines follow is unknown: never counted with lines missing. A
                 # "pageInfo" of "x" or [1] raised AttributeError out of the answer, asked again
@@ -308,10 +371,13 @@ class ReadAgain:
                 if not after or after == self._after or not nodes_of(lines):
                     # Asked at once again and again, the feed held on this order for good.
                     problem = "Shopify gave no new lines nor cursor for the rest of its lines"
+                elif after in self._afters:
+                    problem = "Shopify gave a cursor of its lines it had given (a loop)"
                 elif len(self._lines) >= _MOST_LINES_READ:
                     problem = f"more than {_MOST_LINES_READ:,} lines"
                 else:
                     self._after = after
+                    self._afters.add(after)
                     # Lines not read before (an empty page ended it above): progress, asked
                     # at once. As pages without an item, after 50 they were asked every 2 s:
                     # an order of 6,000 lines took 20 s, in 1-line pages 6 min, the feed
@@ -321,6 +387,13 @@ class ReadAgain:
                     )
         if problem:
             malformed += 1
+            # That version is not asked for again (a change of the order is): the window's
+            # last order comes again on every poll (the cursor is inclusive), read again each
+            # time and, another way once (from its first line), counted while kept as rejected.
+            self.stored_whole(gid, self._updated.get(gid, ""))
+            if len(self.kept_rejected) >= WINDOW_RECORDS_KEPT:
+                self.kept_rejected.clear()
+            self.kept_rejected[gid] = self._updated.get(gid, "")
             raw = {"id": gid, "order": self._node or node}
             items.append(rejected(self.source, raw, ValueError(problem), "order"))
         else:
@@ -341,7 +414,7 @@ class ReadAgain:
                 )
                 raw = {"id": gid, "refunds_read": len(refunds)}
                 items.append(rejected(self.source, raw, beyond, "order_update"))
-        self.rest_of.pop(0)
+        self.least.pop(self.rest_of.pop(0), None)
         self._forget_order()
         return Read(items, malformed, counted)
 
@@ -424,6 +497,13 @@ def _more_lines_only(node: dict[str, Any], sizes: PageSizes) -> bool:
         return bool(nodes_of(lines))
     except ValueError:
         return False
+
+
+def _ids_of(lines: list[Any]) -> set[str]:
+    """The ids of ``lines`` that have one (a line without is said when the order is read)."""
+    return {
+        line["id"] for line in lines if isinstance(line, dict) and isinstance(line.get("id"), str)
+    }
 
 
 def _aliases_named(errors: object) -> set[str] | None:
