@@ -1126,7 +1126,7 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+170"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+172"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>无法加载证书：{name} 指向的 {path} 不存在（请改正或取消设置）</translation>
