@@ -1,0 +1,32 @@
+"""Round twenty-one of issue 10, inputs: show files, CSV, feeds, report (hunt21in)."""
+
+from __future__ import annotations
+
+import pytest
+
+from anchordesk.feeds.adapters import JsonFeedAdapter
+from anchordesk.show.feed_items import RejectedItem
+
+from .test_round_three_feeds import MARK, RawPageServer, _poll
+
+
+@pytest.mark.parametrize(
+    ("online", "detail"),
+    [
+        # Was "online <anchordesk.feeds.parsing.UnreadableNumb is not a count".
+        (b"1e999999999999999999999", "online 1e999999999999999999999 is not a count"),
+        # Was "Exceeds the limit (4300 digits) for integer string conversion: value has …".
+        (b'"' + b"7" * 40_000 + b'"', 'online "' + "7" * 39 + "… is not a count"),
+        (b'"0x10"', 'online "0x10" is not a count'),  # was Python's '0x10'
+    ],
+)
+def test_a_hostile_viewer_count_is_rejected_in_the_words_the_feed_wrote(
+    online: bytes, detail: str
+) -> None:
+    server = RawPageServer(b'{"type": "viewers", "online": ' + online + b', "at": "2026-11-28"}')
+    with server:
+        server.add_raw({"type": "comment", "id": "c1", "author": "ann", "text": MARK})
+        server.items[-1] = MARK  # type: ignore[call-overload]
+        sink, _ = _poll(JsonFeedAdapter(server.url, None), 1)
+    [rejected] = [item for item in sink.items if isinstance(item, RejectedItem)]
+    assert rejected.detail == detail
