@@ -30,3 +30,29 @@ def test_a_hostile_viewer_count_is_rejected_in_the_words_the_feed_wrote(
         sink, _ = _poll(JsonFeedAdapter(server.url, None), 1)
     [rejected] = [item for item in sink.items if isinstance(item, RejectedItem)]
     assert rejected.detail == detail
+
+
+@pytest.mark.parametrize(
+    ("quantity", "detail"),
+    [
+        (b"1.5", "bad quantity: 1.5"),
+        (b'"2"', 'bad quantity: "2"'),
+        (b"1e999999999999999999999", "bad quantity: 1e999999999999999999999"),
+        (b"true", "bad quantity: true"),
+    ],
+)
+def test_an_order_line_s_quantity_that_is_no_count_is_quoted_in_its_rejection(
+    quantity: bytes, detail: str
+) -> None:
+    # Every one was rejected as "bad quantity": the report did not say what the feed had sent.
+    order = (
+        b'{"type": "order", "id": "o1", "currency": "USD", "total": "10.00",'
+        b' "lines": [{"sku": "A", "quantity": ' + quantity + b', "price": "10.00"}]}'
+    )
+    server = RawPageServer(order)
+    with server:
+        server.add_raw({"type": "comment", "id": "c1", "author": "ann", "text": MARK})
+        server.items[-1] = MARK  # type: ignore[call-overload]
+        sink, _ = _poll(JsonFeedAdapter(server.url, None), 1)
+    [rejected] = [item for item in sink.items if isinstance(item, RejectedItem)]
+    assert rejected.detail == detail
