@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.show.feed_items import RejectedItem
 
+from .show_inputs import anchordesk
 from .test_round_three_feeds import MARK, RawPageServer, _poll
 
 
@@ -56,3 +59,29 @@ def test_an_order_line_s_quantity_that_is_no_count_is_quoted_in_its_rejection(
         sink, _ = _poll(JsonFeedAdapter(server.url, None), 1)
     [rejected] = [item for item in sink.items if isinstance(item, RejectedItem)]
     assert rejected.detail == detail
+
+
+@pytest.mark.parametrize(
+    ("literal", "said"),
+    [
+        ("-1", "unknown format version -1: this program reads format 1"),
+        ("0", "unknown format version 0: this program reads format 1"),
+        # Was "version 0 … (a newer AnchorDesk may read it)": its literal lost, and a lie.
+        ("0e9999999", "unknown format version 0e9999999: this program reads format 1"),
+        ("2", "unknown format version 2: this program reads format 1 (a newer AnchorDesk may"),
+    ],
+)
+def test_a_show_of_format_0_or_below_is_not_said_to_be_for_a_newer_program(
+    tmp_path: Path, literal: str, said: str
+) -> None:
+    path = tmp_path / "show.json"
+    path.write_text(
+        f'{{"format": {literal}, "title": "t", "currency": "USD", "language": "en",'
+        ' "products": [], "rundown": [{"title": "a", "seconds": 5}]}',
+        encoding="utf-8",
+    )
+    result = anchordesk("show", "check", path)
+    assert result.returncode == 2
+    output = result.stdout + result.stderr
+    [line] = [line for line in output.splitlines() if "$.format" in line]
+    assert line.endswith(said) if literal != "2" else said in line
