@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
+from feed_servers import JsonFeedServer
 
 from anchordesk.feeds.adapters import JsonFeedAdapter
-from anchordesk.show.feed_items import RejectedItem
+from anchordesk.show.feed_items import Comment, RejectedItem
 
 from .show_inputs import anchordesk
 from .test_round_three_feeds import MARK, RawPageServer, _poll
@@ -85,3 +87,19 @@ def test_a_show_of_format_0_or_below_is_not_said_to_be_for_a_newer_program(
     output = result.stdout + result.stderr
     [line] = [line for line in output.splitlines() if "$.format" in line]
     assert line.endswith(said) if literal != "2" else said in line
+
+
+def test_an_id_shaped_as_the_digest_of_another_long_id_is_not_taken_for_it() -> None:
+    # The poller remembers an id longer than 256 characters as "#" + its SHA-256: an item
+    # whose own id was that text was taken for the long one seen again and dropped, not
+    # stored, not rejected, not counted.
+    long_id = "L" * 300
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw({"type": "comment", "id": long_id, "author": "a", "text": "first"})
+        digest = "#" + hashlib.sha256(long_id.encode()).hexdigest()
+        server.add_raw({"type": "comment", "id": digest, "author": "b", "text": "second"})
+        server.add_comment("c", "third")
+        sink, _ = _poll(JsonFeedAdapter(server.url, None), 2)
+    texts = [item.text for item in sink.items if isinstance(item, Comment)]
+    assert texts == ["first", "second", "third"]
