@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,10 @@ from feed_servers import JsonFeedServer
 
 from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.show.feed_items import Comment, RejectedItem
+from anchordesk.store.report import build_report
 
 from .show_inputs import anchordesk
+from .test_feed_amounts import ingest
 from .test_round_three_feeds import MARK, RawPageServer, _poll
 
 
@@ -103,3 +106,28 @@ def test_an_id_shaped_as_the_digest_of_another_long_id_is_not_taken_for_it() -> 
         sink, _ = _poll(JsonFeedAdapter(server.url, None), 2)
     texts = [item.text for item in sink.items if isinstance(item, Comment)]
     assert texts == ["first", "second", "third"]
+
+
+@pytest.mark.parametrize(
+    ("refund_id", "second_refund", "gmv"),
+    [
+        ("10", "10.00", Decimal("10.00")),  # was 20.00: "o1:refund:10" twice
+        ("all", None, Decimal("0.00")),  # was 20.00: the whole-order refund was "all" too
+    ],
+)
+def test_a_refund_id_shaped_as_an_amount_is_not_taken_for_a_refund_without_one(
+    tmp_path: Path, refund_id: str, second_refund: str | None, gmv: Decimal
+) -> None:
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw(
+            {
+                "type": "order", "id": "o1", "currency": "USD", "total": "30.00",
+                "lines": [{"sku": "A", "quantity": 3, "price": "10.00"}],
+            }
+        )  # fmt: skip
+        server.add_update("o1", "refunded", "10.00", refund_id=refund_id)
+        server.add_update("o1", "refunded", second_refund)
+        ingest(server, tmp_path / "s.adsession")
+    report = build_report(tmp_path / "s.adsession")
+    assert report.ledger.gmv_by_currency == {"USD": gmv}
