@@ -131,3 +131,13 @@ def test_a_refund_id_shaped_as_an_amount_is_not_taken_for_a_refund_without_one(
         ingest(server, tmp_path / "s.adsession")
     report = build_report(tmp_path / "s.adsession")
     assert report.ledger.gmv_by_currency == {"USD": gmv}
+
+
+def test_a_comment_text_sent_as_an_object_is_shown_as_the_feed_wrote_it() -> None:
+    # Was "{'a': 1, 'b': [True, None]}": Python's spelling, words the feed never sent.
+    server = RawPageServer(b'{"a": 1, "b": [true, null]}')
+    with server:
+        server.add_raw({"type": "comment", "id": "c1", "author": "ann", "text": MARK})
+        sink, _ = _poll(JsonFeedAdapter(server.url, None), 1)
+    [comment] = [item for item in sink.items if isinstance(item, Comment)]
+    assert comment.text == '{"a": 1, "b": [true, null]}'

@@ -272,6 +272,12 @@ def quantity_as_sent(value: object, what: str = "quantity") -> int:
 def as_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"  # as the feed wrote it, not Python's "True"
+    if isinstance(value, list | dict):
+        # As the feed wrote it: a comment's text {"a": 1} was shown as Python's {'a': 1}.
+        try:
+            return json.dumps(value, ensure_ascii=False, default=str)
+        except (ValueError, RecursionError):
+            return ""
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
