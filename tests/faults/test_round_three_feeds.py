@@ -251,7 +251,7 @@ def test_a_megabyte_id_is_rejected_and_not_remembered_whole(tmp_path: Path) -> N
         (b"1e30", "online 1E+30 is not a count"),  # was "online Decimal('1E+30') is not a count"
         (b"12.5", "online 12.5 is not a count"),
         (b"-5", "online -5 is not a count"),
-        (b'"NaN"', "online 'NaN' is not a count"),
+        (b'"NaN"', 'online "NaN" is not a count'),  # as JSON spells it (R21hunt21in F1)
     ],
 )
 def test_an_absurd_viewer_count_is_rejected_in_the_feed_s_words(online: bytes, detail: str) -> None:

@@ -211,7 +211,7 @@ def test_json_order_updates_go_through_the_hub_into_the_store_once_even_after_a_
     assert [order.id for order in delivered_orders] == ["o1", "o2"]
     assert [update.id for update in delivered_updates] == [
         "o1:cancelled",
-        "o2:refund:2.5",
+        "o2:refund=2.5",
         "o2:refund:r-2",
     ]
     store = SessionStore(path, read_only=True)

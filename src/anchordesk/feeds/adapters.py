@@ -27,6 +27,7 @@ from anchordesk.feeds.parsing import (
     load_json,
     money,
     optional_id,
+    quantity_as_sent,
     readable,
     refund_amount,
     split_url,
@@ -138,9 +139,7 @@ class JsonFeedAdapter:
         if kind == "order":
             lines = []
             for line in raw["lines"]:
-                quantity = line["quantity"]
-                if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-                    raise ValueError("bad quantity")
+                quantity = quantity_as_sent(line["quantity"])
                 lines.append(
                     OrderLine(
                         sku=as_text(line["sku"]).strip(),
@@ -169,9 +168,7 @@ class JsonFeedAdapter:
                 )
             refund_lines = []
             for line in raw.get("lines") or []:
-                quantity = line["quantity"]
-                if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-                    raise ValueError("bad quantity")
+                quantity = quantity_as_sent(line["quantity"])
                 refund_lines.append(RefundLine(as_text(line["sku"]).strip(), quantity))
             return OrderUpdate(
                 source=self.source,

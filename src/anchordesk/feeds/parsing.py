@@ -260,9 +260,24 @@ def refund_amount(value: object) -> Decimal | None:
     return amount
 
 
+def quantity_as_sent(value: object, what: str = "quantity") -> int:
+    """A line's quantity: a whole number >= 0, as the feed wrote it (0 and one above the
+    ceiling are the rule's, show/feed_rules.py). Anything else is refused quoting it: every
+    one was "bad quantity", whatever the feed had sent (1.5, "2", NaN, true)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"bad {what}: {json_shown(value)}")
+    return value
+
+
 def as_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"  # as the feed wrote it, not Python's "True"
+    if isinstance(value, list | dict):
+        # As the feed wrote it: a comment's text {"a": 1} was shown as Python's {'a': 1}.
+        try:
+            return json.dumps(value, ensure_ascii=False, default=str)
+        except (ValueError, RecursionError):
+            return ""
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 

@@ -210,10 +210,12 @@ def _key(item: FeedItem) -> tuple[str, str]:
     holds the digest of its terms, the store's rule for "the same order" (`terms_key`): a
     copy changed on the platform (an edit) goes on to the store, which keeps it as rejected
     beside the counted one (or counts it, when the first copy was rejected) instead of it
-    being dropped here unseen."""
-    item_id = item.id
-    if len(item_id) > 256:
-        item_id = "#" + hashlib.sha256(item_id.encode("utf-8", "replace")).hexdigest()
+    being dropped here unseen. A kept id and a digest never share a key ("=" or "#" first):
+    an item whose id was "#" + the digest of another's 300-character id was taken for that
+    one seen again, and dropped unsaid."""
+    item_id = "=" + item.id
+    if len(item.id) > 256:
+        item_id = "#" + hashlib.sha256(item.id.encode("utf-8", "replace")).hexdigest()
     if isinstance(item, Order | OrderUpdate):
         item_id = f"{item_id}\x00{terms_key(item)}"
     return item_kind(item), item_id

@@ -30,6 +30,7 @@ from anchordesk.feeds.parsing import (
     load_json,
     money,
     optional_id,
+    quantity_as_sent,
     readable,
     refund_amount,
     server_time,
@@ -577,9 +578,7 @@ class ShopifyOrdersAdapter:
             raise ValueError("no id" if not isinstance(order_id, int) else "id past 64 bits")
         lines = []
         for line in raw.get("line_items") or []:
-            quantity = line["quantity"]
-            if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-                raise ValueError("bad quantity")
+            quantity = quantity_as_sent(line["quantity"])
             lines.append(
                 OrderLine(
                     sku=as_text(line.get("sku")).strip(),
@@ -665,9 +664,7 @@ class ShopifyOrdersAdapter:
             refund_currency = currencies.pop() if currencies else currency
             lines = []
             for item in refund.get("refund_line_items") or []:
-                quantity = item["quantity"]
-                if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-                    raise ValueError("bad refund quantity")
+                quantity = quantity_as_sent(item["quantity"], "refund quantity")
                 nested = item.get("line_item")
                 sku = (
                     as_text(nested.get("sku")).strip()

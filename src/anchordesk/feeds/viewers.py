@@ -7,8 +7,8 @@ of the count (two counts at the same instant from the same feed are the same cou
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from anchordesk.feeds.parsing import as_text, json_shown
@@ -28,11 +28,14 @@ def viewer_count(value: object, name: str, *, required: bool = False) -> int | N
     if isinstance(value, bool):
         raise ValueError(f"{name} {json_shown(value)} is not a count")
     if isinstance(value, str) and value.strip().isdecimal():
-        value = int(value.strip())
+        # A string of 40,000 digits: int() refused it in Python's words ("Exceeds the limit
+        # (4300 digits) for integer string conversion…"), listed as the item's reason.
+        with contextlib.suppress(ValueError):
+            value = int(value.strip())
     if not isinstance(value, int) or value < 0 or value > MAX_VIEWERS:
-        # As the feed wrote it (1E+30, 12.5), not as Python holds it (Decimal('1E+30')).
-        shown = str(value) if isinstance(value, Decimal) else repr(value)
-        raise ValueError(f"{name} {shown[:40]} is not a count")
+        # As the feed wrote it (1E+30, 12.5, "0x10", 1e999999999999999999999), not as Python
+        # holds it (Decimal('1E+30'), '0x10', <…UnreadableNumber object at 0x…>).
+        raise ValueError(f"{name} {json_shown(value)} is not a count")
     return value
 
 

@@ -123,10 +123,13 @@ class OrderUpdate:
             return f"{self.order_id}:cancelled"
         if self.refund_id:
             return f"{self.order_id}:refund:{self.refund_id}"
+        # Without a refund id, a key of another shape than an id's ("=", not ":"): a refund
+        # "10" and a refund of 10.00 without one (or "all" and a whole-order refund) were one
+        # key, so the second was taken for the first sent again and never counted.
         if self.refund is None:
-            return f"{self.order_id}:refund:all"
+            return f"{self.order_id}:refund=all"
         # "12.50" and "12.5" are the same refund sent twice.
-        return f"{self.order_id}:refund:{format(self.refund.normalize(), 'f')}"
+        return f"{self.order_id}:refund={format(self.refund.normalize(), 'f')}"
 
     @property
     def whole_order(self) -> bool:

@@ -534,13 +534,16 @@ class _Reader:
         version = self.required(data, "format", "$")
         if version is _MISSING:
             return None
+        written = getattr(version, "text", None)  # a JSON number's literal (`_Written`)
         if isinstance(version, Decimal) and version == version.to_integral_value():
             version = int(version)
         if version != SHOW_FORMAT_VERSION or isinstance(version, bool):
             # A number too long or too large to read is still quoted as written ("1e400"), not
-            # named by its kind ("unknown format version a number").
+            # named by its kind ("unknown format version a number"); so is 0e999 (not "0").
             if isinstance(version, _NonFinite):
                 version_shown: str | None = shown_literal(version.text)
+            elif written is not None:
+                version_shown = shown_literal(written)
             elif isinstance(version, int | str | Decimal | BadNumber):
                 version_shown = _shown(version)
             else:
@@ -556,7 +559,10 @@ class _Reader:
                     version=version_shown or _type_name(version),
                     format=SHOW_FORMAT_VERSION,
                 )
-                if isinstance(version, int) and not isinstance(version, bool)
+                # Only a later version: "format 0 (a newer AnchorDesk may read it)" was a lie.
+                if isinstance(version, int)
+                and not isinstance(version, bool)
+                and version > SHOW_FORMAT_VERSION
                 else Words(
                     QT_TRANSLATE_NOOP(
                         "ShowProblems",
