@@ -1117,7 +1117,7 @@
 <context>
     <name>FeedFaults</name>
     <message>
-        <location filename="../src/anchordesk/feeds/poller.py" line="+478"/>
+        <location filename="../src/anchordesk/feeds/poller.py" line="+480"/>
         <source>the server&apos;s certificate is not trusted ({why})</source>
         <extracomment>The largest response body read (decoded). A 2000-message YouTube page is ~1 MB and a full Shopify page of 250 orders ~2.5 MB; a bigger body is not a page but a fault or an attack (a 150 MB page once took 860 MB of memory and the picture down to 5 fps). A body in more pieces than this (the chunks of a chunked body, the network&apos;s reads) is not read further: each costs the loop ~10 µs in h11 and httpx, so 2 MB sent as 1-byte chunks held the feeds&apos; loop (the window&apos;s thread) 21 s and took 270 MB, on every poll. A real server&apos;s page arrives in tens to thousands. The whole response (connect, headers, body) must arrive within this many request timeouts. This machine&apos;s own hosts: never asked through a proxy from the environment, as browsers do (the proxy cannot reach this machine&apos;s loopback). Every door of the feeds keeps it: the HTTP client (hub._environment_mounts) and Twitch&apos;s EventSub WebSocket (``goes_direct``). Records (orders) an adapter remembers having read in one window, for ``read_new_records``: past this many, pages read as no progress, so a server inventing records cannot keep the feed asking at once for ever (1,000 GraphQL pages, 400 REST pages).</extracomment>
         <translation>サーバーの証明書は信頼されていません（{why}）</translation>
@@ -4197,7 +4197,7 @@
     </message>
     <message>
         <location line="+87"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+561"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+567"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
     </message>
@@ -4395,7 +4395,7 @@
         <translation>{value} は {currency} の小数桁数（{allowed} 桁）を超えています</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-482"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-488"/>
         <source>a show file</source>
         <translation>番組ファイル</translation>
     </message>
@@ -4514,12 +4514,12 @@
         <translation type="vanished">{field} {value} は範囲外です。0〜{limit} の数値にしてください</translation>
     </message>
     <message>
-        <location line="+142"/>
+        <location line="+145"/>
         <source>unknown format version {version}: this program reads format {format} (a newer AnchorDesk may read it)</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です（新しい AnchorDesk なら読めるかもしれません）</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+67"/>
         <source>not a number: {value}</source>
         <translation>数値ではありません：{value}</translation>
     </message>
