@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
+from tests.faults.show_inputs import valid_show, write_show
 from tests.ui.conftest import open_control_room
 
 from anchordesk.live.settings import Settings
+from anchordesk.showfile.files import read_show_file
 
 
 def test_a_recordings_folder_that_cannot_be_made_on_a_read_only_disk_is_said_so_in_words(
@@ -42,3 +44,16 @@ def test_a_recordings_folder_that_cannot_be_made_on_a_read_only_disk_is_said_so_
     lines = [line for line in said if "recording" in line]
     assert any("read-only" in line for line in lines), lines
     assert not any("No such file" in line for line in lines), lines
+
+
+def test_a_product_image_named_without_a_suffix_is_said_without_empty_marks(
+    tmp_path: Path,
+) -> None:
+    """A product image named "mug" (no suffix), a text file: the editor's problem list and
+    `anchordesk show check` said "… is not a PNG, JPEG, WebP or BMP image ()"."""
+    (tmp_path / "mug").write_text("not a picture\n", encoding="utf-8")
+    data = valid_show()
+    data["products"][0]["image"] = "mug"
+    report = read_show_file(write_show(tmp_path, data))
+    messages = [p.message for p in report.problems if p.path == "$.products[0].image"]
+    assert messages == ["image mug is not a PNG, JPEG, WebP or BMP image"]
