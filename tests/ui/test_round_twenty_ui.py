@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from tests.ui.conftest import open_control_room
 
 from anchordesk.live.settings import Settings
 from anchordesk.showfile.files import read_show_file
+from anchordesk.ui import workers
 
 
 def test_a_recordings_folder_that_cannot_be_made_on_a_read_only_disk_is_said_so_in_words(
@@ -57,3 +59,38 @@ def test_a_product_image_named_without_a_suffix_is_said_without_empty_marks(
     report = read_show_file(write_show(tmp_path, data))
     messages = [p.message for p in report.problems if p.path == "$.products[0].image"]
     assert messages == ["image mug is not a PNG, JPEG, WebP or BMP image"]
+
+
+def test_reads_held_by_a_share_that_went_away_leave_later_reads_of_a_good_disk_free(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four reads held by a network share whose server went away (File → Open of its shows,
+    saves, the editor's checks as you type: each holds its thread for good) held every thread
+    of the window's file reads: a later show file on a good disk was said not to answer, the
+    pictures never shown. Now a read held past a while no longer counts among the threads."""
+    monkeypatch.setattr(
+        workers, "FILE_READ_HELD_S", 0.0, raising=False
+    )  # any read under way counts as held
+    workers.shutdown()  # a pool of its own, made with that rule
+    share_answers = threading.Event()
+    started = threading.Semaphore(0)
+
+    def held() -> None:
+        started.release()
+        share_answers.wait(30)
+
+    good = tmp_path / "show.json"
+    good.write_text("{}", encoding="utf-8")
+    read: list[str] = []
+    try:
+        for _ in range(workers.FILE_READ_THREADS):
+            workers.run_task(held, pool=workers.file_reads(), waits_on="/share/show.json")
+        for _ in range(workers.FILE_READ_THREADS):
+            assert started.acquire(timeout=10)
+        workers.run_task(
+            lambda: good.read_text(encoding="utf-8"), read.append, pool=workers.file_reads()
+        )
+        qtbot.waitUntil(lambda: read == ["{}"], timeout=5000)
+    finally:
+        share_answers.set()
+        workers.shutdown()
