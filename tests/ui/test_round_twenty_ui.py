@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import errno
+import shutil
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 from tests.faults.show_inputs import valid_show, write_show
 from tests.ui.conftest import open_control_room
 
 from anchordesk.live.settings import Settings
 from anchordesk.showfile.files import read_show_file
-from anchordesk.ui import workers
+from anchordesk.ui import file_dialogs, workers
+from anchordesk.ui.editor import ShowEditor
+
+from .test_round_nineteen_ui import SAMPLE, _share_gone_under
 
 
 def test_a_recordings_folder_that_cannot_be_made_on_a_read_only_disk_is_said_so_in_words(
@@ -94,3 +100,37 @@ def test_reads_held_by_a_share_that_went_away_leave_later_reads_of_a_good_disk_f
     finally:
         share_answers.set()
         workers.shutdown()
+
+
+@pytest.fixture
+def editor_on_a_share(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[ShowEditor, Path]]:
+    share = tmp_path / "share"
+    shutil.copytree(SAMPLE, share)
+    editor = ShowEditor(Settings())
+    # Closed at the teardown without asking "Save them?" (nobody would answer).
+    qtbot.addWidget(editor, before_close_func=lambda _editor: editor.discard_changes())
+    assert editor.open_show(share / "show.json")
+    yield editor, share
+
+
+def test_typing_in_a_show_whose_share_went_away_says_it_is_not_checked(
+    qtbot: QtBot, editor_on_a_share: tuple[ShowEditor, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typing in a show whose network share went away: the status line kept the last check's
+    "No problems found." for good (the check as you type waits on the share). Now past the
+    file reads' deadline it says the show is not checked, until a check answers."""
+    editor, share = editor_on_a_share
+    monkeypatch.setattr(file_dialogs, "FILE_ANSWER_TIMEOUT_S", 0.2)
+    answer, _on_window_thread = _share_gone_under(monkeypatch, share)
+    try:
+        for number in range(5):
+            QTest.keyClicks(editor.show_page.title_edit, str(number))
+            qtbot.waitUntil(lambda: not editor._check_timer.isActive())
+        qtbot.waitUntil(lambda: editor.problem_summary.text().startswith("Not checked"))
+        assert editor.problem_summary.text() == (
+            f"Not checked: the pictures' folder {share} does not answer."
+        )
+    finally:
+        answer.set()
+    # The share answers: the show as typed last is checked.
+    qtbot.waitUntil(lambda: not editor.problem_summary.text().startswith("Not checked"))
