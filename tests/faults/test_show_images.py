@@ -92,5 +92,5 @@ def test_images_outside_the_show_folder_are_warned_about(tmp_path: Path) -> None
     messages = [p.message for p in report.problems if p.path == "$.products[0].image"]
     assert messages[0].startswith("the image ../../../../../../../../etc/hostname is outside")
     assert messages[1] == (
-        "image ../../../../../../../../etc/hostname is not a PNG, JPEG, WebP or BMP image ()"
+        "image ../../../../../../../../etc/hostname is not a PNG, JPEG, WebP or BMP image"
     )

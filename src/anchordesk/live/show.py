@@ -20,7 +20,6 @@ what blocks (closing files, stopping outputs) is awaited off the loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import threading
@@ -353,9 +352,17 @@ class LiveShow:
         space_guard = self.plan.space_guard
 
         def make() -> RecordingOutput:
-            with contextlib.suppress(OSError):  # else the recording says why it cannot write
+            unmade: OSError | None = None
+            try:
                 folder.mkdir(parents=True, exist_ok=True)  # a chosen folder removed since
-            return RecordingOutput(folder / name, space_guard=space_guard(folder))
+            except OSError as error:
+                unmade = error
+            output = RecordingOutput(folder / name, space_guard=space_guard(folder))
+            if unmade is not None and output.open_error is not None:
+                # The folder could not be made (a read-only disk): that is why, not the
+                # file's "No such file or directory" of the C library, in English (R19ui).
+                output._open_error = unmade
+            return output
 
         # On a thread of its own, with a deadline: a folder on a share whose server went away
         # holds every call for good, and a session begins on the window's thread (the window

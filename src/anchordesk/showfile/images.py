@@ -259,13 +259,23 @@ def _content_words(verdict: tuple[str, int, int], what: Words, name: str, relati
             name=name,
         )
     if kind == "not_an_image":
+        suffix = Path(relative).suffix.lower()
+        if not suffix:
+            # "… image ()": a name without a suffix (/etc/hostname, "mug") showed empty marks.
+            return Words(
+                QT_TRANSLATE_NOOP(
+                    "ShowProblems", "{what} {name} is not a PNG, JPEG, WebP or BMP image"
+                ),
+                what=what,
+                name=name,
+            )
         return Words(
             QT_TRANSLATE_NOOP(
                 "ShowProblems", "{what} {name} is not a PNG, JPEG, WebP or BMP image ({suffix})"
             ),
             what=what,
             name=name,
-            suffix=escape_controls(Path(relative).suffix.lower()),
+            suffix=escape_controls(suffix),
         )
     if kind == "too_many_pixels":
         return Words(

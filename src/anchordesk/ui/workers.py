@@ -32,6 +32,10 @@ T = TypeVar("T")
 POOL_THREADS = 6
 #: Threads that read the files a user chose (a show file for File → Open or the editor).
 FILE_READ_THREADS = 4
+#: A read running this long counts as held (a share whose server went away holds it for good):
+#: another thread is started beside it, up to FILE_READ_MOST_THREADS in all.
+FILE_READ_HELD_S = 2.0
+FILE_READ_MOST_THREADS = 64
 
 _lock = threading.Lock()
 _pool: WorkerPool | None = None
@@ -49,9 +53,22 @@ class WorkerPool(Executor):
     time instead (:func:`wait_idle`), so a settings file being saved is still written.
     """
 
-    def __init__(self, threads: int, name: str) -> None:
+    def __init__(
+        self,
+        threads: int,
+        name: str,
+        *,
+        held_after_s: float | None = None,
+        most_threads: int | None = None,
+    ) -> None:
+        """``held_after_s``: work running that long no longer counts among the ``threads``
+        (it waits on a disk that may never answer): a new thread takes the next work, up to
+        ``most_threads`` in all. None: ``threads`` is the most, whatever they wait on."""
         self._most = threads
         self._name = name
+        self._held_after_s = held_after_s
+        self._most_threads = max(threads, most_threads or threads)
+        self._began: dict[int, float] = {}  # thread number -> when its current work began
         self._work: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = (
             queue.SimpleQueue()
         )
@@ -71,24 +88,41 @@ class WorkerPool(Executor):
             self._work.put((future, lambda: fn(*args, **kwargs)))
             if self._idle:
                 self._idle -= 1
-            elif len(self._threads) < self._most:
+            elif len(self._threads) - self._held() < self._most and (
+                len(self._threads) < self._most_threads
+            ):
+                number = len(self._threads)
                 thread = threading.Thread(
-                    target=self._run, name=f"{self._name}_{len(self._threads)}", daemon=True
+                    target=self._run, args=(number,), name=f"{self._name}_{number}", daemon=True
                 )
                 self._threads.append(thread)
                 thread.start()
         return future
 
-    def _run(self) -> None:
+    def _held(self) -> int:
+        """How many threads run work begun ``held_after_s`` ago or more (under the lock).
+
+        Four File → Open, saves or checks of a show whose network share went away held the
+        four threads of the file reads for good, and every later read waited behind them: a
+        good show file was said "does not answer", the pictures never shown (R20ui)."""
+        if self._held_after_s is None:
+            return 0
+        now = time.monotonic()
+        return sum(1 for began in self._began.values() if now - began >= self._held_after_s)
+
+    def _run(self, number: int) -> None:
         while (item := self._work.get()) is not None:
             future, call = item
             if future.set_running_or_notify_cancel():
+                with self._lock:
+                    self._began[number] = time.monotonic()
                 try:
                     future.set_result(call())
                 except BaseException as error:
                     future.set_exception(error)
             del item, future, call  # the work's objects are let go of before the next wait
             with self._lock:
+                self._began.pop(number, None)
                 self._busy -= 1
                 self._idle += 1
                 self._settled.notify_all()
@@ -163,7 +197,12 @@ def file_reads() -> WorkerPool:
     global _file_reads
     with _lock:
         if _file_reads is None:
-            _file_reads = WorkerPool(FILE_READ_THREADS, "anchordesk-file-read")
+            _file_reads = WorkerPool(
+                FILE_READ_THREADS,
+                "anchordesk-file-read",
+                held_after_s=FILE_READ_HELD_S,
+                most_threads=FILE_READ_MOST_THREADS,
+            )
         return _file_reads
 
 

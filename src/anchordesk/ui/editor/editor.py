@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from anchordesk.live.settings import Settings
 from anchordesk.showfile.files import SHOW_KEYS, ShowReport
 from anchordesk.showfile.samples import is_sample
-from anchordesk.ui import i18n, workers
+from anchordesk.ui import file_dialogs, i18n, workers
 from anchordesk.ui.editor.draft import Finding, check_draft, new_show_data
 from anchordesk.ui.editor.files import EditorFiles, csv_problem_lines
 from anchordesk.ui.editor.locate import PRODUCTS_PAGE, RUNDOWN_PAGE, SHOW_PAGE, locate
@@ -94,6 +94,10 @@ class ShowEditor(EditorFiles, QMainWindow):
         self._check_timer.setInterval(CHECK_DELAY_MS)
         self._check_timer.timeout.connect(self._check_later)
         self._check_asked: object | None = None  # the check running off the window's thread
+        # Past it, a check that has not answered is said on the status line (R20ui).
+        self._check_deadline = QTimer(self)
+        self._check_deadline.setSingleShot(True)
+        self._check_deadline.timeout.connect(self._check_not_answered)
 
         self._build_actions()
         self.show_page = ShowPage(self)
@@ -278,6 +282,7 @@ class ShowEditor(EditorFiles, QMainWindow):
                 self._said_in = language
                 self._show_check(*result)
 
+        self._check_deadline.start(int(file_dialogs.FILE_ANSWER_TIMEOUT_S * 1000))
         workers.run_task(
             lambda: check_draft(data, base_dir),
             checked,
@@ -285,6 +290,19 @@ class ShowEditor(EditorFiles, QMainWindow):
             pool=workers.file_reads(),
             waits_on=str(base_dir) if base_dir is not None else None,
         )
+
+    def _check_not_answered(self) -> None:
+        """Typing in a show whose pictures' share went away: the last check's words ("No
+        problems found.") stayed on the status line for good, the check never answering."""
+        if self._check_asked is None:
+            return
+        if self.base_dir is not None:
+            words = self.tr("Not checked: the pictures' folder %1 does not answer.")
+            words = words.replace("%1", str(self.base_dir))
+        else:
+            words = self.tr("Not checked: a picture's folder does not answer.")
+        self.problem_summary.setText(words)
+        self.problem_summary.setStyleSheet("color: #a65300;")
 
     def _show_check(self, report: ShowReport, findings: list[Finding]) -> list[Finding]:
         self.report, self.findings = report, findings
