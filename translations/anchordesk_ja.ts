@@ -1924,7 +1924,7 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+240"/>
+        <location filename="../src/anchordesk/live/show.py" line="+239"/>
         <source>a session is still running: end it first</source>
         <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it). A recordings folder that did not answer when a session&apos;s file was to be made there (a network share whose server went away): that session is not recorded. How long starting a session waits for its recording&apos;s file (None: the folder&apos;s deadline); the recording is attached whenever it comes. The window waits not at all.</extracomment>
         <translation>実行中のセッションがあります。先に終了してください</translation>
@@ -1935,7 +1935,7 @@
         <translation>新しいセッションはリハーサルかライブ配信のどちらかです</translation>
     </message>
     <message>
-        <location line="+266"/>
+        <location line="+274"/>
         <source>this show has no network output to go live on</source>
         <translation>この番組には配信用のネットワーク出力がありません</translation>
     </message>
@@ -3731,7 +3731,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+420"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+438"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -3746,7 +3746,12 @@
         <translation>番組</translation>
     </message>
     <message>
-        <location line="-75"/>
+        <location line="-134"/>
+        <source>Not checked: a picture&apos;s folder does not answer.</source>
+        <translation>未確認：画像のフォルダーが応答しません。</translation>
+    </message>
+    <message>
+        <location line="+59"/>
         <source>No problems found.</source>
         <translation>問題は見つかりませんでした。</translation>
     </message>
@@ -3812,12 +3817,13 @@
         <translation>番組にはまだエラーが %1 件あります。あとで直すために、このまま保存しますか？</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="-66"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+52"/>
         <source>Not checked: the pictures&apos; folder %1 does not answer.</source>
         <translation>未確認：画像フォルダー %1 が応答しません。</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+8"/>
         <source>The show was saved to %1 as typed. Its pictures, in %2, were not checked: that folder does not answer (a network disk whose server went away?).</source>
         <translation>番組を入力どおり %1 に保存しました。%2 にある画像は確認していません。そのフォルダーが応答しません（サーバーが落ちたネットワークディスク？）。</translation>
     </message>
@@ -3869,7 +3875,7 @@
         <translation>%2 から %1 件の商品を取り込みました。次の警告があります：</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+13"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+79"/>
         <source>New show[*] — Show editor</source>
         <translation>新しい番組[*] — 番組エディター</translation>
     </message>
@@ -4659,7 +4665,12 @@
         <translation>{what} {name} は空のファイルです</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+9"/>
+        <source>{what} {name} is not a PNG, JPEG, WebP or BMP image</source>
+        <translation>{what} {name} は PNG・JPEG・WebP・BMP 画像ではありません</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>{what} {name} is not a PNG, JPEG, WebP or BMP image ({suffix})</source>
         <translation>{what} {name} は PNG・JPEG・WebP・BMP 画像ではありません（{suffix}）</translation>
     </message>

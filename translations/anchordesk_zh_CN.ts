@@ -1924,7 +1924,7 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+240"/>
+        <location filename="../src/anchordesk/live/show.py" line="+239"/>
         <source>a session is still running: end it first</source>
         <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it). A recordings folder that did not answer when a session&apos;s file was to be made there (a network share whose server went away): that session is not recorded. How long starting a session waits for its recording&apos;s file (None: the folder&apos;s deadline); the recording is attached whenever it comes. The window waits not at all.</extracomment>
         <translation>还有场次在进行：请先结束它</translation>
@@ -1935,7 +1935,7 @@
         <translation>新场次只能是彩排或直播</translation>
     </message>
     <message>
-        <location line="+266"/>
+        <location line="+274"/>
         <source>this show has no network output to go live on</source>
         <translation>本节目没有可用于开播的网络输出</translation>
     </message>
@@ -3731,7 +3731,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+420"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+438"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -3746,7 +3746,12 @@
         <translation>节目</translation>
     </message>
     <message>
-        <location line="-75"/>
+        <location line="-134"/>
+        <source>Not checked: a picture&apos;s folder does not answer.</source>
+        <translation>未检查：图片所在的文件夹没有响应。</translation>
+    </message>
+    <message>
+        <location line="+59"/>
         <source>No problems found.</source>
         <translation>没有发现问题。</translation>
     </message>
@@ -3812,12 +3817,13 @@
         <translation>节目还有 %1 个错误。仍然保存，稍后再改吗？</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="-66"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+52"/>
         <source>Not checked: the pictures&apos; folder %1 does not answer.</source>
         <translation>未检查：图片文件夹 %1 没有响应。</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+8"/>
         <source>The show was saved to %1 as typed. Its pictures, in %2, were not checked: that folder does not answer (a network disk whose server went away?).</source>
         <translation>节目已按输入内容保存到 %1。%2 中的图片未检查：该文件夹没有响应（网络磁盘的服务器断开了？）。</translation>
     </message>
@@ -3869,7 +3875,7 @@
         <translation>已从 %2 导入 %1 个商品，有以下警告：</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+13"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+79"/>
         <source>New show[*] — Show editor</source>
         <translation>新节目[*] — 节目编辑器</translation>
     </message>
@@ -4659,7 +4665,12 @@
         <translation>{what} {name} 是空文件</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+9"/>
+        <source>{what} {name} is not a PNG, JPEG, WebP or BMP image</source>
+        <translation>{what} {name} 不是 PNG、JPEG、WebP 或 BMP 图片</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>{what} {name} is not a PNG, JPEG, WebP or BMP image ({suffix})</source>
         <translation>{what} {name} 不是 PNG、JPEG、WebP 或 BMP 图片（{suffix}）</translation>
     </message>
