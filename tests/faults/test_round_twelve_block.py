@@ -127,10 +127,9 @@ def test_a_keyring_that_never_answers_does_not_hold_the_run_or_its_stop(
     finally:
         run.kill()
     assert run.ended_at_s is not None and run.ended_at_s - sent_at < 2.0
-    assert (
-        "Stream keys and tokens are kept for this run only: the system keyring had not "
-        "answered when the run was stopped" in run.stderr
-    )
+    # Since round nineteen a stop before any file of the run ends the process at once (the
+    # imports could hold it 4-10 s on a loaded machine): it says the stop, not the keyring's
+    # fallback for a run that no longer goes on.
     assert "SIGTERM during start-up: stopped before the picture started" in run.stderr
 
 

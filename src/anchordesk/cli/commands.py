@@ -77,8 +77,13 @@ def _end_at_once(reason: str) -> None:
     from anchordesk.cli import stopping
     from anchordesk.core.logs import exit_now
 
+    from anchordesk.media.portaudio import give_back_stderr
+
     since = stopping.current().seconds_since() or 0.0
     _remove_made_and_empty()
+    # A sound server that never answers holds PortAudio's start with fd 2 on /dev/null (its
+    # probe noise): the lines below would go there, and the run end without a word.
+    give_back_stderr()
     exit_now(
         0,
         [
