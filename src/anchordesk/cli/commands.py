@@ -76,7 +76,6 @@ def _end_at_once(reason: str) -> None:
     "Fatal Python error: libshiboken/signature: could not initialize", 2 runs of 13.)"""
     from anchordesk.cli import stopping
     from anchordesk.core.logs import exit_now
-
     from anchordesk.media.portaudio import give_back_stderr
 
     since = stopping.current().seconds_since() or 0.0
