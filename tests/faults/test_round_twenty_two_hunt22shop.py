@@ -116,3 +116,22 @@ def test_a_memory_naming_a_new_order_as_rejected_does_not_lose_that_order(tmp_pa
     assert report.orders == 4
     assert report.ledger.gmv_by_currency == {"USD": Decimal("246.00")}
     assert report.rejected == []
+
+
+def test_a_memory_naming_a_counted_order_past_the_cap_does_not_list_it_rejected(
+    tmp_path: Path,
+) -> None:
+    """The memory's "too_large" names order 5002 (60 small lines, already counted, its
+    updatedAt the stored cursor). Before: the window at the cursor asked ids only and the order
+    was kept as rejected without being read, "larger than 8 MB": counted AND listed rejected.
+    Now only an order the session keeps as rejected at that version is passed over so."""
+    with ShopifyGraphQLServer() as server:
+        session = _two_read_two_new(tmp_path, server)
+        _overwrite_memory(
+            session, json.dumps({"too_large": [[_gid(5002), _updated(server, 5002)]]})
+        )
+        _restart_twice(server, session)
+    report = build_report(session)
+    assert report.rejected == []
+    assert report.orders == 4
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("246.00")}

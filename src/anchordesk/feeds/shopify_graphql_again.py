@@ -140,7 +140,7 @@ class ReadAgain:
             return any(quoted in raw for raw in versions.get(order_number({"id": gid}), ()))
 
         kept_as = (
-            ("too_large", self.too_large, False),
+            ("too_large", self.too_large, True),
             ("least", self.least, False),
             ("rejected", self.kept_rejected, True),
             ("rejected", self.read_whole, True),
