@@ -81,7 +81,7 @@ from anchordesk.show.feed_rules import UNREADABLE
 from anchordesk.show.ledger import show_snapshot
 from anchordesk.show.model import Show
 from anchordesk.store import ShowEventRecord, StoreWriter
-from anchordesk.store.session import FeedIdentity
+from anchordesk.store.session import FeedIdentity, SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -409,6 +409,22 @@ def _freeze_startup_heap() -> None:
         gc.freeze()
 
 
+def _memories_of(
+    store: SessionStore, adapters: Sequence[Any]
+) -> dict[str, tuple[str | None, list[tuple[str, str]]]]:
+    """Each feed's memory kept in the session (FeedHub._keep_memory), with what it is checked
+    against: that feed's rejected items kept (their item id and raw text)."""
+    memories = {a.source: store.meta(_MEMORY_META + a.source) for a in adapters}
+    held: dict[str, list[tuple[str, str]]] = {
+        source: [] for source, kept in memories.items() if kept
+    }
+    if held:
+        for stored in store.rejected_items():
+            if stored.item.source in held:
+                held[stored.item.source].append((stored.item.item_id, stored.item.raw))
+    return {source: (kept, held.get(source, [])) for source, kept in memories.items()}
+
+
 class FeedSetupError(ValueError):
     """A ``--feed`` that cannot work (no live chat id, no show for the audience): one line."""
 
@@ -667,15 +683,14 @@ class FeedHub:
         # beside its cursor, handed back at start (an adapter with ``memory``/``remember``).
         # Learnt again after each restart, an app restarting every 14 s never passed it.
         remembering = [a for a in self.adapters if hasattr(a, "remember")]
-        memories: dict[str, str | None] = await asyncio.wrap_future(
-            self._writer.call(
-                lambda store: {a.source: store.meta(_MEMORY_META + a.source) for a in remembering}
-            )
+        # A hint, never proof: checked against what the session holds (its rejected items).
+        memories: dict[str, tuple[str | None, list[tuple[str, str]]]] = await asyncio.wrap_future(
+            self._writer.call(lambda store: _memories_of(store, remembering))
         )
         for adapter in remembering:
-            memory = memories.get(adapter.source)
+            memory, held = memories.get(adapter.source, (None, []))
             if memory:
-                adapter.remember(memory)
+                adapter.remember(memory, held)
                 self._memories[adapter.source] = memory
         limits = httpx.Limits(max_connections=(len(self.adapters) + len(self.push_feeds)) * 2 + 2)
         client = await asyncio.to_thread(_new_http_client, self._timeout_s, limits, self._feed_urls)

@@ -39,7 +39,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -196,16 +196,18 @@ class ShopifyGraphQLOrdersAdapter:
             kept["held"] = self._held[False]
         return json.dumps(kept, separators=(",", ":"))
 
-    def remember(self, memory: str) -> None:
+    def remember(self, memory: str, rejected: Collection[tuple[str, str]] = ()) -> None:
         """Given at start: the ``memory`` kept by an earlier run of this session's feed (a
-        damaged or hand-edited one: what can be read of it)."""
+        damaged or hand-edited one: what can be read of it), and ``rejected``: the orders this
+        feed's session keeps as rejected (order number, raw text), what the memory is checked
+        against (ReadAgain.remember)."""
         try:
             kept = json.loads(memory)
         except (ValueError, RecursionError):
             return
         if not isinstance(kept, dict):
             return
-        self.again.remember(kept)
+        self.again.remember(kept, rejected)
         sizes, held = kept.get("sizes"), kept.get("held")
         if (
             isinstance(sizes, list)

@@ -10,8 +10,9 @@ answer that ends the orders read (:class:`Read`) goes back to the adapter's wind
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,21 +124,35 @@ class ReadAgain:
             "rejected": list(self.kept_rejected.items())[-_REMEMBERED:],
         }
 
-    def remember(self, kept: Mapping[str, object]) -> None:
-        """What ``memory`` kept (a damaged or hand-edited one: what can be read of it)."""
+    def remember(self, kept: Mapping[str, object], held: Collection[tuple[str, str]] = ()) -> None:
+        """What ``memory`` kept (a damaged or hand-edited one: what can be read of it). A hint,
+        never proof: an order it names past the cap or rejected is passed over (kept as
+        rejected by its id, not read again) only if ``held``, the session's rejected orders of
+        this feed (order number, raw text), holds that very version. Trusted, a memory naming a
+        new order as rejected made it neither counted nor rejected, and one naming an order
+        counted at the cursor's second listed it rejected too, "larger than 8 MB"."""
+        versions: dict[str, list[str]] = {}
+        for number, raw in held:
+            versions.setdefault(number, []).append(raw)
+
+        def stored_as_rejected(gid: str, updated: str) -> bool:
+            quoted = json.dumps(updated)
+            return any(quoted in raw for raw in versions.get(order_number({"id": gid}), ()))
+
         kept_as = (
-            ("too_large", self.too_large),
-            ("least", self.least),
-            ("rejected", self.kept_rejected),
-            ("rejected", self.read_whole),
+            ("too_large", self.too_large, True),
+            ("least", self.least, False),
+            ("rejected", self.kept_rejected, True),
+            ("rejected", self.read_whole, True),
         )
-        for name, into in kept_as:
+        for name, into, proven in kept_as:
             pairs = kept.get(name)
             for pair in (pairs if isinstance(pairs, list) else [])[-_REMEMBERED:]:
                 if (
                     isinstance(pair, list)
                     and len(pair) == 2
                     and all(isinstance(part, str) and part for part in pair)
+                    and (not proven or stored_as_rejected(pair[0], pair[1]))
                 ):
                     into[pair[0]] = pair[1]
 
