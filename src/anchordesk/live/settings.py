@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import re
 import stat
@@ -586,7 +587,8 @@ def settings_path(*, make: bool = True) -> Path:
 
 
 def _as_int(value: Any, default: int, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    # NaN and Infinity (which json.loads reads, as it reads 1e999) are not numbers either.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return default
     return max(low, min(high, int(value)))
 

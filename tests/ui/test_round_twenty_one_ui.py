@@ -1,0 +1,33 @@
+"""Round twenty-one of issue 10, the window (hunt21ui)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from anchordesk.live.settings import load_settings, settings_path
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_a_settings_file_with_a_number_that_is_not_finite_opens_with_the_default(
+    number: str,
+) -> None:
+    """A settings file whose fps or port read "NaN" / "Infinity" / 1e999 (json.loads takes
+    them): the window never opened, a traceback ("cannot convert float NaN to integer") and
+    exit 1. Now such a field falls back to its default, as a field of the wrong type does."""
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"encoder": {"fps": 0, "video_kbps": 0}, "remote": {"port": 0}})
+    path.write_text(
+        text.replace('"fps": 0', f'"fps": {number}')
+        .replace('"video_kbps": 0', f'"video_kbps": {number}')
+        .replace('"port": 0', f'"port": {number}'),
+        encoding="utf-8",
+    )
+
+    settings = load_settings()
+
+    assert settings.encoder.fps == 30
+    assert settings.encoder.video_kbps == 2500
+    assert settings.remote.port == 8750
