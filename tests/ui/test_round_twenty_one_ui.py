@@ -31,3 +31,19 @@ def test_a_settings_file_with_a_number_that_is_not_finite_opens_with_the_default
     assert settings.encoder.fps == 30
     assert settings.encoder.video_kbps == 2500
     assert settings.remote.port == 8750
+
+
+def test_a_recordings_folder_named_with_a_nul_in_the_settings_file_is_said_and_not_used() -> None:
+    """settings.json naming the recordings folder "…rec\\u0000x": the rehearsal's recording
+    never started (mkdir raised "embedded null byte", a ValueError, a traceback in the log),
+    the Record button stayed on and the window said nothing. Now the settings say the name is
+    not a folder's, in words, and the recordings go to the default folder."""
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"recordings_dir": "/tmp/rec\u0000x"}), encoding="utf-8")
+
+    settings = load_settings()
+
+    assert settings.recordings_dir is None
+    said = [str(problem) for problem in settings.field_problems]
+    assert any("NUL" in line and "rec\\x00x" in line for line in said), said

@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from anchordesk.core import paths, secrets
 from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
+from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_url
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.live.options import FEED_KINDS, KNOWN_CANVASES, FeedSpec, LiveOptions, parse_canvas
@@ -706,6 +707,21 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     settings.record_asked = data.get("record_asked") is True
     recordings_dir = data.get("recordings_dir")
     settings.recordings_dir = recordings_dir if isinstance(recordings_dir, str) else None
+    if settings.recordings_dir is not None and "\x00" in settings.recordings_dir:
+        # No system names a folder with a NUL: making it raised ValueError, not OSError, and
+        # the show went on unrecorded without a word in the window.
+        _field_problem(
+            settings,
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "Settings",
+                    "the recordings folder '{path}' is not a folder name (it holds a NUL "
+                    "character); recording to the default folder",
+                ),
+                path=escape_controls(settings.recordings_dir[:200]),
+            ),
+        )
+        settings.recordings_dir = None
     settings.recent_shows = [p for p in (data.get("recent_shows") or []) if isinstance(p, str)][
         :MAX_RECENT_SHOWS
     ]
