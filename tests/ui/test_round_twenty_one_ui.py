@@ -47,3 +47,15 @@ def test_a_recordings_folder_named_with_a_nul_in_the_settings_file_is_said_and_n
     assert settings.recordings_dir is None
     said = [str(problem) for problem in settings.field_problems]
     assert any("NUL" in line and "rec\\x00x" in line for line in said), said
+
+
+def test_a_recent_show_named_with_a_nul_in_the_settings_file_is_not_offered() -> None:
+    """settings.json's recent shows holding "/shows/a\\u0000b.json": File → Recent offered
+    it, and choosing it did nothing at all (the reading worker raised "embedded null byte",
+    a traceback in the log, no word in the window). A NUL names no file: it is not offered."""
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    good = "/shows/good.json"
+    path.write_text(json.dumps({"recent_shows": ["/shows/a\u0000b.json", good]}), encoding="utf-8")
+
+    assert load_settings().recent_shows == [good]

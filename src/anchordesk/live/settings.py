@@ -722,9 +722,11 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
             ),
         )
         settings.recordings_dir = None
-    settings.recent_shows = [p for p in (data.get("recent_shows") or []) if isinstance(p, str)][
-        :MAX_RECENT_SHOWS
-    ]
+    # A name with a NUL is no file's: opening it from File → Recent raised ValueError in the
+    # reading worker and the window said nothing.
+    settings.recent_shows = [
+        p for p in (data.get("recent_shows") or []) if isinstance(p, str) and "\x00" not in p
+    ][:MAX_RECENT_SHOWS]
     remote = _as_dict(data.get("remote"))
     settings.remote = RemoteSettings(
         enabled=remote.get("enabled") is True,
