@@ -33,6 +33,22 @@ def test_a_settings_file_with_a_number_that_is_not_finite_opens_with_the_default
     assert settings.remote.port == 8750
 
 
+def test_a_settings_file_with_a_number_of_400_digits_still_opens() -> None:
+    """An integer too big for a float (which math.isfinite cannot take) is still a number: it
+    is brought into range as before, not a traceback."""
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digits = "9" * 400
+    path.write_text(
+        f'{{"encoder": {{"fps": {digits}}}, "remote": {{"port": -{digits}}}}}', encoding="utf-8"
+    )
+
+    settings = load_settings()
+
+    assert settings.encoder.fps == 60
+    assert settings.remote.port == 1024
+
+
 def test_a_recordings_folder_named_with_a_nul_in_the_settings_file_is_said_and_not_used() -> None:
     """settings.json naming the recordings folder "…rec\\u0000x": the rehearsal's recording
     never started (mkdir raised "embedded null byte", a ValueError, a traceback in the log),

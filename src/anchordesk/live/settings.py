@@ -589,7 +589,9 @@ def settings_path(*, make: bool = True) -> Path:
 
 def _as_int(value: Any, default: int, low: int, high: int) -> int:
     # NaN and Infinity (which json.loads reads, as it reads 1e999) are not numbers either.
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return default
+    if isinstance(value, float) and not math.isfinite(value):
         return default
     return max(low, min(high, int(value)))
 
