@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from pytestqt.qtbot import QtBot
+from tests.ui.conftest import small_controller, small_show
 
-from anchordesk.live.settings import load_settings, settings_path
+from anchordesk.live.settings import Settings, load_settings, settings_path
 
 
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
@@ -75,3 +77,28 @@ def test_a_recent_show_named_with_a_nul_in_the_settings_file_is_not_offered() ->
     path.write_text(json.dumps({"recent_shows": ["/shows/a\u0000b.json", good]}), encoding="utf-8")
 
     assert load_settings().recent_shows == [good]
+
+
+def test_a_camera_of_the_settings_that_is_gone_is_one_escaped_line_not_a_traceback(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Settings naming a camera that is gone ("/dev/vid\\u0000eo0"): the log held a traceback
+    for the user's mistake, with the NUL written raw, and the window's line held it raw too.
+    Now one warning line, control characters escaped, in the log and in the window."""
+    from anchordesk.core.errors import UserError
+    from anchordesk.ui import controller as controller_module
+
+    def gone(*_args: object, **_kwargs: object) -> None:
+        raise UserError("--camera /dev/vid\x00eo0: no such file")
+
+    monkeypatch.setattr(controller_module, "build_live_show", gone)
+    controller = small_controller(Settings(record=False, record_asked=True))
+    said: list[str] = []
+    controller.message.connect(said.append)
+    controller.start_with_show(small_show())
+    qtbot.waitUntil(lambda: bool(said), timeout=10000)
+
+    assert "\x00" not in said[0] and "\\x00" in said[0], said
+    lines = [r for r in caplog.records if "did not start" in r.getMessage()]
+    assert lines and all(r.exc_info is None and "\x00" not in r.getMessage() for r in lines)
+    controller.shutdown()
