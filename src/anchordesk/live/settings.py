@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import re
 import stat
@@ -31,6 +32,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from anchordesk.core import paths, secrets
 from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
+from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_url
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.live.options import FEED_KINDS, KNOWN_CANVASES, FeedSpec, LiveOptions, parse_canvas
@@ -586,7 +588,10 @@ def settings_path(*, make: bool = True) -> Path:
 
 
 def _as_int(value: Any, default: int, low: int, high: int) -> int:
+    # NaN and Infinity (which json.loads reads, as it reads 1e999) are not numbers either.
     if isinstance(value, bool) or not isinstance(value, int | float):
+        return default
+    if isinstance(value, float) and not math.isfinite(value):
         return default
     return max(low, min(high, int(value)))
 
@@ -704,9 +709,26 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     settings.record_asked = data.get("record_asked") is True
     recordings_dir = data.get("recordings_dir")
     settings.recordings_dir = recordings_dir if isinstance(recordings_dir, str) else None
-    settings.recent_shows = [p for p in (data.get("recent_shows") or []) if isinstance(p, str)][
-        :MAX_RECENT_SHOWS
-    ]
+    if settings.recordings_dir is not None and "\x00" in settings.recordings_dir:
+        # No system names a folder with a NUL: making it raised ValueError, not OSError, and
+        # the show went on unrecorded without a word in the window.
+        _field_problem(
+            settings,
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "Settings",
+                    "the recordings folder '{path}' is not a folder name (it holds a NUL "
+                    "character); recording to the default folder",
+                ),
+                path=escape_controls(settings.recordings_dir[:200]),
+            ),
+        )
+        settings.recordings_dir = None
+    # A name with a NUL is no file's: opening it from File → Recent raised ValueError in the
+    # reading worker and the window said nothing.
+    settings.recent_shows = [
+        p for p in (data.get("recent_shows") or []) if isinstance(p, str) and "\x00" not in p
+    ][:MAX_RECENT_SHOWS]
     remote = _as_dict(data.get("remote"))
     settings.remote = RemoteSettings(
         enabled=remote.get("enabled") is True,

@@ -46,6 +46,7 @@ import numpy.typing as npt
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from anchordesk.core import logs
+from anchordesk.core.errors import UserError
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_secrets
 from anchordesk.core.words import Words
@@ -290,6 +291,10 @@ class Controller(QObject):
                 live = build_live_show(options, plan, switched=True)
                 live.preload_images()  # here, not when the session starts on the Qt thread
                 live.media.start()
+            except UserError as error:  # a device of the settings gone: the user's, one line
+                log.warning("the picture did not start: %s", escape_controls(str(error)))
+                self._built.emit(None, escape_controls(str(error)))
+                return None
             except Exception as error:
                 log.exception("the picture did not start")
                 self._built.emit(None, str(error))
