@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+252"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+253"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -356,7 +356,7 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+631"/>
+        <location line="+635"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
@@ -3665,7 +3665,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+618"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+623"/>
         <source>destinations[{index}] is not a destination; skipped</source>
         <translation>destinations[{index}] は配信先ではありません。スキップしました</translation>
     </message>
@@ -3685,7 +3685,12 @@
         <translation>feeds[{index}] の種類が不明です。スキップしました</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+26"/>
+        <source>the recordings folder &apos;{path}&apos; is not a folder name (it holds a NUL character); recording to the default folder</source>
+        <translation>録画フォルダー '{path}' はフォルダー名ではありません（NUL 文字を含んでいます）。既定のフォルダーに録画します</translation>
+    </message>
+    <message>
+        <location line="+49"/>
         <source>feed {kind} ({url}) has a token or a password in its URL; put the token in the Token field of Settings, Feeds</source>
         <translation>フィード {kind}（{url}）の URL にトークンかパスワードが含まれています。トークンは設定の「フィード」のトークン欄に入れてください</translation>
     </message>

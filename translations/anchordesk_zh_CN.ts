@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+252"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+253"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -356,7 +356,7 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+631"/>
+        <location line="+635"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
@@ -3665,7 +3665,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+618"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+623"/>
         <source>destinations[{index}] is not a destination; skipped</source>
         <translation>destinations[{index}] 不是一个推流目标，已跳过</translation>
     </message>
@@ -3685,7 +3685,12 @@
         <translation>feeds[{index}] 没有可识别的类型，已跳过</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+26"/>
+        <source>the recordings folder &apos;{path}&apos; is not a folder name (it holds a NUL character); recording to the default folder</source>
+        <translation>录制文件夹 '{path}' 不是有效的文件夹名（含有 NUL 字符）；改为录制到默认文件夹</translation>
+    </message>
+    <message>
+        <location line="+49"/>
         <source>feed {kind} ({url}) has a token or a password in its URL; put the token in the Token field of Settings, Feeds</source>
         <translation>数据源 {kind}（{url}）的地址里含有令牌或密码；请把令牌填到“设置 → 数据源”的令牌一栏</translation>
     </message>
