@@ -313,7 +313,7 @@ def settled(state: JsonObject) -> JsonObject:
     "state" event is sent for. The remote counts the clocks down on its own between events."""
     quiet = dict(state)
     # These go out with the stats, each second (the board's rates move by the second).
-    for running in ("stats", "viewers", "feeds", "board"):
+    for running in RUNNING:
         quiet.pop(running, None)
     quiet.pop("clocks_at_s", None)  # (a message's: when its clocks were read)
     if isinstance(quiet.get("segment"), dict):

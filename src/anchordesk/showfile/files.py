@@ -213,9 +213,6 @@ _PRODUCT_KEYS = ("sku", "title", "price", "currency", "stock", "image", "points"
 _SEGMENT_KEYS = ("title", "sku", "seconds", "script", "notes", "deal")
 _DEAL_KEYS = ("price", "seconds", "stock")
 
-# The range of each whole-number field, for the message about a number beyond it.
-
-
 # The first unknown fields are each said on a line of their own, with a "did you mean"; the
 # rest in one line (`more_unknown_fields`). Each said: a file of 200,000 of them printed
 # 200,000 warnings; each with a hint: difflib took 15 s for 100,000 of them (1.5 MB).
@@ -264,7 +261,7 @@ class _Reader:
                 if len(self.unsaid_fields) < _UNSAID_FIELDS_NAMED:
                     self.unsaid_fields.append(f"{path}.{_key_shown(key)}")
             elif key not in known:
-                hint = _closest(key, known) if self.hints_left > 0 else None
+                hint = _closest(key, known)
                 self.hints_left -= 1
                 self.warning(
                     f"{path}.{_key_shown(key)}",
