@@ -600,6 +600,19 @@ def _as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _as_list(settings: Settings, data: dict[str, Any], key: str) -> list[Any]:
+    """The list at ``key``; anything else (a number, an object) is said and taken as none:
+    `"destinations": 7` ended the program with a TypeError before the window opened."""
+    value = data.get(key)
+    if value is None or isinstance(value, list):
+        return value or []
+    _field_problem(
+        settings,
+        Words(QT_TRANSLATE_NOOP("Settings", "{key} is not a list; ignored"), key=key),
+    )
+    return []
+
+
 def _as_str(value: Any, default: str) -> str:
     return value if isinstance(value, str) else default
 
@@ -615,7 +628,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     language = data.get("language", "system")
     settings.language = language if language in LANGUAGE_CHOICES else "system"
 
-    for index, raw in enumerate(data.get("destinations") or []):
+    for index, raw in enumerate(_as_list(settings, data, "destinations")):
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             _field_problem(
                 settings,
@@ -684,7 +697,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         keyframe_interval_s=_as_int(enc.get("keyframe_interval_s"), 2, 1, 10),
     )
 
-    for index, raw in enumerate(data.get("feeds") or []):
+    for index, raw in enumerate(_as_list(settings, data, "feeds")):
         if not isinstance(raw, dict) or raw.get("kind") not in FEED_KINDS:
             _field_problem(
                 settings,
@@ -727,7 +740,9 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     # A name with a NUL is no file's: opening it from File → Recent raised ValueError in the
     # reading worker and the window said nothing.
     settings.recent_shows = [
-        p for p in (data.get("recent_shows") or []) if isinstance(p, str) and "\x00" not in p
+        p
+        for p in _as_list(settings, data, "recent_shows")
+        if isinstance(p, str) and "\x00" not in p
     ][:MAX_RECENT_SHOWS]
     remote = _as_dict(data.get("remote"))
     settings.remote = RemoteSettings(
@@ -843,10 +858,14 @@ def load_settings(path: Path | None = None) -> Settings:
         log.warning("%s", settings.problems[-1])
         return settings
     try:
-        data = json.loads(text)
+        # utf-8-sig: a file saved by Notepad starts with a BOM (it was "not valid JSON" and set
+        # aside with every destination). A file in another encoding is a ValueError here too
+        # (UnicodeDecodeError), and one nested past the parser's depth a RecursionError: both
+        # ended the program with a traceback before the window opened.
+        data = json.loads(text.decode("utf-8-sig"))
         if not isinstance(data, dict):
             raise ValueError("the top level is not an object")
-    except (ValueError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError) as error:
         backup = path.with_name(path.name + ".broken")
         try:
             path.replace(backup)
@@ -885,8 +904,8 @@ class _NotAFile(Exception):
     """The settings' name holds a pipe, a device, a socket or a folder (what it is: str())."""
 
 
-def _read_settings_file(path: Path) -> str:
-    """The settings file's text, opened without waiting: a pipe at its name (a FIFO) was
+def _read_settings_file(path: Path) -> bytes:
+    """The settings file's bytes, opened without waiting: a pipe at its name (a FIFO) was
     opened with a blocking open() that waited for a writer for ever, so `anchordesk live --to
     youtube` (and the window) hung before their first line, deaf to SIGTERM."""
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | os.O_CLOEXEC)
@@ -899,7 +918,7 @@ def _read_settings_file(path: Path) -> str:
         os.close(descriptor)
         raise _NotAFile(not_a_file(mode))
     with open(descriptor, "rb") as file:
-        return file.read().decode("utf-8")
+        return file.read()
 
 
 def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
