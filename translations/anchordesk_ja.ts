@@ -3665,7 +3665,12 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+623"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+611"/>
+        <source>{key} is not a list; ignored</source>
+        <translation>{key} はリストではないため無視しました</translation>
+    </message>
+    <message>
+        <location line="+25"/>
         <source>destinations[{index}] is not a destination; skipped</source>
         <translation>destinations[{index}] は配信先ではありません。スキップしました</translation>
     </message>
@@ -3687,10 +3692,10 @@
     <message>
         <location line="+26"/>
         <source>the recordings folder &apos;{path}&apos; is not a folder name (it holds a NUL character); recording to the default folder</source>
-        <translation>録画フォルダー '{path}' はフォルダー名ではありません（NUL 文字を含んでいます）。既定のフォルダーに録画します</translation>
+        <translation>録画フォルダー &apos;{path}&apos; はフォルダー名ではありません（NUL 文字を含んでいます）。既定のフォルダーに録画します</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+51"/>
         <source>feed {kind} ({url}) has a token or a password in its URL; put the token in the Token field of Settings, Feeds</source>
         <translation>フィード {kind}（{url}）の URL にトークンかパスワードが含まれています。トークンは設定の「フィード」のトークン欄に入れてください</translation>
     </message>
@@ -3705,7 +3710,7 @@
         <translation>{path} を読み取れません：{reason}</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+25"/>
         <source>{path} is not valid JSON; it is kept as {backup}</source>
         <translation>{path} は有効な JSON ではありません。{backup} として保存してあります</translation>
     </message>
@@ -4208,7 +4213,7 @@
     </message>
     <message>
         <location line="+87"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+567"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+564"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
     </message>
@@ -4406,7 +4411,7 @@
         <translation>{value} は {currency} の小数桁数（{allowed} 桁）を超えています</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-488"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-485"/>
         <source>a show file</source>
         <translation>番組ファイル</translation>
     </message>
@@ -4483,7 +4488,7 @@
         <translation>品番（テキスト）または null</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+56"/>
         <source>{key} is written twice; the last one is used</source>
         <translation>{key} が 2 回書かれています。最後のものを使います</translation>
     </message>

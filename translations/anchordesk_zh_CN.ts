@@ -3665,7 +3665,12 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+623"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+611"/>
+        <source>{key} is not a list; ignored</source>
+        <translation>{key} 不是列表，已忽略</translation>
+    </message>
+    <message>
+        <location line="+25"/>
         <source>destinations[{index}] is not a destination; skipped</source>
         <translation>destinations[{index}] 不是一个推流目标，已跳过</translation>
     </message>
@@ -3687,10 +3692,10 @@
     <message>
         <location line="+26"/>
         <source>the recordings folder &apos;{path}&apos; is not a folder name (it holds a NUL character); recording to the default folder</source>
-        <translation>录制文件夹 '{path}' 不是有效的文件夹名（含有 NUL 字符）；改为录制到默认文件夹</translation>
+        <translation>录制文件夹 &apos;{path}&apos; 不是有效的文件夹名（含有 NUL 字符）；改为录制到默认文件夹</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+51"/>
         <source>feed {kind} ({url}) has a token or a password in its URL; put the token in the Token field of Settings, Feeds</source>
         <translation>数据源 {kind}（{url}）的地址里含有令牌或密码；请把令牌填到“设置 → 数据源”的令牌一栏</translation>
     </message>
@@ -3705,7 +3710,7 @@
         <translation>无法读取 {path}：{reason}</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+25"/>
         <source>{path} is not valid JSON; it is kept as {backup}</source>
         <translation>{path} 不是有效的 JSON；已保留为 {backup}</translation>
     </message>
@@ -4208,7 +4213,7 @@
     </message>
     <message>
         <location line="+87"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+567"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+564"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>
     </message>
@@ -4406,7 +4411,7 @@
         <translation>{value} 的小数位多于 {currency} 使用的位数（{allowed} 位）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-488"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-485"/>
         <source>a show file</source>
         <translation>节目文件</translation>
     </message>
@@ -4483,7 +4488,7 @@
         <translation>货号（文本）或 null</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+56"/>
         <source>{key} is written twice; the last one is used</source>
         <translation>{key} 写了两次；使用最后一个</translation>
     </message>
