@@ -1,0 +1,135 @@
+"""Round twenty-four of issue 10, inputs: feeds, show files, the session store, the report and
+the settings file (hunt24in). Real local HTTP feed servers, real session files."""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from feed_servers import JsonFeedServer
+
+from anchordesk.show.feed_items import OrderUpdate
+from anchordesk.store.report import build_report
+
+from .test_feed_amounts import ingest
+
+
+def _order(order_id: str, price: str = "10.00") -> dict[str, Any]:
+    return {
+        "type": "order", "id": order_id, "currency": "USD", "total": price,
+        "lines": [{"sku": "A", "quantity": 1, "price": price}],
+    }  # fmt: skip
+
+
+def _refund(order_id: str, **terms: str) -> dict[str, Any]:
+    return {"type": "order_update", "id": order_id, "status": "refunded", **terms}
+
+
+# Each pair: an update of one order, then an update of ANOTHER order whose key read the same
+# ("a1" refund "x:cancelled" and the cancellation of "a1:refund:x" were both
+# "a1:refund:x:cancelled"). The feed's figures: 2 orders of 10.00, each given some back.
+COLLIDING = [
+    pytest.param(
+        _refund("a1", refund="1.00", refund_id="x:cancelled"),
+        {"type": "order_update", "id": "a1:refund:x", "status": "cancelled"},
+        Decimal("9.00"),
+        id="refund id ends in :cancelled",
+    ),
+    pytest.param(
+        _refund("a1", refund="2.00", refund_id="r:refund:s"),
+        _refund("a1:refund:r", refund="3.00", refund_id="s"),
+        Decimal("15.00"),
+        id="refund id holds :refund:",
+    ),
+    pytest.param(
+        _refund("a1", refund="4.00", refund_id="r:refund=5"),
+        _refund("a1:refund:r", refund="5.00"),
+        Decimal("11.00"),
+        id="refund id holds :refund=",
+    ),
+    pytest.param(  # the same terms: the second was dropped by the poller, nothing said
+        _refund("a1", refund="2.00", refund_id="r:refund:s"),
+        _refund("a1:refund:r", refund="2.00", refund_id="s"),
+        Decimal("16.00"),
+        id="same terms, silent loss",
+    ),
+    pytest.param(
+        _refund("a1", refund_id="x:refund=all"),
+        _refund("a1:refund:x"),
+        Decimal("0.00"),
+        id="whole refunds, silent loss",
+    ),
+]
+
+
+@pytest.mark.parametrize(("first", "second", "gmv"), COLLIDING)
+def test_an_order_id_holding_a_key_s_words_does_not_take_another_order_s_update(
+    tmp_path: Path, first: dict[str, Any], second: dict[str, Any], gmv: Decimal
+) -> None:
+    # R23hunt23in F4/F5: the report said 53.00 for a feed's 35.00, or lost the second order's
+    # refund without a word (0 rejected): the update's key was its parts joined with ":".
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw(_order(first["id"]))
+        server.add_raw(_order(second["id"]))
+        server.add_raw(first)
+        server.add_raw(second)
+        ingest(server, tmp_path / "s.adsession")
+    report = build_report(tmp_path / "s.adsession")
+    assert report.ledger.gmv_by_currency == {"USD": gmv}
+    assert report.rejected == []
+
+
+def test_a_session_written_before_the_escape_is_continued_without_counting_twice(
+    tmp_path: Path,
+) -> None:
+    # Keys of ids without the key's words stay the keys older versions wrote: a session of
+    # theirs, continued, takes its updates sent again for copies, not new refunds.
+    updates = [
+        {"type": "order_update", "id": "o1", "status": "cancelled"},
+        _refund("gid://shop/Order/2", refund="1.5", refund_id="gid://shop/Refund/9"),
+        _refund("urn:o:3", refund="2.50"),
+        _refund("o=4"),
+    ]
+    orders = [_order(update["id"]) for update in updates]
+    session = tmp_path / "s.adsession"
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        for item in orders + updates:
+            server.add_raw(item)
+        ingest(server, session)
+        with sqlite3.connect(session) as db:
+            keys = [row[0] for row in db.execute("SELECT id FROM order_updates ORDER BY seq")]
+        assert keys == [  # as written by every version before this one
+            "o1:cancelled",
+            "gid://shop/Order/2:refund:gid://shop/Refund/9",
+            "urn:o:3:refund=2.5",
+            "o=4:refund=all",
+        ]
+        for item in updates:  # the program restarted: the feed sends them again
+            server.add_raw(item)
+        ingest(server, session)
+    report = build_report(session)
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("16.00")}
+    assert report.rejected == []
+
+
+def test_every_update_has_a_key_of_its_own() -> None:
+    # Ids and refund ids made of the key's words and its escape, every way: no two keys alike.
+    words = ["", ":", "\\", ";", "refund", "cancelled", "=", "all", "5"]
+    ids = {a + b + c for a in words for b in words for c in words}
+    keys: dict[str, tuple[object, ...]] = {}
+    for order_id in ids:
+        updates = [OrderUpdate("j", order_id, "cancelled"), OrderUpdate("j", order_id, "refunded")]
+        updates.append(OrderUpdate("j", order_id, "refunded", Decimal("5")))
+        updates += [
+            OrderUpdate("j", order_id, "refunded", refund_id=refund_id)
+            for refund_id in ids
+            if refund_id
+        ]
+        for update in updates:
+            terms = (update.order_id, update.status, update.refund, update.refund_id)
+            assert keys.setdefault(update.id, terms) == terms, update.id
