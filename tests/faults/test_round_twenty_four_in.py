@@ -3,6 +3,8 @@ the settings file (hunt24in). Real local HTTP feed servers, real session files."
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 from feed_servers import JsonFeedServer
 
+from anchordesk.live.settings import Settings, load_settings, save_settings
 from anchordesk.show.feed_items import OrderUpdate
 from anchordesk.store.report import build_report
 
@@ -133,3 +136,40 @@ def test_every_update_has_a_key_of_its_own() -> None:
         for update in updates:
             terms = (update.order_id, update.status, update.refund, update.refund_id)
             assert keys.setdefault(update.id, terms) == terms, update.id
+
+
+def test_a_settings_file_with_a_lone_surrogate_has_its_feed_token_moved_not_a_traceback(
+    tmp_path: Path, memory_keyring: Any
+) -> None:
+    # JSON's "\ud800" reads as a lone surrogate; with a working keyring the loader rewrites
+    # the file without the feed's token, and the rewrite raised UnicodeEncodeError (not an
+    # OSError, not caught): `anchordesk live` and the window ended before their first line.
+    path = tmp_path / "settings.json"
+    destination = {"id": "d1", "name": "\ud800x", "preset": "custom", "server_url": "rtmp://h/a"}
+    feed = {"id": "f1", "kind": "json", "url": "https://h.example/feed?token=S3cr3tT0ken42"}
+    path.write_text(json.dumps({"destinations": [destination], "feeds": [feed]}), "utf-8")
+    settings = load_settings(path)
+    assert "S3cr3tT0ken42" not in path.read_text("utf-8")  # the token left the file
+    assert "S3cr3tT0ken42" in memory_keyring.passwords.values()
+    again = load_settings(path)
+    assert again.file_problem is None
+    assert (
+        [d.name for d in again.destinations]
+        == ["\ud800x"]
+        == [d.name for d in settings.destinations]
+    )
+
+
+def test_a_recent_show_whose_file_name_is_not_utf8_is_saved_and_found_again(
+    tmp_path: Path,
+) -> None:
+    # A show opened by a name in Latin-1 bytes (`anchordesk caf\xe9.json`): Python holds the
+    # byte as a lone surrogate, and every later save of the settings raised UnicodeEncodeError
+    # (the window logged a traceback and kept nothing: no message, the choice lost at restart).
+    show = tmp_path / os.fsdecode(b"caf\xe9.json")
+    show.write_text("{}", "utf-8")
+    settings = Settings()
+    settings.add_recent_show(show)
+    path = save_settings(settings, tmp_path / "settings.json")
+    [recent] = load_settings(path).recent_shows
+    assert os.fsencode(recent) == os.fsencode(show) and Path(recent).is_file()

@@ -961,10 +961,18 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
     return moved
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write atomically (temp file + rename), so a crash never leaves half a settings file."""
     path = path or settings_path()
     text = json.dumps(settings_to_dict(settings), ensure_ascii=False, indent=2) + "\n"
+    # A lone surrogate (JSON's "\ud800" in a name, a recent show's file name in bytes that
+    # are not UTF-8) as JSON's escape: UTF-8 cannot hold it, and the save raised
+    # UnicodeEncodeError (the loader's rewrite of a feed's token ended the program). Read
+    # back, it is the same text, the same file name.
+    text = _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
     write_text_atomically(path, text, new_file_mode=0o600)  # a file of one user's setup
     return path
 
