@@ -173,3 +173,23 @@ def test_a_recent_show_whose_file_name_is_not_utf8_is_saved_and_found_again(
     path = save_settings(settings, tmp_path / "settings.json")
     [recent] = load_settings(path).recent_shows
     assert os.fsencode(recent) == os.fsencode(show) and Path(recent).is_file()
+
+
+@pytest.mark.parametrize("total", ["１２", "١٢", "1_000"])
+def test_a_session_total_the_feed_reader_refuses_is_not_counted_from_the_session(
+    tmp_path: Path, total: str
+) -> None:
+    # A hand-edited (or damaged) session row: Decimal() alone read "１２" as 12 and "1_000" as
+    # 1000 and counted them, where the feeds, show files and CSVs refuse such a number.
+    session = tmp_path / "s.adsession"
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw(_order("o1"))
+        server.add_raw(_order("o2", "7.00"))
+        ingest(server, session)
+    with sqlite3.connect(session) as db:
+        db.execute("UPDATE orders SET total_price = ? WHERE id = 'o1'", (total,))
+    report = build_report(session)
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("7.00")}
+    [unreadable] = report.unreadable_rows
+    assert unreadable.table == "orders" and "is not a number" in unreadable.problem
