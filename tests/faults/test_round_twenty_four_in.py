@@ -193,3 +193,21 @@ def test_a_session_total_the_feed_reader_refuses_is_not_counted_from_the_session
     assert report.ledger.gmv_by_currency == {"USD": Decimal("7.00")}
     [unreadable] = report.unreadable_rows
     assert unreadable.table == "orders" and "is not a number" in unreadable.problem
+
+
+def test_the_refund_of_an_order_with_a_long_id_is_counted_with_it(tmp_path: Path) -> None:
+    # An order id of 500 characters is kept (the limit is 512), but its refund was rejected as
+    # "an id of 519 characters (more than 512)", an id the feed never sent (the length of the
+    # update's made-up key): the order counted, its refund not.
+    order_id = "X" * 500
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw(_order(order_id))
+        server.add_raw(_refund(order_id, refund="4.00", refund_id="rf-12345678"))
+        server.add_raw(_order("o2"))
+        server.add_raw(_refund("o2", refund="1.00", refund_id="R" * 513))
+        ingest(server, tmp_path / "s.adsession")
+    report = build_report(tmp_path / "s.adsession")
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("16.00")}
+    [rejected] = report.rejected  # the refund id the feed sent is past the limit
+    assert rejected.detail == "a refund id of 513 characters (more than 512)"
