@@ -12,9 +12,13 @@ from typing import Any
 
 import pytest
 from feed_servers import JsonFeedServer
+from platform_servers import TwitchServer, wait_until
+from test_poller import Collector
+from test_twitch import run_with
 
+from anchordesk.feeds.twitch import TwitchChatFeed
 from anchordesk.live.settings import Settings, load_settings, save_settings
-from anchordesk.show.feed_items import OrderUpdate
+from anchordesk.show.feed_items import Comment, OrderUpdate
 from anchordesk.store.report import build_report
 
 from .test_feed_amounts import ingest
@@ -211,3 +215,29 @@ def test_the_refund_of_an_order_with_a_long_id_is_counted_with_it(tmp_path: Path
     assert report.ledger.gmv_by_currency == {"USD": Decimal("16.00")}
     [rejected] = report.rejected  # the refund id the feed sent is past the limit
     assert rejected.detail == "a refund id of 513 characters (more than 512)"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [None, {"subscription": []}, [], {"subscription": "channel.chat.message"}],
+)
+def test_a_malformed_twitch_revocation_does_not_drop_the_chat_connection(payload: Any) -> None:
+    # A revocation without a payload (or with one that is no object) raised KeyError out of
+    # the session: "unexpected error (KeyError)", a new connection and new subscriptions,
+    # and the chat sent meanwhile on the old one lost (Twitch sends a message once). Every
+    # other malformed frame is counted and skipped, the connection kept.
+    server, sink = TwitchServer(), Collector()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=3)
+        metadata = {"message_type": "revocation", "message_id": "r-1"}
+        await server.send(
+            {"metadata": metadata} | ({} if payload is None else {"payload": payload})
+        )
+        await server.chat("msg-1", "42", "Amy", "right after it")
+        await wait_until(lambda: any(isinstance(item, Comment) for item in sink.items))()
+
+    feed = run_with(server, lambda: TwitchChatFeed(server.feed_url(), server.token), sink, script)
+    assert [item.text for item in sink.items if isinstance(item, Comment)] == ["right after it"]
+    assert feed.reconnects == 0 and len(server.connections) == 1
+    assert feed.health.errors == 0 and feed.health.malformed_responses == 1
