@@ -241,3 +241,27 @@ def test_a_malformed_twitch_revocation_does_not_drop_the_chat_connection(payload
     assert [item.text for item in sink.items if isinstance(item, Comment)] == ["right after it"]
     assert feed.reconnects == 0 and len(server.connections) == 1
     assert feed.health.errors == 0 and feed.health.malformed_responses == 1
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "https://h.example/feed?shop=caf%E9&page=1",  # was saved as shop=caf%EF%BF%BD
+        "https://h.example/feed?x=\ud800",  # was UnicodeEncodeError out of load_settings
+        "https://h.example/feed?flag&a=1+2&b=%20",  # was flag=&a=1+2&b=+
+    ],
+)
+def test_a_feed_url_keeps_its_other_parameters_as_written_when_its_token_moves(
+    tmp_path: Path, memory_keyring: Any, kept: str
+) -> None:
+    # With a keyring, the loader takes the token out of a feed URL and saves the rest. The
+    # rest was decoded and encoded again: a shop name in Latin-1 percent-encoding came back
+    # as U+FFFD (the feed then asked for another shop), and a lone surrogate raised
+    # UnicodeEncodeError: `anchordesk live` and the window ended before their first line.
+    path = tmp_path / "settings.json"
+    url = kept.replace("?", "?token=S3cr3tT0ken42&", 1)
+    path.write_text(json.dumps({"feeds": [{"id": "f1", "kind": "json", "url": url}]}), "utf-8")
+    settings = load_settings(path)
+    assert [feed.url for feed in settings.feeds] == [kept]
+    assert [feed.url for feed in load_settings(path).feeds] == [kept]
+    assert "S3cr3tT0ken42" in memory_keyring.passwords.values()
