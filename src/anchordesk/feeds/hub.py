@@ -92,15 +92,26 @@ MAX_ID_CHARS = 512
 
 
 def _id_too_long(item: FeedItem) -> RejectedItem | None:
-    if isinstance(item, RejectedItem) or len(item.id) <= MAX_ID_CHARS:
+    if isinstance(item, RejectedItem):
         return None
+    # The ids the feed sent, not an update's key made of them: a refund of an order whose
+    # 500-character id was kept was rejected as "an id of 519 characters", one never sent.
+    ids = (
+        [("an order id", item.order_id), ("a refund id", item.refund_id)]
+        if isinstance(item, OrderUpdate)
+        else [("an id", item.id)]
+    )
+    long = next(((what, text) for what, text in ids if len(text) > MAX_ID_CHARS), None)
+    if long is None:
+        return None
+    what, text = long
     kind = item_kind(item)
     return RejectedItem(
         source=item.source,
         kind=kind,
         item_id=item.id[:200],
         reason=UNREADABLE,
-        detail=f"an id of {len(item.id):,} characters (more than {MAX_ID_CHARS})",
+        detail=f"{what} of {len(text):,} characters (more than {MAX_ID_CHARS})",
         raw=json.dumps({"type": kind, "id": item.id[: MAX_RAW_CHARS - 100]}, ensure_ascii=False),
         # By the whole id: two long ids alike in the part kept were one item to the store.
         key=hashlib.sha256(item.id.encode("utf-8", "replace")).hexdigest()[:16],

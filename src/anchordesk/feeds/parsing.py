@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 
+from anchordesk.core.money import DECIMAL_TEXT
 from anchordesk.feeds.deep_json import ItemPaths, UnreadableElement, load_deep_page
 from anchordesk.feeds.poller import MalformedResponse, http_date
 from anchordesk.show.feed_items import MAX_RAW_CHARS, RejectedItem
@@ -40,7 +41,6 @@ from anchordesk.show.feed_rules import (
     amount_shown,
 )
 
-_AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 # How far the server's clock (its ``Date``) may be ahead of this computer's for a cursor taken
 # from item times: two clocks kept by NTP differ by well under a second; one set by hand by
 # minutes. A computer further behind the shop costs a few orders asked again, not lost ones.
@@ -222,7 +222,7 @@ def money(value: object) -> Decimal:
         return Decimal(value)
     if isinstance(value, str):
         # JSON's number syntax only: Decimal() alone also takes "1_000" and full-width digits.
-        if not _AMOUNT_TEXT.fullmatch(value.strip()):
+        if not DECIMAL_TEXT.fullmatch(value.strip()):
             raise ValueError(f"not an amount: {json_shown(value)}")
         try:
             amount = Decimal(value.strip())

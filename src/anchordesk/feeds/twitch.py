@@ -497,9 +497,15 @@ class TwitchChatFeed:
             return None
         self._remember(message_id)
         if kind == "revocation":
-            subscription = message["payload"]["subscription"]
-            sub_type = as_text(subscription.get("type"))
-            reason = _said(as_text(subscription.get("status")))
+            try:
+                subscription = message["payload"]["subscription"]
+                sub_type = as_text(subscription.get("type"))
+                reason = _said(as_text(subscription.get("status")))
+            except (KeyError, TypeError, AttributeError):
+                # Counted and skipped as every malformed frame is: raised, it ended the
+                # connection, and the chat sent meanwhile was lost with it.
+                self._update(malformed_responses=self._health.malformed_responses + 1)
+                return None
             # Listed once per subscription of the feed's own: appended per message, a server
             # revoking again and again made the note (the status) grow without end (3,000
             # revocations: 87 kB on every snapshot), as did types the feed never asked for.

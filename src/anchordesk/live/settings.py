@@ -27,7 +27,7 @@ import uuid
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
 from anchordesk.core import paths, secrets
 from anchordesk.core.disk import not_a_file
@@ -473,12 +473,15 @@ def feed_url_without_secrets(url: str) -> str:
         return url
     parts = urlsplit(url.strip())
     netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = [
-        (name, value)
-        for name, value in parse_qsl(parts.query, keep_blank_values=True)
-        if name not in secret_names
-    ]
-    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query), parts.fragment))
+    # The other parameters as written, each named as parse_qsl names it: decoded and encoded
+    # again, a shop name in Latin-1 ("caf%E9") came back as U+FFFD (another shop asked for),
+    # and a lone surrogate raised UnicodeEncodeError out of the loader (a traceback at start).
+    query = "&".join(
+        item
+        for item in parts.query.split("&")
+        if item and unquote_plus(item.partition("=")[0]) not in secret_names
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def check_feed_url(url: str) -> str | None:
@@ -961,10 +964,18 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
     return moved
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write atomically (temp file + rename), so a crash never leaves half a settings file."""
     path = path or settings_path()
     text = json.dumps(settings_to_dict(settings), ensure_ascii=False, indent=2) + "\n"
+    # A lone surrogate (JSON's "\ud800" in a name, a recent show's file name in bytes that
+    # are not UTF-8) as JSON's escape: UTF-8 cannot hold it, and the save raised
+    # UnicodeEncodeError (the loader's rewrite of a feed's token ended the program). Read
+    # back, it is the same text, the same file name.
+    text = _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
     write_text_atomically(path, text, new_file_mode=0o600)  # a file of one user's setup
     return path
 

@@ -82,6 +82,15 @@ class Order:
 
 ORDER_UPDATE_STATUSES = ("cancelled", "refunded")
 
+# In an order id, within an update's key: the escape character, and a ":" that starts the words
+# a key puts after the order id. Any other id (a colon elsewhere, "gid://shopify/Order/1") is
+# kept as it is, so the keys of sessions written before the escape stay the same keys.
+_KEY_ESCAPED = re.compile(r"\\|:(?=refund|cancelled)")
+
+
+def _key_escape(match: re.Match[str]) -> str:
+    return "\\\\" if match.group() == "\\" else "\\;"
+
 
 @dataclass(frozen=True)
 class RefundLine:
@@ -119,17 +128,23 @@ class OrderUpdate:
 
     @property
     def id(self) -> str:
+        # The order id escaped, so that the first ":refund" or ":cancelled" in a key is where
+        # its order id ends: an order "a1:refund:x" cancelled and "a1" refunded under the
+        # refund id "x:cancelled" were one key, "a1:refund:x:cancelled", and one of them was
+        # rejected as the other "sent again" (or, the same terms, dropped unsaid). What follows
+        # the order id needs no escape: it ends the key.
+        order = _KEY_ESCAPED.sub(_key_escape, self.order_id)
         if self.status == "cancelled":
-            return f"{self.order_id}:cancelled"
+            return f"{order}:cancelled"
         if self.refund_id:
-            return f"{self.order_id}:refund:{self.refund_id}"
+            return f"{order}:refund:{self.refund_id}"
         # Without a refund id, a key of another shape than an id's ("=", not ":"): a refund
         # "10" and a refund of 10.00 without one (or "all" and a whole-order refund) were one
         # key, so the second was taken for the first sent again and never counted.
         if self.refund is None:
-            return f"{self.order_id}:refund=all"
+            return f"{order}:refund=all"
         # "12.50" and "12.5" are the same refund sent twice.
-        return f"{self.order_id}:refund={format(self.refund.normalize(), 'f')}"
+        return f"{order}:refund={format(self.refund.normalize(), 'f')}"
 
     @property
     def whole_order(self) -> bool:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from anchordesk.core.money import DECIMAL_TEXT
 from anchordesk.show.feed_items import (
     COMMENT_REMOVAL_REASONS,
     MAX_RAW_CHARS,
@@ -76,9 +77,15 @@ def decimal_field(value: object, name: str, *, optional: bool = False) -> Decima
     if not isinstance(value, str):
         raise UnreadableRowError(f"{name} is not a decimal text")
     try:
-        return Decimal(value)
+        number = Decimal(value)
     except InvalidOperation:
-        raise UnreadableRowError(f"{name} {value[:40]!r} is not a number") from None
+        number = None
+    # A finite amount by the one rule of the feeds and show files (DECIMAL_TEXT): Decimal()
+    # alone read a hand-edited "１２" as 12 and "1_000" as 1000 and counted them. NaN and the
+    # infinities are read on: the amount rule lists them as rejected, by name.
+    if number is None or (number.is_finite() and not DECIMAL_TEXT.fullmatch(value.strip())):
+        raise UnreadableRowError(f"{name} {value[:40]!r} is not a number")
+    return number
 
 
 def _finite(text: str) -> float:
