@@ -17,6 +17,7 @@ from typing import Any
 from anchordesk.core.printable import escape_controls
 from anchordesk.feeds.parsing import (
     as_text,
+    currency_as_sent,
     fields_of,
     money,
     optional_id,
@@ -79,7 +80,7 @@ def shop_money(money_set: object) -> tuple[Decimal, str]:
     if not isinstance(money_set, dict):
         raise ValueError("no money")
     shop = money_set["shopMoney"]
-    return money(shop["amount"]), as_text(shop.get("currencyCode")).upper()
+    return money(shop["amount"]), currency_as_sent(shop.get("currencyCode"))
 
 
 def same_currency(currency: str, named: str) -> None:
@@ -118,7 +119,7 @@ def order_of(source: str, node: Mapping[str, Any]) -> Order:
     if not order_id:
         raise ValueError("no id")
     total, total_currency = shop_money(node["totalPriceSet"])
-    currency = (as_text(node.get("currencyCode")) or total_currency).upper()
+    currency = currency_as_sent(node.get("currencyCode")) or total_currency
     same_currency(currency, total_currency)
     lines = []
     seen: set[str] = set()
