@@ -38,13 +38,13 @@ from anchordesk.feeds.parsing import (
     unreadable_item,
 )
 from anchordesk.feeds.poller import (
-    MAX_RESPONSE_BYTES,
     WINDOW_RECORDS_KEPT,
     FeedRequest,
     MalformedResponse,
     Page,
     http_date,
 )
+from anchordesk.feeds.shopify_graphql_orders import too_large_alone
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
@@ -403,7 +403,7 @@ class ShopifyOrdersAdapter:
                 malformed += 1
                 # Kept as rejected, with why (the hub logs it once, the report lists it); with
                 # only its id asked, the order itself is past the cap.
-                why = _too_large_alone() if ids_only else error
+                why = too_large_alone() if ids_only else error
                 items.append(unreadable_item(self.source, raw, why, "order"))
                 # Even an unreadable order moves since_id on, or we would ask for it forever.
                 raw_id = fields_of(raw).get("id")
@@ -451,10 +451,7 @@ class ShopifyOrdersAdapter:
         if found is None:
             return Page(items=(), cursor=None, more=True, advanced=True)
         self._id_search = None
-        why = ValueError(
-            f"the order alone is larger than the {MAX_RESPONSE_BYTES // 2**20} MB a feed's "
-            "answer may have, even asked for its id only (the shop sends whole orders): not read"
-        )
+        why = too_large_alone(", even asked for its id only (the shop sends whole orders)")
         return Page(
             items=[unreadable_item(self.source, {"id": found}, why, "order")],
             cursor=self._cursor(found, updated),
@@ -500,7 +497,7 @@ class ShopifyOrdersAdapter:
             currency = currency_as_sent(raw.get("currency")) if isinstance(raw, dict) else ""
             if ids_only:  # only its id and time were asked: the order itself is past the cap
                 malformed += 1
-                items.append(unreadable_item(self.source, raw, _too_large_alone(), "order_update"))
+                items.append(unreadable_item(self.source, raw, too_large_alone(), "order_update"))
             else:
                 updates, readable_updates = self._updates_or_rejected(raw, currency)
                 malformed += not readable_updates
@@ -737,10 +734,3 @@ class _IdSearch:
         """The order's id once known."""
         self.high = probe if self.high is None else min(self.high, probe)
         return self.high if self.high <= self.low + 1 else None
-
-
-def _too_large_alone() -> ValueError:
-    return ValueError(
-        f"the order alone is larger than the {MAX_RESPONSE_BYTES // 2**20} MB a feed's answer "
-        "may have: not read"
-    )

@@ -164,6 +164,23 @@ class ReadAgain:
         self.least[gid] = updated_at
         self._level[gid] = _ALONE
 
+    def past_cap_at(self, updated_at: str) -> bool:
+        """Whether an order found past the cap (alone, or at the least) is of ``updated_at``:
+        a window starting there asks ids first."""
+        return updated_at in (*self.too_large.values(), *self.least.values())
+
+    def too_large_at(self, gid: str, updated_at: str) -> bool:
+        """Whether ``gid`` at ``updated_at`` was found past the cap alone (kept as rejected)."""
+        return self.too_large.get(gid) == updated_at
+
+    def least_at(self, gid: str, updated_at: str) -> bool:
+        """Whether ``gid`` at ``updated_at`` is to be read alone at the least first."""
+        return self.least.get(gid) == updated_at
+
+    def read_whole_at(self, gid: str, updated_at: str) -> bool:
+        """Whether ``gid`` at ``updated_at`` was read again whole and handed to the store."""
+        return self.read_whole.get(gid) == updated_at
+
     # -- the queue ------------------------------------------------------------------------------
 
     def add(self, gid: str, updated_at: str) -> None:
@@ -216,6 +233,15 @@ class ReadAgain:
         self.refusals = self._changes = 0
 
     # -- calls ----------------------------------------------------------------------------------
+
+    def new_call(self) -> None:
+        """A call is asked: none of several orders until ``request`` says so."""
+        self.together_asked = []
+
+    def waited(self) -> None:
+        """The call for the rest of an order was answered with a wait (a throttle): no
+        refusal, so those before it are no longer in a row."""
+        self.refusals = 0
 
     def request(self, sizes: PageSizes) -> tuple[str, dict[str, object]]:
         """The next call: several orders at once, or the first one alone at ``sizes``."""

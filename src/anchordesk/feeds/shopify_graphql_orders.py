@@ -247,11 +247,25 @@ def end_cursor(page_info: Mapping[str, Any]) -> str:
     return end if isinstance(end, str) else ""
 
 
-def too_large_alone() -> ValueError:
+def too_large_alone(even: str = "") -> ValueError:
+    """Why an order past the size cap alone is kept as rejected (the REST adapter's words
+    too); ``even``: how little was asked of it."""
     return ValueError(
         f"the order alone is larger than the {MAX_RESPONSE_BYTES // 2**20} MB a feed's answer "
-        "may have: not read"
+        f"may have{even}: not read"
     )
+
+
+def error_codes(errors: object) -> dict[str, Mapping[str, Any]]:
+    """GraphQL ``errors`` by their ``extensions.code``: the first error's extensions of each
+    code (an error whose extensions are no object has none: a list there escaped as
+    AttributeError, said "unexpected error" instead of the shop's words)."""
+    codes: dict[str, Mapping[str, Any]] = {}
+    for error in errors if isinstance(errors, list) else []:
+        extensions = error.get("extensions") if isinstance(error, dict) else None
+        if isinstance(extensions, dict):
+            codes.setdefault(as_text(extensions.get("code")), extensions)
+    return codes
 
 
 def errors_said(errors: object) -> str:
