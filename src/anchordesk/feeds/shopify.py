@@ -26,7 +26,6 @@ from anchordesk.feeds.parsing import (
     currency_as_sent,
     fields_of,
     iso_time,
-    json_shown,
     load_json,
     money,
     optional_id,
@@ -44,7 +43,7 @@ from anchordesk.feeds.poller import (
     Page,
     http_date,
 )
-from anchordesk.feeds.shopify_graphql_orders import too_large_alone
+from anchordesk.feeds.shopify_graphql_orders import refund_key, too_large_alone
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
@@ -637,14 +636,10 @@ class ShopifyOrdersAdapter:
             # Read as every feed reads an id an item may name: a null id is none, not "None",
             # under which a second refund of the order was "sent again" and not counted; true
             # or an object is no id (not "True"). One without an id is keyed by its place in
-            # the order's refunds (Shopify lists them oldest first and never removes one), not
-            # by its amount: two of the same amount were one refund. "#2" is no Shopify id.
-            refund_id = optional_id(refund.get("id"), "refund id")
-            if refund_id.startswith("#"):
-                # The shape of a place key: a refund "#2" and the second refund without an
-                # id were taken for one refund sent twice, and one was not counted.
-                raise ValueError(f"refund id {json_shown(refund.get('id'))} is not an id")
-            refund_id = refund_id or f"#{position}"
+            # the order's refunds, as GraphQL's (refund_key).
+            refund_id = refund_key(
+                optional_id(refund.get("id"), "refund id"), position, refund.get("id")
+            )
             amount = Decimal(0)
             currencies: set[str] = set()
             for transaction in refund.get("transactions") or []:

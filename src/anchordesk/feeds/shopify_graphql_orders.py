@@ -19,6 +19,7 @@ from anchordesk.feeds.parsing import (
     as_text,
     currency_as_sent,
     fields_of,
+    json_shown,
     money,
     optional_id,
     readable,
@@ -65,6 +66,19 @@ def order_number(node: object) -> str:
     that one, and never counted nor rejected; ``-1`` or 5,000 digits were kept as its id."""
     fields = fields_of(node)
     return _number(fields.get("legacyResourceId")) or _number(legacy_id(fields.get("id")))
+
+
+def refund_key(given: str, position: int, sent: object) -> str:
+    """The refund id an order's refund is kept under (``OrderUpdate.refund_id``, in the key
+    OrderUpdate.id builds), for both Shopify APIs: ``given``, the id it was ``sent`` with
+    (GraphQL: its gid's number), else its ``position`` in the order's refunds, ``#2``
+    (Shopify lists them oldest first and never removes one). Without an id, GraphQL keyed a
+    refund by its amount: two refunds of $5.00 were one sent twice, the second not counted nor
+    said (REST's were kept apart). An id of that shape is no Shopify id: one ``"#2"`` and the
+    second refund without an id were one refund."""
+    if given.startswith("#"):
+        raise ValueError(f"refund id {json_shown(sent)} is not an id")
+    return given or f"#{position}"
 
 
 def rejected(source: str, raw: object, error: Exception, kind: str) -> RejectedItem:
@@ -168,7 +182,7 @@ def updates_of(source: str, node: Mapping[str, Any], order: Order) -> list[Order
     refunds = node.get("refunds") or []
     if not isinstance(refunds, list):
         raise ValueError("refunds is not a list")
-    for refund in refunds:
+    for position, refund in enumerate(refunds, start=1):
         amount, currency = shop_money(refund["totalRefundedSet"])
         if has_next_page(refund.get("refundLineItems")):
             # Its units back in stock would be counted short.
@@ -189,7 +203,11 @@ def updates_of(source: str, node: Mapping[str, Any], order: Order) -> list[Order
                 "refunded",
                 refund_amount(amount),
                 currency or order.currency,
-                refund_id=legacy_id(optional_id(refund.get("id"), "refund id")),
+                refund_id=refund_key(
+                    legacy_id(optional_id(refund.get("id"), "refund id")),
+                    position,
+                    refund.get("id"),
+                ),
                 lines=tuple(lines),
                 at=as_text(refund.get("createdAt")),
             )
