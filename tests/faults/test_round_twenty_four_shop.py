@@ -155,3 +155,40 @@ def test_two_graphql_refunds_of_one_amount_without_ids_are_both_counted(tmp_path
     report = build_report(session)
     assert report.ledger.gmv_by_currency == {"USD": Decimal("10.00")}
     assert report.rejected == []
+
+
+class _QuotesTheToken(ShopifyGraphQLServer):
+    """A shop (a proxy before it) whose refusal to read an order again quotes the request: the
+    access token, bare and in a URL's query."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if b"order(id:" not in body:
+            return super().handle(method, path, query, headers, body)
+        self.queries.append(json.loads(body))
+        token = headers.get("x-shopify-access-token", "")
+        message = (
+            f"Access token {token} may not read this order: see "
+            f"https://shop.example/admin/orders/5001?access_token={token}"
+        )
+        return Reply(200, json.dumps({"errors": [{"message": message}], "data": None}).encode())
+
+
+def test_a_shops_refusal_quoting_the_access_token_keeps_it_out_of_the_session(
+    tmp_path: Path,
+) -> None:
+    """F3: an order of 60 lines (read in part, then again by its id) whose rest the shop
+    refuses three times, its message quoting the access token: the order was kept as rejected
+    with the shop's words as they came, the token in them, bare and in a URL, written in the
+    session file and printed by the report (which masks nothing). Now the shop's words are
+    masked by the one rule before they are a reason."""
+    session = tmp_path / "s.adsession"
+    with _QuotesTheToken() as shop:
+        shop.add_order([(f"SKU-{n}", 1, "2.00") for n in range(60)])
+        _run_until(shop.shop_url, shop.static_token, session, lambda: _stored(session))
+        token = shop.static_token
+    [rejected] = build_report(session).rejected
+    assert rejected.detail.startswith("Shopify refused to read the rest of it: Access token ****")
+    assert token not in rejected.detail
+    assert token.encode() not in session.read_bytes()

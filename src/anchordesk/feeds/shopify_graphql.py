@@ -154,7 +154,7 @@ class ShopifyGraphQLOrdersAdapter:
         self._window_read: set[int] = set()
         # Orders of the window with more than the orders query read (lines, refunds, a
         # refund's lines), read again before the window ends (shopify_graphql_again.py).
-        self.again = ReadAgain(source)
+        self.again = ReadAgain(source, self.token.secrets)
         self._sizes = ORDERS_PAGE
         self._order_sizes = ORDER_PAGE
         # Answers still to read at pages made smaller before they grow again (_grow), for the
@@ -401,7 +401,7 @@ class ShopifyGraphQLOrdersAdapter:
         if self.again.rest_of:
             return None  # said as that order's reason (ReadAgain.alone_answer)
         self._page_refused()
-        raise MalformedResponse(f"GraphQL errors: {errors_said(errors)}")
+        raise MalformedResponse(f"GraphQL errors: {errors_said(errors, self.secrets())}")
 
     def call_failed(self, *, refused: bool, too_large: bool = False) -> None:
         """A body past the poller's cap (8 MB): the same query is asked with pages half as

@@ -71,8 +71,9 @@ class ReadAgain:
     """The orders of the window read in part, read again (their gids, in order); the one read
     alone: its first answer and its lines so far, the next lines' cursor."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, secrets: Callable[[], tuple[str, ...]] = lambda: ()) -> None:
         self.source = source
+        self._secrets = secrets  # the access token's, masked in the shop's words (errors_said)
         self.rest_of: list[str] = []
         # Read several at a call, up to this many (orders_by_id_query); fewer after a refusal
         # of such a call, as many again after GROW_AFTER_PAGES answers.
@@ -361,8 +362,10 @@ class ReadAgain:
             # made the order rejected at once, never counted once the window moved.
             self.refusals += 1
             if self.refusals < _REST_REFUSALS:
-                raise MalformedResponse(f"GraphQL errors: {errors_said(errors)}")
-            problem = f"Shopify refused to read the rest of it: {errors_said(errors)}"
+                raise MalformedResponse(f"GraphQL errors: {errors_said(errors, self._secrets())}")
+            problem = (
+                f"Shopify refused to read the rest of it: {errors_said(errors, self._secrets())}"
+            )
         elif not isinstance(node, dict):
             problem = "Shopify no longer has this order, read in part"
         elif order_number(node) != legacy_id(gid):
@@ -488,7 +491,7 @@ class ReadAgain:
         if errors:
             about = _aliases_named(errors)
             if about is None:
-                self.fewer_together(errors_said(errors))
+                self.fewer_together(errors_said(errors, self._secrets()))
                 return Page(items=(), cursor=None, more=True, advanced=True)
             # Errors each about one order (their path): the others answered are whole. The
             # whole answer was dropped and asked again at half, then a quarter…: an
@@ -497,7 +500,7 @@ class ReadAgain:
             log.info(
                 "feed %s: orders read again alone after errors: %s",
                 self.source,
-                errors_said(errors),
+                errors_said(errors, self._secrets()),
             )
         data = body.get("data")
         data = data if isinstance(data, dict) else {}

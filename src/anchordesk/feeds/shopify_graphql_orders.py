@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from anchordesk.core.logs import mask_text
 from anchordesk.core.printable import escape_controls
+from anchordesk.core.redact import mask_secrets
 from anchordesk.feeds.parsing import (
     as_text,
     currency_as_sent,
@@ -286,10 +288,15 @@ def error_codes(errors: object) -> dict[str, Mapping[str, Any]]:
     return codes
 
 
-def errors_said(errors: object) -> str:
+def errors_said(errors: object, secrets: tuple[str, ...] = ()) -> str:
     """GraphQL ``errors`` as the feed's status says them: their messages (a shop's words,
     in its language), on one line, control characters escaped, cut to 200 characters.
-    As ``json.dumps`` wrote them, a Chinese shop's message read "\\u65e0\\u6548…"."""
+    As ``json.dumps`` wrote them, a Chinese shop's message read "\\u65e0\\u6548…".
+
+    Masked by the one rule (``secrets``: the access token's, core/redact): they are also an
+    order's reason to be rejected, kept in the session and printed by the report, which mask
+    nothing. A shop (a proxy) quoting the request, "access token shpat_… may not read
+    https://…?access_token=shpat_…", put the token there as it was."""
     messages = (
         [
             as_text(error.get("message"))
@@ -300,4 +307,4 @@ def errors_said(errors: object) -> str:
         else []
     )
     said = "; ".join(messages) or json.dumps(errors, ensure_ascii=False)
-    return escape_controls(" ".join(said.split()))[:200]
+    return escape_controls(mask_text(mask_secrets(" ".join(said.split()), secrets)))[:200]
