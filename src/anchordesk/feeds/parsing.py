@@ -40,6 +40,7 @@ from anchordesk.show.feed_rules import (
     Problem,
     amount_shown,
 )
+from anchordesk.show.validate import currency_code
 
 # How far the server's clock (its ``Date``) may be ahead of this computer's for a cursor taken
 # from item times: two clocks kept by NTP differ by well under a second; one set by hand by
@@ -281,16 +282,9 @@ def as_text(value: object) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
-_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
-
-
 def currency_as_sent(value: object) -> str:
-    """An item's currency: upper-cased when that makes an ISO 4217 code ("usd" is USD), else
-    as the feed wrote it, for its rejection to quote: a currency "\x1b[31m" was said
-    "\x1b[31M", and "uß" became the code "USS"."""
-    text = as_text(value)
-    code = text.upper()
-    return code if text.isascii() and _CURRENCY_CODE.fullmatch(code) else text
+    """An item's currency, read by the one rule (show/validate.currency_code)."""
+    return currency_code(as_text(value))
 
 
 def item_id(value: object) -> str:

@@ -26,7 +26,6 @@ from anchordesk.feeds.parsing import (
     currency_as_sent,
     fields_of,
     iso_time,
-    json_shown,
     load_json,
     money,
     optional_id,
@@ -38,13 +37,13 @@ from anchordesk.feeds.parsing import (
     unreadable_item,
 )
 from anchordesk.feeds.poller import (
-    MAX_RESPONSE_BYTES,
     WINDOW_RECORDS_KEPT,
     FeedRequest,
     MalformedResponse,
     Page,
     http_date,
 )
+from anchordesk.feeds.shopify_graphql_orders import refund_key, too_large_alone
 from anchordesk.feeds.shopify_token import ShopifyAccessToken
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, OrderUpdate, RefundLine
@@ -403,7 +402,7 @@ class ShopifyOrdersAdapter:
                 malformed += 1
                 # Kept as rejected, with why (the hub logs it once, the report lists it); with
                 # only its id asked, the order itself is past the cap.
-                why = _too_large_alone() if ids_only else error
+                why = too_large_alone() if ids_only else error
                 items.append(unreadable_item(self.source, raw, why, "order"))
                 # Even an unreadable order moves since_id on, or we would ask for it forever.
                 raw_id = fields_of(raw).get("id")
@@ -451,10 +450,7 @@ class ShopifyOrdersAdapter:
         if found is None:
             return Page(items=(), cursor=None, more=True, advanced=True)
         self._id_search = None
-        why = ValueError(
-            f"the order alone is larger than the {MAX_RESPONSE_BYTES // 2**20} MB a feed's "
-            "answer may have, even asked for its id only (the shop sends whole orders): not read"
-        )
+        why = too_large_alone(", even asked for its id only (the shop sends whole orders)")
         return Page(
             items=[unreadable_item(self.source, {"id": found}, why, "order")],
             cursor=self._cursor(found, updated),
@@ -500,7 +496,7 @@ class ShopifyOrdersAdapter:
             currency = currency_as_sent(raw.get("currency")) if isinstance(raw, dict) else ""
             if ids_only:  # only its id and time were asked: the order itself is past the cap
                 malformed += 1
-                items.append(unreadable_item(self.source, raw, _too_large_alone(), "order_update"))
+                items.append(unreadable_item(self.source, raw, too_large_alone(), "order_update"))
             else:
                 updates, readable_updates = self._updates_or_rejected(raw, currency)
                 malformed += not readable_updates
@@ -640,14 +636,10 @@ class ShopifyOrdersAdapter:
             # Read as every feed reads an id an item may name: a null id is none, not "None",
             # under which a second refund of the order was "sent again" and not counted; true
             # or an object is no id (not "True"). One without an id is keyed by its place in
-            # the order's refunds (Shopify lists them oldest first and never removes one), not
-            # by its amount: two of the same amount were one refund. "#2" is no Shopify id.
-            refund_id = optional_id(refund.get("id"), "refund id")
-            if refund_id.startswith("#"):
-                # The shape of a place key: a refund "#2" and the second refund without an
-                # id were taken for one refund sent twice, and one was not counted.
-                raise ValueError(f"refund id {json_shown(refund.get('id'))} is not an id")
-            refund_id = refund_id or f"#{position}"
+            # the order's refunds, as GraphQL's (refund_key).
+            refund_id = refund_key(
+                optional_id(refund.get("id"), "refund id"), position, refund.get("id")
+            )
             amount = Decimal(0)
             currencies: set[str] = set()
             for transaction in refund.get("transactions") or []:
@@ -737,10 +729,3 @@ class _IdSearch:
         """The order's id once known."""
         self.high = probe if self.high is None else min(self.high, probe)
         return self.high if self.high <= self.low + 1 else None
-
-
-def _too_large_alone() -> ValueError:
-    return ValueError(
-        f"the order alone is larger than the {MAX_RESPONSE_BYTES // 2**20} MB a feed's answer "
-        "may have: not read"
-    )

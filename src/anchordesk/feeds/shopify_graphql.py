@@ -66,6 +66,7 @@ from anchordesk.feeds.poller import (
 from anchordesk.feeds.shopify_graphql_again import Read, ReadAgain
 from anchordesk.feeds.shopify_graphql_orders import (
     end_cursor,
+    error_codes,
     errors_said,
     nodes_of,
     order_number,
@@ -153,7 +154,7 @@ class ShopifyGraphQLOrdersAdapter:
         self._window_read: set[int] = set()
         # Orders of the window with more than the orders query read (lines, refunds, a
         # refund's lines), read again before the window ends (shopify_graphql_again.py).
-        self.again = ReadAgain(source)
+        self.again = ReadAgain(source, self.token.secrets)
         self._sizes = ORDERS_PAGE
         self._order_sizes = ORDER_PAGE
         # Answers still to read at pages made smaller before they grow again (_grow), for the
@@ -234,15 +235,14 @@ class ShopifyGraphQLOrdersAdapter:
     def request(self, cursor: str | None) -> FeedRequest:
         if self._next == "token":
             return self.token.request()
-        self.again.together_asked = []
+        self.again.new_call()
         if self.again.rest_of:
             return self._post(*self.again.request(self._order_sizes))
         filters = []
         if self._page_after is None:
             self._window_since = max(cursor or "", self._window_from)
             since = self._window_since
-            past_cap = (*self.again.too_large.values(), *self.again.least.values())
-            self._ids_at = since if since and since in past_cap else ""
+            self._ids_at = since if since and self.again.past_cap_at(since) else ""
         since = self._window_since
         if since:
             filters.append(f"updated_at:>='{since}'")
@@ -384,24 +384,12 @@ class ShopifyGraphQLOrdersAdapter:
         errors = body.get("errors")
         if not errors:
             return None
-        # Each error's extensions as an object ({} when it is not one: a list there escaped
-        # as AttributeError, said "unexpected error" instead of the shop's words).
-        extensions = (
-            [
-                error["extensions"]
-                for error in errors
-                if isinstance(error, dict) and isinstance(error.get("extensions"), dict)
-            ]
-            if isinstance(errors, list)
-            else []
-        )
-        codes = [as_text(extension.get("code")) for extension in extensions]
-        if "MAX_COST_EXCEEDED" in codes:
-            # Refused before it ran, on every call, until asked for less: asked for less at
-            # once (not a failed call: no wait, no "retrying").
-            limit = next(e for e in extensions if as_text(e.get("code")) == "MAX_COST_EXCEEDED")
-            if self._ask_less(limit.get("cost"), limit.get("maxCost")):
-                return Page(items=(), cursor=None, more=True, advanced=True)
+        codes = error_codes(errors)
+        limit = codes.get("MAX_COST_EXCEEDED")
+        # Refused before it ran, on every call, until asked for less: asked for less at once
+        # (not a failed call: no wait, no "retrying").
+        if limit is not None and self._ask_less(limit.get("cost"), limit.get("maxCost")):
+            return Page(items=(), cursor=None, more=True, advanced=True)
         if "THROTTLED" in codes:
             if self._bucket_too_small(body):
                 return Page(items=(), cursor=None, more=True, advanced=True)
@@ -413,7 +401,7 @@ class ShopifyGraphQLOrdersAdapter:
         if self.again.rest_of:
             return None  # said as that order's reason (ReadAgain.alone_answer)
         self._page_refused()
-        raise MalformedResponse(f"GraphQL errors: {errors_said(errors)}")
+        raise MalformedResponse(f"GraphQL errors: {errors_said(errors, self.secrets())}")
 
     def call_failed(self, *, refused: bool, too_large: bool = False) -> None:
         """A body past the poller's cap (8 MB): the same query is asked with pages half as
@@ -572,7 +560,7 @@ class ShopifyGraphQLOrdersAdapter:
             number = order_number(node)
             gid = f"gid://shopify/Order/{number}" if number else ""
             updated_at = as_text(fields.get("updatedAt"))
-            if ids and gid and updated_at and self.again.too_large.get(gid) == updated_at:
+            if ids and gid and updated_at and self.again.too_large_at(gid, updated_at):
                 # Found past the cap alone before: kept as rejected again with this page and
                 # its cursor, not read alone again. Read alone again after each page the store
                 # could not keep, a store failing every other page never got past it.
@@ -580,7 +568,7 @@ class ShopifyGraphQLOrdersAdapter:
                 raw = {"id": gid, "updatedAt": updated_at}
                 items.append(rejected(self.source, raw, too_large_alone(), "order"))
                 self.again.stored_whole(gid, updated_at)
-            elif more and gid and updated_at and self.again.read_whole.get(gid) == updated_at:
+            elif more and gid and updated_at and self.again.read_whole_at(gid, updated_at):
                 # This very version was read whole and stored: the window's last order comes
                 # again on every poll (its cursor is inclusive), a refunded one was read again
                 # alone each time, two calls a poll for as long as it stayed the newest.
@@ -588,7 +576,7 @@ class ShopifyGraphQLOrdersAdapter:
             elif more and gid:
                 # Counted once all of it is read (_rest_page): never with lines missing.
                 self.again.add(gid, updated_at)
-                if after_too_large or (ids and self.again.least.get(gid) == updated_at):
+                if after_too_large or (ids and self.again.least_at(gid, updated_at)):
                     # Read alone from the least that can be asked: past the cap, it is kept as
                     # rejected at once (_rest_too_large); read, its pages grow at once. Kept
                     # in the feed's memory: a restart reads it so at once, by its id.
@@ -724,7 +712,7 @@ class ShopifyGraphQLOrdersAdapter:
         next lines, or all of it read and counted (or kept as rejected, with why)."""
         waiting = self._errors_page(body)
         if waiting is not None:
-            self.again.refusals = 0
+            self.again.waited()
             return waiting
         sizes = self._order_sizes
         read = self.again.alone_answer(body, sizes, lambda: self._grow(body, one_order=True))
@@ -734,12 +722,7 @@ class ShopifyGraphQLOrdersAdapter:
         """An answer for several orders read again at once (ReadAgain.together_answer), a
         throttle waited first."""
         errors = body.get("errors")
-        codes = [
-            as_text(error.get("extensions", {}).get("code"))
-            for error in (errors if isinstance(errors, list) else [])
-            if isinstance(error, dict) and isinstance(error.get("extensions"), dict)
-        ]
-        if errors and "THROTTLED" in codes and not self._over_bucket(body):
+        if errors and "THROTTLED" in error_codes(errors) and not self._over_bucket(body):
             wait = self._throttle_wait(body, throttled=True)
             self._note = f"throttled by Shopify: waiting {wait:.1f} s"
             return Page(items=(), cursor=None, interval_s=wait)

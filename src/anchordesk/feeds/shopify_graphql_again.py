@@ -71,8 +71,9 @@ class ReadAgain:
     """The orders of the window read in part, read again (their gids, in order); the one read
     alone: its first answer and its lines so far, the next lines' cursor."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, secrets: Callable[[], tuple[str, ...]] = lambda: ()) -> None:
         self.source = source
+        self._secrets = secrets  # the access token's, masked in the shop's words (errors_said)
         self.rest_of: list[str] = []
         # Read several at a call, up to this many (orders_by_id_query); fewer after a refusal
         # of such a call, as many again after GROW_AFTER_PAGES answers.
@@ -164,6 +165,23 @@ class ReadAgain:
         self.least[gid] = updated_at
         self._level[gid] = _ALONE
 
+    def past_cap_at(self, updated_at: str) -> bool:
+        """Whether an order found past the cap (alone, or at the least) is of ``updated_at``:
+        a window starting there asks ids first."""
+        return updated_at in (*self.too_large.values(), *self.least.values())
+
+    def too_large_at(self, gid: str, updated_at: str) -> bool:
+        """Whether ``gid`` at ``updated_at`` was found past the cap alone (kept as rejected)."""
+        return self.too_large.get(gid) == updated_at
+
+    def least_at(self, gid: str, updated_at: str) -> bool:
+        """Whether ``gid`` at ``updated_at`` is to be read alone at the least first."""
+        return self.least.get(gid) == updated_at
+
+    def read_whole_at(self, gid: str, updated_at: str) -> bool:
+        """Whether ``gid`` at ``updated_at`` was read again whole and handed to the store."""
+        return self.read_whole.get(gid) == updated_at
+
     # -- the queue ------------------------------------------------------------------------------
 
     def add(self, gid: str, updated_at: str) -> None:
@@ -216,6 +234,15 @@ class ReadAgain:
         self.refusals = self._changes = 0
 
     # -- calls ----------------------------------------------------------------------------------
+
+    def new_call(self) -> None:
+        """A call is asked: none of several orders until ``request`` says so."""
+        self.together_asked = []
+
+    def waited(self) -> None:
+        """The call for the rest of an order was answered with a wait (a throttle): no
+        refusal, so those before it are no longer in a row."""
+        self.refusals = 0
 
     def request(self, sizes: PageSizes) -> tuple[str, dict[str, object]]:
         """The next call: several orders at once, or the first one alone at ``sizes``."""
@@ -335,8 +362,10 @@ class ReadAgain:
             # made the order rejected at once, never counted once the window moved.
             self.refusals += 1
             if self.refusals < _REST_REFUSALS:
-                raise MalformedResponse(f"GraphQL errors: {errors_said(errors)}")
-            problem = f"Shopify refused to read the rest of it: {errors_said(errors)}"
+                raise MalformedResponse(f"GraphQL errors: {errors_said(errors, self._secrets())}")
+            problem = (
+                f"Shopify refused to read the rest of it: {errors_said(errors, self._secrets())}"
+            )
         elif not isinstance(node, dict):
             problem = "Shopify no longer has this order, read in part"
         elif order_number(node) != legacy_id(gid):
@@ -462,7 +491,7 @@ class ReadAgain:
         if errors:
             about = _aliases_named(errors)
             if about is None:
-                self.fewer_together(errors_said(errors))
+                self.fewer_together(errors_said(errors, self._secrets()))
                 return Page(items=(), cursor=None, more=True, advanced=True)
             # Errors each about one order (their path): the others answered are whole. The
             # whole answer was dropped and asked again at half, then a quarter…: an
@@ -471,7 +500,7 @@ class ReadAgain:
             log.info(
                 "feed %s: orders read again alone after errors: %s",
                 self.source,
-                errors_said(errors),
+                errors_said(errors, self._secrets()),
             )
         data = body.get("data")
         data = data if isinstance(data, dict) else {}

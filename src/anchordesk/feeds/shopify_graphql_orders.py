@@ -14,10 +14,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from anchordesk.core.logs import mask_text
 from anchordesk.core.printable import escape_controls
+from anchordesk.core.redact import mask_secrets
 from anchordesk.feeds.parsing import (
     as_text,
+    currency_as_sent,
     fields_of,
+    json_shown,
     money,
     optional_id,
     readable,
@@ -66,6 +70,19 @@ def order_number(node: object) -> str:
     return _number(fields.get("legacyResourceId")) or _number(legacy_id(fields.get("id")))
 
 
+def refund_key(given: str, position: int, sent: object) -> str:
+    """The refund id an order's refund is kept under (``OrderUpdate.refund_id``, in the key
+    OrderUpdate.id builds), for both Shopify APIs: ``given``, the id it was ``sent`` with
+    (GraphQL: its gid's number), else its ``position`` in the order's refunds, ``#2``
+    (Shopify lists them oldest first and never removes one). Without an id, GraphQL keyed a
+    refund by its amount: two refunds of $5.00 were one sent twice, the second not counted nor
+    said (REST's were kept apart). An id of that shape is no Shopify id: one ``"#2"`` and the
+    second refund without an id were one refund."""
+    if given.startswith("#"):
+        raise ValueError(f"refund id {json_shown(sent)} is not an id")
+    return given or f"#{position}"
+
+
 def rejected(source: str, raw: object, error: Exception, kind: str) -> RejectedItem:
     """``raw`` kept as rejected, with why, under its order's number (:func:`order_number`).
     Under the gid it was sent with, a rejected order read ``gid://shopify/Order/5080`` in the
@@ -79,7 +96,7 @@ def shop_money(money_set: object) -> tuple[Decimal, str]:
     if not isinstance(money_set, dict):
         raise ValueError("no money")
     shop = money_set["shopMoney"]
-    return money(shop["amount"]), as_text(shop.get("currencyCode")).upper()
+    return money(shop["amount"]), currency_as_sent(shop.get("currencyCode"))
 
 
 def same_currency(currency: str, named: str) -> None:
@@ -118,7 +135,7 @@ def order_of(source: str, node: Mapping[str, Any]) -> Order:
     if not order_id:
         raise ValueError("no id")
     total, total_currency = shop_money(node["totalPriceSet"])
-    currency = (as_text(node.get("currencyCode")) or total_currency).upper()
+    currency = currency_as_sent(node.get("currencyCode")) or total_currency
     same_currency(currency, total_currency)
     lines = []
     seen: set[str] = set()
@@ -167,7 +184,7 @@ def updates_of(source: str, node: Mapping[str, Any], order: Order) -> list[Order
     refunds = node.get("refunds") or []
     if not isinstance(refunds, list):
         raise ValueError("refunds is not a list")
-    for refund in refunds:
+    for position, refund in enumerate(refunds, start=1):
         amount, currency = shop_money(refund["totalRefundedSet"])
         if has_next_page(refund.get("refundLineItems")):
             # Its units back in stock would be counted short.
@@ -188,7 +205,11 @@ def updates_of(source: str, node: Mapping[str, Any], order: Order) -> list[Order
                 "refunded",
                 refund_amount(amount),
                 currency or order.currency,
-                refund_id=legacy_id(optional_id(refund.get("id"), "refund id")),
+                refund_id=refund_key(
+                    legacy_id(optional_id(refund.get("id"), "refund id")),
+                    position,
+                    refund.get("id"),
+                ),
                 lines=tuple(lines),
                 at=as_text(refund.get("createdAt")),
             )
@@ -246,17 +267,36 @@ def end_cursor(page_info: Mapping[str, Any]) -> str:
     return end if isinstance(end, str) else ""
 
 
-def too_large_alone() -> ValueError:
+def too_large_alone(even: str = "") -> ValueError:
+    """Why an order past the size cap alone is kept as rejected (the REST adapter's words
+    too); ``even``: how little was asked of it."""
     return ValueError(
         f"the order alone is larger than the {MAX_RESPONSE_BYTES // 2**20} MB a feed's answer "
-        "may have: not read"
+        f"may have{even}: not read"
     )
 
 
-def errors_said(errors: object) -> str:
+def error_codes(errors: object) -> dict[str, Mapping[str, Any]]:
+    """GraphQL ``errors`` by their ``extensions.code``: the first error's extensions of each
+    code (an error whose extensions are no object has none: a list there escaped as
+    AttributeError, said "unexpected error" instead of the shop's words)."""
+    codes: dict[str, Mapping[str, Any]] = {}
+    for error in errors if isinstance(errors, list) else []:
+        extensions = error.get("extensions") if isinstance(error, dict) else None
+        if isinstance(extensions, dict):
+            codes.setdefault(as_text(extensions.get("code")), extensions)
+    return codes
+
+
+def errors_said(errors: object, secrets: tuple[str, ...] = ()) -> str:
     """GraphQL ``errors`` as the feed's status says them: their messages (a shop's words,
     in its language), on one line, control characters escaped, cut to 200 characters.
-    As ``json.dumps`` wrote them, a Chinese shop's message read "\\u65e0\\u6548…"."""
+    As ``json.dumps`` wrote them, a Chinese shop's message read "\\u65e0\\u6548…".
+
+    Masked by the one rule (``secrets``: the access token's, core/redact): they are also an
+    order's reason to be rejected, kept in the session and printed by the report, which mask
+    nothing. A shop (a proxy) quoting the request, "access token shpat_… may not read
+    https://…?access_token=shpat_…", put the token there as it was."""
     messages = (
         [
             as_text(error.get("message"))
@@ -267,4 +307,4 @@ def errors_said(errors: object) -> str:
         else []
     )
     said = "; ".join(messages) or json.dumps(errors, ensure_ascii=False)
-    return escape_controls(" ".join(said.split()))[:200]
+    return escape_controls(mask_text(mask_secrets(" ".join(said.split()), secrets)))[:200]

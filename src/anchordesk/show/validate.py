@@ -56,6 +56,17 @@ LANGUAGE_PATTERN = re.compile(r"[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*")
 COLOUR_PATTERN = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 
+
+def currency_code(text: str) -> str:
+    """A currency as a feed or a shop wrote it, read by the one rule (docs/feed-protocol.md,
+    "Amounts"): upper-cased when that makes an ISO 4217 code (``"usd"`` is USD), else as
+    written, for the check against :data:`CURRENCY_PATTERN` to reject, quoting it. Upper-cased
+    whatever it was, ``"uß"`` became ``"USS"`` and ``"ıls"`` the shekel's ``"ILS"`` (codes
+    nobody wrote, counted so), and ``"\\x1b[31m"`` was quoted ``"\\x1b[31M"``."""
+    code = text.upper()
+    return code if text.isascii() and CURRENCY_PATTERN.fullmatch(code) else text
+
+
 # C0/C1 controls and DEL cannot be drawn on the picture (a font has no glyph for ESC or NUL);
 # a multi-line text (script, notes) may hold line breaks and tabs.
 _ONE_LINE_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")

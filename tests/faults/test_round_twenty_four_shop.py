@@ -1,0 +1,194 @@
+"""Hostile round twenty-four, the Shopify feeds (hunt24shop): REST and GraphQL read by one
+rule, against the real local test shops (tests/feeds), a real FeedHub and StoreWriter, and the
+report read from the session file. Each behaviour test failed on the code before its fix."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from feed_servers import Reply, ShopifyOrdersServer
+from platform_servers import ShopifyGraphQLServer
+
+from anchordesk.feeds.hub import FeedHub
+from anchordesk.feeds.poller import BackoffPolicy
+from anchordesk.feeds.spec import FeedSpec
+from anchordesk.store import SessionStore, StoreWriter
+from anchordesk.store.report import build_report
+
+
+def _stored(session: Path) -> int:
+    """Orders and rejected items the session holds."""
+    if not session.exists():
+        return 0
+    store = SessionStore(session)
+    try:
+        return store.count("orders") + store.count("rejected_items")
+    finally:
+        store.close()
+
+
+def _updates(session: Path) -> int:
+    if not session.exists():
+        return 0
+    store = SessionStore(session)
+    try:
+        return store.count("order_updates")
+    finally:
+        store.close()
+
+
+def _run_until(url: str, token: str, session: Path, done: Callable[[], bool]) -> None:
+    """The app's feeds (a hub and a writer, as a launch) on ``session`` until ``done``."""
+    writer = StoreWriter(session)
+    hub = FeedHub(
+        [FeedSpec("shopify-orders", url)],
+        writer,
+        token_lookup=lambda kind: token if kind == "shopify-orders" else None,
+        backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+        shopify_created_at_min=datetime(2000, 1, 1, tzinfo=UTC),
+    )
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(hub.run(stop))
+        for _ in range(3000):
+            await asyncio.sleep(0.01)
+            if done():
+                break
+        stop.set()
+        await task
+
+    try:
+        asyncio.run(run())
+    finally:
+        writer.close()
+
+
+def _one_order_in(api: str, currency: str, session: Path) -> None:
+    """One order of one $2.00 line in ``currency``, read from a shop speaking ``api``."""
+    if api == "graphql":
+        with ShopifyGraphQLServer() as graphql:
+            graphql.add_order([("MUG", 1, "2.00")], currency=currency)
+            _run_until(graphql.shop_url, graphql.static_token, session, lambda: _stored(session))
+    else:
+        with ShopifyOrdersServer() as rest:
+            rest.add_order([("MUG", 1, "2.00")], currency=currency)
+            _run_until(rest.url, rest.token, session, lambda: _stored(session))
+
+
+@pytest.mark.parametrize("api", ["graphql", "rest"])
+@pytest.mark.parametrize("currency", ["ıls", "uß"])
+def test_a_currency_that_upper_cases_into_a_code_is_rejected_by_both_shopify_apis(
+    tmp_path: Path, api: str, currency: str
+) -> None:
+    """F1 (leftover): a shop's currency "ıls" (dotless i) or "uß" upper-cases into ILS or
+    USS. GraphQL upper-cased whatever came and counted the order, $2.00 as 2.00 ILS (a
+    currency the shop never wrote), while REST rejected it as the documented rule says
+    (feed-protocol.md: three letters A-Z, "cny" read as CNY, anything else currency_invalid).
+    Now both read it by the one rule (show/validate.currency_code): kept as rejected, with
+    why, and counted in the report."""
+    session = tmp_path / "s.adsession"
+    _one_order_in(api, currency, session)
+    report = build_report(session)
+    assert report.orders == 0
+    assert report.ledger.gmv_by_currency == {}
+    [rejected] = report.rejected
+    assert rejected.reason == "currency_invalid"
+    assert repr(currency) in rejected.detail
+
+
+@pytest.mark.parametrize("api", ["graphql", "rest"])
+def test_a_lower_case_code_is_read_as_its_code_by_both_shopify_apis(
+    tmp_path: Path, api: str
+) -> None:
+    """ "usd" is USD (the documented rule), the same through REST and GraphQL."""
+    session = tmp_path / "s.adsession"
+    _one_order_in(api, "usd", session)
+    report = build_report(session)
+    assert report.orders == 1
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("2.00")}
+    assert report.rejected == []
+
+
+class _RefundsWithoutIds(ShopifyGraphQLServer):
+    """Shopify GraphQL whose refunds come with ``"id": null`` (a broken proxy or app: Refund.id
+    is ``ID!``), in the orders query and in ``order(id:)`` alike."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        answer = json.loads(reply.body)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, dict):
+            return reply
+        orders = data.get("orders")
+        nodes = orders["nodes"] if isinstance(orders, dict) else list(data.values())
+        for node in nodes:
+            for refund in (node or {}).get("refunds") or []:
+                refund["id"] = None
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+def test_two_graphql_refunds_of_one_amount_without_ids_are_both_counted(tmp_path: Path) -> None:
+    """F2: an order of $20.00 refunded $5.00 twice, each refund without an id: GraphQL keyed a
+    refund without an id by its amount, so the second was "the first sent again" and dropped
+    unsaid (GMV 15.00, nothing rejected), while REST keys it by its place in the order's
+    refunds (round fifteen). Now both by the one rule: GMV 10.00."""
+    session = tmp_path / "s.adsession"
+    with _RefundsWithoutIds() as shop:
+        order = shop.add_order([("MUG", 2, "10.00")])
+        shop.refund(order, "5.00", [])
+        shop.refund(order, "5.00", [])
+        _run_until(
+            shop.shop_url,
+            shop.static_token,
+            session,
+            lambda: _updates(session) >= 2 or len(shop.queries) >= 6,
+        )
+    report = build_report(session)
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("10.00")}
+    assert report.rejected == []
+
+
+class _QuotesTheToken(ShopifyGraphQLServer):
+    """A shop (a proxy before it) whose refusal to read an order again quotes the request: the
+    access token, bare and in a URL's query."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if b"order(id:" not in body:
+            return super().handle(method, path, query, headers, body)
+        self.queries.append(json.loads(body))
+        token = headers.get("x-shopify-access-token", "")
+        message = (
+            f"Access token {token} may not read this order: see "
+            f"https://shop.example/admin/orders/5001?access_token={token}"
+        )
+        return Reply(200, json.dumps({"errors": [{"message": message}], "data": None}).encode())
+
+
+def test_a_shops_refusal_quoting_the_access_token_keeps_it_out_of_the_session(
+    tmp_path: Path,
+) -> None:
+    """F3: an order of 60 lines (read in part, then again by its id) whose rest the shop
+    refuses three times, its message quoting the access token: the order was kept as rejected
+    with the shop's words as they came, the token in them, bare and in a URL, written in the
+    session file and printed by the report (which masks nothing). Now the shop's words are
+    masked by the one rule before they are a reason."""
+    session = tmp_path / "s.adsession"
+    with _QuotesTheToken() as shop:
+        shop.add_order([(f"SKU-{n}", 1, "2.00") for n in range(60)])
+        _run_until(shop.shop_url, shop.static_token, session, lambda: _stored(session))
+        token = shop.static_token
+    [rejected] = build_report(session).rejected
+    assert rejected.detail.startswith("Shopify refused to read the rest of it: Access token ****")
+    assert token not in rejected.detail
+    assert token.encode() not in session.read_bytes()
