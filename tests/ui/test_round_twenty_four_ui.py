@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -12,6 +15,9 @@ from tests.ui import conftest
 from tests.ui.conftest import open_control_room, small_options
 
 from anchordesk.live.settings import Settings
+from anchordesk.ui.editor import ShowEditor
+
+SAMPLE = Path(__file__).parents[2] / "resources" / "shows" / "en"
 
 
 def test_a_camera_and_microphone_of_the_settings_that_are_gone_give_stand_ins_said_in_words(
@@ -49,3 +55,52 @@ def test_a_camera_and_microphone_of_the_settings_that_are_gone_give_stand_ins_sa
     assert facts.camera_missing == camera and facts.microphone_missing == "Gone USB microphone"
     window._quitting = True
     controller.shutdown()
+
+
+def test_opening_saving_as_and_importing_into_a_show_check_its_pictures_off_the_window_thread(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A show of 400 products, each with a 6-megapixel photo: File → Open froze the whole
+    editor (and the control room with it) for 9 s after the file was read, and Save as into
+    another folder for 9 s again, the draft checked (every picture looked at) on the window's
+    thread; the checks as you type ran in a worker. Now these run in the same worker, and the
+    status line says the show is being checked meanwhile."""
+    from anchordesk.ui.editor import editor as editor_module
+    from anchordesk.ui.editor import files as files_module
+
+    checked_on: list[bool] = []
+    for module in (editor_module, files_module):
+        real = module.check_draft
+
+        def check_draft(*args: Any, _real: Any = real) -> Any:
+            checked_on.append(threading.current_thread() is threading.main_thread())
+            return _real(*args)
+
+        monkeypatch.setattr(module, "check_draft", check_draft)
+    show = tmp_path / "show"
+    shutil.copytree(SAMPLE, show)
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor, before_close_func=lambda _editor: editor.discard_changes())
+    checked_on.clear()  # a new show's (no pictures) at the editor's start
+
+    editor.open_show_later(show / "show.json")  # File → Open, Open recent
+    qtbot.waitUntil(lambda: editor.path == show / "show.json", timeout=10000)
+    assert editor.problem_summary.text() == "Checking the show…"
+    qtbot.waitUntil(lambda: editor.report is not None, timeout=20000)
+    assert editor.problem_summary.text() == "No problems found."
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert editor.save_to(elsewhere / "copy.json")  # Save as into another folder
+    qtbot.waitUntil(lambda: editor.report is not None, timeout=20000)
+    assert editor.path == elsewhere / "copy.json"
+
+    sheet = tmp_path / "products.csv"
+    sheet.write_text("sku,title,price,stock\nNEW-1,Tea tin,12.50,30\n", encoding="utf-8")
+    rows = editor.products.model.rowCount()
+    editor.import_csv_later(sheet)  # Import products from CSV
+    qtbot.waitUntil(lambda: editor.products.model.rowCount() == rows + 1, timeout=10000)
+    checks = len(checked_on)
+    qtbot.waitUntil(lambda: len(checked_on) > checks, timeout=10000)
+
+    assert checked_on and not any(checked_on), checked_on

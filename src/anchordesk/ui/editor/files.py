@@ -189,7 +189,9 @@ class EditorFiles:
         elif isinstance(result, BaseException):
             log.error("reading %s failed", path, exc_info=result)
         else:
-            self._show_read(path, result)
+            # Checked by a worker: the check reads every picture of the show, on the window's
+            # thread a 400-picture show froze the whole window for 9 s after it was read.
+            self._show_read(path, result, check_now=False)
 
     def _refuse_open(self, error: ValueError) -> None:
         # Plain text: the file's name is in it, and a name is text. Qt's static box reads its
@@ -206,8 +208,8 @@ class EditorFiles:
         box.exec()
         box.deleteLater()
 
-    def _show_read(self, path: Path, data: dict[str, Any]) -> None:
-        self.load_data(data, path)
+    def _show_read(self, path: Path, data: dict[str, Any], *, check_now: bool = True) -> None:
+        self.load_data(data, path, check_now=check_now)
         self._remember(path)
         self.show_opened.emit(path)
 
@@ -341,7 +343,9 @@ class EditorFiles:
         if not answered or isinstance(written, BaseException):
             return self._not_saved(path, written)
         if isinstance(written, dict):
-            self.load_data(written, path, check_now=checked is not None)
+            # Its pictures, renamed for the new folder, checked again by a worker (on the
+            # window's thread the whole window froze as long as at an open).
+            self.load_data(written, path, check_now=False)
         self.path = path
         self.base_dir = new_dir
         self.is_sample_file = False  # samples are never written
@@ -525,7 +529,7 @@ class EditorFiles:
             if isinstance(result, BaseException):
                 log.error("reading %s failed", path, exc_info=result)
             else:
-                self._apply_csv(path, result)
+                self._apply_csv(path, result, check_now=False)
 
         workers.run_task(
             self._csv_reader(path),
@@ -536,7 +540,7 @@ class EditorFiles:
             waits_on=str(path),
         )
 
-    def _apply_csv(self, path: Path, imported: CsvImport) -> int:
+    def _apply_csv(self, path: Path, imported: CsvImport, *, check_now: bool = True) -> int:
         title = QCoreApplication.translate("ShowEditor", "Import products from CSV")
         if imported.errors:
             rows = ", ".join(map(str, imported.bad_rows))
@@ -577,7 +581,9 @@ class EditorFiles:
                 model.insert(row, data)
         self.tabs.setCurrentIndex(PRODUCTS_PAGE)
         self._edited()
-        self.check_now()
+        if check_now:
+            self.check_now()
+        # Else the check of the edit, by a worker: it looks at the new products' pictures.
         if imported.problems:  # warnings only (an unknown column, an image outside the show)
             heading = (
                 QCoreApplication.translate(
