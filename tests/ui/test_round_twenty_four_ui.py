@@ -6,6 +6,7 @@ import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,11 @@ from pytestqt.qtbot import QtBot
 from tests.ui import conftest
 from tests.ui.conftest import open_control_room, small_options
 
+from anchordesk.core.money import format_money
 from anchordesk.live.settings import Settings
+from anchordesk.show.feed_items import Order, OrderLine
 from anchordesk.ui.editor import ShowEditor
+from anchordesk.ui.main_window import MainWindow
 
 SAMPLE = Path(__file__).parents[2] / "resources" / "shows" / "en"
 
@@ -104,3 +108,24 @@ def test_opening_saving_as_and_importing_into_a_show_check_its_pictures_off_the_
     qtbot.waitUntil(lambda: len(checked_on) > checks, timeout=10000)
 
     assert checked_on and not any(checked_on), checked_on
+
+
+def test_an_order_of_a_minus_zero_amount_is_shown_as_zero_not_a_negative_amount(
+    qtbot: QtBot, control_room: MainWindow
+) -> None:
+    """Live, a feed's order at the price "-0" (a bridge's rounding, a spreadsheet's): Orders
+    and sales listed it as "-$0.00", a refund-looking amount the report and the remote's
+    "0.00" did not show. The one formatter writes the zero without a sign, as the remote's
+    amounts already were."""
+    controller = control_room.controller
+    zero = Decimal("-0")
+    controller.live.session.ingest(
+        [Order("json", "o-zero", "USD", zero, (OrderLine("SERUM", 1, zero),))]
+    )
+    controller.poll_show()
+    model = control_room.orders.model
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5000)
+
+    assert model.data(model.index(0, 3)) == "$0.00"
+    assert format_money(Decimal("-0.00"), "JPY", "ja") == "￥0"
+    assert format_money(Decimal("-0"), "CNY", "zh_CN", symbol=False) == "0.00"
