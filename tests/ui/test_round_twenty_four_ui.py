@@ -129,3 +129,32 @@ def test_an_order_of_a_minus_zero_amount_is_shown_as_zero_not_a_negative_amount(
     assert model.data(model.index(0, 3)) == "$0.00"
     assert format_money(Decimal("-0.00"), "JPY", "ja") == "￥0"
     assert format_money(Decimal("-0"), "CNY", "zh_CN", symbol=False) == "0.00"
+
+
+def test_a_copy_of_the_sample_saved_onto_a_full_disk_leaves_no_part_written_picture(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Under Xvfb (zh_CN), the built-in sample saved as a show of one's own onto a full disk:
+    "the disk is full", rightly, but the copy of its logo was left there empty (0 bytes);
+    room made, Save as into the same folder kept that empty file as the show's logo (a file
+    already there is kept): the saved show had a broken logo nobody had touched. A picture is
+    copied whole or not at all now."""
+    from tests.faults.disks import fill, tmpfs
+
+    from anchordesk.showfile.samples import sample_show_path
+
+    sample = sample_show_path("en")
+    assert sample is not None
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor, before_close_func=lambda _editor: editor.discard_changes())
+    assert editor.open_show(sample)
+    with tmpfs(tmp_path / "disk", 128) as disk:
+        filler = fill(disk)
+        assert not editor.save_to(disk / "show.json", confirm_errors=False)  # the disk is full
+        filler.unlink()
+        assert editor.save_to(disk / "show.json", confirm_errors=False)  # room made: saved
+        assert (disk / "logo.png").read_bytes() == (sample.parent / "logo.png").read_bytes()
+        for picture in (sample.parent / "images").iterdir():
+            assert (disk / "images" / picture.name).read_bytes() == picture.read_bytes()
+        qtbot.waitUntil(lambda: editor.report is not None, timeout=10000)
+        assert not [finding for finding in editor.findings if finding.is_error]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import paths
+from anchordesk.core.files import write_bytes_atomically
 from anchordesk.live.settings import Settings, save_settings
 from anchordesk.show.model import canonical_sku
 from anchordesk.showfile.csv_import import CsvImport, read_products_csv
@@ -84,7 +84,10 @@ def _write_new(folder: Path, name: str, text: str) -> Path:
 
 def _copy_media(data: dict[str, Any], old_dir: Path | None, new_dir: Path) -> None:
     """Copy the logo and product images ``data`` names, found in ``old_dir``, to the same
-    places under ``new_dir`` (a file already there is kept). Blocking: on a worker."""
+    places under ``new_dir`` (a file already there is kept). Blocking: on a worker.
+
+    Each picture is written whole or not at all: a copy cut short by a full disk left an empty
+    logo.png behind, which the next save, room made, kept as the show's logo."""
     if old_dir is None:
         return
     theme = data.get("theme")
@@ -98,8 +101,7 @@ def _copy_media(data: dict[str, Any], old_dir: Path | None, new_dir: Path) -> No
         if not source.is_file() or not source.is_relative_to(old_dir.resolve()):
             continue
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            write_bytes_atomically(target, source.read_bytes())
 
 
 class EditorFiles:
