@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from tests.ui import conftest
 from tests.ui.conftest import open_control_room, small_options
@@ -18,6 +19,7 @@ from tests.ui.conftest import open_control_room, small_options
 from anchordesk.core.money import format_money
 from anchordesk.live.settings import Settings
 from anchordesk.show.feed_items import Order, OrderLine
+from anchordesk.ui import i18n
 from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.main_window import MainWindow
 
@@ -158,3 +160,20 @@ def test_a_copy_of_the_sample_saved_onto_a_full_disk_leaves_no_part_written_pict
             assert (disk / "images" / picture.name).read_bytes() == picture.read_bytes()
         qtbot.waitUntil(lambda: editor.report is not None, timeout=10000)
         assert not [finding for finding in editor.findings if finding.is_error]
+
+
+@pytest.mark.parametrize(("language", "currency"), [("ja", "JPY"), ("en", "USD"), ("zh_CN", "CNY")])
+def test_a_new_show_starts_in_the_currency_and_language_of_the_window(
+    qtbot: QtBot, qapp: QApplication, language: str, currency: str
+) -> None:
+    """Under Xvfb in Japanese, File → Edit show → New show: the new show was in yuan (CNY) and
+    Chinese, as in every window; prices typed in yen were then shown and summed as yuan. It
+    starts in the window's language and the currency of that language's sample show."""
+    i18n.install(qapp, language)
+    try:
+        editor = ShowEditor(Settings())
+        qtbot.addWidget(editor, before_close_func=lambda _editor: editor.discard_changes())
+        editor.new_show()
+        assert (editor.data()["currency"], editor.data()["language"]) == (currency, language)
+    finally:
+        i18n.install(qapp, "en")

@@ -146,7 +146,7 @@ class ShowEditor(EditorFiles, QMainWindow):
         self.statusBar().addPermanentWidget(self.next_problem_button)
         self.resize(1100, 680)
         self._retranslate()
-        self.load_data(new_show_data(), None)
+        self.load_data(new_show_data(i18n.current_language()), None)
 
     # -- building --------------------------------------------------------------------------------
 

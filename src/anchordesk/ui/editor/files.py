@@ -31,7 +31,7 @@ from anchordesk.show.model import canonical_sku
 from anchordesk.showfile.csv_import import CsvImport, read_products_csv
 from anchordesk.showfile.files import ShowReport, dump_show
 from anchordesk.showfile.samples import is_sample
-from anchordesk.ui import crash, file_dialogs, workers
+from anchordesk.ui import crash, file_dialogs, i18n, workers
 from anchordesk.ui.editor.draft import (
     Finding,
     UnreadableDraft,
@@ -145,7 +145,7 @@ class EditorFiles:
 
     def new_show(self) -> None:
         if self._confirm_discard():
-            self.load_data(new_show_data(), None)
+            self.load_data(new_show_data(i18n.current_language()), None)
 
     def open_show(self, path: Path) -> bool:
         """Open a show file; a file that breaks rules opens with its problems shown."""
