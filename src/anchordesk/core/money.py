@@ -129,12 +129,6 @@ def amount_text(amount: Decimal | int, currency: str) -> str:
     JPY ``"1280"``, KWD ``"12.000"`` (for JSON: the remote API, ``report --json``). Like
     :func:`format_money`, a digit beyond the currency's is kept, never rounded away."""
     exact = _exact(amount)
-    if exact.is_zero():
-        # "-0.00" is the zero (a sign Decimal keeps, no amount has), and so is 0E+999999999:
-        # its exponent, which a zero keeps too, made the precision below past any a Decimal
-        # may have (ValueError), and a deal started at that price from the remote broke
-        # every state after it.
-        exact = Decimal(0)
     digits = currency_digits(currency) if _code(currency) else 2
     if exact.as_tuple().exponent == -digits:  # written with the currency's digits already
         return str(exact)  # (plain: Decimal writes an exponent only past six zeros)
@@ -162,6 +156,12 @@ def _exact(amount: Decimal | int) -> Decimal:
     exact = Decimal(amount)
     if not exact.is_finite():
         raise ValueError(f"not an amount of money: {amount}")
+    if exact.is_zero():
+        # "-0.00" is the zero (a sign Decimal keeps, no amount has), and so is 0E+999999999:
+        # its exponent, which a zero keeps too, made amount_text's precision past any a
+        # Decimal may have (ValueError), and a deal started at that price from the remote
+        # broke every state after it. The window's Orders listed a "-0" order as "-$0.00".
+        exact = Decimal(0)
     return exact
 
 

@@ -26,6 +26,19 @@ log = logging.getLogger("anchordesk")
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 
+
+class DeviceMissing(UserError):
+    """The camera or microphone asked for cannot be opened: the command line's one line (exit 2);
+    the window, whose devices come from its settings, says it in its words and uses a stand-in.
+
+    ``device`` is "camera" or "microphone"; ``spec`` is what was asked for, as given."""
+
+    def __init__(self, message: str, device: str, spec: str) -> None:
+        super().__init__(message)
+        self.device = device
+        self.spec = spec
+
+
 if TYPE_CHECKING:  # without importing Qt/FFmpeg for `anchordesk --help`
     from anchordesk.media.layers import OverlaySource
     from anchordesk.media.packets import OutputStatus, PacketOutput
@@ -61,20 +74,24 @@ def build_video_source(options: LiveOptions) -> VideoSource:
     if spec.isdecimal():
         camera = CameraSource(int(spec), width=width, height=height, fps=fps)
         if not camera.open_once():
-            raise UserError(
+            raise DeviceMissing(
                 f"--camera {spec}: no camera with this number can be opened "
-                "(see `anchordesk devices`)"
+                "(see `anchordesk devices`)",
+                "camera",
+                spec,
             )
         return camera
     if "://" not in spec:
         path = Path(spec).expanduser()
         if not path.is_file():
-            raise UserError(f"--camera {spec}: no such file")
+            raise DeviceMissing(f"--camera {spec}: no such file", "camera", spec)
         if path.suffix.lower() in IMAGE_SUFFIXES:
             return StillImageSource.from_file(path)
         camera = CameraSource(str(path), width=width, height=height, fps=fps)
         if not camera.open_once():
-            raise UserError(f"--camera {spec}: not a video file this program can read")
+            raise DeviceMissing(
+                f"--camera {spec}: not a video file this program can read", "camera", spec
+            )
         return camera
     # A stream URL may be down right now: the slate shows until it comes up.
     return CameraSource(spec, width=width, height=height, fps=fps)
@@ -99,7 +116,9 @@ def build_audio_source(options: LiveOptions) -> AudioSource:
         return SilenceSource()
     found = resolve_microphone(spec)
     if found is None:
-        raise UserError(f"--mic {spec}: no such microphone (see `anchordesk devices`)")
+        raise DeviceMissing(
+            f"--mic {spec}: no such microphone (see `anchordesk devices`)", "microphone", spec
+        )
     return MicrophoneSource(found.id, rate, label=found.name)
 
 

@@ -53,6 +53,7 @@ from anchordesk.core.words import Words
 from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import FeedSpec, LiveOptions
 from anchordesk.live.reports import SessionSummary, session_summary
+from anchordesk.live.session import DeviceMissing
 from anchordesk.live.settings import Settings, save_settings, settings_path
 from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan, SessionNotOpened
 from anchordesk.live.show_session import ShowSession
@@ -130,6 +131,7 @@ class Controller(QObject):
     rehearsal_finished = Signal(object)  # a RehearsalReport, when any session ends
     board_changed = Signal(object)  # the LiveSnapshot, when its board or prompts changed
     _built = Signal(object, object)  # (LiveShow | None, error text | None), from the worker
+    _device_missing = Signal(str, str)  # ("camera" | "microphone", what the settings name)
     _worker_message = Signal(str)
     _report_ready = Signal(object)
 
@@ -211,6 +213,10 @@ class Controller(QObject):
         self._staged_number = 0
         self._staged_last: tuple[Frame, Frame] | None = None
         self._built.connect(self._on_built)
+        self._device_missing.connect(self._on_device_missing)
+        # The devices of the settings that could not be opened, by kind: the picture runs on a
+        # stand-in (the test pattern, the test tone) and the go-live check says why.
+        self.devices_missing: dict[str, str] = {}
         self._worker_message.connect(self.message)
         self._report_ready.connect(self.rehearsal_finished)
         self._show_timer = QTimer(self)
@@ -288,7 +294,7 @@ class Controller(QObject):
                 except Exception:
                     log.exception("the previous show did not stop cleanly")
             try:
-                live = build_live_show(options, plan, switched=True)
+                live = self._build_with_stand_ins(options, plan)
                 live.preload_images()  # here, not when the session starts on the Qt thread
                 live.media.start()
             except UserError as error:  # a device of the settings gone: the user's, one line
@@ -303,6 +309,43 @@ class Controller(QObject):
             return live
 
         self._building = workers.run_task(work, pool=self.executor)
+
+    def _build_with_stand_ins(self, options: LiveOptions, plan: LiveShowPlan) -> LiveShow:
+        """On the worker. A camera or microphone of the settings that cannot be opened (unplugged,
+        a file moved) is replaced by the test pattern or the test tone, as when none is found,
+        and said in the window's words, so the show, the picture and its overlays run and
+        another device can be chosen. The window opened with no show and no picture, said
+        once as the command line's "--camera /dev/video9: no such file" (R21hunt21ui)."""
+        replaced: set[str] = set()
+        while True:
+            try:
+                return build_live_show(options, plan, switched=True)
+            except DeviceMissing as error:
+                if error.device in replaced:
+                    raise  # the stand-in itself did not open: said as a fault
+                replaced.add(error.device)
+                log.warning("%s", escape_controls(str(error)))
+                if error.device == "camera":
+                    options = replace(options, camera="test")
+                else:
+                    options = replace(options, microphone="test")
+                self._device_missing.emit(error.device, escape_controls(error.spec))
+
+    def _on_device_missing(self, device: str, spec: str) -> None:
+        if self.devices_missing.get(device) == spec:
+            return  # said at an earlier start (another show opened): the go-live check keeps it
+        self.devices_missing[device] = spec
+        if device == "camera":
+            text = self.tr(
+                "The camera %1 chosen in Settings cannot be opened: the picture shows the test "
+                "pattern. Choose another camera in Settings → Devices."
+            )
+        else:
+            text = self.tr(
+                "The microphone %1 chosen in Settings cannot be opened: the show has the test "
+                "tone. Choose another microphone in Settings → Devices."
+            )
+        self.message.emit(text.replace("%1", spec))
 
     def _live_options(self) -> LiveOptions:
         if self._options_override is not None:
@@ -583,10 +626,12 @@ class Controller(QObject):
             compliance_hits=self._compliance_hit_lines(),
             camera_is_test_pattern=video_name == "test pattern",
             test_pattern_chosen=self.settings.devices.camera == "test",
+            camera_missing=self.devices_missing.get("camera", ""),
             microphone_level_dbfs=health.audio_level_dbfs,
             microphone_muted=audio is not None and audio.muted,
             microphone_is_test_tone=audio_name == "test tone",
             test_tone_chosen=self.settings.devices.microphone == "test",
+            microphone_missing=self.devices_missing.get("microphone", ""),
             recording_short_of_space_bytes=next(
                 (
                     o.free_bytes or 0

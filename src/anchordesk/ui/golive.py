@@ -75,10 +75,12 @@ class PreflightFacts:
     compliance_hits: tuple[str, ...]  # one line each, by product and segment name
     camera_is_test_pattern: bool = False
     test_pattern_chosen: bool = False  # the settings ask for it (else: no camera was found)
+    camera_missing: str = ""  # the settings' camera that cannot be opened (the stand-in runs)
     microphone_level_dbfs: float | None = None  # the peak of the last second; None: silence
     microphone_muted: bool = False
     microphone_is_test_tone: bool = False  # viewers would hear a beep, not the streamer
     test_tone_chosen: bool = False  # the settings ask for it (else: no microphone was found)
+    microphone_missing: str = ""  # the settings' microphone that cannot be opened
     # The running recording has stopped for its disk's space (None: it has room, or none runs).
     recording_short_of_space_bytes: int | None = None
     # The running recording could not be written (its disk read-only, its folder missing or
@@ -319,11 +321,17 @@ class GoLiveDialog(QDialog):
 
     def _apply_facts(self, facts: PreflightFacts) -> None:
         if facts.camera_is_test_pattern:
-            detail = (
-                self.tr("the test pattern is chosen in Settings: viewers would see colour bars")
-                if facts.test_pattern_chosen
-                else self.tr("no camera was found: viewers would see the test pattern")
-            )
+            if facts.test_pattern_chosen:
+                detail = self.tr(
+                    "the test pattern is chosen in Settings: viewers would see colour bars"
+                )
+            elif facts.camera_missing:
+                detail = self.tr(
+                    "the camera %1 chosen in Settings cannot be opened: viewers would see the "
+                    "test pattern"
+                ).replace("%1", facts.camera_missing)
+            else:
+                detail = self.tr("no camera was found: viewers would see the test pattern")
             self._set("camera", WARN, detail)
         elif not facts.camera_ok:
             self._set(
@@ -395,6 +403,11 @@ class GoLiveDialog(QDialog):
                 return WARN, self.tr(
                     "the test tone is chosen in Settings: viewers would hear a beep, not you"
                 )
+            if facts.microphone_missing:
+                return WARN, self.tr(
+                    "the microphone %1 chosen in Settings cannot be opened: viewers would hear "
+                    "the test tone"
+                ).replace("%1", facts.microphone_missing)
             return WARN, self.tr("no microphone was found: viewers would hear the test tone")
         if facts.microphone_muted:
             return WARN, self.tr("%1 is muted").replace("%1", name)

@@ -214,7 +214,13 @@ def problem_to_finding(problem: Problem) -> Finding:
     return Finding(problem.path, say(problem.words), problem.is_error, problem.line, problem.column)
 
 
-def new_show_data(language: str = "zh_CN", currency: str = "CNY") -> dict[str, Any]:
+#: A new show's currency, by the window's language (the one its sample show uses): every new
+#: show started in yuan and Chinese, in the Japanese and the English window too.
+NEW_SHOW_CURRENCY = {"zh_CN": "CNY", "ja": "JPY", "en": "USD"}
+
+
+def new_show_data(language: str = "zh_CN", currency: str | None = None) -> dict[str, Any]:
+    currency = currency or NEW_SHOW_CURRENCY.get(language, "CNY")
     return {
         "format": 1,
         "title": "",

@@ -9,9 +9,11 @@ and the talking points. The status bar counts them; F8 goes to the next one.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +96,9 @@ class ShowEditor(EditorFiles, QMainWindow):
         self._check_timer.setInterval(CHECK_DELAY_MS)
         self._check_timer.timeout.connect(self._check_later)
         self._check_asked: object | None = None  # the check running off the window's thread
+        # Set by that check once the show's folder has answered: a check still running then
+        # is long (a big show's pictures), not held by a share that went away.
+        self._check_folder_answered = threading.Event()
         # Past it, a check that has not answered is said on the status line (R20ui).
         self._check_deadline = QTimer(self)
         self._check_deadline.setSingleShot(True)
@@ -141,7 +146,7 @@ class ShowEditor(EditorFiles, QMainWindow):
         self.statusBar().addPermanentWidget(self.next_problem_button)
         self.resize(1100, 680)
         self._retranslate()
-        self.load_data(new_show_data(), None)
+        self.load_data(new_show_data(i18n.current_language()), None)
 
     # -- building --------------------------------------------------------------------------------
 
@@ -226,6 +231,10 @@ class ShowEditor(EditorFiles, QMainWindow):
         if check_now:
             self.check_now()
         else:
+            # The last show's problems are not this one's: said as being checked until the
+            # check answers.
+            self._show_check(None, [])
+            self.problem_summary.setText(self.tr("Checking the show…"))
             self._check_later()
 
     def data(self) -> dict[str, Any]:
@@ -275,6 +284,14 @@ class ShowEditor(EditorFiles, QMainWindow):
         draft was checked again since."""
         data, base_dir, language = self.data(), self.base_dir, i18n.current_language()
         self._check_asked = asked = object()
+        self._check_folder_answered = folder_answered = threading.Event()
+
+        def check() -> tuple[ShowReport, list[Finding]]:
+            if base_dir is not None:
+                with contextlib.suppress(OSError, ValueError):  # said by the check itself
+                    os.stat(base_dir)
+            folder_answered.set()
+            return check_draft(data, base_dir)
 
         def checked(result: tuple[ShowReport, list[Finding]]) -> None:
             if self._check_asked is asked:
@@ -284,7 +301,7 @@ class ShowEditor(EditorFiles, QMainWindow):
 
         self._check_deadline.start(int(file_dialogs.FILE_ANSWER_TIMEOUT_S * 1000))
         workers.run_task(
-            lambda: check_draft(data, base_dir),
+            check,
             checked,
             owner=self,
             pool=workers.file_reads(),
@@ -296,6 +313,11 @@ class ShowEditor(EditorFiles, QMainWindow):
         problems found.") stayed on the status line for good, the check never answering."""
         if self._check_asked is None:
             return
+        if self._check_folder_answered.is_set():
+            # Its folder answered: a long check (a big show's pictures), not a dead share.
+            self.problem_summary.setText(self.tr("Checking the show…"))
+            self.problem_summary.setStyleSheet("")
+            return
         if self.base_dir is not None:
             words = self.tr("Not checked: the pictures' folder %1 does not answer.")
             words = words.replace("%1", str(self.base_dir))
@@ -304,7 +326,7 @@ class ShowEditor(EditorFiles, QMainWindow):
         self.problem_summary.setText(words)
         self.problem_summary.setStyleSheet("color: #a65300;")
 
-    def _show_check(self, report: ShowReport, findings: list[Finding]) -> list[Finding]:
+    def _show_check(self, report: ShowReport | None, findings: list[Finding]) -> list[Finding]:
         self.report, self.findings = report, findings
         show_findings: list[Finding] = []
         cells: dict[int, dict[tuple[int, int], list[Finding]]] = {

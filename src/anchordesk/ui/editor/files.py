@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,12 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import paths
+from anchordesk.core.files import write_bytes_atomically
 from anchordesk.live.settings import Settings, save_settings
 from anchordesk.show.model import canonical_sku
 from anchordesk.showfile.csv_import import CsvImport, read_products_csv
 from anchordesk.showfile.files import ShowReport, dump_show
 from anchordesk.showfile.samples import is_sample
-from anchordesk.ui import crash, file_dialogs, workers
+from anchordesk.ui import crash, file_dialogs, i18n, workers
 from anchordesk.ui.editor.draft import (
     Finding,
     UnreadableDraft,
@@ -84,7 +84,10 @@ def _write_new(folder: Path, name: str, text: str) -> Path:
 
 def _copy_media(data: dict[str, Any], old_dir: Path | None, new_dir: Path) -> None:
     """Copy the logo and product images ``data`` names, found in ``old_dir``, to the same
-    places under ``new_dir`` (a file already there is kept). Blocking: on a worker."""
+    places under ``new_dir`` (a file already there is kept). Blocking: on a worker.
+
+    Each picture is written whole or not at all: a copy cut short by a full disk left an empty
+    logo.png behind, which the next save, room made, kept as the show's logo."""
     if old_dir is None:
         return
     theme = data.get("theme")
@@ -98,8 +101,7 @@ def _copy_media(data: dict[str, Any], old_dir: Path | None, new_dir: Path) -> No
         if not source.is_file() or not source.is_relative_to(old_dir.resolve()):
             continue
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            write_bytes_atomically(target, source.read_bytes())
 
 
 class EditorFiles:
@@ -143,7 +145,7 @@ class EditorFiles:
 
     def new_show(self) -> None:
         if self._confirm_discard():
-            self.load_data(new_show_data(), None)
+            self.load_data(new_show_data(i18n.current_language()), None)
 
     def open_show(self, path: Path) -> bool:
         """Open a show file; a file that breaks rules opens with its problems shown."""
@@ -189,7 +191,9 @@ class EditorFiles:
         elif isinstance(result, BaseException):
             log.error("reading %s failed", path, exc_info=result)
         else:
-            self._show_read(path, result)
+            # Checked by a worker: the check reads every picture of the show, on the window's
+            # thread a 400-picture show froze the whole window for 9 s after it was read.
+            self._show_read(path, result, check_now=False)
 
     def _refuse_open(self, error: ValueError) -> None:
         # Plain text: the file's name is in it, and a name is text. Qt's static box reads its
@@ -206,8 +210,8 @@ class EditorFiles:
         box.exec()
         box.deleteLater()
 
-    def _show_read(self, path: Path, data: dict[str, Any]) -> None:
-        self.load_data(data, path)
+    def _show_read(self, path: Path, data: dict[str, Any], *, check_now: bool = True) -> None:
+        self.load_data(data, path, check_now=check_now)
         self._remember(path)
         self.show_opened.emit(path)
 
@@ -341,7 +345,9 @@ class EditorFiles:
         if not answered or isinstance(written, BaseException):
             return self._not_saved(path, written)
         if isinstance(written, dict):
-            self.load_data(written, path, check_now=checked is not None)
+            # Its pictures, renamed for the new folder, checked again by a worker (on the
+            # window's thread the whole window froze as long as at an open).
+            self.load_data(written, path, check_now=False)
         self.path = path
         self.base_dir = new_dir
         self.is_sample_file = False  # samples are never written
@@ -525,7 +531,7 @@ class EditorFiles:
             if isinstance(result, BaseException):
                 log.error("reading %s failed", path, exc_info=result)
             else:
-                self._apply_csv(path, result)
+                self._apply_csv(path, result, check_now=False)
 
         workers.run_task(
             self._csv_reader(path),
@@ -536,7 +542,7 @@ class EditorFiles:
             waits_on=str(path),
         )
 
-    def _apply_csv(self, path: Path, imported: CsvImport) -> int:
+    def _apply_csv(self, path: Path, imported: CsvImport, *, check_now: bool = True) -> int:
         title = QCoreApplication.translate("ShowEditor", "Import products from CSV")
         if imported.errors:
             rows = ", ".join(map(str, imported.bad_rows))
@@ -577,7 +583,9 @@ class EditorFiles:
                 model.insert(row, data)
         self.tabs.setCurrentIndex(PRODUCTS_PAGE)
         self._edited()
-        self.check_now()
+        if check_now:
+            self.check_now()
+        # Else the check of the edit, by a worker: it looks at the new products' pictures.
         if imported.problems:  # warnings only (an unknown column, an image outside the show)
             heading = (
                 QCoreApplication.translate(
