@@ -7,6 +7,7 @@ loads nothing of the show, so a shell script or a stream deck button runs it qui
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -104,7 +105,7 @@ ANSWER_TIMEOUT_S = 10.0
 MAX_ANSWER_BYTES = 8 * 1024 * 1024  # a state is a few KB; what else answers is not AnchorDesk
 
 
-def _read_capped(response: httpx.Response) -> bytes:
+async def _read_capped(response: httpx.Response) -> bytes:
     # Asked for as it is (Accept-Encoding: identity), and read raw: httpx would inflate each
     # received chunk whole before the cap is looked at (64 KB of gzip is 64 MB).
     coding = response.headers.get("Content-Encoding", "identity").strip().lower()
@@ -115,7 +116,7 @@ def _read_capped(response: httpx.Response) -> bytes:
             "remote control"
         )
     data = bytearray()
-    for chunk in response.iter_raw():
+    async for chunk in response.aiter_raw():
         data += chunk
         if len(data) > MAX_ANSWER_BYTES:
             raise FatalError(
@@ -123,6 +124,29 @@ def _read_capped(response: httpx.Response) -> bytes:
                 f"than {MAX_ANSWER_BYTES // 1_048_576} MB: that is not AnchorDesk's remote control"
             )
     return bytes(data)
+
+
+async def _exchange(
+    base: str, command: str, pairs: Sequence[str], headers: dict[str, str]
+) -> tuple[int, bytes]:
+    """The request and its whole answer (status, body), within ``ANSWER_TIMEOUT_S`` in all:
+    httpx's timeout is for each read, and a server sending its answer a byte every few
+    seconds (a head or a body that never ends) held the command, and the stream deck button
+    that ran it, for good."""
+    import httpx
+
+    async with asyncio.timeout(ANSWER_TIMEOUT_S):
+        async with httpx.AsyncClient(timeout=ANSWER_TIMEOUT_S, headers=headers) as client:
+            if command == "state":
+                request = client.build_request("GET", f"{base}/api/v1/state")
+            else:
+                body = command_body(command, pairs)
+                request = client.build_request("POST", f"{base}/api/v1/commands", json=body)
+            response = await client.send(request, stream=True)
+            try:
+                return response.status_code, await _read_capped(response)
+            finally:
+                await response.aclose()
 
 
 def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
@@ -141,18 +165,8 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
         raise UserError(f"anchordesk control --url {base!r}: expected http://HOST:PORT")
     headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
     try:
-        with httpx.Client(timeout=ANSWER_TIMEOUT_S, headers=headers) as client:
-            if command == "state":
-                request = client.build_request("GET", f"{base}/api/v1/state")
-            else:
-                body = command_body(command, pairs)
-                request = client.build_request("POST", f"{base}/api/v1/commands", json=body)
-            response = client.send(request, stream=True)
-            try:
-                raw = _read_capped(response)
-            finally:
-                response.close()
-    except httpx.TimeoutException:
+        status, raw = asyncio.run(_exchange(base, command, pairs, headers))
+    except (httpx.TimeoutException, TimeoutError):
         raise FatalError(
             f"anchordesk control: {base}: no answer within {ANSWER_TIMEOUT_S:.0f} s "
             "(is AnchorDesk running with the remote control on?)"
@@ -176,12 +190,10 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     try:
         answer = json.loads(raw)
     except (ValueError, RecursionError):
-        raise FatalError(
-            f"anchordesk control: {base} answered {response.status_code} without JSON"
-        ) from None
-    if response.status_code != 200 or not isinstance(answer, dict):
+        raise FatalError(f"anchordesk control: {base} answered {status} without JSON") from None
+    if status != 200 or not isinstance(answer, dict):
         message = answer.get("error") if isinstance(answer, dict) else None
-        raise UserError(f"anchordesk control {command}: {response.status_code}: {message}")
+        raise UserError(f"anchordesk control {command}: {status}: {message}")
     state = answer.get("state", answer)
     sys.stdout.write(json.dumps(state, ensure_ascii=False, indent=2) + "\n")
     return 0

@@ -1,0 +1,80 @@
+"""Round twenty-four of issue 10, the remote control (hunt24remote): ``anchordesk control``
+against servers that are not AnchorDesk's remote, and the environment it runs in."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from anchordesk.cli import control
+from anchordesk.cli.main import main
+
+TOKEN = "a-token-of-24-characters"
+
+
+@contextlib.contextmanager
+def _trickling(head_first: bool) -> Iterator[str]:
+    """A server that answers a byte or a header line every tenth of a second, for ever: a
+    head that never ends, or a body of 100,000 bytes announced and sent a space at a time."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve(connection: socket.socket) -> None:
+        with connection, contextlib.suppress(OSError):
+            connection.recv(65536)
+            if head_first:
+                connection.sendall(b"HTTP/1.1 200 OK\r\n")
+                piece = b"X-Slow: yes\r\n"
+            else:
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+                piece = b" "
+            while not stop.wait(0.1):
+                connection.sendall(piece)
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        listener.close()
+
+
+@pytest.mark.parametrize("head_first", [True, False], ids=["head", "body"])
+def test_anchordesk_control_gives_up_on_an_answer_that_trickles_in_for_ever(
+    head_first: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: httpx's timeout is for each read, and a server sending a byte every few seconds
+    held `anchordesk control` (and the stream deck button that ran it) for good: killed by
+    `timeout` after 40 s, the promised "no answer within 10 s" never said."""
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+    monkeypatch.setattr(control, "ANSWER_TIMEOUT_S", 0.5)
+    codes: list[int] = []
+    with _trickling(head_first) as url:
+        worker = threading.Thread(
+            target=lambda: codes.append(main(["control", "--url", url, "next_segment"])),
+            daemon=True,
+        )
+        began = time.monotonic()
+        worker.start()
+        worker.join(20)
+        took_s = time.monotonic() - began
+    assert not worker.is_alive(), "anchordesk control still waiting after 20 s"
+    assert codes == [1]
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: anchordesk control: {url}: no answer within 0 s (is AnchorDesk running with "
+        "the remote control on?)"
+    ]
+    assert took_s < 10  # (0.5 s given; the trickle would go on for hours)
