@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,76 @@ def test_anchordesk_control_gives_up_on_an_answer_that_trickles_in_for_ever(
         "the remote control on?)"
     ]
     assert took_s < 10  # (0.5 s given; the trickle would go on for hours)
+
+
+@contextlib.contextmanager
+def _answering(body: bytes) -> Iterator[tuple[str, list[bytes]]]:
+    """A server answering every request 200 with ``body``; the requests it got, as they came."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    got: list[bytes] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection, contextlib.suppress(OSError):
+                got.append(connection.recv(65536))
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                    + body
+                )
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", got
+    finally:
+        listener.close()
+
+
+def test_anchordesk_control_goes_straight_to_the_remote_whatever_proxy_the_environment_names(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: with http_proxy set (as VPN tools export it) the command, its token in the
+    header, went to the proxy even for 127.0.0.1; with ALL_PROXY=socks5://… it ended in a
+    traceback (httpx's "pip install httpx[socks]"), a mistyped one blamed --url."""
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+    with _answering(b"{}") as (proxy, proxied), _answering(b'{"ok": true}') as (url, got):
+        for name, value in [
+            ("http_proxy", proxy),
+            ("HTTP_PROXY", proxy),
+            ("ALL_PROXY", "socks5://127.0.0.1:7890"),
+            ("HTTPS_PROXY", " http://proxy.example:3128"),
+            ("NO_PROXY", "[::1]"),
+        ]:
+            monkeypatch.setenv(name, value)
+            assert main(["control", "--url", url, "next_segment"]) == 0, name
+            out, err = capsys.readouterr()
+            assert (out, err) == ('{\n  "ok": true\n}\n', ""), name
+            monkeypatch.delenv(name)
+    assert proxied == [], "the proxy was sent the command and its token"
+    assert len(got) == 5 and all(f"Bearer {TOKEN}".encode() in request for request in got)
+
+
+def test_certificates_anchordesk_control_cannot_load_are_said_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: SSL_CERT_FILE naming a file that is gone (or is no certificate) ended
+    `anchordesk control --url https://…` with a traceback (FileNotFoundError)."""
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+    (tmp_path / "not-a-certificate.pem").write_text("x\n")
+    for path, reason in [
+        (tmp_path / "gone.pem", "no such file or directory"),
+        (tmp_path / "not-a-certificate.pem", "no certificate or crl found"),
+    ]:
+        monkeypatch.setenv("SSL_CERT_FILE", str(path))
+        assert main(["control", "--url", "https://127.0.0.1:9", "state"]) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1, err
+        assert err[0].startswith(
+            f"error: anchordesk control: the certificates cannot be loaded from '{path}' "
+            "(SSL_CERT_FILE or SSL_CERT_DIR): "
+        )
+        assert reason in err[0] and err[0].endswith("; fix or unset it")

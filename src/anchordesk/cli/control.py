@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import re
+import ssl
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -126,6 +127,26 @@ async def _read_capped(response: httpx.Response) -> bytes:
     return bytes(data)
 
 
+def _certificates(base: str) -> ssl.SSLContext | bool:
+    """What an https:// remote's certificate is checked against, as httpx takes it from the
+    environment (``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else certifi's): a file that cannot be
+    read is said in one line, naming its variable (it was a traceback)."""
+    if not base.lower().startswith("https:"):
+        return True
+    import httpx
+
+    try:
+        return httpx.create_ssl_context(trust_env=True)
+    except OSError as error:  # (ssl.SSLError too)
+        path = os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR") or ""
+        reason = error.strerror or " ".join(str(error).split()) or type(error).__name__
+        reason = re.sub(r"\s*\(_ssl\.c:\d+\)", "", reason)  # (OpenSSL's source line)
+        raise UserError(
+            f"anchordesk control: the certificates cannot be loaded from {path!r} "
+            f"(SSL_CERT_FILE or SSL_CERT_DIR): {reason.lower()}; fix or unset it"
+        ) from None
+
+
 async def _exchange(
     base: str, command: str, pairs: Sequence[str], headers: dict[str, str]
 ) -> tuple[int, bytes]:
@@ -135,8 +156,17 @@ async def _exchange(
     that ran it, for good."""
     import httpx
 
+    # Straight to the remote, as a browser goes to its own machine: with the environment's
+    # proxies (HTTP_PROXY, ALL_PROXY…, which VPN tools export) the request went to the proxy,
+    # the token in its header, even for 127.0.0.1; a SOCKS one, or one mistyped, ended the
+    # command with a traceback or blamed --url.
     async with asyncio.timeout(ANSWER_TIMEOUT_S):
-        async with httpx.AsyncClient(timeout=ANSWER_TIMEOUT_S, headers=headers) as client:
+        async with httpx.AsyncClient(
+            timeout=ANSWER_TIMEOUT_S,
+            headers=headers,
+            trust_env=False,
+            verify=_certificates(base),
+        ) as client:
             if command == "state":
                 request = client.build_request("GET", f"{base}/api/v1/state")
             else:
