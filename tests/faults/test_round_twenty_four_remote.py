@@ -4,6 +4,7 @@ against servers that are not AnchorDesk's remote, and the environment it runs in
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 import time
@@ -152,3 +153,22 @@ def test_certificates_anchordesk_control_cannot_load_are_said_in_one_line(
             "(SSL_CERT_FILE or SSL_CERT_DIR): "
         )
         assert reason in err[0] and err[0].endswith("; fix or unset it")
+
+
+def test_anchordesk_control_prints_a_titles_override_as_the_report_does_escaped(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: `anchordesk control state` printed a show's right-to-left override, line and
+    paragraph separators and isolates raw (the line after it read backwards in a terminal that
+    does bidi), where `anchordesk report --json` of the same session wrote them as escapes."""
+    title = "中文 L\u2028S \u2066iso \u202eevil\u202c \u2029 \u200f end"
+    state = {"products": [{"sku": "RLO", "title": title, "price": "5.00"}], "emoji": "🏴\U000e0067"}
+    body = json.dumps({"ok": True, "state": state}, ensure_ascii=False).encode()
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+    with _answering(body) as (url, _):
+        assert main(["control", "--url", url, "state"]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out) == state  # the same JSON
+    raw = [char for char in out if char in "\u2028\u2029\u2066\u202e\u202c\u200f"]
+    assert raw == [], raw
+    assert "\\u202eevil\\u202c" in out and "中文" in out and "🏴" in out

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from anchordesk.core.environment import environment
 from anchordesk.core.errors import FatalError, UserError
-from anchordesk.core.printable import escape_controls
+from anchordesk.core.printable import escape_controls, terminal_json
 
 if TYPE_CHECKING:
     import httpx
@@ -225,5 +225,6 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
         message = answer.get("error") if isinstance(answer, dict) else None
         raise UserError(f"anchordesk control {command}: {status}: {message}")
     state = answer.get("state", answer)
-    sys.stdout.write(json.dumps(state, ensure_ascii=False, indent=2) + "\n")
+    # As `anchordesk report --json` writes it: a show's title may hold a right-to-left override.
+    sys.stdout.write(terminal_json(state) + "\n")
     return 0
