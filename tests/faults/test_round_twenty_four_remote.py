@@ -82,9 +82,26 @@ def test_anchordesk_control_gives_up_on_an_answer_that_trickles_in_for_ever(
     assert took_s < 10  # (0.5 s given; the trickle would go on for hours)
 
 
+def _request(connection: socket.socket) -> bytes:
+    """A request read whole (its head, and the body its Content-Length announces): one left
+    unread makes the close a reset, and the client loses the answer."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(65536) or b"\r\n\r\n"
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        body += connection.recv(65536) or b" " * length
+    return data
+
+
 @contextlib.contextmanager
-def _answering(body: bytes) -> Iterator[tuple[str, list[bytes]]]:
-    """A server answering every request 200 with ``body``; the requests it got, as they came."""
+def _answering(body: bytes, status: int = 200) -> Iterator[tuple[str, list[bytes]]]:
+    """A server answering every request ``status`` with ``body``; the requests it got."""
     listener = socket.create_server(("127.0.0.1", 0))
     got: list[bytes] = []
 
@@ -95,9 +112,9 @@ def _answering(body: bytes) -> Iterator[tuple[str, list[bytes]]]:
             except OSError:
                 return
             with connection, contextlib.suppress(OSError):
-                got.append(connection.recv(65536))
+                got.append(_request(connection))
                 connection.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    f"HTTP/1.1 {status} Whatever\r\nContent-Type: application/json\r\n".encode()
                     + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
                     + body
                 )
@@ -172,3 +189,19 @@ def test_anchordesk_control_prints_a_titles_override_as_the_report_does_escaped(
     raw = [char for char in out if char in "\u2028\u2029\u2066\u202e\u202c\u200f"]
     assert raw == [], raw
     assert "\\u202eevil\\u202c" in out and "中文" in out and "🏴" in out
+
+
+def test_anchordesk_control_says_a_refusal_of_megabytes_in_one_short_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: a server (not AnchorDesk's remote) refusing with an "error" of 7 MB had it all
+    printed as the one line on stderr."""
+    body = json.dumps({"ok": False, "error": "A" * 7_000_000}).encode()
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+    with _answering(body, 409) as (url, _):
+        monkeypatch.setattr(control, "ANSWER_TIMEOUT_S", 30.0)  # (7 MB on a loaded machine)
+        assert main(["control", "--url", url, "next_segment"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and len(err[0]) < 400, len(err[0])
+    assert err[0].startswith("error: anchordesk control next_segment: 409: AAAA")
+    assert err[0].endswith("A…")

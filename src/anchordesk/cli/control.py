@@ -104,6 +104,9 @@ def command_body(command: str, pairs: Sequence[str]) -> dict[str, object]:
 
 ANSWER_TIMEOUT_S = 10.0
 MAX_ANSWER_BYTES = 8 * 1024 * 1024  # a state is a few KB; what else answers is not AnchorDesk
+# A refusal's reason as printed: a server that is not AnchorDesk's remote sent one of 7 MB, and
+# the "one line" on stderr was as long.
+MAX_ERROR_CHARS = 300
 
 
 async def _read_capped(response: httpx.Response) -> bytes:
@@ -222,7 +225,9 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     except (ValueError, RecursionError):
         raise FatalError(f"anchordesk control: {base} answered {status} without JSON") from None
     if status != 200 or not isinstance(answer, dict):
-        message = answer.get("error") if isinstance(answer, dict) else None
+        message = str(answer.get("error") if isinstance(answer, dict) else None)
+        if len(message) > MAX_ERROR_CHARS:  # the remote's are one short line; this is not it
+            message = message[:MAX_ERROR_CHARS] + "…"
         raise UserError(f"anchordesk control {command}: {status}: {message}")
     state = answer.get("state", answer)
     # As `anchordesk report --json` writes it: a show's title may hold a right-to-left override.
