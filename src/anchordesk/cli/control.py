@@ -7,9 +7,11 @@ loads nothing of the show, so a shell script or a stream deck button runs it qui
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
+import ssl
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from anchordesk.core.environment import environment
 from anchordesk.core.errors import FatalError, UserError
-from anchordesk.core.printable import escape_controls
+from anchordesk.core.printable import escape_controls, terminal_json
 
 if TYPE_CHECKING:
     import httpx
@@ -102,9 +104,12 @@ def command_body(command: str, pairs: Sequence[str]) -> dict[str, object]:
 
 ANSWER_TIMEOUT_S = 10.0
 MAX_ANSWER_BYTES = 8 * 1024 * 1024  # a state is a few KB; what else answers is not AnchorDesk
+# A refusal's reason as printed: a server that is not AnchorDesk's remote sent one of 7 MB, and
+# the "one line" on stderr was as long.
+MAX_ERROR_CHARS = 300
 
 
-def _read_capped(response: httpx.Response) -> bytes:
+async def _read_capped(response: httpx.Response) -> bytes:
     # Asked for as it is (Accept-Encoding: identity), and read raw: httpx would inflate each
     # received chunk whole before the cap is looked at (64 KB of gzip is 64 MB).
     coding = response.headers.get("Content-Encoding", "identity").strip().lower()
@@ -115,7 +120,7 @@ def _read_capped(response: httpx.Response) -> bytes:
             "remote control"
         )
     data = bytearray()
-    for chunk in response.iter_raw():
+    async for chunk in response.aiter_raw():
         data += chunk
         if len(data) > MAX_ANSWER_BYTES:
             raise FatalError(
@@ -123,6 +128,58 @@ def _read_capped(response: httpx.Response) -> bytes:
                 f"than {MAX_ANSWER_BYTES // 1_048_576} MB: that is not AnchorDesk's remote control"
             )
     return bytes(data)
+
+
+def _certificates(base: str) -> ssl.SSLContext | bool:
+    """What an https:// remote's certificate is checked against, as httpx takes it from the
+    environment (``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else certifi's): a file that cannot be
+    read is said in one line, naming its variable (it was a traceback)."""
+    if not base.lower().startswith("https:"):
+        return True
+    import httpx
+
+    try:
+        return httpx.create_ssl_context(trust_env=True)
+    except OSError as error:  # (ssl.SSLError too)
+        path = os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR") or ""
+        reason = error.strerror or " ".join(str(error).split()) or type(error).__name__
+        reason = re.sub(r"\s*\(_ssl\.c:\d+\)", "", reason)  # (OpenSSL's source line)
+        raise UserError(
+            f"anchordesk control: the certificates cannot be loaded from {path!r} "
+            f"(SSL_CERT_FILE or SSL_CERT_DIR): {reason.lower()}; fix or unset it"
+        ) from None
+
+
+async def _exchange(
+    base: str, command: str, pairs: Sequence[str], headers: dict[str, str]
+) -> tuple[int, bytes]:
+    """The request and its whole answer (status, body), within ``ANSWER_TIMEOUT_S`` in all:
+    httpx's timeout is for each read, and a server sending its answer a byte every few
+    seconds (a head or a body that never ends) held the command, and the stream deck button
+    that ran it, for good."""
+    import httpx
+
+    # Straight to the remote, as a browser goes to its own machine: with the environment's
+    # proxies (HTTP_PROXY, ALL_PROXY…, which VPN tools export) the request went to the proxy,
+    # the token in its header, even for 127.0.0.1; a SOCKS one, or one mistyped, ended the
+    # command with a traceback or blamed --url.
+    async with asyncio.timeout(ANSWER_TIMEOUT_S):
+        async with httpx.AsyncClient(
+            timeout=ANSWER_TIMEOUT_S,
+            headers=headers,
+            trust_env=False,
+            verify=_certificates(base),
+        ) as client:
+            if command == "state":
+                request = client.build_request("GET", f"{base}/api/v1/state")
+            else:
+                body = command_body(command, pairs)
+                request = client.build_request("POST", f"{base}/api/v1/commands", json=body)
+            response = await client.send(request, stream=True)
+            try:
+                return response.status_code, await _read_capped(response)
+            finally:
+                await response.aclose()
 
 
 def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
@@ -141,18 +198,8 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
         raise UserError(f"anchordesk control --url {base!r}: expected http://HOST:PORT")
     headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
     try:
-        with httpx.Client(timeout=ANSWER_TIMEOUT_S, headers=headers) as client:
-            if command == "state":
-                request = client.build_request("GET", f"{base}/api/v1/state")
-            else:
-                body = command_body(command, pairs)
-                request = client.build_request("POST", f"{base}/api/v1/commands", json=body)
-            response = client.send(request, stream=True)
-            try:
-                raw = _read_capped(response)
-            finally:
-                response.close()
-    except httpx.TimeoutException:
+        status, raw = asyncio.run(_exchange(base, command, pairs, headers))
+    except (httpx.TimeoutException, TimeoutError):
         raise FatalError(
             f"anchordesk control: {base}: no answer within {ANSWER_TIMEOUT_S:.0f} s "
             "(is AnchorDesk running with the remote control on?)"
@@ -176,12 +223,13 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     try:
         answer = json.loads(raw)
     except (ValueError, RecursionError):
-        raise FatalError(
-            f"anchordesk control: {base} answered {response.status_code} without JSON"
-        ) from None
-    if response.status_code != 200 or not isinstance(answer, dict):
-        message = answer.get("error") if isinstance(answer, dict) else None
-        raise UserError(f"anchordesk control {command}: {response.status_code}: {message}")
+        raise FatalError(f"anchordesk control: {base} answered {status} without JSON") from None
+    if status != 200 or not isinstance(answer, dict):
+        message = str(answer.get("error") if isinstance(answer, dict) else None)
+        if len(message) > MAX_ERROR_CHARS:  # the remote's are one short line; this is not it
+            message = message[:MAX_ERROR_CHARS] + "…"
+        raise UserError(f"anchordesk control {command}: {status}: {message}")
     state = answer.get("state", answer)
-    sys.stdout.write(json.dumps(state, ensure_ascii=False, indent=2) + "\n")
+    # As `anchordesk report --json` writes it: a show's title may hold a right-to-left override.
+    sys.stdout.write(terminal_json(state) + "\n")
     return 0

@@ -423,6 +423,11 @@ class ControlServer:
             handle_signals=False,
             logger=_request_log,
             keepalive_timeout=self._idle_timeout_s,
+            # A request still coming in when the server stops (a body sent a byte at a time,
+            # no token needed: aiohttp reads on after the 401) is waited for this long, then
+            # cut: aiohttp's default, a minute, held each stop (a new token, another port, the
+            # remote off) for up to 15 s, the remote not listening meanwhile.
+            shutdown_timeout=STOP_CLOSE_S,
         )
         await runner.setup()
         server = runner.server

@@ -10,6 +10,7 @@ unambiguous (``\\x1b``, ``\\n``), and nothing is dropped.
 from __future__ import annotations
 
 import html
+import json
 import re
 import unicodedata
 
@@ -66,6 +67,29 @@ def printable_message(text: str) -> str:
     rule of ``core/redact.py`` (a stream key typed in a misspelt ``--to`` is still a key) and
     every control character escaped (a file name may hold a newline or an ESC)."""
     return escape_controls(mask_urls(text))
+
+
+# What json.dumps(ensure_ascii=False) leaves raw of what escape_controls escapes: JSON writes
+# C0 controls inside its strings as escapes itself (a raw one in its text is its own line break).
+_JSON_RAW_CONTROLS = re.compile(_CONTROLS.pattern.replace("\x00-\x1f", "", 1))
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code > 0xFFFF:  # (JSON writes such a character as its UTF-16 pair)
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def terminal_json(value: object, indent: int | None = 2) -> str:
+    """``value`` as JSON for a terminal (``anchordesk report --json``, ``anchordesk control``):
+    readable in any language, with every character ``escape_controls`` escapes written as a
+    JSON escape (the same JSON): C1 controls (U+009B is a terminal's CSI), bidi overrides and
+    line separators went out raw, and a lone surrogate could not be printed at all."""
+    return _JSON_RAW_CONTROLS.sub(
+        _json_escape, json.dumps(value, ensure_ascii=False, indent=indent)
+    )
 
 
 def html_text(text: str) -> str:

@@ -1,0 +1,264 @@
+"""Round twenty-four of issue 10, the remote control (hunt24remote): ``anchordesk control``
+against servers that are not AnchorDesk's remote, and the environment it runs in."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from anchordesk.cli import control
+from anchordesk.cli.main import main
+from anchordesk.control.server import ControlServer
+
+from .remote_parts import rehearsing
+from .test_round_nineteen_remote import SMALL_SHOW
+
+TOKEN = "a-token-of-24-characters"
+
+
+@contextlib.contextmanager
+def _trickling(head_first: bool) -> Iterator[str]:
+    """A server that answers a byte or a header line every tenth of a second, for ever: a
+    head that never ends, or a body of 100,000 bytes announced and sent a space at a time."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve(connection: socket.socket) -> None:
+        with connection, contextlib.suppress(OSError):
+            connection.recv(65536)
+            if head_first:
+                connection.sendall(b"HTTP/1.1 200 OK\r\n")
+                piece = b"X-Slow: yes\r\n"
+            else:
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+                piece = b" "
+            while not stop.wait(0.1):
+                connection.sendall(piece)
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        listener.close()
+
+
+@pytest.mark.parametrize("head_first", [True, False], ids=["head", "body"])
+def test_anchordesk_control_gives_up_on_an_answer_that_trickles_in_for_ever(
+    head_first: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: httpx's timeout is for each read, and a server sending a byte every few seconds
+    held `anchordesk control` (and the stream deck button that ran it) for good: killed by
+    `timeout` after 40 s, the promised "no answer within 10 s" never said."""
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+    monkeypatch.setattr(control, "ANSWER_TIMEOUT_S", 0.5)
+    codes: list[int] = []
+    with _trickling(head_first) as url:
+        worker = threading.Thread(
+            target=lambda: codes.append(main(["control", "--url", url, "next_segment"])),
+            daemon=True,
+        )
+        began = time.monotonic()
+        worker.start()
+        worker.join(20)
+        took_s = time.monotonic() - began
+    assert not worker.is_alive(), "anchordesk control still waiting after 20 s"
+    assert codes == [1]
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: anchordesk control: {url}: no answer within 0 s (is AnchorDesk running with "
+        "the remote control on?)"
+    ]
+    assert took_s < 10  # (0.5 s given; the trickle would go on for hours)
+
+
+def _request(connection: socket.socket) -> bytes:
+    """A request read whole (its head, and the body its Content-Length announces): one left
+    unread makes the close a reset, and the client loses the answer."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(65536) or b"\r\n\r\n"
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        body += connection.recv(65536) or b" " * length
+    return data
+
+
+@contextlib.contextmanager
+def _answering(body: bytes, status: int = 200) -> Iterator[tuple[str, list[bytes]]]:
+    """A server answering every request ``status`` with ``body``; the requests it got."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    got: list[bytes] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection, contextlib.suppress(OSError):
+                got.append(_request(connection))
+                connection.sendall(
+                    f"HTTP/1.1 {status} Whatever\r\nContent-Type: application/json\r\n".encode()
+                    + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                    + body
+                )
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", got
+    finally:
+        listener.close()
+
+
+def test_anchordesk_control_goes_straight_to_the_remote_whatever_proxy_the_environment_names(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: with http_proxy set (as VPN tools export it) the command, its token in the
+    header, went to the proxy even for 127.0.0.1; with ALL_PROXY=socks5://… it ended in a
+    traceback (httpx's "pip install httpx[socks]"), a mistyped one blamed --url."""
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+    with _answering(b"{}") as (proxy, proxied), _answering(b'{"ok": true}') as (url, got):
+        for name, value in [
+            ("http_proxy", proxy),
+            ("HTTP_PROXY", proxy),
+            ("ALL_PROXY", "socks5://127.0.0.1:7890"),
+            ("HTTPS_PROXY", " http://proxy.example:3128"),
+            ("NO_PROXY", "[::1]"),
+        ]:
+            monkeypatch.setenv(name, value)
+            assert main(["control", "--url", url, "next_segment"]) == 0, name
+            out, err = capsys.readouterr()
+            assert (out, err) == ('{\n  "ok": true\n}\n', ""), name
+            monkeypatch.delenv(name)
+    assert proxied == [], "the proxy was sent the command and its token"
+    assert len(got) == 5 and all(f"Bearer {TOKEN}".encode() in request for request in got)
+
+
+def test_certificates_anchordesk_control_cannot_load_are_said_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: SSL_CERT_FILE naming a file that is gone (or is no certificate) ended
+    `anchordesk control --url https://…` with a traceback (FileNotFoundError)."""
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+    (tmp_path / "not-a-certificate.pem").write_text("x\n")
+    for path, reason in [
+        (tmp_path / "gone.pem", "no such file or directory"),
+        (tmp_path / "not-a-certificate.pem", "no certificate or crl found"),
+    ]:
+        monkeypatch.setenv("SSL_CERT_FILE", str(path))
+        assert main(["control", "--url", "https://127.0.0.1:9", "state"]) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1, err
+        assert err[0].startswith(
+            f"error: anchordesk control: the certificates cannot be loaded from '{path}' "
+            "(SSL_CERT_FILE or SSL_CERT_DIR): "
+        )
+        assert reason in err[0] and err[0].endswith("; fix or unset it")
+
+
+def test_anchordesk_control_prints_a_titles_override_as_the_report_does_escaped(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: `anchordesk control state` printed a show's right-to-left override, line and
+    paragraph separators and isolates raw (the line after it read backwards in a terminal that
+    does bidi), where `anchordesk report --json` of the same session wrote them as escapes."""
+    title = "中文 L\u2028S \u2066iso \u202eevil\u202c \u2029 \u200f end"
+    state = {"products": [{"sku": "RLO", "title": title, "price": "5.00"}], "emoji": "🏴\U000e0067"}
+    body = json.dumps({"ok": True, "state": state}, ensure_ascii=False).encode()
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+    with _answering(body) as (url, _):
+        assert main(["control", "--url", url, "state"]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out) == state  # the same JSON
+    raw = [char for char in out if char in "\u2028\u2029\u2066\u202e\u202c\u200f"]
+    assert raw == [], raw
+    assert "\\u202eevil\\u202c" in out and "中文" in out and "🏴" in out
+
+
+def test_anchordesk_control_says_a_refusal_of_megabytes_in_one_short_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: a server (not AnchorDesk's remote) refusing with an "error" of 7 MB had it all
+    printed as the one line on stderr."""
+    body = json.dumps({"ok": False, "error": "A" * 7_000_000}).encode()
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+    with _answering(body, 409) as (url, _):
+        monkeypatch.setattr(control, "ANSWER_TIMEOUT_S", 30.0)  # (7 MB on a loaded machine)
+        assert main(["control", "--url", url, "next_segment"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and len(err[0]) < 400, len(err[0])
+    assert err[0].startswith("error: anchordesk control next_segment: 409: AAAA")
+    assert err[0].endswith("A…")
+
+
+async def _restarted_with_a_body_coming(folder: Path, with_token: bool) -> tuple[float, int]:
+    """The remote stopped (the window's "New token", another port, the remote off) while a
+    client sends a command's body a byte at a time, and started again on the same port: how
+    long it was not listening, and the new server's answer to the new token."""
+    async with rehearsing(SMALL_SHOW, folder) as live:
+        old = ControlServer(lambda: live, "the-old-token-of-24-chars", port=0)
+        await old.start()
+        new = ControlServer(lambda: live, "the-new-token-of-24-chars", port=old.port)
+        _reader, writer = await asyncio.open_connection("127.0.0.1", old.port)
+        token = b"Authorization: Bearer the-old-token-of-24-chars\r\n" if with_token else b""
+        writer.write(
+            b"POST /api/v1/commands HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + token
+            + b'Content-Length: 100\r\n\r\n{"comm'
+        )
+        await writer.drain()
+        await asyncio.sleep(0.2)  # (the request is in: its head read, its handler waiting)
+        began = asyncio.get_running_loop().time()
+        await old.stop()
+        await new.start()
+        off_s = asyncio.get_running_loop().time() - began
+        try:
+            answer = await _get_state(new.port, "the-new-token-of-24-chars")
+        finally:
+            writer.close()
+            await new.stop()
+        return off_s, answer
+
+
+async def _get_state(port: int, token: str) -> int:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"GET /api/v1/state HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        "Connection: close\r\n\r\n".encode()
+    )
+    status = (await asyncio.wait_for(reader.read(), 30)).split(b" ", 2)[1]
+    writer.close()
+    return int(status)
+
+
+@pytest.mark.parametrize("with_token", [True, False], ids=["its-token", "no-token"])
+def test_a_body_sent_a_byte_at_a_time_never_holds_the_remote_off_when_it_restarts(
+    with_token: bool, tmp_path: Path
+) -> None:
+    """Before: the stop waited for the request still coming in, aiohttp's shutdown allowing a
+    minute: 14.5 s with a phone's half-sent command, 10 s with a stranger's (no token: aiohttp
+    reads on after the 401), the remote not listening meanwhile (the window's "New token")."""
+    off_s, status = asyncio.run(_restarted_with_a_body_coming(tmp_path, with_token))
+    assert status == 200
+    assert off_s < 5, f"the remote was off {off_s:.1f} s"  # (1 s now; 10-15 s before)
