@@ -49,3 +49,44 @@ def test_a_saved_name_of_5_mb_is_cut_in_the_error_line(
     )
     if target == "x":
         assert "and 9,992 more" in err
+
+
+# Run in a child: it installs the program's stop handlers and may end the process at once.
+_SIGNAL_IN_A_LOCKS_HOLD = r"""
+import os, signal, sys
+from anchordesk.cli import commands, stopping
+
+stops = stopping.install(program=True)
+if sys.argv[1] == "starting":
+    commands._prepare_end_at_once()
+    stops.at_once = commands._end_at_once
+with stops._lock:  # as request() or attach() on the main thread, when the signal lands
+    os.kill(os.getpid(), signal.SIGTERM)
+    for _ in range(3):  # the handler runs at one of these steps
+        pass
+print("noted:", stops.reason, flush=True)
+"""
+
+
+@pytest.mark.parametrize("when", ["starting", "running"])
+def test_a_stop_signal_while_the_main_thread_holds_the_requests_lock_is_taken(when: str) -> None:
+    # Before: the handler called request(), which took the lock its own thread held: the
+    # process hung for good (here: killed after 60 s), SIGTERM or Ctrl+C changing nothing.
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_IN_A_LOCKS_HOLD, when],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    if when == "starting":  # ended at once, both lines said in the console's format
+        lines = run.stderr.splitlines()
+        assert [line[9:] for line in lines] == [
+            "INFO anchordesk: SIGTERM during start-up: stopped before the picture started",
+            lines[1][9:],
+        ]
+        assert lines[1].endswith(" s after the request (SIGTERM)")
+        assert run.stdout == ""
+    else:
+        assert run.stdout == "noted: SIGTERM\n"

@@ -73,7 +73,13 @@ def _end_at_once(reason: str) -> None:
     interpreter's own exit took 2-3 s more); they cannot look at the request while they run.
     Nothing is written yet: the process ends there and then, saying so. (An exception raised
     into the step instead aborted the process when it landed in PySide6's initialisation:
-    "Fatal Python error: libshiboken/signature: could not initialize", 2 runs of 13.)"""
+    "Fatal Python error: libshiboken/signature: could not initialize", 2 runs of 13.) The same
+    end for a request seen between two steps of the start-up.
+
+    It may interrupt the main thread anywhere, an import or a lock's hold included: what it
+    calls was imported before it was set (:func:`_prepare_end_at_once`) and takes no lock that
+    thread may hold (an import here, of a module the interrupted thread was loading, found it
+    half made)."""
     from anchordesk.cli import stopping
     from anchordesk.core.logs import exit_now
     from anchordesk.media.portaudio import give_back_stderr
@@ -90,6 +96,14 @@ def _end_at_once(reason: str) -> None:
             f"stopped {since:.2f} s after the request ({reason})",
         ],
     )
+
+
+def _prepare_end_at_once() -> None:
+    """Load what :func:`_end_at_once` calls, before a signal handler may call it: its imports
+    then only read ``sys.modules``."""
+    import anchordesk.cli.stopping
+    import anchordesk.core.logs
+    import anchordesk.media.portaudio  # noqa: F401
 
 
 def _remove_made_and_empty() -> None:
@@ -233,6 +247,7 @@ def run_live(
 
     def end_at_once_from_now_on() -> None:
         if _ends_at_once():
+            _prepare_end_at_once()
             stops.at_once = _end_at_once
 
     show: LiveShow | None = None
@@ -276,17 +291,11 @@ def run_live(
         asyncio.run(_run_until_stopped(show, stops, control))
     except _StoppedDuringStartUp:
         stops.at_once = None
-        log.info("%s during start-up: stopped before the picture started", stops.reason)
         if _ends_at_once():
             # Nothing of the run was written: the process ends now (the interpreter's own exit
-            # took 2-3 s on a loaded machine).
-            from anchordesk.core.logs import exit_now
-
-            log.info(
-                "stopped %.2f s after the request (%s)", stops.seconds_since() or 0.0, stops.reason
-            )
-            _remove_made_and_empty()
-            exit_now(0)
+            # took 2-3 s on a loaded machine), as at a request in the middle of a step.
+            _end_at_once(stops.reason or "a stop request")
+        log.info("%s during start-up: stopped before the picture started", stops.reason)
     finally:
         stops.at_once = None
         devices.stop_waiting_when(lambda: False)  # this run's stop must not cut a later probe
