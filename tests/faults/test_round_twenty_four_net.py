@@ -90,3 +90,77 @@ def test_a_stop_signal_while_the_main_thread_holds_the_requests_lock_is_taken(wh
         assert run.stdout == ""
     else:
         assert run.stdout == "noted: SIGTERM\n"
+
+
+class _HostileRemote:
+    """A loopback HTTP server at a remote's address, answering each request with ``answer``
+    (bytes sent at once) or, with ``trickle``, one byte at a time until the client leaves."""
+
+    def __init__(self, answer: bytes, trickle: bool = False) -> None:
+        import socket
+        import threading
+
+        self.answer, self.trickle = answer, trickle
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import contextlib
+
+        with contextlib.suppress(OSError):
+            connection, _ = self.listener.accept()
+            with connection:
+                connection.recv(65536)
+                if not self.trickle:
+                    connection.sendall(self.answer)
+                    return
+                for byte in self.answer:
+                    connection.sendall(bytes([byte]))
+                    if self.stopped.wait(0.05):
+                        return
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.listener.close()
+
+
+def _answer(status: str, body: bytes) -> bytes:
+    head = f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+    return head.encode() + b"\r\n\r\n" + body
+
+
+def _control(
+    remote: _HostileRemote, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", "t" * 24)
+    try:
+        code = main(["control", "--url", remote.url, "state"])
+    finally:
+        remote.close()
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("part", ["headers", "body"])
+def test_control_ends_at_its_deadline_when_the_answer_trickles(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], part: str
+) -> None:
+    # Before: httpx's 10 s is for each read; an answer (or its headers) a byte every few
+    # seconds held `anchordesk control` for ever (killed after 45 s in the hunt).
+    import time
+
+    from anchordesk.cli import control
+
+    monkeypatch.setattr(control, "ANSWER_TIMEOUT_S", 0.5)
+    body = b"{" + b" " * 10_000 + b"}"
+    answer = _answer("200 OK", body)
+    if part == "headers":
+        answer = b"HTTP/1.1 200 OK\r\nX-Padding: " + b"a" * 10_000
+    remote = _HostileRemote(answer, trickle=True)
+    started = time.monotonic()
+    code, out, err = _control(remote, monkeypatch, capsys)
+    assert time.monotonic() - started < 10  # 0.5 s and a little; the trickle alone is 500 s
+    assert code == 1 and out == ""
+    assert "no answer within" in err and err.count("\n") == 1

@@ -11,9 +11,10 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from anchordesk.core.environment import environment
 from anchordesk.core.errors import FatalError, UserError
@@ -141,17 +142,7 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
         raise UserError(f"anchordesk control --url {base!r}: expected http://HOST:PORT")
     headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
     try:
-        with httpx.Client(timeout=ANSWER_TIMEOUT_S, headers=headers) as client:
-            if command == "state":
-                request = client.build_request("GET", f"{base}/api/v1/state")
-            else:
-                body = command_body(command, pairs)
-                request = client.build_request("POST", f"{base}/api/v1/commands", json=body)
-            response = client.send(request, stream=True)
-            try:
-                raw = _read_capped(response)
-            finally:
-                response.close()
+        status, raw = _within_deadline(lambda: _exchange(base, headers, command, pairs))
     except httpx.TimeoutException:
         raise FatalError(
             f"anchordesk control: {base}: no answer within {ANSWER_TIMEOUT_S:.0f} s "
@@ -176,12 +167,59 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     try:
         answer = json.loads(raw)
     except (ValueError, RecursionError):
-        raise FatalError(
-            f"anchordesk control: {base} answered {response.status_code} without JSON"
-        ) from None
-    if response.status_code != 200 or not isinstance(answer, dict):
+        raise FatalError(f"anchordesk control: {base} answered {status} without JSON") from None
+    if status != 200 or not isinstance(answer, dict):
         message = answer.get("error") if isinstance(answer, dict) else None
-        raise UserError(f"anchordesk control {command}: {response.status_code}: {message}")
+        raise UserError(f"anchordesk control {command}: {status}: {message}")
     state = answer.get("state", answer)
     sys.stdout.write(json.dumps(state, ensure_ascii=False, indent=2) + "\n")
     return 0
+
+
+def _exchange(
+    base: str, headers: dict[str, str], command: str, pairs: Sequence[str]
+) -> tuple[int, bytes]:
+    import httpx
+
+    with httpx.Client(timeout=ANSWER_TIMEOUT_S, headers=headers) as client:
+        if command == "state":
+            request = client.build_request("GET", f"{base}/api/v1/state")
+        else:
+            body = command_body(command, pairs)
+            request = client.build_request("POST", f"{base}/api/v1/commands", json=body)
+        response = client.send(request, stream=True)
+        try:
+            return response.status_code, _read_capped(response)
+        finally:
+            response.close()
+
+
+_T = TypeVar("_T")
+
+
+def _within_deadline(work: Callable[[], _T]) -> _T:
+    """``work``'s result, or ``httpx.ReadTimeout`` when it takes more than
+    :data:`ANSWER_TIMEOUT_S` in all. httpx's timeout is for each read: a server that sent its
+    answer (or its headers) a byte every few seconds held the command for ever, a script's
+    stream-deck button with it. The exchange runs on a thread of its own, left behind at the
+    deadline (the command ends just after)."""
+    import httpx
+
+    outcome: list[tuple[bool, object]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, work()))
+        except BaseException as error:  # raised again on the caller's thread
+            outcome.append((False, error))
+
+    thread = threading.Thread(target=run, name="control exchange", daemon=True)
+    thread.start()
+    thread.join(ANSWER_TIMEOUT_S)
+    if not outcome:
+        raise httpx.ReadTimeout("the whole answer did not come in time")
+    done, value = outcome[0]
+    if not done:
+        assert isinstance(value, BaseException)
+        raise value
+    return value  # type: ignore[return-value]
