@@ -164,3 +164,16 @@ def test_control_ends_at_its_deadline_when_the_answer_trickles(
     assert time.monotonic() - started < 10  # 0.5 s and a little; the trickle alone is 500 s
     assert code == 1 and out == ""
     assert "no answer within" in err and err.count("\n") == 1
+
+
+def test_control_prints_a_viewers_terminal_controls_escaped(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: the state's JSON kept C1 controls raw (U+009B is a terminal's CSI, U+009D its
+    # OSC) and bidi overrides: a viewer's pinned comment acted on the operator's terminal.
+    state = {"pinned": {"author": "v\u009b2J\u202eevil", "text": "\u009d0;pwned\u0007"}}
+    body = json.dumps({"state": state}, ensure_ascii=False).encode()
+    code, out, _ = _control(_HostileRemote(_answer("200 OK", body)), monkeypatch, capsys)
+    assert code == 0
+    assert not any(0x7F <= ord(char) <= 0x9F or char == "\u202e" for char in out)
+    assert json.loads(out) == state  # the same JSON, read back

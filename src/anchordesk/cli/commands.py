@@ -43,6 +43,13 @@ def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
+def printable_json(value: object) -> str:
+    """``value`` as indented JSON a terminal only shows: JSON escapes C0 controls itself; C1
+    controls (U+009B is a terminal's CSI) and bidi overrides it would print raw, so they are
+    written as \\u escapes too (the same JSON, read back)."""
+    return _JSON_UNSAFE.sub(_json_escape, json.dumps(value, ensure_ascii=False, indent=2))
+
+
 # --- commands --------------------------------------------------------------------------------
 
 
@@ -530,13 +537,7 @@ def run_report(
             ) from None
     if as_json:
         # Machine-readable: amounts stay decimal strings with their currency, codes stay codes.
-        # JSON escapes C0 controls itself; C1 controls (U+009B is a terminal's CSI) and bidi
-        # overrides it would print raw, so they are written as \\u escapes too (same JSON).
-        print(
-            _JSON_UNSAFE.sub(
-                _json_escape, json.dumps(report.to_json(), ensure_ascii=False, indent=2)
-            )
-        )
+        print(printable_json(report.to_json()))
     else:
         print(report_text(report, chosen))
         if html_path is not None:
