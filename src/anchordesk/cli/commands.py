@@ -10,10 +10,8 @@ import asyncio
 import concurrent.futures
 import contextlib
 import errno
-import json
 import logging
 import os
-import re
 import signal
 import stat
 import sys
@@ -34,21 +32,6 @@ if TYPE_CHECKING:
     from anchordesk.media.layers import OverlaySource
 
 log = logging.getLogger("anchordesk")
-
-# Characters json.dumps(ensure_ascii=False) leaves raw that a terminal would act on.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def _json_escape(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
-
-
-def printable_json(value: object) -> str:
-    """``value`` as indented JSON a terminal only shows: JSON escapes C0 controls itself; C1
-    controls (U+009B is a terminal's CSI) and bidi overrides it would print raw, so they are
-    written as \\u escapes too (the same JSON, read back)."""
-    return _JSON_UNSAFE.sub(_json_escape, json.dumps(value, ensure_ascii=False, indent=2))
-
 
 # --- commands --------------------------------------------------------------------------------
 
@@ -537,6 +520,8 @@ def run_report(
             ) from None
     if as_json:
         # Machine-readable: amounts stay decimal strings with their currency, codes stay codes.
+        from anchordesk.cli.output import printable_json
+
         print(printable_json(report.to_json()))
     else:
         print(report_text(report, chosen))

@@ -172,7 +172,7 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
         message = answer.get("error") if isinstance(answer, dict) else None
         raise UserError(f"anchordesk control {command}: {status}: {message}")
     state = answer.get("state", answer)
-    from anchordesk.cli.commands import printable_json
+    from anchordesk.cli.output import printable_json
 
     sys.stdout.write(printable_json(state) + "\n")
     return 0
