@@ -177,3 +177,13 @@ def test_control_prints_a_viewers_terminal_controls_escaped(
     assert code == 0
     assert not any(0x7F <= ord(char) <= 0x9F or char == "\u202e" for char in out)
     assert json.loads(out) == state  # the same JSON, read back
+
+
+def test_controls_error_from_the_server_is_one_short_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: a 5 MB "error" was printed whole (5,000,045 bytes on stderr), and a non-text
+    # one in Python's spelling ({'nested': ...}).
+    body = json.dumps({"error": "x" * 5_000_000}).encode()
+    code, _, err = _control(_HostileRemote(_answer("400 Bad", body)), monkeypatch, capsys)
+    assert code == 2 and err.count("\n") == 1 and len(err) < 500

@@ -170,12 +170,20 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
         raise FatalError(f"anchordesk control: {base} answered {status} without JSON") from None
     if status != 200 or not isinstance(answer, dict):
         message = answer.get("error") if isinstance(answer, dict) else None
-        raise UserError(f"anchordesk control {command}: {status}: {message}")
+        # The remote's own errors are one short sentence; what else answers may say anything
+        # (5 MB of it was printed whole, as one line).
+        said = message if isinstance(message, str) else json.dumps(message, ensure_ascii=False)
+        if len(said) > _MESSAGE_CHARS:
+            said = said[: _MESSAGE_CHARS - 1] + "…"
+        raise UserError(f"anchordesk control {command}: {status}: {said}")
     state = answer.get("state", answer)
     from anchordesk.cli.output import printable_json
 
     sys.stdout.write(printable_json(state) + "\n")
     return 0
+
+
+_MESSAGE_CHARS = 300
 
 
 def _exchange(
