@@ -5,6 +5,7 @@ the stop signals' handler."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -187,3 +188,16 @@ def test_controls_error_from_the_server_is_one_short_line(
     body = json.dumps({"error": "x" * 5_000_000}).encode()
     code, _, err = _control(_HostileRemote(_answer("400 Bad", body)), monkeypatch, capsys)
     assert code == 2 and err.count("\n") == 1 and len(err) < 500
+
+
+def test_seconds_beyond_a_year_is_a_users_mistake_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: --seconds 1e308 (finite, so let through) overflowed as seconds x fps once the
+    # recording was made: an OverflowError traceback, exit 1.
+    code = main(["live", "--camera", "test", "--mic", "test", "--seconds", "1e308",
+                 "--record", str(tmp_path / "a.mkv")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and err.count("\n") == 1
+    assert "'1e308' is more than a year" in err
+    assert not (tmp_path / "a.mkv").exists()
