@@ -201,3 +201,16 @@ def test_seconds_beyond_a_year_is_a_users_mistake_not_a_traceback(
     assert code == 2 and "Traceback" not in err and err.count("\n") == 1
     assert "'1e308' is more than a year" in err
     assert not (tmp_path / "a.mkv").exists()
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999999", "2147483648"])
+def test_a_camera_number_beyond_any_device_is_said_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], number: str
+) -> None:
+    # Before: OpenCV takes a C int: an OverflowError traceback (exit 1) from the command line,
+    # and "the picture did not start" with a traceback in the log from the window's settings.
+    code = main(["live", "--camera", number, "--mic", "test", "--seconds", "1",
+                 "--record", str(tmp_path / "a.mkv")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and err.count("\n") == 1
+    assert f"--camera {number}: no camera with this number can be opened" in err
