@@ -214,3 +214,54 @@ def test_a_camera_number_beyond_any_device_is_said_in_one_line(
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err and err.count("\n") == 1
     assert f"--camera {number}: no camera with this number can be opened" in err
+
+
+_HALF_LOADED_RECORDING = """
+import importlib.abc, runpy, sys, time
+
+class SlowRecording(importlib.abc.MetaPathFinder):
+    # The recording module's own imports as a loaded machine does them: it is half made.
+    def find_spec(self, name, path, target=None):
+        if name == "anchordesk.media.disk_reserve" and "anchordesk.media.recording" in sys.modules:
+            print("loading the recording", file=sys.stderr, flush=True)
+            time.sleep(60)
+        return None
+
+sys.meta_path.insert(0, SlowRecording())
+runpy.run_module("anchordesk", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_a_stop_while_the_recording_module_is_half_loaded_ends_the_run_cleanly(
+    tmp_path: Path,
+) -> None:
+    # Before: the end at once found anchordesk.media.recording half made (SIGTERM 1.1 s into
+    # a run, 1 of 24 in the hunt's sweep): "AttributeError: partially initialized module ...
+    # has no attribute 'remove_made_and_empty'", a traceback and exit 1.
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from faults.live_runs import SMALL, child_env
+
+    run = subprocess.Popen(
+        [sys.executable, "-c", _HALF_LOADED_RECORDING, "live", *SMALL, "--seconds", "60",
+         "--record", str(tmp_path / "a.mkv")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(tmp_path),
+    )  # fmt: skip
+    try:
+        assert run.stderr is not None
+        assert run.stderr.readline() == "loading the recording\n"
+        asked_s = time.monotonic()
+        run.send_signal(signal.SIGTERM)
+        _, errors = run.communicate(timeout=120)
+        took_s = time.monotonic() - asked_s
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, errors
+    assert "Traceback" not in errors
+    assert "SIGTERM during start-up: stopped before the picture started" in errors
+    assert took_s < 15  # about 0.1 s; the slow import alone is 60 s
+    assert not (tmp_path / "a.mkv").exists()

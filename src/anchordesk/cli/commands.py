@@ -99,8 +99,13 @@ def _prepare_end_at_once() -> None:
 def _remove_made_and_empty() -> None:
     """Before the process ends at once during start-up: the show's outputs (built before the
     picture starts) may have made their files already; empty, they go."""
-    if (recording := sys.modules.get("anchordesk.media.recording")) is not None:
-        recording.remove_made_and_empty()
+    recording = sys.modules.get("anchordesk.media.recording")
+    # A request that lands while that module is still being loaded (its imports take a while)
+    # finds it half made, without this function: an AttributeError traceback, exit 1. It has
+    # made no file then (open_new_file comes after it in the module).
+    remove = getattr(recording, "remove_made_and_empty", None)
+    if remove is not None:
+        remove()
 
 
 def _ends_at_once() -> bool:
