@@ -63,7 +63,13 @@ def _end_at_once(reason: str) -> None:
     interpreter's own exit took 2-3 s more); they cannot look at the request while they run.
     Nothing is written yet: the process ends there and then, saying so. (An exception raised
     into the step instead aborted the process when it landed in PySide6's initialisation:
-    "Fatal Python error: libshiboken/signature: could not initialize", 2 runs of 13.)"""
+    "Fatal Python error: libshiboken/signature: could not initialize", 2 runs of 13.) The same
+    end for a request seen between two steps of the start-up.
+
+    It may interrupt the main thread anywhere, an import or a lock's hold included: what it
+    calls was imported before it was set (:func:`_prepare_end_at_once`) and takes no lock that
+    thread may hold (an import here, of a module the interrupted thread was loading, found it
+    half made)."""
     from anchordesk.cli import stopping
     from anchordesk.core.logs import exit_now
     from anchordesk.media.portaudio import give_back_stderr
@@ -82,11 +88,24 @@ def _end_at_once(reason: str) -> None:
     )
 
 
+def _prepare_end_at_once() -> None:
+    """Load what :func:`_end_at_once` calls, before a signal handler may call it: its imports
+    then only read ``sys.modules``."""
+    import anchordesk.cli.stopping
+    import anchordesk.core.logs
+    import anchordesk.media.portaudio  # noqa: F401
+
+
 def _remove_made_and_empty() -> None:
     """Before the process ends at once during start-up: the show's outputs (built before the
     picture starts) may have made their files already; empty, they go."""
-    if (recording := sys.modules.get("anchordesk.media.recording")) is not None:
-        recording.remove_made_and_empty()
+    recording = sys.modules.get("anchordesk.media.recording")
+    # A request that lands while that module is still being loaded (its imports take a while)
+    # finds it half made, without this function: an AttributeError traceback, exit 1. It has
+    # made no file then (open_new_file comes after it in the module).
+    remove = getattr(recording, "remove_made_and_empty", None)
+    if remove is not None:
+        remove()
 
 
 def _ends_at_once() -> bool:
@@ -223,6 +242,7 @@ def run_live(
 
     def end_at_once_from_now_on() -> None:
         if _ends_at_once():
+            _prepare_end_at_once()
             stops.at_once = _end_at_once
 
     show: LiveShow | None = None
@@ -266,17 +286,11 @@ def run_live(
         asyncio.run(_run_until_stopped(show, stops, control))
     except _StoppedDuringStartUp:
         stops.at_once = None
-        log.info("%s during start-up: stopped before the picture started", stops.reason)
         if _ends_at_once():
             # Nothing of the run was written: the process ends now (the interpreter's own exit
-            # took 2-3 s on a loaded machine).
-            from anchordesk.core.logs import exit_now
-
-            log.info(
-                "stopped %.2f s after the request (%s)", stops.seconds_since() or 0.0, stops.reason
-            )
-            _remove_made_and_empty()
-            exit_now(0)
+            # took 2-3 s on a loaded machine), as at a request in the middle of a step.
+            _end_at_once(stops.reason or "a stop request")
+        log.info("%s during start-up: stopped before the picture started", stops.reason)
     finally:
         stops.at_once = None
         devices.stop_waiting_when(lambda: False)  # this run's stop must not cut a later probe

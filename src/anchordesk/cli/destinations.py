@@ -30,6 +30,7 @@ from anchordesk.core.environment import environment
 from anchordesk.core.errors import UserError
 from anchordesk.live.options import check_destination
 from anchordesk.live.settings import Destination, Settings, destination_url, load_settings
+from anchordesk.show.validate import shown, shown_literal
 
 KEY_ENVIRONMENT_VARIABLE = "ANCHORDESK_STREAM_KEY"
 
@@ -48,16 +49,28 @@ def find_destination(settings: Settings, name: str) -> Destination:
     by_platform = [d for d in settings.destinations if d.preset_id.casefold() == wanted]
     if len(by_platform) == 1:
         return by_platform[0]
-    saved = ", ".join(repr(d.name) for d in settings.destinations) or "none"
     if by_platform:
         raise UserError(
-            f"--to {name}: {len(by_platform)} saved destinations are for that platform "
-            f"({', '.join(repr(d.name) for d in by_platform)}): give one of their names"
+            f"--to {shown_literal(name)}: {len(by_platform)} saved destinations are for that "
+            f"platform ({_names(by_platform)}): give one of their names"
         )
     raise UserError(
-        f"--to {name}: no saved destination of that name (saved: {saved}); add it in "
+        f"--to {shown_literal(name)}: no saved destination of that name "
+        f"(saved: {_names(settings.destinations) or 'none'}); add it in "
         "File → Settings → Destinations, or give rtmp://HOST/APP/<KEY>"
     )
+
+
+_NAMES_LISTED = 10
+
+
+def _names(destinations: Sequence[Destination]) -> str:
+    """The saved names as an error lists them: each cut to ~40 characters, the first ten. A
+    settings file (written by anything) with a name of 5,000,000 "x", or with 100,000 names,
+    made the one line of the error 5 MB long."""
+    names = ", ".join(shown(d.name) for d in destinations[:_NAMES_LISTED])
+    left = len(destinations) - _NAMES_LISTED
+    return f"{names} and {left:,} more" if left > 0 else names
 
 
 class StoppedWaitingForKey(Exception):
@@ -224,14 +237,14 @@ def resolve_destinations(
         key = given_key if given_key is not None else _keyring_key(destination, keyring_lookup)
         if not key:
             raise UserError(
-                f"--to {target}: no stream key saved for {destination.name!r} (the system keyring "
-                "has none, or no keyring works here); save it in File → Settings → Destinations, "
-                f"or give it with --to-key-stdin or {KEY_ENVIRONMENT_VARIABLE}"
+                f"--to {target}: no stream key saved for {shown(destination.name)} (the system "
+                "keyring has none, or no keyring works here); save it in File → Settings → "
+                f"Destinations, or give it with --to-key-stdin or {KEY_ENVIRONMENT_VARIABLE}"
             )
         logs.register_secret(key)
         if not (destination.server_url.strip() or destination.preset.servers):
             raise UserError(
-                f"--to {target}: {destination.name!r} has no server URL; set it in File → "
+                f"--to {target}: {shown(destination.name)} has no server URL; set it in File → "
                 "Settings → Destinations"
             )
         urls.append(_checked(destination_url(destination, key), f"--to {target}"))

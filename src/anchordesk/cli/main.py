@@ -96,11 +96,22 @@ def _file_to_write(text: str) -> Path:
     return path
 
 
+#: The longest run --seconds asks for: a year. Beyond it a number is a typo, and a finite one
+#: as large as 1e308 overflowed all the same (seconds times the frame rate: an OverflowError
+#: traceback once the recording was made).
+MAX_RUN_SECONDS = 365 * 24 * 3600
+
+
 def _seconds(text: str) -> float:
     """A run's length: finite ("1e400" became frames by round(), an OverflowError)."""
     value = _positive_float(text)
     if math.isinf(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    if value > MAX_RUN_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is more than a year ({MAX_RUN_SECONDS:,} s); leave --seconds out to run "
+            "until stopped"
+        )
     return value
 
 

@@ -53,8 +53,8 @@ class StopRequests:
         self._lock = threading.Lock()
         self.reason: str | None = None
         self.requested_at_s: float | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._event: asyncio.Event | None = None
+        # The loop and the event to wake: one tuple, read in one step by the signal handler.
+        self._target: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
         self._installed: dict[int, object] = {}
         # Called by the signal handler at the first request, when set: the start-up's slow
         # steps (imports, opening devices) cannot look at ``requested`` while they run.
@@ -80,36 +80,50 @@ class StopRequests:
         self._installed.clear()
 
     def _on_signal(self, number: int, _frame: FrameType | None) -> None:
-        # A signal handler may interrupt the main thread anywhere, logging included: it only
-        # notes the request; the loop (or the start-up) logs it.
+        # A signal handler may interrupt the main thread anywhere, in a lock's hold included
+        # (logging's, this object's own in request() or attach(): it then waited for ever on
+        # its own thread). So it takes no lock: it notes the request (the main thread, which
+        # it interrupted, is the only one it can race with here, and it runs to its end
+        # before that thread goes on), wakes the loop (call_soon_threadsafe takes none) and
+        # calls what was prepared for a request during start-up.
         first = self.reason is None
-        self.request(signal.Signals(number).name)
+        if first:
+            self.requested_at_s = self._clock()
+            self.reason = signal.Signals(number).name
+            self._wake(self._target, self.reason)
         at_once = self.at_once
-        if first and at_once is not None and self.reason is not None:
-            at_once(self.reason)
+        if first and at_once is not None:
+            at_once(self.reason or signal.Signals(number).name)
 
     def request(self, reason: str) -> None:
         with self._lock:
             first = self.reason is None
             if first:
-                self.reason = reason
                 self.requested_at_s = self._clock()
-            loop, event = self._loop, self._event
-        if first and loop is not None and event is not None and not loop.is_closed():
+                self.reason = reason
+            target = self._target
+        if first:
+            self._wake(target, reason)
+
+    def _wake(
+        self, target: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None, reason: str
+    ) -> None:
+        if target is not None and not target[0].is_closed():
+            loop, event = target
             loop.call_soon_threadsafe(self._set_event, event, reason)
 
     def attach(self, event: asyncio.Event) -> None:
         """Set ``event`` (on the running loop) on a request; at once if one came already."""
         loop = asyncio.get_running_loop()
         with self._lock:
-            self._loop, self._event = loop, event
+            self._target = (loop, event)
             reason = self.reason
         if reason is not None:
             self._set_event(event, reason)
 
     def detach(self) -> None:
         with self._lock:
-            self._loop = self._event = None
+            self._target = None
 
     @staticmethod
     def _set_event(event: asyncio.Event, reason: str) -> None:

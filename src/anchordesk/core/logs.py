@@ -387,7 +387,7 @@ class _ConsoleWriter:
 
 
 _console_writers: dict[int, _ConsoleWriter] = {}
-_console_lock = threading.RLock()  # exit_now may come from a signal handler
+_console_lock = threading.Lock()
 
 
 def _console_writer(stream: IO[str]) -> _ConsoleWriter | None:
@@ -459,10 +459,15 @@ def drain_console(timeout_s: float = CONSOLE_DRAIN_S) -> None:
     """Give the terminal and pipes the lines they hold, at most ``timeout_s`` in all (at the
     end of a command, and at exit)."""
     deadline = time.monotonic() + timeout_s
-    with _console_lock:
-        writers = list(_console_writers.values())
+    # Without the lock: exit_now may come from a signal handler (a copy of a dict is one step).
+    writers = list(_console_writers.values())
     for writer in writers:
         writer.drain(max(0.0, deadline - time.monotonic()))
+
+
+_CONSOLE_FORMATTER = logging.Formatter(
+    "%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"
+)
 
 
 class _ConsoleHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -575,9 +580,7 @@ def setup_logging(
     stream = sys.stderr if stderr is None else stderr
     if stream is not None:  # pythonw (the Windows gui-script) has no stderr at all
         console = _ConsoleHandler(stream)
-        console.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
-        )
+        console.setFormatter(_CONSOLE_FORMATTER)
         console.addFilter(lambda record: not getattr(record, FILE_ONLY, False))
         _add_handler(root, console)
 
@@ -707,26 +710,30 @@ def exit_now(code: int, lines: Sequence[str] = ()) -> NoReturn:
     """End the process at once with ``code``: for a stop before anything was written, where
     the interpreter's own exit (its modules, threads and libraries taken down one by one) took
     seconds on a loaded machine. May be called from a signal handler, wherever the main thread
-    was: ``lines`` (info lines of the program's logger, plain text) go to the console's writer
-    and the log file without ``logging`` (whose locks the interrupted thread may hold); the
-    console's lines are written first (at most ``CONSOLE_DRAIN_S``), the empty crash file
-    removed."""
-    stamp = time.strftime("%H:%M:%S")
+    was: ``lines`` (info lines of the program's logger, plain text) are formatted by the
+    console's and the log file's own formatters but written without ``logging``'s handlers
+    (whose locks the interrupted thread may hold) and without the masking record factory (it
+    takes the secrets' lock); the console's lines are written first (at most
+    ``CONSOLE_DRAIN_S``), the empty crash file removed."""
+    records = [
+        logging.LogRecord(
+            "anchordesk", logging.INFO, __file__, 0, escape_controls(line), None, None
+        )
+        for line in lines
+    ]
     writer = _console_writers.get(2)
-    for line in lines:
-        said = f"{stamp} INFO anchordesk: {escape_controls(line)}\n"
+    handlers = list(logging.getLogger().handlers)
+    console = next((h for h in handlers if isinstance(h, _ConsoleHandler)), None)
+    for record in records:
+        said = _console_formatter(console).format(record) + "\n"
         if writer is not None:
             writer.put(said)
         elif not _console_fault:
             with contextlib.suppress(OSError):
                 os.write(2, said.encode("utf-8", "backslashreplace"))
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, _LogFileHandler) and handler.fault is None and lines:
-            at = time.strftime("%Y-%m-%d %H:%M:%S")
-            kept = "".join(
-                f"{at},000 INFO [{os.getpid()} MainThread] anchordesk: {escape_controls(line)}\n"
-                for line in lines
-            )
+    for handler in handlers:
+        if isinstance(handler, _LogFileHandler) and handler.fault is None and records:
+            kept = "".join(handler.format(record) + "\n" for record in records)
             with contextlib.suppress(OSError):
                 descriptor = os.open(handler.baseFilename, os.O_WRONLY | os.O_APPEND)
                 try:
@@ -737,6 +744,10 @@ def exit_now(code: int, lines: Sequence[str] = ()) -> NoReturn:
     if _crash_stream is not None:
         _close_crash_file(Path(_crash_stream.name))
     os._exit(code)
+
+
+def _console_formatter(console: logging.Handler | None) -> logging.Formatter:
+    return (console.formatter if console is not None else None) or _CONSOLE_FORMATTER
 
 
 def _close_crash_file(path: Path) -> None:

@@ -19,17 +19,21 @@ from types import ModuleType
 _lock = threading.Lock()
 # fd 2 as it was, while the import sends it to /dev/null (see give_back_stderr).
 _saved_stderr: list[int] = []
-_saved_lock = threading.Lock()
 
 
 def give_back_stderr() -> None:
     """Point fd 2 back at the real stderr now, while an import still hangs in PortAudio's
     start (a sound server that never answers): else every line the program printed after it,
-    its stop and exit messages included, went to /dev/null."""
-    with _saved_lock:
-        if _saved_stderr:
-            with contextlib.suppress(OSError):
-                os.dup2(_saved_stderr[0], 2)
+    its stop and exit messages included, went to /dev/null.
+
+    Takes no lock: the stop signal's handler calls it, and it may interrupt the import below
+    anywhere in the main thread (with a lock taken there, the handler waited for ever on its
+    own thread). The import keeps the list true at every step instead: the copy is listed
+    before fd 2 goes to /dev/null, and unlisted after fd 2 is back and before it is closed."""
+    saved = _saved_stderr[:1]
+    if saved:
+        with contextlib.suppress(OSError):
+            os.dup2(saved[0], 2)
 
 
 def import_sounddevice() -> ModuleType:
@@ -43,16 +47,14 @@ def import_sounddevice() -> ModuleType:
         sys.stderr.flush()
         saved_fd = os.dup(2)
         devnull = os.open(os.devnull, os.O_WRONLY)
-        with _saved_lock:
-            _saved_stderr.append(saved_fd)
+        _saved_stderr.append(saved_fd)
         try:
             os.dup2(devnull, 2)
             import sounddevice
         finally:
-            with _saved_lock:
-                _saved_stderr.clear()
-                os.dup2(saved_fd, 2)
-                os.close(saved_fd)
+            os.dup2(saved_fd, 2)
+            _saved_stderr.clear()
+            os.close(saved_fd)
             os.close(devnull)
         module: ModuleType = sounddevice
         return module

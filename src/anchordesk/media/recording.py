@@ -160,6 +160,8 @@ def numbered_path(path: Path, number: int) -> Path:
 _MADE: list[Path] = []
 
 
+# Defined before open_new_file: a module half loaded that lacks it has made no file yet
+# (cli/commands._remove_made_and_empty counts on it).
 def remove_made_and_empty() -> None:
     """Remove the files this process made that are still empty: a stop during start-up ends
     the process at once (cli/commands._end_at_once), and a recording made by then (the

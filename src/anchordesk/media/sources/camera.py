@@ -51,6 +51,9 @@ def _fourcc_text(value: float) -> str:
     return text if text.isprintable() and text.strip() else "?"
 
 
+_MAX_DEVICE_INDEX = 2**31 - 1
+
+
 class CameraSource:
     """``spec`` is a device index (int) or a file path / URL (str)."""
 
@@ -160,7 +163,13 @@ class CameraSource:
     def _open(self) -> cv2.VideoCapture | None:
         self.open_attempts += 1
         if self._is_device:
-            capture = cv2.VideoCapture(int(self._spec), camera_backend())
+            index = int(self._spec)
+            if not 0 <= index <= _MAX_DEVICE_INDEX:
+                # No device has that number, and OpenCV takes a C int: --camera
+                # 99999999999999999999 (or a settings file's) ended in an OverflowError
+                # traceback.
+                return None
+            capture = cv2.VideoCapture(index, camera_backend())
         else:
             # Bounded waits: a stream URL whose server is gone must not hold the grab thread for
             # OpenCV's default 30 s before the slate shows and the retries begin.
