@@ -75,17 +75,18 @@ class PreflightFacts:
     compliance_hits: tuple[str, ...]  # one line each, by product and segment name
     camera_is_test_pattern: bool = False
     test_pattern_chosen: bool = False  # the settings ask for it (else: no camera was found)
-    camera_missing: str = ""  # the settings' camera that cannot be opened (the stand-in runs)
     microphone_level_dbfs: float | None = None  # the peak of the last second; None: silence
     microphone_muted: bool = False
     microphone_is_test_tone: bool = False  # viewers would hear a beep, not the streamer
     test_tone_chosen: bool = False  # the settings ask for it (else: no microphone was found)
-    microphone_missing: str = ""  # the settings' microphone that cannot be opened
     # The running recording has stopped for its disk's space (None: it has room, or none runs).
     recording_short_of_space_bytes: int | None = None
     # The running recording could not be written (its disk read-only, its folder missing or
     # not a folder): its reason, as the status bar said it.
     recording_fault: Words | None = None
+    # Last, so the fields before keep their places (the window and tests give them by place).
+    camera_missing: str = ""  # the settings' camera that cannot be opened (the stand-in runs)
+    microphone_missing: str = ""  # the settings' microphone that cannot be opened
 
 
 def server_address(server_url: str) -> tuple[str, int] | None:
