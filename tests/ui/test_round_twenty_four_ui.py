@@ -196,3 +196,32 @@ def test_a_picture_named_by_its_whole_path_in_a_show_not_saved_yet_is_previewed(
     editor.set_product_image(row, sample.parent / "images" / "mug.png")
     assert Path(editor.data()["products"][row]["image"]).is_absolute()
     qtbot.waitUntil(lambda: not editor.products.image_preview.pixmap().isNull(), timeout=10000)
+
+
+def test_a_show_opened_in_the_control_room_is_kept_in_the_recent_shows_for_the_next_run(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Under Xvfb, File → Open of a show in the control room, then Quit: File → Open recent had
+    it (and the built-in sample) for that run only; the settings were never written, and the
+    next run did not offer it. Opened there as in the editor: kept and saved; the sample not."""
+    from tests.ui.conftest import small_controller, small_show
+
+    from anchordesk.showfile.samples import sample_show_path
+
+    saved: list[list[str]] = []
+    controller = small_controller(
+        Settings(record=False, record_asked=True),
+        save=lambda settings: saved.append(list(settings.recent_shows)),
+    )
+    sample = sample_show_path("en")
+    assert sample is not None
+    show = tmp_path / "show.json"
+    shutil.copy(sample, show)
+    try:
+        controller.start_with_show(small_show(), sample)  # the window's first show
+        qtbot.waitUntil(lambda: controller.live is not None, timeout=20000)
+        controller.start_with_show(small_show(), show)  # File → Open
+        qtbot.waitUntil(lambda: bool(saved), timeout=10000)
+        assert saved[-1] == [str(show.resolve())]
+    finally:
+        controller.shutdown()
