@@ -225,3 +225,23 @@ def test_a_show_opened_in_the_control_room_is_kept_in_the_recent_shows_for_the_n
         assert saved[-1] == [str(show.resolve())]
     finally:
         controller.shutdown()
+
+
+def test_a_recent_show_deleted_since_is_not_called_a_file_that_is_no_show(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path
+) -> None:
+    """Under Xvfb, File → Open recent of a show deleted since: "… cannot be opened: it is not a
+    show file (see below)", above "no such file": there was no file at all. The heading names
+    no reason; the lines below it give the one there is."""
+    from anchordesk.ui.editor.problems_dialog import ProblemsDialog
+
+    gone = tmp_path / "gone" / "show.json"
+    with qtbot.waitSignal(control_room.controller.show_refused, timeout=10000):
+        control_room.controller.open_show(gone)  # File → Open recent
+    dialog = control_room.findChild(ProblemsDialog)
+    assert dialog is not None
+    heading = dialog.heading.text()
+    assert "not a show file" not in heading
+    assert heading.startswith(f"{gone} cannot be opened as a show")
+    assert any("no such file" in line for line in dialog.lines()), dialog.lines()
+    dialog.close()
