@@ -245,3 +245,32 @@ def test_a_recent_show_deleted_since_is_not_called_a_file_that_is_no_show(
     assert heading.startswith(f"{gone} cannot be opened as a show")
     assert any("no such file" in line for line in dialog.lines()), dialog.lines()
     dialog.close()
+
+
+def test_a_show_named_with_a_line_break_is_named_on_one_line_when_refused(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under Xvfb (zh_CN), a show file from elsewhere named "line<newline>break.json" (and
+    one with an escape sequence): the refusal's heading in the control room, and the show
+    editor's "Open show" box, broke the name across two lines, free to forge a line of the
+    program's own. The name is written out ("line\\nbreak.json"), as in the problem lines."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from anchordesk.ui.editor.problems_dialog import ProblemsDialog
+
+    broken = tmp_path / "line\nbreak.json"
+    broken.write_text("{broken", encoding="utf-8")
+    with qtbot.waitSignal(control_room.controller.show_refused, timeout=10000):
+        control_room.controller.open_show(broken)  # File → Open
+    dialog = control_room.findChild(ProblemsDialog)
+    assert dialog is not None
+    assert "\n" not in dialog.heading.text() and "line\\nbreak.json" in dialog.heading.text()
+    dialog.close()
+
+    boxes: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: boxes.append(box.text()) or 0)
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor)
+    assert not editor.open_show(tmp_path / "esc\x1b[2Jname.json")  # no such file
+    assert not editor.open_show(broken)
+    assert len(boxes) == 2 and not any("\n" in box or "\x1b" in box for box in boxes), boxes
