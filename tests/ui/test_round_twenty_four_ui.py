@@ -274,3 +274,23 @@ def test_a_show_named_with_a_line_break_is_named_on_one_line_when_refused(
     assert not editor.open_show(tmp_path / "esc\x1b[2Jname.json")  # no such file
     assert not editor.open_show(broken)
     assert len(boxes) == 2 and not any("\n" in box or "\x1b" in box for box in boxes), boxes
+
+
+def test_the_editor_title_writes_a_file_name_as_text(qtbot: QtBot, tmp_path: Path) -> None:
+    """Under Xvfb (zh_CN), the show editor on "line<newline>break.json": its title showed two
+    boxes for the line break; a name holding "[*]" lost it to Qt's mark of unsaved changes."""
+    from anchordesk.showfile.samples import sample_show_path
+
+    sample = sample_show_path("en")
+    assert sample is not None
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor, before_close_func=lambda _editor: editor.discard_changes())
+    # The title as set: Qt shows "[*][*]" as "[*]" and puts its mark at the single "[*]".
+    for name, title in (
+        ("line\nbreak.json", "line\\nbreak.json[*]"),
+        ("a[*]b.json", "a[*][*]b.json[*]"),
+    ):
+        path = tmp_path / name
+        shutil.copy(sample, path)
+        assert editor.open_show(path)
+        assert editor.windowTitle().startswith(title), editor.windowTitle()
