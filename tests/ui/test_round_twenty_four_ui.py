@@ -294,3 +294,31 @@ def test_the_editor_title_writes_a_file_name_as_text(qtbot: QtBot, tmp_path: Pat
         shutil.copy(sample, path)
         assert editor.open_show(path)
         assert editor.windowTitle().startswith(title), editor.windowTitle()
+
+
+def test_a_product_titled_with_an_ampersand_is_shown_so_and_gives_its_card_no_key(
+    qtbot: QtBot,
+) -> None:
+    """Under Xvfb (zh_CN), products "Salt & Pepper Mill" and "R&D Kettle": their cards read
+    "Salt_Pepper Mill" and "RD Kettle" (D underlined), and Alt+D, pressed for anything else,
+    put the kettle on air. A title is text: its "&" is shown and makes no key."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from anchordesk.ui.docks.products import ProductPanel
+    from anchordesk.ui.state import ProductRow, ShowState
+
+    panel = ProductPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    rows = (
+        ProductRow("MILL", "Salt & Pepper Mill", Decimal("24.00"), 5, 0),
+        ProductRow("KETTLE", "R&D Kettle", Decimal("69.99"), 5, 0),
+    )
+    panel.update_state(ShowState(currency="USD", products=rows))
+    asked: list[str] = []
+    panel.show_product_requested.connect(asked.append)
+    QTest.keyClick(panel, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
+    assert asked == []
+    assert panel.card("KETTLE").shortcut().isEmpty()
+    assert panel.card("KETTLE").text().startswith("2 · R&&D Kettle\n")  # shown "R&D Kettle"
