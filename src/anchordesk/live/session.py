@@ -86,7 +86,10 @@ def build_video_source(options: LiveOptions) -> VideoSource:
         if not path.is_file():
             raise DeviceMissing(f"--camera {spec}: no such file", "camera", spec)
         if path.suffix.lower() in IMAGE_SUFFIXES:
-            return StillImageSource.from_file(path)
+            try:
+                return StillImageSource.from_file(path)
+            except UserError as error:  # damaged, unreadable, too large: the camera's problem
+                raise DeviceMissing(f"--camera {error}", "camera", spec) from None
         camera = CameraSource(str(path), width=width, height=height, fps=fps)
         if not camera.open_once():
             raise DeviceMissing(
