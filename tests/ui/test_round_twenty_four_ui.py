@@ -324,18 +324,24 @@ def test_a_product_titled_with_an_ampersand_is_shown_so_and_gives_its_card_no_ke
     assert panel.card("KETTLE").text().startswith("2 · R&&D Kettle\n")  # shown "R&D Kettle"
 
 
+@pytest.mark.parametrize("kind", ["damaged picture", "name too long"])
 def test_a_picture_as_the_camera_of_the_settings_that_cannot_be_read_gives_the_test_pattern(
     qtbot: QtBot,
     executor: ThreadPoolExecutor,
     tmp_path: Path,
     qt_asyncio_loop: object,
     monkeypatch: pytest.MonkeyPatch,
+    kind: str,
 ) -> None:
-    """Settings naming a still picture as the camera (a slate) that is damaged: as with a
-    camera that is gone (F1), the window opened with no show and no picture, said once as
-    "…/slate.png: not an image OpenCV can read". Now the test pattern, said in words."""
+    """Settings naming a still picture as the camera (a slate) that is damaged, or a camera
+    file whose name is too long for the system: as with a camera that is gone (F1), the window
+    opened with no show and no picture, said once as "…/slate.png: not an image OpenCV can
+    read" (or "[Errno 36] File name too long", a traceback in the log). Now the test pattern,
+    said in words."""
     slate = tmp_path / "slate.png"
     slate.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    if kind == "name too long":
+        slate = tmp_path / ("x" * 5000 + ".mp4")
     options = replace(small_options(), camera=str(slate))
     monkeypatch.setattr(conftest, "small_options", lambda: options)
     window = open_control_room(qtbot, executor, tmp_path, [])

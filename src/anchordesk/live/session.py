@@ -83,7 +83,15 @@ def build_video_source(options: LiveOptions) -> VideoSource:
         return camera
     if "://" not in spec:
         path = Path(spec).expanduser()
-        if not path.is_file():
+        try:
+            is_file = path.is_file()
+        except OSError as error:
+            # A name too long for the system, a folder on the way that may not be read:
+            # is_file() raises those, and the window's start ended with a traceback.
+            raise DeviceMissing(
+                f"--camera {spec}: cannot be opened ({error.strerror})", "camera", spec
+            ) from None
+        if not is_file:
             raise DeviceMissing(f"--camera {spec}: no such file", "camera", spec)
         if path.suffix.lower() in IMAGE_SUFFIXES:
             try:
