@@ -64,7 +64,7 @@ def test_a_named_pipe_opened_as_a_show_is_not_sent_to_the_show_editor(  # type: 
     dialog = window.findChild(ProblemsDialog)
     assert dialog is not None and dialog.isVisible()
     heading = dialog.heading.text()
-    assert heading.startswith(f"{fifo} cannot be opened: it is not a show file")
+    assert heading.startswith(f"{fifo} cannot be opened as a show (see below)")
     assert "editor" not in heading
     assert any("pipe" in line for line in dialog.lines()), dialog.lines()
     dialog.close()

@@ -196,3 +196,158 @@ def test_a_picture_named_by_its_whole_path_in_a_show_not_saved_yet_is_previewed(
     editor.set_product_image(row, sample.parent / "images" / "mug.png")
     assert Path(editor.data()["products"][row]["image"]).is_absolute()
     qtbot.waitUntil(lambda: not editor.products.image_preview.pixmap().isNull(), timeout=10000)
+
+
+def test_a_show_opened_in_the_control_room_is_kept_in_the_recent_shows_for_the_next_run(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Under Xvfb, File → Open of a show in the control room, then Quit: File → Open recent had
+    it (and the built-in sample) for that run only; the settings were never written, and the
+    next run did not offer it. Opened there as in the editor: kept and saved; the sample not."""
+    from tests.ui.conftest import small_controller, small_show
+
+    from anchordesk.showfile.samples import sample_show_path
+
+    saved: list[list[str]] = []
+    controller = small_controller(
+        Settings(record=False, record_asked=True),
+        save=lambda settings: saved.append(list(settings.recent_shows)),
+    )
+    sample = sample_show_path("en")
+    assert sample is not None
+    show = tmp_path / "show.json"
+    shutil.copy(sample, show)
+    try:
+        controller.start_with_show(small_show(), sample)  # the window's first show
+        qtbot.waitUntil(lambda: controller.live is not None, timeout=20000)
+        controller.start_with_show(small_show(), show)  # File → Open
+        qtbot.waitUntil(lambda: bool(saved), timeout=10000)
+        assert saved[-1] == [str(show.resolve())]
+    finally:
+        controller.shutdown()
+
+
+def test_a_recent_show_deleted_since_is_not_called_a_file_that_is_no_show(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path
+) -> None:
+    """Under Xvfb, File → Open recent of a show deleted since: "… cannot be opened: it is not a
+    show file (see below)", above "no such file": there was no file at all. The heading names
+    no reason; the lines below it give the one there is."""
+    from anchordesk.ui.editor.problems_dialog import ProblemsDialog
+
+    gone = tmp_path / "gone" / "show.json"
+    with qtbot.waitSignal(control_room.controller.show_refused, timeout=10000):
+        control_room.controller.open_show(gone)  # File → Open recent
+    dialog = control_room.findChild(ProblemsDialog)
+    assert dialog is not None
+    heading = dialog.heading.text()
+    assert "not a show file" not in heading
+    assert heading.startswith(f"{gone} cannot be opened as a show")
+    assert any("no such file" in line for line in dialog.lines()), dialog.lines()
+    dialog.close()
+
+
+def test_a_show_named_with_a_line_break_is_named_on_one_line_when_refused(
+    qtbot: QtBot, control_room: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under Xvfb (zh_CN), a show file from elsewhere named "line<newline>break.json" (and
+    one with an escape sequence): the refusal's heading in the control room, and the show
+    editor's "Open show" box, broke the name across two lines, free to forge a line of the
+    program's own. The name is written out ("line\\nbreak.json"), as in the problem lines."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from anchordesk.ui.editor.problems_dialog import ProblemsDialog
+
+    broken = tmp_path / "line\nbreak.json"
+    broken.write_text("{broken", encoding="utf-8")
+    with qtbot.waitSignal(control_room.controller.show_refused, timeout=10000):
+        control_room.controller.open_show(broken)  # File → Open
+    dialog = control_room.findChild(ProblemsDialog)
+    assert dialog is not None
+    assert "\n" not in dialog.heading.text() and "line\\nbreak.json" in dialog.heading.text()
+    dialog.close()
+
+    boxes: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: boxes.append(box.text()) or 0)
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor)
+    assert not editor.open_show(tmp_path / "esc\x1b[2Jname.json")  # no such file
+    assert not editor.open_show(broken)
+    assert len(boxes) == 2 and not any("\n" in box or "\x1b" in box for box in boxes), boxes
+
+
+def test_the_editor_title_writes_a_file_name_as_text(qtbot: QtBot, tmp_path: Path) -> None:
+    """Under Xvfb (zh_CN), the show editor on "line<newline>break.json": its title showed two
+    boxes for the line break; a name holding "[*]" lost it to Qt's mark of unsaved changes."""
+    from anchordesk.showfile.samples import sample_show_path
+
+    sample = sample_show_path("en")
+    assert sample is not None
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor, before_close_func=lambda _editor: editor.discard_changes())
+    # The title as set: Qt shows "[*][*]" as "[*]" and puts its mark at the single "[*]".
+    for name, title in (
+        ("line\nbreak.json", "line\\nbreak.json[*]"),
+        ("a[*]b.json", "a[*][*]b.json[*]"),
+    ):
+        path = tmp_path / name
+        shutil.copy(sample, path)
+        assert editor.open_show(path)
+        assert editor.windowTitle().startswith(title), editor.windowTitle()
+
+
+def test_a_product_titled_with_an_ampersand_is_shown_so_and_gives_its_card_no_key(
+    qtbot: QtBot,
+) -> None:
+    """Under Xvfb (zh_CN), products "Salt & Pepper Mill" and "R&D Kettle": their cards read
+    "Salt_Pepper Mill" and "RD Kettle" (D underlined), and Alt+D, pressed for anything else,
+    put the kettle on air. A title is text: its "&" is shown and makes no key."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from anchordesk.ui.docks.products import ProductPanel
+    from anchordesk.ui.state import ProductRow, ShowState
+
+    panel = ProductPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    rows = (
+        ProductRow("MILL", "Salt & Pepper Mill", Decimal("24.00"), 5, 0),
+        ProductRow("KETTLE", "R&D Kettle", Decimal("69.99"), 5, 0),
+    )
+    panel.update_state(ShowState(currency="USD", products=rows))
+    asked: list[str] = []
+    panel.show_product_requested.connect(asked.append)
+    QTest.keyClick(panel, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
+    assert asked == []
+    assert panel.card("KETTLE").shortcut().isEmpty()
+    assert panel.card("KETTLE").text().startswith("2 · R&&D Kettle\n")  # shown "R&D Kettle"
+
+
+@pytest.mark.parametrize("kind", ["damaged picture", "name too long"])
+def test_a_picture_as_the_camera_of_the_settings_that_cannot_be_read_gives_the_test_pattern(
+    qtbot: QtBot,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    qt_asyncio_loop: object,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    """Settings naming a still picture as the camera (a slate) that is damaged, or a camera
+    file whose name is too long for the system: as with a camera that is gone (F1), the window
+    opened with no show and no picture, said once as "…/slate.png: not an image OpenCV can
+    read" (or "[Errno 36] File name too long", a traceback in the log). Now the test pattern,
+    said in words."""
+    slate = tmp_path / "slate.png"
+    slate.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    if kind == "name too long":
+        slate = tmp_path / ("x" * 5000 + ".mp4")
+    options = replace(small_options(), camera=str(slate))
+    monkeypatch.setattr(conftest, "small_options", lambda: options)
+    window = open_control_room(qtbot, executor, tmp_path, [])
+    controller = window.controller
+    assert controller.live is not None
+    assert controller.live.media.video_source.name == "test pattern"
+    assert any(f"The camera {slate} chosen in Settings" in t for t in window.messages.lines())
+    window._quitting = True
+    controller.shutdown()

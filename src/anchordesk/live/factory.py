@@ -77,11 +77,13 @@ def build_live_show(
 
 
 def _refuse_unreachable_files(options: LiveOptions) -> None:
-    """A --record or --stats path whose name the disk cannot take (over 255 bytes) or whose
-    folder is a file is said in one line before anything starts (it was a traceback)."""
+    """A --record, --stats or --show path whose name the disk cannot take (over 255 bytes) or
+    whose folder is a file is said in one line before anything starts (it was a traceback:
+    for --show, "[Errno 36] File name too long" from the check of shared files, exit 1)."""
     from anchordesk.core.disk import unreachable
 
     for option, path in (
+        ("--show", options.show_path),
         ("--record", options.record_path if options.record else None),
         ("--stats", options.stats_path),
     ):

@@ -83,10 +83,21 @@ def build_video_source(options: LiveOptions) -> VideoSource:
         return camera
     if "://" not in spec:
         path = Path(spec).expanduser()
-        if not path.is_file():
+        try:
+            is_file = path.is_file()
+        except OSError as error:
+            # A name too long for the system, a folder on the way that may not be read:
+            # is_file() raises those, and the window's start ended with a traceback.
+            raise DeviceMissing(
+                f"--camera {spec}: cannot be opened ({error.strerror})", "camera", spec
+            ) from None
+        if not is_file:
             raise DeviceMissing(f"--camera {spec}: no such file", "camera", spec)
         if path.suffix.lower() in IMAGE_SUFFIXES:
-            return StillImageSource.from_file(path)
+            try:
+                return StillImageSource.from_file(path)
+            except UserError as error:  # damaged, unreadable, too large: the camera's problem
+                raise DeviceMissing(f"--camera {error}", "camera", spec) from None
         camera = CameraSource(str(path), width=width, height=height, fps=fps)
         if not camera.open_once():
             raise DeviceMissing(

@@ -61,6 +61,7 @@ from anchordesk.live.snapshot import FeedView, LiveSnapshot, SessionMode
 from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.show.feed_items import Comment, Order
 from anchordesk.show.model import Show
+from anchordesk.showfile.samples import is_sample
 from anchordesk.ui import file_dialogs, i18n, workers
 from anchordesk.ui.golive import PreflightFacts
 from anchordesk.ui.on_air_check import OnAirCheck, describe_show_hits
@@ -269,8 +270,11 @@ class Controller(QObject):
         if self._starting or self._shutting_down:
             return  # closed before its first show started (a SIGTERM at start-up): nothing to do
         self.show_path = path
-        if path is not None:
+        if path is not None and not is_sample(path):
+            # Kept for the next run, as the editor's opens are: File → Recent had a show opened
+            # here for this run only (nothing saved it), and listed the built-in sample too.
             self.settings.add_recent_show(path)
+            self._save_settings()
         self._compliance_show = show
         self._starting = True
         options = self._live_options()

@@ -899,11 +899,13 @@ class MainWindow(QMainWindow):
                 "fix the file in the show editor and open it again."
             )
         else:
-            # Not a show the editor can open (a named pipe, a folder, not JSON): no editing
-            # fixes it (R8ui L4: a FIFO was sent to the editor).
+            # Not a show the editor can open (a named pipe, a folder, not JSON, no file at all:
+            # a recent show moved away): no editing fixes it (R8ui L4: a FIFO was sent to the
+            # editor). Said without naming why: "it is not a show file" for a show deleted
+            # since, picked from File → Open recent, was not so.
             heading = self.tr(
-                "%1 cannot be opened: it is not a show file (see below). The current show "
-                "goes on; open a show file."
+                "%1 cannot be opened as a show (see below). The current show goes on; open a "
+                "show file."
             )
         heading = heading.replace("%1", str(path))
         self.refused_dialog = ProblemsDialog(self.tr("Open show"), heading, problems, self)

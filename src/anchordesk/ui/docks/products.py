@@ -229,8 +229,11 @@ class ProductPanel(QWidget):
         else:
             stock = self.tr("%1 left").replace("%1", str(product.stock_left))
         sold = self.tr("%1 sold").replace("%1", str(product.units_sold))
+        # "&" doubled: a button takes "R&D Kettle" as "RD Kettle" with Alt+D its key, and
+        # Alt+D put that product on air (as "B&O" did with Alt+O).
+        title = product.title.replace("&", "&&")
         text = (
-            f"{prefix}{product.title}\n"
+            f"{prefix}{title}\n"
             f"{format_money(product.price, self._currency_of(product), current_language())}"
             f" · {stock} · {sold}"
         )

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.core.printable import escape_controls
 from anchordesk.live.settings import Settings
 from anchordesk.showfile.files import SHOW_KEYS, ShowReport
 from anchordesk.showfile.samples import is_sample
@@ -396,13 +397,16 @@ class ShowEditor(EditorFiles, QMainWindow):
     # -- title and translation -------------------------------------------------------------------
 
     def _update_title(self) -> None:
-        """Which file this is: its name and folder, or that it is the read-only sample."""
+        """Which file this is: its name and folder, or that it is the read-only sample.
+
+        The name and folder as text: a line break or an escape written out (a file named
+        "line<newline>break.json" showed two boxes), a "[*]" of theirs not Qt's mark of
+        unsaved changes."""
+        name = _title_text(self.path.name) if self.path is not None else ""
         if self.path is None:
             title = self.tr("New show[*] — Show editor")
         elif self.is_sample_file:
-            title = self.tr("%1[*] (built-in sample, read-only) — Show editor").replace(
-                "%1", self.path.name
-            )
+            title = self.tr("%1[*] (built-in sample, read-only) — Show editor").replace("%1", name)
         else:
             folder = str(self.base_dir or self.path.parent)
             home = str(Path.home())
@@ -413,7 +417,7 @@ class ShowEditor(EditorFiles, QMainWindow):
                 if self.read_only
                 else self.tr("%1[*] — %2 — Show editor")
             )
-            title = template.replace("%1", self.path.name).replace("%2", folder)
+            title = template.replace("%1", name).replace("%2", _title_text(folder))
         self.setWindowTitle(title)
         self.setWindowModified(self._modified)
         self.read_only_banner.setVisible(self.read_only)
@@ -466,6 +470,10 @@ class ShowEditor(EditorFiles, QMainWindow):
             self._said_in = None
             if self.isVisible():
                 self._check_timer.start()
+
+
+def _title_text(text: str) -> str:
+    return escape_controls(text).replace("[*]", "[*][*]")  # "[*][*]": a "[*]" shown as such
 
 
 def _list(value: object) -> list[Any]:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from anchordesk.core import paths
 from anchordesk.core.files import write_bytes_atomically
+from anchordesk.core.printable import escape_controls
 from anchordesk.live.settings import Settings, save_settings
 from anchordesk.show.model import canonical_sku
 from anchordesk.showfile.csv_import import CsvImport, read_products_csv
@@ -202,7 +203,8 @@ class EditorFiles:
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             QCoreApplication.translate("ShowEditor", "Open show"),
-            say(error.words) if isinstance(error, UnreadableDraft) else str(error),
+            # A line break or an escape in the file's name written out, as in the problems.
+            escape_controls(say(error.words) if isinstance(error, UnreadableDraft) else str(error)),
             QMessageBox.StandardButton.Ok,
             self._widget(),
         )

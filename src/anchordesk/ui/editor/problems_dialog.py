@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.core.printable import escape_controls
+
 
 class ProblemsDialog(QDialog):
     """``heading`` (what happened, what was kept) above every problem line."""
@@ -26,8 +28,11 @@ class ProblemsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("problems-dialog")
         self.setWindowTitle(title)
-        self.heading = QLabel(heading, self)
-        self.heading.setTextFormat(Qt.TextFormat.PlainText)  # file names and values are text
+        # File names and values are text: plain, and a line break or an escape in a file's name
+        # written out (a show named "a\nb.json" broke the heading across two lines, free to
+        # forge a line of the program's own).
+        self.heading = QLabel(escape_controls(heading), self)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.heading.setWordWrap(True)
         self.problems = QPlainTextEdit(self)
         self.problems.setObjectName("problem-lines")
