@@ -7,18 +7,22 @@ import asyncio
 import contextlib
 import json
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 
 from anchordesk.cli import control
 from anchordesk.cli.main import main
 from anchordesk.control.server import ControlServer
 
-from .remote_parts import rehearsing
+from .remote_parts import TOKEN as REMOTE_TOKEN
+from .remote_parts import rehearsing, serving
 from .test_round_nineteen_remote import SMALL_SHOW
 
 TOKEN = "a-token-of-24-characters"
@@ -262,3 +266,38 @@ def test_a_body_sent_a_byte_at_a_time_never_holds_the_remote_off_when_it_restart
     off_s, status = asyncio.run(_restarted_with_a_body_coming(tmp_path, with_token))
     assert status == 200
     assert off_s < 5, f"the remote was off {off_s:.1f} s"  # (1 s now; 10-15 s before)
+
+
+async def _deals_after_stop_deal(folder: Path) -> tuple[int, list[tuple[str, str]], list[Any]]:
+    async with rehearsing(SMALL_SHOW, folder) as live, serving(lambda: live) as server:
+        async with aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {REMOTE_TOKEN}"}
+        ) as deck:
+            for body in (
+                {"command": "show_product", "sku": "MUG"},
+                {"command": "start_deal", "sku": "LAMP", "price": "0.00", "seconds": 600},
+                {"command": "start_deal", "sku": "MUG", "price": "9.00", "seconds": 600},
+                {"command": "stop_deal"},
+            ):
+                async with deck.post(f"{server.url}api/v1/commands", json=body) as answer:
+                    status = answer.status
+            async with deck.get(f"{server.url}api/v1/state") as answer:
+                state = await answer.json()
+        assert live.session is not None
+        path = live.session.path
+    deals = [(deal["sku"], deal["state"]) for deal in state["deals"]]
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        kept = [
+            json.loads(data)["arguments"]
+            for (data,) in db.execute("SELECT data FROM show_events WHERE kind = 'command'")
+        ]
+    return status, deals, kept
+
+
+def test_stop_deal_without_a_sku_stops_every_live_deal_as_the_api_says(tmp_path: Path) -> None:
+    """Before: `{"command": "stop_deal"}` (docs: "no sku: every live deal") stopped the deal
+    of the product on air only: the $0.00 deal on the lamp stayed on air, live."""
+    status, deals, kept = asyncio.run(_deals_after_stop_deal(tmp_path))
+    assert status == 200
+    assert sorted(deals) == [("LAMP", "ended"), ("MUG", "ended")]
+    assert {"sku": "LAMP"} in kept and {"sku": "MUG"} in kept  # each kept as stopped

@@ -166,6 +166,19 @@ def parse_command(body: object) -> tuple[str, dict[str, Any]]:
     return name, arguments
 
 
+def _stop_deals(show: LiveShow, sku: str | None, origin: str) -> None:
+    """The deal on ``sku``; without one, every live deal (docs/control-api.md).
+    ``LiveShow.stop_deal(None)`` stops one, the window's Stop (the product on air's deal, else
+    the one started last): a stream deck's "stop deals" left the others on air, a $0.00 one
+    among them. Each is kept in the session as stopped by its SKU."""
+    runtime = show.runtime
+    live = [] if sku is not None or runtime is None else runtime.snapshot().state.live_deals
+    if not live:  # one named, or none live: the show's own answer ("no live deal to stop")
+        show.stop_deal(sku, origin=origin)
+    for each in dict.fromkeys(deal.sku for deal in live):
+        show.stop_deal(each, origin=origin)
+
+
 def run_command(show: LiveShow, name: str, arguments: dict[str, Any], origin: str) -> None:
     """Apply a parsed command (the show keeps it with ``origin``); ``CommandRejected`` when the
     show refuses it now."""
@@ -194,7 +207,7 @@ def run_command(show: LiveShow, name: str, arguments: dict[str, Any], origin: st
             origin=origin,
         )
     elif name == "stop_deal":
-        show.stop_deal(arguments.get("sku"), origin=origin)
+        _stop_deals(show, arguments.get("sku"), origin)
     elif name == "pin_comment":
         show.pin_comment(arguments["id"], origin=origin)
     elif name == "pin_latest_question":
