@@ -301,3 +301,38 @@ def test_stop_deal_without_a_sku_stops_every_live_deal_as_the_api_says(tmp_path:
     assert status == 200
     assert sorted(deals) == [("LAMP", "ended"), ("MUG", "ended")]
     assert {"sku": "LAMP"} in kept and {"sku": "MUG"} in kept  # each kept as stopped
+
+
+async def _kept_commands(folder: Path, bodies: list[dict[str, Any]]) -> list[Any]:
+    async with rehearsing(SMALL_SHOW, folder) as live, serving(lambda: live) as server:
+        async with aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {REMOTE_TOKEN}"}
+        ) as deck:
+            for body in bodies:
+                async with deck.post(f"{server.url}api/v1/commands", json=body) as answer:
+                    assert answer.status == 200, await answer.text()
+        assert live.session is not None
+        path = live.session.path
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return [
+            json.loads(data)
+            for (data,) in db.execute("SELECT data FROM show_events WHERE kind = 'command'")
+        ]
+
+
+def test_a_deal_at_no_price_is_kept_in_the_session_with_the_price_given(tmp_path: Path) -> None:
+    """Before: a deal started at 0.00 (or -0, 0e5) was kept in the session's commands without
+    its price, as if the plan's price had been asked for: who did what said another deal."""
+    kept = asyncio.run(
+        _kept_commands(
+            tmp_path,
+            [
+                {"command": "start_deal", "sku": "LAMP", "price": "0.00", "seconds": 60},
+                {"command": "start_deal", "sku": "MUG", "price": -0, "seconds": 60},
+            ],
+        )
+    )
+    assert [entry["arguments"] for entry in kept] == [
+        {"sku": "LAMP", "price": "0.00", "seconds": 60},
+        {"sku": "MUG", "price": "0", "seconds": 60},
+    ]
