@@ -20,6 +20,10 @@ import pytest
 from anchordesk.cli import control
 from anchordesk.cli.main import main
 from anchordesk.control.server import ControlServer
+from anchordesk.live.factory import build_live_show
+from anchordesk.live.options import LiveOptions
+from anchordesk.live.show import LiveShowPlan
+from anchordesk.live.snapshot import SessionMode
 
 from .remote_parts import TOKEN as REMOTE_TOKEN
 from .remote_parts import rehearsing, serving
@@ -336,3 +340,52 @@ def test_a_deal_at_no_price_is_kept_in_the_session_with_the_price_given(tmp_path
         {"sku": "LAMP", "price": "0.00", "seconds": 60},
         {"sku": "MUG", "price": "0", "seconds": 60},
     ]
+
+
+async def _served_with_a_session_named_in_latin1(folder: Path) -> dict[str, Any]:
+    """A session file whose name is not UTF-8 (named in GBK or Latin-1 on another system, then
+    continued with --session): Python reads its bytes as lone surrogates."""
+    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+    plan = LiveShowPlan(
+        show=SMALL_SHOW, sessions_dir=folder, first_session_path=folder / "caf\udce9.sqlite"
+    )
+    live = build_live_show(options, plan, switched=True)
+    seen: dict[str, Any] = {}
+    try:
+        live.begin_session(SessionMode.REHEARSAL)
+        async with (
+            serving(lambda: live) as server,
+            aiohttp.ClientSession(headers={"Authorization": f"Bearer {REMOTE_TOKEN}"}) as phone,
+        ):
+            async with phone.get(f"{server.url}api/v1/state") as answer:
+                seen["state"] = answer.status, (await answer.read()).decode("utf-8")
+            events = f"{server.url}api/v1/events?token={REMOTE_TOKEN}&changes=1"
+            async with phone.ws_connect(events) as stream:
+                first = await asyncio.wait_for(stream.receive(), 30)
+                if first.type != aiohttp.WSMsgType.TEXT:  # (closed as it opened)
+                    seen["stream"] = first.type, None
+                    return seen
+                seen["stream"] = first.type, json.loads(first.data)["session"]["id"]
+                # The page sends the session it shows with each tap.
+                tap = {"command": "next_segment", "session": seen["stream"][1]}
+                async with phone.post(f"{server.url}api/v1/commands", json=tap) as answer:
+                    seen["tap"] = answer.status
+                second = await asyncio.wait_for(stream.receive(), 30)
+                seen["stream_after"] = second.type
+    finally:
+        await live.close()
+    return seen
+
+
+def test_a_session_file_named_in_another_encoding_leaves_the_remote_working(
+    tmp_path: Path,
+) -> None:
+    """Before: every state was a 500 with a traceback in the log ('surrogates not allowed'),
+    and every phone's event stream was closed as it opened, for the whole show."""
+    seen = asyncio.run(_served_with_a_session_named_in_latin1(tmp_path))
+    status, text = seen["state"]
+    assert seen["stream"] == (aiohttp.WSMsgType.TEXT, "caf\udce9")
+    assert status == 200, text
+    assert json.loads(text)["session"]["id"] == "caf\udce9"  # (JSON's escape: \udce9)
+    assert seen["tap"] == 200  # the session sent back is the show's
+    assert seen["stream_after"] == aiohttp.WSMsgType.TEXT
