@@ -19,6 +19,7 @@ import pytest
 
 from anchordesk.cli import control
 from anchordesk.cli.main import main
+from anchordesk.control.security import FailureLimiter
 from anchordesk.control.server import ControlServer
 from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import LiveOptions
@@ -389,3 +390,39 @@ def test_a_session_file_named_in_another_encoding_leaves_the_remote_working(
     assert json.loads(text)["session"]["id"] == "caf\udce9"  # (JSON's escape: \udce9)
     assert seen["tap"] == 200  # the session sent back is the show's
     assert seen["stream_after"] == aiohttp.WSMsgType.TEXT
+
+
+async def _locked_out_with_the_pass_in_a_second_cookie_field(folder: Path) -> list[int]:
+    async with (
+        rehearsing(SMALL_SHOW, folder) as live,
+        serving(lambda: live, limiter=FailureLimiter(limit=3)) as server,
+    ):
+
+        async def get(*fields: str) -> tuple[int, bytes]:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            head = "GET /api/v1/state HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            writer.write((head + "".join(f"{field}\r\n" for field in fields) + "\r\n").encode())
+            answer = await asyncio.wait_for(reader.read(), 30)
+            writer.close()
+            return int(answer.split(b" ", 2)[1]), answer
+
+        right = f"Authorization: Bearer {REMOTE_TOKEN}"
+        status, answer = await get(right)
+        assert status == 200
+        given = answer.split(b"Set-Cookie: ")[1].split(b";")[0].decode()  # anchordesk_pass=…
+        for _ in range(3):  # another device behind the same address, yesterday's token
+            await get("Authorization: Bearer yesterdays-token-of-24-chars")
+        return [
+            (await get(right, "Cookie: theme=dark", f"Cookie: {given}"))[0],
+            (await get(right, f"Cookie: theme=dark; {given}"))[0],
+            (await get(right, "Cookie: theme=dark"))[0],
+        ]
+
+
+def test_the_pass_in_a_second_cookie_field_still_gets_the_operator_through(
+    tmp_path: Path,
+) -> None:
+    """Before: a client sending its cookies in two fields (HTTP/2 lets a client split them)
+    was locked out with the right token and its pass: only the first field was read."""
+    statuses = asyncio.run(_locked_out_with_the_pass_in_a_second_cookie_field(tmp_path))
+    assert statuses == [200, 200, 429]

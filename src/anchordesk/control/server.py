@@ -520,7 +520,7 @@ class ControlServer:
             # A page of another site whose name was made to point here (DNS rebinding) passes
             # the origin check above: its wrong tokens lock out only requests by other names.
             limiter = self.limiter if own_host(request.host, self._names) else self.named_limiter
-            holds_pass = token_matches(request.cookies.get(PASS_COOKIE), self._pass)
+            holds_pass = any(token_matches(given, self._pass) for given in _passes(request))
             given = token_of(request.headers.get("Authorization"), request.query.get("token"))
             right = token_matches(given, self._token)
             left = limiter.refused_for_s(address)
@@ -1081,6 +1081,18 @@ def tick_pause_s(spent_s: float) -> float:
     """The wait after a tick that took ``spent_s``: the ticker's ``TICK_SHARE`` of the loop at
     most, and never more often than every ``TICK_S``."""
     return max(TICK_S, spent_s * (1 - TICK_SHARE) / TICK_SHARE)
+
+
+def _passes(request: web.Request) -> list[str]:
+    """The pass cookie's values, from every ``Cookie`` field: aiohttp reads the first field
+    only, and a client may send its cookies in several (RFC 9113 8.2.3, HTTP/2's crumbs)."""
+    found = []
+    for field in request.headers.getall("Cookie", []):
+        for pair in field.split(";"):
+            name, equals, value = pair.partition("=")
+            if equals and name.strip() == PASS_COOKIE:
+                found.append(value.strip().strip('"'))
+    return found
 
 
 def _minimal(prefer: list[str]) -> bool:
