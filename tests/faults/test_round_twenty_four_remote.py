@@ -8,6 +8,7 @@ import contextlib
 import json
 import socket
 import sqlite3
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -426,3 +427,72 @@ def test_the_pass_in_a_second_cookie_field_still_gets_the_operator_through(
     was locked out with the right token and its pass: only the first field was read."""
     statuses = asyncio.run(_locked_out_with_the_pass_in_a_second_cookie_field(tmp_path))
     assert statuses == [200, 200, 429]
+
+
+@contextlib.contextmanager
+def _answering_over_tls(folder: Path) -> Iterator[tuple[int, Path]]:
+    """A TLS server with a certificate of its own (stunnel or Caddy in front of the remote, as
+    the docs suggest) answering `{"ok": true}`; its port and its certificate."""
+    from servers import make_self_signed_certificate
+
+    cert, key = make_self_signed_certificate(folder)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                plain, _ = listener.accept()
+            except OSError:
+                return
+            with contextlib.suppress(OSError), context.wrap_socket(plain, server_side=True) as tls:
+                _request(tls)
+                body = b'{"ok": true}'
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\nConnection: close\r\n\r\n")
+                tls.sendall(body)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield listener.getsockname()[1], cert
+    finally:
+        listener.close()
+
+
+def test_anchordesk_control_says_when_tls_is_why_it_cannot_connect(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: https:// for the remote's plain HTTP, and a TLS terminator whose certificate is
+    not trusted, were both "nothing answers there (is AnchorDesk running…)", though something
+    had answered; http:// for the terminator was "ReadError: " and nothing after it."""
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    said = []
+
+    async def https_for_the_remote() -> tuple[str, int]:
+        async with rehearsing(SMALL_SHOW, tmp_path) as live, serving(lambda: live) as server:
+            url = f"https://127.0.0.1:{server.port}"
+            return url, await asyncio.to_thread(main, ["control", "--url", url, "state"])
+
+    https, code = asyncio.run(https_for_the_remote())
+    assert code == 1
+    said.append(capsys.readouterr().err)
+    with _answering_over_tls(tmp_path) as (port, cert):
+        assert main(["control", "--url", f"https://localhost:{port}", "state"]) == 1
+        said.append(capsys.readouterr().err)
+        assert main(["control", "--url", f"http://127.0.0.1:{port}", "state"]) == 1
+        said.append(capsys.readouterr().err)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # as the message says: then it works
+        assert main(["control", "--url", f"https://localhost:{port}", "state"]) == 0
+        assert capsys.readouterr().out == '{\n  "ok": true\n}\n'
+    assert said[0].splitlines()[0] == (  # (the server's own log lines may follow)
+        f"error: anchordesk control: {https}: no TLS there (wrong version number): is it "
+        "http:// rather than https://?"
+    )
+    assert said[1] == (
+        f"error: anchordesk control: https://localhost:{port}: its certificate is not trusted "
+        "(self-signed certificate): name the authority that signed it with SSL_CERT_FILE\n"
+    )
+    head, _, rest = said[2].partition(f"http://127.0.0.1:{port}: ")
+    assert head == "error: anchordesk control: " and rest.strip().split(": ", 1)[1:] != [""], rest
