@@ -130,6 +130,20 @@ COMMANDS: dict[str, tuple[_Argument, ...]] = {
 SESSION = "session"
 
 
+# A session's id is its file's name (the stem), up to 255 bytes on the file systems a session
+# is kept on: the SKU's limit of 200 characters refused every tap of the phone, for the whole
+# show, on a session named longer ("session is longer than 200 characters").
+MAX_SESSION_CHARS = 1024
+
+
+def _session_id(command: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise BadCommand(f"{command}: {SESSION} must be a non-empty string")
+    if len(value) > MAX_SESSION_CHARS:
+        raise BadCommand(f"{command}: {SESSION} is longer than {MAX_SESSION_CHARS} characters")
+    return value
+
+
 def parse_command(body: object) -> tuple[str, dict[str, Any]]:
     """The command's name and its checked arguments (``session`` among them when given);
     ``BadCommand`` otherwise."""
@@ -162,7 +176,7 @@ def parse_command(body: object) -> tuple[str, dict[str, Any]]:
             raise BadCommand(f"{name}: {argument.name} must not be null")
         arguments[argument.name] = _CONVERT[argument.kind](name, argument.name, value)
     if body.get(SESSION) is not None:
-        arguments[SESSION] = _text(name, SESSION, body[SESSION])
+        arguments[SESSION] = _session_id(name, body[SESSION])
     return name, arguments
 
 
