@@ -528,3 +528,19 @@ def test_a_session_with_a_long_file_name_leaves_the_phones_taps_working(tmp_path
     checked against the 200 characters of a SKU."""
     status, text = asyncio.run(_tap_on_a_session_named_long(tmp_path))
     assert status == 200, text
+
+
+def test_a_wrong_address_in_the_environment_is_named_as_the_environments(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ANCHORDESK_CONTROL_URL=127.0.0.1:8750 (no scheme) was refused as
+    "anchordesk control --url '127.0.0.1:8750': …", an option the user never gave."""
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+    monkeypatch.setenv("ANCHORDESK_CONTROL_URL", "127.0.0.1:8750")
+    assert main(["control", "state"]) == 2
+    assert capsys.readouterr().err == (
+        "error: anchordesk control ANCHORDESK_CONTROL_URL='127.0.0.1:8750': expected "
+        "http://HOST:PORT\n"
+    )
+    assert main(["control", "--url", "127.0.0.1:9", "state"]) == 2  # --url wins, and is named
+    assert "control --url '127.0.0.1:9': expected" in capsys.readouterr().err

@@ -216,8 +216,12 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     if not token:
         raise UserError(f"anchordesk control: set {TOKEN_ENVIRONMENT} to the remote's token")
     base = (url or os.environ.get(URL_ENVIRONMENT) or DEFAULT_URL).rstrip("/")
+    # Named where it came from: a value of ANCHORDESK_CONTROL_URL was said to be --url's, an
+    # option the user never gave.
+    from_environment = not url and bool(os.environ.get(URL_ENVIRONMENT))
+    where = f"{URL_ENVIRONMENT}={base!r}" if from_environment else f"--url {base!r}"
     if not re.match(r"^https?://[^/\s]+", base):
-        raise UserError(f"anchordesk control --url {base!r}: expected http://HOST:PORT")
+        raise UserError(f"anchordesk control {where}: expected http://HOST:PORT")
     headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
     try:
         status, raw = asyncio.run(_exchange(base, command, pairs, headers))
@@ -232,9 +236,7 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
         said = " ".join(str(error).split()) or "the connection was cut before an answer came"
         raise FatalError(f"anchordesk control: {base}: {type(error).__name__}: {said}") from None
     except httpx.InvalidURL as error:  # not an HTTPError: "http://[::1", a control character
-        raise UserError(
-            f"anchordesk control --url {base!r}: not a usable address ({error})"
-        ) from None
+        raise UserError(f"anchordesk control {where}: not a usable address ({error})") from None
     except UnicodeEncodeError:  # the header's text: never quoted, it holds the token
         raise UserError(
             f"anchordesk control: {TOKEN_ENVIRONMENT} holds a character HTTP cannot carry (a "
