@@ -498,9 +498,8 @@ def test_anchordesk_control_says_when_tls_is_why_it_cannot_connect(
     assert head == "error: anchordesk control: " and rest.strip().split(": ", 1)[1:] != [""], rest
 
 
-async def _tap_on_a_session_named_long(folder: Path) -> tuple[int, str]:
+async def _tap_on_a_session_named(folder: Path, name: str) -> tuple[int, str]:
     options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
-    name = "rehearsal-" + "of-the-autumn-collection-" * 9  # 235 characters, a file name may
     plan = LiveShowPlan(
         show=SMALL_SHOW, sessions_dir=folder, first_session_path=folder / f"{name}.sqlite"
     )
@@ -522,11 +521,18 @@ async def _tap_on_a_session_named_long(folder: Path) -> tuple[int, str]:
         await live.close()
 
 
-def test_a_session_with_a_long_file_name_leaves_the_phones_taps_working(tmp_path: Path) -> None:
-    """Before: every tap of the phone was refused, "未执行：next_segment: session is longer than
-    200 characters", for the whole show: the session's id is its file's name (up to 255 bytes),
-    checked against the 200 characters of a SKU."""
-    status, text = asyncio.run(_tap_on_a_session_named_long(tmp_path))
+@pytest.mark.parametrize(
+    "name",
+    ["rehearsal-" + "of-the-autumn-collection-" * 9, "   "],  # 235 characters; blank
+    ids=["long", "blank"],
+)
+def test_a_session_with_a_long_or_blank_file_name_leaves_the_phones_taps_working(
+    name: str, tmp_path: Path
+) -> None:
+    """Before: every tap of the phone was refused for the whole show, "未执行：next_segment:
+    session is longer than 200 characters" (or "must be a non-empty string" for a session kept
+    as "   .sqlite"): the session's id is its file's name (up to 255 bytes), checked as a SKU."""
+    status, text = asyncio.run(_tap_on_a_session_named(tmp_path, name))
     assert status == 200, text
 
 

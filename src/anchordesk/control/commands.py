@@ -137,8 +137,10 @@ MAX_SESSION_CHARS = 1024
 
 
 def _session_id(command: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise BadCommand(f"{command}: {SESSION} must be a non-empty string")
+    # Any text: a session kept as "   .sqlite" has the id "   ", and every tap of the phone was
+    # refused as not "a non-empty string".
+    if not isinstance(value, str):
+        raise BadCommand(f"{command}: {SESSION} must be a string")
     if len(value) > MAX_SESSION_CHARS:
         raise BadCommand(f"{command}: {SESSION} is longer than {MAX_SESSION_CHARS} characters")
     return value
