@@ -12,6 +12,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import LiveOptions
 from anchordesk.live.show import LiveShowPlan
 from anchordesk.live.snapshot import SessionMode
+from anchordesk.show.model import Product, Segment, Show
 
 from .remote_parts import TOKEN as REMOTE_TOKEN
 from .remote_parts import rehearsing, serving
@@ -550,3 +552,41 @@ def test_a_wrong_address_in_the_environment_is_named_as_the_environments(
     )
     assert main(["control", "--url", "127.0.0.1:9", "state"]) == 2  # --url wins, and is named
     assert "control --url '127.0.0.1:9': expected" in capsys.readouterr().err
+
+
+SEPARATED = Show(
+    "Separated",
+    "USD",
+    "en",
+    (Product("MUG", "Mug", Decimal("12.00"), 50),),
+    (Segment("Hello", 60, None), Segment("Wrap\u2028up \u2029now", 60, "MUG")),
+)
+
+
+async def _refused_at_the_last_segment(folder: Path) -> list[Any]:
+    async with rehearsing(SEPARATED, folder) as live, serving(lambda: live) as server:
+        said = []
+        async with aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {REMOTE_TOKEN}"}
+        ) as deck:
+            for body in ({"command": "goto_segment", "index": 1}, {"command": "next_segment"}):
+                async with deck.post(
+                    f"{server.url}api/v1/commands",
+                    json=body,
+                    headers={"Accept-Language": "zh-CN", "Prefer": "return=minimal"},
+                ) as answer:
+                    said.append((answer.status, await answer.json()))
+        return said
+
+
+def test_a_refusal_naming_a_title_with_a_line_separator_is_said_whole(tmp_path: Path) -> None:
+    """Before: the reason was cut at the title's U+2028 (the show's checks let it through):
+    error "Wrap", message "「Wrap" on the phone ("未执行：「Wrap")."""
+    said = asyncio.run(_refused_at_the_last_segment(tmp_path))
+    assert said[0] == (200, {"ok": True})
+    status, answer = said[1]
+    assert status == 409
+    assert answer["error"] == ("Wrap\u2028up \u2029now is the last segment: there is no next one")
+    assert (
+        answer["message"].startswith("「Wrap\u2028up \u2029now」") and "最后" in answer["message"]
+    )

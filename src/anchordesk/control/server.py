@@ -177,8 +177,11 @@ def _refusal(status: int, words: Words | str, request: web.Request) -> web.Respo
     control``) and said in the language the client asks for with ``Accept-Language``
     (``message``: a phone's page), from the window's own translations."""
     language = _language(request)
-    english, said = str(words).splitlines() or [""], say(words, language).splitlines() or [""]
-    body = {"ok": False, "error": english[0], "message": said[0]}
+    # The first of the reason's own lines: cut with splitlines(), a show's title holding a line
+    # or paragraph separator (U+2028, U+2029: the show's checks let them through) cut the
+    # reason at it, "「seg " for "「seg \u2029…」 is the last segment: there is no next one".
+    english, said = str(words).split("\n")[0], say(words, language).split("\n")[0]
+    body = {"ok": False, "error": english, "message": said}
     return web.json_response(body, status=status, dumps=_dumps)
 
 
