@@ -7,18 +7,30 @@ import asyncio
 import contextlib
 import json
 import socket
+import sqlite3
+import ssl
 import threading
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 
 from anchordesk.cli import control
 from anchordesk.cli.main import main
+from anchordesk.control.security import FailureLimiter
 from anchordesk.control.server import ControlServer
+from anchordesk.live.factory import build_live_show
+from anchordesk.live.options import LiveOptions
+from anchordesk.live.show import LiveShowPlan
+from anchordesk.live.snapshot import SessionMode
+from anchordesk.show.model import Product, Segment, Show
 
-from .remote_parts import rehearsing
+from .remote_parts import TOKEN as REMOTE_TOKEN
+from .remote_parts import rehearsing, serving
 from .test_round_nineteen_remote import SMALL_SHOW
 
 TOKEN = "a-token-of-24-characters"
@@ -262,3 +274,319 @@ def test_a_body_sent_a_byte_at_a_time_never_holds_the_remote_off_when_it_restart
     off_s, status = asyncio.run(_restarted_with_a_body_coming(tmp_path, with_token))
     assert status == 200
     assert off_s < 5, f"the remote was off {off_s:.1f} s"  # (1 s now; 10-15 s before)
+
+
+async def _deals_after_stop_deal(folder: Path) -> tuple[int, list[tuple[str, str]], list[Any]]:
+    async with rehearsing(SMALL_SHOW, folder) as live, serving(lambda: live) as server:
+        async with aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {REMOTE_TOKEN}"}
+        ) as deck:
+            for body in (
+                {"command": "show_product", "sku": "MUG"},
+                {"command": "start_deal", "sku": "LAMP", "price": "0.00", "seconds": 600},
+                {"command": "start_deal", "sku": "MUG", "price": "9.00", "seconds": 600},
+                {"command": "stop_deal"},
+            ):
+                async with deck.post(f"{server.url}api/v1/commands", json=body) as answer:
+                    status = answer.status
+            async with deck.get(f"{server.url}api/v1/state") as answer:
+                state = await answer.json()
+        assert live.session is not None
+        path = live.session.path
+    deals = [(deal["sku"], deal["state"]) for deal in state["deals"]]
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        kept = [
+            json.loads(data)["arguments"]
+            for (data,) in db.execute("SELECT data FROM show_events WHERE kind = 'command'")
+        ]
+    return status, deals, kept
+
+
+def test_stop_deal_without_a_sku_stops_every_live_deal_as_the_api_says(tmp_path: Path) -> None:
+    """Before: `{"command": "stop_deal"}` (docs: "no sku: every live deal") stopped the deal
+    of the product on air only: the $0.00 deal on the lamp stayed on air, live."""
+    status, deals, kept = asyncio.run(_deals_after_stop_deal(tmp_path))
+    assert status == 200
+    assert sorted(deals) == [("LAMP", "ended"), ("MUG", "ended")]
+    assert {"sku": "LAMP"} in kept and {"sku": "MUG"} in kept  # each kept as stopped
+
+
+async def _kept_commands(folder: Path, bodies: list[dict[str, Any]]) -> list[Any]:
+    async with rehearsing(SMALL_SHOW, folder) as live, serving(lambda: live) as server:
+        async with aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {REMOTE_TOKEN}"}
+        ) as deck:
+            for body in bodies:
+                async with deck.post(f"{server.url}api/v1/commands", json=body) as answer:
+                    assert answer.status == 200, await answer.text()
+        assert live.session is not None
+        path = live.session.path
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return [
+            json.loads(data)
+            for (data,) in db.execute("SELECT data FROM show_events WHERE kind = 'command'")
+        ]
+
+
+def test_a_deal_at_no_price_is_kept_in_the_session_with_the_price_given(tmp_path: Path) -> None:
+    """Before: a deal started at 0.00 (or -0, 0e5) was kept in the session's commands without
+    its price, as if the plan's price had been asked for: who did what said another deal."""
+    kept = asyncio.run(
+        _kept_commands(
+            tmp_path,
+            [
+                {"command": "start_deal", "sku": "LAMP", "price": "0.00", "seconds": 60},
+                {"command": "start_deal", "sku": "MUG", "price": -0, "seconds": 60},
+            ],
+        )
+    )
+    assert [entry["arguments"] for entry in kept] == [
+        {"sku": "LAMP", "price": "0.00", "seconds": 60},
+        {"sku": "MUG", "price": "0", "seconds": 60},
+    ]
+
+
+async def _served_with_a_session_named_in_latin1(folder: Path) -> dict[str, Any]:
+    """A session file whose name is not UTF-8 (named in GBK or Latin-1 on another system, then
+    continued with --session): Python reads its bytes as lone surrogates."""
+    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+    plan = LiveShowPlan(
+        show=SMALL_SHOW, sessions_dir=folder, first_session_path=folder / "caf\udce9.sqlite"
+    )
+    live = build_live_show(options, plan, switched=True)
+    seen: dict[str, Any] = {}
+    try:
+        live.begin_session(SessionMode.REHEARSAL)
+        async with (
+            serving(lambda: live) as server,
+            aiohttp.ClientSession(headers={"Authorization": f"Bearer {REMOTE_TOKEN}"}) as phone,
+        ):
+            async with phone.get(f"{server.url}api/v1/state") as answer:
+                seen["state"] = answer.status, (await answer.read()).decode("utf-8")
+            events = f"{server.url}api/v1/events?token={REMOTE_TOKEN}&changes=1"
+            async with phone.ws_connect(events) as stream:
+                first = await asyncio.wait_for(stream.receive(), 30)
+                if first.type != aiohttp.WSMsgType.TEXT:  # (closed as it opened)
+                    seen["stream"] = first.type, None
+                    return seen
+                seen["stream"] = first.type, json.loads(first.data)["session"]["id"]
+                # The page sends the session it shows with each tap.
+                tap = {"command": "next_segment", "session": seen["stream"][1]}
+                async with phone.post(f"{server.url}api/v1/commands", json=tap) as answer:
+                    seen["tap"] = answer.status
+                second = await asyncio.wait_for(stream.receive(), 30)
+                seen["stream_after"] = second.type
+    finally:
+        await live.close()
+    return seen
+
+
+def test_a_session_file_named_in_another_encoding_leaves_the_remote_working(
+    tmp_path: Path,
+) -> None:
+    """Before: every state was a 500 with a traceback in the log ('surrogates not allowed'),
+    and every phone's event stream was closed as it opened, for the whole show."""
+    seen = asyncio.run(_served_with_a_session_named_in_latin1(tmp_path))
+    status, text = seen["state"]
+    assert seen["stream"] == (aiohttp.WSMsgType.TEXT, "caf\udce9")
+    assert status == 200, text
+    assert json.loads(text)["session"]["id"] == "caf\udce9"  # (JSON's escape: \udce9)
+    assert seen["tap"] == 200  # the session sent back is the show's
+    assert seen["stream_after"] == aiohttp.WSMsgType.TEXT
+
+
+async def _locked_out_with_the_pass_in_a_second_cookie_field(folder: Path) -> list[int]:
+    async with (
+        rehearsing(SMALL_SHOW, folder) as live,
+        serving(lambda: live, limiter=FailureLimiter(limit=3)) as server,
+    ):
+
+        async def get(*fields: str) -> tuple[int, bytes]:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            head = "GET /api/v1/state HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            writer.write((head + "".join(f"{field}\r\n" for field in fields) + "\r\n").encode())
+            answer = await asyncio.wait_for(reader.read(), 30)
+            writer.close()
+            return int(answer.split(b" ", 2)[1]), answer
+
+        right = f"Authorization: Bearer {REMOTE_TOKEN}"
+        status, answer = await get(right)
+        assert status == 200
+        given = answer.split(b"Set-Cookie: ")[1].split(b";")[0].decode()  # anchordesk_pass=…
+        for _ in range(3):  # another device behind the same address, yesterday's token
+            await get("Authorization: Bearer yesterdays-token-of-24-chars")
+        return [
+            (await get(right, "Cookie: theme=dark", f"Cookie: {given}"))[0],
+            (await get(right, f"Cookie: theme=dark; {given}"))[0],
+            (await get(right, "Cookie: theme=dark"))[0],
+        ]
+
+
+def test_the_pass_in_a_second_cookie_field_still_gets_the_operator_through(
+    tmp_path: Path,
+) -> None:
+    """Before: a client sending its cookies in two fields (HTTP/2 lets a client split them)
+    was locked out with the right token and its pass: only the first field was read."""
+    statuses = asyncio.run(_locked_out_with_the_pass_in_a_second_cookie_field(tmp_path))
+    assert statuses == [200, 200, 429]
+
+
+@contextlib.contextmanager
+def _answering_over_tls(folder: Path) -> Iterator[tuple[int, Path]]:
+    """A TLS server with a certificate of its own (stunnel or Caddy in front of the remote, as
+    the docs suggest) answering `{"ok": true}`; its port and its certificate."""
+    from servers import make_self_signed_certificate
+
+    cert, key = make_self_signed_certificate(folder)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                plain, _ = listener.accept()
+            except OSError:
+                return
+            with contextlib.suppress(OSError), context.wrap_socket(plain, server_side=True) as tls:
+                _request(tls)
+                body = b'{"ok": true}'
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\nConnection: close\r\n\r\n")
+                tls.sendall(body)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield listener.getsockname()[1], cert
+    finally:
+        listener.close()
+
+
+def test_anchordesk_control_says_when_tls_is_why_it_cannot_connect(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: https:// for the remote's plain HTTP, and a TLS terminator whose certificate is
+    not trusted, were both "nothing answers there (is AnchorDesk running…)", though something
+    had answered; http:// for the terminator was "ReadError: " and nothing after it."""
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    said = []
+
+    async def https_for_the_remote() -> tuple[str, int]:
+        async with rehearsing(SMALL_SHOW, tmp_path) as live, serving(lambda: live) as server:
+            url = f"https://127.0.0.1:{server.port}"
+            return url, await asyncio.to_thread(main, ["control", "--url", url, "state"])
+
+    https, code = asyncio.run(https_for_the_remote())
+    assert code == 1
+    said.append(capsys.readouterr().err)
+    with _answering_over_tls(tmp_path) as (port, cert):
+        assert main(["control", "--url", f"https://localhost:{port}", "state"]) == 1
+        said.append(capsys.readouterr().err)
+        assert main(["control", "--url", f"http://127.0.0.1:{port}", "state"]) == 1
+        said.append(capsys.readouterr().err)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # as the message says: then it works
+        assert main(["control", "--url", f"https://localhost:{port}", "state"]) == 0
+        assert capsys.readouterr().out == '{\n  "ok": true\n}\n'
+    assert said[0].splitlines()[0] == (  # (the server's own log lines may follow)
+        f"error: anchordesk control: {https}: no TLS there (wrong version number): is it "
+        "http:// rather than https://?"
+    )
+    assert said[1] == (
+        f"error: anchordesk control: https://localhost:{port}: its certificate is not trusted "
+        "(self-signed certificate): name the authority that signed it with SSL_CERT_FILE\n"
+    )
+    head, _, rest = said[2].partition(f"http://127.0.0.1:{port}: ")
+    assert head == "error: anchordesk control: " and rest.strip().split(": ", 1)[1:] != [""], rest
+
+
+async def _tap_on_a_session_named(folder: Path, name: str) -> tuple[int, str]:
+    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+    plan = LiveShowPlan(
+        show=SMALL_SHOW, sessions_dir=folder, first_session_path=folder / f"{name}.sqlite"
+    )
+    live = build_live_show(options, plan, switched=True)
+    try:
+        live.begin_session(SessionMode.REHEARSAL)
+        async with (
+            serving(lambda: live) as server,
+            aiohttp.ClientSession(headers={"Authorization": f"Bearer {REMOTE_TOKEN}"}) as phone,
+        ):
+            async with phone.get(f"{server.url}api/v1/state") as answer:
+                session = (await answer.json())["session"]["id"]
+            assert session == name
+            # The page sends the session it shows with each tap.
+            tap = {"command": "next_segment", "session": session}
+            async with phone.post(f"{server.url}api/v1/commands", json=tap) as answer:
+                return answer.status, await answer.text()
+    finally:
+        await live.close()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["rehearsal-" + "of-the-autumn-collection-" * 9, "   "],  # 235 characters; blank
+    ids=["long", "blank"],
+)
+def test_a_session_with_a_long_or_blank_file_name_leaves_the_phones_taps_working(
+    name: str, tmp_path: Path
+) -> None:
+    """Before: every tap of the phone was refused for the whole show, "未执行：next_segment:
+    session is longer than 200 characters" (or "must be a non-empty string" for a session kept
+    as "   .sqlite"): the session's id is its file's name (up to 255 bytes), checked as a SKU."""
+    status, text = asyncio.run(_tap_on_a_session_named(tmp_path, name))
+    assert status == 200, text
+
+
+def test_a_wrong_address_in_the_environment_is_named_as_the_environments(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ANCHORDESK_CONTROL_URL=127.0.0.1:8750 (no scheme) was refused as
+    "anchordesk control --url '127.0.0.1:8750': …", an option the user never gave."""
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+    monkeypatch.setenv("ANCHORDESK_CONTROL_URL", "127.0.0.1:8750")
+    assert main(["control", "state"]) == 2
+    assert capsys.readouterr().err == (
+        "error: anchordesk control ANCHORDESK_CONTROL_URL='127.0.0.1:8750': expected "
+        "http://HOST:PORT\n"
+    )
+    assert main(["control", "--url", "127.0.0.1:9", "state"]) == 2  # --url wins, and is named
+    assert "control --url '127.0.0.1:9': expected" in capsys.readouterr().err
+
+
+SEPARATED = Show(
+    "Separated",
+    "USD",
+    "en",
+    (Product("MUG", "Mug", Decimal("12.00"), 50),),
+    (Segment("Hello", 60, None), Segment("Wrap\u2028up \u2029now", 60, "MUG")),
+)
+
+
+async def _refused_at_the_last_segment(folder: Path) -> list[Any]:
+    async with rehearsing(SEPARATED, folder) as live, serving(lambda: live) as server:
+        said = []
+        async with aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {REMOTE_TOKEN}"}
+        ) as deck:
+            for body in ({"command": "goto_segment", "index": 1}, {"command": "next_segment"}):
+                async with deck.post(
+                    f"{server.url}api/v1/commands",
+                    json=body,
+                    headers={"Accept-Language": "zh-CN", "Prefer": "return=minimal"},
+                ) as answer:
+                    said.append((answer.status, await answer.json()))
+        return said
+
+
+def test_a_refusal_naming_a_title_with_a_line_separator_is_said_whole(tmp_path: Path) -> None:
+    """Before: the reason was cut at the title's U+2028 (the show's checks let it through):
+    error "Wrap", message "「Wrap" on the phone ("未执行：「Wrap")."""
+    said = asyncio.run(_refused_at_the_last_segment(tmp_path))
+    assert said[0] == (200, {"ok": True})
+    status, answer = said[1]
+    assert status == 409
+    assert answer["error"] == ("Wrap\u2028up \u2029now is the last segment: there is no next one")
+    assert (
+        answer["message"].startswith("「Wrap\u2028up \u2029now」") and "最后" in answer["message"]
+    )

@@ -182,6 +182,28 @@ async def _exchange(
                 await response.aclose()
 
 
+def _not_connected(error: Exception) -> str:
+    """Why no connection was made. TLS's reasons are said as such: a remote behind stunnel or
+    Caddy with a certificate of its own, or https:// given for the remote's plain HTTP, was
+    "nothing answers there (is AnchorDesk running…)" while something had answered."""
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, ssl.SSLError):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        why = cause.verify_message or "not trusted"
+        return (
+            f"its certificate is not trusted ({why}): name the authority that signed it with "
+            "SSL_CERT_FILE"
+        )
+    if isinstance(cause, ssl.SSLError):
+        why = re.sub(r"^\[SSL: [A-Z0-9_]+\]\s*|\s*\(_ssl\.c:\d+\)", "", str(cause)) or "TLS failed"
+        return f"no TLS there ({why}): is it http:// rather than https://?"
+    return (
+        "nothing answers there (is AnchorDesk running with the remote control on, at this "
+        "address and port?)"
+    )
+
+
 def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     """Send one command (``state``: only read the state) and print the state as JSON."""
     import httpx
@@ -194,8 +216,12 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     if not token:
         raise UserError(f"anchordesk control: set {TOKEN_ENVIRONMENT} to the remote's token")
     base = (url or os.environ.get(URL_ENVIRONMENT) or DEFAULT_URL).rstrip("/")
+    # Named where it came from: a value of ANCHORDESK_CONTROL_URL was said to be --url's, an
+    # option the user never gave.
+    from_environment = not url and bool(os.environ.get(URL_ENVIRONMENT))
+    where = f"{URL_ENVIRONMENT}={base!r}" if from_environment else f"--url {base!r}"
     if not re.match(r"^https?://[^/\s]+", base):
-        raise UserError(f"anchordesk control --url {base!r}: expected http://HOST:PORT")
+        raise UserError(f"anchordesk control {where}: expected http://HOST:PORT")
     headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
     try:
         status, raw = asyncio.run(_exchange(base, command, pairs, headers))
@@ -204,17 +230,13 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
             f"anchordesk control: {base}: no answer within {ANSWER_TIMEOUT_S:.0f} s "
             "(is AnchorDesk running with the remote control on?)"
         ) from None
-    except httpx.ConnectError:
-        raise FatalError(
-            f"anchordesk control: {base}: nothing answers there (is AnchorDesk running with the "
-            "remote control on, at this address and port?)"
-        ) from None
+    except httpx.ConnectError as error:
+        raise FatalError(f"anchordesk control: {base}: {_not_connected(error)}") from None
     except httpx.HTTPError as error:
-        raise FatalError(f"anchordesk control: {base}: {type(error).__name__}: {error}") from None
+        said = " ".join(str(error).split()) or "the connection was cut before an answer came"
+        raise FatalError(f"anchordesk control: {base}: {type(error).__name__}: {said}") from None
     except httpx.InvalidURL as error:  # not an HTTPError: "http://[::1", a control character
-        raise UserError(
-            f"anchordesk control --url {base!r}: not a usable address ({error})"
-        ) from None
+        raise UserError(f"anchordesk control {where}: not a usable address ({error})") from None
     except UnicodeEncodeError:  # the header's text: never quoted, it holds the token
         raise UserError(
             f"anchordesk control: {TOKEN_ENVIRONMENT} holds a character HTTP cannot carry (a "

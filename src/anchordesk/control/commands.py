@@ -130,6 +130,22 @@ COMMANDS: dict[str, tuple[_Argument, ...]] = {
 SESSION = "session"
 
 
+# A session's id is its file's name (the stem), up to 255 bytes on the file systems a session
+# is kept on: the SKU's limit of 200 characters refused every tap of the phone, for the whole
+# show, on a session named longer ("session is longer than 200 characters").
+MAX_SESSION_CHARS = 1024
+
+
+def _session_id(command: str, value: object) -> str:
+    # Any text: a session kept as "   .sqlite" has the id "   ", and every tap of the phone was
+    # refused as not "a non-empty string".
+    if not isinstance(value, str):
+        raise BadCommand(f"{command}: {SESSION} must be a string")
+    if len(value) > MAX_SESSION_CHARS:
+        raise BadCommand(f"{command}: {SESSION} is longer than {MAX_SESSION_CHARS} characters")
+    return value
+
+
 def parse_command(body: object) -> tuple[str, dict[str, Any]]:
     """The command's name and its checked arguments (``session`` among them when given);
     ``BadCommand`` otherwise."""
@@ -162,8 +178,21 @@ def parse_command(body: object) -> tuple[str, dict[str, Any]]:
             raise BadCommand(f"{name}: {argument.name} must not be null")
         arguments[argument.name] = _CONVERT[argument.kind](name, argument.name, value)
     if body.get(SESSION) is not None:
-        arguments[SESSION] = _text(name, SESSION, body[SESSION])
+        arguments[SESSION] = _session_id(name, body[SESSION])
     return name, arguments
+
+
+def _stop_deals(show: LiveShow, sku: str | None, origin: str) -> None:
+    """The deal on ``sku``; without one, every live deal (docs/control-api.md).
+    ``LiveShow.stop_deal(None)`` stops one, the window's Stop (the product on air's deal, else
+    the one started last): a stream deck's "stop deals" left the others on air, a $0.00 one
+    among them. Each is kept in the session as stopped by its SKU."""
+    runtime = show.runtime
+    live = [] if sku is not None or runtime is None else runtime.snapshot().state.live_deals
+    if not live:  # one named, or none live: the show's own answer ("no live deal to stop")
+        show.stop_deal(sku, origin=origin)
+    for each in dict.fromkeys(deal.sku for deal in live):
+        show.stop_deal(each, origin=origin)
 
 
 def run_command(show: LiveShow, name: str, arguments: dict[str, Any], origin: str) -> None:
@@ -194,7 +223,7 @@ def run_command(show: LiveShow, name: str, arguments: dict[str, Any], origin: st
             origin=origin,
         )
     elif name == "stop_deal":
-        show.stop_deal(arguments.get("sku"), origin=origin)
+        _stop_deals(show, arguments.get("sku"), origin)
     elif name == "pin_comment":
         show.pin_comment(arguments["id"], origin=origin)
     elif name == "pin_latest_question":

@@ -20,6 +20,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import secrets
 import socket
 import time
@@ -176,8 +177,11 @@ def _refusal(status: int, words: Words | str, request: web.Request) -> web.Respo
     control``) and said in the language the client asks for with ``Accept-Language``
     (``message``: a phone's page), from the window's own translations."""
     language = _language(request)
-    english, said = str(words).splitlines() or [""], say(words, language).splitlines() or [""]
-    body = {"ok": False, "error": english[0], "message": said[0]}
+    # The first of the reason's own lines: cut with splitlines(), a show's title holding a line
+    # or paragraph separator (U+2028, U+2029: the show's checks let them through) cut the
+    # reason at it, "「seg " for "「seg \u2029…」 is the last segment: there is no next one".
+    english, said = str(words).split("\n")[0], say(words, language).split("\n")[0]
+    body = {"ok": False, "error": english, "message": said}
     return web.json_response(body, status=status, dumps=_dumps)
 
 
@@ -193,8 +197,24 @@ async def _last_answer(request: web.Request, response: web.Response) -> web.Resp
     return response
 
 
+# Half of a surrogate pair: what Python makes of a file name's bytes that are not UTF-8 (a
+# session file named in GBK or Latin-1, continued with --session).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
 def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """JSON as the API sends it (UTF-8, every language as it is written). A lone surrogate is
+    written as JSON's escape for it: raw, it cannot be sent as UTF-8, and a session named so
+    made every state a 500 (a traceback in the log) and closed every phone's event stream at
+    once, for the whole show; escaped, a page shows it as U+FFFD and sends it back the same."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if text.isascii() or not _LONE_SURROGATE.search(text):
+        return text
+    return _LONE_SURROGATE.sub(_surrogate_escape, text)
 
 
 def encode_jpeg(frame: npt.NDArray[np.uint8], width: int = JPEG_WIDTH) -> bytes:
@@ -503,7 +523,7 @@ class ControlServer:
             # A page of another site whose name was made to point here (DNS rebinding) passes
             # the origin check above: its wrong tokens lock out only requests by other names.
             limiter = self.limiter if own_host(request.host, self._names) else self.named_limiter
-            holds_pass = token_matches(request.cookies.get(PASS_COOKIE), self._pass)
+            holds_pass = any(token_matches(given, self._pass) for given in _passes(request))
             given = token_of(request.headers.get("Authorization"), request.query.get("token"))
             right = token_matches(given, self._token)
             left = limiter.refused_for_s(address)
@@ -1064,6 +1084,18 @@ def tick_pause_s(spent_s: float) -> float:
     """The wait after a tick that took ``spent_s``: the ticker's ``TICK_SHARE`` of the loop at
     most, and never more often than every ``TICK_S``."""
     return max(TICK_S, spent_s * (1 - TICK_SHARE) / TICK_SHARE)
+
+
+def _passes(request: web.Request) -> list[str]:
+    """The pass cookie's values, from every ``Cookie`` field: aiohttp reads the first field
+    only, and a client may send its cookies in several (RFC 9113 8.2.3, HTTP/2's crumbs)."""
+    found = []
+    for field in request.headers.getall("Cookie", []):
+        for pair in field.split(";"):
+            name, equals, value = pair.partition("=")
+            if equals and name.strip() == PASS_COOKIE:
+                found.append(value.strip().strip('"'))
+    return found
 
 
 def _minimal(prefer: list[str]) -> bool:

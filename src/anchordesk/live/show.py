@@ -783,7 +783,9 @@ class LiveShow:
             )
         self._run(lambda r: r.start_deal(sku=sku, price=price, seconds=seconds, stock=stock))
         given = {"price": price, "seconds": seconds, "stock": stock}
-        self._applied(origin, "start_deal", sku=sku, **{k: v for k, v in given.items() if v})
+        # (A price of 0 is given: a free deal was kept as one at the plan's price.)
+        kept = {name: value for name, value in given.items() if value is not None}
+        self._applied(origin, "start_deal", sku=sku, **kept)
 
     def stop_deal(self, sku: str | None = None, *, origin: str | None = "window") -> None:
         runtime = self._live_runtime()
