@@ -192,3 +192,27 @@ def test_a_shops_refusal_quoting_the_access_token_keeps_it_out_of_the_session(
     assert rejected.detail.startswith("Shopify refused to read the rest of it: Access token ****")
     assert token not in rejected.detail
     assert token.encode() not in session.read_bytes()
+
+
+def test_an_orders_lines_read_page_after_page_past_the_cap_together_are_not_held(
+    tmp_path: Path,
+) -> None:
+    """F4: an order of 500 lines of 60 kB each (a 30 kB SKU and its title: a shop's bad data,
+    or a hostile one): every page of its lines (100 lines, 6 MB) is under the 8 MB cap, so the
+    order was read alone page after page and all of it kept until the last, 30 MB here; 10,000
+    such lines held 600 MB and the app gigabytes (measured: 2,000 lines of 80 kB, 691 MB)
+    before it was counted. Now an order whose lines together are larger than an answer may be
+    is kept as rejected, as one past the cap, once its pages read pass the cap: two calls for
+    its lines, not five."""
+    session = tmp_path / "s.adsession"
+    sku = "S" * 30_000
+    with ShopifyGraphQLServer() as shop:
+        shop.add_order([(sku, 1, "2.00")] * 500)
+        _run_until(shop.shop_url, shop.static_token, session, lambda: _stored(session))
+        alone_calls = sum("order(id:" in query["query"] for query in shop.queries)
+    report = build_report(session)
+    assert report.orders == 0
+    [rejected] = report.rejected
+    assert "the order alone is larger than the 8 MB" in rejected.detail
+    assert "its lines read page after page" in rejected.detail
+    assert alone_calls <= 2

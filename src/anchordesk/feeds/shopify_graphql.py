@@ -359,7 +359,7 @@ class ShopifyGraphQLOrdersAdapter:
         elif self.again.together_asked:
             page = self._together_page(body, cursor)
         elif self.again.rest_of:
-            page = self._rest_page(body, cursor)
+            page = self._rest_page(body, cursor, len(response.content))
         else:
             page = self._orders_page(body, cursor, server_time(response))
         # Items kept as rejected between answers (_rest_refused) go with this page.
@@ -707,15 +707,16 @@ class ShopifyGraphQLOrdersAdapter:
             self._next = "token"
         return new_cursor
 
-    def _rest_page(self, body: Mapping[str, Any], cursor: str | None) -> Page:
-        """An answer to ``order(id:)`` for the first order of the window read in part: its
-        next lines, or all of it read and counted (or kept as rejected, with why)."""
+    def _rest_page(self, body: Mapping[str, Any], cursor: str | None, size: int) -> Page:
+        """An answer to ``order(id:)`` (of ``size`` bytes) for the first order of the window
+        read in part: its next lines, or all of it read and counted (or kept as rejected, with
+        why)."""
         waiting = self._errors_page(body)
         if waiting is not None:
             self.again.waited()
             return waiting
         sizes = self._order_sizes
-        read = self.again.alone_answer(body, sizes, lambda: self._grow(body, one_order=True))
+        read = self.again.alone_answer(body, sizes, lambda: self._grow(body, one_order=True), size)
         return self._read_again(read, body, cursor)
 
     def _together_page(self, body: Mapping[str, Any], cursor: str | None) -> Page:
