@@ -216,3 +216,62 @@ def test_an_orders_lines_read_page_after_page_past_the_cap_together_are_not_held
     assert "the order alone is larger than the 8 MB" in rejected.detail
     assert "its lines read page after page" in rejected.detail
     assert alone_calls <= 2
+
+
+class _ErrsAboutOneOrder(ShopifyGraphQLServer):
+    """GraphQL's partial answer, on every call: order 5002's refunds could not be read, so they
+    are null and an error names them by its ``path`` (``["orders", "nodes", 1, "refunds"]``,
+    or ``["o0", "refunds"]`` when the order is asked by its id); the other orders whole."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        answer = json.loads(reply.body)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, dict):
+            return reply
+        orders = data.get("orders")
+        places = (
+            [(["orders", "nodes", n], node) for n, node in enumerate(orders["nodes"])]
+            if isinstance(orders, dict)
+            else [([alias], node) for alias, node in data.items()]
+        )
+        errors = []
+        for where, node in places:
+            if isinstance(node, dict) and node.get("legacyResourceId") == "5002":
+                node["refunds"] = None
+                errors.append(
+                    {
+                        "message": "Internal error. Looks like something went wrong on our end.",
+                        "path": [*where, "refunds"],
+                        "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                    }
+                )
+        if errors:
+            answer["errors"] = errors
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+def test_an_error_about_one_order_of_a_page_does_not_stop_the_others(tmp_path: Path) -> None:
+    """F5: a page of orders 5001-5003 whose answer names an error about order 5002 alone (its
+    ``path``), on every call. The whole page was a failed call, asked again for good: no order
+    of the show counted, nothing rejected, the feed "retrying". Now the other orders are
+    counted, and 5002 is read again by its id, refused, and kept as rejected with the shop's
+    words."""
+    session = tmp_path / "s.adsession"
+    with _ErrsAboutOneOrder() as shop:
+        for _ in range(3):
+            shop.add_order([("MUG", 1, "2.00")])
+        _run_until(
+            shop.shop_url,
+            shop.static_token,
+            session,
+            lambda: _stored(session) >= 3 or len(shop.queries) >= 12,
+        )
+    report = build_report(session)
+    assert report.orders == 2
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("4.00")}
+    [rejected] = report.rejected
+    assert rejected.item_id == "5002"
+    assert "Internal error. Looks like something went wrong on our end." in rejected.detail
