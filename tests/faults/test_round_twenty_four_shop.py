@@ -275,3 +275,63 @@ def test_an_error_about_one_order_of_a_page_does_not_stop_the_others(tmp_path: P
     [rejected] = report.rejected
     assert rejected.item_id == "5002"
     assert "Internal error. Looks like something went wrong on our end." in rejected.detail
+
+
+class _TokensExpiringAtOnce(ShopifyOrdersServer):
+    """Shopify REST whose client-credentials answer says the token expires at once
+    (``expires_in`` 0 or below: a broken proxy or app)."""
+
+    def __init__(self, expires_in: int) -> None:
+        super().__init__()
+        self.expires_in = expires_in
+
+    def respond_post(self, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        reply = super().respond_post(path, headers, body)
+        if reply.status != 200:
+            return reply
+        answer = {**json.loads(reply.body), "expires_in": self.expires_in}
+        return Reply(200, json.dumps(answer).encode(), reply.headers)
+
+
+@pytest.mark.parametrize("expires_in", [0, -1])
+def test_a_token_expiring_at_once_is_sent_before_another_is_fetched(
+    tmp_path: Path, expires_in: int
+) -> None:
+    """F6: the REST adapter with the app's client credentials, the token answer saying
+    ``expires_in`` 0 (or -1): the token was "due" again at once, so every call fetched a new
+    one, at once (a token page asks for the next call at once): 52 tokens in 3 s and no order
+    read for the whole show. Now a token fetched is sent once before another is fetched (as
+    GraphQL's are): the order is read, one token a call at most."""
+    session = tmp_path / "s.adsession"
+    with _TokensExpiringAtOnce(expires_in) as shop:
+        shop.add_order([("MUG", 1, "2.00")])
+        credentials = {
+            "shopify-orders-client-id": shop.client_id,
+            "shopify-orders-client-secret": shop.client_secret,
+        }
+        writer = StoreWriter(session)
+        hub = FeedHub(
+            [FeedSpec("shopify-orders", shop.url)],
+            writer,
+            token_lookup=credentials.get,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+            shopify_created_at_min=datetime(2000, 1, 1, tzinfo=UTC),
+        )
+
+        async def run() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(hub.run(stop))
+            for _ in range(3000):
+                await asyncio.sleep(0.01)
+                if _stored(session) or len(shop.issued) >= 30:
+                    break
+            stop.set()
+            await task
+
+        try:
+            asyncio.run(run())
+        finally:
+            writer.close()
+        orders_calls = sum(1 for request in shop.requests if "orders.json" in request[0])
+    assert build_report(session).orders == 1
+    assert len(shop.issued) <= orders_calls + 1

@@ -226,7 +226,7 @@ class ShopifyOrdersAdapter:
         self._asking_token = self.token.due()
         if self._asking_token:
             return self.token.request()
-        headers = {"X-Shopify-Access-Token": self.token.value}
+        headers = {"X-Shopify-Access-Token": self.token.use()}
         since, updated = self._split_cursor(cursor)
         # Set again by an ids-only call of new orders only: one left from the call before made
         # a page of updated orders past the cap read as the search for a new order's id, and

@@ -267,7 +267,7 @@ class ShopifyGraphQLOrdersAdapter:
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
-            "X-Shopify-Access-Token": self.token.value,
+            "X-Shopify-Access-Token": self.token.use(),
         }
         return FeedRequest(self.endpoint, {}, headers, method="POST", content=payload)
 
