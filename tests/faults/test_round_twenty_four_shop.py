@@ -335,3 +335,42 @@ def test_a_token_expiring_at_once_is_sent_before_another_is_fetched(
         orders_calls = sum(1 for request in shop.requests if "orders.json" in request[0])
     assert build_report(session).orders == 1
     assert len(shop.issued) <= orders_calls + 1
+
+
+class _IdsAs(ShopifyOrdersServer):
+    """Shopify REST whose orders' ids are sent as ``ids`` gives them (a proxy writing them as
+    strings, a broken app's -1)."""
+
+    def __init__(self, ids: list[object]) -> None:
+        super().__init__()
+        self.ids = ids
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        reply = super().respond(query, headers)
+        answer = json.loads(reply.body)
+        for order in answer.get("orders", []) if isinstance(answer, dict) else []:
+            order["id"] = self.ids[int(order["name"].removeprefix("#")) - 1000]
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+def test_rest_orders_without_a_readable_id_are_each_rejected_once_with_why(
+    tmp_path: Path,
+) -> None:
+    """F7 (B): three REST orders whose ids are no order ids ("5000000007" as a string, -1,
+    0), none cancelled nor refunded. The newest, read again by the updates window, was also
+    kept as a rejected update (4 rejected items for 3 orders, an update nobody sent); -1 and
+    0 were said "id past 64 bits". Now each is one rejected item, said as it is."""
+    session = tmp_path / "s.adsession"
+    with _IdsAs(["5000000007", -1, 0]) as shop:
+        for _ in range(3):
+            shop.add_order([("MUG", 1, "2.00")])
+        _run_until(
+            shop.url, shop.token, session, lambda: len(shop.requests) >= 3 and _stored(session)
+        )
+    report = build_report(session)
+    assert report.orders == 0
+    assert sorted((item.kind, item.detail) for item in report.rejected) == [
+        ("order", "id -1 is not an order id"),
+        ("order", "id 0 is not an order id"),
+        ("order", "no id"),
+    ]
