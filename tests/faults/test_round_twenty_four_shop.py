@@ -192,3 +192,185 @@ def test_a_shops_refusal_quoting_the_access_token_keeps_it_out_of_the_session(
     assert rejected.detail.startswith("Shopify refused to read the rest of it: Access token ****")
     assert token not in rejected.detail
     assert token.encode() not in session.read_bytes()
+
+
+def test_an_orders_lines_read_page_after_page_past_the_cap_together_are_not_held(
+    tmp_path: Path,
+) -> None:
+    """F4: an order of 500 lines of 60 kB each (a 30 kB SKU and its title: a shop's bad data,
+    or a hostile one): every page of its lines (100 lines, 6 MB) is under the 8 MB cap, so the
+    order was read alone page after page and all of it kept until the last, 30 MB here; 10,000
+    such lines held 600 MB and the app gigabytes (measured: 2,000 lines of 80 kB, 691 MB)
+    before it was counted. Now an order whose lines together are larger than an answer may be
+    is kept as rejected, as one past the cap, once its pages read pass the cap: two calls for
+    its lines, not five."""
+    session = tmp_path / "s.adsession"
+    sku = "S" * 30_000
+    with ShopifyGraphQLServer() as shop:
+        shop.add_order([(sku, 1, "2.00")] * 500)
+        _run_until(shop.shop_url, shop.static_token, session, lambda: _stored(session))
+        alone_calls = sum("order(id:" in query["query"] for query in shop.queries)
+    report = build_report(session)
+    assert report.orders == 0
+    [rejected] = report.rejected
+    assert "the order alone is larger than the 8 MB" in rejected.detail
+    assert "its lines read page after page" in rejected.detail
+    assert alone_calls <= 2
+
+
+class _ErrsAboutOneOrder(ShopifyGraphQLServer):
+    """GraphQL's partial answer, on every call: order 5002's refunds could not be read, so they
+    are null and an error names them by its ``path`` (``["orders", "nodes", 1, "refunds"]``,
+    or ``["o0", "refunds"]`` when the order is asked by its id); the other orders whole."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        answer = json.loads(reply.body)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, dict):
+            return reply
+        orders = data.get("orders")
+        places = (
+            [(["orders", "nodes", n], node) for n, node in enumerate(orders["nodes"])]
+            if isinstance(orders, dict)
+            else [([alias], node) for alias, node in data.items()]
+        )
+        errors = []
+        for where, node in places:
+            if isinstance(node, dict) and node.get("legacyResourceId") == "5002":
+                node["refunds"] = None
+                errors.append(
+                    {
+                        "message": "Internal error. Looks like something went wrong on our end.",
+                        "path": [*where, "refunds"],
+                        "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                    }
+                )
+        if errors:
+            answer["errors"] = errors
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+def test_an_error_about_one_order_of_a_page_does_not_stop_the_others(tmp_path: Path) -> None:
+    """F5: a page of orders 5001-5003 whose answer names an error about order 5002 alone (its
+    ``path``), on every call. The whole page was a failed call, asked again for good: no order
+    of the show counted, nothing rejected, the feed "retrying". Now the other orders are
+    counted, and 5002 is read again by its id, refused, and kept as rejected with the shop's
+    words."""
+    session = tmp_path / "s.adsession"
+    with _ErrsAboutOneOrder() as shop:
+        for _ in range(3):
+            shop.add_order([("MUG", 1, "2.00")])
+        _run_until(
+            shop.shop_url,
+            shop.static_token,
+            session,
+            lambda: _stored(session) >= 3 or len(shop.queries) >= 12,
+        )
+    report = build_report(session)
+    assert report.orders == 2
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("4.00")}
+    [rejected] = report.rejected
+    assert rejected.item_id == "5002"
+    assert "Internal error. Looks like something went wrong on our end." in rejected.detail
+
+
+class _TokensExpiringAtOnce(ShopifyOrdersServer):
+    """Shopify REST whose client-credentials answer says the token expires at once
+    (``expires_in`` 0 or below: a broken proxy or app)."""
+
+    def __init__(self, expires_in: int) -> None:
+        super().__init__()
+        self.expires_in = expires_in
+
+    def respond_post(self, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        reply = super().respond_post(path, headers, body)
+        if reply.status != 200:
+            return reply
+        answer = {**json.loads(reply.body), "expires_in": self.expires_in}
+        return Reply(200, json.dumps(answer).encode(), reply.headers)
+
+
+@pytest.mark.parametrize("expires_in", [0, -1])
+def test_a_token_expiring_at_once_is_sent_before_another_is_fetched(
+    tmp_path: Path, expires_in: int
+) -> None:
+    """F6: the REST adapter with the app's client credentials, the token answer saying
+    ``expires_in`` 0 (or -1): the token was "due" again at once, so every call fetched a new
+    one, at once (a token page asks for the next call at once): 52 tokens in 3 s and no order
+    read for the whole show. Now a token fetched is sent once before another is fetched (as
+    GraphQL's are): the order is read, one token a call at most."""
+    session = tmp_path / "s.adsession"
+    with _TokensExpiringAtOnce(expires_in) as shop:
+        shop.add_order([("MUG", 1, "2.00")])
+        credentials = {
+            "shopify-orders-client-id": shop.client_id,
+            "shopify-orders-client-secret": shop.client_secret,
+        }
+        writer = StoreWriter(session)
+        hub = FeedHub(
+            [FeedSpec("shopify-orders", shop.url)],
+            writer,
+            token_lookup=credentials.get,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+            shopify_created_at_min=datetime(2000, 1, 1, tzinfo=UTC),
+        )
+
+        async def run() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(hub.run(stop))
+            for _ in range(3000):
+                await asyncio.sleep(0.01)
+                if _stored(session) or len(shop.issued) >= 30:
+                    break
+            stop.set()
+            await task
+
+        try:
+            asyncio.run(run())
+        finally:
+            writer.close()
+        orders_calls = sum(1 for request in shop.requests if "orders.json" in request[0])
+    assert build_report(session).orders == 1
+    assert len(shop.issued) <= orders_calls + 1
+
+
+class _IdsAs(ShopifyOrdersServer):
+    """Shopify REST whose orders' ids are sent as ``ids`` gives them (a proxy writing them as
+    strings, a broken app's -1)."""
+
+    def __init__(self, ids: list[object]) -> None:
+        super().__init__()
+        self.ids = ids
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        reply = super().respond(query, headers)
+        answer = json.loads(reply.body)
+        for order in answer.get("orders", []) if isinstance(answer, dict) else []:
+            order["id"] = self.ids[int(order["name"].removeprefix("#")) - 1000]
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+def test_rest_orders_without_a_readable_id_are_each_rejected_once_with_why(
+    tmp_path: Path,
+) -> None:
+    """F7 (B): three REST orders whose ids are no order ids ("5000000007" as a string, -1,
+    0), none cancelled nor refunded. The newest, read again by the updates window, was also
+    kept as a rejected update (4 rejected items for 3 orders, an update nobody sent); -1 and
+    0 were said "id past 64 bits". Now each is one rejected item, said as it is."""
+    session = tmp_path / "s.adsession"
+    with _IdsAs(["5000000007", -1, 0]) as shop:
+        for _ in range(3):
+            shop.add_order([("MUG", 1, "2.00")])
+        _run_until(
+            shop.url, shop.token, session, lambda: len(shop.requests) >= 3 and _stored(session)
+        )
+    report = build_report(session)
+    assert report.orders == 0
+    assert sorted((item.kind, item.detail) for item in report.rejected) == [
+        ("order", "id -1 is not an order id"),
+        ("order", "id 0 is not an order id"),
+        ("order", "no id"),
+    ]

@@ -68,6 +68,7 @@ from anchordesk.feeds.shopify_graphql_orders import (
     end_cursor,
     error_codes,
     errors_said,
+    nodes_named,
     nodes_of,
     order_number,
     read_in_part,
@@ -266,7 +267,7 @@ class ShopifyGraphQLOrdersAdapter:
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
-            "X-Shopify-Access-Token": self.token.value,
+            "X-Shopify-Access-Token": self.token.use(),
         }
         return FeedRequest(self.endpoint, {}, headers, method="POST", content=payload)
 
@@ -359,7 +360,7 @@ class ShopifyGraphQLOrdersAdapter:
         elif self.again.together_asked:
             page = self._together_page(body, cursor)
         elif self.again.rest_of:
-            page = self._rest_page(body, cursor)
+            page = self._rest_page(body, cursor, len(response.content))
         else:
             page = self._orders_page(body, cursor, server_time(response))
         # Items kept as rejected between answers (_rest_refused) go with this page.
@@ -530,9 +531,22 @@ class ShopifyGraphQLOrdersAdapter:
     def _orders_page(
         self, body: Mapping[str, Any], cursor: str | None, server_now: datetime | None
     ) -> Page:
-        waiting = self._errors_page(body)
-        if waiting is not None:
-            return waiting
+        errors = body.get("errors")
+        erred = nodes_named(errors)
+        if erred is None:
+            waiting = self._errors_page(body)
+            if waiting is not None:
+                return waiting
+        else:
+            # Errors each about one order of the page (a field of it Shopify could not read,
+            # GraphQL's partial answer): those orders are read again by their id (refused
+            # again, kept as rejected with the shop's words), the others as they are. The
+            # whole page was asked again for good: no order of the show counted after it.
+            log.info(
+                "feed %s: orders read again by their id after errors about them: %s",
+                self.source,
+                errors_said(errors, self.secrets()),
+            )
         try:
             orders = body["data"]["orders"]
             nodes = nodes_of(orders)
@@ -550,13 +564,15 @@ class ShopifyGraphQLOrdersAdapter:
         items: list[FeedItem] = []
         malformed = 0
         read_new = False
-        for node in nodes:
+        for index, node in enumerate(nodes):
             fields = fields_of(node)
             record = hash((as_text(fields.get("id")), as_text(fields.get("updatedAt"))))
             if record not in self._window_read and len(self._window_read) < WINDOW_RECORDS_KEPT:
                 self._window_read.add(record)
                 read_new = True
             more = "its id only asked" if ids else read_in_part(node, self._sizes)
+            if erred and index in erred:
+                more = more or "Shopify answered an error about it"
             number = order_number(node)
             gid = f"gid://shopify/Order/{number}" if number else ""
             updated_at = as_text(fields.get("updatedAt"))
@@ -707,15 +723,16 @@ class ShopifyGraphQLOrdersAdapter:
             self._next = "token"
         return new_cursor
 
-    def _rest_page(self, body: Mapping[str, Any], cursor: str | None) -> Page:
-        """An answer to ``order(id:)`` for the first order of the window read in part: its
-        next lines, or all of it read and counted (or kept as rejected, with why)."""
+    def _rest_page(self, body: Mapping[str, Any], cursor: str | None, size: int) -> Page:
+        """An answer to ``order(id:)`` (of ``size`` bytes) for the first order of the window
+        read in part: its next lines, or all of it read and counted (or kept as rejected, with
+        why)."""
         waiting = self._errors_page(body)
         if waiting is not None:
             self.again.waited()
             return waiting
         sizes = self._order_sizes
-        read = self.again.alone_answer(body, sizes, lambda: self._grow(body, one_order=True))
+        read = self.again.alone_answer(body, sizes, lambda: self._grow(body, one_order=True), size)
         return self._read_again(read, body, cursor)
 
     def _together_page(self, body: Mapping[str, Any], cursor: str | None) -> Page:

@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from anchordesk.feeds.parsing import as_text
-from anchordesk.feeds.poller import WINDOW_RECORDS_KEPT, MalformedResponse, Page
+from anchordesk.feeds.poller import (
+    MAX_RESPONSE_BYTES,
+    WINDOW_RECORDS_KEPT,
+    MalformedResponse,
+    Page,
+)
 from anchordesk.feeds.shopify_graphql_orders import (
     end_cursor,
     errors_said,
@@ -95,6 +100,7 @@ class ReadAgain:
         # 10,000 lines, a hundred calls an order; restarted every 14 s, never passed).
         self._afters: set[str] = set()
         self._line_ids: set[str] = set()
+        self._bytes_read = 0  # of the answers its lines were read from
         self._refunds_asked = ORDER_PAGE.refunds
         # Orders read again and handed to the store: gid -> the updatedAt read.
         self.read_whole: dict[str, str] = {}
@@ -231,7 +237,7 @@ class ReadAgain:
     def _forget_order(self) -> None:
         self._node, self._lines, self._after = None, [], None
         self._afters, self._line_ids = set(), set()
-        self.refusals = self._changes = 0
+        self.refusals = self._changes = self._bytes_read = 0
 
     # -- calls ----------------------------------------------------------------------------------
 
@@ -344,11 +350,11 @@ class ReadAgain:
     # -- answers --------------------------------------------------------------------------------
 
     def alone_answer(
-        self, body: Mapping[str, Any], sizes: PageSizes, grow: Callable[[], None]
+        self, body: Mapping[str, Any], sizes: PageSizes, grow: Callable[[], None], size: int = 0
     ) -> Page | Read:
-        """An answer to ``order(id:)`` (asked at ``sizes``) for the first order read in part:
-        its next lines (a Page), or all of it read and counted or kept as rejected, with why.
-        ``grow`` is called once it is read at the sizes asked."""
+        """An answer to ``order(id:)`` (asked at ``sizes``, ``size`` bytes) for the first order
+        read in part: its next lines (a Page), or all of it read and counted or kept as
+        rejected, with why. ``grow`` is called once it is read at the sizes asked."""
         gid = self.rest_of[0]
         items: list[FeedItem] = []
         malformed = counted = 0
@@ -382,6 +388,7 @@ class ReadAgain:
                 self._changes += 1
                 self._node, self._lines, self._after = None, [], None
                 self._afters, self._line_ids = set(), set()
+                self._bytes_read = 0
                 if self._changes < _REST_REFUSALS:
                     return Page(items=(), cursor=None, more=True, advanced=True)
                 problem = f"it changed while its lines were read, {_REST_REFUSALS} times"
@@ -397,6 +404,7 @@ class ReadAgain:
                     problem = f"line {legacy_id(min(again))[:40]} given twice"
                 self._lines.extend(page_lines)
                 self._line_ids |= _ids_of(page_lines)
+                self._bytes_read += size
             if not isinstance(page_info, dict):
                 # Whether more lines follow is unknown: never counted with lines missing. A
                 # "pageInfo" of "x" or [1] raised AttributeError out of the answer, asked again
@@ -419,6 +427,11 @@ class ReadAgain:
                     problem = "Shopify gave a cursor of its lines it had given (a loop)"
                 elif len(self._lines) >= _MOST_LINES_READ:
                     problem = f"more than {_MOST_LINES_READ:,} lines"
+                elif self._bytes_read > MAX_RESPONSE_BYTES:
+                    # Its pages are kept until the last one: 10,000 lines of 80 kB each (100
+                    # answers under the cap) held 800 MB, and the app some 7 GB, before the
+                    # order was counted. Larger than an answer may be, as one past the cap.
+                    problem = str(too_large_alone(", its lines read page after page"))
                 else:
                     self._after = after
                     self._afters.add(after)

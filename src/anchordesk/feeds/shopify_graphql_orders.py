@@ -288,6 +288,27 @@ def error_codes(errors: object) -> dict[str, Mapping[str, Any]]:
     return codes
 
 
+def nodes_named(errors: object) -> set[int] | None:
+    """The places in the page's ``data.orders`` (its nodes or edges) GraphQL ``errors`` are
+    about (each one's ``path``: ``["orders", "nodes", 3, "refunds"]``), or None when one is
+    about no order of the page (a refusal of the whole call)."""
+    if not isinstance(errors, list) or not errors:
+        return None
+    named = set()
+    for error in errors:
+        path = error.get("path") if isinstance(error, dict) else None
+        if not (
+            isinstance(path, list)
+            and len(path) >= 3
+            and path[0] == "orders"
+            and path[1] in ("nodes", "edges")
+            and type(path[2]) is int
+        ):
+            return None
+        named.add(path[2])
+    return named
+
+
 def errors_said(errors: object, secrets: tuple[str, ...] = ()) -> str:
     """GraphQL ``errors`` as the feed's status says them: their messages (a shop's words,
     in its language), on one line, control characters escaped, cut to 200 characters.
