@@ -15,12 +15,16 @@ Protocol (the parent is :class:`anchordesk.media.network_output.NetworkOutput`):
   the stream key, so it never goes on the command line or into the environment, where other
   users of the machine could read it (``/proc/PID/cmdline``, ``/proc/PID/environ``).
 - stdin, after that line: the encoded packets as a live Matroska stream (codec parameters with
-  extradata in its header, one small cluster per packet), until EOF.
+  extradata in its header, one small cluster per packet), until EOF. Its header's tag
+  :data:`STREAM_ZERO_TAG` says when the parent was handed the stream's first keyframe (its
+  time zero), on the monotonic clock (:mod:`anchordesk.media.network_delay`).
 - stdout: JSON lines, ``{"event": "opened"}`` once the input header is read,
   ``{"event": "connected"}`` once the first packet went out (the handshake is done),
-  ``{"event": "progress", "packets": N, "bytes": N}`` at most every ``PROGRESS_INTERVAL_S``
-  while packets flow, ``{"event": "error", "message": ...}`` (key masked) before a failure
-  exit, ``{"event": "closed", ...}`` after a clean trailer.
+  ``{"event": "progress", "packets": N, "bytes": N, "late_frames": N, "late_packets": N,
+  "delay_ms": N, "most_delay_ms": N}`` at most every ``PROGRESS_INTERVAL_S`` while packets
+  flow (``most_delay_ms``: the most delay of a packet written since the last one),
+  ``{"event": "error", "message": ...}`` (key masked) before a failure exit,
+  ``{"event": "closed", ...}`` after a clean trailer.
 - stderr: FFmpeg's own log lines (debug detail until the first packet went out, errors after
   that), which tell the parent how far a connection got; the parent masks them.
 - exit code: 0 after EOF and a clean trailer, 1 on a connection or muxing error, 2 on a
@@ -34,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import json
+import math
 import os
 import signal
 import ssl
@@ -51,7 +56,12 @@ if TYPE_CHECKING:
 PROGRESS_INTERVAL_S: Final = 0.2
 # The first argument that makes the app's own executable run as this child (frozen apps).
 CHILD_MODE_ARGUMENT: Final = "--network-child"
+# The Matroska tag of the pipe's header that holds ``time.monotonic()`` of the parent when it
+# was handed the stream's first keyframe (as FFmpeg reads it back: upper case).
+STREAM_ZERO_TAG: Final = "ANCHORDESK_STREAM_ZERO_S"
 _MAX_HEADER_BYTES: Final = 64 * 1024
+# How often the socket is read while the first keyframe waits (sock_diag: well under 1 ms).
+_FIRST_KEYFRAME_POLL_S: Final = 0.005
 
 
 def child_command(executable: str | None = None, *, frozen: bool | None = None) -> list[str]:
@@ -225,13 +235,46 @@ class _BacklogReader:
         return Backlog(waiting, server.acknowledged_bytes)
 
 
+def _wait_for_the_first_keyframe(backlog: _BacklogReader, delay: StreamDelay) -> None:
+    """Write nothing more until the server acknowledged what was written (the connection's
+    first keyframe), at most ``delay.limit_s``; how long that took is the link's first measure
+    (network_delay). The packets meanwhile wait in the pipe, which their lateness shows. On a
+    fast path this is a round trip."""
+    start_s = time.monotonic()
+    first = backlog.read()
+    if first is None or first.acknowledged_bytes is None:
+        delay.first_keyframe_waited(None, 0.0)  # nothing known of the socket
+        return
+    waiting, acknowledged, now_s = first.unacknowledged_bytes, first.acknowledged_bytes, start_s
+    while waiting > 0 and now_s - start_s < delay.limit_s:
+        time.sleep(_FIRST_KEYFRAME_POLL_S)
+        now_s = time.monotonic()
+        state = backlog.read()
+        if state is None or state.acknowledged_bytes is None:
+            delay.first_keyframe_waited(None, now_s - start_s)
+            return
+        waiting, acknowledged = state.unacknowledged_bytes, state.acknowledged_bytes
+    delay.first_keyframe_waited(acknowledged - first.acknowledged_bytes, now_s - start_s)
+
+
 def _late(delay: StreamDelay) -> dict[str, int]:
     """What the progress events say of the packets dropped for delay (network_delay)."""
     return {
         "late_frames": delay.dropped_frames,
         "late_packets": delay.dropped_packets,
         "delay_ms": round(min(delay.delay_s, 3600.0) * 1000),
+        "most_delay_ms": round(min(delay.take_most_delay_s(), 3600.0) * 1000),
     }
+
+
+def _stream_zero_s(metadata: dict[str, str]) -> float | None:
+    """The parent's time of the stream's first keyframe (None: not said, or not a time)."""
+    text = metadata.get(STREAM_ZERO_TAG) or metadata.get(STREAM_ZERO_TAG.lower())
+    try:
+        value = float(text) if text is not None else None
+    except ValueError:
+        return None
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _leave_stopping_to_the_parent() -> None:
@@ -327,8 +370,9 @@ def run() -> int:
             return 2
         last_report_s = 0.0
         timestamps = _DtsFiller()
-        delay = StreamDelay()
+        delay = StreamDelay(stream_zero_s=_stream_zero_s(dict(source.metadata)))
         backlog = _BacklogReader(relay_port=urlsplit(target).port if relay is not None else None)
+        picture_sent = False
         for packet in timestamps.filled(source.demux()):
             if packet.stream.index not in mapping:
                 continue
@@ -336,10 +380,15 @@ def run() -> int:
             time_s = float(
                 (packet.pts if packet.pts is not None else packet.dts) * packet.time_base
             )
-            # Past a second of delay the server is too far behind: dropped, and counted.
-            if not packets or delay.admit(
-                packet.stream.type, packet.is_keyframe, time_s, backlog.read(), now_s
-            ):
+            kind = packet.stream.type
+            # The stream starts with its first packet and its first picture (the keyframe the
+            # parent starts every connection at); past a second of delay the server is too
+            # far behind: dropped, and counted.
+            first_picture = kind == "video" and not picture_sent
+            first = not packets or first_picture
+            # (Before the first packet's mux there is no connection to read: it makes it.)
+            state = backlog.read() if packets else None
+            if delay.admit(kind, packet.is_keyframe, time_s, state, now_s, first=first):
                 size = packet.size
                 packet.stream = mapping[packet.stream.index]
                 destination.mux(packet)
@@ -349,6 +398,9 @@ def run() -> int:
                     with contextlib.suppress(Exception):
                         av.logging.set_libav_level(av.logging.ERROR)
                     reporter.send("connected")
+                if first_picture:
+                    picture_sent = True
+                    _wait_for_the_first_keyframe(backlog, delay)
             # Also while it drops: this process is not stuck (the parent's "no progress");
             # whether the server takes anything is the stall watch's to judge.
             if now_s - last_report_s >= PROGRESS_INTERVAL_S:

@@ -14,6 +14,21 @@ presentation times, which the pipeline stamps on the media clock, against the ea
 video packet of the last half-minute arrived). Both are times: the limit means the same at
 500 kb/s and at 6 Mb/s.
 
+The earliest arrival is only a baseline once a packet came in time. A connection's first
+packets never do: they waited in the pipe while the child started and connected (1-3 s on a
+loaded machine), then came in one burst, each later one less late than the one before, so each
+set the baseline and read as in time (0.06 s) while the viewers got seconds of old stream. So
+the parent says when it was handed the connection's first keyframe (``stream_zero_s``: the
+monotonic clock, which a machine's processes share), and that is the first baseline: the
+burst reads as late as it is. Nor does the socket say at once how fast the link is (its rate
+is judged after half a second of waiting): what came in that burst went into the socket blind,
+and a path at half the stream's rate left the viewers 2.3-6.5 s behind for the first seconds.
+So the connection's first keyframe is a measure: nothing more is written until the server
+acknowledged it or :data:`DELAY_LIMIT_S` passed (:meth:`StreamDelay.first_keyframe_waited`),
+and the packets read after that wait are judged by how late they are and by its rate. A link
+that took the keyframe at once takes the burst as fast: there the late start is forgotten (the
+burst reaches the server in moments, and not a frame of it is lost).
+
 Past :data:`DELAY_LIMIT_S` video frames are dropped, and the video stays out until a
 keyframe comes with the delay back under it (a picture after a dropped frame would decode
 broken). Audio goes on unless the delay is far beyond (:data:`AUDIO_DELAY_LIMIT_S`): a frozen
@@ -40,6 +55,9 @@ _MIN_RATE_SPAN_S: Final = 0.5
 # long enough to outlast any backlog the drops leave, short enough to follow a paused clock.
 _BASELINE_WINDOW_S: Final = 30.0
 _BASELINE_BUCKET_S: Final = 5.0
+# A first keyframe acknowledged sooner than this tells of a fast path: no rate is taken from it
+# (a rate that fast would only hide a later pause in the acknowledgements).
+_FIRST_RATE_AFTER_S: Final = 0.1
 
 
 @dataclass(frozen=True)
@@ -57,8 +75,12 @@ class StreamDelay:
     Counts what it dropped: ``dropped_frames`` (video) and ``dropped_packets`` (all).
     """
 
-    def __init__(self, limit_s: float = DELAY_LIMIT_S) -> None:
+    def __init__(self, limit_s: float = DELAY_LIMIT_S, stream_zero_s: float | None = None) -> None:
         self.limit_s = limit_s
+        # When the stream's time zero (the connection's first keyframe) was handed to the
+        # output, on this process's monotonic clock; None: not known.
+        self._stream_zero_s = stream_zero_s
+        self.most_delay_s = 0.0  # the most of a packet written since take_most_delay_s()
         self.audio_limit_s = max(limit_s, AUDIO_DELAY_LIMIT_S)
         self.dropped_frames = 0
         self.dropped_packets = 0
@@ -74,14 +96,24 @@ class StreamDelay:
         self._link_rate: float | None = None  # bytes a second, the last measured while busy
 
     def admit(
-        self, kind: str, keyframe: bool, pts_s: float, backlog: Backlog | None, now_s: float
+        self,
+        kind: str,
+        keyframe: bool,
+        pts_s: float,
+        backlog: Backlog | None,
+        now_s: float,
+        *,
+        first: bool = False,
     ) -> bool:
         """Whether this packet (read from the pipe at ``now_s``) is written; False: it is
-        dropped, and counted."""
+        dropped, and counted. ``first``: it goes whatever its delay (a connection's first
+        packet, its first picture), which is measured all the same."""
         if kind == "video":
             self._arrived(pts_s, now_s)
         delay_s = self.delay_s = self._lateness_s + self._waiting_s(backlog, now_s)
-        if kind == "video":
+        if first:
+            pass
+        elif kind == "video":
             if self._video_out and keyframe and delay_s <= self.limit_s:
                 self._video_out = False
             elif delay_s > self.limit_s:
@@ -90,17 +122,46 @@ class StreamDelay:
                 self.dropped_frames += 1
                 self.dropped_packets += 1
                 return False
-            return True
-        if delay_s > self.audio_limit_s:
+        elif delay_s > self.audio_limit_s:
             self.dropped_packets += 1
             return False
+        self.most_delay_s = max(self.most_delay_s, delay_s)
         return True
+
+    def first_keyframe_waited(self, acknowledged_bytes: int | None, waited_s: float) -> None:
+        """The server acknowledged ``acknowledged_bytes`` in the ``waited_s`` seconds after
+        the connection's first keyframe was written, with nothing else written (the caller
+        waits for it to be acknowledged, at most ``limit_s``): the link's first rate. None:
+        nothing is known of the socket."""
+        self.most_delay_s = max(self.most_delay_s, self._lateness_s + waited_s)
+        if acknowledged_bytes is None or waited_s < _FIRST_RATE_AFTER_S:
+            # A fast link (or one not known): what waited in the pipe reaches the server as
+            # fast; how late it reached this process is measured among its own, as before.
+            self._stream_zero_s = None
+            self._baseline.clear()
+            self._lateness_s = 0.0
+        elif acknowledged_bytes > 0:
+            self._link_rate = acknowledged_bytes / waited_s
+
+    def take_most_delay_s(self) -> float:
+        """The most delay of a packet written since the last call (what viewers got, as far as
+        this process can see): the words "delay kept under 1 s" must not hide one that was not."""
+        most, self.most_delay_s = self.most_delay_s, 0.0
+        return most
 
     def _arrived(self, pts_s: float, now_s: float) -> None:
         """Follow how late video reaches the child, against the earliest of the last
         half-minute (the pipeline's media clock runs with the monotonic one)."""
         offset_s = now_s - pts_s
         bucket_s = now_s - now_s % _BASELINE_BUCKET_S
+        # The connection's first packet: as late as the time since its keyframe was handed over
+        # (a clock that disagrees, or a figure past the window, is not believed).
+        if (
+            not self._baseline
+            and self._stream_zero_s is not None
+            and 0.0 <= offset_s - self._stream_zero_s <= _BASELINE_WINDOW_S
+        ):
+            self._baseline.append((bucket_s, self._stream_zero_s))
         if self._baseline and self._baseline[-1][0] == bucket_s:
             self._baseline[-1] = (bucket_s, min(self._baseline[-1][1], offset_s))
         else:

@@ -44,6 +44,7 @@ import collections
 import contextlib
 import json
 import logging
+import math
 import os
 import select
 import subprocess
@@ -137,8 +138,14 @@ _PROCESS_ENDED: Final = QT_TRANSLATE_NOOP("Network", "the network process ended 
 _SLOW_UPLINK: Final = QT_TRANSLATE_NOOP(
     "Network", "uplink too slow: dropped {frames} frames, delay kept under {seconds} s"
 )
+# ... while a packet written in the last _SLOW_UPLINK_SAID_S went out later than the limit.
+_SLOW_UPLINK_BEHIND: Final = QT_TRANSLATE_NOOP(
+    "Network", "uplink too slow: dropped {frames} frames, delay up to {seconds} s"
+)
 # How long the status says it after the last frame dropped, and how often the log repeats it.
 _SLOW_UPLINK_SAID_S: Final = 10.0
+# Keyframes whose hand-over time is remembered: a full queue's, at one every half second.
+_KEYFRAMES_REMEMBERED: Final = 16
 # What a network child inherits: enough to start Python or the frozen app, find its libraries
 # and certificates and speak the user's language; never the program's tokens
 # (ANCHORDESK_*_TOKEN) or anything else it has no use for.
@@ -211,6 +218,8 @@ class _Child:
     finished: bool = False  # stdout reached EOF
     # The media time this connection's stream takes as zero: its first keyframe's.
     origin: Fraction | None = None
+    # When that keyframe was handed to send() (time.monotonic(), shared with the child).
+    stream_zero_s: float | None = None
     # What the child dropped to keep the delay under a second (media/network_delay).
     late_frames: int = 0
     late_packets: int = 0
@@ -314,6 +323,14 @@ class NetworkOutput:
         self._slow_uplink_s: float | None = None
         self._slow_uplink_said_frames = 0
         self._slow_uplink_said_s = float("-inf")
+        # The most delay of what the children wrote, with when, past the limit: the words
+        # "delay kept under 1 s" are said only while none was.
+        self._slow_uplink_delays: collections.deque[tuple[float, float]] = collections.deque()
+        # The times of the last keyframes handed to send(), with when (time.monotonic()): the
+        # child measures how late a connection's first packets reach it (network_delay).
+        self._keyframes_handed: collections.deque[tuple[int, Fraction, float]] = collections.deque(
+            maxlen=_KEYFRAMES_REMEMBERED
+        )
         # Audio timed before the stream's very first keyframe is not a loss: the stream starts
         # with its first picture. After that, whatever a connection skips is counted.
         self._first_keyframe_sent = False
@@ -368,6 +385,8 @@ class NetworkOutput:
         with self._lock:
             if self._stopping:
                 return
+            if packet.kind == "video" and packet.is_keyframe:
+                self._keyframes_handed.append((packet.pts, packet.time_base, time.monotonic()))
             direct = self._direct
             if direct is not None and not self._queue:
                 self._send_direct(direct, packet)
@@ -655,11 +674,26 @@ class NetworkOutput:
         if late_packets > child.late_packets:
             self._dropped_packets += late_packets - child.late_packets
             child.late_packets = late_packets
+        most_ms = event.get("most_delay_ms")
+        delays = self._slow_uplink_delays
+        if isinstance(most_ms, int) and most_ms > DELAY_LIMIT_S * 1000:
+            delays.append((now_s, most_ms / 1000))
+        while delays and now_s - delays[0][0] > _SLOW_UPLINK_SAID_S:
+            delays.popleft()
 
     def _slow_uplink_words(self, now_s: float) -> Words | None:
         """What the status says while the child drops frames for delay (lock held)."""
         if self._slow_uplink_s is None or now_s - self._slow_uplink_s > _SLOW_UPLINK_SAID_S:
             return None
+        delays = self._slow_uplink_delays
+        while delays and now_s - delays[0][0] > _SLOW_UPLINK_SAID_S:
+            delays.popleft()
+        if delays:
+            # Not kept under it: as far as it went, in tenths, rounded up (never said less).
+            most_s = math.ceil(max(delay_s for _, delay_s in delays) * 10) / 10
+            return Words(
+                _SLOW_UPLINK_BEHIND, frames=str(self._slow_uplink_frames), seconds=f"{most_s:g}"
+            )
         return Words(
             _SLOW_UPLINK,
             frames=str(self._slow_uplink_frames),
@@ -1081,11 +1115,27 @@ class NetworkOutput:
                 self._count_dropped_locked(packet, lock_held)
                 return None
             child.origin = stream_origin(packet)
+            if lock_held:
+                child.stream_zero_s = self._handed_s(packet)
+            else:
+                with self._lock:
+                    child.stream_zero_s = self._handed_s(packet)
         elif packet.kind == "audio" and not at_or_after(packet, child.origin):
             # Timed before the connection's first picture: the stream starts with its picture
             # (as the very first one does, see _first_keyframe_sent); not a loss.
             return None
         return shifted(packet, child.origin)
+
+    def _handed_s(self, packet: EncodedPacket) -> float | None:
+        """When ``packet`` was handed to send() (None: not remembered; lock held)."""
+        return next(
+            (
+                at_s
+                for pts, time_base, at_s in self._keyframes_handed
+                if pts == packet.pts and time_base == packet.time_base
+            ),
+            None,
+        )
 
     def _count_dropped_locked(self, packet: EncodedPacket, lock_held: bool) -> None:
         if lock_held:
@@ -1105,9 +1155,14 @@ class NetworkOutput:
         stream = video if packet.kind == "video" else audio
         if stream is None:
             return
+        starting = child.origin is None
         rebased = self._rebased(child, packet)
         if rebased is None:
             return
+        if starting and child.stream_zero_s is not None:
+            # Into the pipe's header, which this first packet writes: the child measures how
+            # late the packets queued while it started reach it (network_delay).
+            container.metadata[network_child.STREAM_ZERO_TAG] = repr(child.stream_zero_s)
         try:
             container.mux(av_packet(rebased, stream))
         except (av.FFmpegError, ValueError) as error:
