@@ -323,7 +323,7 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+145"/>
+        <location filename="../src/anchordesk/control/server.py" line="+146"/>
         <source>no show is running yet</source>
         <translation>実行中の番組はまだありません</translation>
     </message>
@@ -338,7 +338,7 @@
         <translation>送信後に番組は別のセッションに移りました</translation>
     </message>
     <message>
-        <location line="+511"/>
+        <location line="+535"/>
         <source>{command} failed: see the log</source>
         <translation>{command} に失敗しました。ログを確認してください</translation>
     </message>
@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+253"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+260"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -356,17 +356,27 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+635"/>
+        <location line="+677"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-546"/>
+        <location line="-548"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="-50"/>
+        <source>The camera %1 chosen in Settings cannot be opened: the picture shows the test pattern. Choose another camera in Settings → Devices.</source>
+        <translation>設定で選んだカメラ %1 を開けません：映像はテストパターンです。「設定 → デバイス」で別のカメラを選んでください。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The microphone %1 chosen in Settings cannot be opened: the show has the test tone. Choose another microphone in Settings → Devices.</source>
+        <translation>設定で選んだマイク %1 を開けません：音声はテストトーンです。「設定 → デバイス」で別のマイクを選んでください。</translation>
+    </message>
+    <message>
+        <location line="+84"/>
         <source>The rehearsal did not start: its session file cannot be made: %1. Make room on that disk or make it writable, then choose Rehearse again.</source>
         <translation>リハーサルを開始できませんでした。セッションファイルを作成できません：%1。そのディスクの空きを作るか書き込み可能にしてから、「もう一度リハーサル」を選んでください。</translation>
     </message>
@@ -386,7 +396,7 @@
         <translation>%1 fps</translation>
     </message>
     <message>
-        <location line="+134"/>
+        <location line="+136"/>
         <source>The recordings folder %1 does not answer (a network disk whose server went away?): this session is not recorded. Choose another folder in Settings.</source>
         <translation>録画フォルダー %1 が応答しません（サーバーが落ちたネットワークディスク？）。このセッションは録画されません。設定で別のフォルダーを選んでください。</translation>
     </message>
@@ -1126,7 +1136,7 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+172"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+183"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>証明書を読み込めません：{name} が指す {path} は存在しません（修正するか設定を外してください）</translation>
@@ -1416,7 +1426,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+201"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+204"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1548,17 +1558,22 @@
         <translation>%1 に接続できません（理由はログにあります）</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>the test pattern is chosen in Settings: viewers would see colour bars</source>
         <translation>設定でテストパターンが選ばれています：視聴者にはカラーバーが映ります</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
+        <source>the camera %1 chosen in Settings cannot be opened: viewers would see the test pattern</source>
+        <translation>設定で選んだカメラ %1 を開けません：視聴者にはテストパターンが映ります</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>no camera was found: viewers would see the test pattern</source>
         <translation>カメラが見つかりません：視聴者にはテストパターンが映ります</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+6"/>
         <source>%1 is not sending pictures</source>
         <translation>%1 から映像が来ていません</translation>
     </message>
@@ -1618,7 +1633,12 @@
         <translation>設定でテストトーンが選ばれています：視聴者にはあなたの声ではなくビープ音が聞こえます</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
+        <source>the microphone %1 chosen in Settings cannot be opened: viewers would hear the test tone</source>
+        <translation>設定で選んだマイク %1 を開けません：視聴者にはテストトーンが聞こえます</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>no microphone was found: viewers would hear the test tone</source>
         <translation>マイクが見つかりません：視聴者にはテストトーンが聞こえます</translation>
     </message>
@@ -1638,7 +1658,7 @@
         <translation>%1、音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-166"/>
+        <location line="-177"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>配信先なし</translation>
@@ -1998,7 +2018,7 @@
         <translation>{sku} は完売しています。タイムセールを開始できません</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+16"/>
         <location filename="../src/anchordesk/show/state.py" line="-446"/>
         <source>no live deal to stop</source>
         <translation>実施中のタイムセールはありません</translation>
@@ -2283,7 +2303,12 @@
         <translation>配信していないため、再接続するものはありません。</translation>
     </message>
     <message>
-        <location line="-305"/>
+        <location line="+129"/>
+        <source>%1 cannot be opened as a show (see below). The current show goes on; open a show file.</source>
+        <translation>%1 は番組として開けません（下記参照）。現在の番組はそのまま続きます。番組ファイルを開いてください。</translation>
+    </message>
+    <message>
+        <location line="-434"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -2430,12 +2455,12 @@
     </message>
     <message>
         <location line="+59"/>
-        <location line="+22"/>
+        <location line="+24"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
     </message>
     <message>
-        <location line="-22"/>
+        <location line="-24"/>
         <source>Show files (*.json)</source>
         <translation>番組ファイル (*.json)</translation>
     </message>
@@ -2445,12 +2470,11 @@
         <translation>%1 は開けません。以下の問題があります。現在の番組はそのまま続きます。番組エディターでファイルを直してから、もう一度開いてください。</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>%1 cannot be opened: it is not a show file (see below). The current show goes on; open a show file.</source>
-        <translation>%1 は開けません。番組ファイルではありません（下記参照）。現在の番組はそのまま続きます。番組ファイルを開いてください。</translation>
+        <translation type="vanished">%1 は開けません。番組ファイルではありません（下記参照）。現在の番組はそのまま続きます。番組ファイルを開いてください。</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+26"/>
         <source>%1 cannot be opened: the sample show is running.</source>
         <translation>%1 は開けません。サンプル番組を実行しています。</translation>
     </message>
@@ -2511,7 +2535,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+123"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+124"/>
         <source>cannot start the network process: {error}</source>
         <translation>ネットワークプロセスを起動できません：{error}</translation>
     </message>
@@ -2554,6 +2578,11 @@
         <location line="+1"/>
         <source>uplink too slow: dropped {frames} frames, delay kept under {seconds} s</source>
         <translation>アップロード回線が遅すぎます：{frames} フレームを破棄し、遅延を {seconds} 秒以内に保っています</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>uplink too slow: dropped {frames} frames, delay up to {seconds} s</source>
+        <translation>アップロード回線が遅すぎます：{frames} フレームを破棄し、遅延は最大 {seconds} 秒です</translation>
     </message>
     <message>
         <location filename="../src/anchordesk/media/network_watch.py" line="+126"/>
@@ -3011,7 +3040,7 @@
         <translation>%1 個販売</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+12"/>
         <source>Put %1 on screen</source>
         <translation>%1 を画面に表示</translation>
     </message>
@@ -3204,7 +3233,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+508"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+510"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <extracomment>The files :func:`open_new_file` made in this process (so never a file of the user&apos;s).</extracomment>
         <translation>録画を完了できません：{path} への書き込みが {seconds} 秒以内に終わりませんでした（読み取られていないパイプ、または応答しないディスク）</translation>
@@ -3665,7 +3694,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+611"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+614"/>
         <source>{key} is not a list; ignored</source>
         <translation>{key} はリストではないため無視しました</translation>
     </message>
@@ -3741,7 +3770,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+438"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+464"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -3756,7 +3785,13 @@
         <translation>番組</translation>
     </message>
     <message>
-        <location line="-134"/>
+        <location line="-225"/>
+        <location line="+81"/>
+        <source>Checking the show…</source>
+        <translation>番組を確認しています…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Not checked: a picture&apos;s folder does not answer.</source>
         <translation>未確認：画像のフォルダーが応答しません。</translation>
     </message>
@@ -3771,7 +3806,7 @@
         <translation>エラー %1 件、警告 %2 件（それぞれの項目の横に表示）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+60"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+61"/>
         <source>error: %1</source>
         <translation>エラー：%1</translation>
     </message>
@@ -3781,14 +3816,14 @@
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location line="+106"/>
-        <location line="+351"/>
+        <location line="+108"/>
+        <location line="+356"/>
         <source>Reading %1…</source>
         <translation>%1 を読み込んでいます…</translation>
     </message>
     <message>
-        <location line="-319"/>
-        <location line="+19"/>
+        <location line="-322"/>
+        <location line="+20"/>
         <source>Open show</source>
         <translation>番組を開く</translation>
     </message>
@@ -3810,14 +3845,14 @@
     <message>
         <location line="+54"/>
         <location line="+16"/>
-        <location line="+60"/>
+        <location line="+62"/>
         <location line="+73"/>
         <location line="+28"/>
         <source>Save show</source>
         <translation>番組を保存</translation>
     </message>
     <message>
-        <location line="-176"/>
+        <location line="-178"/>
         <source>The built-in sample show cannot be changed. Use Save as… to keep a copy.</source>
         <translation>付属のサンプル番組は変更できません。「名前を付けて保存…」でコピーを保存してください。</translation>
     </message>
@@ -3828,7 +3863,7 @@
     </message>
     <message>
         <location filename="../src/anchordesk/ui/editor/editor.py" line="-66"/>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+52"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+54"/>
         <source>Not checked: the pictures&apos; folder %1 does not answer.</source>
         <translation>未確認：画像フォルダー %1 が応答しません。</translation>
     </message>
@@ -3880,12 +3915,12 @@
         <translation>%1 からは何も取り込んでいません。ファイルを直してから、もう一度取り込んでください。</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+35"/>
         <source>%1 products imported from %2, with these warnings:</source>
         <translation>%2 から %1 件の商品を取り込みました。次の警告があります：</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+79"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+84"/>
         <source>New show[*] — Show editor</source>
         <translation>新しい番組[*] — 番組エディター</translation>
     </message>
@@ -3895,7 +3930,7 @@
         <translation>%1[*]（付属サンプル・読み取り専用）— 番組エディター</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+7"/>
         <source>%1[*] (read-only) — %2 — Show editor</source>
         <translation>%1[*]（読み取り専用）— %2 — 番組エディター</translation>
     </message>
@@ -4086,7 +4121,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+96"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+107"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>{line} 行 {column} 列目：{message}</translation>

@@ -323,7 +323,7 @@
 <context>
     <name>ControlServer</name>
     <message>
-        <location filename="../src/anchordesk/control/server.py" line="+145"/>
+        <location filename="../src/anchordesk/control/server.py" line="+146"/>
         <source>no show is running yet</source>
         <translation>还没有正在运行的节目</translation>
     </message>
@@ -338,7 +338,7 @@
         <translation>发送之后节目已进入另一场</translation>
     </message>
     <message>
-        <location line="+511"/>
+        <location line="+535"/>
         <source>{command} failed: see the log</source>
         <translation>{command} 执行失败：请查看日志</translation>
     </message>
@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+253"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+260"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -356,17 +356,27 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+635"/>
+        <location line="+677"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-546"/>
+        <location line="-548"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="-50"/>
+        <source>The camera %1 chosen in Settings cannot be opened: the picture shows the test pattern. Choose another camera in Settings → Devices.</source>
+        <translation>无法打开设置中选择的摄像头 %1：画面显示测试图。请在“设置 → 设备”中选择其他摄像头。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The microphone %1 chosen in Settings cannot be opened: the show has the test tone. Choose another microphone in Settings → Devices.</source>
+        <translation>无法打开设置中选择的麦克风 %1：节目使用测试音。请在“设置 → 设备”中选择其他麦克风。</translation>
+    </message>
+    <message>
+        <location line="+84"/>
         <source>The rehearsal did not start: its session file cannot be made: %1. Make room on that disk or make it writable, then choose Rehearse again.</source>
         <translation>彩排没有开始：无法创建会话文件：%1。请腾出该磁盘的空间或使其可写，然后选择“再次彩排”。</translation>
     </message>
@@ -386,7 +396,7 @@
         <translation>%1 帧/秒</translation>
     </message>
     <message>
-        <location line="+134"/>
+        <location line="+136"/>
         <source>The recordings folder %1 does not answer (a network disk whose server went away?): this session is not recorded. Choose another folder in Settings.</source>
         <translation>录制文件夹 %1 没有响应（网络磁盘的服务器断开了？）：本场不会录制。请在“设置”里选择其他文件夹。</translation>
     </message>
@@ -1126,7 +1136,7 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+172"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+183"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>无法加载证书：{name} 指向的 {path} 不存在（请改正或取消设置）</translation>
@@ -1416,7 +1426,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+201"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+204"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -1548,17 +1558,22 @@
         <translation>无法连接 %1（原因见日志）</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>the test pattern is chosen in Settings: viewers would see colour bars</source>
         <translation>设置里选的是测试图：观众会看到彩条</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
+        <source>the camera %1 chosen in Settings cannot be opened: viewers would see the test pattern</source>
+        <translation>无法打开设置中选择的摄像头 %1：观众会看到测试图</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>no camera was found: viewers would see the test pattern</source>
         <translation>没有找到摄像头：观众会看到测试图</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+6"/>
         <source>%1 is not sending pictures</source>
         <translation>%1 没有画面</translation>
     </message>
@@ -1618,7 +1633,12 @@
         <translation>设置里选的是测试音：观众会听到哔声，而不是你的声音</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
+        <source>the microphone %1 chosen in Settings cannot be opened: viewers would hear the test tone</source>
+        <translation>无法打开设置中选择的麦克风 %1：观众会听到测试音</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>no microphone was found: viewers would hear the test tone</source>
         <translation>没有找到麦克风：观众会听到测试音</translation>
     </message>
@@ -1638,7 +1658,7 @@
         <translation>%1，音量 %2 dB</translation>
     </message>
     <message>
-        <location line="-166"/>
+        <location line="-177"/>
         <location line="+1"/>
         <source>no destination</source>
         <translation>没有推流目标</translation>
@@ -1998,7 +2018,7 @@
         <translation>{sku} 已售罄：无法开始秒杀</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+16"/>
         <location filename="../src/anchordesk/show/state.py" line="-446"/>
         <source>no live deal to stop</source>
         <translation>没有进行中的秒杀</translation>
@@ -2283,7 +2303,12 @@
         <translation>当前没有推流，无需重连。</translation>
     </message>
     <message>
-        <location line="-305"/>
+        <location line="+129"/>
+        <source>%1 cannot be opened as a show (see below). The current show goes on; open a show file.</source>
+        <translation>无法将 %1 作为节目打开（见下文）。当前节目继续进行；请打开一个节目文件。</translation>
+    </message>
+    <message>
+        <location line="-434"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -2430,12 +2455,12 @@
     </message>
     <message>
         <location line="+59"/>
-        <location line="+22"/>
+        <location line="+24"/>
         <source>Open show</source>
         <translation>打开节目</translation>
     </message>
     <message>
-        <location line="-22"/>
+        <location line="-24"/>
         <source>Show files (*.json)</source>
         <translation>节目文件 (*.json)</translation>
     </message>
@@ -2445,12 +2470,11 @@
         <translation>无法打开 %1：它有以下问题。当前节目继续进行；请在节目编辑器中修改文件后再打开。</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>%1 cannot be opened: it is not a show file (see below). The current show goes on; open a show file.</source>
-        <translation>无法打开 %1：它不是节目文件（见下文）。当前节目继续进行；请打开一个节目文件。</translation>
+        <translation type="vanished">无法打开 %1：它不是节目文件（见下文）。当前节目继续进行；请打开一个节目文件。</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+26"/>
         <source>%1 cannot be opened: the sample show is running.</source>
         <translation>无法打开 %1：正在运行示例节目。</translation>
     </message>
@@ -2511,7 +2535,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+123"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+124"/>
         <source>cannot start the network process: {error}</source>
         <translation>无法启动网络进程：{error}</translation>
     </message>
@@ -2554,6 +2578,11 @@
         <location line="+1"/>
         <source>uplink too slow: dropped {frames} frames, delay kept under {seconds} s</source>
         <translation>上行网速太慢：已丢弃 {frames} 帧，延迟保持在 {seconds} 秒以内</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>uplink too slow: dropped {frames} frames, delay up to {seconds} s</source>
+        <translation>上行网速太慢：已丢弃 {frames} 帧，延迟最多 {seconds} 秒</translation>
     </message>
     <message>
         <location filename="../src/anchordesk/media/network_watch.py" line="+126"/>
@@ -3011,7 +3040,7 @@
         <translation>已售 %1</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+12"/>
         <source>Put %1 on screen</source>
         <translation>把 %1 放到画面上</translation>
     </message>
@@ -3204,7 +3233,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+508"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+510"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <extracomment>The files :func:`open_new_file` made in this process (so never a file of the user&apos;s).</extracomment>
         <translation>无法完成录制：写入 {path} 未在 {seconds} 秒内结束（可能是没有程序读取的管道，或磁盘卡住了）</translation>
@@ -3665,7 +3694,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+611"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+614"/>
         <source>{key} is not a list; ignored</source>
         <translation>{key} 不是列表，已忽略</translation>
     </message>
@@ -3741,7 +3770,7 @@
 <context>
     <name>ShowEditor</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+438"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+464"/>
         <source>Products</source>
         <translation>商品</translation>
     </message>
@@ -3756,7 +3785,13 @@
         <translation>节目</translation>
     </message>
     <message>
-        <location line="-134"/>
+        <location line="-225"/>
+        <location line="+81"/>
+        <source>Checking the show…</source>
+        <translation>正在检查节目…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Not checked: a picture&apos;s folder does not answer.</source>
         <translation>未检查：图片所在的文件夹没有响应。</translation>
     </message>
@@ -3771,7 +3806,7 @@
         <translation>%1 个错误，%2 个警告（各自显示在对应字段旁）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+60"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+61"/>
         <source>error: %1</source>
         <translation>错误：%1</translation>
     </message>
@@ -3781,14 +3816,14 @@
         <translation>警告：%1</translation>
     </message>
     <message>
-        <location line="+106"/>
-        <location line="+351"/>
+        <location line="+108"/>
+        <location line="+356"/>
         <source>Reading %1…</source>
         <translation>正在读取 %1…</translation>
     </message>
     <message>
-        <location line="-319"/>
-        <location line="+19"/>
+        <location line="-322"/>
+        <location line="+20"/>
         <source>Open show</source>
         <translation>打开节目</translation>
     </message>
@@ -3810,14 +3845,14 @@
     <message>
         <location line="+54"/>
         <location line="+16"/>
-        <location line="+60"/>
+        <location line="+62"/>
         <location line="+73"/>
         <location line="+28"/>
         <source>Save show</source>
         <translation>保存节目</translation>
     </message>
     <message>
-        <location line="-176"/>
+        <location line="-178"/>
         <source>The built-in sample show cannot be changed. Use Save as… to keep a copy.</source>
         <translation>内置示例节目不能修改。请用“另存为…”保存一份副本。</translation>
     </message>
@@ -3828,7 +3863,7 @@
     </message>
     <message>
         <location filename="../src/anchordesk/ui/editor/editor.py" line="-66"/>
-        <location filename="../src/anchordesk/ui/editor/files.py" line="+52"/>
+        <location filename="../src/anchordesk/ui/editor/files.py" line="+54"/>
         <source>Not checked: the pictures&apos; folder %1 does not answer.</source>
         <translation>未检查：图片文件夹 %1 没有响应。</translation>
     </message>
@@ -3880,12 +3915,12 @@
         <translation>未从 %1 导入任何内容：请修改文件后重新导入。</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+35"/>
         <source>%1 products imported from %2, with these warnings:</source>
         <translation>已从 %2 导入 %1 个商品，有以下警告：</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/editor.py" line="+79"/>
+        <location filename="../src/anchordesk/ui/editor/editor.py" line="+84"/>
         <source>New show[*] — Show editor</source>
         <translation>新节目[*] — 节目编辑器</translation>
     </message>
@@ -3895,7 +3930,7 @@
         <translation>%1[*]（内置示例，只读）— 节目编辑器</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+7"/>
         <source>%1[*] (read-only) — %2 — Show editor</source>
         <translation>%1[*]（只读）— %2 — 节目编辑器</translation>
     </message>
@@ -4086,7 +4121,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+96"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+107"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>第 {line} 行第 {column} 列：{message}</translation>
