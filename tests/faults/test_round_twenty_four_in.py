@@ -265,3 +265,36 @@ def test_a_feed_url_keeps_its_other_parameters_as_written_when_its_token_moves(
     assert [feed.url for feed in settings.feeds] == [kept]
     assert [feed.url for feed in load_settings(path).feeds] == [kept]
     assert "S3cr3tT0ken42" in memory_keyring.passwords.values()
+
+
+@pytest.mark.parametrize(
+    ("item", "detail"),
+    [
+        ({"type": "comment", "id": "c1"}, 'no "text" field'),  # was "'text'"
+        ({"type": "order", "id": "o1", "lines": 5}, "a number where a list belongs"),
+        ({"type": "order", "id": "o1", "lines": [[1]]}, "a list where an object belongs"),
+        (
+            {"type": "order_update", "id": "o1", "status": "refunded", "lines": [5]},
+            "a number where an object or a list belongs",  # was "'int' object is not subscr…"
+        ),
+        (
+            {
+                "type": "order",
+                "id": "o1",
+                "lines": [{"sku": "A", "quantity": 2, "price": "9e999999"}],
+            },
+            "an amount too large to compute with",  # was "[<class 'decimal.Overflow'>]"
+        ),
+    ],
+)
+def test_an_unreadable_feed_item_is_listed_with_what_is_wrong_in_words(
+    tmp_path: Path, item: dict[str, Any], detail: str
+) -> None:
+    # The report listed "comment c1 (json): 'text' — unreadable item": Python's words (a
+    # KeyError's key, a TypeError about 'int' objects), nothing a user can act on.
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw(item)
+        ingest(server, tmp_path / "s.adsession")
+    [rejected] = build_report(tmp_path / "s.adsession").rejected
+    assert rejected.detail == detail
