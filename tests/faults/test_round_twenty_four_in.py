@@ -16,8 +16,9 @@ from platform_servers import TwitchServer, wait_until
 from test_poller import Collector
 from test_twitch import run_with
 
+from anchordesk.core import secrets
 from anchordesk.feeds.twitch import TwitchChatFeed
-from anchordesk.live.settings import Settings, load_settings, save_settings
+from anchordesk.live.settings import Settings, feed_specs, load_settings, save_settings
 from anchordesk.show.feed_items import Comment, OrderUpdate
 from anchordesk.store.report import build_report
 
@@ -298,3 +299,40 @@ def test_an_unreadable_feed_item_is_listed_with_what_is_wrong_in_words(
         ingest(server, tmp_path / "s.adsession")
     [rejected] = build_report(tmp_path / "s.adsession").rejected
     assert rejected.detail == detail
+
+
+def _tokens_of(settings: Settings) -> list[str | None]:
+    return [secrets.get_secret(spec.token_name) for spec in feed_specs(settings)]
+
+
+def test_two_feeds_of_one_id_each_keep_their_token(tmp_path: Path, memory_keyring: Any) -> None:
+    # A feed copied in settings.json to add a second shop keeps the copied id: both tokens
+    # went to the one keyring entry, the second never stored (the first was there), its URL
+    # saved without it, and the window said "moved to the system keyring" for both.
+    path = tmp_path / "settings.json"
+    feeds = [
+        {"id": "f1", "kind": "json", "url": "https://a.example/feed?token=TokenOfShopA111"},
+        {"id": "f1", "kind": "json", "url": "https://b.example/feed?token=TokenOfShopB222"},
+    ]
+    path.write_text(json.dumps({"feeds": feeds}), "utf-8")
+    load_settings(path)
+    again = load_settings(path)
+    assert [feed.url for feed in again.feeds] == [
+        "https://a.example/feed",
+        "https://b.example/feed",
+    ]
+    assert _tokens_of(again) == ["TokenOfShopA111", "TokenOfShopB222"]
+
+
+def test_a_token_put_in_a_feed_url_replaces_the_one_the_keyring_had(
+    tmp_path: Path, memory_keyring: Any
+) -> None:
+    # The keyring's token of the feed was kept and the one the user had just put in the
+    # file's URL was dropped from the file and stored nowhere; the message said "moved".
+    secrets.set_secret(secrets.feed_token_name("f1"), "OldRevokedToken000")
+    path = tmp_path / "settings.json"
+    feed = {"id": "f1", "kind": "json", "url": "https://a.example/feed?token=NewTokenPasted999"}
+    path.write_text(json.dumps({"feeds": [feed]}), "utf-8")
+    settings = load_settings(path)
+    assert [feed.url for feed in settings.feeds] == ["https://a.example/feed"]
+    assert _tokens_of(settings) == ["NewTokenPasted999"]
