@@ -336,3 +336,26 @@ def test_a_token_put_in_a_feed_url_replaces_the_one_the_keyring_had(
     settings = load_settings(path)
     assert [feed.url for feed in settings.feeds] == ["https://a.example/feed"]
     assert _tokens_of(settings) == ["NewTokenPasted999"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail"),
+    [
+        ("Order", 'type "Order" is not "order" (types are lower case)'),
+        ("order ", 'type "order " is not "order" (types are lower case)'),
+        (None, "type null is not a text"),
+        (7, "type 7 is not a text"),
+    ],
+)
+def test_an_order_under_a_misspelled_type_is_rejected_not_dropped_unsaid(
+    tmp_path: Path, kind: object, detail: str
+) -> None:
+    # An item of an unknown type is ignored (a newer bridge may send more kinds), and so was
+    # a bridge's every order sent as "Order": the report said 0 orders and 0 rejected.
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw(_order("o1") | {"type": kind})
+        server.add_raw({"type": "gift", "id": "g1"})  # a newer kind: still ignored
+        ingest(server, tmp_path / "s.adsession")
+    [rejected] = build_report(tmp_path / "s.adsession").rejected
+    assert (rejected.item_id, rejected.detail) == ("o1", detail)
