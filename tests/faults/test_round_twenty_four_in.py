@@ -359,3 +359,24 @@ def test_an_order_under_a_misspelled_type_is_rejected_not_dropped_unsaid(
         ingest(server, tmp_path / "s.adsession")
     [rejected] = build_report(tmp_path / "s.adsession").rejected
     assert (rejected.item_id, rejected.detail) == ("o1", detail)
+
+
+def test_a_session_whose_feed_name_is_damaged_does_not_count_its_orders_twice(
+    tmp_path: Path,
+) -> None:
+    # A byte that is not UTF-8 in the name a session keeps for its feed (a damaged page, a
+    # hand edit): continued, the feed was named U+FFFD, found no cursor, read every order
+    # again and kept it under that name: the report's GMV twice over ($13.00 → $26.00).
+    session = tmp_path / "s.adsession"
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw(_order("o1"))
+        server.add_raw(_order("o2", "3.00"))
+        ingest(server, session)
+        with sqlite3.connect(session) as db:
+            db.execute("UPDATE feeds SET source = CAST(x'fe' AS TEXT)")
+        server.add_raw(_order("o3", "5.00"))
+        ingest(server, session)
+    report = build_report(session)
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("18.00")}
+    assert report.ledger.orders == 3
