@@ -17,6 +17,7 @@ from test_poller import Collector
 from test_twitch import run_with
 
 from anchordesk.core import secrets
+from anchordesk.feeds.quota import QUOTA_FILE_NAME, DailyQuota
 from anchordesk.feeds.twitch import TwitchChatFeed
 from anchordesk.live.settings import Settings, feed_specs, load_settings, save_settings
 from anchordesk.show.feed_items import Comment, OrderUpdate
@@ -380,3 +381,15 @@ def test_a_session_whose_feed_name_is_damaged_does_not_count_its_orders_twice(
     report = build_report(session)
     assert report.ledger.gmv_by_currency == {"USD": Decimal("18.00")}
     assert report.ledger.orders == 3
+
+
+def test_a_youtube_quota_file_nested_too_deep_is_counted_from_0_not_a_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `anchordesk live --feed youtube-chat=…` ended with a RecursionError traceback before its
+    # first frame (exit 1): the day's quota file, 400 kB of "[", is not a ValueError.
+    path = tmp_path / QUOTA_FILE_NAME
+    path.write_text('{"keys": ' + "[" * 200_000 + "]" * 200_000 + "}", "utf-8")
+    quota = DailyQuota("AIzaTestKey0123456789", path)
+    assert quota.units == 0 and quota.spend(5) == 5
+    assert "cannot be read" in caplog.text
