@@ -393,3 +393,20 @@ def test_a_youtube_quota_file_nested_too_deep_is_counted_from_0_not_a_traceback(
     quota = DailyQuota("AIzaTestKey0123456789", path)
     assert quota.units == 0 and quota.spend(5) == 5
     assert "cannot be read" in caplog.text
+
+
+def test_a_viewer_sample_whose_id_looks_like_a_time_key_is_kept_beside_the_timed_one(
+    tmp_path: Path,
+) -> None:
+    # A sample without an id is keyed "at:" + its time: a sample whose own id was that text
+    # was taken for it sent again and dropped unsaid (the peak of 7 viewers lost).
+    at = "2026-11-30T08:00:00Z"
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw({"type": "viewers", "id": f"at:{at}", "online": 5, "at": at})
+        server.add_raw({"type": "viewers", "at": at, "online": 7})
+        server.add_raw({"type": "viewers", "id": f"id:at:{at}", "online": 6, "at": at})
+        ingest(server, tmp_path / "s.adsession")
+    with sqlite3.connect(tmp_path / "s.adsession") as db:
+        online = sorted(row[0] for row in db.execute("SELECT online FROM viewer_samples"))
+    assert online == [5, 6, 7]
