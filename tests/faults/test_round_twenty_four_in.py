@@ -102,6 +102,7 @@ def test_a_session_written_before_the_escape_is_continued_without_counting_twice
         _refund("gid://shop/Order/2", refund="1.5", refund_id="gid://shop/Refund/9"),
         _refund("urn:o:3", refund="2.50"),
         _refund("o=4"),
+        _refund("shop:refunds-5", refund_id="a\\b"),
     ]
     orders = [_order(update["id"]) for update in updates]
     session = tmp_path / "s.adsession"
@@ -117,6 +118,7 @@ def test_a_session_written_before_the_escape_is_continued_without_counting_twice
             "gid://shop/Order/2:refund:gid://shop/Refund/9",
             "urn:o:3:refund=2.5",
             "o=4:refund=all",
+            "shop:refunds-5:refund:a\\b",
         ]
         for item in updates:  # the program restarted: the feed sends them again
             server.add_raw(item)
@@ -128,7 +130,7 @@ def test_a_session_written_before_the_escape_is_continued_without_counting_twice
 
 def test_every_update_has_a_key_of_its_own() -> None:
     # Ids and refund ids made of the key's words and its escape, every way: no two keys alike.
-    words = ["", ":", "\\", ";", "refund", "cancelled", "=", "all", "5"]
+    words = ["", ":", "\\", ";", "refund", "cancelled", "=", "all", "5", "s"]
     ids = {a + b + c for a in words for b in words for c in words}
     keys: dict[str, tuple[object, ...]] = {}
     for order_id in ids:
