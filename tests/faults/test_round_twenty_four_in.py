@@ -16,8 +16,10 @@ from platform_servers import TwitchServer, wait_until
 from test_poller import Collector
 from test_twitch import run_with
 
+from anchordesk.core import secrets
+from anchordesk.feeds.quota import QUOTA_FILE_NAME, DailyQuota
 from anchordesk.feeds.twitch import TwitchChatFeed
-from anchordesk.live.settings import Settings, load_settings, save_settings
+from anchordesk.live.settings import Settings, feed_specs, load_settings, save_settings
 from anchordesk.show.feed_items import Comment, OrderUpdate
 from anchordesk.store.report import build_report
 
@@ -100,6 +102,7 @@ def test_a_session_written_before_the_escape_is_continued_without_counting_twice
         _refund("gid://shop/Order/2", refund="1.5", refund_id="gid://shop/Refund/9"),
         _refund("urn:o:3", refund="2.50"),
         _refund("o=4"),
+        _refund("shop:refunds-5", refund_id="a\\b"),
     ]
     orders = [_order(update["id"]) for update in updates]
     session = tmp_path / "s.adsession"
@@ -115,6 +118,7 @@ def test_a_session_written_before_the_escape_is_continued_without_counting_twice
             "gid://shop/Order/2:refund:gid://shop/Refund/9",
             "urn:o:3:refund=2.5",
             "o=4:refund=all",
+            "shop:refunds-5:refund:a\\b",
         ]
         for item in updates:  # the program restarted: the feed sends them again
             server.add_raw(item)
@@ -126,7 +130,7 @@ def test_a_session_written_before_the_escape_is_continued_without_counting_twice
 
 def test_every_update_has_a_key_of_its_own() -> None:
     # Ids and refund ids made of the key's words and its escape, every way: no two keys alike.
-    words = ["", ":", "\\", ";", "refund", "cancelled", "=", "all", "5"]
+    words = ["", ":", "\\", ";", "refund", "cancelled", "=", "all", "5", "s"]
     ids = {a + b + c for a in words for b in words for c in words}
     keys: dict[str, tuple[object, ...]] = {}
     for order_id in ids:
@@ -265,3 +269,146 @@ def test_a_feed_url_keeps_its_other_parameters_as_written_when_its_token_moves(
     assert [feed.url for feed in settings.feeds] == [kept]
     assert [feed.url for feed in load_settings(path).feeds] == [kept]
     assert "S3cr3tT0ken42" in memory_keyring.passwords.values()
+
+
+@pytest.mark.parametrize(
+    ("item", "detail"),
+    [
+        ({"type": "comment", "id": "c1"}, 'no "text" field'),  # was "'text'"
+        ({"type": "order", "id": "o1", "lines": 5}, "a number where a list belongs"),
+        ({"type": "order", "id": "o1", "lines": [[1]]}, "a list where an object belongs"),
+        (
+            {"type": "order_update", "id": "o1", "status": "refunded", "lines": [5]},
+            "a number where an object or a list belongs",  # was "'int' object is not subscr…"
+        ),
+        (
+            {
+                "type": "order",
+                "id": "o1",
+                "lines": [{"sku": "A", "quantity": 2, "price": "9e999999"}],
+            },
+            "an amount too large to compute with",  # was "[<class 'decimal.Overflow'>]"
+        ),
+    ],
+)
+def test_an_unreadable_feed_item_is_listed_with_what_is_wrong_in_words(
+    tmp_path: Path, item: dict[str, Any], detail: str
+) -> None:
+    # The report listed "comment c1 (json): 'text' — unreadable item": Python's words (a
+    # KeyError's key, a TypeError about 'int' objects), nothing a user can act on.
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw(item)
+        ingest(server, tmp_path / "s.adsession")
+    [rejected] = build_report(tmp_path / "s.adsession").rejected
+    assert rejected.detail == detail
+
+
+def _tokens_of(settings: Settings) -> list[str | None]:
+    return [secrets.get_secret(spec.token_name) for spec in feed_specs(settings)]
+
+
+def test_two_feeds_of_one_id_each_keep_their_token(tmp_path: Path, memory_keyring: Any) -> None:
+    # A feed copied in settings.json to add a second shop keeps the copied id: both tokens
+    # went to the one keyring entry, the second never stored (the first was there), its URL
+    # saved without it, and the window said "moved to the system keyring" for both.
+    path = tmp_path / "settings.json"
+    feeds = [
+        {"id": "f1", "kind": "json", "url": "https://a.example/feed?token=TokenOfShopA111"},
+        {"id": "f1", "kind": "json", "url": "https://b.example/feed?token=TokenOfShopB222"},
+    ]
+    path.write_text(json.dumps({"feeds": feeds}), "utf-8")
+    load_settings(path)
+    again = load_settings(path)
+    assert [feed.url for feed in again.feeds] == [
+        "https://a.example/feed",
+        "https://b.example/feed",
+    ]
+    assert _tokens_of(again) == ["TokenOfShopA111", "TokenOfShopB222"]
+
+
+def test_a_token_put_in_a_feed_url_replaces_the_one_the_keyring_had(
+    tmp_path: Path, memory_keyring: Any
+) -> None:
+    # The keyring's token of the feed was kept and the one the user had just put in the
+    # file's URL was dropped from the file and stored nowhere; the message said "moved".
+    secrets.set_secret(secrets.feed_token_name("f1"), "OldRevokedToken000")
+    path = tmp_path / "settings.json"
+    feed = {"id": "f1", "kind": "json", "url": "https://a.example/feed?token=NewTokenPasted999"}
+    path.write_text(json.dumps({"feeds": [feed]}), "utf-8")
+    settings = load_settings(path)
+    assert [feed.url for feed in settings.feeds] == ["https://a.example/feed"]
+    assert _tokens_of(settings) == ["NewTokenPasted999"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail"),
+    [
+        ("Order", 'type "Order" is not "order" (types are lower case)'),
+        ("order ", 'type "order " is not "order" (types are lower case)'),
+        (None, "type null is not a text"),
+        (7, "type 7 is not a text"),
+    ],
+)
+def test_an_order_under_a_misspelled_type_is_rejected_not_dropped_unsaid(
+    tmp_path: Path, kind: object, detail: str
+) -> None:
+    # An item of an unknown type is ignored (a newer bridge may send more kinds), and so was
+    # a bridge's every order sent as "Order": the report said 0 orders and 0 rejected.
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw(_order("o1") | {"type": kind})
+        server.add_raw({"type": "gift", "id": "g1"})  # a newer kind: still ignored
+        ingest(server, tmp_path / "s.adsession")
+    [rejected] = build_report(tmp_path / "s.adsession").rejected
+    assert (rejected.item_id, rejected.detail) == ("o1", detail)
+
+
+def test_a_session_whose_feed_name_is_damaged_does_not_count_its_orders_twice(
+    tmp_path: Path,
+) -> None:
+    # A byte that is not UTF-8 in the name a session keeps for its feed (a damaged page, a
+    # hand edit): continued, the feed was named U+FFFD, found no cursor, read every order
+    # again and kept it under that name: the report's GMV twice over ($13.00 → $26.00).
+    session = tmp_path / "s.adsession"
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw(_order("o1"))
+        server.add_raw(_order("o2", "3.00"))
+        ingest(server, session)
+        with sqlite3.connect(session) as db:
+            db.execute("UPDATE feeds SET source = CAST(x'fe' AS TEXT)")
+        server.add_raw(_order("o3", "5.00"))
+        ingest(server, session)
+    report = build_report(session)
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("18.00")}
+    assert report.ledger.orders == 3
+
+
+def test_a_youtube_quota_file_nested_too_deep_is_counted_from_0_not_a_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # `anchordesk live --feed youtube-chat=…` ended with a RecursionError traceback before its
+    # first frame (exit 1): the day's quota file, 400 kB of "[", is not a ValueError.
+    path = tmp_path / QUOTA_FILE_NAME
+    path.write_text('{"keys": ' + "[" * 200_000 + "]" * 200_000 + "}", "utf-8")
+    quota = DailyQuota("AIzaTestKey0123456789", path)
+    assert quota.units == 0 and quota.spend(5) == 5
+    assert "cannot be read" in caplog.text
+
+
+def test_a_viewer_sample_whose_id_looks_like_a_time_key_is_kept_beside_the_timed_one(
+    tmp_path: Path,
+) -> None:
+    # A sample without an id is keyed "at:" + its time: a sample whose own id was that text
+    # was taken for it sent again and dropped unsaid (the peak of 7 viewers lost).
+    at = "2026-11-30T08:00:00Z"
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw({"type": "viewers", "id": f"at:{at}", "online": 5, "at": at})
+        server.add_raw({"type": "viewers", "at": at, "online": 7})
+        server.add_raw({"type": "viewers", "id": f"id:at:{at}", "online": 6, "at": at})
+        ingest(server, tmp_path / "s.adsession")
+    with sqlite3.connect(tmp_path / "s.adsession") as db:
+        online = sorted(row[0] for row in db.execute("SELECT online FROM viewer_samples"))
+    assert online == [5, 6, 7]

@@ -65,6 +65,10 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
 
 
+# The item types of docs/feed-protocol.md.
+_KINDS = ("comment", "comment_removed", "order", "order_update", "viewers")
+
+
 class JsonFeedAdapter:
     """``GET URL?after=CURSOR`` → ``{"items": [...], "next": CURSOR, "poll_ms": N}``."""
 
@@ -121,8 +125,17 @@ class JsonFeedAdapter:
             raise TypeError(f"an item must be an object, not {json_kind(raw)}")
         if raw.get("type") == "viewers":  # an id is optional for viewer counts (feeds/viewers.py)
             return viewers_item(self.source, raw)
-        the_id = item_id(raw["id"])
         kind = raw["type"]
+        if not isinstance(kind, str):
+            raise ValueError(f"type {json_shown(kind)} is not a text")
+        if kind not in _KINDS and kind.strip().lower() in _KINDS:
+            # Not a newer bridge's kind (those are ignored): a bridge sending "Order" had every
+            # order dropped unsaid, the report at 0 orders and 0 rejected.
+            raise ValueError(
+                f"type {json_shown(kind)} is not {json_shown(kind.strip().lower())}"
+                " (types are lower case)"
+            )
+        the_id = item_id(raw["id"])
         if kind == "comment":
             return Comment(
                 source=self.source,

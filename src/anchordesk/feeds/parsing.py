@@ -343,6 +343,46 @@ def split_url(url: str) -> tuple[str, dict[str, str]]:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), params
 
 
+# Python's own words for a value of the wrong kind met while an item is read (an index, a
+# .get(), a loop), and the JSON kind each type name is.
+_WRONG_KIND = (
+    (re.compile(r"'(\w+)' object has no attribute '(?:get|items|keys)'"), "an object"),
+    (re.compile(r"(\w+) indices must be integers"), "an object"),
+    (re.compile(r"'(\w+)' object is not subscriptable"), "an object or a list"),
+    (re.compile(r"(?:'(\w+)' object|argument of type '(\w+)') is not iterable"), "a list"),
+)
+_KIND_OF_TYPE = {
+    "NoneType": "null",
+    "bool": "true or false",
+    "int": "a number",
+    "float": "a number",
+    "Decimal": "a number",
+    "UnreadableNumber": "a number",
+    "str": "a text",
+    "string": "a text",
+    "list": "a list",
+    "tuple": "a list",
+    "dict": "an object",
+}
+
+
+def error_words(error: Exception) -> str:
+    """Why an item could not be read, in the words of its JSON: the report listed "'text'" (a
+    KeyError's key), "'int' object is not iterable" and "[<class 'decimal.Overflow'>]", which
+    no user can act on."""
+    if isinstance(error, KeyError) and len(error.args) == 1:
+        return f"no {json_shown(error.args[0])} field"
+    if isinstance(error, ArithmeticError) and str(error).startswith("[<class 'decimal."):
+        return "an amount too large to compute with"  # Decimal's Overflow says only its class
+    if isinstance(error, TypeError | AttributeError):
+        for pattern, wanted in _WRONG_KIND:
+            found = pattern.search(str(error))
+            if found is not None:
+                found_kind = _KIND_OF_TYPE.get(next(g for g in found.groups() if g), "a value")
+                return f"{found_kind} where {wanted} belongs"
+    return str(error)[:200] or type(error).__name__
+
+
 def unreadable_item(source: str, raw: object, error: Exception, kind: str = "") -> RejectedItem:
     """An item of a page that cannot be read, as the session keeps it (rejected, with why):
     never silently dropped. ``kind`` is what it claims to be when the adapter knows."""
@@ -371,7 +411,7 @@ def unreadable_item(source: str, raw: object, error: Exception, kind: str = "") 
         kind=kind or (claimed if isinstance(claimed, str) else ""),
         item_id=item_id[:200],
         reason=error.reason if isinstance(error, BreaksTheRule) else UNREADABLE,
-        detail=str(error)[:200] or type(error).__name__,
+        detail=error_words(error),
         raw=text,
         key=key,
     )

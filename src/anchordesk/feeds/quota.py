@@ -114,14 +114,17 @@ class DailyQuota:
             body = json.loads(raw.decode("utf-8"))
         except FileNotFoundError:
             return {}
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, RecursionError) as error:
+            # RecursionError: a file nested past the parser's depth (not a ValueError) ended
+            # `live --feed youtube-chat=…` with a traceback before its first frame.
             # Once per file and reason: the file is read by the pre-run check and the run,
             # and again before each write (the same line twice at start-up, more after).
-            said = (str(self._path), str(error))
+            reason = "nested too deep" if isinstance(error, RecursionError) else str(error)
+            said = (str(self._path), reason)
             if said not in _SAID:
                 _SAID.add(said)
                 log.warning(
-                    "YouTube quota: %s cannot be read (%s): counting from 0", self._path, error
+                    "YouTube quota: %s cannot be read (%s): counting from 0", self._path, reason
                 )
             return {}
         keys = body.get("keys") if isinstance(body, dict) else None

@@ -47,6 +47,10 @@ def viewers_item(source: str, raw: Mapping[str, Any]) -> ViewerStats:
     if isinstance(raw_id, bool) or (raw_id not in (None, "") and not isinstance(raw_id, str | int)):
         raise ValueError("viewers: bad id")
     sample_id = "" if raw_id in (None, "") else str(raw_id)
+    if sample_id.startswith(("at:", "id:")):
+        # Out of the shape of the key made from a time: a sample whose id was "at:" + the
+        # time of an id-less one was taken for it sent again and dropped unsaid.
+        sample_id = "id:" + sample_id
     if not sample_id and not at:
         raise ValueError("viewers: needs 'at' (or an 'id')")
     online = viewer_count(raw.get("online"), "online", required=True)

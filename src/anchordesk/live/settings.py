@@ -700,6 +700,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         keyframe_interval_s=_as_int(enc.get("keyframe_interval_s"), 2, 1, 10),
     )
 
+    feed_ids: set[str] = set()
     for index, raw in enumerate(_as_list(settings, data, "feeds")):
         if not isinstance(raw, dict) or raw.get("kind") not in FEED_KINDS:
             _field_problem(
@@ -710,9 +711,15 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 ),
             )
             continue
+        feed_id = _as_str(raw.get("id"), "")
+        if not feed_id or feed_id in feed_ids:
+            # A feed copied by hand keeps its id: both had one keyring entry for their token,
+            # and the second token, moved there, was lost.
+            feed_id = new_id()
+        feed_ids.add(feed_id)
         settings.feeds.append(
             FeedSettings(
-                feed_id=_as_str(raw.get("id"), "") or new_id(),
+                feed_id=feed_id,
                 kind=raw["kind"],
                 url=_as_str(raw.get("url"), ""),
                 enabled=bool(raw.get("enabled", True)),
@@ -939,7 +946,9 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
         if not store.probe():
             continue
         name = secrets.feed_token_name(feed.feed_id)
-        if not store.get(name):
+        if store.get(name) != tokens[0]:
+            # The token the user put in the file is the one the feed has now: the keyring's
+            # was kept before, and this one dropped from the file and stored nowhere.
             store.set(name, tokens[0])
         if not store.persistent:  # the keyring failed on the way: keep the URL for this run
             continue

@@ -83,9 +83,11 @@ class Order:
 ORDER_UPDATE_STATUSES = ("cancelled", "refunded")
 
 # In an order id, within an update's key: the escape character, and a ":" that starts the words
-# a key puts after the order id. Any other id (a colon elsewhere, "gid://shopify/Order/1") is
-# kept as it is, so the keys of sessions written before the escape stay the same keys.
-_KEY_ESCAPED = re.compile(r"\\|:(?=refund|cancelled)")
+# a key puts after the order id (":refund:", ":refund=", ":cancelled", or ":refund" at its end,
+# which the key's ":" would make ":refund:"). Any other id (a colon elsewhere,
+# "gid://shopify/Order/1", "shop:refunds-2") is kept as it is, so the keys of sessions written
+# before the escape stay the same keys.
+_KEY_ESCAPED = re.compile(r"\\|:(?=refund(?:[:=]|$)|cancelled)")
 
 
 def _key_escape(match: re.Match[str]) -> str:

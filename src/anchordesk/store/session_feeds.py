@@ -119,9 +119,13 @@ def kept_feeds(db: sqlite3.Connection) -> list[KeptFeed]:
         if "no such table" in str(error):
             return []
         raise
+    # A name that is not UTF-8 is no name the session's rows are kept under: read with U+FFFD,
+    # the run's feed took it, found no cursor, and kept every order again under it (counted
+    # twice). Left out, the feed has its plain name again, its cursor and its rows.
     return [
-        KeptFeed(_text(source), _text(kind), _identity(identity), _text(label))
+        KeptFeed(name, _text(kind), _exact_text(identity), _text(label))
         for source, kind, identity, label in rows
+        if (name := _exact_text(source))
     ]
 
 
@@ -129,7 +133,8 @@ def _text(value: object) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else ""
 
 
-def _identity(value: object) -> str:
+def _exact_text(value: object) -> str:
+    """The text as it was written, or "" when it is not UTF-8 (damaged)."""
     try:
         return value.decode("utf-8") if isinstance(value, bytes) else ""
     except UnicodeDecodeError:
