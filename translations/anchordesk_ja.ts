@@ -3714,12 +3714,12 @@
         <translation>エンコーダーのキャンバス「{canvas}」は「幅x高さ」の形式ではありません。1280x720 を使います</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+23"/>
         <source>feeds[{index}] has no known kind; skipped</source>
         <translation>feeds[{index}] の種類が不明です。スキップしました</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+32"/>
         <source>the recordings folder &apos;{path}&apos; is not a folder name (it holds a NUL character); recording to the default folder</source>
         <translation>録画フォルダー &apos;{path}&apos; はフォルダー名ではありません（NUL 文字を含んでいます）。既定のフォルダーに録画します</translation>
     </message>
@@ -3749,7 +3749,7 @@
         <translation>{path} を書き直せません：{reason}</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+57"/>
         <source>feed {kind} had a token in its URL; it was moved to the system keyring (the feed&apos;s Token field) and the URL saved without it: {url}</source>
         <translation>フィード {kind} の URL にトークンが含まれていたため、システムのキーリング（フィードのトークン欄）に移し、トークンを除いた URL を保存しました：{url}</translation>
     </message>

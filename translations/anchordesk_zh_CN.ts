@@ -3714,12 +3714,12 @@
         <translation>编码画布“{canvas}”不是“宽x高”格式；改用 1280x720</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+23"/>
         <source>feeds[{index}] has no known kind; skipped</source>
         <translation>feeds[{index}] 没有可识别的类型，已跳过</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+32"/>
         <source>the recordings folder &apos;{path}&apos; is not a folder name (it holds a NUL character); recording to the default folder</source>
         <translation>录制文件夹 &apos;{path}&apos; 不是有效的文件夹名（含有 NUL 字符）；改为录制到默认文件夹</translation>
     </message>
@@ -3749,7 +3749,7 @@
         <translation>无法重写 {path}：{reason}</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+57"/>
         <source>feed {kind} had a token in its URL; it was moved to the system keyring (the feed&apos;s Token field) and the URL saved without it: {url}</source>
         <translation>数据源 {kind} 的地址里含有令牌；已移入系统钥匙串（该数据源的令牌一栏），地址已去掉令牌后保存：{url}</translation>
     </message>
