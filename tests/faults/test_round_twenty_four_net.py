@@ -265,3 +265,26 @@ def test_a_stop_while_the_recording_module_is_half_loaded_ends_the_run_cleanly(
     assert "SIGTERM during start-up: stopped before the picture started" in errors
     assert took_s < 15  # about 0.1 s; the slow import alone is 60 s
     assert not (tmp_path / "a.mkv").exists()
+
+
+def test_desktop_uninstall_that_cannot_remove_a_file_says_so_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: Path.unlink's IsADirectoryError (a folder at the menu entry's name) or OSError
+    # (a read-only data folder: errno 30, seen on a read-only tmpfs) ended it with a traceback.
+    import sys
+
+    from anchordesk.cli import desktop
+
+    home = tmp_path / "share"
+    desktop.install(home=home, executable=Path(sys.executable).parent / "anchordesk")
+    menu_entry = desktop.installed_files(home)["desktop"]
+    menu_entry.unlink()
+    (menu_entry / "kept.txt").mkdir(parents=True)
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    assert main(["desktop", "uninstall"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: anchordesk desktop uninstall: cannot remove {menu_entry} (a folder has its name)\n"
+    )
+    assert (menu_entry / "kept.txt").is_dir()

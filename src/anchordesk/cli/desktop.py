@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from anchordesk.core import paths
+from anchordesk.core.disk import describe_error
 from anchordesk.core.errors import UserError
 from anchordesk.core.files import write_bytes_atomically
 
@@ -114,7 +115,7 @@ def install(home: Path | None = None, executable: Path | None = None) -> list[Pa
             write_bytes_atomically(target, data)
         except OSError as error:
             raise UserError(
-                f"anchordesk desktop install: cannot write {target} ({error.strerror or error})"
+                f"anchordesk desktop install: {describe_error(target, error)}"
             ) from None
         written.append(target)
     _refresh_caches(home)
@@ -123,11 +124,21 @@ def install(home: Path | None = None, executable: Path | None = None) -> list[Pa
 
 def uninstall(home: Path | None = None) -> list[Path]:
     home = home or data_home()
-    removed = []
+    removed: list[Path] = []
     for target in installed_files(home).values():
-        if target.exists():
+        try:
             target.unlink()
-            removed.append(target)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            # A read-only disk, a folder at the file's name: it was a traceback (exit 1).
+            why = "a folder has its name" if isinstance(error, IsADirectoryError) else None
+            raise UserError(
+                f"anchordesk desktop uninstall: cannot remove {target} "
+                f"({why or error.strerror or error})"
+                + (f"; {len(removed)} files removed before it" if removed else "")
+            ) from None
+        removed.append(target)
     _refresh_caches(home)
     return removed
 
