@@ -288,3 +288,19 @@ def test_desktop_uninstall_that_cannot_remove_a_file_says_so_in_one_line(
         f"error: anchordesk desktop uninstall: cannot remove {menu_entry} (a folder has its name)\n"
     )
     assert (menu_entry / "kept.txt").is_dir()
+
+
+def test_desktop_install_prints_its_folder_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: XDG_DATA_HOME with a newline (or an ESC) was printed raw: a forged line.
+    import sys
+
+    from anchordesk.cli import desktop
+
+    home = tmp_path / "a\nb\x1b[2J"
+    monkeypatch.setattr(desktop, "this_executable", lambda: Path(sys.executable))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    assert main(["desktop", "install"]) == 0
+    out = capsys.readouterr().out
+    assert "a\\nb\\x1b[2J/applications/" in out and "\x1b" not in out

@@ -20,6 +20,7 @@ from anchordesk.core import paths
 from anchordesk.core.disk import describe_error
 from anchordesk.core.errors import UserError
 from anchordesk.core.files import write_bytes_atomically
+from anchordesk.core.printable import escape_controls
 
 MIME_TYPE = "application/x-anchordesk-show+json"
 
@@ -147,7 +148,7 @@ def run_desktop(action: str) -> int:
     if action == "install":
         written = install()
         print(f"AnchorDesk is in the menu and opens *.show.json files ({len(written)} files):")
-        print(f"  {written[0]}")
+        print(f"  {escape_controls(str(written[0]))}")  # XDG_DATA_HOME may hold anything
         print("  undo with: anchordesk desktop uninstall")
         return 0
     if action == "uninstall":
