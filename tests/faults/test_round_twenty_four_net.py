@@ -304,3 +304,26 @@ def test_desktop_install_prints_its_folder_escaped(
     assert main(["desktop", "install"]) == 0
     out = capsys.readouterr().out
     assert "a\\nb\\x1b[2J/applications/" in out and "\x1b" not in out
+
+
+def test_a_key_after_an_empty_application_is_masked_everywhere(tmp_path: Path) -> None:
+    # Before: rtmp://HOST//KEY (FFmpeg: application "", stream KEY) had one named segment,
+    # read as the application: a key shorter than 16 characters was printed whole on stderr,
+    # in the log, in --stats and in the session.
+    import subprocess
+    import sys
+
+    from faults.live_runs import SMALL, child_env
+
+    key = "SeCrEt1234"
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+         "--record", str(tmp_path / "a.mkv"), "--stats", str(tmp_path / "s.jsonl"),
+         "--session", str(tmp_path / "s.adsession"), "--to", f"rtmp://127.0.0.1:1//{key}"],
+        capture_output=True, text=True, timeout=120, env=child_env(tmp_path),
+    )  # fmt: skip
+    assert "rtmp://127.0.0.1:1//****" in run.stderr, run.stderr
+    assert key not in run.stderr + run.stdout
+    for written in [tmp_path / "s.jsonl", tmp_path / "s.adsession",
+                    *(tmp_path / "xdg_state_home").rglob("*.log")]:  # fmt: skip
+        assert key.encode() not in written.read_bytes(), written
