@@ -327,3 +327,34 @@ def test_a_key_after_an_empty_application_is_masked_everywhere(tmp_path: Path) -
     for written in [tmp_path / "s.jsonl", tmp_path / "s.adsession",
                     *(tmp_path / "xdg_state_home").rglob("*.log")]:  # fmt: skip
         assert key.encode() not in written.read_bytes(), written
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_a_log_file_linked_to_the_programs_own_output_overwrites_nothing(
+    tmp_path: Path, stream: str
+) -> None:
+    # Before: the log (linked to /dev/stdout, as container images do) was opened anew and
+    # appended at the end, while the program's own lines went at the redirected file's own
+    # offset: "Recording kept in …" was written over the log's first line.
+    import subprocess
+    import sys
+
+    from faults.live_runs import SMALL, child_env
+
+    env = child_env(tmp_path)
+    folder = Path(env["XDG_STATE_HOME"]) / "AnchorDesk" / "log"
+    folder.mkdir(parents=True)
+    (folder / "anchordesk.log").symlink_to(f"/dev/{stream}")
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out.open("wb") as out_file, err.open("wb") as err_file:
+        run = subprocess.run(
+            [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+             "--record", str(tmp_path / "a.mkv")],
+            stdout=out_file, stderr=err_file, timeout=120, env=env,
+        )  # fmt: skip
+    assert run.returncode == 0, err.read_text()
+    written = (out if stream == "stdout" else err).read_text()
+    assert "] anchordesk: command: live\n" in written
+    assert "Recording kept in " in out.read_text()
+    assert all(not line or line[:2].isdigit() or line.startswith("Recording kept in ")
+               for line in written.splitlines()), written  # fmt: skip
