@@ -358,3 +358,27 @@ def test_a_log_file_linked_to_the_programs_own_output_overwrites_nothing(
     assert "Recording kept in " in out.read_text()
     assert all(not line or line[:2].isdigit() or line.startswith("Recording kept in ")
                for line in written.splitlines()), written  # fmt: skip
+
+
+def test_a_log_file_linked_to_a_terminal_that_is_not_there_is_not_called_a_pipe(
+    tmp_path: Path,
+) -> None:
+    # Before: a link to /dev/tty in a run without a terminal (a service, cron) was said "the
+    # log file … is a pipe, not a file": ENXIO was taken for a pipe no program reads.
+    import subprocess
+    import sys
+
+    from faults.live_runs import SMALL, child_env
+
+    env = child_env(tmp_path)
+    folder = Path(env["XDG_STATE_HOME"]) / "AnchorDesk" / "log"
+    folder.mkdir(parents=True)
+    (folder / "anchordesk.log").symlink_to("/dev/tty")
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+         "--record", str(tmp_path / "a.mkv")],
+        capture_output=True, text=True, timeout=120, env=env, start_new_session=True,
+    )  # fmt: skip
+    assert run.returncode == 3, run.stderr
+    assert "is a pipe" not in run.stderr
+    assert "anchordesk.log cannot be written (No such device or address)" in run.stderr

@@ -175,6 +175,13 @@ def install_masking() -> None:
         root.addFilter(_filter)
 
 
+def _is_pipe(path: str) -> bool:
+    try:
+        return stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 class _LogFileHandler(logging.handlers.RotatingFileHandler):
     """The rotating log file; on a full or read-only disk it stops alone and says so once.
 
@@ -201,7 +208,9 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
             else:
                 descriptor = os.open(self.baseFilename, flags | getattr(os, "O_CLOEXEC", 0), 0o666)
         except OSError as error:
-            if error.errno == errno.ENXIO:  # a pipe no program reads (O_NONBLOCK's answer)
+            if error.errno == errno.ENXIO and _is_pipe(self.baseFilename):
+                # A pipe no program reads (O_NONBLOCK's answer); a device gives ENXIO too
+                # (a link to /dev/tty where there is no terminal: it was said "a pipe").
                 raise _FolderProblem(
                     f"the log file {self.baseFilename} is a pipe, not a file"
                 ) from None
