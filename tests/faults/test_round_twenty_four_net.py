@@ -382,3 +382,27 @@ def test_a_log_file_linked_to_a_terminal_that_is_not_there_is_not_called_a_pipe(
     assert run.returncode == 3, run.stderr
     assert "is a pipe" not in run.stderr
     assert "anchordesk.log cannot be written (No such device or address)" in run.stderr
+
+
+@pytest.mark.parametrize("stats", ["/dev/stdout", "/dev/fd/1"])
+def test_the_recording_and_the_figures_into_one_pipe_are_refused(
+    tmp_path: Path, stats: str
+) -> None:
+    # Before: `--record /dev/stdout --stats /dev/stdout | ffplay -` put --stats' JSON lines
+    # among the Matroska bytes: exit 0, "Recording kept in /dev/stdout (0.6 MB)", and ffprobe
+    # read "invalid as first byte of an EBML number". A pipe was let through as "a device".
+    import subprocess
+    import sys
+
+    from faults.live_runs import SMALL, child_env
+
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+         "--record", "/dev/stdout", "--stats", stats],
+        capture_output=True, timeout=120, env=child_env(tmp_path),
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.decode() == (
+        f"error: --stats {stats}: the same file as --record; each needs a file of its own\n"
+    )
+    assert run.stdout == b""
