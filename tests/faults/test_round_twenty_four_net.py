@@ -406,3 +406,26 @@ def test_the_recording_and_the_figures_into_one_pipe_are_refused(
         f"error: --stats {stats}: the same file as --record; each needs a file of its own\n"
     )
     assert run.stdout == b""
+
+
+@pytest.mark.parametrize("asked", [["--version"], ["--help"], ["live", "--help"]])
+def test_version_and_help_into_a_full_disk_are_said_not_a_traceback(
+    tmp_path: Path, asked: list[str]
+) -> None:
+    # Before: they print while the arguments are read, before standard output is watched:
+    # `anchordesk --version > /dev/full` ended with an OSError traceback (exit 1), --help
+    # with exit 0 and nothing written.
+    import subprocess
+    import sys
+
+    from faults.live_runs import child_env
+
+    env = child_env(tmp_path)
+    env.pop("PYTHONUNBUFFERED", None)  # unbuffered, argparse itself drops --help's error
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(
+            [sys.executable, "-m", "anchordesk", *asked],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=120, env=env,
+        )  # fmt: skip
+    assert run.returncode == 1
+    assert run.stderr == ("error: the output is incomplete: the disk holding /dev/full is full\n")
