@@ -429,3 +429,15 @@ def test_version_and_help_into_a_full_disk_are_said_not_a_traceback(
         )  # fmt: skip
     assert run.returncode == 1
     assert run.stderr == ("error: the output is incomplete: the disk holding /dev/full is full\n")
+
+
+def test_control_with_a_number_of_5000_digits_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: int() of 4,300 digits or more raised ValueError: a traceback, nothing sent.
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", "t" * 24)
+    code = main(
+        ["control", "--url", "http://127.0.0.1:1", "set_stock", "sku=A", "stock=" + "9" * 5000]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "more than 18 digits" in err
