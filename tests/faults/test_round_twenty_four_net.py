@@ -441,3 +441,20 @@ def test_control_with_a_number_of_5000_digits_is_one_line(
     )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "more than 18 digits" in err
+
+
+@pytest.mark.parametrize(("camera", "said"), [("folder", "a folder"), ("/dev/zero", "a device")])
+def test_a_camera_that_is_no_file_is_said_as_what_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], camera: str, said: str
+) -> None:
+    # Before: "--camera …: no such file" of a folder or a device that is there.
+    if camera == "folder":
+        camera = str(tmp_path)
+    code = main(["live", "--camera", camera, "--mic", "test", "--seconds", "1",
+                 "--record", str(tmp_path / "a.mkv")])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --camera {camera}: {said}, not a video file or a picture")
+    assert err.count("\n") == 1
+    if said == "a device":
+        assert "a camera is given by its number" in err

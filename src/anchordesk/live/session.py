@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import datetime
 import logging
+import stat
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -35,6 +36,20 @@ if TYPE_CHECKING:  # without importing Qt/FFmpeg for `anchordesk --help`
 
 
 # --- building the parts from the options -----------------------------------------------------
+
+
+def _not_a_camera_file(path: Path) -> str:
+    """Why ``path`` is no video file or image: a folder or /dev/zero was said "no such file"."""
+    from anchordesk.core.disk import not_a_file
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "no such file"
+    said = f"{not_a_file(mode)}, not a video file or a picture"
+    if stat.S_ISCHR(mode):  # /dev/video0: a camera is given by its number
+        said += " (a camera is given by its number: see `anchordesk devices`)"
+    return said
 
 
 def build_video_source(options: LiveOptions) -> VideoSource:
@@ -69,7 +84,7 @@ def build_video_source(options: LiveOptions) -> VideoSource:
     if "://" not in spec:
         path = Path(spec).expanduser()
         if not path.is_file():
-            raise UserError(f"--camera {spec}: no such file")
+            raise UserError(f"--camera {spec}: {_not_a_camera_file(path)}")
         if path.suffix.lower() in IMAGE_SUFFIXES:
             return StillImageSource.from_file(path)
         camera = CameraSource(str(path), width=width, height=height, fps=fps)
