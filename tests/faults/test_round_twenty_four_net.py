@@ -265,3 +265,196 @@ def test_a_stop_while_the_recording_module_is_half_loaded_ends_the_run_cleanly(
     assert "SIGTERM during start-up: stopped before the picture started" in errors
     assert took_s < 15  # about 0.1 s; the slow import alone is 60 s
     assert not (tmp_path / "a.mkv").exists()
+
+
+def test_desktop_uninstall_that_cannot_remove_a_file_says_so_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: Path.unlink's IsADirectoryError (a folder at the menu entry's name) or OSError
+    # (a read-only data folder: errno 30, seen on a read-only tmpfs) ended it with a traceback.
+    import sys
+
+    from anchordesk.cli import desktop
+
+    home = tmp_path / "share"
+    desktop.install(home=home, executable=Path(sys.executable).parent / "anchordesk")
+    menu_entry = desktop.installed_files(home)["desktop"]
+    menu_entry.unlink()
+    (menu_entry / "kept.txt").mkdir(parents=True)
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    assert main(["desktop", "uninstall"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"error: anchordesk desktop uninstall: cannot remove {menu_entry} (a folder has its name)\n"
+    )
+    assert (menu_entry / "kept.txt").is_dir()
+
+
+def test_desktop_install_prints_its_folder_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: XDG_DATA_HOME with a newline (or an ESC) was printed raw: a forged line.
+    import sys
+
+    from anchordesk.cli import desktop
+
+    home = tmp_path / "a\nb\x1b[2J"
+    monkeypatch.setattr(desktop, "this_executable", lambda: Path(sys.executable))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    assert main(["desktop", "install"]) == 0
+    out = capsys.readouterr().out
+    assert "a\\nb\\x1b[2J/applications/" in out and "\x1b" not in out
+
+
+def test_a_key_after_an_empty_application_is_masked_everywhere(tmp_path: Path) -> None:
+    # Before: rtmp://HOST//KEY (FFmpeg: application "", stream KEY) had one named segment,
+    # read as the application: a key shorter than 16 characters was printed whole on stderr,
+    # in the log, in --stats and in the session.
+    import subprocess
+    import sys
+
+    from faults.live_runs import SMALL, child_env
+
+    key = "SeCrEt1234"
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+         "--record", str(tmp_path / "a.mkv"), "--stats", str(tmp_path / "s.jsonl"),
+         "--session", str(tmp_path / "s.adsession"), "--to", f"rtmp://127.0.0.1:1//{key}"],
+        capture_output=True, text=True, timeout=120, env=child_env(tmp_path),
+    )  # fmt: skip
+    assert "rtmp://127.0.0.1:1//****" in run.stderr, run.stderr
+    assert key not in run.stderr + run.stdout
+    for written in [tmp_path / "s.jsonl", tmp_path / "s.adsession",
+                    *(tmp_path / "xdg_state_home").rglob("*.log")]:  # fmt: skip
+        assert key.encode() not in written.read_bytes(), written
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_a_log_file_linked_to_the_programs_own_output_overwrites_nothing(
+    tmp_path: Path, stream: str
+) -> None:
+    # Before: the log (linked to /dev/stdout, as container images do) was opened anew and
+    # appended at the end, while the program's own lines went at the redirected file's own
+    # offset: "Recording kept in …" was written over the log's first line.
+    import subprocess
+    import sys
+
+    from faults.live_runs import SMALL, child_env
+
+    env = child_env(tmp_path)
+    folder = Path(env["XDG_STATE_HOME"]) / "AnchorDesk" / "log"
+    folder.mkdir(parents=True)
+    (folder / "anchordesk.log").symlink_to(f"/dev/{stream}")
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out.open("wb") as out_file, err.open("wb") as err_file:
+        run = subprocess.run(
+            [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+             "--record", str(tmp_path / "a.mkv")],
+            stdout=out_file, stderr=err_file, timeout=120, env=env,
+        )  # fmt: skip
+    assert run.returncode == 0, err.read_text()
+    written = (out if stream == "stdout" else err).read_text()
+    assert "] anchordesk: command: live\n" in written
+    assert "Recording kept in " in out.read_text()
+    assert all(not line or line[:2].isdigit() or line.startswith("Recording kept in ")
+               for line in written.splitlines()), written  # fmt: skip
+
+
+def test_a_log_file_linked_to_a_terminal_that_is_not_there_is_not_called_a_pipe(
+    tmp_path: Path,
+) -> None:
+    # Before: a link to /dev/tty in a run without a terminal (a service, cron) was said "the
+    # log file … is a pipe, not a file": ENXIO was taken for a pipe no program reads.
+    import subprocess
+    import sys
+
+    from faults.live_runs import SMALL, child_env
+
+    env = child_env(tmp_path)
+    folder = Path(env["XDG_STATE_HOME"]) / "AnchorDesk" / "log"
+    folder.mkdir(parents=True)
+    (folder / "anchordesk.log").symlink_to("/dev/tty")
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+         "--record", str(tmp_path / "a.mkv")],
+        capture_output=True, text=True, timeout=120, env=env, start_new_session=True,
+    )  # fmt: skip
+    assert run.returncode == 3, run.stderr
+    assert "is a pipe" not in run.stderr
+    assert "anchordesk.log cannot be written (No such device or address)" in run.stderr
+
+
+@pytest.mark.parametrize("stats", ["/dev/stdout", "/dev/fd/1"])
+def test_the_recording_and_the_figures_into_one_pipe_are_refused(
+    tmp_path: Path, stats: str
+) -> None:
+    # Before: `--record /dev/stdout --stats /dev/stdout | ffplay -` put --stats' JSON lines
+    # among the Matroska bytes: exit 0, "Recording kept in /dev/stdout (0.6 MB)", and ffprobe
+    # read "invalid as first byte of an EBML number". A pipe was let through as "a device".
+    import subprocess
+    import sys
+
+    from faults.live_runs import SMALL, child_env
+
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+         "--record", "/dev/stdout", "--stats", stats],
+        capture_output=True, timeout=120, env=child_env(tmp_path),
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.decode() == (
+        f"error: --stats {stats}: the same file as --record; each needs a file of its own\n"
+    )
+    assert run.stdout == b""
+
+
+@pytest.mark.parametrize("asked", [["--version"], ["--help"], ["live", "--help"]])
+def test_version_and_help_into_a_full_disk_are_said_not_a_traceback(
+    tmp_path: Path, asked: list[str]
+) -> None:
+    # Before: they print while the arguments are read, before standard output is watched:
+    # `anchordesk --version > /dev/full` ended with an OSError traceback (exit 1), --help
+    # with exit 0 and nothing written.
+    import subprocess
+    import sys
+
+    from faults.live_runs import child_env
+
+    env = child_env(tmp_path)
+    env.pop("PYTHONUNBUFFERED", None)  # unbuffered, argparse itself drops --help's error
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(
+            [sys.executable, "-m", "anchordesk", *asked],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=120, env=env,
+        )  # fmt: skip
+    assert run.returncode == 1
+    assert run.stderr == ("error: the output is incomplete: the disk holding /dev/full is full\n")
+
+
+def test_control_with_a_number_of_5000_digits_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: int() of 4,300 digits or more raised ValueError: a traceback, nothing sent.
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", "t" * 24)
+    code = main(
+        ["control", "--url", "http://127.0.0.1:1", "set_stock", "sku=A", "stock=" + "9" * 5000]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "more than 18 digits" in err
+
+
+@pytest.mark.parametrize(("camera", "said"), [("folder", "a folder"), ("/dev/zero", "a device")])
+def test_a_camera_that_is_no_file_is_said_as_what_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], camera: str, said: str
+) -> None:
+    # Before: "--camera …: no such file" of a folder or a device that is there.
+    if camera == "folder":
+        camera = str(tmp_path)
+    code = main(["live", "--camera", camera, "--mic", "test", "--seconds", "1",
+                 "--record", str(tmp_path / "a.mkv")])  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --camera {camera}: {said}, not a video file or a picture")
+    assert err.count("\n") == 1
+    if said == "a device":
+        assert "a camera is given by its number" in err

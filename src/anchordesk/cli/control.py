@@ -80,10 +80,20 @@ async def start_control(show: LiveShow, address: ControlAddress) -> ControlServe
     return server
 
 
+_MAX_DIGITS = 18
+
+
 def _value(name: str, text: str) -> object:
     if text == "null":
         return None
     if name in _WHOLE_NUMBERS and re.fullmatch(r"-?\d+", text.strip()):
+        if len(text.strip().lstrip("-")) > _MAX_DIGITS:
+            # int() of 4,300 digits or more raised ValueError: a traceback. No index, stock or
+            # second count is that long.
+            raise UserError(
+                f"anchordesk control: {name}={escape_controls(text.strip())[:24]}…: more than "
+                f"{_MAX_DIGITS} digits"
+            )
         return int(text)
     if name in _SWITCHES and text.strip().lower() in _SWITCH_WORDS:
         return _SWITCH_WORDS[text.strip().lower()]  # studio_mode on=true (or on=off)

@@ -17,8 +17,10 @@ import sys
 from pathlib import Path
 
 from anchordesk.core import paths
+from anchordesk.core.disk import describe_error
 from anchordesk.core.errors import UserError
 from anchordesk.core.files import write_bytes_atomically
+from anchordesk.core.printable import escape_controls
 
 MIME_TYPE = "application/x-anchordesk-show+json"
 
@@ -114,7 +116,7 @@ def install(home: Path | None = None, executable: Path | None = None) -> list[Pa
             write_bytes_atomically(target, data)
         except OSError as error:
             raise UserError(
-                f"anchordesk desktop install: cannot write {target} ({error.strerror or error})"
+                f"anchordesk desktop install: {describe_error(target, error)}"
             ) from None
         written.append(target)
     _refresh_caches(home)
@@ -123,11 +125,21 @@ def install(home: Path | None = None, executable: Path | None = None) -> list[Pa
 
 def uninstall(home: Path | None = None) -> list[Path]:
     home = home or data_home()
-    removed = []
+    removed: list[Path] = []
     for target in installed_files(home).values():
-        if target.exists():
+        try:
             target.unlink()
-            removed.append(target)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            # A read-only disk, a folder at the file's name: it was a traceback (exit 1).
+            why = "a folder has its name" if isinstance(error, IsADirectoryError) else None
+            raise UserError(
+                f"anchordesk desktop uninstall: cannot remove {target} "
+                f"({why or error.strerror or error})"
+                + (f"; {len(removed)} files removed before it" if removed else "")
+            ) from None
+        removed.append(target)
     _refresh_caches(home)
     return removed
 
@@ -136,7 +148,7 @@ def run_desktop(action: str) -> int:
     if action == "install":
         written = install()
         print(f"AnchorDesk is in the menu and opens *.show.json files ({len(written)} files):")
-        print(f"  {written[0]}")
+        print(f"  {escape_controls(str(written[0]))}")  # XDG_DATA_HOME may hold anything
         print("  undo with: anchordesk desktop uninstall")
         return 0
     if action == "uninstall":

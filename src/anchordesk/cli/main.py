@@ -12,6 +12,7 @@ a mistake of theirs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import math
 import os
@@ -707,6 +708,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as error:
         print(f"error: {_printable(error)}", file=sys.stderr)
         return error.exit_code
+    except SystemExit as done:
+        # --help and --version print their text, then exit: into /dev/full that was a
+        # traceback (--version) or exit 0 with nothing written (--help); into a pipe whose
+        # reader went away, a BrokenPipeError traceback. Said as for every other command.
+        try:
+            if done.code == 0:
+                sys.stdout.flush()
+        except OSError as error:
+            return _output_failed(error)
+        raise
+    except OSError as error:
+        return _output_failed(error)
     if args.command == "live":
         # First thing, before the imports that take a second (PyAV, OpenCV, Qt) and before any
         # file exists: a stop request from now on is never lost (cli/stopping.py).
@@ -739,25 +752,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # The reader went away (`anchordesk report s.adsession | head`): not a fault to show
-        # with a traceback. Python would raise again flushing stdout at exit, so stdout goes
-        # to /dev/null (the recipe of Python's signal docs); the code a program killed by
-        # SIGPIPE gives.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return _BROKEN_PIPE_EXIT_CODE
+    except BrokenPipeError as error:
+        return _output_failed(error)
     except _OutputFault as fault:
-        # `anchordesk report S > report.txt` on a full disk (or /dev/full): said once in words
-        # (was a traceback), like every other writer's fault.
-        from anchordesk.core.disk import describe_error
-
-        message = describe_error(_standard_output_name(), fault.error)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        log.error("%s", message, extra={logs.FILE_ONLY: True})
-        logs.console_write(f"error: the output is incomplete: {message}\n", sys.stderr)
-        return 1
+        return _output_failed(fault.error, log)
     finally:
         sys.stdout = standard_output
         if args.command == "live":
@@ -802,6 +800,31 @@ class _WatchedOutput:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._stream, name)
+
+
+def _output_failed(error: OSError, log: logging.Logger | None = None) -> int:
+    """Standard output could not be written: the exit code, the reason said once.
+
+    A reader that went away (`anchordesk report s.adsession | head`) is not a fault to show
+    with a traceback: Python would raise again flushing stdout at exit, so stdout goes to
+    /dev/null (the recipe of Python's signal docs); the code a program killed by SIGPIPE
+    gives. A full disk (`anchordesk report S > report.txt`, /dev/full) is said once in words
+    (was a traceback), like every other writer's fault."""
+    broken = isinstance(error, BrokenPipeError)
+    message = None
+    if not broken:
+        from anchordesk.core.disk import describe_error
+
+        message = describe_error(_standard_output_name(), error)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(devnull, sys.stdout.fileno())
+    if message is None:
+        return _BROKEN_PIPE_EXIT_CODE
+    if log is not None:
+        log.error("%s", message, extra={logs.FILE_ONLY: True})
+    logs.console_write(f"error: the output is incomplete: {message}\n", sys.stderr)
+    return 1
 
 
 def _standard_output_name() -> str:

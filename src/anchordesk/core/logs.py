@@ -53,6 +53,7 @@ from anchordesk.core.disk import (
     make_folder_again,
     no_name_left,
     not_a_file,
+    own_descriptor,
 )
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_urls
@@ -174,6 +175,13 @@ def install_masking() -> None:
         root.addFilter(_filter)
 
 
+def _is_pipe(path: str) -> bool:
+    try:
+        return stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 class _LogFileHandler(logging.handlers.RotatingFileHandler):
     """The rotating log file; on a full or read-only disk it stops alone and says so once.
 
@@ -191,9 +199,18 @@ class _LogFileHandler(logging.handlers.RotatingFileHandler):
         SIGTERM."""
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0)
         try:
-            descriptor = os.open(self.baseFilename, flags | getattr(os, "O_CLOEXEC", 0), 0o666)
+            if (own := own_descriptor(self.baseFilename)) is not None:
+                # A link to /dev/stdout (as containers' images make): the same open file as
+                # the one the program prints to, its offset shared. Opened anew, the log
+                # appended at the end while the program's lines went at their own offset,
+                # over the log's first lines (`anchordesk live > run.txt`).
+                descriptor = os.dup(own)
+            else:
+                descriptor = os.open(self.baseFilename, flags | getattr(os, "O_CLOEXEC", 0), 0o666)
         except OSError as error:
-            if error.errno == errno.ENXIO:  # a pipe no program reads (O_NONBLOCK's answer)
+            if error.errno == errno.ENXIO and _is_pipe(self.baseFilename):
+                # A pipe no program reads (O_NONBLOCK's answer); a device gives ENXIO too
+                # (a link to /dev/tty where there is no terminal: it was said "a pipe").
                 raise _FolderProblem(
                     f"the log file {self.baseFilename} is a pipe, not a file"
                 ) from None

@@ -84,6 +84,10 @@ def _masked_segments(scheme: str, path: str) -> list[bool]:
     named = [index for index, segment in enumerate(segments) if segment]
     secret = [False] * len(segments)
     if _is_streaming(scheme):
+        if len(segments) > 2 and segments[0] == "" and segments[1] == "":
+            # An empty application (``rtmp://host//KEY``): FFmpeg sends the application ""
+            # and the stream KEY, which was printed whole, being the one named segment.
+            named = [0, *named]
         if len(named) == 1:
             # An encoded slash (``live%2FKEY``) is one segment to FFmpeg, "app/KEY" to the
             # person who wrote it: what follows it is a key by this same rule.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -93,9 +94,11 @@ def _refuse_unreachable_files(options: LiveOptions) -> None:
 
 def _refuse_shared_files(options: LiveOptions) -> None:
     """Each file of the run is its own: ``--record X --stats X`` wrote the figures over the
-    recording's header (exit 0, "Recording kept in X", and X played nothing). A device or a
-    pipe (/dev/null, /dev/stdout) may be shared."""
-    seen: dict[Path, str] = {}
+    recording's header (exit 0, "Recording kept in X", and X played nothing). A device
+    (/dev/null) may be shared; a pipe may not: ``--record /dev/stdout --stats /dev/stdout |
+    ffplay -`` put the figures' lines among the recording's bytes (exit 0, "Recording kept",
+    and a stream no player reads to its end)."""
+    seen: dict[object, str] = {}
     named = (
         ("--show", options.show_path),  # --stats SHOW.json wrote the figures over the show
         ("--record", options.record_path if options.record else None),
@@ -106,9 +109,18 @@ def _refuse_shared_files(options: LiveOptions) -> None:
         if path is None:
             continue
         path = path.expanduser()
-        if path.exists() and not path.is_file():
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            mode = None
+        key: object
+        if mode is not None and (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+            info = path.stat()  # one pipe however it is named (/dev/stdout, /dev/fd/1)
+            key = ("pipe", info.st_dev, info.st_ino)
+        elif mode is not None and not stat.S_ISREG(mode):
             continue
-        key = path.resolve()
+        else:
+            key = path.resolve()
         if key in seen:
             raise UserError(
                 f"{option} {path}: the same file as {seen[key]}; each needs a file of its own"

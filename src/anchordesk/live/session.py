@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import datetime
 import logging
+import stat
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -48,6 +49,20 @@ if TYPE_CHECKING:  # without importing Qt/FFmpeg for `anchordesk --help`
 
 
 # --- building the parts from the options -----------------------------------------------------
+
+
+def _not_a_camera_file(path: Path) -> str:
+    """Why ``path`` is no video file or image: a folder or /dev/zero was said "no such file"."""
+    from anchordesk.core.disk import not_a_file
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "no such file"
+    said = f"{not_a_file(mode)}, not a video file or a picture"
+    if stat.S_ISCHR(mode):  # /dev/video0: a camera is given by its number
+        said += " (a camera is given by its number: see `anchordesk devices`)"
+    return said
 
 
 def build_video_source(options: LiveOptions) -> VideoSource:
@@ -92,7 +107,7 @@ def build_video_source(options: LiveOptions) -> VideoSource:
                 f"--camera {spec}: cannot be opened ({error.strerror})", "camera", spec
             ) from None
         if not is_file:
-            raise DeviceMissing(f"--camera {spec}: no such file", "camera", spec)
+            raise DeviceMissing(f"--camera {spec}: {_not_a_camera_file(path)}", "camera", spec)
         if path.suffix.lower() in IMAGE_SUFFIXES:
             try:
                 return StillImageSource.from_file(path)
