@@ -141,17 +141,21 @@ async def _read_capped(response: httpx.Response) -> bytes:
 
 
 def _certificates(base: str) -> ssl.SSLContext | bool:
-    """What an https:// remote's certificate is checked against, as httpx takes it from the
-    environment (``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else certifi's): a file that cannot be
-    read is said in one line, naming its variable (it was a traceback)."""
+    """What an https:// remote's certificate is checked against: ``SSL_CERT_FILE`` /
+    ``SSL_CERT_DIR`` when set (as OpenSSL's tools take them), else certifi's (httpx's own).
+    A file that cannot be read is said in one line, naming its variable (it was a traceback).
+    Read here, not by httpx's ``trust_env``: that also takes the proxies, and httpx 0.27 (our
+    lowest) passed over a certificate file that is gone without a word."""
     if not base.lower().startswith("https:"):
         return True
-    import httpx
-
+    cafile = os.environ.get("SSL_CERT_FILE") or None
+    capath = os.environ.get("SSL_CERT_DIR") or None
+    if cafile is None and capath is None:
+        return True
     try:
-        return httpx.create_ssl_context(trust_env=True)
+        return ssl.create_default_context(cafile=cafile, capath=capath)
     except OSError as error:  # (ssl.SSLError too)
-        path = os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR") or ""
+        path = cafile or capath or ""
         reason = error.strerror or " ".join(str(error).split()) or type(error).__name__
         reason = re.sub(r"\s*\(_ssl\.c:\d+\)", "", reason)  # (OpenSSL's source line)
         raise UserError(
