@@ -489,7 +489,7 @@ def test_anchordesk_control_says_when_tls_is_why_it_cannot_connect(
         assert main(["control", "--url", f"https://localhost:{port}", "state"]) == 0
         assert capsys.readouterr().out == '{\n  "ok": true\n}\n'
     # (The server's own log lines may come before or after it.)
-    assert [line for line in said[0].splitlines() if line.startswith("error:")][0] == (
+    assert next(line for line in said[0].splitlines() if line.startswith("error:")) == (
         f"error: anchordesk control: {https}: no TLS there (wrong version number): is it "
         "http:// rather than https://?"
     )
