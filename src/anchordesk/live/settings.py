@@ -946,16 +946,34 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
         if not store.probe():
             continue
         name = secrets.feed_token_name(feed.feed_id)
+        reported = _feed_secret_problem(feed)
         if store.get(name) != tokens[0]:
             # The token the user put in the file is the one the feed has now: the keyring's
             # was kept before, and this one dropped from the file and stored nowhere.
-            store.set(name, tokens[0])
+            try:
+                store.set(name, tokens[0])
+            except secrets.NotText as error:
+                # Left in the URL for this run; the listed problem says why it did not move.
+                _replace_problem(
+                    settings,
+                    reported,
+                    Words(
+                        QT_TRANSLATE_NOOP(
+                            "Settings",
+                            "feed {kind} ({url}) has a token in its URL that cannot be kept or "
+                            "sent: {reason}; type the token in the Token field of Settings, "
+                            "Feeds",
+                        ),
+                        kind=feed.kind,
+                        url=mask_url(feed.url),
+                        reason=str(error),
+                    ),
+                )
+                continue
         if not store.persistent:  # the keyring failed on the way: keep the URL for this run
             continue
-        reported = _feed_secret_problem(feed)
         feed.url = feed_url_without_secrets(feed.url)
         moved = True
-        index = next((i for i, p in enumerate(settings.field_problems) if p == reported), None)
         note = Words(
             QT_TRANSLATE_NOOP(
                 "Settings",
@@ -965,12 +983,18 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
             kind=feed.kind,
             url=mask_url(feed.url),
         )
-        if index is None:
-            _field_problem(settings, note)
-        else:
-            settings.problems[index] = f"settings: {note}"
-            settings.field_problems[index] = note
+        _replace_problem(settings, reported, note)
     return moved
+
+
+def _replace_problem(settings: Settings, listed: Words, words: Words) -> None:
+    """``words`` in the place of the problem ``listed`` (at the end when it is not listed)."""
+    index = next((i for i, p in enumerate(settings.field_problems) if p == listed), None)
+    if index is None:
+        _field_problem(settings, words)
+    else:
+        settings.problems[index] = f"settings: {words}"
+        settings.field_problems[index] = words
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

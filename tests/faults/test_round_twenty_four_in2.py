@@ -1,0 +1,71 @@
+"""Round twenty-four of issue 10, the leftovers of the round's other hunters (hunt24in2):
+a feed token that is not text, titles that reorder or break lines, one rule per value kind."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from anchordesk.core import secrets
+from anchordesk.live.settings import load_settings
+
+
+class Utf8Keyring(KeyringBackend):
+    """A keyring that stores UTF-8 bytes, as Secret Service, KWallet and macOS do."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], bytes] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        value = self.passwords.get((service, username))
+        return None if value is None else value.decode("utf-8")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password.encode("utf-8")
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.passwords.pop((service, username), None)
+
+
+@pytest.fixture
+def utf8_keyring() -> Iterator[Utf8Keyring]:
+    secrets.store().reset()
+    previous = keyring.get_keyring()
+    backend = Utf8Keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+        secrets.store().reset()
+
+
+def test_a_feed_token_that_is_not_text_is_said_and_the_other_feeds_token_moves(
+    tmp_path: Path, utf8_keyring: Utf8Keyring
+) -> None:
+    # JSON's "\ud800" in a token: moving it to the keyring raised UnicodeEncodeError out of
+    # load_settings, and `anchordesk live` and the window ended with a traceback.
+    path = tmp_path / "settings.json"
+    feeds = [
+        {"id": "f1", "kind": "json", "url": "https://h.example/a?token=S3cr3t\ud800x&n=1"},
+        {"id": "f2", "kind": "json", "url": "https://h.example/b?token=G00dT0ken42"},
+    ]
+    path.write_text(json.dumps({"feeds": feeds}), "utf-8")
+    settings = load_settings(path)
+    assert utf8_keyring.passwords == {("anchordesk", "feed/f2/token"): b"G00dT0ken42"}
+    assert secrets.store().persistent  # the keyring still keeps the others
+    [bad] = [p for p in settings.problems if "cannot be kept or sent" in p]
+    assert "feed json (https://h.example/a?token=****&n=1)" in bad
+    assert "not text" in bad and "Token field" in bad and "\n" not in bad
+    assert "S3cr3t" not in "".join(settings.problems)
+    assert [f.url for f in settings.feeds][1] == "https://h.example/b"
+    with pytest.raises(secrets.NotText):
+        secrets.store().set("feed/f3/token", "x\udcff")  # a byte read as surrogateescape
