@@ -13,6 +13,10 @@ from keyring.backend import KeyringBackend
 
 from anchordesk.core import secrets
 from anchordesk.live.settings import load_settings
+from anchordesk.showfile.csv_import import parse_products_csv
+from anchordesk.showfile.files import read_show_file
+
+from .show_inputs import valid_show, write_show
 
 
 class Utf8Keyring(KeyringBackend):
@@ -69,3 +73,47 @@ def test_a_feed_token_that_is_not_text_is_said_and_the_other_feeds_token_moves(
     assert [f.url for f in settings.feeds][1] == "https://h.example/b"
     with pytest.raises(secrets.NotText):
         secrets.store().set("feed/f3/token", "x\udcff")  # a byte read as surrogateescape
+
+
+def test_a_show_s_titles_that_would_turn_around_or_break_on_air_are_refused_by_field(
+    tmp_path: Path,
+) -> None:
+    # Segment "Wel\u202ecome" went on air as "Welemoc"; a banned word written backwards after an
+    # override ("\u202eeruc") read "cure" on the card while the compliance check found nothing;
+    # a line separator broke a one-line title in two on the picture and in the remote's words.
+    data = valid_show()
+    data["banned_words"] = ["cure"]
+    data["rundown"][0]["title"] = "Wel\u202ecome"
+    data["products"][0]["title"] = "Mug that \u202eeruc"
+    data["products"][1]["points"] = ["Pours \u2067slow\u2069"]
+    data["ticker"] = ["Free\u2028shipping"]
+    data["rundown"][1]["script"] = "Line one.\u2028Line \u202btwo."
+    report = read_show_file(write_show(tmp_path, data))
+    assert report.show is None
+    assert [str(p) for p in report.errors] == [
+        "$.ticker[0]: the announcement 'Free\\u2028shipping' holds the character \\u2028 at "
+        "character 4: on air it would turn the text around or break its line",
+        "$.products[0].title (product MUG, Mug that \\u202eeruc): the title 'Mug that "
+        "\\u202eeruc' holds the character \\u202e at character 9: on air it would turn the text "
+        "around or break its line",
+        "$.products[1].points[0] (product KETTLE, Gooseneck kettle): the talking point 'Pours "
+        "\\u2067slow\\u2069' holds the character \\u2067 at character 6: on air it would turn "
+        "the text around or break its line",
+        "$.rundown[0].title (segment 1, Wel\\u202ecome): the title 'Wel\\u202ecome' holds the "
+        "character \\u202e at character 3: on air it would turn the text around or break its "
+        "line",
+        "$.rundown[1].script (segment 2, The mug): the script 'Line one.\\u2028Line "
+        "\\u202btwo.' holds the character \\u202b at character 15: on air it would turn the text "
+        "around or break its line",
+    ]
+    # A spreadsheet's product titles follow the same rule.
+    imported = parse_products_csv("sku,title,price,stock\nA,Wel\u202ecome,1,1\n")
+    assert [str(p) for p in imported.errors] == [
+        "row 2, column title: the title 'Wel\\u202ecome' holds the character \\u202e at "
+        "character 3: on air it would turn the text around or break its line"
+    ]
+    # Right-to-left text and its marks stay; a script may break its lines with U+2028.
+    fine = valid_show()
+    fine["rundown"][0]["title"] = "פתיחה\u200f Opening"
+    fine["rundown"][1]["script"] = "Line one.\u2028Line two."
+    assert read_show_file(write_show(tmp_path, fine, "fine.json")).errors == []
