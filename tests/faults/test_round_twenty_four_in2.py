@@ -9,14 +9,18 @@ from pathlib import Path
 
 import keyring
 import pytest
+from feed_servers import Reply
 from keyring.backend import KeyringBackend
+from platform_servers import ShopifyGraphQLServer
 
 from anchordesk.core import secrets
 from anchordesk.live.settings import load_settings
 from anchordesk.showfile.csv_import import parse_products_csv
 from anchordesk.showfile.files import read_show_file
+from anchordesk.store.report import build_report
 
 from .show_inputs import valid_show, write_show
+from .test_round_twenty_four_shop import _run_until, _stored
 
 
 class Utf8Keyring(KeyringBackend):
@@ -117,3 +121,37 @@ def test_a_show_s_titles_that_would_turn_around_or_break_on_air_are_refused_by_f
     fine["rundown"][0]["title"] = "פתיחה\u200f Opening"
     fine["rundown"][1]["script"] = "Line one.\u2028Line two."
     assert read_show_file(write_show(tmp_path, fine, "fine.json")).errors == []
+
+
+class _QuantityAsText(ShopifyGraphQLServer):
+    """Shopify GraphQL (a proxy in between) whose order lines say their quantity as text."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        answer = json.loads(reply.body)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, dict):
+            return reply
+        orders = data.get("orders")
+        nodes = orders["nodes"] if isinstance(orders, dict) else list(data.values())
+        for node in nodes:
+            for line in ((node or {}).get("lineItems") or {}).get("nodes") or []:
+                line["quantity"] = "2"
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+def test_a_graphql_line_whose_quantity_is_text_is_rejected_quoting_it_as_rest_does(
+    tmp_path: Path,
+) -> None:
+    # GraphQL's reader said "bad quantity" whatever the shop had sent; the JSON and REST
+    # readers quote it (one rule: parsing.quantity_as_sent).
+    session = tmp_path / "s.adsession"
+    with _QuantityAsText() as graphql:
+        graphql.add_order([("MUG", 2, "2.00")])
+        _run_until(graphql.shop_url, graphql.static_token, session, lambda: _stored(session))
+    report = build_report(session)
+    assert report.orders == 0
+    [rejected] = report.rejected
+    assert 'bad quantity: "2"' in rejected.detail, rejected.detail
