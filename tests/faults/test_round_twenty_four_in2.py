@@ -155,3 +155,33 @@ def test_a_graphql_line_whose_quantity_is_text_is_rejected_quoting_it_as_rest_do
     assert report.orders == 0
     [rejected] = report.rejected
     assert 'bad quantity: "2"' in rejected.detail, rejected.detail
+
+
+def test_a_settings_switch_written_as_text_is_said_and_its_default_taken(tmp_path: Path) -> None:
+    # "enabled": "false" (a string) read as enabled without a word: bool() of any text but "".
+    path = tmp_path / "settings.json"
+    destination = {"id": "d1", "preset": "custom", "server_url": "rtmp://h/a", "enabled": "false"}
+    feed = {"id": "f1", "kind": "rehearsal", "url": "", "enabled": 0}
+    data = {
+        "destinations": [destination],
+        "feeds": [feed],
+        "record": "no\u202e",
+        "remote": {"enabled": "true", "allow_lan": [1, "\x1b[2J"]},
+    }
+    path.write_text(json.dumps(data), "utf-8")
+    settings = load_settings(path)
+    assert settings.problems == [
+        'settings: destinations[0].enabled is "false", not true or false; true taken',
+        "settings: feeds[0].enabled is 0, not true or false; true taken",
+        'settings: record is "no\\u202e", not true or false; true taken',
+        'settings: remote.enabled is "true", not true or false; false taken',
+        'settings: remote.allow_lan is [1, "\\u001b[2J"], not true or false; false taken',
+    ]
+    assert settings.destinations[0].enabled and settings.feeds[0].enabled and settings.record
+    assert not settings.remote.enabled and not settings.remote.allow_lan
+    # Switches written as JSON's true and false are read as written, without a word.
+    data = {"destinations": [{**destination, "enabled": False}], "record": False}
+    path.write_text(json.dumps(data), "utf-8")
+    settings = load_settings(path)
+    assert settings.problems == []
+    assert not settings.destinations[0].enabled and not settings.record

@@ -616,6 +616,29 @@ def _as_list(settings: Settings, data: dict[str, Any], key: str) -> list[Any]:
     return []
 
 
+def _as_bool(settings: Settings, value: Any, default: bool, field: str) -> bool:
+    """A switch of the file: true or false, absent for its default. Anything else is said and
+    the default taken: ``"enabled": "false"`` (a string) read as enabled, without a word."""
+    if value is None or isinstance(value, bool):
+        return default if value is None else value
+    try:
+        written = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        written = type(value).__name__
+    if len(written) > 40:
+        written = written[:39] + "…"
+    _field_problem(
+        settings,
+        Words(
+            QT_TRANSLATE_NOOP("Settings", "{field} is {value}, not true or false; {default} taken"),
+            field=field,
+            value=escape_controls(written),
+            default="true" if default else "false",
+        ),
+    )
+    return default
+
+
 def _as_str(value: Any, default: str) -> str:
     return value if isinstance(value, str) else default
 
@@ -650,7 +673,9 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 name=_as_str(raw.get("name"), preset_id),
                 preset_id=preset_id if preset_id in PRESETS else "custom",
                 server_url=_as_str(raw.get("server_url"), ""),
-                enabled=bool(raw.get("enabled", True)),
+                enabled=_as_bool(
+                    settings, raw.get("enabled"), True, f"destinations[{index}].enabled"
+                ),
             )
         )
     for destination in settings.destinations:
@@ -722,14 +747,14 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 feed_id=feed_id,
                 kind=raw["kind"],
                 url=_as_str(raw.get("url"), ""),
-                enabled=bool(raw.get("enabled", True)),
+                enabled=_as_bool(settings, raw.get("enabled"), True, f"feeds[{index}].enabled"),
             )
         )
     for feed in settings.feeds:
         if feed_url_secrets(feed.url):
             _field_problem(settings, _feed_secret_problem(feed))
-    settings.record = bool(data.get("record", True))
-    settings.record_asked = data.get("record_asked") is True
+    settings.record = _as_bool(settings, data.get("record"), True, "record")
+    settings.record_asked = _as_bool(settings, data.get("record_asked"), False, "record_asked")
     recordings_dir = data.get("recordings_dir")
     settings.recordings_dir = recordings_dir if isinstance(recordings_dir, str) else None
     if settings.recordings_dir is not None and "\x00" in settings.recordings_dir:
@@ -756,9 +781,9 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     ][:MAX_RECENT_SHOWS]
     remote = _as_dict(data.get("remote"))
     settings.remote = RemoteSettings(
-        enabled=remote.get("enabled") is True,
+        enabled=_as_bool(settings, remote.get("enabled"), False, "remote.enabled"),
         port=_as_int(remote.get("port"), 8750, 1024, 65535),
-        allow_lan=remote.get("allow_lan") is True,
+        allow_lan=_as_bool(settings, remote.get("allow_lan"), False, "remote.allow_lan"),
     )
     settings.prompts_off = _prompts_off(data.get("prompts_off"))
     return settings
