@@ -14,6 +14,8 @@ from keyring.backend import KeyringBackend
 from platform_servers import ShopifyGraphQLServer
 
 from anchordesk.core import secrets
+from anchordesk.core.printable import printable_message
+from anchordesk.core.redact import mask_url
 from anchordesk.live.settings import load_settings
 from anchordesk.showfile.csv_import import parse_products_csv
 from anchordesk.showfile.files import read_show_file
@@ -185,3 +187,25 @@ def test_a_settings_switch_written_as_text_is_said_and_its_default_taken(tmp_pat
     settings = load_settings(path)
     assert settings.problems == []
     assert not settings.destinations[0].enabled and not settings.record
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        # An escaped CR after the port (a CRLF file's value, said by `anchordesk control`)
+        ("http://127.0.0.1:1\\r", "http://127.0.0.1:1\\r"),
+        ("http://user:pw@h.example:8\\x?token=S3cr3t", "http://****@h.example:8\\x?token=****"),
+        (
+            "rtmp://ingest.example\\live\\sk_live_51Round5KEYc0ffee",
+            "rtmp://ingest.example\\live\\****",
+        ),
+    ],
+)
+def test_a_backslash_after_a_urls_host_is_said_as_written_its_secrets_masked(
+    url: str, shown: str
+) -> None:
+    # The one masking rule reads a backslash after the host as a "/" (to find the key behind
+    # it) and wrote it so: "…:1\r" was said "…:1/r", naming another character than the wrong
+    # one.
+    assert printable_message(f"cannot reach {url}: refused") == f"cannot reach {shown}: refused"
+    assert mask_url(url) == shown

@@ -192,9 +192,32 @@ def mask_url(url: str) -> str:
     )
     query = _masked_query(scheme, parts.query)
     masked = urlunsplit((scheme, netloc, path, query, ""))
+    written = _separators_as_written(url, parts, path)
+    prefix = urlunsplit((scheme, netloc, "", "", ""))
+    if written != path and masked.startswith(prefix + path):
+        masked = prefix + written + masked[len(prefix) + len(path) :]
     if slashes != "//":  # written back as it was introduced (rtmp:host/app/****)
         masked = f"{scheme}:{slashes}{masked[len(scheme) + 3 :]}"
     return masked
+
+
+def _separators_as_written(url: str, parts: SplitResult, path: str) -> str:
+    """``path`` (``parts.path`` masked) with each ``/`` that ``url`` wrote as a backslash (read
+    as one by :func:`_split`) written back as it was: "http://127.0.0.1:1\\r" (an escaped
+    CR in a message) was said as "…:1/r", another character than the wrong one."""
+    replaced = url.replace("\\", "/")
+    start = len(parts.scheme) + 1
+    if parts.netloc:
+        start = replaced.find(parts.netloc, start) + len(parts.netloc)
+    at = replaced.find(parts.path, start) if parts.path else -1
+    if at < 0:
+        return path
+    separators = iter(
+        char if char in "/\\" else "/"
+        for char, read in zip(url[at : at + len(parts.path)], parts.path, strict=True)
+        if read == "/"
+    )
+    return "".join(next(separators, "/") if char == "/" else char for char in path)
 
 
 def _masked_query(scheme: str, query: str) -> str:
