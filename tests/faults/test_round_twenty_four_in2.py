@@ -3,22 +3,25 @@ a feed token that is not text, titles that reorder or break lines, one rule per 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
-from feed_servers import Reply
+from feed_servers import JsonFeedServer, Reply
 from keyring.backend import KeyringBackend
 from platform_servers import ShopifyGraphQLServer
 
 from anchordesk.core import secrets
 from anchordesk.core.printable import printable_message
 from anchordesk.core.redact import mask_url
-from anchordesk.live.settings import load_settings
+from anchordesk.feeds.hub import FeedHub
+from anchordesk.live.settings import feed_specs, load_settings
 from anchordesk.showfile.csv_import import parse_products_csv
 from anchordesk.showfile.files import read_show_file
+from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
 
 from .show_inputs import valid_show, write_show
@@ -209,3 +212,43 @@ def test_a_backslash_after_a_urls_host_is_said_as_written_its_secrets_masked(
     # one.
     assert printable_message(f"cannot reach {url}: refused") == f"cannot reach {shown}: refused"
     assert mask_url(url) == shown
+
+
+@pytest.mark.parametrize("bad_url", ["http://[::1/feed", "http://127.0.0.1:9/f\ud800x"])
+def test_a_settings_feed_no_client_could_ask_is_said_and_the_other_feeds_run(
+    tmp_path: Path, bad_url: str
+) -> None:
+    # A settings file's feed URL was never checked as --feed and the Feeds page check theirs:
+    # "http://[::1/feed" (ValueError) or JSON's "\ud800" (UnicodeEncodeError) raised out of
+    # the feeds' start, and every other feed of the show went with it: no order counted.
+    path = tmp_path / "settings.json"
+    with JsonFeedServer(poll_ms=50) as server:
+        server.add_order("MUG", 1, "2.00")
+        feeds = [
+            {"id": "a", "kind": "json", "url": bad_url},
+            {"id": "b", "kind": "json", "url": server.url},
+        ]
+        path.write_text(json.dumps({"feeds": feeds}), "utf-8")
+        settings = load_settings(path)
+        [said] = settings.problems
+        assert said.startswith("settings: feed json (") and "is not used: " in said
+        assert "\ud800" not in said and said.endswith("correct its URL in Settings, Feeds")
+        session = tmp_path / "s.adsession"
+        writer = StoreWriter(session)
+        hub = FeedHub(feed_specs(settings), writer, token_lookup=lambda _kind: None)
+
+        async def run() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(hub.run(stop))
+            for _ in range(1000):
+                await asyncio.sleep(0.01)
+                if _stored(session):
+                    break
+            stop.set()
+            await task
+
+        try:
+            asyncio.run(run())
+        finally:
+            writer.close()
+    assert build_report(session).orders == 1

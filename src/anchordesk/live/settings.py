@@ -35,7 +35,14 @@ from anchordesk.core.files import write_text_atomically
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_url
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
-from anchordesk.live.options import FEED_KINDS, KNOWN_CANVASES, FeedSpec, LiveOptions, parse_canvas
+from anchordesk.live.options import (
+    FEED_KINDS,
+    KNOWN_CANVASES,
+    FeedSpec,
+    LiveOptions,
+    feed_url_problem,
+    parse_canvas,
+)
 
 log = logging.getLogger(__name__)
 
@@ -572,11 +579,14 @@ def live_options(settings: Settings, destination_urls: list[str]) -> LiveOptions
 
 
 def feed_specs(settings: Settings) -> list[FeedSpec]:
-    """The enabled feeds, each with the keyring entry of its own token."""
+    """The enabled feeds, each with the keyring entry of its own token; not one whose URL no
+    feed could read (the loader said so): a settings file's "http://[::1/feed" or "\ud800" in
+    a URL, never checked as --feed and the Feeds page check theirs, raised out of the feeds'
+    start and took every other feed of the show with it."""
     return [
         FeedSpec(kind=f.kind, url=f.url, token_name=secrets.feed_token_name(f.feed_id))
         for f in settings.feeds
-        if f.enabled
+        if f.enabled and feed_url_problem(f.kind, f.url) is None
     ]
 
 
@@ -753,6 +763,21 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     for feed in settings.feeds:
         if feed_url_secrets(feed.url):
             _field_problem(settings, _feed_secret_problem(feed))
+        problem = feed_url_problem(feed.kind, feed.url) if feed.enabled else None
+        if problem is not None:
+            _field_problem(
+                settings,
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "Settings",
+                        "feed {kind} ({url}) is not used: {problem}; correct its URL in "
+                        "Settings, Feeds",
+                    ),
+                    kind=feed.kind,
+                    url=escape_controls(mask_url(feed.url)[:200]),
+                    problem=problem,
+                ),
+            )
     settings.record = _as_bool(settings, data.get("record"), True, "record")
     settings.record_asked = _as_bool(settings, data.get("record_asked"), False, "record_asked")
     recordings_dir = data.get("recordings_dir")
