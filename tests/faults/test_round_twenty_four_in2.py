@@ -252,3 +252,19 @@ def test_a_settings_feed_no_client_could_ask_is_said_and_the_other_feeds_run(
         finally:
             writer.close()
     assert build_report(session).orders == 1
+
+
+def test_a_url_whose_query_name_is_not_text_is_masked_and_said_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    # The one masking rule percent-encoded a query's name (or a harmless value) as UTF-8: a
+    # lone surrogate there raised UnicodeEncodeError out of printable_message, whatever line
+    # named the URL (here the settings loader saying the feed is not used).
+    assert printable_message("cannot read http://h.example/f?\ud800=1&token=S3cr3t now") == (
+        "cannot read http://h.example/f?%ED%A0%80=1&token=**** now"
+    )
+    path = tmp_path / "settings.json"
+    feed = {"id": "a", "kind": "json", "url": "http://h.example/f?\ud800=1"}
+    path.write_text(json.dumps({"feeds": [feed]}), "utf-8")
+    [said] = load_settings(path).problems
+    assert said.startswith("settings: feed json (http://h.example/f?%ED%A0%80=1) is not used")

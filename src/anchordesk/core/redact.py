@@ -230,12 +230,20 @@ def _masked_query(scheme: str, query: str) -> str:
         name, value = unquote_plus(raw_name), unquote_plus(raw_value)
         if not equals:
             hidden = _query_value_is_secret(scheme, "", name) or looks_like_key(name)
-            items.append(_MASK if hidden else quote_plus(name, safe=_QUERY_SAFE))
+            items.append(_MASK if hidden else _quoted(name))
             continue
-        name_text = _MASK if looks_like_key(name) else quote_plus(name, safe=_QUERY_SAFE)
+        name_text = _MASK if looks_like_key(name) else _quoted(name)
         secret = _query_value_is_secret(scheme, name, value)
-        items.append(f"{name_text}={_MASK if secret else quote_plus(value, safe=_QUERY_SAFE)}")
+        items.append(f"{name_text}={_MASK if secret else _quoted(value)}")
     return "&".join(items)
+
+
+def _quoted(text: str) -> str:
+    """``text`` percent-encoded for a query; a lone surrogate (JSON's "\\ud800", a byte the
+    command line gave that is not UTF-8) as the bytes Python keeps it as: UTF-8 cannot encode
+    it, and a message naming such a URL raised UnicodeEncodeError out of the one masking rule
+    (the settings loader, every printable_message)."""
+    return quote_plus(text, safe=_QUERY_SAFE, errors="surrogatepass")
 
 
 def url_secrets(url: str) -> list[str]:
