@@ -268,3 +268,30 @@ def test_a_url_whose_query_name_is_not_text_is_masked_and_said_not_a_traceback(
     path.write_text(json.dumps({"feeds": [feed]}), "utf-8")
     [said] = load_settings(path).problems
     assert said.startswith("settings: feed json (http://h.example/f?%ED%A0%80=1) is not used")
+
+
+def test_the_settings_problems_quote_a_url_or_a_name_with_its_controls_escaped(
+    tmp_path: Path,
+) -> None:
+    # The window says these lines in its notice over the picture and in the status bar, as
+    # they are: a feed URL's U+202E turned the line around, its U+2028 broke it in two, an
+    # ESC was kept raw (the messages' log alone escaped them).
+    path = tmp_path / "settings.json"
+    destination = {
+        "id": "d1",
+        "name": "Main\u202e\x1b[2J",
+        "preset": "custom",
+        "server_url": "rtmp://h.example/live/sk_live_51Round5KEYc0ffee",
+    }
+    feeds = [
+        {"id": "a", "kind": "json", "url": "http://h.example/\u202e\u2028x/f?token=S3cr3t"},
+        {"id": "b", "kind": "twitch-chat", "url": "http://h.example/\x1b]0;t\x07"},
+    ]
+    path.write_text(json.dumps({"destinations": [destination], "feeds": feeds}), "utf-8")
+    problems = load_settings(path).problems
+    assert len(problems) == 3, problems
+    for problem in problems:
+        assert not any(char in problem for char in "\u202e\u2028\x1b\x07"), ascii(problem)
+    assert "'Main\\u202e\\x1b[2J'" in problems[0]
+    assert "http://h.example/\\u202e\\u2028x/f" in problems[1]
+    assert "(http://h.example/\\x1b]0;t\\x07)" in problems[2]

@@ -653,6 +653,13 @@ def _as_str(value: Any, default: str) -> str:
     return value if isinstance(value, str) else default
 
 
+def _shown_url(url: str) -> str:
+    """A URL of the file as a problem quotes it: masked, its control characters escaped (a
+    bidi override or a line separator in it turned the window's notice around or in two: the
+    notice and the status bar show the text as it is)."""
+    return escape_controls(mask_url(url))[:300]
+
+
 def _field_problem(settings: Settings, words: Words) -> None:
     settings.problems.append(f"settings: {words}")
     settings.field_problems.append(words)
@@ -698,7 +705,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                         "destination '{name}' has what looks like a stream key in its server "
                         "URL; move the key to the stream key field in Settings",
                     ),
-                    name=destination.name,
+                    name=escape_controls(destination.name),
                 ),
             )
     active = data.get("active_destination")
@@ -774,7 +781,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                         "Settings, Feeds",
                     ),
                     kind=feed.kind,
-                    url=escape_controls(mask_url(feed.url)[:200]),
+                    url=_shown_url(feed.url),
                     problem=problem,
                 ),
             )
@@ -845,7 +852,7 @@ def _feed_secret_problem(feed: FeedSettings) -> Words:
             "Token field of Settings, Feeds",
         ),
         kind=feed.kind,
-        url=mask_url(feed.url),
+        url=_shown_url(feed.url),
     )
 
 
@@ -1015,7 +1022,7 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
                             "Feeds",
                         ),
                         kind=feed.kind,
-                        url=mask_url(feed.url),
+                        url=_shown_url(feed.url),
                         reason=str(error),
                     ),
                 )
@@ -1031,7 +1038,7 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
                 "feed's Token field) and the URL saved without it: {url}",
             ),
             kind=feed.kind,
-            url=mask_url(feed.url),
+            url=_shown_url(feed.url),
         )
         _replace_problem(settings, reported, note)
     return moved
