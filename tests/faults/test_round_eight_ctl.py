@@ -377,14 +377,18 @@ def test_hiding_a_comment_no_one_wrote_is_refused_and_never_counted(
     assert (report["comments"], report["hidden_comments"]) == (1, 1)
 
 
-OPEN_OVERRIDE_TITLE = "玻尿酸\u202e精华液"  # a right-to-left override its author left open
+# A right-to-left override left open in a title turned the phone's figures around; a show file
+# holding one is now refused (R24hunt24in2 F2): the titles are right-to-left text ending in a
+# right-to-left mark, which a show may hold and which pulls the numbers after it around too
+# when the remote does not isolate the title.
+OPEN_OVERRIDE_TITLE = "玻尿酸 סרום\u200f"
 
 
 def _write_overridden_show(folder: Path) -> Path:
     path = _write_show(folder)
     show = json.loads(path.read_text(encoding="utf-8"))
     show["products"][0]["title"] = OPEN_OVERRIDE_TITLE
-    show["rundown"][0]["title"] = "开场\u202eA"
+    show["rundown"][0]["title"] = "开场 פתיחה\u200f"
     path.write_text(json.dumps(show, ensure_ascii=False), encoding="utf-8")
     return path
 

@@ -67,13 +67,19 @@ def test_show_check_never_prints_escape_sequences(tmp_path: Path) -> None:
     assert "\\x1b]0;pwned\\x07\\x1b[2J\\x00" in result.stdout
     assert "unknown field '\\x1b[2Jcolour' (ignored)" in result.stdout
 
-    # A valid show prints its titles in the summary: escaped there too (a bidi override,
-    # which the picture does show, would reorder the terminal's line).
+    # A valid show prints its titles in the summary: escaped there too (a bidi mark, which
+    # the picture does show, would move the terminal line's neutral characters around).
     data = valid_show()
-    data["title"] = "Night \u202eevil"
+    data["title"] = "Night \u200f(evil)"
     result = anchordesk("show", "check", write_show(tmp_path, data))
     assert result.returncode == 0, result.stdout
-    assert "Night \\u202eevil" in result.stdout and "\u202e" not in result.stdout
+    assert "Night \\u200f(evil)" in result.stdout and "\u200f" not in result.stdout
+    # A bidi override turns the title around on air: refused (R24hunt24in2 F2), escaped too.
+    data["title"] = "Night \u202eevil"
+    result = anchordesk("show", "check", write_show(tmp_path, data))
+    assert result.returncode == 2, result.stdout
+    assert "'Night \\u202eevil' holds the character \\u202e" in result.stdout
+    assert "\u202e" not in result.stdout
 
 
 def test_show_check_reports_compliance_hits_along_with_errors(tmp_path: Path) -> None:

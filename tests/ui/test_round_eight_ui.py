@@ -25,7 +25,7 @@ from anchordesk.live.settings import Destination, Settings
 from anchordesk.ui import crash
 from anchordesk.ui.main_window import MainWindow
 
-from .conftest import going_live, open_control_room, open_embeddings
+from .conftest import going_live, open_control_room, open_embeddings, open_unchecked
 
 STOP_WITHIN_S = 2.0  # what a stop may take (README: "within 2 s of the request")
 
@@ -245,7 +245,7 @@ def test_a_show_title_that_leaves_a_bidi_override_open_never_turns_the_title_bar
     path = tmp_path / "spoof.show.json"
     path.write_text(json.dumps(data), encoding="utf-8")
 
-    window.controller.open_show(path)
+    open_unchecked(window, path)
     qtbot.waitUntil(lambda: "Spring sale" in window.windowTitle(), timeout=10000)
 
     title = window.windowTitle()

@@ -32,7 +32,13 @@ from anchordesk.ui.controller import sample_show_path
 from anchordesk.ui.golive import WARN, GoLiveDialog
 from anchordesk.ui.main_window import MainWindow
 
-from .conftest import open_control_room, open_embeddings, small_controller, small_show
+from .conftest import (
+    open_control_room,
+    open_embeddings,
+    open_unchecked,
+    small_controller,
+    small_show,
+)
 
 
 def _live_settings(folder: Path, server_url: str) -> Settings:
@@ -226,7 +232,7 @@ def test_a_show_s_titles_that_leave_a_bidi_override_open_never_turn_the_window_s
     }
     path = tmp_path / "spoof.show.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    window.controller.open_show(path)
+    open_unchecked(window, path)
     qtbot.waitUntil(lambda: "Spring sale" in window.windowTitle(), timeout=10000)
     qtbot.waitUntil(lambda: "Opening" in window.clock_label.text(), timeout=10000)
 

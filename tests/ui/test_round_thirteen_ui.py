@@ -32,7 +32,12 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from servers import Stunnel
 from tests.faults.disks import fill, tmpfs
-from tests.ui.conftest import open_control_room, open_embeddings, small_controller
+from tests.ui.conftest import (
+    open_control_room,
+    open_embeddings,
+    open_unchecked,
+    small_controller,
+)
 
 from anchordesk.core import paths
 from anchordesk.core.words import Words
@@ -191,7 +196,7 @@ def test_a_long_cjk_segment_title_leaves_the_segment_s_time_on_the_status_bar(
     }
     path = tmp_path / "long.show.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    window.controller.open_show(path)
+    open_unchecked(window, path)
     qtbot.waitUntil(lambda: "精华液环节" in window.clock_label.text(), timeout=10000)
     clock = window.clock_label.text()
     letter = window.clock_label.fontMetrics().horizontalAdvance("汉")

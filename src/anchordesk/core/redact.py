@@ -196,9 +196,32 @@ def mask_url(url: str) -> str:
     )
     query = _masked_query(scheme, parts.query)
     masked = urlunsplit((scheme, netloc, path, query, ""))
+    written = _separators_as_written(url, parts, path)
+    prefix = urlunsplit((scheme, netloc, "", "", ""))
+    if written != path and masked.startswith(prefix + path):
+        masked = prefix + written + masked[len(prefix) + len(path) :]
     if slashes != "//":  # written back as it was introduced (rtmp:host/app/****)
         masked = f"{scheme}:{slashes}{masked[len(scheme) + 3 :]}"
     return masked
+
+
+def _separators_as_written(url: str, parts: SplitResult, path: str) -> str:
+    """``path`` (``parts.path`` masked) with each ``/`` that ``url`` wrote as a backslash (read
+    as one by :func:`_split`) written back as it was: "http://127.0.0.1:1\\r" (an escaped
+    CR in a message) was said as "…:1/r", another character than the wrong one."""
+    replaced = url.replace("\\", "/")
+    start = len(parts.scheme) + 1
+    if parts.netloc:
+        start = replaced.find(parts.netloc, start) + len(parts.netloc)
+    at = replaced.find(parts.path, start) if parts.path else -1
+    if at < 0:
+        return path
+    separators = iter(
+        char if char in "/\\" else "/"
+        for char, read in zip(url[at : at + len(parts.path)], parts.path, strict=True)
+        if read == "/"
+    )
+    return "".join(next(separators, "/") if char == "/" else char for char in path)
 
 
 def _masked_query(scheme: str, query: str) -> str:
@@ -211,12 +234,20 @@ def _masked_query(scheme: str, query: str) -> str:
         name, value = unquote_plus(raw_name), unquote_plus(raw_value)
         if not equals:
             hidden = _query_value_is_secret(scheme, "", name) or looks_like_key(name)
-            items.append(_MASK if hidden else quote_plus(name, safe=_QUERY_SAFE))
+            items.append(_MASK if hidden else _quoted(name))
             continue
-        name_text = _MASK if looks_like_key(name) else quote_plus(name, safe=_QUERY_SAFE)
+        name_text = _MASK if looks_like_key(name) else _quoted(name)
         secret = _query_value_is_secret(scheme, name, value)
-        items.append(f"{name_text}={_MASK if secret else quote_plus(value, safe=_QUERY_SAFE)}")
+        items.append(f"{name_text}={_MASK if secret else _quoted(value)}")
     return "&".join(items)
+
+
+def _quoted(text: str) -> str:
+    """``text`` percent-encoded for a query; a lone surrogate (JSON's "\\ud800", a byte the
+    command line gave that is not UTF-8) as the bytes Python keeps it as: UTF-8 cannot encode
+    it, and a message naming such a URL raised UnicodeEncodeError out of the one masking rule
+    (the settings loader, every printable_message)."""
+    return quote_plus(text, safe=_QUERY_SAFE, errors="surrogatepass")
 
 
 def url_secrets(url: str) -> list[str]:

@@ -42,6 +42,10 @@ class NoAnswer(keyring.errors.KeyringError):
     """The keyring did not answer in time, or a stop came first (str(): which, in words)."""
 
 
+class NotText(ValueError):
+    """A value no keyring can hold: it is not text (str(): why, in words, never the value)."""
+
+
 def stream_key_name(destination_id: str) -> str:
     return f"destination/{destination_id}/stream_key"
 
@@ -208,10 +212,19 @@ class SecretStore:
             return self._memory.get(name)
 
     def set(self, name: str, value: str) -> None:
-        """Store ``value``; an empty value deletes the secret."""
+        """Store ``value``; an empty value deletes the secret. ``NotText`` when ``value``
+        cannot be stored anywhere (no keyring is failed for it)."""
         if not value:
             self.delete(name)
             return
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate (JSON's "\ud800", a byte that was not UTF-8): a keyring stores
+            # UTF-8, and its UnicodeEncodeError ended `anchordesk live` and the window with a
+            # traceback when the settings loader moved such a feed token. No server takes it
+            # either: the value is refused, whichever keyring (or none) is here.
+            raise NotText("it holds a character that is not text (a lone surrogate)") from None
         generation = self._generation
         if self.persistent:
             try:

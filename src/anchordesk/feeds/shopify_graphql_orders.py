@@ -24,6 +24,7 @@ from anchordesk.feeds.parsing import (
     json_shown,
     money,
     optional_id,
+    quantity_as_sent,
     readable,
     refund_amount,
     unreadable_item,
@@ -124,12 +125,6 @@ def nodes_of(connection: object) -> list[Any]:
     return nodes
 
 
-def count_of(value: object, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"bad {name}")
-    return value
-
-
 def order_of(source: str, node: Mapping[str, Any]) -> Order:
     order_id = order_number(node)
     if not order_id:
@@ -152,7 +147,7 @@ def order_of(source: str, node: Mapping[str, Any]) -> Order:
         lines.append(
             OrderLine(
                 sku=as_text(line.get("sku")).strip(),
-                quantity=count_of(line["quantity"], "quantity"),
+                quantity=quantity_as_sent(line["quantity"]),
                 unit_price=unit_price,
                 title=as_text(line.get("title")),
             )
@@ -194,7 +189,7 @@ def updates_of(source: str, node: Mapping[str, Any], order: Order) -> list[Order
         lines = [
             RefundLine(
                 as_text((item.get("lineItem") or {}).get("sku")).strip(),
-                count_of(item["quantity"], "refund quantity"),
+                quantity_as_sent(item["quantity"], "refund quantity"),
             )
             for item in nodes_of(refund.get("refundLineItems"))
         ]

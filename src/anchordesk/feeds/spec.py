@@ -66,9 +66,10 @@ def feed_url_problem(kind: str, url: str) -> Words | None:
     url = url.strip()
     if not url:
         return None if kind == "rehearsal" else NO_URL
-    if re.search("[\udc80-\udcff]", url):
-        # A command-line byte that is not UTF-8 (Python keeps it escaped): the HTTP client
-        # ended the run with a UnicodeEncodeError traceback.
+    if re.search("[\ud800-\udfff]", url):
+        # A command-line byte that is not UTF-8 (Python keeps it escaped), or a settings
+        # file's JSON "\ud800": the HTTP client ended the run with a UnicodeEncodeError
+        # traceback.
         return NOT_UTF8
     if kind in PUSH_KINDS:
         if not re.match(r"wss?://", url, re.IGNORECASE):

@@ -35,7 +35,14 @@ from anchordesk.core.files import write_text_atomically
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_url
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
-from anchordesk.live.options import FEED_KINDS, KNOWN_CANVASES, FeedSpec, LiveOptions, parse_canvas
+from anchordesk.live.options import (
+    FEED_KINDS,
+    KNOWN_CANVASES,
+    FeedSpec,
+    LiveOptions,
+    feed_url_problem,
+    parse_canvas,
+)
 
 log = logging.getLogger(__name__)
 
@@ -572,11 +579,14 @@ def live_options(settings: Settings, destination_urls: list[str]) -> LiveOptions
 
 
 def feed_specs(settings: Settings) -> list[FeedSpec]:
-    """The enabled feeds, each with the keyring entry of its own token."""
+    """The enabled feeds, each with the keyring entry of its own token; not one whose URL no
+    feed could read (the loader said so): a settings file's "http://[::1/feed" or "\ud800" in
+    a URL, never checked as --feed and the Feeds page check theirs, raised out of the feeds'
+    start and took every other feed of the show with it."""
     return [
         FeedSpec(kind=f.kind, url=f.url, token_name=secrets.feed_token_name(f.feed_id))
         for f in settings.feeds
-        if f.enabled
+        if f.enabled and feed_url_problem(f.kind, f.url) is None
     ]
 
 
@@ -616,8 +626,38 @@ def _as_list(settings: Settings, data: dict[str, Any], key: str) -> list[Any]:
     return []
 
 
+def _as_bool(settings: Settings, value: Any, default: bool, field: str) -> bool:
+    """A switch of the file: true or false, absent for its default. Anything else is said and
+    the default taken: ``"enabled": "false"`` (a string) read as enabled, without a word."""
+    if value is None or isinstance(value, bool):
+        return default if value is None else value
+    try:
+        written = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        written = type(value).__name__
+    if len(written) > 40:
+        written = written[:39] + "…"
+    _field_problem(
+        settings,
+        Words(
+            QT_TRANSLATE_NOOP("Settings", "{field} is {value}, not true or false; {default} taken"),
+            field=field,
+            value=escape_controls(written),
+            default="true" if default else "false",
+        ),
+    )
+    return default
+
+
 def _as_str(value: Any, default: str) -> str:
     return value if isinstance(value, str) else default
+
+
+def _shown_url(url: str) -> str:
+    """A URL of the file as a problem quotes it: masked, its control characters escaped (a
+    bidi override or a line separator in it turned the window's notice around or in two: the
+    notice and the status bar show the text as it is)."""
+    return escape_controls(mask_url(url))[:300]
 
 
 def _field_problem(settings: Settings, words: Words) -> None:
@@ -650,7 +690,9 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 name=_as_str(raw.get("name"), preset_id),
                 preset_id=preset_id if preset_id in PRESETS else "custom",
                 server_url=_as_str(raw.get("server_url"), ""),
-                enabled=bool(raw.get("enabled", True)),
+                enabled=_as_bool(
+                    settings, raw.get("enabled"), True, f"destinations[{index}].enabled"
+                ),
             )
         )
     for destination in settings.destinations:
@@ -663,7 +705,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                         "destination '{name}' has what looks like a stream key in its server "
                         "URL; move the key to the stream key field in Settings",
                     ),
-                    name=destination.name,
+                    name=escape_controls(destination.name),
                 ),
             )
     active = data.get("active_destination")
@@ -722,14 +764,29 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 feed_id=feed_id,
                 kind=raw["kind"],
                 url=_as_str(raw.get("url"), ""),
-                enabled=bool(raw.get("enabled", True)),
+                enabled=_as_bool(settings, raw.get("enabled"), True, f"feeds[{index}].enabled"),
             )
         )
     for feed in settings.feeds:
         if feed_url_secrets(feed.url):
             _field_problem(settings, _feed_secret_problem(feed))
-    settings.record = bool(data.get("record", True))
-    settings.record_asked = data.get("record_asked") is True
+        problem = feed_url_problem(feed.kind, feed.url) if feed.enabled else None
+        if problem is not None:
+            _field_problem(
+                settings,
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "Settings",
+                        "feed {kind} ({url}) is not used: {problem}; correct its URL in "
+                        "Settings, Feeds",
+                    ),
+                    kind=feed.kind,
+                    url=_shown_url(feed.url),
+                    problem=problem,
+                ),
+            )
+    settings.record = _as_bool(settings, data.get("record"), True, "record")
+    settings.record_asked = _as_bool(settings, data.get("record_asked"), False, "record_asked")
     recordings_dir = data.get("recordings_dir")
     settings.recordings_dir = recordings_dir if isinstance(recordings_dir, str) else None
     if settings.recordings_dir is not None and "\x00" in settings.recordings_dir:
@@ -756,9 +813,9 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     ][:MAX_RECENT_SHOWS]
     remote = _as_dict(data.get("remote"))
     settings.remote = RemoteSettings(
-        enabled=remote.get("enabled") is True,
+        enabled=_as_bool(settings, remote.get("enabled"), False, "remote.enabled"),
         port=_as_int(remote.get("port"), 8750, 1024, 65535),
-        allow_lan=remote.get("allow_lan") is True,
+        allow_lan=_as_bool(settings, remote.get("allow_lan"), False, "remote.allow_lan"),
     )
     settings.prompts_off = _prompts_off(data.get("prompts_off"))
     return settings
@@ -795,7 +852,7 @@ def _feed_secret_problem(feed: FeedSettings) -> Words:
             "Token field of Settings, Feeds",
         ),
         kind=feed.kind,
-        url=mask_url(feed.url),
+        url=_shown_url(feed.url),
     )
 
 
@@ -946,16 +1003,34 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
         if not store.probe():
             continue
         name = secrets.feed_token_name(feed.feed_id)
+        reported = _feed_secret_problem(feed)
         if store.get(name) != tokens[0]:
             # The token the user put in the file is the one the feed has now: the keyring's
             # was kept before, and this one dropped from the file and stored nowhere.
-            store.set(name, tokens[0])
+            try:
+                store.set(name, tokens[0])
+            except secrets.NotText as error:
+                # Left in the URL for this run; the listed problem says why it did not move.
+                _replace_problem(
+                    settings,
+                    reported,
+                    Words(
+                        QT_TRANSLATE_NOOP(
+                            "Settings",
+                            "feed {kind} ({url}) has a token in its URL that cannot be kept or "
+                            "sent: {reason}; type the token in the Token field of Settings, "
+                            "Feeds",
+                        ),
+                        kind=feed.kind,
+                        url=_shown_url(feed.url),
+                        reason=str(error),
+                    ),
+                )
+                continue
         if not store.persistent:  # the keyring failed on the way: keep the URL for this run
             continue
-        reported = _feed_secret_problem(feed)
         feed.url = feed_url_without_secrets(feed.url)
         moved = True
-        index = next((i for i, p in enumerate(settings.field_problems) if p == reported), None)
         note = Words(
             QT_TRANSLATE_NOOP(
                 "Settings",
@@ -963,14 +1038,20 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
                 "feed's Token field) and the URL saved without it: {url}",
             ),
             kind=feed.kind,
-            url=mask_url(feed.url),
+            url=_shown_url(feed.url),
         )
-        if index is None:
-            _field_problem(settings, note)
-        else:
-            settings.problems[index] = f"settings: {note}"
-            settings.field_problems[index] = note
+        _replace_problem(settings, reported, note)
     return moved
+
+
+def _replace_problem(settings: Settings, listed: Words, words: Words) -> None:
+    """``words`` in the place of the problem ``listed`` (at the end when it is not listed)."""
+    index = next((i for i, p in enumerate(settings.field_problems) if p == listed), None)
+    if index is None:
+        _field_problem(settings, words)
+    else:
+        settings.problems[index] = f"settings: {words}"
+        settings.field_problems[index] = words
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from decimal import Decimal
 
 from anchordesk.core.money import currency_digits
 from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate, RefundLine
+from anchordesk.show.validate import CURRENCY_PATTERN
 
 MAX_AMOUNT = Decimal(10) ** 12
 MAX_QUANTITY = 100_000
@@ -75,7 +75,6 @@ REASONS = (
     UPDATE_STATUS_UNKNOWN,
     UPDATE_ORDER_NOT_COUNTED,
 )
-_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(frozen=True)
@@ -145,7 +144,7 @@ def quantity_problem(what: str, quantity: object) -> Problem | None:
 
 def currency_problem(what: str, currency: str) -> Problem | None:
     """None when ``currency`` is absent or shaped as an ISO 4217 code."""
-    if currency == "" or _CURRENCY_CODE.fullmatch(currency):
+    if currency == "" or CURRENCY_PATTERN.fullmatch(currency):
         return None
     shown = currency if len(currency) <= 20 else currency[:20] + "…"
     return Problem(CURRENCY_INVALID, f"{what} {shown!r}")

@@ -69,8 +69,17 @@ def currency_code(text: str) -> str:
 
 # C0/C1 controls and DEL cannot be drawn on the picture (a font has no glyph for ESC or NUL);
 # a multi-line text (script, notes) may hold line breaks and tabs.
-_ONE_LINE_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
-_MULTI_LINE_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#
+# The bidi embeddings, overrides and isolates turn the text around on air: segment
+# "Wel\u202ecome" went on air as "Welemoc", and a banned word written backwards after one
+# (banned "cure", a title "\u202eeruc") went on air as "cure" while the compliance check found
+# nothing. The line and paragraph separators break a one-line text (a title, a talking point)
+# in two on the picture and in the window. Both are refused, as the controls are; the bidi
+# marks (LRM, RLM, ALM) stay: they only move the neutral characters around them.
+_REORDERING = "\u202a-\u202e\u2066-\u2069"
+_LAYOUT_CHARACTERS = re.compile(f"[{_REORDERING}\u2028\u2029]")
+_ONE_LINE_CONTROLS = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_REORDERING}]")
+_MULTI_LINE_CONTROLS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_REORDERING}]")
 _SHOWN_CHARS = 40
 
 
@@ -260,14 +269,22 @@ class _Checker:
         controls = _MULTI_LINE_CONTROLS if multiline else _ONE_LINE_CONTROLS
         found = controls.search(text)
         if found is not None:
+            if _LAYOUT_CHARACTERS.fullmatch(found.group()):
+                template = QT_TRANSLATE_NOOP(
+                    "ShowProblems",
+                    "the {what} {text} holds the character {control} at character {position}: "
+                    "on air it would turn the text around or break its line",
+                )
+            else:
+                template = QT_TRANSLATE_NOOP(
+                    "ShowProblems",
+                    "the {what} {text} holds the control character {control} at character "
+                    "{position}: the picture cannot show it",
+                )
             self.error(
                 path,
                 Words(
-                    QT_TRANSLATE_NOOP(
-                        "ShowProblems",
-                        "the {what} {text} holds the control character {control} at character "
-                        "{position}: the picture cannot show it",
-                    ),
+                    template,
                     what=what,
                     text=shown(text),
                     control=escape_controls(found.group()),

@@ -29,7 +29,6 @@ from pathlib import Path
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import Product, Show, canonical_sku
 from anchordesk.show.validate import (
-    CURRENCY_PATTERN,
     MAX_AMOUNT,
     MAX_PRODUCTS,
     MAX_STOCK,
@@ -39,6 +38,7 @@ from anchordesk.show.validate import (
     amount_negative,
     amount_not_finite,
     amount_too_large,
+    currency_code,
     errors_of,
     grouped,
     product_problems,
@@ -860,14 +860,6 @@ class _Row:
         self.result.problems.append(_cell_problem(self.number, column, message))
 
 
-def _currency_cell(cell: str) -> str:
-    """A currency cell upper-cased as a code ("usd" is USD) when it is ASCII, else as the sheet
-    wrote it, for the show's rules to quote: "uß" became "USS", a currency the sheet never
-    wrote, and priced the product in it without a word; "\x1b[31m" was quoted "\x1b[31M"."""
-    code = cell.upper()
-    return code if cell.isascii() and CURRENCY_PATTERN.fullmatch(code) else cell
-
-
 def _product(
     row: _Row, show_currency: str | None, priced_in: Mapping[str, str], *, decimal_comma: bool
 ) -> Product:
@@ -878,7 +870,7 @@ def _product(
     another currency keeps that currency: a sheet of prices only made the show's €69.99
     kettle a $60.00 one, in a currency the sheet never wrote."""
     price = _amount(row["price"], decimal_comma)
-    currency = _currency_cell(row["currency"]) or priced_in.get(canonical_sku(row["sku"])) or None
+    currency = currency_code(row["currency"]) or priced_in.get(canonical_sku(row["sku"])) or None
     sign = _sign(row["price"])
     if sign and price is not None and not isinstance(price, BadNumber):
         currency = _currency_of_sign(row, sign, currency, show_currency)
