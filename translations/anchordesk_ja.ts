@@ -759,7 +759,7 @@
         <translation>空です</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+42"/>
         <source>{value} has too many decimals for a price</source>
         <translation>{value} は小数の桁数が多すぎて価格になりません</translation>
     </message>
@@ -777,8 +777,8 @@
         <translation type="vanished">{value} は範囲外です。在庫は 0〜{limit} の整数です</translation>
     </message>
     <message>
-        <location line="-494"/>
-        <location line="+516"/>
+        <location line="-486"/>
+        <location line="+508"/>
         <source>not a whole number: {value}</source>
         <translation>整数ではありません：{value}</translation>
     </message>
@@ -1238,7 +1238,7 @@
         <translation>ポート {value} は 1～65535 の数字ではありません</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+44"/>
         <source>an IPv6 address in a URL is written in [brackets]</source>
         <translation>URL 内の IPv6 アドレスは角かっこ [ ] で囲んで書きます</translation>
     </message>
@@ -3694,17 +3694,22 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+614"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+624"/>
         <source>{key} is not a list; ignored</source>
         <translation>{key} はリストではないため無視しました</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+19"/>
+        <source>{field} is {value}, not true or false; {default} taken</source>
+        <translation>{field} が {value} です。true か false ではないため、{default} を使います</translation>
+    </message>
+    <message>
+        <location line="+36"/>
         <source>destinations[{index}] is not a destination; skipped</source>
         <translation>destinations[{index}] は配信先ではありません。スキップしました</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+24"/>
         <source>destination &apos;{name}&apos; has what looks like a stream key in its server URL; move the key to the stream key field in Settings</source>
         <translation>配信先「{name}」のサーバー URL にストリームキーらしきものが含まれています。キーは設定のストリームキー欄に移してください</translation>
     </message>
@@ -3719,7 +3724,12 @@
         <translation>feeds[{index}] の種類が不明です。スキップしました</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+27"/>
+        <source>feed {kind} ({url}) is not used: {problem}; correct its URL in Settings, Feeds</source>
+        <translation>フィード {kind}（{url}）は使いません：{problem}。設定の「フィード」で URL を直してください</translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>the recordings folder &apos;{path}&apos; is not a folder name (it holds a NUL character); recording to the default folder</source>
         <translation>録画フォルダー &apos;{path}&apos; はフォルダー名ではありません（NUL 文字を含んでいます）。既定のフォルダーに録画します</translation>
     </message>
@@ -3749,7 +3759,12 @@
         <translation>{path} を書き直せません：{reason}</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+58"/>
+        <source>feed {kind} ({url}) has a token in its URL that cannot be kept or sent: {reason}; type the token in the Token field of Settings, Feeds</source>
+        <translation>フィード {kind}（{url}）の URL に、保存も送信もできないトークンが含まれています：{reason}。設定の「フィード」のトークン欄にトークンを入力してください</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>feed {kind} had a token in its URL; it was moved to the system keyring (the feed&apos;s Token field) and the URL saved without it: {url}</source>
         <translation>フィード {kind} の URL にトークンが含まれていたため、システムのキーリング（フィードのトークン欄）に移し、トークンを除いた URL を保存しました：{url}</translation>
     </message>
@@ -4121,7 +4136,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+107"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+116"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>{line} 行 {column} 列目：{message}</translation>
@@ -4172,12 +4187,17 @@
         <translation>{what}が {length} 文字あります。上限は {limit} 文字です</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+13"/>
+        <source>the {what} {text} holds the character {control} at character {position}: on air it would turn the text around or break its line</source>
+        <translation>{what} {text} の {position} 文字目に文字 {control} があります。放送では文字の向きが逆になったり、行が途切れたりします</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>the {what} {text} holds the control character {control} at character {position}: the picture cannot show it</source>
         <translation>{what} {text} の {position} 文字目に制御文字 {control} があります。映像には表示できません</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+22"/>
         <source>title</source>
         <translation>タイトル</translation>
     </message>

@@ -759,7 +759,7 @@
         <translation>为空</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+42"/>
         <source>{value} has too many decimals for a price</source>
         <translation>{value} 的小数位太多，不能作为价格</translation>
     </message>
@@ -777,8 +777,8 @@
         <translation type="vanished">{value} 超出范围：库存应为 0 到 {limit} 之间的整数</translation>
     </message>
     <message>
-        <location line="-494"/>
-        <location line="+516"/>
+        <location line="-486"/>
+        <location line="+508"/>
         <source>not a whole number: {value}</source>
         <translation>不是整数：{value}</translation>
     </message>
@@ -1238,7 +1238,7 @@
         <translation>端口 {value} 不是 1 到 65535 之间的数字</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+44"/>
         <source>an IPv6 address in a URL is written in [brackets]</source>
         <translation>地址里的 IPv6 地址要写在方括号 [ ] 里</translation>
     </message>
@@ -3694,17 +3694,22 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+614"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+624"/>
         <source>{key} is not a list; ignored</source>
         <translation>{key} 不是列表，已忽略</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+19"/>
+        <source>{field} is {value}, not true or false; {default} taken</source>
+        <translation>{field} 的值是 {value}，不是 true 或 false；已采用 {default}</translation>
+    </message>
+    <message>
+        <location line="+36"/>
         <source>destinations[{index}] is not a destination; skipped</source>
         <translation>destinations[{index}] 不是一个推流目标，已跳过</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+24"/>
         <source>destination &apos;{name}&apos; has what looks like a stream key in its server URL; move the key to the stream key field in Settings</source>
         <translation>推流目标“{name}”的服务器地址里似乎含有推流密钥；请把密钥移到“设置”的推流密钥一栏</translation>
     </message>
@@ -3719,7 +3724,12 @@
         <translation>feeds[{index}] 没有可识别的类型，已跳过</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+27"/>
+        <source>feed {kind} ({url}) is not used: {problem}; correct its URL in Settings, Feeds</source>
+        <translation>数据源 {kind}（{url}）未使用：{problem}；请在“设置 → 数据源”中更正其地址</translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>the recordings folder &apos;{path}&apos; is not a folder name (it holds a NUL character); recording to the default folder</source>
         <translation>录制文件夹 &apos;{path}&apos; 不是有效的文件夹名（含有 NUL 字符）；改为录制到默认文件夹</translation>
     </message>
@@ -3749,7 +3759,12 @@
         <translation>无法重写 {path}：{reason}</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+58"/>
+        <source>feed {kind} ({url}) has a token in its URL that cannot be kept or sent: {reason}; type the token in the Token field of Settings, Feeds</source>
+        <translation>数据源 {kind}（{url}）的地址里含有无法保存或发送的令牌：{reason}；请在“设置 → 数据源”的令牌一栏中输入令牌</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>feed {kind} had a token in its URL; it was moved to the system keyring (the feed&apos;s Token field) and the URL saved without it: {url}</source>
         <translation>数据源 {kind} 的地址里含有令牌；已移入系统钥匙串（该数据源的令牌一栏），地址已去掉令牌后保存：{url}</translation>
     </message>
@@ -4121,7 +4136,7 @@
 <context>
     <name>ShowProblems</name>
     <message>
-        <location filename="../src/anchordesk/show/validate.py" line="+107"/>
+        <location filename="../src/anchordesk/show/validate.py" line="+116"/>
         <location filename="../src/anchordesk/ui/editor/show_page.py" line="+18"/>
         <source>line {line}, column {column}: {message}</source>
         <translation>第 {line} 行第 {column} 列：{message}</translation>
@@ -4172,12 +4187,17 @@
         <translation>{what}长 {length} 个字符；最多 {limit} 个</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+13"/>
+        <source>the {what} {text} holds the character {control} at character {position}: on air it would turn the text around or break its line</source>
+        <translation>{what} {text} 的第 {position} 个字符是 {control}：直播画面上会使文字反向或断行</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>the {what} {text} holds the control character {control} at character {position}: the picture cannot show it</source>
         <translation>{what} {text} 的第 {position} 个字符是控制字符 {control}：画面无法显示</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+22"/>
         <source>title</source>
         <translation>标题</translation>
     </message>
