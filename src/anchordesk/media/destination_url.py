@@ -41,8 +41,9 @@ def shown_url(url: str) -> str:
     return f"{parts.scheme}://{host[:100]}/****" if parts.scheme else "****"
 
 
-#: What Python makes of a command-line byte that is not UTF-8 (surrogateescape).
-_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+#: What Python makes of a command-line byte that is not UTF-8 (surrogateescape, U+DC80-DCFF),
+#: and any other lone surrogate (JSON's "\ud800" in a saved destination's server URL).
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")
 
 
 def host_name_problem(host: str) -> str | None:
@@ -139,8 +140,8 @@ def validate_url(url: str) -> None:
         )
     if match := _NOT_UTF8.search(url):
         # A byte the command line gave that is not UTF-8 text (a key file in another
-        # encoding): no server name or stream key can hold it, and it ended the run with a
-        # UnicodeEncodeError traceback.
+        # encoding), or a lone surrogate of a settings file: no server name or stream key can
+        # hold it, and it ended the run with a UnicodeEncodeError traceback.
         raise UserError(
             f"--to {shown}: the URL holds a byte that is not UTF-8 text at character "
             f"{match.start() + 1} (copied from a file in another encoding?)"
