@@ -54,6 +54,12 @@ if TYPE_CHECKING:
     from anchordesk.core.words import Words
 
 PROGRESS_INTERVAL_S: Final = 0.2
+#: The FLV muxer's options. ``max_interleave_delta``: FFmpeg holds a packet until one of every
+#: other stream comes with a later time, up to 10 s by default. While the picture is dropped for
+#: delay (network_delay) the sound then waited in the muxer, unseen by the delay's measure (the
+#: socket was empty): the viewers heard nothing, up to 5.4 s behind, then all of it at once. A
+#: tenth of a second still puts packets a little apart back in order.
+FLV_OPTIONS: Final = {"flvflags": "no_duration_filesize", "max_interleave_delta": "100000"}
 # The first argument that makes the app's own executable run as this child (frozen apps).
 CHILD_MODE_ARGUMENT: Final = "--network-child"
 # The Matroska tag of the pipe's header that holds ``time.monotonic()`` of the parent when it
@@ -358,9 +364,7 @@ def run() -> int:
             options={"probesize": "32", "analyzeduration": "0"},
         )
         reporter.send("opened")
-        destination = av.open(
-            target, "w", format="flv", container_options={"flvflags": "no_duration_filesize"}
-        )
+        destination = av.open(target, "w", format="flv", container_options=FLV_OPTIONS)
         mapping = {}
         for stream in source.streams:
             if stream.type in ("video", "audio"):

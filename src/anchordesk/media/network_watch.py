@@ -724,7 +724,11 @@ class AcknowledgementWatch:
             self._before_stall = None
         elif self._since_s is None:
             self._since_s = now_s
-            self._before_stall = previous
+            # A stall seen at the connection's first sample counts what is read from that one:
+            # with nothing before it, a slow path whose window was closed at every look (a
+            # start's backlog draining) was "not taking the stream" until one look caught its
+            # window open, and cut after 4 s while it read all along (R20hunt20net F2's stall).
+            self._before_stall = previous if previous is not None else state
 
     def _read_since_stall_began(self, state: SocketState) -> bool:
         """Did the server read a real share of what it acknowledged since the samples began to
