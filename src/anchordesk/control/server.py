@@ -433,7 +433,7 @@ class ControlServer:
         app.router.add_get("/api/v1", self._api_index)
         app.router.add_get("/api/v1/", self._api_index)
         app.router.add_get("/api/v1/state", self._state)
-        app.router.add_post("/api/v1/commands", self._command)
+        app.router.add_post("/api/v1/commands", self._command, expect_handler=self._expect)
         app.router.add_get("/api/v1/events", self._events)
         app.router.add_get("/api/v1/program.jpg", self._program)
         # No access log: a page's address carries ?token=.
@@ -567,6 +567,21 @@ class ControlServer:
                 PASS_COOKIE, self._pass, path="/api/", httponly=True, samesite="Strict"
             )
         return response
+
+    async def _expect(self, request: web.Request) -> None:
+        """``Expect: 100-continue`` on a command: "send your body" only to a request the guard
+        will let through. aiohttp's own handler said it before the guard ran, so a stranger
+        without a token, or a Content-Length of 1 GB, was invited to upload and then got its
+        401 / 413. Otherwise nothing is said here, and the guard's answer is the final one
+        (RFC 9110, 10.1.1: a server may answer so instead of 100)."""
+        expect = request.headers.get("Expect", "")
+        if expect.lower() != "100-continue":
+            raise web.HTTPExpectationFailed(text=f"Unknown Expect: {expect[:80]}")
+        given = token_of(request.headers.get("Authorization"), request.query.get("token"))
+        fits = (request.content_length or 0) <= self._max_body_bytes
+        if request.version == (1, 1) and fits and token_matches(given, self._token):
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0  # (as aiohttp's own: the answer's size starts here)
 
     def _finish_within_deadline(self, request: web.Request) -> None:
         """Close the connection if this request (its body read, its answer written out) is not
