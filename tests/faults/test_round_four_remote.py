@@ -23,7 +23,7 @@ TOKEN = "r4-token-0123456789abcdef"
         ("http://[::1", "not a usable address"),
         ("http://127.0.0.1:1/\x1b[2J", "not a usable address (Invalid non-printable ASCII"),
         ("http://127.0.0.1:1/" + "a" * 70_000, "not a usable address (URL too long)"),
-        ("http://127.0.0.1:abc", "not a usable address (Invalid port: 'abc')"),
+        ("http://127.0.0.1:abc", "the port is not a number from 1 to 65535"),
     ],
     ids=["bracket", "escape", "70 KB", "port"],
 )

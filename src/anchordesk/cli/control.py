@@ -12,10 +12,12 @@ import json
 import os
 import re
 import ssl
+import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from anchordesk.core.environment import environment
 from anchordesk.core.errors import FatalError, UserError
@@ -152,6 +154,23 @@ def _certificates(base: str) -> ssl.SSLContext | bool:
     capath = os.environ.get("SSL_CERT_DIR") or None
     if cafile is None and capath is None:
         return True
+    for name, path, folder in (("SSL_CERT_FILE", cafile, False), ("SSL_CERT_DIR", capath, True)):
+        if path is None:
+            continue
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            continue  # (said below, as the ssl module says it)
+        if stat.S_ISDIR(mode) != folder or not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+            # A pipe at its name held the command for good (its reading blocks, before any
+            # deadline); a folder or a device is no certificate file either.
+            from anchordesk.core.disk import not_a_file
+
+            what = "a file" if stat.S_ISREG(mode) else not_a_file(mode)
+            raise UserError(
+                f"anchordesk control: {name}={path!r} is {what}, not a "
+                f"{'folder' if folder else 'certificate file'}; fix or unset it"
+            )
     try:
         return ssl.create_default_context(cafile=cafile, capath=capath)
     except OSError as error:  # (ssl.SSLError too)
@@ -164,8 +183,30 @@ def _certificates(base: str) -> ssl.SSLContext | bool:
         ) from None
 
 
+def _reason(answer: object) -> str:
+    """A refusal's reason as one short line: the remote's own is one sentence; what another
+    server answers may be anything (7 MB, an object, nothing), said as the JSON it came as
+    (it was Python's spelling, ``{'nested': …}``, or "None")."""
+    error = answer.get("error") if isinstance(answer, dict) else None
+    if isinstance(error, str) and error.strip():
+        message = escape_controls(error)
+    elif error is not None:
+        message = terminal_json(error, indent=None)
+    elif isinstance(answer, dict):
+        message = "no reason given"
+    else:
+        message = "an answer that is not a JSON object: " + terminal_json(answer, indent=None)
+    if len(message) > MAX_ERROR_CHARS:  # the remote's are one short line; this is not it
+        message = message[:MAX_ERROR_CHARS] + "…"
+    return message
+
+
 async def _exchange(
-    base: str, command: str, pairs: Sequence[str], headers: dict[str, str]
+    base: str,
+    command: str,
+    pairs: Sequence[str],
+    headers: dict[str, str],
+    verify: ssl.SSLContext | bool,
 ) -> tuple[int, bytes]:
     """The request and its whole answer (status, body), within ``ANSWER_TIMEOUT_S`` in all:
     httpx's timeout is for each read, and a server sending its answer a byte every few
@@ -182,7 +223,7 @@ async def _exchange(
             timeout=ANSWER_TIMEOUT_S,
             headers=headers,
             trust_env=False,
-            verify=_certificates(base),
+            verify=verify,
         ) as client:
             if command == "state":
                 request = client.build_request("GET", f"{base}/api/v1/state")
@@ -236,9 +277,20 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     where = f"{URL_ENVIRONMENT}={base!r}" if from_environment else f"--url {base!r}"
     if not re.match(r"^https?://[^/\s]+", base):
         raise UserError(f"anchordesk control {where}: expected http://HOST:PORT")
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        parts = None  # ("http://[::1": said as httpx says it, below)
+    try:
+        port = parts.port if parts is not None else None
+    except ValueError:
+        port = -1  # (99999, 65536: ended in a traceback from the socket's connect)
+    if port is not None and not 1 <= port <= 65535:
+        raise UserError(f"anchordesk control {where}: the port is not a number from 1 to 65535")
+    verify = _certificates(base)  # here, not on the loop: a file that blocks held it
     headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
     try:
-        status, raw = asyncio.run(_exchange(base, command, pairs, headers))
+        status, raw = asyncio.run(_exchange(base, command, pairs, headers, verify))
     except (httpx.TimeoutException, TimeoutError):
         raise FatalError(
             f"anchordesk control: {base}: no answer within {ANSWER_TIMEOUT_S:.0f} s "
@@ -261,10 +313,7 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     except (ValueError, RecursionError):
         raise FatalError(f"anchordesk control: {base} answered {status} without JSON") from None
     if status != 200 or not isinstance(answer, dict):
-        message = str(answer.get("error") if isinstance(answer, dict) else None)
-        if len(message) > MAX_ERROR_CHARS:  # the remote's are one short line; this is not it
-            message = message[:MAX_ERROR_CHARS] + "…"
-        raise UserError(f"anchordesk control {command}: {status}: {message}")
+        raise UserError(f"anchordesk control {command}: {status}: {_reason(answer)}")
     state = answer.get("state", answer)
     # As `anchordesk report --json` writes it: a show's title may hold a right-to-left override.
     sys.stdout.write(terminal_json(state) + "\n")
