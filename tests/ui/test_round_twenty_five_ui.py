@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from tests.ui import conftest
 from tests.ui.conftest import open_control_room, small_options, small_show
+
+from anchordesk.live.settings import Settings
+from anchordesk.ui import i18n
+from anchordesk.ui.settings import SettingsDialog
+from anchordesk.ui.settings.devices_page import DevicesPage
 
 
 def test_a_camera_and_microphone_chosen_again_are_no_longer_blamed_by_the_go_live_check(
@@ -40,3 +47,57 @@ def test_a_camera_and_microphone_chosen_again_are_no_longer_blamed_by_the_go_liv
     assert (facts.camera_missing, facts.microphone_missing) == ("", "")
     window._quitting = True
     controller.shutdown()
+
+
+class _NoInputDevice:
+    """sounddevice on a machine with no microphone: opening an input stream fails in
+    PortAudio's English."""
+
+    class InputStream:
+        def __init__(self, **_options: object) -> None:
+            raise RuntimeError("Error querying device -1")
+
+
+@pytest.mark.parametrize(
+    ("language", "microphone", "words"),
+    [
+        ("en", "default", "The microphone could not be opened: Default microphone"),
+        ("ja", "default", "マイクを開けません：既定のマイク"),
+        ("zh_CN", "Gone USB mic", "无法打开麦克风：Gone USB mic"),
+    ],
+    ids=["en", "ja", "zh_CN"],
+)
+def test_a_microphone_that_cannot_open_is_named_in_the_window_words_not_portaudio_s(
+    qtbot: QtBot,
+    qapp: QApplication,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    language: str,
+    microphone: str,
+    words: str,
+) -> None:
+    """Settings → Devices on a machine with no microphone: the line under the level read
+    "マイクを開けません：Error querying device -1", PortAudio's English inside the translated
+    line (R25hunt25ui F2). It names the microphone as the list does; the log keeps the
+    library's words."""
+    from anchordesk.media import portaudio
+
+    monkeypatch.setattr(portaudio, "import_sounddevice", lambda: _NoInputDevice)
+    i18n.install(qapp, language)
+    try:
+        settings = Settings()
+        settings.devices.microphone = microphone
+        settings.devices.camera = "test"
+        dialog = SettingsDialog(settings)
+        qtbot.addWidget(dialog)
+        page = dialog.page(DevicesPage)
+        with caplog.at_level(logging.INFO, logger="anchordesk.ui.settings.devices"):
+            dialog.show()
+            dialog.show_page(DevicesPage)
+            qtbot.waitUntil(lambda: page.microphone_status.text() != "", timeout=5000)
+        text = page.microphone_status.text()
+        assert words in text, text
+        assert "Error querying" not in text and "-1" not in text
+        assert "Error querying device -1" in caplog.text
+    finally:
+        i18n.install(qapp, "en")
