@@ -8,13 +8,23 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from tests.ui import conftest
-from tests.ui.conftest import open_control_room, small_options, small_show
+from tests.ui.conftest import (
+    _quit_without_asking,
+    open_control_room,
+    small_controller,
+    small_options,
+    small_show,
+)
+from tests.ui.test_start_show import broken_show, start_refused
 
 from anchordesk.live.settings import Settings
 from anchordesk.ui import i18n
+from anchordesk.ui.editor import ShowEditor
+from anchordesk.ui.main_window import MainWindow
 from anchordesk.ui.settings import SettingsDialog
 from anchordesk.ui.settings.devices_page import DevicesPage
 
@@ -101,3 +111,35 @@ def test_a_microphone_that_cannot_open_is_named_in_the_window_words_not_portaudi
         assert "Error querying device -1" in caplog.text
     finally:
         i18n.install(qapp, "en")
+
+
+def test_the_show_editor_asked_for_at_a_refused_start_has_the_focus_after_the_first_question(
+    qtbot: QtBot,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    qt_asyncio_loop: object,
+) -> None:
+    """A first run, the show named at start refused, Alt+E "Edit in the show editor": the
+    first-rehearsal recording question opened over the control room and, once answered, left
+    the control room on top and in focus, the editor asked for hidden behind it (R25hunt25ui
+    F3). The editor has the focus again once the question is answered."""
+    controller = small_controller(Settings(record=False, record_asked=False), executor)
+    window = MainWindow(controller, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window, before_close_func=_quit_without_asking)
+    window.show()
+    try:
+        dialog = start_refused(qtbot, window, broken_show(tmp_path / "bad"))
+        assert dialog.edit_button is not None
+        dialog.edit_button.click()  # Alt+E
+        editor = window.findChild(ShowEditor)
+        assert editor is not None and editor.isVisible()
+        box = window.recording_question
+        assert box is not None and box.isVisible()
+        box.activateWindow()  # the window manager puts the question in front
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is box)
+        box.skip_button.click()  # Alt+D: don't record
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is editor, timeout=5000)
+        editor.close()
+    finally:
+        window._quitting = True
+        controller.shutdown()
