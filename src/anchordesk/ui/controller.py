@@ -218,6 +218,9 @@ class Controller(QObject):
         # The devices of the settings that could not be opened, by kind: the picture runs on a
         # stand-in (the test pattern, the test tone) and the go-live check says why.
         self.devices_missing: dict[str, str] = {}
+        # Those of the start under way: the last start's replace devices_missing when it opens,
+        # so a device chosen since, or plugged back in, is no longer blamed (R25hunt25ui F1).
+        self._missing_this_start: dict[str, str] = {}
         self._worker_message.connect(self.message)
         self._report_ready.connect(self.rehearsal_finished)
         self._show_timer = QTimer(self)
@@ -277,6 +280,7 @@ class Controller(QObject):
             self._save_settings()
         self._compliance_show = show
         self._starting = True
+        self._missing_this_start = {}
         options = self._live_options()
         plan = LiveShowPlan(
             show=show,
@@ -336,6 +340,7 @@ class Controller(QObject):
                 self._device_missing.emit(error.device, escape_controls(error.spec))
 
     def _on_device_missing(self, device: str, spec: str) -> None:
+        self._missing_this_start[device] = spec
         if self.devices_missing.get(device) == spec:
             return  # said at an earlier start (another show opened): the go-live check keeps it
         self.devices_missing[device] = spec
@@ -396,6 +401,10 @@ class Controller(QObject):
         if self._shutting_down:
             return  # shutdown waited for this build and stopped what it built
         self.live = live
+        # The devices this start could not open, and only those: the go-live check said "the
+        # camera /dev/video9 chosen in Settings cannot be opened" for the run's whole life,
+        # after another camera was chosen and opened (R25hunt25ui F1).
+        self.devices_missing = dict(self._missing_this_start)
         live.studio_mode = self.studio_mode  # a restarted picture keeps the operator's mode
         # A session's recording is attached when its file is made: the window never waits for
         # it (it waited up to 3 s, frozen, at each start with the recordings folder on a share
@@ -1371,6 +1380,14 @@ class Controller(QObject):
 
         before = (self._live_options(), self._configured_feeds())
         self.settings = load_settings()
+        if self._options_override is None:  # a device the settings no longer name is not blamed
+            named = {
+                "camera": self.settings.devices.camera,
+                "microphone": self.settings.devices.microphone,
+            }
+            for device, spec in list(self.devices_missing.items()):
+                if escape_controls(named.get(device, "")) != spec:
+                    del self.devices_missing[device]
         if self.live is not None:  # prompt rules turned on or off apply at once
             self.live.set_prompt_rules_off(self.settings.prompts_off)
         if self.is_live or self._starting or self.live is None:

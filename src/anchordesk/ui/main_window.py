@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QMargins, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
@@ -931,6 +932,23 @@ class MainWindow(QMainWindow):
         self.show_to_fix = path
         editor = open_editor(path, self, settings=self.controller.settings)
         editor.show_saved.connect(self._show_saved)
+        self._front_after_question(editor)
+
+    def _front_after_question(self, window: QWidget) -> None:
+        """A window opened while the first-rehearsal question is open comes back to the front
+        once it is answered. The refused show's "Edit in the show editor" closes its dialog,
+        which opens the question over the control room; answering it left the control room
+        in front and in focus, the editor asked for hidden behind it (R25hunt25ui F3)."""
+        box = self.recording_question
+        if box is None:
+            return
+
+        def to_front(_result: int) -> None:
+            if shiboken6.isValid(window) and window.isVisible():
+                window.raise_()
+                window.activateWindow()
+
+        box.finished.connect(to_front)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -945,6 +963,7 @@ class MainWindow(QMainWindow):
 
         editor = open_editor(self.controller.show_path, self, settings=self.controller.settings)
         editor.show_saved.connect(self._show_saved)
+        self._front_after_question(editor)
 
     def _show_saved(self, path: Path) -> None:
         # A rehearsal picks up the edited show at once; a live show is never swapped under the

@@ -22,6 +22,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
+from anchordesk.core.printable import escape_controls
 from anchordesk.ui.workers import run_task, to_main
 
 log = logging.getLogger(__name__)
@@ -211,7 +212,12 @@ class MicrophoneLevel:
             self._stream.start()
             return True
         except Exception as error:
+            # PortAudio's English ("Error querying device -1") is for the log; the page says
+            # in its words which microphone could not be opened (R25hunt25ui F2).
             self.error = str(error).splitlines()[0] if str(error) else type(error).__name__
+            log.info(
+                "microphone level %s: %s", escape_controls(self.spec), escape_controls(self.error)
+            )
             self._stream = None
             return False
 

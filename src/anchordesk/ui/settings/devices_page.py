@@ -240,10 +240,12 @@ class DevicesPage(SettingsPage):
             if ok:
                 self._mic_timer.start()
             elif microphone.error:
+                # Named as the list names it ("Default microphone"), not in PortAudio's words
+                # ("Error querying device -1"), which the log keeps (R25hunt25ui F2).
+                index = self.microphone_combo.findData(microphone.spec)
+                name = self.microphone_combo.itemText(index) if index >= 0 else microphone.spec
                 self.microphone_status.setText(
-                    self.tr("The microphone could not be opened: %1").replace(
-                        "%1", microphone.error
-                    )
+                    self.tr("The microphone could not be opened: %1").replace("%1", name)
                 )
 
         run_task(microphone.start, started)
