@@ -338,7 +338,7 @@
         <translation>送信後に番組は別のセッションに移りました</translation>
     </message>
     <message>
-        <location line="+535"/>
+        <location line="+550"/>
         <source>{command} failed: see the log</source>
         <translation>{command} に失敗しました。ログを確認してください</translation>
     </message>
@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+260"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+263"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -356,12 +356,12 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+677"/>
+        <location line="+683"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
     <message>
-        <location line="-548"/>
+        <location line="-552"/>
         <source>The picture could not start: %1</source>
         <translation>映像を開始できません：%1</translation>
     </message>
@@ -376,7 +376,7 @@
         <translation>設定で選んだマイク %1 を開けません：音声はテストトーンです。「設定 → デバイス」で別のマイクを選んでください。</translation>
     </message>
     <message>
-        <location line="+84"/>
+        <location line="+88"/>
         <source>The rehearsal did not start: its session file cannot be made: %1. Make room on that disk or make it writable, then choose Rehearse again.</source>
         <translation>リハーサルを開始できませんでした。セッションファイルを作成できません：%1。そのディスクの空きを作るか書き込み可能にしてから、「もう一度リハーサル」を選んでください。</translation>
     </message>
@@ -501,7 +501,7 @@
         <translation>設定を保存できませんでした：%1。この設定は今回の実行中だけ有効です。</translation>
     </message>
     <message>
-        <location line="+225"/>
+        <location line="+233"/>
         <source>%1 does not answer (a network disk whose server went away?): it was not opened. The current show goes on.</source>
         <translation>%1 が応答しません（サーバーが落ちたネットワークディスク？）。開きませんでした。現在の番組は続きます。</translation>
     </message>
@@ -543,7 +543,7 @@
         <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="-388"/>
+        <location line="-396"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -583,7 +583,7 @@
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+486"/>
+        <location line="+494"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -1006,7 +1006,7 @@
         <translation>動画 (*.mp4 *.mkv *.mov *.webm *.avi);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+46"/>
         <source>The microphone could not be opened: %1</source>
         <translation>マイクを開けません：%1</translation>
     </message>
@@ -2112,7 +2112,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+299"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+300"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>「切り替え」はスタジオモードで使えます。%1 でスタジオモードにしてください。</translation>
     </message>
@@ -2479,12 +2479,12 @@
         <translation>%1 は開けません。サンプル番組を実行しています。</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+34"/>
         <source>No recent shows</source>
         <translation>最近の番組はありません</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Show saved. It will be used the next time the show is opened.</source>
         <translation>番組を保存しました。次に番組を開いたときに反映されます。</translation>
     </message>

@@ -338,7 +338,7 @@
         <translation>发送之后节目已进入另一场</translation>
     </message>
     <message>
-        <location line="+535"/>
+        <location line="+550"/>
         <source>{command} failed: see the log</source>
         <translation>{command} 执行失败：请查看日志</translation>
     </message>
@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+260"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+263"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -356,12 +356,12 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+677"/>
+        <location line="+683"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
     <message>
-        <location line="-548"/>
+        <location line="-552"/>
         <source>The picture could not start: %1</source>
         <translation>画面无法启动：%1</translation>
     </message>
@@ -376,7 +376,7 @@
         <translation>无法打开设置中选择的麦克风 %1：节目使用测试音。请在“设置 → 设备”中选择其他麦克风。</translation>
     </message>
     <message>
-        <location line="+84"/>
+        <location line="+88"/>
         <source>The rehearsal did not start: its session file cannot be made: %1. Make room on that disk or make it writable, then choose Rehearse again.</source>
         <translation>彩排没有开始：无法创建会话文件：%1。请腾出该磁盘的空间或使其可写，然后选择“再次彩排”。</translation>
     </message>
@@ -501,7 +501,7 @@
         <translation>无法保存设置：%1。这些设置仅在本次运行中有效。</translation>
     </message>
     <message>
-        <location line="+225"/>
+        <location line="+233"/>
         <source>%1 does not answer (a network disk whose server went away?): it was not opened. The current show goes on.</source>
         <translation>%1 没有响应（网络磁盘的服务器断开了？）：没有打开。当前节目继续。</translation>
     </message>
@@ -543,7 +543,7 @@
         <translation type="vanished">这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="-388"/>
+        <location line="-396"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -583,7 +583,7 @@
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+486"/>
+        <location line="+494"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -1006,7 +1006,7 @@
         <translation>视频 (*.mp4 *.mkv *.mov *.webm *.avi);;所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+46"/>
         <source>The microphone could not be opened: %1</source>
         <translation>无法打开麦克风：%1</translation>
     </message>
@@ -2112,7 +2112,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../src/anchordesk/ui/main_window.py" line="+299"/>
+        <location filename="../src/anchordesk/ui/main_window.py" line="+300"/>
         <source>Take works in studio mode: press %1 to switch it on.</source>
         <translation>“切出”只在导播模式下可用：按 %1 开启导播模式。</translation>
     </message>
@@ -2479,12 +2479,12 @@
         <translation>无法打开 %1：正在运行示例节目。</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+34"/>
         <source>No recent shows</source>
         <translation>没有最近打开的节目</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Show saved. It will be used the next time the show is opened.</source>
         <translation>节目已保存，下次打开该节目时生效。</translation>
     </message>
