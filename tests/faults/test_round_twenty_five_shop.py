@@ -1,0 +1,88 @@
+"""Hostile round twenty-five, the Shopify feeds and the remote's refusals (hunt25shopfix):
+the findings of R25hunt25remote, against the real local test shops (tests/feeds), a real
+FeedHub and StoreWriter, and the report read from the session file. Each behaviour test failed
+on the code before its fix."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from feed_servers import Reply
+from platform_servers import ShopifyGraphQLServer
+
+from anchordesk.store.report import build_report
+from faults.test_round_twenty_four_shop import _run_until, _stored
+
+_INTERNAL = "Internal error. Looks like something went wrong on our end."
+
+
+class _ErrNullsThePage(ShopifyGraphQLServer):
+    """GraphQL's null propagation, as its spec requires: order 5002's ``refunds`` could not be
+    read, and ``Order.refunds`` is ``[Refund!]!``, ``nodes`` ``[Order!]!``, ``orders``
+    ``OrderConnection!``: the error nulls ``data`` (or ``data.orders``). ``order(id:)`` is
+    nullable: asked by its id, only its alias is null."""
+
+    def __init__(self, nulled: str) -> None:
+        super().__init__()
+        self.nulled = nulled
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        answer = json.loads(reply.body)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, dict) or "refunds" not in json.loads(body)["query"]:
+            return reply  # a query of ids (this test shop answers every query whole)
+        orders = data.get("orders")
+        places = (
+            [(["orders", "nodes", n], node) for n, node in enumerate(orders["nodes"])]
+            if isinstance(orders, dict)
+            else [([alias], node) for alias, node in data.items()]
+        )
+        errors = []
+        for where, node in places:
+            if isinstance(node, dict) and node.get("legacyResourceId") == "5002":
+                error = {
+                    "message": _INTERNAL,
+                    "path": [*where, "refunds"],
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                }
+                errors.append(error)
+                if isinstance(orders, dict):
+                    answer["data"] = None if self.nulled == "data" else {"orders": None}
+                else:
+                    data[where[0]] = None
+        if not errors:
+            return reply
+        answer["errors"] = errors
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+@pytest.mark.parametrize("nulled", ["data", "orders"])
+def test_an_error_that_nulls_the_page_reads_its_orders_by_their_id(
+    tmp_path: Path, nulled: str
+) -> None:
+    """F1 (A): a page of orders 5001-5003 whose error about order 5002's refunds nulls
+    ``data`` (or ``data.orders``), as GraphQL's non-null rules do. The page was asked again for
+    the whole show: 0 of 3 orders counted, nothing rejected, "malformed response". Now its
+    orders are read by their id: two counted, 5002 kept as rejected with the shop's words."""
+    session = tmp_path / "s.adsession"
+    with _ErrNullsThePage(nulled) as shop:
+        for _ in range(3):
+            shop.add_order([("MUG", 1, "2.00")])
+        _run_until(
+            shop.shop_url,
+            shop.static_token,
+            session,
+            lambda: _stored(session) >= 3 or len(shop.queries) >= 16,
+        )
+    report = build_report(session)
+    assert report.orders == 2
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("4.00")}
+    [rejected] = report.rejected
+    assert rejected.item_id == "5002"
+    assert _INTERNAL in rejected.detail
