@@ -86,3 +86,56 @@ def test_an_error_that_nulls_the_page_reads_its_orders_by_their_id(
     [rejected] = report.rejected
     assert rejected.item_id == "5002"
     assert _INTERNAL in rejected.detail
+
+
+class _RefundWithoutIdOfMoreLines(ShopifyGraphQLServer):
+    """Shopify GraphQL whose refunds come without an id (the key missing, or ``null``) and
+    say their lines have another page, on every call (a broken proxy or app)."""
+
+    def __init__(self, refund_id: str) -> None:
+        super().__init__()
+        self.refund_id = refund_id
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        answer = json.loads(reply.body)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, dict):
+            return reply
+        orders = data.get("orders")
+        nodes = orders["nodes"] if isinstance(orders, dict) else list(data.values())
+        for node in nodes:
+            for refund in (node or {}).get("refunds") or []:
+                if self.refund_id == "missing":
+                    del refund["id"]
+                else:
+                    refund["id"] = None
+                lines = refund.get("refundLineItems")
+                if isinstance(lines, dict):
+                    lines["pageInfo"] = {"hasNextPage": True, "endCursor": "more"}
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+@pytest.mark.parametrize("refund_id", ["missing", "null"])
+def test_a_refund_without_an_id_of_more_lines_is_named_by_its_place(
+    tmp_path: Path, refund_id: str
+) -> None:
+    """F3 (B): an order whose one refund has no id and more lines than one call reads. Its
+    updates were rejected as 'no "id" field' (the key missing) or "refund  has more lines"
+    (null): the refund named as nothing. Now by its place, as it is keyed (round 24's F2)."""
+    session = tmp_path / "s.adsession"
+    with _RefundWithoutIdOfMoreLines(refund_id) as shop:
+        order = shop.add_order([("MUG", 2, "10.00")])
+        shop.refund(order, "5.00", [("MUG", 1)])
+        _run_until(
+            shop.shop_url,
+            shop.static_token,
+            session,
+            lambda: _stored(session) >= 2 or len(shop.queries) >= 30,
+        )
+    report = build_report(session)
+    assert report.orders == 1
+    [rejected] = report.rejected
+    assert "refund #1 has more lines than one call reads" in rejected.detail
