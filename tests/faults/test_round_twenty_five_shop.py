@@ -5,14 +5,20 @@ on the code before its fix."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from feed_servers import Reply
+from feed_servers import Reply, ShopifyOrdersServer
 from platform_servers import ShopifyGraphQLServer
 
+from anchordesk.feeds.hub import FeedHub
+from anchordesk.feeds.poller import BackoffPolicy
+from anchordesk.feeds.spec import FeedSpec
+from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
 from faults.test_round_twenty_four_shop import _run_until, _stored
 
@@ -139,3 +145,66 @@ def test_a_refund_without_an_id_of_more_lines_is_named_by_its_place(
     assert report.orders == 1
     [rejected] = report.rejected
     assert "refund #1 has more lines than one call reads" in rejected.detail
+
+
+class _TokensExpiringAs(ShopifyOrdersServer):
+    """Shopify REST whose client-credentials answer's ``expires_in`` is ``raw`` as it is in
+    the JSON (a broken proxy or app)."""
+
+    def __init__(self, raw: str) -> None:
+        super().__init__()
+        self.raw = raw
+
+    def respond_post(self, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        reply = super().respond_post(path, headers, body)
+        if reply.status != 200:
+            return reply
+        answer = {**json.loads(reply.body), "expires_in": "@"}
+        text = json.dumps(answer).replace('"@"', self.raw)
+        return Reply(200, text.encode(), reply.headers)
+
+
+@pytest.mark.parametrize("raw", ["-1e999", "-1E+400", "NaN", "-Infinity", '"0"', "0"])
+def test_a_token_expiry_of_no_positive_number_is_fetched_again_next_call(
+    tmp_path: Path, raw: str
+) -> None:
+    """F4 (B): the token answer's ``expires_in`` -1e999 (or -1E+400, NaN, -Infinity, "0"):
+    the expiry time was NaN (or "never"), so the token was never fetched again, where 0 and
+    -1 are fetched again before the next call. Now one rule: a token per call."""
+    session = tmp_path / "s.adsession"
+    with _TokensExpiringAs(raw) as shop:
+        shop.add_order([("MUG", 1, "2.00")])
+        credentials = {
+            "shopify-orders-client-id": shop.client_id,
+            "shopify-orders-client-secret": shop.client_secret,
+        }
+        writer = StoreWriter(session)
+        hub = FeedHub(
+            [FeedSpec("shopify-orders", shop.url)],
+            writer,
+            token_lookup=credentials.get,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+            shopify_created_at_min=datetime(2000, 1, 1, tzinfo=UTC),
+        )
+
+        def calls() -> int:
+            return sum(1 for request in shop.requests if "orders.json" in request[0])
+
+        async def run() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(hub.run(stop))
+            for _ in range(3000):
+                await asyncio.sleep(0.01)
+                if (_stored(session) and calls() >= 2) or len(shop.issued) >= 30:
+                    break
+            stop.set()
+            await task
+
+        try:
+            asyncio.run(run())
+        finally:
+            writer.close()
+        orders_calls = calls()
+    assert build_report(session).orders == 1
+    assert orders_calls >= 2
+    assert orders_calls <= len(shop.issued) <= orders_calls + 1
