@@ -10,7 +10,9 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 from feed_servers import Reply, ShopifyOrdersServer
 from platform_servers import ShopifyGraphQLServer
@@ -20,7 +22,11 @@ from anchordesk.feeds.poller import BackoffPolicy
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
-from faults.test_round_twenty_four_shop import _run_until, _stored
+
+from .remote_parts import TOKEN as REMOTE_TOKEN
+from .remote_parts import rehearsing, serving
+from .test_round_nineteen_remote import SMALL_SHOW
+from .test_round_twenty_four_shop import _run_until, _stored
 
 _INTERNAL = "Internal error. Looks like something went wrong on our end."
 
@@ -208,3 +214,33 @@ def test_a_token_expiry_of_no_positive_number_is_fetched_again_next_call(
     assert build_report(session).orders == 1
     assert orders_calls >= 2
     assert orders_calls <= len(shop.issued) <= orders_calls + 1
+
+
+async def _stop_deal_on(sku: str, folder: Path) -> tuple[int, dict[str, Any], list[Any]]:
+    async with (
+        rehearsing(SMALL_SHOW, folder) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {REMOTE_TOKEN}"}) as deck,
+    ):
+        start = {"command": "start_deal", "sku": "MUG", "price": "9.00", "seconds": 600}
+        async with deck.post(f"{server.url}api/v1/commands", json=start) as answer:
+            assert answer.status == 200
+        stop = {"command": "stop_deal", "sku": sku}
+        async with deck.post(f"{server.url}api/v1/commands", json=stop) as answer:
+            status, refusal = answer.status, await answer.json()
+        async with deck.get(f"{server.url}api/v1/state") as answer:
+            deals = (await answer.json())["deals"]
+    return status, refusal, [(deal["sku"], deal["state"]) for deal in deals]
+
+
+@pytest.mark.parametrize("sku", ["MUG\nSEP", "MUG\r\nx", "\x1b[2J\nX"])
+def test_stop_deal_on_a_sku_of_two_lines_is_refused_naming_it_whole(
+    tmp_path: Path, sku: str
+) -> None:
+    """F2 (B): ``stop_deal`` with the SKU "MUG\\nSEP" while MUG's deal is live was refused
+    "no live deal on MUG" (the SKU unquoted, cut at its newline with the reason): a lie. Now
+    quoted as every other refusal quotes text from outside."""
+    status, refusal, deals = asyncio.run(_stop_deal_on(sku, tmp_path))
+    assert status == 409
+    assert refusal["error"] == f"no live deal on {sku!r}"
+    assert deals == [("MUG", "live")]
