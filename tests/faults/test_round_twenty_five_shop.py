@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -244,3 +245,66 @@ def test_stop_deal_on_a_sku_of_two_lines_is_refused_naming_it_whole(
     assert status == 409
     assert refusal["error"] == f"no live deal on {sku!r}"
     assert deals == [("MUG", "live")]
+
+
+class _EchoesTheToken(ShopifyOrdersServer):
+    """Shopify REST (client credentials) behind a broken debugging proxy: each order's ``id``
+    and ``currency`` are the request's ``X-Shopify-Access-Token``."""
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        reply = super().respond(query, headers)
+        answer = json.loads(reply.body)
+        token = headers.get("x-shopify-access-token", "")
+        for order in answer.get("orders", []) if isinstance(answer, dict) else []:
+            order["id"] = order["currency"] = token
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+def test_a_shop_echoing_the_token_as_an_order_id_keeps_it_out_of_log_session_and_report(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """F5 (B): the token (``shpat_issued_1``) sent back as an order's id reached the log
+    ("order shpat_issued_1 rejected (no id)"), the session file (the rejected item's id and
+    raw) and the report. Now the feed's secrets are masked in a rejected item by the one
+    rule, wherever it is kept or said; the order still kept as rejected."""
+    session = tmp_path / "s.adsession"
+    caplog.set_level(logging.INFO)
+    with _EchoesTheToken() as shop:
+        shop.add_order([("MUG", 1, "2.00")])
+        credentials = {
+            "shopify-orders-client-id": shop.client_id,
+            "shopify-orders-client-secret": shop.client_secret,
+        }
+        writer = StoreWriter(session)
+        hub = FeedHub(
+            [FeedSpec("shopify-orders", shop.url)],
+            writer,
+            token_lookup=credentials.get,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+            shopify_created_at_min=datetime(2000, 1, 1, tzinfo=UTC),
+        )
+
+        async def run() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(hub.run(stop))
+            for _ in range(3000):
+                await asyncio.sleep(0.01)
+                if _stored(session):
+                    break
+            stop.set()
+            await task
+
+        try:
+            asyncio.run(run())
+        finally:
+            writer.close()
+        tokens = list(shop.issued)
+    report = build_report(session)
+    [rejected] = report.rejected
+    assert rejected.kind == "order"
+    assert tokens and all(len(token) >= 8 for token in tokens)
+    kept = session.read_bytes() + b"".join(p.read_bytes() for p in tmp_path.glob("s.adsession-*"))
+    for token in tokens:
+        assert token not in caplog.text
+        assert token.encode() not in kept
+        assert token not in repr(rejected)
