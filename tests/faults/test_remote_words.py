@@ -56,7 +56,7 @@ def test_a_refused_command_is_said_in_the_language_the_client_asks_for(
     """Before: every client got "no live deal on SERUM-30", a Chinese page included."""
     with control_show.running_show(tmp_path / "run", "--feed", f"json={feed.url}") as show:
         answers = _refusals(show)
-    english = "no live deal on SERUM-30"
+    english = "no live deal on 'SERUM-30'"  # quoted, as text from outside (R25 F2)
     # The log's and the scripts' English, whatever is asked.
     assert {answer["error"] for asked, answer in answers.items() if asked != "sold out"} == {
         english
@@ -66,8 +66,8 @@ def test_a_refused_command_is_said_in_the_language_the_client_asks_for(
     for said in (chinese, japanese):
         assert "SERUM-30" in said
         assert not re.search(r"[A-Za-z]", said.replace("SERUM-30", "")), said
-    assert chinese == "SERUM-30 没有进行中的秒杀"  # the window's translation (anchordesk_zh_CN.ts)
-    assert japanese == "SERUM-30 に実施中のタイムセールはありません"
+    assert chinese == "'SERUM-30' 没有进行中的秒杀"  # anchordesk_zh_CN.ts
+    assert japanese == "'SERUM-30' に実施中のタイムセールはありません"
     assert answers["en"]["message"] == english
     assert answers["fr-FR,fr;q=0.9"]["message"] == english  # any other language: English
     assert answers[""]["message"] == english  # a script that asks for nothing
@@ -118,7 +118,7 @@ def test_a_chinese_phone_shows_a_refusal_in_chinese(
     with control_show.running_show(tmp_path / "run", "--feed", f"json={feed.url}") as show:
         facts = asyncio.run(_refusal_on_a_stale_phone(show.url, chromium, tmp_path / "profile"))
     assert facts["stopped"] == 200
-    assert facts["error"] == "未执行：SERUM-30 没有进行中的秒杀"
+    assert facts["error"] == "未执行：'SERUM-30' 没有进行中的秒杀"
 
 
 TOKEN = "a-token-of-thirty-two-characters"

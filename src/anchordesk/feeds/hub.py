@@ -44,7 +44,7 @@ import httpx
 
 from anchordesk.core.logs import mask_text
 from anchordesk.core.printable import escape_controls
-from anchordesk.core.redact import mask_url
+from anchordesk.core.redact import mask_secrets, mask_url
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
@@ -733,10 +733,20 @@ class FeedHub:
                     audience, self.audience = self.audience, None
                     await asyncio.to_thread(audience.stop)
 
-    def _prepare(self, item: FeedItem) -> FeedItem:
+    def _prepare(self, item: FeedItem, secrets: tuple[str, ...] = ()) -> FeedItem:
         too_long = _id_too_long(item)
         if too_long is not None:
             return too_long
+        if isinstance(item, RejectedItem) and secrets:
+            # A rejected item is kept as sent, in the session, the log and the report: a shop
+            # echoing the access token as an order's id had it in all three ("order
+            # shpat_… rejected (no id)"). The feed's secrets masked by the one rule.
+            return dataclasses.replace(
+                item,
+                item_id=mask_secrets(item.item_id, secrets),
+                detail=mask_secrets(item.detail, secrets),
+                raw=mask_secrets(item.raw, secrets),
+            )
         if not isinstance(item, Comment):
             return item
         text = clean_text(item.text)
@@ -758,9 +768,11 @@ class FeedHub:
         self, source: str, items: Sequence[FeedItem], cursor: str | None
     ) -> Sequence[FeedItem]:
         prepared: list[FeedItem] = []
+        adapter = next((a for a in self.adapters if a.source == source), None)
+        secrets = adapter.secrets() if adapter is not None else ()
         slice_started = time.perf_counter()
         for item in items:
-            prepared.append(self._prepare(item))
+            prepared.append(self._prepare(item, secrets))
             if time.perf_counter() - slice_started > _PREPARE_SLICE_S:
                 # Let the loop run (Qt events, the other feeds) between slices of a big page;
                 # nothing is stored or shown until the whole page is prepared.

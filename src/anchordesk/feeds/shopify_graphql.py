@@ -169,6 +169,9 @@ class ShopifyGraphQLOrdersAdapter:
         # cap alone it is kept as rejected. It was asked again for good: no later order read.
         self._ids_only = False
         self._ids_asked = False  # the call being answered asked ids only
+        # Errors about orders of a page whose data they nulled (GraphQL's null propagation:
+        # nodes is [Order!]!): that page's ids are asked next, each order read by its id.
+        self._ids_erred = False
         # The updatedAt of such a version where the current window starts: its pages are asked
         # by ids (a page of them) until one brings an order stamped later. Only its first page
         # was: an order of the same second before it left it to the next page, asked whole,
@@ -249,7 +252,8 @@ class ShopifyGraphQLOrdersAdapter:
             filters.append(f"updated_at:>='{since}'")
         if self._created_at_min:
             filters.append(f"created_at:>='{self._created_at_min}'")
-        self._ids_asked = self._ids_only or bool(self._ids_at)
+        self._ids_asked = self._ids_only or self._ids_erred or bool(self._ids_at)
+        self._ids_erred = False
         if self._ids_asked:
             first = 1 if self._ids_only else ORDERS_PAGE.orders
             ids = {"first": first, "after": self._page_after, "query": " AND ".join(filters)}
@@ -552,6 +556,12 @@ class ShopifyGraphQLOrdersAdapter:
             nodes = nodes_of(orders)
             page_info = orders.get("pageInfo")
         except (KeyError, TypeError, ValueError, AttributeError):
+            if erred is not None and not self._ids_asked:
+                # The errors nulled the page (GraphQL's null propagation: ``nodes`` is
+                # [Order!]!, an order's ``refunds`` [Refund!]!): its ids next, each order
+                # read by its id. The page was asked again for good, no order counted.
+                self._ids_erred = True
+                return Page(items=(), cursor=None, more=True, advanced=True)
             raise MalformedResponse("expected data.orders with nodes") from None
         ids, after_too_large = self._ids_asked, self._ids_only
         self._ids_only = False

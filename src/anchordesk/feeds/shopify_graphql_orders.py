@@ -181,11 +181,14 @@ def updates_of(source: str, node: Mapping[str, Any], order: Order) -> list[Order
         raise ValueError("refunds is not a list")
     for position, refund in enumerate(refunds, start=1):
         amount, currency = shop_money(refund["totalRefundedSet"])
+        # Keyed by its place without an id (as REST's are), in its reason too: the order's
+        # updates were rejected as 'no "id" field', or "refund  has more lines".
+        key = refund_key(
+            legacy_id(optional_id(refund.get("id"), "refund id")), position, refund.get("id")
+        )
         if has_next_page(refund.get("refundLineItems")):
             # Its units back in stock would be counted short.
-            raise ValueError(
-                f"refund {legacy_id(refund['id'])[:40]} has more lines than one call reads"
-            )
+            raise ValueError(f"refund {key[:40]} has more lines than one call reads")
         lines = [
             RefundLine(
                 as_text((item.get("lineItem") or {}).get("sku")).strip(),
@@ -200,11 +203,7 @@ def updates_of(source: str, node: Mapping[str, Any], order: Order) -> list[Order
                 "refunded",
                 refund_amount(amount),
                 currency or order.currency,
-                refund_id=refund_key(
-                    legacy_id(optional_id(refund.get("id"), "refund id")),
-                    position,
-                    refund.get("id"),
-                ),
+                refund_id=key,
                 lines=tuple(lines),
                 at=as_text(refund.get("createdAt")),
             )

@@ -15,7 +15,6 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -141,13 +140,18 @@ class ShopifyAccessToken:
         expires_in = body.get("expires_in")
         self.value = token
         self._unsent = True
-        if isinstance(expires_in, int | Decimal) and not isinstance(expires_in, bool):
-            # A 401-digit integer is a token that does not expire (infinity), as 1e999 is:
-            # float() raised OverflowError, so the token was fetched again and again and
-            # never used (the feed "unexpected error (OverflowError)", no order counted).
-            life_s = number_as_float(expires_in) or 0.0
+        # A 401-digit integer is a token that does not expire (infinity), as 1e999 is:
+        # float() raised OverflowError, so the token was fetched again and again and never
+        # used (the feed "unexpected error (OverflowError)", no order counted).
+        life_s = number_as_float(expires_in)
+        if expires_in is None:
+            self._expires_at = float("inf")  # a token that does not expire
+        elif life_s is not None and life_s > 0:
             margin = min(TOKEN_REFRESH_MARGIN_S, life_s / 2)
             self._expires_at = self._clock() + life_s - margin
         else:
-            self._expires_at = float("inf")  # a token that does not expire
+            # One rule for a life that is no positive number (0, -1, -1e999, NaN, "0"):
+            # fetched again before the next call. -1e999 made the expiry time NaN, and NaN
+            # or a string read as "never expires": only a 401 replaced the token.
+            self._expires_at = self._clock()
         self.fetched += 1

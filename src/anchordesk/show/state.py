@@ -77,7 +77,9 @@ def no_segment(index: int, count: int) -> Words:
 
 def no_live_deal(sku: str | None) -> Words:
     if sku:
-        return Words(QT_TRANSLATE_NOOP("LiveShow", "no live deal on {sku}"), sku=sku)
+        # Quoted as every refusal quotes text from outside: a SKU "IMG\nSEP" was cut at
+        # its newline (the API keeps a reason's first line): "no live deal on IMG".
+        return Words(QT_TRANSLATE_NOOP("LiveShow", "no live deal on {sku}"), sku=repr(sku))
     return Words(QT_TRANSLATE_NOOP("LiveShow", "no live deal to stop"))
 
 
