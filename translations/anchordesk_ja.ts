@@ -1986,7 +1986,7 @@
     </message>
     <message>
         <location line="+24"/>
-        <location filename="../src/anchordesk/show/state.py" line="+527"/>
+        <location filename="../src/anchordesk/show/state.py" line="+529"/>
         <source>no product with SKU {sku} in this show</source>
         <translation>この番組に品番 {sku} の商品はありません</translation>
     </message>
@@ -2054,7 +2054,7 @@
         <translation>ボードにプロンプト {key} はありません</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/show/state.py" line="-26"/>
+        <location filename="../src/anchordesk/show/state.py" line="-28"/>
         <source>the show has no segments in its rundown</source>
         <translation>番組の進行表にセグメントがありません</translation>
     </message>
@@ -2068,12 +2068,12 @@
         <translation type="vanished">セグメント {number} はありません。進行表は全 {count} 個です</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+22"/>
         <source>no live deal on {sku}</source>
         <translation>{sku} に実施中のタイムセールはありません</translation>
     </message>
     <message>
-        <location line="-23"/>
+        <location line="-25"/>
         <source>no product on screen to start a deal on</source>
         <translation>タイムセールを始める商品が表示されていません</translation>
     </message>
@@ -2083,7 +2083,7 @@
         <translation>インデックス {index} のセグメントはありません。進行表のセグメントは 0〜{last} です</translation>
     </message>
     <message>
-        <location line="+526"/>
+        <location line="+528"/>
         <source>the show plans no deal for {sku}: give price and seconds</source>
         <translation>番組に {sku} のタイムセールの予定はありません。価格と秒数を指定してください</translation>
     </message>

@@ -1986,7 +1986,7 @@
     </message>
     <message>
         <location line="+24"/>
-        <location filename="../src/anchordesk/show/state.py" line="+527"/>
+        <location filename="../src/anchordesk/show/state.py" line="+529"/>
         <source>no product with SKU {sku} in this show</source>
         <translation>本节目没有货号为 {sku} 的商品</translation>
     </message>
@@ -2054,7 +2054,7 @@
         <translation>看板上没有提示 {key}</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/show/state.py" line="-26"/>
+        <location filename="../src/anchordesk/show/state.py" line="-28"/>
         <source>the show has no segments in its rundown</source>
         <translation>节目的流程单里没有环节</translation>
     </message>
@@ -2068,12 +2068,12 @@
         <translation type="vanished">没有第 {number} 个环节：流程单共有 {count} 个</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+22"/>
         <source>no live deal on {sku}</source>
         <translation>{sku} 没有进行中的秒杀</translation>
     </message>
     <message>
-        <location line="-23"/>
+        <location line="-25"/>
         <source>no product on screen to start a deal on</source>
         <translation>画面上没有商品，无法开始秒杀</translation>
     </message>
@@ -2083,7 +2083,7 @@
         <translation>没有索引为 {index} 的环节：流程单的环节索引是 0 到 {last}</translation>
     </message>
     <message>
-        <location line="+526"/>
+        <location line="+528"/>
         <source>the show plans no deal for {sku}: give price and seconds</source>
         <translation>节目没有为 {sku} 安排秒杀：请填写价格和秒数</translation>
     </message>
