@@ -1,0 +1,56 @@
+"""Round twenty-five of issue 10, outputs and the command line (R25hunt25net.md, fixed by
+hunt25netfix): the stop at once with a pipe at the log's name, keys in a --to that is no URL,
+what a full disk kept of the recording, the session's name, a relative XDG_DATA_HOME."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_a_stop_at_once_with_a_pipe_at_the_logs_name_ends_the_process(tmp_path: Path) -> None:
+    # Before (R25 F1): the log file removed and a pipe made at its name (to follow the log),
+    # then SIGTERM during `live`'s start-up: "stopped 0.00 s after the request", then the
+    # process hung for good in the blocking open of the pipe from the signal handler.
+    program = textwrap.dedent(
+        f"""
+        import os
+        from pathlib import Path
+        from anchordesk.core.logs import exit_now, setup_logging
+
+        folder = Path({str(tmp_path / "log")!r})
+        setup = setup_logging(log_dir=folder, native_crashes=False)
+        os.unlink(setup.log_file)
+        os.mkfifo(setup.log_file)
+        exit_now(0, ["SIGTERM during start-up: stopped before the picture started"])
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert "stopped before the picture started" in run.stderr
+
+
+def test_a_stop_at_once_still_writes_its_lines_in_the_log_file(tmp_path: Path) -> None:
+    program = textwrap.dedent(
+        f"""
+        from pathlib import Path
+        from anchordesk.core.logs import exit_now, setup_logging
+
+        setup_logging(log_dir=Path({str(tmp_path / "log")!r}), native_crashes=False)
+        exit_now(0, ["stopped 0.10 s after the request"])
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    logged = (tmp_path / "log" / "anchordesk.log").read_text(encoding="utf-8")
+    assert "stopped 0.10 s after the request" in logged
