@@ -54,3 +54,34 @@ def test_a_stop_at_once_still_writes_its_lines_in_the_log_file(tmp_path: Path) -
     assert run.returncode == 0, run.stderr
     logged = (tmp_path / "log" / "anchordesk.log").read_text(encoding="utf-8")
     assert "stopped 0.10 s after the request" in logged
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "rtmp//a.b/app/k-SeCrEtKeY11",  # the colon missing
+        "rtmps;//x.example/app/SeCrEtKeY9",  # a semicolon for the colon
+        "live.twitch.tv/app/live_1_SeCrEtKeY10",  # server and key pasted without a scheme
+        "a.rtmp.youtube.com/live2/abcd-efgh-ijkl-mnop-qrst",  # longer than the 40 shown
+    ],
+)
+def test_a_key_in_a_to_that_is_no_url_is_masked_on_stderr_and_in_the_log(
+    tmp_path: Path, target: str
+) -> None:
+    # Before (R25 F2): "error: --to rtmp//a.b/app/k-SeCrEtKeY11: no saved destination of that
+    # name", the whole key on stderr and in the log file (a longer one cut at 40 characters,
+    # half a YouTube key shown): the URL rule needs a real "scheme:".
+    from faults.live_runs import SMALL, child_env
+
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1", "--no-record",
+         "--to", target],
+        capture_output=True, text=True, timeout=120, env=child_env(tmp_path),
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    server, _, key = target.rpartition("/")
+    assert f"--to {server}/****: no saved destination" in run.stderr, run.stderr
+    logged = b"".join(p.read_bytes() for p in (tmp_path / "xdg_state_home").rglob("*.log"))
+    assert b"no saved destination" in logged
+    for said in (run.stderr.encode(), run.stdout.encode(), logged):
+        assert key[:6].encode() not in said
