@@ -85,3 +85,19 @@ def test_a_key_in_a_to_that_is_no_url_is_masked_on_stderr_and_in_the_log(
     assert b"no saved destination" in logged
     for said in (run.stderr.encode(), run.stdout.encode(), logged):
         assert key[:6].encode() not in said
+
+
+def test_a_session_written_through_dev_fd_1_names_its_real_file(tmp_path: Path) -> None:
+    # Before (R25 F6): "Session kept in /dev/fd/1; report: anchordesk report /dev/fd/1", a
+    # command that reads the new shell's own output, not the file the session went to.
+    from faults.live_runs import SMALL, child_env
+
+    kept = tmp_path / "s.adsession"
+    with kept.open("wb") as out:
+        run = subprocess.run(
+            [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+             "--no-record", "--to", "rtmp://127.0.0.1:1/app/k", "--session", "/dev/fd/1"],
+            stdout=out, stderr=subprocess.PIPE, text=True, timeout=120, env=child_env(tmp_path),
+        )  # fmt: skip
+    assert "anchordesk report /dev/fd/1" not in run.stderr, run.stderr
+    assert f"report: anchordesk report {kept}" in run.stderr, run.stderr
