@@ -101,3 +101,23 @@ def test_a_session_written_through_dev_fd_1_names_its_real_file(tmp_path: Path) 
         )  # fmt: skip
     assert "anchordesk report /dev/fd/1" not in run.stderr, run.stderr
     assert f"report: anchordesk report {kept}" in run.stderr, run.stderr
+
+
+def test_a_relative_xdg_data_home_is_ignored_by_desktop_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before (R25 F7): XDG_DATA_HOME=rel wrote the menu entry under ./rel of the current folder
+    # and said "AnchorDesk is in the menu"; the XDG spec says a relative value is ignored.
+    from anchordesk.cli import desktop
+    from anchordesk.cli.main import main
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(desktop, "this_executable", lambda: Path(sys.executable))
+    monkeypatch.setenv("XDG_DATA_HOME", "rel")
+    assert main(["desktop", "install"]) == 0
+    assert not (tmp_path / "rel").exists()
+    entry = home / ".local/share/applications/io.github.anchordesk.AnchorDesk.desktop"
+    assert entry.is_file()
+    assert str(entry.parent) in capsys.readouterr().out
