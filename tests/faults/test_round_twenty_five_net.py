@@ -5,12 +5,14 @@ what a full disk kept of the recording, the session's name, a relative XDG_DATA_
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from packetgen import PacketGenerator
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
@@ -121,3 +123,43 @@ def test_a_relative_xdg_data_home_is_ignored_by_desktop_install(
     entry = home / ".local/share/applications/io.github.anchordesk.AnchorDesk.desktop"
     assert entry.is_file()
     assert str(entry.parent) in capsys.readouterr().out
+
+
+def last_video_pts_s(path: Path, ffprobe: str) -> float:
+    """The time of the last picture ffprobe reads in ``path`` (a file cut short included)."""
+    out = subprocess.run(
+        [ffprobe, "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time",
+         "-of", "csv=p=0", str(path)],
+        capture_output=True, text=True, timeout=60, check=False,
+    ).stdout  # fmt: skip
+    return max(float(line) for line in out.split() if line.strip() not in ("", "N/A"))
+
+
+def test_a_full_disk_says_how_far_the_file_on_it_plays(
+    tmp_path: Path, generator: PacketGenerator, ffprobe: str
+) -> None:
+    # Before (R25 F8): "the recording stopped at 00:00:03 (0.6 MB kept, it plays up to there)"
+    # of a file that played to 2.23 s: the time of the last packet handed to the muxer, whose
+    # cluster (a second of media, held in memory) the full disk lost.
+    from anchordesk.media.packets import OutputState
+    from anchordesk.media.recording import RecordingOutput
+
+    from .disks import fill, tmpfs
+
+    with tmpfs(tmp_path / "disk", 1024) as disk:
+        fill(disk, leave_bytes=200_000)
+        path = disk / "show.mkv"
+        recording = RecordingOutput(path)
+        recording.start(generator.templates)
+        for packet in generator.packets(10.0):
+            recording.send(packet)
+        recording.stop(timeout_s=10)
+        status = recording.status()
+        assert status.state is OutputState.FAILED
+        said = status.last_error or ""
+        found = re.search(r"the recording stopped at 00:00:(\d\d) \(.*it plays up to there", said)
+        assert found, said
+        plays_s = last_video_pts_s(path, ffprobe)
+        assert 1.0 < plays_s < 9.0, plays_s
+        assert int(found.group(1)) <= plays_s + 0.5, (said, plays_s)
+        assert int(found.group(1)) >= plays_s - 1.5, (said, plays_s)
