@@ -198,9 +198,26 @@ async def _finish(show: LiveShow, stops: StopRequests) -> None:
 
         wal = pending_log(path)
         beside = "" if wal is None else f" with {wal.name} beside it (copy or move them together)"
-        _say(f"Session kept in {path}{beside}; report: anchordesk report {path}")
+        named = _file_behind(path)
+        if named is None:
+            _say(f"Session kept in {path}")
+        else:
+            _say(f"Session kept in {named}{beside}; report: anchordesk report {named}")
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.wrap_future(media_stopped), stops.time_left_s() + 0.2)
+
+
+def _file_behind(path: Path) -> Path | None:
+    """The file a session written to ``path`` is in, as a later command can name it: the
+    real file behind /dev/fd/N, /dev/stdout or /proc/self/fd/N (``--session /dev/fd/1 > s``
+    suggested "anchordesk report /dev/fd/1", the new shell's own output), None when there is
+    no such file to name."""
+    if not str(path).startswith(("/dev/", "/proc/")):
+        return path
+    real = Path(os.path.realpath(path))
+    if str(real).startswith(("/dev/", "/proc/")) or not real.is_file():
+        return None
+    return real
 
 
 def run_live(

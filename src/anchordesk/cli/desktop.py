@@ -26,7 +26,13 @@ MIME_TYPE = "application/x-anchordesk-show+json"
 
 
 def data_home() -> Path:
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    """XDG_DATA_HOME when it is an absolute path; a relative one is invalid and ignored, as
+    the XDG Base Directory spec says (a menu never reads it: "AnchorDesk is in the menu" was
+    said of files written under ./rel of the current folder)."""
+    given = os.environ.get("XDG_DATA_HOME") or ""
+    if given and Path(given).is_absolute():
+        return Path(given)
+    return Path.home() / ".local" / "share"
 
 
 def this_executable() -> Path:

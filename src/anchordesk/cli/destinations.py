@@ -28,6 +28,7 @@ from typing import TextIO
 from anchordesk.core import logs
 from anchordesk.core.environment import environment
 from anchordesk.core.errors import UserError
+from anchordesk.core.redact import mask_pasted_address
 from anchordesk.live.options import check_destination
 from anchordesk.live.settings import Destination, Settings, destination_url, load_settings
 from anchordesk.show.validate import shown, shown_literal
@@ -55,7 +56,7 @@ def find_destination(settings: Settings, name: str) -> Destination:
             f"platform ({_names(by_platform)}): give one of their names"
         )
     raise UserError(
-        f"--to {shown_literal(name)}: no saved destination of that name "
+        f"--to {shown_literal(mask_pasted_address(name))}: no saved destination of that name "
         f"(saved: {_names(settings.destinations) or 'none'}); add it in "
         "File → Settings → Destinations, or give rtmp://HOST/APP/<KEY>"
     )

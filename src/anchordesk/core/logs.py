@@ -751,10 +751,16 @@ def exit_now(code: int, lines: Sequence[str] = ()) -> NoReturn:
     for handler in handlers:
         if isinstance(handler, _LogFileHandler) and handler.fault is None and records:
             kept = "".join(handler.format(record) + "\n" for record in records)
+            # By name, never waiting: a pipe put at the log's name (to follow it) was opened
+            # here with a blocking open, from the signal handler, and the stop hung for good
+            # after saying it had stopped. As _LogFileHandler._open: a file or a device only.
+            flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NONBLOCK", 0)
             with contextlib.suppress(OSError):
-                descriptor = os.open(handler.baseFilename, os.O_WRONLY | os.O_APPEND)
+                descriptor = os.open(handler.baseFilename, flags)
                 try:
-                    os.write(descriptor, kept.encode("utf-8", "backslashreplace"))
+                    mode = os.fstat(descriptor).st_mode
+                    if stat.S_ISREG(mode) or stat.S_ISCHR(mode):
+                        os.write(descriptor, kept.encode("utf-8", "backslashreplace"))
                 finally:
                     os.close(descriptor)
     drain_console()

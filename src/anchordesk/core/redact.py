@@ -28,7 +28,9 @@ A streaming URL is read the same way however its authority is introduced: ``rtmp
 (FFmpeg and librtmp accept it), ``rtmp:/host/...``, ``rtmp:///host/...`` and ``RTMP://`` name
 the same host, application and key as ``rtmp://host/app/KEY``. In free text (a log line, an
 error message, a child's output) :func:`mask_urls` finds every URL by one pattern and masks
-each by this rule; punctuation that ends a sentence around a URL stays outside it.
+each by this rule; punctuation that ends a sentence around a URL stays outside it. Where a URL
+was expected but the text has no scheme (``host/app/KEY``, ``rtmp//host/app/KEY``),
+:func:`mask_pasted_address` masks what follows its last ``/``.
 """
 
 from __future__ import annotations
@@ -345,6 +347,18 @@ def _mask_found(match: re.Match[str]) -> str:
         # URL. Looked at once its punctuation is off: "use rtmps://)" was said "use rtmps:)".
         return url
     return mask_url(url[:end]) + url[end:]
+
+
+def mask_pasted_address(text: str) -> str:
+    """``text``, given where a URL or a name was expected and read as neither (no ``://``, no
+    saved name), with what follows its last ``/`` masked when it looks like an address with a
+    path (``host/app/KEY``, ``rtmp//host/app/KEY``, ``rtmps;//host/app/KEY``): a server and
+    its key pasted without their scheme, or with the scheme misspelt, were quoted whole in the
+    error, in the log and on stderr."""
+    kept, slash, last = text.rstrip("/").rpartition("/")
+    if not slash or not kept.strip("/") or not last:
+        return text
+    return f"{kept}/{_MASK}"
 
 
 def mask_urls(text: str) -> str:

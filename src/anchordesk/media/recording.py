@@ -339,7 +339,12 @@ class RecordingOutput:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._packets_muxed = 0
-        self._media_s = 0.0  # the last video timestamp written: how far the file plays
+        self._media_s = 0.0  # the last video timestamp handed to the muxer
+        # How far the file plays: the last video timestamp of what reached the file. The
+        # muxer holds a cluster (a second of media) in memory until it closes: a full disk
+        # lost it, and "stopped at 00:00:03, it plays up to there" was said of a file that
+        # played to 2.2 s.
+        self._on_disk_s = 0.0
         # Across the files of a recording that went on after a full disk (see the module).
         self._files: list[Path] = []
         self._gaps: list[str] = []
@@ -555,12 +560,12 @@ class RecordingOutput:
         """Why the recording stopped, as words: ``str()`` is the line of the log and of
         ``anchordesk live``; the window says the same in its language."""
         with self._lock:
-            media_s, written = self._media_s, self._bytes_written
+            media_s, on_disk_s, written = self._media_s, self._on_disk_s, self._bytes_written
         stopped_at = Words(
             QT_TRANSLATE_NOOP(
                 "Recording", "the recording stopped at {time} ({size} kept, it plays up to there)"
             ),
-            time=_clock_text(media_s),
+            time=_clock_text(on_disk_s),
             size=f"{written / 1e6:.1f} MB",
         )
         if isinstance(error, _DeletedFile):
@@ -773,7 +778,7 @@ class RecordingOutput:
         later than the recording, moved to start at zero)."""
         self._packets_muxed = 0
         with self._lock:
-            self._media_s = 0.0
+            self._media_s = self._on_disk_s = 0.0
         # A file of ours keeps room for its end; a device or a pipe has no disk to fill.
         sink = _CountingFile(raw, self._reserve_size() if self._created else 0)
         try:
@@ -835,6 +840,9 @@ class RecordingOutput:
                 batch = [item] if rebaser is None else rebaser.rebase(item)
                 shift_s = 0.0 if rebaser is None else rebaser.origin_s or 0.0
                 for packet in batch:
+                    size_before = sink.size_bytes
+                    with self._lock:
+                        muxed_before_s = self._media_s
                     if packet.kind == "video":
                         with self._lock:
                             if self._video_gap:
@@ -863,6 +871,10 @@ class RecordingOutput:
                         container.mux(av_packet(packet, audio))
                         self._packets_muxed += 1
                         muxed_bytes += len(packet.data)
+                    if sink.size_bytes > size_before:
+                        # A cluster written whole: the packets before this one are in it.
+                        with self._lock:
+                            self._on_disk_s = max(self._on_disk_s, muxed_before_s)
                 if sink.reserve.full is not None:
                     raise sink.reserve.full  # stopped while the end of the file still fits
                 now_s = self._clock()
@@ -886,6 +898,8 @@ class RecordingOutput:
                         )
                         rate_since_media_s, rate_since_bytes = media_s, muxed_bytes
             container.close()
+            with self._lock:
+                self._on_disk_s = self._media_s
             sink.reserve.release()
             _sync(sink)
             if self._created and _deleted(raw):  # since the last look: "kept" where none was
@@ -895,8 +909,13 @@ class RecordingOutput:
         except (OSError, av.FFmpegError, ValueError, LowDiskSpace) as error:
             # Closed first: the file that stopped is finished (its duration written) before
             # the recording says it stopped, and before it may go on in a new one.
-            with contextlib.suppress(Exception):
+            try:
                 container.close()
+            except Exception:  # the end could not be written: said below
+                pass
+            else:  # the cluster held in memory written too: the file plays to its last packet
+                with self._lock:
+                    self._on_disk_s = self._media_s
             sink.reserve.release()
             with contextlib.suppress(OSError):
                 _sync(sink)
