@@ -3233,7 +3233,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+510"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+515"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <extracomment>The files :func:`open_new_file` made in this process (so never a file of the user&apos;s).</extracomment>
         <translation>録画を完了できません：{path} への書き込みが {seconds} 秒以内に終わりませんでした（読み取られていないパイプ、または応答しないディスク）</translation>
@@ -3259,7 +3259,7 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+393"/>
+        <location line="+407"/>
         <source>cannot create the recording</source>
         <translation>録画ファイルを作成できません</translation>
     </message>

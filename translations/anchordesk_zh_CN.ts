@@ -3233,7 +3233,7 @@
 <context>
     <name>Recording</name>
     <message>
-        <location filename="../src/anchordesk/media/recording.py" line="+510"/>
+        <location filename="../src/anchordesk/media/recording.py" line="+515"/>
         <source>cannot finish the recording: writing {path} did not end within {seconds} s (a pipe nobody reads, or a stuck disk)</source>
         <extracomment>The files :func:`open_new_file` made in this process (so never a file of the user&apos;s).</extracomment>
         <translation>无法完成录制：写入 {path} 未在 {seconds} 秒内结束（可能是没有程序读取的管道，或磁盘卡住了）</translation>
@@ -3259,7 +3259,7 @@
         <translation>{path}：{error}</translation>
     </message>
     <message>
-        <location line="+393"/>
+        <location line="+407"/>
         <source>cannot create the recording</source>
         <translation>无法创建录制文件</translation>
     </message>
