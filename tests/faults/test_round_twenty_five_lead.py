@@ -68,3 +68,21 @@ def test_a_certificate_file_that_is_a_pipe_is_refused_not_waited_on(
         f"error: anchordesk control: SSL_CERT_FILE={str(fifo)!r} is a pipe, not a certificate "
         "file; fix or unset it\n"
     )
+
+
+@pytest.mark.parametrize(
+    "url", ["127.0.0.1:8750/?token=SECRET-X", "htp://127.0.0.1:8750/?token=SECRET-X"]
+)
+def test_a_token_in_an_address_without_its_scheme_is_masked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    # Before: "--url '127.0.0.1:8750/?token=SECRET-X': expected http://HOST:PORT", the token
+    # whole on stderr (R25hunt25netfix, Left).
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", "t" * 24)
+    assert main(["control", "--url", url, "state"]) == 2
+    err = capsys.readouterr().err
+    assert "SECRET-X" not in err
+    assert (
+        err
+        == f"error: anchordesk control --url {url.replace('SECRET-X', '****')!r}: expected http://HOST:PORT\n"
+    )

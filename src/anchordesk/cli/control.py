@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from anchordesk.core.environment import environment
 from anchordesk.core.errors import FatalError, UserError
 from anchordesk.core.printable import escape_controls, terminal_json
+from anchordesk.core.redact import mask_url
 
 if TYPE_CHECKING:
     import httpx
@@ -274,7 +275,10 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     # Named where it came from: a value of ANCHORDESK_CONTROL_URL was said to be --url's, an
     # option the user never gave.
     from_environment = not url and bool(os.environ.get(URL_ENVIRONMENT))
-    where = f"{URL_ENVIRONMENT}={base!r}" if from_environment else f"--url {base!r}"
+    # Masked by the one rule: a token in the address (?token=) was printed whole on stderr
+    # when the address had no scheme or a misspelt one (the log masked it).
+    shown = mask_url(base)
+    where = f"{URL_ENVIRONMENT}={shown!r}" if from_environment else f"--url {shown!r}"
     if not re.match(r"^https?://[^/\s]+", base):
         raise UserError(f"anchordesk control {where}: expected http://HOST:PORT")
     try:
