@@ -997,7 +997,12 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
     for feed in settings.feeds:
         found = feed_url_secrets(feed.url)
         tokens = [value for where, value in found if where != "userinfo"]
-        if not tokens:
+        if len(found) != 1 or not tokens:
+            # Only a lone token moves: the URL is saved without every credential, and the
+            # keyring holds one token per feed. A user:password beside it, or a second secret
+            # parameter (?sig=...&token=...), was dropped from the file and stored nowhere
+            # (the first one stored, maybe not the token). Such a URL is kept as written
+            # for this run; the problem already listed tells the user what to do.
             continue
         store = secrets.store()
         if not store.probe():
