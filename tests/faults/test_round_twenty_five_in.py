@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
 
-from anchordesk.live.settings import load_settings
+from anchordesk.core import secrets
+from anchordesk.live.destinations import stream_key_present
+from anchordesk.live.settings import feed_specs, load_settings
 
 
 @pytest.mark.parametrize(
@@ -33,3 +38,70 @@ def test_a_feed_url_with_more_than_one_secret_is_kept_not_half_moved(
     assert memory_keyring.passwords == {}
     assert not any("moved" in problem for problem in settings.problems)
     assert any("token or a password in its URL" in p for p in settings.problems)
+
+
+class _Utf8Keyring(KeyringBackend):
+    """A keyring that encodes names and values as UTF-8, as Secret Service does."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, bytes], bytes] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        value = self.passwords.get((service, username.encode("utf-8")))
+        return None if value is None else value.decode("utf-8")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username.encode("utf-8"))] = password.encode("utf-8")
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.passwords.pop((service, username.encode("utf-8")), None)
+
+
+@pytest.fixture
+def utf8_keyring() -> Iterator[_Utf8Keyring]:
+    secrets.store().reset()
+    previous = keyring.get_keyring()
+    backend = _Utf8Keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+        secrets.store().reset()
+
+
+@pytest.mark.parametrize("feed_id", ["f\udfffx", "\ud800", "x\udc80"])
+@pytest.mark.parametrize("query", ["?token=BBBBBBBBBB", ""])
+def test_a_feed_id_with_a_lone_surrogate_is_no_traceback_and_its_token_is_kept(
+    tmp_path: Path, utf8_keyring: _Utf8Keyring, feed_id: str, query: str
+) -> None:
+    # JSON's "\ud800" as a feed's id named a keyring entry no keyring encodes: with a token
+    # in the URL, load_settings ended with UnicodeEncodeError (no window, no live --to);
+    # without one, every feed of the show stopped at the start (FeedHub asked for its token).
+    path = tmp_path / "settings.json"
+    feeds = [
+        {"id": "good", "kind": "json", "url": "http://127.0.0.1:1/a?token=AAAAAAAAAA"},
+        {"id": feed_id, "kind": "json", "url": f"http://127.0.0.1:1/b{query}"},
+    ]
+    path.write_text(json.dumps({"feeds": feeds}), "utf-8")
+    load_settings(path)
+    settings = load_settings(path)
+    tokens = [secrets.get_secret(spec.token_name) for spec in feed_specs(settings)]
+    assert tokens == ["AAAAAAAAAA", "BBBBBBBBBB" if query else None]
+
+
+def test_a_destination_id_with_a_lone_surrogate_is_no_traceback(
+    tmp_path: Path, utf8_keyring: _Utf8Keyring
+) -> None:
+    # The same for a destination: its stream key's keyring entry is named by its id.
+    path = tmp_path / "settings.json"
+    destination = {"id": "d\ud800", "name": "yt", "server_url": "rtmp://127.0.0.1/live"}
+    path.write_text(json.dumps({"destinations": [destination]}), "utf-8")
+    [loaded] = load_settings(path).destinations
+    secrets.set_secret(secrets.stream_key_name(loaded.destination_id), "live_key_123")
+    assert stream_key_present(loaded.destination_id)
+    again = load_settings(path).destinations[0].destination_id
+    assert stream_key_present(again)
