@@ -15,6 +15,8 @@ from anchordesk.core import secrets
 from anchordesk.live.destinations import stream_key_present
 from anchordesk.live.settings import feed_specs, load_settings
 
+from .show_inputs import anchordesk
+
 
 @pytest.mark.parametrize(
     "url",
@@ -105,3 +107,21 @@ def test_a_destination_id_with_a_lone_surrogate_is_no_traceback(
     assert stream_key_present(loaded.destination_id)
     again = load_settings(path).destinations[0].destination_id
     assert stream_key_present(again)
+
+
+@pytest.mark.parametrize("url", ["http://[::1%25\u00e9]/f", "http://[fe80::1%25\u00fc]/f"])
+def test_a_feed_url_with_a_zone_id_that_is_not_ascii_is_one_line_not_a_traceback(
+    tmp_path: Path, url: str
+) -> None:
+    # httpx checks no bracketed host; encoding it raised UnicodeEncodeError out of the URL
+    # check: a traceback and exit 1 from live --feed, and the settings loader raised too.
+    result = anchordesk(
+        "live", "--camera", "test", "--mic", "test", "--record", tmp_path / "r.mkv",
+        "--seconds", "1", "--feed", f"json={url}",
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert "is not an IP address" in result.stderr
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"feeds": [{"id": "f1", "kind": "json", "url": url}]}), "utf-8")
+    assert any("is not an IP address" in p for p in load_settings(path).problems)
