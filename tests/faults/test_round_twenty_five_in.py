@@ -7,15 +7,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import feed_servers
 import keyring
 import pytest
+from feed_servers import JsonFeedServer, Reply
 from keyring.backend import KeyringBackend
 
 from anchordesk.core import secrets
 from anchordesk.live.destinations import stream_key_present
 from anchordesk.live.settings import feed_specs, load_settings
+from anchordesk.store.report import build_report
 
 from .show_inputs import anchordesk
+from .test_feed_amounts import ingest
 
 
 @pytest.mark.parametrize(
@@ -125,3 +129,37 @@ def test_a_feed_url_with_a_zone_id_that_is_not_ascii_is_one_line_not_a_traceback
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"feeds": [{"id": "f1", "kind": "json", "url": url}]}), "utf-8")
     assert any("is not an IP address" in p for p in load_settings(path).problems)
+
+
+def _order(order_id: str, price: str, quantity: int = 1) -> dict[str, Any]:
+    return {
+        "type": "order", "id": order_id, "currency": "USD", "total": price,
+        "lines": [{"sku": "A", "quantity": quantity, "price": price}],
+    }  # fmt: skip
+
+
+def _ascii_json(body: Any, headers: dict[str, str] | None = None) -> Reply:
+    # JSON's escapes for lone surrogates (ensure_ascii), as a bridge that cut an emoji sends.
+    return Reply(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
+
+
+def test_ids_told_apart_only_by_a_lone_surrogate_are_rejected_each_not_made_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(feed_servers, "_json", _ascii_json)
+    # Every lone surrogate read as U+FFFD before the ids were: three orders ($20) were one
+    # ($5), the second dropped unsaid, the third rejected as "sent again" about another order.
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw(_order("s1", "10.00"))
+        server.add_raw(_order("s2\ud800", "5.00"))
+        server.add_raw(_order("s2\udc00", "5.00"))
+        server.add_raw(_order("s2\udfff", "10.00", 2))
+        server.add_raw(_order("s3", "1.00") | {"customer": "Ann \ud83d"})  # not an id: kept
+        ingest(server, tmp_path / "s.adsession")
+    report = build_report(tmp_path / "s.adsession")
+    assert report.orders == 2
+    assert sorted(r.item_id for r in report.rejected) == [
+        "s2\\ud800", "s2\\udc00", "s2\\udfff",
+    ]  # fmt: skip
+    assert all("lone surrogate" in r.detail for r in report.rejected)
