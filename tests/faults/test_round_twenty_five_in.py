@@ -163,3 +163,21 @@ def test_ids_told_apart_only_by_a_lone_surrogate_are_rejected_each_not_made_one(
         "s2\\ud800", "s2\\udc00", "s2\\udfff",
     ]  # fmt: skip
     assert all("lone surrogate" in r.detail for r in report.rejected)
+
+
+@pytest.mark.parametrize(
+    "kind", ["\uff4f\uff52\uff44\uff45\uff52", "order\u200b", "order\u0000", "order\u00ad"]
+)
+def test_an_order_under_a_type_that_only_looks_like_order_is_rejected_not_dropped(
+    tmp_path: Path, kind: str
+) -> None:
+    # Taken for a newer bridge's kind, these were dropped with no log line: 0 orders and
+    # 0 rejected, though three of them print and read as "order".
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw(_order("o1", "10.00") | {"type": kind})
+        server.add_raw({"type": "gift", "id": "g1"})  # a newer kind: still ignored
+        ingest(server, tmp_path / "s.adsession")
+    [rejected] = build_report(tmp_path / "s.adsession").rejected
+    assert rejected.item_id == "o1"
+    assert 'is not "order"' in rejected.detail

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -67,6 +68,18 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
 # The generic JSON feed (docs/feed-protocol.md)
 # --------------------------------------------------------------------------------------------
+
+
+def _kind_as_read(kind: str) -> str:
+    """``kind`` as a person reads it: compatibility forms (full-width letters) folded, case
+    folded, characters with no glyph or no place in a name (controls, format characters,
+    spaces) dropped, and "-" read as "_"."""
+    folded = unicodedata.normalize("NFKC", kind).casefold().replace("-", "_")
+    return "".join(
+        char
+        for char in folded
+        if unicodedata.category(char) not in ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn")
+    )
 
 
 # The item types of docs/feed-protocol.md.
@@ -160,6 +173,14 @@ class JsonFeedAdapter:
             raise ValueError(
                 f"type {json_shown(kind)} is not {json_shown(kind.strip().lower())}"
                 " (types are lower case)"
+            )
+        if kind not in _KINDS and _kind_as_read(kind) in _KINDS:
+            # Nor one that only looks like a known type: full-width letters ("ｏｒｄｅｒ"), an
+            # invisible or control character ("order\u200b", "order\u0000"), "order-update".
+            # These were dropped unsaid, and printed or read as "order".
+            raise ValueError(
+                f"type {json_shown(kind)} is not {json_shown(_kind_as_read(kind))}"
+                " (types are plain lower-case ASCII letters and _)"
             )
         the_id = item_id(raw["id"])
         if kind == "comment":
