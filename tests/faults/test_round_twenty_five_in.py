@@ -16,9 +16,10 @@ from keyring.backend import KeyringBackend
 from anchordesk.core import secrets
 from anchordesk.live.destinations import stream_key_present
 from anchordesk.live.settings import feed_specs, load_settings
+from anchordesk.show.compliance import terms_flagger
 from anchordesk.store.report import build_report
 
-from .show_inputs import anchordesk
+from .show_inputs import anchordesk, write_show
 from .test_feed_amounts import ingest
 
 
@@ -181,3 +182,28 @@ def test_an_order_under_a_type_that_only_looks_like_order_is_rejected_not_droppe
     [rejected] = build_report(tmp_path / "s.adsession").rejected
     assert rejected.item_id == "o1"
     assert 'is not "order"' in rejected.detail
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200d"])
+def test_an_invisible_character_inside_a_banned_word_does_not_hide_it_from_the_check(
+    tmp_path: Path, hidden: str
+) -> None:
+    # The card and the ticker showed "cures", "guaranteed", "Best", "Miracle" (the character
+    # has no glyph), and show check said "OK: the show is valid", 0 compliance hits.
+    h = hidden
+    show = {
+        "format": 1, "title": "Night", "currency": "USD", "language": "en",
+        "products": [{
+            "sku": "MUG-1", "title": f"Mug that cu{h}res colds", "price": 10, "stock": 5,
+            "points": [f"guaran{h}teed to work"],
+        }],
+        "ticker": [f"Be{h}st price"],
+        "rundown": [{
+            "title": f"Mira{h}cle mug", "sku": "MUG-1", "seconds": 60,
+            "script": f"this mug is a cu{h}re",
+        }],
+    }  # fmt: skip
+    result = anchordesk("show", "check", write_show(tmp_path, show))
+    assert "5 compliance hits" in result.stdout + result.stderr, result.stdout
+    # A feed comment written so is flagged too.
+    assert terms_flagger(("cure",))(f"this cu{h}re works") == ["cure"]
