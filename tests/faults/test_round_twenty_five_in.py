@@ -207,3 +207,23 @@ def test_an_invisible_character_inside_a_banned_word_does_not_hide_it_from_the_c
     assert "5 compliance hits" in result.stdout + result.stderr, result.stdout
     # A feed comment written so is flagged too.
     assert terms_flagger(("cure",))(f"this cu{h}re works") == ["cure"]
+
+
+def test_a_rejected_refund_or_cancellation_is_named_by_its_order_id(tmp_path: Path) -> None:
+    # The report listed "order_update x\;refund:cancelled" and "x\;refund:refund=7.001": the
+    # key the session keeps the update under, an order the shop never had.
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw(_order("x:refund", "5.00"))
+        server.add_raw({"type": "order_update", "id": "x:refund", "status": "refunded",
+                        "refund": "7.001"})  # fmt: skip
+        server.add_raw({"type": "order_update", "id": "x:refund", "status": "cancelled",
+                        "currency": "EUR\u001b"})  # fmt: skip
+        server.add_raw({"type": "order_update", "id": "gone", "status": "cancelled"})
+        ingest(server, tmp_path / "s.adsession")
+    rejected = build_report(tmp_path / "s.adsession").rejected
+    assert sorted(r.item_id for r in rejected) == [
+        "gone:cancelled",
+        "x:refund:cancelled",
+        "x:refund:refund=7.001",
+    ]
