@@ -180,7 +180,7 @@ def test_a_lone_surrogate_spoils_one_character_not_the_feed(tmp_path: Path) -> N
     # and the session file (UTF-8) could not store the page: "could not store the page
     # ('utf-8' codec can't encode ...)", asked again forever, nothing after it ever arrived.
     page_item = (
-        b'{"type": "order", "id": "o\\ud800", "currency": "CNY", "total": "10.00",'
+        b'{"type": "order", "id": "o1", "currency": "CNY", "total": "10.00",'
         b' "customer": "\\udfff", "lines": [{"sku": "S\\ud800", "quantity": 1, "price": "10.00"}]}'
     )
     server = RawPageServer(page_item)
@@ -194,7 +194,8 @@ def test_a_lone_surrogate_spoils_one_character_not_the_feed(tmp_path: Path) -> N
     report = build_report(tmp_path / "s.adsession")
     assert report.orders == 1 and report.comments == 2
     with sqlite3.connect(tmp_path / "s.adsession") as db:
-        assert db.execute("SELECT id FROM orders").fetchall() == [("o\ufffd",)]
+        # (In an id a lone half tells two ids apart: such an item is rejected, R25in F7.)
+        assert db.execute("SELECT customer FROM orders").fetchall() == [("\ufffd",)]
         authors = {row[0] for row in db.execute("SELECT author FROM comments")}
     assert "\U0001f600" in authors
 

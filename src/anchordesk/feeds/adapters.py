@@ -11,7 +11,9 @@ Money is read as ``Decimal`` straight from the JSON text (``parse_float=Decimal`
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -22,9 +24,11 @@ from anchordesk.core.json_kinds import json_kind
 from anchordesk.feeds.parsing import (
     as_text,
     currency_as_sent,
+    escaped_lone_halves,
     item_id,
     json_shown,
     load_json,
+    lone_half_ids,
     money,
     optional_id,
     quantity_as_sent,
@@ -33,6 +37,7 @@ from anchordesk.feeds.parsing import (
     split_url,
     unreadable_item,
     wait_ms_as_s,
+    without_lone_halves,
 )
 from anchordesk.feeds.poller import FeedRequest, MalformedResponse, Page
 from anchordesk.feeds.removals import removal_item
@@ -65,6 +70,18 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------------
 
 
+def _kind_as_read(kind: str) -> str:
+    """``kind`` as a person reads it: compatibility forms (full-width letters) folded, case
+    folded, characters with no glyph or no place in a name (controls, format characters,
+    spaces) dropped, and "-" read as "_"."""
+    folded = unicodedata.normalize("NFKC", kind).casefold().replace("-", "_")
+    return "".join(
+        char
+        for char in folded
+        if unicodedata.category(char) not in ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn")
+    )
+
+
 # The item types of docs/feed-protocol.md.
 _KINDS = ("comment", "comment_removed", "order", "order_update", "viewers")
 
@@ -93,12 +110,22 @@ class JsonFeedAdapter:
         return "the feed is gone (HTTP 410)" if response.status_code == 410 else None
 
     def parse(self, response: httpx.Response, cursor: str | None) -> Page:
-        body = load_json(response, items_at=[("items",)])
+        # Lone surrogates kept until the ids are read: read as U+FFFD first, "s2\ud800" and
+        # "s2\udc00" were one order (one dropped unsaid, one rejected as sent again).
+        body = load_json(response, items_at=[("items",)], keep_lone_halves=True)
         if not isinstance(body, dict) or not isinstance(body.get("items"), list):
             raise MalformedResponse("expected an object with an 'items' list")
         items: list[FeedItem] = []
         malformed = 0
-        for raw in body["items"]:
+        for kept in body["items"]:
+            raw = without_lone_halves(kept)
+            lone = lone_half_ids(kept)
+            if lone:
+                # Which id it is cannot be told for sure (the bridge cut a character in
+                # two): rejected, named by its id escaped, never made one with another.
+                malformed += 1
+                items.append(self._lone_half_item(kept, raw, lone[0]))
+                continue
             try:
                 item = self._item(readable(raw))  # type: ignore[arg-type]
             except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
@@ -108,7 +135,7 @@ class JsonFeedAdapter:
                 continue
             if item is not None:
                 items.append(item)
-        next_cursor = body.get("next")
+        next_cursor = without_lone_halves(body.get("next"))
         poll_ms = body.get("poll_ms")
         interval_s = wait_ms_as_s(poll_ms)
         return Page(
@@ -119,6 +146,18 @@ class JsonFeedAdapter:
             ended=body.get("ended") is True,
             malformed_items=malformed,
         )
+
+    def _lone_half_item(self, kept: dict[str, Any], raw: dict[str, Any], name: str) -> FeedItem:
+        value = escaped_lone_halves(kept[name])
+        error = ValueError(
+            f'{name} "{value}" holds half a character (a lone surrogate), so it '
+            "cannot be told from another id"
+        )
+        rejected = unreadable_item(self.source, raw, error)
+        item_id = kept.get("id")
+        if isinstance(item_id, str):
+            rejected = dataclasses.replace(rejected, item_id=escaped_lone_halves(item_id)[:200])
+        return rejected
 
     def _item(self, raw: Mapping[str, Any]) -> FeedItem | None:
         if not isinstance(raw, Mapping):  # Python's words were "'list' object has no attribute…"
@@ -134,6 +173,14 @@ class JsonFeedAdapter:
             raise ValueError(
                 f"type {json_shown(kind)} is not {json_shown(kind.strip().lower())}"
                 " (types are lower case)"
+            )
+        if kind not in _KINDS and _kind_as_read(kind) in _KINDS:
+            # Nor one that only looks like a known type: full-width letters ("ｏｒｄｅｒ"), an
+            # invisible or control character ("order\u200b", "order\u0000"), "order-update".
+            # These were dropped unsaid, and printed or read as "order".
+            raise ValueError(
+                f"type {json_shown(kind)} is not {json_shown(_kind_as_read(kind))}"
+                " (types are plain lower-case ASCII letters and _)"
             )
         the_id = item_id(raw["id"])
         if kind == "comment":

@@ -111,6 +111,45 @@ def json_text(text: str) -> str:
     return _ESCAPES.sub(_lone_half, text)
 
 
+_LONE_HALF = re.compile("[\ud800-\udfff]")
+# The fields of an item that name it or another item: a lone surrogate there is not spoilt text
+# but what tells the id from another (a bridge that cut an emoji in two, at different places).
+ID_FIELDS = ("id", "refund_id")
+
+
+def escaped_lone_halves(text: str) -> str:
+    """``text`` with each lone surrogate written as its ``\\uXXXX`` escape (printable, and
+    distinct ids stay distinct)."""
+    return _LONE_HALF.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def lone_half_ids(raw: object) -> list[str]:
+    """The names of ``raw``'s id fields that hold a lone surrogate."""
+    if not isinstance(raw, dict):
+        return []
+    return [
+        name
+        for name in ID_FIELDS
+        if isinstance(raw.get(name), str) and _LONE_HALF.search(raw[name])
+    ]
+
+
+def without_lone_halves(value: Any) -> Any:
+    """``value`` (a page read with ``keep_lone_halves``) with every lone surrogate as U+FFFD,
+    as :func:`json_text` reads it: the session file (UTF-8) can store it."""
+    if isinstance(value, str):
+        return _LONE_HALF.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [without_lone_halves(element) for element in value]
+    if isinstance(value, dict):
+        return {without_lone_halves(k): without_lone_halves(v) for k, v in value.items()}
+    if isinstance(value, UnreadableElement):
+        return UnreadableElement(
+            without_lone_halves(value.text), value.reason, without_lone_halves(value.fields)
+        )
+    return value
+
+
 # The charsets a web page may be written in (the WHATWG Encoding Standard's, by Python's codec
 # names). A ``charset`` naming any other of Python's codecs is no charset of the web: "undefined"
 # raised UnicodeError (not a decode error) out of every page, so the feed read nothing for the
@@ -137,7 +176,7 @@ def _web_charset(name: str) -> str | None:
     return codec if codec in _WEB_CHARSETS else None
 
 
-def body_text(response: httpx.Response) -> str:
+def body_text(response: httpx.Response, keep_lone_halves: bool = False) -> str:
     """The body as text, for JSON: UTF-8 (or UTF-16/32, told by the first bytes, as JSON's
     reader does). A body that is not: in the charset its ``Content-Type`` names, if that is a
     charset of the web and reads it, else with the bytes that cannot be read as U+FFFD: one
@@ -145,21 +184,27 @@ def body_text(response: httpx.Response) -> str:
     it."""
     content = response.content
     encoding = json.detect_encoding(content)
+    as_json = (lambda text: text) if keep_lone_halves else json_text
     try:
-        return json_text(content.decode(encoding))
+        return as_json(content.decode(encoding))
     except UnicodeDecodeError:
         pass
     declared = _web_charset(response.charset_encoding or "")
     if declared:
         with contextlib.suppress(UnicodeError):
-            return json_text(content.decode(declared))
-    return json_text(content.decode(encoding, "replace"))
+            return as_json(content.decode(declared))
+    return as_json(content.decode(encoding, "replace"))
 
 
-def load_json(response: httpx.Response, items_at: ItemPaths = ()) -> Any:
+def load_json(
+    response: httpx.Response, items_at: ItemPaths = (), keep_lone_halves: bool = False
+) -> Any:
     """The page's JSON. ``items_at``: where the page keeps its items (paths of object keys);
-    an element there nested too deep to read comes back as an :class:`UnreadableElement`."""
-    text = body_text(response)
+    an element there nested too deep to read comes back as an :class:`UnreadableElement`.
+    ``keep_lone_halves``: a lone surrogate (``"\\ud800"``) is kept as it is, for a reader
+    that tells ids apart by it (:func:`lone_half_ids`) and then calls :func:`without_lone_halves`;
+    else every one reads as U+FFFD."""
+    text = body_text(response, keep_lone_halves)
     if not text.strip():  # a 204, or a 200 with nothing in it: "not JSON" sent people looking
         raise MalformedResponse(
             f"an empty answer (HTTP {response.status_code}) where a page of JSON was expected"

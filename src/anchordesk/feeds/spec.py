@@ -51,6 +51,7 @@ NOT_UTF8 = Words(
         "the URL holds a byte that is not UTF-8 text (copied from a file in another encoding?)",
     )
 )
+NOT_AN_ADDRESS = QT_TRANSLATE_NOOP("FeedUrl", "{value} is not an IP address")
 BAD_PORT = QT_TRANSLATE_NOOP("FeedUrl", "the port {value} is not a number from 1 to 65535")
 
 
@@ -80,9 +81,15 @@ def feed_url_problem(kind: str, url: str) -> Words | None:
 
     try:
         parsed = httpx.URL(url)
+        raw_host = parsed.raw_host
     except httpx.InvalidURL as error:
         return _client_problem(str(error))
-    if not parsed.raw_host:
+    except UnicodeEncodeError:
+        # httpx checks no bracketed host: an IPv6 zone id that is not ASCII ("[::1%25é]")
+        # parsed, then raised when the host was encoded, a traceback out of live --feed and
+        # the settings loader.
+        return Words(NOT_AN_ADDRESS, value=repr(parsed.host))
+    if not raw_host:
         return NO_SERVER
     if parsed.port is not None and not 0 < parsed.port <= 65535:  # httpx takes -1 and 65536
         return Words(BAD_PORT, value=repr(str(parsed.port)))
@@ -102,10 +109,7 @@ _CLIENT_PROBLEMS: tuple[tuple[re.Pattern[str], Template], ...] = (
         re.compile(r"Invalid non-printable ASCII character in URL.* at position (?P<index>\d+)"),
         QT_TRANSLATE_NOOP("FeedUrl", "the URL holds a control character at character {value}"),
     ),
-    (
-        re.compile(r"Invalid IPv[46] address: '(?P<value>.*)'"),
-        QT_TRANSLATE_NOOP("FeedUrl", "{value} is not an IP address"),
-    ),
+    (re.compile(r"Invalid IPv[46] address: '(?P<value>.*)'"), NOT_AN_ADDRESS),
     (
         re.compile(r"Invalid IDNA hostname: '(?P<value>.*)'"),
         QT_TRANSLATE_NOOP("FeedUrl", "the server name {value} is not a valid domain name"),

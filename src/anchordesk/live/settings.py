@@ -684,9 +684,12 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
             )
             continue
         preset_id = _as_str(raw.get("preset"), "custom")
+        # Its keyring entry (the stream key) is named by the id: no keyring encodes a lone
+        # surrogate, and the UnicodeEncodeError ended live --to with a traceback.
+        destination_id = _keyring_safe_id(raw["id"])
         settings.destinations.append(
             Destination(
-                destination_id=raw["id"],
+                destination_id=destination_id,
                 name=_as_str(raw.get("name"), preset_id),
                 preset_id=preset_id if preset_id in PRESETS else "custom",
                 server_url=_as_str(raw.get("server_url"), ""),
@@ -753,7 +756,9 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 ),
             )
             continue
-        feed_id = _as_str(raw.get("id"), "")
+        # An id with a lone surrogate (JSON's "\ud800") named a keyring entry no keyring
+        # encodes: its UnicodeEncodeError ended the loader, or every feed's start.
+        feed_id = _keyring_safe_id(_as_str(raw.get("id"), ""))
         if not feed_id or feed_id in feed_ids:
             # A feed copied by hand keeps its id: both had one keyring entry for their token,
             # and the second token, moved there, was lost.
@@ -997,7 +1002,12 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
     for feed in settings.feeds:
         found = feed_url_secrets(feed.url)
         tokens = [value for where, value in found if where != "userinfo"]
-        if not tokens:
+        if len(found) != 1 or not tokens:
+            # Only a lone token moves: the URL is saved without every credential, and the
+            # keyring holds one token per feed. A user:password beside it, or a second secret
+            # parameter (?sig=...&token=...), was dropped from the file and stored nowhere
+            # (the first one stored, maybe not the token). Such a URL is kept as written
+            # for this run; the problem already listed tells the user what to do.
             continue
         store = secrets.store()
         if not store.probe():
@@ -1042,6 +1052,13 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
         )
         _replace_problem(settings, reported, note)
     return moved
+
+
+def _keyring_safe_id(text: str) -> str:
+    """``text`` with each lone surrogate written as its ``\\uXXXX`` escape: an id names a
+    keyring entry, and keyrings store UTF-8. The same id at every load, so the entry is found
+    again without the file being saved."""
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _replace_problem(settings: Settings, listed: Words, words: Words) -> None:

@@ -94,6 +94,15 @@ def _key_escape(match: re.Match[str]) -> str:
     return "\\\\" if match.group() == "\\" else "\\;"
 
 
+def update_key_shown(key: str, order_id: str) -> str:
+    """An update's key (:attr:`OrderUpdate.id`) as a person reads it: its order id as the
+    feed sent it, not escaped, then what the update is (``x:refund:cancelled``, not
+    ``x\\;refund:cancelled``, an order the shop never had). ``key`` as it is when it does not
+    start with that order id's escaped form (an item rejected before it was read)."""
+    escaped = _KEY_ESCAPED.sub(_key_escape, order_id)
+    return order_id + key[len(escaped) :] if key.startswith(escaped) else key
+
+
 @dataclass(frozen=True)
 class RefundLine:
     """Units of one SKU given back by a refund, when the platform says which."""
@@ -147,6 +156,11 @@ class OrderUpdate:
             return f"{order}:refund=all"
         # "12.50" and "12.5" are the same refund sent twice.
         return f"{order}:refund={format(self.refund.normalize(), 'f')}"
+
+    @property
+    def shown_id(self) -> str:
+        """:attr:`id` as the report names it: :func:`update_key_shown`."""
+        return update_key_shown(self.id, self.order_id)
 
     @property
     def whole_order(self) -> bool:

@@ -3,10 +3,12 @@ unreadable when they arrived, and rows of the file that could not be read."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from anchordesk.show.feed_items import RejectedItem, update_key_shown
 from anchordesk.show.feed_rules import UPDATE_ORDER_NOT_COUNTED
 from anchordesk.show.ledger import Ledger
 from anchordesk.store.report_i18n import MESSAGES
@@ -34,12 +36,28 @@ class RejectedEntry:
     received_at: float | None
 
 
+def _named_by(item: RejectedItem) -> str:
+    """The id a person knows a rejected item by. A cancellation or refund is kept under its
+    update's key, the order id escaped (``x\\;refund:cancelled``): named with the order id as
+    the item spelled it (read from the item as kept), then what the update is."""
+    if item.kind != "order_update":
+        return item.item_id
+    try:
+        raw = json.loads(item.raw)
+    except (ValueError, RecursionError):  # cut at 2,000 characters, or not read at all
+        return item.item_id
+    order_id = raw.get("id") if isinstance(raw, dict) else None
+    if not isinstance(order_id, str):
+        return item.item_id
+    return update_key_shown(item.item_id, order_id)
+
+
 def rejected_entries(stored: list[StoredRejected], ledger: Ledger) -> list[RejectedEntry]:
     entries = [
         RejectedEntry(
             kept.item.source,
             kept.item.kind,
-            kept.item.item_id,
+            _named_by(kept.item),
             kept.item.reason,
             kept.item.detail,
             kept.received_at,
@@ -57,7 +75,7 @@ def rejected_entries(stored: list[StoredRejected], ledger: Ledger) -> list[Rejec
         RejectedEntry(
             outcome.update.source,
             "order_update",
-            outcome.update.id,
+            outcome.update.shown_id,
             outcome.problem.reason,
             outcome.problem.detail,
             None,
@@ -71,7 +89,7 @@ def rejected_entries(stored: list[StoredRejected], ledger: Ledger) -> list[Rejec
         RejectedEntry(
             timed.update.source,
             "order_update",
-            timed.update.id,
+            timed.update.shown_id,
             UPDATE_ORDER_NOT_COUNTED,
             f"{timed.update.status}; order {timed.update.order_id} is not counted in the session",
             timed.at,
