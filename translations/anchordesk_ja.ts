@@ -1233,12 +1233,12 @@
         <translation>URL に UTF-8 のテキストではないバイトが含まれています（別のエンコーディングのファイルからコピーしましたか？）</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>the port {value} is not a number from 1 to 65535</source>
         <translation>ポート {value} は 1～65535 の数字ではありません</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+50"/>
         <source>an IPv6 address in a URL is written in [brackets]</source>
         <translation>URL 内の IPv6 アドレスは角かっこ [ ] で囲んで書きます</translation>
     </message>
@@ -1248,12 +1248,12 @@
         <translation>URL の {value} 文字目に制御文字があります</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-56"/>
         <source>{value} is not an IP address</source>
         <translation>{value} は有効な IP アドレスではありません</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+61"/>
         <source>the server name {value} is not a valid domain name</source>
         <translation>サーバー名 {value} は有効なドメイン名ではありません</translation>
     </message>
@@ -3709,7 +3709,7 @@
         <translation>destinations[{index}] は配信先ではありません。スキップしました</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+27"/>
         <source>destination &apos;{name}&apos; has what looks like a stream key in its server URL; move the key to the stream key field in Settings</source>
         <translation>配信先「{name}」のサーバー URL にストリームキーらしきものが含まれています。キーは設定のストリームキー欄に移してください</translation>
     </message>
@@ -3724,7 +3724,7 @@
         <translation>feeds[{index}] の種類が不明です。スキップしました</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+29"/>
         <source>feed {kind} ({url}) is not used: {problem}; correct its URL in Settings, Feeds</source>
         <translation>フィード {kind}（{url}）は使いません：{problem}。設定の「フィード」で URL を直してください</translation>
     </message>
@@ -3759,7 +3759,7 @@
         <translation>{path} を書き直せません：{reason}</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+63"/>
         <source>feed {kind} ({url}) has a token in its URL that cannot be kept or sent: {reason}; type the token in the Token field of Settings, Feeds</source>
         <translation>フィード {kind}（{url}）の URL に、保存も送信もできないトークンが含まれています：{reason}。設定の「フィード」のトークン欄にトークンを入力してください</translation>
     </message>

@@ -1233,12 +1233,12 @@
         <translation>网址中有一个不是 UTF-8 文本的字节（是从另一种编码的文件中复制的吗？）</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>the port {value} is not a number from 1 to 65535</source>
         <translation>端口 {value} 不是 1 到 65535 之间的数字</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+50"/>
         <source>an IPv6 address in a URL is written in [brackets]</source>
         <translation>地址里的 IPv6 地址要写在方括号 [ ] 里</translation>
     </message>
@@ -1248,12 +1248,12 @@
         <translation>地址的第 {value} 个字符是控制字符</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-56"/>
         <source>{value} is not an IP address</source>
         <translation>{value} 不是有效的 IP 地址</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+61"/>
         <source>the server name {value} is not a valid domain name</source>
         <translation>服务器名 {value} 不是有效的域名</translation>
     </message>
@@ -3709,7 +3709,7 @@
         <translation>destinations[{index}] 不是一个推流目标，已跳过</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+27"/>
         <source>destination &apos;{name}&apos; has what looks like a stream key in its server URL; move the key to the stream key field in Settings</source>
         <translation>推流目标“{name}”的服务器地址里似乎含有推流密钥；请把密钥移到“设置”的推流密钥一栏</translation>
     </message>
@@ -3724,7 +3724,7 @@
         <translation>feeds[{index}] 没有可识别的类型，已跳过</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+29"/>
         <source>feed {kind} ({url}) is not used: {problem}; correct its URL in Settings, Feeds</source>
         <translation>数据源 {kind}（{url}）未使用：{problem}；请在“设置 → 数据源”中更正其地址</translation>
     </message>
@@ -3759,7 +3759,7 @@
         <translation>无法重写 {path}：{reason}</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+63"/>
         <source>feed {kind} ({url}) has a token in its URL that cannot be kept or sent: {reason}; type the token in the Token field of Settings, Feeds</source>
         <translation>数据源 {kind}（{url}）的地址里含有无法保存或发送的令牌：{reason}；请在“设置 → 数据源”的令牌一栏中输入令牌</translation>
     </message>
