@@ -20,7 +20,6 @@ import dataclasses
 import json
 import logging
 import os
-import re
 import secrets
 import socket
 import time
@@ -64,6 +63,7 @@ from anchordesk.control.state import (
 )
 from anchordesk.core.errors import UserError
 from anchordesk.core.languages import from_accept_language, say
+from anchordesk.core.printable import escaped_surrogates
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.live.show import CommandRejected
 
@@ -197,24 +197,13 @@ async def _last_answer(request: web.Request, response: web.Response) -> web.Resp
     return response
 
 
-# Half of a surrogate pair: what Python makes of a file name's bytes that are not UTF-8 (a
-# session file named in GBK or Latin-1, continued with --session).
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _surrogate_escape(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
-
-
 def _dumps(value: object) -> str:
     """JSON as the API sends it (UTF-8, every language as it is written). A lone surrogate is
     written as JSON's escape for it: raw, it cannot be sent as UTF-8, and a session named so
     made every state a 500 (a traceback in the log) and closed every phone's event stream at
     once, for the whole show; escaped, a page shows it as U+FFFD and sends it back the same."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if text.isascii() or not _LONE_SURROGATE.search(text):
-        return text
-    return _LONE_SURROGATE.sub(_surrogate_escape, text)
+    return escaped_surrogates(text)
 
 
 def encode_jpeg(frame: npt.NDArray[np.uint8], width: int = JPEG_WIDTH) -> bytes:

@@ -42,6 +42,19 @@ _CONTROLS = re.compile(
 )
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
+# Half of a surrogate pair alone: JSON's "\ud800", or what Python makes of bytes that are not
+# UTF-8 (a command-line argument, a file name). UTF-8 cannot encode it: every writer, keyring,
+# HTTP client and socket raised UnicodeEncodeError on it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def escaped_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate written as its ``\\uXXXX`` escape (JSON's own for it):
+    printable, storable as UTF-8, and two texts told apart only by one stay apart."""
+    if text.isascii():
+        return text
+    return LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
 
 def _escape(match: re.Match[str]) -> str:
     char = match.group()

@@ -21,10 +21,10 @@ from typing import Any
 import httpx
 
 from anchordesk.core.json_kinds import json_kind
+from anchordesk.core.printable import escaped_surrogates
 from anchordesk.feeds.parsing import (
     as_text,
     currency_as_sent,
-    escaped_lone_halves,
     item_id,
     json_shown,
     load_json,
@@ -148,7 +148,7 @@ class JsonFeedAdapter:
         )
 
     def _lone_half_item(self, kept: dict[str, Any], raw: dict[str, Any], name: str) -> FeedItem:
-        value = escaped_lone_halves(kept[name])
+        value = escaped_surrogates(kept[name])
         error = ValueError(
             f'{name} "{value}" holds half a character (a lone surrogate), so it '
             "cannot be told from another id"
@@ -156,7 +156,7 @@ class JsonFeedAdapter:
         rejected = unreadable_item(self.source, raw, error)
         item_id = kept.get("id")
         if isinstance(item_id, str):
-            rejected = dataclasses.replace(rejected, item_id=escaped_lone_halves(item_id)[:200])
+            rejected = dataclasses.replace(rejected, item_id=escaped_surrogates(item_id)[:200])
         return rejected
 
     def _item(self, raw: Mapping[str, Any]) -> FeedItem | None:

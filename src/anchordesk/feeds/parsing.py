@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import httpx
 
 from anchordesk.core.money import DECIMAL_TEXT
+from anchordesk.core.printable import LONE_SURROGATE
 from anchordesk.feeds.deep_json import ItemPaths, UnreadableElement, load_deep_page
 from anchordesk.feeds.poller import MalformedResponse, http_date
 from anchordesk.show.feed_items import MAX_RAW_CHARS, RejectedItem
@@ -111,16 +112,9 @@ def json_text(text: str) -> str:
     return _ESCAPES.sub(_lone_half, text)
 
 
-_LONE_HALF = re.compile("[\ud800-\udfff]")
 # The fields of an item that name it or another item: a lone surrogate there is not spoilt text
 # but what tells the id from another (a bridge that cut an emoji in two, at different places).
 ID_FIELDS = ("id", "refund_id")
-
-
-def escaped_lone_halves(text: str) -> str:
-    """``text`` with each lone surrogate written as its ``\\uXXXX`` escape (printable, and
-    distinct ids stay distinct)."""
-    return _LONE_HALF.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def lone_half_ids(raw: object) -> list[str]:
@@ -130,7 +124,7 @@ def lone_half_ids(raw: object) -> list[str]:
     return [
         name
         for name in ID_FIELDS
-        if isinstance(raw.get(name), str) and _LONE_HALF.search(raw[name])
+        if isinstance(raw.get(name), str) and LONE_SURROGATE.search(raw[name])
     ]
 
 
@@ -138,7 +132,7 @@ def without_lone_halves(value: Any) -> Any:
     """``value`` (a page read with ``keep_lone_halves``) with every lone surrogate as U+FFFD,
     as :func:`json_text` reads it: the session file (UTF-8) can store it."""
     if isinstance(value, str):
-        return _LONE_HALF.sub("\ufffd", value)
+        return LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, list):
         return [without_lone_halves(element) for element in value]
     if isinstance(value, dict):

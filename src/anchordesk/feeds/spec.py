@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from anchordesk.core.errors import UserError
+from anchordesk.core.printable import LONE_SURROGATE
 from anchordesk.core.redact import is_secret_query_name
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Template, Words
 
@@ -67,7 +68,7 @@ def feed_url_problem(kind: str, url: str) -> Words | None:
     url = url.strip()
     if not url:
         return None if kind == "rehearsal" else NO_URL
-    if re.search("[\ud800-\udfff]", url):
+    if LONE_SURROGATE.search(url):
         # A command-line byte that is not UTF-8 (Python keeps it escaped), or a settings
         # file's JSON "\ud800": the HTTP client ended the run with a UnicodeEncodeError
         # traceback.

@@ -110,14 +110,13 @@ def _refuse_shared_files(options: LiveOptions) -> None:
             continue
         path = path.expanduser()
         try:
-            mode = path.stat().st_mode
+            info: os.stat_result | None = path.stat()
         except OSError:
-            mode = None
+            info = None
         key: object
-        if mode is not None and (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
-            info = path.stat()  # one pipe however it is named (/dev/stdout, /dev/fd/1)
-            key = ("pipe", info.st_dev, info.st_ino)
-        elif mode is not None and not stat.S_ISREG(mode):
+        if info is not None and (stat.S_ISFIFO(info.st_mode) or stat.S_ISSOCK(info.st_mode)):
+            key = ("pipe", info.st_dev, info.st_ino)  # one pipe however named (/dev/fd/1)
+        elif info is not None and not stat.S_ISREG(info.st_mode):
             continue
         else:
             key = path.resolve()

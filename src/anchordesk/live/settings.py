@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 from anchordesk.core import paths, secrets
 from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
-from anchordesk.core.printable import escape_controls
+from anchordesk.core.printable import escape_controls, escaped_surrogates
 from anchordesk.core.redact import mask_url
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.live.options import (
@@ -686,7 +686,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         preset_id = _as_str(raw.get("preset"), "custom")
         # Its keyring entry (the stream key) is named by the id: no keyring encodes a lone
         # surrogate, and the UnicodeEncodeError ended live --to with a traceback.
-        destination_id = _keyring_safe_id(raw["id"])
+        destination_id = escaped_surrogates(raw["id"])
         settings.destinations.append(
             Destination(
                 destination_id=destination_id,
@@ -758,7 +758,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
             continue
         # An id with a lone surrogate (JSON's "\ud800") named a keyring entry no keyring
         # encodes: its UnicodeEncodeError ended the loader, or every feed's start.
-        feed_id = _keyring_safe_id(_as_str(raw.get("id"), ""))
+        feed_id = escaped_surrogates(_as_str(raw.get("id"), ""))
         if not feed_id or feed_id in feed_ids:
             # A feed copied by hand keeps its id: both had one keyring entry for their token,
             # and the second token, moved there, was lost.
@@ -1054,13 +1054,6 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
     return moved
 
 
-def _keyring_safe_id(text: str) -> str:
-    """``text`` with each lone surrogate written as its ``\\uXXXX`` escape: an id names a
-    keyring entry, and keyrings store UTF-8. The same id at every load, so the entry is found
-    again without the file being saved."""
-    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-
-
 def _replace_problem(settings: Settings, listed: Words, words: Words) -> None:
     """``words`` in the place of the problem ``listed`` (at the end when it is not listed)."""
     index = next((i for i, p in enumerate(settings.field_problems) if p == listed), None)
@@ -1071,9 +1064,6 @@ def _replace_problem(settings: Settings, listed: Words, words: Words) -> None:
         settings.field_problems[index] = words
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write atomically (temp file + rename), so a crash never leaves half a settings file."""
     path = path or settings_path()
@@ -1082,7 +1072,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     # are not UTF-8) as JSON's escape: UTF-8 cannot hold it, and the save raised
     # UnicodeEncodeError (the loader's rewrite of a feed's token ended the program). Read
     # back, it is the same text, the same file name.
-    text = _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+    text = escaped_surrogates(text)
     write_text_atomically(path, text, new_file_mode=0o600)  # a file of one user's setup
     return path
 

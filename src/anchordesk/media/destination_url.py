@@ -18,6 +18,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from anchordesk.core.errors import UserError
+from anchordesk.core.printable import LONE_SURROGATE
 from anchordesk.core.redact import mask_url, user_info_cut_short
 
 SUPPORTED_SCHEMES: Final = ("rtmp", "rtmps")
@@ -39,11 +40,6 @@ def shown_url(url: str) -> str:
         return shown if len(shown) <= 200 else shown[:120] + "…" + shown[-40:]
     host = parts.hostname or ""
     return f"{parts.scheme}://{host[:100]}/****" if parts.scheme else "****"
-
-
-#: What Python makes of a command-line byte that is not UTF-8 (surrogateescape, U+DC80-DCFF),
-#: and any other lone surrogate (JSON's "\ud800" in a saved destination's server URL).
-_NOT_UTF8 = re.compile("[\ud800-\udfff]")
 
 
 def host_name_problem(host: str) -> str | None:
@@ -138,7 +134,7 @@ def validate_url(url: str) -> None:
             f"--to {shown}: the URL holds {what} at character {match.start() + 1} "
             "(copied with a line break or a space? a URL has none)"
         )
-    if match := _NOT_UTF8.search(url):
+    if match := LONE_SURROGATE.search(url):
         # A byte the command line gave that is not UTF-8 text (a key file in another
         # encoding), or a lone surrogate of a settings file: no server name or stream key can
         # hold it, and it ended the run with a UnicodeEncodeError traceback.

@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,7 +20,7 @@ from typing import Any, cast
 from anchordesk.core.errors import UserError
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.json_kinds import json_kind
-from anchordesk.core.printable import escape_controls
+from anchordesk.core.printable import LONE_SURROGATE, escape_controls
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import (
     SHOW_FORMAT_VERSION,
@@ -772,9 +771,6 @@ def parse_show(text: str | bytes, base_dir: Path | None = None) -> ShowReport:
     return ShowReport(show, _in_file_order(problems), show)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _lone_surrogates(data: Any) -> list[Problem]:
     """Texts that hold half of a UTF-16 pair: JSON's ``"\\ud800"`` escape decodes to a string
     no file, database, terminal or picture can hold (printing it raised, storing it would).
@@ -792,7 +788,7 @@ def _lone_surrogates(data: Any) -> list[Problem]:
         elif isinstance(value, list):
             stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(value))))
         for text in texts:
-            found = None if text.isascii() else _SURROGATE.search(text)
+            found = None if text.isascii() else LONE_SURROGATE.search(text)
             if found is not None:
                 problems.append(
                     Problem(
