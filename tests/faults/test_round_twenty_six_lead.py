@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from anchordesk.cli.main import main
 from anchordesk.feeds import audience
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
 from anchordesk.showfile.files import load_show
@@ -68,3 +69,20 @@ def test_a_request_it_cannot_answer_is_one_line_in_the_log_and_the_next_is_serve
     assert lines == [
         "audience: could not answer a request from 127.0.0.1: RuntimeError: boom\\x1b[2J"
     ]
+
+
+@pytest.mark.parametrize("option", ["--camera", "--mic"])
+def test_a_device_number_of_five_thousand_digits_is_no_device_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    # Before: int() refuses over 4,300 digits: "ValueError: Exceeds the limit (4300 digits) for
+    # integer string conversion", a traceback and exit 1 (round 24 tried 23 digits and 2**31).
+    number = "9" * 5000
+    devices = {"--camera": "test", "--mic": "test", option: number}
+    code = main(["live", "--camera", devices["--camera"], "--mic", devices["--mic"],
+                 "--seconds", "1", "--record", str(tmp_path / "a.mkv")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and err.count("\n") == 1
+    said = "no camera with this number can be opened" if option == "--camera" else "no such"
+    assert err.startswith(f"error: {option} 999") and said in err
+    assert not (tmp_path / "a.mkv").exists()
