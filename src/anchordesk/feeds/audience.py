@@ -32,6 +32,7 @@ import logging
 import math
 import random
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -41,6 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from anchordesk.core.printable import printable_message
 from anchordesk.show.model import Show
 
 log = logging.getLogger(__name__)
@@ -526,9 +528,9 @@ class AudienceSimulator:
             position, _, since = rest.partition(":")
             # A cursor from an earlier run of the audience: its items are not ours, and all of
             # this run came after it (the client was reading then): from our start.
-            if run == self.run_id and position.isdecimal():
-                start = int(position)
-                joined = int(since) if since.isdecimal() else 0
+            if run == self.run_id and (number := _cursor_number(position)) is not None:
+                start = number
+                joined = _cursor_number(since) or 0
         elif not from_start:
             with self._lock:
                 start = joined = len(self._items)
@@ -568,6 +570,15 @@ class AudienceSimulator:
         return [self._items[index] for index in reversed(picked)]
 
 
+def _cursor_number(text: str) -> int | None:
+    """A number of a cursor, or None when it is none of ours. Ours are ASCII digits; one
+    longer than any list of items could be is past the end (Python refuses to read an integer
+    of over 4,300 digits: a hostile cursor would be an error, not a page)."""
+    if not (text.isascii() and text.isdecimal()):
+        return None
+    return int(text) if len(text) <= 18 else sys.maxsize
+
+
 def _before_joining(item: dict[str, Any], joined: int, run_id: str) -> bool:
     """A cancellation of an order placed before the client joined (it never saw the order:
     the update would stand in its report as one whose order never arrived)."""
@@ -575,6 +586,21 @@ def _before_joining(item: dict[str, Any], joined: int, run_id: str) -> bool:
         return False
     position = str(item["id"]).removeprefix(f"{run_id}-o")
     return position.isdecimal() and int(position) <= joined
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: Any) -> None:
+        # socketserver prints a traceback to stderr for a request it could not answer (a
+        # client that went away while it wrote): in `anchordesk audience` that is the user's
+        # terminal. One line in the log says it; the next request is served as before.
+        error = sys.exc_info()[1]
+        log.warning(
+            "audience: could not answer a request from %s: %s",
+            client_address[0],
+            printable_message(f"{type(error).__name__}: {error}"),
+        )
 
 
 class AudienceServer:
@@ -623,8 +649,7 @@ class AudienceServer:
             def log_message(self, format: str, *args: Any) -> None:
                 log.debug("audience: " + format, *args)
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._server.daemon_threads = True
+        self._server = _HTTPServer((host, port), Handler)
         # A stop waits for the serving loop to look at its flag: every 0.05 s, not the default
         # 0.5 s (a window closing or going live waits for it).
         self._thread = threading.Thread(

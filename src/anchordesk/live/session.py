@@ -66,7 +66,7 @@ def _not_a_camera_file(path: Path) -> str:
 
 
 def build_video_source(options: LiveOptions) -> VideoSource:
-    from anchordesk.media.devices import list_cameras
+    from anchordesk.media.devices import device_number, list_cameras
     from anchordesk.media.sources import (
         CameraSource,
         StillImageSource,
@@ -87,15 +87,16 @@ def build_video_source(options: LiveOptions) -> VideoSource:
     if spec.lower() == "test":
         return TestPatternSource(width, height, fps)
     if spec.isdecimal():
-        camera = CameraSource(int(spec), width=width, height=height, fps=fps)
-        if not camera.open_once():
+        number = device_number(spec)
+        device = CameraSource(number, width=width, height=height, fps=fps) if number >= 0 else None
+        if device is None or not device.open_once():
             raise DeviceMissing(
                 f"--camera {spec}: no camera with this number can be opened "
                 "(see `anchordesk devices`)",
                 "camera",
                 spec,
             )
-        return camera
+        return device
     if "://" not in spec:
         path = Path(spec).expanduser()
         try:

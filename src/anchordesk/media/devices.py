@@ -152,11 +152,23 @@ def default_microphone() -> MicrophoneInfo | None:
     return microphones[0] if microphones else None
 
 
+#: More digits than any machine's count of devices: such a number names no device. int() of
+#: over 4,300 digits raises ValueError, and `--camera 999…` (5,000 digits) ended in a traceback.
+_MOST_DEVICE_DIGITS = 9
+
+
+def device_number(spec: str) -> int:
+    """The number a device spec of digits names (``"2"``, ``" 2 "``); -1, which no device has,
+    for one longer than any machine's count of devices."""
+    digits = spec.strip()
+    return int(digits) if len(digits) <= _MOST_DEVICE_DIGITS else -1
+
+
 def resolve_microphone(spec: str) -> MicrophoneInfo | None:
     """A microphone by id or by (part of) its name, case-insensitive; None if none matches."""
     microphones = list_microphones()
     if spec.strip().isdecimal():
-        wanted = int(spec)
+        wanted = device_number(spec)
         return next((m for m in microphones if m.id == wanted), None)
     lowered = spec.strip().lower()
     exact = [m for m in microphones if m.name.lower() == lowered]
