@@ -89,3 +89,82 @@ def test_a_command_with_nothing_to_act_on_is_refused_and_not_kept_as_done(
     assert capsys.readouterr().err.splitlines()[0] == (
         "error: anchordesk control unpin: 409: no comment is pinned"
     )
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 500.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _phones_connecting_one_after_another(folder: Path) -> dict[str, Any]:
+    from anchordesk.control import server as server_module
+
+    clock = _Clock()
+    made: list[int] = []
+    real_state_json = server_module.state_json
+
+    def counted(snapshot: Any) -> Any:
+        made.append(1)
+        return real_state_json(snapshot)
+
+    seen: dict[str, Any] = {}
+    events = "api/v1/events?token=" + TOKEN
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(server_module, "state_json", counted)
+        async with (
+            rehearsing(SMALL_SHOW, folder) as live,
+            serving(lambda: live, clock=clock) as server,
+            aiohttp.ClientSession() as phones,
+        ):
+            assert server._ticker is not None
+            server._ticker.cancel()  # no state is made but for the phones
+            live.start_deal("MUG")
+
+            async def first_of(url: str) -> dict[str, Any]:
+                async with phones.ws_connect(server.url + url) as phone:
+                    message: dict[str, Any] = json.loads((await phone.receive()).data)
+                    return message
+
+            seen["plain"] = await first_of(events)
+            clock.now += 1.5
+            seen["changes"] = await first_of(events + "&changes=1")
+            clock.now += 1.5
+            seen["changes_again"] = await first_of(events + "&changes=1")
+            seen["made"] = len(made)
+            await live.rehearse_again()  # another session
+            seen["new_session"] = await first_of(events + "&changes=1")
+            seen["new_plain"] = await first_of(events)
+            seen["made_after"] = len(made)
+    return seen
+
+
+def test_phones_connecting_one_after_another_share_the_newest_state_clocks_of_their_own(
+    tmp_path: Path,
+) -> None:
+    """The state a connecting phone gets (whole, or as the version changes are sent from) is
+    the newest made, not one made again for each phone; its clocks moved on to the moment of
+    each connection; a new session's phones get the new session's. (The newest state and the
+    one the changes are of were held as two near copies, a tuple and a class: one now.)"""
+    seen = asyncio.run(_phones_connecting_one_after_another(tmp_path))
+    plain, changes, again = seen["plain"], seen["changes"], seen["changes_again"]
+    assert seen["made"] == 1  # one state for the three phones
+    assert "version" not in plain and changes["version"] == again["version"]
+    for later, seconds in ((changes, 1.5), (again, 3.0)):
+        passed = later["segment"]["elapsed_s"] - plain["segment"]["elapsed_s"]
+        assert abs(passed - seconds) < 0.002
+        left = plain["deals"][0]["remaining_s"] - later["deals"][0]["remaining_s"]
+        assert abs(left - seconds) < 0.002
+        assert abs(later["clocks_at_s"] - plain["clocks_at_s"] - seconds) < 0.002
+    running = ("segment", "deals", "clocks_at_s", "version")
+    assert {k: v for k, v in plain.items() if k not in running} == {
+        k: v for k, v in again.items() if k not in running
+    }
+    assert plain["deals"][0]["price_text"] == again["deals"][0]["price_text"] == "$9.00"
+    new, new_plain = seen["new_session"], seen["new_plain"]
+    assert new["session"]["id"] != plain["session"]["id"]
+    assert new["version"] > again["version"]
+    assert new_plain["session"]["id"] == new["session"]["id"] and new["deals"] == []
+    assert seen["made_after"] == 2  # one for the new session's phones

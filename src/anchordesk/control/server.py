@@ -279,16 +279,29 @@ class _Client:
 
 
 @dataclasses.dataclass
-class _Base:
-    """The state the clients that asked for changes hold (its ``version``): the next change
-    is sent as what differs from it."""
+class _Made:
+    """A state made of ``show``'s ``session`` at ``made_at`` (the server's clock). Two are held:
+    the newest made, which a phone connecting gets (its clocks moved on) rather than one made
+    again for it; and the one the clients that asked for changes hold, by its ``version``: the
+    next change is sent as what differs from it."""
 
     show: LiveShow
     session: object
-    version: int
-    state: JsonObject
     made_at: float
-    written: dict[str, str]  # the whole state written out for a client connecting, by language
+    state: JsonObject
+    version: int | None = None  # (None: the newest made, sent with no version)
+    # What of it does not run by itself, written out once for each language (_aged_text).
+    written: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def of(self, show: LiveShow) -> bool:
+        """Whether it was made of ``show``'s session now."""
+        return self.show is show and self.session is show.session
+
+    def text(self, now: float, language: str) -> str:
+        """The state whole, its clocks moved on to ``now``, written out in ``language``."""
+        version = {} if self.version is None else {"version": self.version}
+        message = {"type": "state", **version, **self.state, CLOCKS_AT: round(now, 3)}
+        return _aged_text(message, now - self.made_at, language, self.written)
 
 
 class _Refused(asyncio.Protocol):
@@ -378,9 +391,8 @@ class ControlServer:
         self._last_settled: JsonObject | None = None
         self._next_stats_at = 0.0
         self._state_sent_at = -TICK_S  # when a state message was last sent
-        # The newest state made (show, session, when, state, its texts by language).
-        self._latest: tuple[LiveShow, object, float, JsonObject, dict[str, str]] | None = None
-        self._base: _Base | None = None
+        self._latest: _Made | None = None  # the newest state made
+        self._base: _Made | None = None  # the one the clients that asked for changes hold
         self._version = 0
         # What making the show's state cost last (work clock): a command's own state is sent
         # at once only within the ticker's share of the loop.
@@ -767,7 +779,7 @@ class ControlServer:
         if client.changes and show is not None:
             base = self._base_of(show)
             client.version = base.version
-            texts = [self._base_text(base, client.language), *self._comment_texts(show)]
+            texts = [base.text(self._clock(), client.language), *self._comment_texts(show)]
         else:
             texts = self._opening_texts(show, client.language)
         for text in texts:
@@ -886,7 +898,7 @@ class ControlServer:
         if not clients:
             self._base = None
             return
-        if base is not None and (base.show is not show or base.session is not show.session):
+        if base is not None and not base.of(show):
             base = None
         if running_only:
             if base is None:
@@ -927,27 +939,21 @@ class ControlServer:
                 text = texts[whole, client.language] = _dumps(written)
             client.put(text)
             client.version = self._version
-        self._base = _Base(show, show.session, self._version, new, made_at, {})
+        self._base = _Made(show, show.session, made_at, new, self._version)
 
-    def _base_of(self, show: LiveShow) -> _Base:
+    def _base_of(self, show: LiveShow) -> _Made:
         """The state the clients that asked for changes hold, made of this show's newest
         when they hold none of its session."""
         base = self._base
-        if base is None or base.show is not show or base.session is not show.session:
+        if base is None or not base.of(show):
             latest = self._latest
-            if latest is not None and latest[0] is show and latest[1] is show.session:
-                _, _, made_at, state, _ = latest
+            if latest is not None and latest.of(show):
+                state, made_at = latest.state, latest.made_at
             else:
                 state, made_at = self._made(show, self._state_of(show)), self._clock()
             self._version += 1
-            base = self._base = _Base(show, show.session, self._version, state, made_at, {})
+            base = self._base = _Made(show, show.session, made_at, state, self._version)
         return base
-
-    def _base_text(self, base: _Base, language: str) -> str:
-        """``base`` whole, its clocks moved on to now, written out in ``language``."""
-        now = self._clock()
-        message = {"type": "state", "version": base.version, **base.state, CLOCKS_AT: round(now, 3)}
-        return _aged_text(message, now - base.made_at, language, base.written)
 
     def _comment_texts(self, show: LiveShow) -> list[str]:
         return [
@@ -988,7 +994,7 @@ class ControlServer:
     def _made(self, show: LiveShow, state: JsonObject) -> JsonObject:
         """``state`` is the show's newest: a phone connecting before the next one is made gets
         it (its clocks moved on), not one made again for it."""
-        self._latest = (show, show.session, self._clock(), state, {})
+        self._latest = _Made(show, show.session, self._clock(), state)
         return state
 
     def _clock_s(self) -> float:
@@ -1000,18 +1006,14 @@ class ControlServer:
         the limits making it takes a fifth of a second, and twenty phones connecting at once
         (the venue's Wi-Fi back) each had one made, and written out, for itself."""
         latest = self._latest
-        if show is None or latest is None or latest[0] is not show or latest[1] is not show.session:
+        if show is None or latest is None or not latest.of(show):
             state, messages = self._opening(show)
             if state is None or show is None:
                 return [_dumps(message) for message in messages]
             self._made(show, state)
             latest = self._latest
             assert latest is not None
-        _, _, made_at, state, written = latest
-        now = self._clock()
-        message = {"type": "state", **state, CLOCKS_AT: round(now, 3)}
-        text = _aged_text(message, now - made_at, language, written)
-        return [text, *self._comment_texts(show)]
+        return [latest.text(self._clock(), language), *self._comment_texts(show)]
 
     @staticmethod
     def _opening(show: LiveShow | None) -> tuple[JsonObject | None, list[JsonObject]]:
