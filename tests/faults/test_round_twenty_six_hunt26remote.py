@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -168,3 +169,30 @@ def test_phones_connecting_one_after_another_share_the_newest_state_clocks_of_th
     assert new["version"] > again["version"]
     assert new_plain["session"]["id"] == new["session"]["id"] and new["deals"] == []
     assert seen["made_after"] == 2  # one for the new session's phones
+
+
+def _a_port_nothing_listens_on() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        return int(listener.getsockname()[1])
+
+
+SECRET = "SeCrEtToKeN-0123456789"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [f"http://127.0.0.1:{{port}}/ {SECRET}", f"http://127.0.0.1:{{port}}/ ?token={SECRET}"],
+    ids=["space-then-path", "space-then-query"],
+)
+def test_anchordesk_control_never_prints_a_token_the_address_holds_after_a_space(
+    address: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: the lines saying nothing answers (or no answer in time, or no JSON) quoted the
+    address as given and left its masking to the printer, whose URL ends at the first space:
+    an address pasted with a stray space before its token printed the token whole."""
+    monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+    code = main(["control", "--url", address.format(port=_a_port_nothing_listens_on()), "state"])
+    err = capsys.readouterr().err
+    assert code in (1, 2)
+    assert SECRET not in err and "SeCrEt" not in err, err
+    assert err.startswith("error: anchordesk control")
