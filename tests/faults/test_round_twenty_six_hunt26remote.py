@@ -196,3 +196,26 @@ def test_anchordesk_control_never_prints_a_token_the_address_holds_after_a_space
     assert code in (1, 2)
     assert SECRET not in err and "SeCrEt" not in err, err
     assert err.startswith("error: anchordesk control")
+
+
+async def _the_web_remotes_address_given_to_anchordesk_control(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> int:
+    async with rehearsing(SMALL_SHOW, folder) as live, serving(lambda: live) as server:
+        monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+        page = f"{server.url}?token={TOKEN}"  # the QR code's, the settings page's
+        return await asyncio.to_thread(main, ["control", "--url", page, "next_segment"])
+
+
+def test_the_web_remotes_address_given_to_anchordesk_control_is_said_to_be_the_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: the API's path went after the address's query ("/?token=…/api/v1/commands"):
+    the page came back, "answered 200 without JSON", exit 1, as if the remote were broken."""
+    code = asyncio.run(_the_web_remotes_address_given_to_anchordesk_control(tmp_path, monkeypatch))
+    first = capsys.readouterr().err.splitlines()[0]
+    assert code == 2
+    assert first.endswith(
+        "/?token=****': that is the web remote's page; give http://HOST:PORT alone (the token "
+        "goes in ANCHORDESK_CONTROL_TOKEN)"
+    ), first

@@ -282,6 +282,13 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     where = f"{URL_ENVIRONMENT}={shown!r}" if from_environment else f"--url {shown!r}"
     if not re.match(r"^https?://[^/\s]+", base):
         raise UserError(f"anchordesk control {where}: expected http://HOST:PORT")
+    if "?" in base or "#" in base:
+        # The web remote's address (the QR code's, http://HOST:PORT/?token=…) given here had
+        # the API's path put after its query: the page came back, "answered 200 without JSON".
+        raise UserError(
+            f"anchordesk control {where}: that is the web remote's page; give http://HOST:PORT "
+            f"alone (the token goes in {TOKEN_ENVIRONMENT})"
+        )
     try:
         parts = urlsplit(base)
     except ValueError:
