@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import socket
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +221,40 @@ def test_the_web_remotes_address_given_to_anchordesk_control_is_said_to_be_the_p
         "/?token=****': that is the web remote's page; give http://HOST:PORT alone (the token "
         "goes in ANCHORDESK_CONTROL_TOKEN)"
     ), first
+
+
+async def _an_order_of_many_lines(folder: Path, lines: int) -> tuple[Any, dict[str, int]]:
+    from anchordesk.show.feed_items import Order, OrderLine
+
+    async with rehearsing(SMALL_SHOW, folder) as live:
+        assert live.session is not None
+        # Lamps (20 in stock) and mugs (50) a unit a line, and a SKU the show does not sell.
+        skus = ("LAMP", "MUG", "GONE")
+        order_lines = tuple(OrderLine(skus[i % 3], 1, Decimal("30.00")) for i in range(lines))
+        total = sum((line.amount for line in order_lines), Decimal(0))
+        live.session.apply_orders([Order("json", "big-1", "USD", total, order_lines)], 0.0)
+        stock = {product.sku: product.stock_left for product in live.snapshot().products}
+        path = live.session.path
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        (data,) = db.execute("SELECT data FROM show_events WHERE kind = 'order_applied'").fetchone()
+    return json.loads(data), stock
+
+
+def test_an_order_of_many_lines_is_logged_once_a_sku_and_kept_with_its_oversold_units(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before: an order of 30,000 lines logged a warning for each line ("oversold by 1 units",
+    "SKU 'GONE' is not in the show": 100,000 lines of log, 8 MB, for one order of a feed's
+    page, the show's loop held meanwhile: the remote and the window froze 8 s), and the
+    session kept each SKU's oversold units as its last line's (1) instead of their sum."""
+    with caplog.at_level(logging.WARNING, logger="anchordesk.live.show_session"):
+        applied, stock = asyncio.run(_an_order_of_many_lines(tmp_path, 30_000))
+    assert applied["accepted"] == {"LAMP": 20, "MUG": 50, "GONE": 0}
+    assert applied["oversold"] == {"LAMP": 10_000 - 20, "MUG": 10_000 - 50}
+    assert stock == {"MUG": 0, "LAMP": 0}
+    said = [record.getMessage() for record in caplog.records if "big-1" in record.getMessage()]
+    assert sorted(said) == [
+        "order big-1: LAMP oversold by 9980 units",
+        "order big-1: MUG oversold by 9950 units",
+        "order big-1: SKU 'GONE' is not in the show (kept in the session)",
+    ]
