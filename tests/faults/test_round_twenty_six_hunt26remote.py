@@ -258,3 +258,47 @@ def test_an_order_of_many_lines_is_logged_once_a_sku_and_kept_with_its_oversold_
         "order big-1: MUG oversold by 9950 units",
         "order big-1: SKU 'GONE' is not in the show (kept in the session)",
     ]
+
+
+async def _an_expectation_not_understood(folder: Path) -> list[tuple[bytes, bytes, bool]]:
+    said: list[tuple[bytes, bytes, bool]] = []
+    async with rehearsing(SMALL_SHOW, folder) as live, serving(lambda: live) as server:
+        for expect in ("200-ok", "100-continue, x"):
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(
+                b"POST /api/v1/commands HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + f"Authorization: Bearer {TOKEN}\r\nExpect: {expect}\r\n".encode()
+                + b"Content-Length: 26\r\n\r\n"  # (the body waits for a 100)
+            )
+            try:  # the whole answer, and the connection's end, long before its 15 s deadline
+                answer = await asyncio.wait_for(reader.read(), 5)
+                ended = True
+            except TimeoutError:
+                answer, ended = b"", False
+            writer.close()
+            head, _, body = answer.partition(b"\r\n\r\n")
+            said.append((head.split(b"\r\n")[0], body, ended))
+    return said
+
+
+def test_an_expectation_the_remote_does_not_understand_is_refused_in_the_apis_line(
+    tmp_path: Path,
+) -> None:
+    """Before: `Expect: 200-ok` (anything but 100-continue) was answered aiohttp's plain text
+    "Unknown Expect: 200-ok", not the API's JSON line, and the connection was held open
+    waiting for a body the client was never told to send."""
+    said = asyncio.run(_an_expectation_not_understood(tmp_path))
+    assert said == [
+        (
+            b"HTTP/1.1 417 Expectation Failed",
+            b'{"ok": false, "error": "Expect \'200-ok\' is not understood: send 100-continue, '
+            b'or no Expect"}',
+            True,
+        ),
+        (
+            b"HTTP/1.1 417 Expectation Failed",
+            b'{"ok": false, "error": "Expect \'100-continue, x\' is not understood: send '
+            b'100-continue, or no Expect"}',
+            True,
+        ),
+    ]
