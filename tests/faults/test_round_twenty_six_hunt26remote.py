@@ -302,3 +302,27 @@ def test_an_expectation_the_remote_does_not_understand_is_refused_in_the_apis_li
             True,
         ),
     ]
+
+
+async def _reconnect_in_a_rehearsal(folder: Path) -> tuple[int, str, list[Any]]:
+    async with (
+        rehearsing(SMALL_SHOW, folder) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession(headers=AUTH) as deck,
+    ):
+        body = {"command": "reconnect_now"}
+        async with deck.post(f"{server.url}api/v1/commands", json=body) as answer:
+            status, error = answer.status, (await answer.json()).get("error", "")
+        assert live.session is not None
+        path = live.session.path
+    return status, error, _kept_commands(path)
+
+
+def test_reconnect_with_nothing_streamed_is_refused_as_the_window_refuses_it(
+    tmp_path: Path,
+) -> None:
+    """Before: the stream deck's "reconnect" in a rehearsal (nothing pushed) answered 200 and
+    the session kept a reconnection, where the window says there is nothing to reconnect."""
+    status, error, kept = asyncio.run(_reconnect_in_a_rehearsal(tmp_path))
+    assert (status, error) == (409, "nothing is being streamed: there is nothing to reconnect")
+    assert kept == []

@@ -123,6 +123,14 @@ NO_CARD_ON_AIR = Words(
     QT_TRANSLATE_NOOP("LiveShow", "no product card is on air: there is nothing to take off")
 )
 NOTHING_PINNED = Words(QT_TRANSLATE_NOOP("LiveShow", "no comment is pinned"))
+NOTHING_STREAMED = Words(
+    QT_TRANSLATE_NOOP("LiveShow", "nothing is being streamed: there is nothing to reconnect")
+)
+
+
+def _streaming(status: OutputStatus) -> bool:
+    """A network destination that is on (the window's idle network switch is stopped)."""
+    return status.kind == "network" and status.state not in _FINISHED
 NOTHING_TO_TAKE = Words(
     QT_TRANSLATE_NOOP("LiveShow", "nothing is staged that is not on air already")
 )
@@ -902,6 +910,10 @@ class LiveShow:
         self._session().add_comments(comments)
 
     def reconnect_now(self, *, origin: str | None = "window") -> None:
+        # As the window says it (its own check): the remote answered 200 in a rehearsal, and
+        # the session kept a reconnection of nothing.
+        if not any(_streaming(output.status()) for output in self.media.outputs):
+            raise CommandRejected(NOTHING_STREAMED)
         self.media.reconnect_now()
         self._applied(origin, "reconnect_now")
 
