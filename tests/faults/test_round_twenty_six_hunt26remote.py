@@ -326,3 +326,37 @@ def test_reconnect_with_nothing_streamed_is_refused_as_the_window_refuses_it(
     status, error, kept = asyncio.run(_reconnect_in_a_rehearsal(tmp_path))
     assert (status, error) == (409, "nothing is being streamed: there is nothing to reconnect")
     assert kept == []
+
+
+async def _a_comment_hidden_twice(folder: Path) -> tuple[list[tuple[int, str]], list[Any], Any]:
+    from anchordesk.show.feed_items import Comment
+
+    said: list[tuple[int, str]] = []
+    async with (
+        rehearsing(SMALL_SHOW, folder) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession(headers=AUTH) as deck,
+    ):
+        assert live.session is not None
+        live.session.ingest([Comment("json", "q1", "Ann", "Dishwasher safe?", is_question=True)])
+        for body in (
+            {"command": "pin_comment", "id": "json:q1"},
+            {"command": "hide_comment", "id": "json:q1"},  # the pinned one: off the picture
+            {"command": "hide_comment", "id": "json:q1"},
+        ):
+            async with deck.post(f"{server.url}api/v1/commands", json=body) as answer:
+                said.append((answer.status, (await answer.json()).get("error", "")))
+        pinned = live.snapshot().pinned
+        path = live.session.path
+    return said, _kept_commands(path), pinned
+
+
+def test_a_comment_hidden_twice_is_refused_the_second_time_and_kept_once(
+    tmp_path: Path,
+) -> None:
+    """Before: hiding a comment already hidden (a second phone's tap, a stream deck) answered
+    200 and the session kept a second hide of it, though nothing changed."""
+    said, kept, pinned = asyncio.run(_a_comment_hidden_twice(tmp_path))
+    assert said == [(200, ""), (200, ""), (409, "that comment is hidden already")]
+    assert [name for name, _ in kept] == ["pin_comment", "hide_comment"]
+    assert pinned is None

@@ -893,8 +893,13 @@ class LiveShow:
                 ),
                 400,
             )
-        if key == self.pinned_key:
-            self.unpin(origin=None)
+        if key in session.hidden:  # (kept again as a hide, it changed nothing)
+            raise CommandRejected(
+                Words(QT_TRANSLATE_NOOP("LiveShow", "that comment is hidden already"))
+            )
+        if key == self.pinned_key:  # (off the picture; pinned with no text, it never was on)
+            self._live_runtime().unpin_comment()
+            self.pinned_key = None
         session.hide_comment(key, session.comments.get(key))
         self._applied(origin, "hide_comment", id=key)
 
