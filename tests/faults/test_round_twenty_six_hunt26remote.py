@@ -360,3 +360,42 @@ def test_a_comment_hidden_twice_is_refused_the_second_time_and_kept_once(
     assert said == [(200, ""), (200, ""), (409, "that comment is hidden already")]
     assert [name for name, _ in kept] == ["pin_comment", "hide_comment"]
     assert pinned is None
+
+
+async def _a_script_naming_a_session_named_in_latin1(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, int]:
+    from anchordesk.live.factory import build_live_show
+    from anchordesk.live.options import LiveOptions
+    from anchordesk.live.show import LiveShowPlan
+    from anchordesk.live.snapshot import SessionMode
+
+    options = LiveOptions(camera="test", microphone="none", canvas_width=320, canvas_height=180)
+    plan = LiveShowPlan(
+        show=SMALL_SHOW, sessions_dir=folder, first_session_path=folder / "caf\udce9.sqlite"
+    )
+    live = build_live_show(options, plan, switched=True)
+    try:
+        live.begin_session(SessionMode.REHEARSAL)
+        async with serving(lambda: live) as server:
+            monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+            # A script passing the session's file name on (`session=$(basename "$f" .sqlite)`):
+            # the shell gives Python the name's bytes, read as lone surrogates.
+            command = ["control", "--url", server.url, "next_segment", "session=caf\udce9"]
+            code = await asyncio.to_thread(main, command)
+        return code, live.snapshot().current_index
+    finally:
+        await live.close()
+
+
+def test_anchordesk_control_sends_an_argument_in_another_encoding_and_blames_no_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: an argument holding bytes of another encoding (the session of a file named in
+    Latin-1, as the remote names it) could not be sent as UTF-8, and every such error was
+    said to be the token's: "ANCHORDESK_CONTROL_TOKEN holds a character HTTP cannot carry
+    ... copy the token again", exit 2, the right token in place."""
+    code, segment = asyncio.run(_a_script_naming_a_session_named_in_latin1(tmp_path, monkeypatch))
+    err = capsys.readouterr().err
+    assert "ANCHORDESK_CONTROL_TOKEN" not in err, err
+    assert (code, segment) == (0, 1)  # the session is the show's: applied

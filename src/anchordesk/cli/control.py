@@ -229,8 +229,16 @@ async def _exchange(
             if command == "state":
                 request = client.build_request("GET", f"{base}/api/v1/state")
             else:
-                body = command_body(command, pairs)
-                request = client.build_request("POST", f"{base}/api/v1/commands", json=body)
+                # As JSON's escapes: a value read from a name in another encoding (a session
+                # file named in Latin-1, a SKU from a GBK terminal) holds lone surrogates, which
+                # UTF-8 cannot carry; the remote reads the escapes back as the same text.
+                body = json.dumps(command_body(command, pairs), ensure_ascii=True).encode()
+                request = client.build_request(
+                    "POST",
+                    f"{base}/api/v1/commands",
+                    content=body,
+                    headers={"Content-Type": "application/json"},
+                )
             response = await client.send(request, stream=True)
             try:
                 return response.status_code, await _read_capped(response)
