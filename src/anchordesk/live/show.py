@@ -131,6 +131,8 @@ NOTHING_STREAMED = Words(
 def _streaming(status: OutputStatus) -> bool:
     """A network destination that is on (the window's idle network switch is stopped)."""
     return status.kind == "network" and status.state not in _FINISHED
+
+
 NOTHING_TO_TAKE = Words(
     QT_TRANSLATE_NOOP("LiveShow", "nothing is staged that is not on air already")
 )
