@@ -229,8 +229,16 @@ async def _exchange(
             if command == "state":
                 request = client.build_request("GET", f"{base}/api/v1/state")
             else:
-                body = command_body(command, pairs)
-                request = client.build_request("POST", f"{base}/api/v1/commands", json=body)
+                # As JSON's escapes: a value read from a name in another encoding (a session
+                # file named in Latin-1, a SKU from a GBK terminal) holds lone surrogates, which
+                # UTF-8 cannot carry; the remote reads the escapes back as the same text.
+                body = json.dumps(command_body(command, pairs), ensure_ascii=True).encode()
+                request = client.build_request(
+                    "POST",
+                    f"{base}/api/v1/commands",
+                    content=body,
+                    headers={"Content-Type": "application/json"},
+                )
             response = await client.send(request, stream=True)
             try:
                 return response.status_code, await _read_capped(response)
@@ -275,12 +283,20 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     # Named where it came from: a value of ANCHORDESK_CONTROL_URL was said to be --url's, an
     # option the user never gave.
     from_environment = not url and bool(os.environ.get(URL_ENVIRONMENT))
-    # Masked by the one rule: a token in the address (?token=) was printed whole on stderr
-    # when the address had no scheme or a misspelt one (the log masked it).
+    # Masked by the one rule, in every line that quotes it: a token in the address (?token=)
+    # was printed whole on stderr when the address had no scheme or a misspelt one, or a
+    # space before its query (the printer's own masking takes a URL to its first space).
     shown = mask_url(base)
     where = f"{URL_ENVIRONMENT}={shown!r}" if from_environment else f"--url {shown!r}"
     if not re.match(r"^https?://[^/\s]+", base):
         raise UserError(f"anchordesk control {where}: expected http://HOST:PORT")
+    if "?" in base or "#" in base:
+        # The web remote's address (the QR code's, http://HOST:PORT/?token=…) given here had
+        # the API's path put after its query: the page came back, "answered 200 without JSON".
+        raise UserError(
+            f"anchordesk control {where}: that is the web remote's page; give http://HOST:PORT "
+            f"alone (the token goes in {TOKEN_ENVIRONMENT})"
+        )
     try:
         parts = urlsplit(base)
     except ValueError:
@@ -297,14 +313,14 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
         status, raw = asyncio.run(_exchange(base, command, pairs, headers, verify))
     except (httpx.TimeoutException, TimeoutError):
         raise FatalError(
-            f"anchordesk control: {base}: no answer within {ANSWER_TIMEOUT_S:.0f} s "
+            f"anchordesk control: {shown}: no answer within {ANSWER_TIMEOUT_S:.0f} s "
             "(is AnchorDesk running with the remote control on?)"
         ) from None
     except httpx.ConnectError as error:
-        raise FatalError(f"anchordesk control: {base}: {_not_connected(error)}") from None
+        raise FatalError(f"anchordesk control: {shown}: {_not_connected(error)}") from None
     except httpx.HTTPError as error:
         said = " ".join(str(error).split()) or "the connection was cut before an answer came"
-        raise FatalError(f"anchordesk control: {base}: {type(error).__name__}: {said}") from None
+        raise FatalError(f"anchordesk control: {shown}: {type(error).__name__}: {said}") from None
     except httpx.InvalidURL as error:  # not an HTTPError: "http://[::1", a control character
         raise UserError(f"anchordesk control {where}: not a usable address ({error})") from None
     except UnicodeEncodeError:  # the header's text: never quoted, it holds the token
@@ -315,7 +331,7 @@ def run_control(url: str | None, command: str, pairs: Sequence[str]) -> int:
     try:
         answer = json.loads(raw)
     except (ValueError, RecursionError):
-        raise FatalError(f"anchordesk control: {base} answered {status} without JSON") from None
+        raise FatalError(f"anchordesk control: {shown} answered {status} without JSON") from None
     if status != 200 or not isinstance(answer, dict):
         raise UserError(f"anchordesk control {command}: {status}: {_reason(answer)}")
     state = answer.get("state", answer)

@@ -279,16 +279,29 @@ class _Client:
 
 
 @dataclasses.dataclass
-class _Base:
-    """The state the clients that asked for changes hold (its ``version``): the next change
-    is sent as what differs from it."""
+class _Made:
+    """A state made of ``show``'s ``session`` at ``made_at`` (the server's clock). Two are held:
+    the newest made, which a phone connecting gets (its clocks moved on) rather than one made
+    again for it; and the one the clients that asked for changes hold, by its ``version``: the
+    next change is sent as what differs from it."""
 
     show: LiveShow
     session: object
-    version: int
-    state: JsonObject
     made_at: float
-    written: dict[str, str]  # the whole state written out for a client connecting, by language
+    state: JsonObject
+    version: int | None = None  # (None: the newest made, sent with no version)
+    # What of it does not run by itself, written out once for each language (_aged_text).
+    written: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def of(self, show: LiveShow) -> bool:
+        """Whether it was made of ``show``'s session now."""
+        return self.show is show and self.session is show.session
+
+    def text(self, now: float, language: str) -> str:
+        """The state whole, its clocks moved on to ``now``, written out in ``language``."""
+        version = {} if self.version is None else {"version": self.version}
+        message = {"type": "state", **version, **self.state, CLOCKS_AT: round(now, 3)}
+        return _aged_text(message, now - self.made_at, language, self.written)
 
 
 class _Refused(asyncio.Protocol):
@@ -378,9 +391,8 @@ class ControlServer:
         self._last_settled: JsonObject | None = None
         self._next_stats_at = 0.0
         self._state_sent_at = -TICK_S  # when a state message was last sent
-        # The newest state made (show, session, when, state, its texts by language).
-        self._latest: tuple[LiveShow, object, float, JsonObject, dict[str, str]] | None = None
-        self._base: _Base | None = None
+        self._latest: _Made | None = None  # the newest state made
+        self._base: _Made | None = None  # the one the clients that asked for changes hold
         self._version = 0
         # What making the show's state cost last (work clock): a command's own state is sent
         # at once only within the ticker's share of the loop.
@@ -557,7 +569,7 @@ class ControlServer:
             )
         return response
 
-    async def _expect(self, request: web.Request) -> None:
+    async def _expect(self, request: web.Request) -> web.StreamResponse | None:
         """``Expect: 100-continue`` on a command: "send your body" only to a request the guard
         will let through. aiohttp's own handler said it before the guard ran, so a stranger
         without a token, or a Content-Length of 1 GB, was invited to upload and then got its
@@ -565,12 +577,16 @@ class ControlServer:
         (RFC 9110, 10.1.1: a server may answer so instead of 100)."""
         expect = request.headers.get("Expect", "")
         if expect.lower() != "100-continue":
-            raise web.HTTPExpectationFailed(text=f"Unknown Expect: {expect[:80]}")
+            # In the API's one line (aiohttp's was plain text, "Unknown Expect: …"), and the
+            # connection ended: its body is waiting for a 100 that never comes.
+            said = f"Expect {expect[:40]!r} is not understood: send 100-continue, or no Expect"
+            return await _last_answer(request, _error(417, said))
         given = token_of(request.headers.get("Authorization"), request.query.get("token"))
         fits = (request.content_length or 0) <= self._max_body_bytes
         if request.version == (1, 1) and fits and token_matches(given, self._token):
             await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             request.writer.output_size = 0  # (as aiohttp's own: the answer's size starts here)
+        return None
 
     def _finish_within_deadline(self, request: web.Request) -> None:
         """Close the connection if this request (its body read, its answer written out) is not
@@ -767,7 +783,7 @@ class ControlServer:
         if client.changes and show is not None:
             base = self._base_of(show)
             client.version = base.version
-            texts = [self._base_text(base, client.language), *self._comment_texts(show)]
+            texts = [base.text(self._clock(), client.language), *self._comment_texts(show)]
         else:
             texts = self._opening_texts(show, client.language)
         for text in texts:
@@ -886,7 +902,7 @@ class ControlServer:
         if not clients:
             self._base = None
             return
-        if base is not None and (base.show is not show or base.session is not show.session):
+        if base is not None and not base.of(show):
             base = None
         if running_only:
             if base is None:
@@ -927,27 +943,21 @@ class ControlServer:
                 text = texts[whole, client.language] = _dumps(written)
             client.put(text)
             client.version = self._version
-        self._base = _Base(show, show.session, self._version, new, made_at, {})
+        self._base = _Made(show, show.session, made_at, new, self._version)
 
-    def _base_of(self, show: LiveShow) -> _Base:
+    def _base_of(self, show: LiveShow) -> _Made:
         """The state the clients that asked for changes hold, made of this show's newest
         when they hold none of its session."""
         base = self._base
-        if base is None or base.show is not show or base.session is not show.session:
+        if base is None or not base.of(show):
             latest = self._latest
-            if latest is not None and latest[0] is show and latest[1] is show.session:
-                _, _, made_at, state, _ = latest
+            if latest is not None and latest.of(show):
+                state, made_at = latest.state, latest.made_at
             else:
                 state, made_at = self._made(show, self._state_of(show)), self._clock()
             self._version += 1
-            base = self._base = _Base(show, show.session, self._version, state, made_at, {})
+            base = self._base = _Made(show, show.session, made_at, state, self._version)
         return base
-
-    def _base_text(self, base: _Base, language: str) -> str:
-        """``base`` whole, its clocks moved on to now, written out in ``language``."""
-        now = self._clock()
-        message = {"type": "state", "version": base.version, **base.state, CLOCKS_AT: round(now, 3)}
-        return _aged_text(message, now - base.made_at, language, base.written)
 
     def _comment_texts(self, show: LiveShow) -> list[str]:
         return [
@@ -988,7 +998,7 @@ class ControlServer:
     def _made(self, show: LiveShow, state: JsonObject) -> JsonObject:
         """``state`` is the show's newest: a phone connecting before the next one is made gets
         it (its clocks moved on), not one made again for it."""
-        self._latest = (show, show.session, self._clock(), state, {})
+        self._latest = _Made(show, show.session, self._clock(), state)
         return state
 
     def _clock_s(self) -> float:
@@ -1000,18 +1010,14 @@ class ControlServer:
         the limits making it takes a fifth of a second, and twenty phones connecting at once
         (the venue's Wi-Fi back) each had one made, and written out, for itself."""
         latest = self._latest
-        if show is None or latest is None or latest[0] is not show or latest[1] is not show.session:
+        if show is None or latest is None or not latest.of(show):
             state, messages = self._opening(show)
             if state is None or show is None:
                 return [_dumps(message) for message in messages]
             self._made(show, state)
             latest = self._latest
             assert latest is not None
-        _, _, made_at, state, written = latest
-        now = self._clock()
-        message = {"type": "state", **state, CLOCKS_AT: round(now, 3)}
-        text = _aged_text(message, now - made_at, language, written)
-        return [text, *self._comment_texts(show)]
+        return [latest.text(self._clock(), language), *self._comment_texts(show)]
 
     @staticmethod
     def _opening(show: LiveShow | None) -> tuple[JsonObject | None, list[JsonObject]]:

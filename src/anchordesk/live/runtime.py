@@ -362,6 +362,27 @@ class ShowRuntime:
         self._run(now_s, command)
         return outcomes[0]
 
+    def apply_order_lines(
+        self,
+        lines: Sequence[tuple[str, int, Decimal | None]],
+        currency: str | None = None,
+        now_s: float | None = None,
+    ) -> list[OrderOutcome]:
+        """``apply_order`` for each of an order's lines (sku, quantity, unit price), in their
+        order, as one command: one lock, one snapshot and one publication for the order, not
+        one for each line (an order of 100,000 lines held the event loop for seconds)."""
+        outcomes: list[OrderOutcome] = []
+
+        def command(at_s: float) -> tuple[ShowEvent, ...]:
+            for sku, quantity, unit_price in lines:
+                outcomes.append(
+                    self._controller.apply_order(sku, quantity, at_s, unit_price, currency)
+                )
+            return ()
+
+        self._run(now_s, command)
+        return outcomes
+
     def restock(
         self,
         sku: str,

@@ -117,6 +117,27 @@ class SessionNotOpened(UserError):
         self.words = words
 
 
+# A command with nothing to act on is refused in words: answered 200 and kept in the session,
+# it read as done (a phone's "Take the card off" with none on air, a stream deck's Unpin).
+NO_CARD_ON_AIR = Words(
+    QT_TRANSLATE_NOOP("LiveShow", "no product card is on air: there is nothing to take off")
+)
+NOTHING_PINNED = Words(QT_TRANSLATE_NOOP("LiveShow", "no comment is pinned"))
+NOTHING_STREAMED = Words(
+    QT_TRANSLATE_NOOP("LiveShow", "nothing is being streamed: there is nothing to reconnect")
+)
+
+
+def _streaming(status: OutputStatus) -> bool:
+    """A network destination that is on (the window's idle network switch is stopped)."""
+    return status.kind == "network" and status.state not in _FINISHED
+
+
+NOTHING_TO_TAKE = Words(
+    QT_TRANSLATE_NOOP("LiveShow", "nothing is staged that is not on air already")
+)
+
+
 class CommandRejected(Exception):
     """A command that cannot apply: one line for the operator, nothing changed.
 
@@ -682,6 +703,10 @@ class LiveShow:
         self._applied(origin, "show_product", sku=sku)
 
     def hide_product(self, *, origin: str | None = "window") -> None:
+        # Said, not done in silence: with no card on air the remote answered 200 and the
+        # session kept a command that changed nothing (as next_segment at the last one).
+        if self._live_runtime().snapshot().state.on_screen_sku is None:
+            raise CommandRejected(NO_CARD_ON_AIR)
         self.show_product(None, origin=None)
         self._applied(origin, "hide_product")
 
@@ -746,6 +771,8 @@ class LiveShow:
             )
         deal = self.staged_deal()
         sku = self.staged_sku
+        if deal is None and sku == self._live_runtime().snapshot().state.on_screen_sku:
+            raise CommandRejected(NOTHING_TO_TAKE)  # (kept as a take, it changed nothing)
         self.show_product(sku, origin=None)
         if deal is not None and sku is not None:
             self._run(lambda r: r.start_deal(sku=sku))
@@ -846,6 +873,9 @@ class LiveShow:
 
     def unpin(self, *, origin: str | None = "window") -> None:
         runtime = self._live_runtime()
+        if runtime.snapshot().pinned is None:  # (kept as an unpin, it changed nothing)
+            self.pinned_key = None
+            raise CommandRejected(NOTHING_PINNED)
         runtime.unpin_comment()
         self.pinned_key = None
         self._applied(origin, "unpin")
@@ -865,8 +895,13 @@ class LiveShow:
                 ),
                 400,
             )
-        if key == self.pinned_key:
-            self.unpin(origin=None)
+        if key in session.hidden:  # (kept again as a hide, it changed nothing)
+            raise CommandRejected(
+                Words(QT_TRANSLATE_NOOP("LiveShow", "that comment is hidden already"))
+            )
+        if key == self.pinned_key:  # (off the picture; pinned with no text, it never was on)
+            self._live_runtime().unpin_comment()
+            self.pinned_key = None
         session.hide_comment(key, session.comments.get(key))
         self._applied(origin, "hide_comment", id=key)
 
@@ -882,6 +917,10 @@ class LiveShow:
         self._session().add_comments(comments)
 
     def reconnect_now(self, *, origin: str | None = "window") -> None:
+        # As the window says it (its own check): the remote answered 200 in a rehearsal, and
+        # the session kept a reconnection of nothing.
+        if not any(_streaming(output.status()) for output in self.media.outputs):
+            raise CommandRejected(NOTHING_STREAMED)
         self.media.reconnect_now()
         self._applied(origin, "reconnect_now")
 

@@ -756,30 +756,34 @@ class ShowSession:
                 deals: dict[str, str | None] = {}
                 accepted: dict[str, int] = {}
                 oversold: dict[str, int] = {}
+                unknown: dict[str, None] = {}
                 runtime = self.runtime
-                for line in order.lines:
-                    if line.quantity <= 0 or runtime is None:
-                        continue
-                    # Its price and currency decide whether it is a deal line (show/state.py).
-                    outcome = runtime.apply_order(
-                        line.sku, line.quantity, None, line.unit_price, order.currency or None
+                lines = [line for line in order.lines if line.quantity > 0]
+                outcomes = []
+                if runtime is not None:
+                    # Its price and currency decide whether a line is a deal line (show/state.py);
+                    # the order's lines as one command of the show (an order may have 100,000).
+                    outcomes = runtime.apply_order_lines(
+                        [(line.sku, line.quantity, line.unit_price) for line in lines],
+                        order.currency or None,
                     )
+                for line, outcome in zip(lines, outcomes, strict=False):  # (none: no runtime)
                     deals[line.sku] = outcome.deal_id
                     accepted[line.sku] = accepted.get(line.sku, 0) + outcome.accepted_units
                     if not outcome.known_sku:
-                        log.warning(
-                            "order %s: SKU %r is not in the show (kept in the session)",
-                            order.id,
-                            line.sku,
-                        )
+                        unknown[line.sku] = None
                     elif outcome.accepted_units < line.quantity:
-                        oversold[line.sku] = line.quantity - outcome.accepted_units
-                        log.warning(
-                            "order %s: %s oversold by %d units",
-                            order.id,
-                            line.sku,
-                            line.quantity - outcome.accepted_units,
+                        # Each SKU's units over all its lines: the last line's alone was kept
+                        # (and a warning logged for each line, 100,000 for one order).
+                        oversold[line.sku] = (
+                            oversold.get(line.sku, 0) + line.quantity - outcome.accepted_units
                         )
+                for sku in unknown:
+                    log.warning(
+                        "order %s: SKU %r is not in the show (kept in the session)", order.id, sku
+                    )
+                for sku, units in oversold.items():
+                    log.warning("order %s: %s oversold by %d units", order.id, sku, units)
                 data: dict[str, object] = {
                     "source": order.source,
                     "order_id": order.id,
