@@ -4,7 +4,10 @@ behaviour test failed on the code before its fix."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +15,10 @@ import pytest
 from feed_servers import Reply
 from platform_servers import ShopifyGraphQLServer
 
-from anchordesk.store import SessionStore
+from anchordesk.feeds.hub import FeedHub
+from anchordesk.feeds.poller import BackoffPolicy
+from anchordesk.feeds.spec import FeedSpec
+from anchordesk.store import SessionStore, StoreWriter
 from anchordesk.store.report import build_report
 
 from .test_round_twenty_four_shop import _run_until, _stored
@@ -92,3 +98,85 @@ def test_an_order_read_in_part_under_another_orders_id_is_kept_as_rejected(
     finally:
         store.close()
     assert its_sku in kept.item.raw  # its own lines, as the shop sent them
+
+
+class _QuotesTheTokenItRefused(ShopifyGraphQLServer):
+    """Client credentials: the first token is refused at its first call (revoked: 401), and
+    once a second is issued every answer quotes the first bare, in an error about order 5002
+    (read again by its id: refused again in the same words) and in order 5001's amount."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        token = headers.get("x-shopify-access-token", "")
+        if path.endswith("/graphql.json") and self.issued[:1] == [token] and self.tokens[token]:
+            self.tokens[token] = False
+            return Reply(401, b'{"errors": "[API] Invalid API key or access token"}')
+        reply = super().handle(method, path, query, headers, body)
+        if not path.endswith("/graphql.json") or reply.status != 200 or len(self.issued) < 2:
+            return reply
+        old = self.issued[0]
+        answer = json.loads(reply.body)
+        said = {"message": f"token {old} was revoked", "extensions": {"code": "INTERNAL"}}
+        orders = (answer.get("data") or {}).get("orders")
+        if isinstance(orders, dict):
+            answer["errors"] = [{**said, "path": ["orders", "nodes", 1, "refunds"]}]
+            orders["nodes"][0]["totalPriceSet"]["shopMoney"]["amount"] = f"bad {old}"
+        else:
+            answer = {"errors": [said], "data": None}
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+def test_a_token_refused_then_quoted_bare_by_the_shop_is_masked_everywhere(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Leftover (leak): only the token in use was masked. A shop quoting the token it had
+    refused (revoked, replaced by a new one), bare in its words, put it whole in the log line,
+    the rejected items' reasons, the session file and the report. Now every token this feed
+    held is masked."""
+    caplog.set_level(logging.INFO)
+    session = tmp_path / "s.adsession"
+    with _QuotesTheTokenItRefused() as shop:
+        for _ in range(3):
+            shop.add_order([("MUG", 1, "2.00")])
+        keys = {
+            "shopify-orders-client-id": shop.client_id,
+            "shopify-orders-client-secret": shop.client_secret,
+        }
+        writer = StoreWriter(session)
+        hub = FeedHub(
+            [FeedSpec("shopify-orders", shop.shop_url)],
+            writer,
+            token_lookup=keys.get,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+            shopify_created_at_min=datetime(2000, 1, 1, tzinfo=UTC),
+        )
+
+        async def run() -> list[str]:
+            stop = asyncio.Event()
+            task = asyncio.create_task(hub.run(stop))
+            said = []
+            for _ in range(3000):
+                await asyncio.sleep(0.01)
+                said += [str(poller.health.last_error) for poller in hub.pollers]
+                if _stored(session) >= 3:
+                    break
+            stop.set()
+            await task
+            return said
+
+        try:
+            statuses = asyncio.run(run())
+        finally:
+            writer.close()
+        old = shop.issued[0]
+    assert len(shop.issued) == 2
+    report = build_report(session)
+    assert report.orders == 1
+    assert {r.item_id for r in report.rejected} == {"5001", "5002"}
+    assert "revoked" in caplog.text
+    assert old not in caplog.text
+    assert not [line for line in statuses if old in line]
+    assert old.encode() not in session.read_bytes()
+    assert not [r for r in report.rejected if old in r.detail]
+    assert "token **** was revoked" in " ".join(r.detail for r in report.rejected)
