@@ -8,12 +8,13 @@ import asyncio
 import json
 import logging
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from feed_servers import Reply
+from feed_servers import Reply, ShopifyOrdersServer, _fields, _json
 from platform_servers import ShopifyGraphQLServer
 
 from anchordesk.feeds.hub import FeedHub
@@ -227,3 +228,54 @@ def test_a_session_keyed_by_amount_before_continued_counts_its_refund_once(
     report = build_report(session)
     assert report.ledger.gmv_by_currency == {"USD": Decimal("5.00")}
     assert _updates(session) == 2
+
+
+class _UpdatesPagesInACircle(ShopifyOrdersServer):
+    """Shopify REST whose every page of updated orders links a next page, two page_info
+    values in turn, each the same orders (a broken proxy's cursor); a new order is placed once
+    the updates window has begun."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.updates_pages = 0
+
+    def _updated_page(
+        self,
+        updated_min: datetime,
+        offset: int,
+        limit: int,
+        headers: dict[str, str],
+        query: dict[str, str] | None = None,
+    ) -> Reply:
+        self.updates_pages += 1
+        if self.updates_pages == 1:  # the lock is held: placed once this answer is given
+            threading.Thread(target=self.add_order, args=([("PEN", 1, "5.00")],)).start()
+        matching = [
+            o for o in self.orders if datetime.fromisoformat(o["updated_at"]) >= updated_min
+        ]
+        page_info = "A" if self.updates_pages % 2 else "B"
+        self._pages[page_info] = (updated_min, 0)
+        link = f'<{self.url}?limit={limit}&page_info={page_info}>; rel="next"'
+        return _json({"orders": _fields(matching[:limit], query)}, {**headers, "Link": link})
+
+
+def test_updated_orders_pages_in_a_circle_leave_new_orders_read(tmp_path: Path) -> None:
+    """REST (A): a window of updated orders whose next page never ends (two links in turn, to
+    the same orders) held the feed's turn for the rest of the show: a paid order placed after it
+    was never read (64 calls in 20 s, all for that window). Now a next page bringing no order
+    not read ends the window's turn (it starts again from the stored cursor), and the new order
+    is counted; the cancellation its first page brought is counted too."""
+    session = tmp_path / "s.adsession"
+    with _UpdatesPagesInACircle() as shop:
+        first = shop.add_order([("MUG", 1, "2.00")])
+        shop.add_order([("CUP", 1, "4.00")])
+        shop.cancel(first)
+        _run_until(
+            shop.url,
+            shop.token,
+            session,
+            lambda: _stored(session) >= 3 or shop.updates_pages >= 30,
+        )
+    report = build_report(session)
+    assert report.orders == 3
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("9.00")}
