@@ -279,3 +279,47 @@ def test_updated_orders_pages_in_a_circle_leave_new_orders_read(tmp_path: Path) 
     report = build_report(session)
     assert report.orders == 3
     assert report.ledger.gmv_by_currency == {"USD": Decimal("9.00")}
+
+
+class _DeletedOnceReadInPart(ShopifyGraphQLServer):
+    """Order 5002 (6 lines: read in part) is gone when asked by its id (deleted since)."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        answer = json.loads(reply.body)
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, dict) or "orders" in data:
+            return reply
+        for alias, node in data.items():
+            if isinstance(node, dict) and node.get("legacyResourceId") == "5002":
+                data[alias] = None
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+def test_an_order_read_in_part_then_gone_is_kept_with_what_was_read(tmp_path: Path) -> None:
+    """Rejected items (B): an order read in part that Shopify no longer had by its id was kept
+    as rejected as {"id": …, "order": null}: the report's reader could not tell what was not
+    counted ($60.00 of lamps). Now it is kept with what the orders query read of it."""
+    session = tmp_path / "s.adsession"
+    with _DeletedOnceReadInPart() as shop:
+        shop.add_order([("MUG", 1, "2.00")])
+        shop.add_order([(f"LAMP-{n}", 1, "10.00") for n in range(6)])
+        shop.add_order([("PEN", 2, "2.00")])
+        _run_until(
+            shop.shop_url,
+            shop.static_token,
+            session,
+            lambda: _stored(session) >= 3 or len(shop.queries) >= 30,
+        )
+    store = SessionStore(session)
+    try:
+        [kept] = store.rejected_items()
+    finally:
+        store.close()
+    assert kept.item.item_id == "5002"
+    assert kept.item.detail == "Shopify no longer has this order, read in part"
+    assert "LAMP-0" in kept.item.raw
+    assert '"60.00"' in kept.item.raw
+    assert build_report(session).orders == 2

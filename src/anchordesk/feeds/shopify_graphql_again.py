@@ -511,9 +511,18 @@ class ReadAgain:
             if len(self.kept_rejected) >= WINDOW_RECORDS_KEPT:
                 self.kept_rejected.clear()
             self.kept_rejected[gid] = self._updated.get(gid, "")
-            raw = {"id": gid, "order": self._node or node}
-            items.append(rejected(self.source, raw, ValueError(problem), "order"))
-            self._in_part.pop(gid, None)  # nothing whole to check them against: rejected
+            read = self._node or node
+            kept = self._in_part.pop(gid, [])  # nothing whole to check them against: rejected
+            if isinstance(read, dict) or not kept:
+                raw = {"id": gid, "order": read}
+                items.append(rejected(self.source, raw, ValueError(problem), "order"))
+            else:
+                # Nothing answered by its id (deleted since): kept with what the orders query
+                # read of it, its lines and total, not as {"order": null}, which told the
+                # report's reader nothing of the order not counted.
+                items.append(
+                    dataclasses.replace(kept[0].item, detail=error_words(ValueError(problem)))
+                )
         else:
             whole = dict(self._node or {})
             whole["lineItems"] = {"nodes": self._lines}
