@@ -516,6 +516,24 @@ class ShopifyOrdersAdapter:
         self._updates_limit = min(SHOPIFY_PAGE_LIMIT, self._updates_limit * 2)
         next_url, previous_url = self._own_link(_next_link(response)), self._updates_next_url
         self._updates_next_url = next_url
+        if next_url is not None and previous_url is not None and not read_new:
+            # A next page that brought no order not read in this window (its link given again,
+            # two links in turn, a fresh link to the same orders): the window goes no further.
+            # Its "next page" was asked for the rest of the show, and new orders never were (a
+            # paid order made after it was never counted). The window starts again from the
+            # stored cursor at the next turn, after a call for new orders.
+            log.info(
+                "feed %s: Shopify's next page of updated orders brings no order not read; "
+                "reading new orders",
+                self.source,
+            )
+            self._updates_failed(refused=True)
+            return Page(
+                items=items,
+                cursor=None,
+                interval_s=self._interval_from_call_limit(response),
+                malformed_items=malformed,
+            )
         if next_url is not None:
             # More pages of this window: the cursor moves only once all of them are stored, so
             # a crash half-way asks for the whole window again (updates are idempotent).

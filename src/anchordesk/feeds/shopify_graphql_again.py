@@ -10,13 +10,14 @@ answer that ends the orders read (:class:`Read`) goes back to the adapter's wind
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from anchordesk.feeds.parsing import as_text
+from anchordesk.feeds.parsing import as_text, error_words, json_shown
 from anchordesk.feeds.poller import (
     MAX_RESPONSE_BYTES,
     WINDOW_RECORDS_KEPT,
@@ -44,7 +45,7 @@ from anchordesk.feeds.shopify_graphql_query import (
     PageSizes,
     orders_by_id_query,
 )
-from anchordesk.show.feed_items import FeedItem
+from anchordesk.show.feed_items import FeedItem, RejectedItem
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,21 @@ _TOGETHER_SIZES = (ORDERS_BY_ID_PAGE, ORDERS_BY_ID_WIDE)
 _ALONE = len(_TOGETHER_SIZES)
 # Orders past the size cap kept in the feed's memory (ReadAgain.memory), the latest of each.
 _REMEMBERED = 20
+# Nodes read in part kept under one order's id, to check against it (one page's at most).
+_IN_PART_KEPT = 25
+_CREATED_KEPT = 100  # characters of an order's createdAt compared
+
+
+@dataclass(frozen=True)
+class _InPart:
+    """What the orders query read of an order read in part, to tell whether it was that order:
+    when it was created and the ids of its lines read (an order's lines are never taken off
+    its ``lineItems``: an edit sets their current quantity), and the node as a rejected item,
+    kept when it was another order's."""
+
+    created_at: str
+    line_ids: frozenset[str]
+    item: RejectedItem
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,9 @@ class ReadAgain:
         self.read_whole: dict[str, str] = {}
         self._page_whole: list[str] = []  # those the last page carried (page_not_stored)
         self._updated: dict[str, str] = {}  # gid -> updatedAt of the version queued
+        # gid -> what the orders query read of each node under its id read in part: checked
+        # against the order read again by that id (_not_its_own).
+        self._in_part: dict[str, list[_InPart]] = {}
         self.refusals = 0  # refusals in a row of the rest of the order read in part
         self._changes = 0  # times it changed between two pages of its lines
         # Orders kept as rejected as past the cap alone: gid -> the updatedAt of that version. A
@@ -190,13 +209,50 @@ class ReadAgain:
 
     # -- the queue ------------------------------------------------------------------------------
 
-    def add(self, gid: str, updated_at: str) -> None:
-        """``gid`` at ``updated_at`` read in part: read again before its window ends."""
+    def add(self, gid: str, updated_at: str, node: object = None) -> None:
+        """``gid`` at ``updated_at`` read in part (``node``, what the orders query read of it):
+        read again before its window ends."""
         if gid not in self.rest_of:
             self.rest_of.append(gid)
             if len(self._updated) >= WINDOW_RECORDS_KEPT:
                 self._updated.clear()
             self._updated[gid] = updated_at
+        if isinstance(node, dict):
+            if len(self._in_part) >= WINDOW_RECORDS_KEPT:
+                self._in_part.clear()
+            kept = self._in_part.setdefault(gid, [])
+            if len(kept) < _IN_PART_KEPT:
+                kept.append(_what_was_read(self.source, node))
+
+    def _not_its_own(self, gid: str, whole: Mapping[str, Any] | None) -> list[FeedItem]:
+        """The nodes the orders query read in part under ``gid`` that are not the order
+        ``whole``, Shopify's answer asked by that id (None: nothing to check them against), as
+        rejected items with why. A node of another order under this one's id (a shop or proxy
+        mixing them up) was queued under it, the order read by its id counted, and the node's
+        own order, money and units, dropped without a word."""
+        kept = self._in_part.pop(gid, [])
+        if whole is None:
+            return []
+        created = as_text(whole.get("createdAt"))[:_CREATED_KEPT]
+        try:
+            line_ids = _ids_of(nodes_of(whole.get("lineItems")))
+        except ValueError:
+            return []
+        items: list[FeedItem] = []
+        for part in kept:
+            if part.created_at and created and part.created_at != created:
+                why = f"created {json_shown(part.created_at)}, that order {json_shown(created)}"
+            elif part.line_ids - line_ids:
+                line = legacy_id(min(part.line_ids - line_ids))
+                why = f"its line {json_shown(line)} is none of that order's lines"
+            else:
+                continue
+            error = ValueError(
+                f"read in part under order {legacy_id(gid)[:20]}'s id, but it is not the order "
+                f"Shopify gives by that id ({why}): another order's contents, not counted"
+            )
+            items.append(dataclasses.replace(part.item, detail=error_words(error)))
+        return items
 
     def first_updated(self) -> str:
         """The earliest ``updatedAt`` of the orders still to read again ("" when one is not
@@ -219,6 +275,7 @@ class ReadAgain:
     def window_ended(self) -> None:
         self._level.clear()
         self._read_so_far.clear()
+        self._in_part.clear()
 
     def page_not_stored(self) -> None:
         """The last page could not be stored: its window is read again, and of the orders read
@@ -226,6 +283,7 @@ class ReadAgain:
         failed the window began with orders read again alone (a call each), so a store failing
         every 4th page never got past them."""
         self.rest_of.clear()
+        self._in_part.clear()
         for gid in self._page_whole:
             self.read_whole.pop(gid, None)
             self.kept_rejected.pop(gid, None)
@@ -324,6 +382,7 @@ class ReadAgain:
             return None
         gid = self.rest_of.pop(0)
         self.least.pop(gid, None)
+        self._in_part.pop(gid, None)  # nothing to check them against: that order is rejected
         reason = f"Shopify refused to read the rest of it (HTTP {status}, {_REST_REFUSALS} times)"
         # That version is not asked for again (a change of the order is).
         self.read_whole[gid] = self._updated.get(gid, "")
@@ -336,6 +395,7 @@ class ReadAgain:
         it."""
         gid = self.rest_of.pop(0)
         self.least.pop(gid, None)
+        self._in_part.pop(gid, None)  # nothing to check them against: that order is rejected
         updated = self._updated.get(gid, "")
         log.info("feed %s: order %s alone is past the size cap", self.source, legacy_id(gid))
         # That version is not asked for again (a change of the order is).
@@ -451,8 +511,18 @@ class ReadAgain:
             if len(self.kept_rejected) >= WINDOW_RECORDS_KEPT:
                 self.kept_rejected.clear()
             self.kept_rejected[gid] = self._updated.get(gid, "")
-            raw = {"id": gid, "order": self._node or node}
-            items.append(rejected(self.source, raw, ValueError(problem), "order"))
+            read = self._node or node
+            kept = self._in_part.pop(gid, [])  # nothing whole to check them against: rejected
+            if isinstance(read, dict) or not kept:
+                raw = {"id": gid, "order": read}
+                items.append(rejected(self.source, raw, ValueError(problem), "order"))
+            else:
+                # Nothing answered by its id (deleted since): kept with what the orders query
+                # read of it, its lines and total, not as {"order": null}, which told the
+                # report's reader nothing of the order not counted.
+                items.append(
+                    dataclasses.replace(kept[0].item, detail=error_words(ValueError(problem)))
+                )
         else:
             whole = dict(self._node or {})
             whole["lineItems"] = {"nodes": self._lines}
@@ -461,6 +531,9 @@ class ReadAgain:
             items.extend(read)
             malformed += unreadable
             counted += 1
+            others = self._not_its_own(gid, whole)
+            items.extend(others)
+            malformed += len(others)
             self.stored_whole(gid, as_text(whole.get("updatedAt")))
             if isinstance(refunds, list) and len(refunds) >= self._refunds_asked:
                 # A list of refunds says nothing of more: the ones after it are not counted.
@@ -536,12 +609,28 @@ class ReadAgain:
             items.extend(read)
             malformed += unreadable
             counted += 1
+            others = self._not_its_own(gid, node)
+            items.extend(others)
+            malformed += len(others)
             self.stored_whole(gid, as_text(node.get("updatedAt")))
             self.rest_of.remove(gid)
         # Those left are read in the window's order (by updatedAt), each its own way: the
         # stored cursor moves up to the first one still to read (ReadAgain.first_updated).
         self._more_together()
         return Read(items, malformed, counted)
+
+
+def _what_was_read(source: str, node: dict[str, Any]) -> _InPart:
+    """What the orders query read of ``node``, an order read in part (_InPart)."""
+    try:
+        lines = nodes_of(node.get("lineItems"))[: ORDER_PAGE.line_items]
+    except ValueError:
+        lines = []
+    return _InPart(
+        as_text(node.get("createdAt"))[:_CREATED_KEPT],
+        frozenset(_ids_of(lines)),
+        rejected(source, node, ValueError("read in part"), "order"),
+    )
 
 
 def _more_lines_only(node: dict[str, Any], sizes: PageSizes) -> bool:

@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 
 # Fetch an expiring token again this long before it expires (or at half its life if shorter).
 TOKEN_REFRESH_MARGIN_S = 300.0
+# Tokens replaced (refreshed, refused) still masked wherever a shop quotes them: the latest this
+# many. Each is one more replace on every text masked; a shop whose tokens expire at once
+# hands out one a call (R24 F6), 1,800 an hour.
+PAST_TOKENS_MASKED = 100
 
 
 class ShopifyAccessToken:
@@ -65,9 +69,23 @@ class ShopifyAccessToken:
         self._expires_at: float | None = None
         self._unsent = False  # fetched, and no call sent with it yet
         self.fetched = 0  # tokens fetched with the client credentials
+        self._past: dict[str, None] = {}  # tokens replaced, oldest first (PAST_TOKENS_MASKED)
 
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.value, self._client_secret) if s)
+        """Every value to mask: the token, the client secret and the tokens replaced. Only the
+        token in use was: a shop quoting the one it had refused (a 401, "token shpat_… was
+        revoked") or the one before a refresh put it bare in the log, the feed's status, a
+        rejected item's reason, the session file and the report."""
+        return tuple(s for s in (self.value, self._client_secret, *self._past) if s)
+
+    def _replaced(self) -> None:
+        """The token in use is about to be replaced: kept among those masked."""
+        if not self.value:
+            return
+        self._past.pop(self.value, None)
+        self._past[self.value] = None
+        while len(self._past) > PAST_TOKENS_MASKED:
+            del self._past[next(iter(self._past))]
 
     def describe(self) -> str:
         """For the feed's status ("" for a static token)."""
@@ -124,6 +142,7 @@ class ShopifyAccessToken:
         (client credentials: expired or revoked early), False for a static token."""
         if not self.uses_client_credentials:
             return False
+        self._replaced()
         self.value = ""
         return True
 
@@ -138,6 +157,7 @@ class ShopifyAccessToken:
                 "the token answer's access_token holds a character HTTP cannot carry"
             )
         expires_in = body.get("expires_in")
+        self._replaced()
         self.value = token
         self._unsent = True
         # A 401-digit integer is a token that does not expire (infinity), as 1e999 is:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -108,6 +109,9 @@ from anchordesk.store.session_rows import (
     update_from_row,
     viewers_from_row,
 )
+
+# The key of a refund without an id: its place among its order's refunds (feeds/shopify*).
+_PLACE_KEY = re.compile(r"#[1-9][0-9]*")
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -722,6 +726,8 @@ class SessionStore:
         for item in items:
             if item.source != source:
                 raise ValueError(f"item from {item.source!r} in a batch of {source!r}")
+            if isinstance(item, OrderUpdate):
+                self._amount_key_renamed(item)
             # The amount rule at the door: a bad order is kept as rejected, never as an order.
             if isinstance(item, Order):
                 if not item.currency and self.show_currency():
@@ -750,6 +756,37 @@ class SessionStore:
                 (source, cursor, now),
             )
         return new
+
+    def _amount_key_renamed(self, update: OrderUpdate) -> None:
+        """A Shopify refund without an id is keyed by its place in its order's refunds
+        (``5001:refund:#1``); a session written before 30 Nov 2026 (REST until R19, GraphQL
+        until R24) kept it under its amount (``5001:refund=5``). Continued, that refund came
+        again under its new key and was counted a second time ($10 of refunds counted $15).
+        The first time it comes, the row kept under the amount key takes the new key when it is
+        that very refund (its time, amount, currency and units): counted once; a later refund
+        of that amount comes at another place, and is new."""
+        if (
+            not _PLACE_KEY.fullmatch(update.refund_id)
+            or update_problem(update, self.show_currency()) is not None
+        ):
+            return
+        old_id = replace(update, refund_id="").id
+        row = self._db.execute(
+            "SELECT source, id, order_id, received_at, at, status, refund, currency, refund_id,"
+            " lines FROM order_updates WHERE source = ? AND id = ?",
+            (update.source, old_id),
+        ).fetchone()
+        try:
+            if row is None or replace(update_from_row(row)[0], refund_id=update.refund_id) != (
+                update
+            ):
+                return
+        except (UnreadableRowError, ArithmeticError, TypeError):
+            return  # a damaged kept row: the report lists it as unreadable already
+        self._db.execute(
+            "UPDATE OR IGNORE order_updates SET id = ?, refund_id = ? WHERE source = ? AND id = ?",
+            (update.id, update.refund_id, update.source, old_id),
+        )
 
     def _changed_copy(self, item: Order | OrderUpdate) -> RejectedItem | None:
         """``item`` came again under the id of a kept one: as rejected when its money or units
