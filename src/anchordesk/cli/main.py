@@ -29,6 +29,8 @@ from anchordesk.core.errors import FatalError, UserError
 from anchordesk.core.printable import printable_message
 
 if TYPE_CHECKING:  # loaded when `live` runs: the stop handlers go in before any heavy import
+    from _typeshed import SupportsWrite
+
     from anchordesk.live.options import LiveOptions
 
 
@@ -37,6 +39,13 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UserError(f"{self.prog}: {message}")
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        """argparse drops a failed write of ``--help`` (its ``except OSError: pass``): with
+        unbuffered output (PYTHONUNBUFFERED) ``--help > /dev/full`` exited 0 having written
+        nothing. The error goes up, to be said as for every other output (main)."""
+        if message:
+            (file or sys.stderr).write(message)
 
 
 def _positive_int(text: str) -> int:
