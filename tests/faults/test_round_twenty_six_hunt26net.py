@@ -27,3 +27,48 @@ def test_help_into_a_full_disk_with_unbuffered_output_is_said(
         )  # fmt: skip
     assert run.returncode == 1
     assert run.stderr == "error: the output is incomplete: the disk holding /dev/full is full\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "printed"),
+    [
+        (["report", "SESSION"], "anchordesk report: standard output is closed (>&-): nowhere to "
+         "print the report"),
+        (["report", "--json", "SESSION"], "anchordesk report: standard output is closed"),
+        (["devices"], "anchordesk devices: standard output is closed (>&-): nowhere to print the "
+         "device list"),
+        (["show", "check", "SHOW"], "anchordesk show: standard output is closed"),
+        (["--help"], "anchordesk: standard output is closed (>&-): nowhere to print the help"),
+        (["--version"], "anchordesk: standard output is closed (>&-): nowhere to print the "
+         "versions"),
+    ],
+)  # fmt: skip
+def test_a_command_that_prints_with_its_output_closed_says_so(
+    tmp_path: Path, command: list[str], printed: str
+) -> None:
+    # Before: `anchordesk report S >&-` printed the report into the null device the program
+    # puts on a closed descriptor at start, and exited 0, having written nowhere.
+    from report_sessions import write_big_session
+
+    from anchordesk.showfile.samples import sample_show_path
+    from faults.live_runs import child_env
+
+    session = tmp_path / "s.adsession"
+    write_big_session(session)
+    show = sample_show_path("en")
+    assert show is not None
+    argv = [{"SESSION": str(session), "SHOW": str(show)}.get(word, word) for word in command]
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", *argv],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=120,
+        env=child_env(tmp_path), preexec_fn=_close_standard_output,
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.startswith("error: " + printed), run.stderr
+    assert run.stderr.count("\n") == 1
+
+
+def _close_standard_output() -> None:
+    import os
+
+    os.close(1)
