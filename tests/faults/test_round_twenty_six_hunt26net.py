@@ -72,3 +72,21 @@ def _close_standard_output() -> None:
     import os
 
     os.close(1)
+
+
+def test_a_device_name_with_control_characters_is_listed_escaped(tmp_path: Path) -> None:
+    # Before: `anchordesk devices` printed the names as the sound system gave them: an ALSA PCM
+    # named with an ESC sequence in ~/.asoundrc (any program may write one) coloured or drove
+    # the terminal. A real device: PortAudio lists the configuration's PCMs.
+    from faults.live_runs import child_env
+
+    (tmp_path / ".asoundrc").write_text('pcm."ev\\033[31mil\\007mic" {\n type null\n}\n')
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "devices"],
+        capture_output=True, text=True, timeout=120, env=child_env(tmp_path, HOME=str(tmp_path)),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    if "mic" not in run.stdout:
+        pytest.skip("PortAudio lists no ALSA device here")
+    assert "\x1b" not in run.stdout and "\x07" not in run.stdout
+    assert "  ev\\x1b[31mil\\x07mic  (" in run.stdout
