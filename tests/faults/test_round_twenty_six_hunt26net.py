@@ -90,3 +90,52 @@ def test_a_device_name_with_control_characters_is_listed_escaped(tmp_path: Path)
         pytest.skip("PortAudio lists no ALSA device here")
     assert "\x1b" not in run.stdout and "\x07" not in run.stdout
     assert "  ev\\x1b[31mil\\x07mic  (" in run.stdout
+
+
+@pytest.mark.parametrize("extension", ["png", "tiff", "bmp"])
+def test_a_broken_picture_as_the_camera_is_our_one_line_only(
+    tmp_path: Path, extension: str
+) -> None:
+    # Before: a PNG cut short as --camera printed "libpng error: PNG input buffer is
+    # incomplete" (a TIFF: Qt's and OpenCV's four lines; a BMP: OpenCV's two) before the
+    # program's own line: the image libraries write straight to descriptor 2.
+    import cv2
+    import numpy as np
+
+    from faults.live_runs import child_env
+
+    whole = tmp_path / f"whole.{extension}"
+    noise = np.random.default_rng(7).integers(0, 255, (360, 640, 3), dtype=np.uint8)
+    assert cv2.imwrite(str(whole), noise)
+    cut = tmp_path / f"cut.{extension}"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", "--camera", str(cut), "--mic", "none",
+         "--seconds", "1", "--record", str(tmp_path / "r.mkv")],
+        capture_output=True, text=True, timeout=120, env=child_env(tmp_path),
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert run.stderr == f"error: --camera {cut}: not an image OpenCV can read\n"
+
+
+def test_a_stop_at_once_while_a_decoder_is_quieted_is_said(tmp_path: Path) -> None:
+    # The picture is read in start-up with descriptor 2 into a pipe (its decoder's noise): a
+    # stop at once then (cli/commands._end_at_once gives stderr back, says, and exits) must
+    # reach the terminal, not the pipe that nobody reads after the exit.
+    import textwrap
+
+    program = textwrap.dedent(
+        """
+        import os
+        from anchordesk.media.portaudio import give_back_stderr, library_noise_filtered
+
+        with library_noise_filtered():
+            give_back_stderr()
+            os.write(2, b"stopped 0.10 s after the request\\n")
+            os._exit(0)
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
+    )
+    assert run.stderr == "stopped 0.10 s after the request\n"
