@@ -139,3 +139,39 @@ def test_a_stop_at_once_while_a_decoder_is_quieted_is_said(tmp_path: Path) -> No
         [sys.executable, "-c", program], capture_output=True, text=True, timeout=60
     )
     assert run.stderr == "stopped 0.10 s after the request\n"
+
+
+@pytest.mark.parametrize("installed_before", [False, True])
+def test_desktop_install_on_a_full_disk_leaves_nothing_half_installed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    installed_before: bool,
+) -> None:
+    # Before: a disk that filled up halfway kept the menu entry, the MIME type, the metainfo
+    # and the SVG (4 of 13 files) and said only "the disk holding …512x512…png is full", exit 2
+    # (a full disk is no mistake of the user's).
+    from anchordesk.cli import desktop
+    from anchordesk.cli.main import main
+    from faults.disks import fill, tmpfs
+
+    monkeypatch.setattr(desktop, "this_executable", lambda: Path(sys.executable))
+    with tmpfs(tmp_path / "disk", 1024) as disk:
+        share = disk / "share"
+        monkeypatch.setenv("XDG_DATA_HOME", str(share))
+        if installed_before:
+            assert main(["desktop", "install"]) == 0
+        before = {p: p.read_bytes() for p in share.rglob("*") if p.is_file()}
+        folders = sorted(p for p in share.rglob("*") if p.is_dir()) if share.exists() else []
+        capsys.readouterr()
+        # Room for the first files of the install, not for all of them.
+        fill(disk, leave_bytes=12 * 1024)
+        monkeypatch.setattr(desktop, "desktop_entry", lambda _: "[Desktop Entry]\nNew=1\n")
+        code = main(["desktop", "install"])
+        err = capsys.readouterr().err
+        after = {p: p.read_bytes() for p in share.rglob("*") if p.is_file()}
+        after_folders = sorted(p for p in share.rglob("*") if p.is_dir()) if share.exists() else []
+    assert code == 1
+    assert err.count("\n") == 1 and err.endswith("is full; nothing was installed\n"), err
+    assert after == before  # no new file, no temporary one, every old one as it was
+    assert after_folders == folders
