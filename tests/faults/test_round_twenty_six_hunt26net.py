@@ -175,3 +175,43 @@ def test_desktop_install_on_a_full_disk_leaves_nothing_half_installed(
     assert err.count("\n") == 1 and err.endswith("is full; nothing was installed\n"), err
     assert after == before  # no new file, no temporary one, every old one as it was
     assert after_folders == folders
+
+
+def test_a_stop_while_the_options_modules_load_ends_the_run_at_once(tmp_path: Path) -> None:
+    # Before: the stop at once of the start-up was armed in run_live, after the options' and
+    # the command's modules had loaded (httpx, rich, the feeds: 0.6 s at a low priority on a
+    # loaded machine); a SIGHUP right after the log's first line waited for them (2.14 s once
+    # in CI). Here their load is made to last 30 s, and the signal comes at its start.
+    import textwrap
+    import time
+
+    from faults.live_runs import SMALL, child_env
+
+    program = textwrap.dedent(
+        f"""
+        import importlib.abc, os, signal, sys, time
+
+        class SlowOptions(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path, target=None):
+                if name == "anchordesk.live.options":
+                    os.kill(os.getpid(), signal.SIGHUP)
+                    time.sleep(30)
+                return None
+
+        sys.meta_path.insert(0, SlowOptions())
+        sys.argv = ["anchordesk", "live", *{SMALL!r}, "--seconds", "5",
+                    "--record", {str(tmp_path / "show.mkv")!r}]
+        from anchordesk.cli.main import main
+        sys.exit(main())
+        """
+    )
+    started_s = time.monotonic()
+    run = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True, text=True, timeout=120, env=child_env(tmp_path),
+    )  # fmt: skip
+    took_s = time.monotonic() - started_s
+    assert run.returncode == 0, run.stderr
+    assert "SIGHUP during start-up: stopped before the picture started" in run.stderr
+    assert took_s < 20, run.stderr  # not after the 30 s load
+    assert not (tmp_path / "show.mkv").exists()

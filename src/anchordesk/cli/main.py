@@ -770,6 +770,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     log = logging.getLogger("anchordesk")
     log.info("command: %s", args.command or "gui", extra={logs.FILE_ONLY: True})
     _time_zone_or_utc(log)
+    if args.command == "live":
+        from anchordesk.cli import stopping
+
+        # A stop from here on ends the process at once, as soon as the log says it: the
+        # options' and the command's modules took 0.6 s more to load at a low priority on a
+        # loaded machine, and a stop during them waited for the first check after them.
+        stopping.end_at_once_from_now_on()
     standard_output = sys.stdout
     if standard_output is not None and not isinstance(standard_output, _WatchedOutput):
         sys.stdout = _WatchedOutput(standard_output)
