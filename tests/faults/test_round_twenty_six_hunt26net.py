@@ -215,3 +215,36 @@ def test_a_stop_while_the_options_modules_load_ends_the_run_at_once(tmp_path: Pa
     assert "SIGHUP during start-up: stopped before the picture started" in run.stderr
     assert took_s < 20, run.stderr  # not after the 30 s load
     assert not (tmp_path / "show.mkv").exists()
+
+
+@pytest.mark.parametrize("command", ["report", "import-csv"])
+def test_a_full_disk_under_a_commands_file_is_a_fault_not_a_mistake(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    # Before: `report --html PAGE` and `show import-csv … -o SHOW` on a full disk exited 2, "a
+    # mistake in the command; nothing was started": a script told its user to fix the command.
+    from report_sessions import write_big_session
+
+    from anchordesk.cli.main import main
+    from anchordesk.showfile.samples import sample_show_path
+    from faults.disks import fill, tmpfs
+
+    show = sample_show_path("en")
+    assert show is not None
+    session = tmp_path / "s.adsession"
+    write_big_session(session)
+    with tmpfs(tmp_path / "disk", 256) as disk:
+        fill(disk)
+        target = disk / ("page.html" if command == "report" else "show.json")
+        if command == "report":
+            argv = ["report", str(session), "--html", str(target)]
+        else:
+            argv = ["show", "import-csv", str(show.parent / "products.csv"), "--into",
+                    str(show), "-o", str(target)]  # fmt: skip
+        code = main(argv)
+        assert not target.exists()
+    said = capsys.readouterr()
+    assert code == 1, said
+    assert (
+        "cannot write" in said.out + said.err and "No space left on device" in said.out + said.err
+    )

@@ -502,7 +502,9 @@ def run_report(
                 if error.errno == errno.ENXIO
                 else error.strerror
             )
-            raise UserError(
+            from anchordesk.core.disk import is_disk_fault
+
+            raise (FatalError if is_disk_fault(error) else UserError)(
                 f"anchordesk report --html {html_path}: cannot write ({reason})"
             ) from None
     if as_json:

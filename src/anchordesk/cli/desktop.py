@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from anchordesk.core import paths
-from anchordesk.core.disk import DiskProblem, describe_error, disk_problem
+from anchordesk.core.disk import describe_error, is_disk_fault
 from anchordesk.core.errors import FatalError, UserError
 from anchordesk.core.files import NotAllWritten, write_files_together
 from anchordesk.core.printable import escape_controls
@@ -137,8 +137,7 @@ def install(home: Path | None = None, executable: Path | None = None) -> list[Pa
             if failed.placed
             else "; nothing was installed"
         )
-        fault = disk_problem(failed.error) in (DiskProblem.FULL, DiskProblem.FAILED)
-        raise (FatalError if fault else UserError)(
+        raise (FatalError if is_disk_fault(failed.error) else UserError)(
             f"anchordesk desktop install: {said}{left}"
         ) from None
     written = list(contents)
