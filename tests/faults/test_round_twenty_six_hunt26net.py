@@ -248,3 +248,27 @@ def test_a_full_disk_under_a_commands_file_is_a_fault_not_a_mistake(
     assert (
         "cannot write" in said.out + said.err and "No space left on device" in said.out + said.err
     )
+
+
+def test_a_ctrl_c_during_desktop_install_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Ctrl+C halfway (KeyboardInterrupt, no OSError) left the files written whole so far
+    # beside their names as hidden temporary files, and the folders made for them.
+    from anchordesk.cli import desktop
+    from anchordesk.core import files
+
+    monkeypatch.setattr(desktop, "this_executable", lambda: Path(sys.executable))
+    written = files._written_beside
+    count = [0]
+
+    def interrupted(*args: object) -> str:
+        count[0] += 1
+        if count[0] == 3:
+            raise KeyboardInterrupt
+        return written(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files, "_written_beside", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        desktop.install(home=tmp_path / "share")
+    assert not (tmp_path / "share").exists()

@@ -103,21 +103,25 @@ def write_files_together(files: Mapping[Path, bytes]) -> None:
             finally:
                 made += [candidate for candidate in missing if candidate.exists()]
             ready[path] = _written_beside(path, folder, data, None)
-    except OSError as error:
+    except BaseException as error:  # a Ctrl+C too: it left the temporary files behind
         for temporary in ready.values():
             Path(temporary).unlink(missing_ok=True)
         for folder in sorted(made, key=lambda folder: len(folder.parts), reverse=True):
             with contextlib.suppress(OSError):
                 folder.rmdir()
-        raise NotAllWritten(path, error, []) from None
+        if isinstance(error, OSError):
+            raise NotAllWritten(path, error, []) from None
+        raise
     placed: list[Path] = []
     for path, temporary in ready.items():
         try:
             os.replace(temporary, path)
-        except OSError as error:
+        except BaseException as error:
             for left in ready.values():
                 Path(left).unlink(missing_ok=True)
-            raise NotAllWritten(path, error, placed) from None
+            if isinstance(error, OSError):
+                raise NotAllWritten(path, error, placed) from None
+            raise
         placed.append(path)
 
 
