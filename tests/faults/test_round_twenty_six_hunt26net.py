@@ -272,3 +272,39 @@ def test_a_ctrl_c_during_desktop_install_leaves_nothing_behind(
     with pytest.raises(KeyboardInterrupt):
         desktop.install(home=tmp_path / "share")
     assert not (tmp_path / "share").exists()
+
+
+@pytest.mark.parametrize("form", ["text", "json", "html"])
+def test_a_key_kept_whole_in_a_session_is_masked_by_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], form: str
+) -> None:
+    # Before: a session of an older version (or someone else's) keeping the destination with
+    # its key whole: `anchordesk report` printed rtmp://u:PW@host/app/KEY in its text, its
+    # JSON and its page (the run writes them masked; the report took them as they were).
+    import json
+    import sqlite3
+
+    from anchordesk.cli.main import main
+    from anchordesk.store import SessionStore
+
+    session = tmp_path / "s.adsession"
+    SessionStore(session).close()
+    data = {
+        "kind": "stream_ended",
+        "destination": "rtmp://u:SeCrEtP@h.example/live/SeCrEtK?x=SeCrEtQ",
+        "live_s": 0.0, "live_again": 0, "down_at_end_s": 0.0,
+        "last_error": "refused by rtmp://h.example/live/SeCrEtE",
+    }  # fmt: skip
+    with sqlite3.connect(session) as db:
+        db.execute(
+            "INSERT INTO show_events(source, id, at, kind, data)"
+            " VALUES ('show', 'stream:1:0', 1800000000, 'stream_ended', ?)",
+            (json.dumps(data),),
+        )
+    db.close()
+    page = tmp_path / "r.html"
+    argv = {"text": [], "json": ["--json"], "html": ["--html", str(page)]}[form]
+    assert main(["report", str(session), "--lang", "en", *argv]) == 0
+    shown = capsys.readouterr().out + (page.read_text() if form == "html" else "")
+    assert "h.example/live/****" in shown
+    assert "SeCrEt" not in shown
