@@ -308,3 +308,21 @@ def test_a_key_kept_whole_in_a_session_is_masked_by_the_report(
     shown = capsys.readouterr().out + (page.read_text() if form == "html" else "")
     assert "h.example/live/****" in shown
     assert "SeCrEt" not in shown
+
+
+def test_the_report_command_suggested_for_a_session_can_be_pasted(tmp_path: Path) -> None:
+    # Before: "report: anchordesk report my show's night.adsession": pasted in a shell, two
+    # words and an open quote.
+    import shlex
+
+    from faults.live_runs import SMALL, child_env
+
+    session = tmp_path / "my show's night.adsession"
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1", "--no-record",
+         "--to", "rtmp://127.0.0.1:1/app/k", "--session", str(session)],
+        capture_output=True, text=True, timeout=120, env=child_env(tmp_path),
+    )  # fmt: skip
+    said = (run.stdout + run.stderr).splitlines()
+    line = next(line for line in said if "; report: " in line)
+    assert shlex.split(line.split("; report: ")[1]) == ["anchordesk", "report", str(session)]

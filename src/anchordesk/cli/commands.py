@@ -12,6 +12,7 @@ import contextlib
 import errno
 import logging
 import os
+import shlex
 import signal
 import stat
 import sys
@@ -167,7 +168,10 @@ async def _finish(show: LiveShow, stops: StopRequests) -> None:
         if named is None:
             _say(f"Session kept in {path}")
         else:
-            _say(f"Session kept in {named}{beside}; report: anchordesk report {named}")
+            # Quoted for the shell, to be pasted as it is ("my show's night.adsession" was
+            # two words and an open quote).
+            command = shlex.quote(str(named))
+            _say(f"Session kept in {named}{beside}; report: anchordesk report {command}")
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.wrap_future(media_stopped), stops.time_left_s() + 0.2)
 
