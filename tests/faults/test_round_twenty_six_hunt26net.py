@@ -326,3 +326,34 @@ def test_the_report_command_suggested_for_a_session_can_be_pasted(tmp_path: Path
     said = (run.stdout + run.stderr).splitlines()
     line = next(line for line in said if "; report: " in line)
     assert shlex.split(line.split("; report: ")[1]) == ["anchordesk", "report", str(session)]
+
+
+def test_a_recording_name_that_is_not_utf8_leaves_the_run_and_its_files_whole(
+    tmp_path: Path,
+) -> None:
+    # Before: `--record $'r\xff\xc2\x9b.mkv' --stats s.jsonl`: the run ended with exit 1 and
+    # "CRITICAL uncaught exception" (UnicodeEncodeError: the --stats line held the name's lone
+    # surrogate); without --stats, a "--- Logging error ---" traceback on stderr (the log
+    # file's line held the recording thread's name); the C1 control went raw into both files.
+    import json
+    import os
+
+    from faults.live_runs import SMALL, child_env
+
+    record = os.fsencode(tmp_path) + b"/r\xff\xc2\x9b.mkv"
+    stats = tmp_path / "s.jsonl"
+    run = subprocess.run(
+        [os.fsencode(sys.executable), b"-m", b"anchordesk", b"live", *map(os.fsencode, SMALL),
+         b"--seconds", b"1", b"--record", record, b"--stats", os.fsencode(stats)],
+        capture_output=True, timeout=120, env=child_env(tmp_path),
+    )  # fmt: skip
+    err = run.stderr.decode("utf-8", "backslashreplace")
+    assert run.returncode == 0, err
+    assert "Traceback" not in err and "Logging error" not in err
+    assert os.path.getsize(record) > 0
+    lines = stats.read_bytes()
+    assert b"\xc2\x9b" not in lines
+    first = json.loads(lines.splitlines()[0])
+    assert first["outputs"][0]["files"] == [os.fsdecode(record)]
+    log = next(tmp_path.glob("**/anchordesk.log")).read_bytes()
+    assert b"\xc2\x9b" not in log and b"\\udcff" in log
