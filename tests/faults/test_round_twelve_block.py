@@ -287,7 +287,8 @@ def test_a_report_page_that_does_not_fit_on_the_disk_leaves_the_earlier_page_as_
         page = disk / "page.html"
         page.write_text(earlier, encoding="utf-8")
         fill(disk, leave_bytes=20_000)
-        assert cli_main(["report", str(session), "--html", str(page)]) == 2
+        # 1, not 2: a full disk is no mistake in the command (R26hunt26net F7).
+        assert cli_main(["report", str(session), "--html", str(page)]) == 1
         assert page.read_text(encoding="utf-8") == earlier
         assert sorted(path.name for path in disk.iterdir()) == ["filler.bin", "page.html"]
     assert capsys.readouterr().err.strip() == (

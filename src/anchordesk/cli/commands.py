@@ -12,6 +12,7 @@ import contextlib
 import errno
 import logging
 import os
+import shlex
 import signal
 import stat
 import sys
@@ -57,35 +58,12 @@ _standard_output_taken = False
 
 
 def _end_at_once(reason: str) -> None:
-    """Called by the signal handler at a stop request while ``anchordesk live`` starts, before
-    any file of the run: the media's imports and opening the devices are the slow steps (3.8 s
-    and more on a loaded 2-core machine, where a SIGINT ended the run 4-10 s after it, and the
-    interpreter's own exit took 2-3 s more); they cannot look at the request while they run.
-    Nothing is written yet: the process ends there and then, saying so. (An exception raised
-    into the step instead aborted the process when it landed in PySide6's initialisation:
-    "Fatal Python error: libshiboken/signature: could not initialize", 2 runs of 13.) The same
-    end for a request seen between two steps of the start-up.
-
-    It may interrupt the main thread anywhere, an import or a lock's hold included: what it
-    calls was imported before it was set (:func:`_prepare_end_at_once`) and takes no lock that
-    thread may hold (an import here, of a module the interrupted thread was loading, found it
-    half made)."""
+    """A stop request while ``anchordesk live`` starts ends the process there and then:
+    :func:`anchordesk.cli.stopping.end_at_once` (what it calls was imported before it was set:
+    :func:`_prepare_end_at_once`)."""
     from anchordesk.cli import stopping
-    from anchordesk.core.logs import exit_now
-    from anchordesk.media.portaudio import give_back_stderr
 
-    since = stopping.current().seconds_since() or 0.0
-    _remove_made_and_empty()
-    # A sound server that never answers holds PortAudio's start with fd 2 on /dev/null (its
-    # probe noise): the lines below would go there, and the run end without a word.
-    give_back_stderr()
-    exit_now(
-        0,
-        [
-            f"{reason} during start-up: stopped before the picture started",
-            f"stopped {since:.2f} s after the request ({reason})",
-        ],
-    )
+    stopping.end_at_once(reason)
 
 
 def _prepare_end_at_once() -> None:
@@ -94,18 +72,6 @@ def _prepare_end_at_once() -> None:
     import anchordesk.cli.stopping
     import anchordesk.core.logs
     import anchordesk.media.portaudio  # noqa: F401
-
-
-def _remove_made_and_empty() -> None:
-    """Before the process ends at once during start-up: the show's outputs (built before the
-    picture starts) may have made their files already; empty, they go."""
-    recording = sys.modules.get("anchordesk.media.recording")
-    # A request that lands while that module is still being loaded (its imports take a while)
-    # finds it half made, without this function: an AttributeError traceback, exit 1. It has
-    # made no file then (open_new_file comes after it in the module).
-    remove = getattr(recording, "remove_made_and_empty", None)
-    if remove is not None:
-        remove()
 
 
 def _ends_at_once() -> bool:
@@ -202,7 +168,10 @@ async def _finish(show: LiveShow, stops: StopRequests) -> None:
         if named is None:
             _say(f"Session kept in {path}")
         else:
-            _say(f"Session kept in {named}{beside}; report: anchordesk report {named}")
+            # Quoted for the shell, to be pasted as it is ("my show's night.adsession" was
+            # two words and an open quote).
+            command = shlex.quote(str(named))
+            _say(f"Session kept in {named}{beside}; report: anchordesk report {command}")
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.wrap_future(media_stopped), stops.time_left_s() + 0.2)
 
@@ -260,7 +229,7 @@ def run_live(
     def end_at_once_from_now_on() -> None:
         if _ends_at_once():
             _prepare_end_at_once()
-            stops.at_once = _end_at_once
+            stops.at_once = stopping.end_at_once
 
     show: LiveShow | None = None
     try:
@@ -537,7 +506,9 @@ def run_report(
                 if error.errno == errno.ENXIO
                 else error.strerror
             )
-            raise UserError(
+            from anchordesk.core.disk import is_disk_fault
+
+            raise (FatalError if is_disk_fault(error) else UserError)(
                 f"anchordesk report --html {html_path}: cannot write ({reason})"
             ) from None
     if as_json:

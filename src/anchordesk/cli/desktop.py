@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 from anchordesk.core import paths
-from anchordesk.core.disk import describe_error
-from anchordesk.core.errors import UserError
-from anchordesk.core.files import write_bytes_atomically
+from anchordesk.core.disk import describe_error, is_disk_fault
+from anchordesk.core.errors import FatalError, UserError
+from anchordesk.core.files import NotAllWritten, write_files_together
 from anchordesk.core.printable import escape_controls
 
 MIME_TYPE = "application/x-anchordesk-show+json"
@@ -108,10 +108,8 @@ def install(home: Path | None = None, executable: Path | None = None) -> list[Pa
         "metainfo": paths.desktop_files_dir() / f"{paths.APP_ID}.metainfo.xml",
         "svg": paths.icon_path(),
     }
-    written = []
+    contents: dict[Path, bytes] = {}
     for key, target in installed_files(home).items():
-        # Each file replaced whole: written in place, a FIFO at the menu entry's name held the
-        # command for ever, and one at the MIME file's name was a traceback (SpecialFileError).
         try:
             if key == "desktop":
                 data = desktop_entry(executable).encode("utf-8")
@@ -119,12 +117,30 @@ def install(home: Path | None = None, executable: Path | None = None) -> list[Pa
                 data = paths.icon_path(int(key.split()[1].split("x")[0])).read_bytes()
             else:
                 data = sources[key].read_bytes()
-            write_bytes_atomically(target, data)
-        except OSError as error:
-            raise UserError(
-                f"anchordesk desktop install: {describe_error(target, error)}"
+        except OSError as error:  # a broken installation of AnchorDesk itself
+            raise FatalError(
+                f"anchordesk desktop install: AnchorDesk's own {key} file cannot be read "
+                f"({error.strerror or error}); nothing was installed"
             ) from None
-        written.append(target)
+        contents[target] = data
+    # Each file replaced whole: written in place, a FIFO at the menu entry's name held the
+    # command for ever, and one at the MIME file's name was a traceback (SpecialFileError).
+    # And all or none: a full disk halfway left a menu entry without its icons (4 files of
+    # 13 kept, "cannot write" said of the fifth).
+    try:
+        write_files_together(contents)
+    except NotAllWritten as failed:
+        said = describe_error(failed.path, failed.error)
+        left = (
+            f"; {len(failed.placed)} files were replaced before it (anchordesk desktop "
+            "uninstall removes them)"
+            if failed.placed
+            else "; nothing was installed"
+        )
+        raise (FatalError if is_disk_fault(failed.error) else UserError)(
+            f"anchordesk desktop install: {said}{left}"
+        ) from None
+    written = list(contents)
     _refresh_caches(home)
     return written
 

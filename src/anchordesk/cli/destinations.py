@@ -88,12 +88,18 @@ def _wait_until_readable(fd: int) -> None:
     from anchordesk.cli import stopping
 
     stops = stopping.current()
-    while True:
-        if stops.requested:
-            raise StoppedWaitingForKey(stops.reason)
-        with contextlib.suppress(InterruptedError):
-            if select.select([fd], [], [], _STOP_CHECK_S)[0]:
-                return
+    # The wait sees a request within _STOP_CHECK_S and says what was awaited: the stop at
+    # once of the start-up (which says less) waits meanwhile.
+    at_once, stops.at_once = stops.at_once, None
+    try:
+        while True:
+            if stops.requested:
+                raise StoppedWaitingForKey(stops.reason)
+            with contextlib.suppress(InterruptedError):
+                if select.select([fd], [], [], _STOP_CHECK_S)[0]:
+                    return
+    finally:
+        stops.at_once = at_once
 
 
 _STOP_CHECK_S = 0.1

@@ -29,6 +29,8 @@ from anchordesk.core.errors import FatalError, UserError
 from anchordesk.core.printable import printable_message
 
 if TYPE_CHECKING:  # loaded when `live` runs: the stop handlers go in before any heavy import
+    from _typeshed import SupportsWrite
+
     from anchordesk.live.options import LiveOptions
 
 
@@ -37,6 +39,15 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UserError(f"{self.prog}: {message}")
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        """argparse drops a failed write of ``--help`` (its ``except OSError: pass``): with
+        unbuffered output (PYTHONUNBUFFERED) ``--help > /dev/full`` exited 0 having written
+        nothing. The error goes up, to be said as for every other output (main)."""
+        if message:
+            if file is sys.stdout or file is None:
+                _refuse_closed_output(self.prog, "the help")
+            (file or sys.stderr).write(message)
 
 
 def _positive_int(text: str) -> int:
@@ -148,6 +159,7 @@ class _VersionAction(argparse.Action):
     ) -> None:
         from anchordesk.core.about import version_report
 
+        _refuse_closed_output(parser.prog, "the versions")
         print(version_report())
         parser.exit()
 
@@ -649,6 +661,22 @@ def _standard_streams_on_null() -> None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
 
 
+#: The commands whose product is what they print, and what that is.
+_PRINTED = {"report": "the report", "devices": "the device list", "show": "what it finds"}
+
+
+def _refuse_closed_output(command: str, printed: str) -> None:
+    """Started with standard output closed (``anchordesk report S >&-``), a command whose
+    product is what it prints wrote it to the null device put there at start and exited 0:
+    refused before it does anything, as a mistake in the command (``live`` and the window go
+    on: a service manager may start them so, and their record is the files and the log)."""
+    if 1 in _closed_at_start:
+        raise UserError(
+            f"{command}: standard output is closed (>&-): nowhere to print {printed}; send it "
+            "to a file, or to /dev/null to drop it"
+        )
+
+
 def _time_zone_or_utc(log: logging.Logger) -> None:
     """A ``TZ`` nothing can read (``TZ=:/etc/passwd``, a typo in a service file) made Babel's
     import fail with a traceback, in ``report`` and wherever a time is formatted. Such a zone
@@ -720,6 +748,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
     except OSError as error:
         return _output_failed(error)
+    if (printed := _PRINTED.get(args.command)) is not None:
+        try:
+            _refuse_closed_output(f"anchordesk {args.command}", printed)
+        except UserError as error:
+            print(f"error: {_printable(error)}", file=sys.stderr)
+            return error.exit_code
     if args.command == "live":
         # First thing, before the imports that take a second (PyAV, OpenCV, Qt) and before any
         # file exists: a stop request from now on is never lost (cli/stopping.py).
@@ -736,6 +770,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     log = logging.getLogger("anchordesk")
     log.info("command: %s", args.command or "gui", extra={logs.FILE_ONLY: True})
     _time_zone_or_utc(log)
+    if args.command == "live":
+        from anchordesk.cli import stopping
+
+        # A stop from here on ends the process at once, as soon as the log says it: the
+        # options' and the command's modules took 0.6 s more to load at a low priority on a
+        # loaded machine, and a stop during them waited for the first check after them.
+        stopping.end_at_once_from_now_on()
     standard_output = sys.stdout
     if standard_output is not None and not isinstance(standard_output, _WatchedOutput):
         sys.stdout = _WatchedOutput(standard_output)

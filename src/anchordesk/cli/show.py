@@ -335,7 +335,9 @@ def run_import_csv(
     try:
         dump_show(show, output_path)
     except OSError as error:
+        from anchordesk.core.disk import is_disk_fault
+
         _say(f"{output_path}: error: cannot write: {error.strerror or error}", out)
-        return 2
+        return 1 if is_disk_fault(error) else 2  # a full disk is no mistake in the command
     _say(f"{output_path}: wrote {_count(len(show.products), 'product')} ({note})", out)
     return 0

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Final
 
-from anchordesk.core import secrets
+from anchordesk.core import logs, secrets
 
 log = logging.getLogger("anchordesk")
 
@@ -221,3 +221,58 @@ def forget(*, keep_handlers: bool = False) -> None:
         else:
             _current.uninstall()
     _current = None
+
+
+def end_at_once(reason: str) -> None:
+    """Called by the signal handler at a stop request while ``anchordesk live`` starts, before
+    any file of the run: the media's imports and opening the devices are the slow steps (3.8 s
+    and more on a loaded 2-core machine, where a SIGINT ended the run 4-10 s after it, and the
+    interpreter's own exit took 2-3 s more); they cannot look at the request while they run.
+    Nothing is written yet: the process ends there and then, saying so. (An exception raised
+    into the step instead aborted the process when it landed in PySide6's initialisation:
+    "Fatal Python error: libshiboken/signature: could not initialize", 2 runs of 13.) The same
+    end for a request seen between two steps of the start-up.
+
+    It may interrupt the main thread anywhere, an import or a lock's hold included: it imports
+    nothing (a module the interrupted thread was loading was found half made), it finds the
+    media's modules in ``sys.modules`` when they were loaded, and it takes no lock that thread
+    may hold. Here, not in cli/commands.py, so that it is ready as soon as the handlers are:
+    armed only once that module had loaded (0.3 s after the handlers at a low priority on a
+    loaded machine), a SIGHUP right after the log's first line ended the run 2.14 s later."""
+    since = current().seconds_since() or 0.0
+    _remove_made_and_empty()
+    # A sound server that never answers (or an image decoder's noise) holds fd 2 on a pipe or
+    # /dev/null: the lines below would go there, and the run end without a word.
+    portaudio = sys.modules.get("anchordesk.media.portaudio")
+    give_back_stderr = getattr(portaudio, "give_back_stderr", None)
+    if give_back_stderr is not None:
+        give_back_stderr()
+    logs.exit_now(
+        0,
+        [
+            f"{reason} during start-up: stopped before the picture started",
+            f"stopped {since:.2f} s after the request ({reason})",
+        ],
+    )
+
+
+def _remove_made_and_empty() -> None:
+    """Before the process ends at once during start-up: the show's outputs (built before the
+    picture starts) may have made their files already; empty, they go."""
+    recording = sys.modules.get("anchordesk.media.recording")
+    # A request that lands while that module is still being loaded (its imports take a while)
+    # finds it half made, without this function: an AttributeError traceback, exit 1. It has
+    # made no file then (open_new_file comes after it in the module).
+    remove = getattr(recording, "remove_made_and_empty", None)
+    if remove is not None:
+        remove()
+
+
+def end_at_once_from_now_on() -> None:
+    """From here on a stop request ends the command's own process at once (one that came
+    already ends it now); a run in a test's or another program's process is left alone."""
+    stops = current()
+    if current_is_the_programs():
+        stops.at_once = end_at_once
+        if stops.reason is not None:
+            end_at_once(stops.reason)

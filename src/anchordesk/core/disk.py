@@ -43,6 +43,13 @@ _PROBLEMS: Final[dict[int, DiskProblem]] = {
 }
 
 
+def is_disk_fault(error: BaseException) -> bool:
+    """Whether a failed write is the disk's fault (full, over quota, an I/O error), not a
+    mistake in the command: a command that stops for it exits 1, not 2 ("a mistake in the
+    command; fix it and run it again" is no advice for a full disk)."""
+    return getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT, errno.EIO)
+
+
 def disk_problem(error: BaseException) -> DiskProblem:
     """What kind of write fault ``error`` (an ``OSError``, or anything else) is."""
     code = getattr(error, "errno", None)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from anchordesk.core.disk import not_a_file
@@ -41,6 +43,18 @@ def write_bytes_atomically(path: Path, data: bytes, *, new_file_mode: int | None
     """
     folder = path.resolve().parent
     folder.mkdir(parents=True, exist_ok=True)
+    temporary = _written_beside(path, folder, data, new_file_mode)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _written_beside(path: Path, folder: Path, data: bytes, new_file_mode: int | None) -> str:
+    """A temporary file in ``folder`` holding ``data``, on the disk, with the mode ``path``
+    has (or ``new_file_mode``, or what ``open()`` would give a new file): ready to take its
+    name. Removed again when it cannot be made whole."""
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
@@ -52,10 +66,63 @@ def write_bytes_atomically(path: Path, data: bytes, *, new_file_mode: int | None
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, mode)
-        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return temporary
+
+
+class NotAllWritten(Exception):
+    """:func:`write_files_together` failed at ``path`` with ``error``; ``placed``: the files
+    that took their new contents before it (none, unless a rename itself failed)."""
+
+    def __init__(self, path: Path, error: OSError, placed: list[Path]) -> None:
+        super().__init__(f"{path}: {error}")
+        self.path = path
+        self.error = error
+        self.placed = placed
+
+
+def write_files_together(files: Mapping[Path, bytes]) -> None:
+    """Write several files all or none: each is written whole beside its name first, then
+    they all take their names. A full disk halfway (``desktop install``: a menu entry whose
+    icon and file type were never written) leaves every old file as it was, no new one and
+    no folder made for them. Raises :class:`NotAllWritten`."""
+    made: list[Path] = []
+    ready: dict[Path, str] = {}
+    try:
+        for path, data in files.items():
+            folder = path.resolve().parent
+            missing = []
+            for candidate in (folder, *folder.parents):
+                if candidate.exists():
+                    break
+                missing.append(candidate)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            finally:
+                made += [candidate for candidate in missing if candidate.exists()]
+            ready[path] = _written_beside(path, folder, data, None)
+    except BaseException as error:  # a Ctrl+C too: it left the temporary files behind
+        for temporary in ready.values():
+            Path(temporary).unlink(missing_ok=True)
+        for folder in sorted(made, key=lambda folder: len(folder.parts), reverse=True):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        if isinstance(error, OSError):
+            raise NotAllWritten(path, error, []) from None
+        raise
+    placed: list[Path] = []
+    for path, temporary in ready.items():
+        try:
+            os.replace(temporary, path)
+        except BaseException as error:
+            for left in ready.values():
+                Path(left).unlink(missing_ok=True)
+            if isinstance(error, OSError):
+                raise NotAllWritten(path, error, placed) from None
+            raise
+        placed.append(path)
 
 
 class NotARegularFile(OSError):

@@ -143,6 +143,10 @@ class SecretMaskingFilter(logging.Filter):
         # ESC sequence must not drive the terminal that shows the log (core/printable.py).
         record.msg = escape_controls(mask_text(message))
         record.args = None
+        if isinstance(record.threadName, str):
+            # A thread is named after what it serves: a recording after its file, whose name
+            # may hold a C1 control or a byte that is not UTF-8 (in the log file's lines).
+            record.threadName = escape_controls(record.threadName)
         if record.exc_info and not record.exc_text:
             record.exc_text = self._formatter.formatException(record.exc_info)
         if record.exc_text:
@@ -615,6 +619,10 @@ def setup_logging(
             maxBytes=LOG_MAX_BYTES,
             backupCount=LOG_BACKUP_COUNT,
             encoding="utf-8",
+            # A field the message's escaping does not reach may hold a lone surrogate: the
+            # thread named after a --record file whose name is not UTF-8 made every line of
+            # that thread a "--- Logging error ---" traceback on stderr.
+            errors="backslashreplace",
             delay=False,
         )
         file_handler.setFormatter(

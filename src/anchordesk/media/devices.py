@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from anchordesk.core.printable import escape_controls
+
 log = logging.getLogger(__name__)
 
 #: How long the sound system may take to list its devices. PortAudio's start (ALSA's PulseAudio
@@ -179,9 +181,12 @@ def resolve_microphone(spec: str) -> MicrophoneInfo | None:
 
 
 def format_device_list(cameras: list[CameraInfo], microphones: list[MicrophoneInfo]) -> str:
+    """The names come from drivers and sound-system configuration (a V4L2 card name, an ALSA
+    PCM of ``~/.asoundrc``) and may hold control characters: escaped, as everything printed
+    from outside (an ESC there drove the terminal)."""
     lines = ["Cameras (pass the number to --camera):"]
     if cameras:
-        lines += [f"  {camera.index}  {camera.name}" for camera in cameras]
+        lines += [f"  {camera.index}  {escape_controls(camera.name)}" for camera in cameras]
     else:
         lines.append("  none found (use --camera test, or a video file / stream URL)")
     lines.append("Microphones (pass the number or the name to --mic):")
@@ -189,8 +194,8 @@ def format_device_list(cameras: list[CameraInfo], microphones: list[MicrophoneIn
         for mic in microphones:
             default = "  [default]" if mic.is_default else ""
             lines.append(
-                f"  {mic.id}  {mic.name}  ({mic.channels} ch, "
-                f"{mic.default_sample_rate_hz} Hz, {mic.host_api}){default}"
+                f"  {mic.id}  {escape_controls(mic.name)}  ({mic.channels} ch, "
+                f"{mic.default_sample_rate_hz} Hz, {escape_controls(mic.host_api)}){default}"
             )
     else:
         lines.append("  none found (use --mic test or --mic none)")

@@ -70,14 +70,19 @@ _LIBRARY_NOISE = re.compile(
 
 
 @contextlib.contextmanager
-def library_noise_filtered() -> Iterator[None]:
+def library_noise_filtered(noise: re.Pattern[bytes] = _LIBRARY_NOISE) -> Iterator[None]:
     """Run a PortAudio call with descriptor 2 going into a pipe; afterwards everything in it
     that is not PortAudio's or ALSA's own noise goes on to the real stderr (in order), so a
     log line of another thread written meanwhile is kept, while a lost microphone retried
-    every 2 s does not print five lines of library internals each time."""
+    every 2 s does not print five lines of library internals each time. ``noise``: the lines
+    of another library (an image decoder's) to drop instead.
+
+    The real stderr is listed for :func:`give_back_stderr` meanwhile: a stop at once during
+    start-up (cli/commands.py) says its lines there, not into the pipe."""
     sys.stderr.flush()
     read_end, write_end = os.pipe()
     saved_fd = os.dup(2)
+    _saved_stderr.append(saved_fd)
     try:
         os.dup2(write_end, 2)
         os.close(write_end)
@@ -87,13 +92,14 @@ def library_noise_filtered() -> Iterator[None]:
         with contextlib.suppress(OSError, ValueError):
             sys.stderr.flush()
         os.dup2(saved_fd, 2)
+        _saved_stderr.remove(saved_fd)
         if write_end != -1:
             os.close(write_end)
         with os.fdopen(read_end, "rb") as captured:
             kept = [
                 line
                 for line in captured.read().splitlines(keepends=True)
-                if not _LIBRARY_NOISE.match(line.rstrip(b"\r\n"))
+                if not noise.match(line.rstrip(b"\r\n"))
             ]
         with contextlib.suppress(OSError):
             for line in kept:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import logging
 import os
 import select
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from anchordesk.core.disk import describe_error, make_folder_again, no_name_left, own_descriptor
+from anchordesk.core.printable import terminal_json
 from anchordesk.media.packets import OutputState, OutputStatus, PacketOutput
 from anchordesk.media.pipeline import Pipeline, PipelineCounters
 from anchordesk.media.sources.base import AudioSource, VideoSource
@@ -295,11 +295,16 @@ class StatsReporter:
         self._previous_at_s = now_s
         self._previous_cpu_s = max(cpu_s, self._previous_cpu_s)
         self.latest = sample
+        # The sample names files and devices from outside: a lone surrogate (a --record name
+        # that is not UTF-8) stopped the run with a UnicodeEncodeError traceback, and C1
+        # controls and bidi overrides went out raw (`--stats /dev/stdout`, `tail -f`): written
+        # as JSON escapes, as `report --json` does.
+        line = terminal_json(sample, indent=None) + "\n"
         if self._pipe_fd is not None:
-            self._write_pipe(self._pipe_fd, json.dumps(sample, ensure_ascii=False) + "\n")
+            self._write_pipe(self._pipe_fd, line)
         elif self._file is not None:
             try:
-                self._file.write(json.dumps(sample, ensure_ascii=False) + "\n")
+                self._file.write(line)
                 self._file.flush()
                 written = os.fstat(self._file.fileno())
                 if stat.S_ISREG(written.st_mode):

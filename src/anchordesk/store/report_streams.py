@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from anchordesk.core.redact import mask_urls
 from anchordesk.show.timing import format_duration
 from anchordesk.store.report_i18n import text
 
@@ -94,9 +95,12 @@ def _count(value: object) -> int:
 
 
 def _text(value: object) -> str:
+    """A destination or a reason as the report may show it: masked by the one rule. The run
+    keeps them masked, but a session of an older version or from someone else may hold a key
+    whole (the report printed ``rtmp://host/app/KEY`` in its text, JSON and page)."""
     if not isinstance(value, str):
         raise TypeError("not text")
-    return value[:_MAX_TEXT]
+    return mask_urls(value[: 4 * _MAX_TEXT])[:_MAX_TEXT]
 
 
 def stream_duration(seconds: float) -> str:

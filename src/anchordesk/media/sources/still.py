@@ -4,6 +4,7 @@ while the camera is unavailable."""
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import cv2
@@ -11,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from anchordesk.core.errors import UserError
+from anchordesk.media.portaudio import library_noise_filtered
 from anchordesk.media.sources.base import SourceState, SourceStatus, VideoFrameRef
 
 _still_ids = itertools.count(1_000_000)
@@ -44,6 +46,24 @@ def load_image_bgr(path: Path) -> npt.NDArray[np.uint8]:
         data = np.fromfile(str(path), dtype=np.uint8)
     except OSError as error:
         raise UserError(f"{path}: cannot read the image ({error.strerror})") from None
+    with library_noise_filtered(_DECODER_NOISE):
+        image = _decoded(path, data)
+    if image is None:
+        raise UserError(f"{path}: not an image OpenCV can read")
+    return np.ascontiguousarray(image, dtype=np.uint8)
+
+
+#: What the image libraries print on their own, straight to descriptor 2, about a broken file
+#: (a PNG cut short: "libpng error: PNG input buffer is incomplete"; OpenCV's "[ERROR:0@0.1]
+#: global grfmt_tiff.cpp…" lines; Qt's "qt.imageformats.tiff: …"), before the one line that
+#: says it in words. The blank lines between them go too.
+_DECODER_NOISE = re.compile(
+    rb"^(libpng (error|warning): .*|\[ ?(ERROR|WARN|INFO):\d+@[\d.]+\] .*|"
+    rb"qt\.imageformats\.\w+: .*|Corrupt JPEG data: .*|Premature end of JPEG file|\s*)$"
+)
+
+
+def _decoded(path: Path, data: npt.NDArray[np.uint8]) -> npt.NDArray[np.generic] | None:
     flags = cv2.IMREAD_COLOR
     size = image_size(data.tobytes())
     if size is not None:
@@ -55,10 +75,7 @@ def load_image_bgr(path: Path) -> npt.NDArray[np.uint8]:
             )
         factor = next(f for f in (1, 2, 4, 8) if max(width, height) <= KEPT_SIDE_PX * f)
         flags = _REDUCED[factor]
-    image = cv2.imdecode(data, flags)
-    if image is None:
-        raise UserError(f"{path}: not an image OpenCV can read")
-    return np.ascontiguousarray(image, dtype=np.uint8)
+    return cv2.imdecode(data, flags)
 
 
 def render_slate(width: int, height: int, title: str, subtitle: str) -> npt.NDArray[np.uint8]:
