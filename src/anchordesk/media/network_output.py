@@ -27,8 +27,11 @@ This side keeps everything that must stay responsive:
   (refused stream key or application, TLS handshake to a plain port, no answer at all).
 - Reconnects follow :class:`~anchordesk.core.backoff.Backoff` (2 s, x1.5, jitter, cap 60 s,
   no limit) and resume at the newest queued video keyframe. Every connection starts at a video
-  keyframe; audio queued before it (a frame-threaded encoder emits the keyframe late) follows
-  it when timed at or after it. Every connection is a new stream for the server (a new
+  keyframe, chosen when its child says it is ready (Python and FFmpeg loaded: 0.3 s on an idle
+  machine, over 3 s on a loaded one), not when it was started: chosen at the start, the
+  keyframe was as old as the child's start when the server got it, and so was everything
+  queued behind it; audio queued before it (a frame-threaded encoder emits the keyframe late)
+  follows it when timed at or after it. Every connection is a new stream for the server (a new
   publish), so it starts at timestamp zero at that keyframe (:func:`packets.shifted`): a
   platform's recording of the stream after a reconnect is as long as that stream, not as long
   as the whole run. The local recording is not touched: it keeps one timeline.
@@ -209,6 +212,8 @@ class _Child:
     relay_watch: RelayWatch = field(default_factory=RelayWatch)
     last_write_s: float = 0.0
     log_thread: threading.Thread | None = None
+    # Set when it said "ready": started, it takes media now (network_child's protocol).
+    ready: threading.Event = field(default_factory=threading.Event)
     media_since_s: float | None = None  # when its first media byte was ready for it
     next_socket_sample_s: float = 0.0
     connected_s: float | None = None
@@ -625,8 +630,10 @@ class NetworkOutput:
             now_s = self._clock()
             kind = event.get("event")
             with self._lock:
-                if kind == "opened":
+                if kind in ("ready", "opened"):
                     child.last_progress_s = now_s
+                    if kind == "ready":
+                        child.ready.set()
                 elif kind == "relay" and isinstance(event.get("port"), int):
                     child.socket.relay_port = event["port"]
                 elif kind == "connected":
@@ -763,7 +770,7 @@ class NetworkOutput:
                         self._count_dropped(self._held_audio.popleft())
                     continue
                 if not packet.is_keyframe:
-                    self._count_dropped(packet)
+                    self._count_skipped(packet)
                     continue
                 for audio in self._held_audio:
                     if audio.pts_s >= packet.pts_s:
@@ -787,6 +794,13 @@ class NetworkOutput:
         self._dropped_packets += 1
         if packet.kind == "video":
             self._dropped_video_frames += 1
+
+    def _count_skipped(self, packet: EncodedPacket) -> None:
+        """Count a packet a connection does not start with (lock held): a loss once the stream
+        began; before its very first keyframe the stream has not begun (its first destination
+        child was still starting: up to 3 s on a loaded machine), as for audio timed before it."""
+        if self._first_keyframe_sent:
+            self._count_dropped(packet)
 
     def _trim_queue_to_newest_keyframe(self) -> None:
         """Resume from the newest keyframe: older packets would only add latency."""
@@ -822,7 +836,7 @@ class NetworkOutput:
                             if len(self._held_audio) > _HELD_AUDIO_PACKETS:
                                 self._count_dropped(self._held_audio.popleft())
                         else:
-                            self._count_dropped(packet)
+                            self._count_skipped(packet)
                     return
             if newest is None:
                 # No keyframe yet: keep the audio, whose newest part may follow the keyframe
@@ -833,8 +847,8 @@ class NetworkOutput:
                 packet = self._queue.popleft()
                 if packet.kind == "audio" and packet.pts_s >= keyframe_s:
                     self._held_audio.append(packet)
-                elif packet.kind == "video" or self._first_keyframe_sent:
-                    self._count_dropped(packet)
+                else:
+                    self._count_skipped(packet)
 
     def _open_pipe_muxer(self, sink: _MemorySink) -> tuple[OutputContainer, Stream, Stream | None]:
         streams = self._streams
@@ -876,7 +890,6 @@ class NetworkOutput:
         except (OSError, av.FFmpegError, ValueError) as error:
             self._end_child(child, graceful=False)
             return 0.0, Words(_CANNOT_START_STREAM, error=one_line(error))
-        self._trim_queue_to_newest_keyframe()
         waiting_for_keyframe = True
         reason: Words | None = None
         eof_sent = False
@@ -961,6 +974,18 @@ class NetworkOutput:
                     # Wait for the child to write the trailer and exit (checked above).
                     with contextlib.suppress(subprocess.TimeoutExpired):
                         child.process.wait(_POLL_S)
+                    continue
+                if not child.ready.is_set():
+                    # The packets wait here while the child starts, and the connection starts
+                    # at the newest keyframe once it is ready: written at its start, they
+                    # waited in the pipe and reached the server as late as the child was to
+                    # start (3.3 s on a loaded machine). The attempt's deadline runs from the
+                    # first packet that waits for it, as it did from the first one written.
+                    with self._lock:
+                        if self._queue and child.media_since_s is None:
+                            child.media_since_s = now_s
+                    if child.ready.wait(_POLL_S):
+                        self._trim_queue_to_newest_keyframe()
                     continue
                 if not waiting_for_keyframe and not self._ready and not self._held_audio:
                     with self._lock:
