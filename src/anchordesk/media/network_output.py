@@ -15,14 +15,18 @@ This side keeps everything that must stay responsive:
   waking the supervisor thread for every packet (a wake-up and GIL hand-over cost ~0.2 ms of CPU
   per frame). Anything else (a full pipe, a gap, a reconnect, stopping) closes the direct path
   and the supervisor takes over again, in order.
-- Every attempt has a deadline, whatever state the pipe and the child are in: not live within
-  ``connect_timeout_s`` of its first media byte -> the child is killed and the next attempt
-  follows on the backoff schedule. A live connection is stalled when the server has taken
-  nothing for ``stall_timeout_s``: read from the kernel's view of the child's socket
-  (:mod:`anchordesk.media.network_watch`: the bytes it acknowledged and the window it
-  announced with them), so a stopped server is seen in seconds, not once the socket buffers
-  are full (10 s and more); or when data waits for the child and it reports no progress for
-  that long (the only test where the socket cannot be read).
+- Every attempt has a deadline, whatever state the pipe and the child are in: not started
+  (its "ready") within ``start_timeout_s`` of the first packet waiting for it, or not live
+  within ``connect_timeout_s`` after it began to connect -> the child is killed and the next
+  attempt follows on the backoff schedule. (A child's start took 3.3 s on a loaded machine:
+  counted in the connection's time, it was "could not reach the server within 1 s" for a
+  server not yet tried.)
+  A live connection is stalled when the server has taken nothing for ``stall_timeout_s``:
+  read from the kernel's view of the child's socket (:mod:`anchordesk.media.network_watch`:
+  the bytes it acknowledged and the window it announced with them), so a stopped server is
+  seen in seconds, not once the socket buffers are full (10 s and more); or when data waits
+  for the child and it reports no progress for that long (the only test where the socket
+  cannot be read).
 - A failure is told in words: FFmpeg's log lines from the child say how far the connection got
   (refused stream key or application, TLS handshake to a plain port, no answer at all).
 - Reconnects follow :class:`~anchordesk.core.backoff.Backoff` (2 s, x1.5, jitter, cap 60 s,
@@ -128,6 +132,9 @@ _CANNOT_START_PROCESS: Final = QT_TRANSLATE_NOOP(
     "Network", "cannot start the network process: {error}"
 )
 _CANNOT_START_STREAM: Final = QT_TRANSLATE_NOOP("Network", "cannot start the stream: {error}")
+_NOT_STARTED: Final = QT_TRANSLATE_NOOP(
+    "Network", "the network process did not start within {seconds} s"
+)
 _STOPPED: Final = QT_TRANSLATE_NOOP("Network", "stopped")
 _SERVER_NOT_TAKING: Final = QT_TRANSLATE_NOOP(
     "Network", "the server stopped taking the stream (nothing read for {seconds} s)"
@@ -214,6 +221,8 @@ class _Child:
     log_thread: threading.Thread | None = None
     # Set when it said "ready": started, it takes media now (network_child's protocol).
     ready: threading.Event = field(default_factory=threading.Event)
+    # When it began to connect: its "ready", or over rtmps its TLS relay's first step.
+    began_s: float | None = None
     media_since_s: float | None = None  # when its first media byte was ready for it
     next_socket_sample_s: float = 0.0
     connected_s: float | None = None
@@ -285,6 +294,7 @@ class NetworkOutput:
         queue_packets: int = 600,
         stall_timeout_s: float = 4.0,
         connect_timeout_s: float = 10.0,
+        start_timeout_s: float = 10.0,
         stable_after_s: float = 10.0,
         backoff: Backoff | None = None,
         child_command: Sequence[str] | None = None,
@@ -298,6 +308,7 @@ class NetworkOutput:
         self._queue_packets = queue_packets
         self._stall_timeout_s = stall_timeout_s
         self._connect_timeout_s = connect_timeout_s
+        self._start_timeout_s = start_timeout_s
         self._stable_after_s = stable_after_s
         self._backoff = backoff or Backoff()
         # The default follows how the program runs: ``python -m`` the child module, or the
@@ -633,6 +644,7 @@ class NetworkOutput:
                 if kind in ("ready", "opened"):
                     child.last_progress_s = now_s
                     if kind == "ready":
+                        child.began_s = child.began_s or now_s
                         child.ready.set()
                 elif kind == "relay" and isinstance(event.get("port"), int):
                     child.socket.relay_port = event["port"]
@@ -730,6 +742,8 @@ class NetworkOutput:
                     text = masked(text, self._url)
                     with self._lock:
                         child.phases.feed(text)
+                        if child.began_s is None and child.phases.phase > Phase.STARTED:
+                            child.began_s = self._clock()
                         if not child.phases.not_acknowledging:
                             child.not_acknowledging_since_s = None
                         elif child.not_acknowledging_since_s is None:
@@ -1031,6 +1045,8 @@ class NetworkOutput:
                 child.not_acknowledging_since_s += paused_s
             if child.media_since_s is not None:
                 child.media_since_s += paused_s
+            if child.began_s is not None:
+                child.began_s += paused_s
             child.acknowledgements = AcknowledgementWatch()
             child.relay_watch = RelayWatch()
             child.next_socket_sample_s = 0.0
@@ -1054,7 +1070,14 @@ class NetworkOutput:
             if self._look_for_web_server(child, now_s, ended=False):
                 with self._lock:
                     return child.phases.failure_words(as_said(""))
-            if now_s - child.media_since_s <= self._connect_timeout_s:
+            with self._lock:
+                began_s = child.began_s
+            if began_s is None:
+                # Still starting, not one step towards the server made: its own deadline.
+                if now_s - child.media_since_s <= self._start_timeout_s:
+                    return None
+                return Words(_NOT_STARTED, seconds=f"{self._start_timeout_s:g}")
+            if now_s - max(child.media_since_s, began_s) <= self._connect_timeout_s:
                 return None
             with self._lock:
                 return child.phases.failure_words(as_said(""), timed_out_s=self._connect_timeout_s)
