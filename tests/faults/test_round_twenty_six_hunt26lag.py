@@ -104,3 +104,21 @@ def test_an_attempt_whose_child_is_never_ready_still_has_its_deadline(
     # Before: "could not reach the server within 1 s", for a server never tried.
     assert down.last_error == "the network process did not start within 1 s"
     assert output.status().state is OutputState.STOPPED
+
+
+def test_a_connection_whose_queued_keyframe_is_fresh_asks_for_no_second_one(
+    generator: PacketGenerator,
+) -> None:
+    # The connection now starts when its child is ready (0.2-0.4 s on an idle machine), behind
+    # the stream's first keyframe: asking the pipeline for one more then put a second keyframe
+    # 0.2-0.3 s after the first into nginx's recording (measured: keyframes at 0, 0.2 or 0.3,
+    # then 2.2), 40-60 kB more in a slow link's first second. The queued one is fresh enough.
+    packets = list(generator.packets(0.3))  # one keyframe, at 0 s
+    output = NetworkOutput("rtmp://127.0.0.1:9/live/KEY")
+    assert output.wants_keyframe() is False  # the pipeline polls every frame
+    for packet in packets:
+        output.send(packet)
+    output._trim_queue_to_newest_keyframe()  # what a connection does when its child is ready
+    queued_video = [p for p in output._queue if p.kind == "video"]
+    assert queued_video[0].is_keyframe and queued_video[0].pts_s == 0.0
+    assert output.wants_keyframe() is False

@@ -831,16 +831,20 @@ class NetworkOutput:
                     break
             self._video_gap = False
             if self._keyframe_hook_polled:
-                # Ask for a keyframe now: the pipeline makes one within a frame or two.
-                self._keyframe_wanted = True
                 newest_video_s = max(
                     (p.pts_s for p in self._queue if p.kind == "video"), default=None
                 )
-                if (
+                stale = (
                     newest is not None
                     and newest_video_s is not None
                     and newest_video_s - self._queue[newest].pts_s > _STALE_KEYFRAME_S
-                ):
+                )
+                if newest is None or stale:
+                    # Ask for a keyframe now: the pipeline makes one within a frame or two.
+                    # (Not when a fresh one is queued: a second keyframe right behind it is
+                    # 40-60 kB more for a slow link's first second.)
+                    self._keyframe_wanted = True
+                if stale:
                     # Starting at an old keyframe would keep this connection up to a keyframe
                     # interval behind live for its whole life; the fresh one is frames away.
                     while self._queue:
