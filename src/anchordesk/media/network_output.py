@@ -644,7 +644,8 @@ class NetworkOutput:
                 if kind in ("ready", "opened"):
                     child.last_progress_s = now_s
                     if kind == "ready":
-                        child.began_s = child.began_s or now_s
+                        if child.began_s is None:
+                            child.began_s = now_s
                         child.ready.set()
                 elif kind == "relay" and isinstance(event.get("port"), int):
                     child.socket.relay_port = event["port"]
@@ -997,8 +998,8 @@ class NetworkOutput:
                     # The packets wait here while the child starts, and the connection starts
                     # at the newest keyframe once it is ready: written at its start, they
                     # waited in the pipe and reached the server as late as the child was to
-                    # start (3.3 s on a loaded machine). The attempt's deadline runs from the
-                    # first packet that waits for it, as it did from the first one written.
+                    # start (3.3 s on a loaded machine). The start's deadline runs from the
+                    # first packet that waits for it (_stall_reason).
                     with self._lock:
                         if self._queue and child.media_since_s is None:
                             child.media_since_s = now_s
