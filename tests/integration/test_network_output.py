@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+import signal
 import sys
 import threading
 import time
@@ -29,7 +31,6 @@ from servers import (
 import anchordesk
 from anchordesk.core.backoff import Backoff
 from anchordesk.core.errors import UserError
-from anchordesk.media import network_child
 from anchordesk.media.network_output import NetworkOutput
 from anchordesk.media.packets import OutputState
 
@@ -250,16 +251,25 @@ def test_server_killed_and_restarted_the_stream_resumes_at_a_keyframe(
 def test_a_child_that_falls_behind_for_a_while_loses_no_frame_and_keeps_their_order(
     nginx_rtmp: NginxRtmp,
 ) -> None:
-    # The child starts reading 2 s late, so the pipe fills while send() writes to it directly:
-    # the direct path must hand over to the supervisor (queue, wait for room) and come back,
-    # with every frame delivered once and in order.
+    # The child stops reading for a moment (stopped: a loaded machine), so the pipe fills while
+    # send() writes to it directly: the direct path must hand over to the supervisor (queue,
+    # wait for room) and come back, with every frame delivered once and in order. (Until round
+    # twenty-six the child started 2 s late; its media now waits for its "ready".)
     generator = PacketGenerator(video_kbps=3000, noise=True)  # fills the 64 kB pipe at once
-    late_child = ["sh", "-c", 'sleep 2; exec "$@"', "sh", *network_child.child_command()]
-    output = NetworkOutput(nginx_rtmp.url(KEY), child_command=late_child)
+    output = NetworkOutput(nginx_rtmp.url(KEY))
     output.start(generator.templates)
     try:
         with Feeder(output, generator) as feeder:
             wait_until(lambda: output.status().state is OutputState.LIVE, 15, what="LIVE")
+            child = output._child
+            assert child is not None and child.origin is not None
+            origin_s = float(child.origin)  # the media time the connection starts at
+            wait_until(lambda: output._direct is not None, 10, what="the direct path")
+            os.kill(child.process.pid, signal.SIGSTOP)
+            try:
+                wait_until(lambda: output._direct is None, 10, what="a full pipe")
+            finally:
+                os.kill(child.process.pid, signal.SIGCONT)
             wait_until(lambda: feeder.sent_s >= 5.0, 20, what="5 s of media")
         output.stop(timeout_s=5)
     finally:
@@ -269,7 +279,7 @@ def test_a_child_that_falls_behind_for_a_while_loses_no_frame_and_keeps_their_or
     assert status.reconnects == 0
     [recording] = nginx_rtmp.recordings()
     times_s = [time_s for time_s, _ in video_frame_times_s(recording)]
-    assert len(times_s) == round(feeder.sent_s * generator.fps)
+    assert len(times_s) == round((feeder.sent_s - origin_s) * generator.fps)
     steps = [b - a for a, b in itertools.pairwise(times_s)]
     assert all(0 < step < 1.5 / generator.fps for step in steps)
 

@@ -18,7 +18,10 @@ Protocol (the parent is :class:`anchordesk.media.network_output.NetworkOutput`):
   extradata in its header, one small cluster per packet), until EOF. Its header's tag
   :data:`STREAM_ZERO_TAG` says when the parent was handed the stream's first keyframe (its
   time zero), on the monotonic clock (:mod:`anchordesk.media.network_delay`).
-- stdout: JSON lines, ``{"event": "opened"}`` once the input header is read,
+- stdout: JSON lines, ``{"event": "ready"}`` once this process is started (Python and FFmpeg
+  loaded, the header line read, over rtmps its TLS relay connected): only then does the parent
+  choose the keyframe the connection starts at and write media, so that keyframe is fresh;
+  ``{"event": "opened"}`` once the input header is read,
   ``{"event": "connected"}`` once the first packet went out (the handshake is done),
   ``{"event": "progress", "packets": N, "bytes": N, "late_frames": N, "late_packets": N,
   "delay_ms": N, "most_delay_ms": N}`` at most every ``PROGRESS_INTERVAL_S`` while packets
@@ -351,6 +354,7 @@ def run() -> int:
             )
             return 1
 
+    reporter.send("ready")
     packets = 0
     bytes_sent = 0
     try:

@@ -15,20 +15,27 @@ This side keeps everything that must stay responsive:
   waking the supervisor thread for every packet (a wake-up and GIL hand-over cost ~0.2 ms of CPU
   per frame). Anything else (a full pipe, a gap, a reconnect, stopping) closes the direct path
   and the supervisor takes over again, in order.
-- Every attempt has a deadline, whatever state the pipe and the child are in: not live within
-  ``connect_timeout_s`` of its first media byte -> the child is killed and the next attempt
-  follows on the backoff schedule. A live connection is stalled when the server has taken
-  nothing for ``stall_timeout_s``: read from the kernel's view of the child's socket
-  (:mod:`anchordesk.media.network_watch`: the bytes it acknowledged and the window it
-  announced with them), so a stopped server is seen in seconds, not once the socket buffers
-  are full (10 s and more); or when data waits for the child and it reports no progress for
-  that long (the only test where the socket cannot be read).
+- Every attempt has a deadline, whatever state the pipe and the child are in: not started
+  (its "ready") within ``start_timeout_s`` of the first packet waiting for it, or not live
+  within ``connect_timeout_s`` after it began to connect -> the child is killed and the next
+  attempt follows on the backoff schedule. (A child's start took 3.3 s on a loaded machine:
+  counted in the connection's time, it was "could not reach the server within 1 s" for a
+  server not yet tried.)
+  A live connection is stalled when the server has taken nothing for ``stall_timeout_s``:
+  read from the kernel's view of the child's socket (:mod:`anchordesk.media.network_watch`:
+  the bytes it acknowledged and the window it announced with them), so a stopped server is
+  seen in seconds, not once the socket buffers are full (10 s and more); or when data waits
+  for the child and it reports no progress for that long (the only test where the socket
+  cannot be read).
 - A failure is told in words: FFmpeg's log lines from the child say how far the connection got
   (refused stream key or application, TLS handshake to a plain port, no answer at all).
 - Reconnects follow :class:`~anchordesk.core.backoff.Backoff` (2 s, x1.5, jitter, cap 60 s,
   no limit) and resume at the newest queued video keyframe. Every connection starts at a video
-  keyframe; audio queued before it (a frame-threaded encoder emits the keyframe late) follows
-  it when timed at or after it. Every connection is a new stream for the server (a new
+  keyframe, chosen when its child says it is ready (Python and FFmpeg loaded: 0.3 s on an idle
+  machine, over 3 s on a loaded one), not when it was started: chosen at the start, the
+  keyframe was as old as the child's start when the server got it, and so was everything
+  queued behind it; audio queued before it (a frame-threaded encoder emits the keyframe late)
+  follows it when timed at or after it. Every connection is a new stream for the server (a new
   publish), so it starts at timestamp zero at that keyframe (:func:`packets.shifted`): a
   platform's recording of the stream after a reconnect is as long as that stream, not as long
   as the whole run. The local recording is not touched: it keeps one timeline.
@@ -125,6 +132,9 @@ _CANNOT_START_PROCESS: Final = QT_TRANSLATE_NOOP(
     "Network", "cannot start the network process: {error}"
 )
 _CANNOT_START_STREAM: Final = QT_TRANSLATE_NOOP("Network", "cannot start the stream: {error}")
+_NOT_STARTED: Final = QT_TRANSLATE_NOOP(
+    "Network", "the network process did not start within {seconds} s"
+)
 _STOPPED: Final = QT_TRANSLATE_NOOP("Network", "stopped")
 _SERVER_NOT_TAKING: Final = QT_TRANSLATE_NOOP(
     "Network", "the server stopped taking the stream (nothing read for {seconds} s)"
@@ -209,6 +219,10 @@ class _Child:
     relay_watch: RelayWatch = field(default_factory=RelayWatch)
     last_write_s: float = 0.0
     log_thread: threading.Thread | None = None
+    # Set when it said "ready": started, it takes media now (network_child's protocol).
+    ready: threading.Event = field(default_factory=threading.Event)
+    # When it began to connect: its "ready", or over rtmps its TLS relay's first step.
+    began_s: float | None = None
     media_since_s: float | None = None  # when its first media byte was ready for it
     next_socket_sample_s: float = 0.0
     connected_s: float | None = None
@@ -280,6 +294,7 @@ class NetworkOutput:
         queue_packets: int = 600,
         stall_timeout_s: float = 4.0,
         connect_timeout_s: float = 10.0,
+        start_timeout_s: float = 10.0,
         stable_after_s: float = 10.0,
         backoff: Backoff | None = None,
         child_command: Sequence[str] | None = None,
@@ -293,6 +308,7 @@ class NetworkOutput:
         self._queue_packets = queue_packets
         self._stall_timeout_s = stall_timeout_s
         self._connect_timeout_s = connect_timeout_s
+        self._start_timeout_s = start_timeout_s
         self._stable_after_s = stable_after_s
         self._backoff = backoff or Backoff()
         # The default follows how the program runs: ``python -m`` the child module, or the
@@ -625,8 +641,12 @@ class NetworkOutput:
             now_s = self._clock()
             kind = event.get("event")
             with self._lock:
-                if kind == "opened":
+                if kind in ("ready", "opened"):
                     child.last_progress_s = now_s
+                    if kind == "ready":
+                        if child.began_s is None:
+                            child.began_s = now_s
+                        child.ready.set()
                 elif kind == "relay" and isinstance(event.get("port"), int):
                     child.socket.relay_port = event["port"]
                 elif kind == "connected":
@@ -723,6 +743,8 @@ class NetworkOutput:
                     text = masked(text, self._url)
                     with self._lock:
                         child.phases.feed(text)
+                        if child.began_s is None and child.phases.phase > Phase.STARTED:
+                            child.began_s = self._clock()
                         if not child.phases.not_acknowledging:
                             child.not_acknowledging_since_s = None
                         elif child.not_acknowledging_since_s is None:
@@ -763,7 +785,7 @@ class NetworkOutput:
                         self._count_dropped(self._held_audio.popleft())
                     continue
                 if not packet.is_keyframe:
-                    self._count_dropped(packet)
+                    self._count_skipped(packet)
                     continue
                 for audio in self._held_audio:
                     if audio.pts_s >= packet.pts_s:
@@ -788,6 +810,13 @@ class NetworkOutput:
         if packet.kind == "video":
             self._dropped_video_frames += 1
 
+    def _count_skipped(self, packet: EncodedPacket) -> None:
+        """Count a packet a connection does not start with (lock held): a loss once the stream
+        began; before its very first keyframe the stream has not begun (its first destination
+        child was still starting: up to 3 s on a loaded machine), as for audio timed before it."""
+        if self._first_keyframe_sent:
+            self._count_dropped(packet)
+
     def _trim_queue_to_newest_keyframe(self) -> None:
         """Resume from the newest keyframe: older packets would only add latency."""
         with self._lock:
@@ -803,16 +832,20 @@ class NetworkOutput:
                     break
             self._video_gap = False
             if self._keyframe_hook_polled:
-                # Ask for a keyframe now: the pipeline makes one within a frame or two.
-                self._keyframe_wanted = True
                 newest_video_s = max(
                     (p.pts_s for p in self._queue if p.kind == "video"), default=None
                 )
-                if (
+                stale = (
                     newest is not None
                     and newest_video_s is not None
                     and newest_video_s - self._queue[newest].pts_s > _STALE_KEYFRAME_S
-                ):
+                )
+                if newest is None or stale:
+                    # Ask for a keyframe now: the pipeline makes one within a frame or two.
+                    # (Not when a fresh one is queued: a second keyframe right behind it is
+                    # 40-60 kB more for a slow link's first second.)
+                    self._keyframe_wanted = True
+                if stale:
                     # Starting at an old keyframe would keep this connection up to a keyframe
                     # interval behind live for its whole life; the fresh one is frames away.
                     while self._queue:
@@ -822,7 +855,7 @@ class NetworkOutput:
                             if len(self._held_audio) > _HELD_AUDIO_PACKETS:
                                 self._count_dropped(self._held_audio.popleft())
                         else:
-                            self._count_dropped(packet)
+                            self._count_skipped(packet)
                     return
             if newest is None:
                 # No keyframe yet: keep the audio, whose newest part may follow the keyframe
@@ -833,8 +866,8 @@ class NetworkOutput:
                 packet = self._queue.popleft()
                 if packet.kind == "audio" and packet.pts_s >= keyframe_s:
                     self._held_audio.append(packet)
-                elif packet.kind == "video" or self._first_keyframe_sent:
-                    self._count_dropped(packet)
+                else:
+                    self._count_skipped(packet)
 
     def _open_pipe_muxer(self, sink: _MemorySink) -> tuple[OutputContainer, Stream, Stream | None]:
         streams = self._streams
@@ -876,7 +909,6 @@ class NetworkOutput:
         except (OSError, av.FFmpegError, ValueError) as error:
             self._end_child(child, graceful=False)
             return 0.0, Words(_CANNOT_START_STREAM, error=one_line(error))
-        self._trim_queue_to_newest_keyframe()
         waiting_for_keyframe = True
         reason: Words | None = None
         eof_sent = False
@@ -962,6 +994,18 @@ class NetworkOutput:
                     with contextlib.suppress(subprocess.TimeoutExpired):
                         child.process.wait(_POLL_S)
                     continue
+                if not child.ready.is_set():
+                    # The packets wait here while the child starts, and the connection starts
+                    # at the newest keyframe once it is ready: written at its start, they
+                    # waited in the pipe and reached the server as late as the child was to
+                    # start (3.3 s on a loaded machine). The start's deadline runs from the
+                    # first packet that waits for it (_stall_reason).
+                    with self._lock:
+                        if self._queue and child.media_since_s is None:
+                            child.media_since_s = now_s
+                    if child.ready.wait(_POLL_S):
+                        self._trim_queue_to_newest_keyframe()
+                    continue
                 if not waiting_for_keyframe and not self._ready and not self._held_audio:
                     with self._lock:
                         if not self._queue and not self._stopping:
@@ -1006,6 +1050,8 @@ class NetworkOutput:
                 child.not_acknowledging_since_s += paused_s
             if child.media_since_s is not None:
                 child.media_since_s += paused_s
+            if child.began_s is not None:
+                child.began_s += paused_s
             child.acknowledgements = AcknowledgementWatch()
             child.relay_watch = RelayWatch()
             child.next_socket_sample_s = 0.0
@@ -1029,7 +1075,14 @@ class NetworkOutput:
             if self._look_for_web_server(child, now_s, ended=False):
                 with self._lock:
                     return child.phases.failure_words(as_said(""))
-            if now_s - child.media_since_s <= self._connect_timeout_s:
+            with self._lock:
+                began_s = child.began_s
+            if began_s is None:
+                # Still starting, not one step towards the server made: its own deadline.
+                if now_s - child.media_since_s <= self._start_timeout_s:
+                    return None
+                return Words(_NOT_STARTED, seconds=f"{self._start_timeout_s:g}")
+            if now_s - max(child.media_since_s, began_s) <= self._connect_timeout_s:
                 return None
             with self._lock:
                 return child.phases.failure_words(as_said(""), timed_out_s=self._connect_timeout_s)
