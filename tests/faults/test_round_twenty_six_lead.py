@@ -86,3 +86,30 @@ def test_a_device_number_of_five_thousand_digits_is_no_device_in_one_line(
     said = "no camera with this number can be opened" if option == "--camera" else "no such"
     assert err.startswith(f"error: {option} 999") and said in err
     assert not (tmp_path / "a.mkv").exists()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "rtmp://127.0.0.1:1/live/sk_url_4f2a9c",
+        "rtmp://a.rtmp.youtube.com/live2/sk_url_4f2a9c",
+        "rtmps://live-api-s.facebook.com:443/rtmp/sk_url_4f2a9c?s_bl=1",
+    ],
+)
+def test_a_key_in_the_address_and_one_in_the_environment_is_refused_in_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    address: str,
+) -> None:
+    # Before: ANCHORDESK_STREAM_KEY left in a shell profile was put after the key of a full
+    # address pasted from the platform (…/live/KEY/KEY2): the server refused an application it
+    # did not know, and the words pointed at the application.
+    monkeypatch.setenv("ANCHORDESK_STREAM_KEY", "sk_env_77d1e0")
+    code = main(["live", "--camera", "test", "--mic", "test", "--seconds", "1", "--to", address,
+                 "--record", str(tmp_path / "a.mkv")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and err.count("\n") == 1, err
+    assert "holds a stream key already and ANCHORDESK_STREAM_KEY gives one too" in err
+    assert "sk_url" not in err and "sk_env" not in err
+    assert not (tmp_path / "a.mkv").exists()

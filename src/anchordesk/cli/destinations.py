@@ -28,9 +28,17 @@ from typing import TextIO
 from anchordesk.core import logs
 from anchordesk.core.environment import environment
 from anchordesk.core.errors import UserError
+from anchordesk.core.printable import printable_message
 from anchordesk.core.redact import mask_pasted_address
 from anchordesk.live.options import check_destination
-from anchordesk.live.settings import Destination, Settings, destination_url, load_settings
+from anchordesk.live.settings import (
+    PRESETS,
+    Destination,
+    Settings,
+    destination_url,
+    load_settings,
+    split_pasted_url,
+)
 from anchordesk.show.validate import shown, shown_literal
 
 KEY_ENVIRONMENT_VARIABLE = "ANCHORDESK_STREAM_KEY"
@@ -233,6 +241,7 @@ def resolve_destinations(
     for target in targets:
         if is_url(target):
             if given_key is not None:
+                _no_key_in(target, source)
                 url = destination_url(Destination("", "", server_url=target), given_key)
                 urls.append(_checked(url, f"--to with {source}"))
             else:
@@ -256,6 +265,24 @@ def resolve_destinations(
             )
         urls.append(_checked(destination_url(destination, key), f"--to {target}"))
     return urls
+
+
+def _no_key_in(target: str, source: str) -> None:
+    """Refuse a ``--to`` address that holds a key when ``source`` gives one too.
+
+    The key would be put after the one there (``rtmp://HOST/live/KEY/KEY2``): the server refuses
+    an application it does not know, and its words point at the application, not at the two
+    keys. An ``ANCHORDESK_STREAM_KEY`` left in a shell's profile does it to a full address
+    pasted from the platform. What is a key follows the rule of a pasted address in the window
+    (``split_pasted_url``): what follows a platform's server, or a second path segment."""
+    for preset in PRESETS.values():
+        server, key = split_pasted_url(preset, target)
+        if key:
+            raise UserError(
+                f"--to {mask_pasted_address(target.strip())}: the address holds a stream key "
+                f"already and {source} gives one too: give the server without its key "
+                f"({printable_message(server)}), or leave {source} out"
+            )
 
 
 def _keyring_key(
