@@ -156,7 +156,7 @@ class JsonFeedAdapter:
         rejected = unreadable_item(self.source, raw, error)
         item_id = kept.get("id")
         if isinstance(item_id, str):
-            rejected = dataclasses.replace(rejected, item_id=escaped_surrogates(item_id)[:200])
+            rejected = dataclasses.replace(rejected, item_id=escaped_surrogates(item_id))
         return rejected
 
     def _item(self, raw: Mapping[str, Any]) -> FeedItem | None:

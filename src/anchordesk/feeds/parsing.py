@@ -419,7 +419,7 @@ def error_words(error: Exception) -> str:
             if found is not None:
                 found_kind = _KIND_OF_TYPE.get(next(g for g in found.groups() if g), "a value")
                 return f"{found_kind} where {wanted} belongs"
-    return str(error)[:200] or type(error).__name__
+    return str(error) or type(error).__name__  # cut by the hub, once its secrets are masked
 
 
 def unreadable_item(source: str, raw: object, error: Exception, kind: str = "") -> RejectedItem:
@@ -440,15 +440,16 @@ def unreadable_item(source: str, raw: object, error: Exception, kind: str = "") 
     # Told from another bad item by the whole of it, not by the part kept: two refunds of one
     # order, or two comments without an id, the same in their first 2,000 characters (a long
     # status, a pasted text) were one item to the store, and the second was dropped unsaid.
+    # Kept whole here: the hub masks the feed's secrets in it, then cuts it to the sizes the
+    # session keeps (`rejected_as_kept`).
     key = ""
     if len(text) > MAX_RAW_CHARS:
         key = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
-        text = text[: MAX_RAW_CHARS - 1] + "…"
     item_id = "" if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) else str(raw_id)
     return RejectedItem(
         source=source,
         kind=kind or (claimed if isinstance(claimed, str) else ""),
-        item_id=item_id[:200],
+        item_id=item_id,
         reason=error.reason if isinstance(error, BreaksTheRule) else UNREADABLE,
         detail=error_words(error),
         raw=text,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 
@@ -242,6 +242,25 @@ class RejectedItem:
 
 
 MAX_RAW_CHARS = 2000
+MAX_REJECTED_ID_CHARS = 200
+MAX_DETAIL_CHARS = 500
+
+
+def _cut(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def rejected_as_kept(item: RejectedItem) -> RejectedItem:
+    """``item`` with its id, detail and raw text cut to the sizes the session keeps. The feeds
+    build a rejected item whole and the hub cuts it only after masking the feed's secrets in
+    it: cut first, a token the cut fell inside was kept, logged and reported in part
+    (``…SECRETTOK…``), which the whole-secret mask no longer matched."""
+    item_id = item.item_id[:MAX_REJECTED_ID_CHARS]
+    detail = _cut(item.detail, MAX_DETAIL_CHARS)
+    raw = _cut(item.raw, MAX_RAW_CHARS)
+    if (item_id, detail, raw) == (item.item_id, item.detail, item.raw):
+        return item
+    return replace(item, item_id=item_id, detail=detail, raw=raw)
 
 FeedItem = Comment | Order | OrderUpdate | ViewerStats | CommentRemoval | RejectedItem
 
