@@ -35,11 +35,14 @@ from anchordesk.feeds.poller import MalformedResponse, http_date
 from anchordesk.show.feed_items import MAX_RAW_CHARS, RejectedItem
 from anchordesk.show.feed_rules import (
     AMOUNT_NEGATIVE,
+    AMOUNT_NOT_A_NUMBER,
     AMOUNT_TOO_LARGE,
     MAX_AMOUNT,
     UNREADABLE,
     Problem,
+    amount_problem,
     amount_shown,
+    currency_problem,
 )
 from anchordesk.show.validate import currency_code
 
@@ -76,7 +79,10 @@ def _decimal(text: str) -> Decimal | UnreadableNumber:
         return UnreadableNumber(text)
 
 
-def _load_text(text: str) -> Any:
+def load_json_text(text: str) -> Any:
+    """JSON text read by every feed's number rule: a fraction as Decimal, an integer past
+    Python's 4,300 digits as Decimal, a number no Decimal holds as :class:`UnreadableNumber`
+    (json.loads alone raised ValueError for the whole text)."""
     return json.loads(text, parse_float=_decimal, parse_int=_integer)
 
 
@@ -204,7 +210,7 @@ def load_json(
             f"an empty answer (HTTP {response.status_code}) where a page of JSON was expected"
         )
     try:
-        return _load_text(text)
+        return load_json_text(text)
     except RecursionError:
         page = _load_deep(text, items_at) if items_at else None
         if page is None:
@@ -219,7 +225,7 @@ def load_json(
 
 def _load_deep(text: str, items_at: ItemPaths) -> Any:
     try:
-        return load_deep_page(text, items_at, _load_text)
+        return load_deep_page(text, items_at, load_json_text)
     except (ValueError, UnicodeDecodeError) as error:
         raise MalformedResponse(f"not JSON ({error.__class__.__name__})") from None
 
@@ -454,6 +460,38 @@ def unreadable_item(source: str, raw: object, error: Exception, kind: str = "") 
         detail=error_words(error),
         raw=text,
         key=key,
+    )
+
+
+def paid_amount_problem(
+    what: str, amount: object, currency: tuple[str, str], digits: int
+) -> Problem | None:
+    """Why the amount of a paid comment (a Super Chat, a cheer's bits) breaks the amount rule
+    (show/feed_rules.py), or None. ``what`` names the field as the platform spells it,
+    ``currency`` is (its field's name, the code sent)."""
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
+        return Problem(AMOUNT_NOT_A_NUMBER, f"{what} {json_shown(amount)}")
+    return currency_problem(*currency) or amount_problem(what, amount, digits)
+
+
+def rejected_paid_amount(
+    source: str, comment_id: str, problem: Problem, raw: object
+) -> RejectedItem:
+    """The amount of a paid comment that breaks the amount rule, as the session keeps it:
+    rejected with its reason and listed in the report, never summed. The comment itself is
+    kept and shown without an amount (docs/feed-protocol.md, "Amounts"): the whole comment
+    was rejected before (its text never shown), or its 5,000-digit amount kept as paid."""
+    try:
+        text = json.dumps(raw, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        text = "(not shown)"
+    return RejectedItem(
+        source=source,
+        kind="paid_amount",
+        item_id=comment_id,
+        reason=problem.reason,
+        detail=problem.detail,
+        raw=text,
     )
 
 

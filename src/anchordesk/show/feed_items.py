@@ -262,6 +262,7 @@ def rejected_as_kept(item: RejectedItem) -> RejectedItem:
         return item
     return replace(item, item_id=item_id, detail=detail, raw=raw)
 
+
 FeedItem = Comment | Order | OrderUpdate | ViewerStats | CommentRemoval | RejectedItem
 
 
