@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from feed_servers import JsonFeedServer, YouTubeChatServer
+from platform_servers import TwitchServer, wait_until
+from test_poller import Collector
+from test_twitch import run_with
 
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.poller import BackoffPolicy
 from anchordesk.feeds.spec import FeedSpec
+from anchordesk.feeds.twitch import TwitchChatFeed
+from anchordesk.show.feed_items import Comment, RejectedItem
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report, report_text
 
@@ -126,3 +134,61 @@ def test_a_super_chat_with_an_absurd_amount_is_shown_as_a_comment_and_its_amount
     reasons = sorted(item.reason for item in report.rejected)
     assert reasons == sorted([*sent.values(), "currency_invalid"])
     assert all("Super Chat" in item.detail for item in report.rejected)
+
+
+class _HugeBitsServer(TwitchServer):
+    """Sends a cheer's ``bits`` as a 5,000-digit number (json.dumps cannot write one)."""
+
+    async def send(self, message: dict[str, Any], connection: int = -1) -> None:
+        text = json.dumps(message).replace('"bits": 7777', '"bits": ' + "9" * 5000)
+        await self.connections[connection].send(text)
+
+
+def test_a_twitch_cheer_of_5000_digit_bits_keeps_its_comment_and_rejects_the_bits() -> None:
+    # The frame's JSON was read by json.loads alone, which refuses an integer of more than
+    # 4,300 digits: the whole frame (the comment) was skipped as malformed, unsaid.
+    server, sink = _HugeBitsServer(), Collector()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=3)
+        await server.chat("msg-1", "42", "Amy", "take my bits", bits=7777)
+        await server.chat("msg-2", "43", "Bob", "a real cheer", bits=100)
+        await wait_until(lambda: sum(isinstance(i, Comment) for i in sink.items) == 2)()
+
+    feed = run_with(server, lambda: TwitchChatFeed(server.feed_url(), server.token), sink, script)
+    comments = {item.id: item for item in sink.items if isinstance(item, Comment)}
+    assert comments["msg-1"].text == "take my bits" and comments["msg-1"].paid_amount is None
+    assert comments["msg-2"].paid_amount == Decimal(100)
+    [rejected] = [item for item in sink.items if isinstance(item, RejectedItem)]
+    assert (rejected.item_id, rejected.reason) == ("msg-1", "amount_too_large")
+    assert rejected.detail == "cheer bits of 5,000 digits"
+    assert feed.reconnects == 0
+
+
+def test_a_twitch_reconnect_url_that_is_no_url_keeps_the_connection_and_is_said_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A session_reconnect whose reconnect_url is no WebSocket URL was followed: opening it
+    # failed, and the working connection was dropped for a new session at the main URL (new
+    # subscriptions; the chat sent meanwhile lost). Kept now, counted, said once.
+    server, sink = TwitchServer(), Collector()
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=3)
+        for url in ("not a url", "https://example.com/ws", "wss://:99999/x"):
+            await server.reconnect_to(url)
+        await server.chat("msg-1", "42", "Amy", "still on the same line")
+        await wait_until(lambda: any(isinstance(i, Comment) for i in sink.items))()
+
+    with caplog.at_level(logging.WARNING):
+        feed = run_with(
+            server, lambda: TwitchChatFeed(server.feed_url(), server.token), sink, script
+        )
+    assert feed.reconnects == 0 and len(server.connections) == 1
+    assert len(server.subscriptions) == 3
+    assert feed.health.errors == 0 and feed.health.malformed_responses == 3
+    said = [r.getMessage() for r in caplog.records if "asked to move" in r.getMessage()]
+    assert said == [
+        "feed twitch-chat: Twitch asked to move to 'not a url', which holds a space or a "
+        "control character; staying on this connection"
+    ]
