@@ -20,6 +20,7 @@ from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.poller import BackoffPolicy
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.feeds.twitch import TwitchChatFeed
+from anchordesk.live.settings import Settings, load_settings, save_settings
 from anchordesk.show.feed_items import Comment, RejectedItem
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report, report_text
@@ -192,3 +193,44 @@ def test_a_twitch_reconnect_url_that_is_no_url_keeps_the_connection_and_is_said_
         "feed twitch-chat: Twitch asked to move to 'not a url', which holds a space or a "
         "control character; staying on this connection"
     ]
+
+
+def test_wrong_typed_numbers_texts_and_language_in_the_settings_are_said_each_by_field(
+    tmp_path: Path,
+) -> None:
+    # `"video_kbps": "6000"` streamed at 2,500, `"port": 80` listened on 1024, `"language":
+    # "fr"` showed the system's language, `"recordings_dir": 5` recorded elsewhere: each
+    # taken without a word, where a switch or a list of the wrong type was said.
+    path = tmp_path / "settings.json"
+    data = {
+        "language": "fr",
+        "encoder": {"video_kbps": "6000", "fps": 1000, "audio_kbps": True, "canvas": 7},
+        "remote": {"port": 80},
+        "recordings_dir": 5,
+        "devices": {"camera": ["cam"]},
+    }
+    path.write_text(json.dumps(data), "utf-8")
+    settings = load_settings(path)
+    assert (settings.language, settings.encoder.video_kbps, settings.encoder.fps) == (
+        "system",
+        2500,
+        60,
+    )
+    assert settings.remote.port == 1024 and settings.recordings_dir is None
+    assert settings.problems == [
+        'settings: language is "fr", not one of system, en, zh_CN, ja; system taken',
+        "settings: devices.camera is [\"cam\"], not a text; 'auto' taken",
+        "settings: encoder.canvas is 7, not a text; '1280x720' taken",
+        'settings: encoder.video_kbps is "6000", not a whole number; 2500 taken',
+        "settings: encoder.audio_kbps is true, not a whole number; 128 taken",
+        "settings: encoder.fps is 1000, outside 1 to 60; 60 taken",
+        "settings: recordings_dir is 5, not a folder name; recording to the default folder",
+        "settings: remote.port is 80, outside 1024 to 65535; 1024 taken",
+    ]
+    assert len(settings.field_problems) == len(settings.problems)
+
+
+def test_settings_the_program_wrote_itself_are_read_without_a_word(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    save_settings(Settings(), path)
+    assert load_settings(path).problems == []
