@@ -234,3 +234,19 @@ def test_settings_the_program_wrote_itself_are_read_without_a_word(tmp_path: Pat
     path = tmp_path / "settings.json"
     save_settings(Settings(), path)
     assert load_settings(path).problems == []
+
+
+@pytest.mark.parametrize("kind", ["\u1160order", "order\u3164", "\uffa0comment", "\u115fviewers"])
+def test_a_type_that_reads_as_a_known_one_behind_a_hangul_filler_is_rejected_not_dropped(
+    tmp_path: Path, kind: str
+) -> None:
+    # A Hangul filler is a letter (Lo) that shows as nothing: "\u1160order" printed and read as
+    # "order", and the item was dropped unsaid as a newer bridge's type (R25 F6's rule looked
+    # at categories only, not at Unicode's default-ignorable characters).
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw({"type": kind, "id": "x1", "lines": [], "author": "a", "text": "t"})
+        server.add_order("SERUM-30", 1, "10.00")
+        _ingest_with_token(server, tmp_path / "s.sqlite")
+    [rejected] = build_report(tmp_path / "s.sqlite").rejected
+    assert rejected.item_id == "x1" and "types are plain lower-case ASCII" in rejected.detail

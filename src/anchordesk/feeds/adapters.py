@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from anchordesk.core.json_kinds import json_kind
-from anchordesk.core.printable import escaped_surrogates
+from anchordesk.core.printable import DEFAULT_IGNORABLE, escaped_surrogates
 from anchordesk.feeds.parsing import (
     as_text,
     currency_as_sent,
@@ -73,8 +73,10 @@ log = logging.getLogger(__name__)
 def _kind_as_read(kind: str) -> str:
     """``kind`` as a person reads it: compatibility forms (full-width letters) folded, case
     folded, characters with no glyph or no place in a name (controls, format characters,
-    spaces) dropped, and "-" read as "_"."""
-    folded = unicodedata.normalize("NFKC", kind).casefold().replace("-", "_")
+    spaces, the default-ignorable ones: "\u1160order" is a letter, Lo, that shows as nothing)
+    dropped, and "-" read as "_"."""
+    shown = DEFAULT_IGNORABLE.sub("", kind)
+    folded = unicodedata.normalize("NFKC", shown).casefold().replace("-", "_")
     return "".join(
         char
         for char in folded
