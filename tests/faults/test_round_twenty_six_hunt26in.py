@@ -250,3 +250,28 @@ def test_a_type_that_reads_as_a_known_one_behind_a_hangul_filler_is_rejected_not
         _ingest_with_token(server, tmp_path / "s.sqlite")
     [rejected] = build_report(tmp_path / "s.sqlite").rejected
     assert rejected.item_id == "x1" and "types are plain lower-case ASCII" in rejected.detail
+
+
+def test_a_feed_or_destination_this_version_cannot_use_is_kept_in_the_file_when_saving(
+    tmp_path: Path,
+) -> None:
+    # "feeds[0] has no known kind; skipped": skipped for the run, and deleted from the file by
+    # the first save (any change in Settings): a newer version's feed lost for good.
+    path = tmp_path / "settings.json"
+    newer_feed = {"id": "f9", "kind": "tiktok-live", "url": "https://example.com/live"}
+    odd_destination = {"name": "no id", "server_url": "rtmp://example.com/live"}
+    data = {
+        "feeds": [newer_feed, {"id": "f1", "kind": "json", "url": "https://example.com/f"}],
+        "destinations": [odd_destination],
+    }
+    path.write_text(json.dumps(data), "utf-8")
+    settings = load_settings(path)
+    assert [feed.feed_id for feed in settings.feeds] == ["f1"]
+    assert "settings: feeds[0] has no known kind; skipped" in settings.problems
+    settings.record = False  # a change in the window, saved
+    save_settings(settings, path)
+    saved = json.loads(path.read_text("utf-8"))
+    assert newer_feed in saved["feeds"] and odd_destination in saved["destinations"]
+    assert len(saved["feeds"]) == 2
+    again = load_settings(path)
+    assert [feed.feed_id for feed in again.feeds] == ["f1"] and again.record is False

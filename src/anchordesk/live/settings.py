@@ -295,6 +295,11 @@ class Settings:
     remote: RemoteSettings = field(default_factory=RemoteSettings)
     # The data board's prompt rules turned off (show/prompts.py RULES); every rule is on else.
     prompts_off: list[str] = field(default_factory=list)
+    # Destinations and feeds of the file this version cannot use (a kind of a newer version,
+    # an entry that is no object): skipped for the run and written back as they were read.
+    # Saving dropped them: the first change of any setting deleted a newer version's feed.
+    unread_destinations: list[Any] = field(default_factory=list, compare=False)
+    unread_feeds: list[Any] = field(default_factory=list, compare=False)
     # Problems met while loading (English, for the log and the command line); never saved.
     problems: list[str] = field(default_factory=list, compare=False)
     # Those of one field (a destination or feed skipped, a canvas replaced, a key in a URL),
@@ -748,6 +753,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                     index=index,
                 ),
             )
+            settings.unread_destinations.append(raw)
             continue
         preset_id = _as_str(settings, raw.get("preset"), "custom", f"destinations[{index}].preset")
         # Its keyring entry (the stream key) is named by the id: no keyring encodes a lone
@@ -828,6 +834,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                     index=index,
                 ),
             )
+            settings.unread_feeds.append(raw)
             continue
         # An id with a lone surrogate (JSON's "\ud800") named a keyring entry no keyring
         # encodes: its UnicodeEncodeError ended the loader, or every feed's start.
@@ -972,14 +979,16 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
                 "enabled": d.enabled,
             }
             for d in settings.destinations
-        ],
+        ]
+        + list(settings.unread_destinations),
         "active_destination": settings.active_destination_id,
         "devices": asdict(settings.devices),
         "encoder": asdict(settings.encoder),
         "feeds": [
             {"id": f.feed_id, "kind": f.kind, "url": _savable_feed_url(f), "enabled": f.enabled}
             for f in settings.feeds
-        ],
+        ]
+        + list(settings.unread_feeds),
         "record": settings.record,
         "record_asked": settings.record_asked,
         "recordings_dir": settings.recordings_dir,
