@@ -275,3 +275,33 @@ def test_a_feed_or_destination_this_version_cannot_use_is_kept_in_the_file_when_
     assert len(saved["feeds"]) == 2
     again = load_settings(path)
     assert [feed.feed_id for feed in again.feeds] == ["f1"] and again.record is False
+
+
+def test_a_feed_token_echoed_in_a_field_the_rules_quote_shortened_is_masked_everywhere(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A value quoted in a rejected item's words is cut to 40 characters (a currency to 20):
+    # the token a feed echoed there was shown in part (up to 19 characters), which the whole
+    # secret no longer matched. An order the amount rule rejects in the store (a currency
+    # holding the token) was not masked at all: its raw kept the whole token.
+    line = {"sku": "A", "quantity": 1, "price": "1.00"}
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw({"type": "order", "id": "c1", "currency": "x" * 10 + TOKEN, "lines": [line]})
+        bad_quantity = {"sku": "A", "quantity": "q" * 20 + TOKEN, "price": "1"}
+        server.add_raw({"type": "order", "id": "c2", "lines": [bad_quantity]})
+        server.add_raw({"type": "order_update", "id": "c3", "status": "s" * 20 + TOKEN})
+        server.add_raw({"type": "order", "id": "c4", "currency": "USD", "lines": [line]})
+        server.add_raw({"type": "order", "id": "c4", "currency": "USD", "lines": [line] * 2})
+        with caplog.at_level(logging.WARNING):
+            _ingest_with_token(server, tmp_path / "s.sqlite")
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        rows = db.execute("SELECT item_id, detail, raw FROM rejected_items").fetchall()
+    assert sorted(row[0] for row in rows) == ["c1", "c2", "c3", "c4"]
+    for row in rows:
+        for text in row:
+            assert _longest_part_of_token(text) < 4, text
+    report = build_report(tmp_path / "s.sqlite")
+    assert _longest_part_of_token(caplog.text) < 4
+    assert _longest_part_of_token(report_text(report)) < 4
+    assert report.orders == 1

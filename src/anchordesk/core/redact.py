@@ -310,12 +310,31 @@ def url_secrets(url: str) -> list[str]:
     return sorted((value for value in found if len(value) >= 4), key=len, reverse=True)
 
 
+_CUT = "…"
+
+
 def mask_secrets(text: str, secrets: list[str] | tuple[str, ...]) -> str:
-    """Replace every occurrence of each known secret in ``text`` (for error messages)."""
+    """Replace every occurrence of each known secret in ``text`` (for error messages), and
+    the start of one a shortened quote cut off (``"xxSECRETTOK…"``): a value quoted in a
+    rejected item's words is cut to 40 characters, and the token a feed echoed in it was
+    shown in part (up to 19 characters of a 31-character token), which the whole secret no
+    longer matched."""
     for secret in sorted(secrets, key=len, reverse=True):
         if secret and len(secret) >= 4:
             text = text.replace(secret, _MASK)
+            if _CUT in text:
+                text = _mask_cut_starts(text, secret)
     return text
+
+
+def _mask_cut_starts(text: str, secret: str) -> str:
+    parts = text.split(_CUT)
+    for index, part in enumerate(parts[:-1]):
+        for length in range(min(len(secret) - 1, len(part)), 3, -1):
+            if part.endswith(secret[:length]):
+                parts[index] = part[:-length] + _MASK
+                break
+    return _CUT.join(parts)
 
 
 # A URL in free text: a streaming scheme with or without its "//", a web or websocket scheme,

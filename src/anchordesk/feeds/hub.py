@@ -44,7 +44,7 @@ import httpx
 
 from anchordesk.core.logs import mask_text
 from anchordesk.core.printable import escape_controls
-from anchordesk.core.redact import mask_secrets, mask_url
+from anchordesk.core.redact import mask_url
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
@@ -736,18 +736,7 @@ class FeedHub:
     def _prepare(self, item: FeedItem, secrets: tuple[str, ...] = ()) -> FeedItem:
         item = _id_too_long(item) or item
         if isinstance(item, RejectedItem):
-            # A rejected item is kept as sent, in the session, the log and the report: a shop
-            # echoing the access token as an order's id had it in all three ("order
-            # shpat_… rejected (no id)"). The feed's secrets masked by the one rule, in the
-            # whole texts, and only then cut to the sizes kept.
-            if secrets:
-                item = dataclasses.replace(
-                    item,
-                    item_id=mask_secrets(item.item_id, secrets),
-                    detail=mask_secrets(item.detail, secrets),
-                    raw=mask_secrets(item.raw, secrets),
-                )
-            return rejected_as_kept(item)
+            return rejected_as_kept(item, secrets)  # the feed's secrets masked, then cut
         if not isinstance(item, Comment):
             return item
         text = clean_text(item.text)
@@ -780,7 +769,7 @@ class FeedHub:
                 await asyncio.sleep(0)
                 slice_started = time.perf_counter()
         received_at = self._wall_clock()
-        stored = await self._writer.write_batch(source, prepared, cursor, received_at)
+        stored = await self._writer.write_batch(source, prepared, cursor, received_at, secrets)
         self._keep_memory(source)
         # Rejected items are kept in the session (the report lists them), never delivered.
         new = [item for item in stored if not isinstance(item, RejectedItem)]

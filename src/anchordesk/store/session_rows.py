@@ -20,7 +20,6 @@ from typing import Any
 from anchordesk.core.money import DECIMAL_TEXT
 from anchordesk.show.feed_items import (
     COMMENT_REMOVAL_REASONS,
-    MAX_RAW_CHARS,
     Comment,
     CommentRemoval,
     FeedItem,
@@ -249,10 +248,6 @@ def rejected_from_row(row: Sequence[object]) -> tuple[RejectedItem, float]:
     return item, time_field(row[3], "received_at")
 
 
-def cut_raw(raw: str) -> str:
-    return raw if len(raw) <= MAX_RAW_CHARS else raw[: MAX_RAW_CHARS - 1] + "…"
-
-
 def rejected_order(order: Order, problem: Problem) -> RejectedItem:
     """An order that breaks the amount rule, as the session keeps it (every field as sent)."""
     raw = {
@@ -277,7 +272,7 @@ def rejected_order(order: Order, problem: Problem) -> RejectedItem:
         order.id,
         problem.reason,
         problem.detail,
-        cut_raw(json.dumps(raw, ensure_ascii=False)),
+        json.dumps(raw, ensure_ascii=False),  # cut once masked (feed_items.rejected_as_kept)
         # Kept by its terms, not its text: a renamed title or a cut raw tells no change.
         key=terms_key(order),
     )
@@ -300,7 +295,7 @@ def rejected_update(update: OrderUpdate, problem: Problem) -> RejectedItem:
         update.id,
         problem.reason,
         problem.detail,
-        cut_raw(json.dumps(raw, ensure_ascii=False)),
+        json.dumps(raw, ensure_ascii=False),  # cut once masked (feed_items.rejected_as_kept)
         # Kept by its terms, not its text: a renamed title or a cut raw tells no change.
         key=terms_key(update),
     )
