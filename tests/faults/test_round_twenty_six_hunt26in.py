@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import sqlite3
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from feed_servers import JsonFeedServer, YouTubeChatServer
+from feed_servers import JsonFeedServer, Reply, YouTubeChatServer
 from platform_servers import TwitchServer, wait_until
 from test_poller import Collector
 from test_twitch import run_with
@@ -305,3 +306,42 @@ def test_a_feed_token_echoed_in_a_field_the_rules_quote_shortened_is_masked_ever
     assert _longest_part_of_token(caplog.text) < 4
     assert _longest_part_of_token(report_text(report)) < 4
     assert report.orders == 1
+
+
+class _LoneHalvesServer(JsonFeedServer):
+    """Writes ``LONE1``/``LONE2`` of its items as JSON's ``\\ud800``/``\\udc00``: a bridge that
+    cut an emoji in two, at different places."""
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        reply = super().respond(query, headers)
+        body = reply.body.replace(b"LONE1", b"\\ud800").replace(b"LONE2", b"\\udc00")
+        return dataclasses.replace(reply, body=body)
+
+
+def test_refunds_and_authors_told_apart_only_by_a_lone_surrogate_stay_apart(
+    tmp_path: Path,
+) -> None:
+    # R25 F7 kept ids apart; two refunds of one order told apart only by their refund_id were
+    # one rejected item (both stored with U+FFFD), and the second dropped unsaid. Two authors
+    # "u\ud800" and "u\udc00" were one author: a ban of one hid the other's comments.
+    line = {"sku": "A", "quantity": 1, "price": "1.00"}
+    server = _LoneHalvesServer(poll_ms=10)
+    with server:
+        server.add_raw({"type": "order", "id": "o1", "currency": "USD", "lines": [line]})
+        for refund_id in ("rLONE1", "rLONE2"):
+            refund = {"status": "refunded", "refund": "1.00", "refund_id": refund_id}
+            server.add_raw({"type": "order_update", "id": "o1", "currency": "USD", **refund})
+        for comment_id, author_id in (("c1", "uLONE1"), ("c2", "uLONE2")):
+            comment = {"author": "a", "text": "t", "author_id": author_id}
+            server.add_raw({"type": "comment", "id": comment_id, **comment})
+        server.add_raw({"type": "comment_removed", "id": "ban1", "author_id": "uLONE1"})
+        _ingest_with_token(server, tmp_path / "s.sqlite")
+    report = build_report(tmp_path / "s.sqlite")
+    assert sorted(item.detail[:19] for item in report.rejected) == [
+        'refund_id "r\\ud800"',
+        'refund_id "r\\udc00"',
+    ]
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        authors = dict(db.execute("SELECT id, author_id FROM comments").fetchall())
+        [banned] = db.execute("SELECT author_id FROM comment_removals").fetchone()
+    assert [comment for comment, author in authors.items() if author == banned] == ["c1"]

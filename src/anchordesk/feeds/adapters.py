@@ -12,6 +12,7 @@ Money is read as ``Decimal`` straight from the JSON text (``parse_float=Decimal`
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import unicodedata
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ from anchordesk.core.printable import DEFAULT_IGNORABLE, escaped_surrogates
 from anchordesk.feeds.parsing import (
     as_text,
     currency_as_sent,
+    escaped_references,
     item_id,
     json_shown,
     load_json,
@@ -120,7 +122,7 @@ class JsonFeedAdapter:
         items: list[FeedItem] = []
         malformed = 0
         for kept in body["items"]:
-            raw = without_lone_halves(kept)
+            raw = without_lone_halves(escaped_references(kept))
             lone = lone_half_ids(kept)
             if lone:
                 # Which id it is cannot be told for sure (the bridge cut a character in
@@ -156,6 +158,12 @@ class JsonFeedAdapter:
             "cannot be told from another id"
         )
         rejected = unreadable_item(self.source, raw, error)
+        # Told from another by the id as sent: its raw holds U+FFFD for the half, so two
+        # refunds of one order told apart only by their refund_id were one rejected item,
+        # and the second was dropped unsaid.
+        told_apart = f"{rejected.key or rejected.raw}\x00{name}={value}"
+        key = hashlib.sha256(told_apart.encode("utf-8", "replace")).hexdigest()[:16]
+        rejected = dataclasses.replace(rejected, key=key)
         item_id = kept.get("id")
         if isinstance(item_id, str):
             rejected = dataclasses.replace(rejected, item_id=escaped_surrogates(item_id))

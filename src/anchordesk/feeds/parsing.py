@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import httpx
 
 from anchordesk.core.money import DECIMAL_TEXT
-from anchordesk.core.printable import LONE_SURROGATE
+from anchordesk.core.printable import LONE_SURROGATE, escaped_surrogates
 from anchordesk.feeds.deep_json import ItemPaths, UnreadableElement, load_deep_page
 from anchordesk.feeds.poller import MalformedResponse, http_date
 from anchordesk.show.feed_items import MAX_RAW_CHARS, RejectedItem
@@ -132,6 +132,25 @@ def lone_half_ids(raw: object) -> list[str]:
         for name in ID_FIELDS
         if isinstance(raw.get(name), str) and LONE_SURROGATE.search(raw[name])
     ]
+
+
+# The fields that name another item's author or comment (a ban, a deletion, a comment's
+# author): kept with each lone surrogate as its ``\uXXXX`` escape, the same text in the comment
+# and in the removal naming it. As U+FFFD, "u\ud800" and "u\udc00" were one author: a ban of
+# one hid the other's comments too.
+REFERENCE_FIELDS = ("author_id", "comment_id")
+
+
+def escaped_references(raw: object) -> object:
+    """``raw`` with its :data:`REFERENCE_FIELDS` lone surrogates escaped (a copy when any)."""
+    if not isinstance(raw, dict):
+        return raw
+    found = {
+        name: escaped_surrogates(raw[name])
+        for name in REFERENCE_FIELDS
+        if isinstance(raw.get(name), str) and LONE_SURROGATE.search(raw[name])
+    }
+    return {**raw, **found} if found else raw
 
 
 def without_lone_halves(value: Any) -> Any:
