@@ -11,8 +11,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from feed_servers import JsonFeedServer, Reply, YouTubeChatServer
+from feed_servers import Fault, JsonFeedServer, Reply, YouTubeChatServer
 from platform_servers import TwitchServer, wait_until
 from test_poller import Collector
 from test_twitch import run_with
@@ -25,6 +26,8 @@ from anchordesk.live.settings import Settings, load_settings, save_settings
 from anchordesk.show.feed_items import Comment, RejectedItem
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report, report_text
+
+from .test_feed_limits import FakeTime, Sink, poller
 
 TOKEN = "SECRETTOKEN0123456789ABCDEFGHIJ"
 
@@ -345,3 +348,21 @@ def test_refunds_and_authors_told_apart_only_by_a_lone_surrogate_stay_apart(
         authors = dict(db.execute("SELECT id, author_id FROM comments").fetchall())
         [banned] = db.execute("SELECT author_id FROM comment_removals").fetchone()
     assert [comment for comment, author in authors.items() if author == banned] == ["c1"]
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "9" * 400, "1234567890123.5"])
+def test_a_retry_after_of_many_digits_waits_the_longest_not_the_backoff(value: str) -> None:
+    # Delta-seconds of 13 digits or more read as no header: the feed asked a server that said
+    # "much later" again after its first backoff steps (1 s, 2 s, 4 s…).
+    server = JsonFeedServer(poll_ms=1000)
+    sink, fake = Sink(), FakeTime()
+    with server:
+        server.inject(*[Fault("status", 429, {"Retry-After": value})] * 3)
+
+        async def scenario() -> list[float]:
+            async with httpx.AsyncClient() as client:
+                feed = poller(server.url, client, sink, fake)
+                return [await feed.poll_once() for _ in range(3)]
+
+        delays = asyncio.run(scenario())
+    assert delays == [600.0] * 3
