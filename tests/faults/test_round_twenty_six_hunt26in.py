@@ -366,3 +366,43 @@ def test_a_retry_after_of_many_digits_waits_the_longest_not_the_backoff(value: s
 
         delays = asyncio.run(scenario())
     assert delays == [600.0] * 3
+
+
+class _BadBadgesServer(TwitchServer):
+    """Sends each chat message's ``badges`` as the test sets them."""
+
+    badges: object = None
+
+    async def send(self, message: dict[str, Any], connection: int = -1) -> None:
+        event = message.get("payload", {}).get("event", {})
+        if "badges" in event:
+            event["badges"] = self.badges
+        await self.connections[connection].send(json.dumps(message))
+
+
+@pytest.mark.parametrize(
+    ("badges", "moderator"),
+    [("moderator", False), ([None, 5], False), ([{"set_id": "moderator"}, "vip"], True)],
+)
+def test_a_twitch_comment_with_malformed_badges_is_kept_and_said_once(
+    badges: object, moderator: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Badges that are no list of objects rejected the whole comment ("a text where an object
+    # belongs"): its text never shown, for a field that only tells a moderator.
+    server, sink = _BadBadgesServer(), Collector()
+    server.badges = badges
+
+    async def script(feed: TwitchChatFeed) -> None:
+        await server.wait_for_connections(1, subscriptions=3)
+        await server.chat("msg-1", "42", "Amy", "first")
+        await server.chat("msg-2", "43", "Bob", "second")
+        await wait_until(lambda: sum(isinstance(i, Comment) for i in sink.items) == 2)()
+
+    with caplog.at_level(logging.WARNING):
+        run_with(server, lambda: TwitchChatFeed(server.feed_url(), server.token), sink, script)
+    comments = [item for item in sink.items if isinstance(item, Comment)]
+    assert [comment.text for comment in comments] == ["first", "second"]
+    assert not any(isinstance(item, RejectedItem) for item in sink.items)
+    assert [comment.is_moderator for comment in comments] == [moderator] * 2
+    said = [r.getMessage() for r in caplog.records if "badges are" in r.getMessage()]
+    assert len(said) == 1 and "the comment is kept" in said[0]

@@ -60,6 +60,7 @@ from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_secrets, mask_url
 from anchordesk.feeds.parsing import (
     as_text,
+    json_shown,
     json_text,
     load_json,
     load_json_text,
@@ -237,6 +238,7 @@ class TwitchChatFeed:
         self._last_move_at: float | None = None  # the last session_reconnect followed
         self._quick_moves = 0  # session_reconnects in a row, each soon after the one before
         self._bad_move_said = False  # a session_reconnect to no WebSocket URL, said once
+        self._bad_badges_said = False  # a chat message's badges that are no list of objects
         self._short_sessions = 0  # connections in a row lost within _STABLE_SESSION_S
         self._welcomed = False  # the connection being tried was opened and welcomed
 
@@ -624,6 +626,28 @@ class TwitchChatFeed:
             return [item]  # a cheer of no bits: nothing paid
         return [item, rejected_paid_amount(self.source, item.id, problem, cheer)]
 
+    def _badges(self, sent: object) -> set[str]:
+        """The ``set_id`` of each badge object. What is not one is left out (no moderator, no
+        broadcaster by it), said once: the comment was rejected whole ("a text where an object
+        belongs") and its text never shown."""
+        if sent is None:
+            return set()
+        if isinstance(sent, list) and all(isinstance(badge, dict) for badge in sent):
+            return {as_text(badge.get("set_id")) for badge in sent}
+        if not self._bad_badges_said:
+            self._bad_badges_said = True
+            log.warning(
+                "feed %s: a chat message's badges are %s, not a list of objects: what is not one "
+                "is left out (the comment is kept)",
+                self.source,
+                _said(json_shown(sent)),
+            )
+        return (
+            {as_text(badge.get("set_id")) for badge in sent if isinstance(badge, dict)}
+            if isinstance(sent, list)
+            else set()
+        )
+
     def _item(self, metadata: Mapping[str, Any], payload: Mapping[str, Any]) -> FeedItem | None:
         sub_type = as_text(payload["subscription"]["type"])
         event = payload["event"]
@@ -632,7 +656,7 @@ class TwitchChatFeed:
             message_id = as_text(event["message_id"])
             if not message_id:
                 raise ValueError("no message_id")
-            badges = {as_text(b.get("set_id")) for b in event.get("badges") or []}
+            badges = self._badges(event.get("badges"))
             chatter = as_text(event.get("chatter_user_id"))
             return Comment(
                 source=self.source,
