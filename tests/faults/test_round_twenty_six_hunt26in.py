@@ -23,7 +23,7 @@ from anchordesk.feeds.poller import BackoffPolicy
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.feeds.twitch import TwitchChatFeed
 from anchordesk.live.settings import Settings, load_settings, save_settings
-from anchordesk.show.feed_items import Comment, RejectedItem
+from anchordesk.show.feed_items import MAX_DETAIL_CHARS, Comment, RejectedItem
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report, report_text
 
@@ -406,3 +406,20 @@ def test_a_twitch_comment_with_malformed_badges_is_kept_and_said_once(
     assert [comment.is_moderator for comment in comments] == [moderator] * 2
     said = [r.getMessage() for r in caplog.records if "badges are" in r.getMessage()]
     assert len(said) == 1 and "the comment is kept" in said[0]
+
+
+def test_a_damaged_sessions_huge_rejected_detail_is_reported_at_the_size_kept(
+    tmp_path: Path,
+) -> None:
+    # A session whose rejected row holds a 1,000,000-character detail (damaged, hand-edited,
+    # an older writer) printed it whole: a 1 MB line in the report, the JSON and the page.
+    server = JsonFeedServer(poll_ms=10)
+    with server:
+        server.add_raw({"type": "order", "id": "o1"})
+        _ingest_with_token(server, tmp_path / "s.sqlite")
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        db.execute("UPDATE rejected_items SET detail = ?", ("d" * 1_000_000,))
+    report = build_report(tmp_path / "s.sqlite")
+    [rejected] = report.rejected
+    assert len(rejected.detail) == MAX_DETAIL_CHARS and rejected.detail.endswith("…")
+    assert len(report_text(report)) < 5_000

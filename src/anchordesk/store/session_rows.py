@@ -29,6 +29,7 @@ from anchordesk.show.feed_items import (
     RefundLine,
     RejectedItem,
     ViewerStats,
+    rejected_as_kept,
 )
 from anchordesk.show.feed_rules import Problem, terms_key
 
@@ -236,7 +237,9 @@ def update_from_row(row: Sequence[object]) -> tuple[OrderUpdate, float]:
 
 
 def rejected_from_row(row: Sequence[object]) -> tuple[RejectedItem, float]:
-    """``source, kind, item_id, received_at, reason, detail, raw``."""
+    """``source, kind, item_id, received_at, reason, detail, raw``; at the sizes the store
+    writes (a damaged or hand-edited session's 1,000,000-character detail was printed whole
+    in the report, a 1 MB line)."""
     item = RejectedItem(
         source=text_field(row[0], "source"),
         kind=text_field(row[1], "kind"),
@@ -245,7 +248,7 @@ def rejected_from_row(row: Sequence[object]) -> tuple[RejectedItem, float]:
         detail=text_field(row[5], "detail"),
         raw=text_field(row[6], "raw"),
     )
-    return item, time_field(row[3], "received_at")
+    return rejected_as_kept(item), time_field(row[3], "received_at")
 
 
 def rejected_order(order: Order, problem: Problem) -> RejectedItem:
