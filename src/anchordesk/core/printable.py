@@ -47,6 +47,14 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # HTTP client and socket raised UnicodeEncodeError on it.
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
+# Unicode's default-ignorable characters (DerivedCoreProperties.txt, Default_Ignorable_Code_Point):
+# they show as nothing, whatever their category (the Hangul fillers are letters, Lo).
+DEFAULT_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+
 
 def escaped_surrogates(text: str) -> str:
     """``text`` with each lone surrogate written as its ``\\uXXXX`` escape (JSON's own for it):

@@ -35,6 +35,7 @@ was expected but the text has no scheme (``host/app/KEY``, ``rtmp//host/app/KEY`
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final
 from urllib.parse import SplitResult, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
@@ -310,12 +311,35 @@ def url_secrets(url: str) -> list[str]:
     return sorted((value for value in found if len(value) >= 4), key=len, reverse=True)
 
 
+_CUT = "…"
+
+
 def mask_secrets(text: str, secrets: list[str] | tuple[str, ...]) -> str:
-    """Replace every occurrence of each known secret in ``text`` (for error messages)."""
+    """Replace every occurrence of each known secret in ``text`` (for error messages), and
+    the start of one a shortened quote cut off (``"xxSECRETTOK…"``): a value quoted in a
+    rejected item's words is cut to 40 characters, and the token a feed echoed in it was
+    shown in part (up to 19 characters of a 31-character token), which the whole secret no
+    longer matched."""
     for secret in sorted(secrets, key=len, reverse=True):
         if secret and len(secret) >= 4:
             text = text.replace(secret, _MASK)
+            if len(secret) > 4 and _CUT in text:
+                text = _mask_cut_starts(text, secret)
     return text
+
+
+def _mask_cut_starts(text: str, secret: str) -> str:
+    # Read backwards, each cut mark is followed by the start of the secret it cut (if any):
+    # one search in C from each mark, longest start first. A pattern reading forwards backed
+    # off at every "SECR" of an 8 MB item and held the event loop for seconds.
+    return _cut_start(secret).sub(_CUT + _MASK[::-1], text[::-1])[::-1]
+
+
+@functools.lru_cache(maxsize=32)
+def _cut_start(secret: str) -> re.Pattern[str]:
+    """The cut mark, then the secret's first 4 or more characters (not all of it), reversed."""
+    starts = (re.escape(secret[:length][::-1]) for length in range(len(secret) - 1, 3, -1))
+    return re.compile(f"{re.escape(_CUT)}(?:{'|'.join(starts)})")
 
 
 # A URL in free text: a streaming scheme with or without its "//", a web or websocket scheme,

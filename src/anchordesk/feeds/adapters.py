@@ -12,6 +12,7 @@ Money is read as ``Decimal`` straight from the JSON text (``parse_float=Decimal`
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import unicodedata
 from collections.abc import Mapping
@@ -21,10 +22,11 @@ from typing import Any
 import httpx
 
 from anchordesk.core.json_kinds import json_kind
-from anchordesk.core.printable import escaped_surrogates
+from anchordesk.core.printable import DEFAULT_IGNORABLE, escaped_surrogates
 from anchordesk.feeds.parsing import (
     as_text,
     currency_as_sent,
+    escaped_references,
     item_id,
     json_shown,
     load_json,
@@ -73,8 +75,10 @@ log = logging.getLogger(__name__)
 def _kind_as_read(kind: str) -> str:
     """``kind`` as a person reads it: compatibility forms (full-width letters) folded, case
     folded, characters with no glyph or no place in a name (controls, format characters,
-    spaces) dropped, and "-" read as "_"."""
-    folded = unicodedata.normalize("NFKC", kind).casefold().replace("-", "_")
+    spaces, the default-ignorable ones: "\u1160order" is a letter, Lo, that shows as nothing)
+    dropped, and "-" read as "_"."""
+    shown = DEFAULT_IGNORABLE.sub("", kind)
+    folded = unicodedata.normalize("NFKC", shown).casefold().replace("-", "_")
     return "".join(
         char
         for char in folded
@@ -118,7 +122,7 @@ class JsonFeedAdapter:
         items: list[FeedItem] = []
         malformed = 0
         for kept in body["items"]:
-            raw = without_lone_halves(kept)
+            raw = without_lone_halves(escaped_references(kept))
             lone = lone_half_ids(kept)
             if lone:
                 # Which id it is cannot be told for sure (the bridge cut a character in
@@ -154,9 +158,15 @@ class JsonFeedAdapter:
             "cannot be told from another id"
         )
         rejected = unreadable_item(self.source, raw, error)
+        # Told from another by the id as sent: its raw holds U+FFFD for the half, so two
+        # refunds of one order told apart only by their refund_id were one rejected item,
+        # and the second was dropped unsaid.
+        told_apart = f"{rejected.key or rejected.raw}\x00{name}={value}"
+        key = hashlib.sha256(told_apart.encode("utf-8", "replace")).hexdigest()[:16]
+        rejected = dataclasses.replace(rejected, key=key)
         item_id = kept.get("id")
         if isinstance(item_id, str):
-            rejected = dataclasses.replace(rejected, item_id=escaped_surrogates(item_id)[:200])
+            rejected = dataclasses.replace(rejected, item_id=escaped_surrogates(item_id))
         return rejected
 
     def _item(self, raw: Mapping[str, Any]) -> FeedItem | None:

@@ -44,7 +44,7 @@ import httpx
 
 from anchordesk.core.logs import mask_text
 from anchordesk.core.printable import escape_controls
-from anchordesk.core.redact import mask_secrets, mask_url
+from anchordesk.core.redact import mask_url
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.feeds.adapters import JsonFeedAdapter, ShopifyOrdersAdapter
 from anchordesk.feeds.audience import AudienceServer, AudienceSimulator
@@ -67,7 +67,6 @@ from anchordesk.feeds.youtube import YouTubeChatAdapter
 from anchordesk.show.events import ShowEvent, event_record
 from anchordesk.show.feed_items import (
     MAX_NAME_CHARS,
-    MAX_RAW_CHARS,
     Comment,
     FeedItem,
     Order,
@@ -76,6 +75,7 @@ from anchordesk.show.feed_items import (
     clean_text,
     is_question,
     item_kind,
+    rejected_as_kept,
 )
 from anchordesk.show.feed_rules import UNREADABLE
 from anchordesk.show.ledger import show_snapshot
@@ -109,10 +109,10 @@ def _id_too_long(item: FeedItem) -> RejectedItem | None:
     return RejectedItem(
         source=item.source,
         kind=kind,
-        item_id=item.id[:200],
+        item_id=item.id,
         reason=UNREADABLE,
         detail=f"{what} of {len(text):,} characters (more than {MAX_ID_CHARS})",
-        raw=json.dumps({"type": kind, "id": item.id[: MAX_RAW_CHARS - 100]}, ensure_ascii=False),
+        raw=json.dumps({"type": kind, "id": item.id}, ensure_ascii=False),
         # By the whole id: two long ids alike in the part kept were one item to the store.
         key=hashlib.sha256(item.id.encode("utf-8", "replace")).hexdigest()[:16],
     )
@@ -734,19 +734,9 @@ class FeedHub:
                     await asyncio.to_thread(audience.stop)
 
     def _prepare(self, item: FeedItem, secrets: tuple[str, ...] = ()) -> FeedItem:
-        too_long = _id_too_long(item)
-        if too_long is not None:
-            return too_long
-        if isinstance(item, RejectedItem) and secrets:
-            # A rejected item is kept as sent, in the session, the log and the report: a shop
-            # echoing the access token as an order's id had it in all three ("order
-            # shpat_… rejected (no id)"). The feed's secrets masked by the one rule.
-            return dataclasses.replace(
-                item,
-                item_id=mask_secrets(item.item_id, secrets),
-                detail=mask_secrets(item.detail, secrets),
-                raw=mask_secrets(item.raw, secrets),
-            )
+        item = _id_too_long(item) or item
+        if isinstance(item, RejectedItem):
+            return rejected_as_kept(item, secrets)  # the feed's secrets masked, then cut
         if not isinstance(item, Comment):
             return item
         text = clean_text(item.text)
@@ -779,7 +769,7 @@ class FeedHub:
                 await asyncio.sleep(0)
                 slice_started = time.perf_counter()
         received_at = self._wall_clock()
-        stored = await self._writer.write_batch(source, prepared, cursor, received_at)
+        stored = await self._writer.write_batch(source, prepared, cursor, received_at, secrets)
         self._keep_memory(source)
         # Rejected items are kept in the session (the report lists them), never delivered.
         new = [item for item in stored if not isinstance(item, RejectedItem)]

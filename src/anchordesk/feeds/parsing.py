@@ -29,17 +29,20 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import httpx
 
 from anchordesk.core.money import DECIMAL_TEXT
-from anchordesk.core.printable import LONE_SURROGATE
+from anchordesk.core.printable import LONE_SURROGATE, escaped_surrogates
 from anchordesk.feeds.deep_json import ItemPaths, UnreadableElement, load_deep_page
 from anchordesk.feeds.poller import MalformedResponse, http_date
 from anchordesk.show.feed_items import MAX_RAW_CHARS, RejectedItem
 from anchordesk.show.feed_rules import (
     AMOUNT_NEGATIVE,
+    AMOUNT_NOT_A_NUMBER,
     AMOUNT_TOO_LARGE,
     MAX_AMOUNT,
     UNREADABLE,
     Problem,
+    amount_problem,
     amount_shown,
+    currency_problem,
 )
 from anchordesk.show.validate import currency_code
 
@@ -76,7 +79,10 @@ def _decimal(text: str) -> Decimal | UnreadableNumber:
         return UnreadableNumber(text)
 
 
-def _load_text(text: str) -> Any:
+def load_json_text(text: str) -> Any:
+    """JSON text read by every feed's number rule: a fraction as Decimal, an integer past
+    Python's 4,300 digits as Decimal, a number no Decimal holds as :class:`UnreadableNumber`
+    (json.loads alone raised ValueError for the whole text)."""
     return json.loads(text, parse_float=_decimal, parse_int=_integer)
 
 
@@ -126,6 +132,25 @@ def lone_half_ids(raw: object) -> list[str]:
         for name in ID_FIELDS
         if isinstance(raw.get(name), str) and LONE_SURROGATE.search(raw[name])
     ]
+
+
+# The fields that name another item's author or comment (a ban, a deletion, a comment's
+# author): kept with each lone surrogate as its ``\uXXXX`` escape, the same text in the comment
+# and in the removal naming it. As U+FFFD, "u\ud800" and "u\udc00" were one author: a ban of
+# one hid the other's comments too.
+REFERENCE_FIELDS = ("author_id", "comment_id")
+
+
+def escaped_references(raw: object) -> object:
+    """``raw`` with its :data:`REFERENCE_FIELDS` lone surrogates escaped (a copy when any)."""
+    if not isinstance(raw, dict):
+        return raw
+    found = {
+        name: escaped_surrogates(raw[name])
+        for name in REFERENCE_FIELDS
+        if isinstance(raw.get(name), str) and LONE_SURROGATE.search(raw[name])
+    }
+    return {**raw, **found} if found else raw
 
 
 def without_lone_halves(value: Any) -> Any:
@@ -204,7 +229,7 @@ def load_json(
             f"an empty answer (HTTP {response.status_code}) where a page of JSON was expected"
         )
     try:
-        return _load_text(text)
+        return load_json_text(text)
     except RecursionError:
         page = _load_deep(text, items_at) if items_at else None
         if page is None:
@@ -219,7 +244,7 @@ def load_json(
 
 def _load_deep(text: str, items_at: ItemPaths) -> Any:
     try:
-        return load_deep_page(text, items_at, _load_text)
+        return load_deep_page(text, items_at, load_json_text)
     except (ValueError, UnicodeDecodeError) as error:
         raise MalformedResponse(f"not JSON ({error.__class__.__name__})") from None
 
@@ -419,7 +444,7 @@ def error_words(error: Exception) -> str:
             if found is not None:
                 found_kind = _KIND_OF_TYPE.get(next(g for g in found.groups() if g), "a value")
                 return f"{found_kind} where {wanted} belongs"
-    return str(error)[:200] or type(error).__name__
+    return str(error) or type(error).__name__  # cut by the hub, once its secrets are masked
 
 
 def unreadable_item(source: str, raw: object, error: Exception, kind: str = "") -> RejectedItem:
@@ -440,19 +465,52 @@ def unreadable_item(source: str, raw: object, error: Exception, kind: str = "") 
     # Told from another bad item by the whole of it, not by the part kept: two refunds of one
     # order, or two comments without an id, the same in their first 2,000 characters (a long
     # status, a pasted text) were one item to the store, and the second was dropped unsaid.
+    # Kept whole here: the hub masks the feed's secrets in it, then cuts it to the sizes the
+    # session keeps (`rejected_as_kept`).
     key = ""
     if len(text) > MAX_RAW_CHARS:
         key = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
-        text = text[: MAX_RAW_CHARS - 1] + "…"
     item_id = "" if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) else str(raw_id)
     return RejectedItem(
         source=source,
         kind=kind or (claimed if isinstance(claimed, str) else ""),
-        item_id=item_id[:200],
+        item_id=item_id,
         reason=error.reason if isinstance(error, BreaksTheRule) else UNREADABLE,
         detail=error_words(error),
         raw=text,
         key=key,
+    )
+
+
+def paid_amount_problem(
+    what: str, amount: object, currency: tuple[str, str], digits: int
+) -> Problem | None:
+    """Why the amount of a paid comment (a Super Chat, a cheer's bits) breaks the amount rule
+    (show/feed_rules.py), or None. ``what`` names the field as the platform spells it,
+    ``currency`` is (its field's name, the code sent)."""
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
+        return Problem(AMOUNT_NOT_A_NUMBER, f"{what} {json_shown(amount)}")
+    return currency_problem(*currency) or amount_problem(what, amount, digits)
+
+
+def rejected_paid_amount(
+    source: str, comment_id: str, problem: Problem, raw: object
+) -> RejectedItem:
+    """The amount of a paid comment that breaks the amount rule, as the session keeps it:
+    rejected with its reason and listed in the report, never summed. The comment itself is
+    kept and shown without an amount (docs/feed-protocol.md, "Amounts"): the whole comment
+    was rejected before (its text never shown), or its 5,000-digit amount kept as paid."""
+    try:
+        text = json.dumps(raw, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        text = "(not shown)"
+    return RejectedItem(
+        source=source,
+        kind="paid_amount",
+        item_id=comment_id,
+        reason=problem.reason,
+        detail=problem.detail,
+        raw=text,
     )
 
 

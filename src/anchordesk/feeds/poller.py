@@ -677,7 +677,10 @@ def http_date(value: str | None) -> datetime | None:
         return None
 
 
-_DELTA_SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?")
+# Any number of digits: "99999999999999999999" (a server's "much later") is a wait past the
+# longest (float() reads it as inf; clamped to ``max_retry_after_s``). Cut at 12 digits, it
+# read as no header, and the feed asked again after 1 s, 2 s, 4 s…
+_DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 async def _default_sleep(delay_s: float) -> None:

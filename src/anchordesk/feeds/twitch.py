@@ -52,16 +52,21 @@ from urllib.parse import urlencode
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidURI, WebSocketException
+from websockets.uri import parse_uri
 
 from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.logs import mask_text
 from anchordesk.core.printable import escape_controls
-from anchordesk.core.redact import mask_secrets
+from anchordesk.core.redact import mask_secrets, mask_url
 from anchordesk.feeds.parsing import (
     as_text,
+    json_shown,
     json_text,
     load_json,
+    load_json_text,
     number_as_float,
+    paid_amount_problem,
+    rejected_paid_amount,
     split_url,
     unreadable_item,
 )
@@ -78,7 +83,13 @@ from anchordesk.feeds.poller import (
 )
 from anchordesk.feeds.tokens import can_be_sent
 from anchordesk.feeds.viewers import viewer_count
-from anchordesk.show.feed_items import Comment, CommentRemoval, FeedItem, ViewerStats
+from anchordesk.show.feed_items import (
+    Comment,
+    CommentRemoval,
+    FeedItem,
+    RejectedItem,
+    ViewerStats,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +98,9 @@ def _message(raw: str | bytes) -> Any:
     """A frame's JSON; a lone surrogate reads as U+FFFD (feeds/parsing.py: the session could
     not store it), as does a byte of a binary frame that is not UTF-8."""
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-    return json.loads(json_text(text))
+    # By every feed's number rule: json.loads alone raised ValueError for a 5,000-digit
+    # ``bits``, and the whole frame (the comment with it) was skipped.
+    return load_json_text(json_text(text))
 
 
 TWITCH_EVENTSUB_URL = "wss://eventsub.wss.twitch.tv/ws"
@@ -224,6 +237,8 @@ class TwitchChatFeed:
         self._store_failures = 0  # items in a row the store could not keep
         self._last_move_at: float | None = None  # the last session_reconnect followed
         self._quick_moves = 0  # session_reconnects in a row, each soon after the one before
+        self._bad_move_said = False  # a session_reconnect to no WebSocket URL, said once
+        self._bad_badges_said = False  # a chat message's badges that are no list of objects
         self._short_sessions = 0  # connections in a row lost within _STABLE_SESSION_S
         self._welcomed = False  # the connection being tried was opened and welcomed
 
@@ -488,10 +503,26 @@ class TwitchChatFeed:
             return None
         if kind == "session_reconnect":
             try:
-                return as_text(message["payload"]["session"]["reconnect_url"])
+                moved = as_text(message["payload"]["session"]["reconnect_url"])
             except (KeyError, TypeError):  # out of the loop, it ended the feed (every feed)
                 self._update(malformed_responses=self._health.malformed_responses + 1)
                 return None
+            problem = _move_url_problem(moved)
+            if problem is None:
+                return moved
+            # Followed, it failed as a lost line does: this working connection was dropped
+            # and a new session built at the main URL. Kept instead (Twitch closes it itself
+            # when the move was real), counted, and said once.
+            self._update(malformed_responses=self._health.malformed_responses + 1)
+            if not self._bad_move_said:
+                self._bad_move_said = True
+                log.warning(
+                    "feed %s: Twitch asked to move to '%s', %s; staying on this connection",
+                    self.source,
+                    _said(mask_url(moved)),
+                    problem,
+                )
+            return None
         if message_id and message_id in self._recent_set:
             self._update(duplicates=self._health.duplicates + 1)
             return None
@@ -530,15 +561,19 @@ class TwitchChatFeed:
         if kind != "notification":
             return None
         try:
-            item = self._item(metadata, message["payload"])
+            items = self._items(metadata, message["payload"])
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             self._update(malformed_items=self._health.malformed_items + 1)
             # Kept as rejected, with why, as every other feed does: it was counted in the
             # feed's health only, and listed in no report.
             await self._store(sink, unreadable_item(self.source, message.get("payload"), error))
             return None
-        if item is not None and await self._store(sink, item):
-            self._update(items=self._health.items + 1)
+        for item in items:
+            if isinstance(item, RejectedItem):
+                self._update(malformed_items=self._health.malformed_items + 1)
+                await self._store(sink, item)
+            elif await self._store(sink, item):
+                self._update(items=self._health.items + 1)
         return None
 
     async def _store(self, sink: PageSink, item: FeedItem) -> bool:
@@ -574,6 +609,45 @@ class TwitchChatFeed:
         if len(self._recent) > _RECENT_MESSAGES:
             self._recent_set.discard(self._recent.popleft())
 
+    def _items(self, metadata: Mapping[str, Any], payload: Mapping[str, Any]) -> list[FeedItem]:
+        """The message as the show keeps it: a comment (with its cheer's bits when they keep
+        the amount rule, else the bits kept as rejected beside it) or a removal."""
+        item = self._item(metadata, payload)
+        if not isinstance(item, Comment):
+            return [] if item is None else [item]
+        cheer = payload["event"].get("cheer")
+        if cheer is None:
+            return [item]
+        bits = cheer.get("bits") if isinstance(cheer, dict) else cheer
+        problem = paid_amount_problem("cheer bits", bits, ("", ""), 0)
+        if problem is None and bits:
+            return [dataclasses.replace(item, paid_amount=Decimal(bits), paid_currency="BITS")]
+        if problem is None:
+            return [item]  # a cheer of no bits: nothing paid
+        return [item, rejected_paid_amount(self.source, item.id, problem, cheer)]
+
+    def _badges(self, sent: object) -> set[str]:
+        """The ``set_id`` of each badge object. What is not one is left out (no moderator, no
+        broadcaster by it), said once: the comment was rejected whole ("a text where an object
+        belongs") and its text never shown."""
+        if sent is None:
+            return set()
+        if isinstance(sent, list) and all(isinstance(badge, dict) for badge in sent):
+            return {as_text(badge.get("set_id")) for badge in sent}
+        if not self._bad_badges_said:
+            self._bad_badges_said = True
+            log.warning(
+                "feed %s: a chat message's badges are %s, not a list of objects: what is not one "
+                "is left out (the comment is kept)",
+                self.source,
+                _said(json_shown(sent)),
+            )
+        return (
+            {as_text(badge.get("set_id")) for badge in sent if isinstance(badge, dict)}
+            if isinstance(sent, list)
+            else set()
+        )
+
     def _item(self, metadata: Mapping[str, Any], payload: Mapping[str, Any]) -> FeedItem | None:
         sub_type = as_text(payload["subscription"]["type"])
         event = payload["event"]
@@ -582,9 +656,7 @@ class TwitchChatFeed:
             message_id = as_text(event["message_id"])
             if not message_id:
                 raise ValueError("no message_id")
-            badges = {as_text(b.get("set_id")) for b in event.get("badges") or []}
-            cheer = event.get("cheer")
-            bits = cheer.get("bits") if isinstance(cheer, dict) else None
+            badges = self._badges(event.get("badges"))
             chatter = as_text(event.get("chatter_user_id"))
             return Comment(
                 source=self.source,
@@ -594,8 +666,6 @@ class TwitchChatFeed:
                 published_at=at,
                 is_moderator="moderator" in badges,
                 is_owner=chatter == self.broadcaster_id or "broadcaster" in badges,
-                paid_amount=Decimal(bits) if isinstance(bits, int) and bits > 0 else None,
-                paid_currency="BITS" if isinstance(bits, int) and bits > 0 else "",
                 author_id=chatter,
             )
         removal_id = as_text(metadata.get("message_id"))
@@ -813,6 +883,19 @@ class _RefreshFailed(_SaidFailure):
 
     def __init__(self, words: str) -> None:
         super().__init__(f"token refresh: {words}")
+
+
+def _move_url_problem(url: str) -> str | None:
+    """Why a ``session_reconnect``'s ``reconnect_url`` is no WebSocket URL to open, or None."""
+    if any(character.isspace() or not character.isprintable() for character in url):
+        return "which holds a space or a control character"
+    try:
+        parse_uri(url)
+    except InvalidURI:
+        return "which is not a ws:// or wss:// address with a host"
+    except ValueError as error:  # a port past 65535, broken IPv6 brackets
+        return f"which is not an address ({_said(str(error))})"
+    return None
 
 
 class _Reconnect(Exception):

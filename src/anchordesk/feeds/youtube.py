@@ -31,6 +31,7 @@ twice changes nothing).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -48,7 +49,9 @@ from anchordesk.feeds.parsing import (
     iso_time,
     load_json,
     money,
+    paid_amount_problem,
     readable,
+    rejected_paid_amount,
     split_url,
     unreadable_item,
     wait_ms_as_s,
@@ -57,7 +60,14 @@ from anchordesk.feeds.poller import FeedEnded, FeedRequest, MalformedResponse, P
 from anchordesk.feeds.quota import DailyQuota, default_quota_path
 from anchordesk.feeds.status import AdapterStatus
 from anchordesk.feeds.viewers import viewer_count
-from anchordesk.show.feed_items import Comment, CommentRemoval, FeedItem, ViewerStats
+from anchordesk.show.feed_items import (
+    Comment,
+    CommentRemoval,
+    FeedItem,
+    RejectedItem,
+    ViewerStats,
+)
+from anchordesk.show.feed_rules import allowed_digits
 
 log = logging.getLogger(__name__)
 
@@ -375,13 +385,13 @@ class YouTubeChatAdapter:
         malformed = 0
         for raw in body.get("items", []):
             try:
-                item = self._item(readable(raw))  # type: ignore[arg-type]
+                read = self._item(readable(raw))  # type: ignore[arg-type]
             except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
                 malformed += 1
                 items.append(unreadable_item(self.source, raw, error, "comment"))
                 continue
-            if item is not None:
-                items.append(item)
+            malformed += sum(isinstance(item, RejectedItem) for item in read)
+            items.extend(read)
         # Present only once the stream went offline, as a date-time (YouTube's reference): a
         # "false", 0 or an object is no such time, and ended the chat for the rest of the show.
         offline_at = body.get("offlineAt")
@@ -411,7 +421,41 @@ class YouTubeChatAdapter:
             malformed_items=malformed,
         )
 
-    def _item(self, raw: Mapping[str, Any]) -> FeedItem | None:
+    def _item(self, raw: Mapping[str, Any]) -> list[FeedItem]:
+        """The message as the show keeps it: none (not a comment), a comment or a removal, or
+        a paid comment and its amount kept as rejected when the amount breaks the rule."""
+        item = self._message_item(raw)
+        if item is None:
+            return []
+        if not isinstance(item, Comment):
+            return [item]
+        snippet = raw["snippet"]
+        details = snippet.get("superChatDetails") or snippet.get("superStickerDetails")
+        if snippet.get("type") == "textMessageEvent" or not isinstance(details, dict):
+            return [item]
+        currency = currency_as_sent(details.get("currency"))
+        micros = details.get("amountMicros")
+        if micros is None:
+            return [dataclasses.replace(item, paid_currency=currency)]
+        digits = allowed_digits(currency)
+        said = ("Super Chat currency", currency)
+        try:
+            sent = money(micros)
+        except ValueError:  # not a number: said as sent
+            problem = paid_amount_problem("Super Chat amountMicros", micros, said, digits)
+        else:
+            try:
+                amount = sent / Decimal(1_000_000)
+            except ArithmeticError:  # past Decimal's exponent once divided: too large anyway
+                amount = sent
+            problem = paid_amount_problem("Super Chat amount", amount, said, digits)
+            if problem is None:
+                return [dataclasses.replace(item, paid_amount=amount, paid_currency=currency)]
+        assert problem is not None
+        rejected = rejected_paid_amount(self.source, item.id, problem, details)
+        return [item, rejected]
+
+    def _message_item(self, raw: Mapping[str, Any]) -> FeedItem | None:
         item_id = raw["id"]
         if not isinstance(item_id, str) or not item_id:
             raise ValueError("no id")
@@ -440,14 +484,8 @@ class YouTubeChatAdapter:
             return None  # memberships, polls, gifts: not comments
         author = raw.get("authorDetails") or {}
         text = as_text(snippet.get("displayMessage"))
-        paid_amount: Decimal | None = None
-        paid_currency = ""
         details = snippet.get("superChatDetails") or snippet.get("superStickerDetails")
         if kind != "textMessageEvent" and isinstance(details, dict):
-            micros = details.get("amountMicros")
-            if micros is not None:
-                paid_amount = money(micros) / Decimal(1_000_000)
-            paid_currency = currency_as_sent(details.get("currency"))
             sticker = details.get("superStickerMetadata")
             text = (
                 text
@@ -464,7 +502,5 @@ class YouTubeChatAdapter:
             # a moderator's comment.
             is_moderator=author.get("isChatModerator") is True,
             is_owner=author.get("isChatOwner") is True,
-            paid_amount=paid_amount,
-            paid_currency=paid_currency,
             author_id=as_text(author.get("channelId") or snippet.get("authorChannelId")),
         )

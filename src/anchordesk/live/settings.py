@@ -295,6 +295,11 @@ class Settings:
     remote: RemoteSettings = field(default_factory=RemoteSettings)
     # The data board's prompt rules turned off (show/prompts.py RULES); every rule is on else.
     prompts_off: list[str] = field(default_factory=list)
+    # Destinations and feeds of the file this version cannot use (a kind of a newer version,
+    # an entry that is no object): skipped for the run and written back as they were read.
+    # Saving dropped them: the first change of any setting deleted a newer version's feed.
+    unread_destinations: list[Any] = field(default_factory=list, compare=False)
+    unread_feeds: list[Any] = field(default_factory=list, compare=False)
     # Problems met while loading (English, for the log and the command line); never saved.
     problems: list[str] = field(default_factory=list, compare=False)
     # Those of one field (a destination or feed skipped, a canvas replaced, a key in a URL),
@@ -600,13 +605,61 @@ def settings_path(*, make: bool = True) -> Path:
     return paths.user_config_dir(make=make) / SETTINGS_FILE_NAME
 
 
-def _as_int(value: Any, default: int, low: int, high: int) -> int:
+def _as_int(
+    settings: Settings, value: Any, default: int, bounds: tuple[int, int], field: str
+) -> int:
+    """A whole number of the file within ``bounds``, absent for its default. Anything else
+    is said and the default taken, and one outside the bounds said and brought within them:
+    ``"video_kbps": "6000"`` (a string) streamed at 2,500 and ``"port": 80`` listened on 1024,
+    without a word."""
+    if value is None:
+        return default
+    low, high = bounds
     # NaN and Infinity (which json.loads reads, as it reads 1e999) are not numbers either.
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    whole = isinstance(value, int) or (
+        isinstance(value, float) and math.isfinite(value) and value.is_integer()
+    )
+    if isinstance(value, bool) or not whole:
+        _field_problem(
+            settings,
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "Settings", "{field} is {value}, not a whole number; {default} taken"
+                ),
+                field=field,
+                value=_shown_value(value),
+                default=default,
+            ),
+        )
         return default
-    if isinstance(value, float) and not math.isfinite(value):
-        return default
-    return max(low, min(high, int(value)))
+    kept = max(low, min(high, int(value)))
+    if kept != value:
+        _field_problem(
+            settings,
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "Settings", "{field} is {value}, outside {low} to {high}; {kept} taken"
+                ),
+                field=field,
+                value=_shown_value(value),
+                low=low,
+                high=high,
+                kept=kept,
+            ),
+        )
+    return kept
+
+
+def _shown_value(value: Any) -> str:
+    """A value of the file as a problem quotes it: as its JSON spells it, cut to 40
+    characters, its control characters escaped."""
+    try:
+        written = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        written = type(value).__name__
+    if len(written) > 40:
+        written = written[:39] + "…"
+    return escape_controls(written)
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -631,26 +684,33 @@ def _as_bool(settings: Settings, value: Any, default: bool, field: str) -> bool:
     the default taken: ``"enabled": "false"`` (a string) read as enabled, without a word."""
     if value is None or isinstance(value, bool):
         return default if value is None else value
-    try:
-        written = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        written = type(value).__name__
-    if len(written) > 40:
-        written = written[:39] + "…"
     _field_problem(
         settings,
         Words(
             QT_TRANSLATE_NOOP("Settings", "{field} is {value}, not true or false; {default} taken"),
             field=field,
-            value=escape_controls(written),
+            value=_shown_value(value),
             default="true" if default else "false",
         ),
     )
     return default
 
 
-def _as_str(value: Any, default: str) -> str:
-    return value if isinstance(value, str) else default
+def _as_str(settings: Settings, value: Any, default: str, field: str) -> str:
+    """A text of the file, absent for its default; anything else is said and the default
+    taken (``"canvas": 7``, ``"recordings_dir": 5`` were replaced without a word)."""
+    if value is None or isinstance(value, str):
+        return default if value is None else value
+    _field_problem(
+        settings,
+        Words(
+            QT_TRANSLATE_NOOP("Settings", "{field} is {value}, not a text; '{default}' taken"),
+            field=field,
+            value=_shown_value(value),
+            default=escape_controls(default),
+        ),
+    )
+    return default
 
 
 def _shown_url(url: str) -> str:
@@ -670,6 +730,17 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     settings = Settings()
     language = data.get("language", "system")
     settings.language = language if language in LANGUAGE_CHOICES else "system"
+    if language not in LANGUAGE_CHOICES:
+        _field_problem(
+            settings,
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "Settings", "language is {value}, not one of {choices}; system taken"
+                ),
+                value=_shown_value(language),
+                choices=", ".join(LANGUAGE_CHOICES),
+            ),
+        )
 
     for index, raw in enumerate(_as_list(settings, data, "destinations")):
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
@@ -682,17 +753,20 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                     index=index,
                 ),
             )
+            settings.unread_destinations.append(raw)
             continue
-        preset_id = _as_str(raw.get("preset"), "custom")
+        preset_id = _as_str(settings, raw.get("preset"), "custom", f"destinations[{index}].preset")
         # Its keyring entry (the stream key) is named by the id: no keyring encodes a lone
         # surrogate, and the UnicodeEncodeError ended live --to with a traceback.
         destination_id = escaped_surrogates(raw["id"])
         settings.destinations.append(
             Destination(
                 destination_id=destination_id,
-                name=_as_str(raw.get("name"), preset_id),
+                name=_as_str(settings, raw.get("name"), preset_id, f"destinations[{index}].name"),
                 preset_id=preset_id if preset_id in PRESETS else "custom",
-                server_url=_as_str(raw.get("server_url"), ""),
+                server_url=_as_str(
+                    settings, raw.get("server_url"), "", f"destinations[{index}].server_url"
+                ),
                 enabled=_as_bool(
                     settings, raw.get("enabled"), True, f"destinations[{index}].enabled"
                 ),
@@ -716,12 +790,13 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
 
     devices = _as_dict(data.get("devices"))
     settings.devices = DeviceSettings(
-        camera=_as_str(devices.get("camera"), "auto") or "auto",
-        microphone=_as_str(devices.get("microphone"), "default") or "default",
+        camera=_as_str(settings, devices.get("camera"), "auto", "devices.camera") or "auto",
+        microphone=_as_str(settings, devices.get("microphone"), "default", "devices.microphone")
+        or "default",
     )
 
     enc = _as_dict(data.get("encoder"))
-    canvas = _as_str(enc.get("canvas"), "1280x720")
+    canvas = _as_str(settings, enc.get("canvas"), "1280x720", "encoder.canvas")
     try:
         parse_canvas(canvas)
     except Exception:
@@ -735,14 +810,18 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
             ),
         )
         canvas = "1280x720"
-    encoder_name = _as_str(enc.get("encoder"), "libx264")
+    encoder_name = _as_str(settings, enc.get("encoder"), "libx264", "encoder.encoder")
     settings.encoder = EncoderSettings(
         encoder=encoder_name or "libx264",
-        video_kbps=_as_int(enc.get("video_kbps"), 2500, 200, 51000),
-        audio_kbps=_as_int(enc.get("audio_kbps"), 128, 32, 512),
+        video_kbps=_as_int(
+            settings, enc.get("video_kbps"), 2500, (200, 51000), "encoder.video_kbps"
+        ),
+        audio_kbps=_as_int(settings, enc.get("audio_kbps"), 128, (32, 512), "encoder.audio_kbps"),
         canvas=canvas,
-        fps=_as_int(enc.get("fps"), 30, 1, 60),
-        keyframe_interval_s=_as_int(enc.get("keyframe_interval_s"), 2, 1, 10),
+        fps=_as_int(settings, enc.get("fps"), 30, (1, 60), "encoder.fps"),
+        keyframe_interval_s=_as_int(
+            settings, enc.get("keyframe_interval_s"), 2, (1, 10), "encoder.keyframe_interval_s"
+        ),
     )
 
     feed_ids: set[str] = set()
@@ -755,10 +834,11 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                     index=index,
                 ),
             )
+            settings.unread_feeds.append(raw)
             continue
         # An id with a lone surrogate (JSON's "\ud800") named a keyring entry no keyring
         # encodes: its UnicodeEncodeError ended the loader, or every feed's start.
-        feed_id = escaped_surrogates(_as_str(raw.get("id"), ""))
+        feed_id = escaped_surrogates(raw["id"] if isinstance(raw.get("id"), str) else "")
         if not feed_id or feed_id in feed_ids:
             # A feed copied by hand keeps its id: both had one keyring entry for their token,
             # and the second token, moved there, was lost.
@@ -768,7 +848,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
             FeedSettings(
                 feed_id=feed_id,
                 kind=raw["kind"],
-                url=_as_str(raw.get("url"), ""),
+                url=_as_str(settings, raw.get("url"), "", f"feeds[{index}].url"),
                 enabled=_as_bool(settings, raw.get("enabled"), True, f"feeds[{index}].enabled"),
             )
         )
@@ -794,6 +874,17 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     settings.record_asked = _as_bool(settings, data.get("record_asked"), False, "record_asked")
     recordings_dir = data.get("recordings_dir")
     settings.recordings_dir = recordings_dir if isinstance(recordings_dir, str) else None
+    if recordings_dir is not None and not isinstance(recordings_dir, str):
+        _field_problem(
+            settings,
+            Words(
+                QT_TRANSLATE_NOOP(
+                    "Settings",
+                    "recordings_dir is {value}, not a folder name; recording to the default folder",
+                ),
+                value=_shown_value(recordings_dir),
+            ),
+        )
     if settings.recordings_dir is not None and "\x00" in settings.recordings_dir:
         # No system names a folder with a NUL: making it raised ValueError, not OSError, and
         # the show went on unrecorded without a word in the window.
@@ -819,7 +910,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     remote = _as_dict(data.get("remote"))
     settings.remote = RemoteSettings(
         enabled=_as_bool(settings, remote.get("enabled"), False, "remote.enabled"),
-        port=_as_int(remote.get("port"), 8750, 1024, 65535),
+        port=_as_int(settings, remote.get("port"), 8750, (1024, 65535), "remote.port"),
         allow_lan=_as_bool(settings, remote.get("allow_lan"), False, "remote.allow_lan"),
     )
     settings.prompts_off = _prompts_off(data.get("prompts_off"))
@@ -888,14 +979,16 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
                 "enabled": d.enabled,
             }
             for d in settings.destinations
-        ],
+        ]
+        + list(settings.unread_destinations),
         "active_destination": settings.active_destination_id,
         "devices": asdict(settings.devices),
         "encoder": asdict(settings.encoder),
         "feeds": [
             {"id": f.feed_id, "kind": f.kind, "url": _savable_feed_url(f), "enabled": f.enabled}
             for f in settings.feeds
-        ],
+        ]
+        + list(settings.unread_feeds),
         "record": settings.record,
         "record_asked": settings.record_asked,
         "recordings_dir": settings.recordings_dir,

@@ -23,6 +23,7 @@ from enum import StrEnum
 from functools import lru_cache
 from itertools import islice
 
+from anchordesk.core.printable import DEFAULT_IGNORABLE
 from anchordesk.show.model import Show
 from anchordesk.show.validate import MAX_BANNED_WORD_CHARS, MAX_BANNED_WORDS
 
@@ -132,20 +133,13 @@ def _show_terms(words: Iterable[str]) -> list[_Term]:
     return terms
 
 
-# Unicode's default-ignorable characters (DerivedCoreProperties.txt, Default_Ignorable_Code_Point):
-# they show as nothing. Inside a banned word ("cu\u200bres", "guaran\u00adteed", a ZWJ, a word
-# joiner, a BOM) the card and the ticker showed the word, and the check read another one:
-# "OK: the show is valid", and a feed comment written so was not flagged. Dropped before
-# matching; the text itself is kept (a ZWJ joins an emoji, a ZWNJ a Persian word).
-_DEFAULT_IGNORABLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
-    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
-    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
-)
-
-
+# Default-ignorable characters (core/printable.DEFAULT_IGNORABLE) inside a banned word
+# ("cu\u200bres", "guaran\u00adteed", a ZWJ, a word joiner, a BOM): the card and the ticker
+# showed the word, and the check read another one: "OK: the show is valid", and a feed comment
+# written so was not flagged. Dropped before matching; the text itself is kept (a ZWJ joins an
+# emoji, a ZWNJ a Persian word).
 def _normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", _DEFAULT_IGNORABLE.sub("", text)).casefold()
+    return unicodedata.normalize("NFKC", DEFAULT_IGNORABLE.sub("", text)).casefold()
 
 
 _FOLDED: dict[str, str] = {}

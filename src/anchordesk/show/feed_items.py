@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 
+from anchordesk.core.redact import mask_secrets
 from anchordesk.show.model import canonical_sku
 
 MAX_COMMENT_CHARS = 500
@@ -242,6 +243,35 @@ class RejectedItem:
 
 
 MAX_RAW_CHARS = 2000
+MAX_REJECTED_ID_CHARS = 200
+MAX_DETAIL_CHARS = 500
+
+
+def _cut(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def rejected_as_kept(item: RejectedItem, secrets: tuple[str, ...] = ()) -> RejectedItem:
+    """``item`` as the session keeps it: the feed's ``secrets`` masked by the one rule
+    (core/redact), then its id, detail and raw text cut to the sizes kept. The feeds and the
+    store's amount rule build a rejected item whole: cut first, a token the cut fell inside
+    was kept, logged and reported in part (``…SECRETTOK…``), which the whole-secret mask no
+    longer matched. A rejected item is kept as sent, in the session, the log and the report:
+    a shop echoing the access token as an order's id (or its currency) had it in all three."""
+    if secrets:
+        item = replace(
+            item,
+            item_id=mask_secrets(item.item_id, secrets),
+            detail=mask_secrets(item.detail, secrets),
+            raw=mask_secrets(item.raw, secrets),
+        )
+    item_id = item.item_id[:MAX_REJECTED_ID_CHARS]
+    detail = _cut(item.detail, MAX_DETAIL_CHARS)
+    raw = _cut(item.raw, MAX_RAW_CHARS)
+    if (item_id, detail, raw) == (item.item_id, item.detail, item.raw):
+        return item
+    return replace(item, item_id=item_id, detail=detail, raw=raw)
+
 
 FeedItem = Comment | Order | OrderUpdate | ViewerStats | CommentRemoval | RejectedItem
 

@@ -59,6 +59,7 @@ from anchordesk.show.feed_items import (
     OrderUpdate,
     RejectedItem,
     ViewerStats,
+    rejected_as_kept,
 )
 from anchordesk.show.feed_rules import (
     Problem,
@@ -701,14 +702,19 @@ class SessionStore:
         items: Sequence[FeedItem],
         cursor: str | None,
         received_at: float | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> list[FeedItem]:
         """Store ``items`` and the feed's new ``cursor`` atomically; return the items that were
-        not stored before (in the order given)."""
+        not stored before (in the order given). ``secrets``: the feed's, masked in the items
+        the amount rule rejects here (feed_items.rejected_as_kept)."""
         with self._transaction():
-            return self._write_batch(source, items, cursor, received_at)
+            return self._write_batch(source, items, cursor, received_at, secrets)
 
     def write_batches(
-        self, batches: Iterable[tuple[str, Sequence[FeedItem], str | None, float | None]]
+        self,
+        batches: Iterable[
+            tuple[str, Sequence[FeedItem], str | None, float | None, tuple[str, ...]]
+        ],
     ) -> list[list[FeedItem]]:
         """Several batches in one transaction (the writer thread's group commit)."""
         with self._transaction():
@@ -720,6 +726,7 @@ class SessionStore:
         items: Sequence[FeedItem],
         cursor: str | None,
         received_at: float | None,
+        secrets: tuple[str, ...] = (),
     ) -> list[FeedItem]:
         now = time.time() if received_at is None else received_at
         new: list[FeedItem] = []
@@ -737,17 +744,19 @@ class SessionStore:
                     item = replace(item, currency=self.show_currency())
                 problem = order_problem(item, self.show_currency())
                 if problem is not None:
-                    item = rejected_order(item, problem)
+                    item = rejected_as_kept(rejected_order(item, problem), secrets)
             elif isinstance(item, OrderUpdate):
                 problem = update_problem(item, self.show_currency())
                 if problem is not None:
-                    item = rejected_update(item, problem)
+                    item = rejected_as_kept(rejected_update(item, problem), secrets)
             if insert_item(self._db, item, now):
                 new.append(item)
             elif isinstance(item, Order | OrderUpdate):
                 changed = self._changed_copy(item)
-                if changed is not None and insert_item(self._db, changed, now):
-                    new.append(changed)
+                if changed is not None:
+                    changed = rejected_as_kept(changed, secrets)
+                    if insert_item(self._db, changed, now):
+                        new.append(changed)
         if cursor is not None:
             self._db.execute(
                 "INSERT INTO cursors(source, cursor, updated_at) VALUES (?, ?, ?) "

@@ -20,7 +20,6 @@ from typing import Any
 from anchordesk.core.money import DECIMAL_TEXT
 from anchordesk.show.feed_items import (
     COMMENT_REMOVAL_REASONS,
-    MAX_RAW_CHARS,
     Comment,
     CommentRemoval,
     FeedItem,
@@ -30,6 +29,7 @@ from anchordesk.show.feed_items import (
     RefundLine,
     RejectedItem,
     ViewerStats,
+    rejected_as_kept,
 )
 from anchordesk.show.feed_rules import Problem, terms_key
 
@@ -237,7 +237,9 @@ def update_from_row(row: Sequence[object]) -> tuple[OrderUpdate, float]:
 
 
 def rejected_from_row(row: Sequence[object]) -> tuple[RejectedItem, float]:
-    """``source, kind, item_id, received_at, reason, detail, raw``."""
+    """``source, kind, item_id, received_at, reason, detail, raw``; at the sizes the store
+    writes (a damaged or hand-edited session's 1,000,000-character detail was printed whole
+    in the report, a 1 MB line)."""
     item = RejectedItem(
         source=text_field(row[0], "source"),
         kind=text_field(row[1], "kind"),
@@ -246,11 +248,7 @@ def rejected_from_row(row: Sequence[object]) -> tuple[RejectedItem, float]:
         detail=text_field(row[5], "detail"),
         raw=text_field(row[6], "raw"),
     )
-    return item, time_field(row[3], "received_at")
-
-
-def cut_raw(raw: str) -> str:
-    return raw if len(raw) <= MAX_RAW_CHARS else raw[: MAX_RAW_CHARS - 1] + "…"
+    return rejected_as_kept(item), time_field(row[3], "received_at")
 
 
 def rejected_order(order: Order, problem: Problem) -> RejectedItem:
@@ -277,7 +275,7 @@ def rejected_order(order: Order, problem: Problem) -> RejectedItem:
         order.id,
         problem.reason,
         problem.detail,
-        cut_raw(json.dumps(raw, ensure_ascii=False)),
+        json.dumps(raw, ensure_ascii=False),  # cut once masked (feed_items.rejected_as_kept)
         # Kept by its terms, not its text: a renamed title or a cut raw tells no change.
         key=terms_key(order),
     )
@@ -300,7 +298,7 @@ def rejected_update(update: OrderUpdate, problem: Problem) -> RejectedItem:
         update.id,
         problem.reason,
         problem.detail,
-        cut_raw(json.dumps(raw, ensure_ascii=False)),
+        json.dumps(raw, ensure_ascii=False),  # cut once masked (feed_items.rejected_as_kept)
         # Kept by its terms, not its text: a renamed title or a cut raw tells no change.
         key=terms_key(update),
     )

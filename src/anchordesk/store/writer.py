@@ -61,6 +61,7 @@ class _Batch:
     cursor: str | None
     received_at: float | None
     future: Future[list[FeedItem]]
+    secrets: tuple[str, ...] = ()  # the feed's, masked in what the amount rule rejects
 
 
 @dataclass
@@ -123,9 +124,10 @@ class StoreWriter:
         items: Sequence[FeedItem],
         cursor: str | None,
         received_at: float | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> Future[list[FeedItem]]:
         future: Future[list[FeedItem]] = Future()
-        self._put(_Batch(source, tuple(items), cursor, received_at, future))
+        self._put(_Batch(source, tuple(items), cursor, received_at, future, secrets))
         return future
 
     async def write_batch(
@@ -134,9 +136,12 @@ class StoreWriter:
         items: Sequence[FeedItem],
         cursor: str | None,
         received_at: float | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> list[FeedItem]:
         """Store a page of a feed with its cursor; return the items that are new."""
-        return await asyncio.wrap_future(self.submit_batch(source, items, cursor, received_at))
+        return await asyncio.wrap_future(
+            self.submit_batch(source, items, cursor, received_at, secrets)
+        )
 
     def submit_show_events(self, events: Sequence[ShowEventRecord]) -> Future[int]:
         """Callable from any thread (the pipeline's autoplay, the UI, the feeds)."""
@@ -372,7 +377,11 @@ class StoreWriter:
                         if isinstance(entry, _Batch):
                             results.append(
                                 store._write_batch(
-                                    entry.source, entry.items, entry.cursor, entry.received_at
+                                    entry.source,
+                                    entry.items,
+                                    entry.cursor,
+                                    entry.received_at,
+                                    entry.secrets,
                                 )
                             )
                         elif isinstance(entry, _Events):
@@ -414,7 +423,9 @@ class StoreWriter:
         try:
             if isinstance(entry, _Batch):
                 entry.future.set_result(
-                    store.write_batch(entry.source, entry.items, entry.cursor, entry.received_at)
+                    store.write_batch(
+                        entry.source, entry.items, entry.cursor, entry.received_at, entry.secrets
+                    )
                 )
             elif isinstance(entry, _Events):
                 entry.future.set_result(store.record_show_events(entry.events))
