@@ -338,7 +338,7 @@
         <translation>送信後に番組は別のセッションに移りました</translation>
     </message>
     <message>
-        <location line="+550"/>
+        <location line="+555"/>
         <source>{command} failed: see the log</source>
         <translation>{command} に失敗しました。ログを確認してください</translation>
     </message>
@@ -1014,7 +1014,7 @@
 <context>
     <name>Disk</name>
     <message>
-        <location filename="../src/anchordesk/core/disk.py" line="+58"/>
+        <location filename="../src/anchordesk/core/disk.py" line="+65"/>
         <source>the disk holding {path} is full</source>
         <extracomment>The exit code of a run that went on after a writer failed (2 stays a user&apos;s mistake, 1 a run that could not go on at all).</extracomment>
         <translation>{path} を保存しているディスクがいっぱいです</translation>
@@ -1208,7 +1208,7 @@
 <context>
     <name>FeedUrl</name>
     <message>
-        <location filename="../src/anchordesk/feeds/spec.py" line="+44"/>
+        <location filename="../src/anchordesk/feeds/spec.py" line="+45"/>
         <source>a URL is needed</source>
         <translation>URL が必要です</translation>
     </message>
@@ -1944,7 +1944,27 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+239"/>
+        <location filename="../src/anchordesk/live/show.py" line="+123"/>
+        <source>no product card is on air: there is nothing to take off</source>
+        <translation>放送中の商品カードがないため、下げるものはありません</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no comment is pinned</source>
+        <translation>固定中のコメントはありません</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>nothing is being streamed: there is nothing to reconnect</source>
+        <translation>配信していないため、再接続するものはありません</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>nothing is staged that is not on air already</source>
+        <translation>放送中のもの以外にスタンバイ中のものはありません</translation>
+    </message>
+    <message>
+        <location line="+123"/>
         <source>a session is still running: end it first</source>
         <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it). A recordings folder that did not answer when a session&apos;s file was to be made there (a network share whose server went away): that session is not recorded. How long starting a session waits for its recording&apos;s file (None: the folder&apos;s deadline); the recording is attached whenever it comes. The window waits not at all.</extracomment>
         <translation>実行中のセッションがあります。先に終了してください</translation>
@@ -1991,7 +2011,7 @@
         <translation>この番組に品番 {sku} の商品はありません</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+46"/>
         <source>staging needs studio mode: switch studio mode on first</source>
         <translation>待機させるにはスタジオモードが必要です。先にオンにしてください</translation>
     </message>
@@ -2013,7 +2033,7 @@
         <translation type="vanished">セール在庫 {stock}：正の数にしてください</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+37"/>
         <source>{sku} is sold out: no deal can start on it</source>
         <translation>{sku} は完売しています。タイムセールを開始できません</translation>
     </message>
@@ -2044,12 +2064,17 @@
         <translation>固定できる質問はまだありません</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+21"/>
         <source>no comment {key} (it may be too old to hide)</source>
         <translation>コメント {key} が見つかりません（古すぎて非表示にできない可能性があります）</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+7"/>
+        <source>that comment is hidden already</source>
+        <translation>そのコメントはすでに非表示です</translation>
+    </message>
+    <message>
+        <location line="+46"/>
         <source>no prompt {key} on the board</source>
         <translation>ボードにプロンプト {key} はありません</translation>
     </message>
@@ -2535,7 +2560,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+124"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+131"/>
         <source>cannot start the network process: {error}</source>
         <translation>ネットワークプロセスを起動できません：{error}</translation>
     </message>
@@ -2546,6 +2571,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>the network process did not start within {seconds} s</source>
+        <translation>ネットワーク処理が {seconds} 秒以内に起動しませんでした</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>stopped</source>
         <translation>停止しました</translation>
     </message>
@@ -3694,42 +3724,67 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+624"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+626"/>
+        <source>{field} is {value}, not a whole number; {default} taken</source>
+        <translation>{field} が {value} で整数ではないため、{default} を使います</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>{field} is {value}, outside {low} to {high}; {kept} taken</source>
+        <translation>{field} が {value} で {low}〜{high} の範囲外のため、{kept} を使います</translation>
+    </message>
+    <message>
+        <location line="+37"/>
         <source>{key} is not a list; ignored</source>
         <translation>{key} はリストではないため無視しました</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+13"/>
         <source>{field} is {value}, not true or false; {default} taken</source>
         <translation>{field} が {value} です。true か false ではないため、{default} を使います</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+17"/>
+        <source>{field} is {value}, not a text; &apos;{default}&apos; taken</source>
+        <translation>{field} が {value} で文字列ではないため、'{default}' を使います</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>language is {value}, not one of {choices}; system taken</source>
+        <translation>language が {value} で {choices} のいずれでもないため、システムの言語を使います</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>destinations[{index}] is not a destination; skipped</source>
         <translation>destinations[{index}] は配信先ではありません。スキップしました</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+30"/>
         <source>destination &apos;{name}&apos; has what looks like a stream key in its server URL; move the key to the stream key field in Settings</source>
         <translation>配信先「{name}」のサーバー URL にストリームキーらしきものが含まれています。キーは設定のストリームキー欄に移してください</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>encoder canvas &apos;{canvas}&apos; is not WIDTHxHEIGHT; using 1280x720</source>
         <translation>エンコーダーのキャンバス「{canvas}」は「幅x高さ」の形式ではありません。1280x720 を使います</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+27"/>
         <source>feeds[{index}] has no known kind; skipped</source>
         <translation>feeds[{index}] の種類が不明です。スキップしました</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>feed {kind} ({url}) is not used: {problem}; correct its URL in Settings, Feeds</source>
         <translation>フィード {kind}（{url}）は使いません：{problem}。設定の「フィード」で URL を直してください</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+18"/>
+        <source>recordings_dir is {value}, not a folder name; recording to the default folder</source>
+        <translation>recordings_dir が {value} でフォルダー名ではないため、既定のフォルダーに録画します</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>the recordings folder &apos;{path}&apos; is not a folder name (it holds a NUL character); recording to the default folder</source>
         <translation>録画フォルダー &apos;{path}&apos; はフォルダー名ではありません（NUL 文字を含んでいます）。既定のフォルダーに録画します</translation>
     </message>
@@ -3739,7 +3794,7 @@
         <translation>フィード {kind}（{url}）の URL にトークンかパスワードが含まれています。トークンは設定の「フィード」のトークン欄に入れてください</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+66"/>
         <source>{path} is not a regular file</source>
         <translation>{path} は通常のファイルではありません</translation>
     </message>
@@ -4268,7 +4323,7 @@
     </message>
     <message>
         <location line="+87"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+564"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+563"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
     </message>
@@ -4620,7 +4675,7 @@
         <translation>番組が正しくありません：JSON の入れ子が深すぎます</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+45"/>
         <source>the text {text} holds a lone surrogate {surrogate} at character {position} (a broken \u escape): it is not Unicode text</source>
         <translation>テキスト {text} の {position} 文字目に単独のサロゲート {surrogate} があります（壊れた \u エスケープ）。Unicode のテキストではありません</translation>
     </message>
@@ -4801,7 +4856,7 @@
 <context>
     <name>Store</name>
     <message>
-        <location filename="../src/anchordesk/store/writer.py" line="+245"/>
+        <location filename="../src/anchordesk/store/writer.py" line="+250"/>
         <source>the file was deleted and cannot be written again: {cause}</source>
         <extracomment>Why the writer stopped writing (None while every write lands). The reason in ``fault`` as Words (a window says it in its language). Why the file is gone when it closed (deleted, and could not be written again).</extracomment>
         <translation>ファイルが削除され、もう一度書き込むことができません：{cause}</translation>

@@ -338,7 +338,7 @@
         <translation>发送之后节目已进入另一场</translation>
     </message>
     <message>
-        <location line="+550"/>
+        <location line="+555"/>
         <source>{command} failed: see the log</source>
         <translation>{command} 执行失败：请查看日志</translation>
     </message>
@@ -1014,7 +1014,7 @@
 <context>
     <name>Disk</name>
     <message>
-        <location filename="../src/anchordesk/core/disk.py" line="+58"/>
+        <location filename="../src/anchordesk/core/disk.py" line="+65"/>
         <source>the disk holding {path} is full</source>
         <extracomment>The exit code of a run that went on after a writer failed (2 stays a user&apos;s mistake, 1 a run that could not go on at all).</extracomment>
         <translation>存放 {path} 的磁盘已满</translation>
@@ -1208,7 +1208,7 @@
 <context>
     <name>FeedUrl</name>
     <message>
-        <location filename="../src/anchordesk/feeds/spec.py" line="+44"/>
+        <location filename="../src/anchordesk/feeds/spec.py" line="+45"/>
         <source>a URL is needed</source>
         <translation>需要填写地址</translation>
     </message>
@@ -1944,7 +1944,27 @@
 <context>
     <name>LiveShow</name>
     <message>
-        <location filename="../src/anchordesk/live/show.py" line="+239"/>
+        <location filename="../src/anchordesk/live/show.py" line="+123"/>
+        <source>no product card is on air: there is nothing to take off</source>
+        <translation>没有正在播出的商品卡片，无需撤下</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no comment is pinned</source>
+        <translation>没有置顶的评论</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>nothing is being streamed: there is nothing to reconnect</source>
+        <translation>当前没有推流，无需重连</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>nothing is staged that is not on air already</source>
+        <translation>除正在播出的之外，没有待播的内容</translation>
+    </message>
+    <message>
+        <location line="+123"/>
         <source>a session is still running: end it first</source>
         <extracomment>What closing the window may take (of the 2 s a stop may take, as ``anchordesk live``&apos;s STOP_BUDGET_S): the recording&apos;s trailer and the session&apos;s file are finished within it and a network child that has not finished is killed. The session store&apos;s close is given at least this long (its last orders are worth it). A recordings folder that did not answer when a session&apos;s file was to be made there (a network share whose server went away): that session is not recorded. How long starting a session waits for its recording&apos;s file (None: the folder&apos;s deadline); the recording is attached whenever it comes. The window waits not at all.</extracomment>
         <translation>还有场次在进行：请先结束它</translation>
@@ -1991,7 +2011,7 @@
         <translation>本节目没有货号为 {sku} 的商品</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+46"/>
         <source>staging needs studio mode: switch studio mode on first</source>
         <translation>预备需要导播模式：请先开启导播模式</translation>
     </message>
@@ -2013,7 +2033,7 @@
         <translation type="vanished">秒杀库存 {stock}：必须大于零</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+37"/>
         <source>{sku} is sold out: no deal can start on it</source>
         <translation>{sku} 已售罄：无法开始秒杀</translation>
     </message>
@@ -2044,12 +2064,17 @@
         <translation>还没有可置顶的提问</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+21"/>
         <source>no comment {key} (it may be too old to hide)</source>
         <translation>找不到评论 {key}（可能太早，已无法隐藏）</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+7"/>
+        <source>that comment is hidden already</source>
+        <translation>该评论已被隐藏</translation>
+    </message>
+    <message>
+        <location line="+46"/>
         <source>no prompt {key} on the board</source>
         <translation>看板上没有提示 {key}</translation>
     </message>
@@ -2535,7 +2560,7 @@
 <context>
     <name>Network</name>
     <message>
-        <location filename="../src/anchordesk/media/network_output.py" line="+124"/>
+        <location filename="../src/anchordesk/media/network_output.py" line="+131"/>
         <source>cannot start the network process: {error}</source>
         <translation>无法启动网络进程：{error}</translation>
     </message>
@@ -2546,6 +2571,11 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>the network process did not start within {seconds} s</source>
+        <translation>网络进程未在 {seconds} 秒内启动</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
@@ -3694,42 +3724,67 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+624"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+626"/>
+        <source>{field} is {value}, not a whole number; {default} taken</source>
+        <translation>{field} 为 {value}，不是整数；已采用 {default}</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>{field} is {value}, outside {low} to {high}; {kept} taken</source>
+        <translation>{field} 为 {value}，超出 {low} 至 {high}；已采用 {kept}</translation>
+    </message>
+    <message>
+        <location line="+37"/>
         <source>{key} is not a list; ignored</source>
         <translation>{key} 不是列表，已忽略</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+13"/>
         <source>{field} is {value}, not true or false; {default} taken</source>
         <translation>{field} 的值是 {value}，不是 true 或 false；已采用 {default}</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+17"/>
+        <source>{field} is {value}, not a text; &apos;{default}&apos; taken</source>
+        <translation>{field} 为 {value}，不是文本；已采用 '{default}'</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>language is {value}, not one of {choices}; system taken</source>
+        <translation>language 为 {value}，不是 {choices} 之一；已采用系统语言</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>destinations[{index}] is not a destination; skipped</source>
         <translation>destinations[{index}] 不是一个推流目标，已跳过</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+30"/>
         <source>destination &apos;{name}&apos; has what looks like a stream key in its server URL; move the key to the stream key field in Settings</source>
         <translation>推流目标“{name}”的服务器地址里似乎含有推流密钥；请把密钥移到“设置”的推流密钥一栏</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>encoder canvas &apos;{canvas}&apos; is not WIDTHxHEIGHT; using 1280x720</source>
         <translation>编码画布“{canvas}”不是“宽x高”格式；改用 1280x720</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+27"/>
         <source>feeds[{index}] has no known kind; skipped</source>
         <translation>feeds[{index}] 没有可识别的类型，已跳过</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>feed {kind} ({url}) is not used: {problem}; correct its URL in Settings, Feeds</source>
         <translation>数据源 {kind}（{url}）未使用：{problem}；请在“设置 → 数据源”中更正其地址</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+18"/>
+        <source>recordings_dir is {value}, not a folder name; recording to the default folder</source>
+        <translation>recordings_dir 为 {value}，不是文件夹名；录制到默认文件夹</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>the recordings folder &apos;{path}&apos; is not a folder name (it holds a NUL character); recording to the default folder</source>
         <translation>录制文件夹 &apos;{path}&apos; 不是有效的文件夹名（含有 NUL 字符）；改为录制到默认文件夹</translation>
     </message>
@@ -3739,7 +3794,7 @@
         <translation>数据源 {kind}（{url}）的地址里含有令牌或密码；请把令牌填到“设置 → 数据源”的令牌一栏</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+66"/>
         <source>{path} is not a regular file</source>
         <translation>{path} 不是普通文件</translation>
     </message>
@@ -4268,7 +4323,7 @@
     </message>
     <message>
         <location line="+87"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+564"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+563"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>
     </message>
@@ -4620,7 +4675,7 @@
         <translation>节目无效：JSON 嵌套过深</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+45"/>
         <source>the text {text} holds a lone surrogate {surrogate} at character {position} (a broken \u escape): it is not Unicode text</source>
         <translation>文本 {text} 的第 {position} 个字符是孤立的代理项 {surrogate}（\u 转义不完整）：不是有效的 Unicode 文本</translation>
     </message>
@@ -4801,7 +4856,7 @@
 <context>
     <name>Store</name>
     <message>
-        <location filename="../src/anchordesk/store/writer.py" line="+245"/>
+        <location filename="../src/anchordesk/store/writer.py" line="+250"/>
         <source>the file was deleted and cannot be written again: {cause}</source>
         <extracomment>Why the writer stopped writing (None while every write lands). The reason in ``fault`` as Words (a window says it in its language). Why the file is gone when it closed (deleted, and could not be written again).</extracomment>
         <translation>文件已被删除，且无法重新写入：{cause}</translation>
