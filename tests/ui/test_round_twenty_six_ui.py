@@ -10,10 +10,15 @@ from PySide6.QtCore import QTranslator
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from tests.ui.conftest import open_control_room
+from tests.ui.test_round_fifteen_ui import tooltip_as_shown
 
 from anchordesk.core import languages
-from anchordesk.live.settings import Settings
+from anchordesk.live.settings import FeedSettings, Settings
 from anchordesk.ui import i18n
+from anchordesk.ui.recording_parts import RecordingIndicator
+from anchordesk.ui.settings import SettingsDialog
+from anchordesk.ui.settings.feeds_page import FeedsPage
+from anchordesk.ui.state import HealthState
 
 _TOO_LONG_JA = "ファイル名が長すぎます"
 
@@ -69,3 +74,25 @@ def test_a_recordings_folder_named_too_long_is_said_in_the_window_language_not_t
         window.controller.shutdown()
     finally:
         i18n.install(qapp, "en")
+
+
+def test_the_recording_files_and_a_feed_line_are_shown_in_their_tooltips_as_written(
+    qtbot: QtBot, memory_keyring: object
+) -> None:
+    """The REC indicator's tooltip (the recordings folder of the settings) and the Feeds
+    page's line (the feed's address) were the last two tooltips made of raw text: a folder
+    "<b>Shows</b>" showed as a bold "Shows", an address holding "<img src=…>" as a picture
+    (R24hunt24ui left). Both are shown as written."""
+    files = ("/home/me/<b>Shows</b>/2026-11-30 show.mkv", "/home/me/<i>x</i>/next.mkv")
+    indicator = RecordingIndicator()
+    qtbot.addWidget(indicator)
+    indicator.update_health(HealthState(recording="live", recording_files=files))
+    assert tooltip_as_shown(indicator.toolTip()) == "\n".join(files)
+
+    url = "https://example.com/<img src='/etc/x.png'>/<b>chat</b>"
+    settings = Settings(feeds=[FeedSettings("f1", "json", url)])
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    item = dialog.page(FeedsPage).feed_list.item(0)
+    assert "<b>chat</b>" in item.text()
+    assert tooltip_as_shown(item.toolTip()) == item.text()
