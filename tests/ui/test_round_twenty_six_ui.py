@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import xml.etree.ElementTree as ElementTree
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTranslator
+from PySide6.QtCore import QLibraryInfo, QTranslator
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from tests.ui.conftest import open_control_room
@@ -14,7 +16,7 @@ from tests.ui.test_round_fifteen_ui import tooltip_as_shown
 
 from anchordesk.core import languages
 from anchordesk.live.settings import FeedSettings, Settings
-from anchordesk.ui import i18n
+from anchordesk.ui import file_dialogs, i18n, i18n_build
 from anchordesk.ui.recording_parts import RecordingIndicator
 from anchordesk.ui.settings import SettingsDialog
 from anchordesk.ui.settings.feeds_page import FeedsPage
@@ -96,3 +98,71 @@ def test_the_recording_files_and_a_feed_line_are_shown_in_their_tooltips_as_writ
     item = dialog.page(FeedsPage).feed_list.item(0)
     assert "<b>chat</b>" in item.text()
     assert tooltip_as_shown(item.toolTip()) == item.text()
+
+
+class _Asked(QTranslator):
+    """Notes every text Qt asks a translation for, translates none."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: set[tuple[str, str]] = set()
+
+    def translate(  # type: ignore[override]
+        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+    ) -> str:
+        self.asked.add((context, source))
+        return ""
+
+    def isEmpty(self) -> bool:
+        return False
+
+
+@pytest.mark.parametrize("language", ["ja", "zh_CN"])
+def test_every_label_of_qt_s_own_file_dialog_has_a_translation_in_qtbase_or_ours(
+    qtbot: QtBot, qapp: QApplication, tmp_path: Path, language: str
+) -> None:
+    """File → Open in a Japanese or Chinese window (Qt's own dialog, not a native one): "Look
+    in:" and "Files of type:" stayed in English beside translated buttons (R24hunt24ui left):
+    Qt 6 asks "&Look in:", the qtbase catalogues PySide6 ships know only Qt 5's "Look in:".
+    Every text of Qt's file dialog is translated by qtbase's catalogue or found by lupdate in
+    our sources (so it is in our catalogue, which Qt asks first)."""
+    asked = _Asked()
+    i18n.install(qapp, language)
+    qapp.installTranslator(asked)
+    try:
+        for mode in ("open", "save", "folder"):
+            dialog = file_dialogs.make_dialog(None, "x", str(tmp_path), "Shows (*.json)")
+            dialog.setOption(dialog.Option.DontUseNativeDialog, True)
+            if mode == "save":
+                dialog.setAcceptMode(dialog.AcceptMode.AcceptSave)
+            elif mode == "folder":
+                dialog.setFileMode(dialog.FileMode.Directory)
+            qtbot.addWidget(dialog)
+            dialog.show()
+            qapp.processEvents()
+            dialog.hide()
+    finally:
+        qapp.removeTranslator(asked)
+        i18n.install(qapp, "en")
+    qtbase = QTranslator()
+    assert qtbase.load(
+        f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    )
+    ts_path = tmp_path / f"scan_{language}.ts"
+    lupdate = i18n_build.find_tool("lupdate")
+    assert lupdate is not None
+    sources = [str(path) for path in i18n_build.source_files()]
+    subprocess.run([lupdate, "-silent", *sources, "-ts", str(ts_path)], check=True, timeout=60)
+    ours = {
+        (context.findtext("name"), message.findtext("source"))
+        for context in ElementTree.parse(ts_path).getroot().iter("context")
+        for message in context.iter("message")
+    }
+    dialog_texts = {(c, s) for c, s in asked.asked if c == "QFileDialog"}
+    assert ("QFileDialog", "&Look in:") in dialog_texts
+    missing = sorted(
+        (context, source)
+        for context, source in dialog_texts
+        if not qtbase.translate(context, source) and (context, source) not in ours
+    )
+    assert missing == []
