@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLibraryInfo, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QTextLayout, QTextOption
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 from tests.ui.conftest import open_control_room
 from tests.ui.test_round_fifteen_ui import tooltip_as_shown
 
-from anchordesk.core import languages
+from anchordesk.core import languages, paths
 from anchordesk.live.settings import FeedSettings, Settings
 from anchordesk.ui import file_dialogs, i18n, i18n_build
 from anchordesk.ui.recording_parts import RecordingIndicator
@@ -25,23 +26,35 @@ from anchordesk.ui.state import HealthState
 _TOO_LONG_JA = "ファイル名が長すぎます"
 
 
-class _WithReasons(QTranslator):
-    """The Japanese catalogue with the C library's reasons translated (as the lead's .ts will
-    have them), the rest as the real catalogue says it."""
+class _WithExtra(QTranslator):
+    """A real catalogue with texts this round added translated (as the lead's .ts will have
+    them); the rest as the real catalogue says it."""
 
-    def __init__(self, real: QTranslator | None) -> None:
+    def __init__(self, real: QTranslator | None, extra: dict[tuple[str, str], str]) -> None:
         super().__init__()
         self._real = real
+        self._extra = extra
 
     def translate(  # type: ignore[override]
         self, context: str, source: str, disambiguation: str | None = None, n: int = -1
     ) -> str:
-        if (context, source) == ("Disk", "File name too long"):
-            return _TOO_LONG_JA
+        if (context, source) in self._extra:
+            return self._extra[(context, source)]
         return self._real.translate(context, source, disambiguation, n) if self._real else ""
 
     def isEmpty(self) -> bool:
         return False
+
+
+def _with_extra(
+    monkeypatch: pytest.MonkeyPatch, language: str, extra: dict[tuple[str, str], str]
+) -> None:
+    real_catalog = languages.catalog
+    stub = _WithExtra(real_catalog(language), extra)
+    monkeypatch.setattr(
+        languages, "catalog", lambda asked: stub if asked == language else real_catalog(asked)
+    )
+    monkeypatch.setattr(i18n, "catalog", languages.catalog)
 
 
 def test_a_recordings_folder_named_too_long_is_said_in_the_window_language_not_the_c_library_s(
@@ -55,11 +68,7 @@ def test_a_recordings_folder_named_too_long_is_said_in_the_window_language_not_t
     """Record on, a recordings folder of the settings whose name is longer than the disk
     takes: a Japanese window said "…に書き込めません（File name too long）", the C library's
     English inside its line (R24hunt24ui left). The reason is said in the window's language."""
-    real_catalog = languages.catalog
-    stub = _WithReasons(real_catalog("ja"))
-    monkeypatch.setattr(
-        languages, "catalog", lambda language: stub if language == "ja" else real_catalog(language)
-    )
+    _with_extra(monkeypatch, "ja", {("Disk", "File name too long"): _TOO_LONG_JA})
     folder = tmp_path / ("r" * 300)
     settings = Settings(record=True, record_asked=True, recordings_dir=str(folder))
     i18n.install(qapp, "ja")
@@ -166,3 +175,68 @@ def test_every_label_of_qt_s_own_file_dialog_has_a_translation_in_qtbase_or_ours
         if not qtbase.translate(context, source) and (context, source) not in ours
     )
     assert missing == []
+
+
+_FIGURES = "%1 · %2 left · %3 of %4 units left"
+_FIGURES_IN = {"zh_CN": "%1 · 剩余 %2 · 剩 %3/%4 件", "ja": "%1 · 残り %2 · %4点中残り%3点"}
+
+
+def _laid_out_lines(label: QLabel) -> int:
+    """How many lines ``label`` (word-wrapped) shows its text on, at its width."""
+    lines = 0
+    for paragraph in label.text().split("\n"):
+        layout = QTextLayout(paragraph, label.font())
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        layout.setTextOption(option)
+        layout.beginLayout()
+        while (line := layout.createLine()).isValid():
+            line.setLineWidth(label.contentsRect().width())
+            lines += 1
+        layout.endLayout()
+    return lines
+
+
+@pytest.mark.parametrize(("language", "folder"), [("zh_CN", "zh"), ("ja", "ja"), ("en", "en")])
+def test_a_running_deal_s_row_breaks_between_its_product_and_its_figures_at_1366x768(
+    qtbot: QtBot,
+    qapp: QApplication,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    qt_asyncio_loop: object,
+    monkeypatch: pytest.MonkeyPatch,
+    language: str,
+    folder: str,
+) -> None:
+    """A deal running on a product no longer on screen is a row under the deal form: in
+    Chinese at 1366x768 it broke inside its words ("…剩\\n余 1:48 · 剩 99/100 件", R21hunt21ui).
+    Now the product is on one line and its figures on the next, each whole."""
+    if language in _FIGURES_IN:
+        _with_extra(monkeypatch, language, {("ProductPanel", _FIGURES): _FIGURES_IN[language]})
+    i18n.install(qapp, language)
+    window = open_control_room(qtbot, executor, tmp_path, [])
+    try:
+        window.resize(1366, 768 - 30)  # the window manager's title bar
+        window._apply_default_sizes()
+        sample = paths.resources_dir() / "shows" / folder / "show.json"
+        with qtbot.waitSignal(window.controller.session_started, timeout=20000):
+            window.controller.open_show(sample)
+        qtbot.waitUntil(lambda: len(window.products._cards) == 4, timeout=5000)
+        controller = window.controller
+        first, second = list(window.products._cards)[:2]
+        controller.show_product(first)
+        controller.start_deal(first, "9.00", 120, 100)
+        controller.show_product(second)
+        controller.poll_show()
+        QApplication.processEvents()
+        rows = list(window.products._running_rows.values())
+        assert len(rows) == 1
+        label = rows[0][0]
+        # No line broken by the layout: each line of the row shows whole on its own.
+        lines = label.text().count("\n") + 1
+        assert _laid_out_lines(label) == lines, (label.text(), label.contentsRect().width())
+        assert lines == 2, label.text()  # the product, then its figures
+    finally:
+        window._quitting = True
+        window.controller.shutdown()
+        i18n.install(qapp, "en")
