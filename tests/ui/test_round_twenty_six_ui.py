@@ -5,18 +5,25 @@ from __future__ import annotations
 import subprocess
 import xml.etree.ElementTree as ElementTree
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from feed_servers import JsonFeedServer
 from PySide6.QtCore import QLibraryInfo, QTranslator
 from PySide6.QtGui import QTextLayout, QTextOption
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 from tests.ui.conftest import open_control_room
 from tests.ui.test_round_fifteen_ui import tooltip_as_shown
+from tests.ui.test_seams import drawn_as, picture_layer, same_pixels
 
-from anchordesk.core import languages, paths
-from anchordesk.live.settings import FeedSettings, Settings
+from anchordesk.core import languages, paths, secrets
+from anchordesk.live.options import FeedSpec
+from anchordesk.live.settings import Destination, FeedSettings, Settings
+from anchordesk.store.report import build_report, report_text
+from anchordesk.store.session import SessionStore
 from anchordesk.ui import file_dialogs, i18n, i18n_build
 from anchordesk.ui.recording_parts import RecordingIndicator
 from anchordesk.ui.settings import SettingsDialog
@@ -240,3 +247,130 @@ def test_a_running_deal_s_row_breaks_between_its_product_and_its_figures_at_1366
         window._quitting = True
         window.controller.shutdown()
         i18n.install(qapp, "en")
+
+
+def test_a_deal_with_refunds_cancellations_and_rejected_items_agrees_on_every_view(
+    qtbot: QtBot,
+    qt_asyncio_loop: object,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    nginx_rtmp: Any,
+    memory_keyring: object,
+) -> None:
+    """The seams after the last rounds' merges, with what tests/ui/test_seams.py leaves out:
+    live on a real RTMP server, a deal running, orders from a platform feed over HTTP, a
+    partial refund, a cancellation sent twice, a refund of an order never seen, and hostile
+    items (unknown SKU in markup, negative quantity, 1e999 total, NaN price, no id). The
+    picture's card (its pixels), the Products card, Orders and sales, the deal, the session
+    store and the report say the same numbers; every bad item is kept as rejected and counted
+    in the report, none summed."""
+    server = JsonFeedServer(poll_ms=50).start()
+    try:
+        window = open_control_room(qtbot, executor, tmp_path, [FeedSpec("json", server.url)])
+        controller = window.controller
+        controller.settings.destinations.append(
+            Destination("studio", "Studio", "custom", f"rtmp://127.0.0.1:{nginx_rtmp.port}/live")
+        )
+        secrets.set_secret(secrets.stream_key_name("studio"), "seams-key-26")
+        controller.go_live("studio", record=False)
+        qtbot.waitUntil(lambda: controller.show_state.mode == "live", timeout=15000)
+        session = controller.live.session
+        controller.show_product("SERUM")
+        controller.start_deal("SERUM", "29.00", 600, 20)
+        controller.poll_show()
+
+        o1 = server.add_order("SERUM", 2, "29.00", "USD")
+        o2 = server.add_order("SERUM", 1, "29.00", "USD")
+        o3 = server.add_order("CREAM", 1, "25.00", "USD")
+        server.add_order("<b>NOPE</b>", 1, "5.00", "USD")  # unknown SKU
+        server.add_order("SERUM", -3, "29.00", "USD")  # negative quantity
+        server.add_raw(
+            {
+                "type": "order",
+                "id": "huge",
+                "currency": "USD",
+                "total": "1e999",
+                "lines": [{"sku": "SERUM", "quantity": 1, "price": "1e999"}],
+            }
+        )
+        server.add_raw(
+            {
+                "type": "order",
+                "id": "nan",
+                "currency": "USD",
+                "total": "NaN",
+                "lines": [{"sku": "MASK", "quantity": 1, "price": "NaN"}],
+            }
+        )
+        server.add_raw({"type": "order", "currency": "USD", "total": "5.00", "lines": []})
+        server.add_update(o1, "refunded", "29.00", refund_id="r1", lines=[("SERUM", 1)])
+        server.add_update(o3, "cancelled")
+        server.add_update(o3, "cancelled")  # sent twice: counted once
+        server.add_update("never-seen", "refunded", "5.00", refund_id="r2")
+        server.add_update(o2, "refunded", "1e999", refund_id="r3")  # absurd: rejected
+        server.add_comment("viewer", "done")  # the last item: when it is in, all are
+        qtbot.waitUntil(lambda: controller.comment_count() == 1, timeout=15000)
+        controller.flush_feeds()
+        controller.poll_show()
+
+        # Orders 117.00 (58 + 29 + 25 + 5), less the refund of 29.00 and the cancelled 25.00.
+        sales = controller.sales
+        assert (sales.gmv, sales.orders) == (Decimal("63.00"), 4)
+        assert window.orders.gmv_value.text() == "$63.00"
+        # Three serums sold at the deal, one given back by the refund's line.
+        serum = controller.show_state.product("SERUM")
+        assert serum is not None and (serum.stock_left, serum.units_sold) == (48, 2)
+        card = window.products.card("SERUM").text()
+        assert "48 left" in card and "2 sold" in card, card
+        deal = controller.show_state.deal
+        assert deal is not None and (deal.units_sold, deal.stock_left) == (2, 18)
+        assert "18 of 20 units left" in window.products.deal_status_text()
+        # The picture draws the deal's units left at the deal's price (its pixels: 18, not 17).
+        assert controller.runtime.scene().card.stock_left == deal.stock_left == 18
+        qtbot.waitUntil(
+            lambda: same_pixels(picture_layer(window, "card"), drawn_as(window, stock_left=18)),
+            timeout=10000,
+        )
+        assert not same_pixels(picture_layer(window, "card"), drawn_as(window, stock_left=17))
+        # The orders list: each order line as it arrived, a stranger's SKU as plain text.
+        model = window.orders.view.model()
+        titles = [model.data(model.index(row, 1)) for row in range(model.rowCount())]
+        assert sorted(titles) == sorted(
+            ["Hydra Serum", "Hydra Serum", "Night Cream", "<b>NOPE</b>"]
+        )
+
+        units = {p.sku: p.units_sold for p in controller.show_state.products if p.units_sold}
+        with qtbot.waitSignal(controller.rehearsal_finished, timeout=20000):
+            controller.stop_live()
+        store = SessionStore(session.path, read_only=True)
+        try:
+            assert len(store.orders()) == 4
+            rejected = {
+                (r.item.kind, r.item.item_id, r.item.reason) for r in store.rejected_items()
+            }
+        finally:
+            store.close()
+        assert rejected == {
+            ("order", "o5", "unreadable"),  # quantity -3
+            ("order", "huge", "amount_too_large"),
+            ("order", "nan", "unreadable"),
+            ("order", "", "unreadable"),  # no id
+            ("order_update", o2, "amount_too_large"),  # a refund of 1e999
+        }
+        report = build_report(session.path)
+        assert report.ledger.gmv_by_currency == {"USD": sales.gmv}
+        assert report.orders == sales.orders
+        assert {
+            sku: p.units for sku, p in report.ledger.products.items() if p.units and sku in units
+        } == units
+        assert [(d.sku, d.units) for d in report.ledger.deals] == [("SERUM", deal.units_sold)]
+        # The stored five and the refund of an order never seen: kept, counted, never summed.
+        assert report.rejected_by_reason == {
+            "unreadable": 3,
+            "amount_too_large": 2,
+            "update_order_not_counted": 1,
+        }
+        text = report_text(report, "en")
+        assert "GMV         $63.00" in text and "Rejected    6 items, not counted" in text
+    finally:
+        server.stop()
