@@ -15,6 +15,7 @@ from PySide6.QtCore import QLibraryInfo, QTranslator
 from PySide6.QtGui import QTextLayout, QTextOption
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
+from tests.faults.show_inputs import valid_show, write_show
 from tests.ui.conftest import open_control_room
 from tests.ui.test_round_fifteen_ui import tooltip_as_shown
 from tests.ui.test_seams import drawn_as, picture_layer, same_pixels
@@ -374,3 +375,29 @@ def test_a_deal_with_refunds_cancellations_and_rejected_items_agrees_on_every_vi
         assert "GMV         $63.00" in text and "Rejected    6 items, not counted" in text
     finally:
         server.stop()
+
+
+def test_a_show_titled_with_qt_s_unsaved_mark_keeps_it_in_the_title_bar(
+    qtbot: QtBot,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    qt_asyncio_loop: object,
+) -> None:
+    """A show titled "Sale [*] Night": the title bar read "Sale  Night — AnchorDesk" (Qt
+    takes "[*]" for its mark of unsaved changes and drops it), while the picture's lower
+    third said the title right. The title bar shows the show's title as written."""
+    data = valid_show()
+    data["title"] = "Sale [*] Night & <b>Deals</b>"
+    path = write_show(tmp_path, data)
+    window = open_control_room(qtbot, executor, tmp_path, [])
+    try:
+        window.show()
+        with qtbot.waitSignal(window.controller.session_started, timeout=20000):
+            window.controller.open_show(path)
+        qtbot.waitUntil(lambda: "Sale" in window.windowTitle(), timeout=5000)
+        handle = window.windowHandle()
+        assert handle is not None
+        assert handle.title() == "Sale [*] Night & <b>Deals</b> — AnchorDesk"
+    finally:
+        window._quitting = True
+        window.controller.shutdown()
