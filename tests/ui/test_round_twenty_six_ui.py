@@ -22,7 +22,13 @@ from tests.ui.test_seams import drawn_as, picture_layer, same_pixels
 
 from anchordesk.core import languages, paths, secrets
 from anchordesk.live.options import FeedSpec
-from anchordesk.live.settings import Destination, FeedSettings, Settings
+from anchordesk.live.settings import (
+    Destination,
+    FeedSettings,
+    Settings,
+    load_settings,
+    settings_path,
+)
 from anchordesk.store.report import build_report, report_text
 from anchordesk.store.session import SessionStore
 from anchordesk.ui import file_dialogs, i18n, i18n_build
@@ -401,3 +407,32 @@ def test_a_show_titled_with_qt_s_unsaved_mark_keeps_it_in_the_title_bar(
     finally:
         window._quitting = True
         window.controller.shutdown()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"feeds": [{"id": "f1", "kind": "json", "url": "https://example.com/f\\u001b[2J"}]}',
+        '{"record": "yes", "recent_shows": 5}',
+        '{"feeds": [',
+    ],
+    ids=["feed URL with a control character", "wrong-typed fields", "not JSON"],
+)
+def test_settings_with_a_problem_open_in_the_settings_dialog_to_be_corrected(
+    qtbot: QtBot, memory_keyring: object, text: str
+) -> None:
+    """A settings file with a problem the window says to correct in Settings (a feed URL
+    holding a control character: "correct its URL in Settings, Feeds"; wrong-typed fields; a
+    file that is not JSON): Ctrl+, ended in "AnchorDesk: unexpected error" (AttributeError:
+    Words is immutable, from the dialog's deep copy of the settings and their problems), so
+    the problem could never be corrected there. The dialog opens on them."""
+    path = settings_path(make=True)
+    path.write_text(text, encoding="utf-8")
+    settings = load_settings()
+    assert settings.problems, "the file has a problem the window says"
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    page = dialog.page(FeedsPage)
+    if "feeds" in text and "url" in text:
+        assert page.feed_list.count() == 1  # the feed to correct is there
