@@ -34,6 +34,7 @@ from anchordesk.store.session import SessionStore
 from anchordesk.ui import file_dialogs, i18n, i18n_build
 from anchordesk.ui.recording_parts import RecordingIndicator
 from anchordesk.ui.settings import SettingsDialog
+from anchordesk.ui.settings.destinations_page import DestinationsPage
 from anchordesk.ui.settings.feeds_page import FeedsPage
 from anchordesk.ui.state import HealthState
 
@@ -436,3 +437,23 @@ def test_settings_with_a_problem_open_in_the_settings_dialog_to_be_corrected(
     page = dialog.page(FeedsPage)
     if "feeds" in text and "url" in text:
         assert page.feed_list.count() == 1  # the feed to correct is there
+
+
+def test_the_settings_lists_write_out_the_control_characters_of_a_feed_and_a_destination(
+    qtbot: QtBot, memory_keyring: object
+) -> None:
+    """A feed URL of the settings file holding a right-to-left override and an escape (said
+    "holds a control character at character 27" below it) was listed backwards in Settings →
+    Feeds ("https://example.com/1=x?J2] deef/"); a destination's name the same. Both lines
+    write the characters out, as the menus do."""
+    url = "https://example.com/\u202e/feed\x1b[2J?x=1"
+    settings = Settings(
+        feeds=[FeedSettings("f1", "json", url)],
+        destinations=[Destination("d1", "Studio \u202eB", "custom", "rtmp://127.0.0.1/live")],
+    )
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    feed_line = dialog.page(FeedsPage).feed_list.item(0).text()
+    assert feed_line.endswith("https://example.com/\\u202e/feed\\x1b[2J?x=1"), feed_line
+    destination_line = dialog.page(DestinationsPage).destination_list.item(0).text()
+    assert destination_line == "Studio \\u202eB"

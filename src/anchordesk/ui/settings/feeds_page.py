@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import secrets
+from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_url
 from anchordesk.live.options import FEED_KINDS, feed_url_problem
 from anchordesk.live.settings import FeedSettings, check_feed_url, new_id
@@ -210,9 +211,11 @@ class FeedsPage(SettingsPage):
 
     @staticmethod
     def _feed_title(feed: FeedSettings) -> str:
-        """The list's line: the kind by name and the URL masked (a token never shows)."""
+        """The list's line: the kind by name and the URL masked (a token never shows), its
+        control characters written out: a URL of the settings file holding a right-to-left
+        override was shown backwards ("https://example.com/1=x?J2] deef/")."""
         name = feed_kind_name(feed.kind)
-        return f"{name} — {mask_url(feed.url)}" if feed.url else name
+        return f"{name} — {escape_controls(mask_url(feed.url))}" if feed.url else name
 
     def _feed_by_id(self, feed_id: str) -> FeedSettings | None:
         return next((f for f in self.settings.feeds if f.feed_id == feed_id), None)
