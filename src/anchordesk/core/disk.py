@@ -97,8 +97,11 @@ def error_words(path: Path | str, error: BaseException) -> Words:
             path=str(path),
         )
     problem = disk_problem(error)
-    reason = _REASONS.get(getattr(error, "errno", None)) if problem is DiskProblem.FAILED else None
-    if reason is not None:
+    code = getattr(error, "errno", None)
+    strerror = getattr(error, "strerror", None)
+    reason = _REASONS.get(code) if problem is DiskProblem.FAILED else None
+    # Only the C library's own reason: "…is now a file, not a folder" (make_folder_again) is kept.
+    if reason is not None and isinstance(code, int) and strerror == os.strerror(code):
         # The C library's reason is English only: a Chinese or Japanese window said "…cannot
         # be written (File name too long)" (R24hunt24ui left). The same English, translated.
         return Words(
@@ -106,7 +109,6 @@ def error_words(path: Path | str, error: BaseException) -> Words:
             path=str(path),
             detail=Words(reason),
         )
-    strerror = getattr(error, "strerror", None)
     detail = strerror if isinstance(strerror, str) and strerror else None
     if detail is None:
         detail = " ".join(str(error).split()) or type(error).__name__
