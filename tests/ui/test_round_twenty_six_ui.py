@@ -457,3 +457,36 @@ def test_the_settings_lists_write_out_the_control_characters_of_a_feed_and_a_des
     assert feed_line.endswith("https://example.com/\\u202e/feed\\x1b[2J?x=1"), feed_line
     destination_line = dialog.page(DestinationsPage).destination_list.item(0).text()
     assert destination_line == "Studio \\u202eB"
+
+
+@pytest.mark.parametrize("language", ["ja", "zh_CN", "en"])
+def test_stream_health_s_dropped_frames_break_between_stages_not_inside_a_word_at_1366x768(
+    qtbot: QtBot,
+    qapp: QApplication,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    qt_asyncio_loop: object,
+    language: str,
+) -> None:
+    """Stream health's dropped frames at 1366x768: in Japanese the line wrapped inside a word
+    ("…エンコード 9 · ネット\\nワーク 0", seen since R21). Two stages a line, each line whole."""
+    i18n.install(qapp, language)
+    window = open_control_room(qtbot, executor, tmp_path, [])
+    try:
+        window.resize(1366, 768 - 30)
+        window._apply_default_sizes()
+        window.show()
+        panel = window.health
+        panel.update_health(
+            HealthState(dropped_by_stage={"capture": 12, "render": 3, "encode": 9, "network": 161})
+        )
+        QApplication.processEvents()
+        label = panel.values["dropped"]
+        assert _laid_out_lines(label) == label.text().count("\n") + 1, (
+            label.text(),
+            label.contentsRect().width(),
+        )
+    finally:
+        window._quitting = True
+        window.controller.shutdown()
+        i18n.install(qapp, "en")
