@@ -13,7 +13,7 @@ import pytest
 from feed_servers import JsonFeedServer
 from PySide6.QtCore import QLibraryInfo, QTranslator
 from PySide6.QtGui import QTextLayout, QTextOption
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 from tests.faults.show_inputs import valid_show, write_show
 from tests.ui.conftest import open_control_room
@@ -29,9 +29,11 @@ from anchordesk.live.settings import (
     load_settings,
     settings_path,
 )
+from anchordesk.showfile.files import read_show_file
 from anchordesk.store.report import build_report, report_text
 from anchordesk.store.session import SessionStore
 from anchordesk.ui import file_dialogs, i18n, i18n_build
+from anchordesk.ui.editor import ShowEditor
 from anchordesk.ui.recording_parts import RecordingIndicator
 from anchordesk.ui.settings import SettingsDialog
 from anchordesk.ui.settings.destinations_page import DestinationsPage
@@ -490,3 +492,39 @@ def test_stream_health_s_dropped_frames_break_between_stages_not_inside_a_word_a
         window._quitting = True
         window.controller.shutdown()
         i18n.install(qapp, "en")
+
+
+def _nested(depth: int) -> list[object]:
+    value: list[object] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_the_show_editor_opens_a_show_holding_a_deeply_nested_value(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A show file whose product and theme hold an unknown value nested 600 deep: the control
+    room reads and runs it (the field ignored, said so); File → Edit show ended in
+    RecursionError (the editor's deep copies of the rows and the theme), the editor never
+    shown; nested past what the decoder takes, the editor's Open too, where the show's reader
+    says "nested too deeply". Now the editor opens the first, keeps the value, and says the
+    second in words."""
+    data = valid_show()
+    data["products"][0]["extra"] = _nested(600)
+    data["theme"] = {"accent": "#ff3355", "extra": _nested(600)}
+    path = write_show(tmp_path, data)
+    assert read_show_file(path).show is not None  # the control room runs it
+    editor = ShowEditor(Settings())
+    qtbot.addWidget(editor)
+    assert editor.open_show(path)
+    kept = editor.data()
+    assert kept["products"][0]["extra"] == data["products"][0]["extra"]
+    assert kept["theme"]["extra"] == data["theme"]["extra"]
+
+    boxes: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: boxes.append(box.text()) or 0)
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"title": ' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8")
+    assert not editor.open_show(deep)
+    assert any("nested too deeply" in box for box in boxes), boxes
