@@ -115,8 +115,8 @@ def error_words(path: Path | str, error: BaseException) -> Words:
     return write_fault_words(path, problem, detail)
 
 
-#: The reasons a file cannot be written other than a full, read-only or forbidden disk, as the
-#: C library says them in English (``os.strerror``), to be said in the window's language.
+# The reasons a file cannot be written other than a full, read-only or forbidden disk, as the
+# C library says them in English (``os.strerror``), to be said in the window's language.
 _REASONS: Final[dict[int | None, Template]] = {
     errno.ENAMETOOLONG: QT_TRANSLATE_NOOP("Disk", "File name too long"),
     errno.ENOENT: QT_TRANSLATE_NOOP("Disk", "No such file or directory"),
