@@ -43,33 +43,45 @@ from anchordesk.ui.state import HealthState
 _TOO_LONG_JA = "ファイル名が長すぎます"
 
 
-class _WithExtra(QTranslator):
-    """A real catalogue with texts this round added translated (as the lead's .ts will have
-    them); the rest as the real catalogue says it."""
-
-    def __init__(self, real: QTranslator | None, extra: dict[tuple[str, str], str]) -> None:
-        super().__init__()
-        self._real = real
-        self._extra = extra
-
-    def translate(  # type: ignore[override]
-        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
-    ) -> str:
-        if (context, source) in self._extra:
-            return self._extra[(context, source)]
-        return self._real.translate(context, source, disambiguation, n) if self._real else ""
-
-    def isEmpty(self) -> bool:
-        return False
+# Catalogues made for a test are kept for the whole run: Qt holds them by pointer while
+# installed, and a language change may come after the test that made them.
+_MADE_CATALOGUES: list[QTranslator] = []
 
 
 def _with_extra(
-    monkeypatch: pytest.MonkeyPatch, language: str, extra: dict[tuple[str, str], str]
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    language: str,
+    extra: dict[tuple[str, str], str],
 ) -> None:
+    """The program's catalogue for ``language`` with texts this round added, translated as
+    the lead's .ts will have them: the real .ts plus these messages, compiled by lrelease (a
+    plain QTranslator, as the program loads its .qm)."""
+    ts_path = next(
+        d / f"anchordesk_{language}.ts"
+        for d in i18n.translation_dirs()
+        if (d / f"anchordesk_{language}.ts").is_file()
+    )
+    tree = ElementTree.parse(ts_path)
+    root = tree.getroot()
+    for (context_name, source), translation in extra.items():
+        context = ElementTree.SubElement(root, "context")
+        ElementTree.SubElement(context, "name").text = context_name
+        message = ElementTree.SubElement(context, "message")
+        ElementTree.SubElement(message, "source").text = source
+        ElementTree.SubElement(message, "translation").text = translation
+    made_ts = tmp_path / f"anchordesk_{language}.ts"
+    tree.write(made_ts, encoding="utf-8", xml_declaration=True)
+    lrelease = i18n_build.find_tool("lrelease")
+    assert lrelease is not None
+    made_qm = tmp_path / f"anchordesk_{language}.qm"
+    subprocess.run([lrelease, "-silent", str(made_ts), "-qm", str(made_qm)], check=True, timeout=60)
+    made = QTranslator()
+    assert made.load(str(made_qm))
+    _MADE_CATALOGUES.append(made)
     real_catalog = languages.catalog
-    stub = _WithExtra(real_catalog(language), extra)
     monkeypatch.setattr(
-        languages, "catalog", lambda asked: stub if asked == language else real_catalog(asked)
+        languages, "catalog", lambda asked: made if asked == language else real_catalog(asked)
     )
     monkeypatch.setattr(i18n, "catalog", languages.catalog)
 
@@ -85,7 +97,7 @@ def test_a_recordings_folder_named_too_long_is_said_in_the_window_language_not_t
     """Record on, a recordings folder of the settings whose name is longer than the disk
     takes: a Japanese window said "…に書き込めません（File name too long）", the C library's
     English inside its line (R24hunt24ui left). The reason is said in the window's language."""
-    _with_extra(monkeypatch, "ja", {("Disk", "File name too long"): _TOO_LONG_JA})
+    _with_extra(monkeypatch, tmp_path, "ja", {("Disk", "File name too long"): _TOO_LONG_JA})
     folder = tmp_path / ("r" * 300)
     settings = Settings(record=True, record_asked=True, recordings_dir=str(folder))
     i18n.install(qapp, "ja")
@@ -229,7 +241,9 @@ def test_a_running_deal_s_row_breaks_between_its_product_and_its_figures_at_1366
     Chinese at 1366x768 it broke inside its words ("…剩\\n余 1:48 · 剩 99/100 件", R21hunt21ui).
     Now the product is on one line and its figures on the next, each whole."""
     if language in _FIGURES_IN:
-        _with_extra(monkeypatch, language, {("ProductPanel", _FIGURES): _FIGURES_IN[language]})
+        _with_extra(
+            monkeypatch, tmp_path, language, {("ProductPanel", _FIGURES): _FIGURES_IN[language]}
+        )
     i18n.install(qapp, language)
     window = open_control_room(qtbot, executor, tmp_path, [])
     try:
