@@ -21,6 +21,7 @@ from anchordesk.ui.main_window import MainWindow
 from anchordesk.ui.recording_parts import RecordingQuestion
 
 from .conftest import open_control_room
+from .test_round_fifteen_ui import tooltip_as_shown
 
 GB = 1000**3
 
@@ -197,7 +198,7 @@ def test_a_recording_low_on_disk_stops_says_so_and_goes_on_in_a_new_file_when_th
         assert indicator.text().startswith("● REC ")
         # The gap stays visible: the status bar says a part is missing, the tooltip says which.
         assert indicator.text().endswith(" · 40.0 GB free · part missing")
-        tip = indicator.toolTip().splitlines()
+        tip = tooltip_as_shown(indicator.toolTip()).splitlines()
         assert tip[1:] == [str(first), str(second)]
         assert f"; recording again into {second} after a gap of 00:00:" in tip[0]
         controller.poll_health()

@@ -86,12 +86,12 @@ def test_a_camera_of_the_settings_that_is_gone_is_one_escaped_line_not_a_traceba
     for the user's mistake, with the NUL written raw, and the window's line held it raw too.
     Now one warning line, control characters escaped, in the log and in the window."""
     from anchordesk.core.errors import UserError
-    from anchordesk.ui import controller as controller_module
+    from anchordesk.live import factory as factory_module  # the window builds through it
 
     def gone(*_args: object, **_kwargs: object) -> None:
         raise UserError("--camera /dev/vid\x00eo0: no such file")
 
-    monkeypatch.setattr(controller_module, "build_live_show", gone)
+    monkeypatch.setattr(factory_module, "build_live_show", gone)
     controller = small_controller(Settings(record=False, record_asked=True))
     said: list[str] = []
     controller.message.connect(said.append)

@@ -187,7 +187,7 @@ def test_a_deal_outlives_product_switches_take_and_segment_moves_and_all_views_a
     # picture as a strip named after its product.
     controller.show_product("CREAM")
     running = window.products.running_deal_texts()
-    assert len(running) == 1 and running[0].startswith("Hydra Serum: $29.00")
+    assert len(running) == 1 and running[0].startswith("Hydra Serum\n$29.00 · ")
     assert "18 of 20 units left" in running[0]
     scene = controller.runtime.scene()
     assert scene.countdown is not None and scene.countdown.product_title == "Hydra Serum"

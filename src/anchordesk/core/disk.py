@@ -17,7 +17,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Final
 
-from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Template, Words
 
 #: The exit code of a run that went on after a writer failed (2 stays a user's mistake, 1 a
 #: run that could not go on at all).
@@ -103,11 +103,44 @@ def error_words(path: Path | str, error: BaseException) -> Words:
             ),
             path=str(path),
         )
+    problem = disk_problem(error)
+    code = getattr(error, "errno", None)
     strerror = getattr(error, "strerror", None)
+    reason = _REASONS.get(code) if problem is DiskProblem.FAILED else None
+    # Only the C library's own reason: "…is now a file, not a folder" (make_folder_again) is kept.
+    if reason is not None and isinstance(code, int) and strerror == os.strerror(code):
+        # The C library's reason is English only: a Chinese or Japanese window said "…cannot
+        # be written (File name too long)" (R24hunt24ui left). The same English, translated.
+        return Words(
+            QT_TRANSLATE_NOOP("Disk", "{path} cannot be written ({detail})"),
+            path=str(path),
+            detail=Words(reason),
+        )
     detail = strerror if isinstance(strerror, str) and strerror else None
     if detail is None:
         detail = " ".join(str(error).split()) or type(error).__name__
-    return write_fault_words(path, disk_problem(error), detail)
+    return write_fault_words(path, problem, detail)
+
+
+# The reasons a file cannot be written other than a full, read-only or forbidden disk, as the
+# C library says them in English (``os.strerror``), to be said in the window's language.
+_REASONS: Final[dict[int | None, Template]] = {
+    errno.ENAMETOOLONG: QT_TRANSLATE_NOOP("Disk", "File name too long"),
+    errno.ENOENT: QT_TRANSLATE_NOOP("Disk", "No such file or directory"),
+    errno.ENOTDIR: QT_TRANSLATE_NOOP("Disk", "Not a directory"),
+    errno.EISDIR: QT_TRANSLATE_NOOP("Disk", "Is a directory"),
+    errno.ELOOP: QT_TRANSLATE_NOOP("Disk", "Too many levels of symbolic links"),
+    errno.EIO: QT_TRANSLATE_NOOP("Disk", "Input/output error"),
+    errno.ENXIO: QT_TRANSLATE_NOOP("Disk", "No such device or address"),
+    errno.ENODEV: QT_TRANSLATE_NOOP("Disk", "No such device"),
+    errno.ETXTBSY: QT_TRANSLATE_NOOP("Disk", "Text file busy"),
+    errno.EBUSY: QT_TRANSLATE_NOOP("Disk", "Device or resource busy"),
+    errno.EMFILE: QT_TRANSLATE_NOOP("Disk", "Too many open files"),
+    errno.ENFILE: QT_TRANSLATE_NOOP("Disk", "Too many open files in system"),
+    errno.ESTALE: QT_TRANSLATE_NOOP("Disk", "Stale file handle"),
+    errno.ENOTCONN: QT_TRANSLATE_NOOP("Disk", "Transport endpoint is not connected"),
+    errno.EEXIST: QT_TRANSLATE_NOOP("Disk", "File exists"),
+}
 
 
 def describe_error(path: Path | str, error: BaseException) -> str:

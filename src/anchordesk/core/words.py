@@ -82,6 +82,13 @@ class Words:
     def __repr__(self) -> str:
         return f"Words({self.template!r}, {dict(self._params)!r})"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Made again through __init__: copy's and pickle's default sets the slots one by one,
+        # which an immutable Words refuses. A settings file with a problem (a feed URL holding
+        # a control character) made the window's Settings end in a traceback at its deep copy
+        # of the settings, so the URL it asked to correct there could never be corrected.
+        return (_words_again, (self.context, self.template, self._params))
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Words):
             return NotImplemented
@@ -93,6 +100,10 @@ class Words:
 
     def __hash__(self) -> int:
         return hash((self.context, self.template, self._params))
+
+
+def _words_again(context: str, template: str, params: tuple[tuple[str, object], ...]) -> Words:
+    return Words(Template(context, template), **dict(params))
 
 
 def field_names(template: str) -> set[str]:

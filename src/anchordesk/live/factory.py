@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from anchordesk.core.errors import UserError
+from anchordesk.core.printable import escape_controls
 from anchordesk.live.options import FeedSpec, LiveOptions
-from anchordesk.live.session import LiveSession
+from anchordesk.live.session import DeviceMissing, LiveSession
 from anchordesk.live.show import LiveShow, LiveShowPlan
 from anchordesk.media.controls import OutputSwitch
 
@@ -75,6 +77,37 @@ def build_live_show(
     show = LiveShow(media, plan, recording_switch=recording_switch, network_switch=network_switch)
     show.audio = audio
     return show
+
+
+def build_live_show_with_stand_ins(
+    options: LiveOptions,
+    plan: LiveShowPlan,
+    stand_in_used: Callable[[DeviceMissing], None],
+) -> LiveShow:
+    """:func:`build_live_show` for the window (``switched``), whose devices come from its
+    settings: a camera or microphone that cannot be opened (unplugged, a file moved) is
+    replaced by the test pattern or the test tone, as when none is found, and
+    ``stand_in_used`` is told which (the window says it in its words), so the show, the
+    picture and its overlays run and another device can be chosen. The window opened with no
+    show and no picture, said once as the command line's "--camera /dev/video9: no such file"
+    (R21hunt21ui). A stand-in that does not open either is raised (a fault).
+
+    The rule lives here, beside the one factory, rather than in the window: which devices get
+    a stand-in is the live show's rule, whatever front end opens it."""
+    replaced: set[str] = set()
+    while True:
+        try:
+            return build_live_show(options, plan, switched=True)
+        except DeviceMissing as error:
+            if error.device in replaced:
+                raise  # the stand-in itself did not open: said as a fault
+            replaced.add(error.device)
+            log.warning("%s", escape_controls(str(error)))
+            if error.device == "camera":
+                options = replace(options, camera="test")
+            else:
+                options = replace(options, microphone="test")
+            stand_in_used(error)
 
 
 def _refuse_unreachable_files(options: LiveOptions) -> None:

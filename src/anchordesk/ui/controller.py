@@ -50,10 +50,9 @@ from anchordesk.core.errors import UserError
 from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_secrets
 from anchordesk.core.words import Words
-from anchordesk.live.factory import build_live_show
+from anchordesk.live.factory import build_live_show_with_stand_ins
 from anchordesk.live.options import FeedSpec, LiveOptions
 from anchordesk.live.reports import SessionSummary, session_summary
-from anchordesk.live.session import DeviceMissing
 from anchordesk.live.settings import Settings, save_settings, settings_path
 from anchordesk.live.show import CommandRejected, LiveShow, LiveShowPlan, SessionNotOpened
 from anchordesk.live.show_session import ShowSession
@@ -302,7 +301,13 @@ class Controller(QObject):
                 except Exception:
                     log.exception("the previous show did not stop cleanly")
             try:
-                live = self._build_with_stand_ins(options, plan)
+                live = build_live_show_with_stand_ins(
+                    options,
+                    plan,
+                    lambda error: self._device_missing.emit(
+                        error.device, escape_controls(error.spec)
+                    ),
+                )
                 live.preload_images()  # here, not when the session starts on the Qt thread
                 live.media.start()
             except UserError as error:  # a device of the settings gone: the user's, one line
@@ -317,27 +322,6 @@ class Controller(QObject):
             return live
 
         self._building = workers.run_task(work, pool=self.executor)
-
-    def _build_with_stand_ins(self, options: LiveOptions, plan: LiveShowPlan) -> LiveShow:
-        """On the worker. A camera or microphone of the settings that cannot be opened (unplugged,
-        a file moved) is replaced by the test pattern or the test tone, as when none is found,
-        and said in the window's words, so the show, the picture and its overlays run and
-        another device can be chosen. The window opened with no show and no picture, said
-        once as the command line's "--camera /dev/video9: no such file" (R21hunt21ui)."""
-        replaced: set[str] = set()
-        while True:
-            try:
-                return build_live_show(options, plan, switched=True)
-            except DeviceMissing as error:
-                if error.device in replaced:
-                    raise  # the stand-in itself did not open: said as a fault
-                replaced.add(error.device)
-                log.warning("%s", escape_controls(str(error)))
-                if error.device == "camera":
-                    options = replace(options, camera="test")
-                else:
-                    options = replace(options, microphone="test")
-                self._device_missing.emit(error.device, escape_controls(error.spec))
 
     def _on_device_missing(self, device: str, spec: str) -> None:
         self._missing_this_start[device] = spec

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Template
 from anchordesk.ui import workers
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,17 @@ class NameOnlyIconProvider(QFileIconProvider):
         if kinds:
             return kinds[0].comment() or kinds[0].name()
         return QCoreApplication.translate("FileDialogs", "File")
+
+
+# Qt 6's own file dialog labels that the qtbase catalogues PySide6 ships (qtbase_ja,
+# qtbase_zh_CN) do not translate (they have Qt 5's "Look in:", without the access key): a
+# Japanese or Chinese window's File → Open read "Look in:" and "Files of type:" in English
+# beside translated buttons. Marked here so that lupdate puts them in our catalogues, which
+# Qt asks before qtbase's (installed after it, see `anchordesk.ui.i18n.install`).
+QT_WORDS_QTBASE_LACKS: tuple[Template, ...] = (
+    QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"),
+)
 
 
 # One provider for every dialog: a dialog's model keeps a pointer to it, never owns it.

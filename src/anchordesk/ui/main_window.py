@@ -60,7 +60,7 @@ from anchordesk.ui.window_parts import (
     PreviewPair,
     fitted_geometry,
 )
-from anchordesk.ui.words import menu_text, plain_tooltip, say
+from anchordesk.ui.words import menu_text, plain_tooltip, say, title_text
 
 log = logging.getLogger(__name__)
 
@@ -540,7 +540,8 @@ class MainWindow(QMainWindow):
         # Isolated (ui/snapshots.py): a right-to-left override the title leaves open
         # ("Sale \u202e…") turned the rest of the title bar around ("… — AnchorDesk" read
         # "kseDrohcnA — …").
-        show = self.controller.show_state.title
+        # As text: Qt took a "[*]" in it for its unsaved mark and dropped it ("Sale  Night").
+        show = title_text(self.controller.show_state.title)
         self.setWindowTitle(f"{show} — AnchorDesk" if show else "AnchorDesk")
 
     # -- state from the controller -----------------------------------------------------------------

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 from anchordesk.ui.docks.health import format_bytes
 from anchordesk.ui.state import HealthState
+from anchordesk.ui.words import plain_tooltip
 
 
 class RecordingQuestion(QMessageBox):
@@ -82,8 +83,9 @@ class RecordingIndicator(QLabel):
         if health.recording_gaps and health.recording != "waiting":
             text += " · " + self.tr("part missing")
         self.setText(text)
-        # The gaps in media's words, then every file (they are all kept).
-        self.setToolTip("\n".join((*health.recording_gaps, *health.recording_files)))
+        # The gaps in media's words, then every file (they are all kept), as written: a folder
+        # of the settings named "<b>Shows</b>" was rendered as markup.
+        self.setToolTip(plain_tooltip("\n".join((*health.recording_gaps, *health.recording_files))))
         self.setStyleSheet("color: #e65100" if health.recording == "waiting" else "color: #c62828")
 
     def retranslate(self) -> None:

@@ -88,6 +88,15 @@ def menu_text(text: str) -> str:
     return escape_controls(text).replace("&", "&&")
 
 
+def title_text(text: str) -> str:
+    """``text`` from outside (a show's title, a file's name) as a window title shows it.
+
+    Qt takes "[*]" in a window title for its mark of unsaved changes and drops it: a show
+    titled "Sale [*] Night" was "Sale  Night — AnchorDesk" in the title bar. Doubled, a "[*]"
+    is shown as such; control characters written out (``escape_controls``)."""
+    return escape_controls(text).replace("[*]", "[*][*]")
+
+
 def fault_text(output: OutputRow) -> str:
     """An output's fault in the window's language (its English line when it has no words)."""
     return say(output.fault) if output.fault is not None else output.last_error or ""

@@ -16,7 +16,7 @@ from PySide6.QtGui import QFontMetricsF, QImage, QPen
 from anchordesk.media.overlays.fonts import FontFamilies
 from anchordesk.media.overlays.labels import Labels
 from anchordesk.media.overlays.layout import OverlayLayout
-from anchordesk.media.overlays.painting import begin, draw_elided, new_image
+from anchordesk.media.overlays.painting import begin, draw_elided, draw_fitted, new_image
 from anchordesk.media.overlays.theme import Theme, qcolor
 
 URGENT_S = 10
@@ -120,17 +120,20 @@ def render_countdown(
                 label_rect.width(),
                 label_rect.height() - top.height(),
             )
-            draw_elided(painter, label, fonts.font(px(15), bold=True), qcolor(highlight), top)
-            draw_elided(
+            draw_fitted(
+                painter, label, fonts.font(px(15), bold=True), px(10), qcolor(highlight), top
+            )
+            draw_fitted(
                 painter,
                 view.product_title,
                 fonts.font(px(20), bold=True),
+                px(12),
                 qcolor(label_colour),
                 bottom,
             )
         else:
             label_font = fonts.font(px(24), bold=True)
-            draw_elided(painter, label, label_font, qcolor(label_colour), label_rect)
+            draw_fitted(painter, label, label_font, px(12), qcolor(label_colour), label_rect)
 
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(qcolor(theme.track))

@@ -144,6 +144,26 @@ def draw_elided(
     return min(rect.width(), metrics.horizontalAdvance(line))
 
 
+def draw_fitted(
+    painter: QPainter,
+    text: str,
+    font: QFont,
+    smallest_px: int,
+    colour: QColor,
+    rect: QRectF,
+) -> float:
+    """One line of plain text at ``font``'s size, made smaller (down to ``smallest_px``) until
+    it fits the rect, elided only past that: the deal's word "DEAL ALL CLAIMED" beside its
+    clock was cut to "DEAL ALL CL…" at 1280×720 (R24hunt24ui left). Returns the drawn width."""
+    line = plain(text)
+    fitted = QFont(font)
+    size = fitted.pixelSize()
+    while size > smallest_px and QFontMetricsF(fitted).horizontalAdvance(line) > rect.width():
+        size -= 1
+        fitted.setPixelSize(size)
+    return draw_elided(painter, line, fitted, colour, rect)
+
+
 class ImageCache:
     """Product images and logos: decoded once, scaled once per target size.
 

@@ -147,8 +147,11 @@ class HealthPanel(QWidget):
             "encode": self.tr("encode"),
             "network": self.tr("network"),
         }
+        # Two stages a line: in one run of text, Japanese wrapped inside a word at 1366x768
+        # ("ネット\nワーク 0"), the others at whatever separator came last.
+        parts = [f"{names[s]} {health.dropped_by_stage.get(s, 0)}" for s in STAGES]
         self.values["dropped"].setText(
-            " · ".join(f"{names[s]} {health.dropped_by_stage.get(s, 0)}" for s in STAGES)
+            "\n".join(" · ".join(parts[i : i + 2]) for i in range(0, len(parts), 2))
         )
 
 

@@ -312,17 +312,19 @@ class ProductPanel(QWidget):
                 row = (label, button)
                 self._running_rows[deal_id] = row
             label, button = row
-            label.setText(
-                self.tr("%1: %2 · %3 left · %4 of %5 units left")
-                .replace("%1", deal.title or deal.sku)
+            # The product on its line, its figures on the next: in one run of text, a Chinese
+            # row at 1366x768 broke inside its words ("剩\n余 1:48", "剩余\n1:57").
+            figures = (
+                self.tr("%1 · %2 left · %3 of %4 units left")
                 .replace(
-                    "%2",
+                    "%1",
                     format_money(deal.price, deal.currency or self._currency, current_language()),
                 )
-                .replace("%3", format_duration(deal.seconds_left))
-                .replace("%4", str(deal.stock_left))
-                .replace("%5", str(deal.stock_total))
+                .replace("%2", format_duration(deal.seconds_left))
+                .replace("%3", str(deal.stock_left))
+                .replace("%4", str(deal.stock_total))
             )
+            label.setText(f"{deal.title or deal.sku}\n{figures}")
             button.setText(self.tr("Stop"))
             button.setAccessibleName(self.tr("Stop the deal on %1").replace("%1", deal.title))
         self._running_scroll.setVisible(bool(wanted))

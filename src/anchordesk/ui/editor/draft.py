@@ -35,6 +35,30 @@ from anchordesk.ui.words import say
 _PATH_TOKEN = re.compile(r"\.([A-Za-z_]+)|\[(\d+)\]")
 
 
+def json_copy(value: Any) -> Any:
+    """A copy of a show's JSON ``value`` (objects and lists made anew, the rest shared), made
+    without recursion: ``copy.deepcopy`` takes about two Python frames a level, so a show file
+    holding a value nested 600 deep (read and run by the control room, its unknown field kept)
+    ended the editor's open in RecursionError, the editor never shown."""
+    if not isinstance(value, (dict, list)):
+        return value
+    root: Any = {} if isinstance(value, dict) else []
+    pending: list[tuple[Any, Any]] = [(value, root)]
+    while pending:
+        source, target = pending.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in items:
+            copied: Any = item
+            if isinstance(item, (dict, list)):
+                copied = {} if isinstance(item, dict) else []
+                pending.append((item, copied))
+            if isinstance(target, dict):
+                target[key] = copied
+            else:
+                target.append(copied)
+    return root
+
+
 def number_or_text(text: str) -> int | float | str | None:
     """A cell's text as the JSON value it stands for; text that is no number stays text, so
     the reader names the cell ("'12,5' is not a number") instead of the editor guessing."""
@@ -162,6 +186,12 @@ def read_draft(path: Path) -> dict[str, Any]:
                 column=error.colno,
                 reason=error.msg,
             )
+        ) from None
+    except RecursionError:
+        # Nested deeper than the decoder goes (the show's reader says so; the editor's Open
+        # ended in a traceback).
+        raise UnreadableDraft(
+            Words(QT_TRANSLATE_NOOP("ShowProblems", "invalid show: the JSON is nested too deeply"))
         ) from None
     if not isinstance(data, dict):
         raise UnreadableDraft(

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.core.printable import escape_controls
 from anchordesk.live.settings import Settings
 from anchordesk.showfile.files import SHOW_KEYS, ShowReport
 from anchordesk.showfile.samples import is_sample
@@ -43,6 +42,7 @@ from anchordesk.ui.editor.products_page import ProductsPage
 from anchordesk.ui.editor.rundown_page import RundownPage
 from anchordesk.ui.editor.show_page import ShowPage
 from anchordesk.ui.editor.table_page import TablePage
+from anchordesk.ui.words import title_text
 
 log = logging.getLogger(__name__)
 
@@ -402,7 +402,7 @@ class ShowEditor(EditorFiles, QMainWindow):
         The name and folder as text: a line break or an escape written out (a file named
         "line<newline>break.json" showed two boxes), a "[*]" of theirs not Qt's mark of
         unsaved changes."""
-        name = _title_text(self.path.name) if self.path is not None else ""
+        name = title_text(self.path.name) if self.path is not None else ""
         if self.path is None:
             title = self.tr("New show[*] — Show editor")
         elif self.is_sample_file:
@@ -417,7 +417,7 @@ class ShowEditor(EditorFiles, QMainWindow):
                 if self.read_only
                 else self.tr("%1[*] — %2 — Show editor")
             )
-            title = template.replace("%1", name).replace("%2", _title_text(folder))
+            title = template.replace("%1", name).replace("%2", title_text(folder))
         self.setWindowTitle(title)
         self.setWindowModified(self._modified)
         self.read_only_banner.setVisible(self.read_only)
@@ -470,10 +470,6 @@ class ShowEditor(EditorFiles, QMainWindow):
             self._said_in = None
             if self.isVisible():
                 self._check_timer.start()
-
-
-def _title_text(text: str) -> str:
-    return escape_controls(text).replace("[*]", "[*][*]")  # "[*][*]": a "[*]" shown as such
 
 
 def _list(value: object) -> list[Any]:

@@ -9,7 +9,6 @@ are attached to cells and shown on them (colour, icon, tooltip).
 
 from __future__ import annotations
 
-import copy
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from anchordesk.ui.editor.draft import Finding, cell_text, number_or_text
+from anchordesk.ui.editor.draft import Finding, cell_text, json_copy, number_or_text
 from anchordesk.ui.words import plain_tooltip
 
 ERROR_COLOUR = QColor("#ffcdd2")
@@ -68,13 +67,13 @@ class DraftTableModel(QAbstractTableModel):
 
     def set_rows(self, rows: list[Any]) -> None:
         self.beginResetModel()
-        self._rows = [copy.deepcopy(row) if isinstance(row, dict) else {} for row in rows]
+        self._rows = [json_copy(row) if isinstance(row, dict) else {} for row in rows]
         self._findings = {}
         self.endResetModel()
 
     def rows(self) -> list[dict[str, Any]]:
         """The rows as the show file's JSON objects (a deep copy)."""
-        return copy.deepcopy(self._rows)
+        return [json_copy(row) for row in self._rows]
 
     def row(self, row: int) -> dict[str, Any]:
         return self._rows[row]
@@ -111,7 +110,7 @@ class DraftTableModel(QAbstractTableModel):
     def insert(self, row: int, data: dict[str, Any]) -> int:
         row = max(0, min(row, len(self._rows)))
         self.beginInsertRows(QModelIndex(), row, row)
-        self._rows.insert(row, copy.deepcopy(data))
+        self._rows.insert(row, json_copy(data))
         self.endInsertRows()
         if self._on_changed is not None:
             self._on_changed()

@@ -7,7 +7,6 @@ Signals:
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,13 @@ from PySide6.QtWidgets import (
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.show.model import Theme
 from anchordesk.ui import file_dialogs
-from anchordesk.ui.editor.draft import Finding, cell_text, relative_to_show, split_path
+from anchordesk.ui.editor.draft import (
+    Finding,
+    cell_text,
+    json_copy,
+    relative_to_show,
+    split_path,
+)
 from anchordesk.ui.editor.products_page import lines_of
 from anchordesk.ui.editor.table_page import message_label, show_messages
 from anchordesk.ui.words import say
@@ -152,7 +157,7 @@ class ShowPage(QWidget):
         self._loading = True
         try:
             raw_theme = data.get("theme")
-            self._theme = copy.deepcopy(raw_theme) if isinstance(raw_theme, dict) else None
+            self._theme = json_copy(raw_theme) if isinstance(raw_theme, dict) else None
             theme = self._theme or {}
             blockers = [
                 QSignalBlocker(widget)

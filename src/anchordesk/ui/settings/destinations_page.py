@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import secrets
+from anchordesk.core.printable import escape_controls
 from anchordesk.live.destinations import password_name, split_password
 from anchordesk.live.settings import (
     PRESETS,
@@ -263,7 +264,7 @@ class DestinationsPage(SettingsPage):
         return f"{base} {number}"
 
     def _add_item(self, destination: Destination) -> None:
-        item = QListWidgetItem(destination.name)
+        item = QListWidgetItem(escape_controls(destination.name))  # as text: no RLO at work
         item.setData(Qt.ItemDataRole.UserRole, destination.destination_id)
         self.destination_list.addItem(item)
         # Each destination has its own key field, so a key typed for one never moves to another.
@@ -386,7 +387,7 @@ class DestinationsPage(SettingsPage):
             password_field.user_edited = True
         item = self.destination_list.currentItem()
         if item is not None and item.text() != destination.name:
-            item.setText(destination.name)
+            item.setText(escape_controls(destination.name))
             self._refresh_active_combo()
 
     def _remove_destination(self) -> None:

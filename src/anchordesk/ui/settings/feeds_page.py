@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import secrets
+from anchordesk.core.printable import escape_controls
 from anchordesk.core.redact import mask_url
 from anchordesk.live.options import FEED_KINDS, feed_url_problem
 from anchordesk.live.settings import FeedSettings, check_feed_url, new_id
 from anchordesk.ui.settings.keyring_text import KeyringNote
 from anchordesk.ui.settings.page import PageContext, SettingsPage, select_data
 from anchordesk.ui.settings.secret_field import SecretLineEdit
-from anchordesk.ui.words import refusal_text
+from anchordesk.ui.words import plain_tooltip, refusal_text
 
 
 def feed_kind_name(kind: str) -> str:
@@ -176,6 +177,7 @@ class FeedsPage(SettingsPage):
             feed = self._feed_by_id(item.data(Qt.ItemDataRole.UserRole))
             if feed is not None:
                 item.setText(self._feed_title(feed))
+                item.setToolTip(plain_tooltip(item.text()))
         for name, token_field in self.context.secret_fields.fields.items():
             if name.startswith("feed/"):
                 token_field.set_accessible_name(self.tr("Access token"))
@@ -194,7 +196,9 @@ class FeedsPage(SettingsPage):
 
     def _add_item(self, feed: FeedSettings) -> None:
         item = QListWidgetItem(self._feed_title(feed))
-        item.setToolTip(item.text())  # the whole line when the list is narrower (masked too)
+        # The whole line when the list is narrower (masked too), as written: an address holding
+        # "<img src=…>" was rendered as markup.
+        item.setToolTip(plain_tooltip(item.text()))
         item.setData(Qt.ItemDataRole.UserRole, feed.feed_id)
         self.feed_list.addItem(item)
         token_field = SecretLineEdit(self.token_stack)
@@ -207,9 +211,11 @@ class FeedsPage(SettingsPage):
 
     @staticmethod
     def _feed_title(feed: FeedSettings) -> str:
-        """The list's line: the kind by name and the URL masked (a token never shows)."""
+        """The list's line: the kind by name and the URL masked (a token never shows), its
+        control characters written out: a URL of the settings file holding a right-to-left
+        override was shown backwards ("https://example.com/1=x?J2] deef/")."""
         name = feed_kind_name(feed.kind)
-        return f"{name} — {mask_url(feed.url)}" if feed.url else name
+        return f"{name} — {escape_controls(mask_url(feed.url))}" if feed.url else name
 
     def _feed_by_id(self, feed_id: str) -> FeedSettings | None:
         return next((f for f in self.settings.feeds if f.feed_id == feed_id), None)
@@ -253,7 +259,7 @@ class FeedsPage(SettingsPage):
         item = self.feed_list.currentItem()
         if item is not None:
             item.setText(self._feed_title(feed))
-            item.setToolTip(item.text())
+            item.setToolTip(plain_tooltip(item.text()))
         self._update_url_error()
 
     def _remove_feed(self) -> None:
