@@ -4,7 +4,7 @@
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+230"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+233"/>
         <source>Microphone level</source>
         <translation>マイク音量</translation>
     </message>
@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+263"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+262"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -356,7 +356,7 @@
         <translation>開く番組がありません：サンプル番組が見つかりません。</translation>
     </message>
     <message>
-        <location line="+683"/>
+        <location line="+668"/>
         <source>Recording to %1</source>
         <translation>%1 に録画中</translation>
     </message>
@@ -796,7 +796,7 @@
 <context>
     <name>DestinationsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+176"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+177"/>
         <location line="+36"/>
         <source>Destinations</source>
         <translation>配信先</translation>
@@ -1036,13 +1036,89 @@
     </message>
     <message>
         <location line="+4"/>
+        <location line="+33"/>
         <source>{path} cannot be written ({detail})</source>
         <translation>{path} に書き込めません（{detail}）</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="-16"/>
         <source>{path} reached the largest file this disk or this program&apos;s limits allow (a FAT32 disk holds at most 4 GB a file)</source>
         <translation>{path} はこのディスクまたはこのプログラムの制限で許される最大のファイルサイズに達しました（FAT32 ディスクは 1 ファイル 4 GB まで）</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>File name too long</source>
+        <translation>ファイル名が長すぎます</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No such file or directory</source>
+        <translation>そのようなファイルやフォルダーはありません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not a directory</source>
+        <translation>フォルダーではありません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Is a directory</source>
+        <translation>フォルダーです</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Too many levels of symbolic links</source>
+        <translation>シンボリックリンクの階層が多すぎます</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Input/output error</source>
+        <translation>入出力エラー</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No such device or address</source>
+        <translation>そのようなデバイスやアドレスはありません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No such device</source>
+        <translation>そのようなデバイスはありません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text file busy</source>
+        <translation>ファイルが使用中です</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Device or resource busy</source>
+        <translation>デバイスまたはリソースが使用中です</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Too many open files</source>
+        <translation>開いているファイルが多すぎます</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Too many open files in system</source>
+        <translation>システム全体で開いているファイルが多すぎます</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stale file handle</source>
+        <translation>ファイルハンドルが無効になっています</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Transport endpoint is not connected</source>
+        <translation>トランスポートエンドポイントが接続されていません</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>File exists</source>
+        <translation>ファイルが既に存在します</translation>
     </message>
     <message>
         <location filename="../src/anchordesk/media/disk_space.py" line="+69"/>
@@ -1180,7 +1256,7 @@
 <context>
     <name>FeedKinds</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+42"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+43"/>
         <source>YouTube chat</source>
         <translation>YouTube チャット</translation>
     </message>
@@ -1330,14 +1406,14 @@
         <translation>有効(&amp;E)</translation>
     </message>
     <message>
-        <location line="+10"/>
-        <location line="+24"/>
+        <location line="+11"/>
+        <location line="+26"/>
         <source>Access token</source>
         <translation>アクセストークン</translation>
     </message>
     <message>
-        <location line="-23"/>
-        <location line="+24"/>
+        <location line="-25"/>
+        <location line="+26"/>
         <source>Token, if the feed needs one</source>
         <translation>トークン（フィードで必要な場合）</translation>
     </message>
@@ -1345,7 +1421,7 @@
 <context>
     <name>FileDialogs</name>
     <message>
-        <location filename="../src/anchordesk/ui/file_dialogs.py" line="+104"/>
+        <location filename="../src/anchordesk/ui/file_dialogs.py" line="+105"/>
         <source>Drive</source>
         <extracomment>How long a typed file&apos;s disk may take to say what the name is (a local disk: microseconds; a network share whose server went away: for ever).</extracomment>
         <translation>ドライブ</translation>
@@ -1366,7 +1442,7 @@
         <translation>ファイル</translation>
     </message>
     <message>
-        <location line="+167"/>
+        <location line="+178"/>
         <source>%1 is a file, not a folder. Choose a folder.</source>
         <translation>%1 はフォルダーではなくファイルです。フォルダーを選んでください。</translation>
     </message>
@@ -1672,7 +1748,7 @@
 <context>
     <name>HealthPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="-156"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="-159"/>
         <location line="+1"/>
         <source>Reconnect now</source>
         <translation>今すぐ再接続</translation>
@@ -2268,7 +2344,7 @@
         <translation>待機中 — %1 で本番に切り替え</translation>
     </message>
     <message>
-        <location line="+68"/>
+        <location line="+69"/>
         <source>Prompt: %1</source>
         <translation>プロンプト：%1</translation>
     </message>
@@ -2333,7 +2409,7 @@
         <translation>%1 は番組として開けません（下記参照）。現在の番組はそのまま続きます。番組ファイルを開いてください。</translation>
     </message>
     <message>
-        <location line="-434"/>
+        <location line="-435"/>
         <source>S&amp;tream</source>
         <translation>配信(&amp;T)</translation>
     </message>
@@ -2443,7 +2519,7 @@
         <translation>ツールバーのその他のボタン</translation>
     </message>
     <message>
-        <location line="+88"/>
+        <location line="+89"/>
         <location line="+203"/>
         <source>Stop streaming</source>
         <translation>配信停止</translation>
@@ -3075,9 +3151,13 @@
         <translation>%1 を画面に表示</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+75"/>
+        <source>%1 · %2 left · %3 of %4 units left</source>
+        <translation>%1 · 残り %2 · %4点中残り%3点</translation>
+    </message>
+    <message>
         <source>%1: %2 · %3 left · %4 of %5 units left</source>
-        <translation>%1：%2 · 残り %3 · %5点中残り%4点</translation>
+        <translation type="vanished">%1：%2 · 残り %3 · %5点中残り%4点</translation>
     </message>
     <message>
         <location line="+10"/>
@@ -3261,6 +3341,19 @@
     </message>
 </context>
 <context>
+    <name>QFileDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/file_dialogs.py" line="-205"/>
+        <source>&amp;Look in:</source>
+        <translation>場所(&amp;L):</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Files of &amp;type:</source>
+        <translation>ファイルの種類(&amp;T):</translation>
+    </message>
+</context>
+<context>
     <name>Recording</name>
     <message>
         <location filename="../src/anchordesk/media/recording.py" line="+515"/>
@@ -3337,7 +3430,7 @@
 <context>
     <name>RecordingIndicator</name>
     <message>
-        <location filename="../src/anchordesk/ui/recording_parts.py" line="+75"/>
+        <location filename="../src/anchordesk/ui/recording_parts.py" line="+76"/>
         <source>REC paused: its disk is full</source>
         <translation>録画一時停止：ディスクが満杯</translation>
     </message>
@@ -3746,7 +3839,7 @@
     <message>
         <location line="+17"/>
         <source>{field} is {value}, not a text; &apos;{default}&apos; taken</source>
-        <translation>{field} が {value} で文字列ではないため、'{default}' を使います</translation>
+        <translation>{field} が {value} で文字列ではないため、&apos;{default}&apos; を使います</translation>
     </message>
     <message>
         <location line="+30"/>
@@ -4090,7 +4183,7 @@
         <translation>閉じる(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/draft.py" line="+99"/>
+        <location filename="../src/anchordesk/ui/editor/draft.py" line="+123"/>
         <source>banned word “%1” (rule: %2)</source>
         <translation>禁止語「%1」（ルール：%2）</translation>
     </message>
@@ -4110,7 +4203,7 @@
         <translation>{file}：{line} 行 {column} 列目の JSON が正しくありません：{reason}</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+18"/>
         <source>{file}: a show file holds one JSON object {{…}}</source>
         <translation>{file}：番組ファイルには JSON オブジェクト {{…}} が 1 つ必要です</translation>
     </message>
@@ -4118,7 +4211,7 @@
 <context>
     <name>ShowPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+238"/>
+        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+243"/>
         <source>Logo</source>
         <translation>ロゴ</translation>
     </message>
@@ -4671,6 +4764,7 @@
     </message>
     <message>
         <location line="+15"/>
+        <location filename="../src/anchordesk/ui/editor/draft.py" line="-5"/>
         <source>invalid show: the JSON is nested too deeply</source>
         <translation>番組が正しくありません：JSON の入れ子が深すぎます</translation>
     </message>

@@ -4,7 +4,7 @@
 <context>
     <name>AudioPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="+230"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="+233"/>
         <source>Microphone level</source>
         <translation>麦克风音量</translation>
     </message>
@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+263"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+262"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -356,7 +356,7 @@
         <translation>没有可打开的节目：示例节目缺失。</translation>
     </message>
     <message>
-        <location line="+683"/>
+        <location line="+668"/>
         <source>Recording to %1</source>
         <translation>正在录制到 %1</translation>
     </message>
@@ -796,7 +796,7 @@
 <context>
     <name>DestinationsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+176"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+177"/>
         <location line="+36"/>
         <source>Destinations</source>
         <translation>推流目标</translation>
@@ -1036,13 +1036,89 @@
     </message>
     <message>
         <location line="+4"/>
+        <location line="+33"/>
         <source>{path} cannot be written ({detail})</source>
         <translation>无法写入 {path}（{detail}）</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="-16"/>
         <source>{path} reached the largest file this disk or this program&apos;s limits allow (a FAT32 disk holds at most 4 GB a file)</source>
         <translation>{path} 已达到此磁盘或本程序限制所允许的最大文件大小（FAT32 磁盘的单个文件最大 4 GB）</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>File name too long</source>
+        <translation>文件名过长</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No such file or directory</source>
+        <translation>没有该文件或文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not a directory</source>
+        <translation>不是文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Is a directory</source>
+        <translation>是文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Too many levels of symbolic links</source>
+        <translation>符号链接层数过多</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Input/output error</source>
+        <translation>输入/输出错误</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No such device or address</source>
+        <translation>没有该设备或地址</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No such device</source>
+        <translation>没有该设备</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text file busy</source>
+        <translation>文件正被使用</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Device or resource busy</source>
+        <translation>设备或资源忙</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Too many open files</source>
+        <translation>打开的文件过多</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Too many open files in system</source>
+        <translation>系统中打开的文件过多</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stale file handle</source>
+        <translation>文件句柄已失效</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Transport endpoint is not connected</source>
+        <translation>传输端点未连接</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>File exists</source>
+        <translation>文件已存在</translation>
     </message>
     <message>
         <location filename="../src/anchordesk/media/disk_space.py" line="+69"/>
@@ -1180,7 +1256,7 @@
 <context>
     <name>FeedKinds</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+42"/>
+        <location filename="../src/anchordesk/ui/settings/feeds_page.py" line="+43"/>
         <source>YouTube chat</source>
         <translation>YouTube 聊天</translation>
     </message>
@@ -1330,14 +1406,14 @@
         <translation>启用(&amp;E)</translation>
     </message>
     <message>
-        <location line="+10"/>
-        <location line="+24"/>
+        <location line="+11"/>
+        <location line="+26"/>
         <source>Access token</source>
         <translation>访问令牌</translation>
     </message>
     <message>
-        <location line="-23"/>
-        <location line="+24"/>
+        <location line="-25"/>
+        <location line="+26"/>
         <source>Token, if the feed needs one</source>
         <translation>令牌（如果数据源需要）</translation>
     </message>
@@ -1345,7 +1421,7 @@
 <context>
     <name>FileDialogs</name>
     <message>
-        <location filename="../src/anchordesk/ui/file_dialogs.py" line="+104"/>
+        <location filename="../src/anchordesk/ui/file_dialogs.py" line="+105"/>
         <source>Drive</source>
         <extracomment>How long a typed file&apos;s disk may take to say what the name is (a local disk: microseconds; a network share whose server went away: for ever).</extracomment>
         <translation>驱动器</translation>
@@ -1366,7 +1442,7 @@
         <translation>文件</translation>
     </message>
     <message>
-        <location line="+167"/>
+        <location line="+178"/>
         <source>%1 is a file, not a folder. Choose a folder.</source>
         <translation>%1 是文件，不是文件夹。请选择一个文件夹。</translation>
     </message>
@@ -1672,7 +1748,7 @@
 <context>
     <name>HealthPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/health.py" line="-156"/>
+        <location filename="../src/anchordesk/ui/docks/health.py" line="-159"/>
         <location line="+1"/>
         <source>Reconnect now</source>
         <translation>立即重连</translation>
@@ -2268,7 +2344,7 @@
         <translation>预备中 — 按 %1 切出</translation>
     </message>
     <message>
-        <location line="+68"/>
+        <location line="+69"/>
         <source>Prompt: %1</source>
         <translation>提示：%1</translation>
     </message>
@@ -2333,7 +2409,7 @@
         <translation>无法将 %1 作为节目打开（见下文）。当前节目继续进行；请打开一个节目文件。</translation>
     </message>
     <message>
-        <location line="-434"/>
+        <location line="-435"/>
         <source>S&amp;tream</source>
         <translation>推流(&amp;T)</translation>
     </message>
@@ -2443,7 +2519,7 @@
         <translation>更多工具栏按钮</translation>
     </message>
     <message>
-        <location line="+88"/>
+        <location line="+89"/>
         <location line="+203"/>
         <source>Stop streaming</source>
         <translation>停止推流</translation>
@@ -3075,9 +3151,13 @@
         <translation>把 %1 放到画面上</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+75"/>
+        <source>%1 · %2 left · %3 of %4 units left</source>
+        <translation>%1 · 剩余 %2 · 剩 %3/%4 件</translation>
+    </message>
+    <message>
         <source>%1: %2 · %3 left · %4 of %5 units left</source>
-        <translation>%1：%2 · 剩余 %3 · 剩 %4/%5 件</translation>
+        <translation type="vanished">%1：%2 · 剩余 %3 · 剩 %4/%5 件</translation>
     </message>
     <message>
         <location line="+10"/>
@@ -3261,6 +3341,19 @@
     </message>
 </context>
 <context>
+    <name>QFileDialog</name>
+    <message>
+        <location filename="../src/anchordesk/ui/file_dialogs.py" line="-205"/>
+        <source>&amp;Look in:</source>
+        <translation>查找范围(&amp;L)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Files of &amp;type:</source>
+        <translation>文件类型(&amp;T)：</translation>
+    </message>
+</context>
+<context>
     <name>Recording</name>
     <message>
         <location filename="../src/anchordesk/media/recording.py" line="+515"/>
@@ -3337,7 +3430,7 @@
 <context>
     <name>RecordingIndicator</name>
     <message>
-        <location filename="../src/anchordesk/ui/recording_parts.py" line="+75"/>
+        <location filename="../src/anchordesk/ui/recording_parts.py" line="+76"/>
         <source>REC paused: its disk is full</source>
         <translation>录制暂停：磁盘已满</translation>
     </message>
@@ -3746,7 +3839,7 @@
     <message>
         <location line="+17"/>
         <source>{field} is {value}, not a text; &apos;{default}&apos; taken</source>
-        <translation>{field} 为 {value}，不是文本；已采用 '{default}'</translation>
+        <translation>{field} 为 {value}，不是文本；已采用 &apos;{default}&apos;</translation>
     </message>
     <message>
         <location line="+30"/>
@@ -4090,7 +4183,7 @@
         <translation>关闭(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/ui/editor/draft.py" line="+99"/>
+        <location filename="../src/anchordesk/ui/editor/draft.py" line="+123"/>
         <source>banned word “%1” (rule: %2)</source>
         <translation>违禁词“%1”（规则：%2）</translation>
     </message>
@@ -4110,7 +4203,7 @@
         <translation>{file}：第 {line} 行第 {column} 列的 JSON 无效：{reason}</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+18"/>
         <source>{file}: a show file holds one JSON object {{…}}</source>
         <translation>{file}：节目文件应包含一个 JSON 对象 {{…}}</translation>
     </message>
@@ -4118,7 +4211,7 @@
 <context>
     <name>ShowPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+238"/>
+        <location filename="../src/anchordesk/ui/editor/show_page.py" line="+243"/>
         <source>Logo</source>
         <translation>标志</translation>
     </message>
@@ -4671,6 +4764,7 @@
     </message>
     <message>
         <location line="+15"/>
+        <location filename="../src/anchordesk/ui/editor/draft.py" line="-5"/>
         <source>invalid show: the JSON is nested too deeply</source>
         <translation>节目无效：JSON 嵌套过深</translation>
     </message>
