@@ -113,3 +113,19 @@ def test_a_key_in_the_address_and_one_in_the_environment_is_refused_in_one_line(
     assert "holds a stream key already and ANCHORDESK_STREAM_KEY gives one too" in err
     assert "sk_url" not in err and "sk_env" not in err
     assert not (tmp_path / "a.mkv").exists()
+
+
+def test_a_settings_number_of_five_thousand_digits_is_said_in_words(tmp_path: Path) -> None:
+    # Before: the problem quoted Python's advice to a programmer: "is not valid JSON (Exceeds
+    # the limit (4300 digits) for integer string conversion: ...; use
+    # sys.set_int_max_str_digits() to increase the limit)", in the window's settings box too.
+    from anchordesk.live.settings import load_settings
+
+    path = tmp_path / "settings.json"
+    path.write_text('{"video_kbps": ' + "9" * 5000 + "}", encoding="utf-8")
+    settings = load_settings(path)
+    assert len(settings.problems) == 1
+    problem = settings.problems[0]
+    assert "a number of 5,000 digits, longer than any setting" in problem
+    assert "set_int_max_str_digits" not in problem and len(problem) < 300
+    assert (tmp_path / "settings.json.broken").exists()

@@ -23,6 +23,7 @@ import math
 import os
 import re
 import stat
+import sys
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -650,6 +651,16 @@ def _as_int(
     return kept
 
 
+def _json_int(text: str) -> int:
+    """An integer of the file. int() refuses over 4,300 digits in Python's words ("use
+    sys.set_int_max_str_digits() to increase the limit"), which the settings' problem quoted
+    to the user: said in words, the file set aside as not valid as any other."""
+    digits = len(text.lstrip("-"))
+    if digits > sys.get_int_max_str_digits():
+        raise ValueError(f"a number of {digits:,} digits, longer than any setting")
+    return int(text)
+
+
 def _shown_value(value: Any) -> str:
     """A value of the file as a problem quotes it: as its JSON spells it, cut to 40
     characters, its control characters escaped."""
@@ -1027,7 +1038,7 @@ def load_settings(path: Path | None = None) -> Settings:
         # aside with every destination). A file in another encoding is a ValueError here too
         # (UnicodeDecodeError), and one nested past the parser's depth a RecursionError: both
         # ended the program with a traceback before the window opened.
-        data = json.loads(text.decode("utf-8-sig"))
+        data = json.loads(text.decode("utf-8-sig"), parse_int=_json_int)
         if not isinstance(data, dict):
             raise ValueError("the top level is not an object")
     except (ValueError, RecursionError) as error:
