@@ -182,3 +182,31 @@ def test_a_kill_in_the_middle_of_a_page_loses_and_doubles_no_order(
     assert stored_orders(session) == (ORDERS, ORDERS)
     printed = reported(session, capsys)
     assert printed["orders"] == ORDERS and Decimal(printed["gmv"]) == GMV
+
+
+def test_an_order_of_many_lines_asks_for_its_currencys_digits_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before: the ledger and the amount rule asked Babel for the currency's digits once for
+    every line of every order (a second of the loop for 100,000 lines on a loaded machine);
+    a currency's digits do not change: asked once, the sums the same."""
+    from anchordesk.core import money
+    from anchordesk.show.feed_items import Order, OrderLine
+    from anchordesk.show.ledger import Ledger
+
+    asked: list[str] = []
+    babel = money.get_currency_precision
+
+    def counted(code: str) -> str:
+        asked.append(code)
+        return str(babel(code))
+
+    monkeypatch.setattr(money, "get_currency_precision", counted)
+    getattr(money.currency_digits, "cache_clear", lambda: None)()
+    ledger = Ledger(SMALL_SHOW.products, "USD")
+    for currency, price in (("KWD", "1.250"), ("JPY", "300")):
+        lines = tuple(OrderLine("MUG", 1, Decimal(price)) for _ in range(1_000))
+        order = Order("json", f"big-{currency}", currency, Decimal(price) * 1_000, lines)
+        ledger.add_order(order, 0.0)
+    assert ledger.gmv_by_currency == {"KWD": Decimal("1250.000"), "JPY": Decimal("300000")}
+    assert sorted(set(asked)) == ["JPY", "KWD"] and len(asked) == 2
