@@ -15,8 +15,9 @@ The show's own events (segment started, deal sold out, …) go to the store thro
 ``record_show_event``, which any thread may call.
 
 The hub holds the loop only briefly: JSON of large pages is parsed on a worker thread, pages
-are prepared in slices of ~2 ms, SQLite runs on the writer thread, and the HTTP stack's lazy
-imports are loaded on a worker thread before the first request.
+are prepared in slices of ~2 ms, SQLite runs on the writer thread, stored items are delivered
+in slices of a few hundred order lines, and the HTTP stack's lazy imports are loaded on a worker
+thread before the first request.
 """
 
 from __future__ import annotations
@@ -167,6 +168,9 @@ _PREPARE_SLICE_S = 0.002
 _REJECTED_NAMED_PER_PAGE = 5  # rejected items logged one by one per page
 # The meta key of a feed's memory in the session (FeedHub._keep_memory), + its source.
 _MEMORY_META = "feed_memory:"
+# Stored items reach the show (ledger, stock, board) in slices of about this many order lines
+# (a comment or an update counts one), the loop free between them (FeedHub._deliver_stored).
+_DELIVER_SLICE_LINES = 250
 
 
 def _why_stopped(error: Exception) -> Words:
@@ -474,6 +478,7 @@ class FeedHub:
         self._on_comments = on_comments
         self._on_orders = on_orders
         self._on_stored = on_stored
+        self._stopping: asyncio.Event | None = None  # run's stop: a page's delivery ends there
         self._on_order_updates = on_order_updates
         self._flag_terms = flag_terms
         if flag_terms is not None:
@@ -674,6 +679,7 @@ class FeedHub:
         """Poll every feed until ``stop``. An error no rule foresaw ends them all: it is said
         once and stays in each feed's status (it ended them without a word: the show ran with
         no comment and no order, and exit 0)."""
+        self._stopping = stop
         try:
             await self._run(stop)
         except Exception as error:
@@ -811,13 +817,44 @@ class FeedHub:
             except Exception:
                 log.exception("an order update consumer failed")
         if new and self._on_stored is not None:
-            # With the time the store kept: a ledger fed here adds up exactly as the report's
-            # replay of the file does.
-            try:
-                self._on_stored(source, new, received_at)
-            except Exception:
-                log.exception("a consumer of stored items failed")
+            await self._deliver_stored(self._on_stored, source, new, received_at)
         return stored
+
+    async def _deliver_stored(
+        self, on_stored: StoredCallback, source: str, new: Sequence[FeedItem], received_at: float
+    ) -> None:
+        """The page's new items, in their order, in slices of about ``_DELIVER_SLICE_LINES``
+        order lines with the loop free between them: a page of 25,000 orders applied in one go
+        held the loop (the window, the remote, the picture's stock) 8 s. The page and its
+        cursor are committed already: the feeds stopping (the session ends) between slices
+        leave the rest unapplied to the board, within the stop's 2 s, but kept in the session,
+        where the report and the next run count them, once. With the time the store kept: a
+        ledger fed here adds up exactly as the report's replay of the file does."""
+        start = 0
+        try:
+            while start < len(new):
+                if start and self._stopping is not None and self._stopping.is_set():
+                    break
+                end, lines = start, 0
+                while end < len(new) and (end == start or lines < _DELIVER_SLICE_LINES):
+                    item = new[end]
+                    lines += max(1, len(item.lines)) if isinstance(item, Order) else 1
+                    end += 1
+                try:
+                    on_stored(source, new[start:end], received_at)
+                except Exception:
+                    log.exception("a consumer of stored items failed")
+                start = end
+                if start < len(new):
+                    await asyncio.sleep(0)
+        finally:
+            if start < len(new):
+                log.info(
+                    "feed %s: the feeds stopped with %d items of the page not yet on the board: "
+                    "they are kept in the session (the report and the next run count them)",
+                    source,
+                    len(new) - start,
+                )
 
 
 def _once_each(feeds: Sequence[FeedSpec]) -> list[FeedSpec]:

@@ -20,8 +20,9 @@ from anchordesk.show.board import (
     AudienceCurve,
     BoardFigures,
     OrderFigures,
+    OrderTally,
+    UnitsRate,
     board_figures,
-    order_figures,
 )
 from anchordesk.show.feed_items import Comment
 from anchordesk.show.ledger import Ledger
@@ -83,6 +84,8 @@ class SessionBoard:
         self._cache: tuple[tuple[object, ...], BoardFigures] | None = None
         self._orders: tuple[tuple[int, int, int], OrderFigures] | None = None
         self._orders_at = 0.0
+        self._tally = OrderTally()  # the orders' figures, read anew only since the last
+        self._rates = UnitsRate()  # each product's recent sales rate, as a sliding window
 
     # -- what arrives -------------------------------------------------------------------------
 
@@ -190,7 +193,7 @@ class SessionBoard:
                 finished or kept[0][2] != orders_key[2] or now - self._orders_at >= ORDERS_REFRESH_S
             )
         ):
-            kept = self._orders = (orders_key, order_figures(ledger))
+            kept = self._orders = (orders_key, self._tally.figures(ledger))
             self._orders_at = now
         figures = board_figures(
             ledger,
@@ -203,6 +206,7 @@ class SessionBoard:
             deal_quotas=self.deal_quotas,
             currency_of=currency_of,
             orders=kept[1],
+            rates=self._rates.per_second(ledger, now, self.started_at),
         )
         self._cache = (key, figures)
         return figures
