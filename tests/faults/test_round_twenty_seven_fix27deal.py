@@ -118,3 +118,18 @@ def test_a_session_written_before_by_sku_still_reads_as_it_did(
     assert main(["report", "--json", str(path)]) == 0
     [reported] = json.loads(capsys.readouterr().out)["deals"]
     assert (reported["units"], reported["gmv"], reported["orders"]) == (0, "0.00", 0)
+
+
+def test_a_product_sold_in_two_lines_of_one_order_counts_one_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: the report's products[MUG].orders was 2 for one order with two mug lines (the
+    report's orders 1, the deal's 1): a product's orders were counted once a line."""
+    _, _, path = asyncio.run(
+        _a_deal_and_one_order_of_two_mug_lines(tmp_path, ((2, "9.00"), (1, "12.00")))
+    )
+    assert main(["report", "--json", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    products = {product["sku"]: product for product in report["products"]}
+    assert (products["MUG"]["orders"], products["MUG"]["units"]) == (1, 3)
+    assert (report["orders"], report["deals"][0]["orders"]) == (1, 1)

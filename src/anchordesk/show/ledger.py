@@ -359,6 +359,7 @@ class Ledger:
         counted = _CountedOrder(order, currency, segment, [])
         accepted_left = dict(accepted_by_sku) if accepted_by_sku is not None else None
         deals_counted: set[str] = set()
+        products_counted: set[str] = set()  # an order of two lines of a SKU is one order of it
         for index, line in enumerate(order.lines):
             quantity = max(0, line.quantity)
             self.units += quantity
@@ -368,7 +369,9 @@ class Ledger:
                     line.sku, ProductSales(line.sku, line.title, False)
                 )
             product.units += quantity
-            product.orders += 1
+            if line.sku not in products_counted:
+                product.orders += 1
+                products_counted.add(line.sku)
             amount = self._in_digits(line.amount, currency)
             _add_gmv(product, self.currency_of_sku(line.sku), currency, amount)
             if segment is not None:
