@@ -133,3 +133,63 @@ def test_a_product_sold_in_two_lines_of_one_order_counts_one_order(
     products = {product["sku"]: product for product in report["products"]}
     assert (products["MUG"]["orders"], products["MUG"]["units"]) == (1, 3)
     assert (report["orders"], report["deals"][0]["orders"]) == (1, 1)
+
+
+def _kept_commands(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        rows = db.execute("SELECT data FROM show_events WHERE kind = 'command' ORDER BY seq")
+        entries = [json.loads(data) for (data,) in rows]
+    return [(entry["command"], entry["arguments"]) for entry in entries]
+
+
+async def _pinning_comments_of_no_visible_text(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[tuple[int, str]], Any, int, list[tuple[str, dict[str, Any]]]]:
+    from anchordesk.show.feed_items import Comment
+
+    said: list[tuple[int, str]] = []
+    async with (
+        rehearsing(SMALL_SHOW, folder) as live,
+        serving(lambda: live) as server,
+        aiohttp.ClientSession(headers=AUTH) as deck,
+    ):
+        assert live.session is not None
+        live.session.ingest(
+            [
+                Comment("json", "c1", "Ann", "Nice mug"),
+                Comment("json", "c2", "Bo", "\u200b\u2060"),  # invisible characters only
+                Comment("json", "c3", "Cy", "\u0007\u001b"),  # BEL, ESC
+            ]
+        )
+        for key in ("json:c1", "json:c2", "json:c3"):
+            body = {"command": "pin_comment", "id": key}
+            async with deck.post(f"{server.url}api/v1/commands", json=body) as answer:
+                said.append((answer.status, (await answer.json()).get("error", "")))
+        async with deck.get(f"{server.url}api/v1/state") as answer:
+            pinned = (await answer.json())["pinned"]
+        # The script's `anchordesk control pin_comment`: exit 2, the reason.
+        monkeypatch.setenv("ANCHORDESK_CONTROL_TOKEN", TOKEN)
+        code = await asyncio.to_thread(
+            main, ["control", "--url", server.url, "pin_comment", "id=json:c2"]
+        )
+        path = live.session.path
+    return said, pinned, code, _kept_commands(path)
+
+
+def test_pinning_a_comment_of_no_visible_text_is_refused_and_keeps_the_pinned_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: pin_comment of a stored comment whose text cleans to nothing (only U+200B
+    U+2060, or BEL ESC) answered 200 (exit 0) and the session kept it, but nothing was pinned
+    and the comment pinned a moment before was taken off the picture without a word."""
+    said, pinned, code, kept = asyncio.run(
+        _pinning_comments_of_no_visible_text(tmp_path, monkeypatch)
+    )
+    nothing = "that comment has no text to show: there is nothing to pin"
+    assert said == [(200, ""), (409, nothing), (409, nothing)]
+    assert pinned == {"id": "json:c1", "author": "Ann", "text": "Nice mug"}
+    assert kept == [("pin_comment", {"id": "json:c1"})]
+    assert code == 2
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"error: anchordesk control pin_comment: 409: {nothing}"
+    )
