@@ -57,7 +57,7 @@ from anchordesk.media.disk_space import FreeSpaceGuard
 from anchordesk.media.layers import OverlaySource
 from anchordesk.media.overlays.painting import ImageCache
 from anchordesk.media.packets import OutputState, OutputStatus
-from anchordesk.show.feed_items import Comment
+from anchordesk.show.feed_items import Comment, clean_text
 from anchordesk.show.ledger import Ledger
 from anchordesk.show.model import Show
 from anchordesk.show.state import (
@@ -123,6 +123,9 @@ NO_CARD_ON_AIR = Words(
     QT_TRANSLATE_NOOP("LiveShow", "no product card is on air: there is nothing to take off")
 )
 NOTHING_PINNED = Words(QT_TRANSLATE_NOOP("LiveShow", "no comment is pinned"))
+NO_TEXT_TO_PIN = Words(
+    QT_TRANSLATE_NOOP("LiveShow", "that comment has no text to show: there is nothing to pin")
+)
 NOTHING_STREAMED = Words(
     QT_TRANSLATE_NOOP("LiveShow", "nothing is being streamed: there is nothing to reconnect")
 )
@@ -856,6 +859,10 @@ class LiveShow:
         if key in session.hidden:
             raise CommandRejected(Words(QT_TRANSLATE_NOOP("LiveShow", "that comment is hidden")))
         runtime = self._live_runtime()
+        if not clean_text(comment.text):
+            # Only invisible or control characters: pinned, it showed nothing and took the
+            # comment pinned before off the picture unsaid (the runtime's empty text unpins).
+            raise CommandRejected(NO_TEXT_TO_PIN)
         runtime.pin(comment)
         self.pinned_key = key
         self._applied(origin, "pin_comment", id=key)

@@ -785,21 +785,26 @@ class ShowSession:
         self, order: Order, at: float, oversold_unnamed: dict[str, int], said: list[int]
     ) -> ShowEventRecord:
         deals: dict[str, str | None] = {}
+        # Each line's deal by its index in the order (a line the show did not apply, of no
+        # units, was sold in none): two lines of one SKU, one at the deal's price and one at
+        # the full price, are one deal line and one not.
+        line_deals: dict[int, str | None] = dict.fromkeys(range(len(order.lines)))
         accepted: dict[str, int] = {}
         oversold: dict[str, int] = {}
         unknown: dict[str, None] = {}
         runtime = self.runtime
-        lines = [line for line in order.lines if line.quantity > 0]
+        lines = [(index, line) for index, line in enumerate(order.lines) if line.quantity > 0]
         outcomes = []
         if runtime is not None:
             # Its price and currency decide whether a line is a deal line (show/state.py);
             # the order's lines as one command of the show (an order may have 100,000).
             outcomes = runtime.apply_order_lines(
-                [(line.sku, line.quantity, line.unit_price) for line in lines],
+                [(line.sku, line.quantity, line.unit_price) for _, line in lines],
                 order.currency or None,
             )
-        for line, outcome in zip(lines, outcomes, strict=False):  # (none: no runtime)
+        for (index, line), outcome in zip(lines, outcomes, strict=False):  # (no runtime)
             deals[line.sku] = outcome.deal_id
+            line_deals[index] = outcome.deal_id
             accepted[line.sku] = accepted.get(line.sku, 0) + outcome.accepted_units
             if not outcome.known_sku:
                 unknown[line.sku] = None
@@ -825,7 +830,12 @@ class ShowSession:
         data: dict[str, object] = {
             "source": order.source,
             "order_id": order.id,
+            # By SKU (its last line's deal) for the readers before round 27; the report reads
+            # "line_deals": the lines sold in a deal, by index.
             "deals": deals,
+            "line_deals": {
+                str(index): deal for index, deal in line_deals.items() if deal is not None
+            },
             "accepted": accepted,
         }
         if oversold:
@@ -833,7 +843,7 @@ class ShowSession:
         waiting = self.ledger.add_order(
             order,
             at,
-            deals if runtime is not None else None,
+            line_deals if runtime is not None else None,
             accepted if runtime is not None else None,
         )
         for came_first in waiting:  # a cancellation that came before its order

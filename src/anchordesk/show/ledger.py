@@ -322,14 +322,17 @@ class Ledger:
         self,
         order: Order,
         at: float,
-        deal_by_sku: Mapping[str, str | None] | None = None,
+        deal_by_line: Mapping[int, str | None] | None = None,
         accepted_by_sku: Mapping[str, int] | None = None,
     ) -> tuple[UpdateOutcome, ...]:
         """Count ``order`` received at ``at``, once (the same order again changes nothing).
 
-        ``deal_by_sku`` is what the live show decided for each line (the deal it was sold in,
-        or None) and ``accepted_by_sku`` the units it took from stock; without them the
-        deal-line rule and the ledger's own count of the stock decide the same way.
+        ``deal_by_line`` is what the live show decided for each line, by its index in
+        ``order.lines`` (the deal it was sold in, or None), and ``accepted_by_sku`` the units it
+        took from stock; without them (or for a line it does not name) the deal-line rule and
+        the ledger's own count of the stock decide the same way. By line, not by SKU: an order
+        of two lines of one SKU, one at the deal's price and one at the full price, sold one in
+        the deal and one out of it (by SKU the last line's decision went to both).
 
         Returns the outcomes of updates that were waiting for this order (a cancellation that
         arrived first): the caller restocks them as it would any update.
@@ -356,7 +359,8 @@ class Ledger:
         counted = _CountedOrder(order, currency, segment, [])
         accepted_left = dict(accepted_by_sku) if accepted_by_sku is not None else None
         deals_counted: set[str] = set()
-        for line in order.lines:
+        products_counted: set[str] = set()  # an order of two lines of a SKU is one order of it
+        for index, line in enumerate(order.lines):
             quantity = max(0, line.quantity)
             self.units += quantity
             product = self.products.get(line.sku)
@@ -365,13 +369,15 @@ class Ledger:
                     line.sku, ProductSales(line.sku, line.title, False)
                 )
             product.units += quantity
-            product.orders += 1
+            if line.sku not in products_counted:
+                product.orders += 1
+                products_counted.add(line.sku)
             amount = self._in_digits(line.amount, currency)
             _add_gmv(product, self.currency_of_sku(line.sku), currency, amount)
             if segment is not None:
                 segment.units += quantity
-            if deal_by_sku is not None and line.sku in deal_by_sku:
-                deal_id = deal_by_sku[line.sku]
+            if deal_by_line is not None and index in deal_by_line:
+                deal_id = deal_by_line[index]
                 deal = self._deals_by_id.get(deal_id) if deal_id else None
             else:
                 deal = self._deal_line(line.sku, line.unit_price, currency)
@@ -595,7 +601,7 @@ def replay(
     currency: str,
     events: Iterable[tuple[float, str, Mapping[str, Any]]],
     orders: Iterable[TimedOrder],
-    applied: Mapping[tuple[str, str], Mapping[str, str | None]] | None = None,
+    applied: Mapping[tuple[str, str], Mapping[int, str | None]] | None = None,
     updates: Iterable[TimedUpdate] = (),
     accepted: Mapping[tuple[str, str], Mapping[str, int]] | None = None,
 ) -> Ledger:
@@ -604,9 +610,9 @@ def replay(
     On a tie, starts come before orders and ends after them: an order received the instant a
     deal started counts in the deal, and so does the order that sold it out (the sold-out event
     is recorded right after it); an update received with its order comes after it. ``applied``
-    holds, by (source, order id), the deal each line was sold in as the live show decided it
-    (``order_applied`` events), and ``accepted`` the units it took from stock: exact even when
-    one page held the order that sold a deal out and orders after it."""
+    holds, by (source, order id), the deal each line was sold in as the live show decided it,
+    by the line's index (``order_applied`` events), and ``accepted`` the units it took from
+    stock: exact even when one page held the order that sold a deal out and orders after it."""
     ledger = Ledger(products, currency)
     merged: list[tuple[float, int, int, object]] = []
     for position, (at, kind, data) in enumerate(events):

@@ -58,7 +58,9 @@ from anchordesk.store.session_heartbeat import (
 )
 
 # A show event the feeds record once the live show took an order: which deal each line was sold
-# in. ``data``: {"source", "order_id", "deals": {sku: deal_id or null}, "accepted": {sku: n}}.
+# in. ``data``: {"source", "order_id", "line_deals": {line index: deal_id} (the lines sold in a
+# deal; the others in none), "deals": {sku: deal_id or null}, "accepted": {sku: n}}. "deals" is
+# by SKU, its last line's deal: a session written before round 27 holds it alone.
 ORDER_APPLIED = "order_applied"
 #: The operator hid a comment in the control room (data: source, comment_id, author, text).
 COMMENT_HIDDEN = "comment_hidden"
@@ -255,22 +257,41 @@ def replay_session(
     """The session's ledger from what its file keeps: the report's, and the live show's when it
     continues a session file (``anchordesk live --session``). Each order's lines go to the deal
     the live show decided and take the units it accepted (its ``order_applied`` event)."""
-    applied: dict[tuple[str, str], dict[str, str | None]] = {}
+    by_line: dict[tuple[str, str], dict[int, str]] = {}
+    by_sku: dict[tuple[str, str], dict[str, str | None]] = {}
     accepted: dict[tuple[str, str], dict[str, int]] = {}
     for event in events:
         if event.kind == ORDER_APPLIED:
             key = (str(event.data.get("source")), str(event.data.get("order_id")))
+            lines = event.data.get("line_deals")
             deals = event.data.get("deals", {})
             taken = event.data.get("accepted")
             try:
-                if isinstance(deals, dict):
-                    applied[key] = {
+                if isinstance(lines, dict):
+                    by_line[key] = {
+                        int(index): str(deal) for index, deal in lines.items() if deal is not None
+                    }
+                elif isinstance(deals, dict):  # a session written before round 27
+                    by_sku[key] = {
                         str(sku): None if deal is None else str(deal) for sku, deal in deals.items()
                     }
                 if isinstance(taken, dict):
                     accepted[key] = {str(sku): int(units) for sku, units in taken.items()}
             except (TypeError, ValueError, OverflowError):
                 log.warning("session event %s cannot be read: skipped", event.id)
+    applied: dict[tuple[str, str], dict[int, str | None]] = {}
+    for stored in orders:
+        key = (stored.order.source, stored.order.id)
+        if key in by_line:  # each line's deal; a line not named was sold in none
+            sold = by_line[key]
+            applied[key] = {index: sold.get(index) for index in range(len(stored.order.lines))}
+        elif key in by_sku:  # the SKU's deal to each of its lines, as it was read then
+            sku_deals = by_sku[key]
+            applied[key] = {
+                index: sku_deals[line.sku]
+                for index, line in enumerate(stored.order.lines)
+                if line.sku in sku_deals
+            }
     return replay(
         products,
         currency,
