@@ -742,6 +742,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
             ),
         )
 
+    destination_ids: set[str] = set()
     for index, raw in enumerate(_as_list(settings, data, "destinations")):
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             _field_problem(
@@ -759,6 +760,23 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         # Its keyring entry (the stream key) is named by the id: no keyring encodes a lone
         # surrogate, and the UnicodeEncodeError ended live --to with a traceback.
         destination_id = escaped_surrogates(raw["id"])
+        if destination_id in destination_ids:
+            # A destination copied by hand keeps its id: both had one keyring entry for their
+            # stream key, and the key typed for one was pushed to the other's server.
+            _field_problem(
+                settings,
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "Settings",
+                        "destinations[{index}] has the id of another destination ('{id}'); "
+                        "given a new one: type its stream key again in Settings",
+                    ),
+                    index=index,
+                    id=escape_controls(destination_id[:40]),
+                ),
+            )
+            destination_id = new_id()
+        destination_ids.add(destination_id)
         settings.destinations.append(
             Destination(
                 destination_id=destination_id,

@@ -1,0 +1,47 @@
+"""Round twenty-seven, the settings file (R27hunt27in F3, F4, F6; R27hunt27ui F2's cause)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from anchordesk.core import secrets
+from anchordesk.live.settings import load_settings, save_settings
+
+
+def _load(tmp_path: Path, data: object) -> tuple[Path, object]:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps(data), "utf-8")
+    return path, load_settings(path)
+
+
+def test_two_destinations_of_one_id_keep_their_stream_keys_apart(tmp_path: Path) -> None:
+    # A destination copied by hand keeps its id: both were loaded under it and shared one
+    # keyring entry, so the key typed for D was pushed to C's server (R27hunt27in F3). A lone
+    # surrogate beside its escaped text ("d\ud800", "d\\ud800") met the same way.
+    path = tmp_path / "settings.json"
+    path.write_text(
+        '{"destinations": ['
+        '{"id": "same", "name": "C", "server_url": "rtmp://c.example/live"},'
+        '{"id": "same", "name": "D", "server_url": "rtmp://d.example/live"},'
+        '{"id": "d\\ud800", "name": "E", "server_url": "rtmp://e.example/live"},'
+        '{"id": "d\\\\ud800", "name": "F", "server_url": "rtmp://f.example/live"}],'
+        '"active_destination": "same"}',
+        "utf-8",
+    )
+    settings = load_settings(path)
+    ids = [d.destination_id for d in settings.destinations]
+    assert [d.name for d in settings.destinations] == ["C", "D", "E", "F"]
+    assert ids[0] == "same" and len(set(ids)) == 4
+    keys = {secrets.stream_key_name(i) for i in ids}
+    assert len(keys) == 4
+    assert settings.active_destination is not None and settings.active_destination.name == "C"
+    said = [p for p in settings.problems if "the id of another destination" in p]
+    assert len(said) == 2 and said[0] == (
+        "settings: destinations[1] has the id of another destination ('same'); given a new "
+        "one: type its stream key again in Settings"
+    )
+    # Saved, the new ids stay: the next start reads the four without a word.
+    save_settings(settings, path)
+    again = load_settings(path)
+    assert [d.destination_id for d in again.destinations] == ids and again.problems == []
