@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 from anchordesk.core import secrets
-from anchordesk.live.settings import load_settings, save_settings
+from anchordesk.live.settings import Settings, load_settings, save_settings
 
 
-def _load(tmp_path: Path, data: object) -> tuple[Path, object]:
+def _load(tmp_path: Path, data: object) -> tuple[Path, Settings]:
     path = tmp_path / "settings.json"
     path.write_text(json.dumps(data), "utf-8")
     return path, load_settings(path)
@@ -45,3 +45,36 @@ def test_two_destinations_of_one_id_keep_their_stream_keys_apart(tmp_path: Path)
     save_settings(settings, path)
     again = load_settings(path)
     assert [d.destination_id for d in again.destinations] == ids and again.problems == []
+
+
+def test_a_url_in_a_field_of_the_wrong_type_is_quoted_masked(tmp_path: Path) -> None:
+    # The per-field words quoted a URL in a field of the wrong type with its password whole
+    # and its key or token up to the 40-character cut, in the window's notice and Help,
+    # Messages (R27hunt27in F6).
+    _path, settings = _load(
+        tmp_path,
+        {
+            "destinations": [
+                {
+                    "id": "d1",
+                    "name": ["rtmp://u:PASSWORD123@h.example/app/KEYKEYKEY123"],
+                    "server_url": ["rtmp://a.example/live/sk_live_SECRETKEY123", "x"],
+                }
+            ],
+            "feeds": [
+                {"kind": "json", "id": "f1", "url": ["https://bridge.example/f?token=SECRETVAL1"]},
+                {"kind": "json", "id": "f2", "url": {"u": "https://user:PASSWORD456@b.example/f"}},
+                {
+                    "kind": "json",
+                    "id": "f3",
+                    "enabled": "https://x.example/?access_token=SECRETEN1234567",
+                },
+            ],
+        },
+    )
+    words = [str(w) for w in settings.field_problems]
+    quoted = [w for w in words if " is [" in w or " is {" in w or ' is "' in w]
+    assert len(quoted) == 5, words
+    for secret in ("PASSWORD", "KEYKEY", "SECRETK", "SECRETV", "SECRETE", "sk_live"):
+        assert not any(secret in w for w in words), (secret, words)
+    assert any('server_url is ["rtmp://a.example/live/****' in w for w in words), words

@@ -33,7 +33,7 @@ from anchordesk.core import paths, secrets
 from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.printable import escape_controls, escaped_surrogates
-from anchordesk.core.redact import mask_url
+from anchordesk.core.redact import mask_url, mask_urls
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.live.options import (
     FEED_KINDS,
@@ -651,12 +651,15 @@ def _as_int(
 
 
 def _shown_value(value: Any) -> str:
-    """A value of the file as a problem quotes it: as its JSON spells it, cut to 40
-    characters, its control characters escaped."""
+    """A value of the file as a problem quotes it: as its JSON spells it, its URLs masked by
+    the one rule, cut to 40 characters, its control characters escaped. A URL in a field of
+    the wrong type was quoted with its password whole and its key up to the cut, in the
+    window's notice and Help, Messages (the log masked the same line)."""
     try:
         written = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
         written = type(value).__name__
+    written = mask_urls(written[:2000])  # masked before the cut: a cut key is masked no more
     if len(written) > 40:
         written = written[:39] + "…"
     return escape_controls(written)
