@@ -78,3 +78,64 @@ def test_a_url_in_a_field_of_the_wrong_type_is_quoted_masked(tmp_path: Path) -> 
     for secret in ("PASSWORD", "KEYKEY", "SECRETK", "SECRETV", "SECRETE", "sk_live"):
         assert not any(secret in w for w in words), (secret, words)
     assert any('server_url is ["rtmp://a.example/live/****' in w for w in words), words
+
+
+def test_a_newer_version_s_settings_are_written_back_by_the_first_save(tmp_path: Path) -> None:
+    # `feeds` as an object, a destination's and a feed's new fields, new keys in `encoder`,
+    # `remote`, `devices` and at the top, a new platform, a new prompt rule: the first save
+    # wrote `"feeds": []` and dropped every one of them for good (R27hunt27in F4).
+    feed_object = {"kind": "json", "id": "f1", "url": "https://bridge.example/feed"}
+    path, settings = _load(
+        tmp_path,
+        {
+            "future_top": {"x": 1},
+            "feeds": feed_object,
+            "destinations": [
+                {
+                    "id": "d1",
+                    "name": "YT",
+                    "preset": "custom",
+                    "server_url": "rtmp://a.example/live",
+                    "backup_url": "rtmp://b.example/live",
+                    "future_flag": True,
+                },
+                {"id": "d2", "name": "B", "preset": "bilibili", "server_url": "rtmp://c/live"},
+            ],
+            "encoder": {"fps": 25, "future_bframes": 2},
+            "remote": {"port": 8787, "future": "x"},
+            "devices": {"camera": "test", "future_mic_gain": 3},
+            "prompts_off": ["question_waiting", "future-rule"],
+            "recent_shows": ["/shows/a.json", {"path": "/shows/b.json", "pinned": True}],
+        },
+    )
+    assert any("feeds is not a list; ignored, and kept" in p for p in settings.problems)
+    assert settings.feeds == [] and settings.encoder.fps == 25
+    settings.language = "ja"  # a change of this version's own: saved with the rest
+    save_settings(settings, path)
+    written = json.loads(path.read_text("utf-8"))
+    assert written["language"] == "ja"
+    assert written["future_top"] == {"x": 1} and written["feeds"] == feed_object
+    first, second = written["destinations"]
+    assert first["backup_url"] == "rtmp://b.example/live" and first["future_flag"] is True
+    assert second["preset"] == "bilibili"
+    assert written["encoder"]["future_bframes"] == 2 and written["encoder"]["fps"] == 25
+    assert written["remote"] == {"enabled": False, "port": 8787, "allow_lan": False, "future": "x"}
+    assert written["devices"]["future_mic_gain"] == 3
+    assert written["prompts_off"] == ["question_waiting", "future-rule"]
+    assert written["recent_shows"][1] == {"path": "/shows/b.json", "pinned": True}
+    # Read again, this version reads what it did before, and saves the same.
+    again = load_settings(path)
+    assert [d.preset_id for d in again.destinations] == ["custom", "custom"]
+    save_settings(again, path)
+    assert json.loads(path.read_text("utf-8")) == written
+
+
+def test_a_feed_added_beside_feeds_written_as_an_object_keeps_the_object(tmp_path: Path) -> None:
+    from anchordesk.live.settings import FeedSettings
+
+    path, settings = _load(tmp_path, {"feeds": {"kind": "json", "id": "f1"}, "encoder": 7})
+    assert any("encoder is 7, not an object; its defaults taken" in p for p in settings.problems)
+    settings.feeds.append(FeedSettings("f2", "json", "https://bridge.example/2"))
+    save_settings(settings, path)
+    feeds = json.loads(path.read_text("utf-8"))["feeds"]
+    assert [f["id"] for f in feeds] == ["f2", "f1"]
