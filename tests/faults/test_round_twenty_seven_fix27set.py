@@ -139,3 +139,24 @@ def test_a_feed_added_beside_feeds_written_as_an_object_keeps_the_object(tmp_pat
     save_settings(settings, path)
     feeds = json.loads(path.read_text("utf-8"))["feeds"]
     assert [f["id"] for f in feeds] == ["f2", "f1"]
+
+
+def test_a_canvas_or_recordings_folder_holding_a_url_is_quoted_masked_and_escaped(
+    tmp_path: Path,
+) -> None:
+    # The canvas' words quoted it raw (a password whole, an override at work), and the
+    # recordings folder's unmasked: the same per-field words as F6, by two other routes.
+    _path, settings = _load(
+        tmp_path,
+        {
+            "encoder": {"canvas": "rtmp://u:PASSWORD1@h.example/app/KEY\u202e"},
+            "recordings_dir": "https://u:PASSWORD2@x.example/\u0000",
+        },
+    )
+    words = " ".join(str(w) for w in settings.field_problems)
+    assert "encoder canvas 'rtmp://****@h.example/app/****' is not WIDTHxHEIGHT" in words
+    assert "PASSWORD" not in words and "\u202e" not in words, words
+    _path, settings = _load(tmp_path, {"encoder": {"canvas": "huge\u202ex"}})
+    assert [str(w) for w in settings.field_problems] == [
+        "encoder canvas 'huge\\u202ex' is not WIDTHxHEIGHT; using 1280x720"
+    ]

@@ -692,9 +692,16 @@ def _shown_value(value: Any) -> str:
         written = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
         written = type(value).__name__
-    written = mask_urls(written[:2000])  # masked before the cut: a cut key is masked no more
-    if len(written) > 40:
-        written = written[:39] + "…"
+    return _shown_text(written, 40)
+
+
+def _shown_text(text: str, limit: int) -> str:
+    """A text of the file as a problem quotes it: its URLs masked by the one rule (before the
+    cut: a key cut short is masked no more), cut to ``limit`` characters, its control
+    characters escaped."""
+    written = mask_urls(text[:2000])
+    if len(written) > limit:
+        written = written[: limit - 1] + "…"
     return escape_controls(written)
 
 
@@ -879,7 +886,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 QT_TRANSLATE_NOOP(
                     "Settings", "encoder canvas '{canvas}' is not WIDTHxHEIGHT; using 1280x720"
                 ),
-                canvas=canvas[:40],
+                canvas=_shown_text(canvas, 40),
             ),
         )
         canvas = "1280x720"
@@ -970,7 +977,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                     "the recordings folder '{path}' is not a folder name (it holds a NUL "
                     "character); recording to the default folder",
                 ),
-                path=escape_controls(settings.recordings_dir[:200]),
+                path=_shown_text(settings.recordings_dir, 200),
             ),
         )
         settings.recordings_dir = None
