@@ -160,3 +160,23 @@ def test_a_canvas_or_recordings_folder_holding_a_url_is_quoted_masked_and_escape
     assert [str(w) for w in settings.field_problems] == [
         "encoder canvas 'huge\\u202ex' is not WIDTHxHEIGHT; using 1280x720"
     ]
+
+
+def test_a_feed_given_a_new_id_for_a_repeated_one_is_said(tmp_path: Path) -> None:
+    # Told apart since round 24, but unsaid: the second feed, given a new id, had no token
+    # and failed to sign in without a word why (found beside R27hunt27in F3).
+    url = "https://bridge.example/feed"
+    _path, settings = _load(
+        tmp_path,
+        {
+            "feeds": [
+                {"id": "f1", "kind": "json", "url": url},
+                {"id": "f1", "kind": "json", "url": url + "2"},
+            ]
+        },
+    )
+    assert len({f.feed_id for f in settings.feeds}) == 2
+    assert settings.problems == [
+        "settings: feeds[1] has the id of another feed ('f1'); given a new one: type its "
+        "token again in Settings, Feeds"
+    ]

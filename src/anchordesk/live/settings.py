@@ -919,6 +919,21 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         # An id with a lone surrogate (JSON's "\ud800") named a keyring entry no keyring
         # encodes: its UnicodeEncodeError ended the loader, or every feed's start.
         feed_id = escaped_surrogates(raw["id"] if isinstance(raw.get("id"), str) else "")
+        if feed_id in feed_ids:
+            # Said, as for a destination: the feed, given a new id, has no token until one is
+            # typed again, and it failed to sign in without a word why.
+            _field_problem(
+                settings,
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "Settings",
+                        "feeds[{index}] has the id of another feed ('{id}'); given a new one: "
+                        "type its token again in Settings, Feeds",
+                    ),
+                    index=index,
+                    id=escape_controls(feed_id[:40]),
+                ),
+            )
         if not feed_id or feed_id in feed_ids:
             # A feed copied by hand keeps its id: both had one keyring entry for their token,
             # and the second token, moved there, was lost.
