@@ -177,6 +177,6 @@ def test_a_feed_given_a_new_id_for_a_repeated_one_is_said(tmp_path: Path) -> Non
     )
     assert len({f.feed_id for f in settings.feeds}) == 2
     assert settings.problems == [
-        "settings: feeds[1] has the id of another feed ('f1'); given a new one: type its "
-        "token again in Settings, Feeds"
+        "settings: feeds[1] has the id of another feed ('f1'); given a new one, with its own "
+        "keyring entry: check its token in Settings, Feeds"
     ]

@@ -920,15 +920,15 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         # encodes: its UnicodeEncodeError ended the loader, or every feed's start.
         feed_id = escaped_surrogates(raw["id"] if isinstance(raw.get("id"), str) else "")
         if feed_id in feed_ids:
-            # Said, as for a destination: the feed, given a new id, has no token until one is
-            # typed again, and it failed to sign in without a word why.
+            # Said, as for a destination: given a new id, the feed has no token but one its
+            # URL held (moved to its own entry), and it failed to sign in without a word why.
             _field_problem(
                 settings,
                 Words(
                     QT_TRANSLATE_NOOP(
                         "Settings",
-                        "feeds[{index}] has the id of another feed ('{id}'); given a new one: "
-                        "type its token again in Settings, Feeds",
+                        "feeds[{index}] has the id of another feed ('{id}'); given a new one, "
+                        "with its own keyring entry: check its token in Settings, Feeds",
                     ),
                     index=index,
                     id=escape_controls(feed_id[:40]),
