@@ -34,7 +34,7 @@ from anchordesk.core import paths, secrets
 from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.printable import escape_controls, escaped_surrogates
-from anchordesk.core.redact import mask_url
+from anchordesk.core.redact import mask_url, mask_urls
 from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
 from anchordesk.live.options import (
     FEED_KINDS,
@@ -229,6 +229,30 @@ PRESETS: dict[str, PlatformPreset] = {
 # -- the settings model --------------------------------------------------------------------------
 
 
+class Kept:
+    """A part of the settings file as it was read, so that what this version does not know
+    (a newer version's field, key or entry) is written back as it was read: the first save
+    wrote only what this version reads, and a newer version's settings were lost for good.
+
+    Never changed once read, so a copy of the settings shares it: ``copy.deepcopy`` takes
+    about two Python frames a level, and a newer version's feed holding a value nested 700
+    deep ended the Settings dialog's open in RecursionError, the dialog never shown."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any = None) -> None:
+        self.value = {} if value is None else value
+
+    def __copy__(self) -> Kept:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Kept:
+        return self
+
+    def __repr__(self) -> str:
+        return f"Kept({type(self.value).__name__})"
+
+
 @dataclass
 class Destination:
     """Where a show is pushed. The stream key is in the keyring: ``secrets.stream_key_name(id)``."""
@@ -238,6 +262,9 @@ class Destination:
     preset_id: str = "custom"
     server_url: str = ""
     enabled: bool = True
+    # The destination's object as the file held it: its fields this version does not read
+    # are written back with it.
+    read: Kept = field(default_factory=Kept, compare=False, repr=False)
 
     @property
     def preset(self) -> PlatformPreset:
@@ -268,6 +295,9 @@ class FeedSettings:
     kind: str = "rehearsal"
     url: str = ""
     enabled: bool = True
+    # The feed's object as the file held it: its fields this version does not read are
+    # written back with it.
+    read: Kept = field(default_factory=Kept, compare=False, repr=False)
 
 
 @dataclass
@@ -299,8 +329,11 @@ class Settings:
     # Destinations and feeds of the file this version cannot use (a kind of a newer version,
     # an entry that is no object): skipped for the run and written back as they were read.
     # Saving dropped them: the first change of any setting deleted a newer version's feed.
-    unread_destinations: list[Any] = field(default_factory=list, compare=False)
-    unread_feeds: list[Any] = field(default_factory=list, compare=False)
+    unread_destinations: list[Kept] = field(default_factory=list, compare=False)
+    unread_feeds: list[Kept] = field(default_factory=list, compare=False)
+    # The file's top-level object as read: its keys, and those of its objects, that this
+    # version does not read are written back (a newer version's settings kept).
+    read: Kept = field(default_factory=Kept, compare=False, repr=False)
     # Problems met while loading (English, for the log and the command line); never saved.
     problems: list[str] = field(default_factory=list, compare=False)
     # Those of one field (a destination or feed skipped, a canvas replaced, a key in a URL),
@@ -662,19 +695,42 @@ def _json_int(text: str) -> int:
 
 
 def _shown_value(value: Any) -> str:
-    """A value of the file as a problem quotes it: as its JSON spells it, cut to 40
-    characters, its control characters escaped."""
+    """A value of the file as a problem quotes it: as its JSON spells it, its URLs masked by
+    the one rule, cut to 40 characters, its control characters escaped. A URL in a field of
+    the wrong type was quoted with its password whole and its key up to the cut, in the
+    window's notice and Help, Messages (the log masked the same line)."""
     try:
         written = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
         written = type(value).__name__
-    if len(written) > 40:
-        written = written[:39] + "…"
+    return _shown_text(written, 40)
+
+
+def _shown_text(text: str, limit: int) -> str:
+    """A text of the file as a problem quotes it: its URLs masked by the one rule (before the
+    cut: a key cut short is masked no more), cut to ``limit`` characters, its control
+    characters escaped."""
+    written = mask_urls(text[:2000])
+    if len(written) > limit:
+        written = written[: limit - 1] + "…"
     return escape_controls(written)
 
 
-def _as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+def _as_object(settings: Settings, data: dict[str, Any], key: str) -> dict[str, Any]:
+    """The object at ``key``; anything else is said and its defaults taken (``"encoder": 7``
+    streamed at the defaults without a word)."""
+    value = data.get(key)
+    if value is None or isinstance(value, dict):
+        return value or {}
+    _field_problem(
+        settings,
+        Words(
+            QT_TRANSLATE_NOOP("Settings", "{key} is {value}, not an object; its defaults taken"),
+            key=key,
+            value=_shown_value(value),
+        ),
+    )
+    return {}
 
 
 def _as_list(settings: Settings, data: dict[str, Any], key: str) -> list[Any]:
@@ -685,7 +741,12 @@ def _as_list(settings: Settings, data: dict[str, Any], key: str) -> list[Any]:
         return value or []
     _field_problem(
         settings,
-        Words(QT_TRANSLATE_NOOP("Settings", "{key} is not a list; ignored"), key=key),
+        Words(
+            QT_TRANSLATE_NOOP(
+                "Settings", "{key} is not a list; ignored, and kept in the file as it is"
+            ),
+            key=key,
+        ),
     )
     return []
 
@@ -738,7 +799,7 @@ def _field_problem(settings: Settings, words: Words) -> None:
 
 def settings_from_dict(data: dict[str, Any]) -> Settings:
     """Build settings from parsed JSON, field by field: a bad field falls back to its default."""
-    settings = Settings()
+    settings = Settings(read=Kept(data))
     language = data.get("language", "system")
     settings.language = language if language in LANGUAGE_CHOICES else "system"
     if language not in LANGUAGE_CHOICES:
@@ -753,6 +814,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
             ),
         )
 
+    destination_ids: set[str] = set()
     for index, raw in enumerate(_as_list(settings, data, "destinations")):
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             _field_problem(
@@ -764,12 +826,29 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                     index=index,
                 ),
             )
-            settings.unread_destinations.append(raw)
+            settings.unread_destinations.append(Kept(raw))
             continue
         preset_id = _as_str(settings, raw.get("preset"), "custom", f"destinations[{index}].preset")
         # Its keyring entry (the stream key) is named by the id: no keyring encodes a lone
         # surrogate, and the UnicodeEncodeError ended live --to with a traceback.
         destination_id = escaped_surrogates(raw["id"])
+        if destination_id in destination_ids:
+            # A destination copied by hand keeps its id: both had one keyring entry for their
+            # stream key, and the key typed for one was pushed to the other's server.
+            _field_problem(
+                settings,
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "Settings",
+                        "destinations[{index}] has the id of another destination ('{id}'); "
+                        "given a new one: type its stream key again in Settings",
+                    ),
+                    index=index,
+                    id=escape_controls(destination_id[:40]),
+                ),
+            )
+            destination_id = new_id()
+        destination_ids.add(destination_id)
         settings.destinations.append(
             Destination(
                 destination_id=destination_id,
@@ -781,6 +860,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 enabled=_as_bool(
                     settings, raw.get("enabled"), True, f"destinations[{index}].enabled"
                 ),
+                read=Kept(raw),
             )
         )
     for destination in settings.destinations:
@@ -799,14 +879,14 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     active = data.get("active_destination")
     settings.active_destination_id = active if settings.destination(active) else None
 
-    devices = _as_dict(data.get("devices"))
+    devices = _as_object(settings, data, "devices")
     settings.devices = DeviceSettings(
         camera=_as_str(settings, devices.get("camera"), "auto", "devices.camera") or "auto",
         microphone=_as_str(settings, devices.get("microphone"), "default", "devices.microphone")
         or "default",
     )
 
-    enc = _as_dict(data.get("encoder"))
+    enc = _as_object(settings, data, "encoder")
     canvas = _as_str(settings, enc.get("canvas"), "1280x720", "encoder.canvas")
     try:
         parse_canvas(canvas)
@@ -817,7 +897,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 QT_TRANSLATE_NOOP(
                     "Settings", "encoder canvas '{canvas}' is not WIDTHxHEIGHT; using 1280x720"
                 ),
-                canvas=canvas[:40],
+                canvas=_shown_text(canvas, 40),
             ),
         )
         canvas = "1280x720"
@@ -845,11 +925,26 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                     index=index,
                 ),
             )
-            settings.unread_feeds.append(raw)
+            settings.unread_feeds.append(Kept(raw))
             continue
         # An id with a lone surrogate (JSON's "\ud800") named a keyring entry no keyring
         # encodes: its UnicodeEncodeError ended the loader, or every feed's start.
         feed_id = escaped_surrogates(raw["id"] if isinstance(raw.get("id"), str) else "")
+        if feed_id in feed_ids:
+            # Said, as for a destination: given a new id, the feed has no token but one its
+            # URL held (moved to its own entry), and it failed to sign in without a word why.
+            _field_problem(
+                settings,
+                Words(
+                    QT_TRANSLATE_NOOP(
+                        "Settings",
+                        "feeds[{index}] has the id of another feed ('{id}'); given a new one, "
+                        "with its own keyring entry: check its token in Settings, Feeds",
+                    ),
+                    index=index,
+                    id=escape_controls(feed_id[:40]),
+                ),
+            )
         if not feed_id or feed_id in feed_ids:
             # A feed copied by hand keeps its id: both had one keyring entry for their token,
             # and the second token, moved there, was lost.
@@ -861,6 +956,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 kind=raw["kind"],
                 url=_as_str(settings, raw.get("url"), "", f"feeds[{index}].url"),
                 enabled=_as_bool(settings, raw.get("enabled"), True, f"feeds[{index}].enabled"),
+                read=Kept(raw),
             )
         )
     for feed in settings.feeds:
@@ -907,7 +1003,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                     "the recordings folder '{path}' is not a folder name (it holds a NUL "
                     "character); recording to the default folder",
                 ),
-                path=escape_controls(settings.recordings_dir[:200]),
+                path=_shown_text(settings.recordings_dir, 200),
             ),
         )
         settings.recordings_dir = None
@@ -918,7 +1014,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         for p in _as_list(settings, data, "recent_shows")
         if isinstance(p, str) and "\x00" not in p
     ][:MAX_RECENT_SHOWS]
-    remote = _as_dict(data.get("remote"))
+    remote = _as_object(settings, data, "remote")
     settings.remote = RemoteSettings(
         enabled=_as_bool(settings, remote.get("enabled"), False, "remote.enabled"),
         port=_as_int(settings, remote.get("port"), 8750, (1024, 65535), "remote.port"),
@@ -977,36 +1073,104 @@ def _savable_feed_url(feed: FeedSettings) -> str:
     return feed_url_without_secrets(feed.url)
 
 
+def _with_unread(written: dict[str, Any], read: Any) -> dict[str, Any]:
+    """``written`` and, after it, the keys of ``read`` (the object as the file held it) that
+    ``written`` does not name: a newer version's, written back as they were read."""
+    if isinstance(read, dict):
+        written.update((key, value) for key, value in read.items() if key not in written)
+    return written
+
+
+def _list_written(entries: list[Any], read: Any) -> Any:
+    """The list to write where the file held ``read``: a value that was no list (a newer
+    version's object) is written back as it was, or as the list's last entry when this
+    version has entries to write there."""
+    if read is None or isinstance(read, list):
+        return entries
+    return [*entries, read] if entries else read
+
+
+def _destination_written(destination: Destination) -> dict[str, Any]:
+    read = destination.read.value
+    preset = destination.preset_id
+    if preset == "custom" and isinstance(read, dict):
+        # A newer version's platform, read here as a custom server, stays that platform.
+        read_preset = read.get("preset")
+        if isinstance(read_preset, str) and read_preset not in PRESETS:
+            preset = read_preset
+    return _with_unread(
+        {
+            "id": destination.destination_id,
+            "name": destination.name,
+            "preset": preset,
+            "server_url": _savable_server_url(destination),
+            "enabled": destination.enabled,
+        },
+        read,
+    )
+
+
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
-    return {
-        "format": SETTINGS_FORMAT,
-        "language": settings.language,
-        "destinations": [
-            {
-                "id": d.destination_id,
-                "name": d.name,
-                "preset": d.preset_id,
-                "server_url": _savable_server_url(d),
-                "enabled": d.enabled,
-            }
-            for d in settings.destinations
-        ]
-        + list(settings.unread_destinations),
-        "active_destination": settings.active_destination_id,
-        "devices": asdict(settings.devices),
-        "encoder": asdict(settings.encoder),
-        "feeds": [
-            {"id": f.feed_id, "kind": f.kind, "url": _savable_feed_url(f), "enabled": f.enabled}
-            for f in settings.feeds
-        ]
-        + list(settings.unread_feeds),
-        "record": settings.record,
-        "record_asked": settings.record_asked,
-        "recordings_dir": settings.recordings_dir,
-        "recent_shows": list(settings.recent_shows),
-        "remote": asdict(settings.remote),
-        "prompts_off": list(settings.prompts_off),
-    }
+    read = settings.read.value if isinstance(settings.read.value, dict) else {}
+    from anchordesk.show.prompts import RULES
+
+    read_recent = read.get("recent_shows")
+    read_prompts_off = read.get("prompts_off")
+    return _with_unread(
+        {
+            "format": SETTINGS_FORMAT,
+            "language": settings.language,
+            "destinations": _list_written(
+                [_destination_written(d) for d in settings.destinations]
+                + [kept.value for kept in settings.unread_destinations],
+                read.get("destinations"),
+            ),
+            "active_destination": settings.active_destination_id,
+            "devices": _with_unread(asdict(settings.devices), read.get("devices")),
+            "encoder": _with_unread(asdict(settings.encoder), read.get("encoder")),
+            "feeds": _list_written(
+                [
+                    _with_unread(
+                        {
+                            "id": f.feed_id,
+                            "kind": f.kind,
+                            "url": _savable_feed_url(f),
+                            "enabled": f.enabled,
+                        },
+                        f.read.value,
+                    )
+                    for f in settings.feeds
+                ]
+                + [kept.value for kept in settings.unread_feeds],
+                read.get("feeds"),
+            ),
+            "record": settings.record,
+            "record_asked": settings.record_asked,
+            "recordings_dir": settings.recordings_dir,
+            # A newer version's entries (not a file name) stay after this version's.
+            "recent_shows": _list_written(
+                list(settings.recent_shows)
+                + [p for p in _as_read_list(read_recent) if not isinstance(p, str)],
+                read_recent,
+            ),
+            "remote": _with_unread(asdict(settings.remote), read.get("remote")),
+            # A newer version's prompt rules, turned off there, stay off.
+            "prompts_off": _list_written(
+                list(settings.prompts_off)
+                + [r for r in _as_read_list(read_prompts_off) if not _known_rule(r, RULES)],
+                read_prompts_off,
+            ),
+        },
+        read,
+    )
+
+
+def _as_read_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _known_rule(value: Any, rules: Any) -> bool:
+    return isinstance(value, str) and value in rules
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -1195,7 +1195,9 @@ class Controller(QObject):
         self._live_on = None  # until this push has started: no earlier push's faults
         self.is_live = True
         self.live_changed.emit(True)
-        self.message.emit(self.tr("Going live on %1…").replace("%1", destination.name))
+        # The name as the settings' lists write it: an override in it turned the line around.
+        shown_name = escape_controls(destination.name)
+        self.message.emit(self.tr("Going live on %1…").replace("%1", shown_name))
 
         async def go() -> None:
             from anchordesk.live.destinations import push_url
@@ -1215,7 +1217,7 @@ class Controller(QObject):
             self._say_closed_short(rehearsal)
             self._announce_session()
             self.poll_show()
-            self._going_live_to = self._live_on = destination.name
+            self._going_live_to = self._live_on = shown_name
             self._network_failing = False
             self._failing_feeds.clear()  # the live session's feeds are said afresh
 

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from anchordesk.core import secrets
+from anchordesk.core.printable import escape_controls
 from anchordesk.core.words import Words
 from anchordesk.live.settings import Destination
 from anchordesk.ui.reach import ReachProblem, Unreachable, tcp_reachable
@@ -143,7 +144,10 @@ class GoLiveDialog(QDialog):
 
         self.destination = QComboBox(self)
         for destination in self._destinations:
-            name, platform = destination.name, platform_name(destination.preset)
+            # Control characters written out: a right-to-left override in the name turned the
+            # line around, the platform's words with it.
+            name = escape_controls(destination.name)
+            platform = platform_name(destination.preset)
             # A destination named after its platform (the default name) says it once.
             label = name if name == platform else f"{name} ({platform})"
             self.destination.addItem(label, destination.destination_id)

@@ -195,7 +195,7 @@ class DestinationsPage(SettingsPage):
             problem = check_server_url(destination.preset, destination.server_url)
             if problem is not None:
                 self.destination_list.setCurrentRow(row)
-                return f"{destination.name}: " + self.server_problem_text(
+                return f"{escape_controls(destination.name)}: " + self.server_problem_text(
                     problem, destination.preset
                 )
         return None
@@ -386,7 +386,7 @@ class DestinationsPage(SettingsPage):
             password_field.line_edit.setText(password or "")
             password_field.user_edited = True
         item = self.destination_list.currentItem()
-        if item is not None and item.text() != destination.name:
+        if item is not None and item.text() != escape_controls(destination.name):
             item.setText(escape_controls(destination.name))
             self._refresh_active_combo()
 
@@ -411,7 +411,8 @@ class DestinationsPage(SettingsPage):
         self.active_combo.clear()
         self.active_combo.addItem(self.tr("Rehearsal — nothing is pushed"), None)
         for destination in self.settings.destinations:
-            self.active_combo.addItem(destination.name, destination.destination_id)
+            # Written out as the list beside it writes it: an override turned the line around.
+            self.active_combo.addItem(escape_controls(destination.name), destination.destination_id)
         index = self.active_combo.findData(current)
         self.active_combo.setCurrentIndex(max(index, 0))
         self.active_combo.blockSignals(False)

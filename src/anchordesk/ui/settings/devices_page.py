@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.core.printable import escape_controls
 from anchordesk.ui import file_dialogs
 from anchordesk.ui.settings.devices import (
     CameraPreview,
@@ -104,10 +105,12 @@ class DevicesPage(SettingsPage):
         self.camera_combo.addItem("", "auto")
         self.camera_combo.addItem("", "test")
         for choice in list_cameras():
-            self.camera_combo.addItem(choice.label, choice.value)
+            self.camera_combo.addItem(escape_controls(choice.label), choice.value)
         camera = self.settings.devices.camera
         if self.camera_combo.findData(camera) < 0:
-            self.camera_combo.addItem(camera, camera)
+            # Written out as the go-live check writes it: "/dev/video\u202e9 kcab" was
+            # listed "/dev/videoback 9".
+            self.camera_combo.addItem(escape_controls(camera), camera)
         select_data(self.camera_combo, camera)
         self.camera_combo.blockSignals(False)
 
@@ -117,7 +120,7 @@ class DevicesPage(SettingsPage):
             self.microphone_combo.addItem("", value)
         microphone = self.settings.devices.microphone
         if self.microphone_combo.findData(microphone) < 0:
-            self.microphone_combo.addItem(microphone, microphone)
+            self.microphone_combo.addItem(escape_controls(microphone), microphone)
         select_data(self.microphone_combo, microphone)
         self.microphone_combo.blockSignals(False)
 
@@ -181,7 +184,11 @@ class DevicesPage(SettingsPage):
             text = self.tr("No camera was found; the preview shows the test pattern.")
         else:
             index = self.camera_combo.findData(spec)
-            name = self.camera_combo.itemText(index) if index >= 0 else Path(spec).name
+            name = (
+                self.camera_combo.itemText(index)
+                if index >= 0
+                else escape_controls(Path(spec).name)
+            )
             text = self.tr("“%1” could not be opened; the preview shows the test pattern.").replace(
                 "%1", name
             )
@@ -203,7 +210,7 @@ class DevicesPage(SettingsPage):
         )
         if path:
             if self.camera_combo.findData(path) < 0:
-                self.camera_combo.addItem(Path(path).name, path)
+                self.camera_combo.addItem(escape_controls(Path(path).name), path)
             select_data(self.camera_combo, path)
 
     # -- microphone --------------------------------------------------------------------------
@@ -221,7 +228,7 @@ class DevicesPage(SettingsPage):
         self.microphone_combo.blockSignals(True)
         for choice in choices:
             if self.microphone_combo.findData(choice.value) < 0:
-                self.microphone_combo.addItem(choice.label, choice.value)
+                self.microphone_combo.addItem(escape_controls(choice.label), choice.value)
         select_data(self.microphone_combo, current)
         self.microphone_combo.blockSignals(False)
 
@@ -243,7 +250,11 @@ class DevicesPage(SettingsPage):
                 # Named as the list names it ("Default microphone"), not in PortAudio's words
                 # ("Error querying device -1"), which the log keeps (R25hunt25ui F2).
                 index = self.microphone_combo.findData(microphone.spec)
-                name = self.microphone_combo.itemText(index) if index >= 0 else microphone.spec
+                name = (
+                    self.microphone_combo.itemText(index)
+                    if index >= 0
+                    else escape_controls(microphone.spec)
+                )
                 self.microphone_status.setText(
                     self.tr("The microphone could not be opened: %1").replace("%1", name)
                 )
