@@ -661,6 +661,19 @@ def _standard_streams_on_null() -> None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
 
 
+def _escape_what_the_console_cannot_show() -> None:
+    """A console whose encoding cannot show a character (``PYTHONIOENCODING=latin-1``, a
+    Latin-1 locale, a cp1252 console) made the report's own narrow no-break space a
+    UnicodeEncodeError traceback, and dropped ``live``'s "Recording kept in r€1.mkv" without a
+    word: one rule for every command and every line, such a character is written as its
+    backslash escape (as Python already does on standard error)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                reconfigure(errors="backslashreplace")
+
+
 #: The commands whose product is what they print, and what that is.
 _PRINTED = {"report": "the report", "devices": "the device list", "show": "what it finds"}
 
@@ -722,6 +735,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # reach no program it starts (core/environment.py). Before anything can start one.
         withhold_secret_variables()
     _standard_streams_on_null()
+    _escape_what_the_console_cannot_show()
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["--network-child"]:
         # A frozen app's network child (anchordesk.media.network_child.child_command): no -m
