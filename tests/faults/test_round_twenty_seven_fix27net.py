@@ -56,3 +56,43 @@ def test_the_lines_saying_where_the_files_are_kept_reach_such_a_console_escaped(
     printed = (tmp_path / "out.txt").read_text("latin-1")
     assert f"Recording kept in {tmp_path}/r\\u20ac1.mkv" in printed, printed
     assert f"Session kept in {tmp_path}/s\\u20ac.adsession" in printed, printed
+
+
+@pytest.mark.parametrize("form", ["text", "json", "html"])
+def test_secrets_kept_whole_in_a_sessions_feeds_and_rejected_items_are_masked_by_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], form: str
+) -> None:
+    # Before: "1 item rejected, not counted: 1 bad http://u:PWREASON@h/?token=SECRETD", the
+    # comment source "wss://h/ws?access_token=SECRETB" in --json and the page, a rejected
+    # detail's path key "rtmp://h/live/SECRETE" (only the stream lines were masked).
+    import sqlite3
+
+    from anchordesk.cli.main import main
+    from anchordesk.store import SessionStore
+
+    session = tmp_path / "s.adsession"
+    SessionStore(session).close()
+    feed = "http://u:SECRETP@h.example/feed?token=SECRETA"
+    with sqlite3.connect(session) as db:
+        db.execute(
+            "INSERT INTO comments(source, id, received_at, published_at, author, text,"
+            " is_moderator, is_owner, paid_amount, paid_currency, flagged_terms, is_question)"
+            " VALUES ('wss://h.example/ws?access_token=SECRETB', 'c1', 1800000000,"
+            " '2027-01-15T08:00:00Z', 'ann', 'hello', 0, 0, NULL, '', '[]', 0)"
+        )
+        db.execute(
+            "INSERT INTO rejected_items(source, id, kind, item_id, received_at, reason, detail,"
+            " raw) VALUES (?, 'r1', 'comment', 'x', 1800000001, ?, ?, '{}')",
+            (feed, "bad http://u:SECRETR@h.example/?token=SECRETD",
+             "detail rtmp://h.example/live/SECRETE and https://shop.example/api?key=SECRETK"),
+        )  # fmt: skip
+    db.close()
+    page = tmp_path / "r.html"
+    argv = {"text": [], "json": ["--json"], "html": ["--html", str(page)]}[form]
+    assert main(["report", str(session), "--lang", "en", *argv]) == 0
+    shown = capsys.readouterr().out + (page.read_text() if form == "html" else "")
+    assert "SECRET" not in shown
+    assert "h.example/live/****" in shown
+    assert "h.example/feed?token=****" in shown
+    if form == "json":
+        assert "wss://h.example/ws?access_token=****" in shown
