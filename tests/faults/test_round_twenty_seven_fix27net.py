@@ -96,3 +96,27 @@ def test_secrets_kept_whole_in_a_sessions_feeds_and_rejected_items_are_masked_by
     assert "h.example/feed?token=****" in shown
     if form == "json":
         assert "wss://h.example/ws?access_token=****" in shown
+
+
+def test_import_csv_writing_its_file_runs_with_standard_output_closed(tmp_path: Path) -> None:
+    # Before: `anchordesk show import-csv -o out.json p.csv >&-`: exit 2 "standard output is
+    # closed (>&-): nowhere to print what it finds", out.json not written (its product is
+    # the file; `show check` is the one whose product is what it prints).
+    from faults.live_runs import child_env
+
+    products = tmp_path / "p.csv"
+    products.write_text("sku,name,price,stock\nA1,Thing,9.99,5\n")
+    out = tmp_path / "out.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "show", "import-csv", "-o", str(out), str(products)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=120,
+        env=child_env(tmp_path), preexec_fn=_close_standard_output,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "A1" in out.read_text()
+
+
+def _close_standard_output() -> None:
+    import os
+
+    os.close(1)

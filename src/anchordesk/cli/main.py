@@ -674,8 +674,10 @@ def _escape_what_the_console_cannot_show() -> None:
                 reconfigure(errors="backslashreplace")
 
 
-#: The commands whose product is what they print, and what that is.
-_PRINTED = {"report": "the report", "devices": "the device list", "show": "what it finds"}
+#: The commands whose product is what they print, and what that is; a sub-command by its
+#: command's name and its own (``show import-csv`` writes its product to its -o file, and its
+#: one printed line is a summary: it was refused with standard output closed).
+_PRINTED = {"report": "the report", "devices": "the device list", "show check": "what it finds"}
 
 
 def _refuse_closed_output(command: str, printed: str) -> None:
@@ -762,7 +764,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
     except OSError as error:
         return _output_failed(error)
-    if (printed := _PRINTED.get(args.command)) is not None:
+    command = " ".join(filter(None, (args.command, getattr(args, "show_command", None))))
+    if (printed := _PRINTED.get(command)) is not None:
         try:
             _refuse_closed_output(f"anchordesk {args.command}", printed)
         except UserError as error:
