@@ -120,3 +120,30 @@ def _close_standard_output() -> None:
     import os
 
     os.close(1)
+
+
+def test_the_report_command_suggested_for_a_session_named_with_a_dash_can_be_pasted(
+    tmp_path: Path,
+) -> None:
+    # Before: "report: anchordesk report -night.adsession"; pasted, "the following arguments
+    # are required: session", exit 2.
+    import shlex
+
+    from faults.live_runs import SMALL, child_env
+
+    env = child_env(tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1", "--no-record",
+         "--to", "rtmp://127.0.0.1:1/app/k", "--session=-night.adsession"],
+        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    said = (run.stdout + run.stderr).splitlines()
+    line = next(line for line in said if "; report: " in line)
+    pasted = shlex.split(line.split("; report: ")[1])
+    assert pasted[:2] == ["anchordesk", "report"]
+    report = subprocess.run(
+        [sys.executable, "-m", "anchordesk", *pasted[1:]],
+        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert report.returncode == 0, report.stderr
+    assert "-night.adsession" in report.stdout
