@@ -147,3 +147,55 @@ def test_the_report_command_suggested_for_a_session_named_with_a_dash_can_be_pas
     )  # fmt: skip
     assert report.returncode == 0, report.stderr
     assert "-night.adsession" in report.stdout
+
+
+def test_desktop_install_with_a_folder_in_the_way_installs_nothing_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before: exit 2 "…AnchorDesk.xml cannot be written (Is a directory); 1 files were
+    # replaced before it": the menu entry installed alone (nothing was there to replace),
+    # and the 12 icon folders it made left empty.
+    from anchordesk.cli import desktop
+    from anchordesk.cli.main import main
+
+    monkeypatch.setattr(desktop, "this_executable", lambda: Path(sys.executable))
+    share = tmp_path / "share"
+    monkeypatch.setenv("XDG_DATA_HOME", str(share))
+    in_the_way = share / "mime" / "packages" / "io.github.anchordesk.AnchorDesk.xml"
+    (in_the_way / "x").mkdir(parents=True)
+    before = sorted(share.rglob("*"))
+    assert main(["desktop", "install"]) == 2
+    err = capsys.readouterr().err
+    assert sorted(share.rglob("*")) == before  # no file, no folder made
+    assert err.count("\n") == 1, err
+    assert err.endswith("AnchorDesk.xml cannot be written (Is a directory); nothing was "
+                        "installed\n"), err  # fmt: skip
+
+
+def test_files_written_together_are_put_back_when_a_later_rename_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: the files renamed before the failing one kept their new contents (an old one
+    # overwritten, a new one left) and the folders made for them stayed.
+    import errno
+    import os
+
+    from anchordesk.core import files
+
+    old = tmp_path / "old.txt"
+    old.write_bytes(b"old")
+    new = tmp_path / "made" / "deep" / "new.txt"
+    last = tmp_path / "last.txt"
+    replace = os.replace
+
+    def failing_last(source: str, target: object) -> None:
+        if Path(str(target)) == last:
+            raise OSError(errno.EIO, "Input/output error")
+        replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files.os, "replace", failing_last)
+    with pytest.raises(files.NotAllWritten) as failed:
+        files.write_files_together({old: b"NEW", new: b"NEW", last: b"NEW"})
+    assert failed.value.path == last and failed.value.placed == []
+    assert old.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.txt"]
