@@ -199,3 +199,26 @@ def test_files_written_together_are_put_back_when_a_later_rename_fails(
     assert failed.value.path == last and failed.value.placed == []
     assert old.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.txt"]
+
+
+@pytest.mark.parametrize("query", ["key=PASTEDKEY", "token=PASTEDKEY", "txSecret=PASTEDKEY&x=1"])
+def test_a_key_in_the_query_of_to_beside_the_environments_key_is_refused(
+    tmp_path: Path, query: str
+) -> None:
+    # Before: exit 0, live, nginx-rtmp read "publish: name='ENVKEY' args='key=PASTEDKEY'":
+    # both keys pushed without a word (only a key in the path was refused).
+    from faults.live_runs import SMALL, child_env
+
+    run = subprocess.run(
+        [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1", "--no-record",
+         "--to", f"rtmp://127.0.0.1:1/live?{query}"],
+        capture_output=True, text=True, timeout=120,
+        env=child_env(tmp_path, ANCHORDESK_STREAM_KEY="ENVKEY"),
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.count("\n") == 1, run.stderr
+    assert "the address holds a stream key already and ANCHORDESK_STREAM_KEY gives one" in (
+        run.stderr
+    )
+    assert "(rtmp://127.0.0.1:1/live)" in run.stderr
+    assert "PASTEDKEY" not in run.stderr + run.stdout
