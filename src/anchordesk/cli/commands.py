@@ -169,8 +169,12 @@ async def _finish(show: LiveShow, stops: StopRequests) -> None:
             _say(f"Session kept in {path}")
         else:
             # Quoted for the shell, to be pasted as it is ("my show's night.adsession" was
-            # two words and an open quote).
+            # two words and an open quote); a name starting with "-" after "--", or it is
+            # read as an option ("anchordesk report -night.adsession": "the following
+            # arguments are required: session").
             command = shlex.quote(str(named))
+            if command.startswith("-"):
+                command = f"-- {command}"
             _say(f"Session kept in {named}{beside}; report: anchordesk report {command}")
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.wrap_future(media_stopped), stops.time_left_s() + 0.2)

@@ -132,8 +132,8 @@ def install(home: Path | None = None, executable: Path | None = None) -> list[Pa
     except NotAllWritten as failed:
         said = describe_error(failed.path, failed.error)
         left = (
-            f"; {len(failed.placed)} files were replaced before it (anchordesk desktop "
-            "uninstall removes them)"
+            f"; {len(failed.placed)} of the files written before it could not be put back "
+            "as they were (anchordesk desktop uninstall removes them)"
             if failed.placed
             else "; nothing was installed"
         )

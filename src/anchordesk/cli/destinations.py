@@ -37,6 +37,7 @@ from anchordesk.live.settings import (
     Settings,
     destination_url,
     load_settings,
+    server_url_holds_key,
     split_pasted_url,
 )
 from anchordesk.show.validate import shown, shown_literal
@@ -274,15 +275,19 @@ def _no_key_in(target: str, source: str) -> None:
     an application it does not know, and its words point at the application, not at the two
     keys. An ``ANCHORDESK_STREAM_KEY`` left in a shell's profile does it to a full address
     pasted from the platform. What is a key follows the rule of a pasted address in the window
-    (``split_pasted_url``): what follows a platform's server, or a second path segment."""
-    for preset in PRESETS.values():
-        server, key = split_pasted_url(preset, target)
-        if key:
-            raise UserError(
-                f"--to {mask_pasted_address(target.strip())}: the address holds a stream key "
-                f"already and {source} gives one too: give the server without its key "
-                f"({printable_message(server)}), or leave {source} out"
-            )
+    (``split_pasted_url``): what follows a platform's server, or a second path segment; and
+    the window's rule for a server URL (``server_url_holds_key``): a key or a signing token
+    in its query (``?key=``, ``token=``, ``txSecret=``), which was pushed with the other."""
+    pasted = (split_pasted_url(preset, target) for preset in PRESETS.values())
+    holding = [server for server, key in pasted if key]
+    if not holding and server_url_holds_key(PRESETS["custom"], target):
+        holding = [target.strip().partition("?")[0]]
+    if holding:
+        raise UserError(
+            f"--to {mask_pasted_address(target.strip())}: the address holds a stream key "
+            f"already and {source} gives one too: give the server without its key "
+            f"({printable_message(holding[0])}), or leave {source} out"
+        )
 
 
 def _keyring_key(

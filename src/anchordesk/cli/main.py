@@ -661,8 +661,23 @@ def _standard_streams_on_null() -> None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the whole run
 
 
-#: The commands whose product is what they print, and what that is.
-_PRINTED = {"report": "the report", "devices": "the device list", "show": "what it finds"}
+def _escape_what_the_console_cannot_show() -> None:
+    """A console whose encoding cannot show a character (``PYTHONIOENCODING=latin-1``, a
+    Latin-1 locale, a cp1252 console) made the report's own narrow no-break space a
+    UnicodeEncodeError traceback, and dropped ``live``'s "Recording kept in r€1.mkv" without a
+    word: one rule for every command and every line, such a character is written as its
+    backslash escape (as Python already does on standard error)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                reconfigure(errors="backslashreplace")
+
+
+#: The commands whose product is what they print, and what that is; a sub-command by its
+#: command's name and its own (``show import-csv`` writes its product to its -o file, and its
+#: one printed line is a summary: it was refused with standard output closed).
+_PRINTED = {"report": "the report", "devices": "the device list", "show check": "what it finds"}
 
 
 def _refuse_closed_output(command: str, printed: str) -> None:
@@ -722,6 +737,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # reach no program it starts (core/environment.py). Before anything can start one.
         withhold_secret_variables()
     _standard_streams_on_null()
+    _escape_what_the_console_cannot_show()
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["--network-child"]:
         # A frozen app's network child (anchordesk.media.network_child.child_command): no -m
@@ -748,7 +764,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
     except OSError as error:
         return _output_failed(error)
-    if (printed := _PRINTED.get(args.command)) is not None:
+    command = " ".join(filter(None, (args.command, getattr(args, "show_command", None))))
+    if (printed := _PRINTED.get(command)) is not None:
         try:
             _refuse_closed_output(f"anchordesk {args.command}", printed)
         except UserError as error:

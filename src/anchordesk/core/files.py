@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -74,7 +75,7 @@ def _written_beside(path: Path, folder: Path, data: bytes, new_file_mode: int | 
 
 class NotAllWritten(Exception):
     """:func:`write_files_together` failed at ``path`` with ``error``; ``placed``: the files
-    that took their new contents before it (none, unless a rename itself failed)."""
+    left with their new contents (none, unless putting an old one back failed too)."""
 
     def __init__(self, path: Path, error: OSError, placed: list[Path]) -> None:
         super().__init__(f"{path}: {error}")
@@ -86,10 +87,12 @@ class NotAllWritten(Exception):
 def write_files_together(files: Mapping[Path, bytes]) -> None:
     """Write several files all or none: each is written whole beside its name first, then
     they all take their names. A full disk halfway (``desktop install``: a menu entry whose
-    icon and file type were never written) leaves every old file as it was, no new one and
-    no folder made for them. Raises :class:`NotAllWritten`."""
+    icon and file type were never written), or a name that cannot be taken (a folder in the
+    way), leaves every old file as it was, no new one and no folder made for them. Raises
+    :class:`NotAllWritten`."""
     made: list[Path] = []
     ready: dict[Path, str] = {}
+    kept: dict[Path, str] = {}  # the old file at each name, linked beside it until the end
     try:
         for path, data in files.items():
             folder = path.resolve().parent
@@ -102,13 +105,14 @@ def write_files_together(files: Mapping[Path, bytes]) -> None:
                 folder.mkdir(parents=True, exist_ok=True)
             finally:
                 made += [candidate for candidate in missing if candidate.exists()]
+            if path.is_dir() and not path.is_symlink():
+                # Known before any file takes its name: said as the rename would say it.
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
             ready[path] = _written_beside(path, folder, data, None)
+            if os.path.lexists(path):
+                kept[path] = _kept_beside(path, folder)
     except BaseException as error:  # a Ctrl+C too: it left the temporary files behind
-        for temporary in ready.values():
-            Path(temporary).unlink(missing_ok=True)
-        for folder in sorted(made, key=lambda folder: len(folder.parts), reverse=True):
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        _remove(ready, kept, made)
         if isinstance(error, OSError):
             raise NotAllWritten(path, error, []) from None
         raise
@@ -117,12 +121,48 @@ def write_files_together(files: Mapping[Path, bytes]) -> None:
         try:
             os.replace(temporary, path)
         except BaseException as error:
-            for left in ready.values():
-                Path(left).unlink(missing_ok=True)
+            # Every file that took its name before gets its old one back (or goes, if it
+            # was new): "1 files were replaced before it" left a menu entry alone.
+            left = [done for done in placed if not _put_back(done, kept.get(done))]
+            _remove(ready, kept, made)
             if isinstance(error, OSError):
-                raise NotAllWritten(path, error, placed) from None
+                raise NotAllWritten(path, error, left) from None
             raise
         placed.append(path)
+    _remove({}, kept, [])
+
+
+def _kept_beside(path: Path, folder: Path) -> str:
+    """A second name in ``folder`` for the file (or link) at ``path``, to put it back with."""
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".old", dir=folder)
+    os.close(handle)
+    os.unlink(name)
+    try:
+        os.link(path, name, follow_symlinks=False)
+    except OSError:  # a file system without hard links: a copy
+        os.replace(_written_beside(path, folder, path.read_bytes(), None), name)
+    return name
+
+
+def _put_back(path: Path, old: str | None) -> bool:
+    """``path`` as it was before :func:`write_files_together`; False when it cannot be."""
+    try:
+        if old is None:
+            path.unlink(missing_ok=True)
+        else:
+            os.replace(old, path)
+    except OSError:
+        return False
+    return True
+
+
+def _remove(ready: Mapping[Path, str], kept: Mapping[Path, str], made: list[Path]) -> None:
+    for temporary in (*ready.values(), *kept.values()):
+        with contextlib.suppress(OSError):
+            Path(temporary).unlink(missing_ok=True)
+    for folder in sorted(made, key=lambda folder: len(folder.parts), reverse=True):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 class NotARegularFile(OSError):

@@ -23,6 +23,7 @@ from babel.numbers import format_decimal
 
 from anchordesk.core.money import amount_text, babel_locale, format_money
 from anchordesk.core.printable import display_width, escape_controls
+from anchordesk.core.redact import mask_urls
 from anchordesk.show.ledger import Ledger, TimedOrder, TimedUpdate, replay, show_from_snapshot
 from anchordesk.show.model import Product, Show
 from anchordesk.show.timing import (
@@ -335,7 +336,7 @@ def _feeds_stopped(feed_status: str | None) -> str:
             # every feed is "stopped" at the end of a show. A 503 answered once, early in a
             # show whose feed then ran well, was said as why the feeds stopped.
             if isinstance(reason, str) and reason.startswith(FEEDS_STOPPED_PREFIX):
-                return escape_controls(" ".join(reason.split())[:500])
+                return escape_controls(mask_urls(" ".join(reason.split()))[:500])
     return ""
 
 
@@ -349,7 +350,7 @@ def _feeds_stopped_words(kept: str | None) -> tuple[str, dict[str, str]] | None:
     if not isinstance(template, str) or not isinstance(params, dict):
         return None
     return template, {
-        str(name): escape_controls(" ".join(str(value).split())[:500])
+        str(name): escape_controls(mask_urls(" ".join(str(value).split()))[:500])
         for name, value in params.items()
     }
 
@@ -424,8 +425,11 @@ def build_report(path: Path) -> SessionReport:
         flagged=sum(1 for c in comments if c.comment.flagged),
         orders=ledger.orders,
         ledger=ledger,
-        comments_by_source=dict(Counter(c.comment.source for c in comments)),
-        orders_by_source=dict(Counter(o.order.source for o in orders)),
+        # A feed's address as kept (with its token or password whole in a session of an
+        # older version, or someone else's) is shown masked by the one rule, as the run
+        # writes it; so are the rejected items' texts (report_rejected.rejected_entries).
+        comments_by_source=dict(Counter(mask_urls(c.comment.source) for c in comments)),
+        orders_by_source=dict(Counter(mask_urls(o.order.source) for o in orders)),
         hidden=len(
             {
                 (str(e.data.get("source")), str(e.data.get("comment_id")))
