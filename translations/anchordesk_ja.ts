@@ -496,7 +496,7 @@
         <translation>録画を停止しました：%1</translation>
     </message>
     <message>
-        <location line="+250"/>
+        <location line="+252"/>
         <source>The settings could not be saved: %1. They apply to this run only.</source>
         <translation>設定を保存できませんでした：%1。この設定は今回の実行中だけ有効です。</translation>
     </message>
@@ -543,7 +543,7 @@
         <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="-396"/>
+        <location line="-398"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -558,7 +558,7 @@
         <translation>セールを始めるには商品を画面に出してください。</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+63"/>
         <source>Going live on %1…</source>
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
@@ -578,12 +578,12 @@
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-408"/>
+        <location line="-410"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+494"/>
+        <location line="+496"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -853,7 +853,7 @@
         <translation>プラットフォーム推奨のエンコード設定を使う</translation>
     </message>
     <message>
-        <location line="+214"/>
+        <location line="+215"/>
         <source>Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every %6 s, up to %7×%8 at %9 fps.</source>
         <translation>%1 の推奨：%3p%4 で %2 kbps（最大 %5 kbps）、キーフレーム間隔 %6 秒、最大 %7×%8・%9 fps。</translation>
     </message>
@@ -911,12 +911,12 @@
 <context>
     <name>DevicesPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/devices_page.py" line="+99"/>
+        <location filename="../src/anchordesk/ui/settings/devices_page.py" line="+100"/>
         <source>Devices</source>
         <translation>デバイス</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+43"/>
         <source>&amp;Camera:</source>
         <translation>カメラ(&amp;C)：</translation>
     </message>
@@ -991,7 +991,7 @@
         <translation>カメラが見つかりません。プレビューにはテストパターンを表示しています。</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+8"/>
         <source>“%1” could not be opened; the preview shows the test pattern.</source>
         <translation>「%1」を開けません。プレビューにはテストパターンを表示しています。</translation>
     </message>
@@ -1006,7 +1006,7 @@
         <translation>動画 (*.mp4 *.mkv *.mov *.webm *.avi);;すべてのファイル (*)</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+50"/>
         <source>The microphone could not be opened: %1</source>
         <translation>マイクを開けません：%1</translation>
     </message>
@@ -1212,7 +1212,7 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+183"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+187"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>証明書を読み込めません：{name} が指す {path} は存在しません（修正するか設定を外してください）</translation>
@@ -1502,7 +1502,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+204"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+208"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -2031,6 +2031,11 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>that comment has no text to show: there is nothing to pin</source>
+        <translation>そのコメントには表示する文字がないため、固定するものはありません</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>nothing is being streamed: there is nothing to reconnect</source>
         <translation>配信していないため、再接続するものはありません</translation>
     </message>
@@ -2135,7 +2140,7 @@
         <translation>そのコメントは非表示です</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+19"/>
         <source>no question to pin yet</source>
         <translation>固定できる質問はまだありません</translation>
     </message>
@@ -3082,7 +3087,7 @@
 <context>
     <name>Platforms</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-438"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-439"/>
         <source>Custom RTMP / RTMPS</source>
         <translation>カスタム RTMP / RTMPS</translation>
     </message>
@@ -3817,7 +3822,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+626"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+660"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <translation>{field} が {value} で整数ではないため、{default} を使います</translation>
     </message>
@@ -3827,12 +3832,21 @@
         <translation>{field} が {value} で {low}〜{high} の範囲外のため、{kept} を使います</translation>
     </message>
     <message>
-        <location line="+37"/>
         <source>{key} is not a list; ignored</source>
-        <translation>{key} はリストではないため無視しました</translation>
+        <translation type="vanished">{key} はリストではないため無視しました</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+54"/>
+        <source>{key} is {value}, not an object; its defaults taken</source>
+        <translation>{key} は {value} で、オブジェクトではありません。既定値を使います</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>{key} is not a list; ignored, and kept in the file as it is</source>
+        <translation>{key} はリストではないため無視しました。ファイルにはそのまま残します</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>{field} is {value}, not true or false; {default} taken</source>
         <translation>{field} が {value} です。true か false ではないため、{default} を使います</translation>
     </message>
@@ -3847,9 +3861,14 @@
         <translation>language が {value} で {choices} のいずれでもないため、システムの言語を使います</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>destinations[{index}] is not a destination; skipped</source>
         <translation>destinations[{index}] は配信先ではありません。スキップしました</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>destinations[{index}] has the id of another destination (&apos;{id}&apos;); given a new one: type its stream key again in Settings</source>
+        <translation>destinations[{index}] は別の配信先と同じ id（'{id}'）です。新しい id を付けました：設定でストリームキーをもう一度入力してください</translation>
     </message>
     <message>
         <location line="+30"/>
@@ -3867,7 +3886,12 @@
         <translation>feeds[{index}] の種類が不明です。スキップしました</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+15"/>
+        <source>feeds[{index}] has the id of another feed (&apos;{id}&apos;); given a new one, with its own keyring entry: check its token in Settings, Feeds</source>
+        <translation>feeds[{index}] は別のフィードと同じ id（'{id}'）です。新しい id と専用のキーリング項目を付けました：設定の「フィード」でトークンを確認してください</translation>
+    </message>
+    <message>
+        <location line="+31"/>
         <source>feed {kind} ({url}) is not used: {problem}; correct its URL in Settings, Feeds</source>
         <translation>フィード {kind}（{url}）は使いません：{problem}。設定の「フィード」で URL を直してください</translation>
     </message>
@@ -3887,7 +3911,7 @@
         <translation>フィード {kind}（{url}）の URL にトークンかパスワードが含まれています。トークンは設定の「フィード」のトークン欄に入れてください</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location line="+134"/>
         <source>{path} is not a regular file</source>
         <translation>{path} は通常のファイルではありません</translation>
     </message>

@@ -496,7 +496,7 @@
         <translation>录制已停止：%1</translation>
     </message>
     <message>
-        <location line="+250"/>
+        <location line="+252"/>
         <source>The settings could not be saved: %1. They apply to this run only.</source>
         <translation>无法保存设置：%1。这些设置仅在本次运行中有效。</translation>
     </message>
@@ -543,7 +543,7 @@
         <translation type="vanished">这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="-396"/>
+        <location line="-398"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -558,7 +558,7 @@
         <translation>请先把商品放上画面再开始秒杀。</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+63"/>
         <source>Going live on %1…</source>
         <translation>正在向 %1 开播…</translation>
     </message>
@@ -578,12 +578,12 @@
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-408"/>
+        <location line="-410"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+494"/>
+        <location line="+496"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -853,7 +853,7 @@
         <translation>使用平台推荐的编码设置</translation>
     </message>
     <message>
-        <location line="+214"/>
+        <location line="+215"/>
         <source>Recommended for %1: %2 kbps at %3p%4 (at most %5 kbps), a keyframe every %6 s, up to %7×%8 at %9 fps.</source>
         <translation>%1 推荐：%3p%4 时 %2 kbps（最高 %5 kbps），每 %6 秒一个关键帧，最高 %7×%8、%9 帧/秒。</translation>
     </message>
@@ -911,12 +911,12 @@
 <context>
     <name>DevicesPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/devices_page.py" line="+99"/>
+        <location filename="../src/anchordesk/ui/settings/devices_page.py" line="+100"/>
         <source>Devices</source>
         <translation>设备</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+43"/>
         <source>&amp;Camera:</source>
         <translation>摄像头(&amp;C)：</translation>
     </message>
@@ -991,7 +991,7 @@
         <translation>没有找到摄像头；预览显示的是测试图。</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+8"/>
         <source>“%1” could not be opened; the preview shows the test pattern.</source>
         <translation>无法打开“%1”；预览显示的是测试图。</translation>
     </message>
@@ -1006,7 +1006,7 @@
         <translation>视频 (*.mp4 *.mkv *.mov *.webm *.avi);;所有文件 (*)</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+50"/>
         <source>The microphone could not be opened: %1</source>
         <translation>无法打开麦克风：%1</translation>
     </message>
@@ -1212,7 +1212,7 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+183"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+187"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>无法加载证书：{name} 指向的 {path} 不存在（请改正或取消设置）</translation>
@@ -1502,7 +1502,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+204"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+208"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -2031,6 +2031,11 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>that comment has no text to show: there is nothing to pin</source>
+        <translation>该评论没有可显示的文字，无需置顶</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>nothing is being streamed: there is nothing to reconnect</source>
         <translation>当前没有推流，无需重连</translation>
     </message>
@@ -2135,7 +2140,7 @@
         <translation>该评论已隐藏</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+19"/>
         <source>no question to pin yet</source>
         <translation>还没有可置顶的提问</translation>
     </message>
@@ -3082,7 +3087,7 @@
 <context>
     <name>Platforms</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-438"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-439"/>
         <source>Custom RTMP / RTMPS</source>
         <translation>自定义 RTMP / RTMPS</translation>
     </message>
@@ -3817,7 +3822,7 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+626"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+660"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <translation>{field} 为 {value}，不是整数；已采用 {default}</translation>
     </message>
@@ -3827,12 +3832,21 @@
         <translation>{field} 为 {value}，超出 {low} 至 {high}；已采用 {kept}</translation>
     </message>
     <message>
-        <location line="+37"/>
         <source>{key} is not a list; ignored</source>
-        <translation>{key} 不是列表，已忽略</translation>
+        <translation type="vanished">{key} 不是列表，已忽略</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+54"/>
+        <source>{key} is {value}, not an object; its defaults taken</source>
+        <translation>{key} 为 {value}，不是对象；已使用其默认值</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>{key} is not a list; ignored, and kept in the file as it is</source>
+        <translation>{key} 不是列表，已忽略，并按原样保留在文件中</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>{field} is {value}, not true or false; {default} taken</source>
         <translation>{field} 的值是 {value}，不是 true 或 false；已采用 {default}</translation>
     </message>
@@ -3847,9 +3861,14 @@
         <translation>language 为 {value}，不是 {choices} 之一；已采用系统语言</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>destinations[{index}] is not a destination; skipped</source>
         <translation>destinations[{index}] 不是一个推流目标，已跳过</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>destinations[{index}] has the id of another destination (&apos;{id}&apos;); given a new one: type its stream key again in Settings</source>
+        <translation>destinations[{index}] 与另一个推流目标的 id 相同（'{id}'）；已为它分配新的 id：请在“设置”中重新输入它的推流密钥</translation>
     </message>
     <message>
         <location line="+30"/>
@@ -3867,7 +3886,12 @@
         <translation>feeds[{index}] 没有可识别的类型，已跳过</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+15"/>
+        <source>feeds[{index}] has the id of another feed (&apos;{id}&apos;); given a new one, with its own keyring entry: check its token in Settings, Feeds</source>
+        <translation>feeds[{index}] 与另一个数据源的 id 相同（'{id}'）；已为它分配新的 id 和独立的钥匙串条目：请在“设置 → 数据源”中检查它的令牌</translation>
+    </message>
+    <message>
+        <location line="+31"/>
         <source>feed {kind} ({url}) is not used: {problem}; correct its URL in Settings, Feeds</source>
         <translation>数据源 {kind}（{url}）未使用：{problem}；请在“设置 → 数据源”中更正其地址</translation>
     </message>
@@ -3887,7 +3911,7 @@
         <translation>数据源 {kind}（{url}）的地址里含有令牌或密码；请把令牌填到“设置 → 数据源”的令牌一栏</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location line="+134"/>
         <source>{path} is not a regular file</source>
         <translation>{path} 不是普通文件</translation>
     </message>
