@@ -758,8 +758,10 @@ class FeedHub:
         self, source: str, items: Sequence[FeedItem], cursor: str | None
     ) -> Sequence[FeedItem]:
         prepared: list[FeedItem] = []
-        adapter = next((a for a in self.adapters if a.source == source), None)
-        secrets = adapter.secrets() if adapter is not None else ()
+        # Polled and push feeds alike: a Twitch cheer echoing the OAuth token was kept whole.
+        feeds: list[FeedAdapter | PushFeed] = [*self.adapters, *self.push_feeds]
+        feed = next((f for f in feeds if f.source == source), None)
+        secrets = feed.secrets() if feed is not None else ()
         slice_started = time.perf_counter()
         for item in items:
             prepared.append(self._prepare(item, secrets))

@@ -1,0 +1,80 @@
+"""Round twenty-seven, inputs (R27hunt27in): the fixes of its findings (R27fix27in)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from platform_servers import TwitchServer
+
+from anchordesk.feeds.hub import FeedHub
+from anchordesk.feeds.poller import BackoffPolicy
+from anchordesk.feeds.spec import FeedSpec
+from anchordesk.store import StoreWriter
+from anchordesk.store.report import build_report, report_text
+
+
+def _session_texts(session: Path) -> str:
+    with sqlite3.connect(session) as db:
+        rows = db.execute("SELECT item_id, detail, raw FROM rejected_items").fetchall()
+    return json.dumps(rows, ensure_ascii=False)
+
+
+class _EchoingTwitchServer(TwitchServer):
+    """Sends message m1's cheer with ``bits`` that echo the user's OAuth token."""
+
+    async def send(self, message: dict[str, Any], connection: int = -1) -> None:
+        event = message.get("payload", {}).get("event", {})
+        if event.get("message_id") == "m1":
+            event["cheer"] = {"bits": "x" + self.token}
+        if event.get("message_id") == "m2":
+            event["cheer"] = {"bits": "y" * 30 + self.token}
+        await super().send(message, connection)
+
+
+def test_a_twitch_cheer_echoing_the_oauth_token_is_kept_masked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The hub masked a rejected item with the secrets of its polled feeds only: Twitch is a
+    # push feed, so a cheer whose bits echoed the token kept it whole in the session, the
+    # report and the log (R27hunt27in F5).
+    server, session = _EchoingTwitchServer(), tmp_path / "s.sqlite"
+    token = server.token = "OAUTHSECRET0123456789abcdefghij"
+
+    async def run() -> None:
+        await server.start_ws()
+        writer = StoreWriter(session)
+        hub = FeedHub(
+            [FeedSpec("twitch-chat", server.feed_url())],
+            writer,
+            token_lookup=lambda kind: token if kind == "twitch-chat" else None,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(hub.run(stop))
+        try:
+            await server.wait_for_connections(1, subscriptions=3)
+            await server.chat("m1", "42", "Amy", "cheer one", bits=5)
+            await server.chat("m2", "43", "Bob", "cheer two", bits=5)
+            for _ in range(1000):
+                await asyncio.sleep(0.01)
+                if len(build_report(session).rejected) == 2:
+                    break
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+            writer.close()
+            await server.stop_ws()
+
+    with server, caplog.at_level(logging.WARNING):
+        asyncio.run(run())
+    report = build_report(session)
+    assert len(report.rejected) == 2 and report.comments == 2
+    for text in (_session_texts(session), report_text(report), caplog.text):
+        assert "OAUTHSEC" not in text and "****" in text
+    assert token.encode() not in session.read_bytes()
