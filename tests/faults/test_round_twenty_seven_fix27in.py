@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from feed_servers import JsonFeedServer
 from platform_servers import TwitchServer
 
 from anchordesk.feeds.hub import FeedHub
@@ -78,3 +79,54 @@ def test_a_twitch_cheer_echoing_the_oauth_token_is_kept_masked(
     for text in (_session_texts(session), report_text(report), caplog.text):
         assert "OAUTHSEC" not in text and "****" in text
     assert token.encode() not in session.read_bytes()
+
+
+def _ingest(url: str, server: JsonFeedServer, session: Path, token: str | None = None) -> None:
+    writer = StoreWriter(session)
+    hub = FeedHub(
+        [FeedSpec("json", url)],
+        writer,
+        token_lookup=lambda kind: token,
+        backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+    )
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(hub.run(stop))
+        for _ in range(1000):
+            await asyncio.sleep(0.01)
+            if hub.pollers and hub.pollers[0].cursor == str(len(server.items)):
+                break
+        stop.set()
+        await task
+
+    try:
+        asyncio.run(run())
+    finally:
+        writer.close()
+
+
+URL_TOKEN = "URLSECRET0123456789abcdef"
+
+
+@pytest.mark.parametrize("name", ["token", "access_token", "key"])
+def test_a_token_in_the_json_feeds_own_url_echoed_in_a_rejected_item_is_masked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    # The hub masked a rejected item with the Token field's token only: a feed given as
+    # "URL?token=…" (no Token field) that echoed it kept it whole in the session, the report
+    # and the log (R27hunt27in F8).
+    server, session = JsonFeedServer(poll_ms=10), tmp_path / "s.sqlite"
+    with server:
+        line = {"sku": "A", "quantity": "x" + URL_TOKEN, "price": "1.00"}
+        server.add_raw({"type": "order", "id": "o1", "currency": "USD", "lines": [line]})
+        comment = {"author": "a", "text": "t", "author_id": ["x", URL_TOKEN]}
+        server.add_raw({"type": "comment", "id": "c1", **comment})
+        url = server.url + ("&" if "?" in server.url else "?") + f"{name}={URL_TOKEN}"
+        with caplog.at_level(logging.WARNING):
+            _ingest(url, server, session)
+    report = build_report(session)
+    assert len(report.rejected) == 2
+    for text in (_session_texts(session), report_text(report), caplog.text):
+        assert "URLSECRET" not in text and "****" in text
+    assert URL_TOKEN.encode() not in session.read_bytes()

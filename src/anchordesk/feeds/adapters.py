@@ -18,11 +18,13 @@ import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
 from anchordesk.core.json_kinds import json_kind
 from anchordesk.core.printable import DEFAULT_IGNORABLE, escaped_surrogates
+from anchordesk.core.redact import url_secrets
 from anchordesk.feeds.parsing import (
     as_text,
     currency_as_sent,
@@ -99,9 +101,13 @@ class JsonFeedAdapter:
         self.source = source
         self._endpoint, self._extra = split_url(url)
         self._token = token or ""
+        # The secrets its own URL carries (``?token=``, ``access_token=``, ``key=``, user info)
+        # by the one rule: a feed echoing one in a rejected item kept it whole in the session,
+        # the report and the log. Not the URL itself when it holds none.
+        self._url_secrets = tuple(s for s in url_secrets(url) if s not in (url, unquote(url)))
 
     def secrets(self) -> tuple[str, ...]:
-        return (self._token,) if self._token else ()
+        return ((self._token,) if self._token else ()) + self._url_secrets
 
     def request(self, cursor: str | None) -> FeedRequest:
         params = dict(self._extra)
