@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from platform_servers import TwitchServer
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.poller import BackoffPolicy
 from anchordesk.feeds.spec import FeedSpec
+from anchordesk.show.feed_items import RejectedItem, rejected_as_kept
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report, report_text
 
@@ -130,3 +132,33 @@ def test_a_token_in_the_json_feeds_own_url_echoed_in_a_rejected_item_is_masked(
     for text in (_session_texts(session), report_text(report), caplog.text):
         assert "URLSECRET" not in text and "****" in text
     assert URL_TOKEN.encode() not in session.read_bytes()
+
+
+def _seconds_to_keep(item: RejectedItem, secrets: tuple[str, ...]) -> float:
+    took = []
+    for _ in range(3):
+        started = time.perf_counter()
+        kept = rejected_as_kept(item, secrets)
+        took.append(time.perf_counter() - started)
+    assert secrets[0] not in kept.raw and secrets[-1] not in kept.raw
+    return min(took)
+
+
+def test_masking_a_big_rejected_item_takes_as_long_for_a_hundred_secrets_as_for_two() -> None:
+    # mask_secrets read the whole text once per secret: a Shopify feed holding its token, its
+    # client secret and 100 replaced tokens held the event loop 5 s on one 8 MB rejected node
+    # (R27hunt27in F9). Timed against itself (2 secrets), not against a wall-clock bound.
+    secrets = (*(f"shpat_{n:032x}" for n in range(101)), "client-secret-0123456789")
+    title = "shpat_…" * 200_000 + secrets[0] + " " + secrets[-1]
+    raw = json.dumps({"id": "1", "title": title, "quantity": "x"}, ensure_ascii=False)
+    item = RejectedItem(
+        source="shopify-orders",
+        kind="order",
+        item_id="1",
+        reason="unreadable",
+        detail="bad quantity",
+        raw=raw,
+    )
+    two = _seconds_to_keep(item, (secrets[0], secrets[-1]))
+    all_of_them = _seconds_to_keep(item, secrets)
+    assert all_of_them < 8 * two + 0.05
