@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import sqlite3
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from feed_servers import JsonFeedServer
+from feed_servers import JsonFeedServer, Reply
 from platform_servers import TwitchServer
 
 from anchordesk.feeds.hub import FeedHub
@@ -162,3 +163,50 @@ def test_masking_a_big_rejected_item_takes_as_long_for_a_hundred_secrets_as_for_
     two = _seconds_to_keep(item, (secrets[0], secrets[-1]))
     all_of_them = _seconds_to_keep(item, secrets)
     assert all_of_them < 8 * two + 0.05
+
+
+class _LoneHalfServer(JsonFeedServer):
+    """Writes ``LONE1`` of its items as JSON's ``\\ud800``: a bridge that cut an emoji in two."""
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        reply = super().respond(query, headers)
+        return dataclasses.replace(reply, body=reply.body.replace(b"LONE1", b"\\ud800"))
+
+
+def test_an_id_sent_as_the_escape_of_a_lone_half_is_not_the_id_holding_the_half(
+    tmp_path: Path,
+) -> None:
+    # escaped_surrogates wrote a lone half as the six characters "\ud800" and left a real
+    # backslash as it was: the author "u" + a lone half and the author sent as "u\\ud800"
+    # were one (a ban of one hid the other's comments), and a deletion of comment "c" + a lone
+    # half deleted the comment "c\\ud800" (R27hunt27in F1).
+    server, session = _LoneHalfServer(poll_ms=10), tmp_path / "s.sqlite"
+    literal = "u\\ud800"  # six characters after the "u", as sent
+    with server:
+        for comment_id, author_id in (
+            ("c1", "uLONE1"),
+            ("c2", literal),
+            ("c\\ud800", "plain"),
+            ("c4", "caf\u00e9\\x\\u00e9"),
+        ):
+            comment = {"author": "a", "text": "t", "author_id": author_id}
+            server.add_raw({"type": "comment", "id": comment_id, **comment})
+        server.add_raw({"type": "comment_removed", "id": "ban1", "author_id": literal})
+        server.add_raw({"type": "comment_removed", "id": "del1", "comment_id": "cLONE1"})
+        _ingest(server.url, server, session)
+    with sqlite3.connect(session) as db:
+        authors = dict(db.execute("SELECT id, author_id FROM comments").fetchall())
+        removals = dict(db.execute("SELECT id, author_id || comment_id FROM comment_removals"))
+    # Ids and authors holding no lone half are kept as sent, and one holding a lone half as
+    # before (an older session's are the same: a restart counts nothing twice).
+    assert authors == {
+        "c1": "u\\ud800",
+        "c2": "u\\\\ud800",
+        "c\\ud800": "plain",
+        "c4": "caf\u00e9\\x\\u00e9",
+    }
+    assert [c for c, author in authors.items() if author == removals["ban1"]] == ["c2"]
+    # A deletion naming "c" + a lone half names no comment kept: rejected, said why.
+    assert "del1" not in removals
+    [rejected] = build_report(session).rejected
+    assert rejected.item_id == "del1" and "half a character" in rejected.detail

@@ -23,7 +23,7 @@ from urllib.parse import unquote
 import httpx
 
 from anchordesk.core.json_kinds import json_kind
-from anchordesk.core.printable import DEFAULT_IGNORABLE, escaped_surrogates
+from anchordesk.core.printable import DEFAULT_IGNORABLE, escaped_id
 from anchordesk.core.redact import url_secrets
 from anchordesk.feeds.parsing import (
     as_text,
@@ -158,7 +158,7 @@ class JsonFeedAdapter:
         )
 
     def _lone_half_item(self, kept: dict[str, Any], raw: dict[str, Any], name: str) -> FeedItem:
-        value = escaped_surrogates(kept[name])
+        value = escaped_id(kept[name])
         error = ValueError(
             f'{name} "{value}" holds half a character (a lone surrogate), so it '
             "cannot be told from another id"
@@ -172,7 +172,7 @@ class JsonFeedAdapter:
         rejected = dataclasses.replace(rejected, key=key)
         item_id = kept.get("id")
         if isinstance(item_id, str):
-            rejected = dataclasses.replace(rejected, item_id=escaped_surrogates(item_id))
+            rejected = dataclasses.replace(rejected, item_id=escaped_id(item_id))
         return rejected
 
     def _item(self, raw: Mapping[str, Any]) -> FeedItem | None:
