@@ -210,3 +210,23 @@ def test_an_id_sent_as_the_escape_of_a_lone_half_is_not_the_id_holding_the_half(
     assert "del1" not in removals
     [rejected] = build_report(session).rejected
     assert rejected.item_id == "del1" and "half a character" in rejected.detail
+
+
+@pytest.mark.parametrize("kind", ["order\u2800", "comment\u2800", "order\U0001d159", "Dona\u00e9"])
+def test_a_type_with_a_blank_that_is_no_invisible_character_is_rejected_not_dropped(
+    tmp_path: Path, kind: str
+) -> None:
+    # The look-alike rule dropped a list of invisible characters: "order\u2800" (a Braille
+    # blank) and "order\U0001d159" were none of them, so the item was dropped unsaid as a
+    # newer bridge's type, read as "order " (R27hunt27in F2).
+    server, session = JsonFeedServer(poll_ms=10), tmp_path / "s.sqlite"
+    with server:
+        server.add_raw({"type": kind, "id": "x1", "lines": [], "author": "a", "text": "t"})
+        server.add_raw({"type": "donation", "id": "d1", "amount": "5.00"})  # a newer bridge's
+        server.add_order("SERUM-30", 1, "10.00")
+        _ingest(server.url, server, session)
+    report = build_report(session)
+    [rejected] = report.rejected
+    assert rejected.item_id == "x1" and "no type of the protocol" in rejected.detail
+    assert json.dumps(kind)[1:-1] in rejected.detail  # the blank named by its escape
+    assert report.orders == 1

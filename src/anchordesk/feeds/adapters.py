@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
+import re
 import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
@@ -90,6 +92,8 @@ def _kind_as_read(kind: str) -> str:
 
 # The item types of docs/feed-protocol.md.
 _KINDS = ("comment", "comment_removed", "order", "order_update", "viewers")
+# How a type is spelled: one that is not known and spelled so is a newer bridge's (ignored).
+_NEWER_KIND = re.compile("[a-z][a-z0-9_]*")
 
 
 class JsonFeedAdapter:
@@ -197,6 +201,15 @@ class JsonFeedAdapter:
             raise ValueError(
                 f"type {json_shown(kind)} is not {json_shown(_kind_as_read(kind))}"
                 " (types are plain lower-case ASCII letters and _)"
+            )
+        if kind not in _KINDS and not _NEWER_KIND.fullmatch(kind):
+            # Only a type spelled as the protocol's are is a newer bridge's (ignored): any other
+            # is rejected, whatever it holds. By a list of invisible characters, "order\u2800"
+            # (a Braille blank, no default-ignorable one) was dropped unsaid, read as "order ".
+            shown = json.dumps(kind)  # every character past ASCII as its escape
+            raise ValueError(
+                f"type {shown if len(shown) <= 40 else shown[:40] + '…'} is no type of the "
+                "protocol (types are plain lower-case ASCII letters, digits and _)"
             )
         the_id = item_id(raw["id"])
         if kind == "comment":
