@@ -112,10 +112,27 @@ def _id_too_long(item: FeedItem) -> RejectedItem | None:
         item_id=item.id,
         reason=UNREADABLE,
         detail=f"{what} of {len(text):,} characters (more than {MAX_ID_CHARS})",
-        raw=json.dumps({"type": kind, "id": item.id}, ensure_ascii=False),
+        raw=_as_sent(kind, item),
         # By the whole id: two long ids alike in the part kept were one item to the store.
         key=hashlib.sha256(item.id.encode("utf-8", "replace")).hexdigest()[:16],
     )
+
+
+_ID_FIELDS = ("id", "order_id", "refund_id")
+
+
+def _as_sent(kind: str, item: FeedItem) -> str:
+    """An item rejected for an id too long, as JSON with what it holds (its lines, amounts, text)
+    and its ids last, so that the cut to the size kept takes the ids first: kept as its type
+    and id alone, the report could not say what was not counted (2 lamps, a $5.00 refund)."""
+    held = {
+        name: value
+        for name, value in dataclasses.asdict(item).items()
+        if name != "source" and not (value is None or value is False or value in ("", ()))
+    }
+    fields = {name: value for name, value in held.items() if name not in _ID_FIELDS}
+    ids = {name: value for name, value in held.items() if name in _ID_FIELDS}
+    return json.dumps({"type": kind, **fields, **ids}, ensure_ascii=False, default=str)
 
 
 def _token(feed: FeedSpec, token_lookup: Callable[[str], str | None]) -> str | None:
