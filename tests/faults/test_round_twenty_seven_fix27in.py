@@ -253,6 +253,6 @@ def test_an_item_rejected_for_a_long_id_keeps_what_it_held(tmp_path: Path) -> No
     assert order["type"] == "order" and order["id"].startswith("ooo")
     assert order["lines"][0]["sku"] == "LAMP" and order["lines"][0]["quantity"] == 2
     assert order["total_price"] == "60.00" and order["currency"] == "USD"
-    assert (update["order_id"], update["refund"], update["status"]) == ("o2", "5.00", "refunded")
+    assert (update["id"], update["refund"], update["status"]) == ("o2", "5.00", "refunded")
     assert said["text"] == "how much is the lamp? ****" and said["author"] == "amy"
     assert "URLSECRET" not in report_text(build_report(session))

@@ -131,7 +131,8 @@ def _as_sent(kind: str, item: FeedItem) -> str:
         if name != "source" and not (value is None or value is False or value in ("", ()))
     }
     fields = {name: value for name, value in held.items() if name not in _ID_FIELDS}
-    ids = {name: value for name, value in held.items() if name in _ID_FIELDS}
+    # Named as the feed names them: an update's "id" is its order's (the report names it so).
+    ids = {"id" if name == "order_id" else name: held[name] for name in _ID_FIELDS if name in held}
     return json.dumps({"type": kind, **fields, **ids}, ensure_ascii=False, default=str)
 
 
