@@ -58,10 +58,37 @@ DEFAULT_IGNORABLE = re.compile(
 
 def escaped_surrogates(text: str) -> str:
     """``text`` with each lone surrogate written as its ``\\uXXXX`` escape (JSON's own for it):
-    printable, storable as UTF-8, and two texts told apart only by one stay apart."""
+    printable, storable as UTF-8. Given its own result it gives it back (settings saved with
+    an escaped id read the same id again; a JSON text keeps its escapes); an id that must be
+    told from every other goes through :func:`escaped_id`."""
     if text.isascii():
         return text
     return LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+# What the escape of a lone surrogate looks like (the six characters "\\ud800").
+_LOOKS_ESCAPED = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_TO_ESCAPE = re.compile("[\\\\\ud800-\udfff]")
+
+
+def escaped_id(text: str) -> str:
+    """An id from outside as the session keeps it: as it is, but with each lone surrogate as its
+    ``\\uXXXX`` escape and, when it holds one or what reads as the escape of one, its
+    backslashes doubled. No two ids give the same: by :func:`escaped_surrogates` alone the
+    author "u" + a lone half and the author sent as the six characters "u\\ud800" were one (a
+    ban of one hid the other's comments). An id holding neither is given back as it is, and
+    one holding a lone half and no backslash as escaped_surrogates wrote it: the ids an older
+    session stored stay the same."""
+    if "\\" not in text and (text.isascii() or not LONE_SURROGATE.search(text)):
+        return text
+    if not LONE_SURROGATE.search(text) and not _LOOKS_ESCAPED.search(text):
+        return text
+    return _TO_ESCAPE.sub(_escaped_character, text)
+
+
+def _escaped_character(match: re.Match[str]) -> str:
+    char = match.group()
+    return "\\\\" if char == "\\" else f"\\u{ord(char):04x}"
 
 
 def _escape(match: re.Match[str]) -> str:

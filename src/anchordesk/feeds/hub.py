@@ -113,10 +113,28 @@ def _id_too_long(item: FeedItem) -> RejectedItem | None:
         item_id=item.id,
         reason=UNREADABLE,
         detail=f"{what} of {len(text):,} characters (more than {MAX_ID_CHARS})",
-        raw=json.dumps({"type": kind, "id": item.id}, ensure_ascii=False),
+        raw=_as_sent(kind, item),
         # By the whole id: two long ids alike in the part kept were one item to the store.
         key=hashlib.sha256(item.id.encode("utf-8", "replace")).hexdigest()[:16],
     )
+
+
+_ID_FIELDS = ("id", "order_id", "refund_id")
+
+
+def _as_sent(kind: str, item: FeedItem) -> str:
+    """An item rejected for an id too long, as JSON with what it holds (its lines, amounts, text)
+    and its ids last, so that the cut to the size kept takes the ids first: kept as its type
+    and id alone, the report could not say what was not counted (2 lamps, a $5.00 refund)."""
+    held = {
+        name: value
+        for name, value in dataclasses.asdict(item).items()
+        if name != "source" and not (value is None or value is False or value in ("", ()))
+    }
+    fields = {name: value for name, value in held.items() if name not in _ID_FIELDS}
+    # Named as the feed names them: an update's "id" is its order's (the report names it so).
+    ids = {"id" if name == "order_id" else name: held[name] for name in _ID_FIELDS if name in held}
+    return json.dumps({"type": kind, **fields, **ids}, ensure_ascii=False, default=str)
 
 
 def _token(feed: FeedSpec, token_lookup: Callable[[str], str | None]) -> str | None:
@@ -764,8 +782,10 @@ class FeedHub:
         self, source: str, items: Sequence[FeedItem], cursor: str | None
     ) -> Sequence[FeedItem]:
         prepared: list[FeedItem] = []
-        adapter = next((a for a in self.adapters if a.source == source), None)
-        secrets = adapter.secrets() if adapter is not None else ()
+        # Polled and push feeds alike: a Twitch cheer echoing the OAuth token was kept whole.
+        feeds: list[FeedAdapter | PushFeed] = [*self.adapters, *self.push_feeds]
+        feed = next((f for f in feeds if f.source == source), None)
+        secrets = feed.secrets() if feed is not None else ()
         slice_started = time.perf_counter()
         for item in items:
             prepared.append(self._prepare(item, secrets))

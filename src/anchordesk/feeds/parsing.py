@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import httpx
 
 from anchordesk.core.money import DECIMAL_TEXT
-from anchordesk.core.printable import LONE_SURROGATE, escaped_surrogates
+from anchordesk.core.printable import LONE_SURROGATE, escaped_id
 from anchordesk.feeds.deep_json import ItemPaths, UnreadableElement, load_deep_page
 from anchordesk.feeds.poller import MalformedResponse, http_date
 from anchordesk.show.feed_items import MAX_RAW_CHARS, RejectedItem
@@ -120,7 +120,9 @@ def json_text(text: str) -> str:
 
 # The fields of an item that name it or another item: a lone surrogate there is not spoilt text
 # but what tells the id from another (a bridge that cut an emoji in two, at different places).
-ID_FIELDS = ("id", "refund_id")
+# A deletion's ``comment_id`` too: a comment whose id holds a lone half is rejected, so such a
+# deletion names no comment kept; escaped, "c" + a lone half named the comment "c\\ud800".
+ID_FIELDS = ("id", "refund_id", "comment_id")
 
 
 def lone_half_ids(raw: object) -> list[str]:
@@ -134,21 +136,23 @@ def lone_half_ids(raw: object) -> list[str]:
     ]
 
 
-# The fields that name another item's author or comment (a ban, a deletion, a comment's
-# author): kept with each lone surrogate as its ``\uXXXX`` escape, the same text in the comment
-# and in the removal naming it. As U+FFFD, "u\ud800" and "u\udc00" were one author: a ban of
-# one hid the other's comments too.
-REFERENCE_FIELDS = ("author_id", "comment_id")
+# The fields that name an author (a ban, a comment's author): kept with each lone surrogate as
+# its ``\uXXXX`` escape (core/printable.escaped_id), the same text in the comment and in
+# the removal naming it. As U+FFFD, "u\ud800" and "u\udc00" were one author: a ban of one hid
+# the other's comments too.
+REFERENCE_FIELDS = ("author_id",)
 
 
 def escaped_references(raw: object) -> object:
     """``raw`` with its :data:`REFERENCE_FIELDS` lone surrogates escaped (a copy when any)."""
     if not isinstance(raw, dict):
         return raw
+    # Every reference: one sent as the six characters "u\\ud800" is escaped as well (its
+    # backslash doubled), or a ban of it named the author "u" + a lone half too.
     found = {
-        name: escaped_surrogates(raw[name])
+        name: escaped
         for name in REFERENCE_FIELDS
-        if isinstance(raw.get(name), str) and LONE_SURROGATE.search(raw[name])
+        if isinstance(raw.get(name), str) and (escaped := escaped_id(raw[name])) != raw[name]
     }
     return {**raw, **found} if found else raw
 
