@@ -197,7 +197,9 @@ def test_every_label_of_qt_s_own_file_dialog_has_a_translation_in_qtbase_or_ours
         for message in context.iter("message")
     }
     dialog_texts = {(c, s) for c, s in asked.asked if c == "QFileDialog"}
-    assert ("QFileDialog", "&Look in:") in dialog_texts
+    # Qt 6.11 asks "&Look in:"; an older Qt 6 (6.8, the lowest supported) its own spelling:
+    # the label is asked either way, and translated either way (the loop below).
+    assert any("Look in" in source for _, source in dialog_texts)
     missing = sorted(
         (context, source)
         for context, source in dialog_texts
