@@ -22,6 +22,8 @@ from anchordesk.show.feed_rules import MAX_AMOUNT, MAX_QUANTITY
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
 
+from .feed_parts import ingest
+
 pytestmark = pytest.mark.integration
 
 
@@ -33,33 +35,6 @@ def _order(item_id: str, total: object, *, quantity: object = 1, price: object =
         "total": total,
         "lines": [{"sku": "SERUM-30", "quantity": quantity, "price": price}],
     }
-
-
-def ingest(server: JsonFeedServer, session: Path) -> FeedHub:
-    """Poll the server into the session until it has served everything once."""
-    writer = StoreWriter(session)
-    hub = FeedHub(
-        [FeedSpec("json", server.url)],
-        writer,
-        token_lookup=lambda kind: None,
-        backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
-    )
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(hub.run(stop))
-        for _ in range(400):
-            await asyncio.sleep(0.01)
-            if hub.pollers and hub.pollers[0].cursor == str(len(server.items)):
-                break
-        stop.set()
-        await task
-
-    try:
-        asyncio.run(run())
-    finally:
-        writer.close()
-    return hub
 
 
 def test_absurd_and_negative_totals_are_rejected_and_counted_not_summed(

@@ -20,7 +20,7 @@ from anchordesk.feeds.spec import FeedSpec
 from anchordesk.show.feed_items import Order
 from anchordesk.store.report import build_report
 
-from .test_round_seventeen_in import _ingest
+from .feed_parts import ingest_until
 from .test_round_thirteen_pages import _polled
 
 
@@ -138,7 +138,7 @@ def test_bad_items_alike_in_their_first_two_thousand_characters_are_each_kept(
             feed.add_raw(
                 {"type": "comment", "id": "c" * 3_000 + str(n), "author": "a", "text": "x"}
             )
-        _ingest(
+        ingest_until(
             FeedSpec("json", feed.url),
             session,
             lambda hub: hub.pollers[0].cursor == str(len(feed.items)),
@@ -157,7 +157,7 @@ def test_a_session_whose_feed_status_is_nested_too_deep_is_reported(
     feed = JsonFeedServer(poll_ms=10)
     with feed:
         feed.add_order("MUG", 2, "10.00")
-        _ingest(
+        ingest_until(
             FeedSpec("json", feed.url),
             session,
             lambda hub: hub.pollers[0].cursor == str(len(feed.items)),

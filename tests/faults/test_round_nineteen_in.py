@@ -31,10 +31,10 @@ from anchordesk.feeds.twitch import TwitchChatFeed
 from anchordesk.show.feed_items import OrderUpdate
 from anchordesk.store.report import build_report
 
+from .feed_parts import ingest_until
 from .show_inputs import anchordesk, valid_show, with_raw_number, write_show
 from .test_feed_limits import Sink
 from .test_round_seven_inputs import _future_stamp_polls
-from .test_round_seventeen_in import _ingest
 from .test_round_three_http import raw_server
 
 
@@ -205,7 +205,7 @@ def test_a_currency_that_is_no_code_is_rejected_as_the_feed_wrote_it(
     with feed:
         for currency in ("usd", "\x1b[31m", "uß"):
             feed.add_order("MUG", 1, "10.00", currency=currency)
-        _ingest(
+        ingest_until(
             FeedSpec("json", feed.url),
             session,
             lambda hub: hub.pollers[0].cursor == str(len(feed.items)),
@@ -223,7 +223,7 @@ def _a_session(folder: Path) -> Path:
     feed = JsonFeedServer(poll_ms=10)
     with feed:
         feed.add_order("MUG", 1, "10.00", currency="USD")
-        _ingest(FeedSpec("json", feed.url), session, lambda hub: hub.pollers[0].cursor == "1")
+        ingest_until(FeedSpec("json", feed.url), session, lambda hub: hub.pollers[0].cursor == "1")
     return session
 
 
@@ -275,13 +275,13 @@ def test_a_session_said_to_start_in_the_future_still_reads_the_shops_orders(
     with ShopifyOrdersServer() as shop:
         shop.add_order([("MUG", 1, "10.00")])
         spec = FeedSpec("shopify-orders", shop.url)
-        _ingest(spec, session, lambda hub: hub.health()[0].requests >= 1, token=shop.token)
+        ingest_until(spec, session, lambda hub: hub.health()[0].requests >= 1, token=shop.token)
         with contextlib.closing(sqlite3.connect(session)) as db, db:
             db.execute(
                 "UPDATE meta SET value = ? WHERE key = 'created_at'", (repr(time.time() + 3e8),)
             )
         shop.requests.clear()
-        _ingest(spec, session, lambda hub: hub.health()[0].requests >= 1, token=shop.token)
+        ingest_until(spec, session, lambda hub: hub.health()[0].requests >= 1, token=shop.token)
         asked = [query["created_at_min"] for _, query, _ in shop.requests if query]
     assert asked, shop.requests
     latest = datetime.now(UTC) + timedelta(minutes=1)
@@ -301,7 +301,7 @@ def test_two_refunds_of_one_order_without_ids_and_of_one_amount_are_both_counted
         shop.refund(order, "10.00")
         for refund in shop.orders[0]["refunds"]:
             refund["id"] = None
-        _ingest(
+        ingest_until(
             FeedSpec("shopify-orders", shop.url),
             session,
             lambda hub: hub.health()[0].requests >= 2,

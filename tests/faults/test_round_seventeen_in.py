@@ -10,7 +10,6 @@ import re
 import socket
 import string
 import threading
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,14 +21,14 @@ from feed_servers import JsonFeedServer, Reply, ShopifyOrdersServer
 from anchordesk.cli.main import main as cli_main
 from anchordesk.core.printable import escape_controls
 from anchordesk.feeds.adapters import JsonFeedAdapter
-from anchordesk.feeds.hub import FeedHub, _new_http_client, unusable_proxy
-from anchordesk.feeds.poller import BackoffPolicy, Poller, goes_direct
+from anchordesk.feeds.hub import _new_http_client, unusable_proxy
+from anchordesk.feeds.poller import Poller, goes_direct
 from anchordesk.feeds.shopify import ShopifyOrdersAdapter
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.show.feed_items import FeedItem, Order, OrderLine, RejectedItem
-from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
 
+from .feed_parts import ingest_until
 from .test_round_thirteen_pages import _polled
 
 
@@ -106,34 +105,6 @@ def test_twitchs_websocket_reads_the_same_ranges() -> None:
     assert [goes_direct(url, no_proxy) for url in outside] == [False] * len(outside)
 
 
-def _ingest(
-    spec: FeedSpec, session: Path, done: Callable[[FeedHub], bool], token: str = ""
-) -> None:
-    """Poll one feed into the session until ``done``."""
-    writer = StoreWriter(session)
-    hub = FeedHub(
-        [spec],
-        writer,
-        token_lookup=lambda kind: token if token and kind == spec.kind else None,
-        backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
-    )
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(hub.run(stop))
-        for _ in range(400):
-            await asyncio.sleep(0.01)
-            if hub.pollers and done(hub):
-                break
-        stop.set()
-        await task
-
-    try:
-        asyncio.run(run())
-    finally:
-        writer.close()
-
-
 def test_an_amount_past_the_ceiling_is_rejected_for_it_and_never_said_in_exponent_form(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -156,7 +127,7 @@ def test_an_amount_past_the_ceiling_is_rejected_for_it_and_never_said_in_exponen
                 "lines": [{"sku": "SERUM-30", "quantity": 1, "price": "10.00"}],
             }
         )
-        _ingest(
+        ingest_until(
             FeedSpec("json", feed.url),
             json_session,
             lambda hub: hub.pollers[0].cursor == str(len(feed.items)),
@@ -166,7 +137,7 @@ def test_an_amount_past_the_ceiling_is_rejected_for_it_and_never_said_in_exponen
         counted = shop.add_order([("SERUM-30", 1, "19.99")])
         refunded = shop.add_order([("SERUM-30", 1, "19.99")])
         shop.refund(refunded, "1e400")
-        _ingest(
+        ingest_until(
             FeedSpec("shopify-orders", shop.url),
             shop_session,
             lambda hub: hub.health()[0].rejected == 1,
@@ -209,7 +180,7 @@ def test_the_reports_counts_of_one_are_said_in_the_singular(
         feed.add_raw({"type": "order", "id": "o-nan", "total": "NaN", "lines": []})
         feed.add_raw({"type": "order", "id": "o-neg", "total": "-5.00", "lines": []})
         feed.add_raw({"type": "order", "id": "o-neg2", "total": "-6.00", "lines": []})
-        _ingest(
+        ingest_until(
             FeedSpec("json", feed.url),
             session,
             lambda hub: hub.pollers[0].cursor == str(len(feed.items)),
@@ -467,7 +438,7 @@ def test_a_cancellation_whose_order_never_came_or_was_rejected_is_listed(
         feed.add_update("o-neg", "cancelled")
         feed.add_update("o-never", "refunded", "3.00", refund_id="r1")
         feed.add_update("o1", "refunded", "9.00", refund_id="r1")  # counted
-        _ingest(
+        ingest_until(
             FeedSpec("json", feed.url),
             session,
             lambda hub: hub.pollers[0].cursor == str(len(feed.items)),

@@ -25,7 +25,7 @@ from anchordesk.feeds.shopify_graphql import ShopifyGraphQLOrdersAdapter
 from anchordesk.show.feed_items import Comment, Order, RejectedItem
 from anchordesk.store.report import build_report
 
-from .test_feed_amounts import ingest
+from .feed_parts import ingest
 from .test_feed_limits import FakeTime, Sink
 
 pytestmark = pytest.mark.integration

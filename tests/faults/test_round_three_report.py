@@ -14,7 +14,7 @@ from feed_servers import JsonFeedServer
 
 from anchordesk.cli import main as cli_main
 
-from .test_feed_amounts import ingest
+from .feed_parts import ingest
 
 pytestmark = pytest.mark.integration
 

@@ -19,8 +19,8 @@ from anchordesk.live.settings import feed_specs, load_settings
 from anchordesk.show.compliance import terms_flagger
 from anchordesk.store.report import build_report
 
+from .feed_parts import ingest
 from .show_inputs import anchordesk, write_show
-from .test_feed_amounts import ingest
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from anchordesk.live.settings import Settings, feed_specs, load_settings, save_s
 from anchordesk.show.feed_items import Comment, OrderUpdate
 from anchordesk.store.report import build_report
 
-from .test_feed_amounts import ingest
+from .feed_parts import ingest
 
 
 def _order(order_id: str, price: str = "10.00") -> dict[str, Any]:

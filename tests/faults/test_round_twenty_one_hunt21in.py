@@ -13,8 +13,8 @@ from anchordesk.feeds.adapters import JsonFeedAdapter
 from anchordesk.show.feed_items import Comment, RejectedItem
 from anchordesk.store.report import build_report
 
+from .feed_parts import ingest
 from .show_inputs import anchordesk
-from .test_feed_amounts import ingest
 from .test_round_three_feeds import MARK, RawPageServer, _poll
 
 

@@ -22,6 +22,8 @@ from anchordesk.show.feed_items import RejectedItem, rejected_as_kept
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report, report_text
 
+from .feed_parts import ingest
+
 
 def _session_texts(session: Path) -> str:
     with sqlite3.connect(session) as db:
@@ -84,31 +86,6 @@ def test_a_twitch_cheer_echoing_the_oauth_token_is_kept_masked(
     assert token.encode() not in session.read_bytes()
 
 
-def _ingest(url: str, server: JsonFeedServer, session: Path, token: str | None = None) -> None:
-    writer = StoreWriter(session)
-    hub = FeedHub(
-        [FeedSpec("json", url)],
-        writer,
-        token_lookup=lambda kind: token,
-        backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
-    )
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(hub.run(stop))
-        for _ in range(1000):
-            await asyncio.sleep(0.01)
-            if hub.pollers and hub.pollers[0].cursor == str(len(server.items)):
-                break
-        stop.set()
-        await task
-
-    try:
-        asyncio.run(run())
-    finally:
-        writer.close()
-
-
 URL_TOKEN = "URLSECRET0123456789abcdef"
 
 
@@ -127,7 +104,7 @@ def test_a_token_in_the_json_feeds_own_url_echoed_in_a_rejected_item_is_masked(
         server.add_raw({"type": "comment", "id": "c1", **comment})
         url = server.url + ("&" if "?" in server.url else "?") + f"{name}={URL_TOKEN}"
         with caplog.at_level(logging.WARNING):
-            _ingest(url, server, session)
+            ingest(server, session, url=url, turns=1000)
     report = build_report(session)
     assert len(report.rejected) == 2
     for text in (_session_texts(session), report_text(report), caplog.text):
@@ -193,7 +170,7 @@ def test_an_id_sent_as_the_escape_of_a_lone_half_is_not_the_id_holding_the_half(
             server.add_raw({"type": "comment", "id": comment_id, **comment})
         server.add_raw({"type": "comment_removed", "id": "ban1", "author_id": literal})
         server.add_raw({"type": "comment_removed", "id": "del1", "comment_id": "cLONE1"})
-        _ingest(server.url, server, session)
+        ingest(server, session, turns=1000)
     with sqlite3.connect(session) as db:
         authors = dict(db.execute("SELECT id, author_id FROM comments").fetchall())
         removals = dict(db.execute("SELECT id, author_id || comment_id FROM comment_removals"))
@@ -224,7 +201,7 @@ def test_a_type_with_a_blank_that_is_no_invisible_character_is_rejected_not_drop
         server.add_raw({"type": kind, "id": "x1", "lines": [], "author": "a", "text": "t"})
         server.add_raw({"type": "donation", "id": "d1", "amount": "5.00"})  # a newer bridge's
         server.add_order("SERUM-30", 1, "10.00")
-        _ingest(server.url, server, session)
+        ingest(server, session, turns=1000)
     report = build_report(session)
     [rejected] = report.rejected
     assert rejected.item_id == "x1" and "no type of the protocol" in rejected.detail
@@ -246,7 +223,7 @@ def test_an_item_rejected_for_a_long_id_keeps_what_it_held(tmp_path: Path) -> No
         server.add_raw({"type": "order_update", "id": "o2", "currency": "USD", **refund})
         comment = {"author": "amy", "text": "how much is the lamp? " + URL_TOKEN}
         server.add_raw({"type": "comment", "id": "c" * 600, **comment})
-        _ingest(server.url, server, session, token=URL_TOKEN)
+        ingest(server, session, token=URL_TOKEN, turns=1000)
     with sqlite3.connect(session) as db:
         raws = dict(db.execute("SELECT kind, raw FROM rejected_items").fetchall())
     order, update, said = (json.loads(raws[kind]) for kind in ("order", "order_update", "comment"))

@@ -27,34 +27,10 @@ from anchordesk.show.feed_items import MAX_DETAIL_CHARS, Comment, RejectedItem
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report, report_text
 
+from .feed_parts import ingest
 from .test_feed_limits import FakeTime, Sink, poller
 
 TOKEN = "SECRETTOKEN0123456789ABCDEFGHIJ"
-
-
-def _ingest_with_token(server: JsonFeedServer, session: Path) -> None:
-    writer = StoreWriter(session)
-    hub = FeedHub(
-        [FeedSpec("json", server.url)],
-        writer,
-        token_lookup=lambda kind: TOKEN,
-        backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
-    )
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(hub.run(stop))
-        for _ in range(400):
-            await asyncio.sleep(0.01)
-            if hub.pollers and hub.pollers[0].cursor == str(len(server.items)):
-                break
-        stop.set()
-        await task
-
-    try:
-        asyncio.run(run())
-    finally:
-        writer.close()
 
 
 def _longest_part_of_token(text: str) -> int:
@@ -73,7 +49,7 @@ def test_a_feed_token_cut_in_two_by_a_rejected_items_size_is_masked_not_shown_in
         server.add_raw({"type": "order", "id": "y" * 190 + TOKEN})
         server.add_raw({"type": "comment", "id": TOKEN + "z" * 600, "author": "a", "text": "hi"})
         with caplog.at_level(logging.WARNING):
-            _ingest_with_token(server, tmp_path / "s.sqlite")
+            ingest(server, tmp_path / "s.sqlite", token=TOKEN)
     with sqlite3.connect(tmp_path / "s.sqlite") as db:
         rows = db.execute("SELECT item_id, detail, raw FROM rejected_items").fetchall()
     assert len(rows) == 3
@@ -251,7 +227,7 @@ def test_a_type_that_reads_as_a_known_one_behind_a_hangul_filler_is_rejected_not
     with server:
         server.add_raw({"type": kind, "id": "x1", "lines": [], "author": "a", "text": "t"})
         server.add_order("SERUM-30", 1, "10.00")
-        _ingest_with_token(server, tmp_path / "s.sqlite")
+        ingest(server, tmp_path / "s.sqlite", token=TOKEN)
     [rejected] = build_report(tmp_path / "s.sqlite").rejected
     assert rejected.item_id == "x1" and "types are plain lower-case ASCII" in rejected.detail
 
@@ -298,7 +274,7 @@ def test_a_feed_token_echoed_in_a_field_the_rules_quote_shortened_is_masked_ever
         server.add_raw({"type": "order", "id": "c4", "currency": "USD", "lines": [line]})
         server.add_raw({"type": "order", "id": "c4", "currency": "USD", "lines": [line] * 2})
         with caplog.at_level(logging.WARNING):
-            _ingest_with_token(server, tmp_path / "s.sqlite")
+            ingest(server, tmp_path / "s.sqlite", token=TOKEN)
     with sqlite3.connect(tmp_path / "s.sqlite") as db:
         rows = db.execute("SELECT item_id, detail, raw FROM rejected_items").fetchall()
     assert sorted(row[0] for row in rows) == ["c1", "c2", "c3", "c4"]
@@ -338,7 +314,7 @@ def test_refunds_and_authors_told_apart_only_by_a_lone_surrogate_stay_apart(
             comment = {"author": "a", "text": "t", "author_id": author_id}
             server.add_raw({"type": "comment", "id": comment_id, **comment})
         server.add_raw({"type": "comment_removed", "id": "ban1", "author_id": "uLONE1"})
-        _ingest_with_token(server, tmp_path / "s.sqlite")
+        ingest(server, tmp_path / "s.sqlite", token=TOKEN)
     report = build_report(tmp_path / "s.sqlite")
     assert sorted(item.detail[:19] for item in report.rejected) == [
         'refund_id "r\\ud800"',
@@ -416,7 +392,7 @@ def test_a_damaged_sessions_huge_rejected_detail_is_reported_at_the_size_kept(
     server = JsonFeedServer(poll_ms=10)
     with server:
         server.add_raw({"type": "order", "id": "o1"})
-        _ingest_with_token(server, tmp_path / "s.sqlite")
+        ingest(server, tmp_path / "s.sqlite", token=TOKEN)
     with sqlite3.connect(tmp_path / "s.sqlite") as db:
         db.execute("UPDATE rejected_items SET detail = ?", ("d" * 1_000_000,))
     report = build_report(tmp_path / "s.sqlite")

@@ -26,7 +26,8 @@ from anchordesk.feeds.poller import MAX_RESPONSE_BYTES
 from anchordesk.show.feed_items import Comment, RejectedItem
 from anchordesk.store.report import build_report
 
-from .test_feed_amounts import _order, ingest
+from .feed_parts import ingest
+from .test_feed_amounts import _order
 from .test_feed_limits import FakeTime, Sink, poller
 
 pytestmark = pytest.mark.integration

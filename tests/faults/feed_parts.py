@@ -1,0 +1,67 @@
+"""Shared parts of the feed tests: polling a real FeedHub into a session file."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from feed_servers import JsonFeedServer
+
+from anchordesk.feeds.hub import FeedHub
+from anchordesk.feeds.poller import BackoffPolicy
+from anchordesk.feeds.spec import FeedSpec
+from anchordesk.store import StoreWriter
+
+
+def ingest_until(
+    spec: FeedSpec,
+    session: Path,
+    done: Callable[[FeedHub], bool],
+    token: str | None = None,
+    turns: int = 400,
+) -> FeedHub:
+    """Poll one feed into the session (its token, if any) until ``done`` or ``turns`` loop
+    turns of 10 ms; the hub stopped and the store closed on return."""
+    writer = StoreWriter(session)
+    hub = FeedHub(
+        [spec],
+        writer,
+        token_lookup=lambda kind: token if token and kind == spec.kind else None,
+        backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+    )
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(hub.run(stop))
+        for _ in range(turns):
+            await asyncio.sleep(0.01)
+            if hub.pollers and done(hub):
+                break
+        stop.set()
+        await task
+
+    try:
+        asyncio.run(run())
+    finally:
+        writer.close()
+    return hub
+
+
+def ingest(
+    server: JsonFeedServer,
+    session: Path,
+    *,
+    url: str | None = None,
+    token: str | None = None,
+    turns: int = 400,
+) -> FeedHub:
+    """Poll the server (at ``url``, its own by default) into the session until it has served
+    everything once."""
+    return ingest_until(
+        FeedSpec("json", url or server.url),
+        session,
+        lambda hub: hub.pollers[0].cursor == str(len(server.items)),
+        token,
+        turns,
+    )
