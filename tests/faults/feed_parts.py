@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from feed_servers import JsonFeedServer
 
@@ -20,15 +22,18 @@ def ingest_until(
     done: Callable[[FeedHub], bool],
     token: str | None = None,
     turns: int = 400,
+    **hub_options: Any,
 ) -> FeedHub:
     """Poll one feed into the session (its token, if any) until ``done`` or ``turns`` loop
-    turns of 10 ms; the hub stopped and the store closed on return."""
+    turns of 10 ms, as a launch of the app would (a new hub and writer); the hub stopped and
+    the store closed on return. ``hub_options`` go to the FeedHub."""
     writer = StoreWriter(session)
     hub = FeedHub(
         [spec],
         writer,
         token_lookup=lambda kind: token if token and kind == spec.kind else None,
         backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+        **hub_options,
     )
 
     async def run() -> None:
@@ -64,4 +69,17 @@ def ingest(
         lambda hub: hub.pollers[0].cursor == str(len(server.items)),
         token,
         turns,
+    )
+
+
+def shopify_until(url: str, token: str, session: Path, done: Callable[[], bool]) -> None:
+    """The app's Shopify orders feed (orders since 2000) on ``session`` until ``done``, or
+    30 s of loop turns."""
+    ingest_until(
+        FeedSpec("shopify-orders", url),
+        session,
+        lambda hub: done(),
+        token,
+        3000,
+        shopify_created_at_min=datetime(2000, 1, 1, tzinfo=UTC),
     )

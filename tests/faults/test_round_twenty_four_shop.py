@@ -21,6 +21,8 @@ from anchordesk.feeds.spec import FeedSpec
 from anchordesk.store import SessionStore, StoreWriter
 from anchordesk.store.report import build_report
 
+from .feed_parts import shopify_until
+
 
 def _stored(session: Path) -> int:
     """Orders and rejected items the session holds."""
@@ -45,29 +47,7 @@ def _updates(session: Path) -> int:
 
 def _run_until(url: str, token: str, session: Path, done: Callable[[], bool]) -> None:
     """The app's feeds (a hub and a writer, as a launch) on ``session`` until ``done``."""
-    writer = StoreWriter(session)
-    hub = FeedHub(
-        [FeedSpec("shopify-orders", url)],
-        writer,
-        token_lookup=lambda kind: token if kind == "shopify-orders" else None,
-        backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
-        shopify_created_at_min=datetime(2000, 1, 1, tzinfo=UTC),
-    )
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(hub.run(stop))
-        for _ in range(3000):
-            await asyncio.sleep(0.01)
-            if done():
-                break
-        stop.set()
-        await task
-
-    try:
-        asyncio.run(run())
-    finally:
-        writer.close()
+    shopify_until(url, token, session, done)
 
 
 def _one_order_in(api: str, currency: str, session: Path) -> None:

@@ -6,50 +6,25 @@ fix (R21hunt21shop F1, F2)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from platform_servers import ShopifyGraphQLServer, _iso
 
-from anchordesk.feeds.hub import FeedHub
-from anchordesk.feeds.poller import BackoffPolicy
-from anchordesk.feeds.spec import FeedSpec
-from anchordesk.store import SessionStore, StoreWriter
+from anchordesk.store import SessionStore
 from anchordesk.store.report import build_report
+
+from .feed_parts import shopify_until
 
 _MEMORY = "feed_memory:shopify-orders"
 
 
 def _run_once(server: ShopifyGraphQLServer, session: Path, done: Callable[[], bool]) -> None:
     """The app's feeds on ``session`` (a new hub and writer, as a relaunch) until ``done``."""
-    writer = StoreWriter(session)
-    hub = FeedHub(
-        [FeedSpec("shopify-orders", server.shop_url)],
-        writer,
-        token_lookup=lambda kind: server.static_token if kind == "shopify-orders" else None,
-        backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
-        shopify_created_at_min=datetime(2000, 1, 1, tzinfo=UTC),
-    )
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(hub.run(stop))
-        for _ in range(3000):
-            await asyncio.sleep(0.01)
-            if done():
-                break
-        stop.set()
-        await task
-
-    try:
-        asyncio.run(run())
-    finally:
-        writer.close()
+    shopify_until(server.shop_url, server.static_token, session, done)
 
 
 def _stored_orders(session: Path) -> int:
