@@ -246,16 +246,17 @@ def test_an_order_of_many_lines_is_logged_once_a_sku_and_kept_with_its_oversold_
     """Before: an order of 30,000 lines logged a warning for each line ("oversold by 1 units",
     "SKU 'GONE' is not in the show": 100,000 lines of log, 8 MB, for one order of a feed's
     page, the show's loop held meanwhile: the remote and the window froze 8 s), and the
-    session kept each SKU's oversold units as its last line's (1) instead of their sum."""
+    session kept each SKU's oversold units as its last line's (1) instead of their sum. (An
+    order now has at most 10,000 lines: feed_rules.MAX_LINES.)"""
     with caplog.at_level(logging.WARNING, logger="anchordesk.live.show_session"):
-        applied, stock = asyncio.run(_an_order_of_many_lines(tmp_path, 30_000))
+        applied, stock = asyncio.run(_an_order_of_many_lines(tmp_path, 9_999))
     assert applied["accepted"] == {"LAMP": 20, "MUG": 50, "GONE": 0}
-    assert applied["oversold"] == {"LAMP": 10_000 - 20, "MUG": 10_000 - 50}
+    assert applied["oversold"] == {"LAMP": 3_333 - 20, "MUG": 3_333 - 50}
     assert stock == {"MUG": 0, "LAMP": 0}
     said = [record.getMessage() for record in caplog.records if "big-1" in record.getMessage()]
     assert sorted(said) == [
-        "order big-1: LAMP oversold by 9980 units",
-        "order big-1: MUG oversold by 9950 units",
+        "order big-1: LAMP oversold by 3313 units",
+        "order big-1: MUG oversold by 3283 units",
         "order big-1: SKU 'GONE' is not in the show (kept in the session)",
     ]
 

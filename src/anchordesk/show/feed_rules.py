@@ -16,7 +16,8 @@ An amount (order total, line unit price, refund) is valid when it is
   names no currency is checked against the show's; with none known, 4 digits (ISO 4217's most).
 
 A quantity (an order line's, a refund line's units) is a whole number from 1 to
-:data:`MAX_QUANTITY`, and so are an order's (a refund's) lines together.
+:data:`MAX_QUANTITY`, and so are an order's (a refund's) lines together; an order (a refund)
+has at most :data:`MAX_LINES` lines.
 
 A currency (an order's, a refund's) is absent (the show's) or an ISO 4217 code: three letters
 A-Z. Anything else (a 1 MB string, escape sequences, ``"12"``) is no currency: summed, it would
@@ -38,6 +39,10 @@ from anchordesk.show.validate import CURRENCY_PATTERN
 
 MAX_AMOUNT = Decimal(10) ** 12
 MAX_QUANTITY = 100_000
+# Lines of one order (one refund): the platforms' own order APIs take 499 (Shopify) or 2,500
+# (Clover) line items; one order of 100,000 lines is no shop's, and the show applies an order
+# whole, in one step of the loop (it held the window and the remote 1.1 s).
+MAX_LINES = 10_000
 #: Digits allowed when neither the item nor the show names a currency (ISO 4217's largest).
 UNKNOWN_CURRENCY_DIGITS = 4
 
@@ -156,7 +161,9 @@ def order_problem(order: Order, default_currency: str = "") -> Problem | None:
     if problem is not None:
         return problem
     digits = allowed_digits(order.currency, default_currency)
-    problem = amount_problem("total", order.total_price, digits)
+    problem = amount_problem("total", order.total_price, digits) or _lines_problem(
+        "order", order.lines
+    )
     if problem is not None:
         return problem
     for line in order.lines:
@@ -167,6 +174,13 @@ def order_problem(order: Order, default_currency: str = "") -> Problem | None:
         if problem is not None:
             return problem
     return _units_problem("order", order.lines)
+
+
+def _lines_problem(what: str, lines: Sequence[OrderLine] | Sequence[RefundLine]) -> Problem | None:
+    """Too many lines to be one order (one refund): said before any line is read."""
+    if len(lines) > MAX_LINES:
+        return Problem(QUANTITY_INVALID, f"{what} of {len(lines):,} lines (at most {MAX_LINES:,})")
+    return None
 
 
 def _units_problem(what: str, lines: Sequence[OrderLine] | Sequence[RefundLine]) -> Problem | None:
@@ -189,6 +203,9 @@ def update_problem(update: OrderUpdate, default_currency: str = "") -> Problem |
         problem = amount_problem("refund", update.refund, digits)
         if problem is not None:
             return problem
+    problem = _lines_problem("refund", update.lines)
+    if problem is not None:
+        return problem
     for line in update.lines:
         problem = quantity_problem(f"refund line {line.sku or '(no SKU)'} quantity", line.quantity)
         if problem is not None:

@@ -1,0 +1,55 @@
+"""Round twenty-eight of issue 10, the lead's findings: an order of absurdly many lines."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from feed_servers import JsonFeedServer
+
+from anchordesk.cli import main as cli_main
+from anchordesk.show.feed_rules import MAX_LINES
+from anchordesk.store.report import build_report
+
+from .feed_parts import ingest
+
+pytestmark = pytest.mark.integration
+
+
+def _order(item_id: str, lines: int, kind: str = "order") -> dict[str, object]:
+    return {
+        "type": kind,
+        "id": item_id,
+        "currency": "CNY",
+        "total": f"{lines}.00",
+        "lines": [{"sku": "MASK-10", "quantity": 1, "price": "1.00"}] * lines,
+    }
+
+
+def test_an_order_of_more_lines_than_any_shop_takes_is_kept_as_rejected_and_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: one order of 100,000 lines of one unit each was within the rule (its units
+    together 100,000) and was applied to the show in one step of the loop: the window, the
+    remote and the picture's stock waited 1.1 s. No platform takes such an order (Shopify's
+    order APIs 499 lines, Clover's 2,500): past 10,000 lines it is kept as rejected with its
+    reason, counted in the report, never summed; one of 10,000 lines is counted."""
+    session = tmp_path / "s.adsession"
+    with JsonFeedServer(poll_ms=10) as server:
+        server.add_raw(_order("o-most", MAX_LINES))
+        server.add_raw(_order("o-past", MAX_LINES + 1))
+        hub = ingest(server, session)
+    assert hub.health()[0].rejected == 1
+
+    report = build_report(session)
+    assert report.orders == 1
+    assert report.ledger.gmv_by_currency == {"CNY": Decimal(MAX_LINES)}
+    assert [(r.item_id, r.reason) for r in report.rejected] == [("o-past", "quantity_invalid")]
+    assert cli_main(["report", str(session)]) == 0
+    out = capsys.readouterr().out
+    assert "order o-past (json): order of 10,001 lines (at most 10,000)" in out
+    assert cli_main(["report", str(session), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["orders"] == 1 and data["rejected_items"] == 1
