@@ -21,9 +21,10 @@ RUNTIME_PACKAGES=(python3 python3-venv libportaudio2 libxcb-cursor0 libxcb-icccm
 # Tests start real parts: an RTMP server, ffprobe, a PulseAudio null sink, a TLS terminator, Xvfb,
 # and a headless chromium (the report's page and the web remote, driven over its DevTools
 # protocol: no chromium-driver needed).
-# The packaging checks: desktop-file-validate, appstreamcli, update-mime-database.
+# The packaging checks: desktop-file-validate, appstreamcli, update-mime-database, and GLib's
+# `gio launch` (how GNOME reads and starts a menu entry).
 TEST_PACKAGES=(nginx-light libnginx-mod-rtmp ffmpeg pulseaudio libasound2-plugins stunnel4 xvfb
-  xauth desktop-file-utils appstream shared-mime-info chromium)
+  xauth desktop-file-utils appstream shared-mime-info libglib2.0-bin chromium)
 
 missing_packages() {
   local pkg

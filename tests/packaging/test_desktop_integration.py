@@ -168,3 +168,45 @@ def test_the_exec_line_opens_the_window_on_the_file(
     assert "SIGTERM: closing the window" in text
     assert "ERROR" not in text and "Traceback" not in text
     assert not list(log_file.parent.glob("crash-*.txt"))  # a clean exit leaves no crash report
+
+
+def test_an_install_path_with_quotes_dollars_and_backslashes_is_started_from_the_menu(
+    tmp_path: Path,
+) -> None:
+    """Before: the Exec line quoted such a path but left ``$`` and backquotes bare, and wrote
+    ``\\"`` where the entry's own string escapes come first: desktop-file-validate refused the
+    entry and GNOME's launcher (``gio launch``) could not load it, so "Open with AnchorDesk"
+    did nothing for a user whose folder is named ``Tom's "live" $hop (2)``. Now the entry
+    passes the validator and GLib starts that program with the show's path."""
+    folder = tmp_path / 'Tom\'s "live" $hop `x` back\\slash (2) #1 & more'
+    folder.mkdir()
+    program = folder / "anchordesk"
+    said = tmp_path / "argv"
+    program.write_text(f'#!/bin/sh\nprintf "%s\\n" "$0" "$@" > {shlex.quote(str(said))}\n')
+    program.chmod(0o755)
+    entry = tmp_path / f"{paths.APP_ID}.desktop"
+    entry.write_text(desktop.desktop_entry(program), encoding="utf-8")
+    checked = subprocess.run(
+        [need("desktop-file-validate"), str(entry)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    show = tmp_path / "spring sale.show.json"
+    launched = subprocess.run(
+        [need("gio"), "launch", str(entry), str(show)], capture_output=True, text=True
+    )
+    assert launched.returncode == 0, launched.stderr
+    deadline = time.monotonic() + 30
+    while not said.exists() or not said.read_text().endswith("\n"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)  # gio launch does not wait for the program it started
+    assert said.read_text().splitlines() == [str(program), str(show)]
+
+
+def test_a_percent_sign_in_the_install_path_is_not_read_as_a_field_code() -> None:
+    """``%`` starts a field code in an Exec line (``%f``): a path holding ``100%`` made
+    desktop-file-validate refuse the entry ("invalid field code"). It is written ``%%``, as the
+    spec says (GLib 2.74 still looks for the program under the doubled name: the install says
+    so in a note)."""
+    entry = desktop.desktop_entry(Path("/opt/100% sale/anchordesk"))
+    exec_line = next(line for line in entry.splitlines() if line.startswith("Exec="))
+    assert exec_line == 'Exec="/opt/100%% sale/anchordesk" %f'

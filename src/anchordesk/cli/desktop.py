@@ -66,18 +66,36 @@ def installed_files(home: Path) -> dict[str, Path]:
     return files
 
 
+# The Desktop Entry spec's "Exec key": an argument holding one of these is quoted, and inside
+# the quotes these four are escaped with a backslash; "%" is a field code unless doubled.
+_EXEC_RESERVED = frozenset(" \t\n\"'\\><~|&;$*?#()`")
+_EXEC_ESCAPED = frozenset('"`$\\')
+
+
+def _string_value(text: str) -> str:
+    r"""``text`` as a desktop entry's string value (its escapes: ``\\``, ``\n``, ``\t``, ``\r``)."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+
+
+def exec_argument(argument: str) -> str:
+    """One argument of an ``Exec`` line, as the spec reads it: quoted with its reserved
+    characters escaped, ``%`` doubled, then written as a string value. An install path with a
+    ``%``, a ``"`` or a ``$`` gave a menu entry no launcher could read (desktop-file-validate
+    and ``gio launch`` refused it)."""
+    if any(char in _EXEC_RESERVED for char in argument):
+        argument = '"' + "".join("\\" + c if c in _EXEC_ESCAPED else c for c in argument) + '"'
+    return _string_value(argument.replace("%", "%%"))
+
+
 def desktop_entry(executable: Path) -> str:
     """The packaged desktop entry with ``Exec`` and ``TryExec`` at ``executable``."""
     source = paths.desktop_files_dir() / f"{paths.APP_ID}.desktop"
-    quoted = str(executable)
-    if any(char in quoted for char in ' "`$\\'):
-        quoted = '"' + quoted.replace("\\", "\\\\").replace('"', '\\"') + '"'
     lines = []
     for line in source.read_text(encoding="utf-8").splitlines():
         if line.startswith("Exec="):
-            line = f"Exec={quoted} %f"
+            line = f"Exec={exec_argument(str(executable))} %f"
         elif line.startswith("TryExec="):
-            line = f"TryExec={executable}"
+            line = f"TryExec={_string_value(str(executable))}"
         lines.append(line)
     return "\n".join(lines) + "\n"
 
@@ -172,6 +190,13 @@ def run_desktop(action: str) -> int:
         print(f"AnchorDesk is in the menu and opens *.show.json files ({len(written)} files):")
         print(f"  {escape_controls(str(written[0]))}")  # XDG_DATA_HOME may hold anything
         print("  undo with: anchordesk desktop uninstall")
+        if "%" in str(this_executable()):
+            # Written as the spec says ("%%"), but GLib (2.74) looks for the program under the
+            # doubled name before it expands it: GNOME's menu cannot start it.
+            print(
+                "  note: the program's path holds a '%': GNOME's menu cannot start it from "
+                "there; install AnchorDesk in a folder without one"
+            )
         return 0
     if action == "uninstall":
         removed = uninstall()
