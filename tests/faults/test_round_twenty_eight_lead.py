@@ -53,3 +53,20 @@ def test_an_order_of_more_lines_than_any_shop_takes_is_kept_as_rejected_and_coun
     assert cli_main(["report", str(session), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["orders"] == 1 and data["rejected_items"] == 1
+
+
+@pytest.mark.parametrize("blank", ["   ", "\t\n", "\ufeff "])
+def test_a_stream_key_variable_that_is_set_but_blank_is_refused_in_one_line(
+    blank: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: ``ANCHORDESK_STREAM_KEY="   "`` was taken as no variable at all and the stream
+    went to the bare server address with no key, unsaid (the platform then refuses it as a
+    wrong key, or a local server takes a keyless stream). ``--to-key-stdin`` refused a blank
+    key already; the variable now says the same, before anything starts."""
+    monkeypatch.setenv("ANCHORDESK_STREAM_KEY", blank)
+    args = ["live", "--camera", "test", "--mic", "none", "--to", "rtmp://ingest.example/live"]
+    assert cli_main([*args, "--seconds", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "error: ANCHORDESK_STREAM_KEY is set but blank: set the stream key in it, or unset it\n"
+    )

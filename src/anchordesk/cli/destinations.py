@@ -225,14 +225,21 @@ def resolve_destinations(
 
         given_key = read_key_from_stdin(stdin or sys.stdin)
         source = "--to-key-stdin"
-    elif environ.get(KEY_ENVIRONMENT_VARIABLE, "").strip():
+    elif environ.get(KEY_ENVIRONMENT_VARIABLE, ""):
+        given_key = _bare_key(environ[KEY_ENVIRONMENT_VARIABLE])
+        if not given_key:
+            # Spaces, a line break, a byte-order mark (a quoted variable that was itself
+            # unset, a paste of nothing): the stream went out with no key at all, unsaid.
+            # Empty is unset, as shells write it.
+            raise UserError(
+                f"{KEY_ENVIRONMENT_VARIABLE} is set but blank: set the stream key in it, "
+                "or unset it"
+            )
         if len(targets) > 1:
             raise UserError(
                 f"{KEY_ENVIRONMENT_VARIABLE} holds one key: give exactly one --to with it"
             )
-        given_key = _not_a_url(
-            _bare_key(environ[KEY_ENVIRONMENT_VARIABLE]), KEY_ENVIRONMENT_VARIABLE
-        )
+        given_key = _not_a_url(given_key, KEY_ENVIRONMENT_VARIABLE)
         source = KEY_ENVIRONMENT_VARIABLE
     if given_key is not None:
         logs.register_secret(given_key)
