@@ -70,3 +70,34 @@ def test_a_stream_key_variable_that_is_set_but_blank_is_refused_in_one_line(
     assert err == (
         "error: ANCHORDESK_STREAM_KEY is set but blank: set the stream key in it, or unset it\n"
     )
+
+
+def test_desktop_uninstall_removes_its_files_past_a_folder_in_the_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``desktop uninstall`` stopped at a folder named like one of its files (exit 2,
+    "a folder has its name"), leaving the menu entry and the icons after it installed: the
+    user could not get AnchorDesk out of the menu. The folder is not AnchorDesk's (install
+    refuses to write there): it is left and named, every file of AnchorDesk removed."""
+    import sys
+
+    from anchordesk.cli import desktop
+
+    monkeypatch.setattr(desktop, "this_executable", lambda: Path(sys.executable))
+    share = tmp_path / "share"
+    monkeypatch.setenv("XDG_DATA_HOME", str(share))
+    assert cli_main(["desktop", "install"]) == 0
+    files = desktop.installed_files(share)
+    in_the_way = files["metainfo"]  # neither the first nor the last file removed
+    in_the_way.unlink()
+    (in_the_way / "kept.txt").parent.mkdir()
+    (in_the_way / "kept.txt").write_text("the user's", encoding="utf-8")
+    capsys.readouterr()
+    assert cli_main(["desktop", "uninstall"]) == 0
+    out = capsys.readouterr().out
+    assert [path for path in files.values() if path.exists()] == [in_the_way]
+    assert (in_the_way / "kept.txt").read_text(encoding="utf-8") == "the user's"
+    assert out.splitlines() == [
+        f"removed {len(files) - 1} files of AnchorDesk's desktop integration",
+        f"  left {in_the_way}: a folder, not AnchorDesk's file",
+    ]

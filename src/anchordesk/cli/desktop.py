@@ -163,20 +163,26 @@ def install(home: Path | None = None, executable: Path | None = None) -> list[Pa
     return written
 
 
-def uninstall(home: Path | None = None) -> list[Path]:
+def uninstall(home: Path | None = None, folders: list[Path] | None = None) -> list[Path]:
+    """Remove what ``install`` wrote; returns what was removed. A folder at one of its files'
+    names is not AnchorDesk's (install refuses to write there): it is left, added to
+    ``folders``, and the rest is removed (uninstall stopped at it, the rest left installed)."""
     home = home or data_home()
     removed: list[Path] = []
     for target in installed_files(home).values():
+        if target.is_dir() and not target.is_symlink():
+            if folders is not None:
+                folders.append(target)
+            continue
         try:
             target.unlink()
         except FileNotFoundError:
             continue
         except OSError as error:
-            # A read-only disk, a folder at the file's name: it was a traceback (exit 1).
-            why = "a folder has its name" if isinstance(error, IsADirectoryError) else None
+            # A read-only disk: it was a traceback (exit 1).
             raise UserError(
                 f"anchordesk desktop uninstall: cannot remove {target} "
-                f"({why or error.strerror or error})"
+                f"({error.strerror or error})"
                 + (f"; {len(removed)} files removed before it" if removed else "")
             ) from None
         removed.append(target)
@@ -199,7 +205,10 @@ def run_desktop(action: str) -> int:
             )
         return 0
     if action == "uninstall":
-        removed = uninstall()
+        folders: list[Path] = []
+        removed = uninstall(folders=folders)
         print(f"removed {len(removed)} files of AnchorDesk's desktop integration")
+        for folder in folders:
+            print(f"  left {escape_controls(str(folder))}: a folder, not AnchorDesk's file")
         return 0
     raise UserError("anchordesk desktop: choose 'install' or 'uninstall'")
