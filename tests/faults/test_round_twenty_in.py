@@ -28,10 +28,10 @@ from anchordesk.showfile.files import read_show_file
 from anchordesk.showfile.samples import sample_show_path
 from anchordesk.store.report import build_report
 
+from .feed_parts import ingest_until
 from .show_inputs import anchordesk
 from .test_feed_limits import Sink
 from .test_round_nineteen_in import _a_session, _slow_drip
-from .test_round_seventeen_in import _ingest
 from .test_round_three_http import raw_server
 
 
@@ -234,7 +234,7 @@ def test_a_refund_whose_id_is_a_place_key_is_not_taken_for_another(tmp_path: Pat
         shop.refund(order, "10.00")
         first, second = shop.orders[0]["refunds"]
         first["id"], second["id"] = "#2", None
-        _ingest(
+        ingest_until(
             FeedSpec("shopify-orders", shop.url),
             session,
             lambda hub: hub.health()[0].requests >= 2,
