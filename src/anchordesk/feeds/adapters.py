@@ -36,6 +36,7 @@ from anchordesk.feeds.parsing import (
     load_json,
     lone_half_ids,
     money,
+    number_as_sent,
     optional_id,
     quantity_as_sent,
     readable,
@@ -96,6 +97,15 @@ _KINDS = ("comment", "comment_removed", "order", "order_update", "viewers")
 _NEWER_KIND = re.compile("[a-z][a-z0-9_]*")
 
 
+def _respelled(value: object) -> bool:
+    """Whether a number read from a page may be written otherwise than the server wrote it: a
+    fraction or an exponent (Decimal), NaN or Infinity (float), minus zero. A whole number
+    other than 0 is written back as it was (JSON has one spelling for it)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, Decimal | float) or (isinstance(value, int) and value == 0)
+
+
 class JsonFeedAdapter:
     """``GET URL?after=CURSOR`` → ``{"items": [...], "next": CURSOR, "poll_ms": N}``."""
 
@@ -150,6 +160,10 @@ class JsonFeedAdapter:
             if item is not None:
                 items.append(item)
         next_cursor = without_lone_halves(body.get("next"))
+        if _respelled(next_cursor):
+            next_cursor = number_as_sent(response, "next")
+            if next_cursor is None:
+                raise MalformedResponse("its 'next' cursor cannot be read as it was written")
         poll_ms = body.get("poll_ms")
         interval_s = wait_ms_as_s(poll_ms)
         return Page(

@@ -30,7 +30,12 @@ import httpx
 
 from anchordesk.core.money import DECIMAL_TEXT
 from anchordesk.core.printable import LONE_SURROGATE, escaped_id
-from anchordesk.feeds.deep_json import ItemPaths, UnreadableElement, load_deep_page
+from anchordesk.feeds.deep_json import (
+    ItemPaths,
+    UnreadableElement,
+    load_deep_page,
+    top_level_scalars,
+)
 from anchordesk.feeds.poller import MalformedResponse, http_date
 from anchordesk.show.feed_items import MAX_RAW_CHARS, RejectedItem
 from anchordesk.show.feed_rules import (
@@ -244,6 +249,26 @@ def load_json(
         if kind and "json" not in kind.lower():  # an HTML error page, a login form, a proxy's
             raise MalformedResponse(f"not JSON: the server sent {kind}") from None
         raise MalformedResponse(f"not JSON ({error.__class__.__name__})") from None
+
+
+class _Spelled(str):
+    """A number of a page as the server wrote it."""
+
+
+def number_as_sent(response: httpx.Response, key: str) -> str | None:
+    """The page's top-level number ``key`` as the server wrote it; None when it is no number.
+    Read as a value, a cursor ``1e400`` was sent back as ``1E+400``, ``0.0000001`` as ``1E-7``,
+    ``-0`` as ``0`` and ``NaN`` as ``nan``: a server that looks its cursors up by their text
+    knew none of them. Only the page's own members are read again (its lists never are)."""
+    text = body_text(response, keep_lone_halves=True)
+    fields = top_level_scalars(
+        text,
+        lambda part: json.loads(
+            part, parse_float=_Spelled, parse_int=_Spelled, parse_constant=_Spelled
+        ),
+    )
+    value = fields.get(key)
+    return str(value) if isinstance(value, _Spelled) else None
 
 
 def _load_deep(text: str, items_at: ItemPaths) -> Any:
