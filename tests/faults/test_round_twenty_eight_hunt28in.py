@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
-from feed_servers import JsonFeedServer, Reply
+from feed_servers import JsonFeedServer, Reply, YouTubeChatServer
+from platform_servers import TwitchServer
 
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.poller import BackoffPolicy
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.store import StoreWriter
+from anchordesk.store.report import build_report
 
 
 def _run_hub(
@@ -76,3 +80,129 @@ def test_a_cursor_that_is_a_number_is_sent_back_as_the_server_wrote_it(
         )
     afters = [query["after"] for _, query, _ in server.requests if "after" in query]
     assert afters and set(afters) == {spelled}
+
+
+def _kept(session: Path) -> tuple[dict[str, tuple[str, str]], list[tuple[str, str, str]]]:
+    """(comment id -> (author id, text), removals as (reason, comment id, author id))."""
+    with sqlite3.connect(session) as db:
+        comments = {i: (a, t) for i, a, t in db.execute("SELECT id, author_id, text FROM comments")}
+        removals = db.execute("SELECT reason, comment_id, author_id FROM comment_removals")
+        return comments, [tuple(row) for row in removals]
+
+
+class _LoneHalfYouTube(YouTubeChatServer):
+    """Writes ``LONEA``/``LONEB`` of its messages as JSON's ``\\ud800``/``\\udc00``."""
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        reply = super().respond(query, headers)
+        body = reply.body.replace(b"LONEA", b"\\ud800").replace(b"LONEB", b"\\udc00")
+        return dataclasses.replace(reply, body=body)
+
+
+def test_youtube_messages_and_authors_told_apart_only_by_a_lone_half_stay_apart(
+    tmp_path: Path,
+) -> None:
+    # YouTube read every lone surrogate as U+FFFD: messages "m\ud800" and "m\udc00" were one
+    # (the second comment lost unsaid), a deletion of one deleted the other, and a ban of
+    # author "UCa\ud800" hid "UCa\udc00"'s comments. The JSON feed's rule (core/printable's
+    # escaped_id): an id holding a half is rejected with why, an author id kept escaped
+    # (R28hunt28in leftover 3).
+    server, session = _LoneHalfYouTube(interval_ms=10, page_size=50), tmp_path / "s.sqlite"
+    with server:
+        for author, text in (("xLONEA", "A"), ("xLONEB", "B"), ("aLONEA", "C"), ("aLONEB", "D")):
+            server.add_text(author, text)
+        server.messages[0]["id"], server.messages[1]["id"] = "mLONEA", "mLONEB"
+        snippet = {"publishedAt": "2024-05-01T12:00:00Z"}
+        banned = {"bannedUserDetails": {"channelId": "UCaLONEA", "displayName": "C"}}
+        server.messages.append(
+            {
+                "id": "ban1",
+                "snippet": {**snippet, "type": "userBannedEvent", "userBannedDetails": banned},
+            }
+        )
+        deleted = {"deletedMessageId": "mLONEB"}
+        server.messages.append(
+            {
+                "id": "del1",
+                "snippet": {
+                    **snippet,
+                    "type": "messageDeletedEvent",
+                    "messageDeletedDetails": deleted,
+                },
+            }
+        )
+        _run_hub(
+            [FeedSpec("youtube-chat", server.feed_url)],
+            session,
+            lambda hub: any(q.get("pageToken") == "tok6" for _, q, _ in server.requests),
+            token=server.api_key,
+        )
+    comments, removals = _kept(session)
+    assert comments == {
+        "LCC.000003": ("UCa\\ud800", "C"),
+        "LCC.000004": ("UCa\\udc00", "D"),
+    }
+    assert removals == [("banned", "", "UCa\\ud800")]
+    report = build_report(session)
+    rejected = sorted((r.item_id, r.detail) for r in report.rejected)
+    assert [item_id for item_id, _ in rejected] == ["del1", "m\\ud800", "m\\udc00"]
+    assert all("half a character" in detail for _, detail in rejected)
+    assert 'deletedMessageId "m\\udc00"' in rejected[0][1]
+
+
+def test_twitch_messages_and_authors_told_apart_only_by_a_lone_half_stay_apart(
+    tmp_path: Path,
+) -> None:
+    # Twitch read every lone surrogate of a frame as U+FFFD: chat messages "m\ud800" and
+    # "m\udc00" were one (the second lost unsaid), two frames "x\ud800"/"x\udc00" one frame
+    # (the second skipped as sent again), a deletion of "m\udc00" deleted "m\ud800", and a ban
+    # of user "v\ud800" named "v\udc00" too (R28hunt28in leftover 3).
+    server, session = TwitchServer(), tmp_path / "s.sqlite"
+
+    async def run() -> None:
+        await server.start_ws()
+        writer = StoreWriter(session)
+        hub = FeedHub(
+            [FeedSpec("twitch-chat", server.feed_url())],
+            writer,
+            token_lookup=lambda kind: server.token if kind == "twitch-chat" else None,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(hub.run(stop))
+        try:
+            await server.wait_for_connections(1, subscriptions=3)
+            await server.chat("m\ud800", "u\ud800", "Amy", "A")
+            await server.chat("m\udc00", "u\udc00", "Bob", "B")
+            await server.chat("p1", "v\ud800", "Cy", "C", metadata_id="x\ud800")
+            await server.chat("p2", "v\udc00", "Di", "D", metadata_id="x\udc00")
+            clear = "channel.chat.clear_user_messages"
+            event = {"broadcaster_user_id": server.broadcaster, "target_user_id": "v\ud800"}
+            metadata = server._metadata(
+                "notification", subscription_type=clear, subscription_version="1"
+            )
+            payload = {"subscription": server._subscription(clear), "event": event}
+            await server.send({"metadata": metadata, "payload": payload})
+            await server.delete("m\udc00", "u\udc00")
+            await server.chat("p3", "plain", "Ed", "last")
+            for _ in range(1000):
+                await asyncio.sleep(0.01)
+                if "p3" in _kept(session)[0]:
+                    break
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+            writer.close()
+            await server.stop_ws()
+
+    with server:
+        asyncio.run(run())
+    comments, removals = _kept(session)
+    assert comments == {
+        "p1": ("v\\ud800", "C"),
+        "p2": ("v\\udc00", "D"),
+        "p3": ("plain", "last"),
+    }
+    assert removals == [("banned", "", "v\\ud800")]
+    rejected = sorted(r.item_id for r in build_report(session).rejected)
+    assert rejected == ["m\\ud800", "m\\udc00", "m\\udc00"]
