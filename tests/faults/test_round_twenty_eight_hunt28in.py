@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -206,3 +207,65 @@ def test_twitch_messages_and_authors_told_apart_only_by_a_lone_half_stay_apart(
     assert removals == [("banned", "", "v\\ud800")]
     rejected = sorted(r.item_id for r in build_report(session).rejected)
     assert rejected == ["m\\ud800", "m\\udc00", "m\\udc00"]
+
+
+class _EchoingHelix(TwitchServer):
+    """Helix refusing the subscription with a message that quotes the token it was sent."""
+
+    status = 401
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if path == "/helix/eventsub/subscriptions":
+            sent = headers.get("authorization", "").removeprefix("Bearer ")
+            message = f"invalid token {sent} \x1b[31m"
+            return Reply(
+                self.status, json.dumps({"status": self.status, "message": message}).encode()
+            )
+        return super().handle(method, path, query, headers, body)
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_twitch_refusal_quoting_the_token_ends_the_feed_with_the_token_masked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, status: int
+) -> None:
+    # A Twitch feed ended by Helix ("Twitch refused the token (…)") kept Helix's message as
+    # its status unmasked: a Helix (or a proxy) quoting the token had it whole in the feed's
+    # status (the window, the remote's state, the session's report) and the log, where every
+    # other failure of the feed was masked (R28hunt28in F3).
+    server, session = _EchoingHelix(), tmp_path / "s.sqlite"
+    server.status = status
+    token = server.token = "TWITCHSECRET0123456789abcdefgh"
+    health: list[Any] = []
+
+    async def run() -> None:
+        await server.start_ws()
+        writer = StoreWriter(session)
+        hub = FeedHub(
+            [FeedSpec("twitch-chat", server.feed_url())],
+            writer,
+            token_lookup=lambda kind: token if kind == "twitch-chat" else None,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(hub.run(stop))
+        try:
+            for _ in range(1000):
+                await asyncio.sleep(0.01)
+                if hub.push_feeds and hub.push_feeds[0].health.state == "ended":
+                    break
+            health.extend(hub.health())
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+            writer.close()
+            await server.stop_ws()
+
+    with server, caplog.at_level(logging.INFO):
+        asyncio.run(run())
+    [feed] = health
+    assert feed.state == "ended" and "(invalid token **** " in feed.last_error
+    assert "\x1b" not in feed.last_error
+    assert "TWITCHSEC" not in caplog.text
+    assert token.encode() not in session.read_bytes()

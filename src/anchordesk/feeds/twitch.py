@@ -286,10 +286,7 @@ class TwitchChatFeed:
         self._health = dataclasses.replace(self._health, **changes)
 
     def _failed(self, message: str) -> None:
-        # The status is shown in the window and the remote: a URL in the WebSocket library's
-        # words (a session_reconnect's reconnect_url it cannot open, quoted whole) is masked
-        # by the log's rule and its control characters escaped, as the HTTP feeds' are.
-        message = escape_controls(mask_text(mask_secrets(message, self.secrets())))
+        message = self._shown(message)
         self._update(
             state="retrying",
             errors=self._health.errors + 1,
@@ -297,6 +294,13 @@ class TwitchChatFeed:
             last_error=message,
         )
         log.warning("feed %s: %s", self.source, message)
+
+    def _shown(self, message: str) -> str:
+        """A failure as the status (the window, the remote, the session's report) and the log
+        say it: a URL in the WebSocket library's words (a session_reconnect's reconnect_url it
+        cannot open, quoted whole) masked by the log's rule, the feed's secrets masked, control
+        characters escaped, as the HTTP feeds' are."""
+        return escape_controls(mask_text(mask_secrets(message, self.secrets())))
 
     # -- running ----------------------------------------------------------------------------
 
@@ -308,8 +312,11 @@ class TwitchChatFeed:
         try:
             await self._chat_loop(client, sink, stop)
         except TwitchEnded as ended:
-            self._update(state="ended", last_error=str(ended))
-            log.error("feed %s: %s", self.source, ended)
+            # Masked as every failure is: the end quotes Helix's message, and a Helix (or a
+            # proxy) echoing the refused token had it whole in the status, the remote, the
+            # session's report and the log.
+            self._update(state="ended", last_error=self._shown(str(ended)))
+            log.error("feed %s: %s", self.source, self._health.last_error)
         finally:
             viewers.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
