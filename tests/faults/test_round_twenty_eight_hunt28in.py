@@ -269,3 +269,58 @@ def test_a_twitch_refusal_quoting_the_token_ends_the_feed_with_the_token_masked(
     assert "\x1b" not in feed.last_error
     assert "TWITCHSEC" not in caplog.text
     assert token.encode() not in session.read_bytes()
+
+
+class _EchoingScopes(TwitchServer):
+    """Helix refusing the removal subscriptions (403) with a message quoting the token."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        subscribing = path == "/helix/eventsub/subscriptions"
+        if subscribing and json.loads(body)["type"] != "channel.chat.message":
+            sent = headers.get("authorization", "").removeprefix("Bearer ")
+            message = json.dumps({"status": 403, "message": f"no scope for {sent}"})
+            return Reply(403, message.encode())
+        return super().handle(method, path, query, headers, body)
+
+
+def test_twitch_log_lines_quoting_helix_or_a_revocation_mask_the_token(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # "cannot subscribe to … (Helix's message)" and "Twitch revoked … (its status)" were
+    # logged as the server wrote them: a server quoting the token put it whole in the log
+    # file (feed tokens are not the log filter's known secrets) (R28hunt28in F4).
+    server, session = _EchoingScopes(), tmp_path / "s.sqlite"
+    token = server.token = "TWITCHSECRET0123456789abcdefgh"
+
+    async def run() -> None:
+        await server.start_ws()
+        writer = StoreWriter(session)
+        hub = FeedHub(
+            [FeedSpec("twitch-chat", server.feed_url())],
+            writer,
+            token_lookup=lambda kind: token if kind == "twitch-chat" else None,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(hub.run(stop))
+        try:
+            await server.wait_for_connections(1, subscriptions=1)
+            await server.revoke("channel.chat.message_delete", status=f"revoked {token}")
+            await server.chat("c1", "42", "Amy", "after")
+            for _ in range(1000):
+                await asyncio.sleep(0.01)
+                if "c1" in _kept(session)[0] and "revoked" in caplog.text:
+                    break
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+            writer.close()
+            await server.stop_ws()
+
+    with server, caplog.at_level(logging.INFO):
+        asyncio.run(run())
+    assert "cannot subscribe to channel.chat.message_delete (no scope for ****)" in caplog.text
+    assert "Twitch revoked channel.chat.message_delete (revoked ****)" in caplog.text
+    assert "TWITCHSEC" not in caplog.text

@@ -572,7 +572,10 @@ class TwitchChatFeed:
             # revocations: 87 kB on every snapshot), as did types the feed never asked for.
             if sub_type in SUBSCRIPTIONS and sub_type not in self.revoked:
                 self.revoked.append(sub_type)
-            log.warning("feed %s: Twitch revoked %s (%s)", self.source, sub_type, reason)
+            # Masked as the status is: the log keeps what a server echoed of the token.
+            log.warning(
+                "feed %s: Twitch revoked %s (%s)", self.source, sub_type, self._shown(reason)
+            )
             if sub_type == CHAT_MESSAGE:
                 if reason == "authorization_revoked" and self.can_refresh:
                     # The token the subscription relied on is gone: a new one, if Twitch
@@ -848,7 +851,12 @@ class TwitchChatFeed:
             if response.status_code == 403:
                 if sub_type == CHAT_MESSAGE:
                     raise TwitchEnded(f"Twitch: the token may not read this chat ({detail})")
-                log.warning("feed %s: cannot subscribe to %s (%s)", self.source, sub_type, detail)
+                log.warning(
+                    "feed %s: cannot subscribe to %s (%s)",
+                    self.source,
+                    sub_type,
+                    self._shown(detail),
+                )
                 continue
             raise _SaidFailure(
                 f"Helix: subscribing to {sub_type}: HTTP {response.status_code} ({detail})"
