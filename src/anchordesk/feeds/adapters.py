@@ -11,8 +11,6 @@ Money is read as ``Decimal`` straight from the JSON text (``parse_float=Decimal`
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import logging
 import re
@@ -25,7 +23,7 @@ from urllib.parse import unquote
 import httpx
 
 from anchordesk.core.json_kinds import json_kind
-from anchordesk.core.printable import DEFAULT_IGNORABLE, escaped_id
+from anchordesk.core.printable import DEFAULT_IGNORABLE
 from anchordesk.core.redact import url_secrets
 from anchordesk.feeds.parsing import (
     as_text,
@@ -35,7 +33,9 @@ from anchordesk.feeds.parsing import (
     json_shown,
     load_json,
     lone_half_ids,
+    lone_half_rejected,
     money,
+    number_as_sent,
     optional_id,
     quantity_as_sent,
     readable,
@@ -96,6 +96,15 @@ _KINDS = ("comment", "comment_removed", "order", "order_update", "viewers")
 _NEWER_KIND = re.compile("[a-z][a-z0-9_]*")
 
 
+def _respelled(value: object) -> bool:
+    """Whether a number read from a page may be written otherwise than the server wrote it: a
+    fraction or an exponent (Decimal), NaN or Infinity (float), minus zero. A whole number
+    other than 0 is written back as it was (JSON has one spelling for it)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, Decimal | float) or (isinstance(value, int) and value == 0)
+
+
 class JsonFeedAdapter:
     """``GET URL?after=CURSOR`` → ``{"items": [...], "next": CURSOR, "poll_ms": N}``."""
 
@@ -138,7 +147,7 @@ class JsonFeedAdapter:
                 # Which id it is cannot be told for sure (the bridge cut a character in
                 # two): rejected, named by its id escaped, never made one with another.
                 malformed += 1
-                items.append(self._lone_half_item(kept, raw, lone[0]))
+                items.append(lone_half_rejected(self.source, kept, raw, lone[0]))
                 continue
             try:
                 item = self._item(readable(raw))  # type: ignore[arg-type]
@@ -150,6 +159,10 @@ class JsonFeedAdapter:
             if item is not None:
                 items.append(item)
         next_cursor = without_lone_halves(body.get("next"))
+        if _respelled(next_cursor):
+            next_cursor = number_as_sent(response, "next")
+            if next_cursor is None:
+                raise MalformedResponse("its 'next' cursor cannot be read as it was written")
         poll_ms = body.get("poll_ms")
         interval_s = wait_ms_as_s(poll_ms)
         return Page(
@@ -160,24 +173,6 @@ class JsonFeedAdapter:
             ended=body.get("ended") is True,
             malformed_items=malformed,
         )
-
-    def _lone_half_item(self, kept: dict[str, Any], raw: dict[str, Any], name: str) -> FeedItem:
-        value = escaped_id(kept[name])
-        error = ValueError(
-            f'{name} "{value}" holds half a character (a lone surrogate), so it '
-            "cannot be told from another id"
-        )
-        rejected = unreadable_item(self.source, raw, error)
-        # Told from another by the id as sent: its raw holds U+FFFD for the half, so two
-        # refunds of one order told apart only by their refund_id were one rejected item,
-        # and the second was dropped unsaid.
-        told_apart = f"{rejected.key or rejected.raw}\x00{name}={value}"
-        key = hashlib.sha256(told_apart.encode("utf-8", "replace")).hexdigest()[:16]
-        rejected = dataclasses.replace(rejected, key=key)
-        item_id = kept.get("id")
-        if isinstance(item_id, str):
-            rejected = dataclasses.replace(rejected, item_id=escaped_id(item_id))
-        return rejected
 
     def _item(self, raw: Mapping[str, Any]) -> FeedItem | None:
         if not isinstance(raw, Mapping):  # Python's words were "'list' object has no attribute…"

@@ -216,6 +216,12 @@ def _element(text: str, load: Callable[[str], Any]) -> Any:
         return UnreadableElement(text, "nested too deep to read", _shallow(text, load))
 
 
+def top_level_scalars(text: str, load: Callable[[str], Any]) -> dict[str, Any]:
+    """The scalar members of the object ``text`` (its lists and objects left out, never
+    read, so at any depth), each read by ``load``; empty when ``text`` is no object."""
+    return _shallow(text, load)
+
+
 def _shallow(text: str, load: Callable[[str], Any]) -> dict[str, Any]:
     """The element's own scalar fields (its id, its type), its lists and objects left out."""
     spans = _child_spans(text, [()], cut_depth=0)

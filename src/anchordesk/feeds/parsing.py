@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import dataclasses
 import hashlib
 import json
 import math
@@ -30,7 +31,12 @@ import httpx
 
 from anchordesk.core.money import DECIMAL_TEXT
 from anchordesk.core.printable import LONE_SURROGATE, escaped_id
-from anchordesk.feeds.deep_json import ItemPaths, UnreadableElement, load_deep_page
+from anchordesk.feeds.deep_json import (
+    ItemPaths,
+    UnreadableElement,
+    load_deep_page,
+    top_level_scalars,
+)
 from anchordesk.feeds.poller import MalformedResponse, http_date
 from anchordesk.show.feed_items import MAX_RAW_CHARS, RejectedItem
 from anchordesk.show.feed_rules import (
@@ -118,21 +124,33 @@ def json_text(text: str) -> str:
     return _ESCAPES.sub(_lone_half, text)
 
 
+#: Where a value sits in an item: the keys of the objects down to it.
+IdPath = tuple[str, ...]
+
+
 # The fields of an item that name it or another item: a lone surrogate there is not spoilt text
 # but what tells the id from another (a bridge that cut an emoji in two, at different places).
 # A deletion's ``comment_id`` too: a comment whose id holds a lone half is rejected, so such a
 # deletion names no comment kept; escaped, "c" + a lone half named the comment "c\\ud800".
-ID_FIELDS = ("id", "refund_id", "comment_id")
+ID_FIELDS: tuple[IdPath, ...] = (("id",), ("refund_id",), ("comment_id",))
 
 
-def lone_half_ids(raw: object) -> list[str]:
-    """The names of ``raw``'s id fields that hold a lone surrogate."""
-    if not isinstance(raw, dict):
-        return []
+def value_at(raw: object, path: IdPath) -> object:
+    """The value at ``path`` in ``raw`` (objects only), None when there is none."""
+    for key in path:
+        if not isinstance(raw, dict):
+            return None
+        raw = raw.get(key)
+    return raw
+
+
+def lone_half_ids(raw: object, paths: tuple[IdPath, ...] = ID_FIELDS) -> list[IdPath]:
+    """The id fields of ``raw`` (at ``paths``, the JSON feed's by default) holding a lone
+    surrogate."""
     return [
-        name
-        for name in ID_FIELDS
-        if isinstance(raw.get(name), str) and LONE_SURROGATE.search(raw[name])
+        path
+        for path in paths
+        if isinstance(value := value_at(raw, path), str) and LONE_SURROGATE.search(value)
     ]
 
 
@@ -140,21 +158,52 @@ def lone_half_ids(raw: object) -> list[str]:
 # its ``\uXXXX`` escape (core/printable.escaped_id), the same text in the comment and in
 # the removal naming it. As U+FFFD, "u\ud800" and "u\udc00" were one author: a ban of one hid
 # the other's comments too.
-REFERENCE_FIELDS = ("author_id",)
+REFERENCE_FIELDS: tuple[IdPath, ...] = (("author_id",),)
 
 
-def escaped_references(raw: object) -> object:
-    """``raw`` with its :data:`REFERENCE_FIELDS` lone surrogates escaped (a copy when any)."""
-    if not isinstance(raw, dict):
-        return raw
+def escaped_references(raw: object, paths: tuple[IdPath, ...] = REFERENCE_FIELDS) -> object:
+    """``raw`` with the lone surrogates of its references (at ``paths``, the JSON feed's by
+    default) escaped (a copy when any)."""
     # Every reference: one sent as the six characters "u\\ud800" is escaped as well (its
     # backslash doubled), or a ban of it named the author "u" + a lone half too.
-    found = {
-        name: escaped
-        for name in REFERENCE_FIELDS
-        if isinstance(raw.get(name), str) and (escaped := escaped_id(raw[name])) != raw[name]
-    }
-    return {**raw, **found} if found else raw
+    for path in paths:
+        value = value_at(raw, path)
+        if isinstance(value, str) and (escaped := escaped_id(value)) != value:
+            raw = _replaced_at(raw, path, escaped)
+    return raw
+
+
+def _replaced_at(raw: Any, path: IdPath, value: str) -> Any:
+    head, rest = path[0], path[1:]
+    return {**raw, head: _replaced_at(raw[head], rest, value) if rest else value}
+
+
+def lone_half_rejected(
+    source: str, kept: object, raw: object, path: IdPath, kind: str = ""
+) -> RejectedItem:
+    """The item ``kept`` (as read, lone halves kept; ``raw`` without them) whose id at ``path``
+    holds a lone surrogate, rejected: which id it is cannot be told for sure (the sender cut
+    a character in two), so it is named by its id escaped (or, having no ``id``, by the one
+    at ``path``), never made one with another."""
+    name = path[-1]
+    value = escaped_id(str(value_at(kept, path)))
+    error = ValueError(
+        f'{name} "{value}" holds half a character (a lone surrogate), so it '
+        "cannot be told from another id"
+    )
+    rejected = unreadable_item(source, raw, error, kind)
+    # Told from another by the id as sent: its raw holds U+FFFD for the half, so two
+    # refunds of one order told apart only by their refund_id were one rejected item,
+    # and the second was dropped unsaid.
+    told_apart = f"{rejected.key or rejected.raw}\x00{name}={value}"
+    key = hashlib.sha256(told_apart.encode("utf-8", "replace")).hexdigest()[:16]
+    rejected = dataclasses.replace(rejected, key=key)
+    item_id = value_at(kept, ("id",))
+    if isinstance(item_id, str):
+        rejected = dataclasses.replace(rejected, item_id=escaped_id(item_id))
+    elif not rejected.item_id:  # an item without an id of its own: named by the one sent
+        rejected = dataclasses.replace(rejected, item_id=value)
+    return rejected
 
 
 def without_lone_halves(value: Any) -> Any:
@@ -244,6 +293,26 @@ def load_json(
         if kind and "json" not in kind.lower():  # an HTML error page, a login form, a proxy's
             raise MalformedResponse(f"not JSON: the server sent {kind}") from None
         raise MalformedResponse(f"not JSON ({error.__class__.__name__})") from None
+
+
+class _Spelled(str):
+    """A number of a page as the server wrote it."""
+
+
+def number_as_sent(response: httpx.Response, key: str) -> str | None:
+    """The page's top-level number ``key`` as the server wrote it; None when it is no number.
+    Read as a value, a cursor ``1e400`` was sent back as ``1E+400``, ``0.0000001`` as ``1E-7``,
+    ``-0`` as ``0`` and ``NaN`` as ``nan``: a server that looks its cursors up by their text
+    knew none of them. Only the page's own members are read again (its lists never are)."""
+    text = body_text(response, keep_lone_halves=True)
+    fields = top_level_scalars(
+        text,
+        lambda part: json.loads(
+            part, parse_float=_Spelled, parse_int=_Spelled, parse_constant=_Spelled
+        ),
+    )
+    value = fields.get(key)
+    return str(value) if isinstance(value, _Spelled) else None
 
 
 def _load_deep(text: str, items_at: ItemPaths) -> Any:

@@ -56,19 +56,25 @@ from websockets.uri import parse_uri
 
 from anchordesk.core.backoff import exponential_delay_s
 from anchordesk.core.logs import mask_text
-from anchordesk.core.printable import escape_controls
+from anchordesk.core.printable import escape_controls, escaped_id
 from anchordesk.core.redact import mask_secrets, mask_url
 from anchordesk.feeds.parsing import (
+    IdPath,
     as_text,
+    escaped_references,
     json_shown,
     json_text,
     load_json,
     load_json_text,
+    lone_half_ids,
+    lone_half_rejected,
     number_as_float,
     paid_amount_problem,
     rejected_paid_amount,
     split_url,
     unreadable_item,
+    value_at,
+    without_lone_halves,
 )
 from anchordesk.feeds.poller import (
     FeedHealth,
@@ -94,13 +100,26 @@ from anchordesk.show.feed_items import (
 log = logging.getLogger(__name__)
 
 
-def _message(raw: str | bytes) -> Any:
+def _message(raw: str | bytes, keep_lone_halves: bool = False) -> Any:
     """A frame's JSON; a lone surrogate reads as U+FFFD (feeds/parsing.py: the session could
-    not store it), as does a byte of a binary frame that is not UTF-8."""
+    not store it), as does a byte of a binary frame that is not UTF-8. ``keep_lone_halves``:
+    kept as it is, for :meth:`TwitchChatFeed._handle` to tell ids apart by it."""
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     # By every feed's number rule: json.loads alone raised ValueError for a 5,000-digit
     # ``bits``, and the whole frame (the comment with it) was skipped.
-    return load_json_text(json_text(text))
+    return load_json_text(text if keep_lone_halves else json_text(text))
+
+
+# Where a frame names its message (a chat message; a removal: the frame's and the message it
+# deletes) and where it names an author. A lone surrogate there tells the id from another
+# (core/printable's rule, as every feed reads it): as U+FFFD, messages "m\ud800" and
+# "m\udc00" were one (the second dropped unsaid), and a deletion of one deleted the other.
+_CHAT_IDS: tuple[IdPath, ...] = (("payload", "event", "message_id"),)
+_REMOVAL_IDS: tuple[IdPath, ...] = (("metadata", "message_id"), ("payload", "event", "message_id"))
+_AUTHOR_IDS: tuple[IdPath, ...] = (
+    ("payload", "event", "chatter_user_id"),
+    ("payload", "event", "target_user_id"),
+)
 
 
 TWITCH_EVENTSUB_URL = "wss://eventsub.wss.twitch.tv/ws"
@@ -267,10 +286,7 @@ class TwitchChatFeed:
         self._health = dataclasses.replace(self._health, **changes)
 
     def _failed(self, message: str) -> None:
-        # The status is shown in the window and the remote: a URL in the WebSocket library's
-        # words (a session_reconnect's reconnect_url it cannot open, quoted whole) is masked
-        # by the log's rule and its control characters escaped, as the HTTP feeds' are.
-        message = escape_controls(mask_text(mask_secrets(message, self.secrets())))
+        message = self._shown(message)
         self._update(
             state="retrying",
             errors=self._health.errors + 1,
@@ -278,6 +294,13 @@ class TwitchChatFeed:
             last_error=message,
         )
         log.warning("feed %s: %s", self.source, message)
+
+    def _shown(self, message: str) -> str:
+        """A failure as the status (the window, the remote, the session's report) and the log
+        say it: a URL in the WebSocket library's words (a session_reconnect's reconnect_url it
+        cannot open, quoted whole) masked by the log's rule, the feed's secrets masked, control
+        characters escaped, as the HTTP feeds' are."""
+        return escape_controls(mask_text(mask_secrets(message, self.secrets())))
 
     # -- running ----------------------------------------------------------------------------
 
@@ -289,8 +312,11 @@ class TwitchChatFeed:
         try:
             await self._chat_loop(client, sink, stop)
         except TwitchEnded as ended:
-            self._update(state="ended", last_error=str(ended))
-            log.error("feed %s: %s", self.source, ended)
+            # Masked as every failure is: the end quotes Helix's message, and a Helix (or a
+            # proxy) echoing the refused token had it whole in the status, the remote, the
+            # session's report and the log.
+            self._update(state="ended", last_error=self._shown(str(ended)))
+            log.error("feed %s: %s", self.source, self._health.last_error)
         finally:
             viewers.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -462,7 +488,7 @@ class TwitchChatFeed:
                             return
                         raise _Reconnect(f"no message for {self._timeout_for(keepalive_s):g} s")
                     try:
-                        message = _message(receive.result())
+                        message = _message(receive.result(), keep_lone_halves=True)
                     except (ValueError, RecursionError):
                         # Not JSON, or nested past the parser's depth: skipped and counted,
                         # the connection goes on (a bad frame is not a lost session).
@@ -490,11 +516,15 @@ class TwitchChatFeed:
     async def _handle(
         self, message: Mapping[str, Any], sink: PageSink, client: httpx.AsyncClient
     ) -> str | None:
-        """One message; returns the new URL for ``session_reconnect``."""
+        """One message (its lone surrogates kept); returns the new URL for
+        ``session_reconnect``."""
+        kept, message = message, without_lone_halves(message)
         try:
             metadata = message["metadata"]
             kind = metadata["message_type"]
-            message_id = _recent_key(as_text(metadata.get("message_id")))
+            # Told apart by its lone halves: as U+FFFD, a second message was a duplicate.
+            sent_id = as_text(value_at(kept, ("metadata", "message_id")))
+            message_id = _recent_key(escaped_id(sent_id))
         except (KeyError, TypeError):
             self._update(malformed_responses=self._health.malformed_responses + 1)
             return None
@@ -542,7 +572,10 @@ class TwitchChatFeed:
             # revocations: 87 kB on every snapshot), as did types the feed never asked for.
             if sub_type in SUBSCRIPTIONS and sub_type not in self.revoked:
                 self.revoked.append(sub_type)
-            log.warning("feed %s: Twitch revoked %s (%s)", self.source, sub_type, reason)
+            # Masked as the status is: the log keeps what a server echoed of the token.
+            log.warning(
+                "feed %s: Twitch revoked %s (%s)", self.source, sub_type, self._shown(reason)
+            )
             if sub_type == CHAT_MESSAGE:
                 if reason == "authorization_revoked" and self.can_refresh:
                     # The token the subscription relied on is gone: a new one, if Twitch
@@ -561,7 +594,7 @@ class TwitchChatFeed:
         if kind != "notification":
             return None
         try:
-            items = self._items(metadata, message["payload"])
+            items = self._items(kept)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             self._update(malformed_items=self._health.malformed_items + 1)
             # Kept as rejected, with why, as every other feed does: it was counted in the
@@ -609,9 +642,16 @@ class TwitchChatFeed:
         if len(self._recent) > _RECENT_MESSAGES:
             self._recent_set.discard(self._recent.popleft())
 
-    def _items(self, metadata: Mapping[str, Any], payload: Mapping[str, Any]) -> list[FeedItem]:
-        """The message as the show keeps it: a comment (with its cheer's bits when they keep
-        the amount rule, else the bits kept as rejected beside it) or a removal."""
+    def _items(self, kept: Mapping[str, Any]) -> list[FeedItem]:
+        """The message (as read, lone surrogates kept) as the show keeps it: a comment (with
+        its cheer's bits when they keep the amount rule, else the bits kept as rejected beside
+        it) or a removal; rejected when an id of it holds a lone surrogate."""
+        frame = without_lone_halves(escaped_references(kept, _AUTHOR_IDS))
+        metadata, payload = frame["metadata"], frame["payload"]
+        chat = as_text(payload["subscription"]["type"]) == CHAT_MESSAGE
+        lone = lone_half_ids(kept, _CHAT_IDS if chat else _REMOVAL_IDS)
+        if lone:
+            return [lone_half_rejected(self.source, kept, payload, lone[0])]
         item = self._item(metadata, payload)
         if not isinstance(item, Comment):
             return [] if item is None else [item]
@@ -811,7 +851,12 @@ class TwitchChatFeed:
             if response.status_code == 403:
                 if sub_type == CHAT_MESSAGE:
                     raise TwitchEnded(f"Twitch: the token may not read this chat ({detail})")
-                log.warning("feed %s: cannot subscribe to %s (%s)", self.source, sub_type, detail)
+                log.warning(
+                    "feed %s: cannot subscribe to %s (%s)",
+                    self.source,
+                    sub_type,
+                    self._shown(detail),
+                )
                 continue
             raise _SaidFailure(
                 f"Helix: subscribing to {sub_type}: HTTP {response.status_code} ({detail})"

@@ -44,10 +44,14 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 from anchordesk.feeds.parsing import (
+    IdPath,
     as_text,
     currency_as_sent,
+    escaped_references,
     iso_time,
     load_json,
+    lone_half_ids,
+    lone_half_rejected,
     money,
     paid_amount_problem,
     readable,
@@ -55,6 +59,7 @@ from anchordesk.feeds.parsing import (
     split_url,
     unreadable_item,
     wait_ms_as_s,
+    without_lone_halves,
 )
 from anchordesk.feeds.poller import FeedEnded, FeedRequest, MalformedResponse, Page
 from anchordesk.feeds.quota import DailyQuota, default_quota_path
@@ -127,6 +132,18 @@ def _error_reasons(response: httpx.Response) -> list[str]:
         return [str(e.get("reason", "")) for e in body["error"]["errors"]]
     except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
         return []
+
+
+# Where a chat message names itself or another message, and where it names an author.
+_MESSAGE_IDS: tuple[IdPath, ...] = (
+    ("id",),
+    ("snippet", "messageDeletedDetails", "deletedMessageId"),
+)
+_AUTHOR_IDS: tuple[IdPath, ...] = (
+    ("authorDetails", "channelId"),
+    ("snippet", "authorChannelId"),
+    ("snippet", "userBannedDetails", "bannedUserDetails", "channelId"),
+)
 
 
 class YouTubeChatAdapter:
@@ -324,7 +341,8 @@ class YouTubeChatAdapter:
     def _page(self, response: httpx.Response) -> Page:
         current = self._next
         self._spend()
-        body = load_json(response, items_at=[("items",)])
+        # The chat's lone surrogates kept until its ids are read (as the JSON feed's).
+        body = load_json(response, items_at=[("items",)], keep_lone_halves=current == "chat")
         if not isinstance(body, dict):
             raise MalformedResponse("expected a JSON object")
         if current == "resolve":
@@ -383,7 +401,19 @@ class YouTubeChatAdapter:
             raise MalformedResponse("expected an object with an 'items' list")
         items: list[FeedItem] = []
         malformed = 0
-        for raw in body.get("items", []):
+        page_items = body.get("items", [])
+        body = without_lone_halves({**body, "items": []})
+        for kept in page_items:
+            # A lone surrogate in an id tells it from another (core/printable's rule, as the
+            # JSON feed reads it): as U+FFFD, messages "m\ud800" and "m\udc00" were one (the
+            # second dropped unsaid), a ban of author "UC\ud800" hid "UC\udc00"'s comments
+            # and a deletion of one deleted the other.
+            raw = without_lone_halves(escaped_references(kept, _AUTHOR_IDS))
+            lone = lone_half_ids(kept, _MESSAGE_IDS)
+            if lone:
+                malformed += 1
+                items.append(lone_half_rejected(self.source, kept, raw, lone[0], "comment"))
+                continue
             try:
                 read = self._item(readable(raw))  # type: ignore[arg-type]
             except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:

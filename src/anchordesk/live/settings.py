@@ -25,9 +25,10 @@ import re
 import stat
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, unquote_plus, urlsplit, urlunsplit
 
 from anchordesk.core import paths, secrets
@@ -35,7 +36,7 @@ from anchordesk.core.disk import not_a_file
 from anchordesk.core.files import write_text_atomically
 from anchordesk.core.printable import escape_controls, escaped_surrogates
 from anchordesk.core.redact import mask_url, mask_urls
-from anchordesk.core.words import QT_TRANSLATE_NOOP, Words
+from anchordesk.core.words import QT_TRANSLATE_NOOP, Template, Words
 from anchordesk.live.options import (
     FEED_KINDS,
     KNOWN_CANVASES,
@@ -646,28 +647,18 @@ def _as_int(
     is said and the default taken, and one outside the bounds said and brought within them:
     ``"video_kbps": "6000"`` (a string) streamed at 2,500 and ``"port": 80`` listened on 1024,
     without a word."""
-    if value is None:
-        return default
-    low, high = bounds
-    # NaN and Infinity (which json.loads reads, as it reads 1e999) are not numbers either.
-    whole = isinstance(value, int) or (
-        isinstance(value, float) and math.isfinite(value) and value.is_integer()
+    read = _as_type(
+        settings,
+        value,
+        default,
+        field,
+        _is_whole,
+        QT_TRANSLATE_NOOP("Settings", "{field} is {value}, not a whole number; {default} taken"),
+        default,
     )
-    if isinstance(value, bool) or not whole:
-        _field_problem(
-            settings,
-            Words(
-                QT_TRANSLATE_NOOP(
-                    "Settings", "{field} is {value}, not a whole number; {default} taken"
-                ),
-                field=field,
-                value=_shown_value(value),
-                default=default,
-            ),
-        )
-        return default
-    kept = max(low, min(high, int(value)))
-    if kept != value:
+    low, high = bounds
+    kept = max(low, min(high, int(read)))
+    if kept != read:
         _field_problem(
             settings,
             Words(
@@ -682,6 +673,14 @@ def _as_int(
             ),
         )
     return kept
+
+
+def _is_whole(value: Any) -> bool:
+    # NaN and Infinity (which json.loads reads, as it reads 1e999) are not numbers either.
+    return not isinstance(value, bool) and (
+        isinstance(value, int)
+        or (isinstance(value, float) and math.isfinite(value) and value.is_integer())
+    )
 
 
 def _json_int(text: str) -> int:
@@ -754,33 +753,53 @@ def _as_list(settings: Settings, data: dict[str, Any], key: str) -> list[Any]:
 def _as_bool(settings: Settings, value: Any, default: bool, field: str) -> bool:
     """A switch of the file: true or false, absent for its default. Anything else is said and
     the default taken: ``"enabled": "false"`` (a string) read as enabled, without a word."""
-    if value is None or isinstance(value, bool):
-        return default if value is None else value
-    _field_problem(
+    return _as_type(
         settings,
-        Words(
-            QT_TRANSLATE_NOOP("Settings", "{field} is {value}, not true or false; {default} taken"),
-            field=field,
-            value=_shown_value(value),
-            default="true" if default else "false",
-        ),
+        value,
+        default,
+        field,
+        lambda read: isinstance(read, bool),
+        QT_TRANSLATE_NOOP("Settings", "{field} is {value}, not true or false; {default} taken"),
+        "true" if default else "false",
     )
-    return default
 
 
 def _as_str(settings: Settings, value: Any, default: str, field: str) -> str:
     """A text of the file, absent for its default; anything else is said and the default
     taken (``"canvas": 7``, ``"recordings_dir": 5`` were replaced without a word)."""
-    if value is None or isinstance(value, str):
-        return default if value is None else value
+    return _as_type(
+        settings,
+        value,
+        default,
+        field,
+        lambda read: isinstance(read, str),
+        QT_TRANSLATE_NOOP("Settings", "{field} is {value}, not a text; '{default}' taken"),
+        escape_controls(default),
+    )
+
+
+_T = TypeVar("_T")
+
+
+def _as_type(
+    settings: Settings,
+    value: Any,
+    default: _T,
+    field: str,
+    right: Callable[[Any], bool],
+    sentence: Template,
+    default_shown: object,
+) -> _T:
+    """The value of ``field`` when ``right`` takes it, absent for its default; anything else is
+    said in ``sentence`` (its fields: ``field``, ``value`` as quoted, ``default_shown``) and the
+    default taken. The one shape of every typed field of the file."""
+    if value is None:
+        return default
+    if right(value):
+        return cast(_T, value)
     _field_problem(
         settings,
-        Words(
-            QT_TRANSLATE_NOOP("Settings", "{field} is {value}, not a text; '{default}' taken"),
-            field=field,
-            value=_shown_value(value),
-            default=escape_controls(default),
-        ),
+        Words(sentence, field=field, value=_shown_value(value), default=default_shown),
     )
     return default
 
