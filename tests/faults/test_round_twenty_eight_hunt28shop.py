@@ -1,0 +1,106 @@
+"""Hostile round twenty-eight, the Shopify feeds and the session store (hunt28shop): against
+the real local test shops (tests/feeds), a real FeedHub and StoreWriter, and the report read
+from the session file. Each behaviour test failed on the code before its fix."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from feed_servers import Reply
+from platform_servers import ShopifyGraphQLServer
+
+from anchordesk.store import SessionStore
+from anchordesk.store.report import build_report
+
+from .test_round_twenty_four_shop import _run_until, _stored
+
+_INTERNAL = "Internal error. Looks like something went wrong on our end."
+
+
+class _AnotherOrdersIdUnchecked(ShopifyGraphQLServer):
+    """The orders page labels node ``labelled`` (read in part) with the id of node ``named``
+    and sends it without its creation time nor its lines' ids (``blanked``: GraphQL's partial
+    answer, an error about it); asked by its id, every order is itself."""
+
+    def __init__(self, labelled: int, named: int, blanked: tuple[str, ...]) -> None:
+        super().__init__()
+        self.labelled, self.named, self.blanked = labelled, named, blanked
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        answer = json.loads(reply.body)
+        orders = (answer.get("data") or {}).get("orders") if isinstance(answer, dict) else None
+        if not isinstance(orders, dict) or "refunds" not in json.loads(body)["query"]:
+            return reply
+        nodes = orders["nodes"]
+        if len(nodes) > max(self.labelled, self.named):
+            node, other = nodes[self.labelled], nodes[self.named]
+            node["id"], node["legacyResourceId"] = other["id"], other["legacyResourceId"]
+            if "createdAt" in self.blanked:
+                node["createdAt"] = None
+            if "lineItems" in self.blanked:
+                node["lineItems"] = None
+            if "line ids" in self.blanked:
+                for line in node["lineItems"]["nodes"]:
+                    line["id"] = None
+            answer["errors"] = [
+                {
+                    "message": _INTERNAL,
+                    "path": ["orders", "nodes", self.labelled, "createdAt"],
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                }
+            ]
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+@pytest.mark.parametrize(
+    ("labelled", "named", "blanked", "counted", "its_sku"),
+    [
+        # Order 5002 (6 lines) under 5003's id, its lines without ids.
+        (1, 2, ("createdAt", "line ids"), ["5001", "5003"], "LAMP-0"),
+        # Order 5001 under 5002's id, its lines null (an error about them).
+        (0, 1, ("createdAt", "lineItems"), ["5002", "5003"], '"2.00"'),
+    ],
+)
+def test_an_order_read_in_part_with_nothing_to_check_it_by_is_kept_as_rejected(
+    tmp_path: Path,
+    labelled: int,
+    named: int,
+    blanked: tuple[str, ...],
+    counted: list[str],
+    its_sku: str,
+) -> None:
+    """Leftover (A, rejected items): a node read in part was checked against the order of its
+    id by its creation time and its lines' ids (R26hunt26shop F1). One that carried neither (a
+    partial answer: both null) could not be checked and was passed as that order: its own
+    order, money and units, dropped without a word (2 orders, nothing rejected, for 3). Now it
+    is kept as rejected, with why; the order of its id is counted by its id."""
+    session = tmp_path / "s.adsession"
+    with _AnotherOrdersIdUnchecked(labelled, named, blanked) as shop:
+        shop.add_order([("MUG", 1, "2.00")])
+        shop.add_order([(f"LAMP-{n}", 1, "10.00") for n in range(6)])
+        shop.add_order([("PEN", 2, "2.00")])
+        _run_until(
+            shop.shop_url,
+            shop.static_token,
+            session,
+            lambda: _stored(session) >= 3 or len(shop.queries) >= 30,
+        )
+    report = build_report(session)
+    truth = {"5001": Decimal("2.00"), "5002": Decimal("60.00"), "5003": Decimal("4.00")}
+    assert report.orders == 2
+    assert report.ledger.gmv_by_currency == {"USD": sum(truth[n] for n in counted)}
+    [rejected] = report.rejected
+    assert rejected.item_id == f"500{named + 1}"
+    assert "cannot be told" in rejected.detail
+    store = SessionStore(session)
+    try:
+        [kept] = store.rejected_items()
+    finally:
+        store.close()
+    assert its_sku in kept.item.raw  # what the page read of it, as the shop sent it
