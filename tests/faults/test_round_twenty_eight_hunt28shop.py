@@ -5,6 +5,7 @@ from the session file. Each behaviour test failed on the code before its fix."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from platform_servers import ShopifyGraphQLServer
 from anchordesk.store import SessionStore
 from anchordesk.store.report import build_report
 
-from .test_round_twenty_four_shop import _run_until, _stored
+from .test_round_twenty_four_shop import _run_until, _stored, _updates
+from .test_round_twenty_six_hunt26shop import _RefundsWithoutId
 
 _INTERNAL = "Internal error. Looks like something went wrong on our end."
 
@@ -104,3 +106,48 @@ def test_an_order_read_in_part_with_nothing_to_check_it_by_is_kept_as_rejected(
     finally:
         store.close()
     assert its_sku in kept.item.raw  # what the page read of it, as the shop sent it
+
+
+@pytest.mark.parametrize(
+    ("change", "now"),
+    [({"amount": "6.00"}, "refunded 6.00 USD"), ({"lines": [("MUG", 2)]}, "2 units back")],
+)
+def test_a_refund_changed_since_a_session_keyed_by_amount_is_counted_once(
+    tmp_path: Path, change: dict[str, object], now: str
+) -> None:
+    """Leftover (A, wrong number): a Shopify refund without an id was kept under its amount
+    (``5001:refund=5``) by the code before 30 Nov, under its place (``5001:refund:#1``) since;
+    a session of before, continued, gives the kept row the new key when the refund comes again
+    the same (R26hunt26shop F3). One the shop changed since (its amount, its units) missed that
+    match and was counted under both keys: a $15 order refunded $5, then $6 for that one
+    refund, read GMV $6.00 ($7.00 for its units), for $12.00 with the first copy counted.
+    The session is one the old code wrote (its key put back to that form, as that code kept
+    it; the probe /work/hunt/hunt28shop/runchg.sh checked it with the old code itself). Now the
+    kept row is that refund by its creation time: counted once, the changed copy listed."""
+    session = tmp_path / "s.adsession"
+    with _RefundsWithoutId() as shop:
+        order = shop.add_order([("MUG", 3, "5.00")])
+        shop.refund(order, "5.00", [("MUG", 1)])
+        shop.add_order([("PEN", 1, "2.00")])
+        _run_until(shop.shop_url, shop.static_token, session, lambda: _updates(session) >= 1)
+        with sqlite3.connect(session) as db:
+            db.execute(
+                "UPDATE order_updates SET id = '5001:refund=5', refund_id = '' "
+                "WHERE id = '5001:refund:#1'"
+            )
+        db.close()
+        with shop.lock:
+            shop.orders[0].refunds[0].update(change)
+            shop.orders[0].updated = shop._tick()
+        _run_until(
+            shop.shop_url,
+            shop.static_token,
+            session,
+            lambda: _stored(session) >= 3 or len(shop.queries) >= 30,
+        )
+    report = build_report(session)
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("12.00")}
+    assert _updates(session) == 1
+    [rejected] = report.rejected
+    assert rejected.reason == "update_changed"
+    assert now in rejected.detail
