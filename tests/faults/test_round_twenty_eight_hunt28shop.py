@@ -4,6 +4,7 @@ from the session file. Each behaviour test failed on the code before its fix."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from decimal import Decimal
@@ -13,6 +14,7 @@ import pytest
 from feed_servers import Reply
 from platform_servers import ShopifyGraphQLServer
 
+from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate
 from anchordesk.store import SessionStore
 from anchordesk.store.report import build_report
 
@@ -151,3 +153,26 @@ def test_a_refund_changed_since_a_session_keyed_by_amount_is_counted_once(
     [rejected] = report.rejected
     assert rejected.reason == "update_changed"
     assert now in rejected.detail
+
+
+def test_a_json_feeds_own_refund_id_shaped_as_a_place_is_a_refund_of_its_own(
+    tmp_path: Path,
+) -> None:
+    """Rejected items (A, wrong number; R27hunt27in's note): the rename of an amount-keyed
+    refund to its place key ran for every feed. A JSON bridge's refund of $5.00 without an id,
+    then its refund "#1" of $5.00 at the same time (two refunds, as the protocol keys them),
+    read as one: the first renamed to the second's key, the second "sent again", GMV $10.00
+    for $5.00. Now only the Shopify feed's keys (its refunds' places) are renamed."""
+    session = tmp_path / "s.adsession"
+    line = OrderLine("MUG", 3, Decimal("5.00"), "Mug")
+    at = "2026-11-30T10:00:00Z"
+    refund = OrderUpdate("json", "o1", "refunded", Decimal("5.00"), "USD", at=at)
+    store = SessionStore(session)
+    try:
+        store.write_batch("json", [Order("json", "o1", "USD", Decimal("15.00"), (line,))], "1")
+        store.write_batch("json", [refund], "2")
+        store.write_batch("json", [dataclasses.replace(refund, refund_id="#1")], "3")
+    finally:
+        store.close()
+    assert _updates(session) == 2
+    assert build_report(session).ledger.gmv_by_currency == {"USD": Decimal("5.00")}

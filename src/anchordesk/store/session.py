@@ -113,6 +113,9 @@ from anchordesk.store.session_rows import (
 
 # The key of a refund without an id: its place among its order's refunds (feeds/shopify*).
 _PLACE_KEY = re.compile(r"#[1-9][0-9]*")
+# The feed kind whose refunds were kept under their amount before their place (a feed's name
+# in the session is its kind, or its kind and "#2"…: store/session_feeds.py).
+_SHOPIFY_KIND = "shopify-orders"
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -774,9 +777,11 @@ class SessionStore:
         The first time it comes, the row kept under the amount key takes the new key when it is
         that very refund (its time, amount, currency and units), or else the one such row of its
         order created at its time (changed by the shop since: :meth:`_changed_since`): counted
-        once; a later refund of that amount comes at another place, and is new."""
+        once; a later refund of that amount comes at another place, and is new. Shopify's feed
+        only: another feed's own refund id "#1" is an id, not a place."""
         if (
             not _PLACE_KEY.fullmatch(update.refund_id)
+            or update.source.partition("#")[0] != _SHOPIFY_KIND
             or update_problem(update, self.show_currency()) is not None
         ):
             return
