@@ -4,8 +4,11 @@ from the session file. Each behaviour test failed on the code before its fix."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
+import re
+import socket
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -13,10 +16,16 @@ from pathlib import Path
 import pytest
 from feed_servers import Reply
 from platform_servers import ShopifyGraphQLServer
+from servers import wait_until
 
+from anchordesk.live.factory import build_live_show
+from anchordesk.live.options import LiveOptions
+from anchordesk.live.show import LiveShowPlan
+from anchordesk.live.snapshot import SessionMode
 from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate
+from anchordesk.show.model import Product, Segment, Show
 from anchordesk.store import SessionStore
-from anchordesk.store.report import build_report
+from anchordesk.store.report import build_report, report_text
 
 from .test_round_twenty_four_shop import _run_until, _stored, _updates
 from .test_round_twenty_six_hunt26shop import _RefundsWithoutId
@@ -176,3 +185,59 @@ def test_a_json_feeds_own_refund_id_shaped_as_a_place_is_a_refund_of_its_own(
         store.close()
     assert _updates(session) == 2
     assert build_report(session).ledger.gmv_by_currency == {"USD": Decimal("5.00")}
+
+
+_SHOW = Show(
+    title="Night",
+    currency="USD",
+    language="en",
+    products=(Product("SERUM", "Serum", Decimal("39.00"), 50),),
+    rundown=(Segment("Opening", 60), Segment("Serum", 120, "SERUM")),
+)
+
+
+@pytest.mark.parametrize("language", ["ja", "zh_CN"])
+def test_the_report_says_why_a_stream_never_went_live_in_its_language(
+    tmp_path: Path, language: str
+) -> None:
+    """Wording (B): the stream line of a Japanese or Chinese report kept the network child's
+    English reason ("…一度も配信されませんでした：nothing is listening at 127.0.0.1:…"), which
+    the window says in the language (the same words, core/words). The session kept it only as
+    English. Now it keeps the words too (context, template, values) and the report says them
+    in its language, from the program's own catalogue, as the window does."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    options = LiveOptions(
+        camera="test", microphone="test", canvas_width=320, canvas_height=180,
+        video_kbps=300, record=False, destinations=[f"rtmp://127.0.0.1:{port}/live/r28-key"],
+    )  # fmt: skip
+    plan = LiveShowPlan(show=_SHOW, sessions_dir=tmp_path / "sessions", rehearsal_feeds=[])
+    live = build_live_show(options, plan)
+    live.media.start()
+    paths: list[Path | None] = []
+
+    def failed() -> bool:
+        (status,) = live.media.network_statuses()
+        return status.fault is not None
+
+    async def run() -> None:
+        live.begin_session(SessionMode.LIVE)
+        await asyncio.to_thread(wait_until, failed, 30.0)
+        paths.append(await live.end_session())
+        await asyncio.to_thread(live.media.stop, 3.0)
+
+    try:
+        asyncio.run(run())
+    finally:
+        live.shutdown()
+    (path,) = paths
+    assert path is not None
+    report = build_report(path)
+    (entry,) = report.streams
+    assert str(port) in entry.last_error  # the English, as the run said it (JSON, logs)
+    (line,) = [line for line in report_text(report, language).splitlines() if "rtmp://" in line]
+    said = line.split("****", 1)[1]
+    assert str(port) in said
+    # Nothing English left in it but the address.
+    assert not re.search(r"[A-Za-z]", said.replace(f"127.0.0.1:{port}", "")), line
