@@ -10,6 +10,7 @@ import json
 import re
 import socket
 import sqlite3
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,13 +19,16 @@ from feed_servers import Reply
 from platform_servers import ShopifyGraphQLServer
 from servers import wait_until
 
+from anchordesk.feeds.hub import FeedHub
+from anchordesk.feeds.poller import BackoffPolicy
+from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.factory import build_live_show
 from anchordesk.live.options import LiveOptions
 from anchordesk.live.show import LiveShowPlan
 from anchordesk.live.snapshot import SessionMode
 from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate
 from anchordesk.show.model import Product, Segment, Show
-from anchordesk.store import SessionStore
+from anchordesk.store import SessionStore, StoreWriter
 from anchordesk.store.report import build_report, report_text
 
 from .test_round_twenty_four_shop import _run_until, _stored, _updates
@@ -241,3 +245,63 @@ def test_the_report_says_why_a_stream_never_went_live_in_its_language(
     assert str(port) in said
     # Nothing English left in it but the address.
     assert not re.search(r"[A-Za-z]", said.replace(f"127.0.0.1:{port}", "")), line
+
+
+class _RefusesTheCredentialsAtLength(ShopifyGraphQLServer):
+    """The token endpoint refuses the app's client credentials with an error code of 300,000
+    characters that quotes the client secret."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        if path == "/admin/oauth/access_token":
+            said = f"invalid_client {self.client_secret} " + "x" * 300_000
+            return Reply(401, json.dumps({"error": said}).encode())
+        return super().handle(method, path, query, headers, body)
+
+
+def test_a_token_refusal_of_300000_characters_is_said_in_a_line(tmp_path: Path) -> None:
+    """Response size (B): the token endpoint's error code was quoted whole in the reason the
+    feed ended with: a status of 300,057 characters for the window and every phone, and kept
+    so in the session's feed status. Now the shop's words there are masked, escaped and cut
+    as its GraphQL errors are (200 characters)."""
+    session = tmp_path / "s.adsession"
+    with _RefusesTheCredentialsAtLength() as shop:
+        keys = {
+            "shopify-orders-client-id": shop.client_id,
+            "shopify-orders-client-secret": shop.client_secret,
+        }
+        writer = StoreWriter(session)
+        hub = FeedHub(
+            [FeedSpec("shopify-orders", shop.shop_url)],
+            writer,
+            token_lookup=keys.get,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+            shopify_created_at_min=datetime(2000, 1, 1, tzinfo=UTC),
+        )
+
+        async def run() -> str:
+            stop = asyncio.Event()
+            task = asyncio.create_task(hub.run(stop))
+            for _ in range(3000):
+                await asyncio.sleep(0.01)
+                if hub.pollers and hub.pollers[0].health.state == "ended":
+                    break
+            stop.set()
+            await task
+            return str(hub.pollers[0].health.last_error)
+
+        try:
+            said = asyncio.run(run())
+        finally:
+            writer.close()
+        secret = shop.client_secret
+    assert said.startswith("Shopify refused the app's client credentials (HTTP 401: invalid_client")
+    assert len(said) < 300
+    assert secret not in said
+    assert secret.encode() not in session.read_bytes()
+    store = SessionStore(session)
+    try:
+        assert len(store.meta("feed_status") or "") < 2_000
+    finally:
+        store.close()
