@@ -305,3 +305,62 @@ def test_a_token_refusal_of_300000_characters_is_said_in_a_line(tmp_path: Path) 
         assert len(store.meta("feed_status") or "") < 2_000
     finally:
         store.close()
+
+
+class _AllUnderOneIdPastThePage(ShopifyGraphQLServer):
+    """The orders page answers every order of the shop, past the ``first`` it was asked for,
+    each labelled with order 5001's id and with an error about it (read in part)."""
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes
+    ) -> Reply:
+        reply = super().handle(method, path, query, headers, body)
+        answer = json.loads(reply.body)
+        orders = (answer.get("data") or {}).get("orders") if isinstance(answer, dict) else None
+        if not isinstance(orders, dict) or "refunds" not in json.loads(body)["query"]:
+            return reply
+        if not orders["nodes"]:
+            return reply
+        nodes = [order.node() for order in self.orders]
+        for node in nodes:
+            node["id"], node["legacyResourceId"] = "gid://shopify/Order/5001", "5001"
+        orders["nodes"] = nodes
+        orders["pageInfo"] = {"hasNextPage": False, "endCursor": "end"}
+        answer["errors"] = [
+            {
+                "message": _INTERNAL,
+                "path": ["orders", "nodes", n, "refunds"],
+                "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+            }
+            for n in range(len(nodes))
+        ]
+        return Reply(reply.status, json.dumps(answer).encode(), reply.headers)
+
+
+def test_more_nodes_under_one_id_than_a_page_asks_are_each_kept_as_rejected(
+    tmp_path: Path,
+) -> None:
+    """Rejected items (A, silent drop): the nodes read in part under one order's id were kept
+    to be checked up to 25 (a page's size). A shop answering all its 30 orders in one page
+    (past ``first``), each under order 5001's id, had 26 of 30 accounted for: 4 orders' money
+    dropped without a word. Now each node is checked and the others' kept as rejected."""
+    session = tmp_path / "s.adsession"
+    with _AllUnderOneIdPastThePage() as shop:
+        for n in range(30):
+            shop.add_order([(f"SKU-{n}", 1, f"{n + 1}.00")])
+        _run_until(
+            shop.shop_url,
+            shop.static_token,
+            session,
+            lambda: _stored(session) >= 30 or len(shop.queries) >= 40,
+        )
+    report = build_report(session)
+    assert report.orders == 1
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("1.00")}
+    assert len(report.rejected) == 29
+    store = SessionStore(session)
+    try:
+        raws = " ".join(kept.item.raw for kept in store.rejected_items())
+    finally:
+        store.close()
+    assert all(f'"SKU-{n}"' in raws for n in range(1, 30))

@@ -61,8 +61,6 @@ _TOGETHER_SIZES = (ORDERS_BY_ID_PAGE, ORDERS_BY_ID_WIDE)
 _ALONE = len(_TOGETHER_SIZES)
 # Orders past the size cap kept in the feed's memory (ReadAgain.memory), the latest of each.
 _REMEMBERED = 20
-# Nodes read in part kept under one order's id, to check against it (one page's at most).
-_IN_PART_KEPT = 25
 _CREATED_KEPT = 100  # characters of an order's createdAt compared
 
 
@@ -220,9 +218,11 @@ class ReadAgain:
         if isinstance(node, dict):
             if len(self._in_part) >= WINDOW_RECORDS_KEPT:
                 self._in_part.clear()
-            kept = self._in_part.setdefault(gid, [])
-            if len(kept) < _IN_PART_KEPT:
-                kept.append(_what_was_read(self.source, node))
+            # Every one: they are read again by their id before the next page is asked, so
+            # they are never more than one page's nodes. Kept up to 25 (a page's size), a shop
+            # answering more than it was asked for (30 nodes under one id) had the 26th on
+            # dropped without a word.
+            self._in_part.setdefault(gid, []).append(_what_was_read(self.source, node))
 
     def _not_its_own(self, gid: str, whole: Mapping[str, Any] | None) -> list[FeedItem]:
         """The nodes the orders query read in part under ``gid`` that are not the order
