@@ -603,7 +603,8 @@ class ShopifyGraphQLOrdersAdapter:
                 # Counted once all of it is read (_rest_page): never with lines missing; what
                 # this page read of it is checked against it (another order's under its id is
                 # kept as rejected, ReadAgain._not_its_own).
-                self.again.add(gid, updated_at, node)
+                # (A page of ids only read nothing of it to check: no node.)
+                self.again.add(gid, updated_at, None if ids else node)
                 if after_too_large or (ids and self.again.least_at(gid, updated_at)):
                     # Read alone from the least that can be asked: past the cap, it is kept as
                     # rejected at once (_rest_too_large); read, its pages grow at once. Kept

@@ -322,4 +322,16 @@ def errors_said(errors: object, secrets: tuple[str, ...] = ()) -> str:
         else []
     )
     said = "; ".join(messages) or json.dumps(errors, ensure_ascii=False)
-    return escape_controls(mask_text(mask_secrets(" ".join(said.split()), secrets)))[:200]
+    return shop_words(said, secrets)
+
+
+#: The most characters of a shop's own words quoted in a reason or a status.
+SHOP_WORDS_SAID = 200
+
+
+def shop_words(said: str, secrets: tuple[str, ...] = ()) -> str:
+    """A shop's own words as a reason or a status quotes them (both Shopify APIs): on one line,
+    masked by the one rule (``secrets`` too) before they are cut, control characters escaped,
+    cut to :data:`SHOP_WORDS_SAID` characters."""
+    masked = mask_text(mask_secrets(" ".join(said.split()), secrets))
+    return escape_controls(masked)[:SHOP_WORDS_SAID]

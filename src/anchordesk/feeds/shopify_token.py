@@ -22,6 +22,7 @@ import httpx
 
 from anchordesk.feeds.parsing import as_text, number_as_float
 from anchordesk.feeds.poller import FeedRequest, MalformedResponse
+from anchordesk.feeds.shopify_graphql_orders import shop_words
 from anchordesk.feeds.tokens import can_be_sent
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,11 @@ class ShopifyAccessToken:
             code = as_text(body.get("error")) if isinstance(body, dict) else ""
         except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
             pass
-        detail = f"HTTP {status}" + (f": {code}" if code else "")
+        # The shop's own words, masked, escaped and cut as every shop's words are: its error
+        # of 300,000 characters was the feed's status (the window's, every phone's) and was
+        # kept whole in the session's feed status.
+        said = shop_words(code, self.secrets())
+        detail = f"HTTP {status}" + (f": {said}" if said else "")
         return f"Shopify refused the app's client credentials ({detail})"
 
     def rejected(self) -> bool:

@@ -55,7 +55,7 @@ from anchordesk.show.ledger import (
 from anchordesk.store import ShowEventRecord, StoreWriter
 from anchordesk.store.report import COMMENT_HIDDEN, ORDER_APPLIED, replay_session
 from anchordesk.store.report_clock import in_era
-from anchordesk.store.report_streams import STREAM_ENDED
+from anchordesk.store.report_streams import STREAM_ENDED, reason_as_data
 from anchordesk.store.session import (
     SessionStore,
     StoredComment,
@@ -938,6 +938,8 @@ class ShowSession:
                         "live_again": status.live_again,
                         "down_at_end_s": round(status.down_at_stop_s, 1),
                         "last_error": status.last_error or "",
+                        # The same, as words: said in the report's language.
+                        "last_error_words": reason_as_data(status.fault),
                     },
                 )
                 for number, status in enumerate(statuses)

@@ -179,6 +179,7 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "；结束前最后 {down} 未在直播{why}",
         "；終了前の {down} は配信されていません{why}",
     ),
+    "stream_why": (": {reason}", "：{reason}", "：{reason}"),
     "stream_never": (
         "{destination}: never went live: {reason}",
         "{destination}：始终未能开播：{reason}",

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import logging
 import math
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from anchordesk.core.redact import mask_urls
+from anchordesk.core.words import Count, Template, Words
 from anchordesk.show.timing import format_duration
 from anchordesk.store.report_i18n import text
 
@@ -29,6 +31,8 @@ STREAM_ENDED = "stream_ended"
 _MAX_S = 7 * 24 * 3600.0
 _MAX_TEXT = 300
 _MAX_COUNT = 1_000_000
+# Words inside words a kept reason may hold ("the server closed the connection ({why}…)").
+_MAX_DEPTH = 3
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,9 @@ class StreamEntry:
     live_again: int
     down_at_end_s: float
     last_error: str
+    # The same reason as the run worded it (core/words), said in the report's language; None
+    # in a session of an older version (its English ``last_error`` is said).
+    reason_words: Words | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +72,7 @@ def stream_entries(events: Iterable[Any]) -> list[StreamEntry]:
                     live_again=_count(data.get("live_again")),
                     down_at_end_s=_seconds(data.get("down_at_end_s")),
                     last_error=_text(data.get("last_error") or ""),
+                    reason_words=reason_from_data(data.get("last_error_words")),
                 )
             )
         except (KeyError, TypeError, ValueError, OverflowError):
@@ -103,6 +111,77 @@ def _text(value: object) -> str:
     return mask_urls(value[: 4 * _MAX_TEXT])[:_MAX_TEXT]
 
 
+def reason_as_data(words: Words | None) -> dict[str, object] | None:
+    """Why a stream ended as the run keeps it beside its English (``last_error_words``): the
+    words' context, template and values, so the report says it in its own language. Kept as
+    English only, a Chinese or Japanese report said "the server closed the connection" in the
+    middle of its own sentence."""
+    if words is None:
+        return None
+    params: dict[str, object] = {}
+    for name, value in words.params.items():
+        if isinstance(value, Words):
+            params[name] = reason_as_data(value)
+        elif isinstance(value, Count):
+            params[name] = int(value)
+        else:
+            params[name] = str(value)
+    return {"context": words.context, "template": words.template, "params": params}
+
+
+def reason_from_data(data: object, depth: int = 0) -> Words | None:
+    """What :func:`reason_as_data` kept, or None when it cannot be read (a damaged or
+    hand-edited file, a newer version's shape: the English reason is said instead)."""
+    if not isinstance(data, dict) or depth > _MAX_DEPTH:
+        return None
+    context, template, params = data.get("context"), data.get("template"), data.get("params")
+    if not isinstance(context, str) or not isinstance(template, str) or not _plain(template):
+        return None
+    if not isinstance(params, dict) or len(params) > 20:
+        return None
+    values: dict[str, object] = {}
+    for name, value in params.items():
+        if isinstance(value, dict):
+            values[name] = reason_from_data(value, depth + 1)
+            if values[name] is None:
+                return None
+        elif isinstance(value, int) and not isinstance(value, bool):
+            values[name] = Count(value)
+        elif isinstance(value, str):
+            values[name] = value[: 4 * _MAX_TEXT]
+        else:
+            return None
+    return Words(Template(context[:100], template[: 4 * _MAX_TEXT]), **values)
+
+
+def _plain(template: str) -> bool:
+    """Whether ``template``'s fields are plain names, as the program's are: a hand-edited one
+    of ``{reason.__class__}`` read the value's attributes."""
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError:
+        return False
+    return all(
+        name is None or (name.isidentifier() and not spec and conversion is None)
+        for _, name, spec, conversion in parts
+    )
+
+
+def _reason(entry: StreamEntry, language: str) -> str:
+    """Why ``entry`` ended, in ``language``: its words translated (the program's own
+    catalogue, as the window says them); else, or in English, as the run kept it. Masked and
+    cut as every kept text is: the values are from outside (a server's words)."""
+    if entry.reason_words is None or language == "en":
+        return entry.last_error
+    from anchordesk.core import languages  # Qt's catalogue, only for a translated report
+
+    try:
+        said = languages.say(entry.reason_words, language)
+    except (KeyError, ValueError, IndexError):  # a template whose fields do not fit its values
+        return entry.last_error
+    return _text(said)
+
+
 def stream_duration(seconds: float) -> str:
     """A stream's time live, or down at the end, as the run and the report say it: a time
     above zero is at least "0:01" ("not live for the last 0:00 of the run" was said of a
@@ -114,7 +193,7 @@ def stream_text(entry: StreamEntry, language: str) -> str:
     """One line of the report: ``rtmp://…/****: live 58:12, 2 reconnects; not live for the
     last 0:14 of the run: no answer from the server within 10 s``."""
     if entry.live_s <= 0:
-        reason = entry.last_error or text(language, "stream_no_answer")
+        reason = _reason(entry, language) or text(language, "stream_no_answer")
         return text(language, "stream_never", destination=entry.destination, reason=reason)
     line = text(
         language, "stream_live", destination=entry.destination, live=stream_duration(entry.live_s)
@@ -122,6 +201,7 @@ def stream_text(entry: StreamEntry, language: str) -> str:
     if entry.live_again:
         line += text(language, "stream_again", count=entry.live_again)
     if entry.down_at_end_s > 0:
-        why = f": {entry.last_error}" if entry.last_error else ""
+        reason = _reason(entry, language)
+        why = text(language, "stream_why", reason=reason) if reason else ""
         line += text(language, "stream_down", down=stream_duration(entry.down_at_end_s), why=why)
     return line

@@ -113,6 +113,9 @@ from anchordesk.store.session_rows import (
 
 # The key of a refund without an id: its place among its order's refunds (feeds/shopify*).
 _PLACE_KEY = re.compile(r"#[1-9][0-9]*")
+# The feed kind whose refunds were kept under their amount before their place (a feed's name
+# in the session is its kind, or its kind and "#2"…: store/session_feeds.py).
+_SHOPIFY_KIND = "shopify-orders"
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -772,10 +775,13 @@ class SessionStore:
         until R24) kept it under its amount (``5001:refund=5``). Continued, that refund came
         again under its new key and was counted a second time ($10 of refunds counted $15).
         The first time it comes, the row kept under the amount key takes the new key when it is
-        that very refund (its time, amount, currency and units): counted once; a later refund
-        of that amount comes at another place, and is new."""
+        that very refund (its time, amount, currency and units), or else the one such row of its
+        order created at its time (changed by the shop since: :meth:`_changed_since`): counted
+        once; a later refund of that amount comes at another place, and is new. Shopify's feed
+        only: another feed's own refund id "#1" is an id, not a place."""
         if (
             not _PLACE_KEY.fullmatch(update.refund_id)
+            or update.source.partition("#")[0] != _SHOPIFY_KIND
             or update_problem(update, self.show_currency()) is not None
         ):
             return
@@ -789,13 +795,34 @@ class SessionStore:
             if row is None or replace(update_from_row(row)[0], refund_id=update.refund_id) != (
                 update
             ):
-                return
+                old_id = self._changed_since(update)
+                if not old_id:
+                    return
         except (UnreadableRowError, ArithmeticError, TypeError):
             return  # a damaged kept row: the report lists it as unreadable already
         self._db.execute(
             "UPDATE OR IGNORE order_updates SET id = ?, refund_id = ? WHERE source = ? AND id = ?",
             (update.id, update.refund_id, update.source, old_id),
         )
+
+    def _changed_since(self, update: OrderUpdate) -> str:
+        """The key of the one row kept under an amount key of ``update``'s order
+        (``5001:refund=5``, ``5001:refund=all``) created when ``update`` was (its ``at``:
+        Shopify never changes a refund's creation time), or "" (none, or more than one: which
+        is this refund cannot be told). A refund the shop changed since (its amount, its units)
+        missed the exact match and was counted under both keys ($5.00 and $6.00 for one
+        refund); renamed, the new copy is the changed one the store lists, not counted."""
+        if not update.at:
+            return ""
+        # The order's amount keys, by the (source, id) index: "...:refund=" up to "...:refund>".
+        start = replace(update, refund_id="", refund=None).id.removesuffix("all")
+        rows = self._db.execute(
+            "SELECT id, at FROM order_updates WHERE source = ? AND id >= ? AND id < ?"
+            " AND refund_id = '' AND status = 'refunded'",
+            (update.source, start, start[:-1] + ">"),
+        ).fetchall()
+        same_time = [kept_id for kept_id, at in rows if at == update.at]
+        return same_time[0] if len(same_time) == 1 and isinstance(same_time[0], str) else ""
 
     def _changed_copy(self, item: Order | OrderUpdate) -> RejectedItem | None:
         """``item`` came again under the id of a kept one: as rejected when its money or units
