@@ -55,12 +55,11 @@ def test_a_saved_name_of_5_mb_is_cut_in_the_error_line(
 # Run in a child: it installs the program's stop handlers and may end the process at once.
 _SIGNAL_IN_A_LOCKS_HOLD = r"""
 import os, signal, sys
-from anchordesk.cli import commands, stopping
+from anchordesk.cli import stopping
 
 stops = stopping.install(program=True)
 if sys.argv[1] == "starting":
-    commands._prepare_end_at_once()
-    stops.at_once = commands._end_at_once
+    stopping.end_at_once_from_now_on()
 with stops._lock:  # as request() or attach() on the main thread, when the signal lands
     os.kill(os.getpid(), signal.SIGTERM)
     for _ in range(3):  # the handler runs at one of these steps
