@@ -1,0 +1,59 @@
+"""Round twenty-eight of issue 10: outputs, the command line, recording, stops (R28hunt28net.md).
+
+Real parts: nginx-rtmp on loopback recording what it takes, the real network child, the real
+``anchordesk live`` in a child process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from packetgen import PacketGenerator
+from servers import NginxRtmp, video_frame_times_s, wait_until
+
+from anchordesk.media.network_output import NetworkOutput
+from anchordesk.media.packets import EncodedPacket, OutputState
+from faults.test_round_twenty_six_hunt26lag import KEY, first_picture_index, gated_child
+
+
+def test_a_child_ready_while_the_attempt_looks_elsewhere_still_starts_at_the_newest_keyframe(
+    nginx_rtmp: NginxRtmp, tmp_path: Path
+) -> None:
+    # Before: the connection started at the newest keyframe only when the child's "ready" came
+    # while the attempt waited for it; one that came while the attempt was at its other steps
+    # (the deadlines, slow on a loaded machine) was seen as "already ready" and the queue was
+    # sent from its oldest keyframe, 2 s behind (the full suite's "first picture 0, not 60").
+    # Here the attempt's look at its deadlines is held until the child has said "ready".
+    generator = PacketGenerator(width=320, height=240, fps=30, gop_s=1.0)
+    gate = tmp_path / "child-may-start"
+    output = NetworkOutput(nginx_rtmp.url(KEY), child_command=gated_child(gate))
+    look_at_deadlines = output._stall_reason
+
+    def slow_look(child, *args):  # type: ignore[no-untyped-def]
+        if gate.exists():
+            assert child.ready.wait(30), "the child never said it was ready"
+        return look_at_deadlines(child, *args)
+
+    output._stall_reason = slow_look  # type: ignore[method-assign]
+    try:
+        made: list[EncodedPacket] = list(generator.packets(3.0))
+        output.start(generator.templates)
+        for packet in made:
+            output.send(packet)
+        wait_until(
+            lambda: (child := output._child) is not None and child.media_since_s is not None,
+            20,
+            what="the attempt to take the first packets",
+        )
+        gate.touch()  # the child starts now, 3 s of stream later
+        wait_until(lambda: output.status().state is OutputState.LIVE, 30, what="LIVE")
+        for packet in generator.packets(1.0):
+            output.send(packet)
+        output.stop(timeout_s=5)
+    finally:
+        generator.close()
+    [recording] = nginx_rtmp.recordings()
+    frames = video_frame_times_s(recording)
+    assert frames[0][1], "the stream must start with a keyframe"
+    assert first_picture_index(recording, generator.width) == 60
+    assert len(frames) == 60
