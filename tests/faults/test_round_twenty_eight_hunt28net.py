@@ -57,3 +57,36 @@ def test_a_child_ready_while_the_attempt_looks_elsewhere_still_starts_at_the_new
     assert frames[0][1], "the stream must start with a keyframe"
     assert first_picture_index(recording, generator.width) == 60
     assert len(frames) == 60
+
+
+def test_a_recording_sent_into_a_pipe_is_not_said_to_be_kept_and_one_into_a_file_names_it(
+    tmp_path: Path,
+) -> None:
+    # Before: "Recording kept in /dev/stdout (0.3 MB)" for `--record /dev/stdout | ffplay -`
+    # (a pipe: kept nowhere), and for `> show.mkv` the file was not named (the session's line
+    # names it since R25).
+    import subprocess
+    import sys
+
+    from faults.live_runs import SMALL, child_env
+
+    command = [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+               "--record", "/dev/stdout"]  # fmt: skip
+    piped = subprocess.run(
+        command, capture_output=True, timeout=120, env=child_env(tmp_path)
+    )  # fmt: skip
+    errors = piped.stderr.decode()
+    assert piped.returncode == 0, errors
+    assert piped.stdout[:4] == b"\x1a\x45\xdf\xa3"  # the Matroska went into the pipe
+    assert "Recording sent to /dev/stdout (a pipe, " in errors
+    assert "Recording kept" not in errors
+
+    show = tmp_path / "show.mkv"
+    with show.open("wb") as into_a_file:
+        kept = subprocess.run(
+            command, stdout=into_a_file, stderr=subprocess.PIPE, text=True, timeout=120,
+            env=child_env(tmp_path),
+        )  # fmt: skip
+    assert kept.returncode == 0, kept.stderr
+    assert f"Recording kept in {show} (" in kept.stderr
+    assert show.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"

@@ -168,6 +168,22 @@ def _file_behind(path: Path) -> Path | None:
     return real
 
 
+def _recording_line(path: Path, size_bytes: int) -> str:
+    """Where the recording is, in words that do not promise a file where none is: "Recording
+    kept in /dev/stdout" was said of a recording sent into a pipe (``| ffplay -``), a FIFO or
+    /dev/null, kept nowhere; of ``--record /dev/stdout > show.mkv`` the file is named, as the
+    session's line names it."""
+    size = f"{size_bytes / 1e6:.1f} MB"
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None  # gone since: the recording's own lines said so
+    if mode is None or stat.S_ISREG(mode):
+        return f"Recording kept in {_file_behind(path) or path} ({size})"
+    kind = "a pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    return f"Recording sent to {path} ({kind}, {size}): no file of it is kept here"
+
+
 def run_live(
     options: LiveOptions,
     extra_overlays: Sequence[OverlaySource] = (),
@@ -289,7 +305,7 @@ def run_live(
         whole = not status.gaps and status.state is not OutputState.FAILED
         if status.kind == "recording" and status.bytes_written and whole:
             path = getattr(output, "path", output.name)
-            _say(f"Recording kept in {path} ({status.bytes_written / 1e6:.1f} MB)")
+            _say(_recording_line(Path(path), status.bytes_written))
     for line in show.media.streams_summary(show.streams_kept) if show is not None else []:
         _say(line)
     # The lines above written (or not: standard output into a file on a full disk), so that
