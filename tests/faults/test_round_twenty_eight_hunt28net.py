@@ -90,3 +90,47 @@ def test_a_recording_sent_into_a_pipe_is_not_said_to_be_kept_and_one_into_a_file
     assert kept.returncode == 0, kept.stderr
     assert f"Recording kept in {show} (" in kept.stderr
     assert show.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"
+
+
+def test_a_stop_while_the_camera_url_is_being_opened_does_not_wait_for_it(
+    tmp_path: Path,
+) -> None:
+    # Before: --camera URL whose server accepts and never answers: the reader's open holds the
+    # camera's thread for 5 s, and the stop, its files finished at once, waited the whole stop
+    # budget for it ("stopped 1.70 s after the request"; the process gone 1.9-2.8 s after
+    # SIGTERM, over the 2 s a stop may take). A source holds no file.
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from faults.live_runs import child_env
+
+    mute = socket.create_server(("127.0.0.1", 0))
+    mute.settimeout(60)
+    url = f"http://127.0.0.1:{mute.getsockname()[1]}/camera.mp4"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "anchordesk", "live", "--camera", url, "--mic", "none",
+         "--canvas", "640x360", "--seconds", "60", "--record", str(tmp_path / "r.mkv")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(tmp_path),
+    )  # fmt: skip
+    try:
+        assert run.stderr is not None
+        for line in run.stderr:
+            if "encoding from" in line:
+                break
+        # The camera's thread is in the reader's open now (5 s): connected, never answered.
+        connection, _ = mute.accept()
+        run.send_signal(signal.SIGTERM)
+        out, errors = run.communicate(timeout=60)
+        connection.close()
+    finally:
+        mute.close()
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, errors
+    assert "Traceback" not in errors
+    assert "Recording kept in" in out
+    [stopped] = re.findall(r"stopped (\d+\.\d+) s after the request \(SIGTERM\)", errors)
+    assert float(stopped) < 1.0, errors  # about 0.3 s; 1.70 s before (the stop's budget)
