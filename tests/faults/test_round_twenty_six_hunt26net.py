@@ -120,7 +120,7 @@ def test_a_broken_picture_as_the_camera_is_our_one_line_only(
 
 def test_a_stop_at_once_while_a_decoder_is_quieted_is_said(tmp_path: Path) -> None:
     # The picture is read in start-up with descriptor 2 into a pipe (its decoder's noise): a
-    # stop at once then (cli/commands._end_at_once gives stderr back, says, and exits) must
+    # stop at once then (cli/stopping.end_at_once gives stderr back, says, and exits) must
     # reach the terminal, not the pipe that nobody reads after the exit.
     import textwrap
 

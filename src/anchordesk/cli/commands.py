@@ -57,31 +57,6 @@ def _say(text: str, *, error: bool = False) -> None:
 _standard_output_taken = False
 
 
-def _end_at_once(reason: str) -> None:
-    """A stop request while ``anchordesk live`` starts ends the process there and then:
-    :func:`anchordesk.cli.stopping.end_at_once` (what it calls was imported before it was set:
-    :func:`_prepare_end_at_once`)."""
-    from anchordesk.cli import stopping
-
-    stopping.end_at_once(reason)
-
-
-def _prepare_end_at_once() -> None:
-    """Load what :func:`_end_at_once` calls, before a signal handler may call it: its imports
-    then only read ``sys.modules``."""
-    import anchordesk.cli.stopping
-    import anchordesk.core.logs
-    import anchordesk.media.portaudio  # noqa: F401
-
-
-def _ends_at_once() -> bool:
-    """Whether this process is the command's own (not a test's or another program's, which
-    goes on after the run): only then may a stop during start-up end it at once."""
-    from anchordesk.cli import stopping
-
-    return stopping.current_is_the_programs()
-
-
 class _StoppedDuringStartUp(Exception):
     """A stop request came before the picture started: nothing is left to finish."""
 
@@ -193,6 +168,22 @@ def _file_behind(path: Path) -> Path | None:
     return real
 
 
+def _recording_line(path: Path, size_bytes: int) -> str:
+    """Where the recording is, in words that do not promise a file where none is: "Recording
+    kept in /dev/stdout" was said of a recording sent into a pipe (``| ffplay -``), a FIFO or
+    /dev/null, kept nowhere; of ``--record /dev/stdout > show.mkv`` the file is named, as the
+    session's line names it."""
+    size = f"{size_bytes / 1e6:.1f} MB"
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = None  # gone since: the recording's own lines said so
+    if mode is None or stat.S_ISREG(mode):
+        return f"Recording kept in {_file_behind(path) or path} ({size})"
+    kind = "a pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    return f"Recording sent to {path} ({kind}, {size}): no file of it is kept here"
+
+
 def run_live(
     options: LiveOptions,
     extra_overlays: Sequence[OverlaySource] = (),
@@ -230,14 +221,10 @@ def run_live(
         if stops.requested:
             raise _StoppedDuringStartUp
 
-    def end_at_once_from_now_on() -> None:
-        if _ends_at_once():
-            _prepare_end_at_once()
-            stops.at_once = stopping.end_at_once
-
     show: LiveShow | None = None
     try:
-        end_at_once_from_now_on()
+        # As main armed it (one that came meanwhile ends the process now): cli/stopping.py.
+        stopping.end_at_once_from_now_on()
         if control is not None:
             # A port another program holds is refused before anything starts: found only once
             # the loop ran, the run stopped with a recording and a session begun (exit 2).
@@ -253,7 +240,7 @@ def run_live(
         for name in destination_names(options.destinations):
             log.info("destination: %s", name)
         plan = plan_from_options(options)
-        end_at_once_from_now_on()
+        stopping.end_at_once_from_now_on()
         not_stopped()
         show = build_live_show(options, plan, extra_overlays=extra_overlays)
         if studio:
@@ -276,10 +263,10 @@ def run_live(
         asyncio.run(_run_until_stopped(show, stops, control))
     except _StoppedDuringStartUp:
         stops.at_once = None
-        if _ends_at_once():
+        if stopping.current_is_the_programs():
             # Nothing of the run was written: the process ends now (the interpreter's own exit
             # took 2-3 s on a loaded machine), as at a request in the middle of a step.
-            _end_at_once(stops.reason or "a stop request")
+            stopping.end_at_once(stops.reason or "a stop request")
         log.info("%s during start-up: stopped before the picture started", stops.reason)
     finally:
         stops.at_once = None
@@ -318,7 +305,7 @@ def run_live(
         whole = not status.gaps and status.state is not OutputState.FAILED
         if status.kind == "recording" and status.bytes_written and whole:
             path = getattr(output, "path", output.name)
-            _say(f"Recording kept in {path} ({status.bytes_written / 1e6:.1f} MB)")
+            _say(_recording_line(Path(path), status.bytes_written))
     for line in show.media.streams_summary(show.streams_kept) if show is not None else []:
         _say(line)
     # The lines above written (or not: standard output into a file on a full disk), so that

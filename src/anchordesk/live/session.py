@@ -26,6 +26,9 @@ from anchordesk.live.options import LiveOptions
 log = logging.getLogger("anchordesk")
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
+#: How long a stop waits for a camera or microphone once the outputs are finished (a device
+#: closes in milliseconds; one stuck in its driver or a reader's open is left to the exit).
+_SOURCE_STOP_WAIT_S = 0.25
 
 
 class DeviceMissing(UserError):
@@ -401,16 +404,28 @@ class LiveSession:
             for output in self.outputs
         ]
         sources = [
-            threading.Thread(target=source.stop, name=f"stop {source!r}", daemon=True)
+            threading.Thread(
+                target=source.stop,
+                name=f"stop {getattr(source, 'name', type(source).__name__)}",
+                daemon=True,
+            )
             for source in self._started_sources
         ]
         for thread in [*stoppers, *sources]:
             thread.start()
-        for thread in [*stoppers, *sources]:
+        for thread in stoppers:
             thread.join(left_s() + 0.3)
-        late = [thread.name for thread in [*stoppers, *sources] if thread.is_alive()]
+        # A source holds no file: a short wait for it, not the stop's whole budget. A camera
+        # URL whose server never answers holds its thread in the reader's open (5 s), and the
+        # run, its files finished at once, waited 1.7 s more for it: the process ended 2-2.8 s
+        # after SIGTERM.
+        for thread in sources:
+            thread.join(min(left_s(), _SOURCE_STOP_WAIT_S))
+        late = [thread.name for thread in stoppers if thread.is_alive()]
         if late:
             log.warning("still stopping after %.1f s: %s", timeout_s, ", ".join(late))
+        if left := [thread.name for thread in sources if thread.is_alive()]:
+            log.info("not waited for (it holds no file): %s", ", ".join(left))
         if self._encoder is not None:
             self._encoder.close()
         if self.stats is not None:

@@ -910,6 +910,7 @@ class NetworkOutput:
             self._end_child(child, graceful=False)
             return 0.0, Words(_CANNOT_START_STREAM, error=one_line(error))
         waiting_for_keyframe = True
+        trimmed = False  # to the newest keyframe, once the child is ready
         reason: Words | None = None
         eof_sent = False
         looked_s = self._clock()
@@ -994,17 +995,23 @@ class NetworkOutput:
                     with contextlib.suppress(subprocess.TimeoutExpired):
                         child.process.wait(_POLL_S)
                     continue
-                if not child.ready.is_set():
+                if not trimmed:
                     # The packets wait here while the child starts, and the connection starts
                     # at the newest keyframe once it is ready: written at its start, they
                     # waited in the pipe and reached the server as late as the child was to
                     # start (3.3 s on a loaded machine). The start's deadline runs from the
-                    # first packet that waits for it (_stall_reason).
-                    with self._lock:
-                        if self._queue and child.media_since_s is None:
-                            child.media_since_s = now_s
-                    if child.ready.wait(_POLL_S):
-                        self._trim_queue_to_newest_keyframe()
+                    # first packet that waits for it (_stall_reason). Trimmed once it is seen
+                    # ready, wherever this loop was when it said so: only when it came during
+                    # the wait below, a "ready" said while the deadlines were looked at (slow
+                    # on a loaded machine) sent the queue from its oldest keyframe.
+                    if not child.ready.is_set():
+                        with self._lock:
+                            if self._queue and child.media_since_s is None:
+                                child.media_since_s = now_s
+                        child.ready.wait(_POLL_S)
+                        continue
+                    self._trim_queue_to_newest_keyframe()
+                    trimmed = True
                     continue
                 if not waiting_for_keyframe and not self._ready and not self._held_audio:
                     with self._lock:

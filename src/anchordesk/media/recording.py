@@ -161,10 +161,10 @@ _MADE: list[Path] = []
 
 
 # Defined before open_new_file: a module half loaded that lacks it has made no file yet
-# (cli/commands._remove_made_and_empty counts on it).
+# (cli/stopping._remove_made_and_empty counts on it).
 def remove_made_and_empty() -> None:
     """Remove the files this process made that are still empty: a stop during start-up ends
-    the process at once (cli/commands._end_at_once), and a recording made by then (the
+    the process at once (cli/stopping.end_at_once), and a recording made by then (the
     show's outputs are built before the picture starts) was left as an empty file that no
     player opens, and the next run recorded into ``NAME-2.mkv`` beside it."""
     for path in _MADE:

@@ -1,0 +1,136 @@
+"""Round twenty-eight of issue 10: outputs, the command line, recording, stops (R28hunt28net.md).
+
+Real parts: nginx-rtmp on loopback recording what it takes, the real network child, the real
+``anchordesk live`` in a child process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from packetgen import PacketGenerator
+from servers import NginxRtmp, video_frame_times_s, wait_until
+
+from anchordesk.media.network_output import NetworkOutput
+from anchordesk.media.packets import EncodedPacket, OutputState
+from faults.test_round_twenty_six_hunt26lag import KEY, first_picture_index, gated_child
+
+
+def test_a_child_ready_while_the_attempt_looks_elsewhere_still_starts_at_the_newest_keyframe(
+    nginx_rtmp: NginxRtmp, tmp_path: Path
+) -> None:
+    # Before: the connection started at the newest keyframe only when the child's "ready" came
+    # while the attempt waited for it; one that came while the attempt was at its other steps
+    # (the deadlines, slow on a loaded machine) was seen as "already ready" and the queue was
+    # sent from its oldest keyframe, 2 s behind (the full suite's "first picture 0, not 60").
+    # Here the attempt's look at its deadlines is held until the child has said "ready".
+    generator = PacketGenerator(width=320, height=240, fps=30, gop_s=1.0)
+    gate = tmp_path / "child-may-start"
+    output = NetworkOutput(nginx_rtmp.url(KEY), child_command=gated_child(gate))
+    look_at_deadlines = output._stall_reason
+
+    def slow_look(child, *args):  # type: ignore[no-untyped-def]
+        if gate.exists():
+            assert child.ready.wait(30), "the child never said it was ready"
+        return look_at_deadlines(child, *args)
+
+    output._stall_reason = slow_look  # type: ignore[method-assign]
+    try:
+        made: list[EncodedPacket] = list(generator.packets(3.0))
+        output.start(generator.templates)
+        for packet in made:
+            output.send(packet)
+        wait_until(
+            lambda: (child := output._child) is not None and child.media_since_s is not None,
+            20,
+            what="the attempt to take the first packets",
+        )
+        gate.touch()  # the child starts now, 3 s of stream later
+        wait_until(lambda: output.status().state is OutputState.LIVE, 30, what="LIVE")
+        for packet in generator.packets(1.0):
+            output.send(packet)
+        output.stop(timeout_s=5)
+    finally:
+        generator.close()
+    [recording] = nginx_rtmp.recordings()
+    frames = video_frame_times_s(recording)
+    assert frames[0][1], "the stream must start with a keyframe"
+    assert first_picture_index(recording, generator.width) == 60
+    assert len(frames) == 60
+
+
+def test_a_recording_sent_into_a_pipe_is_not_said_to_be_kept_and_one_into_a_file_names_it(
+    tmp_path: Path,
+) -> None:
+    # Before: "Recording kept in /dev/stdout (0.3 MB)" for `--record /dev/stdout | ffplay -`
+    # (a pipe: kept nowhere), and for `> show.mkv` the file was not named (the session's line
+    # names it since R25).
+    import subprocess
+    import sys
+
+    from faults.live_runs import SMALL, child_env
+
+    command = [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+               "--record", "/dev/stdout"]  # fmt: skip
+    piped = subprocess.run(
+        command, capture_output=True, timeout=120, env=child_env(tmp_path)
+    )  # fmt: skip
+    errors = piped.stderr.decode()
+    assert piped.returncode == 0, errors
+    assert piped.stdout[:4] == b"\x1a\x45\xdf\xa3"  # the Matroska went into the pipe
+    assert "Recording sent to /dev/stdout (a pipe, " in errors
+    assert "Recording kept" not in errors
+
+    show = tmp_path / "show.mkv"
+    with show.open("wb") as into_a_file:
+        kept = subprocess.run(
+            command, stdout=into_a_file, stderr=subprocess.PIPE, text=True, timeout=120,
+            env=child_env(tmp_path),
+        )  # fmt: skip
+    assert kept.returncode == 0, kept.stderr
+    assert f"Recording kept in {show} (" in kept.stderr
+    assert show.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"
+
+
+def test_a_stop_while_the_camera_url_is_being_opened_does_not_wait_for_it(
+    tmp_path: Path,
+) -> None:
+    # Before: --camera URL whose server accepts and never answers: the reader's open holds the
+    # camera's thread for 5 s, and the stop, its files finished at once, waited the whole stop
+    # budget for it ("stopped 1.70 s after the request"; the process gone 1.9-2.8 s after
+    # SIGTERM, over the 2 s a stop may take). A source holds no file.
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from faults.live_runs import child_env
+
+    mute = socket.create_server(("127.0.0.1", 0))
+    mute.settimeout(60)
+    url = f"http://127.0.0.1:{mute.getsockname()[1]}/camera.mp4"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "anchordesk", "live", "--camera", url, "--mic", "none",
+         "--canvas", "640x360", "--seconds", "60", "--record", str(tmp_path / "r.mkv")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(tmp_path),
+    )  # fmt: skip
+    try:
+        assert run.stderr is not None
+        for line in run.stderr:
+            if "encoding from" in line:
+                break
+        # The camera's thread is in the reader's open now (5 s): connected, never answered.
+        connection, _ = mute.accept()
+        run.send_signal(signal.SIGTERM)
+        out, errors = run.communicate(timeout=60)
+        connection.close()
+    finally:
+        mute.close()
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, errors
+    assert "Traceback" not in errors
+    assert "Recording kept in" in out
+    [stopped] = re.findall(r"stopped (\d+\.\d+) s after the request \(SIGTERM\)", errors)
+    assert float(stopped) < 1.0, errors  # about 0.3 s; 1.70 s before (the stop's budget)
