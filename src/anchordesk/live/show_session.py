@@ -45,6 +45,7 @@ from anchordesk.show.feed_items import (
     FeedItem,
     Order,
     OrderUpdate,
+    RejectedItem,
     ViewerStats,
 )
 from anchordesk.show.ledger import (
@@ -145,6 +146,8 @@ class ShowSession:
         self.ledger = Ledger(show.products if show else (), show.currency if show else "")
         self.comments: OrderedDict[str, Comment] = OrderedDict()
         self.comment_count = 0
+        # The items the store kept as rejected (this session's file, resumed ones too).
+        self.rejected_kept = 0
         self.hidden: set[str] = set()
         self._new_comments: deque[Comment] = deque()
         self._new_orders: deque[StoredOrderRow] = deque()
@@ -218,6 +221,7 @@ class ShowSession:
             list[StoredComment],
             list[StoredCommentRemoval],
             str | None,
+            int,
         ]:
             # The comments' times (the board's counts and rates) and the newest comments only:
             # a long show's million comments read whole took 16 s and 1 GB here, on the loop
@@ -231,11 +235,21 @@ class ShowSession:
                 store.newest_comments(RECENT_COMMENTS),
                 store.comment_removals(),
                 store.meta(HEARTBEAT_META),
+                # After the orders and updates: those found against the rule as read, too.
+                len(store.rejected_items()),
             )
 
-        events, orders, updates, samples, times, comments, removals, heartbeat = self.writer.call(
-            read
-        ).result()
+        (
+            events,
+            orders,
+            updates,
+            samples,
+            times,
+            comments,
+            removals,
+            heartbeat,
+            self.rejected_kept,
+        ) = self.writer.call(read).result()
         for sample in samples:
             self._keep_viewers(sample)
         comment_times = sorted(times)
@@ -484,7 +498,10 @@ class ShowSession:
         # (2 + 4) that A's cancellation could no longer refill, and the page's split decided.
         for kind, run in itertools.groupby(items, key=_kind):
             group = list(run)
-            if kind is Comment:
+            if kind is None:
+                with self._lock:
+                    self.rejected_kept += sum(isinstance(item, RejectedItem) for item in group)
+            elif kind is Comment:
                 self.add_comments(cast("list[Comment]", group), at)
             elif kind is Order:
                 self.apply_orders(cast("list[Order]", group), at)
@@ -855,6 +872,22 @@ class ShowSession:
         return ShowEventRecord(
             id=f"applied:{order.source}:{order.id}", kind=ORDER_APPLIED, at=at, data=data
         )
+
+    @property
+    def rejected_items(self) -> int:
+        """The items of this session that are not counted, as the report counts them
+        (store/report_rejected.rejected_entries): those the store kept as rejected, the orders
+        and updates the ledger refused, and the updates whose order is not counted (yet: the
+        report read now says the same)."""
+        with self._lock:
+            ledger = self.ledger
+            refused = sum(outcome.problem is not None for outcome in ledger.rejected_updates)
+            return (
+                self.rejected_kept
+                + len(ledger.rejected_orders)
+                + refused
+                + len(ledger.orphan_updates)
+            )
 
     def apply_updates(self, updates: Sequence[OrderUpdate], at: float) -> None:
         """Stored cancellations and refunds: out of the ledger once, their units back in stock."""
