@@ -1,0 +1,50 @@
+"""Round twenty-eight of issue 10, the window (hunt28ui)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+from tests.ui.conftest import open_control_room
+
+from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate
+from anchordesk.store.report import build_report
+
+
+def test_the_orders_panel_says_how_many_items_were_rejected_as_the_report_counts_them(
+    qtbot: QtBot, qt_asyncio_loop: object, executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    """Before: during a show the window said nothing of the items it did not count (an order
+    of an absurd amount, a refund in another currency than its order, a refund of an order
+    never seen); only the report, afterwards, counted them."""
+    window = open_control_room(qtbot, executor, tmp_path, [])
+    controller = window.controller
+    session = controller.live.session
+    assert not window.orders.rejected_value.isVisibleTo(window)
+    good = Order("json", "o-1", "USD", Decimal("39.00"), (OrderLine("SERUM", 1, Decimal("39")),))
+    session.ingest(
+        [
+            good,
+            Order("json", "huge", "USD", Decimal("1e999"), (OrderLine("SERUM", 1, Decimal(1)),)),
+            OrderUpdate("json", "o-1", "refunded", Decimal("5.00"), "EUR", refund_id="r1"),
+            OrderUpdate("json", "never-seen", "refunded", Decimal("5.00"), "USD", "r2"),
+        ]
+    )
+    controller.poll_show()
+    report = build_report(session.path)  # read while the show runs, as a user may
+    assert len(report.rejected) == 3
+    assert controller.sales.rejected_items == 3
+    assert window.orders.rejected_value.isVisibleTo(window)
+    assert window.orders.rejected_value.text() == (
+        "Rejected, not counted: 3 (listed in the report)"
+    )
+    assert window.orders.count_value.text() == "1"
+    # The refund's order comes after all: counted, and no longer said to be rejected.
+    session.ingest(
+        [Order("json", "never-seen", "USD", Decimal("25"), (OrderLine("CREAM", 1, Decimal(25)),))]
+    )
+    controller.poll_show()
+    assert len(build_report(session.path).rejected) == controller.sales.rejected_items == 2
+    assert window.orders.rejected_value.text().startswith("Rejected, not counted: 2 ")
