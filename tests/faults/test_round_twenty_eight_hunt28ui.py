@@ -146,3 +146,41 @@ def test_the_picture_s_card_and_deal_agree_with_the_board_and_the_report(
     assert _same(countdown, _drawn(scene, countdown=claimed))
     ended = CountdownView(0.0, 300.0, CountdownState.ENDED)
     assert not _same(countdown, _drawn(scene, countdown=ended))
+
+
+async def _rejected_from_a_feed(folder: Path, feed: Any) -> tuple[int, int, Path]:
+    from anchordesk.feeds.spec import FeedSpec
+
+    async with rehearsing(SMALL_SHOW, folder, [FeedSpec("json", feed.url)]) as live:
+        session = live.session
+        assert session is not None
+        while session.comment_count < 1:  # the last item: when it is in, the page is
+            await asyncio.sleep(0.02)  # a poll for the feed's page, not a timing
+        return live.snapshot().sales.rejected_items, session.rejected_kept, session.path
+
+
+def test_the_live_count_of_rejected_items_from_a_feed_is_the_report_s(
+    tmp_path: Path, feed: Any
+) -> None:
+    """Before R28hunt28ui F2's second commit: the window's "Rejected, not counted" said 2 where
+    the report said 6: the feeds' hub keeps the items the amount rule rejects and delivers
+    them no further, so the session never heard of the 4 stored as rejected."""
+    good = feed.add_order("MUG", 1, "12.00", "USD")
+    feed.add_order("MUG", -1, "12.00", "USD")  # unreadable
+    feed.add_raw(
+        {"type": "order", "id": "huge", "currency": "USD", "total": "1e999",
+         "lines": [{"sku": "MUG", "quantity": 1, "price": "1e999"}]}
+    )  # fmt: skip
+    feed.add_raw({"type": "order", "currency": "USD", "total": "5.00", "lines": []})  # no id
+    feed.add_raw(
+        {"type": "order_update", "id": good, "status": "refunded", "refund": "1.00",
+         "currency": "EUR", "refund_id": "r1"}
+    )  # fmt: skip
+    feed.add_update("never-seen", "refunded", "5.00", refund_id="r2")
+    feed.add_comment("viewer", "done")
+    shown, kept, path = asyncio.run(_rejected_from_a_feed(tmp_path, feed))
+    from anchordesk.store.report import build_report
+
+    report = build_report(path)
+    assert (shown, kept) == (len(report.rejected), 3)
+    assert shown == 5

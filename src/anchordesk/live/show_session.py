@@ -180,6 +180,7 @@ class ShowSession:
                 feeds,
                 writer,
                 on_stored=self._stored,
+                on_rejected=self._rejected_arrived,
                 flag_terms=flag_terms,
                 show=show,
                 audience_rate_per_s=audience_rate_per_s,
@@ -498,10 +499,7 @@ class ShowSession:
         # (2 + 4) that A's cancellation could no longer refill, and the page's split decided.
         for kind, run in itertools.groupby(items, key=_kind):
             group = list(run)
-            if kind is None:
-                with self._lock:
-                    self.rejected_kept += sum(isinstance(item, RejectedItem) for item in group)
-            elif kind is Comment:
+            if kind is Comment:
                 self.add_comments(cast("list[Comment]", group), at)
             elif kind is Order:
                 self.apply_orders(cast("list[Order]", group), at)
@@ -523,6 +521,7 @@ class ShowSession:
         for source, group in by_source.items():
             at = self._wall_clock()
             new = self.writer.submit_batch(source, group, None, at).result()
+            self._rejected_arrived(source, sum(isinstance(item, RejectedItem) for item in new))
             if new:
                 self._stored(source, new, at)
             kept += new
@@ -872,6 +871,12 @@ class ShowSession:
         return ShowEventRecord(
             id=f"applied:{order.source}:{order.id}", kind=ORDER_APPLIED, at=at, data=data
         )
+
+    def _rejected_arrived(self, source: str, count: int) -> None:
+        """``count`` items of a page just kept as rejected (the hub delivers them no further)."""
+        del source
+        with self._lock:
+            self.rejected_kept += count
 
     @property
     def rejected_items(self) -> int:
