@@ -48,3 +48,31 @@ def test_the_orders_panel_says_how_many_items_were_rejected_as_the_report_counts
     controller.poll_show()
     assert len(build_report(session.path).rejected) == controller.sales.rejected_items == 2
     assert window.orders.rejected_value.text().startswith("Rejected, not counted: 2 ")
+
+
+def test_the_window_s_counts_are_grouped_as_the_data_board_and_the_report_write_them(
+    qtbot: QtBot, qt_asyncio_loop: object, executor: ThreadPoolExecutor, tmp_path: Path
+) -> None:
+    """Before: a product of 2,500,000 in stock read "2500000 left" on its card, an order of
+    1,200 units "1200" in the orders list, beside the data board's and the report's grouped
+    figures ("Peak 1,234 · buyers 0")."""
+    from dataclasses import replace
+
+    from tests.ui.conftest import small_show
+
+    window = open_control_room(qtbot, executor, tmp_path, [])
+    controller = window.controller
+    show = small_show()
+    big = replace(show, products=(replace(show.products[0], stock=2_500_000), *show.products[1:]))
+    with qtbot.waitSignal(controller.session_started, timeout=20000):
+        controller.start_with_show(big)
+    unit = Decimal("39.00")
+    controller.live.session.ingest(
+        [Order("json", "o-1", "USD", unit * 1200, (OrderLine("SERUM", 1200, unit),))]
+    )
+    controller.poll_show()
+    qtbot.waitUntil(lambda: "2,498,800 left" in window.products.card("SERUM").text())
+    assert "1,200 sold" in window.products.card("SERUM").text()
+    model = window.orders.view.model()
+    qtbot.waitUntil(lambda: controller.poll_show() or model.rowCount() == 1)
+    assert model.data(model.index(0, 2)) == "1,200"

@@ -44,7 +44,7 @@ class OrderModel(RowTableModel):
             return (
                 time.strftime("%H:%M:%S", time.localtime(row.at_s)),
                 title,
-                str(row.quantity),
+                format_number(row.quantity, current_language()),
                 format_money(row.amount, row.currency, current_language()),
             )[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:
@@ -166,7 +166,7 @@ class OrdersPanel(QWidget):
             text += "  (+ " + ", ".join(others) + ")"
         self.gmv_value.setText(text)
         self.gmv_value.setToolTip(self.tr("Simulated audience") if sales.simulated else "")
-        self.count_value.setText(str(sales.orders))
+        self.count_value.setText(format_number(sales.orders, current_language()))
         self._rejected = sales.rejected_items
         self._say_rejected()
         self.rate_value.setText(f"{sales.orders_per_minute:.1f}")
