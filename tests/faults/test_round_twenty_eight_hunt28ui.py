@@ -184,3 +184,43 @@ def test_the_live_count_of_rejected_items_from_a_feed_is_the_report_s(
     report = build_report(path)
     assert (shown, kept) == (len(report.rejected), 3)
     assert shown == 5
+
+
+BIG_STOCK_SHOW = replace(
+    SMALL_SHOW,
+    products=(replace(SMALL_SHOW.products[0], stock=2_500_000), *SMALL_SHOW.products[1:]),
+)
+
+
+async def _the_phone_s_counts(folder: Path, chromium: str) -> dict[str, Any]:
+    import test_control_browser as browser_tools
+
+    from anchordesk.show.feed_items import Order, OrderLine
+
+    async with (
+        rehearsing(BIG_STOCK_SHOW, folder) as live,
+        serving(lambda: live) as server,
+        browser_tools.chromium_page(chromium, folder / "profile") as page,
+    ):
+        assert live.session is not None
+        unit = Decimal("12.00")
+        live.session.ingest(
+            [Order("json", f"o-{n}", "USD", unit * 1200, (OrderLine("MUG", 1200, unit),))
+             for n in range(1000)]
+        )  # fmt: skip
+        await page.send("Page.navigate", url=f"{server.url}?token={TOKEN}")
+        await page.wait_for("document.getElementById('orders')?.textContent === '1,000'")
+        return {
+            "orders": await page.evaluate("document.getElementById('orders').textContent"),
+            "products": await page.evaluate("document.getElementById('products').innerText"),
+        }
+
+
+def test_the_phone_writes_its_counts_grouped_as_the_window_does(
+    tmp_path: Path, chromium: str
+) -> None:
+    """Before: the phone (a Chinese browser) read "库存 1300000 · 已售 1200000" and 1000 orders,
+    beside the window's and the report's grouped 1,300,000 and 1,000."""
+    seen = asyncio.run(_the_phone_s_counts(tmp_path, chromium))
+    assert seen["orders"] == "1,000"
+    assert "库存 1,300,000 · 已售 1,200,000" in seen["products"], seen["products"]
