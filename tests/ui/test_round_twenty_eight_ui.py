@@ -76,3 +76,33 @@ def test_the_window_s_counts_are_grouped_as_the_data_board_and_the_report_write_
     model = window.orders.view.model()
     qtbot.waitUntil(lambda: controller.poll_show() or model.rowCount() == 1)
     assert model.data(model.index(0, 2)) == "1,200"
+
+
+def test_a_pasted_long_destination_name_does_not_push_the_settings_buttons_off_screen(
+    qtbot: QtBot, memory_keyring: object
+) -> None:
+    """Before (Xvfb, ja, 1366x768): a destination name pasted with 3,000 characters and a
+    server URL that is not RTMP; OK said the problem in a line quoting the name whole, which
+    cannot wrap: the dialog grew thousands of pixels wide, its OK and Cancel and the reason
+    (after the name) off the screen."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from anchordesk.live.settings import Destination, Settings
+    from anchordesk.ui.settings import SettingsDialog
+
+    name = "Shop\n\u202eenilno <b>big</b> " + "x" * 3000
+    settings = Settings(
+        destinations=[Destination("d1", name, "custom", "https://example.com/feed")]
+    )
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.resize(900, 600)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    shown = dialog.error_label.text()
+    assert shown.endswith("The server URL must start with rtmp:// or rtmps:// and name a host.")
+    assert len(shown) < 200, len(shown)
+    assert shown.startswith("Shop\\n\\u202eenilno <b>big</b> xxx")
+    qtbot.waitUntil(lambda: dialog.layout().activate() or True)
+    assert dialog.width() <= 1366 and dialog.minimumSizeHint().width() <= 1366, dialog.width()
