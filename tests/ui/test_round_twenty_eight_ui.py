@@ -106,3 +106,56 @@ def test_a_pasted_long_destination_name_does_not_push_the_settings_buttons_off_s
     assert shown.startswith("Shop\\n\\u202eenilno <b>big</b> xxx")
     qtbot.waitUntil(lambda: dialog.layout().activate() or True)
     assert dialog.width() <= 1366 and dialog.minimumSizeHint().width() <= 1366, dialog.width()
+
+
+def test_the_go_live_dialog_of_a_destination_with_a_long_name_fits_the_screen(
+    qtbot: QtBot, memory_keyring: object
+) -> None:
+    """Before (Xvfb, ja, 1366x768): a destination named with 3,000 characters made the Go live
+    dialog as wide as its name: "Go live" and "Cancel" off the right of the screen."""
+    from tests.ui.test_go_live_key import _facts
+
+    from anchordesk.live.destinations import stream_key_present
+    from anchordesk.live.settings import Destination
+    from anchordesk.ui.golive import GoLiveDialog
+
+    name = "Shop\n\u202eenilno <b>big</b> " + "x" * 3000
+    destination = Destination("d1", name, "custom", "rtmp://127.0.0.1:9/live")
+    with ThreadPoolExecutor(2) as pool:
+        dialog = GoLiveDialog(
+            [destination], "d1", False, _facts, stream_key_present, pool, connect_timeout_s=0.5
+        )
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        assert dialog.minimumSizeHint().width() <= 1366, dialog.minimumSizeHint()
+        assert dialog.sizeHint().width() <= 1366, dialog.sizeHint()
+        assert dialog.destination.currentText().startswith("Shop\\n\\u202eenilno <b>big</b> x")
+        dialog.reject()
+
+
+def test_the_settings_dialog_with_long_names_of_a_destination_and_devices_fits_the_screen(
+    qtbot: QtBot, memory_keyring: object
+) -> None:
+    """Before: a destination, a camera and a microphone of the settings file named with 3,000
+    characters made Settings 35,000 pixels wide at its first page ("Go live to"), and 23,000
+    on every page once the camera's "could not be opened" line quoted its name."""
+    from anchordesk.live.settings import Destination, Settings
+    from anchordesk.ui.settings import SettingsDialog
+    from anchordesk.ui.settings.devices_page import DevicesPage
+
+    settings = Settings(
+        destinations=[Destination("d1", "Shop " + "x" * 3000, "custom", "rtmp://127.0.0.1/l")]
+    )
+    settings.active_destination_id = "d1"
+    settings.devices.camera = "/dev/video" + "9" * 3000
+    settings.devices.microphone = "Mic " + "m" * 3000
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.minimumSizeHint().width() <= 1366, dialog.minimumSizeHint()
+    devices = dialog.page(DevicesPage)
+    dialog.tabs.setCurrentWidget(devices)
+    qtbot.waitUntil(lambda: bool(devices.camera_status.text()), timeout=10000)
+    assert dialog.minimumSizeHint().width() <= 1366, dialog.minimumSizeHint()
+    assert "…" in devices.camera_status.text()

@@ -69,6 +69,11 @@ class DestinationsPage(SettingsPage):
         self.active_label = QLabel(self)
         self.active_combo = QComboBox(self)
         self.active_combo.setObjectName("active-destination")
+        # As wide as the page allows, not as the longest name (3,000 characters: 35,000 px).
+        self.active_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.active_combo.setMinimumContentsLength(24)
         self.active_label.setBuddy(self.active_combo)
         self.destination_list = QListWidget(self)
         self.destination_list.setObjectName("destination-list")
