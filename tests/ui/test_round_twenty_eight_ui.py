@@ -159,3 +159,31 @@ def test_the_settings_dialog_with_long_names_of_a_destination_and_devices_fits_t
     qtbot.waitUntil(lambda: bool(devices.camera_status.text()), timeout=10000)
     assert dialog.minimumSizeHint().width() <= 1366, dialog.minimumSizeHint()
     assert "…" in devices.camera_status.text()
+
+
+def test_going_live_on_a_destination_with_a_long_name_says_it_cut(
+    qtbot: QtBot,
+    qt_asyncio_loop: object,
+    executor: ThreadPoolExecutor,
+    tmp_path: Path,
+    memory_keyring: object,
+) -> None:
+    """Before (Xvfb, ja): "Going live on …" and "Live on …" quoted a pasted name of 3,000
+    characters whole: the notice over the picture and the status line were the name."""
+    from anchordesk.core import secrets
+    from anchordesk.live.settings import Destination
+
+    window = open_control_room(qtbot, executor, tmp_path, [])
+    controller = window.controller
+    name = "Shop\n\u202e" + "x" * 3000
+    controller.settings.destinations.append(
+        Destination("far", name, "custom", "rtmp://127.0.0.1:9/live")
+    )
+    secrets.set_secret(secrets.stream_key_name("far"), "k-28")
+    said: list[str] = []
+    controller.message.connect(said.append)
+    controller.go_live("far", record=False)
+    going = [text for text in said if text.startswith("Going live on")]
+    shown = ("Shop\\n\\u202e" + "x" * 3000)[:60] + "…"
+    assert going == [f"Going live on {shown}…"], going
+    controller.stop_live()
