@@ -451,7 +451,8 @@ class FeedHub:
     with the new items of each page, after they are stored (a page's orders before its
     updates, so a cancellation on the same page as its order finds it);
     ``on_stored(source, items, received_at)`` gets every new item of the page with the time
-    the store kept them with. ``flag_terms(text)`` returns the compliance terms a comment
+    the store kept them with; ``on_rejected(source, count)`` how many of the page were kept
+    as rejected (never delivered). ``flag_terms(text)`` returns the compliance terms a comment
     matches (the show's matcher). ``show`` is needed for ``rehearsal`` without a URL.
     """
 
@@ -463,6 +464,7 @@ class FeedHub:
         on_comments: CommentsCallback | None = None,
         on_orders: OrdersCallback | None = None,
         on_stored: StoredCallback | None = None,
+        on_rejected: Callable[[str, int], None] | None = None,
         on_order_updates: OrderUpdatesCallback | None = None,
         flag_terms: FlagTerms | None = None,
         show: Show | None = None,
@@ -478,6 +480,7 @@ class FeedHub:
         self._on_comments = on_comments
         self._on_orders = on_orders
         self._on_stored = on_stored
+        self._on_rejected = on_rejected
         self._stopping: asyncio.Event | None = None  # run's stop: a page's delivery ends there
         self._on_order_updates = on_order_updates
         self._flag_terms = flag_terms
@@ -806,6 +809,11 @@ class FeedHub:
                 source,
                 len(rejected) - _REJECTED_NAMED_PER_PAGE,
             )
+        if rejected and self._on_rejected is not None:
+            try:
+                self._on_rejected(source, len(rejected))
+            except Exception:
+                log.exception("a consumer of rejected items failed")
         comments = [item for item in new if isinstance(item, Comment)]
         orders = [item for item in new if isinstance(item, Order)]
         # The items are stored: a failing consumer is logged but never makes the poller re-ask.

@@ -1193,6 +1193,7 @@ class LiveShow:
                 orders=ledger_view.orders,
                 units=ledger_view.total_units,
                 orders_per_minute=ledger_view.orders_per_minute,
+                rejected_items=session.rejected_items,
             ),
             pinned=pinned,
             comments=session.comment_count,

@@ -45,6 +45,7 @@ from anchordesk.show.feed_items import (
     FeedItem,
     Order,
     OrderUpdate,
+    RejectedItem,
     ViewerStats,
 )
 from anchordesk.show.ledger import (
@@ -145,6 +146,8 @@ class ShowSession:
         self.ledger = Ledger(show.products if show else (), show.currency if show else "")
         self.comments: OrderedDict[str, Comment] = OrderedDict()
         self.comment_count = 0
+        # The items the store kept as rejected (this session's file, resumed ones too).
+        self.rejected_kept = 0
         self.hidden: set[str] = set()
         self._new_comments: deque[Comment] = deque()
         self._new_orders: deque[StoredOrderRow] = deque()
@@ -177,6 +180,7 @@ class ShowSession:
                 feeds,
                 writer,
                 on_stored=self._stored,
+                on_rejected=self._rejected_arrived,
                 flag_terms=flag_terms,
                 show=show,
                 audience_rate_per_s=audience_rate_per_s,
@@ -218,6 +222,7 @@ class ShowSession:
             list[StoredComment],
             list[StoredCommentRemoval],
             str | None,
+            int,
         ]:
             # The comments' times (the board's counts and rates) and the newest comments only:
             # a long show's million comments read whole took 16 s and 1 GB here, on the loop
@@ -231,11 +236,21 @@ class ShowSession:
                 store.newest_comments(RECENT_COMMENTS),
                 store.comment_removals(),
                 store.meta(HEARTBEAT_META),
+                # After the orders and updates: those found against the rule as read, too.
+                len(store.rejected_items()),
             )
 
-        events, orders, updates, samples, times, comments, removals, heartbeat = self.writer.call(
-            read
-        ).result()
+        (
+            events,
+            orders,
+            updates,
+            samples,
+            times,
+            comments,
+            removals,
+            heartbeat,
+            self.rejected_kept,
+        ) = self.writer.call(read).result()
         for sample in samples:
             self._keep_viewers(sample)
         comment_times = sorted(times)
@@ -506,6 +521,7 @@ class ShowSession:
         for source, group in by_source.items():
             at = self._wall_clock()
             new = self.writer.submit_batch(source, group, None, at).result()
+            self._rejected_arrived(source, sum(isinstance(item, RejectedItem) for item in new))
             if new:
                 self._stored(source, new, at)
             kept += new
@@ -855,6 +871,28 @@ class ShowSession:
         return ShowEventRecord(
             id=f"applied:{order.source}:{order.id}", kind=ORDER_APPLIED, at=at, data=data
         )
+
+    def _rejected_arrived(self, source: str, count: int) -> None:
+        """``count`` items of a page just kept as rejected (the hub delivers them no further)."""
+        del source
+        with self._lock:
+            self.rejected_kept += count
+
+    @property
+    def rejected_items(self) -> int:
+        """The items of this session that are not counted, as the report counts them
+        (store/report_rejected.rejected_entries): those the store kept as rejected, the orders
+        and updates the ledger refused, and the updates whose order is not counted (yet: the
+        report read now says the same)."""
+        with self._lock:
+            ledger = self.ledger
+            refused = sum(outcome.problem is not None for outcome in ledger.rejected_updates)
+            return (
+                self.rejected_kept
+                + len(ledger.rejected_orders)
+                + refused
+                + len(ledger.orphan_updates)
+            )
 
     def apply_updates(self, updates: Sequence[OrderUpdate], at: float) -> None:
         """Stored cancellations and refunds: out of the ledger once, their units back in stock."""

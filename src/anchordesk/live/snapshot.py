@@ -97,6 +97,7 @@ class SalesView:
     units: int = 0
     orders_per_minute: float = 0.0
     cancelled_orders: int = 0
+    rejected_items: int = 0  # not counted, as the report counts them (ShowSession.rejected_items)
 
 
 @dataclass(frozen=True)

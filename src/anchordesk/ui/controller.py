@@ -74,7 +74,14 @@ from anchordesk.ui.state import (
     SalesState,
     ShowState,
 )
-from anchordesk.ui.words import disk_error_text, fault_text, refusal_text, say, say_problems
+from anchordesk.ui.words import (
+    disk_error_text,
+    fault_text,
+    quoted_text,
+    refusal_text,
+    say,
+    say_problems,
+)
 
 log = logging.getLogger(__name__)
 
@@ -1195,8 +1202,9 @@ class Controller(QObject):
         self._live_on = None  # until this push has started: no earlier push's faults
         self.is_live = True
         self.live_changed.emit(True)
-        # The name as the settings' lists write it: an override in it turned the line around.
-        shown_name = escape_controls(destination.name)
+        # The name as the settings' lists write it: an override in it turned the line around;
+        # cut, as a name pasted with 3,000 characters filled the banner and the status line.
+        shown_name = quoted_text(destination.name)
         self.message.emit(self.tr("Going live on %1…").replace("%1", shown_name))
 
         async def go() -> None:

@@ -143,6 +143,12 @@ class GoLiveDialog(QDialog):
         self.results: dict[str, CheckResult] = {}
 
         self.destination = QComboBox(self)
+        # As wide as the dialog allows, not as its longest name: a name of 3,000 characters
+        # made the dialog 21,761 pixels wide, Go live and Cancel off the screen.
+        self.destination.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.destination.setMinimumContentsLength(24)
         for destination in self._destinations:
             # Control characters written out: a right-to-left override in the name turned the
             # line around, the platform's words with it.

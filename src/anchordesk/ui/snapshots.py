@@ -113,6 +113,7 @@ def sales_state_of(snapshot: LiveSnapshot) -> SalesState:
         ),
         gmv_by_currency=snapshot.sales.gmv_by_currency,
         simulated=snapshot.simulated,
+        rejected_items=snapshot.sales.rejected_items,
     )
 
 

@@ -184,3 +184,4 @@ class SalesState:
     units_by_product: tuple[tuple[str, int], ...] = ()  # (title, units)
     gmv_by_currency: tuple[tuple[str, Decimal], ...] = ()  # every currency, never added up
     simulated: bool = False
+    rejected_items: int = 0  # not counted (the report lists them)

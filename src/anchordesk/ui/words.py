@@ -88,6 +88,19 @@ def menu_text(text: str) -> str:
     return escape_controls(text).replace("&", "&&")
 
 
+#: A name from outside quoted in a line of ours is cut after this many characters.
+QUOTED_CHARS = 60
+
+
+def quoted_text(text: str) -> str:
+    """``text`` from outside (a destination's name) quoted in a one-line message: control
+    characters written out, and cut with "…" past ``QUOTED_CHARS``. Quoted whole, a pasted
+    name of 3,000 characters made the Settings problem line (which cannot wrap inside a word)
+    thousands of pixels wide: OK, Cancel and the reason after the name off the screen."""
+    shown = escape_controls(text)
+    return shown if len(shown) <= QUOTED_CHARS else shown[:QUOTED_CHARS] + "…"
+
+
 def title_text(text: str) -> str:
     """``text`` from outside (a show's title, a file's name) as a window title shows it.
 

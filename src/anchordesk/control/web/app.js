@@ -19,6 +19,9 @@
   // "$18.00 · 1:24 left" read "00.81$ · tfel 42:1").
   const isolate = (text) => `\u2068${text}\u2069`;
   const $ = (id) => document.getElementById(id);
+  // A count as the window, its data board and the report write it: grouped in the page's
+  // language (2,500,000, not 2500000).
+  const count = (n) => Number(n).toLocaleString(document.documentElement.lang);
   const make = (tag, text, className) => {
     const node = document.createElement(tag);
     if (text !== undefined) node.textContent = text;
@@ -219,7 +222,7 @@
       .map(([code, amount]) => money(written[code], amount, code));
     $("gmv").textContent = money(state.sales.gmv_text, state.sales.gmv, currency) +
       (others.length ? ` (+ ${others.join(", ")})` : "");
-    $("orders").textContent = String(state.sales.orders);
+    $("orders").textContent = count(state.sales.orders);
     $("opm").textContent = state.sales.orders_per_minute.toFixed(1);
 
     const currentIndex = state.segment ? state.segment.index : -1;
@@ -249,7 +252,7 @@
     const onSale = new Set(state.deals.filter((deal) => deal.state === "live").map((deal) => deal.sku));
     const detailOf = (product) =>
       `${money(product.price_text, product.price, product.currency || currency)} · ` +
-      `${t("stock", product.stock_left)} · ${t("sold", product.units_sold)}`;
+      `${t("stock", count(product.stock_left))} · ${t("sold", count(product.units_sold))}`;
     keep($("products"), state.products, (product) => product.sku, (product) => JSON.stringify([
       product.title, product.stock_left === 0, product.sku === state.on_screen,
       studio && product.sku === state.staged, studio, onSale.has(product.sku),
@@ -330,7 +333,7 @@
     const rows = keptRows.get(list);
     for (const deal of state.deals) {
       if (deal.state !== "live") continue;
-      const units = deal.units_left === null ? "∞" : deal.units_left;
+      const units = deal.units_left === null ? "∞" : count(deal.units_left);
       const text = t("deal_live", title(deal), price(deal), clock(deal.remaining_s - passed), units);
       const span = rows.get(`deal:${deal.sku}`).node.firstChild;
       if (span.textContent !== text) span.textContent = text;
@@ -343,7 +346,7 @@
 
   function renderStats(stats, outputs, audience) {
     $("fps").textContent = stats.fps.toFixed(1);
-    $("dropped").textContent = String(stats.dropped_frames);
+    $("dropped").textContent = count(stats.dropped_frames);
     $("cpu").textContent = `${stats.cpu_percent.toFixed(0)}%`;
     $("recording").textContent = `${(stats.recording_bytes / 1e6).toFixed(1)} MB`;
     const list = $("outputs");
@@ -355,11 +358,11 @@
     }
     if (!outputs || !outputs.length) list.append(make("li", t("no_outputs")));
     $("viewers").textContent = audience.viewers === null || audience.viewers === undefined
-      ? "—" : String(audience.viewers);
+      ? "—" : count(audience.viewers);
     const feeds = $("feeds");
     feeds.replaceChildren();
     for (const feed of audience.feeds || []) {
-      const line = make("li", t("feed", feed.source, stateWord("feed", feed.state), feed.items));
+      const line = make("li", t("feed", feed.source, stateWord("feed", feed.state), count(feed.items)));
       if (feed.note || feed.last_error) line.title = feed.last_error || feed.note;
       feeds.append(line);
     }

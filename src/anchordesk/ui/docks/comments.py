@@ -45,8 +45,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anchordesk.core.money import format_number
 from anchordesk.core.printable import BIDI_CONTROLS
 from anchordesk.ui.docks.table_model import ModelIndex, RowTableModel
+from anchordesk.ui.i18n import current_language
 from anchordesk.ui.state import CommentRow
 from anchordesk.ui.words import plain_tooltip
 
@@ -363,9 +365,9 @@ class CommentPanel(QWidget):
         if self.following or self._unseen == 0:
             button.hide()
             return
-        button.setText(self.tr("%1 new comments ↓").replace("%1", str(self._unseen)))
+        button.setText(self.tr("%1 new comments ↓").replace("%1", _count(self._unseen)))
         button.setAccessibleName(
-            self.tr("%1 new comments: show the newest").replace("%1", str(self._unseen))
+            self.tr("%1 new comments: show the newest").replace("%1", _count(self._unseen))
         )
         button.adjustSize()
         self._place_new_comments()
@@ -399,7 +401,7 @@ class CommentPanel(QWidget):
         return self.model.mark_answered(key)
 
     def _render_count(self) -> None:
-        self.count_label.setText(self.tr("%1 received").replace("%1", str(self._received)))
+        self.count_label.setText(self.tr("%1 received").replace("%1", _count(self._received)))
 
     def set_pinned(self, row: CommentRow | None) -> None:
         if row != self._pinned:
@@ -453,3 +455,8 @@ class CommentPanel(QWidget):
         self.proxy.set_filters(
             self.search.text(), self.questions_only.isChecked(), self.flagged_only.isChecked()
         )
+
+
+def _count(value: int) -> str:
+    """Grouped in the window's language, as the data board writes its counts."""
+    return format_number(value, current_language())

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.core.money import format_money
+from anchordesk.core.money import format_money, format_number
 from anchordesk.ui.docks.charts import BarChart
 from anchordesk.ui.docks.table_model import ModelIndex, RowTableModel
 from anchordesk.ui.i18n import current_language
@@ -44,7 +44,7 @@ class OrderModel(RowTableModel):
             return (
                 time.strftime("%H:%M:%S", time.localtime(row.at_s)),
                 title,
-                str(row.quantity),
+                format_number(row.quantity, current_language()),
                 format_money(row.amount, row.currency, current_language()),
             )[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:
@@ -105,10 +105,18 @@ class OrdersPanel(QWidget):
             value.setFont(big)
             board.addWidget(caption, 0, column)
             board.addWidget(value, 1, column)
+        # Items a feed sent that are not counted (an absurd amount, unreadable): kept and
+        # listed in the report; said here during the show too, never only afterwards.
+        self.rejected_value = QLabel(self)
+        self.rejected_value.setTextFormat(Qt.TextFormat.PlainText)
+        self.rejected_value.setWordWrap(True)
+        self.rejected_value.hide()
+        self._rejected = 0
         self.chart = BarChart(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(board)
+        layout.addWidget(self.rejected_value)
         layout.addWidget(self.chart)
         layout.addWidget(self.view, 1)
         self.retranslate()
@@ -125,6 +133,15 @@ class OrdersPanel(QWidget):
         self.gmv_value.setAccessibleName(self.tr("Gross merchandise value"))
         self.rate_value.setAccessibleName(self.tr("Orders per minute"))
         self.count_value.setAccessibleName(self.tr("Orders"))
+        self._say_rejected()
+
+    def _say_rejected(self) -> None:
+        self.rejected_value.setVisible(self._rejected > 0)
+        self.rejected_value.setText(
+            self.tr("Rejected, not counted: %1 (listed in the report)").replace(
+                "%1", format_number(self._rejected, current_language())
+            )
+        )
 
     def start_session(self) -> None:
         """A new session (live, or a rehearsal again): its orders only, as its figures are."""
@@ -149,6 +166,8 @@ class OrdersPanel(QWidget):
             text += "  (+ " + ", ".join(others) + ")"
         self.gmv_value.setText(text)
         self.gmv_value.setToolTip(self.tr("Simulated audience") if sales.simulated else "")
-        self.count_value.setText(str(sales.orders))
+        self.count_value.setText(format_number(sales.orders, current_language()))
+        self._rejected = sales.rejected_items
+        self._say_rejected()
         self.rate_value.setText(f"{sales.orders_per_minute:.1f}")
         self.chart.set_bars([(title, float(units)) for title, units in sales.units_by_product])

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anchordesk.core.money import currency_digits, format_money
+from anchordesk.core.money import currency_digits, format_money, format_number
 from anchordesk.show.timing import format_duration
 from anchordesk.ui.i18n import current_language
 from anchordesk.ui.state import DealRow, ProductRow, ShowState
@@ -227,8 +227,8 @@ class ProductPanel(QWidget):
         if product.stock_left <= 0:
             stock = self.tr("sold out")
         else:
-            stock = self.tr("%1 left").replace("%1", str(product.stock_left))
-        sold = self.tr("%1 sold").replace("%1", str(product.units_sold))
+            stock = self.tr("%1 left").replace("%1", _count(product.stock_left))
+        sold = self.tr("%1 sold").replace("%1", _count(product.units_sold))
         # "&" doubled: a button takes "R&D Kettle" as "RD Kettle" with Alt+D its key, and
         # Alt+D put that product on air (as "B&O" did with Alt+O).
         title = product.title.replace("&", "&&")
@@ -321,8 +321,8 @@ class ProductPanel(QWidget):
                     format_money(deal.price, deal.currency or self._currency, current_language()),
                 )
                 .replace("%2", format_duration(deal.seconds_left))
-                .replace("%3", str(deal.stock_left))
-                .replace("%4", str(deal.stock_total))
+                .replace("%3", _count(deal.stock_left))
+                .replace("%4", _count(deal.stock_total))
             )
             label.setText(f"{deal.title or deal.sku}\n{figures}")
             button.setText(self.tr("Stop"))
@@ -375,10 +375,12 @@ class ProductPanel(QWidget):
             status = self.tr("Live: %1 left · %2 of %3 units left").replace(
                 "%1", format_duration(deal.seconds_left)
             )
-            status = status.replace("%2", str(deal.stock_left)).replace("%3", str(deal.stock_total))
+            status = status.replace("%2", _count(deal.stock_left)).replace(
+                "%3", _count(deal.stock_total)
+            )
         elif deal.state == "sold_out":
             status = self.tr("Deal sold out: %1 of its units sold").replace(
-                "%1", str(deal.units_sold)
+                "%1", _count(deal.units_sold)
             )
         elif deal.state == "ended":
             status = self.tr("Ended")
@@ -400,3 +402,9 @@ class ProductPanel(QWidget):
         self.start_deal_requested.emit(
             self._on_screen, str(price), self._deal_seconds.value(), self._deal_stock.value()
         )
+
+
+def _count(value: int) -> str:
+    """A count as the data board, the report and the picture's neighbours write it: grouped
+    in the window's language (2,500,000 left, not 2500000)."""
+    return format_number(value, current_language())

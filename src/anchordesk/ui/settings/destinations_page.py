@@ -44,6 +44,7 @@ from anchordesk.live.settings import (
 from anchordesk.ui.settings.keyring_text import KeyringNote
 from anchordesk.ui.settings.page import PageContext, SettingsPage, select_data
 from anchordesk.ui.settings.secret_field import SecretLineEdit
+from anchordesk.ui.words import quoted_text
 
 HINT_LINES = 3  # the server hint's reserved height, in lines (a Japanese hint takes three)
 
@@ -68,6 +69,11 @@ class DestinationsPage(SettingsPage):
         self.active_label = QLabel(self)
         self.active_combo = QComboBox(self)
         self.active_combo.setObjectName("active-destination")
+        # As wide as the page allows, not as the longest name (3,000 characters: 35,000 px).
+        self.active_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.active_combo.setMinimumContentsLength(24)
         self.active_label.setBuddy(self.active_combo)
         self.destination_list = QListWidget(self)
         self.destination_list.setObjectName("destination-list")
@@ -195,7 +201,7 @@ class DestinationsPage(SettingsPage):
             problem = check_server_url(destination.preset, destination.server_url)
             if problem is not None:
                 self.destination_list.setCurrentRow(row)
-                return f"{escape_controls(destination.name)}: " + self.server_problem_text(
+                return f"{quoted_text(destination.name)}: " + self.server_problem_text(
                     problem, destination.preset
                 )
         return None

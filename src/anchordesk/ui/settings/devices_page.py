@@ -32,6 +32,7 @@ from anchordesk.ui.settings.devices import (
     list_microphones,
 )
 from anchordesk.ui.settings.page import PageContext, SettingsPage, select_data
+from anchordesk.ui.words import quoted_text
 from anchordesk.ui.workers import run_task
 
 
@@ -54,6 +55,10 @@ class DevicesPage(SettingsPage):
         self.camera_label = QLabel(self)
         self.camera_combo = QComboBox(self)
         self.camera_combo.setObjectName("camera")
+        self.camera_combo.setSizeAdjustPolicy(  # a device's name: as wide as the page allows
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.camera_combo.setMinimumContentsLength(24)
         self.camera_browse = QPushButton(self)
         self.camera_browse.clicked.connect(self._browse_camera_file)
         self.preview_label = QLabel(self)
@@ -69,6 +74,10 @@ class DevicesPage(SettingsPage):
         self.microphone_label = QLabel(self)
         self.microphone_combo = QComboBox(self)
         self.microphone_combo.setObjectName("microphone")
+        self.microphone_combo.setSizeAdjustPolicy(  # a device's name: as wide as the page allows
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.microphone_combo.setMinimumContentsLength(24)
         self.level_label = QLabel(self)
         self.microphone_meter = QProgressBar(self)
         self.microphone_meter.setObjectName("microphone-level")
@@ -190,7 +199,8 @@ class DevicesPage(SettingsPage):
                 else escape_controls(Path(spec).name)
             )
             text = self.tr("“%1” could not be opened; the preview shows the test pattern.").replace(
-                "%1", name
+                "%1",
+                quoted_text(name),  # a name of 3,000 characters: a page 23,000 px wide
             )
         self.camera_status.setText(text)
 
@@ -256,7 +266,9 @@ class DevicesPage(SettingsPage):
                     else escape_controls(microphone.spec)
                 )
                 self.microphone_status.setText(
-                    self.tr("The microphone could not be opened: %1").replace("%1", name)
+                    self.tr("The microphone could not be opened: %1").replace(
+                        "%1", quoted_text(name)
+                    )
                 )
 
         run_task(microphone.start, started)

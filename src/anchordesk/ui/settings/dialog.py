@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -110,6 +111,9 @@ class SettingsDialog(QDialog):
         self.error_label.setObjectName("settings-error")
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setWordWrap(True)
+        # Never wider than the dialog: a word longer than a line (a pasted URL, a name) is cut
+        # off at its edge, it does not push the buttons off the screen.
+        self.error_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.error_label.setStyleSheet("color: #c62828;")
         self.error_label.hide()
         self.buttons = QDialogButtonBox(
