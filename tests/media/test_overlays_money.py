@@ -49,3 +49,15 @@ def test_labels_are_in_the_show_language(language: str, left: str, sold_out: str
     labels = labels_for(language)
     assert labels.left(5) == left
     assert labels.sold_out == sold_out
+
+
+@pytest.mark.parametrize(
+    ("language", "left"),
+    [("en", "2,500,000 left"), ("zh_CN", "仅剩 2,500,000 件"), ("ja", "残り2,500,000点")],
+)
+def test_the_card_groups_its_stock_as_the_window_and_the_report_do(
+    language: str, left: str
+) -> None:
+    """Before: the card on the picture read "2500000 left" beside the window's, the board's
+    and the report's 2,500,000 (R28hunt28ui's note)."""
+    assert labels_for(language).left(2_500_000) == left

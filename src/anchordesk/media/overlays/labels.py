@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from anchordesk.core.money import format_number
 from anchordesk.media.overlays.fonts import normalise_language
 
 
@@ -20,9 +21,12 @@ class Labels:
     deal_sold_out: str  # the deal's units are gone, the product is still on sale at list price
     notice: str
     pinned: str
+    language: str
 
     def left(self, count: int) -> str:
-        return self.stock_left.format(count=count)
+        """Grouped as the show's language writes counts: the card read "2500000 left" while
+        the window, the board and the report wrote 2,500,000."""
+        return self.stock_left.format(count=format_number(count, self.language))
 
 
 _LABELS: dict[str, Labels] = {
@@ -34,6 +38,7 @@ _LABELS: dict[str, Labels] = {
         deal_sold_out="DEAL ALL CLAIMED",
         notice="NEWS",
         pinned="Pinned",
+        language="en",
     ),
     "zh_CN": Labels(
         stock_left="仅剩 {count} 件",
@@ -43,6 +48,7 @@ _LABELS: dict[str, Labels] = {
         deal_sold_out="秒杀已抢光",
         notice="公告",
         pinned="置顶",
+        language="zh_CN",
     ),
     "ja": Labels(
         stock_left="残り{count}点",
@@ -52,6 +58,7 @@ _LABELS: dict[str, Labels] = {
         deal_sold_out="セール分完売",
         notice="お知らせ",
         pinned="ピン留め",
+        language="ja",
     ),
 }
 
