@@ -83,6 +83,7 @@ def test_the_contract_shape() -> None:
     assert state["sales"] == {
         "currency": "JPY", "gmv": "12800", "orders": 9, "orders_per_minute": 1.5,
         "gmv_by_currency": {"JPY": "12800", "USD": "30.50"},  # apart, never added up
+        "rejected_items": 0,
     }  # fmt: skip
     # Comment text goes out as a JSON string, as it was written; the page shows it as text.
     assert state["pinned"] == {"id": "youtube:c1", "author": "ゆき", "text": "<b>在庫は?</b>"}

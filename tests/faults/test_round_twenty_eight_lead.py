@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -101,3 +102,64 @@ def test_desktop_uninstall_removes_its_files_past_a_folder_in_the_way(
         f"removed {len(files) - 1} files of AnchorDesk's desktop integration",
         f"  left {in_the_way}: a folder, not AnchorDesk's file",
     ]
+
+
+async def _rejected_everywhere(folder: Path, feed: JsonFeedServer, chromium: str) -> dict:
+    import aiohttp
+    import test_control_browser as browser_tools
+
+    from anchordesk.feeds.spec import FeedSpec
+
+    from .remote_parts import TOKEN, rehearsing, serving
+    from .test_round_nineteen_remote import SMALL_SHOW
+
+    async with (
+        rehearsing(SMALL_SHOW, folder, [FeedSpec("json", feed.url)]) as live,
+        serving(lambda: live) as server,
+        browser_tools.chromium_page(chromium, folder / "profile") as page,
+    ):
+        session = live.session
+        assert session is not None
+        while session.comment_count < 1:  # the page's last item: the page is in
+            await asyncio.sleep(0.02)  # a poll for the feed's page, not a timing
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        async with (
+            aiohttp.ClientSession(headers=headers) as client,
+            client.get(f"{server.url}api/v1/state") as answer,
+        ):
+            state = await answer.json()
+        await page.send("Page.navigate", url=f"{server.url}?token={TOKEN}")
+        await page.wait_for("document.getElementById('orders')?.textContent === '1'")
+        return {
+            "window": live.snapshot().sales.rejected_items,
+            "remote": state["sales"]["rejected_items"],
+            "phone": await page.evaluate(
+                "[document.getElementById('rejected-row').hidden,"
+                " document.getElementById('rejected-row').innerText]"
+            ),
+            "path": session.path,
+        }
+
+
+def test_the_remote_and_the_phone_count_the_rejected_items_as_the_window_and_the_report(
+    tmp_path: Path, feed: JsonFeedServer, chromium: str
+) -> None:
+    """Before: the window's orders panel counted the items not counted (R28hunt28ui F2), but
+    the remote's state and the phone did not: an operator on the phone saw 1 order and no
+    word of the 3 the report would list as rejected. Now all four give the same number."""
+    good = feed.add_order("MUG", 1, "12.00", "USD")
+    feed.add_raw(
+        {"type": "order", "id": "huge", "currency": "USD", "total": "1e999",
+         "lines": [{"sku": "MUG", "quantity": 1, "price": "1e999"}]}
+    )  # fmt: skip
+    feed.add_raw(
+        {"type": "order_update", "id": good, "status": "refunded", "refund": "1.00",
+         "currency": "EUR", "refund_id": "r1"}
+    )  # fmt: skip
+    feed.add_update("never-seen", "refunded", "5.00", refund_id="r2")
+    feed.add_comment("viewer", "done")
+    seen = asyncio.run(_rejected_everywhere(tmp_path, feed, chromium))
+    reported = len(build_report(seen["path"]).rejected)
+    assert reported == 3
+    assert seen["window"] == seen["remote"] == reported
+    assert seen["phone"] == [False, "已拒收，未计入\n3"]  # the test browser speaks Chinese

@@ -79,6 +79,9 @@ def state_json(snapshot: LiveSnapshot) -> JsonObject:
             # An addition: every currency's GMV apart, as the window shows it next to the
             # show's ("$841.86 (+ €30.00)"); never added up.
             "gmv_by_currency": _money_map(snapshot.sales.gmv_by_currency),
+            # An addition: the items not counted (stored as rejected, refused by the rule, an
+            # update of an order not counted), as the window and the report count them.
+            "rejected_items": snapshot.sales.rejected_items,
         },
         "pinned": None
         if pinned is None

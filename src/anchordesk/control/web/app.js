@@ -224,6 +224,10 @@
       (others.length ? ` (+ ${others.join(", ")})` : "");
     $("orders").textContent = count(state.sales.orders);
     $("opm").textContent = state.sales.orders_per_minute.toFixed(1);
+    // Items not counted, as the window's orders panel and the report count them (0: hidden).
+    const rejected = state.sales.rejected_items || 0;
+    $("rejected-row").hidden = rejected === 0;
+    $("rejected").textContent = count(rejected);
 
     const currentIndex = state.segment ? state.segment.index : -1;
     keep($("segments"), state.segments || [], (segment) => segment.index,
