@@ -218,7 +218,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+293"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+295"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+262"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+269"/>
         <source>Cannot open the show: %1</source>
         <translation>番組を開けません：%1</translation>
     </message>
@@ -496,7 +496,7 @@
         <translation>録画を停止しました：%1</translation>
     </message>
     <message>
-        <location line="+252"/>
+        <location line="+253"/>
         <source>The settings could not be saved: %1. They apply to this run only.</source>
         <translation>設定を保存できませんでした：%1。この設定は今回の実行中だけ有効です。</translation>
     </message>
@@ -543,7 +543,7 @@
         <translation type="vanished">最初のコーナーです。前のコーナーはありません。</translation>
     </message>
     <message>
-        <location line="-398"/>
+        <location line="-399"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>この番組の商品は %1 点です。商品 %2 はありません。</translation>
     </message>
@@ -558,7 +558,7 @@
         <translation>セールを始めるには商品を画面に出してください。</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+64"/>
         <source>Going live on %1…</source>
         <translation>%1 へのライブ配信を開始しています…</translation>
     </message>
@@ -578,12 +578,12 @@
         <translation>新しいリハーサルを始めました。</translation>
     </message>
     <message>
-        <location line="-410"/>
+        <location line="-411"/>
         <source>Live on %1</source>
         <translation>%1 でライブ配信中</translation>
     </message>
     <message>
-        <location line="+496"/>
+        <location line="+497"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>設定が変更されたため、映像を再起動します。</translation>
     </message>
@@ -796,7 +796,7 @@
 <context>
     <name>DestinationsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+177"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+183"/>
         <location line="+36"/>
         <source>Destinations</source>
         <translation>配信先</translation>
@@ -911,7 +911,7 @@
 <context>
     <name>DevicesPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/devices_page.py" line="+100"/>
+        <location filename="../src/anchordesk/ui/settings/devices_page.py" line="+109"/>
         <source>Devices</source>
         <translation>デバイス</translation>
     </message>
@@ -996,7 +996,7 @@
         <translation>「%1」を開けません。プレビューにはテストパターンを表示しています。</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>Video file as camera</source>
         <translation>動画ファイルをカメラとして使う</translation>
     </message>
@@ -1212,7 +1212,7 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+187"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+205"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>証明書を読み込めません：{name} が指す {path} は存在しません（修正するか設定を外してください）</translation>
@@ -1502,7 +1502,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+208"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+214"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -3027,7 +3027,7 @@
 <context>
     <name>OrdersPanel</name>
     <message>
-        <location line="+75"/>
+        <location line="+83"/>
         <source>Time</source>
         <translation>時刻</translation>
     </message>
@@ -3079,7 +3079,12 @@
         <translation>1 分あたりの注文数</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+7"/>
+        <source>Rejected, not counted: %1 (listed in the report)</source>
+        <translation>却下（集計外）：%1（レポートに記載）</translation>
+    </message>
+    <message>
+        <location line="+27"/>
         <source>Simulated audience</source>
         <translation>模擬視聴者</translation>
     </message>
@@ -3087,7 +3092,7 @@
 <context>
     <name>Platforms</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-439"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-444"/>
         <source>Custom RTMP / RTMPS</source>
         <translation>カスタム RTMP / RTMPS</translation>
     </message>
@@ -3186,17 +3191,17 @@
     </message>
     <message>
         <location line="+11"/>
-        <location line="+24"/>
+        <location line="+26"/>
         <source>Put a product on screen to start a deal.</source>
         <translation>商品を画面に出すとセールを始められます。</translation>
     </message>
     <message>
-        <location line="-22"/>
+        <location line="-24"/>
         <source>Live: %1 left · %2 of %3 units left</source>
         <translation>開催中：残り %1 · 在庫 %2/%3 個</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>Deal sold out: %1 of its units sold</source>
         <translation>セール分完売：%1点販売</translation>
     </message>
@@ -3822,12 +3827,12 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+660"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+656"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <translation>{field} が {value} で整数ではないため、{default} を使います</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+9"/>
         <source>{field} is {value}, outside {low} to {high}; {kept} taken</source>
         <translation>{field} が {value} で {low}〜{high} の範囲外のため、{kept} を使います</translation>
     </message>
@@ -3836,7 +3841,7 @@
         <translation type="vanished">{key} はリストではないため無視しました</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+62"/>
         <source>{key} is {value}, not an object; its defaults taken</source>
         <translation>{key} は {value} で、オブジェクトではありません。既定値を使います</translation>
     </message>
@@ -3846,17 +3851,17 @@
         <translation>{key} はリストではないため無視しました。ファイルにはそのまま残します</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>{field} is {value}, not true or false; {default} taken</source>
         <translation>{field} が {value} です。true か false ではないため、{default} を使います</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+14"/>
         <source>{field} is {value}, not a text; &apos;{default}&apos; taken</source>
         <translation>{field} が {value} で文字列ではないため、&apos;{default}&apos; を使います</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+52"/>
         <source>language is {value}, not one of {choices}; system taken</source>
         <translation>language が {value} で {choices} のいずれでもないため、システムの言語を使います</translation>
     </message>
@@ -3868,7 +3873,7 @@
     <message>
         <location line="+18"/>
         <source>destinations[{index}] has the id of another destination (&apos;{id}&apos;); given a new one: type its stream key again in Settings</source>
-        <translation>destinations[{index}] は別の配信先と同じ id（'{id}'）です。新しい id を付けました：設定でストリームキーをもう一度入力してください</translation>
+        <translation>destinations[{index}] は別の配信先と同じ id（&apos;{id}&apos;）です。新しい id を付けました：設定でストリームキーをもう一度入力してください</translation>
     </message>
     <message>
         <location line="+30"/>
@@ -3888,7 +3893,7 @@
     <message>
         <location line="+15"/>
         <source>feeds[{index}] has the id of another feed (&apos;{id}&apos;); given a new one, with its own keyring entry: check its token in Settings, Feeds</source>
-        <translation>feeds[{index}] は別のフィードと同じ id（'{id}'）です。新しい id と専用のキーリング項目を付けました：設定の「フィード」でトークンを確認してください</translation>
+        <translation>feeds[{index}] は別のフィードと同じ id（&apos;{id}&apos;）です。新しい id と専用のキーリング項目を付けました：設定の「フィード」でトークンを確認してください</translation>
     </message>
     <message>
         <location line="+31"/>
@@ -3944,7 +3949,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+251"/>
+        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+255"/>
         <source>The settings could not be saved: %1</source>
         <translation>設定を保存できません：%1</translation>
     </message>

@@ -218,7 +218,7 @@
 <context>
     <name>CommentPanel</name>
     <message>
-        <location filename="../src/anchordesk/ui/docks/comments.py" line="+293"/>
+        <location filename="../src/anchordesk/ui/docks/comments.py" line="+295"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -346,7 +346,7 @@
 <context>
     <name>Controller</name>
     <message>
-        <location filename="../src/anchordesk/ui/controller.py" line="+262"/>
+        <location filename="../src/anchordesk/ui/controller.py" line="+269"/>
         <source>Cannot open the show: %1</source>
         <translation>无法打开节目：%1</translation>
     </message>
@@ -496,7 +496,7 @@
         <translation>录制已停止：%1</translation>
     </message>
     <message>
-        <location line="+252"/>
+        <location line="+253"/>
         <source>The settings could not be saved: %1. They apply to this run only.</source>
         <translation>无法保存设置：%1。这些设置仅在本次运行中有效。</translation>
     </message>
@@ -543,7 +543,7 @@
         <translation type="vanished">这是第一个环节，没有上一个了。</translation>
     </message>
     <message>
-        <location line="-398"/>
+        <location line="-399"/>
         <source>This show has %1 products: there is no product %2.</source>
         <translation>本节目只有 %1 个商品，没有第 %2 个商品。</translation>
     </message>
@@ -558,7 +558,7 @@
         <translation>请先把商品放上画面再开始秒杀。</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+64"/>
         <source>Going live on %1…</source>
         <translation>正在向 %1 开播…</translation>
     </message>
@@ -578,12 +578,12 @@
         <translation>新的彩排已开始。</translation>
     </message>
     <message>
-        <location line="-410"/>
+        <location line="-411"/>
         <source>Live on %1</source>
         <translation>正在 %1 直播</translation>
     </message>
     <message>
-        <location line="+496"/>
+        <location line="+497"/>
         <source>Settings changed: the picture restarts.</source>
         <translation>设置已更改，画面将重新启动。</translation>
     </message>
@@ -796,7 +796,7 @@
 <context>
     <name>DestinationsPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+177"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="+183"/>
         <location line="+36"/>
         <source>Destinations</source>
         <translation>推流目标</translation>
@@ -911,7 +911,7 @@
 <context>
     <name>DevicesPage</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/devices_page.py" line="+100"/>
+        <location filename="../src/anchordesk/ui/settings/devices_page.py" line="+109"/>
         <source>Devices</source>
         <translation>设备</translation>
     </message>
@@ -996,7 +996,7 @@
         <translation>无法打开“%1”；预览显示的是测试图。</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>Video file as camera</source>
         <translation>用视频文件作为摄像头</translation>
     </message>
@@ -1212,7 +1212,7 @@
 <context>
     <name>FeedHub</name>
     <message>
-        <location filename="../src/anchordesk/feeds/hub.py" line="+187"/>
+        <location filename="../src/anchordesk/feeds/hub.py" line="+205"/>
         <source>the certificates cannot be loaded: {name} names {path}, which does not exist (fix or unset it)</source>
         <extracomment>{name} is SSL_CERT_FILE or SSL_CERT_DIR, {path} the file or folder it names</extracomment>
         <translation>无法加载证书：{name} 指向的 {path} 不存在（请改正或取消设置）</translation>
@@ -1502,7 +1502,7 @@
 <context>
     <name>GoLiveDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/golive.py" line="+208"/>
+        <location filename="../src/anchordesk/ui/golive.py" line="+214"/>
         <location line="+12"/>
         <location line="+1"/>
         <source>Go live</source>
@@ -3027,7 +3027,7 @@
 <context>
     <name>OrdersPanel</name>
     <message>
-        <location line="+75"/>
+        <location line="+83"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
@@ -3079,7 +3079,12 @@
         <translation>每分钟订单数</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+7"/>
+        <source>Rejected, not counted: %1 (listed in the report)</source>
+        <translation>已拒收，未计入：%1（见报告）</translation>
+    </message>
+    <message>
+        <location line="+27"/>
         <source>Simulated audience</source>
         <translation>模拟观众</translation>
     </message>
@@ -3087,7 +3092,7 @@
 <context>
     <name>Platforms</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-439"/>
+        <location filename="../src/anchordesk/ui/settings/destinations_page.py" line="-444"/>
         <source>Custom RTMP / RTMPS</source>
         <translation>自定义 RTMP / RTMPS</translation>
     </message>
@@ -3186,17 +3191,17 @@
     </message>
     <message>
         <location line="+11"/>
-        <location line="+24"/>
+        <location line="+26"/>
         <source>Put a product on screen to start a deal.</source>
         <translation>先把商品放到画面上，才能开始秒杀。</translation>
     </message>
     <message>
-        <location line="-22"/>
+        <location line="-24"/>
         <source>Live: %1 left · %2 of %3 units left</source>
         <translation>进行中：还剩 %1 · 库存 %2/%3 件</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>Deal sold out: %1 of its units sold</source>
         <translation>秒杀已抢光：售出 %1 件</translation>
     </message>
@@ -3822,12 +3827,12 @@
 <context>
     <name>Settings</name>
     <message>
-        <location filename="../src/anchordesk/live/settings.py" line="+660"/>
+        <location filename="../src/anchordesk/live/settings.py" line="+656"/>
         <source>{field} is {value}, not a whole number; {default} taken</source>
         <translation>{field} 为 {value}，不是整数；已采用 {default}</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+9"/>
         <source>{field} is {value}, outside {low} to {high}; {kept} taken</source>
         <translation>{field} 为 {value}，超出 {low} 至 {high}；已采用 {kept}</translation>
     </message>
@@ -3836,7 +3841,7 @@
         <translation type="vanished">{key} 不是列表，已忽略</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+62"/>
         <source>{key} is {value}, not an object; its defaults taken</source>
         <translation>{key} 为 {value}，不是对象；已使用其默认值</translation>
     </message>
@@ -3846,17 +3851,17 @@
         <translation>{key} 不是列表，已忽略，并按原样保留在文件中</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>{field} is {value}, not true or false; {default} taken</source>
         <translation>{field} 的值是 {value}，不是 true 或 false；已采用 {default}</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+14"/>
         <source>{field} is {value}, not a text; &apos;{default}&apos; taken</source>
         <translation>{field} 为 {value}，不是文本；已采用 &apos;{default}&apos;</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+52"/>
         <source>language is {value}, not one of {choices}; system taken</source>
         <translation>language 为 {value}，不是 {choices} 之一；已采用系统语言</translation>
     </message>
@@ -3868,7 +3873,7 @@
     <message>
         <location line="+18"/>
         <source>destinations[{index}] has the id of another destination (&apos;{id}&apos;); given a new one: type its stream key again in Settings</source>
-        <translation>destinations[{index}] 与另一个推流目标的 id 相同（'{id}'）；已为它分配新的 id：请在“设置”中重新输入它的推流密钥</translation>
+        <translation>destinations[{index}] 与另一个推流目标的 id 相同（&apos;{id}&apos;）；已为它分配新的 id：请在“设置”中重新输入它的推流密钥</translation>
     </message>
     <message>
         <location line="+30"/>
@@ -3888,7 +3893,7 @@
     <message>
         <location line="+15"/>
         <source>feeds[{index}] has the id of another feed (&apos;{id}&apos;); given a new one, with its own keyring entry: check its token in Settings, Feeds</source>
-        <translation>feeds[{index}] 与另一个数据源的 id 相同（'{id}'）；已为它分配新的 id 和独立的钥匙串条目：请在“设置 → 数据源”中检查它的令牌</translation>
+        <translation>feeds[{index}] 与另一个数据源的 id 相同（&apos;{id}&apos;）；已为它分配新的 id 和独立的钥匙串条目：请在“设置 → 数据源”中检查它的令牌</translation>
     </message>
     <message>
         <location line="+31"/>
@@ -3944,7 +3949,7 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+251"/>
+        <location filename="../src/anchordesk/ui/settings/dialog.py" line="+255"/>
         <source>The settings could not be saved: %1</source>
         <translation>无法保存设置：%1</translation>
     </message>
