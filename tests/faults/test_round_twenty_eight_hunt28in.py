@@ -17,6 +17,7 @@ from platform_servers import TwitchServer
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.poller import BackoffPolicy
 from anchordesk.feeds.spec import FeedSpec
+from anchordesk.live.settings import load_settings
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
 
@@ -324,3 +325,37 @@ def test_twitch_log_lines_quoting_helix_or_a_revocation_mask_the_token(
     assert "cannot subscribe to channel.chat.message_delete (no scope for ****)" in caplog.text
     assert "Twitch revoked channel.chat.message_delete (revoked ****)" in caplog.text
     assert "TWITCHSEC" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("destination", "quoted"),
+    [
+        # A name holding a URL, with a server URL holding a key: the name was quoted whole.
+        (
+            {
+                "name": "rtmp://user:PASSWORD123@h/app/KEY",
+                "server_url": "rtmp://x/app/live_12345678_abcdefABCDEF0123",
+            },
+            "'rtmp://****@h/app/****'",
+        ),
+        # A name that is no text: its default (the file's preset) was quoted whole.
+        (
+            {"name": 5, "preset": "rtmp://u:PASSWORD9@h/app/" + "k" * 100_000},
+            "'rtmp://****@h/app/****'",
+        ),
+        (
+            {"name": "x" * 200_000, "server_url": "rtmp://x/app/live_12345678_abcdefABCDEF0123"},
+            "x…'",
+        ),
+    ],
+)
+def test_a_destination_name_quoted_by_a_settings_problem_is_masked_and_cut(
+    tmp_path: Path, destination: dict[str, Any], quoted: str
+) -> None:
+    # The settings' problem lines (the window's notice, Help, Messages, the log) quoted a
+    # destination's name (or a name's default, the file's preset) escaped only: a URL there
+    # showed its password, a 200,000-character name was the whole line (R28hunt28in F5).
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"format": 1, "destinations": [{"id": "d1", **destination}]}))
+    [problem] = [p for p in load_settings(path).problems if "destination" in p]
+    assert quoted in problem and "PASSWORD" not in problem and len(problem) < 400
