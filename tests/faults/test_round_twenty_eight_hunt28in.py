@@ -359,3 +359,43 @@ def test_a_destination_name_quoted_by_a_settings_problem_is_masked_and_cut(
     path.write_text(json.dumps({"format": 1, "destinations": [{"id": "d1", **destination}]}))
     [problem] = [p for p in load_settings(path).problems if "destination" in p]
     assert quoted in problem and "PASSWORD" not in problem and len(problem) < 400
+
+
+@pytest.mark.parametrize("padding", [0, 190, 500_000])
+def test_a_twitch_revocation_of_a_type_never_asked_for_is_logged_short_escaped_and_masked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, padding: int
+) -> None:
+    # "Twitch revoked <type> (…)" logged the revocation's subscription type as sent: a type of
+    # 500,000 characters was a 500 kB log line, with its ESC and the token it held (R28hunt28in
+    # F6).
+    server, session = TwitchServer(), tmp_path / "s.sqlite"
+    token = server.token = "TWITCHSECRET0123456789abcdefgh"
+
+    async def run() -> None:
+        await server.start_ws()
+        writer = StoreWriter(session)
+        hub = FeedHub(
+            [FeedSpec("twitch-chat", server.feed_url())],
+            writer,
+            token_lookup=lambda kind: token if kind == "twitch-chat" else None,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(hub.run(stop))
+        try:
+            await server.wait_for_connections(1, subscriptions=3)
+            await server.revoke("x" * padding + "\x1b[2J" + token, status="user_removed")
+            for _ in range(1000):
+                await asyncio.sleep(0.01)
+                if "revoked" in caplog.text:
+                    break
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+            writer.close()
+            await server.stop_ws()
+
+    with server, caplog.at_level(logging.INFO):
+        asyncio.run(run())
+    [line] = [r.getMessage() for r in caplog.records if "revoked" in r.getMessage()]
+    assert len(line) < 400 and "\x1b" not in line and "TWITCHSEC" not in line
