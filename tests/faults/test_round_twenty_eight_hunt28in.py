@@ -21,6 +21,8 @@ from anchordesk.live.settings import load_settings
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
 
+from .show_inputs import anchordesk, assert_clean_output, valid_show, write_show
+
 
 def _run_hub(
     specs: list[FeedSpec], session: Path, done: Any, token: str | None = None, rounds: int = 1000
@@ -399,3 +401,22 @@ def test_a_twitch_revocation_of_a_type_never_asked_for_is_logged_short_escaped_a
         asyncio.run(run())
     [line] = [r.getMessage() for r in caplog.records if "revoked" in r.getMessage()]
     assert len(line) < 400 and "\x1b" not in line and "TWITCHSEC" not in line
+
+
+def test_keys_written_twice_in_a_show_file_are_said_once_each_and_the_rest_counted(
+    tmp_path: Path,
+) -> None:
+    # `show check` said "'title' is written twice" once per repetition, with no cap (the
+    # unknown fields have had one since round twenty): a title written 200,000 times printed
+    # 200,000 lines (21 MB, 6 s); 100,000 keys written twice, 100,000 lines (R28hunt28in F7).
+    text = json.dumps(valid_show())
+    repeated = "".join(f'"title": "t{i}", ' for i in range(200_000))
+    twice = "".join(f'"k{i}": 1, "k{i}": 2, ' for i in range(100_000))
+    result = anchordesk("show", "check", write_show(tmp_path, "{" + repeated + twice + text[1:]))
+    assert result.returncode == 0
+    assert_clean_output(result)
+    output = result.stdout + result.stderr
+    assert output.count("'title' is written twice") == 1
+    assert output.count("is written twice") == 20
+    assert "99,981 more fields written twice (the last one of each is used): $.k19, $.k20" in output
+    assert len(output) < 20_000
