@@ -17,8 +17,11 @@ from platform_servers import TwitchServer
 from anchordesk.feeds.hub import FeedHub
 from anchordesk.feeds.poller import BackoffPolicy
 from anchordesk.feeds.spec import FeedSpec
+from anchordesk.live.settings import load_settings
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
+
+from .show_inputs import anchordesk, assert_clean_output, valid_show, write_show
 
 
 def _run_hub(
@@ -324,3 +327,96 @@ def test_twitch_log_lines_quoting_helix_or_a_revocation_mask_the_token(
     assert "cannot subscribe to channel.chat.message_delete (no scope for ****)" in caplog.text
     assert "Twitch revoked channel.chat.message_delete (revoked ****)" in caplog.text
     assert "TWITCHSEC" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("destination", "quoted"),
+    [
+        # A name holding a URL, with a server URL holding a key: the name was quoted whole.
+        (
+            {
+                "name": "rtmp://user:PASSWORD123@h/app/KEY",
+                "server_url": "rtmp://x/app/live_12345678_abcdefABCDEF0123",
+            },
+            "'rtmp://****@h/app/****'",
+        ),
+        # A name that is no text: its default (the file's preset) was quoted whole.
+        (
+            {"name": 5, "preset": "rtmp://u:PASSWORD9@h/app/" + "k" * 100_000},
+            "'rtmp://****@h/app/****'",
+        ),
+        (
+            {"name": "x" * 200_000, "server_url": "rtmp://x/app/live_12345678_abcdefABCDEF0123"},
+            "x…'",
+        ),
+    ],
+)
+def test_a_destination_name_quoted_by_a_settings_problem_is_masked_and_cut(
+    tmp_path: Path, destination: dict[str, Any], quoted: str
+) -> None:
+    # The settings' problem lines (the window's notice, Help, Messages, the log) quoted a
+    # destination's name (or a name's default, the file's preset) escaped only: a URL there
+    # showed its password, a 200,000-character name was the whole line (R28hunt28in F5).
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"format": 1, "destinations": [{"id": "d1", **destination}]}))
+    [problem] = [p for p in load_settings(path).problems if "destination" in p]
+    assert quoted in problem and "PASSWORD" not in problem and len(problem) < 400
+
+
+@pytest.mark.parametrize("padding", [0, 190, 500_000])
+def test_a_twitch_revocation_of_a_type_never_asked_for_is_logged_short_escaped_and_masked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, padding: int
+) -> None:
+    # "Twitch revoked <type> (…)" logged the revocation's subscription type as sent: a type of
+    # 500,000 characters was a 500 kB log line, with its ESC and the token it held (R28hunt28in
+    # F6).
+    server, session = TwitchServer(), tmp_path / "s.sqlite"
+    token = server.token = "TWITCHSECRET0123456789abcdefgh"
+
+    async def run() -> None:
+        await server.start_ws()
+        writer = StoreWriter(session)
+        hub = FeedHub(
+            [FeedSpec("twitch-chat", server.feed_url())],
+            writer,
+            token_lookup=lambda kind: token if kind == "twitch-chat" else None,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(hub.run(stop))
+        try:
+            await server.wait_for_connections(1, subscriptions=3)
+            await server.revoke("x" * padding + "\x1b[2J" + token, status="user_removed")
+            for _ in range(1000):
+                await asyncio.sleep(0.01)
+                if "revoked" in caplog.text:
+                    break
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+            writer.close()
+            await server.stop_ws()
+
+    with server, caplog.at_level(logging.INFO):
+        asyncio.run(run())
+    [line] = [r.getMessage() for r in caplog.records if "revoked" in r.getMessage()]
+    assert len(line) < 400 and "\x1b" not in line and "TWITCHSEC" not in line
+
+
+def test_keys_written_twice_in_a_show_file_are_said_once_each_and_the_rest_counted(
+    tmp_path: Path,
+) -> None:
+    # `show check` said "'title' is written twice" once per repetition, with no cap (the
+    # unknown fields have had one since round twenty): a title written 200,000 times printed
+    # 200,000 lines (21 MB, 6 s); 100,000 keys written twice, 100,000 lines (R28hunt28in F7).
+    text = json.dumps(valid_show())
+    repeated = "".join(f'"title": "t{i}", ' for i in range(200_000))
+    twice = "".join(f'"k{i}": 1, "k{i}": 2, ' for i in range(100_000))
+    result = anchordesk("show", "check", write_show(tmp_path, "{" + repeated + twice + text[1:]))
+    assert result.returncode == 0
+    assert_clean_output(result)
+    output = result.stdout + result.stderr
+    assert output.count("'title' is written twice") == 1
+    assert output.count("is written twice") == 20
+    assert "99,981 more fields written twice (the last one of each is used): $.k19, $.k20" in output
+    assert len(output) < 20_000

@@ -574,7 +574,10 @@ class TwitchChatFeed:
                 self.revoked.append(sub_type)
             # Masked as the status is: the log keeps what a server echoed of the token.
             log.warning(
-                "feed %s: Twitch revoked %s (%s)", self.source, sub_type, self._shown(reason)
+                "feed %s: Twitch revoked %s (%s)",
+                self.source,
+                self._shown(_said(sub_type)),  # a type the feed never asked for, as sent
+                self._shown(reason),
             )
             if sub_type == CHAT_MESSAGE:
                 if reason == "authorization_revoked" and self.can_refresh:

@@ -774,7 +774,7 @@ def _as_str(settings: Settings, value: Any, default: str, field: str) -> str:
         field,
         lambda read: isinstance(read, str),
         QT_TRANSLATE_NOOP("Settings", "{field} is {value}, not a text; '{default}' taken"),
-        escape_controls(default),
+        _shown_text(default, 40),  # a name's default is the file's preset, quoted as read
     )
 
 
@@ -892,7 +892,9 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                         "destination '{name}' has what looks like a stream key in its server "
                         "URL; move the key to the stream key field in Settings",
                     ),
-                    name=escape_controls(destination.name),
+                    # Quoted as every value of the file is (masked, cut, escaped): a name
+                    # holding a URL showed its password, a 200,000-character name was the line.
+                    name=_shown_text(destination.name, 60),
                 ),
             )
     active = data.get("active_destination")
