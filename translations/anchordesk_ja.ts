@@ -3881,7 +3881,7 @@
         <translation>配信先「{name}」のサーバー URL にストリームキーらしきものが含まれています。キーは設定のストリームキー欄に移してください</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+28"/>
         <source>encoder canvas &apos;{canvas}&apos; is not WIDTHxHEIGHT; using 1280x720</source>
         <translation>エンコーダーのキャンバス「{canvas}」は「幅x高さ」の形式ではありません。1280x720 を使います</translation>
     </message>
@@ -4445,7 +4445,7 @@
     </message>
     <message>
         <location line="+87"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+563"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+599"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>不明な形式バージョン {version}：このプログラムが読めるのは形式 {format} です</translation>
     </message>
@@ -4643,7 +4643,7 @@
         <translation>{value} は {currency} の小数桁数（{allowed} 桁）を超えています</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-485"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-521"/>
         <source>a show file</source>
         <translation>番組ファイル</translation>
     </message>
@@ -4720,7 +4720,7 @@
         <translation>品番（テキスト）または null</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+69"/>
         <source>{key} is written twice; the last one is used</source>
         <translation>{key} が 2 回書かれています。最後のものを使います</translation>
     </message>
@@ -4740,7 +4740,12 @@
         <translation>ほかに不明な項目が {count} 個あります（無視します）：{names}{more}</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+21"/>
+        <source>{count} more fields written twice (the last one of each is used): {names}{more}</source>
+        <translation>ほかに {count} 個の項目が二度書かれています（それぞれ最後のものを使います）：{names}{more}</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>required field is missing</source>
         <translation>必須の項目がありません</translation>
     </message>

@@ -3881,7 +3881,7 @@
         <translation>推流目标“{name}”的服务器地址里似乎含有推流密钥；请把密钥移到“设置”的推流密钥一栏</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+28"/>
         <source>encoder canvas &apos;{canvas}&apos; is not WIDTHxHEIGHT; using 1280x720</source>
         <translation>编码画布“{canvas}”不是“宽x高”格式；改用 1280x720</translation>
     </message>
@@ -4445,7 +4445,7 @@
     </message>
     <message>
         <location line="+87"/>
-        <location filename="../src/anchordesk/showfile/files.py" line="+563"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="+599"/>
         <source>unknown format version {version}: this program reads format {format}</source>
         <translation>未知的格式版本 {version}：本程序读取格式 {format}</translation>
     </message>
@@ -4643,7 +4643,7 @@
         <translation>{value} 的小数位多于 {currency} 使用的位数（{allowed} 位）</translation>
     </message>
     <message>
-        <location filename="../src/anchordesk/showfile/files.py" line="-485"/>
+        <location filename="../src/anchordesk/showfile/files.py" line="-521"/>
         <source>a show file</source>
         <translation>节目文件</translation>
     </message>
@@ -4720,7 +4720,7 @@
         <translation>货号（文本）或 null</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+69"/>
         <source>{key} is written twice; the last one is used</source>
         <translation>{key} 写了两次；使用最后一个</translation>
     </message>
@@ -4740,7 +4740,12 @@
         <translation>另有 {count} 个未知字段（已忽略）：{names}{more}</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+21"/>
+        <source>{count} more fields written twice (the last one of each is used): {names}{more}</source>
+        <translation>另有 {count} 个字段写了两次（各用最后一个）：{names}{more}</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>required field is missing</source>
         <translation>缺少必填字段</translation>
     </message>
