@@ -4742,7 +4742,7 @@
     <message>
         <location line="+21"/>
         <source>{count} more fields written twice (the last one of each is used): {names}{more}</source>
-        <translation>ほかに {count} 個の項目が二度書かれています（それぞれ最後のものを使います）：{names}{more}</translation>
+        <translation>ほかに {count} 個の項目が 2 回書かれています（それぞれ最後のものを使います）：{names}{more}</translation>
     </message>
     <message>
         <location line="+17"/>
