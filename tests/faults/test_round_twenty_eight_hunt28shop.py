@@ -364,3 +364,42 @@ def test_more_nodes_under_one_id_than_a_page_asks_are_each_kept_as_rejected(
     finally:
         store.close()
     assert all(f'"SKU-{n}"' in raws for n in range(1, 30))
+
+
+@pytest.mark.parametrize("change", [{}, {"amount": "6.00"}])
+def test_a_session_keyed_by_amount_before_r21_continued_counts_its_refund_once(
+    tmp_path: Path, change: dict[str, object]
+) -> None:
+    """Rejected items / old sessions (A, wrong number): before 30 Nov 05:55 (R21hunt21in F5) a
+    refund without an id was kept under ``5001:refund:5``, not ``5001:refund=5``; the rename
+    to its place key (R26hunt26shop F3) looked for the second form only. A session the code of
+    then wrote (5a15a29, GraphQL; checked with that code itself, runchg.sh), continued, counted
+    its refund twice even unchanged: GMV $7.00 for $12.00. The session here has its key put
+    back to that form, as that code kept it. Now either form is that refund's."""
+    session = tmp_path / "s.adsession"
+    with _RefundsWithoutId() as shop:
+        order = shop.add_order([("MUG", 3, "5.00")])
+        shop.refund(order, "5.00", [("MUG", 1)])
+        shop.add_order([("PEN", 1, "2.00")])
+        _run_until(shop.shop_url, shop.static_token, session, lambda: _updates(session) >= 1)
+        with sqlite3.connect(session) as db:
+            db.execute(
+                "UPDATE order_updates SET id = '5001:refund:5', refund_id = '' "
+                "WHERE id = '5001:refund:#1'"
+            )
+        db.close()
+        with shop.lock:
+            shop.orders[0].refunds[0].update(change)
+            shop.orders[0].updated = shop._tick()
+            asked = len(shop.queries)
+        # Its order read again (the page from the stored cursor, then it by its id) and past.
+        _run_until(
+            shop.shop_url,
+            shop.static_token,
+            session,
+            lambda: len(shop.queries) >= asked + 4,
+        )
+    report = build_report(session)
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("12.00")}
+    assert _updates(session) == 1
+    assert len(report.rejected) == len(change)  # the changed copy listed, not counted
