@@ -28,7 +28,7 @@ from anchordesk.live.show import LiveShowPlan
 from anchordesk.live.snapshot import SessionMode
 from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate
 from anchordesk.show.model import Product, Segment, Show
-from anchordesk.store import SessionStore, StoreWriter
+from anchordesk.store import SessionStore, ShowEventRecord, StoreWriter
 from anchordesk.store.report import build_report, report_text
 
 from .test_round_twenty_four_shop import _run_until, _stored, _updates
@@ -403,3 +403,40 @@ def test_a_session_keyed_by_amount_before_r21_continued_counts_its_refund_once(
     assert report.ledger.gmv_by_currency == {"USD": Decimal("12.00")}
     assert _updates(session) == 1
     assert len(report.rejected) == len(change)  # the changed copy listed, not counted
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        {"context": "Network", "template": "stalled: no progress for {seconds} s", "params": {
+            "seconds": 10**400}},
+        {"context": "Network", "template": "{a.__class__}", "params": {"a": "x"}},
+        {"context": "Network", "template": "({why})", "params": {"why": "rtmp://h/app/KEY123"}},
+        {"context": "Network", "template": "x", "params": []},
+        "junk",
+    ],
+)  # fmt: skip
+def test_a_stream_reason_kept_as_words_a_hand_edit_made_unreadable_says_the_english(
+    tmp_path: Path, kept: object
+) -> None:
+    """Malformed files: the reason's words a session keeps (F4) from a damaged or hand-edited
+    file: a count of 400 digits, a field reading an attribute, a template this version does
+    not have, a shape not its own. The report says the kept English, never a traceback."""
+    path = tmp_path / "s.adsession"
+    data = {
+        "kind": "stream_ended",
+        "destination": "rtmp://127.0.0.1/live/****",
+        "live_s": 0,
+        "last_error": "stalled",
+        "last_error_words": kept,
+    }
+    store = SessionStore(path)
+    try:
+        store.record_show_events(
+            [ShowEventRecord(id="stream:1:0", kind="stream_ended", at=1e9, data=data)]
+        )
+    finally:
+        store.close()
+    report = build_report(path)
+    (line,) = [line for line in report_text(report, "ja").splitlines() if "rtmp://" in line]
+    assert line.endswith("：stalled")
