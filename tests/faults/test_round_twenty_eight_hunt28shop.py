@@ -28,7 +28,7 @@ from anchordesk.live.show import LiveShowPlan
 from anchordesk.live.snapshot import SessionMode
 from anchordesk.show.feed_items import Order, OrderLine, OrderUpdate
 from anchordesk.show.model import Product, Segment, Show
-from anchordesk.store import SessionStore, StoreWriter
+from anchordesk.store import SessionStore, ShowEventRecord, StoreWriter
 from anchordesk.store.report import build_report, report_text
 
 from .test_round_twenty_four_shop import _run_until, _stored, _updates
@@ -364,3 +364,79 @@ def test_more_nodes_under_one_id_than_a_page_asks_are_each_kept_as_rejected(
     finally:
         store.close()
     assert all(f'"SKU-{n}"' in raws for n in range(1, 30))
+
+
+@pytest.mark.parametrize("change", [{}, {"amount": "6.00"}])
+def test_a_session_keyed_by_amount_before_r21_continued_counts_its_refund_once(
+    tmp_path: Path, change: dict[str, object]
+) -> None:
+    """Rejected items / old sessions (A, wrong number): before 30 Nov 05:55 (R21hunt21in F5) a
+    refund without an id was kept under ``5001:refund:5``, not ``5001:refund=5``; the rename
+    to its place key (R26hunt26shop F3) looked for the second form only. A session the code of
+    then wrote (5a15a29, GraphQL; checked with that code itself, runchg.sh), continued, counted
+    its refund twice even unchanged: GMV $7.00 for $12.00. The session here has its key put
+    back to that form, as that code kept it. Now either form is that refund's."""
+    session = tmp_path / "s.adsession"
+    with _RefundsWithoutId() as shop:
+        order = shop.add_order([("MUG", 3, "5.00")])
+        shop.refund(order, "5.00", [("MUG", 1)])
+        shop.add_order([("PEN", 1, "2.00")])
+        _run_until(shop.shop_url, shop.static_token, session, lambda: _updates(session) >= 1)
+        with sqlite3.connect(session) as db:
+            db.execute(
+                "UPDATE order_updates SET id = '5001:refund:5', refund_id = '' "
+                "WHERE id = '5001:refund:#1'"
+            )
+        db.close()
+        with shop.lock:
+            shop.orders[0].refunds[0].update(change)
+            shop.orders[0].updated = shop._tick()
+            asked = len(shop.queries)
+        # Its order read again (the page from the stored cursor, then it by its id) and past.
+        _run_until(
+            shop.shop_url,
+            shop.static_token,
+            session,
+            lambda: len(shop.queries) >= asked + 4,
+        )
+    report = build_report(session)
+    assert report.ledger.gmv_by_currency == {"USD": Decimal("12.00")}
+    assert _updates(session) == 1
+    assert len(report.rejected) == len(change)  # the changed copy listed, not counted
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        {"context": "Network", "template": "stalled: no progress for {seconds} s", "params": {
+            "seconds": 10**400}},
+        {"context": "Network", "template": "{a.__class__}", "params": {"a": "x"}},
+        {"context": "Network", "template": "({why})", "params": {"why": "rtmp://h/app/KEY123"}},
+        {"context": "Network", "template": "x", "params": []},
+        "junk",
+    ],
+)  # fmt: skip
+def test_a_stream_reason_kept_as_words_a_hand_edit_made_unreadable_says_the_english(
+    tmp_path: Path, kept: object
+) -> None:
+    """Malformed files: the reason's words a session keeps (F4) from a damaged or hand-edited
+    file: a count of 400 digits, a field reading an attribute, a template this version does
+    not have, a shape not its own. The report says the kept English, never a traceback."""
+    path = tmp_path / "s.adsession"
+    data = {
+        "kind": "stream_ended",
+        "destination": "rtmp://127.0.0.1/live/****",
+        "live_s": 0,
+        "last_error": "stalled",
+        "last_error_words": kept,
+    }
+    store = SessionStore(path)
+    try:
+        store.record_show_events(
+            [ShowEventRecord(id="stream:1:0", kind="stream_ended", at=1e9, data=data)]
+        )
+    finally:
+        store.close()
+    report = build_report(path)
+    (line,) = [line for line in report_text(report, "ja").splitlines() if "rtmp://" in line]
+    assert line.endswith("：stalled")

@@ -145,8 +145,8 @@ def reason_from_data(data: object, depth: int = 0) -> Words | None:
             values[name] = reason_from_data(value, depth + 1)
             if values[name] is None:
                 return None
-        elif isinstance(value, int) and not isinstance(value, bool):
-            values[name] = Count(value)
+        elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_COUNT:
+            values[name] = Count(value)  # a count of 400 digits ended Babel's formatting
         elif isinstance(value, str):
             values[name] = value[: 4 * _MAX_TEXT]
         else:
@@ -175,11 +175,10 @@ def _reason(entry: StreamEntry, language: str) -> str:
         return entry.last_error
     from anchordesk.core import languages  # Qt's catalogue, only for a translated report
 
-    try:
-        said = languages.say(entry.reason_words, language)
-    except (KeyError, ValueError, IndexError):  # a template whose fields do not fit its values
-        return entry.last_error
-    return _text(said)
+    words = entry.reason_words
+    if languages.template_in(words, language) == words.template:
+        return entry.last_error  # not one of this version's words (a newer one's, or edited)
+    return _text(languages.say(words, language))
 
 
 def stream_duration(seconds: float) -> str:

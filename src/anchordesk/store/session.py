@@ -117,6 +117,14 @@ _PLACE_KEY = re.compile(r"#[1-9][0-9]*")
 # in the session is its kind, or its kind and "#2"…: store/session_feeds.py).
 _SHOPIFY_KIND = "shopify-orders"
 
+
+def _colon_key(update: OrderUpdate) -> str:
+    """The key a refund without an id was kept under until 30 Nov 2026 05:55 (R21hunt21in F5
+    gave it "=", another shape than an id's): ``5001:refund:5``, ``5001:refund:all``."""
+    amount = "all" if update.refund is None else format(update.refund.normalize(), "f")
+    return f"{update.order_id}:refund:{amount}"
+
+
 __all__ = [
     "SCHEMA_VERSION",
     "FeedIdentity",
@@ -772,29 +780,35 @@ class SessionStore:
     def _amount_key_renamed(self, update: OrderUpdate) -> None:
         """A Shopify refund without an id is keyed by its place in its order's refunds
         (``5001:refund:#1``); a session written before 30 Nov 2026 (REST until R19, GraphQL
-        until R24) kept it under its amount (``5001:refund=5``). Continued, that refund came
-        again under its new key and was counted a second time ($10 of refunds counted $15).
-        The first time it comes, the row kept under the amount key takes the new key when it is
-        that very refund (its time, amount, currency and units), or else the one such row of its
-        order created at its time (changed by the shop since: :meth:`_changed_since`): counted
-        once; a later refund of that amount comes at another place, and is new. Shopify's feed
-        only: another feed's own refund id "#1" is an id, not a place."""
-        if (
-            not _PLACE_KEY.fullmatch(update.refund_id)
-            or update.source.partition("#")[0] != _SHOPIFY_KIND
-            or update_problem(update, self.show_currency()) is not None
+        until R24) kept it under its amount: ``5001:refund=5``, and before 05:55 that day (R21)
+        ``5001:refund:5``. Continued, that refund came again under its new key and was counted a
+        second time ($10 of refunds counted $15). The first time it comes, the row kept under
+        an amount key (either form) takes the new key when it is that very refund (its time,
+        amount, currency and units), or else the one such row of its order created at its time
+        (changed by the shop since: :meth:`_changed_since`): counted once; a later refund of
+        that amount comes at another place, and is new. Shopify's feed only: another feed's
+        own refund id "#1" is an id, not a place."""
+        if update.status != "refunded" or update_problem(update, self.show_currency()) is not None:
+            return
+        if not _PLACE_KEY.fullmatch(update.refund_id) or (
+            update.source.partition("#")[0] != _SHOPIFY_KIND
         ):
             return
-        old_id = replace(update, refund_id="").id
-        row = self._db.execute(
-            "SELECT source, id, order_id, received_at, at, status, refund, currency, refund_id,"
-            " lines FROM order_updates WHERE source = ? AND id = ?",
-            (update.source, old_id),
-        ).fetchone()
+        by_amount = replace(update, refund_id="")
+        old_ids = [by_amount.id, _colon_key(by_amount)]
         try:
-            if row is None or replace(update_from_row(row)[0], refund_id=update.refund_id) != (
-                update
-            ):
+            for old_id in old_ids:
+                row = self._db.execute(
+                    "SELECT source, id, order_id, received_at, at, status, refund, currency,"
+                    " refund_id, lines FROM order_updates WHERE source = ? AND id = ?"
+                    " AND refund_id = ''",
+                    (update.source, old_id),
+                ).fetchone()
+                if row is not None and (
+                    replace(update_from_row(row)[0], refund_id=update.refund_id) == update
+                ):
+                    break
+            else:
                 old_id = self._changed_since(update)
                 if not old_id:
                     return
@@ -806,20 +820,22 @@ class SessionStore:
         )
 
     def _changed_since(self, update: OrderUpdate) -> str:
-        """The key of the one row kept under an amount key of ``update``'s order
-        (``5001:refund=5``, ``5001:refund=all``) created when ``update`` was (its ``at``:
+        """The key of the one row kept under an amount key of ``update``'s order (either form:
+        ``5001:refund=5``, ``5001:refund:5``, ``…all``) created when ``update`` was (its ``at``:
         Shopify never changes a refund's creation time), or "" (none, or more than one: which
         is this refund cannot be told). A refund the shop changed since (its amount, its units)
         missed the exact match and was counted under both keys ($5.00 and $6.00 for one
         refund); renamed, the new copy is the changed one the store lists, not counted."""
         if not update.at:
             return ""
-        # The order's amount keys, by the (source, id) index: "...:refund=" up to "...:refund>".
-        start = replace(update, refund_id="", refund=None).id.removesuffix("all")
+        # The order's amount keys, by the (source, id) index: "...:refund=" up to "...:refund>",
+        # "...:refund:" up to "...:refund;" (its refunds with an id there too: not without one).
+        equals = replace(update, refund_id="", refund=None).id.removesuffix("all")
+        colon = _colon_key(replace(update, refund_id="", refund=None)).removesuffix("all")
         rows = self._db.execute(
-            "SELECT id, at FROM order_updates WHERE source = ? AND id >= ? AND id < ?"
-            " AND refund_id = '' AND status = 'refunded'",
-            (update.source, start, start[:-1] + ">"),
+            "SELECT id, at FROM order_updates WHERE source = ? AND refund_id = ''"
+            " AND status = 'refunded' AND ((id >= ? AND id < ?) OR (id >= ? AND id < ?))",
+            (update.source, equals, equals[:-1] + ">", colon, colon[:-1] + ";"),
         ).fetchall()
         same_time = [kept_id for kept_id, at in rows if at == update.at]
         return same_time[0] if len(same_time) == 1 and isinstance(same_time[0], str) else ""
