@@ -163,3 +163,21 @@ def test_the_remote_and_the_phone_count_the_rejected_items_as_the_window_and_the
     assert reported == 3
     assert seen["window"] == seen["remote"] == reported
     assert seen["phone"] == [False, "已拒收，未计入\n3"]  # the test browser speaks Chinese
+
+
+def test_a_changed_refund_of_one_unit_is_said_in_the_singular() -> None:
+    """Before: "refunded 5.00 USD with 1 units back" in the report's list of changed updates
+    (R28hunt28shop's note); counts grouped as everywhere else."""
+    from anchordesk.show.feed_items import OrderUpdate, RefundLine
+    from anchordesk.show.feed_rules import changed_update_problem
+
+    kept = OrderUpdate("json", "o1", "refunded", Decimal("5.00"), "USD", "r1",
+                       (RefundLine("MUG", 1),))  # fmt: skip
+    again = OrderUpdate("json", "o1", "refunded", Decimal("6.00"), "USD", "r1",
+                        (RefundLine("MUG", 1_200),))  # fmt: skip
+    problem = changed_update_problem(kept, again)
+    assert problem is not None
+    assert problem.detail.endswith(
+        "sent again as refunded 6.00 USD with 1,200 units back; "
+        "the first copy counts: refunded 5.00 USD with 1 unit back"
+    ), problem.detail

@@ -300,7 +300,7 @@ def _update_words(update: OrderUpdate) -> str:
         money = f"the whole order in {currency}" if currency else "the whole order"
     else:
         money = f"{_amount_words(update.refund)} {currency}".strip()
-    return f"{update.status} {money} with {units} units back"
+    return f"{update.status} {money} with {units:,} unit{'' if units == 1 else 's'} back"
 
 
 def changed_update_problem(kept: OrderUpdate, again: OrderUpdate) -> Problem | None:
