@@ -134,3 +134,41 @@ def test_a_stop_while_the_camera_url_is_being_opened_does_not_wait_for_it(
     assert "Recording kept in" in out
     [stopped] = re.findall(r"stopped (\d+\.\d+) s after the request \(SIGTERM\)", errors)
     assert float(stopped) < 1.0, errors  # about 0.3 s; 1.70 s before (the stop's budget)
+
+
+def test_a_microphone_asked_of_a_sound_server_that_never_answers_is_a_fault_said_so(
+    tmp_path: Path,
+) -> None:
+    # Before: a hung PulseAudio (here: a socket that accepts and never answers) made
+    # `--mic pulse` "no such microphone (see `anchordesk devices`)", exit 2: the user's
+    # mistake, for a microphone that is there behind a sound server that hangs.
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+
+    from faults.live_runs import child_env
+
+    folder = tempfile.mkdtemp(prefix="pulse-", dir="/tmp")  # a socket's path: 107 bytes at most
+    path = Path(folder) / "native"
+    hung = socket.socket(socket.AF_UNIX)
+    hung.bind(str(path))
+    hung.listen(16)
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "anchordesk", "live", "--camera", "test", "--mic", "pulse",
+             "--seconds", "1", "--record", str(tmp_path / "r.mkv")],
+            capture_output=True, text=True, timeout=120,
+            env=child_env(tmp_path, PULSE_SERVER=f"unix:{path}"),
+        )  # fmt: skip
+    finally:
+        hung.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.endswith(
+        "error: --mic pulse: the sound system did not answer within 5 s (is PulseAudio or "
+        "PipeWire hung?)\n"
+    ), run.stderr
+    assert "no such microphone" not in run.stderr
+    assert not (tmp_path / "r.mkv").exists()

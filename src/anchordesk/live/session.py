@@ -43,6 +43,13 @@ class DeviceMissing(UserError):
         self.spec = spec
 
 
+class DeviceNotAnswering(DeviceMissing):
+    """The device's system did not answer (a hung sound server): a fault, not the user's
+    mistake (exit 1); the window uses its stand-in all the same."""
+
+    exit_code = 1
+
+
 if TYPE_CHECKING:  # without importing Qt/FFmpeg for `anchordesk --help`
     from anchordesk.media.layers import OverlaySource
     from anchordesk.media.packets import OutputStatus, PacketOutput
@@ -128,7 +135,11 @@ def build_video_source(options: LiveOptions) -> VideoSource:
 
 
 def build_audio_source(options: LiveOptions) -> AudioSource:
-    from anchordesk.media.devices import default_microphone, resolve_microphone
+    from anchordesk.media.devices import (
+        SoundSystemSilent,
+        default_microphone,
+        resolve_microphone,
+    )
     from anchordesk.media.sources import MicrophoneSource, SilenceSource, ToneSource
 
     rate = options.audio_rate_hz
@@ -144,7 +155,10 @@ def build_audio_source(options: LiveOptions) -> AudioSource:
         return ToneSource(rate)
     if spec.lower() == "none":
         return SilenceSource()
-    found = resolve_microphone(spec)
+    try:
+        found = resolve_microphone(spec)
+    except SoundSystemSilent as silent:
+        raise DeviceNotAnswering(f"--mic {spec}: {silent}", "microphone", spec) from None
     if found is None:
         raise DeviceMissing(
             f"--mic {spec}: no such microphone (see `anchordesk devices`)", "microphone", spec
