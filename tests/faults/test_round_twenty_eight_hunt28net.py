@@ -172,3 +172,34 @@ def test_a_microphone_asked_of_a_sound_server_that_never_answers_is_a_fault_said
     ), run.stderr
     assert "no such microphone" not in run.stderr
     assert not (tmp_path / "r.mkv").exists()
+
+
+def test_a_recording_into_standard_output_on_a_file_holding_data_is_refused(
+    tmp_path: Path,
+) -> None:
+    # Before: `--record /dev/stdout >> old.mkv` put the new recording after the old one (players
+    # showed the old one only) and `1<> old.mkv` over its start (a mix of both): "Recording
+    # kept", exit 0, the old recording gone or the new one unplayable.
+    import subprocess
+    import sys
+
+    from faults.live_runs import SMALL, child_env
+
+    old = tmp_path / "old.mkv"
+    old.write_bytes(b"\x1a\x45\xdf\xa3 an earlier recording")
+    kept = old.read_bytes()
+    for mode in ("ab", "r+b"):  # the shell's >> and 1<>
+        with old.open(mode) as standard_output:
+            run = subprocess.run(
+                [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+                 "--record", "/dev/stdout"],
+                stdout=standard_output, stderr=subprocess.PIPE, text=True, timeout=120,
+                env=child_env(tmp_path),
+            )  # fmt: skip
+        assert run.returncode == 2, run.stderr
+        assert run.stderr == (
+            "error: anchordesk live: --record /dev/stdout: standard output is a file that holds "
+            "data already (>> or <>): a recording never goes over or after another file's "
+            "data; send it to a new file (> FILE)\n"
+        )
+        assert old.read_bytes() == kept

@@ -17,6 +17,7 @@ import logging
 import math
 import os
 import re
+import stat
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -384,6 +385,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _file_with_data(descriptor: int) -> bool:
+    """Whether ``descriptor`` is a regular file that is not empty (a shell's ``>`` empties it)."""
+    try:
+        status = os.fstat(descriptor)
+    except OSError:
+        return False
+    return stat.S_ISREG(status.st_mode) and status.st_size > 0
+
+
 def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
     from anchordesk.live.options import LiveOptions, parse_canvas, parse_feed
 
@@ -393,11 +403,21 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
     if args.record is not None:
         from anchordesk.core.disk import own_descriptor
 
-        if own_descriptor(args.record) == 2:
+        descriptor = own_descriptor(args.record)
+        if descriptor == 2:
             # The log's lines go there too: they would land in the middle of the recording.
             raise UserError(
                 f"anchordesk live: --record {args.record}: the run's messages go to standard "
                 "error; record to /dev/stdout or a file"
+            )
+        if descriptor is not None and _file_with_data(descriptor):
+            # ``>> old.mkv`` put the recording after an old one (players showed the old one
+            # only), ``1<> old.mkv`` over its start (a mix of both), "Recording kept", exit 0.
+            where = "standard output" if descriptor == 1 else f"descriptor {descriptor}"
+            raise UserError(
+                f"anchordesk live: --record {args.record}: {where} is a file that holds data "
+                "already (>> or <>): a recording never goes over or after another file's "
+                "data; send it to a new file (> FILE)"
             )
     for option, path in (
         ("--record", None if args.no_record else args.record),
