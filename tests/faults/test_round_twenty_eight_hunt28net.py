@@ -203,3 +203,41 @@ def test_a_recording_into_standard_output_on_a_file_holding_data_is_refused(
             "data; send it to a new file (> FILE)\n"
         )
         assert old.read_bytes() == kept
+
+
+def test_stats_into_standard_output_written_over_an_old_file_are_refused_appended_kept(
+    tmp_path: Path,
+) -> None:
+    # Before: `--stats /dev/stdout 1<> old.jsonl` wrote the samples over the old ones and cut
+    # the file after them (the old figures gone), exit 0. `>>` appends them: still kept.
+    import json
+    import subprocess
+    import sys
+
+    from faults.live_runs import SMALL, child_env
+
+    old = tmp_path / "old.jsonl"
+    kept = b'{"old": "a sample of an earlier run"}\n' * 20
+    command = [sys.executable, "-m", "anchordesk", "live", *SMALL, "--seconds", "1",
+               "--record", str(tmp_path / "r.mkv"), "--stats", "/dev/stdout"]  # fmt: skip
+    old.write_bytes(kept)
+    with old.open("r+b") as written_over:  # the shell's 1<>
+        run = subprocess.run(
+            command, stdout=written_over, stderr=subprocess.PIPE, text=True, timeout=120,
+            env=child_env(tmp_path),
+        )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.startswith(
+        "error: anchordesk live: --stats /dev/stdout: standard output is a file that holds "
+        "data already, opened to be written over (<>): the figures never overwrite a file"
+    )
+    assert old.read_bytes() == kept
+    with old.open("ab") as appended:  # the shell's >>
+        run = subprocess.run(
+            command, stdout=appended, stderr=subprocess.PIPE, text=True, timeout=120,
+            env=child_env(tmp_path),
+        )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    written = old.read_bytes()
+    assert written.startswith(kept) and len(written) > len(kept)
+    assert all(json.loads(line) for line in written.splitlines())
