@@ -28,7 +28,7 @@ log = logging.getLogger("anchordesk")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 #: How long a stop waits for a camera or microphone once the outputs are finished (a device
 #: closes in milliseconds; one stuck in its driver or a reader's open is left to the exit).
-_SOURCE_STOP_WAIT_S = 0.25
+_SOURCE_STOP_WAIT_S = 0.5
 
 
 class DeviceMissing(UserError):
