@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from packetgen import PacketGenerator
 from servers import NginxRtmp, video_frame_times_s, wait_until
 
@@ -241,3 +242,66 @@ def test_stats_into_standard_output_written_over_an_old_file_are_refused_appende
     written = old.read_bytes()
     assert written.startswith(kept) and len(written) > len(kept)
     assert all(json.loads(line) for line in written.splitlines())
+
+
+def test_a_stop_with_the_sound_server_hung_mid_show_ends_the_process(tmp_path: Path) -> None:
+    # Before: PulseAudio hung mid-show (here: SIGSTOPped), SIGTERM: the files were finished and
+    # "stopped 0.51 s after the request" said, then the process never ended: sounddevice's exit
+    # handler closed the stuck stream and terminated PortAudio, waiting on the hung server
+    # (deaf to another SIGTERM or Ctrl+C, ignored by then). A service manager kills it.
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    from faults.live_runs import child_env
+
+    if not shutil.which("pulseaudio") or not shutil.which("pactl"):
+        pytest.skip("pulseaudio is not installed (Debian packages pulseaudio, pulseaudio-utils)")
+    runtime = tmp_path / "pulse-runtime"
+    runtime.mkdir(mode=0o700)
+    env = child_env(
+        tmp_path,
+        XDG_RUNTIME_DIR=str(runtime),
+        PULSE_RUNTIME_PATH=str(runtime / "pulse"),
+        HOME=str(tmp_path),
+    )
+    env.pop("PULSE_SERVER", None)
+    daemon = subprocess.Popen(
+        ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
+         "--use-pid-file=no", "--system=no", "-L", "module-native-protocol-unix",
+         "-L", "module-null-sink sink_name=anchordesk_test rate=48000"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    run = None
+    try:
+        wait_until(
+            lambda: subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode == 0,
+            10,
+            what="pulseaudio",
+        )
+        subprocess.run(
+            ["pactl", "set-default-source", "anchordesk_test.monitor"], env=env, check=True
+        )
+        run = subprocess.Popen(
+            [sys.executable, "-m", "anchordesk", "live", "--camera", "test", "--mic", "pulse",
+             "--seconds", "60", "--record", str(tmp_path / "r.mkv")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        assert run.stderr is not None
+        for line in run.stderr:
+            if "encoding from" in line:
+                break
+        os.kill(daemon.pid, signal.SIGSTOP)  # the sound server hangs
+        run.send_signal(signal.SIGTERM)
+        out, errors = run.communicate(timeout=60)  # before: never ended
+    finally:
+        if run is not None and run.poll() is None:
+            run.kill()
+        os.kill(daemon.pid, signal.SIGCONT)
+        os.killpg(daemon.pid, signal.SIGTERM)
+        daemon.wait(10)
+    assert run.returncode == 0, errors
+    assert "Recording kept in" in out
+    assert "Traceback" not in errors

@@ -440,6 +440,10 @@ class LiveSession:
             log.warning("still stopping after %.1f s: %s", timeout_s, ", ".join(late))
         if left := [thread.name for thread in sources if thread.is_alive()]:
             log.info("not waited for (it holds no file): %s", ", ".join(left))
+            # A microphone stuck in its sound server would hold the process's exit for ever.
+            from anchordesk.media.portaudio import not_terminated_at_exit
+
+            not_terminated_at_exit()
         if self._encoder is not None:
             self._encoder.close()
         if self.stats is not None:
