@@ -17,6 +17,7 @@ import logging
 import math
 import os
 import re
+import stat
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -384,6 +385,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _file_with_data(descriptor: int, *, unless_appended: bool = False) -> bool:
+    """Whether ``descriptor`` is a regular file that is not empty (a shell's ``>`` empties it);
+    with ``unless_appended``, one opened to be written over (``<>``), not appended to (``>>``)."""
+    try:
+        status = os.fstat(descriptor)
+        if unless_appended:
+            import fcntl
+
+            if fcntl.fcntl(descriptor, fcntl.F_GETFL) & os.O_APPEND:
+                return False
+    except (OSError, ImportError):
+        return False
+    return stat.S_ISREG(status.st_mode) and status.st_size > 0
+
+
 def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
     from anchordesk.live.options import LiveOptions, parse_canvas, parse_feed
 
@@ -393,11 +409,34 @@ def live_options_from_args(args: argparse.Namespace) -> LiveOptions:
     if args.record is not None:
         from anchordesk.core.disk import own_descriptor
 
-        if own_descriptor(args.record) == 2:
+        descriptor = own_descriptor(args.record)
+        if descriptor == 2:
             # The log's lines go there too: they would land in the middle of the recording.
             raise UserError(
                 f"anchordesk live: --record {args.record}: the run's messages go to standard "
                 "error; record to /dev/stdout or a file"
+            )
+        if descriptor is not None and _file_with_data(descriptor):
+            # ``>> old.mkv`` put the recording after an old one (players showed the old one
+            # only), ``1<> old.mkv`` over its start (a mix of both), "Recording kept", exit 0.
+            where = "standard output" if descriptor == 1 else f"descriptor {descriptor}"
+            raise UserError(
+                f"anchordesk live: --record {args.record}: {where} is a file that holds data "
+                "already (>> or <>): a recording never goes over or after another file's "
+                "data; send it to a new file (> FILE)"
+            )
+    if args.stats is not None:
+        from anchordesk.core.disk import own_descriptor
+
+        descriptor = own_descriptor(args.stats)
+        if descriptor is not None and _file_with_data(descriptor, unless_appended=True):
+            # ``1<> old.jsonl``: the samples went over the old ones, and the file was cut
+            # after them (the old figures gone), exit 0. ``>>`` appends them: kept.
+            where = "standard output" if descriptor == 1 else f"descriptor {descriptor}"
+            raise UserError(
+                f"anchordesk live: --stats {args.stats}: {where} is a file that holds data "
+                "already, opened to be written over (<>): the figures never overwrite a file; "
+                "append them (>>) or send them to a new file (> FILE)"
             )
     for option, path in (
         ("--record", None if args.no_record else args.record),

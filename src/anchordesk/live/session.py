@@ -28,7 +28,7 @@ log = logging.getLogger("anchordesk")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
 #: How long a stop waits for a camera or microphone once the outputs are finished (a device
 #: closes in milliseconds; one stuck in its driver or a reader's open is left to the exit).
-_SOURCE_STOP_WAIT_S = 0.25
+_SOURCE_STOP_WAIT_S = 0.5
 
 
 class DeviceMissing(UserError):
@@ -41,6 +41,13 @@ class DeviceMissing(UserError):
         super().__init__(message)
         self.device = device
         self.spec = spec
+
+
+class DeviceNotAnswering(DeviceMissing):
+    """The device's system did not answer (a hung sound server): a fault, not the user's
+    mistake (exit 1); the window uses its stand-in all the same."""
+
+    exit_code = 1
 
 
 if TYPE_CHECKING:  # without importing Qt/FFmpeg for `anchordesk --help`
@@ -128,7 +135,11 @@ def build_video_source(options: LiveOptions) -> VideoSource:
 
 
 def build_audio_source(options: LiveOptions) -> AudioSource:
-    from anchordesk.media.devices import default_microphone, resolve_microphone
+    from anchordesk.media.devices import (
+        SoundSystemSilent,
+        default_microphone,
+        resolve_microphone,
+    )
     from anchordesk.media.sources import MicrophoneSource, SilenceSource, ToneSource
 
     rate = options.audio_rate_hz
@@ -144,7 +155,10 @@ def build_audio_source(options: LiveOptions) -> AudioSource:
         return ToneSource(rate)
     if spec.lower() == "none":
         return SilenceSource()
-    found = resolve_microphone(spec)
+    try:
+        found = resolve_microphone(spec)
+    except SoundSystemSilent as silent:
+        raise DeviceNotAnswering(f"--mic {spec}: {silent}", "microphone", spec) from None
     if found is None:
         raise DeviceMissing(
             f"--mic {spec}: no such microphone (see `anchordesk devices`)", "microphone", spec
@@ -426,6 +440,10 @@ class LiveSession:
             log.warning("still stopping after %.1f s: %s", timeout_s, ", ".join(late))
         if left := [thread.name for thread in sources if thread.is_alive()]:
             log.info("not waited for (it holds no file): %s", ", ".join(left))
+            # A microphone stuck in its sound server would hold the process's exit for ever.
+            from anchordesk.media.portaudio import not_terminated_at_exit
+
+            not_terminated_at_exit()
         if self._encoder is not None:
             self._encoder.close()
         if self.stats is not None:

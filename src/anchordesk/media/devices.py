@@ -88,6 +88,15 @@ def list_microphones(timeout_s: float | None = None) -> list[MicrophoneInfo]:
     """Input devices through PortAudio; empty when PortAudio itself is missing or finds none,
     or when the sound system does not answer within ``timeout_s`` (the query goes on in a
     thread of its own; the caller's thread stays free to take a stop request)."""
+    return _probe_microphones(timeout_s) or []
+
+
+class SoundSystemSilent(Exception):
+    """The sound system did not answer the query of its devices in time (str(): why)."""
+
+
+def _probe_microphones(timeout_s: float | None = None) -> list[MicrophoneInfo] | None:
+    """:func:`list_microphones`; None when the sound system did not answer in time."""
     from anchordesk.media.portaudio import give_back_stderr
 
     limit_s = AUDIO_PROBE_TIMEOUT_S if timeout_s is None else timeout_s
@@ -104,12 +113,8 @@ def list_microphones(timeout_s: float | None = None) -> list[MicrophoneInfo]:
         left_s = deadline_s - time.monotonic()
         if left_s <= 0:
             give_back_stderr()
-            log.warning(
-                "no audio devices: the sound system did not answer within %g s (is PulseAudio "
-                "or PipeWire hung?)",
-                limit_s,
-            )
-            return []
+            log.warning("no audio devices: %s", _silent_words(limit_s))
+            return None
         thread.join(min(left_s, 0.05))
     return found[0] if found else []
 
@@ -146,6 +151,10 @@ def _query_microphones() -> list[MicrophoneInfo]:
     return microphones
 
 
+def _silent_words(limit_s: float) -> str:
+    return f"the sound system did not answer within {limit_s:g} s (is PulseAudio or PipeWire hung?)"
+
+
 def default_microphone() -> MicrophoneInfo | None:
     microphones = list_microphones()
     for microphone in microphones:
@@ -167,8 +176,12 @@ def device_number(spec: str) -> int:
 
 
 def resolve_microphone(spec: str) -> MicrophoneInfo | None:
-    """A microphone by id or by (part of) its name, case-insensitive; None if none matches."""
-    microphones = list_microphones()
+    """A microphone by id or by (part of) its name, case-insensitive; None if none matches.
+    Raises :class:`SoundSystemSilent` when the sound system does not answer: a hung PulseAudio
+    was "--mic pulse: no such microphone", exit 2, as if the user had mistyped its name."""
+    microphones = _probe_microphones()
+    if microphones is None:
+        raise SoundSystemSilent(_silent_words(AUDIO_PROBE_TIMEOUT_S))
     if spec.strip().isdecimal():
         wanted = device_number(spec)
         return next((m for m in microphones if m.id == wanted), None)

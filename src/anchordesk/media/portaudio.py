@@ -8,6 +8,7 @@ errors to a user and bury real messages, so the import runs with fd 2 pointed at
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import re
@@ -34,6 +35,18 @@ def give_back_stderr() -> None:
     if saved:
         with contextlib.suppress(OSError):
             os.dup2(saved[0], 2)
+
+
+def not_terminated_at_exit() -> None:
+    """Leave PortAudio to the system when this process exits. sounddevice's exit handler stops
+    and closes the last stream and terminates PortAudio: with a stream stuck in a sound server
+    that stopped answering (PulseAudio hung mid-show) it waited for ever, the run's files
+    finished and "stopped 0.51 s after the request" said, and the process never ended (deaf
+    to another SIGTERM or Ctrl+C, ignored by then)."""
+    sounddevice = sys.modules.get("sounddevice")
+    handler = getattr(sounddevice, "_exit_handler", None)
+    if handler is not None:
+        atexit.unregister(handler)
 
 
 def import_sounddevice() -> ModuleType:
