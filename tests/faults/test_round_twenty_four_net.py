@@ -275,24 +275,27 @@ def test_a_stop_while_the_recording_module_is_half_loaded_ends_the_run_cleanly(
 def test_desktop_uninstall_that_cannot_remove_a_file_says_so_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Before: Path.unlink's IsADirectoryError (a folder at the menu entry's name) or OSError
-    # (a read-only data folder: errno 30, seen on a read-only tmpfs) ended it with a traceback.
+    # Before: Path.unlink's OSError (a read-only data folder: errno 30, seen on a read-only
+    # tmpfs) or IsADirectoryError (a folder at the menu entry's name) ended it with a
+    # traceback. A folder in the way is now gone past (R28lead F3); a read-only disk is said.
+    import subprocess
     import sys
 
     from anchordesk.cli import desktop
 
-    home = tmp_path / "share"
-    desktop.install(home=home, executable=Path(sys.executable).parent / "anchordesk")
-    menu_entry = desktop.installed_files(home)["desktop"]
-    menu_entry.unlink()
-    (menu_entry / "kept.txt").mkdir(parents=True)
-    monkeypatch.setenv("XDG_DATA_HOME", str(home))
-    assert main(["desktop", "uninstall"]) == 2
-    err = capsys.readouterr().err
-    assert err == (
-        f"error: anchordesk desktop uninstall: cannot remove {menu_entry} (a folder has its name)\n"
-    )
-    assert (menu_entry / "kept.txt").is_dir()
+    from .disks import tmpfs
+
+    with tmpfs(tmp_path / "share", 4096) as home:
+        desktop.install(home=home, executable=Path(sys.executable).parent / "anchordesk")
+        subprocess.run(["mount", "-o", "remount,ro", str(home)], check=True)
+        monkeypatch.setenv("XDG_DATA_HOME", str(home))
+        assert main(["desktop", "uninstall"]) == 2
+        err = capsys.readouterr().err
+        first = next(iter(desktop.installed_files(home).values()))
+        assert err == (
+            f"error: anchordesk desktop uninstall: cannot remove {first} (Read-only file system)\n"
+        )
+        assert first.is_file()
 
 
 def test_desktop_install_prints_its_folder_escaped(
