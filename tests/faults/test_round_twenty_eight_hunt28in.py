@@ -21,36 +21,8 @@ from anchordesk.live.settings import load_settings
 from anchordesk.store import StoreWriter
 from anchordesk.store.report import build_report
 
+from .feed_parts import ingest_until
 from .show_inputs import anchordesk, assert_clean_output, valid_show, write_show
-
-
-def _run_hub(
-    specs: list[FeedSpec], session: Path, done: Any, token: str | None = None, rounds: int = 1000
-) -> FeedHub:
-    """Runs a real FeedHub into a real session until ``done(hub)`` (or ~10 s)."""
-    writer = StoreWriter(session)
-    hub = FeedHub(
-        specs,
-        writer,
-        token_lookup=lambda kind: token,
-        backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
-    )
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(hub.run(stop))
-        for _ in range(rounds):
-            await asyncio.sleep(0.01)
-            if done(hub):
-                break
-        stop.set()
-        await task
-
-    try:
-        asyncio.run(run())
-    finally:
-        writer.close()
-    return hub
 
 
 class _SpelledCursorServer(JsonFeedServer):
@@ -77,10 +49,11 @@ def test_a_cursor_that_is_a_number_is_sent_back_as_the_server_wrote_it(
     server.spelled = spelled
     with server:
         server.add_comment("a", "hi")
-        _run_hub(
-            [FeedSpec("json", server.url)],
+        ingest_until(
+            FeedSpec("json", server.url),
             tmp_path / "s.sqlite",
             lambda hub: any("after" in query for _, query, _ in server.requests),
+            turns=1000,
         )
     afters = [query["after"] for _, query, _ in server.requests if "after" in query]
     assert afters and set(afters) == {spelled}
@@ -135,11 +108,12 @@ def test_youtube_messages_and_authors_told_apart_only_by_a_lone_half_stay_apart(
                 },
             }
         )
-        _run_hub(
-            [FeedSpec("youtube-chat", server.feed_url)],
+        ingest_until(
+            FeedSpec("youtube-chat", server.feed_url),
             session,
             lambda hub: any(q.get("pageToken") == "tok6" for _, q, _ in server.requests),
             token=server.api_key,
+            turns=1000,
         )
     comments, removals = _kept(session)
     assert comments == {
