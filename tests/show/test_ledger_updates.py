@@ -152,3 +152,29 @@ def test_orders_per_minute_counts_the_last_minute() -> None:
     assert ledger.orders_per_minute(59.0) == 2.0
     assert ledger.orders_per_minute(60.0) == 1.0, "the order at 0.0 is a minute old"
     assert ledger.orders_per_minute(120.0, window_s=30.0) == 2.0
+
+
+def test_the_live_count_of_what_is_not_counted_is_the_reports_list() -> None:
+    """The window and the remote read ``not_counted_count`` at every refresh; the report lists
+    ``not_counted``: after orders against the rule, refused updates and updates waiting for an
+    order (some of which then arrive), both say the same number at every step."""
+    ledger = Ledger(PRODUCTS, "USD")
+    seen: list[tuple[int, int]] = []
+
+    def both() -> None:
+        seen.append((ledger.not_counted_count(), len(ledger.not_counted())))
+
+    both()
+    ledger.add_order(order("o1", ("SERUM", 1, "199.00")), 1.0)
+    ledger.add_order(Order("json", "bad", "USD", Decimal("-5"), ()), 2.0)  # against the rule
+    both()
+    ledger.apply_update(refund("o1", "5.00", currency="EUR"), 3.0)  # another currency
+    ledger.apply_update(cancel("later"), 4.0)  # its order not yet here
+    ledger.apply_update(refund("later", "1.00"), 5.0)
+    ledger.apply_update(cancel("never"), 6.0)
+    both()
+    ledger.add_order(order("later", ("MASK", 2, "10.00")), 7.0)  # the two waiting apply
+    both()
+    assert seen == [(0, 0), (1, 1), (5, 5), (3, 3)]
+    kinds = sorted((item.kind, item.item_id) for item in ledger.not_counted())
+    assert [kind for kind, _ in kinds] == ["order", "order_update", "order_update"]

@@ -881,18 +881,10 @@ class ShowSession:
     @property
     def rejected_items(self) -> int:
         """The items of this session that are not counted, as the report counts them
-        (store/report_rejected.rejected_entries): those the store kept as rejected, the orders
-        and updates the ledger refused, and the updates whose order is not counted (yet: the
-        report read now says the same)."""
+        (store/report_rejected.rejected_entries): those the store kept as rejected, and what
+        the ledger does not count by its one rule (``Ledger.not_counted``)."""
         with self._lock:
-            ledger = self.ledger
-            refused = sum(outcome.problem is not None for outcome in ledger.rejected_updates)
-            return (
-                self.rejected_kept
-                + len(ledger.rejected_orders)
-                + refused
-                + len(ledger.orphan_updates)
-            )
+            return self.rejected_kept + self.ledger.not_counted_count()
 
     def apply_updates(self, updates: Sequence[OrderUpdate], at: float) -> None:
         """Stored cancellations and refunds: out of the ledger once, their units back in stock."""

@@ -50,6 +50,7 @@ from typing import Any, Literal, Protocol
 from anchordesk.show.feed_items import Order, OrderUpdate
 from anchordesk.show.feed_rules import (
     UPDATE_CURRENCY_DIFFERS,
+    UPDATE_ORDER_NOT_COUNTED,
     UPDATE_STATUS_UNKNOWN,
     Problem,
     allowed_digits,
@@ -118,6 +119,19 @@ class TimedOrder:
 class TimedUpdate:
     update: OrderUpdate
     at: float  # when it was received
+
+
+@dataclass(frozen=True)
+class NotCounted:
+    """An order or update the ledger does not count, and why (``reason`` is one of
+    ``show.feed_rules.REASONS``; ``at`` when it was received, if the ledger knows)."""
+
+    kind: Literal["order", "order_update"]
+    source: str
+    item_id: str
+    reason: str
+    detail: str
+    at: float | None
 
 
 class KeptOrder(Protocol):
@@ -228,6 +242,7 @@ class Ledger:
         self._counted: dict[tuple[str, str], _CountedOrder] = {}
         self._update_keys: set[tuple[str, str]] = set()
         self._pending: dict[tuple[str, str], list[TimedUpdate]] = {}
+        self._pending_count = 0  # updates in ``_pending`` (``not_counted_count`` reads it often)
         self.updates: list[UpdateOutcome] = []  # every update applied, in order
         self.rejected_updates: list[UpdateOutcome] = []
         self.rejected_orders: list[tuple[Order, Problem]] = []  # against the amount rule
@@ -395,6 +410,7 @@ class Ledger:
             )
         self._counted[key] = counted
         waiting = self._pending.pop(key, [])
+        self._pending_count -= len(waiting)
         return tuple(self._apply(timed.update, counted, at) for timed in waiting)
 
     def _deal_line(self, sku: str, unit_price: Decimal, currency: str) -> DealSales | None:
@@ -445,6 +461,7 @@ class Ledger:
         self._update_keys.add(update_key)
         counted = self._counted.get((update.source, update.order_id))
         if counted is None:
+            self._pending_count += 1
             self._pending.setdefault((update.source, update.order_id), []).append(
                 TimedUpdate(update, at)
             )
@@ -575,6 +592,49 @@ class Ledger:
     def orphan_updates(self) -> list[TimedUpdate]:
         """Updates whose order never arrived (kept, applied if it still does)."""
         return [timed for waiting in self._pending.values() for timed in waiting]
+
+    def not_counted(self) -> list[NotCounted]:
+        """What the ledger was given but does not count, each with its reason (the report lists
+        them beside the items the store kept as rejected): orders against the amount rule,
+        updates it refused, updates whose order is not counted (yet). One rule for the report's
+        list and the live count (``not_counted_count``), so the window, the remote and the
+        report give the same number."""
+        result = [
+            NotCounted("order", order.source, order.id, problem.reason, problem.detail, None)
+            for order, problem in self.rejected_orders
+        ]
+        result += [
+            NotCounted(
+                "order_update",
+                outcome.update.source,
+                outcome.update.shown_id,
+                outcome.problem.reason,
+                outcome.problem.detail,
+                None,
+            )
+            for outcome in self.rejected_updates
+            if outcome.problem is not None
+        ]
+        result += [
+            NotCounted(
+                "order_update",
+                timed.update.source,
+                timed.update.shown_id,
+                UPDATE_ORDER_NOT_COUNTED,
+                f"{timed.update.status}; order {timed.update.order_id} is not counted in the "
+                "session",
+                timed.at,
+            )
+            for timed in self.orphan_updates
+        ]
+        return result
+
+    def not_counted_count(self) -> int:
+        """``len(self.not_counted())`` without building the list: the live count is read at
+        every refresh of the window and the remote, and a hostile feed's refused items can be
+        100,000 (``_reject`` is the only way into ``rejected_updates``, always with a problem;
+        a test holds the two equal)."""
+        return len(self.rejected_orders) + len(self.rejected_updates) + self._pending_count
 
     def kept_orders(self) -> list[KeptOrder]:
         """Every order counted, in the order received, with what cancellations and refunds

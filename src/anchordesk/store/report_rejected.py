@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from anchordesk.core.redact import mask_urls
 from anchordesk.show.feed_items import RejectedItem, update_key_shown
-from anchordesk.show.feed_rules import UPDATE_ORDER_NOT_COUNTED
 from anchordesk.show.ledger import Ledger
 from anchordesk.store.report_i18n import MESSAGES
 from anchordesk.store.session import StoredRejected
@@ -65,37 +64,13 @@ def rejected_entries(stored: list[StoredRejected], ledger: Ledger) -> list[Rejec
         )
         for kept in stored
     ]
-    # Orders the store let through but the ledger did not (the report's currency decided).
+    # Orders, cancellations and refunds the store let through but the ledger does not count
+    # (the amount rule with the report's currency decided, another currency than the order's,
+    # an order never counted): docs/feed-protocol.md promised them listed, never left unsaid.
+    # The ledger's one rule, which the live count reads too (ShowSession.rejected_items).
     entries += [
-        RejectedEntry(order.source, "order", order.id, problem.reason, problem.detail, None)
-        for order, problem in ledger.rejected_orders
-    ]
-    # Cancellations and refunds the store let through but the ledger refused once their order
-    # was known (a refund in EUR of a USD order): not counted, so listed, never left unsaid.
-    entries += [
-        RejectedEntry(
-            outcome.update.source,
-            "order_update",
-            outcome.update.shown_id,
-            outcome.problem.reason,
-            outcome.problem.detail,
-            None,
-        )
-        for outcome in ledger.rejected_updates
-        if outcome.problem is not None
-    ]
-    # Cancellations and refunds whose order never arrived or was rejected: docs/feed-protocol.md
-    # promised them listed, and the report said nothing of them (the ledger kept them aside).
-    entries += [
-        RejectedEntry(
-            timed.update.source,
-            "order_update",
-            timed.update.shown_id,
-            UPDATE_ORDER_NOT_COUNTED,
-            f"{timed.update.status}; order {timed.update.order_id} is not counted in the session",
-            timed.at,
-        )
-        for timed in ledger.orphan_updates
+        RejectedEntry(item.source, item.kind, item.item_id, item.reason, item.detail, item.at)
+        for item in ledger.not_counted()
     ]
     # Every text of the session the report prints, masked by the one rule (core/redact): a
     # session of an older version, or someone else's, kept a feed's password or token, a
