@@ -281,3 +281,28 @@ def test_a_deal_starting_brings_a_rush_of_orders_then_a_steady_flow() -> None:
     rush_rate, steady_rate = rush / rush_s, steady / (deal_s - rush_s)
     outside_rate = outside / (EN.planned_seconds - deal_s)
     assert rush_rate > 2 * steady_rate > 2 * outside_rate > 0
+
+
+def test_a_card_put_on_air_by_hand_is_what_the_crowd_asks_about_and_buys(
+    eager_buyers: None,
+) -> None:
+    """Brand staff rehearsing put the mug's card on air in the welcome (no product of its
+    own) and started a deal on it from the remote: the crowd knew only the products of the
+    segments reached, and in 45 s of a $1.00 deal before 805 viewers nobody bought."""
+    from anchordesk.live.runtime import ShowRuntime
+    from anchordesk.live.show_session import audience_view
+
+    assert EN.rundown[0].sku is None, "the sample's welcome has no product"
+    mug = EN.products[0]
+    runtime = ShowRuntime(EN, 0.0)
+    simulator = AudienceSimulator(EN, seed=5, rate_per_s=10, view=audience_view(runtime))
+    before = all_items(simulator, 20)
+    runtime.show_product(mug.sku, 20.0)
+    runtime.start_deal(20.0, price=Decimal("1.00"), seconds=60, stock=4)
+    during = all_items(simulator, 60)[len(before) :]
+    assert not [item for item in before if item["type"] == "order"]
+    bought = [item["lines"][0] for item in during if item["type"] == "order"]
+    assert bought and {line["sku"] for line in bought} == {mug.sku}
+    assert sum(line["quantity"] for line in bought if line["price"] == "1.00") == 4
+    comments = [item["text"] for item in during if item["type"] == "comment"]
+    assert any(mug.title in text for text in comments), comments[:5]

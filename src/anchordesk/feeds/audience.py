@@ -69,12 +69,21 @@ class DealView:
 
 @dataclass(frozen=True)
 class AudienceView:
-    """What the audience sees right now: the segment, whether its deal is live, and the live
-    deals by SKU (None: the view does not say; the segment's planned deal is assumed)."""
+    """What the audience sees right now: the segment, whether its deal is live, the live
+    deals by SKU (None: the view does not say; the segment's planned deal is assumed), and the
+    product whose card is on air (None: the segment's own)."""
 
     segment_index: int
     deal_live: bool
     deals: Mapping[str, DealView] | None = None
+    on_screen_sku: str | None = None
+
+    def featured(self, show: Show) -> str | None:
+        """The product the crowd talks about and buys first: the card on air, else the
+        segment's. A rehearsal whose operator put a card on air in the welcome (the remote's
+        show_product, a deal started on it) had a crowd that never bought it: it knew only
+        the products of the segments reached."""
+        return self.on_screen_sku or show.rundown[self.segment_index].sku
 
 
 def autoplay_view(show: Show) -> Callable[[float], AudienceView]:
@@ -90,7 +99,7 @@ def autoplay_view(show: Show) -> Callable[[float], AudienceView]:
                 deals: dict[str, DealView] = {}
                 if live and deal is not None and segment.sku:
                     deals[segment.sku] = DealView(f"segment-{index}", deal.price, deal.stock)
-                return AudienceView(index, live, deals)
+                return AudienceView(index, live, deals, segment.sku)
             start += segment.seconds
         return AudienceView(0, False, {})
 
@@ -322,10 +331,10 @@ class AudienceSimulator:
         rng = random.Random(f"{self.seed}:{tick}")
         at_s = tick * TICK_S
         view = self._view(at_s)
-        segment = self.show.rundown[view.segment_index]
-        if segment.sku and segment.sku not in self._shown:
-            self._shown.append(segment.sku)
-        product = self.show.product(segment.sku)
+        featured = view.featured(self.show)
+        if featured and featured not in self._shown and self.show.product(featured) is not None:
+            self._shown.append(featured)
+        product = self.show.product(featured)
         if tick > self._burst_until_tick and rng.random() < 0.004:
             self._burst_until_tick = tick + rng.randint(20, 50)  # 2–5 s of excitement
         burst = 4.0 if tick <= self._burst_until_tick else 1.0
@@ -428,14 +437,12 @@ class AudienceSimulator:
 
     def _order(self, rng: random.Random, tick: int, view: AudienceView) -> None:
         at_s = tick * TICK_S
-        current = self.show.rundown[view.segment_index]
+        featured = view.featured(self.show)
         candidates = [sku for sku in self._shown if self._stock.get(sku, 0) > 0]
         if not candidates:
             return
-        if current.sku in candidates and rng.random() < 0.85:
-            sku = current.sku
-        else:
-            sku = rng.choice(candidates)
+        favourite = featured is not None and featured in candidates and rng.random() < 0.85
+        sku = featured if favourite and featured is not None else rng.choice(candidates)
         product = self.show.product(sku)
         if product is None:
             return

@@ -1004,7 +1004,7 @@ def audience_view(runtime: ShowRuntime) -> Callable[[float], AudienceView]:
             live.sku: DealView(live.deal_id, live.price, live.stock, live.stock_left)
             for live in state.live_deals
         }
-        return AudienceView(state.segment_index, deal is not None, deals)
+        return AudienceView(state.segment_index, deal is not None, deals, state.on_screen_sku)
 
     return view
 
