@@ -10,6 +10,7 @@ import pytest
 from feed_servers import Fault, JsonFeedServer, YouTubeChatServer
 
 from anchordesk.feeds.spec import FeedSpec
+from anchordesk.live.settings import PROBLEMS_LISTED, load_settings
 
 from .feed_parts import ingest_until
 
@@ -41,3 +42,37 @@ def test_the_log_line_of_a_feed_the_platform_ended_says_the_platform_s_reason(
     assert len(lines) == 2
     assert "the feed is gone (HTTP 410)" in lines[0]
     assert "YouTube: liveChatEnded" in lines[1]
+
+
+def test_20000_destinations_and_feeds_of_one_id_give_a_few_counted_problem_lines(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 39,998 problem lines (5.3 MB), each logged and each said by the window as it opened:
+    # one per copy of the id (R28 left). Now one per id with its count, and past 20 lines a
+    # last one counting the rest (one rule for every problem of the file).
+    destinations = [{"id": "same", "name": f"d{i}", "server_url": ""} for i in range(20_000)]
+    feeds = [{"id": "one", "kind": "json", "url": "http://127.0.0.1:1/f"} for _ in range(20_000)]
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"destinations": destinations, "feeds": feeds}))
+    caplog.set_level(logging.WARNING, logger="anchordesk")
+    settings = load_settings(path)
+    assert len(settings.destinations) == 20_000 and len(settings.feeds) == 20_000
+    assert len({d.destination_id for d in settings.destinations}) == 20_000
+    assert settings.problems == [
+        "settings: destinations[1] and 19,998 more have the id of another destination "
+        "('same'); each given a new one: type their stream keys again in Settings",
+        "settings: feeds[1] and 19,998 more have the id of another feed ('one'); each given "
+        "a new one, with its own keyring entry: check their tokens in Settings, Feeds",
+    ]
+    assert len(settings.field_problems) == 2
+    # 20,000 different ids, each written twice, and 5,000 entries that are no destination.
+    twice = [{"id": f"i{i // 2}", "name": "n", "server_url": ""} for i in range(20_000)]
+    path.write_text(json.dumps({"destinations": twice + [5] * 5_000}))
+    caplog.clear()
+    settings = load_settings(path)
+    assert len(settings.problems) == len(settings.field_problems) == PROBLEMS_LISTED + 1
+    assert settings.problems[0].startswith("settings: destinations[20000] is not a destination")
+    assert settings.problems[-1] == (
+        "settings: 14,980 more problems in the settings file, not listed"
+    )
+    assert len(caplog.records) == PROBLEMS_LISTED + 1

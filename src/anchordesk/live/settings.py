@@ -345,6 +345,9 @@ class Settings:
     # its language at start; never saved. Only the log said it: the window opened on the
     # defaults (destinations, feeds, language gone) without a word (R13ui F9).
     file_problem: Words | None = field(default=None, compare=False)
+    # Problems past the first PROBLEMS_LISTED: counted in one last line, not listed (a file
+    # of 20,000 destinations of one id gave 39,998 lines, each logged and said by the window).
+    problems_not_listed: int = field(default=0, compare=False)
 
     def destination(self, destination_id: str | None) -> Destination | None:
         return next((d for d in self.destinations if d.destination_id == destination_id), None)
@@ -811,9 +814,61 @@ def _shown_url(url: str) -> str:
     return escape_controls(mask_url(url))[:300]
 
 
+PROBLEMS_LISTED = 20  # a settings file's problems listed one by one, at most; then counted
+
+
 def _field_problem(settings: Settings, words: Words) -> None:
-    settings.problems.append(f"settings: {words}")
-    settings.field_problems.append(words)
+    """One problem of the file's fields, listed; past :data:`PROBLEMS_LISTED`, counted in
+    one last line that says how many more there are (the one rule for every problem)."""
+    if len(settings.field_problems) < PROBLEMS_LISTED:
+        settings.problems.append(f"settings: {words}")
+        settings.field_problems.append(words)
+        return
+    settings.problems_not_listed += 1
+    more = Words(
+        QT_TRANSLATE_NOOP("Settings", "{count} more problems in the settings file, not listed"),
+        count=f"{settings.problems_not_listed:,}",
+    )
+    if settings.problems_not_listed > 1:
+        settings.problems.pop()
+        settings.field_problems.pop()
+    settings.problems.append(f"settings: {more}")
+    settings.field_problems.append(more)
+
+
+def _same_ids_problems(settings: Settings, same_ids: dict[str, list[int]], kind: str) -> None:
+    """One problem per id written more than once (``kind``: "destinations" or "feeds"),
+    whatever the number of copies: each copy was a line of its own."""
+    for same_id, indexes in same_ids.items():
+        if kind == "destinations":
+            one = QT_TRANSLATE_NOOP(
+                "Settings",
+                "destinations[{index}] has the id of another destination ('{id}'); "
+                "given a new one: type its stream key again in Settings",
+            )
+            many = QT_TRANSLATE_NOOP(
+                "Settings",
+                "destinations[{index}] and {count} more have the id of another destination "
+                "('{id}'); each given a new one: type their stream keys again in Settings",
+            )
+        else:
+            one = QT_TRANSLATE_NOOP(
+                "Settings",
+                "feeds[{index}] has the id of another feed ('{id}'); given a new one, "
+                "with its own keyring entry: check its token in Settings, Feeds",
+            )
+            many = QT_TRANSLATE_NOOP(
+                "Settings",
+                "feeds[{index}] and {count} more have the id of another feed ('{id}'); each "
+                "given a new one, with its own keyring entry: check their tokens in "
+                "Settings, Feeds",
+            )
+        shown = escape_controls(same_id[:40])
+        if len(indexes) == 1:
+            _field_problem(settings, Words(one, index=indexes[0], id=shown))
+        else:
+            count = f"{len(indexes) - 1:,}"
+            _field_problem(settings, Words(many, index=indexes[0], count=count, id=shown))
 
 
 def settings_from_dict(data: dict[str, Any]) -> Settings:
@@ -834,6 +889,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         )
 
     destination_ids: set[str] = set()
+    same_destination_ids: dict[str, list[int]] = {}
     for index, raw in enumerate(_as_list(settings, data, "destinations")):
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             _field_problem(
@@ -853,19 +909,9 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         destination_id = escaped_surrogates(raw["id"])
         if destination_id in destination_ids:
             # A destination copied by hand keeps its id: both had one keyring entry for their
-            # stream key, and the key typed for one was pushed to the other's server.
-            _field_problem(
-                settings,
-                Words(
-                    QT_TRANSLATE_NOOP(
-                        "Settings",
-                        "destinations[{index}] has the id of another destination ('{id}'); "
-                        "given a new one: type its stream key again in Settings",
-                    ),
-                    index=index,
-                    id=escape_controls(destination_id[:40]),
-                ),
-            )
+            # stream key, and the key typed for one was pushed to the other's server. Said
+            # once per id, after the list (see _same_ids_problems).
+            same_destination_ids.setdefault(destination_id, []).append(index)
             destination_id = new_id()
         destination_ids.add(destination_id)
         settings.destinations.append(
@@ -882,6 +928,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 read=Kept(raw),
             )
         )
+    _same_ids_problems(settings, same_destination_ids, "destinations")
     for destination in settings.destinations:
         if server_url_holds_key(destination.preset, destination.server_url):
             _field_problem(
@@ -937,6 +984,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     )
 
     feed_ids: set[str] = set()
+    same_feed_ids: dict[str, list[int]] = {}
     for index, raw in enumerate(_as_list(settings, data, "feeds")):
         if not isinstance(raw, dict) or raw.get("kind") not in FEED_KINDS:
             _field_problem(
@@ -954,18 +1002,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
         if feed_id in feed_ids:
             # Said, as for a destination: given a new id, the feed has no token but one its
             # URL held (moved to its own entry), and it failed to sign in without a word why.
-            _field_problem(
-                settings,
-                Words(
-                    QT_TRANSLATE_NOOP(
-                        "Settings",
-                        "feeds[{index}] has the id of another feed ('{id}'); given a new one, "
-                        "with its own keyring entry: check its token in Settings, Feeds",
-                    ),
-                    index=index,
-                    id=escape_controls(feed_id[:40]),
-                ),
-            )
+            same_feed_ids.setdefault(feed_id, []).append(index)
         if not feed_id or feed_id in feed_ids:
             # A feed copied by hand keeps its id: both had one keyring entry for their token,
             # and the second token, moved there, was lost.
@@ -980,6 +1017,7 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 read=Kept(raw),
             )
         )
+    _same_ids_problems(settings, same_feed_ids, "feeds")
     for feed in settings.feeds:
         if feed_url_secrets(feed.url):
             _field_problem(settings, _feed_secret_problem(feed))
@@ -1344,10 +1382,12 @@ def _move_feed_tokens_to_keyring(settings: Settings) -> bool:
 
 
 def _replace_problem(settings: Settings, listed: Words, words: Words) -> None:
-    """``words`` in the place of the problem ``listed`` (at the end when it is not listed)."""
+    """``words`` in the place of the problem ``listed`` (at the end when it is not listed;
+    nothing when it is one of those counted, not listed: it is counted already)."""
     index = next((i for i, p in enumerate(settings.field_problems) if p == listed), None)
     if index is None:
-        _field_problem(settings, words)
+        if not settings.problems_not_listed:
+            _field_problem(settings, words)
     else:
         settings.problems[index] = f"settings: {words}"
         settings.field_problems[index] = words
