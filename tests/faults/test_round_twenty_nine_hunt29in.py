@@ -10,7 +10,7 @@ import pytest
 from feed_servers import Fault, JsonFeedServer, YouTubeChatServer
 
 from anchordesk.feeds.spec import FeedSpec
-from anchordesk.live.settings import PROBLEMS_LISTED, load_settings
+from anchordesk.live.settings import PROBLEMS_LISTED, load_settings, save_settings
 
 from .feed_parts import ingest_until
 
@@ -76,3 +76,21 @@ def test_20000_destinations_and_feeds_of_one_id_give_a_few_counted_problem_lines
         "settings: 14,980 more problems in the settings file, not listed"
     )
     assert len(caplog.records) == PROBLEMS_LISTED + 1
+
+
+def test_an_active_destination_whose_id_holds_a_lone_half_stays_the_active_one(
+    tmp_path: Path,
+) -> None:
+    # The id was kept escaped ("a\\ud800"), the active destination compared as sent
+    # ("a\ud800"): none was active, and the next save wrote null (R28 left, reproduced).
+    path = tmp_path / "settings.json"
+    path.write_text(
+        '{"destinations": [{"id": "a\\ud800", "name": "Mine", "server_url": '
+        '"rtmp://127.0.0.1/app"}], "active_destination": "a\\ud800"}'
+    )
+    settings = load_settings(path)
+    active = settings.active_destination
+    assert active is not None and active.name == "Mine"
+    save_settings(settings, path)
+    again = load_settings(path).active_destination
+    assert again is not None and again.name == "Mine"

@@ -945,6 +945,10 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
                 ),
             )
     active = data.get("active_destination")
+    if isinstance(active, str):
+        # Compared as the ids are kept (their lone surrogates escaped): as sent, an active
+        # destination of such an id matched none, and the choice was saved as null.
+        active = escaped_surrogates(active)
     settings.active_destination_id = active if settings.destination(active) else None
 
     devices = _as_object(settings, data, "devices")
