@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from feed_servers import Fault, JsonFeedServer, YouTubeChatServer
+from feed_servers import Fault, JsonFeedServer, Reply, YouTubeChatServer
 
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.settings import PROBLEMS_LISTED, load_settings, save_settings
@@ -94,3 +94,38 @@ def test_an_active_destination_whose_id_holds_a_lone_half_stays_the_active_one(
     save_settings(settings, path)
     again = load_settings(path).active_destination
     assert again is not None and again.name == "Mine"
+
+
+class _RedirectingServer(JsonFeedServer):
+    """Answers every poll with a redirect to ``location``."""
+
+    location = ""
+
+    def respond(self, query: dict[str, str], headers: dict[str, str]) -> Reply:
+        return Reply(302, b"", {"Location": self.location})
+
+
+@pytest.mark.parametrize(
+    ("token", "pad"),
+    [("Tk9sEcReT4v7QzL2mN8pX3wR6yB1cD5f", "a" * 270), ("hunter2pw", "word/" * 54 + "abc")],
+)
+def test_a_redirect_quoting_the_token_past_the_cut_shows_none_of_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, token: str, pad: str
+) -> None:
+    # The Location was cut at 300 characters before it was masked: a token straddling the
+    # cut was whole to neither rule, and its start ("Tk9sEcReT") was in the feed's status and
+    # the log line.
+    caplog.set_level(logging.WARNING, logger="anchordesk")
+    server = _RedirectingServer(poll_ms=10)
+    server.location = f"https://127.0.0.1:1/{pad}/{token}"
+    with server:
+        hub = ingest_until(
+            FeedSpec("json", server.url),
+            tmp_path / "s.sqlite",
+            lambda hub: hub.pollers[0].health.errors >= 2,
+            token=token,
+        )
+    status = hub.pollers[0].health.last_error or ""
+    said = [status] + [r.getMessage() for r in caplog.records if "redirects" in r.getMessage()]
+    assert len(said) >= 3 and all("it points to https://127.0.0.1:1/" in line for line in said)
+    assert not any(token[:4] in line for line in said)

@@ -898,8 +898,13 @@ class Poller:
         if 300 <= response.status_code < 400:
             # Never followed (the client is built so): a redirect to another host would carry
             # the feed's token there. Said as what it is, with where it points (masked).
-            location = response.headers.get("Location", "")[:300]
-            where = f"; it points to {mask_url(location)}" if location else ""
+            # Masked whole, then cut (marked, so the feed's secrets' rule masks a token the
+            # cut shortened): cut first, a token past the 300th character was masked by
+            # neither rule and its start shown in the status and the log.
+            location = mask_url(response.headers.get("Location", ""))
+            if len(location) > 300:
+                location = location[:300] + "…"
+            where = f"; it points to {location}" if location else ""
             self._call_failed(refused=True)
             return self._error(
                 f"the server redirects (HTTP {response.status_code}), not followed: give the "
