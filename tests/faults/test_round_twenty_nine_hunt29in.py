@@ -129,3 +129,25 @@ def test_a_redirect_quoting_the_token_past_the_cut_shows_none_of_it(
     said = [status] + [r.getMessage() for r in caplog.records if "redirects" in r.getMessage()]
     assert len(said) >= 3 and all("it points to https://127.0.0.1:1/" in line for line in said)
     assert not any(token[:4] in line for line in said)
+
+
+@pytest.mark.parametrize(
+    "destination",
+    [
+        {
+            "name": "https://user:Pw7" + "x" * 2100 + "@host/x",
+            "server_url": "rtmp://h/app/KEYKEYKEY1234567890",
+        },
+        {"name": {"u": "rtmp://user:Pw7" + "x" * 2100 + "@host/x"}},
+        {"name": 5, "preset": "rtmp://u:Pw7" + "x" * 9000 + "@h/app/kkk"},
+    ],
+)
+def test_a_settings_problem_quoting_a_url_whose_password_runs_past_2000_characters_masks_it(
+    tmp_path: Path, destination: dict[str, object]
+) -> None:
+    # The quote was masked on its first 2,000 characters: the URL's '@' was past the cut, no
+    # rule masked "user:Pw7xxx…", and the password's start was the problem line (window, log).
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"destinations": [{"id": "a", **destination}]}))
+    problems = load_settings(path).problems
+    assert problems and not any("Pw7" in line for line in problems)
