@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from feed_servers import Fault, JsonFeedServer, Reply, YouTubeChatServer
 
+from anchordesk.core.redact import mask_urls
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.settings import PROBLEMS_LISTED, load_settings, save_settings
 
@@ -151,3 +152,32 @@ def test_a_settings_problem_quoting_a_url_whose_password_runs_past_2000_characte
     path.write_text(json.dumps({"destinations": [{"id": "a", **destination}]}))
     problems = load_settings(path).problems
     assert problems and not any("Pw7" in line for line in problems)
+
+
+def test_settings_quote_only_the_problems_they_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every destination's preset was quoted (masked, cut) as it was read, said or not: 2,000
+    # destinations with a long preset held the load (the window's start) 3 s, with no problem;
+    # and a problem past the listed ones was quoted all the same (14 s for 2,000 names).
+    import anchordesk.live.settings as settings_module
+
+    quoted: list[str] = []
+
+    def counted(text: str) -> str:
+        quoted.append(text)
+        return mask_urls(text)
+
+    monkeypatch.setattr(settings_module, "mask_urls", counted)
+    preset = "https://h/" + "a/" * 3990
+    path = tmp_path / "settings.json"
+    valid = [{"id": f"d{i}", "name": "ok", "preset": preset} for i in range(2000)]
+    keyed = [
+        {"id": f"k{i}", "name": preset, "server_url": "rtmp://h/app/KEYKEYKEY1234567890"}
+        for i in range(2000)
+    ]
+    path.write_text(json.dumps({"destinations": valid + keyed}))
+    settings = load_settings(path)
+    assert len(settings.destinations) == 4000
+    assert settings.problems[-1] == "settings: 1,980 more problems in the settings file, not listed"
+    assert len(quoted) <= PROBLEMS_LISTED

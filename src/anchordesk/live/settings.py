@@ -800,7 +800,9 @@ def _as_str(settings: Settings, value: Any, default: str, field: str) -> str:
         field,
         lambda read: isinstance(read, str),
         QT_TRANSLATE_NOOP("Settings", "{field} is {value}, not a text; '{default}' taken"),
-        _shown_text(default, 40),  # a name's default is the file's preset, quoted as read
+        # A name's default is the file's preset, quoted as read; only when said: quoted for
+        # every destination, 2,000 long presets held the window's start 3 s.
+        lambda: _shown_text(default, 40),
     )
 
 
@@ -814,7 +816,7 @@ def _as_type(
     field: str,
     right: Callable[[Any], bool],
     sentence: Template,
-    default_shown: object,
+    default_shown: object | Callable[[], object],
 ) -> _T:
     """The value of ``field`` when ``right`` takes it, absent for its default; anything else is
     said in ``sentence`` (its fields: ``field``, ``value`` as quoted, ``default_shown``) and the
@@ -823,6 +825,11 @@ def _as_type(
         return default
     if right(value):
         return cast(_T, value)
+    if not _listing(settings):
+        _field_problem(settings, None)  # counted: not quoted (see _listing)
+        return default
+    if callable(default_shown):
+        default_shown = default_shown()
     _field_problem(
         settings,
         Words(sentence, field=field, value=_shown_value(value), default=default_shown),
@@ -840,10 +847,17 @@ def _shown_url(url: str) -> str:
 PROBLEMS_LISTED = 20  # a settings file's problems listed one by one, at most; then counted
 
 
-def _field_problem(settings: Settings, words: Words) -> None:
+def _listing(settings: Settings) -> bool:
+    """Whether the next problem is listed (quoted): past :data:`PROBLEMS_LISTED` a problem is
+    only counted, and its quote, masked and cut (milliseconds for a long URL), not made."""
+    return len(settings.field_problems) < PROBLEMS_LISTED
+
+
+def _field_problem(settings: Settings, words: Words | None) -> None:
     """One problem of the file's fields, listed; past :data:`PROBLEMS_LISTED`, counted in
-    one last line that says how many more there are (the one rule for every problem)."""
-    if len(settings.field_problems) < PROBLEMS_LISTED:
+    one last line that says how many more there are (the one rule for every problem).
+    ``None``: a problem past them, not worded (see :func:`_listing`)."""
+    if words is not None and _listing(settings):
         settings.problems.append(f"settings: {words}")
         settings.field_problems.append(words)
         return
@@ -954,6 +968,9 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     _same_ids_problems(settings, same_destination_ids, "destinations")
     for destination in settings.destinations:
         if server_url_holds_key(destination.preset, destination.server_url):
+            if not _listing(settings):
+                _field_problem(settings, None)
+                continue
             _field_problem(
                 settings,
                 Words(
@@ -1047,9 +1064,11 @@ def settings_from_dict(data: dict[str, Any]) -> Settings:
     _same_ids_problems(settings, same_feed_ids, "feeds")
     for feed in settings.feeds:
         if feed_url_secrets(feed.url):
-            _field_problem(settings, _feed_secret_problem(feed))
+            _field_problem(settings, _feed_secret_problem(feed) if _listing(settings) else None)
         problem = feed_url_problem(feed.kind, feed.url) if feed.enabled else None
-        if problem is not None:
+        if problem is not None and not _listing(settings):
+            _field_problem(settings, None)
+        elif problem is not None:
             _field_problem(
                 settings,
                 Words(
