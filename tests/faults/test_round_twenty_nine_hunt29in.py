@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -10,8 +11,11 @@ import pytest
 from feed_servers import Fault, JsonFeedServer, Reply, YouTubeChatServer
 
 from anchordesk.core.redact import mask_urls
+from anchordesk.feeds.hub import FeedHub
+from anchordesk.feeds.poller import BackoffPolicy
 from anchordesk.feeds.spec import FeedSpec
 from anchordesk.live.settings import PROBLEMS_LISTED, load_settings, save_settings
+from anchordesk.store import StoreWriter
 
 from .feed_parts import ingest_until
 
@@ -181,3 +185,54 @@ def test_settings_quote_only_the_problems_they_list(
     assert len(settings.destinations) == 4000
     assert settings.problems[-1] == "settings: 1,980 more problems in the settings file, not listed"
     assert len(quoted) <= PROBLEMS_LISTED
+
+
+def test_a_twitch_handshake_quoting_an_8_kb_header_is_said_short_and_masked(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The WebSocket library quotes a bad Upgrade header whole: the feed's status and its log
+    # line were 7,073 characters (its other failures are cut at 200).
+    token = "TWITCHSECRET0123456789abcdefgh"
+    upgrade = b"x" * 7000 + token.encode()
+
+    async def handshake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 101 Switching\r\nConnection: Upgrade\r\nUpgrade: " + upgrade + b"\r\n\r\n"
+        )
+        await writer.drain()
+        writer.close()
+
+    async def run() -> str:
+        server = await asyncio.start_server(handshake, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        url = (
+            f"ws://127.0.0.1:{port}/ws?broadcaster_user_id=1&client_id=c"
+            "&helix=http://127.0.0.1:1/helix&oauth=http://127.0.0.1:1/oauth2/token"
+        )
+        writer = StoreWriter(tmp_path / "s.sqlite")
+        hub = FeedHub(
+            [FeedSpec("twitch-chat", url)],
+            writer,
+            token_lookup=lambda kind: token if kind == "twitch-chat" else None,
+            backoff=BackoffPolicy(first_delay_s=0.01, min_interval_s=0.01),
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(hub.run(stop))
+        try:
+            for _ in range(1000):
+                await asyncio.sleep(0.01)
+                if any(health.last_error for health in hub.health()):
+                    break
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
+            writer.close()
+            server.close()
+        return next(health.last_error or "" for health in hub.health())
+
+    with caplog.at_level(logging.WARNING, logger="anchordesk"):
+        status = asyncio.run(run())
+    lines = [status] + [r.getMessage() for r in caplog.records if "Upgrade" in r.getMessage()]
+    assert len(lines) >= 2 and all("invalid Upgrade header: xxx" in line for line in lines)
+    assert all(len(line) < 300 and "TWITCHSEC" not in line for line in lines)
